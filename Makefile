@@ -1,0 +1,51 @@
+# parevm top-level driver. `make demo` and `make test` install their own
+# dependencies (Debian packages) and build from scratch.
+BUILD    ?= build
+JOBS     ?= $(shell nproc)
+FIXTURES ?= $(abspath ../shared/fixtures)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test demo bench sanitize tsan clean fuzz
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/Makefile: CMakeLists.txt
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPAREVM_WERROR=ON \
+	      -DPAREVM_FIXTURES=$(FIXTURES) $(CMAKE_FLAGS) >/dev/null
+
+build: $(BUILD)/Makefile
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
+
+test: deps build
+	@cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 1800
+
+demo: deps build
+	@./$(BUILD)/parevm demo $(FIXTURES)
+
+bench: deps build
+	@./$(BUILD)/parevm bench evm $(FIXTURES)/evm-benchmarks/benchmarks
+
+# AddressSanitizer + UndefinedBehaviorSanitizer over the whole suite.
+sanitize: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAREVM_WERROR=ON \
+	      -DPAREVM_SANITIZE=address,undefined -DPAREVM_FIXTURES=$(FIXTURES) >/dev/null
+	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	      ctest -j $(JOBS) --output-on-failure --timeout 3600
+
+# ThreadSanitizer over the parallel engine's tests.
+tsan: deps
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAREVM_WERROR=ON \
+	      -DPAREVM_SANITIZE=thread -DPAREVM_FIXTURES=$(FIXTURES) >/dev/null
+	@cmake --build build-tsan -j $(JOBS) -- --no-print-directory
+	@cd build-tsan && ctest -j $(JOBS) --output-on-failure -L parallel
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan
+
+# libFuzzer targets (fuzz/fuzz_*.c) into build-fuzz/.
+fuzz: deps
+	@./scripts/build-fuzz.sh

@@ -1,0 +1,29 @@
+/* Keccak-256 (the original Keccak padding used by Ethereum, not SHA3-256). */
+#ifndef PAREVM_KECCAK_H
+#define PAREVM_KECCAK_H
+
+#include "types.h"
+
+/* Incremental hashing state; no heap use. */
+typedef struct {
+    uint64_t s[25];
+    uint8_t buf[136];
+    size_t n; /* bytes buffered in buf */
+} keccak_ctx;
+
+void keccak_init(keccak_ctx *c);
+void keccak_update(keccak_ctx *c, const void *data, size_t len);
+void keccak_final(keccak_ctx *c, uint8_t out[32]);
+
+/* One-shot hash of len bytes. data may be NULL when len is 0. */
+void keccak256(const void *data, size_t len, uint8_t out[32]);
+static inline bytes32 keccak256_hash(const void *data, size_t len) {
+    bytes32 h;
+    keccak256(data, len, h.b);
+    return h;
+}
+
+/* The raw permutation, exposed for tests and benchmarks. */
+void keccak_f1600(uint64_t s[25]);
+
+#endif

@@ -1,0 +1,154 @@
+/* u256: 256-bit unsigned integers as four 64-bit limbs, little-endian limb
+ * order (w[0] is least significant). All EVM word arithmetic goes through
+ * here. Operations wrap modulo 2^256 as the EVM requires; division by zero
+ * yields zero (EVM semantics). Hot operations are inline. */
+#ifndef PAREVM_U256_H
+#define PAREVM_U256_H
+
+#include "types.h"
+
+typedef struct { uint64_t w[4]; } u256;
+typedef unsigned __int128 u128;
+
+#define U256_ZERO ((u256){{0, 0, 0, 0}})
+static inline u256 u256_from_u64(uint64_t v) { return (u256){{v, 0, 0, 0}}; }
+
+static inline bool u256_is_zero(const u256 *a) {
+    return (a->w[0] | a->w[1] | a->w[2] | a->w[3]) == 0;
+}
+static inline bool u256_eq(const u256 *a, const u256 *b) {
+    return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |
+            (a->w[3] ^ b->w[3])) == 0;
+}
+/* True if a fits in 64 bits. */
+static inline bool u256_fits_u64(const u256 *a) { return (a->w[1] | a->w[2] | a->w[3]) == 0; }
+
+static inline bool u256_lt(const u256 *a, const u256 *b) {
+    if (a->w[3] != b->w[3]) return a->w[3] < b->w[3];
+    if (a->w[2] != b->w[2]) return a->w[2] < b->w[2];
+    if (a->w[1] != b->w[1]) return a->w[1] < b->w[1];
+    return a->w[0] < b->w[0];
+}
+static inline bool u256_gt(const u256 *a, const u256 *b) { return u256_lt(b, a); }
+static inline bool u256_slt(const u256 *a, const u256 *b) {
+    int64_t x = (int64_t)a->w[3], y = (int64_t)b->w[3];
+    if (x != y) return x < y;
+    if (a->w[2] != b->w[2]) return a->w[2] < b->w[2];
+    if (a->w[1] != b->w[1]) return a->w[1] < b->w[1];
+    return a->w[0] < b->w[0];
+}
+static inline int u256_cmp(const u256 *a, const u256 *b) {
+    return u256_lt(a, b) ? -1 : u256_lt(b, a) ? 1 : 0;
+}
+
+/* r = a + b mod 2^256; returns the carry out. */
+static inline bool u256_add_carry(u256 *r, const u256 *a, const u256 *b) {
+    unsigned long long c = 0, t;
+    c = __builtin_uaddll_overflow(a->w[0], b->w[0], &t) ; r->w[0] = t;
+    unsigned long long c1 = __builtin_uaddll_overflow(a->w[1], b->w[1], &t);
+    c1 |= __builtin_uaddll_overflow(t, c, &t); r->w[1] = t;
+    unsigned long long c2 = __builtin_uaddll_overflow(a->w[2], b->w[2], &t);
+    c2 |= __builtin_uaddll_overflow(t, c1, &t); r->w[2] = t;
+    unsigned long long c3 = __builtin_uaddll_overflow(a->w[3], b->w[3], &t);
+    c3 |= __builtin_uaddll_overflow(t, c2, &t); r->w[3] = t;
+    return c3;
+}
+static inline u256 u256_add(const u256 *a, const u256 *b) {
+    u256 r;
+    u256_add_carry(&r, a, b);
+    return r;
+}
+/* r = a - b mod 2^256; returns the borrow out (a < b). */
+static inline bool u256_sub_borrow(u256 *r, const u256 *a, const u256 *b) {
+    unsigned long long t;
+    unsigned long long b0 = __builtin_usubll_overflow(a->w[0], b->w[0], &t); r->w[0] = t;
+    unsigned long long b1 = __builtin_usubll_overflow(a->w[1], b->w[1], &t);
+    b1 |= __builtin_usubll_overflow(t, b0, &t); r->w[1] = t;
+    unsigned long long b2 = __builtin_usubll_overflow(a->w[2], b->w[2], &t);
+    b2 |= __builtin_usubll_overflow(t, b1, &t); r->w[2] = t;
+    unsigned long long b3 = __builtin_usubll_overflow(a->w[3], b->w[3], &t);
+    b3 |= __builtin_usubll_overflow(t, b2, &t); r->w[3] = t;
+    return b3;
+}
+static inline u256 u256_sub(const u256 *a, const u256 *b) {
+    u256 r;
+    u256_sub_borrow(&r, a, b);
+    return r;
+}
+static inline u256 u256_and(const u256 *a, const u256 *b) {
+    return (u256){{a->w[0] & b->w[0], a->w[1] & b->w[1], a->w[2] & b->w[2], a->w[3] & b->w[3]}};
+}
+static inline u256 u256_or(const u256 *a, const u256 *b) {
+    return (u256){{a->w[0] | b->w[0], a->w[1] | b->w[1], a->w[2] | b->w[2], a->w[3] | b->w[3]}};
+}
+static inline u256 u256_xor(const u256 *a, const u256 *b) {
+    return (u256){{a->w[0] ^ b->w[0], a->w[1] ^ b->w[1], a->w[2] ^ b->w[2], a->w[3] ^ b->w[3]}};
+}
+static inline u256 u256_not(const u256 *a) {
+    return (u256){{~a->w[0], ~a->w[1], ~a->w[2], ~a->w[3]}};
+}
+static inline u256 u256_neg(const u256 *a) {
+    u256 z = U256_ZERO;
+    return u256_sub(&z, a);
+}
+static inline bool u256_is_neg(const u256 *a) { return (int64_t)a->w[3] < 0; }
+
+/* Number of significant bits (0 for zero). */
+static inline unsigned u256_bits(const u256 *a) {
+    for (int i = 3; i >= 0; i--)
+        if (a->w[i]) return (unsigned)(64 * i + 64 - __builtin_clzll(a->w[i]));
+    return 0;
+}
+/* Number of significant bytes (0 for zero). */
+static inline unsigned u256_bytes(const u256 *a) { return (u256_bits(a) + 7) / 8; }
+
+/* Shifts by any amount; shifts >= 256 give zero (or all ones for sar). */
+u256 u256_shl(const u256 *a, unsigned shift);
+u256 u256_shr(const u256 *a, unsigned shift);
+u256 u256_sar(const u256 *a, unsigned shift);
+
+/* r = a * b mod 2^256 */
+u256 u256_mul(const u256 *a, const u256 *b);
+/* Full 512-bit product: r[0..7] little-endian limbs. */
+void u256_mul_full(uint64_t r[8], const u256 *a, const u256 *b);
+/* q = a / b, r = a % b; b == 0 gives q = r = 0. Either out may be NULL. */
+void u256_divmod(const u256 *a, const u256 *b, u256 *q, u256 *r);
+u256 u256_div(const u256 *a, const u256 *b);
+u256 u256_mod(const u256 *a, const u256 *b);
+/* Signed (two's complement) division and modulo, EVM SDIV/SMOD semantics. */
+u256 u256_sdiv(const u256 *a, const u256 *b);
+u256 u256_smod(const u256 *a, const u256 *b);
+/* (a + b) % m and (a * b) % m without intermediate overflow; m == 0 gives 0. */
+u256 u256_addmod(const u256 *a, const u256 *b, const u256 *m);
+u256 u256_mulmod(const u256 *a, const u256 *b, const u256 *m);
+/* a ** e mod 2^256 */
+u256 u256_exp(const u256 *a, const u256 *e);
+/* EVM SIGNEXTEND: extend the sign of byte b (0 = least significant). */
+u256 u256_signextend(const u256 *b, const u256 *x);
+/* EVM BYTE: byte i counted from the most significant end; i >= 32 gives 0. */
+u256 u256_byte(const u256 *i, const u256 *x);
+
+/* Big-endian conversions. load_be takes up to 32 bytes (right-aligned). */
+u256 u256_from_be(const uint8_t *in, size_t len);
+void u256_to_be(const u256 *a, uint8_t out[32]);
+static inline u256 u256_from_bytes32(const bytes32 *h) { return u256_from_be(h->b, 32); }
+static inline bytes32 u256_to_bytes32(const u256 *a) {
+    bytes32 h;
+    u256_to_be(a, h.b);
+    return h;
+}
+static inline u256 u256_from_address(const address *a) { return u256_from_be(a->b, 20); }
+static inline address u256_to_address(const u256 *a) {
+    uint8_t t[32];
+    address r;
+    u256_to_be(a, t);
+    memcpy(r.b, t + 12, 20);
+    return r;
+}
+
+/* Decimal and hex text. to_dec writes at most 79 chars + NUL. */
+void u256_to_dec(const u256 *a, char out[80]);
+/* "0x"-prefixed minimal hex ("0x0" for zero); out needs 67 bytes. */
+void u256_to_hex(const u256 *a, char out[67]);
+
+#endif

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages parevm builds against. Idempotent: quiet and
+# fast when everything is already there.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libsecp256k1-dev libssl-dev libgmp-dev
+      liblmdb-dev libjansson-dev libmicrohttpd-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,256 @@
+/* Unit tests for util: u256 (with randomized differential tests against GMP),
+ * keccak-256, hex parsing and RLP. */
+#include "test.h"
+#include <gmp.h>
+#include "parevm/u256.h"
+#include "parevm/keccak.h"
+#include "parevm/hex.h"
+#include "parevm/rlp.h"
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static uint64_t rnd(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* Random values biased toward edge cases: small, all-ones, sparse limbs. */
+static u256 rnd_u256(void) {
+    u256 r;
+    int shape = (int)(rnd() % 8);
+    for (int i = 0; i < 4; i++) r.w[i] = rnd();
+    switch (shape) {
+    case 0: r.w[1] = r.w[2] = r.w[3] = 0; break;
+    case 1: r.w[3] = 0; r.w[2] = 0; break;
+    case 2: r.w[0] = r.w[1] = r.w[2] = r.w[3] = ~0ULL; break;
+    case 3: r.w[0] = 0; r.w[2] = 0; break;
+    case 4: r.w[3] = rnd() % 3; break;
+    case 5: r = u256_from_u64(rnd() % 4); break;
+    default: break;
+    }
+    return r;
+}
+
+static void to_mpz(mpz_t z, const u256 *a) {
+    uint8_t be[32];
+    u256_to_be(a, be);
+    mpz_import(z, 32, 1, 1, 1, 0, be);
+}
+
+static u256 from_mpz(const mpz_t z) {
+    mpz_t m;
+    mpz_init(m);
+    mpz_fdiv_r_2exp(m, z, 256);
+    uint8_t be[32] = {0};
+    size_t n = 0;
+    uint8_t tmp[64];
+    mpz_export(tmp, &n, 1, 1, 1, 0, m);
+    memcpy(be + 32 - n, tmp, n);
+    mpz_clear(m);
+    return u256_from_be(be, 32);
+}
+
+/* signed interpretation */
+static void to_mpz_signed(mpz_t z, const u256 *a) {
+    to_mpz(z, a);
+    if (u256_is_neg(a)) {
+        mpz_t t;
+        mpz_init(t);
+        mpz_ui_pow_ui(t, 2, 256);
+        mpz_sub(z, z, t);
+        mpz_clear(t);
+    }
+}
+
+TEST(u256_vs_gmp) {
+    mpz_t A, B, M, R, T;
+    mpz_inits(A, B, M, R, T, NULL);
+    for (int iter = 0; iter < 200000; iter++) {
+        u256 a = rnd_u256(), b = rnd_u256(), m = rnd_u256();
+        to_mpz(A, &a);
+        to_mpz(B, &b);
+        to_mpz(M, &m);
+        u256 r;
+        mpz_add(R, A, B); r = u256_add(&a, &b);
+        { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+        mpz_sub(R, A, B); r = u256_sub(&a, &b); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+        mpz_mul(R, A, B); r = u256_mul(&a, &b); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+        if (mpz_sgn(B)) {
+            mpz_fdiv_q(R, A, B); r = u256_div(&a, &b); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            mpz_fdiv_r(R, A, B); r = u256_mod(&a, &b); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            mpz_t SA, SB;
+            mpz_inits(SA, SB, NULL);
+            to_mpz_signed(SA, &a);
+            to_mpz_signed(SB, &b);
+            mpz_tdiv_q(R, SA, SB); r = u256_sdiv(&a, &b); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            mpz_tdiv_r(R, SA, SB); r = u256_smod(&a, &b); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            mpz_clears(SA, SB, NULL);
+        } else {
+            r = u256_div(&a, &b); CHECK(u256_is_zero(&r));
+            r = u256_mod(&a, &b); CHECK(u256_is_zero(&r));
+            r = u256_sdiv(&a, &b); CHECK(u256_is_zero(&r));
+        }
+        if (mpz_sgn(M)) {
+            mpz_add(R, A, B); mpz_fdiv_r(R, R, M);
+            r = u256_addmod(&a, &b, &m); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            mpz_mul(R, A, B); mpz_fdiv_r(R, R, M);
+            r = u256_mulmod(&a, &b, &m); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+        }
+        unsigned sh = (unsigned)(rnd() % 300);
+        mpz_mul_2exp(R, A, sh); r = u256_shl(&a, sh); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+        mpz_fdiv_q_2exp(R, A, sh); r = u256_shr(&a, sh); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+        to_mpz_signed(T, &a);
+        mpz_fdiv_q_2exp(R, T, sh); r = u256_sar(&a, sh); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+        if (iter % 16 == 0) {
+            mpz_t P;
+            mpz_init(P);
+            mpz_ui_pow_ui(P, 2, 256);
+            mpz_powm(R, A, B, P);
+            r = u256_exp(&a, &b); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            mpz_clear(P);
+        }
+        CHECK(u256_lt(&a, &b) == (mpz_cmp(A, B) < 0));
+    }
+    mpz_clears(A, B, M, R, T, NULL);
+}
+
+TEST(u256_signextend_byte) {
+    u256 x = u256_from_u64(0xff), b0 = U256_ZERO;
+    u256 r = u256_signextend(&b0, &x);
+    u256 ones = {{~0ULL, ~0ULL, ~0ULL, ~0ULL}};
+    CHECK(u256_eq(&r, &ones));
+    x = u256_from_u64(0x7f);
+    r = u256_signextend(&b0, &x);
+    CHECK(u256_eq(&r, &x));
+    u256 b31 = u256_from_u64(31);
+    r = u256_signextend(&b31, &x);
+    CHECK(u256_eq(&r, &x));
+    x = u256_from_u64(0x8000);
+    u256 b1 = u256_from_u64(1);
+    r = u256_signextend(&b1, &x);
+    CHECK(r.w[0] == 0xffffffffffff8000ULL && r.w[3] == ~0ULL);
+    u256 big = {{0, 0, 0, 1}};
+    r = u256_signextend(&big, &x);
+    CHECK(u256_eq(&r, &x));
+    uint8_t be[32];
+    for (int i = 0; i < 32; i++) be[i] = (uint8_t)i;
+    u256 v = u256_from_be(be, 32);
+    for (int i = 0; i < 34; i++) {
+        u256 idx = u256_from_u64((uint64_t)i);
+        r = u256_byte(&idx, &v);
+        CHECK_EQ_U64(r.w[0], i < 32 ? (uint64_t)i : 0);
+    }
+}
+
+TEST(u256_text) {
+    char dec[80], hx[67];
+    u256 z = U256_ZERO;
+    u256_to_dec(&z, dec);
+    CHECK(!strcmp(dec, "0"));
+    u256 ones = {{~0ULL, ~0ULL, ~0ULL, ~0ULL}};
+    u256_to_dec(&ones, dec);
+    CHECK(!strcmp(dec, "115792089237316195423570985008687907853269984665640564039457584007913129639935"));
+    u256 t = u256_from_u64(10000000000000000000ULL);
+    u256_to_dec(&t, dec);
+    CHECK(!strcmp(dec, "10000000000000000000"));
+    u256_to_hex(&z, hx);
+    CHECK(!strcmp(hx, "0x0"));
+    t = u256_from_u64(0x1ab);
+    u256_to_hex(&t, hx);
+    CHECK(!strcmp(hx, "0x1ab"));
+}
+
+static void hexhash(const char *msg, size_t len, const char *expect) {
+    uint8_t out[32], want[32];
+    keccak256(msg, len, out);
+    CHECK(hex_decode(expect, want, 32) == 32);
+    CHECK_MEM(out, want, 32);
+    /* incremental in odd chunks gives the same */
+    keccak_ctx c;
+    keccak_init(&c);
+    for (size_t i = 0; i < len; i += 7) keccak_update(&c, msg + i, len - i < 7 ? len - i : 7);
+    keccak_final(&c, out);
+    CHECK_MEM(out, want, 32);
+}
+
+TEST(keccak_vectors) {
+    hexhash("", 0, "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+    hexhash("abc", 3, "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+    hexhash("The quick brown fox jumps over the lazy dog", 43,
+            "4d741b6f1eb29cb2a9b9911c82f56fa8d73b04959d3d9d222895df6c0b28aa15");
+    char m[200];
+    memset(m, 'a', sizeof m);
+    /* 136 bytes (exactly one block) and 200 bytes cross the rate boundary */
+    uint8_t a1[32], a2[32];
+    keccak256(m, 136, a1);
+    keccak_ctx c;
+    keccak_init(&c);
+    keccak_update(&c, m, 100);
+    keccak_update(&c, m, 36);
+    keccak_final(&c, a2);
+    CHECK_MEM(a1, a2, 32);
+    bytes32 e = keccak256_hash(NULL, 0);
+    CHECK(bytes32_eq(&e, &EMPTY_CODE_HASH));
+    uint8_t r80 = 0x80;
+    e = keccak256_hash(&r80, 1);
+    CHECK(bytes32_eq(&e, &EMPTY_TRIE_ROOT));
+    uint8_t c0 = 0xc0;
+    e = keccak256_hash(&c0, 1);
+    CHECK(bytes32_eq(&e, &EMPTY_LIST_HASH));
+}
+
+TEST(hex_parse) {
+    uint8_t out[8];
+    CHECK(hex_decode("0x0102", out, 8) == 2 && out[0] == 1 && out[1] == 2);
+    CHECK(hex_decode("0x", out, 8) == 0);
+    CHECK(hex_decode("abc", out, 8) == 2 && out[0] == 0x0a && out[1] == 0xbc);
+    CHECK(hex_decode("0xzz", out, 8) == -1);
+    CHECK(hex_decode("0x010203040506070809", out, 8) == -2);
+    uint64_t v;
+    CHECK(hex_to_u64("0x1f", &v) && v == 31);
+    CHECK(hex_to_u64("0x", &v) && v == 0);
+    CHECK(!hex_to_u64("0x10000000000000000", &v));
+    CHECK(!hex_to_u64("0xg", &v));
+    address a;
+    CHECK(hex_to_fixed("0x01", a.b, 20) && a.b[19] == 1 && a.b[0] == 0);
+    char txt[11];
+    uint8_t in[4] = {0xde, 0xad, 0xbe, 0xef};
+    hex_encode(in, 4, txt);
+    CHECK(!strcmp(txt, "0xdeadbeef"));
+}
+
+TEST(rlp_roundtrip) {
+    buf_t b = {0};
+    size_t l = rlp_list_begin(&b);
+    rlp_encode_u64(&b, 0);
+    rlp_encode_u64(&b, 127);
+    rlp_encode_u64(&b, 128);
+    uint8_t big[60];
+    memset(big, 7, sizeof big);
+    rlp_encode_bytes(&b, big, sizeof big);
+    rlp_list_end(&b, l);
+    rlp_item top;
+    CHECK(rlp_decode(b.data, b.len, &top) == RLP_OK);
+    CHECK(top.is_list && rlp_list_count(&top) == 4);
+    rlp_item it[4];
+    CHECK(rlp_list_items(&top, it, 4) == RLP_OK);
+    uint64_t v;
+    CHECK(rlp_to_u64(&it[0], &v) == RLP_OK && v == 0);
+    CHECK(rlp_to_u64(&it[1], &v) == RLP_OK && v == 127);
+    CHECK(rlp_to_u64(&it[2], &v) == RLP_OK && v == 128);
+    CHECK(it[3].len == 60 && it[3].data[59] == 7);
+    buf_free(&b);
+    /* non-canonical forms */
+    uint8_t nc1[] = {0x81, 0x05};
+    rlp_item x;
+    CHECK(rlp_decode(nc1, 2, &x) == RLP_ERR_NONCANONICAL);
+    uint8_t nc2[] = {0xb8, 0x02, 1, 2};
+    CHECK(rlp_decode(nc2, 4, &x) == RLP_ERR_NONCANONICAL);
+    uint8_t tr[] = {0x83, 1, 2};
+    CHECK(rlp_decode(tr, 3, &x) == RLP_ERR_TRUNCATED);
+    uint8_t tail[] = {0x01, 0x02};
+    CHECK(rlp_decode(tail, 2, &x) == RLP_ERR_TRAILING);
+    uint8_t lz[] = {0x82, 0x00, 0x01};
+    CHECK(rlp_decode(lz, 3, &x) == RLP_OK && rlp_to_u64(&x, &v) == RLP_ERR_NONCANONICAL);
+}

@@ -1,0 +1,22 @@
+# Unit tests: every tests/test_*.c is one executable and one CTest test.
+file(GLOB unit_tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/test_*.c)
+foreach(src ${unit_tests})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src} ${CMAKE_SOURCE_DIR}/tests/test_main.c)
+  target_link_libraries(${name} PRIVATE parevm_core)
+  add_test(NAME unit/${name} COMMAND ${name})
+  set_tests_properties(unit/${name} PROPERTIES ENVIRONMENT "PAREVM_FIXTURES=${PAREVM_FIXTURES}")
+endforeach()
+
+# Fixture suites: one CTest test per GeneralStateTests folder so that ctest -j
+# spreads them over the cores and a failure names its folder.
+set(gst ${PAREVM_FIXTURES}/ethereum-tests/GeneralStateTests)
+if(EXISTS ${gst})
+  file(GLOB gst_dirs LIST_DIRECTORIES true ${gst}/*)
+  foreach(dir ${gst_dirs})
+    if(IS_DIRECTORY ${dir})
+      get_filename_component(d ${dir} NAME)
+      add_test(NAME statetest/${d} COMMAND parevm statetest ${dir})
+    endif()
+  endforeach()
+endif()
