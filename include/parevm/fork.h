@@ -1,0 +1,35 @@
+/* Protocol revisions that change EVM or transaction rules. Block-level forks
+ * that only move the difficulty bomb (Muir/Arrow/Gray Glacier) map onto the
+ * revision whose execution rules they share; the chain configuration keeps
+ * them apart for header validation. */
+#ifndef PAREVM_FORK_H
+#define PAREVM_FORK_H
+
+#include "types.h"
+
+typedef enum {
+    FORK_FRONTIER,
+    FORK_HOMESTEAD,
+    FORK_TANGERINE_WHISTLE, /* EIP-150 */
+    FORK_SPURIOUS_DRAGON,   /* EIP-155/158/161/170 */
+    FORK_BYZANTIUM,
+    FORK_CONSTANTINOPLE,
+    FORK_PETERSBURG,
+    FORK_ISTANBUL,
+    FORK_BERLIN,
+    FORK_LONDON,
+    FORK_PARIS,             /* the Merge */
+    FORK_SHANGHAI,
+    FORK_CANCUN,
+    FORK_PRAGUE,
+    FORK_COUNT
+} fork_id;
+
+/* Canonical name as the ethereum/tests fixtures spell it ("EIP150", "Merge"...). */
+const char *fork_name(fork_id f);
+/* Accepts fixture names and common aliases (case-insensitive): "EIP158",
+ * "SpuriousDragon", "ConstantinopleFix", "Petersburg", "Merge", "Paris"...
+ * Returns false for unknown names. */
+bool fork_from_name(const char *name, fork_id *out);
+
+#endif

@@ -1,0 +1,15 @@
+/* The parevm subcommands. Each takes argc/argv starting at its own name and
+ * returns the process exit status. Add a command: declare it here and add a
+ * row to the table in main.c. */
+#ifndef PAREVM_CLI_COMMANDS_H
+#define PAREVM_CLI_COMMANDS_H
+
+#define PAREVM_COMMANDS(X)                                                        \
+    X(statetest, "run GeneralStateTests files or folders")                        \
+    X(txtest, "run TransactionTests files or folders")
+
+#define DECLARE_COMMAND(name, help) int cmd_##name(int argc, char **argv);
+PAREVM_COMMANDS(DECLARE_COMMAND)
+#undef DECLARE_COMMAND
+
+#endif
