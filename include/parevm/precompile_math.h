@@ -8,6 +8,13 @@
 
 #include "types.h"
 
+/* ---- 0x01 ECRECOVER --------------------------------------------------------
+ * Recovers the signer of hash from (r, s, recid) with libsecp256k1 and writes
+ * keccak256(pubkey)[12:]. Fails if r or s is not in [1, n-1], recid is not 0
+ * or 1, or no key recovers. No low-s rule (the precompile has none). */
+bool secp256k1_recover_address(const uint8_t hash[32], const uint8_t r[32], const uint8_t s[32],
+                               int recid, address *out);
+
 /* ---- 0x05 MODEXP (EIP-198, EIP-2565) -------------------------------------
  * in/len: the raw call data (shorter data reads as zero-padded).
  * modexp_gas returns the gas cost under EIP-198 (berlin=false) or EIP-2565

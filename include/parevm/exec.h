@@ -1,0 +1,55 @@
+/* Transaction execution: validity against the state (nonce, balance, fee
+ * caps, EIP-3607), fee purchase and refund (EIP-1559, EIP-3529, EIP-4844
+ * blob fees), access-list warming, the top-level message, and the change set.
+ * One executor per thread; it owns an EVM and an overlay and reuses them. */
+#ifndef PAREVM_EXEC_H
+#define PAREVM_EXEC_H
+
+#include "overlay.h"
+#include "tx.h"
+
+/* What a transaction sees of its block. */
+typedef struct {
+    fork_id fork;
+    uint64_t number;
+    uint64_t timestamp;
+    uint64_t gas_limit;
+    address coinbase;
+    u256 prevrandao;        /* difficulty before the Merge */
+    u256 base_fee;          /* London on */
+    uint64_t excess_blob_gas; /* Cancun on */
+    uint64_t chain_id;
+} block_env;
+
+typedef struct {
+    bool valid;             /* false: the transaction is invalid (no effect) */
+    const char *error;      /* why it is invalid (static string) */
+    evm_status status;      /* outcome of the top-level message */
+    uint64_t gas_used;      /* after refunds */
+    uint64_t blob_gas_used;
+    const uint8_t *output;  /* valid until the next execution */
+    size_t output_size;
+    address created;        /* contract address for successful creations */
+} tx_result;
+
+typedef struct executor executor;
+
+executor *executor_new(void);
+void executor_free(executor *ex);
+void executor_set_tracer(executor *ex, evm_tracer *tracer);
+
+/* Executes tx (whose sender must be known) on view. block_gas_used is the gas
+ * already used in the block (for the block gas limit check). On return the
+ * executor's change set and logs describe the effect (empty if invalid). */
+void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
+                      const transaction *tx, uint64_t block_gas_used, tx_result *out);
+
+const change_set *executor_changes(const executor *ex);
+overlay *executor_overlay(executor *ex);
+
+/* EIP-4844 blob gas price for an excess blob gas value. */
+u256 blob_base_fee(uint64_t excess_blob_gas);
+#define GAS_PER_BLOB 131072
+#define MAX_BLOB_GAS_PER_BLOCK 786432
+
+#endif

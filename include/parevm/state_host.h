@@ -1,0 +1,34 @@
+/* state_host: the evm_host implementation over an overlay. It carries out
+ * nested messages: value transfer, precompiles, contract creation (address
+ * derivation, collision check, code deposit rules per fork) and rollback of
+ * failed frames. The transaction executor (exec.h) uses it for the top-level
+ * message too. */
+#ifndef PAREVM_STATE_HOST_H
+#define PAREVM_STATE_HOST_H
+
+#include "overlay.h"
+
+typedef struct {
+    overlay *ov;
+    evm_vm *vm;
+    const evm_tx_context *tx;
+} state_host;
+
+/* The host interface to hand to evm_execute for h. */
+evm_host state_host_interface(state_host *h);
+
+/* Executes a message (any kind). For CREATE/CREATE2 at depth > 0 this does
+ * what the opcode requires of the host: balance and nonce checks, address
+ * derivation, the sender's nonce increment and warming the new address. */
+evm_result state_host_call(state_host *h, const evm_message *msg);
+
+/* Executes a creation at a known address (the top-level creation of a
+ * transaction, whose sender nonce the executor has already incremented):
+ * collision check, account creation, value transfer, init code, deposit. */
+evm_result state_host_create_at(state_host *h, const evm_message *msg, const address *addr);
+
+/* Contract addresses: CREATE (sender, nonce) and CREATE2 (sender, salt, initcode). */
+address create_address(const address *sender, uint64_t nonce);
+address create2_address(const address *sender, const bytes32 *salt, const uint8_t *initcode, size_t len);
+
+#endif

@@ -1,0 +1,133 @@
+/* The EVM interpreter: per-thread VM scratch, frame set-up and the dispatch
+ * loop. The loop itself lives in interp_loop.inc and is compiled twice, with
+ * and without EIP-3155 tracing, so that untraced execution pays nothing. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include "evm_internal.h"
+#include "parevm/keccak.h"
+
+static const void *jump_tables[2][FORK_COUNT][256];
+static pthread_once_t jump_once = PTHREAD_ONCE_INIT;
+
+static evm_status run_plain(evm_frame *f, const void **labels_out);
+static evm_status run_traced(evm_frame *f, const void **labels_out);
+
+/* Builds per-fork dispatch tables: opcodes not yet defined in a fork jump to
+ * the undefined-instruction handler, so the loop needs no fork checks. */
+static void build_jump_tables(void) {
+    const evm_tables *t = evm_get_tables();
+    const void *labels[2][256];
+    run_plain(NULL, labels[0]);
+    run_traced(NULL, labels[1]);
+    for (int v = 0; v < 2; v++)
+        for (int fk = 0; fk < FORK_COUNT; fk++)
+            for (int op = 0; op < 256; op++)
+                jump_tables[v][fk][op] = t->gas[fk][op] < 0 ? labels[v][0x0c] : labels[v][op];
+}
+
+evm_vm *evm_vm_new(void) {
+    pthread_once(&jump_once, build_jump_tables);
+    evm_vm *vm = calloc(1, sizeof *vm);
+    if (!vm) abort();
+    /* one extra slot per stack so that sp == floor (empty) stays in bounds */
+    vm->stack_area_bytes = (size_t)(EVM_MAX_DEPTH + 1) * (EVM_STACK_LIMIT + 1) * sizeof(u256);
+    void *p = mmap(NULL, vm->stack_area_bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) abort();
+    vm->stack_area = p;
+    return vm;
+}
+
+void evm_vm_free(evm_vm *vm) {
+    if (!vm) return;
+    munmap(vm->stack_area, vm->stack_area_bytes);
+    for (int i = 0; i <= EVM_MAX_DEPTH; i++) {
+        free(vm->mem[i].data);
+        buf_free(&vm->ret[i]);
+        buf_free(&vm->precompile_out[i]);
+    }
+    free(vm);
+}
+
+void evm_vm_set_tracer(evm_vm *vm, evm_tracer *tracer) { vm->tracer = tracer; }
+
+static int64_t memory_cost(uint64_t words) { return (int64_t)(3 * words + words * words / 512); }
+
+bool evm_mem_grow(evm_frame *f, uint64_t end) {
+    evm_memory *m = f->mem;
+    uint64_t new_words = (end + 31) / 32, old_words = m->size / 32;
+    int64_t cost = memory_cost(new_words) - memory_cost(old_words);
+    if (f->gas < cost) return false;
+    f->gas -= cost;
+    size_t new_size = new_words * 32;
+    if (new_size > m->cap) {
+        size_t cap = m->cap ? m->cap : 4096;
+        while (cap < new_size) cap *= 2;
+        uint8_t *d = realloc(m->data, cap);
+        if (!d) abort();
+        m->data = d;
+        m->cap = cap;
+    }
+    memset(m->data + m->size, 0, new_size - m->size);
+    m->size = new_size;
+    return true;
+}
+
+void evm_copy_padded(uint8_t *dst, const uint8_t *src, size_t src_len, const u256 *src_off, size_t len) {
+    size_t n = 0;
+    if (u256_fits_u64(src_off) && src_off->w[0] < src_len) {
+        n = src_len - src_off->w[0];
+        if (n > len) n = len;
+        memcpy(dst, src + src_off->w[0], n);
+    }
+    memset(dst + n, 0, len - n);
+}
+
+const char *evm_status_name(evm_status s) {
+    static const char *const names[] = {
+        "success", "revert", "out of gas", "undefined instruction", "invalid instruction",
+        "stack underflow", "stack overflow", "bad jump destination", "invalid memory access",
+        "static mode violation", "precompile failure", "create collision",
+        "contract validation failure", "initcode size exceeded", "call depth exceeded",
+        "insufficient balance", "nonce overflow",
+    };
+    return (size_t)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
+}
+
+evm_result evm_execute(evm_vm *vm, const evm_host *host, const evm_tx_context *tx,
+                       const evm_message *msg, const evm_code *code) {
+    int depth = msg->depth;
+    evm_frame f = {
+        .vm = vm, .host = host, .tx = tx, .msg = msg, .code = code, .fork = tx->fork,
+        .gas = msg->gas, .refund = 0,
+        .mem = &vm->mem[depth], .ret = &vm->ret[depth],
+    };
+    f.floor = vm->stack_area + (size_t)depth * (EVM_STACK_LIMIT + 1);
+    f.sp = f.floor;
+    f.mem->size = 0;
+    buf_clear(f.ret);
+
+    evm_status st = vm->tracer ? run_traced(&f, NULL) : run_plain(&f, NULL);
+
+    evm_result r = {.status = st};
+    if (st == EVM_SUCCESS || st == EVM_REVERT) {
+        r.gas_left = f.gas;
+        r.output = f.out;
+        r.output_size = f.out_len;
+        if (st == EVM_SUCCESS) r.gas_refund = f.refund;
+    }
+    return r;
+}
+
+#define TRACED 0
+#define RUN_FN run_plain
+#include "interp_loop.inc"
+#undef TRACED
+#undef RUN_FN
+
+#define TRACED 1
+#define RUN_FN run_traced
+#include "interp_loop.inc"
+#undef TRACED
+#undef RUN_FN

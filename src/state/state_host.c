@@ -1,0 +1,209 @@
+/* The evm_host over an overlay: answers the interpreter's state queries and
+ * runs nested messages (CALL family and CREATE family) with their value
+ * transfers, precompiles and rollback. */
+#include "parevm/keccak.h"
+#include "parevm/state_host.h"
+
+#define MAX_CODE_SIZE 24576 /* EIP-170 */
+
+address create_address(const address *sender, uint64_t nonce) {
+    /* rlp([sender, nonce]): at most 1 + 21 + 9 bytes */
+    uint8_t enc[32];
+    size_t n = 2;
+    enc[1] = 0x94;
+    memcpy(enc + n, sender->b, 20);
+    n += 20;
+    if (nonce == 0) {
+        enc[n++] = 0x80;
+    } else if (nonce < 0x80) {
+        enc[n++] = (uint8_t)nonce;
+    } else {
+        int bytes = 0;
+        for (uint64_t v = nonce; v; v >>= 8) bytes++;
+        enc[n++] = (uint8_t)(0x80 + bytes);
+        for (int i = bytes - 1; i >= 0; i--) enc[n++] = (uint8_t)(nonce >> (8 * i));
+    }
+    enc[0] = (uint8_t)(0xc0 + n - 1);
+    uint8_t h[32];
+    keccak256(enc, n, h);
+    address a;
+    memcpy(a.b, h + 12, 20);
+    return a;
+}
+
+address create2_address(const address *sender, const bytes32 *salt, const uint8_t *initcode, size_t len) {
+    uint8_t buf[85];
+    buf[0] = 0xff;
+    memcpy(buf + 1, sender->b, 20);
+    memcpy(buf + 21, salt->b, 32);
+    keccak256(initcode, len, buf + 53);
+    uint8_t h[32];
+    keccak256(buf, sizeof buf, h);
+    address a;
+    memcpy(a.b, h + 12, 20);
+    return a;
+}
+
+/* ---- evm_host_ops over the overlay ---- */
+
+static bool h_access_account(void *ctx, const address *addr) {
+    return overlay_warm_account(((state_host *)ctx)->ov, addr);
+}
+static bool h_access_storage(void *ctx, const address *addr, const u256 *key) {
+    return overlay_warm_slot(((state_host *)ctx)->ov, addr, key);
+}
+static bool h_account_exists(void *ctx, const address *addr) {
+    return overlay_exists(((state_host *)ctx)->ov, addr);
+}
+static bool h_account_is_empty(void *ctx, const address *addr) {
+    return overlay_is_empty(((state_host *)ctx)->ov, addr);
+}
+static u256 h_get_balance(void *ctx, const address *addr) {
+    return overlay_balance(((state_host *)ctx)->ov, addr);
+}
+static const evm_code *h_get_code(void *ctx, const address *addr) {
+    return overlay_code(((state_host *)ctx)->ov, addr);
+}
+static bytes32 h_get_code_hash(void *ctx, const address *addr) {
+    overlay *ov = ((state_host *)ctx)->ov;
+    if (overlay_is_empty(ov, addr)) return (bytes32){{0}};
+    return overlay_code(ov, addr)->hash;
+}
+static u256 h_sload(void *ctx, const address *addr, const u256 *key) {
+    return overlay_sload(((state_host *)ctx)->ov, addr, key);
+}
+static void h_sstore(void *ctx, const address *addr, const u256 *key, const u256 *value,
+                     evm_sstore_info *info) {
+    overlay_sstore(((state_host *)ctx)->ov, addr, key, value, &info->original, &info->current);
+}
+static u256 h_tload(void *ctx, const address *addr, const u256 *key) {
+    return overlay_tload(((state_host *)ctx)->ov, addr, key);
+}
+static void h_tstore(void *ctx, const address *addr, const u256 *key, const u256 *value) {
+    overlay_tstore(((state_host *)ctx)->ov, addr, key, value);
+}
+static void h_emit_log(void *ctx, const address *addr, const bytes32 *topics, size_t n,
+                       const uint8_t *data, size_t len) {
+    overlay_add_log(((state_host *)ctx)->ov, addr, topics, n, data, len);
+}
+static bool h_selfdestruct(void *ctx, const address *addr, const address *beneficiary) {
+    return overlay_selfdestruct(((state_host *)ctx)->ov, addr, beneficiary);
+}
+static evm_result h_call(void *ctx, const evm_message *msg) { return state_host_call(ctx, msg); }
+static bytes32 h_get_block_hash(void *ctx, uint64_t number) {
+    return overlay_block_hash(((state_host *)ctx)->ov, number);
+}
+
+static const evm_host_ops host_ops = {
+    h_access_account, h_access_storage, h_account_exists, h_account_is_empty, h_get_balance,
+    h_get_code, h_get_code_hash, h_sload, h_sstore, h_tload, h_tstore, h_emit_log,
+    h_selfdestruct, h_call, h_get_block_hash,
+};
+
+evm_host state_host_interface(state_host *h) { return (evm_host){&host_ops, h}; }
+
+/* ---- messages ---- */
+
+static void transfer(overlay *ov, const address *from, const address *to, const u256 *value) {
+    if (u256_is_zero(value)) return;
+    u256 bal = overlay_balance(ov, from);
+    bal = u256_sub(&bal, value);
+    overlay_set_balance(ov, from, &bal);
+    overlay_add_balance(ov, to, value);
+}
+
+static evm_result run_code(state_host *h, const evm_message *msg) {
+    fork_id fork = h->tx->fork;
+    if (precompile_is_active(&msg->code_address, fork))
+        return precompile_run(h->vm, &msg->code_address, fork, msg->input, msg->input_size, msg->gas,
+                              msg->depth);
+    const evm_code *code = overlay_code(h->ov, &msg->code_address);
+    if (!code->len) return (evm_result){.status = EVM_SUCCESS, .gas_left = msg->gas};
+    evm_host host = state_host_interface(h);
+    return evm_execute(h->vm, &host, h->tx, msg, code);
+}
+
+static bool is_exceptional(evm_status s) { return s != EVM_SUCCESS && s != EVM_REVERT; }
+
+evm_result state_host_create_at(state_host *h, const evm_message *msg, const address *addr) {
+    overlay *ov = h->ov;
+    fork_id fork = h->tx->fork;
+    evm_result r = {.status = EVM_CREATE_COLLISION};
+    if (overlay_nonce(ov, addr) != 0 || overlay_code(ov, addr)->len || overlay_has_storage(ov, addr))
+        return r;
+    size_t snap = overlay_snapshot(ov);
+    overlay_create_account(ov, addr);
+    if (fork >= FORK_SPURIOUS_DRAGON) overlay_set_nonce(ov, addr, 1);
+    transfer(ov, &msg->sender, addr, &msg->value);
+
+    evm_message m = *msg;
+    m.recipient = *addr;
+    m.code_address = *addr;
+    evm_code *init = evm_code_new(msg->input, msg->input_size, NULL);
+    evm_host host = state_host_interface(h);
+    r = evm_execute(h->vm, &host, h->tx, &m, init);
+    evm_code_free(init);
+
+    if (r.status == EVM_SUCCESS) {
+        int64_t deposit = 200 * (int64_t)r.output_size;
+        if (fork >= FORK_LONDON && r.output_size && r.output[0] == 0xef) {
+            r.status = EVM_CONTRACT_VALIDATION_FAILURE; /* EIP-3541 */
+        } else if (fork >= FORK_SPURIOUS_DRAGON && r.output_size > MAX_CODE_SIZE) {
+            r.status = EVM_CONTRACT_VALIDATION_FAILURE; /* EIP-170 */
+        } else if (r.gas_left < deposit) {
+            /* Frontier keeps the account with empty code; Homestead fails */
+            if (fork >= FORK_HOMESTEAD) r.status = EVM_OUT_OF_GAS;
+        } else {
+            r.gas_left -= deposit;
+            overlay_set_code(ov, addr, r.output, r.output_size);
+        }
+    }
+    if (r.status != EVM_SUCCESS) {
+        overlay_revert(ov, snap);
+        if (is_exceptional(r.status)) r.gas_left = 0;
+        r.gas_refund = 0;
+        return r;
+    }
+    r.create_address = *addr;
+    return r;
+}
+
+static evm_result create_message(state_host *h, const evm_message *msg) {
+    overlay *ov = h->ov;
+    evm_result fail = {.gas_left = msg->gas};
+    u256 bal = overlay_balance(ov, &msg->sender);
+    if (u256_lt(&bal, &msg->value)) {
+        fail.status = EVM_INSUFFICIENT_BALANCE;
+        return fail;
+    }
+    uint64_t nonce = overlay_nonce(ov, &msg->sender);
+    if (nonce == UINT64_MAX) {
+        fail.status = EVM_NONCE_OVERFLOW;
+        return fail;
+    }
+    address addr = msg->kind == EVM_CREATE
+                       ? create_address(&msg->sender, nonce)
+                       : create2_address(&msg->sender, &msg->salt, msg->input, msg->input_size);
+    overlay_set_nonce(ov, &msg->sender, nonce + 1);
+    if (h->tx->fork >= FORK_BERLIN) overlay_warm_account(ov, &addr);
+    return state_host_create_at(h, msg, &addr);
+}
+
+evm_result state_host_call(state_host *h, const evm_message *msg) {
+    if (msg->kind == EVM_CREATE || msg->kind == EVM_CREATE2) return create_message(h, msg);
+    overlay *ov = h->ov;
+    size_t snap = overlay_snapshot(ov);
+    if (msg->kind == EVM_CALL) {
+        transfer(ov, &msg->sender, &msg->recipient, &msg->value);
+        overlay_touch(ov, &msg->recipient);
+    } else if (msg->kind == EVM_STATICCALL) {
+        overlay_touch(ov, &msg->recipient);
+    }
+    evm_result r = run_code(h, msg);
+    if (r.status != EVM_SUCCESS) {
+        overlay_revert(ov, snap);
+        if (is_exceptional(r.status)) r.gas_left = 0;
+        r.gas_refund = 0;
+    }
+    return r;
+}
