@@ -58,7 +58,8 @@ static const char *check_type(const transaction *tx, fork_id fork) {
 }
 
 static const char *check_chain_id(const transaction *tx, fork_id fork, uint64_t chain_id) {
-    if (!tx->has_chain_id) return tx->type == TX_LEGACY ? NULL : "typed transaction without chain id";
+    if (!tx->has_chain_id)
+        return tx->type == TX_LEGACY ? NULL : "typed transaction without chain id";
     if (tx->type == TX_LEGACY && fork < FORK_SPURIOUS_DRAGON)
         return "EIP-155 transaction before Spurious Dragon";
     return tx->chain_id == chain_id ? NULL : "chain id mismatch";
@@ -86,7 +87,8 @@ static const char *check_fees(const transaction *tx) {
 
 static const char *check_gas(const transaction *tx, fork_id fork) {
     if (tx->gas_limit < tx_intrinsic_gas(tx, fork)) return "intrinsic gas too low";
-    if (tx->gas_limit < tx_floor_gas(tx, fork)) return "gas limit below the calldata floor (EIP-7623)";
+    if (tx->gas_limit < tx_floor_gas(tx, fork))
+        return "gas limit below the calldata floor (EIP-7623)";
     if (tx->nonce == UINT64_MAX) return "nonce is 2^64-1 (EIP-2681)";
     if (fork >= FORK_SHANGHAI && !tx->has_to && tx->data_len > MAX_INITCODE_SIZE)
         return "initcode larger than 49152 bytes (EIP-3860)";

@@ -2,8 +2,9 @@
  *
  * Recovery only needs public-key arithmetic, so it runs on the library's
  * built-in read-only secp256k1_context_static. Signing needs a full context;
- * one is created (and blinded) once per process under pthread_once and is
- * only read afterwards, which libsecp256k1 allows from many threads. */
+ * one is created (and blinded) once per process under pthread_once, together
+ * with the library self test, and is only read afterwards, which
+ * libsecp256k1 allows from many threads. */
 #include "parevm/tx.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -20,10 +21,10 @@ const u256 TX_SECP256K1N = {{0xbfd25e8cd0364141ULL, 0xbaaedce6af48a03bULL,
 const u256 TX_SECP256K1N_HALF = {{0xdfe92f46681b20a0ULL, 0x5d576e7357a4501dULL,
                                   0xffffffffffffffffULL, 0x7fffffffffffffffULL}};
 
-static pthread_once_t sign_once = PTHREAD_ONCE_INIT;
-static secp256k1_context *sign_ctx; /* written once under sign_once */
+static pthread_once_t secp_once = PTHREAD_ONCE_INIT;
+static secp256k1_context *sign_ctx; /* written once under secp_once */
 
-static void sign_ctx_init(void) {
+static void secp_init(void) {
     secp256k1_selftest();
     secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
     if (!ctx) {
@@ -42,8 +43,14 @@ static void sign_ctx_init(void) {
 }
 
 static const secp256k1_context *signing_context(void) {
-    pthread_once(&sign_once, sign_ctx_init);
+    pthread_once(&secp_once, secp_init);
     return sign_ctx;
+}
+
+/* The static context, after the self test its documentation asks for. */
+static const secp256k1_context *verify_context(void) {
+    pthread_once(&secp_once, secp_init);
+    return secp256k1_context_static;
 }
 
 /* v for a signature with recovery id recid, as the transaction type wants it. */
@@ -105,9 +112,9 @@ bool tx_recover_sender(transaction *tx, bool homestead) {
     secp256k1_ecdsa_recoverable_signature sig;
     secp256k1_pubkey pub;
     bytes32 msg = tx_signing_hash(tx);
-    if (!secp256k1_ecdsa_recoverable_signature_parse_compact(secp256k1_context_static, &sig,
-                                                             compact, recid) ||
-        !secp256k1_ecdsa_recover(secp256k1_context_static, &pub, &sig, msg.b))
+    const secp256k1_context *ctx = verify_context();
+    if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &sig, compact, recid) ||
+        !secp256k1_ecdsa_recover(ctx, &pub, &sig, msg.b))
         return false;
     tx->sender = address_of_pubkey(&pub);
     tx->sender_known = true;
