@@ -124,10 +124,16 @@ static void report_fail(txtest_run *r, const char *file, const char *test, const
     r->failed++;
 }
 
-/* Reports a malformed fixture: names the file, test and field. */
-static void bad_fixture(txtest_run *r, const char *file, const char *test, const char *field,
-                        const char *problem) {
-    printf("FAIL %s %s: malformed fixture: field \"%s\" %s\n", file, test ? test : "-", field,
+/* Reports a malformed fixture, naming the file, test and field; a field
+ * under result.<fork> is given with its fork (field NULL: the fork itself). */
+static void bad_fixture(txtest_run *r, const char *file, const char *test, const char *fork,
+                        const char *field, const char *problem) {
+    char path[160];
+    if (fork)
+        snprintf(path, sizeof path, "result.%s%s%s", fork, field ? "." : "", field ? field : "");
+    else
+        snprintf(path, sizeof path, "%s", field);
+    printf("FAIL %s %s: malformed fixture: field \"%s\" %s\n", file, test ? test : "-", path,
            problem);
     r->failed++;
 }
@@ -141,9 +147,12 @@ static void check_valid(txtest_run *r, const char *file, const char *test, const
     bytes32 h;
     address a;
     uint64_t g;
-    if (!hash || !hex_to_fixed(hash, h.b, 32)) return bad_fixture(r, file, test, "hash", "is not a 32-byte hex string");
-    if (!sender || !hex_to_fixed(sender, a.b, 20)) return bad_fixture(r, file, test, "sender", "is not a 20-byte hex string");
-    if (!gas || !hex_to_u64(gas, &g)) return bad_fixture(r, file, test, "intrinsicGas", "is not a hex quantity");
+    if (!hash || !hex_to_fixed(hash, h.b, 32))
+        return bad_fixture(r, file, test, fork, "hash", "is not a 32-byte hex string");
+    if (!sender || !hex_to_fixed(sender, a.b, 20))
+        return bad_fixture(r, file, test, fork, "sender", "is not a 20-byte hex string");
+    if (!gas || !hex_to_u64(gas, &g))
+        return bad_fixture(r, file, test, fork, "intrinsicGas", "is not a hex quantity");
     char want[160], got[200];
     if (!o->valid) {
         snprintf(want, sizeof want, "valid (hash %s)", hash);
@@ -177,12 +186,13 @@ static void run_fork(txtest_run *r, const char *file, const char *test, const ch
         r->skipped++;
         return;
     }
-    if (!json_is_object(exp)) return bad_fixture(r, file, test, fork_str, "is not an object");
+    if (!json_is_object(exp)) return bad_fixture(r, file, test, fork_str, NULL, "is not an object");
     tx_outcome o;
     evaluate(raw, len, fork, &o);
     json_t *exc = json_object_get(exp, "exception");
     if (!exc) return check_valid(r, file, test, fork_str, exp, &o);
-    if (!json_is_string(exc)) return bad_fixture(r, file, test, "exception", "is not a string");
+    if (!json_is_string(exc))
+        return bad_fixture(r, file, test, fork_str, "exception", "is not a string");
     if (!o.valid) {
         r->passed++;
         return;
@@ -195,15 +205,17 @@ static void run_fork(txtest_run *r, const char *file, const char *test, const ch
 
 static void run_test(txtest_run *r, const char *file, const char *test, json_t *t) {
     if (r->has_filter && regexec(&r->filter, test, 0, NULL, 0)) return;
-    if (!json_is_object(t)) return bad_fixture(r, file, test, test, "is not an object");
+    if (!json_is_object(t)) return bad_fixture(r, file, test, NULL, test, "is not an object");
     const char *txbytes = json_string_value(json_object_get(t, "txbytes"));
     json_t *result = json_object_get(t, "result");
-    if (!txbytes) return bad_fixture(r, file, test, "txbytes", "is missing or not a string");
-    if (!json_is_object(result)) return bad_fixture(r, file, test, "result", "is missing or not an object");
+    if (!txbytes)
+        return bad_fixture(r, file, test, NULL, "txbytes", "is missing or not a string");
+    if (!json_is_object(result))
+        return bad_fixture(r, file, test, NULL, "result", "is missing or not an object");
     uint8_t *raw;
     size_t len;
     if (!hex_decode_alloc(txbytes, &raw, &len))
-        return bad_fixture(r, file, test, "txbytes", "is not hex");
+        return bad_fixture(r, file, test, NULL, "txbytes", "is not hex");
     const char *fork;
     json_t *exp;
     json_object_foreach(result, fork, exp) run_fork(r, file, test, fork, exp, raw, len);
@@ -219,7 +231,7 @@ static void run_file(txtest_run *r, const char *file) {
         return;
     }
     if (!json_is_object(root)) {
-        bad_fixture(r, file, NULL, "(top level)", "is not an object");
+        bad_fixture(r, file, NULL, NULL, "(top level)", "is not an object");
     } else {
         const char *name;
         json_t *t;
@@ -257,7 +269,7 @@ int cmd_txtest(int argc, char **argv) {
         if (r.has_filter) regfree(&r.filter);
         return usage();
     }
-    qsort(files.v, files.n, sizeof *files.v, cmp_str);
+    if (files.n) qsort(files.v, files.n, sizeof *files.v, cmp_str);
     for (size_t i = 0; i < files.n; i++) run_file(&r, files.v[i]);
     printf("%d passed, %d failed", r.passed, r.failed);
     if (r.skipped) printf(", %d skipped", r.skipped);
