@@ -2,6 +2,7 @@
  * sender recovery (EIP-155 and EIP-4844 vectors), signature rules, rejection
  * of each class of malformed input, intrinsic gas and the static checks. */
 #include "test.h"
+#include <pthread.h>
 #include "parevm/hex.h"
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
@@ -206,7 +207,8 @@ TEST(tx_roundtrip_each_type) {
         CHECK(u256_eq(&d.value, &tx.value) && u256_eq(&d.max_fee, &tx.max_fee));
         CHECK(d.data_len == 5 && memcmp(d.data, tx.data, 5) == 0);
         CHECK(d.access_list_len == tx.access_list_len && d.n_blob_hashes == tx.n_blob_hashes);
-        if (type >= TX_ACCESS_LIST) CHECK(d.access_list[0].n_keys == 2 && d.access_list[0].keys[1].b[31] == 1);
+        if (type >= TX_ACCESS_LIST)
+            CHECK(d.access_list[0].n_keys == 2 && d.access_list[0].keys[1].b[31] == 1);
         CHECK(bytes32_eq(&d.hash, &tx.hash));
         CHECK(encoding_is(&d, b.data, b.len));
         CHECK(tx_recover_sender(&d, true) && address_eq(&d.sender, &want));
@@ -564,4 +566,36 @@ TEST(tx_blob_rules) {
     tx.n_blob_hashes = n;
     free(many);
     tx_free(&tx);
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+
+static void *sign_and_recover(void *arg) {
+    uint8_t key[32];
+    memset(key, 0x11 + (int)(intptr_t)arg, sizeof key);
+    intptr_t bad = 0;
+    for (int i = 0; i < 50; i++) {
+        transaction tx = full_tx((uint8_t)(i % 4));
+        tx.nonce = (uint64_t)i;
+        address signer;
+        bad += !tx_sign(&tx, key);
+        signer = tx.sender;
+        bad += !tx_recover_sender(&tx, true) || !address_eq(&tx.sender, &signer);
+        tx_free(&tx);
+    }
+    return (void *)bad;
+}
+
+/* The shared secp256k1 context is set up once and read-only afterwards:
+ * concurrent first use from several threads must be safe. */
+TEST(tx_sign_recover_threads) {
+    pthread_t t[4];
+    for (intptr_t i = 0; i < 4; i++)
+        CHECK(pthread_create(&t[i], NULL, sign_and_recover, (void *)i) == 0);
+    for (int i = 0; i < 4; i++) {
+        void *bad;
+        pthread_join(t[i], &bad);
+        CHECK(bad == NULL);
+    }
 }
