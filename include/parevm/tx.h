@@ -70,10 +70,16 @@ bool tx_sign(transaction *tx, const uint8_t seckey[32]);
  * the EIP-3860 initcode word cost from Shanghai. */
 uint64_t tx_intrinsic_gas(const transaction *tx, fork_id fork);
 
+/* EIP-7623 (Prague on): the least gas a transaction is charged, 21000 + 10
+ * per calldata token (zero byte = 1 token, non-zero = 4); 0 before Prague.
+ * The gas limit must cover it, and gas used is raised to it after execution. */
+uint64_t tx_floor_gas(const transaction *tx, fork_id fork);
+
 /* Fork-level validity without state: the type exists in the fork, chain id
  * rules, signature value ranges, gas limit >= intrinsic gas, nonce < 2^64-1
- * (EIP-2681), initcode size (EIP-3860), blob rules (to present, at least one
- * versioned hash with version byte 0x01, at most 6 blobs). Returns NULL when
+ * (EIP-2681), initcode size (EIP-3860), gas limit * fee fits 256 bits, blob
+ * rules (to present, at least one versioned hash with version byte 0x01, at
+ * most 6 blobs, 9 from Prague). Returns NULL when
  * valid, else a static string naming the rule (e.g. "intrinsic gas too low"). */
 const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id);
 

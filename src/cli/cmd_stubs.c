@@ -7,9 +7,3 @@ int cmd_statetest(int argc, char **argv) {
     fprintf(stderr, "parevm statetest: not implemented yet\n");
     return 2;
 }
-
-int cmd_txtest(int argc, char **argv) {
-    (void)argc; (void)argv;
-    fprintf(stderr, "parevm txtest: not implemented yet\n");
-    return 2;
-}

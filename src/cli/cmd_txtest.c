@@ -1,0 +1,280 @@
+/* parevm txtest: runs ethereum/tests TransactionTests fixtures.
+ *
+ * Each fixture holds {name: {"txbytes": hex, "result": {Fork: expectation}}}
+ * where an expectation is either {"hash", "sender", "intrinsicGas"} for a
+ * valid transaction or {"exception": ...} for one every client must reject.
+ * The transaction is decoded, its sender recovered and the static rules of
+ * the fork applied (chain id 1); the outcome is compared per fork. */
+#include <dirent.h>
+#include <jansson.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "commands.h"
+#include "parevm/hex.h"
+#include "parevm/tx.h"
+
+#define TXTEST_CHAIN_ID 1
+
+typedef struct {
+    regex_t filter;
+    bool has_filter;
+    int passed, failed, skipped;
+} txtest_run;
+
+/* What parevm makes of one transaction under one fork. */
+typedef struct {
+    bool valid;
+    char why[160]; /* reason when invalid */
+    bytes32 hash;
+    address sender;
+    uint64_t intrinsic_gas;
+} tx_outcome;
+
+/* ---- file discovery ---------------------------------------------------- */
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} path_list;
+
+static void paths_add(path_list *l, const char *p) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        if (!l->v) abort();
+    }
+    l->v[l->n] = strdup(p);
+    if (!l->v[l->n]) abort();
+    l->n++;
+}
+
+static void paths_free(path_list *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Adds path if it is a file, or every *.json below it if it is a folder. */
+static bool collect(path_list *l, const char *path, bool top) {
+    struct stat st;
+    if (stat(path, &st)) {
+        fprintf(stderr, "parevm txtest: %s: cannot access\n", path);
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (top || ends_with(path, ".json")) paths_add(l, path);
+        return true;
+    }
+    DIR *d = opendir(path);
+    if (!d) {
+        fprintf(stderr, "parevm txtest: %s: cannot open folder\n", path);
+        return false;
+    }
+    bool ok = true;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        size_t n = strlen(path) + strlen(e->d_name) + 2;
+        char *child = malloc(n);
+        if (!child) abort();
+        snprintf(child, n, "%s/%s", path, e->d_name);
+        ok &= collect(l, child, false);
+        free(child);
+    }
+    closedir(d);
+    return ok;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- evaluation -------------------------------------------------------- */
+
+static void evaluate(const uint8_t *raw, size_t len, fork_id fork, tx_outcome *o) {
+    memset(o, 0, sizeof *o);
+    transaction tx;
+    if (!tx_decode(raw, len, &tx, o->why, sizeof o->why)) return;
+    const char *why = NULL;
+    if (!tx_recover_sender(&tx, fork >= FORK_HOMESTEAD))
+        why = "invalid signature (sender recovery failed)";
+    else
+        why = tx_check_static(&tx, fork, TXTEST_CHAIN_ID);
+    if (why) {
+        snprintf(o->why, sizeof o->why, "%s", why);
+    } else {
+        o->valid = true;
+        o->hash = tx.hash;
+        o->sender = tx.sender;
+        o->intrinsic_gas = tx_intrinsic_gas(&tx, fork);
+    }
+    tx_free(&tx);
+}
+
+static void report_fail(txtest_run *r, const char *file, const char *test, const char *fork,
+                        const char *fmt_expected, const char *actual) {
+    printf("FAIL %s %s %s: expected %s, got %s\n", file, test, fork, fmt_expected, actual);
+    r->failed++;
+}
+
+/* Reports a malformed fixture, naming the file, test and field; a field
+ * under result.<fork> is given with its fork (field NULL: the fork itself). */
+static void bad_fixture(txtest_run *r, const char *file, const char *test, const char *fork,
+                        const char *field, const char *problem) {
+    char path[160];
+    if (fork)
+        snprintf(path, sizeof path, "result.%s%s%s", fork, field ? "." : "", field ? field : "");
+    else
+        snprintf(path, sizeof path, "%s", field);
+    printf("FAIL %s %s: malformed fixture: field \"%s\" %s\n", file, test ? test : "-", path,
+           problem);
+    r->failed++;
+}
+
+/* Compares a valid outcome with {"hash", "sender", "intrinsicGas"}. */
+static void check_valid(txtest_run *r, const char *file, const char *test, const char *fork,
+                        json_t *exp, const tx_outcome *o) {
+    const char *hash = json_string_value(json_object_get(exp, "hash"));
+    const char *sender = json_string_value(json_object_get(exp, "sender"));
+    const char *gas = json_string_value(json_object_get(exp, "intrinsicGas"));
+    bytes32 h;
+    address a;
+    uint64_t g;
+    if (!hash || !hex_to_fixed(hash, h.b, 32))
+        return bad_fixture(r, file, test, fork, "hash", "is not a 32-byte hex string");
+    if (!sender || !hex_to_fixed(sender, a.b, 20))
+        return bad_fixture(r, file, test, fork, "sender", "is not a 20-byte hex string");
+    if (!gas || !hex_to_u64(gas, &g))
+        return bad_fixture(r, file, test, fork, "intrinsicGas", "is not a hex quantity");
+    char want[160], got[200];
+    if (!o->valid) {
+        snprintf(want, sizeof want, "valid (hash %s)", hash);
+        return report_fail(r, file, test, fork, want, o->why);
+    }
+    char hex[67];
+    if (!bytes32_eq(&h, &o->hash)) {
+        hex_encode(o->hash.b, 32, hex);
+        snprintf(want, sizeof want, "hash %s", hash);
+        snprintf(got, sizeof got, "hash %s", hex);
+        return report_fail(r, file, test, fork, want, got);
+    }
+    if (!address_eq(&a, &o->sender)) {
+        hex_encode(o->sender.b, 20, hex);
+        snprintf(want, sizeof want, "sender %s", sender);
+        snprintf(got, sizeof got, "sender %s", hex);
+        return report_fail(r, file, test, fork, want, got);
+    }
+    if (g != o->intrinsic_gas) {
+        snprintf(want, sizeof want, "intrinsicGas %llu", (unsigned long long)g);
+        snprintf(got, sizeof got, "intrinsicGas %llu", (unsigned long long)o->intrinsic_gas);
+        return report_fail(r, file, test, fork, want, got);
+    }
+    r->passed++;
+}
+
+static void run_fork(txtest_run *r, const char *file, const char *test, const char *fork_str,
+                     json_t *exp, const uint8_t *raw, size_t len) {
+    fork_id fork;
+    if (!fork_from_name(fork_str, &fork)) {
+        r->skipped++;
+        return;
+    }
+    if (!json_is_object(exp)) return bad_fixture(r, file, test, fork_str, NULL, "is not an object");
+    tx_outcome o;
+    evaluate(raw, len, fork, &o);
+    json_t *exc = json_object_get(exp, "exception");
+    if (!exc) return check_valid(r, file, test, fork_str, exp, &o);
+    if (!json_is_string(exc))
+        return bad_fixture(r, file, test, fork_str, "exception", "is not a string");
+    if (!o.valid) {
+        r->passed++;
+        return;
+    }
+    char got[120], hex[67];
+    hex_encode(o.hash.b, 32, hex);
+    snprintf(got, sizeof got, "a valid transaction (hash %s)", hex);
+    report_fail(r, file, test, fork_str, json_string_value(exc), got);
+}
+
+static void run_test(txtest_run *r, const char *file, const char *test, json_t *t) {
+    if (r->has_filter && regexec(&r->filter, test, 0, NULL, 0)) return;
+    if (!json_is_object(t)) return bad_fixture(r, file, test, NULL, test, "is not an object");
+    const char *txbytes = json_string_value(json_object_get(t, "txbytes"));
+    json_t *result = json_object_get(t, "result");
+    if (!txbytes)
+        return bad_fixture(r, file, test, NULL, "txbytes", "is missing or not a string");
+    if (!json_is_object(result))
+        return bad_fixture(r, file, test, NULL, "result", "is missing or not an object");
+    uint8_t *raw;
+    size_t len;
+    if (!hex_decode_alloc(txbytes, &raw, &len))
+        return bad_fixture(r, file, test, NULL, "txbytes", "is not hex");
+    const char *fork;
+    json_t *exp;
+    json_object_foreach(result, fork, exp) run_fork(r, file, test, fork, exp, raw, len);
+    free(raw);
+}
+
+static void run_file(txtest_run *r, const char *file) {
+    json_error_t jerr;
+    json_t *root = json_load_file(file, 0, &jerr);
+    if (!root) {
+        printf("FAIL %s: invalid JSON at line %d: %s\n", file, jerr.line, jerr.text);
+        r->failed++;
+        return;
+    }
+    if (!json_is_object(root)) {
+        bad_fixture(r, file, NULL, NULL, "(top level)", "is not an object");
+    } else {
+        const char *name;
+        json_t *t;
+        json_object_foreach(root, name, t) run_test(r, file, name, t);
+    }
+    json_decref(root);
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: parevm txtest [--run REGEX] PATH...\n"
+                    "  PATH: a TransactionTests JSON file or a folder (searched recursively)\n"
+                    "  --run REGEX: only tests whose name matches (POSIX extended regex)\n");
+    return 2;
+}
+
+int cmd_txtest(int argc, char **argv) {
+    txtest_run r = {0};
+    path_list files = {0};
+    bool ok = true;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--run")) {
+            if (++i == argc || r.has_filter) return usage();
+            if (regcomp(&r.filter, argv[i], REG_EXTENDED | REG_NOSUB)) {
+                fprintf(stderr, "parevm txtest: bad --run regex '%s'\n", argv[i]);
+                return 2;
+            }
+            r.has_filter = true;
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            return usage();
+        } else {
+            ok &= collect(&files, argv[i], true);
+        }
+    }
+    if (!files.n && ok) {
+        if (r.has_filter) regfree(&r.filter);
+        return usage();
+    }
+    if (files.n) qsort(files.v, files.n, sizeof *files.v, cmp_str);
+    for (size_t i = 0; i < files.n; i++) run_file(&r, files.v[i]);
+    printf("%d passed, %d failed", r.passed, r.failed);
+    if (r.skipped) printf(", %d skipped", r.skipped);
+    printf("\n");
+    paths_free(&files);
+    if (r.has_filter) regfree(&r.filter);
+    return r.failed || !ok ? 1 : 0;
+}
