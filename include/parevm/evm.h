@@ -64,6 +64,8 @@ typedef enum {
 } evm_status;
 
 const char *evm_status_name(evm_status s);
+/* Mnemonic of an opcode ("PUSH1"), or NULL if unassigned. */
+const char *evm_opcode_name(uint8_t op);
 
 typedef enum { EVM_CALL, EVM_CALLCODE, EVM_DELEGATECALL, EVM_STATICCALL, EVM_CREATE, EVM_CREATE2 } evm_call_kind;
 

@@ -52,4 +52,10 @@ u256 blob_base_fee(uint64_t excess_blob_gas);
 #define GAS_PER_BLOB 131072
 #define MAX_BLOB_GAS_PER_BLOCK 786432
 
+/* Logs: RLP list of [address, [topics], data] as in receipts, its keccak
+ * (the state tests' "logs" hash) and the 2048-bit bloom filter. */
+void logs_rlp(buf_t *out, const overlay_log *logs, size_t n, const uint8_t *data);
+bytes32 logs_hash(const overlay_log *logs, size_t n, const uint8_t *data);
+void logs_bloom(uint8_t bloom[256], const overlay_log *logs, size_t n);
+
 #endif

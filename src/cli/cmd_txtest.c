@@ -5,13 +5,12 @@
  * valid transaction or {"exception": ...} for one every client must reject.
  * The transaction is decoded, its sender recovered and the static rules of
  * the fork applied (chain id 1); the outcome is compared per fork. */
-#include <dirent.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include "cli_util.h"
 #include "commands.h"
 #include "parevm/hex.h"
 #include "parevm/tx.h"
@@ -32,69 +31,6 @@ typedef struct {
     address sender;
     uint64_t intrinsic_gas;
 } tx_outcome;
-
-/* ---- file discovery ---------------------------------------------------- */
-
-typedef struct {
-    char **v;
-    size_t n, cap;
-} path_list;
-
-static void paths_add(path_list *l, const char *p) {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 64;
-        l->v = realloc(l->v, l->cap * sizeof *l->v);
-        if (!l->v) abort();
-    }
-    l->v[l->n] = strdup(p);
-    if (!l->v[l->n]) abort();
-    l->n++;
-}
-
-static void paths_free(path_list *l) {
-    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
-    free(l->v);
-}
-
-static bool ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && !strcmp(s + n - m, suffix);
-}
-
-/* Adds path if it is a file, or every *.json below it if it is a folder. */
-static bool collect(path_list *l, const char *path, bool top) {
-    struct stat st;
-    if (stat(path, &st)) {
-        fprintf(stderr, "parevm txtest: %s: cannot access\n", path);
-        return false;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        if (top || ends_with(path, ".json")) paths_add(l, path);
-        return true;
-    }
-    DIR *d = opendir(path);
-    if (!d) {
-        fprintf(stderr, "parevm txtest: %s: cannot open folder\n", path);
-        return false;
-    }
-    bool ok = true;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        size_t n = strlen(path) + strlen(e->d_name) + 2;
-        char *child = malloc(n);
-        if (!child) abort();
-        snprintf(child, n, "%s/%s", path, e->d_name);
-        ok &= collect(l, child, false);
-        free(child);
-    }
-    closedir(d);
-    return ok;
-}
-
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* ---- evaluation -------------------------------------------------------- */
 
@@ -262,19 +198,19 @@ int cmd_txtest(int argc, char **argv) {
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             return usage();
         } else {
-            ok &= collect(&files, argv[i], true);
+            ok &= path_list_collect(&files, "txtest", argv[i]);
         }
     }
     if (!files.n && ok) {
         if (r.has_filter) regfree(&r.filter);
         return usage();
     }
-    if (files.n) qsort(files.v, files.n, sizeof *files.v, cmp_str);
+    path_list_sort(&files);
     for (size_t i = 0; i < files.n; i++) run_file(&r, files.v[i]);
     printf("%d passed, %d failed", r.passed, r.failed);
     if (r.skipped) printf(", %d skipped", r.skipped);
     printf("\n");
-    paths_free(&files);
+    path_list_free(&files);
     if (r.has_filter) regfree(&r.filter);
     return r.failed || !ok ? 1 : 0;
 }

@@ -73,3 +73,5 @@ const evm_tables *evm_get_tables(void) {
     pthread_once(&tables_once, build_tables);
     return &tables;
 }
+
+const char *evm_opcode_name(uint8_t op) { return evm_get_tables()->name[op]; }

@@ -135,7 +135,8 @@ static uint32_t account_index(overlay *ov, const address *addr) {
 }
 
 static ov_account *account(overlay *ov, const address *addr) {
-    return &ov->accounts.v[account_index(ov, addr)];
+    uint32_t i = account_index(ov, addr); /* may grow the array: index first */
+    return &ov->accounts.v[i];
 }
 
 /* Loads the requested fields from the base view (only those not yet known). */
@@ -364,7 +365,8 @@ static uint32_t slot_index(overlay *ov, uint32_t acct, const u256 *key) {
 
 static ov_slot *loaded_slot(overlay *ov, const address *addr, const u256 *key) {
     uint32_t acct = account_index(ov, addr);
-    ov_slot *s = &ov->slots.v[slot_index(ov, acct, key)];
+    uint32_t si = slot_index(ov, acct, key);
+    ov_slot *s = &ov->slots.v[si];
     if (!s->loaded) {
         s->value = ov->accounts.v[acct].flags & AF_CREATED
                        ? U256_ZERO

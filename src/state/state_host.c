@@ -139,6 +139,8 @@ evm_result state_host_create_at(state_host *h, const evm_message *msg, const add
     evm_message m = *msg;
     m.recipient = *addr;
     m.code_address = *addr;
+    m.input = NULL; /* init code runs with empty call data */
+    m.input_size = 0;
     evm_code *init = evm_code_new(msg->input, msg->input_size, NULL);
     evm_host host = state_host_interface(h);
     r = evm_execute(h->vm, &host, h->tx, &m, init);

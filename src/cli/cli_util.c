@@ -1,0 +1,171 @@
+/* CLI helpers: fixture discovery, hex fields of fixture JSON, big stacks. */
+#include "cli_util.h"
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include "parevm/hex.h"
+
+static void paths_add(path_list *l, const char *p) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        if (!l->v) abort();
+    }
+    l->v[l->n] = strdup(p);
+    if (!l->v[l->n]) abort();
+    l->n++;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static bool collect(path_list *l, const char *cmd, const char *path, bool top) {
+    struct stat st;
+    if (stat(path, &st)) {
+        fprintf(stderr, "parevm %s: %s: cannot access\n", cmd, path);
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (top || ends_with(path, ".json")) paths_add(l, path);
+        return true;
+    }
+    DIR *d = opendir(path);
+    if (!d) {
+        fprintf(stderr, "parevm %s: %s: cannot open folder\n", cmd, path);
+        return false;
+    }
+    bool ok = true;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        size_t n = strlen(path) + strlen(e->d_name) + 2;
+        char *child = malloc(n);
+        if (!child) abort();
+        snprintf(child, n, "%s/%s", path, e->d_name);
+        ok &= collect(l, cmd, child, false);
+        free(child);
+    }
+    closedir(d);
+    return ok;
+}
+
+bool path_list_collect(path_list *l, const char *cmd, const char *path) {
+    return collect(l, cmd, path, true);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+void path_list_sort(path_list *l) {
+    if (l->n) qsort(l->v, l->n, sizeof *l->v, cmp_str);
+}
+
+void path_list_free(path_list *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static const char *field_str(json_t *obj, const char *field, char *err, size_t errlen) {
+    json_t *v = json_object_get(obj, field);
+    if (!v) {
+        snprintf(err, errlen, "field \"%s\" is missing", field);
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        snprintf(err, errlen, "field \"%s\" is not a string", field);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+bool json_value_u256(json_t *v, u256 *out) {
+    const char *s = json_string_value(v);
+    uint8_t b[32];
+    if (!s || !hex_to_fixed(s, b, 32)) return false;
+    *out = u256_from_be(b, 32);
+    return true;
+}
+
+bool json_value_bytes(json_t *v, uint8_t **out, size_t *len) {
+    const char *s = json_string_value(v);
+    return s && hex_decode_alloc(s, out, len);
+}
+
+bool json_hex_u256(json_t *obj, const char *field, u256 *out, char *err, size_t errlen) {
+    const char *s = field_str(obj, field, err, errlen);
+    if (!s) return false;
+    if (!json_value_u256(json_object_get(obj, field), out)) {
+        snprintf(err, errlen, "field \"%s\" is not a hex number of at most 256 bits: \"%.40s\"", field, s);
+        return false;
+    }
+    return true;
+}
+
+bool json_hex_u64(json_t *obj, const char *field, uint64_t *out, char *err, size_t errlen) {
+    const char *s = field_str(obj, field, err, errlen);
+    if (!s) return false;
+    if (!hex_to_u64(s, out)) {
+        snprintf(err, errlen, "field \"%s\" is not a 64-bit hex number: \"%.40s\"", field, s);
+        return false;
+    }
+    return true;
+}
+
+static bool fixed(json_t *obj, const char *field, uint8_t *out, size_t n, char *err, size_t errlen) {
+    const char *s = field_str(obj, field, err, errlen);
+    if (!s) return false;
+    if (!hex_to_fixed(s, out, n)) {
+        snprintf(err, errlen, "field \"%s\" is not %zu bytes of hex: \"%.70s\"", field, n, s);
+        return false;
+    }
+    return true;
+}
+
+bool json_hex_address(json_t *obj, const char *field, address *out, char *err, size_t errlen) {
+    return fixed(obj, field, out->b, 20, err, errlen);
+}
+
+bool json_hex_bytes32(json_t *obj, const char *field, bytes32 *out, char *err, size_t errlen) {
+    return fixed(obj, field, out->b, 32, err, errlen);
+}
+
+bool json_hex_bytes(json_t *obj, const char *field, uint8_t **out, size_t *len, char *err, size_t errlen) {
+    const char *s = field_str(obj, field, err, errlen);
+    if (!s) return false;
+    if (!hex_decode_alloc(s, out, len)) {
+        snprintf(err, errlen, "field \"%s\" is not hex", field);
+        return false;
+    }
+    return true;
+}
+
+typedef struct {
+    int (*fn)(void *);
+    void *arg;
+    int result;
+} big_stack_job;
+
+static void *big_stack_main(void *p) {
+    big_stack_job *j = p;
+    j->result = j->fn(j->arg);
+    return NULL;
+}
+
+int run_on_big_stack(int (*fn)(void *), void *arg) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, (size_t)512 << 20);
+    big_stack_job job = {fn, arg, 0};
+    pthread_t t;
+    if (pthread_create(&t, &attr, big_stack_main, &job)) {
+        pthread_attr_destroy(&attr);
+        return fn(arg); /* fall back to the current stack */
+    }
+    pthread_join(t, NULL);
+    pthread_attr_destroy(&attr);
+    return job.result;
+}

@@ -1,0 +1,46 @@
+/* Helpers shared by the CLI commands: collecting fixture files, reading hex
+ * fields out of fixture JSON with errors that name the field, and running
+ * work on a thread with a stack deep enough for 1024 nested EVM calls. */
+#ifndef PAREVM_CLI_UTIL_H
+#define PAREVM_CLI_UTIL_H
+
+#include <jansson.h>
+#include "parevm/u256.h"
+
+/* ---- fixture files ---- */
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} path_list;
+
+/* Adds path if it is a file, or every *.json below it (recursively) if it is
+ * a folder. Prints an error naming path and returns false if it cannot be
+ * read. cmd is the command name for messages. */
+bool path_list_collect(path_list *l, const char *cmd, const char *path);
+/* Sorts the paths so runs are reproducible. */
+void path_list_sort(path_list *l);
+void path_list_free(path_list *l);
+
+/* ---- fixture JSON fields ---- */
+
+/* Each reads obj[field] (a hex string) into out. On failure they write
+ * "field \"NAME\" is missing / is not ..." into err and return false. */
+bool json_hex_u256(json_t *obj, const char *field, u256 *out, char *err, size_t errlen);
+bool json_hex_u64(json_t *obj, const char *field, uint64_t *out, char *err, size_t errlen);
+bool json_hex_address(json_t *obj, const char *field, address *out, char *err, size_t errlen);
+bool json_hex_bytes32(json_t *obj, const char *field, bytes32 *out, char *err, size_t errlen);
+/* Allocates *out (free it); accepts "" and "0x" as empty. */
+bool json_hex_bytes(json_t *obj, const char *field, uint8_t **out, size_t *len, char *err, size_t errlen);
+/* Same for a JSON value that is itself the string (array elements). */
+bool json_value_u256(json_t *v, u256 *out);
+bool json_value_bytes(json_t *v, uint8_t **out, size_t *len);
+
+/* ---- big-stack thread ---- */
+
+/* Runs fn(arg) on a thread with a 512 MiB stack (reserved, not committed)
+ * and returns its result: deep EVM recursion must never hit the stack limit,
+ * even under AddressSanitizer. */
+int run_on_big_stack(int (*fn)(void *), void *arg);
+
+#endif

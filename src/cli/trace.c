@@ -1,0 +1,38 @@
+/* EIP-3155 trace lines in the field order geth's and evmone's tracers use,
+ * so traces of two EVMs can be diffed line by line. */
+#include "trace.h"
+#include <stdlib.h>
+
+static void step(evm_tracer *base, int depth, uint64_t pc, uint8_t op, int64_t gas, int64_t cost,
+                 size_t mem_size, const u256 *stack, int stack_size, int64_t refund,
+                 const uint8_t *ret, size_t ret_len) {
+    (void)ret;
+    (void)ret_len;
+    json_tracer *t = (json_tracer *)base;
+    const char *name = evm_opcode_name(op);
+    fprintf(t->out, "{\"pc\":%llu,\"op\":%u,\"gas\":\"0x%llx\",\"gasCost\":\"0x%llx\",\"memSize\":%zu,\"stack\":[",
+            (unsigned long long)pc, op, (unsigned long long)gas,
+            (unsigned long long)(cost < 0 ? 0 : cost), mem_size);
+    for (int i = 0; i < stack_size; i++) {
+        char hex[67];
+        u256_to_hex(&stack[i], hex);
+        fprintf(t->out, "%s\"%s\"", i ? "," : "", hex);
+    }
+    fprintf(t->out, "],\"depth\":%d,\"refund\":%lld,\"opName\":\"%s\"}\n", depth + 1, (long long)refund,
+            name ? name : "INVALID");
+}
+
+void json_tracer_init(json_tracer *t, FILE *out) {
+    t->base.step = step;
+    t->base.ctx = t;
+    t->out = out;
+}
+
+void json_tracer_summary(json_tracer *t, const uint8_t *output, size_t len, uint64_t gas_used,
+                         const char *error) {
+    fprintf(t->out, "{\"output\":\"");
+    for (size_t i = 0; i < len; i++) fprintf(t->out, "%02x", output[i]);
+    fprintf(t->out, "\",\"gasUsed\":\"0x%llx\"", (unsigned long long)gas_used);
+    if (error) fprintf(t->out, ",\"error\":\"%s\"", error);
+    fprintf(t->out, "}\n");
+}

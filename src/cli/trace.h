@@ -1,0 +1,19 @@
+/* EIP-3155 JSON tracer: one JSON object per executed instruction, then a
+ * summary line, written to a FILE (stderr for the CLI). */
+#ifndef PAREVM_CLI_TRACE_H
+#define PAREVM_CLI_TRACE_H
+
+#include <stdio.h>
+#include "parevm/evm.h"
+
+typedef struct {
+    evm_tracer base;
+    FILE *out;
+} json_tracer;
+
+void json_tracer_init(json_tracer *t, FILE *out);
+/* The closing line: {"output":..,"gasUsed":..,"error":..}. */
+void json_tracer_summary(json_tracer *t, const uint8_t *output, size_t len, uint64_t gas_used,
+                         const char *error);
+
+#endif
