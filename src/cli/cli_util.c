@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include "parevm/hex.h"
+#include "parevm/state.h"
 
 static void paths_add(path_list *l, const char *p) {
     if (l->n == l->cap) {
@@ -139,6 +140,49 @@ bool json_hex_bytes(json_t *obj, const char *field, uint8_t **out, size_t *len, 
     if (!hex_decode_alloc(s, out, len)) {
         snprintf(err, errlen, "field \"%s\" is not hex", field);
         return false;
+    }
+    return true;
+}
+
+bool json_load_pre_state(json_t *pre, mem_state *s, char *err, size_t errlen) {
+    if (!json_is_object(pre)) {
+        snprintf(err, errlen, "field \"pre\" is missing or not an object");
+        return false;
+    }
+    const char *key;
+    json_t *acct;
+    json_object_foreach(pre, key, acct) {
+        address a;
+        u256 balance;
+        uint64_t nonce;
+        uint8_t *code = NULL;
+        size_t code_len = 0;
+        if (!hex_to_fixed(key, a.b, 20)) {
+            snprintf(err, errlen, "pre: \"%.60s\" is not an address", key);
+            return false;
+        }
+        char ferr[200];
+        if (!json_hex_u256(acct, "balance", &balance, ferr, sizeof ferr) ||
+            !json_hex_u64(acct, "nonce", &nonce, ferr, sizeof ferr) ||
+            !json_hex_bytes(acct, "code", &code, &code_len, ferr, sizeof ferr)) {
+            snprintf(err, errlen, "pre.%s: %s", key, ferr);
+            return false;
+        }
+        mem_state_set_account(s, &a, &balance, nonce, code, code_len);
+        free(code);
+        json_t *storage = json_object_get(acct, "storage");
+        const char *slot;
+        json_t *val;
+        json_object_foreach(storage, slot, val) {
+            u256 k, v;
+            uint8_t kb[32];
+            if (!hex_to_fixed(slot, kb, 32) || !json_value_u256(val, &v)) {
+                snprintf(err, errlen, "pre.%s.storage: bad slot \"%.70s\"", key, slot);
+                return false;
+            }
+            k = u256_from_be(kb, 32);
+            mem_state_set_storage(s, &a, &k, &v);
+        }
     }
     return true;
 }

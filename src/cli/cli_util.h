@@ -36,6 +36,11 @@ bool json_hex_bytes(json_t *obj, const char *field, uint8_t **out, size_t *len, 
 bool json_value_u256(json_t *v, u256 *out);
 bool json_value_bytes(json_t *v, uint8_t **out, size_t *len);
 
+/* Loads a state-test style "pre" object ({address: {balance, nonce, code,
+ * storage}}) into s. On failure names the account and field in err. */
+struct mem_state;
+bool json_load_pre_state(json_t *pre, struct mem_state *s, char *err, size_t errlen);
+
 /* ---- big-stack thread ---- */
 
 /* Runs fn(arg) on a thread with a 512 MiB stack (reserved, not committed)

@@ -6,7 +6,8 @@
 
 #define PAREVM_COMMANDS(X)                                                        \
     X(statetest, "run GeneralStateTests files or folders")                        \
-    X(txtest, "run TransactionTests files or folders")
+    X(txtest, "run TransactionTests files or folders")                            \
+    X(bench, "benchmarks: evm")
 
 #define DECLARE_COMMAND(name, help) int cmd_##name(int argc, char **argv);
 PAREVM_COMMANDS(DECLARE_COMMAND)

@@ -1,0 +1,174 @@
+/* parevm bench: throughput benchmarks.
+ *
+ *   bench evm [PATH]  the evm-benchmarks suite (ipsilon/evm-benchmarks): each
+ *                     contract runs as a CALL with the input as call data,
+ *                     Istanbul rules, a very large gas limit, no intrinsic
+ *                     gas, state kept across runs, jump analysis done once.
+ *                     Prints the median time per run and Mgas/s, as
+ *                     evmone-bench's baseline/execute does. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "cli_util.h"
+#include "commands.h"
+#include "parevm/exec.h"
+#include "parevm/hex.h"
+#include "parevm/state_host.h"
+
+static double now_sec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define MAX_RUNS 2000
+
+typedef struct {
+    double median_s;
+    uint64_t gas;
+    int runs;
+    evm_status status;
+} bench_result;
+
+/* Runs code at `to` with input repeatedly on one state. */
+static bench_result bench_call(mem_state *s, const address *to, const uint8_t *input, size_t len) {
+    bench_result br = {0};
+    evm_vm *vm = evm_vm_new();
+    overlay *ov = overlay_new();
+    change_set cs = {0};
+    evm_tx_context ctx = {.fork = FORK_ISTANBUL, .gas_limit = 1000000000, .number = 1, .timestamp = 1,
+                          .chain_id = u256_from_u64(1)};
+    state_host host = {ov, vm, &ctx};
+    evm_host ih = state_host_interface(&host);
+    evm_message msg = {.kind = EVM_CALL, .gas = INT64_MAX / 2, .recipient = *to, .code_address = *to,
+                       .input = input, .input_size = len};
+    static double times[MAX_RUNS];
+    double total = 0;
+    while (br.runs < MAX_RUNS && (br.runs < 3 || total < 0.5)) {
+        overlay_begin(ov, mem_state_view(s), mem_state_codes(s), ctx.fork);
+        const evm_code *code = overlay_code(ov, to);
+        evm_code_jumpdests(code); /* analysis is not part of execution time */
+        double t0 = now_sec();
+        evm_result r = evm_execute(vm, &ih, &ctx, &msg, code);
+        double dt = now_sec() - t0;
+        br.gas = (uint64_t)(msg.gas - r.gas_left);
+        br.status = r.status;
+        times[br.runs++] = dt;
+        total += dt;
+        overlay_finish(ov, &cs);
+        mem_state_apply(s, &cs);
+    }
+    qsort(times, (size_t)br.runs, sizeof times[0], cmp_double);
+    br.median_s = times[br.runs / 2];
+    change_set_free(&cs);
+    overlay_free(ov);
+    evm_vm_free(vm);
+    return br;
+}
+
+static void bench_file(const char *file, double *sum_gas, double *sum_time) {
+    json_error_t jerr;
+    json_t *root = json_load_file(file, 0, &jerr);
+    if (!root) {
+        fprintf(stderr, "parevm bench: %s: invalid JSON at line %d: %s\n", file, jerr.line, jerr.text);
+        return;
+    }
+    const char *name;
+    json_t *t;
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    char group[64] = "";
+    const char *slash = base > file ? base - 1 : NULL;
+    if (slash) {
+        const char *p = slash;
+        while (p > file && p[-1] != '/') p--;
+        snprintf(group, sizeof group, "%.*s/", (int)(slash - p), p);
+    }
+    json_object_foreach(root, name, t) {
+        char err[256];
+        mem_state *s = mem_state_new();
+        address to;
+        json_t *tx = json_object_get(t, "transaction");
+        if (!json_load_pre_state(json_object_get(t, "pre"), s, err, sizeof err) ||
+            !json_hex_address(tx, "to", &to, err, sizeof err)) {
+            fprintf(stderr, "parevm bench: %s: %s\n", file, err);
+            mem_state_free(s);
+            continue;
+        }
+        json_t *data = json_object_get(tx, "data");
+        json_t *labels = json_object_get(json_object_get(t, "_info"), "labels");
+        size_t i;
+        json_t *d;
+        json_array_foreach(data, i, d) {
+            uint8_t *input;
+            size_t len;
+            if (!json_value_bytes(d, &input, &len)) continue;
+            char key[24];
+            snprintf(key, sizeof key, "%zu", i);
+            const char *label = json_string_value(json_object_get(labels, key));
+            mem_state *run_state = mem_state_clone(s);
+            bench_result br = bench_call(run_state, &to, input, len);
+            mem_state_free(run_state);
+            char title[160];
+            snprintf(title, sizeof title, "%s%.*s/%s", group, (int)(strlen(base) - 5), base,
+                     label ? label : key);
+            double mgas = (double)br.gas / br.median_s / 1e6;
+            printf("%-44s %12llu %12.2f %10.1f%s\n", title, (unsigned long long)br.gas,
+                   br.median_s * 1e6, mgas, br.status == EVM_SUCCESS ? "" : "  (not success)");
+            *sum_gas += (double)br.gas;
+            *sum_time += br.median_s;
+            free(input);
+        }
+        mem_state_free(s);
+    }
+    json_decref(root);
+}
+
+static int bench_evm(int argc, char **argv) {
+    path_list files = {0};
+    const char *fx = getenv("PAREVM_FIXTURES");
+    char def[1024];
+    snprintf(def, sizeof def, "%s/evm-benchmarks/benchmarks", fx && *fx ? fx : PAREVM_FIXTURES_DEFAULT);
+    bool ok = true;
+    if (argc < 1)
+        ok = path_list_collect(&files, "bench", def);
+    else
+        for (int i = 0; i < argc; i++) ok &= path_list_collect(&files, "bench", argv[i]);
+    if (!ok) return 1;
+    path_list_sort(&files);
+    printf("%-44s %12s %12s %10s\n", "benchmark/input", "gas used", "median us", "Mgas/s");
+    double gas = 0, time = 0;
+    for (size_t i = 0; i < files.n; i++) bench_file(files.v[i], &gas, &time);
+    printf("%-44s %12.0f %12.2f %10.1f\n", "total", gas, time * 1e6, gas / time / 1e6);
+    path_list_free(&files);
+    return 0;
+}
+
+typedef struct {
+    int argc;
+    char **argv;
+} bench_args;
+
+static int bench_evm_job(void *p) {
+    bench_args *a = p;
+    return bench_evm(a->argc, a->argv);
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: parevm bench evm [PATH...]\n");
+    return 2;
+}
+
+int cmd_bench(int argc, char **argv) {
+    if (argc < 2) return usage();
+    if (!strcmp(argv[1], "evm")) {
+        bench_args a = {argc - 2, argv + 2};
+        return run_on_big_stack(bench_evm_job, &a);
+    }
+    return usage();
+}
