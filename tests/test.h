@@ -1,5 +1,5 @@
 /* Minimal unit-test harness: TEST(name) { CHECK(...); } registers a test via a
- * constructor; test_main.c runs them all and prints "N passed, N failed". */
+ * constructor; harness_main.c runs them all and prints "N passed, N failed". */
 #ifndef PAREVM_TEST_H
 #define PAREVM_TEST_H
 #include <stdio.h>

@@ -2,7 +2,7 @@
 file(GLOB unit_tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/test_*.c)
 foreach(src ${unit_tests})
   get_filename_component(name ${src} NAME_WE)
-  add_executable(${name} ${src} ${CMAKE_SOURCE_DIR}/tests/test_main.c)
+  add_executable(${name} ${src} ${CMAKE_SOURCE_DIR}/tests/harness_main.c)
   target_link_libraries(${name} PRIVATE parevm_core)
   add_test(NAME unit/${name} COMMAND ${name})
   set_tests_properties(unit/${name} PROPERTIES ENVIRONMENT "PAREVM_FIXTURES=${PAREVM_FIXTURES}")
