@@ -102,13 +102,65 @@ static inline unsigned u256_bits(const u256 *a) {
 /* Number of significant bytes (0 for zero). */
 static inline unsigned u256_bytes(const u256 *a) { return (u256_bits(a) + 7) / 8; }
 
-/* Shifts by any amount; shifts >= 256 give zero (or all ones for sar). */
-u256 u256_shl(const u256 *a, unsigned shift);
-u256 u256_shr(const u256 *a, unsigned shift);
-u256 u256_sar(const u256 *a, unsigned shift);
+/* Shifts by any amount; shifts >= 256 give zero (or all ones for sar).
+ * Written with whole-limb moves in a switch and constant limb indexes so the
+ * result stays in registers (no partial stores into a stack copy). */
+static inline u256 u256_limb_shift_up(const u256 *a, unsigned limbs, uint64_t fill) {
+    switch (limbs) {
+    case 0: return *a;
+    case 1: return (u256){{fill, a->w[0], a->w[1], a->w[2]}};
+    case 2: return (u256){{fill, fill, a->w[0], a->w[1]}};
+    default: return (u256){{fill, fill, fill, a->w[0]}};
+    }
+}
+static inline u256 u256_limb_shift_down(const u256 *a, unsigned limbs, uint64_t fill) {
+    switch (limbs) {
+    case 0: return *a;
+    case 1: return (u256){{a->w[1], a->w[2], a->w[3], fill}};
+    case 2: return (u256){{a->w[2], a->w[3], fill, fill}};
+    default: return (u256){{a->w[3], fill, fill, fill}};
+    }
+}
+static inline u256 u256_shl(const u256 *a, unsigned shift) {
+    if (shift >= 256) return U256_ZERO;
+    u256 t = u256_limb_shift_up(a, shift / 64, 0);
+    unsigned s = shift % 64;
+    if (!s) return t;
+    return (u256){{t.w[0] << s, (t.w[1] << s) | (t.w[0] >> (64 - s)), (t.w[2] << s) | (t.w[1] >> (64 - s)),
+                   (t.w[3] << s) | (t.w[2] >> (64 - s))}};
+}
+static inline u256 u256_shr_fill(const u256 *a, unsigned shift, uint64_t fill) {
+    u256 t = u256_limb_shift_down(a, shift / 64, fill);
+    unsigned s = shift % 64;
+    if (!s) return t;
+    return (u256){{(t.w[0] >> s) | (t.w[1] << (64 - s)), (t.w[1] >> s) | (t.w[2] << (64 - s)),
+                   (t.w[2] >> s) | (t.w[3] << (64 - s)), (t.w[3] >> s) | (fill << (64 - s))}};
+}
+static inline u256 u256_shr(const u256 *a, unsigned shift) {
+    if (shift >= 256) return U256_ZERO;
+    return u256_shr_fill(a, shift, 0);
+}
+static inline u256 u256_sar(const u256 *a, unsigned shift) {
+    uint64_t fill = (int64_t)a->w[3] < 0 ? ~0ULL : 0;
+    if (shift >= 256) return (u256){{fill, fill, fill, fill}};
+    return u256_shr_fill(a, shift, fill);
+}
 
-/* r = a * b mod 2^256 */
-u256 u256_mul(const u256 *a, const u256 *b);
+/* r = a * b mod 2^256 (schoolbook, lower half only; i+j == 3 needs no carry) */
+static inline u256 u256_mul(const u256 *a, const u256 *b) {
+    u256 r = U256_ZERO;
+    for (int i = 0; i < 3; i++) {
+        uint64_t carry = 0;
+        for (int j = 0; i + j < 3; j++) {
+            u128 t = (u128)a->w[i] * b->w[j] + r.w[i + j] + carry;
+            r.w[i + j] = (uint64_t)t;
+            carry = (uint64_t)(t >> 64);
+        }
+        r.w[3] += a->w[i] * b->w[3 - i] + carry;
+    }
+    r.w[3] += a->w[3] * b->w[0];
+    return r;
+}
 /* Full 512-bit product: r[0..7] little-endian limbs. */
 void u256_mul_full(uint64_t r[8], const u256 *a, const u256 *b);
 /* q = a / b, r = a % b; b == 0 gives q = r = 0. Either out may be NULL. */
@@ -124,13 +176,44 @@ u256 u256_mulmod(const u256 *a, const u256 *b, const u256 *m);
 /* a ** e mod 2^256 */
 u256 u256_exp(const u256 *a, const u256 *e);
 /* EVM SIGNEXTEND: extend the sign of byte b (0 = least significant). */
-u256 u256_signextend(const u256 *b, const u256 *x);
+static inline uint64_t u256_keep_mask(unsigned bit, unsigned limb) {
+    /* bits of limb at positions <= bit */
+    if (bit >= 64 * limb + 63) return ~0ULL;
+    if (bit < 64 * limb) return 0;
+    return (2ULL << (bit - 64 * limb)) - 1;
+}
+static inline u256 u256_signextend(const u256 *b, const u256 *x) {
+    if (!u256_fits_u64(b) || b->w[0] >= 31) return *x;
+    unsigned bit = (unsigned)b->w[0] * 8 + 7;
+    uint64_t sign = 0 - ((x->w[bit / 64] >> (bit % 64)) & 1);
+    uint64_t k0 = u256_keep_mask(bit, 0), k1 = u256_keep_mask(bit, 1), k2 = u256_keep_mask(bit, 2),
+             k3 = u256_keep_mask(bit, 3);
+    return (u256){{(x->w[0] & k0) | (sign & ~k0), (x->w[1] & k1) | (sign & ~k1),
+                   (x->w[2] & k2) | (sign & ~k2), (x->w[3] & k3) | (sign & ~k3)}};
+}
 /* EVM BYTE: byte i counted from the most significant end; i >= 32 gives 0. */
-u256 u256_byte(const u256 *i, const u256 *x);
+static inline u256 u256_byte(const u256 *i, const u256 *x) {
+    if (!u256_fits_u64(i) || i->w[0] >= 32) return U256_ZERO;
+    unsigned pos = 31 - (unsigned)i->w[0]; /* from the least significant end */
+    return u256_from_u64((x->w[pos / 8] >> (8 * (pos % 8))) & 0xff);
+}
 
-/* Big-endian conversions. load_be takes up to 32 bytes (right-aligned). */
+/* Exactly 32 big-endian bytes <-> u256 (the EVM's memory word). */
+static inline u256 u256_load_be32(const uint8_t *in) {
+    uint64_t t[4];
+    memcpy(t, in, 32);
+    return (u256){{__builtin_bswap64(t[3]), __builtin_bswap64(t[2]), __builtin_bswap64(t[1]),
+                   __builtin_bswap64(t[0])}};
+}
+static inline void u256_store_be32(const u256 *a, uint8_t *out) {
+    uint64_t t[4] = {__builtin_bswap64(a->w[3]), __builtin_bswap64(a->w[2]),
+                     __builtin_bswap64(a->w[1]), __builtin_bswap64(a->w[0])};
+    memcpy(out, t, 32);
+}
+
+/* Big-endian conversions. from_be takes up to 32 bytes (right-aligned). */
 u256 u256_from_be(const uint8_t *in, size_t len);
-void u256_to_be(const u256 *a, uint8_t out[32]);
+static inline void u256_to_be(const u256 *a, uint8_t out[32]) { u256_store_be32(a, out); }
 static inline u256 u256_from_bytes32(const bytes32 *h) { return u256_from_be(h->b, 32); }
 static inline bytes32 u256_to_bytes32(const u256 *a) {
     bytes32 h;

@@ -8,6 +8,12 @@
 #include "parevm/keccak.h"
 
 static const void *jump_tables[2][FORK_COUNT][256];
+
+static inline uint64_t load_be64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
 static pthread_once_t jump_once = PTHREAD_ONCE_INIT;
 
 static evm_status run_plain(evm_frame *f, const void **labels_out);

@@ -2,57 +2,9 @@
  * division (also for the 512-bit intermediates of MULMOD), shifts, EXP. */
 #include "parevm/u256.h"
 
-u256 u256_shl(const u256 *a, unsigned shift) {
-    u256 r = U256_ZERO;
-    if (shift >= 256) return r;
-    unsigned limbs = shift / 64, bits = shift % 64;
-    for (int i = 3; i >= (int)limbs; i--) {
-        uint64_t v = a->w[i - limbs] << bits;
-        if (bits && i - (int)limbs - 1 >= 0) v |= a->w[i - limbs - 1] >> (64 - bits);
-        r.w[i] = v;
-    }
-    return r;
-}
 
-u256 u256_shr(const u256 *a, unsigned shift) {
-    u256 r = U256_ZERO;
-    if (shift >= 256) return r;
-    unsigned limbs = shift / 64, bits = shift % 64;
-    for (unsigned i = 0; i + limbs < 4; i++) {
-        uint64_t v = a->w[i + limbs] >> bits;
-        if (bits && i + limbs + 1 < 4) v |= a->w[i + limbs + 1] << (64 - bits);
-        r.w[i] = v;
-    }
-    return r;
-}
 
-u256 u256_sar(const u256 *a, unsigned shift) {
-    bool neg = u256_is_neg(a);
-    if (shift >= 256) {
-        uint64_t f = neg ? ~0ULL : 0;
-        return (u256){{f, f, f, f}};
-    }
-    u256 r = u256_shr(a, shift);
-    if (neg && shift) {
-        u256 ones = {{~0ULL, ~0ULL, ~0ULL, ~0ULL}};
-        u256 mask = u256_shl(&ones, 256 - shift);
-        r = u256_or(&r, &mask);
-    }
-    return r;
-}
 
-u256 u256_mul(const u256 *a, const u256 *b) {
-    u256 r = U256_ZERO;
-    for (int i = 0; i < 4; i++) {
-        uint64_t carry = 0;
-        for (int j = 0; i + j < 4; j++) {
-            u128 t = (u128)a->w[i] * b->w[j] + r.w[i + j] + carry;
-            r.w[i + j] = (uint64_t)t;
-            carry = (uint64_t)(t >> 64);
-        }
-    }
-    return r;
-}
 
 void u256_mul_full(uint64_t r[8], const u256 *a, const u256 *b) {
     memset(r, 0, 8 * sizeof(uint64_t));
@@ -217,28 +169,7 @@ u256 u256_exp(const u256 *a, const u256 *e) {
     return result;
 }
 
-u256 u256_signextend(const u256 *b, const u256 *x) {
-    if (!u256_fits_u64(b) || b->w[0] >= 31) return *x;
-    unsigned bit = (unsigned)b->w[0] * 8 + 7;
-    unsigned limb = bit / 64, off = bit % 64;
-    bool neg = (x->w[limb] >> off) & 1;
-    u256 r = *x;
-    uint64_t mask = off == 63 ? ~0ULL : ((1ULL << (off + 1)) - 1);
-    if (neg) {
-        r.w[limb] |= ~mask;
-        for (unsigned i = limb + 1; i < 4; i++) r.w[i] = ~0ULL;
-    } else {
-        r.w[limb] &= mask;
-        for (unsigned i = limb + 1; i < 4; i++) r.w[i] = 0;
-    }
-    return r;
-}
 
-u256 u256_byte(const u256 *i, const u256 *x) {
-    if (!u256_fits_u64(i) || i->w[0] >= 32) return U256_ZERO;
-    unsigned pos = 31 - (unsigned)i->w[0]; /* from least significant */
-    return u256_from_u64((x->w[pos / 8] >> (8 * (pos % 8))) & 0xff);
-}
 
 u256 u256_from_be(const uint8_t *in, size_t len) {
     u256 r = U256_ZERO;
@@ -246,6 +177,7 @@ u256 u256_from_be(const uint8_t *in, size_t len) {
         in += len - 32;
         len = 32;
     }
+    if (len == 32) return u256_load_be32(in);
     for (size_t i = 0; i < len; i++) {
         size_t pos = len - 1 - i; /* byte significance */
         r.w[pos / 8] |= (uint64_t)in[i] << (8 * (pos % 8));
@@ -253,12 +185,6 @@ u256 u256_from_be(const uint8_t *in, size_t len) {
     return r;
 }
 
-void u256_to_be(const u256 *a, uint8_t out[32]) {
-    for (int i = 0; i < 4; i++) {
-        uint64_t v = a->w[3 - i];
-        for (int j = 0; j < 8; j++) out[i * 8 + j] = (uint8_t)(v >> (56 - 8 * j));
-    }
-}
 
 void u256_to_dec(const u256 *a, char out[80]) {
     char buf[80];
