@@ -198,17 +198,27 @@ static inline u256 u256_byte(const u256 *i, const u256 *x) {
     return u256_from_u64((x->w[pos / 8] >> (8 * (pos % 8))) & 0xff);
 }
 
-/* Exactly 32 big-endian bytes <-> u256 (the EVM's memory word). */
+/* Exactly 32 big-endian bytes <-> u256 (the EVM's memory word). Moved as
+ * four 8-byte accesses: a wider load of data written by narrower stores (or
+ * the reverse) defeats store-to-load forwarding. */
+static inline uint64_t u256_load64_be(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+static inline void u256_store64_be(uint8_t *p, uint64_t v) {
+    v = __builtin_bswap64(v);
+    memcpy(p, &v, 8);
+}
 static inline u256 u256_load_be32(const uint8_t *in) {
-    uint64_t t[4];
-    memcpy(t, in, 32);
-    return (u256){{__builtin_bswap64(t[3]), __builtin_bswap64(t[2]), __builtin_bswap64(t[1]),
-                   __builtin_bswap64(t[0])}};
+    return (u256){{u256_load64_be(in + 24), u256_load64_be(in + 16), u256_load64_be(in + 8),
+                   u256_load64_be(in)}};
 }
 static inline void u256_store_be32(const u256 *a, uint8_t *out) {
-    uint64_t t[4] = {__builtin_bswap64(a->w[3]), __builtin_bswap64(a->w[2]),
-                     __builtin_bswap64(a->w[1]), __builtin_bswap64(a->w[0])};
-    memcpy(out, t, 32);
+    u256_store64_be(out, a->w[3]);
+    u256_store64_be(out + 8, a->w[2]);
+    u256_store64_be(out + 16, a->w[1]);
+    u256_store64_be(out + 24, a->w[0]);
 }
 
 /* Big-endian conversions. from_be takes up to 32 bytes (right-aligned). */

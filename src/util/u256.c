@@ -19,6 +19,15 @@ void u256_mul_full(uint64_t r[8], const u256 *a, const u256 *b) {
     }
 }
 
+/* (hi:lo) / d with hi < d, so the quotient fits: one divq instead of the
+ * libgcc 128-bit division routine. */
+static inline uint64_t div_2by1(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem) {
+    uint64_t q, r;
+    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+    *rem = r;
+    return q;
+}
+
 static int limbs_used(const uint64_t *x, int n) {
     while (n > 0 && x[n - 1] == 0) n--;
     return n;
@@ -30,13 +39,9 @@ static int limbs_used(const uint64_t *x, int n) {
 static void udivrem(uint64_t *q, uint64_t *r, const uint64_t *u, int n,
                     const uint64_t *v, int m) {
     if (m == 1) {
-        u128 rem = 0;
-        for (int j = n - 1; j >= 0; j--) {
-            u128 cur = (rem << 64) | u[j];
-            q[j] = (uint64_t)(cur / v[0]);
-            rem = cur % v[0];
-        }
-        r[0] = (uint64_t)rem;
+        uint64_t rem = 0;
+        for (int j = n - 1; j >= 0; j--) q[j] = div_2by1(rem, u[j], v[0], &rem);
+        r[0] = rem;
         return;
     }
     int s = __builtin_clzll(v[m - 1]);
@@ -50,14 +55,19 @@ static void udivrem(uint64_t *q, uint64_t *r, const uint64_t *u, int n,
     un[0] = u[0] << s;
 
     for (int j = n - m; j >= 0; j--) {
-        u128 num = ((u128)un[j + m] << 64) | un[j + m - 1];
-        u128 qhat = num / vn[m - 1];
-        u128 rhat = num % vn[m - 1];
-        while ((qhat >> 64) != 0 ||
-               qhat * vn[m - 2] > ((rhat << 64) | un[j + m - 2])) {
+        /* the remainder's top limb never exceeds the divisor's (Knuth D) */
+        u128 qhat, rhat;
+        if (un[j + m] >= vn[m - 1]) {
+            qhat = ~0ULL;
+            rhat = ((((u128)un[j + m]) << 64) | un[j + m - 1]) - qhat * vn[m - 1];
+        } else {
+            uint64_t r64;
+            qhat = div_2by1(un[j + m], un[j + m - 1], vn[m - 1], &r64);
+            rhat = r64;
+        }
+        while ((rhat >> 64) == 0 && qhat * vn[m - 2] > ((rhat << 64) | un[j + m - 2])) {
             qhat--;
             rhat += vn[m - 1];
-            if ((rhat >> 64) != 0) break;
         }
         __int128 k = 0, t;
         for (int i = 0; i < m; i++) {
