@@ -1,0 +1,86 @@
+/* Block headers and blocks: the structures, their strict RLP decoding and
+ * canonical encoding, the header hash, and header validation against the
+ * parent (everything that needs no state). */
+#ifndef PAREVM_BLOCK_H
+#define PAREVM_BLOCK_H
+
+#include "chain.h"
+#include "tx.h"
+
+typedef struct {
+    bytes32 parent_hash;
+    bytes32 ommers_hash;
+    address coinbase;
+    bytes32 state_root;
+    bytes32 tx_root;
+    bytes32 receipts_root;
+    uint8_t bloom[256];
+    u256 difficulty;
+    uint64_t number;
+    uint64_t gas_limit;
+    uint64_t gas_used;
+    uint64_t timestamp;
+    uint8_t extra_data[64];  /* consensus allows 32; longer headers are kept for rejection */
+    size_t extra_len;        /* the real length (may exceed 64: then only 64 bytes kept) */
+    bytes32 mix_hash;        /* prevrandao after the Merge */
+    uint64_t nonce;          /* 8-byte big-endian PoW nonce */
+    /* optional fields, by fork */
+    bool has_base_fee;       /* London */
+    u256 base_fee;
+    bool has_withdrawals_root; /* Shanghai */
+    bytes32 withdrawals_root;
+    bool has_blob_gas;       /* Cancun: blob_gas_used, excess_blob_gas */
+    uint64_t blob_gas_used, excess_blob_gas;
+    bool has_beacon_root;    /* Cancun (EIP-4788) */
+    bytes32 parent_beacon_root;
+    bool has_requests_hash;  /* Prague (EIP-7685) */
+    bytes32 requests_hash;
+    bytes32 hash;            /* keccak of the RLP encoding */
+} block_header;
+
+typedef struct {
+    uint64_t index, validator;
+    address addr;
+    uint64_t amount_gwei;
+} withdrawal;
+
+typedef struct {
+    block_header header;
+    transaction *txs;
+    size_t n_txs;
+    block_header *ommers;
+    size_t n_ommers;
+    bool has_withdrawals;
+    withdrawal *withdrawals;
+    size_t n_withdrawals;
+} block;
+
+/* Decodes a header from its RLP list (strict; optional trailing fields in
+ * order). Computes hash. err gets a reason on failure. */
+bool header_decode(const uint8_t *rlp, size_t len, block_header *out, char *err, size_t errlen);
+void header_encode(const block_header *h, buf_t *out);
+
+/* Decodes a whole block rlp([header, txs, ommers(, withdrawals)]). Typed
+ * transactions appear as RLP strings holding the envelope. Senders are not
+ * recovered. On success free with block_free(). */
+bool block_decode(const uint8_t *rlp, size_t len, block *out, char *err, size_t errlen);
+void block_free(block *b);
+
+/* Header checks that need only the parent (Yellow Paper 4.3.4, EIP-1559,
+ * EIP-4844, EIP-3675): number, timestamp, gas limit bounds (and the London
+ * elasticity doubling at the fork block), gas used <= gas limit, extra data
+ * <= 32 bytes, base fee, blob gas used/excess, difficulty (per the fork's
+ * formula before the Merge; zero after), nonce and ommers hash after the
+ * Merge, and which optional fields must be present. merged: the block is
+ * after the Merge (the caller knows from the total difficulty or fork).
+ * Returns NULL if valid, else a short reason. */
+const char *header_validate(const chain_config *cfg, const block_header *parent,
+                            const block_header *h, bool merged);
+
+/* EIP-1559 base fee of the child of parent (parent's gas target is half its
+ * limit; at the London fork block the base fee is 1 gwei). */
+u256 header_next_base_fee(const chain_config *cfg, const block_header *parent);
+/* EIP-4844 excess blob gas of the child of parent. */
+uint64_t header_next_excess_blob_gas(const block_header *parent);
+
+#endif

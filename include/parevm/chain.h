@@ -1,0 +1,54 @@
+/* Chain configuration: which protocol rules apply at which block number or
+ * timestamp, for mainnet and for the named networks of the ethereum/tests
+ * fixtures, plus the consensus constants that depend on them (difficulty,
+ * block rewards, the DAO fork). */
+#ifndef PAREVM_CHAIN_H
+#define PAREVM_CHAIN_H
+
+#include "fork.h"
+#include "u256.h"
+
+#define CHAIN_NEVER UINT64_MAX
+
+typedef struct {
+    uint64_t chain_id;
+    /* activation block numbers (CHAIN_NEVER if not scheduled) */
+    uint64_t homestead, dao, tangerine_whistle, spurious_dragon, byzantium, constantinople,
+        petersburg, istanbul, muir_glacier, berlin, london, arrow_glacier, gray_glacier;
+    /* the Merge: by terminal total difficulty (has_ttd) or at a block number */
+    bool has_ttd;
+    u256 terminal_total_difficulty;
+    uint64_t paris_block;
+    /* activation timestamps */
+    uint64_t shanghai_time, cancun_time, prague_time;
+} chain_config;
+
+/* Mainnet (chain id 1) with its fork schedule. */
+chain_config chain_config_mainnet(void);
+
+/* The configuration of a fixture network name ("Cancun", "London",
+ * "FrontierToHomesteadAt5", "HomesteadToDaoAt5", "ArrowGlacierToParisAtDiffC0000",
+ * "ShanghaiToCancunAtTime15k", "ParisToShanghaiAtTime15k", "BerlinToLondonAt5",
+ * ...). Single-fork names activate everything up to that fork at genesis.
+ * Returns false for unknown names. Chain id 1. */
+bool chain_config_by_name(const char *name, chain_config *out);
+
+/* The rules in force for a block. merged: the block is after the Merge. */
+fork_id chain_fork_at(const chain_config *c, uint64_t number, uint64_t timestamp, bool merged);
+
+/* Proof-of-work difficulty of a block from its parent (Frontier, Homestead
+ * EIP-2, Byzantium EIP-100 with the bomb delays of EIP-649, EIP-1234,
+ * EIP-2384, EIP-3554, EIP-4345, EIP-5133), by block number. */
+u256 chain_difficulty(const chain_config *c, uint64_t number, uint64_t timestamp,
+                      const u256 *parent_difficulty, uint64_t parent_timestamp,
+                      bool parent_has_ommers);
+
+/* Block reward in wei for fork (5, 3 or 2 ether; 0 after the Merge). */
+u256 chain_block_reward(fork_id fork);
+
+/* The DAO fork (block c->dao): every listed account's balance moves to the
+ * refund contract. */
+const address *chain_dao_accounts(size_t *n);
+extern const address CHAIN_DAO_REFUND_CONTRACT;
+
+#endif
