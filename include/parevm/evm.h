@@ -180,6 +180,12 @@ void evm_vm_free(evm_vm *vm);
  * of the interpreter loop, so an untraced VM pays nothing for it. */
 void evm_vm_set_tracer(evm_vm *vm, evm_tracer *tracer);
 
+/* A code object for init code, built in the VM's scratch for `depth` with
+ * its jump analysis done: valid until the next call for the same depth. It
+ * allocates nothing once the scratch has grown, so an execution abandoned
+ * midway (Block-STM aborts) leaks nothing. */
+const evm_code *evm_vm_scratch_code(evm_vm *vm, int depth, const uint8_t *bytes, size_t len);
+
 /* Runs code for msg. The result's output points into this VM's buffers and
  * stays valid until the next frame at msg->depth runs. */
 evm_result evm_execute(evm_vm *vm, const evm_host *host, const evm_tx_context *tx,

@@ -47,6 +47,13 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
 const change_set *executor_changes(const executor *ex);
 overlay *executor_overlay(executor *ex);
 
+/* A system call (EIP-4788 beacon roots, later EIP-2935/7002/7251): a message
+ * from `caller` to `target` with no value, no fee and no nonce change. The
+ * change set is left in the executor as for a transaction. */
+evm_result exec_system_call(executor *ex, const block_env *env, state_view view, code_store *codes,
+                            const address *caller, const address *target, const uint8_t *data,
+                            size_t len, int64_t gas);
+
 /* EIP-4844 blob gas price for an excess blob gas value. */
 u256 blob_base_fee(uint64_t excess_blob_gas);
 #define GAS_PER_BLOB 131072

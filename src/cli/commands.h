@@ -7,6 +7,8 @@
 #define PAREVM_COMMANDS(X)                                                        \
     X(statetest, "run GeneralStateTests files or folders")                        \
     X(txtest, "run TransactionTests files or folders")                            \
+    X(blocktest, "run BlockchainTests files or folders")                          \
+    X(replay, "replay mainnet block fixtures and measure Mgas/s")                  \
     X(bench, "benchmarks: evm")
 
 #define DECLARE_COMMAND(name, help) int cmd_##name(int argc, char **argv);

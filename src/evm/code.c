@@ -4,6 +4,7 @@
  * a race, twice with identical results, one of which is dropped). */
 #include <stdlib.h>
 #include "parevm/evm.h"
+#include "evm_internal.h"
 #include "parevm/keccak.h"
 
 static const uint8_t empty_bytes[EVM_CODE_PADDING];
@@ -36,9 +37,8 @@ void evm_code_free(evm_code *code) {
     free(code);
 }
 
-static uint64_t *analyze(const uint8_t *code, size_t len) {
-    uint64_t *bits = calloc(len / 64 + 1, sizeof(uint64_t));
-    if (!bits) abort();
+void evm_code_analyze_into(const uint8_t *code, size_t len, uint64_t *bits) {
+    memset(bits, 0, (len / 64 + 1) * sizeof(uint64_t));
     for (size_t i = 0; i < len; i++) {
         uint8_t op = code[i];
         if (op == 0x5b)
@@ -46,6 +46,12 @@ static uint64_t *analyze(const uint8_t *code, size_t len) {
         else if (op >= 0x60 && op <= 0x7f)
             i += op - 0x5f; /* skip push data */
     }
+}
+
+static uint64_t *analyze(const uint8_t *code, size_t len) {
+    uint64_t *bits = malloc((len / 64 + 1) * sizeof(uint64_t));
+    if (!bits) abort();
+    evm_code_analyze_into(code, len, bits);
     return bits;
 }
 

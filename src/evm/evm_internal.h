@@ -40,6 +40,9 @@ typedef struct {
 
 const evm_tables *evm_get_tables(void);
 
+/* Jump-destination bitmap of code into bits ((len / 64 + 1) words). */
+void evm_code_analyze_into(const uint8_t *code, size_t len, uint64_t *bits);
+
 /* Memory of one call frame: grows in 32-byte words, zero-filled. */
 typedef struct {
     uint8_t *data;
@@ -55,6 +58,11 @@ struct evm_vm {
     evm_memory mem[EVM_MAX_DEPTH + 1];
     buf_t ret[EVM_MAX_DEPTH + 1];       /* last child's return data, per depth */
     buf_t precompile_out[EVM_MAX_DEPTH + 1];
+    struct scratch_code {
+        evm_code code;
+        buf_t bytes;
+        buf_t jumpdests;
+    } *init_code;                       /* EVM_MAX_DEPTH + 1 entries, lazily */
     evm_tracer *tracer;
     const void *const *jump[FORK_COUNT]; /* untraced dispatch tables */
 };

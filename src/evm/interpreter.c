@@ -52,11 +52,38 @@ void evm_vm_free(evm_vm *vm) {
         free(vm->mem[i].data);
         buf_free(&vm->ret[i]);
         buf_free(&vm->precompile_out[i]);
+        if (vm->init_code) {
+            buf_free(&vm->init_code[i].bytes);
+            buf_free(&vm->init_code[i].jumpdests);
+        }
     }
+    free(vm->init_code);
     free(vm);
 }
 
 void evm_vm_set_tracer(evm_vm *vm, evm_tracer *tracer) { vm->tracer = tracer; }
+
+const evm_code *evm_vm_scratch_code(evm_vm *vm, int depth, const uint8_t *bytes, size_t len) {
+    if (!vm->init_code) {
+        vm->init_code = calloc(EVM_MAX_DEPTH + 1, sizeof *vm->init_code);
+        if (!vm->init_code) abort();
+    }
+    struct scratch_code *sc = &vm->init_code[depth];
+    buf_clear(&sc->bytes);
+    buf_reserve(&sc->bytes, len + EVM_CODE_PADDING);
+    if (len) memcpy(sc->bytes.data, bytes, len);
+    memset(sc->bytes.data + len, 0, EVM_CODE_PADDING);
+    size_t words = len / 64 + 1;
+    buf_clear(&sc->jumpdests);
+    buf_reserve(&sc->jumpdests, words * sizeof(uint64_t));
+    uint64_t *bits = (uint64_t *)(void *)sc->jumpdests.data;
+    evm_code_analyze_into(sc->bytes.data, len, bits);
+    memset(&sc->code.hash, 0, sizeof sc->code.hash); /* init code has no code hash */
+    sc->code.len = len;
+    sc->code.bytes = sc->bytes.data;
+    atomic_store_explicit(&sc->code.jumpdests, bits, memory_order_relaxed);
+    return &sc->code;
+}
 
 static int64_t memory_cost(uint64_t words) { return (int64_t)(3 * words + words * words / 512); }
 

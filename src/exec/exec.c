@@ -114,12 +114,7 @@ static void warm_access_list(overlay *ov, const block_env *env, const transactio
     fork_id fork = env->fork;
     if (fork < FORK_BERLIN) return;
     overlay_warm_account(ov, &tx->sender);
-    overlay_warm_account(ov, target);
-    for (int i = 1; i <= precompile_count(fork); i++) {
-        address p = {{0}};
-        p.b[19] = (uint8_t)i;
-        overlay_warm_account(ov, &p);
-    }
+    overlay_warm_account(ov, target); /* precompiles are always warm: overlay.c */
     for (size_t i = 0; i < tx->access_list_len; i++) {
         const access_entry *e = &tx->access_list[i];
         overlay_warm_account(ov, &e->addr);
@@ -203,4 +198,23 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
     overlay_add_balance(ov, &env->coinbase, &reward);
 
     overlay_finish(ov, &ex->changes);
+}
+
+evm_result exec_system_call(executor *ex, const block_env *env, state_view view, code_store *codes,
+                            const address *caller, const address *target, const uint8_t *data,
+                            size_t len, int64_t gas) {
+    overlay *ov = ex->ov;
+    overlay_begin(ov, view, codes, env->fork);
+    evm_tx_context ctx = {
+        .fork = env->fork, .origin = *caller, .gas_price = env->base_fee, .coinbase = env->coinbase,
+        .number = env->number, .timestamp = env->timestamp, .gas_limit = env->gas_limit,
+        .prevrandao = env->prevrandao, .chain_id = u256_from_u64(env->chain_id), .base_fee = env->base_fee,
+    };
+    if (env->fork >= FORK_CANCUN) ctx.blob_base_fee = blob_base_fee(env->excess_blob_gas);
+    state_host host = {ov, ex->vm, &ctx};
+    evm_message msg = {.kind = EVM_CALL, .gas = gas, .recipient = *target, .sender = *caller,
+                       .code_address = *target, .input = data, .input_size = len};
+    evm_result r = state_host_call(&host, &msg);
+    overlay_finish(ov, &ex->changes);
+    return r;
 }

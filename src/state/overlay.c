@@ -179,14 +179,17 @@ bool overlay_exists(overlay *ov, const address *addr) {
     return a->base_exists;
 }
 
-/* Checks code, then nonce, then balance, so that a contract is found
- * non-empty without reading its balance. */
+/* Reads as little as possible: a pending positive balance increment proves
+ * the account non-empty with no read at all (the usual case for the coinbase
+ * and value recipients); then code, then nonce, then the balance. */
 static bool account_is_empty(overlay *ov, ov_account *a) {
+    if (!(a->loaded & FIELD_BALANCE) && !u256_is_zero(&a->balance)) return false;
+    if ((a->loaded & FIELD_CODE) && a->code->len) return false;
+    if ((a->loaded & FIELD_NONCE) && a->nonce) return false;
     load(ov, a, FIELD_CODE);
     if (a->code->len) return false;
     load(ov, a, FIELD_NONCE);
     if (a->nonce) return false;
-    if (!(a->loaded & FIELD_BALANCE) && !u256_is_zero(&a->balance)) return false; /* positive delta */
     load(ov, a, FIELD_BALANCE);
     return u256_is_zero(&a->balance);
 }
@@ -316,6 +319,9 @@ bool overlay_selfdestruct(overlay *ov, const address *addr, const address *benef
 }
 
 bool overlay_warm_account(overlay *ov, const address *addr) {
+    /* EIP-2929 puts the precompiles in every transaction's access list:
+     * answer without an overlay entry for each of them */
+    if (ov->fork >= FORK_BERLIN && precompile_is_active(addr, ov->fork)) return false;
     uint32_t idx = account_index(ov, addr);
     if (ov->accounts.v[idx].flags & AF_WARM) return false;
     set_flags(ov, idx, AF_WARM);

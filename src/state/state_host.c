@@ -141,10 +141,9 @@ evm_result state_host_create_at(state_host *h, const evm_message *msg, const add
     m.code_address = *addr;
     m.input = NULL; /* init code runs with empty call data */
     m.input_size = 0;
-    evm_code *init = evm_code_new(msg->input, msg->input_size, NULL);
+    const evm_code *init = evm_vm_scratch_code(h->vm, msg->depth, msg->input, msg->input_size);
     evm_host host = state_host_interface(h);
     r = evm_execute(h->vm, &host, h->tx, &m, init);
-    evm_code_free(init);
 
     if (r.status == EVM_SUCCESS) {
         int64_t deposit = 200 * (int64_t)r.output_size;

@@ -1,0 +1,61 @@
+/* Parallel block execution with Block-STM: optimistic execution of a block's
+ * transactions on a fixed pool of worker threads over a multi-version
+ * memory, validation of every read set, abort and re-execution, and a
+ * sequential commit of the final change sets, so that receipts, gas, logs
+ * and state are exactly those of sequential execution.
+ *
+ * Static dependency hints (same sender, value sent to a later sender, ERC-20
+ * transfers touching the same holder) make predicted dependents wait instead
+ * of aborting, and blocks that are small or predicted to be one chain run
+ * sequentially. A recorded dependency graph can be replayed so that nothing
+ * aborts (historical sync). */
+#ifndef PAREVM_PARALLEL_H
+#define PAREVM_PARALLEL_H
+
+#include "block_exec.h"
+
+typedef struct par_engine par_engine;
+
+/* Creates the engine and its worker threads (threads >= 1, the calling
+ * thread included). Workers are pinned to CPUs and live until freed. */
+par_engine *par_engine_new(int threads);
+void par_engine_free(par_engine *e);
+int par_engine_threads(const par_engine *e);
+
+typedef struct {
+    bool hints;              /* use static-analysis dependency hints (default on) */
+    bool sequential_fallback;/* run small or chained blocks sequentially (default on) */
+} par_options;
+void par_engine_set_options(par_engine *e, const par_options *o);
+
+typedef struct {
+    uint64_t executions;     /* incarnations executed */
+    uint64_t aborts;         /* incarnations aborted by validation */
+    uint64_t suspensions;    /* executions suspended on an ESTIMATE */
+    bool sequential;         /* ran sequentially */
+    const char *why_sequential;
+} par_stats;
+
+/* Same contract as block_execute (block_exec.h): executes b on state in
+ * place and fills out. Senders must be known (par_recover_senders). */
+const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, mem_state *state,
+                              block_result *out, par_stats *stats);
+
+/* Recovers the senders of all of b's transactions on the engine's threads.
+ * Returns the index of the first transaction that fails, or -1. */
+long par_recover_senders(par_engine *e, block *b, bool homestead);
+
+/* Dependency graph: deps[i] lists the earlier transactions that transaction
+ * i read values from in its final execution. */
+typedef struct {
+    uint32_t *offsets; /* n + 1 entries: deps of i are edges[offsets[i] .. offsets[i+1]) */
+    uint32_t *edges;
+    uint32_t n;
+} par_deps;
+void par_deps_free(par_deps *d);
+/* The graph observed in the last par_block_execute (empty if sequential). */
+void par_engine_observed_deps(const par_engine *e, par_deps *out);
+/* Use deps as pre-waits for the next par_block_execute only (NULL: none). */
+void par_engine_use_deps(par_engine *e, const par_deps *deps);
+
+#endif

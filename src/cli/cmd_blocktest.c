@@ -1,0 +1,348 @@
+/* parevm blocktest: runs ethereum/tests BlockchainTests fixtures.
+ *
+ * The genesis state comes from "pre"; each block's RLP is decoded,
+ * validated against its parent (header rules, ommers, body roots), executed
+ * on a copy of its parent's state and checked against its header (gas, bloom,
+ * receipts, state root). Blocks marked expectException must be rejected; all
+ * others must be accepted. Blocks form a tree: the head is the heaviest
+ * proof-of-work chain, or the last accepted block after the Merge. At the end
+ * the head must be lastblockhash and its state must equal postState (or have
+ * postStateHash as root). */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "cli_util.h"
+#include "commands.h"
+#include "parevm/block_exec.h"
+#include "parevm/block_roots.h"
+#include "parevm/chain.h"
+#include "parevm/hex.h"
+#include "parevm/state_root.h"
+
+typedef struct {
+    regex_t filter;
+    bool has_filter;
+    int passed, failed;
+    executor *ex;
+} bt_run;
+
+/* One accepted block. ommers are kept for the uncle rules of descendants. */
+typedef struct {
+    block_header header;
+    block_header *ommers;
+    size_t n_ommers;
+    mem_state *state;
+    u256 td; /* total difficulty */
+    bool merged;
+} chain_node;
+
+typedef struct {
+    chain_node *v;
+    size_t n, cap;
+    size_t head;
+} block_tree;
+
+static chain_node *tree_find(block_tree *t, const bytes32 *hash) {
+    for (size_t i = 0; i < t->n; i++)
+        if (bytes32_eq(&t->v[i].header.hash, hash)) return &t->v[i];
+    return NULL;
+}
+
+static void tree_free(block_tree *t) {
+    for (size_t i = 0; i < t->n; i++) {
+        mem_state_free(t->v[i].state);
+        free(t->v[i].ommers);
+    }
+    free(t->v);
+}
+
+static chain_node *tree_add(block_tree *t) {
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->v = realloc(t->v, t->cap * sizeof *t->v);
+        if (!t->v) abort();
+    }
+    chain_node *n = &t->v[t->n++];
+    memset(n, 0, sizeof *n);
+    return n;
+}
+
+/* The ommer rules (Yellow Paper 11.1): at most two, distinct, each a valid
+ * header whose parent is an ancestor within six generations, not itself an
+ * ancestor and not already included by an ancestor. */
+static const char *check_ommers(const chain_config *cfg, block_tree *t, const block *b, bool merged) {
+    if (merged) return b->n_ommers ? "ommers after the Merge" : NULL;
+    if (b->n_ommers > 2) return "more than two ommers";
+    for (size_t i = 0; i < b->n_ommers; i++) {
+        const block_header *o = &b->ommers[i];
+        for (size_t j = 0; j < i; j++)
+            if (bytes32_eq(&b->ommers[j].hash, &o->hash)) return "duplicate ommer";
+        if (bytes32_eq(&o->hash, &b->header.hash)) return "block is its own ommer";
+        /* walk up to seven ancestors */
+        const chain_node *anc = tree_find(t, &b->header.parent_hash);
+        const chain_node *ommer_parent = NULL;
+        for (int depth = 1; anc && depth <= 7; depth++) {
+            if (bytes32_eq(&anc->header.hash, &o->hash)) return "ommer is an ancestor";
+            for (size_t k = 0; k < anc->n_ommers; k++)
+                if (bytes32_eq(&anc->ommers[k].hash, &o->hash)) return "ommer already included";
+            if (depth <= 6 && bytes32_eq(&anc->header.hash, &o->parent_hash)) ommer_parent = anc;
+            anc = tree_find(t, &anc->header.parent_hash);
+        }
+        if (!ommer_parent) return "ommer's parent is not a recent ancestor";
+        if (o->number + 6 < b->header.number || o->number >= b->header.number) return "ommer too old";
+        const char *why = header_validate(cfg, &ommer_parent->header, o, false);
+        if (why) return why;
+    }
+    return NULL;
+}
+
+static bool td_reached(const chain_config *cfg, const u256 *td) {
+    return cfg->has_ttd && !u256_lt(td, &cfg->terminal_total_difficulty);
+}
+
+/* Validates and executes one decoded block on top of its parent. On success
+ * fills node (state ownership passes to it). */
+static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *t, block *b, chain_node *out) {
+    chain_node *parent = tree_find(t, &b->header.parent_hash);
+    if (!parent) return "unknown parent";
+    bool merged = parent->merged || td_reached(cfg, &parent->td) ||
+                  (!cfg->has_ttd && b->header.number >= cfg->paris_block);
+    const char *why = header_validate(cfg, &parent->header, &b->header, merged);
+    if (why) return why;
+    if ((why = check_ommers(cfg, t, b, merged))) return why;
+    bytes32 h = block_ommers_hash(b);
+    if (!bytes32_eq(&h, &b->header.ommers_hash)) return "ommers hash mismatch";
+    h = block_tx_root(b);
+    if (!bytes32_eq(&h, &b->header.tx_root)) return "transactions root mismatch";
+    if (b->header.has_withdrawals_root != b->has_withdrawals) return "withdrawals presence mismatch";
+    if (b->has_withdrawals) {
+        h = block_withdrawals_root(b);
+        if (!bytes32_eq(&h, &b->header.withdrawals_root)) return "withdrawals root mismatch";
+    }
+    fork_id fork = chain_fork_at(cfg, b->header.number, b->header.timestamp, merged);
+    block_rules rules = {.fork = fork, .chain_id = cfg->chain_id, .block_reward = chain_block_reward(fork),
+                         .state_root = mem_state_root};
+    if (b->header.number == cfg->dao) {
+        rules.dao_fork = true;
+        rules.dao_accounts = chain_dao_accounts(&rules.n_dao_accounts);
+        rules.dao_refund = CHAIN_DAO_REFUND_CONTRACT;
+    }
+    mem_state *s = mem_state_clone(parent->state);
+    block_result res = {0};
+    why = block_execute(r->ex, &rules, b, s, &res);
+    if (!why) {
+        h = block_receipts_root(&res);
+        why = block_check_results(&b->header, &res, &h);
+    }
+    if (!why) {
+        h = mem_state_root(s);
+        if (!bytes32_eq(&h, &b->header.state_root)) why = "state root mismatch";
+    }
+    block_result_free(&res);
+    if (why) {
+        mem_state_free(s);
+        return why;
+    }
+    out->header = b->header;
+    out->n_ommers = b->n_ommers;
+    out->ommers = NULL;
+    if (b->n_ommers) {
+        out->ommers = malloc(b->n_ommers * sizeof *out->ommers);
+        memcpy(out->ommers, b->ommers, b->n_ommers * sizeof *out->ommers);
+    }
+    out->state = s;
+    out->td = u256_add(&parent->td, &b->header.difficulty);
+    out->merged = merged;
+    return NULL;
+}
+
+static void fail(bt_run *r, const char *file, const char *test, const char *fmt, const char *a, const char *b) {
+    printf("FAIL %s %s: ", file, test);
+    printf(fmt, a, b);
+    printf("\n");
+    r->failed++;
+}
+
+/* Builds the expected post state and compares roots (equal roots are equal
+ * states); returns NULL if equal. */
+static const char *check_post(json_t *t, mem_state *s, char *err, size_t errlen) {
+    bytes32 root = mem_state_root(s), want;
+    json_t *post = json_object_get(t, "postState");
+    if (post) {
+        mem_state *exp = mem_state_new();
+        if (!json_load_pre_state(post, exp, err, errlen)) {
+            mem_state_free(exp);
+            return err;
+        }
+        want = mem_state_root(exp);
+        mem_state_free(exp);
+    } else if (!json_hex_bytes32(t, "postStateHash", &want, err, errlen)) {
+        return err;
+    }
+    if (bytes32_eq(&root, &want)) return NULL;
+    char a[67], b[67];
+    hex_encode(want.b, 32, a);
+    hex_encode(root.b, 32, b);
+    snprintf(err, errlen, "post state root %s expected, got %s", a, b);
+    return err;
+}
+
+static void run_test(bt_run *r, const char *file, const char *test, json_t *t) {
+    if (r->has_filter && regexec(&r->filter, test, 0, NULL, 0)) return;
+    char err[400];
+    const char *network = json_string_value(json_object_get(t, "network"));
+    chain_config cfg;
+    if (!network || !chain_config_by_name(network, &cfg)) {
+        snprintf(err, sizeof err, "unknown network \"%s\"", network ? network : "(missing)");
+        return fail(r, file, test, "%s%s", err, "");
+    }
+    block_tree tree = {0};
+    chain_node *g = tree_add(&tree);
+    g->state = mem_state_new();
+    uint8_t *grlp = NULL;
+    size_t glen = 0;
+    if (!json_load_pre_state(json_object_get(t, "pre"), g->state, err, sizeof err) ||
+        !json_hex_bytes(t, "genesisRLP", &grlp, &glen, err, sizeof err)) {
+        tree_free(&tree);
+        return fail(r, file, test, "malformed fixture: %s%s", err, "");
+    }
+    block gb;
+    bool gok = block_decode(grlp, glen, &gb, err, sizeof err);
+    if (gok) {
+        g->header = gb.header;
+        block_free(&gb);
+    }
+    free(grlp);
+    if (!gok) {
+        tree_free(&tree);
+        return fail(r, file, test, "genesisRLP does not decode: %s%s", err, "");
+    }
+    g->td = g->header.difficulty;
+    g->merged = td_reached(&cfg, &g->td) || (!cfg.has_ttd && cfg.paris_block == 0);
+    bytes32 groot = mem_state_root(g->state);
+    if (!bytes32_eq(&groot, &g->header.state_root)) {
+        tree_free(&tree);
+        return fail(r, file, test, "genesis state root does not match the pre-state%s%s", "", "");
+    }
+    bool ok = true;
+    size_t i;
+    json_t *bj;
+    json_array_foreach(json_object_get(t, "blocks"), i, bj) {
+        const char *expect = json_string_value(json_object_get(bj, "expectException"));
+        uint8_t *raw = NULL;
+        size_t len = 0;
+        block b;
+        const char *why = NULL;
+        if (!json_hex_bytes(bj, "rlp", &raw, &len, err, sizeof err)) {
+            why = "rlp is not hex";
+        } else if (!block_decode(raw, len, &b, err, sizeof err)) {
+            why = err;
+        } else {
+            chain_node node;
+            why = import_block(r, &cfg, &tree, &b, &node);
+            if (!why) {
+                chain_node *n = tree_add(&tree);
+                *n = node;
+                chain_node *head = &tree.v[tree.head];
+                if (n->merged || u256_gt(&n->td, &head->td)) tree.head = tree.n - 1;
+            }
+            block_free(&b);
+        }
+        free(raw);
+        char idx[32];
+        snprintf(idx, sizeof idx, "%zu", i);
+        if (why && !expect) {
+            fail(r, file, test, "block %s rejected: %s", idx, why);
+            ok = false;
+            break;
+        }
+        if (!why && expect) {
+            fail(r, file, test, "block %s accepted, expected %s", idx, expect);
+            ok = false;
+            break;
+        }
+    }
+    if (ok) {
+        bytes32 last;
+        chain_node *head = &tree.v[tree.head];
+        if (!json_hex_bytes32(t, "lastblockhash", &last, err, sizeof err)) {
+            fail(r, file, test, "malformed fixture: %s%s", err, "");
+        } else if (!bytes32_eq(&last, &head->header.hash)) {
+            char a[67], b2[67];
+            hex_encode(last.b, 32, a);
+            hex_encode(head->header.hash.b, 32, b2);
+            fail(r, file, test, "head %s expected, got %s", a, b2);
+        } else if (check_post(t, head->state, err, sizeof err)) {
+            fail(r, file, test, "%s%s", err, "");
+        } else {
+            r->passed++;
+        }
+    }
+    tree_free(&tree);
+}
+
+static void run_file(bt_run *r, const char *file) {
+    json_error_t jerr;
+    json_t *root = json_load_file(file, 0, &jerr);
+    if (!root) {
+        printf("FAIL %s: invalid JSON at line %d: %s\n", file, jerr.line, jerr.text);
+        r->failed++;
+        return;
+    }
+    const char *name;
+    json_t *t;
+    json_object_foreach(root, name, t) {
+        if (json_is_object(t))
+            run_test(r, file, name, t);
+        else
+            fail(r, file, name, "malformed fixture: test is not an object%s%s", "", "");
+    }
+    json_decref(root);
+}
+
+typedef struct {
+    bt_run *r;
+    path_list *files;
+} job;
+
+static int run_all(void *arg) {
+    job *j = arg;
+    for (size_t i = 0; i < j->files->n; i++) run_file(j->r, j->files->v[i]);
+    return 0;
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: parevm blocktest [--run REGEX] PATH...\n"
+                    "  PATH: a BlockchainTests JSON file or a folder (searched recursively)\n");
+    return 2;
+}
+
+int cmd_blocktest(int argc, char **argv) {
+    bt_run r = {0};
+    path_list files = {0};
+    bool ok = true;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--run")) {
+            if (++i == argc || r.has_filter) return usage();
+            if (regcomp(&r.filter, argv[i], REG_EXTENDED | REG_NOSUB)) {
+                fprintf(stderr, "parevm blocktest: bad --run regex '%s'\n", argv[i]);
+                return 2;
+            }
+            r.has_filter = true;
+        } else if (argv[i][0] == '-') {
+            return usage();
+        } else {
+            ok &= path_list_collect(&files, "blocktest", argv[i]);
+        }
+    }
+    if (!files.n) return ok ? usage() : 1;
+    path_list_sort(&files);
+    r.ex = executor_new();
+    job j = {&r, &files};
+    run_on_big_stack(run_all, &j);
+    executor_free(r.ex);
+    printf("%d passed, %d failed\n", r.passed, r.failed);
+    path_list_free(&files);
+    if (r.has_filter) regfree(&r.filter);
+    return r.failed || !ok ? 1 : 0;
+}

@@ -1,0 +1,315 @@
+/* parevm replay: executes real mainnet blocks from fixture folders on their
+ * pre-state held in memory and verifies gasUsed, logsBloom and (from
+ * Byzantium on) receiptsRoot against the header; prints a table of gas,
+ * time and Mgas/s per block and in total. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli_util.h"
+#include "commands.h"
+#include "mainnet_fixture.h"
+#include "parevm/block_exec.h"
+#include "parevm/block_roots.h"
+#include "parevm/chain.h"
+#include "parevm/parallel.h"
+#include "parevm/state_root.h"
+
+typedef enum { MODE_SEQ, MODE_PAR, MODE_BOTH } replay_mode;
+
+typedef struct {
+    int repeat, threads;
+    replay_mode mode;
+    bool json, progress;
+    int passed, failed;
+    executor *ex;
+    par_engine *par;
+    chain_config cfg;
+    double total_gas, total_time, total_seq, total_par;
+    uint64_t total_execs, total_txs, total_aborts;
+} replay_run;
+
+static double now_sec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static bool is_block_dir(const char *dir) {
+    char p[1100];
+    struct stat st;
+    snprintf(p, sizeof p, "%.1024s/block.json", dir);
+    return stat(p, &st) == 0;
+}
+
+static void add_path(path_list *l, const char *p) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        if (!l->v) abort();
+    }
+    l->v[l->n++] = strdup(p);
+}
+
+/* PATH is a block folder or a folder of block folders. */
+static bool collect_blocks(path_list *l, const char *path) {
+    if (is_block_dir(path)) {
+        add_path(l, path);
+        return true;
+    }
+    DIR *d = opendir(path);
+    if (!d) {
+        fprintf(stderr, "parevm replay: %s: not a block folder (no block.json) and not a folder\n", path);
+        return false;
+    }
+    struct dirent *e;
+    size_t before = l->n;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[1100];
+        snprintf(p, sizeof p, "%.800s/%.256s", path, e->d_name);
+        if (is_block_dir(p)) add_path(l, p);
+    }
+    closedir(d);
+    if (l->n == before) fprintf(stderr, "parevm replay: %s: no block folders found\n", path);
+    return l->n > before;
+}
+
+static unsigned long long trailing_number(const char *p) {
+    const char *s = strrchr(p, '/');
+    return strtoull(s ? s + 1 : p, NULL, 10);
+}
+
+static int cmp_block_path(const void *a, const void *b) {
+    unsigned long long x = trailing_number(*(char *const *)a), y = trailing_number(*(char *const *)b);
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bytes32 full_root_unavailable(mem_state *s) {
+    (void)s;
+    return (bytes32){{0}};
+}
+
+/* Rules for a mainnet block: fork from the schedule, reward, DAO. */
+static block_rules rules_for(const replay_run *r, const block_header *h) {
+    bool merged = h->number >= r->cfg.paris_block || u256_is_zero(&h->difficulty);
+    fork_id fork = chain_fork_at(&r->cfg, h->number, h->timestamp, merged);
+    block_rules rules = {.fork = fork, .chain_id = r->cfg.chain_id, .block_reward = chain_block_reward(fork)};
+    if (h->number == r->cfg.dao) {
+        rules.dao_fork = true;
+        rules.dao_accounts = chain_dao_accounts(&rules.n_dao_accounts);
+        rules.dao_refund = CHAIN_DAO_REFUND_CONTRACT;
+    }
+    /* the pre-state is partial: intermediate state roots cannot be computed */
+    rules.state_root = full_root_unavailable;
+    return rules;
+}
+
+/* One timed run of b on a copy of pre; verifies the result against the
+ * header. Returns NULL or why it failed; *post receives the final state when
+ * post is given (else it is freed). */
+static const char *run_once(replay_run *r, mainnet_block *mb, const block_rules *rules, bool parallel,
+                            double *seconds, block_result *res, par_stats *ps, mem_state **post) {
+    mem_state *s = mem_state_clone(mb->pre);
+    double t0 = now_sec();
+    const char *why = parallel ? par_block_execute(r->par, rules, &mb->blk, s, res, ps)
+                               : block_execute(r->ex, rules, &mb->blk, s, res);
+    *seconds = now_sec() - t0;
+    if (!why) {
+        bytes32 root;
+        if (rules->fork >= FORK_BYZANTIUM) root = block_receipts_root(res);
+        why = block_check_results(&mb->blk.header, res, rules->fork >= FORK_BYZANTIUM ? &root : NULL);
+    }
+    if (post)
+        *post = s;
+    else
+        mem_state_free(s);
+    return why;
+}
+
+/* Receipts and final states of two executions are identical. */
+static const char *compare_runs(const block_result *a, mem_state *sa, const block_result *b, mem_state *sb) {
+    if (a->n_receipts != b->n_receipts || a->gas_used != b->gas_used) return "receipt count or gas differs";
+    for (size_t i = 0; i < a->n_receipts; i++) {
+        buf_t x = {0}, y = {0};
+        receipt_encode(a, i, &x);
+        receipt_encode(b, i, &y);
+        bool same = x.len == y.len && !memcmp(x.data, y.data, x.len);
+        buf_free(&x);
+        buf_free(&y);
+        if (!same) return "a receipt differs";
+    }
+    bytes32 ra = mem_state_root(sa), rb = mem_state_root(sb);
+    return bytes32_eq(&ra, &rb) ? NULL : "final state differs";
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+static void replay_block(replay_run *r, const char *dir, size_t idx, size_t total) {
+    char err[512];
+    mainnet_block mb;
+    if (!mainnet_block_load(dir, &mb, err, sizeof err)) {
+        printf("FAIL %s: %s\n", dir, err);
+        r->failed++;
+        return;
+    }
+    block_rules rules = rules_for(r, &mb.blk.header);
+    if (!mainnet_block_recover_senders(&mb, rules.fork >= FORK_HOMESTEAD, err, sizeof err)) {
+        printf("FAIL %s: %s\n", dir, err);
+        r->failed++;
+        mainnet_block_free(&mb);
+        return;
+    }
+    double *tseq = calloc((size_t)r->repeat, sizeof *tseq), *tpar = calloc((size_t)r->repeat, sizeof *tpar);
+    block_result rs = {0}, rp = {0};
+    par_stats ps = {0};
+    const char *why = NULL;
+    bool seq = r->mode != MODE_PAR, par = r->mode != MODE_SEQ;
+    for (int k = 0; k < r->repeat && !why; k++) {
+        mem_state *ss = NULL, *sp = NULL;
+        bool last = k == r->repeat - 1;
+        if (seq) why = run_once(r, &mb, &rules, false, &tseq[k], &rs, NULL, r->mode == MODE_BOTH && last ? &ss : NULL);
+        if (!why && par) why = run_once(r, &mb, &rules, true, &tpar[k], &rp, &ps, r->mode == MODE_BOTH && last ? &sp : NULL);
+        if (!why && ss && sp) why = compare_runs(&rs, ss, &rp, sp);
+        mem_state_free(ss);
+        mem_state_free(sp);
+    }
+    double ts = seq ? median(tseq, r->repeat) : 0, tp = par ? median(tpar, r->repeat) : 0;
+    double t = par ? tp : ts;
+    double gas = (double)mb.blk.header.gas_used;
+    const block_result *res = par ? &rp : &rs;
+    if (why) {
+        printf("FAIL %s block %llu: %s", dir, (unsigned long long)mb.number, why);
+        if (res->invalid_tx >= 0) printf(" (transaction %ld)", res->invalid_tx);
+        printf("\n");
+        r->failed++;
+    } else {
+        r->passed++;
+        r->total_gas += gas;
+        r->total_time += t;
+        r->total_seq += ts;
+        r->total_par += tp;
+        r->total_execs += ps.executions;
+        r->total_aborts += ps.aborts;
+        r->total_txs += mb.blk.n_txs;
+    }
+    const char *how = ps.sequential ? ps.why_sequential : "";
+    if (r->json) {
+        printf("{\"block\":%llu,\"fork\":\"%s\",\"txs\":%zu,\"gas\":%.0f,\"seconds\":%.9f,\"mgas_per_s\":%.3f",
+               (unsigned long long)mb.number, fork_name(rules.fork), mb.blk.n_txs, gas, t, t > 0 ? gas / t / 1e6 : 0);
+        if (r->mode == MODE_BOTH)
+            printf(",\"seq_seconds\":%.9f,\"par_seconds\":%.9f,\"speedup\":%.3f", ts, tp, tp > 0 ? ts / tp : 0);
+        if (par) printf(",\"executions\":%llu,\"aborts\":%llu,\"sequential\":%s", (unsigned long long)ps.executions,
+                        (unsigned long long)ps.aborts, ps.sequential ? "true" : "false");
+        printf(",\"pass\":%s}\n", why ? "false" : "true");
+    } else if (!why && r->mode == MODE_BOTH) {
+        printf("%10llu  %-17s %5zu %12.0f %10.3f %10.3f %8.2fx %6llu  %s\n", (unsigned long long)mb.number,
+               fork_name(rules.fork), mb.blk.n_txs, gas, ts * 1e3, tp * 1e3, ts / tp,
+               (unsigned long long)(ps.executions > mb.blk.n_txs ? ps.executions - mb.blk.n_txs : 0), how);
+    } else if (!why) {
+        printf("%10llu  %-17s %5zu %12.0f %10.3f %10.1f\n", (unsigned long long)mb.number, fork_name(rules.fork),
+               mb.blk.n_txs, gas, t * 1e3, gas / t / 1e6);
+    }
+    if (r->progress)
+        fprintf(stderr, "\r[%zu/%zu] block %llu  %.1f Mgas/s so far   ", idx + 1, total,
+                (unsigned long long)mb.number, r->total_time > 0 ? r->total_gas / r->total_time / 1e6 : 0.0);
+    fflush(stdout);
+    block_result_free(&rs);
+    block_result_free(&rp);
+    free(tseq);
+    free(tpar);
+    mainnet_block_free(&mb);
+}
+
+typedef struct {
+    replay_run *r;
+    path_list *blocks;
+} job;
+
+static int run_all(void *arg) {
+    job *j = arg;
+    replay_run *r = j->r;
+    bool both = r->mode == MODE_BOTH;
+    if (!r->json && both)
+        printf("%10s  %-17s %5s %12s %10s %10s %9s %6s\n", "block", "fork", "txs", "gas", "seq ms", "par ms",
+               "speedup", "reexec");
+    else if (!r->json)
+        printf("%10s  %-17s %5s %12s %10s %10s\n", "block", "fork", "txs", "gas", "ms", "Mgas/s");
+    for (size_t i = 0; i < j->blocks->n; i++) replay_block(r, j->blocks->v[i], i, j->blocks->n);
+    if (r->progress) fprintf(stderr, "\r%60s\r", "");
+    if (!r->json && both)
+        printf("%10s  %-17s %5llu %12.0f %10.3f %10.3f %8.2fx %6llu  seq %.1f Mgas/s, par %.1f Mgas/s\n", "total", "",
+               (unsigned long long)r->total_txs, r->total_gas, r->total_seq * 1e3, r->total_par * 1e3,
+               r->total_par > 0 ? r->total_seq / r->total_par : 0,
+               (unsigned long long)(r->total_execs > r->total_txs ? r->total_execs - r->total_txs : 0),
+               r->total_gas / r->total_seq / 1e6, r->total_gas / r->total_par / 1e6);
+    else if (!r->json)
+        printf("%10s  %-17s %5s %12.0f %10.3f %10.1f\n", "total", "", "", r->total_gas, r->total_time * 1e3,
+               r->total_time > 0 ? r->total_gas / r->total_time / 1e6 : 0.0);
+    return 0;
+}
+
+static int usage(void) {
+    fprintf(stderr,
+            "usage: parevm replay [--mode seq|par|both] [--threads N] [--repeat K] [--json] PATH...\n"
+            "  PATH       a mainnet block folder (block.json, pre_state.json) or a folder of them\n"
+            "  --mode     seq (default), par (Block-STM) or both (compare them)\n"
+            "  --threads N  worker threads for par/both (default: all CPUs)\n"
+            "  --repeat K run each block K times and report the median time\n"
+            "  --json     one JSON object per block\n");
+    return 2;
+}
+
+int cmd_replay(int argc, char **argv) {
+    replay_run r = {.repeat = 1, .mode = MODE_SEQ};
+    path_list blocks = {0};
+    bool ok = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--repeat") && i + 1 < argc) {
+            r.repeat = atoi(argv[++i]);
+            if (r.repeat < 1) return usage();
+        } else if (!strcmp(a, "--mode") && i + 1 < argc) {
+            const char *m = argv[++i];
+            if (!strcmp(m, "seq")) r.mode = MODE_SEQ;
+            else if (!strcmp(m, "par")) r.mode = MODE_PAR;
+            else if (!strcmp(m, "both")) r.mode = MODE_BOTH;
+            else return usage();
+        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
+            r.threads = atoi(argv[++i]);
+            if (r.threads < 1 || r.threads > 1024) return usage();
+        } else if (!strcmp(a, "--json")) {
+            r.json = true;
+        } else if (a[0] == '-') {
+            return usage();
+        } else {
+            ok &= collect_blocks(&blocks, a);
+        }
+    }
+    if (!blocks.n) return ok ? usage() : 1;
+    qsort(blocks.v, blocks.n, sizeof *blocks.v, cmp_block_path);
+    r.cfg = chain_config_mainnet();
+    r.progress = !r.json && isatty(2);
+    r.ex = executor_new();
+    if (r.mode != MODE_SEQ) {
+        if (!r.threads) r.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+        r.par = par_engine_new(r.threads);
+    }
+    job j = {&r, &blocks};
+    run_on_big_stack(run_all, &j);
+    par_engine_free(r.par);
+    executor_free(r.ex);
+    printf("%d passed, %d failed\n", r.passed, r.failed);
+    path_list_free(&blocks);
+    return r.failed || !ok ? 1 : 0;
+}

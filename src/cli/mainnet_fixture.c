@@ -1,0 +1,308 @@
+/* JSON loaders for mainnet block fixtures (see mainnet_fixture.h). */
+#include "mainnet_fixture.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include "cli_util.h"
+#include "parevm/hex.h"
+
+static json_t *load_json(const char *dir, const char *name, bool required, char *err, size_t errlen) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    json_error_t jerr;
+    json_t *j = json_load_file(path, 0, &jerr);
+    if (!j && required) snprintf(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
+    return j;
+}
+
+/* Optional hex fields: absent (or null) means "not present". */
+static bool opt_u256(json_t *o, const char *f, u256 *out, bool *present, char *err, size_t n) {
+    json_t *v = json_object_get(o, f);
+    *present = v && !json_is_null(v);
+    return !*present || json_hex_u256(o, f, out, err, n);
+}
+
+static bool load_header(json_t *b, block_header *h, char *err, size_t n) {
+    memset(h, 0, sizeof *h);
+    uint8_t *extra = NULL, *bloom = NULL;
+    size_t extra_len = 0, bloom_len = 0;
+    uint64_t nonce_bytes = 0;
+    bool ok = json_hex_bytes32(b, "parentHash", &h->parent_hash, err, n) &&
+              json_hex_bytes32(b, "sha3Uncles", &h->ommers_hash, err, n) &&
+              json_hex_address(b, "miner", &h->coinbase, err, n) &&
+              json_hex_bytes32(b, "stateRoot", &h->state_root, err, n) &&
+              json_hex_bytes32(b, "transactionsRoot", &h->tx_root, err, n) &&
+              json_hex_bytes32(b, "receiptsRoot", &h->receipts_root, err, n) &&
+              json_hex_bytes(b, "logsBloom", &bloom, &bloom_len, err, n) &&
+              json_hex_u256(b, "difficulty", &h->difficulty, err, n) &&
+              json_hex_u64(b, "number", &h->number, err, n) &&
+              json_hex_u64(b, "gasLimit", &h->gas_limit, err, n) &&
+              json_hex_u64(b, "gasUsed", &h->gas_used, err, n) &&
+              json_hex_u64(b, "timestamp", &h->timestamp, err, n) &&
+              json_hex_bytes(b, "extraData", &extra, &extra_len, err, n) &&
+              json_hex_bytes32(b, "hash", &h->hash, err, n);
+    if (ok && json_object_get(b, "mixHash")) ok = json_hex_bytes32(b, "mixHash", &h->mix_hash, err, n);
+    if (ok && json_object_get(b, "nonce")) ok = json_hex_u64(b, "nonce", &nonce_bytes, err, n);
+    h->nonce = nonce_bytes;
+    if (ok && bloom_len != 256) {
+        snprintf(err, n, "field \"logsBloom\" is not 256 bytes");
+        ok = false;
+    }
+    if (ok) {
+        memcpy(h->bloom, bloom, 256);
+        h->extra_len = extra_len;
+        memcpy(h->extra_data, extra, extra_len < sizeof h->extra_data ? extra_len : sizeof h->extra_data);
+    }
+    free(extra);
+    free(bloom);
+    if (!ok) return false;
+    ok = opt_u256(b, "baseFeePerGas", &h->base_fee, &h->has_base_fee, err, n);
+    json_t *wr = json_object_get(b, "withdrawalsRoot");
+    h->has_withdrawals_root = wr && !json_is_null(wr);
+    if (ok && h->has_withdrawals_root) ok = json_hex_bytes32(b, "withdrawalsRoot", &h->withdrawals_root, err, n);
+    h->has_blob_gas = json_object_get(b, "blobGasUsed") != NULL;
+    if (ok && h->has_blob_gas)
+        ok = json_hex_u64(b, "blobGasUsed", &h->blob_gas_used, err, n) &&
+             json_hex_u64(b, "excessBlobGas", &h->excess_blob_gas, err, n);
+    h->has_beacon_root = json_object_get(b, "parentBeaconBlockRoot") != NULL;
+    if (ok && h->has_beacon_root) ok = json_hex_bytes32(b, "parentBeaconBlockRoot", &h->parent_beacon_root, err, n);
+    return ok;
+}
+
+static bool load_access_list(json_t *list, transaction *tx, char *err, size_t n) {
+    size_t count = json_array_size(list);
+    tx->access_list = calloc(count ? count : 1, sizeof *tx->access_list);
+    tx->access_list_len = count;
+    for (size_t i = 0; i < count; i++) {
+        json_t *e = json_array_get(list, i);
+        access_entry *a = &tx->access_list[i];
+        json_t *keys = json_object_get(e, "storageKeys");
+        if (!json_hex_address(e, "address", &a->addr, err, n) || !json_is_array(keys)) {
+            snprintf(err, n, "accessList[%zu] is malformed", i);
+            return false;
+        }
+        a->n_keys = json_array_size(keys);
+        a->keys = calloc(a->n_keys ? a->n_keys : 1, sizeof(bytes32));
+        for (size_t k = 0; k < a->n_keys; k++) {
+            const char *h = json_string_value(json_array_get(keys, k));
+            if (!h || !hex_to_fixed(h, a->keys[k].b, 32)) {
+                snprintf(err, n, "accessList[%zu].storageKeys[%zu] is not a hash", i, k);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool load_tx(json_t *t, transaction *tx, char *err, size_t n) {
+    memset(tx, 0, sizeof *tx);
+    uint64_t type = 0;
+    if (json_object_get(t, "type") && !json_hex_u64(t, "type", &type, err, n)) return false;
+    if (type > TX_BLOB) {
+        snprintf(err, n, "unknown transaction type %llu", (unsigned long long)type);
+        return false;
+    }
+    tx->type = (uint8_t)type;
+    bool ok = json_hex_u64(t, "nonce", &tx->nonce, err, n) && json_hex_u64(t, "gas", &tx->gas_limit, err, n) &&
+              json_hex_u256(t, "value", &tx->value, err, n) &&
+              json_hex_bytes(t, "input", &tx->data, &tx->data_len, err, n) &&
+              json_hex_u256(t, "v", &tx->v, err, n) && json_hex_u256(t, "r", &tx->r, err, n) &&
+              json_hex_u256(t, "s", &tx->s, err, n);
+    if (!ok) return false;
+    json_t *to = json_object_get(t, "to");
+    tx->has_to = to && !json_is_null(to);
+    if (tx->has_to && !json_hex_address(t, "to", &tx->to, err, n)) return false;
+    if (tx->type == TX_LEGACY) {
+        if (!json_hex_u256(t, "gasPrice", &tx->gas_price, err, n)) return false;
+        /* EIP-155: v = chain_id * 2 + 35 + parity */
+        if (!u256_fits_u64(&tx->v)) {
+            snprintf(err, n, "field \"v\" is out of range");
+            return false;
+        }
+        if (tx->v.w[0] >= 35) {
+            tx->has_chain_id = true;
+            tx->chain_id = (tx->v.w[0] - 35) / 2;
+        }
+        return true;
+    }
+    tx->has_chain_id = true;
+    if (!json_hex_u64(t, "chainId", &tx->chain_id, err, n)) return false;
+    if (tx->type == TX_ACCESS_LIST) {
+        if (!json_hex_u256(t, "gasPrice", &tx->gas_price, err, n)) return false;
+    } else if (!json_hex_u256(t, "maxFeePerGas", &tx->max_fee, err, n) ||
+               !json_hex_u256(t, "maxPriorityFeePerGas", &tx->max_priority_fee, err, n)) {
+        return false;
+    }
+    if (!load_access_list(json_object_get(t, "accessList"), tx, err, n)) return false;
+    if (tx->type == TX_BLOB) {
+        json_t *hashes = json_object_get(t, "blobVersionedHashes");
+        if (!json_hex_u256(t, "maxFeePerBlobGas", &tx->max_fee_per_blob_gas, err, n)) return false;
+        tx->n_blob_hashes = json_array_size(hashes);
+        tx->blob_hashes = calloc(tx->n_blob_hashes ? tx->n_blob_hashes : 1, sizeof(bytes32));
+        for (size_t i = 0; i < tx->n_blob_hashes; i++) {
+            const char *h = json_string_value(json_array_get(hashes, i));
+            if (!h || !hex_to_fixed(h, tx->blob_hashes[i].b, 32)) {
+                snprintf(err, n, "blobVersionedHashes[%zu] is not a hash", i);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool load_withdrawals(json_t *list, block *b, char *err, size_t n) {
+    b->has_withdrawals = list != NULL;
+    if (!list) return true;
+    b->n_withdrawals = json_array_size(list);
+    b->withdrawals = calloc(b->n_withdrawals ? b->n_withdrawals : 1, sizeof *b->withdrawals);
+    for (size_t i = 0; i < b->n_withdrawals; i++) {
+        json_t *w = json_array_get(list, i);
+        withdrawal *wd = &b->withdrawals[i];
+        if (!json_hex_u64(w, "index", &wd->index, err, n) || !json_hex_u64(w, "validatorIndex", &wd->validator, err, n) ||
+            !json_hex_address(w, "address", &wd->addr, err, n) || !json_hex_u64(w, "amount", &wd->amount_gwei, err, n))
+            return false;
+    }
+    return true;
+}
+
+/* pre_state.json: {addr: {basic: {balance, nonce}, code: null | {bytecode,
+ * original_len}, storage: {slot: value}}} */
+static bool load_pre(json_t *pre, mem_state *s, char *err, size_t n) {
+    const char *key;
+    json_t *acct;
+    json_object_foreach(pre, key, acct) {
+        address a;
+        if (!hex_to_fixed(key, a.b, 20)) {
+            snprintf(err, n, "pre_state: \"%.50s\" is not an address", key);
+            return false;
+        }
+        json_t *basic = json_object_get(acct, "basic");
+        json_t *nonce = json_object_get(basic, "nonce");
+        u256 balance;
+        if (!json_hex_u256(basic, "balance", &balance, err, n)) return false;
+        if (!json_is_integer(nonce) || json_integer_value(nonce) < 0) {
+            snprintf(err, n, "pre_state.%s.basic.nonce is not a non-negative integer", key);
+            return false;
+        }
+        uint8_t *code = NULL;
+        size_t code_len = 0;
+        json_t *c = json_object_get(acct, "code");
+        if (c && !json_is_null(c)) {
+            json_t *olen = json_object_get(c, "original_len");
+            if (!json_hex_bytes(c, "bytecode", &code, &code_len, err, n)) return false;
+            if (json_is_integer(olen)) {
+                json_int_t l = json_integer_value(olen);
+                if (l < 0 || (size_t)l > code_len) {
+                    free(code);
+                    snprintf(err, n, "pre_state.%s.code.original_len is out of range", key);
+                    return false;
+                }
+                code_len = (size_t)l; /* the rest is padding */
+            }
+        }
+        mem_state_set_account(s, &a, &balance, (uint64_t)json_integer_value(nonce), code, code_len);
+        free(code);
+        const char *slot;
+        json_t *val;
+        json_object_foreach(json_object_get(acct, "storage"), slot, val) {
+            uint8_t kb[32];
+            u256 v;
+            if (!hex_to_fixed(slot, kb, 32) || !json_value_u256(val, &v)) {
+                snprintf(err, n, "pre_state.%s.storage: bad slot \"%.70s\"", key, slot);
+                return false;
+            }
+            u256 k = u256_from_be(kb, 32);
+            mem_state_set_storage(s, &a, &k, &v);
+        }
+    }
+    return true;
+}
+
+bool mainnet_block_load(const char *dir, mainnet_block *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    snprintf(out->path, sizeof out->path, "%s", dir);
+    char e[300] = "";
+    json_t *bj = load_json(dir, "block.json", true, err, errlen);
+    if (!bj) return false;
+    json_t *pj = load_json(dir, "pre_state.json", true, err, errlen);
+    if (!pj) {
+        json_decref(bj);
+        return false;
+    }
+    json_t *hj = load_json(dir, "block_hashes.json", false, e, sizeof e);
+    bool ok = load_header(bj, &out->blk.header, e, sizeof e);
+    if (!ok) snprintf(err, errlen, "%s/block.json: %s", dir, e);
+    json_t *txs = json_object_get(bj, "transactions");
+    if (ok && !json_is_array(txs)) {
+        snprintf(err, errlen, "%s/block.json: field \"transactions\" is not an array", dir);
+        ok = false;
+    }
+    if (ok) {
+        out->blk.n_txs = json_array_size(txs);
+        out->blk.txs = calloc(out->blk.n_txs ? out->blk.n_txs : 1, sizeof(transaction));
+        for (size_t i = 0; ok && i < out->blk.n_txs; i++)
+            if (!load_tx(json_array_get(txs, i), &out->blk.txs[i], e, sizeof e)) {
+                snprintf(err, errlen, "%s/block.json: transactions[%zu]: %s", dir, i, e);
+                ok = false;
+            }
+    }
+    if (ok && !load_withdrawals(json_object_get(bj, "withdrawals"), &out->blk, e, sizeof e)) {
+        snprintf(err, errlen, "%s/block.json: withdrawals: %s", dir, e);
+        ok = false;
+    }
+    out->number = out->blk.header.number;
+    out->pre = mem_state_new();
+    if (ok && !load_pre(pj, out->pre, e, sizeof e)) {
+        snprintf(err, errlen, "%s/pre_state.json: %s", dir, e);
+        ok = false;
+    }
+    if (ok && hj) {
+        const char *num;
+        json_t *h;
+        json_object_foreach(hj, num, h) {
+            bytes32 hash;
+            char *end;
+            unsigned long long bn = strtoull(num, &end, 10);
+            if (*end || !json_is_string(h) || !hex_to_fixed(json_string_value(h), hash.b, 32)) {
+                snprintf(err, errlen, "%s/block_hashes.json: bad entry \"%.40s\"", dir, num);
+                ok = false;
+                break;
+            }
+            mem_state_set_block_hash(out->pre, bn, &hash);
+        }
+    }
+    /* keep the "from" fields for checking recovered senders */
+    if (ok) {
+        for (size_t i = 0; i < out->blk.n_txs; i++) {
+            address from;
+            if (json_hex_address(json_array_get(txs, i), "from", &from, e, sizeof e)) out->blk.txs[i].sender = from;
+        }
+    }
+    json_decref(bj);
+    json_decref(pj);
+    if (hj) json_decref(hj);
+    if (!ok) mainnet_block_free(out);
+    return ok;
+}
+
+bool mainnet_block_recover_senders(mainnet_block *mb, bool homestead, char *err, size_t errlen) {
+    for (size_t i = 0; i < mb->blk.n_txs; i++) {
+        transaction *tx = &mb->blk.txs[i];
+        address claimed = tx->sender;
+        tx->sender_known = false;
+        if (!tx_recover_sender(tx, homestead)) {
+            snprintf(err, errlen, "%s: transaction %zu: signature does not recover", mb->path, i);
+            return false;
+        }
+        if (!address_eq(&claimed, &tx->sender)) {
+            snprintf(err, errlen, "%s: transaction %zu: recovered sender differs from \"from\"", mb->path, i);
+            return false;
+        }
+    }
+    return true;
+}
+
+void mainnet_block_free(mainnet_block *mb) {
+    block_free(&mb->blk);
+    mem_state_free(mb->pre);
+    mb->pre = NULL;
+}

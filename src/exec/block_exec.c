@@ -1,0 +1,212 @@
+/* Block execution (execution-specs apply_body and the pre-Merge block
+ * rewards): system call, transactions, withdrawals, rewards, receipts. */
+#include <stdlib.h>
+#include "parevm/block_exec.h"
+#include "parevm/keccak.h"
+
+static const address SYSTEM_ADDRESS = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe}};
+static const address BEACON_ROOTS_ADDRESS = {{0x00, 0x0f, 0x3d, 0xf6, 0xd7, 0x32, 0x80, 0x7e, 0xf1, 0x31,
+                                              0x9f, 0xb7, 0xb8, 0xbb, 0x85, 0x22, 0xd0, 0xbe, 0xac, 0x02}};
+#define SYSTEM_CALL_GAS 30000000
+
+void block_result_free(block_result *r) {
+    free(r->receipts);
+    free(r->logs);
+    buf_free(&r->log_data);
+    memset(r, 0, sizeof *r);
+}
+
+static void reset(block_result *r) {
+    r->n_receipts = 0;
+    r->n_logs = 0;
+    buf_clear(&r->log_data);
+    r->gas_used = r->blob_gas_used = 0;
+    memset(r->bloom, 0, sizeof r->bloom);
+    r->invalid_tx = -1;
+    r->error = NULL;
+}
+
+block_env block_env_of(const block_header *h, const block_rules *rules) {
+    block_env e = {
+        .fork = rules->fork, .number = h->number, .timestamp = h->timestamp, .gas_limit = h->gas_limit,
+        .coinbase = h->coinbase, .chain_id = rules->chain_id,
+        .prevrandao = rules->fork >= FORK_PARIS ? u256_from_bytes32(&h->mix_hash) : h->difficulty,
+        .base_fee = h->has_base_fee ? h->base_fee : U256_ZERO,
+        .excess_blob_gas = h->has_blob_gas ? h->excess_blob_gas : 0,
+    };
+    return e;
+}
+
+/* Runs a few balance edits in one overlay session and applies them. */
+typedef struct {
+    executor *ex;
+    mem_state *state;
+    overlay *ov;
+} state_edit;
+
+static state_edit edit_begin(executor *ex, mem_state *state, fork_id fork) {
+    state_edit e = {ex, state, executor_overlay(ex)};
+    overlay_begin(e.ov, mem_state_view(state), mem_state_codes(state), fork);
+    return e;
+}
+
+static void edit_commit(state_edit *e) {
+    change_set cs = {0};
+    overlay_finish(e->ov, &cs);
+    mem_state_apply(e->state, &cs);
+    change_set_free(&cs);
+}
+
+static void apply_dao(executor *ex, const block_rules *rules, mem_state *state) {
+    state_edit e = edit_begin(ex, state, rules->fork);
+    static const u256 zero = {{0}};
+    for (size_t i = 0; i < rules->n_dao_accounts; i++) {
+        u256 bal = overlay_balance(e.ov, &rules->dao_accounts[i]);
+        overlay_add_balance(e.ov, &rules->dao_refund, &bal);
+        overlay_set_balance(e.ov, &rules->dao_accounts[i], &zero);
+    }
+    edit_commit(&e);
+}
+
+static void apply_withdrawals(executor *ex, const block_rules *rules, const block *b, mem_state *state) {
+    if (!b->n_withdrawals) return;
+    state_edit e = edit_begin(ex, state, rules->fork);
+    for (size_t i = 0; i < b->n_withdrawals; i++) {
+        u256 wei = u256_from_u64(b->withdrawals[i].amount_gwei);
+        u256 gwei = u256_from_u64(1000000000);
+        wei = u256_mul(&wei, &gwei);
+        overlay_add_balance(e.ov, &b->withdrawals[i].addr, &wei);
+    }
+    edit_commit(&e);
+}
+
+static void apply_rewards(executor *ex, const block_rules *rules, const block *b, mem_state *state) {
+    if (u256_is_zero(&rules->block_reward)) return;
+    state_edit e = edit_begin(ex, state, rules->fork);
+    const u256 *r = &rules->block_reward;
+    u256 miner = *r;
+    u256 k32 = u256_from_u64(32), k8 = u256_from_u64(8);
+    u256 inclusion = u256_div(r, &k32);
+    for (size_t i = 0; i < b->n_ommers; i++) {
+        const block_header *o = &b->ommers[i];
+        miner = u256_add(&miner, &inclusion);
+        /* (8 + ommer number - block number) / 8 of the block reward */
+        u256 k = u256_from_u64(8 + o->number - b->header.number);
+        u256 amount = u256_mul(&k, r);
+        amount = u256_div(&amount, &k8);
+        overlay_add_balance(e.ov, &o->coinbase, &amount);
+    }
+    overlay_add_balance(e.ov, &b->header.coinbase, &miner);
+    edit_commit(&e);
+}
+
+static void beacon_root_call(executor *ex, const block_env *env, const block *b, mem_state *state) {
+    exec_system_call(ex, env, mem_state_view(state), mem_state_codes(state), &SYSTEM_ADDRESS,
+                     &BEACON_ROOTS_ADDRESS, b->header.parent_beacon_root.b, 32, SYSTEM_CALL_GAS);
+    mem_state_apply(state, executor_changes(ex));
+}
+
+static receipt *add_receipt(block_result *r) {
+    if (r->n_receipts == r->cap_receipts) {
+        r->cap_receipts = r->cap_receipts ? r->cap_receipts * 2 : 64;
+        r->receipts = realloc(r->receipts, r->cap_receipts * sizeof *r->receipts);
+        if (!r->receipts) abort();
+    }
+    receipt *rc = &r->receipts[r->n_receipts++];
+    memset(rc, 0, sizeof *rc);
+    return rc;
+}
+
+/* Copies a transaction's logs into the block's log store. */
+static void keep_logs(block_result *r, receipt *rc, const overlay_log *logs, size_t n, const uint8_t *data) {
+    rc->first_log = r->n_logs;
+    rc->n_logs = n;
+    if (r->n_logs + n > r->cap_logs) {
+        while (r->n_logs + n > r->cap_logs) r->cap_logs = r->cap_logs ? r->cap_logs * 2 : 64;
+        r->logs = realloc(r->logs, r->cap_logs * sizeof *r->logs);
+        if (!r->logs) abort();
+    }
+    for (size_t i = 0; i < n; i++) {
+        overlay_log l = logs[i];
+        l.data_off = r->log_data.len;
+        buf_append(&r->log_data, data + logs[i].data_off, logs[i].data_len);
+        r->logs[r->n_logs++] = l;
+    }
+    logs_bloom(rc->bloom, logs, n);
+    for (int i = 0; i < 256; i++) r->bloom[i] |= rc->bloom[i];
+}
+
+void block_add_receipt(block_result *out, const block_rules *rules, mem_state *state, const transaction *tx,
+                       const tx_result *res, const overlay_log *logs, size_t n_logs, const uint8_t *log_data) {
+    out->gas_used += res->gas_used;
+    receipt *rc = add_receipt(out);
+    rc->type = tx->type;
+    rc->success = res->status == EVM_SUCCESS;
+    rc->gas_used = res->gas_used;
+    rc->cumulative_gas = out->gas_used;
+    keep_logs(out, rc, logs, n_logs, log_data);
+    if (rules->fork < FORK_BYZANTIUM && rules->state_root) {
+        rc->has_root = true;
+        rc->post_state = rules->state_root(state);
+    }
+}
+
+void block_begin(executor *ex, const block_rules *rules, const block *b, mem_state *state, block_result *out) {
+    reset(out);
+    block_env env = block_env_of(&b->header, rules);
+    if (rules->dao_fork) apply_dao(ex, rules, state);
+    if (rules->fork >= FORK_CANCUN && b->header.has_beacon_root) beacon_root_call(ex, &env, b, state);
+}
+
+void block_finish(executor *ex, const block_rules *rules, const block *b, mem_state *state) {
+    apply_withdrawals(ex, rules, b, state);
+    apply_rewards(ex, rules, b, state);
+}
+
+const char *block_execute_transactions(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+                                       block_result *out) {
+    fork_id fork = rules->fork;
+    block_env env = block_env_of(&b->header, rules);
+    for (size_t i = 0; i < b->n_txs; i++) {
+        transaction *tx = &b->txs[i];
+        if (!tx->sender_known && !tx_recover_sender(tx, fork >= FORK_HOMESTEAD)) {
+            out->invalid_tx = (long)i;
+            return out->error = "invalid transaction signature";
+        }
+        tx_result res;
+        exec_transaction(ex, &env, mem_state_view(state), mem_state_codes(state), tx, out->gas_used, &res);
+        if (!res.valid) {
+            out->invalid_tx = (long)i;
+            return out->error = res.error;
+        }
+        out->blob_gas_used += res.blob_gas_used;
+        if (out->blob_gas_used > MAX_BLOB_GAS_PER_BLOCK) {
+            out->invalid_tx = (long)i;
+            return out->error = "blob gas exceeds the block limit";
+        }
+        mem_state_apply(state, executor_changes(ex));
+        size_t n_logs;
+        const overlay_log *logs = overlay_logs(executor_overlay(ex), &n_logs);
+        block_add_receipt(out, rules, state, tx, &res, logs, n_logs, overlay_log_data(executor_overlay(ex)));
+    }
+    return NULL;
+}
+
+const char *block_execute(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+                          block_result *out) {
+    block_begin(ex, rules, b, state, out);
+    const char *why = block_execute_transactions(ex, rules, b, state, out);
+    if (why) return why;
+    block_finish(ex, rules, b, state);
+    return NULL;
+}
+
+const char *block_check_results(const block_header *h, const block_result *r, const bytes32 *receipts_root) {
+    if (r->gas_used != h->gas_used) return "gas used does not match the header";
+    if (memcmp(r->bloom, h->bloom, 256)) return "logs bloom does not match the header";
+    if (h->has_blob_gas && r->blob_gas_used != h->blob_gas_used) return "blob gas used does not match the header";
+    if (receipts_root && !bytes32_eq(receipts_root, &h->receipts_root))
+        return "receipts root does not match the header";
+    return NULL;
+}

@@ -1,0 +1,288 @@
+/* The Block-STM engine: a fixed pool of pinned worker threads, the
+ * execute/validate task loop over the scheduler and multi-version memory,
+ * and the sequential commit of the final incarnations. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "par_internal.h"
+
+#define WORKER_STACK ((size_t)256 << 20) /* deep EVM recursion, ASan-sized */
+
+/* ---- arena ---- */
+
+void *arena_alloc(arena *a, size_t size) {
+    size = (size + 15) & ~(size_t)15;
+    if (!a->head || a->head->used + size > a->head->cap) {
+        arena_chunk *c = a->free_list;
+        if (c && c->cap >= size) {
+            a->free_list = c->next;
+        } else {
+            size_t cap = size > ((size_t)1 << 20) ? size : (size_t)1 << 20;
+            c = malloc(sizeof *c + cap);
+            if (!c) abort();
+            c->cap = cap;
+        }
+        c->used = 0;
+        c->next = a->head;
+        a->head = c;
+    }
+    void *p = a->head->data + a->head->used;
+    a->head->used += size;
+    return p;
+}
+
+void arena_reset(arena *a) {
+    while (a->head) {
+        arena_chunk *c = a->head;
+        a->head = c->next;
+        c->next = a->free_list;
+        a->free_list = c;
+    }
+}
+
+void arena_free(arena *a) {
+    arena_reset(a);
+    while (a->free_list) {
+        arena_chunk *c = a->free_list;
+        a->free_list = c->next;
+        free(c);
+    }
+}
+
+/* ---- worker pool ---- */
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    par_engine *e = w->e;
+    uint64_t seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&e->lock);
+        while (!e->shutdown && e->generation == seen) pthread_cond_wait(&e->start_cv, &e->lock);
+        if (e->shutdown) {
+            pthread_mutex_unlock(&e->lock);
+            return NULL;
+        }
+        seen = e->generation;
+        int (*work)(worker *) = e->work;
+        pthread_mutex_unlock(&e->lock);
+        work(w);
+        pthread_mutex_lock(&e->lock);
+        if (--e->running == 0) pthread_cond_signal(&e->done_cv);
+        pthread_mutex_unlock(&e->lock);
+    }
+}
+
+static void pin(pthread_t t, int i) {
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu <= 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(i % ncpu, &set);
+    pthread_setaffinity_np(t, sizeof set, &set); /* best effort */
+}
+
+/* Runs work on every worker (the caller is worker 0) and waits for all. */
+void run_on_all_workers(par_engine *e, int (*work)(worker *)) {
+    /* the caller is worker 0: keep it off the other workers' CPUs */
+    if (e->threads > 1 && !pthread_equal(e->pinned_caller, pthread_self())) {
+        pin(pthread_self(), 0);
+        e->pinned_caller = pthread_self();
+    }
+    pthread_mutex_lock(&e->lock);
+    e->work = work;
+    e->running = e->threads - 1;
+    e->generation++;
+    pthread_cond_broadcast(&e->start_cv);
+    pthread_mutex_unlock(&e->lock);
+    work(&e->workers[0]);
+    pthread_mutex_lock(&e->lock);
+    while (e->running) pthread_cond_wait(&e->done_cv, &e->lock);
+    pthread_mutex_unlock(&e->lock);
+}
+
+par_engine *par_engine_new(int threads) {
+    if (threads < 1) threads = 1;
+    par_engine *e = calloc(1, sizeof *e);
+    if (!e) abort();
+    e->threads = threads;
+    e->opts = (par_options){.hints = true, .sequential_fallback = true};
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_cond_init(&e->start_cv, NULL);
+    pthread_cond_init(&e->done_cv, NULL);
+    scheduler_init(&e->sched);
+    e->workers = calloc((size_t)threads, sizeof *e->workers);
+    if (!e->workers) abort();
+    for (int i = 0; i < threads; i++) {
+        worker *w = &e->workers[i];
+        w->e = e;
+        w->id = i;
+        w->ex = executor_new();
+    }
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, WORKER_STACK);
+    for (int i = 1; i < threads; i++) {
+        if (pthread_create(&e->workers[i].thread, &attr, worker_main, &e->workers[i])) abort();
+        pin(e->workers[i].thread, i);
+    }
+    pthread_attr_destroy(&attr);
+    return e;
+}
+
+void par_engine_free(par_engine *e) {
+    if (!e) return;
+    pthread_mutex_lock(&e->lock);
+    e->shutdown = true;
+    pthread_cond_broadcast(&e->start_cv);
+    pthread_mutex_unlock(&e->lock);
+    for (int i = 1; i < e->threads; i++) pthread_join(e->workers[i].thread, NULL);
+    for (int i = 0; i < e->threads; i++) {
+        executor_free(e->workers[i].ex);
+        arena_free(&e->workers[i].mem);
+        free(e->workers[i].reads);
+    }
+    free(e->workers);
+    mv_free(&e->mv);
+    scheduler_free(&e->sched);
+    free(e->job.outputs);
+    par_deps_free(&e->observed);
+    par_deps_free(&e->use_deps);
+    pthread_mutex_destroy(&e->lock);
+    pthread_cond_destroy(&e->start_cv);
+    pthread_cond_destroy(&e->done_cv);
+    free(e);
+}
+
+int par_engine_threads(const par_engine *e) { return e->threads; }
+void par_engine_set_options(par_engine *e, const par_options *o) { e->opts = *o; }
+
+/* ---- execution and validation tasks ---- */
+
+static tx_output *publish_output(worker *w, uint32_t inc, const tx_result *res) {
+    arena *a = &w->mem;
+    overlay *ov = executor_overlay(w->ex);
+    const change_set *cs = executor_changes(w->ex);
+    tx_output *o = arena_alloc(a, sizeof *o);
+    memset(o, 0, sizeof *o);
+    o->incarnation = inc;
+    o->res = *res;
+    o->res.output = NULL; /* points into the VM's scratch */
+    o->res.output_size = 0;
+    o->n_reads = w->n_reads;
+    o->reads = arena_alloc(a, (w->n_reads ? w->n_reads : 1) * sizeof *o->reads);
+    memcpy(o->reads, w->reads, w->n_reads * sizeof *o->reads);
+    o->changes.n_accounts = cs->n_accounts;
+    o->changes.n_slots = cs->n_slots;
+    o->changes.accounts = arena_alloc(a, (cs->n_accounts ? cs->n_accounts : 1) * sizeof *cs->accounts);
+    o->changes.slots = arena_alloc(a, (cs->n_slots ? cs->n_slots : 1) * sizeof *cs->slots);
+    memcpy(o->changes.accounts, cs->accounts, cs->n_accounts * sizeof *cs->accounts);
+    memcpy(o->changes.slots, cs->slots, cs->n_slots * sizeof *cs->slots);
+    mv_writes_from_changes(a, cs, o);
+    size_t n_logs;
+    const overlay_log *logs = overlay_logs(ov, &n_logs);
+    size_t data_len = n_logs ? logs[n_logs - 1].data_off + logs[n_logs - 1].data_len : 0;
+    o->n_logs = n_logs;
+    o->logs = arena_alloc(a, (n_logs ? n_logs : 1) * sizeof *o->logs);
+    memcpy(o->logs, logs, n_logs * sizeof *o->logs);
+    o->log_data = arena_alloc(a, data_len ? data_len : 1);
+    if (data_len) memcpy(o->log_data, overlay_log_data(ov), data_len);
+    return o;
+}
+
+static task execute_task(worker *w, uint32_t tx, uint32_t inc) {
+    par_engine *e = w->e;
+    block_job *j = &e->job;
+    tx_result res;
+    for (;;) {
+        w->tx = tx;
+        w->n_reads = 0;
+        w->has_last_code = false;
+        if (setjmp(w->blocked_jmp) == 0) {
+            state_view view = {&mv_view_ops, w};
+            /* the block gas limit depends on the gas of all earlier
+             * transactions: the commit checks it in order */
+            exec_transaction(w->ex, &j->env, view, j->codes, &j->blk->txs[tx], 0, &res);
+            break;
+        }
+        /* read an ESTIMATE: wait for the blocking transaction */
+        w->suspensions++;
+        if (scheduler_add_dependency(&e->sched, tx, w->blocked_on)) return (task){TASK_NONE, 0, 0};
+    }
+    tx_output *prev = atomic_load_explicit(&j->outputs[tx], memory_order_acquire);
+    tx_output *o = publish_output(w, inc, &res);
+    bool wrote_new = mv_record(&e->mv, tx, inc, o->writes, o->n_writes, prev ? prev->writes : NULL,
+                               prev ? prev->n_writes : 0);
+    /* an increment to an account the previous incarnation did not credit is
+     * a new write: higher transactions must revalidate */
+    for (size_t k = 0; k < o->n_deltas; k++) {
+        if (!mv_mark_deltas(&e->mv, &o->deltas[k].addr)) break;
+        bool known = false;
+        for (size_t q = 0; prev && q < prev->n_deltas && !known; q++)
+            known = address_eq(&prev->deltas[q].addr, &o->deltas[k].addr);
+        if (!known) wrote_new = true;
+    }
+    atomic_store_explicit(&j->outputs[tx], o, memory_order_release);
+    return scheduler_finish_execution(&e->sched, tx, inc, wrote_new);
+}
+
+static task validate_task(worker *w, uint32_t tx, uint32_t inc) {
+    par_engine *e = w->e;
+    tx_output *o = atomic_load_explicit(&e->job.outputs[tx], memory_order_acquire);
+    bool valid = o && o->incarnation == inc && mv_validate_reads(w, tx, o);
+    bool aborted = !valid && scheduler_try_validation_abort(&e->sched, tx, inc);
+    if (aborted) {
+        atomic_store_explicit(&o->estimate, true, memory_order_release);
+        mv_mark_estimates(&e->mv, tx, o->writes, o->n_writes);
+    }
+    return scheduler_finish_validation(&e->sched, tx, aborted);
+}
+
+int par_stm_work(worker *w) {
+    scheduler *s = &w->e->sched;
+    task t = {TASK_NONE, 0, 0};
+    unsigned idle = 0;
+    while (!scheduler_done(s)) {
+        if (t.kind == TASK_EXECUTE)
+            t = execute_task(w, t.tx, t.incarnation);
+        else if (t.kind == TASK_VALIDATE)
+            t = validate_task(w, t.tx, t.incarnation);
+        if (t.kind == TASK_NONE) {
+            t = scheduler_next_task(s);
+            if (t.kind == TASK_NONE && ++idle % 64 == 0) sched_yield();
+        }
+    }
+    return 0;
+}
+
+/* ---- parallel sender recovery ---- */
+
+static int recover_work(worker *w) {
+    par_engine *e = w->e;
+    block *b = e->recover.blk;
+    for (;;) {
+        long i = atomic_fetch_add(&e->recover.next, 1);
+        if (i >= (long)b->n_txs) return 0;
+        transaction *tx = &b->txs[i];
+        if (tx->sender_known) continue;
+        if (!tx_recover_sender(tx, e->recover.homestead)) {
+            long cur = atomic_load(&e->recover.failed);
+            while ((cur < 0 || i < cur) && !atomic_compare_exchange_weak(&e->recover.failed, &cur, i)) {
+            }
+        }
+    }
+}
+
+long par_recover_senders(par_engine *e, block *b, bool homestead) {
+    e->recover.blk = b;
+    e->recover.homestead = homestead;
+    atomic_store(&e->recover.next, 0);
+    atomic_store(&e->recover.failed, -1);
+    if (b->n_txs < 4)
+        recover_work(&e->workers[0]);
+    else
+        run_on_all_workers(e, recover_work);
+    return atomic_load(&e->recover.failed);
+}

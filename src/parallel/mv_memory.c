@@ -1,0 +1,225 @@
+/* Multi-version memory (see mv_memory.h). */
+#include "mv_memory.h"
+#include <stdlib.h>
+#include "parevm/hashmap.h"
+
+struct mv_cell {
+    _Atomic bool has_deltas;
+    atomic_flag lock;
+    uint32_t slot_pos; /* its entry in the index, for mv_reset */
+    location loc;
+    mv_version *v; /* sorted by tx */
+    uint32_t n, cap;
+};
+
+/* Index entries: 0 empty, CLAIMING while a cell is being set up, else
+ * (hash tag << 32) | (cell + 1). The index is 8 bytes an entry so that the
+ * probes of a lookup stay in cache; cells are handed out densely. */
+#define CLAIMING UINT64_MAX
+
+uint64_t location_hash(const location *loc) {
+    uint64_t h = hash_address(&loc->addr) ^ hash_mix64(loc->kind + 0x9e3779b97f4a7c15ULL);
+    if (loc->kind == LOC_STORAGE) h ^= hash_u256(&loc->slot);
+    return h;
+}
+
+static bool loc_eq(const location *a, const location *b) {
+    return a->kind == b->kind && address_eq(&a->addr, &b->addr) &&
+           (a->kind != LOC_STORAGE || u256_eq(&a->slot, &b->slot));
+}
+
+bool mv_init(mv_memory *m, size_t capacity) {
+    size_t cap = 1024;
+    while (cap < capacity) cap *= 2;
+    m->index = calloc(cap, sizeof *m->index);
+    m->cells = calloc(cap / 4 * 3 + 1, sizeof *m->cells);
+    if (!m->index || !m->cells) return false;
+    m->cap = cap;
+    atomic_init(&m->used, 0);
+    atomic_init(&m->overflow, false);
+    for (size_t i = 0; i < cap / 4 * 3 + 1; i++) atomic_flag_clear(&m->cells[i].lock);
+    return true;
+}
+
+void mv_free(mv_memory *m) {
+    if (!m->cells) return;
+    for (size_t i = 0; i < m->cap / 4 * 3 + 1; i++) free(m->cells[i].v);
+    free(m->cells);
+    free(m->index);
+    m->cells = NULL;
+    m->index = NULL;
+}
+
+void mv_reset(mv_memory *m) {
+    size_t used = atomic_load(&m->used);
+    for (size_t k = 0; k < used; k++) {
+        mv_cell *c = &m->cells[k];
+        atomic_store_explicit(&m->index[c->slot_pos], 0, memory_order_relaxed);
+        c->n = 0;
+        atomic_store_explicit(&c->has_deltas, false, memory_order_relaxed);
+    }
+    atomic_store(&m->used, 0);
+    atomic_store(&m->overflow, false);
+}
+
+static inline void cell_lock(mv_cell *c) {
+    while (atomic_flag_test_and_set_explicit(&c->lock, memory_order_acquire))
+        __builtin_ia32_pause();
+}
+static inline void cell_unlock(mv_cell *c) { atomic_flag_clear_explicit(&c->lock, memory_order_release); }
+
+/* Finds loc's cell; with create, sets one up. NULL if absent (or, creating,
+ * if the table is full: overflow is set and the block runs sequentially). */
+static mv_cell *find_cell(mv_memory *m, const location *loc, bool create) {
+    uint64_t h = location_hash(loc);
+    uint64_t tag = (h >> 32) | 1; /* never zero: 0 marks an empty entry */
+    size_t mask = m->cap - 1, max_cells = m->cap / 4 * 3;
+    for (size_t probe = 0, i = h & mask; probe < m->cap; probe++, i = (i + 1) & mask) {
+        uint64_t e = atomic_load_explicit(&m->index[i], memory_order_acquire);
+        if (e == 0) {
+            if (!create) return NULL;
+            uint64_t expected = 0;
+            if (atomic_compare_exchange_strong_explicit(&m->index[i], &expected, CLAIMING, memory_order_acq_rel,
+                                                        memory_order_acquire)) {
+                size_t k = atomic_fetch_add_explicit(&m->used, 1, memory_order_relaxed);
+                if (k >= max_cells) {
+                    atomic_store(&m->overflow, true);
+                    atomic_store_explicit(&m->index[i], 0, memory_order_release);
+                    return NULL;
+                }
+                mv_cell *c = &m->cells[k];
+                c->loc = *loc;
+                c->n = 0;
+                c->slot_pos = (uint32_t)i;
+                atomic_store_explicit(&m->index[i], tag << 32 | (k + 1), memory_order_release);
+                return c;
+            }
+            e = expected; /* someone else claimed it: look at what they wrote */
+        }
+        while (e == CLAIMING) {
+            __builtin_ia32_pause();
+            e = atomic_load_explicit(&m->index[i], memory_order_acquire);
+        }
+        if (e == 0) { /* a claim that overflowed was withdrawn */
+            probe--;
+            i = (i - 1) & mask;
+            continue;
+        }
+        if ((e >> 32) == tag) {
+            mv_cell *c = &m->cells[(e & 0xffffffffu) - 1];
+            if (loc_eq(&c->loc, loc)) return c;
+        }
+    }
+    if (create) atomic_store(&m->overflow, true);
+    return NULL;
+}
+
+bool mv_has_cell(mv_memory *m, const location *loc) { return find_cell(m, loc, false) != NULL; }
+
+mv_read_result mv_read(mv_memory *m, const location *loc, uint32_t reader) {
+    mv_read_result r = {.status = MV_BASE};
+    mv_cell *c = find_cell(m, loc, false);
+    if (!c) return r;
+    r.has_deltas = atomic_load_explicit(&c->has_deltas, memory_order_acquire);
+    cell_lock(c);
+    /* versions are sorted by tx: binary search for the highest below reader */
+    uint32_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (c->v[mid].tx < reader) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo > 0) {
+        const mv_version *v = &c->v[lo - 1];
+        if (v->flags & MV_ESTIMATE) {
+            r.status = MV_BLOCKED;
+            r.blocker = v->tx;
+        } else {
+            r.status = MV_FOUND;
+            r.value = v->value;
+            r.deleted = v->flags & MV_DELETED;
+            r.writer = v->tx;
+        }
+    }
+    cell_unlock(c);
+    return r;
+}
+
+/* Inserts or replaces tx's version in c (locked by the caller). */
+static bool cell_put(mv_cell *c, uint32_t tx, uint32_t inc, uint32_t flags, const u256 *value) {
+    uint32_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (c->v[mid].tx < tx) lo = mid + 1;
+        else hi = mid;
+    }
+    bool existed = lo < c->n && c->v[lo].tx == tx;
+    if (!existed) {
+        if (c->n == c->cap) {
+            c->cap = c->cap ? c->cap * 2 : 4;
+            c->v = realloc(c->v, c->cap * sizeof *c->v);
+            if (!c->v) abort();
+        }
+        memmove(&c->v[lo + 1], &c->v[lo], (c->n - lo) * sizeof *c->v);
+        c->n++;
+    }
+    c->v[lo] = (mv_version){tx, inc, flags, *value};
+    return !existed;
+}
+
+static void cell_remove(mv_cell *c, uint32_t tx) {
+    for (uint32_t i = 0; i < c->n; i++)
+        if (c->v[i].tx == tx) {
+            memmove(&c->v[i], &c->v[i + 1], (c->n - i - 1) * sizeof *c->v);
+            c->n--;
+            return;
+        }
+}
+
+static bool written_in(const mv_write *w, size_t n, const location *loc) {
+    for (size_t i = 0; i < n; i++)
+        if (loc_eq(&w[i].loc, loc)) return true;
+    return false;
+}
+
+bool mv_record(mv_memory *m, uint32_t tx, uint32_t incarnation, const mv_write *writes, size_t n,
+               const mv_write *prev, size_t n_prev) {
+    bool new_location = false;
+    for (size_t i = 0; i < n; i++) {
+        mv_cell *c = find_cell(m, &writes[i].loc, true);
+        if (!c) return true; /* overflow: flagged, the engine falls back */
+        cell_lock(c);
+        bool inserted = cell_put(c, tx, incarnation, writes[i].flags, &writes[i].value);
+        cell_unlock(c);
+        if (inserted && !written_in(prev, n_prev, &writes[i].loc)) new_location = true;
+    }
+    for (size_t i = 0; i < n_prev; i++) {
+        if (written_in(writes, n, &prev[i].loc)) continue;
+        mv_cell *c = find_cell(m, &prev[i].loc, false);
+        if (!c) continue;
+        cell_lock(c);
+        cell_remove(c, tx);
+        cell_unlock(c);
+    }
+    return new_location;
+}
+
+bool mv_mark_deltas(mv_memory *m, const address *addr) {
+    location loc = {*addr, LOC_BALANCE, U256_ZERO};
+    mv_cell *c = find_cell(m, &loc, true);
+    if (!c) return false;
+    if (!atomic_load_explicit(&c->has_deltas, memory_order_relaxed))
+        atomic_store_explicit(&c->has_deltas, true, memory_order_release);
+    return true;
+}
+
+void mv_mark_estimates(mv_memory *m, uint32_t tx, const mv_write *writes, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        mv_cell *c = find_cell(m, &writes[i].loc, false);
+        if (!c) continue;
+        cell_lock(c);
+        for (uint32_t k = 0; k < c->n; k++)
+            if (c->v[k].tx == tx) c->v[k].flags |= MV_ESTIMATE;
+        cell_unlock(c);
+    }
+}

@@ -1,0 +1,278 @@
+/* The state_view a Block-STM worker executes against: reads go to the
+ * multi-version memory (highest version below the transaction) and fall
+ * back to the block's base state; every read is recorded for validation. A
+ * read that meets an ESTIMATE abandons the execution (longjmp back to the
+ * worker, which suspends the transaction until the blocker has executed). */
+#include "par_internal.h"
+#include <stdlib.h>
+
+/* The value a transaction sees at one location, as a read entry. Sets
+ * *blocker and returns false on an ESTIMATE. */
+typedef struct {
+    u256 value;
+    uint32_t flags, writer;
+} resolved;
+
+/* Adds the increments to loc's balance made by transactions from..reader-1
+ * (they live in the transactions' outputs); every one of those must have
+ * executed. */
+static bool add_deltas(worker *w, const address *addr, uint32_t from, resolved *out, uint32_t *blocker) {
+    for (uint32_t j = from; j < w->tx; j++) {
+        tx_output *o = atomic_load_explicit(&w->e->job.outputs[j], memory_order_acquire);
+        if (!o || atomic_load_explicit(&o->estimate, memory_order_acquire)) {
+            *blocker = j;
+            return false;
+        }
+        for (size_t k = 0; k < o->n_deltas; k++)
+            if (address_eq(&o->deltas[k].addr, addr)) {
+                out->value = u256_add(&out->value, &o->deltas[k].amount);
+                out->writer = j;
+            }
+    }
+    return true;
+}
+
+/* Balance or nonce: the highest version below the reader, else the base;
+ * balances then add the increments made after that version. */
+static bool resolve_simple(worker *w, const location *loc, const u256 *base, resolved *out, uint32_t *blocker) {
+    mv_read_result r = mv_read(&w->e->mv, loc, w->tx);
+    if (r.status == MV_BLOCKED) {
+        *blocker = r.blocker;
+        return false;
+    }
+    if (r.status == MV_FOUND) {
+        out->value = r.value;
+        out->flags = r.deleted ? READ_DELETED : 0;
+        out->writer = r.writer;
+    } else {
+        out->value = *base;
+        out->flags = 0;
+        out->writer = UINT32_MAX;
+    }
+    if (!r.has_deltas) return true;
+    return add_deltas(w, &loc->addr, r.status == MV_FOUND ? r.writer + 1 : 0, out, blocker);
+}
+
+/* A storage slot: the later of the slot's last write and the account's last
+ * storage reset (creation or deletion) decides. */
+static bool resolve_slot(worker *w, const location *loc, resolved *out, uint32_t *blocker) {
+    location cl = {loc->addr, LOC_CLEARED, U256_ZERO};
+    mv_read_result rs = mv_read(&w->e->mv, loc, w->tx);
+    mv_read_result rc = mv_read(&w->e->mv, &cl, w->tx);
+    if (rs.status == MV_BLOCKED || rc.status == MV_BLOCKED) {
+        *blocker = rs.status == MV_BLOCKED ? rs.blocker : rc.blocker;
+        return false;
+    }
+    out->flags = 0;
+    if (rc.status == MV_FOUND && (rs.status != MV_FOUND || rs.writer < rc.writer)) {
+        out->value = U256_ZERO;
+        out->writer = rc.writer;
+    } else if (rs.status == MV_FOUND) {
+        out->value = rs.value;
+        out->writer = rs.writer;
+    } else {
+        const state_view *b = &w->e->job.base_view;
+        out->value = b->ops->get_storage(b->ctx, &loc->addr, &loc->slot);
+        out->writer = UINT32_MAX;
+    }
+    return true;
+}
+
+static bool resolve_has_storage(worker *w, const location *loc, resolved *out, uint32_t *blocker) {
+    mv_read_result rc = mv_read(&w->e->mv, loc, w->tx);
+    if (rc.status == MV_BLOCKED) {
+        *blocker = rc.blocker;
+        return false;
+    }
+    const state_view *b = &w->e->job.base_view;
+    bool has = rc.status != MV_FOUND && b->ops->has_storage(b->ctx, &loc->addr);
+    out->value = u256_from_u64(has);
+    out->flags = 0;
+    out->writer = rc.status == MV_FOUND ? rc.writer : UINT32_MAX;
+    return true;
+}
+
+static bool resolve_code(worker *w, const location *loc, resolved *out, uint32_t *blocker) {
+    const state_view *b = &w->e->job.base_view;
+    mv_read_result r = mv_read(&w->e->mv, loc, w->tx);
+    if (r.status == MV_BLOCKED) {
+        *blocker = r.blocker;
+        return false;
+    }
+    if (r.status == MV_FOUND) {
+        out->value = r.value;
+        out->flags = r.deleted ? READ_DELETED : 0;
+        out->writer = r.writer;
+    } else {
+        out->value = u256_from_u64((uint64_t)(uintptr_t)b->ops->get_code(b->ctx, &loc->addr));
+        out->flags = 0;
+        out->writer = UINT32_MAX;
+    }
+    return true;
+}
+
+/* Resolves loc as transaction w->tx sees it now. base: the account in the
+ * base state if the caller has it (else it is read here when needed). */
+static bool resolve(worker *w, const location *loc, const account_info *base, resolved *out, uint32_t *blocker) {
+    const state_view *b = &w->e->job.base_view;
+    switch (loc->kind) {
+    case LOC_STORAGE: return resolve_slot(w, loc, out, blocker);
+    case LOC_CLEARED: return resolve_has_storage(w, loc, out, blocker);
+    case LOC_CODE: return resolve_code(w, loc, out, blocker);
+    default: {
+        account_info own;
+        if (!base) {
+            b->ops->get_account(b->ctx, &loc->addr, loc->kind == LOC_BALANCE ? FIELD_BALANCE : FIELD_NONCE, &own);
+            base = &own;
+        }
+        u256 bv = loc->kind == LOC_BALANCE ? base->balance : u256_from_u64(base->nonce);
+        return resolve_simple(w, loc, &bv, out, blocker);
+    }
+    }
+}
+
+static void record(worker *w, const location *loc, const resolved *r) {
+    if (w->n_reads == w->cap_reads) {
+        w->cap_reads = w->cap_reads ? w->cap_reads * 2 : 256;
+        w->reads = realloc(w->reads, w->cap_reads * sizeof *w->reads);
+        if (!w->reads) abort();
+    }
+    w->reads[w->n_reads++] = (read_entry){*loc, r->value, r->flags, r->writer};
+}
+
+/* Resolves and records, or abandons the execution on an ESTIMATE. */
+static resolved read_or_block(worker *w, const location *loc, const account_info *base) {
+    resolved r;
+    uint32_t blocker;
+    if (!resolve(w, loc, base, &r, &blocker)) {
+        w->blocked_on = blocker;
+        longjmp(w->blocked_jmp, 1);
+    }
+    record(w, loc, &r);
+    return r;
+}
+
+static bool v_get_account(void *ctx, const address *addr, unsigned fields, account_info *out) {
+    worker *w = ctx;
+    const state_view *b = &w->e->job.base_view;
+    bool exists = b->ops->get_account(b->ctx, addr, fields, out);
+    account_info base = *out;
+    bool seen_write = false, deleted = false;
+    if (fields & FIELD_BALANCE) {
+        location loc = {*addr, LOC_BALANCE, U256_ZERO};
+        resolved r = read_or_block(w, &loc, &base);
+        out->balance = r.value;
+        if (r.writer != UINT32_MAX) seen_write = true, deleted |= r.flags & READ_DELETED;
+    }
+    if (fields & FIELD_NONCE) {
+        location loc = {*addr, LOC_NONCE, U256_ZERO};
+        resolved r = read_or_block(w, &loc, &base);
+        out->nonce = r.value.w[0];
+        if (r.writer != UINT32_MAX) seen_write = true, deleted |= r.flags & READ_DELETED;
+    }
+    if (fields & FIELD_CODE) {
+        location loc = {*addr, LOC_CODE, U256_ZERO};
+        resolved r = read_or_block(w, &loc, NULL);
+        const evm_code *code = (const evm_code *)(uintptr_t)r.value.w[0];
+        out->code_hash = code->hash;
+        w->last_code_addr = *addr;
+        w->last_code = code;
+        w->has_last_code = true;
+        if (r.writer != UINT32_MAX) seen_write = true, deleted |= r.flags & READ_DELETED;
+    }
+    /* an account written by an earlier transaction exists unless it was deleted */
+    return seen_write ? !deleted : exists;
+}
+
+static u256 v_get_storage(void *ctx, const address *addr, const u256 *key) {
+    location loc = {*addr, LOC_STORAGE, *key};
+    return read_or_block(ctx, &loc, NULL).value;
+}
+
+static bool v_has_storage(void *ctx, const address *addr) {
+    location loc = {*addr, LOC_CLEARED, U256_ZERO};
+    resolved r = read_or_block(ctx, &loc, NULL);
+    return !u256_is_zero(&r.value);
+}
+
+static const evm_code *v_get_code(void *ctx, const address *addr) {
+    worker *w = ctx;
+    if (w->has_last_code && address_eq(&w->last_code_addr, addr)) return w->last_code;
+    location loc = {*addr, LOC_CODE, U256_ZERO};
+    return (const evm_code *)(uintptr_t)read_or_block(w, &loc, NULL).value.w[0];
+}
+
+static bytes32 v_get_block_hash(void *ctx, uint64_t number) {
+    worker *w = ctx;
+    const state_view *b = &w->e->job.base_view;
+    return b->ops->get_block_hash(b->ctx, number);
+}
+
+const state_view_ops mv_view_ops = {v_get_account, v_get_storage, v_has_storage, v_get_code, v_get_block_hash};
+
+bool mv_validate_reads(worker *w, uint32_t tx, const tx_output *out) {
+    uint32_t saved = w->tx, blocker;
+    bool ok = true;
+    w->tx = tx; /* resolve as the validated transaction sees the memory */
+    for (size_t i = 0; ok && i < out->n_reads; i++) {
+        const read_entry *e = &out->reads[i];
+        /* a base read of a location no one has written since is still valid:
+         * the base state never changes during the block */
+        if (e->writer == UINT32_MAX && e->loc.kind != LOC_STORAGE && !mv_has_cell(&w->e->mv, &e->loc)) continue;
+        resolved r;
+        ok = resolve(w, &e->loc, NULL, &r, &blocker) && u256_eq(&r.value, &e->value) && r.flags == e->flags;
+    }
+    (void)blocker;
+    w->tx = saved;
+    return ok;
+}
+
+static mv_write *push_write(mv_write *v, size_t *n, const address *a, uint8_t kind, const u256 *slot,
+                            uint32_t flags, const u256 *value) {
+    mv_write *x = &v[(*n)++];
+    x->loc.addr = *a;
+    x->loc.kind = kind;
+    x->loc.slot = slot ? *slot : U256_ZERO;
+    x->flags = flags;
+    x->value = *value;
+    return x;
+}
+
+void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
+    size_t max = cs->n_slots + 4 * cs->n_accounts;
+    mv_write *v = arena_alloc(a, (max ? max : 1) * sizeof *v);
+    balance_delta *d = arena_alloc(a, (cs->n_accounts ? cs->n_accounts : 1) * sizeof *d);
+    size_t n = 0, nd = 0;
+    static const u256 zero = {{0}}, one = {{1, 0, 0, 0}};
+    for (size_t i = 0; i < cs->n_accounts; i++) {
+        const account_change *c = &cs->accounts[i];
+        const address *ad = &c->addr;
+        if (c->flags & CHANGE_DELETED) {
+            u256 empty = u256_from_u64((uint64_t)(uintptr_t)&EVM_EMPTY_CODE);
+            push_write(v, &n, ad, LOC_BALANCE, NULL, MV_DELETED, &zero);
+            push_write(v, &n, ad, LOC_NONCE, NULL, MV_DELETED, &zero);
+            push_write(v, &n, ad, LOC_CODE, NULL, MV_DELETED, &empty);
+            push_write(v, &n, ad, LOC_CLEARED, NULL, 0, &one);
+            continue;
+        }
+        if (c->flags & CHANGE_CREATED) push_write(v, &n, ad, LOC_CLEARED, NULL, 0, &one);
+        if (c->flags & CHANGE_BALANCE) push_write(v, &n, ad, LOC_BALANCE, NULL, 0, &c->balance);
+        if (c->flags & CHANGE_BALANCE_DELTA) d[nd++] = (balance_delta){*ad, c->balance};
+        if (c->flags & CHANGE_NONCE) {
+            u256 nn = u256_from_u64(c->nonce);
+            push_write(v, &n, ad, LOC_NONCE, NULL, 0, &nn);
+        }
+        if (c->flags & CHANGE_CODE) {
+            u256 cp = u256_from_u64((uint64_t)(uintptr_t)c->code);
+            push_write(v, &n, ad, LOC_CODE, NULL, 0, &cp);
+        }
+        for (uint32_t k = 0; k < c->n_slots; k++) {
+            const slot_change *sc = &cs->slots[c->first_slot + k];
+            push_write(v, &n, ad, LOC_STORAGE, &sc->key, 0, &sc->value);
+        }
+    }
+    o->writes = v;
+    o->n_writes = n;
+    o->deltas = d;
+    o->n_deltas = nd;
+}
