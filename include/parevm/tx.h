@@ -65,6 +65,9 @@ bool tx_recover_sender(transaction *tx, bool homestead);
  * has_chain_id), the hash and the sender. For tests and benchmarks. */
 bool tx_sign(transaction *tx, const uint8_t seckey[32]);
 
+/* The address of the account a 32-byte secret key controls. */
+bool tx_address_of_key(const uint8_t seckey[32], address *out);
+
 /* Intrinsic gas: 21000 (53000 for creations from Homestead), calldata bytes
  * (68/4 before Istanbul, 16/4 after), access list entries (EIP-2930), and
  * the EIP-3860 initcode word cost from Shanghai. */

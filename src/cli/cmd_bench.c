@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "bench.h"
 #include "cli_util.h"
 #include "commands.h"
+#include <stdbool.h>
 #include "parevm/exec.h"
 #include "parevm/hex.h"
 #include "parevm/state_host.h"
@@ -160,7 +162,9 @@ static int bench_evm_job(void *p) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: parevm bench evm [PATH...]\n");
+    fprintf(stderr, "usage: parevm bench evm [PATH...]\n"
+                    "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K] [--json]\n"
+                    "       parevm bench mainnet [--threads N] [PATH]\n");
     return 2;
 }
 
@@ -169,6 +173,19 @@ int cmd_bench(int argc, char **argv) {
     if (!strcmp(argv[1], "evm")) {
         bench_args a = {argc - 2, argv + 2};
         return run_on_big_stack(bench_evm_job, &a);
+    }
+    if (!strcmp(argv[1], "gigagas")) return bench_gigagas(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "mainnet")) {
+        /* the mainnet set in both modes: replay --mode both --repeat 5 */
+        const char *fx = getenv("PAREVM_FIXTURES");
+        char path[1024];
+        snprintf(path, sizeof path, "%s/mainnet", fx && *fx ? fx : PAREVM_FIXTURES_DEFAULT);
+        char *args[16] = {"replay", "--mode", "both", "--repeat", "5"};
+        int n = 5;
+        for (int i = 2; i < argc && n < 14; i++) args[n++] = argv[i];
+        bool has_path = argc > 2 && argv[argc - 1][0] != '-' && (argc < 4 || strcmp(argv[argc - 2], "--threads"));
+        if (!has_path) args[n++] = path;
+        return cmd_replay(n, args);
     }
     return usage();
 }

@@ -119,7 +119,8 @@ static receipt *add_receipt(block_result *r) {
 }
 
 /* Copies a transaction's logs into the block's log store. */
-static void keep_logs(block_result *r, receipt *rc, const overlay_log *logs, size_t n, const uint8_t *data) {
+static void keep_logs(block_result *r, receipt *rc, const overlay_log *logs, size_t n, const uint8_t *data,
+                      const uint8_t *bloom) {
     rc->first_log = r->n_logs;
     rc->n_logs = n;
     if (r->n_logs + n > r->cap_logs) {
@@ -133,19 +134,23 @@ static void keep_logs(block_result *r, receipt *rc, const overlay_log *logs, siz
         buf_append(&r->log_data, data + logs[i].data_off, logs[i].data_len);
         r->logs[r->n_logs++] = l;
     }
-    logs_bloom(rc->bloom, logs, n);
+    if (bloom)
+        memcpy(rc->bloom, bloom, 256);
+    else
+        logs_bloom(rc->bloom, logs, n);
     for (int i = 0; i < 256; i++) r->bloom[i] |= rc->bloom[i];
 }
 
 void block_add_receipt(block_result *out, const block_rules *rules, mem_state *state, const transaction *tx,
-                       const tx_result *res, const overlay_log *logs, size_t n_logs, const uint8_t *log_data) {
+                       const tx_result *res, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
+                       const uint8_t *bloom) {
     out->gas_used += res->gas_used;
     receipt *rc = add_receipt(out);
     rc->type = tx->type;
     rc->success = res->status == EVM_SUCCESS;
     rc->gas_used = res->gas_used;
     rc->cumulative_gas = out->gas_used;
-    keep_logs(out, rc, logs, n_logs, log_data);
+    keep_logs(out, rc, logs, n_logs, log_data, bloom);
     if (rules->fork < FORK_BYZANTIUM && rules->state_root) {
         rc->has_root = true;
         rc->post_state = rules->state_root(state);
@@ -188,7 +193,7 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
         mem_state_apply(state, executor_changes(ex));
         size_t n_logs;
         const overlay_log *logs = overlay_logs(executor_overlay(ex), &n_logs);
-        block_add_receipt(out, rules, state, tx, &res, logs, n_logs, overlay_log_data(executor_overlay(ex)));
+        block_add_receipt(out, rules, state, tx, &res, logs, n_logs, overlay_log_data(executor_overlay(ex)), NULL);
     }
     return NULL;
 }

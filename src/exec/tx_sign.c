@@ -143,3 +143,10 @@ bool tx_sign(transaction *tx, const uint8_t seckey[32]) {
     buf_free(&b);
     return true;
 }
+
+bool tx_address_of_key(const uint8_t seckey[32], address *out) {
+    secp256k1_pubkey pub;
+    if (!secp256k1_ec_pubkey_create(signing_context(), &pub, seckey)) return false;
+    *out = address_of_pubkey(&pub);
+    return true;
+}

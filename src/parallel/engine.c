@@ -109,6 +109,7 @@ par_engine *par_engine_new(int threads) {
     if (!e) abort();
     e->threads = threads;
     e->opts = (par_options){.hints = true, .sequential_fallback = true};
+    e->mv_scale = 1;
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->start_cv, NULL);
     pthread_cond_init(&e->done_cv, NULL);
@@ -150,6 +151,7 @@ void par_engine_free(par_engine *e) {
     free(e->job.outputs);
     par_deps_free(&e->observed);
     par_deps_free(&e->use_deps);
+    hint_scratch_free(&e->hints);
     pthread_mutex_destroy(&e->lock);
     pthread_cond_destroy(&e->start_cv);
     pthread_cond_destroy(&e->done_cv);
@@ -189,6 +191,7 @@ static tx_output *publish_output(worker *w, uint32_t inc, const tx_result *res) 
     memcpy(o->logs, logs, n_logs * sizeof *o->logs);
     o->log_data = arena_alloc(a, data_len ? data_len : 1);
     if (data_len) memcpy(o->log_data, overlay_log_data(ov), data_len);
+    logs_bloom(o->bloom, logs, n_logs); /* here, in parallel, not in the commit */
     return o;
 }
 

@@ -69,10 +69,13 @@ static const char *sequential_reason(par_engine *e, const block_rules *rules, co
 }
 
 /* Capacity of the multi-version memory for b: every transaction writes a
- * few account fields, and each storage write costs at least 2,900 gas. */
-static size_t mv_capacity(const block *b) {
-    uint64_t gas = b->header.gas_limit ? b->header.gas_limit : 30000000;
-    return 2 * (8 * b->n_txs + gas / 2000) + 1024;
+ * few account fields, plus storage writes (a write costs 2,900-22,100 gas;
+ * mainnet averages about one per 10,000 gas). A block that writes more
+ * overflows and is redone sequentially, and the engine then doubles its
+ * estimate for the blocks that follow. */
+static size_t mv_capacity(const par_engine *e, const block *b) {
+    uint64_t gas = b->header.gas_used ? b->header.gas_used : b->header.gas_limit;
+    return (size_t)(8 * b->n_txs + gas / 10000 + 1024) * e->mv_scale * 4 / 3;
 }
 
 static void record_observed(par_engine *e, uint32_t n) {
@@ -105,7 +108,7 @@ static void record_observed(par_engine *e, uint32_t n) {
 
 static void setup_job(par_engine *e, const block_rules *rules, block *b, mem_state *state) {
     uint32_t n = (uint32_t)b->n_txs;
-    size_t cap = mv_capacity(b);
+    size_t cap = mv_capacity(e, b);
     if (e->mv.cells && e->mv.cap >= cap) {
         mv_reset(&e->mv);
     } else {
@@ -152,8 +155,14 @@ static const char *commit(par_engine *e, const block_rules *rules, block *b, mem
             out->invalid_tx = (long)i;
             return out->error = "blob gas exceeds the block limit";
         }
+        struct timespec a, b2, c;
+        clock_gettime(CLOCK_MONOTONIC, &a);
         mem_state_apply(state, &o->changes);
-        block_add_receipt(out, rules, state, tx, &o->res, o->logs, o->n_logs, o->log_data);
+        clock_gettime(CLOCK_MONOTONIC, &b2);
+        block_add_receipt(out, rules, state, tx, &o->res, o->logs, o->n_logs, o->log_data, o->bloom);
+        clock_gettime(CLOCK_MONOTONIC, &c);
+        e->dbg_apply += (b2.tv_sec - a.tv_sec) * 1e3 + (b2.tv_nsec - a.tv_nsec) * 1e-6;
+        e->dbg_receipt += (c.tv_sec - b2.tv_sec) * 1e3 + (c.tv_nsec - b2.tv_nsec) * 1e-6;
     }
     return NULL;
 }
@@ -173,7 +182,7 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
     executor *ex0 = e->workers[0].ex;
     par_deps pred = {0};
     bool use_recorded = e->has_use_deps && e->use_deps.n == b->n_txs;
-    if (e->opts.hints && !use_recorded && rules->fork >= FORK_BYZANTIUM) par_predict(b, &pred);
+    if (e->opts.hints && !use_recorded && rules->fork >= FORK_BYZANTIUM) par_predict(b, &e->hints, &pred);
     const char *seq = sequential_reason(e, rules, b, e->opts.hints && !use_recorded ? &pred : NULL);
     if (use_recorded) seq = rules->fork < FORK_BYZANTIUM || e->threads == 1 ? seq : NULL;
     par_deps_free(&e->observed);
@@ -209,6 +218,7 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
         /* the multi-version memory filled up: redo the transactions in order */
         stats->sequential = true;
         stats->why_sequential = "multi-version memory full";
+        if (e->mv_scale < 64) e->mv_scale *= 2;
         why = block_execute_transactions(ex0, rules, b, state, out);
     } else {
         record_observed(e, (uint32_t)b->n_txs);
@@ -216,8 +226,9 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
     }
     for (int i = 0; i < e->threads; i++) arena_reset(&e->workers[i].mem);
     if (getenv("PAREVM_PAR_TRACE"))
-        fprintf(stderr, "predict+begin %.3f setup %.3f run %.3f commit %.3f ms; susp %llu\n", T1 - T0, T2 - T1,
-                T3 - T2, dbg_now() - T3, (unsigned long long)stats->suspensions);
+        fprintf(stderr, "predict+begin %.3f setup %.3f run %.3f commit %.3f (apply %.3f receipts %.3f) ms; susp %llu\n", T1 - T0, T2 - T1,
+                T3 - T2, dbg_now() - T3, e->dbg_apply, e->dbg_receipt, (unsigned long long)stats->suspensions);
+    e->dbg_apply = e->dbg_receipt = 0;
     if (why) return why;
     block_finish(ex0, rules, b, state);
     return NULL;

@@ -38,6 +38,7 @@ typedef struct {
     overlay_log *logs;
     size_t n_logs;
     uint8_t *log_data;
+    uint8_t bloom[256];      /* of the logs, computed by the worker */
 } tx_output;
 
 /* Bump allocator in 1 MiB chunks, reset per block. */
@@ -52,6 +53,31 @@ typedef struct {
 void *arena_alloc(arena *a, size_t size);
 void arena_reset(arena *a);
 void arena_free(arena *a);
+
+/* Scratch of the static analysis, kept by the engine across blocks. */
+typedef struct {
+    uint64_t key;     /* 0: empty */
+    uint32_t last_rw; /* last transaction that read and wrote the key, or UINT32_MAX */
+    uint32_t n_deltas, cap_deltas;
+    uint32_t *deltas; /* increments since last_rw: the next reader waits for all */
+} key_state;
+typedef struct {
+    uint32_t *v;
+    size_t n, cap;
+} u32_vec;
+typedef struct {
+    struct {
+        key_state *v;
+        size_t cap;
+    } keys;
+    uint32_t *used; /* entries of keys in use */
+    size_t n_used;
+    uint32_t *mark; /* per transaction: dedup of one transaction's deps */
+    size_t cap_mark;
+    u32_vec deps;
+} hint_scratch;
+typedef __typeof__(((hint_scratch *)0)->keys) key_map;
+void hint_scratch_free(hint_scratch *h);
 
 struct par_engine;
 
@@ -89,6 +115,8 @@ struct par_engine {
     worker *workers;
     par_options opts;
     mv_memory mv;
+    unsigned mv_scale; /* grows after an overflow */
+    double dbg_apply, dbg_receipt;
     scheduler sched;
     block_job job;
     /* pool control */
@@ -103,6 +131,7 @@ struct par_engine {
     par_deps use_deps;
     bool has_use_deps;
     par_deps observed;
+    hint_scratch hints;
     /* parallel sender recovery job */
     struct {
         block *blk;
@@ -126,8 +155,9 @@ bool mv_validate_reads(worker *w, uint32_t tx, const tx_output *out);
  * (both allocated in the arena). */
 void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o);
 
+
 /* Static dependency hints (hints.c): the earlier transactions each
- * transaction is predicted to read from. Free with par_deps_free. */
-void par_predict(const block *b, par_deps *out);
+ * transaction is predicted to read from. Free out with par_deps_free. */
+void par_predict(const block *b, hint_scratch *h, par_deps *out);
 
 #endif

@@ -1,0 +1,7 @@
+/* Benchmarks of the bench command (cmd_bench.c dispatches). */
+#ifndef PAREVM_CLI_BENCH_H
+#define PAREVM_CLI_BENCH_H
+
+int bench_gigagas(int argc, char **argv);
+
+#endif
