@@ -32,6 +32,7 @@ typedef struct {
     uint64_t executions;     /* incarnations executed */
     uint64_t aborts;         /* incarnations aborted by validation */
     uint64_t suspensions;    /* executions suspended on an ESTIMATE */
+    uint64_t validations;    /* read-set validations */
     bool sequential;         /* ran sequentially */
     const char *why_sequential;
 } par_stats;

@@ -233,6 +233,7 @@ static task execute_task(worker *w, uint32_t tx, uint32_t inc) {
 
 static task validate_task(worker *w, uint32_t tx, uint32_t inc) {
     par_engine *e = w->e;
+    w->validations++;
     tx_output *o = atomic_load_explicit(&e->job.outputs[tx], memory_order_acquire);
     bool valid = o && o->incarnation == inc && mv_validate_reads(w, tx, o);
     bool aborted = !valid && scheduler_try_validation_abort(&e->sched, tx, inc);

@@ -1,14 +1,13 @@
 /* par_block_execute: chooses between sequential and Block-STM execution,
  * sets up the block for the workers, and commits the final incarnations in
  * transaction order (block gas limit, receipts, state). */
-#include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include "par_internal.h"
 
 #define MIN_PARALLEL_TXS 4
 #define MIN_PARALLEL_GAS 400000     /* below this the pool's wake-up costs more than it saves */
-#define CHAIN_FRACTION 0.7          /* predicted longest chain / transactions */
+#define CHAIN_FRACTION 0.3          /* predicted longest chain / transactions */
+#define LIGHT_TX_GAS 90000          /* gas per transaction x threads below which Block-STM loses */
 
 void par_deps_free(par_deps *d) {
     free(d->offsets);
@@ -57,14 +56,25 @@ static uint32_t longest_chain(const par_deps *d) {
 }
 
 /* Why b should run sequentially, or NULL. */
-static const char *sequential_reason(par_engine *e, const block_rules *rules, const block *b,
-                                     const par_deps *pred) {
+/* Why b should run sequentially, from what costs nothing to know, or NULL. */
+static const char *cheap_sequential_reason(par_engine *e, const block_rules *rules, const block *b) {
     if (rules->fork < FORK_BYZANTIUM) return "receipts before Byzantium need per-transaction state roots";
     if (!e->opts.sequential_fallback) return NULL;
     if (e->threads == 1) return "one thread";
     if (b->n_txs < MIN_PARALLEL_TXS) return "few transactions";
-    if (b->header.gas_used && b->header.gas_used < MIN_PARALLEL_GAS) return "little gas";
-    if (pred && longest_chain(pred) > CHAIN_FRACTION * (double)b->n_txs) return "predicted to be one chain";
+    uint64_t gas = b->header.gas_used;
+    if (gas && gas < MIN_PARALLEL_GAS) return "little gas";
+    /* Light transactions (plain transfers) cost little more to execute than
+     * Block-STM's bookkeeping: they pay off only with more threads. */
+    if (gas && (double)gas / (double)b->n_txs * e->threads < LIGHT_TX_GAS) return "light transactions";
+    return NULL;
+}
+
+/* A long predicted chain executes one transaction after another, with
+ * Block-STM's hand-offs in between: slower than plain sequential. */
+static const char *chain_sequential_reason(par_engine *e, const block *b, const par_deps *pred) {
+    if (!e->opts.sequential_fallback || !pred) return NULL;
+    if (longest_chain(pred) > CHAIN_FRACTION * (double)b->n_txs) return "predicted to be one chain";
     return NULL;
 }
 
@@ -125,7 +135,7 @@ static void setup_job(par_engine *e, const block_rules *rules, block *b, mem_sta
     e->job.base = state;
     e->job.base_view = mem_state_view(state);
     e->job.codes = mem_state_codes(state);
-    for (int i = 0; i < e->threads; i++) e->workers[i].suspensions = 0;
+    for (int i = 0; i < e->threads; i++) e->workers[i].suspensions = e->workers[i].validations = 0;
 }
 
 static void prewait_all(par_engine *e, const par_deps *d) {
@@ -155,36 +165,27 @@ static const char *commit(par_engine *e, const block_rules *rules, block *b, mem
             out->invalid_tx = (long)i;
             return out->error = "blob gas exceeds the block limit";
         }
-        struct timespec a, b2, c;
-        clock_gettime(CLOCK_MONOTONIC, &a);
         mem_state_apply(state, &o->changes);
-        clock_gettime(CLOCK_MONOTONIC, &b2);
         block_add_receipt(out, rules, state, tx, &o->res, o->logs, o->n_logs, o->log_data, o->bloom);
-        clock_gettime(CLOCK_MONOTONIC, &c);
-        e->dbg_apply += (b2.tv_sec - a.tv_sec) * 1e3 + (b2.tv_nsec - a.tv_nsec) * 1e-6;
-        e->dbg_receipt += (c.tv_sec - b2.tv_sec) * 1e3 + (c.tv_nsec - b2.tv_nsec) * 1e-6;
     }
     return NULL;
 }
 
-static double dbg_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
 const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, mem_state *state,
                               block_result *out, par_stats *stats) {
-    double T0 = dbg_now();
-    if (getenv("PAREVM_PAR_NOFALLBACK")) e->opts.sequential_fallback = false;
-    if (getenv("PAREVM_PAR_NOHINTS")) e->opts.hints = false;
     memset(stats, 0, sizeof *stats);
     executor *ex0 = e->workers[0].ex;
     par_deps pred = {0};
     bool use_recorded = e->has_use_deps && e->use_deps.n == b->n_txs;
-    if (e->opts.hints && !use_recorded && rules->fork >= FORK_BYZANTIUM) par_predict(b, &e->hints, &pred);
-    const char *seq = sequential_reason(e, rules, b, e->opts.hints && !use_recorded ? &pred : NULL);
-    if (use_recorded) seq = rules->fork < FORK_BYZANTIUM || e->threads == 1 ? seq : NULL;
+    state_view base = mem_state_view(state);
+    const char *seq = cheap_sequential_reason(e, rules, b);
+    if (use_recorded) {
+        /* a recorded schedule makes every dependency a wait, never an abort */
+        seq = rules->fork < FORK_BYZANTIUM || e->threads == 1 ? seq : NULL;
+    } else if (!seq && e->opts.hints) {
+        par_predict(b, &base, &e->hints, &pred);
+        seq = chain_sequential_reason(e, b, &pred);
+    }
     par_deps_free(&e->observed);
     if (seq) {
         par_deps_free(&pred);
@@ -200,19 +201,19 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
         out->invalid_tx = bad;
         return out->error = "invalid transaction signature";
     }
-    double T1 = dbg_now();
     setup_job(e, rules, b, state);
     prewait_all(e, use_recorded ? &e->use_deps : e->opts.hints ? &pred : NULL);
     par_deps_free(&pred);
     e->has_use_deps = false;
 
-    double T2 = dbg_now();
     run_on_all_workers(e, par_stm_work);
-    double T3 = dbg_now();
 
     stats->executions = atomic_load(&e->sched.executions);
     stats->aborts = atomic_load(&e->sched.aborts);
-    for (int i = 0; i < e->threads; i++) stats->suspensions += e->workers[i].suspensions;
+    for (int i = 0; i < e->threads; i++) {
+        stats->suspensions += e->workers[i].suspensions;
+        stats->validations += e->workers[i].validations;
+    }
     const char *why;
     if (atomic_load(&e->mv.overflow)) {
         /* the multi-version memory filled up: redo the transactions in order */
@@ -225,10 +226,6 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
         why = commit(e, rules, b, state, out);
     }
     for (int i = 0; i < e->threads; i++) arena_reset(&e->workers[i].mem);
-    if (getenv("PAREVM_PAR_TRACE"))
-        fprintf(stderr, "predict+begin %.3f setup %.3f run %.3f commit %.3f (apply %.3f receipts %.3f) ms; susp %llu\n", T1 - T0, T2 - T1,
-                T3 - T2, dbg_now() - T3, e->dbg_apply, e->dbg_receipt, (unsigned long long)stats->suspensions);
-    e->dbg_apply = e->dbg_receipt = 0;
     if (why) return why;
     block_finish(ex0, rules, b, state);
     return NULL;

@@ -4,6 +4,8 @@
  *   - a transaction whose sender received value earlier reads that balance;
  *   - ERC-20 transfer/transferFrom calls on the same token touching the same
  *     holder read and write the same balance slot;
+ *   - Uniswap V2 router swaps through the same pair touch its reserves;
+ *   - other calls of the same contract usually share some of its storage;
  *   - a transaction sent by the coinbase reads every earlier fee payment.
  * Increments that nobody reads (fees, value to a recipient) are deltas in
  * the multi-version memory and conflict with no one, so they create no
@@ -74,20 +76,91 @@ static void increment(hint_scratch *h, uint64_t key, uint32_t tx) {
     k->deltas[k->n_deltas++] = tx;
 }
 
-/* ERC-20 calls: transfer(to, amount) and transferFrom(from, to, amount). */
-static void erc20_keys(hint_scratch *h, const transaction *tx, uint32_t i, u32_vec *deps) {
-    if (!tx->has_to || tx->data_len < 4) return;
+static uint64_t contract_key(const address *c) { return (hash_address(c) * 0x9e3779b97f4a7c15ULL) | 1; }
+
+/* A Uniswap V2 pair, keyed by its two tokens in either order. */
+static uint64_t pair_key(const uint8_t *word_a, const uint8_t *word_b) {
+    address a, b;
+    memcpy(a.b, word_a + 12, 20);
+    memcpy(b.b, word_b + 12, 20);
+    uint64_t x = hash_address(&a), y = hash_address(&b);
+    return ((x < y ? x * 31 + y : y * 31 + x) ^ 0x5bd1e995ULL) | 1;
+}
+
+static uint32_t selector_of(const transaction *tx) {
     const uint8_t *d = tx->data;
-    uint32_t sel = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
-    if (sel == 0xa9059cbb && tx->data_len >= 68) {
-        uint8_t from[32] = {0};
-        memcpy(from + 12, tx->sender.b, 20);
-        read_write(h, holder_key(&tx->to, from), i, deps);
-        read_write(h, holder_key(&tx->to, d + 4), i, deps);
-    } else if (sel == 0x23b872dd && tx->data_len >= 100) {
+    return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+}
+
+/* The 32-byte word at byte offset off of the call's arguments, if present. */
+static const uint8_t *arg(const transaction *tx, uint64_t off) {
+    return off + 32 <= tx->data_len - 4 ? tx->data + 4 + off : NULL;
+}
+
+/* Uniswap V2 router swaps: every hop of the path touches one pair. The path
+ * is the address[] argument at index path_arg. */
+static bool router_swap_keys(hint_scratch *h, const transaction *tx, uint32_t i, u32_vec *deps, int path_arg) {
+    const uint8_t *p = arg(tx, 32 * (uint64_t)path_arg);
+    if (!p) return false;
+    u256 off = u256_from_be(p, 32);
+    if (!u256_fits_u64(&off) || off.w[0] > tx->data_len) return false;
+    const uint8_t *lenw = arg(tx, off.w[0]);
+    if (!lenw) return false;
+    u256 len = u256_from_be(lenw, 32);
+    if (!u256_fits_u64(&len) || len.w[0] < 2 || len.w[0] > 8) return false;
+    for (uint64_t k = 0; k + 1 < len.w[0]; k++) {
+        const uint8_t *a = arg(tx, off.w[0] + 32 * (k + 1)), *b = arg(tx, off.w[0] + 32 * (k + 2));
+        if (!a || !b) return false;
+        read_write(h, pair_key(a, b), i, deps);
+    }
+    return true;
+}
+
+/* Keys of a contract call we understand finely, or false. */
+static bool call_keys(hint_scratch *h, const transaction *tx, uint32_t i, u32_vec *deps) {
+    if (tx->data_len < 4) return false;
+    const uint8_t *d = tx->data;
+    switch (selector_of(tx)) {
+    case 0xa9059cbb: /* ERC-20 transfer(to, amount) */
+        if (tx->data_len < 68) return false;
+        {
+            uint8_t from[32] = {0};
+            memcpy(from + 12, tx->sender.b, 20);
+            read_write(h, holder_key(&tx->to, from), i, deps);
+            read_write(h, holder_key(&tx->to, d + 4), i, deps);
+        }
+        return true;
+    case 0x23b872dd: /* ERC-20 transferFrom(from, to, amount) */
+        if (tx->data_len < 100) return false;
         read_write(h, holder_key(&tx->to, d + 4), i, deps);
         read_write(h, holder_key(&tx->to, d + 36), i, deps);
+        return true;
+    case 0x38ed1739: /* swapExactTokensForTokens(amountIn, amountOutMin, path, to, deadline) */
+    case 0x8803dbee: /* swapTokensForExactTokens(amountOut, amountInMax, path, to, deadline) */
+    case 0x18cbafe5: /* swapExactTokensForETH(amountIn, amountOutMin, path, to, deadline) */
+    case 0x4a25d94a: /* swapTokensForExactETH(amountOut, amountInMax, path, to, deadline) */
+        return router_swap_keys(h, tx, i, deps, 2);
+    case 0x7ff36ab5: /* swapExactETHForTokens(amountOutMin, path, to, deadline) */
+    case 0xfb3bdb41: /* swapETHForExactTokens(amountOut, path, to, deadline) */
+        return router_swap_keys(h, tx, i, deps, 1);
     }
+    return false;
+}
+
+/* Keys of one transaction's call: fine keys for calls we understand; any
+ * other call of a contract (including a plain transfer running its
+ * fallback) is predicted to conflict with every other call of it. */
+static void call_target_keys(hint_scratch *h, const transaction *tx, uint32_t i, u32_vec *deps,
+                             const state_view *base) {
+    if (!tx->has_to) return;
+    account_info info;
+    base->ops->get_account(base->ctx, &tx->to, FIELD_CODE, &info);
+    bool contract = !bytes32_eq(&info.code_hash, &EMPTY_CODE_HASH);
+    if (contract && call_keys(h, tx, i, deps)) return;
+    if (contract)
+        read_write(h, contract_key(&tx->to), i, deps);
+    else if (!u256_is_zero(&tx->value))
+        increment(h, account_key(&tx->to), i);
 }
 
 /* Empties the key map, keeping its memory (entries touched last time only). */
@@ -121,7 +194,7 @@ void hint_scratch_free(hint_scratch *h) {
     memset(h, 0, sizeof *h);
 }
 
-void par_predict(const block *b, hint_scratch *h, par_deps *out) {
+void par_predict(const block *b, const state_view *base, hint_scratch *h, par_deps *out) {
     uint32_t n = (uint32_t)b->n_txs;
     key_map_reset(h, 8 * (size_t)n + 64);
     if (h->cap_mark < n) {
@@ -145,8 +218,7 @@ void par_predict(const block *b, hint_scratch *h, par_deps *out) {
          * transactions the coinbase sends */
         read_write(h, account_key(&tx->sender), i, deps);
         increment(h, coinbase, i);
-        if (tx->has_to && !u256_is_zero(&tx->value)) increment(h, account_key(&tx->to), i);
-        erc20_keys(h, tx, i, deps);
+        call_target_keys(h, tx, i, deps, base);
         out->offsets[i] = (uint32_t)edges.n;
         for (size_t k = 0; k < deps->n; k++)
             if (deps->v[k] != i) push(&edges, deps->v[k]);

@@ -96,7 +96,7 @@ typedef struct worker {
     address last_code_addr;  /* code resolved by the last get_account(FIELD_CODE) */
     const evm_code *last_code;
     bool has_last_code;
-    uint64_t suspensions;
+    uint64_t suspensions, validations;
 } worker;
 
 /* The block being executed, shared by all workers. */
@@ -116,7 +116,6 @@ struct par_engine {
     par_options opts;
     mv_memory mv;
     unsigned mv_scale; /* grows after an overflow */
-    double dbg_apply, dbg_receipt;
     scheduler sched;
     block_job job;
     /* pool control */
@@ -158,6 +157,6 @@ void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o);
 
 /* Static dependency hints (hints.c): the earlier transactions each
  * transaction is predicted to read from. Free out with par_deps_free. */
-void par_predict(const block *b, hint_scratch *h, par_deps *out);
+void par_predict(const block *b, const state_view *base, hint_scratch *h, par_deps *out);
 
 #endif
