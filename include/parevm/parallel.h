@@ -25,6 +25,7 @@ int par_engine_threads(const par_engine *e);
 typedef struct {
     bool hints;              /* use static-analysis dependency hints (default on) */
     bool sequential_fallback;/* run small or chained blocks sequentially (default on) */
+    unsigned jitter_us;      /* tests: sleep up to this long before each task */
 } par_options;
 void par_engine_set_options(par_engine *e, const par_options *o);
 

@@ -244,11 +244,24 @@ static task validate_task(worker *w, uint32_t tx, uint32_t inc) {
     return scheduler_finish_validation(&e->sched, tx, aborted);
 }
 
+/* Test hook: a pseudo-random pause that shuffles the workers' interleaving. */
+static void jitter(worker *w) {
+    unsigned max = w->e->opts.jitter_us;
+    if (!max) return;
+    w->rng ^= w->rng << 13;
+    w->rng ^= w->rng >> 7;
+    w->rng ^= w->rng << 17;
+    unsigned us = (unsigned)(w->rng % (max + 1));
+    if (us) usleep(us);
+}
+
 int par_stm_work(worker *w) {
     scheduler *s = &w->e->sched;
     task t = {TASK_NONE, 0, 0};
     unsigned idle = 0;
+    w->rng = w->rng * 6364136223846793005ULL + (uint64_t)w->id + 1;
     while (!scheduler_done(s)) {
+        if (t.kind != TASK_NONE) jitter(w);
         if (t.kind == TASK_EXECUTE)
             t = execute_task(w, t.tx, t.incarnation);
         else if (t.kind == TASK_VALIDATE)

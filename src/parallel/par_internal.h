@@ -97,6 +97,7 @@ typedef struct worker {
     const evm_code *last_code;
     bool has_last_code;
     uint64_t suspensions, validations;
+    uint64_t rng; /* jitter_us test hook */
 } worker;
 
 /* The block being executed, shared by all workers. */
