@@ -29,6 +29,9 @@ typedef struct {
     chain_config cfg;
     double total_gas, total_time, total_seq, total_par, total_seq_exec, total_par_exec;
     uint64_t total_execs, total_txs, total_aborts;
+    json_t *record;       /* --record-deps: {"blocks": {number: [[deps]...]}} */
+    const char *record_path;
+    json_t *replay;       /* --deps: the same, loaded */
 } replay_run;
 
 static double now_sec(void) {
@@ -170,6 +173,52 @@ static double median(double *v, int n) {
     return v[n / 2];
 }
 
+/* --deps: the recorded dependency graph of mb, if any, for the next run. */
+static void use_recorded_deps(replay_run *r, const mainnet_block *mb) {
+    if (!r->replay) return;
+    char key[24];
+    snprintf(key, sizeof key, "%llu", (unsigned long long)mb->number);
+    json_t *g = json_object_get(json_object_get(r->replay, "blocks"), key);
+    if (!json_is_array(g) || json_array_size(g) != mb->blk.n_txs) return;
+    size_t n = json_array_size(g), edges = 0;
+    for (size_t i = 0; i < n; i++) edges += json_array_size(json_array_get(g, i));
+    par_deps d = {malloc((n + 1) * sizeof *d.offsets), malloc((edges ? edges : 1) * sizeof *d.edges), (uint32_t)n};
+    size_t e = 0;
+    for (size_t i = 0; i < n; i++) {
+        d.offsets[i] = (uint32_t)e;
+        json_t *list = json_array_get(g, i), *v;
+        size_t k;
+        json_array_foreach(list, k, v) {
+            json_int_t t = json_integer_value(v);
+            if (json_is_integer(v) && t >= 0 && (size_t)t < i) d.edges[e++] = (uint32_t)t; /* ignore junk */
+        }
+    }
+    d.offsets[n] = (uint32_t)e;
+    par_engine_use_deps(r->par, &d);
+    par_deps_free(&d);
+}
+
+/* --record-deps: keeps the graph the last parallel run of mb observed. */
+static void record_deps(replay_run *r, const mainnet_block *mb) {
+    if (!r->record) return;
+    par_deps d;
+    par_engine_observed_deps(r->par, &d);
+    if (d.n != mb->blk.n_txs) { /* ran sequentially: nothing observed */
+        par_deps_free(&d);
+        return;
+    }
+    json_t *g = json_array();
+    for (uint32_t i = 0; i < d.n; i++) {
+        json_t *list = json_array();
+        for (uint32_t k = d.offsets[i]; k < d.offsets[i + 1]; k++) json_array_append_new(list, json_integer(d.edges[k]));
+        json_array_append_new(g, list);
+    }
+    char key[24];
+    snprintf(key, sizeof key, "%llu", (unsigned long long)mb->number);
+    json_object_set_new(json_object_get(r->record, "blocks"), key, g);
+    par_deps_free(&d);
+}
+
 static void replay_block(replay_run *r, const char *dir, size_t idx, size_t total) {
     char err[512];
     mainnet_block mb;
@@ -195,7 +244,9 @@ static void replay_block(replay_run *r, const char *dir, size_t idx, size_t tota
         mem_state *ss = NULL, *sp = NULL;
         bool last = k == n - 1;
         if (seq) why = run_once(r, &mb, &rules, false, &tseq[k], &eseq[k], &rs, NULL, r->mode == MODE_BOTH && last ? &ss : NULL);
+        if (par) use_recorded_deps(r, &mb);
         if (!why && par) why = run_once(r, &mb, &rules, true, &tpar[k], &epar[k], &rp, &ps, r->mode == MODE_BOTH && last ? &sp : NULL);
+        if (!why && par && last) record_deps(r, &mb);
         if (!why && ss && sp) why = compare_runs(&rs, ss, &rp, sp);
         mem_state_free(ss);
         mem_state_free(sp);
@@ -288,11 +339,14 @@ static int run_all(void *arg) {
 
 static int usage(void) {
     fprintf(stderr,
-            "usage: parevm replay [--mode seq|par|both] [--threads N] [--repeat K] [--json] PATH...\n"
+            "usage: parevm replay [--mode seq|par|both] [--threads N] [--repeat K] [--json]\n"
+            "                     [--record-deps FILE | --deps FILE] PATH...\n"
             "  PATH       a mainnet block folder (block.json, pre_state.json) or a folder of them\n"
             "  --mode     seq (default), par (Block-STM) or both (compare them)\n"
             "  --threads N  worker threads for par/both (default: all CPUs)\n"
             "  --repeat K run each block K times and report the median time\n"
+            "  --record-deps FILE  write the dependency graph each block showed\n"
+            "  --deps FILE         execute with a recorded graph (nothing aborts)\n"
             "  --json     one JSON object per block\n");
     return 2;
 }
@@ -317,6 +371,16 @@ int cmd_replay(int argc, char **argv) {
             if (r.threads < 1 || r.threads > 1024) return usage();
         } else if (!strcmp(a, "--json")) {
             r.json = true;
+        } else if (!strcmp(a, "--record-deps") && i + 1 < argc) {
+            r.record_path = argv[++i];
+        } else if (!strcmp(a, "--deps") && i + 1 < argc) {
+            json_error_t jerr;
+            r.replay = json_load_file(argv[++i], 0, &jerr);
+            if (!r.replay || !json_is_object(json_object_get(r.replay, "blocks"))) {
+                fprintf(stderr, "parevm replay: %s: not a dependency file (%s)\n", argv[i],
+                        r.replay ? "no \"blocks\" object" : jerr.text);
+                return 2;
+            }
         } else if (a[0] == '-') {
             return usage();
         } else {
@@ -328,12 +392,25 @@ int cmd_replay(int argc, char **argv) {
     r.cfg = chain_config_mainnet();
     r.progress = !r.json && isatty(2);
     r.ex = executor_new();
+    if ((r.record_path || r.replay) && r.mode == MODE_SEQ) r.mode = MODE_PAR;
     if (r.mode != MODE_SEQ) {
         if (!r.threads) r.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
         r.par = par_engine_new(r.threads);
     }
+    if (r.record_path) {
+        /* observe every block's real graph: no sequential shortcuts */
+        par_options o = {.hints = true, .sequential_fallback = false};
+        par_engine_set_options(r.par, &o);
+        r.record = json_pack("{s:s,s:o}", "format", "parevm-deps-1", "blocks", json_object());
+    }
     job j = {&r, &blocks};
     run_on_big_stack(run_all, &j);
+    if (r.record && json_dump_file(r.record, r.record_path, JSON_INDENT(0) | JSON_COMPACT)) {
+        fprintf(stderr, "parevm replay: cannot write %s\n", r.record_path);
+        r.failed++;
+    }
+    json_decref(r.record);
+    json_decref(r.replay);
     par_engine_free(r.par);
     executor_free(r.ex);
     printf("%d passed, %d failed\n", r.passed, r.failed);

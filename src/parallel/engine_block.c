@@ -179,10 +179,7 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
     bool use_recorded = e->has_use_deps && e->use_deps.n == b->n_txs;
     state_view base = mem_state_view(state);
     const char *seq = cheap_sequential_reason(e, rules, b);
-    if (use_recorded) {
-        /* a recorded schedule makes every dependency a wait, never an abort */
-        seq = rules->fork < FORK_BYZANTIUM || e->threads == 1 ? seq : NULL;
-    } else if (!seq && e->opts.hints) {
+    if (!seq && !use_recorded && e->opts.hints) {
         par_predict(b, &base, &e->hints, &pred);
         seq = chain_sequential_reason(e, b, &pred);
     }
