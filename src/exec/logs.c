@@ -20,12 +20,66 @@ void logs_rlp(buf_t *out, const overlay_log *logs, size_t n, const uint8_t *data
     rlp_list_end(out, outer);
 }
 
+/* RLP header of a string or list payload of len bytes into out; returns its size. */
+static size_t rlp_header(uint8_t out[9], bool list, size_t len) {
+    uint8_t base = list ? 0xc0 : 0x80;
+    if (len <= 55) {
+        out[0] = (uint8_t)(base + len);
+        return 1;
+    }
+    size_t ll = 0;
+    for (size_t v = len; v; v >>= 8) ll++;
+    out[0] = (uint8_t)(base + 55 + ll);
+    for (size_t i = 0; i < ll; i++) out[1 + i] = (uint8_t)(len >> (8 * (ll - 1 - i)));
+    return 1 + ll;
+}
+
+static size_t string_size(const uint8_t *d, size_t len) {
+    uint8_t h[9];
+    if (len == 1 && d[0] < 0x80) return 1;
+    return rlp_header(h, false, len) + len;
+}
+
+/* Size of one log's list payload (address, topics list, data). */
+static size_t log_payload(const overlay_log *l, const uint8_t *data, size_t *topics_payload) {
+    uint8_t h[9];
+    *topics_payload = 33 * l->n_topics;
+    return 21 + rlp_header(h, true, *topics_payload) + *topics_payload +
+           string_size(data + l->data_off, l->data_len);
+}
+
+/* keccak(rlp(logs)) streamed: logs can carry megabytes of data, which a
+ * buffer would copy and move around several times. */
 bytes32 logs_hash(const overlay_log *logs, size_t n, const uint8_t *data) {
-    buf_t b = {0};
-    logs_rlp(&b, logs, n, data);
-    bytes32 h = keccak256_hash(b.data, b.len);
-    buf_free(&b);
-    return h;
+    size_t total = 0, tp;
+    uint8_t h[9];
+    for (size_t i = 0; i < n; i++) {
+        size_t p = log_payload(&logs[i], data, &tp);
+        total += rlp_header(h, true, p) + p;
+    }
+    keccak_ctx c;
+    keccak_init(&c);
+    keccak_update(&c, h, rlp_header(h, true, total));
+    for (size_t i = 0; i < n; i++) {
+        const overlay_log *l = &logs[i];
+        size_t p = log_payload(l, data, &tp);
+        keccak_update(&c, h, rlp_header(h, true, p));
+        uint8_t a = 0x94;
+        keccak_update(&c, &a, 1);
+        keccak_update(&c, l->addr.b, 20);
+        keccak_update(&c, h, rlp_header(h, true, tp));
+        for (uint32_t t = 0; t < l->n_topics; t++) {
+            uint8_t th = 0xa0;
+            keccak_update(&c, &th, 1);
+            keccak_update(&c, l->topics[t].b, 32);
+        }
+        const uint8_t *d = data + l->data_off;
+        if (!(l->data_len == 1 && d[0] < 0x80)) keccak_update(&c, h, rlp_header(h, false, l->data_len));
+        keccak_update(&c, d, l->data_len);
+    }
+    bytes32 out;
+    keccak_final(&c, out.b);
+    return out;
 }
 
 static void bloom_add(uint8_t bloom[256], const uint8_t *data, size_t len) {

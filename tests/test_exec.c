@@ -1,0 +1,46 @@
+/* Unit tests for the exec layer's encodings: the streamed logs hash equals
+ * keccak of the logs' RLP, for logs of every size class; blob base fee. */
+#include "parevm/exec.h"
+#include "parevm/keccak.h"
+#include "test.h"
+
+TEST(logs_hash_streams_the_rlp) {
+    uint64_t seed = 7;
+    static uint8_t data[70000];
+    for (size_t i = 0; i < sizeof data; i++) {
+        seed = seed * 6364136223846793005ULL + 1;
+        data[i] = (uint8_t)(seed >> 56);
+    }
+    static const size_t sizes[] = {0, 1, 2, 55, 56, 200, 255, 256, 65535, 65536, 66000};
+    for (int round = 0; round < 40; round++) {
+        overlay_log logs[6];
+        size_t n = (size_t)round % 6, off = 0;
+        for (size_t i = 0; i < n; i++) {
+            overlay_log *l = &logs[i];
+            memset(l, 0, sizeof *l);
+            l->addr.b[19] = (uint8_t)i;
+            l->n_topics = (uint32_t)((round + i) % 5);
+            for (uint32_t t = 0; t < l->n_topics; t++) l->topics[t].b[0] = (uint8_t)t;
+            l->data_len = sizes[(round * 7 + i) % (sizeof sizes / sizeof sizes[0])];
+            if (l->data_len > sizeof data - off) l->data_len = 0;
+            l->data_off = off;
+            off += l->data_len;
+        }
+        if (round == 3) data[0] = 0x05; /* one-byte data below 0x80 encodes as itself */
+        buf_t b = {0};
+        logs_rlp(&b, logs, n, data);
+        bytes32 want = keccak256_hash(b.data, b.len), got = logs_hash(logs, n, data);
+        CHECK(bytes32_eq(&want, &got));
+        buf_free(&b);
+    }
+}
+
+TEST(blob_base_fee_formula) {
+    /* fake_exponential(1, excess, 3338477): 1 until excess grows */
+    u256 f = blob_base_fee(0);
+    CHECK_EQ_U64(f.w[0], 1);
+    f = blob_base_fee(10 * 3338477ULL);
+    CHECK(f.w[0] > 21000 && f.w[0] < 23000); /* about e^10 = 22026 */
+    f = blob_base_fee(3338477);
+    CHECK(f.w[0] >= 2 && f.w[0] <= 3); /* about e */
+}
