@@ -35,16 +35,31 @@ typedef struct {
     uint32_t first_slot;
 } ov_account;
 
+/* A storage location of an overlay account: the head of ov_slot and
+ * ov_tslot, so that one index type serves both. */
 typedef struct {
-    uint32_t acct, next;
+    uint32_t acct;
+    u256 key;
+} slot_id;
+
+typedef struct {
+    slot_id id;
+    uint32_t next; /* next slot of the same account */
     bool warm, loaded;
-    u256 key, value, original;
+    u256 value, original;
 } ov_slot;
 
 typedef struct {
-    address addr;
-    u256 key, value;
+    slot_id id;
+    u256 value;
 } ov_tslot;
+
+/* Open-addressing index from (account, key) to entries of an array of
+ * structs that begin with a slot_id: element number + 1, 0 when empty. */
+typedef struct {
+    uint32_t *t;
+    size_t cap;
+} slot_index_table;
 
 enum { J_FLAGS, J_BALANCE, J_NONCE, J_CODE, J_SLOT, J_SLOT_WARM, J_TSLOT, J_LOG };
 
@@ -73,9 +88,9 @@ struct overlay {
     VEC(ov_account) accounts;
     addr_map account_index;
     VEC(ov_slot) slots;
-    uint32_t *slot_table; /* open addressing over slots: index + 1, 0 = empty */
-    size_t slot_cap;
+    slot_index_table slot_index;
     VEC(ov_tslot) tslots;
+    slot_index_table tslot_index;
     VEC(journal_entry) journal;
     VEC(overlay_log) logs;
     buf_t log_data;
@@ -94,8 +109,9 @@ void overlay_free(overlay *ov) {
     free(ov->accounts.v);
     addr_map_free(&ov->account_index);
     free(ov->slots.v);
-    free(ov->slot_table);
+    free(ov->slot_index.t);
     free(ov->tslots.v);
+    free(ov->tslot_index.t);
     free(ov->journal.v);
     free(ov->logs.v);
     buf_free(&ov->log_data);
@@ -108,7 +124,8 @@ void overlay_begin(overlay *ov, state_view view, code_store *codes, fork_id fork
     ov->fork = fork;
     ov->accounts.n = 0;
     addr_map_clear(&ov->account_index);
-    if (ov->slots.n) memset(ov->slot_table, 0, ov->slot_cap * sizeof *ov->slot_table);
+    if (ov->slots.n) memset(ov->slot_index.t, 0, ov->slot_index.cap * sizeof(uint32_t));
+    if (ov->tslots.n) memset(ov->tslot_index.t, 0, ov->tslot_index.cap * sizeof(uint32_t));
     ov->slots.n = 0;
     ov->tslots.n = 0;
     ov->journal.n = 0;
@@ -332,40 +349,53 @@ bool overlay_warm_account(overlay *ov, const address *addr) {
 
 static uint64_t slot_hash(uint32_t acct, const u256 *key) { return hash_u256(key) ^ hash_mix64(acct + 1); }
 
-static void slot_table_insert(overlay *ov, uint32_t s) {
-    size_t mask = ov->slot_cap - 1;
-    ov_slot *sl = &ov->slots.v[s];
-    for (size_t i = slot_hash(sl->acct, &sl->key) & mask;; i = (i + 1) & mask)
-        if (!ov->slot_table[i]) {
-            ov->slot_table[i] = s + 1;
+#define SLOT_ID(base, stride, i) ((const slot_id *)(const void *)((const char *)(base) + (stride) * (i)))
+
+/* Entry number of (acct, key) among n entries at base, or UINT32_MAX. */
+static uint32_t index_find(const slot_index_table *x, const void *base, size_t stride, uint32_t acct, const u256 *key) {
+    if (!x->cap) return UINT32_MAX;
+    size_t mask = x->cap - 1;
+    for (size_t i = slot_hash(acct, key) & mask; x->t[i]; i = (i + 1) & mask) {
+        const slot_id *id = SLOT_ID(base, stride, x->t[i] - 1);
+        if (id->acct == acct && u256_eq(&id->key, key)) return x->t[i] - 1;
+    }
+    return UINT32_MAX;
+}
+
+static void index_put(slot_index_table *x, const void *base, size_t stride, uint32_t e) {
+    size_t mask = x->cap - 1;
+    const slot_id *id = SLOT_ID(base, stride, e);
+    for (size_t i = slot_hash(id->acct, &id->key) & mask;; i = (i + 1) & mask)
+        if (!x->t[i]) {
+            x->t[i] = e + 1;
             return;
         }
 }
 
+/* Indexes entry e (the last of n), growing the table at half load. */
+static void index_add(slot_index_table *x, const void *base, size_t stride, size_t n) {
+    if (n * 2 > x->cap) {
+        size_t ncap = x->cap ? x->cap * 2 : 256;
+        free(x->t);
+        x->t = calloc(ncap, sizeof *x->t);
+        if (!x->t) abort();
+        x->cap = ncap;
+        for (size_t k = 0; k + 1 < n; k++) index_put(x, base, stride, (uint32_t)k);
+    }
+    index_put(x, base, stride, (uint32_t)(n - 1));
+}
+
 static uint32_t slot_index(overlay *ov, uint32_t acct, const u256 *key) {
-    if (ov->slot_cap) {
-        size_t mask = ov->slot_cap - 1;
-        for (size_t i = slot_hash(acct, key) & mask; ov->slot_table[i]; i = (i + 1) & mask) {
-            ov_slot *s = &ov->slots.v[ov->slot_table[i] - 1];
-            if (s->acct == acct && u256_eq(&s->key, key)) return ov->slot_table[i] - 1;
-        }
-    }
-    if ((ov->slots.n + 1) * 2 > ov->slot_cap) {
-        size_t ncap = ov->slot_cap ? ov->slot_cap * 2 : 256;
-        free(ov->slot_table);
-        ov->slot_table = calloc(ncap, sizeof *ov->slot_table);
-        if (!ov->slot_table) abort();
-        ov->slot_cap = ncap;
-        for (size_t s = 0; s < ov->slots.n; s++) slot_table_insert(ov, (uint32_t)s);
-    }
+    uint32_t si = index_find(&ov->slot_index, ov->slots.v, sizeof(ov_slot), acct, key);
+    if (si != UINT32_MAX) return si;
     ov_slot *s = VEC_PUSH(ov->slots);
     memset(s, 0, sizeof *s);
-    s->acct = acct;
-    s->key = *key;
-    uint32_t si = (uint32_t)(ov->slots.n - 1);
+    s->id.acct = acct;
+    s->id.key = *key;
+    si = (uint32_t)(ov->slots.n - 1);
     s->next = ov->accounts.v[acct].first_slot;
     ov->accounts.v[acct].first_slot = si;
-    slot_table_insert(ov, si);
+    index_add(&ov->slot_index, ov->slots.v, sizeof(ov_slot), ov->slots.n);
     return si;
 }
 
@@ -410,12 +440,10 @@ void overlay_sstore(overlay *ov, const address *addr, const u256 *key, const u25
     s->value = *value;
 }
 
-/* Transient storage is small per transaction: a linear scan is enough. */
 static ov_tslot *find_tslot(overlay *ov, const address *addr, const u256 *key) {
-    for (size_t i = 0; i < ov->tslots.n; i++)
-        if (u256_eq(&ov->tslots.v[i].key, key) && address_eq(&ov->tslots.v[i].addr, addr))
-            return &ov->tslots.v[i];
-    return NULL;
+    uint32_t acct = account_index(ov, addr);
+    uint32_t i = index_find(&ov->tslot_index, ov->tslots.v, sizeof(ov_tslot), acct, key);
+    return i == UINT32_MAX ? NULL : &ov->tslots.v[i];
 }
 
 u256 overlay_tload(overlay *ov, const address *addr, const u256 *key) {
@@ -426,10 +454,12 @@ u256 overlay_tload(overlay *ov, const address *addr, const u256 *key) {
 void overlay_tstore(overlay *ov, const address *addr, const u256 *key, const u256 *value) {
     ov_tslot *t = find_tslot(ov, addr, key);
     if (!t) {
+        uint32_t acct = account_index(ov, addr);
         t = VEC_PUSH(ov->tslots);
-        t->addr = *addr;
-        t->key = *key;
+        t->id.acct = acct;
+        t->id.key = *key;
         t->value = U256_ZERO;
+        index_add(&ov->tslot_index, ov->tslots.v, sizeof(ov_tslot), ov->tslots.n);
     }
     journal_entry *e = VEC_PUSH(ov->journal);
     e->kind = J_TSLOT;
@@ -523,7 +553,7 @@ static void emit_account(overlay *ov, ov_account *a, change_set *out) {
         bool changed = created ? !u256_is_zero(&sl->value) : !u256_eq(&sl->value, &sl->original);
         if (!changed) continue;
         if (!ac) ac = change_set_add_account(out, &a->addr);
-        change_set_add_slot(out, ac, &sl->key, &sl->value);
+        change_set_add_slot(out, ac, &sl->id.key, &sl->value);
     }
     if (!flags && !ac) return;
     if (!ac) ac = change_set_add_account(out, &a->addr);
