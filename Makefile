@@ -22,11 +22,18 @@ build: $(BUILD)/Makefile
 test: deps build
 	@cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 1800
 
+# The main job: replay the real mainnet blocks, sequentially and with
+# Block-STM, verifying every header and printing gas per second.
 demo: deps build
-	@./$(BUILD)/parevm demo $(FIXTURES)
+	@./$(BUILD)/parevm replay --mode both --repeat 3 $(FIXTURES)/mainnet
 
+# Benchmarks (numbers, not pass/fail): the EVM interpreter suite, the
+# gigagas blocks (npm fetches the Uniswap contracts) and the mainnet set.
 bench: deps build
+	@./scripts/install-deps.sh npm
 	@./$(BUILD)/parevm bench evm $(FIXTURES)/evm-benchmarks/benchmarks
+	@for k in transfers erc20 uniswap; do ./$(BUILD)/parevm bench gigagas --kind $$k || exit 1; done
+	@./$(BUILD)/parevm bench mainnet
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over the whole suite.
 sanitize: deps

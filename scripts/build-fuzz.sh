@@ -3,7 +3,7 @@
 # build-fuzz/. Run one with: build-fuzz/fuzz_NAME -max_total_time=300 CORPUS
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v clang >/dev/null || apt-get install -y -qq clang >/dev/null
+./scripts/install-deps.sh clang
 mkdir -p build-fuzz
 srcs=$(ls src/util/*.c src/crypto/*.c src/evm/*.c src/exec/tx*.c 2>/dev/null || true)
 flags="-O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc -std=gnu17"

@@ -4,6 +4,14 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsecp256k1-dev libssl-dev libgmp-dev
       liblmdb-dev libjansson-dev libmicrohttpd-dev)
+# extra groups: `install-deps.sh npm` (benchmarks), `install-deps.sh clang` (fuzzing)
+for extra in "$@"; do
+    case "$extra" in
+    npm) command -v npm >/dev/null || pkgs+=(npm) ;;
+    clang) pkgs+=(clang) ;;
+    *) echo "install-deps: unknown group '$extra'" >&2; exit 2 ;;
+    esac
+done
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

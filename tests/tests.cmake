@@ -25,3 +25,10 @@ if(EXISTS ${gst})
   endforeach()
 endif()
 include(${CMAKE_SOURCE_DIR}/tests/txtests.cmake)
+
+# Real mainnet blocks: sequential and Block-STM results must match each other
+# and every header (gasUsed, logsBloom, receiptsRoot).
+if(EXISTS ${PAREVM_FIXTURES}/mainnet)
+  add_test(NAME replay/mainnet COMMAND parevm replay --mode both --threads 2 ${PAREVM_FIXTURES}/mainnet)
+  set_tests_properties(replay/mainnet PROPERTIES LABELS parallel)
+endif()
