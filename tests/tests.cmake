@@ -32,3 +32,6 @@ if(EXISTS ${PAREVM_FIXTURES}/mainnet)
   add_test(NAME replay/mainnet COMMAND parevm replay --mode both --threads 2 ${PAREVM_FIXTURES}/mainnet)
   set_tests_properties(replay/mainnet PROPERTIES LABELS parallel)
 endif()
+
+# Malformed input of every fixture parser gives an error, never a crash.
+add_test(NAME cli/bad_input COMMAND ${CMAKE_SOURCE_DIR}/tests/cli_bad_input.sh $<TARGET_FILE:parevm>)

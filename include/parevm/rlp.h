@@ -21,6 +21,9 @@ void rlp_encode_address(buf_t *b, const address *a);
 void rlp_encode_bytes32(buf_t *b, const bytes32 *h);
 /* Appends already-encoded RLP verbatim. */
 void rlp_encode_raw(buf_t *b, const uint8_t *rlp, size_t len);
+/* Writes the header of a string (list=false) or list payload of len bytes;
+ * returns its size (1 to 9 bytes). For encoders that stream. */
+size_t rlp_header(uint8_t out[9], bool list, uint64_t len);
 size_t rlp_list_begin(buf_t *b);
 void rlp_list_end(buf_t *b, size_t start);
 

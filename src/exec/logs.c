@@ -20,20 +20,6 @@ void logs_rlp(buf_t *out, const overlay_log *logs, size_t n, const uint8_t *data
     rlp_list_end(out, outer);
 }
 
-/* RLP header of a string or list payload of len bytes into out; returns its size. */
-static size_t rlp_header(uint8_t out[9], bool list, size_t len) {
-    uint8_t base = list ? 0xc0 : 0x80;
-    if (len <= 55) {
-        out[0] = (uint8_t)(base + len);
-        return 1;
-    }
-    size_t ll = 0;
-    for (size_t v = len; v; v >>= 8) ll++;
-    out[0] = (uint8_t)(base + 55 + ll);
-    for (size_t i = 0; i < ll; i++) out[1 + i] = (uint8_t)(len >> (8 * (ll - 1 - i)));
-    return 1 + ll;
-}
-
 static size_t string_size(const uint8_t *d, size_t len) {
     uint8_t h[9];
     if (len == 1 && d[0] < 0x80) return 1;

@@ -9,16 +9,16 @@ static size_t be_len(uint64_t v) {
     return v ? 8 - (size_t)__builtin_clzll(v) / 8 : 0;
 }
 
-static void put_header(uint8_t *out, size_t *n, uint8_t short_base, uint64_t len) {
+size_t rlp_header(uint8_t out[9], bool list, uint64_t len) {
+    uint8_t short_base = list ? 0xc0 : 0x80;
     if (len <= 55) {
         out[0] = (uint8_t)(short_base + len);
-        *n = 1;
-        return;
+        return 1;
     }
     size_t ll = be_len(len);
     out[0] = (uint8_t)(short_base + 55 + ll);
     for (size_t i = 0; i < ll; i++) out[1 + i] = (uint8_t)(len >> (8 * (ll - 1 - i)));
-    *n = 1 + ll;
+    return 1 + ll;
 }
 
 void rlp_encode_bytes(buf_t *b, const uint8_t *data, size_t len) {
@@ -27,9 +27,7 @@ void rlp_encode_bytes(buf_t *b, const uint8_t *data, size_t len) {
         return;
     }
     uint8_t h[9];
-    size_t hn;
-    put_header(h, &hn, 0x80, len);
-    buf_append(b, h, hn);
+    buf_append(b, h, rlp_header(h, false, len));
     buf_append(b, data, len);
 }
 
@@ -56,8 +54,7 @@ size_t rlp_list_begin(buf_t *b) { return b->len; }
 void rlp_list_end(buf_t *b, size_t start) {
     size_t payload = b->len - start;
     uint8_t h[9];
-    size_t hn;
-    put_header(h, &hn, 0xc0, payload);
+    size_t hn = rlp_header(h, true, payload);
     buf_reserve(b, hn);
     memmove(b->data + start + hn, b->data + start, payload);
     memcpy(b->data + start, h, hn);
