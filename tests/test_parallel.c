@@ -39,7 +39,7 @@ static bool same(const outcome *a, const outcome *b) {
     if (!a->error != !b->error) return false;
     if (a->error) return a->invalid_tx == b->invalid_tx;
     return a->gas == b->gas && bytes32_eq(&a->state_root, &b->state_root) && a->receipts.len == b->receipts.len &&
-           !memcmp(a->receipts.data, b->receipts.data, a->receipts.len);
+           (!a->receipts.len || !memcmp(a->receipts.data, b->receipts.data, a->receipts.len));
 }
 
 static void run_seq(executor *ex, const block_rules *rules, block *b, mem_state *pre, outcome *o) {

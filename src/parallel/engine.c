@@ -175,20 +175,20 @@ static tx_output *publish_output(worker *w, uint32_t inc, const tx_result *res) 
     o->res.output_size = 0;
     o->n_reads = w->n_reads;
     o->reads = arena_alloc(a, (w->n_reads ? w->n_reads : 1) * sizeof *o->reads);
-    memcpy(o->reads, w->reads, w->n_reads * sizeof *o->reads);
+    if (w->n_reads) memcpy(o->reads, w->reads, w->n_reads * sizeof *o->reads);
     o->changes.n_accounts = cs->n_accounts;
     o->changes.n_slots = cs->n_slots;
     o->changes.accounts = arena_alloc(a, (cs->n_accounts ? cs->n_accounts : 1) * sizeof *cs->accounts);
     o->changes.slots = arena_alloc(a, (cs->n_slots ? cs->n_slots : 1) * sizeof *cs->slots);
-    memcpy(o->changes.accounts, cs->accounts, cs->n_accounts * sizeof *cs->accounts);
-    memcpy(o->changes.slots, cs->slots, cs->n_slots * sizeof *cs->slots);
+    if (cs->n_accounts) memcpy(o->changes.accounts, cs->accounts, cs->n_accounts * sizeof *cs->accounts);
+    if (cs->n_slots) memcpy(o->changes.slots, cs->slots, cs->n_slots * sizeof *cs->slots);
     mv_writes_from_changes(a, cs, o);
     size_t n_logs;
     const overlay_log *logs = overlay_logs(ov, &n_logs);
     size_t data_len = n_logs ? logs[n_logs - 1].data_off + logs[n_logs - 1].data_len : 0;
     o->n_logs = n_logs;
     o->logs = arena_alloc(a, (n_logs ? n_logs : 1) * sizeof *o->logs);
-    memcpy(o->logs, logs, n_logs * sizeof *o->logs);
+    if (n_logs) memcpy(o->logs, logs, n_logs * sizeof *o->logs);
     o->log_data = arena_alloc(a, data_len ? data_len : 1);
     if (data_len) memcpy(o->log_data, overlay_log_data(ov), data_len);
     logs_bloom(o->bloom, logs, n_logs); /* here, in parallel, not in the commit */

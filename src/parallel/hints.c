@@ -167,7 +167,8 @@ static void call_target_keys(hint_scratch *h, const transaction *tx, uint32_t i,
 static void key_map_reset(hint_scratch *h, size_t need) {
     key_map *m = &h->keys;
     if (m->cap < need) {
-        for (size_t i = 0; i < h->n_used; i++) free(m->v[h->used[i]].deltas);
+        /* entries keep their delta buffers across blocks: free them all */
+        for (size_t i = 0; i < m->cap; i++) free(m->v[i].deltas);
         free(m->v);
         free(h->used);
         m->cap = 64;

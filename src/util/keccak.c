@@ -127,6 +127,7 @@ void keccak_init(keccak_ctx *c) { memset(c, 0, sizeof(*c)); }
 
 void keccak_update(keccak_ctx *c, const void *data, size_t len) {
     const uint8_t *p = data;
+    if (!len) return; /* data may be NULL */
     if (c->n) {
         size_t take = RATE - c->n < len ? RATE - c->n : len;
         memcpy(c->buf + c->n, p, take);
