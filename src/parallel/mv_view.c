@@ -218,7 +218,11 @@ bool mv_validate_reads(worker *w, uint32_t tx, const tx_output *out) {
         const read_entry *e = &out->reads[i];
         /* a base read of a location no one has written since is still valid:
          * the base state never changes during the block */
-        if (e->writer == UINT32_MAX && e->loc.kind != LOC_STORAGE && !mv_has_cell(&w->e->mv, &e->loc)) continue;
+        if (e->writer == UINT32_MAX && !mv_has_cell(&w->e->mv, &e->loc)) {
+            if (e->loc.kind != LOC_STORAGE) continue;
+            location cl = {e->loc.addr, LOC_CLEARED, U256_ZERO};
+            if (!mv_has_cell(&w->e->mv, &cl)) continue; /* nor was the account's storage reset */
+        }
         resolved r;
         ok = resolve(w, &e->loc, NULL, &r, &blocker) && u256_eq(&r.value, &e->value) && r.flags == e->flags;
     }
