@@ -62,7 +62,9 @@ static const char *cheap_sequential_reason(par_engine *e, const block_rules *rul
     if (!e->opts.sequential_fallback) return NULL;
     if (e->threads == 1) return "one thread";
     if (b->n_txs < MIN_PARALLEL_TXS) return "few transactions";
+    /* the header's gas used, else (a block being built) the gas limits */
     uint64_t gas = b->header.gas_used;
+    for (size_t i = 0; !b->header.gas_used && i < b->n_txs; i++) gas += b->txs[i].gas_limit;
     if (gas && gas < MIN_PARALLEL_GAS) return "little gas";
     /* Light transactions (plain transfers) cost little more to execute than
      * Block-STM's bookkeeping: they pay off only with more threads. */
