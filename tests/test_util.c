@@ -254,3 +254,41 @@ TEST(rlp_roundtrip) {
     uint8_t lz[] = {0x82, 0x00, 0x01};
     CHECK(rlp_decode(lz, 3, &x) == RLP_OK && rlp_to_u64(&x, &v) == RLP_ERR_NONCANONICAL);
 }
+
+/* Long-division corner cases: numerators whose top limbs equal the
+ * divisor's (the quotient-digit overflow branch) and divisors just above a
+ * power of two (add-back steps), for DIV/MOD and the 512-bit MULMOD path. */
+TEST(u256_division_corners_vs_gmp) {
+    mpz_t A, B, M, R;
+    mpz_inits(A, B, M, R, NULL);
+    for (int iter = 0; iter < 100000; iter++) {
+        u256 d = rnd_u256(), a;
+        if (u256_is_zero(&d)) continue;
+        int top = 3;
+        while (top > 0 && !d.w[top]) top--;
+        for (int i = 0; i < 4; i++) a.w[i] = rnd();
+        if (top >= 1 && iter % 2) { /* numerator's top limbs = divisor's top limbs */
+            a.w[3] = d.w[top];
+            a.w[2] = d.w[top - 1];
+        }
+        if (iter % 5 == 0) d.w[top] = 1ULL << (rnd() % 64); /* power of two top limb */
+        if (iter % 7 == 0) d.w[0] = ~0ULL;
+        to_mpz(A, &a);
+        to_mpz(B, &d);
+        mpz_fdiv_r(R, A, B);
+        u256 r = u256_mod(&a, &d), e = from_mpz(R);
+        CHECK(u256_eq(&r, &e));
+        mpz_fdiv_q(R, A, B);
+        r = u256_div(&a, &d);
+        e = from_mpz(R);
+        CHECK(u256_eq(&r, &e));
+        u256 b = rnd_u256();
+        to_mpz(M, &b);
+        mpz_mul(R, A, M);
+        mpz_fdiv_r(R, R, B);
+        r = u256_mulmod(&a, &b, &d);
+        e = from_mpz(R);
+        CHECK(u256_eq(&r, &e));
+    }
+    mpz_clears(A, B, M, R, NULL);
+}

@@ -2,6 +2,8 @@
  * division (also for the 512-bit intermediates of MULMOD), shifts, EXP. */
 #include "parevm/u256.h"
 
+#define UNLIKELY_DIV(x) __builtin_expect(!!(x), 0)
+
 
 
 
@@ -19,13 +21,102 @@ void u256_mul_full(uint64_t r[8], const u256 *a, const u256 *b) {
     }
 }
 
-/* (hi:lo) / d with hi < d, so the quotient fits: one divq instead of the
- * libgcc 128-bit division routine. */
-static inline uint64_t div_2by1(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem) {
+/* Division by invariant integers with reciprocals (Moller and Granlund,
+ * "Improved division by invariant integers", 2011): the divisor's
+ * reciprocal is computed once per division and every step of the long
+ * division costs a few multiplications instead of a divq. */
+
+/* (hi:lo) / d with hi < d: one divq, used only to compute reciprocals. */
+static inline uint64_t divq(uint64_t hi, uint64_t lo, uint64_t d) {
     uint64_t q, r;
     __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
-    *rem = r;
     return q;
+}
+
+/* floor((2^128 - 1) / d) - 2^64 for a normalized d (top bit set). */
+static inline uint64_t reciprocal_2by1(uint64_t d) { return divq(~d, ~0ULL, d); }
+
+/* Algorithm 4: (u1:u0) / d for a normalized d and u1 < d. */
+static inline uint64_t udivrem_2by1(uint64_t u1, uint64_t u0, uint64_t d, uint64_t v, uint64_t *rem) {
+    u128 q = (u128)v * u1 + (((u128)u1 << 64) | u0);
+    uint64_t q1 = (uint64_t)(q >> 64) + 1, q0 = (uint64_t)q;
+    uint64_t r = u0 - q1 * d;
+    if (r > q0) {
+        q1--;
+        r += d;
+    }
+    if (UNLIKELY_DIV(r >= d)) {
+        q1++;
+        r -= d;
+    }
+    *rem = r;
+    return q1;
+}
+
+/* Algorithm 6: the reciprocal of a normalized two-limb divisor (d1:d0). */
+static uint64_t reciprocal_3by2(uint64_t d1, uint64_t d0) {
+    uint64_t v = reciprocal_2by1(d1);
+    uint64_t p = d1 * v + d0;
+    if (p < d0) {
+        v--;
+        if (p >= d1) {
+            v--;
+            p -= d1;
+        }
+        p -= d1;
+    }
+    u128 t = (u128)v * d0;
+    uint64_t t1 = (uint64_t)(t >> 64), t0 = (uint64_t)t;
+    p += t1;
+    if (p < t1) {
+        v--;
+        if (p >= d1 && (p > d1 || t0 >= d0)) v--;
+    }
+    return v;
+}
+
+/* Algorithm 5: (u2:u1:u0) / (d1:d0) for (u2:u1) < (d1:d0), normalized. */
+static inline uint64_t udivrem_3by2(uint64_t u2, uint64_t u1, uint64_t u0, uint64_t d1, uint64_t d0,
+                                    uint64_t v, u128 *rem) {
+    u128 q = (u128)v * u2 + (((u128)u2 << 64) | u1);
+    uint64_t q1 = (uint64_t)(q >> 64), q0 = (uint64_t)q;
+    uint64_t r1 = u1 - q1 * d1;
+    u128 d = ((u128)d1 << 64) | d0;
+    u128 r = (((u128)r1 << 64) | u0) - (u128)d0 * q1 - d;
+    q1++;
+    if ((uint64_t)(r >> 64) >= q0) {
+        q1--;
+        r += d;
+    }
+    if (UNLIKELY_DIV(r >= d)) {
+        q1++;
+        r -= d;
+    }
+    *rem = r;
+    return q1;
+}
+
+/* r[0..len) -= q * b[0..len); returns what to subtract from the next limb. */
+static uint64_t submul(uint64_t *r, const uint64_t *b, int len, uint64_t q) {
+    uint64_t borrow = 0;
+    for (int i = 0; i < len; i++) {
+        u128 p = (u128)q * b[i] + borrow;
+        uint64_t lo = (uint64_t)p, t = r[i] - lo;
+        borrow = (uint64_t)(p >> 64) + (t > r[i]);
+        r[i] = t;
+    }
+    return borrow;
+}
+
+/* r[0..len) += b[0..len); returns the carry. */
+static uint64_t add_limbs(uint64_t *r, const uint64_t *b, int len) {
+    uint64_t c = 0;
+    for (int i = 0; i < len; i++) {
+        u128 s = (u128)r[i] + b[i] + c;
+        r[i] = (uint64_t)s;
+        c = (uint64_t)(s >> 64);
+    }
+    return c;
 }
 
 static int limbs_used(const uint64_t *x, int n) {
@@ -33,65 +124,49 @@ static int limbs_used(const uint64_t *x, int n) {
     return n;
 }
 
-/* Knuth algorithm D (Hacker's Delight divmnu) on 64-bit limbs.
- * u has n limbs, v has m limbs with v[m-1] != 0, n >= m. q gets n-m+1 limbs,
- * r gets m limbs. */
-static void udivrem(uint64_t *q, uint64_t *r, const uint64_t *u, int n,
-                    const uint64_t *v, int m) {
-    if (m == 1) {
-        uint64_t rem = 0;
-        for (int j = n - 1; j >= 0; j--) q[j] = div_2by1(rem, u[j], v[0], &rem);
-        r[0] = rem;
-        return;
-    }
+/* Long division (Knuth's algorithm D with the steps above). u has n limbs,
+ * v has m limbs with v[m-1] != 0, n >= m. q gets n-m+1 limbs, r gets m. */
+static void udivrem(uint64_t *q, uint64_t *r, const uint64_t *u, int n, const uint64_t *v, int m) {
     int s = __builtin_clzll(v[m - 1]);
-    uint64_t vn[8], un[9];
-    for (int i = m - 1; i > 0; i--)
-        vn[i] = (v[i] << s) | (s ? v[i - 1] >> (64 - s) : 0);
+    uint64_t vn[4], un[9];
+    for (int i = m - 1; i > 0; i--) vn[i] = (v[i] << s) | (s ? v[i - 1] >> (64 - s) : 0);
     vn[0] = v[0] << s;
     un[n] = s ? u[n - 1] >> (64 - s) : 0;
-    for (int i = n - 1; i > 0; i--)
-        un[i] = (u[i] << s) | (s ? u[i - 1] >> (64 - s) : 0);
+    for (int i = n - 1; i > 0; i--) un[i] = (u[i] << s) | (s ? u[i - 1] >> (64 - s) : 0);
     un[0] = u[0] << s;
 
-    for (int j = n - m; j >= 0; j--) {
-        /* the remainder's top limb never exceeds the divisor's (Knuth D) */
-        u128 qhat, rhat;
-        if (un[j + m] >= vn[m - 1]) {
-            qhat = ~0ULL;
-            rhat = ((((u128)un[j + m]) << 64) | un[j + m - 1]) - qhat * vn[m - 1];
-        } else {
-            uint64_t r64;
-            qhat = div_2by1(un[j + m], un[j + m - 1], vn[m - 1], &r64);
-            rhat = r64;
-        }
-        while ((rhat >> 64) == 0 && qhat * vn[m - 2] > ((rhat << 64) | un[j + m - 2])) {
-            qhat--;
-            rhat += vn[m - 1];
-        }
-        __int128 k = 0, t;
-        for (int i = 0; i < m; i++) {
-            u128 p = qhat * vn[i];
-            t = (__int128)un[i + j] - k - (__int128)(uint64_t)p;
-            un[i + j] = (uint64_t)t;
-            k = (__int128)(p >> 64) - (t >> 64);
-        }
-        t = (__int128)un[j + m] - k;
-        un[j + m] = (uint64_t)t;
-        q[j] = (uint64_t)qhat;
-        if (t < 0) {
-            q[j]--;
-            u128 c = 0;
-            for (int i = 0; i < m; i++) {
-                u128 s2 = (u128)un[i + j] + vn[i] + c;
-                un[i + j] = (uint64_t)s2;
-                c = s2 >> 64;
-            }
-            un[j + m] += (uint64_t)c;
-        }
+    if (m == 1) {
+        uint64_t d = vn[0], rec = reciprocal_2by1(d), rem = un[n];
+        for (int j = n - 1; j >= 0; j--) q[j] = udivrem_2by1(rem, un[j], d, rec, &rem);
+        r[0] = rem >> s;
+        return;
     }
-    for (int i = 0; i < m; i++)
-        r[i] = (un[i] >> s) | (s ? un[i + 1] << (64 - s) : 0);
+    uint64_t d1 = vn[m - 1], d0 = vn[m - 2], rec = reciprocal_3by2(d1, d0);
+    for (int j = n - m; j >= 0; j--) {
+        uint64_t u2 = un[j + m], u1 = un[j + m - 1], u0 = un[j + m - 2], qhat;
+        if (UNLIKELY_DIV(u2 == d1 && u1 == d0)) {
+            /* the estimate would overflow: the quotient limb is all ones */
+            qhat = ~0ULL;
+            un[j + m] = u2 - submul(&un[j], vn, m, qhat);
+        } else {
+            u128 rhat;
+            qhat = udivrem_3by2(u2, u1, u0, d1, d0, rec, &rhat);
+            /* the top two limbs are rhat; subtract q * the lower limbs */
+            uint64_t borrow = submul(&un[j], vn, m - 2, qhat);
+            uint64_t r0 = (uint64_t)rhat, r1 = (uint64_t)(rhat >> 64);
+            uint64_t t0 = r0 - borrow, b0 = t0 > r0;
+            uint64_t t1 = r1 - b0, b1 = b0 && r1 == 0;
+            un[j + m - 2] = t0;
+            un[j + m - 1] = t1;
+            if (b1) { /* one too many: add the divisor back */
+                qhat--;
+                un[j + m - 1] += d1 + add_limbs(&un[j], vn, m - 1);
+            }
+            un[j + m] = 0; /* the partial remainder now fits in m limbs */
+        }
+        q[j] = qhat;
+    }
+    for (int i = 0; i < m; i++) r[i] = (un[i] >> s) | (s ? un[i + 1] << (64 - s) : 0);
 }
 
 /* General n-limb by 4-limb division used by divmod and mulmod. */
