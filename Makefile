@@ -32,6 +32,7 @@ demo: deps build
 bench: deps build
 	@./scripts/install-deps.sh npm
 	@./$(BUILD)/parevm bench evm $(FIXTURES)/evm-benchmarks/benchmarks
+	@./$(BUILD)/parevm bench precompiles
 	@for k in transfers erc20 uniswap; do ./$(BUILD)/parevm bench gigagas --kind $$k || exit 1; done
 	@./$(BUILD)/parevm bench mainnet
 

@@ -3,5 +3,6 @@
 #define PAREVM_CLI_BENCH_H
 
 int bench_gigagas(int argc, char **argv);
+int bench_precompiles(int argc, char **argv);
 
 #endif

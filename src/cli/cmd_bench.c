@@ -164,6 +164,7 @@ static int bench_evm_job(void *p) {
 static int usage(void) {
     fprintf(stderr, "usage: parevm bench evm [PATH...]\n"
                     "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K] [--json]\n"
+                    "       parevm bench precompiles\n"
                     "       parevm bench mainnet [--threads N] [PATH]\n");
     return 2;
 }
@@ -175,6 +176,7 @@ int cmd_bench(int argc, char **argv) {
         return run_on_big_stack(bench_evm_job, &a);
     }
     if (!strcmp(argv[1], "gigagas")) return bench_gigagas(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "precompiles")) return bench_precompiles(argc - 2, argv + 2);
     if (!strcmp(argv[1], "mainnet")) {
         /* the mainnet set in both modes: replay --mode both --repeat 5 */
         const char *fx = getenv("PAREVM_FIXTURES");
