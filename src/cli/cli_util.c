@@ -2,6 +2,7 @@
 #include "cli_util.h"
 #include <dirent.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -68,6 +69,85 @@ void path_list_free(path_list *l) {
     for (size_t i = 0; i < l->n; i++) free(l->v[i]);
     free(l->v);
     memset(l, 0, sizeof *l);
+}
+
+int fixture_run_option(fixture_run *r, int argc, char **argv, int *i) {
+    const char *a = argv[*i];
+    if (!strcmp(a, "--run")) {
+        if (*i + 1 >= argc || r->has_filter) {
+            fprintf(stderr, "parevm %s: --run takes one regular expression\n", r->cmd);
+            return -1;
+        }
+        if (regcomp(&r->filter, argv[++*i], REG_EXTENDED | REG_NOSUB)) {
+            fprintf(stderr, "parevm %s: bad --run regex '%s'\n", r->cmd, argv[*i]);
+            return -1;
+        }
+        r->has_filter = true;
+        return 1;
+    }
+    if (a[0] == '-') return 0;
+    if (!path_list_collect(&r->files, r->cmd, a)) r->paths_ok = false;
+    return 1;
+}
+
+bool fixture_run_wants(const fixture_run *r, const char *name) {
+    return !r->has_filter || regexec(&r->filter, name, 0, NULL, 0) == 0;
+}
+
+void fixture_run_fail(fixture_run *r, const char *file, const char *test, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    printf("FAIL %s %s: ", file, test ? test : "-");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    r->failed++;
+}
+
+static void run_fixture_file(fixture_run *r, const char *file) {
+    json_error_t jerr;
+    json_t *root = json_load_file(file, 0, &jerr);
+    if (!root) {
+        fixture_run_fail(r, file, NULL, "invalid JSON at line %d: %s", jerr.line, jerr.text);
+        return;
+    }
+    if (!json_is_object(root)) {
+        fixture_run_fail(r, file, NULL, "malformed fixture: the top level is not an object");
+    } else {
+        const char *name;
+        json_t *t;
+        json_object_foreach(root, name, t) {
+            if (!fixture_run_wants(r, name)) continue;
+            if (json_is_object(t))
+                r->run_test(r, file, name, t);
+            else
+                fixture_run_fail(r, file, name, "malformed fixture: the test is not an object");
+        }
+    }
+    json_decref(root);
+}
+
+static int run_fixture_files(void *arg) {
+    fixture_run *r = arg;
+    for (size_t i = 0; i < r->files.n; i++) run_fixture_file(r, r->files.v[i]);
+    return 0;
+}
+
+int fixture_run_all(fixture_run *r) {
+    int status;
+    if (!r->files.n) {
+        status = r->paths_ok ? -1 : 1;
+    } else {
+        path_list_sort(&r->files);
+        run_on_big_stack(run_fixture_files, r);
+        printf("%d passed, %d failed", r->passed, r->failed);
+        if (r->skipped) printf(", %d skipped", r->skipped);
+        printf("\n");
+        status = r->failed || !r->paths_ok ? 1 : 0;
+    }
+    path_list_free(&r->files);
+    if (r->has_filter) regfree(&r->filter);
+    return status;
 }
 
 static const char *field_str(json_t *obj, const char *field, char *err, size_t errlen) {

@@ -5,6 +5,7 @@
 #define PAREVM_CLI_UTIL_H
 
 #include <jansson.h>
+#include <regex.h>
 #include "parevm/u256.h"
 
 /* ---- fixture files ---- */
@@ -21,6 +22,34 @@ bool path_list_collect(path_list *l, const char *cmd, const char *path);
 /* Sorts the paths so runs are reproducible. */
 void path_list_sort(path_list *l);
 void path_list_free(path_list *l);
+
+/* ---- fixture runners (statetest, blocktest, txtest...) ---- */
+
+/* The common part of the commands that run ethereum/tests fixture files:
+ * --run REGEX filtering, file discovery, loading each file as a JSON object
+ * of tests, FAIL lines and the closing "N passed, N failed" line. */
+typedef struct fixture_run {
+    const char *cmd;
+    regex_t filter;
+    bool has_filter, paths_ok;
+    int passed, failed, skipped;
+    path_list files;
+    /* runs one test (name, its JSON object) of file */
+    void (*run_test)(struct fixture_run *r, const char *file, const char *name, json_t *test);
+} fixture_run;
+
+/* Handles argv[*i] if it is --run REGEX or a PATH: returns 1 (consumed,
+ * *i advanced past it), 0 (another option: the command's), or -1 after
+ * printing an error. */
+int fixture_run_option(fixture_run *r, int argc, char **argv, int *i);
+/* Whether test `name` passes the --run filter. */
+bool fixture_run_wants(const fixture_run *r, const char *name);
+/* Prints "FAIL file test: <message>" and counts a failure. */
+void fixture_run_fail(fixture_run *r, const char *file, const char *test, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Runs every file (on a big stack), prints the summary, frees the run.
+ * Returns the exit status, or -1 if no path was given (print usage). */
+int fixture_run_all(fixture_run *r);
 
 /* ---- fixture JSON fields ---- */
 

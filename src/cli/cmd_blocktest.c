@@ -8,7 +8,6 @@
  * proof-of-work chain, or the last accepted block after the Merge. At the end
  * the head must be lastblockhash and its state must equal postState (or have
  * postStateHash as root). */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "cli_util.h"
@@ -20,9 +19,7 @@
 #include "parevm/state_root.h"
 
 typedef struct {
-    regex_t filter;
-    bool has_filter;
-    int passed, failed;
+    fixture_run base; /* first: the runner calls back with it */
     executor *ex;
 } bt_run;
 
@@ -156,12 +153,7 @@ static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *
     return NULL;
 }
 
-static void fail(bt_run *r, const char *file, const char *test, const char *fmt, const char *a, const char *b) {
-    printf("FAIL %s %s: ", file, test);
-    printf(fmt, a, b);
-    printf("\n");
-    r->failed++;
-}
+
 
 /* Builds the expected post state and compares roots (equal roots are equal
  * states); returns NULL if equal. */
@@ -187,14 +179,14 @@ static const char *check_post(json_t *t, mem_state *s, char *err, size_t errlen)
     return err;
 }
 
-static void run_test(bt_run *r, const char *file, const char *test, json_t *t) {
-    if (r->has_filter && regexec(&r->filter, test, 0, NULL, 0)) return;
+static void run_test(fixture_run *fr, const char *file, const char *test, json_t *t) {
+    bt_run *r = (bt_run *)fr;
     char err[400];
     const char *network = json_string_value(json_object_get(t, "network"));
     chain_config cfg;
     if (!network || !chain_config_by_name(network, &cfg)) {
         snprintf(err, sizeof err, "unknown network \"%s\"", network ? network : "(missing)");
-        return fail(r, file, test, "%s%s", err, "");
+        return fixture_run_fail(fr, file, test, "%s", err);
     }
     block_tree tree = {0};
     chain_node *g = tree_add(&tree);
@@ -204,7 +196,7 @@ static void run_test(bt_run *r, const char *file, const char *test, json_t *t) {
     if (!json_load_pre_state(json_object_get(t, "pre"), g->state, err, sizeof err) ||
         !json_hex_bytes(t, "genesisRLP", &grlp, &glen, err, sizeof err)) {
         tree_free(&tree);
-        return fail(r, file, test, "malformed fixture: %s%s", err, "");
+        return fixture_run_fail(fr, file, test, "malformed fixture: %s", err);
     }
     block gb;
     bool gok = block_decode(grlp, glen, &gb, err, sizeof err);
@@ -215,14 +207,14 @@ static void run_test(bt_run *r, const char *file, const char *test, json_t *t) {
     free(grlp);
     if (!gok) {
         tree_free(&tree);
-        return fail(r, file, test, "genesisRLP does not decode: %s%s", err, "");
+        return fixture_run_fail(fr, file, test, "genesisRLP does not decode: %s", err);
     }
     g->td = g->header.difficulty;
     g->merged = td_reached(&cfg, &g->td) || (!cfg.has_ttd && cfg.paris_block == 0);
     bytes32 groot = mem_state_root(g->state);
     if (!bytes32_eq(&groot, &g->header.state_root)) {
         tree_free(&tree);
-        return fail(r, file, test, "genesis state root does not match the pre-state%s%s", "", "");
+        return fixture_run_fail(fr, file, test, "genesis state root does not match the pre-state");
     }
     bool ok = true;
     size_t i;
@@ -252,12 +244,12 @@ static void run_test(bt_run *r, const char *file, const char *test, json_t *t) {
         char idx[32];
         snprintf(idx, sizeof idx, "%zu", i);
         if (why && !expect) {
-            fail(r, file, test, "block %s rejected: %s", idx, why);
+            fixture_run_fail(fr, file, test, "block %s rejected: %s", idx, why);
             ok = false;
             break;
         }
         if (!why && expect) {
-            fail(r, file, test, "block %s accepted, expected %s", idx, expect);
+            fixture_run_fail(fr, file, test, "block %s accepted, expected %s", idx, expect);
             ok = false;
             break;
         }
@@ -266,49 +258,19 @@ static void run_test(bt_run *r, const char *file, const char *test, json_t *t) {
         bytes32 last;
         chain_node *head = &tree.v[tree.head];
         if (!json_hex_bytes32(t, "lastblockhash", &last, err, sizeof err)) {
-            fail(r, file, test, "malformed fixture: %s%s", err, "");
+            fixture_run_fail(fr, file, test, "malformed fixture: %s", err);
         } else if (!bytes32_eq(&last, &head->header.hash)) {
             char a[67], b2[67];
             hex_encode(last.b, 32, a);
             hex_encode(head->header.hash.b, 32, b2);
-            fail(r, file, test, "head %s expected, got %s", a, b2);
+            fixture_run_fail(fr, file, test, "head %s expected, got %s", a, b2);
         } else if (check_post(t, head->state, err, sizeof err)) {
-            fail(r, file, test, "%s%s", err, "");
+            fixture_run_fail(fr, file, test, "%s", err);
         } else {
-            r->passed++;
+            fr->passed++;
         }
     }
     tree_free(&tree);
-}
-
-static void run_file(bt_run *r, const char *file) {
-    json_error_t jerr;
-    json_t *root = json_load_file(file, 0, &jerr);
-    if (!root) {
-        printf("FAIL %s: invalid JSON at line %d: %s\n", file, jerr.line, jerr.text);
-        r->failed++;
-        return;
-    }
-    const char *name;
-    json_t *t;
-    json_object_foreach(root, name, t) {
-        if (json_is_object(t))
-            run_test(r, file, name, t);
-        else
-            fail(r, file, name, "malformed fixture: test is not an object%s%s", "", "");
-    }
-    json_decref(root);
-}
-
-typedef struct {
-    bt_run *r;
-    path_list *files;
-} job;
-
-static int run_all(void *arg) {
-    job *j = arg;
-    for (size_t i = 0; i < j->files->n; i++) run_file(j->r, j->files->v[i]);
-    return 0;
 }
 
 static int usage(void) {
@@ -318,31 +280,14 @@ static int usage(void) {
 }
 
 int cmd_blocktest(int argc, char **argv) {
-    bt_run r = {0};
-    path_list files = {0};
-    bool ok = true;
+    bt_run r = {.base = {.cmd = "blocktest", .paths_ok = true, .run_test = run_test}};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--run")) {
-            if (++i == argc || r.has_filter) return usage();
-            if (regcomp(&r.filter, argv[i], REG_EXTENDED | REG_NOSUB)) {
-                fprintf(stderr, "parevm blocktest: bad --run regex '%s'\n", argv[i]);
-                return 2;
-            }
-            r.has_filter = true;
-        } else if (argv[i][0] == '-') {
-            return usage();
-        } else {
-            ok &= path_list_collect(&files, "blocktest", argv[i]);
-        }
+        int used = fixture_run_option(&r.base, argc, argv, &i);
+        if (used < 0) return 2;
+        if (!used) return usage();
     }
-    if (!files.n) return ok ? usage() : 1;
-    path_list_sort(&files);
     r.ex = executor_new();
-    job j = {&r, &files};
-    run_on_big_stack(run_all, &j);
+    int status = fixture_run_all(&r.base);
     executor_free(r.ex);
-    printf("%d passed, %d failed\n", r.passed, r.failed);
-    path_list_free(&files);
-    if (r.has_filter) regfree(&r.filter);
-    return r.failed || !ok ? 1 : 0;
+    return status < 0 ? usage() : status;
 }

@@ -3,7 +3,6 @@
  * For each test, fork and (data, gas, value) index the transaction runs on
  * the pre-state; the post-state root and the logs hash are compared with the
  * fixture's, and transactions marked expectException must be rejected. */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "cli_util.h"
@@ -14,10 +13,9 @@
 #include "trace.h"
 
 typedef struct {
-    regex_t filter;
-    bool has_filter, json, trace, has_fork;
+    fixture_run base; /* first: the runner calls back with it */
+    bool json, trace, has_fork;
     fork_id only_fork;
-    int passed, failed, skipped;
     executor *ex;
     json_tracer tracer;
 } st_run;
@@ -32,14 +30,13 @@ typedef struct {
 
 static void fail_line(st_run *r, const char *file, const char *test, const char *fork, int d,
                       int g, int v, const char *expected, const char *actual) {
-    r->failed++;
+    r->base.failed++;
     if (r->json) return;
     printf("FAIL %s %s %s d%d g%d v%d: expected %s, got %s\n", file, test, fork, d, g, v, expected, actual);
 }
 
 static void malformed(st_run *r, const char *file, const char *test, const char *why) {
-    r->failed++;
-    printf("FAIL %s %s: malformed fixture: %s\n", file, test ? test : "-", why);
+    fixture_run_fail(&r->base, file, test, "malformed fixture: %s", why);
 }
 
 static bool load_env(json_t *env, block_env *b, char *err, size_t errlen) {
@@ -264,7 +261,7 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
     }
     if (!pass) why = got;
     if (pass)
-        r->passed++;
+        r->base.passed++;
     else
         fail_line(r, file, test, fork_name, d, g, v, want, got);
     if (r->json) {
@@ -278,8 +275,8 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
     }
 }
 
-static void run_test(st_run *r, const char *file, const char *test, json_t *t) {
-    if (r->has_filter && regexec(&r->filter, test, 0, NULL, 0)) return;
+static void run_test(fixture_run *fr, const char *file, const char *test, json_t *t) {
+    st_run *r = (st_run *)fr;
     char err[300];
     block_env env;
     tx_template tt;
@@ -303,7 +300,7 @@ static void run_test(st_run *r, const char *file, const char *test, json_t *t) {
         json_object_foreach(post, fork_name, entries) {
             fork_id fork;
             if (!fork_from_name(fork_name, &fork)) {
-                r->skipped += (int)json_array_size(entries);
+                r->base.skipped += (int)json_array_size(entries);
                 fprintf(stderr, "parevm statetest: %s %s: unknown fork %s skipped\n", file, test, fork_name);
                 continue;
             }
@@ -319,40 +316,6 @@ static void run_test(st_run *r, const char *file, const char *test, json_t *t) {
     free(tt.base.blob_hashes);
 }
 
-static void run_file(st_run *r, const char *file) {
-    json_error_t jerr;
-    json_t *root = json_load_file(file, 0, &jerr);
-    if (!root) {
-        char why[300];
-        snprintf(why, sizeof why, "invalid JSON at line %d: %s", jerr.line, jerr.text);
-        return malformed(r, file, NULL, why);
-    }
-    if (!json_is_object(root)) {
-        malformed(r, file, NULL, "top level is not an object");
-    } else {
-        const char *name;
-        json_t *t;
-        json_object_foreach(root, name, t) {
-            if (!json_is_object(t))
-                malformed(r, file, name, "test is not an object");
-            else
-                run_test(r, file, name, t);
-        }
-    }
-    json_decref(root);
-}
-
-typedef struct {
-    st_run *r;
-    path_list *files;
-} job;
-
-static int run_all(void *arg) {
-    job *j = arg;
-    for (size_t i = 0; i < j->files->n; i++) run_file(j->r, j->files->v[i]);
-    return 0;
-}
-
 static int usage(void) {
     fprintf(stderr,
             "usage: parevm statetest [--fork NAME] [--run REGEX] [--json] [--trace] PATH...\n"
@@ -365,19 +328,13 @@ static int usage(void) {
 }
 
 int cmd_statetest(int argc, char **argv) {
-    st_run r = {0};
-    path_list files = {0};
-    bool ok = true;
+    st_run r = {.base = {.cmd = "statetest", .paths_ok = true, .run_test = run_test}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--run")) {
-            if (++i == argc || r.has_filter) return usage();
-            if (regcomp(&r.filter, argv[i], REG_EXTENDED | REG_NOSUB)) {
-                fprintf(stderr, "parevm statetest: bad --run regex '%s'\n", argv[i]);
-                return 2;
-            }
-            r.has_filter = true;
-        } else if (!strcmp(a, "--fork")) {
+        int used = fixture_run_option(&r.base, argc, argv, &i);
+        if (used < 0) return 2;
+        if (used) continue;
+        if (!strcmp(a, "--fork")) {
             if (++i == argc) return usage();
             if (!fork_from_name(argv[i], &r.only_fork)) {
                 fprintf(stderr, "parevm statetest: unknown fork '%s'\n", argv[i]);
@@ -388,26 +345,13 @@ int cmd_statetest(int argc, char **argv) {
             r.json = true;
         } else if (!strcmp(a, "--trace")) {
             r.trace = true;
-        } else if (a[0] == '-') {
-            return usage();
         } else {
-            ok &= path_list_collect(&files, "statetest", a);
+            return usage();
         }
     }
-    if (!files.n) {
-        if (r.has_filter) regfree(&r.filter);
-        return ok ? usage() : 1;
-    }
-    path_list_sort(&files);
     r.ex = executor_new();
     json_tracer_init(&r.tracer, stderr);
-    job j = {&r, &files};
-    run_on_big_stack(run_all, &j);
+    int status = fixture_run_all(&r.base);
     executor_free(r.ex);
-    printf("%d passed, %d failed", r.passed, r.failed);
-    if (r.skipped) printf(", %d skipped", r.skipped);
-    printf("\n");
-    path_list_free(&files);
-    if (r.has_filter) regfree(&r.filter);
-    return r.failed || !ok ? 1 : 0;
+    return status < 0 ? usage() : status;
 }

@@ -6,7 +6,6 @@
  * The transaction is decoded, its sender recovered and the static rules of
  * the fork applied (chain id 1); the outcome is compared per fork. */
 #include <jansson.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +16,7 @@
 
 #define TXTEST_CHAIN_ID 1
 
-typedef struct {
-    regex_t filter;
-    bool has_filter;
-    int passed, failed, skipped;
-} txtest_run;
+typedef fixture_run txtest_run;
 
 /* What parevm makes of one transaction under one fork. */
 typedef struct {
@@ -68,10 +63,8 @@ static void bad_fixture(txtest_run *r, const char *file, const char *test, const
     if (fork)
         snprintf(path, sizeof path, "result.%s%s%s", fork, field ? "." : "", field ? field : "");
     else
-        snprintf(path, sizeof path, "%s", field);
-    printf("FAIL %s %s: malformed fixture: field \"%s\" %s\n", file, test ? test : "-", path,
-           problem);
-    r->failed++;
+        snprintf(path, sizeof path, "%s", field ? field : "(test)");
+    fixture_run_fail(r, file, test, "malformed fixture: field \"%s\" %s", path, problem);
 }
 
 /* Compares a valid outcome with {"hash", "sender", "intrinsicGas"}. */
@@ -140,8 +133,6 @@ static void run_fork(txtest_run *r, const char *file, const char *test, const ch
 }
 
 static void run_test(txtest_run *r, const char *file, const char *test, json_t *t) {
-    if (r->has_filter && regexec(&r->filter, test, 0, NULL, 0)) return;
-    if (!json_is_object(t)) return bad_fixture(r, file, test, NULL, test, "is not an object");
     const char *txbytes = json_string_value(json_object_get(t, "txbytes"));
     json_t *result = json_object_get(t, "result");
     if (!txbytes)
@@ -158,24 +149,6 @@ static void run_test(txtest_run *r, const char *file, const char *test, json_t *
     free(raw);
 }
 
-static void run_file(txtest_run *r, const char *file) {
-    json_error_t jerr;
-    json_t *root = json_load_file(file, 0, &jerr);
-    if (!root) {
-        printf("FAIL %s: invalid JSON at line %d: %s\n", file, jerr.line, jerr.text);
-        r->failed++;
-        return;
-    }
-    if (!json_is_object(root)) {
-        bad_fixture(r, file, NULL, NULL, "(top level)", "is not an object");
-    } else {
-        const char *name;
-        json_t *t;
-        json_object_foreach(root, name, t) run_test(r, file, name, t);
-    }
-    json_decref(root);
-}
-
 static int usage(void) {
     fprintf(stderr, "usage: parevm txtest [--run REGEX] PATH...\n"
                     "  PATH: a TransactionTests JSON file or a folder (searched recursively)\n"
@@ -184,33 +157,12 @@ static int usage(void) {
 }
 
 int cmd_txtest(int argc, char **argv) {
-    txtest_run r = {0};
-    path_list files = {0};
-    bool ok = true;
+    txtest_run r = {.cmd = "txtest", .paths_ok = true, .run_test = run_test};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--run")) {
-            if (++i == argc || r.has_filter) return usage();
-            if (regcomp(&r.filter, argv[i], REG_EXTENDED | REG_NOSUB)) {
-                fprintf(stderr, "parevm txtest: bad --run regex '%s'\n", argv[i]);
-                return 2;
-            }
-            r.has_filter = true;
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            return usage();
-        } else {
-            ok &= path_list_collect(&files, "txtest", argv[i]);
-        }
+        int used = fixture_run_option(&r, argc, argv, &i);
+        if (used < 0) return 2;
+        if (!used) return usage();
     }
-    if (!files.n && ok) {
-        if (r.has_filter) regfree(&r.filter);
-        return usage();
-    }
-    path_list_sort(&files);
-    for (size_t i = 0; i < files.n; i++) run_file(&r, files.v[i]);
-    printf("%d passed, %d failed", r.passed, r.failed);
-    if (r.skipped) printf(", %d skipped", r.skipped);
-    printf("\n");
-    path_list_free(&files);
-    if (r.has_filter) regfree(&r.filter);
-    return r.failed || !ok ? 1 : 0;
+    int status = fixture_run_all(&r);
+    return status < 0 ? usage() : status;
 }

@@ -32,8 +32,8 @@ static bool add_deltas(worker *w, const address *addr, uint32_t from, resolved *
     return true;
 }
 
-/* Balance or nonce: the highest version below the reader, else the base;
- * balances then add the increments made after that version. */
+/* Balance, nonce or code: the highest version below the reader, else the
+ * base; balances then add the increments made after that version. */
 static bool resolve_simple(worker *w, const location *loc, const u256 *base, resolved *out, uint32_t *blocker) {
     mv_read_result r = mv_read(&w->e->mv, loc, w->tx);
     if (r.status == MV_BLOCKED) {
@@ -92,23 +92,11 @@ static bool resolve_has_storage(worker *w, const location *loc, resolved *out, u
     return true;
 }
 
+/* Code: like a nonce, with the base state's code object as the base value. */
 static bool resolve_code(worker *w, const location *loc, resolved *out, uint32_t *blocker) {
     const state_view *b = &w->e->job.base_view;
-    mv_read_result r = mv_read(&w->e->mv, loc, w->tx);
-    if (r.status == MV_BLOCKED) {
-        *blocker = r.blocker;
-        return false;
-    }
-    if (r.status == MV_FOUND) {
-        out->value = r.value;
-        out->flags = r.deleted ? READ_DELETED : 0;
-        out->writer = r.writer;
-    } else {
-        out->value = u256_from_u64((uint64_t)(uintptr_t)b->ops->get_code(b->ctx, &loc->addr));
-        out->flags = 0;
-        out->writer = UINT32_MAX;
-    }
-    return true;
+    u256 base = u256_from_u64((uint64_t)(uintptr_t)b->ops->get_code(b->ctx, &loc->addr));
+    return resolve_simple(w, loc, &base, out, blocker);
 }
 
 /* Resolves loc as transaction w->tx sees it now. base: the account in the
