@@ -7,6 +7,7 @@
 #define PAREVM_COMMANDS(X)                                                        \
     X(statetest, "run GeneralStateTests files or folders")                        \
     X(txtest, "run TransactionTests files or folders")                            \
+    X(difficultytest, "run DifficultyTests files or folders")                    \
     X(bench, "benchmarks: evm")
 
 #define DECLARE_COMMAND(name, help) int cmd_##name(int argc, char **argv);
