@@ -78,17 +78,20 @@ bool header_decode(const uint8_t *rlp, size_t len, block_header *out, char *err,
     rlp_err e = rlp_decode(rlp, len, &list);
     if (e) return fail(err, errlen, "header: %s", rlp_strerror(e));
     if (!list.is_list) return fail(err, errlen, "header: not an RLP list");
-    long n = rlp_list_count(&list);
-    if (n < 0) return fail(err, errlen, "header: malformed RLP item in the field list");
-    /* blobGasUsed and excessBlobGas come as a pair (EIP-4844) */
-    if (n < HEADER_BASE_FIELDS || n > HEADER_MAX_FIELDS || n == 18)
-        return fail(err, errlen, "header: %ld fields (expected 15 to 21, not 18)", n);
     rlp_iter iter = rlp_iter_of(&list);
-    for (int i = 0; i < n; i++) {
-        if (rlp_next(&iter, &it) != RLP_OK) return fail(err, errlen, "header: malformed field list");
-        e = decode_field(&it, i, out);
-        if (e) return fail(err, errlen, "header field %s: %s", field_names[i], rlp_strerror(e));
+    int n = 0;
+    while ((e = rlp_next(&iter, &it)) == RLP_OK) {
+        if (n == HEADER_MAX_FIELDS) return fail(err, errlen, "header: more than 21 fields");
+        e = decode_field(&it, n, out);
+        if (e) return fail(err, errlen, "header field %s: %s", field_names[n], rlp_strerror(e));
+        n++;
     }
+    if (e != RLP_ERR_COUNT) /* the end of the list, or a malformed item */
+        return fail(err, errlen, "header field %s: %s",
+                    n < HEADER_MAX_FIELDS ? field_names[n] : "(extra)", rlp_strerror(e));
+    /* blobGasUsed and excessBlobGas come as a pair (EIP-4844) */
+    if (n < HEADER_BASE_FIELDS || n == 18)
+        return fail(err, errlen, "header: %d fields (expected 15 to 21, not 18)", n);
     out->hash = keccak256_hash(rlp, len);
     return true;
 }
