@@ -58,6 +58,9 @@ typedef struct {
 /* Decodes a header from its RLP list (strict; optional trailing fields in
  * order). Computes hash. err gets a reason on failure. */
 bool header_decode(const uint8_t *rlp, size_t len, block_header *out, char *err, size_t errlen);
+/* Appends the canonical RLP of h (the optional fields that h has). A decoded
+ * header re-encodes byte-identically, except one whose extra data exceeded
+ * the 64 bytes kept (invalid in every fork): only those 64 are written. */
 void header_encode(const block_header *h, buf_t *out);
 
 /* Decodes a whole block rlp([header, txs, ommers(, withdrawals)]). Typed
@@ -65,6 +68,9 @@ void header_encode(const block_header *h, buf_t *out);
  * recovered. On success free with block_free(). */
 bool block_decode(const uint8_t *rlp, size_t len, block *out, char *err, size_t errlen);
 void block_free(block *b);
+/* Appends the canonical RLP of b (typed transactions wrapped as strings); a
+ * decoded block re-encodes byte-identically (see header_encode). */
+void block_encode(const block *b, buf_t *out);
 
 /* Header checks that need only the parent (Yellow Paper 4.3.4, EIP-1559,
  * EIP-4844, EIP-3675): number, timestamp, gas limit bounds (and the London
@@ -80,7 +86,12 @@ const char *header_validate(const chain_config *cfg, const block_header *parent,
 /* EIP-1559 base fee of the child of parent (parent's gas target is half its
  * limit; at the London fork block the base fee is 1 gwei). */
 u256 header_next_base_fee(const chain_config *cfg, const block_header *parent);
-/* EIP-4844 excess blob gas of the child of parent. */
-uint64_t header_next_excess_blob_gas(const block_header *parent);
+/* EIP-4844 excess blob gas of the child of parent, whose rules are fork
+ * (the blob target is 3 blobs in Cancun, 6 from Prague, EIP-7691). A parent
+ * without blob fields (the fork block) counts as zero excess and use. */
+uint64_t header_next_excess_blob_gas(const block_header *parent, fork_id fork);
+/* The most blob gas a block of fork may use (6 blobs in Cancun, 9 from
+ * Prague; 0 before Cancun). */
+uint64_t header_max_blob_gas(fork_id fork);
 
 #endif

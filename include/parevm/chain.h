@@ -15,7 +15,10 @@ typedef struct {
     /* activation block numbers (CHAIN_NEVER if not scheduled) */
     uint64_t homestead, dao, tangerine_whistle, spurious_dragon, byzantium, constantinople,
         petersburg, istanbul, muir_glacier, berlin, london, arrow_glacier, gray_glacier;
-    /* the Merge: by terminal total difficulty (has_ttd) or at a block number */
+    /* the Merge: a block is after it when its number >= paris_block, or, with
+     * has_ttd, when its parent's total difficulty >= the terminal total
+     * difficulty (EIP-3675; the caller tracks the total difficulty and passes
+     * the outcome as "merged"). Mainnet sets both. */
     bool has_ttd;
     u256 terminal_total_difficulty;
     uint64_t paris_block;
@@ -33,21 +36,33 @@ chain_config chain_config_mainnet(void);
  * Returns false for unknown names. Chain id 1. */
 bool chain_config_by_name(const char *name, chain_config *out);
 
-/* The rules in force for a block. merged: the block is after the Merge. */
+/* The rules in force for a block. merged: the block's parent reached the
+ * terminal total difficulty (only counts with has_ttd). The timestamp forks
+ * (Shanghai on) apply from London on, as in geth. */
 fork_id chain_fork_at(const chain_config *c, uint64_t number, uint64_t timestamp, bool merged);
 
 /* Proof-of-work difficulty of a block from its parent (Frontier, Homestead
  * EIP-2, Byzantium EIP-100 with the bomb delays of EIP-649, EIP-1234,
- * EIP-2384, EIP-3554, EIP-4345, EIP-5133), by block number. */
+ * EIP-2384, EIP-3554, EIP-4345, EIP-5133), by block number. A result beyond
+ * 256 bits (a bomb far in the future) saturates at 2^256 - 1. */
 u256 chain_difficulty(const chain_config *c, uint64_t number, uint64_t timestamp,
                       const u256 *parent_difficulty, uint64_t parent_timestamp,
                       bool parent_has_ommers);
 
 /* Block reward in wei for fork (5, 3 or 2 ether; 0 after the Merge). */
 u256 chain_block_reward(fork_id fork);
+/* What an ommer's miner gets: (8 + ommer_number - block_number) / 8 of the
+ * block reward; 0 unless the ommer is 1 to 7 blocks older (the executor
+ * checks the depth limit of 6 when it validates ommers). */
+u256 chain_ommer_reward(fork_id fork, uint64_t block_number, uint64_t ommer_number);
+/* What the block's miner gets on top of the block reward for each ommer it
+ * includes: 1/32 of the block reward. */
+u256 chain_nephew_reward(fork_id fork);
 
 /* The DAO fork (block c->dao): every listed account's balance moves to the
- * refund contract. */
+ * refund contract, in list order (116 accounts: the DAO, its child DAOs and
+ * their extraBalance accounts). Headers of blocks dao .. dao+9 must carry the
+ * extra data "dao-hard-fork". */
 const address *chain_dao_accounts(size_t *n);
 extern const address CHAIN_DAO_REFUND_CONTRACT;
 

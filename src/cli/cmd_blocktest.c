@@ -65,7 +65,7 @@ static chain_node *tree_add(block_tree *t) {
 }
 
 /* The ommer rules (Yellow Paper 11.1): at most two, distinct, each a valid
- * header whose parent is an ancestor within six generations, not itself an
+ * header at most six generations old (its parent an ancestor), not itself an
  * ancestor and not already included by an ancestor. */
 static const char *check_ommers(const chain_config *cfg, block_tree *t, const block *b, bool merged) {
     if (merged) return b->n_ommers ? "ommers after the Merge" : NULL;
@@ -75,14 +75,14 @@ static const char *check_ommers(const chain_config *cfg, block_tree *t, const bl
         for (size_t j = 0; j < i; j++)
             if (bytes32_eq(&b->ommers[j].hash, &o->hash)) return "duplicate ommer";
         if (bytes32_eq(&o->hash, &b->header.hash)) return "block is its own ommer";
-        /* walk up to seven ancestors */
+        /* an ommer up to six generations old has its parent up to seven back */
         const chain_node *anc = tree_find(t, &b->header.parent_hash);
         const chain_node *ommer_parent = NULL;
         for (int depth = 1; anc && depth <= 7; depth++) {
             if (bytes32_eq(&anc->header.hash, &o->hash)) return "ommer is an ancestor";
             for (size_t k = 0; k < anc->n_ommers; k++)
                 if (bytes32_eq(&anc->ommers[k].hash, &o->hash)) return "ommer already included";
-            if (depth <= 6 && bytes32_eq(&anc->header.hash, &o->parent_hash)) ommer_parent = anc;
+            if (bytes32_eq(&anc->header.hash, &o->parent_hash)) ommer_parent = anc;
             anc = tree_find(t, &anc->header.parent_hash);
         }
         if (!ommer_parent) return "ommer's parent is not a recent ancestor";
@@ -95,6 +95,14 @@ static const char *check_ommers(const chain_config *cfg, block_tree *t, const bl
 
 static bool td_reached(const chain_config *cfg, const u256 *td) {
     return cfg->has_ttd && !u256_lt(td, &cfg->terminal_total_difficulty);
+}
+
+/* BLOCKHASH sees the 256 ancestors of the block being executed. */
+static void set_ancestor_hashes(block_tree *t, const chain_node *parent, mem_state *s) {
+    for (int depth = 0; parent && depth < 256; depth++) {
+        mem_state_set_block_hash(s, parent->header.number, &parent->header.hash);
+        parent = tree_find(t, &parent->header.parent_hash);
+    }
 }
 
 /* Validates and executes one decoded block on top of its parent. On success
@@ -125,6 +133,7 @@ static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *
         rules.dao_refund = CHAIN_DAO_REFUND_CONTRACT;
     }
     mem_state *s = mem_state_clone(parent->state);
+    set_ancestor_hashes(t, parent, s);
     block_result res = {0};
     why = block_execute(r->ex, &rules, b, s, &res);
     if (!why) {

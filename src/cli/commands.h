@@ -9,6 +9,7 @@
     X(txtest, "run TransactionTests files or folders")                            \
     X(blocktest, "run BlockchainTests files or folders")                          \
     X(replay, "replay mainnet block fixtures and measure Mgas/s")                  \
+    X(difficultytest, "run DifficultyTests files or folders")                     \
     X(bench, "benchmarks: evm")
 
 #define DECLARE_COMMAND(name, help) int cmd_##name(int argc, char **argv);

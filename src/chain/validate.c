@@ -1,0 +1,163 @@
+/* Header validation against the parent, fork by fork as execution-specs'
+ * validate_header (the proof-of-work seal itself excepted: the fixtures use
+ * no seal), plus the EIP-1559 base fee and EIP-4844 blob gas arithmetic. */
+#include "chain_internal.h"
+#include "parevm/block.h"
+
+#define GAS_LIMIT_BOUND_DIVISOR 1024
+#define GAS_LIMIT_MINIMUM 5000
+#define GAS_LIMIT_MAXIMUM 0x7fffffffffffffffULL /* geth's bound; far above any real limit */
+#define ELASTICITY_MULTIPLIER 2
+#define BASE_FEE_MAX_CHANGE_DENOMINATOR 8
+#define INITIAL_BASE_FEE 1000000000ULL
+#define GAS_PER_BLOB 131072
+#define MAX_EXTRA_DATA 32
+#define DAO_EXTRA_RANGE 10
+
+static const uint8_t DAO_EXTRA[] = "dao-hard-fork";
+
+/* ---- EIP-1559 base fee ------------------------------------------------- */
+
+/* floor(a * m / d) / 8 for the base fee step; m <= d + 1 keeps it in range,
+ * anything larger saturates. d > 0. */
+static u256 fee_step(const u256 *a, uint64_t m, uint64_t d) {
+    uint64_t p[5], carry = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 t = (u128)a->w[i] * m + carry;
+        p[i] = (uint64_t)t;
+        carry = (uint64_t)(t >> 64);
+    }
+    p[4] = carry;
+    u128 rem = 0;
+    for (int i = 4; i >= 0; i--) {
+        u128 cur = rem << 64 | p[i];
+        p[i] = (uint64_t)(cur / d);
+        rem = cur % d;
+    }
+    u256 q = {{p[0], p[1], p[2], p[3]}};
+    if (p[4]) q = (u256){{~0ULL, ~0ULL, ~0ULL, ~0ULL}};
+    return u256_shr(&q, 3); /* / BASE_FEE_MAX_CHANGE_DENOMINATOR */
+}
+
+u256 header_next_base_fee(const chain_config *cfg, const block_header *parent) {
+    if (!parent->has_base_fee || parent->number + 1 == cfg->london)
+        return u256_from_u64(INITIAL_BASE_FEE);
+    uint64_t target = parent->gas_limit / ELASTICITY_MULTIPLIER;
+    const u256 *base = &parent->base_fee;
+    if (parent->gas_used == target || target == 0) return *base;
+    if (parent->gas_used > target) {
+        u256 step = fee_step(base, parent->gas_used - target, target), r;
+        if (u256_is_zero(&step)) step = u256_from_u64(1);
+        if (u256_add_carry(&r, base, &step)) return (u256){{~0ULL, ~0ULL, ~0ULL, ~0ULL}};
+        return r;
+    }
+    u256 step = fee_step(base, target - parent->gas_used, target);
+    return u256_sub(base, &step); /* step <= base / 8 */
+}
+
+/* ---- EIP-4844 blob gas ------------------------------------------------- */
+
+/* The blob gas a block aims at: 3 blobs in Cancun, 6 from Prague (EIP-7691). */
+static uint64_t target_blob_gas(fork_id fork) {
+    return (fork >= FORK_PRAGUE ? 6 : 3) * (uint64_t)GAS_PER_BLOB;
+}
+
+uint64_t header_max_blob_gas(fork_id fork) {
+    if (fork < FORK_CANCUN) return 0;
+    return (fork >= FORK_PRAGUE ? 9 : 6) * (uint64_t)GAS_PER_BLOB;
+}
+
+uint64_t header_next_excess_blob_gas(const block_header *parent, fork_id fork) {
+    if (fork < FORK_CANCUN || !parent->has_blob_gas) return 0;
+    u128 total = (u128)parent->excess_blob_gas + parent->blob_gas_used;
+    uint64_t target = target_blob_gas(fork);
+    if (total < target) return 0;
+    total -= target;
+    return total > UINT64_MAX ? UINT64_MAX : (uint64_t)total;
+}
+
+/* ---- validation -------------------------------------------------------- */
+
+/* Which optional fields the fork requires (and no others). */
+static const char *check_field_presence(const block_header *h, fork_id f) {
+    if (h->has_base_fee != (f >= FORK_LONDON))
+        return h->has_base_fee ? "base fee before London" : "base fee missing";
+    if (h->has_withdrawals_root != (f >= FORK_SHANGHAI))
+        return h->has_withdrawals_root ? "withdrawals root before Shanghai" : "withdrawals root missing";
+    if (h->has_blob_gas != (f >= FORK_CANCUN))
+        return h->has_blob_gas ? "blob gas fields before Cancun" : "blob gas fields missing";
+    if (h->has_beacon_root != (f >= FORK_CANCUN))
+        return h->has_beacon_root ? "parent beacon root before Cancun" : "parent beacon root missing";
+    if (h->has_requests_hash != (f >= FORK_PRAGUE))
+        return h->has_requests_hash ? "requests hash before Prague" : "requests hash missing";
+    return NULL;
+}
+
+/* Gas limit within 1/1024 of the parent's (twice the parent's at the London
+ * fork block, EIP-1559 elasticity) and at least 5000. */
+static const char *check_gas_limit(const chain_config *cfg, const block_header *parent,
+                                   const block_header *h) {
+    if (h->gas_limit > GAS_LIMIT_MAXIMUM) return "gas limit above 2^63 - 1";
+    if (h->gas_used > h->gas_limit) return "gas used above gas limit";
+    u128 pl = parent->gas_limit;
+    if (h->number == cfg->london) pl *= ELASTICITY_MULTIPLIER;
+    u128 delta = pl / GAS_LIMIT_BOUND_DIVISOR;
+    if ((u128)h->gas_limit >= pl + delta) return "gas limit increased too much";
+    if ((u128)h->gas_limit + delta <= pl) return "gas limit decreased too much";
+    if (h->gas_limit < GAS_LIMIT_MINIMUM) return "gas limit below 5000";
+    return NULL;
+}
+
+/* Difficulty, nonce and ommers: the PoW formula before the Merge, the
+ * EIP-3675 constants after it. */
+static const char *check_consensus(const chain_config *cfg, const block_header *parent,
+                                   const block_header *h, bool pos) {
+    if (pos) {
+        if (!u256_is_zero(&h->difficulty)) return "non-zero difficulty after the Merge";
+        if (h->nonce != 0) return "non-zero nonce after the Merge";
+        if (!bytes32_eq(&h->ommers_hash, &EMPTY_LIST_HASH)) return "ommers after the Merge";
+        return NULL;
+    }
+    u256 want;
+    bool parent_ommers = !bytes32_eq(&parent->ommers_hash, &EMPTY_LIST_HASH);
+    if (!chain_difficulty_exact(cfg, h->number, h->timestamp, &parent->difficulty,
+                                parent->timestamp, parent_ommers, &want) ||
+        !u256_eq(&want, &h->difficulty))
+        return "invalid difficulty";
+    return NULL;
+}
+
+static const char *check_blob_gas(const block_header *parent, const block_header *h, fork_id f) {
+    if (f < FORK_CANCUN) return NULL;
+    if (h->blob_gas_used % GAS_PER_BLOB) return "blob gas used not a multiple of the blob size";
+    if (h->blob_gas_used > header_max_blob_gas(f)) return "blob gas used above the maximum";
+    if (h->excess_blob_gas != header_next_excess_blob_gas(parent, f)) return "invalid excess blob gas";
+    return NULL;
+}
+
+static bool in_dao_range(const chain_config *cfg, uint64_t n) {
+    return cfg->dao != CHAIN_NEVER && n >= cfg->dao && n - cfg->dao < DAO_EXTRA_RANGE;
+}
+
+const char *header_validate(const chain_config *cfg, const block_header *parent,
+                            const block_header *h, bool merged) {
+    fork_id f = chain_fork_at(cfg, h->number, h->timestamp, merged);
+    const char *why;
+    if (parent->number == UINT64_MAX || h->number != parent->number + 1)
+        return "block number is not the parent's plus one";
+    if (!bytes32_eq(&h->parent_hash, &parent->hash)) return "parent hash mismatch";
+    if (h->timestamp <= parent->timestamp) return "timestamp not after the parent's";
+    if (h->extra_len > MAX_EXTRA_DATA) return "extra data longer than 32 bytes";
+    if ((why = check_field_presence(h, f))) return why;
+    if ((why = check_gas_limit(cfg, parent, h))) return why;
+    if (f >= FORK_LONDON) {
+        u256 want = header_next_base_fee(cfg, parent);
+        if (!u256_eq(&want, &h->base_fee)) return "invalid base fee";
+    }
+    if ((why = check_consensus(cfg, parent, h, f >= FORK_PARIS))) return why;
+    if ((why = check_blob_gas(parent, h, f))) return why;
+    if (in_dao_range(cfg, h->number) &&
+        (h->extra_len != sizeof DAO_EXTRA - 1 || memcmp(h->extra_data, DAO_EXTRA, h->extra_len)))
+        return "extra data is not \"dao-hard-fork\" in the DAO fork range";
+    return NULL;
+}

@@ -1,0 +1,14 @@
+# Chain-rule fixtures: the DifficultyTests as one CTest test (fast: a few
+# thousand difficulty computations).
+add_test(NAME difficultytest/DifficultyTests
+         COMMAND parevm difficultytest ${PAREVM_FIXTURES}/ethereum-tests/DifficultyTests)
+
+# BlockchainTests: whole chains of blocks (header rules, ommers, the fork
+# transitions, invalid blocks that must be rejected, the final state root),
+# one CTest test per top-level folder.
+set(bct ${PAREVM_FIXTURES}/ethereum-tests/BlockchainTests)
+foreach(d ValidBlocks InvalidBlocks TransitionTests)
+  if(EXISTS ${bct}/${d})
+    add_test(NAME blocktest/${d} COMMAND parevm blocktest ${bct}/${d})
+  endif()
+endforeach()
