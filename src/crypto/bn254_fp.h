@@ -1,0 +1,169 @@
+/* BN254 base field Fp (p = 0x30644e72...fd47, 254 bits) on four 64-bit limbs
+ * in Montgomery form (R = 2^256). Internal to src/crypto.
+ *
+ * Every fp value is fully reduced, in [0, p), so equality is limb equality.
+ * The hot operations are static inline: the tower, curve and pairing code
+ * spends almost all of its time in fp_mul. Nothing here is constant time;
+ * the precompile inputs are public. */
+#ifndef PAREVM_CRYPTO_BN254_FP_H
+#define PAREVM_CRYPTO_BN254_FP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef unsigned __int128 u128;
+
+/* An element of Fp in Montgomery form: value * 2^256 mod p, little-endian. */
+typedef struct {
+    uint64_t v[4];
+} fp;
+
+/* The modulus p, little-endian limbs. */
+#define BN254_P0 0x3c208c16d87cfd47ULL
+#define BN254_P1 0x97816a916871ca8dULL
+#define BN254_P2 0xb85045b68181585dULL
+#define BN254_P3 0x30644e72e131a029ULL
+/* -p^-1 mod 2^64, the Montgomery reduction factor. */
+#define BN254_PINV 0x87d20782e4866389ULL
+
+extern const fp FP_ZERO;
+extern const fp FP_ONE; /* R mod p, i.e. 1 in Montgomery form */
+
+/* r = a - p if a >= p else a; a < 2p on entry. */
+static inline void fp_reduce_once(fp *r, const uint64_t a[4]) {
+    u128 t = (u128)a[0] - BN254_P0;
+    uint64_t s0 = (uint64_t)t;
+    t = (u128)a[1] - BN254_P1 - (uint64_t)(t >> 127);
+    uint64_t s1 = (uint64_t)t;
+    t = (u128)a[2] - BN254_P2 - (uint64_t)(t >> 127);
+    uint64_t s2 = (uint64_t)t;
+    t = (u128)a[3] - BN254_P3 - (uint64_t)(t >> 127);
+    uint64_t s3 = (uint64_t)t;
+    if (t >> 127) { /* borrow: a < p */
+        r->v[0] = a[0], r->v[1] = a[1], r->v[2] = a[2], r->v[3] = a[3];
+    } else {
+        r->v[0] = s0, r->v[1] = s1, r->v[2] = s2, r->v[3] = s3;
+    }
+}
+
+/* r = a + b. 2p < 2^255, so the sum never carries out of four limbs. */
+static inline void fp_add(fp *r, const fp *a, const fp *b) {
+    uint64_t s[4];
+    u128 t = (u128)a->v[0] + b->v[0];
+    s[0] = (uint64_t)t;
+    t = (u128)a->v[1] + b->v[1] + (uint64_t)(t >> 64);
+    s[1] = (uint64_t)t;
+    t = (u128)a->v[2] + b->v[2] + (uint64_t)(t >> 64);
+    s[2] = (uint64_t)t;
+    s[3] = a->v[3] + b->v[3] + (uint64_t)(t >> 64);
+    fp_reduce_once(r, s);
+}
+
+/* r = a - b. */
+static inline void fp_sub(fp *r, const fp *a, const fp *b) {
+    u128 t = (u128)a->v[0] - b->v[0];
+    uint64_t s0 = (uint64_t)t;
+    t = (u128)a->v[1] - b->v[1] - (uint64_t)(t >> 127);
+    uint64_t s1 = (uint64_t)t;
+    t = (u128)a->v[2] - b->v[2] - (uint64_t)(t >> 127);
+    uint64_t s2 = (uint64_t)t;
+    t = (u128)a->v[3] - b->v[3] - (uint64_t)(t >> 127);
+    uint64_t s3 = (uint64_t)t;
+    if (t >> 127) { /* went negative: add p back (the carry out is dropped) */
+        t = (u128)s0 + BN254_P0;
+        s0 = (uint64_t)t;
+        t = (u128)s1 + BN254_P1 + (uint64_t)(t >> 64);
+        s1 = (uint64_t)t;
+        t = (u128)s2 + BN254_P2 + (uint64_t)(t >> 64);
+        s2 = (uint64_t)t;
+        s3 = s3 + BN254_P3 + (uint64_t)(t >> 64);
+    }
+    r->v[0] = s0, r->v[1] = s1, r->v[2] = s2, r->v[3] = s3;
+}
+
+static inline bool fp_is_zero(const fp *a) {
+    return (a->v[0] | a->v[1] | a->v[2] | a->v[3]) == 0;
+}
+
+static inline bool fp_eq(const fp *a, const fp *b) {
+    return ((a->v[0] ^ b->v[0]) | (a->v[1] ^ b->v[1]) | (a->v[2] ^ b->v[2]) |
+            (a->v[3] ^ b->v[3])) == 0;
+}
+
+/* r = -a. */
+static inline void fp_neg(fp *r, const fp *a) {
+    fp_sub(r, &FP_ZERO, a);
+}
+
+/* r = 2a. */
+static inline void fp_dbl(fp *r, const fp *a) {
+    fp_add(r, a, a);
+}
+
+/* r = a / 2: a is halved directly when even, a + p when odd. */
+static inline void fp_half(fp *r, const fp *a) {
+    uint64_t s[4];
+    if (a->v[0] & 1) {
+        u128 t = (u128)a->v[0] + BN254_P0;
+        s[0] = (uint64_t)t;
+        t = (u128)a->v[1] + BN254_P1 + (uint64_t)(t >> 64);
+        s[1] = (uint64_t)t;
+        t = (u128)a->v[2] + BN254_P2 + (uint64_t)(t >> 64);
+        s[2] = (uint64_t)t;
+        s[3] = a->v[3] + BN254_P3 + (uint64_t)(t >> 64); /* < 2^255 */
+    } else {
+        s[0] = a->v[0], s[1] = a->v[1], s[2] = a->v[2], s[3] = a->v[3];
+    }
+    r->v[0] = (s[0] >> 1) | (s[1] << 63);
+    r->v[1] = (s[1] >> 1) | (s[2] << 63);
+    r->v[2] = (s[2] >> 1) | (s[3] << 63);
+    r->v[3] = s[3] >> 1;
+}
+
+/* r = a * b / R mod p (CIOS Montgomery multiplication). Because p's top limb
+ * is below 2^62, the running sum stays below 2p and fits in four limbs plus
+ * one carry word, so a single conditional subtraction finishes. */
+static inline void fp_mul(fp *r, const fp *a, const fp *b) {
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (int i = 0; i < 4; i++) {
+        uint64_t bi = b->v[i];
+        u128 acc = (u128)a->v[0] * bi + t0;
+        t0 = (uint64_t)acc;
+        acc = (u128)a->v[1] * bi + t1 + (uint64_t)(acc >> 64);
+        t1 = (uint64_t)acc;
+        acc = (u128)a->v[2] * bi + t2 + (uint64_t)(acc >> 64);
+        t2 = (uint64_t)acc;
+        acc = (u128)a->v[3] * bi + t3 + (uint64_t)(acc >> 64);
+        t3 = (uint64_t)acc;
+        uint64_t t4 = (uint64_t)(acc >> 64);
+
+        uint64_t m = t0 * BN254_PINV;
+        acc = (u128)m * BN254_P0 + t0; /* low word cancels */
+        acc = (u128)m * BN254_P1 + t1 + (uint64_t)(acc >> 64);
+        t0 = (uint64_t)acc;
+        acc = (u128)m * BN254_P2 + t2 + (uint64_t)(acc >> 64);
+        t1 = (uint64_t)acc;
+        acc = (u128)m * BN254_P3 + t3 + (uint64_t)(acc >> 64);
+        t2 = (uint64_t)acc;
+        t3 = t4 + (uint64_t)(acc >> 64);
+    }
+    uint64_t s[4] = {t0, t1, t2, t3};
+    fp_reduce_once(r, s);
+}
+
+static inline void fp_sqr(fp *r, const fp *a) {
+    fp_mul(r, a, a);
+}
+
+/* r = a^-1 (0 maps to 0). Variable time (safegcd divsteps, not Fermat). */
+void fp_inv(fp *r, const fp *a);
+
+/* Converts 32 big-endian bytes to Montgomery form. Returns false (and leaves
+ * r unspecified) if the value is >= p. */
+bool fp_from_bytes(fp *r, const uint8_t in[32]);
+/* Writes the canonical value of a as 32 big-endian bytes. */
+void fp_to_bytes(uint8_t out[32], const fp *a);
+/* r = a converted into Montgomery form; a is a plain value below p. */
+void fp_from_plain(fp *r, const uint64_t a[4]);
+
+#endif
