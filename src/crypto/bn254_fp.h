@@ -29,7 +29,9 @@ typedef struct {
 extern const fp FP_ZERO;
 extern const fp FP_ONE; /* R mod p, i.e. 1 in Montgomery form */
 
-/* r = a - p if a >= p else a; a < 2p on entry. */
+/* r = a - p if a >= p else a; a < 2p on entry. Branch-free: the outcome is
+ * a coin flip for random operands, and a mispredicted branch costs more than
+ * the selection. */
 static inline void fp_reduce_once(fp *r, const uint64_t a[4]) {
     u128 t = (u128)a[0] - BN254_P0;
     uint64_t s0 = (uint64_t)t;
@@ -39,11 +41,11 @@ static inline void fp_reduce_once(fp *r, const uint64_t a[4]) {
     uint64_t s2 = (uint64_t)t;
     t = (u128)a[3] - BN254_P3 - (uint64_t)(t >> 127);
     uint64_t s3 = (uint64_t)t;
-    if (t >> 127) { /* borrow: a < p */
-        r->v[0] = a[0], r->v[1] = a[1], r->v[2] = a[2], r->v[3] = a[3];
-    } else {
-        r->v[0] = s0, r->v[1] = s1, r->v[2] = s2, r->v[3] = s3;
-    }
+    uint64_t keep_a = -(uint64_t)(t >> 127); /* all ones if a < p */
+    r->v[0] = (a[0] & keep_a) | (s0 & ~keep_a);
+    r->v[1] = (a[1] & keep_a) | (s1 & ~keep_a);
+    r->v[2] = (a[2] & keep_a) | (s2 & ~keep_a);
+    r->v[3] = (a[3] & keep_a) | (s3 & ~keep_a);
 }
 
 /* r = a + b. 2p < 2^255, so the sum never carries out of four limbs. */
@@ -59,7 +61,7 @@ static inline void fp_add(fp *r, const fp *a, const fp *b) {
     fp_reduce_once(r, s);
 }
 
-/* r = a - b. */
+/* r = a - b, adding p back (masked, branch-free) when it went negative. */
 static inline void fp_sub(fp *r, const fp *a, const fp *b) {
     u128 t = (u128)a->v[0] - b->v[0];
     uint64_t s0 = (uint64_t)t;
@@ -69,16 +71,14 @@ static inline void fp_sub(fp *r, const fp *a, const fp *b) {
     uint64_t s2 = (uint64_t)t;
     t = (u128)a->v[3] - b->v[3] - (uint64_t)(t >> 127);
     uint64_t s3 = (uint64_t)t;
-    if (t >> 127) { /* went negative: add p back (the carry out is dropped) */
-        t = (u128)s0 + BN254_P0;
-        s0 = (uint64_t)t;
-        t = (u128)s1 + BN254_P1 + (uint64_t)(t >> 64);
-        s1 = (uint64_t)t;
-        t = (u128)s2 + BN254_P2 + (uint64_t)(t >> 64);
-        s2 = (uint64_t)t;
-        s3 = s3 + BN254_P3 + (uint64_t)(t >> 64);
-    }
-    r->v[0] = s0, r->v[1] = s1, r->v[2] = s2, r->v[3] = s3;
+    uint64_t mask = -(uint64_t)(t >> 127); /* the carry out is dropped below */
+    t = (u128)s0 + (BN254_P0 & mask);
+    r->v[0] = (uint64_t)t;
+    t = (u128)s1 + (BN254_P1 & mask) + (uint64_t)(t >> 64);
+    r->v[1] = (uint64_t)t;
+    t = (u128)s2 + (BN254_P2 & mask) + (uint64_t)(t >> 64);
+    r->v[2] = (uint64_t)t;
+    r->v[3] = s3 + (BN254_P3 & mask) + (uint64_t)(t >> 64);
 }
 
 static inline bool fp_is_zero(const fp *a) {
