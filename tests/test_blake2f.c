@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "fixture_util.h"
+#include "ref_blake2f.h"
 #include "parevm/precompile_math.h"
 #include "test.h"
 
@@ -79,22 +80,12 @@ TEST(blake2f_malformed_inputs) {
 
 /* ---- BLAKE2b-512 on top of F, against OpenSSL ---- */
 
-static const uint64_t IV[8] = {0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL,
-                               0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
-                               0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
-                               0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
-
-static void put64_le(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* RFC 7693 BLAKE2b with a 64-byte digest and no key, one F call per block. */
 static void blake2b_512_via_f(const uint8_t *msg, size_t len, uint8_t digest[64]) {
     uint8_t in[213];
     in[0] = 0, in[1] = 0, in[2] = 0, in[3] = 12;
     for (int i = 0; i < 8; i++)
-        put64_le(in + 4 + 8 * i, IV[i] ^ (i == 0 ? 0x01010040ULL : 0));
+        ref_put64_le(in + 4 + 8 * i, REF_BLAKE2B_IV[i] ^ (i == 0 ? 0x01010040ULL : 0));
     size_t done = 0;
     do {
         size_t n = len - done > 128 ? 128 : len - done;
@@ -102,8 +93,8 @@ static void blake2b_512_via_f(const uint8_t *msg, size_t len, uint8_t digest[64]
         memset(in + 68, 0, 128);
         memcpy(in + 68, msg + done, n);
         done += n;
-        put64_le(in + 196, (uint64_t)done);
-        put64_le(in + 204, 0);
+        ref_put64_le(in + 196, (uint64_t)done);
+        ref_put64_le(in + 204, 0);
         in[212] = last;
         uint8_t h[64];
         CHECK(blake2f(in, 213, h));
@@ -129,64 +120,6 @@ TEST(blake2f_full_hash_vs_openssl) {
     }
 }
 
-/* ---- a plain reference of F for arbitrary round counts ---- */
-
-static const uint8_t SIGMA_REF[10][16] = {
-    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
-    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4},
-    {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
-    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13},
-    {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
-    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11},
-    {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
-    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5},
-    {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0}};
-
-static uint64_t get64_le(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static uint64_t ror(uint64_t x, int n) {
-    return x >> n | x << (64 - n);
-}
-
-static void mix(uint64_t v[16], int a, int b, int c, int d, uint64_t x, uint64_t y) {
-    v[a] += v[b] + x, v[d] = ror(v[d] ^ v[a], 32);
-    v[c] += v[d], v[b] = ror(v[b] ^ v[c], 24);
-    v[a] += v[b] + y, v[d] = ror(v[d] ^ v[a], 16);
-    v[c] += v[d], v[b] = ror(v[b] ^ v[c], 63);
-}
-
-static void reference_f(const uint8_t in[213], uint8_t out[64]) {
-    uint32_t rounds = (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
-    uint64_t h[8], m[16], v[16];
-    for (int i = 0; i < 8; i++)
-        h[i] = get64_le(in + 4 + 8 * i), v[i] = h[i], v[i + 8] = IV[i];
-    for (int i = 0; i < 16; i++)
-        m[i] = get64_le(in + 68 + 8 * i);
-    v[12] ^= get64_le(in + 196);
-    v[13] ^= get64_le(in + 204);
-    if (in[212])
-        v[14] = ~v[14];
-    for (uint32_t r = 0; r < rounds; r++) {
-        const uint8_t *s = SIGMA_REF[r % 10];
-        mix(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
-        mix(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
-        mix(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
-        mix(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
-        mix(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
-        mix(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
-        mix(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
-        mix(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
-    }
-    for (int i = 0; i < 8; i++)
-        put64_le(out + 8 * i, h[i] ^ v[i] ^ v[i + 8]);
-}
-
 TEST(blake2f_random_rounds_vs_reference) {
     uint8_t in[213], got[64], want[64];
     for (int iter = 0; iter < 300; iter++) {
@@ -195,7 +128,7 @@ TEST(blake2f_random_rounds_vs_reference) {
         uint32_t rounds = iter < 40 ? (uint32_t)iter : (uint32_t)(rnd() % 200);
         in[0] = 0, in[1] = 0, in[2] = (uint8_t)(rounds >> 8), in[3] = (uint8_t)rounds;
         in[212] = (uint8_t)(rnd() & 1);
-        reference_f(in, want);
+        ref_blake2f(in, want);
         CHECK(blake2f(in, 213, got));
         CHECK_MEM(got, want, 64);
     }
@@ -214,7 +147,7 @@ TEST(blake2f_fixtures) {
             bool valid = decoded && len == 213 && buf[212] <= 1;
             CHECK(blake2f(buf, len, got) == valid);
             if (valid) {
-                reference_f(buf, want);
+                ref_blake2f(buf, want);
                 CHECK_MEM(got, want, 64);
             }
             free(buf);

@@ -7,6 +7,7 @@
 
 #include "crypto/bn254.h"
 #include "fixture_util.h"
+#include "ref_bn254_g1.h"
 #include "parevm/precompile_math.h"
 #include "test.h"
 
@@ -18,7 +19,6 @@ static uint64_t rnd(void) {
     return rng_state;
 }
 
-static const char *P_HEX = "30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47";
 static const char *R_HEX = "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
 
 /* The EIP-197 G2 generator, (x_im, x_re, y_im, y_re). */
@@ -33,151 +33,9 @@ static void hex_fixed(const char *hex, uint8_t *out, size_t n) {
     CHECK(ok);
 }
 
-static void be32_from_mpz(uint8_t out[32], const mpz_t z) {
-    uint8_t tmp[64];
-    size_t n = 0;
-    mpz_export(tmp, &n, 1, 1, 1, 0, z);
-    memset(out, 0, 32);
-    memcpy(out + 32 - n, tmp, n);
-}
-
 static void random_bytes(uint8_t *out, size_t n) {
     for (size_t i = 0; i < n; i++)
         out[i] = (uint8_t)rnd();
-}
-
-/* ---- GMP reference for G1: affine formulas, double-and-add over all 256
- * scalar bits (no reduction mod r), written independently of src/crypto. */
-
-typedef struct {
-    mpz_t x, y;
-    bool inf;
-} ref_point;
-
-static mpz_t ref_p;
-static bool ref_ready;
-
-static void ref_init(void) {
-    if (!ref_ready) {
-        mpz_init_set_str(ref_p, P_HEX, 16);
-        ref_ready = true;
-    }
-}
-
-static void ref_point_init(ref_point *a) {
-    mpz_inits(a->x, a->y, NULL);
-    a->inf = true;
-}
-
-static void ref_point_clear(ref_point *a) {
-    mpz_clears(a->x, a->y, NULL);
-}
-
-/* false if a coordinate >= p or (x, y) != (0, 0) is off y^2 = x^3 + 3. */
-static bool ref_decode(ref_point *a, const uint8_t in[64]) {
-    mpz_import(a->x, 32, 1, 1, 1, 0, in);
-    mpz_import(a->y, 32, 1, 1, 1, 0, in + 32);
-    if (mpz_cmp(a->x, ref_p) >= 0 || mpz_cmp(a->y, ref_p) >= 0)
-        return false;
-    a->inf = mpz_sgn(a->x) == 0 && mpz_sgn(a->y) == 0;
-    if (a->inf)
-        return true;
-    mpz_t l, r;
-    mpz_inits(l, r, NULL);
-    mpz_mul(l, a->y, a->y);
-    mpz_powm_ui(r, a->x, 3, ref_p);
-    mpz_add_ui(r, r, 3);
-    mpz_sub(l, l, r);
-    mpz_mod(l, l, ref_p);
-    bool ok = mpz_sgn(l) == 0;
-    mpz_clears(l, r, NULL);
-    return ok;
-}
-
-static void ref_encode(uint8_t out[64], const ref_point *a) {
-    memset(out, 0, 64);
-    if (!a->inf) {
-        be32_from_mpz(out, a->x);
-        be32_from_mpz(out + 32, a->y);
-    }
-}
-
-static void ref_add(ref_point *r, const ref_point *a, const ref_point *b) {
-    if (a->inf || b->inf) {
-        const ref_point *s = a->inf ? b : a;
-        mpz_set(r->x, s->x);
-        mpz_set(r->y, s->y);
-        r->inf = s->inf;
-        return;
-    }
-    mpz_t lam, t, x3;
-    mpz_inits(lam, t, x3, NULL);
-    if (mpz_cmp(a->x, b->x) == 0) {
-        mpz_add(t, a->y, b->y);
-        mpz_mod(t, t, ref_p);
-        if (mpz_sgn(t) == 0) {
-            r->inf = true;
-            mpz_set_ui(r->x, 0);
-            mpz_set_ui(r->y, 0);
-            mpz_clears(lam, t, x3, NULL);
-            return;
-        }
-        mpz_mul(lam, a->x, a->x);
-        mpz_mul_ui(lam, lam, 3);
-        mpz_mul_ui(t, a->y, 2);
-    } else {
-        mpz_sub(lam, b->y, a->y);
-        mpz_sub(t, b->x, a->x);
-    }
-    mpz_mod(t, t, ref_p);
-    mpz_invert(t, t, ref_p);
-    mpz_mul(lam, lam, t);
-    mpz_mod(lam, lam, ref_p);
-    mpz_mul(x3, lam, lam);
-    mpz_sub(x3, x3, a->x);
-    mpz_sub(x3, x3, b->x);
-    mpz_mod(x3, x3, ref_p);
-    mpz_sub(t, a->x, x3);
-    mpz_mul(t, t, lam);
-    mpz_sub(t, t, a->y);
-    mpz_mod(r->y, t, ref_p);
-    mpz_set(r->x, x3);
-    r->inf = false;
-    mpz_clears(lam, t, x3, NULL);
-}
-
-static bool ref_ecadd(const uint8_t in[128], uint8_t out[64]) {
-    ref_init();
-    ref_point a, b;
-    ref_point_init(&a);
-    ref_point_init(&b);
-    bool ok = ref_decode(&a, in) && ref_decode(&b, in + 64);
-    if (ok) {
-        ref_add(&a, &a, &b);
-        ref_encode(out, &a);
-    }
-    ref_point_clear(&a);
-    ref_point_clear(&b);
-    return ok;
-}
-
-static bool ref_ecmul(const uint8_t in[96], uint8_t out[64]) {
-    ref_init();
-    ref_point a, acc;
-    ref_point_init(&a);
-    ref_point_init(&acc);
-    bool ok = ref_decode(&a, in);
-    if (ok) {
-        for (int i = 0; i < 256; i++) {
-            ref_add(&acc, &acc, &acc);
-            if ((in[64 + i / 8] >> (7 - i % 8)) & 1)
-                ref_add(&acc, &acc, &a);
-        }
-        ref_encode(out, &acc);
-    }
-    ref_point_clear(&a);
-    ref_point_clear(&acc);
-    return ok;
 }
 
 /* Runs both implementations and compares status and output. */
@@ -223,7 +81,7 @@ TEST(bn254_ecadd_known_vectors) {
     CHECK_MEM(out, want, 64);
     /* G + (-G) = 0 */
     in[31] = 1, in[63] = 2, in[95] = 1;
-    hex_fixed(P_HEX, in + 96, 32);
+    hex_fixed(REF_P_HEX, in + 96, 32);
     in[127] -= 2; /* p - 2 */
     CHECK(bn254_add(in, out));
     CHECK_MEM(out, want, 64);
@@ -245,7 +103,7 @@ TEST(bn254_ecadd_random_vs_reference) {
                 mpz_import(y, 32, 1, 1, 1, 0, in + 96);
                 ref_init();
                 mpz_sub(y, ref_p, y);
-                be32_from_mpz(in + 96, y);
+                ref_be32_from_mpz(in + 96, y);
                 mpz_clear(y);
             }
             break;
@@ -344,7 +202,7 @@ TEST(bn254_g1_invalid_inputs) {
                 mpz_add_ui(t, t, 1); /* p + 1 = 1 mod p: x = 1 is on the curve */
             if (variant == 2)
                 mpz_add_ui(t, t, 2);
-            be32_from_mpz(in + offsets[k], t);
+            ref_be32_from_mpz(in + offsets[k], t);
             CHECK(!bn254_add(in, out));
             if (k < 2)
                 CHECK(!bn254_mul(in, out));
@@ -449,7 +307,7 @@ static void fp2_pow_mpz(fp2 *r, const fp2 *a, const mpz_t e) {
 
 static bool fp2_sqrt(fp2 *r, const fp2 *a) {
     mpz_t e;
-    mpz_init_set_str(e, P_HEX, 16);
+    mpz_init_set_str(e, REF_P_HEX, 16);
     mpz_sub_ui(e, e, 3);
     mpz_fdiv_q_2exp(e, e, 2); /* (p - 3) / 4 */
     fp2 a1, alpha, x0, minus_one = {FP_ZERO, FP_ZERO};
@@ -464,7 +322,7 @@ static bool fp2_sqrt(fp2 *r, const fp2 *a) {
     } else {
         fp2 b;
         fp2_add(&b, &alpha, &FP2_ONE);
-        mpz_set_str(e, P_HEX, 16);
+        mpz_set_str(e, REF_P_HEX, 16);
         mpz_sub_ui(e, e, 1);
         mpz_fdiv_q_2exp(e, e, 1); /* (p - 1) / 2 */
         fp2_pow_mpz(&b, &b, e);
@@ -521,13 +379,13 @@ TEST(bn254_g2_subgroup_check) {
     /* cofactor h = 2p - r of the twist group */
     mpz_t h, pz, rz;
     mpz_inits(h, pz, rz, NULL);
-    mpz_set_str(pz, P_HEX, 16);
+    mpz_set_str(pz, REF_P_HEX, 16);
     mpz_set_str(rz, R_HEX, 16);
     mpz_mul_2exp(h, pz, 1);
     mpz_sub(h, h, rz);
     uint8_t hb[32], rb[32];
-    be32_from_mpz(hb, h);
-    be32_from_mpz(rb, rz);
+    ref_be32_from_mpz(hb, h);
+    ref_be32_from_mpz(rb, rz);
     for (int iter = 0; iter < 12; iter++) {
         random_bytes(k, 32);
         g2_mul(&q, &gen, k); /* in G2 */
@@ -550,7 +408,7 @@ TEST(bn254_g2_subgroup_check) {
         g2_psi(&t, &q);
         g2_affine pq;
         uint8_t pb[32];
-        be32_from_mpz(pb, pz);
+        ref_be32_from_mpz(pb, pz);
         g2_mul(&pq, &q, pb);
         CHECK(fp2_eq(&t.x, &pq.x) && fp2_eq(&t.y, &pq.y));
     }
@@ -582,7 +440,7 @@ static void mul_mod_r(uint8_t out[32], const uint8_t a[32], const uint8_t b[32],
     mpz_mul(x, x, y);
     mpz_add_ui(x, x, (unsigned long)plus);
     mpz_mod(x, x, r);
-    be32_from_mpz(out, x);
+    ref_be32_from_mpz(out, x);
     mpz_clears(x, y, r, NULL);
 }
 
@@ -594,7 +452,7 @@ static void negate_g1(uint8_t p[64]) {
     ref_init();
     mpz_import(y, 32, 1, 1, 1, 0, p + 32);
     mpz_sub(y, ref_p, y);
-    be32_from_mpz(p + 32, y);
+    ref_be32_from_mpz(p + 32, y);
     mpz_clear(y);
 }
 
@@ -657,7 +515,7 @@ TEST(bn254_pairing_many_pairs) {
     }
     mpz_neg(s, s);
     mpz_mod(s, s, r);
-    be32_from_mpz(acc, s);
+    ref_be32_from_mpz(acc, s);
     g1_scalar(g1, acc);
     put_pair(in + 192 * (N - 1), g1, &gen);
     CHECK(pairing(in, sizeof in));
@@ -696,17 +554,17 @@ TEST(bn254_pairing_invalid_inputs) {
     CHECK(bn254_pairing_check(good, 192, &ok));
     mpz_t pz, t;
     mpz_inits(pz, t, NULL);
-    mpz_set_str(pz, P_HEX, 16);
+    mpz_set_str(pz, REF_P_HEX, 16);
     /* each of the six coordinates set to p, to p + its value, or to 2^256-1 */
     for (int c = 0; c < 6; c++) {
         memcpy(in, good, 192);
-        be32_from_mpz(in + 32 * c, pz);
+        ref_be32_from_mpz(in + 32 * c, pz);
         CHECK(!bn254_pairing_check(in, 192, &ok));
         memcpy(in, good, 192);
         mpz_import(t, 32, 1, 1, 1, 0, good + 32 * c);
         mpz_add(t, t, pz);
         if (mpz_sizeinbase(t, 2) <= 256) {
-            be32_from_mpz(in + 32 * c, t);
+            ref_be32_from_mpz(in + 32 * c, t);
             CHECK(!bn254_pairing_check(in, 192, &ok));
         }
         memcpy(in, good, 192);

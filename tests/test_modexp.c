@@ -7,6 +7,7 @@
 #include <gmp.h>
 
 #include "fixture_util.h"
+#include "ref_modexp.h"
 #include "parevm/precompile_math.h"
 #include "test.h"
 
@@ -18,135 +19,6 @@ static uint64_t rnd(void) {
     return rng_state;
 }
 
-/* ---- reference ---- */
-
-/* z = the n-byte big-endian number at in[off...], data zero-padded. */
-static void ref_read(mpz_t z, const uint8_t *in, size_t len, const mpz_t off, const mpz_t n) {
-    mpz_set_ui(z, 0);
-    if (mpz_sgn(n) == 0)
-        return;
-    mpz_t end;
-    mpz_init(end);
-    mpz_add(end, off, n);
-    /* bytes [off, end) intersected with [0, len) */
-    if (mpz_cmp_ui(off, len) < 0) {
-        size_t start = mpz_get_ui(off);
-        size_t stop = mpz_cmp_ui(end, len) < 0 ? mpz_get_ui(end) : len;
-        mpz_import(z, stop - start, 1, 1, 1, 0, in + start);
-        mpz_t missing;
-        mpz_init(missing);
-        mpz_sub_ui(missing, end, stop);
-        if (mpz_sgn(z) != 0) {
-            CHECK(mpz_cmp_ui(missing, 1u << 20) < 0); /* only small shifts here */
-            mpz_mul_2exp(z, z, 8 * mpz_get_ui(missing));
-        }
-        mpz_clear(missing);
-    }
-    mpz_clear(end);
-}
-
-static void ref_lengths(mpz_t b, mpz_t e, mpz_t m, const uint8_t *in, size_t len) {
-    mpz_t off, n32;
-    mpz_inits(off, n32, NULL);
-    mpz_set_ui(n32, 32);
-    mpz_set_ui(off, 0);
-    ref_read(b, in, len, off, n32);
-    mpz_set_ui(off, 32);
-    ref_read(e, in, len, off, n32);
-    mpz_set_ui(off, 64);
-    ref_read(m, in, len, off, n32);
-    mpz_clears(off, n32, NULL);
-}
-
-static uint64_t saturate(const mpz_t g) {
-    mpz_t max;
-    mpz_init_set_ui(max, 0);
-    mpz_setbit(max, 64);
-    mpz_sub_ui(max, max, 1);
-    uint64_t r = mpz_cmp(g, max) >= 0 ? UINT64_MAX : (uint64_t)mpz_get_ui(g);
-    mpz_clear(max);
-    return r;
-}
-
-/* The gas formulas of EIP-198 and EIP-2565, in exact arithmetic. */
-static uint64_t ref_gas(const uint8_t *in, size_t len, bool berlin) {
-    mpz_t b, e, m, x, head, off, hl, adj, c, t;
-    mpz_inits(b, e, m, x, head, off, hl, adj, c, t, NULL);
-    ref_lengths(b, e, m, in, len);
-    mpz_set(x, mpz_cmp(b, m) > 0 ? b : m);
-    /* the first min(exp_len, 32) exponent bytes */
-    mpz_add_ui(off, b, 96);
-    mpz_set(hl, e);
-    if (mpz_cmp_ui(hl, 32) > 0)
-        mpz_set_ui(hl, 32);
-    ref_read(head, in, len, off, hl);
-    long bit = mpz_sgn(head) == 0 ? 0 : (long)mpz_sizeinbase(head, 2) - 1;
-    if (mpz_cmp_ui(e, 32) <= 0) {
-        mpz_set_ui(adj, (unsigned long)bit);
-    } else {
-        mpz_sub_ui(adj, e, 32);
-        mpz_mul_ui(adj, adj, 8);
-        mpz_add_ui(adj, adj, (unsigned long)bit);
-    }
-    if (mpz_cmp_ui(adj, 1) < 0)
-        mpz_set_ui(adj, 1);
-    if (berlin) {
-        mpz_add_ui(c, x, 7);
-        mpz_fdiv_q_ui(c, c, 8);
-        mpz_mul(c, c, c);
-        mpz_mul(c, c, adj);
-        mpz_fdiv_q_ui(c, c, 3);
-        if (mpz_cmp_ui(c, 200) < 0)
-            mpz_set_ui(c, 200);
-    } else {
-        if (mpz_cmp_ui(x, 64) <= 0) {
-            mpz_mul(c, x, x);
-        } else if (mpz_cmp_ui(x, 1024) <= 0) {
-            mpz_mul(c, x, x);
-            mpz_fdiv_q_ui(c, c, 4);
-            mpz_mul_ui(t, x, 96);
-            mpz_add(c, c, t);
-            mpz_sub_ui(c, c, 3072);
-        } else {
-            mpz_mul(c, x, x);
-            mpz_fdiv_q_ui(c, c, 16);
-            mpz_mul_ui(t, x, 480);
-            mpz_add(c, c, t);
-            mpz_sub_ui(c, c, 199680);
-        }
-        mpz_mul(c, c, adj);
-        mpz_fdiv_q_ui(c, c, 20);
-    }
-    uint64_t gas = saturate(c);
-    mpz_clears(b, e, m, x, head, off, hl, adj, c, t, NULL);
-    return gas;
-}
-
-/* base^exp mod m written into out (mod_len bytes); lengths must be small. */
-static void ref_run(const uint8_t *in, size_t len, uint8_t *out, size_t out_len) {
-    mpz_t bl, el, ml, off, base, exp, mod, r;
-    mpz_inits(bl, el, ml, off, base, exp, mod, r, NULL);
-    ref_lengths(bl, el, ml, in, len);
-    mpz_set_ui(off, 96);
-    ref_read(base, in, len, off, bl);
-    mpz_add(off, off, bl);
-    ref_read(exp, in, len, off, el);
-    mpz_add(off, off, el);
-    ref_read(mod, in, len, off, ml);
-    memset(out, 0, out_len);
-    if (mpz_sgn(mod) != 0) {
-        mpz_powm(r, base, exp, mod);
-        size_t n = 0;
-        uint8_t *tmp = malloc(out_len + 1);
-        mpz_export(tmp, &n, 1, 1, 1, 0, r);
-        CHECK(n <= out_len);
-        if (n <= out_len)
-            memcpy(out + out_len - n, tmp, n);
-        free(tmp);
-    }
-    mpz_clears(bl, el, ml, off, base, exp, mod, r, NULL);
-}
-
 /* Compares gas (both rules), output length and output with the reference. */
 static void check_modexp(const uint8_t *in, size_t len) {
     CHECK_EQ_U64(modexp_gas(in, len, false), ref_gas(in, len, false));
@@ -155,7 +27,7 @@ static void check_modexp(const uint8_t *in, size_t len) {
     mpz_inits(b, e, m, NULL);
     ref_lengths(b, e, m, in, len);
     uint64_t out_len = modexp_output_len(in, len);
-    CHECK_EQ_U64(out_len, saturate(m));
+    CHECK_EQ_U64(out_len, ref_saturate(m));
     /* run only what gas could pay for: all lengths modest */
     bool runnable = mpz_cmp_ui(m, 4096) <= 0 &&
                     (mpz_sgn(m) == 0 || (mpz_cmp_ui(b, 4096) <= 0 && mpz_cmp_ui(e, 4096) <= 0));
@@ -163,7 +35,7 @@ static void check_modexp(const uint8_t *in, size_t len) {
         uint8_t *got = malloc(out_len + 1), *want = malloc(out_len + 1);
         modexp_run(in, len, got, (size_t)out_len);
         if (mpz_sgn(m) != 0) {
-            ref_run(in, len, want, (size_t)out_len);
+            CHECK(ref_run(in, len, want, (size_t)out_len));
             CHECK_MEM(got, want, (size_t)out_len);
         }
         free(got);
