@@ -75,3 +75,43 @@ for j in (1, 2, 3):
         print("gamma_%d,%d      " % (j, k), mont2(g))
 print("NAF(6u+2), low digit first:", naf(6 * u + 2))
 print("NAF(u), low digit first:", naf(u))
+
+# GLV for G1: phi(x, y) = (beta x, y) equals [lambda] on G1.
+beta = 0x59e26bcea0d48bacd4f263f1acdb5c4f5763473177fffffe
+lam = 0xb3c4d79d41a917585bfc41088d8daaa78b17ea66b99c90dd
+assert pow(beta, 3, p) == 1 and beta != 1 and pow(lam, 3, r) == 1 and lam != 1
+
+
+def g1_add(P, Q):
+    if P is None:
+        return Q
+    if Q is None:
+        return P
+    if P[0] == Q[0]:
+        if (P[1] + Q[1]) % p == 0:
+            return None
+        s = 3 * P[0] * P[0] * pow(2 * P[1], -1, p) % p
+    else:
+        s = (Q[1] - P[1]) * pow(Q[0] - P[0], -1, p) % p
+    x = (s * s - P[0] - Q[0]) % p
+    return (x, (s * (P[0] - x) - P[1]) % p)
+
+
+def g1_mul(P, k):
+    acc = None
+    for bit in bin(k)[2:]:
+        acc = g1_add(acc, acc)
+        if bit == "1":
+            acc = g1_add(acc, P)
+    return acc
+
+
+assert g1_mul((1, 2), lam) == (beta, 2)  # phi(G) = [lambda] G
+a1, b1 = 2 * u + 1, -(6 * u * u + 2 * u)  # v1
+a2, b2 = 6 * u * u + 4 * u + 1, 2 * u + 1  # v2
+assert (a1 + b1 * lam) % r == 0 and (a2 + b2 * lam) % r == 0
+assert a1 * b2 - a2 * b1 == r
+print("beta           ", mont(beta))
+print("g1 = round(2^256 (2u+1) / r)      0x%x" % (((b2 << 256) + r // 2) // r))
+print("g2 = round(2^256 (6u^2+2u) / r)   0x%x" % (((-b1 << 256) + r // 2) // r))
+print("2u+1 0x%x, 6u^2+4u+1 0x%x, 6u^2+2u 0x%x" % (a1, a2, -b1))

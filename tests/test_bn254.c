@@ -161,6 +161,20 @@ TEST(bn254_ecmul_special_scalars) {
     memset(in + 64, 0xff, 32); /* 2^256 - 1, larger than r */
     check_ecmul(in);
 
+    /* scalars around the GLV endomorphism's eigenvalue lambda (a cube root
+     * of unity mod r), where one half of the split vanishes */
+    const char *glv_scalars[] = {
+        "b3c4d79d41a917585bfc41088d8daaa78b17ea66b99c90dd",
+        "b3c4d79d41a917585bfc41088d8daaa78b17ea66b99c90de",
+        "30644e72e131a029048b6e193fd84104cc37a73fec2bc5e9b8ca0b2d36636f23", /* lambda^2 */
+        "30644e72e131a029048b6e193fd84104cc37a73fec2bc5e9b8ca0b2d36636f24", /* r - lambda */
+        "89d3256894d213e3", "6f4d8248eeb859fd0be4e1541221250b",
+        "6f4d8248eeb859fc8211bbeb7d4f1128"};
+    for (size_t k = 0; k < sizeof glv_scalars / sizeof glv_scalars[0]; k++) {
+        hex_fixed(glv_scalars[k], in + 64, 32);
+        check_ecmul(in);
+    }
+
     memset(in, 0, 64); /* k * infinity = infinity */
     random_bytes(in + 64, 32);
     CHECK(bn254_mul(in, out));

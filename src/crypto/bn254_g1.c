@@ -188,7 +188,7 @@ static void reduce_mod_r(uint64_t k[4]) {
     }
 }
 
-/* Width-w NAF of k < 2^254: digits are 0 or odd in (-2^(w-1), 2^(w-1)), and
+/* Width-w NAF of k < 2^254 (k is consumed): digits are 0 or odd in (-2^(w-1), 2^(w-1)), and
  * any w consecutive digits hold at most one non-zero. Returns the length. */
 static int wnaf_digits(int8_t out[256], uint64_t k[4]) {
     int n = 0;
@@ -240,6 +240,83 @@ static void g1_batch_to_affine(g1_affine *out, const g1_jac *in, int n) {
     }
 }
 
+/* ---- GLV decomposition ----
+ * phi(x, y) = (beta x, y), with beta a cube root of unity in Fp, acts on G1
+ * as multiplication by lambda, a cube root of unity mod r. Writing
+ * k = k1 + k2 lambda (mod r) with |k1|, |k2| < 2^127 halves the doublings:
+ * k P = k1 P + k2 phi(P), both halves processed in one loop. The short
+ * lattice basis of {(a, b) : a + b lambda = 0 mod r} is
+ *   v1 = (2u + 1, -(6u^2 + 2u)),  v2 = (6u^2 + 4u + 1, 2u + 1)
+ * and (k, 0) minus the rounded combination c1 v1 + c2 v2 gives (k1, k2),
+ * with c1 = round(k (2u + 1) / r), c2 = round(k (6u^2 + 2u) / r) computed as
+ * (k g + 2^255) >> 256 for g = round(2^256 (...) / r). Rounding keeps
+ * |k1|, |k2| <= 0.625 |v2| < 2^127, so arithmetic mod 2^128 recovers them
+ * exactly (see scripts/bn254_constants.py). */
+
+/* beta in Montgomery form. */
+static const fp GLV_BETA = {{0x71930c11d782e155ULL, 0xa6bb947cffbe3323ULL,
+                             0xaa303344d4741444ULL, 0x2c3b3f0d26594943ULL}};
+#define U128(hi, lo) (((u128)(hi) << 64) | (lo))
+#define GLV_2U_1 0x89d3256894d213e3ULL                          /* 2u + 1 */
+#define GLV_6UU_4U_1 U128(0x6f4d8248eeb859fdULL, 0x0be4e1541221250bULL) /* 6u^2+4u+1 */
+#define GLV_6UU_2U U128(0x6f4d8248eeb859fcULL, 0x8211bbeb7d4f1128ULL)   /* 6u^2+2u */
+static const uint64_t GLV_G1[3] = {0xd91d232ec7e0b3d7ULL, 0x2, 0};
+static const uint64_t GLV_G2[3] = {0x7a7bd9d4391eb18eULL, 0x4ccef014a773d2cfULL, 0x2};
+
+/* (k g + 2^255) >> 256 for k < r and a three-limb g; the result is below
+ * 2^128 for both GLV constants. */
+static u128 mul_round_256(const uint64_t k[4], const uint64_t g[3]) {
+    uint64_t prod[7] = {0};
+    for (int i = 0; i < 4; i++) {
+        u128 carry = 0;
+        for (int j = 0; j < 3; j++) {
+            carry += (u128)k[i] * g[j] + prod[i + j];
+            prod[i + j] = (uint64_t)carry;
+            carry >>= 64;
+        }
+        prod[i + 3] = (uint64_t)carry;
+    }
+    u128 t = (u128)prod[3] + ((uint64_t)1 << 63); /* + 2^255 */
+    t = (t >> 64) + prod[4];
+    uint64_t lo = (uint64_t)t;
+    t = (t >> 64) + prod[5];
+    return U128((uint64_t)t, lo);
+}
+
+/* A scalar half: |k_i| in two limbs and its sign. */
+typedef struct {
+    uint64_t mag[4];
+    bool neg;
+} glv_half;
+
+static glv_half glv_half_from(u128 v) {
+    glv_half h = {{0}, (int64_t)(v >> 64) < 0};
+    if (h.neg)
+        v = -v;
+    h.mag[0] = (uint64_t)v, h.mag[1] = (uint64_t)(v >> 64);
+    return h;
+}
+
+/* k = k1 + k2 lambda (mod r) for k < r. */
+static void glv_split(const uint64_t k[4], glv_half *k1, glv_half *k2) {
+    u128 c1 = mul_round_256(k, GLV_G1), c2 = mul_round_256(k, GLV_G2);
+    u128 k_low = U128(k[1], k[0]);
+    *k1 = glv_half_from(k_low - c1 * GLV_2U_1 - c2 * GLV_6UU_4U_1);
+    *k2 = glv_half_from(c1 * GLV_6UU_2U - c2 * GLV_2U_1);
+}
+
+/* r = (table of odd multiples, digit d) added to acc: d > 0 adds
+ * table[d/2], d < 0 subtracts table[-d/2]. */
+static void add_digit(g1_jac *acc, const g1_affine *table, int d) {
+    if (d > 0) {
+        g1_jac_add_affine(acc, acc, &table[d >> 1]);
+    } else if (d < 0) {
+        g1_affine neg = table[(-d) >> 1];
+        fp_neg(&neg.y, &neg.y);
+        g1_jac_add_affine(acc, acc, &neg);
+    }
+}
+
 void g1_mul(g1_affine *r, const g1_affine *p, const uint8_t k_bytes[32]) {
     uint64_t k[4];
     for (int i = 0; i < 4; i++) {
@@ -254,8 +331,10 @@ void g1_mul(g1_affine *r, const g1_affine *p, const uint8_t k_bytes[32]) {
         r->x = r->y = FP_ZERO;
         return;
     }
-    int8_t digits[256];
-    int n = wnaf_digits(digits, k);
+    glv_half k1, k2;
+    glv_split(k, &k1, &k2);
+    int8_t d1[256] = {0}, d2[256] = {0};
+    int n1 = wnaf_digits(d1, k1.mag), n2 = wnaf_digits(d2, k2.mag);
 
     /* Odd multiples P, 3P, ..., 15P. P has prime order r > 15, so none of
      * them is infinity and no addition below hits a special case. */
@@ -265,21 +344,24 @@ void g1_mul(g1_affine *r, const g1_affine *p, const uint8_t k_bytes[32]) {
     jt[0].X = p->x, jt[0].Y = p->y, jt[0].Z = FP_ONE;
     for (int i = 1; i < WNAF_TABLE; i++)
         g1_jac_add_affine(&jt[i], &jt[i - 1], &two_p);
-    g1_affine table[WNAF_TABLE];
-    g1_batch_to_affine(table, jt, WNAF_TABLE);
+    g1_affine t1[WNAF_TABLE], t2[WNAF_TABLE];
+    g1_batch_to_affine(t1, jt, WNAF_TABLE);
+    for (int i = 0; i < WNAF_TABLE; i++) { /* t2 = phi(t1), then the signs */
+        fp_mul(&t2[i].x, &t1[i].x, &GLV_BETA);
+        t2[i].y = t1[i].y;
+        t2[i].inf = false;
+        if (k1.neg)
+            fp_neg(&t1[i].y, &t1[i].y);
+        if (k2.neg)
+            fp_neg(&t2[i].y, &t2[i].y);
+    }
 
     g1_jac acc = {FP_ONE, FP_ONE, FP_ZERO};
-    for (int i = n - 1; i >= 0; i--) {
+    for (int i = (n1 > n2 ? n1 : n2) - 1; i >= 0; i--) {
         if (!fp_is_zero(&acc.Z))
             g1_jac_double(&acc, &acc);
-        int d = digits[i];
-        if (d > 0) {
-            g1_jac_add_affine(&acc, &acc, &table[d >> 1]);
-        } else if (d < 0) {
-            g1_affine neg = table[(-d) >> 1];
-            fp_neg(&neg.y, &neg.y);
-            g1_jac_add_affine(&acc, &acc, &neg);
-        }
+        add_digit(&acc, t1, d1[i]);
+        add_digit(&acc, t2, d2[i]);
     }
     g1_jac_to_affine(r, &acc);
 }
