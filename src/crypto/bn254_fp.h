@@ -10,6 +10,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 typedef unsigned __int128 u128;
 
@@ -29,56 +32,70 @@ typedef struct {
 extern const fp FP_ZERO;
 extern const fp FP_ONE; /* R mod p, i.e. 1 in Montgomery form */
 
-/* r = a - p if a >= p else a; a < 2p on entry. Branch-free: the outcome is
+/* Add/subtract with carry. The x86-64 intrinsics compile to adc/sbb
+ * chains; the generic 128-bit form is what other targets get. */
+#if defined(__x86_64__)
+static inline uint64_t fp_adc(uint64_t a, uint64_t b, unsigned char *carry) {
+    unsigned long long r;
+    *carry = _addcarry_u64(*carry, a, b, &r);
+    return r;
+}
+static inline uint64_t fp_sbb(uint64_t a, uint64_t b, unsigned char *borrow) {
+    unsigned long long r;
+    *borrow = _subborrow_u64(*borrow, a, b, &r);
+    return r;
+}
+#else
+static inline uint64_t fp_adc(uint64_t a, uint64_t b, unsigned char *carry) {
+    u128 t = (u128)a + b + *carry;
+    *carry = (unsigned char)(t >> 64);
+    return (uint64_t)t;
+}
+static inline uint64_t fp_sbb(uint64_t a, uint64_t b, unsigned char *borrow) {
+    u128 t = (u128)a - b - *borrow;
+    *borrow = (unsigned char)(t >> 127);
+    return (uint64_t)t;
+}
+#endif
+
+/* r = s - p if s >= p else s; s < 2p on entry. Branch-free: the outcome is
  * a coin flip for random operands, and a mispredicted branch costs more than
  * the selection. */
-static inline void fp_reduce_once(fp *r, const uint64_t a[4]) {
-    u128 t = (u128)a[0] - BN254_P0;
-    uint64_t s0 = (uint64_t)t;
-    t = (u128)a[1] - BN254_P1 - (uint64_t)(t >> 127);
-    uint64_t s1 = (uint64_t)t;
-    t = (u128)a[2] - BN254_P2 - (uint64_t)(t >> 127);
-    uint64_t s2 = (uint64_t)t;
-    t = (u128)a[3] - BN254_P3 - (uint64_t)(t >> 127);
-    uint64_t s3 = (uint64_t)t;
-    uint64_t keep_a = -(uint64_t)(t >> 127); /* all ones if a < p */
-    r->v[0] = (a[0] & keep_a) | (s0 & ~keep_a);
-    r->v[1] = (a[1] & keep_a) | (s1 & ~keep_a);
-    r->v[2] = (a[2] & keep_a) | (s2 & ~keep_a);
-    r->v[3] = (a[3] & keep_a) | (s3 & ~keep_a);
+static inline void fp_reduce_once(fp *r, uint64_t s0, uint64_t s1, uint64_t s2, uint64_t s3) {
+    unsigned char borrow = 0;
+    uint64_t t0 = fp_sbb(s0, BN254_P0, &borrow);
+    uint64_t t1 = fp_sbb(s1, BN254_P1, &borrow);
+    uint64_t t2 = fp_sbb(s2, BN254_P2, &borrow);
+    uint64_t t3 = fp_sbb(s3, BN254_P3, &borrow);
+    uint64_t keep_s = -(uint64_t)borrow; /* all ones if s < p */
+    r->v[0] = (s0 & keep_s) | (t0 & ~keep_s);
+    r->v[1] = (s1 & keep_s) | (t1 & ~keep_s);
+    r->v[2] = (s2 & keep_s) | (t2 & ~keep_s);
+    r->v[3] = (s3 & keep_s) | (t3 & ~keep_s);
 }
 
 /* r = a + b. 2p < 2^255, so the sum never carries out of four limbs. */
 static inline void fp_add(fp *r, const fp *a, const fp *b) {
-    uint64_t s[4];
-    u128 t = (u128)a->v[0] + b->v[0];
-    s[0] = (uint64_t)t;
-    t = (u128)a->v[1] + b->v[1] + (uint64_t)(t >> 64);
-    s[1] = (uint64_t)t;
-    t = (u128)a->v[2] + b->v[2] + (uint64_t)(t >> 64);
-    s[2] = (uint64_t)t;
-    s[3] = a->v[3] + b->v[3] + (uint64_t)(t >> 64);
-    fp_reduce_once(r, s);
+    unsigned char carry = 0;
+    uint64_t s0 = fp_adc(a->v[0], b->v[0], &carry);
+    uint64_t s1 = fp_adc(a->v[1], b->v[1], &carry);
+    uint64_t s2 = fp_adc(a->v[2], b->v[2], &carry);
+    uint64_t s3 = fp_adc(a->v[3], b->v[3], &carry);
+    fp_reduce_once(r, s0, s1, s2, s3);
 }
 
 /* r = a - b, adding p back (masked, branch-free) when it went negative. */
 static inline void fp_sub(fp *r, const fp *a, const fp *b) {
-    u128 t = (u128)a->v[0] - b->v[0];
-    uint64_t s0 = (uint64_t)t;
-    t = (u128)a->v[1] - b->v[1] - (uint64_t)(t >> 127);
-    uint64_t s1 = (uint64_t)t;
-    t = (u128)a->v[2] - b->v[2] - (uint64_t)(t >> 127);
-    uint64_t s2 = (uint64_t)t;
-    t = (u128)a->v[3] - b->v[3] - (uint64_t)(t >> 127);
-    uint64_t s3 = (uint64_t)t;
-    uint64_t mask = -(uint64_t)(t >> 127); /* the carry out is dropped below */
-    t = (u128)s0 + (BN254_P0 & mask);
-    r->v[0] = (uint64_t)t;
-    t = (u128)s1 + (BN254_P1 & mask) + (uint64_t)(t >> 64);
-    r->v[1] = (uint64_t)t;
-    t = (u128)s2 + (BN254_P2 & mask) + (uint64_t)(t >> 64);
-    r->v[2] = (uint64_t)t;
-    r->v[3] = s3 + (BN254_P3 & mask) + (uint64_t)(t >> 64);
+    unsigned char borrow = 0, carry = 0;
+    uint64_t s0 = fp_sbb(a->v[0], b->v[0], &borrow);
+    uint64_t s1 = fp_sbb(a->v[1], b->v[1], &borrow);
+    uint64_t s2 = fp_sbb(a->v[2], b->v[2], &borrow);
+    uint64_t s3 = fp_sbb(a->v[3], b->v[3], &borrow);
+    uint64_t mask = -(uint64_t)borrow; /* the carry out is dropped below */
+    r->v[0] = fp_adc(s0, BN254_P0 & mask, &carry);
+    r->v[1] = fp_adc(s1, BN254_P1 & mask, &carry);
+    r->v[2] = fp_adc(s2, BN254_P2 & mask, &carry);
+    r->v[3] = fp_adc(s3, BN254_P3 & mask, &carry);
 }
 
 static inline bool fp_is_zero(const fp *a) {
@@ -102,22 +119,16 @@ static inline void fp_dbl(fp *r, const fp *a) {
 
 /* r = a / 2: a is halved directly when even, a + p when odd. */
 static inline void fp_half(fp *r, const fp *a) {
-    uint64_t s[4];
-    if (a->v[0] & 1) {
-        u128 t = (u128)a->v[0] + BN254_P0;
-        s[0] = (uint64_t)t;
-        t = (u128)a->v[1] + BN254_P1 + (uint64_t)(t >> 64);
-        s[1] = (uint64_t)t;
-        t = (u128)a->v[2] + BN254_P2 + (uint64_t)(t >> 64);
-        s[2] = (uint64_t)t;
-        s[3] = a->v[3] + BN254_P3 + (uint64_t)(t >> 64); /* < 2^255 */
-    } else {
-        s[0] = a->v[0], s[1] = a->v[1], s[2] = a->v[2], s[3] = a->v[3];
-    }
-    r->v[0] = (s[0] >> 1) | (s[1] << 63);
-    r->v[1] = (s[1] >> 1) | (s[2] << 63);
-    r->v[2] = (s[2] >> 1) | (s[3] << 63);
-    r->v[3] = s[3] >> 1;
+    uint64_t mask = -(a->v[0] & 1);
+    unsigned char carry = 0;
+    uint64_t s0 = fp_adc(a->v[0], BN254_P0 & mask, &carry);
+    uint64_t s1 = fp_adc(a->v[1], BN254_P1 & mask, &carry);
+    uint64_t s2 = fp_adc(a->v[2], BN254_P2 & mask, &carry);
+    uint64_t s3 = fp_adc(a->v[3], BN254_P3 & mask, &carry); /* < 2^255 */
+    r->v[0] = (s0 >> 1) | (s1 << 63);
+    r->v[1] = (s1 >> 1) | (s2 << 63);
+    r->v[2] = (s2 >> 1) | (s3 << 63);
+    r->v[3] = s3 >> 1;
 }
 
 /* r = a * b / R mod p (CIOS Montgomery multiplication). Because p's top limb
@@ -147,8 +158,7 @@ static inline void fp_mul(fp *r, const fp *a, const fp *b) {
         t2 = (uint64_t)acc;
         t3 = t4 + (uint64_t)(acc >> 64);
     }
-    uint64_t s[4] = {t0, t1, t2, t3};
-    fp_reduce_once(r, s);
+    fp_reduce_once(r, t0, t1, t2, t3);
 }
 
 static inline void fp_sqr(fp *r, const fp *a) {
