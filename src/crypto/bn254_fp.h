@@ -2,9 +2,9 @@
  * in Montgomery form (R = 2^256). Internal to src/crypto.
  *
  * Every fp value is fully reduced, in [0, p), so equality is limb equality.
- * The hot operations are static inline: the tower, curve and pairing code
- * spends almost all of its time in fp_mul. Nothing here is constant time;
- * the precompile inputs are public. */
+ * The arithmetic is static inline: the tower, curve and pairing code spends
+ * almost all of its time here. Nothing here is constant time; the precompile
+ * inputs are public. Results may alias operands. */
 #ifndef PAREVM_CRYPTO_BN254_FP_H
 #define PAREVM_CRYPTO_BN254_FP_H
 
@@ -98,10 +98,12 @@ static inline void fp_sub(fp *r, const fp *a, const fp *b) {
     r->v[3] = fp_adc(s3, BN254_P3 & mask, &carry);
 }
 
+/* a == 0 */
 static inline bool fp_is_zero(const fp *a) {
     return (a->v[0] | a->v[1] | a->v[2] | a->v[3]) == 0;
 }
 
+/* a == b */
 static inline bool fp_eq(const fp *a, const fp *b) {
     return ((a->v[0] ^ b->v[0]) | (a->v[1] ^ b->v[1]) | (a->v[2] ^ b->v[2]) |
             (a->v[3] ^ b->v[3])) == 0;
@@ -161,6 +163,7 @@ static inline void fp_mul(fp *r, const fp *a, const fp *b) {
     fp_reduce_once(r, t0, t1, t2, t3);
 }
 
+/* r = a^2 / R mod p. */
 static inline void fp_sqr(fp *r, const fp *a) {
     fp_mul(r, a, a);
 }

@@ -2,9 +2,10 @@
  * multiplication (0x07 ECMUL, EIP-196).
  *
  * ECADD works in affine coordinates with a single field inversion (safegcd
- * makes that cheaper than Jacobian arithmetic plus a conversion). ECMUL uses
- * a width-5 wNAF over Jacobian coordinates with an affine table of odd
- * multiples, so each addition is a mixed addition. */
+ * makes that cheaper than Jacobian arithmetic plus a conversion). ECMUL
+ * splits the scalar with the GLV endomorphism into two 127-bit halves and
+ * runs both width-5 wNAFs in one Jacobian double-and-add loop over affine
+ * tables of odd multiples, so each addition is a mixed addition. */
 #include "crypto/bn254.h"
 #include "parevm/precompile_math.h"
 

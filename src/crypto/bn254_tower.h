@@ -3,7 +3,8 @@
  *   Fp6  = Fp2[v] / (v^3 - xi),  xi = 9 + i
  *   Fp12 = Fp6[w] / (w^2 - v)
  * so w^6 = xi. An Fp12 element sum a_k w^k (a_k in Fp2) is stored as
- * c0 = (a0, a2, a4) and c1 = (a1, a3, a5). Internal to src/crypto. */
+ * c0 = (a0, a2, a4) and c1 = (a1, a3, a5). Internal to src/crypto. Every
+ * operation allows its result to alias its operands. */
 #ifndef PAREVM_CRYPTO_BN254_TOWER_H
 #define PAREVM_CRYPTO_BN254_TOWER_H
 
@@ -25,7 +26,9 @@ extern const fp2 FP2_ZERO;
 extern const fp2 FP2_ONE;
 extern const fp12 FP12_ONE;
 
-/* ---- Fp2 (inline: the curve code is built from these) ---- */
+/* ---- Fp2 (inline: the curve code is built from these) ----
+ * add, sub, dbl (2a), neg, conj (a0 - a1 i), is_zero, eq, mul, sqr,
+ * mul_fp (by an Fp scalar) and mul_xi (by 9 + i). */
 
 static inline void fp2_add(fp2 *r, const fp2 *a, const fp2 *b) {
     fp_add(&r->c0, &a->c0, &b->c0);
@@ -109,17 +112,22 @@ static inline void fp2_mul_xi(fp2 *r, const fp2 *a) {
 void fp2_inv(fp2 *r, const fp2 *a);
 
 /* ---- Fp6 ---- */
+/* r = a + b, r = a - b, r = a b (Karatsuba, six Fp2 products). */
 void fp6_add(fp6 *r, const fp6 *a, const fp6 *b);
 void fp6_sub(fp6 *r, const fp6 *a, const fp6 *b);
 void fp6_mul(fp6 *r, const fp6 *a, const fp6 *b);
+/* r = a^-1; 0 maps to 0. */
 void fp6_inv(fp6 *r, const fp6 *a);
 
 /* ---- Fp12 ---- */
+/* a == b */
 bool fp12_eq(const fp12 *a, const fp12 *b);
+/* r = a b (Karatsuba, three Fp6 products); r = a^2 (two Fp6 products). */
 void fp12_mul(fp12 *r, const fp12 *a, const fp12 *b);
 void fp12_sqr(fp12 *r, const fp12 *a);
 /* r = a * (l0 + l1 w + l3 w^3): the shape of a Miller-loop line value. */
 void fp12_mul_line(fp12 *r, const fp12 *a, const fp2 *l0, const fp2 *l1, const fp2 *l3);
+/* r = a^-1; 0 maps to 0. */
 void fp12_inv(fp12 *r, const fp12 *a);
 /* r = a^(p^6), the conjugate over Fp6 (the inverse in the cyclotomic
  * subgroup). */

@@ -136,6 +136,11 @@ static void import_padded(mpz_t z, const uint8_t *in, size_t len, u128 off, u128
         mpz_mul_2exp(z, z, (mp_bitcnt_t)(n - avail) * 8);
 }
 
+/* Contract in precompile_math.h: out_len is the modulus length and gas has
+ * been paid, which bounds every declared length (a length of 2^64 or more,
+ * which no gas can pay for, just yields zeros). Were out_len to differ from
+ * the modulus length, the value would be right-aligned in it if it fits and
+ * all zero otherwise. */
 void modexp_run(const uint8_t *in, size_t len, uint8_t *out, size_t out_len) {
     if (out_len == 0)
         return; /* covers mod_len = 0, where exp_len may be unbounded */
