@@ -839,9 +839,45 @@ TEST(pairing_prepared_and_chunks) {
     bls_fp12 f1, f2;
     bls_miller_loop(&f1, pairs, 3);
     bls_final_exp(&f1, &f1);
-    bls_miller_loop_prepared(&f2, ps, pq, 3);
+    bls_g1 pj[3];
+    bls_g1_prepared pp[3];
+    for (int i = 0; i < 3; i++) {
+        /* Jacobian with z != 1, to exercise bls_g1_prepare's scaling. */
+        bls_g1_from_affine(&pj[i], &ps[i]);
+        bls_g1_dbl(&pj[i], &pj[i]);
+        bls_g1_add(&pj[i], &pj[i], &pj[i]);
+    }
+    bls_g1_prepare(pp, pj, 3);
+    bls_miller_loop_prepared(&f2, pp, pq, 3);
     bls_final_exp(&f2, &f2);
+    /* both sides: e(4 P_i, Q) vs e(P_i, Q) -> compare e(P_i,Q)^4 */
+    bls_fp12_sqr(&f1, &f1);
+    bls_fp12_sqr(&f1, &f1);
     CHECK(bls_fp12_eq(&f1, &f2));
+}
+
+TEST(g1_prepare_batches) {
+    /* 20 points (two inversion batches), some at infinity. */
+    bls_g1 p[20];
+    bls_g1_prepared pp[20];
+    for (int i = 0; i < 20; i++) {
+        p[i] = rnd_g1();
+        if (i % 7 == 3)
+            bls_g1_set_inf(&p[i]);
+    }
+    bls_g1_prepare(pp, p, 20);
+    for (int i = 0; i < 20; i++) {
+        CHECK(pp[i].inf == bls_g1_is_inf(&p[i]));
+        if (pp[i].inf)
+            continue;
+        bls_g1_affine a;
+        bls_g1_to_affine(&a, &p[i]);
+        bls_fp t;
+        bls_fp_mul(&t, &pp[i].y_inv, &a.y);
+        CHECK(bls_fp_eq(&t, &BLS_FP_ONE));
+        bls_fp_mul(&t, &pp[i].x_over_y, &a.y);
+        CHECK(bls_fp_eq(&t, &a.x));
+    }
 }
 
 TEST(final_exp_matches_definition) {

@@ -48,6 +48,13 @@ typedef struct {
     bool inf;                    /* Q is infinity: the pairing is 1 */
 } bls_g2_prepared;
 
+/* A G1 point prepared for the prepared Miller loop: lines are evaluated
+ * divided by y, which needs (x/y, 1/y). */
+typedef struct {
+    bls_fp x_over_y, y_inv;
+    bool inf;
+} bls_g1_prepared;
+
 /* One (P, Q) pair of a pairing product. */
 typedef struct { bls_g1_affine p; bls_g2_affine q; } bls_pairing_pair;
 
@@ -55,12 +62,22 @@ typedef struct { bls_g1_affine p; bls_g2_affine q; } bls_pairing_pair;
 
 extern const bls_fp BLS_FP_ZERO, BLS_FP_ONE;
 
-void bls_fp_add(bls_fp *r, const bls_fp *a, const bls_fp *b);
-void bls_fp_sub(bls_fp *r, const bls_fp *a, const bls_fp *b);
-void bls_fp_neg(bls_fp *r, const bls_fp *a);
-void bls_fp_dbl(bls_fp *r, const bls_fp *a);                  /* 2a */
+/* Addition, subtraction, negation, doubling, equality and the zero test are
+ * static inline (defined at the end of this header): the tower calls them
+ * several times per multiplication. */
+static inline void bls_fp_add(bls_fp *r, const bls_fp *a, const bls_fp *b);
+static inline void bls_fp_sub(bls_fp *r, const bls_fp *a, const bls_fp *b);
+static inline void bls_fp_neg(bls_fp *r, const bls_fp *a);
+static inline void bls_fp_dbl(bls_fp *r, const bls_fp *a);    /* 2a */
+static inline bool bls_fp_is_zero(const bls_fp *a);
+static inline bool bls_fp_eq(const bls_fp *a, const bls_fp *b);
+/* Montgomery product. On x86-64 CPUs with BMI2 and ADX it runs an assembly
+ * version chosen once by the dynamic loader (GNU ifunc); elsewhere, or
+ * without the extensions, bls_fp_mul_portable. */
 void bls_fp_mul(bls_fp *r, const bls_fp *a, const bls_fp *b);
 void bls_fp_sqr(bls_fp *r, const bls_fp *a);
+/* The portable C product, exposed so that tests cover both paths. */
+void bls_fp_mul_portable(bls_fp *r, const bls_fp *a, const bls_fp *b);
 /* r = 1/a; r = 0 when a = 0. */
 void bls_fp_inv(bls_fp *r, const bls_fp *a);
 /* r = a^e for the little-endian exponent e[0..n). */
@@ -68,8 +85,6 @@ void bls_fp_pow(bls_fp *r, const bls_fp *a, const uint64_t *e, size_t n);
 /* If a is a square, sets r to one of its roots and returns true; otherwise
  * returns false and leaves r unspecified. */
 bool bls_fp_sqrt(bls_fp *r, const bls_fp *a);
-bool bls_fp_is_zero(const bls_fp *a);
-bool bls_fp_eq(const bls_fp *a, const bls_fp *b);
 /* True iff a > (p-1)/2 as an integer: the ZCash "sign" of a coordinate. */
 bool bls_fp_is_lex_largest(const bls_fp *a);
 /* Parses 48 big-endian bytes; false (r untouched) if the value is >= p. */
@@ -135,6 +150,9 @@ void bls_fp12_cyclotomic_sqr(bls_fp12 *r, const bls_fp12 *a);
 /* r = a * (c0 + c1 v + c4 v w): multiplication by a sparse line value. */
 void bls_fp12_mul_line(bls_fp12 *r, const bls_fp12 *a, const bls_fp2 *c0,
                        const bls_fp2 *c1, const bls_fp2 *c4);
+/* r = a * (c0 + c1 v + v w): a line normalised to c4 = 1 (cheaper). */
+void bls_fp12_mul_line_1(bls_fp12 *r, const bls_fp12 *a, const bls_fp2 *c0,
+                         const bls_fp2 *c1);
 
 /* ---- G1 (bls12_381_g1.c) -------------------------------------------------- */
 
@@ -194,9 +212,13 @@ void bls_g2_compress(uint8_t out[96], const bls_g2_affine *a);
 /* Miller loop of the optimal ate pairing, f = prod_i f_{x,Q_i}(P_i), for n
  * pairs of valid points (infinities contribute 1). Any n; no allocation. */
 void bls_miller_loop(bls_fp12 *f, const bls_pairing_pair *pairs, size_t n);
-/* The same with prepared G2 points: f = prod_i f_{x,Q_i}(P_i). */
-void bls_miller_loop_prepared(bls_fp12 *f, const bls_g1_affine *p,
+/* The same with prepared points: f = prod_i f_{x,Q_i}(P_i) up to factors in
+ * Fp that the final exponentiation removes. */
+void bls_miller_loop_prepared(bls_fp12 *f, const bls_g1_prepared *p,
                               const bls_g2_prepared *const *q, size_t n);
+/* Prepares n G1 points (any, infinity included) with one field inversion
+ * per 16 points. */
+void bls_g1_prepare(bls_g1_prepared *out, const bls_g1 *p, size_t n);
 /* r = f^((p^12-1)/r); f must be non-zero. */
 void bls_final_exp(bls_fp12 *r, const bls_fp12 *f);
 /* Fills the line table of Q (a valid point of G2, or infinity). */
@@ -213,5 +235,139 @@ extern const bls_g2_prepared BLS_G2_GENERATOR_PREPARED;
 extern const bls_g2_prepared BLS_KZG_TAU_G2_PREPARED;
 /* The compressed [tau]G2 of the mainnet KZG trusted setup (kzg.c). */
 extern const uint8_t BLS_KZG_TAU_G2_COMPRESSED[96];
+
+/* ---- Inline Fp arithmetic ------------------------------------------------ */
+
+/* p, little-endian. */
+static const uint64_t BLS_FP_P[6] = {
+    0xb9feffffffffaaabULL, 0x1eabfffeb153ffffULL, 0x6730d2a0f6b0f624ULL,
+    0x64774b84f38512bfULL, 0x4b1ba7b6434bacd7ULL, 0x1a0111ea397fe69aULL};
+
+/* r = t - p if t >= p, else t (t < 2p). Branch-free: inputs are random. */
+static inline void bls_fp_reduce_once_(uint64_t r[6], const uint64_t t[6]) {
+    uint64_t s[6], borrow = 0;
+    for (int i = 0; i < 6; i++) {
+        unsigned __int128 d = (unsigned __int128)t[i] - BLS_FP_P[i] - borrow;
+        s[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    uint64_t keep = 0 - borrow;                 /* all ones if t < p */
+    for (int i = 0; i < 6; i++)
+        r[i] = (t[i] & keep) | (s[i] & ~keep);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* x86-64 versions: compilers turn 128-bit carry chains into slow code.
+ * Both write r only after reading a and b, so r may alias them; the final
+ * selection uses cmov, which leaves the flags alone. */
+static inline void bls_fp_add(bls_fp *r, const bls_fp *a, const bls_fp *b) {
+    uint64_t t0, t1, t2, t3, t4, t5;
+    __asm__(
+        "movq 0(%[a]), %[t0]\n\t" "movq 8(%[a]), %[t1]\n\t"
+        "movq 16(%[a]), %[t2]\n\t" "movq 24(%[a]), %[t3]\n\t"
+        "movq 32(%[a]), %[t4]\n\t" "movq 40(%[a]), %[t5]\n\t"
+        "addq 0(%[b]), %[t0]\n\t" "adcq 8(%[b]), %[t1]\n\t"
+        "adcq 16(%[b]), %[t2]\n\t" "adcq 24(%[b]), %[t3]\n\t"
+        "adcq 32(%[b]), %[t4]\n\t" "adcq 40(%[b]), %[t5]\n\t"
+        /* a + b < 2p < 2^383: no carry out; now select a + b - p. */
+        "movq %[t0], 0(%[r])\n\t" "movq %[t1], 8(%[r])\n\t"
+        "movq %[t2], 16(%[r])\n\t" "movq %[t3], 24(%[r])\n\t"
+        "movq %[t4], 32(%[r])\n\t" "movq %[t5], 40(%[r])\n\t"
+        "subq 0+%[p], %[t0]\n\t" "sbbq 8+%[p], %[t1]\n\t"
+        "sbbq 16+%[p], %[t2]\n\t" "sbbq 24+%[p], %[t3]\n\t"
+        "sbbq 32+%[p], %[t4]\n\t" "sbbq 40+%[p], %[t5]\n\t"
+        "cmovcq 0(%[r]), %[t0]\n\t" "cmovcq 8(%[r]), %[t1]\n\t"
+        "cmovcq 16(%[r]), %[t2]\n\t" "cmovcq 24(%[r]), %[t3]\n\t"
+        "cmovcq 32(%[r]), %[t4]\n\t" "cmovcq 40(%[r]), %[t5]\n\t"
+        "movq %[t0], 0(%[r])\n\t" "movq %[t1], 8(%[r])\n\t"
+        "movq %[t2], 16(%[r])\n\t" "movq %[t3], 24(%[r])\n\t"
+        "movq %[t4], 32(%[r])\n\t" "movq %[t5], 40(%[r])\n\t"
+        : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3),
+          [t4] "=&r"(t4), [t5] "=&r"(t5), "=m"(r->l)
+        : [r] "r"(r->l), [a] "r"(a->l), [b] "r"(b->l), [p] "m"(BLS_FP_P),
+          "m"(a->l), "m"(b->l)
+        : "cc");
+}
+
+static inline void bls_fp_sub(bls_fp *r, const bls_fp *a, const bls_fp *b) {
+    uint64_t t0, t1, t2, t3, t4, t5, m;
+    __asm__(
+        "movq 0(%[a]), %[t0]\n\t" "movq 8(%[a]), %[t1]\n\t"
+        "movq 16(%[a]), %[t2]\n\t" "movq 24(%[a]), %[t3]\n\t"
+        "movq 32(%[a]), %[t4]\n\t" "movq 40(%[a]), %[t5]\n\t"
+        "subq 0(%[b]), %[t0]\n\t" "sbbq 8(%[b]), %[t1]\n\t"
+        "sbbq 16(%[b]), %[t2]\n\t" "sbbq 24(%[b]), %[t3]\n\t"
+        "sbbq 32(%[b]), %[t4]\n\t" "sbbq 40(%[b]), %[t5]\n\t"
+        "sbbq %[m], %[m]\n\t"          /* m = -borrow */
+        /* Keep a - b unless it borrowed; then use a - b + p. */
+        "movq %[t0], 0(%[r])\n\t" "movq %[t1], 8(%[r])\n\t"
+        "movq %[t2], 16(%[r])\n\t" "movq %[t3], 24(%[r])\n\t"
+        "movq %[t4], 32(%[r])\n\t" "movq %[t5], 40(%[r])\n\t"
+        "addq 0+%[p], %[t0]\n\t" "adcq 8+%[p], %[t1]\n\t"
+        "adcq 16+%[p], %[t2]\n\t" "adcq 24+%[p], %[t3]\n\t"
+        "adcq 32+%[p], %[t4]\n\t" "adcq 40+%[p], %[t5]\n\t"
+        "testq %[m], %[m]\n\t"
+        "cmovzq 0(%[r]), %[t0]\n\t" "cmovzq 8(%[r]), %[t1]\n\t"
+        "cmovzq 16(%[r]), %[t2]\n\t" "cmovzq 24(%[r]), %[t3]\n\t"
+        "cmovzq 32(%[r]), %[t4]\n\t" "cmovzq 40(%[r]), %[t5]\n\t"
+        "movq %[t0], 0(%[r])\n\t" "movq %[t1], 8(%[r])\n\t"
+        "movq %[t2], 16(%[r])\n\t" "movq %[t3], 24(%[r])\n\t"
+        "movq %[t4], 32(%[r])\n\t" "movq %[t5], 40(%[r])\n\t"
+        : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3),
+          [t4] "=&r"(t4), [t5] "=&r"(t5), [m] "=&r"(m), "=m"(r->l)
+        : [r] "r"(r->l), [a] "r"(a->l), [b] "r"(b->l), [p] "m"(BLS_FP_P),
+          "m"(a->l), "m"(b->l)
+        : "cc");
+}
+#else
+static inline void bls_fp_add(bls_fp *r, const bls_fp *a, const bls_fp *b) {
+    /* p < 2^382: the sum never carries out of six limbs. */
+    uint64_t t[6], carry = 0;
+    for (int i = 0; i < 6; i++) {
+        unsigned __int128 s = (unsigned __int128)a->l[i] + b->l[i] + carry;
+        t[i] = (uint64_t)s;
+        carry = (uint64_t)(s >> 64);
+    }
+    bls_fp_reduce_once_(r->l, t);
+}
+
+static inline void bls_fp_sub(bls_fp *r, const bls_fp *a, const bls_fp *b) {
+    uint64_t t[6], borrow = 0;
+    for (int i = 0; i < 6; i++) {
+        unsigned __int128 d = (unsigned __int128)a->l[i] - b->l[i] - borrow;
+        t[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    uint64_t mask = 0 - borrow, carry = 0;     /* add p back on borrow */
+    for (int i = 0; i < 6; i++) {
+        unsigned __int128 s = (unsigned __int128)t[i] + (BLS_FP_P[i] & mask) + carry;
+        r->l[i] = (uint64_t)s;
+        carry = (uint64_t)(s >> 64);
+    }
+}
+#endif
+
+static inline void bls_fp_dbl(bls_fp *r, const bls_fp *a) { bls_fp_add(r, a, a); }
+
+static inline bool bls_fp_is_zero(const bls_fp *a) {
+    return (a->l[0] | a->l[1] | a->l[2] | a->l[3] | a->l[4] | a->l[5]) == 0;
+}
+
+static inline void bls_fp_neg(bls_fp *r, const bls_fp *a) {
+    /* p - a, except that -0 stays 0. */
+    uint64_t mask = bls_fp_is_zero(a) ? 0 : ~(uint64_t)0, borrow = 0;
+    for (int i = 0; i < 6; i++) {
+        unsigned __int128 d = (unsigned __int128)BLS_FP_P[i] - a->l[i] - borrow;
+        r->l[i] = (uint64_t)d & mask;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+}
+
+static inline bool bls_fp_eq(const bls_fp *a, const bls_fp *b) {
+    uint64_t d = 0;
+    for (int i = 0; i < 6; i++)
+        d |= a->l[i] ^ b->l[i];
+    return d == 0;
+}
 
 #endif

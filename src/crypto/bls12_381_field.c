@@ -7,10 +7,6 @@
 
 typedef unsigned __int128 u128;
 
-/* p, little-endian. */
-static const uint64_t P[6] = {
-    0xb9feffffffffaaabULL, 0x1eabfffeb153ffffULL, 0x6730d2a0f6b0f624ULL,
-    0x64774b84f38512bfULL, 0x4b1ba7b6434bacd7ULL, 0x1a0111ea397fe69aULL};
 /* -p^-1 mod 2^64, for Montgomery reduction. */
 static const uint64_t P_INV = 0x89f3fffcfffcfffdULL;
 /* R^2 mod p (plain integer): multiplying by it enters Montgomery form. */
@@ -45,63 +41,14 @@ static bool geq6(const uint64_t *a, const uint64_t *b) {
     return true;
 }
 
-/* r = a - b over 6 limbs, returning the borrow. */
-static uint64_t sub6(uint64_t *r, const uint64_t *a, const uint64_t *b) {
-    uint64_t borrow = 0;
-    for (int i = 0; i < 6; i++) {
-        u128 d = (u128)a[i] - b[i] - borrow;
-        r[i] = (uint64_t)d;
-        borrow = (uint64_t)(d >> 64) & 1;
-    }
-    return borrow;
-}
-
-/* Subtracts p once if r >= p; r < 2p on entry. */
-static void reduce_once(uint64_t *r) {
-    if (geq6(r, P))
-        sub6(r, r, P);
-}
-
-void bls_fp_add(bls_fp *r, const bls_fp *a, const bls_fp *b) {
-    /* p < 2^382, so the sum fits in six limbs without a carry out. */
-    uint64_t carry = 0;
-    for (int i = 0; i < 6; i++) {
-        u128 s = (u128)a->l[i] + b->l[i] + carry;
-        r->l[i] = (uint64_t)s;
-        carry = (uint64_t)(s >> 64);
-    }
-    reduce_once(r->l);
-}
-
-void bls_fp_dbl(bls_fp *r, const bls_fp *a) { bls_fp_add(r, a, a); }
-
-void bls_fp_sub(bls_fp *r, const bls_fp *a, const bls_fp *b) {
-    if (sub6(r->l, a->l, b->l)) {
-        uint64_t carry = 0;
-        for (int i = 0; i < 6; i++) {
-            u128 s = (u128)r->l[i] + P[i] + carry;
-            r->l[i] = (uint64_t)s;
-            carry = (uint64_t)(s >> 64);
-        }
-    }
-}
-
-void bls_fp_neg(bls_fp *r, const bls_fp *a) {
-    if (bls_fp_is_zero(a))
-        *r = *a;
-    else
-        sub6(r->l, P, a->l);
-}
-
 /* Montgomery reduction of the 12-limb t < p*2^384: r = t / 2^384 mod p.
- * One limb per round; t[i+6] absorbs the carries, t[12] never overflows
- * because p < 2^382 keeps every partial sum below 2^767. */
-static void mont_reduce(uint64_t *r, uint64_t t[13]) {
+ * Only used to leave Montgomery form, so it is kept simple. */
+static void mont_reduce(uint64_t r[6], uint64_t t[13]) {
     for (int i = 0; i < 6; i++) {
         uint64_t m = t[i] * P_INV;
         u128 c = 0;
         for (int j = 0; j < 6; j++) {
-            c += (u128)m * P[j] + t[i + j];
+            c += (u128)m * BLS_FP_P[j] + t[i + j];
             t[i + j] = (uint64_t)c;
             c >>= 64;
         }
@@ -111,54 +58,113 @@ static void mont_reduce(uint64_t *r, uint64_t t[13]) {
             c >>= 64;
         }
     }
-    memcpy(r, t + 6, 48);
-    reduce_once(r);
+    bls_fp_reduce_once_(r, t + 6);
 }
 
+/* CIOS Montgomery multiplication in the "no carry" form: since the top limb
+ * of p is below 2^63 - 1, the running sum t never needs a seventh limb. */
+void bls_fp_mul_portable(bls_fp *r, const bls_fp *a, const bls_fp *b) {
+    uint64_t t[6] = {0};
+    for (int i = 0; i < 6; i++) {
+        uint64_t bi = b->l[i];
+        u128 c = (u128)a->l[0] * bi + t[0];
+        t[0] = (uint64_t)c;
+        uint64_t hi = (uint64_t)(c >> 64);
+        uint64_t m = t[0] * P_INV;
+        u128 d = (u128)m * BLS_FP_P[0] + t[0];
+        uint64_t hi2 = (uint64_t)(d >> 64);
+        for (int j = 1; j < 6; j++) {
+            c = (u128)a->l[j] * bi + t[j] + hi;
+            hi = (uint64_t)(c >> 64);
+            d = (u128)m * BLS_FP_P[j] + (uint64_t)c + hi2;
+            hi2 = (uint64_t)(d >> 64);
+            t[j - 1] = (uint64_t)d;
+        }
+        t[5] = hi + hi2;
+    }
+    bls_fp_reduce_once_(r->l, t);
+}
+
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__)
+#include <cpuid.h>
+
+/* The same CIOS with MULX and the two carry chains of ADCX (CF) and ADOX
+ * (OF). t0..t6 live in r8..r14; each round's shift by one limb is done by
+ * renaming, so round i starts at register r(8+i). rcx is the zero used to
+ * clear both flags (xor) and to fold the last OF carry. */
+#define ADX_STEP(mem, tj, tj1)                                          \
+    "mulxq " mem ", %%rax, %%rbx\n\t"                                   \
+    "adoxq %%rax, " tj "\n\t"                                           \
+    "adcxq %%rbx, " tj1 "\n\t"
+
+#define ADX_ROUND(boff, t0, t1, t2, t3, t4, t5, t6)                     \
+    "xorl %%ecx, %%ecx\n\t"                                             \
+    "movq " boff "(%[b]), %%rdx\n\t"                                    \
+    ADX_STEP("0(%[a])", t0, t1) ADX_STEP("8(%[a])", t1, t2)             \
+    ADX_STEP("16(%[a])", t2, t3) ADX_STEP("24(%[a])", t3, t4)           \
+    ADX_STEP("32(%[a])", t4, t5) ADX_STEP("40(%[a])", t5, t6)           \
+    "adoxq %%rcx, " t6 "\n\t"                                           \
+    "movq " t0 ", %%rdx\n\t"                                            \
+    "imulq %[n0], %%rdx\n\t"                                            \
+    "xorl %%ecx, %%ecx\n\t"                                             \
+    ADX_STEP("0+%[p]", t0, t1) ADX_STEP("8+%[p]", t1, t2)               \
+    ADX_STEP("16+%[p]", t2, t3) ADX_STEP("24+%[p]", t3, t4)             \
+    ADX_STEP("32+%[p]", t4, t5) ADX_STEP("40+%[p]", t5, t6)             \
+    "adoxq %%rcx, " t6 "\n\t"
+
+static void fp_mul_adx(bls_fp *r, const bls_fp *a, const bls_fp *b) {
+    __asm__(
+        "xorl %%r8d, %%r8d\n\t" "xorl %%r9d, %%r9d\n\t"
+        "xorl %%r10d, %%r10d\n\t" "xorl %%r11d, %%r11d\n\t"
+        "xorl %%r12d, %%r12d\n\t" "xorl %%r13d, %%r13d\n\t"
+        "xorl %%r14d, %%r14d\n\t"
+        ADX_ROUND("0", "%%r8", "%%r9", "%%r10", "%%r11", "%%r12", "%%r13", "%%r14")
+        ADX_ROUND("8", "%%r9", "%%r10", "%%r11", "%%r12", "%%r13", "%%r14", "%%r8")
+        ADX_ROUND("16", "%%r10", "%%r11", "%%r12", "%%r13", "%%r14", "%%r8", "%%r9")
+        ADX_ROUND("24", "%%r11", "%%r12", "%%r13", "%%r14", "%%r8", "%%r9", "%%r10")
+        ADX_ROUND("32", "%%r12", "%%r13", "%%r14", "%%r8", "%%r9", "%%r10", "%%r11")
+        ADX_ROUND("40", "%%r13", "%%r14", "%%r8", "%%r9", "%%r10", "%%r11", "%%r12")
+        /* t = (r14, r8..r12) < 2p. Store t, subtract p in registers and
+         * reload t if that borrowed (cmov keeps the flags). r is written
+         * only here, after a and b were read, so it may alias them. */
+        "movq %%r14, 0+%[r]\n\t" "movq %%r8, 8+%[r]\n\t"
+        "movq %%r9, 16+%[r]\n\t" "movq %%r10, 24+%[r]\n\t"
+        "movq %%r11, 32+%[r]\n\t" "movq %%r12, 40+%[r]\n\t"
+        "subq 0+%[p], %%r14\n\t" "sbbq 8+%[p], %%r8\n\t"
+        "sbbq 16+%[p], %%r9\n\t" "sbbq 24+%[p], %%r10\n\t"
+        "sbbq 32+%[p], %%r11\n\t" "sbbq 40+%[p], %%r12\n\t"
+        "cmovcq 0+%[r], %%r14\n\t" "cmovcq 8+%[r], %%r8\n\t"
+        "cmovcq 16+%[r], %%r9\n\t" "cmovcq 24+%[r], %%r10\n\t"
+        "cmovcq 32+%[r], %%r11\n\t" "cmovcq 40+%[r], %%r12\n\t"
+        "movq %%r14, 0+%[r]\n\t" "movq %%r8, 8+%[r]\n\t"
+        "movq %%r9, 16+%[r]\n\t" "movq %%r10, 24+%[r]\n\t"
+        "movq %%r11, 32+%[r]\n\t" "movq %%r12, 40+%[r]\n\t"
+        : [r] "=m"(r->l)
+        : [a] "r"(a->l), [b] "r"(b->l), [p] "m"(BLS_FP_P), [n0] "m"(P_INV),
+          "m"(a->l), "m"(b->l)
+        : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13",
+          "r14", "cc");
+}
+
+/* ifunc resolver: runs once while the program is being loaded, before any
+ * constructor, so it may use nothing but CPUID. */
+typedef void fp_mul_fn(bls_fp *, const bls_fp *, const bls_fp *);
+static fp_mul_fn *resolve_fp_mul(void) {
+    unsigned eax, ebx, ecx, edx;
+    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) &&
+        (ebx & (1u << 8)) && (ebx & (1u << 19)))          /* BMI2, ADX */
+        return fp_mul_adx;
+    return bls_fp_mul_portable;
+}
+void bls_fp_mul(bls_fp *r, const bls_fp *a, const bls_fp *b)
+    __attribute__((ifunc("resolve_fp_mul")));
+#else
 void bls_fp_mul(bls_fp *r, const bls_fp *a, const bls_fp *b) {
-    uint64_t t[13] = {0};
-    for (int i = 0; i < 6; i++) {
-        u128 c = 0;
-        for (int j = 0; j < 6; j++) {
-            c += (u128)a->l[i] * b->l[j] + t[i + j];
-            t[i + j] = (uint64_t)c;
-            c >>= 64;
-        }
-        t[i + 6] = (uint64_t)c;
-    }
-    mont_reduce(r->l, t);
+    bls_fp_mul_portable(r, a, b);
 }
+#endif
 
-void bls_fp_sqr(bls_fp *r, const bls_fp *a) {
-    /* Off-diagonal products once, doubled, plus the squares. */
-    uint64_t t[13] = {0};
-    for (int i = 0; i < 6; i++) {
-        u128 c = 0;
-        for (int j = i + 1; j < 6; j++) {
-            c += (u128)a->l[i] * a->l[j] + t[i + j];
-            t[i + j] = (uint64_t)c;
-            c >>= 64;
-        }
-        t[i + 6] = (uint64_t)c;
-    }
-    uint64_t top = 0;
-    for (int i = 0; i < 12; i++) {
-        uint64_t nt = (t[i] << 1) | top;
-        top = t[i] >> 63;
-        t[i] = nt;
-    }
-    u128 c = 0;
-    for (int i = 0; i < 6; i++) {
-        u128 sq = (u128)a->l[i] * a->l[i];
-        c += (u128)t[2 * i] + (uint64_t)sq;
-        t[2 * i] = (uint64_t)c;
-        c >>= 64;
-        c += (u128)t[2 * i + 1] + (uint64_t)(sq >> 64);
-        t[2 * i + 1] = (uint64_t)c;
-        c >>= 64;
-    }
-    mont_reduce(r->l, t);
-}
+void bls_fp_sqr(bls_fp *r, const bls_fp *a) { bls_fp_mul(r, a, a); }
 
 void bls_fp_pow(bls_fp *r, const bls_fp *a, const uint64_t *e, size_t n) {
     /* Fixed 4-bit window, most significant first. */
@@ -194,17 +200,6 @@ bool bls_fp_sqrt(bls_fp *r, const bls_fp *a) {
     return true;
 }
 
-bool bls_fp_is_zero(const bls_fp *a) {
-    uint64_t acc = 0;
-    for (int i = 0; i < 6; i++)
-        acc |= a->l[i];
-    return acc == 0;
-}
-
-bool bls_fp_eq(const bls_fp *a, const bls_fp *b) {
-    return memcmp(a->l, b->l, sizeof a->l) == 0;
-}
-
 /* The plain integer value of a (leaves Montgomery form). */
 static void fp_to_plain(uint64_t out[6], const bls_fp *a) {
     uint64_t t[13] = {0};
@@ -227,7 +222,7 @@ bool bls_fp_from_bytes(bls_fp *r, const uint8_t in[48]) {
             w = (w << 8) | in[(5 - i) * 8 + j];
         v.l[i] = w;
     }
-    if (geq6(v.l, P))
+    if (geq6(v.l, BLS_FP_P))
         return false;
     bls_fp_mul(r, &v, &R2);
     return true;

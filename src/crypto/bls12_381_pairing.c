@@ -191,15 +191,47 @@ void bls_g2_prepare(bls_g2_prepared *out, const bls_g2_affine *q) {
     }
 }
 
-/* f *= prepared line k at P: c0 + c1 xp v + yp v w. */
-static void mul_prepared_line(bls_fp12 *f, const bls_g2_prepared *q, int k,
-                              const bls_g1_affine *p) {
-    bls_fp2 c1, c4 = {p->y, BLS_FP_ZERO};
-    bls_fp2_mul_fp(&c1, &q->c1[k], &p->x);
-    bls_fp12_mul_line(f, f, &q->c0[k], &c1, &c4);
+void bls_g1_prepare(bls_g1_prepared *out, const bls_g1 *p, size_t n) {
+    /* For P = (X/Z^2, Y/Z^3): x/y = XZ/Y and 1/y = Z^3/Y. The 1/Y of a
+     * chunk come from one inversion (Montgomery's trick). */
+    enum { BATCH = 16 };
+    for (size_t base = 0; base < n; base += BATCH) {
+        size_t m = n - base < BATCH ? n - base : BATCH;
+        bls_fp prefix[BATCH], acc = BLS_FP_ONE, inv;
+        for (size_t i = 0; i < m; i++) {
+            prefix[i] = acc;
+            if (!bls_g1_is_inf(&p[base + i]))
+                bls_fp_mul(&acc, &acc, &p[base + i].y);
+        }
+        bls_fp_inv(&acc, &acc);
+        for (size_t i = m; i-- > 0;) {
+            const bls_g1 *q = &p[base + i];
+            bls_g1_prepared *o = &out[base + i];
+            o->inf = bls_g1_is_inf(q);
+            if (o->inf)
+                continue;
+            bls_fp_mul(&inv, &acc, &prefix[i]);           /* 1/Y */
+            bls_fp_mul(&acc, &acc, &q->y);
+            bls_fp z3;
+            bls_fp_sqr(&z3, &q->z);
+            bls_fp_mul(&z3, &z3, &q->z);
+            bls_fp_mul(&o->y_inv, &z3, &inv);
+            bls_fp_mul(&o->x_over_y, &q->x, &q->z);
+            bls_fp_mul(&o->x_over_y, &o->x_over_y, &inv);
+        }
+    }
 }
 
-void bls_miller_loop_prepared(bls_fp12 *f, const bls_g1_affine *p,
+/* f *= prepared line k at P, divided by yp: c0/yp + c1 (xp/yp) v + v w. */
+static void mul_prepared_line(bls_fp12 *f, const bls_g2_prepared *q, int k,
+                              const bls_g1_prepared *p) {
+    bls_fp2 c0, c1;
+    bls_fp2_mul_fp(&c0, &q->c0[k], &p->y_inv);
+    bls_fp2_mul_fp(&c1, &q->c1[k], &p->x_over_y);
+    bls_fp12_mul_line_1(f, f, &c0, &c1);
+}
+
+void bls_miller_loop_prepared(bls_fp12 *f, const bls_g1_prepared *p,
                               const bls_g2_prepared *const *q, size_t n) {
     *f = BLS_FP12_ONE;
     int k = 0;

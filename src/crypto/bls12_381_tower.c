@@ -457,3 +457,19 @@ void bls_fp12_mul_line(bls_fp12 *r, const bls_fp12 *a, const bls_fp2 *c0,
     bls_fp6_mul_v(&t1, &t1);
     bls_fp6_add(&r->c0, &t0, &t1);
 }
+
+void bls_fp12_mul_line_1(bls_fp12 *r, const bls_fp12 *a, const bls_fp2 *c0,
+                         const bls_fp2 *c1) {
+    /* line = L0 + v w with L0 = c0 + c1 v: a->c1 * v is a mere shift. */
+    bls_fp6 t0, t1, s;
+    bls_fp2 u = *c1;
+    fp6_mul_01(&t0, &a->c0, c0, c1);
+    bls_fp6_mul_v(&t1, &a->c1);
+    bls_fp6_add(&s, &a->c0, &a->c1);
+    bls_fp_add(&u.c0, &u.c0, &BLS_FP_ONE);
+    fp6_mul_01(&s, &s, c0, &u);
+    bls_fp6_sub(&s, &s, &t0);
+    bls_fp6_sub(&r->c1, &s, &t1);
+    bls_fp6_mul_v(&t1, &t1);
+    bls_fp6_add(&r->c0, &t0, &t1);
+}

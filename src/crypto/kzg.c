@@ -23,23 +23,24 @@ bool kzg_point_evaluation(const uint8_t in[192]) {
     if (!bls_scalar_from_bytes(&z, z_bytes) || !bls_scalar_from_bytes(&y, y_bytes))
         return false;
 
-    bls_g1_affine pts[2], c;
-    if (!bls_g1_decompress(&c, commitment) || !bls_g1_decompress(&pts[1], proof))
+    bls_g1_affine c, proof_pt;
+    if (!bls_g1_decompress(&c, commitment) || !bls_g1_decompress(&proof_pt, proof))
         return false;
 
     bls_scalar neg_y;
     bls_scalar_neg(&neg_y, &y);
-    bls_g1 a;
-    bls_g1_mul2_glv(&a, &pts[1], &z, &neg_y);      /* [z]proof - [y]G1 */
-    bls_g1_add_affine(&a, &a, &c);
-    bls_g1_to_affine(&pts[0], &a);
-    if (!pts[1].inf)
-        bls_fp_neg(&pts[1].y, &pts[1].y);           /* -proof */
+    bls_g1 pts[2];
+    bls_g1_mul2_glv(&pts[0], &proof_pt, &z, &neg_y);  /* [z]proof - [y]G1 */
+    bls_g1_add_affine(&pts[0], &pts[0], &c);
+    bls_g1_from_affine(&pts[1], &proof_pt);
+    bls_g1_neg(&pts[1], &pts[1]);                     /* -proof */
 
+    bls_g1_prepared prep[2];
+    bls_g1_prepare(prep, pts, 2);
     const bls_g2_prepared *q[2] = {&BLS_G2_GENERATOR_PREPARED,
                                    &BLS_KZG_TAU_G2_PREPARED};
     bls_fp12 f;
-    bls_miller_loop_prepared(&f, pts, q, 2);
+    bls_miller_loop_prepared(&f, prep, q, 2);
     bls_final_exp(&f, &f);
     return bls_fp12_is_one(&f);
 }
