@@ -2,7 +2,7 @@
  * the field, group and pairing primitives and of kzg_point_evaluation (with
  * the resulting Mgas/s at 50,000 gas per call). Each item runs for about
  * 0.3 s (argv[1] overrides, in seconds); argv[2] keeps only the items whose
- * label contains it. The fastest of five rounds is reported. */
+ * label contains it. The fastest of 20 rounds is reported. */
 #include "crypto/bls12_381.h"
 #include "parevm/hex.h"
 #include "parevm/precompile_math.h"
@@ -24,12 +24,12 @@ static volatile uint64_t sink;
 
 static const char *filter;
 
-/* Runs body in 5 rounds of budget/5 seconds each and keeps the fastest
+/* Runs body in 20 rounds of budget/20 seconds each and keeps the fastest
  * round (the machine is shared); prints ns or us per call. */
 #define BENCH(label, body)                                              \
     if (!filter || strstr(label, filter)) do {                          \
         double per_ = 1e9;                                              \
-        for (int round_ = 0; round_ < 5; round_++) {                    \
+        for (int round_ = 0; round_ < 20; round_++) {                    \
             long n_ = 0;                                                \
             double t0_ = now(), t_;                                     \
             do {                                                        \
@@ -38,7 +38,7 @@ static const char *filter;
                 }                                                       \
                 n_ += 4;                                                \
                 t_ = now() - t0_;                                       \
-            } while (t_ < budget / 5);                                  \
+            } while (t_ < budget / 20);                                  \
             if (t_ / n_ < per_)                                         \
                 per_ = t_ / n_;                                         \
         }                                                               \

@@ -90,6 +90,8 @@ TEST(fp_matches_gmp) {
         mpz_mul(r, a, b);
         mpz_mod(r, r, p);
         CHECK(fp_eq_mpz(&z, r));
+        bls_fp_mul_portable(&z, &x, &y);
+        CHECK(fp_eq_mpz(&z, r));
         bls_fp_sqr(&z, &x);
         mpz_mul(r, a, a);
         mpz_mod(r, r, p);
@@ -104,6 +106,46 @@ TEST(fp_matches_gmp) {
         CHECK(fp_eq_mpz(&z, r));
     }
     mpz_clears(p, a, b, r, NULL);
+}
+
+/* Edge values: 0, 1, 2, p - 1, p - 2, and random. */
+static bls_fp edge_fp(int i) {
+    bls_fp r;
+    switch (i % 6) {
+    case 0: return BLS_FP_ZERO;
+    case 1: return BLS_FP_ONE;
+    case 2: bls_fp_add(&r, &BLS_FP_ONE, &BLS_FP_ONE); return r;
+    case 3: bls_fp_neg(&r, &BLS_FP_ONE); return r;
+    case 4: bls_fp_add(&r, &BLS_FP_ONE, &BLS_FP_ONE); bls_fp_neg(&r, &r); return r;
+    default: return rnd_fp();
+    }
+}
+
+TEST(dispatched_arithmetic_matches_portable) {
+    /* bls_fp_mul, bls_fp2_mul and bls_fp2_sqr may run assembly; they must
+     * agree with the portable C on edge and random values. */
+    for (int i = 0; i < 36 * 30; i++) {
+        bls_fp a = edge_fp(i), b = edge_fp(i / 6), x, y;
+        bls_fp_mul(&x, &a, &b);
+        bls_fp_mul_portable(&y, &a, &b);
+        CHECK(bls_fp_eq(&x, &y));
+        bls_fp2 a2 = {a, b}, b2 = {edge_fp(i / 36), edge_fp(i * 7)}, x2, y2;
+        bls_fp2_mul(&x2, &a2, &b2);
+        bls_fp2_mul_portable(&y2, &a2, &b2);
+        CHECK(bls_fp2_eq(&x2, &y2));
+        bls_fp2_sqr(&x2, &a2);
+        bls_fp2_sqr_portable(&y2, &a2);
+        CHECK(bls_fp2_eq(&x2, &y2));
+        /* aliasing: r == a */
+        x2 = a2;
+        bls_fp2_mul(&x2, &x2, &b2);
+        bls_fp2_mul_portable(&y2, &a2, &b2);
+        CHECK(bls_fp2_eq(&x2, &y2));
+        x2 = a2;
+        bls_fp2_sqr(&x2, &x2);
+        bls_fp2_sqr_portable(&y2, &a2);
+        CHECK(bls_fp2_eq(&x2, &y2));
+    }
 }
 
 TEST(fp_inverse_sqrt_bytes) {

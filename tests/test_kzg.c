@@ -28,7 +28,7 @@ static void fix_hash(uint8_t in[192]) {
     in[0] = 0x01;
 }
 
-TEST(tau_g2_constant_and_tables) {
+TEST(constant_tables) {
     bls_g2_affine tau;
     CHECK(bls_g2_decompress(&tau, BLS_KZG_TAU_G2_COMPRESSED));
     CHECK(!tau.inf);
@@ -46,6 +46,16 @@ TEST(tau_g2_constant_and_tables) {
     CHECK(memcmp(&p, &BLS_KZG_TAU_G2_PREPARED, sizeof p) == 0);
     bls_g2_prepare(&p, &BLS_G2_GENERATOR);
     CHECK(memcmp(&p, &BLS_G2_GENERATOR_PREPARED, sizeof p) == 0);
+    /* The fixed-base table holds [2i+1]G1. */
+    bls_g1 g;
+    bls_g1_from_affine(&g, &BLS_G1_GENERATOR);
+    for (int i = 0; i < 32; i++) {
+        bls_scalar k = {{2 * (uint64_t)i + 1, 0, 0, 0}};
+        bls_g1 m, e;
+        bls_g1_mul(&m, &g, &k);
+        bls_g1_from_affine(&e, &BLS_G1_GENERATOR_ODD_MULTIPLES[i]);
+        CHECK(bls_g1_eq(&m, &e));
+    }
 }
 
 /* A selection of ethereum/c-kzg-4844 tests/verify_kzg_proof/kzg-mainnet. */

@@ -346,16 +346,17 @@ static void glv_split(u128 *k0, u128 *k1, const bls_scalar *k) {
     *k1 = q;
 }
 
-/* Width-5 NAF of k < 2^128 - 16: odd digits in [-15, 15]. Returns the
- * digit count (at most 129). */
-static int wnaf5(int8_t out[130], u128 k) {
+/* Width-w NAF of k < 2^128 - 2^w: odd digits in (-2^(w-1), 2^(w-1)).
+ * Returns the digit count (at most 129). */
+static int wnaf(int8_t out[130], u128 k, int w) {
     int n = 0;
+    const int full = 1 << w, half = full >> 1;
     while (k) {
         int d = 0;
         if (k & 1) {
-            d = (int)(k & 31);
-            if (d >= 16)
-                d -= 32;
+            d = (int)(k & (u128)(full - 1));
+            if (d >= half)
+                d -= full;
             if (d > 0)
                 k -= (u128)d;
             else
@@ -367,29 +368,41 @@ static int wnaf5(int8_t out[130], u128 k) {
     return n;
 }
 
-/* One term of a Straus multi-scalar product: the odd multiples 1P..15P of
- * its point and the NAF of its scalar. */
+/* Variable-base terms use width-5 NAFs over 8 Jacobian odd multiples
+ * 1P..15P; the fixed generator uses width-7 NAFs over the 32 affine odd
+ * multiples 1G..63G of bls12_381_tables.c (mixed additions). */
+#define VAR_W 5
+#define FIXED_W 7
+
+/* One term of a Straus multi-scalar product: its odd multiples (or, for
+ * the generator, whether to map the fixed table through -phi) and the NAF
+ * of its scalar. */
 typedef struct {
-    bls_g1 odd[8];
+    bls_g1 odd[1 << (VAR_W - 2)];
+    bool fixed, neg_phi;
     int8_t naf[130];
     int len;
 } straus_term;
 
-static void odd_multiples(bls_g1 odd[8], const bls_g1 *p) {
+static void odd_multiples(bls_g1 *odd, const bls_g1 *p) {
     bls_g1 p2;
     bls_g1_dbl(&p2, p);
     odd[0] = *p;
-    for (int i = 1; i < 8; i++)
+    for (int i = 1; i < 1 << (VAR_W - 2); i++)
         bls_g1_add(&odd[i], &odd[i - 1], &p2);
 }
 
-/* The term for -phi(P) from the term of P: phi is a group morphism, so the
- * table maps through it. */
-static void neg_phi_term(straus_term *dst, const straus_term *src) {
-    for (int i = 0; i < 8; i++) {
-        bls_g1_phi(&dst->odd[i], &src->odd[i]);
-        bls_g1_neg(&dst->odd[i], &dst->odd[i]);
+/* acc += [d]G' where G' is G or -phi(G) (t->neg_phi) and d odd. */
+static void add_fixed(bls_g1 *acc, const straus_term *t, int d) {
+    bls_g1_affine q = BLS_G1_GENERATOR_ODD_MULTIPLES[(d < 0 ? -d : d) / 2];
+    bool neg = d < 0;
+    if (t->neg_phi) {
+        bls_fp_mul(&q.x, &q.x, &BETA);
+        neg = !neg;
     }
+    if (neg)
+        bls_fp_neg(&q.y, &q.y);
+    bls_g1_add_affine(acc, acc, &q);
 }
 
 static void straus(bls_g1 *r, const straus_term *t, int n) {
@@ -403,9 +416,13 @@ static void straus(bls_g1 *r, const straus_term *t, int n) {
         bls_g1_dbl(&acc, &acc);
         for (int j = 0; j < n; j++) {
             int d = i < t[j].len ? t[j].naf[i] : 0;
-            if (d > 0) {
+            if (d == 0)
+                continue;
+            if (t[j].fixed) {
+                add_fixed(&acc, &t[j], d);
+            } else if (d > 0) {
                 bls_g1_add(&acc, &acc, &t[j].odd[(d - 1) / 2]);
-            } else if (d < 0) {
+            } else {
                 bls_g1_neg(&q, &t[j].odd[(-d - 1) / 2]);
                 bls_g1_add(&acc, &acc, &q);
             }
@@ -421,14 +438,30 @@ static bool scalar_below_r(const bls_scalar *k) {
     return false;
 }
 
-/* Fills terms[0..1] for [k]P. */
-static void glv_terms(straus_term terms[2], const bls_g1 *p, const bls_scalar *k) {
+/* Fills terms[0..1] for [k]P (P variable). The -phi(P) table is the image
+ * of P's table: phi is a group morphism. */
+static void glv_terms(straus_term t[2], const bls_g1 *p, const bls_scalar *k) {
     u128 k0, k1;
     glv_split(&k0, &k1, k);
-    odd_multiples(terms[0].odd, p);
-    terms[0].len = wnaf5(terms[0].naf, k0);
-    neg_phi_term(&terms[1], &terms[0]);
-    terms[1].len = wnaf5(terms[1].naf, k1);
+    odd_multiples(t[0].odd, p);
+    t[0].fixed = t[1].fixed = false;
+    t[0].len = wnaf(t[0].naf, k0, VAR_W);
+    for (int i = 0; i < 1 << (VAR_W - 2); i++) {
+        bls_g1_phi(&t[1].odd[i], &t[0].odd[i]);
+        bls_g1_neg(&t[1].odd[i], &t[1].odd[i]);
+    }
+    t[1].len = wnaf(t[1].naf, k1, VAR_W);
+}
+
+/* Fills terms[0..1] for [k]G from the fixed table. */
+static void glv_terms_generator(straus_term t[2], const bls_scalar *k) {
+    u128 k0, k1;
+    glv_split(&k0, &k1, k);
+    t[0].fixed = t[1].fixed = true;
+    t[0].neg_phi = false;
+    t[1].neg_phi = true;
+    t[0].len = wnaf(t[0].naf, k0, FIXED_W);
+    t[1].len = wnaf(t[1].naf, k1, FIXED_W);
 }
 
 void bls_g1_mul_glv(bls_g1 *r, const bls_g1_affine *a, const bls_scalar *k) {
@@ -458,7 +491,6 @@ void bls_g1_mul2_glv(bls_g1 *r, const bls_g1_affine *p, const bls_scalar *a,
     bls_g1 q;
     bls_g1_from_affine(&q, p);
     glv_terms(&terms[0], &q, a);
-    bls_g1_from_affine(&q, &BLS_G1_GENERATOR);
-    glv_terms(&terms[2], &q, b);
+    glv_terms_generator(&terms[2], b);
     straus(r, terms, 4);
 }

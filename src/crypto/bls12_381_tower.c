@@ -28,7 +28,7 @@ void bls_fp2_conj(bls_fp2 *r, const bls_fp2 *a) {
     bls_fp_neg(&r->c1, &a->c1);
 }
 
-void bls_fp2_mul(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b) {
+void bls_fp2_mul_portable(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b) {
     /* Karatsuba: three base-field products. */
     bls_fp t0, t1, s0, s1;
     bls_fp_mul(&t0, &a->c0, &b->c0);
@@ -46,7 +46,7 @@ void bls_fp2_mul_fp(bls_fp2 *r, const bls_fp2 *a, const bls_fp *b) {
     bls_fp_mul(&r->c1, &a->c1, b);
 }
 
-void bls_fp2_sqr(bls_fp2 *r, const bls_fp2 *a) {
+void bls_fp2_sqr_portable(bls_fp2 *r, const bls_fp2 *a) {
     /* (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u */
     bls_fp s, d, m;
     bls_fp_add(&s, &a->c0, &a->c1);
