@@ -93,6 +93,9 @@ int main(int argc, char **argv) {
     bls_fp12 g = f;
     BENCH("fp12_mul", bls_fp12_mul(&g, &g, &f));
     BENCH("fp12_sqr", bls_fp12_sqr(&g, &g));
+    BENCH("fp12_mul_line_1", bls_fp12_mul_line_1(&g, &g, &a2, &b2));
+    BENCH("fp12_inv", bls_fp12_inv(&g, &g));
+    BENCH("fp12_frobenius", bls_fp12_frobenius(&g, &g));
     bls_final_exp(&g, &f);
     BENCH("fp12_cyclotomic_sqr", bls_fp12_cyclotomic_sqr(&g, &g));
     BENCH("miller_loop_prepared (2 pairs)", bls_miller_loop_prepared(&f, pts, q, 2));

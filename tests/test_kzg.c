@@ -8,6 +8,7 @@
 #include "parevm/hex.h"
 #include "parevm/precompile_math.h"
 
+#include <gmp.h>
 #include <jansson.h>
 #include <openssl/sha.h>
 
@@ -56,6 +57,116 @@ TEST(constant_tables) {
         bls_g1_from_affine(&e, &BLS_G1_GENERATOR_ODD_MULTIPLES[i]);
         CHECK(bls_g1_eq(&m, &e));
     }
+}
+
+TEST(tau_g1_matches_tau_g2) {
+    /* Both constants come from the same ceremony: e([tau]G1, G2) equals
+     * e(G1, [tau]G2), i.e. e([tau]G1, G2) e(-G1, [tau]G2) == 1. */
+    bls_pairing_pair pairs[2];
+    CHECK(bls_g1_decompress(&pairs[0].p, BLS_KZG_TAU_G1_COMPRESSED));
+    pairs[0].q = BLS_G2_GENERATOR;
+    pairs[1].p = BLS_G1_GENERATOR;
+    bls_fp_neg(&pairs[1].p.y, &pairs[1].p.y);
+    CHECK(bls_g2_decompress(&pairs[1].q, BLS_KZG_TAU_G2_COMPRESSED));
+    CHECK(bls12_381_pairing_check(pairs, 2));
+    pairs[1].p = BLS_G1_GENERATOR;
+    CHECK(!bls12_381_pairing_check(pairs, 2));
+}
+
+static uint64_t rng = 0x853c49e6748fea9bULL;
+static uint64_t rnd(void) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void scalar_to_be(uint8_t out[32], const mpz_t v) {
+    memset(out, 0, 32);
+    size_t n;
+    uint8_t tmp[32];
+    mpz_export(tmp, &n, 1, 1, 1, 0, v);
+    memcpy(out + 32 - n, tmp, n);
+}
+
+/* Builds a valid input for f(X) = a + bX: C = [a]G1 + [b][tau]G1, y =
+ * f(z), proof = [(f(X) - y)/(X - z)]G1 = [b]G1. Scalars are < r. */
+static void make_linear_proof(uint8_t in[192], const mpz_t a, const mpz_t b,
+                              const mpz_t z) {
+    mpz_t r, y;
+    mpz_inits(r, y, NULL);
+    mpz_set_str(r, "73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001", 16);
+    mpz_mul(y, b, z);
+    mpz_add(y, y, a);
+    mpz_mod(y, y, r);
+    uint8_t be[32];
+    bls_scalar sa, sb;
+    scalar_to_be(be, a);
+    CHECK(bls_scalar_from_bytes(&sa, be));
+    scalar_to_be(be, b);
+    CHECK(bls_scalar_from_bytes(&sb, be));
+    bls_g1_affine tau;
+    CHECK(bls_g1_decompress(&tau, BLS_KZG_TAU_G1_COMPRESSED));
+    bls_g1 c, t, g;
+    bls_g1_from_affine(&g, &BLS_G1_GENERATOR);
+    bls_g1_mul(&c, &g, &sa);
+    bls_g1_from_affine(&t, &tau);
+    bls_g1_mul(&t, &t, &sb);
+    bls_g1_add(&c, &c, &t);
+    bls_g1_mul(&t, &g, &sb);
+    bls_g1_affine ca, pa;
+    bls_g1_to_affine(&ca, &c);
+    bls_g1_to_affine(&pa, &t);
+    scalar_to_be(in + 32, z);
+    scalar_to_be(in + 64, y);
+    bls_g1_compress(in + 96, &ca);
+    bls_g1_compress(in + 144, &pa);
+    fix_hash(in);
+    mpz_clears(r, y, NULL);
+}
+
+TEST(generated_linear_proofs) {
+    /* Random degree-1 polynomials, including a = 0 (infinity commitment when
+     * b = 0 too), b = 0 (infinity proof) and z = 0. */
+    mpz_t a, b, z;
+    mpz_inits(a, b, z, NULL);
+    for (int i = 0; i < 24; i++) {
+        mpz_set_ui(a, 0);
+        mpz_set_ui(b, 0);
+        mpz_set_ui(z, 0);
+        for (int k = 0; k < 4; k++) {
+            mpz_mul_2exp(a, a, 63);
+            mpz_add_ui(a, a, rnd() >> 1);
+            mpz_mul_2exp(b, b, 63);
+            mpz_add_ui(b, b, rnd() >> 1);
+            mpz_mul_2exp(z, z, 63);
+            mpz_add_ui(z, z, rnd() >> 1);
+        }
+        mpz_tdiv_q_2exp(a, a, 3);                 /* 249 bits < r */
+        mpz_tdiv_q_2exp(b, b, 3);
+        mpz_tdiv_q_2exp(z, z, 3);
+        if (i % 6 == 1)
+            mpz_set_ui(a, 0);
+        if (i % 6 == 2)
+            mpz_set_ui(b, 0);
+        if (i % 6 == 3)
+            mpz_set_ui(z, 0);
+        if (i == 4)
+            mpz_set_ui(a, 0), mpz_set_ui(b, 0);
+        uint8_t in[192];
+        make_linear_proof(in, a, b, z);
+        CHECK(kzg_point_evaluation(in));
+        /* Any other claimed value fails. */
+        in[95] ^= 1;
+        CHECK(!kzg_point_evaluation(in));
+        in[95] ^= 1;
+        /* So does the proof of another point, when b != 0. */
+        if (mpz_sgn(b) != 0) {
+            in[63] ^= 4;
+            CHECK(!kzg_point_evaluation(in));
+        }
+    }
+    mpz_clears(a, b, z, NULL);
 }
 
 /* A selection of ethereum/c-kzg-4844 tests/verify_kzg_proof/kzg-mainnet. */

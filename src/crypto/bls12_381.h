@@ -240,8 +240,10 @@ extern const bls_g2_prepared BLS_KZG_TAU_G2_PREPARED;
 /* [1]G1, [3]G1, ..., [63]G1 in affine form (bls12_381_tables.c), the
  * fixed-base table of bls_g1_mul2_glv. */
 extern const bls_g1_affine BLS_G1_GENERATOR_ODD_MULTIPLES[32];
-/* The compressed [tau]G2 of the mainnet KZG trusted setup (kzg_setup.c). */
+/* The compressed [tau]G2 and [tau]G1 of the mainnet KZG trusted setup
+ * (kzg_setup.c; [tau]G1 is for tests). */
 extern const uint8_t BLS_KZG_TAU_G2_COMPRESSED[96];
+extern const uint8_t BLS_KZG_TAU_G1_COMPRESSED[48];
 
 /* ---- Inline Fp arithmetic ------------------------------------------------ */
 
