@@ -265,7 +265,7 @@ static inline void bls_fp_reduce_once_(uint64_t r[6], const uint64_t t[6]) {
         r[i] = (t[i] & keep) | (s[i] & ~keep);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(PAREVM_BLS_NO_ASM)
 /* x86-64 versions: compilers turn 128-bit carry chains into slow code.
  * Both write r only after reading a and b, so r may alias them; the final
  * selection uses cmov, which leaves the flags alone. */

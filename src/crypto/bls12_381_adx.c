@@ -6,7 +6,9 @@
  * forwarding definitions. */
 #include "crypto/bls12_381.h"
 
-#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__)
+/* PAREVM_BLS_NO_ASM forces the portable code, to test it on x86-64. */
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && \
+    !defined(PAREVM_BLS_NO_ASM)
 #include <cpuid.h>
 
 /* -p^-1 mod 2^64, and a zero in memory (see ADX_ROUND). */
