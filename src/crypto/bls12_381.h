@@ -108,33 +108,35 @@ extern const bls_scalar BLS_R;
 
 /* ---- Fp2 / Fp6 / Fp12 (bls12_381_tower.c) --------------------------------- */
 
-void bls_fp2_add(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b);
-void bls_fp2_sub(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b);
-void bls_fp2_neg(bls_fp2 *r, const bls_fp2 *a);
-void bls_fp2_dbl(bls_fp2 *r, const bls_fp2 *a);
-void bls_fp2_conj(bls_fp2 *r, const bls_fp2 *a);              /* = a^p */
-/* Product; dispatched like bls_fp_mul (lazy reduction on x86-64 ADX). */
+/* Linear operations are static inline (end of this header). */
+static inline void bls_fp2_add(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b);
+static inline void bls_fp2_sub(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b);
+static inline void bls_fp2_neg(bls_fp2 *r, const bls_fp2 *a);
+static inline void bls_fp2_dbl(bls_fp2 *r, const bls_fp2 *a);
+static inline void bls_fp2_conj(bls_fp2 *r, const bls_fp2 *a);   /* = a^p */
+static inline void bls_fp2_mul_xi(bls_fp2 *r, const bls_fp2 *a); /* a(1+u) */
+static inline bool bls_fp2_is_zero(const bls_fp2 *a);
+static inline bool bls_fp2_eq(const bls_fp2 *a, const bls_fp2 *b);
+/* Product and square; dispatched like bls_fp_mul (on x86-64 with ADX the
+ * Fp products are inlined and fed unreduced sums). */
 void bls_fp2_mul(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b);
 void bls_fp2_mul_portable(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b);
 void bls_fp2_mul_fp(bls_fp2 *r, const bls_fp2 *a, const bls_fp *b);
 void bls_fp2_sqr(bls_fp2 *r, const bls_fp2 *a);              /* dispatched */
 void bls_fp2_sqr_portable(bls_fp2 *r, const bls_fp2 *a);
-void bls_fp2_mul_xi(bls_fp2 *r, const bls_fp2 *a);            /* a(1+u) */
 void bls_fp2_inv(bls_fp2 *r, const bls_fp2 *a);               /* 0 -> 0 */
 void bls_fp2_pow(bls_fp2 *r, const bls_fp2 *a, const uint64_t *e, size_t n);
 /* Square root as bls_fp_sqrt; false if a is not a square in Fp2. */
 bool bls_fp2_sqrt(bls_fp2 *r, const bls_fp2 *a);
-bool bls_fp2_is_zero(const bls_fp2 *a);
-bool bls_fp2_eq(const bls_fp2 *a, const bls_fp2 *b);
 /* ZCash sign of an Fp2 element: c1 decides unless it is zero, then c0. */
 bool bls_fp2_is_lex_largest(const bls_fp2 *a);
 
-void bls_fp6_add(bls_fp6 *r, const bls_fp6 *a, const bls_fp6 *b);
-void bls_fp6_sub(bls_fp6 *r, const bls_fp6 *a, const bls_fp6 *b);
-void bls_fp6_neg(bls_fp6 *r, const bls_fp6 *a);
+static inline void bls_fp6_add(bls_fp6 *r, const bls_fp6 *a, const bls_fp6 *b);
+static inline void bls_fp6_sub(bls_fp6 *r, const bls_fp6 *a, const bls_fp6 *b);
+static inline void bls_fp6_neg(bls_fp6 *r, const bls_fp6 *a);
 void bls_fp6_mul(bls_fp6 *r, const bls_fp6 *a, const bls_fp6 *b);
 void bls_fp6_sqr(bls_fp6 *r, const bls_fp6 *a);
-void bls_fp6_mul_v(bls_fp6 *r, const bls_fp6 *a);             /* a*v */
+static inline void bls_fp6_mul_v(bls_fp6 *r, const bls_fp6 *a); /* a*v */
 void bls_fp6_inv(bls_fp6 *r, const bls_fp6 *a);
 
 extern const bls_fp12 BLS_FP12_ONE;
@@ -377,6 +379,73 @@ static inline bool bls_fp_eq(const bls_fp *a, const bls_fp *b) {
     for (int i = 0; i < 6; i++)
         d |= a->l[i] ^ b->l[i];
     return d == 0;
+}
+
+/* ---- Inline Fp2 / Fp6 linear operations ------------------------------------ */
+
+static inline void bls_fp2_add(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b) {
+    bls_fp_add(&r->c0, &a->c0, &b->c0);
+    bls_fp_add(&r->c1, &a->c1, &b->c1);
+}
+
+static inline void bls_fp2_sub(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b) {
+    bls_fp_sub(&r->c0, &a->c0, &b->c0);
+    bls_fp_sub(&r->c1, &a->c1, &b->c1);
+}
+
+static inline void bls_fp2_neg(bls_fp2 *r, const bls_fp2 *a) {
+    bls_fp_neg(&r->c0, &a->c0);
+    bls_fp_neg(&r->c1, &a->c1);
+}
+
+static inline void bls_fp2_dbl(bls_fp2 *r, const bls_fp2 *a) { bls_fp2_add(r, a, a); }
+
+static inline void bls_fp2_conj(bls_fp2 *r, const bls_fp2 *a) {
+    r->c0 = a->c0;
+    bls_fp_neg(&r->c1, &a->c1);
+}
+
+static inline void bls_fp2_mul_xi(bls_fp2 *r, const bls_fp2 *a) {
+    /* (a0 + a1 u)(1 + u) = (a0 - a1) + (a0 + a1) u */
+    bls_fp t;
+    bls_fp_sub(&t, &a->c0, &a->c1);
+    bls_fp_add(&r->c1, &a->c0, &a->c1);
+    r->c0 = t;
+}
+
+static inline bool bls_fp2_is_zero(const bls_fp2 *a) {
+    return bls_fp_is_zero(&a->c0) && bls_fp_is_zero(&a->c1);
+}
+
+static inline bool bls_fp2_eq(const bls_fp2 *a, const bls_fp2 *b) {
+    return bls_fp_eq(&a->c0, &b->c0) && bls_fp_eq(&a->c1, &b->c1);
+}
+
+static inline void bls_fp6_add(bls_fp6 *r, const bls_fp6 *a, const bls_fp6 *b) {
+    bls_fp2_add(&r->c0, &a->c0, &b->c0);
+    bls_fp2_add(&r->c1, &a->c1, &b->c1);
+    bls_fp2_add(&r->c2, &a->c2, &b->c2);
+}
+
+static inline void bls_fp6_sub(bls_fp6 *r, const bls_fp6 *a, const bls_fp6 *b) {
+    bls_fp2_sub(&r->c0, &a->c0, &b->c0);
+    bls_fp2_sub(&r->c1, &a->c1, &b->c1);
+    bls_fp2_sub(&r->c2, &a->c2, &b->c2);
+}
+
+static inline void bls_fp6_neg(bls_fp6 *r, const bls_fp6 *a) {
+    bls_fp2_neg(&r->c0, &a->c0);
+    bls_fp2_neg(&r->c1, &a->c1);
+    bls_fp2_neg(&r->c2, &a->c2);
+}
+
+static inline void bls_fp6_mul_v(bls_fp6 *r, const bls_fp6 *a) {
+    /* (a0 + a1 v + a2 v^2) v = xi a2 + a0 v + a1 v^2 */
+    bls_fp2 t;
+    bls_fp2_mul_xi(&t, &a->c2);
+    r->c2 = a->c1;
+    r->c1 = a->c0;
+    r->c0 = t;
 }
 
 #endif

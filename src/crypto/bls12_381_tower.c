@@ -6,28 +6,6 @@
 
 /* ---- Fp2 ----------------------------------------------------------------- */
 
-void bls_fp2_add(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b) {
-    bls_fp_add(&r->c0, &a->c0, &b->c0);
-    bls_fp_add(&r->c1, &a->c1, &b->c1);
-}
-
-void bls_fp2_sub(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b) {
-    bls_fp_sub(&r->c0, &a->c0, &b->c0);
-    bls_fp_sub(&r->c1, &a->c1, &b->c1);
-}
-
-void bls_fp2_neg(bls_fp2 *r, const bls_fp2 *a) {
-    bls_fp_neg(&r->c0, &a->c0);
-    bls_fp_neg(&r->c1, &a->c1);
-}
-
-void bls_fp2_dbl(bls_fp2 *r, const bls_fp2 *a) { bls_fp2_add(r, a, a); }
-
-void bls_fp2_conj(bls_fp2 *r, const bls_fp2 *a) {
-    r->c0 = a->c0;
-    bls_fp_neg(&r->c1, &a->c1);
-}
-
 void bls_fp2_mul_portable(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b) {
     /* Karatsuba: three base-field products. */
     bls_fp t0, t1, s0, s1;
@@ -56,14 +34,6 @@ void bls_fp2_sqr_portable(bls_fp2 *r, const bls_fp2 *a) {
     bls_fp_dbl(&r->c1, &m);
 }
 
-void bls_fp2_mul_xi(bls_fp2 *r, const bls_fp2 *a) {
-    /* (a0 + a1 u)(1 + u) = (a0 - a1) + (a0 + a1) u */
-    bls_fp t;
-    bls_fp_sub(&t, &a->c0, &a->c1);
-    bls_fp_add(&r->c1, &a->c0, &a->c1);
-    r->c0 = t;
-}
-
 void bls_fp2_inv(bls_fp2 *r, const bls_fp2 *a) {
     /* 1/(a0 + a1 u) = (a0 - a1 u) / (a0^2 + a1^2) */
     bls_fp n, t;
@@ -74,14 +44,6 @@ void bls_fp2_inv(bls_fp2 *r, const bls_fp2 *a) {
     bls_fp_mul(&r->c0, &a->c0, &n);
     bls_fp_mul(&t, &a->c1, &n);
     bls_fp_neg(&r->c1, &t);
-}
-
-bool bls_fp2_is_zero(const bls_fp2 *a) {
-    return bls_fp_is_zero(&a->c0) && bls_fp_is_zero(&a->c1);
-}
-
-bool bls_fp2_eq(const bls_fp2 *a, const bls_fp2 *b) {
-    return bls_fp_eq(&a->c0, &b->c0) && bls_fp_eq(&a->c1, &b->c1);
 }
 
 bool bls_fp2_is_lex_largest(const bls_fp2 *a) {
@@ -142,24 +104,6 @@ bool bls_fp2_sqrt(bls_fp2 *r, const bls_fp2 *a) {
 
 /* ---- Fp6 ----------------------------------------------------------------- */
 
-void bls_fp6_add(bls_fp6 *r, const bls_fp6 *a, const bls_fp6 *b) {
-    bls_fp2_add(&r->c0, &a->c0, &b->c0);
-    bls_fp2_add(&r->c1, &a->c1, &b->c1);
-    bls_fp2_add(&r->c2, &a->c2, &b->c2);
-}
-
-void bls_fp6_sub(bls_fp6 *r, const bls_fp6 *a, const bls_fp6 *b) {
-    bls_fp2_sub(&r->c0, &a->c0, &b->c0);
-    bls_fp2_sub(&r->c1, &a->c1, &b->c1);
-    bls_fp2_sub(&r->c2, &a->c2, &b->c2);
-}
-
-void bls_fp6_neg(bls_fp6 *r, const bls_fp6 *a) {
-    bls_fp2_neg(&r->c0, &a->c0);
-    bls_fp2_neg(&r->c1, &a->c1);
-    bls_fp2_neg(&r->c2, &a->c2);
-}
-
 void bls_fp6_mul(bls_fp6 *r, const bls_fp6 *a, const bls_fp6 *b) {
     /* Karatsuba over three coefficients: six Fp2 products. */
     bls_fp2 t0, t1, t2, s, u, c0, c1, c2;
@@ -216,15 +160,6 @@ void bls_fp6_sqr(bls_fp6 *r, const bls_fp6 *a) {
     bls_fp2_add(&r->c0, &s0, &s3);
     bls_fp2_mul_xi(&s4, &s4);
     bls_fp2_add(&r->c1, &s1, &s4);
-}
-
-void bls_fp6_mul_v(bls_fp6 *r, const bls_fp6 *a) {
-    /* (a0 + a1 v + a2 v^2) v = xi a2 + a0 v + a1 v^2 */
-    bls_fp2 t;
-    bls_fp2_mul_xi(&t, &a->c2);
-    r->c2 = a->c1;
-    r->c1 = a->c0;
-    r->c0 = t;
 }
 
 void bls_fp6_inv(bls_fp6 *r, const bls_fp6 *a) {
