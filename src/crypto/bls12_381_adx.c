@@ -165,25 +165,30 @@ static void fp2_sqr_adx(bls_fp2 *r, const bls_fp2 *a) {
 
 /* ---- Dispatch ------------------------------------------------------------
  * The resolvers run while the program is being loaded, before constructors
- * and sanitizer set-up, so they use nothing but CPUID. */
+ * and before sanitizer run-times are set up: they use nothing but CPUID,
+ * take no addresses of locals and are not instrumented. */
+#define RESOLVER __attribute__((used, no_sanitize("address", "undefined")))
 
-static bool cpu_has_bmi2_adx(void) {
+RESOLVER static bool cpu_has_bmi2_adx(void) {
+    if (__get_cpuid_max(0, NULL) < 7)
+        return false;
     unsigned eax, ebx, ecx, edx;
-    return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) &&
-           (ebx & (1u << 8)) && (ebx & (1u << 19));
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    (void)eax, (void)ecx, (void)edx;
+    return (ebx & (1u << 8)) && (ebx & (1u << 19));      /* BMI2, ADX */
 }
 
 typedef void fp_mul_fn(bls_fp *, const bls_fp *, const bls_fp *);
 typedef void fp2_mul_fn(bls_fp2 *, const bls_fp2 *, const bls_fp2 *);
 typedef void fp2_sqr_fn(bls_fp2 *, const bls_fp2 *);
 
-__attribute__((used)) static fp_mul_fn *resolve_fp_mul(void) {
+RESOLVER static fp_mul_fn *resolve_fp_mul(void) {
     return cpu_has_bmi2_adx() ? fp_mul_adx : bls_fp_mul_portable;
 }
-__attribute__((used)) static fp2_mul_fn *resolve_fp2_mul(void) {
+RESOLVER static fp2_mul_fn *resolve_fp2_mul(void) {
     return cpu_has_bmi2_adx() ? fp2_mul_adx : bls_fp2_mul_portable;
 }
-__attribute__((used)) static fp2_sqr_fn *resolve_fp2_sqr(void) {
+RESOLVER static fp2_sqr_fn *resolve_fp2_sqr(void) {
     return cpu_has_bmi2_adx() ? fp2_sqr_adx : bls_fp2_sqr_portable;
 }
 
