@@ -42,7 +42,8 @@ typedef struct { bls_fp2 x, y, z; } bls_g2;
 
 /* The Miller-loop lines of a fixed G2 point Q, normalised so that the line
  * at P = (xp, yp) is c0[i] + c1[i]*xp*v + yp*v*w (see bls12_381_pairing.c).
- * Preparing costs ~70 Fp2 inversions; it pays for points used many times. */
+ * Preparing costs about one Miller loop plus an Fp2 inversion; it pays for
+ * points used many times (the KZG setup points are compile-time tables). */
 typedef struct {
     bls_fp2 c0[BLS_MILLER_STEPS], c1[BLS_MILLER_STEPS];
     bool inf;                    /* Q is infinity: the pairing is 1 */
@@ -163,6 +164,8 @@ void bls_fp12_mul_line_1(bls_fp12 *r, const bls_fp12 *a, const bls_fp2 *c0,
 
 extern const bls_g1_affine BLS_G1_GENERATOR;
 
+/* Group law on curve points (infinity, doubling and inverse cases are all
+ * handled; no subgroup assumption). to_affine costs a field inversion. */
 void bls_g1_set_inf(bls_g1 *r);
 bool bls_g1_is_inf(const bls_g1 *a);
 void bls_g1_from_affine(bls_g1 *r, const bls_g1_affine *a);
@@ -171,12 +174,15 @@ void bls_g1_neg(bls_g1 *r, const bls_g1 *a);
 void bls_g1_dbl(bls_g1 *r, const bls_g1 *a);
 void bls_g1_add(bls_g1 *r, const bls_g1 *a, const bls_g1 *b);
 void bls_g1_add_affine(bls_g1 *r, const bls_g1 *a, const bls_g1_affine *b);
+/* Equality of the represented points (not of the coordinates). */
 bool bls_g1_eq(const bls_g1 *a, const bls_g1 *b);
 /* r = [k]a for any 256-bit k (no reduction, no subgroup assumption). */
 void bls_g1_mul(bls_g1 *r, const bls_g1 *a, const bls_scalar *k);
-/* r = [k]a using the endomorphism; a must be in G1. Faster than bls_g1_mul. */
+/* r = [k]a using the endomorphism; a must be in G1. Faster than bls_g1_mul
+ * for k < r (other k fall back to it). */
 void bls_g1_mul_glv(bls_g1 *r, const bls_g1_affine *a, const bls_scalar *k);
-/* r = [a]P + [b]G1 for P in G1 (the KZG verifier's combination). */
+/* r = [a]P + [b]G1 for P in G1 (the KZG verifier's combination); same
+ * fallback as bls_g1_mul_glv. */
 void bls_g1_mul2_glv(bls_g1 *r, const bls_g1_affine *p, const bls_scalar *a,
                      const bls_scalar *b);
 /* r = phi(a) = (beta*x, y), the endomorphism acting as [-x^2] on G1. */
@@ -193,6 +199,7 @@ void bls_g1_compress(uint8_t out[48], const bls_g1_affine *a);
 
 extern const bls_g2_affine BLS_G2_GENERATOR;
 
+/* Group law and helpers as for G1. */
 void bls_g2_set_inf(bls_g2 *r);
 bool bls_g2_is_inf(const bls_g2 *a);
 void bls_g2_from_affine(bls_g2 *r, const bls_g2_affine *a);
@@ -202,6 +209,7 @@ void bls_g2_dbl(bls_g2 *r, const bls_g2 *a);
 void bls_g2_add(bls_g2 *r, const bls_g2 *a, const bls_g2 *b);
 void bls_g2_add_affine(bls_g2 *r, const bls_g2 *a, const bls_g2_affine *b);
 bool bls_g2_eq(const bls_g2 *a, const bls_g2 *b);
+/* r = [k]a for any 256-bit k. */
 void bls_g2_mul(bls_g2 *r, const bls_g2 *a, const bls_scalar *k);
 /* r = psi(a) = untwist-Frobenius-twist; acts as [x] on G2. */
 void bls_g2_psi(bls_g2 *r, const bls_g2 *a);
@@ -215,20 +223,24 @@ void bls_g2_compress(uint8_t out[96], const bls_g2_affine *a);
 /* ---- Pairing (bls12_381_pairing.c) ---------------------------------------- */
 
 /* Miller loop of the optimal ate pairing, f = prod_i f_{x,Q_i}(P_i), for n
- * pairs of valid points (infinities contribute 1). Any n; no allocation. */
+ * pairs in G1 x G2 (infinities contribute 1; points outside the subgroups
+ * give meaningless values but no fault). Any n; no allocation. */
 void bls_miller_loop(bls_fp12 *f, const bls_pairing_pair *pairs, size_t n);
 /* The same with prepared points: f = prod_i f_{x,Q_i}(P_i) up to factors in
  * Fp that the final exponentiation removes. */
 void bls_miller_loop_prepared(bls_fp12 *f, const bls_g1_prepared *p,
                               const bls_g2_prepared *const *q, size_t n);
-/* Prepares n G1 points (any, infinity included) with one field inversion
- * per 16 points. */
+/* Prepares n G1 points (on the curve, infinity allowed) with one field
+ * inversion per 16 points. */
 void bls_g1_prepare(bls_g1_prepared *out, const bls_g1 *p, size_t n);
-/* r = f^((p^12-1)/r); f must be non-zero. */
+/* r = f^(3 (p^12 - 1) / r): the final exponentiation, cubed, because the
+ * fastest hard part (Hayashida, Hayasaka, Teruya) computes the cube. Since
+ * gcd(3, r) = 1 this changes no pairing check. f must be non-zero. */
 void bls_final_exp(bls_fp12 *r, const bls_fp12 *f);
-/* Fills the line table of Q (a valid point of G2, or infinity). */
+/* Fills the line table of Q (a point of G2, or infinity). */
 void bls_g2_prepare(bls_g2_prepared *out, const bls_g2_affine *q);
-/* r = e(P, Q) for P in G1 and Q in G2. */
+/* r = e(P, Q)^3 for P in G1 and Q in G2 (see bls_final_exp): bilinear and
+ * non-degenerate, which is all that pairing checks use. */
 void bls_pairing(bls_fp12 *r, const bls_g1_affine *p, const bls_g2_affine *q);
 /* True iff prod_i e(P_i, Q_i) == 1 (true for n = 0). The points must be in
  * their subgroups (decompression guarantees it); one final exponentiation. */
