@@ -118,8 +118,8 @@ static inline void bls_fp2_conj(bls_fp2 *r, const bls_fp2 *a);   /* = a^p */
 static inline void bls_fp2_mul_xi(bls_fp2 *r, const bls_fp2 *a); /* a(1+u) */
 static inline bool bls_fp2_is_zero(const bls_fp2 *a);
 static inline bool bls_fp2_eq(const bls_fp2 *a, const bls_fp2 *b);
-/* Product and square; dispatched like bls_fp_mul (on x86-64 with ADX the
- * Fp products are inlined and fed unreduced sums). */
+/* Product and square; dispatched like bls_fp_mul (bls12_381_adx.c has the
+ * x86-64 versions). */
 void bls_fp2_mul(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b);
 void bls_fp2_mul_portable(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b);
 void bls_fp2_mul_fp(bls_fp2 *r, const bls_fp2 *a, const bls_fp *b);

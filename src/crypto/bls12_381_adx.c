@@ -1,6 +1,7 @@
 /* BLS12-381 arithmetic back end for x86-64 CPUs with BMI2 and ADX: Montgomery
- * multiplication in MULX/ADCX/ADOX assembly, inlined into the Fp2 product
- * and square (which feed it unreduced sums, saving reductions). The dynamic
+ * multiplication in MULX/ADCX/ADOX assembly; the Fp2 product as two sums of
+ * two products with one reduction each, and the Fp2 square on unreduced
+ * sums (both save modular additions and reductions). The dynamic
  * loader picks these or the portable C versions once, through GNU ifunc, so
  * there is no run-time flag and no mutable state. Other targets get plain
  * forwarding definitions. */
@@ -39,6 +40,9 @@ static const uint64_t ZERO = 0;
 #define ADX_MULADD_A(...)                                               \
     ADX_MULADD("0(%[a])", "8(%[a])", "16(%[a])", "24(%[a])", "32(%[a])", \
                "40(%[a])", __VA_ARGS__)
+#define ADX_MULADD_A2(...)                                              \
+    ADX_MULADD("48(%[a])", "56(%[a])", "64(%[a])", "72(%[a])",          \
+               "80(%[a])", "88(%[a])", __VA_ARGS__)
 #define ADX_MULADD_P(...)                                               \
     ADX_MULADD("0+%[p]", "8+%[p]", "16+%[p]", "24+%[p]", "32+%[p]",     \
                "40+%[p]", __VA_ARGS__)
@@ -54,6 +58,16 @@ static const uint64_t ZERO = 0;
 #define ADX_ROUND(boff, t0, t1, t2, t3, t4, t5, t6)                     \
     "movq " boff "(%[b]), %%rdx\n\t"                                    \
     ADX_MULADD_A(t0, t1, t2, t3, t4, t5, t6)                            \
+    ADX_REDUCE(t0, t1, t2, t3, t4, t5, t6)
+
+/* A CIOS round of a sum of two products: t += a[0..6) b[i] + a[6..12) c[i],
+ * then one Montgomery round. With all inputs below p every window value
+ * stays below 2^447, so seven limbs still suffice. */
+#define ADX_ROUND2(off, t0, t1, t2, t3, t4, t5, t6)                     \
+    "movq " off "(%[b]), %%rdx\n\t"                                     \
+    ADX_MULADD_A(t0, t1, t2, t3, t4, t5, t6)                            \
+    "movq " off "(%[c]), %%rdx\n\t"                                     \
+    ADX_MULADD_A2(t0, t1, t2, t3, t4, t5, t6)                           \
     ADX_REDUCE(t0, t1, t2, t3, t4, t5, t6)
 
 /* The result (6 registers, < 2p) minus p if that does not borrow, stored at
@@ -138,19 +152,35 @@ static inline void sub_plain(uint64_t r[6], const uint64_t a[6], const uint64_t 
         : "cc", "memory");
 }
 
-/* Karatsuba; the sums a0 + a1 and b0 + b1 stay unreduced (< 2p), which
- * mont_mul_adx accepts. */
+/* r = (a0 b + a1 c) / 2^384 mod p, a = (a0, a1) an Fp2 element, for inputs
+ * below p: one reduction for two products (the sum is below 2p^2, so the
+ * result is below 2p before the final subtraction). Four pointers plus the
+ * ten clobbered registers fill the register file exactly, frame pointer
+ * included. */
+static inline void mont_mul2_adx(uint64_t r[6], const bls_fp2 *a,
+                                 const uint64_t b[6], const uint64_t c[6]) {
+    __asm__ __volatile__(ZERO_T
+        ADX_ROUND2("0", "%%r8", "%%r9", "%%r10", "%%r11", "%%r12", "%%r13", "%%r14")
+        ADX_ROUND2("8", "%%r9", "%%r10", "%%r11", "%%r12", "%%r13", "%%r14", "%%r8")
+        ADX_ROUND2("16", "%%r10", "%%r11", "%%r12", "%%r13", "%%r14", "%%r8", "%%r9")
+        ADX_ROUND2("24", "%%r11", "%%r12", "%%r13", "%%r14", "%%r8", "%%r9", "%%r10")
+        ADX_ROUND2("32", "%%r12", "%%r13", "%%r14", "%%r8", "%%r9", "%%r10", "%%r11")
+        ADX_ROUND2("40", "%%r13", "%%r14", "%%r8", "%%r9", "%%r10", "%%r11", "%%r12")
+        ADX_FINAL("%%r14", "%%r8", "%%r9", "%%r10", "%%r11", "%%r12")
+        :
+        : [rp] "r"(r), [a] "r"(a->c0.l), [b] "r"(b), [c] "r"(c),
+          [p] "m"(BLS_FP_P), [n0] "m"(P_INV), [zero] "m"(ZERO)
+        : T_CLOBBERS);
+}
+
+/* c0 = a0 b0 + a1 (-b1) and c1 = a0 b1 + a1 b0, each a sum of two products
+ * with a single Montgomery reduction; no additions outside the assembly. */
 static void fp2_mul_adx(bls_fp2 *r, const bls_fp2 *a, const bls_fp2 *b) {
-    bls_fp t0, t1, t2;
-    uint64_t s[6], u[6];
-    add_plain(s, a->c0.l, a->c1.l);
-    add_plain(u, b->c0.l, b->c1.l);
-    mont_mul_adx(t0.l, a->c0.l, b->c0.l);
-    mont_mul_adx(t1.l, a->c1.l, b->c1.l);
-    mont_mul_adx(t2.l, s, u);
-    bls_fp_sub(&r->c0, &t0, &t1);
-    bls_fp_sub(&t2, &t2, &t0);
-    bls_fp_sub(&r->c1, &t2, &t1);
+    bls_fp nb1, c0;
+    bls_fp_neg(&nb1, &b->c1);
+    mont_mul2_adx(c0.l, a, b->c0.l, nb1.l);
+    mont_mul2_adx(r->c1.l, a, b->c1.l, b->c0.l);   /* r may alias a or b: */
+    r->c0 = c0;                                      /* c0 was kept aside */
 }
 
 /* (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u with unreduced factors. */
