@@ -113,6 +113,7 @@ int main(int argc, char **argv) {
     BENCH("g1_mul2_glv ([a]P + [b]G)", bls_g1_mul2_glv(&r, &p1, &z, &y));
     BENCH("g2_decompress (with subgroup)",
           sink += bls_g2_decompress(&pairs[0].q, BLS_KZG_TAU_G2_COMPRESSED));
+    last = 0;
     BENCH("kzg_point_evaluation", sink += kzg_point_evaluation(in));
     if (last > 0)
         printf("%-34s %10.1f Mgas/s\n", "  at 50,000 gas per call", 50000.0 / last / 1e6);
