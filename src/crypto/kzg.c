@@ -1,0 +1,46 @@
+/* EIP-4844 point evaluation precompile (0x0a) mathematics: checks a KZG
+ * opening proof against the mainnet trusted setup. Gas, length checks and
+ * the output are the EVM layer's. */
+#include "parevm/precompile_math.h"
+#include "crypto/bls12_381.h"
+
+#include <openssl/sha.h>
+
+/* The verifier equation e(C - [y]G1, G2) == e(proof, [tau]G2 - [z]G2) is
+ * rewritten with both G2 arguments fixed so that their Miller-loop lines
+ * come from precomputed tables:
+ *     e(C - [y]G1 + [z]proof, G2) * e(-proof, [tau]G2) == 1. */
+bool kzg_point_evaluation(const uint8_t in[192]) {
+    const uint8_t *versioned_hash = in, *z_bytes = in + 32, *y_bytes = in + 64;
+    const uint8_t *commitment = in + 96, *proof = in + 144;
+
+    uint8_t h[32];
+    SHA256(commitment, 48, h);
+    if (versioned_hash[0] != 0x01 || memcmp(versioned_hash + 1, h + 1, 31) != 0)
+        return false;
+
+    bls_scalar z, y;
+    if (!bls_scalar_from_bytes(&z, z_bytes) || !bls_scalar_from_bytes(&y, y_bytes))
+        return false;
+
+    bls_g1_affine c, proof_pt;
+    if (!bls_g1_decompress(&c, commitment) || !bls_g1_decompress(&proof_pt, proof))
+        return false;
+
+    bls_scalar neg_y;
+    bls_scalar_neg(&neg_y, &y);
+    bls_g1 pts[2];
+    bls_g1_mul2_glv(&pts[0], &proof_pt, &z, &neg_y);  /* [z]proof - [y]G1 */
+    bls_g1_add_affine(&pts[0], &pts[0], &c);
+    bls_g1_from_affine(&pts[1], &proof_pt);
+    bls_g1_neg(&pts[1], &pts[1]);                     /* -proof */
+
+    bls_g1_prepared prep[2];
+    bls_g1_prepare(prep, pts, 2);
+    const bls_g2_prepared *q[2] = {&BLS_G2_GENERATOR_PREPARED,
+                                   &BLS_KZG_TAU_G2_PREPARED};
+    bls_fp12 f;
+    bls_miller_loop_prepared(&f, prep, q, 2);
+    bls_final_exp(&f, &f);
+    return bls_fp12_is_one(&f);
+}
