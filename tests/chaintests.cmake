@@ -12,3 +12,13 @@ foreach(d ValidBlocks InvalidBlocks TransitionTests)
     add_test(NAME blocktest/${d} COMMAND parevm blocktest ${bct}/${d})
   endif()
 endforeach()
+
+# The same chains executed with Block-STM (sequential fallback off) at 1, 2,
+# 4 and 8 threads, each block three times: every result must still match the
+# headers and the final state.
+if(EXISTS ${bct})
+  foreach(n 1 2 4 8)
+    add_test(NAME blocktest/parallel-${n} COMMAND parevm blocktest --threads ${n} --repeat 3 ${bct})
+    set_tests_properties(blocktest/parallel-${n} PROPERTIES LABELS parallel)
+  endforeach()
+endif()

@@ -16,11 +16,14 @@
 #include "parevm/block_roots.h"
 #include "parevm/chain.h"
 #include "parevm/hex.h"
+#include "parevm/parallel.h"
 #include "parevm/state_root.h"
 
 typedef struct {
     fixture_run base; /* first: the runner calls back with it */
     executor *ex;
+    par_engine *par; /* --threads: Block-STM instead of the sequential executor */
+    int repeat;      /* --repeat: execute each block this many times */
 } bt_run;
 
 /* One accepted block. ommers are kept for the uncle rules of descendants. */
@@ -105,6 +108,31 @@ static void set_ancestor_hashes(block_tree *t, const chain_node *parent, mem_sta
     }
 }
 
+/* Executes b on s (sequentially or with Block-STM) and checks the results
+ * and the state root against its header. */
+static const char *execute_and_check(bt_run *r, const block_rules *rules, block *b, mem_state *s) {
+    block_result res = {0};
+    const char *why;
+    if (r->par) {
+        long bad = par_recover_senders(r->par, b, rules->fork >= FORK_HOMESTEAD);
+        par_stats st;
+        why = bad >= 0 ? "invalid transaction signature" : par_block_execute(r->par, rules, b, s, &res, &st);
+    } else {
+        why = block_execute(r->ex, rules, b, s, &res);
+    }
+    bytes32 h;
+    if (!why) {
+        h = block_receipts_root(&res);
+        why = block_check_results(&b->header, &res, &h);
+    }
+    if (!why) {
+        h = mem_state_root(s);
+        if (!bytes32_eq(&h, &b->header.state_root)) why = "state root mismatch";
+    }
+    block_result_free(&res);
+    return why;
+}
+
 /* Validates and executes one decoded block on top of its parent. On success
  * fills node (state ownership passes to it). */
 static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *t, block *b, chain_node *out) {
@@ -132,19 +160,13 @@ static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *
         rules.dao_accounts = chain_dao_accounts(&rules.n_dao_accounts);
         rules.dao_refund = CHAIN_DAO_REFUND_CONTRACT;
     }
-    mem_state *s = mem_state_clone(parent->state);
-    set_ancestor_hashes(t, parent, s);
-    block_result res = {0};
-    why = block_execute(r->ex, &rules, b, s, &res);
-    if (!why) {
-        h = block_receipts_root(&res);
-        why = block_check_results(&b->header, &res, &h);
+    mem_state *s = NULL;
+    for (int rep = 0; rep < r->repeat && !why; rep++) {
+        if (s) mem_state_free(s);
+        s = mem_state_clone(parent->state);
+        set_ancestor_hashes(t, parent, s);
+        why = execute_and_check(r, &rules, b, s);
     }
-    if (!why) {
-        h = mem_state_root(s);
-        if (!bytes32_eq(&h, &b->header.state_root)) why = "state root mismatch";
-    }
-    block_result_free(&res);
     if (why) {
         mem_state_free(s);
         return why;
@@ -283,20 +305,38 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: parevm blocktest [--run REGEX] PATH...\n"
-                    "  PATH: a BlockchainTests JSON file or a folder (searched recursively)\n");
+    fprintf(stderr, "usage: parevm blocktest [--run REGEX] [--threads N] [--repeat K] PATH...\n"
+                    "  PATH: a BlockchainTests JSON file or a folder (searched recursively)\n"
+                    "  --threads N  execute with Block-STM on N threads, the sequential fallback off\n"
+                    "  --repeat K   execute every block K times; each must give the header's results\n");
     return 2;
 }
 
 int cmd_blocktest(int argc, char **argv) {
-    bt_run r = {.base = {.cmd = "blocktest", .paths_ok = true, .run_test = run_test}};
+    bt_run r = {.base = {.cmd = "blocktest", .paths_ok = true, .run_test = run_test}, .repeat = 1};
+    int threads = 0;
     for (int i = 1; i < argc; i++) {
         int used = fixture_run_option(&r.base, argc, argv, &i);
         if (used < 0) return 2;
-        if (!used) return usage();
+        if (used) continue;
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            threads = atoi(argv[++i]);
+            if (threads < 1 || threads > 1024) return usage();
+        } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
+            r.repeat = atoi(argv[++i]);
+            if (r.repeat < 1 || r.repeat > 1000000) return usage();
+        } else {
+            return usage();
+        }
     }
     r.ex = executor_new();
+    if (threads) {
+        r.par = par_engine_new(threads);
+        par_options o = {.hints = true, .sequential_fallback = false};
+        par_engine_set_options(r.par, &o);
+    }
     int status = fixture_run_all(&r.base);
+    if (r.par) par_engine_free(r.par);
     executor_free(r.ex);
     return status < 0 ? usage() : status;
 }

@@ -55,10 +55,10 @@ static uint32_t longest_chain(const par_deps *d) {
     return best;
 }
 
-/* Why b should run sequentially, or NULL. */
 /* Why b should run sequentially, from what costs nothing to know, or NULL. */
 static const char *cheap_sequential_reason(par_engine *e, const block_rules *rules, const block *b) {
     if (rules->fork < FORK_BYZANTIUM) return "receipts before Byzantium need per-transaction state roots";
+    if (!b->n_txs) return "no transactions";
     if (!e->opts.sequential_fallback) return NULL;
     if (e->threads == 1) return "one thread";
     if (b->n_txs < MIN_PARALLEL_TXS) return "few transactions";

@@ -204,7 +204,7 @@ void par_predict(const block *b, const state_view *base, hint_scratch *h, par_de
         h->mark = malloc(n * sizeof *h->mark);
         if (!h->mark) abort();
     }
-    memset(h->mark, 0, n * sizeof *h->mark);
+    if (n) memset(h->mark, 0, n * sizeof *h->mark);
     out->n = n;
     out->offsets = malloc((n + 1) * sizeof *out->offsets);
     if (!out->offsets) abort();
