@@ -1,5 +1,6 @@
 /* Unit tests for the exec layer's encodings: the streamed logs hash equals
- * keccak of the logs' RLP, for logs of every size class; blob base fee. */
+ * keccak of the logs' RLP, for logs of every size class; the cached bloom
+ * equals the plain one; blob base fee. */
 #include "parevm/exec.h"
 #include "parevm/keccak.h"
 #include "test.h"
@@ -33,6 +34,44 @@ TEST(logs_hash_streams_the_rlp) {
         CHECK(bytes32_eq(&want, &got));
         buf_free(&b);
     }
+}
+
+/* The bloom of a log by its definition: bits from keccak of each item. */
+static void reference_bloom(uint8_t bloom[256], const overlay_log *l) {
+    for (int item = -1; item < (int)l->n_topics; item++) {
+        uint8_t h[32];
+        if (item < 0) keccak256(l->addr.b, 20, h);
+        else keccak256(l->topics[item].b, 32, h);
+        for (int i = 0; i < 6; i += 2) {
+            unsigned bit = ((unsigned)h[i] << 8 | h[i + 1]) & 2047;
+            bloom[255 - bit / 8] |= (uint8_t)(1u << (bit % 8));
+        }
+    }
+}
+
+TEST(bloom_cache_gives_the_same_bits) {
+    /* few distinct items, many repeats, and keys that differ in one byte
+     * only (the cache must compare whole keys, not just its hash) */
+    bloom_cache *c = bloom_cache_new();
+    uint64_t seed = 11;
+    for (int round = 0; round < 3000; round++) {
+        overlay_log l;
+        memset(&l, 0, sizeof l);
+        seed = seed * 6364136223846793005ULL + 1;
+        l.addr.b[(seed >> 40) % 20] = (uint8_t)(seed >> 56);
+        l.n_topics = (uint32_t)(seed >> 20) % 5;
+        for (uint32_t t = 0; t < l.n_topics; t++) {
+            seed = seed * 6364136223846793005ULL + 1;
+            l.topics[t].b[(seed >> 40) % 32] = (uint8_t)(seed >> 60);
+            if (t == 1) memcpy(l.topics[t].b + 12, l.addr.b, 20); /* a padded address */
+        }
+        uint8_t want[256] = {0}, got[256] = {0}, plain[256] = {0};
+        reference_bloom(want, &l);
+        logs_bloom(got, &l, 1, c);
+        logs_bloom(plain, &l, 1, NULL);
+        CHECK(!memcmp(want, got, 256) && !memcmp(want, plain, 256));
+    }
+    bloom_cache_free(c);
 }
 
 TEST(blob_base_fee_formula) {

@@ -46,6 +46,8 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
 
 const change_set *executor_changes(const executor *ex);
 overlay *executor_overlay(executor *ex);
+typedef struct bloom_cache bloom_cache;
+bloom_cache *executor_bloom_cache(executor *ex); /* for logs_bloom */
 
 /* A system call (EIP-4788 beacon roots, later EIP-2935/7002/7251): a message
  * from `caller` to `target` with no value, no fee and no nonce change. The
@@ -63,6 +65,11 @@ u256 blob_base_fee(uint64_t excess_blob_gas);
  * (the state tests' "logs" hash) and the 2048-bit bloom filter. */
 void logs_rlp(buf_t *out, const overlay_log *logs, size_t n, const uint8_t *data);
 bytes32 logs_hash(const overlay_log *logs, size_t n, const uint8_t *data);
-void logs_bloom(uint8_t bloom[256], const overlay_log *logs, size_t n);
+/* ORs the logs' bits into bloom. cache (may be NULL) remembers the bits of
+ * recent addresses and topics: a block repeats the same token contracts and
+ * event signatures, each a keccak otherwise. One cache per thread. */
+bloom_cache *bloom_cache_new(void);
+void bloom_cache_free(bloom_cache *c);
+void logs_bloom(uint8_t bloom[256], const overlay_log *logs, size_t n, bloom_cache *cache);
 
 #endif

@@ -137,7 +137,7 @@ static void keep_logs(block_result *r, receipt *rc, const overlay_log *logs, siz
     if (bloom)
         memcpy(rc->bloom, bloom, 256);
     else
-        logs_bloom(rc->bloom, logs, n);
+        logs_bloom(rc->bloom, logs, n, NULL);
     for (int i = 0; i < 256; i++) r->bloom[i] |= rc->bloom[i];
 }
 
@@ -193,7 +193,9 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
         mem_state_apply(state, executor_changes(ex));
         size_t n_logs;
         const overlay_log *logs = overlay_logs(executor_overlay(ex), &n_logs);
-        block_add_receipt(out, rules, state, tx, &res, logs, n_logs, overlay_log_data(executor_overlay(ex)), NULL);
+        uint8_t bloom[256] = {0};
+        logs_bloom(bloom, logs, n_logs, executor_bloom_cache(ex));
+        block_add_receipt(out, rules, state, tx, &res, logs, n_logs, overlay_log_data(executor_overlay(ex)), bloom);
     }
     return NULL;
 }

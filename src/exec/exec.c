@@ -9,6 +9,7 @@ struct executor {
     evm_vm *vm;
     overlay *ov;
     change_set changes;
+    bloom_cache *bloom;
 };
 
 executor *executor_new(void) {
@@ -16,6 +17,7 @@ executor *executor_new(void) {
     if (!ex) abort();
     ex->vm = evm_vm_new();
     ex->ov = overlay_new();
+    ex->bloom = bloom_cache_new();
     return ex;
 }
 
@@ -24,12 +26,14 @@ void executor_free(executor *ex) {
     evm_vm_free(ex->vm);
     overlay_free(ex->ov);
     change_set_free(&ex->changes);
+    bloom_cache_free(ex->bloom);
     free(ex);
 }
 
 void executor_set_tracer(executor *ex, evm_tracer *tracer) { evm_vm_set_tracer(ex->vm, tracer); }
 const change_set *executor_changes(const executor *ex) { return &ex->changes; }
 overlay *executor_overlay(executor *ex) { return ex->ov; }
+bloom_cache *executor_bloom_cache(executor *ex) { return ex->bloom; }
 
 /* fake_exponential(1, excess, 3338477) from EIP-4844 */
 u256 blob_base_fee(uint64_t excess_blob_gas) {

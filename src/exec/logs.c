@@ -1,6 +1,8 @@
 /* Log encoding for receipts and the state tests' logs hash, and the bloom
  * filter (Yellow Paper 4.3.1: three 11-bit indexes from keccak of the
  * address and of each topic). */
+#include <stdlib.h>
+#include <string.h>
 #include "parevm/exec.h"
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
@@ -68,18 +70,66 @@ bytes32 logs_hash(const overlay_log *logs, size_t n, const uint8_t *data) {
     return out;
 }
 
-static void bloom_add(uint8_t bloom[256], const uint8_t *data, size_t len) {
+/* The three bit positions of one address or topic. */
+typedef struct {
+    uint16_t bit[3];
+} bloom_bits;
+
+static bloom_bits bloom_bits_of(const uint8_t *data, size_t len) {
     uint8_t h[32];
     keccak256(data, len, h);
-    for (int i = 0; i < 6; i += 2) {
-        unsigned bit = ((unsigned)h[i] << 8 | h[i + 1]) & 2047;
-        bloom[255 - bit / 8] |= (uint8_t)(1u << (bit % 8));
-    }
+    bloom_bits b;
+    for (int i = 0; i < 3; i++) b.bit[i] = (uint16_t)(((unsigned)h[2 * i] << 8 | h[2 * i + 1]) & 2047);
+    return b;
 }
 
-void logs_bloom(uint8_t bloom[256], const overlay_log *logs, size_t n) {
+enum { BLOOM_CACHE_SLOTS = 1024 };
+
+typedef struct {
+    uint8_t key[32];
+    uint8_t len; /* 0: empty */
+    bloom_bits bits;
+} bloom_entry;
+
+struct bloom_cache {
+    bloom_entry e[BLOOM_CACHE_SLOTS];
+};
+
+bloom_cache *bloom_cache_new(void) {
+    bloom_cache *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    return c;
+}
+
+void bloom_cache_free(bloom_cache *c) { free(c); }
+
+static uint64_t load64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* Direct-mapped on both ends of the key: topics that are padded addresses
+ * start with zeros, event signatures and addresses are random throughout. */
+static bloom_bits cached_bits(bloom_cache *c, const uint8_t *data, size_t len) {
+    if (!c) return bloom_bits_of(data, len);
+    uint64_t h = (load64(data) ^ load64(data + len - 8) * 0x9e3779b97f4a7c15ULL) * 0xff51afd7ed558ccdULL;
+    bloom_entry *e = &c->e[h >> (64 - 10)];
+    if (e->len != len || memcmp(e->key, data, len)) {
+        e->bits = bloom_bits_of(data, len);
+        memcpy(e->key, data, len);
+        e->len = (uint8_t)len;
+    }
+    return e->bits;
+}
+
+static void bloom_set(uint8_t bloom[256], bloom_bits b) {
+    for (int i = 0; i < 3; i++) bloom[255 - b.bit[i] / 8] |= (uint8_t)(1u << (b.bit[i] % 8));
+}
+
+void logs_bloom(uint8_t bloom[256], const overlay_log *logs, size_t n, bloom_cache *cache) {
     for (size_t i = 0; i < n; i++) {
-        bloom_add(bloom, logs[i].addr.b, 20);
-        for (uint32_t t = 0; t < logs[i].n_topics; t++) bloom_add(bloom, logs[i].topics[t].b, 32);
+        bloom_set(bloom, cached_bits(cache, logs[i].addr.b, 20));
+        for (uint32_t t = 0; t < logs[i].n_topics; t++) bloom_set(bloom, cached_bits(cache, logs[i].topics[t].b, 32));
     }
 }

@@ -191,7 +191,7 @@ static tx_output *publish_output(worker *w, uint32_t inc, const tx_result *res) 
     if (n_logs) memcpy(o->logs, logs, n_logs * sizeof *o->logs);
     o->log_data = arena_alloc(a, data_len ? data_len : 1);
     if (data_len) memcpy(o->log_data, overlay_log_data(ov), data_len);
-    logs_bloom(o->bloom, logs, n_logs); /* here, in parallel, not in the commit */
+    logs_bloom(o->bloom, logs, n_logs, executor_bloom_cache(w->ex)); /* here, in parallel, not in the commit */
     return o;
 }
 
