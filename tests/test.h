@@ -12,6 +12,14 @@ typedef void (*test_fn)(void);
 void test_register(const char *name, test_fn fn);
 extern int test_failed_checks;   /* checks failed in the current test */
 
+/* xorshift64: reproducible pseudo-random numbers; each file seeds its own. */
+static inline uint64_t test_xorshift(uint64_t *state) {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
 #define TEST(name)                                                      \
     static void test_##name(void);                                      \
     __attribute__((constructor)) static void test_reg_##name(void) {    \

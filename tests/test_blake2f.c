@@ -10,12 +10,7 @@
 #include "test.h"
 
 static uint64_t rng_state = 0xd1b54a32d192ed03ULL;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return test_xorshift(&rng_state); }
 
 /* EIP-152 test vectors 4 to 7 share h, m and t (208 bytes); they differ in
  * the round count (first four bytes) and the final flag (last byte). */

@@ -11,12 +11,7 @@
 #include <gmp.h>
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return test_xorshift(&rng_state); }
 
 static void rnd_bytes(uint8_t *b, size_t n) {
     for (size_t i = 0; i < n; i++)

@@ -8,12 +8,7 @@
 #include "test.h"
 
 static uint64_t rng_state = 0x243f6a8885a308d3ULL;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return test_xorshift(&rng_state); }
 
 static const char *P_DEC =
     "21888242871839275222246405745257275088696311157297823662689037894645226208583";

@@ -74,12 +74,7 @@ TEST(tau_g1_matches_tau_g2) {
 }
 
 static uint64_t rng = 0x853c49e6748fea9bULL;
-static uint64_t rnd(void) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rnd(void) { return test_xorshift(&rng); }
 
 static void scalar_to_be(uint8_t out[32], const mpz_t v) {
     memset(out, 0, 32);

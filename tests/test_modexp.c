@@ -12,12 +12,7 @@
 #include "test.h"
 
 static uint64_t rng_state = 0x853c49e6748fea9bULL;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return test_xorshift(&rng_state); }
 
 /* Compares gas (both rules), output length and output with the reference. */
 static void check_modexp(const uint8_t *in, size_t len) {

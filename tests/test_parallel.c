@@ -128,12 +128,7 @@ TEST(parallel_equals_sequential_on_mainnet) {
 /* ---- random blocks with chosen conflict patterns ---- */
 
 static uint64_t rng = 0x243f6a8885a308d3ULL;
-static uint64_t rnd(void) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rnd(void) { return test_xorshift(&rng); }
 
 /* slots: v = sload(cd[0]) + 1; sstore(cd[0], v); log0(v); then cd[32]:
  * 0 stop, 1 revert, else an invalid opcode (all gas). */

@@ -15,12 +15,7 @@
 #include "parevm/trie.h"
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return test_xorshift(&rng_state); }
 
 /* ---- A key -> value map with the fixtures' update semantics ------------- */
 

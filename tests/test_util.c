@@ -8,12 +8,7 @@
 #include "parevm/rlp.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return test_xorshift(&rng_state); }
 
 /* Random values biased toward edge cases: small, all-ones, sparse limbs. */
 static u256 rnd_u256(void) {

@@ -11,4 +11,7 @@ bool chain_difficulty_exact(const chain_config *c, uint64_t number, uint64_t tim
                             const u256 *parent_difficulty, uint64_t parent_timestamp,
                             bool parent_has_ommers, u256 *out);
 
+/* Formats a decoding error into err (if given) and returns false. */
+bool chain_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -6,6 +6,7 @@
 #include "parevm/block.h"
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
+#include "chain_internal.h"
 
 #define HEADER_BASE_FIELDS 15
 #define HEADER_MAX_FIELDS 21
@@ -17,7 +18,7 @@ static const char *const field_names[HEADER_MAX_FIELDS] = {
     "parentBeaconBlockRoot", "requestsHash",
 };
 
-static bool fail(char *err, size_t errlen, const char *fmt, ...) {
+bool chain_fail(char *err, size_t errlen, const char *fmt, ...) {
     if (err && errlen) {
         va_list ap;
         va_start(ap, fmt);
@@ -73,25 +74,25 @@ static rlp_err decode_field(const rlp_item *it, int i, block_header *h) {
 bool header_decode(const uint8_t *rlp, size_t len, block_header *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     if (err && errlen) err[0] = 0;
-    if (!rlp && len) return fail(err, errlen, "header: no input");
+    if (!rlp && len) return chain_fail(err, errlen, "header: no input");
     rlp_item list, it;
     rlp_err e = rlp_decode(rlp, len, &list);
-    if (e) return fail(err, errlen, "header: %s", rlp_strerror(e));
-    if (!list.is_list) return fail(err, errlen, "header: not an RLP list");
+    if (e) return chain_fail(err, errlen, "header: %s", rlp_strerror(e));
+    if (!list.is_list) return chain_fail(err, errlen, "header: not an RLP list");
     rlp_iter iter = rlp_iter_of(&list);
     int n = 0;
     while ((e = rlp_next(&iter, &it)) == RLP_OK) {
-        if (n == HEADER_MAX_FIELDS) return fail(err, errlen, "header: more than 21 fields");
+        if (n == HEADER_MAX_FIELDS) return chain_fail(err, errlen, "header: more than 21 fields");
         e = decode_field(&it, n, out);
-        if (e) return fail(err, errlen, "header field %s: %s", field_names[n], rlp_strerror(e));
+        if (e) return chain_fail(err, errlen, "header field %s: %s", field_names[n], rlp_strerror(e));
         n++;
     }
     if (e != RLP_ERR_COUNT) /* the end of the list, or a malformed item */
-        return fail(err, errlen, "header field %s: %s",
+        return chain_fail(err, errlen, "header field %s: %s",
                     n < HEADER_MAX_FIELDS ? field_names[n] : "(extra)", rlp_strerror(e));
     /* blobGasUsed and excessBlobGas come as a pair (EIP-4844) */
     if (n < HEADER_BASE_FIELDS || n == 18)
-        return fail(err, errlen, "header: %d fields (expected 15 to 21, not 18)", n);
+        return chain_fail(err, errlen, "header: %d fields (expected 15 to 21, not 18)", n);
     out->hash = keccak256_hash(rlp, len);
     return true;
 }
