@@ -48,6 +48,16 @@ printf '{"t": {"network": "Cancun", "pre": {}, "genesisRLP": "0x00", "blocks": [
 expect "FAIL" "$parevm" blocktest "$tmp/bt.json"
 printf '{"t": {"network": "NoSuchFork", "pre": {}, "blocks": []}}' >"$tmp/bt2.json"
 expect "unknown network" "$parevm" blocktest "$tmp/bt2.json"
+# a block whose RLP is cut short, and one whose transactions are garbage
+printf '{"t": {"network": "Cancun", "pre": {}, "genesisRLP": "0xf90200", "blocks": [{"rlp": "0xf90201c0"}], "lastblockhash": "0x00"}}' >"$tmp/bt3.json"
+expect "FAIL.*genesisRLP" "$parevm" blocktest --threads 2 "$tmp/bt3.json"
+expect "usage" "$parevm" blocktest --threads 0 "$tmp/bt.json"
+
+printf '{"g": {"Homestead": {"t1": {"parentTimestamp": "0x0"}}}}' >"$tmp/diff.json"
+expect "FAIL.*t1.*malformed fixture" "$parevm" difficultytest "$tmp/diff.json"
+printf '{"g": {"Homestead": [1]}}' >"$tmp/diff2.json"
+expect "not an object" "$parevm" difficultytest "$tmp/diff2.json"
+expect "invalid JSON" "$parevm" difficultytest "$tmp/truncated.json"
 
 mkdir -p "$tmp/block/1"
 printf '{"number": "0x1"}' >"$tmp/block/1/block.json"

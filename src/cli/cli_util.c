@@ -117,7 +117,7 @@ static void run_fixture_file(fixture_run *r, const char *file) {
         const char *name;
         json_t *t;
         json_object_foreach(root, name, t) {
-            if (!fixture_run_wants(r, name)) continue;
+            if (!r->nested && !fixture_run_wants(r, name)) continue;
             if (json_is_object(t))
                 r->run_test(r, file, name, t);
             else

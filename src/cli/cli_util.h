@@ -32,6 +32,7 @@ typedef struct fixture_run {
     const char *cmd;
     regex_t filter;
     bool has_filter, paths_ok;
+    bool nested; /* tests sit deeper than the top level: run_test applies --run */
     int passed, failed, skipped;
     path_list files;
     /* runs one test (name, its JSON object) of file */

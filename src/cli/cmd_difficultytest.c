@@ -6,27 +6,19 @@
  * and expected difficulty. The network name selects the chain configuration
  * (chain_config_by_name); unknown names are counted as skipped. */
 #include <jansson.h>
-#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli_util.h"
 #include "commands.h"
 #include "parevm/chain.h"
 
-typedef struct {
-    regex_t filter;
-    bool has_filter;
-    int passed, failed, skipped;
-} difftest_run;
-
-static void bad_fixture(difftest_run *r, const char *file, const char *test, const char *problem) {
-    printf("FAIL %s %s: malformed fixture: %s\n", file, test, problem);
-    r->failed++;
+static void bad_fixture(fixture_run *r, const char *file, const char *test, const char *problem) {
+    fixture_run_fail(r, file, test, "malformed fixture: %s", problem);
 }
 
-static void run_case(difftest_run *r, const char *file, const char *net, const chain_config *cfg,
+static void run_case(fixture_run *r, const char *file, const char *net, const chain_config *cfg,
                      const char *test, json_t *t) {
-    if (r->has_filter && regexec(&r->filter, test, 0, NULL, 0)) return;
+    if (!fixture_run_wants(r, test)) return;
     if (!json_is_object(t)) return bad_fixture(r, file, test, "test is not an object");
     u256 parent_diff, want, uncles;
     uint64_t parent_ts, ts, number;
@@ -46,11 +38,10 @@ static void run_case(difftest_run *r, const char *file, const char *net, const c
     char g[67], w[67];
     u256_to_hex(&got, g);
     u256_to_hex(&want, w);
-    printf("FAIL %s %s %s: expected difficulty %s, got %s\n", file, net, test, w, g);
-    r->failed++;
+    fixture_run_fail(r, file, test, "%s: expected difficulty %s, got %s", net, w, g);
 }
 
-static void run_network(difftest_run *r, const char *file, const char *net, json_t *tests) {
+static void run_network(fixture_run *r, const char *file, const char *net, json_t *tests) {
     chain_config cfg;
     if (!chain_config_by_name(net, &cfg)) {
         r->skipped += json_is_object(tests) ? (int)json_object_size(tests) : 1;
@@ -62,26 +53,14 @@ static void run_network(difftest_run *r, const char *file, const char *net, json
     json_object_foreach(tests, name, t) run_case(r, file, net, &cfg, name, t);
 }
 
-static void run_file(difftest_run *r, const char *file) {
-    json_error_t jerr;
-    json_t *root = json_load_file(file, 0, &jerr);
-    if (!root) {
-        printf("FAIL %s: invalid JSON at line %d: %s\n", file, jerr.line, jerr.text);
-        r->failed++;
-        return;
-    }
-    const char *group, *net;
-    json_t *g, *tests;
-    if (!json_is_object(root)) bad_fixture(r, file, "-", "top level is not an object");
-    json_object_foreach(root, group, g) {
-        if (!json_is_object(g)) {
-            bad_fixture(r, file, group, "group is not an object");
-            continue;
-        }
-        json_object_foreach(g, net, tests)
-            if (net[0] != '_') run_network(r, file, net, tests);
-    }
-    json_decref(root);
+/* One group of a file: {Network: {test: case}} ("_info" and the like are
+ * metadata). */
+static void run_group(fixture_run *r, const char *file, const char *group, json_t *g) {
+    if (group[0] == '_') return;
+    const char *net;
+    json_t *tests;
+    json_object_foreach(g, net, tests)
+        if (net[0] != '_') run_network(r, file, net, tests);
 }
 
 static int usage(void) {
@@ -92,33 +71,12 @@ static int usage(void) {
 }
 
 int cmd_difficultytest(int argc, char **argv) {
-    difftest_run r = {0};
-    path_list files = {0};
-    bool ok = true;
+    fixture_run r = {.cmd = "difficultytest", .paths_ok = true, .nested = true, .run_test = run_group};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--run")) {
-            if (++i == argc || r.has_filter) return usage();
-            if (regcomp(&r.filter, argv[i], REG_EXTENDED | REG_NOSUB)) {
-                fprintf(stderr, "parevm difficultytest: bad --run regex '%s'\n", argv[i]);
-                return 2;
-            }
-            r.has_filter = true;
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            return usage();
-        } else {
-            ok &= path_list_collect(&files, "difficultytest", argv[i]);
-        }
+        int used = fixture_run_option(&r, argc, argv, &i);
+        if (used < 0) return 2;
+        if (!used) return usage();
     }
-    if (!files.n && ok) {
-        if (r.has_filter) regfree(&r.filter);
-        return usage();
-    }
-    path_list_sort(&files);
-    for (size_t i = 0; i < files.n; i++) run_file(&r, files.v[i]);
-    printf("%d passed, %d failed", r.passed, r.failed);
-    if (r.skipped) printf(", %d skipped", r.skipped);
-    printf("\n");
-    path_list_free(&files);
-    if (r.has_filter) regfree(&r.filter);
-    return r.failed || !ok ? 1 : 0;
+    int status = fixture_run_all(&r);
+    return status < 0 ? usage() : status;
 }
