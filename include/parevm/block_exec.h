@@ -62,8 +62,8 @@ const char *block_execute(executor *ex, const block_rules *rules, const block *b
 /* The steps of block_execute, for executors that run the transactions
  * their own way (Block-STM): block_begin resets out and applies the DAO
  * change and the EIP-4788 system call; block_add_receipt records one
- * transaction's outcome (res.gas_used, logs and, if already computed, their
- * bloom; NULL computes it) in order; block_finish applies
+ * transaction's outcome (res.gas_used, logs and their bloom, from
+ * logs_bloom) in order; block_finish applies
  * withdrawals and rewards. */
 void block_begin(executor *ex, const block_rules *rules, const block *b, mem_state *state, block_result *out);
 void block_add_receipt(block_result *out, const block_rules *rules, mem_state *state, const transaction *tx,

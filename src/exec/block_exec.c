@@ -134,10 +134,7 @@ static void keep_logs(block_result *r, receipt *rc, const overlay_log *logs, siz
         buf_append(&r->log_data, data + logs[i].data_off, logs[i].data_len);
         r->logs[r->n_logs++] = l;
     }
-    if (bloom)
-        memcpy(rc->bloom, bloom, 256);
-    else
-        logs_bloom(rc->bloom, logs, n, NULL);
+    memcpy(rc->bloom, bloom, 256);
     for (int i = 0; i < 256; i++) r->bloom[i] |= rc->bloom[i];
 }
 
