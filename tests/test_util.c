@@ -1,11 +1,12 @@
 /* Unit tests for util: u256 (with randomized differential tests against GMP),
- * keccak-256, hex parsing and RLP. */
+ * keccak-256, hex parsing, RLP and the hash maps. */
 #include "test.h"
 #include <gmp.h>
 #include "parevm/u256.h"
 #include "parevm/keccak.h"
 #include "parevm/hex.h"
 #include "parevm/rlp.h"
+#include "parevm/hashmap.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 static uint64_t rnd(void) { return test_xorshift(&rng_state); }
@@ -286,4 +287,60 @@ TEST(u256_division_corners_vs_gmp) {
         CHECK(u256_eq(&r, &e));
     }
     mpz_clears(A, B, M, R, NULL);
+}
+
+/* Both maps against a plain array model: puts, overwrites, gets and
+ * deletions from a small key space (long probe runs, so the backward-shift
+ * deletion is exercised), through growth, clear and clone. */
+TEST(hash_maps_match_a_model) {
+    enum { KEYS = 300 };
+    static bool present[KEYS];
+    static uint32_t model[KEYS];
+    addr_map am = {0};
+    word_map wm = {0};
+    memset(present, 0, sizeof present);
+    for (int step = 0; step < 200000; step++) {
+        uint32_t k = (uint32_t)(rnd() % KEYS), op = (uint32_t)(rnd() % 10);
+        address a = {{0}};
+        a.b[0] = (uint8_t)k; /* keys differing in few bits collide in the low hash bits often */
+        a.b[19] = (uint8_t)(k >> 8);
+        u256 w = u256_from_u64(k), v;
+        if (op < 5) {
+            uint32_t val = (uint32_t)rnd();
+            addr_map_put(&am, &a, val);
+            v = u256_from_u64(val);
+            word_map_put(&wm, &w, &v);
+            present[k] = true;
+            model[k] = val;
+        } else if (op < 8) {
+            CHECK(addr_map_del(&am, &a) == present[k]);
+            CHECK(word_map_del(&wm, &w) == present[k]);
+            present[k] = false;
+        }
+        if (step == 100000) {
+            addr_map_clear(&am);
+            word_map_clear(&wm);
+            memset(present, 0, sizeof present);
+        }
+        uint32_t got;
+        bool found = addr_map_get(&am, &a, &got);
+        const u256 *gw = word_map_get(&wm, &w);
+        CHECK(found == present[k] && (gw != NULL) == present[k]);
+        if (found && present[k]) {
+            v = u256_from_u64(model[k]);
+            if (got != model[k] || !u256_eq(gw, &v)) CHECK(false);
+        }
+    }
+    size_t n = 0;
+    for (int k = 0; k < KEYS; k++) n += present[k];
+    CHECK(am.n == n && wm.n == n);
+    word_map copy;
+    CHECK(word_map_clone(&copy, &wm));
+    for (int k = 0; k < KEYS; k++) {
+        u256 w = u256_from_u64((uint64_t)k);
+        CHECK((word_map_get(&copy, &w) != NULL) == present[k]);
+    }
+    word_map_free(&copy);
+    addr_map_free(&am);
+    word_map_free(&wm);
 }

@@ -2,6 +2,7 @@
  * addresses and 256-bit words. Load factor is kept at or below 1/2. */
 #include "parevm/hashmap.h"
 #include <stdlib.h>
+#include <string.h>
 
 static void *xcalloc(size_t n, size_t size) {
     void *p = calloc(n, size);
@@ -9,146 +10,91 @@ static void *xcalloc(size_t n, size_t size) {
     return p;
 }
 
+/* What every map shares, generated per key type: the probe to k's slot
+ * (or the empty slot where it would go), growth, deletion by backward shift
+ * (later entries of the probe run move into the gap), clear and free. */
+#define DEFINE_MAP_CORE(map, entry, key_t, hash, eq)                                  \
+    static size_t map##_slot(const map *m, const key_t *k) {                          \
+        size_t mask = m->cap - 1, i = hash(k) & mask;                                 \
+        while (m->e[i].used && !eq(&m->e[i].key, k)) i = (i + 1) & mask;              \
+        return i;                                                                     \
+    }                                                                                 \
+    /* doubles the table (or allocates `initial` slots) and re-slots every entry */   \
+    static void map##_grow(map *m, size_t initial) {                                  \
+        entry *old = m->e;                                                            \
+        size_t ocap = m->cap;                                                         \
+        m->cap = ocap ? ocap * 2 : initial;                                           \
+        m->e = xcalloc(m->cap, sizeof *m->e);                                         \
+        for (size_t i = 0; i < ocap; i++)                                             \
+            if (old[i].used) m->e[map##_slot(m, &old[i].key)] = old[i];               \
+        free(old);                                                                    \
+    }                                                                                 \
+    bool map##_del(map *m, const key_t *k) {                                          \
+        if (!m->cap) return false;                                                    \
+        size_t mask = m->cap - 1, i = map##_slot(m, k);                               \
+        if (!m->e[i].used) return false;                                              \
+        for (size_t j = (i + 1) & mask; m->e[j].used; j = (j + 1) & mask) {           \
+            size_t home = hash(&m->e[j].key) & mask;                                  \
+            if (((j - home) & mask) >= ((j - i) & mask)) {                            \
+                m->e[i] = m->e[j];                                                    \
+                i = j;                                                                \
+            }                                                                         \
+        }                                                                             \
+        m->e[i].used = false;                                                         \
+        m->n--;                                                                       \
+        return true;                                                                  \
+    }                                                                                 \
+    void map##_clear(map *m) {                                                        \
+        if (m->n) memset(m->e, 0, m->cap * sizeof *m->e);                             \
+        m->n = 0;                                                                     \
+    }                                                                                 \
+    void map##_free(map *m) {                                                         \
+        free(m->e);                                                                   \
+        memset(m, 0, sizeof *m);                                                      \
+    }
+
 /* ---- address -> uint32 ---- */
 
-static void addr_map_grow(addr_map *m) {
-    size_t ncap = m->cap ? m->cap * 2 : 16;
-    addr_map_entry *old = m->e;
-    size_t ocap = m->cap;
-    m->e = xcalloc(ncap, sizeof *m->e);
-    m->cap = ncap;
-    m->n = 0;
-    for (size_t i = 0; i < ocap; i++)
-        if (old[i].used) addr_map_put(m, &old[i].key, old[i].val);
-    free(old);
-}
+DEFINE_MAP_CORE(addr_map, addr_map_entry, address, hash_address, address_eq)
 
 bool addr_map_get(const addr_map *m, const address *k, uint32_t *val) {
     if (!m->cap) return false;
-    size_t mask = m->cap - 1;
-    for (size_t i = hash_address(k) & mask;; i = (i + 1) & mask) {
-        if (!m->e[i].used) return false;
-        if (address_eq(&m->e[i].key, k)) {
-            *val = m->e[i].val;
-            return true;
-        }
-    }
-}
-
-void addr_map_put(addr_map *m, const address *k, uint32_t val) {
-    if ((m->n + 1) * 2 > m->cap) addr_map_grow(m);
-    size_t mask = m->cap - 1;
-    for (size_t i = hash_address(k) & mask;; i = (i + 1) & mask) {
-        if (!m->e[i].used) {
-            m->e[i] = (addr_map_entry){*k, val, true};
-            m->n++;
-            return;
-        }
-        if (address_eq(&m->e[i].key, k)) {
-            m->e[i].val = val;
-            return;
-        }
-    }
-}
-
-bool addr_map_del(addr_map *m, const address *k) {
-    if (!m->cap) return false;
-    size_t mask = m->cap - 1, i = hash_address(k) & mask;
-    for (;; i = (i + 1) & mask) {
-        if (!m->e[i].used) return false;
-        if (address_eq(&m->e[i].key, k)) break;
-    }
-    /* backward shift: move later entries of the probe run into the gap */
-    for (size_t j = (i + 1) & mask; m->e[j].used; j = (j + 1) & mask) {
-        size_t home = hash_address(&m->e[j].key) & mask;
-        if (((j - home) & mask) >= ((j - i) & mask)) {
-            m->e[i] = m->e[j];
-            i = j;
-        }
-    }
-    m->e[i].used = false;
-    m->n--;
+    const addr_map_entry *e = &m->e[addr_map_slot(m, k)];
+    if (!e->used) return false;
+    *val = e->val;
     return true;
 }
 
-void addr_map_clear(addr_map *m) {
-    if (m->n) memset(m->e, 0, m->cap * sizeof *m->e);
-    m->n = 0;
-}
-
-void addr_map_free(addr_map *m) {
-    free(m->e);
-    memset(m, 0, sizeof *m);
+void addr_map_put(addr_map *m, const address *k, uint32_t val) {
+    if ((m->n + 1) * 2 > m->cap) addr_map_grow(m, 16);
+    addr_map_entry *e = &m->e[addr_map_slot(m, k)];
+    if (!e->used) {
+        e->key = *k;
+        e->used = true;
+        m->n++;
+    }
+    e->val = val;
 }
 
 /* ---- u256 -> u256 ---- */
 
-static void word_map_grow(word_map *m) {
-    size_t ncap = m->cap ? m->cap * 2 : 8;
-    word_map_entry *old = m->e;
-    size_t ocap = m->cap;
-    m->e = xcalloc(ncap, sizeof *m->e);
-    m->cap = ncap;
-    m->n = 0;
-    for (size_t i = 0; i < ocap; i++)
-        if (old[i].used) word_map_put(m, &old[i].key, &old[i].val);
-    free(old);
-}
+DEFINE_MAP_CORE(word_map, word_map_entry, u256, hash_u256, u256_eq)
 
 const u256 *word_map_get(const word_map *m, const u256 *k) {
     if (!m->cap) return NULL;
-    size_t mask = m->cap - 1;
-    for (size_t i = hash_u256(k) & mask;; i = (i + 1) & mask) {
-        if (!m->e[i].used) return NULL;
-        if (u256_eq(&m->e[i].key, k)) return &m->e[i].val;
-    }
+    const word_map_entry *e = &m->e[word_map_slot(m, k)];
+    return e->used ? &e->val : NULL;
 }
 
 void word_map_put(word_map *m, const u256 *k, const u256 *val) {
-    if ((m->n + 1) * 2 > m->cap) word_map_grow(m);
-    size_t mask = m->cap - 1;
-    for (size_t i = hash_u256(k) & mask;; i = (i + 1) & mask) {
-        if (!m->e[i].used) {
-            m->e[i].key = *k;
-            m->e[i].val = *val;
-            m->e[i].used = true;
-            m->n++;
-            return;
-        }
-        if (u256_eq(&m->e[i].key, k)) {
-            m->e[i].val = *val;
-            return;
-        }
+    if ((m->n + 1) * 2 > m->cap) word_map_grow(m, 8);
+    word_map_entry *e = &m->e[word_map_slot(m, k)];
+    if (!e->used) {
+        e->key = *k;
+        e->used = true;
+        m->n++;
     }
-}
-
-bool word_map_del(word_map *m, const u256 *k) {
-    if (!m->cap) return false;
-    size_t mask = m->cap - 1, i = hash_u256(k) & mask;
-    for (;; i = (i + 1) & mask) {
-        if (!m->e[i].used) return false;
-        if (u256_eq(&m->e[i].key, k)) break;
-    }
-    for (size_t j = (i + 1) & mask; m->e[j].used; j = (j + 1) & mask) {
-        size_t home = hash_u256(&m->e[j].key) & mask;
-        if (((j - home) & mask) >= ((j - i) & mask)) {
-            m->e[i] = m->e[j];
-            i = j;
-        }
-    }
-    m->e[i].used = false;
-    m->n--;
-    return true;
-}
-
-void word_map_clear(word_map *m) {
-    if (m->n) memset(m->e, 0, m->cap * sizeof *m->e);
-    m->n = 0;
-}
-
-void word_map_free(word_map *m) {
-    free(m->e);
-    memset(m, 0, sizeof *m);
+    e->val = *val;
 }
 
 bool word_map_clone(word_map *dst, const word_map *src) {
