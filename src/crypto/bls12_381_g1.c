@@ -60,89 +60,11 @@ void bls_g1_to_affine(bls_g1_affine *r, const bls_g1 *a) {
     r->inf = false;
 }
 
-void bls_g1_neg(bls_g1 *r, const bls_g1 *a) {
-    r->x = a->x;
-    bls_fp_neg(&r->y, &a->y);
-    r->z = a->z;
-}
-
-void bls_g1_dbl(bls_g1 *r, const bls_g1 *a) {
-    /* dbl-2009-l; doubling infinity gives z = 0 again. */
-    bls_fp A, Bq, C, D, E, F, t;
-    bls_fp_sqr(&A, &a->x);
-    bls_fp_sqr(&Bq, &a->y);
-    bls_fp_sqr(&C, &Bq);
-    bls_fp_add(&D, &a->x, &Bq);
-    bls_fp_sqr(&D, &D);
-    bls_fp_sub(&D, &D, &A);
-    bls_fp_sub(&D, &D, &C);
-    bls_fp_dbl(&D, &D);
-    bls_fp_dbl(&E, &A);
-    bls_fp_add(&E, &E, &A);
-    bls_fp_sqr(&F, &E);
-    bls_fp_mul(&r->z, &a->y, &a->z);      /* before y is overwritten */
-    bls_fp_dbl(&r->z, &r->z);
-    bls_fp_dbl(&t, &D);
-    bls_fp_sub(&r->x, &F, &t);
-    bls_fp_sub(&t, &D, &r->x);
-    bls_fp_mul(&t, &t, &E);
-    bls_fp_dbl(&C, &C);
-    bls_fp_dbl(&C, &C);
-    bls_fp_dbl(&C, &C);
-    bls_fp_sub(&r->y, &t, &C);
-}
-
-void bls_g1_add(bls_g1 *r, const bls_g1 *a, const bls_g1 *b) {
-    /* add-2007-bl with the exceptional cases handled first. */
-    if (bls_g1_is_inf(a)) {
-        *r = *b;
-        return;
-    }
-    if (bls_g1_is_inf(b)) {
-        *r = *a;
-        return;
-    }
-    bls_fp z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, t;
-    bls_fp_sqr(&z1z1, &a->z);
-    bls_fp_sqr(&z2z2, &b->z);
-    bls_fp_mul(&u1, &a->x, &z2z2);
-    bls_fp_mul(&u2, &b->x, &z1z1);
-    bls_fp_mul(&s1, &a->y, &b->z);
-    bls_fp_mul(&s1, &s1, &z2z2);
-    bls_fp_mul(&s2, &b->y, &a->z);
-    bls_fp_mul(&s2, &s2, &z1z1);
-    bls_fp_sub(&h, &u2, &u1);
-    bls_fp_sub(&rr, &s2, &s1);
-    if (bls_fp_is_zero(&h)) {
-        if (bls_fp_is_zero(&rr))
-            bls_g1_dbl(r, a);
-        else
-            bls_g1_set_inf(r);
-        return;
-    }
-    bls_fp_dbl(&rr, &rr);
-    bls_fp_dbl(&i, &h);
-    bls_fp_sqr(&i, &i);
-    bls_fp_mul(&j, &h, &i);
-    bls_fp_mul(&v, &u1, &i);
-    /* z3 = ((z1 + z2)^2 - z1z1 - z2z2) h */
-    bls_fp_add(&t, &a->z, &b->z);
-    bls_fp_sqr(&t, &t);
-    bls_fp_sub(&t, &t, &z1z1);
-    bls_fp_sub(&t, &t, &z2z2);
-    bls_fp_mul(&r->z, &t, &h);
-    /* x3 = rr^2 - j - 2v */
-    bls_fp_sqr(&t, &rr);
-    bls_fp_sub(&t, &t, &j);
-    bls_fp_sub(&t, &t, &v);
-    bls_fp_sub(&r->x, &t, &v);
-    /* y3 = rr (v - x3) - 2 s1 j */
-    bls_fp_sub(&t, &v, &r->x);
-    bls_fp_mul(&t, &t, &rr);
-    bls_fp_mul(&s1, &s1, &j);
-    bls_fp_dbl(&s1, &s1);
-    bls_fp_sub(&r->y, &t, &s1);
-}
+#define JAC_POINT bls_g1
+#define JAC_ELEM bls_fp
+#define JAC_G(op) bls_g1_##op
+#define JAC_F(op) bls_fp_##op
+#include "bls12_381_jacobian.inc"
 
 void bls_g1_add_affine(bls_g1 *r, const bls_g1 *a, const bls_g1_affine *b) {
     /* madd-2007-bl. */
@@ -189,43 +111,6 @@ void bls_g1_add_affine(bls_g1 *r, const bls_g1 *a, const bls_g1_affine *b) {
     bls_fp_mul(&y1, &y1, &j);
     bls_fp_dbl(&y1, &y1);
     bls_fp_sub(&r->y, &t, &y1);
-}
-
-bool bls_g1_eq(const bls_g1 *a, const bls_g1 *b) {
-    bool ia = bls_g1_is_inf(a), ib = bls_g1_is_inf(b);
-    if (ia || ib)
-        return ia && ib;
-    /* x1 z2^2 == x2 z1^2 and y1 z2^3 == y2 z1^3 */
-    bls_fp z1z1, z2z2, l, r;
-    bls_fp_sqr(&z1z1, &a->z);
-    bls_fp_sqr(&z2z2, &b->z);
-    bls_fp_mul(&l, &a->x, &z2z2);
-    bls_fp_mul(&r, &b->x, &z1z1);
-    if (!bls_fp_eq(&l, &r))
-        return false;
-    bls_fp_mul(&z1z1, &z1z1, &a->z);
-    bls_fp_mul(&z2z2, &z2z2, &b->z);
-    bls_fp_mul(&l, &a->y, &z2z2);
-    bls_fp_mul(&r, &b->y, &z1z1);
-    return bls_fp_eq(&l, &r);
-}
-
-void bls_g1_mul(bls_g1 *r, const bls_g1 *a, const bls_scalar *k) {
-    /* Left-to-right with a 4-bit window of 16 precomputed multiples. */
-    bls_g1 table[16], acc;
-    bls_g1_set_inf(&table[0]);
-    table[1] = *a;
-    for (int i = 2; i < 16; i++)
-        bls_g1_add(&table[i], &table[i - 1], a);
-    bls_g1_set_inf(&acc);
-    for (int i = 63; i >= 0; i--) {
-        for (int s = 0; s < 4; s++)
-            bls_g1_dbl(&acc, &acc);
-        unsigned nib = (unsigned)(k->l[i / 16] >> (4 * (i % 16))) & 15;
-        if (nib)
-            bls_g1_add(&acc, &acc, &table[nib]);
-    }
-    *r = acc;
 }
 
 void bls_g1_phi(bls_g1 *r, const bls_g1 *a) {

@@ -71,127 +71,16 @@ void bls_g2_to_affine(bls_g2_affine *r, const bls_g2 *a) {
     r->inf = false;
 }
 
-void bls_g2_neg(bls_g2 *r, const bls_g2 *a) {
-    r->x = a->x;
-    bls_fp2_neg(&r->y, &a->y);
-    r->z = a->z;
-}
-
-void bls_g2_dbl(bls_g2 *r, const bls_g2 *a) {
-    /* dbl-2009-l, as for G1. */
-    bls_fp2 A, Bq, C, D, E, F, t;
-    bls_fp2_sqr(&A, &a->x);
-    bls_fp2_sqr(&Bq, &a->y);
-    bls_fp2_sqr(&C, &Bq);
-    bls_fp2_add(&D, &a->x, &Bq);
-    bls_fp2_sqr(&D, &D);
-    bls_fp2_sub(&D, &D, &A);
-    bls_fp2_sub(&D, &D, &C);
-    bls_fp2_dbl(&D, &D);
-    bls_fp2_dbl(&E, &A);
-    bls_fp2_add(&E, &E, &A);
-    bls_fp2_sqr(&F, &E);
-    bls_fp2_mul(&r->z, &a->y, &a->z);
-    bls_fp2_dbl(&r->z, &r->z);
-    bls_fp2_dbl(&t, &D);
-    bls_fp2_sub(&r->x, &F, &t);
-    bls_fp2_sub(&t, &D, &r->x);
-    bls_fp2_mul(&t, &t, &E);
-    bls_fp2_dbl(&C, &C);
-    bls_fp2_dbl(&C, &C);
-    bls_fp2_dbl(&C, &C);
-    bls_fp2_sub(&r->y, &t, &C);
-}
-
-void bls_g2_add(bls_g2 *r, const bls_g2 *a, const bls_g2 *b) {
-    /* add-2007-bl, as for G1. */
-    if (bls_g2_is_inf(a)) {
-        *r = *b;
-        return;
-    }
-    if (bls_g2_is_inf(b)) {
-        *r = *a;
-        return;
-    }
-    bls_fp2 z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, t;
-    bls_fp2_sqr(&z1z1, &a->z);
-    bls_fp2_sqr(&z2z2, &b->z);
-    bls_fp2_mul(&u1, &a->x, &z2z2);
-    bls_fp2_mul(&u2, &b->x, &z1z1);
-    bls_fp2_mul(&s1, &a->y, &b->z);
-    bls_fp2_mul(&s1, &s1, &z2z2);
-    bls_fp2_mul(&s2, &b->y, &a->z);
-    bls_fp2_mul(&s2, &s2, &z1z1);
-    bls_fp2_sub(&h, &u2, &u1);
-    bls_fp2_sub(&rr, &s2, &s1);
-    if (bls_fp2_is_zero(&h)) {
-        if (bls_fp2_is_zero(&rr))
-            bls_g2_dbl(r, a);
-        else
-            bls_g2_set_inf(r);
-        return;
-    }
-    bls_fp2_dbl(&rr, &rr);
-    bls_fp2_dbl(&i, &h);
-    bls_fp2_sqr(&i, &i);
-    bls_fp2_mul(&j, &h, &i);
-    bls_fp2_mul(&v, &u1, &i);
-    bls_fp2_add(&t, &a->z, &b->z);
-    bls_fp2_sqr(&t, &t);
-    bls_fp2_sub(&t, &t, &z1z1);
-    bls_fp2_sub(&t, &t, &z2z2);
-    bls_fp2_mul(&r->z, &t, &h);
-    bls_fp2_sqr(&t, &rr);
-    bls_fp2_sub(&t, &t, &j);
-    bls_fp2_sub(&t, &t, &v);
-    bls_fp2_sub(&r->x, &t, &v);
-    bls_fp2_sub(&t, &v, &r->x);
-    bls_fp2_mul(&t, &t, &rr);
-    bls_fp2_mul(&s1, &s1, &j);
-    bls_fp2_dbl(&s1, &s1);
-    bls_fp2_sub(&r->y, &t, &s1);
-}
+#define JAC_POINT bls_g2
+#define JAC_ELEM bls_fp2
+#define JAC_G(op) bls_g2_##op
+#define JAC_F(op) bls_fp2_##op
+#include "bls12_381_jacobian.inc"
 
 void bls_g2_add_affine(bls_g2 *r, const bls_g2 *a, const bls_g2_affine *b) {
     bls_g2 t;
     bls_g2_from_affine(&t, b);
     bls_g2_add(r, a, &t);
-}
-
-bool bls_g2_eq(const bls_g2 *a, const bls_g2 *b) {
-    bool ia = bls_g2_is_inf(a), ib = bls_g2_is_inf(b);
-    if (ia || ib)
-        return ia && ib;
-    bls_fp2 z1z1, z2z2, l, r;
-    bls_fp2_sqr(&z1z1, &a->z);
-    bls_fp2_sqr(&z2z2, &b->z);
-    bls_fp2_mul(&l, &a->x, &z2z2);
-    bls_fp2_mul(&r, &b->x, &z1z1);
-    if (!bls_fp2_eq(&l, &r))
-        return false;
-    bls_fp2_mul(&z1z1, &z1z1, &a->z);
-    bls_fp2_mul(&z2z2, &z2z2, &b->z);
-    bls_fp2_mul(&l, &a->y, &z2z2);
-    bls_fp2_mul(&r, &b->y, &z1z1);
-    return bls_fp2_eq(&l, &r);
-}
-
-void bls_g2_mul(bls_g2 *r, const bls_g2 *a, const bls_scalar *k) {
-    /* Left-to-right with a 4-bit window of 16 precomputed multiples. */
-    bls_g2 table[16], acc;
-    bls_g2_set_inf(&table[0]);
-    table[1] = *a;
-    for (int i = 2; i < 16; i++)
-        bls_g2_add(&table[i], &table[i - 1], a);
-    bls_g2_set_inf(&acc);
-    for (int i = 63; i >= 0; i--) {
-        for (int s = 0; s < 4; s++)
-            bls_g2_dbl(&acc, &acc);
-        unsigned nib = (unsigned)(k->l[i / 16] >> (4 * (i % 16))) & 15;
-        if (nib)
-            bls_g2_add(&acc, &acc, &table[nib]);
-    }
-    *r = acc;
 }
 
 void bls_g2_psi(bls_g2 *r, const bls_g2 *a) {
