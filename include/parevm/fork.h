@@ -22,6 +22,7 @@ typedef enum {
     FORK_SHANGHAI,
     FORK_CANCUN,
     FORK_PRAGUE,
+    FORK_OSAKA,             /* also the blob-parameter-only forks BPO1..BPO5 (EIP-7892) */
     FORK_COUNT
 } fork_id;
 

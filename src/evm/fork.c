@@ -5,7 +5,7 @@
 static const char *const names[FORK_COUNT] = {
     "Frontier", "Homestead", "EIP150", "EIP158", "Byzantium", "Constantinople",
     "ConstantinopleFix", "Istanbul", "Berlin", "London", "Merge", "Shanghai",
-    "Cancun", "Prague",
+    "Cancun", "Prague", "Osaka",
 };
 
 static const struct { const char *alias; fork_id fork; } aliases[] = {
