@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "par_internal.h"
 
@@ -109,13 +110,13 @@ par_engine *par_engine_new(int threads) {
     if (!e) abort();
     e->threads = threads;
     e->opts = (par_options){.hints = true, .sequential_fallback = true};
-    e->mv_scale = 1;
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->start_cv, NULL);
     pthread_cond_init(&e->done_cv, NULL);
     scheduler_init(&e->sched);
-    e->workers = calloc((size_t)threads, sizeof *e->workers);
+    e->workers = aligned_alloc(64, (size_t)threads * sizeof *e->workers);
     if (!e->workers) abort();
+    memset(e->workers, 0, (size_t)threads * sizeof *e->workers);
     for (int i = 0; i < threads; i++) {
         worker *w = &e->workers[i];
         w->e = e;
@@ -126,9 +127,16 @@ par_engine *par_engine_new(int threads) {
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, WORKER_STACK);
     for (int i = 1; i < threads; i++) {
-        if (pthread_create(&e->workers[i].thread, &attr, worker_main, &e->workers[i])) abort();
+        if (pthread_create(&e->workers[i].thread, &attr, worker_main, &e->workers[i])) {
+            /* too many threads for this system: stop those started */
+            e->started = i;
+            pthread_attr_destroy(&attr);
+            par_engine_free(e);
+            return NULL;
+        }
         pin(e->workers[i].thread, i);
     }
+    e->started = threads;
     pthread_attr_destroy(&attr);
     return e;
 }
@@ -139,7 +147,7 @@ void par_engine_free(par_engine *e) {
     e->shutdown = true;
     pthread_cond_broadcast(&e->start_cv);
     pthread_mutex_unlock(&e->lock);
-    for (int i = 1; i < e->threads; i++) pthread_join(e->workers[i].thread, NULL);
+    for (int i = 1; i < e->started; i++) pthread_join(e->workers[i].thread, NULL);
     for (int i = 0; i < e->threads; i++) {
         executor_free(e->workers[i].ex);
         arena_free(&e->workers[i].mem);
@@ -195,6 +203,43 @@ static tx_output *publish_output(worker *w, uint32_t inc, const tx_result *res) 
     return o;
 }
 
+/* ---- growing the multi-version memory ----
+ * Workers touch the multi-version memory only inside tasks. A worker whose
+ * write set does not fit stops the others at their next task boundary
+ * (in_task/growing, a Dekker-style handshake: both sides store, then load,
+ * sequentially consistent), grows the table alone, and lets them go on. */
+
+static void task_enter(worker *w) {
+    par_engine *e = w->e;
+    for (;;) {
+        atomic_store(&w->in_task, true);
+        if (!atomic_load(&e->growing)) return;
+        atomic_store(&w->in_task, false);
+        while (atomic_load_explicit(&e->growing, memory_order_acquire)) sched_yield();
+    }
+}
+
+static void task_leave(worker *w) { atomic_store_explicit(&w->in_task, false, memory_order_release); }
+
+/* Called inside a task: makes room for `extra` more cells. */
+static void grow_mv(worker *w, size_t extra) {
+    par_engine *e = w->e;
+    atomic_store(&w->in_task, false);
+    bool expected = false;
+    if (atomic_compare_exchange_strong(&e->growing, &expected, true)) {
+        for (int i = 0; i < e->threads; i++)
+            while (atomic_load(&e->workers[i].in_task)) sched_yield();
+        if (!mv_reserve(&e->mv, extra)) {
+            if (!mv_grow(&e->mv, extra)) abort(); /* out of memory */
+            e->mv_grows++;
+        } else {
+            mv_unreserve(&e->mv, extra, 0);
+        }
+        atomic_store(&e->growing, false);
+    }
+    task_enter(w); /* waits for whoever is growing */
+}
+
 static task execute_task(worker *w, uint32_t tx, uint32_t inc) {
     par_engine *e = w->e;
     block_job *j = &e->job;
@@ -216,17 +261,20 @@ static task execute_task(worker *w, uint32_t tx, uint32_t inc) {
     }
     tx_output *prev = atomic_load_explicit(&j->outputs[tx], memory_order_acquire);
     tx_output *o = publish_output(w, inc, &res);
+    size_t need = o->n_writes + o->n_deltas, created = 0;
+    while (!mv_reserve(&e->mv, need)) grow_mv(w, need);
     bool wrote_new = mv_record(&e->mv, tx, inc, o->writes, o->n_writes, prev ? prev->writes : NULL,
-                               prev ? prev->n_writes : 0);
+                               prev ? prev->n_writes : 0, &created);
     /* an increment to an account the previous incarnation did not credit is
      * a new write: higher transactions must revalidate */
     for (size_t k = 0; k < o->n_deltas; k++) {
-        if (!mv_mark_deltas(&e->mv, &o->deltas[k].addr)) break;
+        mv_mark_deltas(&e->mv, &o->deltas[k].addr, &created);
         bool known = false;
         for (size_t q = 0; prev && q < prev->n_deltas && !known; q++)
             known = address_eq(&prev->deltas[q].addr, &o->deltas[k].addr);
         if (!known) wrote_new = true;
     }
+    mv_unreserve(&e->mv, need, created);
     atomic_store_explicit(&j->outputs[tx], o, memory_order_release);
     return scheduler_finish_execution(&e->sched, tx, inc, wrote_new);
 }
@@ -262,10 +310,11 @@ int par_stm_work(worker *w) {
     w->rng = w->rng * 6364136223846793005ULL + (uint64_t)w->id + 1;
     while (!scheduler_done(s)) {
         if (t.kind != TASK_NONE) jitter(w);
-        if (t.kind == TASK_EXECUTE)
-            t = execute_task(w, t.tx, t.incarnation);
-        else if (t.kind == TASK_VALIDATE)
-            t = validate_task(w, t.tx, t.incarnation);
+        if (t.kind != TASK_NONE) {
+            task_enter(w);
+            t = t.kind == TASK_EXECUTE ? execute_task(w, t.tx, t.incarnation) : validate_task(w, t.tx, t.incarnation);
+            task_leave(w);
+        }
         if (t.kind == TASK_NONE) {
             t = scheduler_next_task(s);
             if (t.kind == TASK_NONE && ++idle % 64 == 0) sched_yield();

@@ -1,6 +1,7 @@
 /* par_block_execute: chooses between sequential and Block-STM execution,
  * sets up the block for the workers, and commits the final incarnations in
  * transaction order (block gas limit, receipts, state). */
+#include <stdio.h>
 #include <stdlib.h>
 #include "par_internal.h"
 
@@ -32,12 +33,12 @@ void par_engine_observed_deps(const par_engine *e, par_deps *out) {
     const par_deps *o = &e->observed;
     out->n = o->n;
     out->offsets = malloc((o->n + 1) * sizeof *out->offsets);
-    uint32_t ne = o->n ? o->offsets[o->n] : 0;
+    uint32_t ne = o->offsets ? o->offsets[o->n] : 0;
     out->edges = malloc((ne ? ne : 1) * sizeof *out->edges);
     if (!out->offsets || !out->edges) abort();
     if (o->offsets) memcpy(out->offsets, o->offsets, (o->n + 1) * sizeof *out->offsets);
     else out->offsets[0] = 0;
-    memcpy(out->edges, o->edges, ne * sizeof *out->edges);
+    if (ne) memcpy(out->edges, o->edges, ne * sizeof *out->edges);
 }
 
 /* Length of the longest predicted dependency chain. */
@@ -56,8 +57,7 @@ static uint32_t longest_chain(const par_deps *d) {
 }
 
 /* Why b should run sequentially, from what costs nothing to know, or NULL. */
-static const char *cheap_sequential_reason(par_engine *e, const block_rules *rules, const block *b) {
-    if (rules->fork < FORK_BYZANTIUM) return "receipts before Byzantium need per-transaction state roots";
+static const char *cheap_sequential_reason(par_engine *e, const block *b) {
     if (!b->n_txs) return "no transactions";
     if (!e->opts.sequential_fallback) return NULL;
     if (e->threads == 1) return "one thread";
@@ -80,14 +80,25 @@ static const char *chain_sequential_reason(par_engine *e, const block *b, const 
     return NULL;
 }
 
-/* Capacity of the multi-version memory for b: every transaction writes a
- * few account fields, plus storage writes (a write costs 2,900-22,100 gas;
- * mainnet averages about one per 10,000 gas). A block that writes more
- * overflows and is redone sequentially, and the engine then doubles its
- * estimate for the blocks that follow. */
-static size_t mv_capacity(const par_engine *e, const block *b) {
-    uint64_t gas = b->header.gas_used ? b->header.gas_used : b->header.gas_limit;
-    return (size_t)(8 * b->n_txs + gas / 10000 + 1024) * e->mv_scale * 4 / 3;
+/* Cells of the multi-version memory to start b with: every transaction
+ * writes a few account fields (sender balance and nonce, an increment to the
+ * coinbase and the recipient), plus about one storage slot per 10,000 gas on
+ * mainnet. The gas counted per transaction is capped (a header or a
+ * transaction may claim any gas, the writes come from real work), and the
+ * table grows when a block writes more (engine.c). */
+#define MV_TX_CELLS 6
+#define MV_GAS_PER_CELL 10000
+#define MV_TX_GAS_CAP 2000000
+#define MV_START_MAX ((size_t)1 << 22)
+static size_t mv_start_cells(const block *b, size_t n) {
+    size_t cells = 1024;
+    for (size_t i = 0; i < n && cells < MV_START_MAX; i++) {
+        uint64_t g = b->txs[i].gas_limit;
+        if (g > b->header.gas_limit) g = b->header.gas_limit;
+        if (g > MV_TX_GAS_CAP) g = MV_TX_GAS_CAP;
+        cells += MV_TX_CELLS + g / MV_GAS_PER_CELL;
+    }
+    return cells < MV_START_MAX ? cells : MV_START_MAX;
 }
 
 static void record_observed(par_engine *e, uint32_t n) {
@@ -118,15 +129,16 @@ static void record_observed(par_engine *e, uint32_t n) {
     o->offsets[n] = (uint32_t)ne;
 }
 
-static void setup_job(par_engine *e, const block_rules *rules, block *b, mem_state *state) {
-    uint32_t n = (uint32_t)b->n_txs;
-    size_t cap = mv_capacity(e, b);
-    if (e->mv.cells && e->mv.cap >= cap) {
+/* Prepares the first n transactions of b for the workers. */
+static void setup_job(par_engine *e, const block_rules *rules, block *b, mem_state *state, uint32_t n) {
+    size_t cells = mv_start_cells(b, n);
+    if (e->mv.cells && e->mv.max_cells >= cells) {
         mv_reset(&e->mv);
     } else {
         mv_free(&e->mv);
-        if (!mv_init(&e->mv, cap)) abort();
+        if (!mv_init(&e->mv, cells)) abort(); /* out of memory: the size is capped */
     }
+    e->mv_grows = 0;
     scheduler_reset(&e->sched, n);
     free(e->job.outputs);
     e->job.outputs = calloc(n ? n : 1, sizeof *e->job.outputs);
@@ -147,21 +159,34 @@ static void prewait_all(par_engine *e, const par_deps *d) {
             if (d->edges[k] < i) scheduler_prewait(&e->sched, i, d->edges[k]);
 }
 
-/* Applies the final incarnations in order, checking what depends on the
- * whole prefix of the block (gas and blob gas limits). */
-static const char *commit(par_engine *e, const block_rules *rules, block *b, mem_state *state, block_result *out) {
+/* The sequential verdict on transaction i of a block whose first i
+ * transactions are committed: executes it on the committed state with the
+ * block's gas used so far, as block_execute does. */
+static const char *sequential_verdict(par_engine *e, block *b, mem_state *state, block_result *out, size_t i) {
+    tx_result res;
+    exec_transaction(e->workers[0].ex, &e->job.env, mem_state_view(state), mem_state_codes(state), &b->txs[i],
+                     out->gas_used, &res);
+    if (res.valid) {
+        /* the validated output said otherwise: Block-STM is broken */
+        fprintf(stderr, "parevm: Block-STM: transaction %zu: parallel and sequential validity differ\n", i);
+        abort();
+    }
+    out->invalid_tx = (long)i;
+    return out->error = res.error;
+}
+
+/* Applies the final incarnations of the first n transactions in order,
+ * checking what depends on the whole prefix of the block (gas and blob gas
+ * limits). A transaction that cannot be included is executed once more on
+ * the committed state, so that the reason is exactly the sequential one. */
+static const char *commit(par_engine *e, const block_rules *rules, block *b, size_t n, mem_state *state,
+                          block_result *out) {
     uint64_t limit = b->header.gas_limit;
-    for (size_t i = 0; i < b->n_txs; i++) {
+    for (size_t i = 0; i < n; i++) {
         const tx_output *o = atomic_load(&e->job.outputs[i]);
         const transaction *tx = &b->txs[i];
-        if (!o->res.valid) {
-            out->invalid_tx = (long)i;
-            return out->error = o->res.error;
-        }
-        if (tx->gas_limit > limit - (out->gas_used < limit ? out->gas_used : limit)) {
-            out->invalid_tx = (long)i;
-            return out->error = "gas limit exceeds block gas limit";
-        }
+        if (!o->res.valid || tx->gas_limit > limit - (out->gas_used < limit ? out->gas_used : limit))
+            return sequential_verdict(e, b, state, out, i);
         out->blob_gas_used += o->res.blob_gas_used;
         if (out->blob_gas_used > MAX_BLOB_GAS_PER_BLOCK) {
             out->invalid_tx = (long)i;
@@ -180,28 +205,32 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
     par_deps pred = {0};
     bool use_recorded = e->has_use_deps && e->use_deps.n == b->n_txs;
     state_view base = mem_state_view(state);
-    const char *seq = cheap_sequential_reason(e, rules, b);
-    if (!seq && !use_recorded && e->opts.hints) {
-        par_predict(b, &base, &e->hints, &pred);
-        seq = chain_sequential_reason(e, b, &pred);
-    }
+    const char *seq = cheap_sequential_reason(e, b);
     par_deps_free(&e->observed);
     if (seq) {
-        par_deps_free(&pred);
         stats->sequential = true;
         stats->why_sequential = seq;
         e->has_use_deps = false;
         return block_execute(ex0, rules, b, state, out);
     }
+    /* a transaction whose signature does not recover ends the block: the
+     * ones before it still run (an earlier one may be invalid first) */
     long bad = par_recover_senders(e, b, rules->fork >= FORK_HOMESTEAD);
-    block_begin(ex0, rules, b, state, out);
-    if (bad >= 0) {
-        par_deps_free(&pred);
-        out->invalid_tx = bad;
-        return out->error = "invalid transaction signature";
+    size_t n = bad >= 0 ? (size_t)bad : b->n_txs;
+    if (bad < 0 && !use_recorded && e->opts.hints) {
+        par_predict(b, &base, &e->hints, &pred);
+        seq = chain_sequential_reason(e, b, &pred);
+        if (seq) {
+            par_deps_free(&pred);
+            stats->sequential = true;
+            stats->why_sequential = seq;
+            e->has_use_deps = false;
+            return block_execute(ex0, rules, b, state, out);
+        }
     }
-    setup_job(e, rules, b, state);
-    prewait_all(e, use_recorded ? &e->use_deps : e->opts.hints ? &pred : NULL);
+    block_begin(ex0, rules, b, state, out);
+    setup_job(e, rules, b, state, (uint32_t)n);
+    if (bad < 0) prewait_all(e, use_recorded ? &e->use_deps : e->opts.hints ? &pred : NULL);
     par_deps_free(&pred);
     e->has_use_deps = false;
 
@@ -209,22 +238,18 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
 
     stats->executions = atomic_load(&e->sched.executions);
     stats->aborts = atomic_load(&e->sched.aborts);
+    stats->mv_grows = e->mv_grows;
     for (int i = 0; i < e->threads; i++) {
         stats->suspensions += e->workers[i].suspensions;
         stats->validations += e->workers[i].validations;
     }
-    const char *why;
-    if (atomic_load(&e->mv.overflow)) {
-        /* the multi-version memory filled up: redo the transactions in order */
-        stats->sequential = true;
-        stats->why_sequential = "multi-version memory full";
-        if (e->mv_scale < 64) e->mv_scale *= 2;
-        why = block_execute_transactions(ex0, rules, b, state, out);
-    } else {
-        record_observed(e, (uint32_t)b->n_txs);
-        why = commit(e, rules, b, state, out);
-    }
+    if (bad < 0) record_observed(e, (uint32_t)n);
+    const char *why = commit(e, rules, b, n, state, out);
     for (int i = 0; i < e->threads; i++) arena_reset(&e->workers[i].mem);
+    if (!why && bad >= 0) {
+        out->invalid_tx = bad;
+        why = out->error = "invalid transaction signature";
+    }
     if (why) return why;
     block_finish(ex0, rules, b, state);
     return NULL;

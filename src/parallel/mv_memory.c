@@ -28,26 +28,43 @@ static bool loc_eq(const location *a, const location *b) {
            (a->kind != LOC_STORAGE || u256_eq(&a->slot, &b->slot));
 }
 
-bool mv_init(mv_memory *m, size_t capacity) {
+static size_t index_cap_for(size_t cells) {
     size_t cap = 1024;
-    while (cap < capacity) cap *= 2;
+    while (cap / 4 * 3 < cells) cap *= 2;
+    return cap;
+}
+
+/* Clears cells [from, to) (their version buffers stay NULL until used). */
+static void init_cells(mv_cell *c, size_t from, size_t to) {
+    memset(c + from, 0, (to - from) * sizeof *c);
+    for (size_t i = from; i < to; i++) atomic_flag_clear(&c[i].lock);
+}
+
+bool mv_init(mv_memory *m, size_t cells) {
+    memset(m, 0, sizeof *m);
+    size_t cap = index_cap_for(cells);
     m->index = calloc(cap, sizeof *m->index);
-    m->cells = calloc(cap / 4 * 3 + 1, sizeof *m->cells);
-    if (!m->index || !m->cells) return false;
+    m->cells = malloc(cap / 4 * 3 * sizeof *m->cells);
+    if (!m->index || !m->cells) {
+        free(m->index);
+        free(m->cells);
+        memset(m, 0, sizeof *m);
+        return false;
+    }
     m->cap = cap;
+    m->max_cells = cap / 4 * 3;
+    init_cells(m->cells, 0, m->max_cells);
     atomic_init(&m->used, 0);
-    atomic_init(&m->overflow, false);
-    for (size_t i = 0; i < cap / 4 * 3 + 1; i++) atomic_flag_clear(&m->cells[i].lock);
+    atomic_init(&m->claimed, 0);
     return true;
 }
 
 void mv_free(mv_memory *m) {
     if (!m->cells) return;
-    for (size_t i = 0; i < m->cap / 4 * 3 + 1; i++) free(m->cells[i].v);
+    for (size_t i = 0; i < m->max_cells; i++) free(m->cells[i].v);
     free(m->cells);
     free(m->index);
-    m->cells = NULL;
-    m->index = NULL;
+    memset(m, 0, sizeof *m);
 }
 
 void mv_reset(mv_memory *m) {
@@ -59,7 +76,47 @@ void mv_reset(mv_memory *m) {
         atomic_store_explicit(&c->has_deltas, false, memory_order_relaxed);
     }
     atomic_store(&m->used, 0);
-    atomic_store(&m->overflow, false);
+    atomic_store(&m->claimed, 0);
+}
+
+bool mv_reserve(mv_memory *m, size_t n) {
+    size_t before = atomic_fetch_add_explicit(&m->claimed, n, memory_order_relaxed);
+    if (before + n <= m->max_cells) return true;
+    atomic_fetch_sub_explicit(&m->claimed, n, memory_order_relaxed);
+    return false;
+}
+
+void mv_unreserve(mv_memory *m, size_t n, size_t created) {
+    if (n > created) atomic_fetch_sub_explicit(&m->claimed, n - created, memory_order_relaxed);
+}
+
+static void index_insert(_Atomic uint64_t *index, size_t cap, mv_cell *c, size_t k) {
+    uint64_t h = location_hash(&c->loc);
+    size_t mask = cap - 1, i = h & mask;
+    while (atomic_load_explicit(&index[i], memory_order_relaxed)) i = (i + 1) & mask;
+    atomic_store_explicit(&index[i], ((h >> 32) | 1) << 32 | (k + 1), memory_order_relaxed);
+    c->slot_pos = (uint32_t)i;
+}
+
+bool mv_grow(mv_memory *m, size_t extra) {
+    size_t claimed = atomic_load(&m->claimed), used = atomic_load(&m->used);
+    size_t cap = index_cap_for(claimed + extra);
+    if (cap < 2 * m->cap) cap = 2 * m->cap; /* doubling keeps growth rare */
+    size_t max_cells = cap / 4 * 3;
+    _Atomic uint64_t *index = calloc(cap, sizeof *index);
+    mv_cell *cells = index ? realloc(m->cells, max_cells * sizeof *cells) : NULL;
+    if (!cells) {
+        free(index);
+        return false;
+    }
+    init_cells(cells, m->max_cells, max_cells);
+    for (size_t k = 0; k < used; k++) index_insert(index, cap, &cells[k], k);
+    free(m->index);
+    m->index = index;
+    m->cells = cells;
+    m->cap = cap;
+    m->max_cells = max_cells;
+    return true;
 }
 
 static inline void cell_lock(mv_cell *c) {
@@ -68,30 +125,28 @@ static inline void cell_lock(mv_cell *c) {
 }
 static inline void cell_unlock(mv_cell *c) { atomic_flag_clear_explicit(&c->lock, memory_order_release); }
 
-/* Finds loc's cell; with create, sets one up. NULL if absent (or, creating,
- * if the table is full: overflow is set and the block runs sequentially). */
-static mv_cell *find_cell(mv_memory *m, const location *loc, bool create) {
+/* Finds loc's cell; with create (and a reservation), sets one up and counts
+ * it in *created. NULL if absent and not created. */
+static mv_cell *find_cell(mv_memory *m, const location *loc, size_t *created) {
     uint64_t h = location_hash(loc);
     uint64_t tag = (h >> 32) | 1; /* never zero: 0 marks an empty entry */
-    size_t mask = m->cap - 1, max_cells = m->cap / 4 * 3;
-    for (size_t probe = 0, i = h & mask; probe < m->cap; probe++, i = (i + 1) & mask) {
+    size_t mask = m->cap - 1;
+    /* the index is at most 3/4 full: every probe sequence meets an empty entry */
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         uint64_t e = atomic_load_explicit(&m->index[i], memory_order_acquire);
         if (e == 0) {
-            if (!create) return NULL;
+            if (!created) return NULL;
             uint64_t expected = 0;
             if (atomic_compare_exchange_strong_explicit(&m->index[i], &expected, CLAIMING, memory_order_acq_rel,
                                                         memory_order_acquire)) {
                 size_t k = atomic_fetch_add_explicit(&m->used, 1, memory_order_relaxed);
-                if (k >= max_cells) {
-                    atomic_store(&m->overflow, true);
-                    atomic_store_explicit(&m->index[i], 0, memory_order_release);
-                    return NULL;
-                }
+                if (k >= m->max_cells) abort(); /* broken invariant: a write without a reservation */
                 mv_cell *c = &m->cells[k];
                 c->loc = *loc;
                 c->n = 0;
                 c->slot_pos = (uint32_t)i;
                 atomic_store_explicit(&m->index[i], tag << 32 | (k + 1), memory_order_release);
+                (*created)++;
                 return c;
             }
             e = expected; /* someone else claimed it: look at what they wrote */
@@ -100,25 +155,18 @@ static mv_cell *find_cell(mv_memory *m, const location *loc, bool create) {
             __builtin_ia32_pause();
             e = atomic_load_explicit(&m->index[i], memory_order_acquire);
         }
-        if (e == 0) { /* a claim that overflowed was withdrawn */
-            probe--;
-            i = (i - 1) & mask;
-            continue;
-        }
         if ((e >> 32) == tag) {
             mv_cell *c = &m->cells[(e & 0xffffffffu) - 1];
             if (loc_eq(&c->loc, loc)) return c;
         }
     }
-    if (create) atomic_store(&m->overflow, true);
-    return NULL;
 }
 
-bool mv_has_cell(mv_memory *m, const location *loc) { return find_cell(m, loc, false) != NULL; }
+bool mv_has_cell(mv_memory *m, const location *loc) { return find_cell(m, loc, NULL) != NULL; }
 
 mv_read_result mv_read(mv_memory *m, const location *loc, uint32_t reader) {
     mv_read_result r = {.status = MV_BASE};
-    mv_cell *c = find_cell(m, loc, false);
+    mv_cell *c = find_cell(m, loc, NULL);
     if (!c) return r;
     r.has_deltas = atomic_load_explicit(&c->has_deltas, memory_order_acquire);
     cell_lock(c);
@@ -183,11 +231,10 @@ static bool written_in(const mv_write *w, size_t n, const location *loc) {
 }
 
 bool mv_record(mv_memory *m, uint32_t tx, uint32_t incarnation, const mv_write *writes, size_t n,
-               const mv_write *prev, size_t n_prev) {
+               const mv_write *prev, size_t n_prev, size_t *created) {
     bool new_location = false;
     for (size_t i = 0; i < n; i++) {
-        mv_cell *c = find_cell(m, &writes[i].loc, true);
-        if (!c) return true; /* overflow: flagged, the engine falls back */
+        mv_cell *c = find_cell(m, &writes[i].loc, created);
         cell_lock(c);
         bool inserted = cell_put(c, tx, incarnation, writes[i].flags, &writes[i].value);
         cell_unlock(c);
@@ -195,7 +242,7 @@ bool mv_record(mv_memory *m, uint32_t tx, uint32_t incarnation, const mv_write *
     }
     for (size_t i = 0; i < n_prev; i++) {
         if (written_in(writes, n, &prev[i].loc)) continue;
-        mv_cell *c = find_cell(m, &prev[i].loc, false);
+        mv_cell *c = find_cell(m, &prev[i].loc, NULL);
         if (!c) continue;
         cell_lock(c);
         cell_remove(c, tx);
@@ -204,18 +251,16 @@ bool mv_record(mv_memory *m, uint32_t tx, uint32_t incarnation, const mv_write *
     return new_location;
 }
 
-bool mv_mark_deltas(mv_memory *m, const address *addr) {
+void mv_mark_deltas(mv_memory *m, const address *addr, size_t *created) {
     location loc = {*addr, LOC_BALANCE, U256_ZERO};
-    mv_cell *c = find_cell(m, &loc, true);
-    if (!c) return false;
+    mv_cell *c = find_cell(m, &loc, created);
     if (!atomic_load_explicit(&c->has_deltas, memory_order_relaxed))
         atomic_store_explicit(&c->has_deltas, true, memory_order_release);
-    return true;
 }
 
 void mv_mark_estimates(mv_memory *m, uint32_t tx, const mv_write *writes, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        mv_cell *c = find_cell(m, &writes[i].loc, false);
+        mv_cell *c = find_cell(m, &writes[i].loc, NULL);
         if (!c) continue;
         cell_lock(c);
         for (uint32_t k = 0; k < c->n; k++)

@@ -27,6 +27,7 @@ static bool add_deltas(worker *w, const address *addr, uint32_t from, resolved *
             if (address_eq(&o->deltas[k].addr, addr)) {
                 out->value = u256_add(&out->value, &o->deltas[k].amount);
                 out->writer = j;
+                out->flags = 0; /* credited after a deletion: exists again */
             }
     }
     return true;
@@ -140,36 +141,59 @@ static resolved read_or_block(worker *w, const location *loc, const account_info
     return r;
 }
 
+/* Whether an account exists, from the reads of its fields: the latest
+ * write decides (a deletion writes every field), else the base state. */
+typedef struct {
+    uint32_t writer; /* latest writer seen, UINT32_MAX: none */
+    bool deleted;    /* that write deleted the account */
+} existence;
+
+static void note_write(existence *x, const resolved *r) {
+    if (r->writer == UINT32_MAX) return;
+    if (x->writer == UINT32_MAX || r->writer >= x->writer) {
+        x->writer = r->writer;
+        x->deleted = r->flags & READ_DELETED;
+    }
+}
+
 static bool v_get_account(void *ctx, const address *addr, unsigned fields, account_info *out) {
     worker *w = ctx;
     const state_view *b = &w->e->job.base_view;
     bool exists = b->ops->get_account(b->ctx, addr, fields, out);
     account_info base = *out;
-    bool seen_write = false, deleted = false;
-    if (fields & FIELD_BALANCE) {
-        location loc = {*addr, LOC_BALANCE, U256_ZERO};
-        resolved r = read_or_block(w, &loc, &base);
-        out->balance = r.value;
-        if (r.writer != UINT32_MAX) seen_write = true, deleted |= r.flags & READ_DELETED;
+    existence x = {UINT32_MAX, false};
+    static const uint8_t kinds[3] = {LOC_BALANCE, LOC_NONCE, LOC_CODE};
+    static const unsigned field_of[3] = {FIELD_BALANCE, FIELD_NONCE, FIELD_CODE};
+    resolved r[3];
+    for (int k = 0; k < 3; k++) {
+        if (!(fields & field_of[k])) continue;
+        location loc = {*addr, kinds[k], U256_ZERO};
+        r[k] = read_or_block(w, &loc, kinds[k] == LOC_CODE ? NULL : &base);
+        note_write(&x, &r[k]);
     }
-    if (fields & FIELD_NONCE) {
-        location loc = {*addr, LOC_NONCE, U256_ZERO};
-        resolved r = read_or_block(w, &loc, &base);
-        out->nonce = r.value.w[0];
-        if (r.writer != UINT32_MAX) seen_write = true, deleted |= r.flags & READ_DELETED;
+    /* A field never written, or written by a deletion, does not tell
+     * whether a later transaction (re)created the account through another
+     * field: read the other fields too (rare: new or deleted accounts). */
+    bool known = x.writer != UINT32_MAX ? !x.deleted : exists;
+    if (!known) {
+        b->ops->get_account(b->ctx, addr, FIELD_BALANCE | FIELD_NONCE, &base);
+        for (int k = 0; k < 3; k++) {
+            if (fields & field_of[k]) continue;
+            location loc = {*addr, kinds[k], U256_ZERO};
+            resolved o = read_or_block(w, &loc, kinds[k] == LOC_CODE ? NULL : &base);
+            note_write(&x, &o);
+        }
     }
+    if (fields & FIELD_BALANCE) out->balance = r[0].value;
+    if (fields & FIELD_NONCE) out->nonce = r[1].value.w[0];
     if (fields & FIELD_CODE) {
-        location loc = {*addr, LOC_CODE, U256_ZERO};
-        resolved r = read_or_block(w, &loc, NULL);
-        const evm_code *code = (const evm_code *)(uintptr_t)r.value.w[0];
+        const evm_code *code = (const evm_code *)(uintptr_t)r[2].value.w[0];
         out->code_hash = code->hash;
         w->last_code_addr = *addr;
         w->last_code = code;
         w->has_last_code = true;
-        if (r.writer != UINT32_MAX) seen_write = true, deleted |= r.flags & READ_DELETED;
     }
-    /* an account written by an earlier transaction exists unless it was deleted */
-    return seen_write ? !deleted : exists;
+    return x.writer != UINT32_MAX ? !x.deleted : exists;
 }
 
 static u256 v_get_storage(void *ctx, const address *addr, const u256 *key) {
@@ -231,7 +255,7 @@ static mv_write *push_write(mv_write *v, size_t *n, const address *a, uint8_t ki
 }
 
 void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
-    size_t max = cs->n_slots + 4 * cs->n_accounts;
+    size_t max = cs->n_slots + 5 * cs->n_accounts;
     mv_write *v = arena_alloc(a, (max ? max : 1) * sizeof *v);
     balance_delta *d = arena_alloc(a, (cs->n_accounts ? cs->n_accounts : 1) * sizeof *d);
     size_t n = 0, nd = 0;
@@ -248,6 +272,13 @@ void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
             continue;
         }
         if (c->flags & CHANGE_CREATED) push_write(v, &n, ad, LOC_CLEARED, NULL, 0, &one);
+        /* an account that exists from now on although none of its fields
+         * may change (a creation, a touch before EIP-161): its nonce, known
+         * then, is the write that tells readers it exists */
+        if ((c->flags & (CHANGE_CREATED | CHANGE_TOUCHED)) && !(c->flags & CHANGE_NONCE)) {
+            u256 nn = u256_from_u64(c->nonce);
+            push_write(v, &n, ad, LOC_NONCE, NULL, 0, &nn);
+        }
         if (c->flags & CHANGE_BALANCE) push_write(v, &n, ad, LOC_BALANCE, NULL, 0, &c->balance);
         if (c->flags & CHANGE_BALANCE_DELTA) d[nd++] = (balance_delta){*ad, c->balance};
         if (c->flags & CHANGE_NONCE) {

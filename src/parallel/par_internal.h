@@ -82,6 +82,7 @@ void hint_scratch_free(hint_scratch *h);
 struct par_engine;
 
 typedef struct worker {
+    alignas(64) _Atomic bool in_task; /* inside a task: using the multi-version memory */
     struct par_engine *e;
     int id;
     pthread_t thread;
@@ -116,7 +117,9 @@ struct par_engine {
     worker *workers;
     par_options opts;
     mv_memory mv;
-    unsigned mv_scale; /* grows after an overflow */
+    _Atomic bool growing; /* a worker is growing mv: the others wait between tasks */
+    uint64_t mv_grows;    /* in this block */
+    int started;          /* worker threads running (workers[1..started)) */
     scheduler sched;
     block_job job;
     /* pool control */
