@@ -261,19 +261,10 @@ static task execute_task(worker *w, uint32_t tx, uint32_t inc) {
     }
     tx_output *prev = atomic_load_explicit(&j->outputs[tx], memory_order_acquire);
     tx_output *o = publish_output(w, inc, &res);
-    size_t need = o->n_writes + o->n_deltas, created = 0;
+    size_t need = o->n_writes, created = 0;
     while (!mv_reserve(&e->mv, need)) grow_mv(w, need);
     bool wrote_new = mv_record(&e->mv, tx, inc, o->writes, o->n_writes, prev ? prev->writes : NULL,
                                prev ? prev->n_writes : 0, &created);
-    /* an increment to an account the previous incarnation did not credit is
-     * a new write: higher transactions must revalidate */
-    for (size_t k = 0; k < o->n_deltas; k++) {
-        mv_mark_deltas(&e->mv, &o->deltas[k].addr, &created);
-        bool known = false;
-        for (size_t q = 0; prev && q < prev->n_deltas && !known; q++)
-            known = address_eq(&prev->deltas[q].addr, &o->deltas[k].addr);
-        if (!known) wrote_new = true;
-    }
     mv_unreserve(&e->mv, need, created);
     atomic_store_explicit(&j->outputs[tx], o, memory_order_release);
     return scheduler_finish_execution(&e->sched, tx, inc, wrote_new);
@@ -285,10 +276,7 @@ static task validate_task(worker *w, uint32_t tx, uint32_t inc) {
     tx_output *o = atomic_load_explicit(&e->job.outputs[tx], memory_order_acquire);
     bool valid = o && o->incarnation == inc && mv_validate_reads(w, tx, o);
     bool aborted = !valid && scheduler_try_validation_abort(&e->sched, tx, inc);
-    if (aborted) {
-        atomic_store_explicit(&o->estimate, true, memory_order_release);
-        mv_mark_estimates(&e->mv, tx, o->writes, o->n_writes);
-    }
+    if (aborted) mv_mark_estimates(&e->mv, tx, o->writes, o->n_writes);
     return scheduler_finish_validation(&e->sched, tx, aborted);
 }
 

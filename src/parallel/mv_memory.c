@@ -4,7 +4,6 @@
 #include "parevm/hashmap.h"
 
 struct mv_cell {
-    _Atomic bool has_deltas;
     atomic_flag lock;
     uint32_t slot_pos; /* its entry in the index, for mv_reset */
     location loc;
@@ -73,7 +72,6 @@ void mv_reset(mv_memory *m) {
         mv_cell *c = &m->cells[k];
         atomic_store_explicit(&m->index[c->slot_pos], 0, memory_order_relaxed);
         c->n = 0;
-        atomic_store_explicit(&c->has_deltas, false, memory_order_relaxed);
     }
     atomic_store(&m->used, 0);
     atomic_store(&m->claimed, 0);
@@ -168,7 +166,6 @@ mv_read_result mv_read(mv_memory *m, const location *loc, uint32_t reader) {
     mv_read_result r = {.status = MV_BASE};
     mv_cell *c = find_cell(m, loc, NULL);
     if (!c) return r;
-    r.has_deltas = atomic_load_explicit(&c->has_deltas, memory_order_acquire);
     cell_lock(c);
     /* versions are sorted by tx: binary search for the highest below reader */
     uint32_t lo = 0, hi = c->n;
@@ -177,16 +174,24 @@ mv_read_result mv_read(mv_memory *m, const location *loc, uint32_t reader) {
         if (c->v[mid].tx < reader) lo = mid + 1;
         else hi = mid;
     }
-    if (lo > 0) {
-        const mv_version *v = &c->v[lo - 1];
+    /* then down through increments to a full version */
+    for (uint32_t k = lo; k-- > 0;) {
+        const mv_version *v = &c->v[k];
         if (v->flags & MV_ESTIMATE) {
             r.status = MV_BLOCKED;
             r.blocker = v->tx;
-        } else {
+            break;
+        }
+        if (r.status == MV_BASE) {
             r.status = MV_FOUND;
-            r.value = v->value;
-            r.deleted = v->flags & MV_DELETED;
             r.writer = v->tx;
+            r.add_base = true;
+        }
+        r.value = u256_add(&r.value, &v->value);
+        if (!(v->flags & MV_DELTA)) {
+            r.add_base = false;
+            r.deleted = (v->flags & MV_DELETED) && r.writer == v->tx;
+            break;
         }
     }
     cell_unlock(c);
@@ -249,13 +254,6 @@ bool mv_record(mv_memory *m, uint32_t tx, uint32_t incarnation, const mv_write *
         cell_unlock(c);
     }
     return new_location;
-}
-
-void mv_mark_deltas(mv_memory *m, const address *addr, size_t *created) {
-    location loc = {*addr, LOC_BALANCE, U256_ZERO};
-    mv_cell *c = find_cell(m, &loc, created);
-    if (!atomic_load_explicit(&c->has_deltas, memory_order_relaxed))
-        atomic_store_explicit(&c->has_deltas, true, memory_order_release);
 }
 
 void mv_mark_estimates(mv_memory *m, uint32_t tx, const mv_write *writes, size_t n) {

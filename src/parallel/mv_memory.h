@@ -7,11 +7,10 @@
  * A reader at index k sees the highest version below k, else the base state.
  *
  * Balance increments whose base was never read (fees to the coinbase, value
- * to a recipient) are not versions here: they stay in the writers' outputs,
- * and the balance cell only carries a flag saying that some exist, so that
- * the many writers of a hot account never contend on its cell. A reader of
- * such a balance adds up the increments of the transactions between the last
- * full write and itself (see mv_view.c).
+ * to a recipient) are versions too, marked MV_DELTA: a reader of such a
+ * balance adds up the increments between the last full write below it (or
+ * the base state) and itself, so the many writers of a hot account never
+ * read each other's values and never conflict.
  *
  * The table is an open-addressing index of 8-byte entries, claimed with a
  * compare-and-swap, over densely allocated cells; each cell's version list is
@@ -33,7 +32,7 @@ typedef struct {
     u256 slot; /* LOC_STORAGE only; zero otherwise */
 } location;
 
-enum { MV_ESTIMATE = 1, MV_DELETED = 4 };
+enum { MV_ESTIMATE = 1, MV_DELETED = 4, MV_DELTA = 8 };
 
 typedef struct {
     uint32_t tx, incarnation;
@@ -79,27 +78,25 @@ typedef struct {
     mv_status status;
     uint32_t blocker;   /* MV_BLOCKED */
     u256 value;         /* MV_FOUND: the value */
-    bool deleted;       /* MV_FOUND: written by an account deletion */
-    bool has_deltas;    /* balance increments exist in transaction outputs */
-    uint32_t writer;    /* MV_FOUND: index of the transaction that wrote the value */
+    bool deleted;       /* MV_FOUND: written by an account deletion (and not credited since) */
+    bool add_base;      /* MV_FOUND: only increments were found: value is their sum, add the base */
+    uint32_t writer;    /* MV_FOUND: the highest transaction that wrote or credited the value */
 } mv_read_result;
 
-/* Whether anyone has written loc in this block (or flagged increments). */
+/* Whether anyone has written loc in this block (increments included). */
 bool mv_has_cell(mv_memory *m, const location *loc);
 
-/* Reads loc as transaction `reader` sees it. */
+/* Reads loc as transaction `reader` sees it: the highest version below it,
+ * plus, for increments (MV_DELTA), every increment down to the last full
+ * version. */
 mv_read_result mv_read(mv_memory *m, const location *loc, uint32_t reader);
 
 /* A transaction's write of one location. */
 typedef struct {
     location loc;
-    uint32_t flags; /* MV_DELETED */
+    uint32_t flags; /* MV_DELETED, MV_DELTA (a balance increment: value is the amount) */
     u256 value;
 } mv_write;
-
-/* Flags addr's balance as having increments kept in transaction outputs.
- * Needs one reserved cell; adds the cells it created to *created. */
-void mv_mark_deltas(mv_memory *m, const address *addr, size_t *created);
 
 /* Records the writes of (tx, incarnation), replacing the previous
  * incarnation's; locations the previous incarnation wrote but this one does

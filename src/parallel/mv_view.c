@@ -13,28 +13,8 @@ typedef struct {
     uint32_t flags, writer;
 } resolved;
 
-/* Adds the increments to loc's balance made by transactions from..reader-1
- * (they live in the transactions' outputs); every one of those must have
- * executed. */
-static bool add_deltas(worker *w, const address *addr, uint32_t from, resolved *out, uint32_t *blocker) {
-    for (uint32_t j = from; j < w->tx; j++) {
-        tx_output *o = atomic_load_explicit(&w->e->job.outputs[j], memory_order_acquire);
-        if (!o || atomic_load_explicit(&o->estimate, memory_order_acquire)) {
-            *blocker = j;
-            return false;
-        }
-        for (size_t k = 0; k < o->n_deltas; k++)
-            if (address_eq(&o->deltas[k].addr, addr)) {
-                out->value = u256_add(&out->value, &o->deltas[k].amount);
-                out->writer = j;
-                out->flags = 0; /* credited after a deletion: exists again */
-            }
-    }
-    return true;
-}
-
-/* Balance, nonce or code: the highest version below the reader, else the
- * base; balances then add the increments made after that version. */
+/* Balance, nonce or code: the highest version below the reader (for a
+ * balance, with the increments since the last full write), else the base. */
 static bool resolve_simple(worker *w, const location *loc, const u256 *base, resolved *out, uint32_t *blocker) {
     mv_read_result r = mv_read(&w->e->mv, loc, w->tx);
     if (r.status == MV_BLOCKED) {
@@ -42,7 +22,7 @@ static bool resolve_simple(worker *w, const location *loc, const u256 *base, res
         return false;
     }
     if (r.status == MV_FOUND) {
-        out->value = r.value;
+        out->value = r.add_base ? u256_add(base, &r.value) : r.value;
         out->flags = r.deleted ? READ_DELETED : 0;
         out->writer = r.writer;
     } else {
@@ -50,8 +30,7 @@ static bool resolve_simple(worker *w, const location *loc, const u256 *base, res
         out->flags = 0;
         out->writer = UINT32_MAX;
     }
-    if (!r.has_deltas) return true;
-    return add_deltas(w, &loc->addr, r.status == MV_FOUND ? r.writer + 1 : 0, out, blocker);
+    return true;
 }
 
 /* A storage slot: the later of the slot's last write and the account's last
@@ -257,8 +236,7 @@ static mv_write *push_write(mv_write *v, size_t *n, const address *a, uint8_t ki
 void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
     size_t max = cs->n_slots + 5 * cs->n_accounts;
     mv_write *v = arena_alloc(a, (max ? max : 1) * sizeof *v);
-    balance_delta *d = arena_alloc(a, (cs->n_accounts ? cs->n_accounts : 1) * sizeof *d);
-    size_t n = 0, nd = 0;
+    size_t n = 0;
     static const u256 zero = {{0}}, one = {{1, 0, 0, 0}};
     for (size_t i = 0; i < cs->n_accounts; i++) {
         const account_change *c = &cs->accounts[i];
@@ -280,7 +258,7 @@ void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
             push_write(v, &n, ad, LOC_NONCE, NULL, 0, &nn);
         }
         if (c->flags & CHANGE_BALANCE) push_write(v, &n, ad, LOC_BALANCE, NULL, 0, &c->balance);
-        if (c->flags & CHANGE_BALANCE_DELTA) d[nd++] = (balance_delta){*ad, c->balance};
+        if (c->flags & CHANGE_BALANCE_DELTA) push_write(v, &n, ad, LOC_BALANCE, NULL, MV_DELTA, &c->balance);
         if (c->flags & CHANGE_NONCE) {
             u256 nn = u256_from_u64(c->nonce);
             push_write(v, &n, ad, LOC_NONCE, NULL, 0, &nn);
@@ -296,6 +274,4 @@ void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
     }
     o->writes = v;
     o->n_writes = n;
-    o->deltas = d;
-    o->n_deltas = nd;
 }

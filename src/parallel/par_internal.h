@@ -18,17 +18,8 @@ enum { READ_DELETED = 1 };
 
 /* Everything one incarnation of a transaction produced. Immutable once
  * published; lives in the executing worker's arena until the block ends. */
-/* A balance increment whose base the transaction never read. */
-typedef struct {
-    address addr;
-    u256 amount;
-} balance_delta;
-
 typedef struct {
     uint32_t incarnation;
-    _Atomic bool estimate;   /* aborted: its increments are about to change */
-    balance_delta *deltas;   /* kept out of the multi-version memory (mv_memory.h) */
-    size_t n_deltas;
     tx_result res;
     read_entry *reads;
     size_t n_reads;
@@ -154,8 +145,7 @@ extern const state_view_ops mv_view_ops;
 /* Re-reads the read set of transaction tx's output; false if any value
  * changed or meets an ESTIMATE. */
 bool mv_validate_reads(worker *w, uint32_t tx, const tx_output *out);
-/* Splits a change set into multi-version writes and balance increments
- * (both allocated in the arena). */
+/* The multi-version writes of a change set (allocated in the arena). */
 void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o);
 
 
