@@ -24,6 +24,29 @@ if(EXISTS ${gst})
     endif()
   endforeach()
 endif()
+# The same cases as one-block chains (alone, after a transfer to the sender,
+# under a header with absurd gas and timestamp), sequential execution
+# against Block-STM on 2 threads with the fallback off: rejections, receipts
+# and post-states must agree. One block variant per case in turn; under the
+# sanitizers only every 4th (ASan) or 16th (TSan) case.
+if(PAREVM_SANITIZE MATCHES thread)
+  set(blockstm_sample 16)
+elseif(PAREVM_SANITIZE)
+  set(blockstm_sample 4)
+else()
+  set(blockstm_sample 1)
+endif()
+if(EXISTS ${gst})
+  file(GLOB gst_dirs LIST_DIRECTORIES true ${gst}/*)
+  foreach(dir ${gst_dirs})
+    if(IS_DIRECTORY ${dir})
+      get_filename_component(d ${dir} NAME)
+      add_test(NAME statetest-blockstm/${d}
+               COMMAND parevm statetest --block-stm 2 --block-stm-sample ${blockstm_sample} ${dir})
+      set_tests_properties(statetest-blockstm/${d} PROPERTIES LABELS parallel)
+    endif()
+  endforeach()
+endif()
 include(${CMAKE_SOURCE_DIR}/tests/txtests.cmake)
 
 # Real mainnet blocks: sequential and Block-STM results must match each other

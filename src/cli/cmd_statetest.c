@@ -10,6 +10,7 @@
 #include "parevm/exec.h"
 #include "parevm/hex.h"
 #include "parevm/state_root.h"
+#include "statetest_blocks.h"
 #include "trace.h"
 
 typedef struct {
@@ -18,6 +19,7 @@ typedef struct {
     fork_id only_fork;
     executor *ex;
     json_tracer tracer;
+    st_blocks *blocks; /* --block-stm N: also as blocks, Block-STM against sequential */
 } st_run;
 
 /* The transaction template of a test: arrays indexed by the post entries. */
@@ -215,6 +217,8 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
         res.error = "unencodable transaction field";
     }
     env.fork = fork;
+    const char *block_diff = r->blocks && built ? st_blocks_check(r->blocks, &env, pre, &tx) : NULL;
+    if (block_diff) fail_line(r, file, test, fork_name, d, g, v, "Block-STM equal to sequential", block_diff);
     mem_state *s = mem_state_clone(pre);
     if (r->trace) executor_set_tracer(r->ex, &r->tracer.base);
     if (built) exec_transaction(r->ex, &env, mem_state_view(s), mem_state_codes(s), &tx, 0, &res);
@@ -323,12 +327,16 @@ static int usage(void) {
             "  --fork NAME   only this fork (e.g. Cancun, Shanghai, Merge, EIP158)\n"
             "  --run REGEX   only tests whose name matches (POSIX extended regex)\n"
             "  --json        one JSON object per case on stdout\n"
-            "  --trace       EIP-3155 trace of every case on stderr\n");
+            "  --trace       EIP-3155 trace of every case on stderr\n"
+            "  --block-stm N also run each case as blocks, sequentially and with Block-STM\n"
+            "                on N threads, and fail where they differ\n"
+            "  --block-stm-sample K  only every K-th case, one block variant each in turn\n");
     return 2;
 }
 
 int cmd_statetest(int argc, char **argv) {
     st_run r = {.base = {.cmd = "statetest", .paths_ok = true, .run_test = run_test}};
+    int block_threads = 0, block_sample = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int used = fixture_run_option(&r.base, argc, argv, &i);
@@ -345,13 +353,25 @@ int cmd_statetest(int argc, char **argv) {
             r.json = true;
         } else if (!strcmp(a, "--trace")) {
             r.trace = true;
+        } else if (!strcmp(a, "--block-stm") && i + 1 < argc) {
+            block_threads = atoi(argv[++i]);
+            if (block_threads < 1 || block_threads > 1024) return usage();
+        } else if (!strcmp(a, "--block-stm-sample") && i + 1 < argc) {
+            block_sample = atoi(argv[++i]);
+            if (block_sample < 1) return usage();
         } else {
             return usage();
         }
     }
+    if (block_threads && !(r.blocks = st_blocks_new(block_threads, (unsigned)block_sample))) {
+        fprintf(stderr, "parevm statetest: cannot start %d threads\n", block_threads);
+        return 1;
+    }
     r.ex = executor_new();
     json_tracer_init(&r.tracer, stderr);
     int status = fixture_run_all(&r.base);
+    if (r.blocks) st_blocks_summary(r.blocks, stdout);
+    st_blocks_free(r.blocks);
     executor_free(r.ex);
     return status < 0 ? usage() : status;
 }
