@@ -16,7 +16,7 @@ void logs_rlp(buf_t *out, const overlay_log *logs, size_t n, const uint8_t *data
         size_t topics = rlp_list_begin(out);
         for (uint32_t t = 0; t < l->n_topics; t++) rlp_encode_bytes32(out, &l->topics[t]);
         rlp_list_end(out, topics);
-        rlp_encode_bytes(out, data + l->data_off, l->data_len);
+        rlp_encode_bytes(out, l->data_len ? data + l->data_off : NULL, l->data_len);
         rlp_list_end(out, item);
     }
     rlp_list_end(out, outer);
