@@ -61,7 +61,8 @@ typedef struct {
     uint32_t n;
 } par_deps;
 void par_deps_free(par_deps *d);
-/* The graph observed in the last par_block_execute (empty if sequential). */
+/* The graph observed in the last par_block_execute (empty if it ran
+ * sequentially or stopped at a signature). */
 void par_engine_observed_deps(const par_engine *e, par_deps *out);
 /* Use deps as pre-waits for the next par_block_execute only (NULL: none). */
 void par_engine_use_deps(par_engine *e, const par_deps *deps);

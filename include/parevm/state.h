@@ -113,6 +113,12 @@ bool mem_state_exists(mem_state *s, const address *addr);
  * storage). */
 void mem_state_apply(mem_state *s, const change_set *cs);
 
+/* Starts loading what applying cs will touch, for applying many change
+ * sets in a row (Block-STM's commit): stage 0 the accounts' index entries,
+ * stage 1 (some change sets later, once those are cached) the accounts and
+ * their storage entries. Reads only. */
+void mem_state_prefetch(mem_state *s, const change_set *cs, int stage);
+
 /* Deep copy (code objects are shared through the store, which must outlive
  * both copies: the copy uses the original's store). */
 mem_state *mem_state_clone(mem_state *s);

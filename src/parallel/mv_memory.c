@@ -33,26 +33,43 @@ static size_t index_cap_for(size_t cells) {
     return cap;
 }
 
-/* Clears cells [from, to) (their version buffers stay NULL until used). */
-static void init_cells(mv_cell *c, size_t from, size_t to) {
-    memset(c + from, 0, (to - from) * sizeof *c);
-    for (size_t i = from; i < to; i++) atomic_flag_clear(&c[i].lock);
+/* Clears cells [from, to) (their version buffers stay NULL until used; an
+ * all-zero atomic_flag is clear). */
+static void init_cells(mv_cell *c, size_t from, size_t to) { memset(c + from, 0, (to - from) * sizeof *c); }
+
+/* The filter's bit for a location hash (other bits than the index slot's). */
+static inline size_t filter_bit(const mv_memory *m, uint64_t h) { return (size_t)(h >> 23) & m->filter_mask; }
+
+static inline bool filter_test(const mv_memory *m, uint64_t h) {
+    size_t b = filter_bit(m, h);
+    return atomic_load_explicit(&m->filter[b / 64], memory_order_relaxed) & (1ULL << (b % 64));
 }
+
+static inline void filter_set(mv_memory *m, uint64_t h) {
+    size_t b = filter_bit(m, h);
+    if (!(atomic_load_explicit(&m->filter[b / 64], memory_order_relaxed) & (1ULL << (b % 64))))
+        atomic_fetch_or_explicit(&m->filter[b / 64], 1ULL << (b % 64), memory_order_relaxed);
+}
+
+/* 4 filter bits per index entry, in 64-bit words. */
+static size_t filter_words(size_t cap) { return cap * 4 / 64; }
 
 bool mv_init(mv_memory *m, size_t cells) {
     memset(m, 0, sizeof *m);
     size_t cap = index_cap_for(cells);
     m->index = calloc(cap, sizeof *m->index);
-    m->cells = malloc(cap / 4 * 3 * sizeof *m->cells);
-    if (!m->index || !m->cells) {
+    m->cells = calloc(cap / 4 * 3, sizeof *m->cells); /* zero pages: untouched cells cost nothing */
+    m->filter = calloc(filter_words(cap), sizeof *m->filter);
+    if (!m->index || !m->cells || !m->filter) {
         free(m->index);
         free(m->cells);
+        free(m->filter);
         memset(m, 0, sizeof *m);
         return false;
     }
+    m->filter_mask = cap * 4 - 1;
     m->cap = cap;
     m->max_cells = cap / 4 * 3;
-    init_cells(m->cells, 0, m->max_cells);
     atomic_init(&m->used, 0);
     atomic_init(&m->claimed, 0);
     return true;
@@ -63,6 +80,7 @@ void mv_free(mv_memory *m) {
     for (size_t i = 0; i < m->max_cells; i++) free(m->cells[i].v);
     free(m->cells);
     free(m->index);
+    free(m->filter);
     memset(m, 0, sizeof *m);
 }
 
@@ -73,6 +91,7 @@ void mv_reset(mv_memory *m) {
         atomic_store_explicit(&m->index[c->slot_pos], 0, memory_order_relaxed);
         c->n = 0;
     }
+    if (used) memset(m->filter, 0, filter_words(m->cap) * sizeof *m->filter);
     atomic_store(&m->used, 0);
     atomic_store(&m->claimed, 0);
 }
@@ -102,18 +121,26 @@ bool mv_grow(mv_memory *m, size_t extra) {
     if (cap < 2 * m->cap) cap = 2 * m->cap; /* doubling keeps growth rare */
     size_t max_cells = cap / 4 * 3;
     _Atomic uint64_t *index = calloc(cap, sizeof *index);
-    mv_cell *cells = index ? realloc(m->cells, max_cells * sizeof *cells) : NULL;
+    _Atomic uint64_t *filter = calloc(filter_words(cap), sizeof *filter);
+    mv_cell *cells = index && filter ? realloc(m->cells, max_cells * sizeof *cells) : NULL;
     if (!cells) {
         free(index);
+        free(filter);
         return false;
     }
     init_cells(cells, m->max_cells, max_cells);
-    for (size_t k = 0; k < used; k++) index_insert(index, cap, &cells[k], k);
     free(m->index);
+    free(m->filter);
     m->index = index;
+    m->filter = filter;
+    m->filter_mask = cap * 4 - 1;
     m->cells = cells;
     m->cap = cap;
     m->max_cells = max_cells;
+    for (size_t k = 0; k < used; k++) {
+        index_insert(index, cap, &cells[k], k);
+        filter_set(m, location_hash(&cells[k].loc));
+    }
     return true;
 }
 
@@ -127,6 +154,7 @@ static inline void cell_unlock(mv_cell *c) { atomic_flag_clear_explicit(&c->lock
  * it in *created. NULL if absent and not created. */
 static mv_cell *find_cell(mv_memory *m, const location *loc, size_t *created) {
     uint64_t h = location_hash(loc);
+    if (!created && !filter_test(m, h)) return NULL;
     uint64_t tag = (h >> 32) | 1; /* never zero: 0 marks an empty entry */
     size_t mask = m->cap - 1;
     /* the index is at most 3/4 full: every probe sequence meets an empty entry */
@@ -143,6 +171,7 @@ static mv_cell *find_cell(mv_memory *m, const location *loc, size_t *created) {
                 c->loc = *loc;
                 c->n = 0;
                 c->slot_pos = (uint32_t)i;
+                filter_set(m, h); /* before the entry is published */
                 atomic_store_explicit(&m->index[i], tag << 32 | (k + 1), memory_order_release);
                 (*created)++;
                 return c;

@@ -49,6 +49,12 @@ typedef struct {
     size_t max_cells;        /* 3/4 of cap: the index never fills up */
     _Atomic size_t used;     /* cells handed out */
     _Atomic size_t claimed;  /* cells handed out or reserved (<= max_cells) */
+    /* One bit per 4 index entries' worth of hash space, set for every cell:
+     * most reads are of locations nobody writes, and a clear bit answers
+     * them from a small table that stays in cache, without probing the
+     * index. */
+    _Atomic uint64_t *filter;
+    size_t filter_mask;      /* bits - 1 */
 } mv_memory;
 
 /* Sets up an empty table for at least `cells` locations. False if out of

@@ -13,6 +13,27 @@ typedef struct {
     uint32_t flags, writer;
 } resolved;
 
+/* Adds the coinbase increments of transactions from..reader-1, which
+ * live in their outputs: every transaction pays the coinbase, and keeping
+ * those increments out of the multi-version memory keeps its cell from
+ * being written by every worker. Reading the coinbase's balance is rare;
+ * it waits for every lower transaction to have executed. */
+static bool add_coinbase_deltas(worker *w, uint32_t from, resolved *out, uint32_t *blocker) {
+    for (uint32_t j = from; j < w->tx; j++) {
+        tx_output *o = atomic_load_explicit(&w->e->job.outputs[j], memory_order_acquire);
+        if (!o || atomic_load_explicit(&o->estimate, memory_order_acquire)) {
+            *blocker = j;
+            return false;
+        }
+        if (o->credits_coinbase) {
+            out->value = u256_add(&out->value, &o->coinbase_delta);
+            out->writer = j;
+            out->flags = 0; /* credited after a deletion: exists again */
+        }
+    }
+    return true;
+}
+
 /* Balance, nonce or code: the highest version below the reader (for a
  * balance, with the increments since the last full write), else the base. */
 static bool resolve_simple(worker *w, const location *loc, const u256 *base, resolved *out, uint32_t *blocker) {
@@ -30,7 +51,9 @@ static bool resolve_simple(worker *w, const location *loc, const u256 *base, res
         out->flags = 0;
         out->writer = UINT32_MAX;
     }
-    return true;
+    if (loc->kind != LOC_BALANCE || !address_eq(&loc->addr, &w->e->job.env.coinbase)) return true;
+    /* the increments above the last full write (or delta version) */
+    return add_coinbase_deltas(w, r.status == MV_FOUND ? r.writer + 1 : 0, out, blocker);
 }
 
 /* A storage slot: the later of the slot's last write and the account's last
@@ -233,9 +256,9 @@ static mv_write *push_write(mv_write *v, size_t *n, const address *a, uint8_t ki
     return x;
 }
 
-void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
+void mv_writes_from_changes(arena *a, const change_set *cs, const address *coinbase, tx_output *o) {
     size_t max = cs->n_slots + 5 * cs->n_accounts;
-    mv_write *v = arena_alloc(a, (max ? max : 1) * sizeof *v);
+    mv_write *v = max ? arena_alloc(a, max * sizeof *v) : NULL;
     size_t n = 0;
     static const u256 zero = {{0}}, one = {{1, 0, 0, 0}};
     for (size_t i = 0; i < cs->n_accounts; i++) {
@@ -258,7 +281,12 @@ void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
             push_write(v, &n, ad, LOC_NONCE, NULL, 0, &nn);
         }
         if (c->flags & CHANGE_BALANCE) push_write(v, &n, ad, LOC_BALANCE, NULL, 0, &c->balance);
-        if (c->flags & CHANGE_BALANCE_DELTA) push_write(v, &n, ad, LOC_BALANCE, NULL, MV_DELTA, &c->balance);
+        if ((c->flags & CHANGE_BALANCE_DELTA) && address_eq(ad, coinbase)) {
+            o->credits_coinbase = true;
+            o->coinbase_delta = c->balance;
+        } else if (c->flags & CHANGE_BALANCE_DELTA) {
+            push_write(v, &n, ad, LOC_BALANCE, NULL, MV_DELTA, &c->balance);
+        }
         if (c->flags & CHANGE_NONCE) {
             u256 nn = u256_from_u64(c->nonce);
             push_write(v, &n, ad, LOC_NONCE, NULL, 0, &nn);
@@ -272,6 +300,7 @@ void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
             push_write(v, &n, ad, LOC_STORAGE, &sc->key, 0, &sc->value);
         }
     }
+    if (max) arena_shrink(a, v, max * sizeof *v, n * sizeof *v);
     o->writes = v;
     o->n_writes = n;
 }
