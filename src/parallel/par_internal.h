@@ -17,7 +17,8 @@ typedef struct {
 enum { READ_DELETED = 1 };
 
 /* Everything one incarnation of a transaction produced. Immutable once
- * published; lives in the executing worker's arena until the block ends. */
+ * published (but for estimate); lives in the executing worker's arena until
+ * the next block starts (the observed dependency graph is read from it). */
 typedef struct {
     uint32_t incarnation;
     _Atomic bool estimate;   /* aborted: its coinbase increment is about to change */
@@ -35,7 +36,7 @@ typedef struct {
     uint8_t *bloom;          /* 256 bytes, of the logs, computed by the worker; NULL: no logs */
 } tx_output;
 
-/* Bump allocator in 1 MiB chunks, reset per block. */
+/* Bump allocator in 1 MiB chunks, reset at the start of each block. */
 typedef struct arena_chunk {
     struct arena_chunk *next;
     size_t used, cap;
