@@ -6,7 +6,7 @@
  * network's rules. */
 #include <stdio.h>
 #include <stdlib.h>
-#include "parevm/block.h"
+#include "parevm/chain.h"
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
 

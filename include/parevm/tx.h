@@ -1,7 +1,10 @@
 /* Transactions: the four types (legacy, EIP-2930, EIP-1559, EIP-4844), their
  * strict RLP decoding, hashing, signing and sender recovery, intrinsic gas and
  * the fork-level static validity checks. State-dependent checks (nonce,
- * balance, sender code) belong to the executor (exec.h). */
+ * balance, sender code) belong to the executor (exec.h). The structure and
+ * its codec (decode, encode, hashes) are the block layer's (src/block/tx.c);
+ * signing, sender recovery and the validity rules are exec's (tx_sign.c,
+ * tx_rules.c). */
 #ifndef PAREVM_TX_H
 #define PAREVM_TX_H
 
