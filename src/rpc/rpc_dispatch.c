@@ -245,6 +245,8 @@ static json_t *process_one(const rpc_methods *m, json_t *req) {
             rpc_error_clear(&err);
         } else {
             if (result) json_decref(result);
+            if (!err.code) /* a handler that forgot to say why */
+                rpc_error_set(&err, RPC_INTERNAL_ERROR, "internal error in %.80s", name);
             if (!notification) resp = error_response(id, &err);
             rpc_error_clear(&err);
         }
