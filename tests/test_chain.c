@@ -255,24 +255,24 @@ TEST(base_fee) {
 }
 
 TEST(blob_gas) {
+    static const blob_params cancun = {3, 6, 3338477}, prague = {6, 9, 5007716};
     block_header p = {0};
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN), 0); /* the fork block */
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN, &cancun), 0); /* the fork block */
     p.has_blob_gas = true;
     p.blob_gas_used = 786432;
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN), 393216);
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_PRAGUE), 0);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN, &cancun), 393216);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_PRAGUE, &prague), 0);
     p.excess_blob_gas = 1000000;
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_PRAGUE), 1000000);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_PRAGUE, &prague), 1000000);
     p.blob_gas_used = 0;
     p.excess_blob_gas = 100;
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN), 0);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN, &cancun), 0);
     p.excess_blob_gas = UINT64_MAX;
     p.blob_gas_used = UINT64_MAX;
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN), UINT64_MAX);
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_SHANGHAI), 0);
-    CHECK_EQ_U64(header_max_blob_gas(FORK_CANCUN), 786432);
-    CHECK_EQ_U64(header_max_blob_gas(FORK_PRAGUE), 1179648);
-    CHECK_EQ_U64(header_max_blob_gas(FORK_SHANGHAI), 0);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN, &cancun), UINT64_MAX);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_SHANGHAI, &cancun), 0);
+    CHECK_EQ_U64(blob_params_max_gas(&cancun), 786432);
+    CHECK_EQ_U64(blob_params_max_gas(&prague), 1179648);
 }
 
 /* ---- mainnet headers --------------------------------------------------- */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include "mainnet_fixture.h"
 #include "parevm/block_roots.h"
-#include "parevm/chain.h"
+#include "parevm/chain_rules.h"
 #include "parevm/hex.h"
 #include "parevm/parallel.h"
 #include "parevm/state_root.h"
@@ -69,9 +69,8 @@ static void run_par(par_engine *e, const block_rules *rules, block *b, mem_state
 /* ---- mainnet fixtures ---- */
 
 static block_rules mainnet_rules(const chain_config *cfg, const block_header *h) {
-    bool merged = h->number >= cfg->paris_block || u256_is_zero(&h->difficulty);
-    fork_id f = chain_fork_at(cfg, h->number, h->timestamp, merged);
-    return (block_rules){.fork = f, .chain_id = 1, .block_reward = chain_block_reward(f)};
+    bool merged = chain_reached(cfg->paris_block, h->number) || u256_is_zero(&h->difficulty);
+    return chain_block_rules(cfg, h, merged);
 }
 
 TEST(parallel_equals_sequential_on_mainnet) {

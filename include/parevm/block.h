@@ -86,12 +86,11 @@ const char *header_validate(const chain_config *cfg, const block_header *parent,
 /* EIP-1559 base fee of the child of parent (parent's gas target is half its
  * limit; at the London fork block the base fee is 1 gwei). */
 u256 header_next_base_fee(const chain_config *cfg, const block_header *parent);
-/* EIP-4844 excess blob gas of the child of parent, whose rules are fork
- * (the blob target is 3 blobs in Cancun, 6 from Prague, EIP-7691). A parent
- * without blob fields (the fork block) counts as zero excess and use. */
-uint64_t header_next_excess_blob_gas(const block_header *parent, fork_id fork);
-/* The most blob gas a block of fork may use (6 blobs in Cancun, 9 from
- * Prague; 0 before Cancun). */
-uint64_t header_max_blob_gas(fork_id fork);
+/* EIP-4844 excess blob gas of the child of parent, whose rules are fork and
+ * blob parameters p (chain_blob_params at the child's timestamp: the target
+ * and, from Osaka, the EIP-7918 reserve price, with the child's update
+ * fraction applied to the parent's excess, as geth does). A parent without
+ * blob fields (the fork block) counts as zero excess and use. */
+uint64_t header_next_excess_blob_gas(const block_header *parent, fork_id fork, const blob_params *p);
 
 #endif
