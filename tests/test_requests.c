@@ -7,7 +7,11 @@
  * included) at 2 and 4 threads. */
 #include <openssl/evp.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include "cli_util.h"
+#include "commands.h"
 #include "parevm/block_roots.h"
+#include "parevm/keccak.h"
 #include "parevm/chain_rules.h"
 #include "parevm/hex.h"
 #include "parevm/parallel.h"
@@ -563,4 +567,218 @@ TEST(blob_gas_limit_follows_the_schedule) {
     eb = block_env_of(&h, &bpo1);
     u256 fo = blob_base_fee(50000000, 5007716), fb = blob_base_fee(50000000, 8346193);
     CHECK(u256_eq(&eo.blob_base_fee, &fo) && u256_eq(&eb.blob_base_fee, &fb) && u256_gt(&fo, &fb));
+}
+
+/* ---- through the runners ------------------------------------------------ */
+
+static const uint8_t KEY[32] = {0x45, 0xa9, 0x15, 0xe4, 0xd0, 0x60, 0x14, 0x9e, 0xb4, 0x36, 0x59,
+                                0x60, 0xe6, 0xa7, 0xa4, 0x5f, 0x33, 0x43, 0x93, 0x09, 0x30, 0x61,
+                                0x11, 0x6b, 0x19, 0x7e, 0x32, 0x40, 0x06, 0x5f, 0xf2, 0xd8};
+
+static char *hex_of(const uint8_t *p, size_t n) {
+    char *s = malloc(2 * n + 3);
+    hex_encode(p, n, s);
+    return s;
+}
+
+static void add_account(json_t *pre, const address *a, const char *balance, uint64_t nonce, const uint8_t *code,
+                        size_t len) {
+    char *addr = hex_of(a->b, 20), *c = hex_of(code, len), n[24];
+    snprintf(n, sizeof n, "0x%02llx", (unsigned long long)nonce);
+    json_object_set_new(pre, addr, json_pack("{s:s,s:s,s:s,s:{}}", "balance", balance, "nonce", n, "code", c,
+                                             "storage"));
+    free(addr);
+    free(c);
+}
+
+static void add_init(json_t *pre, const address *a, const char *init_hex) {
+    uint8_t *code;
+    size_t len;
+    runtime_of(init_hex, &code, &len);
+    add_account(pre, a, "0x00", 1, code, len);
+    free(code);
+}
+
+/* The Prague genesis of prague_state(), as a fixture's "pre". */
+static json_t *pre_json(const address *sender) {
+    json_t *pre = json_object();
+    add_init(pre, &BEACON_ROOTS, BEACON_ROOTS_INIT);
+    add_init(pre, &HISTORY, HISTORY_INIT);
+    add_init(pre, &WITHDRAWALS, WITHDRAWAL_INIT);
+    add_init(pre, &CONSOLIDATIONS, CONSOLIDATION_INIT);
+    mem_state *s = mem_state_new();
+    deploy_emitter(s, &DEPOSIT_CONTRACT);
+    state_view v = mem_state_view(s);
+    const evm_code *emitter = v.ops->get_code(v.ctx, &DEPOSIT_CONTRACT);
+    add_account(pre, &DEPOSIT_CONTRACT, "0x00", 1, emitter->bytes, emitter->len);
+    mem_state_free(s);
+    add_account(pre, sender, "0x0de0b6b3a7640000", 0, NULL, 0);
+    return pre;
+}
+
+static void hex_field(json_t *o, const char *k, const uint8_t *p, size_t n) {
+    char *h = hex_of(p, n);
+    json_object_set_new(o, k, json_string(h));
+    free(h);
+}
+
+static bytes32 header_hash(const block_header *h) {
+    buf_t b = {0};
+    header_encode(h, &b);
+    bytes32 r = keccak256_hash(b.data, b.len);
+    buf_free(&b);
+    return r;
+}
+
+/* A one-block chain in BlockchainTests form: the genesis above, then a
+ * block with a withdrawal request, a consolidation and a deposit, its header
+ * filled from executing it. bad_requests: the header's requests hash is
+ * off by one bit and the block is expected to be rejected. */
+static json_t *chain_fixture(const char *network, bool bad_requests) {
+    chain_config cfg;
+    if (!chain_config_by_name(network, &cfg)) abort();
+    address sender;
+    if (!tx_address_of_key(KEY, &sender)) abort();
+    json_t *pre = pre_json(&sender);
+    mem_state *s = mem_state_new();
+    char err[200];
+    if (!json_load_pre_state(pre, s, err, sizeof err)) abort();
+
+    block g = {.has_withdrawals = true};
+    block_header *gh = &g.header;
+    gh->gas_limit = 30000000;
+    gh->ommers_hash = EMPTY_LIST_HASH;
+    gh->state_root = mem_state_root(s);
+    gh->tx_root = gh->receipts_root = gh->withdrawals_root = EMPTY_TRIE_ROOT;
+    gh->has_base_fee = gh->has_withdrawals_root = gh->has_blob_gas = gh->has_beacon_root = true;
+    gh->has_requests_hash = true;
+    gh->base_fee = u256_from_u64(1000000000);
+    buf_t none[REQUEST_TYPES] = {{0}};
+    gh->requests_hash = requests_hash(none);
+    gh->hash = header_hash(gh);
+
+    block b = {.header = prague_header(1), .has_withdrawals = true};
+    block_header *h = &b.header;
+    h->parent_hash = gh->hash;
+    h->timestamp = 12;
+    h->ommers_hash = EMPTY_LIST_HASH;
+    h->base_fee = header_next_base_fee(&cfg, gh);
+    blob_params bp = chain_blob_params(&cfg, h->timestamp);
+    h->excess_blob_gas = header_next_excess_blob_gas(gh, chain_fork_at(&cfg, 1, 12, true), &bp);
+    uint8_t wd[56], cons[96], dep[576], dep_req[192];
+    memset(wd, 0x5a, sizeof wd);
+    memset(cons, 0xc5, sizeof cons);
+    deposit_event(dep, dep_req);
+    add_tx(&b, &WITHDRAWALS, wd, sizeof wd, 1);
+    add_tx(&b, &CONSOLIDATIONS, cons, sizeof cons, 1);
+    add_tx(&b, &DEPOSIT_CONTRACT, dep, sizeof dep, 0);
+    for (size_t i = 0; i < b.n_txs; i++) {
+        b.txs[i].max_fee = u256_from_u64(2000000000);
+        if (!tx_sign(&b.txs[i], KEY)) abort();
+    }
+    block_rules rules = chain_block_rules(&cfg, h, true);
+    executor *ex = executor_new();
+    block_result r = {0};
+    mem_state_set_block_hash(s, 0, &gh->hash);
+    if (block_execute(ex, &rules, &b, s, &r)) abort();
+    h->gas_used = r.gas_used;
+    memcpy(h->bloom, r.bloom, 256);
+    h->receipts_root = block_receipts_root(&r);
+    h->tx_root = block_tx_root(&b);
+    h->withdrawals_root = block_withdrawals_root(&b);
+    h->state_root = mem_state_root(s);
+    h->requests_hash = r.requests_hash;
+    CHECK(r.requests[REQUEST_WITHDRAWAL].len == 76 && r.requests[REQUEST_CONSOLIDATION].len == 116 &&
+          r.requests[REQUEST_DEPOSIT].len == 192);
+    if (bad_requests) h->requests_hash.b[31] ^= 1;
+    h->hash = header_hash(h);
+
+    json_t *t = json_object(), *blocks = json_array(), *jb = json_object();
+    json_object_set_new(t, "network", json_string(network));
+    json_object_set_new(t, "pre", pre);
+    buf_t rlp = {0};
+    block_encode(&g, &rlp);
+    hex_field(t, "genesisRLP", rlp.data, rlp.len);
+    buf_clear(&rlp);
+    block_encode(&b, &rlp);
+    hex_field(jb, "rlp", rlp.data, rlp.len);
+    if (bad_requests) json_object_set_new(jb, "expectException", json_string("BlockException.INVALID_REQUESTS"));
+    json_array_append_new(blocks, jb);
+    json_object_set_new(t, "blocks", blocks);
+    hex_field(t, "lastblockhash", bad_requests ? gh->hash.b : h->hash.b, 32);
+    hex_field(t, "postStateHash", bad_requests ? gh->state_root.b : h->state_root.b, 32);
+    buf_free(&rlp);
+    block_result_free(&r);
+    executor_free(ex);
+    mem_state_free(s);
+    free_block(&b);
+    json_t *file = json_object();
+    json_object_set_new(file, "prague_requests", t);
+    return file;
+}
+
+/* Runs `parevm blocktest [--threads 2] FILE` on j; returns its status. */
+static int run_blocktest(json_t *j, bool threads) {
+    char path[] = "/tmp/parevm_test_blocktest_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) return -1;
+    CHECK(json_dumpfd(j, fd, 0) == 0);
+    close(fd);
+    char *argv[] = {"blocktest", "--threads", "2", path, NULL};
+    char *seq[] = {"blocktest", path, NULL};
+    fflush(stdout);
+    int st = threads ? cmd_blocktest(4, argv) : cmd_blocktest(2, seq);
+    unlink(path);
+    return st;
+}
+
+TEST(blocktest_runs_prague_and_osaka_chains) {
+    static const char *const nets[] = {"Prague", "Osaka", "BPO2"};
+    for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
+        json_t *good = chain_fixture(nets[i], false), *bad = chain_fixture(nets[i], true);
+        for (int threads = 0; threads < 2; threads++) {
+            CHECK(run_blocktest(good, threads) == 0);
+            CHECK(run_blocktest(bad, threads) == 0); /* rejected as expected */
+        }
+        /* the wrong requests hash without expectException is a failure */
+        json_t *blocks = json_object_get(json_object_get(bad, "prague_requests"), "blocks");
+        json_object_del(json_array_get(blocks, 0), "expectException");
+        CHECK(run_blocktest(bad, false) == 1);
+        json_decref(good);
+        json_decref(bad);
+    }
+}
+
+/* A state test of Osaka run under the BPO fork names: the blob base fee
+ * still starts at 1 wei, so the post states are Osaka's. */
+TEST(statetest_knows_the_bpo_forks) {
+    char src[1024];
+    snprintf(src, sizeof src,
+             "%s/eest/fusaka-devnet-5/state_tests/osaka/eip7594_peerdas/max_blob_per_tx/valid_max_blobs_per_tx.json",
+             test_fixtures_dir());
+    json_t *j = json_load_file(src, 0, NULL);
+    CHECK(j != NULL);
+    if (!j) return;
+    const char *name;
+    json_t *t;
+    size_t cases = 0;
+    json_object_foreach(j, name, t) {
+        json_t *post = json_object_get(t, "post"), *osaka = json_object_get(post, "Osaka");
+        CHECK(osaka != NULL);
+        json_object_set(post, "BPO1", osaka);
+        json_object_set(post, "BPO5", osaka);
+        json_object_del(post, "Osaka");
+        cases++;
+    }
+    CHECK(cases > 0);
+    char path[] = "/tmp/parevm_test_statetest_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && json_dumpfd(j, fd, 0) == 0);
+    close(fd);
+    char *argv[] = {"statetest", path, NULL};
+    fflush(stdout);
+    CHECK(cmd_statetest(2, argv) == 0);
+    unlink(path);
+    json_decref(j);
 }
