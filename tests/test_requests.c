@@ -633,8 +633,10 @@ static bytes32 header_hash(const block_header *h) {
 /* A one-block chain in BlockchainTests form: the genesis above, then a
  * block with a withdrawal request, a consolidation and a deposit, its header
  * filled from executing it. bad_requests: the header's requests hash is
- * off by one bit and the block is expected to be rejected. */
-static json_t *chain_fixture(const char *network, bool bad_requests) {
+ * off by one bit and the block is expected to be rejected. pad: a last
+ * transaction with pad bytes of calldata; the block is then not executed
+ * (its roots are wrong) and expects no exception. */
+static json_t *chain_fixture(const char *network, bool bad_requests, size_t pad) {
     chain_config cfg;
     if (!chain_config_by_name(network, &cfg)) abort();
     address sender;
@@ -672,6 +674,11 @@ static json_t *chain_fixture(const char *network, bool bad_requests) {
     add_tx(&b, &WITHDRAWALS, wd, sizeof wd, 1);
     add_tx(&b, &CONSOLIDATIONS, cons, sizeof cons, 1);
     add_tx(&b, &DEPOSIT_CONTRACT, dep, sizeof dep, 0);
+    if (pad) {
+        uint8_t *big = calloc(pad, 1);
+        add_tx(&b, &sender, big, pad, 0);
+        free(big);
+    }
     for (size_t i = 0; i < b.n_txs; i++) {
         b.txs[i].max_fee = u256_from_u64(2000000000);
         if (!tx_sign(&b.txs[i], KEY)) abort();
@@ -680,7 +687,7 @@ static json_t *chain_fixture(const char *network, bool bad_requests) {
     executor *ex = executor_new();
     block_result r = {0};
     mem_state_set_block_hash(s, 0, &gh->hash);
-    if (block_execute(ex, &rules, &b, s, &r)) abort();
+    if (!pad && block_execute(ex, &rules, &b, s, &r)) abort();
     h->gas_used = r.gas_used;
     memcpy(h->bloom, r.bloom, 256);
     h->receipts_root = block_receipts_root(&r);
@@ -688,8 +695,8 @@ static json_t *chain_fixture(const char *network, bool bad_requests) {
     h->withdrawals_root = block_withdrawals_root(&b);
     h->state_root = mem_state_root(s);
     h->requests_hash = r.requests_hash;
-    CHECK(r.requests[REQUEST_WITHDRAWAL].len == 76 && r.requests[REQUEST_CONSOLIDATION].len == 116 &&
-          r.requests[REQUEST_DEPOSIT].len == 192);
+    CHECK(pad || (r.requests[REQUEST_WITHDRAWAL].len == 76 && r.requests[REQUEST_CONSOLIDATION].len == 116 &&
+                  r.requests[REQUEST_DEPOSIT].len == 192));
     if (bad_requests) h->requests_hash.b[31] ^= 1;
     h->hash = header_hash(h);
 
@@ -717,8 +724,9 @@ static json_t *chain_fixture(const char *network, bool bad_requests) {
     return file;
 }
 
-/* Runs `parevm blocktest [--threads 2] FILE` on j; returns its status. */
-static int run_blocktest(json_t *j, bool threads) {
+/* Runs `parevm blocktest [--threads 2] FILE` on j; returns its status.
+ * out (if given) receives what it printed (free it). */
+static int run_blocktest_out(json_t *j, bool threads, char **out) {
     char path[] = "/tmp/parevm_test_blocktest_XXXXXX";
     int fd = mkstemp(path);
     CHECK(fd >= 0);
@@ -727,16 +735,34 @@ static int run_blocktest(json_t *j, bool threads) {
     close(fd);
     char *argv[] = {"blocktest", "--threads", "2", path, NULL};
     char *seq[] = {"blocktest", path, NULL};
+    char opath[] = "/tmp/parevm_test_stdout_XXXXXX";
+    int ofd = out ? mkstemp(opath) : -1, saved = -1;
     fflush(stdout);
+    if (ofd >= 0) {
+        saved = dup(1);
+        dup2(ofd, 1);
+    }
     int st = threads ? cmd_blocktest(4, argv) : cmd_blocktest(2, seq);
+    fflush(stdout);
+    if (ofd >= 0) {
+        dup2(saved, 1);
+        close(saved);
+        off_t n = lseek(ofd, 0, SEEK_END);
+        *out = calloc((size_t)n + 1, 1);
+        if (pread(ofd, *out, (size_t)n, 0) != n) **out = 0;
+        close(ofd);
+        unlink(opath);
+    }
     unlink(path);
     return st;
 }
 
+static int run_blocktest(json_t *j, bool threads) { return run_blocktest_out(j, threads, NULL); }
+
 TEST(blocktest_runs_prague_and_osaka_chains) {
     static const char *const nets[] = {"Prague", "Osaka", "BPO2"};
     for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
-        json_t *good = chain_fixture(nets[i], false), *bad = chain_fixture(nets[i], true);
+        json_t *good = chain_fixture(nets[i], false, 0), *bad = chain_fixture(nets[i], true, 0);
         for (int threads = 0; threads < 2; threads++) {
             CHECK(run_blocktest(good, threads) == 0);
             CHECK(run_blocktest(bad, threads) == 0); /* rejected as expected */
@@ -747,6 +773,22 @@ TEST(blocktest_runs_prague_and_osaka_chains) {
         CHECK(run_blocktest(bad, false) == 1);
         json_decref(good);
         json_decref(bad);
+    }
+}
+
+TEST(blocktest_applies_the_block_size_limit) {
+    /* a block just over 8 MiB: Osaka rejects it for its size (EIP-7934)
+     * before anything else; Prague gets as far as its (wrong) roots */
+    static const char *const nets[] = {"Osaka", "Prague"};
+    for (int i = 0; i < 2; i++) {
+        json_t *big = chain_fixture(nets[i], false, 8388608);
+        char *out = NULL;
+        CHECK(run_blocktest_out(big, false, &out) == 1);
+        bool size = out && strstr(out, "EIP-7934");
+        CHECK(i == 0 ? size : !size);
+        if (out && (i == 0) != size) fprintf(stderr, "  %s: %s", nets[i], out);
+        free(out);
+        json_decref(big);
     }
 }
 
