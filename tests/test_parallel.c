@@ -262,7 +262,8 @@ TEST(parallel_equals_sequential_on_random_blocks) {
         b.header.base_fee = u256_from_u64(7);
         memset(b.header.coinbase.b, iter % 4 ? 0xcb : 0xe0, 20); /* sometimes a sender is the coinbase */
         if (iter % 4 == 0) b.header.coinbase = w.eoa[0];
-        block_rules rules = {.fork = iter % 2 ? FORK_CANCUN : FORK_SHANGHAI, .chain_id = 1};
+        block_rules rules = {.fork = iter % 2 ? FORK_CANCUN : FORK_SHANGHAI, .chain_id = 1,
+                             .blob = {3, 6, 3338477}}; /* EIP-4844 blob parameters */
         outcome want;
         run_seq(ex, &rules, &b, pre, &want);
         if (want.error) fprintf(stderr, "  random block %d: sequential rejects it: %s (tx %ld)\n", iter, want.error, want.invalid_tx);

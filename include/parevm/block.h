@@ -73,7 +73,8 @@ void block_free(block *b);
 void block_encode(const block *b, buf_t *out);
 
 /* Header checks that need only the parent (Yellow Paper 4.3.4, EIP-1559,
- * EIP-4844, EIP-3675): number, timestamp, gas limit bounds (and the London
+ * EIP-4844 with the blob schedule of EIP-7840 and EIP-7918's reserve price,
+ * EIP-3675): number, timestamp, gas limit bounds (and the London
  * elasticity doubling at the fork block), gas used <= gas limit, extra data
  * <= 32 bytes, base fee, blob gas used/excess, difficulty (per the fork's
  * formula before the Merge; zero after), nonce and ommers hash after the

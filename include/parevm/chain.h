@@ -1,7 +1,9 @@
 /* Chain configuration: which protocol rules apply at which block number or
- * timestamp, for mainnet and for the named networks of the ethereum/tests
- * fixtures, plus the consensus constants that depend on them (difficulty,
- * block rewards, the DAO fork). */
+ * timestamp (forks by number up to the Merge, by timestamp after it), with
+ * the EIP-7840 blob schedule, for mainnet, for the named networks of the
+ * ethereum/tests and execution-spec-tests fixtures and from a geth genesis
+ * config, plus the consensus constants that depend on them (difficulty,
+ * block rewards, the DAO fork, the EIP-7934 block size limit). */
 #ifndef PAREVM_CHAIN_H
 #define PAREVM_CHAIN_H
 
@@ -70,21 +72,25 @@ chain_config chain_config_mainnet(void);
 bool chain_config_by_name(const char *name, chain_config *out);
 
 /* Reads a geth genesis "config" object: chainId (required), homesteadBlock,
- * daoForkBlock, eip150Block, eip155Block/eip158Block (Spurious Dragon),
- * byzantiumBlock, constantinopleBlock, petersburgBlock (default: with
+ * daoForkBlock (with daoForkSupport true; otherwise no DAO change),
+ * eip150Block, eip155Block/eip158Block (one fork here: they must agree),
+ * byzantiumBlock, constantinopleBlock, petersburgBlock (absent: with
  * Constantinople), istanbulBlock, muirGlacierBlock, berlinBlock, londonBlock,
- * arrowGlacierBlock, grayGlacierBlock, mergeNetsplitBlock (the Merge by
- * number), terminalTotalDifficulty, shanghaiTime, cancunTime, pragueTime,
- * osakaTime, bpo1Time..bpo5Time, blobSchedule (see
- * chain_blob_schedule_from_json) and depositContractAddress. An absent fork
- * is not scheduled; fields that parevm does not use (ethash, clique...) are
- * ignored. Numbers are JSON integers >= 0 or strings holding a decimal or
- * 0x-hex integer; terminalTotalDifficulty may be up to 2^256 - 1 (write it as
- * a string beyond 2^63: JSON parsers reject larger integers). A wrong type,
- * a value out of range, 2^64 - 1 as an activation point (reserved for "not
- * scheduled"), forks out of order, a block-numbered fork after a timed one,
- * or a blob fork without blob parameters is an error: returns false with a
- * message naming the field in err. Cancun and Prague default to their EIPs'
+ * arrowGlacierBlock, grayGlacierBlock, mergeNetsplitBlock (type-checked; it
+ * changes no rule), terminalTotalDifficulty (0: merged from genesis, which
+ * also sets paris_block 0), shanghaiTime, cancunTime, pragueTime, osakaTime,
+ * bpo1Time..bpo5Time, blobSchedule (see chain_blob_schedule_from_json) and
+ * depositContractAddress (default: mainnet's). An absent or null fork is not
+ * scheduled; fields that parevm does not use (ethash, clique...) are ignored.
+ * Numbers are JSON integers >= 0 or strings holding a decimal or 0x-hex
+ * integer; terminalTotalDifficulty may be up to 2^256 - 1 (write it as a
+ * string beyond 2^63: JSON parsers reject larger integers). Errors, with a
+ * message naming the field in err and out untouched: a wrong type, a value
+ * out of range, 2^64 - 1 as an activation point (reserved for "not
+ * scheduled"), a fork scheduled while an earlier non-optional one is not
+ * (geth's CheckConfigForkOrder: the glaciers, the DAO fork and BPO forks are
+ * optional), activation points going backwards, a BPO fork without Osaka or
+ * without its blobSchedule entry. Cancun and Prague default to their EIPs'
  * blob parameters (3/6 and 6/9) when blobSchedule does not list them. */
 struct json_t;
 bool chain_config_from_json(const struct json_t *config, chain_config *out, char *err, size_t errlen);
