@@ -22,3 +22,9 @@ if(EXISTS ${bct})
     set_tests_properties(blocktest/parallel-${n} PROPERTIES LABELS parallel)
   endforeach()
 endif()
+
+# Blob parameters per fork (EIP-7594's per-transaction limit under Osaka's
+# blob schedule): the execution-spec-tests' state tests. No EXISTS guard: a
+# missing fixture folder fails the suite.
+add_test(NAME statetest/eest-eip7594_peerdas
+         COMMAND parevm statetest ${PAREVM_FIXTURES}/eest/fusaka-devnet-5/state_tests/osaka/eip7594_peerdas)

@@ -76,10 +76,10 @@ TEST(bloom_cache_gives_the_same_bits) {
 
 TEST(blob_base_fee_formula) {
     /* fake_exponential(1, excess, 3338477): 1 until excess grows */
-    u256 f = blob_base_fee(0);
+    u256 f = blob_base_fee(0, 3338477);
     CHECK_EQ_U64(f.w[0], 1);
-    f = blob_base_fee(10 * 3338477ULL);
+    f = blob_base_fee(10 * 3338477ULL, 3338477);
     CHECK(f.w[0] > 21000 && f.w[0] < 23000); /* about e^10 = 22026 */
-    f = blob_base_fee(3338477);
+    f = blob_base_fee(3338477, 3338477);
     CHECK(f.w[0] >= 2 && f.w[0] <= 3); /* about e */
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include "mainnet_fixture.h"
 #include "parevm/block_roots.h"
-#include "parevm/chain.h"
+#include "parevm/chain_rules.h"
 #include "parevm/hex.h"
 #include "parevm/parallel.h"
 #include "parevm/state_root.h"
@@ -69,9 +69,8 @@ static void run_par(par_engine *e, const block_rules *rules, block *b, mem_state
 /* ---- mainnet fixtures ---- */
 
 static block_rules mainnet_rules(const chain_config *cfg, const block_header *h) {
-    bool merged = h->number >= cfg->paris_block || u256_is_zero(&h->difficulty);
-    fork_id f = chain_fork_at(cfg, h->number, h->timestamp, merged);
-    return (block_rules){.fork = f, .chain_id = 1, .block_reward = chain_block_reward(f)};
+    bool merged = chain_reached(cfg->paris_block, h->number) || u256_is_zero(&h->difficulty);
+    return chain_block_rules(cfg, h, merged);
 }
 
 TEST(parallel_equals_sequential_on_mainnet) {
@@ -263,7 +262,8 @@ TEST(parallel_equals_sequential_on_random_blocks) {
         b.header.base_fee = u256_from_u64(7);
         memset(b.header.coinbase.b, iter % 4 ? 0xcb : 0xe0, 20); /* sometimes a sender is the coinbase */
         if (iter % 4 == 0) b.header.coinbase = w.eoa[0];
-        block_rules rules = {.fork = iter % 2 ? FORK_CANCUN : FORK_SHANGHAI, .chain_id = 1};
+        block_rules rules = {.fork = iter % 2 ? FORK_CANCUN : FORK_SHANGHAI, .chain_id = 1,
+                             .blob = {3, 6, 3338477}}; /* EIP-4844 blob parameters */
         outcome want;
         run_seq(ex, &rules, &b, pre, &want);
         if (want.error) fprintf(stderr, "  random block %d: sequential rejects it: %s (tx %ld)\n", iter, want.error, want.invalid_tx);

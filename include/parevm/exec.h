@@ -18,8 +18,17 @@ typedef struct {
     u256 prevrandao;        /* difficulty before the Merge */
     u256 base_fee;          /* London on */
     uint64_t excess_blob_gas; /* Cancun on */
+    /* Cancun on, from excess_blob_gas and the fork's blob parameters
+     * (block_env_set_blob_params): what a blob gas costs, and how much blob
+     * gas the block may use */
+    u256 blob_base_fee;
+    uint64_t max_blob_gas;
     uint64_t chain_id;
 } block_env;
+
+/* Sets env's blob_base_fee (from its excess_blob_gas and p's update
+ * fraction) and max_blob_gas (p's max blobs) for a Cancun-or-later env. */
+void block_env_set_blob_params(block_env *env, const blob_params *p);
 
 typedef struct {
     bool valid;             /* false: the transaction is invalid (no effect) */
@@ -56,10 +65,12 @@ evm_result exec_system_call(executor *ex, const block_env *env, state_view view,
                             const address *caller, const address *target, const uint8_t *data,
                             size_t len, int64_t gas);
 
-/* EIP-4844 blob gas price for an excess blob gas value. */
-u256 blob_base_fee(uint64_t excess_blob_gas);
-#define GAS_PER_BLOB 131072
-#define MAX_BLOB_GAS_PER_BLOCK 786432
+/* EIP-4844 blob gas price for an excess blob gas value:
+ * fake_exponential(1, excess_blob_gas, update_fraction) with the fork's
+ * update fraction (EIP-7840; > 0), exact, and 2^256 - 1 where the exact value
+ * does not fit 256 bits. */
+u256 blob_base_fee(uint64_t excess_blob_gas, uint64_t update_fraction);
+#define GAS_PER_BLOB BLOB_GAS_PER_BLOB
 
 /* Logs: RLP list of [address, [topics], data] as in receipts, its keccak
  * (the state tests' "logs" hash) and the 2048-bit bloom filter. */

@@ -4,6 +4,7 @@
 #define PAREVM_CHAIN_INTERNAL_H
 
 #include "parevm/chain.h"
+#include "block/block_internal.h" /* chain_fail */
 
 /* chain_difficulty without saturation: false when the exact difficulty does
  * not fit 256 bits (no header can then carry it). */

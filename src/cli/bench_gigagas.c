@@ -386,6 +386,7 @@ static int gigagas(const gigagas_opts *o) {
     sim s = {.state = mem_state_new(), .ex = executor_new()};
     s.env = (block_env){.fork = FORK_CANCUN, .number = 20000000, .timestamp = 1720000000,
                         .gas_limit = 2 * TARGET_GAS, .chain_id = 1, .base_fee = u256_from_u64(GWEI)};
+    block_env_set_blob_params(&s.env, &(blob_params){3, 6, 3338477});
     key_of(0, s.deployer_key);
     tx_address_of_key(s.deployer_key, &s.deployer);
     fund(&s, &s.deployer, 1000000);
@@ -411,7 +412,7 @@ static int gigagas(const gigagas_opts *o) {
     memset(b.header.coinbase.b, 0xc0, 20);
     b.txs = l.txs;
     b.n_txs = l.n;
-    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1};
+    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}}; /* EIP-4844's */
     par_engine *par = par_engine_new(o->threads);
     run_result seq = {0}, pr = {0};
     ok = run_block(s.state, &b, &rules, s.ex, NULL, o->reps, &seq) &&

@@ -14,7 +14,7 @@
 #include "commands.h"
 #include "parevm/block_exec.h"
 #include "parevm/block_roots.h"
-#include "parevm/chain.h"
+#include "parevm/chain_rules.h"
 #include "parevm/hex.h"
 #include "parevm/parallel.h"
 #include "parevm/state_root.h"
@@ -135,13 +135,17 @@ static const char *execute_and_check(bt_run *r, const block_rules *rules, block 
 
 /* Validates and executes one decoded block on top of its parent. On success
  * fills node (state ownership passes to it). */
-static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *t, block *b, chain_node *out) {
+static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *t, block *b, size_t rlp_size,
+                                chain_node *out) {
     chain_node *parent = tree_find(t, &b->header.parent_hash);
     if (!parent) return "unknown parent";
     bool merged = parent->merged || td_reached(cfg, &parent->td) ||
-                  (!cfg->has_ttd && b->header.number >= cfg->paris_block);
+                  (!cfg->has_ttd && chain_reached(cfg->paris_block, b->header.number));
     const char *why = header_validate(cfg, &parent->header, &b->header, merged);
     if (why) return why;
+    block_rules rules = chain_block_rules(cfg, &b->header, merged);
+    rules.state_root = mem_state_root;
+    if ((why = chain_check_block_size(rules.fork, rlp_size))) return why;
     if ((why = check_ommers(cfg, t, b, merged))) return why;
     bytes32 h = block_ommers_hash(b);
     if (!bytes32_eq(&h, &b->header.ommers_hash)) return "ommers hash mismatch";
@@ -151,14 +155,6 @@ static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *
     if (b->has_withdrawals) {
         h = block_withdrawals_root(b);
         if (!bytes32_eq(&h, &b->header.withdrawals_root)) return "withdrawals root mismatch";
-    }
-    fork_id fork = chain_fork_at(cfg, b->header.number, b->header.timestamp, merged);
-    block_rules rules = {.fork = fork, .chain_id = cfg->chain_id, .block_reward = chain_block_reward(fork),
-                         .state_root = mem_state_root};
-    if (b->header.number == cfg->dao) {
-        rules.dao_fork = true;
-        rules.dao_accounts = chain_dao_accounts(&rules.n_dao_accounts);
-        rules.dao_refund = CHAIN_DAO_REFUND_CONTRACT;
     }
     mem_state *s = NULL;
     for (int rep = 0; rep < r->repeat && !why; rep++) {
@@ -262,7 +258,7 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
             why = err;
         } else {
             chain_node node;
-            why = import_block(r, &cfg, &tree, &b, &node);
+            why = import_block(r, &cfg, &tree, &b, len, &node);
             if (!why) {
                 chain_node *n = tree_add(&tree);
                 *n = node;

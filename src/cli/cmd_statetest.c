@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include "cli_util.h"
 #include "commands.h"
+#include "parevm/chain.h"
 #include "parevm/exec.h"
 #include "parevm/hex.h"
 #include "parevm/state_root.h"
@@ -275,6 +276,19 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
     }
 }
 
+/* The blob parameters of the fork a post entry names (the BPO forks differ
+ * from Osaka in nothing else), or of the test's config.blobSchedule where it
+ * lists that fork. */
+static bool set_blob_params(json_t *t, const char *name, fork_id fork, block_env *e, char *err, size_t errlen) {
+    chain_config cfg;
+    if (!chain_config_by_name(name, &cfg) && !chain_config_by_name(fork_name(fork), &cfg)) abort();
+    json_t *schedule = json_object_get(json_object_get(t, "config"), "blobSchedule");
+    if (schedule && !chain_blob_schedule_from_json(schedule, &cfg, err, errlen)) return false;
+    blob_params p = chain_blob_params(&cfg, e->timestamp);
+    block_env_set_blob_params(e, &p);
+    return true;
+}
+
 static void run_test(fixture_run *fr, const char *file, const char *test, json_t *t) {
     st_run *r = (st_run *)fr;
     char err[300];
@@ -307,6 +321,10 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
             if (r->has_fork && fork != r->only_fork) continue;
             block_env e = env;
             if (fork >= FORK_PARIS) e.prevrandao = prevrandao_merge;
+            if (fork >= FORK_CANCUN && !set_blob_params(t, fork_name, fork, &e, err, sizeof err)) {
+                malformed(r, file, test, err);
+                continue;
+            }
             size_t i;
             json_t *entry;
             json_array_foreach(entries, i, entry) run_case(r, file, test, fork_name, fork, entry, pre, e, &tt);

@@ -1,19 +1,23 @@
 /* Block execution (execution-specs apply_body and the pre-Merge block
- * rewards): system call, transactions, withdrawals, rewards, receipts. */
+ * rewards): system calls, transactions, withdrawals, rewards, receipts;
+ * the requests are in requests.c. */
 #include <stdlib.h>
-#include "parevm/block_exec.h"
+#include "block_internal.h"
 #include "parevm/keccak.h"
 
 static const address SYSTEM_ADDRESS = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                                         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe}};
 static const address BEACON_ROOTS_ADDRESS = {{0x00, 0x0f, 0x3d, 0xf6, 0xd7, 0x32, 0x80, 0x7e, 0xf1, 0x31,
                                               0x9f, 0xb7, 0xb8, 0xbb, 0x85, 0x22, 0xd0, 0xbe, 0xac, 0x02}};
+static const address HISTORY_STORAGE_ADDRESS = {{0x00, 0x00, 0xf9, 0x08, 0x27, 0xf1, 0xc5, 0x3a, 0x10, 0xcb,
+                                                 0x7a, 0x02, 0x33, 0x5b, 0x17, 0x53, 0x20, 0x00, 0x29, 0x35}};
 #define SYSTEM_CALL_GAS 30000000
 
 void block_result_free(block_result *r) {
     free(r->receipts);
     free(r->logs);
     buf_free(&r->log_data);
+    for (int t = 0; t < REQUEST_TYPES; t++) buf_free(&r->requests[t]);
     memset(r, 0, sizeof *r);
 }
 
@@ -25,6 +29,9 @@ static void reset(block_result *r) {
     memset(r->bloom, 0, sizeof r->bloom);
     r->invalid_tx = -1;
     r->error = NULL;
+    r->has_requests = false;
+    for (int t = 0; t < REQUEST_TYPES; t++) buf_clear(&r->requests[t]);
+    memset(&r->requests_hash, 0, sizeof r->requests_hash);
 }
 
 block_env block_env_of(const block_header *h, const block_rules *rules) {
@@ -35,6 +42,7 @@ block_env block_env_of(const block_header *h, const block_rules *rules) {
         .base_fee = h->has_base_fee ? h->base_fee : U256_ZERO,
         .excess_blob_gas = h->has_blob_gas ? h->excess_blob_gas : 0,
     };
+    if (rules->fork >= FORK_CANCUN) block_env_set_blob_params(&e, &rules->blob);
     return e;
 }
 
@@ -101,10 +109,12 @@ static void apply_rewards(executor *ex, const block_rules *rules, const block *b
     edit_commit(&e);
 }
 
-static void beacon_root_call(executor *ex, const block_env *env, const block *b, mem_state *state) {
-    exec_system_call(ex, env, mem_state_view(state), mem_state_codes(state), &SYSTEM_ADDRESS,
-                     &BEACON_ROOTS_ADDRESS, b->header.parent_beacon_root.b, 32, SYSTEM_CALL_GAS);
+evm_result block_system_call(executor *ex, const block_env *env, mem_state *state, const address *target,
+                             const uint8_t *data, size_t len) {
+    evm_result r = exec_system_call(ex, env, mem_state_view(state), mem_state_codes(state), &SYSTEM_ADDRESS,
+                                    target, data, len, SYSTEM_CALL_GAS);
     mem_state_apply(state, executor_changes(ex));
+    return r;
 }
 
 static receipt *add_receipt(block_result *r) {
@@ -158,12 +168,19 @@ void block_begin(executor *ex, const block_rules *rules, const block *b, mem_sta
     reset(out);
     block_env env = block_env_of(&b->header, rules);
     if (rules->dao_fork) apply_dao(ex, rules, state);
-    if (rules->fork >= FORK_CANCUN && b->header.has_beacon_root) beacon_root_call(ex, &env, b, state);
+    /* unchecked system calls: no code does nothing, a failure is ignored */
+    if (rules->fork >= FORK_CANCUN && b->header.has_beacon_root)
+        block_system_call(ex, &env, state, &BEACON_ROOTS_ADDRESS, b->header.parent_beacon_root.b, 32);
+    if (rules->fork >= FORK_PRAGUE) /* EIP-2935 */
+        block_system_call(ex, &env, state, &HISTORY_STORAGE_ADDRESS, b->header.parent_hash.b, 32);
 }
 
-void block_finish(executor *ex, const block_rules *rules, const block *b, mem_state *state) {
+const char *block_finish(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+                         block_result *out) {
     apply_withdrawals(ex, rules, b, state);
     apply_rewards(ex, rules, b, state);
+    if (rules->fork < FORK_PRAGUE) return NULL;
+    return out->error = block_collect_requests(ex, rules, b, state, out);
 }
 
 const char *block_execute_transactions(executor *ex, const block_rules *rules, const block *b, mem_state *state,
@@ -183,7 +200,7 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
             return out->error = res.error;
         }
         out->blob_gas_used += res.blob_gas_used;
-        if (out->blob_gas_used > MAX_BLOB_GAS_PER_BLOCK) {
+        if (out->blob_gas_used > env.max_blob_gas) {
             out->invalid_tx = (long)i;
             return out->error = "blob gas exceeds the block limit";
         }
@@ -202,14 +219,15 @@ const char *block_execute(executor *ex, const block_rules *rules, const block *b
     block_begin(ex, rules, b, state, out);
     const char *why = block_execute_transactions(ex, rules, b, state, out);
     if (why) return why;
-    block_finish(ex, rules, b, state);
-    return NULL;
+    return block_finish(ex, rules, b, state, out);
 }
 
 const char *block_check_results(const block_header *h, const block_result *r, const bytes32 *receipts_root) {
     if (r->gas_used != h->gas_used) return "gas used does not match the header";
     if (memcmp(r->bloom, h->bloom, 256)) return "logs bloom does not match the header";
     if (h->has_blob_gas && r->blob_gas_used != h->blob_gas_used) return "blob gas used does not match the header";
+    if (h->has_requests_hash && (!r->has_requests || !bytes32_eq(&r->requests_hash, &h->requests_hash)))
+        return "requests hash does not match the header";
     if (receipts_root && !bytes32_eq(receipts_root, &h->receipts_root))
         return "receipts root does not match the header";
     return NULL;

@@ -1,6 +1,7 @@
 /* Transaction execution (execution-specs process_transaction): checks that
  * need state, buys gas, warms the access list, runs the top-level message,
  * refunds and pays the coinbase, then turns the overlay into a change set. */
+#include <gmp.h>
 #include <stdlib.h>
 #include "parevm/exec.h"
 #include "parevm/state_host.h"
@@ -35,19 +36,43 @@ const change_set *executor_changes(const executor *ex) { return &ex->changes; }
 overlay *executor_overlay(executor *ex) { return ex->ov; }
 bloom_cache *executor_bloom_cache(executor *ex) { return ex->bloom; }
 
-/* fake_exponential(1, excess, 3338477) from EIP-4844 */
-u256 blob_base_fee(uint64_t excess_blob_gas) {
-    const u256 denom = u256_from_u64(3338477);
-    u256 num = u256_from_u64(excess_blob_gas);
-    u256 acc = denom; /* factor (1) * denominator */
-    u256 out = U256_ZERO;
-    for (uint64_t i = 1; !u256_is_zero(&acc); i++) {
-        out = u256_add(&out, &acc);
-        u256 t = u256_mul(&acc, &num);
-        u256 d = u256_mul(&denom, &(u256){{i, 0, 0, 0}});
-        acc = u256_div(&t, &d);
+/* fake_exponential(1, excess, fraction) of EIP-4844: the Taylor series of
+ * e^(excess / fraction), every term floored, over big integers (the terms
+ * outgrow 256 bits long before the result does). Past e^178 > 2^256 the
+ * result saturates; below it the series ends after a few hundred terms. */
+u256 blob_base_fee(uint64_t excess_blob_gas, uint64_t update_fraction) {
+    const u256 max = {{~0ULL, ~0ULL, ~0ULL, ~0ULL}};
+    if (!update_fraction || excess_blob_gas / update_fraction >= 178) return max;
+    mpz_t out, acc, num, den;
+    mpz_inits(out, acc, num, den, NULL);
+    mpz_set_ui(num, excess_blob_gas);
+    mpz_set_ui(den, update_fraction);
+    mpz_set(acc, den); /* factor (1) * denominator */
+    for (unsigned long i = 1; mpz_sgn(acc) > 0; i++) {
+        mpz_add(out, out, acc);
+        mpz_mul(acc, acc, num);
+        mpz_fdiv_q(acc, acc, den);
+        mpz_fdiv_q_ui(acc, acc, i);
     }
-    return u256_div(&out, &denom);
+    mpz_fdiv_q(out, out, den);
+    u256 r = max;
+    if (mpz_sizeinbase(out, 2) <= 256) {
+        uint8_t be[32] = {0};
+        size_t n = 0;
+        mpz_export(be, &n, 1, 1, 1, 0, out);
+        memmove(be + 32 - n, be, n);
+        memset(be, 0, 32 - n);
+        bytes32 b;
+        memcpy(b.b, be, 32);
+        r = u256_from_bytes32(&b);
+    }
+    mpz_clears(out, acc, num, den, NULL);
+    return r;
+}
+
+void block_env_set_blob_params(block_env *env, const blob_params *p) {
+    env->blob_base_fee = blob_base_fee(env->excess_blob_gas, p->update_fraction);
+    env->max_blob_gas = blob_params_max_gas(p);
 }
 
 static u256 mul_u64(const u256 *a, uint64_t b) {
@@ -78,6 +103,9 @@ static const char *check(executor *ex, const block_env *env, const transaction *
     if (why) return invalid(out, why);
     if (tx->gas_limit > env->gas_limit - (block_gas_used < env->gas_limit ? block_gas_used : env->gas_limit))
         return invalid(out, "gas limit exceeds block gas limit");
+    /* the rest of the block's blob gas is checked by the block executor */
+    if (tx->type == TX_BLOB && GAS_PER_BLOB * (uint64_t)tx->n_blob_hashes > env->max_blob_gas)
+        return invalid(out, "blob gas exceeds the block limit");
     u256 max_price;
     if (tx->type >= TX_DYNAMIC_FEE) {
         if (u256_lt(&tx->max_fee, &tx->max_priority_fee)) return invalid(out, "max priority fee exceeds max fee");
@@ -95,9 +123,9 @@ static const char *check(executor *ex, const block_env *env, const transaction *
     if (mul_overflows(&max_price, tx->gas_limit)) return invalid(out, "insufficient funds");
     u256 cost = mul_u64(&max_price, tx->gas_limit);
     if (tx->type == TX_BLOB) {
-        u256 blob_price = blob_base_fee(env->excess_blob_gas);
-        if (u256_lt(&tx->max_fee_per_blob_gas, &blob_price)) return invalid(out, "max fee per blob gas too low");
         uint64_t blob_gas = GAS_PER_BLOB * tx->n_blob_hashes;
+        if (u256_lt(&tx->max_fee_per_blob_gas, &env->blob_base_fee))
+            return invalid(out, "max fee per blob gas too low");
         if (mul_overflows(&tx->max_fee_per_blob_gas, blob_gas)) return invalid(out, "insufficient funds");
         u256 blob_cost = mul_u64(&tx->max_fee_per_blob_gas, blob_gas);
         if (u256_add_carry(&cost, &cost, &blob_cost)) return invalid(out, "insufficient funds");
@@ -151,8 +179,7 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
     bal = u256_sub(&bal, &fee);
     if (tx->type == TX_BLOB) {
         out->blob_gas_used = GAS_PER_BLOB * tx->n_blob_hashes;
-        u256 blob_price = blob_base_fee(env->excess_blob_gas);
-        u256 blob_fee = mul_u64(&blob_price, out->blob_gas_used);
+        u256 blob_fee = mul_u64(&env->blob_base_fee, out->blob_gas_used);
         bal = u256_sub(&bal, &blob_fee);
     }
     overlay_set_balance(ov, &tx->sender, &bal);
@@ -165,7 +192,7 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
         .prevrandao = env->prevrandao, .chain_id = u256_from_u64(env->chain_id),
         .base_fee = env->base_fee, .blob_hashes = tx->blob_hashes, .n_blob_hashes = tx->n_blob_hashes,
     };
-    if (fork >= FORK_CANCUN) ctx.blob_base_fee = blob_base_fee(env->excess_blob_gas);
+    if (fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
     state_host host = {ov, ex->vm, &ctx};
 
     address target = tx->has_to ? tx->to : create_address(&tx->sender, nonce);
@@ -214,7 +241,7 @@ evm_result exec_system_call(executor *ex, const block_env *env, state_view view,
         .number = env->number, .timestamp = env->timestamp, .gas_limit = env->gas_limit,
         .prevrandao = env->prevrandao, .chain_id = u256_from_u64(env->chain_id), .base_fee = env->base_fee,
     };
-    if (env->fork >= FORK_CANCUN) ctx.blob_base_fee = blob_base_fee(env->excess_blob_gas);
+    if (env->fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
     state_host host = {ov, ex->vm, &ctx};
     evm_message msg = {.kind = EVM_CALL, .gas = gas, .recipient = *target, .sender = *caller,
                        .code_address = *target, .input = data, .input_size = len};

@@ -16,7 +16,8 @@ enum {
     MAX_INITCODE_SIZE = 49152,      /* EIP-3860: 2 * MAX_CODE_SIZE */
     BLOB_HASH_VERSION_KZG = 0x01,   /* EIP-4844 */
     MAX_BLOBS_CANCUN = 6,
-    MAX_BLOBS_PRAGUE = 9,           /* EIP-7691 */
+    MAX_BLOBS_PRAGUE = 9,           /* EIP-7691: the block's limit */
+    MAX_BLOBS_PER_TX_OSAKA = 6,     /* EIP-7594: per transaction, whatever the block allows */
 };
 
 static size_t count_zero_bytes(const uint8_t *p, size_t n) {
@@ -98,7 +99,9 @@ static const char *check_gas(const transaction *tx, fork_id fork) {
 static const char *check_blobs(const transaction *tx, fork_id fork) {
     if (!tx->has_to) return "blob transaction without a to address";
     if (tx->n_blob_hashes == 0) return "blob transaction without blob hashes";
-    size_t max = fork >= FORK_PRAGUE ? MAX_BLOBS_PRAGUE : MAX_BLOBS_CANCUN;
+    size_t max = fork >= FORK_OSAKA    ? MAX_BLOBS_PER_TX_OSAKA
+                 : fork >= FORK_PRAGUE ? MAX_BLOBS_PRAGUE
+                                       : MAX_BLOBS_CANCUN;
     if (tx->n_blob_hashes > max) return "too many blobs in transaction";
     for (size_t i = 0; i < tx->n_blob_hashes; i++)
         if (tx->blob_hashes[i].b[0] != BLOB_HASH_VERSION_KZG)

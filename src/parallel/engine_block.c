@@ -163,7 +163,7 @@ static const char *commit(par_engine *e, const block_rules *rules, block *b, mem
             return out->error = "gas limit exceeds block gas limit";
         }
         out->blob_gas_used += o->res.blob_gas_used;
-        if (out->blob_gas_used > MAX_BLOB_GAS_PER_BLOCK) {
+        if (out->blob_gas_used > e->job.env.max_blob_gas) {
             out->invalid_tx = (long)i;
             return out->error = "blob gas exceeds the block limit";
         }
@@ -226,6 +226,5 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
     }
     for (int i = 0; i < e->threads; i++) arena_reset(&e->workers[i].mem);
     if (why) return why;
-    block_finish(ex0, rules, b, state);
-    return NULL;
+    return block_finish(ex0, rules, b, state, out); /* requests read the committed receipts' logs */
 }
