@@ -3,6 +3,7 @@
 #ifndef PAREVM_EXEC_TX_INTERNAL_H
 #define PAREVM_EXEC_TX_INTERNAL_H
 
+#include "parevm/rlp.h"
 #include "parevm/tx.h"
 
 /* The secp256k1 group order n and n / 2 (the EIP-2 bound on s). */
@@ -14,5 +15,9 @@ bool tx_signature_recid(const transaction *tx, int *recid);
 
 /* r and s in [1, n-1]; with homestead also s <= n/2. */
 bool tx_signature_values_ok(const transaction *tx, bool homestead);
+
+/* Decodes the RLP list of a typed transaction's fields (type >= 1) into
+ * out, as tx_decode does for type || list; the hash is of type || list. */
+bool tx_decode_payload(uint8_t type, const rlp_item *list, transaction *out, char *err, size_t errlen);
 
 #endif
