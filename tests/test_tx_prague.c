@@ -495,3 +495,85 @@ TEST(blob_network_wrapper) {
     buf_free(&b);
     tx_free(&tx);
 }
+
+/* ---- the replay loader reads type-4 transactions from RPC JSON ----------- */
+
+#include <unistd.h>
+#include "mainnet_fixture.h"
+
+static void write_file(const char *dir, const char *name, const char *text) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The ethereumjs vector above, as eth_getBlockByNumber(n, true) shows it. */
+static const char RPC_BLOCK[] =
+    "{\"parentHash\":\"0x" "0000000000000000000000000000000000000000000000000000000000000000\","
+    "\"sha3Uncles\":\"0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347\","
+    "\"miner\":\"0x0000000000000000000000000000000000000000\","
+    "\"stateRoot\":\"0x0000000000000000000000000000000000000000000000000000000000000000\","
+    "\"transactionsRoot\":\"0x0000000000000000000000000000000000000000000000000000000000000000\","
+    "\"receiptsRoot\":\"0x0000000000000000000000000000000000000000000000000000000000000000\","
+    "\"logsBloom\":\"0x%0512d\",\"difficulty\":\"0x0\",\"number\":\"0x1\",\"gasLimit\":\"0x1c9c380\","
+    "\"gasUsed\":\"0x0\",\"timestamp\":\"0x6800000\",\"extraData\":\"0x\","
+    "\"hash\":\"0x0000000000000000000000000000000000000000000000000000000000000000\",\"baseFeePerGas\":\"0x7\","
+    "\"transactions\":[{\"type\":\"0x4\",\"chainId\":\"0x1\",\"nonce\":\"0x7\",\"maxPriorityFeePerGas\":\"0x2\","
+    "\"maxFeePerGas\":\"0x3e8\",\"gas\":\"0x186a0\",\"to\":\"0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+    "\"value\":\"0x5\",\"input\":\"0x00010203\",\"accessList\":[{\"address\":"
+    "\"0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"storageKeys\":["
+    "\"0x0000000000000000000000000000000000000000000000000000000000000001\"]}],"
+    "\"authorizationList\":["
+    "{\"chainId\":\"0x1\",\"address\":\"0x4242424242424242424242424242424242424242\",\"nonce\":\"0x0\","
+    "\"yParity\":\"0x0\",\"r\":\"0x1fb59b288b7b78a87857ffb4453c69ad3e856ed5296951347e2a385790765b75\","
+    "\"s\":\"0x30035b938b909d1af4c3b24844dcd3a2e2f4ce8828f4e59773d03e2b8f61ac83\"},"
+    "{\"chainId\":\"0x0\",\"address\":\"0x0000000000000000000000000000000000000000\",\"nonce\":\"0x1234\","
+    "\"yParity\":\"0x1\",\"r\":\"0x6965f13864842a6176d168ecb2c97f9500d6d51605e40222a2b5e1dcaeeeb671\","
+    "\"s\":\"0x6faba7138013c408d6c924266a68df30f002949046d45fd51959a38bd9644929\"},"
+    "{\"chainId\":\"0x100000000000000000000000000000000000000000000000000000000000000\","
+    "\"address\":\"0x4242424242424242424242424242424242424242\",\"nonce\":\"0xfffffffffffffffe\","
+    "\"yParity\":\"0x0\",\"r\":\"0x829e29e8721cdf150b0b2df6948cfbad04cb4d92ce07e6ff9e1b95fafebf48ac\","
+    "\"s\":\"0x6ed7dd9f5cb0ed6a40b68ab4b0ae9265d2d17787267d0218a0aa48641dc809e0\"}],"
+    "\"v\":\"0x1\",\"yParity\":\"0x1\","
+    "\"r\":\"0xc059ec361dff7a9e7dc079544d10922d1a3baaec2a3d81522513c054ce92cab7\","
+    "\"s\":\"0x3db6289cbf395b22e67d68536de72f737622e263a9432126173f3aea8815cd8d\","
+    "\"from\":\"0x9d8a62f656a8d1615c1294fd71e9cfb3e4855a4f\"}]}";
+
+TEST(replay_loader_reads_set_code_transactions) {
+    char dir[] = "/tmp/parevm_test_7702_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char block_json[sizeof RPC_BLOCK + 600];
+    snprintf(block_json, sizeof block_json, RPC_BLOCK, 0);
+    write_file(dir, "block.json", block_json);
+    write_file(dir, "pre_state.json", "{}");
+    mainnet_block mb;
+    char err[400] = "";
+    CHECK(mainnet_block_load(dir, &mb, err, sizeof err));
+    if (err[0]) fprintf(stderr, "  %s\n", err);
+    if (!err[0]) {
+        CHECK(mb.blk.n_txs == 1);
+        CHECK(mainnet_block_recover_senders(&mb, true, err, sizeof err));
+        transaction *tx = &mb.blk.txs[0];
+        CHECK(tx->type == TX_SET_CODE && tx->n_auths == 3 && tx->auths[2].nonce == UINT64_MAX - 1);
+        /* the same transaction as the raw vector, byte for byte */
+        size_t len;
+        uint8_t *raw = unhex(SET_CODE_TX, &len);
+        buf_t b = {0};
+        tx_encode(tx, &b);
+        CHECK(b.len == len && !memcmp(b.data, raw, len));
+        CHECK(tx->auths[0].status == AUTH_VALID);
+        buf_free(&b);
+        free(raw);
+        mainnet_block_free(&mb);
+    }
+    char path[600];
+    snprintf(path, sizeof path, "%s/block.json", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/pre_state.json", dir);
+    unlink(path);
+    rmdir(dir);
+}
