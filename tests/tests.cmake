@@ -36,3 +36,4 @@ endif()
 # Malformed input of every fixture parser gives an error, never a crash.
 add_test(NAME cli/bad_input COMMAND ${CMAKE_SOURCE_DIR}/tests/cli_bad_input.sh $<TARGET_FILE:parevm>)
 include(${CMAKE_SOURCE_DIR}/tests/chaintests.cmake)
+include(${CMAKE_SOURCE_DIR}/tests/prague.cmake)

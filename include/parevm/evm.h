@@ -81,6 +81,10 @@ typedef struct {
     const uint8_t *input;
     size_t input_size;
     bytes32 salt;          /* CREATE2 */
+    /* EIP-7702: code_address is the target of the called account's delegation
+     * designator. Its code runs as it is (one hop: a designator found there
+     * is not followed), and a precompile there runs as empty code. */
+    bool code_delegated;
 } evm_message;
 
 typedef struct {
@@ -108,6 +112,18 @@ typedef struct {
     const bytes32 *blob_hashes;
     size_t n_blob_hashes;
 } evm_tx_context;
+
+/* ---- EIP-7702 delegation designators --------------------------------------- */
+
+#define EVM_DELEGATION_SIZE 23 /* 0xef 0x01 0x00 || 20-byte address */
+
+/* Whether code is a delegation designator 0xef0100 || address; if so sets
+ * *target (may be NULL). Only meaningful from Prague: callers check the fork. */
+static inline bool evm_delegation_target(const uint8_t *code, size_t len, address *target) {
+    if (len != EVM_DELEGATION_SIZE || code[0] != 0xef || code[1] != 0x01 || code[2] != 0x00) return false;
+    if (target) memcpy(target->b, code + 3, 20);
+    return true;
+}
 
 /* ---- Host interface ------------------------------------------------------ */
 

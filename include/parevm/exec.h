@@ -1,6 +1,8 @@
 /* Transaction execution: validity against the state (nonce, balance, fee
- * caps, EIP-3607), fee purchase and refund (EIP-1559, EIP-3529, EIP-4844
- * blob fees), access-list warming, the top-level message, and the change set.
+ * caps, EIP-3607 with EIP-7702's delegated senders), fee purchase and refund
+ * (EIP-1559, EIP-3529, EIP-4844 blob fees, the EIP-7623 calldata floor),
+ * access-list warming, EIP-7702 authorizations, the top-level message
+ * (following a delegation designator one hop), and the change set.
  * One executor per thread; it owns an EVM and an overlay and reuses them. */
 #ifndef PAREVM_EXEC_H
 #define PAREVM_EXEC_H
@@ -34,7 +36,7 @@ typedef struct {
     bool valid;             /* false: the transaction is invalid (no effect) */
     const char *error;      /* why it is invalid (static string) */
     evm_status status;      /* outcome of the top-level message */
-    uint64_t gas_used;      /* after refunds */
+    uint64_t gas_used;      /* after refunds, at least the EIP-7623 floor */
     uint64_t blob_gas_used;
     const uint8_t *output;  /* valid until the next execution */
     size_t output_size;

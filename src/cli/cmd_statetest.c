@@ -27,6 +27,9 @@ typedef struct {
     json_t *data, *gas, *value, *access_lists;
     transaction base;
     uint8_t secret_key[32];
+    /* an authorization field no transaction can encode (a nonce of 2^64...):
+     * every case must then expect the transaction to be rejected */
+    char unencodable[200];
 } tx_template;
 
 static void fail_line(st_run *r, const char *file, const char *test, const char *fork, int d,
@@ -59,6 +62,55 @@ static bool load_env(json_t *env, block_env *b, char *err, size_t errlen) {
         ok = json_hex_u64(env, "currentExcessBlobGas", &b->excess_blob_gas, e, sizeof e);
     if (!ok) snprintf(err, errlen, "env: %s", e);
     return ok;
+}
+
+/* One EIP-7702 tuple as execution-spec-tests write it: chainId, address,
+ * nonce, yParity (or v), r, s (and the signer, which we recover). Returns 1,
+ * 0 for a value out of its field's range, -1 for a malformed entry. */
+static int load_authorization(json_t *j, authorization *a, char *err, size_t errlen) {
+    u256 nonce, y;
+    json_t *yj = json_object_get(j, "yParity");
+    if (!yj) yj = json_object_get(j, "v");
+    if (!json_is_object(j) || !json_value_u256(json_object_get(j, "chainId"), &a->chain_id) ||
+        !json_value_u256(json_object_get(j, "nonce"), &nonce) || !json_value_u256(yj, &y) ||
+        !json_value_u256(json_object_get(j, "r"), &a->r) || !json_value_u256(json_object_get(j, "s"), &a->s)) {
+        snprintf(err, errlen, "chainId, nonce, yParity, r and s must be hex quantities");
+        return -1;
+    }
+    const char *addr = json_string_value(json_object_get(j, "address"));
+    if (!addr || !hex_to_fixed(addr, a->addr.b, 20)) {
+        snprintf(err, errlen, "field \"address\" is not 20 bytes of hex");
+        return -1;
+    }
+    if (!u256_fits_u64(&nonce) || !u256_fits_u64(&y) || y.w[0] > 0xff) {
+        snprintf(err, errlen, "nonce or yParity out of range");
+        return 0;
+    }
+    a->nonce = nonce.w[0];
+    a->y_parity = (uint8_t)y.w[0];
+    return 1;
+}
+
+static bool load_authorizations(json_t *list, tx_template *t, char *err, size_t errlen) {
+    transaction *b = &t->base;
+    if (!json_is_array(list)) {
+        snprintf(err, errlen, "field \"authorizationList\" is not an array");
+        return false;
+    }
+    b->type = TX_SET_CODE;
+    b->n_auths = json_array_size(list);
+    b->auths = calloc(b->n_auths ? b->n_auths : 1, sizeof *b->auths);
+    if (!b->auths) abort();
+    for (size_t i = 0; i < b->n_auths; i++) {
+        char e[64];
+        int r = load_authorization(json_array_get(list, i), &b->auths[i], e, sizeof e);
+        if (r < 0) {
+            snprintf(err, errlen, "authorizationList[%zu]: %s", i, e);
+            return false;
+        }
+        if (r == 0 && !t->unencodable[0]) snprintf(t->unencodable, sizeof t->unencodable, "authorizationList[%zu]: %s", i, e);
+    }
+    return true;
 }
 
 static bool load_tx_template(json_t *tx, tx_template *t, char *err, size_t errlen) {
@@ -108,6 +160,10 @@ static bool load_tx_template(json_t *tx, tx_template *t, char *err, size_t errle
             }
         }
     }
+    json_t *auths = json_object_get(tx, "authorizationList");
+    if (ok && auths && !json_is_null(auths)) {
+        if (!load_authorizations(auths, t, err, errlen)) return false;
+    }
     if (ok) {
         const char *sk = json_string_value(json_object_get(tx, "secretKey"));
         ok = sk && hex_to_fixed(sk, t->secret_key, 32);
@@ -151,6 +207,10 @@ static bool build_tx(tx_template *t, int d, int g, int v, transaction *tx, uint8
     *tx = t->base;
     tx->access_list = NULL;
     tx->access_list_len = 0;
+    if (t->unencodable[0]) {
+        snprintf(err, errlen, "transaction: %s", t->unencodable);
+        return false;
+    }
     size_t len;
     if (d < 0 || g < 0 || v < 0 || (size_t)d >= json_array_size(t->data) ||
         (size_t)g >= json_array_size(t->gas) || (size_t)v >= json_array_size(t->value)) {
@@ -303,6 +363,7 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
         return malformed(r, file, test, "env: field \"currentRandom\" is not hex");
     if (!load_tx_template(json_object_get(t, "transaction"), &tt, err, sizeof err)) {
         free(tt.base.blob_hashes);
+        free(tt.base.auths);
         return malformed(r, file, test, err);
     }
     mem_state *pre = mem_state_new();
@@ -332,6 +393,7 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
     }
     mem_state_free(pre);
     free(tt.base.blob_hashes);
+    free(tt.base.auths);
 }
 
 static int usage(void) {

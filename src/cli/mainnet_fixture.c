@@ -93,11 +93,42 @@ static bool load_access_list(json_t *list, transaction *tx, char *err, size_t n)
     return true;
 }
 
+/* EIP-7702 tuples as eth_getBlockByNumber gives them: chainId, address,
+ * nonce, yParity, r, s. */
+static bool load_authorizations(json_t *list, transaction *tx, char *err, size_t n) {
+    if (!json_is_array(list)) {
+        snprintf(err, n, "field \"authorizationList\" is missing or not an array");
+        return false;
+    }
+    tx->n_auths = json_array_size(list);
+    tx->auths = calloc(tx->n_auths ? tx->n_auths : 1, sizeof *tx->auths);
+    if (!tx->auths) abort();
+    for (size_t i = 0; i < tx->n_auths; i++) {
+        json_t *e = json_array_get(list, i);
+        authorization *a = &tx->auths[i];
+        uint64_t y;
+        char why[160];
+        if (!json_hex_u256(e, "chainId", &a->chain_id, why, sizeof why) ||
+            !json_hex_address(e, "address", &a->addr, why, sizeof why) ||
+            !json_hex_u64(e, "nonce", &a->nonce, why, sizeof why) || !json_hex_u64(e, "yParity", &y, why, sizeof why) ||
+            !json_hex_u256(e, "r", &a->r, why, sizeof why) || !json_hex_u256(e, "s", &a->s, why, sizeof why)) {
+            snprintf(err, n, "authorizationList[%zu]: %s", i, why);
+            return false;
+        }
+        if (y > 0xff) {
+            snprintf(err, n, "authorizationList[%zu]: yParity above 255", i);
+            return false;
+        }
+        a->y_parity = (uint8_t)y;
+    }
+    return true;
+}
+
 static bool load_tx(json_t *t, transaction *tx, char *err, size_t n) {
     memset(tx, 0, sizeof *tx);
     uint64_t type = 0;
     if (json_object_get(t, "type") && !json_hex_u64(t, "type", &type, err, n)) return false;
-    if (type > TX_BLOB) {
+    if (type > TX_SET_CODE) {
         snprintf(err, n, "unknown transaction type %llu", (unsigned long long)type);
         return false;
     }
@@ -133,6 +164,8 @@ static bool load_tx(json_t *t, transaction *tx, char *err, size_t n) {
         return false;
     }
     if (!load_access_list(json_object_get(t, "accessList"), tx, err, n)) return false;
+    if (tx->type == TX_SET_CODE && !load_authorizations(json_object_get(t, "authorizationList"), tx, err, n))
+        return false;
     if (tx->type == TX_BLOB) {
         json_t *hashes = json_object_get(t, "blobVersionedHashes");
         if (!json_hex_u256(t, "maxFeePerBlobGas", &tx->max_fee_per_blob_gas, err, n)) return false;

@@ -1,7 +1,7 @@
 /* The EVM instructions with fork-dependent dynamic gas or nested execution:
  * SSTORE (EIP-1283/2200/2929/3529), LOG, CALL family (EIP-150 63/64 rule,
- * stipend, new-account charge), CREATE/CREATE2 (EIP-3860), SELFDESTRUCT and
- * EXTCODECOPY. Operands are popped from the frame's stack; gas is charged
+ * stipend, new-account charge, EIP-7702 delegations), CREATE/CREATE2
+ * (EIP-3860), SELFDESTRUCT and EXTCODECOPY. Operands are popped from the frame's stack; gas is charged
  * on f->gas. */
 #include "evm_internal.h"
 
@@ -121,6 +121,15 @@ evm_status evm_op_call(evm_frame *f, uint8_t op) {
     int64_t cost = 0;
     if (f->fork >= FORK_BERLIN && h->ops->access_account(h->ctx, &to))
         cost += GAS_COLD_ACCOUNT - GAS_WARM_ACCESS;
+    /* EIP-7702: the code of a delegated account is its delegate's, whose
+     * access is paid too (warm 100, cold 2600) */
+    address code_address = to;
+    bool delegated = false;
+    if (f->fork >= FORK_PRAGUE) {
+        const evm_code *c = h->ops->get_code(h->ctx, &to);
+        delegated = evm_delegation_target(c->bytes, c->len, &code_address);
+        if (delegated) cost += h->ops->access_account(h->ctx, &code_address) ? GAS_COLD_ACCOUNT : GAS_WARM_ACCESS;
+    }
     if (has_value) cost += GAS_CALL_VALUE;
     if (op == OP_CALL && (has_value || f->fork < FORK_SPURIOUS_DRAGON) && is_new_account(f, &to))
         cost += GAS_NEW_ACCOUNT;
@@ -157,9 +166,10 @@ evm_status evm_op_call(evm_frame *f, uint8_t op) {
         .is_static = msg->is_static || op == OP_STATICCALL,
         .depth = msg->depth + 1,
         .gas = child_gas,
-        .code_address = to,
+        .code_address = code_address,
         .input = in_len.w[0] ? f->mem->data + in_off.w[0] : NULL,
         .input_size = (size_t)in_len.w[0],
+        .code_delegated = delegated,
     };
     switch (op) {
     case OP_CALL:

@@ -1,6 +1,8 @@
 /* Transaction execution (execution-specs process_transaction): checks that
- * need state, buys gas, warms the access list, runs the top-level message,
- * refunds and pays the coinbase, then turns the overlay into a change set. */
+ * need state, buys gas, warms the access list, applies EIP-7702
+ * authorizations, runs the top-level message (following a delegation),
+ * refunds, charges the EIP-7623 calldata floor and pays the coinbase, then
+ * turns the overlay into a change set. */
 #include <gmp.h>
 #include <stdlib.h>
 #include "parevm/exec.h"
@@ -138,7 +140,10 @@ static const char *check(executor *ex, const block_env *env, const transaction *
     if (nonce > tx->nonce) return invalid(out, "nonce too low");
     u256 bal = overlay_balance(ov, &tx->sender);
     if (u256_lt(&bal, &cost)) return invalid(out, "insufficient funds");
-    if (overlay_code(ov, &tx->sender)->len) return invalid(out, "sender not an EOA"); /* EIP-3607 */
+    /* EIP-3607, with EIP-7702's exception for delegated accounts */
+    const evm_code *code = overlay_code(ov, &tx->sender);
+    if (code->len && !(fork >= FORK_PRAGUE && evm_delegation_target(code->bytes, code->len, NULL)))
+        return invalid(out, "sender not an EOA");
     return NULL;
 }
 
@@ -156,6 +161,64 @@ static void warm_access_list(overlay *ov, const block_env *env, const transactio
         }
     }
     if (fork >= FORK_SHANGHAI) overlay_warm_account(ov, &env->coinbase); /* EIP-3651 */
+}
+
+enum {
+    GAS_AUTH_EXISTING_REFUND = 25000 - 12500, /* PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST */
+};
+
+/* The authority of a tuple that passes the signature rules, or false. */
+static bool authority_of(const authorization *a, address *out) {
+    if (a->status == AUTH_UNKNOWN) { /* not recovered up front: do it here */
+        authorization copy = *a;
+        if (!tx_auth_recover(&copy)) return false;
+        *out = copy.authority;
+        return true;
+    }
+    *out = a->authority;
+    return a->status == AUTH_VALID;
+}
+
+/* EIP-7702 set_delegation: each valid tuple sets its authority's code to a
+ * delegation designator (or clears it for the zero address) and bumps its
+ * nonce; a tuple that breaks a rule is skipped. Runs before the top-level
+ * message's snapshot, so a reverted call keeps the delegations. Returns the
+ * refund for authorities that already existed. */
+static uint64_t apply_authorizations(overlay *ov, const block_env *env, const transaction *tx) {
+    uint64_t refund = 0;
+    for (size_t i = 0; i < tx->n_auths; i++) {
+        const authorization *a = &tx->auths[i];
+        if (!u256_is_zero(&a->chain_id) && !(u256_fits_u64(&a->chain_id) && a->chain_id.w[0] == env->chain_id))
+            continue;
+        if (a->nonce == UINT64_MAX) continue;
+        address authority;
+        if (!authority_of(a, &authority)) continue;
+        overlay_warm_account(ov, &authority);
+        const evm_code *code = overlay_code(ov, &authority);
+        if (code->len && !evm_delegation_target(code->bytes, code->len, NULL)) continue;
+        if (overlay_nonce(ov, &authority) != a->nonce) continue;
+        if (overlay_exists(ov, &authority)) refund += GAS_AUTH_EXISTING_REFUND;
+        static const address zero;
+        if (address_eq(&a->addr, &zero)) {
+            overlay_set_code(ov, &authority, NULL, 0);
+        } else {
+            uint8_t designator[EVM_DELEGATION_SIZE] = {0xef, 0x01, 0x00};
+            memcpy(designator + 3, a->addr.b, 20);
+            overlay_set_code(ov, &authority, designator, sizeof designator);
+        }
+        overlay_set_nonce(ov, &authority, a->nonce + 1);
+    }
+    return refund;
+}
+
+/* Points the top-level message at the delegate of a delegated recipient
+ * (which the transaction warms for free). */
+static void follow_delegation(overlay *ov, fork_id fork, evm_message *msg) {
+    if (fork < FORK_PRAGUE) return;
+    const evm_code *code = overlay_code(ov, &msg->recipient);
+    if (!evm_delegation_target(code->bytes, code->len, &msg->code_address)) return;
+    msg->code_delegated = true;
+    overlay_warm_account(ov, &msg->code_address);
 }
 
 void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
@@ -197,6 +260,7 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
 
     address target = tx->has_to ? tx->to : create_address(&tx->sender, nonce);
     warm_access_list(ov, env, tx, &target);
+    uint64_t auth_refund = apply_authorizations(ov, env, tx);
     evm_message msg = {
         .kind = tx->has_to ? EVM_CALL : EVM_CREATE,
         .depth = 0,
@@ -208,18 +272,23 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
         .input = tx->data,
         .input_size = tx->data_len,
     };
+    if (tx->has_to) follow_delegation(ov, fork, &msg);
     evm_result r = tx->has_to ? state_host_call(&host, &msg) : state_host_create_at(&host, &msg, &target);
     out->status = r.status;
     out->output = r.output;
     out->output_size = r.output_size;
     if (r.status == EVM_SUCCESS && !tx->has_to) out->created = r.create_address;
 
-    /* refund (EIP-3529 caps it at a fifth from London, a half before) */
+    /* refund (EIP-3529 caps it at a fifth from London, a half before); the
+     * authorization refund counts even when the call failed */
     uint64_t gas_used = tx->gas_limit - (uint64_t)r.gas_left;
-    uint64_t refund = r.gas_refund > 0 ? (uint64_t)r.gas_refund : 0;
+    uint64_t refund = auth_refund + (r.gas_refund > 0 ? (uint64_t)r.gas_refund : 0);
     uint64_t cap = gas_used / (fork >= FORK_LONDON ? 5 : 2);
     if (refund > cap) refund = cap;
     gas_used -= refund;
+    /* EIP-7623: no less than the calldata floor (the gas limit covers it) */
+    uint64_t floor = tx_floor_gas(tx, fork);
+    if (gas_used < floor) gas_used = floor;
     out->gas_used = gas_used;
 
     u256 back = mul_u64(&price, tx->gas_limit - gas_used);
