@@ -1,0 +1,378 @@
+/* The store's write operations: committing a block, loading a genesis
+ * state, catching the trie up, and unwinding. Each reads the state it
+ * starts from in a read transaction, computes (work set, trie jobs) without
+ * holding a write transaction, then writes everything in one write
+ * transaction (db_write re-runs the writes if the map had to grow). */
+#include <stdlib.h>
+
+#include "parevm/keccak.h"
+#include "db_internal.h"
+
+/* Where the store stands: its head (if any), the trie's block, and the first
+ * block with a change set. */
+typedef struct {
+    bool has_head;
+    uint64_t head;
+    bytes32 head_hash;
+    uint64_t trie;
+    uint64_t history;
+} position;
+
+static int read_position(db *d, MDB_txn *txn, position *p) {
+    memset(p, 0, sizeof *p);
+    int rc = db_get_head(d, txn, &p->head, &p->head_hash);
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) return rc;
+    p->has_head = true;
+    if ((rc = db_get_meta_u64(d, txn, "trie", &p->trie))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+    if ((rc = db_get_meta_u64(d, txn, "history", &p->history))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+    if (p->trie > p->head || p->history > p->head + 1) return MDB_CORRUPTED;
+    return 0;
+}
+
+static int put_root(db *d, MDB_txn *txn, const bytes32 *root) {
+    MDB_val k = mval("root", 4), v = mval(root->b, 32);
+    return mdb_put(txn, d->t[T_META], &k, &v, 0);
+}
+
+static int put_kv(MDB_txn *txn, MDB_dbi t, const void *k, size_t kn, const void *v, size_t vn) {
+    MDB_val key = mval(k, kn), val = mval(v, vn);
+    return mdb_put(txn, t, &key, &val, 0);
+}
+
+/* ---- Commit a block ---- */
+
+typedef struct {
+    const db_block *b;
+    work_set *w;
+    bytes32 hash;
+    bool with_root;
+    bool first;
+} commit_job;
+
+static int write_block_data(db *d, MDB_txn *txn, const db_block *b, const bytes32 *hash) {
+    uint8_t nh[40];
+    put_u64(nh, b->number);
+    memcpy(nh + 8, hash->b, 32);
+    int rc = put_kv(txn, d->t[T_HEADERS], nh, 40, b->header.data, b->header.len);
+    if (!rc) rc = put_kv(txn, d->t[T_BODIES], nh, 40, b->body.data, b->body.len);
+    if (!rc) rc = put_kv(txn, d->t[T_RECEIPTS], nh, 40, b->receipts.data, b->receipts.len);
+    if (!rc) rc = put_kv(txn, d->t[T_BLOCK_TXS], nh, 40, b->tx_hashes, 32 * b->n_txs);
+    if (!rc) rc = put_kv(txn, d->t[T_HEADER_NUMBERS], hash->b, 32, nh, 8);
+    if (!rc) rc = put_kv(txn, d->t[T_CANONICAL], nh, 8, hash->b, 32);
+    for (size_t i = 0; !rc && i < b->n_txs; i++) {
+        uint8_t loc[12];
+        put_u64(loc, b->number);
+        for (int k = 0; k < 4; k++) loc[8 + k] = (uint8_t)(i >> (24 - 8 * k));
+        rc = put_kv(txn, d->t[T_TX_INDEX], b->tx_hashes[i].b, 32, loc, 12);
+    }
+    if (!rc) rc = put_kv(txn, d->t[T_META], "head", 4, nh, 40);
+    for (size_t i = 0; !rc && i < b->n_checkpoints; i++) {
+        const db_checkpoint *c = &b->checkpoints[i];
+        uint8_t v[8];
+        put_u64(v, c->number);
+        rc = put_kv(txn, d->t[T_STAGES], c->name, strlen(c->name), v, 8);
+    }
+    return rc;
+}
+
+static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
+    commit_job *j = arg;
+    int rc = work_write(j->w, txn, true, j->b->number);
+    if (!rc) rc = write_block_data(d, txn, j->b, &j->hash);
+    if (!rc && j->with_root) rc = put_root(d, txn, &j->w->root);
+    if (!rc && j->with_root) rc = db_put_meta_u64(d, txn, "trie", j->b->number);
+    if (!rc && j->first) rc = db_put_meta_u64(d, txn, "history", j->b->number);
+    return rc;
+}
+
+const char *db_commit_block(db *d, const db_block *b, bytes32 *root) {
+    for (size_t i = 0; i < b->n_checkpoints; i++)
+        if (!b->checkpoints[i].name || !b->checkpoints[i].name[0] || strlen(b->checkpoints[i].name) > 200)
+            return "bad stage checkpoint name";
+    pthread_mutex_lock(&d->writer);
+    MDB_txn *rt;
+    work_set w;
+    const char *err = NULL;
+    int rc = db_read_begin(d, &rt);
+    if (rc) {
+        pthread_mutex_unlock(&d->writer);
+        return db_mdb_error(rc);
+    }
+    work_init(&w, d, rt);
+    position p;
+    rc = read_position(d, rt, &p);
+    commit_job j = {.b = b, .w = &w, .with_root = b->root || !p.has_head, .first = !p.has_head};
+    if (!rc && (p.has_head ? b->number != p.head + 1 : b->number != 0))
+        err = p.has_head ? "block number does not follow the head" : "the first block must be block 0";
+    /* a lagging trie catches up over the blocks since it was last updated */
+    if (!rc && !err && j.with_root && p.has_head && p.trie < p.head) rc = work_add_history(&w, p.trie + 1, p.head);
+    if (!rc && !err && b->changes) rc = work_apply(&w, b->changes);
+    mdb_txn_abort(rt);
+    w.rt = NULL;
+    if (!rc && !err && j.with_root) err = work_roots(&w);
+    if (!rc && !err && j.with_root && b->expected_root && !bytes32_eq(b->expected_root, &w.root))
+        err = DB_ROOT_MISMATCH;
+    if (!rc && !err) {
+        j.hash = keccak256_hash(b->header.data, b->header.len);
+        err = db_write(d, commit_write, &j);
+    }
+    if (!rc && !err && root && j.with_root) *root = w.root;
+    work_free(&w);
+    pthread_mutex_unlock(&d->writer);
+    return rc ? db_mdb_error(rc) : err;
+}
+
+/* ---- Genesis state ---- */
+
+static int load_write(db *d, MDB_txn *txn, void *arg, const char **err) {
+    work_set *w = arg;
+    int rc = work_write(w, txn, false, 0);
+    return rc ? rc : put_root(d, txn, &w->root);
+}
+
+const char *db_load_state(db *d, const change_set *cs, bytes32 *root) {
+    pthread_mutex_lock(&d->writer);
+    MDB_txn *rt;
+    work_set w;
+    const char *err = NULL;
+    int rc = db_read_begin(d, &rt);
+    if (rc) {
+        pthread_mutex_unlock(&d->writer);
+        return db_mdb_error(rc);
+    }
+    work_init(&w, d, rt);
+    position p;
+    rc = read_position(d, rt, &p);
+    if (!rc && p.has_head) err = "state can only be loaded before block 0";
+    if (!rc && !err) rc = work_apply(&w, cs);
+    mdb_txn_abort(rt);
+    w.rt = NULL;
+    if (!rc && !err) err = work_roots(&w);
+    if (!rc && !err) err = db_write(d, load_write, &w);
+    if (!rc && !err && root) *root = w.root;
+    work_free(&w);
+    pthread_mutex_unlock(&d->writer);
+    return rc ? db_mdb_error(rc) : err;
+}
+
+/* ---- Catching the trie up ---- */
+
+typedef struct {
+    work_set *w;
+    uint64_t head;
+} root_job;
+
+static int root_write(db *d, MDB_txn *txn, void *arg, const char **err) {
+    root_job *j = arg;
+    int rc = work_write(j->w, txn, false, 0);
+    if (!rc) rc = put_root(d, txn, &j->w->root);
+    return rc ? rc : db_put_meta_u64(d, txn, "trie", j->head);
+}
+
+const char *db_update_root(db *d, bytes32 *root) {
+    pthread_mutex_lock(&d->writer);
+    MDB_txn *rt;
+    work_set w;
+    const char *err = NULL;
+    int rc = db_read_begin(d, &rt);
+    if (rc) {
+        pthread_mutex_unlock(&d->writer);
+        return db_mdb_error(rc);
+    }
+    work_init(&w, d, rt);
+    position p;
+    bytes32 cur;
+    rc = read_position(d, rt, &p);
+    if (!rc) rc = db_get_root(d, rt, &cur);
+    bool lag = !rc && p.has_head && p.trie < p.head;
+    if (lag) rc = work_add_history(&w, p.trie + 1, p.head);
+    mdb_txn_abort(rt);
+    w.rt = NULL;
+    if (!rc && lag) {
+        err = work_roots(&w);
+        root_job j = {&w, p.head};
+        if (!err) err = db_write(d, root_write, &j);
+        cur = w.root;
+    }
+    if (!rc && !err && root) *root = cur;
+    work_free(&w);
+    pthread_mutex_unlock(&d->writer);
+    return rc ? db_mdb_error(rc) : err;
+}
+
+/* ---- Unwind ---- */
+
+/* Sets the work set's final values to the priors recorded by blocks
+ * to..from (descending, so the earliest block's prior wins: the state after
+ * block from - 1). */
+static int restore_priors(work_set *w, uint64_t from, uint64_t to) {
+    MDB_cursor *ca, *cs;
+    int rc = mdb_cursor_open(w->rt, w->d->t[T_ACCT_CHANGES], &ca);
+    if (rc) return rc;
+    if ((rc = mdb_cursor_open(w->rt, w->d->t[T_STORAGE_CHANGES], &cs))) {
+        mdb_cursor_close(ca);
+        return rc;
+    }
+    for (uint64_t m = to; m >= from && !rc; m--) {
+        uint8_t num[8];
+        put_u64(num, m);
+        MDB_val k = mval(num, 8), v;
+        for (rc = mdb_cursor_get(ca, &k, &v, MDB_SET_KEY); rc == 0; rc = mdb_cursor_get(ca, &k, &v, MDB_NEXT_DUP)) {
+            acct_work *a;
+            if (v.mv_size < 20) rc = MDB_CORRUPTED;
+            if (!rc) rc = work_account(w, (const address *)v.mv_data, &a);
+            if (rc) break;
+            const uint8_t *enc = (const uint8_t *)v.mv_data + 20;
+            size_t n = v.mv_size - 20;
+            a->in_block = a->trie = true;
+            a->exists = n > 0;
+            a->acct.nonce = 0;
+            a->acct.balance = U256_ZERO;
+            a->acct.code_hash = EMPTY_CODE_HASH;
+            if (n && !db_account_decode(enc, n, &a->acct)) {
+                rc = MDB_CORRUPTED;
+                break;
+            }
+        }
+        if (rc != MDB_NOTFOUND) break;
+        k = mval(num, 8);
+        for (rc = mdb_cursor_get(cs, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cs, &k, &v, MDB_NEXT)) {
+            if (k.mv_size < 8 || memcmp(k.mv_data, num, 8) != 0) break;
+            u256 key, prior;
+            if (k.mv_size != 28 || v.mv_size < 32 || !db_word_decode((uint8_t *)v.mv_data + 32, v.mv_size - 32, &prior)) {
+                rc = MDB_CORRUPTED;
+                break;
+            }
+            acct_work *a;
+            slot_work *s;
+            key = u256_from_be(v.mv_data, 32);
+            if ((rc = work_account(w, (const address *)((uint8_t *)k.mv_data + 8), &a))) break;
+            if ((rc = work_slot(w, a, &key, &s))) break;
+            a->trie = true;
+            s->value = prior;
+            s->in_block = true;
+        }
+        if (rc == MDB_NOTFOUND) rc = 0;
+        if (m == 0) break;
+    }
+    mdb_cursor_close(ca);
+    mdb_cursor_close(cs);
+    return rc;
+}
+
+typedef struct {
+    work_set *w;
+    uint64_t number, head;
+} unwind_job;
+
+/* Drops blocks number+1..head from the canonical chain, the transaction
+ * index and the change sets. */
+static int drop_blocks(db *d, MDB_txn *txn, uint64_t number, uint64_t head) {
+    int rc = 0;
+    for (uint64_t m = head; m > number && !rc; m--) {
+        uint8_t nh[40];
+        put_u64(nh, m);
+        MDB_val k = mval(nh, 8), v;
+        rc = mdb_get(txn, d->t[T_CANONICAL], &k, &v);
+        if (rc) break;
+        if (v.mv_size != 32) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        memcpy(nh + 8, v.mv_data, 32);
+        k = mval(nh, 40);
+        rc = mdb_get(txn, d->t[T_BLOCK_TXS], &k, &v);
+        if (!rc && v.mv_size % 32) rc = MDB_CORRUPTED;
+        if (rc) break;
+        /* the txs value lives in the map: copy the hashes before deleting */
+        size_t n = v.mv_size / 32;
+        bytes32 *txs = malloc((n + 1) * sizeof *txs);
+        if (!txs) abort();
+        memcpy(txs, v.mv_data, n * 32);
+        for (size_t i = 0; i < n && !rc; i++) {
+            MDB_val tk = mval(txs[i].b, 32);
+            rc = mdb_del(txn, d->t[T_TX_INDEX], &tk, NULL);
+            if (rc == MDB_NOTFOUND) rc = 0;
+        }
+        free(txs);
+        k = mval(nh, 8);
+        if (!rc) rc = mdb_del(txn, d->t[T_CANONICAL], &k, NULL);
+        if (!rc) rc = mdb_del(txn, d->t[T_ACCT_CHANGES], &k, NULL);
+        if (rc == MDB_NOTFOUND) rc = 0;
+        if (!rc) rc = db_del_prefix(txn, d->t[T_STORAGE_CHANGES], nh, 8);
+    }
+    return rc;
+}
+
+/* Lowers every stage checkpoint above number to number. */
+static int lower_stages(db *d, MDB_txn *txn, uint64_t number) {
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, d->t[T_STAGES], &c);
+    if (rc) return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (v.mv_size != 8) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (get_u64(v.mv_data) <= number) continue;
+        uint8_t b[8];
+        put_u64(b, number);
+        MDB_val nv = mval(b, 8);
+        if ((rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT))) break;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int unwind_write(db *d, MDB_txn *txn, void *arg, const char **err) {
+    unwind_job *j = arg;
+    int rc = work_write(j->w, txn, false, 0);
+    if (!rc) rc = drop_blocks(d, txn, j->number, j->head);
+    uint8_t nh[40];
+    put_u64(nh, j->number);
+    MDB_val k = mval(nh, 8), v;
+    if (!rc) rc = mdb_get(txn, d->t[T_CANONICAL], &k, &v);
+    if (!rc && v.mv_size != 32) rc = MDB_CORRUPTED;
+    if (!rc) {
+        memcpy(nh + 8, v.mv_data, 32);
+        rc = put_kv(txn, d->t[T_META], "head", 4, nh, 40);
+    }
+    if (!rc) rc = put_root(d, txn, &j->w->root);
+    if (!rc) rc = db_put_meta_u64(d, txn, "trie", j->number);
+    if (!rc) rc = lower_stages(d, txn, j->number);
+    return rc;
+}
+
+const char *db_unwind(db *d, uint64_t number, bytes32 *root) {
+    pthread_mutex_lock(&d->writer);
+    MDB_txn *rt;
+    work_set w;
+    const char *err = NULL;
+    int rc = db_read_begin(d, &rt);
+    if (rc) {
+        pthread_mutex_unlock(&d->writer);
+        return db_mdb_error(rc);
+    }
+    work_init(&w, d, rt);
+    position p;
+    rc = read_position(d, rt, &p);
+    if (!rc && !p.has_head) err = "nothing to unwind: the store has no block";
+    else if (!rc && number > p.head) err = "cannot unwind to a block above the head";
+    else if (!rc && number + 1 < p.history) err = "change sets needed to unwind that far are missing";
+    /* Keys changed since min(number, trie) need a trie update; the blocks
+     * after number give their restored values. */
+    uint64_t low = p.trie < number ? p.trie : number;
+    if (!rc && !err && low < p.head) rc = work_add_history(&w, low + 1, p.head);
+    if (!rc && !err && number < p.head) rc = restore_priors(&w, number + 1, p.head);
+    mdb_txn_abort(rt);
+    w.rt = NULL;
+    if (!rc && !err) err = work_roots(&w);
+    unwind_job j = {&w, number, p.head};
+    if (!rc && !err) err = db_write(d, unwind_write, &j);
+    if (!rc && !err && root) *root = w.root;
+    work_free(&w);
+    pthread_mutex_unlock(&d->writer);
+    return rc ? db_mdb_error(rc) : err;
+}
