@@ -44,6 +44,10 @@
  * a crash the store is at a block boundary. Data read from disk is checked:
  * a corrupt or truncated record gives an error, never a crash.
  *
+ * The map is written in place (LMDB's MDB_WRITEMAP), so data.mdb is a sparse
+ * file whose apparent size is the map size; a write transaction is refused
+ * when the disk has too little room for it.
+ *
  * Threads: any number of threads may read (snapshots); write calls
  * (db_load_state, db_commit_block, db_update_root, db_unwind) are serialised
  * by the db. A thread must not hold a snapshot while it calls a write
@@ -88,6 +92,13 @@ typedef struct {
     uint64_t number;
 } db_checkpoint;
 
+/* Where a commit's time went (seconds), for progress reports and benchmarks. */
+typedef struct {
+    double prepare; /* reading the prior state, applying the change set */
+    double root;    /* trie jobs: storage tries, then the account trie */
+    double write;   /* the write transaction, commit included */
+} db_commit_stats;
+
 typedef struct {
     uint64_t number;            /* head + 1, or 0 on an empty store */
     byte_span header;           /* header RLP; the block hash is its keccak */
@@ -104,6 +115,7 @@ typedef struct {
                                      and DB_ROOT_MISMATCH is returned */
     const db_checkpoint *checkpoints;
     size_t n_checkpoints;
+    db_commit_stats *stats;     /* optional: filled on success */
 } db_block;
 
 /* Applies block b: its state changes (with their change set, the prior

@@ -4,6 +4,7 @@
  * holding a write transaction, then writes everything in one write
  * transaction (db_write re-runs the writes if the map had to grow). */
 #include <stdlib.h>
+#include <time.h>
 
 #include "parevm/keccak.h"
 #include "db_internal.h"
@@ -38,6 +39,12 @@ static int put_root(db *d, MDB_txn *txn, const bytes32 *root) {
 static int put_kv(MDB_txn *txn, MDB_dbi t, const void *k, size_t kn, const void *v, size_t vn) {
     MDB_val key = mval(k, kn), val = mval(v, vn);
     return mdb_put(txn, t, &key, &val, 0);
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---- Commit a block ---- */
@@ -99,6 +106,7 @@ const char *db_commit_block(db *d, const db_block *b, bytes32 *root) {
         pthread_mutex_unlock(&d->writer);
         return db_mdb_error(rc);
     }
+    double t0 = now(), t1, t2;
     work_init(&w, d, rt);
     position p;
     rc = read_position(d, rt, &p);
@@ -110,14 +118,17 @@ const char *db_commit_block(db *d, const db_block *b, bytes32 *root) {
     if (!rc && !err && b->changes) rc = work_apply(&w, b->changes);
     mdb_txn_abort(rt);
     w.rt = NULL;
+    t1 = now();
     if (!rc && !err && j.with_root) err = work_roots(&w);
     if (!rc && !err && j.with_root && b->expected_root && !bytes32_eq(b->expected_root, &w.root))
         err = DB_ROOT_MISMATCH;
+    t2 = now();
     if (!rc && !err) {
         j.hash = keccak256_hash(b->header.data, b->header.len);
-        err = db_write(d, commit_write, &j);
+        err = db_write(d, commit_write, &j, work_rows(&w) + b->n_txs + 16);
     }
     if (!rc && !err && root && j.with_root) *root = w.root;
+    if (!rc && !err && b->stats) *b->stats = (db_commit_stats){t1 - t0, t2 - t1, now() - t2};
     work_free(&w);
     pthread_mutex_unlock(&d->writer);
     return rc ? db_mdb_error(rc) : err;
@@ -149,7 +160,7 @@ const char *db_load_state(db *d, const change_set *cs, bytes32 *root) {
     mdb_txn_abort(rt);
     w.rt = NULL;
     if (!rc && !err) err = work_roots(&w);
-    if (!rc && !err) err = db_write(d, load_write, &w);
+    if (!rc && !err) err = db_write(d, load_write, &w, work_rows(&w));
     if (!rc && !err && root) *root = w.root;
     work_free(&w);
     pthread_mutex_unlock(&d->writer);
@@ -192,7 +203,7 @@ const char *db_update_root(db *d, bytes32 *root) {
     if (!rc && lag) {
         err = work_roots(&w);
         root_job j = {&w, p.head};
-        if (!err) err = db_write(d, root_write, &j);
+        if (!err) err = db_write(d, root_write, &j, work_rows(&w));
         cur = w.root;
     }
     if (!rc && !err && root) *root = cur;
@@ -370,7 +381,7 @@ const char *db_unwind(db *d, uint64_t number, bytes32 *root) {
     w.rt = NULL;
     if (!rc && !err) err = work_roots(&w);
     unwind_job j = {&w, number, p.head};
-    if (!rc && !err) err = db_write(d, unwind_write, &j);
+    if (!rc && !err) err = db_write(d, unwind_write, &j, work_rows(&w) + 4 * (p.head - number));
     if (!rc && !err && root) *root = w.root;
     work_free(&w);
     pthread_mutex_unlock(&d->writer);

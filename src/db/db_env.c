@@ -1,10 +1,18 @@
 /* The LMDB environment of the store: opening it and its tables, the write
  * transaction helper that grows the map when it is full, and lookups shared
- * by the other files (meta, flat state). */
+ * by the other files (meta, flat state).
+ *
+ * The map is written in place (MDB_WRITEMAP): a commit touches tens of
+ * thousands of pages, and copying each through malloc'd buffers and
+ * writev() doubled its cost. The data file is then a sparse file the size
+ * of the map. A write to a sparse file on a full disk would fault (SIGBUS)
+ * rather than fail, so every write transaction first checks that the disk
+ * has room for what it may add. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "db_internal.h"
 
@@ -94,17 +102,20 @@ const char *db_open(const char *dir, const db_options *opt, db **out) {
     if (mkdir(dir, 0755) && errno != EEXIST) return "cannot create the store directory";
     db *d = calloc(1, sizeof *d);
     if (!d) abort();
+    d->dir = strdup(dir);
+    if (!d->dir) abort();
     d->map_size = o.map_size ? o.map_size : (size_t)DEFAULT_MAP_GIB << 30;
     d->full_pass = o.full_pass ? o.full_pass : (size_t)1 << 18;
     int rc = mdb_env_create(&d->env);
     if (!rc) rc = mdb_env_set_maxdbs(d->env, T_COUNT + 2);
     if (!rc) rc = mdb_env_set_maxreaders(d->env, MAX_READERS);
     if (!rc) rc = mdb_env_set_mapsize(d->env, d->map_size);
-    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (o.no_sync ? MDB_NOSYNC : 0);
+    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | MDB_WRITEMAP | (o.no_sync ? MDB_NOSYNC : 0);
     if (!rc) rc = mdb_env_open(d->env, dir, flags, 0644);
     const char *err = rc ? db_mdb_error(rc) : open_tables(d);
     if (err) {
         if (d->env) mdb_env_close(d->env);
+        free(d->dir);
         free(d);
         return err;
     }
@@ -127,6 +138,7 @@ void db_close(db *d) {
     pthread_mutex_destroy(&d->writer);
     pthread_mutex_destroy(&d->snap_lock);
     pthread_cond_destroy(&d->snap_cond);
+    free(d->dir);
     free(d);
 }
 
@@ -162,7 +174,18 @@ static const char *grow(db *d) {
     return rc ? db_mdb_error(rc) : NULL;
 }
 
-const char *db_write(db *d, db_write_fn fn, void *arg) {
+/* Free disk space a write transaction needs: a margin, plus up to four
+ * pages (leaf, branch copies, change sets) for every row it writes. */
+static bool disk_has_room(db *d, size_t rows) {
+    struct statvfs st;
+    if (statvfs(d->dir, &st)) return true; /* cannot tell: let LMDB try */
+    unsigned long long avail = (unsigned long long)st.f_bavail * st.f_frsize;
+    unsigned long long need = (256ull << 20) + 4ull * 4096 * rows;
+    return avail >= need;
+}
+
+const char *db_write(db *d, db_write_fn fn, void *arg, size_t rows) {
+    if (!disk_has_room(d, rows)) return "not enough free disk space for the store";
     for (;;) {
         MDB_txn *txn;
         const char *err = NULL;

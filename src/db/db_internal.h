@@ -20,6 +20,7 @@ enum {
 
 struct db {
     MDB_env *env;
+    char *dir;
     MDB_dbi t[T_COUNT];
     size_t map_size;
     size_t full_pass;         /* db_root_full's leaves per pass */
@@ -77,9 +78,10 @@ int db_read_begin(db *d, MDB_txn **txn);
 /* Runs fn in a write transaction and commits; on MDB_MAP_FULL aborts,
  * doubles the map (waiting for snapshots to close) and runs fn again, so fn
  * must be re-runnable. fn returns 0 or an LMDB code; *err may carry a reason
- * of its own. */
+ * of its own. rows estimates the rows fn writes: the disk must have room
+ * for the pages they may add (see db_env.c). */
 typedef int (*db_write_fn)(db *d, MDB_txn *txn, void *arg, const char **err);
-const char *db_write(db *d, db_write_fn fn, void *arg);
+const char *db_write(db *d, db_write_fn fn, void *arg, size_t rows);
 
 /* meta and chain lookups inside any transaction: 0, MDB_NOTFOUND or an
  * error; a malformed record gives MDB_CORRUPTED. */
@@ -166,5 +168,7 @@ const char *work_roots(work_set *w);
 /* Writes the state rows (flat, hashed, code, wipes) and the branch records.
  * with_changes: also the change set of block number. */
 int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number);
+/* How many rows work_write writes, roughly (for db_write's disk check). */
+size_t work_rows(const work_set *w);
 
 #endif

@@ -427,6 +427,12 @@ static int write_records(work_set *w, MDB_txn *txn) {
     return 0;
 }
 
+size_t work_rows(const work_set *w) {
+    size_t rows = w->updates.count;
+    for (size_t i = 0; i < w->n; i++) rows += 3 + 3 * (w->a[i].n_slots + w->a[i].n_wiped_prior);
+    return rows;
+}
+
 int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number) {
     buf_t tmp = {0};
     int rc = 0;
