@@ -70,7 +70,7 @@ static size_t make_key(uint8_t *k, const bytes32 *owner, const uint8_t *tail, si
         memcpy(k + n, owner->b, 32);
         n += 32;
     }
-    memcpy(k + n, tail, len);
+    if (len) memcpy(k + n, tail, len);
     return n + len;
 }
 
