@@ -417,9 +417,21 @@ TEST(db_map_grows_when_full) {
     CHECK(db_open(t.path, &o, &d) == NULL);
     mem_state *ref = mem_state_new();
     change_set cs = {0};
-    /* about 8 MiB of state in four blocks */
+    /* about 8 MiB of state in four blocks, and one storage trie big enough
+     * to be split below the account level (20000 slots, then 3000 changes) */
+    address big;
+    memset(big.b, 0xbb, 20);
     for (uint64_t n = 0; n < 4; n++) {
         change_set_clear(&cs);
+        if (n == 0 || n == 2) {
+            account_change *ac = change_set_add_account(&cs, &big);
+            ac->flags = CHANGE_NONCE;
+            ac->nonce = n + 1;
+            for (uint64_t k = 0; k < (n == 0 ? 20000u : 3000u); k++) {
+                u256 key = u256_from_u64(n == 0 ? k : k * 7 + 5), val = u256_from_u64(k % 5 == 0 ? 0 : k + n);
+                change_set_add_slot(&cs, ac, &key, &val);
+            }
+        }
         for (int i = 0; i < 3000; i++) {
             uint64_t id = n * 3000 + (uint64_t)i;
             bytes32 h = keccak256_hash(&id, sizeof id);
@@ -439,6 +451,38 @@ TEST(db_map_grows_when_full) {
         CHECK(err == NULL);
         if (err) fprintf(stderr, "  %s\n", err);
     }
+    change_set_free(&cs);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+TEST(db_load_state_in_chunks) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set cs = {0};
+    bytes32 root, want;
+    for (int chunk = 0; chunk < 3; chunk++) { /* the same accounts recur across chunks */
+        gen_changes(&w, &cs, 25);
+        CHECK(db_load_state(d, &cs, &root) == NULL);
+        mem_state_apply(ref, &cs);
+        want = mem_state_root(ref);
+        CHECK(bytes32_eq(&root, &want));
+    }
+    db_snapshot *s;
+    uint64_t trie_block = 0;
+    CHECK(db_snapshot_open(d, 1, &s) == NULL);
+    CHECK(db_state_root(s, &root, &trie_block) == NULL && bytes32_eq(&root, &want) && trie_block == UINT64_MAX);
+    uint64_t head;
+    CHECK(db_head(s, &head, NULL) == DB_NOT_FOUND);
+    db_snapshot_close(s);
+    CHECK(commit(d, 0, NULL, false, &want, &root) == NULL); /* block 0 always gets its root */
+    CHECK(bytes32_eq(&root, &want));
+    check_latest(d, ref, &w);
     change_set_free(&cs);
     db_close(d);
     mem_state_free(ref);
@@ -512,6 +556,65 @@ TEST(db_parallel_readers_see_whole_blocks) {
     CHECK(atomic_load(&r.reads) > 0);
     change_set_free(&cs);
     db_close(r.d);
+    tmp_remove(&t);
+}
+
+/* One snapshot shared by several threads (fewer lanes than threads) while
+ * the writer commits: every read shows the snapshot's block. */
+typedef struct {
+    db_snapshot *s;
+    const address *addrs;
+    uint64_t head;
+    atomic_int bad;
+} shared_ctx;
+
+static void *shared_reader(void *arg) {
+    shared_ctx *r = arg;
+    state_view v = db_snapshot_view(r->s);
+    u256 key = u256_from_u64(7);
+    for (int round = 0; round < 300; round++)
+        for (int i = 0; i < SENTINELS; i++) {
+            account_info a;
+            v.ops->get_account(v.ctx, &r->addrs[i], FIELD_ALL, &a);
+            u256 slot = v.ops->get_storage(v.ctx, &r->addrs[i], &key);
+            if (a.balance.w[0] != r->head + 1 || slot.w[0] != r->head + 1) atomic_fetch_add(&r->bad, 1);
+        }
+    return NULL;
+}
+
+TEST(db_parallel_shared_snapshot) {
+    tmpdir t;
+    tmp_make(&t);
+    db *d = open_db(&t, 1);
+    address addrs[SENTINELS];
+    change_set cs = {0};
+    for (int i = 0; i < SENTINELS; i++) {
+        bytes32 h = keccak256_hash(&i, sizeof i);
+        memcpy(addrs[i].b, h.b, 20);
+    }
+    shared_ctx r = {.addrs = addrs};
+    pthread_t th[4];
+    for (uint64_t n = 0; n < 6; n++) {
+        change_set_clear(&cs);
+        for (int i = 0; i < SENTINELS; i++) {
+            account_change *ac = change_set_add_account(&cs, &addrs[i]);
+            ac->flags = CHANGE_BALANCE;
+            ac->balance = u256_from_u64(n + 1);
+            u256 key = u256_from_u64(7), val = u256_from_u64(n + 1);
+            change_set_add_slot(&cs, ac, &key, &val);
+        }
+        CHECK(commit(d, n, &cs, true, NULL, NULL) == NULL);
+        if (n != 2) continue;
+        CHECK(db_snapshot_open(d, 2, &r.s) == NULL);
+        CHECK(db_head(r.s, &r.head, NULL) == NULL && r.head == 2);
+        for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, shared_reader, &r);
+    }
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    CHECK(atomic_load(&r.bad) == 0);
+    CHECK(db_snapshot_error(r.s) == NULL);
+    db_snapshot_close(r.s);
+    change_set_free(&cs);
+    db_close(d);
     tmp_remove(&t);
 }
 
@@ -595,6 +698,28 @@ TEST(db_corrupt_records_give_errors) {
     ac->nonce = 3;
     const char *err = commit(d, 1, &cs, true, NULL, NULL);
     CHECK(err != NULL);
+    db_close(d);
+
+    /* a corrupt change set row: history reads and unwinds fail cleanly */
+    d = open_db(&t, 1);
+    change_set_clear(&cs);
+    ac = change_set_add_account(&cs, &w.addrs[9]);
+    ac->flags = CHANGE_NONCE;
+    ac->nonce = 1;
+    CHECK(commit(d, 1, &cs, false, NULL, NULL) == NULL);
+    db_close(d);
+    uint8_t num1[8] = {0, 0, 0, 0, 0, 0, 0, 1}, row[24];
+    memcpy(row, w.addrs[10].b, 20);
+    memcpy(row + 20, "\xc1\xc0\x01\x02", 4); /* not an account */
+    poke(&t, "acct_changes", num1, 8, row, 24, MDB_DUPSORT);
+    d = open_db(&t, 1);
+    CHECK(db_snapshot_at(d, 0, 1, &s) == NULL);
+    CHECK(db_read_account(s, &w.addrs[9], &a) == DB_NOT_FOUND); /* its real row: absent before */
+    CHECK(db_snapshot_error(s) == NULL);
+    CHECK(db_read_account(s, &w.addrs[10], &a) != NULL);
+    CHECK(db_snapshot_error(s) != NULL);
+    db_snapshot_close(s);
+    CHECK(db_unwind(d, 0, NULL) != NULL);
     db_close(d);
 
     /* an unreadable head */
