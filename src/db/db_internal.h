@@ -111,6 +111,8 @@ typedef struct {
     u256 prior;      /* value before the block (commit: for the change set) */
     bool in_block;   /* written by the operation itself: flat and hashed rows are written */
     bool prior_set;  /* commit: prior loaded */
+    bool hashed;     /* hkey holds keccak(key) */
+    bytes32 hkey;
 } slot_work;
 
 typedef struct {

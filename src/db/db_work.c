@@ -234,12 +234,14 @@ static void build_storage_changes(void *arg, size_t i, unsigned worker) {
     if (!off) abort();
     size_t n = 0;
     for (size_t k = 0; k < a->n_slots; k++) {
-        const slot_work *s = &a->slots[k];
-        bool zero = u256_is_zero(&s->value);
-        if (a->wiped && zero) continue; /* the wiped trie starts empty */
+        slot_work *s = &a->slots[k];
         uint8_t be[32];
         u256_to_be(&s->key, be);
-        keccak256(be, 32, a->changes[n].key.b);
+        keccak256(be, 32, s->hkey.b); /* kept for the hashed_storage row */
+        s->hashed = true;
+        bool zero = u256_is_zero(&s->value);
+        if (a->wiped && zero) continue; /* the wiped trie starts empty */
+        a->changes[n].key = s->hkey;
         off[n] = a->change_vals.len;
         if (!zero) rlp_encode_u256(&a->change_vals, &s->value);
         a->changes[n].val_len = a->change_vals.len - off[n];
@@ -319,7 +321,10 @@ static int write_slot(work_set *w, MDB_txn *txn, const acct_work *a, const slot_
     memcpy(fk, a->addr.b, 20);
     u256_to_be(&s->key, fk + 20);
     memcpy(hk, a->haddr.b, 32);
-    keccak256(fk + 20, 32, hk + 32);
+    if (s->hashed)
+        memcpy(hk + 32, s->hkey.b, 32);
+    else
+        keccak256(fk + 20, 32, hk + 32);
     if (u256_is_zero(&s->value)) {
         if (a->wiped) return 0; /* the whole range is gone already */
         int rc = del(txn, d->t[T_STORAGE], fk, 52);
