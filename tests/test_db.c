@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "parevm/db.h"
@@ -486,6 +487,59 @@ TEST(db_load_state_in_chunks) {
     change_set_free(&cs);
     db_close(d);
     mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+/* Another process commits (and grows the map) while this one has the store
+ * open: this process adopts the new map size and reads the new block. */
+TEST(db_second_process_grows_the_map) {
+    tmpdir t;
+    tmp_make(&t);
+    db_options o = {.map_size = 1 << 20, .no_sync = true};
+    db *d;
+    CHECK(db_open(t.path, &o, &d) == NULL);
+    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        db *c;
+        if (db_open(t.path, &o, &c)) _exit(1);
+        change_set cs = {0};
+        for (int i = 0; i < 4000; i++) {
+            address a;
+            bytes32 h = keccak256_hash(&i, sizeof i);
+            memcpy(a.b, h.b, 20);
+            account_change *ac = change_set_add_account(&cs, &a);
+            ac->flags = CHANGE_BALANCE;
+            ac->balance = u256_from_u64(7);
+            for (int k = 0; k < 4; k++) {
+                u256 key = u256_from_u64((uint64_t)k), val = u256_from_u64(9);
+                change_set_add_slot(&cs, ac, &key, &val);
+            }
+        }
+        const char *err = commit(c, 1, &cs, true, NULL, NULL);
+        db_close(c);
+        _exit(err ? 2 : 0);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    db_snapshot *s;
+    const char *err = db_snapshot_open(d, 2, &s);
+    CHECK(err == NULL);
+    if (!err) {
+        uint64_t head;
+        account_info a;
+        address first;
+        int zero = 0;
+        bytes32 h = keccak256_hash(&zero, sizeof zero);
+        memcpy(first.b, h.b, 20);
+        CHECK(db_head(s, &head, NULL) == NULL && head == 1);
+        CHECK(db_read_account(s, &first, &a) == NULL && a.balance.w[0] == 7);
+        db_snapshot_close(s);
+    }
+    CHECK(commit(d, 2, NULL, true, NULL, NULL) == NULL);
+    db_close(d);
     tmp_remove(&t);
 }
 

@@ -85,6 +85,7 @@ static int write_block_data(db *d, MDB_txn *txn, const db_block *b, const bytes3
 
 static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
     commit_job *j = arg;
+    if ((*err = work_check_base(j->w, txn))) return 0;
     int rc = work_write(j->w, txn, true, j->b->number);
     if (!rc) rc = write_block_data(d, txn, j->b, &j->hash);
     if (!rc && j->with_root) rc = put_root(d, txn, &j->w->root);
@@ -101,7 +102,7 @@ const char *db_commit_block(db *d, const db_block *b, bytes32 *root) {
     MDB_txn *rt;
     work_set w;
     const char *err = NULL;
-    int rc = db_read_begin(d, &rt);
+    int rc = db_begin(d, MDB_RDONLY, &rt);
     if (rc) {
         pthread_mutex_unlock(&d->writer);
         return db_mdb_error(rc);
@@ -138,6 +139,7 @@ const char *db_commit_block(db *d, const db_block *b, bytes32 *root) {
 
 static int load_write(db *d, MDB_txn *txn, void *arg, const char **err) {
     work_set *w = arg;
+    if ((*err = work_check_base(w, txn))) return 0;
     int rc = work_write(w, txn, false, 0);
     return rc ? rc : put_root(d, txn, &w->root);
 }
@@ -147,7 +149,7 @@ const char *db_load_state(db *d, const change_set *cs, bytes32 *root) {
     MDB_txn *rt;
     work_set w;
     const char *err = NULL;
-    int rc = db_read_begin(d, &rt);
+    int rc = db_begin(d, MDB_RDONLY, &rt);
     if (rc) {
         pthread_mutex_unlock(&d->writer);
         return db_mdb_error(rc);
@@ -176,6 +178,7 @@ typedef struct {
 
 static int root_write(db *d, MDB_txn *txn, void *arg, const char **err) {
     root_job *j = arg;
+    if ((*err = work_check_base(j->w, txn))) return 0;
     int rc = work_write(j->w, txn, false, 0);
     if (!rc) rc = put_root(d, txn, &j->w->root);
     return rc ? rc : db_put_meta_u64(d, txn, "trie", j->head);
@@ -186,7 +189,7 @@ const char *db_update_root(db *d, bytes32 *root) {
     MDB_txn *rt;
     work_set w;
     const char *err = NULL;
-    int rc = db_read_begin(d, &rt);
+    int rc = db_begin(d, MDB_RDONLY, &rt);
     if (rc) {
         pthread_mutex_unlock(&d->writer);
         return db_mdb_error(rc);
@@ -339,6 +342,7 @@ static int lower_stages(db *d, MDB_txn *txn, uint64_t number) {
 
 static int unwind_write(db *d, MDB_txn *txn, void *arg, const char **err) {
     unwind_job *j = arg;
+    if ((*err = work_check_base(j->w, txn))) return 0;
     int rc = work_write(j->w, txn, false, 0);
     if (!rc) rc = drop_blocks(d, txn, j->number, j->head);
     uint8_t nh[40];
@@ -361,7 +365,7 @@ const char *db_unwind(db *d, uint64_t number, bytes32 *root) {
     MDB_txn *rt;
     work_set w;
     const char *err = NULL;
-    int rc = db_read_begin(d, &rt);
+    int rc = db_begin(d, MDB_RDONLY, &rt);
     if (rc) {
         pthread_mutex_unlock(&d->writer);
         return db_mdb_error(rc);

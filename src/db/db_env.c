@@ -53,6 +53,7 @@ const char *db_mdb_error(int rc) {
     case MDB_READERS_FULL: return "too many store readers";
     case MDB_TXN_FULL: return "store transaction too large";
     case MDB_BAD_VALSIZE: return "store key or value of an unsupported size";
+    case MDB_MAP_RESIZED: return "store map grown by another process";
     case ENOSPC: return "no space left on the device";
     case ENOMEM: return "out of memory (store)";
     case EACCES: return "permission denied (store)";
@@ -158,6 +159,12 @@ task_pool *db_pool(db *d) { return d->pool; }
 
 int db_read_begin(db *d, MDB_txn **txn) { return mdb_txn_begin(d->env, NULL, MDB_RDONLY, txn); }
 
+int db_begin(db *d, unsigned flags, MDB_txn **txn) {
+    int rc = mdb_txn_begin(d->env, NULL, flags, txn);
+    if (rc == MDB_MAP_RESIZED && !db_adopt_map_size(d)) rc = mdb_txn_begin(d->env, NULL, flags, txn);
+    return rc;
+}
+
 void db_snapshots_enter(db *d) {
     pthread_mutex_lock(&d->snap_lock);
     while (d->resizing) pthread_cond_wait(&d->snap_cond, &d->snap_lock);
@@ -171,19 +178,23 @@ void db_snapshots_leave(db *d) {
     pthread_mutex_unlock(&d->snap_lock);
 }
 
-/* Doubles the map once every snapshot is closed. */
-static const char *grow(db *d) {
+/* Sets the map size (0: adopt the size another process gave it) once
+ * every snapshot is closed. */
+static const char *resize(db *d, size_t want) {
     pthread_mutex_lock(&d->snap_lock);
     d->resizing = true;
     while (d->snapshots) pthread_cond_wait(&d->snap_cond, &d->snap_lock);
-    size_t want = d->map_size * 2;
     int rc = mdb_env_set_mapsize(d->env, want);
-    if (!rc) d->map_size = want;
+    MDB_envinfo info;
+    if (!rc && !mdb_env_info(d->env, &info)) d->map_size = info.me_mapsize;
     d->resizing = false;
     pthread_cond_broadcast(&d->snap_cond);
     pthread_mutex_unlock(&d->snap_lock);
     return rc ? db_mdb_error(rc) : NULL;
 }
+
+static const char *grow(db *d) { return resize(d, d->map_size * 2); }
+const char *db_adopt_map_size(db *d) { return resize(d, 0); }
 
 /* Free disk space a write transaction needs: a margin, plus up to four
  * pages (leaf, branch copies, change sets) for every row it writes. */
@@ -200,7 +211,7 @@ const char *db_write(db *d, db_write_fn fn, void *arg, size_t rows) {
     for (;;) {
         MDB_txn *txn;
         const char *err = NULL;
-        int rc = mdb_txn_begin(d->env, NULL, 0, &txn);
+        int rc = db_begin(d, 0, &txn);
         if (rc) return db_mdb_error(rc);
         rc = fn(d, txn, arg, &err);
         if (rc || err) {

@@ -160,9 +160,12 @@ static int account_pass(full_ctx *c, unsigned nbits, uint32_t bucket, leaf_items
 }
 
 const char *db_root_full(db *d, bytes32 *root) {
-    db_snapshots_enter(d); /* a long read: a resize must wait for it */
     MDB_txn *txn;
-    int rc = db_read_begin(d, &txn);
+    int rc = db_begin(d, MDB_RDONLY, &txn);
+    if (rc) return db_mdb_error(rc);
+    mdb_txn_abort(txn);
+    db_snapshots_enter(d); /* a long read: a resize must wait for it */
+    rc = db_read_begin(d, &txn);
     if (!rc) {
         MDB_stat st;
         rc = mdb_stat(txn, d->t[T_ACCOUNTS], &st);

@@ -75,6 +75,11 @@ const char *db_mdb_error(int rc);
 /* Begins a read transaction (no resize lock taken: for the writer's own
  * use, or under a snapshot's lock). */
 int db_read_begin(db *d, MDB_txn **txn);
+/* Begins a transaction for a caller that holds no other transaction and no
+ * snapshot: if another process grew the map, adopts its size first. */
+int db_begin(db *d, unsigned flags, MDB_txn **txn);
+/* Adopts the map size another process set (waits for snapshots to close). */
+const char *db_adopt_map_size(db *d);
 /* Runs fn in a write transaction and commits; on MDB_MAP_FULL aborts,
  * doubles the map (waiting for snapshots to close) and runs fn again, so fn
  * must be re-runnable. fn returns 0 or an LMDB code; *err may carry a reason
@@ -143,6 +148,7 @@ typedef struct {
 typedef struct {
     db *d;
     MDB_txn *rt;           /* read transaction of the state before the operation */
+    size_t base_id;        /* its transaction id: the write must follow it directly */
     acct_work *a;
     size_t n, cap;
     addr_map index;
@@ -154,6 +160,9 @@ typedef struct {
 } work_set;
 
 void work_init(work_set *w, db *d, MDB_txn *rt);
+/* For a write function: NULL, or a reason if another commit (another
+ * process) came between the read of the prior state and this write. */
+const char *work_check_base(const work_set *w, MDB_txn *txn);
 void work_free(work_set *w);
 /* The entry of addr, loading its current state from w->rt on first use. */
 int work_account(work_set *w, const address *addr, acct_work **out);

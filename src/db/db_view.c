@@ -85,6 +85,12 @@ static const char *snapshot_new(db *d, unsigned lanes, db_snapshot **out) {
     if (!s->lanes) abort();
     db_snapshots_enter(d);
     int rc = open_lanes(s);
+    if (rc == MDB_MAP_RESIZED) { /* another process grew the map: adopt it */
+        db_snapshots_leave(d);
+        const char *err = db_adopt_map_size(d);
+        db_snapshots_enter(d);
+        rc = err ? MDB_MAP_RESIZED : open_lanes(s);
+    }
     if (!rc) {
         rc = db_get_head(d, s->lanes[0].txn, &s->head, &s->head_hash);
         s->has_head = rc == 0;

@@ -19,6 +19,11 @@ void work_init(work_set *w, db *d, MDB_txn *rt) {
     memset(w, 0, sizeof *w);
     w->d = d;
     w->rt = rt;
+    w->base_id = mdb_txn_id(rt);
+}
+
+const char *work_check_base(const work_set *w, MDB_txn *txn) {
+    return mdb_txn_id(txn) == w->base_id + 1 ? NULL : "the store changed during the operation (another writer?)";
 }
 
 void work_free(work_set *w) {
