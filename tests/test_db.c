@@ -225,6 +225,73 @@ TEST(db_random_blocks_match_full_rebuild) {
     tmp_remove(&t);
 }
 
+/* Blocks committed in batches (one write transaction, root at the end),
+ * mixed with single blocks: every root equals the mirror's, and unwinding
+ * into the middle of a batch restores that block's state. */
+TEST(db_batches_of_blocks) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    enum { MAXB = 6, TOTAL = 48 };
+    change_set cs[MAXB] = {{0}};
+    uint8_t headers[MAXB][16];
+    db_block blocks[MAXB];
+    mem_state *at[TOTAL] = {0};
+    bytes32 roots[TOTAL];
+    uint64_t n = 0;
+    while (n < TOTAL) {
+        size_t k = 1 + rnd() % MAXB;
+        if (n + k > TOTAL) k = TOTAL - n;
+        for (size_t i = 0; i < k; i++, n++) {
+            gen_changes(&w, &cs[i], 1 + (int)(rnd() % 12));
+            mem_state_apply(ref, &cs[i]);
+            roots[n] = mem_state_root(ref);
+            at[n] = mem_state_clone(ref);
+            fake_header(n, 0, headers[i]);
+            blocks[i] = (db_block){.number = n, .header = {headers[i], 16}, .changes = &cs[i]};
+        }
+        bool with_root = rnd() % 4 != 0;
+        blocks[k - 1].root = with_root;
+        blocks[k - 1].expected_root = with_root ? &roots[n - 1] : NULL;
+        bytes32 root;
+        const char *err = db_commit_blocks(d, blocks, k, &root);
+        CHECK(err == NULL);
+        if (err) fprintf(stderr, "  batch ending at %llu: %s\n", (unsigned long long)n - 1, err);
+        if (with_root || n == k) CHECK(bytes32_eq(&root, &roots[n - 1]));
+    }
+    bytes32 root, full;
+    CHECK(db_update_root(d, &root) == NULL && bytes32_eq(&root, &roots[TOTAL - 1]));
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[TOTAL - 1]));
+    check_latest(d, ref, &w);
+    /* a batch whose root is wrong writes nothing */
+    gen_changes(&w, &cs[0], 5);
+    fake_header(TOTAL, 0, headers[0]);
+    bytes32 wrong = {{9}};
+    blocks[0] = (db_block){.number = TOTAL, .header = {headers[0], 16}, .changes = &cs[0], .root = true,
+                           .expected_root = &wrong};
+    blocks[1] = blocks[0];
+    blocks[0].root = false, blocks[0].expected_root = NULL;
+    blocks[1].number = TOTAL + 1;
+    CHECK(db_commit_blocks(d, blocks, 2, NULL) == DB_ROOT_MISMATCH);
+    blocks[0].root = true;
+    CHECK(db_commit_blocks(d, blocks, 2, NULL) != NULL); /* a root before the last block */
+    check_latest(d, ref, &w);
+    /* unwinds land inside former batches */
+    for (uint64_t j = TOTAL - 3; j > 3; j -= 7) {
+        CHECK(db_unwind(d, j, &root) == NULL);
+        CHECK(bytes32_eq(&root, &roots[j]));
+        check_latest(d, at[j], &w);
+    }
+    for (int i = 0; i < TOTAL; i++) mem_state_free(at[i]);
+    for (int i = 0; i < MAXB; i++) change_set_free(&cs[i]);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
 TEST(db_lagging_trie_catches_up) {
     tmpdir t;
     tmp_make(&t);

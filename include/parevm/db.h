@@ -121,9 +121,17 @@ typedef struct {
 /* Applies block b: its state changes (with their change set, the prior
  * values, for unwinds and historical reads), the block data, the canonical
  * entry, transaction index, head and checkpoints, in one write transaction.
- * root (may be NULL) gets the state root when b->root. Returns NULL or a
- * reason; on failure nothing is written. */
+ * root (may be NULL) gets the state root when b->root (always for block 0).
+ * Returns NULL or a reason; on failure nothing is written. */
 const char *db_commit_block(db *d, const db_block *b, bytes32 *root);
+
+/* Applies n consecutive blocks in one write transaction, as n calls of
+ * db_commit_block would, except that only the last block may ask for a root
+ * (earlier ones must not set root or expected_root). Much cheaper per block:
+ * a page the blocks share is copied and written once. The store moves from
+ * the head before to the last block, or (on failure) not at all. Stats, if
+ * the last block asks for them, cover the whole batch. */
+const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *root);
 
 /* Bulk-loads state (a genesis allocation, possibly in several calls) before
  * any block is committed: no change set is kept. root (may be NULL) gets the

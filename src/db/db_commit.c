@@ -41,32 +41,41 @@ static int put_kv(MDB_txn *txn, MDB_dbi t, const void *k, size_t kn, const void 
     return mdb_put(txn, t, &key, &val, 0);
 }
 
+/* ---- Commit blocks ----
+ * Everything happens inside the write transaction: each block's prior state
+ * is read there (so a block sees the blocks before it in the same batch),
+ * its rows are written, then the root is computed. The trie engine's own
+ * readers see the last commit, before the batch: for one block on an
+ * up-to-date trie the block's work set is the trie's change list directly
+ * (wiped storage tries skip their old content); otherwise the trie catches
+ * up from the change sets of every block since it was last updated, read
+ * back in the write transaction (the batch's own included). */
+
+typedef struct {
+    const db_block *blocks;
+    size_t n;
+    bool with_root, first;
+    bytes32 root;
+    db_commit_stats st;
+} commit_job;
+
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* ---- Commit a block ---- */
-
-typedef struct {
-    const db_block *b;
-    work_set *w;
-    bytes32 hash;
-    bool with_root;
-    bool first;
-} commit_job;
-
-static int write_block_data(db *d, MDB_txn *txn, const db_block *b, const bytes32 *hash) {
+static int write_block_data(db *d, MDB_txn *txn, const db_block *b) {
+    bytes32 hash = keccak256_hash(b->header.data, b->header.len);
     uint8_t nh[40];
     put_u64(nh, b->number);
-    memcpy(nh + 8, hash->b, 32);
+    memcpy(nh + 8, hash.b, 32);
     int rc = put_kv(txn, d->t[T_HEADERS], nh, 40, b->header.data, b->header.len);
     if (!rc) rc = put_kv(txn, d->t[T_BODIES], nh, 40, b->body.data, b->body.len);
     if (!rc) rc = put_kv(txn, d->t[T_RECEIPTS], nh, 40, b->receipts.data, b->receipts.len);
     if (!rc) rc = put_kv(txn, d->t[T_BLOCK_TXS], nh, 40, b->tx_hashes, 32 * b->n_txs);
-    if (!rc) rc = put_kv(txn, d->t[T_HEADER_NUMBERS], hash->b, 32, nh, 8);
-    if (!rc) rc = put_kv(txn, d->t[T_CANONICAL], nh, 8, hash->b, 32);
+    if (!rc) rc = put_kv(txn, d->t[T_HEADER_NUMBERS], hash.b, 32, nh, 8);
+    if (!rc) rc = put_kv(txn, d->t[T_CANONICAL], nh, 8, hash.b, 32);
     for (size_t i = 0; !rc && i < b->n_txs; i++) {
         uint8_t loc[12];
         put_u64(loc, b->number);
@@ -83,57 +92,95 @@ static int write_block_data(db *d, MDB_txn *txn, const db_block *b, const bytes3
     return rc;
 }
 
+/* Computes the root (into j->root) with work set w and writes its rows,
+ * the root and the trie's block. */
+static int root_and_write(db *d, MDB_txn *txn, commit_job *j, work_set *w, const char **err) {
+    const db_block *last = &j->blocks[j->n - 1];
+    double t = now();
+    *err = work_roots(w);
+    j->st.root += now() - t;
+    if (*err) return 0;
+    if (last->expected_root && !bytes32_eq(last->expected_root, &w->root)) {
+        *err = DB_ROOT_MISMATCH;
+        return 0;
+    }
+    j->root = w->root;
+    int rc = put_root(d, txn, &w->root);
+    return rc ? rc : db_put_meta_u64(d, txn, "trie", last->number);
+}
+
 static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
     commit_job *j = arg;
-    if ((*err = work_check_base(j->w, txn))) return 0;
-    int rc = work_write(j->w, txn, true, j->b->number);
-    if (!rc) rc = write_block_data(d, txn, j->b, &j->hash);
-    if (!rc && j->with_root) rc = put_root(d, txn, &j->w->root);
-    if (!rc && j->with_root) rc = db_put_meta_u64(d, txn, "trie", j->b->number);
-    if (!rc && j->first) rc = db_put_meta_u64(d, txn, "history", j->b->number);
+    memset(&j->st, 0, sizeof j->st);
+    position p;
+    int rc = read_position(d, txn, &p);
+    if (rc) return rc;
+    j->first = !p.has_head;
+    if (p.has_head ? j->blocks[0].number != p.head + 1 : j->blocks[0].number != 0) {
+        *err = p.has_head ? "block number does not follow the head" : "the first block must be block 0";
+        return 0;
+    }
+    /* the trie is up to date before the batch: one block's own changes suffice */
+    bool fast = j->with_root && j->n == 1 && (!p.has_head || p.trie == p.head);
+    for (size_t i = 0; i < j->n && !rc && !*err; i++) {
+        const db_block *b = &j->blocks[i];
+        work_set w;
+        work_init(&w, d, txn);
+        double t = now();
+        if (b->changes) rc = work_apply(&w, b->changes);
+        j->st.prepare += now() - t;
+        if (!rc && fast) rc = root_and_write(d, txn, j, &w, err);
+        t = now();
+        if (!rc && !*err) rc = work_write(&w, txn, true, b->number);
+        if (!rc && !*err) rc = write_block_data(d, txn, b);
+        j->st.write += now() - t;
+        work_free(&w);
+    }
+    if (!rc && !*err && j->with_root && !fast) {
+        work_set w;
+        work_init(&w, d, txn);
+        double t = now();
+        rc = work_add_history(&w, p.has_head ? p.trie + 1 : 0, j->blocks[j->n - 1].number);
+        j->st.prepare += now() - t;
+        if (!rc) rc = root_and_write(d, txn, j, &w, err);
+        t = now();
+        if (!rc && !*err) rc = work_write(&w, txn, false, 0);
+        j->st.write += now() - t;
+        work_free(&w);
+    }
+    if (!rc && !*err && j->first) rc = db_put_meta_u64(d, txn, "history", j->blocks[0].number);
     return rc;
 }
 
-const char *db_commit_block(db *d, const db_block *b, bytes32 *root) {
-    for (size_t i = 0; i < b->n_checkpoints; i++)
-        if (!b->checkpoints[i].name || !b->checkpoints[i].name[0] || strlen(b->checkpoints[i].name) > 200)
-            return "bad stage checkpoint name";
+const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *root) {
+    if (n == 0) return "no block to commit";
+    size_t rows = 64;
+    for (size_t i = 0; i < n; i++) {
+        const db_block *b = &blocks[i];
+        if (i && b->number != blocks[i - 1].number + 1) return "blocks of a batch must be consecutive";
+        if (i + 1 < n && (b->root || b->expected_root)) return "only the last block of a batch gets a root";
+        for (size_t k = 0; k < b->n_checkpoints; k++)
+            if (!b->checkpoints[k].name || !b->checkpoints[k].name[0] || strlen(b->checkpoints[k].name) > 200)
+                return "bad stage checkpoint name";
+        rows += 8 + b->n_txs + (b->changes ? 4 * (b->changes->n_accounts + b->changes->n_slots) : 0);
+    }
+    /* the batch that holds block 0 defines the trie's block: it needs a root */
+    commit_job j = {.blocks = blocks, .n = n, .with_root = blocks[n - 1].root || blocks[0].number == 0};
     pthread_mutex_lock(&d->writer);
-    MDB_txn *rt;
-    work_set w;
-    const char *err = NULL;
-    int rc = db_begin(d, MDB_RDONLY, &rt);
-    if (rc) {
-        pthread_mutex_unlock(&d->writer);
-        return db_mdb_error(rc);
-    }
-    double t0 = now(), t1, t2;
-    work_init(&w, d, rt);
-    position p;
-    rc = read_position(d, rt, &p);
-    commit_job j = {.b = b, .w = &w, .with_root = b->root || !p.has_head, .first = !p.has_head};
-    if (!rc && (p.has_head ? b->number != p.head + 1 : b->number != 0))
-        err = p.has_head ? "block number does not follow the head" : "the first block must be block 0";
-    /* a lagging trie catches up over the blocks since it was last updated */
-    if (!rc && !err && j.with_root && p.has_head && p.trie < p.head) rc = work_add_history(&w, p.trie + 1, p.head);
-    if (!rc && !err && b->changes) rc = work_apply(&w, b->changes);
-    mdb_txn_abort(rt);
-    w.rt = NULL;
-    t1 = now();
-    if (!rc && !err && j.with_root) err = work_roots(&w);
-    if (!rc && !err && j.with_root && b->expected_root && !bytes32_eq(b->expected_root, &w.root))
-        err = DB_ROOT_MISMATCH;
-    t2 = now();
-    if (!rc && !err) {
-        j.hash = keccak256_hash(b->header.data, b->header.len);
-        err = db_write(d, commit_write, &j, work_rows(&w) + b->n_txs + 16);
-    }
-    if (!rc && !err && root && j.with_root) *root = w.root;
-    if (!rc && !err && b->stats) *b->stats = (db_commit_stats){t1 - t0, t2 - t1, now() - t2};
-    work_free(&w);
+    double t0 = now();
+    const char *err = db_write(d, commit_write, &j, rows);
     pthread_mutex_unlock(&d->writer);
-    return rc ? db_mdb_error(rc) : err;
+    if (err) return err;
+    if (root && j.with_root) *root = j.root;
+    db_commit_stats *st = blocks[n - 1].stats;
+    if (st) {
+        *st = j.st;
+        st->write = now() - t0 - st->prepare - st->root; /* the commit itself included */
+    }
+    return NULL;
 }
+
+const char *db_commit_block(db *d, const db_block *b, bytes32 *root) { return db_commit_blocks(d, b, 1, root); }
 
 /* ---- Genesis state ---- */
 

@@ -373,7 +373,10 @@ static int write_changes(work_set *w, MDB_txn *txn, const acct_work *a, uint64_t
     for (size_t i = 0; i < a->n_slots; i++) {
         const slot_work *s = &a->slots[i];
         if (!s->in_block && !a->wiped) continue;
-        if (u256_eq(&s->prior, &s->value)) continue;
+        /* Unchanged slots need no row, except in a wiped storage: there
+         * every slot it had is listed, so that a trie catching up over this
+         * block revisits (and rewrites) every path of the old trie. */
+        if (u256_eq(&s->prior, &s->value) && (!a->wiped || u256_is_zero(&s->prior))) continue;
         u256_to_be(&s->key, row);
         int rc = put(txn, d->t[T_STORAGE_CHANGES], key, 28, row, 32 + db_word_encode(&s->prior, row + 32));
         if (rc) return rc;
