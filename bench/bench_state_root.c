@@ -14,7 +14,10 @@
  * build is skipped and the blocks continue from its head.
  *
  *   bench_state_root [--accounts N] [--slots N] [--changed N] [--changed-slots N]
- *                    [--blocks N] [--threads N] [--dir DIR] [--keep] [--no-full] */
+ *                    [--blocks N] [--batch K] [--threads N] [--dir DIR] [--keep] [--no-full]
+ *
+ * --batch K commits K blocks per write transaction (db_commit_blocks), the
+ * root computed once per batch; the times are then per batch. */
 #define _GNU_SOURCE /* nftw */
 #include <ftw.h>
 #include <stdio.h>
@@ -45,7 +48,7 @@ static uint64_t rnd(void) {
 }
 
 typedef struct {
-    uint64_t accounts, slots, changed, changed_slots, blocks, contracts, huge_slots, per_contract;
+    uint64_t accounts, slots, changed, changed_slots, blocks, contracts, huge_slots, per_contract, batch;
     unsigned threads;
     const char *dir;
     bool keep, no_full;
@@ -179,20 +182,21 @@ static uint64_t arg_u64(int argc, char **argv, int *i) {
 
 int main(int argc, char **argv) {
     config c = {.accounts = 1000000, .slots = 10000000, .changed = 10000, .changed_slots = 50000,
-                .blocks = 3, .threads = 2};
+                .blocks = 3, .threads = 2, .batch = 1};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--accounts")) c.accounts = arg_u64(argc, argv, &i);
         else if (!strcmp(argv[i], "--slots")) c.slots = arg_u64(argc, argv, &i);
         else if (!strcmp(argv[i], "--changed")) c.changed = arg_u64(argc, argv, &i);
         else if (!strcmp(argv[i], "--changed-slots")) c.changed_slots = arg_u64(argc, argv, &i);
         else if (!strcmp(argv[i], "--blocks")) c.blocks = arg_u64(argc, argv, &i);
+        else if (!strcmp(argv[i], "--batch")) c.batch = arg_u64(argc, argv, &i);
         else if (!strcmp(argv[i], "--threads")) c.threads = (unsigned)arg_u64(argc, argv, &i);
         else if (!strcmp(argv[i], "--dir") && i + 1 < argc) c.dir = argv[++i];
         else if (!strcmp(argv[i], "--keep")) c.keep = true;
         else if (!strcmp(argv[i], "--no-full")) c.no_full = true;
         else {
             fprintf(stderr, "usage: bench_state_root [--accounts N] [--slots N] [--changed N] "
-                            "[--changed-slots N] [--blocks N] [--threads N] [--dir DIR] [--keep] [--no-full]\n");
+                            "[--changed-slots N] [--blocks N] [--batch K] [--threads N] [--dir DIR] [--keep] [--no-full]\n");
             return 2;
         }
     }
@@ -231,22 +235,35 @@ int main(int argc, char **argv) {
         printf("reusing the store at block %llu\n", (unsigned long long)head);
     }
 
-    change_set cs = {0};
+    change_set *cs = calloc(c.batch, sizeof *cs);
+    db_block *blocks = calloc(c.batch, sizeof *blocks);
+    uint8_t (*headers)[9] = calloc(c.batch, 9);
+    if (!cs || !blocks || !headers) return 1;
     uint64_t next_new = c.accounts + head * c.changed;
     rng += head;
     double sum_prep = 0, sum_root = 0, sum_write = 0;
-    for (uint64_t n = head + 1; n <= head + c.blocks; n++) {
-        gen_block(&c, &cs, &next_new);
+    uint64_t batches = 0;
+    for (uint64_t n = head + 1; n <= head + c.blocks;) {
+        size_t k = 0;
+        size_t entries = 0, slot_writes = 0;
+        for (; k < c.batch && n <= head + c.blocks; k++, n++) {
+            gen_block(&c, &cs[k], &next_new);
+            entries += cs[k].n_accounts, slot_writes += cs[k].n_slots;
+            headers[k][0] = 0xc8, headers[k][1] = 0x87;
+            memcpy(headers[k] + 2, &n, 7);
+            blocks[k] = (db_block){.number = n, .header = {headers[k], 9}, .changes = &cs[k]};
+        }
         db_commit_stats st;
-        uint8_t h[9] = {0xc8, 0x87};
-        memcpy(h + 2, &n, 7);
-        db_block b = {.number = n, .header = {h, 9}, .changes = &cs, .root = true, .stats = &st};
+        blocks[k - 1].root = true;
+        blocks[k - 1].stats = &st;
         double c0 = cpu();
-        if ((err = db_commit_block(d, &b, &root))) fail_db("committing a block", err);
-        printf("block %llu: %zu account entries, %zu slot writes: prior state %.3f s, root %.3f s, "
-               "write+commit %.3f s (cpu, all threads: %.3f s)\n",
-               (unsigned long long)n, cs.n_accounts, cs.n_slots, st.prepare, st.root, st.write, cpu() - c0);
+        if ((err = db_commit_blocks(d, blocks, k, &root))) fail_db("committing blocks", err);
+        printf("blocks %llu..%llu: %zu account entries, %zu slot writes (%zu accounts, %zu slots, %zu branch "
+               "records): prior state %.3f s, root %.3f s, write+commit %.3f s (cpu, all threads: %.3f s)\n",
+               (unsigned long long)(n - k), (unsigned long long)(n - 1), entries, slot_writes, st.accounts, st.slots,
+               st.records, st.prepare, st.root, st.write, cpu() - c0);
         sum_prep += st.prepare, sum_root += st.root, sum_write += st.write;
+        batches++;
     }
     printf("mean per block: prior state %.3f s, incremental root %.3f s, write+commit %.3f s\n",
            sum_prep / (double)c.blocks, sum_root / (double)c.blocks, sum_write / (double)c.blocks);
@@ -262,7 +279,8 @@ int main(int argc, char **argv) {
                cpu() - c0, hex2, hex, bytes32_eq(&root, &full) ? "equal" : "DIFFERENT");
     }
     print_memory(dir);
-    change_set_free(&cs);
+    for (uint64_t i = 0; i < c.batch; i++) change_set_free(&cs[i]);
+    free(cs), free(blocks), free(headers);
     db_close(d);
     if (!c.keep) nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return bytes32_eq(&root, &full) ? 0 : 1;

@@ -97,6 +97,8 @@ typedef struct {
     double prepare; /* reading the prior state, applying the change set */
     double root;    /* trie jobs: storage tries, then the account trie */
     double write;   /* the write transaction, commit included */
+    size_t accounts, slots; /* account and slot rows changed */
+    size_t records; /* branch records written or deleted */
 } db_commit_stats;
 
 typedef struct {

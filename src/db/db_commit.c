@@ -105,6 +105,7 @@ static int root_and_write(db *d, MDB_txn *txn, commit_job *j, work_set *w, const
         return 0;
     }
     j->root = w->root;
+    j->st.records += w->updates.count;
     int rc = put_root(d, txn, &w->root);
     return rc ? rc : db_put_meta_u64(d, txn, "trie", last->number);
 }
@@ -129,6 +130,8 @@ static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
         double t = now();
         if (b->changes) rc = work_apply(&w, b->changes);
         j->st.prepare += now() - t;
+        j->st.accounts += w.n;
+        for (size_t a = 0; a < w.n; a++) j->st.slots += w.a[a].n_slots;
         if (!rc && fast) rc = root_and_write(d, txn, j, &w, err);
         t = now();
         if (!rc && !*err) rc = work_write(&w, txn, true, b->number);
