@@ -129,10 +129,12 @@ const char *db_commit_block(db *d, const db_block *b, bytes32 *root);
 
 /* Applies n consecutive blocks in one write transaction, as n calls of
  * db_commit_block would, except that only the last block may ask for a root
- * (earlier ones must not set root or expected_root). Much cheaper per block:
- * a page the blocks share is copied and written once. The store moves from
- * the head before to the last block, or (on failure) not at all. Stats, if
- * the last block asks for them, cover the whole batch. */
+ * (earlier ones must not set root or expected_root): the trie catches up
+ * once for the batch. Pages the blocks share are copied and written once (a
+ * gain when blocks touch the same accounts and slots; little on keys spread
+ * at random over a large state). The store moves from the head before to
+ * the last block, or (on failure) not at all. Stats, if the last block asks
+ * for them, cover the whole batch. */
 const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *root);
 
 /* Bulk-loads state (a genesis allocation, possibly in several calls) before
