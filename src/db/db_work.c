@@ -320,30 +320,25 @@ static int del(MDB_txn *txn, MDB_dbi t, const void *k, size_t kn) {
     return del_ok(mdb_del(txn, t, &key, NULL));
 }
 
-static int write_slot(work_set *w, MDB_txn *txn, const acct_work *a, const slot_work *s) {
-    db *d = w->d;
-    uint8_t fk[52], hk[64], val[32];
+/* The flat row of a slot (the wiped range is gone already). */
+static int write_flat_slot(work_set *w, MDB_txn *txn, const acct_work *a, const slot_work *s) {
+    uint8_t fk[52], val[32];
     memcpy(fk, a->addr.b, 20);
     u256_to_be(&s->key, fk + 20);
+    if (u256_is_zero(&s->value)) return a->wiped ? 0 : del(txn, w->d->t[T_STORAGE], fk, 52);
+    return put(txn, w->d->t[T_STORAGE], fk, 52, val, db_word_encode(&s->value, val));
+}
+
+/* The hashed row of a slot: RLP of the word, keyed by the hashed slot. */
+static int write_hashed_slot(work_set *w, MDB_txn *txn, const acct_work *a, const slot_work *s) {
+    uint8_t hk[64], val[32], rlp[33];
     memcpy(hk, a->haddr.b, 32);
-    if (s->hashed)
-        memcpy(hk + 32, s->hkey.b, 32);
-    else
-        keccak256(fk + 20, 32, hk + 32);
-    if (u256_is_zero(&s->value)) {
-        if (a->wiped) return 0; /* the whole range is gone already */
-        int rc = del(txn, d->t[T_STORAGE], fk, 52);
-        return rc ? rc : del(txn, d->t[T_HSTORAGE], hk, 64);
-    }
-    size_t n = db_word_encode(&s->value, val);
-    int rc = put(txn, d->t[T_STORAGE], fk, 52, val, n);
-    if (rc) return rc;
-    /* RLP of the word: a byte below 0x80 is its own encoding */
-    uint8_t rlp[33];
-    size_t rn = 0;
-    if (n > 1 || val[0] >= 0x80) rlp[rn++] = (uint8_t)(0x80 + n);
+    memcpy(hk + 32, s->hkey.b, 32);
+    if (u256_is_zero(&s->value)) return a->wiped ? 0 : del(txn, w->d->t[T_HSTORAGE], hk, 64);
+    size_t n = db_word_encode(&s->value, val), rn = 0;
+    if (n > 1 || val[0] >= 0x80) rlp[rn++] = (uint8_t)(0x80 + n); /* a byte below 0x80 is its own RLP */
     memcpy(rlp + rn, val, n);
-    return put(txn, d->t[T_HSTORAGE], hk, 64, rlp, rn + n);
+    return put(txn, w->d->t[T_HSTORAGE], hk, 64, rlp, rn + n);
 }
 
 /* The change set rows of account a for block number. */
@@ -384,7 +379,44 @@ static int write_changes(work_set *w, MDB_txn *txn, const acct_work *a, uint64_t
     return 0;
 }
 
-static int write_account(work_set *w, MDB_txn *txn, const acct_work *a, buf_t *tmp) {
+/* ---- Writing in key order ----
+ * Rows are written table by table, each table's rows in key order, so that
+ * consecutive writes share the B-tree pages above them. */
+
+typedef struct {
+    uint8_t key[32];
+    uint32_t i;
+} sort_item;
+
+static int cmp_item(const void *x, const void *y) { return memcmp(x, y, 32); }
+
+static sort_item *sorted(size_t n, void (*key_of)(const void *ctx, size_t i, uint8_t out[32]), const void *ctx) {
+    sort_item *v = malloc((n + 1) * sizeof *v);
+    if (!v) abort();
+    for (size_t i = 0; i < n; i++) {
+        key_of(ctx, i, v[i].key);
+        v[i].i = (uint32_t)i;
+    }
+    qsort(v, n, sizeof *v, cmp_item);
+    return v;
+}
+
+static void addr_key(const void *ctx, size_t i, uint8_t out[32]) {
+    memset(out, 0, 32);
+    memcpy(out, ((const work_set *)ctx)->a[i].addr.b, 20);
+}
+static void haddr_key(const void *ctx, size_t i, uint8_t out[32]) {
+    memcpy(out, ((const work_set *)ctx)->a[i].haddr.b, 32);
+}
+static void slot_key(const void *ctx, size_t i, uint8_t out[32]) {
+    u256_to_be(&((const acct_work *)ctx)->slots[i].key, out);
+}
+static void hslot_key(const void *ctx, size_t i, uint8_t out[32]) {
+    memcpy(out, ((const acct_work *)ctx)->slots[i].hkey.b, 32);
+}
+
+/* accounts and code rows, flat storage, change sets: address order */
+static int write_flat(work_set *w, MDB_txn *txn, acct_work *a, bool with_changes, uint64_t number, buf_t *tmp) {
     db *d = w->d;
     int rc = 0;
     if (a->in_block) {
@@ -402,10 +434,36 @@ static int write_account(work_set *w, MDB_txn *txn, const acct_work *a, buf_t *t
         }
     }
     if (!rc && a->wiped) rc = db_del_prefix(txn, d->t[T_STORAGE], a->addr.b, 20);
-    if (!rc && a->wiped) rc = db_del_prefix(txn, d->t[T_HSTORAGE], a->haddr.b, 32);
+    if (!rc && a->n_slots) {
+        sort_item *order = sorted(a->n_slots, slot_key, a);
+        for (size_t k = 0; !rc && k < a->n_slots; k++)
+            if (a->slots[order[k].i].in_block) rc = write_flat_slot(w, txn, a, &a->slots[order[k].i]);
+        free(order);
+    }
+    if (!rc && with_changes && a->in_block) rc = write_changes(w, txn, a, number, tmp);
+    return rc;
+}
+
+/* hashed storage, storage-trie wipes, hashed accounts: hashed order */
+static int write_hashed(work_set *w, MDB_txn *txn, acct_work *a, buf_t *tmp) {
+    db *d = w->d;
+    int rc = 0;
+    if (a->wiped) rc = db_del_prefix(txn, d->t[T_HSTORAGE], a->haddr.b, 32);
     if (!rc && a->wiped) rc = db_del_prefix(txn, d->t[T_TRIE_STO], a->haddr.b, 32);
-    for (size_t i = 0; !rc && i < a->n_slots; i++)
-        if (a->slots[i].in_block) rc = write_slot(w, txn, a, &a->slots[i]);
+    if (!rc && a->n_slots) {
+        for (size_t k = 0; k < a->n_slots; k++) {
+            slot_work *s = &a->slots[k];
+            if (s->hashed) continue;
+            uint8_t be[32];
+            u256_to_be(&s->key, be);
+            keccak256(be, 32, s->hkey.b);
+            s->hashed = true;
+        }
+        sort_item *order = sorted(a->n_slots, hslot_key, a);
+        for (size_t k = 0; !rc && k < a->n_slots; k++)
+            if (a->slots[order[k].i].in_block) rc = write_hashed_slot(w, txn, a, &a->slots[order[k].i]);
+        free(order);
+    }
     if (!rc && (a->in_block || a->trie)) {
         if (a->exists) {
             buf_clear(tmp);
@@ -418,26 +476,54 @@ static int write_account(work_set *w, MDB_txn *txn, const acct_work *a, buf_t *t
     return rc;
 }
 
-static int write_records(work_set *w, MDB_txn *txn) {
-    size_t pos = 0;
-    trie_update u;
-    uint8_t key[32 + TRIE_NIBBLES];
-    while (trie_updates_next(&w->updates, &pos, &u)) {
-        size_t n;
-        if (u.has_owner) {
-            memcpy(key, u.owner.b, 32);
-            n = 32;
-        } else {
-            key[0] = 0;
-            n = 1;
-        }
-        memcpy(key + n, u.path, u.path_len);
-        n += u.path_len;
-        MDB_dbi t = w->d->t[u.has_owner ? T_TRIE_STO : T_TRIE_ACC];
-        int rc = u.del ? del(txn, t, key, n) : put(txn, t, key, n, u.rec, u.rec_len);
-        if (rc) return rc;
+/* A branch record's table key: 0x00 | path, or owner | path. */
+static size_t record_key(const trie_update *u, uint8_t key[32 + TRIE_NIBBLES]) {
+    size_t n = 1;
+    if (u->has_owner) {
+        memcpy(key, u->owner.b, 32);
+        n = 32;
+    } else {
+        key[0] = 0;
     }
-    return 0;
+    memcpy(key + n, u->path, u->path_len);
+    return n + u->path_len;
+}
+
+typedef struct {
+    uint8_t key[32 + TRIE_NIBBLES];
+    uint8_t len, table;
+    size_t pos; /* the update's place in the log */
+} record_item;
+
+static int cmp_record(const void *x, const void *y) {
+    const record_item *a = x, *b = y;
+    if (a->table != b->table) return a->table < b->table ? -1 : 1;
+    int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static int write_records(work_set *w, MDB_txn *txn) {
+    record_item *v = malloc((w->updates.count + 1) * sizeof *v);
+    if (!v) abort();
+    size_t n = 0, pos = 0, at = 0;
+    trie_update u;
+    while (trie_updates_next(&w->updates, &pos, &u)) {
+        v[n].len = (uint8_t)record_key(&u, v[n].key);
+        v[n].table = u.has_owner;
+        v[n].pos = at;
+        n++;
+        at = pos;
+    }
+    qsort(v, n, sizeof *v, cmp_record);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        pos = v[i].pos;
+        trie_updates_next(&w->updates, &pos, &u);
+        MDB_dbi t = w->d->t[u.has_owner ? T_TRIE_STO : T_TRIE_ACC];
+        rc = u.del ? del(txn, t, v[i].key, v[i].len) : put(txn, t, v[i].key, v[i].len, u.rec, u.rec_len);
+    }
+    free(v);
+    return rc;
 }
 
 size_t work_rows(const work_set *w) {
@@ -449,10 +535,12 @@ size_t work_rows(const work_set *w) {
 int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number) {
     buf_t tmp = {0};
     int rc = 0;
-    for (size_t i = 0; !rc && i < w->n; i++) {
-        rc = write_account(w, txn, &w->a[i], &tmp);
-        if (!rc && with_changes && w->a[i].in_block) rc = write_changes(w, txn, &w->a[i], number, &tmp);
-    }
+    sort_item *order = sorted(w->n, addr_key, w);
+    for (size_t i = 0; !rc && i < w->n; i++) rc = write_flat(w, txn, &w->a[order[i].i], with_changes, number, &tmp);
+    free(order);
+    order = sorted(w->n, haddr_key, w);
+    for (size_t i = 0; !rc && i < w->n; i++) rc = write_hashed(w, txn, &w->a[order[i].i], &tmp);
+    free(order);
     buf_free(&tmp);
     return rc ? rc : write_records(w, txn);
 }
