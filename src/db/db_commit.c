@@ -1,8 +1,10 @@
-/* The store's write operations: committing a block, loading a genesis
- * state, catching the trie up, and unwinding. Each reads the state it
- * starts from in a read transaction, computes (work set, trie jobs) without
- * holding a write transaction, then writes everything in one write
- * transaction (db_write re-runs the writes if the map had to grow). */
+/* The store's write operations: committing blocks, loading a genesis
+ * state, catching the trie up, and unwinding. Committing works inside its
+ * write transaction (see below); the others read the state they start from
+ * in a read transaction, compute (work set, trie jobs) without holding the
+ * write transaction, then write everything in one, refusing if another
+ * process committed in between. db_write re-runs the writes if the map had
+ * to grow. */
 #include <stdlib.h>
 #include <time.h>
 
