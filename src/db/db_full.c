@@ -67,7 +67,7 @@ static int secure_root(full_ctx *c, size_t count, pass_fn pass, bytes32 *root) {
         it.n = 0;
         buf_clear(&it.vals);
         rc = pass(c, nbits, (uint32_t)b, &it);
-        qsort(it.v, it.n, sizeof *it.v, cmp_item);
+        if (it.n) qsort(it.v, it.n, sizeof *it.v, cmp_item);
         for (size_t i = 0; i < it.n && !rc; i++)
             if (trie_stream_push(ts, &it.v[i].key, it.vals.data + it.v[i].off, it.v[i].len))
                 rc = MDB_CORRUPTED; /* a key twice: cannot come from distinct flat keys */
