@@ -91,6 +91,9 @@ code_store *code_store_new(void);
 void code_store_free(code_store *cs);
 /* Returns the shared object for these bytes (EVM_EMPTY_CODE for len 0). */
 const evm_code *code_store_intern(code_store *cs, const uint8_t *bytes, size_t len);
+/* The interned object with this hash, or NULL: lets a store that knows a
+ * code's hash skip reading and hashing its bytes again. */
+const evm_code *code_store_find(code_store *cs, const bytes32 *hash);
 
 /* ---- In-memory world state ----------------------------------------------------- */
 
