@@ -24,6 +24,9 @@ if(EXISTS ${gst})
     endif()
   endforeach()
 endif()
+# State tests on which parevm once disagreed with geth's and evmone's
+# runners (the BLOCKHASH and coinbase-touch conventions, README.md).
+add_test(NAME statetest/regressions COMMAND parevm statetest ${PAREVM_FIXTURES}/regressions)
 include(${CMAKE_SOURCE_DIR}/tests/txtests.cmake)
 
 # Real mainnet blocks: sequential and Block-STM results must match each other

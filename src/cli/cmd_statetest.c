@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "parevm/exec.h"
 #include "parevm/hex.h"
+#include "parevm/keccak.h"
 #include "parevm/state_root.h"
 #include "trace.h"
 
@@ -17,6 +18,7 @@ typedef struct {
     bool json, trace, has_fork;
     fork_id only_fork;
     executor *ex;
+    overlay *touch; /* the runner's 0-value coinbase reward (coinbase_touch) */
     json_tracer tracer;
 } st_run;
 
@@ -186,6 +188,49 @@ static bool build_tx(tx_template *t, int d, int g, int v, transaction *tx, uint8
     return true;
 }
 
+/* ---- the state-test conventions of geth and evmone ---------------------- */
+
+/* The pre-state as the transaction sees it. State tests carry no block
+ * hashes: the runners answer BLOCKHASH(n) (for the 256 blocks before
+ * currentNumber, the EVM checks the range) with keccak256 of n written in
+ * decimal. Everything else reads the state. */
+static bool stv_get_account(void *ctx, const address *a, unsigned fields, account_info *out) {
+    state_view *in = ctx;
+    return in->ops->get_account(in->ctx, a, fields, out);
+}
+static u256 stv_get_storage(void *ctx, const address *a, const u256 *key) {
+    state_view *in = ctx;
+    return in->ops->get_storage(in->ctx, a, key);
+}
+static bool stv_has_storage(void *ctx, const address *a) {
+    state_view *in = ctx;
+    return in->ops->has_storage(in->ctx, a);
+}
+static const evm_code *stv_get_code(void *ctx, const address *a) {
+    state_view *in = ctx;
+    return in->ops->get_code(in->ctx, a);
+}
+static bytes32 stv_get_block_hash(void *ctx, uint64_t number) {
+    char dec[24];
+    int n = snprintf(dec, sizeof dec, "%llu", (unsigned long long)number);
+    return keccak256_hash(dec, (size_t)n);
+}
+static const state_view_ops statetest_view_ops = {stv_get_account, stv_get_storage, stv_has_storage,
+                                                  stv_get_code, stv_get_block_hash};
+
+/* After the transaction (valid or not) the runners pay the coinbase a
+ * 0-value block reward and commit again: before EIP-158 (Spurious Dragon)
+ * that leaves the coinbase in the state, empty if it was absent or
+ * self-destructed; from EIP-158 on, an empty coinbase is removed. */
+static void coinbase_touch(st_run *r, mem_state *s, const address *coinbase, fork_id fork) {
+    overlay_begin(r->touch, mem_state_view(s), mem_state_codes(s), fork);
+    overlay_touch(r->touch, coinbase);
+    change_set cs = {0};
+    overlay_finish(r->touch, &cs);
+    mem_state_apply(s, &cs);
+    change_set_free(&cs);
+}
+
 static int index_of(json_t *idx, const char *k) {
     json_t *v = json_object_get(idx, k);
     return json_is_integer(v) ? (int)json_integer_value(v) : -1;
@@ -216,19 +261,22 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
     }
     env.fork = fork;
     mem_state *s = mem_state_clone(pre);
+    state_view inner = mem_state_view(s);
+    state_view view = {&statetest_view_ops, &inner};
     if (r->trace) executor_set_tracer(r->ex, &r->tracer.base);
-    if (built) exec_transaction(r->ex, &env, mem_state_view(s), mem_state_codes(s), &tx, 0, &res);
+    if (built) exec_transaction(r->ex, &env, view, mem_state_codes(s), &tx, 0, &res);
     if (r->trace) {
         json_tracer_summary(&r->tracer, res.output, res.valid ? res.output_size : 0, res.gas_used,
                             res.valid ? (res.status ? evm_status_name(res.status) : NULL) : res.error);
         executor_set_tracer(r->ex, NULL);
     }
     if (res.valid) mem_state_apply(s, executor_changes(r->ex));
-    bytes32 root = mem_state_root(s);
     size_t nlogs = 0;
     const overlay_log *logs = res.valid ? overlay_logs(executor_overlay(r->ex), &nlogs) : NULL;
     bytes32 lh = logs_hash(res.valid ? logs : NULL, res.valid ? nlogs : 0,
                            overlay_log_data(executor_overlay(r->ex)));
+    coinbase_touch(r, s, &env.coinbase, fork);
+    bytes32 root = mem_state_root(s);
     mem_state_free(s);
     free(data);
     free_access_list(&tx);
@@ -350,8 +398,10 @@ int cmd_statetest(int argc, char **argv) {
         }
     }
     r.ex = executor_new();
+    r.touch = overlay_new();
     json_tracer_init(&r.tracer, stderr);
     int status = fixture_run_all(&r.base);
+    overlay_free(r.touch);
     executor_free(r.ex);
     return status < 0 ? usage() : status;
 }
