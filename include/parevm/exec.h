@@ -23,7 +23,8 @@ typedef struct {
 
 typedef struct {
     bool valid;             /* false: the transaction is invalid (no effect) */
-    const char *error;      /* why it is invalid (static string) */
+    const char *error;      /* why it is invalid (static string; a stable
+                             * identifier, see src/cli/exceptions.c) */
     evm_status status;      /* outcome of the top-level message */
     uint64_t gas_used;      /* after refunds */
     uint64_t blob_gas_used;

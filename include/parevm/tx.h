@@ -86,7 +86,10 @@ uint64_t tx_floor_gas(const transaction *tx, fork_id fork);
  * (EIP-2681), initcode size (EIP-3860), gas limit * fee fits 256 bits, blob
  * rules (to present, at least one versioned hash with version byte 0x01, at
  * most 6 blobs, 9 from Prague). Returns NULL when
- * valid, else a static string naming the rule (e.g. "intrinsic gas too low"). */
+ * valid, else a static string naming the rule (e.g. "intrinsic gas too low").
+ * Rejection reasons are stable identifiers: src/cli/exceptions.c maps the
+ * test fixtures' exception names to them, so a new or reworded reason needs
+ * its row there. */
 const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id);
 
 #endif

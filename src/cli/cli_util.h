@@ -54,20 +54,26 @@ int fixture_run_all(fixture_run *r);
 
 /* ---- fixture JSON fields ---- */
 
-/* Each reads obj[field] (a hex string) into out. On failure they write
+/* Each reads obj[field] into out with the rules of geth's JSON types
+ * (parevm/hex.h): quantities are "0x"-hex or decimal strings (or JSON
+ * integers), "" being 0; addresses and hashes are exactly 20 or 32 bytes of
+ * hex; byte data is "" or "0x" and whole bytes. On failure they write
  * "field \"NAME\" is missing / is not ..." into err and return false. */
 bool json_hex_u256(json_t *obj, const char *field, u256 *out, char *err, size_t errlen);
 bool json_hex_u64(json_t *obj, const char *field, uint64_t *out, char *err, size_t errlen);
 bool json_hex_address(json_t *obj, const char *field, address *out, char *err, size_t errlen);
 bool json_hex_bytes32(json_t *obj, const char *field, bytes32 *out, char *err, size_t errlen);
-/* Allocates *out (free it); accepts "" and "0x" as empty. */
+/* Allocates *out (free it); "" and "0x" are empty. */
 bool json_hex_bytes(json_t *obj, const char *field, uint8_t **out, size_t *len, char *err, size_t errlen);
 /* Same for a JSON value that is itself the string (array elements). */
 bool json_value_u256(json_t *v, u256 *out);
+bool json_value_u64(json_t *v, uint64_t *out);
 bool json_value_bytes(json_t *v, uint8_t **out, size_t *len);
 
 /* Loads a state-test style "pre" object ({address: {balance, nonce, code,
- * storage}}) into s. On failure names the account and field in err. */
+ * storage}}, as geth's genesis alloc: balance required, the rest optional;
+ * storage keys and values are strings of at most 32 bytes of hex) into s.
+ * On failure names the account and field in err. */
 struct mem_state;
 bool json_load_pre_state(json_t *pre, struct mem_state *s, char *err, size_t errlen);
 

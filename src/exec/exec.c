@@ -75,6 +75,13 @@ static const char *check(executor *ex, const block_env *env, const transaction *
                          uint64_t block_gas_used, u256 *price, tx_result *out) {
     fork_id fork = env->fork;
     const char *why = tx_check_static(tx, fork, env->chain_id);
+    /* geth and evmone compare the fee cap with the base fee before the gas
+     * a transaction needs up front: one breaking both is rejected for its
+     * fee, as the test fixtures (filled with geth) name it */
+    const u256 *fee_cap = tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price;
+    if (why && fork >= FORK_LONDON && u256_lt(fee_cap, &env->base_fee) &&
+        (!strcmp(why, "intrinsic gas too low") || !strcmp(why, "gas limit below the calldata floor (EIP-7623)")))
+        why = tx->type >= TX_DYNAMIC_FEE ? "max fee below base fee" : "gas price below base fee";
     if (why) return invalid(out, why);
     if (tx->gas_limit > env->gas_limit - (block_gas_used < env->gas_limit ? block_gas_used : env->gas_limit))
         return invalid(out, "gas limit exceeds block gas limit");
