@@ -1,6 +1,8 @@
 /* CLI helpers: fixture discovery, hex fields of fixture JSON, big stacks. */
 #include "cli_util.h"
+#include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,7 +34,13 @@ static bool collect(path_list *l, const char *cmd, const char *path, bool top) {
         return false;
     }
     if (!S_ISDIR(st.st_mode)) {
-        if (top || ends_with(path, ".json")) paths_add(l, path);
+        if (!top && !ends_with(path, ".json")) return true;
+        /* a FIFO or a device would block the reader or never end */
+        if (!S_ISREG(st.st_mode)) {
+            fprintf(stderr, "parevm %s: %s: not a regular file or folder\n", cmd, path);
+            return false;
+        }
+        paths_add(l, path);
         return true;
     }
     DIR *d = opendir(path);
@@ -86,6 +94,7 @@ int fixture_run_option(fixture_run *r, int argc, char **argv, int *i) {
         return 1;
     }
     if (a[0] == '-') return 0;
+    r->has_paths = true;
     if (!path_list_collect(&r->files, r->cmd, a)) r->paths_ok = false;
     return 1;
 }
@@ -133,10 +142,17 @@ static int run_fixture_files(void *arg) {
     return 0;
 }
 
+void fixture_run_free(fixture_run *r) {
+    path_list_free(&r->files);
+    if (r->has_filter) regfree(&r->filter);
+    r->has_filter = false;
+}
+
 int fixture_run_all(fixture_run *r) {
     int status;
     if (!r->files.n) {
-        status = r->paths_ok ? -1 : 1;
+        if (r->has_paths && r->paths_ok) fprintf(stderr, "parevm %s: no .json fixture file found\n", r->cmd);
+        status = r->has_paths ? 1 : -1;
     } else {
         path_list_sort(&r->files);
         run_on_big_stack(run_fixture_files, r);
@@ -144,9 +160,15 @@ int fixture_run_all(fixture_run *r) {
         if (r->skipped) printf(", %d skipped", r->skipped);
         printf("\n");
         status = r->failed || !r->paths_ok ? 1 : 0;
+        /* a file or folder of another kind, or a filter matching nothing,
+         * must not look like a clean run */
+        if (!r->passed && !r->failed) {
+            fprintf(stderr, "parevm %s: no test ran%s\n", r->cmd,
+                    r->has_filter ? " (none matches --run)" : r->skipped ? " (every test was skipped)" : "");
+            status = 1;
+        }
     }
-    path_list_free(&r->files);
-    if (r->has_filter) regfree(&r->filter);
+    fixture_run_free(r);
     return status;
 }
 
@@ -311,6 +333,16 @@ bool json_load_pre_state(json_t *pre, mem_state *s, char *err, size_t errlen) {
             return false;
         }
     }
+    return true;
+}
+
+bool cli_parse_long(const char *text, long min, long max, long *out) {
+    if (!text || !isdigit((unsigned char)text[0])) return false;
+    errno = 0;
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (errno || *end || v < min || v > max) return false;
+    *out = v;
     return true;
 }
 

@@ -15,9 +15,10 @@ typedef struct {
     size_t n, cap;
 } path_list;
 
-/* Adds path if it is a file, or every *.json below it (recursively) if it is
- * a folder. Prints an error naming path and returns false if it cannot be
- * read. cmd is the command name for messages. */
+/* Adds path if it is a regular file, or every *.json below it (recursively)
+ * if it is a folder. Prints an error naming path and returns false if it
+ * cannot be read or is something else (a FIFO, a device). cmd is the
+ * command name for messages. */
 bool path_list_collect(path_list *l, const char *cmd, const char *path);
 /* Sorts the paths so runs are reproducible. */
 void path_list_sort(path_list *l);
@@ -32,6 +33,7 @@ typedef struct fixture_run {
     const char *cmd;
     regex_t filter;
     bool has_filter, paths_ok;
+    bool has_paths; /* a PATH was given (it may hold no fixture file) */
     bool nested; /* tests sit deeper than the top level: run_test applies --run */
     int passed, failed, skipped;
     path_list files;
@@ -49,8 +51,11 @@ bool fixture_run_wants(const fixture_run *r, const char *name);
 void fixture_run_fail(fixture_run *r, const char *file, const char *test, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Runs every file (on a big stack), prints the summary, frees the run.
- * Returns the exit status, or -1 if no path was given (print usage). */
+ * Returns the exit status (1 if any test failed, a path was bad, or no test
+ * ran at all), or -1 if no path was given (print usage). */
 int fixture_run_all(fixture_run *r);
+/* Frees what the options collected (for a command that stops early). */
+void fixture_run_free(fixture_run *r);
 
 /* ---- fixture JSON fields ---- */
 
@@ -76,6 +81,10 @@ bool json_value_bytes(json_t *v, uint8_t **out, size_t *len);
  * On failure names the account and field in err. */
 struct mem_state;
 bool json_load_pre_state(json_t *pre, struct mem_state *s, char *err, size_t errlen);
+
+/* Parses a whole decimal integer in [min, max] (no sign games, no trailing
+ * text: "2x" is not 2). */
+bool cli_parse_long(const char *text, long min, long max, long *out);
 
 /* ---- big-stack thread ---- */
 

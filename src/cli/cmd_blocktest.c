@@ -356,22 +356,34 @@ static int usage(void) {
     return 2;
 }
 
-int cmd_blocktest(int argc, char **argv) {
-    bt_run r = {.base = {.cmd = "blocktest", .paths_ok = true, .run_test = run_test}, .repeat = 1};
-    int threads = 0;
+/* Reads the options into r and *threads; returns 0, or the exit status to
+ * stop with. */
+static int parse_options(bt_run *r, int *threads, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
-        int used = fixture_run_option(&r.base, argc, argv, &i);
+        int used = fixture_run_option(&r->base, argc, argv, &i);
         if (used < 0) return 2;
         if (used) continue;
+        long v;
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-            threads = atoi(argv[++i]);
-            if (threads < 1 || threads > 1024) return usage();
+            if (!cli_parse_long(argv[++i], 1, 1024, &v)) return usage();
+            *threads = (int)v;
         } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
-            r.repeat = atoi(argv[++i]);
-            if (r.repeat < 1 || r.repeat > 1000000) return usage();
+            if (!cli_parse_long(argv[++i], 1, 1000000, &v)) return usage();
+            r->repeat = (int)v;
         } else {
             return usage();
         }
+    }
+    return 0;
+}
+
+int cmd_blocktest(int argc, char **argv) {
+    bt_run r = {.base = {.cmd = "blocktest", .paths_ok = true, .run_test = run_test}, .repeat = 1};
+    int threads = 0;
+    int status = parse_options(&r, &threads, argc, argv);
+    if (status) {
+        fixture_run_free(&r.base);
+        return status;
     }
     r.ex = executor_new();
     if (threads) {
@@ -379,7 +391,7 @@ int cmd_blocktest(int argc, char **argv) {
         par_options o = {.hints = true, .sequential_fallback = false};
         par_engine_set_options(r.par, &o);
     }
-    int status = fixture_run_all(&r.base);
+    status = fixture_run_all(&r.base);
     if (r.par) par_engine_free(r.par);
     executor_free(r.ex);
     return status < 0 ? usage() : status;

@@ -543,32 +543,42 @@ static int usage(void) {
     return 2;
 }
 
-int cmd_statetest(int argc, char **argv) {
-    st_run r = {.base = {.cmd = "statetest", .paths_ok = true, .run_test = run_test}};
+/* Reads the options into r; returns 0, or the exit status to stop with. */
+static int parse_options(st_run *r, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int used = fixture_run_option(&r.base, argc, argv, &i);
+        int used = fixture_run_option(&r->base, argc, argv, &i);
         if (used < 0) return 2;
         if (used) continue;
         if (!strcmp(a, "--fork")) {
             if (++i == argc) return usage();
-            if (!fork_from_name(argv[i], &r.only_fork)) {
+            if (!fork_from_name(argv[i], &r->only_fork)) {
                 fprintf(stderr, "parevm statetest: unknown fork '%s'\n", argv[i]);
                 return 2;
             }
-            r.has_fork = true;
+            r->has_fork = true;
         } else if (!strcmp(a, "--json")) {
-            r.json = true;
+            r->json = true;
         } else if (!strcmp(a, "--trace")) {
-            r.trace = true;
+            r->trace = true;
         } else {
             return usage();
         }
     }
+    return 0;
+}
+
+int cmd_statetest(int argc, char **argv) {
+    st_run r = {.base = {.cmd = "statetest", .paths_ok = true, .run_test = run_test}};
+    int status = parse_options(&r, argc, argv);
+    if (status) {
+        fixture_run_free(&r.base);
+        return status;
+    }
     r.ex = executor_new();
     r.touch = overlay_new();
     json_tracer_init(&r.tracer, stderr);
-    int status = fixture_run_all(&r.base);
+    status = fixture_run_all(&r.base);
     overlay_free(r.touch);
     executor_free(r.ex);
     return status < 0 ? usage() : status;
