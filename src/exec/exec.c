@@ -177,10 +177,16 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
 
     address target = tx->has_to ? tx->to : create_address(&tx->sender, nonce);
     warm_access_list(ov, env, tx, &target);
+    /* The EVM counts gas in int64_t. A block's gas limit (< 2^63) bounds a
+     * transaction's, but a state test's need not: above 2^63 - 1 the message
+     * gets 2^63 - 1 (more than anything can use) and the rest is kept
+     * aside, so the gas used stays exact over the whole uint64 range. */
+    uint64_t exec_gas = tx->gas_limit - intrinsic; /* >= 0: tx_check_static */
+    uint64_t msg_gas = exec_gas > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : exec_gas;
     evm_message msg = {
         .kind = tx->has_to ? EVM_CALL : EVM_CREATE,
         .depth = 0,
-        .gas = (int64_t)(tx->gas_limit - intrinsic),
+        .gas = (int64_t)msg_gas,
         .recipient = target,
         .sender = tx->sender,
         .code_address = target,
@@ -195,7 +201,7 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
     if (r.status == EVM_SUCCESS && !tx->has_to) out->created = r.create_address;
 
     /* refund (EIP-3529 caps it at a fifth from London, a half before) */
-    uint64_t gas_used = tx->gas_limit - (uint64_t)r.gas_left;
+    uint64_t gas_used = tx->gas_limit - ((exec_gas - msg_gas) + (uint64_t)r.gas_left);
     uint64_t refund = r.gas_refund > 0 ? (uint64_t)r.gas_refund : 0;
     uint64_t cap = gas_used / (fork >= FORK_LONDON ? 5 : 2);
     if (refund > cap) refund = cap;
