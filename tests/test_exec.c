@@ -108,3 +108,33 @@ TEST(gas_limit_of_2_64_minus_1) {
     executor_free(ex);
     mem_state_free(s);
 }
+
+/* Memory a transaction can pay for (a state test's 2^63 gas buys 4 GiB)
+ * but the engine will not hold: the transaction is rejected with a reason,
+ * the process goes on, and the next transaction runs normally. */
+TEST(memory_beyond_the_budget_rejects_the_transaction) {
+    static const uint8_t key[32] = {2};
+    /* PUSH4 0xffffffff MLOAD STOP: memory up to 4 GiB + 32 bytes */
+    static const uint8_t code[] = {0x63, 0xff, 0xff, 0xff, 0xff, 0x51, 0x00};
+    address contract = {{0xcd}};
+    transaction tx = {.type = TX_LEGACY, .gas_limit = UINT64_MAX, .has_to = true, .to = contract};
+    CHECK(tx_sign(&tx, key));
+    mem_state *s = mem_state_new();
+    u256 zero = U256_ZERO;
+    mem_state_set_account(s, &tx.sender, &zero, 0, NULL, 0);
+    mem_state_set_account(s, &contract, &zero, 0, code, sizeof code);
+    block_env env = {.fork = FORK_BERLIN, .number = 1, .gas_limit = UINT64_MAX, .chain_id = 1};
+    executor *ex = executor_new();
+    tx_result res;
+    exec_transaction(ex, &env, mem_state_view(s), mem_state_codes(s), &tx, 0, &res);
+    CHECK(!res.valid && res.error && strstr(res.error, "memory"));
+    CHECK(executor_changes(ex)->n_accounts == 0);
+    /* the same executor, an ordinary transaction */
+    tx.to = (address){{0xee}};
+    tx.gas_limit = 100000;
+    CHECK(tx_sign(&tx, key));
+    exec_transaction(ex, &env, mem_state_view(s), mem_state_codes(s), &tx, 0, &res);
+    CHECK(res.valid && res.status == EVM_SUCCESS && res.gas_used == 21000);
+    executor_free(ex);
+    mem_state_free(s);
+}

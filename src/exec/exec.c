@@ -195,6 +195,14 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
         .input_size = tx->data_len,
     };
     evm_result r = tx->has_to ? state_host_call(&host, &msg) : state_host_create_at(&host, &msg, &target);
+    if (evm_vm_memory_exhausted(ex->vm)) {
+        /* memory the transaction paid for that the engine cannot hold */
+        change_set_clear(&ex->changes);
+        overlay_begin(ov, view, codes, fork);
+        memset(out, 0, sizeof *out);
+        invalid(out, "EVM memory beyond the engine's limit");
+        return;
+    }
     out->status = r.status;
     out->output = r.output;
     out->output_size = r.output_size;
