@@ -28,6 +28,7 @@ const char *test_fixtures_dir(void) {
 }
 
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* FAIL lines survive a crash */
     int passed = 0, failed = 0;
     for (int i = 0; i < ntests; i++) {
         if (argc > 1 && !strstr(tests[i].name, argv[1]))
