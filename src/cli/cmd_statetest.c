@@ -1,8 +1,11 @@
 /* parevm statetest: runs ethereum/tests GeneralStateTests fixtures.
  *
  * For each test, fork and (data, gas, value) index the transaction runs on
- * the pre-state; the post-state root and the logs hash are compared with the
- * fixture's, and transactions marked expectException must be rejected. */
+ * the pre-state, with the conventions of geth's and evmone's runners
+ * (BLOCKHASH of n is keccak256 of n in decimal; the coinbase gets a 0-value
+ * reward afterwards); the post-state root and the logs hash are compared
+ * with the fixture's, and a transaction marked expectException must be
+ * rejected for the kind of reason it names (exceptions.c). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +34,7 @@ typedef struct {
     bool nonce_overflow; /* a nonce beyond 64 bits: every case is rejected */
     bool has_sender;     /* "sender" given: it is the sender (as in geth) */
     address sender;
-    uint8_t secret_key[32];
+    bytes32 secret_key;
 } tx_template;
 
 static void fail_line(st_run *r, const char *file, const char *test, const char *fork, size_t d,
@@ -143,7 +146,7 @@ static bool load_tx_template(json_t *tx, tx_template *t, char *err, size_t errle
         ok = json_hex_u256(tx, "maxFeePerBlobGas", &b->max_fee_per_blob_gas, e, sizeof e) &&
              load_hashes(blobs, &b->blob_hashes, &b->n_blob_hashes, "blobVersionedHashes", e, sizeof e);
     }
-    if (ok) ok = json_hex_bytes32(tx, "secretKey", (bytes32 *)t->secret_key, e, sizeof e);
+    if (ok) ok = json_hex_bytes32(tx, "secretKey", &t->secret_key, e, sizeof e);
     t->has_sender = json_object_get(tx, "sender") != NULL;
     if (ok && t->has_sender) ok = json_hex_address(tx, "sender", &t->sender, e, sizeof e);
     b->chain_id = 1;
@@ -274,7 +277,7 @@ static bool build_tx(tx_template *t, const size_t idx[3], transaction *tx, uint8
     /* sign as the fixture's sender did (legacy: unprotected, v = 27/28), so
      * the signature rules apply too */
     tx->has_chain_id = tx->type != TX_LEGACY;
-    if (!tx_sign(tx, t->secret_key)) {
+    if (!tx_sign(tx, t->secret_key.b)) {
         free_access_list(tx);
         snprintf(err, errlen, "transaction: cannot sign with secretKey");
         return false;
