@@ -26,6 +26,15 @@ foreach(src ${unit_tests})
   endif()
 endforeach()
 
+# The fixture-driven unit tests must fail when their fixtures are absent
+# (they once passed on nothing): run two of them on a folder that does not
+# exist and expect failure.
+foreach(t test_blake2f test_bls12_381_fixtures)
+  add_test(NAME fixtures/absent-fails-${t} COMMAND ${t})
+  set_tests_properties(fixtures/absent-fails-${t} PROPERTIES
+                       ENVIRONMENT "PAREVM_FIXTURES=${CMAKE_BINARY_DIR}/no-such-fixtures" WILL_FAIL TRUE)
+endforeach()
+
 # Fixture suites: one CTest test per GeneralStateTests folder so that ctest -j
 # spreads them over the cores and a failure names its folder.
 parevm_fixture_dir(gst ethereum-tests/GeneralStateTests)
