@@ -298,6 +298,7 @@ static bool load_account(const char *key, json_t *acct, mem_state *s, char *err,
         ok = false;
     }
     if (!ok) {
+        free(code);
         snprintf(err, errlen, "%s: %s", key, ferr);
         return false;
     }
