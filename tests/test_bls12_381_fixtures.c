@@ -299,7 +299,8 @@ TEST(eip2537_state_test_inputs) {
              test_fixtures_dir());
     DIR *dh = opendir(dir);
     if (!dh) {
-        printf("  note: fixtures not found at %s; skipped\n", dir);
+        fprintf(stderr, "  missing fixture folder %s\n", dir);
+        CHECK(dh != NULL); /* a missing fixture folder fails */
         return;
     }
     int files = 0;

@@ -195,6 +195,11 @@ void evm_vm_free(evm_vm *vm);
 /* Attaches an EIP-3155 tracer (NULL detaches). Tracing uses a separate copy
  * of the interpreter loop, so an untraced VM pays nothing for it. */
 void evm_vm_set_tracer(evm_vm *vm, evm_tracer *tracer);
+/* Whether a frame's memory could not grow (allocation failure, or the VM's
+ * budget of 4 GiB for all frames together) since the last call; clears the
+ * flag. The frame stopped as out of gas; the caller must not trust the
+ * result (exec rejects the transaction). */
+bool evm_vm_memory_exhausted(evm_vm *vm);
 
 /* A code object for init code, built in the VM's scratch for `depth` with
  * its jump analysis done: valid until the next call for the same depth. It

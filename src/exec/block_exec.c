@@ -141,7 +141,7 @@ static void keep_logs(block_result *r, receipt *rc, const overlay_log *logs, siz
     for (size_t i = 0; i < n; i++) {
         overlay_log l = logs[i];
         l.data_off = r->log_data.len;
-        buf_append(&r->log_data, data + logs[i].data_off, logs[i].data_len);
+        if (logs[i].data_len) buf_append(&r->log_data, data + logs[i].data_off, logs[i].data_len);
         r->logs[r->n_logs++] = l;
     }
     memcpy(rc->bloom, bloom, 256);
