@@ -79,8 +79,10 @@ void bls_fp_mul(bls_fp *r, const bls_fp *a, const bls_fp *b);
 void bls_fp_sqr(bls_fp *r, const bls_fp *a);
 /* The portable C product, exposed so that tests cover both paths. */
 void bls_fp_mul_portable(bls_fp *r, const bls_fp *a, const bls_fp *b);
-/* r = 1/a; r = 0 when a = 0. */
+/* r = 1/a; r = 0 when a = 0. By extended Euclid (GMP mpn_gcdext); the
+ * _fermat variant computes a^(p-2), for tests. */
 void bls_fp_inv(bls_fp *r, const bls_fp *a);
+void bls_fp_inv_fermat(bls_fp *r, const bls_fp *a);
 /* r = a^e for the little-endian exponent e[0..n). */
 void bls_fp_pow(bls_fp *r, const bls_fp *a, const uint64_t *e, size_t n);
 /* If a is a square, sets r to one of its roots and returns true; otherwise
