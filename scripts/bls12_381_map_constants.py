@@ -56,20 +56,27 @@ def f2is_sq(a):
     return is_sq(a[0] * a[0] + a[1] * a[1])
 
 # ---- C output --------------------------------------------------------------
-def limbs(v, n=6):
-    return ", ".join("0x%016xULL" % ((v >> (64 * i)) & (2**64 - 1)) for i in range(n))
+def limbs(v, n=6, indent=""):
+    ws = ["0x%016xULL" % ((v >> (64 * i)) & (2**64 - 1)) for i in range(n)]
+    if n <= 3:
+        return ", ".join(ws)
+    return ", ".join(ws[:3]) + ",\n" + indent + ", ".join(ws[3:])
 
-def fp_c(v):
-    return "{{%s}}" % limbs(v % P * MONT % P)
+def fp_c(v, indent="      "):
+    return "{{%s}}" % limbs(v % P * MONT % P, indent=indent)
 
-def fp2_c(a):
+def fp2_c(a, indent="      "):
     a = f2(a)
-    return "{%s, %s}" % (fp_c(a[0]), fp_c(a[1]))
+    return "{%s,\n%s %s}" % (fp_c(a[0], indent), indent[:-1], fp_c(a[1], indent))
+
+def const(ctype, name, val, fmt, comment):
+    print("/* %s */" % comment)
+    print("static const %s %s =\n    %s;" % (ctype, name, fmt(val, " " * 7)))
 
 def table(name, ctype, vals, fmt):
     print("static const %s %s[%d] = {" % (ctype, name, len(vals)))
     for v in vals:
-        print("    %s," % fmt(v))
+        print("    %s," % fmt(v, " " * 7))
     print("};")
 
 # ---- G1: E1': y^2 = x^3 + A x + B, Z = 11, 11-isogeny ---------------------
@@ -228,27 +235,24 @@ for _ in range(5):
     assert f2mul(y, y) == f2add(f2pow(x, 3), (4, 4)), "3-isogeny does not land on E2"
 
 # ---- print -----------------------------------------------------------------
-print("/* ---- G1 ---- */")
-print("/* A' */ %s" % fp_c(A1))
-print("/* B' */ %s" % fp_c(B1))
-print("/* Z */ %s" % fp_c(Z1))
-print("/* -B'/A' */ %s" % fp_c(-B1 * inv(A1)))
-print("/* B'/(Z A') */ %s" % fp_c(B1 * inv(Z1 * A1)))
-print("/* Z^(3(p+1)/4): sqrt(Z^3 g) = this * g^((p+1)/4) for non-square g */ %s"
-      % fp_c(pow(Z1, 3 * (P + 1) // 4, P)))
+const("bls_fp", "A1", A1, fp_c, "E1': A'")
+const("bls_fp", "B1", B1, fp_c, "E1': B'")
+const("bls_fp", "Z1", Z1, fp_c, "Z = 11")
+const("bls_fp", "MINUS_B_OVER_A1", -B1 * inv(A1), fp_c, "-B'/A'")
+const("bls_fp", "B_OVER_ZA1", B1 * inv(Z1 * A1), fp_c, "B'/(Z A')")
+const("bls_fp", "Z1_CUBE_SQRT", pow(Z1, 3 * (P + 1) // 4, P), fp_c,
+      "Z^(3(p+1)/4): times g^((p+1)/4), a square root of Z^3 g for a non-square g")
 table("ISO1_XNUM", "bls_fp", XNUM1, fp_c)
 table("ISO1_XDEN", "bls_fp", XDEN1, fp_c)
 table("ISO1_YNUM", "bls_fp", YNUM1, fp_c)
 table("ISO1_YDEN", "bls_fp", YDEN1, fp_c)
-print("/* ---- G2 ---- */")
-print("/* A' */ %s" % fp2_c(A2))
-print("/* B' */ %s" % fp2_c(B2))
-print("/* Z */ %s" % fp2_c(Z2))
-print("/* -B'/A' */ %s" % fp2_c(f2neg(f2mul(B2, f2inv(A2)))))
-print("/* B'/(Z A') */ %s" % fp2_c(f2mul(B2, f2inv(f2mul(Z2, A2)))))
+const("bls_fp2", "A2", A2, fp2_c, "E2': A' = 240 u")
+const("bls_fp2", "B2", B2, fp2_c, "E2': B' = 1012 (1 + u)")
+const("bls_fp2", "Z2", Z2, fp2_c, "Z = -(2 + u)")
+const("bls_fp2", "MINUS_B_OVER_A2", f2neg(f2mul(B2, f2inv(A2))), fp2_c, "-B'/A'")
+const("bls_fp2", "B_OVER_ZA2", f2mul(B2, f2inv(f2mul(Z2, A2))), fp2_c, "B'/(Z A')")
 table("ISO2_XNUM", "bls_fp2", XNUM2, fp2_c)
 table("ISO2_XDEN", "bls_fp2", XDEN2, fp2_c)
 table("ISO2_YNUM", "bls_fp2", YNUM2, fp2_c)
 table("ISO2_YDEN", "bls_fp2", YDEN2, fp2_c)
-print("/* R^3 mod p (plain): Montgomery-multiplying a plain inverse by it gives"
-      " the Montgomery inverse */ {%s}" % limbs(MONT**3 % P))
+print("/* R^3 mod p (plain integer), bls12_381_field.c */ {%s}" % limbs(MONT**3 % P))

@@ -162,6 +162,12 @@ static void fp_to_plain(uint64_t out[6], const bls_fp *a) {
     mont_reduce(out, t);
 }
 
+bool bls_fp_sgn0(const bls_fp *a) {
+    uint64_t v[6];
+    fp_to_plain(v, a);
+    return v[0] & 1;
+}
+
 bool bls_fp_is_lex_largest(const bls_fp *a) {
     uint64_t v[6];
     fp_to_plain(v, a);
