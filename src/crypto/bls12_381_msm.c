@@ -18,13 +18,14 @@ typedef unsigned __int128 u128;
 #define MSM_MAX_DIM 4
 #define PIPPENGER_MAX_C 9
 
-/* Points per chunk, and the largest chunk that Straus handles (beyond it
- * Pippenger is cheaper). */
+/* Points per chunk, and the largest chunk that Straus handles. With the
+ * scalars split in 128-bit (64-bit) parts, Straus costs about 128/6 (64/6)
+ * mixed additions per part plus a table, which Pippenger only beats on
+ * large inputs; the Straus tables also bound the stack (about 100 KB). */
 #define G1_CHUNK 128
-#define G1_STRAUS_MAX 8
+#define G1_STRAUS_MAX 32
 #define G2_CHUNK 64
-#define G2_STRAUS_MAX 4
-#define STRAUS_MAX_POINTS (G1_STRAUS_MAX > G2_STRAUS_MAX ? G1_STRAUS_MAX : G2_STRAUS_MAX)
+#define G2_STRAUS_MAX 16
 
 #define MSM_POINT bls_g1
 #define MSM_AFFINE bls_g1_affine
@@ -35,6 +36,7 @@ typedef unsigned __int128 u128;
 #define MSM_ONE BLS_FP_ONE
 #define PIPPENGER_MAX_POINTS (2 * G1_CHUNK)
 #define PIPPENGER_MAX_BITS 128
+#define STRAUS_MAX_POINTS G1_STRAUS_MAX
 #include "bls12_381_msm.inc"
 
 static const bls_fp2 FP2_ONE = {{{0x760900000002fffdULL, 0xebf4000bc40c0002ULL,
@@ -50,6 +52,7 @@ static const bls_fp2 FP2_ONE = {{{0x760900000002fffdULL, 0xebf4000bc40c0002ULL,
 #define MSM_ONE FP2_ONE
 #define PIPPENGER_MAX_POINTS (4 * G2_CHUNK)
 #define PIPPENGER_MAX_BITS 64
+#define STRAUS_MAX_POINTS G2_STRAUS_MAX
 #include "bls12_381_msm.inc"
 
 /* k mod r for any 256-bit k (2^256 < 3r: at most two subtractions). */
