@@ -275,6 +275,13 @@ TEST(fp2_sqrt) {
     }
     bls_fp2 zero = {BLS_FP_ZERO, BLS_FP_ZERO}, r;
     CHECK(bls_fp2_sqrt(&r, &zero) && bls_fp2_is_zero(&r));
+    /* every element of Fp, square or not in Fp, has a root in Fp2 */
+    for (int i = 0; i < 10; i++) {
+        bls_fp2 a = {rnd_fp(), BLS_FP_ZERO}, t;
+        CHECK(bls_fp2_sqrt(&r, &a));
+        bls_fp2_sqr(&t, &r);
+        CHECK(bls_fp2_eq(&t, &a));
+    }
 }
 
 static bool fp6_eq(const bls_fp6 *a, const bls_fp6 *b) {

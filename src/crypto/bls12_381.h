@@ -88,6 +88,9 @@ void bls_fp_pow(bls_fp *r, const bls_fp *a, const uint64_t *e, size_t n);
 /* If a is a square, sets r to one of its roots and returns true; otherwise
  * returns false and leaves r unspecified. */
 bool bls_fp_sqrt(bls_fp *r, const bls_fp *a);
+/* r = a^((p+1)/4): a square root of a if a is a square, else of -a
+ * (p = 3 mod 4). */
+void bls_fp_sqrt_candidate(bls_fp *r, const bls_fp *a);
 /* RFC 9380 sgn0: the parity of a as an integer in [0, p). */
 bool bls_fp_sgn0(const bls_fp *a);
 /* True iff a > (p-1)/2 as an integer: the ZCash "sign" of a coordinate. */

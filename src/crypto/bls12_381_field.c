@@ -145,6 +145,10 @@ void bls_fp_inv(bls_fp *r, const bls_fp *a) {
     bls_fp_mul(r, &t, &R3);
 }
 
+void bls_fp_sqrt_candidate(bls_fp *r, const bls_fp *a) {
+    bls_fp_pow(r, a, P_PLUS_1_DIV_4, 6);
+}
+
 bool bls_fp_sqrt(bls_fp *r, const bls_fp *a) {
     bls_fp s, chk;
     bls_fp_pow(&s, a, P_PLUS_1_DIV_4, 6);

@@ -12,11 +12,6 @@
 
 #include <stdlib.h>
 
-/* (p + 1) / 4, little-endian: a^((p+1)/4) is a square root of a square a. */
-static const uint64_t P_PLUS_1_DIV_4[6] = {
-    0xee7fbfffffffeaabULL, 0x07aaffffac54ffffULL, 0xd9cc34a83dac3d89ULL,
-    0xd91dd2e13ce144afULL, 0x92c6e9ed90d2eb35ULL, 0x0680447a8e5ff9a6ULL};
-
 /* ---- G1 constants ---------------------------------------------------------- */
 
 /* E1': A' */
@@ -297,7 +292,7 @@ static void sswu_g1(bls_fp *x, bls_fp *y, const bls_fp *u) {
     bls_fp_add(&gx1, &gx1, &A1);
     bls_fp_mul(&gx1, &gx1, &x1);
     bls_fp_add(&gx1, &gx1, &B1);
-    bls_fp_pow(&y1, &gx1, P_PLUS_1_DIV_4, 6);
+    bls_fp_sqrt_candidate(&y1, &gx1);
     bls_fp_sqr(&t, &y1);
     if (bls_fp_eq(&t, &gx1)) {
         *x = x1;
@@ -348,7 +343,7 @@ static bool e2_sqrt_rhs(bls_fp2 *y, const bls_fp2 *x) {
 }
 
 /* Simplified SWU onto E2' over Fp2, with a square root attempt for each
- * candidate (Fp2 has no single-exponentiation shortcut as simple as Fp's). */
+ * candidate (a failed attempt costs one Fp exponentiation: the norm test). */
 static void sswu_g2(bls_fp2 *x, bls_fp2 *y, const bls_fp2 *u) {
     bls_fp2 zu2, tv1;
     bls_fp2_sqr(&zu2, u);
