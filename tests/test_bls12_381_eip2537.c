@@ -392,44 +392,47 @@ TEST(g2add_rules) {
 /* ---- MSM, pairing and maps at the byte level -------------------------------- */
 
 TEST(msm_bytes_and_subgroup_checks) {
-    enum { K = 70 };                             /* crosses the 64-pair decode chunk */
-    static uint8_t in1[K * 160], in2[K * 288];
-    bls_g1_affine p[K];
-    bls_g2_affine q[K];
-    bls_scalar k[K];
-    for (int i = 0; i < K; i++) {
+    /* more pairs than one decoding chunk (128 for G1, 64 for G2) */
+    enum { K1 = 130, K2 = 70 };
+    static uint8_t in1[K1 * 160], in2[K2 * 288];
+    static bls_g1_affine p[K1];
+    static bls_g2_affine q[K2];
+    static bls_scalar k[K1];
+    for (int i = 0; i < K1; i++) {
         p[i] = rnd_g1();
-        q[i] = rnd_g2();
         k[i] = edge_scalar(i % 9);
         g1_bytes(in1 + 160 * i, &p[i]);
         scalar_bytes(in1 + 160 * i + 128, &k[i]);
-        g2_bytes(in2 + 288 * i, &q[i]);
-        scalar_bytes(in2 + 288 * i + 256, &k[i]);
+        if (i < K2) {
+            q[i] = rnd_g2();
+            g2_bytes(in2 + 288 * i, &q[i]);
+            scalar_bytes(in2 + 288 * i + 256, &k[i]);
+        }
     }
     uint8_t out[256], want[256];
     bls_g1 r1;
     bls_g2 r2;
-    bls_g1_msm(&r1, p, k, K);
-    bls_g2_msm(&r2, q, k, K);
+    bls_g1_msm(&r1, p, k, K1);
+    bls_g2_msm(&r2, q, k, K2);
     bls_g1_affine a1 = g1_aff(&r1);
     bls_g2_affine a2 = g2_aff(&r2);
-    CHECK(bls12_g1msm(in1, K, out));
+    CHECK(bls12_g1msm(in1, K1, out));
     g1_bytes(want, &a1);
     CHECK_MEM(out, want, 128);
-    CHECK(bls12_g2msm(in2, K, out));
+    CHECK(bls12_g2msm(in2, K2, out));
     g2_bytes(want, &a2);
     CHECK_MEM(out, want, 256);
     /* k = 0 is invalid */
     CHECK(!bls12_g1msm(in1, 0, out));
     CHECK(!bls12_g2msm(in2, 0, out));
-    /* a point outside the subgroup anywhere fails the whole call, even with
-     * a zero scalar; so does (0, 2) */
+    /* a point outside the subgroup anywhere (here in the second chunk)
+     * fails the whole call, even with a zero scalar; so does (0, 2) */
     bls_g1_affine o1 = g1_outside();
     bls_g2_affine o2 = g2_outside();
-    g1_bytes(in1 + 160 * 66, &o1);
+    g1_bytes(in1 + 160 * 129, &o1);
     g2_bytes(in2 + 288 * 66, &o2);
-    CHECK(!bls12_g1msm(in1, K, out));
-    CHECK(!bls12_g2msm(in2, K, out));
+    CHECK(!bls12_g1msm(in1, K1, out));
+    CHECK(!bls12_g2msm(in2, K2, out));
     bls_g1_affine t = {.inf = false};
     bls_fp_from_u64(&t.y, 2);
     uint8_t one[160] = {0};

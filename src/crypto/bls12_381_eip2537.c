@@ -13,8 +13,10 @@
 #include <string.h>
 
 /* Pairs decoded at a time by the MSM and pairing precompiles (bounded
- * stack); longer inputs are processed chunk by chunk. */
-enum { MSM_DECODE_CHUNK = 64, PAIRING_CHUNK = 8 };
+ * stack); longer inputs are processed chunk by chunk. The MSM chunks match
+ * those of bls12_381_msm.c, so that Pippenger sees as many points as it
+ * can take. */
+enum { G1_DECODE_CHUNK = 128, G2_DECODE_CHUNK = 64, PAIRING_CHUNK = 8 };
 
 static bool fp_decode(bls_fp *r, const uint8_t in[64]) {
     for (int i = 0; i < 16; i++)
@@ -113,12 +115,12 @@ bool bls12_g2add(const uint8_t in[512], uint8_t out[256]) {
 bool bls12_g1msm(const uint8_t *in, size_t k, uint8_t out[128]) {
     if (k == 0)
         return false;
-    bls_g1_affine p[MSM_DECODE_CHUNK];
-    bls_scalar s[MSM_DECODE_CHUNK];
+    bls_g1_affine p[G1_DECODE_CHUNK];
+    bls_scalar s[G1_DECODE_CHUNK];
     bls_g1 acc, part;
     bls_g1_set_inf(&acc);
-    for (size_t base = 0; base < k; base += MSM_DECODE_CHUNK) {
-        size_t n = k - base < MSM_DECODE_CHUNK ? k - base : MSM_DECODE_CHUNK;
+    for (size_t base = 0; base < k; base += G1_DECODE_CHUNK) {
+        size_t n = k - base < G1_DECODE_CHUNK ? k - base : G1_DECODE_CHUNK;
         for (size_t i = 0; i < n; i++) {
             const uint8_t *pair = in + (base + i) * 160;
             if (!g1_decode(&p[i], pair, true))
@@ -135,12 +137,12 @@ bool bls12_g1msm(const uint8_t *in, size_t k, uint8_t out[128]) {
 bool bls12_g2msm(const uint8_t *in, size_t k, uint8_t out[256]) {
     if (k == 0)
         return false;
-    bls_g2_affine p[MSM_DECODE_CHUNK];
-    bls_scalar s[MSM_DECODE_CHUNK];
+    bls_g2_affine p[G2_DECODE_CHUNK];
+    bls_scalar s[G2_DECODE_CHUNK];
     bls_g2 acc, part;
     bls_g2_set_inf(&acc);
-    for (size_t base = 0; base < k; base += MSM_DECODE_CHUNK) {
-        size_t n = k - base < MSM_DECODE_CHUNK ? k - base : MSM_DECODE_CHUNK;
+    for (size_t base = 0; base < k; base += G2_DECODE_CHUNK) {
+        size_t n = k - base < G2_DECODE_CHUNK ? k - base : G2_DECODE_CHUNK;
         for (size_t i = 0; i < n; i++) {
             const uint8_t *pair = in + (base + i) * 288;
             if (!g2_decode(&p[i], pair, true))

@@ -15,13 +15,13 @@
 typedef unsigned __int128 u128;
 
 #define STRAUS_W 5
-#define MSM_MAX_DIM 4
-#define PIPPENGER_MAX_C 9
+#define PIPPENGER_MAX_C 8     /* the cost model picks 5 or 6 at these sizes */
 
 /* Points per chunk, and the largest chunk that Straus handles. With the
  * scalars split in 128-bit (64-bit) parts, Straus costs about 128/6 (64/6)
  * mixed additions per part plus a table, which Pippenger only beats on
- * large inputs; the Straus tables also bound the stack (about 100 KB). */
+ * large inputs; the Straus tables also bound the stack (at most about
+ * 110 KB for G2, 70 KB for G1). */
 #define G1_CHUNK 128
 #define G1_STRAUS_MAX 32
 #define G2_CHUNK 64
@@ -37,6 +37,7 @@ typedef unsigned __int128 u128;
 #define PIPPENGER_MAX_POINTS (2 * G1_CHUNK)
 #define PIPPENGER_MAX_BITS 128
 #define STRAUS_MAX_POINTS G1_STRAUS_MAX
+#define MSM_DIM 2
 #include "bls12_381_msm.inc"
 
 static const bls_fp2 FP2_ONE = {{{0x760900000002fffdULL, 0xebf4000bc40c0002ULL,
@@ -53,6 +54,7 @@ static const bls_fp2 FP2_ONE = {{{0x760900000002fffdULL, 0xebf4000bc40c0002ULL,
 #define PIPPENGER_MAX_POINTS (4 * G2_CHUNK)
 #define PIPPENGER_MAX_BITS 64
 #define STRAUS_MAX_POINTS G2_STRAUS_MAX
+#define MSM_DIM 4
 #include "bls12_381_msm.inc"
 
 /* k mod r for any 256-bit k (2^256 < 3r: at most two subtractions). */
@@ -96,7 +98,7 @@ static void g1_msm_chunk(bls_g1 *r, const bls_g1_affine *p, const bls_scalar *k,
         bls_g1_glv_split(ks[2 * i], ks[2 * i + 1], &s);
     }
     if (n <= G1_STRAUS_MAX) {
-        g1_straus(r, p, n, ks, 2, g1_endo);
+        g1_straus(r, p, n, ks, g1_endo);
         return;
     }
     bls_g1_affine terms[2 * G1_CHUNK];
@@ -157,7 +159,7 @@ static void g2_msm_chunk(bls_g2 *r, const bls_g2_affine *p, const bls_scalar *k,
         g2_split(&ks[4 * i], &s);
     }
     if (n <= G2_STRAUS_MAX) {
-        g2_straus(r, p, n, ks, 4, g2_endo);
+        g2_straus(r, p, n, ks, g2_endo);
         return;
     }
     bls_g2_affine terms[4 * G2_CHUNK];
