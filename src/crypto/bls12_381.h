@@ -2,9 +2,12 @@
  * groups G1 (over Fp) and G2 (over Fp2, on the M-type sextic twist), their
  * ZCash compressed encodings, and the optimal ate pairing.
  *
- * It serves the EIP-4844 point evaluation precompile (kzg.c) and is meant to
- * carry the EIP-2537 precompiles later. Nothing here is constant time (all
- * inputs are public); nothing allocates; there is no mutable global state.
+ * It serves the EIP-4844 point evaluation precompile (kzg.c) and the
+ * EIP-2537 precompiles (bls12_381_eip2537.c, on the multi-scalar
+ * multiplication and the maps to the curves below). Nothing here is
+ * constant time (all inputs are public); nothing allocates on the heap (the
+ * field inversion uses GMP's mpn layer, which does not at this size); there
+ * is no mutable global state.
  *
  * Conventions:
  *  - Field elements are always fully reduced and in Montgomery form; two

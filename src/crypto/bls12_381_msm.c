@@ -40,6 +40,7 @@ typedef unsigned __int128 u128;
 #define MSM_DIM 2
 #include "bls12_381_msm.inc"
 
+/* 1 in Fp2 (BLS_FP_ONE's Montgomery limbs: an extern is no initialiser). */
 static const bls_fp2 FP2_ONE = {{{0x760900000002fffdULL, 0xebf4000bc40c0002ULL,
                                   0x5f48985753c758baULL, 0x77ce585370525745ULL,
                                   0x5c071a97a256ec6dULL, 0x15f65ec3fa80e493ULL}},
