@@ -13,7 +13,8 @@
     X(bench, "benchmarks: evm")                                                    \
     X(init, "write a genesis file's block 0 into a new store")                    \
     X(import, "import RLP chain files into a store, verifying every block")     \
-    X(chaintest, "run BlockchainTests through init + import into fresh stores")
+    X(chaintest, "run BlockchainTests through init + import into fresh stores")   \
+    X(db, "query a store: head, account, storage, block, root; unwind")
 
 #define DECLARE_COMMAND(name, help) int cmd_##name(int argc, char **argv);
 PAREVM_COMMANDS(DECLARE_COMMAND)
