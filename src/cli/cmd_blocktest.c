@@ -136,9 +136,9 @@ static const char *execute_and_check(bt_run *r, const block_rules *rules, block 
     if (r->par && !body_why) {
         long bad = par_recover_senders(r->par, b, rules->fork >= FORK_HOMESTEAD);
         par_stats st;
-        why = bad >= 0 ? "invalid transaction signature" : par_block_execute(r->par, rules, b, s, &res, &st);
+        why = bad >= 0 ? "invalid transaction signature" : par_block_execute_mem(r->par, rules, b, s, &res, &st);
     } else {
-        why = block_execute(r->ex, rules, b, s, &res);
+        why = block_execute_mem(r->ex, rules, b, s, &res);
     }
     bytes32 h;
     if (!why && res.gas_used != b->header.gas_used) why = "gas used does not match the header";
@@ -166,7 +166,7 @@ static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *
     const char *why = header_validate(cfg, &parent->header, &b->header, merged);
     if (why) return why;
     block_rules rules = chain_block_rules(cfg, &b->header, merged);
-    rules.state_root = mem_state_root;
+    rules.state_root = mem_state_root_after;
     if ((why = chain_check_block_size(rules.fork, rlp_size))) return why;
     if ((why = check_ommers(cfg, t, b, merged))) return why;
     bytes32 h = block_ommers_hash(b);
@@ -177,6 +177,7 @@ static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *
         if (s) mem_state_free(s);
         s = mem_state_clone(parent->state);
         set_ancestor_hashes(t, parent, s);
+        rules.state_root_ctx = s;
         why = execute_and_check(r, &rules, b, s, body_why);
     }
     if (why) {
