@@ -51,15 +51,15 @@ const char *db_state_root_at(db_snapshot *s, bytes32 *root);
 /* The execution witness of block number (<= head + 1; its parent's state
  * must be retained) from what executing it read and changed: reads is a
  * recorder that wrapped the parent's state (db_snapshot_at(number - 1))
- * during execution, changes the block's change set (applied in order, as
- * db_commit_block takes it). Fills out (caller frees with
- * execution_witness_free, also after an error): the pre-state nodes on the
- * path of every account and slot read or changed and those that computing
- * the post-state root opens, the codes read, the keys' preimages (read
- * first, then changed), the headers from the oldest whose hash was read
- * (else the parent) up to the parent. post_root (may be NULL) gets the
- * state root after the changes, computed from the witness alone: the
- * caller compares it with the block's header. */
+ * during execution (NULL: nothing read); changes is the block's change set,
+ * applied in order as db_commit_block takes it (NULL: none). Fills out
+ * (caller frees with execution_witness_free, also after an error): the
+ * pre-state nodes on the path of every account and slot read or changed
+ * and those that computing the post-state root opens, the codes read, the
+ * keys' preimages (read first, then changed), the headers from the oldest
+ * whose hash was read (else the parent) up to the parent. post_root (may be
+ * NULL) gets the state root after the changes, computed from the witness
+ * alone: the caller compares it with the block's header. */
 const char *db_execution_witness(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
                                  execution_witness *out, bytes32 *post_root);
 

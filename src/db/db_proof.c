@@ -352,7 +352,7 @@ static void keys_out(key_list *k, byte_list *out) {
 static const char *collect_nodes(witness_state *ws, const state_recorder *reads, const change_set *changes,
                                  key_list *keys, bytes32 *post_root) {
     state_view v = witness_state_view(ws);
-    for (size_t i = 0; i < state_recorder_count(reads); i++) {
+    for (size_t i = 0; reads && i < state_recorder_count(reads); i++) {
         recorded_account r = state_recorder_get(reads, i);
         key_group *g = key_account(keys, &r.addr);
         account_info info;
@@ -379,7 +379,7 @@ static const char *collect_nodes(witness_state *ws, const state_recorder *reads,
 
 static void codes_out(const state_recorder *reads, byte_list *out) {
     word_map seen = {0};
-    for (size_t i = 0; i < state_recorder_count(reads); i++) {
+    for (size_t i = 0; reads && i < state_recorder_count(reads); i++) {
         recorded_account r = state_recorder_get(reads, i);
         if (!r.code) continue;
         u256 h = u256_from_be(r.code->hash.b, 32);
@@ -438,7 +438,7 @@ const char *db_execution_witness(db *d, uint64_t number, const state_recorder *r
     keys_out(&keys, &out->keys);
     codes_out(reads, &out->codes);
     uint64_t oldest = number - 1;
-    if (state_recorder_oldest_hash(reads, &oldest) && oldest > number - 1) oldest = number - 1;
+    if (reads && state_recorder_oldest_hash(reads, &oldest) && oldest > number - 1) oldest = number - 1;
     if (!err) err = headers_out(s, oldest, number - 1, &out->headers);
     db_snapshot_close(s);
     return err;
