@@ -122,12 +122,12 @@ static int seek_record(trie_prover *p, const uint8_t *path, size_t plen, uint8_t
 static const char *collect_leaves(trie_prover *p, const uint8_t *path, size_t plen) {
     p->n_leaves = 0;
     buf_clear(&p->vals);
-    uint8_t from[32] = {0};
-    for (size_t i = 0; i < plen; i++) from[i / 2] |= (uint8_t)(path[i] << ((i & 1) ? 0 : 4));
+    bytes32 from = {{0}}; /* the smallest key under path */
+    for (size_t i = 0; i < plen; i++) from.b[i / 2] |= (uint8_t)(path[i] << ((i & 1) ? 0 : 4));
     bytes32 key;
     byte_span val;
     const char *err = "trie store error";
-    int r = p->store->ops->leaf_seek(p->rd, p->owner, (const bytes32 *)from, &key, &val, &err);
+    int r = p->store->ops->leaf_seek(p->rd, p->owner, &from, &key, &val, &err);
     for (; r == 1 && key_has_prefix(key.b, path, plen); r = p->store->ops->leaf_next(p->rd, &key, &val, &err)) {
         if (val.len == 0) return "corrupt hashed state: empty leaf value";
         if (p->n_leaves == p->cap_leaves) {
