@@ -6,6 +6,7 @@
  *     (present and absent) and slot proof is checked by an independent
  *     walk (proof_check.h) against the root a full rebuild of a mirrored
  *     mem_state gave at that block, and the values against the mirror;
+ *   - readers proving at an older block while the writer commits;
  *   - witnesses of random blocks (random reads through the recorder, random
  *     change sets): built before and after the block is committed (the
  *     parent at the head, then historical: the same nodes); a stateless
@@ -19,6 +20,7 @@
 #include "test.h"
 
 #include <ftw.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "parevm/db_proof.h"
@@ -196,15 +198,15 @@ static bool decode_account(const buf_t *v, account_info *a, bytes32 *root) {
            !rlp_to_bytes32(&it[3], &a->code_hash);
 }
 
-/* Proves every address and slot in snapshot s (block number) against the
- * mirror; returns the number of failures. */
-static int check_block(chain *c, db_snapshot *s, uint64_t number) {
+/* Proves addresses [lo, hi) and every slot in snapshot s (block number)
+ * against the mirror; returns the number of failures. */
+static int check_range(chain *c, db_snapshot *s, uint64_t number, int lo, int hi) {
     int bad = 0;
     mem_state *m = c->at[number];
     state_view mv = mem_state_view(m);
     bytes32 root;
     if (db_state_root_at(s, &root) || !bytes32_eq(&root, &c->roots[number])) bad++;
-    for (int i = 0; i < N_ADDRS; i++) {
+    for (int i = lo; i < hi; i++) {
         const address *a = &c->addrs[i];
         db_proof p;
         const char *err = db_get_proof(s, a, c->slots, N_SLOTS, &p);
@@ -249,6 +251,8 @@ static int check_block(chain *c, db_snapshot *s, uint64_t number) {
     return bad;
 }
 
+static int check_block(chain *c, db_snapshot *s, uint64_t number) { return check_range(c, s, number, 0, N_ADDRS); }
+
 TEST(proofs_at_every_retained_block) {
     chain c;
     chain_open(&c);
@@ -279,6 +283,48 @@ TEST(proofs_at_every_retained_block) {
     db_snapshot *bad_s;
     CHECK(db_snapshot_at(c.d, c.n + 3, 1, &bad_s) != NULL);
     change_set_free(&cs);
+    chain_close(&c);
+}
+
+/* Readers prove at an older block from their own snapshots while the
+ * writer commits more blocks: they see that block whole. */
+typedef struct {
+    chain *c;
+    uint64_t number;
+    int lo, hi, bad;
+} prover_job;
+
+static void *prover_thread(void *arg) {
+    prover_job *j = arg;
+    for (int round = 0; round < 3; round++) {
+        db_snapshot *s;
+        if (db_snapshot_at(j->c->d, j->number, 1, &s)) {
+            j->bad++;
+            continue;
+        }
+        j->bad += check_range(j->c, s, j->number, j->lo, j->hi);
+        db_snapshot_close(s);
+    }
+    return NULL;
+}
+
+TEST(proofs_while_blocks_commit) {
+    chain c;
+    chain_open(&c);
+    chain_genesis(&c);
+    change_set cs[6] = {{0}};
+    for (int n = 0; n < 5; n++) {
+        gen_changes(&c, &cs[0], 1 + (int)(rnd() % 10), 6);
+        chain_commit(&c, &cs[0], n != 4);
+    }
+    for (int k = 1; k < 6; k++) gen_changes(&c, &cs[k], 1 + (int)(rnd() % 10), 6);
+    prover_job jobs[2] = {{&c, 3, 0, N_ADDRS / 2, 0}, {&c, 3, N_ADDRS / 2, N_ADDRS, 0}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, prover_thread, &jobs[i]);
+    for (int k = 1; k < 6; k++) chain_commit(&c, &cs[k], k % 2 == 0);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    CHECK(jobs[0].bad == 0 && jobs[1].bad == 0);
+    for (int k = 0; k < 6; k++) change_set_free(&cs[k]);
     chain_close(&c);
 }
 
