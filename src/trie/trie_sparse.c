@@ -12,7 +12,6 @@
 #include "parevm/keccak.h"
 #include "parevm/trie_proof.h"
 #include "trie_codec.h"
-#include "trie_internal.h"
 
 enum { SN_HASH, SN_LEAF, SN_EXT, SN_BRANCH };
 
@@ -27,17 +26,49 @@ struct snode {
     snode *child[16];              /* branch; extension: child[0]; NULL: empty */
 };
 
+/* The update's memory: chunks freed together at the end. */
+typedef struct chunk chunk;
+struct chunk {
+    chunk *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+static void *mem_alloc(chunk **head, size_t n) {
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    if (!*head || (*head)->used + n > (*head)->cap) {
+        size_t cap = n > 32768 ? n : 32768;
+        chunk *c = malloc(sizeof *c + cap);
+        if (!c) abort();
+        c->next = *head;
+        c->used = 0;
+        c->cap = cap;
+        *head = c;
+    }
+    void *p = (uint8_t *)(*head)->data + (*head)->used;
+    (*head)->used += n;
+    return p;
+}
+
+static void mem_free(chunk *c) {
+    while (c) {
+        chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+}
+
 typedef struct {
     trie_node_get get;
     void *ctx;
-    arena mem;
+    chunk *mem;
     uint8_t key[TRIE_NIBBLES];     /* the key being updated */
     const char *err;
     buf_t scratch;
 } sparse;
 
 static snode *new_node(sparse *s, uint8_t kind) {
-    snode *n = arena_alloc(&s->mem, sizeof *n);
+    snode *n = mem_alloc(&s->mem, sizeof *n);
     memset(n, 0, sizeof *n);
     n->kind = kind;
     return n;
@@ -76,7 +107,7 @@ static bool decode_into(sparse *s, const uint8_t *enc, size_t len, size_t depth,
     }
     memset(n, 0, sizeof *n);
     if (t.kind == TN_LEAF) {
-        uint8_t *v = arena_alloc(&s->mem, t.value.len);
+        uint8_t *v = mem_alloc(&s->mem, t.value.len);
         memcpy(v, t.value.data, t.value.len);
         n->kind = SN_LEAF;
         n->plen = (uint8_t)t.plen;
@@ -293,7 +324,7 @@ const char *trie_sparse_root(const bytes32 *root, const trie_change *changes, si
         }
     }
     const char *err = s.err;
-    arena_free(&s.mem);
+    mem_free(s.mem);
     buf_free(&s.scratch);
     return err;
 }
