@@ -51,7 +51,8 @@ static inline int proof_check(const bytes32 *root, const uint8_t key[32], const 
             size_t plen = 0;
             if (flag > 3) return -1;
             if (flag & 1) path[plen++] = items[0].data[0] & 15;
-            for (size_t i = 1; i < items[0].len; i++) path[plen++] = items[0].data[i] >> 4, path[plen++] = items[0].data[i] & 15;
+            for (size_t i = 1; i < items[0].len; i++)
+                path[plen++] = items[0].data[i] >> 4, path[plen++] = items[0].data[i] & 15;
             bool match = pos + plen <= 64 && memcmp(path, nib + pos, plen) == 0;
             if (flag >= 2) { /* leaf */
                 if (match && pos + plen == 64) {

@@ -120,7 +120,8 @@ static void chain_open(chain *c) {
         bytes32 h = keccak256_hash(&i, sizeof i);
         memcpy(c->addrs[i].b, h.b, 20);
     }
-    for (int i = 0; i < N_SLOTS; i++) c->slots[i] = i < 10 ? u256_from_u64((uint64_t)i) : (u256){{rnd(), rnd(), 0, rnd()}};
+    for (int i = 0; i < N_SLOTS; i++)
+        c->slots[i] = i < 10 ? u256_from_u64((uint64_t)i) : (u256){{rnd(), rnd(), 0, rnd()}};
     static const uint8_t c0[] = {0x60, 0x00, 0x54}, c1[] = {0x60, 0x01, 0x60, 0x00, 0x55};
     uint8_t c2[300];
     for (size_t i = 0; i < sizeof c2; i++) c2[i] = (uint8_t)i;

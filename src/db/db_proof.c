@@ -77,50 +77,60 @@ static int restore_priors(work_set *w, uint64_t from, uint64_t to) {
     return rc;
 }
 
-/* Storage trie jobs for every account of w with slots, then the account
- * trie job; the changed leaves and the computed records go to the overlay. */
-static const char *overlay_from(work_set *w, tries_at *t) {
-    trie_overlay *ov = t->ov;
-    trie_updates upd = {0};
+/* a's storage trie changes: its slots' values at the block, keys hashed,
+ * sorted (into a->changes, a->change_vals). */
+static void slot_changes(acct_work *a) {
+    a->changes = malloc(a->n_slots * sizeof *a->changes);
+    size_t *off = malloc(a->n_slots * sizeof *off);
+    if (!a->changes || !off) abort();
+    for (size_t k = 0; k < a->n_slots; k++) {
+        uint8_t be[32];
+        u256_to_be(&a->slots[k].key, be);
+        keccak256(be, 32, a->changes[k].key.b);
+        off[k] = a->change_vals.len;
+        if (!u256_is_zero(&a->slots[k].value)) rlp_encode_u256(&a->change_vals, &a->slots[k].value);
+        a->changes[k].val_len = a->change_vals.len - off[k];
+    }
+    for (size_t k = 0; k < a->n_slots; k++)
+        a->changes[k].val = a->change_vals.data ? a->change_vals.data + off[k] : NULL;
+    free(off);
+    a->n_changes = a->n_slots;
+    trie_changes_sort(a->changes, a->n_changes);
+}
+
+/* The storage tries of the accounts with slots: their roots (into
+ * a->storage_root), records (into *upd) and leaves (into the overlay). */
+static const char *storage_tries(work_set *w, tries_at *t, trie_updates *upd) {
     trie_job *jobs = calloc(w->n + 1, sizeof *jobs);
     size_t *which = calloc(w->n + 1, sizeof *which), n_jobs = 0;
     if (!jobs || !which) abort();
     for (size_t i = 0; i < w->n; i++) {
         acct_work *a = &w->a[i];
         if (!a->n_slots) continue;
-        a->changes = malloc(a->n_slots * sizeof *a->changes);
-        size_t *off = malloc(a->n_slots * sizeof *off);
-        if (!a->changes || !off) abort();
-        for (size_t k = 0; k < a->n_slots; k++) {
-            uint8_t be[32];
-            u256_to_be(&a->slots[k].key, be);
-            keccak256(be, 32, a->changes[k].key.b);
-            off[k] = a->change_vals.len;
-            if (!u256_is_zero(&a->slots[k].value)) rlp_encode_u256(&a->change_vals, &a->slots[k].value);
-            a->changes[k].val_len = a->change_vals.len - off[k];
-        }
-        for (size_t k = 0; k < a->n_slots; k++)
-            a->changes[k].val = a->change_vals.data ? a->change_vals.data + off[k] : NULL;
-        free(off);
-        a->n_changes = a->n_slots;
-        trie_changes_sort(a->changes, a->n_changes);
+        slot_changes(a);
         which[n_jobs] = i;
         jobs[n_jobs++] = (trie_job){.has_owner = true, .owner = a->haddr, .changes = a->changes,
                                     .n_changes = a->n_changes};
     }
-    const char *err = trie_update_roots(&t->base, NULL, jobs, n_jobs, &upd);
+    const char *err = trie_update_roots(&t->base, NULL, jobs, n_jobs, upd);
     for (size_t j = 0; !err && j < n_jobs; j++) {
         acct_work *a = &w->a[which[j]];
         a->storage_root = jobs[j].root;
         for (size_t k = 0; k < a->n_changes; k++)
-            trie_overlay_set_leaf(ov, &a->haddr, &a->changes[k].key, a->changes[k].val, a->changes[k].val_len);
+            trie_overlay_set_leaf(t->ov, &a->haddr, &a->changes[k].key, a->changes[k].val, a->changes[k].val_len);
     }
     free(jobs);
     free(which);
+    return err;
+}
+
+/* The account trie: the leaves of the accounts that changed (with their
+ * storage roots at the block) give t->root, records and overlay leaves. */
+static const char *account_trie(work_set *w, tries_at *t, trie_updates *upd) {
     size_t n = 0, *off = malloc((w->n + 1) * sizeof *off);
     w->acct_changes = malloc((w->n + 1) * sizeof *w->acct_changes);
     if (!off || !w->acct_changes) abort();
-    for (size_t i = 0; !err && i < w->n; i++) {
+    for (size_t i = 0; i < w->n; i++) {
         acct_work *a = &w->a[i];
         if (!a->trie) continue;
         w->acct_changes[n].key = a->haddr;
@@ -134,14 +144,24 @@ static const char *overlay_from(work_set *w, tries_at *t) {
     w->n_acct_changes = n;
     trie_changes_sort(w->acct_changes, n);
     trie_job job = {.changes = w->acct_changes, .n_changes = n};
-    if (!err) err = trie_update_roots(&t->base, NULL, &job, 1, &upd);
+    const char *err = trie_update_roots(&t->base, NULL, &job, 1, upd);
+    if (err) return err;
+    t->root = job.root;
+    for (size_t k = 0; k < n; k++)
+        trie_overlay_set_leaf(t->ov, NULL, &w->acct_changes[k].key, w->acct_changes[k].val, w->acct_changes[k].val_len);
+    return NULL;
+}
+
+/* The overlay of the tries at the block: storage tries, then the account
+ * trie, computed by the root engine over the stored records (one thread:
+ * its readers share the snapshot's transaction). */
+static const char *overlay_from(work_set *w, tries_at *t) {
+    trie_updates upd = {0};
+    const char *err = storage_tries(w, t, &upd);
+    if (!err) err = account_trie(w, t, &upd);
     if (!err) {
-        t->root = job.root;
-        for (size_t k = 0; k < n; k++)
-            trie_overlay_set_leaf(ov, NULL, &w->acct_changes[k].key, w->acct_changes[k].val,
-                                  w->acct_changes[k].val_len);
-        trie_overlay_apply(ov, &upd);
-        t->store = trie_overlay_store(ov);
+        trie_overlay_apply(t->ov, &upd);
+        t->store = trie_overlay_store(t->ov);
     }
     trie_updates_free(&upd);
     return err;
