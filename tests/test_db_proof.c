@@ -15,7 +15,9 @@
  *   - the witness of an executed transaction (SLOAD, SSTORE of new, changed
  *     and cleared slots, BLOCKHASH, BALANCE, EXTCODESIZE): re-executed on
  *     the witness alone, it gives the same result and post-state root;
- *   - the JSON forms: geth's storage keys and absent-account hashes. */
+ *   - the JSON forms: geth's storage keys and absent-account hashes;
+ *   - a whole block through block_execute over a recorder, re-executed from
+ *     its witness alone. */
 #define _GNU_SOURCE /* nftw */
 #include "test.h"
 
@@ -23,6 +25,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "parevm/block_exec.h"
 #include "parevm/db_proof.h"
 #include "parevm/exec.h"
 #include "parevm/hex.h"
@@ -699,6 +702,147 @@ TEST(rpc_json_of_proofs_and_witnesses) {
     db_snapshot_close(s);
     CHECK(db_execution_witness(c.d, 0, NULL, NULL, &w, NULL) != NULL); /* block 0 has no parent */
     execution_witness_free(&w);
+    change_set_free(&cs);
+    chain_close(&c);
+}
+
+/* A whole block (withdrawals, several transactions, one sender twice, a new
+ * account) through block_execute on a block_state over a recorder of the
+ * parent's state; its witness alone re-executes it on a block_state over a
+ * witness_state and gives the same receipts and post-state root. */
+TEST(witness_of_an_executed_block) {
+    chain c;
+    chain_open(&c);
+    address sender = {{0xee, 1}}, sender2 = {{0xee, 2}}, a = {{0xaa, 2}}, b = {{0xbb, 3}}, cc = {{0xcc, 4}};
+    uint8_t code[128];
+    size_t n = 0;
+    static const uint8_t p1[] = {0x60, 0x00, 0x54, 0x60, 0x01, 0x01, 0x60, 0x00, 0x55, 0x60, 0x02, 0x43, 0x03,
+                                 0x40, 0x60, 0x02, 0x55, 0x60, 0x00, 0x60, 0x03, 0x55, 0x73};
+    memcpy(code + n, p1, sizeof p1), n += sizeof p1;
+    memcpy(code + n, b.b, 20), n += 20;
+    static const uint8_t p2[] = {0x31, 0x60, 0x04, 0x55, 0x73};
+    memcpy(code + n, p2, sizeof p2), n += sizeof p2;
+    memcpy(code + n, cc.b, 20), n += 20;
+    static const uint8_t p3[] = {0x3b, 0x60, 0x05, 0x55, 0x60, 0x07, 0x54, 0x60, 0x06, 0x55, 0x00};
+    memcpy(code + n, p3, sizeof p3), n += sizeof p3;
+    const evm_code *ca = code_store_intern(db_codes(c.d), code, n);
+    change_set cs = {0};
+    u256 rich = u256_from_u64(1000000000000000000ULL);
+    account_change *ac = change_set_add_account(&cs, &sender);
+    ac->flags = CHANGE_BALANCE | CHANGE_TOUCHED, ac->balance = rich;
+    ac = change_set_add_account(&cs, &sender2);
+    ac->flags = CHANGE_BALANCE | CHANGE_TOUCHED, ac->balance = rich;
+    ac = change_set_add_account(&cs, &a);
+    ac->flags = CHANGE_CODE | CHANGE_NONCE, ac->code = ca, ac->nonce = 1;
+    for (uint64_t k = 0; k < 12; k++) {
+        u256 key = u256_from_u64(k == 0 ? 0 : k == 1 ? 3 : k == 2 ? 7 : 100 + k), v = u256_from_u64(k + 5);
+        change_set_add_slot(&cs, ac, &key, &v);
+    }
+    ac = change_set_add_account(&cs, &b);
+    ac->flags = CHANGE_BALANCE, ac->balance = u256_from_u64(777);
+    ac = change_set_add_account(&cs, &cc);
+    ac->flags = CHANGE_CODE | CHANGE_NONCE, ac->code = c.codes[2], ac->nonce = 1;
+    for (int i = 0; i < 30; i++) {
+        ac = change_set_add_account(&cs, &c.addrs[i]);
+        ac->flags = CHANGE_BALANCE, ac->balance = u256_from_u64(1 + (uint64_t)i);
+    }
+    bytes32 root;
+    CHECK(db_load_state(c.d, &cs, &root) == NULL);
+    mem_state_apply(c.ref, &cs);
+    for (int i = 0; i < 5; i++) {
+        change_set_clear(&cs);
+        chain_commit(&c, &cs, true);
+    }
+    uint64_t head = c.n - 1;
+    block blk;
+    memset(&blk, 0, sizeof blk);
+    blk.header.parent_hash = c.hashes[head];
+    blk.header.number = head + 1;
+    blk.header.gas_limit = 30000000;
+    blk.header.timestamp = 1000 + 12 * (head + 1);
+    blk.header.coinbase = (address){{0xc0, 0x1b}};
+    blk.header.has_base_fee = true;
+    blk.header.base_fee = u256_from_u64(7);
+    blk.header.has_withdrawals_root = true;
+    transaction txs[3];
+    memset(txs, 0, sizeof txs);
+    for (int i = 0; i < 3; i++) {
+        transaction *tx = &txs[i];
+        tx->type = TX_DYNAMIC_FEE;
+        tx->has_chain_id = true;
+        tx->chain_id = 1;
+        tx->max_fee = u256_from_u64(20);
+        tx->max_priority_fee = u256_from_u64(2);
+        tx->sender = i < 2 ? sender : sender2;
+        tx->sender_known = true;
+        tx->nonce = i == 1 ? 1 : 0;
+        tx->r = tx->s = u256_from_u64(1);
+        tx->has_to = true;
+        tx->to = i < 2 ? a : (address){{0x99, 9}};
+        tx->value = i < 2 ? U256_ZERO : u256_from_u64(12345);
+        tx->gas_limit = i < 2 ? 500000 : 21000;
+    }
+    blk.txs = txs;
+    blk.n_txs = 3;
+    withdrawal wd[2] = {{0, 1, {{0x77, 7}}, 5}, {1, 2, {{0xaa, 2}}, 3}};
+    blk.has_withdrawals = true;
+    blk.withdrawals = wd;
+    blk.n_withdrawals = 2;
+    block_rules rules;
+    memset(&rules, 0, sizeof rules);
+    rules.fork = FORK_SHANGHAI;
+    rules.chain_id = 1;
+
+    db_snapshot *s;
+    CHECK(db_snapshot_at(c.d, head, 1, &s) == NULL);
+    state_recorder *rec = state_recorder_new(db_snapshot_view(s));
+    block_state *bs = block_state_new(state_recorder_view(rec), db_codes(c.d));
+    executor *ex = executor_new();
+    block_result res;
+    memset(&res, 0, sizeof res);
+    CHECK(block_execute(ex, &rules, &blk, bs, &res) == NULL);
+    uint64_t gas = res.gas_used;
+    change_set changes = {0};
+    block_state_changes(bs, &changes);
+    execution_witness wit;
+    bytes32 post = {{0}};
+    CHECK(db_execution_witness(c.d, head + 1, rec, &changes, &wit, &post) == NULL);
+    chain_commit(&c, &changes, true);
+    CHECK(bytes32_eq(&post, &c.roots[head + 1]));
+    fprintf(stderr, "  witness: %zu nodes, %zu codes, %zu keys, %zu headers; gas %llu\n", wit.state.n, wit.codes.n,
+            wit.keys.n, wit.headers.n, (unsigned long long)gas);
+
+    trie_nodes *set = trie_nodes_new();
+    code_store *codes = code_store_new();
+    witness_state *ws;
+    block_header parent;
+    CHECK(witness_state_from(&wit, set, codes, &ws, &parent) == NULL);
+    block_state *bs2 = block_state_new(witness_state_view(ws), codes);
+    executor *ex2 = executor_new();
+    block_result res2;
+    memset(&res2, 0, sizeof res2);
+    CHECK(block_execute(ex2, &rules, &blk, bs2, &res2) == NULL);
+    CHECK(res2.gas_used == gas && res2.n_receipts == 3);
+    change_set changes2 = {0};
+    block_state_changes(bs2, &changes2);
+    witness_state_apply(ws, &changes2);
+    bytes32 sroot;
+    CHECK(witness_state_error(ws) == NULL);
+    CHECK(witness_state_root(ws, &sroot) == NULL && bytes32_eq(&sroot, &c.roots[head + 1]));
+    change_set_free(&changes2);
+    block_result_free(&res2);
+    executor_free(ex2);
+    block_state_free(bs2);
+    witness_state_free(ws);
+    code_store_free(codes);
+    trie_nodes_free(set);
+    execution_witness_free(&wit);
+    change_set_free(&changes);
+    block_result_free(&res);
+    executor_free(ex);
+    block_state_free(bs);
+    state_recorder_free(rec);
+    db_snapshot_close(s);
     change_set_free(&cs);
     chain_close(&c);
 }
