@@ -142,6 +142,11 @@ const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *r
  * state root of everything loaded so far. */
 const char *db_load_state(db *d, const change_set *cs, bytes32 *root);
 
+/* The state root after applying cs to the head's state, as db_commit_block
+ * would compute it for the next block, without writing anything (a block
+ * builder needs the root for the header it then commits). */
+const char *db_preview_root(db *d, const change_set *cs, bytes32 *root);
+
 /* Brings the trie up to the head (if it lags) and returns the state root. */
 const char *db_update_root(db *d, bytes32 *root);
 

@@ -10,7 +10,8 @@
     X(blocktest, "run BlockchainTests files or folders")                          \
     X(replay, "replay mainnet block fixtures and measure Mgas/s")                  \
     X(difficultytest, "run DifficultyTests files or folders")                     \
-    X(bench, "benchmarks: evm")
+    X(bench, "benchmarks: evm")                                                   \
+    X(node, "serve JSON-RPC over a store, or a dev chain (--dev)")
 
 #define DECLARE_COMMAND(name, help) int cmd_##name(int argc, char **argv);
 PAREVM_COMMANDS(DECLARE_COMMAND)
