@@ -416,8 +416,10 @@ static void rec_free(recorder *r) {
 static int cmp_addr(const void *a, const void *b) { return memcmp(a, b, 20); }
 static int cmp_word(const void *a, const void *b) { return u256_cmp(a, b); }
 
-/* The recorded list as an access list (sorted; excluded addresses left
- * out unless they have slots, as geth). */
+/* The recorded list as an access list (sorted; excluded addresses and
+ * precompiles left out unless they have slots, as geth). Reads that are
+ * not accesses in geth's sense (the coinbase's fee, the sender and the
+ * recipient) fall under the exclusions. */
 static void rec_list(recorder *r, const address *excl, size_t n_excl, fork_id fork, access_entry **out, size_t *n) {
     access_entry *list = calloc(r->n ? r->n : 1, sizeof *list);
     if (!list) abort();
@@ -426,7 +428,7 @@ static void rec_list(recorder *r, const address *excl, size_t n_excl, fork_id fo
         struct al_entry *e = &r->e[i];
         bool skip = precompile_is_active(&e->addr, fork);
         for (size_t x = 0; x < n_excl && !skip; x++) skip = address_eq(&excl[x], &e->addr);
-        if (skip) continue;
+        if (skip && e->n == 0) continue;
         list[k].addr = e->addr;
         list[k].n_keys = e->n;
         list[k].keys = calloc(e->n ? e->n : 1, sizeof *list[k].keys);
@@ -481,7 +483,7 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
     node_call_tx(&a, n->chain.chain_id, node_call_gas(n, &a), &tx);
     node_call_auths(&a, &tx);
     /* the sender, the recipient (or the created contract) are warm anyway */
-    address excl[2] = {a.from, a.to};
+    address excl[3] = {a.from, a.to, c.env.coinbase};
     if (!tx.has_to) {
         account_info info;
         c.view.ops->get_account(c.view.ctx, &a.from, FIELD_NONCE, &info);
@@ -499,7 +501,7 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
         rec_reset(&rec);
         node_call_run(&c, &tx, &res);
         if (!res.valid) break;
-        rec_list(&rec, excl, 2, c.env.fork, &list, &n_list);
+        rec_list(&rec, excl, 3, c.env.fork, &list, &n_list);
         if (same_list(list, n_list, prev, n_prev)) break;
         if (prev != a.access_list) rpc_access_list_free(prev, n_prev);
         prev = list;
