@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "node_internal.h"
+#include "parevm/chain_import.h"
 #include "parevm/exec.h"
 
 /* The method groups, in registration order. A new group adds one line. */
@@ -111,8 +112,14 @@ static void defaults(node_config *c) {
 
 /* The chain configuration of a store made by `parevm init`. */
 static const char *load_chain_config(node *n) {
-    (void)n;
-    return "this store has no chain configuration (create it with parevm init, or use --dev)";
+    db_snapshot *s;
+    const char *err = db_snapshot_open(n->db, 1, &s);
+    if (err) return err;
+    uint64_t head;
+    if (db_head(s, &head, NULL)) err = "the store is empty (create it with parevm init, or use --dev)";
+    else err = chain_config_load(s, &n->chain);
+    db_snapshot_close(s);
+    return err;
 }
 
 const char *node_open(const node_config *cfg, node **out) {

@@ -181,7 +181,8 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
     db_snapshot_close(snap);
     node_read_close(&r);
     bytes32 root;
-    if (!err) err = db_preview_root(n->db, &out->changes, &root);
+    const change_set *sets[1] = {&out->changes};
+    if (!err) err = db_preview_root(n->db, sets, 1, &root);
     if (err) {
         node_built_free(out);
         return err;
@@ -198,6 +199,18 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
 }
 
 const char *node_commit_built(node *n, node_built *bb) {
+    static const char *const STAGES[] = {"headers", "bodies", "senders", "execution"};
+    uint64_t number = bb->b.header.number;
+    db_checkpoint cps[4];
+    for (int i = 0; i < 4; i++) cps[i] = (db_checkpoint){STAGES[i], number};
+    /* the total difficulty stays the parent's after the Merge */
+    u256 td = U256_ZERO;
+    db_snapshot *s;
+    if (!db_snapshot_open(n->db, 1, &s)) {
+        if (db_read_td(s, number - 1, &bb->b.header.parent_hash, &td)) td = U256_ZERO;
+        db_snapshot_close(s);
+    }
+    td = u256_add(&td, &bb->b.header.difficulty);
     db_block blk = {.number = bb->b.header.number,
                     .header = {bb->header_rlp.data, bb->header_rlp.len},
                     .body = {bb->body_rlp.data, bb->body_rlp.len},
@@ -206,7 +219,10 @@ const char *node_commit_built(node *n, node_built *bb) {
                     .n_txs = bb->b.n_txs,
                     .changes = &bb->changes,
                     .root = true,
-                    .expected_root = &bb->b.header.state_root};
+                    .expected_root = &bb->b.header.state_root,
+                    .checkpoints = cps,
+                    .n_checkpoints = 4,
+                    .td = &td};
     const char *err = db_commit_block(n->db, &blk, NULL);
     if (err) return err;
     /* the senders of the block's transactions are known: remember them */

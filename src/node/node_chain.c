@@ -28,8 +28,7 @@ void node_receipts_encode(const block_result *r, buf_t *out) {
     for (size_t i = 0; i < r->n_receipts; i++) {
         buf_clear(&one);
         receipt_encode(r, i, &one);
-        if (r->receipts[i].type == TX_LEGACY) buf_append(out, one.data, one.len);
-        else rlp_encode_bytes(out, one.data, one.len);
+        rlp_encode_bytes(out, one.data, one.len);
     }
     rlp_list_end(out, l);
     buf_free(&one);
@@ -77,15 +76,21 @@ static bool decode_log(const rlp_item *it, node_log *out) {
     return true;
 }
 
-/* One receipt: [status or root, cumulative gas, bloom, logs]. */
+/* One receipt, a byte string holding its consensus encoding: the RLP list
+ * [status or root, cumulative gas, bloom, logs], after a type byte for
+ * typed transactions. */
 static bool decode_receipt(node_block *nb, const rlp_item *item, node_receipt *rc, size_t *cap_logs) {
-    rlp_item payload = *item;
+    rlp_item payload;
     rc->type = TX_LEGACY;
-    if (!item->is_list) {
-        if (item->len < 2 || item->data[0] == 0 || item->data[0] > 0x7f) return false;
-        rc->type = item->data[0];
-        if (rlp_decode(item->data + 1, item->len - 1, &payload) || !payload.is_list) return false;
+    if (item->is_list || item->len < 1) return false;
+    const uint8_t *p = item->data;
+    size_t n = item->len;
+    if (p[0] < 0xc0) {
+        if (p[0] == 0 || p[0] > 0x7f) return false;
+        rc->type = p[0];
+        p++, n--;
     }
+    if (rlp_decode(p, n, &payload) || !payload.is_list) return false;
     rlp_item f[4];
     if (rlp_list_items(&payload, f, 4) || f[0].is_list || rlp_to_u64(&f[1], &rc->cumulative_gas) ||
         f[2].is_list || f[2].len != 256 || !f[3].is_list)

@@ -11,6 +11,7 @@
 #include "node_build.h"
 #include "node_dev.h"
 #include "parevm/block_exec.h"
+#include "parevm/chain_import.h"
 #include "parevm/hdkeys.h"
 #include "parevm/hex.h"
 #include "parevm/keccak.h"
@@ -86,44 +87,24 @@ const char *node_dev_genesis(node *n) {
         ac->code = code_store_intern(codes, code, len);
         free(code);
     }
-    bytes32 root;
-    const char *err = db_load_state(n->db, &cs, &root);
-    change_set_free(&cs);
-    if (err) return err;
-
-    block b = {0};
-    block_header *h = &b.header;
-    h->ommers_hash = EMPTY_LIST_HASH;
-    h->state_root = root;
-    h->tx_root = EMPTY_TRIE_ROOT;
-    h->receipts_root = EMPTY_TRIE_ROOT;
-    h->gas_limit = n->cfg.dev_gas_limit;
-    h->timestamp = n->cfg.dev_genesis_time ? n->cfg.dev_genesis_time : (uint64_t)time(NULL);
-    h->has_base_fee = true;
-    h->base_fee = u256_from_u64(INITIAL_BASE_FEE);
-    h->has_withdrawals_root = true;
-    h->withdrawals_root = EMPTY_TRIE_ROOT;
-    b.has_withdrawals = true;
-    h->has_blob_gas = true;
-    h->has_beacon_root = true;
-    h->has_requests_hash = true;
+    block_header h = {0};
+    h.ommers_hash = EMPTY_LIST_HASH;
+    h.tx_root = EMPTY_TRIE_ROOT;
+    h.receipts_root = EMPTY_TRIE_ROOT;
+    h.gas_limit = n->cfg.dev_gas_limit;
+    h.timestamp = n->cfg.dev_genesis_time ? n->cfg.dev_genesis_time : (uint64_t)time(NULL);
+    h.has_base_fee = true;
+    h.base_fee = u256_from_u64(INITIAL_BASE_FEE);
+    h.has_withdrawals_root = true;
+    h.withdrawals_root = EMPTY_TRIE_ROOT;
+    h.has_blob_gas = true;
+    h.has_beacon_root = true;
+    h.has_requests_hash = true;
     buf_t none[REQUEST_TYPES] = {{0}};
-    h->requests_hash = requests_hash(none);
-    buf_t header = {0}, body = {0}, receipts = {0};
-    header_encode(h, &header);
-    node_body_encode(&b, &body);
-    block_result empty = {0};
-    node_receipts_encode(&empty, &receipts);
-    db_block blk = {.number = 0,
-                    .header = {header.data, header.len},
-                    .body = {body.data, body.len},
-                    .receipts = {receipts.data, receipts.len},
-                    .root = true,
-                    .expected_root = &root};
-    err = db_commit_block(n->db, &blk, NULL);
-    buf_free(&header);
-    buf_free(&body);
-    buf_free(&receipts);
+    h.requests_hash = requests_hash(none);
+    /* block 0 with the chain configuration, as parevm init writes it */
+    const char *err = chain_init(n->db, &n->chain, &h, &cs, NULL);
+    change_set_free(&cs);
     return err;
 }
 
@@ -157,6 +138,8 @@ const char *node_dev_init(node *n) {
     if (empty && (err = node_dev_genesis(n))) return err;
     if ((err = db_snapshot_open(n->db, 1, &s))) return err;
     err = db_head(s, &head, &hash);
+    /* a store made before keeps its own configuration */
+    if (!err && !empty) err = chain_config_load(s, &n->chain);
     db_snapshot_close(s);
     if (err) return err;
     node_patch_publish(n, head, &hash, NULL);

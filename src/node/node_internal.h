@@ -144,11 +144,11 @@ bool node_state_failed(node_state *st, rpc_error *err);
 
 /* ---- Blocks as stored ---------------------------------------------------------------- */
 
-/* How a block is kept in the store: its header RLP; its body as the RLP
- * list [transactions, ommers] or [transactions, ommers, withdrawals] (the
- * items of the block's RLP after the header); its receipts as the RLP list
- * of the receipts' consensus encodings (typed ones as byte strings holding
- * type || rlp, as in the receipts trie). */
+/* How a block is kept in the store (the formats of chain_import.h): its
+ * header RLP; its body as the RLP list [transactions, ommers] or
+ * [transactions, ommers, withdrawals] (the items of the block's RLP after
+ * the header); its receipts as the RLP list of byte strings, each one
+ * receipt's consensus encoding (receipt_encode). */
 void node_body_encode(const block *b, buf_t *out);
 void node_receipts_encode(const block_result *r, buf_t *out);
 

@@ -65,8 +65,7 @@ static bool raw_receipts(void *ctx, const json_t *params, json_t **result, rpc_e
         rlp_iter it = rlp_iter_of(&list);
         rlp_err e;
         while ((e = rlp_next(&it, &item)) == RLP_OK)
-            json_array_append_new(out, item.is_list ? rpc_json_data(item.raw, item.raw_len)
-                                                    : rpc_json_data(item.data, item.len));
+            json_array_append_new(out, rpc_json_data(item.data, item.len));
         if (e != RLP_ERR_COUNT) why = "corrupt receipts";
     }
     buf_free(&raw);

@@ -3,7 +3,8 @@
  * three lowest tips of each of the last 20 blocks, as geth's oracle, 1 gwei
  * when they hold no transactions), eth_feeHistory (base fees, gas used
  * ratios, blob fees and ratios, reward percentiles weighted by gas used, as
- * geth) and eth_blobBaseFee (the head's blob base fee). */
+ * geth), eth_baseFee (the next block's base fee) and eth_blobBaseFee (the
+ * head's blob base fee). */
 #include <stdlib.h>
 #include "node_internal.h"
 #include "parevm/exec.h"
@@ -248,7 +249,25 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
     return false;
 }
 
+static bool base_fee(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    block_header h;
+    const char *why = node_header(&r, r.head, &r.head_hash, &h);
+    if (!why) {
+        u256 fee, blob;
+        uint64_t excess;
+        node_next_fees(n, &h, h.timestamp + 1, &fee, &excess, &blob);
+        *result = rpc_json_u256(&fee);
+    }
+    node_read_close(&r);
+    return why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : true;
+}
+
 void node_register_fees(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "eth_baseFee", base_fee, n);
     rpc_methods_add(m, "eth_gasPrice", gas_price, n);
     rpc_methods_add(m, "eth_maxPriorityFeePerGas", max_priority_fee, n);
     rpc_methods_add(m, "eth_feeHistory", fee_history, n);
