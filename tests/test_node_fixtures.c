@@ -1,5 +1,6 @@
-/* The node over chains imported from BlockchainTests (init + import, the
- * chain layer's path): every block, transaction, withdrawal, uncle and
+/* The node over chains imported from BlockchainTests (chain_init, then
+ * every block through node_import_block: the chain layer's importer on the
+ * node's writer thread): every block, transaction, withdrawal, uncle and
  * receipt the JSON-RPC methods return is compared field by field with the
  * fixture's own JSON (its blockHeader, transactions, withdrawals,
  * uncleHeaders and postState), and each block's raw receipts must give the
@@ -299,9 +300,8 @@ static bool load_pre(const json_t *pre, code_store *codes, change_set *cs) {
     return true;
 }
 
-/* Imports test `name` of file into a fresh store at dir; true when every
- * block was accepted. */
-static bool import_test(const json_t *t, const char *dir) {
+/* Writes the test's genesis into a fresh store at dir (chain_init). */
+static bool init_test(const json_t *t, const char *dir) {
     chain_config cfg;
     if (!chain_config_by_name(json_string_value(json_object_get(t, "network")), &cfg)) return false;
     uint8_t *grlp;
@@ -321,38 +321,33 @@ static bool import_test(const json_t *t, const char *dir) {
     if (!load_pre(json_object_get(t, "pre"), db_codes(d), &alloc)) goto out;
     block_header written;
     const char *why = chain_init(d, &cfg, &gh, &alloc, &written);
-    if (why || !bytes32_eq(&written.hash, &gh.hash)) {
-        fprintf(stderr, "  chain_init: %s\n", why ? why : "genesis hash differs");
-        goto out;
-    }
-    chain_import_options o = {.threads = 2};
-    chain_importer *im;
-    if ((why = chain_importer_open(d, &o, &im))) goto out;
-    good = true;
-    const json_t *blocks = json_object_get(t, "blocks");
-    for (size_t i = 0; i < json_array_size(blocks) && good; i++) {
-        uint8_t *rlp;
-        size_t len;
-        chain_bad_block bad = {0};
-        if (!hex_decode_alloc(json_string_value(json_object_get(json_array_get(blocks, i), "rlp")), &rlp, &len)) {
-            good = false;
-            break;
-        }
-        why = chain_import_block(im, rlp, len, &bad);
-        if (why && why != CHAIN_KNOWN_BLOCK) {
-            fprintf(stderr, "  block %zu: %s\n", i, why);
-            good = false;
-        }
-        free(rlp);
-    }
-    chain_bad_block bad = {0};
-    if (good && chain_import_flush(im, &bad)) good = false;
-    chain_importer_free(im);
+    good = !why && bytes32_eq(&written.hash, &gh.hash);
+    if (!good) fprintf(stderr, "  chain_init: %s\n", why ? why : "genesis hash differs");
 out:
     change_set_free(&alloc);
     if (d) db_close(d);
     free(grlp);
     return good;
+}
+
+/* Imports the test's blocks through the node (node_import_block, the
+ * writer's path); true when every block was accepted. */
+static bool import_blocks(node *n, const json_t *t) {
+    const json_t *blocks = json_object_get(t, "blocks");
+    for (size_t i = 0; i < json_array_size(blocks); i++) {
+        uint8_t *rlp;
+        size_t len;
+        if (!hex_decode_alloc(json_string_value(json_object_get(json_array_get(blocks, i), "rlp")), &rlp, &len))
+            return false;
+        bool invalid = false;
+        const char *why = node_import_block(n, rlp, len, &invalid);
+        free(rlp);
+        if (why && why != CHAIN_KNOWN_BLOCK) {
+            fprintf(stderr, "  block %zu: %s%s\n", i, why, invalid ? " (invalid)" : "");
+            return false;
+        }
+    }
+    return true;
 }
 
 static void run_fixture(const char *rel, const char *name) {
@@ -368,11 +363,12 @@ static void run_fixture(const char *rel, const char *name) {
     }
     char dir[] = "/tmp/parevm-node-fx-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    CHECK(import_test(t, dir));
+    CHECK(init_test(t, dir));
     node_config cfg = {.datadir = dir, .threads = 2};
     node *n = NULL;
     const char *err = node_open(&cfg, &n);
     CHECK(err == NULL);
+    if (n) CHECK(import_blocks(n, t));
     if (n) {
         mismatches = compared = 0;
         const json_t *blocks = json_object_get(t, "blocks");
@@ -408,4 +404,43 @@ TEST(node_fixture_logs) { run_fixture("ValidBlocks/bcStateTests/logRevert.json",
 
 TEST(node_fixture_many_blocks) {
     run_fixture("ValidBlocks/bcWalletTest/walletReorganizeOwners.json", "walletReorganizeOwners_Cancun");
+}
+
+/* An invalid block is refused (and said to be invalid), a known one is
+ * known, garbage is an error; the head stays where it was. */
+TEST(node_import_refuses_invalid_blocks) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/ethereum-tests/BlockchainTests/InvalidBlocks/bcInvalidHeaderTest/timeDiff0.json",
+             test_fixtures_dir());
+    json_t *file = json_load_file(path, 0, NULL);
+    json_t *t = file ? json_object_get(file, "timeDiff0_Cancun") : NULL;
+    CHECK(t != NULL);
+    if (!t) return;
+    char dir[] = "/tmp/parevm-node-fx-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(init_test(t, dir));
+    node_config cfg = {.datadir = dir, .threads = 2};
+    node *n = NULL;
+    CHECK(node_open(&cfg, &n) == NULL);
+    if (n) {
+        const json_t *blocks = json_object_get(t, "blocks");
+        uint8_t *rlp[2];
+        size_t len[2];
+        for (int i = 0; i < 2; i++)
+            CHECK(hex_decode_alloc(json_string_value(json_object_get(json_array_get(blocks, i), "rlp")), &rlp[i], &len[i]));
+        bool invalid = true;
+        CHECK(node_import_block(n, rlp[0], len[0], &invalid) == NULL && !invalid);
+        CHECK(node_import_block(n, rlp[0], len[0], &invalid) == CHAIN_KNOWN_BLOCK);
+        const char *why = node_import_block(n, rlp[1], len[1], &invalid);
+        CHECK(why != NULL && invalid);
+        uint8_t junk[3] = {0xc2, 0x01, 0x02};
+        CHECK(node_import_block(n, junk, sizeof junk, &invalid) != NULL);
+        json_t *head = call(n, "eth_blockNumber", "[]");
+        CHECK(head && !strcmp(json_string_value(head), "0x1"));
+        json_decref(head);
+        for (int i = 0; i < 2; i++) free(rlp[i]);
+        node_close(n);
+    }
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    json_decref(file);
 }

@@ -62,6 +62,14 @@ void node_close(node *n);
 /* The JSON-RPC methods (owned by the node). */
 const rpc_methods *node_methods(const node *n);
 
+/* Imports one block (its RLP) on the head through the chain layer's stages
+ * (chain_import.h: validated, executed with Block-STM, roots checked,
+ * committed), on the writer thread; the caller waits. Returns NULL,
+ * CHAIN_KNOWN_BLOCK, or why the block was refused (*invalid set when the
+ * block itself is invalid, as opposed to not following the head or a store
+ * error). The pool and the dev edits follow the new head. */
+const char *node_import_block(node *n, const uint8_t *rlp, size_t len, bool *invalid);
+
 /* The dev accounts (dev mode): account i's address and secret key; false
  * past the last. */
 bool node_dev_account(const node *n, unsigned i, address *addr, uint8_t key[32]);

@@ -177,6 +177,7 @@ const char *node_open(const node_config *cfg, node **out) {
 void node_close(node *n) {
     if (!n) return;
     node_writer_stop(n);
+    if (n->importer) chain_importer_free(n->importer);
     node_dev_free(n);
     if (n->methods) rpc_methods_free(n->methods);
     if (n->engine) par_engine_free(n->engine);

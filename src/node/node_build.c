@@ -232,7 +232,6 @@ const char *node_commit_built(node *n, node_built *bb) {
         word_map_put(&n->senders, &k, &v);
     }
     pthread_mutex_unlock(&n->senders_mu);
-    node_patch_publish(n, bb->b.header.number, &bb->b.header.hash, NULL);
-    node_pool_new_head(n);
+    node_head_moved(n, NULL);
     return NULL;
 }

@@ -49,7 +49,10 @@ struct node {
     pthread_cond_t dcond;      /* a job is done */
     node_job *jobs, *jobs_tail;
     bool stopping, kicked;
-    par_engine *engine;        /* Block-STM; used by the writer only */
+    par_engine *engine;        /* Block-STM for building; used by the writer only */
+    struct chain_importer *importer; /* for node_import_block (writer only; opened
+                                        on first use, dropped when the node
+                                        commits or unwinds by itself) */
     executor *wex;             /* the writer's executor */
 
     /* executors lent to request threads (eth_call...) */
@@ -236,6 +239,10 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
  * new head (node.c). */
 txpool_env node_pool_env(const node *n, const block_header *h);
 void node_pool_new_head(node *n);
+/* After the writer moved the head (a block committed, an unwind): the dev
+ * edits of the new head become edits (NULL: none), the pool is checked
+ * against it and the importer reopens on next use. Writer thread only. */
+void node_head_moved(node *n, const change_set *edits);
 
 /* ---- Executors for request threads --------------------------------------------------- */
 

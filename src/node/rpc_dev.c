@@ -376,13 +376,12 @@ static const char *revert_snapshot(node *n, void *arg) {
     d->n_snapshots = i;
     const char *err = db_unwind(n->db, s.number, NULL);
     if (!err) {
-        node_patch_publish(n, s.number, &s.hash, node_patch_changes(s.patch));
+        node_head_moved(n, node_patch_changes(s.patch));
         pthread_mutex_lock(&d->mu);
         d->time_offset = s.time_offset;
         d->has_next_time = s.has_next_time;
         d->next_time = s.next_time;
         pthread_mutex_unlock(&d->mu);
-        node_pool_new_head(n);
     }
     node_patch_release(s.patch);
     return err;
