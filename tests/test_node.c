@@ -926,7 +926,9 @@ TEST(node_pool) {
     CHECK(tx_sign(&tx, c.key[1]));
     bytes32 pending_hash = tx.hash;
     raw = raw_hex_params(&tx);
-    CHECK(ok(c.n, "eth_sendRawTransaction", raw) != NULL);
+    json_t *sent = ok(c.n, "eth_sendRawTransaction", raw);
+    CHECK(sent != NULL);
+    json_decref(sent);
     CHECK(err_code(c.n, "eth_sendRawTransaction", raw, msg, sizeof msg) == -32000 && !strcmp(msg, "already known"));
     free(raw);
     /* the same nonce with a tip 5% higher is not enough */

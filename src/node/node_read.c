@@ -2,6 +2,8 @@
  * dev-mode edits made on its head), block references resolved against it,
  * and the state after any retained block. */
 #include <inttypes.h>
+#include <sched.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "node_internal.h"
@@ -11,8 +13,11 @@ bool node_read_open(node *n, node_read *r, rpc_error *err) {
     memset(r, 0, sizeof *r);
     r->n = n;
     /* the edits must belong to the snapshot's head: a block committed
-     * between the two reads makes them stale, so read again */
-    for (int attempt = 0; attempt < 100; attempt++) {
+     * between the two reads makes them stale until the writer publishes
+     * the new head's, so read again (yielding: the writer may need the CPU) */
+    for (int attempt = 0; attempt < 200000; attempt++) {
+        if (attempt >= 8) sched_yield();
+        if (attempt >= 64) nanosleep(&(struct timespec){0, 50000}, NULL);
         const char *why = db_snapshot_open(n->db, 1, &r->snap);
         if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
         r->has_head = db_head(r->snap, &r->head, &r->head_hash) == NULL;
