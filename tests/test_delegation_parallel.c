@@ -237,7 +237,7 @@ static void run(par_engine *e, executor *ex, const block_rules *rules, block *b,
     mem_state *s = mem_state_clone(pre);
     block_result r = {0};
     par_stats st = {0};
-    const char *why = e ? par_block_execute(e, rules, b, s, &r, &st) : block_execute(ex, rules, b, s, &r);
+    const char *why = e ? par_block_execute_mem(e, rules, b, s, &r, &st) : block_execute_mem(ex, rules, b, s, &r);
     total_aborts += st.aborts;
     total_suspensions += st.suspensions;
     capture(o, why, &r, s);
@@ -331,7 +331,7 @@ TEST(parallel_sees_account_created_before_its_authorization) {
     block_rules rules = {.fork = FORK_PRAGUE, .chain_id = 1};
     mem_state *s = mem_state_clone(pre);
     block_result r = {0};
-    CHECK(block_execute(ex, &rules, &b, s, &r) == NULL);
+    CHECK(block_execute_mem(ex, &rules, &b, s, &r) == NULL);
     CHECK(r.n_receipts == 3);
     if (r.n_receipts == 3) CHECK_EQ_U64(r.receipts[1].gas_used, 68112 - 12500);
     block_result_free(&r);

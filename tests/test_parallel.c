@@ -45,7 +45,7 @@ static bool same(const outcome *a, const outcome *b) {
 static void run_seq(executor *ex, const block_rules *rules, block *b, mem_state *pre, outcome *o) {
     mem_state *s = mem_state_clone(pre);
     block_result r = {0};
-    const char *why = block_execute(ex, rules, b, s, &r);
+    const char *why = block_execute_mem(ex, rules, b, s, &r);
     capture(o, why, &r, s);
     block_result_free(&r);
     mem_state_free(s);
@@ -57,7 +57,7 @@ static void run_par(par_engine *e, const block_rules *rules, block *b, mem_state
     mem_state *s = mem_state_clone(pre);
     block_result r = {0};
     par_stats st;
-    const char *why = par_block_execute(e, rules, b, s, &r, &st);
+    const char *why = par_block_execute_mem(e, rules, b, s, &r, &st);
     total_aborts += st.aborts;
     total_suspensions += st.suspensions;
     total_executions += st.executions;

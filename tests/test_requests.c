@@ -254,7 +254,7 @@ static outcome run_all_ways(block *b, mem_state *pre, mem_state **post) {
     mem_state *s = mem_state_clone(pre);
     block_result r = {0};
     outcome want;
-    capture(&want, block_execute(ex, &rules, b, s, &r), &r, s);
+    capture(&want, block_execute_mem(ex, &rules, b, s, &r), &r, s);
     block_result_free(&r);
     executor_free(ex);
     if (post) *post = s;
@@ -268,7 +268,7 @@ static outcome run_all_ways(block *b, mem_state *pre, mem_state **post) {
         block_result pr = {0};
         par_stats st;
         outcome got;
-        capture(&got, par_block_execute(e, &rules, b, ps, &pr, &st), &pr, ps);
+        capture(&got, par_block_execute_mem(e, &rules, b, ps, &pr, &st), &pr, ps);
         if (!same(&want, &got)) {
             fprintf(stderr, "  Block-STM at %d threads differs (%s / %s)\n", threads[i],
                     want.error ? want.error : "ok", got.error ? got.error : "ok");
@@ -466,7 +466,7 @@ TEST(request_contracts_leave_the_inhibitor) {
     executor *ex = executor_new();
     mem_state *s = mem_state_clone(pre);
     block_result r = {0};
-    CHECK(block_execute(ex, &rules, &b, s, &r) == NULL);
+    CHECK(block_execute_mem(ex, &rules, &b, s, &r) == NULL);
     CHECK(r.n_receipts == 1 && !r.receipts[0].success);
     CHECK(r.requests[REQUEST_WITHDRAWAL].len == 0);
     u256 w = slot_of(s, &WITHDRAWALS, 0), c = slot_of(s, &CONSOLIDATIONS, 0);
@@ -535,7 +535,7 @@ TEST(history_contract_writes) {
     executor *ex = executor_new();
     mem_state *s = mem_state_clone(pre);
     block_result r = {0};
-    CHECK(block_execute(ex, &rules, &b, s, &r) == NULL);
+    CHECK(block_execute_mem(ex, &rules, &b, s, &r) == NULL);
     CHECK(!r.has_requests);
     u256 h = slot_of(s, &HISTORY, 8);
     CHECK(u256_is_zero(&h));
@@ -687,7 +687,7 @@ static json_t *chain_fixture(const char *network, bool bad_requests, size_t pad)
     executor *ex = executor_new();
     block_result r = {0};
     mem_state_set_block_hash(s, 0, &gh->hash);
-    if (!pad && block_execute(ex, &rules, &b, s, &r)) abort();
+    if (!pad && block_execute_mem(ex, &rules, &b, s, &r)) abort();
     h->gas_used = r.gas_used;
     memcpy(h->bloom, r.bloom, 256);
     h->receipts_root = block_receipts_root(&r);

@@ -38,6 +38,11 @@
  *   storage_changes  (dupsort) number 8 | address 20 -> slot 32 | prior min-BE
  *                    value (empty: zero); a block that wipes an account's
  *                    storage lists every slot the account had
+ *   td               number 8 | hash 32 -> the block's total difficulty, min-BE
+ *                    (blocks committed with one; kept by unwinds, like headers)
+ *
+ * The meta table also holds the caller's named values ("chain." + name ->
+ * bytes: the chain configuration...), written with a block (db_block.meta).
  *
  * A block's writes -- state, hashed state, branch records, change set, block
  * data, head and stage checkpoints -- commit in one write transaction: after
@@ -92,6 +97,12 @@ typedef struct {
     uint64_t number;
 } db_checkpoint;
 
+/* A named value of the caller (name: 1..200 bytes), kept in meta. */
+typedef struct {
+    const char *name;
+    byte_span value;
+} db_meta;
+
 /* Where a commit's time went (seconds), for progress reports and benchmarks. */
 typedef struct {
     double prepare; /* reading the prior state, applying the change set */
@@ -117,6 +128,9 @@ typedef struct {
                                      and DB_ROOT_MISMATCH is returned */
     const db_checkpoint *checkpoints;
     size_t n_checkpoints;
+    const u256 *td;             /* the block's total difficulty (NULL: none stored) */
+    const db_meta *meta;        /* named values to store with the block */
+    size_t n_meta;
     db_commit_stats *stats;     /* optional: filled on success */
 } db_block;
 
@@ -142,11 +156,6 @@ const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *r
  * state root of everything loaded so far. */
 const char *db_load_state(db *d, const change_set *cs, bytes32 *root);
 
-/* The state root after applying cs to the head's state, as db_commit_block
- * would compute it for the next block, without writing anything (a block
- * builder needs the root for the header it then commits). */
-const char *db_preview_root(db *d, const change_set *cs, bytes32 *root);
-
 /* Brings the trie up to the head (if it lags) and returns the state root. */
 const char *db_update_root(db *d, bytes32 *root);
 
@@ -156,6 +165,12 @@ const char *db_update_root(db *d, bytes32 *root);
  * entries and change sets (headers, bodies, receipts stay, by hash), and
  * lowers checkpoints above number to number. One write transaction. */
 const char *db_unwind(db *d, uint64_t number, bytes32 *root);
+
+/* The state root the store would have after applying the change sets
+ * sets[0..n) in order to the latest committed state (the trie catching up
+ * first if it lags), computed without writing anything: pre-Byzantium
+ * receipts' intermediate roots. Costs like a commit's root. */
+const char *db_preview_root(db *d, const change_set *const *sets, size_t n, bytes32 *root);
 
 /* The state root rebuilt from the flat tables alone (accounts, storage,
  * code hashes), ignoring the hashed state and branch records: the reference
@@ -201,6 +216,10 @@ const char *db_read_receipts(db_snapshot *s, uint64_t number, const bytes32 *has
 const char *db_read_block_txs(db_snapshot *s, uint64_t number, const bytes32 *hash, buf_t *out);
 const char *db_tx_location(db_snapshot *s, const bytes32 *tx_hash, uint64_t *number, uint32_t *index);
 const char *db_stage(db_snapshot *s, const char *name, uint64_t *number);
+/* A block's total difficulty (DB_NOT_FOUND if it was committed without). */
+const char *db_read_td(db_snapshot *s, uint64_t number, const bytes32 *hash, u256 *td);
+/* A named value written with db_block.meta (appended to *out). */
+const char *db_read_meta(db_snapshot *s, const char *name, buf_t *out);
 /* The state root at the trie's block (which is the head unless the trie
  * lags); *trie_block is UINT64_MAX for a state loaded before block 0. */
 const char *db_state_root(db_snapshot *s, bytes32 *root, uint64_t *trie_block);

@@ -195,6 +195,11 @@ void evm_vm_free(evm_vm *vm);
 /* Attaches an EIP-3155 tracer (NULL detaches). Tracing uses a separate copy
  * of the interpreter loop, so an untraced VM pays nothing for it. */
 void evm_vm_set_tracer(evm_vm *vm, evm_tracer *tracer);
+/* Whether a frame's memory could not grow (allocation failure, or the VM's
+ * budget of 4 GiB for all frames together) since the last call; clears the
+ * flag. The frame stopped as out of gas; the caller must not trust the
+ * result (exec rejects the transaction). */
+bool evm_vm_memory_exhausted(evm_vm *vm);
 
 /* A code object for init code, built in the VM's scratch for `depth` with
  * its jump analysis done: valid until the next call for the same depth. It
@@ -210,13 +215,15 @@ evm_result evm_execute(evm_vm *vm, const evm_host *host, const evm_tx_context *t
 /* ---- Precompiles ------------------------------------------------------------ */
 
 /* True if addr is a precompile in fork (0x01..0x04 always, 0x05..0x08 from
- * Byzantium, 0x09 from Istanbul, 0x0a from Cancun). */
+ * Byzantium, 0x09 from Istanbul, 0x0a from Cancun, 0x0b..0x11 from Prague,
+ * 0x100 from Osaka). Cheap: it decides the EIP-2929 always-warm set. */
 bool precompile_is_active(const address *addr, fork_id fork);
 /* Runs a precompile: charges gas, writes output into the VM's buffer for
  * depth. On failure all gas is consumed (EVM_PRECOMPILE_FAILURE or OOG). */
 evm_result precompile_run(evm_vm *vm, const address *addr, fork_id fork,
                           const uint8_t *input, size_t len, int64_t gas, int depth);
-/* Highest precompile address number in fork (4, 8, 9 or 10). */
+/* Highest address number of the contiguous precompiles 0x01.. in fork (4,
+ * 8, 9, 10 or 17); Osaka's P256VERIFY at 0x100 lies outside that range. */
 int precompile_count(fork_id fork);
 
 #endif

@@ -34,7 +34,8 @@ void block_env_set_blob_params(block_env *env, const blob_params *p);
 
 typedef struct {
     bool valid;             /* false: the transaction is invalid (no effect) */
-    const char *error;      /* why it is invalid (static string) */
+    const char *error;      /* why it is invalid (static string; a stable
+                             * identifier, see src/cli/exceptions.c) */
     evm_status status;      /* outcome of the top-level message */
     uint64_t gas_used;      /* after refunds, at least the EIP-7623 floor */
     uint64_t blob_gas_used;

@@ -38,10 +38,15 @@ typedef struct {
     const char *why_sequential;
 } par_stats;
 
-/* Same contract as block_execute (block_exec.h): executes b on state in
- * place and fills out. Senders must be known (par_recover_senders). */
-const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, mem_state *state,
+/* Same contract as block_execute (block_exec.h): executes b on state (a
+ * block_state; the block's change set is then block_state_changes(state))
+ * and fills out. Senders must be known (par_recover_senders). */
+const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, block_state *state,
                               block_result *out, par_stats *stats);
+
+/* par_block_execute on an in-memory state, as block_execute_mem. */
+const char *par_block_execute_mem(par_engine *e, const block_rules *rules, block *b, mem_state *state,
+                                  block_result *out, par_stats *stats);
 
 /* Recovers the senders of all of b's transactions on the engine's threads.
  * Returns the index of the first transaction that fails, or -1. */

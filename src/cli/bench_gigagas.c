@@ -357,8 +357,8 @@ static bool run_block(mem_state *base, block *b, block_rules *rules, executor *e
                 if (!tx_recover_sender(&b->txs[i], true)) why = "invalid signature";
         }
         double t1 = now_sec();
-        if (!why) why = par ? par_block_execute(par, rules, b, s, &out->res, &out->stats)
-                            : block_execute(ex, rules, b, s, &out->res);
+        if (!why) why = par ? par_block_execute_mem(par, rules, b, s, &out->res, &out->stats)
+                            : block_execute_mem(ex, rules, b, s, &out->res);
         t[k] = now_sec() - t0;
         if (k == reps - 1) out->recover_seconds = t1 - t0;
         if (why) {

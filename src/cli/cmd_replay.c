@@ -95,7 +95,8 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static bytes32 full_root_unavailable(mem_state *s) {
+static bytes32 full_root_unavailable(void *ctx, const block_state *s) {
+    (void)ctx;
     (void)s;
     return (bytes32){{0}};
 }
@@ -130,7 +131,7 @@ static const char *run_once(replay_run *r, mainnet_block *mb, const block_rules 
     }
     double t1 = now_sec();
     if (!why)
-        why = parallel ? par_block_execute(r->par, rules, b, s, res, ps) : block_execute(r->ex, rules, b, s, res);
+        why = parallel ? par_block_execute_mem(r->par, rules, b, s, res, ps) : block_execute_mem(r->ex, rules, b, s, res);
     double t2 = now_sec();
     *seconds = t2 - t0;
     *exec_seconds = t2 - t1;

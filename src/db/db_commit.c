@@ -5,6 +5,7 @@
  * write transaction, then write everything in one, refusing if another
  * process committed in between. db_write re-runs the writes if the map had
  * to grow. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -83,6 +84,15 @@ static int write_block_data(db *d, MDB_txn *txn, const db_block *b) {
         put_u64(loc, b->number);
         for (int k = 0; k < 4; k++) loc[8 + k] = (uint8_t)(i >> (24 - 8 * k));
         rc = put_kv(txn, d->t[T_TX_INDEX], b->tx_hashes[i].b, 32, loc, 12);
+    }
+    if (!rc && b->td) {
+        uint8_t v[32];
+        rc = put_kv(txn, d->t[T_TD], nh, 40, v, db_word_encode(b->td, v));
+    }
+    for (size_t i = 0; !rc && i < b->n_meta; i++) {
+        char key[208];
+        int kn = snprintf(key, sizeof key, "chain.%s", b->meta[i].name);
+        rc = put_kv(txn, d->t[T_META], key, (size_t)kn, b->meta[i].value.data, b->meta[i].value.len);
     }
     if (!rc) rc = put_kv(txn, d->t[T_META], "head", 4, nh, 40);
     for (size_t i = 0; !rc && i < b->n_checkpoints; i++) {
@@ -167,6 +177,9 @@ const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *r
         for (size_t k = 0; k < b->n_checkpoints; k++)
             if (!b->checkpoints[k].name || !b->checkpoints[k].name[0] || strlen(b->checkpoints[k].name) > 200)
                 return "bad stage checkpoint name";
+        for (size_t k = 0; k < b->n_meta; k++)
+            if (!b->meta[k].name || !b->meta[k].name[0] || strlen(b->meta[k].name) > 200)
+                return "bad meta name";
         rows += 8 + b->n_txs + (b->changes ? 4 * (b->changes->n_accounts + b->changes->n_slots) : 0);
     }
     /* the batch that holds block 0 defines the trie's block: it needs a root */
@@ -219,6 +232,30 @@ const char *db_load_state(db *d, const change_set *cs, bytes32 *root) {
     work_free(&w);
     pthread_mutex_unlock(&d->writer);
     return rc ? db_mdb_error(rc) : err;
+}
+
+/* ---- Previewing a root ---- */
+
+const char *db_preview_root(db *d, const change_set *const *sets, size_t n, bytes32 *root) {
+    pthread_mutex_lock(&d->writer); /* the root engine's pool: one user at a time */
+    MDB_txn *rt;
+    work_set w;
+    int rc = db_begin(d, MDB_RDONLY, &rt);
+    if (rc) {
+        pthread_mutex_unlock(&d->writer);
+        return db_mdb_error(rc);
+    }
+    work_init(&w, d, rt);
+    position p;
+    rc = read_position(d, rt, &p);
+    if (!rc && p.has_head && p.trie < p.head) rc = work_add_history(&w, p.trie + 1, p.head);
+    for (size_t i = 0; !rc && i < n; i++) rc = work_apply(&w, sets[i]);
+    const char *err = rc ? db_mdb_error(rc) : work_roots(&w);
+    if (!err) *root = w.root;
+    mdb_txn_abort(rt);
+    work_free(&w);
+    pthread_mutex_unlock(&d->writer);
+    return err;
 }
 
 /* ---- Catching the trie up ---- */

@@ -41,6 +41,7 @@ static const struct {
     [T_TX_INDEX] = {"tx_index", 0},
     [T_ACCT_CHANGES] = {"acct_changes", MDB_DUPSORT},
     [T_STORAGE_CHANGES] = {"storage_changes", MDB_DUPSORT},
+    [T_TD] = {"td", 0},
 };
 
 const char *db_mdb_error(int rc) {

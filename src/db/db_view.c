@@ -6,6 +6,7 @@
  * commit: they are opened until their transaction ids agree) and each read
  * takes a free lane for its duration. */
 #include <sched.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -425,6 +426,21 @@ const char *db_stage(db_snapshot *s, const char *name, uint64_t *number) {
     const char *err = get(s, T_STAGES, name, strlen(name), NULL, v, 8);
     if (!err) *number = get_u64(v);
     return err;
+}
+
+const char *db_read_td(db_snapshot *s, uint64_t number, const bytes32 *hash, u256 *td) {
+    buf_t b = {0};
+    const char *err = block_row(s, T_TD, number, hash, &b);
+    if (!err && !db_word_decode(b.data, b.len, td)) err = note(s, db_mdb_error(MDB_CORRUPTED));
+    buf_free(&b);
+    return err;
+}
+
+const char *db_read_meta(db_snapshot *s, const char *name, buf_t *out) {
+    char key[208];
+    int kn = snprintf(key, sizeof key, "chain.%s", name);
+    if (kn < 0 || (size_t)kn >= sizeof key) return DB_NOT_FOUND;
+    return get(s, T_META, key, (size_t)kn, out, NULL, 0);
 }
 
 const char *db_state_root(db_snapshot *s, bytes32 *root, uint64_t *trie_block) {

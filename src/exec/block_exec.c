@@ -49,24 +49,24 @@ block_env block_env_of(const block_header *h, const block_rules *rules) {
 /* Runs a few balance edits in one overlay session and applies them. */
 typedef struct {
     executor *ex;
-    mem_state *state;
+    block_state *state;
     overlay *ov;
 } state_edit;
 
-static state_edit edit_begin(executor *ex, mem_state *state, fork_id fork) {
+static state_edit edit_begin(executor *ex, block_state *state, fork_id fork) {
     state_edit e = {ex, state, executor_overlay(ex)};
-    overlay_begin(e.ov, mem_state_view(state), mem_state_codes(state), fork);
+    overlay_begin(e.ov, block_state_view(state), block_state_codes(state), fork);
     return e;
 }
 
 static void edit_commit(state_edit *e) {
     change_set cs = {0};
     overlay_finish(e->ov, &cs);
-    mem_state_apply(e->state, &cs);
+    block_state_apply(e->state, &cs);
     change_set_free(&cs);
 }
 
-static void apply_dao(executor *ex, const block_rules *rules, mem_state *state) {
+static void apply_dao(executor *ex, const block_rules *rules, block_state *state) {
     state_edit e = edit_begin(ex, state, rules->fork);
     static const u256 zero = {{0}};
     for (size_t i = 0; i < rules->n_dao_accounts; i++) {
@@ -77,7 +77,7 @@ static void apply_dao(executor *ex, const block_rules *rules, mem_state *state) 
     edit_commit(&e);
 }
 
-static void apply_withdrawals(executor *ex, const block_rules *rules, const block *b, mem_state *state) {
+static void apply_withdrawals(executor *ex, const block_rules *rules, const block *b, block_state *state) {
     if (!b->n_withdrawals) return;
     state_edit e = edit_begin(ex, state, rules->fork);
     for (size_t i = 0; i < b->n_withdrawals; i++) {
@@ -89,7 +89,7 @@ static void apply_withdrawals(executor *ex, const block_rules *rules, const bloc
     edit_commit(&e);
 }
 
-static void apply_rewards(executor *ex, const block_rules *rules, const block *b, mem_state *state) {
+static void apply_rewards(executor *ex, const block_rules *rules, const block *b, block_state *state) {
     if (u256_is_zero(&rules->block_reward)) return;
     state_edit e = edit_begin(ex, state, rules->fork);
     const u256 *r = &rules->block_reward;
@@ -109,11 +109,11 @@ static void apply_rewards(executor *ex, const block_rules *rules, const block *b
     edit_commit(&e);
 }
 
-evm_result block_system_call(executor *ex, const block_env *env, mem_state *state, const address *target,
+evm_result block_system_call(executor *ex, const block_env *env, block_state *state, const address *target,
                              const uint8_t *data, size_t len) {
-    evm_result r = exec_system_call(ex, env, mem_state_view(state), mem_state_codes(state), &SYSTEM_ADDRESS,
+    evm_result r = exec_system_call(ex, env, block_state_view(state), block_state_codes(state), &SYSTEM_ADDRESS,
                                     target, data, len, SYSTEM_CALL_GAS);
-    mem_state_apply(state, executor_changes(ex));
+    block_state_apply(state, executor_changes(ex));
     return r;
 }
 
@@ -141,14 +141,14 @@ static void keep_logs(block_result *r, receipt *rc, const overlay_log *logs, siz
     for (size_t i = 0; i < n; i++) {
         overlay_log l = logs[i];
         l.data_off = r->log_data.len;
-        buf_append(&r->log_data, data + logs[i].data_off, logs[i].data_len);
+        if (logs[i].data_len) buf_append(&r->log_data, data + logs[i].data_off, logs[i].data_len);
         r->logs[r->n_logs++] = l;
     }
     memcpy(rc->bloom, bloom, 256);
     for (int i = 0; i < 256; i++) r->bloom[i] |= rc->bloom[i];
 }
 
-void block_add_receipt(block_result *out, const block_rules *rules, mem_state *state, const transaction *tx,
+void block_add_receipt(block_result *out, const block_rules *rules, block_state *state, const transaction *tx,
                        const tx_result *res, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
                        const uint8_t *bloom) {
     out->gas_used += res->gas_used;
@@ -160,11 +160,11 @@ void block_add_receipt(block_result *out, const block_rules *rules, mem_state *s
     keep_logs(out, rc, logs, n_logs, log_data, bloom);
     if (rules->fork < FORK_BYZANTIUM && rules->state_root) {
         rc->has_root = true;
-        rc->post_state = rules->state_root(state);
+        rc->post_state = rules->state_root(rules->state_root_ctx, state);
     }
 }
 
-void block_begin(executor *ex, const block_rules *rules, const block *b, mem_state *state, block_result *out) {
+void block_begin(executor *ex, const block_rules *rules, const block *b, block_state *state, block_result *out) {
     reset(out);
     block_env env = block_env_of(&b->header, rules);
     if (rules->dao_fork) apply_dao(ex, rules, state);
@@ -175,7 +175,7 @@ void block_begin(executor *ex, const block_rules *rules, const block *b, mem_sta
         block_system_call(ex, &env, state, &HISTORY_STORAGE_ADDRESS, b->header.parent_hash.b, 32);
 }
 
-const char *block_finish(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+const char *block_finish(executor *ex, const block_rules *rules, const block *b, block_state *state,
                          block_result *out) {
     apply_withdrawals(ex, rules, b, state);
     apply_rewards(ex, rules, b, state);
@@ -183,7 +183,7 @@ const char *block_finish(executor *ex, const block_rules *rules, const block *b,
     return out->error = block_collect_requests(ex, rules, b, state, out);
 }
 
-const char *block_execute_transactions(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+const char *block_execute_transactions(executor *ex, const block_rules *rules, const block *b, block_state *state,
                                        block_result *out) {
     fork_id fork = rules->fork;
     block_env env = block_env_of(&b->header, rules);
@@ -194,7 +194,7 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
             return out->error = "invalid transaction signature";
         }
         tx_result res;
-        exec_transaction(ex, &env, mem_state_view(state), mem_state_codes(state), tx, out->gas_used, &res);
+        exec_transaction(ex, &env, block_state_view(state), block_state_codes(state), tx, out->gas_used, &res);
         if (!res.valid) {
             out->invalid_tx = (long)i;
             return out->error = res.error;
@@ -204,7 +204,7 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
             out->invalid_tx = (long)i;
             return out->error = "blob gas exceeds the block limit";
         }
-        mem_state_apply(state, executor_changes(ex));
+        block_state_apply(state, executor_changes(ex));
         size_t n_logs;
         const overlay_log *logs = overlay_logs(executor_overlay(ex), &n_logs);
         uint8_t bloom[256] = {0};
@@ -214,12 +214,21 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
     return NULL;
 }
 
-const char *block_execute(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+const char *block_execute(executor *ex, const block_rules *rules, const block *b, block_state *state,
                           block_result *out) {
     block_begin(ex, rules, b, state, out);
     const char *why = block_execute_transactions(ex, rules, b, state, out);
     if (why) return why;
     return block_finish(ex, rules, b, state, out);
+}
+
+const char *block_execute_mem(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+                              block_result *out) {
+    block_state *bs = block_state_new(mem_state_view(state), mem_state_codes(state));
+    const char *why = block_execute(ex, rules, b, bs, out);
+    mem_state_apply_block(state, bs);
+    block_state_free(bs);
+    return why;
 }
 
 const char *block_check_results(const block_header *h, const block_result *r, const bytes32 *receipts_root) {

@@ -77,9 +77,9 @@ static const char *collect_deposits(const block_rules *rules, block_result *out)
 
 /* A checked system call: the contract must have code and the call must
  * succeed; its output is the type's requests. */
-static const char *drain_queue(executor *ex, const block_env *env, mem_state *state, const address *contract,
+static const char *drain_queue(executor *ex, const block_env *env, block_state *state, const address *contract,
                                buf_t *dst, const char *no_code, const char *failed) {
-    state_view view = mem_state_view(state);
+    state_view view = block_state_view(state);
     if (view.ops->get_code(view.ctx, contract)->len == 0) return no_code;
     evm_result r = block_system_call(ex, env, state, contract, NULL, 0);
     if (r.status != EVM_SUCCESS) return failed;
@@ -105,7 +105,7 @@ bytes32 requests_hash(const buf_t lists[REQUEST_TYPES]) {
     return h;
 }
 
-const char *block_collect_requests(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+const char *block_collect_requests(executor *ex, const block_rules *rules, const block *b, block_state *state,
                                    block_result *out) {
     block_env env = block_env_of(&b->header, rules);
     const char *why = collect_deposits(rules, out);

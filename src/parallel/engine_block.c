@@ -118,7 +118,7 @@ static void record_observed(par_engine *e, uint32_t n) {
     o->offsets[n] = (uint32_t)ne;
 }
 
-static void setup_job(par_engine *e, const block_rules *rules, block *b, mem_state *state) {
+static void setup_job(par_engine *e, const block_rules *rules, block *b, block_state *state) {
     uint32_t n = (uint32_t)b->n_txs;
     size_t cap = mv_capacity(e, b);
     if (e->mv.cells && e->mv.cap >= cap) {
@@ -135,8 +135,8 @@ static void setup_job(par_engine *e, const block_rules *rules, block *b, mem_sta
     e->job.blk = b;
     e->job.env = block_env_of(&b->header, rules);
     e->job.base = state;
-    e->job.base_view = mem_state_view(state);
-    e->job.codes = mem_state_codes(state);
+    e->job.base_view = block_state_view(state);
+    e->job.codes = block_state_codes(state);
     for (int i = 0; i < e->threads; i++) e->workers[i].suspensions = e->workers[i].validations = 0;
 }
 
@@ -149,7 +149,7 @@ static void prewait_all(par_engine *e, const par_deps *d) {
 
 /* Applies the final incarnations in order, checking what depends on the
  * whole prefix of the block (gas and blob gas limits). */
-static const char *commit(par_engine *e, const block_rules *rules, block *b, mem_state *state, block_result *out) {
+static const char *commit(par_engine *e, const block_rules *rules, block *b, block_state *state, block_result *out) {
     uint64_t limit = b->header.gas_limit;
     for (size_t i = 0; i < b->n_txs; i++) {
         const tx_output *o = atomic_load(&e->job.outputs[i]);
@@ -167,19 +167,19 @@ static const char *commit(par_engine *e, const block_rules *rules, block *b, mem
             out->invalid_tx = (long)i;
             return out->error = "blob gas exceeds the block limit";
         }
-        mem_state_apply(state, &o->changes);
+        block_state_apply(state, &o->changes);
         block_add_receipt(out, rules, state, tx, &o->res, o->logs, o->n_logs, o->log_data, o->bloom);
     }
     return NULL;
 }
 
-const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, mem_state *state,
+const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, block_state *state,
                               block_result *out, par_stats *stats) {
     memset(stats, 0, sizeof *stats);
     executor *ex0 = e->workers[0].ex;
     par_deps pred = {0};
     bool use_recorded = e->has_use_deps && e->use_deps.n == b->n_txs;
-    state_view base = mem_state_view(state);
+    state_view base = block_state_view(state);
     const char *seq = cheap_sequential_reason(e, rules, b);
     if (!seq && !use_recorded && e->opts.hints) {
         par_predict(b, &base, &e->hints, &pred);
@@ -227,4 +227,13 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
     for (int i = 0; i < e->threads; i++) arena_reset(&e->workers[i].mem);
     if (why) return why;
     return block_finish(ex0, rules, b, state, out); /* requests read the committed receipts' logs */
+}
+
+const char *par_block_execute_mem(par_engine *e, const block_rules *rules, block *b, mem_state *state,
+                                  block_result *out, par_stats *stats) {
+    block_state *bs = block_state_new(mem_state_view(state), mem_state_codes(state));
+    const char *why = par_block_execute(e, rules, b, bs, out, stats);
+    mem_state_apply_block(state, bs);
+    block_state_free(bs);
+    return why;
 }

@@ -258,7 +258,7 @@ static walk_ctx walk_for(run_ctx *r, worker_ctx *w, size_t j) {
 
 static void copy_to_keep(worker_ctx *w, trie_sum *s) {
     if (s->kind != SUM_LEAF) return;
-    uint8_t *v = arena_alloc(&w->keep, s->val_len);
+    uint8_t *v = trie_arena_alloc(&w->keep, s->val_len);
     memcpy(v, s->val, s->val_len);
     s->val = v;
 }
@@ -280,7 +280,7 @@ static void run_phase1(void *arg, size_t i, unsigned worker) {
         copy_to_keep(w, &s);
         r->memo[t->job][memo_index(t->prefix, t->plen)] = s;
     }
-    arena_free(&w->tmp);
+    trie_arena_free(&w->tmp);
     if (!ok) atomic_store(&r->failed, true);
 }
 
@@ -298,7 +298,7 @@ static void run_phase2(void *arg, size_t i, unsigned worker) {
         job->root = sum_root(&s, &w->scratch);
     else
         atomic_store(&r->failed, true);
-    arena_free(&w->tmp);
+    trie_arena_free(&w->tmp);
 }
 
 static int cmp_change(const void *a, const void *b) {
@@ -383,8 +383,8 @@ const char *trie_update_roots(const trie_store *store, task_pool *pool, trie_job
         trie_updates_append(out, &w->out);
         trie_updates_free(&w->out);
         if (w->rd) store->ops->close(w->rd);
-        arena_free(&w->keep);
-        arena_free(&w->tmp);
+        trie_arena_free(&w->keep);
+        trie_arena_free(&w->tmp);
         sb_free(&w->sb);
         buf_free(&w->scratch);
     }

@@ -58,8 +58,8 @@ typedef struct {
     arena_chunk *head;
     size_t used, cap;
 } arena;
-void *arena_alloc(arena *a, size_t n);
-void arena_free(arena *a);
+void *trie_arena_alloc(arena *a, size_t n);
+void trie_arena_free(arena *a);
 
 /* Where a builder writes branch records (out NULL: nowhere). */
 typedef struct {

@@ -30,7 +30,7 @@ struct arena_chunk {
 
 enum { ARENA_CHUNK = 64 * 1024 };
 
-void *arena_alloc(arena *a, size_t n) {
+void *trie_arena_alloc(arena *a, size_t n) {
     n = (n + 15) & ~(size_t)15;
     if (!a->head || a->used + n > a->cap) {
         size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
@@ -49,7 +49,7 @@ void *arena_alloc(arena *a, size_t n) {
     return p;
 }
 
-void arena_free(arena *a) {
+void trie_arena_free(arena *a) {
     for (arena_chunk *c = a->head, *next; c; c = next) {
         next = c->next;
         free(c);

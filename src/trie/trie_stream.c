@@ -79,7 +79,7 @@ void sb_finish(stream_builder *b, arena *a, trie_sum *out) {
         memcpy(out->key, b->prev_key, 32);
         out->val_len = b->prev_val.len;
         if (a) {
-            uint8_t *v = arena_alloc(a, out->val_len);
+            uint8_t *v = trie_arena_alloc(a, out->val_len);
             memcpy(v, b->prev_val.data, out->val_len);
             out->val = v;
         } else {
