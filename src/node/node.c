@@ -148,7 +148,9 @@ const char *node_open(const node_config *cfg, node **out) {
         err = "a datadir is needed (or --dev for a temporary one)";
     }
     if (!err) {
-        db_options o = {.threads = n->cfg.threads};
+        /* a dev chain survives a crash of the process, not of the OS: no
+         * fsync per block */
+        db_options o = {.threads = n->cfg.threads, .no_sync = cfg->dev};
         err = db_open(n->datadir, &o, &n->db);
     }
     if (!err) err = cfg->dev ? node_dev_init(n) : load_chain_config(n);
@@ -158,6 +160,12 @@ const char *node_open(const node_config *cfg, node **out) {
     }
     /* the pool, checked against the head */
     txpool_config pc = {0};
+    if (cfg->dev) {
+        /* a dev chain takes what its user sends, as anvil does */
+        pc.max_pending = 1 << 18;
+        pc.max_queued = 1 << 16;
+        pc.max_per_sender = 1 << 17;
+    }
     txpool_env env = {.chain_id = n->chain.chain_id};
     n->pool = txpool_new(&pc, &env);
     node_pool_new_head(n);

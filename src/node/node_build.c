@@ -6,11 +6,18 @@
  * new head). The Engine API's payload building uses the same two steps. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include "node_build.h"
 #include "parevm/block_roots.h"
 #include "parevm/chain_rules.h"
 #include "parevm/exec.h"
 #include "parevm/keccak.h"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 void node_built_free(node_built *bb) {
     block_free(&bb->b);
@@ -155,7 +162,9 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
         node_read_close(&r);
         return err;
     }
+    double t0 = now_s();
     if (!a->empty) select_txs(n, a, &out->b, fork, &bp);
+    double t1 = now_s();
     /* Block-STM's workers read the head through a snapshot of their own,
      * with as many lanes as threads */
     db_snapshot *snap;
@@ -180,9 +189,13 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
     }
     db_snapshot_close(snap);
     node_read_close(&r);
+    double t2 = now_s();
     bytes32 root;
     const change_set *sets[1] = {&out->changes};
     if (!err) err = db_preview_root(n->db, sets, 1, &root);
+    out->t_select = t1 - t0;
+    out->t_execute = t2 - t1;
+    out->t_root = now_s() - t2;
     if (err) {
         node_built_free(out);
         return err;
@@ -223,7 +236,9 @@ const char *node_commit_built(node *n, node_built *bb) {
                     .checkpoints = cps,
                     .n_checkpoints = 4,
                     .td = &td};
+    double t0 = now_s();
     const char *err = db_commit_block(n->db, &blk, NULL);
+    bb->t_commit = now_s() - t0;
     if (err) return err;
     /* the senders of the block's transactions are known: remember them */
     pthread_mutex_lock(&n->senders_mu);

@@ -25,6 +25,7 @@ typedef struct {
     block_result result;        /* receipts, logs, requests */
     change_set changes;         /* the block's net change set (dev edits included) */
     par_stats stats;
+    double t_select, t_execute, t_root, t_commit; /* seconds in each step */
     buf_t header_rlp, body_rlp, receipts_rlp; /* as stored */
     bytes32 *tx_hashes;
 } node_built;

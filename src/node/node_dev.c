@@ -200,9 +200,12 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
     if (!err && n->cfg.log) {
         char hash[67];
         hex_encode(bb.b.header.hash.b, 32, hash);
-        fprintf(n->cfg.log, "mined block %llu %s: %zu transactions, %llu gas%s\n",
+        fprintf(n->cfg.log,
+                "mined block %llu %s: %zu transactions, %llu gas%s; ms: select %.1f, execute %.1f, root %.1f, "
+                "commit %.1f\n",
                 (unsigned long long)bb.b.header.number, hash, bb.b.n_txs, (unsigned long long)bb.b.header.gas_used,
-                bb.stats.sequential ? "" : " (Block-STM)");
+                bb.stats.sequential ? "" : " (Block-STM)", 1e3 * bb.t_select, 1e3 * bb.t_execute, 1e3 * bb.t_root,
+                1e3 * bb.t_commit);
         fflush(n->cfg.log);
     }
     if (n_txs) *n_txs = bb.b.n_txs;
