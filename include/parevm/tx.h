@@ -142,6 +142,10 @@ size_t tx_max_blobs(fork_id fork);
  * test fixtures' exception names to them, so a new or reworded reason needs
  * its row there. */
 const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id);
+/* The same rules for a call (eth_call, debug_traceCall: exec_call), as geth
+ * skips them for its simulated messages: no signature (the sender is
+ * given), no EIP-7825 gas cap and no EIP-2681 nonce rule. */
+const char *tx_check_call(const transaction *tx, fork_id fork, uint64_t chain_id);
 
 /* ---- Network form of blob transactions (transaction pool, eth wire) ---- */
 

@@ -14,7 +14,8 @@
     X(init, "write a genesis file's block 0 into a new store")                    \
     X(import, "import RLP chain files into a store, verifying every block")     \
     X(chaintest, "run BlockchainTests through init + import into fresh stores")   \
-    X(db, "query a store: head, account, storage, block, root; unwind")
+    X(db, "query a store: head, account, storage, block, root; unwind")          \
+    X(node, "serve JSON-RPC over a store, or a dev chain (--dev)")
 
 #define DECLARE_COMMAND(name, help) int cmd_##name(int argc, char **argv);
 PAREVM_COMMANDS(DECLARE_COMMAND)
