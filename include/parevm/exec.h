@@ -55,6 +55,16 @@ void executor_set_tracer(executor *ex, evm_tracer *tracer);
 void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
                       const transaction *tx, uint64_t block_gas_used, tx_result *out);
 
+/* Executes tx as a call (eth_call, debug_traceCall), with geth's rules for
+ * simulated messages: tx->sender is taken as given (no signature), the nonce
+ * is the state's (tx->nonce is ignored, also for a creation's address), the
+ * sender may have code (no EIP-3607), and neither the block gas limit nor the
+ * EIP-7825 cap applies (tx_check_call). Fees are checked and paid as for a
+ * transaction: a caller that wants geth's "no fee fields, no base fee" rule
+ * zeroes env->base_fee (and blob_base_fee) for a transaction without fees. */
+void exec_call(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
+               tx_result *out);
+
 const change_set *executor_changes(const executor *ex);
 overlay *executor_overlay(executor *ex);
 typedef struct bloom_cache bloom_cache;

@@ -97,13 +97,14 @@ static const char *invalid(tx_result *out, const char *why) {
 }
 
 /* State-independent and state-dependent validity. Returns NULL if valid and
- * sets the effective gas price and the up-front cost. */
+ * sets the effective gas price and the up-front cost. call: exec_call's
+ * rules (no signature, block gas limit, nonce or EIP-3607 checks). */
 static const char *check(executor *ex, const block_env *env, const transaction *tx,
-                         uint64_t block_gas_used, u256 *price, tx_result *out) {
+                         uint64_t block_gas_used, u256 *price, tx_result *out, bool call) {
     fork_id fork = env->fork;
-    const char *why = tx_check_static(tx, fork, env->chain_id);
+    const char *why = call ? tx_check_call(tx, fork, env->chain_id) : tx_check_static(tx, fork, env->chain_id);
     if (why) return invalid(out, why);
-    if (tx->gas_limit > env->gas_limit - (block_gas_used < env->gas_limit ? block_gas_used : env->gas_limit))
+    if (!call && tx->gas_limit > env->gas_limit - (block_gas_used < env->gas_limit ? block_gas_used : env->gas_limit))
         return invalid(out, "gas limit exceeds block gas limit");
     /* the rest of the block's blob gas is checked by the block executor */
     if (tx->type == TX_BLOB && GAS_PER_BLOB * (uint64_t)tx->n_blob_hashes > env->max_blob_gas)
@@ -136,10 +137,11 @@ static const char *check(executor *ex, const block_env *env, const transaction *
 
     overlay *ov = ex->ov;
     uint64_t nonce = overlay_nonce(ov, &tx->sender);
-    if (nonce < tx->nonce) return invalid(out, "nonce too high");
-    if (nonce > tx->nonce) return invalid(out, "nonce too low");
+    if (!call && nonce < tx->nonce) return invalid(out, "nonce too high");
+    if (!call && nonce > tx->nonce) return invalid(out, "nonce too low");
     u256 bal = overlay_balance(ov, &tx->sender);
     if (u256_lt(&bal, &cost)) return invalid(out, "insufficient funds");
+    if (call) return NULL;
     /* EIP-3607, with EIP-7702's exception for delegated accounts */
     const evm_code *code = overlay_code(ov, &tx->sender);
     if (code->len && !(fork >= FORK_PRAGUE && evm_delegation_target(code->bytes, code->len, NULL)))
@@ -221,14 +223,14 @@ static void follow_delegation(overlay *ov, fork_id fork, evm_message *msg) {
     overlay_warm_account(ov, &msg->code_address);
 }
 
-void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
-                      const transaction *tx, uint64_t block_gas_used, tx_result *out) {
+static void run_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
+                            const transaction *tx, uint64_t block_gas_used, tx_result *out, bool call) {
     memset(out, 0, sizeof *out);
     fork_id fork = env->fork;
     overlay *ov = ex->ov;
     overlay_begin(ov, view, codes, fork);
     u256 price;
-    if (check(ex, env, tx, block_gas_used, &price, out)) {
+    if (check(ex, env, tx, block_gas_used, &price, out, call)) {
         change_set_clear(&ex->changes);
         overlay_begin(ov, view, codes, fork); /* drop what the checks loaded */
         return;
@@ -246,7 +248,7 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
         bal = u256_sub(&bal, &blob_fee);
     }
     overlay_set_balance(ov, &tx->sender, &bal);
-    uint64_t nonce = tx->nonce;
+    uint64_t nonce = call ? overlay_nonce(ov, &tx->sender) : tx->nonce;
     overlay_set_nonce(ov, &tx->sender, nonce + 1);
 
     evm_tx_context ctx = {
@@ -298,6 +300,16 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
     overlay_add_balance(ov, &env->coinbase, &reward);
 
     overlay_finish(ov, &ex->changes);
+}
+
+void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
+                      const transaction *tx, uint64_t block_gas_used, tx_result *out) {
+    run_transaction(ex, env, view, codes, tx, block_gas_used, out, false);
+}
+
+void exec_call(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
+               tx_result *out) {
+    run_transaction(ex, env, view, codes, tx, 0, out, true);
 }
 
 evm_result exec_system_call(executor *ex, const block_env *env, state_view view, code_store *codes,
