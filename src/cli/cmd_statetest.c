@@ -11,6 +11,7 @@
 #include "parevm/exec.h"
 #include "parevm/hex.h"
 #include "parevm/state_root.h"
+#include "statetest_trace.h"
 #include "trace.h"
 
 typedef struct {
@@ -19,6 +20,7 @@ typedef struct {
     fork_id only_fork;
     executor *ex;
     json_tracer tracer;
+    st_tracing tracing; /* --tracer, --tracer-config, --check-trace */
 } st_run;
 
 /* The transaction template of a test: arrays indexed by the post entries. */
@@ -278,7 +280,14 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
     env.fork = fork;
     mem_state *s = mem_state_clone(pre);
     if (r->trace) executor_set_tracer(r->ex, &r->tracer.base);
-    if (built) exec_transaction(r->ex, &env, mem_state_view(s), mem_state_codes(s), &tx, 0, &res);
+    const char *trace_bad = NULL;
+    if (built && st_tracing_on(&r->tracing)) {
+        char label[400];
+        snprintf(label, sizeof label, "%s %s %s d%d g%d v%d", file, test, fork_name, d, g, v);
+        trace_bad = st_tracing_run(&r->tracing, r->ex, &env, mem_state_view(s), mem_state_codes(s), &tx, &res, label);
+    } else if (built) {
+        exec_transaction(r->ex, &env, mem_state_view(s), mem_state_codes(s), &tx, 0, &res);
+    }
     if (r->trace) {
         json_tracer_summary(&r->tracer, res.output, res.valid ? res.output_size : 0, res.gas_used,
                             res.valid ? (res.status ? evm_status_name(res.status) : NULL) : res.error);
@@ -300,7 +309,11 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
     hex_encode(want_root.b, 32, want_hex);
     bool pass = true;
     const char *why = NULL;
-    if (exc && res.valid) {
+    if (trace_bad) {
+        pass = false;
+        snprintf(want, sizeof want, "matching traces");
+        snprintf(got, sizeof got, "%.190s", trace_bad);
+    } else if (exc && res.valid) {
         pass = false;
         snprintf(want, sizeof want, "exception %.50s", json_string_value(exc) ? json_string_value(exc) : "?");
         snprintf(got, sizeof got, "a valid transaction (root %s)", root_hex);
@@ -398,12 +411,17 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
 
 static int usage(void) {
     fprintf(stderr,
-            "usage: parevm statetest [--fork NAME] [--run REGEX] [--json] [--trace] PATH...\n"
+            "usage: parevm statetest [--fork NAME] [--run REGEX] [--json] [--trace]\n"
+            "                        [--tracer NAME] [--tracer-config JSON] [--check-trace] PATH...\n"
             "  PATH: a GeneralStateTests JSON file or a folder (searched recursively)\n"
             "  --fork NAME   only this fork (e.g. Cancun, Shanghai, Merge, EIP158)\n"
             "  --run REGEX   only tests whose name matches (POSIX extended regex)\n"
             "  --json        one JSON object per case on stdout\n"
-            "  --trace       EIP-3155 trace of every case on stderr\n");
+            "  --trace       EIP-3155 trace of every case on stderr\n"
+            "  --tracer NAME geth's callTracer or prestateTracer (structLogger: the opcode logger) of\n"
+            "                every case, one JSON line on stdout: {\"case\", \"result\"}\n"
+            "  --tracer-config JSON  geth's trace config object (tracer, tracerConfig, logger options)\n"
+            "  --check-trace the EIP-3155 trace and the opcode logger's structLogs must agree\n");
     return 2;
 }
 
@@ -412,6 +430,7 @@ int cmd_statetest(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int used = fixture_run_option(&r.base, argc, argv, &i);
+        if (used == 0) used = st_tracing_option(&r.tracing, argc, argv, &i);
         if (used < 0) return 2;
         if (used) continue;
         if (!strcmp(a, "--fork")) {
@@ -429,6 +448,7 @@ int cmd_statetest(int argc, char **argv) {
             return usage();
         }
     }
+    if (st_tracing_on(&r.tracing) && !st_tracing_ready(&r.tracing)) return 2;
     r.ex = executor_new();
     json_tracer_init(&r.tracer, stderr);
     int status = fixture_run_all(&r.base);

@@ -13,6 +13,7 @@ struct executor {
     overlay *ov;
     change_set changes;
     bloom_cache *bloom;
+    uint64_t auth_refund; /* of the transaction being executed, for tracers */
 };
 
 executor *executor_new(void) {
@@ -37,6 +38,7 @@ void executor_set_tracer(executor *ex, evm_tracer *tracer) { evm_vm_set_tracer(e
 const change_set *executor_changes(const executor *ex) { return &ex->changes; }
 overlay *executor_overlay(executor *ex) { return ex->ov; }
 bloom_cache *executor_bloom_cache(executor *ex) { return ex->bloom; }
+uint64_t executor_auth_refund(const executor *ex) { return ex->auth_refund; }
 
 /* fake_exponential(1, excess, fraction) of EIP-4844: the Taylor series of
  * e^(excess / fraction), every term floored, over big integers (the terms
@@ -263,6 +265,7 @@ static void run_transaction(executor *ex, const block_env *env, state_view view,
     address target = tx->has_to ? tx->to : create_address(&tx->sender, nonce);
     warm_access_list(ov, env, tx, &target);
     uint64_t auth_refund = apply_authorizations(ov, env, tx);
+    ex->auth_refund = auth_refund;
     evm_message msg = {
         .kind = tx->has_to ? EVM_CALL : EVM_CREATE,
         .depth = 0,
