@@ -103,43 +103,38 @@ static void set_return_data(evm_frame *f, const evm_result *r) {
     if (r->status == EVM_SUCCESS || r->status == EVM_REVERT) buf_append(f->ret, r->output, r->output_size);
 }
 
-/* The message of a CALL-family instruction. */
-static inline __attribute__((always_inline)) evm_message call_message(evm_frame *f, uint8_t op, const address *to,
-                                                                      const address *code_address, const u256 *value,
-                                                                      int64_t child_gas, bool delegated,
-                                                                      const u256 *in_off, const u256 *in_len) {
-    const evm_message *msg = f->msg;
-    evm_message child = {
-        .kind = op == OP_CALL ? EVM_CALL : op == OP_CALLCODE ? EVM_CALLCODE
-              : op == OP_DELEGATECALL ? EVM_DELEGATECALL : EVM_STATICCALL,
-        .is_static = msg->is_static || op == OP_STATICCALL,
-        .depth = msg->depth + 1,
-        .gas = child_gas,
-        .code_address = *code_address,
-        .input = in_len->w[0] ? f->mem->data + in_off->w[0] : NULL,
-        .input_size = (size_t)in_len->w[0],
-        .code_delegated = delegated,
-    };
-    switch (op) {
-    case OP_CALL:
-    case OP_STATICCALL:
-        child.recipient = *to;
-        child.sender = msg->recipient;
-        child.value = *value;
-        break;
-    case OP_CALLCODE:
-        child.recipient = msg->recipient;
-        child.sender = msg->recipient;
-        child.value = *value;
-        break;
-    default: /* DELEGATECALL keeps the caller and value of this frame */
-        child.recipient = msg->recipient;
-        child.sender = msg->sender;
-        child.value = msg->value;
-        break;
+/* Declares and builds `child`, the message of a CALL-family instruction
+ * (a macro, so that op_call's untraced copy is the plain code it always was). */
+#define CALL_MESSAGE(child)                                                           \
+    evm_message child = {                                                             \
+        .kind = op == OP_CALL ? EVM_CALL : op == OP_CALLCODE ? EVM_CALLCODE           \
+              : op == OP_DELEGATECALL ? EVM_DELEGATECALL : EVM_STATICCALL,            \
+        .is_static = msg->is_static || op == OP_STATICCALL,                           \
+        .depth = msg->depth + 1,                                                      \
+        .gas = child_gas,                                                             \
+        .code_address = code_address,                                                 \
+        .input = in_len.w[0] ? f->mem->data + in_off.w[0] : NULL,                     \
+        .input_size = (size_t)in_len.w[0],                                            \
+        .code_delegated = delegated,                                                  \
+    };                                                                                \
+    switch (op) {                                                                     \
+    case OP_CALL:                                                                     \
+    case OP_STATICCALL:                                                               \
+        child.recipient = to;                                                         \
+        child.sender = msg->recipient;                                                \
+        child.value = value;                                                          \
+        break;                                                                        \
+    case OP_CALLCODE:                                                                 \
+        child.recipient = msg->recipient;                                             \
+        child.sender = msg->recipient;                                                \
+        child.value = value;                                                          \
+        break;                                                                        \
+    default: /* DELEGATECALL keeps the caller and value of this frame */              \
+        child.recipient = msg->recipient;                                             \
+        child.sender = msg->sender;                                                   \
+        child.value = msg->value;                                                     \
+        break;                                                                        \
     }
-    return child;
-}
 
 /* The traced loop's view of a nested message: enter, then exit with r. */
 static void trace_message(evm_frame *f, const evm_message *child, const address *to, const evm_result *r) {
@@ -210,14 +205,14 @@ static inline __attribute__((always_inline)) evm_status op_call(evm_frame *f, ui
     }
     if (msg->depth >= EVM_MAX_DEPTH || too_poor) {
         if (traced) {
-            evm_message child = call_message(f, op, &to, &code_address, &value, child_gas, delegated, &in_off, &in_len);
+            CALL_MESSAGE(child)
             trace_early_failure(f, &child, &to, too_poor ? EVM_INSUFFICIENT_BALANCE : EVM_CALL_DEPTH_EXCEEDED);
         }
         f->gas += child_gas;
         return EVM_SUCCESS;
     }
 
-    evm_message child = call_message(f, op, &to, &code_address, &value, child_gas, delegated, &in_off, &in_len);
+    CALL_MESSAGE(child)
     if (traced) trace_message(f, &child, &to, NULL);
     evm_result r = h->ops->call(h->ctx, &child);
     if (traced && f->vm->tracer->exit) f->vm->tracer->exit(f->vm->tracer, &child, &r);

@@ -101,7 +101,7 @@ static const char *invalid(tx_result *out, const char *why) {
 /* State-independent and state-dependent validity. Returns NULL if valid and
  * sets the effective gas price and the up-front cost. call: exec_call's
  * rules (no signature, block gas limit, nonce or EIP-3607 checks). */
-static const char *check(executor *ex, const block_env *env, const transaction *tx,
+static inline __attribute__((always_inline)) const char *check(executor *ex, const block_env *env, const transaction *tx,
                          uint64_t block_gas_used, u256 *price, tx_result *out, bool call) {
     fork_id fork = env->fork;
     const char *why = call ? tx_check_call(tx, fork, env->chain_id) : tx_check_static(tx, fork, env->chain_id);
@@ -151,7 +151,7 @@ static const char *check(executor *ex, const block_env *env, const transaction *
     return NULL;
 }
 
-static void warm_access_list(overlay *ov, const block_env *env, const transaction *tx, const address *target) {
+static inline __attribute__((always_inline)) void warm_access_list(overlay *ov, const block_env *env, const transaction *tx, const address *target) {
     fork_id fork = env->fork;
     if (fork < FORK_BERLIN) return;
     overlay_warm_account(ov, &tx->sender);
@@ -188,7 +188,7 @@ static bool authority_of(const authorization *a, address *out) {
  * nonce; a tuple that breaks a rule is skipped. Runs before the top-level
  * message's snapshot, so a reverted call keeps the delegations. Returns the
  * refund for authorities that already existed. */
-static uint64_t apply_authorizations(overlay *ov, const block_env *env, const transaction *tx) {
+static inline __attribute__((always_inline)) uint64_t apply_authorizations(overlay *ov, const block_env *env, const transaction *tx) {
     uint64_t refund = 0;
     for (size_t i = 0; i < tx->n_auths; i++) {
         const authorization *a = &tx->auths[i];
@@ -225,7 +225,7 @@ static void follow_delegation(overlay *ov, fork_id fork, evm_message *msg) {
     overlay_warm_account(ov, &msg->code_address);
 }
 
-static void run_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
+static inline __attribute__((always_inline)) void run_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
                             const transaction *tx, uint64_t block_gas_used, tx_result *out, bool call) {
     memset(out, 0, sizeof *out);
     fork_id fork = env->fork;

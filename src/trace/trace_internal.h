@@ -84,8 +84,18 @@ typedef struct {
     size_t n, cap;
 } lg_store;
 
+/* The JSON strings of the last step's stack or memory words, by position:
+ * consecutive steps share most of them, so an unchanged word reuses its
+ * string (jansson values are reference counted) instead of a new one. */
+typedef struct {
+    uint8_t (*words)[32];
+    json_t **strs;
+    size_t n, cap;
+} lg_words;
+
 typedef struct {
     json_t *logs;
+    lg_words stack_cache, memory_cache;
     int64_t size;            /* bytes of the entries so far, as Go encodes them */
     bool capturing;          /* the pending step is being logged (limit not reached) */
     json_t *stack, *memory, *ret, *storage; /* the pending step's captures */

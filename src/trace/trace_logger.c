@@ -23,8 +23,44 @@ static void drop_captures(tr_logger *l) {
     l->stack = l->memory = l->ret = l->storage = NULL;
 }
 
+static void words_free(lg_words *c) {
+    for (size_t i = 0; i < c->n; i++) json_decref(c->strs[i]);
+    free(c->words);
+    free(c->strs);
+}
+
+/* The JSON string of word (32 bytes, big-endian) at position i: the cached
+ * one when the word is unchanged. minimal: uint256.Hex's form ("0x0"), else
+ * all 64 digits. Returns a new reference. */
+static json_t *word_at(lg_words *c, size_t i, const uint8_t word[32], bool minimal) {
+    if (i >= c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 64;
+        while (c->cap <= i) c->cap *= 2;
+        c->words = realloc(c->words, c->cap * sizeof *c->words);
+        c->strs = realloc(c->strs, c->cap * sizeof *c->strs);
+        if (!c->words || !c->strs) abort();
+    }
+    while (c->n <= i) c->strs[c->n++] = NULL;
+    if (c->strs[i] && !memcmp(c->words[i], word, 32)) return json_incref(c->strs[i]);
+    char hex[67];
+    if (minimal) {
+        bytes32 b;
+        memcpy(b.b, word, 32);
+        u256 v = u256_from_bytes32(&b);
+        u256_to_hex(&v, hex);
+    } else {
+        hex_encode(word, 32, hex);
+    }
+    json_decref(c->strs[i]);
+    c->strs[i] = trace_take(json_string(hex));
+    memcpy(c->words[i], word, 32);
+    return json_incref(c->strs[i]);
+}
+
 void lg_free(trace_run *r) {
     tr_logger *l = &r->lg;
+    words_free(&l->stack_cache);
+    words_free(&l->memory_cache);
     drop_captures(l);
     json_decref(l->logs);
     for (size_t i = 0; i < l->n_stores; i++) {
@@ -104,19 +140,15 @@ void lg_step(trace_run *r, const evm_step *s) {
     if (!c->disable_stack) {
         l->stack = trace_take(json_array());
         for (int i = 0; i < s->stack_size; i++) {
-            char hex[67];
-            u256_to_hex(&s->stack[i], hex);
-            trace_append(l->stack, json_string(hex));
+            bytes32 b = u256_to_bytes32(&s->stack[i]);
+            trace_append(l->stack, word_at(&l->stack_cache, (size_t)i, b.b, true));
         }
     }
     if (c->enable_return_data && s->return_size) l->ret = hex_data(s->return_data, s->return_size);
     if (c->enable_memory && s->mem_size) {
         l->memory = trace_take(json_array());
-        char hex[67];
-        for (size_t i = 0; i < s->mem_size; i += 32) {
-            hex_encode(s->memory + i, 32, hex);
-            trace_append(l->memory, json_string(hex));
-        }
+        for (size_t i = 0; i < s->mem_size; i += 32)
+            trace_append(l->memory, word_at(&l->memory_cache, i / 32, s->memory + i, false));
     }
     if (!c->disable_storage && ((s->op == OP_SLOAD && s->stack_size >= 1) || (s->op == OP_SSTORE && s->stack_size >= 2))) {
         const u256 *key = &s->stack[s->stack_size - 1];
