@@ -667,6 +667,33 @@ TEST(failures_in_struct_logs_and_frames) {
     got = trace(&w, "{\"tracer\":\"callTracer\"}", &tx, NULL);
     CHECK(!strcmp(json_string_value(json_object_get(got, "error")), "invalid opcode: opcode 0xc not defined"));
     json_decref(got);
+    /* running out of gas in a memory expansion: geth prices the whole
+     * expansion (to 2049 words: 2049 * 3 + 2049^2 / 512 = 14347) on top of
+     * the static 3; offsets it cannot even size are errors of their own */
+    address m1 = addr_of(0x0905), m2 = addr_of(0x0906), m3 = addr_of(0x0907);
+    put(&w, m1, "600162010000" "52", 0);                                          /* MSTORE(0x10000, 1) */
+    put(&w, m2, "60017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff52", 0); /* MSTORE(2^256-1, 1) */
+    put(&w, m3, "6001642000000000" "52", 0);                                      /* MSTORE(2^37, 1) */
+    tx = make_tx(&w, m1, 22000, 0, 0);
+    got = trace(&w, "{}", &tx, NULL);
+    json_t *last = json_array_get(json_object_get(got, "structLogs"), 2);
+    CHECK(json_integer_value(json_object_get(last, "gasCost")) == 14350);
+    CHECK(!strcmp(json_string_value(json_object_get(last, "error")), "out of gas"));
+    json_decref(got);
+    tx = make_tx(&w, m2, 22000, 0, 0);
+    got = trace(&w, "{}", &tx, NULL);
+    last = json_array_get(json_object_get(got, "structLogs"), 2);
+    CHECK(json_integer_value(json_object_get(last, "gasCost")) == 3);
+    CHECK(!strcmp(json_string_value(json_object_get(last, "error")), "gas uint64 overflow"));
+    json_decref(got);
+    got = trace(&w, "{\"tracer\":\"callTracer\"}", &tx, NULL);
+    CHECK(!strcmp(json_string_value(json_object_get(got, "error")), "gas uint64 overflow"));
+    json_decref(got);
+    tx = make_tx(&w, m3, 22000, 0, 0);
+    got = trace(&w, "{}", &tx, NULL);
+    last = json_array_get(json_object_get(got, "structLogs"), 2);
+    CHECK(!strcmp(json_string_value(json_object_get(last, "error")), "out of gas: gas uint64 overflow"));
+    json_decref(got);
     mem_state_free(w.s);
 }
 

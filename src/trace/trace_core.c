@@ -32,6 +32,61 @@ static bool writes_state(const tr_step *p) {
     return false;
 }
 
+/* ---- geth's price of a memory-using instruction that ran out of gas ---- */
+
+/* The memory operand of op (offset, size) and its per-word and per-byte
+ * dynamic costs, or false for an instruction without one handled here (the
+ * CALL and CREATE families and EXTCODECOPY price more than memory). */
+static bool memory_operand(const tr_step *p, u256 *off, u256 *size, int64_t *per_word, int64_t *per_byte) {
+    *per_word = *per_byte = 0;
+    const u256 *t = p->top;
+    switch (p->op) {
+    case 0x20: *off = t[0], *size = t[1], *per_word = 6; return true;                 /* KECCAK256 */
+    case 0x37: case 0x39: case 0x3e: *off = t[0], *size = t[2], *per_word = 3; return true; /* copies */
+    case 0x5e:                                                                         /* MCOPY */
+        *off = u256_gt(&t[1], &t[0]) ? t[1] : t[0], *size = t[2], *per_word = 3;
+        return true;
+    case 0x51: case 0x52: *off = t[0], *size = u256_from_u64(32); return true;        /* MLOAD, MSTORE */
+    case 0x53: *off = t[0], *size = u256_from_u64(1); return true;                    /* MSTORE8 */
+    case 0xa0: case 0xa1: case 0xa2: case 0xa3: case 0xa4: *off = t[0], *size = t[1], *per_byte = 8; return true;
+    case 0xf3: case 0xfd: *off = t[0], *size = t[1]; return true;                     /* RETURN, REVERT */
+    }
+    return false;
+}
+
+static uint64_t memory_fee(uint64_t words) { return words * 3 + words * words / 512; }
+
+/* geth's reading of a step that ran out of gas on a memory operand: its
+ * error (NULL: plain "out of gas") and its cost, static plus dynamic in full
+ * (parevm stops charging at the expansion it cannot pay). False when p has
+ * no memory operand. */
+static bool memory_oog(const tr_step *p, const char **why, int64_t *cost) {
+    u256 off, size;
+    int64_t per_word, per_byte;
+    if (!memory_operand(p, &off, &size, &per_word, &per_byte)) return false;
+    *why = NULL;
+    if (p->gas < p->static_cost) return true; /* the static charge failed: geth priced nothing more */
+    uint64_t end = 0;
+    if (!u256_is_zero(&size)) {
+        /* calcMemSize64, then the rounding to words: overflow is an error of its own */
+        if (!u256_fits_u64(&size) || !u256_fits_u64(&off) || off.w[0] + size.w[0] < off.w[0] ||
+            off.w[0] + size.w[0] > UINT64_MAX - 31) {
+            *why = "gas uint64 overflow", *cost = p->static_cost;
+            return true;
+        }
+        end = off.w[0] + size.w[0];
+    }
+    if (end > 0x1FFFFFFFE0ULL) {
+        *why = "out of gas: gas uint64 overflow", *cost = p->static_cost;
+        return true;
+    }
+    uint64_t words = (end + 31) / 32, have = p->mem_size / 32;
+    uint64_t fee = words > have ? memory_fee(words) - memory_fee(have) : 0;
+    uint64_t n = size.w[0]; /* fits: checked above unless zero */
+    *cost = p->static_cost + (int64_t)fee + per_word * (int64_t)((n + 31) / 32) + per_byte * (int64_t)n;
+    return true;
+}
+
 /* Fills the frame's error for a halt with st on step p. *pre tells whether
  * geth's gas/stack phase found it (then the step carries the error and its
  * cost is *cost, already set to parevm's charge, adjusted where geth's
@@ -72,7 +127,9 @@ static void classify(trace_run *r, const tr_step *p, evm_status st, char *err, s
                      (unsigned long long)p->top[2].w[0], MAX_INITCODE);
             *cost = p->static_cost;
         } else {
-            snprintf(err, n, "out of gas");
+            const char *why = NULL;
+            memory_oog(p, &why, cost);
+            snprintf(err, n, "%s", why ? why : "out of gas");
         }
         return;
     case EVM_STATIC_MODE_VIOLATION: snprintf(err, n, "write protection"); return;
@@ -148,6 +205,7 @@ static void hook_step(evm_tracer *t, const evm_step *s) {
     p->static_cost = s->static_cost;
     p->refund = s->refund;
     p->stack_size = s->stack_size;
+    p->mem_size = s->mem_size;
     for (int i = 0; i < TR_TOP; i++) p->top[i] = i < s->stack_size ? s->stack[s->stack_size - 1 - i] : U256_ZERO;
     p->msg = s->msg;
     r->has_pending = true;

@@ -54,6 +54,7 @@ typedef struct {
     int64_t refund;          /* the frame's refund counter at the step */
     int stack_size;
     u256 top[TR_TOP];        /* top[0] is the top of the stack */
+    uint64_t mem_size;       /* memory before the step */
     const evm_message *msg;
 } tr_step;
 

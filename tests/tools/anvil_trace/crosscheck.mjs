@@ -67,6 +67,8 @@ const scenarios = [
   { name: "precompiles", contracts: { [PRE_USER]: { code: asm(0x1234, 0, "MSTORE", 0x20, 0x20, 0x20, 0, 2, 0xffff, "STATICCALL", "POP", 0x20, 0x40, 0x20, 0x20, 0, 4, 0xffff, "CALL", "POP", 0x40, 0, "RETURN") } }, to: PRE_USER },
   { name: "eip7702_delegated_account", contracts: { [IMPL]: { code: asm("CALLER", 0, "SSTORE", "CALLVALUE", 1, "SSTORE", "STOP") }, [DELEGATED_EOA]: { code: "0xef0100" + IMPL.slice(2) }, [C_CALLER]: { code: asm(...callOf("CALL", DELEGATED_EOA, 100000, 3), "STOP"), balance: 10n } }, to: C_CALLER },
   { name: "out_of_gas_and_invalid", contracts: { [OOG]: { code: asm("JUMPDEST", 1, 0, "SSTORE", 0, "JUMP") }, [OOG_CALLER]: { code: asm(...callOf("CALL", OOG, 30000, 0), ...callOf("CALL", A(0x0092), 1000, 0), "INVALID") }, [A(0x0092)]: { code: asm("POP") } }, to: OOG_CALLER, gas: 200000n },
+  { name: "memory_expansion_oog", contracts: { [A(0x0093)]: { code: asm(1, 0x10000, "MSTORE") }, [A(0x0094)]: { code: asm(1, "0x" + "ff".repeat(32), "MSTORE") },
+      [A(0x0095)]: { code: asm(...callOf("CALL", A(0x0093), 5000, 0), ...callOf("CALL", A(0x0094), 5000, 0), "STOP") } }, to: A(0x0095) },
   { name: "value_to_new_account_and_too_poor", contracts: { [VALUE_SENDER]: { code: asm(...callOf("CALL", A(0xabcdef), 0, 7), "POP", ...callOf("CALL", A(0xabcdee), 0, 1000), "POP", A(0xabcdef), "BALANCE", 0, "SSTORE", "STOP"), balance: 10n } }, to: VALUE_SENDER },
 ];
 const configs = [
