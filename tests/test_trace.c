@@ -391,6 +391,49 @@ TEST(prestate_and_diff_of_a_create2) {
     mem_state_free(w.s);
 }
 
+/* A contract-creating transaction of init code (hex). */
+static transaction make_create_tx(world *w, const char *init_hex, uint64_t gas, uint8_t *buf) {
+    transaction tx = make_tx(w, addr_of(0), gas, 0, 0);
+    tx.has_to = false;
+    long n = hex_decode(init_hex, buf, 64);
+    tx.data = buf;
+    tx.data_len = n < 0 ? 0 : (size_t)n;
+    CHECK(tx_sign(&tx, KEY));
+    return tx;
+}
+
+TEST(call_tracer_top_level_creations) {
+    world w;
+    world_init(&w, FORK_CANCUN);
+    uint8_t data[64];
+    transaction tx = make_create_tx(&w, INIT, 200000, data);
+    address made = create_address(&w.sender, 0);
+    json_t *got = trace(&w, "{\"tracer\":\"callTracer\"}", &tx, NULL);
+    /* intrinsic 53000 + 8 non-zero bytes * 16 + 2 zero bytes * 4 + one
+     * initcode word * 2 = 53138; the init code 18 and the deposit 6400:
+     * 59556 = 0xe8a4 */
+    char *s = addr_hex(w.sender), *mh = addr_hex(made), want[900];
+    snprintf(want, sizeof want,
+             "{\"from\":\"%s\",\"gas\":\"0x30d40\",\"gasUsed\":\"0xe8a4\",\"to\":\"%s\",\"input\":\"0x%s\","
+             "\"output\":\"0x000000000000000000000000000000000000000000000000000000000000002a\",\"value\":\"0x0\","
+             "\"type\":\"CREATE\"}",
+             s, mh, INIT);
+    check_text(got, want);
+    json_decref(got);
+    /* a creation that reverts has no "to" and, reverting with no data, no
+     * output: 53000 + 3 non-zero * 16 + 2 zero * 4 + 2 + 6 = 53064 */
+    tx = make_create_tx(&w, "60006000fd", 200000, data);
+    got = trace(&w, "{\"tracer\":\"callTracer\"}", &tx, NULL);
+    snprintf(want, sizeof want,
+             "{\"from\":\"%s\",\"gas\":\"0x30d40\",\"gasUsed\":\"0xcf48\",\"input\":\"0x60006000fd\","
+             "\"error\":\"execution reverted\",\"value\":\"0x0\",\"type\":\"CREATE\"}",
+             s);
+    check_text(got, want);
+    json_decref(got);
+    free(s), free(mh);
+    mem_state_free(w.s);
+}
+
 TEST(call_tracer_delegatecall_keeps_the_value) {
     world w;
     world_init(&w, FORK_CANCUN);

@@ -19,14 +19,23 @@
  * execution is not slowed. Every function here is safe to call from several
  * threads at once on views that allow it; each call makes its own executor.
  *
- * Known differences from geth (documented, not silently different): a
- * failing precompile's frame error is "precompile failed" rather than the
- * precompile's own message; gasCost of an instruction that runs out of gas in
- * its memory expansion counts what was charged before the expansion; a LOG
- * or RETURNDATACOPY that fails while running reports the cost charged up to
- * the failure; state overrides of precompile addresses and
- * movePrecompileToAddress are refused; the "overrides" chain config option
- * is ignored, and so is "timeout". */
+ * Known differences from geth v1.17.5 (deliberate or not yet matched):
+ *   - a failing precompile's frame error is "precompile failed", not the
+ *     precompile's own message;
+ *   - a CALL/CREATE-family instruction or EXTCODECOPY that runs out of gas
+ *     before its callee starts reports as gasCost what parevm charged up to
+ *     the failure (geth prices the rest of its dynamic gas; other memory
+ *     instructions are priced as geth does), and a LOG or RETURNDATACOPY
+ *     failing while it runs (static frame, return data out of bounds) the
+ *     cost charged so far;
+ *   - prestateTracer's diffMode reports codeHash in post only when the code
+ *     changed; v1.17.5 also writes a zero codeHash for every looked-up
+ *     account that does not exist after the transaction (a regression of
+ *     its #34675);
+ *   - state overrides of precompile addresses and movePrecompileToAddress
+ *     are refused, block overrides do not change the fork, and the
+ *     "overrides" (chain config) and "timeout" options are ignored.
+ */
 #ifndef PAREVM_TRACE_H
 #define PAREVM_TRACE_H
 
