@@ -6,7 +6,7 @@
  * network's rules. */
 #include <stdio.h>
 #include <stdlib.h>
-#include "parevm/block.h"
+#include "parevm/chain.h"
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
 
@@ -42,7 +42,10 @@ static void exercise_rules(const block *b) {
         (void)chain_difficulty(&c, b->header.number, b->header.timestamp, &b->header.difficulty,
                                b->header.gas_used, b->n_ommers != 0);
     }
-    for (int f = 0; f < FORK_COUNT; f++) (void)header_next_excess_blob_gas(&b->header, (fork_id)f);
+    static const blob_params blobs[] = {{3, 6, 3338477}, {6, 9, 5007716}, {14, 21, 11684671}, {0, 0, 1}};
+    for (int f = 0; f < FORK_COUNT; f++)
+        for (size_t k = 0; k < sizeof blobs / sizeof blobs[0]; k++)
+            (void)header_next_excess_blob_gas(&b->header, (fork_id)f, &blobs[k]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -145,11 +145,13 @@ typedef struct {
     buf_t receipts;
 } outcome;
 
-static void run(executor *ex, par_engine *e, const block_rules *rules, block *b, mem_state *pre, outcome *o,
+static void run(executor *ex, par_engine *e, const block_rules *rules0, block *b, mem_state *pre, outcome *o,
                 par_stats *st) {
     mem_state *s = mem_state_clone(pre);
+    block_rules rules = *rules0;
+    rules.state_root_ctx = s; /* pre-Byzantium receipts' roots: s plus the block's changes */
     block_result r = {0};
-    const char *why = e ? par_block_execute(e, rules, b, s, &r, st) : block_execute(ex, rules, b, s, &r);
+    const char *why = e ? par_block_execute_mem(e, &rules, b, s, &r, st) : block_execute_mem(ex, &rules, b, s, &r);
     memset(o, 0, sizeof *o);
     o->error = why;
     o->invalid_tx = why ? r.invalid_tx : -1;
@@ -194,8 +196,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     transaction txs[MAX_TXS];
     for (size_t i = 0; i < b.n_txs; i++) make_tx(&w, &in, fork, &txs[i]);
     b.txs = txs;
+    static const blob_params blobs[] = {{3, 6, 3338477}, {6, 9, 5007716}, {14, 21, 11684671}};
     block_rules rules = {.fork = fork, .chain_id = 1, .block_reward = chain_block_reward(fork),
-                         .state_root = mem_state_root};
+                         .state_root = mem_state_root_after, .blob = blobs[h % 3]};
     par_options o = {.hints = h & 0x20, .sequential_fallback = false};
     par_engine_set_options(engine, &o);
     outcome want, got;

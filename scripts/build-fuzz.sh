@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every fuzz/fuzz_*.c as a libFuzzer target (clang, ASan+UBSan) into
-# build-fuzz/. The library sources (every layer under src/ but the CLI) are
+# build-fuzz/. The library sources (every layer under src/, the CLI but main.c) are
 # compiled once, in parallel, into build-fuzz/libparevm-fuzz.a, and only
 # sources newer than their object are recompiled; each target then links
 # against it. Run one with: build-fuzz/fuzz_NAME -max_total_time=300 CORPUS
@@ -11,13 +11,15 @@ cd "$(dirname "$0")/.."
 out=build-fuzz
 mkdir -p "$out/obj"
 jobs=${FUZZ_JOBS:-$(nproc)}
-common="-O1 -g -Iinclude -Isrc -std=gnu17 -DPAREVM_FIXTURES_DEFAULT=\"\" -DPAREVM_SOURCE_DIR=\"$PWD\""
+common="-O1 -g -Iinclude -Isrc -Isrc/cli -std=gnu17 -DPAREVM_FIXTURES_DEFAULT=\"\" -DPAREVM_SOURCE_DIR=\"$PWD\""
 lib_flags="$common -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
 target_flags="$common -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-libs="-lsecp256k1 -lcrypto -lgmp -lpthread -lm"
+libs="-lsecp256k1 -lcrypto -lgmp -ljansson -lmicrohttpd -llmdb -lpthread -lm"
 
-# the library: one object per source, rebuilt when the source or a header changed
-srcs=$(find src -name '*.c' -not -path 'src/cli/*' | sort)
+# the library: every layer and the CLI's commands (fuzz_fixtures drives
+# them), not main.c; one object per source, rebuilt when the source or a
+# header changed
+srcs=$(find src -name '*.c' -not -path src/cli/main.c | sort)
 newest_header=$(find include src -name '*.h' -o -name '*.inc' -o -name '*.def' | xargs ls -t | head -1)
 stale=()
 for s in $srcs; do

@@ -4,10 +4,12 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsecp256k1-dev libssl-dev libgmp-dev
       liblmdb-dev libjansson-dev libmicrohttpd-dev)
-# extra groups: `install-deps.sh npm` (benchmarks), `install-deps.sh clang` (fuzzing)
+# extra groups: `install-deps.sh npm` (benchmarks; the JS clients of the node
+# tests, into .npm-tools/ by install-npm-tools.sh), `install-deps.sh clang` (fuzzing)
+npm_tools=false
 for extra in "$@"; do
     case "$extra" in
-    npm) command -v npm >/dev/null || pkgs+=(npm) ;;
+    npm) command -v npm >/dev/null || pkgs+=(npm); npm_tools=true ;;
     clang) pkgs+=(clang) ;;
     *) echo "install-deps: unknown group '$extra'" >&2; exit 2 ;;
     esac
@@ -16,10 +18,14 @@ missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    echo "install-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if $npm_tools; then
+    "$(dirname "$0")/install-npm-tools.sh"
+fi

@@ -8,7 +8,7 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <sys/stat.h>
-#include "parevm/block.h"
+#include "parevm/chain.h"
 #include "parevm/hex.h"
 
 /* obj[a] or, if absent, obj[b] as a string (NULL if neither). */

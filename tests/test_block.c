@@ -521,7 +521,8 @@ static void cancun_pair(const chain_config *c, block_header *p, block_header *h)
     h->parent_hash = p->hash;
     h->base_fee = header_next_base_fee(c, p);
     h->blob_gas_used = 0;
-    h->excess_blob_gas = header_next_excess_blob_gas(p, FORK_CANCUN);
+    blob_params cancun = chain_blob_params(c, h->timestamp);
+    h->excess_blob_gas = header_next_excess_blob_gas(p, FORK_CANCUN, &cancun);
 }
 
 TEST(header_validate_cases) {
@@ -568,7 +569,8 @@ TEST(header_validate_cases) {
     CHECK(chain_config_by_name("Prague", &c));
     x.has_requests_hash = true;
     x.blob_gas_used = 9 * 131072;
-    x.excess_blob_gas = header_next_excess_blob_gas(&p, FORK_PRAGUE);
+    blob_params prague = chain_blob_params(&c, x.timestamp);
+    x.excess_blob_gas = header_next_excess_blob_gas(&p, FORK_PRAGUE, &prague);
     CHECK(x.excess_blob_gas == 0);
     CHECK(header_validate(&c, &p, &x, true) == NULL);
     x.blob_gas_used = 10 * 131072;

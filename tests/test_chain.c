@@ -48,6 +48,9 @@ TEST(mainnet_time_boundaries) {
         {1681338455, FORK_PARIS, FORK_SHANGHAI},
         {1710338135, FORK_SHANGHAI, FORK_CANCUN},
         {1746612311, FORK_CANCUN, FORK_PRAGUE},
+        {1764798551, FORK_PRAGUE, FORK_OSAKA},
+        {1765290071, FORK_OSAKA, FORK_OSAKA}, /* BPO1: blob parameters only */
+        {1767747671, FORK_OSAKA, FORK_OSAKA}, /* BPO2 */
     };
     for (size_t i = 0; i < sizeof b / sizeof b[0]; i++) {
         CHECK_EQ_U64(chain_fork_at(&c, 17000000, b[i].t - 1, true), b[i].before);
@@ -72,7 +75,8 @@ TEST(single_fork_networks) {
         {"MuirGlacier", FORK_ISTANBUL}, {"Berlin", FORK_BERLIN}, {"London", FORK_LONDON},
         {"ArrowGlacier", FORK_LONDON}, {"GrayGlacier", FORK_LONDON}, {"Merge", FORK_PARIS},
         {"Paris", FORK_PARIS}, {"Shanghai", FORK_SHANGHAI}, {"Cancun", FORK_CANCUN},
-        {"Prague", FORK_PRAGUE},
+        {"Prague", FORK_PRAGUE}, {"Osaka", FORK_OSAKA}, {"BPO1", FORK_OSAKA}, {"BPO2", FORK_OSAKA},
+        {"BPO3", FORK_OSAKA}, {"BPO4", FORK_OSAKA}, {"BPO5", FORK_OSAKA},
     };
     for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
         chain_config c;
@@ -82,7 +86,8 @@ TEST(single_fork_networks) {
         CHECK_EQ_U64(c.dao, CHAIN_NEVER);
     }
     chain_config c;
-    CHECK(!chain_config_by_name("Osaka", &c));
+    CHECK(!chain_config_by_name("Amsterdam", &c));
+    CHECK(!chain_config_by_name("BPO6", &c));
     CHECK(!chain_config_by_name("", &c));
     CHECK(!chain_config_by_name(NULL, &c));
     CHECK(chain_config_by_name("cancun", &c)); /* case-insensitive like fork_from_name */
@@ -109,6 +114,12 @@ TEST(transition_networks) {
         {"MergeToShanghaiAtTime15k", true, 15000, FORK_PARIS, FORK_SHANGHAI},
         {"ShanghaiToCancunAtTime15k", true, 15000, FORK_SHANGHAI, FORK_CANCUN},
         {"CancunToPragueAtTime15k", true, 15000, FORK_CANCUN, FORK_PRAGUE},
+        {"PragueToOsakaAtTime15k", true, 15000, FORK_PRAGUE, FORK_OSAKA},
+        {"OsakaToBPO1AtTime15k", true, 15000, FORK_OSAKA, FORK_OSAKA},
+        {"BPO1ToBPO2AtTime15k", true, 15000, FORK_OSAKA, FORK_OSAKA},
+        {"BPO2ToBPO3AtTime15k", true, 15000, FORK_OSAKA, FORK_OSAKA},
+        {"BPO3ToBPO4AtTime15k", true, 15000, FORK_OSAKA, FORK_OSAKA},
+        {"BPO4ToBPO5AtTime15k", true, 15000, FORK_OSAKA, FORK_OSAKA},
     };
     for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
         chain_config c;
@@ -255,24 +266,24 @@ TEST(base_fee) {
 }
 
 TEST(blob_gas) {
+    static const blob_params cancun = {3, 6, 3338477}, prague = {6, 9, 5007716};
     block_header p = {0};
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN), 0); /* the fork block */
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN, &cancun), 0); /* the fork block */
     p.has_blob_gas = true;
     p.blob_gas_used = 786432;
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN), 393216);
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_PRAGUE), 0);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN, &cancun), 393216);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_PRAGUE, &prague), 0);
     p.excess_blob_gas = 1000000;
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_PRAGUE), 1000000);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_PRAGUE, &prague), 1000000);
     p.blob_gas_used = 0;
     p.excess_blob_gas = 100;
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN), 0);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN, &cancun), 0);
     p.excess_blob_gas = UINT64_MAX;
     p.blob_gas_used = UINT64_MAX;
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN), UINT64_MAX);
-    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_SHANGHAI), 0);
-    CHECK_EQ_U64(header_max_blob_gas(FORK_CANCUN), 786432);
-    CHECK_EQ_U64(header_max_blob_gas(FORK_PRAGUE), 1179648);
-    CHECK_EQ_U64(header_max_blob_gas(FORK_SHANGHAI), 0);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_CANCUN, &cancun), UINT64_MAX);
+    CHECK_EQ_U64(header_next_excess_blob_gas(&p, FORK_SHANGHAI, &cancun), 0);
+    CHECK_EQ_U64(blob_params_max_gas(&cancun), 786432);
+    CHECK_EQ_U64(blob_params_max_gas(&prague), 1179648);
 }
 
 /* ---- mainnet headers --------------------------------------------------- */

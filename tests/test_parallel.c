@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include "mainnet_fixture.h"
 #include "parevm/block_roots.h"
-#include "parevm/chain.h"
+#include "parevm/chain_rules.h"
 #include "parevm/hex.h"
 #include "parevm/parallel.h"
 #include "parevm/state_root.h"
@@ -45,10 +45,12 @@ static bool same(const outcome *a, const outcome *b) {
            (!a->receipts.len || !memcmp(a->receipts.data, b->receipts.data, a->receipts.len));
 }
 
-static void run_seq(executor *ex, const block_rules *rules, block *b, mem_state *pre, outcome *o) {
+static void run_seq(executor *ex, const block_rules *rules0, block *b, mem_state *pre, outcome *o) {
     mem_state *s = mem_state_clone(pre);
+    block_rules rules = *rules0;
+    rules.state_root_ctx = s; /* pre-Byzantium receipts' roots (mem_state_root_after) */
     block_result r = {0};
-    const char *why = block_execute(ex, rules, b, s, &r);
+    const char *why = block_execute_mem(ex, &rules, b, s, &r);
     capture(o, why, &r, s);
     block_result_free(&r);
     mem_state_free(s);
@@ -58,11 +60,13 @@ static uint64_t total_aborts, total_suspensions, total_executions, total_grows;
 
 /* With the sequential fallback off, Block-STM runs every block that has
  * transactions: the stats must show it. */
-static void run_par(par_engine *e, const block_rules *rules, block *b, mem_state *pre, outcome *o) {
+static void run_par(par_engine *e, const block_rules *rules0, block *b, mem_state *pre, outcome *o) {
     mem_state *s = mem_state_clone(pre);
+    block_rules rules = *rules0;
+    rules.state_root_ctx = s;
     block_result r = {0};
     par_stats st;
-    const char *why = par_block_execute(e, rules, b, s, &r, &st);
+    const char *why = par_block_execute_mem(e, &rules, b, s, &r, &st);
     total_aborts += st.aborts;
     total_suspensions += st.suspensions;
     total_executions += st.executions;
@@ -79,11 +83,11 @@ static void run_par(par_engine *e, const block_rules *rules, block *b, mem_state
 /* ---- mainnet fixtures ---- */
 
 static block_rules mainnet_rules(const chain_config *cfg, const block_header *h) {
-    bool merged = h->number >= cfg->paris_block || u256_is_zero(&h->difficulty);
-    fork_id f = chain_fork_at(cfg, h->number, h->timestamp, merged);
+    bool merged = chain_reached(cfg->paris_block, h->number) || u256_is_zero(&h->difficulty);
+    block_rules r = chain_block_rules(cfg, h, merged);
     /* the pre-state is partial, but both executions compute the same roots */
-    return (block_rules){.fork = f, .chain_id = 1, .block_reward = chain_block_reward(f),
-                         .state_root = mem_state_root};
+    r.state_root = mem_state_root_after;
+    return r;
 }
 
 TEST(parallel_equals_sequential_on_mainnet) {
@@ -281,7 +285,8 @@ TEST(parallel_equals_sequential_on_random_blocks) {
         b.header.base_fee = u256_from_u64(7);
         memset(b.header.coinbase.b, iter % 4 ? 0xcb : 0xe0, 20); /* sometimes a sender is the coinbase */
         if (iter % 4 == 0) b.header.coinbase = w.eoa[0];
-        block_rules rules = {.fork = iter % 2 ? FORK_CANCUN : FORK_SHANGHAI, .chain_id = 1};
+        block_rules rules = {.fork = iter % 2 ? FORK_CANCUN : FORK_SHANGHAI, .chain_id = 1,
+                             .blob = {3, 6, 3338477}}; /* EIP-4844 blob parameters */
         outcome want;
         run_seq(ex, &rules, &b, pre, &want);
         if (want.error) fprintf(stderr, "  random block %d: sequential rejects it: %s (tx %ld)\n", iter, want.error, want.invalid_tx);
@@ -367,7 +372,7 @@ static void sign_all(block *b, uint8_t keys[][32]) {
  * on the rejection want (reason) at index want_tx. */
 static void check_rejection(executor *ex, par_engine *e, block *b, mem_state *pre, const char *want_error,
                             long want_tx) {
-    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1};
+    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}};
     for (size_t i = 0; i < b->n_txs; i++) b->txs[i].sender_known = false;
     outcome want, got;
     run_seq(ex, &rules, b, pre, &want);
@@ -478,7 +483,7 @@ TEST(parallel_multi_version_memory_grows) {
     b.header.has_base_fee = true;
     b.header.base_fee = u256_from_u64(7);
     memset(b.header.coinbase.b, 0xcb, 20);
-    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1};
+    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}};
     executor *ex = executor_new();
     outcome want;
     run_seq(ex, &rules, &b, pre, &want);

@@ -1,10 +1,9 @@
 /* Block headers and blocks: the structures, their strict RLP decoding and
- * canonical encoding, the header hash, and header validation against the
- * parent (everything that needs no state). */
+ * canonical encoding, and the header hash (the block layer, src/block).
+ * Header validation against the chain configuration is in chain.h. */
 #ifndef PAREVM_BLOCK_H
 #define PAREVM_BLOCK_H
 
-#include "chain.h"
 #include "tx.h"
 
 typedef struct {
@@ -71,27 +70,5 @@ void block_free(block *b);
 /* Appends the canonical RLP of b (typed transactions wrapped as strings); a
  * decoded block re-encodes byte-identically (see header_encode). */
 void block_encode(const block *b, buf_t *out);
-
-/* Header checks that need only the parent (Yellow Paper 4.3.4, EIP-1559,
- * EIP-4844, EIP-3675): number, timestamp, gas limit bounds (and the London
- * elasticity doubling at the fork block), gas used <= gas limit, extra data
- * <= 32 bytes, base fee, blob gas used/excess, difficulty (per the fork's
- * formula before the Merge; zero after), nonce and ommers hash after the
- * Merge, and which optional fields must be present. merged: the block is
- * after the Merge (the caller knows from the total difficulty or fork).
- * Returns NULL if valid, else a short reason. */
-const char *header_validate(const chain_config *cfg, const block_header *parent,
-                            const block_header *h, bool merged);
-
-/* EIP-1559 base fee of the child of parent (parent's gas target is half its
- * limit; at the London fork block the base fee is 1 gwei). */
-u256 header_next_base_fee(const chain_config *cfg, const block_header *parent);
-/* EIP-4844 excess blob gas of the child of parent, whose rules are fork
- * (the blob target is 3 blobs in Cancun, 6 from Prague, EIP-7691). A parent
- * without blob fields (the fork block) counts as zero excess and use. */
-uint64_t header_next_excess_blob_gas(const block_header *parent, fork_id fork);
-/* The most blob gas a block of fork may use (6 blobs in Cancun, 9 from
- * Prague; 0 before Cancun). */
-uint64_t header_max_blob_gas(fork_id fork);
 
 #endif

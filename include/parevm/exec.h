@@ -1,6 +1,8 @@
 /* Transaction execution: validity against the state (nonce, balance, fee
- * caps, EIP-3607), fee purchase and refund (EIP-1559, EIP-3529, EIP-4844
- * blob fees), access-list warming, the top-level message, and the change set.
+ * caps, EIP-3607 with EIP-7702's delegated senders), fee purchase and refund
+ * (EIP-1559, EIP-3529, EIP-4844 blob fees, the EIP-7623 calldata floor),
+ * access-list warming, EIP-7702 authorizations, the top-level message
+ * (following a delegation designator one hop), and the change set.
  * One executor per thread; it owns an EVM and an overlay and reuses them. */
 #ifndef PAREVM_EXEC_H
 #define PAREVM_EXEC_H
@@ -18,14 +20,24 @@ typedef struct {
     u256 prevrandao;        /* difficulty before the Merge */
     u256 base_fee;          /* London on */
     uint64_t excess_blob_gas; /* Cancun on */
+    /* Cancun on, from excess_blob_gas and the fork's blob parameters
+     * (block_env_set_blob_params): what a blob gas costs, and how much blob
+     * gas the block may use */
+    u256 blob_base_fee;
+    uint64_t max_blob_gas;
     uint64_t chain_id;
 } block_env;
 
+/* Sets env's blob_base_fee (from its excess_blob_gas and p's update
+ * fraction) and max_blob_gas (p's max blobs) for a Cancun-or-later env. */
+void block_env_set_blob_params(block_env *env, const blob_params *p);
+
 typedef struct {
     bool valid;             /* false: the transaction is invalid (no effect) */
-    const char *error;      /* why it is invalid (static string) */
+    const char *error;      /* why it is invalid (static string; a stable
+                             * identifier, see src/cli/exceptions.c) */
     evm_status status;      /* outcome of the top-level message */
-    uint64_t gas_used;      /* after refunds */
+    uint64_t gas_used;      /* after refunds, at least the EIP-7623 floor */
     uint64_t blob_gas_used;
     const uint8_t *output;  /* valid until the next execution */
     size_t output_size;
@@ -44,10 +56,24 @@ void executor_set_tracer(executor *ex, evm_tracer *tracer);
 void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
                       const transaction *tx, uint64_t block_gas_used, tx_result *out);
 
+/* Executes tx as a call (eth_call, debug_traceCall), with geth's rules for
+ * simulated messages: tx->sender is taken as given (no signature), the nonce
+ * is the state's (tx->nonce is ignored, also for a creation's address), the
+ * sender may have code (no EIP-3607), and neither the block gas limit nor the
+ * EIP-7825 cap applies (tx_check_call). Fees are checked and paid as for a
+ * transaction: a caller that wants geth's "no fee fields, no base fee" rule
+ * zeroes env->base_fee (and blob_base_fee) for a transaction without fees. */
+void exec_call(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
+               tx_result *out);
+
 const change_set *executor_changes(const executor *ex);
 overlay *executor_overlay(executor *ex);
 typedef struct bloom_cache bloom_cache;
 bloom_cache *executor_bloom_cache(executor *ex); /* for logs_bloom */
+/* The EIP-7702 refund of the transaction being executed (existing
+ * authorities), known before its first instruction: where a tracer's refund
+ * counter starts, as geth's StateDB refund does. */
+uint64_t executor_auth_refund(const executor *ex);
 
 /* A system call (EIP-4788 beacon roots, later EIP-2935/7002/7251): a message
  * from `caller` to `target` with no value, no fee and no nonce change. The
@@ -56,10 +82,12 @@ evm_result exec_system_call(executor *ex, const block_env *env, state_view view,
                             const address *caller, const address *target, const uint8_t *data,
                             size_t len, int64_t gas);
 
-/* EIP-4844 blob gas price for an excess blob gas value. */
-u256 blob_base_fee(uint64_t excess_blob_gas);
-#define GAS_PER_BLOB 131072
-#define MAX_BLOB_GAS_PER_BLOCK 786432
+/* EIP-4844 blob gas price for an excess blob gas value:
+ * fake_exponential(1, excess_blob_gas, update_fraction) with the fork's
+ * update fraction (EIP-7840; > 0), exact, and 2^256 - 1 where the exact value
+ * does not fit 256 bits. */
+u256 blob_base_fee(uint64_t excess_blob_gas, uint64_t update_fraction);
+#define GAS_PER_BLOB BLOB_GAS_PER_BLOB
 
 /* Logs: RLP list of [address, [topics], data] as in receipts, its keccak
  * (the state tests' "logs" hash) and the 2048-bit bloom filter. */

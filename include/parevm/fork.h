@@ -26,10 +26,26 @@ typedef enum {
     FORK_COUNT
 } fork_id;
 
+/* EIP-7840 blob parameters of a fork (Cancun on), changed on their own by the
+ * blob-parameter-only forks of EIP-7892: the blobs per block aimed at and
+ * allowed, and the denominator of the blob base fee's exponential. An
+ * update_fraction of 0 means "no parameters" (before Cancun). */
+typedef struct {
+    uint64_t target, max, update_fraction;
+} blob_params;
+
+#define BLOB_GAS_PER_BLOB 131072 /* EIP-4844 */
+
+/* The blob gas a block may use and the blob gas it aims at. */
+static inline uint64_t blob_params_max_gas(const blob_params *p) { return p->max * BLOB_GAS_PER_BLOB; }
+static inline uint64_t blob_params_target_gas(const blob_params *p) { return p->target * BLOB_GAS_PER_BLOB; }
+
 /* Canonical name as the ethereum/tests fixtures spell it ("EIP150", "Merge"...). */
 const char *fork_name(fork_id f);
 /* Accepts fixture names and common aliases (case-insensitive): "EIP158",
- * "SpuriousDragon", "ConstantinopleFix", "Petersburg", "Merge", "Paris"...
+ * "SpuriousDragon", "ConstantinopleFix", "Petersburg", "Merge", "Paris"...,
+ * and "BPO1".."BPO5" (Osaka's rules; their blob parameters come from the
+ * chain configuration, chain_config_by_name).
  * Returns false for unknown names. */
 bool fork_from_name(const char *name, fork_id *out);
 

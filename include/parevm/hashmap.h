@@ -41,9 +41,6 @@ typedef struct {
 } addr_map;
 
 bool addr_map_get(const addr_map *m, const address *k, uint32_t *val);
-/* Starts loading the entry where k is (or would go): batched lookups of
- * cold maps overlap their cache misses. */
-void addr_map_prefetch(const addr_map *m, const address *k);
 void addr_map_put(addr_map *m, const address *k, uint32_t val);
 bool addr_map_del(addr_map *m, const address *k);
 void addr_map_clear(addr_map *m); /* keeps capacity */
@@ -60,7 +57,6 @@ typedef struct {
 } word_map;
 
 const u256 *word_map_get(const word_map *m, const u256 *k);
-void word_map_prefetch(const word_map *m, const u256 *k); /* as addr_map_prefetch */
 void word_map_put(word_map *m, const u256 *k, const u256 *val);
 bool word_map_del(word_map *m, const u256 *k);
 void word_map_clear(word_map *m);

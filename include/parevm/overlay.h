@@ -36,6 +36,11 @@ void overlay_begin(overlay *ov, state_view view, code_store *codes, fork_id fork
 size_t overlay_snapshot(const overlay *ov);
 void overlay_revert(overlay *ov, size_t snapshot);
 
+/* Whether the account exists (in the state, or brought into being by this
+ * transaction). Judged from the view's answer and, where the view says no,
+ * from the account's fields, since a view may answer existence only for the
+ * fields it was asked for (Block-STM: an earlier transaction's balance
+ * increment shows on a balance read). */
 bool overlay_exists(overlay *ov, const address *addr);
 bool overlay_is_empty(overlay *ov, const address *addr);
 u256 overlay_balance(overlay *ov, const address *addr);

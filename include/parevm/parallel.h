@@ -40,14 +40,19 @@ typedef struct {
     const char *why_sequential; /* why (static string), when sequential */
 } par_stats;
 
-/* Same contract as block_execute (block_exec.h): executes b on state in
- * place and fills out, with the same result: an invalid block is rejected
- * with the same transaction index and reason. Senders not yet known are
+/* Same contract as block_execute (block_exec.h): executes b on state (a
+ * block_state; the block's change set is then block_state_changes(state))
+ * and fills out, with the same result: an invalid block is rejected with
+ * the same transaction index and reason. Senders not yet known are
  * recovered on the engine's threads. Blocks with transactions run through
  * Block-STM, except (with sequential_fallback) those predicted to gain
  * nothing from it; stats says which ran and why. Never aborts on input. */
-const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, mem_state *state,
+const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, block_state *state,
                               block_result *out, par_stats *stats);
+
+/* par_block_execute on an in-memory state, as block_execute_mem. */
+const char *par_block_execute_mem(par_engine *e, const block_rules *rules, block *b, mem_state *state,
+                                  block_result *out, par_stats *stats);
 
 /* Recovers the senders of all of b's transactions on the engine's threads.
  * Returns the index of the first transaction that fails, or -1. */

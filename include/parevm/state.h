@@ -91,6 +91,9 @@ code_store *code_store_new(void);
 void code_store_free(code_store *cs);
 /* Returns the shared object for these bytes (EVM_EMPTY_CODE for len 0). */
 const evm_code *code_store_intern(code_store *cs, const uint8_t *bytes, size_t len);
+/* The interned object with this hash, or NULL: lets a store that knows a
+ * code's hash skip reading and hashing its bytes again. */
+const evm_code *code_store_find(code_store *cs, const bytes32 *hash);
 
 /* ---- In-memory world state ----------------------------------------------------- */
 
@@ -112,12 +115,6 @@ bool mem_state_exists(mem_state *s, const address *addr);
 /* Applies a transaction's change set (in order: deletion, creation, fields,
  * storage). */
 void mem_state_apply(mem_state *s, const change_set *cs);
-
-/* Starts loading what applying cs will touch, for applying many change
- * sets in a row (Block-STM's commit): stage 0 the accounts' index entries,
- * stage 1 (some change sets later, once those are cached) the accounts and
- * their storage entries. Reads only. */
-void mem_state_prefetch(mem_state *s, const change_set *cs, int stage);
 
 /* Deep copy (code objects are shared through the store, which must outlive
  * both copies: the copy uses the original's store). */

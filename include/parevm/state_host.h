@@ -19,7 +19,9 @@ evm_host state_host_interface(state_host *h);
 
 /* Executes a message (any kind). For CREATE/CREATE2 at depth > 0 this does
  * what the opcode requires of the host: balance and nonce checks, address
- * derivation, the sender's nonce increment and warming the new address. */
+ * derivation, the sender's nonce increment and warming the new address. A
+ * call runs the precompile or the code at msg->code_address; with
+ * msg->code_delegated (EIP-7702) a precompile address runs as empty code. */
 evm_result state_host_call(state_host *h, const evm_message *msg);
 
 /* Executes a creation at a known address (the top-level creation of a

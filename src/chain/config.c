@@ -24,6 +24,12 @@ typedef enum {
     UP_SHANGHAI,
     UP_CANCUN,
     UP_PRAGUE,
+    UP_OSAKA,
+    UP_BPO1,
+    UP_BPO2,
+    UP_BPO3,
+    UP_BPO4,
+    UP_BPO5,
     UP_DAO,  /* never part of a single-fork network: only scheduled explicitly */
     UP_NONE = -1,
 } upgrade;
@@ -47,6 +53,12 @@ static const size_t upgrade_field[] = {
     [UP_SHANGHAI] = offsetof(chain_config, shanghai_time),
     [UP_CANCUN] = offsetof(chain_config, cancun_time),
     [UP_PRAGUE] = offsetof(chain_config, prague_time),
+    [UP_OSAKA] = offsetof(chain_config, osaka_time),
+    [UP_BPO1] = offsetof(chain_config, bpo_time[0]),
+    [UP_BPO2] = offsetof(chain_config, bpo_time[1]),
+    [UP_BPO3] = offsetof(chain_config, bpo_time[2]),
+    [UP_BPO4] = offsetof(chain_config, bpo_time[3]),
+    [UP_BPO5] = offsetof(chain_config, bpo_time[4]),
     [UP_DAO] = offsetof(chain_config, dao),
 };
 
@@ -81,6 +93,12 @@ static const network networks[] = {
     {"Shanghai", UP_SHANGHAI, UP_NONE, UP_NONE, 0},
     {"Cancun", UP_CANCUN, UP_NONE, UP_NONE, 0},
     {"Prague", UP_PRAGUE, UP_NONE, UP_NONE, 0},
+    {"Osaka", UP_OSAKA, UP_NONE, UP_NONE, 0},
+    {"BPO1", UP_BPO1, UP_NONE, UP_NONE, 0},
+    {"BPO2", UP_BPO2, UP_NONE, UP_NONE, 0},
+    {"BPO3", UP_BPO3, UP_NONE, UP_NONE, 0},
+    {"BPO4", UP_BPO4, UP_NONE, UP_NONE, 0},
+    {"BPO5", UP_BPO5, UP_NONE, UP_NONE, 0},
     {"FrontierToHomesteadAt5", UP_NONE, UP_HOMESTEAD, UP_HOMESTEAD, 5},
     {"HomesteadToEIP150At5", UP_HOMESTEAD, UP_TANGERINE_WHISTLE, UP_TANGERINE_WHISTLE, 5},
     {"HomesteadToDaoAt5", UP_HOMESTEAD, UP_DAO, UP_DAO, 5},
@@ -95,7 +113,26 @@ static const network networks[] = {
     {"MergeToShanghaiAtTime15k", UP_PARIS, UP_SHANGHAI, UP_SHANGHAI, 15000},
     {"ShanghaiToCancunAtTime15k", UP_SHANGHAI, UP_CANCUN, UP_CANCUN, 15000},
     {"CancunToPragueAtTime15k", UP_CANCUN, UP_PRAGUE, UP_PRAGUE, 15000},
+    {"PragueToOsakaAtTime15k", UP_PRAGUE, UP_OSAKA, UP_OSAKA, 15000},
+    {"OsakaToBPO1AtTime15k", UP_OSAKA, UP_BPO1, UP_BPO1, 15000},
+    {"BPO1ToBPO2AtTime15k", UP_BPO1, UP_BPO2, UP_BPO2, 15000},
+    {"BPO2ToBPO3AtTime15k", UP_BPO2, UP_BPO3, UP_BPO3, 15000},
+    {"BPO3ToBPO4AtTime15k", UP_BPO3, UP_BPO4, UP_BPO4, 15000},
+    {"BPO4ToBPO5AtTime15k", UP_BPO4, UP_BPO5, UP_BPO5, 15000},
 };
+
+/* EIP-7840 blob parameters: Cancun (EIP-4844), Prague (EIP-7691), and the
+ * BPO forks as mainnet (BPO1, BPO2) and the execution-spec-tests (BPO3 on,
+ * BPO5 repeating BPO4) define them. */
+static const blob_params BLOB_CANCUN = {3, 6, 3338477};
+static const blob_params BLOB_PRAGUE = {6, 9, 5007716};
+static const blob_params BLOB_BPO[5] = {
+    {10, 15, 8346193}, {14, 21, 11684671}, {21, 32, 20609697}, {14, 21, 13739630}, {14, 21, 13739630},
+};
+
+/* EIP-6110: mainnet's deposit contract, 0x00000000219ab540356cbb839cbe05303d7705fa. */
+static const address MAINNET_DEPOSIT_CONTRACT = {{0x00, 0x00, 0x00, 0x00, 0x21, 0x9a, 0xb5, 0x40, 0x35, 0x6c,
+                                                  0xbb, 0x83, 0x9c, 0xbe, 0x05, 0x30, 0x3d, 0x77, 0x05, 0xfa}};
 
 static void set_upgrade(chain_config *c, upgrade u, uint64_t at) {
     *(uint64_t *)((char *)c + upgrade_field[u]) = at;
@@ -106,6 +143,9 @@ static chain_config unscheduled(void) {
     memset(&c, 0, sizeof c);
     c.chain_id = 1;
     for (int u = UP_HOMESTEAD; u <= UP_DAO; u++) set_upgrade(&c, (upgrade)u, CHAIN_NEVER);
+    c.blob_schedule[CHAIN_BLOB_CANCUN] = BLOB_CANCUN;
+    c.blob_schedule[CHAIN_BLOB_PRAGUE] = BLOB_PRAGUE;
+    c.deposit_contract = MAINNET_DEPOSIT_CONTRACT;
     return c;
 }
 
@@ -131,6 +171,11 @@ chain_config chain_config_mainnet(void) {
     c.shanghai_time = 1681338455;
     c.cancun_time = 1710338135;
     c.prague_time = 1746612311;
+    c.osaka_time = 1764798551;
+    c.bpo_time[0] = 1765290071;
+    c.bpo_time[1] = 1767747671;
+    c.blob_schedule[CHAIN_BLOB_BPO1] = BLOB_BPO[0];
+    c.blob_schedule[CHAIN_BLOB_BPO1 + 1] = BLOB_BPO[1];
     return c;
 }
 
@@ -140,6 +185,7 @@ bool chain_config_by_name(const char *name, chain_config *out) {
         const network *n = &networks[i];
         if (strcasecmp(name, n->name)) continue;
         chain_config c = unscheduled();
+        for (int k = 0; k < 5; k++) c.blob_schedule[CHAIN_BLOB_BPO1 + k] = BLOB_BPO[k];
         for (int u = UP_HOMESTEAD; u <= n->upto; u++) set_upgrade(&c, (upgrade)u, 0);
         if (n->upto >= UP_PARIS) c.has_ttd = true; /* terminal total difficulty 0 */
         for (int u = n->first; u != UP_NONE && u <= n->last; u++) {
@@ -180,14 +226,35 @@ static uint64_t field_at(const chain_config *c, size_t off) {
 fork_id chain_fork_at(const chain_config *c, uint64_t number, uint64_t timestamp, bool merged) {
     fork_id f = FORK_FRONTIER;
     for (size_t i = 0; i < sizeof block_forks / sizeof block_forks[0]; i++)
-        if (number >= field_at(c, block_forks[i].field)) {
+        if (chain_reached(field_at(c, block_forks[i].field), number)) {
             f = block_forks[i].fork;
             break;
         }
     if (f < FORK_LONDON) return f;
-    if (number >= c->paris_block || (c->has_ttd && merged)) f = FORK_PARIS;
-    if (timestamp >= c->prague_time) return FORK_PRAGUE;
-    if (timestamp >= c->cancun_time) return FORK_CANCUN;
-    if (timestamp >= c->shanghai_time) return FORK_SHANGHAI;
+    if (chain_reached(c->paris_block, number) || (c->has_ttd && merged)) f = FORK_PARIS;
+    /* the BPO forks keep Osaka's rules; a configuration that schedules one
+     * schedules Osaka no later (chain_config_from_json checks it) */
+    if (chain_reached(c->osaka_time, timestamp)) return FORK_OSAKA;
+    for (int k = 0; k < 5; k++)
+        if (chain_reached(c->bpo_time[k], timestamp)) return FORK_OSAKA;
+    if (chain_reached(c->prague_time, timestamp)) return FORK_PRAGUE;
+    if (chain_reached(c->cancun_time, timestamp)) return FORK_CANCUN;
+    if (chain_reached(c->shanghai_time, timestamp)) return FORK_SHANGHAI;
     return f;
+}
+
+blob_params chain_blob_params(const chain_config *c, uint64_t timestamp) {
+    const uint64_t at[CHAIN_BLOB_ENTRIES] = {
+        c->cancun_time, c->prague_time, c->osaka_time, c->bpo_time[0],
+        c->bpo_time[1], c->bpo_time[2], c->bpo_time[3], c->bpo_time[4],
+    };
+    for (int i = CHAIN_BLOB_ENTRIES - 1; i >= 0; i--)
+        if (c->blob_schedule[i].update_fraction && chain_reached(at[i], timestamp)) return c->blob_schedule[i];
+    return (blob_params){0, 0, 0};
+}
+
+const char *chain_check_block_size(fork_id fork, size_t rlp_size) {
+    if (fork >= FORK_OSAKA && rlp_size > CHAIN_MAX_RLP_BLOCK_SIZE)
+        return "block RLP larger than 8 MiB (EIP-7934)";
+    return NULL;
 }

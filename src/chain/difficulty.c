@@ -26,12 +26,12 @@ static difficulty_rule rule_at(const chain_config *c, uint64_t n, uint64_t *bomb
         {offsetof(chain_config, byzantium), 3000000},       /* EIP-649 */
     };
     for (size_t i = 0; i < sizeof delays / sizeof delays[0]; i++)
-        if (n >= *(const uint64_t *)((const char *)c + delays[i].field)) {
+        if (chain_reached(*(const uint64_t *)((const char *)c + delays[i].field), n)) {
             *bomb_delay = delays[i].delay;
             return RULE_BYZANTIUM;
         }
     *bomb_delay = 0;
-    return n >= c->homestead ? RULE_HOMESTEAD : RULE_FRONTIER;
+    return chain_reached(c->homestead, n) ? RULE_HOMESTEAD : RULE_FRONTIER;
 }
 
 /* floor((t - pt) / d) for unsigned timestamps, as a signed value. */

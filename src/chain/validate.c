@@ -1,8 +1,10 @@
 /* Header validation against the parent, fork by fork as execution-specs'
  * validate_header (the proof-of-work seal itself excepted: the fixtures use
- * no seal), plus the EIP-1559 base fee and EIP-4844 blob gas arithmetic. */
+ * no seal), plus the EIP-1559 base fee and the EIP-4844 blob gas arithmetic
+ * with the blob parameters of EIP-7840 and the reserve price of EIP-7918. */
 #include "chain_internal.h"
 #include "parevm/block.h"
+#include "parevm/exec.h"
 
 #define GAS_LIMIT_BOUND_DIVISOR 1024
 #define GAS_LIMIT_MINIMUM 5000
@@ -10,7 +12,6 @@
 #define ELASTICITY_MULTIPLIER 2
 #define BASE_FEE_MAX_CHANGE_DENOMINATOR 8
 #define INITIAL_BASE_FEE 1000000000ULL
-#define GAS_PER_BLOB 131072
 #define MAX_EXTRA_DATA 32
 #define DAO_EXTRA_RANGE 10
 
@@ -40,7 +41,7 @@ static u256 fee_step(const u256 *a, uint64_t m, uint64_t d) {
 }
 
 u256 header_next_base_fee(const chain_config *cfg, const block_header *parent) {
-    if (!parent->has_base_fee || parent->number + 1 == cfg->london)
+    if (!parent->has_base_fee || (parent->number != UINT64_MAX && chain_is_at(cfg->london, parent->number + 1)))
         return u256_from_u64(INITIAL_BASE_FEE);
     uint64_t target = parent->gas_limit / ELASTICITY_MULTIPLIER;
     const u256 *base = &parent->base_fee;
@@ -57,21 +58,31 @@ u256 header_next_base_fee(const chain_config *cfg, const block_header *parent) {
 
 /* ---- EIP-4844 blob gas ------------------------------------------------- */
 
-/* The blob gas a block aims at: 3 blobs in Cancun, 6 from Prague (EIP-7691). */
-static uint64_t target_blob_gas(fork_id fork) {
-    return (fork >= FORK_PRAGUE ? 6 : 3) * (uint64_t)GAS_PER_BLOB;
+#define BLOB_BASE_COST 8192 /* EIP-7918: 2^13 gas of execution a blob must pay for */
+
+/* EIP-7918: the execution cost of a blob (BLOB_BASE_COST gas at the parent's
+ * base fee) above the blob gas price of a blob at the parent's excess. */
+static bool reserve_price_binds(const block_header *parent, const blob_params *p) {
+    u256 cost = u256_from_u64(BLOB_BASE_COST), per_blob = u256_from_u64(GAS_PER_BLOB);
+    u256 fee = blob_base_fee(parent->excess_blob_gas, p->update_fraction);
+    uint64_t reserve[8], price[8];
+    u256_mul_full(reserve, &cost, &parent->base_fee);
+    u256_mul_full(price, &per_blob, &fee);
+    for (int i = 7; i >= 0; i--)
+        if (reserve[i] != price[i]) return reserve[i] > price[i];
+    return false;
 }
 
-uint64_t header_max_blob_gas(fork_id fork) {
-    if (fork < FORK_CANCUN) return 0;
-    return (fork >= FORK_PRAGUE ? 9 : 6) * (uint64_t)GAS_PER_BLOB;
-}
-
-uint64_t header_next_excess_blob_gas(const block_header *parent, fork_id fork) {
+uint64_t header_next_excess_blob_gas(const block_header *parent, fork_id fork, const blob_params *p) {
     if (fork < FORK_CANCUN || !parent->has_blob_gas) return 0;
     u128 total = (u128)parent->excess_blob_gas + parent->blob_gas_used;
-    uint64_t target = target_blob_gas(fork);
+    uint64_t target = blob_params_target_gas(p);
     if (total < target) return 0;
+    if (fork >= FORK_OSAKA && p->max && reserve_price_binds(parent, p)) {
+        /* the excess grows by the used blob gas scaled by (max - target) / max */
+        u128 grown = parent->excess_blob_gas + (u128)parent->blob_gas_used * (p->max - p->target) / p->max;
+        return grown > UINT64_MAX ? UINT64_MAX : (uint64_t)grown;
+    }
     total -= target;
     return total > UINT64_MAX ? UINT64_MAX : (uint64_t)total;
 }
@@ -98,13 +109,15 @@ static const char *check_field_presence(const block_header *h, fork_id f) {
 static const char *check_gas_limit(const chain_config *cfg, const block_header *parent,
                                    const block_header *h) {
     if (h->gas_limit > GAS_LIMIT_MAXIMUM) return "gas limit above 2^63 - 1";
-    if (h->gas_used > h->gas_limit) return "gas used above gas limit";
     u128 pl = parent->gas_limit;
-    if (h->number == cfg->london) pl *= ELASTICITY_MULTIPLIER;
+    if (chain_is_at(cfg->london, h->number)) pl *= ELASTICITY_MULTIPLIER;
     u128 delta = pl / GAS_LIMIT_BOUND_DIVISOR;
     if ((u128)h->gas_limit >= pl + delta) return "gas limit increased too much";
     if ((u128)h->gas_limit + delta <= pl) return "gas limit decreased too much";
     if (h->gas_limit < GAS_LIMIT_MINIMUM) return "gas limit below 5000";
+    /* after the limit itself: a header breaking both is named for its limit
+     * in the test fixtures */
+    if (h->gas_used > h->gas_limit) return "gas used above gas limit";
     return NULL;
 }
 
@@ -127,16 +140,18 @@ static const char *check_consensus(const chain_config *cfg, const block_header *
     return NULL;
 }
 
-static const char *check_blob_gas(const block_header *parent, const block_header *h, fork_id f) {
+static const char *check_blob_gas(const chain_config *cfg, const block_header *parent, const block_header *h,
+                                  fork_id f) {
     if (f < FORK_CANCUN) return NULL;
+    blob_params p = chain_blob_params(cfg, h->timestamp);
     if (h->blob_gas_used % GAS_PER_BLOB) return "blob gas used not a multiple of the blob size";
-    if (h->blob_gas_used > header_max_blob_gas(f)) return "blob gas used above the maximum";
-    if (h->excess_blob_gas != header_next_excess_blob_gas(parent, f)) return "invalid excess blob gas";
+    if (h->blob_gas_used > blob_params_max_gas(&p)) return "blob gas used above the maximum";
+    if (h->excess_blob_gas != header_next_excess_blob_gas(parent, f, &p)) return "invalid excess blob gas";
     return NULL;
 }
 
 static bool in_dao_range(const chain_config *cfg, uint64_t n) {
-    return cfg->dao != CHAIN_NEVER && n >= cfg->dao && n - cfg->dao < DAO_EXTRA_RANGE;
+    return chain_reached(cfg->dao, n) && n - cfg->dao < DAO_EXTRA_RANGE;
 }
 
 const char *header_validate(const chain_config *cfg, const block_header *parent,
@@ -148,14 +163,17 @@ const char *header_validate(const chain_config *cfg, const block_header *parent,
     if (!bytes32_eq(&h->parent_hash, &parent->hash)) return "parent hash mismatch";
     if (h->timestamp <= parent->timestamp) return "timestamp not after the parent's";
     if (h->extra_len > MAX_EXTRA_DATA) return "extra data longer than 32 bytes";
-    if ((why = check_field_presence(h, f))) return why;
+    /* the gas limit before the fork's header shape: a header of the next
+     * fork's shape that also moves the limit too far is named for its limit
+     * in the test fixtures */
     if ((why = check_gas_limit(cfg, parent, h))) return why;
+    if ((why = check_field_presence(h, f))) return why;
     if (f >= FORK_LONDON) {
         u256 want = header_next_base_fee(cfg, parent);
         if (!u256_eq(&want, &h->base_fee)) return "invalid base fee";
     }
     if ((why = check_consensus(cfg, parent, h, f >= FORK_PARIS))) return why;
-    if ((why = check_blob_gas(parent, h, f))) return why;
+    if ((why = check_blob_gas(cfg, parent, h, f))) return why;
     if (in_dao_range(cfg, h->number) &&
         (h->extra_len != sizeof DAO_EXTRA - 1 || memcmp(h->extra_data, DAO_EXTRA, h->extra_len)))
         return "extra data is not \"dao-hard-fork\" in the DAO fork range";

@@ -375,8 +375,8 @@ static bool run_block(mem_state *base, block *b, block_rules *rules, executor *e
             if (!tx_recover_sender(&b->txs[i], true)) why = "invalid signature";
     }
     double t1 = now_sec(), c1 = cpu_sec();
-    if (!why) why = par ? par_block_execute(par, rules, b, s, &out->res, &out->stats)
-                        : block_execute(ex, rules, b, s, &out->res);
+    if (!why) why = par ? par_block_execute_mem(par, rules, b, s, &out->res, &out->stats)
+                        : block_execute_mem(ex, rules, b, s, &out->res);
     sm->exec[k] = now_sec() - t1;
     sm->cpu[k] = cpu_sec() - c1;
     sm->senders[k] = t1 - t0;
@@ -451,6 +451,7 @@ static int gigagas(const gigagas_opts *o) {
     sim s = {.state = mem_state_new(), .ex = executor_new()};
     s.env = (block_env){.fork = FORK_CANCUN, .number = 20000000, .timestamp = 1720000000,
                         .gas_limit = 2 * TARGET_GAS, .chain_id = 1, .base_fee = u256_from_u64(GWEI)};
+    block_env_set_blob_params(&s.env, &(blob_params){3, 6, 3338477});
     key_of(0, s.deployer_key);
     tx_address_of_key(s.deployer_key, &s.deployer);
     fund(&s, &s.deployer, 1000000);
@@ -473,7 +474,7 @@ static int gigagas(const gigagas_opts *o) {
     memset(b.header.coinbase.b, 0xc0, 20);
     b.txs = l.txs;
     b.n_txs = l.n;
-    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1};
+    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}}; /* EIP-4844's */
     run_result seq = {0}, pr = {0};
     double *buf = calloc((size_t)o->reps * 6, sizeof *buf);
     if (!buf) abort();

@@ -13,7 +13,7 @@
 #include "mainnet_fixture.h"
 #include "parevm/block_exec.h"
 #include "parevm/block_roots.h"
-#include "parevm/chain.h"
+#include "parevm/chain_rules.h"
 #include "parevm/parallel.h"
 #include "parevm/state_root.h"
 
@@ -117,21 +117,16 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static bytes32 full_root_unavailable(mem_state *s) {
+static bytes32 full_root_unavailable(void *ctx, const block_state *s) {
+    (void)ctx;
     (void)s;
     return (bytes32){{0}};
 }
 
 /* Rules for a mainnet block: fork from the schedule, reward, DAO. */
 static block_rules rules_for(const replay_run *r, const block_header *h) {
-    bool merged = h->number >= r->cfg.paris_block || u256_is_zero(&h->difficulty);
-    fork_id fork = chain_fork_at(&r->cfg, h->number, h->timestamp, merged);
-    block_rules rules = {.fork = fork, .chain_id = r->cfg.chain_id, .block_reward = chain_block_reward(fork)};
-    if (h->number == r->cfg.dao) {
-        rules.dao_fork = true;
-        rules.dao_accounts = chain_dao_accounts(&rules.n_dao_accounts);
-        rules.dao_refund = CHAIN_DAO_REFUND_CONTRACT;
-    }
+    bool merged = chain_reached(r->cfg.paris_block, h->number) || u256_is_zero(&h->difficulty);
+    block_rules rules = chain_block_rules(&r->cfg, h, merged);
     /* the pre-state is partial: intermediate state roots cannot be computed */
     rules.state_root = full_root_unavailable;
     return rules;
@@ -165,7 +160,8 @@ static const char *run_once(replay_run *r, mainnet_block *mb, const block_rules 
     }
     double t1 = now_sec(), c1 = cpu_sec();
     if (!why)
-        why = parallel ? par_block_execute(r->par, rules, b, s, res, ps) : block_execute(r->ex, rules, b, s, res);
+        why = parallel ? par_block_execute_mem(r->par, rules, b, s, res, ps)
+                       : block_execute_mem(r->ex, rules, b, s, res);
     t->exec = now_sec() - t1;
     t->cpu = cpu_sec() - c1;
     t->senders = t1 - t0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "parevm/block_exec.h"
 #include "parevm/block_roots.h"
+#include "parevm/chain.h"
 #include "parevm/keccak.h"
 #include "parevm/parallel.h"
 #include "parevm/state_root.h"
@@ -97,12 +98,15 @@ static bool helper_transfer(st_blocks *sb, const block_env *env, const address *
 }
 
 /* Executes b on a copy of pre, sequentially or with Block-STM. */
-static void run(st_blocks *sb, const block_rules *rules, block *b, mem_state *pre, bool parallel, outcome *o,
+static void run(st_blocks *sb, const block_rules *rules0, block *b, mem_state *pre, bool parallel, outcome *o,
                 par_stats *st) {
     mem_state *s = mem_state_clone(pre);
+    block_rules rules = *rules0;
+    rules.state_root_ctx = s; /* pre-Byzantium receipts' roots: s plus the block's changes */
     block_result r = {0};
     for (size_t i = 0; i < b->n_txs; i++) b->txs[i].sender_known = false;
-    const char *why = parallel ? par_block_execute(sb->par, rules, b, s, &r, st) : block_execute(sb->ex, rules, b, s, &r);
+    const char *why = parallel ? par_block_execute_mem(sb->par, &rules, b, s, &r, st)
+                               : block_execute_mem(sb->ex, &rules, b, s, &r);
     capture(o, why, &r, s);
     block_result_free(&r);
     mem_state_free(s);
@@ -151,7 +155,10 @@ const char *st_blocks_check(st_blocks *sb, const block_env *env, mem_state *pre,
         which = 1u << (k / sb->sample % 3);
     }
     block_rules rules = {.fork = env->fork, .chain_id = env->chain_id, .block_reward = chain_block_reward(env->fork),
-                         .state_root = mem_state_root};
+                         .state_root = mem_state_root_after};
+    chain_config cfg; /* the fork's blob parameters (those the state tests use) */
+    if (env->fork >= FORK_CANCUN && chain_config_by_name(fork_name(env->fork), &cfg))
+        rules.blob = chain_blob_params(&cfg, env->timestamp);
     transaction txs[2];
     block b;
     const char *d = NULL;

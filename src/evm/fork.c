@@ -13,6 +13,9 @@ static const struct { const char *alias; fork_id fork; } aliases[] = {
     {"Petersburg", FORK_PETERSBURG}, {"Paris", FORK_PARIS},
     {"MuirGlacier", FORK_ISTANBUL}, {"ArrowGlacier", FORK_LONDON},
     {"GrayGlacier", FORK_LONDON},
+    /* blob-parameter-only forks (EIP-7892) */
+    {"BPO1", FORK_OSAKA}, {"BPO2", FORK_OSAKA}, {"BPO3", FORK_OSAKA},
+    {"BPO4", FORK_OSAKA}, {"BPO5", FORK_OSAKA},
 };
 
 const char *fork_name(fork_id f) { return f < FORK_COUNT ? names[f] : "Unknown"; }

@@ -1,7 +1,7 @@
 /* The EVM instructions with fork-dependent dynamic gas or nested execution:
  * SSTORE (EIP-1283/2200/2929/3529), LOG, CALL family (EIP-150 63/64 rule,
- * stipend, new-account charge), CREATE/CREATE2 (EIP-3860), SELFDESTRUCT and
- * EXTCODECOPY. Operands are popped from the frame's stack; gas is charged
+ * stipend, new-account charge, EIP-7702 delegations), CREATE/CREATE2
+ * (EIP-3860), SELFDESTRUCT and EXTCODECOPY. Operands are popped from the frame's stack; gas is charged
  * on f->gas. */
 #include "evm_internal.h"
 
@@ -103,7 +103,55 @@ static void set_return_data(evm_frame *f, const evm_result *r) {
     if (r->status == EVM_SUCCESS || r->status == EVM_REVERT) buf_append(f->ret, r->output, r->output_size);
 }
 
-evm_status evm_op_call(evm_frame *f, uint8_t op) {
+/* Declares and builds `child`, the message of a CALL-family instruction
+ * (a macro, so that op_call's untraced copy is the plain code it always was). */
+#define CALL_MESSAGE(child)                                                           \
+    evm_message child = {                                                             \
+        .kind = op == OP_CALL ? EVM_CALL : op == OP_CALLCODE ? EVM_CALLCODE           \
+              : op == OP_DELEGATECALL ? EVM_DELEGATECALL : EVM_STATICCALL,            \
+        .is_static = msg->is_static || op == OP_STATICCALL,                           \
+        .depth = msg->depth + 1,                                                      \
+        .gas = child_gas,                                                             \
+        .code_address = code_address,                                                 \
+        .input = in_len.w[0] ? f->mem->data + in_off.w[0] : NULL,                     \
+        .input_size = (size_t)in_len.w[0],                                            \
+        .code_delegated = delegated,                                                  \
+    };                                                                                \
+    switch (op) {                                                                     \
+    case OP_CALL:                                                                     \
+    case OP_STATICCALL:                                                               \
+        child.recipient = to;                                                         \
+        child.sender = msg->recipient;                                                \
+        child.value = value;                                                          \
+        break;                                                                        \
+    case OP_CALLCODE:                                                                 \
+        child.recipient = msg->recipient;                                             \
+        child.sender = msg->recipient;                                                \
+        child.value = value;                                                          \
+        break;                                                                        \
+    default: /* DELEGATECALL keeps the caller and value of this frame */              \
+        child.recipient = msg->recipient;                                             \
+        child.sender = msg->sender;                                                   \
+        child.value = msg->value;                                                     \
+        break;                                                                        \
+    }
+
+/* The traced loop's view of a nested message: enter, then exit with r. */
+static void trace_message(evm_frame *f, const evm_message *child, const address *to, const evm_result *r) {
+    evm_tracer *t = f->vm->tracer;
+    if (t->enter) t->enter(t, child, &f->msg->recipient, to, f->gas);
+    if (r && t->exit) t->exit(t, child, r);
+}
+
+/* A message that fails before it runs (call depth, balance) returns all its gas. */
+static void trace_early_failure(evm_frame *f, const evm_message *child, const address *to, evm_status st) {
+    evm_result r = {.status = st, .gas_left = child->gas};
+    trace_message(f, child, to, &r);
+}
+
+/* CALL, CALLCODE, DELEGATECALL, STATICCALL; traced is a constant, so the
+ * untraced copy carries none of the tracer's code. */
+static inline __attribute__((always_inline)) evm_status op_call(evm_frame *f, uint8_t op, const bool traced) {
     const evm_message *msg = f->msg;
     const evm_host *h = f->host;
     u256 *s = f->sp;
@@ -121,6 +169,15 @@ evm_status evm_op_call(evm_frame *f, uint8_t op) {
     int64_t cost = 0;
     if (f->fork >= FORK_BERLIN && h->ops->access_account(h->ctx, &to))
         cost += GAS_COLD_ACCOUNT - GAS_WARM_ACCESS;
+    /* EIP-7702: the code of a delegated account is its delegate's, whose
+     * access is paid too (warm 100, cold 2600) */
+    address code_address = to;
+    bool delegated = false;
+    if (f->fork >= FORK_PRAGUE) {
+        const evm_code *c = h->ops->get_code(h->ctx, &to);
+        delegated = evm_delegation_target(c->bytes, c->len, &code_address);
+        if (delegated) cost += h->ops->access_account(h->ctx, &code_address) ? GAS_COLD_ACCOUNT : GAS_WARM_ACCESS;
+    }
     if (has_value) cost += GAS_CALL_VALUE;
     if (op == OP_CALL && (has_value || f->fork < FORK_SPURIOUS_DRAGON) && is_new_account(f, &to))
         cost += GAS_NEW_ACCOUNT;
@@ -147,39 +204,18 @@ evm_status evm_op_call(evm_frame *f, uint8_t op) {
         too_poor = u256_lt(&balance, &value);
     }
     if (msg->depth >= EVM_MAX_DEPTH || too_poor) {
+        if (traced) {
+            CALL_MESSAGE(child)
+            trace_early_failure(f, &child, &to, too_poor ? EVM_INSUFFICIENT_BALANCE : EVM_CALL_DEPTH_EXCEEDED);
+        }
         f->gas += child_gas;
         return EVM_SUCCESS;
     }
 
-    evm_message child = {
-        .kind = op == OP_CALL ? EVM_CALL : op == OP_CALLCODE ? EVM_CALLCODE
-              : op == OP_DELEGATECALL ? EVM_DELEGATECALL : EVM_STATICCALL,
-        .is_static = msg->is_static || op == OP_STATICCALL,
-        .depth = msg->depth + 1,
-        .gas = child_gas,
-        .code_address = to,
-        .input = in_len.w[0] ? f->mem->data + in_off.w[0] : NULL,
-        .input_size = (size_t)in_len.w[0],
-    };
-    switch (op) {
-    case OP_CALL:
-    case OP_STATICCALL:
-        child.recipient = to;
-        child.sender = msg->recipient;
-        child.value = value;
-        break;
-    case OP_CALLCODE:
-        child.recipient = msg->recipient;
-        child.sender = msg->recipient;
-        child.value = value;
-        break;
-    default: /* DELEGATECALL keeps the caller and value of this frame */
-        child.recipient = msg->recipient;
-        child.sender = msg->sender;
-        child.value = msg->value;
-        break;
-    }
+    CALL_MESSAGE(child)
+    if (traced) trace_message(f, &child, &to, NULL);
     evm_result r = h->ops->call(h->ctx, &child);
+    if (traced && f->vm->tracer->exit) f->vm->tracer->exit(f->vm->tracer, &child, &r);
     f->gas += r.gas_left;
     set_return_data(f, &r);
     if (r.status == EVM_SUCCESS) {
@@ -191,7 +227,11 @@ evm_status evm_op_call(evm_frame *f, uint8_t op) {
     return EVM_SUCCESS;
 }
 
-evm_status evm_op_create(evm_frame *f, uint8_t op) {
+evm_status evm_op_call(evm_frame *f, uint8_t op) { return op_call(f, op, false); }
+evm_status evm_op_call_traced(evm_frame *f, uint8_t op) { return op_call(f, op, true); }
+
+/* CREATE and CREATE2 (traced: as op_call). */
+static inline __attribute__((always_inline)) evm_status op_create(evm_frame *f, uint8_t op, const bool traced) {
     const evm_message *msg = f->msg;
     const evm_host *h = f->host;
     u256 *s = f->sp;
@@ -214,10 +254,6 @@ evm_status evm_op_create(evm_frame *f, uint8_t op) {
     int64_t child_gas = max_child_gas(f);
     f->gas -= child_gas;
     buf_clear(f->ret);
-    if (msg->depth >= EVM_MAX_DEPTH) {
-        f->gas += child_gas;
-        return EVM_SUCCESS;
-    }
     evm_message child = {
         .kind = op == OP_CREATE ? EVM_CREATE : EVM_CREATE2,
         .depth = msg->depth + 1,
@@ -228,7 +264,14 @@ evm_status evm_op_create(evm_frame *f, uint8_t op) {
         .input_size = (size_t)n,
         .salt = salt,
     };
+    if (msg->depth >= EVM_MAX_DEPTH) {
+        if (traced) trace_early_failure(f, &child, NULL, EVM_CALL_DEPTH_EXCEEDED);
+        f->gas += child_gas;
+        return EVM_SUCCESS;
+    }
+    if (traced) trace_message(f, &child, NULL, NULL);
     evm_result r = h->ops->call(h->ctx, &child);
+    if (traced && f->vm->tracer->exit) f->vm->tracer->exit(f->vm->tracer, &child, &r);
     f->gas += r.gas_left;
     if (r.status == EVM_REVERT) buf_append(f->ret, r.output, r.output_size);
     if (r.status == EVM_SUCCESS) {
@@ -237,6 +280,9 @@ evm_status evm_op_create(evm_frame *f, uint8_t op) {
     }
     return EVM_SUCCESS;
 }
+
+evm_status evm_op_create(evm_frame *f, uint8_t op) { return op_create(f, op, false); }
+evm_status evm_op_create_traced(evm_frame *f, uint8_t op) { return op_create(f, op, true); }
 
 evm_status evm_op_selfdestruct(evm_frame *f) {
     const evm_message *msg = f->msg;

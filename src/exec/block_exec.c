@@ -1,19 +1,23 @@
 /* Block execution (execution-specs apply_body and the pre-Merge block
- * rewards): system call, transactions, withdrawals, rewards, receipts. */
+ * rewards): system calls, transactions, withdrawals, rewards, receipts;
+ * the requests are in requests.c. */
 #include <stdlib.h>
-#include "parevm/block_exec.h"
+#include "block_internal.h"
 #include "parevm/keccak.h"
 
 static const address SYSTEM_ADDRESS = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                                         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe}};
 static const address BEACON_ROOTS_ADDRESS = {{0x00, 0x0f, 0x3d, 0xf6, 0xd7, 0x32, 0x80, 0x7e, 0xf1, 0x31,
                                               0x9f, 0xb7, 0xb8, 0xbb, 0x85, 0x22, 0xd0, 0xbe, 0xac, 0x02}};
+static const address HISTORY_STORAGE_ADDRESS = {{0x00, 0x00, 0xf9, 0x08, 0x27, 0xf1, 0xc5, 0x3a, 0x10, 0xcb,
+                                                 0x7a, 0x02, 0x33, 0x5b, 0x17, 0x53, 0x20, 0x00, 0x29, 0x35}};
 #define SYSTEM_CALL_GAS 30000000
 
 void block_result_free(block_result *r) {
     free(r->receipts);
     free(r->logs);
     buf_free(&r->log_data);
+    for (int t = 0; t < REQUEST_TYPES; t++) buf_free(&r->requests[t]);
     memset(r, 0, sizeof *r);
 }
 
@@ -25,6 +29,9 @@ static void reset(block_result *r) {
     memset(r->bloom, 0, sizeof r->bloom);
     r->invalid_tx = -1;
     r->error = NULL;
+    r->has_requests = false;
+    for (int t = 0; t < REQUEST_TYPES; t++) buf_clear(&r->requests[t]);
+    memset(&r->requests_hash, 0, sizeof r->requests_hash);
 }
 
 block_env block_env_of(const block_header *h, const block_rules *rules) {
@@ -35,41 +42,48 @@ block_env block_env_of(const block_header *h, const block_rules *rules) {
         .base_fee = h->has_base_fee ? h->base_fee : U256_ZERO,
         .excess_blob_gas = h->has_blob_gas ? h->excess_blob_gas : 0,
     };
+    if (rules->fork >= FORK_CANCUN) block_env_set_blob_params(&e, &rules->blob);
     return e;
 }
 
 /* Runs a few balance edits in one overlay session and applies them. */
 typedef struct {
     executor *ex;
-    mem_state *state;
+    block_state *state;
     overlay *ov;
 } state_edit;
 
-static state_edit edit_begin(executor *ex, mem_state *state, fork_id fork) {
+static state_edit edit_begin(executor *ex, block_state *state, fork_id fork) {
     state_edit e = {ex, state, executor_overlay(ex)};
-    overlay_begin(e.ov, mem_state_view(state), mem_state_codes(state), fork);
+    overlay_begin(e.ov, block_state_view(state), block_state_codes(state), fork);
     return e;
 }
 
 static void edit_commit(state_edit *e) {
     change_set cs = {0};
     overlay_finish(e->ov, &cs);
-    mem_state_apply(e->state, &cs);
+    block_state_apply(e->state, &cs);
     change_set_free(&cs);
 }
 
-static void apply_dao(executor *ex, const block_rules *rules, mem_state *state) {
-    state_edit e = edit_begin(ex, state, rules->fork);
+/* The DAO irregular state change, as a change set handed to apply. */
+static void apply_dao(executor *ex, const block_rules *rules, state_view view, code_store *codes,
+                      void (*apply)(void *arg, const change_set *cs), void *arg) {
+    overlay *ov = executor_overlay(ex);
+    overlay_begin(ov, view, codes, rules->fork);
     static const u256 zero = {{0}};
     for (size_t i = 0; i < rules->n_dao_accounts; i++) {
-        u256 bal = overlay_balance(e.ov, &rules->dao_accounts[i]);
-        overlay_add_balance(e.ov, &rules->dao_refund, &bal);
-        overlay_set_balance(e.ov, &rules->dao_accounts[i], &zero);
+        u256 bal = overlay_balance(ov, &rules->dao_accounts[i]);
+        overlay_add_balance(ov, &rules->dao_refund, &bal);
+        overlay_set_balance(ov, &rules->dao_accounts[i], &zero);
     }
-    edit_commit(&e);
+    change_set cs = {0};
+    overlay_finish(ov, &cs);
+    apply(arg, &cs);
+    change_set_free(&cs);
 }
 
-static void apply_withdrawals(executor *ex, const block_rules *rules, const block *b, mem_state *state) {
+static void apply_withdrawals(executor *ex, const block_rules *rules, const block *b, block_state *state) {
     if (!b->n_withdrawals) return;
     state_edit e = edit_begin(ex, state, rules->fork);
     for (size_t i = 0; i < b->n_withdrawals; i++) {
@@ -81,7 +95,7 @@ static void apply_withdrawals(executor *ex, const block_rules *rules, const bloc
     edit_commit(&e);
 }
 
-static void apply_rewards(executor *ex, const block_rules *rules, const block *b, mem_state *state) {
+static void apply_rewards(executor *ex, const block_rules *rules, const block *b, block_state *state) {
     if (u256_is_zero(&rules->block_reward)) return;
     state_edit e = edit_begin(ex, state, rules->fork);
     const u256 *r = &rules->block_reward;
@@ -101,10 +115,12 @@ static void apply_rewards(executor *ex, const block_rules *rules, const block *b
     edit_commit(&e);
 }
 
-static void beacon_root_call(executor *ex, const block_env *env, const block *b, mem_state *state) {
-    exec_system_call(ex, env, mem_state_view(state), mem_state_codes(state), &SYSTEM_ADDRESS,
-                     &BEACON_ROOTS_ADDRESS, b->header.parent_beacon_root.b, 32, SYSTEM_CALL_GAS);
-    mem_state_apply(state, executor_changes(ex));
+evm_result block_system_call(executor *ex, const block_env *env, block_state *state, const address *target,
+                             const uint8_t *data, size_t len) {
+    evm_result r = exec_system_call(ex, env, block_state_view(state), block_state_codes(state), &SYSTEM_ADDRESS,
+                                    target, data, len, SYSTEM_CALL_GAS);
+    block_state_apply(state, executor_changes(ex));
+    return r;
 }
 
 static receipt *add_receipt(block_result *r) {
@@ -131,14 +147,14 @@ static void keep_logs(block_result *r, receipt *rc, const overlay_log *logs, siz
     for (size_t i = 0; i < n; i++) {
         overlay_log l = logs[i];
         l.data_off = r->log_data.len;
-        buf_append(&r->log_data, data + logs[i].data_off, logs[i].data_len);
+        if (logs[i].data_len) buf_append(&r->log_data, data + logs[i].data_off, logs[i].data_len);
         r->logs[r->n_logs++] = l;
     }
     memcpy(rc->bloom, bloom, 256);
     for (int i = 0; i < 256; i++) r->bloom[i] |= rc->bloom[i];
 }
 
-void block_add_receipt(block_result *out, const block_rules *rules, mem_state *state, const transaction *tx,
+void block_add_receipt(block_result *out, const block_rules *rules, block_state *state, const transaction *tx,
                        const tx_result *res, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
                        const uint8_t *bloom) {
     out->gas_used += res->gas_used;
@@ -150,23 +166,43 @@ void block_add_receipt(block_result *out, const block_rules *rules, mem_state *s
     keep_logs(out, rc, logs, n_logs, log_data, bloom);
     if (rules->fork < FORK_BYZANTIUM && rules->state_root) {
         rc->has_root = true;
-        rc->post_state = rules->state_root(state);
+        rc->post_state = rules->state_root(rules->state_root_ctx, state);
     }
 }
 
-void block_begin(executor *ex, const block_rules *rules, const block *b, mem_state *state, block_result *out) {
-    reset(out);
+void block_pre_transactions(executor *ex, const block_rules *rules, const block *b, state_view view,
+                            code_store *codes, void (*apply)(void *arg, const change_set *cs), void *arg) {
     block_env env = block_env_of(&b->header, rules);
-    if (rules->dao_fork) apply_dao(ex, rules, state);
-    if (rules->fork >= FORK_CANCUN && b->header.has_beacon_root) beacon_root_call(ex, &env, b, state);
+    if (rules->dao_fork) apply_dao(ex, rules, view, codes, apply, arg);
+    /* unchecked system calls: no code does nothing, a failure is ignored */
+    if (rules->fork >= FORK_CANCUN && b->header.has_beacon_root) {
+        exec_system_call(ex, &env, view, codes, &SYSTEM_ADDRESS, &BEACON_ROOTS_ADDRESS,
+                         b->header.parent_beacon_root.b, 32, SYSTEM_CALL_GAS);
+        apply(arg, executor_changes(ex));
+    }
+    if (rules->fork >= FORK_PRAGUE) { /* EIP-2935 */
+        exec_system_call(ex, &env, view, codes, &SYSTEM_ADDRESS, &HISTORY_STORAGE_ADDRESS, b->header.parent_hash.b,
+                         32, SYSTEM_CALL_GAS);
+        apply(arg, executor_changes(ex));
+    }
 }
 
-void block_finish(executor *ex, const block_rules *rules, const block *b, mem_state *state) {
+static void apply_to_block_state(void *state, const change_set *cs) { block_state_apply(state, cs); }
+
+void block_begin(executor *ex, const block_rules *rules, const block *b, block_state *state, block_result *out) {
+    reset(out);
+    block_pre_transactions(ex, rules, b, block_state_view(state), block_state_codes(state), apply_to_block_state, state);
+}
+
+const char *block_finish(executor *ex, const block_rules *rules, const block *b, block_state *state,
+                         block_result *out) {
     apply_withdrawals(ex, rules, b, state);
     apply_rewards(ex, rules, b, state);
+    if (rules->fork < FORK_PRAGUE) return NULL;
+    return out->error = block_collect_requests(ex, rules, b, state, out);
 }
 
-const char *block_execute_transactions(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+const char *block_execute_transactions(executor *ex, const block_rules *rules, const block *b, block_state *state,
                                        block_result *out) {
     fork_id fork = rules->fork;
     block_env env = block_env_of(&b->header, rules);
@@ -177,17 +213,17 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
             return out->error = "invalid transaction signature";
         }
         tx_result res;
-        exec_transaction(ex, &env, mem_state_view(state), mem_state_codes(state), tx, out->gas_used, &res);
+        exec_transaction(ex, &env, block_state_view(state), block_state_codes(state), tx, out->gas_used, &res);
         if (!res.valid) {
             out->invalid_tx = (long)i;
             return out->error = res.error;
         }
         out->blob_gas_used += res.blob_gas_used;
-        if (out->blob_gas_used > MAX_BLOB_GAS_PER_BLOCK) {
+        if (out->blob_gas_used > env.max_blob_gas) {
             out->invalid_tx = (long)i;
             return out->error = "blob gas exceeds the block limit";
         }
-        mem_state_apply(state, executor_changes(ex));
+        block_state_apply(state, executor_changes(ex));
         size_t n_logs;
         const overlay_log *logs = overlay_logs(executor_overlay(ex), &n_logs);
         uint8_t bloom[256] = {0};
@@ -197,19 +233,29 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
     return NULL;
 }
 
-const char *block_execute(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+const char *block_execute(executor *ex, const block_rules *rules, const block *b, block_state *state,
                           block_result *out) {
     block_begin(ex, rules, b, state, out);
     const char *why = block_execute_transactions(ex, rules, b, state, out);
     if (why) return why;
-    block_finish(ex, rules, b, state);
-    return NULL;
+    return block_finish(ex, rules, b, state, out);
+}
+
+const char *block_execute_mem(executor *ex, const block_rules *rules, const block *b, mem_state *state,
+                              block_result *out) {
+    block_state *bs = block_state_new(mem_state_view(state), mem_state_codes(state));
+    const char *why = block_execute(ex, rules, b, bs, out);
+    mem_state_apply_block(state, bs);
+    block_state_free(bs);
+    return why;
 }
 
 const char *block_check_results(const block_header *h, const block_result *r, const bytes32 *receipts_root) {
     if (r->gas_used != h->gas_used) return "gas used does not match the header";
     if (memcmp(r->bloom, h->bloom, 256)) return "logs bloom does not match the header";
     if (h->has_blob_gas && r->blob_gas_used != h->blob_gas_used) return "blob gas used does not match the header";
+    if (h->has_requests_hash && (!r->has_requests || !bytes32_eq(&r->requests_hash, &h->requests_hash)))
+        return "requests hash does not match the header";
     if (receipts_root && !bytes32_eq(receipts_root, &h->receipts_root))
         return "receipts root does not match the header";
     return NULL;

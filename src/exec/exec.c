@@ -1,6 +1,9 @@
 /* Transaction execution (execution-specs process_transaction): checks that
- * need state, buys gas, warms the access list, runs the top-level message,
- * refunds and pays the coinbase, then turns the overlay into a change set. */
+ * need state, buys gas, warms the access list, applies EIP-7702
+ * authorizations, runs the top-level message (following a delegation),
+ * refunds, charges the EIP-7623 calldata floor and pays the coinbase, then
+ * turns the overlay into a change set. */
+#include <gmp.h>
 #include <stdlib.h>
 #include "parevm/exec.h"
 #include "parevm/state_host.h"
@@ -10,6 +13,7 @@ struct executor {
     overlay *ov;
     change_set changes;
     bloom_cache *bloom;
+    uint64_t auth_refund; /* of the transaction being executed, for tracers */
 };
 
 executor *executor_new(void) {
@@ -34,20 +38,45 @@ void executor_set_tracer(executor *ex, evm_tracer *tracer) { evm_vm_set_tracer(e
 const change_set *executor_changes(const executor *ex) { return &ex->changes; }
 overlay *executor_overlay(executor *ex) { return ex->ov; }
 bloom_cache *executor_bloom_cache(executor *ex) { return ex->bloom; }
+uint64_t executor_auth_refund(const executor *ex) { return ex->auth_refund; }
 
-/* fake_exponential(1, excess, 3338477) from EIP-4844 */
-u256 blob_base_fee(uint64_t excess_blob_gas) {
-    const u256 denom = u256_from_u64(3338477);
-    u256 num = u256_from_u64(excess_blob_gas);
-    u256 acc = denom; /* factor (1) * denominator */
-    u256 out = U256_ZERO;
-    for (uint64_t i = 1; !u256_is_zero(&acc); i++) {
-        out = u256_add(&out, &acc);
-        u256 t = u256_mul(&acc, &num);
-        u256 d = u256_mul(&denom, &(u256){{i, 0, 0, 0}});
-        acc = u256_div(&t, &d);
+/* fake_exponential(1, excess, fraction) of EIP-4844: the Taylor series of
+ * e^(excess / fraction), every term floored, over big integers (the terms
+ * outgrow 256 bits long before the result does). Past e^178 > 2^256 the
+ * result saturates; below it the series ends after a few hundred terms. */
+u256 blob_base_fee(uint64_t excess_blob_gas, uint64_t update_fraction) {
+    const u256 max = {{~0ULL, ~0ULL, ~0ULL, ~0ULL}};
+    if (!update_fraction || excess_blob_gas / update_fraction >= 178) return max;
+    mpz_t out, acc, num, den;
+    mpz_inits(out, acc, num, den, NULL);
+    mpz_set_ui(num, excess_blob_gas);
+    mpz_set_ui(den, update_fraction);
+    mpz_set(acc, den); /* factor (1) * denominator */
+    for (unsigned long i = 1; mpz_sgn(acc) > 0; i++) {
+        mpz_add(out, out, acc);
+        mpz_mul(acc, acc, num);
+        mpz_fdiv_q(acc, acc, den);
+        mpz_fdiv_q_ui(acc, acc, i);
     }
-    return u256_div(&out, &denom);
+    mpz_fdiv_q(out, out, den);
+    u256 r = max;
+    if (mpz_sizeinbase(out, 2) <= 256) {
+        uint8_t be[32] = {0};
+        size_t n = 0;
+        mpz_export(be, &n, 1, 1, 1, 0, out);
+        memmove(be + 32 - n, be, n);
+        memset(be, 0, 32 - n);
+        bytes32 b;
+        memcpy(b.b, be, 32);
+        r = u256_from_bytes32(&b);
+    }
+    mpz_clears(out, acc, num, den, NULL);
+    return r;
+}
+
+void block_env_set_blob_params(block_env *env, const blob_params *p) {
+    env->blob_base_fee = blob_base_fee(env->excess_blob_gas, p->update_fraction);
+    env->max_blob_gas = blob_params_max_gas(p);
 }
 
 static u256 mul_u64(const u256 *a, uint64_t b) {
@@ -70,14 +99,25 @@ static const char *invalid(tx_result *out, const char *why) {
 }
 
 /* State-independent and state-dependent validity. Returns NULL if valid and
- * sets the effective gas price and the up-front cost. */
-static const char *check(executor *ex, const block_env *env, const transaction *tx,
-                         uint64_t block_gas_used, u256 *price, tx_result *out) {
+ * sets the effective gas price and the up-front cost. call: exec_call's
+ * rules (no signature, block gas limit, nonce or EIP-3607 checks). */
+static inline __attribute__((always_inline)) const char *check(executor *ex, const block_env *env, const transaction *tx,
+                         uint64_t block_gas_used, u256 *price, tx_result *out, bool call) {
     fork_id fork = env->fork;
-    const char *why = tx_check_static(tx, fork, env->chain_id);
+    const char *why = call ? tx_check_call(tx, fork, env->chain_id) : tx_check_static(tx, fork, env->chain_id);
+    /* geth and evmone compare the fee cap with the base fee before the gas
+     * a transaction needs up front: one breaking both is rejected for its
+     * fee, as the test fixtures (filled with geth) name it */
+    const u256 *fee_cap = tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price;
+    if (why && fork >= FORK_LONDON && u256_lt(fee_cap, &env->base_fee) &&
+        (!strcmp(why, "intrinsic gas too low") || !strcmp(why, "gas limit below the calldata floor (EIP-7623)")))
+        why = tx->type >= TX_DYNAMIC_FEE ? "max fee below base fee" : "gas price below base fee";
     if (why) return invalid(out, why);
-    if (tx->gas_limit > env->gas_limit - (block_gas_used < env->gas_limit ? block_gas_used : env->gas_limit))
+    if (!call && tx->gas_limit > env->gas_limit - (block_gas_used < env->gas_limit ? block_gas_used : env->gas_limit))
         return invalid(out, "gas limit exceeds block gas limit");
+    /* the rest of the block's blob gas is checked by the block executor */
+    if (tx->type == TX_BLOB && GAS_PER_BLOB * (uint64_t)tx->n_blob_hashes > env->max_blob_gas)
+        return invalid(out, "blob gas exceeds the block limit");
     u256 max_price;
     if (tx->type >= TX_DYNAMIC_FEE) {
         if (u256_lt(&tx->max_fee, &tx->max_priority_fee)) return invalid(out, "max priority fee exceeds max fee");
@@ -95,9 +135,9 @@ static const char *check(executor *ex, const block_env *env, const transaction *
     if (mul_overflows(&max_price, tx->gas_limit)) return invalid(out, "insufficient funds");
     u256 cost = mul_u64(&max_price, tx->gas_limit);
     if (tx->type == TX_BLOB) {
-        u256 blob_price = blob_base_fee(env->excess_blob_gas);
-        if (u256_lt(&tx->max_fee_per_blob_gas, &blob_price)) return invalid(out, "max fee per blob gas too low");
         uint64_t blob_gas = GAS_PER_BLOB * tx->n_blob_hashes;
+        if (u256_lt(&tx->max_fee_per_blob_gas, &env->blob_base_fee))
+            return invalid(out, "max fee per blob gas too low");
         if (mul_overflows(&tx->max_fee_per_blob_gas, blob_gas)) return invalid(out, "insufficient funds");
         u256 blob_cost = mul_u64(&tx->max_fee_per_blob_gas, blob_gas);
         if (u256_add_carry(&cost, &cost, &blob_cost)) return invalid(out, "insufficient funds");
@@ -106,15 +146,19 @@ static const char *check(executor *ex, const block_env *env, const transaction *
 
     overlay *ov = ex->ov;
     uint64_t nonce = overlay_nonce(ov, &tx->sender);
-    if (nonce < tx->nonce) return invalid(out, "nonce too high");
-    if (nonce > tx->nonce) return invalid(out, "nonce too low");
+    if (!call && nonce < tx->nonce) return invalid(out, "nonce too high");
+    if (!call && nonce > tx->nonce) return invalid(out, "nonce too low");
     u256 bal = overlay_balance(ov, &tx->sender);
     if (u256_lt(&bal, &cost)) return invalid(out, "insufficient funds");
-    if (overlay_code(ov, &tx->sender)->len) return invalid(out, "sender not an EOA"); /* EIP-3607 */
+    if (call) return NULL;
+    /* EIP-3607, with EIP-7702's exception for delegated accounts */
+    const evm_code *code = overlay_code(ov, &tx->sender);
+    if (code->len && !(fork >= FORK_PRAGUE && evm_delegation_target(code->bytes, code->len, NULL)))
+        return invalid(out, "sender not an EOA");
     return NULL;
 }
 
-static void warm_access_list(overlay *ov, const block_env *env, const transaction *tx, const address *target) {
+static inline __attribute__((always_inline)) void warm_access_list(overlay *ov, const block_env *env, const transaction *tx, const address *target) {
     fork_id fork = env->fork;
     if (fork < FORK_BERLIN) return;
     overlay_warm_account(ov, &tx->sender);
@@ -130,14 +174,72 @@ static void warm_access_list(overlay *ov, const block_env *env, const transactio
     if (fork >= FORK_SHANGHAI) overlay_warm_account(ov, &env->coinbase); /* EIP-3651 */
 }
 
-void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
-                      const transaction *tx, uint64_t block_gas_used, tx_result *out) {
+enum {
+    GAS_AUTH_EXISTING_REFUND = 25000 - 12500, /* PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST */
+};
+
+/* The authority of a tuple that passes the signature rules, or false. */
+static bool authority_of(const authorization *a, address *out) {
+    if (a->status == AUTH_UNKNOWN) { /* not recovered up front: do it here */
+        authorization copy = *a;
+        if (!tx_auth_recover(&copy)) return false;
+        *out = copy.authority;
+        return true;
+    }
+    *out = a->authority;
+    return a->status == AUTH_VALID;
+}
+
+/* EIP-7702 set_delegation: each valid tuple sets its authority's code to a
+ * delegation designator (or clears it for the zero address) and bumps its
+ * nonce; a tuple that breaks a rule is skipped. Runs before the top-level
+ * message's snapshot, so a reverted call keeps the delegations. Returns the
+ * refund for authorities that already existed. */
+static inline __attribute__((always_inline)) uint64_t apply_authorizations(overlay *ov, const block_env *env, const transaction *tx) {
+    uint64_t refund = 0;
+    for (size_t i = 0; i < tx->n_auths; i++) {
+        const authorization *a = &tx->auths[i];
+        if (!u256_is_zero(&a->chain_id) && !(u256_fits_u64(&a->chain_id) && a->chain_id.w[0] == env->chain_id))
+            continue;
+        if (a->nonce == UINT64_MAX) continue;
+        address authority;
+        if (!authority_of(a, &authority)) continue;
+        overlay_warm_account(ov, &authority);
+        const evm_code *code = overlay_code(ov, &authority);
+        if (code->len && !evm_delegation_target(code->bytes, code->len, NULL)) continue;
+        if (overlay_nonce(ov, &authority) != a->nonce) continue;
+        if (overlay_exists(ov, &authority)) refund += GAS_AUTH_EXISTING_REFUND;
+        static const address zero;
+        if (address_eq(&a->addr, &zero)) {
+            overlay_set_code(ov, &authority, NULL, 0);
+        } else {
+            uint8_t designator[EVM_DELEGATION_SIZE] = {0xef, 0x01, 0x00};
+            memcpy(designator + 3, a->addr.b, 20);
+            overlay_set_code(ov, &authority, designator, sizeof designator);
+        }
+        overlay_set_nonce(ov, &authority, a->nonce + 1);
+    }
+    return refund;
+}
+
+/* Points the top-level message at the delegate of a delegated recipient
+ * (which the transaction warms for free). */
+static void follow_delegation(overlay *ov, fork_id fork, evm_message *msg) {
+    if (fork < FORK_PRAGUE) return;
+    const evm_code *code = overlay_code(ov, &msg->recipient);
+    if (!evm_delegation_target(code->bytes, code->len, &msg->code_address)) return;
+    msg->code_delegated = true;
+    overlay_warm_account(ov, &msg->code_address);
+}
+
+static inline __attribute__((always_inline)) void run_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
+                            const transaction *tx, uint64_t block_gas_used, tx_result *out, bool call) {
     memset(out, 0, sizeof *out);
     fork_id fork = env->fork;
     overlay *ov = ex->ov;
     overlay_begin(ov, view, codes, fork);
     u256 price;
-    if (check(ex, env, tx, block_gas_used, &price, out)) {
+    if (check(ex, env, tx, block_gas_used, &price, out, call)) {
         change_set_clear(&ex->changes);
         overlay_begin(ov, view, codes, fork); /* drop what the checks loaded */
         return;
@@ -151,12 +253,11 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
     bal = u256_sub(&bal, &fee);
     if (tx->type == TX_BLOB) {
         out->blob_gas_used = GAS_PER_BLOB * tx->n_blob_hashes;
-        u256 blob_price = blob_base_fee(env->excess_blob_gas);
-        u256 blob_fee = mul_u64(&blob_price, out->blob_gas_used);
+        u256 blob_fee = mul_u64(&env->blob_base_fee, out->blob_gas_used);
         bal = u256_sub(&bal, &blob_fee);
     }
     overlay_set_balance(ov, &tx->sender, &bal);
-    uint64_t nonce = tx->nonce;
+    uint64_t nonce = call ? overlay_nonce(ov, &tx->sender) : tx->nonce;
     overlay_set_nonce(ov, &tx->sender, nonce + 1);
 
     evm_tx_context ctx = {
@@ -165,15 +266,23 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
         .prevrandao = env->prevrandao, .chain_id = u256_from_u64(env->chain_id),
         .base_fee = env->base_fee, .blob_hashes = tx->blob_hashes, .n_blob_hashes = tx->n_blob_hashes,
     };
-    if (fork >= FORK_CANCUN) ctx.blob_base_fee = blob_base_fee(env->excess_blob_gas);
+    if (fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
     state_host host = {ov, ex->vm, &ctx};
 
     address target = tx->has_to ? tx->to : create_address(&tx->sender, nonce);
     warm_access_list(ov, env, tx, &target);
+    /* The EVM counts gas in int64_t. A block's gas limit (< 2^63) bounds a
+     * transaction's, but a state test's need not: above 2^63 - 1 the message
+     * gets 2^63 - 1 (more than anything can use) and the rest is kept
+     * aside, so the gas used stays exact over the whole uint64 range. */
+    uint64_t exec_gas = tx->gas_limit - intrinsic; /* >= 0: tx_check_static */
+    uint64_t msg_gas = exec_gas > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : exec_gas;
+    uint64_t auth_refund = apply_authorizations(ov, env, tx);
+    ex->auth_refund = auth_refund;
     evm_message msg = {
         .kind = tx->has_to ? EVM_CALL : EVM_CREATE,
         .depth = 0,
-        .gas = (int64_t)(tx->gas_limit - intrinsic),
+        .gas = (int64_t)msg_gas,
         .recipient = target,
         .sender = tx->sender,
         .code_address = target,
@@ -181,18 +290,31 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
         .input = tx->data,
         .input_size = tx->data_len,
     };
+    if (tx->has_to) follow_delegation(ov, fork, &msg);
     evm_result r = tx->has_to ? state_host_call(&host, &msg) : state_host_create_at(&host, &msg, &target);
+    if (evm_vm_memory_exhausted(ex->vm)) {
+        /* memory the transaction paid for that the engine cannot hold */
+        change_set_clear(&ex->changes);
+        overlay_begin(ov, view, codes, fork);
+        memset(out, 0, sizeof *out);
+        invalid(out, "EVM memory beyond the engine's limit");
+        return;
+    }
     out->status = r.status;
     out->output = r.output;
     out->output_size = r.output_size;
     if (r.status == EVM_SUCCESS && !tx->has_to) out->created = r.create_address;
 
-    /* refund (EIP-3529 caps it at a fifth from London, a half before) */
-    uint64_t gas_used = tx->gas_limit - (uint64_t)r.gas_left;
-    uint64_t refund = r.gas_refund > 0 ? (uint64_t)r.gas_refund : 0;
+    /* refund (EIP-3529 caps it at a fifth from London, a half before); the
+     * authorization refund counts even when the call failed */
+    uint64_t gas_used = tx->gas_limit - ((exec_gas - msg_gas) + (uint64_t)r.gas_left);
+    uint64_t refund = auth_refund + (r.gas_refund > 0 ? (uint64_t)r.gas_refund : 0);
     uint64_t cap = gas_used / (fork >= FORK_LONDON ? 5 : 2);
     if (refund > cap) refund = cap;
     gas_used -= refund;
+    /* EIP-7623: no less than the calldata floor (the gas limit covers it) */
+    uint64_t floor = tx_floor_gas(tx, fork);
+    if (gas_used < floor) gas_used = floor;
     out->gas_used = gas_used;
 
     u256 back = mul_u64(&price, tx->gas_limit - gas_used);
@@ -202,6 +324,16 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
     overlay_add_balance(ov, &env->coinbase, &reward);
 
     overlay_finish(ov, &ex->changes);
+}
+
+void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
+                      const transaction *tx, uint64_t block_gas_used, tx_result *out) {
+    run_transaction(ex, env, view, codes, tx, block_gas_used, out, false);
+}
+
+void exec_call(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
+               tx_result *out) {
+    run_transaction(ex, env, view, codes, tx, 0, out, true);
 }
 
 evm_result exec_system_call(executor *ex, const block_env *env, state_view view, code_store *codes,
@@ -214,7 +346,7 @@ evm_result exec_system_call(executor *ex, const block_env *env, state_view view,
         .number = env->number, .timestamp = env->timestamp, .gas_limit = env->gas_limit,
         .prevrandao = env->prevrandao, .chain_id = u256_from_u64(env->chain_id), .base_fee = env->base_fee,
     };
-    if (env->fork >= FORK_CANCUN) ctx.blob_base_fee = blob_base_fee(env->excess_blob_gas);
+    if (env->fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
     state_host host = {ov, ex->vm, &ctx};
     evm_message msg = {.kind = EVM_CALL, .gas = gas, .recipient = *target, .sender = *caller,
                        .code_address = *target, .input = data, .input_size = len};

@@ -3,6 +3,7 @@
 #ifndef PAREVM_EXEC_TX_INTERNAL_H
 #define PAREVM_EXEC_TX_INTERNAL_H
 
+#include "parevm/rlp.h"
 #include "parevm/tx.h"
 
 /* The secp256k1 group order n and n / 2 (the EIP-2 bound on s). */

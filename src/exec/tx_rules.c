@@ -1,5 +1,6 @@
 /* Transaction rules that need no state: intrinsic gas (with the EIP-7623
- * calldata floor) and the per-fork static validity checks. */
+ * calldata floor and the EIP-7702 authorization cost) and the per-fork
+ * static validity checks (EIP-7825 gas cap, blob and set-code rules). */
 #include "parevm/tx.h"
 #include "tx_internal.h"
 
@@ -13,10 +14,11 @@ enum {
     GAS_ACCESS_KEY = 1900,
     GAS_INITCODE_WORD = 2,          /* EIP-3860 */
     GAS_FLOOR_PER_TOKEN = 10,       /* EIP-7623 */
+    GAS_PER_AUTH = 25000,           /* EIP-7702 PER_EMPTY_ACCOUNT_COST */
     MAX_INITCODE_SIZE = 49152,      /* EIP-3860: 2 * MAX_CODE_SIZE */
     BLOB_HASH_VERSION_KZG = 0x01,   /* EIP-4844 */
     MAX_BLOBS_CANCUN = 6,
-    MAX_BLOBS_PRAGUE = 9,           /* EIP-7691 */
+    MAX_BLOBS_PRAGUE = 9,           /* EIP-7691: the block's limit */
 };
 
 static size_t count_zero_bytes(const uint8_t *p, size_t n) {
@@ -37,6 +39,7 @@ uint64_t tx_intrinsic_gas(const transaction *tx, fork_id fork) {
         gas += GAS_ACCESS_ADDRESS + tx->access_list[i].n_keys * GAS_ACCESS_KEY;
     if (create && fork >= FORK_SHANGHAI)
         gas += GAS_INITCODE_WORD * (((uint64_t)tx->data_len + 31) / 32);
+    gas += GAS_PER_AUTH * (uint64_t)tx->n_auths;
     return gas;
 }
 
@@ -53,6 +56,7 @@ static const char *check_type(const transaction *tx, fork_id fork) {
     case TX_ACCESS_LIST: return fork >= FORK_BERLIN ? NULL : "type 1 transaction before Berlin";
     case TX_DYNAMIC_FEE: return fork >= FORK_LONDON ? NULL : "type 2 transaction before London";
     case TX_BLOB: return fork >= FORK_CANCUN ? NULL : "type 3 transaction before Cancun";
+    case TX_SET_CODE: return fork >= FORK_PRAGUE ? NULL : "type 4 transaction before Prague";
     }
     return "unknown transaction type";
 }
@@ -73,7 +77,7 @@ static const char *check_signature(const transaction *tx, fork_id fork) {
 }
 
 static const char *check_fees(const transaction *tx) {
-    bool dynamic = tx->type == TX_DYNAMIC_FEE || tx->type == TX_BLOB;
+    bool dynamic = tx->type >= TX_DYNAMIC_FEE;
     if (dynamic && u256_gt(&tx->max_priority_fee, &tx->max_fee))
         return "max priority fee per gas higher than max fee per gas";
     /* No balance can cover a product beyond 2^256; reject it before any
@@ -85,33 +89,58 @@ static const char *check_fees(const transaction *tx) {
     return NULL;
 }
 
-static const char *check_gas(const transaction *tx, fork_id fork) {
+/* call: eth_call rules (no EIP-7825 cap, no nonce rule). */
+static const char *check_gas(const transaction *tx, fork_id fork, bool call) {
     if (tx->gas_limit < tx_intrinsic_gas(tx, fork)) return "intrinsic gas too low";
     if (tx->gas_limit < tx_floor_gas(tx, fork))
         return "gas limit below the calldata floor (EIP-7623)";
-    if (tx->nonce == UINT64_MAX) return "nonce is 2^64-1 (EIP-2681)";
+    if (!call && fork >= FORK_OSAKA && tx->gas_limit > TX_MAX_GAS_LIMIT_OSAKA)
+        return "gas limit above 2^24 (EIP-7825)";
+    if (!call && tx->nonce == UINT64_MAX) return "nonce is 2^64-1 (EIP-2681)";
     if (fork >= FORK_SHANGHAI && !tx->has_to && tx->data_len > MAX_INITCODE_SIZE)
         return "initcode larger than 49152 bytes (EIP-3860)";
     return NULL;
 }
 
+size_t tx_max_blobs(fork_id fork) {
+    if (fork >= FORK_OSAKA) return TX_MAX_BLOBS_OSAKA;
+    if (fork >= FORK_PRAGUE) return MAX_BLOBS_PRAGUE;
+    return fork >= FORK_CANCUN ? MAX_BLOBS_CANCUN : 0;
+}
+
 static const char *check_blobs(const transaction *tx, fork_id fork) {
     if (!tx->has_to) return "blob transaction without a to address";
     if (tx->n_blob_hashes == 0) return "blob transaction without blob hashes";
-    size_t max = fork >= FORK_PRAGUE ? MAX_BLOBS_PRAGUE : MAX_BLOBS_CANCUN;
-    if (tx->n_blob_hashes > max) return "too many blobs in transaction";
+    if (tx->n_blob_hashes > tx_max_blobs(fork)) return "too many blobs in transaction";
     for (size_t i = 0; i < tx->n_blob_hashes; i++)
         if (tx->blob_hashes[i].b[0] != BLOB_HASH_VERSION_KZG)
             return "blob hash version is not 0x01";
     return NULL;
 }
 
-const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id) {
+/* EIP-7702: a set-code transaction calls an account and authorizes at
+ * least one delegation. */
+static const char *check_set_code(const transaction *tx) {
+    if (!tx->has_to) return "set-code transaction without a to address";
+    if (tx->n_auths == 0) return "set-code transaction with an empty authorization list";
+    return NULL;
+}
+
+static const char *check_static(const transaction *tx, fork_id fork, uint64_t chain_id, bool call) {
     const char *why;
     if ((why = check_type(tx, fork))) return why;
     if ((why = check_chain_id(tx, fork, chain_id))) return why;
-    if ((why = check_signature(tx, fork))) return why;
+    if (!call && (why = check_signature(tx, fork))) return why;
     if ((why = check_fees(tx))) return why;
-    if ((why = check_gas(tx, fork))) return why;
+    if ((why = check_gas(tx, fork, call))) return why;
+    if (tx->type == TX_SET_CODE) return check_set_code(tx);
     return tx->type == TX_BLOB ? check_blobs(tx, fork) : NULL;
+}
+
+const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id) {
+    return check_static(tx, fork, chain_id, false);
+}
+
+const char *tx_check_call(const transaction *tx, fork_id fork, uint64_t chain_id) {
+    return check_static(tx, fork, chain_id, true);
 }

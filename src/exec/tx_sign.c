@@ -1,4 +1,5 @@
-/* Transaction signatures: sender recovery and signing with libsecp256k1.
+/* Transaction signatures: sender recovery and signing with libsecp256k1,
+ * for transactions and for their EIP-7702 authorization tuples.
  *
  * Recovery only needs public-key arithmetic, so it runs on the library's
  * built-in read-only secp256k1_context_static. Signing needs a full context;
@@ -13,6 +14,7 @@
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 #include "parevm/keccak.h"
+#include "parevm/rlp.h"
 #include "tx_internal.h"
 
 /* secp256k1n, the curve order, and secp256k1n / 2 (EIP-2), as u256 limbs. */
@@ -102,45 +104,96 @@ static address address_of_pubkey(const secp256k1_pubkey *pub) {
     return a;
 }
 
+/* The address whose key signed msg as (r, s, recid); r and s in range. */
+static bool recover(const bytes32 *msg, const u256 *r, const u256 *s, int recid, address *out) {
+    uint8_t compact[64];
+    u256_to_be(r, compact);
+    u256_to_be(s, compact + 32);
+    secp256k1_ecdsa_recoverable_signature sig;
+    secp256k1_pubkey pub;
+    const secp256k1_context *ctx = verify_context();
+    if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &sig, compact, recid) ||
+        !secp256k1_ecdsa_recover(ctx, &pub, &sig, msg->b))
+        return false;
+    *out = address_of_pubkey(&pub);
+    return true;
+}
+
+/* Signs msg; fills r, s and the recovery id. */
+static bool sign(const bytes32 *msg, const uint8_t seckey[32], u256 *r, u256 *s, int *recid) {
+    const secp256k1_context *ctx = signing_context();
+    secp256k1_ecdsa_recoverable_signature sig;
+    if (!secp256k1_ecdsa_sign_recoverable(ctx, &sig, msg->b, seckey, NULL, NULL)) return false;
+    uint8_t compact[64];
+    secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, compact, recid, &sig);
+    *r = u256_from_be(compact, 32);
+    *s = u256_from_be(compact + 32, 32);
+    return true;
+}
+
+static void recover_authorities(transaction *tx) {
+    for (size_t i = 0; i < tx->n_auths; i++) tx_auth_recover(&tx->auths[i]);
+}
+
 bool tx_recover_sender(transaction *tx, bool homestead) {
     int recid;
     tx->sender_known = false;
     if (!tx_signature_recid(tx, &recid) || !tx_signature_values_ok(tx, homestead)) return false;
-    uint8_t compact[64];
-    u256_to_be(&tx->r, compact);
-    u256_to_be(&tx->s, compact + 32);
-    secp256k1_ecdsa_recoverable_signature sig;
-    secp256k1_pubkey pub;
     bytes32 msg = tx_signing_hash(tx);
-    const secp256k1_context *ctx = verify_context();
-    if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &sig, compact, recid) ||
-        !secp256k1_ecdsa_recover(ctx, &pub, &sig, msg.b))
-        return false;
-    tx->sender = address_of_pubkey(&pub);
+    if (!recover(&msg, &tx->r, &tx->s, recid, &tx->sender)) return false;
     tx->sender_known = true;
+    recover_authorities(tx);
     return true;
 }
 
 bool tx_sign(transaction *tx, const uint8_t seckey[32]) {
-    const secp256k1_context *ctx = signing_context();
     bytes32 msg = tx_signing_hash(tx);
-    secp256k1_ecdsa_recoverable_signature sig;
-    secp256k1_pubkey pub;
-    if (!secp256k1_ecdsa_sign_recoverable(ctx, &sig, msg.b, seckey, NULL, NULL) ||
-        !secp256k1_ec_pubkey_create(ctx, &pub, seckey))
-        return false;
-    uint8_t compact[64];
     int recid;
-    secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, compact, &recid, &sig);
-    tx->r = u256_from_be(compact, 32);
-    tx->s = u256_from_be(compact + 32, 32);
+    if (!sign(&msg, seckey, &tx->r, &tx->s, &recid) || !tx_address_of_key(seckey, &tx->sender))
+        return false;
     tx->v = v_for(tx, recid);
-    tx->sender = address_of_pubkey(&pub);
     tx->sender_known = true;
     buf_t b = {0};
     tx_encode(tx, &b);
     tx->hash = keccak256_hash(b.data, b.len);
     buf_free(&b);
+    recover_authorities(tx);
+    return true;
+}
+
+/* ---- EIP-7702 authorizations ---- */
+
+bytes32 tx_auth_signing_hash(const authorization *a) {
+    buf_t b = {0};
+    buf_push(&b, 0x05); /* SET_CODE_TX_MAGIC */
+    size_t l = rlp_list_begin(&b);
+    rlp_encode_u256(&b, &a->chain_id);
+    rlp_encode_address(&b, &a->addr);
+    rlp_encode_u64(&b, a->nonce);
+    rlp_list_end(&b, l);
+    bytes32 h = keccak256_hash(b.data, b.len);
+    buf_free(&b);
+    return h;
+}
+
+bool tx_auth_recover(authorization *a) {
+    a->status = AUTH_INVALID;
+    if (a->y_parity > 1) return false;
+    if (u256_is_zero(&a->r) || !u256_lt(&a->r, &TX_SECP256K1N)) return false;
+    if (u256_is_zero(&a->s) || u256_gt(&a->s, &TX_SECP256K1N_HALF)) return false;
+    bytes32 msg = tx_auth_signing_hash(a);
+    if (!recover(&msg, &a->r, &a->s, a->y_parity, &a->authority)) return false;
+    a->status = AUTH_VALID;
+    return true;
+}
+
+bool tx_auth_sign(authorization *a, const uint8_t seckey[32]) {
+    bytes32 msg = tx_auth_signing_hash(a);
+    int recid;
+    if (!sign(&msg, seckey, &a->r, &a->s, &recid) || !tx_address_of_key(seckey, &a->authority))
+        return false;
+    a->y_parity = (uint8_t)recid;
+    a->status = AUTH_VALID;
     return true;
 }
 

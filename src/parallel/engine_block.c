@@ -136,7 +136,7 @@ static void reserve_receipts(block_result *out, size_t n) {
 }
 
 /* Prepares the first n transactions of b for the workers. */
-static void setup_job(par_engine *e, const block_rules *rules, block *b, mem_state *state, uint32_t n) {
+static void setup_job(par_engine *e, const block_rules *rules, block *b, block_state *state, uint32_t n) {
     size_t cells = mv_start_cells(b, n);
     if (e->mv.cells && e->mv.max_cells >= cells) {
         mv_reset(&e->mv);
@@ -163,8 +163,8 @@ static void setup_job(par_engine *e, const block_rules *rules, block *b, mem_sta
     e->job.blk = b;
     e->job.env = block_env_of(&b->header, rules);
     e->job.base = state;
-    e->job.base_view = mem_state_view(state);
-    e->job.codes = mem_state_codes(state);
+    e->job.base_view = block_state_view(state);
+    e->job.codes = block_state_codes(state);
     for (int i = 0; i < e->threads; i++) {
         worker *w = &e->workers[i];
         w->executions = w->aborts = w->suspensions = w->validations = 0;
@@ -181,9 +181,9 @@ static void prewait_all(par_engine *e, const par_deps *d) {
 /* The sequential verdict on transaction i of a block whose first i
  * transactions are committed: executes it on the committed state with the
  * block's gas used so far, as block_execute does. */
-static const char *sequential_verdict(par_engine *e, block *b, mem_state *state, block_result *out, size_t i) {
+static const char *sequential_verdict(par_engine *e, block *b, block_state *state, block_result *out, size_t i) {
     tx_result res;
-    exec_transaction(e->workers[0].ex, &e->job.env, mem_state_view(state), mem_state_codes(state), &b->txs[i],
+    exec_transaction(e->workers[0].ex, &e->job.env, block_state_view(state), block_state_codes(state), &b->txs[i],
                      out->gas_used, &res);
     if (res.valid) {
         /* the validated output said otherwise: Block-STM is broken */
@@ -204,35 +204,31 @@ bool par_commit_tx(par_engine *e, uint32_t i, const tx_output *o) {
         return false;
     }
     out->blob_gas_used += o->res.blob_gas_used;
-    if (out->blob_gas_used > MAX_BLOB_GAS_PER_BLOCK) {
+    if (out->blob_gas_used > j->env.max_blob_gas) {
         j->halt_tx = i;
         j->halt_error = "blob gas exceeds the block limit";
         return false;
     }
-    if (j->per_tx_roots) mem_state_apply(j->base, &o->changes); /* the receipt's root needs it */
+    if (j->per_tx_roots) block_state_apply(j->base, &o->changes); /* the receipt's root needs it */
     static const uint8_t no_bloom[256];
     block_add_receipt(out, j->rules, j->base, tx, &o->res, o->logs, o->n_logs,
                       o->log_data ? o->log_data : no_bloom, o->bloom ? o->bloom : no_bloom);
     return true;
 }
 
-/* Applies the change sets of transactions [0, n) in order. The outputs and
- * the state's entries are cold (written and read long ago, on other
- * cores): a pipeline fetches them ahead, the output 32 transactions ahead,
- * its change arrays at 24, the accounts' index entries at 16, the accounts
- * and storage entries at 8. */
-static void apply_outputs(block_job *j, mem_state *state, uint32_t n) {
+/* Applies the change sets of transactions [0, n) in order. The outputs are
+ * cold (written long ago, on other cores): they and their change arrays are
+ * fetched ahead. */
+static void apply_outputs(block_job *j, block_state *state, uint32_t n) {
 #define OUT(k) atomic_load_explicit(&j->outputs[k], memory_order_relaxed)
     for (uint32_t i = 0; i < n; i++) {
-        if (i + 32 < n) __builtin_prefetch(OUT(i + 32));
-        if (i + 24 < n) {
-            const tx_output *o = OUT(i + 24);
+        if (i + 16 < n) __builtin_prefetch(OUT(i + 16));
+        if (i + 8 < n) {
+            const tx_output *o = OUT(i + 8);
             __builtin_prefetch(o->changes.accounts);
             __builtin_prefetch(o->changes.slots);
         }
-        if (i + 16 < n) mem_state_prefetch(state, &OUT(i + 16)->changes, 0);
-        if (i + 8 < n) mem_state_prefetch(state, &OUT(i + 8)->changes, 1);
-        mem_state_apply(state, &OUT(i)->changes);
+        block_state_apply(state, &OUT(i)->changes);
     }
 #undef OUT
 }
@@ -242,7 +238,7 @@ static void apply_outputs(block_job *j, mem_state *state, uint32_t n) {
  * gives the verdict on a transaction that cannot be included: it runs once
  * more on the committed prefix, so the reason is exactly the sequential
  * one. */
-static const char *finish_commit(par_engine *e, block *b, mem_state *state, block_result *out) {
+static const char *finish_commit(par_engine *e, block *b, block_state *state, block_result *out) {
     block_job *j = &e->job;
     uint32_t committed = atomic_load(&j->committed);
     while (j->halt_tx < 0 && committed < j->n && par_commit_tx(e, committed, atomic_load(&j->outputs[committed])))
@@ -256,13 +252,13 @@ static const char *finish_commit(par_engine *e, block *b, mem_state *state, bloc
     return sequential_verdict(e, b, state, out, (size_t)j->halt_tx);
 }
 
-const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, mem_state *state,
+const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, block_state *state,
                               block_result *out, par_stats *stats) {
     memset(stats, 0, sizeof *stats);
     executor *ex0 = e->workers[0].ex;
     par_deps pred = {0};
     bool use_recorded = e->has_use_deps && e->use_deps.n == b->n_txs;
-    state_view base = mem_state_view(state);
+    state_view base = block_state_view(state);
     const char *seq = cheap_sequential_reason(e, b);
     forget_outputs(e);
     if (seq) {
@@ -311,6 +307,14 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
         why = out->error = "invalid transaction signature";
     }
     if (why) return why;
-    block_finish(ex0, rules, b, state);
-    return NULL;
+    return block_finish(ex0, rules, b, state, out); /* requests read the committed receipts' logs */
+}
+
+const char *par_block_execute_mem(par_engine *e, const block_rules *rules, block *b, mem_state *state,
+                                  block_result *out, par_stats *stats) {
+    block_state *bs = block_state_new(mem_state_view(state), mem_state_codes(state));
+    const char *why = par_block_execute(e, rules, b, bs, out, stats);
+    mem_state_apply_block(state, bs);
+    block_state_free(bs);
+    return why;
 }

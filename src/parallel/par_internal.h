@@ -104,7 +104,7 @@ typedef struct {
     const block_rules *rules;
     block *blk;
     block_env env;
-    mem_state *base;
+    block_state *base;
     state_view base_view;
     code_store *codes;
     _Atomic(tx_output *) *outputs; /* per transaction: the latest published incarnation */

@@ -54,19 +54,28 @@ static void grow(code_store *cs) {
     cs->cap = ncap;
 }
 
+/* The interned object with hash h; the caller holds the lock. */
+static const evm_code *lookup(code_store *cs, const bytes32 *h) {
+    if (!cs->cap) return NULL;
+    size_t mask = cs->cap - 1;
+    for (size_t i = slot_of(h) & mask; cs->codes[i]; i = (i + 1) & mask)
+        if (bytes32_eq(&cs->codes[i]->hash, h)) return cs->codes[i];
+    return NULL;
+}
+
+const evm_code *code_store_find(code_store *cs, const bytes32 *hash) {
+    if (bytes32_eq(hash, &EMPTY_CODE_HASH)) return &EVM_EMPTY_CODE;
+    pthread_mutex_lock(&cs->lock);
+    const evm_code *found = lookup(cs, hash);
+    pthread_mutex_unlock(&cs->lock);
+    return found;
+}
+
 const evm_code *code_store_intern(code_store *cs, const uint8_t *bytes, size_t len) {
     if (!len) return &EVM_EMPTY_CODE;
     bytes32 h = keccak256_hash(bytes, len);
     pthread_mutex_lock(&cs->lock);
-    const evm_code *found = NULL;
-    if (cs->cap) {
-        size_t mask = cs->cap - 1;
-        for (size_t i = slot_of(&h) & mask; cs->codes[i]; i = (i + 1) & mask)
-            if (bytes32_eq(&cs->codes[i]->hash, &h)) {
-                found = cs->codes[i];
-                break;
-            }
-    }
+    const evm_code *found = lookup(cs, &h);
     if (!found) {
         if ((cs->n + 1) * 2 > cs->cap) grow(cs);
         evm_code *c = evm_code_new(bytes, len, &h);

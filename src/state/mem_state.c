@@ -149,20 +149,6 @@ void mem_state_apply(mem_state *s, const change_set *cs) {
     }
 }
 
-void mem_state_prefetch(mem_state *s, const change_set *cs, int stage) {
-    for (size_t i = 0; i < cs->n_accounts; i++) {
-        const account_change *c = &cs->accounts[i];
-        if (stage == 0) {
-            addr_map_prefetch(&s->index, &c->addr);
-            continue;
-        }
-        mem_account *a = find(s, &c->addr);
-        if (!a) continue;
-        __builtin_prefetch(a);
-        for (uint32_t k = 0; k < c->n_slots; k++) word_map_prefetch(&a->storage, &cs->slots[c->first_slot + k].key);
-    }
-}
-
 mem_state *mem_state_clone(mem_state *s) {
     mem_state *c = calloc(1, sizeof *c);
     if (!c) abort();

@@ -188,14 +188,6 @@ static void set_flags(overlay *ov, uint32_t idx, uint16_t flags) {
     ov->accounts.v[idx].flags |= flags;
 }
 
-bool overlay_exists(overlay *ov, const address *addr) {
-    ov_account *a = account(ov, addr);
-    if (a->flags & (AF_EXISTS_NEW | AF_CREATED | AF_DIRTY_BALANCE | AF_DIRTY_NONCE | AF_DIRTY_CODE))
-        return true;
-    if (!a->loaded) load(ov, a, FIELD_NONCE);
-    return a->base_exists;
-}
-
 /* Reads as little as possible: a pending positive balance increment proves
  * the account non-empty with no read at all (the usual case for the coinbase
  * and value recipients); then code, then nonce, then the balance. */
@@ -209,6 +201,20 @@ static bool account_is_empty(overlay *ov, ov_account *a) {
     if (a->nonce) return false;
     load(ov, a, FIELD_BALANCE);
     return u256_is_zero(&a->balance);
+}
+
+bool overlay_exists(overlay *ov, const address *addr) {
+    ov_account *a = account(ov, addr);
+    if (a->flags & (AF_EXISTS_NEW | AF_CREATED | AF_DIRTY_BALANCE | AF_DIRTY_NONCE | AF_DIRTY_CODE))
+        return true;
+    if (!a->loaded) load(ov, a, FIELD_NONCE);
+    if (a->base_exists) return true;
+    /* A view may judge existence by the fields it was asked for only: Block-STM
+     * sees an earlier transaction's balance increment (which brought the
+     * account into being) on a balance read alone. An account that holds
+     * anything exists; an empty one exists only as the view says (deleting it
+     * writes every field, so any read sees that). */
+    return !account_is_empty(ov, a);
 }
 
 bool overlay_is_empty(overlay *ov, const address *addr) { return account_is_empty(ov, account(ov, addr)); }

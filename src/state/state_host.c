@@ -114,9 +114,12 @@ static void transfer(overlay *ov, const address *from, const address *to, const 
 
 static evm_result run_code(state_host *h, const evm_message *msg) {
     fork_id fork = h->tx->fork;
-    if (precompile_is_active(&msg->code_address, fork))
+    if (precompile_is_active(&msg->code_address, fork)) {
+        /* EIP-7702: a delegation to a precompile runs empty code */
+        if (msg->code_delegated) return (evm_result){.status = EVM_SUCCESS, .gas_left = msg->gas};
         return precompile_run(h->vm, &msg->code_address, fork, msg->input, msg->input_size, msg->gas,
                               msg->depth);
+    }
     const evm_code *code = overlay_code(h->ov, &msg->code_address);
     if (!code->len) return (evm_result){.status = EVM_SUCCESS, .gas_left = msg->gas};
     evm_host host = state_host_interface(h);

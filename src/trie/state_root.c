@@ -101,3 +101,11 @@ bytes32 mem_state_root(mem_state *s) {
     free(c.addrs);
     return root;
 }
+
+bytes32 mem_state_root_after(void *base, const block_state *changes) {
+    mem_state *s = mem_state_clone(base);
+    mem_state_apply_block(s, changes);
+    bytes32 root = mem_state_root(s);
+    mem_state_free(s);
+    return root;
+}

@@ -57,10 +57,6 @@ static void *xcalloc(size_t n, size_t size) {
 
 DEFINE_MAP_CORE(addr_map, addr_map_entry, address, hash_address, address_eq)
 
-void addr_map_prefetch(const addr_map *m, const address *k) {
-    if (m->cap) __builtin_prefetch(&m->e[hash_address(k) & (m->cap - 1)]);
-}
-
 bool addr_map_get(const addr_map *m, const address *k, uint32_t *val) {
     if (!m->cap) return false;
     const addr_map_entry *e = &m->e[addr_map_slot(m, k)];
@@ -83,10 +79,6 @@ void addr_map_put(addr_map *m, const address *k, uint32_t val) {
 /* ---- u256 -> u256 ---- */
 
 DEFINE_MAP_CORE(word_map, word_map_entry, u256, hash_u256, u256_eq)
-
-void word_map_prefetch(const word_map *m, const u256 *k) {
-    if (m->cap) __builtin_prefetch(&m->e[hash_u256(k) & (m->cap - 1)]);
-}
 
 const u256 *word_map_get(const word_map *m, const u256 *k) {
     if (!m->cap) return NULL;

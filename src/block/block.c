@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include "parevm/block.h"
 #include "parevm/rlp.h"
-#include "chain_internal.h"
+#include "block_internal.h"
 
 /* calloc for n items of size; NULL only on failure with n > 0. The count is
  * bounded by the input length (every item takes at least one byte). */

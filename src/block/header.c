@@ -6,7 +6,7 @@
 #include "parevm/block.h"
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
-#include "chain_internal.h"
+#include "block_internal.h"
 
 #define HEADER_BASE_FIELDS 15
 #define HEADER_MAX_FIELDS 21

@@ -1,22 +1,25 @@
-/* Transaction codec: strict decoding of the network form of the four
- * transaction types (legacy, EIP-2930, EIP-1559, EIP-4844), the canonical
- * encoding, and the hash the sender signs. Every type is described by a list
- * of fields, so decoding, encoding and the signing payload share one table. */
+/* Transaction codec: strict decoding of the five transaction types (legacy,
+ * EIP-2930, EIP-1559, EIP-4844, EIP-7702) as blocks carry them, the
+ * canonical encoding, and the hash the sender signs. Every type is described
+ * by a list of fields, so decoding, encoding and the signing payload share
+ * one table. */
 #include "parevm/tx.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
+#include "block_internal.h"
 
 typedef enum {
     F_CHAIN_ID, F_NONCE, F_GAS_PRICE, F_PRIORITY_FEE, F_MAX_FEE, F_GAS, F_TO, F_VALUE,
-    F_DATA, F_ACCESS_LIST, F_BLOB_FEE, F_BLOB_HASHES, F_V, F_R, F_S,
+    F_DATA, F_ACCESS_LIST, F_BLOB_FEE, F_BLOB_HASHES, F_AUTH_LIST, F_V, F_R, F_S,
 } tx_field;
 
 static const char *const field_names[] = {
     "chainId", "nonce", "gasPrice", "maxPriorityFeePerGas", "maxFeePerGas", "gasLimit", "to",
-    "value", "data", "accessList", "maxFeePerBlobGas", "blobVersionedHashes", "v", "r", "s",
+    "value", "data", "accessList", "maxFeePerBlobGas", "blobVersionedHashes", "authorizationList",
+    "v", "r", "s",
 };
 
 /* Field order on the wire; the last three are always v (or y parity), r, s. */
@@ -31,6 +34,9 @@ static const tx_field dynamic_fee_fields[] = {F_CHAIN_ID, F_NONCE, F_PRIORITY_FE
 static const tx_field blob_fields[] = {F_CHAIN_ID, F_NONCE, F_PRIORITY_FEE, F_MAX_FEE, F_GAS,
                                        F_TO, F_VALUE, F_DATA, F_ACCESS_LIST, F_BLOB_FEE,
                                        F_BLOB_HASHES, F_V, F_R, F_S};
+static const tx_field set_code_fields[] = {F_CHAIN_ID, F_NONCE, F_PRIORITY_FEE, F_MAX_FEE, F_GAS,
+                                           F_TO, F_VALUE, F_DATA, F_ACCESS_LIST, F_AUTH_LIST,
+                                           F_V, F_R, F_S};
 
 #define MAX_FIELDS 14
 
@@ -45,6 +51,7 @@ static tx_layout layout_of(uint8_t type) {
     case TX_ACCESS_LIST: return (tx_layout){access_list_fields, 11};
     case TX_DYNAMIC_FEE: return (tx_layout){dynamic_fee_fields, 12};
     case TX_BLOB: return (tx_layout){blob_fields, 14};
+    case TX_SET_CODE: return (tx_layout){set_code_fields, 13};
     }
     return (tx_layout){NULL, 0};
 }
@@ -130,16 +137,51 @@ static bool decode_blob_hashes(errbuf *e, const rlp_item *item, transaction *tx)
     return true;
 }
 
-/* `to`: empty for a creation (not allowed in blob txs), else 20 bytes. */
+/* EIP-7702 tuple rlp([chain_id, address, nonce, y_parity, r, s]); the
+ * integer widths are the EIP's bounds. */
+static bool decode_auth(errbuf *e, const rlp_item *item, authorization *a) {
+    rlp_item p[6];
+    rlp_err r = item->is_list ? rlp_list_items(item, p, 6) : RLP_ERR_TYPE;
+    if (r == RLP_ERR_COUNT) return fail(e, "authorizationList entry: want 6 items");
+    if (r) return fail(e, "authorizationList entry: %s", rlp_strerror(r));
+    uint64_t y = 0;
+    static const char *const what[6] = {"chainId", "address", "nonce", "yParity", "r", "s"};
+    rlp_err rs[6] = {
+        rlp_to_u256(&p[0], &a->chain_id), rlp_to_address(&p[1], &a->addr), rlp_to_u64(&p[2], &a->nonce),
+        rlp_to_u64(&p[3], &y),            rlp_to_u256(&p[4], &a->r),        rlp_to_u256(&p[5], &a->s),
+    };
+    if (!rs[3] && y > 0xff) rs[3] = RLP_ERR_VALUE;
+    for (int i = 0; i < 6; i++)
+        if (rs[i])
+            return fail(e, "authorization %s: %s", what[i],
+                        rs[i] == RLP_ERR_VALUE && i != 1 ? "integer too large" : rlp_strerror(rs[i]));
+    a->y_parity = (uint8_t)y;
+    return true;
+}
+
+static bool decode_auth_list(errbuf *e, const rlp_item *item, transaction *tx) {
+    if (!alloc_items(e, F_AUTH_LIST, item, sizeof(authorization), (void **)&tx->auths, &tx->n_auths))
+        return false;
+    rlp_iter it = rlp_iter_of(item);
+    rlp_item entry;
+    for (size_t i = 0; i < tx->n_auths; i++) {
+        rlp_next(&it, &entry);
+        if (!decode_auth(e, &entry, &tx->auths[i])) return false;
+    }
+    return true;
+}
+
+/* `to`: empty for a creation (not allowed in blob and set-code txs), else
+ * 20 bytes. */
 static bool decode_to(errbuf *e, const rlp_item *item, transaction *tx) {
     if (item->is_list) return fail_rlp(e, F_TO, RLP_ERR_TYPE);
-    if (item->len == 0 && tx->type != TX_BLOB) {
+    bool must_call = tx->type == TX_BLOB || tx->type == TX_SET_CODE;
+    if (item->len == 0 && !must_call) {
         tx->has_to = false;
         return true;
     }
     if (item->len != 20)
-        return fail(e, "to: must be 20 bytes%s, got %zu", tx->type == TX_BLOB ? "" : " or empty",
-                    item->len);
+        return fail(e, "to: must be 20 bytes%s, got %zu", must_call ? "" : " or empty", item->len);
     memcpy(tx->to.b, item->data, 20);
     tx->has_to = true;
     return true;
@@ -170,6 +212,7 @@ static bool decode_field(errbuf *e, tx_field f, const rlp_item *it, transaction 
     case F_ACCESS_LIST: return decode_access_list(e, it, tx);
     case F_BLOB_FEE: r = rlp_to_u256(it, &tx->max_fee_per_blob_gas); break;
     case F_BLOB_HASHES: return decode_blob_hashes(e, it, tx);
+    case F_AUTH_LIST: return decode_auth_list(e, it, tx);
     case F_V: r = rlp_to_u256(it, &tx->v); break;
     case F_R: r = rlp_to_u256(it, &tx->r); break;
     case F_S: r = rlp_to_u256(it, &tx->s); break;
@@ -216,7 +259,7 @@ static bool decode_envelope(errbuf *e, const uint8_t *raw, size_t len, transacti
         tx->type = TX_LEGACY;
     } else if (raw[0] >= 0x80) {
         return fail(e, "transaction is an RLP string, not a list or a typed envelope");
-    } else if (raw[0] >= TX_ACCESS_LIST && raw[0] <= TX_BLOB) {
+    } else if (raw[0] >= TX_ACCESS_LIST && raw[0] <= TX_SET_CODE) {
         tx->type = raw[0];
         body++;
         body_len--;
@@ -227,6 +270,22 @@ static bool decode_envelope(errbuf *e, const uint8_t *raw, size_t len, transacti
     rlp_err r = rlp_decode(body, body_len, &list);
     if (r) return fail(e, "transaction: %s", rlp_strerror(r));
     return decode_body(e, &list, tx);
+}
+
+bool tx_decode_payload(uint8_t type, const rlp_item *list, transaction *out, char *err, size_t errlen) {
+    errbuf e = {err, errlen};
+    memset(out, 0, sizeof *out);
+    out->type = type;
+    if (!decode_body(&e, list, out)) {
+        tx_free(out);
+        return false;
+    }
+    keccak_ctx k;
+    keccak_init(&k);
+    keccak_update(&k, &type, 1);
+    keccak_update(&k, list->raw, list->raw_len);
+    keccak_final(&k, out->hash.b);
+    return true;
 }
 
 bool tx_decode(const uint8_t *raw, size_t len, transaction *out, char *err, size_t errlen) {
@@ -249,6 +308,7 @@ void tx_free(transaction *tx) {
     for (size_t i = 0; i < tx->access_list_len; i++) free(tx->access_list[i].keys);
     free(tx->access_list);
     free(tx->blob_hashes);
+    free(tx->auths);
     memset(tx, 0, sizeof *tx);
 }
 
@@ -274,6 +334,22 @@ static void encode_blob_hashes(buf_t *b, const transaction *tx) {
     rlp_list_end(b, l);
 }
 
+static void encode_auth_list(buf_t *b, const transaction *tx) {
+    size_t l = rlp_list_begin(b);
+    for (size_t i = 0; i < tx->n_auths; i++) {
+        const authorization *a = &tx->auths[i];
+        size_t t = rlp_list_begin(b);
+        rlp_encode_u256(b, &a->chain_id);
+        rlp_encode_address(b, &a->addr);
+        rlp_encode_u64(b, a->nonce);
+        rlp_encode_u64(b, a->y_parity);
+        rlp_encode_u256(b, &a->r);
+        rlp_encode_u256(b, &a->s);
+        rlp_list_end(b, t);
+    }
+    rlp_list_end(b, l);
+}
+
 static void encode_field(buf_t *b, tx_field f, const transaction *tx) {
     switch (f) {
     case F_CHAIN_ID: rlp_encode_u64(b, tx->chain_id); break;
@@ -288,6 +364,7 @@ static void encode_field(buf_t *b, tx_field f, const transaction *tx) {
     case F_ACCESS_LIST: encode_access_list(b, tx); break;
     case F_BLOB_FEE: rlp_encode_u256(b, &tx->max_fee_per_blob_gas); break;
     case F_BLOB_HASHES: encode_blob_hashes(b, tx); break;
+    case F_AUTH_LIST: encode_auth_list(b, tx); break;
     case F_V: rlp_encode_u256(b, &tx->v); break;
     case F_R: rlp_encode_u256(b, &tx->r); break;
     case F_S: rlp_encode_u256(b, &tx->s); break;

@@ -1,0 +1,195 @@
+/* The chain layer on top of the store (db.h): a genesis written as block 0
+ * (`parevm init`), and the import of blocks (`parevm import`, the node's
+ * newPayload): validate, execute, verify and commit, one block after
+ * another, resumable after a crash at any moment.
+ *
+ * Stages of one block, in order; the first failure makes it invalid:
+ *   headers    the header against its parent (header_validate: number,
+ *              timestamp, gas limit, base fee, difficulty or the Merge's
+ *              constants, blob gas, the DAO extra data) and the block size
+ *              (EIP-7934)
+ *   bodies     the ommers (at most two, valid headers, six generations,
+ *              not ancestors, not included before) and their hash, the
+ *              transactions root, the withdrawals (presence and root)
+ *   senders    every transaction's sender, recovered on the worker threads
+ *   execution  Block-STM (par_block_execute) on a block_state over the
+ *              state of the parent; gas used, bloom, receipts root, blob gas,
+ *              requests hash checked against the header; then the state root
+ *              (below)
+ * A block is committed (db_commit_blocks) with its header, body, receipts,
+ * transaction index, change set, total difficulty and the checkpoints of
+ * the four stages, in one write transaction with the blocks queued before
+ * it; a crash leaves the store at the last committed block, and the next
+ * importer continues from there.
+ *
+ * State roots: every block's root is checked by default. With root_every
+ * T > 1 the trie is brought up to date, and the root compared with the
+ * header's, only every T blocks (block numbers divisible by T) and at every
+ * flush; blocks in between are committed without their root. A mismatch at
+ * a check (or an invalid block after unchecked ones) makes the importer
+ * unwind to the last checked block and re-run the unchecked blocks with a
+ * check after each one, so that the block reported is always the first
+ * invalid one and the store is left at the block before it. Blocks before
+ * Byzantium are always checked one by one (their receipts need the
+ * intermediate roots: db_preview_root).
+ *
+ * Stored formats (db.h tables): body = RLP [transactions, ommers] or
+ * [transactions, ommers, withdrawals] exactly as in the block; receipts =
+ * RLP list of byte strings, each one receipt's consensus encoding
+ * (receipt_encode). Meta "chain.config": the chain configuration
+ * (chain_config_encode).
+ *
+ * Threads: an importer is used by one thread at a time; it owns a Block-STM
+ * engine. Other threads may read the store (snapshots) meanwhile; they see
+ * whole blocks only. */
+#ifndef PAREVM_CHAIN_IMPORT_H
+#define PAREVM_CHAIN_IMPORT_H
+
+#include "chain.h"
+#include "db.h"
+
+struct json_t;
+
+/* ---- Chain configuration in the store ----------------------------------------- */
+
+/* A compact, exact encoding of c (every field; version-tagged). */
+void chain_config_encode(const chain_config *c, buf_t *out);
+bool chain_config_decode(const uint8_t *p, size_t n, chain_config *out);
+/* The configuration stored with block 0 (meta "chain.config"). */
+const char *chain_config_load(db_snapshot *s, chain_config *out);
+
+/* geth's genesis "config" object for c (chainId, fork blocks and times,
+ * daoForkBlock/daoForkSupport, terminalTotalDifficulty, blobSchedule,
+ * depositContractAddress), such that chain_config_from_json gives c back.
+ * Returns NULL (and a reason in err) when geth's format cannot say it: a
+ * Constantinople without Petersburg (an absent petersburgBlock means "with
+ * Constantinople"), the Merge by block number without a terminal total
+ * difficulty of 0. The caller frees with json_decref. */
+struct json_t *chain_config_to_json(const chain_config *c, char *err, size_t errlen);
+
+/* ---- Genesis ---------------------------------------------------------------- */
+
+/* A genesis as geth's genesis JSON describes it. */
+typedef struct {
+    chain_config config;
+    bool ethash;               /* config has an "ethash" section */
+    uint64_t nonce, timestamp, gas_limit, gas_used, number;
+    uint8_t extra_data[64];
+    size_t extra_len;
+    bool has_difficulty;
+    u256 difficulty;
+    bytes32 mix_hash, parent_hash;
+    address coinbase;
+    bool has_base_fee, has_excess_blob_gas, has_blob_gas_used;
+    u256 base_fee;
+    uint64_t excess_blob_gas, blob_gas_used;
+    change_set alloc;          /* one entry per account: balance, nonce, code, storage */
+} chain_genesis;
+
+/* Reads geth's genesis JSON: "config" (chain_config_from_json), "alloc"
+ * ({address: {balance, nonce, code, storage}}, numbers as hex or decimal
+ * strings or JSON integers), and the header fields nonce, timestamp,
+ * extraData (at most 64 bytes), gasLimit, gasUsed, number, difficulty,
+ * mixHash, coinbase, parentHash, baseFeePerGas, excessBlobGas, blobGasUsed.
+ * Code is interned in codes. On error returns false with a message naming
+ * the field. Free with chain_genesis_free. */
+bool chain_genesis_from_json(const struct json_t *g, code_store *codes, chain_genesis *out, char *err,
+                             size_t errlen);
+void chain_genesis_free(chain_genesis *g);
+
+/* The genesis header by geth's rules (core/genesis.go): gas limit 4712388
+ * when 0; an absent difficulty is 0 without an ethash section, else 131072
+ * when mixHash is zero; from London at genesis a base fee (1 gwei when
+ * absent), from Shanghai the empty withdrawals root, from Cancun the blob
+ * gas fields (0 when absent) and a zero parent beacon root, from Prague the
+ * empty requests hash. The state root is left zero (chain_init sets it). */
+block_header chain_genesis_header(const chain_genesis *g);
+
+/* Writes block 0 to an empty store: alloc (NULL: the state was loaded
+ * already with db_load_state, e.g. in chunks), the configuration, and
+ * header with its state root set to the root of that state. out (may be
+ * NULL) gets the header written (with its hash). On a store that already
+ * holds block 0: succeeds (writing nothing) if it is the same header with
+ * the same configuration, else fails. */
+const char *chain_init(db *d, const chain_config *cfg, const block_header *header, const change_set *alloc,
+                       block_header *out);
+
+/* ---- Ommers ---------------------------------------------------------------- */
+
+/* A recent canonical block as the ommer rules need it. */
+typedef struct {
+    block_header header;
+    block_header ommers[2];
+    size_t n_ommers;
+} chain_ancestor;
+
+/* Yellow Paper 11.1: at most two ommers, distinct, none the block itself,
+ * each a valid header (header_validate against its parent) whose parent is
+ * one of the seven nearest ancestors, not itself an ancestor, not included
+ * by one, 1 to 6 generations older than b. anc[0] is b's parent, anc[1]
+ * its parent... (n_anc <= 7; fewer near genesis). After the Merge no ommer
+ * is allowed. Returns NULL or the reason. */
+const char *chain_check_ommers(const chain_config *cfg, const chain_ancestor *anc, size_t n_anc, const block *b,
+                               bool merged);
+
+/* ---- Import ---------------------------------------------------------------- */
+
+typedef struct chain_importer chain_importer;
+
+typedef struct {
+    unsigned threads;    /* Block-STM threads, the caller's included (0: 1) */
+    uint64_t root_every; /* check the state root every T blocks (0 or 1: every block) */
+    unsigned batch;      /* blocks per write transaction at most (0: root_every, at most 64) */
+    bool sequential;     /* execute without Block-STM */
+} chain_import_options;
+
+/* Where the time went, and what was imported (since the importer opened). */
+typedef struct {
+    uint64_t blocks, txs, gas;
+    uint64_t known;      /* blocks skipped: already in the store */
+    double validate, senders, execute; /* seconds in the stages */
+    double root, commit; /* seconds in state roots and writes (db_commit_stats) */
+    uint64_t commits, root_checks, reruns;
+} chain_import_stats;
+
+/* An invalid block: its number, hash and why. */
+typedef struct {
+    bool invalid;        /* set when a block was rejected */
+    uint64_t number;
+    bytes32 hash;
+    const char *reason;  /* static string */
+    long tx;             /* the rejected transaction's index, or -1 */
+} chain_bad_block;
+
+/* Opens an importer on a store that holds block 0 (chain_init). If the
+ * store's trie lags behind its head (a crash between root checks), the
+ * root is brought up to date and checked against the head's header first;
+ * on a mismatch the store is unwound to the trie's block. */
+const char *chain_importer_open(db *d, const chain_import_options *o, chain_importer **out);
+/* Frees the importer. Blocks accepted but not yet committed are lost:
+ * call chain_import_flush first. */
+void chain_importer_free(chain_importer *im);
+
+/* Returned by chain_import_block for a block the store already has on its
+ * canonical chain (by pointer identity; nothing done). */
+extern const char CHAIN_KNOWN_BLOCK[];
+
+/* Validates and executes one block (its RLP), which must be the child of
+ * the importer's head (the last block accepted); queues it and commits the
+ * queue when a root check is due or the batch is full. Returns NULL when
+ * accepted, CHAIN_KNOWN_BLOCK, or a reason. When the block (or an earlier
+ * unchecked one) is invalid, bad->invalid is set with the first invalid
+ * block and the store holds the chain up to the block before it. Other
+ * failures (a block that does not follow the head, a store error) leave
+ * bad->invalid false. */
+const char *chain_import_block(chain_importer *im, const uint8_t *rlp, size_t len, chain_bad_block *bad);
+
+/* Commits the queued blocks with a root check; same failures as above. */
+const char *chain_import_flush(chain_importer *im, chain_bad_block *bad);
+
+/* The last accepted block (committed or queued). */
+void chain_importer_head(const chain_importer *im, uint64_t *number, bytes32 *hash);
+const chain_import_stats *chain_importer_stats(const chain_importer *im);
+const chain_config *chain_importer_config(const chain_importer *im);
+
+#endif

@@ -1,0 +1,227 @@
+/* The on-disk store: world state, chain data and history in one LMDB
+ * environment (one writer, many concurrent MVCC readers), with the state
+ * root maintained incrementally by the trie engine (trie_engine.h).
+ *
+ * Tables (LMDB named databases); integers are big-endian so that keys sort
+ * by number; "min-BE" is a word's big-endian bytes without leading zeros:
+ *
+ *   meta             text key -> value: "schema" (u32 version), "head"
+ *                    (number u64 | hash 32: the last block whose state is
+ *                    applied), "trie" (u64: the block whose state the
+ *                    branch records and "root" reflect; <= head), "root"
+ *                    (32: the state root at "trie"), "history" (u64: the
+ *                    first block with a change set; every later block has one)
+ *   stages           stage name -> u64 checkpoint
+ *   accounts         address 20 -> RLP [nonce, balance, code_hash or "" when
+ *                    there is no code]
+ *   storage          address 20 | slot 32 -> min-BE value (never zero: a zero
+ *                    word is an absent key)
+ *   code             code hash 32 -> code bytes (never deleted)
+ *   hashed_accounts  keccak(address) 32 -> the account trie's leaf value,
+ *                    RLP [nonce, balance, storage_root, code_hash]; while the
+ *                    trie lags behind the head, storage_root may be stale for
+ *                    accounts whose storage changed since "trie"
+ *   hashed_storage   keccak(address) 32 | keccak(slot) 32 -> RLP(value)
+ *   trie_accounts    0x00 | path (nibbles, one per byte) -> branch record
+ *   trie_storage     keccak(address) 32 | path -> branch record
+ *                    (records: trie_store.h; a cache derived from the hashed
+ *                    tables, which derive from the flat ones)
+ *   headers          number 8 | hash 32 -> header RLP (block hash = its keccak)
+ *   bodies           number 8 | hash 32 -> body bytes (as the caller gave them)
+ *   receipts         number 8 | hash 32 -> receipts bytes (likewise)
+ *   block_txs        number 8 | hash 32 -> the block's transaction hashes, 32 each
+ *   header_numbers   hash 32 -> number 8
+ *   canonical        number 8 -> hash 32
+ *   tx_index         tx hash 32 -> number 8 | index u32 (canonical blocks only)
+ *   acct_changes     (dupsort) number 8 -> address 20 | prior account: empty
+ *                    if it did not exist, else as in "accounts"
+ *   storage_changes  (dupsort) number 8 | address 20 -> slot 32 | prior min-BE
+ *                    value (empty: zero); a block that wipes an account's
+ *                    storage lists every slot the account had
+ *   td               number 8 | hash 32 -> the block's total difficulty, min-BE
+ *                    (blocks committed with one; kept by unwinds, like headers)
+ *
+ * The meta table also holds the caller's named values ("chain." + name ->
+ * bytes: the chain configuration...), written with a block (db_block.meta).
+ *
+ * A block's writes -- state, hashed state, branch records, change set, block
+ * data, head and stage checkpoints -- commit in one write transaction: after
+ * a crash the store is at a block boundary. Data read from disk is checked:
+ * a corrupt or truncated record gives an error, never a crash.
+ *
+ * The map is written in place (LMDB's MDB_WRITEMAP), so data.mdb is a sparse
+ * file whose apparent size is the map size; a write transaction is refused
+ * when the disk has too little room for it.
+ *
+ * Threads: any number of threads may read (snapshots); write calls
+ * (db_load_state, db_commit_block, db_update_root, db_unwind) are serialised
+ * by the db. A thread must not hold a snapshot while it calls a write
+ * function: when the map is full, the writer waits for all snapshots to close
+ * before it grows the map. */
+#ifndef PAREVM_DB_H
+#define PAREVM_DB_H
+
+#include "buf.h"
+#include "pool.h"
+#include "state.h"
+
+typedef struct db db;
+typedef struct db_snapshot db_snapshot;
+
+/* Returned (by pointer identity) when a record does not exist. */
+extern const char DB_NOT_FOUND[];
+/* Returned by db_commit_block when the computed root differs from the
+ * expected one (nothing is written). */
+extern const char DB_ROOT_MISMATCH[];
+
+typedef struct {
+    size_t map_size;   /* initial map size in bytes (0: 64 GiB); doubled when full */
+    bool no_sync;      /* no fsync per commit: survives a process crash, not an OS crash */
+    unsigned threads;  /* root-engine threads, the caller's included (0: 1) */
+    size_t full_pass;  /* db_root_full: leaves held in memory per pass (0: 262144) */
+} db_options;
+
+/* Opens the store in dir (created if missing). opt may be NULL (defaults).
+ * Fails on a store of another schema version. */
+const char *db_open(const char *dir, const db_options *opt, db **out);
+void db_close(db *d);
+/* The code objects that snapshots hand out; they live until db_close. */
+code_store *db_codes(db *d);
+/* The pool the root engine runs on (usable by the caller between writes). */
+task_pool *db_pool(db *d);
+
+/* ---- Writing ------------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    uint64_t number;
+} db_checkpoint;
+
+/* A named value of the caller (name: 1..200 bytes), kept in meta. */
+typedef struct {
+    const char *name;
+    byte_span value;
+} db_meta;
+
+/* Where a commit's time went (seconds), for progress reports and benchmarks. */
+typedef struct {
+    double prepare; /* reading the prior state, applying the change set */
+    double root;    /* trie jobs: storage tries, then the account trie */
+    double write;   /* the write transaction, commit included */
+    size_t accounts, slots; /* account and slot rows changed */
+    size_t records; /* branch records written or deleted */
+} db_commit_stats;
+
+typedef struct {
+    uint64_t number;            /* head + 1, or 0 on an empty store */
+    byte_span header;           /* header RLP; the block hash is its keccak */
+    byte_span body, receipts;   /* stored as given */
+    const bytes32 *tx_hashes;   /* indexed: tx hash -> (number, position) */
+    size_t n_txs;
+    const change_set *changes;  /* the block's state changes, applied in order as
+                                   mem_state_apply does (NULL: none) */
+    bool root;                  /* bring the trie up to this block and compute the
+                                   state root (false: the trie lags; a later
+                                   db_commit_block with root or db_update_root
+                                   catches up over all blocks since) */
+    const bytes32 *expected_root; /* with root: on a mismatch nothing is written
+                                     and DB_ROOT_MISMATCH is returned */
+    const db_checkpoint *checkpoints;
+    size_t n_checkpoints;
+    const u256 *td;             /* the block's total difficulty (NULL: none stored) */
+    const db_meta *meta;        /* named values to store with the block */
+    size_t n_meta;
+    db_commit_stats *stats;     /* optional: filled on success */
+} db_block;
+
+/* Applies block b: its state changes (with their change set, the prior
+ * values, for unwinds and historical reads), the block data, the canonical
+ * entry, transaction index, head and checkpoints, in one write transaction.
+ * root (may be NULL) gets the state root when b->root (always for block 0).
+ * Returns NULL or a reason; on failure nothing is written. */
+const char *db_commit_block(db *d, const db_block *b, bytes32 *root);
+
+/* Applies n consecutive blocks in one write transaction, as n calls of
+ * db_commit_block would, except that only the last block may ask for a root
+ * (earlier ones must not set root or expected_root): the trie catches up
+ * once for the batch. Pages the blocks share are copied and written once (a
+ * gain when blocks touch the same accounts and slots; little on keys spread
+ * at random over a large state). The store moves from the head before to
+ * the last block, or (on failure) not at all. Stats, if the last block asks
+ * for them, cover the whole batch. */
+const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *root);
+
+/* Bulk-loads state (a genesis allocation, possibly in several calls) before
+ * any block is committed: no change set is kept. root (may be NULL) gets the
+ * state root of everything loaded so far. */
+const char *db_load_state(db *d, const change_set *cs, bytes32 *root);
+
+/* Brings the trie up to the head (if it lags) and returns the state root. */
+const char *db_update_root(db *d, bytes32 *root);
+
+/* Restores the state after block number (<= head; every later block must
+ * have a change set), recomputes the root (root may be NULL), makes number
+ * the head, drops the later blocks' canonical entries, transaction index
+ * entries and change sets (headers, bodies, receipts stay, by hash), and
+ * lowers checkpoints above number to number. One write transaction. */
+const char *db_unwind(db *d, uint64_t number, bytes32 *root);
+
+/* The state root the store would have after applying the change sets
+ * sets[0..n) in order to the latest committed state (the trie catching up
+ * first if it lags), computed without writing anything: pre-Byzantium
+ * receipts' intermediate roots. Costs like a commit's root. */
+const char *db_preview_root(db *d, const change_set *const *sets, size_t n, bytes32 *root);
+
+/* The state root rebuilt from the flat tables alone (accounts, storage,
+ * code hashes), ignoring the hashed state and branch records: the reference
+ * for the incremental root. Memory stays bounded: accounts are processed in
+ * passes over hashed-key ranges. */
+const char *db_root_full(db *d, bytes32 *root);
+
+/* ---- Snapshots: consistent reads ---------------------------------------------------- */
+
+/* A read snapshot of the latest committed block. lanes (>= 1) read
+ * transactions serve it, so that up to lanes threads read at once (more
+ * wait); all see the same commit. Close with db_snapshot_close. */
+const char *db_snapshot_open(db *d, unsigned lanes, db_snapshot **out);
+/* A snapshot whose state reads show the state after block number
+ * (history: the latest state with the change sets of the later blocks
+ * undone; a read costs one lookup per later block). Chain reads are those
+ * of the latest commit. */
+const char *db_snapshot_at(db *d, uint64_t number, unsigned lanes, db_snapshot **out);
+void db_snapshot_close(db_snapshot *s);
+
+/* The state as a state_view (thread-safe; code objects from db_codes).
+ * The view cannot return errors: a read that meets a corrupt record returns
+ * an absent/zero value and records the first error, which
+ * db_snapshot_error returns (check it after using the view). Block hashes
+ * are those of canonical blocks up to the snapshot's block. */
+state_view db_snapshot_view(db_snapshot *s);
+const char *db_snapshot_error(db_snapshot *s);
+/* The block whose state the snapshot shows (DB_NOT_FOUND before block 0). */
+const char *db_snapshot_block(db_snapshot *s, uint64_t *number);
+
+/* Direct reads with errors (the snapshot's state, as the view sees it). */
+const char *db_read_account(db_snapshot *s, const address *addr, account_info *out); /* DB_NOT_FOUND if absent */
+const char *db_read_storage(db_snapshot *s, const address *addr, const u256 *slot, u256 *out);
+const char *db_read_code(db_snapshot *s, const bytes32 *hash, const evm_code **out);
+
+/* Chain reads. Byte results are appended to *out. */
+const char *db_head(db_snapshot *s, uint64_t *number, bytes32 *hash);
+const char *db_canonical_hash(db_snapshot *s, uint64_t number, bytes32 *hash);
+const char *db_block_number(db_snapshot *s, const bytes32 *hash, uint64_t *number);
+const char *db_read_header(db_snapshot *s, uint64_t number, const bytes32 *hash, buf_t *out);
+const char *db_read_body(db_snapshot *s, uint64_t number, const bytes32 *hash, buf_t *out);
+const char *db_read_receipts(db_snapshot *s, uint64_t number, const bytes32 *hash, buf_t *out);
+const char *db_read_block_txs(db_snapshot *s, uint64_t number, const bytes32 *hash, buf_t *out);
+const char *db_tx_location(db_snapshot *s, const bytes32 *tx_hash, uint64_t *number, uint32_t *index);
+const char *db_stage(db_snapshot *s, const char *name, uint64_t *number);
+/* A block's total difficulty (DB_NOT_FOUND if it was committed without). */
+const char *db_read_td(db_snapshot *s, uint64_t number, const bytes32 *hash, u256 *td);
+/* A named value written with db_block.meta (appended to *out). */
+const char *db_read_meta(db_snapshot *s, const char *name, buf_t *out);
+/* The state root at the trie's block (which is the head unless the trie
+ * lags); *trie_block is UINT64_MAX for a state loaded before block 0. */
+const char *db_state_root(db_snapshot *s, bytes32 *root, uint64_t *trie_block);
+
+#endif

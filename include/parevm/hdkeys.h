@@ -1,0 +1,42 @@
+/* Hierarchical deterministic keys for dev mode: BIP-39 mnemonic -> seed
+ * (PBKDF2-HMAC-SHA512, 2048 rounds), BIP-32 private derivation (HMAC-SHA512
+ * with libsecp256k1's tweak add) and the Ethereum account path
+ * m/44'/60'/0'/0/i, which anvil and hardhat use for their prefunded
+ * accounts. */
+#ifndef PAREVM_HDKEYS_H
+#define PAREVM_HDKEYS_H
+
+#include "types.h"
+
+/* The mnemonic of anvil's and hardhat's default accounts; account 0 is
+ * 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266. */
+#define DEV_MNEMONIC "test test test test test test test test test test test junk"
+#define BIP32_HARDENED 0x80000000u
+
+/* The 64-byte BIP-39 seed: PBKDF2-HMAC-SHA512(mnemonic, "mnemonic" +
+ * passphrase, 2048). Both strings are used as given (BIP-39 asks for NFKD;
+ * ASCII text is already in that form). The word list and checksum are not
+ * checked: any phrase gives a seed. passphrase may be NULL (""). */
+void bip39_seed(const char *mnemonic, const char *passphrase, uint8_t seed[64]);
+
+/* An extended private key. */
+typedef struct {
+    uint8_t key[32];
+    uint8_t chain_code[32];
+} bip32_key;
+
+/* The master key of a seed (16 to 64 bytes). False when the seed gives an
+ * invalid key (probability below 2^-127) or has a bad length. */
+bool bip32_master(const uint8_t *seed, size_t len, bip32_key *out);
+/* CKDpriv: child `index` (hardened when index >= BIP32_HARDENED). False
+ * for the invalid-key case BIP-32 tells to skip. */
+bool bip32_child(const bip32_key *parent, uint32_t index, bip32_key *out);
+/* Derives along a path such as "m/44'/60'/0'/0/3" (' h or H marks a
+ * hardened step). False on a malformed path or an invalid key. */
+bool bip32_derive(const uint8_t *seed, size_t len, const char *path, bip32_key *out);
+
+/* Account `index` of a mnemonic at m/44'/60'/0'/0/index: its secret key and
+ * address. passphrase may be NULL. */
+bool hd_account(const char *mnemonic, const char *passphrase, uint32_t index, uint8_t key[32], address *addr);
+
+#endif

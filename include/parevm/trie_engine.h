@@ -1,0 +1,74 @@
+/* The incremental, parallel state-root engine.
+ *
+ * Given the changed leaves of some tries (the account trie and the storage
+ * tries of changed accounts) and a store holding the tries before the change
+ * (trie_store.h: leaves and branch records), it computes the new roots and
+ * the branch-record writes that bring the store's records up to date. It
+ * walks only the paths to changed keys: unchanged subtries are taken from the
+ * hashes in the records, and a branch whose children are all leaves is
+ * rebuilt from those leaves. The cost is proportional to the changes, not to
+ * the size of the tries.
+ *
+ * Jobs run on a task pool: different tries in parallel, and a trie with many
+ * changes is split by its first nibbles into subtasks (one huge storage trie
+ * does not serialise the run), whose results are joined at the top.
+ *
+ * The leaves of the store are not modified by the engine: the caller writes
+ * the changed leaves and the returned record updates together, after the
+ * run (the engine merges its changes with the store's old leaves). */
+#ifndef PAREVM_TRIE_ENGINE_H
+#define PAREVM_TRIE_ENGINE_H
+
+#include "pool.h"
+#include "trie_store.h"
+
+/* A changed leaf: the new value, or a deletion (val_len == 0). */
+typedef struct {
+    bytes32 key;
+    const uint8_t *val; /* the caller's memory, valid during the run */
+    size_t val_len;
+} trie_change;
+
+typedef struct {
+    bool has_owner;        /* false: the account trie; true: owner's storage trie */
+    bytes32 owner;
+    bool wiped;            /* the trie's stored leaves and records count as empty
+                              (self-destruct, re-creation): the root is built from
+                              the changes alone, and the caller deletes the old
+                              leaves and records before applying the updates */
+    trie_change *changes;  /* sorted by key, keys distinct */
+    size_t n_changes;
+    bytes32 root;          /* out: the trie's new root */
+} trie_job;
+
+/* Sorts changes by key (the order jobs need). */
+void trie_changes_sort(trie_change *changes, size_t n);
+
+/* Computes jobs[i].root for every job and appends the record writes to *out.
+ * Jobs must name distinct tries. pool may be NULL (run on the calling
+ * thread). Returns NULL, or a reason (unsorted or duplicate keys, a store
+ * error, a corrupt record); then roots and *out are unspecified. A job with
+ * no changes and not wiped yields the trie's current root. */
+const char *trie_update_roots(const trie_store *store, task_pool *pool, trie_job *jobs,
+                              size_t n_jobs, trie_updates *out);
+
+/* ---- Streaming full build ------------------------------------------------------ */
+
+/* Builds a root from leaves given in increasing key order, keeping only the
+ * open path in memory (bounded memory however many leaves). Optionally
+ * records the branch records of the result (a full rebuild of a store's
+ * records). */
+typedef struct trie_stream trie_stream;
+
+/* records: where to write the records (NULL: none); owner: the trie's owner
+ * for those records (NULL: the account trie). */
+trie_stream *trie_stream_new(trie_updates *records, const bytes32 *owner);
+void trie_stream_free(trie_stream *s);
+/* Adds a leaf (len > 0). Returns NULL, or a reason if key is not greater
+ * than the previous key (the leaf is then ignored). */
+const char *trie_stream_push(trie_stream *s, const bytes32 *key, const uint8_t *val, size_t len);
+/* The root of the leaves pushed so far (EMPTY_TRIE_ROOT if none); the stream
+ * is then empty again, ready for another trie. */
+bytes32 trie_stream_root(trie_stream *s);
+
+#endif

@@ -1,0 +1,264 @@
+/* The stages of one block (chain_import.h): headers, bodies, senders,
+ * execution, then the queue (importer.c commits it). */
+#include <stdio.h>
+#include <stdlib.h>
+#include "import_internal.h"
+#include "parevm/block_roots.h"
+#include "parevm/chain_rules.h"
+#include "parevm/keccak.h"
+#include "parevm/rlp.h"
+
+/* An invalid block. The blocks accepted before it must be valid first: an
+ * unchecked root is checked now (a mismatch there names an earlier block). */
+static const char *reject(chain_importer *im, uint64_t number, const bytes32 *hash, const char *reason, long tx,
+                          chain_bad_block *bad) {
+    if (im->verified < im->head) {
+        const char *err = importer_commit(im, true, bad);
+        if (bad->invalid) return bad->reason;
+        if (err) return err;
+    }
+    bad->invalid = true;
+    bad->number = number;
+    bad->hash = *hash;
+    bad->reason = reason;
+    bad->tx = tx;
+    return reason;
+}
+
+static bool td_reached(const chain_config *cfg, const u256 *td) {
+    return cfg->has_ttd && !u256_lt(td, &cfg->terminal_total_difficulty);
+}
+
+/* Pre-Byzantium receipts: the root after each transaction, from the store
+ * (the queue is empty then) and the block's changes so far. */
+static bytes32 preview_root(void *ctx, const block_state *bs) {
+    chain_importer *im = ctx;
+    block_state_changes(bs, &im->preview);
+    const change_set *sets[1] = {&im->preview};
+    bytes32 root = {{0}};
+    if (db_preview_root(im->d, sets, 1, &root)) memset(root.b, 0xff, 32); /* fails the receipts root */
+    return root;
+}
+
+/* ---- headers and bodies ---- */
+
+static const char *check_body(chain_importer *im, const block *b, size_t rlp_len, bool merged, fork_id fork) {
+    const block_header *h = &b->header;
+    const char *why = chain_check_block_size(fork, rlp_len);
+    if (!why) why = chain_check_ommers(&im->cfg, im->anc, im->n_anc, b, merged);
+    if (why) return why;
+    bytes32 r = block_ommers_hash(b);
+    if (!bytes32_eq(&r, &h->ommers_hash)) return "ommers hash mismatch";
+    r = block_tx_root(b);
+    if (!bytes32_eq(&r, &h->tx_root)) return "transactions root mismatch";
+    if (h->has_withdrawals_root != b->has_withdrawals) return "withdrawals presence mismatch";
+    if (b->has_withdrawals) {
+        r = block_withdrawals_root(b);
+        if (!bytes32_eq(&r, &h->withdrawals_root)) return "withdrawals root mismatch";
+    }
+    return NULL;
+}
+
+/* A block at or below the head: known if it is the canonical one. */
+static const char *known(chain_importer *im, const block_header *h) {
+    bytes32 have;
+    if (im->head - h->number < HASH_RING) {
+        have = im->ring[h->number % HASH_RING];
+    } else {
+        const char *err = db_canonical_hash(im->snap, h->number, &have);
+        if (err) return err;
+    }
+    if (!bytes32_eq(&have, &h->hash)) return "block is not on the stored chain (another branch: unwind first)";
+    im->st.known++;
+    return CHAIN_KNOWN_BLOCK;
+}
+
+/* ---- execution ---- */
+
+static const char *recover_senders(chain_importer *im, block *b, fork_id fork, long *bad_tx) {
+    bool homestead = fork >= FORK_HOMESTEAD;
+    *bad_tx = -1;
+    if (im->par) {
+        *bad_tx = par_recover_senders(im->par, b, homestead);
+    } else {
+        for (size_t i = 0; i < b->n_txs && *bad_tx < 0; i++)
+            if (!tx_recover_sender(&b->txs[i], homestead)) *bad_tx = (long)i;
+    }
+    return *bad_tx >= 0 ? "invalid transaction signature" : NULL;
+}
+
+static const char *execute(chain_importer *im, block_rules *rules, block *b) {
+    block_state_reset(im->cur, block_state_view(im->pending), db_codes(im->d));
+    if (rules->fork < FORK_BYZANTIUM) {
+        rules->state_root = preview_root;
+        rules->state_root_ctx = im;
+    }
+    const char *why;
+    if (im->par) {
+        par_stats ps;
+        why = par_block_execute(im->par, rules, b, im->cur, &im->res, &ps);
+    } else {
+        why = block_execute(im->ex, rules, b, im->cur, &im->res);
+    }
+    if (!why) {
+        bytes32 rr = block_receipts_root(&im->res);
+        why = block_check_results(&b->header, &im->res, &rr);
+    }
+    return why;
+}
+
+/* ---- the queue ---- */
+
+static void copy_changes(change_set *dst, const change_set *src) {
+    change_set_clear(dst);
+    for (size_t i = 0; i < src->n_accounts; i++) {
+        const account_change *a = &src->accounts[i];
+        account_change *c = change_set_add_account(dst, &a->addr);
+        uint32_t first = c->first_slot;
+        *c = *a;
+        c->first_slot = first;
+        c->n_slots = 0;
+        for (uint32_t k = 0; k < a->n_slots; k++)
+            change_set_add_slot(dst, c, &src->slots[a->first_slot + k].key, &src->slots[a->first_slot + k].value);
+    }
+}
+
+static void enqueue(chain_importer *im, const block *b, const uint8_t *rlp, size_t len, const u256 *td, bool check) {
+    if (im->nq == im->capq) {
+        im->capq = im->capq ? im->capq * 2 : 8;
+        im->q = realloc(im->q, im->capq * sizeof *im->q);
+        if (!im->q) abort();
+    }
+    queued_block *q = &im->q[im->nq++];
+    memset(q, 0, sizeof *q);
+    q->number = b->header.number;
+    q->hash = b->header.hash;
+    q->state_root = b->header.state_root;
+    q->check = check;
+    q->td = *td;
+    /* header and body: the block's own bytes (it decoded, so these parse) */
+    rlp_item outer, hdr;
+    size_t used;
+    rlp_decode(rlp, len, &outer);
+    rlp_decode_item(outer.data, outer.len, &hdr, &used);
+    buf_append(&q->header, hdr.raw, hdr.raw_len);
+    uint8_t lh[9];
+    size_t hn = rlp_header(lh, true, outer.len - used);
+    buf_append(&q->body, lh, hn);
+    buf_append(&q->body, outer.data + used, outer.len - used);
+    size_t l = rlp_list_begin(&q->receipts);
+    buf_t one = {0};
+    for (size_t i = 0; i < im->res.n_receipts; i++) {
+        buf_clear(&one);
+        receipt_encode(&im->res, i, &one);
+        rlp_encode_bytes(&q->receipts, one.data, one.len);
+    }
+    buf_free(&one);
+    rlp_list_end(&q->receipts, l);
+    q->n_txs = b->n_txs;
+    q->tx_hashes = malloc((b->n_txs + 1) * sizeof *q->tx_hashes);
+    if (!q->tx_hashes) abort();
+    for (size_t i = 0; i < b->n_txs; i++) q->tx_hashes[i] = b->txs[i].hash;
+    copy_changes(&q->changes, &im->net);
+}
+
+/* The block becomes the head: ancestors, hash ring, total difficulty. */
+static void advance(chain_importer *im, const block *b, const u256 *td) {
+    size_t keep = im->n_anc < ANCESTORS ? im->n_anc : ANCESTORS - 1;
+    memmove(&im->anc[1], &im->anc[0], keep * sizeof im->anc[0]);
+    im->n_anc = keep + 1;
+    chain_ancestor *a = &im->anc[0];
+    a->header = b->header;
+    a->n_ommers = b->n_ommers < 2 ? b->n_ommers : 2;
+    for (size_t i = 0; i < a->n_ommers; i++) a->ommers[i] = b->ommers[i];
+    im->head = b->header.number;
+    im->head_hash = b->header.hash;
+    im->head_root = b->header.state_root;
+    im->head_td = *td;
+    im->ring[im->head % HASH_RING] = im->head_hash;
+}
+
+/* Validation and execution of a decoded block that follows the head. */
+static const char *run_stages(chain_importer *im, block *b, size_t len, bool *merged_out, block_rules *rules,
+                              long *bad_tx) {
+    const block_header *h = &b->header;
+    bool merged = td_reached(&im->cfg, &im->head_td) ||
+                  (!im->cfg.has_ttd && chain_reached(im->cfg.paris_block, h->number));
+    *merged_out = merged;
+    double t = chain_now();
+    const char *why = header_validate(&im->cfg, &im->anc[0].header, h, merged);
+    *rules = chain_block_rules(&im->cfg, h, merged);
+    if (!why) why = check_body(im, b, len, merged, rules->fork);
+    double t2 = chain_now();
+    im->st.validate += t2 - t;
+    if (!why) why = recover_senders(im, b, rules->fork, bad_tx);
+    double t3 = chain_now();
+    im->st.senders += t3 - t2;
+    if (why) return why;
+    why = execute(im, rules, b);
+    *bad_tx = im->res.invalid_tx;
+    im->st.execute += chain_now() - t3;
+    return why;
+}
+
+static const char *decode_failure(chain_importer *im, const uint8_t *rlp, size_t len, chain_bad_block *bad) {
+    /* name the block by its header when that much decodes */
+    rlp_item outer, hdr;
+    size_t used;
+    block_header h;
+    char derr[160];
+    bytes32 hash = {{0}};
+    uint64_t number = im->head + 1;
+    if (!rlp_decode(rlp, len, &outer) && outer.is_list && !rlp_decode_item(outer.data, outer.len, &hdr, &used) &&
+        header_decode(hdr.raw, hdr.raw_len, &h, derr, sizeof derr)) {
+        hash = h.hash;
+        number = h.number;
+    }
+    return reject(im, number, &hash, "block RLP does not decode", -1, bad);
+}
+
+const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, chain_bad_block *bad) {
+    block b;
+    char derr[200];
+    if (!block_decode(rlp, len, &b, derr, sizeof derr)) return decode_failure(im, rlp, len, bad);
+    const block_header *h = &b.header;
+    const char *why;
+    if (!bytes32_eq(&h->parent_hash, &im->head_hash)) { /* not a child of the head */
+        why = h->number <= im->head ? known(im, h) : "block's parent is not the head (a gap in the input?)";
+        block_free(&b);
+        return why;
+    }
+    /* a pre-Byzantium block's intermediate roots need the queue in the store */
+    bool old = chain_fork_at(&im->cfg, h->number, h->timestamp, false) < FORK_BYZANTIUM;
+    if (old && im->nq && (why = importer_commit(im, true, bad))) {
+        block_free(&b);
+        return why;
+    }
+    bool merged;
+    block_rules rules;
+    long bad_tx = -1;
+    why = run_stages(im, &b, len, &merged, &rules, &bad_tx);
+    const char *store_err = db_snapshot_error(im->snap);
+    if (store_err) { /* a read failed: the store's fault, not the block's */
+        block_free(&b);
+        return store_err;
+    }
+    if (why) {
+        bytes32 hash = h->hash;
+        uint64_t number = h->number;
+        block_free(&b);
+        return reject(im, number, &hash, why, bad_tx, bad);
+    }
+    block_state_changes(im->cur, &im->net);
+    block_state_apply(im->pending, &im->net);
+    u256 td = u256_add(&im->head_td, &h->difficulty);
+    bool check = im->rerun || im->o.root_every <= 1 || rules.fork < FORK_BYZANTIUM || h->number % im->o.root_every == 0;
+    enqueue(im, &b, rlp, len, &td, check);
+    advance(im, &b, &td);
+    im->st.blocks++;
+    im->st.txs += b.n_txs;
+    im->st.gas += h->gas_used;
+    block_free(&b);
+    if (check || im->nq >= im->o.batch) return importer_commit(im, check, bad);
+    return NULL;
+}

@@ -1,0 +1,74 @@
+/* Internals of the importer (chain_import.h), shared by importer.c (state,
+ * queue, commits, re-runs) and import_block.c (the stages of one block). */
+#ifndef PAREVM_IMPORT_INTERNAL_H
+#define PAREVM_IMPORT_INTERNAL_H
+
+#include "parevm/block_state.h"
+#include "parevm/chain_import.h"
+#include "parevm/parallel.h"
+
+#define ANCESTORS 8   /* the head and the blocks before it that the ommer rules see */
+#define HASH_RING 256 /* BLOCKHASH's window */
+
+/* A block accepted but not yet committed. */
+typedef struct {
+    uint64_t number;
+    bytes32 hash, state_root;
+    bool check;        /* its root must be checked when it is committed */
+    buf_t header, body, receipts;
+    bytes32 *tx_hashes;
+    size_t n_txs;
+    change_set changes; /* the block's net change set */
+    u256 td;
+} queued_block;
+
+struct chain_importer {
+    db *d;
+    chain_import_options o;
+    chain_config cfg;
+    par_engine *par;
+    executor *ex;              /* o.sequential */
+    unsigned lanes;            /* snapshot lanes: one per thread */
+
+    /* execution base: the store's head (snap), the queued blocks' changes
+     * on top (pending), the block being executed (cur) */
+    db_snapshot *snap;
+    block_state *pending, *cur;
+
+    /* the accepted head (committed or queued) */
+    uint64_t head;
+    bytes32 head_hash, head_root;
+    u256 head_td;
+    chain_ancestor anc[ANCESTORS]; /* anc[0]: the head */
+    size_t n_anc;
+    bytes32 ring[HASH_RING];   /* ring[n % HASH_RING]: hash of block n, n in (head - 256, head] */
+
+    uint64_t stored;           /* the store's head */
+    uint64_t verified;         /* the last block whose root was checked (the store's trie block) */
+    queued_block *q;
+    size_t nq, capq;
+    bool rerun;                /* re-running unchecked blocks: check each one */
+
+    chain_import_stats st;
+    block_result res;
+    change_set net;
+    change_set preview;        /* pre-Byzantium intermediate roots */
+};
+
+double chain_now(void);
+
+/* (Re)loads head, rings, configuration and the execution base from the
+ * store (after open, a commit, an unwind). */
+const char *importer_load(chain_importer *im);
+/* The state view the queued blocks' changes sit on: the snapshot, with the
+ * block hashes of the ring. */
+state_view importer_base_view(chain_importer *im);
+/* Commits the queue; check: with a root check at its last block (or, if
+ * the queue is empty, at the head when the trie lags). A mismatch makes the
+ * importer re-run the unchecked blocks (bad gets the first invalid). */
+const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad);
+
+/* The stages of one block up to its queueing (import_block.c). */
+const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, chain_bad_block *bad);
+
+#endif

@@ -1,0 +1,319 @@
+/* parevm chaintest: runs ethereum/tests BlockchainTests through the store:
+ * every test's genesis (its pre-state and genesisBlockHeader, turned into a
+ * geth genesis object) goes through the genesis reader and chain_init into
+ * a fresh datadir, and its blocks through the importer (chain_import.h)
+ * with the state root checked at every block (or every T with
+ * --root-every). Blocks marked expectException must be rejected with the
+ * store left at their parent; blocks on another branch make the driver
+ * unwind the store to the fork point and re-import that branch. At the end
+ * the head must be lastblockhash, its state root the post state's, and the
+ * incremental root must equal a full rebuild from the flat state. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "cli_util.h"
+#include "commands.h"
+#include "parevm/chain_import.h"
+#include "parevm/hex.h"
+#include "parevm/state_root.h"
+
+typedef struct {
+    fixture_run base;
+    chain_import_options o;
+    char tmp[256]; /* parent folder of the datadirs */
+    unsigned seq;
+} ct_run;
+
+/* A block the test accepted (or the genesis). */
+typedef struct {
+    bytes32 hash, parent;
+    uint64_t number;
+    uint8_t *rlp;
+    size_t len;
+} accepted;
+
+typedef struct {
+    ct_run *r;
+    db *d;
+    chain_importer *im;
+    accepted *v;
+    size_t n, cap;
+    char err[400];
+} ct_state;
+
+static const char *const header_fields[] = {"nonce", "timestamp", "extraData", "gasLimit", "gasUsed",
+                                             "number", "difficulty", "mixHash", "coinbase", "parentHash",
+                                             "baseFeePerGas", "excessBlobGas", "blobGasUsed"};
+
+/* The fixture's genesis as geth's genesis JSON. */
+static json_t *genesis_json(json_t *t, const chain_config *cfg) {
+    json_t *g = json_object(), *h = json_object_get(t, "genesisBlockHeader");
+    char err[200];
+    json_t *c = chain_config_to_json(cfg, err, sizeof err);
+    if (!c) { /* not expressible in geth's format: the exact one replaces it */
+        c = json_object();
+        json_object_set_new(c, "chainId", json_integer(1));
+    }
+    json_object_set_new(g, "config", c);
+    for (size_t i = 0; i < sizeof header_fields / sizeof header_fields[0]; i++) {
+        json_t *v = json_object_get(h, header_fields[i]);
+        if (v) json_object_set(g, header_fields[i], v);
+    }
+    json_object_set(g, "alloc", json_object_get(t, "pre"));
+    return g;
+}
+
+static void remove_datadir(const char *dir) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/data.mdb", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/lock.mdb", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
+static accepted *find(ct_state *s, const bytes32 *hash) {
+    for (size_t i = 0; i < s->n; i++)
+        if (bytes32_eq(&s->v[i].hash, hash)) return &s->v[i];
+    return NULL;
+}
+
+static void add(ct_state *s, const bytes32 *hash, const bytes32 *parent, uint64_t number, const uint8_t *rlp,
+                size_t len) {
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
+        if (!s->v) abort();
+    }
+    accepted *a = &s->v[s->n++];
+    a->hash = *hash;
+    a->parent = *parent;
+    a->number = number;
+    a->len = len;
+    a->rlp = malloc(len ? len : 1);
+    if (!a->rlp) abort();
+    if (len) memcpy(a->rlp, rlp, len);
+}
+
+static bool canonical(ct_state *s, const accepted *a) {
+    db_snapshot *snap;
+    if (db_snapshot_open(s->d, 1, &snap)) return false;
+    bytes32 h;
+    bool yes = !db_canonical_hash(snap, a->number, &h) && bytes32_eq(&h, &a->hash);
+    db_snapshot_close(snap);
+    return yes;
+}
+
+/* Makes the accepted block `to` the store's head: unwinds to where its
+ * branch meets the canonical chain and imports the branch. */
+static const char *switch_to(ct_state *s, accepted *to) {
+    chain_bad_block bad;
+    const char *err = chain_import_flush(s->im, &bad);
+    if (err) return err;
+    accepted **path = malloc((s->n + 1) * sizeof *path);
+    if (!path) abort();
+    size_t np = 0;
+    accepted *a = to;
+    while (a && !canonical(s, a)) {
+        path[np++] = a;
+        a = find(s, &a->parent);
+    }
+    if (!a) err = "branch does not reach the stored chain";
+    if (!err) {
+        chain_importer_free(s->im);
+        s->im = NULL;
+        err = db_unwind(s->d, a->number, NULL);
+        if (!err) err = chain_importer_open(s->d, &s->r->o, &s->im);
+    }
+    for (size_t i = np; i-- > 0 && !err;) {
+        err = chain_import_block(s->im, path[i]->rlp, path[i]->len, &bad);
+        if (err == CHAIN_KNOWN_BLOCK) err = NULL;
+    }
+    free(path);
+    return err;
+}
+
+/* The parent hash a block's RLP names (false if its header does not decode). */
+static bool parent_of(const uint8_t *rlp, size_t len, block_header *h) {
+    block b;
+    char err[160];
+    if (!block_decode(rlp, len, &b, err, sizeof err)) return false;
+    *h = b.header;
+    block_free(&b);
+    return true;
+}
+
+/* One fixture block. Returns NULL or why the test fails. */
+static const char *run_block(ct_state *s, json_t *bj, size_t i) {
+    const char *expect = json_string_value(json_object_get(bj, "expectException"));
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    if (!json_hex_bytes(bj, "rlp", &raw, &len, s->err, sizeof s->err)) return s->err;
+    block_header h;
+    bool decodes = parent_of(raw, len, &h);
+    uint64_t head;
+    bytes32 head_hash;
+    chain_importer_head(s->im, &head, &head_hash);
+    const char *err = NULL;
+    accepted *parent = decodes ? find(s, &h.parent_hash) : NULL;
+    if (decodes && !parent) { /* an unknown parent: rejected without import */
+        free(raw);
+        if (expect) return NULL;
+        snprintf(s->err, sizeof s->err, "block %zu: unknown parent", i);
+        return s->err;
+    }
+    if (parent && !bytes32_eq(&parent->hash, &head_hash)) err = switch_to(s, parent);
+    if (err) {
+        free(raw);
+        snprintf(s->err, sizeof s->err, "block %zu: switching branch: %s", i, err);
+        return s->err;
+    }
+    chain_importer_head(s->im, &head, &head_hash);
+    chain_bad_block bad;
+    err = chain_import_block(s->im, raw, len, &bad);
+    bool ok = !err || err == CHAIN_KNOWN_BLOCK;
+    /* with --root-every T a bad state root shows at the next check: now */
+    if (ok && expect && s->r->o.root_every > 1) {
+        err = chain_import_flush(s->im, &bad);
+        if (bad.invalid && !bytes32_eq(&bad.hash, &h.hash)) {
+            snprintf(s->err, sizeof s->err, "block %zu: the flush blamed another block", i);
+            free(raw);
+            return s->err;
+        }
+        ok = !err;
+    }
+    if (err && err != CHAIN_KNOWN_BLOCK && !bad.invalid) {
+        snprintf(s->err, sizeof s->err, "block %zu: import error: %s", i, err);
+    } else if (ok && expect) {
+        snprintf(s->err, sizeof s->err, "block %zu accepted, expected %s", i, expect);
+    } else if (!ok && !expect) {
+        snprintf(s->err, sizeof s->err, "block %zu rejected: %s", i, err);
+    } else {
+        s->err[0] = 0;
+    }
+    if (!s->err[0] && !ok) { /* rejected: the store is at the parent */
+        uint64_t n2;
+        bytes32 h2;
+        chain_importer_head(s->im, &n2, &h2);
+        if (n2 != head || !bytes32_eq(&h2, &head_hash))
+            snprintf(s->err, sizeof s->err, "block %zu rejected but the head moved", i);
+    }
+    if (!s->err[0] && ok && decodes && !find(s, &h.hash)) add(s, &h.hash, &h.parent_hash, h.number, raw, len);
+    free(raw);
+    return s->err[0] ? s->err : NULL;
+}
+
+/* The head is lastblockhash, with the post state's root, which a full
+ * rebuild from the flat state gives too. */
+static const char *check_end(ct_state *s, json_t *t) {
+    bytes32 last, want, have, full;
+    if (!json_hex_bytes32(t, "lastblockhash", &last, s->err, sizeof s->err)) return s->err;
+    accepted *a = find(s, &last);
+    if (!a) return "lastblockhash is not an accepted block";
+    uint64_t head;
+    bytes32 hh;
+    chain_importer_head(s->im, &head, &hh);
+    const char *err = bytes32_eq(&hh, &last) ? NULL : switch_to(s, a);
+    chain_bad_block bad;
+    if (!err) err = chain_import_flush(s->im, &bad);
+    if (err) return err;
+    chain_importer_head(s->im, &head, &hh);
+    if (!bytes32_eq(&hh, &last)) return "the head is not lastblockhash";
+    json_t *post = json_object_get(t, "postState");
+    if (post) {
+        mem_state *m = mem_state_new();
+        bool loaded = json_load_pre_state(post, m, s->err, sizeof s->err);
+        if (loaded) want = mem_state_root(m);
+        mem_state_free(m);
+        if (!loaded) return s->err;
+    } else if (!json_hex_bytes32(t, "postStateHash", &want, s->err, sizeof s->err)) {
+        return s->err;
+    }
+    if ((err = db_update_root(s->d, &have)) || (err = db_root_full(s->d, &full))) return err;
+    if (!bytes32_eq(&have, &want)) return "the store's state root is not the post state's";
+    if (!bytes32_eq(&full, &have)) return "a full rebuild of the root differs from the incremental root";
+    return NULL;
+}
+
+static const char *run_chain(ct_state *s, json_t *t, const chain_config *cfg) {
+    json_t *gj = genesis_json(t, cfg);
+    chain_genesis g;
+    bytes32 want;
+    const char *err = NULL;
+    if (!json_hex_bytes32(json_object_get(t, "genesisBlockHeader"), "hash", &want, s->err, sizeof s->err)) err = s->err;
+    else if (!chain_genesis_from_json(gj, db_codes(s->d), &g, s->err, sizeof s->err)) err = s->err;
+    json_decref(gj);
+    if (err) return err;
+    g.config = *cfg; /* exact, whatever geth's format could say */
+    block_header h = chain_genesis_header(&g), out;
+    err = chain_init(s->d, cfg, &h, &g.alloc, &out);
+    chain_genesis_free(&g);
+    if (err) return err;
+    if (!bytes32_eq(&out.hash, &want)) return "genesis hash differs from genesisBlockHeader.hash";
+    add(s, &out.hash, &out.parent_hash, 0, NULL, 0);
+    if ((err = chain_importer_open(s->d, &s->r->o, &s->im))) return err;
+    size_t i;
+    json_t *bj;
+    json_array_foreach(json_object_get(t, "blocks"), i, bj) {
+        if ((err = run_block(s, bj, i))) return err;
+    }
+    return check_end(s, t);
+}
+
+static void run_test(fixture_run *fr, const char *file, const char *name, json_t *t) {
+    ct_run *r = (ct_run *)fr;
+    const char *network = json_string_value(json_object_get(t, "network"));
+    chain_config cfg;
+    if (!network || !chain_config_by_name(network, &cfg))
+        return fixture_run_fail(fr, file, name, "unknown network \"%s\"", network ? network : "(missing)");
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/%u", r->tmp, r->seq++);
+    ct_state s = {.r = r};
+    db_options dopt = {.no_sync = true, .map_size = (size_t)1 << 26, .threads = r->o.threads};
+    const char *err = db_open(dir, &dopt, &s.d);
+    if (!err) err = run_chain(&s, t, &cfg);
+    if (err) fixture_run_fail(fr, file, name, "%s", err);
+    else fr->passed++;
+    chain_importer_free(s.im);
+    for (size_t i = 0; i < s.n; i++) free(s.v[i].rlp);
+    free(s.v);
+    if (s.d) db_close(s.d);
+    remove_datadir(dir);
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: parevm chaintest [--run REGEX] [--threads N] [--root-every T] [--sequential] PATH...\n"
+                    "  PATH: BlockchainTests files or folders, each test run through init + import\n"
+                    "  into a fresh datadir (under $TMPDIR)\n");
+    return 2;
+}
+
+int cmd_chaintest(int argc, char **argv) {
+    ct_run r = {.base = {.cmd = "chaintest", .paths_ok = true, .run_test = run_test},
+                .o = {.threads = 1, .root_every = 1}};
+    for (int i = 1; i < argc; i++) {
+        int used = fixture_run_option(&r.base, argc, argv, &i);
+        if (used < 0) return 2;
+        if (used) continue;
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            r.o.threads = (unsigned)atoi(argv[++i]);
+            if (r.o.threads < 1 || r.o.threads > 64) return usage();
+        } else if (!strcmp(argv[i], "--root-every") && i + 1 < argc) {
+            r.o.root_every = strtoull(argv[++i], NULL, 10);
+            if (r.o.root_every < 1) return usage();
+        } else if (!strcmp(argv[i], "--sequential")) {
+            r.o.sequential = true;
+        } else {
+            return usage();
+        }
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(r.tmp, sizeof r.tmp, "%s/parevm-chaintest-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(r.tmp)) {
+        fprintf(stderr, "parevm chaintest: cannot create a folder under %s\n", tmp && *tmp ? tmp : "/tmp");
+        return 1;
+    }
+    int status = fixture_run_all(&r.base);
+    rmdir(r.tmp);
+    return status < 0 ? usage() : status;
+}

@@ -1,0 +1,249 @@
+/* parevm import: imports RLP chain files (blocks concatenated, as geth's
+ * and reth's `export` write them) into a store made by parevm init,
+ * verifying every block (chain_import.h); resumable after a crash. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli_util.h"
+#include "commands.h"
+#include "parevm/chain_import.h"
+#include "parevm/hex.h"
+
+typedef struct {
+    const char *dir;
+    chain_import_options o;
+    bool json, no_sync;
+    char **files;
+    int n_files;
+} import_args;
+
+/* Reads the next top-level RLP item of f into b: 1, 0 at the end of the
+ * file, -1 with *err on a malformed or truncated item. */
+static int read_item(FILE *f, buf_t *b, const char **err) {
+    uint8_t h[9];
+    if (fread(h, 1, 1, f) != 1) {
+        if (ferror(f)) *err = "read error";
+        return ferror(f) ? -1 : 0;
+    }
+    if (h[0] < 0xc0) {
+        *err = "not an RLP list where a block should start";
+        return -1;
+    }
+    size_t hl = 1;
+    uint64_t len = 0;
+    if (h[0] <= 0xf7) {
+        len = h[0] - 0xc0u;
+    } else {
+        size_t ll = h[0] - 0xf7u;
+        if (fread(h + 1, 1, ll, f) != ll) {
+            *err = "truncated block";
+            return -1;
+        }
+        for (size_t i = 0; i < ll; i++) len = len << 8 | h[1 + i];
+        hl += ll;
+    }
+    if (len > ((uint64_t)1 << 31)) {
+        *err = "block larger than 2 GiB";
+        return -1;
+    }
+    buf_clear(b);
+    buf_reserve(b, hl + len);
+    buf_append(b, h, hl);
+    if (len && fread(b->data + hl, 1, len, f) != len) {
+        *err = "truncated block";
+        return -1;
+    }
+    b->len = hl + (size_t)len;
+    return 1;
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct {
+    double start, last_print;
+    uint64_t bytes_total, bytes_done;
+    bool tty;
+} progress;
+
+static void print_progress(progress *p, const chain_importer *im, bool final) {
+    double t = now();
+    if (!p->tty || (!final && t - p->last_print < 1.0)) return;
+    p->last_print = t;
+    const chain_import_stats *s = chain_importer_stats(im);
+    uint64_t head;
+    chain_importer_head(im, &head, NULL);
+    double el = t - p->start > 1e-9 ? t - p->start : 1e-9;
+    double eta = p->bytes_done ? el * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done : 0;
+    fprintf(stderr, "\rblock %llu  %.1f blocks/s  %.1f Mgas/s  ETA %02d:%02d   ", (unsigned long long)head,
+            (double)s->blocks / el, (double)s->gas / el / 1e6, (int)(eta / 60), (int)eta % 60);
+    if (final) fprintf(stderr, "\n");
+}
+
+static void hexs(const bytes32 *h, char out[67]) { hex_encode(h->b, 32, out); }
+
+static void summary(const import_args *a, const chain_importer *im, double seconds, const chain_bad_block *bad,
+                    const char *err) {
+    const chain_import_stats *s = chain_importer_stats(im);
+    uint64_t head;
+    bytes32 hash;
+    chain_importer_head(im, &head, &hash);
+    char hh[67], bh[67];
+    hexs(&hash, hh);
+    hexs(&bad->hash, bh);
+    double mgas = seconds > 0 ? (double)s->gas / seconds / 1e6 : 0;
+    if (!a->json) {
+        printf("imported %llu blocks (%llu known), %llu txs, %.1f Mgas in %.2f s: %.1f Mgas/s\n",
+               (unsigned long long)s->blocks, (unsigned long long)s->known, (unsigned long long)s->txs,
+               (double)s->gas / 1e6, seconds, mgas);
+        printf("time: validate %.2f s, senders %.2f s, execute %.2f s, state root %.2f s, commit %.2f s\n",
+               s->validate, s->senders, s->execute, s->root, s->commit);
+        printf("head %llu %s\n", (unsigned long long)head, hh);
+        return;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "blocks", json_integer((json_int_t)s->blocks));
+    json_object_set_new(o, "known", json_integer((json_int_t)s->known));
+    json_object_set_new(o, "txs", json_integer((json_int_t)s->txs));
+    json_object_set_new(o, "gas", json_integer((json_int_t)s->gas));
+    json_object_set_new(o, "seconds", json_real(seconds));
+    json_object_set_new(o, "mgas_per_s", json_real(mgas));
+    json_object_set_new(o, "blocks_per_s", json_real(seconds > 0 ? (double)s->blocks / seconds : 0));
+    json_t *t = json_object();
+    json_object_set_new(t, "validate", json_real(s->validate));
+    json_object_set_new(t, "senders", json_real(s->senders));
+    json_object_set_new(t, "execute", json_real(s->execute));
+    json_object_set_new(t, "state_root", json_real(s->root));
+    json_object_set_new(t, "commit", json_real(s->commit));
+    json_object_set_new(o, "time", t);
+    json_object_set_new(o, "commits", json_integer((json_int_t)s->commits));
+    json_object_set_new(o, "root_checks", json_integer((json_int_t)s->root_checks));
+    json_object_set_new(o, "reruns", json_integer((json_int_t)s->reruns));
+    json_object_set_new(o, "head", json_integer((json_int_t)head));
+    json_object_set_new(o, "head_hash", json_string(hh));
+    if (bad->invalid) {
+        json_t *b = json_object();
+        json_object_set_new(b, "number", json_integer((json_int_t)bad->number));
+        json_object_set_new(b, "hash", json_string(bh));
+        json_object_set_new(b, "reason", json_string(bad->reason));
+        if (bad->tx >= 0) json_object_set_new(b, "tx", json_integer(bad->tx));
+        json_object_set_new(o, "invalid_block", b);
+    }
+    json_object_set_new(o, "error", err && !bad->invalid ? json_string(err) : json_null());
+    char *text = json_dumps(o, JSON_INDENT(2));
+    printf("%s\n", text);
+    free(text);
+    json_decref(o);
+}
+
+/* Imports one file; returns NULL or the failure. */
+static const char *import_file(chain_importer *im, const char *path, progress *p, chain_bad_block *bad) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return "cannot open the file";
+    buf_t b = {0};
+    const char *err = NULL;
+    int r;
+    while ((r = read_item(f, &b, &err)) == 1) {
+        err = chain_import_block(im, b.data, b.len, bad);
+        p->bytes_done += b.len;
+        if (err == CHAIN_KNOWN_BLOCK) err = NULL;
+        if (err) break;
+        print_progress(p, im, false);
+    }
+    buf_free(&b);
+    fclose(f);
+    return err;
+}
+
+static int import_main(void *arg) {
+    import_args *a = arg;
+    db_options dopt = {.no_sync = a->no_sync, .threads = a->o.threads};
+    db *d;
+    const char *err = db_open(a->dir, &dopt, &d);
+    if (err) {
+        fprintf(stderr, "parevm import: %s: %s\n", a->dir, err);
+        return 1;
+    }
+    chain_importer *im;
+    if ((err = chain_importer_open(d, &a->o, &im))) {
+        fprintf(stderr, "parevm import: %s\n", err);
+        db_close(d);
+        return 1;
+    }
+    progress p = {.start = now(), .tty = isatty(2) && !a->json};
+    for (int i = 0; i < a->n_files; i++) {
+        struct stat st;
+        if (!stat(a->files[i], &st)) p.bytes_total += (uint64_t)st.st_size;
+    }
+    chain_bad_block bad = {.tx = -1};
+    const char *file = NULL;
+    for (int i = 0; i < a->n_files && !err; i++) {
+        file = a->files[i];
+        err = import_file(im, file, &p, &bad);
+    }
+    if (!err) err = chain_import_flush(im, &bad);
+    double seconds = now() - p.start;
+    print_progress(&p, im, true);
+    if (bad.invalid) {
+        char h[67];
+        hexs(&bad.hash, h);
+        fprintf(stderr, "parevm import: invalid block %llu %s: %s", (unsigned long long)bad.number, h, bad.reason);
+        if (bad.tx >= 0) fprintf(stderr, " (transaction %ld)", bad.tx);
+        fprintf(stderr, "\n");
+    } else if (err) {
+        fprintf(stderr, "parevm import: %s: %s\n", file ? file : a->dir, err);
+    }
+    summary(a, im, seconds, &bad, err);
+    chain_importer_free(im);
+    db_close(d);
+    return err ? 1 : 0;
+}
+
+static int usage(void) {
+    fprintf(stderr,
+            "usage: parevm import --datadir DIR [--threads N] [--root-every T] [--batch B] [--sequential]\n"
+            "                     [--no-sync] [--json] FILE...\n"
+            "  FILE: RLP chain files (blocks concatenated, as geth/reth export write them)\n"
+            "  --threads N     Block-STM and state-root threads (default 2)\n"
+            "  --root-every T  check the state root every T blocks and at the end (default 1: every block)\n"
+            "  --batch B       blocks per write transaction at most (default min(T, 64))\n"
+            "  --sequential    execute without Block-STM\n"
+            "  --no-sync       no fsync per commit (survives a process crash, not an OS crash)\n"
+            "  --json          print a JSON summary\n");
+    return 2;
+}
+
+int cmd_import(int argc, char **argv) {
+    import_args a = {.o = {.threads = 2, .root_every = 1}};
+    a.files = calloc((size_t)argc, sizeof *a.files);
+    if (!a.files) return 1;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        bool more = i + 1 < argc;
+        if (!strcmp(s, "--datadir") && more) a.dir = argv[++i];
+        else if (!strcmp(s, "--threads") && more) a.o.threads = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(s, "--root-every") && more) a.o.root_every = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(s, "--batch") && more) a.o.batch = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(s, "--sequential")) a.o.sequential = true;
+        else if (!strcmp(s, "--no-sync")) a.no_sync = true;
+        else if (!strcmp(s, "--json")) a.json = true;
+        else if (s[0] != '-') a.files[a.n_files++] = argv[i];
+        else {
+            free(a.files);
+            return usage();
+        }
+    }
+    if (!a.dir || !a.n_files || a.o.threads < 1 || a.o.threads > 1024 || a.o.root_every < 1 || a.o.batch > 100000) {
+        free(a.files);
+        return usage();
+    }
+    int status = run_on_big_stack(import_main, &a);
+    free(a.files);
+    return status;
+}

@@ -1,0 +1,482 @@
+/* The store's write operations: committing blocks, loading a genesis
+ * state, catching the trie up, and unwinding. Committing works inside its
+ * write transaction (see below); the others read the state they start from
+ * in a read transaction, compute (work set, trie jobs) without holding the
+ * write transaction, then write everything in one, refusing if another
+ * process committed in between. db_write re-runs the writes if the map had
+ * to grow. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "parevm/keccak.h"
+#include "db_internal.h"
+
+/* Where the store stands: its head (if any), the trie's block, and the first
+ * block with a change set. */
+typedef struct {
+    bool has_head;
+    uint64_t head;
+    bytes32 head_hash;
+    uint64_t trie;
+    uint64_t history;
+} position;
+
+static int read_position(db *d, MDB_txn *txn, position *p) {
+    memset(p, 0, sizeof *p);
+    int rc = db_get_head(d, txn, &p->head, &p->head_hash);
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) return rc;
+    p->has_head = true;
+    if ((rc = db_get_meta_u64(d, txn, "trie", &p->trie))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+    if ((rc = db_get_meta_u64(d, txn, "history", &p->history))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+    if (p->trie > p->head || p->history > p->head + 1) return MDB_CORRUPTED;
+    return 0;
+}
+
+static int put_root(db *d, MDB_txn *txn, const bytes32 *root) {
+    MDB_val k = mval("root", 4), v = mval(root->b, 32);
+    return mdb_put(txn, d->t[T_META], &k, &v, 0);
+}
+
+static int put_kv(MDB_txn *txn, MDB_dbi t, const void *k, size_t kn, const void *v, size_t vn) {
+    MDB_val key = mval(k, kn), val = mval(v, vn);
+    return mdb_put(txn, t, &key, &val, 0);
+}
+
+/* ---- Commit blocks ----
+ * Everything happens inside the write transaction: each block's prior state
+ * is read there (so a block sees the blocks before it in the same batch),
+ * its rows are written, then the root is computed. The trie engine's own
+ * readers see the last commit, before the batch: for one block on an
+ * up-to-date trie the block's work set is the trie's change list directly
+ * (wiped storage tries skip their old content); otherwise the trie catches
+ * up from the change sets of every block since it was last updated, read
+ * back in the write transaction (the batch's own included). */
+
+typedef struct {
+    const db_block *blocks;
+    size_t n;
+    bool with_root, first;
+    bytes32 root;
+    db_commit_stats st;
+} commit_job;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int write_block_data(db *d, MDB_txn *txn, const db_block *b) {
+    bytes32 hash = keccak256_hash(b->header.data, b->header.len);
+    uint8_t nh[40];
+    put_u64(nh, b->number);
+    memcpy(nh + 8, hash.b, 32);
+    int rc = put_kv(txn, d->t[T_HEADERS], nh, 40, b->header.data, b->header.len);
+    if (!rc) rc = put_kv(txn, d->t[T_BODIES], nh, 40, b->body.data, b->body.len);
+    if (!rc) rc = put_kv(txn, d->t[T_RECEIPTS], nh, 40, b->receipts.data, b->receipts.len);
+    if (!rc) rc = put_kv(txn, d->t[T_BLOCK_TXS], nh, 40, b->tx_hashes, 32 * b->n_txs);
+    if (!rc) rc = put_kv(txn, d->t[T_HEADER_NUMBERS], hash.b, 32, nh, 8);
+    if (!rc) rc = put_kv(txn, d->t[T_CANONICAL], nh, 8, hash.b, 32);
+    for (size_t i = 0; !rc && i < b->n_txs; i++) {
+        uint8_t loc[12];
+        put_u64(loc, b->number);
+        for (int k = 0; k < 4; k++) loc[8 + k] = (uint8_t)(i >> (24 - 8 * k));
+        rc = put_kv(txn, d->t[T_TX_INDEX], b->tx_hashes[i].b, 32, loc, 12);
+    }
+    if (!rc && b->td) {
+        uint8_t v[32];
+        rc = put_kv(txn, d->t[T_TD], nh, 40, v, db_word_encode(b->td, v));
+    }
+    for (size_t i = 0; !rc && i < b->n_meta; i++) {
+        char key[208];
+        int kn = snprintf(key, sizeof key, "chain.%s", b->meta[i].name);
+        rc = put_kv(txn, d->t[T_META], key, (size_t)kn, b->meta[i].value.data, b->meta[i].value.len);
+    }
+    if (!rc) rc = put_kv(txn, d->t[T_META], "head", 4, nh, 40);
+    for (size_t i = 0; !rc && i < b->n_checkpoints; i++) {
+        const db_checkpoint *c = &b->checkpoints[i];
+        uint8_t v[8];
+        put_u64(v, c->number);
+        rc = put_kv(txn, d->t[T_STAGES], c->name, strlen(c->name), v, 8);
+    }
+    return rc;
+}
+
+/* Computes the root (into j->root) with work set w and writes its rows,
+ * the root and the trie's block. */
+static int root_and_write(db *d, MDB_txn *txn, commit_job *j, work_set *w, const char **err) {
+    const db_block *last = &j->blocks[j->n - 1];
+    double t = now();
+    *err = work_roots(w);
+    j->st.root += now() - t;
+    if (*err) return 0;
+    if (last->expected_root && !bytes32_eq(last->expected_root, &w->root)) {
+        *err = DB_ROOT_MISMATCH;
+        return 0;
+    }
+    j->root = w->root;
+    j->st.records += w->updates.count;
+    int rc = put_root(d, txn, &w->root);
+    return rc ? rc : db_put_meta_u64(d, txn, "trie", last->number);
+}
+
+static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
+    commit_job *j = arg;
+    memset(&j->st, 0, sizeof j->st);
+    position p;
+    int rc = read_position(d, txn, &p);
+    if (rc) return rc;
+    j->first = !p.has_head;
+    if (p.has_head ? j->blocks[0].number != p.head + 1 : j->blocks[0].number != 0) {
+        *err = p.has_head ? "block number does not follow the head" : "the first block must be block 0";
+        return 0;
+    }
+    /* the trie is up to date before the batch: one block's own changes suffice */
+    bool fast = j->with_root && j->n == 1 && (!p.has_head || p.trie == p.head);
+    for (size_t i = 0; i < j->n && !rc && !*err; i++) {
+        const db_block *b = &j->blocks[i];
+        work_set w;
+        work_init(&w, d, txn);
+        double t = now();
+        if (b->changes) rc = work_apply(&w, b->changes);
+        j->st.prepare += now() - t;
+        j->st.accounts += w.n;
+        for (size_t a = 0; a < w.n; a++) j->st.slots += w.a[a].n_slots;
+        if (!rc && fast) rc = root_and_write(d, txn, j, &w, err);
+        t = now();
+        if (!rc && !*err) rc = work_write(&w, txn, true, b->number);
+        if (!rc && !*err) rc = write_block_data(d, txn, b);
+        j->st.write += now() - t;
+        work_free(&w);
+    }
+    if (!rc && !*err && j->with_root && !fast) {
+        work_set w;
+        work_init(&w, d, txn);
+        double t = now();
+        rc = work_add_history(&w, p.has_head ? p.trie + 1 : 0, j->blocks[j->n - 1].number);
+        j->st.prepare += now() - t;
+        if (!rc) rc = root_and_write(d, txn, j, &w, err);
+        t = now();
+        if (!rc && !*err) rc = work_write(&w, txn, false, 0);
+        j->st.write += now() - t;
+        work_free(&w);
+    }
+    if (!rc && !*err && j->first) rc = db_put_meta_u64(d, txn, "history", j->blocks[0].number);
+    return rc;
+}
+
+const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *root) {
+    if (n == 0) return "no block to commit";
+    size_t rows = 64;
+    for (size_t i = 0; i < n; i++) {
+        const db_block *b = &blocks[i];
+        if (i && b->number != blocks[i - 1].number + 1) return "blocks of a batch must be consecutive";
+        if (i + 1 < n && (b->root || b->expected_root)) return "only the last block of a batch gets a root";
+        for (size_t k = 0; k < b->n_checkpoints; k++)
+            if (!b->checkpoints[k].name || !b->checkpoints[k].name[0] || strlen(b->checkpoints[k].name) > 200)
+                return "bad stage checkpoint name";
+        for (size_t k = 0; k < b->n_meta; k++)
+            if (!b->meta[k].name || !b->meta[k].name[0] || strlen(b->meta[k].name) > 200)
+                return "bad meta name";
+        rows += 8 + b->n_txs + (b->changes ? 4 * (b->changes->n_accounts + b->changes->n_slots) : 0);
+    }
+    /* the batch that holds block 0 defines the trie's block: it needs a root */
+    commit_job j = {.blocks = blocks, .n = n, .with_root = blocks[n - 1].root || blocks[0].number == 0};
+    pthread_mutex_lock(&d->writer);
+    double t0 = now();
+    const char *err = db_write(d, commit_write, &j, rows);
+    pthread_mutex_unlock(&d->writer);
+    if (err) return err;
+    if (root && j.with_root) *root = j.root;
+    db_commit_stats *st = blocks[n - 1].stats;
+    if (st) {
+        *st = j.st;
+        st->write = now() - t0 - st->prepare - st->root; /* the commit itself included */
+    }
+    return NULL;
+}
+
+const char *db_commit_block(db *d, const db_block *b, bytes32 *root) { return db_commit_blocks(d, b, 1, root); }
+
+/* ---- Genesis state ---- */
+
+static int load_write(db *d, MDB_txn *txn, void *arg, const char **err) {
+    work_set *w = arg;
+    if ((*err = work_check_base(w, txn))) return 0;
+    int rc = work_write(w, txn, false, 0);
+    return rc ? rc : put_root(d, txn, &w->root);
+}
+
+const char *db_load_state(db *d, const change_set *cs, bytes32 *root) {
+    pthread_mutex_lock(&d->writer);
+    MDB_txn *rt;
+    work_set w;
+    const char *err = NULL;
+    int rc = db_begin(d, MDB_RDONLY, &rt);
+    if (rc) {
+        pthread_mutex_unlock(&d->writer);
+        return db_mdb_error(rc);
+    }
+    work_init(&w, d, rt);
+    position p;
+    rc = read_position(d, rt, &p);
+    if (!rc && p.has_head) err = "state can only be loaded before block 0";
+    if (!rc && !err) rc = work_apply(&w, cs);
+    mdb_txn_abort(rt);
+    w.rt = NULL;
+    if (!rc && !err) err = work_roots(&w);
+    if (!rc && !err) err = db_write(d, load_write, &w, work_rows(&w));
+    if (!rc && !err && root) *root = w.root;
+    work_free(&w);
+    pthread_mutex_unlock(&d->writer);
+    return rc ? db_mdb_error(rc) : err;
+}
+
+/* ---- Previewing a root ---- */
+
+const char *db_preview_root(db *d, const change_set *const *sets, size_t n, bytes32 *root) {
+    pthread_mutex_lock(&d->writer); /* the root engine's pool: one user at a time */
+    MDB_txn *rt;
+    work_set w;
+    int rc = db_begin(d, MDB_RDONLY, &rt);
+    if (rc) {
+        pthread_mutex_unlock(&d->writer);
+        return db_mdb_error(rc);
+    }
+    work_init(&w, d, rt);
+    position p;
+    rc = read_position(d, rt, &p);
+    if (!rc && p.has_head && p.trie < p.head) rc = work_add_history(&w, p.trie + 1, p.head);
+    for (size_t i = 0; !rc && i < n; i++) rc = work_apply(&w, sets[i]);
+    const char *err = rc ? db_mdb_error(rc) : work_roots(&w);
+    if (!err) *root = w.root;
+    mdb_txn_abort(rt);
+    work_free(&w);
+    pthread_mutex_unlock(&d->writer);
+    return err;
+}
+
+/* ---- Catching the trie up ---- */
+
+typedef struct {
+    work_set *w;
+    uint64_t head;
+} root_job;
+
+static int root_write(db *d, MDB_txn *txn, void *arg, const char **err) {
+    root_job *j = arg;
+    if ((*err = work_check_base(j->w, txn))) return 0;
+    int rc = work_write(j->w, txn, false, 0);
+    if (!rc) rc = put_root(d, txn, &j->w->root);
+    return rc ? rc : db_put_meta_u64(d, txn, "trie", j->head);
+}
+
+const char *db_update_root(db *d, bytes32 *root) {
+    pthread_mutex_lock(&d->writer);
+    MDB_txn *rt;
+    work_set w;
+    const char *err = NULL;
+    int rc = db_begin(d, MDB_RDONLY, &rt);
+    if (rc) {
+        pthread_mutex_unlock(&d->writer);
+        return db_mdb_error(rc);
+    }
+    work_init(&w, d, rt);
+    position p;
+    bytes32 cur;
+    rc = read_position(d, rt, &p);
+    if (!rc) rc = db_get_root(d, rt, &cur);
+    bool lag = !rc && p.has_head && p.trie < p.head;
+    if (lag) rc = work_add_history(&w, p.trie + 1, p.head);
+    mdb_txn_abort(rt);
+    w.rt = NULL;
+    if (!rc && lag) {
+        err = work_roots(&w);
+        root_job j = {&w, p.head};
+        if (!err) err = db_write(d, root_write, &j, work_rows(&w));
+        cur = w.root;
+    }
+    if (!rc && !err && root) *root = cur;
+    work_free(&w);
+    pthread_mutex_unlock(&d->writer);
+    return rc ? db_mdb_error(rc) : err;
+}
+
+/* ---- Unwind ---- */
+
+/* Sets the work set's final values to the priors recorded by blocks
+ * to..from (descending, so the earliest block's prior wins: the state after
+ * block from - 1). */
+static int restore_priors(work_set *w, uint64_t from, uint64_t to) {
+    MDB_cursor *ca, *cs;
+    int rc = mdb_cursor_open(w->rt, w->d->t[T_ACCT_CHANGES], &ca);
+    if (rc) return rc;
+    if ((rc = mdb_cursor_open(w->rt, w->d->t[T_STORAGE_CHANGES], &cs))) {
+        mdb_cursor_close(ca);
+        return rc;
+    }
+    for (uint64_t m = to; m >= from && !rc; m--) {
+        uint8_t num[8];
+        put_u64(num, m);
+        MDB_val k = mval(num, 8), v;
+        for (rc = mdb_cursor_get(ca, &k, &v, MDB_SET_KEY); rc == 0; rc = mdb_cursor_get(ca, &k, &v, MDB_NEXT_DUP)) {
+            acct_work *a;
+            if (v.mv_size < 20) rc = MDB_CORRUPTED;
+            if (!rc) rc = work_account(w, (const address *)v.mv_data, &a);
+            if (rc) break;
+            const uint8_t *enc = (const uint8_t *)v.mv_data + 20;
+            size_t n = v.mv_size - 20;
+            a->in_block = a->trie = true;
+            a->exists = n > 0;
+            a->acct.nonce = 0;
+            a->acct.balance = U256_ZERO;
+            a->acct.code_hash = EMPTY_CODE_HASH;
+            if (n && !db_account_decode(enc, n, &a->acct)) {
+                rc = MDB_CORRUPTED;
+                break;
+            }
+        }
+        if (rc != MDB_NOTFOUND) break;
+        k = mval(num, 8);
+        for (rc = mdb_cursor_get(cs, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cs, &k, &v, MDB_NEXT)) {
+            if (k.mv_size < 8 || memcmp(k.mv_data, num, 8) != 0) break;
+            u256 key, prior;
+            if (k.mv_size != 28 || v.mv_size < 32 || !db_word_decode((uint8_t *)v.mv_data + 32, v.mv_size - 32, &prior)) {
+                rc = MDB_CORRUPTED;
+                break;
+            }
+            acct_work *a;
+            slot_work *s;
+            key = u256_from_be(v.mv_data, 32);
+            if ((rc = work_account(w, (const address *)((uint8_t *)k.mv_data + 8), &a))) break;
+            if ((rc = work_slot(w, a, &key, &s))) break;
+            a->trie = true;
+            s->value = prior;
+            s->in_block = true;
+        }
+        if (rc == MDB_NOTFOUND) rc = 0;
+        if (m == 0) break;
+    }
+    mdb_cursor_close(ca);
+    mdb_cursor_close(cs);
+    return rc;
+}
+
+typedef struct {
+    work_set *w;
+    uint64_t number, head;
+} unwind_job;
+
+/* Drops blocks number+1..head from the canonical chain, the transaction
+ * index and the change sets. */
+static int drop_blocks(db *d, MDB_txn *txn, uint64_t number, uint64_t head) {
+    int rc = 0;
+    for (uint64_t m = head; m > number && !rc; m--) {
+        uint8_t nh[40];
+        put_u64(nh, m);
+        MDB_val k = mval(nh, 8), v;
+        rc = mdb_get(txn, d->t[T_CANONICAL], &k, &v);
+        if (rc) break;
+        if (v.mv_size != 32) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        memcpy(nh + 8, v.mv_data, 32);
+        k = mval(nh, 40);
+        rc = mdb_get(txn, d->t[T_BLOCK_TXS], &k, &v);
+        if (!rc && v.mv_size % 32) rc = MDB_CORRUPTED;
+        if (rc) break;
+        /* the txs value lives in the map: copy the hashes before deleting */
+        size_t n = v.mv_size / 32;
+        bytes32 *txs = malloc((n + 1) * sizeof *txs);
+        if (!txs) abort();
+        memcpy(txs, v.mv_data, n * 32);
+        for (size_t i = 0; i < n && !rc; i++) {
+            MDB_val tk = mval(txs[i].b, 32);
+            rc = mdb_del(txn, d->t[T_TX_INDEX], &tk, NULL);
+            if (rc == MDB_NOTFOUND) rc = 0;
+        }
+        free(txs);
+        k = mval(nh, 8);
+        if (!rc) rc = mdb_del(txn, d->t[T_CANONICAL], &k, NULL);
+        if (!rc) rc = mdb_del(txn, d->t[T_ACCT_CHANGES], &k, NULL);
+        if (rc == MDB_NOTFOUND) rc = 0;
+        if (!rc) rc = db_del_prefix(txn, d->t[T_STORAGE_CHANGES], nh, 8);
+    }
+    return rc;
+}
+
+/* Lowers every stage checkpoint above number to number. */
+static int lower_stages(db *d, MDB_txn *txn, uint64_t number) {
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, d->t[T_STAGES], &c);
+    if (rc) return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (v.mv_size != 8) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (get_u64(v.mv_data) <= number) continue;
+        uint8_t b[8];
+        put_u64(b, number);
+        MDB_val nv = mval(b, 8);
+        if ((rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT))) break;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int unwind_write(db *d, MDB_txn *txn, void *arg, const char **err) {
+    unwind_job *j = arg;
+    if ((*err = work_check_base(j->w, txn))) return 0;
+    int rc = work_write(j->w, txn, false, 0);
+    if (!rc) rc = drop_blocks(d, txn, j->number, j->head);
+    uint8_t nh[40];
+    put_u64(nh, j->number);
+    MDB_val k = mval(nh, 8), v;
+    if (!rc) rc = mdb_get(txn, d->t[T_CANONICAL], &k, &v);
+    if (!rc && v.mv_size != 32) rc = MDB_CORRUPTED;
+    if (!rc) {
+        memcpy(nh + 8, v.mv_data, 32);
+        rc = put_kv(txn, d->t[T_META], "head", 4, nh, 40);
+    }
+    if (!rc) rc = put_root(d, txn, &j->w->root);
+    if (!rc) rc = db_put_meta_u64(d, txn, "trie", j->number);
+    if (!rc) rc = lower_stages(d, txn, j->number);
+    return rc;
+}
+
+const char *db_unwind(db *d, uint64_t number, bytes32 *root) {
+    pthread_mutex_lock(&d->writer);
+    MDB_txn *rt;
+    work_set w;
+    const char *err = NULL;
+    int rc = db_begin(d, MDB_RDONLY, &rt);
+    if (rc) {
+        pthread_mutex_unlock(&d->writer);
+        return db_mdb_error(rc);
+    }
+    work_init(&w, d, rt);
+    position p;
+    rc = read_position(d, rt, &p);
+    if (!rc && !p.has_head) err = "nothing to unwind: the store has no block";
+    else if (!rc && number > p.head) err = "cannot unwind to a block above the head";
+    else if (!rc && number + 1 < p.history) err = "change sets needed to unwind that far are missing";
+    /* Keys changed since min(number, trie) need a trie update; the blocks
+     * after number give their restored values. */
+    uint64_t low = p.trie < number ? p.trie : number;
+    if (!rc && !err && low < p.head) rc = work_add_history(&w, low + 1, p.head);
+    if (!rc && !err && number < p.head) rc = restore_priors(&w, number + 1, p.head);
+    mdb_txn_abort(rt);
+    w.rt = NULL;
+    if (!rc && !err) err = work_roots(&w);
+    unwind_job j = {&w, number, p.head};
+    if (!rc && !err) err = db_write(d, unwind_write, &j, work_rows(&w) + 4 * (p.head - number));
+    if (!rc && !err && root) *root = w.root;
+    work_free(&w);
+    pthread_mutex_unlock(&d->writer);
+    return rc ? db_mdb_error(rc) : err;
+}

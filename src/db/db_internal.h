@@ -1,0 +1,201 @@
+/* Internals of the LMDB store (db.h): the environment and its tables, the
+ * write helper that grows the map, record codecs and the state work set. */
+#ifndef PAREVM_DB_INTERNAL_H
+#define PAREVM_DB_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+
+#include "parevm/db.h"
+#include "parevm/hashmap.h"
+#include "parevm/trie_engine.h"
+
+#define DB_SCHEMA 1u
+
+enum {
+    T_META, T_STAGES, T_ACCOUNTS, T_STORAGE, T_CODE, T_HACCOUNTS, T_HSTORAGE, T_TRIE_ACC,
+    T_TRIE_STO, T_HEADERS, T_BODIES, T_RECEIPTS, T_BLOCK_TXS, T_HEADER_NUMBERS, T_CANONICAL,
+    T_TX_INDEX, T_ACCT_CHANGES, T_STORAGE_CHANGES, T_TD, T_COUNT
+};
+
+struct db {
+    MDB_env *env;
+    char *dir;
+    MDB_dbi t[T_COUNT];
+    size_t map_size;
+    size_t full_pass;         /* db_root_full's leaves per pass */
+    code_store *codes;
+    task_pool *pool;
+    pthread_mutex_t writer;   /* one write call at a time */
+    /* Growing the map needs every read transaction closed: open snapshots
+     * are counted, and a resize waits for zero (new snapshots wait while a
+     * resize is pending). Not a rwlock: a snapshot may close on another
+     * thread than the one that opened it. */
+    pthread_mutex_t snap_lock;
+    pthread_cond_t snap_cond;
+    unsigned snapshots;
+    bool resizing;
+};
+
+void db_snapshots_enter(db *d);
+void db_snapshots_leave(db *d);
+
+/* ---- Small codecs ---- */
+
+static inline void put_u64(uint8_t *p, uint64_t v) {
+    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+}
+static inline uint64_t get_u64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+    return v;
+}
+static inline MDB_val mval(const void *p, size_t n) { return (MDB_val){n, (void *)p}; }
+
+/* A flat account record. */
+typedef struct {
+    uint64_t nonce;
+    u256 balance;
+    bytes32 code_hash;
+} db_account;
+
+/* RLP [nonce, balance, code_hash or ""] (accounts table, change sets). */
+void db_account_encode(const db_account *a, buf_t *out);
+bool db_account_decode(const uint8_t *p, size_t n, db_account *out);
+/* The account trie's leaf value: RLP [nonce, balance, storage_root, code_hash]. */
+void db_leaf_encode(const db_account *a, const bytes32 *storage_root, buf_t *out);
+bool db_leaf_storage_root(const uint8_t *p, size_t n, bytes32 *root);
+/* min-BE word (0..32 bytes); returns the length written to out[32]. */
+size_t db_word_encode(const u256 *v, uint8_t out[32]);
+bool db_word_decode(const uint8_t *p, size_t n, u256 *out);
+
+/* ---- Environment helpers (db_env.c) ---- */
+
+const char *db_mdb_error(int rc);
+/* Begins a read transaction (no resize lock taken: for the writer's own
+ * use, or under a snapshot's lock). */
+int db_read_begin(db *d, MDB_txn **txn);
+/* Begins a transaction for a caller that holds no other transaction and no
+ * snapshot: if another process grew the map, adopts its size first. */
+int db_begin(db *d, unsigned flags, MDB_txn **txn);
+/* Adopts the map size another process set (waits for snapshots to close). */
+const char *db_adopt_map_size(db *d);
+/* Runs fn in a write transaction and commits; on MDB_MAP_FULL aborts,
+ * doubles the map (waiting for snapshots to close) and runs fn again, so fn
+ * must be re-runnable. fn returns 0 or an LMDB code; *err may carry a reason
+ * of its own. rows estimates the rows fn writes: the disk must have room
+ * for the pages they may add (see db_env.c). */
+typedef int (*db_write_fn)(db *d, MDB_txn *txn, void *arg, const char **err);
+const char *db_write(db *d, db_write_fn fn, void *arg, size_t rows);
+
+/* meta and chain lookups inside any transaction: 0, MDB_NOTFOUND or an
+ * error; a malformed record gives MDB_CORRUPTED. */
+int db_get_head(db *d, MDB_txn *txn, uint64_t *number, bytes32 *hash);
+int db_get_meta_u64(db *d, MDB_txn *txn, const char *key, uint64_t *v);
+int db_put_meta_u64(db *d, MDB_txn *txn, const char *key, uint64_t v);
+int db_get_root(db *d, MDB_txn *txn, bytes32 *root);
+
+/* Deletes every key of table t that starts with prefix. */
+int db_del_prefix(MDB_txn *txn, MDB_dbi t, const uint8_t *prefix, size_t n);
+
+/* Flat reads in a transaction: 0, MDB_NOTFOUND, MDB_CORRUPTED, or an LMDB error. */
+int db_get_account(db *d, MDB_txn *txn, const address *a, db_account *out);
+int db_get_slot(db *d, MDB_txn *txn, const address *a, const u256 *slot, u256 *out);
+
+/* ---- The trie store over LMDB (db_trie_store.c) ---- */
+
+trie_store db_trie_store(db *d);
+
+/* A trie store whose readers use txn, which the caller holds open for as
+ * long as the store is used (one thread at a time: the readers share it). */
+typedef struct {
+    db *d;
+    MDB_txn *txn;
+} db_txn_store;
+trie_store db_trie_store_in(db_txn_store *t);
+
+/* ---- Snapshot internals (db_view.c), for the store's own readers ----
+ * db_snapshot_take gives a lane's read transaction for exclusive use until
+ * db_snapshot_give (the thread must not call other snapshot reads between:
+ * with one lane they would wait forever). */
+MDB_txn *db_snapshot_take(db_snapshot *s, void **lane_token);
+void db_snapshot_give(db_snapshot *s, void *lane_token);
+db *db_snapshot_db(db_snapshot *s);
+
+/* ---- The state work set (db_work.c) ----
+ * The accounts and slots an operation changes, with their final values,
+ * from which the trie jobs and the writes are derived. */
+
+typedef struct {
+    u256 key;
+    u256 value;      /* final value (zero: absent) */
+    u256 prior;      /* value before the block (commit: for the change set) */
+    bool in_block;   /* written by the operation itself: flat and hashed rows are written */
+    bool prior_set;  /* commit: prior loaded */
+    bool hashed;     /* hkey holds keccak(key) */
+    bytes32 hkey;
+} slot_work;
+
+typedef struct {
+    address addr;
+    bytes32 haddr;
+    /* final state */
+    bool exists;
+    db_account acct;
+    const evm_code *code;  /* new code to store (CHANGE_CODE) */
+    /* prior state (before the block, for the change set) */
+    bool prior_exists;
+    db_account prior;
+    bytes32 storage_root;  /* from hashed_accounts; replaced by a storage job's root */
+    bool in_block;         /* the account row is written by the operation */
+    bool wiped;            /* storage wiped first in this operation */
+    bool trie;             /* the account's trie leaf must be updated */
+    slot_work *slots;
+    size_t n_slots, cap_slots;
+    word_map slot_index;   /* slot -> index + 1 */
+    slot_work *wiped_prior; /* commit: every slot the account had before a wipe */
+    size_t n_wiped_prior;
+    bool storage_job;      /* a storage trie job exists */
+    trie_change *changes;  /* storage job changes (sorted) */
+    size_t n_changes;
+    buf_t change_vals;
+} acct_work;
+
+typedef struct {
+    db *d;
+    MDB_txn *rt;           /* read transaction of the state before the operation */
+    size_t base_id;        /* its transaction id: the write must follow it directly */
+    acct_work *a;
+    size_t n, cap;
+    addr_map index;
+    bytes32 root;          /* the new state root */
+    trie_updates updates;  /* branch-record writes */
+    buf_t leaf_vals;
+    trie_change *acct_changes;
+    size_t n_acct_changes;
+} work_set;
+
+void work_init(work_set *w, db *d, MDB_txn *rt);
+/* For a write function: NULL, or a reason if another commit (another
+ * process) came between the read of the prior state and this write. */
+const char *work_check_base(const work_set *w, MDB_txn *txn);
+void work_free(work_set *w);
+/* The entry of addr, loading its current state from w->rt on first use. */
+int work_account(work_set *w, const address *addr, acct_work **out);
+/* The slot entry of a (value loaded from w->rt on first use). */
+int work_slot(work_set *w, acct_work *a, const u256 *key, slot_work **out);
+/* Applies a change set (entries in order), marking rows in_block. */
+int work_apply(work_set *w, const change_set *cs);
+/* Adds the keys the change sets of blocks [from, to] touched, for the trie
+ * (their values stay the current ones unless the operation set them). */
+int work_add_history(work_set *w, uint64_t from, uint64_t to);
+/* Computes the storage and account roots (the trie jobs) into w->root and
+ * w->updates; w->a[i].storage_root are updated. */
+const char *work_roots(work_set *w);
+/* Writes the state rows (flat, hashed, code, wipes) and the branch records.
+ * with_changes: also the change set of block number. */
+int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number);
+/* How many rows work_write writes, roughly (for db_write's disk check). */
+size_t work_rows(const work_set *w);
+
+#endif

@@ -1,0 +1,546 @@
+/* The state work set of a store operation (db_internal.h): the accounts and
+ * slots it changes, loaded from the state before it, updated by change sets
+ * (or by an unwind), turned into trie jobs (storage tries in parallel, then
+ * the account trie) and finally into table writes. */
+#include <stdlib.h>
+
+#include "parevm/keccak.h"
+#include "parevm/rlp.h"
+#include "db_internal.h"
+
+/* A fresh account: no nonce, no balance, no code. */
+static db_account zero_account(void) {
+    db_account a = {0};
+    a.code_hash = EMPTY_CODE_HASH;
+    return a;
+}
+
+void work_init(work_set *w, db *d, MDB_txn *rt) {
+    memset(w, 0, sizeof *w);
+    w->d = d;
+    w->rt = rt;
+    w->base_id = mdb_txn_id(rt);
+}
+
+const char *work_check_base(const work_set *w, MDB_txn *txn) {
+    return mdb_txn_id(txn) == w->base_id + 1 ? NULL : "the store changed during the operation (another writer?)";
+}
+
+void work_free(work_set *w) {
+    for (size_t i = 0; i < w->n; i++) {
+        acct_work *a = &w->a[i];
+        free(a->slots);
+        word_map_free(&a->slot_index);
+        free(a->wiped_prior);
+        free(a->changes);
+        buf_free(&a->change_vals);
+    }
+    free(w->a);
+    addr_map_free(&w->index);
+    trie_updates_free(&w->updates);
+    buf_free(&w->leaf_vals);
+    free(w->acct_changes);
+    memset(w, 0, sizeof *w);
+}
+
+int work_account(work_set *w, const address *addr, acct_work **out) {
+    uint32_t i;
+    if (addr_map_get(&w->index, addr, &i)) {
+        *out = &w->a[i];
+        return 0;
+    }
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 64;
+        w->a = realloc(w->a, w->cap * sizeof *w->a);
+        if (!w->a) abort();
+    }
+    acct_work *a = &w->a[w->n];
+    memset(a, 0, sizeof *a);
+    a->addr = *addr;
+    a->haddr = keccak256_hash(addr->b, 20);
+    int rc = db_get_account(w->d, w->rt, addr, &a->prior);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    a->prior_exists = rc == 0;
+    if (!a->prior_exists) a->prior = zero_account();
+    a->exists = a->prior_exists;
+    a->acct = a->prior;
+    a->storage_root = EMPTY_TRIE_ROOT;
+    if (a->prior_exists) {
+        MDB_val k = mval(a->haddr.b, 32), v;
+        rc = mdb_get(w->rt, w->d->t[T_HACCOUNTS], &k, &v);
+        if (rc == MDB_NOTFOUND) return MDB_CORRUPTED; /* flat and hashed state disagree */
+        if (rc) return rc;
+        if (!db_leaf_storage_root(v.mv_data, v.mv_size, &a->storage_root)) return MDB_CORRUPTED;
+    }
+    addr_map_put(&w->index, addr, (uint32_t)w->n);
+    w->n++;
+    *out = a;
+    return 0;
+}
+
+int work_slot(work_set *w, acct_work *a, const u256 *key, slot_work **out) {
+    const u256 *at = word_map_get(&a->slot_index, key);
+    if (at) {
+        *out = &a->slots[at->w[0] - 1];
+        return 0;
+    }
+    u256 cur = U256_ZERO;
+    int rc = db_get_slot(w->d, w->rt, &a->addr, key, &cur);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    if (a->n_slots == a->cap_slots) {
+        a->cap_slots = a->cap_slots ? a->cap_slots * 2 : 8;
+        a->slots = realloc(a->slots, a->cap_slots * sizeof *a->slots);
+        if (!a->slots) abort();
+    }
+    slot_work *s = &a->slots[a->n_slots++];
+    memset(s, 0, sizeof *s);
+    s->key = *key;
+    s->prior = cur;
+    s->prior_set = true;
+    s->value = a->wiped ? U256_ZERO : cur;
+    u256 idx = u256_from_u64(a->n_slots);
+    word_map_put(&a->slot_index, key, &idx);
+    *out = s;
+    return 0;
+}
+
+/* Wipes a's storage: every slot is zero from now on; the slots it had
+ * before are kept for the change set. */
+static int wipe(work_set *w, acct_work *a) {
+    for (size_t i = 0; i < a->n_slots; i++) a->slots[i].value = U256_ZERO;
+    if (a->wiped) return 0;
+    a->wiped = true;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(w->rt, w->d->t[T_STORAGE], &c);
+    if (rc) return rc;
+    uint8_t start[52] = {0};
+    memcpy(start, a->addr.b, 20);
+    MDB_val k = mval(start, 52), v;
+    size_t cap = 0;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 52) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (memcmp(k.mv_data, a->addr.b, 20) != 0) break;
+        u256 val;
+        if (v.mv_size == 0 || !db_word_decode(v.mv_data, v.mv_size, &val)) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (a->n_wiped_prior == cap) {
+            cap = cap ? cap * 2 : 16;
+            a->wiped_prior = realloc(a->wiped_prior, cap * sizeof *a->wiped_prior);
+            if (!a->wiped_prior) abort();
+        }
+        slot_work *s = &a->wiped_prior[a->n_wiped_prior++];
+        memset(s, 0, sizeof *s);
+        s->key = u256_from_be((uint8_t *)k.mv_data + 20, 32);
+        s->prior = val;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int work_apply(work_set *w, const change_set *cs) {
+    for (size_t i = 0; i < cs->n_accounts; i++) {
+        const account_change *ac = &cs->accounts[i];
+        acct_work *a;
+        int rc = work_account(w, &ac->addr, &a);
+        if (rc) return rc;
+        a->in_block = a->trie = true;
+        if (ac->flags & CHANGE_DELETED) {
+            a->exists = false;
+            a->acct = zero_account();
+            a->code = NULL;
+            if ((rc = wipe(w, a))) return rc;
+            continue;
+        }
+        if (!a->exists) {
+            a->exists = true;
+            a->acct = zero_account();
+        }
+        if ((ac->flags & CHANGE_CREATED) && (rc = wipe(w, a))) return rc;
+        if (ac->flags & CHANGE_BALANCE) a->acct.balance = ac->balance;
+        if (ac->flags & CHANGE_BALANCE_DELTA) a->acct.balance = u256_add(&a->acct.balance, &ac->balance);
+        if (ac->flags & CHANGE_NONCE) a->acct.nonce = ac->nonce;
+        if (ac->flags & CHANGE_CODE) {
+            const evm_code *code = ac->code ? ac->code : &EVM_EMPTY_CODE;
+            a->acct.code_hash = code->len ? code->hash : EMPTY_CODE_HASH;
+            a->code = code->len ? code : NULL;
+        }
+        for (uint32_t k = 0; k < ac->n_slots; k++) {
+            const slot_change *sc = &cs->slots[ac->first_slot + k];
+            slot_work *s;
+            if ((rc = work_slot(w, a, &sc->key, &s))) return rc;
+            s->value = sc->value;
+            s->in_block = true;
+        }
+    }
+    return 0;
+}
+
+int work_add_history(work_set *w, uint64_t from, uint64_t to) {
+    MDB_cursor *ca, *cs;
+    int rc = mdb_cursor_open(w->rt, w->d->t[T_ACCT_CHANGES], &ca);
+    if (rc) return rc;
+    if ((rc = mdb_cursor_open(w->rt, w->d->t[T_STORAGE_CHANGES], &cs))) {
+        mdb_cursor_close(ca);
+        return rc;
+    }
+    for (uint64_t m = from; m <= to && !rc; m++) {
+        uint8_t num[8];
+        put_u64(num, m);
+        MDB_val k = mval(num, 8), v;
+        for (rc = mdb_cursor_get(ca, &k, &v, MDB_SET_KEY); rc == 0; rc = mdb_cursor_get(ca, &k, &v, MDB_NEXT_DUP)) {
+            if (v.mv_size < 20) {
+                rc = MDB_CORRUPTED;
+                break;
+            }
+            acct_work *a;
+            if ((rc = work_account(w, (const address *)v.mv_data, &a))) break;
+            a->trie = true;
+        }
+        if (rc != MDB_NOTFOUND) break;
+        k = mval(num, 8);
+        for (rc = mdb_cursor_get(cs, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cs, &k, &v, MDB_NEXT)) {
+            if (k.mv_size < 8 || memcmp(k.mv_data, num, 8) != 0) break; /* the next block's rows */
+            if (k.mv_size != 28 || v.mv_size < 32) {
+                rc = MDB_CORRUPTED;
+                break;
+            }
+            acct_work *a;
+            if ((rc = work_account(w, (const address *)((uint8_t *)k.mv_data + 8), &a))) break;
+            a->trie = true;
+            u256 key = u256_from_be(v.mv_data, 32);
+            slot_work *s;
+            if ((rc = work_slot(w, a, &key, &s))) break;
+        }
+        if (rc == MDB_NOTFOUND) rc = 0;
+    }
+    mdb_cursor_close(ca);
+    mdb_cursor_close(cs);
+    return rc;
+}
+
+/* ---- Roots ---- */
+
+static bool has_storage_job(const acct_work *a) { return a->wiped || a->n_slots > 0; }
+
+/* Builds account i's storage trie changes (keys hashed, sorted). */
+static void build_storage_changes(void *arg, size_t i, unsigned worker) {
+    work_set *w = arg;
+    acct_work *a = &w->a[i];
+    if (!has_storage_job(a)) return;
+    a->storage_job = true;
+    a->changes = malloc((a->n_slots + 1) * sizeof *a->changes);
+    if (!a->changes) abort();
+    size_t *off = malloc((a->n_slots + 1) * sizeof *off);
+    if (!off) abort();
+    size_t n = 0;
+    for (size_t k = 0; k < a->n_slots; k++) {
+        slot_work *s = &a->slots[k];
+        uint8_t be[32];
+        u256_to_be(&s->key, be);
+        keccak256(be, 32, s->hkey.b); /* kept for the hashed_storage row */
+        s->hashed = true;
+        bool zero = u256_is_zero(&s->value);
+        if (a->wiped && zero) continue; /* the wiped trie starts empty */
+        a->changes[n].key = s->hkey;
+        off[n] = a->change_vals.len;
+        if (!zero) rlp_encode_u256(&a->change_vals, &s->value);
+        a->changes[n].val_len = a->change_vals.len - off[n];
+        n++;
+    }
+    for (size_t k = 0; k < n; k++) a->changes[k].val = a->change_vals.data + off[k];
+    free(off);
+    a->n_changes = n;
+    trie_changes_sort(a->changes, n);
+}
+
+const char *work_roots(work_set *w) {
+    task_pool_run(w->d->pool, w->n, build_storage_changes, w);
+    size_t n_jobs = 0;
+    for (size_t i = 0; i < w->n; i++) n_jobs += w->a[i].storage_job;
+    trie_job *jobs = calloc(n_jobs + 1, sizeof *jobs);
+    size_t *which = calloc(n_jobs + 1, sizeof *which);
+    if (!jobs || !which) abort();
+    n_jobs = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        acct_work *a = &w->a[i];
+        if (!a->storage_job) continue;
+        which[n_jobs] = i;
+        jobs[n_jobs++] = (trie_job){.has_owner = true, .owner = a->haddr, .wiped = a->wiped,
+                                    .changes = a->changes, .n_changes = a->n_changes};
+    }
+    trie_store store = db_trie_store(w->d);
+    const char *err = trie_update_roots(&store, w->d->pool, jobs, n_jobs, &w->updates);
+    for (size_t j = 0; !err && j < n_jobs; j++) w->a[which[j]].storage_root = jobs[j].root;
+    free(jobs);
+    free(which);
+    if (err) return err;
+
+    /* the account trie: every account whose leaf may have changed */
+    size_t *off = malloc((w->n + 1) * sizeof *off);
+    w->acct_changes = malloc((w->n + 1) * sizeof *w->acct_changes);
+    if (!off || !w->acct_changes) abort();
+    size_t n = 0;
+    buf_clear(&w->leaf_vals);
+    for (size_t i = 0; i < w->n; i++) {
+        acct_work *a = &w->a[i];
+        if (!a->trie) continue;
+        trie_change *c = &w->acct_changes[n];
+        c->key = a->haddr;
+        off[n] = w->leaf_vals.len;
+        if (a->exists) db_leaf_encode(&a->acct, &a->storage_root, &w->leaf_vals);
+        c->val_len = w->leaf_vals.len - off[n];
+        n++;
+    }
+    for (size_t k = 0; k < n; k++) w->acct_changes[k].val = w->leaf_vals.data + off[k];
+    free(off);
+    w->n_acct_changes = n;
+    trie_changes_sort(w->acct_changes, n);
+    trie_job job = {.changes = w->acct_changes, .n_changes = n};
+    err = trie_update_roots(&store, w->d->pool, &job, 1, &w->updates);
+    w->root = job.root;
+    return err;
+}
+
+/* ---- Writes ---- */
+
+static int del_ok(int rc) { return rc == MDB_NOTFOUND ? 0 : rc; }
+
+static int put(MDB_txn *txn, MDB_dbi t, const void *k, size_t kn, const void *v, size_t vn) {
+    MDB_val key = mval(k, kn), val = mval(v, vn);
+    return mdb_put(txn, t, &key, &val, 0);
+}
+
+static int del(MDB_txn *txn, MDB_dbi t, const void *k, size_t kn) {
+    MDB_val key = mval(k, kn);
+    return del_ok(mdb_del(txn, t, &key, NULL));
+}
+
+/* The flat row of a slot (the wiped range is gone already). */
+static int write_flat_slot(work_set *w, MDB_txn *txn, const acct_work *a, const slot_work *s) {
+    uint8_t fk[52], val[32];
+    memcpy(fk, a->addr.b, 20);
+    u256_to_be(&s->key, fk + 20);
+    if (u256_is_zero(&s->value)) return a->wiped ? 0 : del(txn, w->d->t[T_STORAGE], fk, 52);
+    return put(txn, w->d->t[T_STORAGE], fk, 52, val, db_word_encode(&s->value, val));
+}
+
+/* The hashed row of a slot: RLP of the word, keyed by the hashed slot. */
+static int write_hashed_slot(work_set *w, MDB_txn *txn, const acct_work *a, const slot_work *s) {
+    uint8_t hk[64], val[32], rlp[33];
+    memcpy(hk, a->haddr.b, 32);
+    memcpy(hk + 32, s->hkey.b, 32);
+    if (u256_is_zero(&s->value)) return a->wiped ? 0 : del(txn, w->d->t[T_HSTORAGE], hk, 64);
+    size_t n = db_word_encode(&s->value, val), rn = 0;
+    if (n > 1 || val[0] >= 0x80) rlp[rn++] = (uint8_t)(0x80 + n); /* a byte below 0x80 is its own RLP */
+    memcpy(rlp + rn, val, n);
+    return put(txn, w->d->t[T_HSTORAGE], hk, 64, rlp, rn + n);
+}
+
+/* The change set rows of account a for block number. */
+static int write_changes(work_set *w, MDB_txn *txn, const acct_work *a, uint64_t number, buf_t *tmp) {
+    db *d = w->d;
+    uint8_t key[28];
+    put_u64(key, number);
+    memcpy(key + 8, a->addr.b, 20);
+    bool acct_changed = a->exists != a->prior_exists ||
+                        (a->exists && (a->acct.nonce != a->prior.nonce || !u256_eq(&a->acct.balance, &a->prior.balance) ||
+                                       !bytes32_eq(&a->acct.code_hash, &a->prior.code_hash)));
+    if (acct_changed) {
+        buf_clear(tmp);
+        buf_append(tmp, a->addr.b, 20);
+        if (a->prior_exists) db_account_encode(&a->prior, tmp);
+        int rc = put(txn, d->t[T_ACCT_CHANGES], key, 8, tmp->data, tmp->len);
+        if (rc) return rc;
+    }
+    uint8_t row[64];
+    for (size_t i = 0; i < a->n_wiped_prior; i++) {
+        const slot_work *s = &a->wiped_prior[i];
+        if (word_map_get(&a->slot_index, &s->key)) continue; /* its slot entry records it */
+        u256_to_be(&s->key, row);
+        int rc = put(txn, d->t[T_STORAGE_CHANGES], key, 28, row, 32 + db_word_encode(&s->prior, row + 32));
+        if (rc) return rc;
+    }
+    for (size_t i = 0; i < a->n_slots; i++) {
+        const slot_work *s = &a->slots[i];
+        if (!s->in_block && !a->wiped) continue;
+        /* Unchanged slots need no row, except in a wiped storage: there
+         * every slot it had is listed, so that a trie catching up over this
+         * block revisits (and rewrites) every path of the old trie. */
+        if (u256_eq(&s->prior, &s->value) && (!a->wiped || u256_is_zero(&s->prior))) continue;
+        u256_to_be(&s->key, row);
+        int rc = put(txn, d->t[T_STORAGE_CHANGES], key, 28, row, 32 + db_word_encode(&s->prior, row + 32));
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* ---- Writing in key order ----
+ * Rows are written table by table, each table's rows in key order, so that
+ * consecutive writes share the B-tree pages above them. */
+
+typedef struct {
+    uint8_t key[32];
+    uint32_t i;
+} sort_item;
+
+static int cmp_item(const void *x, const void *y) { return memcmp(x, y, 32); }
+
+static sort_item *sorted(size_t n, void (*key_of)(const void *ctx, size_t i, uint8_t out[32]), const void *ctx) {
+    sort_item *v = malloc((n + 1) * sizeof *v);
+    if (!v) abort();
+    for (size_t i = 0; i < n; i++) {
+        key_of(ctx, i, v[i].key);
+        v[i].i = (uint32_t)i;
+    }
+    qsort(v, n, sizeof *v, cmp_item);
+    return v;
+}
+
+static void addr_key(const void *ctx, size_t i, uint8_t out[32]) {
+    memset(out, 0, 32);
+    memcpy(out, ((const work_set *)ctx)->a[i].addr.b, 20);
+}
+static void haddr_key(const void *ctx, size_t i, uint8_t out[32]) {
+    memcpy(out, ((const work_set *)ctx)->a[i].haddr.b, 32);
+}
+static void slot_key(const void *ctx, size_t i, uint8_t out[32]) {
+    u256_to_be(&((const acct_work *)ctx)->slots[i].key, out);
+}
+static void hslot_key(const void *ctx, size_t i, uint8_t out[32]) {
+    memcpy(out, ((const acct_work *)ctx)->slots[i].hkey.b, 32);
+}
+
+/* accounts and code rows, flat storage, change sets: address order */
+static int write_flat(work_set *w, MDB_txn *txn, acct_work *a, bool with_changes, uint64_t number, buf_t *tmp) {
+    db *d = w->d;
+    int rc = 0;
+    if (a->in_block) {
+        if (a->exists) {
+            buf_clear(tmp);
+            db_account_encode(&a->acct, tmp);
+            rc = put(txn, d->t[T_ACCOUNTS], a->addr.b, 20, tmp->data, tmp->len);
+        } else {
+            rc = del(txn, d->t[T_ACCOUNTS], a->addr.b, 20);
+        }
+        if (!rc && a->code) {
+            MDB_val k = mval(a->code->hash.b, 32), v = mval(a->code->bytes, a->code->len);
+            rc = mdb_put(txn, d->t[T_CODE], &k, &v, MDB_NOOVERWRITE);
+            if (rc == MDB_KEYEXIST) rc = 0;
+        }
+    }
+    if (!rc && a->wiped) rc = db_del_prefix(txn, d->t[T_STORAGE], a->addr.b, 20);
+    if (!rc && a->n_slots) {
+        sort_item *order = sorted(a->n_slots, slot_key, a);
+        for (size_t k = 0; !rc && k < a->n_slots; k++)
+            if (a->slots[order[k].i].in_block) rc = write_flat_slot(w, txn, a, &a->slots[order[k].i]);
+        free(order);
+    }
+    if (!rc && with_changes && a->in_block) rc = write_changes(w, txn, a, number, tmp);
+    return rc;
+}
+
+/* hashed storage, storage-trie wipes, hashed accounts: hashed order */
+static int write_hashed(work_set *w, MDB_txn *txn, acct_work *a, buf_t *tmp) {
+    db *d = w->d;
+    int rc = 0;
+    if (a->wiped) rc = db_del_prefix(txn, d->t[T_HSTORAGE], a->haddr.b, 32);
+    if (!rc && a->wiped) rc = db_del_prefix(txn, d->t[T_TRIE_STO], a->haddr.b, 32);
+    if (!rc && a->n_slots) {
+        for (size_t k = 0; k < a->n_slots; k++) {
+            slot_work *s = &a->slots[k];
+            if (s->hashed) continue;
+            uint8_t be[32];
+            u256_to_be(&s->key, be);
+            keccak256(be, 32, s->hkey.b);
+            s->hashed = true;
+        }
+        sort_item *order = sorted(a->n_slots, hslot_key, a);
+        for (size_t k = 0; !rc && k < a->n_slots; k++)
+            if (a->slots[order[k].i].in_block) rc = write_hashed_slot(w, txn, a, &a->slots[order[k].i]);
+        free(order);
+    }
+    if (!rc && (a->in_block || a->trie)) {
+        if (a->exists) {
+            buf_clear(tmp);
+            db_leaf_encode(&a->acct, &a->storage_root, tmp);
+            rc = put(txn, d->t[T_HACCOUNTS], a->haddr.b, 32, tmp->data, tmp->len);
+        } else {
+            rc = del(txn, d->t[T_HACCOUNTS], a->haddr.b, 32);
+        }
+    }
+    return rc;
+}
+
+/* A branch record's table key: 0x00 | path, or owner | path. */
+static size_t record_key(const trie_update *u, uint8_t key[32 + TRIE_NIBBLES]) {
+    size_t n = 1;
+    if (u->has_owner) {
+        memcpy(key, u->owner.b, 32);
+        n = 32;
+    } else {
+        key[0] = 0;
+    }
+    memcpy(key + n, u->path, u->path_len);
+    return n + u->path_len;
+}
+
+typedef struct {
+    uint8_t key[32 + TRIE_NIBBLES];
+    uint8_t len, table;
+    size_t pos; /* the update's place in the log */
+} record_item;
+
+static int cmp_record(const void *x, const void *y) {
+    const record_item *a = x, *b = y;
+    if (a->table != b->table) return a->table < b->table ? -1 : 1;
+    int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static int write_records(work_set *w, MDB_txn *txn) {
+    record_item *v = malloc((w->updates.count + 1) * sizeof *v);
+    if (!v) abort();
+    size_t n = 0, pos = 0, at = 0;
+    trie_update u;
+    while (trie_updates_next(&w->updates, &pos, &u)) {
+        v[n].len = (uint8_t)record_key(&u, v[n].key);
+        v[n].table = u.has_owner;
+        v[n].pos = at;
+        n++;
+        at = pos;
+    }
+    qsort(v, n, sizeof *v, cmp_record);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        pos = v[i].pos;
+        trie_updates_next(&w->updates, &pos, &u);
+        MDB_dbi t = w->d->t[u.has_owner ? T_TRIE_STO : T_TRIE_ACC];
+        rc = u.del ? del(txn, t, v[i].key, v[i].len) : put(txn, t, v[i].key, v[i].len, u.rec, u.rec_len);
+    }
+    free(v);
+    return rc;
+}
+
+size_t work_rows(const work_set *w) {
+    size_t rows = w->updates.count;
+    for (size_t i = 0; i < w->n; i++) rows += 3 + 3 * (w->a[i].n_slots + w->a[i].n_wiped_prior);
+    return rows;
+}
+
+int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number) {
+    buf_t tmp = {0};
+    int rc = 0;
+    sort_item *order = sorted(w->n, addr_key, w);
+    for (size_t i = 0; !rc && i < w->n; i++) rc = write_flat(w, txn, &w->a[order[i].i], with_changes, number, &tmp);
+    free(order);
+    order = sorted(w->n, haddr_key, w);
+    for (size_t i = 0; !rc && i < w->n; i++) rc = write_hashed(w, txn, &w->a[order[i].i], &tmp);
+    free(order);
+    buf_free(&tmp);
+    return rc ? rc : write_records(w, txn);
+}

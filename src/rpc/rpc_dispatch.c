@@ -1,0 +1,308 @@
+/* JSON-RPC 2.0 dispatch: error objects, the method table and the processing
+ * of one HTTP body (a request or a batch), transport-independent so that
+ * tests and the HTTP server share it. */
+#include "parevm/rpc.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "parevm/hex.h"
+#include "rpc_internal.h"
+
+/* ---- Errors ---------------------------------------------------------------- */
+
+bool rpc_error_set(rpc_error *e, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    e->code = code;
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool rpc_error_invalid_param(rpc_error *e, size_t index, const char *why) {
+    return rpc_error_set(e, RPC_INVALID_PARAMS, "invalid argument %zu: %s", index, why);
+}
+
+void rpc_error_clear(rpc_error *e) {
+    if (e->data) json_decref(e->data);
+    e->data = NULL;
+    e->code = 0;
+    e->message[0] = 0;
+}
+
+static uint64_t be_word_low64(const uint8_t *w) {
+    for (int i = 0; i < 24; i++)
+        if (w[i]) return UINT64_MAX;
+    uint64_t v = 0;
+    for (int i = 24; i < 32; i++) v = v << 8 | w[i];
+    return v;
+}
+
+/* The reason of an ABI Error(string): selector 08c379a0, then offset,
+ * length and bytes. Returns false when data is not one. */
+static bool revert_string(const uint8_t *d, size_t len, const uint8_t **s, size_t *slen) {
+    static const uint8_t sel[4] = {0x08, 0xc3, 0x79, 0xa0};
+    if (len < 4 + 64 || memcmp(d, sel, 4)) return false;
+    const uint8_t *body = d + 4;
+    size_t blen = len - 4;
+    uint64_t off = be_word_low64(body);
+    if (off > blen - 32) return false;
+    uint64_t n = be_word_low64(body + off);
+    if (n > blen - 32 - off) return false;
+    *s = body + off + 32;
+    *slen = (size_t)n;
+    return true;
+}
+
+/* Solidity's panic codes (Panic(uint256), selector 4e487b71). */
+static const char *panic_reason(uint64_t code) {
+    switch (code) {
+    case 0x00: return "generic panic";
+    case 0x01: return "assert(false)";
+    case 0x11: return "arithmetic underflow or overflow";
+    case 0x12: return "division or modulo by zero";
+    case 0x21: return "enum overflow";
+    case 0x22: return "invalid encoded storage byte array accessed";
+    case 0x31: return "out-of-bounds array access; popping on an empty array";
+    case 0x32: return "out-of-bounds access of an array or bytesN";
+    case 0x41: return "out of memory";
+    case 0x51: return "uninitialized function";
+    }
+    return NULL;
+}
+
+bool rpc_error_revert(rpc_error *e, const uint8_t *data, size_t len) {
+    rpc_error_clear(e);
+    if (len == 0) return rpc_error_set(e, RPC_SERVER_ERROR, "execution reverted");
+    const uint8_t *s;
+    size_t slen;
+    static const uint8_t panic_sel[4] = {0x4e, 0x48, 0x7b, 0x71};
+    if (revert_string(data, len, &s, &slen) && memchr(s, 0, slen) == NULL && rpc_utf8_valid(s, slen)) {
+        int n = slen > 200 ? 200 : (int)slen;
+        rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted: %.*s", n, (const char *)s);
+    } else if (len == 36 && !memcmp(data, panic_sel, 4)) {
+        uint64_t code = be_word_low64(data + 4);
+        const char *why = panic_reason(code);
+        if (why) rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted: %s", why);
+        else if (code != UINT64_MAX)
+            rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted: unknown panic code: %#llx",
+                          (unsigned long long)code);
+        else rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted");
+    } else {
+        rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted");
+    }
+    char *hex = malloc(2 * len + 3);
+    if (!hex) abort();
+    hex_encode(data, len, hex);
+    e->data = rpc_json_take(json_string(hex));
+    free(hex);
+    return false;
+}
+
+/* ---- Method table ------------------------------------------------------------ */
+
+typedef struct {
+    char *name;
+    rpc_handler fn;
+    void *ctx;
+} method_entry;
+
+struct rpc_methods {
+    method_entry *v; /* sorted by name */
+    size_t n, cap;
+};
+
+rpc_methods *rpc_methods_new(void) {
+    rpc_methods *m = calloc(1, sizeof *m);
+    if (!m) abort();
+    return m;
+}
+
+void rpc_methods_free(rpc_methods *m) {
+    if (!m) return;
+    for (size_t i = 0; i < m->n; i++) free(m->v[i].name);
+    free(m->v);
+    free(m);
+}
+
+/* Index of the first entry whose name is >= name. */
+static size_t lower_bound(const rpc_methods *m, const char *name) {
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(m->v[mid].name, name) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+bool rpc_methods_add(rpc_methods *m, const char *name, rpc_handler fn, void *ctx) {
+    size_t i = lower_bound(m, name);
+    if (i < m->n && !strcmp(m->v[i].name, name)) return false;
+    if (m->n == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 64;
+        m->v = realloc(m->v, m->cap * sizeof *m->v);
+        if (!m->v) abort();
+    }
+    memmove(m->v + i + 1, m->v + i, (m->n - i) * sizeof *m->v);
+    m->v[i] = (method_entry){strdup(name), fn, ctx};
+    if (!m->v[i].name) abort();
+    m->n++;
+    return true;
+}
+
+size_t rpc_methods_count(const rpc_methods *m) { return m->n; }
+
+static const method_entry *find_method(const rpc_methods *m, const char *name) {
+    size_t i = lower_bound(m, name);
+    return i < m->n && !strcmp(m->v[i].name, name) ? &m->v[i] : NULL;
+}
+
+/* ---- Responses ------------------------------------------------------------------ */
+
+json_t *rpc_json_take(json_t *v) {
+    if (!v) abort(); /* jansson returns NULL only when out of memory here */
+    return v;
+}
+
+/* Sets key on obj, taking the reference; aborts on out-of-memory. */
+static void put(json_t *obj, const char *key, json_t *v) {
+    if (json_object_set_new(obj, key, rpc_json_take(v))) abort();
+}
+
+static json_t *envelope(json_t *id) {
+    json_t *r = rpc_json_take(json_object());
+    put(r, "jsonrpc", json_string("2.0"));
+    put(r, "id", id ? json_incref(id) : json_null());
+    return r;
+}
+
+/* The response for err (its data is moved into the response). */
+static json_t *error_response(json_t *id, rpc_error *err) {
+    json_t *r = envelope(id);
+    json_t *e = rpc_json_take(json_object());
+    put(e, "code", json_integer(err->code));
+    put(e, "message", rpc_json_string_lossy(err->message));
+    if (err->data) {
+        put(e, "data", err->data);
+        err->data = NULL;
+    }
+    put(r, "error", e);
+    return r;
+}
+
+static json_t *simple_error(json_t *id, int code, const char *msg) {
+    rpc_error err = {.code = code};
+    snprintf(err.message, sizeof err.message, "%s", msg);
+    return error_response(id, &err);
+}
+
+/* ---- Requests ------------------------------------------------------------------- */
+
+static bool valid_id(const json_t *id) {
+    return json_is_string(id) || json_is_number(id) || json_is_null(id);
+}
+
+/* Runs one request object; returns its response, or NULL for a
+ * notification (a request without "id"), whose outcome is not reported. */
+static json_t *process_one(const rpc_methods *m, json_t *req) {
+    if (!json_is_object(req)) return simple_error(NULL, RPC_INVALID_REQUEST, "invalid request");
+    json_t *id = json_object_get(req, "id");
+    bool notification = id == NULL;
+    if (id && !valid_id(id)) return simple_error(NULL, RPC_INVALID_REQUEST, "invalid request: id must be a string, number or null");
+    json_t *version = json_object_get(req, "jsonrpc");
+    if (!json_is_string(version) || strcmp(json_string_value(version), "2.0"))
+        return simple_error(id, RPC_INVALID_REQUEST, "invalid request: jsonrpc must be \"2.0\"");
+    json_t *method = json_object_get(req, "method");
+    if (!json_is_string(method))
+        return simple_error(id, RPC_INVALID_REQUEST, "invalid request: method must be a string");
+    json_t *params = json_object_get(req, "params");
+    json_t *empty = NULL;
+    if (!params || json_is_null(params)) params = empty = rpc_json_take(json_array());
+    else if (!json_is_array(params)) {
+        if (notification) return NULL;
+        return simple_error(id, RPC_INVALID_PARAMS, "invalid params: expected an array of positional arguments");
+    }
+    const char *name = json_string_value(method);
+    const method_entry *me = find_method(m, name);
+    json_t *resp = NULL;
+    if (!me) {
+        if (!notification) {
+            rpc_error err = {0};
+            rpc_error_set(&err, RPC_METHOD_NOT_FOUND, "the method %.80s does not exist/is not available", name);
+            resp = error_response(id, &err);
+        }
+    } else {
+        json_t *result = NULL;
+        rpc_error err = {0};
+        if (me->fn(me->ctx, params, &result, &err)) {
+            if (!notification) {
+                resp = envelope(id);
+                put(resp, "result", result ? result : json_null());
+            } else if (result) {
+                json_decref(result);
+            }
+            rpc_error_clear(&err);
+        } else {
+            if (result) json_decref(result);
+            if (!err.code) /* a handler that forgot to say why */
+                rpc_error_set(&err, RPC_INTERNAL_ERROR, "internal error in %.80s", name);
+            if (!notification) resp = error_response(id, &err);
+            rpc_error_clear(&err);
+        }
+    }
+    if (empty) json_decref(empty);
+    return resp;
+}
+
+/* geth's answer to an oversized batch: one error in an array, carrying the
+ * id of the first call in the batch. */
+static json_t *batch_too_large(json_t *batch) {
+    json_t *id = NULL;
+    size_t i;
+    json_t *req;
+    json_array_foreach(batch, i, req) {
+        json_t *rid = json_is_object(req) ? json_object_get(req, "id") : NULL;
+        if (rid && valid_id(rid)) {
+            id = rid;
+            break;
+        }
+    }
+    json_t *arr = rpc_json_take(json_array());
+    json_array_append_new(arr, simple_error(id, RPC_INVALID_REQUEST, "batch too large"));
+    return arr;
+}
+
+static json_t *process_batch(const rpc_methods *m, json_t *batch, size_t max_batch) {
+    size_t n = json_array_size(batch);
+    if (n == 0) return simple_error(NULL, RPC_INVALID_REQUEST, "empty batch");
+    if (n > max_batch) return batch_too_large(batch);
+    json_t *out = rpc_json_take(json_array());
+    for (size_t i = 0; i < n; i++) {
+        json_t *r = process_one(m, json_array_get(batch, i));
+        if (r && json_array_append_new(out, r)) abort();
+    }
+    if (json_array_size(out) == 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+char *rpc_process(const rpc_methods *m, const char *body, size_t len, size_t max_batch, size_t *out_len) {
+    if (!max_batch) max_batch = RPC_DEFAULT_MAX_BATCH;
+    json_error_t jerr;
+    json_t *in = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
+    json_t *resp;
+    if (!in) resp = simple_error(NULL, RPC_PARSE_ERROR, "parse error");
+    else if (json_is_array(in)) resp = process_batch(m, in, max_batch);
+    else if (json_is_object(in)) resp = process_one(m, in);
+    else resp = simple_error(NULL, RPC_INVALID_REQUEST, "invalid request");
+    if (in) json_decref(in);
+    if (!resp) return NULL;
+    char *text = json_dumps(resp, JSON_COMPACT);
+    json_decref(resp);
+    if (!text) abort();
+    if (out_len) *out_len = strlen(text);
+    return text;
+}

@@ -1,0 +1,276 @@
+/* Node encoding for the incremental root engine: leaf, extension and branch
+ * nodes of 32-byte-key tries (Yellow Paper, appendix D), references to them,
+ * branch records (their codec and the update log) and a small arena. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "parevm/keccak.h"
+#include "parevm/rlp.h"
+#include "trie_internal.h"
+
+size_t key_lcp(const uint8_t *a, const uint8_t *b) {
+    size_t i = 0;
+    while (i < 32 && a[i] == b[i]) i++;
+    if (i == 32) return TRIE_NIBBLES;
+    return 2 * i + ((a[i] >> 4) == (b[i] >> 4));
+}
+
+bool key_has_prefix(const uint8_t *key, const uint8_t *path, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (key_nibble(key, i) != path[i]) return false;
+    return true;
+}
+
+/* ---- Arena ---- */
+
+struct arena_chunk {
+    arena_chunk *next;
+    max_align_t data[];
+};
+
+enum { ARENA_CHUNK = 64 * 1024 };
+
+void *trie_arena_alloc(arena *a, size_t n) {
+    n = (n + 15) & ~(size_t)15;
+    if (!a->head || a->used + n > a->cap) {
+        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        arena_chunk *c = malloc(sizeof *c + cap);
+        if (!c) {
+            fprintf(stderr, "parevm: out of memory in trie arena\n");
+            abort();
+        }
+        c->next = a->head;
+        a->head = c;
+        a->used = 0;
+        a->cap = cap;
+    }
+    void *p = (uint8_t *)a->head->data + a->used;
+    a->used += n;
+    return p;
+}
+
+void trie_arena_free(arena *a) {
+    for (arena_chunk *c = a->head, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    a->head = NULL;
+    a->used = a->cap = 0;
+}
+
+/* ---- Node encoding ---- */
+
+/* Appends, as an RLP string, the hex-prefix form of nibbles [from, to) of
+ * key, flagged as a leaf or an extension path. */
+static void put_path(buf_t *b, const uint8_t *key, size_t from, size_t to, bool leaf) {
+    size_t count = to - from, odd = count & 1, len = count / 2 + 1;
+    uint8_t first = (uint8_t)(((leaf ? 2u : 0u) + odd) << 4);
+    if (odd) first |= (uint8_t)key_nibble(key, from++);
+    if (len > 1) buf_push(b, (uint8_t)(0x80 + len)); /* len <= 33: short form */
+    buf_push(b, first);                                /* < 0x80: its own encoding */
+    for (size_t i = from; i < to; i += 2)
+        buf_push(b, (uint8_t)(key_nibble(key, i) << 4 | key_nibble(key, i + 1)));
+}
+
+/* A reference inside a parent: the hash as a 32-byte string, or the short
+ * node's encoding inline. */
+static void put_ref(buf_t *b, const node_ref *r) {
+    if (r->len == 32) buf_push(b, 0x80 + 32);
+    buf_append(b, r->b, r->len);
+}
+
+/* The reference to the node encoded at b[start..], which is then dropped. */
+static node_ref take_ref(buf_t *b, size_t start) {
+    node_ref r;
+    size_t len = b->len - start;
+    if (len < 32) {
+        r.len = (uint8_t)len;
+        memcpy(r.b, b->data + start, len);
+    } else {
+        r.len = 32;
+        keccak256(b->data + start, len, r.b);
+    }
+    b->len = start;
+    return r;
+}
+
+child_ref sum_child(const trie_sum *s, size_t pos, buf_t *scratch) {
+    child_ref c = {.kind = CH_EMPTY};
+    size_t start = scratch->len;
+    switch (s->kind) {
+    case SUM_EMPTY:
+        return c;
+    case SUM_OPAQUE:
+        c.kind = CH_BRANCH;
+        c.stored = s->stored;
+        c.ref = s->ref;
+        return c;
+    case SUM_LEAF: {
+        size_t l = rlp_list_begin(scratch);
+        put_path(scratch, s->key, pos, TRIE_NIBBLES, true);
+        rlp_encode_bytes(scratch, s->val, s->val_len);
+        rlp_list_end(scratch, l);
+        c.kind = CH_LEAF;
+        c.ref = take_ref(scratch, start);
+        return c;
+    }
+    default: /* SUM_NODE */
+        c.kind = CH_BRANCH;
+        c.stored = s->stored;
+        if (s->depth == pos) {
+            c.ref = s->ref;
+            return c;
+        }
+        size_t l = rlp_list_begin(scratch);
+        put_path(scratch, s->key, pos, s->depth, false);
+        put_ref(scratch, &s->ref);
+        rlp_list_end(scratch, l);
+        c.ref = take_ref(scratch, start);
+        return c;
+    }
+}
+
+bytes32 sum_root(const trie_sum *s, buf_t *scratch) {
+    if (s->kind == SUM_EMPTY) return EMPTY_TRIE_ROOT;
+    child_ref c = sum_child(s, 0, scratch);
+    bytes32 h;
+    if (c.ref.len == 32)
+        memcpy(h.b, c.ref.b, 32);
+    else /* the root is hashed however short */
+        keccak256(c.ref.b, c.ref.len, h.b);
+    return h;
+}
+
+void branch_finish(const child_ref ch[16], const uint8_t *key, size_t depth, const record_sink *sink,
+                   buf_t *scratch, node_ref *ref, bool *stored) {
+    trie_branch rec;
+    rec.state_mask = rec.tree_mask = rec.hash_mask = 0;
+    size_t start = scratch->len;
+    size_t l = rlp_list_begin(scratch);
+    for (unsigned c = 0; c < 16; c++) {
+        if (ch[c].kind == CH_EMPTY) {
+            buf_push(scratch, 0x80);
+            continue;
+        }
+        put_ref(scratch, &ch[c].ref);
+        uint16_t bit = (uint16_t)(1u << c);
+        rec.state_mask |= bit;
+        if (ch[c].stored) rec.tree_mask |= bit;
+        if (ch[c].kind == CH_BRANCH && ch[c].ref.len == 32) {
+            rec.hash_mask |= bit;
+            memcpy(rec.hashes[c].b, ch[c].ref.b, 32);
+        }
+    }
+    buf_push(scratch, 0x80); /* no value: all keys are 64 nibbles long */
+    rlp_list_end(scratch, l);
+    *ref = take_ref(scratch, start);
+    *stored = (rec.tree_mask | rec.hash_mask) != 0;
+    if (*stored && sink && sink->out) {
+        uint8_t path[TRIE_NIBBLES];
+        for (size_t i = 0; i < depth; i++) path[i] = (uint8_t)key_nibble(key, i);
+        trie_updates_put(sink->out, sink->owner, path, depth, &rec);
+    }
+}
+
+/* ---- Branch records ---- */
+
+static unsigned popcount16(uint16_t m) { return (unsigned)__builtin_popcount(m); }
+
+size_t trie_branch_encode(const trie_branch *b, uint8_t out[TRIE_BRANCH_MAX_ENC]) {
+    uint16_t m[3] = {b->state_mask, b->tree_mask, b->hash_mask};
+    for (int i = 0; i < 3; i++) {
+        out[2 * i] = (uint8_t)(m[i] >> 8);
+        out[2 * i + 1] = (uint8_t)m[i];
+    }
+    size_t n = 6;
+    for (unsigned c = 0; c < 16; c++)
+        if (b->hash_mask >> c & 1) {
+            memcpy(out + n, b->hashes[c].b, 32);
+            n += 32;
+        }
+    return n;
+}
+
+bool trie_branch_decode(const uint8_t *in, size_t len, trie_branch *out) {
+    if (len < 6) return false;
+    out->state_mask = (uint16_t)(in[0] << 8 | in[1]);
+    out->tree_mask = (uint16_t)(in[2] << 8 | in[3]);
+    out->hash_mask = (uint16_t)(in[4] << 8 | in[5]);
+    if (popcount16(out->state_mask) < 2) return false;
+    if ((out->tree_mask | out->hash_mask) & ~out->state_mask) return false;
+    if ((out->tree_mask | out->hash_mask) == 0) return false;
+    if (len != 6 + 32 * (size_t)popcount16(out->hash_mask)) return false;
+    size_t n = 6;
+    for (unsigned c = 0; c < 16; c++)
+        if (out->hash_mask >> c & 1) {
+            memcpy(out->hashes[c].b, in + n, 32);
+            n += 32;
+        }
+    return true;
+}
+
+/* ---- Update log: [flags][owner?][path_len][path][rec_len:2][rec] ---- */
+
+enum { UPD_OWNER = 1, UPD_DELETE = 2 };
+
+static void log_head(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len,
+                     bool del) {
+    buf_push(&u->log, (uint8_t)((owner ? UPD_OWNER : 0) | (del ? UPD_DELETE : 0)));
+    if (owner) buf_append(&u->log, owner->b, 32);
+    buf_push(&u->log, (uint8_t)len);
+    buf_append(&u->log, path, len);
+    u->count++;
+}
+
+void trie_updates_put(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len,
+                      const trie_branch *b) {
+    uint8_t enc[TRIE_BRANCH_MAX_ENC];
+    size_t n = trie_branch_encode(b, enc);
+    log_head(u, owner, path, len, false);
+    buf_push(&u->log, (uint8_t)(n >> 8));
+    buf_push(&u->log, (uint8_t)n);
+    buf_append(&u->log, enc, n);
+}
+
+void trie_updates_del(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len) {
+    log_head(u, owner, path, len, true);
+    buf_push(&u->log, 0);
+    buf_push(&u->log, 0);
+}
+
+void trie_updates_append(trie_updates *dst, const trie_updates *src) {
+    buf_append(&dst->log, src->log.data, src->log.len);
+    dst->count += src->count;
+}
+
+bool trie_updates_next(const trie_updates *u, size_t *pos, trie_update *out) {
+    size_t p = *pos;
+    if (p >= u->log.len) return false;
+    const uint8_t *d = u->log.data;
+    uint8_t flags = d[p++];
+    out->has_owner = flags & UPD_OWNER;
+    out->del = flags & UPD_DELETE;
+    if (out->has_owner) {
+        memcpy(out->owner.b, d + p, 32);
+        p += 32;
+    }
+    out->path_len = d[p++];
+    memcpy(out->path, d + p, out->path_len);
+    p += out->path_len;
+    out->rec_len = (size_t)d[p] << 8 | d[p + 1];
+    p += 2;
+    out->rec = d + p;
+    p += out->rec_len;
+    *pos = p;
+    return true;
+}
+
+void trie_updates_clear(trie_updates *u) {
+    buf_clear(&u->log);
+    u->count = 0;
+}
+
+void trie_updates_free(trie_updates *u) {
+    buf_free(&u->log);
+    u->count = 0;
+}

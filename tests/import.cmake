@@ -1,0 +1,12 @@
+# The chain layer on the store: init + import (issue 10).
+# Every BlockchainTests test through init + import into a fresh datadir,
+# the state root checked at every block; then with root checks every 3
+# blocks (the re-run path finds the first invalid block) on Block-STM. No
+# EXISTS guard: a missing fixture folder fails the suite.
+set(bct ${PAREVM_FIXTURES}/ethereum-tests/BlockchainTests)
+add_test(NAME chaintest/BlockchainTests COMMAND parevm chaintest --threads 2 ${bct})
+add_test(NAME chaintest/root-every-3 COMMAND parevm chaintest --threads 2 --root-every 3 ${bct})
+set_tests_properties(chaintest/BlockchainTests chaintest/root-every-3 PROPERTIES LABELS parallel)
+
+# init/import on the command line: mainnet's genesis hash, bad input.
+add_test(NAME import/init_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/import/init_cli.sh $<TARGET_FILE:parevm> ${CMAKE_SOURCE_DIR})

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# parevm init and import from the command line: mainnet's genesis hash,
+# geth's genesis rules, re-initialising, and bad input (malformed genesis
+# files and chain files give an error, never a crash).
+# Usage: init_cli.sh PAREVM SOURCE_DIR
+set -u
+parevm=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+
+# expect_fail PATTERN -- command...: non-zero exit, no crash, output matches
+expect_fail() {
+    local pattern=$1
+    shift
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ $rc -ge 128 ] || [ $rc -eq 0 ] || ! grep -qE "$pattern" <<<"$out"; then
+        bad "$* (exit $rc), wanted /$pattern/, got: $(head -3 <<<"$out")"
+    else
+        ok
+    fi
+}
+
+# Mainnet: geth's genesis allocation (8893 accounts) gives block 0's hash.
+gunzip -c "$src/tests/data/mainnet-genesis.json.gz" >"$tmp/mainnet.json"
+out=$("$parevm" init --datadir "$tmp/mainnet" "$tmp/mainnet.json")
+if grep -q "genesis hash 0xd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3" <<<"$out" &&
+    grep -q "state root 0xd7f8974fb5ac78d9ac099b9ad5018bedc2ce0a72dad1827a1709da30580f0544" <<<"$out"; then
+    ok
+else
+    bad "mainnet genesis: $out"
+fi
+# the same genesis again: fine; another one: refused
+if "$parevm" init --datadir "$tmp/mainnet" "$tmp/mainnet.json" >/dev/null; then ok; else bad "re-init with the same genesis"; fi
+sed 's/"nonce":"0x42"/"nonce":"0x43"/' "$tmp/mainnet.json" >"$tmp/other.json"
+expect_fail "another chain" "$parevm" init --datadir "$tmp/mainnet" "$tmp/other.json"
+
+# A Cancun genesis without the optional fields: geth's defaults.
+cat >"$tmp/cancun.json" <<'JSON'
+{"config": {"chainId": 7, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
+ "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0, "istanbulBlock": 0, "berlinBlock": 0,
+ "londonBlock": 0, "terminalTotalDifficulty": 0, "shanghaiTime": 0, "cancunTime": 0},
+ "alloc": {"0x00000000000000000000000000000000000000aa": {"balance": "1000", "code": "0x6001600055",
+           "storage": {"0x01": "0x02"}}},
+ "gasLimit": "30000000", "timestamp": 0}
+JSON
+out=$("$parevm" init --datadir "$tmp/cancun" "$tmp/cancun.json")
+if grep -q "^genesis hash 0x" <<<"$out"; then ok; else bad "cancun genesis: $out"; fi
+
+# Malformed genesis files.
+printf '{"config": {"chainId": 1}, "alloc": {"0xzz": {"balance": "1"}}}' >"$tmp/g1.json"
+expect_fail "alloc key" "$parevm" init --datadir "$tmp/g1" "$tmp/g1.json"
+printf '{"config": {"chainId": 1}, "alloc": {"0x00000000000000000000000000000000000000aa": {}}}' >"$tmp/g2.json"
+expect_fail "balance is missing" "$parevm" init --datadir "$tmp/g2" "$tmp/g2.json"
+printf '{"alloc": {}}' >"$tmp/g3.json"
+expect_fail "config is missing" "$parevm" init --datadir "$tmp/g3" "$tmp/g3.json"
+printf '{"config": {"chainId": 1}, "extraData": "0x%0130d"}' 0 >"$tmp/g4.json"
+expect_fail "extraData" "$parevm" init --datadir "$tmp/g4" "$tmp/g4.json"
+printf '{"config": {"chainId": 1}, "number": "0x5"}' >"$tmp/g5.json"
+expect_fail "number must be 0" "$parevm" init --datadir "$tmp/g5" "$tmp/g5.json"
+printf '{"config": ' >"$tmp/g6.json"
+expect_fail "invalid JSON" "$parevm" init --datadir "$tmp/g6" "$tmp/g6.json"
+expect_fail "usage" "$parevm" init "$tmp/g6.json"
+
+# Bad chain files: garbage, a truncated block, a block that does not decode.
+printf 'hello' >"$tmp/garbage.rlp"
+expect_fail "not an RLP list" "$parevm" import --datadir "$tmp/cancun" "$tmp/garbage.rlp"
+printf '\xf9\x01\x00\xc0' >"$tmp/short.rlp"
+expect_fail "truncated block" "$parevm" import --datadir "$tmp/cancun" "$tmp/short.rlp"
+printf '\xc3\x01\x02\x03' >"$tmp/nonblock.rlp"
+expect_fail "invalid block 1 .*does not decode" "$parevm" import --datadir "$tmp/cancun" "$tmp/nonblock.rlp"
+expect_fail "cannot open" "$parevm" import --datadir "$tmp/cancun" "$tmp/missing.rlp"
+expect_fail "run parevm init" "$parevm" import --datadir "$tmp/empty" "$tmp/garbage.rlp"
+# after all of that the store is still at block 0
+out=$("$parevm" import --datadir "$tmp/cancun" --json /dev/null)
+if grep -q '"head": 0' <<<"$out"; then ok; else bad "head after bad input: $out"; fi
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,860 @@
+/* Tests for the LMDB store (db.h), each in a fresh temporary datadir that is
+ * removed afterwards: random blocks of change sets (creations, deletions,
+ * re-creation, storage cleared, accounts emptied) where the incremental root
+ * must equal a full rebuild of a mirrored mem_state and the store's own
+ * flat-state rebuild, also across reopening; a lagging trie that catches up;
+ * unwinds to exact earlier states; historical snapshots; readers that see
+ * whole blocks while a writer commits; map growth; chain data; corrupt
+ * records that give errors, not crashes. */
+#define _GNU_SOURCE /* nftw */
+#include "test.h"
+
+#include <ftw.h>
+#include <stdatomic.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "parevm/db.h"
+#include "parevm/keccak.h"
+#include "parevm/state_root.h"
+
+static uint64_t rng = 0x853c49e6748fea9bULL;
+static uint64_t rnd(void) { return test_xorshift(&rng); }
+
+/* ---- Temporary datadirs ---- */
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    return remove(path);
+}
+
+typedef struct {
+    char path[64];
+} tmpdir;
+
+static void tmp_make(tmpdir *t) {
+    strcpy(t->path, "/tmp/parevm_db_XXXXXX");
+    if (!mkdtemp(t->path)) abort();
+}
+
+static void tmp_remove(tmpdir *t) { nftw(t->path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+static db *open_db(const tmpdir *t, unsigned threads) {
+    db *d = NULL;
+    db_options o = {.threads = threads, .no_sync = true, .full_pass = 16};
+    const char *err = db_open(t->path, &o, &d);
+    if (err) fprintf(stderr, "  db_open: %s\n", err);
+    CHECK(err == NULL);
+    return d;
+}
+
+/* ---- Random change sets over a small world ---- */
+
+enum { N_ADDRS = 40, N_SLOTS = 24 };
+
+typedef struct {
+    address addrs[N_ADDRS];
+    u256 slots[N_SLOTS];
+    const evm_code *codes[3];
+} world;
+
+static void world_init(world *w, mem_state *ref) {
+    for (int i = 0; i < N_ADDRS; i++) {
+        bytes32 h = keccak256_hash(&i, sizeof i);
+        memcpy(w->addrs[i].b, h.b, 20);
+    }
+    for (int i = 0; i < N_SLOTS; i++) w->slots[i] = i < 8 ? u256_from_u64((uint64_t)i) : (u256){{rnd(), rnd(), 0, rnd()}};
+    static const uint8_t c0[] = {0x60, 0x00, 0x54}, c1[] = {0x60, 0x01, 0x60, 0x00, 0x55};
+    uint8_t c2[300];
+    for (size_t i = 0; i < sizeof c2; i++) c2[i] = (uint8_t)i;
+    w->codes[0] = code_store_intern(mem_state_codes(ref), c0, sizeof c0);
+    w->codes[1] = code_store_intern(mem_state_codes(ref), c1, sizeof c1);
+    w->codes[2] = code_store_intern(mem_state_codes(ref), c2, sizeof c2);
+}
+
+static u256 rnd_value(void) {
+    switch (rnd() % 4) {
+    case 0: return U256_ZERO;
+    case 1: return u256_from_u64(1 + rnd() % 200);
+    case 2: return u256_from_u64(rnd());
+    default: return (u256){{rnd(), rnd(), rnd(), rnd()}};
+    }
+}
+
+static void add_slots(change_set *cs, account_change *ac, const world *w, int max) {
+    int n = (int)(rnd() % (unsigned)(max + 1));
+    for (int k = 0; k < n; k++) {
+        u256 v = rnd_value();
+        change_set_add_slot(cs, ac, &w->slots[rnd() % N_SLOTS], &v);
+    }
+}
+
+/* A block's change set: entries applied in order, sometimes several for
+ * one address. */
+static void gen_changes(const world *w, change_set *cs, int entries) {
+    change_set_clear(cs);
+    for (int e = 0; e < entries; e++) {
+        const address *a = &w->addrs[rnd() % N_ADDRS];
+        account_change *ac = change_set_add_account(cs, a);
+        unsigned r = (unsigned)(rnd() % 100);
+        if (r < 8) {
+            ac->flags = CHANGE_DELETED;
+        } else if (r < 18) { /* (re)creation: storage reset, new code, new slots */
+            ac->flags = CHANGE_CREATED | CHANGE_NONCE | CHANGE_BALANCE | CHANGE_CODE;
+            ac->nonce = 1;
+            ac->balance = u256_from_u64(rnd() % 1000);
+            ac->code = rnd() % 3 ? w->codes[rnd() % 3] : &EVM_EMPTY_CODE;
+            add_slots(cs, ac, w, 4);
+        } else if (r < 24) { /* touched: exists afterwards, maybe empty */
+            ac->flags = CHANGE_TOUCHED;
+        } else if (r < 30) { /* emptied */
+            ac->flags = CHANGE_BALANCE | CHANGE_NONCE;
+        } else {
+            if (rnd() % 2) ac->flags |= CHANGE_BALANCE, ac->balance = rnd_value();
+            if (rnd() % 3 == 0) ac->flags |= CHANGE_BALANCE_DELTA, ac->balance = u256_from_u64(rnd() % 50);
+            if (rnd() % 3 == 0) ac->flags |= CHANGE_NONCE, ac->nonce = rnd() % 100;
+            if (rnd() % 10 == 0) ac->flags |= CHANGE_CODE, ac->code = w->codes[rnd() % 3];
+            add_slots(cs, ac, w, 6);
+        }
+    }
+}
+
+/* ---- Comparing the store with the mirror ---- */
+
+static void check_state(db *d, db_snapshot *s, mem_state *ref, const world *w) {
+    state_view v = db_snapshot_view(s), rv = mem_state_view(ref);
+    int bad = 0;
+    for (int i = 0; i < N_ADDRS; i++) {
+        const address *a = &w->addrs[i];
+        account_info x, y;
+        bool ex = v.ops->get_account(v.ctx, a, FIELD_ALL, &x), ey = rv.ops->get_account(rv.ctx, a, FIELD_ALL, &y);
+        if (ex != ey || !u256_eq(&x.balance, &y.balance) || x.nonce != y.nonce || !bytes32_eq(&x.code_hash, &y.code_hash)) {
+            bad++;
+            if (getenv("DB_DEBUG")) fprintf(stderr, "  addr %d: exists %d/%d bal %llx/%llx nonce %llu/%llu\n", i, ex, ey, (unsigned long long)x.balance.w[0], (unsigned long long)y.balance.w[0], (unsigned long long)x.nonce, (unsigned long long)y.nonce);
+        }
+        if (v.ops->has_storage(v.ctx, a) != rv.ops->has_storage(rv.ctx, a)) bad++;
+        const evm_code *cx = v.ops->get_code(v.ctx, a), *cy = rv.ops->get_code(rv.ctx, a);
+        if (cx->len != cy->len || memcmp(cx->bytes, cy->bytes, cx->len) || !bytes32_eq(&cx->hash, &cy->hash)) bad++;
+        for (int k = 0; k < N_SLOTS; k++) {
+            u256 sx = v.ops->get_storage(v.ctx, a, &w->slots[k]), sy = rv.ops->get_storage(rv.ctx, a, &w->slots[k]);
+            if (!u256_eq(&sx, &sy)) {
+                bad++;
+                if (getenv("DB_DEBUG")) fprintf(stderr, "  addr %d slot %d: %llx vs %llx\n", i, k, (unsigned long long)sx.w[0], (unsigned long long)sy.w[0]);
+            }
+        }
+    }
+    CHECK(bad == 0);
+    CHECK(db_snapshot_error(s) == NULL);
+}
+
+static void check_latest(db *d, mem_state *ref, const world *w) {
+    db_snapshot *s;
+    CHECK(db_snapshot_open(d, 1, &s) == NULL);
+    check_state(d, s, ref, w);
+    db_snapshot_close(s);
+}
+
+static bytes32 fake_header(uint64_t number, uint8_t salt, uint8_t out[16]) {
+    memset(out, 0, 16);
+    out[0] = 0xcf;
+    for (int i = 0; i < 8; i++) out[1 + i] = (uint8_t)(number >> (56 - 8 * i));
+    out[9] = salt;
+    return keccak256_hash(out, 16);
+}
+
+/* Commits a block with a fake header; returns the error. */
+static const char *commit(db *d, uint64_t number, const change_set *cs, bool root, const bytes32 *expect,
+                          bytes32 *got) {
+    uint8_t header[16];
+    fake_header(number, 0, header);
+    bytes32 tx = keccak256_hash(header, 9);
+    db_checkpoint cp = {"execution", number};
+    db_block b = {.number = number, .header = {header, 16}, .body = {header, 3}, .receipts = {header, 5},
+                  .tx_hashes = &tx, .n_txs = 1, .changes = cs, .root = root, .expected_root = expect,
+                  .checkpoints = &cp, .n_checkpoints = 1};
+    return db_commit_block(d, &b, got);
+}
+
+/* ---- Tests ---- */
+
+TEST(db_random_blocks_match_full_rebuild) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set cs = {0};
+    gen_changes(&w, &cs, 30);
+    bytes32 root;
+    CHECK(db_load_state(d, &cs, &root) == NULL);
+    mem_state_apply(ref, &cs);
+    bytes32 want = mem_state_root(ref);
+    CHECK(bytes32_eq(&root, &want));
+    for (uint64_t n = 0; n < 60; n++) {
+        gen_changes(&w, &cs, n == 0 ? 0 : 1 + (int)(rnd() % 14));
+        mem_state_apply(ref, &cs);
+        want = mem_state_root(ref);
+        const char *err = commit(d, n, &cs, true, &want, &root);
+        CHECK(err == NULL);
+        if (err) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
+        CHECK(bytes32_eq(&root, &want));
+        if (n % 10 == 9) {
+            bytes32 full;
+            CHECK(db_root_full(d, &full) == NULL);
+            CHECK(bytes32_eq(&full, &want));
+            check_latest(d, ref, &w);
+        }
+        if (n == 30) { /* reopen: the incremental state survives */
+            db_close(d);
+            d = open_db(&t, 1);
+        }
+    }
+    db_snapshot *s;
+    CHECK(db_snapshot_open(d, 1, &s) == NULL);
+    uint64_t head, trie_block, stage;
+    bytes32 r2;
+    CHECK(db_head(s, &head, NULL) == NULL && head == 59);
+    CHECK(db_state_root(s, &r2, &trie_block) == NULL && trie_block == 59 && bytes32_eq(&r2, &want));
+    CHECK(db_stage(s, "execution", &stage) == NULL && stage == 59);
+    db_snapshot_close(s);
+    change_set_free(&cs);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+/* Blocks committed in batches (one write transaction, root at the end),
+ * mixed with single blocks: every root equals the mirror's, and unwinding
+ * into the middle of a batch restores that block's state. */
+TEST(db_batches_of_blocks) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    enum { MAXB = 6, TOTAL = 48 };
+    change_set cs[MAXB] = {{0}};
+    uint8_t headers[MAXB][16];
+    db_block blocks[MAXB];
+    mem_state *at[TOTAL] = {0};
+    bytes32 roots[TOTAL];
+    uint64_t n = 0;
+    while (n < TOTAL) {
+        size_t k = 1 + rnd() % MAXB;
+        if (n + k > TOTAL) k = TOTAL - n;
+        for (size_t i = 0; i < k; i++, n++) {
+            gen_changes(&w, &cs[i], 1 + (int)(rnd() % 12));
+            mem_state_apply(ref, &cs[i]);
+            roots[n] = mem_state_root(ref);
+            at[n] = mem_state_clone(ref);
+            fake_header(n, 0, headers[i]);
+            blocks[i] = (db_block){.number = n, .header = {headers[i], 16}, .changes = &cs[i]};
+        }
+        bool with_root = rnd() % 4 != 0;
+        blocks[k - 1].root = with_root;
+        blocks[k - 1].expected_root = with_root ? &roots[n - 1] : NULL;
+        bytes32 root;
+        const char *err = db_commit_blocks(d, blocks, k, &root);
+        CHECK(err == NULL);
+        if (err) fprintf(stderr, "  batch ending at %llu: %s\n", (unsigned long long)n - 1, err);
+        if (with_root || n == k) CHECK(bytes32_eq(&root, &roots[n - 1]));
+    }
+    bytes32 root, full;
+    CHECK(db_update_root(d, &root) == NULL && bytes32_eq(&root, &roots[TOTAL - 1]));
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[TOTAL - 1]));
+    check_latest(d, ref, &w);
+    /* a batch whose root is wrong writes nothing */
+    gen_changes(&w, &cs[0], 5);
+    fake_header(TOTAL, 0, headers[0]);
+    bytes32 wrong = {{9}};
+    blocks[0] = (db_block){.number = TOTAL, .header = {headers[0], 16}, .changes = &cs[0], .root = true,
+                           .expected_root = &wrong};
+    blocks[1] = blocks[0];
+    blocks[0].root = false, blocks[0].expected_root = NULL;
+    blocks[1].number = TOTAL + 1;
+    CHECK(db_commit_blocks(d, blocks, 2, NULL) == DB_ROOT_MISMATCH);
+    blocks[0].root = true;
+    CHECK(db_commit_blocks(d, blocks, 2, NULL) != NULL); /* a root before the last block */
+    check_latest(d, ref, &w);
+    /* unwinds land inside former batches */
+    for (uint64_t j = TOTAL - 3; j > 3; j -= 7) {
+        CHECK(db_unwind(d, j, &root) == NULL);
+        CHECK(bytes32_eq(&root, &roots[j]));
+        check_latest(d, at[j], &w);
+    }
+    for (int i = 0; i < TOTAL; i++) mem_state_free(at[i]);
+    for (int i = 0; i < MAXB; i++) change_set_free(&cs[i]);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+TEST(db_lagging_trie_catches_up) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set cs = {0};
+    bytes32 root, want;
+    for (uint64_t n = 0; n < 40; n++) {
+        gen_changes(&w, &cs, 1 + (int)(rnd() % 10));
+        mem_state_apply(ref, &cs);
+        bool with_root = n == 0 || n % 7 == 0;
+        want = mem_state_root(ref);
+        CHECK(commit(d, n, &cs, with_root, with_root ? &want : NULL, &root) == NULL);
+        if (with_root) CHECK(bytes32_eq(&root, &want));
+        if (n % 11 == 5) { /* catch up without a block */
+            CHECK(db_update_root(d, &root) == NULL);
+            CHECK(bytes32_eq(&root, &want));
+        }
+    }
+    CHECK(db_update_root(d, &root) == NULL);
+    CHECK(bytes32_eq(&root, &want));
+    bytes32 full;
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &want));
+    check_latest(d, ref, &w);
+    change_set_free(&cs);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+TEST(db_unwind_restores_exact_state_and_history_reads) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    enum { K = 24 };
+    mem_state *after[K];
+    bytes32 roots[K];
+    change_set cs = {0};
+    for (uint64_t n = 0; n < K; n++) {
+        gen_changes(&w, &cs, n == 0 ? 20 : 1 + (int)(rnd() % 12));
+        mem_state_apply(ref, &cs);
+        roots[n] = mem_state_root(ref);
+        after[n] = mem_state_clone(ref);
+        bool with_root = n % 3 != 1; /* some blocks leave the trie behind */
+        CHECK(commit(d, n, &cs, with_root, NULL, NULL) == NULL);
+    }
+    /* historical snapshots see each block's state */
+    for (uint64_t j = 0; j < K; j += 5) {
+        db_snapshot *s;
+        CHECK(db_snapshot_at(d, j, 2, &s) == NULL);
+        uint64_t at;
+        CHECK(db_snapshot_block(s, &at) == NULL && at == j);
+        check_state(d, s, after[j], &w);
+        db_snapshot_close(s);
+    }
+    db_snapshot *bad;
+    CHECK(db_snapshot_at(d, K, 1, &bad) != NULL);
+    /* unwind in steps, checking the root and state each time */
+    uint64_t targets[] = {20, 20, 13, 6};
+    bytes32 root;
+    for (size_t i = 0; i < sizeof targets / sizeof *targets; i++) {
+        uint64_t j = targets[i];
+        CHECK(db_unwind(d, j, &root) == NULL);
+        CHECK(bytes32_eq(&root, &roots[j]));
+        check_latest(d, after[j], &w);
+        bytes32 full;
+        CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[j]));
+        db_snapshot *s;
+        CHECK(db_snapshot_open(d, 1, &s) == NULL);
+        uint64_t head, stage, num;
+        bytes32 h;
+        uint32_t idx;
+        CHECK(db_head(s, &head, NULL) == NULL && head == j);
+        CHECK(db_stage(s, "execution", &stage) == NULL && stage == j);
+        CHECK(db_canonical_hash(s, j + 1, &h) == DB_NOT_FOUND);
+        uint8_t hdr[16];
+        bytes32 tx_next = keccak256_hash((fake_header(j + 1, 0, hdr), hdr), 9), tx_here = keccak256_hash((fake_header(j, 0, hdr), hdr), 9);
+        CHECK(db_tx_location(s, &tx_next, &num, &idx) == DB_NOT_FOUND);
+        CHECK(db_tx_location(s, &tx_here, &num, &idx) == NULL && num == j && idx == 0);
+        db_snapshot_close(s);
+    }
+    CHECK(db_unwind(d, 7, &root) != NULL); /* above the head */
+    /* the chain goes on from the unwound state (the first mirror owns the
+     * code objects: it lives until the end) */
+    mem_state *owner = ref;
+    ref = mem_state_clone(after[6]);
+    for (uint64_t n = 7; n < 15; n++) {
+        gen_changes(&w, &cs, 1 + (int)(rnd() % 12));
+        mem_state_apply(ref, &cs);
+        bytes32 want = mem_state_root(ref);
+        const char *err = commit(d, n, &cs, true, NULL, &root);
+        CHECK(err == NULL);
+        CHECK(bytes32_eq(&root, &want));
+        bytes32 full;
+        CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &want));
+        if (!bytes32_eq(&root, &want)) fprintf(stderr, "  block %d: full %d\n", (int)n, bytes32_eq(&full, &want));
+        if (getenv("DB_DEBUG")) check_latest(d, ref, &w);
+    }
+    check_latest(d, ref, &w);
+    for (int i = 0; i < K; i++) mem_state_free(after[i]);
+    change_set_free(&cs);
+    db_close(d);
+    mem_state_free(ref);
+    mem_state_free(owner);
+    tmp_remove(&t);
+}
+
+TEST(db_root_mismatch_and_order_errors_write_nothing) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 1);
+    change_set cs = {0};
+    gen_changes(&w, &cs, 10);
+    CHECK(commit(d, 1, &cs, true, NULL, NULL) != NULL); /* the first block must be 0 */
+    CHECK(commit(d, 0, &cs, true, NULL, NULL) == NULL);
+    mem_state_apply(ref, &cs);
+    CHECK(db_load_state(d, &cs, NULL) != NULL); /* only before block 0 */
+    gen_changes(&w, &cs, 10);
+    bytes32 wrong = {{1}};
+    CHECK(commit(d, 1, &cs, true, &wrong, NULL) == DB_ROOT_MISMATCH);
+    CHECK(commit(d, 2, &cs, true, NULL, NULL) != NULL);
+    check_latest(d, ref, &w); /* still the state after block 0 */
+    db_snapshot *s;
+    uint64_t head;
+    CHECK(db_snapshot_open(d, 1, &s) == NULL);
+    CHECK(db_head(s, &head, NULL) == NULL && head == 0);
+    db_snapshot_close(s);
+    change_set_free(&cs);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+TEST(db_chain_data_round_trip) {
+    tmpdir t;
+    tmp_make(&t);
+    db *d = open_db(&t, 1);
+    uint8_t header[16];
+    bytes32 hash = fake_header(0, 0, header);
+    bytes32 txs[3];
+    for (int i = 0; i < 3; i++) txs[i] = keccak256_hash(&i, sizeof i);
+    db_checkpoint cps[2] = {{"headers", 0}, {"bodies", 0}};
+    db_block b = {.number = 0, .header = {header, 16}, .body = {(const uint8_t *)"body", 4},
+                  .receipts = {(const uint8_t *)"rcpt", 4}, .tx_hashes = txs, .n_txs = 3,
+                  .checkpoints = cps, .n_checkpoints = 2};
+    bytes32 root;
+    CHECK(db_commit_block(d, &b, &root) == NULL);
+    CHECK(bytes32_eq(&root, &EMPTY_TRIE_ROOT));
+    db_snapshot *s;
+    CHECK(db_snapshot_open(d, 1, &s) == NULL);
+    buf_t out = {0};
+    bytes32 h;
+    uint64_t num;
+    uint32_t idx;
+    CHECK(db_canonical_hash(s, 0, &h) == NULL && bytes32_eq(&h, &hash));
+    CHECK(db_block_number(s, &hash, &num) == NULL && num == 0);
+    CHECK(db_read_header(s, 0, &hash, &out) == NULL && out.len == 16 && !memcmp(out.data, header, 16));
+    buf_clear(&out);
+    CHECK(db_read_body(s, 0, &hash, &out) == NULL && out.len == 4 && !memcmp(out.data, "body", 4));
+    buf_clear(&out);
+    CHECK(db_read_receipts(s, 0, &hash, &out) == NULL && out.len == 4 && !memcmp(out.data, "rcpt", 4));
+    buf_clear(&out);
+    CHECK(db_read_block_txs(s, 0, &hash, &out) == NULL && out.len == 96 && !memcmp(out.data, txs, 96));
+    CHECK(db_tx_location(s, &txs[2], &num, &idx) == NULL && num == 0 && idx == 2);
+    CHECK(db_stage(s, "bodies", &num) == NULL && num == 0);
+    CHECK(db_stage(s, "senders", &num) == DB_NOT_FOUND);
+    CHECK(db_read_header(s, 1, &hash, &out) == DB_NOT_FOUND);
+    CHECK(db_snapshot_error(s) == NULL);
+    state_view v = db_snapshot_view(s);
+    bytes32 bh = v.ops->get_block_hash(v.ctx, 0), none = v.ops->get_block_hash(v.ctx, 1);
+    CHECK(bytes32_eq(&bh, &hash) && bytes32_is_zero(&none));
+    db_snapshot_close(s);
+    buf_free(&out);
+    db_close(d);
+    tmp_remove(&t);
+}
+
+TEST(db_map_grows_when_full) {
+    tmpdir t;
+    tmp_make(&t);
+    db *d = NULL;
+    db_options o = {.map_size = 1 << 20, .no_sync = true, .threads = 2};
+    CHECK(db_open(t.path, &o, &d) == NULL);
+    mem_state *ref = mem_state_new();
+    change_set cs = {0};
+    /* about 8 MiB of state in four blocks, and one storage trie big enough
+     * to be split below the account level (20000 slots, then 3000 changes) */
+    address big;
+    memset(big.b, 0xbb, 20);
+    for (uint64_t n = 0; n < 4; n++) {
+        change_set_clear(&cs);
+        if (n == 0 || n == 2) {
+            account_change *ac = change_set_add_account(&cs, &big);
+            ac->flags = CHANGE_NONCE;
+            ac->nonce = n + 1;
+            for (uint64_t k = 0; k < (n == 0 ? 20000u : 3000u); k++) {
+                u256 key = u256_from_u64(n == 0 ? k : k * 7 + 5), val = u256_from_u64(k % 5 == 0 ? 0 : k + n);
+                change_set_add_slot(&cs, ac, &key, &val);
+            }
+        }
+        for (int i = 0; i < 3000; i++) {
+            uint64_t id = n * 3000 + (uint64_t)i;
+            bytes32 h = keccak256_hash(&id, sizeof id);
+            address a;
+            memcpy(a.b, h.b, 20);
+            account_change *ac = change_set_add_account(&cs, &a);
+            ac->flags = CHANGE_BALANCE;
+            ac->balance = u256_from_u64(id + 1);
+            for (int k = 0; k < 8; k++) {
+                u256 key = u256_from_u64((uint64_t)k), val = u256_from_u64(id * 8 + (uint64_t)k + 1);
+                change_set_add_slot(&cs, ac, &key, &val);
+            }
+        }
+        mem_state_apply(ref, &cs);
+        bytes32 want = mem_state_root(ref), root;
+        const char *err = commit(d, n, &cs, true, &want, &root);
+        CHECK(err == NULL);
+        if (err) fprintf(stderr, "  %s\n", err);
+    }
+    change_set_free(&cs);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+TEST(db_load_state_in_chunks) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set cs = {0};
+    bytes32 root, want;
+    for (int chunk = 0; chunk < 3; chunk++) { /* the same accounts recur across chunks */
+        gen_changes(&w, &cs, 25);
+        CHECK(db_load_state(d, &cs, &root) == NULL);
+        mem_state_apply(ref, &cs);
+        want = mem_state_root(ref);
+        CHECK(bytes32_eq(&root, &want));
+    }
+    db_snapshot *s;
+    uint64_t trie_block = 0;
+    CHECK(db_snapshot_open(d, 1, &s) == NULL);
+    CHECK(db_state_root(s, &root, &trie_block) == NULL && bytes32_eq(&root, &want) && trie_block == UINT64_MAX);
+    uint64_t head;
+    CHECK(db_head(s, &head, NULL) == DB_NOT_FOUND);
+    db_snapshot_close(s);
+    CHECK(commit(d, 0, NULL, false, &want, &root) == NULL); /* block 0 always gets its root */
+    CHECK(bytes32_eq(&root, &want));
+    check_latest(d, ref, &w);
+    change_set_free(&cs);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+/* Another process commits (and grows the map) while this one has the store
+ * open: this process adopts the new map size and reads the new block. */
+TEST(db_second_process_grows_the_map) {
+    tmpdir t;
+    tmp_make(&t);
+    db_options o = {.map_size = 1 << 20, .no_sync = true};
+    db *d;
+    CHECK(db_open(t.path, &o, &d) == NULL);
+    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        db *c;
+        if (db_open(t.path, &o, &c)) _exit(1);
+        change_set cs = {0};
+        for (int i = 0; i < 4000; i++) {
+            address a;
+            bytes32 h = keccak256_hash(&i, sizeof i);
+            memcpy(a.b, h.b, 20);
+            account_change *ac = change_set_add_account(&cs, &a);
+            ac->flags = CHANGE_BALANCE;
+            ac->balance = u256_from_u64(7);
+            for (int k = 0; k < 4; k++) {
+                u256 key = u256_from_u64((uint64_t)k), val = u256_from_u64(9);
+                change_set_add_slot(&cs, ac, &key, &val);
+            }
+        }
+        const char *err = commit(c, 1, &cs, true, NULL, NULL);
+        db_close(c);
+        _exit(err ? 2 : 0);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    db_snapshot *s;
+    const char *err = db_snapshot_open(d, 2, &s);
+    CHECK(err == NULL);
+    if (!err) {
+        uint64_t head;
+        account_info a;
+        address first;
+        int zero = 0;
+        bytes32 h = keccak256_hash(&zero, sizeof zero);
+        memcpy(first.b, h.b, 20);
+        CHECK(db_head(s, &head, NULL) == NULL && head == 1);
+        CHECK(db_read_account(s, &first, &a) == NULL && a.balance.w[0] == 7);
+        db_snapshot_close(s);
+    }
+    CHECK(commit(d, 2, NULL, true, NULL, NULL) == NULL);
+    db_close(d);
+    tmp_remove(&t);
+}
+
+/* ---- Concurrent readers ---- */
+
+enum { SENTINELS = 16, READ_BLOCKS = 40 };
+
+typedef struct {
+    db *d;
+    address addrs[SENTINELS];
+    atomic_bool done;
+    atomic_int bad, reads;
+} reader_ctx;
+
+/* Every block sets all sentinels' balance (and one slot) to its number, so
+ * a reader sees them all equal to its snapshot's head. */
+static void *reader_main(void *arg) {
+    reader_ctx *r = arg;
+    while (!atomic_load(&r->done)) {
+        db_snapshot *s;
+        if (db_snapshot_open(r->d, 2, &s)) {
+            atomic_fetch_add(&r->bad, 1);
+            break;
+        }
+        uint64_t head;
+        if (db_head(s, &head, NULL) == NULL) {
+            state_view v = db_snapshot_view(s);
+            u256 key = u256_from_u64(7);
+            for (int i = 0; i < SENTINELS; i++) {
+                account_info a;
+                v.ops->get_account(v.ctx, &r->addrs[i], FIELD_ALL, &a);
+                u256 slot = v.ops->get_storage(v.ctx, &r->addrs[i], &key);
+                if (a.balance.w[0] != head + 1 || slot.w[0] != head + 1) atomic_fetch_add(&r->bad, 1);
+            }
+            atomic_fetch_add(&r->reads, 1);
+        }
+        if (db_snapshot_error(s)) atomic_fetch_add(&r->bad, 1);
+        db_snapshot_close(s);
+    }
+    return NULL;
+}
+
+TEST(db_parallel_readers_see_whole_blocks) {
+    tmpdir t;
+    tmp_make(&t);
+    reader_ctx r = {.d = open_db(&t, 2)};
+    for (int i = 0; i < SENTINELS; i++) {
+        bytes32 h = keccak256_hash(&i, sizeof i);
+        memcpy(r.addrs[i].b, h.b, 20);
+    }
+    change_set cs = {0};
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) pthread_create(&th[i], NULL, reader_main, &r);
+    for (uint64_t n = 0; n < READ_BLOCKS; n++) {
+        change_set_clear(&cs);
+        for (int i = 0; i < SENTINELS; i++) {
+            account_change *ac = change_set_add_account(&cs, &r.addrs[i]);
+            ac->flags = CHANGE_BALANCE;
+            ac->balance = u256_from_u64(n + 1);
+            u256 key = u256_from_u64(7), val = u256_from_u64(n + 1);
+            change_set_add_slot(&cs, ac, &key, &val);
+        }
+        CHECK(commit(r.d, n, &cs, n % 2 == 0, NULL, NULL) == NULL);
+    }
+    atomic_store(&r.done, true);
+    for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+    CHECK(atomic_load(&r.bad) == 0);
+    CHECK(atomic_load(&r.reads) > 0);
+    change_set_free(&cs);
+    db_close(r.d);
+    tmp_remove(&t);
+}
+
+/* One snapshot shared by several threads (fewer lanes than threads) while
+ * the writer commits: every read shows the snapshot's block. */
+typedef struct {
+    db_snapshot *s;
+    const address *addrs;
+    uint64_t head;
+    atomic_int bad;
+} shared_ctx;
+
+static void *shared_reader(void *arg) {
+    shared_ctx *r = arg;
+    state_view v = db_snapshot_view(r->s);
+    u256 key = u256_from_u64(7);
+    for (int round = 0; round < 300; round++)
+        for (int i = 0; i < SENTINELS; i++) {
+            account_info a;
+            v.ops->get_account(v.ctx, &r->addrs[i], FIELD_ALL, &a);
+            u256 slot = v.ops->get_storage(v.ctx, &r->addrs[i], &key);
+            if (a.balance.w[0] != r->head + 1 || slot.w[0] != r->head + 1) atomic_fetch_add(&r->bad, 1);
+        }
+    return NULL;
+}
+
+TEST(db_parallel_shared_snapshot) {
+    tmpdir t;
+    tmp_make(&t);
+    db *d = open_db(&t, 1);
+    address addrs[SENTINELS];
+    change_set cs = {0};
+    for (int i = 0; i < SENTINELS; i++) {
+        bytes32 h = keccak256_hash(&i, sizeof i);
+        memcpy(addrs[i].b, h.b, 20);
+    }
+    shared_ctx r = {.addrs = addrs};
+    pthread_t th[4];
+    for (uint64_t n = 0; n < 6; n++) {
+        change_set_clear(&cs);
+        for (int i = 0; i < SENTINELS; i++) {
+            account_change *ac = change_set_add_account(&cs, &addrs[i]);
+            ac->flags = CHANGE_BALANCE;
+            ac->balance = u256_from_u64(n + 1);
+            u256 key = u256_from_u64(7), val = u256_from_u64(n + 1);
+            change_set_add_slot(&cs, ac, &key, &val);
+        }
+        CHECK(commit(d, n, &cs, true, NULL, NULL) == NULL);
+        if (n != 2) continue;
+        CHECK(db_snapshot_open(d, 2, &r.s) == NULL);
+        CHECK(db_head(r.s, &r.head, NULL) == NULL && r.head == 2);
+        for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, shared_reader, &r);
+    }
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    CHECK(atomic_load(&r.bad) == 0);
+    CHECK(db_snapshot_error(r.s) == NULL);
+    db_snapshot_close(r.s);
+    change_set_free(&cs);
+    db_close(d);
+    tmp_remove(&t);
+}
+
+/* ---- Corrupt records ---- */
+
+/* Writes raw bytes into a table of a closed store. */
+static void poke(const tmpdir *t, const char *table, const void *key, size_t kn, const void *val, size_t vn,
+                 unsigned flags) {
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    CHECK(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 32);
+    mdb_env_set_mapsize(env, (size_t)1 << 30);
+    CHECK(mdb_env_open(env, t->path, 0, 0644) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    CHECK(mdb_dbi_open(txn, table, flags, &dbi) == 0);
+    MDB_val k = {kn, (void *)key}, v = {vn, (void *)val};
+    CHECK(mdb_put(txn, dbi, &k, &v, 0) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+}
+
+TEST(db_corrupt_records_give_errors) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 1);
+    change_set cs = {0};
+    for (int i = 0; i < 4; i++) { /* give addrs[0..3] an account with storage */
+        account_change *ac = change_set_add_account(&cs, &w.addrs[i]);
+        ac->flags = CHANGE_BALANCE;
+        ac->balance = u256_from_u64(5);
+        u256 v = u256_from_u64(9);
+        change_set_add_slot(&cs, ac, &w.slots[1], &v);
+    }
+    CHECK(commit(d, 0, &cs, true, NULL, NULL) == NULL);
+    db_close(d);
+
+    uint8_t garbage[5] = {0xff, 0x01, 0x02, 0x03, 0x04};
+    poke(&t, "accounts", w.addrs[0].b, 20, garbage, 5, 0);                 /* not RLP */
+    uint8_t skey[52];
+    memcpy(skey, w.addrs[1].b, 20);
+    u256_to_be(&w.slots[1], skey + 20);
+    uint8_t lead0[2] = {0x00, 0x09};
+    poke(&t, "storage", skey, 52, lead0, 2, 0);                            /* non-canonical word */
+    uint8_t root_key = 0, short_rec[3] = {0, 3, 0};
+    poke(&t, "trie_accounts", &root_key, 1, short_rec, 3, 0);             /* truncated record */
+    bytes32 code_hash = keccak256_hash("x", 1);
+    poke(&t, "code", code_hash.b, 32, "y", 1, 0);                          /* bytes not matching */
+    uint8_t acct[36] = {0xe3, 0x80, 0x05, 0xa0}; /* RLP [0, 5, code_hash]: addrs[2] claims that code */
+    memcpy(acct + 4, code_hash.b, 32);
+    poke(&t, "accounts", w.addrs[2].b, 20, acct, 36, 0);
+
+    d = open_db(&t, 1);
+    db_snapshot *s;
+    CHECK(db_snapshot_open(d, 1, &s) == NULL);
+    account_info a;
+    u256 v;
+    const evm_code *c;
+    CHECK(db_read_account(s, &w.addrs[0], &a) != NULL && db_read_account(s, &w.addrs[0], &a) != DB_NOT_FOUND);
+    CHECK(db_read_storage(s, &w.addrs[1], &w.slots[1], &v) != NULL);
+    CHECK(db_read_account(s, &w.addrs[2], &a) == NULL);
+    CHECK(db_read_code(s, &a.code_hash, &c) != NULL);
+    state_view view = db_snapshot_view(s);
+    view.ops->get_code(view.ctx, &w.addrs[2]);
+    CHECK(db_snapshot_error(s) != NULL);
+    db_snapshot_close(s);
+    /* a block touching the corrupt rows fails cleanly */
+    change_set_clear(&cs);
+    account_change *ac = change_set_add_account(&cs, &w.addrs[0]);
+    ac->flags = CHANGE_NONCE;
+    ac->nonce = 3;
+    CHECK(commit(d, 1, &cs, true, NULL, NULL) != NULL);
+    /* the truncated root record stops the root computation */
+    change_set_clear(&cs);
+    ac = change_set_add_account(&cs, &w.addrs[9]);
+    ac->flags = CHANGE_NONCE;
+    ac->nonce = 3;
+    const char *err = commit(d, 1, &cs, true, NULL, NULL);
+    CHECK(err != NULL);
+    db_close(d);
+
+    /* a corrupt change set row: history reads and unwinds fail cleanly */
+    d = open_db(&t, 1);
+    change_set_clear(&cs);
+    ac = change_set_add_account(&cs, &w.addrs[9]);
+    ac->flags = CHANGE_NONCE;
+    ac->nonce = 1;
+    CHECK(commit(d, 1, &cs, false, NULL, NULL) == NULL);
+    db_close(d);
+    uint8_t num1[8] = {0, 0, 0, 0, 0, 0, 0, 1}, row[24];
+    memcpy(row, w.addrs[10].b, 20);
+    memcpy(row + 20, "\xc1\xc0\x01\x02", 4); /* not an account */
+    poke(&t, "acct_changes", num1, 8, row, 24, MDB_DUPSORT);
+    d = open_db(&t, 1);
+    CHECK(db_snapshot_at(d, 0, 1, &s) == NULL);
+    CHECK(db_read_account(s, &w.addrs[9], &a) == DB_NOT_FOUND); /* its real row: absent before */
+    CHECK(db_snapshot_error(s) == NULL);
+    CHECK(db_read_account(s, &w.addrs[10], &a) != NULL);
+    CHECK(db_snapshot_error(s) != NULL);
+    db_snapshot_close(s);
+    CHECK(db_unwind(d, 0, NULL) != NULL);
+    db_close(d);
+
+    /* an unreadable head */
+    poke(&t, "meta", "head", 4, "short", 5, 0);
+    d = open_db(&t, 1);
+    CHECK(db_snapshot_open(d, 1, &s) != NULL);
+    CHECK(commit(d, 1, &cs, true, NULL, NULL) != NULL);
+    db_close(d);
+    /* another schema */
+    uint8_t ver[4] = {0, 0, 0, 99};
+    poke(&t, "meta", "schema", 6, ver, 4, 0);
+    d = NULL;
+    CHECK(db_open(t.path, NULL, &d) != NULL && d == NULL);
+    change_set_free(&cs);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}

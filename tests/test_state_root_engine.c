@@ -1,0 +1,336 @@
+/* Tests for the incremental state-root engine on the in-memory node store:
+ * the streaming builder against trie_root, and random sequences of change
+ * batches (insertions, updates, deletions, wipes, keys with long shared
+ * prefixes so that extensions and inline nodes occur) where every root must
+ * equal a full rebuild and the stored branch records must be exactly those
+ * a full rebuild records; on one thread and on a pool (split tries). */
+#include "test.h"
+
+#include "parevm/hashmap.h"
+#include "parevm/keccak.h"
+#include "parevm/pool.h"
+#include "parevm/rlp.h"
+#include "parevm/trie.h"
+#include "parevm/trie_engine.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t rnd(void) { return test_xorshift(&rng); }
+
+/* ---- A model: per trie, key -> value (values are RLP of a word) ---- */
+
+enum { MAX_TRIES = 6 };
+
+typedef struct {
+    word_map t[MAX_TRIES];
+    bytes32 owner[MAX_TRIES]; /* trie 0 is the account trie (no owner) */
+} model;
+
+static void val_bytes(const u256 *v, buf_t *out) {
+    buf_clear(out);
+    rlp_encode_u256(out, v);
+}
+
+/* Root of trie i of the model by a full rebuild (trie.c). */
+static bytes32 model_root(const model *m, int i) {
+    const word_map *w = &m->t[i];
+    trie_kv *kv = malloc((w->n + 1) * sizeof *kv);
+    uint8_t (*keys)[32] = malloc((w->n + 1) * 32);
+    buf_t vals = {0};
+    size_t *off = malloc((w->n + 1) * sizeof *off), n = 0;
+    for (size_t s = 0; s < w->cap; s++) {
+        if (!w->e[s].used) continue;
+        u256_to_be(&w->e[s].key, keys[n]);
+        off[n] = vals.len;
+        rlp_encode_u256(&vals, &w->e[s].val);
+        kv[n] = (trie_kv){keys[n], 32, NULL, vals.len - off[n]};
+        n++;
+    }
+    for (size_t j = 0; j < n; j++) kv[j].val = vals.data + off[j];
+    bytes32 r = trie_root(kv, n);
+    free(kv);
+    free(keys);
+    free(off);
+    buf_free(&vals);
+    return r;
+}
+
+/* ---- Streaming builder ---- */
+
+static int cmp32(const void *a, const void *b) { return memcmp(a, b, 32); }
+
+TEST(stream_builder_matches_trie_root) {
+    for (int round = 0; round < 40; round++) {
+        size_t n = round < 10 ? (size_t)round : 1 + rnd() % 3000;
+        uint8_t (*keys)[32] = malloc((n + 1) * 32);
+        for (size_t i = 0; i < n; i++) {
+            for (int b = 0; b < 32; b++) keys[i][b] = (uint8_t)rnd();
+            if (i && rnd() % 3 == 0) { /* share a long prefix with an earlier key */
+                size_t from = rnd() % i, keep = rnd() % 32;
+                memcpy(keys[i], keys[from], keep);
+            }
+        }
+        qsort(keys, n, 32, cmp32);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!m || memcmp(keys[m - 1], keys[i], 32)) memcpy(keys[m++], keys[i], 32);
+        trie_kv *kv = malloc((m + 1) * sizeof *kv);
+        uint8_t vals[3] = {0x01, 0x82, 0x05};
+        trie_stream *s = trie_stream_new(NULL, NULL);
+        for (size_t i = 0; i < m; i++) {
+            size_t vl = 1 + i % 3;
+            kv[i] = (trie_kv){keys[i], 32, vals, vl};
+            CHECK(trie_stream_push(s, (const bytes32 *)keys[i], vals, vl) == NULL);
+        }
+        if (m) CHECK(trie_stream_push(s, (const bytes32 *)keys[0], vals, 1) != NULL);
+        bytes32 a = trie_stream_root(s), b = trie_root(kv, m);
+        CHECK(bytes32_eq(&a, &b));
+        trie_stream_free(s);
+        free(kv);
+        free(keys);
+    }
+}
+
+/* ---- Property test of the engine ---- */
+
+typedef struct {
+    trie_change *c;
+    size_t n, cap;
+    buf_t vals;
+    size_t *off;
+} change_list;
+
+static void cl_add(change_list *l, const uint8_t key[32], const u256 *v) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->c = realloc(l->c, l->cap * sizeof *l->c);
+        l->off = realloc(l->off, l->cap * sizeof *l->off);
+    }
+    trie_change *c = &l->c[l->n];
+    memcpy(c->key.b, key, 32);
+    l->off[l->n] = l->vals.len;
+    if (v) rlp_encode_u256(&l->vals, v);
+    c->val_len = l->vals.len - l->off[l->n];
+    l->n++;
+}
+
+static void cl_fix(change_list *l) {
+    for (size_t i = 0; i < l->n; i++) l->c[i].val = l->vals.data + l->off[i];
+}
+
+static void cl_free(change_list *l) {
+    free(l->c);
+    free(l->off);
+    buf_free(&l->vals);
+    memset(l, 0, sizeof *l);
+}
+
+/* A random key: fresh, an existing one, or an existing one's long prefix
+ * with a new tail. */
+static void pick_key(const word_map *w, uint8_t key[32]) {
+    for (int b = 0; b < 32; b++) key[b] = (uint8_t)rnd();
+    if (!w->n || rnd() % 3 == 0) return;
+    size_t s = rnd() % w->cap;
+    while (!w->e[s].used) s = (s + 1) % w->cap;
+    uint8_t old[32];
+    u256_to_be(&w->e[s].key, old);
+    size_t keep = rnd() % 2 ? 32 : 24 + rnd() % 8;
+    memcpy(key, old, keep);
+}
+
+/* Checks that m's records are exactly those a full rebuild records. */
+static void check_records(trie_mem_store *ms, const model *m, int tries) {
+    trie_updates full = {0};
+    for (int i = 0; i < tries; i++) {
+        const word_map *w = &m->t[i];
+        uint8_t (*keys)[32] = malloc((w->n + 1) * 32);
+        size_t n = 0;
+        for (size_t s = 0; s < w->cap; s++)
+            if (w->e[s].used) u256_to_be(&w->e[s].key, keys[n++]);
+        qsort(keys, n, 32, cmp32);
+        trie_stream *st = trie_stream_new(&full, i ? &m->owner[i] : NULL);
+        buf_t v = {0};
+        for (size_t k = 0; k < n; k++) {
+            u256 key = u256_from_be(keys[k], 32);
+            val_bytes(word_map_get(w, &key), &v);
+            trie_stream_push(st, (const bytes32 *)keys[k], v.data, v.len);
+        }
+        trie_stream_root(st);
+        trie_stream_free(st);
+        buf_free(&v);
+        free(keys);
+    }
+    trie_store store = trie_mem_store_store(ms);
+    CHECK_EQ_U64(full.count, trie_mem_store_records(ms));
+    void *rd = store.open(store.ctx, NULL);
+    size_t pos = 0;
+    trie_update u;
+    int bad = 0;
+    while (trie_updates_next(&full, &pos, &u)) {
+        uint8_t found[TRIE_NIBBLES];
+        size_t flen;
+        byte_span rec;
+        const char *err;
+        int r = store.ops->branch_seek(rd, u.has_owner ? &u.owner : NULL, u.path, u.path_len, found,
+                                       &flen, &rec, &err);
+        if (r != 1 || flen != u.path_len || memcmp(found, u.path, flen) || rec.len != u.rec_len ||
+            memcmp(rec.data, u.rec, rec.len))
+            bad++;
+    }
+    CHECK(bad == 0);
+    store.ops->close(rd);
+    trie_updates_free(&full);
+}
+
+/* One random batch over tries [0, tries): returns false on engine error. */
+static void run_batch(trie_mem_store *ms, model *m, int tries, task_pool *pool, size_t size) {
+    change_list cl[MAX_TRIES] = {0};
+    bool wiped[MAX_TRIES] = {0};
+    trie_job jobs[MAX_TRIES];
+    size_t n_jobs = 0;
+    for (int i = 0; i < tries; i++) {
+        if (i && rnd() % 8 == 0) wiped[i] = true;
+        size_t want = rnd() % 4 == 0 ? 0 : 1 + rnd() % size;
+        word_map seen = {0};
+        word_map *w = &m->t[i];
+        for (size_t k = 0; k < want; k++) {
+            uint8_t key[32];
+            pick_key(w, key);
+            u256 kk = u256_from_be(key, 32), one = u256_from_u64(1);
+            if (word_map_get(&seen, &kk)) continue;
+            word_map_put(&seen, &kk, &one);
+            bool del = rnd() % 3 == 0;
+            u256 v = rnd() % 2 ? u256_from_u64(rnd() % 300) : (u256){{rnd(), rnd(), rnd(), rnd()}};
+            if (u256_is_zero(&v)) del = true;
+            cl_add(&cl[i], key, del ? NULL : &v);
+        }
+        word_map_free(&seen);
+        cl_fix(&cl[i]);
+        trie_changes_sort(cl[i].c, cl[i].n);
+        if (cl[i].n || wiped[i] || rnd() % 4 == 0)
+            jobs[n_jobs++] = (trie_job){.has_owner = i > 0, .owner = m->owner[i], .wiped = wiped[i],
+                                        .changes = cl[i].c, .n_changes = cl[i].n};
+    }
+    trie_updates up = {0};
+    trie_store store = trie_mem_store_store(ms);
+    const char *err = trie_update_roots(&store, pool, jobs, n_jobs, &up);
+    CHECK(err == NULL);
+    if (err) fprintf(stderr, "  engine: %s\n", err);
+    /* apply to the store and the model */
+    for (int i = 0; i < tries; i++) {
+        if (wiped[i]) {
+            trie_mem_store_wipe(ms, &m->owner[i]);
+            word_map_clear(&m->t[i]);
+        }
+        for (size_t k = 0; k < cl[i].n; k++) {
+            const trie_change *c = &cl[i].c[k];
+            trie_mem_store_set_leaf(ms, i ? &m->owner[i] : NULL, &c->key, c->val, c->val_len);
+            u256 key = u256_from_be(c->key.b, 32);
+            if (c->val_len) {
+                rlp_item it;
+                u256 v;
+                rlp_decode(c->val, c->val_len, &it);
+                rlp_to_u256(&it, &v);
+                word_map_put(&m->t[i], &key, &v);
+            } else {
+                word_map_del(&m->t[i], &key);
+            }
+        }
+    }
+    trie_mem_store_apply(ms, &up);
+    trie_updates_free(&up);
+    for (size_t j = 0; j < n_jobs; j++) {
+        int i = 0;
+        while (i < tries && (jobs[j].has_owner != (i > 0) || (i && !bytes32_eq(&jobs[j].owner, &m->owner[i])))) i++;
+        bytes32 want = model_root(m, i);
+        CHECK(bytes32_eq(&jobs[j].root, &want));
+    }
+    for (int i = 0; i < tries; i++) cl_free(&cl[i]);
+}
+
+static void property_run(unsigned threads, int rounds, size_t size, int tries) {
+    task_pool *pool = threads ? task_pool_new(threads) : NULL;
+    trie_mem_store *ms = trie_mem_store_new();
+    model m = {0};
+    for (int i = 1; i < tries; i++) m.owner[i] = keccak256_hash(&i, sizeof i);
+    for (int r = 0; r < rounds; r++) {
+        run_batch(ms, &m, tries, pool, size);
+        if (r % 5 == 4 || r == rounds - 1) check_records(ms, &m, tries);
+    }
+    /* emptying every trie gives the empty root and no records */
+    for (int i = 0; i < tries; i++) {
+        change_list cl = {0};
+        for (size_t s = 0; s < m.t[i].cap; s++)
+            if (m.t[i].e[s].used) {
+                uint8_t key[32];
+                u256_to_be(&m.t[i].e[s].key, key);
+                cl_add(&cl, key, NULL);
+            }
+        cl_fix(&cl);
+        trie_changes_sort(cl.c, cl.n);
+        trie_job job = {.has_owner = i > 0, .owner = m.owner[i], .changes = cl.c, .n_changes = cl.n};
+        trie_updates up = {0};
+        trie_store store = trie_mem_store_store(ms);
+        CHECK(trie_update_roots(&store, pool, &job, 1, &up) == NULL);
+        CHECK(bytes32_eq(&job.root, &EMPTY_TRIE_ROOT));
+        for (size_t k = 0; k < cl.n; k++)
+            trie_mem_store_set_leaf(ms, i ? &m.owner[i] : NULL, &cl.c[k].key, NULL, 0);
+        trie_mem_store_apply(ms, &up);
+        trie_updates_free(&up);
+        cl_free(&cl);
+        word_map_clear(&m.t[i]);
+    }
+    trie_mem_store_store(ms);
+    CHECK_EQ_U64(trie_mem_store_records(ms), 0);
+    for (int i = 0; i < tries; i++) word_map_free(&m.t[i]);
+    trie_mem_store_free(ms);
+    task_pool_free(pool);
+}
+
+TEST(engine_small_batches_one_thread) { property_run(0, 60, 40, 4); }
+TEST(engine_medium_batches_pool) { property_run(3, 25, 1500, 3); }
+TEST(engine_large_split_batches_pool) { property_run(2, 4, 40000, 2); }
+
+TEST(engine_rejects_unsorted_and_corrupt) {
+    trie_mem_store *ms = trie_mem_store_new();
+    trie_change c[2] = {0};
+    uint8_t v = 1;
+    c[0].key.b[0] = 2, c[1].key.b[0] = 1;
+    c[0].val = c[1].val = &v;
+    c[0].val_len = c[1].val_len = 1;
+    trie_job job = {.changes = c, .n_changes = 2};
+    trie_updates up = {0};
+    trie_store store = trie_mem_store_store(ms);
+    CHECK(trie_update_roots(&store, NULL, &job, 1, &up) != NULL);
+    /* a corrupt record at the root */
+    trie_updates bad = {0};
+    trie_branch b = {.state_mask = 3, .tree_mask = 0, .hash_mask = 1};
+    trie_updates_put(&bad, NULL, NULL, 0, &b);
+    /* log entry: flags, path length, record length (2), record: make its
+     * state mask name a single child, which no branch has */
+    bad.log.data[4] = 0, bad.log.data[5] = 1;
+    trie_mem_store_apply(ms, &bad);
+    trie_changes_sort(c, 2);
+    store = trie_mem_store_store(ms);
+    CHECK(trie_update_roots(&store, NULL, &job, 1, &up) != NULL);
+    trie_updates_free(&bad);
+    trie_updates_free(&up);
+    trie_mem_store_free(ms);
+}
+
+TEST(branch_codec_rejects_bad_records) {
+    trie_branch b = {.state_mask = 0x8001, .tree_mask = 0x8000, .hash_mask = 0x0001};
+    memset(b.hashes[0].b, 7, 32);
+    uint8_t enc[TRIE_BRANCH_MAX_ENC];
+    size_t n = trie_branch_encode(&b, enc);
+    CHECK_EQ_U64(n, 38);
+    trie_branch d;
+    CHECK(trie_branch_decode(enc, n, &d));
+    CHECK(d.state_mask == b.state_mask && d.tree_mask == b.tree_mask && d.hash_mask == b.hash_mask);
+    CHECK(bytes32_eq(&d.hashes[0], &b.hashes[0]));
+    CHECK(!trie_branch_decode(enc, n - 1, &d));
+    CHECK(!trie_branch_decode(enc, 5, &d));
+    enc[5] = 0x03; /* hash bit outside the state mask, length mismatch */
+    CHECK(!trie_branch_decode(enc, n, &d));
+    uint8_t one_child[6] = {0, 1, 0, 1, 0, 0};
+    CHECK(!trie_branch_decode(one_child, 6, &d));
+}
