@@ -28,10 +28,12 @@
  * flush; blocks in between are committed without their root. A mismatch at
  * a check (or an invalid block after unchecked ones) makes the importer
  * unwind to the last checked block and re-run the unchecked blocks with a
- * check after each one, so that the block reported is always the first
- * invalid one and the store is left at the block before it. Blocks before
- * Byzantium are always checked one by one (their receipts need the
- * intermediate roots: db_preview_root).
+ * check after each one, so that the block reported is the first invalid
+ * one and the store is left at the block before it. (A block between
+ * checks whose header root alone is wrong, while the state it leaves is
+ * the one the next checked header names, goes unnoticed: that is what not
+ * checking its root means.) Blocks before Byzantium are always checked one
+ * by one (their receipts need the intermediate roots: db_preview_root).
  *
  * Stored formats (db.h tables): body = RLP [transactions, ommers] or
  * [transactions, ommers, withdrawals] exactly as in the block; receipts =
