@@ -230,7 +230,8 @@ TEST(import_built_chains_every_way) {
     static const chain_import_options opts[] = {
         {.threads = 1, .root_every = 1}, {.threads = 2, .root_every = 1},
         {.threads = 2, .root_every = 4, .batch = 2}, {.threads = 2, .root_every = 100, .batch = 3},
-        {.sequential = true, .root_every = 3},
+        {.sequential = true, .root_every = 3}, {.threads = 2, .root_every = 1, .no_pipeline = true},
+        {.threads = 2, .root_every = 3, .batch = 1, .no_pipeline = true},
     };
     for (size_t k = 0; k < 4; k++) {
         built_chain c;
@@ -297,6 +298,7 @@ TEST(first_invalid_block_among_unchecked_ones) {
     static const chain_import_options opts[] = {
         {.threads = 2, .root_every = 1}, {.threads = 2, .root_every = 100, .batch = 100},
         {.threads = 2, .root_every = 100, .batch = 3}, {.threads = 2, .root_every = 5, .batch = 2},
+        {.threads = 2, .root_every = 1, .no_pipeline = true}, {.threads = 2, .root_every = 5, .batch = 2, .no_pipeline = true},
     };
     for (size_t o = 0; o < sizeof opts / sizeof opts[0]; o++) {
         db *d = fresh_db("invalid");
@@ -341,9 +343,9 @@ TEST(crash_between_root_checks) {
     build(&badc, codes, BUILD_ERC20, 10);
     relink(&badc, 3, bad_root); /* block 4, found when the head's (10) root is */
     relink(&badc, 9, bad_root);
-    chain_import_options lag = {.threads = 2, .root_every = 1000, .batch = 2};
-    for (int variant = 0; variant < 2; variant++) {
-        built_chain *c = variant ? &badc : &good;
+    for (int variant = 0; variant < 4; variant++) {
+        chain_import_options lag = {.threads = 2, .root_every = 1000, .batch = 2, .no_pipeline = variant >= 2};
+        built_chain *c = variant % 2 ? &badc : &good;
         db *d = fresh_db("crash");
         init_chain(d, c);
         chain_importer *im;
@@ -355,9 +357,9 @@ TEST(crash_between_root_checks) {
         CHECK(chain_importer_open(d, &lag, &im) == NULL);
         uint64_t head;
         chain_importer_head(im, &head, NULL);
-        CHECK_EQ_U64(head, variant ? 3 : 10);
-        CHECK_EQ_U64(store_head(d, NULL), variant ? 3 : 10);
-        if (variant) { /* importing again names block 4 */
+        CHECK_EQ_U64(head, variant % 2 ? 3 : 10);
+        CHECK_EQ_U64(store_head(d, NULL), variant % 2 ? 3 : 10);
+        if (variant % 2) { /* importing again names block 4 */
             const char *err = import_range(im, c, 0, c->n, &bad);
             CHECK(err && bad.invalid && bad.number == 4);
         }

@@ -259,6 +259,11 @@ const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, 
     im->st.txs += b.n_txs;
     im->st.gas += h->gas_used;
     block_free(&b);
-    if (check || im->nq >= im->o.batch) return importer_commit(im, check, bad);
+    if (!check && im->nq < im->o.batch) return NULL;
+    if (!im->pipeline || im->rerun || rules.fork < FORK_BYZANTIUM) return importer_commit(im, check, bad);
+    /* the committer takes this batch once it is done with the previous one */
+    const char *err = committer_wait(im, bad);
+    if (err || bad->invalid) return err ? err : bad->reason;
+    committer_submit(im, check);
     return NULL;
 }

@@ -110,7 +110,7 @@ static int build_only(const bench_opts *o) {
 
 /* Runs `parevm import --json` on the chain; returns its JSON summary and
  * peak RSS (KiB). */
-static json_t *run_import(const bench_opts *o, const char *dir, const char *chain, long *rss_kib) {
+static json_t *run_import(const bench_opts *o, const char *dir, const char *chain, long *rss_kib, double *cpu) {
     int fd[2];
     if (pipe(fd)) return NULL;
     char threads[16], every[24], batch[16];
@@ -147,6 +147,8 @@ static json_t *run_import(const bench_opts *o, const char *dir, const char *chai
         return NULL;
     }
     *rss_kib = ru.ru_maxrss;
+    *cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec +
+           1e-6 * (double)ru.ru_stime.tv_usec;
     buf_push(&text, 0);
     json_error_t jerr;
     json_t *j = json_loads((const char *)text.data, 0, &jerr);
@@ -174,7 +176,7 @@ static void remove_tree(const char *dir) {
 }
 
 static void report(const bench_opts *o, json_t *imp, double t_genesis, double t_build, uint64_t gas, uint64_t db_bytes,
-                   long rss_kib) {
+                   long rss_kib, double cpu) {
     double secs = jnum(imp, "seconds", NULL), exec = jnum(imp, "time", "execute"),
            root = jnum(imp, "time", "state_root"), commit = jnum(imp, "time", "commit"),
            senders = jnum(imp, "time", "senders"), validate = jnum(imp, "time", "validate");
@@ -193,6 +195,7 @@ static void report(const bench_opts *o, json_t *imp, double t_genesis, double t_
         json_object_set_new(r, "build_seconds", json_real(t_build));
         json_object_set_new(r, "import_seconds", json_real(secs));
         json_object_set_new(r, "mgas_per_s", json_real(mgas));
+        json_object_set_new(r, "import_cpu_seconds", json_real(cpu));
         json_object_set_new(r, "root_commit_share", json_real(share / 100));
         json_object_set_new(r, "db_bytes", json_integer((json_int_t)db_bytes));
         json_object_set_new(r, "peak_rss_bytes", json_integer((json_int_t)rss_kib * 1024));
@@ -207,7 +210,8 @@ static void report(const bench_opts *o, json_t *imp, double t_genesis, double t_
            (unsigned long long)o->b.accounts, (unsigned long long)o->b.slots, (unsigned long long)o->blocks,
            (unsigned long long)o->b.block_gas, o->threads);
     printf("  genesis %.1f s (builder roots + store load), blocks built in %.1f s\n", t_genesis, t_build);
-    printf("  import  %.3f s, %.1f Mgas/s (%.0f txs)\n", secs, mgas, jnum(imp, "txs", NULL));
+    printf("  import  %.3f s, %.1f Mgas/s (%.0f txs); CPU %.2f s (%.0f%% of %u threads' wall time)\n", secs, mgas,
+           jnum(imp, "txs", NULL), cpu, secs > 0 ? 100 * cpu / (secs * o->threads) : 0, o->threads);
     if (secs > 0)
         printf("  time    execution %.0f%%, state root %.0f%%, commit %.0f%%, senders %.0f%%, validation %.0f%%\n",
                100 * exec / secs, 100 * root / secs, 100 * commit / secs, 100 * senders / secs, 100 * validate / secs);
@@ -255,7 +259,8 @@ static int bench(const bench_opts *o) {
     } else {
         say(o, "importing\n");
         long rss = 0;
-        json_t *imp = run_import(o, db_dir, chain, &rss);
+        double cpu = 0;
+        json_t *imp = run_import(o, db_dir, chain, &rss, &cpu);
         struct stat st;
         snprintf(chain, sizeof chain, "%s/data.mdb", db_dir);
         uint64_t bytes = stat(chain, &st) ? 0 : (uint64_t)st.st_blocks * 512;
@@ -267,7 +272,7 @@ static int bench(const bench_opts *o) {
                 free(s);
             }
         } else {
-            report(o, imp, t1 - t0, t2 - t1, gas, bytes, rss);
+            report(o, imp, t1 - t0, t2 - t1, gas, bytes, rss, cpu);
             status = 0;
         }
         json_decref(imp);
