@@ -94,8 +94,8 @@ static void requeue(chain_importer *im) {
     size_t n = im->njob + im->nq;
     queued_block *v = malloc((n + 1) * sizeof *v);
     if (!v) abort();
-    memcpy(v, im->job, im->njob * sizeof *v);
-    memcpy(v + im->njob, im->q, im->nq * sizeof *v);
+    if (im->njob) memcpy(v, im->job, im->njob * sizeof *v);
+    if (im->nq) memcpy(v + im->njob, im->q, im->nq * sizeof *v);
     free(im->q);
     im->q = v;
     im->nq = im->capq = n;

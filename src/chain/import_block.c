@@ -228,9 +228,10 @@ const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, 
         block_free(&b);
         return why;
     }
-    /* a pre-Byzantium block's intermediate roots need the queue in the store */
+    /* a pre-Byzantium block's intermediate roots are previews of the store:
+     * every block before it must be in the store (none queued or in flight) */
     bool old = chain_fork_at(&im->cfg, h->number, h->timestamp, false) < FORK_BYZANTIUM;
-    if (old && im->nq && (why = importer_commit(im, true, bad))) {
+    if (old && (why = importer_commit(im, true, bad))) {
         block_free(&b);
         return why;
     }
