@@ -1,8 +1,8 @@
-/* libFuzzer target for MODEXP: the input is the raw call data. Gas and
- * output length are always compared with the exact-arithmetic reference
- * (any declared lengths); the result is computed and compared only when the
- * declared lengths stay small (the real caller bounds them through gas), so
- * a run stays fast. */
+/* libFuzzer target for MODEXP: the input is the raw call data. Gas (all
+ * three pricings) and output length are always compared with the
+ * exact-arithmetic reference (any declared lengths); the result is computed
+ * and compared only when the declared lengths stay small (the real caller
+ * bounds them through gas), so a run stays fast. */
 #include <stdlib.h>
 
 #include "../tests/ref_modexp.h"
@@ -11,8 +11,9 @@
 #define RUN_LIMIT 600 /* bytes per operand */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (modexp_gas(data, size, false) != ref_gas(data, size, false) ||
-        modexp_gas(data, size, true) != ref_gas(data, size, true))
+    if (modexp_gas(data, size, MODEXP_EIP198) != ref_gas(data, size, false) ||
+        modexp_gas(data, size, MODEXP_EIP2565) != ref_gas(data, size, true) ||
+        modexp_gas(data, size, MODEXP_EIP7883) != ref_gas_osaka(data, size))
         abort();
     mpz_t b, e, m;
     mpz_inits(b, e, m, NULL);

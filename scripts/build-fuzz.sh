@@ -5,12 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh clang
 mkdir -p build-fuzz
-srcs=$(ls src/util/*.c src/crypto/*.c src/evm/*.c src/block/*.c src/exec/tx*.c src/chain/*.c src/rpc/rpc_*.c src/rpc/jwt.c 2>/dev/null || true)
-flags="-O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc -std=gnu17"
-libs="-lsecp256k1 -lcrypto -lgmp -ljansson -lmicrohttpd -lpthread -lm"
+# every layer and the CLI's commands (fuzz_fixtures drives them), not main.c
+srcs=$(ls src/*/*.c | grep -v '^src/cli/main.c$')
+flags="-O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc -Isrc/cli -std=gnu17"
+libs="-lsecp256k1 -lcrypto -lgmp -ljansson -lmicrohttpd -llmdb -lpthread -lm"
 for f in fuzz/fuzz_*.c; do
     [ -e "$f" ] || continue
     name=$(basename "$f" .c)
     echo "fuzz: building $name"
-    clang $flags -DPAREVM_FIXTURES_DEFAULT=\"\" "$f" $srcs $libs -o "build-fuzz/$name"
+    clang $flags -DPAREVM_FIXTURES_DEFAULT=\"\" -DPAREVM_SOURCE_DIR=\"$PWD\" "$f" $srcs $libs -o "build-fuzz/$name"
 done

@@ -6,17 +6,18 @@ add_test(NAME difficultytest/DifficultyTests
 # BlockchainTests: whole chains of blocks (header rules, ommers, the fork
 # transitions, invalid blocks that must be rejected, the final state root),
 # one CTest test per top-level folder.
-set(bct ${PAREVM_FIXTURES}/ethereum-tests/BlockchainTests)
 foreach(d ValidBlocks InvalidBlocks TransitionTests)
-  if(EXISTS ${bct}/${d})
-    add_test(NAME blocktest/${d} COMMAND parevm blocktest ${bct}/${d})
+  parevm_fixture_dir(dir ethereum-tests/BlockchainTests/${d})
+  if(IS_DIRECTORY ${dir})
+    add_test(NAME blocktest/${d} COMMAND parevm blocktest ${dir})
   endif()
 endforeach()
 
 # The same chains executed with Block-STM (sequential fallback off) at 1, 2,
 # 4 and 8 threads, each block three times: every result must still match the
 # headers and the final state.
-if(EXISTS ${bct})
+parevm_fixture_dir(bct ethereum-tests/BlockchainTests)
+if(IS_DIRECTORY ${bct})
   foreach(n 1 2 4 8)
     add_test(NAME blocktest/parallel-${n} COMMAND parevm blocktest --threads ${n} --repeat 3 ${bct})
     set_tests_properties(blocktest/parallel-${n} PROPERTIES LABELS parallel)

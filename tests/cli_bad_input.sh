@@ -9,15 +9,18 @@ trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
 
-# expect STATUS-CLASS PATTERN -- command...: runs it, checks it did not crash
-# (signal), that the exit status is non-zero, and that the output matches.
+# expect PATTERN command...: runs it, checks it did not crash (signal), hang
+# (timeout) or trip a sanitizer, that the exit status is non-zero, and that
+# the output matches.
 expect() {
     local pattern=$1
     shift
     local out rc
-    out=$("$@" 2>&1)
+    out=$(timeout 60 "$@" 2>&1)
     rc=$?
-    if [ $rc -ge 128 ] || [ $rc -eq 0 ] || ! grep -qE "$pattern" <<<"$out"; then
+    # a sanitizer report (a leak on an error path...) is a failure too
+    if [ $rc -ge 124 ] || [ $rc -eq 0 ] || ! grep -qE "$pattern" <<<"$out" ||
+        grep -qE "Sanitizer|runtime error" <<<"$out"; then
         echo "FAIL: $* (exit $rc), wanted /$pattern/, got:"
         echo "$out" | head -5
         failed=$((failed + 1))
@@ -40,6 +43,68 @@ expect "cannot access" "$parevm" statetest "$tmp/no-such-file.json"
 # a folder with several bad files: every one is reported, the run goes on
 expect "truncated.json.*|z_last.json" "$parevm" statetest "$tmp"
 
+# strict hex and field sizes, as geth reads them (one valid test, then one
+# field broken at a time)
+st() { # st NAME ENV PRE TX POST: writes $tmp/NAME.json
+    printf '{"t": {"env": %s, "pre": %s, "transaction": %s, "post": %s}}' "$2" "$3" "$4" "$5" >"$tmp/$1.json"
+}
+env='{"currentCoinbase": "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba", "currentDifficulty": "0x020000", "currentGasLimit": "0xff112233445566", "currentNumber": "0x01", "currentTimestamp": "0x03e8", "currentBaseFee": "0x0a"}'
+sender='"0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b": {"balance": "0x0de0b6b3a7640000", "code": "0x", "nonce": "0x00", "storage": {}}'
+pre="{$sender, \"0x095e7baea6a6c7c4c2dfeb977efac326af552d87\": {\"balance\": \"0x00\", \"code\": \"0x600160015500\", \"nonce\": \"0x00\", \"storage\": {}}}"
+tx='{"data": ["0x"], "gasLimit": ["0x0186a0"], "gasPrice": "0x0a", "nonce": "0x00", "secretKey": "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8", "to": "0x095e7baea6a6c7c4c2dfeb977efac326af552d87", "value": ["0x00"]}'
+post='{"Cancun": [{"hash": "0x0000000000000000000000000000000000000000000000000000000000000000", "logs": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347", "indexes": {"data": 0, "gas": 0, "value": 0}}]}'
+st ok "$env" "$pre" "$tx" "$post"
+expect "FAIL.*expected root" "$parevm" statetest "$tmp/ok.json" # well-formed, wrong root
+st oddcode "$env" "${pre/0x600160015500/0x60016001550}" "$tx" "$post"
+expect "malformed fixture.*code" "$parevm" statetest "$tmp/oddcode.json"
+st shortaddr "$env" "${pre/0x095e7baea6a6c7c4c2dfeb977efac326af552d87/0x095e}" "$tx" "$post"
+expect "malformed fixture.*0x095e.*not an address" "$parevm" statetest "$tmp/shortaddr.json"
+st shortcoinbase "${env/0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba/0x2adc}" "$pre" "$tx" "$post"
+expect "malformed fixture.*currentCoinbase" "$parevm" statetest "$tmp/shortcoinbase.json"
+st shorthash "$env" "$pre" "$tx" "${post/0x0000000000000000000000000000000000000000000000000000000000000000/0x00}"
+expect "malformed fixture.*hash" "$parevm" statetest "$tmp/shorthash.json"
+st emptynonce "$env" "$pre" "${tx/\"nonce\": \"0x00\"/\"nonce\": \"0x\"}" "$post"
+expect "malformed fixture.*nonce" "$parevm" statetest "$tmp/emptynonce.json"
+st emptybalance "$env" "${pre/\"balance\": \"0x00\"/\"balance\": \"0x\"}" "$tx" "$post"
+expect "malformed fixture.*balance" "$parevm" statetest "$tmp/emptybalance.json"
+nodata='"data": ["0x"]'
+st odddata "$env" "$pre" "${tx/"$nodata"/\"data\": [\"0x600\"]}" "$post"
+expect "malformed fixture.*data" "$parevm" statetest "$tmp/odddata.json"
+st bigindex "$env" "$pre" "$tx" "${post/\"data\": 0/\"data\": 4294967296}"
+expect "malformed fixture.*indexes.data" "$parevm" statetest "$tmp/bigindex.json"
+st forkobject "$env" "$pre" "$tx" '{"Cancun": {}}'
+expect "malformed fixture.*post.Cancun is not an array" "$parevm" statetest "$tmp/forkobject.json"
+st nocases "$env" "$pre" "$tx" '{"Cancun": []}'
+expect "no test ran" "$parevm" statetest "$tmp/nocases.json"
+st storagearray "$env" "${pre/\"storage\": \{\}\}\}/\"storage\": [1]\}\}}" "$tx" "$post"
+expect "malformed fixture.*storage" "$parevm" statetest "$tmp/storagearray.json"
+st storagenum "$env" "${pre/\"storage\": \{\}\}\}/\"storage\": \{\"0x01\": 1\}\}\}}" "$tx" "$post"
+expect "malformed fixture.*storage" "$parevm" statetest "$tmp/storagenum.json"
+st badexc "$env" "$pre" "$tx" "${post/\"indexes\"/\"expectException\": \"TR_NoSuchThing\", \"indexes\"}"
+expect "unknown exception name \"TR_NoSuchThing\"" "$parevm" statetest "$tmp/badexc.json"
+# expected to be rejected for too little intrinsic gas, it is not rejected
+st wrongexc "$env" "$pre" "$tx" "${post/\"indexes\"/\"expectException\": \"TransactionException.INTRINSIC_GAS_TOO_LOW\", \"indexes\"}"
+expect "FAIL.*expected exception TransactionException.INTRINSIC_GAS_TOO_LOW" "$parevm" statetest "$tmp/wrongexc.json"
+# rejected, but for its nonce, not its intrinsic gas
+st otherexc "$env" "$pre" "${tx/\"nonce\": \"0x00\"/\"nonce\": \"0x05\"}" "${post/\"indexes\"/\"expectException\": \"TransactionException.INTRINSIC_GAS_TOO_LOW\", \"indexes\"}"
+expect "FAIL.*rejection for another reason: nonce too high" "$parevm" statetest "$tmp/otherexc.json"
+expect "no test ran.*--run" "$parevm" statetest --run nothing-matches "$tmp/ok.json"
+expect "one regular expression" "$parevm" statetest --run a --run b "$tmp/ok.json"
+mkdir -p "$tmp/empty"
+expect "no .json fixture file" "$parevm" statetest "$tmp/empty"
+# a FIFO would block the reader forever: refused (the expect timeout guards)
+mkfifo "$tmp/fifo.json"
+expect "not a regular file" "$parevm" statetest "$tmp/fifo.json"
+expect "not a regular file" "$parevm" blocktest "$tmp/fifo.json"
+expect "not a regular file" "$parevm" statetest /dev/null
+rm -f "$tmp/fifo.json"
+# another suite's files are no difficulty tests
+expect "no test ran" "$parevm" difficultytest "$tmp/ok.json"
+expect "usage" "$parevm" blocktest --threads 2x "$tmp/ok.json"
+printf 'junk' >"$tmp/junk.json"
+expect "invalid JSON" "$parevm" bench evm "$tmp/junk.json"
+expect "not a state test|no benchmark" "$parevm" bench evm "$tmp/array.json"
+
 printf '{"t": {"txbytes": "0xf8", "result": {"Cancun": {"hash": "0x00"}}}}' >"$tmp/tx.json"
 expect "FAIL" "$parevm" txtest "$tmp/tx.json"
 expect "invalid JSON" "$parevm" txtest "$tmp/truncated.json"
@@ -52,6 +117,8 @@ expect "unknown network" "$parevm" blocktest "$tmp/bt2.json"
 printf '{"t": {"network": "Cancun", "pre": {}, "genesisRLP": "0xf90200", "blocks": [{"rlp": "0xf90201c0"}], "lastblockhash": "0x00"}}' >"$tmp/bt3.json"
 expect "FAIL.*genesisRLP" "$parevm" blocktest --threads 2 "$tmp/bt3.json"
 expect "usage" "$parevm" blocktest --threads 0 "$tmp/bt.json"
+printf '{"t": {"network": "Cancun", "pre": {}, "genesisRLP": "0xf90200", "blocks": {}, "lastblockhash": "0x00"}}' >"$tmp/bt4.json"
+expect "FAIL" "$parevm" blocktest "$tmp/bt4.json"
 
 printf '{"g": {"Homestead": {"t1": {"parentTimestamp": "0x0"}}}}' >"$tmp/diff.json"
 expect "FAIL.*t1.*malformed fixture" "$parevm" difficultytest "$tmp/diff.json"
@@ -66,6 +133,13 @@ expect "block.json.*parentHash" "$parevm" replay "$tmp/block/1"
 printf 'not json' >"$tmp/block/1/pre_state.json"
 expect "pre_state.json" "$parevm" replay "$tmp/block/1"
 expect "not a block folder|no block folders" "$parevm" replay "$tmp/array.json"
+# wrong-typed withdrawals, block hashes and storage are errors, not ignored
+printf '{}' >"$tmp/block/1/pre_state.json"
+printf '[1]' >"$tmp/block/1/block_hashes.json"
+expect "block_hashes.json" "$parevm" replay "$tmp/block/1"
+rm "$tmp/block/1/block_hashes.json"
+printf '{"0x095e7baea6a6c7c4c2dfeb977efac326af552d87": {"basic": {"balance": "0x0", "nonce": 0}, "storage": [1]}}' >"$tmp/block/1/pre_state.json"
+expect "pre_state.json|block.json" "$parevm" replay "$tmp/block/1"
 
 expect "usage" "$parevm" replay --mode nonsense "$tmp"
 expect "unknown command" "$parevm" frobnicate

@@ -12,9 +12,10 @@
 #include "parevm/hex.h"
 #include "test.h"
 
-/* Loads GeneralStateTests/<rel> and returns its first (only) test object, or
- * NULL with a note when the fixtures are not installed. Free the returned
- * root with json_decref(*root). */
+/* Loads GeneralStateTests/<rel> and returns its first (only) test object.
+ * A missing or empty fixture file fails the current test (it must never
+ * shrink the test into a pass) and gives NULL. Free the returned root with
+ * json_decref(*root). */
 static inline json_t *fixture_load(const char *rel, json_t **root) {
     char path[1024];
     snprintf(path, sizeof path, "%s/ethereum-tests/GeneralStateTests/%s",
@@ -22,12 +23,15 @@ static inline json_t *fixture_load(const char *rel, json_t **root) {
     json_error_t err;
     *root = json_load_file(path, 0, &err);
     if (!*root) {
-        fprintf(stderr, "  note: fixture %s not available (%s)\n", path, err.text);
+        fprintf(stderr, "  missing fixture %s (%s)\n", path, err.text);
+        test_failed_checks++;
         return NULL;
     }
     const char *key;
     json_t *test;
     json_object_foreach(*root, key, test) return test;
+    fprintf(stderr, "  fixture %s holds no test\n", path);
+    test_failed_checks++;
     return NULL;
 }
 
@@ -72,14 +76,15 @@ static inline bool abi_bytes_arg(const uint8_t *data, size_t len, const uint8_t 
     return true;
 }
 
-/* Globs GeneralStateTests/<pattern>; returns false (with a note) when
- * nothing matches. Release with globfree. */
+/* Globs GeneralStateTests/<pattern>; when nothing matches, fails the
+ * current test and returns false. Release with globfree. */
 static inline bool fixture_glob(const char *pattern, glob_t *g) {
     char path[1024];
     snprintf(path, sizeof path, "%s/ethereum-tests/GeneralStateTests/%s",
              test_fixtures_dir(), pattern);
     if (glob(path, 0, NULL, g) != 0) {
-        fprintf(stderr, "  note: no fixtures match %s\n", path);
+        fprintf(stderr, "  no fixture matches %s\n", path);
+        test_failed_checks++;
         return false;
     }
     return true;

@@ -3,17 +3,23 @@
  * Optional argv[1] is a substring filter on test names. */
 #include "test.h"
 
-#define MAX_TESTS 1024
-static struct { const char *name; test_fn fn; } tests[MAX_TESTS];
-static int ntests;
+/* Grows as constructors register tests: no file has a limit. */
+static struct test_entry { const char *name; test_fn fn; } *tests;
+static int ntests, cap_tests;
 int test_failed_checks;
 
 void test_register(const char *name, test_fn fn) {
-    if (ntests < MAX_TESTS) {
-        tests[ntests].name = name;
-        tests[ntests].fn = fn;
-        ntests++;
+    if (ntests == cap_tests) {
+        cap_tests = cap_tests ? 2 * cap_tests : 256;
+        tests = realloc(tests, (size_t)cap_tests * sizeof *tests);
+        if (!tests) {
+            fprintf(stderr, "test harness: out of memory registering %s\n", name);
+            abort();
+        }
     }
+    tests[ntests].name = name;
+    tests[ntests].fn = fn;
+    ntests++;
 }
 
 const char *test_fixtures_dir(void) {
@@ -22,6 +28,7 @@ const char *test_fixtures_dir(void) {
 }
 
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* FAIL lines survive a crash */
     int passed = 0, failed = 0;
     for (int i = 0; i < ntests; i++) {
         if (argc > 1 && !strstr(tests[i].name, argv[1]))
@@ -36,5 +43,6 @@ int main(int argc, char **argv) {
         }
     }
     printf("%d passed, %d failed\n", passed, failed);
+    free(tests);
     return failed ? 1 : 0;
 }

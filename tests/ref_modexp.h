@@ -1,4 +1,4 @@
-/* Reference MODEXP for tests and fuzzing: the EIP-198 and EIP-2565 gas
+/* Reference MODEXP for tests and fuzzing: the EIP-198, EIP-2565 and EIP-7883 gas
  * formulas evaluated in exact GMP arithmetic, and the result computed from
  * operands materialized with their zero padding. Written straight from the
  * EIP text, independently of src/crypto/modexp.c. Header-only. */
@@ -112,6 +112,48 @@ static uint64_t ref_gas(const uint8_t *in, size_t len, bool berlin) {
     }
     uint64_t gas = ref_saturate(c);
     mpz_clears(b, e, m, x, head, off, hl, adj, c, t, NULL);
+    return gas;
+}
+
+/* EIP-7883 (Osaka) gas, from its pseudo-code in exact arithmetic:
+ * complexity 16 when max(base_len, mod_len) <= 32, else 2 ceil(max/8)^2;
+ * iterations: bit_length(head) - 1 for exp_len <= 32 (0 for a zero head),
+ * else 16 (exp_len - 32) + bit_length(head) - 1, where head is the first 32
+ * exponent bytes; at least 1; gas = max(500, complexity * iterations). */
+static uint64_t ref_gas_osaka(const uint8_t *in, size_t len) {
+    mpz_t b, e, m, x, head, off, hl, it, c;
+    mpz_inits(b, e, m, x, head, off, hl, it, c, NULL);
+    ref_lengths(b, e, m, in, len);
+    mpz_set(x, mpz_cmp(b, m) > 0 ? b : m);
+    mpz_add_ui(off, b, 96);
+    mpz_set(hl, e);
+    if (mpz_cmp_ui(hl, 32) > 0)
+        mpz_set_ui(hl, 32);
+    ref_read(head, in, len, off, hl);
+    long bits = mpz_sgn(head) == 0 ? 0 : (long)mpz_sizeinbase(head, 2);
+    if (mpz_cmp_ui(e, 32) <= 0) {
+        mpz_set_si(it, bits > 0 ? bits - 1 : 0);
+    } else {
+        mpz_sub_ui(it, e, 32);
+        mpz_mul_ui(it, it, 16);
+        if (bits > 0)
+            mpz_add_ui(it, it, (unsigned long)(bits - 1));
+    }
+    if (mpz_cmp_ui(it, 1) < 0)
+        mpz_set_ui(it, 1);
+    if (mpz_cmp_ui(x, 32) <= 0) {
+        mpz_set_ui(c, 16);
+    } else {
+        mpz_add_ui(c, x, 7);
+        mpz_fdiv_q_ui(c, c, 8);
+        mpz_mul(c, c, c);
+        mpz_mul_ui(c, c, 2);
+    }
+    mpz_mul(c, c, it);
+    if (mpz_cmp_ui(c, 500) < 0)
+        mpz_set_ui(c, 500);
+    uint64_t gas = ref_saturate(c);
+    mpz_clears(b, e, m, x, head, off, hl, it, c, NULL);
     return gas;
 }
 

@@ -149,6 +149,8 @@ TEST(fp_inverse_sqrt_bytes) {
         bls_fp_inv(&inv, &a);
         bls_fp_mul(&t, &a, &inv);
         CHECK(bls_fp_eq(&t, &BLS_FP_ONE));
+        bls_fp_inv_fermat(&t, &a);
+        CHECK(bls_fp_eq(&t, &inv));
         bls_fp_sqr(&t, &a);
         CHECK(bls_fp_sqrt(&s, &t));
         bls_fp_sqr(&s, &s);
@@ -163,6 +165,22 @@ TEST(fp_inverse_sqrt_bytes) {
     bls_fp z;
     bls_fp_inv(&z, &BLS_FP_ZERO);
     CHECK(bls_fp_is_zero(&z));
+    /* Edge values of the Euclidean inversion: 1, 2, -1, -2, random, and
+     * elements whose Montgomery limbs are the integers 1 and p - 1. */
+    for (int i = 0; i < 8; i++) {
+        bls_fp e = edge_fp(i), x, y;
+        if (i >= 6) {
+            memcpy(e.l, BLS_FP_P, sizeof e.l);
+            e.l[0] = i == 6 ? 1 : e.l[0] - 1;
+            if (i == 6)
+                memset(e.l + 1, 0, 5 * sizeof(uint64_t));
+        }
+        if (bls_fp_is_zero(&e))
+            continue;
+        bls_fp_inv(&x, &e);
+        bls_fp_inv_fermat(&y, &e);
+        CHECK(bls_fp_eq(&x, &y));
+    }
     /* p itself and 2^381 - 1 are not canonical. */
     uint8_t b[48];
     CHECK(hex_decode(P_HEX, b, 48) == 48);
@@ -257,6 +275,13 @@ TEST(fp2_sqrt) {
     }
     bls_fp2 zero = {BLS_FP_ZERO, BLS_FP_ZERO}, r;
     CHECK(bls_fp2_sqrt(&r, &zero) && bls_fp2_is_zero(&r));
+    /* every element of Fp, square or not in Fp, has a root in Fp2 */
+    for (int i = 0; i < 10; i++) {
+        bls_fp2 a = {rnd_fp(), BLS_FP_ZERO}, t;
+        CHECK(bls_fp2_sqrt(&r, &a));
+        bls_fp2_sqr(&t, &r);
+        CHECK(bls_fp2_eq(&t, &a));
+    }
 }
 
 static bool fp6_eq(const bls_fp6 *a, const bls_fp6 *b) {

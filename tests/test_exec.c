@@ -1,8 +1,9 @@
-/* Unit tests for the exec layer's encodings: the streamed logs hash equals
- * keccak of the logs' RLP, for logs of every size class; the cached bloom
- * equals the plain one; blob base fee. */
+/* Unit tests for the exec layer: the streamed logs hash equals keccak of the
+ * logs' RLP, for logs of every size class; the cached bloom equals the plain
+ * one; blob base fee; gas accounting over the whole uint64 range. */
 #include "parevm/exec.h"
 #include "parevm/keccak.h"
+#include "parevm/state.h"
 #include "test.h"
 
 TEST(logs_hash_streams_the_rlp) {
@@ -82,4 +83,58 @@ TEST(blob_base_fee_formula) {
     CHECK(f.w[0] > 21000 && f.w[0] < 23000); /* about e^10 = 22026 */
     f = blob_base_fee(3338477, 3338477);
     CHECK(f.w[0] >= 2 && f.w[0] <= 3); /* about e */
+}
+
+/* A transaction gas limit of 2^64 - 1 (a state test's block limit allows
+ * it): the gas used is exact, not "negative gas" (the EVM's int64_t gas
+ * once wrapped and the transaction ran out of gas at pc 0). */
+TEST(gas_limit_of_2_64_minus_1) {
+    static const uint8_t key[32] = {1};
+    static const uint8_t code[] = {0x5a, 0x60, 0x00, 0x55, 0x00}; /* GAS PUSH1 0 SSTORE STOP */
+    address contract = {{0xcc}};
+    transaction tx = {.type = TX_LEGACY, .gas_limit = UINT64_MAX, .has_to = true, .to = contract};
+    CHECK(tx_sign(&tx, key));
+    mem_state *s = mem_state_new();
+    u256 zero = U256_ZERO;
+    mem_state_set_account(s, &tx.sender, &zero, 0, NULL, 0);
+    mem_state_set_account(s, &contract, &zero, 0, code, sizeof code);
+    block_env env = {.fork = FORK_BERLIN, .number = 1, .gas_limit = UINT64_MAX, .chain_id = 1};
+    executor *ex = executor_new();
+    tx_result res;
+    exec_transaction(ex, &env, mem_state_view(s), mem_state_codes(s), &tx, 0, &res);
+    CHECK(res.valid && res.status == EVM_SUCCESS);
+    /* 21000 + GAS 2 + PUSH1 3 + a cold SSTORE of a new value 22100 */
+    CHECK_EQ_U64(res.gas_used, 43105);
+    executor_free(ex);
+    mem_state_free(s);
+}
+
+/* Memory a transaction can pay for (a state test's 2^63 gas buys 4 GiB)
+ * but the engine will not hold: the transaction is rejected with a reason,
+ * the process goes on, and the next transaction runs normally. */
+TEST(memory_beyond_the_budget_rejects_the_transaction) {
+    static const uint8_t key[32] = {2};
+    /* PUSH4 0xffffffff MLOAD STOP: memory up to 4 GiB + 32 bytes */
+    static const uint8_t code[] = {0x63, 0xff, 0xff, 0xff, 0xff, 0x51, 0x00};
+    address contract = {{0xcd}};
+    transaction tx = {.type = TX_LEGACY, .gas_limit = UINT64_MAX, .has_to = true, .to = contract};
+    CHECK(tx_sign(&tx, key));
+    mem_state *s = mem_state_new();
+    u256 zero = U256_ZERO;
+    mem_state_set_account(s, &tx.sender, &zero, 0, NULL, 0);
+    mem_state_set_account(s, &contract, &zero, 0, code, sizeof code);
+    block_env env = {.fork = FORK_BERLIN, .number = 1, .gas_limit = UINT64_MAX, .chain_id = 1};
+    executor *ex = executor_new();
+    tx_result res;
+    exec_transaction(ex, &env, mem_state_view(s), mem_state_codes(s), &tx, 0, &res);
+    CHECK(!res.valid && res.error && strstr(res.error, "memory"));
+    CHECK(executor_changes(ex)->n_accounts == 0);
+    /* the same executor, an ordinary transaction */
+    tx.to = (address){{0xee}};
+    tx.gas_limit = 100000;
+    CHECK(tx_sign(&tx, key));
+    exec_transaction(ex, &env, mem_state_view(s), mem_state_codes(s), &tx, 0, &res);
+    CHECK(res.valid && res.status == EVM_SUCCESS && res.gas_used == 21000);
+    executor_free(ex);
+    mem_state_free(s);
 }

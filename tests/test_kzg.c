@@ -430,7 +430,8 @@ TEST(ethereum_tests_fixtures) {
              test_fixtures_dir());
     FILE *probe = fopen(dir, "r");
     if (!probe) {
-        printf("  note: fixtures not found at %s; skipped\n", dir);
+        fprintf(stderr, "  missing fixture folder %s\n", dir);
+        CHECK(probe != NULL); /* a missing fixture folder fails */
         return;
     }
     fclose(probe);

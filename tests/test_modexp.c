@@ -1,4 +1,5 @@
-/* Unit tests for 0x05 MODEXP (EIP-198, EIP-2565): the EIP-198 examples, a
+/* Unit tests for 0x05 MODEXP (EIP-198, EIP-2565, and Osaka's EIP-7823 bounds
+ * and EIP-7883 pricing): the EIP-198 examples, a
  * GMP reference that evaluates the gas formulas in exact big-integer
  * arithmetic and the result from materialized zero-padded operands, random
  * inputs with random (zero, short, long, past-the-end, astronomically large)
@@ -8,16 +9,19 @@
 
 #include "fixture_util.h"
 #include "ref_modexp.h"
+#include "parevm/evm.h"
 #include "parevm/precompile_math.h"
 #include "test.h"
 
 static uint64_t rng_state = 0x853c49e6748fea9bULL;
 static uint64_t rnd(void) { return test_xorshift(&rng_state); }
 
-/* Compares gas (both rules), output length and output with the reference. */
+/* Compares gas (all three rules), output length and output with the
+ * reference. */
 static void check_modexp(const uint8_t *in, size_t len) {
-    CHECK_EQ_U64(modexp_gas(in, len, false), ref_gas(in, len, false));
-    CHECK_EQ_U64(modexp_gas(in, len, true), ref_gas(in, len, true));
+    CHECK_EQ_U64(modexp_gas(in, len, MODEXP_EIP198), ref_gas(in, len, false));
+    CHECK_EQ_U64(modexp_gas(in, len, MODEXP_EIP2565), ref_gas(in, len, true));
+    CHECK_EQ_U64(modexp_gas(in, len, MODEXP_EIP7883), ref_gas_osaka(in, len));
     mpz_t b, e, m;
     mpz_inits(b, e, m, NULL);
     ref_lengths(b, e, m, in, len);
@@ -235,8 +239,55 @@ TEST(modexp_gas_sweep) {
             size_t len = 96 + base_len + exp_len + mod_len;
             CHECK_EQ_U64(modexp_gas(in, len, false), ref_gas(in, len, false));
             CHECK_EQ_U64(modexp_gas(in, len, true), ref_gas(in, len, true));
+            CHECK_EQ_U64(modexp_gas(in, len, MODEXP_EIP7883), ref_gas_osaka(in, len));
         }
     }
+}
+
+/* EIP-7883 examples and EIP-7823 bounds, also through precompile_run. */
+TEST(modexp_osaka_pricing_and_bounds) {
+    uint8_t in[96 + 3 * 1025] = {0};
+    /* 3^(p-1) mod p with 32-byte operands: 16 * 255 (was 1360 in Berlin) */
+    size_t n = from_hex(W1 W32 W32 "03"
+                        "fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2e"
+                        "fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f",
+                        in, sizeof in);
+    CHECK_EQ_U64(modexp_gas(in, n, MODEXP_EIP7883), 4080);
+    /* minimum 500; 33-byte modulus: 2 * 5^2 = 50 per iteration */
+    n = from_hex(W1 W1 W1 "03" "05" "07", in, sizeof in);
+    CHECK_EQ_U64(modexp_gas(in, n, MODEXP_EIP7883), 500);
+    uint8_t none[1];
+    CHECK_EQ_U64(modexp_gas(none, 0, MODEXP_EIP7883), 500);
+    memset(in, 0, sizeof in);
+    in[31] = 1, in[63] = 33, in[95] = 33;       /* exp 33 bytes, mod 33 bytes */
+    in[96 + 1] = 0x80;                          /* head: bit 255 set */
+    /* iterations 16 * 1 + 255, complexity 2 * 5^2 = 50 */
+    CHECK_EQ_U64(modexp_gas(in, 96 + 1 + 33 + 33, MODEXP_EIP7883), 50 * (16 + 255));
+    /* bounds: each length at most 1024 */
+    evm_vm *vm = evm_vm_new();
+    address a = {{0}};
+    a.b[19] = 5;
+    for (int field = 0; field < 3; field++) {
+        for (unsigned v = 1023; v <= 1025; v++) {
+            memset(in, 0, 96);
+            in[32 * field + 30] = (uint8_t)(v >> 8), in[32 * field + 31] = (uint8_t)v;
+            CHECK(modexp_within_eip7823_bounds(in, 96) == (v <= 1024));
+            size_t len = 96 + v;
+            evm_result r = precompile_run(vm, &a, FORK_OSAKA, in, len, 100000000, 0);
+            CHECK((r.status == EVM_SUCCESS) == (v <= 1024));
+            if (v > 1024)
+                CHECK(r.status == EVM_PRECOMPILE_FAILURE && r.gas_left == 0);
+            /* Prague has no bound */
+            r = precompile_run(vm, &a, FORK_PRAGUE, in, len, 100000000, 0);
+            CHECK(r.status == EVM_SUCCESS);
+        }
+    }
+    memset(in, 0, 96);
+    memset(in + 64, 0xff, 32);                  /* mod_len 2^256 - 1 */
+    CHECK(!modexp_within_eip7823_bounds(in, 96));
+    CHECK(!modexp_within_eip7823_bounds(in, 65)); /* a truncated length word */
+    CHECK(modexp_within_eip7823_bounds(in, 0));   /* empty data: lengths 0 */
+    evm_vm_free(vm);
 }
 
 /* ---- fixtures ---- */

@@ -216,6 +216,56 @@ TEST(hex_parse) {
     CHECK(!strcmp(txt, "0xdeadbeef"));
 }
 
+/* The strict parsers accept what geth's JSON types accept, nothing more. */
+TEST(hex_parse_strict) {
+    uint8_t *d;
+    size_t n;
+    CHECK(hex_parse_data("", &d, &n) && n == 0);
+    free(d);
+    CHECK(hex_parse_data("0x", &d, &n) && n == 0);
+    free(d);
+    CHECK(hex_parse_data("0x6000", &d, &n) && n == 2 && d[0] == 0x60 && d[1] == 0);
+    free(d);
+    CHECK(!hex_parse_data("0x600", &d, &n)); /* odd: not 06 00 */
+    CHECK(!hex_parse_data("6000", &d, &n));  /* data needs its prefix */
+    CHECK(!hex_parse_data("0xzz", &d, &n));
+    CHECK(!hex_parse_data("0x60 0", &d, &n));
+
+    address a;
+    CHECK(hex_parse_fixed("0x00000000000000000000000000000000000000ff", a.b, 20) && a.b[19] == 0xff);
+    CHECK(hex_parse_fixed("00000000000000000000000000000000000000ff", a.b, 20));
+    CHECK(!hex_parse_fixed("0x00ff", a.b, 20)); /* short: not zero-padded */
+    CHECK(!hex_parse_fixed("0x", a.b, 20));
+    CHECK(!hex_parse_fixed("", a.b, 20));
+    CHECK(!hex_parse_fixed("0x0000000000000000000000000000000000000000ff", a.b, 20));
+    bytes32 h;
+    CHECK(!hex_parse_fixed("0x01", h.b, 32));
+
+    CHECK(hex_parse_padded("0x01", h.b, 32) && h.b[31] == 1 && h.b[0] == 0);
+    CHECK(hex_parse_padded("", h.b, 32) && bytes32_is_zero(&h));
+    CHECK(!hex_parse_padded("0x1", h.b, 32));
+    CHECK(!hex_parse_padded("0x0000000000000000000000000000000000000000000000000000000000000000ff", h.b, 32));
+
+    uint64_t v;
+    CHECK(hex_parse_u64("0x1f", &v) && v == 31);
+    CHECK(hex_parse_u64("0x1", &v) && v == 1); /* quantities may have odd digit counts */
+    CHECK(hex_parse_u64("31", &v) && v == 31); /* decimal without the prefix, as geth */
+    CHECK(hex_parse_u64("", &v) && v == 0);    /* geth's HexOrDecimal reads "" as 0 */
+    CHECK(!hex_parse_u64("0x", &v));
+    CHECK(hex_parse_u64("0xffffffffffffffff", &v) && v == UINT64_MAX);
+    CHECK(hex_parse_u64("0x0000000000000000000001", &v) && v == 1);
+    CHECK(!hex_parse_u64("0x10000000000000000", &v));
+    CHECK(!hex_parse_u64("18446744073709551616", &v));
+    CHECK(!hex_parse_u64("1f", &v));
+    CHECK(!hex_parse_u64("-1", &v));
+    CHECK(!hex_parse_u64("0x-1", &v));
+    u256 w;
+    CHECK(hex_parse_u256("0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", &w) &&
+          w.w[0] == UINT64_MAX && w.w[3] == UINT64_MAX);
+    CHECK(!hex_parse_u256("0x10000000000000000000000000000000000000000000000000000000000000000", &w));
+    CHECK(hex_parse_u256("1000000000000000000", &w) && w.w[0] == 1000000000000000000ULL && w.w[1] == 0);
+}
+
 TEST(rlp_roundtrip) {
     buf_t b = {0};
     size_t l = rlp_list_begin(&b);

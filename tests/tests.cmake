@@ -1,3 +1,17 @@
+# A fixture folder that is missing (a wrong PAREVM_FIXTURES) must fail the
+# suite, never shrink it: parevm_fixture_dir(VAR rel) sets VAR to the folder
+# and, when it does not exist, registers a test that fails naming it.
+function(parevm_fixture_dir var rel)
+  set(dir ${PAREVM_FIXTURES}/${rel})
+  if(NOT IS_DIRECTORY ${dir})
+    message(WARNING "fixture folder ${dir} is missing: its tests fail")
+    string(REPLACE "/" "-" name ${rel})
+    add_test(NAME fixtures/missing-${name} COMMAND ${CMAKE_COMMAND} -E echo "missing fixture folder ${dir}")
+    set_tests_properties(fixtures/missing-${name} PROPERTIES FAIL_REGULAR_EXPRESSION "missing fixture folder")
+  endif()
+  set(${var} ${dir} PARENT_SCOPE)
+endfunction()
+
 # Unit tests: every tests/test_*.c is one executable and one CTest test.
 file(GLOB unit_tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/test_*.c)
 foreach(src ${unit_tests})
@@ -7,15 +21,24 @@ foreach(src ${unit_tests})
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/src/cli)
   add_test(NAME unit/${name} COMMAND ${name})
   set_tests_properties(unit/${name} PROPERTIES ENVIRONMENT "PAREVM_FIXTURES=${PAREVM_FIXTURES}")
-  if(name MATCHES "parallel|rpc_server|txpool|state_root_engine|test_db|test_import")
+  if(name MATCHES "parallel|rpc_server|txpool|state_root_engine|test_db|test_import|test_node")
     set_tests_properties(unit/${name} PROPERTIES LABELS parallel)
   endif()
 endforeach()
 
+# The fixture-driven unit tests must fail when their fixtures are absent
+# (they once passed on nothing): run two of them on a folder that does not
+# exist and expect failure.
+foreach(t test_blake2f test_bls12_381_fixtures)
+  add_test(NAME fixtures/absent-fails-${t} COMMAND ${t})
+  set_tests_properties(fixtures/absent-fails-${t} PROPERTIES
+                       ENVIRONMENT "PAREVM_FIXTURES=${CMAKE_BINARY_DIR}/no-such-fixtures" WILL_FAIL TRUE)
+endforeach()
+
 # Fixture suites: one CTest test per GeneralStateTests folder so that ctest -j
 # spreads them over the cores and a failure names its folder.
-set(gst ${PAREVM_FIXTURES}/ethereum-tests/GeneralStateTests)
-if(EXISTS ${gst})
+parevm_fixture_dir(gst ethereum-tests/GeneralStateTests)
+if(IS_DIRECTORY ${gst})
   file(GLOB gst_dirs LIST_DIRECTORIES true ${gst}/*)
   foreach(dir ${gst_dirs})
     if(IS_DIRECTORY ${dir})
@@ -24,12 +47,17 @@ if(EXISTS ${gst})
     endif()
   endforeach()
 endif()
+# State tests on which parevm once disagreed with geth's and evmone's
+# runners (the BLOCKHASH and coinbase-touch conventions, README.md).
+parevm_fixture_dir(regressions regressions)
+add_test(NAME statetest/regressions COMMAND parevm statetest ${regressions})
 include(${CMAKE_SOURCE_DIR}/tests/txtests.cmake)
 
 # Real mainnet blocks: sequential and Block-STM results must match each other
 # and every header (gasUsed, logsBloom, receiptsRoot).
-if(EXISTS ${PAREVM_FIXTURES}/mainnet)
-  add_test(NAME replay/mainnet COMMAND parevm replay --mode both --threads 2 ${PAREVM_FIXTURES}/mainnet)
+parevm_fixture_dir(mainnet mainnet)
+if(IS_DIRECTORY ${mainnet})
+  add_test(NAME replay/mainnet COMMAND parevm replay --mode both --threads 2 ${mainnet})
   set_tests_properties(replay/mainnet PROPERTIES LABELS parallel)
 endif()
 
@@ -38,3 +66,4 @@ add_test(NAME cli/bad_input COMMAND ${CMAKE_SOURCE_DIR}/tests/cli_bad_input.sh $
 include(${CMAKE_SOURCE_DIR}/tests/chaintests.cmake)
 include(${CMAKE_SOURCE_DIR}/tests/prague.cmake)
 include(${CMAKE_SOURCE_DIR}/tests/import.cmake)
+include(${CMAKE_SOURCE_DIR}/tests/trace.cmake)

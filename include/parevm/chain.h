@@ -157,7 +157,8 @@ extern const address CHAIN_DAO_REFUND_CONTRACT;
  * formula before the Merge; zero after), nonce and ommers hash after the
  * Merge, and which optional fields must be present. merged: the block is
  * after the Merge (the caller knows from the total difficulty or fork).
- * Returns NULL if valid, else a short reason. */
+ * Returns NULL if valid, else a short reason (a static string and a stable
+ * identifier: src/cli/exceptions.c maps fixture exception names to it). */
 const char *header_validate(const chain_config *cfg, const block_header *parent,
                             const block_header *h, bool merged);
 

@@ -34,7 +34,8 @@ void block_env_set_blob_params(block_env *env, const blob_params *p);
 
 typedef struct {
     bool valid;             /* false: the transaction is invalid (no effect) */
-    const char *error;      /* why it is invalid (static string) */
+    const char *error;      /* why it is invalid (static string; a stable
+                             * identifier, see src/cli/exceptions.c) */
     evm_status status;      /* outcome of the top-level message */
     uint64_t gas_used;      /* after refunds, at least the EIP-7623 floor */
     uint64_t blob_gas_used;
@@ -55,10 +56,24 @@ void executor_set_tracer(executor *ex, evm_tracer *tracer);
 void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
                       const transaction *tx, uint64_t block_gas_used, tx_result *out);
 
+/* Executes tx as a call (eth_call, debug_traceCall), with geth's rules for
+ * simulated messages: tx->sender is taken as given (no signature), the nonce
+ * is the state's (tx->nonce is ignored, also for a creation's address), the
+ * sender may have code (no EIP-3607), and neither the block gas limit nor the
+ * EIP-7825 cap applies (tx_check_call). Fees are checked and paid as for a
+ * transaction: a caller that wants geth's "no fee fields, no base fee" rule
+ * zeroes env->base_fee (and blob_base_fee) for a transaction without fees. */
+void exec_call(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
+               tx_result *out);
+
 const change_set *executor_changes(const executor *ex);
 overlay *executor_overlay(executor *ex);
 typedef struct bloom_cache bloom_cache;
 bloom_cache *executor_bloom_cache(executor *ex); /* for logs_bloom */
+/* The EIP-7702 refund of the transaction being executed (existing
+ * authorities), known before its first instruction: where a tracer's refund
+ * counter starts, as geth's StateDB refund does. */
+uint64_t executor_auth_refund(const executor *ex);
 
 /* A system call (EIP-4788 beacon roots, later EIP-2935/7002/7251): a message
  * from `caller` to `target` with no value, no fee and no nonce change. The

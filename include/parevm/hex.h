@@ -1,8 +1,39 @@
-/* Hex text <-> bytes. Parsers are strict and report why input is rejected. */
+/* Hex text <-> bytes.
+ *
+ * Input from outside (fixture JSON, RPC) goes through the strict parsers
+ * hex_parse_*, which accept what go-ethereum's JSON types accept for each
+ * kind of field and nothing more. The older hex_decode family is lenient
+ * (odd digit counts, short fixed-size values) and serves hand-written test
+ * vectors and data sets whose format says so. */
 #ifndef PAREVM_HEX_H
 #define PAREVM_HEX_H
 
 #include "types.h"
+#include "u256.h"
+
+/* ---- strict parsers (geth's hexutil / math rules) ---------------------- */
+
+/* Byte data (hexutil.Bytes): "" or "0x" followed by an even number of hex
+ * digits. *out is malloc'd (at least one byte, never NULL on success; the
+ * caller frees it). */
+bool hex_parse_data(const char *text, uint8_t **out, size_t *len);
+
+/* A fixed-size value (common.Address, common.Hash: the unprefixed forms
+ * too): exactly 2n hex digits, with or without 0x. */
+bool hex_parse_fixed(const char *text, uint8_t *out, size_t n);
+
+/* A storage key or value (geth's genesis storage): an even number of at
+ * most 2n hex digits, with or without 0x, left-padded with zeros to n bytes;
+ * "" and "0x" are zero. */
+bool hex_parse_padded(const char *text, uint8_t *out, size_t n);
+
+/* A quantity (math.HexOrDecimal64 / HexOrDecimal256): "0x" and at least one
+ * hex digit, or decimal digits; "" is 0 (as in geth), "0x" is not a number.
+ * Leading zeros are allowed. False on any other text and on overflow. */
+bool hex_parse_u64(const char *text, uint64_t *out);
+bool hex_parse_u256(const char *text, u256 *out);
+
+/* ---- lenient decoding --------------------------------------------------- */
 
 /* Decodes hex text (optional 0x prefix, even or odd digit count; odd counts
  * get an implicit leading zero) into out (capacity cap). Returns the number of

@@ -101,6 +101,8 @@ typedef struct {
     size_t max_batch;          /* requests per batch; 0: RPC_DEFAULT_MAX_BATCH */
     unsigned max_connections;  /* 0: 512 */
     unsigned idle_timeout_s;   /* idle connections are closed after; 0: 60 */
+    size_t thread_stack;       /* stack of the pool threads in bytes; 0: the system's
+                                  (handlers that run the EVM want a deep one) */
     /* CORS: NULL or "" sends no CORS headers; "*" allows every origin;
      * otherwise a comma-separated list of origins (as --http.corsdomain). */
     const char *cors;

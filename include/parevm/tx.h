@@ -137,8 +137,15 @@ size_t tx_max_blobs(fork_id fork);
  * rules (to present, at least one versioned hash with version byte 0x01, at
  * most tx_max_blobs(fork)), set-code rules (to present, a non-empty
  * authorization list). Returns NULL when valid, else a static string naming
- * the rule (e.g. "intrinsic gas too low"). */
+ * the rule (e.g. "intrinsic gas too low").
+ * Rejection reasons are stable identifiers: src/cli/exceptions.c maps the
+ * test fixtures' exception names to them, so a new or reworded reason needs
+ * its row there. */
 const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id);
+/* The same rules for a call (eth_call, debug_traceCall: exec_call), as geth
+ * skips them for its simulated messages: no signature (the sender is
+ * given), no EIP-7825 gas cap and no EIP-2681 nonce rule. */
+const char *tx_check_call(const transaction *tx, fork_id fork, uint64_t chain_id);
 
 /* ---- Network form of blob transactions (transaction pool, eth wire) ---- */
 

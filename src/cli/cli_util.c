@@ -1,6 +1,8 @@
 /* CLI helpers: fixture discovery, hex fields of fixture JSON, big stacks. */
 #include "cli_util.h"
+#include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,7 +34,13 @@ static bool collect(path_list *l, const char *cmd, const char *path, bool top) {
         return false;
     }
     if (!S_ISDIR(st.st_mode)) {
-        if (top || ends_with(path, ".json")) paths_add(l, path);
+        if (!top && !ends_with(path, ".json")) return true;
+        /* a FIFO or a device would block the reader or never end */
+        if (!S_ISREG(st.st_mode)) {
+            fprintf(stderr, "parevm %s: %s: not a regular file or folder\n", cmd, path);
+            return false;
+        }
+        paths_add(l, path);
         return true;
     }
     DIR *d = opendir(path);
@@ -86,6 +94,7 @@ int fixture_run_option(fixture_run *r, int argc, char **argv, int *i) {
         return 1;
     }
     if (a[0] == '-') return 0;
+    r->has_paths = true;
     if (!path_list_collect(&r->files, r->cmd, a)) r->paths_ok = false;
     return 1;
 }
@@ -133,10 +142,17 @@ static int run_fixture_files(void *arg) {
     return 0;
 }
 
+void fixture_run_free(fixture_run *r) {
+    path_list_free(&r->files);
+    if (r->has_filter) regfree(&r->filter);
+    r->has_filter = false;
+}
+
 int fixture_run_all(fixture_run *r) {
     int status;
     if (!r->files.n) {
-        status = r->paths_ok ? -1 : 1;
+        if (r->has_paths && r->paths_ok) fprintf(stderr, "parevm %s: no .json fixture file found\n", r->cmd);
+        status = r->has_paths ? 1 : -1;
     } else {
         path_list_sort(&r->files);
         run_on_big_stack(run_fixture_files, r);
@@ -144,53 +160,84 @@ int fixture_run_all(fixture_run *r) {
         if (r->skipped) printf(", %d skipped", r->skipped);
         printf("\n");
         status = r->failed || !r->paths_ok ? 1 : 0;
+        /* a file or folder of another kind, or a filter matching nothing,
+         * must not look like a clean run */
+        if (!r->passed && !r->failed) {
+            fprintf(stderr, "parevm %s: no test ran%s\n", r->cmd,
+                    r->has_filter ? " (none matches --run)" : r->skipped ? " (every test was skipped)" : "");
+            status = 1;
+        }
     }
-    path_list_free(&r->files);
-    if (r->has_filter) regfree(&r->filter);
+    fixture_run_free(r);
     return status;
 }
 
+/* obj[field], or NULL after writing "field ... is missing" into err. */
+static json_t *field_get(json_t *obj, const char *field, char *err, size_t errlen) {
+    json_t *v = json_is_object(obj) ? json_object_get(obj, field) : NULL;
+    if (!v) snprintf(err, errlen, "field \"%s\" is missing", field);
+    return v;
+}
+
 static const char *field_str(json_t *obj, const char *field, char *err, size_t errlen) {
-    json_t *v = json_object_get(obj, field);
-    if (!v) {
-        snprintf(err, errlen, "field \"%s\" is missing", field);
-        return NULL;
-    }
-    if (!json_is_string(v)) {
+    json_t *v = field_get(obj, field, err, errlen);
+    if (v && !json_is_string(v)) {
         snprintf(err, errlen, "field \"%s\" is not a string", field);
         return NULL;
     }
-    return json_string_value(v);
+    return v ? json_string_value(v) : NULL;
 }
 
 bool json_value_u256(json_t *v, u256 *out) {
+    if (json_is_integer(v)) {
+        if (json_integer_value(v) < 0) return false;
+        *out = u256_from_u64((uint64_t)json_integer_value(v));
+        return true;
+    }
     const char *s = json_string_value(v);
-    uint8_t b[32];
-    if (!s || !hex_to_fixed(s, b, 32)) return false;
-    *out = u256_from_be(b, 32);
+    return s && hex_parse_u256(s, out);
+}
+
+bool json_value_u64(json_t *v, uint64_t *out) {
+    u256 x;
+    if (!json_value_u256(v, &x) || !u256_fits_u64(&x)) return false;
+    *out = x.w[0];
     return true;
 }
 
 bool json_value_bytes(json_t *v, uint8_t **out, size_t *len) {
     const char *s = json_string_value(v);
-    return s && hex_decode_alloc(s, out, len);
+    return s && hex_parse_data(s, out, len);
+}
+
+/* Quotes a field's value for an error message (strings, else the type). */
+static void describe(json_t *v, char *out, size_t n) {
+    if (json_is_string(v))
+        snprintf(out, n, "\"%.60s%s\"", json_string_value(v), strlen(json_string_value(v)) > 60 ? "..." : "");
+    else
+        snprintf(out, n, "a JSON %s", json_is_object(v) ? "object" : json_is_array(v) ? "array"
+                                      : json_is_number(v) ? "number" : json_is_boolean(v) ? "boolean" : "null");
 }
 
 bool json_hex_u256(json_t *obj, const char *field, u256 *out, char *err, size_t errlen) {
-    const char *s = field_str(obj, field, err, errlen);
-    if (!s) return false;
-    if (!json_value_u256(json_object_get(obj, field), out)) {
-        snprintf(err, errlen, "field \"%s\" is not a hex number of at most 256 bits: \"%.40s\"", field, s);
+    json_t *v = field_get(obj, field, err, errlen);
+    if (!v) return false;
+    if (!json_value_u256(v, out)) {
+        char d[80];
+        describe(v, d, sizeof d);
+        snprintf(err, errlen, "field \"%s\" is not a number of at most 256 bits (0x-hex or decimal): %s", field, d);
         return false;
     }
     return true;
 }
 
 bool json_hex_u64(json_t *obj, const char *field, uint64_t *out, char *err, size_t errlen) {
-    const char *s = field_str(obj, field, err, errlen);
-    if (!s) return false;
-    if (!hex_to_u64(s, out)) {
-        snprintf(err, errlen, "field \"%s\" is not a 64-bit hex number: \"%.40s\"", field, s);
+    json_t *v = field_get(obj, field, err, errlen);
+    if (!v) return false;
+    if (!json_value_u64(v, out)) {
+        char d[80];
+        describe(v, d, sizeof d);
+        snprintf(err, errlen, "field \"%s\" is not a 64-bit number (0x-hex or decimal): %s", field, d);
         return false;
     }
     return true;
@@ -199,7 +246,7 @@ bool json_hex_u64(json_t *obj, const char *field, uint64_t *out, char *err, size
 static bool fixed(json_t *obj, const char *field, uint8_t *out, size_t n, char *err, size_t errlen) {
     const char *s = field_str(obj, field, err, errlen);
     if (!s) return false;
-    if (!hex_to_fixed(s, out, n)) {
+    if (!hex_parse_fixed(s, out, n)) {
         snprintf(err, errlen, "field \"%s\" is not %zu bytes of hex: \"%.70s\"", field, n, s);
         return false;
     }
@@ -217,9 +264,58 @@ bool json_hex_bytes32(json_t *obj, const char *field, bytes32 *out, char *err, s
 bool json_hex_bytes(json_t *obj, const char *field, uint8_t **out, size_t *len, char *err, size_t errlen) {
     const char *s = field_str(obj, field, err, errlen);
     if (!s) return false;
-    if (!hex_decode_alloc(s, out, len)) {
-        snprintf(err, errlen, "field \"%s\" is not hex", field);
+    if (!hex_parse_data(s, out, len)) {
+        snprintf(err, errlen, "field \"%s\" is not 0x-prefixed hex of whole bytes: \"%.40s%s\"", field, s,
+                 strlen(s) > 40 ? "..." : "");
         return false;
+    }
+    return true;
+}
+
+/* One account of a "pre" object (geth's genesis account: balance required;
+ * nonce, code and storage optional). */
+static bool load_account(const char *key, json_t *acct, mem_state *s, char *err, size_t errlen) {
+    address a;
+    u256 balance;
+    uint64_t nonce = 0;
+    uint8_t *code = NULL;
+    size_t code_len = 0;
+    char ferr[200];
+    if (!hex_parse_fixed(key, a.b, 20)) {
+        snprintf(err, errlen, "\"%.60s\" is not an address (20 bytes of hex)", key);
+        return false;
+    }
+    if (!json_is_object(acct)) {
+        snprintf(err, errlen, "%s: the account is not an object", key);
+        return false;
+    }
+    json_t *storage = json_object_get(acct, "storage");
+    bool ok = json_hex_u256(acct, "balance", &balance, ferr, sizeof ferr) &&
+              (!json_object_get(acct, "nonce") || json_hex_u64(acct, "nonce", &nonce, ferr, sizeof ferr)) &&
+              (!json_object_get(acct, "code") || json_hex_bytes(acct, "code", &code, &code_len, ferr, sizeof ferr));
+    if (ok && storage && !json_is_object(storage)) {
+        snprintf(ferr, sizeof ferr, "field \"storage\" is not an object");
+        ok = false;
+    }
+    if (!ok) {
+        free(code);
+        snprintf(err, errlen, "%s: %s", key, ferr);
+        return false;
+    }
+    mem_state_set_account(s, &a, &balance, nonce, code, code_len);
+    free(code);
+    const char *slot;
+    json_t *val;
+    json_object_foreach(storage, slot, val) {
+        uint8_t kb[32], vb[32];
+        const char *vs = json_string_value(val);
+        if (!hex_parse_padded(slot, kb, 32) || !vs || !hex_parse_padded(vs, vb, 32)) {
+            snprintf(err, errlen, "%s.storage: bad slot \"%.70s\" (keys and values are strings of at most 32 "
+                     "bytes of hex)", key, slot);
+            return false;
+        }
+        u256 k = u256_from_be(kb, 32), v = u256_from_be(vb, 32);
+        mem_state_set_storage(s, &a, &k, &v);
     }
     return true;
 }
@@ -231,39 +327,23 @@ bool json_load_pre_state(json_t *pre, mem_state *s, char *err, size_t errlen) {
     }
     const char *key;
     json_t *acct;
+    char aerr[300];
     json_object_foreach(pre, key, acct) {
-        address a;
-        u256 balance;
-        uint64_t nonce;
-        uint8_t *code = NULL;
-        size_t code_len = 0;
-        if (!hex_to_fixed(key, a.b, 20)) {
-            snprintf(err, errlen, "pre: \"%.60s\" is not an address", key);
+        if (!load_account(key, acct, s, aerr, sizeof aerr)) {
+            snprintf(err, errlen, "pre.%s", aerr);
             return false;
-        }
-        char ferr[200];
-        if (!json_hex_u256(acct, "balance", &balance, ferr, sizeof ferr) ||
-            !json_hex_u64(acct, "nonce", &nonce, ferr, sizeof ferr) ||
-            !json_hex_bytes(acct, "code", &code, &code_len, ferr, sizeof ferr)) {
-            snprintf(err, errlen, "pre.%s: %s", key, ferr);
-            return false;
-        }
-        mem_state_set_account(s, &a, &balance, nonce, code, code_len);
-        free(code);
-        json_t *storage = json_object_get(acct, "storage");
-        const char *slot;
-        json_t *val;
-        json_object_foreach(storage, slot, val) {
-            u256 k, v;
-            uint8_t kb[32];
-            if (!hex_to_fixed(slot, kb, 32) || !json_value_u256(val, &v)) {
-                snprintf(err, errlen, "pre.%s.storage: bad slot \"%.70s\"", key, slot);
-                return false;
-            }
-            k = u256_from_be(kb, 32);
-            mem_state_set_storage(s, &a, &k, &v);
         }
     }
+    return true;
+}
+
+bool cli_parse_long(const char *text, long min, long max, long *out) {
+    if (!text || !isdigit((unsigned char)text[0])) return false;
+    errno = 0;
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (errno || *end || v < min || v > max) return false;
+    *out = v;
     return true;
 }
 

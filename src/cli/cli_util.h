@@ -15,9 +15,10 @@ typedef struct {
     size_t n, cap;
 } path_list;
 
-/* Adds path if it is a file, or every *.json below it (recursively) if it is
- * a folder. Prints an error naming path and returns false if it cannot be
- * read. cmd is the command name for messages. */
+/* Adds path if it is a regular file, or every *.json below it (recursively)
+ * if it is a folder. Prints an error naming path and returns false if it
+ * cannot be read or is something else (a FIFO, a device). cmd is the
+ * command name for messages. */
 bool path_list_collect(path_list *l, const char *cmd, const char *path);
 /* Sorts the paths so runs are reproducible. */
 void path_list_sort(path_list *l);
@@ -32,6 +33,7 @@ typedef struct fixture_run {
     const char *cmd;
     regex_t filter;
     bool has_filter, paths_ok;
+    bool has_paths; /* a PATH was given (it may hold no fixture file) */
     bool nested; /* tests sit deeper than the top level: run_test applies --run */
     int passed, failed, skipped;
     path_list files;
@@ -49,27 +51,40 @@ bool fixture_run_wants(const fixture_run *r, const char *name);
 void fixture_run_fail(fixture_run *r, const char *file, const char *test, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Runs every file (on a big stack), prints the summary, frees the run.
- * Returns the exit status, or -1 if no path was given (print usage). */
+ * Returns the exit status (1 if any test failed, a path was bad, or no test
+ * ran at all), or -1 if no path was given (print usage). */
 int fixture_run_all(fixture_run *r);
+/* Frees what the options collected (for a command that stops early). */
+void fixture_run_free(fixture_run *r);
 
 /* ---- fixture JSON fields ---- */
 
-/* Each reads obj[field] (a hex string) into out. On failure they write
+/* Each reads obj[field] into out with the rules of geth's JSON types
+ * (parevm/hex.h): quantities are "0x"-hex or decimal strings (or JSON
+ * integers), "" being 0; addresses and hashes are exactly 20 or 32 bytes of
+ * hex; byte data is "" or "0x" and whole bytes. On failure they write
  * "field \"NAME\" is missing / is not ..." into err and return false. */
 bool json_hex_u256(json_t *obj, const char *field, u256 *out, char *err, size_t errlen);
 bool json_hex_u64(json_t *obj, const char *field, uint64_t *out, char *err, size_t errlen);
 bool json_hex_address(json_t *obj, const char *field, address *out, char *err, size_t errlen);
 bool json_hex_bytes32(json_t *obj, const char *field, bytes32 *out, char *err, size_t errlen);
-/* Allocates *out (free it); accepts "" and "0x" as empty. */
+/* Allocates *out (free it); "" and "0x" are empty. */
 bool json_hex_bytes(json_t *obj, const char *field, uint8_t **out, size_t *len, char *err, size_t errlen);
 /* Same for a JSON value that is itself the string (array elements). */
 bool json_value_u256(json_t *v, u256 *out);
+bool json_value_u64(json_t *v, uint64_t *out);
 bool json_value_bytes(json_t *v, uint8_t **out, size_t *len);
 
 /* Loads a state-test style "pre" object ({address: {balance, nonce, code,
- * storage}}) into s. On failure names the account and field in err. */
+ * storage}}, as geth's genesis alloc: balance required, the rest optional;
+ * storage keys and values are strings of at most 32 bytes of hex) into s.
+ * On failure names the account and field in err. */
 struct mem_state;
 bool json_load_pre_state(json_t *pre, struct mem_state *s, char *err, size_t errlen);
+
+/* Parses a whole decimal integer in [min, max] (no sign games, no trailing
+ * text: "2x" is not 2). */
+bool cli_parse_long(const char *text, long min, long max, long *out);
 
 /* ---- big-stack thread ---- */
 

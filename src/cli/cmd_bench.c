@@ -73,61 +73,88 @@ static bench_result bench_call(mem_state *s, const address *to, const uint8_t *i
     return br;
 }
 
-static void bench_file(const char *file, double *sum_gas, double *sum_time) {
+/* Totals over the benchmarks run, and how many inputs were bad. */
+typedef struct {
+    double gas, time;
+    int runs, errors;
+} bench_totals;
+
+static void bench_error(bench_totals *t, const char *file, const char *what) {
+    fprintf(stderr, "parevm bench: %s: %s\n", file, what);
+    t->errors++;
+}
+
+/* The group and name of a benchmark file, "group/name" without ".json". */
+static void file_title(const char *file, char *out, size_t n) {
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    const char *p = base > file ? base - 1 : file;
+    while (p > file && p[-1] != '/') p--;
+    size_t blen = strlen(base);
+    if (blen > 5 && !strcmp(base + blen - 5, ".json")) blen -= 5;
+    if (base > file)
+        snprintf(out, n, "%.*s%.*s", (int)(base - p), p, (int)blen, base);
+    else
+        snprintf(out, n, "%.*s", (int)blen, base);
+}
+
+static void bench_test(bench_totals *tot, const char *file, const char *title, json_t *t) {
+    char err[256];
+    address to;
+    json_t *tx = json_object_get(t, "transaction");
+    json_t *data = json_object_get(tx, "data");
+    if (!json_is_object(t) || !json_is_object(tx) || !json_is_array(data))
+        return bench_error(tot, file, "not a state test with transaction.data (an evm-benchmarks file?)");
+    mem_state *s = mem_state_new();
+    if (!json_load_pre_state(json_object_get(t, "pre"), s, err, sizeof err) ||
+        !json_hex_address(tx, "to", &to, err, sizeof err)) {
+        mem_state_free(s);
+        return bench_error(tot, file, err);
+    }
+    json_t *labels = json_object_get(json_object_get(t, "_info"), "labels");
+    size_t i;
+    json_t *d;
+    json_array_foreach(data, i, d) {
+        uint8_t *input;
+        size_t len;
+        if (!json_value_bytes(d, &input, &len)) {
+            snprintf(err, sizeof err, "transaction.data[%zu] is not 0x-prefixed hex of whole bytes", i);
+            bench_error(tot, file, err);
+            continue;
+        }
+        char key[24];
+        snprintf(key, sizeof key, "%zu", i);
+        const char *label = json_string_value(json_object_get(labels, key));
+        mem_state *run_state = mem_state_clone(s);
+        bench_result br = bench_call(run_state, &to, input, len);
+        mem_state_free(run_state);
+        char name[160];
+        snprintf(name, sizeof name, "%s/%s", title, label ? label : key);
+        double mgas = br.median_s > 0 ? (double)br.gas / br.median_s / 1e6 : 0;
+        printf("%-44s %12llu %12.2f %10.1f%s\n", name, (unsigned long long)br.gas, br.median_s * 1e6, mgas,
+               br.status == EVM_SUCCESS ? "" : "  (not success)");
+        tot->gas += (double)br.gas;
+        tot->time += br.median_s;
+        tot->runs++;
+        free(input);
+    }
+    mem_state_free(s);
+}
+
+static void bench_file(const char *file, bench_totals *tot) {
     json_error_t jerr;
     json_t *root = json_load_file(file, 0, &jerr);
     if (!root) {
-        fprintf(stderr, "parevm bench: %s: invalid JSON at line %d: %s\n", file, jerr.line, jerr.text);
-        return;
+        char err[300];
+        snprintf(err, sizeof err, "invalid JSON at line %d: %s", jerr.line, jerr.text);
+        return bench_error(tot, file, err);
     }
+    char title[128];
+    file_title(file, title, sizeof title);
+    if (!json_is_object(root)) bench_error(tot, file, "the top level is not an object");
     const char *name;
     json_t *t;
-    const char *base = strrchr(file, '/');
-    base = base ? base + 1 : file;
-    char group[64] = "";
-    const char *slash = base > file ? base - 1 : NULL;
-    if (slash) {
-        const char *p = slash;
-        while (p > file && p[-1] != '/') p--;
-        snprintf(group, sizeof group, "%.*s/", (int)(slash - p), p);
-    }
-    json_object_foreach(root, name, t) {
-        char err[256];
-        mem_state *s = mem_state_new();
-        address to;
-        json_t *tx = json_object_get(t, "transaction");
-        if (!json_load_pre_state(json_object_get(t, "pre"), s, err, sizeof err) ||
-            !json_hex_address(tx, "to", &to, err, sizeof err)) {
-            fprintf(stderr, "parevm bench: %s: %s\n", file, err);
-            mem_state_free(s);
-            continue;
-        }
-        json_t *data = json_object_get(tx, "data");
-        json_t *labels = json_object_get(json_object_get(t, "_info"), "labels");
-        size_t i;
-        json_t *d;
-        json_array_foreach(data, i, d) {
-            uint8_t *input;
-            size_t len;
-            if (!json_value_bytes(d, &input, &len)) continue;
-            char key[24];
-            snprintf(key, sizeof key, "%zu", i);
-            const char *label = json_string_value(json_object_get(labels, key));
-            mem_state *run_state = mem_state_clone(s);
-            bench_result br = bench_call(run_state, &to, input, len);
-            mem_state_free(run_state);
-            char title[160];
-            snprintf(title, sizeof title, "%s%.*s/%s", group, (int)(strlen(base) - 5), base,
-                     label ? label : key);
-            double mgas = (double)br.gas / br.median_s / 1e6;
-            printf("%-44s %12llu %12.2f %10.1f%s\n", title, (unsigned long long)br.gas,
-                   br.median_s * 1e6, mgas, br.status == EVM_SUCCESS ? "" : "  (not success)");
-            *sum_gas += (double)br.gas;
-            *sum_time += br.median_s;
-            free(input);
-        }
-        mem_state_free(s);
-    }
+    json_object_foreach(root, name, t) bench_test(tot, file, title, t);
     json_decref(root);
 }
 
@@ -141,14 +168,22 @@ static int bench_evm(int argc, char **argv) {
         ok = path_list_collect(&files, "bench", def);
     else
         for (int i = 0; i < argc; i++) ok &= path_list_collect(&files, "bench", argv[i]);
-    if (!ok) return 1;
+    if (!ok) {
+        path_list_free(&files);
+        return 1;
+    }
     path_list_sort(&files);
     printf("%-44s %12s %12s %10s\n", "benchmark/input", "gas used", "median us", "Mgas/s");
-    double gas = 0, time = 0;
-    for (size_t i = 0; i < files.n; i++) bench_file(files.v[i], &gas, &time);
-    printf("%-44s %12.0f %12.2f %10.1f\n", "total", gas, time * 1e6, gas / time / 1e6);
+    bench_totals tot = {0};
+    for (size_t i = 0; i < files.n; i++) bench_file(files.v[i], &tot);
     path_list_free(&files);
-    return 0;
+    if (!tot.runs) {
+        fprintf(stderr, "parevm bench: no benchmark ran\n");
+        return 1;
+    }
+    double mgas = tot.time > 0 ? tot.gas / tot.time / 1e6 : 0;
+    printf("%-44s %12.0f %12.2f %10.1f\n", "total", tot.gas, tot.time * 1e6, mgas);
+    return tot.errors ? 1 : 0;
 }
 
 typedef struct {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include "cli_util.h"
 #include "commands.h"
+#include "exceptions.h"
 #include "parevm/block_exec.h"
 #include "parevm/block_roots.h"
 #include "parevm/chain_rules.h"
@@ -108,12 +109,31 @@ static void set_ancestor_hashes(block_tree *t, const chain_node *parent, mem_sta
     }
 }
 
-/* Executes b on s (sequentially or with Block-STM) and checks the results
- * and the state root against its header. */
-static const char *execute_and_check(bt_run *r, const block_rules *rules, block *b, mem_state *s) {
+/* The body roots that execution does not produce: the execution specs
+ * compare them with the header after executing the transactions, so an
+ * invalid transaction is reported before a root that excludes it. */
+static const char *check_body_roots(const block *b) {
+    bytes32 h = block_tx_root(b);
+    if (!bytes32_eq(&h, &b->header.tx_root)) return "transactions root mismatch";
+    if (b->header.has_withdrawals_root != b->has_withdrawals) return "withdrawals presence mismatch";
+    if (b->has_withdrawals) {
+        h = block_withdrawals_root(b);
+        if (!bytes32_eq(&h, &b->header.withdrawals_root)) return "withdrawals root mismatch";
+    }
+    return NULL;
+}
+
+/* Executes b on s (sequentially or with Block-STM) and checks the results,
+ * the body roots and the state root against its header, in the order of
+ * the execution specs' state_transition. body_why: the body roots are
+ * already known not to match (check_body_roots); such a block is invalid
+ * whatever happens and runs sequentially, only to name an invalid
+ * transaction first if it has one. */
+static const char *execute_and_check(bt_run *r, const block_rules *rules, block *b, mem_state *s,
+                                     const char *body_why) {
     block_result res = {0};
     const char *why;
-    if (r->par) {
+    if (r->par && !body_why) {
         long bad = par_recover_senders(r->par, b, rules->fork >= FORK_HOMESTEAD);
         par_stats st;
         why = bad >= 0 ? "invalid transaction signature" : par_block_execute_mem(r->par, rules, b, s, &res, &st);
@@ -121,13 +141,15 @@ static const char *execute_and_check(bt_run *r, const block_rules *rules, block 
         why = block_execute_mem(r->ex, rules, b, s, &res);
     }
     bytes32 h;
-    if (!why) {
-        h = block_receipts_root(&res);
-        why = block_check_results(&b->header, &res, &h);
-    }
+    if (!why && res.gas_used != b->header.gas_used) why = "gas used does not match the header";
+    if (!why) why = body_why;
     if (!why) {
         h = mem_state_root(s);
         if (!bytes32_eq(&h, &b->header.state_root)) why = "state root mismatch";
+    }
+    if (!why) {
+        h = block_receipts_root(&res);
+        why = block_check_results(&b->header, &res, &h);
     }
     block_result_free(&res);
     return why;
@@ -149,20 +171,14 @@ static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *
     if ((why = check_ommers(cfg, t, b, merged))) return why;
     bytes32 h = block_ommers_hash(b);
     if (!bytes32_eq(&h, &b->header.ommers_hash)) return "ommers hash mismatch";
-    h = block_tx_root(b);
-    if (!bytes32_eq(&h, &b->header.tx_root)) return "transactions root mismatch";
-    if (b->header.has_withdrawals_root != b->has_withdrawals) return "withdrawals presence mismatch";
-    if (b->has_withdrawals) {
-        h = block_withdrawals_root(b);
-        if (!bytes32_eq(&h, &b->header.withdrawals_root)) return "withdrawals root mismatch";
-    }
+    const char *body_why = check_body_roots(b);
     mem_state *s = NULL;
     for (int rep = 0; rep < r->repeat && !why; rep++) {
         if (s) mem_state_free(s);
         s = mem_state_clone(parent->state);
         set_ancestor_hashes(t, parent, s);
         rules.state_root_ctx = s;
-        why = execute_and_check(r, &rules, b, s);
+        why = execute_and_check(r, &rules, b, s, body_why);
     }
     if (why) {
         mem_state_free(s);
@@ -207,6 +223,67 @@ static const char *check_post(json_t *t, mem_state *s, char *err, size_t errlen)
     return err;
 }
 
+/* Decodes, validates and imports block i of the fixture; a block must be
+ * rejected exactly when it has an expectException, and then for the kind of
+ * reason it names (exceptions.c). Returns false (after a FAIL line) when the
+ * test cannot go on. */
+static bool run_block(bt_run *r, const char *file, const char *test, const chain_config *cfg, block_tree *tree,
+                      json_t *bj, size_t i) {
+    char err[400], unknown[80];
+    if (!json_is_object(bj)) {
+        fixture_run_fail(&r->base, file, test, "malformed fixture: blocks[%zu] is not an object", i);
+        return false;
+    }
+    json_t *exc = json_object_get(bj, "expectException");
+    const char *expect = json_string_value(exc);
+    if (exc && !expect) {
+        fixture_run_fail(&r->base, file, test, "malformed fixture: blocks[%zu].expectException is not a string", i);
+        return false;
+    }
+    if (expect && !exception_known(expect, unknown, sizeof unknown)) {
+        fixture_run_fail(&r->base, file, test, "malformed fixture: blocks[%zu]: unknown exception name \"%s\"", i,
+                         unknown);
+        return false;
+    }
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    block b;
+    const char *why = NULL;
+    char detail[300] = "";
+    if (!json_hex_bytes(bj, "rlp", &raw, &len, err, sizeof err)) {
+        fixture_run_fail(&r->base, file, test, "malformed fixture: blocks[%zu]: %s", i, err);
+        return false;
+    }
+    if (!block_decode(raw, len, &b, detail, sizeof detail)) {
+        why = REASON_BLOCK_RLP;
+    } else {
+        chain_node node;
+        why = import_block(r, cfg, tree, &b, len, &node);
+        if (!why) {
+            chain_node *n = tree_add(tree);
+            *n = node;
+            chain_node *head = &tree->v[tree->head];
+            if (n->merged || u256_gt(&n->td, &head->td)) tree->head = tree->n - 1;
+        }
+        block_free(&b);
+    }
+    free(raw);
+    if (why && !expect) {
+        fixture_run_fail(&r->base, file, test, "block %zu rejected: %s%s%s", i, why, *detail ? ": " : "", detail);
+        return false;
+    }
+    if (!why && expect) {
+        fixture_run_fail(&r->base, file, test, "block %zu accepted, expected %s", i, expect);
+        return false;
+    }
+    if (why && exception_match(expect, why, NULL, 0) != EXC_MATCH) {
+        fixture_run_fail(&r->base, file, test, "block %zu rejected for another reason: %s%s%s (expected %s)", i, why,
+                         *detail ? ": " : "", detail, expect);
+        return false;
+    }
+    return true;
+}
+
 static void run_test(fixture_run *fr, const char *file, const char *test, json_t *t) {
     bt_run *r = (bt_run *)fr;
     char err[400];
@@ -244,44 +321,11 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
         tree_free(&tree);
         return fixture_run_fail(fr, file, test, "genesis state root does not match the pre-state");
     }
-    bool ok = true;
-    size_t i;
-    json_t *bj;
-    json_array_foreach(json_object_get(t, "blocks"), i, bj) {
-        const char *expect = json_string_value(json_object_get(bj, "expectException"));
-        uint8_t *raw = NULL;
-        size_t len = 0;
-        block b;
-        const char *why = NULL;
-        if (!json_hex_bytes(bj, "rlp", &raw, &len, err, sizeof err)) {
-            why = "rlp is not hex";
-        } else if (!block_decode(raw, len, &b, err, sizeof err)) {
-            why = err;
-        } else {
-            chain_node node;
-            why = import_block(r, &cfg, &tree, &b, len, &node);
-            if (!why) {
-                chain_node *n = tree_add(&tree);
-                *n = node;
-                chain_node *head = &tree.v[tree.head];
-                if (n->merged || u256_gt(&n->td, &head->td)) tree.head = tree.n - 1;
-            }
-            block_free(&b);
-        }
-        free(raw);
-        char idx[32];
-        snprintf(idx, sizeof idx, "%zu", i);
-        if (why && !expect) {
-            fixture_run_fail(fr, file, test, "block %s rejected: %s", idx, why);
-            ok = false;
-            break;
-        }
-        if (!why && expect) {
-            fixture_run_fail(fr, file, test, "block %s accepted, expected %s", idx, expect);
-            ok = false;
-            break;
-        }
-    }
+    json_t *blocks = json_object_get(t, "blocks");
+    bool ok = json_is_array(blocks);
+    if (!ok) fixture_run_fail(fr, file, test, "malformed fixture: field \"blocks\" is missing or not an array");
+    for (size_t i = 0; ok && i < json_array_size(blocks); i++)
+        ok = run_block(r, file, test, &cfg, &tree, json_array_get(blocks, i), i);
     if (ok) {
         bytes32 last;
         chain_node *head = &tree.v[tree.head];
@@ -309,22 +353,34 @@ static int usage(void) {
     return 2;
 }
 
-int cmd_blocktest(int argc, char **argv) {
-    bt_run r = {.base = {.cmd = "blocktest", .paths_ok = true, .run_test = run_test}, .repeat = 1};
-    int threads = 0;
+/* Reads the options into r and *threads; returns 0, or the exit status to
+ * stop with. */
+static int parse_options(bt_run *r, int *threads, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
-        int used = fixture_run_option(&r.base, argc, argv, &i);
+        int used = fixture_run_option(&r->base, argc, argv, &i);
         if (used < 0) return 2;
         if (used) continue;
+        long v;
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-            threads = atoi(argv[++i]);
-            if (threads < 1 || threads > 1024) return usage();
+            if (!cli_parse_long(argv[++i], 1, 1024, &v)) return usage();
+            *threads = (int)v;
         } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
-            r.repeat = atoi(argv[++i]);
-            if (r.repeat < 1 || r.repeat > 1000000) return usage();
+            if (!cli_parse_long(argv[++i], 1, 1000000, &v)) return usage();
+            r->repeat = (int)v;
         } else {
             return usage();
         }
+    }
+    return 0;
+}
+
+int cmd_blocktest(int argc, char **argv) {
+    bt_run r = {.base = {.cmd = "blocktest", .paths_ok = true, .run_test = run_test}, .repeat = 1};
+    int threads = 0;
+    int status = parse_options(&r, &threads, argc, argv);
+    if (status) {
+        fixture_run_free(&r.base);
+        return status;
     }
     r.ex = executor_new();
     if (threads) {
@@ -332,7 +388,7 @@ int cmd_blocktest(int argc, char **argv) {
         par_options o = {.hints = true, .sequential_fallback = false};
         par_engine_set_options(r.par, &o);
     }
-    int status = fixture_run_all(&r.base);
+    status = fixture_run_all(&r.base);
     if (r.par) par_engine_free(r.par);
     executor_free(r.ex);
     return status < 0 ? usage() : status;

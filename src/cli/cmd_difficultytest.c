@@ -74,8 +74,10 @@ int cmd_difficultytest(int argc, char **argv) {
     fixture_run r = {.cmd = "difficultytest", .paths_ok = true, .nested = true, .run_test = run_group};
     for (int i = 1; i < argc; i++) {
         int used = fixture_run_option(&r, argc, argv, &i);
-        if (used < 0) return 2;
-        if (!used) return usage();
+        if (used <= 0) {
+            fixture_run_free(&r);
+            return used < 0 ? 2 : usage();
+        }
     }
     int status = fixture_run_all(&r);
     return status < 0 ? usage() : status;

@@ -72,16 +72,15 @@ static void check_valid(txtest_run *r, const char *file, const char *test, const
                         json_t *exp, const tx_outcome *o) {
     const char *hash = json_string_value(json_object_get(exp, "hash"));
     const char *sender = json_string_value(json_object_get(exp, "sender"));
-    const char *gas = json_string_value(json_object_get(exp, "intrinsicGas"));
     bytes32 h;
     address a;
     uint64_t g;
-    if (!hash || !hex_to_fixed(hash, h.b, 32))
+    if (!hash || !hex_parse_fixed(hash, h.b, 32))
         return bad_fixture(r, file, test, fork, "hash", "is not a 32-byte hex string");
-    if (!sender || !hex_to_fixed(sender, a.b, 20))
+    if (!sender || !hex_parse_fixed(sender, a.b, 20))
         return bad_fixture(r, file, test, fork, "sender", "is not a 20-byte hex string");
-    if (!gas || !hex_to_u64(gas, &g))
-        return bad_fixture(r, file, test, fork, "intrinsicGas", "is not a hex quantity");
+    if (!json_value_u64(json_object_get(exp, "intrinsicGas"), &g))
+        return bad_fixture(r, file, test, fork, "intrinsicGas", "is not a 64-bit number");
     char want[160], got[200];
     if (!o->valid) {
         snprintf(want, sizeof want, "valid (hash %s)", hash);
@@ -141,8 +140,8 @@ static void run_test(txtest_run *r, const char *file, const char *test, json_t *
         return bad_fixture(r, file, test, NULL, "result", "is missing or not an object");
     uint8_t *raw;
     size_t len;
-    if (!hex_decode_alloc(txbytes, &raw, &len))
-        return bad_fixture(r, file, test, NULL, "txbytes", "is not hex");
+    if (!hex_parse_data(txbytes, &raw, &len))
+        return bad_fixture(r, file, test, NULL, "txbytes", "is not 0x-prefixed hex of whole bytes");
     const char *fork;
     json_t *exp;
     json_object_foreach(result, fork, exp) run_fork(r, file, test, fork, exp, raw, len);
@@ -160,8 +159,10 @@ int cmd_txtest(int argc, char **argv) {
     txtest_run r = {.cmd = "txtest", .paths_ok = true, .run_test = run_test};
     for (int i = 1; i < argc; i++) {
         int used = fixture_run_option(&r, argc, argv, &i);
-        if (used < 0) return 2;
-        if (!used) return usage();
+        if (used <= 0) {
+            fixture_run_free(&r);
+            return used < 0 ? 2 : usage();
+        }
     }
     int status = fixture_run_all(&r);
     return status < 0 ? usage() : status;

@@ -10,11 +10,13 @@
     X(blocktest, "run BlockchainTests files or folders")                          \
     X(replay, "replay mainnet block fixtures and measure Mgas/s")                  \
     X(difficultytest, "run DifficultyTests files or folders")                     \
+    X(trace, "geth-format traces of calls or transactions in JSON request files") \
     X(bench, "benchmarks: evm")                                                    \
     X(init, "write a genesis file's block 0 into a new store")                    \
     X(import, "import RLP chain files into a store, verifying every block")     \
     X(chaintest, "run BlockchainTests through init + import into fresh stores")   \
-    X(db, "query a store: head, account, storage, block, root; unwind")
+    X(db, "query a store: head, account, storage, block, root; unwind")          \
+    X(node, "serve JSON-RPC over a store, or a dev chain (--dev)")
 
 #define DECLARE_COMMAND(name, help) int cmd_##name(int argc, char **argv);
 PAREVM_COMMANDS(DECLARE_COMMAND)

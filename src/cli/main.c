@@ -19,6 +19,9 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    /* one line at a time even into a pipe or file: the FAIL lines already
+     * printed must survive a run that dies */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -2,15 +2,30 @@
 #include "mainnet_fixture.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include "cli_util.h"
 #include "parevm/hex.h"
 
-static json_t *load_json(const char *dir, const char *name, bool required, char *err, size_t errlen) {
+/* Loads dir/name. NULL if it is absent (err set when required) or bad:
+ * then *bad is set, with err (a file that exists must load). */
+static json_t *load_json(const char *dir, const char *name, bool required, bool *bad, char *err, size_t errlen) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
+    *bad = false;
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) {
+        /* a FIFO or device would block the reader */
+        snprintf(err, errlen, "%s: not a regular file", path);
+        *bad = true;
+        return NULL;
+    }
     json_error_t jerr;
     json_t *j = json_load_file(path, 0, &jerr);
-    if (!j && required) snprintf(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
+    if (!j && (required || exists)) {
+        snprintf(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
+        *bad = exists;
+    }
     return j;
 }
 
@@ -69,6 +84,10 @@ static bool load_header(json_t *b, block_header *h, char *err, size_t n) {
 }
 
 static bool load_access_list(json_t *list, transaction *tx, char *err, size_t n) {
+    if (!json_is_array(list)) {
+        snprintf(err, n, "field \"accessList\" is missing or not an array");
+        return false;
+    }
     size_t count = json_array_size(list);
     tx->access_list = calloc(count ? count : 1, sizeof *tx->access_list);
     tx->access_list_len = count;
@@ -84,7 +103,7 @@ static bool load_access_list(json_t *list, transaction *tx, char *err, size_t n)
         a->keys = calloc(a->n_keys ? a->n_keys : 1, sizeof(bytes32));
         for (size_t k = 0; k < a->n_keys; k++) {
             const char *h = json_string_value(json_array_get(keys, k));
-            if (!h || !hex_to_fixed(h, a->keys[k].b, 32)) {
+            if (!h || !hex_parse_fixed(h, a->keys[k].b, 32)) {
                 snprintf(err, n, "accessList[%zu].storageKeys[%zu] is not a hash", i, k);
                 return false;
             }
@@ -126,6 +145,10 @@ static bool load_authorizations(json_t *list, transaction *tx, char *err, size_t
 
 static bool load_tx(json_t *t, transaction *tx, char *err, size_t n) {
     memset(tx, 0, sizeof *tx);
+    if (!json_is_object(t)) {
+        snprintf(err, n, "not an object");
+        return false;
+    }
     uint64_t type = 0;
     if (json_object_get(t, "type") && !json_hex_u64(t, "type", &type, err, n)) return false;
     if (type > TX_SET_CODE) {
@@ -169,11 +192,15 @@ static bool load_tx(json_t *t, transaction *tx, char *err, size_t n) {
     if (tx->type == TX_BLOB) {
         json_t *hashes = json_object_get(t, "blobVersionedHashes");
         if (!json_hex_u256(t, "maxFeePerBlobGas", &tx->max_fee_per_blob_gas, err, n)) return false;
+        if (!json_is_array(hashes)) {
+            snprintf(err, n, "field \"blobVersionedHashes\" is missing or not an array");
+            return false;
+        }
         tx->n_blob_hashes = json_array_size(hashes);
         tx->blob_hashes = calloc(tx->n_blob_hashes ? tx->n_blob_hashes : 1, sizeof(bytes32));
         for (size_t i = 0; i < tx->n_blob_hashes; i++) {
             const char *h = json_string_value(json_array_get(hashes, i));
-            if (!h || !hex_to_fixed(h, tx->blob_hashes[i].b, 32)) {
+            if (!h || !hex_parse_fixed(h, tx->blob_hashes[i].b, 32)) {
                 snprintf(err, n, "blobVersionedHashes[%zu] is not a hash", i);
                 return false;
             }
@@ -185,11 +212,19 @@ static bool load_tx(json_t *t, transaction *tx, char *err, size_t n) {
 static bool load_withdrawals(json_t *list, block *b, char *err, size_t n) {
     b->has_withdrawals = list != NULL;
     if (!list) return true;
+    if (!json_is_array(list)) {
+        snprintf(err, n, "not an array");
+        return false;
+    }
     b->n_withdrawals = json_array_size(list);
     b->withdrawals = calloc(b->n_withdrawals ? b->n_withdrawals : 1, sizeof *b->withdrawals);
     for (size_t i = 0; i < b->n_withdrawals; i++) {
         json_t *w = json_array_get(list, i);
         withdrawal *wd = &b->withdrawals[i];
+        if (!json_is_object(w)) {
+            snprintf(err, n, "withdrawal %zu is not an object", i);
+            return false;
+        }
         if (!json_hex_u64(w, "index", &wd->index, err, n) || !json_hex_u64(w, "validatorIndex", &wd->validator, err, n) ||
             !json_hex_address(w, "address", &wd->addr, err, n) || !json_hex_u64(w, "amount", &wd->amount_gwei, err, n))
             return false;
@@ -200,15 +235,25 @@ static bool load_withdrawals(json_t *list, block *b, char *err, size_t n) {
 /* pre_state.json: {addr: {basic: {balance, nonce}, code: null | {bytecode,
  * original_len}, storage: {slot: value}}} */
 static bool load_pre(json_t *pre, mem_state *s, char *err, size_t n) {
+    if (!json_is_object(pre)) {
+        snprintf(err, n, "the top level is not an object");
+        return false;
+    }
     const char *key;
     json_t *acct;
     json_object_foreach(pre, key, acct) {
         address a;
-        if (!hex_to_fixed(key, a.b, 20)) {
+        if (!hex_parse_fixed(key, a.b, 20)) {
             snprintf(err, n, "pre_state: \"%.50s\" is not an address", key);
             return false;
         }
         json_t *basic = json_object_get(acct, "basic");
+        json_t *storage = json_object_get(acct, "storage");
+        if (!json_is_object(acct) || !json_is_object(basic) ||
+            (storage && !json_is_null(storage) && !json_is_object(storage))) {
+            snprintf(err, n, "pre_state.%s: the account, its \"basic\" or its \"storage\" is not an object", key);
+            return false;
+        }
         json_t *nonce = json_object_get(basic, "nonce");
         u256 balance;
         if (!json_hex_u256(basic, "balance", &balance, err, n)) return false;
@@ -236,14 +281,13 @@ static bool load_pre(json_t *pre, mem_state *s, char *err, size_t n) {
         free(code);
         const char *slot;
         json_t *val;
-        json_object_foreach(json_object_get(acct, "storage"), slot, val) {
-            uint8_t kb[32];
-            u256 v;
-            if (!hex_to_fixed(slot, kb, 32) || !json_value_u256(val, &v)) {
+        json_object_foreach(storage, slot, val) {
+            /* slots and values are quantities ("hex, no leading zeros") */
+            u256 k, v;
+            if (!hex_parse_u256(slot, &k) || !json_is_string(val) || !json_value_u256(val, &v)) {
                 snprintf(err, n, "pre_state.%s.storage: bad slot \"%.70s\"", key, slot);
                 return false;
             }
-            u256 k = u256_from_be(kb, 32);
             mem_state_set_storage(s, &a, &k, &v);
         }
     }
@@ -254,16 +298,30 @@ bool mainnet_block_load(const char *dir, mainnet_block *out, char *err, size_t e
     memset(out, 0, sizeof *out);
     snprintf(out->path, sizeof out->path, "%s", dir);
     char e[300] = "";
-    json_t *bj = load_json(dir, "block.json", true, err, errlen);
+    bool bad;
+    json_t *bj = load_json(dir, "block.json", true, &bad, err, errlen);
     if (!bj) return false;
-    json_t *pj = load_json(dir, "pre_state.json", true, err, errlen);
+    json_t *pj = load_json(dir, "pre_state.json", true, &bad, err, errlen);
     if (!pj) {
         json_decref(bj);
         return false;
     }
-    json_t *hj = load_json(dir, "block_hashes.json", false, e, sizeof e);
-    bool ok = load_header(bj, &out->blk.header, e, sizeof e);
-    if (!ok) snprintf(err, errlen, "%s/block.json: %s", dir, e);
+    json_t *hj = load_json(dir, "block_hashes.json", false, &bad, err, errlen);
+    if (bad) {
+        json_decref(bj);
+        json_decref(pj);
+        return false;
+    }
+    bool ok = json_is_object(bj);
+    if (!ok) snprintf(err, errlen, "%s/block.json: the top level is not an object", dir);
+    if (ok && hj && !json_is_object(hj)) {
+        snprintf(err, errlen, "%s/block_hashes.json: the top level is not an object", dir);
+        ok = false;
+    }
+    if (ok) {
+        ok = load_header(bj, &out->blk.header, e, sizeof e);
+        if (!ok) snprintf(err, errlen, "%s/block.json: %s", dir, e);
+    }
     json_t *txs = json_object_get(bj, "transactions");
     if (ok && !json_is_array(txs)) {
         snprintf(err, errlen, "%s/block.json: field \"transactions\" is not an array", dir);
@@ -293,9 +351,10 @@ bool mainnet_block_load(const char *dir, mainnet_block *out, char *err, size_t e
         json_t *h;
         json_object_foreach(hj, num, h) {
             bytes32 hash;
-            char *end;
-            unsigned long long bn = strtoull(num, &end, 10);
-            if (*end || !json_is_string(h) || !hex_to_fixed(json_string_value(h), hash.b, 32)) {
+            uint64_t bn;
+            bool decimal = num[0] && strspn(num, "0123456789") == strlen(num);
+            if (!decimal || !hex_parse_u64(num, &bn) || !json_is_string(h) ||
+                !hex_parse_fixed(json_string_value(h), hash.b, 32)) {
                 snprintf(err, errlen, "%s/block_hashes.json: bad entry \"%.40s\"", dir, num);
                 ok = false;
                 break;

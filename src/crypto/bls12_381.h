@@ -2,9 +2,12 @@
  * groups G1 (over Fp) and G2 (over Fp2, on the M-type sextic twist), their
  * ZCash compressed encodings, and the optimal ate pairing.
  *
- * It serves the EIP-4844 point evaluation precompile (kzg.c) and is meant to
- * carry the EIP-2537 precompiles later. Nothing here is constant time (all
- * inputs are public); nothing allocates; there is no mutable global state.
+ * It serves the EIP-4844 point evaluation precompile (kzg.c) and the
+ * EIP-2537 precompiles (bls12_381_eip2537.c, on the multi-scalar
+ * multiplication and the maps to the curves below). Nothing here is
+ * constant time (all inputs are public); nothing allocates on the heap (the
+ * field inversion uses GMP's mpn layer, which does not at this size); there
+ * is no mutable global state.
  *
  * Conventions:
  *  - Field elements are always fully reduced and in Montgomery form; two
@@ -79,13 +82,20 @@ void bls_fp_mul(bls_fp *r, const bls_fp *a, const bls_fp *b);
 void bls_fp_sqr(bls_fp *r, const bls_fp *a);
 /* The portable C product, exposed so that tests cover both paths. */
 void bls_fp_mul_portable(bls_fp *r, const bls_fp *a, const bls_fp *b);
-/* r = 1/a; r = 0 when a = 0. */
+/* r = 1/a; r = 0 when a = 0. By extended Euclid (GMP mpn_gcdext); the
+ * _fermat variant computes a^(p-2), for tests. */
 void bls_fp_inv(bls_fp *r, const bls_fp *a);
+void bls_fp_inv_fermat(bls_fp *r, const bls_fp *a);
 /* r = a^e for the little-endian exponent e[0..n). */
 void bls_fp_pow(bls_fp *r, const bls_fp *a, const uint64_t *e, size_t n);
 /* If a is a square, sets r to one of its roots and returns true; otherwise
  * returns false and leaves r unspecified. */
 bool bls_fp_sqrt(bls_fp *r, const bls_fp *a);
+/* r = a^((p+1)/4): a square root of a if a is a square, else of -a
+ * (p = 3 mod 4). */
+void bls_fp_sqrt_candidate(bls_fp *r, const bls_fp *a);
+/* RFC 9380 sgn0: the parity of a as an integer in [0, p). */
+bool bls_fp_sgn0(const bls_fp *a);
 /* True iff a > (p-1)/2 as an integer: the ZCash "sign" of a coordinate. */
 bool bls_fp_is_lex_largest(const bls_fp *a);
 /* Parses 48 big-endian bytes; false (r untouched) if the value is >= p. */
@@ -185,11 +195,16 @@ void bls_g1_mul_glv(bls_g1 *r, const bls_g1_affine *a, const bls_scalar *k);
  * fallback as bls_g1_mul_glv. */
 void bls_g1_mul2_glv(bls_g1 *r, const bls_g1_affine *p, const bls_scalar *a,
                      const bls_scalar *b);
+/* k = k0 + k1 x^2 for k < r, with k0 < x^2 and k1 < 2^128 (two 64-bit
+ * limbs each, little-endian): [k]P = [k0]P + [k1](-phi(P)) on G1. */
+void bls_g1_glv_split(uint64_t k0[2], uint64_t k1[2], const bls_scalar *k);
 /* r = phi(a) = (beta*x, y), the endomorphism acting as [-x^2] on G1. */
 void bls_g1_phi(bls_g1 *r, const bls_g1 *a);
 bool bls_g1_affine_on_curve(const bls_g1_affine *a);
 /* Subgroup membership of an on-curve point (phi(P) == [-x^2]P). */
 bool bls_g1_affine_in_subgroup(const bls_g1_affine *a);
+/* r = [h_eff]a with h_eff = 1 - x (RFC 9380): maps any point of E into G1. */
+void bls_g1_clear_cofactor(bls_g1 *r, const bls_g1 *a);
 /* ZCash compressed encoding: full validation (flags, x < p, on curve, in
  * G1). Returns false on any malformed input. */
 bool bls_g1_decompress(bls_g1_affine *r, const uint8_t in[48]);
@@ -216,9 +231,33 @@ void bls_g2_psi(bls_g2 *r, const bls_g2 *a);
 bool bls_g2_affine_on_curve(const bls_g2_affine *a);
 /* Subgroup membership of an on-curve point (psi(Q) == [x]Q). */
 bool bls_g2_affine_in_subgroup(const bls_g2_affine *a);
+/* r = [h_eff]a for RFC 9380's 636-bit h_eff of G2, computed with psi
+ * (Budroni-Pintore): maps any point of E' into G2. */
+void bls_g2_clear_cofactor(bls_g2 *r, const bls_g2 *a);
 /* ZCash compressed encoding (x.c1 first), fully validated like G1. */
 bool bls_g2_decompress(bls_g2_affine *r, const uint8_t in[96]);
 void bls_g2_compress(uint8_t out[96], const bls_g2_affine *a);
+
+/* ---- Multi-scalar multiplication (bls12_381_msm.c) ------------------------ */
+
+/* r = sum_i [k_i] p_i for n >= 0 points (n = 0 gives infinity). The points
+ * must be in G1 (G2): the scalars, any 256-bit values, are reduced mod r
+ * and split along the endomorphisms. Straus for a few points, Pippenger
+ * for many; bounded stack (about 100 KB for G2), no heap. */
+void bls_g1_msm(bls_g1 *r, const bls_g1_affine *p, const bls_scalar *k, size_t n);
+void bls_g2_msm(bls_g2 *r, const bls_g2_affine *p, const bls_scalar *k, size_t n);
+
+/* ---- Map to curve (bls12_381_map.c) --------------------------------------- */
+
+/* RFC 9380's map_to_curve for the BLS12381G1/G2 suites: simplified SWU onto
+ * the isogenous curve, then the isogeny. The result is on E (E') but not
+ * necessarily in G1 (G2). Any u; never fails. */
+void bls_map_to_curve_g1(bls_g1 *r, const bls_fp *u);
+void bls_map_to_curve_g2(bls_g2 *r, const bls_fp2 *u);
+/* EIP-2537 MAP_FP_TO_G1 / MAP_FP2_TO_G2: map_to_curve, then clear_cofactor;
+ * the result is in G1 (G2). */
+void bls_map_fp_to_g1(bls_g1 *r, const bls_fp *u);
+void bls_map_fp2_to_g2(bls_g2 *r, const bls_fp2 *u);
 
 /* ---- Pairing (bls12_381_pairing.c) ---------------------------------------- */
 

@@ -61,57 +61,11 @@ void bls_g1_to_affine(bls_g1_affine *r, const bls_g1 *a) {
 }
 
 #define JAC_POINT bls_g1
+#define JAC_AFFINE bls_g1_affine
 #define JAC_ELEM bls_fp
 #define JAC_G(op) bls_g1_##op
 #define JAC_F(op) bls_fp_##op
 #include "bls12_381_jacobian.inc"
-
-void bls_g1_add_affine(bls_g1 *r, const bls_g1 *a, const bls_g1_affine *b) {
-    /* madd-2007-bl. */
-    if (b->inf) {
-        *r = *a;
-        return;
-    }
-    if (bls_g1_is_inf(a)) {
-        bls_g1_from_affine(r, b);
-        return;
-    }
-    bls_fp z1z1, u2, s2, h, hh, i, j, rr, v, t;
-    bls_fp_sqr(&z1z1, &a->z);
-    bls_fp_mul(&u2, &b->x, &z1z1);
-    bls_fp_mul(&s2, &b->y, &a->z);
-    bls_fp_mul(&s2, &s2, &z1z1);
-    bls_fp_sub(&h, &u2, &a->x);
-    bls_fp_sub(&rr, &s2, &a->y);
-    if (bls_fp_is_zero(&h)) {
-        if (bls_fp_is_zero(&rr))
-            bls_g1_dbl(r, a);
-        else
-            bls_g1_set_inf(r);
-        return;
-    }
-    bls_fp_dbl(&rr, &rr);
-    bls_fp_sqr(&hh, &h);
-    bls_fp_dbl(&i, &hh);
-    bls_fp_dbl(&i, &i);
-    bls_fp_mul(&j, &h, &i);
-    bls_fp_mul(&v, &a->x, &i);
-    bls_fp y1 = a->y;
-    /* z3 = (z1 + h)^2 - z1z1 - hh */
-    bls_fp_add(&t, &a->z, &h);
-    bls_fp_sqr(&t, &t);
-    bls_fp_sub(&t, &t, &z1z1);
-    bls_fp_sub(&r->z, &t, &hh);
-    bls_fp_sqr(&t, &rr);
-    bls_fp_sub(&t, &t, &j);
-    bls_fp_sub(&t, &t, &v);
-    bls_fp_sub(&r->x, &t, &v);
-    bls_fp_sub(&t, &v, &r->x);
-    bls_fp_mul(&t, &t, &rr);
-    bls_fp_mul(&y1, &y1, &j);
-    bls_fp_dbl(&y1, &y1);
-    bls_fp_sub(&r->y, &t, &y1);
-}
 
 void bls_g1_phi(bls_g1 *r, const bls_g1 *a) {
     /* In Jacobian coordinates x/z^2 scales like x. */
@@ -129,6 +83,13 @@ static void g1_mul_x_abs(bls_g1 *r, const bls_g1 *a) {
             bls_g1_add(&acc, &acc, a);
     }
     *r = acc;
+}
+
+void bls_g1_clear_cofactor(bls_g1 *r, const bls_g1 *a) {
+    /* RFC 9380 section 7: h_eff = 1 - x = |x| + 1 for G1. */
+    bls_g1 t;
+    g1_mul_x_abs(&t, a);
+    bls_g1_add(r, &t, a);
 }
 
 bool bls_g1_affine_on_curve(const bls_g1_affine *a) {
@@ -347,6 +308,13 @@ static void glv_terms_generator(straus_term t[2], const bls_scalar *k) {
     t[1].neg_phi = true;
     t[0].len = wnaf(t[0].naf, k0, FIXED_W);
     t[1].len = wnaf(t[1].naf, k1, FIXED_W);
+}
+
+void bls_g1_glv_split(uint64_t k0[2], uint64_t k1[2], const bls_scalar *k) {
+    u128 a, b;
+    glv_split(&a, &b, k);
+    k0[0] = (uint64_t)a, k0[1] = (uint64_t)(a >> 64);
+    k1[0] = (uint64_t)b, k1[1] = (uint64_t)(b >> 64);
 }
 
 void bls_g1_mul_glv(bls_g1 *r, const bls_g1_affine *a, const bls_scalar *k) {

@@ -72,16 +72,11 @@ void bls_g2_to_affine(bls_g2_affine *r, const bls_g2 *a) {
 }
 
 #define JAC_POINT bls_g2
+#define JAC_AFFINE bls_g2_affine
 #define JAC_ELEM bls_fp2
 #define JAC_G(op) bls_g2_##op
 #define JAC_F(op) bls_fp2_##op
 #include "bls12_381_jacobian.inc"
-
-void bls_g2_add_affine(bls_g2 *r, const bls_g2 *a, const bls_g2_affine *b) {
-    bls_g2 t;
-    bls_g2_from_affine(&t, b);
-    bls_g2_add(r, a, &t);
-}
 
 void bls_g2_psi(bls_g2 *r, const bls_g2 *a) {
     /* Conjugation commutes with the Jacobian scaling, so psi maps (X:Y:Z)
@@ -91,6 +86,42 @@ void bls_g2_psi(bls_g2 *r, const bls_g2 *a) {
     bls_fp2_conj(&r->y, &a->y);
     bls_fp2_mul(&r->y, &r->y, &PSI_Y);
     bls_fp2_conj(&r->z, &a->z);
+}
+
+/* r = [|x|] a: 63 doublings and 5 additions along 0xd201000000010000. */
+static void g2_mul_x_abs(bls_g2 *r, const bls_g2 *a) {
+    bls_g2 acc = *a;
+    for (int i = 62; i >= 0; i--) {
+        bls_g2_dbl(&acc, &acc);
+        if ((BLS_X_ABS >> i) & 1)
+            bls_g2_add(&acc, &acc, a);
+    }
+    *r = acc;
+}
+
+void bls_g2_clear_cofactor(bls_g2 *r, const bls_g2 *a) {
+    /* Budroni and Pintore (RFC 9380 appendix G.3): for every point of E',
+     * [h_eff]P = [x^2 - x - 1]P + [x - 1]psi(P) + psi^2(2P), evaluated as
+     * t1 = [x]P, t3 = psi^2(2P) - psi(P) + [x](t1 + psi(P)) - t1 - P.
+     * x < 0, so [x] is a negation after [|x|]. */
+    bls_g2 t1, t2, t3;
+    g2_mul_x_abs(&t1, a);
+    bls_g2_neg(&t1, &t1);                    /* [x]P */
+    bls_g2_psi(&t2, a);                      /* psi(P) */
+    bls_g2_dbl(&t3, a);
+    bls_g2_psi(&t3, &t3);
+    bls_g2_psi(&t3, &t3);                    /* psi^2(2P) */
+    bls_g2_neg(&t2, &t2);
+    bls_g2_add(&t3, &t3, &t2);               /* psi^2(2P) - psi(P) */
+    bls_g2_neg(&t2, &t2);
+    bls_g2_add(&t2, &t2, &t1);               /* [x]P + psi(P) */
+    g2_mul_x_abs(&t2, &t2);
+    bls_g2_neg(&t2, &t2);                    /* [x]([x]P + psi(P)) */
+    bls_g2_add(&t3, &t3, &t2);
+    bls_g2_neg(&t1, &t1);
+    bls_g2_add(&t3, &t3, &t1);               /* - [x]P */
+    bls_g2_neg(&t2, a);
+    bls_g2_add(r, &t3, &t2);                 /* - P */
 }
 
 bool bls_g2_affine_on_curve(const bls_g2_affine *a) {
@@ -111,12 +142,7 @@ bool bls_g2_affine_in_subgroup(const bls_g2_affine *a) {
         return true;
     bls_g2 q, acc, lhs;
     bls_g2_from_affine(&q, a);
-    acc = q;
-    for (int i = 62; i >= 0; i--) {
-        bls_g2_dbl(&acc, &acc);
-        if ((BLS_X_ABS >> i) & 1)
-            bls_g2_add(&acc, &acc, &q);
-    }
+    g2_mul_x_abs(&acc, &q);
     bls_g2_neg(&acc, &acc);                  /* x < 0 */
     bls_g2_psi(&lhs, &q);
     return bls_g2_eq(&lhs, &acc);

@@ -67,33 +67,66 @@ void bls_fp2_pow(bls_fp2 *r, const bls_fp2 *a, const uint64_t *e, size_t n) {
     *r = acc;
 }
 
-/* (p-3)/4 and (p-1)/2 for the square root below. */
-static const uint64_t P_MINUS_3_DIV_4[6] = {
-    0xee7fbfffffffeaaaULL, 0x07aaffffac54ffffULL, 0xd9cc34a83dac3d89ULL,
-    0xd91dd2e13ce144afULL, 0x92c6e9ed90d2eb35ULL, 0x0680447a8e5ff9a6ULL};
-static const uint64_t P_MINUS_1_DIV_2[6] = {
-    0xdcff7fffffffd555ULL, 0x0f55ffff58a9ffffULL, 0xb39869507b587b12ULL,
-    0xb23ba5c279c2895fULL, 0x258dd3db21a5d66bULL, 0x0d0088f51cbff34dULL};
+/* r = a / 2: the Montgomery representation halves like the value. */
+static void fp_half(bls_fp *r, const bls_fp *a) {
+    uint64_t t[7], carry = 0;
+    bool odd = a->l[0] & 1;
+    for (int i = 0; i < 6; i++) {                /* t = a (+ p if odd) */
+        unsigned __int128 s = (unsigned __int128)a->l[i] + (odd ? BLS_FP_P[i] : 0) + carry;
+        t[i] = (uint64_t)s;
+        carry = (uint64_t)(s >> 64);
+    }
+    t[6] = carry;
+    for (int i = 0; i < 6; i++)
+        r->l[i] = (t[i] >> 1) | (t[i + 1] << 63);
+}
 
 bool bls_fp2_sqrt(bls_fp2 *r, const bls_fp2 *a) {
-    /* Algorithm 9 of Adj and Rodriguez-Henriquez, "Square root computation
-     * over even extension fields" (q = p = 3 mod 4). The final check makes
-     * the result trustworthy whatever branch was taken. */
-    bls_fp2 a1, alpha, x0, x, minus_one, chk;
-    bls_fp_neg(&minus_one.c0, &BLS_FP_ONE);
-    minus_one.c1 = BLS_FP_ZERO;
-    bls_fp2_pow(&a1, a, P_MINUS_3_DIV_4, 6);
-    bls_fp2_mul(&x0, &a1, a);                 /* a^((p+1)/4) */
-    bls_fp2_mul(&alpha, &a1, &x0);            /* a^((p-1)/2) */
-    if (bls_fp2_eq(&alpha, &minus_one)) {
-        /* x = u * x0 */
-        bls_fp_neg(&x.c0, &x0.c1);
-        x.c1 = x0.c0;
+    /* p = 3 mod 4. a = a0 + a1 u is a square iff its norm N = a0^2 + a1^2
+     * is a square in Fp. With alpha = sqrt(N), delta = (a0 + alpha)/2 and
+     * delta' = (a0 - alpha)/2 satisfy delta + delta' = a0 and
+     * delta delta' = -a1^2/4, so for a1 != 0 exactly one of them is a
+     * square. t = delta^((p+1)/4) is sqrt(delta) if delta is a square and
+     * sqrt(-delta) otherwise; the root is t + a1/(2t) u in the first case,
+     * a1/(2t) + t u in the second. Two exponentiations in Fp instead of two
+     * in Fp2; the final check makes the result trustworthy. */
+    bls_fp2 x, chk;
+    if (bls_fp_is_zero(&a->c1)) {
+        /* every element of Fp is a square in Fp2: sqrt(a0), or
+         * sqrt(-a0) u when a0 is not a square in Fp */
+        bls_fp t;
+        bls_fp_sqrt_candidate(&t, &a->c0);
+        bls_fp_sqr(&chk.c0, &t);
+        if (bls_fp_eq(&chk.c0, &a->c0)) {
+            x.c0 = t;
+            x.c1 = BLS_FP_ZERO;
+        } else {
+            x.c0 = BLS_FP_ZERO;
+            x.c1 = t;
+        }
     } else {
-        bls_fp2 b = alpha;
-        bls_fp_add(&b.c0, &b.c0, &BLS_FP_ONE);
-        bls_fp2_pow(&b, &b, P_MINUS_1_DIV_2, 6);
-        bls_fp2_mul(&x, &b, &x0);
+        bls_fp n, alpha, delta, t, t2, inv;
+        bls_fp_sqr(&n, &a->c0);
+        bls_fp_sqr(&t, &a->c1);
+        bls_fp_add(&n, &n, &t);
+        bls_fp_sqrt_candidate(&alpha, &n);
+        bls_fp_sqr(&t, &alpha);
+        if (!bls_fp_eq(&t, &n))
+            return false;                        /* the norm is not a square */
+        bls_fp_add(&delta, &a->c0, &alpha);
+        fp_half(&delta, &delta);
+        bls_fp_sqrt_candidate(&t, &delta);
+        bls_fp_sqr(&t2, &t);
+        bls_fp_dbl(&inv, &t);
+        bls_fp_inv(&inv, &inv);
+        bls_fp_mul(&inv, &inv, &a->c1);          /* a1 / (2t) */
+        if (bls_fp_eq(&t2, &delta)) {
+            x.c0 = t;
+            x.c1 = inv;
+        } else {
+            x.c0 = inv;
+            x.c1 = t;
+        }
     }
     bls_fp2_sqr(&chk, &x);
     if (!bls_fp2_eq(&chk, a))

@@ -1,4 +1,5 @@
-/* 0x05 MODEXP (EIP-198) with the EIP-198 and EIP-2565 (Berlin) gas rules.
+/* 0x05 MODEXP (EIP-198) with the EIP-198, EIP-2565 (Berlin) and EIP-7883
+ * (Osaka) gas rules, and the EIP-7823 (Osaka) input bounds.
  *
  * Call data: base_len, exp_len, mod_len (32-byte big-endian words), then
  * base, exponent and modulus, all read as if the data were followed by
@@ -86,8 +87,31 @@ static uint64_t scaled_gas(u128 complexity, u128 iterations, unsigned divisor) {
     return g > UINT64_MAX ? UINT64_MAX : (uint64_t)g;
 }
 
-uint64_t modexp_gas(const uint8_t *in, size_t len, bool berlin) {
+/* EIP-7883 (Osaka): complexity 16 up to 32 bytes, else 2 ceil(max_len/8)^2;
+ * iterations as EIP-2565 but 16 per exponent byte past the first 32; no
+ * divisor; at least 500. */
+static uint64_t gas_eip7883(const uint8_t *in, size_t len, const modexp_lengths *l) {
+    u128 max_len = l->base > l->mod ? l->base : l->mod;
+    if (max_len > ((u128)1 << 64))
+        return UINT64_MAX;                  /* complexity > 2^123 */
+    u128 words = (max_len + 7) / 8;
+    u128 complexity = max_len > 32 ? 2 * words * words : 16;
+    u128 iterations = HUGE_ITERATIONS;
+    if (l->exp < HUGE_ITERATIONS / 16) {
+        u128 adjusted = adjusted_exp_len(in, len, l); /* counts 8 per byte */
+        iterations = l->exp > 32 ? adjusted + 8 * (l->exp - 32) : adjusted;
+    }
+    if (iterations < 1)
+        iterations = 1;
+    uint64_t g = scaled_gas(complexity, iterations, 1);
+    return g < 500 ? 500 : g;
+}
+
+uint64_t modexp_gas(const uint8_t *in, size_t len, modexp_pricing pricing) {
     modexp_lengths l = read_lengths(in, len);
+    if (pricing == MODEXP_EIP7883)
+        return gas_eip7883(in, len, &l);
+    bool berlin = pricing == MODEXP_EIP2565;
     u128 max_len = l.base > l.mod ? l.base : l.mod;
     if (max_len == 0) /* zero multiplication complexity, whatever exp_len */
         return berlin ? 200 : 0;
@@ -113,6 +137,11 @@ uint64_t modexp_gas(const uint8_t *in, size_t len, bool berlin) {
     else
         complexity = x * x / 16 + 480 * x - 199680;
     return scaled_gas(complexity, iterations, 20);
+}
+
+bool modexp_within_eip7823_bounds(const uint8_t *in, size_t len) {
+    modexp_lengths l = read_lengths(in, len);
+    return l.base <= 1024 && l.exp <= 1024 && l.mod <= 1024;
 }
 
 uint64_t modexp_output_len(const uint8_t *in, size_t len) {

@@ -106,6 +106,22 @@ int db_get_slot(db *d, MDB_txn *txn, const address *a, const u256 *slot, u256 *o
 
 trie_store db_trie_store(db *d);
 
+/* A trie store whose readers use txn, which the caller holds open for as
+ * long as the store is used (one thread at a time: the readers share it). */
+typedef struct {
+    db *d;
+    MDB_txn *txn;
+} db_txn_store;
+trie_store db_trie_store_in(db_txn_store *t);
+
+/* ---- Snapshot internals (db_view.c), for the store's own readers ----
+ * db_snapshot_take gives a lane's read transaction for exclusive use until
+ * db_snapshot_give (the thread must not call other snapshot reads between:
+ * with one lane they would wait forever). */
+MDB_txn *db_snapshot_take(db_snapshot *s, void **lane_token);
+void db_snapshot_give(db_snapshot *s, void *lane_token);
+db *db_snapshot_db(db_snapshot *s);
+
 /* ---- The state work set (db_work.c) ----
  * The accounts and slots an operation changes, with their final values,
  * from which the trie jobs and the writes are derived. */

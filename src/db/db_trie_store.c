@@ -116,3 +116,33 @@ static void *rd_open(void *ctx, const char **err) {
 static const trie_reader_ops lmdb_ops = {rd_branch_seek, rd_leaf_seek, rd_leaf_next, rd_close};
 
 trie_store db_trie_store(db *d) { return (trie_store){&lmdb_ops, rd_open, d}; }
+
+/* ---- A store over a read transaction the caller holds ---- */
+
+static void rd_close_in(void *p) {
+    lmdb_reader *r = p;
+    if (r) r->txn = NULL; /* borrowed: not aborted */
+    rd_close(r);
+}
+
+static void *rd_open_in(void *ctx, const char **err) {
+    const db_txn_store *t = ctx;
+    lmdb_reader *r = calloc(1, sizeof *r);
+    if (!r) abort();
+    r->d = t->d;
+    r->txn = t->txn;
+    int rc = mdb_cursor_open(r->txn, t->d->t[T_TRIE_ACC], &r->rec[0]);
+    if (!rc) rc = mdb_cursor_open(r->txn, t->d->t[T_TRIE_STO], &r->rec[1]);
+    if (!rc) rc = mdb_cursor_open(r->txn, t->d->t[T_HACCOUNTS], &r->leaf[0]);
+    if (!rc) rc = mdb_cursor_open(r->txn, t->d->t[T_HSTORAGE], &r->leaf[1]);
+    if (rc) {
+        *err = db_mdb_error(rc);
+        rd_close_in(r);
+        return NULL;
+    }
+    return r;
+}
+
+static const trie_reader_ops lmdb_in_ops = {rd_branch_seek, rd_leaf_seek, rd_leaf_next, rd_close_in};
+
+trie_store db_trie_store_in(db_txn_store *t) { return (trie_store){&lmdb_in_ops, rd_open_in, t}; }

@@ -453,3 +453,15 @@ const char *db_state_root(db_snapshot *s, bytes32 *root, uint64_t *trie_block) {
     if (!rc && trie_block) *trie_block = t;
     return note(s, rc ? db_mdb_error(rc) : NULL);
 }
+
+/* ---- For the store's own readers (db_internal.h) ---- */
+
+MDB_txn *db_snapshot_take(db_snapshot *s, void **lane_token) {
+    lane *l = acquire(s);
+    *lane_token = l;
+    return l->txn;
+}
+
+void db_snapshot_give(db_snapshot *s, void *lane_token) { release(lane_token); }
+
+db *db_snapshot_db(db_snapshot *s) { return s->d; }

@@ -65,7 +65,16 @@ struct evm_vm {
     } *init_code;                       /* EVM_MAX_DEPTH + 1 entries, lazily */
     evm_tracer *tracer;
     const void *const *jump[FORK_COUNT]; /* untraced dispatch tables */
+    size_t mem_committed;               /* sum of mem[].cap */
+    bool mem_exhausted;                 /* a growth failed (evm_vm_memory_exhausted) */
 };
+
+/* The most memory one VM's frames may hold together. A block's gas limit
+ * keeps real transactions to megabytes, but a state test may give 2^63 gas:
+ * 1024 frames could then pay for more memory than any machine has. */
+#define EVM_MEMORY_BUDGET ((size_t)4 << 30)
+/* Above this, a VM frees its frames' memory before the next transaction. */
+#define EVM_MEMORY_KEEP ((size_t)256 << 20)
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -119,5 +128,9 @@ evm_status evm_op_sstore(evm_frame *f);
 evm_status evm_op_log(evm_frame *f, int n_topics);
 evm_status evm_op_call(evm_frame *f, uint8_t op);
 evm_status evm_op_create(evm_frame *f, uint8_t op);
+/* The same for the traced loop: they also report the nested message to the
+ * VM's tracer (enter/exit), including one that fails before running. */
+evm_status evm_op_call_traced(evm_frame *f, uint8_t op);
+evm_status evm_op_create_traced(evm_frame *f, uint8_t op);
 evm_status evm_op_selfdestruct(evm_frame *f);
 evm_status evm_op_extcodecopy(evm_frame *f);

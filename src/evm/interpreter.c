@@ -63,6 +63,21 @@ void evm_vm_free(evm_vm *vm) {
 
 void evm_vm_set_tracer(evm_vm *vm, evm_tracer *tracer) { vm->tracer = tracer; }
 
+bool evm_vm_memory_exhausted(evm_vm *vm) {
+    bool e = vm->mem_exhausted;
+    vm->mem_exhausted = false;
+    return e;
+}
+
+/* Frees the frames' memory (after a transaction that used a lot of it). */
+static void release_memory(evm_vm *vm) {
+    for (int i = 0; i <= EVM_MAX_DEPTH; i++) {
+        free(vm->mem[i].data);
+        memset(&vm->mem[i], 0, sizeof vm->mem[i]);
+    }
+    vm->mem_committed = 0;
+}
+
 const evm_code *evm_vm_scratch_code(evm_vm *vm, int depth, const uint8_t *bytes, size_t len) {
     if (!vm->init_code) {
         vm->init_code = calloc(EVM_MAX_DEPTH + 1, sizeof *vm->init_code);
@@ -95,10 +110,19 @@ bool evm_mem_grow(evm_frame *f, uint64_t end) {
     f->gas -= cost;
     size_t new_size = new_words * 32;
     if (new_size > m->cap) {
-        size_t cap = m->cap ? m->cap : 4096;
+        evm_vm *vm = f->vm;
+        size_t cap = m->cap ? m->cap : 4096, room = EVM_MEMORY_BUDGET - (vm->mem_committed - m->cap);
         while (cap < new_size) cap *= 2;
-        uint8_t *d = realloc(m->data, cap);
-        if (!d) abort();
+        if (cap > room) cap = new_size;
+        /* past the budget, or refused by the allocator: the frame stops as
+         * out of gas and the executor rejects the transaction (input must
+         * never kill the process) */
+        uint8_t *d = cap <= room ? realloc(m->data, cap) : NULL;
+        if (!d) {
+            vm->mem_exhausted = true;
+            return false;
+        }
+        vm->mem_committed += cap - m->cap;
         m->data = d;
         m->cap = cap;
     }
@@ -136,6 +160,7 @@ evm_result evm_execute(evm_vm *vm, const evm_host *host, const evm_tx_context *t
         .gas = msg->gas, .refund = 0,
         .mem = &vm->mem[depth], .ret = &vm->ret[depth],
     };
+    if (depth == 0 && vm->mem_committed > EVM_MEMORY_KEEP) release_memory(vm);
     f.floor = vm->stack_area + (size_t)depth * (EVM_STACK_LIMIT + 1);
     f.sp = f.floor;
     f.mem->size = 0;

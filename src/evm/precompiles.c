@@ -1,31 +1,41 @@
 /* Precompiled contracts: which exist in each fork, what they cost, and the
  * glue between call data and the mathematics in src/crypto (padding,
  * truncation, output encoding). SHA-256 and RIPEMD-160 come from OpenSSL,
- * ECRECOVER from libsecp256k1; the rest are our own (precompile_math.h). */
+ * ECRECOVER from libsecp256k1, P256VERIFY's curve arithmetic from OpenSSL;
+ * the rest are our own (precompile_math.h). */
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include "evm_internal.h"
 #include "parevm/precompile_math.h"
 
 enum { PC_ECRECOVER = 1, PC_SHA256, PC_RIPEMD160, PC_IDENTITY, PC_MODEXP, PC_ECADD, PC_ECMUL,
-       PC_ECPAIRING, PC_BLAKE2F, PC_POINT_EVALUATION };
+       PC_ECPAIRING, PC_BLAKE2F, PC_POINT_EVALUATION,
+       /* EIP-2537 (Prague) */
+       PC_BLS_G1ADD, PC_BLS_G1MSM, PC_BLS_G2ADD, PC_BLS_G2MSM, PC_BLS_PAIRING, PC_BLS_MAP_G1,
+       PC_BLS_MAP_G2,
+       PC_P256VERIFY = 0x100 }; /* EIP-7951 (Osaka) */
 
 int precompile_count(fork_id fork) {
+    if (fork >= FORK_PRAGUE) return PC_BLS_MAP_G2;
     if (fork >= FORK_CANCUN) return PC_POINT_EVALUATION;
     if (fork >= FORK_ISTANBUL) return PC_BLAKE2F;
     if (fork >= FORK_BYZANTIUM) return PC_ECPAIRING;
     return PC_IDENTITY;
 }
 
-/* The precompile number of addr, or 0 if addr is not 0x00..00NN. */
+/* The precompile number of addr (0x00..00NNNN), or 0 if its upper 18 bytes
+ * are not all zero. Runs on every account access (EIP-2929 warm set):
+ * two word loads instead of a byte loop. */
 static int precompile_id(const address *addr) {
-    for (int i = 0; i < 19; i++)
-        if (addr->b[i]) return 0;
-    return addr->b[19];
+    uint64_t hi[2];
+    memcpy(hi, addr->b, 16);
+    if (hi[0] | hi[1] | addr->b[16] | addr->b[17]) return 0;
+    return addr->b[18] << 8 | addr->b[19];
 }
 
 bool precompile_is_active(const address *addr, fork_id fork) {
     int id = precompile_id(addr);
+    if (id == PC_P256VERIFY) return fork >= FORK_OSAKA;
     return id >= 1 && id <= precompile_count(fork);
 }
 
@@ -43,8 +53,50 @@ static bool digest(const EVP_MD *md, const uint8_t *in, size_t len, uint8_t *out
     return EVP_Digest(in, len, out, &n, md, NULL) == 1;
 }
 
+/* EIP-2537 MSM discounts (per mille) for k = 1..128 pairs; beyond 128 the
+ * last entry applies. */
+static const uint16_t G1_MSM_DISCOUNT[128] = {
+    1000, 949, 848, 797, 764, 750, 738, 728, 719, 712, 705, 698, 692, 687, 682, 677, 673, 669, 665,
+    661, 658, 654, 651, 648, 645, 642, 640, 637, 635, 632, 630, 627, 625, 623, 621, 619, 617, 615,
+    613, 611, 609, 608, 606, 604, 603, 601, 599, 598, 596, 595, 593, 592, 591, 589, 588, 586, 585,
+    584, 582, 581, 580, 579, 577, 576, 575, 574, 573, 572, 570, 569, 568, 567, 566, 565, 564, 563,
+    562, 561, 560, 559, 558, 557, 556, 555, 554, 553, 552, 551, 550, 549, 548, 547, 547, 546, 545,
+    544, 543, 542, 541, 540, 540, 539, 538, 537, 536, 536, 535, 534, 533, 532, 532, 531, 530, 529,
+    528, 528, 527, 526, 525, 525, 524, 523, 522, 522, 521, 520, 520, 519};
+static const uint16_t G2_MSM_DISCOUNT[128] = {
+    1000, 1000, 923, 884, 855, 832, 812, 796, 782, 770, 759, 749, 740, 732, 724, 717, 711, 704, 699,
+    693, 688, 683, 679, 674, 670, 666, 663, 659, 655, 652, 649, 646, 643, 640, 637, 634, 632, 629,
+    627, 624, 622, 620, 618, 615, 613, 611, 609, 607, 606, 604, 602, 600, 598, 597, 595, 593, 592,
+    590, 589, 587, 586, 584, 583, 582, 580, 579, 578, 576, 575, 574, 573, 571, 570, 569, 568, 567,
+    566, 565, 563, 562, 561, 560, 559, 558, 557, 556, 555, 554, 553, 552, 552, 551, 550, 549, 548,
+    547, 546, 545, 545, 544, 543, 542, 541, 541, 540, 539, 538, 537, 537, 536, 535, 535, 534, 533,
+    532, 532, 531, 530, 530, 529, 528, 528, 527, 526, 526, 525, 524, 524};
+
+/* EIP-2537 MSM gas: k pairs of pair_len bytes, k * mul_cost * discount(k)
+ * / 1000; -1 for an empty input or one that is not whole pairs. */
+static int64_t msm_gas(size_t len, size_t pair_len, uint64_t mul_cost, const uint16_t *discount) {
+    if (len == 0 || len % pair_len) return -1;
+    size_t k = len / pair_len;
+    unsigned __int128 g = (unsigned __int128)k * mul_cost * discount[k <= 128 ? k - 1 : 127] / 1000;
+    return g > INT64_MAX ? INT64_MAX : (int64_t)g;
+}
+
+static int64_t modexp_cost(fork_id fork, const uint8_t *in, size_t len) {
+    modexp_pricing pricing = MODEXP_EIP198;
+    if (fork >= FORK_OSAKA) {
+        if (!modexp_within_eip7823_bounds(in, len)) return -1;
+        pricing = MODEXP_EIP7883;
+    } else if (fork >= FORK_BERLIN) {
+        pricing = MODEXP_EIP2565;
+    }
+    uint64_t g = modexp_gas(in, len, pricing);
+    return g > INT64_MAX ? INT64_MAX : (int64_t)g;
+}
+
 /* Gas for precompile id, or -1 if the input is malformed in a way that fails
- * before any work (length checks). Saturates at INT64_MAX. */
+ * before any work (length checks, MODEXP's Osaka bounds): the call then
+ * fails consuming all gas, as it would once charged. Saturates at
+ * INT64_MAX. */
 static int64_t gas_cost(int id, fork_id fork, const uint8_t *in, size_t len) {
     bool istanbul = fork >= FORK_ISTANBUL;
     switch (id) {
@@ -52,10 +104,7 @@ static int64_t gas_cost(int id, fork_id fork, const uint8_t *in, size_t len) {
     case PC_SHA256: return 60 + 12 * words(len);
     case PC_RIPEMD160: return 600 + 120 * words(len);
     case PC_IDENTITY: return 15 + 3 * words(len);
-    case PC_MODEXP: {
-        uint64_t g = modexp_gas(in, len, fork >= FORK_BERLIN);
-        return g > INT64_MAX ? INT64_MAX : (int64_t)g;
-    }
+    case PC_MODEXP: return modexp_cost(fork, in, len);
     case PC_ECADD: return istanbul ? 150 : 500;
     case PC_ECMUL: return istanbul ? 6000 : 40000;
     case PC_ECPAIRING: {
@@ -67,8 +116,28 @@ static int64_t gas_cost(int id, fork_id fork, const uint8_t *in, size_t len) {
         return blake2f_rounds(in, len, &rounds) ? (int64_t)rounds : -1;
     }
     case PC_POINT_EVALUATION: return 50000;
+    case PC_BLS_G1ADD: return len == 256 ? 375 : -1;
+    case PC_BLS_G2ADD: return len == 512 ? 600 : -1;
+    case PC_BLS_G1MSM: return msm_gas(len, 160, 12000, G1_MSM_DISCOUNT);
+    case PC_BLS_G2MSM: return msm_gas(len, 288, 22500, G2_MSM_DISCOUNT);
+    case PC_BLS_PAIRING: {
+        if (len == 0 || len % 384) return -1;
+        unsigned __int128 g = (unsigned __int128)(len / 384) * 32600 + 37700;
+        return g > INT64_MAX ? INT64_MAX : (int64_t)g;
+    }
+    case PC_BLS_MAP_G1: return len == 64 ? 5500 : -1;
+    case PC_BLS_MAP_G2: return len == 128 ? 23800 : -1;
+    case PC_P256VERIFY: return 6900; /* whatever the input, even on failure */
     }
     return -1;
+}
+
+/* Makes out an n-byte buffer for a precompile with a fixed-size output;
+ * returns true. On failure the output does not matter: the call fails. */
+static bool fixed_output(buf_t *out, size_t n) {
+    buf_reserve(out, n);
+    out->len = n;
+    return true;
 }
 
 /* Runs precompile id into out; false means failure (all gas consumed). */
@@ -140,6 +209,32 @@ static bool execute(int id, const uint8_t *in, size_t len, buf_t *out) {
         if (!blake2f(in, len, out->data)) return false;
         out->len = 64;
         return true;
+    case PC_BLS_G1ADD: return fixed_output(out, 128) && bls12_g1add(in, out->data);
+    case PC_BLS_G2ADD: return fixed_output(out, 256) && bls12_g2add(in, out->data);
+    case PC_BLS_G1MSM: return fixed_output(out, 128) && bls12_g1msm(in, len / 160, out->data);
+    case PC_BLS_G2MSM: return fixed_output(out, 256) && bls12_g2msm(in, len / 288, out->data);
+    case PC_BLS_PAIRING: {
+        bool ok;
+        if (!bls12_pairing(in, len / 384, &ok)) return false;
+        buf_reserve(out, 32);
+        memset(out->data, 0, 32);
+        out->data[31] = ok;
+        out->len = 32;
+        return true;
+    }
+    case PC_BLS_MAP_G1: return fixed_output(out, 128) && bls12_map_fp_to_g1(in, out->data);
+    case PC_BLS_MAP_G2: return fixed_output(out, 256) && bls12_map_fp2_to_g2(in, out->data);
+    case PC_P256VERIFY: {
+        /* EIP-7951: 32 bytes ...01 on success; empty output (not a failure)
+         * for a wrong length, an invalid input or a wrong signature */
+        if (len == 160 && p256_verify(in)) {
+            buf_reserve(out, 32);
+            memset(out->data, 0, 32);
+            out->data[31] = 1;
+            out->len = 32;
+        }
+        return true;
+    }
     case PC_POINT_EVALUATION: {
         /* FIELD_ELEMENTS_PER_BLOB (4096) and the BLS12-381 scalar modulus */
         static const uint8_t result[64] = {

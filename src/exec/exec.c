@@ -13,6 +13,7 @@ struct executor {
     overlay *ov;
     change_set changes;
     bloom_cache *bloom;
+    uint64_t auth_refund; /* of the transaction being executed, for tracers */
 };
 
 executor *executor_new(void) {
@@ -37,6 +38,7 @@ void executor_set_tracer(executor *ex, evm_tracer *tracer) { evm_vm_set_tracer(e
 const change_set *executor_changes(const executor *ex) { return &ex->changes; }
 overlay *executor_overlay(executor *ex) { return ex->ov; }
 bloom_cache *executor_bloom_cache(executor *ex) { return ex->bloom; }
+uint64_t executor_auth_refund(const executor *ex) { return ex->auth_refund; }
 
 /* fake_exponential(1, excess, fraction) of EIP-4844: the Taylor series of
  * e^(excess / fraction), every term floored, over big integers (the terms
@@ -97,13 +99,21 @@ static const char *invalid(tx_result *out, const char *why) {
 }
 
 /* State-independent and state-dependent validity. Returns NULL if valid and
- * sets the effective gas price and the up-front cost. */
-static const char *check(executor *ex, const block_env *env, const transaction *tx,
-                         uint64_t block_gas_used, u256 *price, tx_result *out) {
+ * sets the effective gas price and the up-front cost. call: exec_call's
+ * rules (no signature, block gas limit, nonce or EIP-3607 checks). */
+static inline __attribute__((always_inline)) const char *check(executor *ex, const block_env *env, const transaction *tx,
+                         uint64_t block_gas_used, u256 *price, tx_result *out, bool call) {
     fork_id fork = env->fork;
-    const char *why = tx_check_static(tx, fork, env->chain_id);
+    const char *why = call ? tx_check_call(tx, fork, env->chain_id) : tx_check_static(tx, fork, env->chain_id);
+    /* geth and evmone compare the fee cap with the base fee before the gas
+     * a transaction needs up front: one breaking both is rejected for its
+     * fee, as the test fixtures (filled with geth) name it */
+    const u256 *fee_cap = tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price;
+    if (why && fork >= FORK_LONDON && u256_lt(fee_cap, &env->base_fee) &&
+        (!strcmp(why, "intrinsic gas too low") || !strcmp(why, "gas limit below the calldata floor (EIP-7623)")))
+        why = tx->type >= TX_DYNAMIC_FEE ? "max fee below base fee" : "gas price below base fee";
     if (why) return invalid(out, why);
-    if (tx->gas_limit > env->gas_limit - (block_gas_used < env->gas_limit ? block_gas_used : env->gas_limit))
+    if (!call && tx->gas_limit > env->gas_limit - (block_gas_used < env->gas_limit ? block_gas_used : env->gas_limit))
         return invalid(out, "gas limit exceeds block gas limit");
     /* the rest of the block's blob gas is checked by the block executor */
     if (tx->type == TX_BLOB && GAS_PER_BLOB * (uint64_t)tx->n_blob_hashes > env->max_blob_gas)
@@ -136,10 +146,11 @@ static const char *check(executor *ex, const block_env *env, const transaction *
 
     overlay *ov = ex->ov;
     uint64_t nonce = overlay_nonce(ov, &tx->sender);
-    if (nonce < tx->nonce) return invalid(out, "nonce too high");
-    if (nonce > tx->nonce) return invalid(out, "nonce too low");
+    if (!call && nonce < tx->nonce) return invalid(out, "nonce too high");
+    if (!call && nonce > tx->nonce) return invalid(out, "nonce too low");
     u256 bal = overlay_balance(ov, &tx->sender);
     if (u256_lt(&bal, &cost)) return invalid(out, "insufficient funds");
+    if (call) return NULL;
     /* EIP-3607, with EIP-7702's exception for delegated accounts */
     const evm_code *code = overlay_code(ov, &tx->sender);
     if (code->len && !(fork >= FORK_PRAGUE && evm_delegation_target(code->bytes, code->len, NULL)))
@@ -147,7 +158,7 @@ static const char *check(executor *ex, const block_env *env, const transaction *
     return NULL;
 }
 
-static void warm_access_list(overlay *ov, const block_env *env, const transaction *tx, const address *target) {
+static inline __attribute__((always_inline)) void warm_access_list(overlay *ov, const block_env *env, const transaction *tx, const address *target) {
     fork_id fork = env->fork;
     if (fork < FORK_BERLIN) return;
     overlay_warm_account(ov, &tx->sender);
@@ -184,7 +195,7 @@ static bool authority_of(const authorization *a, address *out) {
  * nonce; a tuple that breaks a rule is skipped. Runs before the top-level
  * message's snapshot, so a reverted call keeps the delegations. Returns the
  * refund for authorities that already existed. */
-static uint64_t apply_authorizations(overlay *ov, const block_env *env, const transaction *tx) {
+static inline __attribute__((always_inline)) uint64_t apply_authorizations(overlay *ov, const block_env *env, const transaction *tx) {
     uint64_t refund = 0;
     for (size_t i = 0; i < tx->n_auths; i++) {
         const authorization *a = &tx->auths[i];
@@ -221,14 +232,14 @@ static void follow_delegation(overlay *ov, fork_id fork, evm_message *msg) {
     overlay_warm_account(ov, &msg->code_address);
 }
 
-void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
-                      const transaction *tx, uint64_t block_gas_used, tx_result *out) {
+static inline __attribute__((always_inline)) void run_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
+                            const transaction *tx, uint64_t block_gas_used, tx_result *out, bool call) {
     memset(out, 0, sizeof *out);
     fork_id fork = env->fork;
     overlay *ov = ex->ov;
     overlay_begin(ov, view, codes, fork);
     u256 price;
-    if (check(ex, env, tx, block_gas_used, &price, out)) {
+    if (check(ex, env, tx, block_gas_used, &price, out, call)) {
         change_set_clear(&ex->changes);
         overlay_begin(ov, view, codes, fork); /* drop what the checks loaded */
         return;
@@ -246,7 +257,7 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
         bal = u256_sub(&bal, &blob_fee);
     }
     overlay_set_balance(ov, &tx->sender, &bal);
-    uint64_t nonce = tx->nonce;
+    uint64_t nonce = call ? overlay_nonce(ov, &tx->sender) : tx->nonce;
     overlay_set_nonce(ov, &tx->sender, nonce + 1);
 
     evm_tx_context ctx = {
@@ -260,11 +271,18 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
 
     address target = tx->has_to ? tx->to : create_address(&tx->sender, nonce);
     warm_access_list(ov, env, tx, &target);
+    /* The EVM counts gas in int64_t. A block's gas limit (< 2^63) bounds a
+     * transaction's, but a state test's need not: above 2^63 - 1 the message
+     * gets 2^63 - 1 (more than anything can use) and the rest is kept
+     * aside, so the gas used stays exact over the whole uint64 range. */
+    uint64_t exec_gas = tx->gas_limit - intrinsic; /* >= 0: tx_check_static */
+    uint64_t msg_gas = exec_gas > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : exec_gas;
     uint64_t auth_refund = apply_authorizations(ov, env, tx);
+    ex->auth_refund = auth_refund;
     evm_message msg = {
         .kind = tx->has_to ? EVM_CALL : EVM_CREATE,
         .depth = 0,
-        .gas = (int64_t)(tx->gas_limit - intrinsic),
+        .gas = (int64_t)msg_gas,
         .recipient = target,
         .sender = tx->sender,
         .code_address = target,
@@ -274,6 +292,14 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
     };
     if (tx->has_to) follow_delegation(ov, fork, &msg);
     evm_result r = tx->has_to ? state_host_call(&host, &msg) : state_host_create_at(&host, &msg, &target);
+    if (evm_vm_memory_exhausted(ex->vm)) {
+        /* memory the transaction paid for that the engine cannot hold */
+        change_set_clear(&ex->changes);
+        overlay_begin(ov, view, codes, fork);
+        memset(out, 0, sizeof *out);
+        invalid(out, "EVM memory beyond the engine's limit");
+        return;
+    }
     out->status = r.status;
     out->output = r.output;
     out->output_size = r.output_size;
@@ -281,7 +307,7 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
 
     /* refund (EIP-3529 caps it at a fifth from London, a half before); the
      * authorization refund counts even when the call failed */
-    uint64_t gas_used = tx->gas_limit - (uint64_t)r.gas_left;
+    uint64_t gas_used = tx->gas_limit - ((exec_gas - msg_gas) + (uint64_t)r.gas_left);
     uint64_t refund = auth_refund + (r.gas_refund > 0 ? (uint64_t)r.gas_refund : 0);
     uint64_t cap = gas_used / (fork >= FORK_LONDON ? 5 : 2);
     if (refund > cap) refund = cap;
@@ -298,6 +324,16 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
     overlay_add_balance(ov, &env->coinbase, &reward);
 
     overlay_finish(ov, &ex->changes);
+}
+
+void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
+                      const transaction *tx, uint64_t block_gas_used, tx_result *out) {
+    run_transaction(ex, env, view, codes, tx, block_gas_used, out, false);
+}
+
+void exec_call(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
+               tx_result *out) {
+    run_transaction(ex, env, view, codes, tx, 0, out, true);
 }
 
 evm_result exec_system_call(executor *ex, const block_env *env, state_view view, code_store *codes,

@@ -13,7 +13,8 @@ void receipt_encode(const block_result *r, size_t i, buf_t *out) {
         rlp_encode_u64(out, rc->success ? 1 : 0);
     rlp_encode_u64(out, rc->cumulative_gas);
     rlp_encode_bytes(out, rc->bloom, 256);
-    logs_rlp(out, r->logs + rc->first_log, rc->n_logs, r->log_data.data);
+    /* a block without logs has no log array (NULL + 0 is undefined) */
+    logs_rlp(out, rc->n_logs ? r->logs + rc->first_log : NULL, rc->n_logs, r->log_data.data);
     rlp_list_end(out, l);
 }
 

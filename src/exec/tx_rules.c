@@ -89,13 +89,14 @@ static const char *check_fees(const transaction *tx) {
     return NULL;
 }
 
-static const char *check_gas(const transaction *tx, fork_id fork) {
+/* call: eth_call rules (no EIP-7825 cap, no nonce rule). */
+static const char *check_gas(const transaction *tx, fork_id fork, bool call) {
     if (tx->gas_limit < tx_intrinsic_gas(tx, fork)) return "intrinsic gas too low";
     if (tx->gas_limit < tx_floor_gas(tx, fork))
         return "gas limit below the calldata floor (EIP-7623)";
-    if (fork >= FORK_OSAKA && tx->gas_limit > TX_MAX_GAS_LIMIT_OSAKA)
+    if (!call && fork >= FORK_OSAKA && tx->gas_limit > TX_MAX_GAS_LIMIT_OSAKA)
         return "gas limit above 2^24 (EIP-7825)";
-    if (tx->nonce == UINT64_MAX) return "nonce is 2^64-1 (EIP-2681)";
+    if (!call && tx->nonce == UINT64_MAX) return "nonce is 2^64-1 (EIP-2681)";
     if (fork >= FORK_SHANGHAI && !tx->has_to && tx->data_len > MAX_INITCODE_SIZE)
         return "initcode larger than 49152 bytes (EIP-3860)";
     return NULL;
@@ -125,13 +126,21 @@ static const char *check_set_code(const transaction *tx) {
     return NULL;
 }
 
-const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id) {
+static const char *check_static(const transaction *tx, fork_id fork, uint64_t chain_id, bool call) {
     const char *why;
     if ((why = check_type(tx, fork))) return why;
     if ((why = check_chain_id(tx, fork, chain_id))) return why;
-    if ((why = check_signature(tx, fork))) return why;
+    if (!call && (why = check_signature(tx, fork))) return why;
     if ((why = check_fees(tx))) return why;
-    if ((why = check_gas(tx, fork))) return why;
+    if ((why = check_gas(tx, fork, call))) return why;
     if (tx->type == TX_SET_CODE) return check_set_code(tx);
     return tx->type == TX_BLOB ? check_blobs(tx, fork) : NULL;
+}
+
+const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id) {
+    return check_static(tx, fork, chain_id, false);
+}
+
+const char *tx_check_call(const transaction *tx, fork_id fork, uint64_t chain_id) {
+    return check_static(tx, fork, chain_id, true);
 }

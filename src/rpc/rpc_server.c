@@ -293,6 +293,7 @@ rpc_server *rpc_server_start(const rpc_server_config *cfg, const rpc_methods *me
                                  MHD_OPTION_CONNECTION_LIMIT, conns,
                                  MHD_OPTION_CONNECTION_TIMEOUT, timeout,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                 MHD_OPTION_THREAD_STACK_SIZE, cfg->thread_stack,
                                  MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "libmicrohttpd could not start the server");

@@ -1,0 +1,66 @@
+/* Proofs and execution witnesses from the store (db.h).
+ *
+ * The store keeps the tries as branch records plus the hashed state
+ * (trie_store.h); the nodes on a path are rebuilt from them (trie_proof.h).
+ * For an older block N, or while the trie lags behind the head, the tries
+ * at N are computed without writing: the keys changed after N (and after
+ * the trie's block) get their values at N from the change sets, the root
+ * engine computes the branch records they imply, and an overlay store
+ * shows those over the stored ones. The cost is proportional to the path
+ * and to the changes since N, not to the state.
+ *
+ * Threads: like other snapshot reads; a call holds one of the snapshot's
+ * lanes for its duration. */
+#ifndef PAREVM_DB_PROOF_H
+#define PAREVM_DB_PROOF_H
+
+#include "db.h"
+#include "state_recorder.h"
+#include "witness.h"
+
+typedef struct {
+    u256 key;
+    u256 value;        /* zero when absent */
+    byte_list proof;   /* storage trie nodes, root first (empty: empty storage) */
+} db_slot_proof;
+
+/* EIP-1186 (eth_getProof): an account and some of its slots, proven
+ * against the state root of the snapshot's block. */
+typedef struct {
+    uint64_t number;          /* the block whose state is proven */
+    bytes32 state_root;       /* its state root */
+    bool exists;
+    account_info info;        /* zero balance and nonce, EMPTY_CODE_HASH when absent */
+    bytes32 storage_root;     /* EMPTY_TRIE_ROOT when absent */
+    byte_list account_proof;  /* account trie nodes, root first */
+    db_slot_proof *slots;     /* one per requested key, in order */
+    size_t n_slots;
+} db_proof;
+
+/* Proves addr and slots[0..n) at the block of s (db_snapshot_open: the
+ * head; db_snapshot_at: any retained block). Values come from the trie
+ * leaves the proofs end in. out is owned by the caller: free it with
+ * db_proof_free (also after an error). Returns NULL or a reason. */
+const char *db_get_proof(db_snapshot *s, const address *addr, const u256 *slots, size_t n, db_proof *out);
+void db_proof_free(db_proof *p);
+
+/* The state root after the snapshot's block, from the tries (for a
+ * historical snapshot: computed from the change sets as above). */
+const char *db_state_root_at(db_snapshot *s, bytes32 *root);
+
+/* The execution witness of block number (<= head + 1; its parent's state
+ * must be retained) from what executing it read and changed: reads is a
+ * recorder that wrapped the parent's state (db_snapshot_at(number - 1))
+ * during execution (NULL: nothing read); changes is the block's change set,
+ * applied in order as db_commit_block takes it (NULL: none). Fills out
+ * (caller frees with execution_witness_free, also after an error): the
+ * pre-state nodes on the path of every account and slot read or changed
+ * and those that computing the post-state root opens, the codes read, the
+ * keys' preimages (read first, then changed), the headers from the oldest
+ * whose hash was read (else the parent) up to the parent. post_root (may be
+ * NULL) gets the state root after the changes, computed from the witness
+ * alone: the caller compares it with the block's header. */
+const char *db_execution_witness(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
+                                 execution_witness *out, bytes32 *post_root);
+
+#endif

@@ -1,0 +1,80 @@
+/* The node: one process that serves JSON-RPC over the LMDB store while one
+ * writer thread imports or mines blocks (ARCHITECTURE.md, "Node").
+ *
+ * - Readers: every request opens its own read snapshot of the store, so it
+ *   never waits for the writer and never sees half a block; historical state
+ *   comes from the per-block change sets (db_snapshot_at).
+ * - Writer: one thread owns every write to the store (blocks, dev-mode state
+ *   edits, unwinds). Other threads hand it work with node_writer_call and
+ *   wait for the outcome; in dev mode it also mines on its own (each
+ *   transaction at once, or every dev_period_s seconds).
+ * - Transaction pool: validated against the head's state; the block builder
+ *   takes its best transactions and executes them with Block-STM.
+ *
+ * The method groups (eth_*, net_*, web3_*, txpool_*, debug_getRaw*, and in
+ * dev mode evm_*, anvil_*, hardhat_*) register into one rpc_methods table,
+ * which the caller serves with rpc_server_start (rpc.h) or feeds to
+ * rpc_process directly (tests). The context, the group registration and the
+ * read/write helpers other groups build on are in src/node/node_internal.h. */
+#ifndef PAREVM_NODE_H
+#define PAREVM_NODE_H
+
+#include <stdio.h>
+#include "rpc.h"
+#include "u256.h"
+
+typedef struct node node;
+
+/* The stack of every thread that runs the EVM (the writer, the HTTP pool:
+ * rpc_server_config.thread_stack): deep recursion (1024 nested calls) must
+ * never hit the limit. Reserved, not committed. */
+#define NODE_THREAD_STACK ((size_t)256 << 20)
+
+typedef struct {
+    /* The store's folder. NULL: dev mode only, a temporary folder that
+     * node_close removes. */
+    const char *datadir;
+    bool dev;                   /* the built-in dev chain, prefunded accounts, evm_/anvil_ methods */
+    unsigned dev_period_s;      /* 0: mine each transaction into its own block at once */
+    unsigned threads;           /* Block-STM threads, the writer's included (0: 2) */
+    /* dev chain (used when the store is created) */
+    uint64_t dev_chain_id;      /* 0: 31337 */
+    uint64_t dev_gas_limit;     /* 0: 30,000,000 */
+    uint64_t dev_genesis_time;  /* 0: now */
+    unsigned dev_accounts;      /* prefunded accounts; 0: 10 */
+    const char *dev_mnemonic;   /* NULL: DEV_MNEMONIC (hdkeys.h) */
+    u256 dev_balance;           /* each account's; zero: 10,000 ether */
+    /* limits of the methods */
+    uint64_t gas_cap;           /* eth_call / eth_estimateGas gas; 0: 50,000,000 */
+    uint64_t max_log_range;     /* eth_getLogs blocks per query; 0: 10,000 */
+    size_t max_logs;            /* eth_getLogs results; 0: 20,000 */
+    FILE *log;                  /* progress messages (mined blocks...); NULL: none */
+} node_config;
+
+/* Opens (or creates, in dev mode) the store and starts the writer thread.
+ * Returns NULL, or a reason with *out NULL. Without dev, the store must have
+ * been initialised (parevm init) with its chain configuration. */
+const char *node_open(const node_config *cfg, node **out);
+/* Stops the writer (after the block in progress), closes the store (and
+ * removes a temporary datadir). Stop the HTTP server first. */
+void node_close(node *n);
+
+/* The JSON-RPC methods (owned by the node). */
+const rpc_methods *node_methods(const node *n);
+
+/* Imports one block (its RLP) on the head through the chain layer's stages
+ * (chain_import.h: validated, executed with Block-STM, roots checked,
+ * committed), on the writer thread; the caller waits. Returns NULL,
+ * CHAIN_KNOWN_BLOCK, or why the block was refused (*invalid set when the
+ * block itself is invalid, as opposed to not following the head or a store
+ * error). The pool and the dev edits follow the new head. */
+const char *node_import_block(node *n, const uint8_t *rlp, size_t len, bool *invalid);
+
+/* The dev accounts (dev mode): account i's address and secret key; false
+ * past the last. */
+bool node_dev_account(const node *n, unsigned i, address *addr, uint8_t key[32]);
+/* The datadir in use (the temporary one when none was given). */
+const char *node_datadir(const node *n);
+uint64_t node_chain_id(const node *n);
+
+#endif

@@ -1,0 +1,34 @@
+/* JSON forms of eth_getProof (EIP-1186) and debug_executionWitness, for the
+ * node's method handlers: the storage-key parameter as geth parses it, and
+ * the result objects as geth (proofs) and reth (witnesses) write them. */
+#ifndef PAREVM_RPC_PROOF_H
+#define PAREVM_RPC_PROOF_H
+
+#include <jansson.h>
+#include "db_proof.h"
+
+/* eth_getProof's storage keys: an array of hex strings of at most 32 bytes
+ * (optional 0x, an odd digit count padded, shorter keys left-padded, as
+ * geth's decodeHash). full[i] says whether key i had 32 bytes: geth echoes
+ * such keys as 32-byte data, the others as quantities. */
+typedef struct {
+    u256 *keys;
+    bool *full;
+    size_t n;
+} rpc_proof_keys;
+
+/* Returns NULL or a reason (for rpc_error_invalid_param); on failure out is
+ * empty. Free with rpc_proof_keys_free. */
+const char *rpc_parse_proof_keys(const json_t *v, rpc_proof_keys *out);
+void rpc_proof_keys_free(rpc_proof_keys *k);
+
+/* The EIP-1186 result: address, accountProof, balance, codeHash, nonce,
+ * storageHash, storageProof [{key, value, proof}]. An absent account has
+ * zero codeHash and storageHash (geth since 1.13.4). p must have been made
+ * with keys->keys, in order. */
+json_t *rpc_json_proof(const address *addr, const db_proof *p, const rpc_proof_keys *keys);
+
+/* {"state", "codes", "keys", "headers"}: arrays of hex data. */
+json_t *rpc_json_witness(const execution_witness *w);
+
+#endif

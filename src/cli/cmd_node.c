@@ -1,0 +1,120 @@
+/* parevm node: the JSON-RPC node over a store (or the dev chain), served
+ * over HTTP until SIGINT or SIGTERM, which stop the server (draining the
+ * requests in flight) and close the store cleanly. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+#include "parevm/hex.h"
+#include "parevm/node.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: parevm node [--datadir DIR] [--dev] [--dev.period S] [--http.addr ADDR] [--http.port PORT]\n"
+            "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--rpc.gascap GAS]\n"
+            "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
+            "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
+            "                       without it, --dev uses a temporary one removed at exit\n"
+            "  --dev                the dev chain: chain id 31337, Osaka rules, 10 prefunded accounts\n"
+            "  --dev.period S       mine a block every S seconds (default: each transaction at once)\n"
+            "  --http.port PORT     default 8545; 0 picks a free port\n");
+}
+
+static bool num(const char *s, unsigned long long max, unsigned long long *out) {
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (!*s || *end || v > max) return false;
+    *out = v;
+    return true;
+}
+
+static void print_accounts(const node *n) {
+    address a;
+    uint8_t key[32];
+    char text[67];
+    printf("\nAvailable Accounts\n==================\n");
+    for (unsigned i = 0; node_dev_account(n, i, &a, key); i++) {
+        hex_encode(a.b, 20, text);
+        printf("(%u) %s\n", i, text);
+    }
+    printf("\nPrivate Keys\n==================\n");
+    for (unsigned i = 0; node_dev_account(n, i, &a, key); i++) {
+        hex_encode(key, 32, text);
+        printf("(%u) %s\n", i, text);
+    }
+    printf("\nChain ID\n==================\n%llu\n\n", (unsigned long long)node_chain_id(n));
+}
+
+int cmd_node(int argc, char **argv) {
+    node_config cfg = {0};
+    rpc_server_config http = {.addr = "127.0.0.1", .port = 8545, .thread_stack = NODE_THREAD_STACK};
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        unsigned long long x = 0;
+        bool ok = true, takes = true;
+        if (!strcmp(a, "--dev")) cfg.dev = true, takes = false;
+        else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
+        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!v) ok = false;
+        else if (!strcmp(a, "--datadir")) cfg.datadir = v;
+        else if (!strcmp(a, "--http.addr")) http.addr = v;
+        else if (!strcmp(a, "--http.corsdomain")) http.cors = v;
+        else if (!strcmp(a, "--http.port")) ok = num(v, 65535, &x), http.port = (uint16_t)x;
+        else if (!strcmp(a, "--http.threads")) ok = num(v, 256, &x) && x, http.threads = (unsigned)x;
+        else if (!strcmp(a, "--threads")) ok = num(v, 256, &x) && x, cfg.threads = (unsigned)x;
+        else if (!strcmp(a, "--dev.period")) ok = num(v, 86400, &x), cfg.dev_period_s = (unsigned)x;
+        else if (!strcmp(a, "--dev.accounts")) ok = num(v, 1000, &x) && x, cfg.dev_accounts = (unsigned)x;
+        else if (!strcmp(a, "--dev.chainid")) ok = num(v, UINT64_MAX / 2 - 36, &x) && x, cfg.dev_chain_id = x;
+        else if (!strcmp(a, "--dev.gaslimit")) ok = num(v, UINT64_MAX, &x) && x >= 5000, cfg.dev_gas_limit = x;
+        else if (!strcmp(a, "--dev.time")) ok = num(v, UINT64_MAX, &x), cfg.dev_genesis_time = x;
+        else if (!strcmp(a, "--rpc.gascap")) ok = num(v, UINT64_MAX, &x) && x, cfg.gas_cap = x;
+        else {
+            fprintf(stderr, "parevm node: unknown option %s\n", a);
+            usage(stderr);
+            return 2;
+        }
+        if (!ok) {
+            fprintf(stderr, "parevm node: bad or missing value for %s\n", a);
+            return 2;
+        }
+        if (takes) i++;
+    }
+    if (!quiet) cfg.log = stderr;
+    /* SIGINT and SIGTERM are taken by sigwait below: block them before any
+     * thread starts, so that every thread inherits the mask */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    node *n;
+    const char *err = node_open(&cfg, &n);
+    if (err) {
+        fprintf(stderr, "parevm node: %s\n", err);
+        return 1;
+    }
+    char why[256];
+    rpc_server *srv = rpc_server_start(&http, node_methods(n), why, sizeof why);
+    if (!srv) {
+        fprintf(stderr, "parevm node: %s\n", why);
+        node_close(n);
+        return 1;
+    }
+    if (cfg.dev && !quiet) print_accounts(n);
+    printf("datadir %s%s\n", node_datadir(n), cfg.datadir ? "" : " (temporary, removed at exit)");
+    printf("listening on %s:%u\n", http.addr, (unsigned)rpc_server_port(srv));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    if (!quiet) fprintf(stderr, "parevm node: %s, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rpc_server_stop(srv, 5000);
+    node_close(n);
+    return 0;
+}

@@ -1,0 +1,209 @@
+/* The node's life: opening the store (creating the dev chain when needed),
+ * the transaction pool, the Block-STM engine, the method table (one
+ * register function per method group, see node_internal.h), the writer
+ * thread; and closing it all in reverse. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "node_internal.h"
+#include "parevm/chain_import.h"
+#include "parevm/exec.h"
+
+/* The method groups, in registration order. A new group adds one line. */
+static void (*const GROUPS[])(node *, rpc_methods *) = {
+    node_register_web3, node_register_state, node_register_blocks, node_register_logs, node_register_call,
+    node_register_fees, node_register_pool,  node_register_debug,
+};
+
+const rpc_methods *node_methods(const node *n) { return n->methods; }
+const char *node_datadir(const node *n) { return n->datadir; }
+uint64_t node_chain_id(const node *n) { return n->chain.chain_id; }
+
+/* ---- Executors for request threads ---------------------------------------------------- */
+
+executor *node_executor_get(node *n) {
+    executor *ex = NULL;
+    pthread_mutex_lock(&n->ex_mu);
+    if (n->n_ex_free) ex = n->ex_free[--n->n_ex_free];
+    pthread_mutex_unlock(&n->ex_mu);
+    return ex ? ex : executor_new();
+}
+
+void node_executor_put(node *n, executor *ex) {
+    pthread_mutex_lock(&n->ex_mu);
+    if (n->n_ex_free < 64) {
+        if (n->n_ex_free == n->cap_ex_free) {
+            n->cap_ex_free = n->cap_ex_free ? 2 * n->cap_ex_free : 8;
+            n->ex_free = realloc(n->ex_free, n->cap_ex_free * sizeof *n->ex_free);
+            if (!n->ex_free) abort();
+        }
+        n->ex_free[n->n_ex_free++] = ex;
+        ex = NULL;
+    }
+    pthread_mutex_unlock(&n->ex_mu);
+    if (ex) executor_free(ex);
+}
+
+/* ---- The head and the pool ---------------------------------------------------------------- */
+
+/* The pool's view of the next block after head h. */
+txpool_env node_pool_env(const node *n, const block_header *h) {
+    txpool_env env = {0};
+    uint64_t time = h->timestamp + 1;
+    block_header next = {.number = h->number + 1, .timestamp = time};
+    bool merged = node_merged(n, h) || chain_reached(n->chain.paris_block, next.number);
+    env.fork = chain_fork_at(&n->chain, next.number, time, merged);
+    env.chain_id = n->chain.chain_id;
+    env.block_gas_limit = h->gas_limit;
+    uint64_t excess;
+    node_next_fees(n, h, time, &env.base_fee, &excess, &env.blob_base_fee);
+    return env;
+}
+
+/* Re-checks the pool against the current head (after a new block). */
+void node_pool_new_head(node *n) {
+    node_read r;
+    node_state st;
+    rpc_error err = {0};
+    if (!node_read_open(n, &r, &err)) return;
+    rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
+    if (node_state_open(&r, &latest, &st, &err)) {
+        txpool_env env = node_pool_env(n, &st.header);
+        txpool_set_head(n->pool, st.view, &env);
+        node_state_close(&st);
+    }
+    rpc_error_clear(&err);
+    node_read_close(&r);
+}
+
+/* ---- Temporary datadir ---------------------------------------------------------------------- */
+
+static void remove_tree(const char *path) {
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            char sub[4096];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            struct stat st;
+            if (!lstat(sub, &st) && S_ISDIR(st.st_mode)) remove_tree(sub);
+            else unlink(sub);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+/* ---- Open and close --------------------------------------------------------------------------- */
+
+static void defaults(node_config *c) {
+    if (!c->threads) c->threads = 2;
+    if (!c->dev_chain_id) c->dev_chain_id = 31337;
+    if (!c->dev_gas_limit) c->dev_gas_limit = 30000000;
+    if (!c->dev_accounts) c->dev_accounts = 10;
+    if (!c->gas_cap) c->gas_cap = 50000000;
+    if (!c->max_log_range) c->max_log_range = 10000;
+    if (!c->max_logs) c->max_logs = 20000;
+}
+
+/* The chain configuration of a store made by `parevm init`. */
+static const char *load_chain_config(node *n) {
+    db_snapshot *s;
+    const char *err = db_snapshot_open(n->db, 1, &s);
+    if (err) return err;
+    uint64_t head;
+    if (db_head(s, &head, NULL)) err = "the store is empty (create it with parevm init, or use --dev)";
+    else err = chain_config_load(s, &n->chain);
+    db_snapshot_close(s);
+    return err;
+}
+
+const char *node_open(const node_config *cfg, node **out) {
+    *out = NULL;
+    node *n = calloc(1, sizeof *n);
+    if (!n) abort();
+    n->cfg = *cfg;
+    defaults(&n->cfg);
+    pthread_mutex_init(&n->wmu, NULL);
+    pthread_cond_init(&n->wcond, NULL);
+    pthread_cond_init(&n->dcond, NULL);
+    pthread_mutex_init(&n->ex_mu, NULL);
+    pthread_mutex_init(&n->senders_mu, NULL);
+    pthread_mutex_init(&n->patch_mu, NULL);
+    atomic_init(&n->safe, UINT64_MAX);
+    atomic_init(&n->finalized, UINT64_MAX);
+    const char *err = NULL;
+    if (cfg->datadir) {
+        n->datadir = strdup(cfg->datadir);
+    } else if (cfg->dev) {
+        char tmpl[] = "/tmp/parevm-dev-XXXXXX";
+        if (mkdtemp(tmpl)) n->datadir = strdup(tmpl);
+        n->tmp_datadir = true;
+        if (!n->datadir) err = "cannot create a temporary datadir";
+    } else {
+        err = "a datadir is needed (or --dev for a temporary one)";
+    }
+    if (!err) {
+        /* a dev chain survives a crash of the process, not of the OS: no
+         * fsync per block */
+        db_options o = {.threads = n->cfg.threads, .no_sync = cfg->dev};
+        err = db_open(n->datadir, &o, &n->db);
+    }
+    if (!err) err = cfg->dev ? node_dev_init(n) : load_chain_config(n);
+    if (err) {
+        node_close(n);
+        return err;
+    }
+    /* the pool, checked against the head */
+    txpool_config pc = {0};
+    if (cfg->dev) {
+        /* a dev chain takes what its user sends, as anvil does */
+        pc.max_pending = 1 << 18;
+        pc.max_queued = 1 << 16;
+        pc.max_per_sender = 1 << 17;
+    }
+    txpool_env env = {.chain_id = n->chain.chain_id};
+    n->pool = txpool_new(&pc, &env);
+    node_pool_new_head(n);
+    n->engine = par_engine_new((int)n->cfg.threads);
+    n->wex = executor_new();
+    n->methods = rpc_methods_new();
+    for (size_t i = 0; i < sizeof GROUPS / sizeof GROUPS[0]; i++) GROUPS[i](n, n->methods);
+    if (n->dev) node_register_dev(n, n->methods);
+    if (!node_writer_start(n)) {
+        node_close(n);
+        return "cannot start the writer thread";
+    }
+    *out = n;
+    return NULL;
+}
+
+void node_close(node *n) {
+    if (!n) return;
+    node_writer_stop(n);
+    if (n->importer) chain_importer_free(n->importer);
+    node_dev_free(n);
+    if (n->methods) rpc_methods_free(n->methods);
+    if (n->engine) par_engine_free(n->engine);
+    if (n->wex) executor_free(n->wex);
+    for (size_t i = 0; i < n->n_ex_free; i++) executor_free(n->ex_free[i]);
+    free(n->ex_free);
+    if (n->pool) txpool_free(n->pool);
+    if (n->patch) node_patch_release(n->patch);
+    if (n->db) db_close(n->db);
+    if (n->tmp_datadir && n->datadir) remove_tree(n->datadir);
+    free(n->datadir);
+    word_map_free(&n->senders);
+    word_map_free(&n->forced_senders);
+    pthread_mutex_destroy(&n->wmu);
+    pthread_cond_destroy(&n->wcond);
+    pthread_cond_destroy(&n->dcond);
+    pthread_mutex_destroy(&n->ex_mu);
+    pthread_mutex_destroy(&n->senders_mu);
+    pthread_mutex_destroy(&n->patch_mu);
+    free(n);
+}

@@ -1,0 +1,252 @@
+/* Block building on the writer thread: a block on the head from the pool's
+ * best transactions (or an empty one), executed with Block-STM over a
+ * snapshot of the head (with dev-mode edits applied first), its header
+ * completed with every root (the state root previewed by the store), and
+ * committing it (db_commit_block, then the pool and the dev edits follow the
+ * new head). The Engine API's payload building uses the same two steps. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "node_build.h"
+#include "parevm/block_roots.h"
+#include "parevm/chain_rules.h"
+#include "parevm/exec.h"
+#include "parevm/keccak.h"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void node_built_free(node_built *bb) {
+    block_free(&bb->b);
+    block_result_free(&bb->result);
+    change_set_free(&bb->changes);
+    buf_free(&bb->header_rlp);
+    buf_free(&bb->body_rlp);
+    buf_free(&bb->receipts_rlp);
+    free(bb->tx_hashes);
+    memset(bb, 0, sizeof *bb);
+}
+
+/* A copy of a pool transaction the block owns (sender and authorities known). */
+static bool copy_tx(const txpool_tx *t, transaction *out) {
+    char err[64];
+    if (!tx_decode(t->raw, t->raw_len, out, err, sizeof err)) return false;
+    out->sender = t->tx.sender;
+    out->sender_known = true;
+    for (size_t i = 0; i < out->n_auths; i++) tx_auth_recover(&out->auths[i]);
+    return true;
+}
+
+static void push_tx(block *b, size_t *cap, transaction *tx) {
+    if (b->n_txs == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        b->txs = realloc(b->txs, *cap * sizeof *b->txs);
+        if (!b->txs) abort();
+    }
+    b->txs[b->n_txs++] = *tx;
+}
+
+/* Picks the pool's best transactions that fit the block's gas and blob gas. */
+static void select_txs(node *n, const node_build_attrs *a, block *b, fork_id fork, const blob_params *bp) {
+    const block_header *h = &b->header;
+    u256 blob_fee = fork >= FORK_CANCUN ? blob_base_fee(h->excess_blob_gas, bp->update_fraction) : U256_ZERO;
+    txpool_best *it = txpool_best_new(n->pool, &h->base_fee, fork >= FORK_CANCUN ? &blob_fee : NULL);
+    uint64_t gas = 0, blob_gas = 0, max_blob_gas = fork >= FORK_CANCUN ? blob_params_max_gas(bp) : 0;
+    size_t cap = 0;
+    const txpool_tx *t;
+    while ((t = txpool_best_next(it))) {
+        if (a->max_txs && b->n_txs >= a->max_txs) break;
+        uint64_t tx_blob_gas = (uint64_t)GAS_PER_BLOB * t->tx.n_blob_hashes;
+        if (t->tx.gas_limit > h->gas_limit - gas || tx_blob_gas > max_blob_gas - blob_gas) {
+            txpool_best_skip_sender(it);
+            continue;
+        }
+        transaction tx;
+        if (!copy_tx(t, &tx)) {
+            txpool_best_skip_sender(it);
+            continue;
+        }
+        gas += tx.gas_limit;
+        blob_gas += tx_blob_gas;
+        push_tx(b, &cap, &tx);
+    }
+    txpool_best_free(it);
+}
+
+static void remove_tx(node *n, block *b, size_t i, FILE *log) {
+    if (log) {
+        char h[67];
+        static const char hexd[] = "0123456789abcdef";
+        h[0] = '0', h[1] = 'x';
+        for (int k = 0; k < 32; k++) h[2 + 2 * k] = hexd[b->txs[i].hash.b[k] >> 4], h[3 + 2 * k] = hexd[b->txs[i].hash.b[k] & 15];
+        h[66] = 0;
+        fprintf(log, "dropped transaction %s: it cannot be included\n", h);
+    }
+    txpool_remove(n->pool, &b->txs[i].hash);
+    tx_free(&b->txs[i]);
+    memmove(b->txs + i, b->txs + i + 1, (b->n_txs - i - 1) * sizeof *b->txs);
+    b->n_txs--;
+}
+
+/* The parts of the header known before execution. */
+static const char *start_header(node *n, const block_header *parent, const node_build_attrs *a, block *b,
+                                fork_id *fork, blob_params *bp) {
+    block_header *h = &b->header;
+    memset(h, 0, sizeof *h);
+    h->parent_hash = parent->hash;
+    h->ommers_hash = EMPTY_LIST_HASH;
+    h->coinbase = a->coinbase;
+    h->number = parent->number + 1;
+    h->gas_limit = a->gas_limit ? a->gas_limit : parent->gas_limit;
+    h->timestamp = a->timestamp;
+    h->mix_hash = a->prev_randao;
+    if (h->timestamp <= parent->timestamp) return "timestamp must be after the parent's";
+    bool merged = node_merged(n, parent) || chain_reached(n->chain.paris_block, h->number) ||
+                  (n->chain.has_ttd && u256_is_zero(&parent->difficulty));
+    if (!merged) return "block building needs a chain after the Merge";
+    *fork = chain_fork_at(&n->chain, h->number, h->timestamp, true);
+    uint64_t excess;
+    u256 blob_fee;
+    node_next_fees(n, parent, h->timestamp, &h->base_fee, &excess, &blob_fee);
+    h->has_base_fee = *fork >= FORK_LONDON;
+    if (*fork >= FORK_SHANGHAI) {
+        h->has_withdrawals_root = true;
+        b->has_withdrawals = true;
+        if (a->n_withdrawals) {
+            b->withdrawals = malloc(a->n_withdrawals * sizeof *b->withdrawals);
+            if (!b->withdrawals) abort();
+            memcpy(b->withdrawals, a->withdrawals, a->n_withdrawals * sizeof *b->withdrawals);
+            b->n_withdrawals = a->n_withdrawals;
+        }
+    }
+    if (*fork >= FORK_CANCUN) {
+        *bp = chain_blob_params(&n->chain, h->timestamp);
+        h->has_blob_gas = true;
+        h->excess_blob_gas = excess;
+        h->has_beacon_root = true;
+        h->parent_beacon_root = a->beacon_root;
+    }
+    h->has_requests_hash = *fork >= FORK_PRAGUE;
+    return NULL;
+}
+
+static void finish_header(block *b, const block_result *r, const bytes32 *state_root) {
+    block_header *h = &b->header;
+    h->state_root = *state_root;
+    h->tx_root = block_tx_root(b);
+    h->receipts_root = block_receipts_root(r);
+    memcpy(h->bloom, r->bloom, 256);
+    h->gas_used = r->gas_used;
+    if (h->has_withdrawals_root) h->withdrawals_root = block_withdrawals_root(b);
+    if (h->has_blob_gas) h->blob_gas_used = r->blob_gas_used;
+    if (h->has_requests_hash) h->requests_hash = r->requests_hash;
+}
+
+const char *node_build_block(node *n, const node_build_attrs *a, node_built *out) {
+    memset(out, 0, sizeof *out);
+    node_read r;
+    rpc_error rerr = {0};
+    if (!node_read_open(n, &r, &rerr)) {
+        rpc_error_clear(&rerr);
+        return "cannot read the head";
+    }
+    block_header parent;
+    const char *err = node_header(&r, r.head, &r.head_hash, &parent);
+    fork_id fork = FORK_FRONTIER;
+    blob_params bp = {0};
+    if (!err) err = start_header(n, &parent, a, &out->b, &fork, &bp);
+    if (err) {
+        node_read_close(&r);
+        return err;
+    }
+    double t0 = now_s();
+    if (!a->empty) select_txs(n, a, &out->b, fork, &bp);
+    double t1 = now_s();
+    /* Block-STM's workers read the head through a snapshot of their own,
+     * with as many lanes as threads */
+    db_snapshot *snap;
+    err = db_snapshot_open(n->db, n->cfg.threads, &snap);
+    if (err) {
+        node_read_close(&r);
+        return err;
+    }
+    block_rules rules = chain_block_rules(&n->chain, &out->b.header, true);
+    const change_set *edits = r.patch ? node_patch_changes(r.patch) : NULL;
+    for (;;) {
+        block_state *bs = block_state_new(db_snapshot_view(snap), db_codes(n->db));
+        if (edits) block_state_apply(bs, edits);
+        err = par_block_execute(n->engine, &rules, &out->b, bs, &out->result, &out->stats);
+        if (!err) err = db_snapshot_error(snap);
+        if (!err) block_state_changes(bs, &out->changes);
+        block_state_free(bs);
+        if (!err || out->result.invalid_tx < 0 || (size_t)out->result.invalid_tx >= out->b.n_txs) break;
+        remove_tx(n, &out->b, (size_t)out->result.invalid_tx, n->cfg.log);
+        block_result_free(&out->result);
+        memset(&out->result, 0, sizeof out->result);
+    }
+    db_snapshot_close(snap);
+    node_read_close(&r);
+    double t2 = now_s();
+    bytes32 root;
+    const change_set *sets[1] = {&out->changes};
+    if (!err) err = db_preview_root(n->db, sets, 1, &root);
+    out->t_select = t1 - t0;
+    out->t_execute = t2 - t1;
+    out->t_root = now_s() - t2;
+    if (err) {
+        node_built_free(out);
+        return err;
+    }
+    finish_header(&out->b, &out->result, &root);
+    header_encode(&out->b.header, &out->header_rlp);
+    out->b.header.hash = keccak256_hash(out->header_rlp.data, out->header_rlp.len);
+    node_body_encode(&out->b, &out->body_rlp);
+    node_receipts_encode(&out->result, &out->receipts_rlp);
+    out->tx_hashes = malloc((out->b.n_txs ? out->b.n_txs : 1) * sizeof *out->tx_hashes);
+    if (!out->tx_hashes) abort();
+    for (size_t i = 0; i < out->b.n_txs; i++) out->tx_hashes[i] = out->b.txs[i].hash;
+    return NULL;
+}
+
+const char *node_commit_built(node *n, node_built *bb) {
+    static const char *const STAGES[] = {"headers", "bodies", "senders", "execution"};
+    uint64_t number = bb->b.header.number;
+    db_checkpoint cps[4];
+    for (int i = 0; i < 4; i++) cps[i] = (db_checkpoint){STAGES[i], number};
+    /* the total difficulty stays the parent's after the Merge */
+    u256 td = U256_ZERO;
+    db_snapshot *s;
+    if (!db_snapshot_open(n->db, 1, &s)) {
+        if (db_read_td(s, number - 1, &bb->b.header.parent_hash, &td)) td = U256_ZERO;
+        db_snapshot_close(s);
+    }
+    td = u256_add(&td, &bb->b.header.difficulty);
+    db_block blk = {.number = bb->b.header.number,
+                    .header = {bb->header_rlp.data, bb->header_rlp.len},
+                    .body = {bb->body_rlp.data, bb->body_rlp.len},
+                    .receipts = {bb->receipts_rlp.data, bb->receipts_rlp.len},
+                    .tx_hashes = bb->tx_hashes,
+                    .n_txs = bb->b.n_txs,
+                    .changes = &bb->changes,
+                    .root = true,
+                    .expected_root = &bb->b.header.state_root,
+                    .checkpoints = cps,
+                    .n_checkpoints = 4,
+                    .td = &td};
+    double t0 = now_s();
+    const char *err = db_commit_block(n->db, &blk, NULL);
+    bb->t_commit = now_s() - t0;
+    if (err) return err;
+    /* the senders of the block's transactions are known: remember them */
+    pthread_mutex_lock(&n->senders_mu);
+    for (size_t i = 0; i < bb->b.n_txs; i++) {
+        u256 k = u256_from_bytes32(&bb->b.txs[i].hash), v = u256_from_address(&bb->b.txs[i].sender);
+        word_map_put(&n->senders, &k, &v);
+    }
+    pthread_mutex_unlock(&n->senders_mu);
+    node_head_moved(n, NULL);
+    return NULL;
+}

@@ -1,0 +1,42 @@
+/* Simulated calls on the state after a block (rpc_call.c), shared by
+ * eth_call, eth_estimateGas, eth_createAccessList and dev mode's
+ * eth_sendTransaction (gas estimation). */
+#ifndef PAREVM_NODE_CALL_H
+#define PAREVM_NODE_CALL_H
+
+#include "node_internal.h"
+
+typedef struct {
+    node *n;
+    node_state st;
+    code_store *codes;     /* the call's own codes (override code, created contracts) */
+    block_state *layer;    /* state overrides over st.view, or NULL */
+    state_view view;       /* what the call reads */
+    block_env env;         /* the block's environment, with block overrides */
+    executor *ex;
+} node_call;
+
+/* Opens the state named by params[block_arg] (absent: latest) with the
+ * state overrides ov and block overrides bo (both may be NULL). On failure
+ * err is filled and nothing is left open. */
+bool node_call_begin(node *n, node_read *r, const json_t *params, size_t block_arg, const rpc_state_override *ov,
+                     const rpc_block_override *bo, node_call *c, rpc_error *err);
+void node_call_end(node_call *c);
+/* The transaction a call object describes (borrowing its buffers: do not
+ * tx_free it; free tx->auths after node_call_auths). The sender is a->from
+ * (zero when absent), unsigned. */
+void node_call_tx(const rpc_call_args *a, uint64_t chain_id, uint64_t gas, transaction *tx);
+/* Copies and recovers the authorization list (tx->auths, malloc'd). */
+bool node_call_auths(const rpc_call_args *a, transaction *tx);
+/* The gas a call gets: the given gas, at most the node's cap. */
+uint64_t node_call_gas(const node *n, const rpc_call_args *a);
+/* Runs tx (exec_call, geth's zero base fee for calls that pay nothing). */
+void node_call_run(node_call *c, const transaction *tx, tx_result *res);
+/* The JSON-RPC error of a failed call (true when it succeeded). */
+bool node_call_error(const tx_result *res, rpc_error *err);
+/* geth's gas estimation of tx, at most hi. */
+bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out, rpc_error *err);
+/* A state override as a change set (code interned in codes). */
+void node_override_changes(const rpc_state_override *o, code_store *codes, change_set *cs);
+
+#endif

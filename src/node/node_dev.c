@@ -1,0 +1,277 @@
+/* Dev mode: the built-in chain (chain id 31337, every fork to Osaka at
+ * genesis, 30M gas, 1 gwei initial base fee, the EIP-4788, EIP-2935,
+ * EIP-7002 and EIP-7251 system contracts), its prefunded accounts from the
+ * test mnemonic, and mining on the writer thread: automine (each pending
+ * transaction into its own block as soon as it arrives) or one block every
+ * dev_period_s seconds, with the clock offsets of evm_increaseTime and
+ * evm_setNextBlockTimestamp. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "node_build.h"
+#include "node_dev.h"
+#include "parevm/block_exec.h"
+#include "parevm/chain_import.h"
+#include "parevm/hdkeys.h"
+#include "parevm/hex.h"
+#include "parevm/keccak.h"
+
+/* Runtime code of the system contracts (EIP-4788, EIP-2935, EIP-7002,
+ * EIP-7251): what their deployment transactions leave at these addresses. */
+static const struct {
+    const char *addr, *code;
+} SYSTEM_CONTRACTS[] = {
+    {"000f3df6d732807ef1319fb7b8bb8522d0beac02",
+     "3373fffffffffffffffffffffffffffffffffffffffe14604d57602036146024575f5ffd5b5f35801560495762001fff81069081"
+     "5414603c575f5ffd5b62001fff01545f5260205ff35b5f5ffd5b62001fff42064281555f359062001fff015500"},
+    {"0000f90827f1c53a10cb7a02335b175320002935",
+     "3373fffffffffffffffffffffffffffffffffffffffe14604657602036036042575f35600143038111604257611fff8143031160"
+     "4257611fff9006545f5260205ff35b5f5ffd5b5f35611fff60014303065500"},
+    {"00000961ef480eb55e80d19ad83579a64c007002",
+     "3373fffffffffffffffffffffffffffffffffffffffe1460cb5760115f54807fffffffffffffffffffffffffffffffffffffffff"
+     "ffffffffffffffffffffffff146101f457600182026001905f5b5f82111560685781019083028483029004916001019190604d56"
+     "5b909390049250505036603814608857366101f457346101f4575f5260205ff35b34106101f45760015460010160015560035480"
+     "6003026004013381556001015f35815560010160203590553360601b5f5260385f601437604c5fa0600101600355005b60035460"
+     "02548082038060101160df575060105b5f5b8181146101835782810160030260040181604c02815460601b815260140181600101"
+     "5481526020019060020154807fffffffffffffffffffffffffffffffff0000000000000000000000000000000016825290601001"
+     "9060401c908160381c81600701538160301c81600601538160281c81600501538160201c81600401538160181c81600301538160"
+     "101c81600201538160081c81600101535360010160e1565b910180921461019557906002556101a0565b90505f6002555f600355"
+     "5b5f54807fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff14156101cd57505f5b600154600282"
+     "8201116101e25750505f6101e8565b01600290035b5f555f600155604c025ff35b5f5ffd"},
+    {"0000bbddc7ce488642fb579f8b00f3a590007251",
+     "3373fffffffffffffffffffffffffffffffffffffffe1460d35760115f54807fffffffffffffffffffffffffffffffffffffffff"
+     "ffffffffffffffffffffffff1461019a57600182026001905f5b5f82111560685781019083028483029004916001019190604d56"
+     "5b9093900492505050366060146088573661019a573461019a575f5260205ff35b341061019a5760015460010160015560035480"
+     "6004026004013381556001015f358155600101602035815560010160403590553360601b5f5260605f60143760745fa060010160"
+     "0355005b6003546002548082038060021160e7575060025b5f5b8181146101295782810160040260040181607402815460601b81"
+     "5260140181600101548152602001816002015481526020019060030154905260010160e9565b910180921461013b579060025561"
+     "0146565b90505f6002555f6003555b5f54807fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff14"
+     "1561017357505f5b6001546001828201116101885750505f61018e565b01600190035b5f555f6001556074025ff35b5f5ffd"},
+};
+
+static const uint64_t INITIAL_BASE_FEE = 1000000000ULL; /* EIP-1559's, as anvil's */
+
+bool node_dev_account(const node *n, unsigned i, address *addr, uint8_t key[32]) {
+    if (!n->dev || i >= n->dev->n_accounts) return false;
+    *addr = n->dev->addrs[i];
+    memcpy(key, n->dev->keys[i], 32);
+    return true;
+}
+
+/* ---- Genesis ------------------------------------------------------------------------------ */
+
+static u256 default_balance(void) {
+    /* 10,000 ether */
+    u256 ether = u256_from_u64(1000000000000000000ULL), k = u256_from_u64(10000);
+    return u256_mul(&ether, &k);
+}
+
+const char *node_dev_genesis(node *n) {
+    change_set cs = {0};
+    code_store *codes = db_codes(n->db);
+    u256 bal = u256_is_zero(&n->cfg.dev_balance) ? default_balance() : n->cfg.dev_balance;
+    for (unsigned i = 0; i < n->dev->n_accounts; i++) {
+        account_change *ac = change_set_add_account(&cs, &n->dev->addrs[i]);
+        ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
+        ac->balance = bal;
+    }
+    for (size_t i = 0; i < sizeof SYSTEM_CONTRACTS / sizeof SYSTEM_CONTRACTS[0]; i++) {
+        address a;
+        uint8_t *code;
+        size_t len;
+        if (!hex_to_fixed(SYSTEM_CONTRACTS[i].addr, a.b, 20) || !hex_decode_alloc(SYSTEM_CONTRACTS[i].code, &code, &len))
+            abort();
+        account_change *ac = change_set_add_account(&cs, &a);
+        ac->flags = CHANGE_TOUCHED | CHANGE_NONCE | CHANGE_CODE;
+        ac->nonce = 1;
+        ac->code = code_store_intern(codes, code, len);
+        free(code);
+    }
+    block_header h = {0};
+    h.ommers_hash = EMPTY_LIST_HASH;
+    h.tx_root = EMPTY_TRIE_ROOT;
+    h.receipts_root = EMPTY_TRIE_ROOT;
+    h.gas_limit = n->cfg.dev_gas_limit;
+    h.timestamp = n->cfg.dev_genesis_time ? n->cfg.dev_genesis_time : (uint64_t)time(NULL);
+    h.has_base_fee = true;
+    h.base_fee = u256_from_u64(INITIAL_BASE_FEE);
+    h.has_withdrawals_root = true;
+    h.withdrawals_root = EMPTY_TRIE_ROOT;
+    h.has_blob_gas = true;
+    h.has_beacon_root = true;
+    h.has_requests_hash = true;
+    buf_t none[REQUEST_TYPES] = {{0}};
+    h.requests_hash = requests_hash(none);
+    /* block 0 with the chain configuration, as parevm init writes it */
+    const char *err = chain_init(n->db, &n->chain, &h, &cs, NULL);
+    change_set_free(&cs);
+    return err;
+}
+
+/* ---- Open ------------------------------------------------------------------------------------ */
+
+const char *node_dev_init(node *n) {
+    if (!chain_config_by_name("Osaka", &n->chain)) return "no Osaka configuration";
+    n->chain.chain_id = n->cfg.dev_chain_id;
+    node_dev *d = calloc(1, sizeof *d);
+    if (!d) abort();
+    n->dev = d;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cond, NULL);
+    d->automine = n->cfg.dev_period_s == 0;
+    d->next_snapshot = 1;
+    d->n_accounts = n->cfg.dev_accounts;
+    d->addrs = calloc(d->n_accounts, sizeof *d->addrs);
+    d->keys = calloc(d->n_accounts, sizeof *d->keys);
+    if (!d->addrs || !d->keys) abort();
+    const char *mnemonic = n->cfg.dev_mnemonic ? n->cfg.dev_mnemonic : DEV_MNEMONIC;
+    for (unsigned i = 0; i < d->n_accounts; i++)
+        if (!hd_account(mnemonic, NULL, i, d->keys[i], &d->addrs[i])) return "cannot derive the dev accounts";
+    /* an existing dev store is reopened as it is */
+    db_snapshot *s;
+    const char *err = db_snapshot_open(n->db, 1, &s);
+    if (err) return err;
+    uint64_t head;
+    bytes32 hash;
+    bool empty = db_head(s, &head, &hash) != NULL;
+    db_snapshot_close(s);
+    if (empty && (err = node_dev_genesis(n))) return err;
+    if ((err = db_snapshot_open(n->db, 1, &s))) return err;
+    err = db_head(s, &head, &hash);
+    /* a store made before keeps its own configuration */
+    if (!err && !empty) err = chain_config_load(s, &n->chain);
+    db_snapshot_close(s);
+    if (err) return err;
+    node_patch_publish(n, head, &hash, NULL);
+    return NULL;
+}
+
+void node_dev_free(node *n) {
+    node_dev *d = n->dev;
+    if (!d) return;
+    for (size_t i = 0; i < d->n_snapshots; i++) node_patch_release(d->snapshots[i].patch);
+    free(d->snapshots);
+    free(d->addrs);
+    free(d->keys);
+    free(d->impersonated);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cond);
+    free(d);
+    n->dev = NULL;
+}
+
+/* ---- Mining ------------------------------------------------------------------------------------ */
+
+/* The next block's timestamp: a pinned one, else the clock with its offset,
+ * at least one second after the parent. */
+static uint64_t next_timestamp(node_dev *d, uint64_t parent_time) {
+    pthread_mutex_lock(&d->mu);
+    uint64_t t;
+    if (d->has_next_time) {
+        t = d->next_time;
+        d->has_next_time = false;
+    } else {
+        int64_t now = (int64_t)time(NULL) + d->time_offset;
+        t = now > 0 ? (uint64_t)now : 0;
+    }
+    pthread_mutex_unlock(&d->mu);
+    return t > parent_time ? t : parent_time + 1;
+}
+
+const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs) {
+    node_read r;
+    rpc_error rerr = {0};
+    if (!node_read_open(n, &r, &rerr)) {
+        rpc_error_clear(&rerr);
+        return "cannot read the head";
+    }
+    block_header parent;
+    const char *err = node_header(&r, r.head, &r.head_hash, &parent);
+    node_read_close(&r);
+    if (err) return err;
+    node_build_attrs a = {.timestamp = timestamp ? timestamp : next_timestamp(n->dev, parent.timestamp),
+                          .max_txs = max_txs,
+                          .empty = empty};
+    bytes32 seed = keccak256_hash(&a.timestamp, sizeof a.timestamp);
+    a.prev_randao = seed;
+    node_built bb;
+    if ((err = node_build_block(n, &a, &bb))) return err;
+    err = node_commit_built(n, &bb);
+    if (!err && n->cfg.log) {
+        char hash[67];
+        hex_encode(bb.b.header.hash.b, 32, hash);
+        fprintf(n->cfg.log,
+                "mined block %llu %s: %zu transactions, %llu gas%s; ms: select %.1f, execute %.1f, root %.1f, "
+                "commit %.1f\n",
+                (unsigned long long)bb.b.header.number, hash, bb.b.n_txs, (unsigned long long)bb.b.header.gas_used,
+                bb.stats.sequential ? "" : " (Block-STM)", 1e3 * bb.t_select, 1e3 * bb.t_execute, 1e3 * bb.t_root,
+                1e3 * bb.t_commit);
+        fflush(n->cfg.log);
+    }
+    if (n_txs) *n_txs = bb.b.n_txs;
+    node_built_free(&bb);
+    return err;
+}
+
+static void round_begin(node_dev *d) {
+    pthread_mutex_lock(&d->mu);
+    d->rounds_started++;
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void round_end(node_dev *d) {
+    pthread_mutex_lock(&d->mu);
+    d->rounds_done = d->rounds_started;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void node_dev_mine_due(node *n, bool period_elapsed) {
+    node_dev *d = n->dev;
+    if (!d) return;
+    round_begin(d);
+    if (period_elapsed) {
+        const char *err = node_dev_mine(n, 0, false, 0, NULL);
+        if (err && n->cfg.log) fprintf(n->cfg.log, "mining failed: %s\n", err);
+    } else if (node_dev_automine(d)) {
+        /* each pending transaction into its own block */
+        for (int guard = 0; guard < 100000; guard++) {
+            size_t pending, queued, mined = 0;
+            txpool_counts(n->pool, &pending, &queued);
+            if (!pending) break;
+            const char *err = node_dev_mine(n, 1, false, 0, &mined);
+            if (err && n->cfg.log) fprintf(n->cfg.log, "mining failed: %s\n", err);
+            if (err || !mined) break;
+        }
+    }
+    round_end(d);
+}
+
+bool node_dev_automine(node_dev *d) {
+    pthread_mutex_lock(&d->mu);
+    bool on = d->automine;
+    pthread_mutex_unlock(&d->mu);
+    return on;
+}
+
+void node_dev_submitted(node *n, const bytes32 *hash) {
+    node_dev *d = n->dev;
+    if (!d || !node_dev_automine(d)) return;
+    (void)hash;
+    pthread_mutex_lock(&d->mu);
+    uint64_t mine = d->rounds_started + 1; /* the next round sees the transaction */
+    pthread_mutex_unlock(&d->mu);
+    node_writer_kick(n);
+    pthread_mutex_lock(&d->mu);
+    for (int i = 0; i < 600 && d->rounds_done < mine; i++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&d->cond, &d->mu, &ts);
+    }
+    pthread_mutex_unlock(&d->mu);
+}

@@ -1,0 +1,46 @@
+/* Dev mode's state (node_dev.c, rpc_dev.c): the prefunded accounts, the
+ * impersonated ones, the clock, evm_snapshot's saved heads, automine. */
+#ifndef PAREVM_NODE_DEV_H
+#define PAREVM_NODE_DEV_H
+
+#include "node_internal.h"
+
+typedef struct {
+    uint64_t id;
+    uint64_t number;           /* the head when the snapshot was taken */
+    bytes32 hash;
+    node_patch *patch;         /* the edits on it then (retained), or NULL */
+    int64_t time_offset;
+    bool has_next_time;
+    uint64_t next_time;
+} node_dev_snapshot;
+
+struct node_dev {
+    unsigned n_accounts;
+    address *addrs;
+    uint8_t (*keys)[32];
+
+    pthread_mutex_t mu;        /* guards everything below */
+    pthread_cond_t cond;       /* a mining round ended */
+    uint64_t rounds_started, rounds_done;
+    bool automine;
+    int64_t time_offset;       /* evm_increaseTime */
+    bool has_next_time;        /* evm_setNextBlockTimestamp */
+    uint64_t next_time;
+    address *impersonated;
+    size_t n_impersonated, cap_impersonated;
+    bool auto_impersonate;
+    node_dev_snapshot *snapshots; /* writer thread only */
+    size_t n_snapshots, cap_snapshots;
+    uint64_t next_snapshot;
+};
+
+/* Mines one block on the writer thread: at most max_txs transactions (0:
+ * as many as fit; none when empty), at timestamp (0: the dev clock). */
+const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs);
+bool node_dev_automine(node_dev *d);
+/* Dev mode, after a transaction entered the pool: with automine, waits
+ * until the writer's next mining round is over (it is mined by then). */
+void node_dev_submitted(node *n, const bytes32 *hash);
+
+#endif

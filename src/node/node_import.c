@@ -1,0 +1,61 @@
+/* Importing blocks into the node (node_import_block): the chain layer's
+ * importer (validate, execute, check, commit) run on the writer thread, so
+ * that the Engine API's newPayload and tests share `parevm import`'s path,
+ * and the node's own state (pool, dev edits) follows the new head. */
+#include "node_internal.h"
+#include "parevm/chain_import.h"
+
+typedef struct {
+    const uint8_t *rlp;
+    size_t len;
+    bool invalid;
+} import_job;
+
+void node_head_moved(node *n, const change_set *edits) {
+    /* the importer keeps its own idea of the head: reopen it next time */
+    if (n->importer) {
+        chain_importer_free(n->importer);
+        n->importer = NULL;
+    }
+    /* dev edits belong to a head: publish them (or none) for the new one
+     * before anything reads through node_read_open */
+    db_snapshot *s;
+    if (n->dev && !db_snapshot_open(n->db, 1, &s)) {
+        uint64_t head;
+        bytes32 hash;
+        if (!db_head(s, &head, &hash)) node_patch_publish(n, head, &hash, edits);
+        db_snapshot_close(s);
+    }
+    node_pool_new_head(n);
+}
+
+static const char *import_on_writer(node *n, void *arg) {
+    import_job *j = arg;
+    const char *why = NULL;
+    if (!n->importer) {
+        chain_import_options o = {.threads = n->cfg.threads};
+        if ((why = chain_importer_open(n->db, &o, &n->importer))) {
+            n->importer = NULL;
+            return why;
+        }
+    }
+    chain_bad_block bad = {0};
+    why = chain_import_block(n->importer, j->rlp, j->len, &bad);
+    if (!why) why = chain_import_flush(n->importer, &bad);
+    j->invalid = bad.invalid;
+    if (why == CHAIN_KNOWN_BLOCK) return why;
+    /* the store moved (or an invalid block unwound it): follow it */
+    chain_importer *keep = n->importer;
+    n->importer = NULL;
+    node_head_moved(n, NULL);
+    n->importer = why ? NULL : keep;
+    if (why) chain_importer_free(keep);
+    return why;
+}
+
+const char *node_import_block(node *n, const uint8_t *rlp, size_t len, bool *invalid) {
+    import_job j = {rlp, len, false};
+    const char *why = node_writer_call(n, import_on_writer, &j);
+    if (invalid) *invalid = j.invalid;
+    return why;
+}

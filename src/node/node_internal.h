@@ -1,0 +1,290 @@
+/* The node's context and the helpers its method groups share (not a public
+ * contract of the library, but the one every src/node file builds on).
+ *
+ * Adding a method group (the Engine API, tracing, proofs, eth_simulateV1):
+ * write src/node/rpc_<group>.c with `void node_register_<group>(node *n,
+ * rpc_methods *m)` that calls rpc_methods_add(m, "name", handler, n) for each
+ * method, declare it below and add it to the table in node.c. A handler gets
+ * the node as its context; it reads through node_read_open (one snapshot per
+ * request), resolves blocks with node_resolve, opens state with
+ * node_state_open and loads blocks with node_block_load; anything that
+ * writes goes through node_writer_call. Extra state a group needs goes into
+ * struct node (a pointer to the group's own struct, created in node_open). */
+#ifndef PAREVM_NODE_INTERNAL_H
+#define PAREVM_NODE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "parevm/block_exec.h"
+#include "parevm/block_state.h"
+#include "parevm/chain.h"
+#include "parevm/db.h"
+#include "parevm/hashmap.h"
+#include "parevm/node.h"
+#include "parevm/parallel.h"
+#include "parevm/rpc_codec.h"
+#include "parevm/txpool.h"
+
+typedef struct node_dev node_dev;
+typedef struct node_patch node_patch;
+
+/* A job for the writer thread (see node_writer_call). */
+typedef const char *(*node_write_fn)(node *n, void *arg);
+typedef struct node_job node_job;
+
+struct node {
+    node_config cfg;
+    char *datadir;
+    bool tmp_datadir;          /* created by node_open, removed by node_close */
+    db *db;
+    chain_config chain;
+    rpc_methods *methods;
+    txpool *pool;
+
+    /* the writer thread and its queue */
+    pthread_t writer;
+    bool writer_started;
+    pthread_mutex_t wmu;
+    pthread_cond_t wcond;      /* wakes the writer */
+    pthread_cond_t dcond;      /* a job is done */
+    node_job *jobs, *jobs_tail;
+    bool stopping, kicked;
+    par_engine *engine;        /* Block-STM for building; used by the writer only */
+    struct chain_importer *importer; /* for node_import_block (writer only; opened
+                                        on first use, dropped when the node
+                                        commits or unwinds by itself) */
+    executor *wex;             /* the writer's executor */
+
+    /* executors lent to request threads (eth_call...) */
+    pthread_mutex_t ex_mu;
+    executor **ex_free;
+    size_t n_ex_free, cap_ex_free;
+
+    /* recovered senders by transaction hash (a cache, cleared when full),
+     * and the senders of dev mode's impersonated transactions (kept) */
+    pthread_mutex_t senders_mu;
+    word_map senders, forced_senders;
+
+    /* dev-mode state edits not yet in a block, on top of the head they were
+     * made on (published as immutable, reference-counted objects) */
+    pthread_mutex_t patch_mu;
+    node_patch *patch;
+
+    /* forkchoice: set by the Engine API; UINT64_MAX = "the head" */
+    _Atomic uint64_t safe, finalized;
+
+    node_dev *dev;             /* dev mode only */
+};
+
+/* ---- Method groups (one file each) ---------------------------------------------- */
+
+void node_register_web3(node *n, rpc_methods *m);   /* rpc_web3.c: web3_, net_, eth_chainId, eth_syncing... */
+void node_register_state(node *n, rpc_methods *m);  /* rpc_state.c: balance, code, storage, nonce */
+void node_register_blocks(node *n, rpc_methods *m); /* rpc_blocks.c: blocks, transactions, receipts */
+void node_register_logs(node *n, rpc_methods *m);   /* rpc_logs.c: eth_getLogs */
+void node_register_call(node *n, rpc_methods *m);   /* rpc_call.c: eth_call, eth_estimateGas, eth_createAccessList */
+void node_register_fees(node *n, rpc_methods *m);   /* rpc_fees.c: gas price, fee history, blob base fee */
+void node_register_pool(node *n, rpc_methods *m);   /* rpc_pool.c: eth_sendRawTransaction, txpool_* */
+void node_register_debug(node *n, rpc_methods *m);  /* rpc_debug.c: debug_getRaw* */
+void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
+
+/* ---- Reading: one snapshot per request ---------------------------------------------- */
+
+typedef struct {
+    node *n;
+    db_snapshot *snap;         /* the latest commit */
+    bool has_head;
+    uint64_t head;
+    bytes32 head_hash;
+    node_patch *patch;         /* dev edits on this head (retained), or NULL */
+} node_read;
+
+/* Opens a snapshot of the latest commit (with the dev edits made on it).
+ * Fails only on a store error (then err is -32603). */
+bool node_read_open(node *n, node_read *r, rpc_error *err);
+void node_read_close(node_read *r);
+
+/* Resolves a block reference against r's snapshot. *found false (and true
+ * returned) when the block does not exist: a number past the head, an
+ * unknown hash. A hash that is not canonical is found unless the reference
+ * requires it canonical (then an error, as geth: "hash ... is not currently
+ * canonical"). "pending" is the head; "safe"/"finalized" the forkchoice's
+ * blocks (the head until a consensus client sets them). */
+bool node_resolve(node_read *r, const rpc_block_ref *ref, uint64_t *number, bytes32 *hash, bool *found,
+                  rpc_error *err);
+/* Parses and resolves params[i] as a block reference (rpc_parse_block_ref,
+ * or rpc_parse_block_number when numbers_only) in one step; invalid input
+ * fills err with -32602. */
+bool node_resolve_arg(node_read *r, const json_t *params, size_t i, bool numbers_only, uint64_t *number,
+                      bytes32 *hash, bool *found, rpc_error *err);
+
+/* Reads and decodes a stored header. */
+const char *node_header(node_read *r, uint64_t number, const bytes32 *hash, block_header *out);
+
+/* The state after a block, for state methods and calls: the latest (with
+ * the dev edits) or a historical snapshot. */
+typedef struct {
+    db_snapshot *src;          /* the snapshot the view reads (the request's or hist) */
+    db_snapshot *hist;         /* a historical snapshot (owned), or NULL */
+    block_state *edits;        /* the dev edits over the head (owned), or NULL */
+    state_view view;
+    code_store *codes;
+    uint64_t number;
+    block_header header;       /* of the block whose state this is */
+} node_state;
+
+/* Opens the state after the block ref names (a missing block is -32000
+ * "header not found", as geth). */
+bool node_state_open(node_read *r, const rpc_block_ref *ref, node_state *st, rpc_error *err);
+/* The same from params[i] (absent: latest). */
+bool node_state_arg(node_read *r, const json_t *params, size_t i, node_state *st, rpc_error *err);
+/* The state after block number (must exist). */
+bool node_state_at(node_read *r, uint64_t number, const bytes32 *hash, node_state *st, rpc_error *err);
+void node_state_close(node_state *st);
+/* A store error met while reading through st->view, as an -32603 error;
+ * false when there was none. */
+bool node_state_failed(node_state *st, rpc_error *err);
+
+/* ---- Blocks as stored ---------------------------------------------------------------- */
+
+/* How a block is kept in the store (the formats of chain_import.h): its
+ * header RLP; its body as the RLP list [transactions, ommers] or
+ * [transactions, ommers, withdrawals] (the items of the block's RLP after
+ * the header); its receipts as the RLP list of byte strings, each one
+ * receipt's consensus encoding (receipt_encode). */
+void node_body_encode(const block *b, buf_t *out);
+void node_receipts_encode(const block_result *r, buf_t *out);
+
+typedef struct {
+    uint8_t type;
+    bool success;
+    bool has_root;             /* pre-Byzantium: post-state root */
+    bytes32 root;
+    uint64_t cumulative_gas;
+    uint64_t gas_used;         /* derived from the cumulative gas */
+    uint8_t bloom[256];
+    size_t first_log, n_logs;  /* in node_block.logs */
+} node_receipt;
+
+typedef struct {
+    address addr;
+    bytes32 topics[4];
+    uint32_t n_topics;
+    const uint8_t *data;       /* into node_block.receipts_rlp */
+    size_t len;
+} node_log;
+
+enum { NODE_LOAD_BODY = 1, NODE_LOAD_RECEIPTS = 2, NODE_LOAD_SENDERS = 4 };
+
+typedef struct {
+    uint64_t number;
+    bytes32 hash;
+    buf_t header_rlp, body_rlp, receipts_rlp;
+    block b;                   /* the header, and the body when loaded */
+    bool has_body;
+    size_t rlp_size;           /* of the whole block (with its body) */
+    node_receipt *receipts;    /* NODE_LOAD_RECEIPTS */
+    size_t n_receipts;
+    node_log *logs;
+    size_t n_logs;
+    fork_id fork;
+    u256 blob_base_fee;        /* Cancun on */
+} node_block;
+
+/* Loads a stored block (header always; body, receipts and senders on
+ * request). Returns NULL, DB_NOT_FOUND, or a reason (a corrupt record). */
+const char *node_block_load(node_read *r, uint64_t number, const bytes32 *hash, unsigned what, node_block *out);
+void node_block_free(node_block *b);
+/* Recovers (or finds in the node's cache) the sender of tx. */
+bool node_tx_sender(node *n, transaction *tx, fork_id fork);
+
+/* The rules of a block of this chain (the merge judged from the header:
+ * difficulty zero after it). */
+bool node_merged(const node *n, const block_header *h);
+fork_id node_fork(const node *n, const block_header *h);
+block_rules node_rules(const node *n, const block_header *h);
+/* The base fee, excess blob gas and blob base fee of the child of parent,
+ * whose timestamp is time. */
+void node_next_fees(const node *n, const block_header *parent, uint64_t time, u256 *base_fee,
+                    uint64_t *excess_blob_gas, u256 *blob_base_fee);
+
+/* ---- JSON of chain objects (execution-apis, field for field as geth) ----------------- */
+
+/* Where a transaction sits (NULL for a pool transaction: nulls). */
+typedef struct {
+    bytes32 block_hash;
+    uint64_t number, timestamp, index;
+    bool has_base_fee;
+    u256 base_fee;
+} node_tx_place;
+
+json_t *node_json_tx(const transaction *tx, const node_tx_place *where);
+/* The block: transaction hashes, or full transactions (senders known). */
+json_t *node_json_block(const node_block *b, bool full);
+/* Receipt i of a block loaded with NODE_LOAD_RECEIPTS | NODE_LOAD_SENDERS
+ * (log indexes are block-wide). */
+json_t *node_json_receipt(const node_block *b, size_t i);
+/* Log k of the block (its transaction i, block-wide index k). */
+json_t *node_json_log(const node_block *b, size_t i, size_t k);
+/* The address of a contract created by sender with nonce. */
+address node_create_address(const address *sender, uint64_t nonce);
+/* The effective gas price of tx in a block with this base fee. */
+u256 node_effective_gas_price(const transaction *tx, bool has_base_fee, const u256 *base_fee);
+
+/* Validates a raw transaction against the head's state and adds it to the
+ * pool (rpc_pool.c); NULL or the reason, with the decoder's detail. */
+const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *hash, char *detail, size_t dlen);
+
+/* The pool's rules for the block after h, and re-checking the pool after a
+ * new head (node.c). */
+txpool_env node_pool_env(const node *n, const block_header *h);
+void node_pool_new_head(node *n);
+/* After the writer moved the head (a block committed, an unwind): the dev
+ * edits of the new head become edits (NULL: none), the pool is checked
+ * against it and the importer reopens on next use. Writer thread only. */
+void node_head_moved(node *n, const change_set *edits);
+
+/* ---- Executors for request threads --------------------------------------------------- */
+
+executor *node_executor_get(node *n);
+void node_executor_put(node *n, executor *ex);
+
+/* ---- The writer thread ----------------------------------------------------------------- */
+
+/* Runs fn(n, arg) on the writer thread, after the work queued before it,
+ * and returns its result; the caller waits. Every write to the store goes
+ * through here (blocks, dev state edits, unwinds). Must not be called from
+ * the writer thread itself. Returns "node is stopping" once node_close has
+ * begun. */
+const char *node_writer_call(node *n, node_write_fn fn, void *arg);
+/* Wakes the writer (dev mode: mine what the pool holds). */
+void node_writer_kick(node *n);
+bool node_writer_start(node *n);
+void node_writer_stop(node *n);
+
+/* ---- Dev mode ---------------------------------------------------------------------- */
+
+/* Creates the dev chain's genesis in an empty store (writer not running). */
+const char *node_dev_genesis(node *n);
+const char *node_dev_init(node *n);
+void node_dev_free(node *n);
+/* Dev-mode mining on the writer thread: with automine, blocks of one
+ * transaction until the pool has none pending; called when kicked and every
+ * dev_period_s seconds (then one block with everything that fits). */
+void node_dev_mine_due(node *n, bool period_elapsed);
+
+/* Dev edits (anvil_setBalance...): the change set they make, over the head
+ * they were made on, published as immutable objects. node_patch_get gives
+ * the edits of the head (number, hash), retained, or NULL without edits;
+ * *stale when the published edits belong to another head (the reader's
+ * snapshot and the edits crossed a commit: read again). node_patch_publish
+ * (writer thread) makes cs (NULL: none) the edits of the head. */
+node_patch *node_patch_get(node *n, uint64_t head, const bytes32 *head_hash, bool *stale);
+void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const change_set *cs);
+void node_patch_release(node_patch *p);
+/* Applies r's edits over st's view (st->edits), when there are any. */
+void node_patch_apply(node_read *r, node_state *st);
+/* The edits over the head, as a change set (NULL: none). */
+const change_set *node_patch_changes(const node_patch *p);
+
+#endif

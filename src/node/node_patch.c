@@ -1,0 +1,72 @@
+/* Dev-mode state edits not yet in a block (anvil_setBalance and friends):
+ * a change set over the head it was made on, published as an immutable,
+ * reference-counted object. Readers layer it over their snapshot of that
+ * head; the next mined block folds it into its change set and the writer
+ * publishes an empty set for the new head. */
+#include <stdlib.h>
+#include "node_internal.h"
+
+struct node_patch {
+    atomic_uint refs;
+    uint64_t head;
+    bytes32 head_hash;
+    change_set cs;
+};
+
+void node_patch_release(node_patch *p) {
+    if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1) return;
+    change_set_free(&p->cs);
+    free(p);
+}
+
+const change_set *node_patch_changes(const node_patch *p) { return p ? &p->cs : NULL; }
+
+node_patch *node_patch_get(node *n, uint64_t head, const bytes32 *head_hash, bool *stale) {
+    *stale = false;
+    node_patch *p = NULL;
+    pthread_mutex_lock(&n->patch_mu);
+    node_patch *cur = n->patch;
+    if (cur && (cur->head != head || !bytes32_eq(&cur->head_hash, head_hash))) *stale = true;
+    else if (cur && cur->cs.n_accounts) {
+        atomic_fetch_add_explicit(&cur->refs, 1, memory_order_relaxed);
+        p = cur;
+    }
+    pthread_mutex_unlock(&n->patch_mu);
+    return p;
+}
+
+static void copy_changes(change_set *dst, const change_set *src) {
+    for (size_t i = 0; i < src->n_accounts; i++) {
+        const account_change *s = &src->accounts[i];
+        account_change *d = change_set_add_account(dst, &s->addr);
+        uint32_t first = d->first_slot;
+        *d = *s;
+        d->first_slot = first;
+        d->n_slots = 0;
+        for (uint32_t k = 0; k < s->n_slots; k++) {
+            const slot_change *sc = &src->slots[s->first_slot + k];
+            change_set_add_slot(dst, d, &sc->key, &sc->value);
+        }
+    }
+}
+
+void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const change_set *cs) {
+    node_patch *p = calloc(1, sizeof *p);
+    if (!p) abort();
+    atomic_init(&p->refs, 1);
+    p->head = head;
+    p->head_hash = *head_hash;
+    if (cs) copy_changes(&p->cs, cs);
+    pthread_mutex_lock(&n->patch_mu);
+    node_patch *old = n->patch;
+    n->patch = p;
+    pthread_mutex_unlock(&n->patch_mu);
+    node_patch_release(old);
+}
+
+void node_patch_apply(node_read *r, node_state *st) {
+    if (!r->patch) return;
+    st->edits = block_state_new(st->view, st->codes);
+    block_state_apply(st->edits, &r->patch->cs);
+    st->view = block_state_view(st->edits);
+}

@@ -1,0 +1,259 @@
+/* Method group: blocks, transactions and receipts -- eth_getBlockByNumber,
+ * eth_getBlockByHash, eth_getBlockTransactionCountBy*, eth_getUncleCountBy*,
+ * eth_getTransactionByHash (pool transactions too), eth_getTransactionBy*AndIndex,
+ * eth_getTransactionReceipt, eth_getBlockReceipts, eth_getRawTransactionByHash.
+ * A block or transaction that does not exist is JSON null. */
+#include <stdlib.h>
+#include "node_internal.h"
+
+static bool store_error(rpc_error *err, const char *why) {
+    return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+}
+
+/* Resolves a block argument (a hash when by_hash, else a number or tag) and
+ * loads the block with `what`. *found false: no such block. */
+static bool load_arg(node_read *r, const json_t *params, size_t i, bool by_hash, unsigned what, node_block *nb,
+                     bool *found, rpc_error *err) {
+    uint64_t number;
+    bytes32 hash;
+    *found = false;
+    if (by_hash) {
+        rpc_block_ref ref = {.kind = RPC_BLOCK_HASH};
+        const char *why = rpc_parse_hash(rpc_arg(params, i), &ref.hash);
+        if (why) return rpc_error_invalid_param(err, i, why);
+        if (!node_resolve(r, &ref, &number, &hash, found, err)) return false;
+    } else if (!node_resolve_arg(r, params, i, true, &number, &hash, found, err)) {
+        return false;
+    }
+    if (!*found) return true;
+    const char *why = node_block_load(r, number, &hash, what, nb);
+    if (why == DB_NOT_FOUND) {
+        *found = false;
+        return true;
+    }
+    return why ? store_error(err, why) : true;
+}
+
+static bool get_block(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 2, 2, err)) return false;
+    bool full;
+    const char *why = rpc_parse_bool(rpc_arg(params, 1), &full);
+    if (why) return rpc_error_invalid_param(err, 1, why);
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    node_block nb;
+    bool found;
+    bool ok = load_arg(&r, params, 0, by_hash, NODE_LOAD_BODY | (full ? NODE_LOAD_SENDERS : 0), &nb, &found, err);
+    if (ok && found) {
+        *result = node_json_block(&nb, full);
+        node_block_free(&nb);
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+static bool block_by_number(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return get_block(ctx, params, false, result, err);
+}
+
+static bool block_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return get_block(ctx, params, true, result, err);
+}
+
+/* The number of transactions (or ommers) of a block. */
+static bool count(node *n, const json_t *params, bool by_hash, bool ommers, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    node_block nb;
+    bool found;
+    bool ok = load_arg(&r, params, 0, by_hash, NODE_LOAD_BODY, &nb, &found, err);
+    if (ok && found) {
+        *result = rpc_json_u64(ommers ? nb.b.n_ommers : nb.b.n_txs);
+        node_block_free(&nb);
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+static bool tx_count_by_number(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return count(ctx, params, false, false, result, err);
+}
+static bool tx_count_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return count(ctx, params, true, false, result, err);
+}
+static bool uncle_count_by_number(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return count(ctx, params, false, true, result, err);
+}
+static bool uncle_count_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return count(ctx, params, true, true, result, err);
+}
+
+static node_tx_place place_of(const node_block *nb, size_t i) {
+    const block_header *h = &nb->b.header;
+    return (node_tx_place){nb->hash, nb->number, h->timestamp, i, h->has_base_fee, h->base_fee};
+}
+
+static bool tx_by_block_and_index(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 2, 2, err)) return false;
+    uint64_t index;
+    const char *why = rpc_parse_u64(rpc_arg(params, 1), &index);
+    if (why) return rpc_error_invalid_param(err, 1, why);
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    node_block nb;
+    bool found;
+    bool ok = load_arg(&r, params, 0, by_hash, NODE_LOAD_SENDERS, &nb, &found, err);
+    if (ok && found) {
+        if (index < nb.b.n_txs) {
+            node_tx_place at = place_of(&nb, index);
+            *result = node_json_tx(&nb.b.txs[index], &at);
+        }
+        node_block_free(&nb);
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+static bool tx_by_number_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return tx_by_block_and_index(ctx, params, false, result, err);
+}
+static bool tx_by_hash_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return tx_by_block_and_index(ctx, params, true, result, err);
+}
+
+/* Finds a mined transaction: loads its block with `what`; *found false
+ * when the index does not know it. */
+static bool locate(node_read *r, const bytes32 *txh, unsigned what, node_block *nb, uint32_t *index, bool *found,
+                   rpc_error *err) {
+    uint64_t number;
+    bytes32 hash;
+    *found = false;
+    const char *why = db_tx_location(r->snap, txh, &number, index);
+    if (why == DB_NOT_FOUND) return true;
+    if (!why) why = db_canonical_hash(r->snap, number, &hash);
+    if (!why) why = node_block_load(r, number, &hash, what, nb);
+    if (why) return store_error(err, why);
+    if (*index >= nb->b.n_txs || !bytes32_eq(&nb->b.txs[*index].hash, txh)) {
+        node_block_free(nb);
+        return store_error(err, "transaction index does not match the block");
+    }
+    *found = true;
+    return true;
+}
+
+static bool parse_tx_hash(const json_t *params, bytes32 *h, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), h);
+    return why ? rpc_error_invalid_param(err, 0, why) : true;
+}
+
+static bool tx_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    bytes32 h;
+    if (!parse_tx_hash(params, &h, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    node_block nb;
+    uint32_t index;
+    bool found;
+    bool ok = locate(&r, &h, NODE_LOAD_SENDERS, &nb, &index, &found, err);
+    node_read_close(&r);
+    if (!ok) return false;
+    if (found) {
+        node_tx_place at = place_of(&nb, index);
+        *result = node_json_tx(&nb.b.txs[index], &at);
+        node_block_free(&nb);
+        return true;
+    }
+    const txpool_tx *t = txpool_get(n->pool, &h);
+    if (t) {
+        *result = node_json_tx(&t->tx, NULL);
+        txpool_tx_release(t);
+    }
+    return true;
+}
+
+static bool raw_tx_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    bytes32 h;
+    if (!parse_tx_hash(params, &h, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    node_block nb;
+    uint32_t index;
+    bool found;
+    bool ok = locate(&r, &h, NODE_LOAD_BODY, &nb, &index, &found, err);
+    node_read_close(&r);
+    if (!ok) return false;
+    if (found) {
+        buf_t raw = {0};
+        tx_encode(&nb.b.txs[index], &raw);
+        *result = rpc_json_data(raw.data, raw.len);
+        buf_free(&raw);
+        node_block_free(&nb);
+        return true;
+    }
+    const txpool_tx *t = txpool_get(n->pool, &h);
+    if (t) {
+        *result = rpc_json_data(t->raw, t->raw_len);
+        txpool_tx_release(t);
+    }
+    return true;
+}
+
+static bool tx_receipt(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    bytes32 h;
+    if (!parse_tx_hash(params, &h, err)) return false;
+    node_read r;
+    if (!node_read_open(ctx, &r, err)) return false;
+    node_block nb;
+    uint32_t index;
+    bool found;
+    bool ok = locate(&r, &h, NODE_LOAD_SENDERS | NODE_LOAD_RECEIPTS, &nb, &index, &found, err);
+    node_read_close(&r);
+    if (ok && found) {
+        *result = node_json_receipt(&nb, index);
+        node_block_free(&nb);
+    }
+    return ok;
+}
+
+static bool block_receipts(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    node_read r;
+    if (!node_read_open(ctx, &r, err)) return false;
+    uint64_t number;
+    bytes32 hash;
+    bool found;
+    bool ok = node_resolve_arg(&r, params, 0, false, &number, &hash, &found, err);
+    if (ok && found) {
+        node_block nb;
+        const char *why = node_block_load(&r, number, &hash, NODE_LOAD_SENDERS | NODE_LOAD_RECEIPTS, &nb);
+        if (why && why != DB_NOT_FOUND) ok = store_error(err, why);
+        else if (!why) {
+            json_t *list = json_array();
+            for (size_t i = 0; i < nb.b.n_txs; i++) json_array_append_new(list, node_json_receipt(&nb, i));
+            *result = list;
+            node_block_free(&nb);
+        }
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+void node_register_blocks(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "eth_getBlockByNumber", block_by_number, n);
+    rpc_methods_add(m, "eth_getBlockByHash", block_by_hash, n);
+    rpc_methods_add(m, "eth_getBlockTransactionCountByNumber", tx_count_by_number, n);
+    rpc_methods_add(m, "eth_getBlockTransactionCountByHash", tx_count_by_hash, n);
+    rpc_methods_add(m, "eth_getUncleCountByBlockNumber", uncle_count_by_number, n);
+    rpc_methods_add(m, "eth_getUncleCountByBlockHash", uncle_count_by_hash, n);
+    rpc_methods_add(m, "eth_getTransactionByHash", tx_by_hash, n);
+    rpc_methods_add(m, "eth_getTransactionByBlockNumberAndIndex", tx_by_number_and_index, n);
+    rpc_methods_add(m, "eth_getTransactionByBlockHashAndIndex", tx_by_hash_and_index, n);
+    rpc_methods_add(m, "eth_getRawTransactionByHash", raw_tx_by_hash, n);
+    rpc_methods_add(m, "debug_getRawTransaction", raw_tx_by_hash, n);
+    rpc_methods_add(m, "eth_getTransactionReceipt", tx_receipt, n);
+    rpc_methods_add(m, "eth_getBlockReceipts", block_receipts, n);
+}

@@ -1,0 +1,637 @@
+/* Method group (dev mode only): what anvil and hardhat users call --
+ * evm_mine, anvil_mine/hardhat_mine, evm_snapshot, evm_revert,
+ * evm_increaseTime, evm_setNextBlockTimestamp, evm_setAutomine,
+ * anvil_setBalance/setCode/setNonce/setStorageAt,
+ * anvil_impersonateAccount/stopImpersonatingAccount/autoImpersonateAccount
+ * (each also as hardhat_*), anvil_dropTransaction, eth_sendTransaction
+ * (from a dev account, signed with its key, or from an impersonated one,
+ * unsigned), eth_sign and personal_sign (EIP-191).
+ *
+ * State edits are change sets layered over the head (node_patch.c) and
+ * folded into the next block; they and everything else that writes run on
+ * the writer thread. */
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "node_build.h"
+#include "node_call.h"
+#include "node_dev.h"
+#include "parevm/keccak.h"
+
+/* ---- Lenient quantities (hardhat and viem send leading zeros) -------------------------------- */
+
+static const char *dev_u256(const json_t *v, u256 *out) {
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = u256_from_u64((uint64_t)json_integer_value(v));
+        return NULL;
+    }
+    if (!json_is_string(v)) return "expected a hex quantity";
+    const char *s = json_string_value(v);
+    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return "hex string without 0x prefix";
+    s += 2;
+    size_t len = strlen(s);
+    if (len == 0) return "empty hex number";
+    while (len > 1 && *s == '0') s++, len--;
+    if (len > 64) return "hex number larger than 256 bits";
+    uint8_t b[32] = {0};
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return "invalid hex string";
+        size_t nib = 64 - len + i;
+        b[nib / 2] |= (uint8_t)(d << (nib % 2 ? 0 : 4));
+    }
+    *out = u256_from_be(b, 32);
+    return NULL;
+}
+
+static const char *dev_u64(const json_t *v, uint64_t *out) {
+    u256 x;
+    const char *why = dev_u256(v, &x);
+    if (why) return why;
+    if (!u256_fits_u64(&x)) return "number larger than 64 bits";
+    *out = x.w[0];
+    return NULL;
+}
+
+/* ---- State edits ---------------------------------------------------------------------------- */
+
+typedef struct {
+    change_set cs;      /* the edit */
+} edit_job;
+
+/* Appends an edit to the head's edits and re-checks the pool. */
+static const char *apply_edit(node *n, void *arg) {
+    edit_job *j = arg;
+    node_read r;
+    rpc_error err = {0};
+    if (!node_read_open(n, &r, &err)) {
+        rpc_error_clear(&err);
+        return "cannot read the head";
+    }
+    change_set all = {0};
+    const change_set *old = r.patch ? node_patch_changes(r.patch) : NULL;
+    for (int part = 0; part < 2; part++) {
+        const change_set *src = part ? &j->cs : old;
+        if (!src) continue;
+        for (size_t i = 0; i < src->n_accounts; i++) {
+            const account_change *s = &src->accounts[i];
+            account_change *d = change_set_add_account(&all, &s->addr);
+            uint32_t first = d->first_slot;
+            *d = *s;
+            d->first_slot = first;
+            d->n_slots = 0;
+            for (uint32_t k = 0; k < s->n_slots; k++)
+                change_set_add_slot(&all, d, &src->slots[s->first_slot + k].key, &src->slots[s->first_slot + k].value);
+        }
+    }
+    node_patch_publish(n, r.head, &r.head_hash, &all);
+    change_set_free(&all);
+    node_read_close(&r);
+    node_pool_new_head(n);
+    return NULL;
+}
+
+static bool edit(node *n, edit_job *j, json_t **result, json_t *ok_value, rpc_error *err) {
+    const char *why = node_writer_call(n, apply_edit, j);
+    change_set_free(&j->cs);
+    if (why) {
+        json_decref(ok_value);
+        return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
+    }
+    *result = ok_value;
+    return true;
+}
+
+static bool parse_addr(const json_t *params, size_t i, address *a, rpc_error *err) {
+    const char *why = rpc_parse_address(rpc_arg(params, i), a);
+    return why ? rpc_error_invalid_param(err, i, why) : true;
+}
+
+static bool set_balance(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    address a;
+    u256 v;
+    if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
+    const char *why = dev_u256(rpc_arg(params, 1), &v);
+    if (why) return rpc_error_invalid_param(err, 1, why);
+    edit_job j = {{0}};
+    account_change *ac = change_set_add_account(&j.cs, &a);
+    ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
+    ac->balance = v;
+    return edit(ctx, &j, result, json_null(), err);
+}
+
+static bool set_nonce(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    address a;
+    uint64_t v;
+    if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
+    const char *why = dev_u64(rpc_arg(params, 1), &v);
+    if (why) return rpc_error_invalid_param(err, 1, why);
+    edit_job j = {{0}};
+    account_change *ac = change_set_add_account(&j.cs, &a);
+    ac->flags = CHANGE_TOUCHED | CHANGE_NONCE;
+    ac->nonce = v;
+    return edit(ctx, &j, result, json_null(), err);
+}
+
+static bool set_code(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    address a;
+    if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
+    uint8_t *code;
+    size_t len;
+    const char *why = rpc_parse_data(rpc_arg(params, 1), &code, &len);
+    if (why) return rpc_error_invalid_param(err, 1, why);
+    edit_job j = {{0}};
+    account_change *ac = change_set_add_account(&j.cs, &a);
+    ac->flags = CHANGE_TOUCHED | CHANGE_CODE;
+    ac->code = code_store_intern(db_codes(n->db), code, len);
+    free(code);
+    return edit(n, &j, result, json_null(), err);
+}
+
+static bool set_storage(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    address a;
+    u256 k, v;
+    if (!rpc_check_args(params, 3, 3, err) || !parse_addr(params, 0, &a, err)) return false;
+    const char *why = dev_u256(rpc_arg(params, 1), &k);
+    if (why) return rpc_error_invalid_param(err, 1, why);
+    if ((why = dev_u256(rpc_arg(params, 2), &v))) return rpc_error_invalid_param(err, 2, why);
+    edit_job j = {{0}};
+    account_change *ac = change_set_add_account(&j.cs, &a);
+    ac->flags = CHANGE_TOUCHED;
+    change_set_add_slot(&j.cs, ac, &k, &v);
+    return edit(ctx, &j, result, json_true(), err);
+}
+
+/* ---- Impersonation --------------------------------------------------------------------------------- */
+
+static bool is_impersonated(node_dev *d, const address *a) {
+    pthread_mutex_lock(&d->mu);
+    bool yes = d->auto_impersonate;
+    for (size_t i = 0; i < d->n_impersonated && !yes; i++) yes = address_eq(&d->impersonated[i], a);
+    pthread_mutex_unlock(&d->mu);
+    return yes;
+}
+
+static bool impersonate(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    address a;
+    if (!rpc_check_args(params, 1, 1, err) || !parse_addr(params, 0, &a, err)) return false;
+    if (is_impersonated(d, &a) && !d->auto_impersonate) return true;
+    pthread_mutex_lock(&d->mu);
+    if (d->n_impersonated == d->cap_impersonated) {
+        d->cap_impersonated = d->cap_impersonated ? 2 * d->cap_impersonated : 8;
+        d->impersonated = realloc(d->impersonated, d->cap_impersonated * sizeof *d->impersonated);
+        if (!d->impersonated) abort();
+    }
+    d->impersonated[d->n_impersonated++] = a;
+    pthread_mutex_unlock(&d->mu);
+    *result = json_null();
+    return true;
+}
+
+static bool stop_impersonating(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    address a;
+    if (!rpc_check_args(params, 1, 1, err) || !parse_addr(params, 0, &a, err)) return false;
+    pthread_mutex_lock(&d->mu);
+    for (size_t i = 0; i < d->n_impersonated; i++)
+        if (address_eq(&d->impersonated[i], &a)) d->impersonated[i--] = d->impersonated[--d->n_impersonated];
+    pthread_mutex_unlock(&d->mu);
+    *result = json_null();
+    return true;
+}
+
+static bool auto_impersonate(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    bool on;
+    const char *why = rpc_parse_bool(rpc_arg(params, 0), &on);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    pthread_mutex_lock(&d->mu);
+    d->auto_impersonate = on;
+    pthread_mutex_unlock(&d->mu);
+    *result = json_null();
+    return true;
+}
+
+/* ---- Mining and time --------------------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t blocks, interval, timestamp; /* timestamp 0: the clock */
+} mine_job;
+
+static const char *mine_blocks(node *n, void *arg) {
+    mine_job *j = arg;
+    for (uint64_t i = 0; i < j->blocks; i++) {
+        uint64_t ts = j->timestamp ? j->timestamp + i * j->interval : 0;
+        if (!ts && i && j->interval > 1) {
+            /* later blocks are spaced by the interval */
+            node_dev *d = n->dev;
+            pthread_mutex_lock(&d->mu);
+            d->time_offset += (int64_t)j->interval - 1;
+            pthread_mutex_unlock(&d->mu);
+        }
+        const char *err = node_dev_mine(n, 0, false, ts, NULL);
+        if (err) return err;
+    }
+    return NULL;
+}
+
+static bool run_mine(node *n, mine_job *j, json_t **result, json_t *value, rpc_error *err) {
+    if (j->blocks > 100000) {
+        json_decref(value);
+        return rpc_error_set(err, RPC_INVALID_PARAMS, "too many blocks at once (at most 100000)");
+    }
+    const char *why = node_writer_call(n, mine_blocks, j);
+    if (why) {
+        json_decref(value);
+        return rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
+    }
+    *result = value;
+    return true;
+}
+
+/* evm_mine([timestamp | {timestamp, blocks}]) */
+static bool evm_mine(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 1, err)) return false;
+    mine_job j = {1, 1, 0};
+    const json_t *p = rpc_arg(params, 0);
+    const char *why = NULL;
+    if (json_is_object(p)) {
+        const json_t *t = json_object_get(p, "timestamp"), *b = json_object_get(p, "blocks");
+        if (t && !json_is_null(t)) why = dev_u64(t, &j.timestamp);
+        if (!why && b && !json_is_null(b)) why = dev_u64(b, &j.blocks);
+    } else if (p) {
+        why = dev_u64(p, &j.timestamp);
+    }
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    return run_mine(ctx, &j, result, json_string("0x0"), err);
+}
+
+/* anvil_mine / hardhat_mine([blocks], [interval]) */
+static bool anvil_mine(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 2, err)) return false;
+    mine_job j = {1, 1, 0};
+    const char *why = NULL;
+    if (rpc_arg(params, 0)) why = dev_u64(rpc_arg(params, 0), &j.blocks);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    if (rpc_arg(params, 1) && (why = dev_u64(rpc_arg(params, 1), &j.interval))) return rpc_error_invalid_param(err, 1, why);
+    return run_mine(ctx, &j, result, json_null(), err);
+}
+
+static bool increase_time(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    uint64_t s;
+    const char *why = dev_u64(rpc_arg(params, 0), &s);
+    if (why || s > (1ULL << 40)) return rpc_error_invalid_param(err, 0, why ? why : "too large");
+    pthread_mutex_lock(&d->mu);
+    d->time_offset += (int64_t)s;
+    int64_t total = d->time_offset;
+    pthread_mutex_unlock(&d->mu);
+    *result = rpc_json_u64(total > 0 ? (uint64_t)total : 0);
+    return true;
+}
+
+static bool set_next_timestamp(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    node_dev *d = n->dev;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    uint64_t t;
+    const char *why = dev_u64(rpc_arg(params, 0), &t);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    node_read r;
+    block_header h;
+    if (!node_read_open(n, &r, err)) return false;
+    why = node_header(&r, r.head, &r.head_hash, &h);
+    node_read_close(&r);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    if (t <= h.timestamp)
+        return rpc_error_set(err, RPC_INVALID_PARAMS, "timestamp %llu is not after the latest block's (%llu)",
+                             (unsigned long long)t, (unsigned long long)h.timestamp);
+    pthread_mutex_lock(&d->mu);
+    d->has_next_time = true;
+    d->next_time = t;
+    /* the clock continues from there, as anvil's does */
+    d->time_offset = (int64_t)t - (int64_t)time(NULL);
+    pthread_mutex_unlock(&d->mu);
+    *result = json_null();
+    return true;
+}
+
+static bool set_automine(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    bool on;
+    const char *why = rpc_parse_bool(rpc_arg(params, 0), &on);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    pthread_mutex_lock(&n->dev->mu);
+    n->dev->automine = on;
+    pthread_mutex_unlock(&n->dev->mu);
+    if (on) node_writer_kick(n);
+    *result = json_null();
+    return true;
+}
+
+/* ---- Snapshots -------------------------------------------------------------------------------------- */
+
+static const char *take_snapshot(node *n, void *arg) {
+    uint64_t *id = arg;
+    node_dev *d = n->dev;
+    node_read r;
+    rpc_error err = {0};
+    if (!node_read_open(n, &r, &err)) {
+        rpc_error_clear(&err);
+        return "cannot read the head";
+    }
+    if (d->n_snapshots == d->cap_snapshots) {
+        d->cap_snapshots = d->cap_snapshots ? 2 * d->cap_snapshots : 8;
+        d->snapshots = realloc(d->snapshots, d->cap_snapshots * sizeof *d->snapshots);
+        if (!d->snapshots) abort();
+    }
+    node_dev_snapshot *s = &d->snapshots[d->n_snapshots++];
+    pthread_mutex_lock(&d->mu);
+    *s = (node_dev_snapshot){d->next_snapshot++, r.head, r.head_hash, r.patch, d->time_offset, d->has_next_time,
+                             d->next_time};
+    pthread_mutex_unlock(&d->mu);
+    *id = s->id;
+    r.patch = NULL; /* kept by the snapshot */
+    node_read_close(&r);
+    return NULL;
+}
+
+static const char NO_SNAPSHOT[] = "no such snapshot";
+
+static const char *revert_snapshot(node *n, void *arg) {
+    uint64_t id = *(uint64_t *)arg;
+    node_dev *d = n->dev;
+    size_t i = 0;
+    while (i < d->n_snapshots && d->snapshots[i].id != id) i++;
+    if (i == d->n_snapshots) return NO_SNAPSHOT;
+    node_dev_snapshot s = d->snapshots[i];
+    for (size_t k = i + 1; k < d->n_snapshots; k++) node_patch_release(d->snapshots[k].patch);
+    d->n_snapshots = i;
+    const char *err = db_unwind(n->db, s.number, NULL);
+    if (!err) {
+        node_head_moved(n, node_patch_changes(s.patch));
+        pthread_mutex_lock(&d->mu);
+        d->time_offset = s.time_offset;
+        d->has_next_time = s.has_next_time;
+        d->next_time = s.next_time;
+        pthread_mutex_unlock(&d->mu);
+    }
+    node_patch_release(s.patch);
+    return err;
+}
+
+static bool evm_snapshot(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    uint64_t id;
+    const char *why = node_writer_call(ctx, take_snapshot, &id);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
+    *result = rpc_json_u64(id);
+    return true;
+}
+
+static bool evm_revert(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    uint64_t id;
+    const char *why = dev_u64(rpc_arg(params, 0), &id);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    why = node_writer_call(ctx, revert_snapshot, &id);
+    if (why && why != NO_SNAPSHOT) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
+    *result = json_boolean(why == NULL);
+    return true;
+}
+
+static bool drop_transaction(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    bytes32 h;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), &h);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    *result = txpool_remove(n->pool, &h) ? rpc_json_hash(&h) : json_null();
+    return true;
+}
+
+/* ---- Sending and signing -------------------------------------------------------------------------------- */
+
+/* The dev key of a, or NULL. */
+static const uint8_t *key_of(node *n, const address *a) {
+    for (unsigned i = 0; i < n->dev->n_accounts; i++)
+        if (address_eq(&n->dev->addrs[i], a)) return n->dev->keys[i];
+    return NULL;
+}
+
+/* Deep copies of the call object's buffers, so that the pool can own them. */
+static void own_buffers(transaction *tx) {
+    if (tx->data_len) {
+        uint8_t *d = malloc(tx->data_len);
+        if (!d) abort();
+        memcpy(d, tx->data, tx->data_len);
+        tx->data = d;
+    } else {
+        tx->data = NULL;
+    }
+    if (tx->access_list_len) {
+        access_entry *l = calloc(tx->access_list_len, sizeof *l);
+        if (!l) abort();
+        for (size_t i = 0; i < tx->access_list_len; i++) {
+            l[i] = tx->access_list[i];
+            l[i].keys = malloc((l[i].n_keys ? l[i].n_keys : 1) * 32);
+            if (!l[i].keys) abort();
+            if (l[i].n_keys) memcpy(l[i].keys, tx->access_list[i].keys, 32 * l[i].n_keys);
+        }
+        tx->access_list = l;
+    } else {
+        tx->access_list = NULL;
+    }
+    if (tx->n_blob_hashes) {
+        bytes32 *h = malloc(32 * tx->n_blob_hashes);
+        if (!h) abort();
+        memcpy(h, tx->blob_hashes, 32 * tx->n_blob_hashes);
+        tx->blob_hashes = h;
+    } else {
+        tx->blob_hashes = NULL;
+    }
+}
+
+static bool send_transaction(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    rpc_call_args a;
+    char why[200];
+    if (!rpc_parse_call_args(rpc_arg(params, 0), &a, why, sizeof why)) return rpc_error_invalid_param(err, 0, why);
+    bool ok = true;
+    const uint8_t *key = a.has_from ? key_of(n, &a.from) : NULL;
+    if (!a.has_from) ok = rpc_error_invalid_param(err, 0, "from: missing");
+    else if (!key && !is_impersonated(n->dev, &a.from)) ok = rpc_error_set(err, RPC_SERVER_ERROR, "unknown account");
+    if (a.has_blob_hashes && ok) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "blob transactions need eth_sendRawTransaction");
+    node_read r;
+    node_call c;
+    if (ok && (ok = node_read_open(n, &r, err)) && !(ok = node_call_begin(n, &r, NULL, 1, NULL, NULL, &c, err)))
+        node_read_close(&r);
+    if (!ok) {
+        rpc_call_args_free(&a);
+        return false;
+    }
+    transaction tx;
+    node_call_tx(&a, n->chain.chain_id, 0, &tx);
+    tx.has_chain_id = true; /* EIP-155 for legacy too */
+    node_call_auths(&a, &tx);
+    account_info info;
+    c.view.ops->get_account(c.view.ctx, &a.from, FIELD_NONCE, &info);
+    tx.nonce = a.has_nonce ? a.nonce : txpool_next_nonce(n->pool, &a.from, info.nonce);
+    /* fees for the next block: twice its base fee plus a 1 gwei tip */
+    txpool_env env = node_pool_env(n, &c.st.header);
+    u256 tip = u256_from_u64(1000000000ULL), two = u256_from_u64(2);
+    u256 cap = u256_mul(&env.base_fee, &two);
+    u256_add_carry(&cap, &cap, &tip);
+    if (tx.type >= TX_DYNAMIC_FEE) {
+        if (!a.has_max_priority_fee && !a.has_gas_price) tx.max_priority_fee = tip;
+        if (!a.has_max_fee && !a.has_gas_price) {
+            tx.max_fee = cap;
+            if (u256_lt(&tx.max_fee, &tx.max_priority_fee)) tx.max_fee = tx.max_priority_fee;
+        }
+    } else if (!a.has_gas_price) {
+        tx.gas_price = u256_add(&env.base_fee, &tip);
+    }
+    uint64_t gas = a.gas;
+    if (!a.has_gas) {
+        uint64_t hi = c.st.header.gas_limit;
+        ok = node_estimate_gas(&c, &tx, hi, &gas, err);
+    }
+    node_call_end(&c);
+    node_read_close(&r);
+    if (ok) {
+        tx.gas_limit = gas;
+        own_buffers(&tx);
+        if (key) {
+            ok = tx_sign(&tx, key);
+            if (!ok) rpc_error_set(err, RPC_INTERNAL_ERROR, "signing failed");
+        } else {
+            /* impersonated: a fixed, harmless signature; the sender is vouched for */
+            tx.v = u256_from_u64(tx.type == TX_LEGACY ? 35 + 2 * tx.chain_id : 0);
+            tx.r = tx.s = u256_from_u64(1);
+            buf_t enc = {0};
+            tx_encode(&tx, &enc);
+            tx.hash = keccak256_hash(enc.data, enc.len);
+            buf_free(&enc);
+            tx.sender = a.from;
+            tx.sender_known = true;
+            u256 k = u256_from_bytes32(&tx.hash), v = u256_from_address(&a.from);
+            pthread_mutex_lock(&n->senders_mu);
+            word_map_put(&n->forced_senders, &k, &v);
+            pthread_mutex_unlock(&n->senders_mu);
+        }
+    }
+    rpc_call_args_free(&a);
+    if (!ok) {
+        tx_free(&tx);
+        return false;
+    }
+    node_read rr;
+    node_state st;
+    rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
+    if (!node_read_open(n, &rr, err)) {
+        tx_free(&tx);
+        return false;
+    }
+    if (!node_state_open(&rr, &latest, &st, err)) {
+        node_read_close(&rr);
+        tx_free(&tx);
+        return false;
+    }
+    txpool_added added;
+    bytes32 hash = tx.hash;
+    const char *reject = txpool_add_tx(n->pool, st.view, &tx, &added);
+    node_state_close(&st);
+    node_read_close(&rr);
+    if (reject) return rpc_error_set(err, RPC_SERVER_ERROR, "%s", reject);
+    node_dev_submitted(n, &hash);
+    *result = rpc_json_hash(&hash);
+    return true;
+}
+
+/* EIP-191 personal message signature by a dev account: r || s || v (27/28). */
+static bool sign_message(node *n, const address *a, const json_t *data, json_t **result, rpc_error *err) {
+    const uint8_t *key = key_of(n, a);
+    if (!key) return rpc_error_set(err, RPC_SERVER_ERROR, "unknown account");
+    uint8_t *msg;
+    size_t len;
+    const char *why = rpc_parse_data(data, &msg, &len);
+    if (why) return rpc_error_set(err, RPC_INVALID_PARAMS, "invalid message: %s", why);
+    char prefix[64];
+    int pl = snprintf(prefix, sizeof prefix, "\x19" "Ethereum Signed Message:\n%zu", len);
+    keccak_ctx k;
+    keccak_init(&k);
+    keccak_update(&k, prefix, (size_t)pl);
+    keccak_update(&k, msg, len);
+    uint8_t h[32];
+    keccak_final(&k, h);
+    free(msg);
+    secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN);
+    secp256k1_ecdsa_recoverable_signature sig;
+    uint8_t out[65];
+    int recid = 0;
+    bool ok = ctx && secp256k1_ecdsa_sign_recoverable(ctx, &sig, h, key, NULL, NULL) &&
+              secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, out, &recid, &sig);
+    if (ctx) secp256k1_context_destroy(ctx);
+    if (!ok) return rpc_error_set(err, RPC_INTERNAL_ERROR, "signing failed");
+    out[64] = (uint8_t)(27 + recid);
+    *result = rpc_json_data(out, 65);
+    return true;
+}
+
+static bool eth_sign(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    address a;
+    if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
+    return sign_message(ctx, &a, rpc_arg(params, 1), result, err);
+}
+
+static bool personal_sign(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    address a;
+    if (!rpc_check_args(params, 2, 3, err) || !parse_addr(params, 1, &a, err)) return false;
+    return sign_message(ctx, &a, rpc_arg(params, 0), result, err);
+}
+
+void node_register_dev(node *n, rpc_methods *m) {
+    static const struct {
+        const char *name;
+        rpc_handler fn;
+        bool hardhat; /* also as hardhat_<name without anvil_> */
+    } T[] = {
+        {"anvil_setBalance", set_balance, true},
+        {"anvil_setNonce", set_nonce, true},
+        {"anvil_setCode", set_code, true},
+        {"anvil_setStorageAt", set_storage, true},
+        {"anvil_impersonateAccount", impersonate, true},
+        {"anvil_stopImpersonatingAccount", stop_impersonating, true},
+        {"anvil_autoImpersonateAccount", auto_impersonate, false},
+        {"anvil_mine", anvil_mine, true},
+        {"anvil_dropTransaction", drop_transaction, true},
+        {"anvil_setAutomine", set_automine, false},
+        {"anvil_setNextBlockTimestamp", set_next_timestamp, false},
+        {"anvil_increaseTime", increase_time, false},
+        {"evm_mine", evm_mine, false},
+        {"evm_snapshot", evm_snapshot, false},
+        {"evm_revert", evm_revert, false},
+        {"evm_increaseTime", increase_time, false},
+        {"evm_setNextBlockTimestamp", set_next_timestamp, false},
+        {"evm_setAutomine", set_automine, false},
+        {"eth_sendTransaction", send_transaction, false},
+        {"eth_sign", eth_sign, false},
+        {"personal_sign", personal_sign, false},
+    };
+    for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+        rpc_methods_add(m, T[i].name, T[i].fn, n);
+        if (T[i].hardhat) {
+            char alias[64];
+            snprintf(alias, sizeof alias, "hardhat_%s", T[i].name + strlen("anvil_"));
+            rpc_methods_add(m, alias, T[i].fn, n);
+        }
+    }
+}

@@ -1,0 +1,275 @@
+/* Method group: fees -- eth_gasPrice (suggested tip + the head's base fee),
+ * eth_maxPriorityFeePerGas (the suggested tip: the 60th percentile of the
+ * three lowest tips of each of the last 20 blocks, as geth's oracle, 1 gwei
+ * when they hold no transactions), eth_feeHistory (base fees, gas used
+ * ratios, blob fees and ratios, reward percentiles weighted by gas used, as
+ * geth), eth_baseFee (the next block's base fee) and eth_blobBaseFee (the
+ * head's blob base fee). */
+#include <stdlib.h>
+#include "node_internal.h"
+#include "parevm/exec.h"
+
+enum { ORACLE_BLOCKS = 20, ORACLE_PER_BLOCK = 3, ORACLE_PERCENTILE = 60, MAX_FEE_HISTORY = 1024 };
+static const uint64_t GWEI = 1000000000ULL;
+
+static int cmp_u256(const void *a, const void *b) { return u256_cmp(a, b); }
+
+/* The effective tip of tx at base fee (zero when it cannot pay it). */
+static u256 tip_of(const transaction *tx, const block_header *h) {
+    u256 tip = U256_ZERO;
+    if (!h->has_base_fee) return tx->type >= TX_DYNAMIC_FEE ? tx->max_priority_fee : tx->gas_price;
+    if (!txpool_effective_tip(tx, &h->base_fee, &tip)) return U256_ZERO;
+    return tip;
+}
+
+static bool suggest_tip(node_read *r, u256 *out, rpc_error *err) {
+    u256 samples[ORACLE_BLOCKS * ORACLE_PER_BLOCK];
+    size_t n = 0;
+    for (uint64_t k = 0; k < ORACLE_BLOCKS && k <= r->head; k++) {
+        uint64_t number = r->head - k;
+        bytes32 hash;
+        node_block nb;
+        const char *why = db_canonical_hash(r->snap, number, &hash);
+        if (!why) why = node_block_load(r, number, &hash, NODE_LOAD_BODY, &nb);
+        if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+        u256 tips[ORACLE_PER_BLOCK];
+        size_t m = 0;
+        for (size_t i = 0; i < nb.b.n_txs; i++) {
+            u256 t = tip_of(&nb.b.txs[i], &nb.b.header);
+            if (u256_lt(&t, &(u256){{2, 0, 0, 0}})) continue; /* geth ignores tips below 2 wei */
+            /* keep the lowest three */
+            if (m < ORACLE_PER_BLOCK) tips[m++] = t;
+            else {
+                size_t hi = 0;
+                for (size_t j = 1; j < m; j++)
+                    if (u256_gt(&tips[j], &tips[hi])) hi = j;
+                if (u256_lt(&t, &tips[hi])) tips[hi] = t;
+            }
+        }
+        for (size_t j = 0; j < m; j++) samples[n++] = tips[j];
+        node_block_free(&nb);
+    }
+    if (!n) {
+        *out = u256_from_u64(GWEI);
+        return true;
+    }
+    qsort(samples, n, sizeof *samples, cmp_u256);
+    *out = samples[(n - 1) * ORACLE_PERCENTILE / 100];
+    return true;
+}
+
+static bool max_priority_fee(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    node_read r;
+    if (!node_read_open(ctx, &r, err)) return false;
+    u256 tip;
+    bool ok = suggest_tip(&r, &tip, err);
+    if (ok) *result = rpc_json_u256(&tip);
+    node_read_close(&r);
+    return ok;
+}
+
+static bool gas_price(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    node_read r;
+    if (!node_read_open(ctx, &r, err)) return false;
+    u256 tip;
+    block_header h;
+    bool ok = suggest_tip(&r, &tip, err);
+    const char *why = ok ? node_header(&r, r.head, &r.head_hash, &h) : NULL;
+    if (why) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    if (ok) {
+        u256 price = tip;
+        if (h.has_base_fee) u256_add_carry(&price, &price, &h.base_fee);
+        *result = rpc_json_u256(&price);
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+/* The blob base fee of block h (zero before Cancun). */
+static u256 blob_fee_of(const node *n, const block_header *h) {
+    if (!h->has_blob_gas) return U256_ZERO;
+    blob_params p = chain_blob_params(&n->chain, h->timestamp);
+    return p.update_fraction ? blob_base_fee(h->excess_blob_gas, p.update_fraction) : U256_ZERO;
+}
+
+static bool blob_base_fee_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    block_header h;
+    const char *why = node_header(&r, r.head, &r.head_hash, &h);
+    if (!why) {
+        u256 fee = blob_fee_of(n, &h);
+        *result = rpc_json_u256(&fee);
+    }
+    node_read_close(&r);
+    return why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : true;
+}
+
+/* ---- eth_feeHistory ----------------------------------------------------------------------- */
+
+typedef struct {
+    u256 tip;
+    uint64_t gas;
+} tip_gas;
+
+static int cmp_tip(const void *a, const void *b) {
+    return u256_cmp(&((const tip_gas *)a)->tip, &((const tip_gas *)b)->tip);
+}
+
+/* The block's rewards at the percentiles, weighted by gas used (geth). */
+static json_t *rewards(const node_block *nb, const double *pct, size_t n_pct) {
+    json_t *row = json_array();
+    size_t n = nb->b.n_txs;
+    if (n == 0) {
+        for (size_t i = 0; i < n_pct; i++) json_array_append_new(row, rpc_json_u64(0));
+        return row;
+    }
+    tip_gas *v = calloc(n, sizeof *v);
+    if (!v) abort();
+    for (size_t i = 0; i < n; i++) {
+        v[i].tip = tip_of(&nb->b.txs[i], &nb->b.header);
+        v[i].gas = nb->receipts[i].gas_used;
+    }
+    qsort(v, n, sizeof *v, cmp_tip);
+    size_t i = 0;
+    double sum = (double)v[0].gas;
+    for (size_t k = 0; k < n_pct; k++) {
+        double threshold = (double)nb->b.header.gas_used * pct[k] / 100.0;
+        while (sum < threshold && i < n - 1) sum += (double)v[++i].gas;
+        json_array_append_new(row, rpc_json_u256(&v[i].tip));
+    }
+    free(v);
+    return row;
+}
+
+static bool parse_percentiles(const json_t *v, double **out, size_t *n, rpc_error *err) {
+    *out = NULL;
+    *n = 0;
+    if (!v) return true;
+    if (!json_is_array(v)) return rpc_error_invalid_param(err, 2, "reward percentiles must be a list of numbers");
+    *n = json_array_size(v);
+    if (*n > 100) return rpc_error_invalid_param(err, 2, "too many reward percentiles");
+    *out = calloc(*n ? *n : 1, sizeof **out);
+    if (!*out) abort();
+    for (size_t i = 0; i < *n; i++) {
+        const json_t *p = json_array_get(v, i);
+        if (!json_is_number(p)) return rpc_error_invalid_param(err, 2, "reward percentiles must be numbers");
+        double x = json_number_value(p);
+        if (x < 0 || x > 100) return rpc_error_set(err, RPC_INVALID_PARAMS, "invalid reward percentile: %g", x);
+        if (i && x < (*out)[i - 1])
+            return rpc_error_set(err, RPC_INVALID_PARAMS, "invalid reward percentile: #%zu:%g > #%zu:%g", i - 1,
+                                 (*out)[i - 1], i, x);
+        (*out)[i] = x;
+    }
+    return true;
+}
+
+static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 2, 3, err)) return false;
+    uint64_t count;
+    const json_t *c = rpc_arg(params, 0);
+    if (json_is_integer(c) && json_integer_value(c) >= 0) count = (uint64_t)json_integer_value(c);
+    else {
+        const char *why = rpc_parse_u64(c, &count);
+        if (why) return rpc_error_invalid_param(err, 0, why);
+    }
+    double *pct;
+    size_t n_pct;
+    if (!parse_percentiles(rpc_arg(params, 2), &pct, &n_pct, err)) {
+        free(pct);
+        return false;
+    }
+    node_read r;
+    if (!node_read_open(n, &r, err)) {
+        free(pct);
+        return false;
+    }
+    uint64_t newest;
+    bytes32 hash;
+    bool found, ok = node_resolve_arg(&r, params, 1, true, &newest, &hash, &found, err);
+    if (ok && !found) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "request beyond head block");
+    if (count > MAX_FEE_HISTORY) count = MAX_FEE_HISTORY;
+    if (ok && count > newest + 1) count = newest + 1;
+    json_t *out = json_object(), *base = json_array(), *ratio = json_array(), *blob = json_array(),
+           *blob_ratio = json_array(), *rew = json_array();
+    block_header last = {0};
+    for (uint64_t b = newest + 1 - count; ok && count && b <= newest; b++) {
+        node_block nb;
+        const char *why = db_canonical_hash(r.snap, b, &hash);
+        if (!why) why = node_block_load(&r, b, &hash, n_pct ? NODE_LOAD_RECEIPTS : 0, &nb);
+        if (why) {
+            ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+            break;
+        }
+        const block_header *h = &nb.b.header;
+        json_array_append_new(base, rpc_json_u256(&h->base_fee));
+        json_array_append_new(ratio, json_real(h->gas_limit ? (double)h->gas_used / (double)h->gas_limit : 0));
+        u256 bf = blob_fee_of(n, h);
+        json_array_append_new(blob, rpc_json_u256(&bf));
+        blob_params p = chain_blob_params(&n->chain, h->timestamp);
+        uint64_t max_blob = blob_params_max_gas(&p);
+        json_array_append_new(blob_ratio,
+                              json_real(h->has_blob_gas && max_blob ? (double)h->blob_gas_used / (double)max_blob : 0));
+        if (n_pct) json_array_append_new(rew, rewards(&nb, pct, n_pct));
+        last = *h;
+        node_block_free(&nb);
+    }
+    if (ok && count) {
+        /* the block after the newest */
+        u256 next_base, next_blob;
+        uint64_t excess;
+        node_next_fees(n, &last, last.timestamp + 12, &next_base, &excess, &next_blob);
+        json_array_append_new(base, rpc_json_u256(&next_base));
+        json_array_append_new(blob, rpc_json_u256(&next_blob));
+    }
+    node_read_close(&r);
+    free(pct);
+    if (ok) {
+        json_object_set_new(out, "oldestBlock", rpc_json_u64(count ? newest + 1 - count : 0));
+        if (n_pct) json_object_set_new(out, "reward", rew);
+        else json_decref(rew);
+        json_object_set_new(out, "baseFeePerGas", base);
+        json_object_set_new(out, "gasUsedRatio", ratio);
+        json_object_set_new(out, "baseFeePerBlobGas", blob);
+        json_object_set_new(out, "blobGasUsedRatio", blob_ratio);
+        *result = out;
+        return true;
+    }
+    json_decref(out);
+    json_decref(base);
+    json_decref(ratio);
+    json_decref(blob);
+    json_decref(blob_ratio);
+    json_decref(rew);
+    return false;
+}
+
+static bool base_fee(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    block_header h;
+    const char *why = node_header(&r, r.head, &r.head_hash, &h);
+    if (!why) {
+        u256 fee, blob;
+        uint64_t excess;
+        node_next_fees(n, &h, h.timestamp + 1, &fee, &excess, &blob);
+        *result = rpc_json_u256(&fee);
+    }
+    node_read_close(&r);
+    return why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : true;
+}
+
+void node_register_fees(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "eth_baseFee", base_fee, n);
+    rpc_methods_add(m, "eth_gasPrice", gas_price, n);
+    rpc_methods_add(m, "eth_maxPriorityFeePerGas", max_priority_fee, n);
+    rpc_methods_add(m, "eth_feeHistory", fee_history, n);
+    rpc_methods_add(m, "eth_blobBaseFee", blob_base_fee_method, n);
+}

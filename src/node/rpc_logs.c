@@ -1,0 +1,223 @@
+/* Method group: eth_getLogs. A filter is a block range (fromBlock, toBlock:
+ * tags or numbers, default latest) or one block hash, an address or a list
+ * of them (OR), and up to four topic positions, each null (any), a topic or
+ * a list of topics (OR). Blocks whose header bloom cannot match are skipped
+ * without reading their receipts. The range and the result count are
+ * limited (node_config); past a limit the query fails with -32005 and says
+ * which limit. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include "node_internal.h"
+#include "parevm/keccak.h"
+
+typedef struct {
+    bytes32 *v;
+    size_t n; /* 0: any */
+} topic_set;
+
+typedef struct {
+    bool by_hash;
+    bytes32 hash;
+    rpc_block_ref from, to;
+    address *addrs;
+    size_t n_addrs; /* 0: any */
+    topic_set topics[4];
+    size_t n_topics;
+} log_filter;
+
+static void filter_free(log_filter *f) {
+    free(f->addrs);
+    for (size_t i = 0; i < 4; i++) free(f->topics[i].v);
+}
+
+static bool bad(rpc_error *err, const char *field, const char *why) {
+    return rpc_error_set(err, RPC_INVALID_PARAMS, "invalid argument 0: %s: %s", field, why);
+}
+
+static bool parse_addresses(const json_t *v, log_filter *f, rpc_error *err) {
+    if (!v || json_is_null(v)) return true;
+    if (json_is_string(v)) {
+        f->addrs = calloc(1, sizeof *f->addrs);
+        if (!f->addrs) abort();
+        f->n_addrs = 1;
+        const char *why = rpc_parse_address(v, f->addrs);
+        return why ? bad(err, "address", why) : true;
+    }
+    if (!json_is_array(v)) return bad(err, "address", "expected an address or a list of addresses");
+    f->n_addrs = json_array_size(v);
+    f->addrs = calloc(f->n_addrs ? f->n_addrs : 1, sizeof *f->addrs);
+    if (!f->addrs) abort();
+    for (size_t i = 0; i < f->n_addrs; i++) {
+        const char *why = rpc_parse_address(json_array_get(v, i), &f->addrs[i]);
+        if (why) return bad(err, "address", why);
+    }
+    return true;
+}
+
+static bool parse_topics(const json_t *v, log_filter *f, rpc_error *err) {
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_array(v)) return bad(err, "topics", "expected a list");
+    if (json_array_size(v) > 4) return bad(err, "topics", "too many topic positions (at most 4)");
+    f->n_topics = json_array_size(v);
+    for (size_t i = 0; i < f->n_topics; i++) {
+        const json_t *t = json_array_get(v, i);
+        topic_set *s = &f->topics[i];
+        if (json_is_null(t)) continue;
+        bool list = json_is_array(t);
+        s->n = list ? json_array_size(t) : 1;
+        s->v = calloc(s->n ? s->n : 1, sizeof *s->v);
+        if (!s->v) abort();
+        for (size_t k = 0; k < s->n; k++) {
+            const json_t *e = list ? json_array_get(t, k) : t;
+            const char *why = json_is_null(e) ? "null inside a topic list" : rpc_parse_hash(e, &s->v[k]);
+            if (why) return bad(err, "topics", why);
+        }
+    }
+    return true;
+}
+
+static bool parse_filter(const json_t *v, log_filter *f, rpc_error *err) {
+    memset(f, 0, sizeof *f);
+    f->from.kind = f->to.kind = RPC_BLOCK_LATEST;
+    if (!json_is_object(v)) return rpc_error_invalid_param(err, 0, "filter must be an object");
+    const json_t *from = json_object_get(v, "fromBlock"), *to = json_object_get(v, "toBlock");
+    const json_t *hash = json_object_get(v, "blockHash");
+    if (from && json_is_null(from)) from = NULL;
+    if (to && json_is_null(to)) to = NULL;
+    if (hash && !json_is_null(hash)) {
+        if (from || to)
+            return rpc_error_invalid_param(err, 0,
+                                           "cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other");
+        const char *why = rpc_parse_hash(hash, &f->hash);
+        if (why) return bad(err, "blockHash", why);
+        f->by_hash = true;
+    }
+    const char *why;
+    if (from && (why = rpc_parse_block_number(from, &f->from))) return bad(err, "fromBlock", why);
+    if (to && (why = rpc_parse_block_number(to, &f->to))) return bad(err, "toBlock", why);
+    return parse_addresses(json_object_get(v, "address"), f, err) && parse_topics(json_object_get(v, "topics"), f, err);
+}
+
+/* ---- Matching ------------------------------------------------------------------------- */
+
+static bool bloom_has(const uint8_t bloom[256], const uint8_t *data, size_t len) {
+    uint8_t h[32];
+    keccak256(data, len, h);
+    for (int i = 0; i < 6; i += 2) {
+        unsigned bit = ((unsigned)h[i] << 8 | h[i + 1]) & 2047;
+        if (!(bloom[255 - bit / 8] & (1u << (bit % 8)))) return false;
+    }
+    return true;
+}
+
+/* Whether a block with this bloom may hold a matching log. */
+static bool bloom_may_match(const log_filter *f, const uint8_t bloom[256]) {
+    if (f->n_addrs) {
+        bool any = false;
+        for (size_t i = 0; i < f->n_addrs && !any; i++) any = bloom_has(bloom, f->addrs[i].b, 20);
+        if (!any) return false;
+    }
+    for (size_t p = 0; p < f->n_topics; p++) {
+        const topic_set *s = &f->topics[p];
+        if (!s->n) continue;
+        bool any = false;
+        for (size_t k = 0; k < s->n && !any; k++) any = bloom_has(bloom, s->v[k].b, 32);
+        if (!any) return false;
+    }
+    return true;
+}
+
+static bool log_matches(const log_filter *f, const node_log *l) {
+    if (f->n_addrs) {
+        bool any = false;
+        for (size_t i = 0; i < f->n_addrs && !any; i++) any = address_eq(&f->addrs[i], &l->addr);
+        if (!any) return false;
+    }
+    if (f->n_topics > l->n_topics) return false;
+    for (size_t p = 0; p < f->n_topics; p++) {
+        const topic_set *s = &f->topics[p];
+        if (!s->n) continue;
+        bool any = false;
+        for (size_t k = 0; k < s->n && !any; k++) any = bytes32_eq(&s->v[k], &l->topics[p]);
+        if (!any) return false;
+    }
+    return true;
+}
+
+/* Appends the matching logs of one block; false with err on a store error
+ * or when the result limit is passed. */
+static bool scan_block(node_read *r, const log_filter *f, uint64_t number, const bytes32 *hash, json_t *out,
+                       rpc_error *err) {
+    block_header h;
+    const char *why = node_header(r, number, hash, &h);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    if (!bloom_may_match(f, h.bloom)) return true;
+    node_block nb;
+    why = node_block_load(r, number, hash, NODE_LOAD_BODY | NODE_LOAD_RECEIPTS, &nb);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    size_t max = r->n->cfg.max_logs;
+    bool ok = true;
+    for (size_t i = 0; i < nb.n_receipts && ok; i++) {
+        const node_receipt *rc = &nb.receipts[i];
+        for (size_t k = rc->first_log; k < rc->first_log + rc->n_logs; k++) {
+            if (!log_matches(f, &nb.logs[k])) continue;
+            if (json_array_size(out) >= max) {
+                ok = rpc_error_set(err, RPC_LIMIT_EXCEEDED, "query returned more than %zu results", max);
+                break;
+            }
+            json_array_append_new(out, node_json_log(&nb, i, k));
+        }
+    }
+    node_block_free(&nb);
+    return ok;
+}
+
+static bool get_logs(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    log_filter f;
+    if (!parse_filter(rpc_arg(params, 0), &f, err)) {
+        filter_free(&f);
+        return false;
+    }
+    node_read r;
+    if (!node_read_open(n, &r, err)) {
+        filter_free(&f);
+        return false;
+    }
+    json_t *out = json_array();
+    bool ok = true;
+    uint64_t from, to;
+    bytes32 hash;
+    bool found;
+    if (f.by_hash) {
+        rpc_block_ref ref = {.kind = RPC_BLOCK_HASH, .hash = f.hash};
+        ok = node_resolve(&r, &ref, &from, &hash, &found, err);
+        if (ok && !found) ok = rpc_error_set(err, RPC_SERVER_ERROR, "unknown block");
+        if (ok) ok = scan_block(&r, &f, from, &hash, out, err);
+    } else {
+        /* a number past the head is an error, not an empty range */
+        bool future = (f.from.kind == RPC_BLOCK_NUMBER && f.from.number > r.head) ||
+                      (f.to.kind == RPC_BLOCK_NUMBER && f.to.number > r.head);
+        ok = node_resolve(&r, &f.from, &from, &hash, &found, err) && node_resolve(&r, &f.to, &to, &hash, &found, err);
+        if (ok && future) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "block range extends beyond current head block");
+        else if (ok && from > to) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "invalid block range params");
+        else if (ok && to - from >= n->cfg.max_log_range)
+            ok = rpc_error_set(err, RPC_LIMIT_EXCEEDED, "query exceeds max block range %" PRIu64, n->cfg.max_log_range);
+        for (uint64_t b = from; ok && b <= to; b++) {
+            const char *why = db_canonical_hash(r.snap, b, &hash);
+            if (why) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+            else ok = scan_block(&r, &f, b, &hash, out, err);
+        }
+    }
+    node_read_close(&r);
+    filter_free(&f);
+    if (!ok) {
+        json_decref(out);
+        return false;
+    }
+    *result = out;
+    return true;
+}
+
+void node_register_logs(node *n, rpc_methods *m) { rpc_methods_add(m, "eth_getLogs", get_logs, n); }

@@ -1,0 +1,146 @@
+/* Method group: the transaction pool -- eth_sendRawTransaction (validated
+ * against the head's state; blob transactions in their network form, with
+ * the sidecar's structure checked), txpool_status, txpool_content,
+ * txpool_contentFrom, txpool_inspect. In dev mode with automine a sent
+ * transaction is mined before the call returns. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "node_dev.h"
+
+const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *hash, char *detail, size_t dlen) {
+    node_read r;
+    node_state st;
+    rpc_error err = {0};
+    if (!node_read_open(n, &r, &err)) return "store unavailable";
+    rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
+    if (!node_state_open(&r, &latest, &st, &err)) {
+        node_read_close(&r);
+        rpc_error_clear(&err);
+        return "store unavailable";
+    }
+    const char *why = NULL;
+    buf_t block_form = {0};
+    /* a blob transaction arrives with its blobs (network form) */
+    if (len && raw[0] == TX_BLOB) {
+        tx_network net;
+        fork_id fork = node_fork(n, &st.header);
+        if (!tx_decode_network(raw, len, &net, detail, dlen)) why = "invalid transaction encoding";
+        else {
+            if (!net.has_sidecar) why = "blob transaction without its blobs (send the network form)";
+            else why = tx_network_check(&net, fork >= FORK_OSAKA ? FORK_OSAKA : fork);
+            if (!why) tx_encode(&net.tx, &block_form);
+            tx_network_free(&net);
+        }
+        raw = block_form.data;
+        len = block_form.len;
+    }
+    txpool_added added;
+    if (!why) why = txpool_add_raw(n->pool, st.view, raw, len, &added, detail, dlen);
+    if (!why) *hash = added.hash;
+    buf_free(&block_form);
+    node_state_close(&st);
+    node_read_close(&r);
+    return why;
+}
+
+static bool send_raw(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    uint8_t *raw;
+    size_t len;
+    const char *why = rpc_parse_data(rpc_arg(params, 0), &raw, &len);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    bytes32 hash;
+    char detail[160] = "";
+    why = node_pool_add_raw(n, raw, len, &hash, detail, sizeof detail);
+    free(raw);
+    if (why) {
+        if (detail[0]) return rpc_error_set(err, RPC_SERVER_ERROR, "%s: %s", why, detail);
+        return rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
+    }
+    if (n->dev) node_dev_submitted(n, &hash);
+    *result = rpc_json_hash(&hash);
+    return true;
+}
+
+static bool status(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    size_t pending, queued;
+    txpool_counts(n->pool, &pending, &queued);
+    json_t *o = json_object();
+    json_object_set_new(o, "pending", rpc_json_u64(pending));
+    json_object_set_new(o, "queued", rpc_json_u64(queued));
+    *result = o;
+    return true;
+}
+
+typedef struct {
+    json_t *pending, *queued;
+    bool by_sender;   /* contentFrom: nonce -> tx, no address level */
+    bool inspect;     /* txpool_inspect: a summary string per transaction */
+} content_ctx;
+
+static json_t *inspect_line(const transaction *tx) {
+    char to[43] = "contract creation", value[80], price[80], line[256];
+    if (tx->has_to) rpc_address_checksum(&tx->to, to);
+    u256_to_dec(&tx->value, value);
+    u256_to_dec(tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price, price);
+    snprintf(line, sizeof line, "%s: %s wei + %" PRIu64 " gas × %s wei", to, value, tx->gas_limit, price);
+    return json_string(line);
+}
+
+static bool visit(void *arg, const txpool_tx *t, bool pending) {
+    content_ctx *c = arg;
+    json_t *group = pending ? c->pending : c->queued, *dst = group;
+    if (!c->by_sender) {
+        char addr[43];
+        rpc_address_checksum(&t->tx.sender, addr);
+        dst = json_object_get(group, addr);
+        if (!dst) {
+            dst = json_object();
+            json_object_set_new(group, addr, dst);
+        }
+    }
+    char nonce[24];
+    snprintf(nonce, sizeof nonce, "%" PRIu64, t->tx.nonce);
+    json_object_set_new(dst, nonce, c->inspect ? inspect_line(&t->tx) : node_json_tx(&t->tx, NULL));
+    return true;
+}
+
+static bool content_common(node *n, const address *sender, bool inspect, json_t **result) {
+    content_ctx c = {json_object(), json_object(), sender != NULL, inspect};
+    txpool_each(n->pool, sender, visit, &c);
+    json_t *o = json_object();
+    json_object_set_new(o, "pending", c.pending);
+    json_object_set_new(o, "queued", c.queued);
+    *result = o;
+    return true;
+}
+
+static bool content(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    return content_common(ctx, NULL, false, result);
+}
+
+static bool inspect(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    return content_common(ctx, NULL, true, result);
+}
+
+static bool content_from(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    address a;
+    const char *why = rpc_parse_address(rpc_arg(params, 0), &a);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    return content_common(ctx, &a, false, result);
+}
+
+void node_register_pool(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "eth_sendRawTransaction", send_raw, n);
+    rpc_methods_add(m, "txpool_status", status, n);
+    rpc_methods_add(m, "txpool_content", content, n);
+    rpc_methods_add(m, "txpool_contentFrom", content_from, n);
+    rpc_methods_add(m, "txpool_inspect", inspect, n);
+}

@@ -1,0 +1,293 @@
+/* An overlay node store (trie_proof.h): sorted tables of replaced leaves and
+ * records in front of a base store. A record seek takes the first base
+ * record that the overlay does not replace, and the first record the
+ * overlay puts, whichever comes first in path order; leaf iteration merges
+ * the base's leaves with the overlay's (the overlay's win, its deletions
+ * hide). Keys are [0][key or path] (account trie) and [1][owner][key or
+ * path] (storage tries), whose byte order is the path order. */
+#include <stdlib.h>
+
+#include "parevm/trie_proof.h"
+
+enum { KEY_MAX = 1 + 32 + TRIE_NIBBLES };
+
+typedef struct {
+    uint8_t key[KEY_MAX];
+    uint8_t klen;
+    bool del;
+    size_t seq;      /* write order: the last write of a key wins */
+    size_t off, len; /* value in the table's bytes */
+} ov_entry;
+
+typedef struct {
+    ov_entry *e;
+    size_t n, cap;
+    buf_t bytes;
+    bool sorted;
+} ov_table;
+
+struct trie_overlay {
+    const trie_store *base;
+    ov_table leaves, records;
+    size_t seq;
+};
+
+static int cmp_key(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
+    int c = memcmp(a, b, al < bl ? al : bl);
+    if (c) return c;
+    return al < bl ? -1 : al > bl;
+}
+
+static int cmp_entry(const void *x, const void *y) {
+    const ov_entry *a = x, *b = y;
+    int c = cmp_key(a->key, a->klen, b->key, b->klen);
+    if (c) return c;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static size_t make_key(uint8_t *k, const bytes32 *owner, const uint8_t *tail, size_t len) {
+    size_t n = 0;
+    k[n++] = owner ? 1 : 0;
+    if (owner) {
+        memcpy(k + n, owner->b, 32);
+        n += 32;
+    }
+    if (len) memcpy(k + n, tail, len);
+    return n + len;
+}
+
+static void table_put(trie_overlay *o, ov_table *t, const bytes32 *owner, const uint8_t *tail, size_t len,
+                      const uint8_t *val, size_t vlen, bool del) {
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 64;
+        t->e = realloc(t->e, t->cap * sizeof *t->e);
+        if (!t->e) abort();
+    }
+    ov_entry *e = &t->e[t->n++];
+    e->klen = (uint8_t)make_key(e->key, owner, tail, len);
+    e->del = del;
+    e->seq = o->seq++;
+    e->off = t->bytes.len;
+    e->len = del ? 0 : vlen;
+    if (!del) buf_append(&t->bytes, val, vlen);
+    t->sorted = false;
+}
+
+/* Sorts by key and keeps each key's last write. */
+static void table_sort(ov_table *t) {
+    if (t->sorted) return;
+    if (t->n > 1) qsort(t->e, t->n, sizeof *t->e, cmp_entry);
+    size_t w = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (i + 1 < t->n && cmp_key(t->e[i].key, t->e[i].klen, t->e[i + 1].key, t->e[i + 1].klen) == 0) continue;
+        t->e[w++] = t->e[i];
+    }
+    t->n = w;
+    t->sorted = true;
+}
+
+static size_t lower_bound(const ov_table *t, const uint8_t *key, size_t klen) {
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_key(t->e[mid].key, t->e[mid].klen, key, klen) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+trie_overlay *trie_overlay_new(const trie_store *base) {
+    trie_overlay *o = calloc(1, sizeof *o);
+    if (!o) abort();
+    o->base = base;
+    o->leaves.sorted = o->records.sorted = true;
+    return o;
+}
+
+void trie_overlay_free(trie_overlay *o) {
+    if (!o) return;
+    ov_table *t[2] = {&o->leaves, &o->records};
+    for (int i = 0; i < 2; i++) {
+        free(t[i]->e);
+        buf_free(&t[i]->bytes);
+    }
+    free(o);
+}
+
+void trie_overlay_set_leaf(trie_overlay *o, const bytes32 *owner, const bytes32 *key, const uint8_t *val,
+                           size_t len) {
+    table_put(o, &o->leaves, owner, key->b, 32, val, len, len == 0);
+}
+
+void trie_overlay_apply(trie_overlay *o, const trie_updates *u) {
+    size_t pos = 0;
+    trie_update up;
+    while (trie_updates_next(u, &pos, &up))
+        table_put(o, &o->records, up.has_owner ? &up.owner : NULL, up.path, up.path_len, up.rec, up.rec_len,
+                  up.del);
+}
+
+/* ---- Readers ---- */
+
+typedef struct {
+    const trie_overlay *o;
+    void *base;
+    uint8_t rec_path[TRIE_NIBBLES]; /* a record the reader returns from the base */
+    buf_t rec;
+    /* leaf iteration: the trie's key prefix, the base's current leaf (copied),
+     * the next overlay entry, and the leaf last returned */
+    uint8_t prefix[33];
+    size_t plen;
+    bool base_valid, base_advance;
+    bytes32 base_key;
+    buf_t base_val;
+    size_t ov;
+    bytes32 cur_key;
+    buf_t cur_val;
+} ov_reader;
+
+static const ov_entry *entry_of(const ov_table *t, size_t i, const uint8_t *prefix, size_t plen) {
+    if (i >= t->n || t->e[i].klen < plen || memcmp(t->e[i].key, prefix, plen) != 0) return NULL;
+    return &t->e[i];
+}
+
+static int ov_branch_seek(void *rd, const bytes32 *owner, const uint8_t *path, size_t len,
+                          uint8_t found[TRIE_NIBBLES], size_t *found_len, byte_span *rec, const char **err) {
+    ov_reader *r = rd;
+    const ov_table *t = &r->o->records;
+    uint8_t pre[33], k[KEY_MAX];
+    size_t pl = make_key(pre, owner, NULL, 0);
+    /* the base's first record that the overlay does not replace */
+    uint8_t q[TRIE_NIBBLES + 1], bpath[TRIE_NIBBLES];
+    size_t qlen = len, blen = 0;
+    if (len) memcpy(q, path, len);
+    int br;
+    for (;;) {
+        byte_span raw;
+        br = r->o->base->ops->branch_seek(r->base, owner, q, qlen, bpath, &blen, &raw, err);
+        if (br <= 0) break;
+        if (blen >= TRIE_NIBBLES) {
+            *err = "corrupt trie record: path too long";
+            return -1;
+        }
+        size_t kl = make_key(k, owner, bpath, blen), i = lower_bound(t, k, kl);
+        if (i < t->n && cmp_key(t->e[i].key, t->e[i].klen, k, kl) == 0) { /* replaced: look further */
+            memcpy(q, bpath, blen);
+            q[blen] = 0; /* the first path after bpath */
+            qlen = blen + 1;
+            continue;
+        }
+        buf_clear(&r->rec);
+        buf_append(&r->rec, raw.data, raw.len);
+        break;
+    }
+    if (br < 0) return -1;
+    /* the overlay's first put record at or after path */
+    size_t kl = make_key(k, owner, path, len), i = lower_bound(t, k, kl);
+    const ov_entry *e;
+    while ((e = entry_of(t, i, pre, pl)) && e->del) i++;
+    if (e && (br == 0 || cmp_key(e->key + pl, e->klen - pl, bpath, blen) < 0)) {
+        *found_len = e->klen - pl;
+        memcpy(found, e->key + pl, *found_len);
+        *rec = (byte_span){t->bytes.data + e->off, e->len};
+        return 1;
+    }
+    if (br == 0) return 0;
+    memcpy(found, bpath, blen);
+    *found_len = blen;
+    *rec = (byte_span){r->rec.data, r->rec.len};
+    return 1;
+}
+
+static int base_copy(ov_reader *r, int rc, const bytes32 *key, byte_span val) {
+    r->base_valid = rc == 1;
+    if (rc == 1) {
+        r->base_key = *key;
+        buf_clear(&r->base_val);
+        buf_append(&r->base_val, val.data, val.len);
+    }
+    return rc;
+}
+
+/* The next leaf of the merged iteration. */
+static int leaf_merged(ov_reader *r, bytes32 *key, byte_span *val, const char **err) {
+    const ov_table *t = &r->o->leaves;
+    for (;;) {
+        if (r->base_advance) {
+            r->base_advance = false;
+            bytes32 k;
+            byte_span v;
+            if (base_copy(r, r->o->base->ops->leaf_next(r->base, &k, &v, err), &k, v) < 0) return -1;
+        }
+        const ov_entry *e = entry_of(t, r->ov, r->prefix, r->plen);
+        if (e && e->klen != r->plen + 32) e = NULL; /* not a leaf key */
+        if (!r->base_valid && !e) return 0;
+        int c = !r->base_valid ? 1 : !e ? -1 : memcmp(r->base_key.b, e->key + r->plen, 32);
+        if (c <= 0) r->base_advance = true; /* the base's leaf is returned or replaced */
+        if (c < 0) {
+            r->cur_key = r->base_key;
+            buf_clear(&r->cur_val);
+            buf_append(&r->cur_val, r->base_val.data, r->base_val.len);
+        } else {
+            r->ov++;
+            if (e->del) continue;
+            memcpy(r->cur_key.b, e->key + r->plen, 32);
+            buf_clear(&r->cur_val);
+            buf_append(&r->cur_val, t->bytes.data + e->off, e->len);
+        }
+        *key = r->cur_key;
+        *val = (byte_span){r->cur_val.data, r->cur_val.len};
+        return 1;
+    }
+}
+
+static int ov_leaf_seek(void *rd, const bytes32 *owner, const bytes32 *from, bytes32 *key, byte_span *val,
+                        const char **err) {
+    ov_reader *r = rd;
+    bytes32 k;
+    byte_span v;
+    r->base_advance = false;
+    if (base_copy(r, r->o->base->ops->leaf_seek(r->base, owner, from, &k, &v, err), &k, v) < 0) return -1;
+    r->plen = make_key(r->prefix, owner, NULL, 0);
+    uint8_t full[KEY_MAX];
+    size_t kl = make_key(full, owner, from->b, 32);
+    r->ov = lower_bound(&r->o->leaves, full, kl);
+    return leaf_merged(r, key, val, err);
+}
+
+static int ov_leaf_next(void *rd, bytes32 *key, byte_span *val, const char **err) {
+    return leaf_merged(rd, key, val, err);
+}
+
+static void ov_close(void *rd) {
+    ov_reader *r = rd;
+    if (!r) return;
+    if (r->base) r->o->base->ops->close(r->base);
+    buf_free(&r->rec);
+    buf_free(&r->base_val);
+    buf_free(&r->cur_val);
+    free(r);
+}
+
+static void *ov_open(void *ctx, const char **err) {
+    const trie_overlay *o = ctx;
+    ov_reader *r = calloc(1, sizeof *r);
+    if (!r) abort();
+    r->o = o;
+    r->base = o->base->open(o->base->ctx, err);
+    if (!r->base) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static const trie_reader_ops ov_ops = {ov_branch_seek, ov_leaf_seek, ov_leaf_next, ov_close};
+
+trie_store trie_overlay_store(trie_overlay *o) {
+    table_sort(&o->leaves);
+    table_sort(&o->records);
+    return (trie_store){&ov_ops, ov_open, o};
+}

@@ -1,0 +1,446 @@
+/* The node over chains imported from BlockchainTests (chain_init, then
+ * every block through node_import_block: the chain layer's importer on the
+ * node's writer thread): every block, transaction, withdrawal, uncle and
+ * receipt the JSON-RPC methods return is compared field by field with the
+ * fixture's own JSON (its blockHeader, transactions, withdrawals,
+ * uncleHeaders and postState), and each block's raw receipts must give the
+ * header's receipts root again. Covers legacy to blob transactions,
+ * withdrawals, uncles and pre-Byzantium receipts. A missing fixture file
+ * fails. */
+#define _GNU_SOURCE /* nftw */
+#include "test.h"
+#include <ftw.h>
+#include <stdio.h>
+#include <unistd.h>
+#include "parevm/chain_import.h"
+#include "parevm/hex.h"
+#include "parevm/node.h"
+#include "parevm/rlp.h"
+#include "parevm/rpc_codec.h"
+#include "parevm/trie.h"
+
+static int rm_entry(const char *p, const struct stat *s, int f, struct FTW *w) {
+    (void)s, (void)f, (void)w;
+    return remove(p);
+}
+
+/* ---- Comparing fixture JSON with the node's ----------------------------------------- */
+
+/* A number in either form ("0x0a" or "0xa"). */
+static bool num(const json_t *v, u256 *out) {
+    if (!json_is_string(v)) return false;
+    const char *s = json_string_value(v);
+    if (strncmp(s, "0x", 2)) return false;
+    uint8_t b[32];
+    size_t digits = strlen(s + 2);
+    if (digits > 64) return false;
+    char pad[67] = "0x";
+    for (size_t i = 0; i < 64 - digits; i++) pad[2 + i] = '0';
+    strcpy(pad + 2 + 64 - digits, s + 2);
+    if (!hex_to_fixed(pad, b, 32)) return false;
+    *out = u256_from_be(b, 32);
+    return true;
+}
+
+static int mismatches, compared;
+
+static void same_num(const json_t *fix, const char *fk, const json_t *got, const char *gk, const char *what) {
+    u256 a, b;
+    const json_t *fv = json_object_get(fix, fk), *gv = json_object_get(got, gk);
+    if (!fv) return; /* the fixture does not have it */
+    compared++;
+    if (!num(fv, &a) || !num(gv, &b) || !u256_eq(&a, &b)) {
+        fprintf(stderr, "  %s.%s: fixture %s, node %s\n", what, gk, json_string_value(fv),
+                gv ? (json_string_value(gv) ? json_string_value(gv) : "(not a string)") : "(missing)");
+        mismatches++;
+    }
+}
+
+static void same_str(const json_t *fix, const char *fk, const json_t *got, const char *gk, const char *what) {
+    const json_t *fv = json_object_get(fix, fk), *gv = json_object_get(got, gk);
+    if (!fv) return;
+    compared++;
+    const char *a = json_string_value(fv), *b = json_string_value(gv);
+    if (!a || !b || strcasecmp(a, b)) {
+        fprintf(stderr, "  %s.%s: fixture %s, node %s\n", what, gk, a ? a : "?", b ? b : "(missing)");
+        mismatches++;
+    }
+}
+
+static json_t *call(node *n, const char *method, const char *params) {
+    char body[4096];
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method, params);
+    size_t len;
+    char *out = rpc_process(node_methods(n), body, strlen(body), 0, &len);
+    json_t *r = out ? json_loads(out, 0, NULL) : NULL;
+    free(out);
+    json_t *res = r ? json_object_get(r, "result") : NULL;
+    if (res) json_incref(res);
+    else {
+        fprintf(stderr, "  %s %s failed\n", method, params);
+        mismatches++;
+    }
+    json_decref(r);
+    return res;
+}
+
+static void check_header(const json_t *fh, const json_t *b, const char *what) {
+    static const char *const strs[][2] = {
+        {"hash", "hash"}, {"parentHash", "parentHash"}, {"uncleHash", "sha3Uncles"}, {"coinbase", "miner"},
+        {"stateRoot", "stateRoot"}, {"transactionsTrie", "transactionsRoot"}, {"receiptTrie", "receiptsRoot"},
+        {"bloom", "logsBloom"}, {"extraData", "extraData"}, {"mixHash", "mixHash"}, {"nonce", "nonce"},
+        {"withdrawalsRoot", "withdrawalsRoot"}, {"parentBeaconBlockRoot", "parentBeaconBlockRoot"},
+        {"requestsHash", "requestsHash"},
+    };
+    static const char *const nums[] = {"difficulty", "number", "gasLimit", "gasUsed", "timestamp",
+                                       "baseFeePerGas", "blobGasUsed", "excessBlobGas"};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) same_str(fh, strs[i][0], b, strs[i][1], what);
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) same_num(fh, nums[i], b, nums[i], what);
+}
+
+static void check_tx(const json_t *ft, const json_t *t, const char *what) {
+    static const char *const nums[][2] = {
+        {"nonce", "nonce"}, {"gasLimit", "gas"}, {"value", "value"}, {"v", "v"}, {"r", "r"}, {"s", "s"},
+        {"maxFeePerGas", "maxFeePerGas"}, {"maxPriorityFeePerGas", "maxPriorityFeePerGas"}, {"chainId", "chainId"},
+        {"maxFeePerBlobGas", "maxFeePerBlobGas"}, {"type", "type"},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) same_num(ft, nums[i][0], t, nums[i][1], what);
+    same_str(ft, "data", t, "input", what);
+    same_str(ft, "sender", t, "from", what);
+    /* the legacy price is the price; a dynamic fee's is the effective one */
+    if (!json_object_get(ft, "maxFeePerGas")) same_num(ft, "gasPrice", t, "gasPrice", what);
+    const json_t *to = json_object_get(ft, "to");
+    if (to && !strcmp(json_string_value(to), "")) {
+        if (!json_is_null(json_object_get(t, "to"))) {
+            fprintf(stderr, "  %s: a creation's to must be null\n", what);
+            mismatches++;
+        }
+    } else {
+        same_str(ft, "to", t, "to", what);
+    }
+    const json_t *al = json_object_get(ft, "accessList");
+    if (al && json_array_size(al) != json_array_size(json_object_get(t, "accessList"))) {
+        fprintf(stderr, "  %s: access list size\n", what);
+        mismatches++;
+    }
+    for (size_t i = 0; al && i < json_array_size(al); i++) {
+        const json_t *fe = json_array_get(al, i), *ge = json_array_get(json_object_get(t, "accessList"), i);
+        same_str(fe, "address", ge, "address", what);
+        const json_t *fk = json_object_get(fe, "storageKeys"), *gk = json_object_get(ge, "storageKeys");
+        for (size_t k = 0; k < json_array_size(fk); k++)
+            if (strcasecmp(json_string_value(json_array_get(fk, k)), json_string_value(json_array_get(gk, k)) ?: "")) {
+                fprintf(stderr, "  %s: access list key %zu\n", what, k);
+                mismatches++;
+            }
+    }
+    const json_t *bh = json_object_get(ft, "blobVersionedHashes");
+    for (size_t i = 0; bh && i < json_array_size(bh); i++)
+        if (strcasecmp(json_string_value(json_array_get(bh, i)),
+                       json_string_value(json_array_get(json_object_get(t, "blobVersionedHashes"), i)) ?: "")) {
+            fprintf(stderr, "  %s: blob hash %zu\n", what, i);
+            mismatches++;
+        }
+}
+
+/* The block's raw receipts give its receipts root again; the receipts JSON
+ * adds up to the header. */
+static void check_receipts(node *n, const json_t *b, const char *what) {
+    char p[128];
+    snprintf(p, sizeof p, "[\"%s\"]", json_string_value(json_object_get(b, "hash")));
+    json_t *raw = call(n, "debug_getRawReceipts", p);
+    json_t *rcs = call(n, "eth_getBlockReceipts", p);
+    size_t k = json_array_size(raw);
+    byte_span *v = calloc(k ? k : 1, sizeof *v);
+    uint8_t **bufs = calloc(k ? k : 1, sizeof *bufs);
+    for (size_t i = 0; i < k; i++) {
+        size_t len;
+        if (!hex_decode_alloc(json_string_value(json_array_get(raw, i)), &bufs[i], &len)) mismatches++;
+        v[i] = (byte_span){bufs[i], len};
+    }
+    bytes32 root = trie_root_ordered(v, k);
+    char hex[67];
+    hex_encode(root.b, 32, hex);
+    if (strcmp(hex, json_string_value(json_object_get(b, "receiptsRoot")))) {
+        fprintf(stderr, "  %s: raw receipts give root %s\n", what, hex);
+        mismatches++;
+    }
+    uint64_t gas = 0, last = 0;
+    for (size_t i = 0; i < json_array_size(rcs); i++) {
+        const json_t *r = json_array_get(rcs, i);
+        uint64_t g = 0, c = 0;
+        hex_to_u64(json_string_value(json_object_get(r, "gasUsed")), &g);
+        hex_to_u64(json_string_value(json_object_get(r, "cumulativeGasUsed")), &c);
+        gas += g;
+        last = c;
+        if (c != gas || strcmp(json_string_value(json_object_get(r, "blockHash")), json_string_value(json_object_get(b, "hash")))) {
+            fprintf(stderr, "  %s: receipt %zu gas or block hash\n", what, i);
+            mismatches++;
+        }
+    }
+    uint64_t used = 0;
+    hex_to_u64(json_string_value(json_object_get(b, "gasUsed")), &used);
+    if (json_array_size(rcs) != json_array_size(json_object_get(b, "transactions")) || last != (json_array_size(rcs) ? used : 0)) {
+        fprintf(stderr, "  %s: receipts do not add up to the block\n", what);
+        mismatches++;
+    }
+    for (size_t i = 0; i < k; i++) free(bufs[i]);
+    free(bufs);
+    free(v);
+    json_decref(raw);
+    json_decref(rcs);
+}
+
+static void check_block(node *n, const json_t *fb, const char *test) {
+    const json_t *fh = json_object_get(fb, "blockHeader");
+    char what[256], p[128];
+    snprintf(what, sizeof what, "%s block %s", test, json_string_value(json_object_get(fh, "number")));
+    snprintf(p, sizeof p, "[\"%s\",true]", json_string_value(json_object_get(fh, "hash")));
+    json_t *b = call(n, "eth_getBlockByHash", p);
+    if (!b) return;
+    check_header(fh, b, what);
+    const json_t *ftx = json_object_get(fb, "transactions"), *txs = json_object_get(b, "transactions");
+    if (json_array_size(ftx) != json_array_size(txs)) {
+        fprintf(stderr, "  %s: %zu transactions, node %zu\n", what, json_array_size(ftx), json_array_size(txs));
+        mismatches++;
+    }
+    for (size_t i = 0; i < json_array_size(ftx) && i < json_array_size(txs); i++) {
+        char w[300];
+        snprintf(w, sizeof w, "%s tx %zu", what, i);
+        check_tx(json_array_get(ftx, i), json_array_get(txs, i), w);
+        /* the same transaction by hash */
+        snprintf(p, sizeof p, "[\"%s\"]", json_string_value(json_object_get(json_array_get(txs, i), "hash")));
+        json_t *t = call(n, "eth_getTransactionByHash", p);
+        if (t && !json_equal(t, json_array_get(txs, i))) {
+            fprintf(stderr, "  %s: by hash differs from the block's\n", w);
+            mismatches++;
+        }
+        json_decref(t);
+    }
+    const json_t *fw = json_object_get(fb, "withdrawals"), *w = json_object_get(b, "withdrawals");
+    for (size_t i = 0; fw && i < json_array_size(fw); i++) {
+        const json_t *a = json_array_get(fw, i), *g = json_array_get(w, i);
+        same_num(a, "index", g, "index", what);
+        same_num(a, "validatorIndex", g, "validatorIndex", what);
+        same_str(a, "address", g, "address", what);
+        same_num(a, "amount", g, "amount", what);
+    }
+    const json_t *fu = json_object_get(fb, "uncleHeaders"), *u = json_object_get(b, "uncles");
+    if (json_array_size(fu) != json_array_size(u)) mismatches++;
+    for (size_t i = 0; i < json_array_size(fu) && i < json_array_size(u); i++)
+        if (strcasecmp(json_string_value(json_object_get(json_array_get(fu, i), "hash")), json_string_value(json_array_get(u, i)))) {
+            fprintf(stderr, "  %s: uncle %zu\n", what, i);
+            mismatches++;
+        }
+    check_receipts(n, b, what);
+    json_decref(b);
+}
+
+static void check_post_state(node *n, const json_t *post, const char *test) {
+    const char *addr;
+    const json_t *acct;
+    json_object_foreach((json_t *)post, addr, acct) {
+        char p[256], what[300];
+        snprintf(what, sizeof what, "%s account %s", test, addr);
+        json_t *got = json_object();
+        snprintf(p, sizeof p, "[\"%s\",\"latest\"]", addr);
+        json_object_set_new(got, "balance", call(n, "eth_getBalance", p));
+        json_object_set_new(got, "nonce", call(n, "eth_getTransactionCount", p));
+        json_object_set_new(got, "code", call(n, "eth_getCode", p));
+        same_num(acct, "balance", got, "balance", what);
+        same_num(acct, "nonce", got, "nonce", what);
+        same_str(acct, "code", got, "code", what);
+        const char *slot;
+        const json_t *val;
+        json_object_foreach(json_object_get(acct, "storage"), slot, val) {
+            snprintf(p, sizeof p, "[\"%s\",\"%s\",\"latest\"]", addr, slot);
+            json_t *v = call(n, "eth_getStorageAt", p);
+            json_t *g = json_object();
+            json_object_set_new(g, "v", v ? v : json_null());
+            json_t *f = json_object();
+            json_object_set(f, "v", (json_t *)val);
+            same_num(f, "v", g, "v", what);
+            json_decref(f);
+            json_decref(g);
+        }
+        json_decref(got);
+    }
+}
+
+/* ---- Import ------------------------------------------------------------------------------- */
+
+static bool load_pre(const json_t *pre, code_store *codes, change_set *cs) {
+    const char *addr;
+    const json_t *a;
+    json_object_foreach((json_t *)pre, addr, a) {
+        address ad;
+        u256 bal, nonce;
+        if (!hex_to_fixed(addr, ad.b, 20) || !num(json_object_get(a, "balance"), &bal) ||
+            !num(json_object_get(a, "nonce"), &nonce))
+            return false;
+        account_change *ac = change_set_add_account(cs, &ad);
+        ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE | CHANGE_NONCE | CHANGE_CODE;
+        ac->balance = bal;
+        ac->nonce = nonce.w[0];
+        uint8_t *code;
+        size_t len;
+        if (!hex_decode_alloc(json_string_value(json_object_get(a, "code")), &code, &len)) return false;
+        ac->code = code_store_intern(codes, code, len);
+        free(code);
+        const char *k;
+        const json_t *v;
+        json_object_foreach(json_object_get(a, "storage"), k, v) {
+            json_t *kj = json_string(k);
+            u256 key, val;
+            bool good = num(kj, &key) && num(v, &val);
+            json_decref(kj);
+            if (!good) return false;
+            if (!u256_is_zero(&val)) change_set_add_slot(cs, &cs->accounts[cs->n_accounts - 1], &key, &val);
+        }
+    }
+    return true;
+}
+
+/* Writes the test's genesis into a fresh store at dir (chain_init). */
+static bool init_test(const json_t *t, const char *dir) {
+    chain_config cfg;
+    if (!chain_config_by_name(json_string_value(json_object_get(t, "network")), &cfg)) return false;
+    uint8_t *grlp;
+    size_t glen;
+    block_header gh;
+    char err[200];
+    if (!hex_decode_alloc(json_string_value(json_object_get(t, "genesisRLP")), &grlp, &glen)) return false;
+    bool good = false;
+    rlp_item list, first;
+    size_t used;
+    db *d = NULL;
+    change_set alloc = {0};
+    if (rlp_decode(grlp, glen, &list) || rlp_decode_item(list.data, list.len, &first, &used) ||
+        !header_decode(first.raw, first.raw_len, &gh, err, sizeof err))
+        goto out;
+    if (db_open(dir, NULL, &d)) goto out;
+    if (!load_pre(json_object_get(t, "pre"), db_codes(d), &alloc)) goto out;
+    block_header written;
+    const char *why = chain_init(d, &cfg, &gh, &alloc, &written);
+    good = !why && bytes32_eq(&written.hash, &gh.hash);
+    if (!good) fprintf(stderr, "  chain_init: %s\n", why ? why : "genesis hash differs");
+out:
+    change_set_free(&alloc);
+    if (d) db_close(d);
+    free(grlp);
+    return good;
+}
+
+/* Imports the test's blocks through the node (node_import_block, the
+ * writer's path); true when every block was accepted. */
+static bool import_blocks(node *n, const json_t *t) {
+    const json_t *blocks = json_object_get(t, "blocks");
+    for (size_t i = 0; i < json_array_size(blocks); i++) {
+        uint8_t *rlp;
+        size_t len;
+        if (!hex_decode_alloc(json_string_value(json_object_get(json_array_get(blocks, i), "rlp")), &rlp, &len))
+            return false;
+        bool invalid = false;
+        const char *why = node_import_block(n, rlp, len, &invalid);
+        free(rlp);
+        if (why && why != CHAIN_KNOWN_BLOCK) {
+            fprintf(stderr, "  block %zu: %s%s\n", i, why, invalid ? " (invalid)" : "");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void run_fixture(const char *rel, const char *name) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/ethereum-tests/BlockchainTests/%s", test_fixtures_dir(), rel);
+    json_t *file = json_load_file(path, 0, NULL);
+    json_t *t = file ? json_object_get(file, name) : NULL;
+    CHECK(t != NULL); /* a missing fixture fails */
+    if (!t) {
+        fprintf(stderr, "  missing %s %s\n", path, name);
+        json_decref(file);
+        return;
+    }
+    char dir[] = "/tmp/parevm-node-fx-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(init_test(t, dir));
+    node_config cfg = {.datadir = dir, .threads = 2};
+    node *n = NULL;
+    const char *err = node_open(&cfg, &n);
+    CHECK(err == NULL);
+    if (n) CHECK(import_blocks(n, t));
+    if (n) {
+        mismatches = compared = 0;
+        const json_t *blocks = json_object_get(t, "blocks");
+        for (size_t i = 0; i < json_array_size(blocks); i++) check_block(n, json_array_get(blocks, i), name);
+        check_post_state(n, json_object_get(t, "postState"), name);
+        json_t *head = call(n, "eth_getBlockByNumber", "[\"latest\",false]");
+        CHECK(head && !strcasecmp(json_string_value(json_object_get(head, "hash")),
+                                  json_string_value(json_object_get(t, "lastblockhash"))));
+        json_decref(head);
+        CHECK(mismatches == 0);
+        CHECK(compared > 20);
+        if (getenv("NODE_DEBUG")) fprintf(stderr, "%s: %d fields compared\n", name, compared);
+        node_close(n);
+    }
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    json_decref(file);
+}
+
+TEST(node_fixture_all_transaction_types) {
+    run_fixture("ValidBlocks/bcEIP4844-blobtransactions/blockWithAllTransactionTypes.json",
+                "blockWithAllTransactionTypes_Cancun");
+}
+
+TEST(node_fixture_transaction_types_1559) { run_fixture("ValidBlocks/bcEIP1559/transType.json", "transType_Cancun"); }
+
+TEST(node_fixture_withdrawals) { run_fixture("ValidBlocks/bcExample/shanghaiExample.json", "shanghaiExample_Cancun"); }
+
+TEST(node_fixture_uncles_pre_byzantium) {
+    run_fixture("TransitionTests/bcFrontierToHomestead/UnclePopulation.json", "UnclePopulation_FrontierToHomesteadAt5");
+}
+
+TEST(node_fixture_logs) { run_fixture("ValidBlocks/bcStateTests/logRevert.json", "logRevert_Cancun"); }
+
+TEST(node_fixture_many_blocks) {
+    run_fixture("ValidBlocks/bcWalletTest/walletReorganizeOwners.json", "walletReorganizeOwners_Cancun");
+}
+
+/* An invalid block is refused (and said to be invalid), a known one is
+ * known, garbage is an error; the head stays where it was. */
+TEST(node_import_refuses_invalid_blocks) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/ethereum-tests/BlockchainTests/InvalidBlocks/bcInvalidHeaderTest/timeDiff0.json",
+             test_fixtures_dir());
+    json_t *file = json_load_file(path, 0, NULL);
+    json_t *t = file ? json_object_get(file, "timeDiff0_Cancun") : NULL;
+    CHECK(t != NULL);
+    if (!t) return;
+    char dir[] = "/tmp/parevm-node-fx-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(init_test(t, dir));
+    node_config cfg = {.datadir = dir, .threads = 2};
+    node *n = NULL;
+    CHECK(node_open(&cfg, &n) == NULL);
+    if (n) {
+        const json_t *blocks = json_object_get(t, "blocks");
+        uint8_t *rlp[2];
+        size_t len[2];
+        for (int i = 0; i < 2; i++)
+            CHECK(hex_decode_alloc(json_string_value(json_object_get(json_array_get(blocks, i), "rlp")), &rlp[i], &len[i]));
+        bool invalid = true;
+        CHECK(node_import_block(n, rlp[0], len[0], &invalid) == NULL && !invalid);
+        CHECK(node_import_block(n, rlp[0], len[0], &invalid) == CHAIN_KNOWN_BLOCK);
+        const char *why = node_import_block(n, rlp[1], len[1], &invalid);
+        CHECK(why != NULL && invalid);
+        uint8_t junk[3] = {0xc2, 0x01, 0x02};
+        CHECK(node_import_block(n, junk, sizeof junk, &invalid) != NULL);
+        json_t *head = call(n, "eth_blockNumber", "[]");
+        CHECK(head && !strcmp(json_string_value(head), "0x1"));
+        json_decref(head);
+        for (int i = 0; i < 2; i++) free(rlp[i]);
+        node_close(n);
+    }
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    json_decref(file);
+}
