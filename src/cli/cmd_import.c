@@ -99,11 +99,13 @@ static void summary(const import_args *a, const chain_importer *im, double secon
     hexs(&bad->hash, bh);
     double mgas = seconds > 0 ? (double)s->gas / seconds / 1e6 : 0;
     if (!a->json) {
-        printf("imported %llu blocks (%llu known), %llu txs, %.1f Mgas in %.2f s: %.1f Mgas/s\n",
+        printf("imported %llu blocks (%llu known), %llu txs, %.1f Mgas in %.2f s: %.1f blocks/s, %.1f Mgas/s\n",
                (unsigned long long)s->blocks, (unsigned long long)s->known, (unsigned long long)s->txs,
-               (double)s->gas / 1e6, seconds, mgas);
+               (double)s->gas / 1e6, seconds, seconds > 0 ? (double)s->blocks / seconds : 0, mgas);
+        /* root and commit run on the committer thread beside execution
+         * (unless no_pipeline): the wait is what they added to the time */
         printf("time: validate %.2f s, senders %.2f s, execute %.2f s, state root %.2f s, commit %.2f s"
-               " (%.2f s reading the prior state); waited for commits %.2f s\n",
+               " (%.2f s reading the prior state); execution waited for the store %.2f s\n",
                s->validate, s->senders, s->execute, s->root, s->commit, s->prepare, s->wait);
         printf("head %llu %s\n", (unsigned long long)head, hh);
         return;
