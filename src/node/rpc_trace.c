@@ -105,24 +105,29 @@ static bool trace_tx(void *ctx, const json_t *params, json_t **result, rpc_error
 
 /* ---- debug_traceBlockByNumber / ByHash ----------------------------------------------------- */
 
+/* Resolves a block reference to an existing block; geth's "block #N not
+ * found" / "block 0x... not found" otherwise. */
+static bool resolve_ref(node_read *r, const rpc_block_ref *ref, uint64_t *number, bytes32 *hash, rpc_error *err) {
+    bool found;
+    if (!node_resolve(r, ref, number, hash, &found, err)) return false;
+    if (found) return true;
+    if (ref->kind != RPC_BLOCK_HASH)
+        return rpc_error_set(err, RPC_SERVER_ERROR, "block #%" PRIu64 " not found", ref->number);
+    char h[67];
+    hex_encode(ref->hash.b, 32, h);
+    return rpc_error_set(err, RPC_SERVER_ERROR, "block %s not found", h);
+}
+
 /* Resolves params[0] (a hash when by_hash, else a number or tag) to an
  * existing block; geth's "not found" errors otherwise. */
 static bool resolve_block(node_read *r, const json_t *params, bool by_hash, uint64_t *number, bytes32 *hash,
                           rpc_error *err) {
-    rpc_block_ref ref;
-    const char *why = by_hash ? (ref.kind = RPC_BLOCK_HASH, ref.require_canonical = false,
-                                 rpc_parse_hash(rpc_arg(params, 0), &ref.hash))
-                              : rpc_parse_block_number(rpc_arg(params, 0), &ref);
+    rpc_block_ref ref = {.kind = RPC_BLOCK_HASH};
+    const char *why;
+    if (by_hash) why = rpc_parse_hash(rpc_arg(params, 0), &ref.hash);
+    else why = rpc_parse_block_number(rpc_arg(params, 0), &ref);
     if (why) return rpc_error_invalid_param(err, 0, why);
-    bool found;
-    if (!node_resolve(r, &ref, number, hash, &found, err)) return false;
-    if (found) return true;
-    if (by_hash) {
-        char h[67];
-        hex_encode(ref.hash.b, 32, h);
-        return rpc_error_set(err, RPC_SERVER_ERROR, "block %s not found", h);
-    }
-    return rpc_error_set(err, RPC_SERVER_ERROR, "block #%" PRIu64 " not found", ref.number);
+    return resolve_ref(r, &ref, number, hash, err);
 }
 
 static bool trace_block_of(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
@@ -170,15 +175,7 @@ static bool trace_call_in(node *n, node_read *r, const json_t *params, const rpc
         return rpc_error_set(err, RPC_SERVER_ERROR, "tracing on top of pending is not supported");
     uint64_t number;
     bytes32 hash;
-    bool found;
-    if (!node_resolve(r, &ref, &number, &hash, &found, err)) return false;
-    if (!found) {
-        if (ref.kind != RPC_BLOCK_HASH)
-            return rpc_error_set(err, RPC_SERVER_ERROR, "block #%" PRIu64 " not found", ref.number);
-        char h[67];
-        hex_encode(ref.hash.b, 32, h);
-        return rpc_error_set(err, RPC_SERVER_ERROR, "block %s not found", h);
-    }
+    if (!resolve_ref(r, &ref, &number, &hash, err)) return false;
     node_block nb;
     node_state st;
     if (cfg->has_tx_index) {
