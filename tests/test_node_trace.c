@@ -13,6 +13,7 @@
 #include <ftw.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -683,6 +684,48 @@ TEST(node_trace_errors) {
     CHECK(head && head2 && !strcmp(str(head, "hash"), str(head2, "hash")));
     json_decref(head);
     json_decref(head2);
+}
+
+/* ---- Tracing while the writer mines ------------------------------------------------------ */
+
+typedef struct {
+    const chain *c;
+    const json_t *want;
+    char params[64];
+    int mismatches;
+} tracer_job;
+
+static void *trace_loop(void *arg) {
+    tracer_job *j = arg;
+    for (int i = 0; i < 12; i++) {
+        json_t *got = ok(j->c, "debug_traceBlockByNumber", j->params);
+        if (!got || !json_equal(got, j->want)) j->mismatches++;
+        json_decref(got);
+    }
+    return NULL;
+}
+
+TEST(node_trace_while_blocks_are_mined) {
+    chain *c = shared();
+    CHECK(c != NULL);
+    if (!c) return;
+    tracer_job j[2] = {{.c = c}, {.c = c}};
+    snprintf(j[0].params, sizeof j[0].params, "[\"0x%llx\",{\"tracer\":\"callTracer\"}]",
+             (unsigned long long)c->blk_multi);
+    strcpy(j[1].params, j[0].params);
+    json_t *want = ok(c, "debug_traceBlockByNumber", j[0].params);
+    CHECK(json_array_size(want) == 3);
+    j[0].want = j[1].want = want;
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, trace_loop, &j[i]);
+    /* new blocks meanwhile: the traces of an older block do not change */
+    for (int i = 0; i < 4; i++) {
+        char h[67];
+        CHECK(send_tx(c, 3, c->a, "", 100000, NULL, h));
+    }
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    CHECK(j[0].mismatches == 0 && j[1].mismatches == 0);
+    json_decref(want);
 }
 
 /* ---- The node's traces are the library's on the same state ------------------------------ */
