@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include "parevm/block_exec.h"
 #include "parevm/block_roots.h"
+#include "parevm/chain.h"
 #include "parevm/hex.h"
 #include "parevm/parallel.h"
 #include "parevm/state_root.h"
@@ -184,7 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fork_id fork = (fork_id)(h % FORK_COUNT);
     block b = {0};
     b.header.number = 1000 + take(&in);
-    b.header.timestamp = (h & 0x80) ? UINT64_MAX : 1700000000 + take(&in);
+    b.header.timestamp = (h & 0x80) ? UINT64_MAX : 1700000000ULL + take(&in);
     b.header.gas_limit = gas_limits[take(&in) % 6];
     b.header.gas_used = (h & 0x40) ? b.header.gas_limit : 0;
     b.header.has_base_fee = fork >= FORK_LONDON;

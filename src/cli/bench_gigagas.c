@@ -134,9 +134,10 @@ static bool load_artifact(const char *rel, uint8_t **code, size_t *len) {
         fprintf(stderr, "parevm bench: cannot read %s (run scripts/fetch-uniswap.sh)\n", path);
         return false;
     }
-    char err[200];
-    bool ok = json_hex_bytes(j, "bytecode", code, len, err, sizeof err);
-    if (!ok) fprintf(stderr, "parevm bench: %s: %s\n", path, err);
+    /* waffle's artifacts write the bytecode as hex without 0x */
+    const char *hex = json_string_value(json_object_get(j, "bytecode"));
+    bool ok = hex && hex_decode_alloc(hex, code, len);
+    if (!ok) fprintf(stderr, "parevm bench: %s: field \"bytecode\" is not hex\n", path);
     json_decref(j);
     return ok;
 }
