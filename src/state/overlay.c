@@ -476,8 +476,8 @@ void overlay_tstore(overlay *ov, const address *addr, const u256 *key, const u25
 
 /* ---- logs ---- */
 
-void overlay_add_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n,
-                     const uint8_t *data, size_t len) {
+static void add_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n, const uint8_t *data,
+                    size_t len, bool synthetic) {
     journal_entry *e = VEC_PUSH(ov->journal);
     e->kind = J_LOG;
     e->idx = (uint32_t)ov->logs.n;
@@ -485,10 +485,21 @@ void overlay_add_log(overlay *ov, const address *addr, const bytes32 *topics, si
     overlay_log *l = VEC_PUSH(ov->logs);
     l->addr = *addr;
     l->n_topics = (uint32_t)n;
+    l->synthetic = synthetic;
     for (size_t i = 0; i < n; i++) l->topics[i] = topics[i];
     l->data_off = ov->log_data.len;
     l->data_len = len;
     buf_append(&ov->log_data, data, len);
+}
+
+void overlay_add_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n,
+                     const uint8_t *data, size_t len) {
+    add_log(ov, addr, topics, n, data, len, false);
+}
+
+void overlay_add_synthetic_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n,
+                               const uint8_t *data, size_t len) {
+    add_log(ov, addr, topics, n, data, len, true);
 }
 
 const overlay_log *overlay_logs(const overlay *ov, size_t *n) {
