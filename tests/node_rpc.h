@@ -22,12 +22,12 @@ typedef struct {
     uint8_t key[4][32];
 } test_node;
 
-static int test_node_rm(const char *p, const struct stat *s, int f, struct FTW *w) {
+static inline int test_node_rm(const char *p, const struct stat *s, int f, struct FTW *w) {
     (void)s, (void)f, (void)w;
     return remove(p);
 }
 
-static bool test_node_open(test_node *t) {
+static inline bool test_node_open(test_node *t) {
     memset(t, 0, sizeof *t);
     strcpy(t->path, "/tmp/parevm-node-test-XXXXXX");
     if (!mkdtemp(t->path)) abort();
@@ -42,13 +42,13 @@ static bool test_node_open(test_node *t) {
     return true;
 }
 
-static void test_node_close(test_node *t) {
+static inline void test_node_close(test_node *t) {
     if (t->n) node_close(t->n);
     nftw(t->path, test_node_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Sends one request; returns the parsed response object. */
-static json_t *test_rpc(test_node *t, const char *method, const char *params) {
+static inline json_t *test_rpc(test_node *t, const char *method, const char *params) {
     size_t cap = strlen(params) + strlen(method) + 64;
     char *body = malloc(cap);
     snprintf(body, cap, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"%s\",\"params\":%s}", method, params);
@@ -61,7 +61,7 @@ static json_t *test_rpc(test_node *t, const char *method, const char *params) {
 }
 
 /* The result of a request (a new reference), or NULL after printing its error. */
-static json_t *test_ok(test_node *t, const char *method, const char *params) {
+static inline json_t *test_ok(test_node *t, const char *method, const char *params) {
     json_t *r = test_rpc(t, method, params);
     json_t *res = r ? json_object_get(r, "result") : NULL;
     if (!res) {
@@ -77,7 +77,7 @@ static json_t *test_ok(test_node *t, const char *method, const char *params) {
 }
 
 /* The error code of a request (0 when it succeeded); its message into msg. */
-static long long test_err(test_node *t, const char *method, const char *params, char *msg, size_t cap) {
+static inline long long test_err(test_node *t, const char *method, const char *params, char *msg, size_t cap) {
     json_t *r = test_rpc(t, method, params);
     json_t *e = r ? json_object_get(r, "error") : NULL;
     long long code = e ? json_integer_value(json_object_get(e, "code")) : 0;
@@ -86,12 +86,12 @@ static long long test_err(test_node *t, const char *method, const char *params, 
     return code;
 }
 
-static const char *test_str(const json_t *o, const char *key) {
+static inline const char *test_str(const json_t *o, const char *key) {
     const char *s = json_string_value(json_object_get(o, key));
     return s ? s : "";
 }
 
-static uint64_t test_qty(const json_t *o, const char *key) {
+static inline uint64_t test_qty(const json_t *o, const char *key) {
     uint64_t v = 0;
     const json_t *f = key ? json_object_get(o, key) : o;
     if (!json_is_string(f) || !hex_to_u64(json_string_value(f), &v)) return UINT64_MAX;
@@ -100,7 +100,7 @@ static uint64_t test_qty(const json_t *o, const char *key) {
 
 /* Signs tx (chain id, fees and nonce as given) with acct[from]'s key and
  * sends it raw; with automine it is then in a block of its own. */
-static bool test_send(test_node *t, transaction *tx, int from) {
+static inline bool test_send(test_node *t, transaction *tx, int from) {
     if (!tx_sign(tx, t->key[from])) return false;
     buf_t raw = {0};
     tx_encode(tx, &raw);
@@ -117,7 +117,7 @@ static bool test_send(test_node *t, transaction *tx, int from) {
 }
 
 /* A type-2 transaction of the dev chain (31337) with generous fees. */
-static void test_tx(transaction *tx, uint64_t nonce, const address *to, const char *data_hex, uint64_t value) {
+static inline void test_tx(transaction *tx, uint64_t nonce, const address *to, const char *data_hex, uint64_t value) {
     memset(tx, 0, sizeof *tx);
     tx->type = TX_DYNAMIC_FEE;
     tx->has_chain_id = true;

@@ -75,6 +75,10 @@ typedef struct {
      * blob fee) skips the fee-cap checks, pays no fee to the coinbase and
      * sees a gas price of zero, while BASEFEE still reads env->base_fee */
     bool no_base_fee;
+    /* eth_simulateV1's validation: the nonce must be the sender's (the
+     * other rules of a call stay: no signature, no EIP-3607 or block gas
+     * limit checks) */
+    bool check_nonce;
     state_host_options host; /* precompile moves, ERC-7528 transfer logs */
 } exec_call_options;
 

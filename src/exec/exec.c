@@ -158,8 +158,9 @@ static inline __attribute__((always_inline)) const char *check(executor *ex, con
 
     overlay *ov = ex->ov;
     uint64_t nonce = overlay_nonce(ov, &tx->sender);
-    if (!call && nonce < tx->nonce) return invalid(out, "nonce too high");
-    if (!call && nonce > tx->nonce) return invalid(out, "nonce too low");
+    bool nonce_rule = !call || (opt && opt->check_nonce);
+    if (nonce_rule && nonce < tx->nonce) return invalid(out, "nonce too high");
+    if (nonce_rule && nonce > tx->nonce) return invalid(out, "nonce too low");
     u256 bal = overlay_balance(ov, &tx->sender);
     if (u256_lt(&bal, &cost)) return invalid(out, "insufficient funds");
     if (call) return NULL;
