@@ -25,6 +25,7 @@ typedef struct {
     bytes32 topics[4];
     uint32_t n_topics;
     bool synthetic;            /* made by the host for a tracer (overlay_add_synthetic_log) */
+    uint32_t seq;              /* emission order since overlay_begin, counting logs later reverted */
     size_t data_off, data_len; /* into overlay_log_data() */
 } overlay_log;
 
@@ -81,6 +82,9 @@ void overlay_add_log(overlay *ov, const address *addr, const bytes32 *topics, si
 void overlay_add_synthetic_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n,
                                const uint8_t *data, size_t len);
 const overlay_log *overlay_logs(const overlay *ov, size_t *n);
+/* How many logs were emitted since overlay_begin, reverted ones included
+ * (geth's simulation tracer numbers logs this way). */
+uint32_t overlay_logs_emitted(const overlay *ov);
 const uint8_t *overlay_log_data(const overlay *ov);
 
 bytes32 overlay_block_hash(overlay *ov, uint64_t number);

@@ -298,6 +298,9 @@ static void apply_to_acc(void *arg, const change_set *cs) { block_state_apply(ar
 /* The precompiles of a block after its state overrides (geth's
  * StateOverride.Apply): a move adds the precompile at its new address, any
  * override of a precompile's address removes it there. */
+static bool moves(const rpc_state_override *so, const size_t *order, address *pcs, address *runs, size_t *n,
+                  bool *changed, rpc_error *err);
+
 static bool block_precompiles(const sim_input *in, fork_id fork, address *pcs, address *runs, size_t *n,
                               bool *changed, rpc_error *err) {
     *n = 0;
@@ -311,7 +314,24 @@ static bool block_precompiles(const sim_input *in, fork_id fork, address *pcs, a
         }
     if (!in) return true;
     const rpc_state_override *so = &in->so;
+    /* in address order, as geth (a later move to the same address wins) */
+    size_t *order = malloc((so->n ? so->n : 1) * sizeof *order);
+    if (!order) abort();
     for (size_t i = 0; i < so->n; i++) {
+        size_t j = i;
+        for (; j > 0 && memcmp(so->accounts[order[j - 1]].addr.b, so->accounts[i].addr.b, 20) > 0; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    bool good = moves(so, order, pcs, runs, n, changed, err);
+    free(order);
+    return good;
+}
+
+static bool moves(const rpc_state_override *so, const size_t *order, address *pcs, address *runs, size_t *n,
+                  bool *changed, rpc_error *err) {
+    for (size_t oi = 0; oi < so->n; oi++) {
+        size_t i = order[oi];
         const rpc_account_override *o = &so->accounts[i];
         char t[43];
         hex_encode(o->addr.b, 20, t);
@@ -323,17 +343,22 @@ static bool block_precompiles(const sim_input *in, fork_id fork, address *pcs, a
             if (address_eq(&o->move_to, &o->addr))
                 return rpc_error_set(err, ERR_MOVE_TO_SELF, "account %s is moved to itself", t);
             for (size_t k = 0; k < so->n; k++) {
-                bool dest_overridden = address_eq(&so->accounts[k].addr, &o->move_to);
-                bool dest_twice = k != i && so->accounts[k].has_move_to &&
-                                  address_eq(&so->accounts[k].move_to, &o->move_to);
-                if (dest_overridden || dest_twice) {
+                if (address_eq(&so->accounts[k].addr, &o->move_to)) {
                     char d[43];
                     hex_encode(o->move_to.b, 20, d);
                     return rpc_error_set(err, ERR_MOVE_TWICE, "account %s is already overridden", d);
                 }
             }
-            if (*n == SIM_MAX_PRECOMPILES) return rpc_error_set(err, ERR_CLIENT_LIMIT, "too many precompiles");
-            pcs[*n] = o->move_to, runs[*n] = runs[at], (*n)++;
+            /* onto another precompile (or an earlier move's target): replaces it */
+            size_t dest = SIZE_MAX;
+            for (size_t k = 0; k < *n; k++)
+                if (address_eq(&pcs[k], &o->move_to)) dest = k;
+            if (dest != SIZE_MAX) {
+                runs[dest] = runs[at];
+            } else {
+                if (*n == SIM_MAX_PRECOMPILES) return rpc_error_set(err, ERR_CLIENT_LIMIT, "too many precompiles");
+                pcs[*n] = o->move_to, runs[*n] = runs[at], (*n)++;
+            }
         }
         if (at != SIZE_MAX) {
             pcs[at] = pcs[*n - 1], runs[at] = runs[*n - 1], (*n)--;
@@ -437,6 +462,23 @@ static bool call_tx(sim *s, const rpc_call_args *a, const block_header *h, uint6
     return true;
 }
 
+/* Validation: geth checks the nonce before the fees and the balance. */
+static bool check_nonce(sim *s, const transaction *tx, rpc_error *err) {
+    account_info info;
+    s->view.ops->get_account(s->view.ctx, &tx->sender, FIELD_NONCE, &info);
+    char a[43];
+    hex_encode(tx->sender.b, 20, a);
+    if (info.nonce < tx->nonce)
+        return rpc_error_set(err, ERR_NONCE_TOO_HIGH, "nonce too high: address %s, tx: %" PRIu64 " state: %" PRIu64, a,
+                             tx->nonce, info.nonce);
+    if (info.nonce > tx->nonce)
+        return rpc_error_set(err, ERR_NONCE_TOO_LOW, "nonce too low: address %s, tx: %" PRIu64 " state: %" PRIu64, a,
+                             tx->nonce, info.nonce);
+    if (info.nonce == UINT64_MAX)
+        return rpc_error_set(err, RPC_INTERNAL_ERROR, "nonce has max value: address %s, nonce: %" PRIu64, a, info.nonce);
+    return true;
+}
+
 static json_t *log_json(const overlay_log *l, const uint8_t *data, const block_header *h, const bytes32 *tx_hash,
                         size_t tx_index, size_t log_index) {
     json_t *o = json_object(), *topics = json_array();
@@ -454,14 +496,19 @@ static json_t *log_json(const overlay_log *l, const uint8_t *data, const block_h
     return o;
 }
 
-/* One call's result object. Logs of a failed call are dropped (geth). */
+/* One call's result object. Logs of a failed call are dropped (geth);
+ * first_log: the block's log count before the call. */
 static json_t *call_json(const tx_result *res, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
-                         const block_header *h, const transaction *tx, size_t index, size_t *log_index) {
+                         const block_header *h, const transaction *tx, size_t index, size_t first_log) {
     json_t *o = json_object(), *lj = json_array();
-    json_object_set_new(o, "returnData", rpc_json_data(res->output, res->output_size));
     bool ok = res->status == EVM_SUCCESS;
+    /* geth returns the output of a successful call only (a revert's is the
+     * error's data) */
+    json_object_set_new(o, "returnData", rpc_json_data(res->output, ok ? res->output_size : 0));
+    /* geth numbers the logs of a block in the order they were emitted,
+     * counting those a revert dropped */
     for (size_t i = 0; ok && i < n_logs; i++)
-        json_array_append_new(lj, log_json(&logs[i], log_data, h, &tx->hash, index, (*log_index)++));
+        json_array_append_new(lj, log_json(&logs[i], log_data, h, &tx->hash, index, first_log + logs[i].seq));
     json_object_set_new(o, "logs", lj);
     json_object_set_new(o, "gasUsed", rpc_json_u64(res->gas_used));
     json_object_set_new(o, "maxUsedGas", rpc_json_u64(res->max_gas_used));
@@ -557,6 +604,7 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
         transaction *tx = &b.txs[i];
         if (!(ok = call_tx(s, &in->calls[i], h, res.gas_used, tx, err))) break;
         b.n_txs++;
+        if (s->q->validation && !(ok = check_nonce(s, tx, err))) break;
         tx_result r;
         exec_call_with(s->ex, &env, s->view, s->codes, tx, &opt, &r);
         if (!r.valid) {
@@ -579,7 +627,8 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
         logs_bloom(bloom, chain_logs, n_chain, bc);
         block_add_receipt(&res, &rules, s->acc, tx, &r, chain_logs, n_chain, log_data, bloom);
         res.blob_gas_used += r.blob_gas_used;
-        json_array_append_new(calls, call_json(&r, logs, n_logs, log_data, h, tx, i, &log_index));
+        json_array_append_new(calls, call_json(&r, logs, n_logs, log_data, h, tx, i, log_index));
+        log_index += overlay_logs_emitted(ov);
         s->budget -= r.gas_used < s->budget ? r.gas_used : s->budget;
         block_state_apply(s->acc, executor_changes(s->ex));
     }
