@@ -146,3 +146,166 @@ TEST(simulate_execution_apis_cases) {
     json_decref(head);
     test_node_close(&t);
 }
+
+/* ---- The simulation against the chain ------------------------------------------------------ */
+
+/* runtime: slot 1 = calldata word; LOG1(word; caller) */
+static const char LOGGER_INIT[] = "0x6011600c60003960116000f3" "600035806001556000523360206000a100";
+
+static bool hex_field(const json_t *o, const char *key, uint8_t *out, size_t n) {
+    return hex_to_fixed(test_str(o, key), out, n);
+}
+
+/* The header a simulated block's JSON describes. */
+static bool header_of(const json_t *b, block_header *h) {
+    memset(h, 0, sizeof *h);
+    uint8_t *extra = NULL;
+    size_t extra_len = 0;
+    uint64_t v;
+    bool good = hex_field(b, "parentHash", h->parent_hash.b, 32) && hex_field(b, "sha3Uncles", h->ommers_hash.b, 32) &&
+                hex_field(b, "miner", h->coinbase.b, 20) && hex_field(b, "stateRoot", h->state_root.b, 32) &&
+                hex_field(b, "transactionsRoot", h->tx_root.b, 32) &&
+                hex_field(b, "receiptsRoot", h->receipts_root.b, 32) && hex_field(b, "logsBloom", h->bloom, 256) &&
+                hex_field(b, "mixHash", h->mix_hash.b, 32) && hex_decode_alloc(test_str(b, "extraData"), &extra, &extra_len) &&
+                extra_len <= 32;
+    if (extra) memcpy(h->extra_data, extra, extra_len), h->extra_len = extra_len;
+    free(extra);
+    h->number = test_qty(b, "number");
+    h->gas_limit = test_qty(b, "gasLimit");
+    h->gas_used = test_qty(b, "gasUsed");
+    h->timestamp = test_qty(b, "timestamp");
+    good &= (v = test_qty(b, "difficulty")) != UINT64_MAX;
+    h->difficulty = u256_from_u64(v);
+    h->has_base_fee = (v = test_qty(b, "baseFeePerGas")) != UINT64_MAX;
+    h->base_fee = u256_from_u64(v);
+    h->has_withdrawals_root = hex_field(b, "withdrawalsRoot", h->withdrawals_root.b, 32);
+    h->has_blob_gas = (h->blob_gas_used = test_qty(b, "blobGasUsed")) != UINT64_MAX;
+    h->excess_blob_gas = test_qty(b, "excessBlobGas");
+    h->has_beacon_root = hex_field(b, "parentBeaconBlockRoot", h->parent_beacon_root.b, 32);
+    h->has_requests_hash = hex_field(b, "requestsHash", h->requests_hash.b, 32);
+    return good && test_qty(b, "nonce") == 0;
+}
+
+/* Each block's hash is the keccak of the header its fields describe. */
+static bool hashes_are_headers(const json_t *result) {
+    for (size_t i = 0; i < json_array_size(result); i++) {
+        const json_t *b = json_array_get(result, i);
+        block_header h;
+        bytes32 want;
+        if (!header_of(b, &h) || !hex_field(b, "hash", want.b, 32)) return false;
+        buf_t enc = {0};
+        header_encode(&h, &enc);
+        bytes32 got = keccak256_hash(enc.data, enc.len);
+        buf_free(&enc);
+        if (!bytes32_eq(&got, &want)) {
+            fprintf(stderr, "  block %zu: the hash is not the header's\n", i);
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *receipt_contract(test_node *t, const transaction *tx, address *out) {
+    char h[67], p[80];
+    hex_encode(tx->hash.b, 32, h);
+    snprintf(p, sizeof p, "[\"%s\"]", h);
+    json_t *rc = test_ok(t, "eth_getTransactionReceipt", p);
+    bool good = rc && hex_to_fixed(test_str(rc, "contractAddress"), out->b, 20);
+    json_decref(rc);
+    return good ? NULL : "no receipt";
+}
+
+/* A block the node mines, simulated from its parent with the same
+ * environment and the same transactions unsigned: the same state root,
+ * receipts, bloom and gas (and base fee, computed under validation). */
+TEST(simulate_matches_a_mined_block) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    transaction tx;
+    address logger;
+    test_tx(&tx, 0, NULL, LOGGER_INIT, 0);
+    CHECK(test_send(&t, &tx, 0));
+    CHECK(receipt_contract(&t, &tx, &logger) == NULL);
+    tx_free(&tx);
+    json_t *r = test_ok(&t, "evm_setAutomine", "[false]");
+    json_decref(r);
+    /* block 2: acct1 calls the logger (value 3), acct0 sends 1000 wei to acct3 */
+    transaction txs[2];
+    test_tx(&txs[0], 0, &logger, "0x0000000000000000000000000000000000000000000000000000000000000077", 3);
+    test_tx(&txs[1], 1, &t.acct[3], NULL, 1000);
+    CHECK(test_send(&t, &txs[0], 1));
+    CHECK(test_send(&t, &txs[1], 0));
+    json_t *parent = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+    char p[2048];
+    snprintf(p, sizeof p, "[{\"timestamp\":\"0x%llx\"}]", (unsigned long long)test_qty(parent, "timestamp") + 12);
+    r = test_ok(&t, "evm_mine", p);
+    json_decref(r);
+    json_t *mined = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]");
+    CHECK(mined && json_array_size(json_object_get(mined, "transactions")) == 2);
+
+    char a0[43], a1[43], a3[43], lg[43];
+    hex_encode(t.acct[0].b, 20, a0);
+    hex_encode(t.acct[1].b, 20, a1);
+    hex_encode(t.acct[3].b, 20, a3);
+    hex_encode(logger.b, 20, lg);
+    snprintf(p, sizeof p,
+             "[{\"validation\":true,\"blockStateCalls\":[{\"blockOverrides\":{\"time\":\"%s\",\"feeRecipient\":\"%s\","
+             "\"prevRandao\":\"%s\",\"gasLimit\":\"%s\",\"beaconRoot\":\"%s\",\"withdrawals\":[]},\"calls\":["
+             "{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x3\",\"gas\":\"0x493e0\",\"nonce\":\"0x0\",\"maxFeePerGas\":"
+             "\"0x6fc23ac00\",\"maxPriorityFeePerGas\":\"0x3b9aca00\",\"input\":"
+             "\"0x0000000000000000000000000000000000000000000000000000000000000077\"},"
+             "{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x3e8\",\"gas\":\"0x493e0\",\"nonce\":\"0x1\",\"maxFeePerGas\":"
+             "\"0x6fc23ac00\",\"maxPriorityFeePerGas\":\"0x3b9aca00\"}]}]},\"0x1\"]",
+             test_str(mined, "timestamp"), test_str(mined, "miner"), test_str(mined, "mixHash"),
+             test_str(mined, "gasLimit"), test_str(mined, "parentBeaconBlockRoot"), a1, lg, a0, a3);
+    json_t *res = test_ok(&t, "eth_simulateV1", p);
+    CHECK(res && json_array_size(res) == 1);
+    json_t *sb = json_array_get(res, 0);
+    static const char *const same[] = {"stateRoot", "receiptsRoot", "logsBloom", "gasUsed", "baseFeePerGas",
+                                       "number", "parentHash", "blobGasUsed", "excessBlobGas", "requestsHash",
+                                       "withdrawalsRoot", "timestamp", "miner", "gasLimit"};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        bool eq = !strcmp(test_str(sb, same[i]), test_str(mined, same[i]));
+        if (!eq) fprintf(stderr, "  %s: simulated %s, mined %s\n", same[i], test_str(sb, same[i]), test_str(mined, same[i]));
+        CHECK(eq);
+    }
+    CHECK(hashes_are_headers(res));
+    /* the call's log, numbered in the block, carrying the simulated hashes */
+    json_t *call = json_array_get(json_object_get(sb, "calls"), 0);
+    json_t *log = json_array_get(json_object_get(call, "logs"), 0);
+    CHECK(!strcmp(test_str(call, "status"), "0x1") && json_array_size(json_object_get(call, "logs")) == 1);
+    CHECK(!strcmp(test_str(log, "address"), lg) && !strcmp(test_str(log, "blockHash"), test_str(sb, "hash")));
+    CHECK(!strcmp(test_str(log, "transactionHash"),
+                  json_string_value(json_array_get(json_object_get(sb, "transactions"), 0))));
+    json_decref(res);
+
+    /* the same without validation: base fee 0, so the fees differ and the
+     * state root with them; the gas does not */
+    char *nv = strstr(p, "\"validation\":true,");
+    memmove(nv, nv + strlen("\"validation\":true,"), strlen(nv + strlen("\"validation\":true,")) + 1);
+    res = test_ok(&t, "eth_simulateV1", p);
+    sb = json_array_get(res, 0);
+    CHECK(res && !strcmp(test_str(sb, "baseFeePerGas"), "0x0") &&
+          !strcmp(test_str(sb, "gasUsed"), test_str(mined, "gasUsed")) &&
+          strcmp(test_str(sb, "stateRoot"), test_str(mined, "stateRoot")));
+    json_decref(res);
+    /* validation checks the nonce against the base block's state (acct0
+     * sent one transaction in block 1), without validation it is free */
+    static const struct {
+        int nonce;
+        bool validation;
+        int code;
+    } nonces[] = {{1, true, 0}, {0, true, -38010}, {5, true, -38011}, {5, false, 0}};
+    for (size_t i = 0; i < sizeof nonces / sizeof *nonces; i++) {
+        snprintf(p, sizeof p,
+                 "[{\"validation\":%s,\"blockStateCalls\":[{\"calls\":[{\"from\":\"%s\",\"to\":\"%s\",\"nonce\":"
+                 "\"0x%x\",\"maxFeePerGas\":\"0x6fc23ac00\"}]}]},\"0x1\"]",
+                 nonces[i].validation ? "true" : "false", a0, a3, nonces[i].nonce);
+        CHECK(test_err(&t, "eth_simulateV1", p, NULL, 0) == nonces[i].code);
+    }
+    json_decref(parent);
+    json_decref(mined);
+    tx_free(&txs[0]);
+    tx_free(&txs[1]);
+    test_node_close(&t);
+}
