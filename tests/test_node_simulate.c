@@ -309,3 +309,133 @@ TEST(simulate_matches_a_mined_block) {
     tx_free(&txs[1]);
     test_node_close(&t);
 }
+
+/* BLOCKHASH in simulated blocks sees the base chain and the simulated
+ * blocks before; state carries over from block to block; the dev edits
+ * are in the base state; nothing reaches the store. */
+TEST(simulate_chain_of_blocks) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    transaction tx;
+    test_tx(&tx, 0, &t.acct[3], NULL, 1);
+    CHECK(test_send(&t, &tx, 0)); /* block 1 */
+    tx_free(&tx);
+    json_t *base = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    CHECK(base && test_qty(base, "number") == 1);
+    /* code at 0xb0: returns BLOCKHASH(NUMBER - 1) ++ BLOCKHASH(1) ++ SLOAD(0)
+     * and stores NUMBER in slot 0 */
+    static const char CODE[] = "0x600143034060005260014060205260005460405243600055" "60606000f3";
+    char p[4096];
+    snprintf(p, sizeof p,
+             "[{\"blockStateCalls\":[{\"stateOverrides\":{\"0x00000000000000000000000000000000000000b0\":{\"code\":\"%s\"},"
+             "\"0x00000000000000000000000000000000000000dd\":{\"balance\":\"0x10\"}},\"calls\":[{\"to\":"
+             "\"0x00000000000000000000000000000000000000b0\"}]},"
+             "{\"blockOverrides\":{\"number\":\"0x4\"},\"calls\":[{\"to\":\"0x00000000000000000000000000000000000000b0\"},"
+             "{\"from\":\"0x00000000000000000000000000000000000000dd\",\"to\":\"0x00000000000000000000000000000000000000de\","
+             "\"value\":\"0x10\"}]}],\"traceTransfers\":true},\"latest\"]",
+             CODE);
+    json_t *res = test_ok(&t, "eth_simulateV1", p);
+    CHECK(res && json_array_size(res) == 3); /* 2, the gap 3, 4 */
+    CHECK(hashes_are_headers(res) && hashes_consistent(res, test_str(base, "hash")));
+    const json_t *b2 = json_array_get(res, 0), *b3 = json_array_get(res, 1), *b4 = json_array_get(res, 2);
+    CHECK(test_qty(b2, "number") == 2 && test_qty(b3, "number") == 3 && test_qty(b4, "number") == 4);
+    CHECK(test_qty(b2, "timestamp") == test_qty(base, "timestamp") + 12 &&
+          test_qty(b3, "timestamp") == test_qty(b2, "timestamp") + 12 &&
+          test_qty(b4, "timestamp") == test_qty(b3, "timestamp") + 12);
+    CHECK(json_array_size(json_object_get(b3, "calls")) == 0);
+    char want[400];
+    /* block 2: parent = base, block 1 = base, slot 0 empty */
+    snprintf(want, sizeof want, "%s%s%064x", test_str(base, "hash"), test_str(base, "hash") + 2, 0);
+    json_t *c = json_array_get(json_object_get(b2, "calls"), 0);
+    CHECK(!strcmp(test_str(c, "returnData"), want));
+    /* block 4: parent = the simulated 3, slot 0 = 2 from block 2 */
+    snprintf(want, sizeof want, "%s%s%064x", test_str(b3, "hash"), test_str(base, "hash") + 2, 2);
+    c = json_array_get(json_object_get(b4, "calls"), 0);
+    CHECK(!strcmp(test_str(c, "returnData"), want));
+    /* the transfer and its ERC-7528 log */
+    c = json_array_get(json_object_get(b4, "calls"), 1);
+    json_t *log = json_array_get(json_object_get(c, "logs"), 0);
+    CHECK(!strcmp(test_str(c, "status"), "0x1") && !strcmp(test_str(log, "address"), "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"));
+    CHECK(!strcmp(test_str(log, "data"), "0x0000000000000000000000000000000000000000000000000000000000000010"));
+    CHECK(test_qty(log, "logIndex") == 0 && test_qty(log, "transactionIndex") == 1);
+    json_decref(res);
+
+    /* nothing was written */
+    json_t *head = test_ok(&t, "eth_blockNumber", "[]");
+    CHECK(test_qty(head, NULL) == 1);
+    json_decref(head);
+    json_t *bal = test_ok(&t, "eth_getBalance", "[\"0x00000000000000000000000000000000000000de\",\"latest\"]");
+    CHECK(bal && !strcmp(json_string_value(bal), "0x0"));
+    json_decref(bal);
+
+    /* the dev edits of the head are in the base state */
+    json_t *e = test_ok(&t, "anvil_setBalance", "[\"0x00000000000000000000000000000000000000dd\",\"0x7\"]");
+    json_decref(e);
+    const char *send = "[{\"blockStateCalls\":[{\"calls\":[{\"from\":\"0x00000000000000000000000000000000000000dd\","
+                       "\"to\":\"0x00000000000000000000000000000000000000de\",\"value\":\"%s\"}]}]}]";
+    snprintf(p, sizeof p, send, "0x7");
+    CHECK(test_err(&t, "eth_simulateV1", p, NULL, 0) == 0);
+    snprintf(p, sizeof p, send, "0x8");
+    CHECK(test_err(&t, "eth_simulateV1", p, NULL, 0) == -38014);
+    json_decref(base);
+    test_node_close(&t);
+}
+
+TEST(simulate_errors) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    char msg[256];
+    static const struct {
+        const char *params;
+        int code;
+    } cases[] = {
+        {"[]", -32602},
+        {"[{}]", -32602},
+        {"[{\"blockStateCalls\":[]}]", -32602},
+        {"[{\"blockStateCalls\":{}}]", -32602},
+        {"[{\"blockStateCalls\":[{\"calls\":[{\"to\":\"0x12\"}]}]}]", -32602},
+        {"[{\"blockStateCalls\":[{\"calls\":[]}],\"validation\":\"yes\"}]", -32602},
+        {"[{\"blockStateCalls\":[{\"stateOverrides\":{\"0x00000000000000000000000000000000000000aa\":{\"stateDif\":{}}}}]}]",
+         -32602},
+        {"[{\"blockStateCalls\":[{}]},\"0x99\"]", -32000},
+        {"[{\"blockStateCalls\":[{\"blockOverrides\":{\"number\":\"0x0\"}}]}]", -38020},
+        {"[{\"blockStateCalls\":[{\"blockOverrides\":{\"number\":\"0x101\"}}]}]", -38026},
+        {"[{\"blockStateCalls\":[{\"blockOverrides\":{\"time\":\"0x1\"}}]}]", -38021},
+        {"[{\"blockStateCalls\":[{},{\"blockOverrides\":{\"time\":\"0x1\"}}]}]", -38021},
+        {"[{\"blockStateCalls\":[{\"calls\":[{\"gas\":\"0xffffffffff\"}]}]}]", -38015},
+        {"[{\"blockStateCalls\":[{\"calls\":[{\"gas\":\"0x5207\",\"to\":\"0x00000000000000000000000000000000000000aa\"}]}]}]",
+         -38013},
+        {"[{\"blockStateCalls\":[{\"calls\":[{\"from\":\"0x00000000000000000000000000000000000000aa\",\"value\":\"0x1\"}]}]}]",
+         -38014},
+        {"[{\"blockStateCalls\":[{\"calls\":[{\"maxFeePerGas\":\"0x1\",\"maxPriorityFeePerGas\":\"0x2\"}]}]}]", -32602},
+        {"[{\"blockStateCalls\":[{\"calls\":[{\"chainId\":\"0x1\"}]}]}]", -32602},
+        {"[{\"blockStateCalls\":[{\"stateOverrides\":{\"0x0000000000000000000000000000000000000001\":"
+         "{\"movePrecompileToAddress\":\"0x0000000000000000000000000000000000000001\"}}}]}]",
+         -38022},
+        {"[{\"blockStateCalls\":[{\"stateOverrides\":{\"0x0000000000000000000000000000000000000001\":"
+         "{\"movePrecompileToAddress\":\"0x0000000000000000000000000000000000000002\"},"
+         "\"0x0000000000000000000000000000000000000002\":{\"balance\":\"0x1\"}}}]}]",
+         -38023},
+        {"[{\"blockStateCalls\":[{\"stateOverrides\":{\"0x00000000000000000000000000000000000000aa\":"
+         "{\"movePrecompileToAddress\":\"0x0000000000000000000000000000000000000002\"}}}]}]",
+         -32000},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        long long code = test_err(&t, "eth_simulateV1", cases[i].params, msg, sizeof msg);
+        if (code != cases[i].code) fprintf(stderr, "  %s -> %lld %s\n", cases[i].params, code, msg);
+        CHECK(code == cases[i].code);
+    }
+    /* 257 block state calls, and 5001 calls in one block */
+    size_t cap = 300000;
+    char *p = malloc(cap);
+    strcpy(p, "[{\"blockStateCalls\":[");
+    for (int i = 0; i < 257; i++) strcat(p, i ? ",{}" : "{}");
+    strcat(p, "]}]");
+    CHECK(test_err(&t, "eth_simulateV1", p, msg, sizeof msg) == -38026);
+    strcpy(p, "[{\"blockStateCalls\":[{\"calls\":[");
+    for (int i = 0; i < 5001; i++) strcat(p, i ? ",{}" : "{}");
+    strcat(p, "]}]}]");
+    CHECK(test_err(&t, "eth_simulateV1", p, msg, sizeof msg) == -38026);
+    free(p);
+    test_node_close(&t);
+}
