@@ -602,8 +602,8 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
     bool ok = true;
     for (size_t i = 0; ok && i < n_calls; i++) {
         transaction *tx = &b.txs[i];
+        b.n_txs++; /* counted before it is complete: its auths are freed below */
         if (!(ok = call_tx(s, &in->calls[i], h, res.gas_used, tx, err))) break;
-        b.n_txs++;
         if (s->q->validation && !(ok = check_nonce(s, tx, err))) break;
         tx_result r;
         exec_call_with(s->ex, &env, s->view, s->codes, tx, &opt, &r);
