@@ -518,6 +518,20 @@ TEST(node_trace_block_one_entry_per_tx) {
         CHECK(one && json_equal(one, json_object_get(e, "result")));
         json_decref(one);
     }
+    /* debug_traceBlock: the same block as RLP */
+    snprintf(p, sizeof p, "[\"0x%llx\"]", (unsigned long long)c->blk_multi);
+    json_t *raw = ok(c, "debug_getRawBlock", p);
+    if (json_is_string(raw)) {
+        size_t len = json_string_length(raw) + 64;
+        char *q = malloc(len);
+        snprintf(q, len, "[\"%s\",{\"tracer\":\"callTracer\"}]", json_string_value(raw));
+        json_t *t2 = ok(c, "debug_traceBlock", q);
+        CHECK(t2 && json_equal(t2, t));
+        json_decref(t2);
+        free(q);
+    }
+    CHECK(json_is_string(raw));
+    json_decref(raw);
     /* the plain transfer: a frame without calls, 21000 gas */
     json_t *tr = NULL;
     for (size_t i = 0; i < json_array_size(t); i++)
@@ -637,6 +651,17 @@ TEST(node_trace_errors) {
     CHECK(err_is(c, "debug_traceBlockByNumber", "[\"0x3e8\"]", -32000, "block #1000 not found"));
     CHECK(err_is(c, "debug_traceBlockByNumber", "[\"0x0\"]", -32000, "genesis is not traceable"));
     CHECK(err_is(c, "debug_traceBlockByNumber", "[\"earliest\"]", -32000, "genesis is not traceable"));
+    CHECK(err_is(c, "debug_traceBlock", "[\"0xc0\"]", -32000, NULL));
+    json_t *g = ok(c, "debug_getRawBlock", "[\"0x0\"]");
+    if (json_is_string(g)) {
+        size_t len = json_string_length(g) + 8;
+        char *q = malloc(len);
+        snprintf(q, len, "[\"%s\"]", json_string_value(g));
+        CHECK(err_is(c, "debug_traceBlock", q, -32000, "genesis is not traceable"));
+        free(q);
+    }
+    CHECK(json_is_string(g));
+    json_decref(g);
     /* tracers */
     snprintf(p, sizeof p, "[\"%s\",{\"tracer\":\"4byteTracerX\"}]", c->tx_store);
     CHECK(err_is(c, "debug_traceTransaction", p, -32000, "tracer not found"));

@@ -1,6 +1,7 @@
 /* Method group: geth's tracing API over the store (src/trace does the
  * tracing) -- debug_traceTransaction, debug_traceBlockByNumber,
- * debug_traceBlockByHash and debug_traceCall, with geth's TraceConfig
+ * debug_traceBlockByHash, debug_traceBlock (a block's RLP) and
+ * debug_traceCall, with geth's TraceConfig
  * (tracer, tracerConfig, disableStack, disableStorage, enableMemory,
  * enableReturnData, limit) and TraceCallConfig (stateOverrides,
  * blockOverrides, txIndex).
@@ -15,6 +16,7 @@
  * that does not decode is -32602. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "node_internal.h"
 #include "parevm/hex.h"
@@ -162,6 +164,50 @@ static bool trace_block_by_hash(void *ctx, const json_t *params, json_t **result
     return trace_block_of(ctx, params, true, result, err);
 }
 
+/* debug_traceBlock: a block given as RLP (not necessarily stored), traced
+ * on the state after its parent, which must be a stored block. */
+static bool trace_block_rlp(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 2, err)) return false;
+    uint8_t *raw;
+    size_t len;
+    const char *why = rpc_parse_data(rpc_arg(params, 0), &raw, &len);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    trace_config cfg;
+    if (!parse_trace_config(params, 1, &cfg, err)) {
+        free(raw);
+        return false;
+    }
+    block b;
+    char reason[256] = "";
+    bool decoded = block_decode(raw, len, &b, reason, sizeof reason);
+    free(raw);
+    if (!decoded) return rpc_error_set(err, RPC_SERVER_ERROR, "could not decode block: %s", reason);
+    if (b.header.number == 0) {
+        block_free(&b);
+        return rpc_error_set(err, RPC_SERVER_ERROR, "genesis is not traceable");
+    }
+    node_read r;
+    if (!node_read_open(n, &r, err)) {
+        block_free(&b);
+        return false;
+    }
+    rpc_block_ref parent = {.kind = RPC_BLOCK_HASH, .hash = b.header.parent_hash};
+    uint64_t number;
+    bytes32 hash;
+    node_state st;
+    bool ok = false;
+    if (resolve_ref(&r, &parent, &number, &hash, err) && node_state_at(&r, number, &hash, &st, err)) {
+        block_rules rules = node_rules(n, &b.header);
+        json_t *out = trace_block(&cfg, st.view, &b, &rules, reason, sizeof reason);
+        ok = finish(out, &st, reason, result, err);
+        node_state_close(&st);
+    }
+    node_read_close(&r);
+    block_free(&b);
+    return ok;
+}
+
 /* ---- debug_traceCall -------------------------------------------------------------------- */
 
 /* Runs the call of a parsed request on r's snapshot. */
@@ -225,5 +271,6 @@ void node_register_trace(node *n, rpc_methods *m) {
     rpc_methods_add(m, "debug_traceTransaction", trace_tx, n);
     rpc_methods_add(m, "debug_traceBlockByNumber", trace_block_by_number, n);
     rpc_methods_add(m, "debug_traceBlockByHash", trace_block_by_hash, n);
+    rpc_methods_add(m, "debug_traceBlock", trace_block_rlp, n);
     rpc_methods_add(m, "debug_traceCall", trace_call_method, n);
 }
