@@ -8,6 +8,7 @@
 #define PAREVM_EXEC_H
 
 #include "overlay.h"
+#include "state_host.h"
 #include "tx.h"
 
 /* What a transaction sees of its block. */
@@ -38,6 +39,7 @@ typedef struct {
                              * identifier, see src/cli/exceptions.c) */
     evm_status status;      /* outcome of the top-level message */
     uint64_t gas_used;      /* after refunds, at least the EIP-7623 floor */
+    uint64_t max_gas_used;  /* before refunds, at least the floor (geth's peak gas) */
     uint64_t blob_gas_used;
     const uint8_t *output;  /* valid until the next execution */
     size_t output_size;
@@ -65,6 +67,23 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
  * zeroes env->base_fee (and blob_base_fee) for a transaction without fees. */
 void exec_call(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
                tx_result *out);
+
+/* eth_simulateV1's variant of exec_call. */
+typedef struct {
+    /* geth's NoBaseFee: a transaction whose fee fields are all zero (gas
+     * price, or max fee and max priority fee; max fee per blob gas for the
+     * blob fee) skips the fee-cap checks, pays no fee to the coinbase and
+     * sees a gas price of zero, while BASEFEE still reads env->base_fee */
+    bool no_base_fee;
+    /* eth_simulateV1's validation: the nonce must be the sender's (the
+     * other rules of a call stay: no signature, no EIP-3607 or block gas
+     * limit checks) */
+    bool check_nonce;
+    state_host_options host; /* precompile moves, ERC-7528 transfer logs */
+} exec_call_options;
+
+void exec_call_with(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
+                    const exec_call_options *opt, tx_result *out);
 
 const change_set *executor_changes(const executor *ex);
 overlay *executor_overlay(executor *ex);

@@ -24,6 +24,8 @@ typedef struct {
     address addr;
     bytes32 topics[4];
     uint32_t n_topics;
+    bool synthetic;            /* made by the host for a tracer (overlay_add_synthetic_log) */
+    uint32_t seq;              /* emission order since overlay_begin, counting logs later reverted */
     size_t data_off, data_len; /* into overlay_log_data() */
 } overlay_log;
 
@@ -73,7 +75,16 @@ void overlay_tstore(overlay *ov, const address *addr, const u256 *key, const u25
 
 void overlay_add_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n,
                      const uint8_t *data, size_t len);
+/* A log the host makes up for a tracer (eth_simulateV1's ERC-7528 ETH
+ * transfer logs): journaled like the others (a failed frame drops it) and
+ * kept in order with them, but flagged synthetic: it is no log of the chain
+ * and never goes into a receipt or a bloom. */
+void overlay_add_synthetic_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n,
+                               const uint8_t *data, size_t len);
 const overlay_log *overlay_logs(const overlay *ov, size_t *n);
+/* How many logs were emitted since overlay_begin, reverted ones included
+ * (geth's simulation tracer numbers logs this way). */
+uint32_t overlay_logs_emitted(const overlay *ov);
 const uint8_t *overlay_log_data(const overlay *ov);
 
 bytes32 overlay_block_hash(overlay *ov, uint64_t number);

@@ -8,10 +8,27 @@
 
 #include "overlay.h"
 
+/* What eth_simulateV1 changes in how messages run (exec_call_with); every
+ * other execution has none (state_host.opt NULL). */
+typedef struct {
+    /* With has_precompiles, exactly the addresses precompiles[0..n) run a
+     * precompile, each the one originally at runs[i] (moved, or removed by
+     * a state override); without it, the fork's precompiles. Which accounts
+     * are warm does not change (EIP-2929 keeps the fork's set, as geth). */
+    bool has_precompiles;
+    const address *precompiles, *runs;
+    size_t n_precompiles;
+    /* ERC-7528: every ETH move of a CALL, a creation or a SELFDESTRUCT
+     * (not a DELEGATECALL or CALLCODE) adds a synthetic Transfer(from, to,
+     * value) log from 0xeeee...eeee at that point (overlay_add_synthetic_log) */
+    bool trace_transfers;
+} state_host_options;
+
 typedef struct {
     overlay *ov;
     evm_vm *vm;
     const evm_tx_context *tx;
+    const state_host_options *opt; /* NULL: none */
 } state_host;
 
 /* The host interface to hand to evm_execute for h. */

@@ -45,7 +45,7 @@ static bench_result bench_call(mem_state *s, const address *to, const uint8_t *i
     change_set cs = {0};
     evm_tx_context ctx = {.fork = FORK_ISTANBUL, .gas_limit = 1000000000, .number = 1, .timestamp = 1,
                           .chain_id = u256_from_u64(1)};
-    state_host host = {ov, vm, &ctx};
+    state_host host = {ov, vm, &ctx, NULL};
     evm_host ih = state_host_interface(&host);
     evm_message msg = {.kind = EVM_CALL, .gas = INT64_MAX / 2, .recipient = *to, .code_address = *to,
                        .input = input, .input_size = len};

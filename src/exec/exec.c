@@ -98,11 +98,19 @@ static const char *invalid(tx_result *out, const char *why) {
     return why;
 }
 
+/* A call that offers no fee (geth's NoBaseFee applies to it). */
+static bool zero_fees(const transaction *tx) {
+    if (tx->type < TX_DYNAMIC_FEE) return u256_is_zero(&tx->gas_price);
+    return u256_is_zero(&tx->max_fee) && u256_is_zero(&tx->max_priority_fee);
+}
+
 /* State-independent and state-dependent validity. Returns NULL if valid and
  * sets the effective gas price and the up-front cost. call: exec_call's
  * rules (no signature, block gas limit, nonce or EIP-3607 checks). */
-static inline __attribute__((always_inline)) const char *check(executor *ex, const block_env *env, const transaction *tx,
-                         uint64_t block_gas_used, u256 *price, tx_result *out, bool call) {
+static inline __attribute__((always_inline)) const char *check(executor *ex, const block_env *env,
+                                                               const transaction *tx, uint64_t block_gas_used,
+                                                               u256 *price, tx_result *out, bool call,
+                                                               const exec_call_options *opt) {
     fork_id fork = env->fork;
     const char *why = call ? tx_check_call(tx, fork, env->chain_id) : tx_check_static(tx, fork, env->chain_id);
     /* geth and evmone compare the fee cap with the base fee before the gas
@@ -119,7 +127,10 @@ static inline __attribute__((always_inline)) const char *check(executor *ex, con
     if (tx->type == TX_BLOB && GAS_PER_BLOB * (uint64_t)tx->n_blob_hashes > env->max_blob_gas)
         return invalid(out, "blob gas exceeds the block limit");
     u256 max_price;
-    if (tx->type >= TX_DYNAMIC_FEE) {
+    bool free_fees = opt && opt->no_base_fee && zero_fees(tx);
+    if (free_fees) {
+        *price = max_price = U256_ZERO;
+    } else if (tx->type >= TX_DYNAMIC_FEE) {
         if (u256_lt(&tx->max_fee, &tx->max_priority_fee)) return invalid(out, "max priority fee exceeds max fee");
         if (u256_lt(&tx->max_fee, &env->base_fee)) return invalid(out, "max fee below base fee");
         u256 room = u256_sub(&tx->max_fee, &env->base_fee);
@@ -136,7 +147,8 @@ static inline __attribute__((always_inline)) const char *check(executor *ex, con
     u256 cost = mul_u64(&max_price, tx->gas_limit);
     if (tx->type == TX_BLOB) {
         uint64_t blob_gas = GAS_PER_BLOB * tx->n_blob_hashes;
-        if (u256_lt(&tx->max_fee_per_blob_gas, &env->blob_base_fee))
+        bool free_blobs = opt && opt->no_base_fee && u256_is_zero(&tx->max_fee_per_blob_gas);
+        if (!free_blobs && u256_lt(&tx->max_fee_per_blob_gas, &env->blob_base_fee))
             return invalid(out, "max fee per blob gas too low");
         if (mul_overflows(&tx->max_fee_per_blob_gas, blob_gas)) return invalid(out, "insufficient funds");
         u256 blob_cost = mul_u64(&tx->max_fee_per_blob_gas, blob_gas);
@@ -146,8 +158,9 @@ static inline __attribute__((always_inline)) const char *check(executor *ex, con
 
     overlay *ov = ex->ov;
     uint64_t nonce = overlay_nonce(ov, &tx->sender);
-    if (!call && nonce < tx->nonce) return invalid(out, "nonce too high");
-    if (!call && nonce > tx->nonce) return invalid(out, "nonce too low");
+    bool nonce_rule = !call || (opt && opt->check_nonce);
+    if (nonce_rule && nonce < tx->nonce) return invalid(out, "nonce too high");
+    if (nonce_rule && nonce > tx->nonce) return invalid(out, "nonce too low");
     u256 bal = overlay_balance(ov, &tx->sender);
     if (u256_lt(&bal, &cost)) return invalid(out, "insufficient funds");
     if (call) return NULL;
@@ -232,14 +245,17 @@ static void follow_delegation(overlay *ov, fork_id fork, evm_message *msg) {
     overlay_warm_account(ov, &msg->code_address);
 }
 
-static inline __attribute__((always_inline)) void run_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
-                            const transaction *tx, uint64_t block_gas_used, tx_result *out, bool call) {
+static inline __attribute__((always_inline)) void run_transaction(executor *ex, const block_env *env,
+                                                                  state_view view, code_store *codes,
+                                                                  const transaction *tx, uint64_t block_gas_used,
+                                                                  tx_result *out, bool call,
+                                                                  const exec_call_options *opt) {
     memset(out, 0, sizeof *out);
     fork_id fork = env->fork;
     overlay *ov = ex->ov;
     overlay_begin(ov, view, codes, fork);
     u256 price;
-    if (check(ex, env, tx, block_gas_used, &price, out, call)) {
+    if (check(ex, env, tx, block_gas_used, &price, out, call, opt)) {
         change_set_clear(&ex->changes);
         overlay_begin(ov, view, codes, fork); /* drop what the checks loaded */
         return;
@@ -267,7 +283,7 @@ static inline __attribute__((always_inline)) void run_transaction(executor *ex, 
         .base_fee = env->base_fee, .blob_hashes = tx->blob_hashes, .n_blob_hashes = tx->n_blob_hashes,
     };
     if (fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
-    state_host host = {ov, ex->vm, &ctx};
+    state_host host = {ov, ex->vm, &ctx, opt ? &opt->host : NULL};
 
     address target = tx->has_to ? tx->to : create_address(&tx->sender, nonce);
     warm_access_list(ov, env, tx, &target);
@@ -311,29 +327,39 @@ static inline __attribute__((always_inline)) void run_transaction(executor *ex, 
     uint64_t refund = auth_refund + (r.gas_refund > 0 ? (uint64_t)r.gas_refund : 0);
     uint64_t cap = gas_used / (fork >= FORK_LONDON ? 5 : 2);
     if (refund > cap) refund = cap;
+    uint64_t peak = gas_used;
     gas_used -= refund;
     /* EIP-7623: no less than the calldata floor (the gas limit covers it) */
     uint64_t floor = tx_floor_gas(tx, fork);
     if (gas_used < floor) gas_used = floor;
     out->gas_used = gas_used;
+    out->max_gas_used = peak > floor ? peak : floor;
 
     u256 back = mul_u64(&price, tx->gas_limit - gas_used);
     overlay_add_balance(ov, &tx->sender, &back);
-    u256 tip_per_gas = fork >= FORK_LONDON ? u256_sub(&price, &env->base_fee) : price;
-    u256 reward = mul_u64(&tip_per_gas, gas_used);
-    overlay_add_balance(ov, &env->coinbase, &reward);
+    /* geth's NoBaseFee: a call without fees pays the coinbase nothing */
+    if (!(opt && opt->no_base_fee && zero_fees(tx))) {
+        u256 tip_per_gas = fork >= FORK_LONDON ? u256_sub(&price, &env->base_fee) : price;
+        u256 reward = mul_u64(&tip_per_gas, gas_used);
+        overlay_add_balance(ov, &env->coinbase, &reward);
+    }
 
     overlay_finish(ov, &ex->changes);
 }
 
 void exec_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
                       const transaction *tx, uint64_t block_gas_used, tx_result *out) {
-    run_transaction(ex, env, view, codes, tx, block_gas_used, out, false);
+    run_transaction(ex, env, view, codes, tx, block_gas_used, out, false, NULL);
 }
 
 void exec_call(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
                tx_result *out) {
-    run_transaction(ex, env, view, codes, tx, 0, out, true);
+    run_transaction(ex, env, view, codes, tx, 0, out, true, NULL);
+}
+
+void exec_call_with(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
+                    const exec_call_options *opt, tx_result *out) {
+    run_transaction(ex, env, view, codes, tx, 0, out, true, opt);
 }
 
 evm_result exec_system_call(executor *ex, const block_env *env, state_view view, code_store *codes,
@@ -347,7 +373,7 @@ evm_result exec_system_call(executor *ex, const block_env *env, state_view view,
         .prevrandao = env->prevrandao, .chain_id = u256_from_u64(env->chain_id), .base_fee = env->base_fee,
     };
     if (env->fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
-    state_host host = {ov, ex->vm, &ctx};
+    state_host host = {ov, ex->vm, &ctx, NULL};
     evm_message msg = {.kind = EVM_CALL, .gas = gas, .recipient = *target, .sender = *caller,
                        .code_address = *target, .input = data, .input_size = len};
     evm_result r = state_host_call(&host, &msg);

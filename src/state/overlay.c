@@ -93,6 +93,7 @@ struct overlay {
     slot_index_table tslot_index;
     VEC(journal_entry) journal;
     VEC(overlay_log) logs;
+    uint32_t logs_emitted; /* since overlay_begin, reverted ones too */
     buf_t log_data;
 };
 
@@ -130,6 +131,7 @@ void overlay_begin(overlay *ov, state_view view, code_store *codes, fork_id fork
     ov->tslots.n = 0;
     ov->journal.n = 0;
     ov->logs.n = 0;
+    ov->logs_emitted = 0;
     buf_clear(&ov->log_data);
 }
 
@@ -476,8 +478,8 @@ void overlay_tstore(overlay *ov, const address *addr, const u256 *key, const u25
 
 /* ---- logs ---- */
 
-void overlay_add_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n,
-                     const uint8_t *data, size_t len) {
+static void add_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n, const uint8_t *data,
+                    size_t len, bool synthetic) {
     journal_entry *e = VEC_PUSH(ov->journal);
     e->kind = J_LOG;
     e->idx = (uint32_t)ov->logs.n;
@@ -485,11 +487,25 @@ void overlay_add_log(overlay *ov, const address *addr, const bytes32 *topics, si
     overlay_log *l = VEC_PUSH(ov->logs);
     l->addr = *addr;
     l->n_topics = (uint32_t)n;
+    l->synthetic = synthetic;
+    l->seq = ov->logs_emitted++;
     for (size_t i = 0; i < n; i++) l->topics[i] = topics[i];
     l->data_off = ov->log_data.len;
     l->data_len = len;
     buf_append(&ov->log_data, data, len);
 }
+
+void overlay_add_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n,
+                     const uint8_t *data, size_t len) {
+    add_log(ov, addr, topics, n, data, len, false);
+}
+
+void overlay_add_synthetic_log(overlay *ov, const address *addr, const bytes32 *topics, size_t n,
+                               const uint8_t *data, size_t len) {
+    add_log(ov, addr, topics, n, data, len, true);
+}
+
+uint32_t overlay_logs_emitted(const overlay *ov) { return ov->logs_emitted; }
 
 const overlay_log *overlay_logs(const overlay *ov, size_t *n) {
     *n = ov->logs.n;

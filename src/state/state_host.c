@@ -86,8 +86,34 @@ static void h_emit_log(void *ctx, const address *addr, const bytes32 *topics, si
                        const uint8_t *data, size_t len) {
     overlay_add_log(((state_host *)ctx)->ov, addr, topics, n, data, len);
 }
+/* ERC-7528: the log of an ETH move, Transfer(from, to, value) from
+ * 0xeeee...eeee (eth_simulateV1's traceTransfers). */
+static void transfer_log(overlay *ov, const address *from, const address *to, const u256 *value) {
+    static const address erc7528 = {{0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
+                                     0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee}};
+    /* keccak("Transfer(address,address,uint256)") */
+    static const bytes32 topic = {{0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0,
+                                   0x68, 0xfc, 0x37, 0x8d, 0xaa, 0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4,
+                                   0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef}};
+    bytes32 topics[3] = {topic, {{0}}, {{0}}};
+    memcpy(topics[1].b + 12, from->b, 20);
+    memcpy(topics[2].b + 12, to->b, 20);
+    uint8_t data[32];
+    u256_to_be(value, data);
+    overlay_add_synthetic_log(ov, &erc7528, topics, 3, data, 32);
+}
+
+static bool tracing_transfers(const state_host *h, const u256 *value) {
+    return h->opt && h->opt->trace_transfers && !u256_is_zero(value);
+}
+
 static bool h_selfdestruct(void *ctx, const address *addr, const address *beneficiary) {
-    return overlay_selfdestruct(((state_host *)ctx)->ov, addr, beneficiary);
+    state_host *h = ctx;
+    if (h->opt && h->opt->trace_transfers) {
+        u256 bal = overlay_balance(h->ov, addr);
+        if (!u256_is_zero(&bal)) transfer_log(h->ov, addr, beneficiary, &bal);
+    }
+    return overlay_selfdestruct(h->ov, addr, beneficiary);
 }
 static evm_result h_call(void *ctx, const evm_message *msg) { return state_host_call(ctx, msg); }
 static bytes32 h_get_block_hash(void *ctx, uint64_t number) {
@@ -112,13 +138,28 @@ static void transfer(overlay *ov, const address *from, const address *to, const 
     overlay_add_balance(ov, to, value);
 }
 
+/* The precompile addr runs (into *which), if any. */
+static bool precompile_at(const state_host *h, const address *addr, const address **which) {
+    const state_host_options *o = h->opt;
+    if (!o || !o->has_precompiles) {
+        *which = addr;
+        return precompile_is_active(addr, h->tx->fork);
+    }
+    for (size_t i = 0; i < o->n_precompiles; i++)
+        if (address_eq(&o->precompiles[i], addr)) {
+            *which = &o->runs[i];
+            return true;
+        }
+    return false;
+}
+
 static evm_result run_code(state_host *h, const evm_message *msg) {
     fork_id fork = h->tx->fork;
-    if (precompile_is_active(&msg->code_address, fork)) {
+    const address *pc;
+    if (precompile_at(h, &msg->code_address, &pc)) {
         /* EIP-7702: a delegation to a precompile runs empty code */
         if (msg->code_delegated) return (evm_result){.status = EVM_SUCCESS, .gas_left = msg->gas};
-        return precompile_run(h->vm, &msg->code_address, fork, msg->input, msg->input_size, msg->gas,
-                              msg->depth);
+        return precompile_run(h->vm, pc, fork, msg->input, msg->input_size, msg->gas, msg->depth);
     }
     const evm_code *code = overlay_code(h->ov, &msg->code_address);
     if (!code->len) return (evm_result){.status = EVM_SUCCESS, .gas_left = msg->gas};
@@ -138,6 +179,7 @@ evm_result state_host_create_at(state_host *h, const evm_message *msg, const add
     overlay_create_account(ov, addr);
     if (fork >= FORK_SPURIOUS_DRAGON) overlay_set_nonce(ov, addr, 1);
     transfer(ov, &msg->sender, addr, &msg->value);
+    if (tracing_transfers(h, &msg->value)) transfer_log(ov, &msg->sender, addr, &msg->value);
 
     evm_message m = *msg;
     m.recipient = *addr;
@@ -199,6 +241,7 @@ evm_result state_host_call(state_host *h, const evm_message *msg) {
     size_t snap = overlay_snapshot(ov);
     if (msg->kind == EVM_CALL) {
         transfer(ov, &msg->sender, &msg->recipient, &msg->value);
+        if (tracing_transfers(h, &msg->value)) transfer_log(ov, &msg->sender, &msg->recipient, &msg->value);
         overlay_touch(ov, &msg->recipient);
     } else if (msg->kind == EVM_STATICCALL) {
         overlay_touch(ov, &msg->recipient);

@@ -1,0 +1,127 @@
+/* Method group: proofs -- eth_getProof (EIP-1186: an account and some of its
+ * slots with the trie nodes that prove them against the block's state root)
+ * and debug_executionWitness (what a stateless client needs to re-execute a
+ * block: the block is executed again over a recorder of its parent's state,
+ * and the witness is built from what it read and changed). Both work at any
+ * retained block (tag, number or EIP-1898 object); historical tries are
+ * computed from the store's change sets without writing (db_proof.h).
+ *
+ * Proofs are of the committed state: dev-mode edits not yet mined into a
+ * block are in no trie and do not show. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include "node_internal.h"
+#include "parevm/db_proof.h"
+#include "parevm/rpc_proof.h"
+#include "parevm/state_recorder.h"
+
+static bool get_proof(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 3, 3, err)) return false;
+    address a;
+    const char *why = rpc_parse_address(rpc_arg(params, 0), &a);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    rpc_proof_keys keys;
+    if ((why = rpc_parse_proof_keys(rpc_arg(params, 1), &keys))) return rpc_error_invalid_param(err, 1, why);
+    node_read r;
+    node_state st;
+    bool ok = false;
+    if (!node_read_open(n, &r, err)) goto out_keys;
+    if (!node_state_arg(&r, params, 2, &st, err)) goto out_read;
+    db_proof p;
+    memset(&p, 0, sizeof p);
+    why = db_get_proof(st.src, &a, keys.keys, keys.n, &p);
+    if (why) {
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "proof of block %" PRIu64 ": %s", st.number, why);
+    } else if (!bytes32_eq(&p.state_root, &st.header.state_root)) {
+        /* a broken invariant of the store, but the client must not get a
+         * proof against another root */
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "the tries of block %" PRIu64 " do not give its state root",
+                      st.number);
+    } else {
+        *result = rpc_json_proof(&a, &p, &keys);
+        ok = true;
+    }
+    db_proof_free(&p);
+    node_state_close(&st);
+out_read:
+    node_read_close(&r);
+out_keys:
+    rpc_proof_keys_free(&keys);
+    return ok;
+}
+
+/* Executes block nb over a recorder of its parent's state and builds its
+ * witness; checks that the witness's post-state root is the header's. */
+static const char *witness_of(node *n, node_block *nb, execution_witness *w) {
+    db_snapshot *parent;
+    const char *why = db_snapshot_at(n->db, nb->number - 1, 1, &parent);
+    if (why) return why;
+    state_recorder *rec = state_recorder_new(db_snapshot_view(parent));
+    block_state *bs = block_state_new(state_recorder_view(rec), db_codes(n->db));
+    block_rules rules = node_rules(n, &nb->b.header);
+    executor *ex = node_executor_get(n);
+    block_result res;
+    memset(&res, 0, sizeof res);
+    why = block_execute(ex, &rules, &nb->b, bs, &res);
+    if (!why) why = db_snapshot_error(parent);
+    change_set cs = {0};
+    bytes32 post;
+    if (!why) {
+        block_state_changes(bs, &cs);
+        why = db_execution_witness(n->db, nb->number, rec, &cs, w, &post);
+    }
+    if (!why && !bytes32_eq(&post, &nb->b.header.state_root))
+        why = "the witness's post-state root is not the block's (re-execution differs)";
+    change_set_free(&cs);
+    block_result_free(&res);
+    node_executor_put(n, ex);
+    block_state_free(bs);
+    state_recorder_free(rec);
+    db_snapshot_close(parent);
+    return why;
+}
+
+static bool execution_witness_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    uint64_t number;
+    bytes32 hash;
+    bool found, ok = false;
+    if (!node_resolve_arg(&r, params, 0, false, &number, &hash, &found, err)) goto out;
+    if (!found) {
+        rpc_error_set(err, RPC_SERVER_ERROR, "block not found");
+        goto out;
+    }
+    if (number == 0) {
+        rpc_error_set(err, RPC_SERVER_ERROR, "the genesis block has no execution witness");
+        goto out;
+    }
+    node_block nb;
+    const char *why = node_block_load(&r, number, &hash, NODE_LOAD_BODY | NODE_LOAD_SENDERS, &nb);
+    if (why) {
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+        goto out;
+    }
+    execution_witness w;
+    memset(&w, 0, sizeof w);
+    why = witness_of(n, &nb, &w);
+    if (why) {
+        rpc_error_set(err, RPC_SERVER_ERROR, "execution witness of block %" PRIu64 ": %s", number, why);
+    } else {
+        *result = rpc_json_witness(&w);
+        ok = true;
+    }
+    execution_witness_free(&w);
+    node_block_free(&nb);
+out:
+    node_read_close(&r);
+    return ok;
+}
+
+void node_register_proofs(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "eth_getProof", get_proof, n);
+    rpc_methods_add(m, "debug_executionWitness", execution_witness_method, n);
+}

@@ -1,0 +1,372 @@
+/* The node's proof methods on a dev chain built here with signed
+ * transactions: eth_getProof's JSON checked by an independent walk of the
+ * proof nodes (proof_check.h) against the state root the block's header
+ * gives (eth_getBlockByNumber), at the head and at older blocks, for
+ * present and absent accounts and slots; and debug_executionWitness, whose
+ * witness alone (parsed back from the JSON) re-executes its block
+ * statelessly to the header's state root and gas. Then the error cases. */
+#define _XOPEN_SOURCE 700 /* nftw (node_rpc.h) */
+#include "test.h"
+#include "node_rpc.h"
+#include "parevm/block_exec.h"
+#include "parevm/chain.h"
+#include "parevm/chain_rules.h"
+#include "parevm/keccak.h"
+#include "parevm/rlp.h"
+#include "parevm/witness.h"
+#include "proof_check.h"
+
+/* Constructor: slot 0 = 0x2a, slot 5 = 7; runtime: slot 1 = calldata word. */
+static const char INIT[] = "0x602a600055" "6007600555" "6007601660003960076000f3" "60003560015500";
+static const char RUNTIME[] = "0x60003560015500";
+
+typedef struct {
+    test_node t;
+    address contract, fresh;
+    bytes32 root[8]; /* state roots by block */
+    uint64_t head;
+} chain;
+
+static bool read_roots(chain *c) {
+    json_t *b = test_ok(&c->t, "eth_blockNumber", "[]");
+    c->head = test_qty(b, NULL);
+    json_decref(b);
+    if (c->head >= 8) return false;
+    for (uint64_t i = 0; i <= c->head; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "[\"0x%llx\",false]", (unsigned long long)i);
+        json_t *blk = test_ok(&c->t, "eth_getBlockByNumber", p);
+        bool good = blk && hex_to_fixed(test_str(blk, "stateRoot"), c->root[i].b, 32);
+        json_decref(blk);
+        if (!good) return false;
+    }
+    return true;
+}
+
+/* Block 1: acct0 creates the contract; block 2: acct1 calls it (slot 1 =
+ * 0x99) ; block 3: acct0 sends 5 wei to a fresh account. */
+static bool build(chain *c) {
+    if (!test_node_open(&c->t)) return false;
+    transaction tx;
+    test_tx(&tx, 0, NULL, INIT, 0);
+    bool good = test_send(&c->t, &tx, 0);
+    char p[128];
+    char h[67];
+    hex_encode(tx.hash.b, 32, h);
+    snprintf(p, sizeof p, "[\"%s\"]", h);
+    tx_free(&tx);
+    json_t *rc = test_ok(&c->t, "eth_getTransactionReceipt", p);
+    good &= rc && hex_to_fixed(test_str(rc, "contractAddress"), c->contract.b, 20);
+    json_decref(rc);
+    test_tx(&tx, 0, &c->contract, "0x0000000000000000000000000000000000000000000000000000000000000099", 0);
+    good &= test_send(&c->t, &tx, 1);
+    tx_free(&tx);
+    memset(c->fresh.b, 0x5a, 20);
+    test_tx(&tx, 1, &c->fresh, NULL, 5);
+    good &= test_send(&c->t, &tx, 0);
+    tx_free(&tx);
+    return good && read_roots(c) && c->head == 3;
+}
+
+static bool parse_list(const json_t *a, byte_list *out) {
+    if (!json_is_array(a)) return false;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        uint8_t *d;
+        size_t n;
+        if (!json_is_string(json_array_get(a, i)) || !hex_decode_alloc(json_string_value(json_array_get(a, i)), &d, &n))
+            return false;
+        byte_list_push(out, d, n);
+        free(d);
+    }
+    return true;
+}
+
+static bool hex_u256(const json_t *v, u256 *out) {
+    uint8_t *d;
+    size_t n;
+    if (!json_is_string(v)) return false;
+    const char *s = json_string_value(v);
+    /* quantities may have an odd digit count: pad */
+    char buf[80];
+    size_t digits = strlen(s) - 2;
+    if (strncmp(s, "0x", 2) || digits > 64) return false;
+    snprintf(buf, sizeof buf, "0x%s%s", digits % 2 ? "0" : "", s + 2);
+    if (!hex_decode_alloc(buf, &d, &n)) return false;
+    *out = u256_from_be(d, n);
+    free(d);
+    return true;
+}
+
+static uint64_t u256_lo(const u256 *v) { return u256_fits_u64(v) ? v->w[0] : UINT64_MAX; }
+
+/* An RLP byte string item as a u256. */
+static u256 item_u256(const rlp_item *it) { return u256_from_be(it->data, it->len); }
+
+/* Walks every proof of an eth_getProof result against root; checks the
+ * JSON fields against the proven leaves. *exists: the account is in the
+ * trie; values[i]: slot i's proven value. */
+static bool check_proof(const json_t *res, const bytes32 *root, const address *addr, bool *exists, u256 *values,
+                        size_t n_keys) {
+    if (strcmp(test_str(res, "address"), "") == 0) return false;
+    address got;
+    if (!hex_to_fixed(test_str(res, "address"), got.b, 20) || memcmp(got.b, addr->b, 20)) return false;
+    byte_list proof = {0};
+    buf_t leaf = {0};
+    bool good = parse_list(json_object_get(res, "accountProof"), &proof);
+    uint8_t key[32];
+    keccak256(addr->b, 20, key);
+    int r = good ? proof_check(root, key, &proof, &leaf) : -1;
+    good = r >= 0;
+    *exists = r == 1;
+    u256 nonce = U256_ZERO, balance = U256_ZERO, jn, jb;
+    bytes32 sroot, chash, jsr, jch;
+    memset(&sroot, 0, 32), memset(&chash, 0, 32); /* absent: zero hashes (geth) */
+    if (r == 1) {
+        rlp_item list, f[4];
+        good = rlp_decode(leaf.data, leaf.len, &list) == RLP_OK && list.is_list && rlp_list_count(&list) == 4 &&
+               rlp_list_items(&list, f, 4) == RLP_OK && f[2].len == 32 && f[3].len == 32;
+        if (good) {
+            nonce = item_u256(&f[0]), balance = item_u256(&f[1]);
+            memcpy(sroot.b, f[2].data, 32), memcpy(chash.b, f[3].data, 32);
+        }
+    }
+    good = good && hex_u256(json_object_get(res, "nonce"), &jn) && u256_eq(&jn, &nonce) &&
+           hex_u256(json_object_get(res, "balance"), &jb) && u256_eq(&jb, &balance) &&
+           hex_to_fixed(test_str(res, "storageHash"), jsr.b, 32) && bytes32_eq(&jsr, &sroot) &&
+           hex_to_fixed(test_str(res, "codeHash"), jch.b, 32) && bytes32_eq(&jch, &chash);
+    const json_t *sp = json_object_get(res, "storageProof");
+    good = good && json_is_array(sp) && json_array_size(sp) == n_keys;
+    for (size_t i = 0; good && i < n_keys; i++) {
+        const json_t *e = json_array_get(sp, i);
+        u256 slot, jv;
+        byte_list sproof = {0};
+        buf_t val = {0};
+        good = hex_u256(json_object_get(e, "key"), &slot) && hex_u256(json_object_get(e, "value"), &jv) &&
+               parse_list(json_object_get(e, "proof"), &sproof);
+        uint8_t sk[32], skh[32];
+        u256_to_be(&slot, sk);
+        keccak256(sk, 32, skh);
+        int sr = good ? proof_check(r == 1 ? &sroot : root, skh, &sproof, &val) : -1;
+        /* an absent account proves its slots absent with no nodes */
+        if (r != 1) sr = sproof.n == 0 ? 0 : -1;
+        values[i] = U256_ZERO;
+        if (sr == 1) {
+            rlp_item v;
+            good = rlp_decode(val.data, val.len, &v) == RLP_OK && !v.is_list && v.len > 0;
+            if (good) values[i] = item_u256(&v);
+        }
+        good = good && sr >= 0 && u256_eq(&values[i], &jv);
+        byte_list_free(&sproof);
+        buf_free(&val);
+    }
+    byte_list_free(&proof);
+    buf_free(&leaf);
+    return good;
+}
+
+static bool prove(chain *c, const address *a, const char *keys, const char *block, const bytes32 *root,
+                  bool *exists, u256 *values, size_t n_keys, json_t **res_out) {
+    char ah[43], p[512];
+    hex_encode(a->b, 20, ah);
+    snprintf(p, sizeof p, "[\"%s\",%s,%s]", ah, keys, block);
+    json_t *res = test_ok(&c->t, "eth_getProof", p);
+    bool good = res && check_proof(res, root, a, exists, values, n_keys);
+    if (res_out) *res_out = res;
+    else json_decref(res);
+    return good;
+}
+
+TEST(get_proof_head_and_history) {
+    chain c;
+    CHECK(build(&c));
+    bool exists;
+    u256 v[4];
+    json_t *res;
+    /* the contract at the head: slots 0, 1, 5 set, 3 absent */
+    CHECK(prove(&c, &c.contract, "[\"0x0\",\"0x1\",\"0x05\",\"0x3\"]", "\"latest\"", &c.root[3], &exists, v, 4,
+                &res));
+    CHECK(exists);
+    CHECK(u256_lo(&v[0]) == 0x2a);
+    CHECK(u256_lo(&v[1]) == 0x99 && u256_lo(&v[2]) == 7 && u256_is_zero(&v[3]));
+    CHECK(test_qty(res, "nonce") == 1 && test_qty(res, "balance") == 0);
+    /* codeHash is keccak of the runtime */
+    uint8_t *rt;
+    size_t rtn;
+    CHECK(hex_decode_alloc(RUNTIME, &rt, &rtn));
+    uint8_t ch[32];
+    keccak256(rt, rtn, ch);
+    free(rt);
+    char chh[67];
+    hex_encode(ch, 32, chh);
+    CHECK(!strcmp(test_str(res, "codeHash"), chh));
+    /* geth echoes a short key as a quantity */
+    CHECK(!strcmp(test_str(json_array_get(json_object_get(res, "storageProof"), 2), "key"), "0x5"));
+    json_decref(res);
+
+    /* at block 1 (historical, by number): slot 1 not written yet */
+    CHECK(prove(&c, &c.contract, "[\"0x1\",\"0x0\"]", "\"0x1\"", &c.root[1], &exists, v, 2, NULL));
+    CHECK(exists && u256_is_zero(&v[0]) && u256_lo(&v[1]) == 0x2a);
+    /* at block 0 the contract does not exist; its slot proofs are empty */
+    CHECK(prove(&c, &c.contract, "[\"0x0\"]", "\"earliest\"", &c.root[0], &exists, v, 1, NULL));
+    CHECK(!exists && u256_is_zero(&v[0]));
+
+    /* the fresh account: absent at block 2, 5 wei at block 3 (by hash) */
+    CHECK(prove(&c, &c.fresh, "[]", "\"0x2\"", &c.root[2], &exists, v, 0, &res));
+    CHECK(!exists);
+    CHECK(!strcmp(test_str(res, "codeHash"), "0x0000000000000000000000000000000000000000000000000000000000000000"));
+    json_decref(res);
+    json_t *blk = test_ok(&c.t, "eth_getBlockByNumber", "[\"0x3\",false]");
+    char p[160];
+    snprintf(p, sizeof p, "{\"blockHash\":\"%s\"}", test_str(blk, "hash"));
+    json_decref(blk);
+    CHECK(prove(&c, &c.fresh, "[]", p, &c.root[3], &exists, v, 0, &res));
+    CHECK(exists && test_qty(res, "balance") == 5 && test_qty(res, "nonce") == 0);
+    json_decref(res);
+    /* a funded account (the dev accounts are in genesis) at every block */
+    for (uint64_t b = 0; b <= c.head; b++) {
+        char tag[32];
+        snprintf(tag, sizeof tag, "\"0x%llx\"", (unsigned long long)b);
+        CHECK(prove(&c, &c.t.acct[1], "[\"0x1\"]", tag, &c.root[b], &exists, v, 1, NULL));
+        CHECK(exists);
+    }
+    test_node_close(&c.t);
+}
+
+TEST(get_proof_errors) {
+    chain c;
+    CHECK(build(&c));
+    char ah[43], p[400], msg[200];
+    hex_encode(c.contract.b, 20, ah);
+    CHECK(test_err(&c.t, "eth_getProof", "[\"0x12\",[],\"latest\"]", msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[\"%s\",[\"0x%066d\"],\"latest\"]", ah, 1); /* 33 bytes */
+    CHECK(test_err(&c.t, "eth_getProof", p, msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[\"%s\",[\"0xzz\"],\"latest\"]", ah);
+    CHECK(test_err(&c.t, "eth_getProof", p, msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[\"%s\",\"0x1\",\"latest\"]", ah);
+    CHECK(test_err(&c.t, "eth_getProof", p, msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[\"%s\",[],\"0x99\"]", ah);
+    CHECK(test_err(&c.t, "eth_getProof", p, msg, sizeof msg) == -32000);
+    CHECK(strstr(msg, "header not found") != NULL);
+    snprintf(p, sizeof p, "[\"%s\",[]]", ah);
+    CHECK(test_err(&c.t, "eth_getProof", p, msg, sizeof msg) == -32602);
+    test_node_close(&c.t);
+}
+
+/* The witness of block number, parsed back from the JSON. */
+static bool get_witness(chain *c, const char *ref, execution_witness *w) {
+    memset(w, 0, sizeof *w);
+    char p[160];
+    snprintf(p, sizeof p, "[%s]", ref);
+    json_t *res = test_ok(&c->t, "debug_executionWitness", p);
+    bool good = res && parse_list(json_object_get(res, "state"), &w->state) &&
+                parse_list(json_object_get(res, "codes"), &w->codes) &&
+                parse_list(json_object_get(res, "keys"), &w->keys) &&
+                parse_list(json_object_get(res, "headers"), &w->headers);
+    json_decref(res);
+    return good;
+}
+
+/* Re-executes block number from w alone; true when it reaches the
+ * header's state root and gas used. */
+static bool stateless(chain *c, uint64_t number, const execution_witness *w) {
+    char p[64];
+    snprintf(p, sizeof p, "[\"0x%llx\"]", (unsigned long long)number);
+    json_t *raw = test_ok(&c->t, "debug_getRawBlock", p);
+    uint8_t *rlp;
+    size_t len;
+    block b;
+    char why[128];
+    bool good = raw && hex_decode_alloc(json_string_value(raw), &rlp, &len);
+    json_decref(raw);
+    if (!good) return false;
+    good = block_decode(rlp, len, &b, why, sizeof why);
+    free(rlp);
+    if (!good) return false;
+    chain_config cfg;
+    if (!chain_config_by_name("Osaka", &cfg)) abort();
+    cfg.chain_id = 31337;
+    block_rules rules = chain_block_rules(&cfg, &b.header, true);
+
+    trie_nodes *set = trie_nodes_new();
+    code_store *codes = code_store_new();
+    witness_state *ws = NULL;
+    block_header parent;
+    const char *err = witness_state_from(w, set, codes, &ws, &parent);
+    good = err == NULL && parent.number + 1 == number;
+    if (good) {
+        block_state *bs = block_state_new(witness_state_view(ws), codes);
+        executor *ex = executor_new();
+        block_result res;
+        memset(&res, 0, sizeof res);
+        good = block_execute(ex, &rules, &b, bs, &res) == NULL && res.gas_used == b.header.gas_used;
+        change_set cs = {0};
+        block_state_changes(bs, &cs);
+        witness_state_apply(ws, &cs);
+        bytes32 root;
+        good = good && witness_state_error(ws) == NULL && witness_state_root(ws, &root) == NULL &&
+               bytes32_eq(&root, &b.header.state_root);
+        change_set_free(&cs);
+        block_result_free(&res);
+        executor_free(ex);
+        block_state_free(bs);
+    }
+    if (ws) witness_state_free(ws);
+    code_store_free(codes);
+    trie_nodes_free(set);
+    block_free(&b);
+    return good;
+}
+
+TEST(execution_witness_reexecutes) {
+    chain c;
+    CHECK(build(&c));
+    for (uint64_t b = 1; b <= c.head; b++) {
+        char ref[32];
+        snprintf(ref, sizeof ref, "\"0x%llx\"", (unsigned long long)b);
+        execution_witness w;
+        CHECK(get_witness(&c, ref, &w));
+        CHECK(w.headers.n >= 1 && w.state.n > 0);
+        CHECK(stateless(&c, b, &w));
+        if (b == 2) { /* the call runs the contract: its code is in the witness */
+            uint8_t *rt;
+            size_t rtn;
+            CHECK(hex_decode_alloc(RUNTIME, &rt, &rtn));
+            bool found = false;
+            for (size_t i = 0; i < w.codes.n; i++) {
+                byte_span s = byte_list_get(&w.codes, i);
+                found |= s.len == rtn && !memcmp(s.data, rt, rtn);
+            }
+            free(rt);
+            CHECK(found);
+            /* without its state nodes the witness is incomplete: the
+             * stateless run fails instead of reaching the root */
+            execution_witness cut = {0};
+            for (size_t i = 1; i < w.state.n; i++) {
+                byte_span s = byte_list_get(&w.state, i);
+                byte_list_push(&cut.state, s.data, s.len);
+            }
+            for (size_t i = 0; i < w.codes.n; i++) {
+                byte_span s = byte_list_get(&w.codes, i);
+                byte_list_push(&cut.codes, s.data, s.len);
+            }
+            for (size_t i = 0; i < w.headers.n; i++) {
+                byte_span s = byte_list_get(&w.headers, i);
+                byte_list_push(&cut.headers, s.data, s.len);
+            }
+            CHECK(!stateless(&c, b, &cut));
+            execution_witness_free(&cut);
+        }
+        execution_witness_free(&w);
+    }
+    /* "latest" is the head */
+    execution_witness w;
+    CHECK(get_witness(&c, "\"latest\"", &w));
+    CHECK(stateless(&c, c.head, &w));
+    execution_witness_free(&w);
+    char msg[200];
+    CHECK(test_err(&c.t, "debug_executionWitness", "[\"0x0\"]", msg, sizeof msg) == -32000);
+    CHECK(test_err(&c.t, "debug_executionWitness", "[\"0x77\"]", msg, sizeof msg) == -32000);
+    CHECK(test_err(&c.t, "debug_executionWitness", "[]", msg, sizeof msg) == -32602);
+    CHECK(test_err(&c.t, "debug_executionWitness", "[\"zz\"]", msg, sizeof msg) == -32602);
+    test_node_close(&c.t);
+}
