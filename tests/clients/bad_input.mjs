@@ -32,7 +32,13 @@ function rawHttp(port, data, waitMs = 20000) {
     s.on('connect', () => {
       for (const d of Array.isArray(data) ? data : [data]) s.write(d);
     });
-    s.on('data', (d) => (got += d));
+    s.on('data', (d) => {
+      got += d;
+      // a whole response (headers and a Content-Length body) ends the wait
+      const h = got.indexOf('\r\n\r\n');
+      const len = /\r\ncontent-length: *(\d+)/i.exec(got.slice(0, h));
+      if (h >= 0 && len && got.length - h - 4 >= +len[1]) s.destroy();
+    });
     s.on('error', () => {});
     s.on('close', () => {
       clearTimeout(t);

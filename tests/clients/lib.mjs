@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,6 +23,7 @@ export function args() {
     else if (a[i] === '--tools') out.tools = a[++i];
     else out[a[i].replace(/^--/, '')] = a[i + 1] && !a[i + 1].startsWith('--') ? a[++i] : true;
   }
+  out.tools = resolve(out.tools);
   if (!out.parevm || !existsSync(out.parevm)) die(`parevm binary not found (--parevm ${out.parevm})`);
   if (!existsSync(join(out.tools, 'node_modules')))
     die(`npm tools missing in ${out.tools}: run scripts/install-deps.sh npm (make test does)`);
