@@ -354,7 +354,7 @@ int bench_rpc_main(int argc, char **argv) {
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return usage();
-        if (!strcmp(argv[i], "--anvil")) o.anvil = v;
+        if (!strcmp(argv[i], "--anvil")) o.anvil = *v ? v : NULL; /* "": parevm only */
         else if (!strcmp(argv[i], "--seconds")) o.seconds = atof(v);
         else if (!strcmp(argv[i], "--txs")) o.txs = atoi(v);
         else if (!strcmp(argv[i], "--blocks")) o.blocks = atoi(v);
