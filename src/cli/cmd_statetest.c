@@ -17,6 +17,8 @@
 #include "parevm/hex.h"
 #include "parevm/keccak.h"
 #include "parevm/state_root.h"
+#include "statetest_blocks.h"
+#include "statetest_trace.h"
 #include "trace.h"
 
 typedef struct {
@@ -26,6 +28,9 @@ typedef struct {
     executor *ex;
     overlay *touch; /* the runner's 0-value coinbase reward (coinbase_touch) */
     json_tracer tracer;
+    st_tracing tracing; /* --tracer, --tracer-config, --check-trace */
+    st_blocks *blocks;  /* --block-stm N: also as blocks, Block-STM against sequential */
+    int block_threads, block_sample;
 } st_run;
 
 /* The transaction template of a test: arrays indexed by the post entries. */
@@ -429,12 +434,13 @@ static bool load_expect(json_t *post, const tx_template *t, case_expect *x, char
 typedef struct {
     tx_result res;
     bytes32 root, logs;
+    const char *trace_bad; /* --check-trace: how the two traces differ */
 } case_outcome;
 
 /* Runs tx (or rejects it for `reject`) on a copy of pre, then the runners'
  * coinbase touch, and takes the state root and the logs hash. */
 static void execute_case(st_run *r, const block_env *env, mem_state *pre, const transaction *tx, const char *reject,
-                         case_outcome *o) {
+                         const char *label, case_outcome *o) {
     memset(o, 0, sizeof *o);
     mem_state *s = mem_state_clone(pre);
     state_view inner = mem_state_view(s);
@@ -443,7 +449,10 @@ static void execute_case(st_run *r, const block_env *env, mem_state *pre, const 
         o->res.error = reject;
     } else {
         if (r->trace) executor_set_tracer(r->ex, &r->tracer.base);
-        exec_transaction(r->ex, env, view, mem_state_codes(s), tx, 0, &o->res);
+        if (st_tracing_on(&r->tracing))
+            o->trace_bad = st_tracing_run(&r->tracing, r->ex, env, view, mem_state_codes(s), tx, &o->res, label);
+        else
+            exec_transaction(r->ex, env, view, mem_state_codes(s), tx, 0, &o->res);
     }
     if (r->trace && !reject) {
         tx_result *res = &o->res;
@@ -513,13 +522,25 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
         return malformed(r, file, test, err);
     }
     env.fork = fork;
+    if (r->blocks && !reject) {
+        const char *diff = st_blocks_check(r->blocks, &env, pre, &tx);
+        if (diff)
+            fail_line(r, file, test, fork_name, x.idx[0], x.idx[1], x.idx[2], "Block-STM equal to sequential", diff);
+    }
     case_outcome o;
-    execute_case(r, &env, pre, &tx, reject, &o);
+    char label[400];
+    snprintf(label, sizeof label, "%s %s %s d%zu g%zu v%zu", file, test, fork_name, x.idx[0], x.idx[1], x.idx[2]);
+    execute_case(r, &env, pre, &tx, reject, label, &o);
     free(data);
     free_access_list(&tx);
 
     char want[200], got[200];
     bool pass = judge(&x, &o, want, sizeof want, got, sizeof got);
+    if (pass && o.trace_bad) {
+        pass = false;
+        snprintf(want, sizeof want, "matching traces");
+        snprintf(got, sizeof got, "%.190s", o.trace_bad);
+    }
     if (pass)
         r->base.passed++;
     else
@@ -610,12 +631,20 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
 
 static int usage(void) {
     fprintf(stderr,
-            "usage: parevm statetest [--fork NAME] [--run REGEX] [--json] [--trace] PATH...\n"
+            "usage: parevm statetest [--fork NAME] [--run REGEX] [--json] [--trace]\n"
+            "                        [--tracer NAME] [--tracer-config JSON] [--check-trace] PATH...\n"
             "  PATH: a GeneralStateTests JSON file or a folder (searched recursively)\n"
             "  --fork NAME   only this fork (e.g. Cancun, Shanghai, Merge, EIP158)\n"
             "  --run REGEX   only tests whose name matches (POSIX extended regex)\n"
             "  --json        one JSON object per case on stdout\n"
-            "  --trace       EIP-3155 trace of every case on stderr\n");
+            "  --trace       EIP-3155 trace of every case on stderr\n"
+            "  --tracer NAME geth's callTracer or prestateTracer (structLogger: the opcode logger) of\n"
+            "                every case, one JSON line on stdout: {\"case\", \"result\"}\n"
+            "  --tracer-config JSON  geth's trace config object (tracer, tracerConfig, logger options)\n"
+            "  --check-trace the EIP-3155 trace and the opcode logger's structLogs must agree\n"
+            "  --block-stm N also run each case as blocks, sequentially and with Block-STM\n"
+            "                on N threads, and fail where they differ\n"
+            "  --block-stm-sample K  only every K-th case, one block variant each in turn\n");
     return 2;
 }
 
@@ -624,6 +653,7 @@ static int parse_options(st_run *r, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int used = fixture_run_option(&r->base, argc, argv, &i);
+        if (used == 0) used = st_tracing_option(&r->tracing, argc, argv, &i);
         if (used < 0) return 2;
         if (used) continue;
         if (!strcmp(a, "--fork")) {
@@ -637,6 +667,12 @@ static int parse_options(st_run *r, int argc, char **argv) {
             r->json = true;
         } else if (!strcmp(a, "--trace")) {
             r->trace = true;
+        } else if (!strcmp(a, "--block-stm") && i + 1 < argc) {
+            r->block_threads = atoi(argv[++i]);
+            if (r->block_threads < 1 || r->block_threads > 1024) return usage();
+        } else if (!strcmp(a, "--block-stm-sample") && i + 1 < argc) {
+            r->block_sample = atoi(argv[++i]);
+            if (r->block_sample < 1) return usage();
         } else {
             return usage();
         }
@@ -651,10 +687,21 @@ int cmd_statetest(int argc, char **argv) {
         fixture_run_free(&r.base);
         return status;
     }
+    if (st_tracing_on(&r.tracing) && !st_tracing_ready(&r.tracing)) {
+        fixture_run_free(&r.base);
+        return 2;
+    }
+    if (r.block_threads && !(r.blocks = st_blocks_new(r.block_threads, (unsigned)r.block_sample))) {
+        fprintf(stderr, "parevm statetest: cannot start %d threads\n", r.block_threads);
+        fixture_run_free(&r.base);
+        return 1;
+    }
     r.ex = executor_new();
     r.touch = overlay_new();
     json_tracer_init(&r.tracer, stderr);
     status = fixture_run_all(&r.base);
+    if (r.blocks) st_blocks_summary(r.blocks, stdout);
+    st_blocks_free(r.blocks);
     overlay_free(r.touch);
     executor_free(r.ex);
     return status < 0 ? usage() : status;
