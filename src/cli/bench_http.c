@@ -295,13 +295,14 @@ int bench_free_port(void) {
     return port;
 }
 
-bool bench_child_start(bench_child *ch, const char *name, char *const argv[], int port, double timeout_s) {
+bool bench_child_start(bench_child *ch, const char *name, char *const argv[], int port, const char *log,
+                       double timeout_s) {
     ch->name = name;
     ch->port = port;
     ch->pid = fork();
     if (ch->pid < 0) return false;
     if (ch->pid == 0) {
-        int null = open("/dev/null", O_RDWR);
+        int null = log ? open(log, O_WRONLY | O_CREAT | O_APPEND, 0644) : open("/dev/null", O_RDWR);
         if (null >= 0) {
             dup2(null, 1);
             dup2(null, 2);

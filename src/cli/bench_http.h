@@ -54,9 +54,11 @@ typedef struct {
 /* A free loopback port (bound and released: a small race, fine here). */
 int bench_free_port(void);
 
-/* Starts argv (argv[0] a path) with stdout and stderr to /dev/null, and
- * waits until its port answers eth_chainId (up to timeout_s seconds). */
-bool bench_child_start(bench_child *ch, const char *name, char *const argv[], int port, double timeout_s);
+/* Starts argv (argv[0] a path) with stdout and stderr to log (appended;
+ * NULL: /dev/null), and waits until its port answers eth_chainId (up to
+ * timeout_s seconds). */
+bool bench_child_start(bench_child *ch, const char *name, char *const argv[], int port, const char *log,
+                       double timeout_s);
 /* SIGTERM, then SIGKILL after a few seconds; reaps it. */
 void bench_child_stop(bench_child *ch);
 

@@ -15,7 +15,8 @@
  *
  * The load generator runs on the same machine as the nodes: on a small or
  * shared machine the figures are noisy and the generator takes its share
- * of the CPU; compare the ratios within one run. */
+ * of the CPU; compare the ratios within one run. --log FILE keeps parevm's
+ * log (where each mined block's time went: select, execute, root, commit). */
 #define _GNU_SOURCE
 #include <limits.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ typedef struct {
     int txs, blocks;
     int conns[8], n_conns;
     const char *http_threads, *threads;
+    const char *log; /* the nodes' output (parevm's log of each mined block) */
 } rpc_opts;
 
 /* What one node measured. */
@@ -297,7 +299,7 @@ static void bench_node(node_result *res, char **argv, int port, const rpc_opts *
                        uint8_t (*keys)[32], const address *holders) {
     bench_child ch;
     fprintf(stderr, "parevm bench rpc: %s ...\n", res->name);
-    if (!bench_child_start(&ch, res->name, argv, port, 60)) return;
+    if (!bench_child_start(&ch, res->name, argv, port, o->log, 60)) return;
     bench_conn c = {.fd = -1};
     address token;
     res->ran = bench_conn_open(&c, port) && deploy_token(&c, res->name, code, len, &token) &&
@@ -323,7 +325,7 @@ static void print_results(const node_result *p, const node_result *a, const rpc_
 
 static int usage(void) {
     fprintf(stderr, "usage: parevm bench rpc [--anvil PATH] [--seconds S] [--txs N] [--blocks K] [--conns 1,8,64]\n"
-                    "                        [--http.threads N] [--threads N]\n");
+                    "                        [--http.threads N] [--threads N] [--log FILE]\n");
     return 2;
 }
 
@@ -350,7 +352,7 @@ static bool parse_conns(rpc_opts *o, const char *s) {
 }
 
 int bench_rpc_main(int argc, char **argv) {
-    rpc_opts o = {default_anvil(), 2.0, 2000, 3, {1, 8, 64}, 3, NULL, NULL};
+    rpc_opts o = {default_anvil(), 2.0, 2000, 3, {1, 8, 64}, 3, NULL, NULL, NULL};
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return usage();
@@ -361,6 +363,7 @@ int bench_rpc_main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--conns")) { if (!parse_conns(&o, v)) return usage(); }
         else if (!strcmp(argv[i], "--http.threads")) o.http_threads = v;
         else if (!strcmp(argv[i], "--threads")) o.threads = v;
+        else if (!strcmp(argv[i], "--log")) o.log = v;
         else return usage();
         i++;
     }
@@ -384,8 +387,9 @@ int bench_rpc_main(int argc, char **argv) {
     char port_s[16];
     int port = bench_free_port();
     snprintf(port_s, sizeof port_s, "%d", port);
-    char *pargv[16] = {self, "node", "--dev", "--quiet", "--http.port", port_s, "--dev.gaslimit", GAS_LIMIT};
-    int pn = 8;
+    char *pargv[16] = {self, "node", "--dev", "--http.port", port_s, "--dev.gaslimit", GAS_LIMIT};
+    int pn = 7;
+    if (!o.log) pargv[pn++] = "--quiet";
     if (o.http_threads) pargv[pn++] = "--http.threads", pargv[pn++] = (char *)o.http_threads;
     if (o.threads) pargv[pn++] = "--threads", pargv[pn++] = (char *)o.threads;
     bench_node(&pr, pargv, port, &o, code, len, keys, holders);
