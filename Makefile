@@ -19,7 +19,12 @@ $(BUILD)/Makefile: CMakeLists.txt
 build: $(BUILD)/Makefile
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
+# The npm tools (viem, ethers, solc-js, cast, anvil) of the clients/ tests:
+# when they cannot be installed those tests fail (they are not skipped).
+NPM_TOOLS = ./scripts/install-deps.sh npm || echo "the npm tools could not be installed: the clients/ tests will fail"
+
 test: deps build
+	@$(NPM_TOOLS)
 	@cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 1800
 
 # The main job: a built chain through parevm init + import (every state
@@ -46,6 +51,7 @@ sanitize: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAREVM_WERROR=ON \
 	      -DPAREVM_SANITIZE=address,undefined -DPAREVM_FIXTURES=$(FIXTURES) >/dev/null
 	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
+	@$(NPM_TOOLS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	      ctest -j $(JOBS) --output-on-failure --timeout 3600
 

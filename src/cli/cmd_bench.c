@@ -201,6 +201,7 @@ static int usage(void) {
                     "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K]\n"
                     "                            [--no-fallback] [--json]\n"
                     "       parevm bench precompiles\n"
+                    "       parevm bench rpc [--anvil PATH] [--seconds S] [--txs N] [--blocks K] [--conns 1,8,64]\n"
                     "       parevm bench mainnet [--threads N] [PATH]\n"
                     "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n");
     return 2;
@@ -214,6 +215,7 @@ int cmd_bench(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "gigagas")) return bench_gigagas(argc - 2, argv + 2);
     if (!strcmp(argv[1], "precompiles")) return bench_precompiles(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "rpc")) return bench_rpc_main(argc - 2, argv + 2);
     if (!strcmp(argv[1], "import")) return bench_import(argc - 2, argv + 2);
     if (!strcmp(argv[1], "mainnet")) {
         /* the mainnet set in both modes: replay --mode both --repeat 5 */

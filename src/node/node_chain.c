@@ -3,6 +3,7 @@
  * senders from a cache), and the chain rules of a block. */
 #include <stdlib.h>
 #include "node_internal.h"
+#include "parevm/keccak.h"
 #include "parevm/chain_rules.h"
 #include "parevm/exec.h"
 #include "parevm/rlp.h"
@@ -212,7 +213,43 @@ void node_block_free(node_block *b) {
     if (b->has_body) block_free(&b->b);
     free(b->receipts);
     free(b->logs);
+    free(b->tx_hashes);
+    free(b->tx_raw);
+    free(b->tx_raw_len);
     memset(b, 0, sizeof *b);
+}
+
+/* Where each transaction of the raw body lies: byte strings (typed: the
+ * hash is of the string's content) and lists (legacy: of the whole
+ * encoding). Fails unless there is one per receipt. */
+static const char *index_raw_txs(node_block *nb) {
+    rlp_item body, txs, t;
+    rlp_iter bi;
+    if (rlp_decode(nb->body_rlp.data, nb->body_rlp.len, &body) || !body.is_list ||
+        (bi = rlp_iter_of(&body), rlp_next(&bi, &txs)) || !txs.is_list)
+        return "corrupt block body";
+    size_t n = nb->n_receipts ? nb->n_receipts : 1;
+    nb->tx_hashes = malloc(n * sizeof *nb->tx_hashes);
+    nb->tx_raw = malloc(n * sizeof *nb->tx_raw);
+    nb->tx_raw_len = malloc(n * sizeof *nb->tx_raw_len);
+    if (!nb->tx_hashes || !nb->tx_raw || !nb->tx_raw_len) abort();
+    rlp_iter ti = rlp_iter_of(&txs);
+    size_t i = 0;
+    rlp_err e;
+    while ((e = rlp_next(&ti, &t)) == RLP_OK && i < nb->n_receipts) {
+        nb->tx_raw[i] = t.is_list ? t.raw : t.data;
+        nb->tx_raw_len[i++] = t.is_list ? t.raw_len : t.len;
+    }
+    return i == nb->n_receipts && e == RLP_ERR_COUNT ? NULL : "corrupt receipts";
+}
+
+const bytes32 *node_block_tx_hash(node_block *nb, size_t i) {
+    if (nb->has_body) return &nb->b.txs[i].hash;
+    if (nb->tx_raw[i]) {
+        keccak256(nb->tx_raw[i], nb->tx_raw_len[i], nb->tx_hashes[i].b);
+        nb->tx_raw[i] = NULL;
+    }
+    return &nb->tx_hashes[i];
 }
 
 const char *node_header(node_read *r, uint64_t number, const bytes32 *hash, block_header *out) {
@@ -237,6 +274,14 @@ const char *node_block_load(node_read *r, uint64_t number, const bytes32 *hash, 
     if (out->b.header.has_blob_gas) {
         blob_params p = chain_blob_params(&r->n->chain, out->b.header.timestamp);
         if (p.update_fraction) out->blob_base_fee = blob_base_fee(out->b.header.excess_blob_gas, p.update_fraction);
+    }
+    if (what & NODE_LOAD_LOGS) {
+        if ((err = db_read_body(r->snap, number, hash, &out->body_rlp)) ||
+            (err = db_read_receipts(r->snap, number, hash, &out->receipts_rlp)) || (err = decode_receipts(out)))
+            goto fail;
+        /* one transaction per receipt, hashed when a log of it matches */
+        if ((err = index_raw_txs(out))) goto fail;
+        return NULL;
     }
     if (what & (NODE_LOAD_BODY | NODE_LOAD_SENDERS | NODE_LOAD_RECEIPTS)) {
         if ((err = db_read_body(r->snap, number, hash, &out->body_rlp)) || (err = decode_body(out))) goto fail;

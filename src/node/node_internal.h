@@ -177,7 +177,10 @@ typedef struct {
     size_t len;
 } node_log;
 
-enum { NODE_LOAD_BODY = 1, NODE_LOAD_RECEIPTS = 2, NODE_LOAD_SENDERS = 4 };
+/* NODE_LOAD_LOGS: the receipts and their logs, and the raw body for the
+ * transaction hashes (node_block_tx_hash), without decoding the
+ * transactions (eth_getLogs). */
+enum { NODE_LOAD_BODY = 1, NODE_LOAD_RECEIPTS = 2, NODE_LOAD_SENDERS = 4, NODE_LOAD_LOGS = 8 };
 
 typedef struct {
     uint64_t number;
@@ -190,6 +193,9 @@ typedef struct {
     size_t n_receipts;
     node_log *logs;
     size_t n_logs;
+    bytes32 *tx_hashes;        /* NODE_LOAD_LOGS: filled by node_block_tx_hash */
+    const uint8_t **tx_raw;    /* NODE_LOAD_LOGS: each transaction's bytes in body_rlp */
+    size_t *tx_raw_len;        /* (tx_raw[i] NULL once hashed) */
     fork_id fork;
     u256 blob_base_fee;        /* Cancun on */
 } node_block;
@@ -198,6 +204,10 @@ typedef struct {
  * request). Returns NULL, DB_NOT_FOUND, or a reason (a corrupt record). */
 const char *node_block_load(node_read *r, uint64_t number, const bytes32 *hash, unsigned what, node_block *out);
 void node_block_free(node_block *b);
+/* The hash of transaction i of a block loaded with its body or with
+ * NODE_LOAD_LOGS (then hashed at the first call for i: a block of many
+ * transactions with one matching log hashes one). */
+const bytes32 *node_block_tx_hash(node_block *b, size_t i);
 /* Recovers (or finds in the node's cache) the sender of tx. */
 bool node_tx_sender(node *n, transaction *tx, fork_id fork);
 
@@ -227,7 +237,8 @@ json_t *node_json_block(const node_block *b, bool full);
 /* Receipt i of a block loaded with NODE_LOAD_RECEIPTS | NODE_LOAD_SENDERS
  * (log indexes are block-wide). */
 json_t *node_json_receipt(const node_block *b, size_t i);
-/* Log k of the block (its transaction i, block-wide index k). */
+/* Log k of the block (its transaction i, block-wide index k); a block
+ * loaded with NODE_LOAD_LOGS needs node_block_tx_hash called first. */
 json_t *node_json_log(const node_block *b, size_t i, size_t k);
 /* The address of a contract created by sender with nonce. */
 address node_create_address(const address *sender, uint64_t nonce);

@@ -171,7 +171,8 @@ json_t *node_json_log(const node_block *nb, size_t i, size_t k) {
     put(o, "topics", topics);
     put(o, "data", rpc_json_data(l->data, l->len));
     put(o, "blockNumber", rpc_json_u64(nb->number));
-    put(o, "transactionHash", rpc_json_hash(&nb->b.txs[i].hash));
+    /* a block loaded with NODE_LOAD_LOGS: node_block_tx_hash filled tx_hashes[i] */
+    put(o, "transactionHash", rpc_json_hash(nb->has_body ? &nb->b.txs[i].hash : &nb->tx_hashes[i]));
     put(o, "transactionIndex", rpc_json_u64(i));
     put(o, "blockHash", rpc_json_hash(&nb->hash));
     put(o, "blockTimestamp", rpc_json_u64(nb->b.header.timestamp));

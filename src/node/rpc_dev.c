@@ -157,7 +157,11 @@ static bool set_storage(void *ctx, const json_t *params, json_t **result, rpc_er
     if (!rpc_check_args(params, 3, 3, err) || !parse_addr(params, 0, &a, err)) return false;
     const char *why = dev_u256(rpc_arg(params, 1), &k);
     if (why) return rpc_error_invalid_param(err, 1, why);
-    if ((why = dev_u256(rpc_arg(params, 2), &v))) return rpc_error_invalid_param(err, 2, why);
+    /* the value is a 32-byte word, as anvil and hardhat take it (a short
+     * hex string is refused, not zero-extended) */
+    bytes32 word;
+    if ((why = rpc_parse_hash(rpc_arg(params, 2), &word))) return rpc_error_invalid_param(err, 2, why);
+    v = u256_from_be(word.b, 32);
     edit_job j = {{0}};
     account_change *ac = change_set_add_account(&j.cs, &a);
     ac->flags = CHANGE_TOUCHED;

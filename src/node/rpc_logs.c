@@ -153,7 +153,7 @@ static bool scan_block(node_read *r, const log_filter *f, uint64_t number, const
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     if (!bloom_may_match(f, h.bloom)) return true;
     node_block nb;
-    why = node_block_load(r, number, hash, NODE_LOAD_BODY | NODE_LOAD_RECEIPTS, &nb);
+    why = node_block_load(r, number, hash, NODE_LOAD_LOGS, &nb);
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     size_t max = r->n->cfg.max_logs;
     bool ok = true;
@@ -165,6 +165,7 @@ static bool scan_block(node_read *r, const log_filter *f, uint64_t number, const
                 ok = rpc_error_set(err, RPC_LIMIT_EXCEEDED, "query returned more than %zu results", max);
                 break;
             }
+            node_block_tx_hash(&nb, i); /* the block's transaction hashes, once */
             json_array_append_new(out, node_json_log(&nb, i, k));
         }
     }

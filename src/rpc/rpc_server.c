@@ -142,13 +142,23 @@ static const char *check_jwt(const rpc_server *s, struct MHD_Connection *c) {
     return jwt_verify(s->jwt_secret, tok, strlen(tok), (int64_t)time(NULL));
 }
 
-static bool declared_too_large(const rpc_server *s, struct MHD_Connection *c) {
+/* How a declared Content-Length compares with the limit. */
+typedef enum { BODY_FITS, BODY_DISCARD, BODY_REFUSE } body_fate;
+
+/* A body a little over the limit is read and dropped before the 413: a
+ * client that sends its whole body before reading (no Expect:
+ * 100-continue) would otherwise see the connection reset, its unread data
+ * discarded with the answer. A far larger one is refused at once. */
+static body_fate declared_fate(const rpc_server *s, struct MHD_Connection *c) {
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (!cl) return false;
+    if (!cl) return BODY_FITS;
     errno = 0;
     char *end;
     unsigned long long n = strtoull(cl, &end, 10);
-    return errno == ERANGE || n > s->max_body;
+    if (errno != ERANGE && n <= s->max_body) return BODY_FITS;
+    const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    if (expect || errno == ERANGE || n > 2 * (unsigned long long)s->max_body + DISCARD_SLACK) return BODY_REFUSE;
+    return BODY_DISCARD;
 }
 
 /* The first call for a request (headers only): answer it at once if it
@@ -168,9 +178,11 @@ static enum MHD_Result start_request(rpc_server *s, struct MHD_Connection *c, co
     }
     if (!json_content_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
         return send_text(s, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "invalid content type, only application/json is supported\n");
-    if (declared_too_large(s, c)) return send_text(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
+    body_fate fate = declared_fate(s, c);
+    if (fate == BODY_REFUSE) return send_text(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
     request_state *st = calloc(1, sizeof *st);
     if (!st) return MHD_NO;
+    st->too_large = fate == BODY_DISCARD;
     pthread_mutex_lock(&s->mu);
     s->in_flight++;
     pthread_mutex_unlock(&s->mu);
@@ -197,7 +209,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             st->too_large = true;
             buf_free(&st->body);
         }
-        if (st->too_large) return st->seen - s->max_body > s->max_body + DISCARD_SLACK ? MHD_NO : MHD_YES;
+        if (st->too_large) return st->seen > 2 * s->max_body + DISCARD_SLACK ? MHD_NO : MHD_YES;
         buf_append(&st->body, upload_data, n);
         return MHD_YES;
     }

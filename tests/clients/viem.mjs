@@ -1,0 +1,160 @@
+// viem, unmodified, against `parevm node --dev`: deploys the ERC-20 of
+// Token.sol (solc-js), transfers, reads balances and events (getLogs), waits
+// for receipts, estimates gas, decodes revert reasons and a custom error,
+// and reads blocks, transactions, fees and nonces the way dapps do.
+import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, run, startParevm, stopParevm, toolRequire } from './lib.mjs';
+
+const opt = args();
+const req = toolRequire(opt.tools);
+const viem = req('viem');
+const { privateKeyToAccount } = req('viem/accounts');
+
+run(async () => {
+  const { Token } = compile(opt.tools);
+  const node = await startParevm(opt.parevm);
+  const chain = viem.defineChain({
+    id: 31337,
+    name: 'parevm dev',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [node.url] } },
+  });
+  const transport = viem.http(node.url);
+  const pub = viem.createPublicClient({ chain, transport, pollingInterval: 50 });
+  const owner = privateKeyToAccount(DEV_KEYS[0]);
+  const alice = privateKeyToAccount(DEV_KEYS[1]);
+  const wallet = viem.createWalletClient({ chain, transport, account: owner });
+  const aliceWallet = viem.createWalletClient({ chain, transport, account: alice });
+
+  eq(await pub.getChainId(), 31337, 'getChainId');
+  eq((await pub.getBalance({ address: owner.address })).toString(), (10000n * 10n ** 18n).toString(), 'dev balance');
+
+  // deploy (signed locally, eth_sendRawTransaction, fees from the node)
+  const supply = 1000000n * 10n ** 18n;
+  const deployHash = await wallet.deployContract({ abi: Token.abi, bytecode: Token.bytecode, args: [supply] });
+  const deployed = await pub.waitForTransactionReceipt({ hash: deployHash });
+  eq(deployed.status, 'success', 'deploy receipt status');
+  const token = deployed.contractAddress;
+  check(token && viem.isAddress(token), 'contractAddress in the receipt', token);
+  eq(viem.getContractAddress({ from: owner.address, nonce: 0n }).toLowerCase(), token.toLowerCase(), 'contractAddress is CREATE(sender, 0)');
+  const code = await pub.getCode({ address: token });
+  eq(code.length, Token.runtime.length, 'runtime code size');
+  check(code.includes(owner.address.slice(2).toLowerCase()), 'runtime code holds the immutable owner');
+  const c = viem.getContract({ address: token, abi: Token.abi, client: { public: pub, wallet } });
+  eq(await c.read.name(), 'Parevm Test Token', 'name()');
+  eq(await c.read.symbol(), 'PTT', 'symbol()');
+  eq(await c.read.decimals(), 18, 'decimals()');
+  eq(await c.read.balanceOf([owner.address]), supply, 'balanceOf(owner) after deploy');
+
+  // estimate, then transfer with the estimate
+  const amount = 1234n * 10n ** 18n;
+  const est = await pub.estimateContractGas({ address: token, abi: Token.abi, functionName: 'transfer',
+                                              args: [alice.address, amount], account: owner });
+  check(est > 21000n && est < 100000n, 'estimateContractGas(transfer) in range', est);
+  const txHash = await c.write.transfer([alice.address, amount], { gas: est });
+  const rc = await pub.waitForTransactionReceipt({ hash: txHash });
+  eq(rc.status, 'success', 'transfer with the estimated gas succeeds');
+  check(rc.gasUsed <= est, 'gas used within the estimate', `${rc.gasUsed} > ${est}`);
+  eq(rc.from, owner.address.toLowerCase(), 'receipt.from');
+  eq(rc.to, token.toLowerCase(), 'receipt.to');
+  check(rc.effectiveGasPrice > 0n, 'receipt.effectiveGasPrice', rc.effectiveGasPrice);
+  const events = viem.parseEventLogs({ abi: Token.abi, logs: rc.logs, eventName: 'Transfer' });
+  eq(events.length, 1, 'one Transfer log in the receipt');
+  eq(events[0] && events[0].args, { from: owner.address, to: alice.address, value: amount }, 'Transfer log args');
+  eq(await c.read.balanceOf([alice.address]), amount, 'balanceOf(alice) after transfer');
+  eq(await c.read.balanceOf([owner.address]), supply - amount, 'balanceOf(owner) after transfer');
+
+  // alice transfers on (her own nonce, her own key) and approves
+  const aliceToken = viem.getContract({ address: token, abi: Token.abi, client: { public: pub, wallet: aliceWallet } });
+  const h2 = await aliceToken.write.transfer([DEV_ADDRS[2], 34n]);
+  eq((await pub.waitForTransactionReceipt({ hash: h2 })).status, 'success', 'alice transfer');
+  const h3 = await aliceToken.write.approve([owner.address, 1000n]);
+  eq((await pub.waitForTransactionReceipt({ hash: h3 })).status, 'success', 'alice approve');
+  eq(await c.read.allowance([alice.address, owner.address]), 1000n, 'allowance');
+  const h4 = await c.write.transferFrom([alice.address, DEV_ADDRS[3], 600n]);
+  eq((await pub.waitForTransactionReceipt({ hash: h4 })).status, 'success', 'transferFrom');
+  eq(await c.read.allowance([alice.address, owner.address]), 400n, 'allowance spent');
+
+  // events: the whole history, then filtered by an indexed argument
+  const transferEvent = viem.getAbiItem({ abi: Token.abi, name: 'Transfer' });
+  const all = await pub.getLogs({ address: token, event: transferEvent, fromBlock: 0n, toBlock: 'latest' });
+  eq(all.map((l) => l.args.value), [supply, amount, 34n, 600n], 'getLogs: every Transfer in order');
+  const toAlice = await pub.getLogs({ address: token, event: transferEvent, args: { to: alice.address }, fromBlock: 0n });
+  eq(toAlice.length, 1, 'getLogs filtered by the indexed `to`');
+  eq(toAlice[0] && toAlice[0].transactionHash, txHash, 'getLogs: the filtered log names its transaction');
+  const fromAlice = await c.getEvents.Transfer({ from: alice.address }, { fromBlock: 0n });
+  eq(fromAlice.map((l) => l.args.value), [34n, 600n], 'getContractEvents filtered by `from`');
+  const approvals = await pub.getContractEvents({ address: token, abi: Token.abi, eventName: 'Approval', fromBlock: 0n });
+  eq(approvals.length, 1, 'getContractEvents(Approval)');
+  const byBlock = await pub.getLogs({ address: token, blockHash: rc.blockHash });
+  eq(byBlock.length, 1, 'getLogs by blockHash');
+  const none = await pub.getLogs({ address: DEV_ADDRS[4], fromBlock: 0n });
+  eq(none.length, 0, 'getLogs of an address without logs');
+
+  // revert reasons: Error(string) from require, and a custom error
+  try {
+    await pub.simulateContract({ address: token, abi: Token.abi, functionName: 'transfer',
+                                 args: [owner.address, supply * 2n], account: alice });
+    check(false, 'simulateContract of an overdraft must revert');
+  } catch (e) {
+    const r = e.walk((x) => x instanceof viem.ContractFunctionRevertedError);
+    check(r, 'overdraft reverts with ContractFunctionRevertedError', e.shortMessage);
+    eq(r && r.reason, 'insufficient balance', 'revert reason decoded');
+  }
+  try {
+    await pub.estimateContractGas({ address: token, abi: Token.abi, functionName: 'transfer',
+                                    args: [owner.address, supply * 2n], account: alice });
+    check(false, 'estimateContractGas of an overdraft must fail');
+  } catch (e) {
+    const r = e.walk((x) => x instanceof viem.ContractFunctionRevertedError);
+    eq(r && r.reason, 'insufficient balance', 'estimateGas revert reason decoded');
+  }
+  try {
+    await pub.simulateContract({ address: token, abi: Token.abi, functionName: 'mint', args: [alice.address, 1n], account: alice });
+    check(false, 'mint by a non-owner must revert');
+  } catch (e) {
+    const r = e.walk((x) => x instanceof viem.ContractFunctionRevertedError);
+    eq(r && r.data && r.data.errorName, 'NotOwner', 'custom error decoded');
+    eq(r && r.data && r.data.args, [alice.address], 'custom error args');
+  }
+  // a reverting transaction mined anyway (explicit gas skips the estimate)
+  const bad = await aliceToken.write.transfer([owner.address, supply * 2n], { gas: 100000n });
+  const badRc = await pub.waitForTransactionReceipt({ hash: bad });
+  eq(badRc.status, 'reverted', 'a mined revert has status reverted');
+  eq(badRc.logs.length, 0, 'a mined revert has no logs');
+
+  // native transfers, nonces, blocks and transactions
+  const v = viem.parseEther('1.5');
+  const before = await pub.getBalance({ address: DEV_ADDRS[4] });
+  const nh = await wallet.sendTransaction({ to: DEV_ADDRS[4], value: v });
+  const nrc = await pub.waitForTransactionReceipt({ hash: nh });
+  eq(nrc.gasUsed, 21000n, 'native transfer gas');
+  eq(await pub.getBalance({ address: DEV_ADDRS[4] }), before + v, 'native transfer balance');
+  eq(await pub.getTransactionCount({ address: owner.address }), 4, 'owner nonce');
+  const tx = await pub.getTransaction({ hash: nh });
+  eq(tx.value, v, 'getTransaction value');
+  eq(tx.type, 'eip1559', 'getTransaction type');
+  eq(tx.blockHash, nrc.blockHash, 'getTransaction blockHash');
+  const block = await pub.getBlock({ blockHash: nrc.blockHash, includeTransactions: true });
+  eq(block.number, nrc.blockNumber, 'getBlock number');
+  eq(block.transactions.length, 1, 'getBlock transactions');
+  eq(block.transactions[0] && block.transactions[0].hash, nh, 'getBlock full transaction');
+  const latest = await pub.getBlockNumber({ cacheTime: 0 });
+  eq(latest, nrc.blockNumber, 'getBlockNumber is the last mined block');
+  const fees = await pub.estimateFeesPerGas();
+  check(fees.maxFeePerGas >= fees.maxPriorityFeePerGas, 'estimateFeesPerGas', fees);
+  const hist = await pub.getFeeHistory({ blockCount: 4, rewardPercentiles: [25, 75] });
+  eq(hist.baseFeePerGas.length, 5, 'feeHistory base fees (blocks + 1)');
+  eq(hist.reward.length, 4, 'feeHistory rewards');
+  const proofless = await pub.call({ to: token, data: viem.encodeFunctionData({ abi: Token.abi, functionName: 'totalSupply' }) });
+  eq(viem.hexToBigInt(proofless.data), supply, 'eth_call totalSupply');
+  // a legacy and an EIP-2930 transaction through viem's serializers
+  const lh = await wallet.sendTransaction({ to: DEV_ADDRS[4], value: 1n, type: 'legacy' });
+  eq((await pub.waitForTransactionReceipt({ hash: lh })).status, 'success', 'legacy transaction');
+  const al = await pub.createAccessList({ account: owner, to: token,
+                                          data: viem.encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [alice.address, 1n] }) });
+  check(al.accessList.length >= 1, 'createAccessList lists the token', al.accessList);
+  const ah = await wallet.sendTransaction({ to: token, type: 'eip2930', accessList: al.accessList,
+                                            data: viem.encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [alice.address, 1n] }) });
+  eq((await pub.waitForTransactionReceipt({ hash: ah })).status, 'success', 'EIP-2930 transaction with the node access list');
+  await stopParevm(node);
+});
