@@ -53,6 +53,24 @@ static const char *import_on_writer(node *n, void *arg) {
     return why;
 }
 
+const char *node_import_rlp(node *n, const uint8_t *rlp, size_t len, bool *invalid) {
+    import_job j = {rlp, len, false};
+    const char *why = import_on_writer(n, &j);
+    if (invalid) *invalid = j.invalid;
+    return why;
+}
+
+const char *node_unwind_to(node *n, uint64_t number) {
+    /* the importer holds a snapshot: no write may happen while it is open */
+    if (n->importer) {
+        chain_importer_free(n->importer);
+        n->importer = NULL;
+    }
+    const char *err = db_unwind(n->db, number, NULL);
+    node_head_moved(n, NULL);
+    return err;
+}
+
 const char *node_import_block(node *n, const uint8_t *rlp, size_t len, bool *invalid) {
     import_job j = {rlp, len, false};
     const char *why = node_writer_call(n, import_on_writer, &j);
