@@ -78,6 +78,15 @@ const rpc_methods *node_auth_methods(const node *n);
  * error). The pool and the dev edits follow the new head. */
 const char *node_import_block(node *n, const uint8_t *rlp, size_t len, bool *invalid);
 
+/* Seconds the node's block imports (node_import_block, engine_newPayload,
+ * reorgs) spent in the chain layer's stages since it opened, and how many
+ * blocks they committed. */
+typedef struct {
+    double validate, senders, execute, root, commit;
+    uint64_t blocks;
+} node_import_times;
+void node_import_stats(node *n, node_import_times *out);
+
 /* The dev accounts (dev mode): account i's address and secret key; false
  * past the last. */
 bool node_dev_account(const node *n, unsigned i, address *addr, uint8_t key[32]);

@@ -77,6 +77,7 @@ struct node {
     node_dev *dev;             /* dev mode only */
     node_engine *eng;          /* the Engine API's state (node_engine.h) */
     rpc_methods *auth_methods; /* the authenticated server's: engine_*, eth_*... */
+    node_import_times import_times; /* writer thread only (node_import_stats reads it there) */
 };
 
 /* ---- Method groups (one file each) ---------------------------------------------- */
