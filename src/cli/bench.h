@@ -4,5 +4,6 @@
 
 int bench_gigagas(int argc, char **argv);
 int bench_precompiles(int argc, char **argv);
+int bench_engine(int argc, char **argv);
 
 #endif

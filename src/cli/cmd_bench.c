@@ -200,6 +200,7 @@ static int usage(void) {
     fprintf(stderr, "usage: parevm bench evm [PATH...]\n"
                     "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K] [--json]\n"
                     "       parevm bench precompiles\n"
+                    "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N] [--json]\n"
                     "       parevm bench mainnet [--threads N] [PATH]\n");
     return 2;
 }
@@ -212,6 +213,7 @@ int cmd_bench(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "gigagas")) return bench_gigagas(argc - 2, argv + 2);
     if (!strcmp(argv[1], "precompiles")) return bench_precompiles(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "engine")) return bench_engine(argc - 2, argv + 2);
     if (!strcmp(argv[1], "mainnet")) {
         /* the mainnet set in both modes: replay --mode both --repeat 5 */
         const char *fx = getenv("PAREVM_FIXTURES");
