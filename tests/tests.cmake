@@ -66,3 +66,4 @@ add_test(NAME cli/bad_input COMMAND ${CMAKE_SOURCE_DIR}/tests/cli_bad_input.sh $
 include(${CMAKE_SOURCE_DIR}/tests/chaintests.cmake)
 include(${CMAKE_SOURCE_DIR}/tests/prague.cmake)
 include(${CMAKE_SOURCE_DIR}/tests/import.cmake)
+include(${CMAKE_SOURCE_DIR}/tests/trace.cmake)

@@ -106,6 +106,13 @@ const char *block_execute_mem(executor *ex, const block_rules *rules, const bloc
  * block is invalid (a deposit log of the wrong layout, a request contract
  * without code or whose call fails); the reason is also in out->error. */
 void block_begin(executor *ex, const block_rules *rules, const block *b, block_state *state, block_result *out);
+/* What block_begin does to the state, on any state: the DAO change and the
+ * system calls that precede b's transactions, run on view (new code interned
+ * in codes). Each step's change set goes to apply(arg, cs), which must make
+ * it visible through view before the next step (tracers replay a block on a
+ * layer over a read-only snapshot this way). */
+void block_pre_transactions(executor *ex, const block_rules *rules, const block *b, state_view view,
+                            code_store *codes, void (*apply)(void *arg, const change_set *cs), void *arg);
 void block_add_receipt(block_result *out, const block_rules *rules, block_state *state, const transaction *tx,
                        const tx_result *res, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
                        const uint8_t *bloom);

@@ -66,6 +66,9 @@ typedef enum {
 const char *evm_status_name(evm_status s);
 /* Mnemonic of an opcode ("PUSH1"), or NULL if unassigned. */
 const char *evm_opcode_name(uint8_t op);
+/* Stack items an assigned opcode needs (*in) and leaves in their place
+ * (*out); false for an unassigned one. */
+bool evm_opcode_stack(uint8_t op, int *in, int *out);
 
 typedef enum { EVM_CALL, EVM_CALLCODE, EVM_DELEGATECALL, EVM_STATICCALL, EVM_CREATE, EVM_CREATE2 } evm_call_kind;
 
@@ -175,13 +178,49 @@ typedef struct {
     void *ctx;
 } evm_host;
 
-/* ---- Tracing (EIP-3155) ---------------------------------------------------- */
+/* ---- Tracing ------------------------------------------------------------------ */
 
+/* One instruction about to run, as a traced VM reports it (EIP-3155 and the
+ * geth tracers of src/trace build on it). Pointers are valid during the call. */
+typedef struct {
+    int depth;                  /* 0 for the transaction's own frame */
+    uint64_t pc;
+    uint8_t op;
+    int64_t gas;                /* before the instruction */
+    int64_t static_cost;        /* the fork's static cost of op; -1 where op is undefined */
+    const u256 *stack;          /* bottom first */
+    int stack_size;
+    const uint8_t *memory;      /* before any expansion by this instruction */
+    size_t mem_size;
+    int64_t refund;             /* this frame's refund counter (a child's joins when it succeeds) */
+    const uint8_t *return_data; /* of the frame's last child call */
+    size_t return_size;
+    const evm_message *msg;     /* the frame's message (recipient owns the storage) */
+    fork_id fork;
+} evm_step;
+
+/* Hooks of a traced VM. Only step is required; the others may be NULL. All
+ * run only in the traced copy of the interpreter loop, so an untraced VM pays
+ * nothing for them. */
 typedef struct evm_tracer {
-    /* Called before each instruction with its static gas cost. */
-    void (*step)(struct evm_tracer *t, int depth, uint64_t pc, uint8_t op, int64_t gas,
-                 int64_t gas_cost, size_t mem_size, const u256 *stack, int stack_size,
-                 int64_t refund, const uint8_t *return_data, size_t return_size);
+    /* Before each instruction. */
+    void (*step)(struct evm_tracer *t, const evm_step *s);
+    /* The frame at depth stopped running code: status is the interpreter's
+     * (the host's code deposit rules come after), gas what was left at the
+     * instruction that stopped it (negative when a charge could not be paid),
+     * refund the frame's refund counter then. Frames that run no code
+     * (precompiles, accounts without code) have no halt. */
+    void (*halt)(struct evm_tracer *t, int depth, evm_status status, int64_t gas, int64_t refund);
+    /* A CALL-family or CREATE-family instruction starts msg (msg->depth is
+     * the new frame's), also when it fails before any code runs (call depth,
+     * balance: then exit follows at once). from is the calling frame's
+     * address, to the instruction's address operand (NULL for creates, whose
+     * address the host derives), caller_gas the caller's gas once the
+     * message's share has been taken (without the value stipend). */
+    void (*enter)(struct evm_tracer *t, const evm_message *msg, const address *from, const address *to,
+                  int64_t caller_gas);
+    /* msg's result, before the caller uses it. */
+    void (*exit)(struct evm_tracer *t, const evm_message *msg, const evm_result *r);
     void *ctx;
 } evm_tracer;
 
@@ -192,8 +231,8 @@ typedef struct evm_vm evm_vm;
 /* Creates a VM with scratch for every call depth (lazily committed memory). */
 evm_vm *evm_vm_new(void);
 void evm_vm_free(evm_vm *vm);
-/* Attaches an EIP-3155 tracer (NULL detaches). Tracing uses a separate copy
- * of the interpreter loop, so an untraced VM pays nothing for it. */
+/* Attaches a tracer (NULL detaches). Tracing uses a separate copy of the
+ * interpreter loop, so an untraced VM pays nothing for it. */
 void evm_vm_set_tracer(evm_vm *vm, evm_tracer *tracer);
 /* Whether a frame's memory could not grow (allocation failure, or the VM's
  * budget of 4 GiB for all frames together) since the last call; clears the

@@ -70,6 +70,10 @@ const change_set *executor_changes(const executor *ex);
 overlay *executor_overlay(executor *ex);
 typedef struct bloom_cache bloom_cache;
 bloom_cache *executor_bloom_cache(executor *ex); /* for logs_bloom */
+/* The EIP-7702 refund of the transaction being executed (existing
+ * authorities), known before its first instruction: where a tracer's refund
+ * counter starts, as geth's StateDB refund does. */
+uint64_t executor_auth_refund(const executor *ex);
 
 /* A system call (EIP-4788 beacon roots, later EIP-2935/7002/7251): a message
  * from `caller` to `target` with no value, no fee and no nonce change. The

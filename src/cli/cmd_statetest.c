@@ -17,6 +17,7 @@
 #include "parevm/hex.h"
 #include "parevm/keccak.h"
 #include "parevm/state_root.h"
+#include "statetest_trace.h"
 #include "trace.h"
 
 typedef struct {
@@ -26,6 +27,7 @@ typedef struct {
     executor *ex;
     overlay *touch; /* the runner's 0-value coinbase reward (coinbase_touch) */
     json_tracer tracer;
+    st_tracing tracing; /* --tracer, --tracer-config, --check-trace */
 } st_run;
 
 /* The transaction template of a test: arrays indexed by the post entries. */
@@ -429,12 +431,13 @@ static bool load_expect(json_t *post, const tx_template *t, case_expect *x, char
 typedef struct {
     tx_result res;
     bytes32 root, logs;
+    const char *trace_bad; /* --check-trace: how the two traces differ */
 } case_outcome;
 
 /* Runs tx (or rejects it for `reject`) on a copy of pre, then the runners'
  * coinbase touch, and takes the state root and the logs hash. */
 static void execute_case(st_run *r, const block_env *env, mem_state *pre, const transaction *tx, const char *reject,
-                         case_outcome *o) {
+                         const char *label, case_outcome *o) {
     memset(o, 0, sizeof *o);
     mem_state *s = mem_state_clone(pre);
     state_view inner = mem_state_view(s);
@@ -443,7 +446,10 @@ static void execute_case(st_run *r, const block_env *env, mem_state *pre, const 
         o->res.error = reject;
     } else {
         if (r->trace) executor_set_tracer(r->ex, &r->tracer.base);
-        exec_transaction(r->ex, env, view, mem_state_codes(s), tx, 0, &o->res);
+        if (st_tracing_on(&r->tracing))
+            o->trace_bad = st_tracing_run(&r->tracing, r->ex, env, view, mem_state_codes(s), tx, &o->res, label);
+        else
+            exec_transaction(r->ex, env, view, mem_state_codes(s), tx, 0, &o->res);
     }
     if (r->trace && !reject) {
         tx_result *res = &o->res;
@@ -514,12 +520,19 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
     }
     env.fork = fork;
     case_outcome o;
-    execute_case(r, &env, pre, &tx, reject, &o);
+    char label[400];
+    snprintf(label, sizeof label, "%s %s %s d%zu g%zu v%zu", file, test, fork_name, x.idx[0], x.idx[1], x.idx[2]);
+    execute_case(r, &env, pre, &tx, reject, label, &o);
     free(data);
     free_access_list(&tx);
 
     char want[200], got[200];
     bool pass = judge(&x, &o, want, sizeof want, got, sizeof got);
+    if (pass && o.trace_bad) {
+        pass = false;
+        snprintf(want, sizeof want, "matching traces");
+        snprintf(got, sizeof got, "%.190s", o.trace_bad);
+    }
     if (pass)
         r->base.passed++;
     else
@@ -610,12 +623,17 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
 
 static int usage(void) {
     fprintf(stderr,
-            "usage: parevm statetest [--fork NAME] [--run REGEX] [--json] [--trace] PATH...\n"
+            "usage: parevm statetest [--fork NAME] [--run REGEX] [--json] [--trace]\n"
+            "                        [--tracer NAME] [--tracer-config JSON] [--check-trace] PATH...\n"
             "  PATH: a GeneralStateTests JSON file or a folder (searched recursively)\n"
             "  --fork NAME   only this fork (e.g. Cancun, Shanghai, Merge, EIP158)\n"
             "  --run REGEX   only tests whose name matches (POSIX extended regex)\n"
             "  --json        one JSON object per case on stdout\n"
-            "  --trace       EIP-3155 trace of every case on stderr\n");
+            "  --trace       EIP-3155 trace of every case on stderr\n"
+            "  --tracer NAME geth's callTracer or prestateTracer (structLogger: the opcode logger) of\n"
+            "                every case, one JSON line on stdout: {\"case\", \"result\"}\n"
+            "  --tracer-config JSON  geth's trace config object (tracer, tracerConfig, logger options)\n"
+            "  --check-trace the EIP-3155 trace and the opcode logger's structLogs must agree\n");
     return 2;
 }
 
@@ -624,6 +642,7 @@ static int parse_options(st_run *r, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int used = fixture_run_option(&r->base, argc, argv, &i);
+        if (used == 0) used = st_tracing_option(&r->tracing, argc, argv, &i);
         if (used < 0) return 2;
         if (used) continue;
         if (!strcmp(a, "--fork")) {
@@ -650,6 +669,10 @@ int cmd_statetest(int argc, char **argv) {
     if (status) {
         fixture_run_free(&r.base);
         return status;
+    }
+    if (st_tracing_on(&r.tracing) && !st_tracing_ready(&r.tracing)) {
+        fixture_run_free(&r.base);
+        return 2;
     }
     r.ex = executor_new();
     r.touch = overlay_new();

@@ -10,6 +10,7 @@
     X(blocktest, "run BlockchainTests files or folders")                          \
     X(replay, "replay mainnet block fixtures and measure Mgas/s")                  \
     X(difficultytest, "run DifficultyTests files or folders")                     \
+    X(trace, "geth-format traces of calls or transactions in JSON request files") \
     X(bench, "benchmarks: evm")                                                    \
     X(init, "write a genesis file's block 0 into a new store")                    \
     X(import, "import RLP chain files into a store, verifying every block")     \

@@ -2,27 +2,26 @@
  * so traces of two EVMs can be diffed line by line. */
 #include "trace.h"
 #include <stdlib.h>
+#include <string.h>
 
-static void step(evm_tracer *base, int depth, uint64_t pc, uint8_t op, int64_t gas, int64_t cost,
-                 size_t mem_size, const u256 *stack, int stack_size, int64_t refund,
-                 const uint8_t *ret, size_t ret_len) {
-    (void)ret;
-    (void)ret_len;
+static void step(evm_tracer *base, const evm_step *s) {
     json_tracer *t = (json_tracer *)base;
-    const char *name = evm_opcode_name(op);
+    const char *name = evm_opcode_name(s->op);
+    int64_t cost = s->static_cost;
     fprintf(t->out, "{\"pc\":%llu,\"op\":%u,\"gas\":\"0x%llx\",\"gasCost\":\"0x%llx\",\"memSize\":%zu,\"stack\":[",
-            (unsigned long long)pc, op, (unsigned long long)gas,
-            (unsigned long long)(cost < 0 ? 0 : cost), mem_size);
-    for (int i = 0; i < stack_size; i++) {
+            (unsigned long long)s->pc, s->op, (unsigned long long)s->gas,
+            (unsigned long long)(cost < 0 ? 0 : cost), s->mem_size);
+    for (int i = 0; i < s->stack_size; i++) {
         char hex[67];
-        u256_to_hex(&stack[i], hex);
+        u256_to_hex(&s->stack[i], hex);
         fprintf(t->out, "%s\"%s\"", i ? "," : "", hex);
     }
-    fprintf(t->out, "],\"depth\":%d,\"refund\":%lld,\"opName\":\"%s\"}\n", depth + 1, (long long)refund,
+    fprintf(t->out, "],\"depth\":%d,\"refund\":%lld,\"opName\":\"%s\"}\n", s->depth + 1, (long long)s->refund,
             name ? name : "INVALID");
 }
 
 void json_tracer_init(json_tracer *t, FILE *out) {
+    memset(&t->base, 0, sizeof t->base);
     t->base.step = step;
     t->base.ctx = t;
     t->out = out;

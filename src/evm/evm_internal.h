@@ -128,5 +128,9 @@ evm_status evm_op_sstore(evm_frame *f);
 evm_status evm_op_log(evm_frame *f, int n_topics);
 evm_status evm_op_call(evm_frame *f, uint8_t op);
 evm_status evm_op_create(evm_frame *f, uint8_t op);
+/* The same for the traced loop: they also report the nested message to the
+ * VM's tracer (enter/exit), including one that fails before running. */
+evm_status evm_op_call_traced(evm_frame *f, uint8_t op);
+evm_status evm_op_create_traced(evm_frame *f, uint8_t op);
 evm_status evm_op_selfdestruct(evm_frame *f);
 evm_status evm_op_extcodecopy(evm_frame *f);

@@ -75,3 +75,11 @@ const evm_tables *evm_get_tables(void) {
 }
 
 const char *evm_opcode_name(uint8_t op) { return evm_get_tables()->name[op]; }
+
+bool evm_opcode_stack(uint8_t op, int *in, int *out) {
+    const evm_tables *t = evm_get_tables();
+    if (!t->name[op]) return false;
+    *in = t->stack_in[op];
+    *out = t->stack_out[op];
+    return true;
+}

@@ -103,7 +103,55 @@ static void set_return_data(evm_frame *f, const evm_result *r) {
     if (r->status == EVM_SUCCESS || r->status == EVM_REVERT) buf_append(f->ret, r->output, r->output_size);
 }
 
-evm_status evm_op_call(evm_frame *f, uint8_t op) {
+/* Declares and builds `child`, the message of a CALL-family instruction
+ * (a macro, so that op_call's untraced copy is the plain code it always was). */
+#define CALL_MESSAGE(child)                                                           \
+    evm_message child = {                                                             \
+        .kind = op == OP_CALL ? EVM_CALL : op == OP_CALLCODE ? EVM_CALLCODE           \
+              : op == OP_DELEGATECALL ? EVM_DELEGATECALL : EVM_STATICCALL,            \
+        .is_static = msg->is_static || op == OP_STATICCALL,                           \
+        .depth = msg->depth + 1,                                                      \
+        .gas = child_gas,                                                             \
+        .code_address = code_address,                                                 \
+        .input = in_len.w[0] ? f->mem->data + in_off.w[0] : NULL,                     \
+        .input_size = (size_t)in_len.w[0],                                            \
+        .code_delegated = delegated,                                                  \
+    };                                                                                \
+    switch (op) {                                                                     \
+    case OP_CALL:                                                                     \
+    case OP_STATICCALL:                                                               \
+        child.recipient = to;                                                         \
+        child.sender = msg->recipient;                                                \
+        child.value = value;                                                          \
+        break;                                                                        \
+    case OP_CALLCODE:                                                                 \
+        child.recipient = msg->recipient;                                             \
+        child.sender = msg->recipient;                                                \
+        child.value = value;                                                          \
+        break;                                                                        \
+    default: /* DELEGATECALL keeps the caller and value of this frame */              \
+        child.recipient = msg->recipient;                                             \
+        child.sender = msg->sender;                                                   \
+        child.value = msg->value;                                                     \
+        break;                                                                        \
+    }
+
+/* The traced loop's view of a nested message: enter, then exit with r. */
+static void trace_message(evm_frame *f, const evm_message *child, const address *to, const evm_result *r) {
+    evm_tracer *t = f->vm->tracer;
+    if (t->enter) t->enter(t, child, &f->msg->recipient, to, f->gas);
+    if (r && t->exit) t->exit(t, child, r);
+}
+
+/* A message that fails before it runs (call depth, balance) returns all its gas. */
+static void trace_early_failure(evm_frame *f, const evm_message *child, const address *to, evm_status st) {
+    evm_result r = {.status = st, .gas_left = child->gas};
+    trace_message(f, child, to, &r);
+}
+
+/* CALL, CALLCODE, DELEGATECALL, STATICCALL; traced is a constant, so the
+ * untraced copy carries none of the tracer's code. */
+static inline __attribute__((always_inline)) evm_status op_call(evm_frame *f, uint8_t op, const bool traced) {
     const evm_message *msg = f->msg;
     const evm_host *h = f->host;
     u256 *s = f->sp;
@@ -156,40 +204,18 @@ evm_status evm_op_call(evm_frame *f, uint8_t op) {
         too_poor = u256_lt(&balance, &value);
     }
     if (msg->depth >= EVM_MAX_DEPTH || too_poor) {
+        if (traced) {
+            CALL_MESSAGE(child)
+            trace_early_failure(f, &child, &to, too_poor ? EVM_INSUFFICIENT_BALANCE : EVM_CALL_DEPTH_EXCEEDED);
+        }
         f->gas += child_gas;
         return EVM_SUCCESS;
     }
 
-    evm_message child = {
-        .kind = op == OP_CALL ? EVM_CALL : op == OP_CALLCODE ? EVM_CALLCODE
-              : op == OP_DELEGATECALL ? EVM_DELEGATECALL : EVM_STATICCALL,
-        .is_static = msg->is_static || op == OP_STATICCALL,
-        .depth = msg->depth + 1,
-        .gas = child_gas,
-        .code_address = code_address,
-        .input = in_len.w[0] ? f->mem->data + in_off.w[0] : NULL,
-        .input_size = (size_t)in_len.w[0],
-        .code_delegated = delegated,
-    };
-    switch (op) {
-    case OP_CALL:
-    case OP_STATICCALL:
-        child.recipient = to;
-        child.sender = msg->recipient;
-        child.value = value;
-        break;
-    case OP_CALLCODE:
-        child.recipient = msg->recipient;
-        child.sender = msg->recipient;
-        child.value = value;
-        break;
-    default: /* DELEGATECALL keeps the caller and value of this frame */
-        child.recipient = msg->recipient;
-        child.sender = msg->sender;
-        child.value = msg->value;
-        break;
-    }
+    CALL_MESSAGE(child)
+    if (traced) trace_message(f, &child, &to, NULL);
     evm_result r = h->ops->call(h->ctx, &child);
+    if (traced && f->vm->tracer->exit) f->vm->tracer->exit(f->vm->tracer, &child, &r);
     f->gas += r.gas_left;
     set_return_data(f, &r);
     if (r.status == EVM_SUCCESS) {
@@ -201,7 +227,11 @@ evm_status evm_op_call(evm_frame *f, uint8_t op) {
     return EVM_SUCCESS;
 }
 
-evm_status evm_op_create(evm_frame *f, uint8_t op) {
+evm_status evm_op_call(evm_frame *f, uint8_t op) { return op_call(f, op, false); }
+evm_status evm_op_call_traced(evm_frame *f, uint8_t op) { return op_call(f, op, true); }
+
+/* CREATE and CREATE2 (traced: as op_call). */
+static inline __attribute__((always_inline)) evm_status op_create(evm_frame *f, uint8_t op, const bool traced) {
     const evm_message *msg = f->msg;
     const evm_host *h = f->host;
     u256 *s = f->sp;
@@ -224,10 +254,6 @@ evm_status evm_op_create(evm_frame *f, uint8_t op) {
     int64_t child_gas = max_child_gas(f);
     f->gas -= child_gas;
     buf_clear(f->ret);
-    if (msg->depth >= EVM_MAX_DEPTH) {
-        f->gas += child_gas;
-        return EVM_SUCCESS;
-    }
     evm_message child = {
         .kind = op == OP_CREATE ? EVM_CREATE : EVM_CREATE2,
         .depth = msg->depth + 1,
@@ -238,7 +264,14 @@ evm_status evm_op_create(evm_frame *f, uint8_t op) {
         .input_size = (size_t)n,
         .salt = salt,
     };
+    if (msg->depth >= EVM_MAX_DEPTH) {
+        if (traced) trace_early_failure(f, &child, NULL, EVM_CALL_DEPTH_EXCEEDED);
+        f->gas += child_gas;
+        return EVM_SUCCESS;
+    }
+    if (traced) trace_message(f, &child, NULL, NULL);
     evm_result r = h->ops->call(h->ctx, &child);
+    if (traced && f->vm->tracer->exit) f->vm->tracer->exit(f->vm->tracer, &child, &r);
     f->gas += r.gas_left;
     if (r.status == EVM_REVERT) buf_append(f->ret, r.output, r.output_size);
     if (r.status == EVM_SUCCESS) {
@@ -247,6 +280,9 @@ evm_status evm_op_create(evm_frame *f, uint8_t op) {
     }
     return EVM_SUCCESS;
 }
+
+evm_status evm_op_create(evm_frame *f, uint8_t op) { return op_create(f, op, false); }
+evm_status evm_op_create_traced(evm_frame *f, uint8_t op) { return op_create(f, op, true); }
 
 evm_status evm_op_selfdestruct(evm_frame *f) {
     const evm_message *msg = f->msg;

@@ -66,15 +66,21 @@ static void edit_commit(state_edit *e) {
     change_set_free(&cs);
 }
 
-static void apply_dao(executor *ex, const block_rules *rules, block_state *state) {
-    state_edit e = edit_begin(ex, state, rules->fork);
+/* The DAO irregular state change, as a change set handed to apply. */
+static void apply_dao(executor *ex, const block_rules *rules, state_view view, code_store *codes,
+                      void (*apply)(void *arg, const change_set *cs), void *arg) {
+    overlay *ov = executor_overlay(ex);
+    overlay_begin(ov, view, codes, rules->fork);
     static const u256 zero = {{0}};
     for (size_t i = 0; i < rules->n_dao_accounts; i++) {
-        u256 bal = overlay_balance(e.ov, &rules->dao_accounts[i]);
-        overlay_add_balance(e.ov, &rules->dao_refund, &bal);
-        overlay_set_balance(e.ov, &rules->dao_accounts[i], &zero);
+        u256 bal = overlay_balance(ov, &rules->dao_accounts[i]);
+        overlay_add_balance(ov, &rules->dao_refund, &bal);
+        overlay_set_balance(ov, &rules->dao_accounts[i], &zero);
     }
-    edit_commit(&e);
+    change_set cs = {0};
+    overlay_finish(ov, &cs);
+    apply(arg, &cs);
+    change_set_free(&cs);
 }
 
 static void apply_withdrawals(executor *ex, const block_rules *rules, const block *b, block_state *state) {
@@ -164,15 +170,28 @@ void block_add_receipt(block_result *out, const block_rules *rules, block_state 
     }
 }
 
+void block_pre_transactions(executor *ex, const block_rules *rules, const block *b, state_view view,
+                            code_store *codes, void (*apply)(void *arg, const change_set *cs), void *arg) {
+    block_env env = block_env_of(&b->header, rules);
+    if (rules->dao_fork) apply_dao(ex, rules, view, codes, apply, arg);
+    /* unchecked system calls: no code does nothing, a failure is ignored */
+    if (rules->fork >= FORK_CANCUN && b->header.has_beacon_root) {
+        exec_system_call(ex, &env, view, codes, &SYSTEM_ADDRESS, &BEACON_ROOTS_ADDRESS,
+                         b->header.parent_beacon_root.b, 32, SYSTEM_CALL_GAS);
+        apply(arg, executor_changes(ex));
+    }
+    if (rules->fork >= FORK_PRAGUE) { /* EIP-2935 */
+        exec_system_call(ex, &env, view, codes, &SYSTEM_ADDRESS, &HISTORY_STORAGE_ADDRESS, b->header.parent_hash.b,
+                         32, SYSTEM_CALL_GAS);
+        apply(arg, executor_changes(ex));
+    }
+}
+
+static void apply_to_block_state(void *state, const change_set *cs) { block_state_apply(state, cs); }
+
 void block_begin(executor *ex, const block_rules *rules, const block *b, block_state *state, block_result *out) {
     reset(out);
-    block_env env = block_env_of(&b->header, rules);
-    if (rules->dao_fork) apply_dao(ex, rules, state);
-    /* unchecked system calls: no code does nothing, a failure is ignored */
-    if (rules->fork >= FORK_CANCUN && b->header.has_beacon_root)
-        block_system_call(ex, &env, state, &BEACON_ROOTS_ADDRESS, b->header.parent_beacon_root.b, 32);
-    if (rules->fork >= FORK_PRAGUE) /* EIP-2935 */
-        block_system_call(ex, &env, state, &HISTORY_STORAGE_ADDRESS, b->header.parent_hash.b, 32);
+    block_pre_transactions(ex, rules, b, block_state_view(state), block_state_codes(state), apply_to_block_state, state);
 }
 
 const char *block_finish(executor *ex, const block_rules *rules, const block *b, block_state *state,

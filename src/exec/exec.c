@@ -13,6 +13,7 @@ struct executor {
     overlay *ov;
     change_set changes;
     bloom_cache *bloom;
+    uint64_t auth_refund; /* of the transaction being executed, for tracers */
 };
 
 executor *executor_new(void) {
@@ -37,6 +38,7 @@ void executor_set_tracer(executor *ex, evm_tracer *tracer) { evm_vm_set_tracer(e
 const change_set *executor_changes(const executor *ex) { return &ex->changes; }
 overlay *executor_overlay(executor *ex) { return ex->ov; }
 bloom_cache *executor_bloom_cache(executor *ex) { return ex->bloom; }
+uint64_t executor_auth_refund(const executor *ex) { return ex->auth_refund; }
 
 /* fake_exponential(1, excess, fraction) of EIP-4844: the Taylor series of
  * e^(excess / fraction), every term floored, over big integers (the terms
@@ -99,7 +101,7 @@ static const char *invalid(tx_result *out, const char *why) {
 /* State-independent and state-dependent validity. Returns NULL if valid and
  * sets the effective gas price and the up-front cost. call: exec_call's
  * rules (no signature, block gas limit, nonce or EIP-3607 checks). */
-static const char *check(executor *ex, const block_env *env, const transaction *tx,
+static inline __attribute__((always_inline)) const char *check(executor *ex, const block_env *env, const transaction *tx,
                          uint64_t block_gas_used, u256 *price, tx_result *out, bool call) {
     fork_id fork = env->fork;
     const char *why = call ? tx_check_call(tx, fork, env->chain_id) : tx_check_static(tx, fork, env->chain_id);
@@ -156,7 +158,7 @@ static const char *check(executor *ex, const block_env *env, const transaction *
     return NULL;
 }
 
-static void warm_access_list(overlay *ov, const block_env *env, const transaction *tx, const address *target) {
+static inline __attribute__((always_inline)) void warm_access_list(overlay *ov, const block_env *env, const transaction *tx, const address *target) {
     fork_id fork = env->fork;
     if (fork < FORK_BERLIN) return;
     overlay_warm_account(ov, &tx->sender);
@@ -193,7 +195,7 @@ static bool authority_of(const authorization *a, address *out) {
  * nonce; a tuple that breaks a rule is skipped. Runs before the top-level
  * message's snapshot, so a reverted call keeps the delegations. Returns the
  * refund for authorities that already existed. */
-static uint64_t apply_authorizations(overlay *ov, const block_env *env, const transaction *tx) {
+static inline __attribute__((always_inline)) uint64_t apply_authorizations(overlay *ov, const block_env *env, const transaction *tx) {
     uint64_t refund = 0;
     for (size_t i = 0; i < tx->n_auths; i++) {
         const authorization *a = &tx->auths[i];
@@ -230,7 +232,7 @@ static void follow_delegation(overlay *ov, fork_id fork, evm_message *msg) {
     overlay_warm_account(ov, &msg->code_address);
 }
 
-static void run_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
+static inline __attribute__((always_inline)) void run_transaction(executor *ex, const block_env *env, state_view view, code_store *codes,
                             const transaction *tx, uint64_t block_gas_used, tx_result *out, bool call) {
     memset(out, 0, sizeof *out);
     fork_id fork = env->fork;
@@ -276,6 +278,7 @@ static void run_transaction(executor *ex, const block_env *env, state_view view,
     uint64_t exec_gas = tx->gas_limit - intrinsic; /* >= 0: tx_check_static */
     uint64_t msg_gas = exec_gas > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : exec_gas;
     uint64_t auth_refund = apply_authorizations(ov, env, tx);
+    ex->auth_refund = auth_refund;
     evm_message msg = {
         .kind = tx->has_to ? EVM_CALL : EVM_CREATE,
         .depth = 0,

@@ -1,0 +1,132 @@
+/* geth-compatible transaction tracing (src/trace): what the node's
+ * debug_traceTransaction, debug_traceBlockByNumber/ByHash and
+ * debug_traceCall return, field for field as go-ethereum (v1.17) writes it.
+ *
+ *   - the default opcode logger: {"gas", "failed", "returnValue",
+ *     "structLogs": [{pc, op, gas, gasCost, depth, error, stack, returnData,
+ *     memory, storage, refund}...]} with geth's options disableStack,
+ *     disableStorage, enableMemory, enableReturnData and limit;
+ *   - "callTracer" (tracerConfig onlyTopCall, withLog): the tree of calls
+ *     (CALL, STATICCALL, DELEGATECALL, CALLCODE, CREATE, CREATE2,
+ *     SELFDESTRUCT) with gas, gasUsed, input, output, error, revertReason,
+ *     value and logs with their position among the calls;
+ *   - "prestateTracer" (tracerConfig diffMode, disableCode, disableStorage,
+ *     includeEmpty): the accounts the transaction touched before it ran, or
+ *     with diffMode the changed fields before and after.
+ *
+ * Tracing re-executes on a layer over a read-only state_view (the state is
+ * never written) with the traced copy of the interpreter, so untraced
+ * execution is not slowed. Every function here is safe to call from several
+ * threads at once on views that allow it; each call makes its own executor.
+ *
+ * Known differences from geth v1.17.5 (deliberate or not yet matched):
+ *   - a failing precompile's frame error is "precompile failed", not the
+ *     precompile's own message;
+ *   - a CALL/CREATE-family instruction or EXTCODECOPY that runs out of gas
+ *     before its callee starts reports as gasCost what parevm charged up to
+ *     the failure (geth prices the rest of its dynamic gas; other memory
+ *     instructions are priced as geth does), and a LOG or RETURNDATACOPY
+ *     failing while it runs (static frame, return data out of bounds) the
+ *     cost charged so far;
+ *   - prestateTracer's diffMode reports codeHash in post only when the code
+ *     changed; v1.17.5 also writes a zero codeHash for every looked-up
+ *     account that does not exist after the transaction (a regression of
+ *     its #34675);
+ *   - state overrides of precompile addresses and movePrecompileToAddress
+ *     are refused, block overrides do not change the fork, and the
+ *     "overrides" (chain config) and "timeout" options are ignored.
+ */
+#ifndef PAREVM_TRACE_H
+#define PAREVM_TRACE_H
+
+#include <jansson.h>
+#include "block_exec.h"
+#include "rpc_codec.h"
+
+typedef enum { TRACER_STRUCT_LOG, TRACER_CALL, TRACER_PRESTATE } tracer_kind;
+
+/* geth's TraceConfig: {"tracer", "tracerConfig", "timeout", and the opcode
+ * logger's options at the top level}. */
+typedef struct {
+    tracer_kind kind;
+    /* opcode logger */
+    bool disable_stack, disable_storage, enable_memory, enable_return_data;
+    int64_t limit;             /* stop logging once structLogs exceed this many bytes of JSON; 0: no limit */
+    /* callTracer */
+    bool only_top_call, with_log;
+    /* prestateTracer */
+    bool diff_mode, disable_code, prestate_disable_storage, include_empty;
+} trace_config;
+
+/* Parses a TraceConfig object (NULL or JSON null: the opcode logger with
+ * default options). Keys match case-insensitively and unknown keys are
+ * ignored, as Go's JSON decoding does; a wrong type, an unknown tracer
+ * ("tracer not found"; JavaScript tracers are not supported) or diffMode with
+ * includeEmpty is an error. Returns false with the reason in err. */
+bool trace_config_parse(const json_t *v, trace_config *out, char *err, size_t errlen);
+
+/* debug_traceCall's config: a TraceConfig plus stateOverrides,
+ * blockOverrides and txIndex. Owns the overrides: trace_call_config_free. */
+typedef struct {
+    trace_config trace;
+    rpc_state_override state;
+    bool has_block;
+    rpc_block_override block;
+    bool has_tx_index;
+    uint64_t tx_index;
+} trace_call_config;
+
+bool trace_call_config_parse(const json_t *v, trace_call_config *out, char *err, size_t errlen);
+void trace_call_config_free(trace_call_config *c);
+
+/* ---- Tracing ------------------------------------------------------------------ */
+
+/* The result of tracing transaction `index` of block b: the system calls
+ * before the transactions (EIP-4788, EIP-2935) and the transactions before
+ * `index` are executed untraced on a layer over `pre` (the state before the
+ * block), then the transaction traced. Senders not yet known are recovered
+ * (b's transactions are updated). Returns a new reference, or NULL with the
+ * reason in err (index out of range, a transaction the block cannot contain:
+ * "tracing failed: nonce too low"...). */
+json_t *trace_transaction(const trace_config *cfg, state_view pre, block *b, const block_rules *rules, size_t index,
+                          char *err, size_t errlen);
+
+/* Every transaction of b traced in order, as debug_traceBlockByNumber and
+ * debug_traceBlockByHash answer: [{"txHash", "result"}...]. NULL with err
+ * when the block cannot be executed. */
+json_t *trace_block(const trace_config *cfg, state_view pre, block *b, const block_rules *rules, char *err,
+                    size_t errlen);
+
+/* debug_traceCall: the call object args executed as geth's traceCall does
+ * (eth_call rules, see exec_call; gas defaults to gas_cap and is capped by it,
+ * 0 meaning geth's default 50,000,000; nonce from the state; no fee fields
+ * means no base fee) in the context of block b's header, after cfg's block
+ * overrides (a number of b's + 1 makes BLOCKHASH(b's number) b's hash, as
+ * geth does) and on `state` with cfg's state overrides. Without txIndex,
+ * `state` is the state after b; with txIndex it is the state before b and
+ * the block's first txIndex transactions are executed first. Returns a new
+ * reference, or NULL with err. */
+json_t *trace_call(const trace_call_config *cfg, state_view state, block *b, const block_rules *rules,
+                   const rpc_call_args *args, uint64_t gas_cap, char *err, size_t errlen);
+
+/* The building block of the three above and of `statetest --tracer`: traces
+ * tx (sender known) on view with env, the block's gas used so far and the
+ * block-level index of the transaction's first log (callTracer's log
+ * "index"); call selects exec_call's rules. The executor's change set and
+ * logs are the transaction's afterwards; *res (may be NULL) gets its result.
+ * Returns the tracer's JSON, or NULL with err for an invalid transaction
+ * ("tracing failed: <reason>"). */
+json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env, state_view view,
+                    code_store *codes, const transaction *tx, uint64_t block_gas_used, uint64_t log_index,
+                    bool call, tx_result *res, char *err, size_t errlen);
+
+/* geth's name of an opcode (OpCode.String()): the mnemonic in every fork,
+ * "DIFFICULTY" for 0x44, "opcode 0xc not defined" for an unassigned one
+ * (written into buf, which the result may point to). */
+const char *trace_op_name(uint8_t op, char buf[32]);
+
+/* Compact JSON text of v for files and tests (jansson's, keys in the order
+ * the tracers built them, which is geth's). malloc'd: caller frees. */
+char *trace_dumps(const json_t *v);
+
+#endif

@@ -1,0 +1,422 @@
+/* The tracing API of trace.h: geth's TraceConfig and TraceCallConfig
+ * decoding, and the drivers of debug_traceTransaction (replay the block up
+ * to the transaction, then trace it), debug_traceBlockByNumber/ByHash and
+ * debug_traceCall (a call object turned into a transaction run with eth_call
+ * rules, after block and state overrides). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include "parevm/hex.h"
+#include "trace_internal.h"
+
+#define DEFAULT_GAS_CAP 50000000ULL /* geth's --rpc.gascap default */
+
+/* ---- configs, decoded as Go's encoding/json does ---- */
+
+static bool type_error(char *err, size_t errlen, const char *got, const char *field, const char *type) {
+    snprintf(err, errlen, "json: cannot unmarshal %s into Go struct field %s of type %s", got, field, type);
+    return false;
+}
+
+static const char *json_kind(const json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "object";
+    case JSON_ARRAY: return "array";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "bool";
+    default: return "null";
+    }
+}
+
+/* A bool field (null leaves it). */
+static bool get_bool(const json_t *v, bool *out, const char *field, char *err, size_t errlen) {
+    if (json_is_null(v)) return true;
+    if (!json_is_boolean(v)) return type_error(err, errlen, json_kind(v), field, "bool");
+    *out = json_is_true(v);
+    return true;
+}
+
+typedef struct {
+    const char *name;
+    bool *flag;
+} bool_field;
+
+/* Decodes the bool fields of a tracerConfig object (keys case-insensitive,
+ * others ignored). */
+static bool decode_flags(const json_t *v, const bool_field *fields, size_t n, const char *type, char *err,
+                         size_t errlen) {
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_object(v)) {
+        snprintf(err, errlen, "json: cannot unmarshal %s into Go value of type %s", json_kind(v), type);
+        return false;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)v, key, val) {
+        for (size_t i = 0; i < n; i++) {
+            if (strcasecmp(key, fields[i].name)) continue;
+            char field[96];
+            snprintf(field, sizeof field, "%s.%s", type, fields[i].name);
+            if (!get_bool(val, fields[i].flag, field, err, errlen)) return false;
+        }
+    }
+    return true;
+}
+
+/* Decodes a TraceConfig's keys into out; other keys go to extra (may be
+ * NULL) for TraceCallConfig. */
+static bool decode_trace_config(const json_t *v, trace_config *out, const json_t **tracer_config,
+                                bool (*extra)(void *arg, const char *key, const json_t *val, char *err, size_t errlen),
+                                void *arg, char *err, size_t errlen) {
+    const char *key;
+    json_t *val;
+    const char *tracer = NULL;
+    json_object_foreach((json_t *)v, key, val) {
+        if (!strcasecmp(key, "disableStack")) {
+            if (!get_bool(val, &out->disable_stack, "TraceConfig.disableStack", err, errlen)) return false;
+        } else if (!strcasecmp(key, "disableStorage")) {
+            if (!get_bool(val, &out->disable_storage, "TraceConfig.disableStorage", err, errlen)) return false;
+        } else if (!strcasecmp(key, "enableMemory")) {
+            if (!get_bool(val, &out->enable_memory, "TraceConfig.enableMemory", err, errlen)) return false;
+        } else if (!strcasecmp(key, "enableReturnData")) {
+            if (!get_bool(val, &out->enable_return_data, "TraceConfig.enableReturnData", err, errlen)) return false;
+        } else if (!strcasecmp(key, "limit")) {
+            if (json_is_null(val)) continue;
+            if (!json_is_integer(val)) return type_error(err, errlen, json_kind(val), "TraceConfig.limit", "int");
+            out->limit = json_integer_value(val);
+        } else if (!strcasecmp(key, "tracer")) {
+            if (json_is_null(val)) {
+                tracer = NULL;
+                continue;
+            }
+            if (!json_is_string(val)) return type_error(err, errlen, json_kind(val), "TraceConfig.tracer", "string");
+            tracer = json_string_value(val);
+        } else if (!strcasecmp(key, "timeout")) {
+            if (!json_is_null(val) && !json_is_string(val))
+                return type_error(err, errlen, json_kind(val), "TraceConfig.timeout", "string");
+        } else if (!strcasecmp(key, "tracerConfig")) {
+            *tracer_config = val;
+        } else if (extra && !extra(arg, key, val, err, errlen)) {
+            return false;
+        }
+    }
+    if (!tracer || !tracer[0]) {
+        out->kind = TRACER_STRUCT_LOG;
+    } else if (!strcmp(tracer, "callTracer")) {
+        out->kind = TRACER_CALL;
+    } else if (!strcmp(tracer, "prestateTracer")) {
+        out->kind = TRACER_PRESTATE;
+    } else {
+        snprintf(err, errlen, "tracer not found");
+        return false;
+    }
+    return true;
+}
+
+static bool decode_tracer_config(trace_config *out, const json_t *tc, char *err, size_t errlen) {
+    if (out->kind == TRACER_CALL) {
+        const bool_field f[] = {{"onlyTopCall", &out->only_top_call}, {"withLog", &out->with_log}};
+        return decode_flags(tc, f, 2, "native.callTracerConfig", err, errlen);
+    }
+    if (out->kind == TRACER_PRESTATE) {
+        const bool_field f[] = {{"diffMode", &out->diff_mode},
+                                {"disableCode", &out->disable_code},
+                                {"disableStorage", &out->prestate_disable_storage},
+                                {"includeEmpty", &out->include_empty}};
+        if (!decode_flags(tc, f, 4, "native.PrestateTracerConfig", err, errlen)) return false;
+        if (out->diff_mode && out->include_empty) {
+            snprintf(err, errlen, "cannot use diffMode with includeEmpty");
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool parse_config(const json_t *v, trace_config *out,
+                         bool (*extra)(void *, const char *, const json_t *, char *, size_t), void *arg, char *err,
+                         size_t errlen) {
+    memset(out, 0, sizeof *out);
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_object(v)) {
+        snprintf(err, errlen, "json: cannot unmarshal %s into Go value of type tracers.TraceConfig", json_kind(v));
+        return false;
+    }
+    const json_t *tc = NULL;
+    return decode_trace_config(v, out, &tc, extra, arg, err, errlen) && decode_tracer_config(out, tc, err, errlen);
+}
+
+bool trace_config_parse(const json_t *v, trace_config *out, char *err, size_t errlen) {
+    return parse_config(v, out, NULL, NULL, err, errlen);
+}
+
+static bool call_extra(void *arg, const char *key, const json_t *val, char *err, size_t errlen) {
+    trace_call_config *c = arg;
+    char e[200];
+    if (!strcasecmp(key, "stateOverrides")) {
+        if (json_is_null(val)) return true;
+        rpc_state_override_free(&c->state);
+        if (!rpc_parse_state_override(val, &c->state, e, sizeof e)) {
+            snprintf(err, errlen, "stateOverrides: %s", e);
+            return false;
+        }
+    } else if (!strcasecmp(key, "blockOverrides")) {
+        if (json_is_null(val)) return true;
+        if (!rpc_parse_block_override(val, &c->block, e, sizeof e)) {
+            snprintf(err, errlen, "blockOverrides: %s", e);
+            return false;
+        }
+        c->has_block = true;
+    } else if (!strcasecmp(key, "txIndex")) {
+        if (json_is_null(val)) return true;
+        const char *why = rpc_parse_u64(val, &c->tx_index);
+        if (why || c->tx_index > UINT32_MAX) {
+            snprintf(err, errlen, "txIndex: %s", why ? why : "hex number > 32 bits");
+            return false;
+        }
+        c->has_tx_index = true;
+    }
+    return true;
+}
+
+bool trace_call_config_parse(const json_t *v, trace_call_config *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    if (parse_config(v, &out->trace, call_extra, out, err, errlen)) return true;
+    trace_call_config_free(out);
+    return false;
+}
+
+void trace_call_config_free(trace_call_config *c) {
+    rpc_state_override_free(&c->state);
+    memset(&c->state, 0, sizeof c->state);
+}
+
+/* ---- replaying a block ---- */
+
+static void apply_layer(void *s, const change_set *cs) { trace_state_apply(s, cs); }
+
+/* A block's replay: its layer, executor and running totals. */
+typedef struct {
+    trace_state *ts;
+    executor *ex;
+    block_env env;
+    uint64_t gas_used, logs;
+} replay;
+
+static bool replay_begin(replay *rp, state_view pre, block *b, const block_rules *rules, size_t upto, char *err,
+                         size_t errlen) {
+    memset(rp, 0, sizeof *rp);
+    for (size_t i = 0; i < upto && i < b->n_txs; i++) {
+        transaction *tx = &b->txs[i];
+        if (!tx->sender_known && !tx_recover_sender(tx, rules->fork >= FORK_HOMESTEAD)) {
+            snprintf(err, errlen, "transaction %zu: invalid signature", i);
+            return false;
+        }
+    }
+    rp->ts = trace_state_new(pre);
+    rp->ex = executor_new();
+    rp->env = block_env_of(&b->header, rules);
+    block_pre_transactions(rp->ex, rules, b, trace_state_view(rp->ts), trace_state_codes(rp->ts), apply_layer, rp->ts);
+    return true;
+}
+
+static void replay_free(replay *rp) {
+    executor_free(rp->ex);
+    trace_state_free(rp->ts);
+}
+
+/* Applies the executor's last transaction to the layer and the totals. */
+static void replay_commit(replay *rp, const tx_result *res) {
+    trace_state_apply(rp->ts, executor_changes(rp->ex));
+    size_t n;
+    overlay_logs(executor_overlay(rp->ex), &n);
+    rp->gas_used += res->gas_used;
+    rp->logs += n;
+}
+
+/* Executes transaction i untraced. */
+static bool replay_tx(replay *rp, block *b, size_t i, char *err, size_t errlen) {
+    tx_result res;
+    exec_transaction(rp->ex, &rp->env, trace_state_view(rp->ts), trace_state_codes(rp->ts), &b->txs[i], rp->gas_used,
+                     &res);
+    if (!res.valid) {
+        snprintf(err, errlen, "transaction %zu cannot be applied: %s", i, res.error);
+        return false;
+    }
+    replay_commit(rp, &res);
+    return true;
+}
+
+static json_t *trace_next(const trace_config *cfg, replay *rp, block *b, size_t i, char *err, size_t errlen) {
+    tx_result res;
+    json_t *out = trace_tx_on(cfg, rp->ex, &rp->env, trace_state_view(rp->ts), trace_state_codes(rp->ts), &b->txs[i],
+                              rp->gas_used, rp->logs, false, &res, err, errlen);
+    if (out) replay_commit(rp, &res);
+    return out;
+}
+
+json_t *trace_transaction(const trace_config *cfg, state_view pre, block *b, const block_rules *rules, size_t index,
+                          char *err, size_t errlen) {
+    if (index >= b->n_txs) {
+        snprintf(err, errlen, "transaction index %zu out of range (block has %zu)", index, b->n_txs);
+        return NULL;
+    }
+    replay rp;
+    if (!replay_begin(&rp, pre, b, rules, index + 1, err, errlen)) return NULL;
+    json_t *out = NULL;
+    bool ok = true;
+    for (size_t i = 0; ok && i < index; i++) ok = replay_tx(&rp, b, i, err, errlen);
+    if (ok) out = trace_next(cfg, &rp, b, index, err, errlen);
+    replay_free(&rp);
+    return out;
+}
+
+json_t *trace_block(const trace_config *cfg, state_view pre, block *b, const block_rules *rules, char *err,
+                    size_t errlen) {
+    replay rp;
+    if (!replay_begin(&rp, pre, b, rules, b->n_txs, err, errlen)) return NULL;
+    json_t *results = trace_take(json_array());
+    for (size_t i = 0; i < b->n_txs; i++) {
+        json_t *r = trace_next(cfg, &rp, b, i, err, errlen);
+        if (!r) {
+            json_decref(results);
+            results = NULL;
+            break;
+        }
+        json_t *o = trace_take(json_object());
+        trace_set(o, "txHash", rpc_json_hash(&b->txs[i].hash));
+        trace_set(o, "result", r);
+        trace_append(results, o);
+    }
+    replay_free(&rp);
+    return results;
+}
+
+/* ---- debug_traceCall ---- */
+
+static void apply_block_override(const rpc_block_override *o, block_env *env, fork_id fork) {
+    if (o->has_number) env->number = o->number;
+    if (o->has_time) env->timestamp = o->time;
+    if (o->has_gas_limit) env->gas_limit = o->gas_limit;
+    if (o->has_fee_recipient) env->coinbase = o->fee_recipient;
+    if (fork >= FORK_PARIS && o->has_prev_randao) env->prevrandao = u256_from_bytes32(&o->prev_randao);
+    if (fork < FORK_PARIS && o->has_difficulty) env->prevrandao = o->difficulty;
+    if (o->has_base_fee) env->base_fee = o->base_fee;
+    if (o->has_blob_base_fee) env->blob_base_fee = o->blob_base_fee;
+}
+
+/* The transaction geth's TransactionArgs.ToMessage makes of a call object
+ * (CallDefaults applied); *price gets its effective gas price. Borrows args'
+ * buffers except auths (malloc'd: caller frees). */
+static bool call_transaction(const rpc_call_args *a, const block_env *env, uint64_t chain_id, uint64_t gas_cap,
+                             transaction *tx, u256 *price, char *err, size_t errlen) {
+    memset(tx, 0, sizeof *tx);
+    if (a->has_chain_id && a->chain_id != chain_id) {
+        snprintf(err, errlen, "chainId does not match node's (have=%llu, want=%llu)", (unsigned long long)a->chain_id,
+                 (unsigned long long)chain_id);
+        return false;
+    }
+    fork_id fork = env->fork;
+    if (!gas_cap) gas_cap = DEFAULT_GAS_CAP;
+    tx->gas_limit = a->has_gas && a->gas < gas_cap ? a->gas : gas_cap;
+    if (a->has_from) tx->sender = a->from;
+    tx->sender_known = true;
+    tx->has_to = a->has_to;
+    if (a->has_to) tx->to = a->to;
+    if (a->has_value) tx->value = a->value;
+    tx->data = a->data;
+    tx->data_len = a->data_len;
+    tx->access_list = a->access_list;
+    tx->access_list_len = a->access_list_len;
+    tx->blob_hashes = a->blob_hashes;
+    tx->n_blob_hashes = a->n_blob_hashes;
+    tx->chain_id = chain_id;
+    if (a->has_auths) {
+        tx->type = TX_SET_CODE;
+        tx->auths = calloc(a->n_auths ? a->n_auths : 1, sizeof *tx->auths);
+        if (!tx->auths) abort();
+        tx->n_auths = a->n_auths;
+        for (size_t i = 0; i < a->n_auths; i++) {
+            const rpc_authorization *s = &a->auths[i];
+            authorization *d = &tx->auths[i];
+            d->chain_id = s->chain_id;
+            d->addr = s->addr;
+            d->nonce = s->nonce;
+            /* a y parity beyond a byte can never be valid: keep it invalid */
+            d->y_parity = s->y_parity > 1 ? 2 : (uint8_t)s->y_parity;
+            d->r = s->r;
+            d->s = s->s;
+        }
+    } else if (a->has_blob_hashes) {
+        tx->type = TX_BLOB;
+    } else if (fork >= FORK_LONDON) {
+        tx->type = TX_DYNAMIC_FEE;
+    } else if (a->has_access_list && fork >= FORK_BERLIN) {
+        tx->type = TX_ACCESS_LIST;
+    }
+    tx->has_chain_id = tx->type != TX_LEGACY;
+    if (a->has_max_fee_per_blob_gas) tx->max_fee_per_blob_gas = a->max_fee_per_blob_gas;
+    if (tx->type >= TX_DYNAMIC_FEE) {
+        /* a legacy gasPrice stands for both caps */
+        tx->max_fee = a->has_gas_price ? a->gas_price : a->max_fee;
+        tx->max_priority_fee = a->has_gas_price ? a->gas_price : a->max_priority_fee;
+        *price = U256_ZERO;
+        if (!u256_is_zero(&tx->max_fee) || !u256_is_zero(&tx->max_priority_fee)) {
+            *price = u256_add(&tx->max_priority_fee, &env->base_fee);
+            if (u256_lt(&tx->max_fee, price)) *price = tx->max_fee;
+        }
+    } else {
+        tx->gas_price = a->gas_price;
+        *price = tx->gas_price;
+    }
+    return true;
+}
+
+json_t *trace_call(const trace_call_config *cfg, state_view state, block *b, const block_rules *rules,
+                   const rpc_call_args *args, uint64_t gas_cap, char *err, size_t errlen) {
+    replay rp;
+    if (cfg->has_tx_index) {
+        if (cfg->tx_index > b->n_txs) {
+            snprintf(err, errlen, "transaction index %llu out of range for block %llu",
+                     (unsigned long long)cfg->tx_index, (unsigned long long)b->header.number);
+            return NULL;
+        }
+        if (!replay_begin(&rp, state, b, rules, (size_t)cfg->tx_index, err, errlen)) return NULL;
+        for (size_t i = 0; i < cfg->tx_index; i++)
+            if (!replay_tx(&rp, b, i, err, errlen)) {
+                replay_free(&rp);
+                return NULL;
+            }
+    } else {
+        memset(&rp, 0, sizeof rp);
+        rp.ts = trace_state_new(state);
+        rp.ex = executor_new();
+        rp.env = block_env_of(&b->header, rules);
+    }
+    block_env env = rp.env;
+    json_t *out = NULL;
+    if (cfg->has_block) {
+        /* a number of the block's + 1 is the next block: its BLOCKHASH of
+         * this one must work, as in geth */
+        if (cfg->block.has_number && cfg->block.number == b->header.number + 1)
+            trace_state_set_block_hash(rp.ts, b->header.number, &b->header.hash);
+        apply_block_override(&cfg->block, &env, rules->fork);
+    }
+    const char *why = trace_state_override(rp.ts, &cfg->state, rules->fork);
+    transaction tx;
+    u256 price;
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+    } else if (call_transaction(args, &env, rules->chain_id, gas_cap, &tx, &price, err, errlen)) {
+        /* geth lowers the base fee to 0 for a call that pays nothing */
+        if (u256_is_zero(&price)) env.base_fee = U256_ZERO;
+        if (args->has_blob_hashes && u256_is_zero(&tx.max_fee_per_blob_gas)) env.blob_base_fee = U256_ZERO;
+        out = trace_tx_on(&cfg->trace, rp.ex, &env, trace_state_view(rp.ts), trace_state_codes(rp.ts), &tx, 0, 0,
+                          true, NULL, err, errlen);
+        free(tx.auths);
+    }
+    replay_free(&rp);
+    return out;
+}

@@ -1,0 +1,203 @@
+/* callTracer: the tree of call frames as geth's native callTracer writes it,
+ * {from, gas, gasUsed, to, input, output, error, revertReason, calls, logs,
+ * value, type}. The top frame's gas is the transaction's gas limit and its
+ * gasUsed the receipt's. A failed creation has no "to"; output is kept for
+ * success and revert only; a revert's ABI Error(string) or Panic(uint256)
+ * becomes revertReason. withLog adds each frame's logs (address, topics,
+ * data, block-level index, position = calls made before the log), dropped
+ * for failed frames and everything below them; onlyTopCall keeps only the
+ * top frame (and its own logs). */
+#include <stdlib.h>
+#include "parevm/hex.h"
+#include "trace_internal.h"
+
+enum { OP_LOG0 = 0xa0, OP_LOG4 = 0xa4, OP_SELFDESTRUCT = 0xff };
+
+void cl_init(trace_run *r) { (void)r; }
+
+void cl_free(trace_run *r) {
+    tr_calls *c = &r->cl;
+    for (int i = 0; i < c->n; i++) {
+        json_decref(c->stack[i].input);
+        json_decref(c->stack[i].calls);
+        json_decref(c->stack[i].logs);
+    }
+    free(c->stack);
+    json_decref(c->top);
+    json_decref(c->pending_log);
+}
+
+static json_t *hex_data(const uint8_t *p, size_t n) {
+    char *hex = malloc(2 * n + 3);
+    if (!hex) abort();
+    hex_encode(p, n, hex);
+    json_t *s = trace_take(json_string(hex));
+    free(hex);
+    return s;
+}
+
+static json_t *quantity(uint64_t v) {
+    u256 w = u256_from_u64(v);
+    return trace_json_quantity(&w);
+}
+
+void cl_enter(trace_run *r, int depth, uint8_t type, const address *from, const address *to, const uint8_t *input,
+              size_t input_len, uint64_t gas, const u256 *value) {
+    tr_calls *c = &r->cl;
+    c->depth = depth;
+    if (r->cfg->only_top_call && depth > 0) return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->stack = realloc(c->stack, (size_t)c->cap * sizeof *c->stack);
+        if (!c->stack) abort();
+    }
+    cl_frame *f = &c->stack[c->n++];
+    memset(f, 0, sizeof *f);
+    f->type = type;
+    f->from = *from;
+    f->to = *to;
+    f->has_to = true;
+    f->input = hex_data(input, input_len);
+    f->gas = gas;
+    if (value) {
+        f->has_value = true;
+        f->value = *value;
+    }
+}
+
+/* geth's callFrame JSON of f, ended with output/error (processOutput). */
+static json_t *frame_json(cl_frame *f, const uint8_t *output, size_t len, const char *error, bool reverted) {
+    bool create = f->type == 0xf0 || f->type == 0xf5;
+    json_t *o = trace_take(json_object());
+    trace_set(o, "from", rpc_json_address(&f->from));
+    trace_set(o, "gas", quantity(f->gas));
+    trace_set(o, "gasUsed", quantity(f->gas_used));
+    if (f->has_to && !(error && create)) trace_set(o, "to", rpc_json_address(&f->to));
+    trace_set(o, "input", f->input);
+    f->input = NULL;
+    if (!error) {
+        if (len) trace_set(o, "output", hex_data(output, len));
+    } else {
+        trace_set(o, "error", json_string(error));
+        if (reverted && len) {
+            trace_set(o, "output", hex_data(output, len));
+            size_t rlen;
+            char *reason = trace_revert_reason(output, len, &rlen);
+            if (reason && rlen) trace_set(o, "revertReason", trace_json_lossy((const uint8_t *)reason, rlen));
+            free(reason);
+        }
+    }
+    if (f->calls) trace_set(o, "calls", f->calls);
+    if (f->logs) trace_set(o, "logs", f->logs);
+    f->calls = f->logs = NULL;
+    if (f->has_value) trace_set(o, "value", trace_json_quantity(&f->value));
+    char name[32];
+    trace_set(o, "type", json_string(trace_op_name(f->type, name)));
+    return o;
+}
+
+void cl_exit(trace_run *r, int depth, const uint8_t *output, size_t output_len, uint64_t gas_used, const char *error,
+             bool reverted) {
+    tr_calls *c = &r->cl;
+    if (depth == 0) {
+        if (c->n != 1) return;
+        cl_frame *f = &c->stack[0];
+        f->gas_used = gas_used;
+        json_decref(c->top);
+        c->top = frame_json(f, output, output_len, error, reverted);
+        c->n = 0;
+        return;
+    }
+    c->depth = depth - 1;
+    if (r->cfg->only_top_call || c->n <= 1) return;
+    cl_frame *f = &c->stack[--c->n];
+    f->gas_used = gas_used;
+    json_t *o = frame_json(f, output, output_len, error, reverted);
+    cl_frame *parent = &c->stack[c->n - 1];
+    if (!parent->calls) parent->calls = trace_take(json_array());
+    trace_append(parent->calls, o);
+}
+
+/* The log a LOG step writes, read from the stack and memory before it runs
+ * (NULL when the step cannot succeed: memory it could not pay for). */
+static json_t *log_of(trace_run *r, const evm_step *s) {
+    int n = s->op - OP_LOG0;
+    if (s->stack_size < 2 + n) return NULL;
+    const u256 *top = &s->stack[s->stack_size - 1];
+    const u256 off = top[0], len = top[-1];
+    uint64_t o = 0, l = 0;
+    if (!u256_is_zero(&len)) {
+        if (!u256_fits_u64(&off) || !u256_fits_u64(&len) || off.w[0] > UINT32_MAX || len.w[0] > UINT32_MAX)
+            return NULL;
+        o = off.w[0], l = len.w[0];
+        /* a memory expansion beyond the gas left fails the step */
+        uint64_t words = (o + l + 31) / 32, have = s->mem_size / 32;
+        if (words > have && 3 * (words - have) + (words * words - have * have) / 512 > (uint64_t)s->gas) return NULL;
+    }
+    json_t *log = trace_take(json_object());
+    trace_set(log, "address", rpc_json_address(&s->msg->recipient));
+    json_t *topics = trace_take(json_array());
+    for (int i = 0; i < n; i++) trace_append(topics, trace_json_word(&top[-2 - i]));
+    trace_set(log, "topics", topics);
+    uint8_t *data = calloc(l ? l : 1, 1);
+    if (!data) abort();
+    if (o < s->mem_size) memcpy(data, s->memory + o, s->mem_size - o < l ? s->mem_size - o : l);
+    trace_set(log, "data", hex_data(data, l));
+    free(data);
+    size_t count;
+    overlay_logs(r->ov, &count);
+    trace_set(log, "index", quantity(r->log_index + count));
+    const cl_frame *f = &r->cl.stack[r->cl.n - 1];
+    trace_set(log, "position", quantity(f->calls ? json_array_size(f->calls) : 0));
+    return log;
+}
+
+void cl_step(trace_run *r, const evm_step *s) {
+    tr_calls *c = &r->cl;
+    json_decref(c->pending_log);
+    c->pending_log = NULL;
+    c->pending_sd = false;
+    if (s->op >= OP_LOG0 && s->op <= OP_LOG4 && r->cfg->with_log && !(r->cfg->only_top_call && s->depth > 0) &&
+        c->n > 0)
+        c->pending_log = log_of(r, s);
+    if (s->op == OP_SELFDESTRUCT && s->stack_size >= 1) {
+        c->pending_sd = true;
+        c->sd_to = u256_to_address(&s->stack[s->stack_size - 1]);
+        c->sd_value = overlay_balance(r->ov, &s->msg->recipient);
+    }
+}
+
+void cl_done(trace_run *r, const tr_done *d) {
+    tr_calls *c = &r->cl;
+    /* a LOG succeeded if its frame went on; a SELFDESTRUCT if it ended the frame well */
+    if (c->pending_log && !d->halted && c->n > 0) {
+        cl_frame *f = &c->stack[c->n - 1];
+        if (!f->logs) f->logs = trace_take(json_array());
+        trace_append(f->logs, c->pending_log);
+        c->pending_log = NULL;
+    }
+    if (c->pending_sd && d->halted && d->status == EVM_SUCCESS) {
+        int depth = d->s->depth + 1;
+        cl_enter(r, depth, OP_SELFDESTRUCT, &d->s->msg->recipient, &c->sd_to, NULL, 0, 0, &c->sd_value);
+        cl_exit(r, depth, NULL, 0, 0, NULL, false);
+    }
+    c->pending_sd = false;
+}
+
+/* geth's clearFailedLogs: no logs in a failed frame or below it. */
+static void clear_failed_logs(json_t *frame, bool parent_failed) {
+    bool failed = parent_failed || json_object_get(frame, "error");
+    if (failed) json_object_del(frame, "logs");
+    size_t i;
+    json_t *child;
+    json_array_foreach(json_object_get(frame, "calls"), i, child) clear_failed_logs(child, failed);
+}
+
+json_t *cl_result(trace_run *r, const tx_result *res) {
+    (void)res;
+    json_t *top = r->cl.top;
+    r->cl.top = NULL;
+    if (!top) return trace_take(json_object());
+    if (r->cfg->with_log) clear_failed_logs(top, false);
+    return top;
+}

@@ -1,0 +1,354 @@
+/* The run: turns the EVM's tracer hooks (step before each instruction,
+ * halt, nested message enter/exit) into what geth's tracing hooks report,
+ * and hands that to the active tracer.
+ *
+ * geth calls OnOpcode after an instruction's static and dynamic gas are
+ * charged, with gasCost = static + dynamic (for the CALL family including
+ * the gas handed to the callee, for CREATE not) and the refund counter after
+ * the gas rules ran; an instruction that fails before that point (stack,
+ * gas, write protection found by the gas rules) is reported with the error.
+ * parevm's hook runs before the instruction, so the run keeps each step
+ * pending until the next event gives its cost: the next step of the frame,
+ * the message it starts (enter) or the frame's halt. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "parevm/state_host.h"
+#include "trace_internal.h"
+
+enum {
+    OP_SSTORE = 0x55, OP_CREATE = 0xf0, OP_CALL = 0xf1, OP_CREATE2 = 0xf5, OP_SELFDESTRUCT = 0xff,
+    STACK_LIMIT = 1024, SSTORE_SENTRY = 2300, MAX_INITCODE = 49152, MAX_CODE = 24576,
+};
+
+static trace_run *run_of(evm_tracer *t) { return (trace_run *)t; }
+
+/* ---- geth's error of a failed halt ---- */
+
+static bool writes_state(const tr_step *p) {
+    switch (p->op) {
+    case OP_SSTORE: case OP_CREATE: case OP_CREATE2: case OP_SELFDESTRUCT: return true;
+    case OP_CALL: return !u256_is_zero(&p->top[2]);
+    }
+    return false;
+}
+
+/* ---- geth's price of a memory-using instruction that ran out of gas ---- */
+
+/* The memory operand of op (offset, size) and its per-word and per-byte
+ * dynamic costs, or false for an instruction without one handled here (the
+ * CALL and CREATE families and EXTCODECOPY price more than memory). */
+static bool memory_operand(const tr_step *p, u256 *off, u256 *size, int64_t *per_word, int64_t *per_byte) {
+    *per_word = *per_byte = 0;
+    const u256 *t = p->top;
+    switch (p->op) {
+    case 0x20: *off = t[0], *size = t[1], *per_word = 6; return true;                 /* KECCAK256 */
+    case 0x37: case 0x39: case 0x3e: *off = t[0], *size = t[2], *per_word = 3; return true; /* copies */
+    case 0x5e:                                                                         /* MCOPY */
+        *off = u256_gt(&t[1], &t[0]) ? t[1] : t[0], *size = t[2], *per_word = 3;
+        return true;
+    case 0x51: case 0x52: *off = t[0], *size = u256_from_u64(32); return true;        /* MLOAD, MSTORE */
+    case 0x53: *off = t[0], *size = u256_from_u64(1); return true;                    /* MSTORE8 */
+    case 0xa0: case 0xa1: case 0xa2: case 0xa3: case 0xa4: *off = t[0], *size = t[1], *per_byte = 8; return true;
+    case 0xf3: case 0xfd: *off = t[0], *size = t[1]; return true;                     /* RETURN, REVERT */
+    }
+    return false;
+}
+
+static uint64_t memory_fee(uint64_t words) { return words * 3 + words * words / 512; }
+
+/* geth's reading of a step that ran out of gas on a memory operand: its
+ * error (NULL: plain "out of gas") and its cost, static plus dynamic in full
+ * (parevm stops charging at the expansion it cannot pay). False when p has
+ * no memory operand. */
+static bool memory_oog(const tr_step *p, const char **why, int64_t *cost) {
+    u256 off, size;
+    int64_t per_word, per_byte;
+    if (!memory_operand(p, &off, &size, &per_word, &per_byte)) return false;
+    *why = NULL;
+    if (p->gas < p->static_cost) return true; /* the static charge failed: geth priced nothing more */
+    uint64_t end = 0;
+    if (!u256_is_zero(&size)) {
+        /* calcMemSize64, then the rounding to words: overflow is an error of its own */
+        if (!u256_fits_u64(&size) || !u256_fits_u64(&off) || off.w[0] + size.w[0] < off.w[0] ||
+            off.w[0] + size.w[0] > UINT64_MAX - 31) {
+            *why = "gas uint64 overflow", *cost = p->static_cost;
+            return true;
+        }
+        end = off.w[0] + size.w[0];
+    }
+    if (end > 0x1FFFFFFFE0ULL) {
+        *why = "out of gas: gas uint64 overflow", *cost = p->static_cost;
+        return true;
+    }
+    uint64_t words = (end + 31) / 32, have = p->mem_size / 32;
+    uint64_t fee = words > have ? memory_fee(words) - memory_fee(have) : 0;
+    uint64_t n = size.w[0]; /* fits: checked above unless zero */
+    *cost = p->static_cost + (int64_t)fee + per_word * (int64_t)((n + 31) / 32) + per_byte * (int64_t)n;
+    return true;
+}
+
+/* Fills the frame's error for a halt with st on step p. *pre tells whether
+ * geth's gas/stack phase found it (then the step carries the error and its
+ * cost is *cost, already set to parevm's charge, adjusted where geth's
+ * differs). */
+static void classify(trace_run *r, const tr_step *p, evm_status st, char *err, size_t n, bool *pre, int64_t *cost) {
+    *pre = false;
+    int in, out;
+    bool known = evm_opcode_stack(p->op, &in, &out) && p->static_cost >= 0;
+    /* geth checks the stack before it charges anything */
+    if (known && (st == EVM_OUT_OF_GAS || st == EVM_STACK_UNDERFLOW || st == EVM_STACK_OVERFLOW)) {
+        if (p->stack_size < in) {
+            snprintf(err, n, "stack underflow (%d <=> %d)", p->stack_size, in);
+            *pre = true, *cost = p->static_cost;
+            return;
+        }
+        if (p->stack_size > STACK_LIMIT + in - out) {
+            snprintf(err, n, "stack limit reached %d (%d)", p->stack_size, STACK_LIMIT + in - out);
+            *pre = true, *cost = p->static_cost;
+            return;
+        }
+    }
+    /* and its gas rules refuse writes in a static frame before pricing them */
+    if ((st == EVM_OUT_OF_GAS || st == EVM_STATIC_MODE_VIOLATION) && p->msg->is_static && writes_state(p)) {
+        snprintf(err, n, "out of gas: write protection");
+        *pre = true, *cost = p->static_cost;
+        return;
+    }
+    char name[32];
+    switch (st) {
+    case EVM_OUT_OF_GAS:
+        *pre = true;
+        if (p->op == OP_SSTORE && r->fork >= FORK_ISTANBUL && p->gas - p->static_cost <= SSTORE_SENTRY) {
+            snprintf(err, n, "out of gas: not enough gas for reentrancy sentry");
+            *cost = p->static_cost;
+        } else if ((p->op == OP_CREATE || p->op == OP_CREATE2) && r->fork >= FORK_SHANGHAI &&
+                   u256_fits_u64(&p->top[2]) && p->top[2].w[0] > MAX_INITCODE) {
+            snprintf(err, n, "out of gas: max initcode size exceeded: code size %llu limit %d",
+                     (unsigned long long)p->top[2].w[0], MAX_INITCODE);
+            *cost = p->static_cost;
+        } else {
+            const char *why = NULL;
+            memory_oog(p, &why, cost);
+            snprintf(err, n, "%s", why ? why : "out of gas");
+        }
+        return;
+    case EVM_STATIC_MODE_VIOLATION: snprintf(err, n, "write protection"); return;
+    case EVM_REVERT: snprintf(err, n, "execution reverted"); return;
+    case EVM_BAD_JUMP_DESTINATION: snprintf(err, n, "invalid jump destination"); return;
+    case EVM_INVALID_MEMORY_ACCESS: snprintf(err, n, "return data out of bounds"); return;
+    case EVM_UNDEFINED_INSTRUCTION:
+    case EVM_INVALID_INSTRUCTION: snprintf(err, n, "invalid opcode: %s", trace_op_name(p->op, name)); return;
+    default: snprintf(err, n, "%s", evm_status_name(st)); return;
+    }
+}
+
+/* geth's error for a frame that ended with status (NULL: none). */
+static const char *frame_error(trace_run *r, int depth, evm_status status, const uint8_t *output, size_t len,
+                               char *buf, size_t n) {
+    if (status == EVM_SUCCESS) return NULL;
+    const tr_frame *f = &r->frames[depth];
+    if (f->halted && f->halt_status != EVM_SUCCESS) return f->error;
+    if (f->halted) { /* the init code returned: the deposit rules failed */
+        if (status == EVM_CONTRACT_VALIDATION_FAILURE) {
+            if (r->fork >= FORK_LONDON && len && output[0] == 0xef) return "invalid code: must not begin with 0xef";
+            if (f->halt_gas >= 200 * (int64_t)len) {
+                snprintf(buf, n, "max code size exceeded: code size %zu limit %d", len, MAX_CODE);
+                return buf;
+            }
+        }
+        return "contract creation code storage out of gas";
+    }
+    switch (status) {
+    case EVM_INSUFFICIENT_BALANCE: return "insufficient balance for transfer";
+    case EVM_CALL_DEPTH_EXCEEDED: return "max call depth exceeded";
+    case EVM_NONCE_OVERFLOW: return "nonce uint64 overflow";
+    case EVM_CREATE_COLLISION: return "contract address collision";
+    case EVM_OUT_OF_GAS: return "out of gas";
+    case EVM_REVERT: return "execution reverted";
+    case EVM_PRECOMPILE_FAILURE: return "precompile failed";
+    default: return evm_status_name(status);
+    }
+}
+
+/* ---- steps ---- */
+
+/* Finishes the pending step: gas_after is what its frame had after it,
+ * refund_after the frame's refund counter then; halted with st when the
+ * frame stopped on it (err/pre/cost from classify). */
+static void finish(trace_run *r, int64_t cost, int64_t refund_after, bool halted, evm_status st, const char *error) {
+    tr_step *p = &r->pending;
+    r->has_pending = false;
+    /* geth reports the refund counter after the instruction's gas rules,
+     * which only SSTORE and SELFDESTRUCT change */
+    int64_t refund = p->op == OP_SSTORE || p->op == OP_SELFDESTRUCT ? refund_after : p->refund;
+    tr_done d = {.s = p, .cost = cost, .refund = r->frames[p->depth].refund_base + refund, .error = error,
+                 .halted = halted, .status = st};
+    switch (r->cfg->kind) {
+    case TRACER_STRUCT_LOG: lg_done(r, &d); break;
+    case TRACER_CALL: cl_done(r, &d); break;
+    case TRACER_PRESTATE: ps_done(r, &d); break;
+    }
+}
+
+static void hook_step(evm_tracer *t, const evm_step *s) {
+    trace_run *r = run_of(t);
+    if (!r->started) {
+        r->started = true;
+        r->frames[0].refund_base = (int64_t)executor_auth_refund(r->ex);
+    }
+    if (r->has_pending) finish(r, r->pending.gas - s->gas, s->refund, false, EVM_SUCCESS, NULL);
+    tr_step *p = &r->pending;
+    p->depth = s->depth;
+    p->pc = s->pc;
+    p->op = s->op;
+    p->gas = s->gas;
+    p->static_cost = s->static_cost;
+    p->refund = s->refund;
+    p->stack_size = s->stack_size;
+    p->mem_size = s->mem_size;
+    for (int i = 0; i < TR_TOP; i++) p->top[i] = i < s->stack_size ? s->stack[s->stack_size - 1 - i] : U256_ZERO;
+    p->msg = s->msg;
+    r->has_pending = true;
+    switch (r->cfg->kind) {
+    case TRACER_STRUCT_LOG: lg_step(r, s); break;
+    case TRACER_CALL: cl_step(r, s); break;
+    case TRACER_PRESTATE: ps_step(r, s); break;
+    }
+}
+
+static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int64_t refund) {
+    trace_run *r = run_of(t);
+    tr_frame *f = &r->frames[depth];
+    f->halted = true;
+    f->halt_status = st;
+    f->halt_gas = gas;
+    f->error[0] = 0;
+    if (!r->has_pending || r->pending.depth != depth) return;
+    f->halt_op = r->pending.op;
+    int64_t cost = r->pending.gas - gas;
+    bool pre = false;
+    if (st != EVM_SUCCESS) classify(r, &r->pending, st, f->error, sizeof f->error, &pre, &cost);
+    finish(r, cost, refund, true, st, pre ? f->error : NULL);
+}
+
+static void hook_enter(evm_tracer *t, const evm_message *msg, const address *from, const address *to,
+                       int64_t caller_gas) {
+    trace_run *r = run_of(t);
+    int d = msg->depth;
+    int64_t parent_refund = 0;
+    if (r->has_pending && r->pending.depth == d - 1) {
+        parent_refund = r->pending.refund;
+        /* the CALL family's cost includes the callee's gas; CREATE's not */
+        bool create = msg->kind == EVM_CREATE || msg->kind == EVM_CREATE2;
+        int64_t after = caller_gas + (create ? msg->gas : 0);
+        finish(r, r->pending.gas - after, parent_refund, false, EVM_SUCCESS, NULL);
+    }
+    tr_frame *f = &r->frames[d];
+    memset(f, 0, sizeof *f);
+    f->refund_base = r->frames[d - 1].refund_base + parent_refund;
+    if (r->cfg->kind != TRACER_CALL) return;
+    address target;
+    if (to) {
+        target = *to;
+    } else if (msg->kind == EVM_CREATE) {
+        target = create_address(&msg->sender, overlay_nonce(r->ov, &msg->sender));
+    } else {
+        target = create2_address(&msg->sender, &msg->salt, msg->input, msg->input_size);
+    }
+    cl_enter(r, d, trace_kind_op(msg->kind), from, &target, msg->input, msg->input_size, (uint64_t)msg->gas,
+             msg->kind == EVM_STATICCALL ? NULL : &msg->value);
+}
+
+static void hook_exit(evm_tracer *t, const evm_message *msg, const evm_result *res) {
+    trace_run *r = run_of(t);
+    if (r->cfg->kind != TRACER_CALL) return;
+    char buf[112];
+    const char *err = frame_error(r, msg->depth, res->status, res->output, res->output_size, buf, sizeof buf);
+    bool out = res->status == EVM_SUCCESS || res->status == EVM_REVERT;
+    cl_exit(r, msg->depth, out ? res->output : NULL, out ? res->output_size : 0, (uint64_t)(msg->gas - res->gas_left),
+            err, res->status == EVM_REVERT);
+}
+
+/* ---- one transaction ---- */
+
+static void run_init(trace_run *r, const trace_config *cfg, executor *ex, const block_env *env, state_view view,
+                     uint64_t log_index) {
+    memset(r, 0, sizeof *r);
+    r->base.step = hook_step;
+    r->base.halt = hook_halt;
+    r->base.enter = hook_enter;
+    r->base.exit = hook_exit;
+    r->base.ctx = r;
+    r->cfg = cfg;
+    r->fork = env->fork;
+    r->ex = ex;
+    r->ov = executor_overlay(ex);
+    r->pre = view;
+    r->log_index = log_index;
+    r->frames = calloc(TR_MAX_DEPTH + 2, sizeof *r->frames);
+    if (!r->frames) abort();
+    switch (cfg->kind) {
+    case TRACER_STRUCT_LOG: lg_init(r); break;
+    case TRACER_CALL: cl_init(r); break;
+    case TRACER_PRESTATE: ps_init(r); break;
+    }
+}
+
+static void run_free(trace_run *r) {
+    switch (r->cfg->kind) {
+    case TRACER_STRUCT_LOG: lg_free(r); break;
+    case TRACER_CALL: cl_free(r); break;
+    case TRACER_PRESTATE: ps_free(r); break;
+    }
+    free(r->frames);
+}
+
+json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env, state_view view,
+                    code_store *codes, const transaction *tx, uint64_t block_gas_used, uint64_t log_index,
+                    bool call, tx_result *res_out, char *err, size_t errlen) {
+    trace_run *r = malloc(sizeof *r);
+    if (!r) abort();
+    run_init(r, cfg, ex, env, view, log_index);
+    uint64_t nonce = tx->nonce;
+    if (call) {
+        account_info info;
+        view.ops->get_account(view.ctx, &tx->sender, FIELD_NONCE, &info);
+        nonce = info.nonce;
+    }
+    address to = tx->has_to ? tx->to : create_address(&tx->sender, nonce);
+    if (cfg->kind == TRACER_CALL)
+        cl_enter(r, 0, tx->has_to ? 0xf1 : 0xf0, &tx->sender, &to, tx->data, tx->data_len, tx->gas_limit, &tx->value);
+    if (cfg->kind == TRACER_PRESTATE) ps_start(r, tx, &to, env);
+
+    tx_result res;
+    executor_set_tracer(ex, &r->base);
+    if (call)
+        exec_call(ex, env, view, codes, tx, &res);
+    else
+        exec_transaction(ex, env, view, codes, tx, block_gas_used, &res);
+    executor_set_tracer(ex, NULL);
+    if (res_out) *res_out = res;
+
+    json_t *out = NULL;
+    if (!res.valid) {
+        snprintf(err, errlen, "tracing failed: %s", res.error);
+    } else {
+        if (r->has_pending) r->has_pending = false; /* cannot happen: every frame halts */
+        char buf[112];
+        const char *ferr = frame_error(r, 0, res.status, res.output, res.output_size, buf, sizeof buf);
+        switch (cfg->kind) {
+        case TRACER_STRUCT_LOG: out = lg_result(r, &res); break;
+        case TRACER_CALL: {
+            bool o = res.status == EVM_SUCCESS || res.status == EVM_REVERT;
+            cl_exit(r, 0, o ? res.output : NULL, o ? res.output_size : 0, res.gas_used, ferr,
+                    res.status == EVM_REVERT);
+            out = cl_result(r, &res);
+            break;
+        }
+        case TRACER_PRESTATE: out = ps_result(r, executor_changes(ex)); break;
+        }
+    }
+    run_free(r);
+    free(r);
+    return out;
+}

@@ -1,0 +1,191 @@
+/* geth's spellings for the tracers: opcode names as OpCode.String() gives
+ * them, revert reasons as abi.UnpackRevert decodes them, Go's treatment of
+ * ill-formed UTF-8 in JSON strings, and the hex forms of words. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "parevm/hex.h"
+#include "trace_internal.h"
+
+json_t *trace_take(json_t *v) {
+    if (!v) abort();
+    return v;
+}
+
+void trace_set(json_t *obj, const char *key, json_t *v) {
+    if (json_object_set_new(obj, key, trace_take(v))) abort();
+}
+
+void trace_append(json_t *arr, json_t *v) {
+    if (json_array_append_new(arr, trace_take(v))) abort();
+}
+
+json_t *trace_json_word(const u256 *v) {
+    bytes32 b = u256_to_bytes32(v);
+    char hex[67];
+    hex_encode(b.b, 32, hex);
+    return trace_take(json_string(hex));
+}
+
+json_t *trace_json_quantity(const u256 *v) {
+    char hex[67];
+    u256_to_hex(v, hex);
+    return trace_take(json_string(hex));
+}
+
+/* Names geth gives opcodes that parevm's tables do not define (EOF and
+ * proposals): OpCode.String() names them in every fork. */
+static const char *extra_name(uint8_t op) {
+    switch (op) {
+    case 0x44: return "DIFFICULTY"; /* geth keeps the pre-Merge name */
+    case 0x4b: return "SLOTNUM";
+    case 0xd0: return "DATALOAD";
+    case 0xd1: return "DATALOADN";
+    case 0xd2: return "DATASIZE";
+    case 0xd3: return "DATACOPY";
+    case 0xe0: return "RJUMP";
+    case 0xe1: return "RJUMPI";
+    case 0xe2: return "RJUMPV";
+    case 0xe3: return "CALLF";
+    case 0xe4: return "RETF";
+    case 0xe5: return "JUMPF";
+    case 0xe6: return "DUPN";
+    case 0xe7: return "SWAPN";
+    case 0xe8: return "EXCHANGE";
+    case 0xec: return "EOFCREATE";
+    case 0xee: return "RETURNCONTRACT";
+    case 0xf7: return "RETURNDATALOAD";
+    case 0xf8: return "EXTCALL";
+    case 0xf9: return "EXTDELEGATECALL";
+    case 0xfb: return "EXTSTATICCALL";
+    }
+    return NULL;
+}
+
+const char *trace_op_name(uint8_t op, char buf[32]) {
+    const char *n = extra_name(op);
+    if (!n) n = evm_opcode_name(op);
+    if (n) return n;
+    snprintf(buf, 32, "opcode %#x not defined", op);
+    return buf;
+}
+
+uint8_t trace_kind_op(evm_call_kind kind) {
+    switch (kind) {
+    case EVM_CALL: return 0xf1;
+    case EVM_CALLCODE: return 0xf2;
+    case EVM_DELEGATECALL: return 0xf4;
+    case EVM_STATICCALL: return 0xfa;
+    case EVM_CREATE: return 0xf0;
+    case EVM_CREATE2: return 0xf5;
+    }
+    return 0xf1;
+}
+
+/* ---- UTF-8 as Go sees it ---- */
+
+/* Length of the well-formed UTF-8 sequence at p (n bytes left), or 0. */
+static size_t utf8_len(const uint8_t *p, size_t n) {
+    uint8_t c = p[0];
+    if (c < 0x80) return 1;
+    size_t len;
+    uint32_t min, cp;
+    if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000, cp = c & 0x07;
+    else return 0;
+    if (n < len) return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80) return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return len;
+}
+
+json_t *trace_json_lossy(const uint8_t *p, size_t n) {
+    buf_t b = {0};
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len(p + i, n - i);
+        if (k) {
+            buf_append(&b, p + i, k);
+            i += k;
+        } else {
+            static const uint8_t fffd[3] = {0xef, 0xbf, 0xbd};
+            buf_append(&b, fffd, 3);
+            i++;
+        }
+    }
+    json_t *s = trace_take(json_stringn(b.len ? (const char *)b.data : "", b.len));
+    buf_free(&b);
+    return s;
+}
+
+/* ---- revert reasons ---- */
+
+/* A 32-byte big-endian word as a number below 2^63, or -1. */
+static int64_t word_small(const uint8_t *w) {
+    for (int i = 0; i < 24; i++)
+        if (w[i]) return -1;
+    uint64_t v = 0;
+    for (int i = 24; i < 32; i++) v = v << 8 | w[i];
+    return v >> 63 ? -1 : (int64_t)v;
+}
+
+static const char *panic_reason(uint64_t code) {
+    switch (code) {
+    case 0x00: return "generic panic";
+    case 0x01: return "assert(false)";
+    case 0x11: return "arithmetic underflow or overflow";
+    case 0x12: return "division or modulo by zero";
+    case 0x21: return "enum overflow";
+    case 0x22: return "invalid encoded storage byte array accessed";
+    case 0x31: return "out-of-bounds array access; popping on an empty array";
+    case 0x32: return "out-of-bounds access of an array or bytesN";
+    case 0x41: return "out of memory";
+    case 0x51: return "uninitialized function";
+    }
+    return NULL;
+}
+
+static char *dup_bytes(const void *p, size_t n, size_t *out_len) {
+    char *s = malloc(n + 1);
+    if (!s) abort();
+    memcpy(s, p, n);
+    s[n] = 0;
+    *out_len = n;
+    return s;
+}
+
+char *trace_revert_reason(const uint8_t *data, size_t len, size_t *out_len) {
+    static const uint8_t error_sel[4] = {0x08, 0xc3, 0x79, 0xa0}, panic_sel[4] = {0x4e, 0x48, 0x7b, 0x71};
+    if (len < 4 + 32) return NULL;
+    const uint8_t *out = data + 4;
+    size_t n = len - 4;
+    if (!memcmp(data, error_sel, 4)) {
+        /* ABI string: offset, then length and bytes there, all in bounds */
+        int64_t off = word_small(out);
+        if (off < 0 || (uint64_t)off > n - 32) return NULL;
+        int64_t slen = word_small(out + off);
+        if (slen < 0 || (uint64_t)slen > n - 32 - (uint64_t)off) return NULL;
+        return dup_bytes(out + off + 32, (size_t)slen, out_len);
+    }
+    if (!memcmp(data, panic_sel, 4)) {
+        int64_t code = word_small(out);
+        const char *why = code >= 0 ? panic_reason((uint64_t)code) : NULL;
+        if (why) return dup_bytes(why, strlen(why), out_len);
+        bytes32 w;
+        memcpy(w.b, out, 32);
+        u256 v = u256_from_bytes32(&w);
+        char hex[67], msg[96];
+        u256_to_hex(&v, hex);
+        int k = snprintf(msg, sizeof msg, "unknown panic code: %s", hex);
+        return dup_bytes(msg, (size_t)k, out_len);
+    }
+    return NULL;
+}
+
+char *trace_dumps(const json_t *v) {
+    char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    if (!s) abort();
+    return s;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# parevm trace and statetest --tracer: a known call traced (the revert reason
+# of a call that reverts with Error("nope"), gas written down by hand in
+# tests/test_trace.c), and bad requests give an error, never a crash.
+# Usage: trace_cli.sh PAREVM SOURCE_DIR
+set -u
+parevm=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+# check NAME WANT-STATUS PATTERN -- command...
+check() {
+    local name=$1 want=$2 pattern=$3
+    shift 3
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ $rc -ge 128 ] || { [ "$want" = ok ] && [ $rc -ne 0 ]; } || { [ "$want" = fail ] && [ $rc -eq 0 ]; } ||
+        ! grep -qE "$pattern" <<<"$out"; then
+        echo "FAIL $name (exit $rc), wanted /$pattern/, got:"
+        echo "$out" | head -5
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+}
+
+check call ok '"gasUsed":"0x6522".*"gasUsed":"0x42".*"revertReason":"nope"' "$parevm" trace "$src/tests/trace/call_revert.json"
+check statetest-tracer ok '"case":.*"result":\{"from"' "$parevm" statetest --tracer callTracer "$src/tests/statetests/delegation_chain_one_hop.json"
+check statetest-check ok '[1-9][0-9]* passed, 0 failed' "$parevm" statetest --check-trace "$src/tests/statetests"
+
+printf '{"fork": ' >"$tmp/truncated.json"
+printf '{"fork": "Nope", "pre": {}, "call": {}}' >"$tmp/badfork.json"
+printf '{"fork": "Cancun", "pre": {"0xzz": {}}, "call": {}}' >"$tmp/badpre.json"
+printf '{"fork": "Cancun", "pre": {}, "transactions": ["0xf8"]}' >"$tmp/badtx.json"
+printf '{"fork": "Cancun", "pre": {}, "call": {"to": 5}}' >"$tmp/badcall.json"
+printf '{"fork": "Cancun", "pre": {}, "call": {}, "config": {"tracer": "jsTracer"}}' >"$tmp/badtracer.json"
+printf '{"fork": "Cancun", "pre": {}, "transactions": [], "txIndex": 3}' >"$tmp/badindex.json"
+printf '{"fork": "Cancun", "pre": {}}' >"$tmp/nothing.json"
+check truncated fail '"error"' "$parevm" trace "$tmp/truncated.json"
+check badfork fail 'fork' "$parevm" trace "$tmp/badfork.json"
+check badpre fail 'not an address' "$parevm" trace "$tmp/badpre.json"
+check badtx fail 'transactions\[0\]' "$parevm" trace "$tmp/badtx.json"
+check badcall fail '"error"' "$parevm" trace "$tmp/badcall.json"
+check badtracer fail 'tracer not found' "$parevm" trace "$tmp/badtracer.json"
+check badindex fail 'out of range' "$parevm" trace "$tmp/badindex.json"
+check nothing fail 'neither' "$parevm" trace "$tmp/nothing.json"
+check usage fail 'usage' "$parevm" trace
+check badconfig fail 'tracer-config' "$parevm" statetest --tracer-config '{' "$src/tests/statetests"
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
