@@ -16,6 +16,7 @@
 #include "parevm/hdkeys.h"
 #include "parevm/keccak.h"
 #include "parevm/tx.h"
+#include <openssl/evp.h>
 
 static const uint64_t T0 = 1700000000; /* genesis time */
 static const uint64_t CHAIN_ID = 31337;
@@ -568,6 +569,103 @@ TEST(engine_reorgs_between_built_branches) {
     json_decref(t3);
 free:
     json_decref(a1), json_decref(a2), json_decref(b1), json_decref(b2), json_decref(b3), json_decref(b4);
+out:
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
+
+/* ---- Blob transactions: the pool keeps the sidecar for the Engine API ---------------------------------- */
+
+/* A blob transaction with one blob in its Osaka network form (wrapper
+ * version 1, 128 cell proofs; the pool checks the structure, not the KZG
+ * proofs), as a JSON string; *vh gets its versioned hash. */
+static json_t *blob_tx(const account *from, uint64_t nonce, uint8_t fill, bytes32 *vh, uint8_t **blob_out) {
+    uint8_t *blob = calloc(1, TX_BLOB_SIZE), commitment[TX_KZG_BYTES], proof[TX_KZG_BYTES];
+    if (!blob) abort();
+    for (size_t i = 0; i < TX_BLOB_SIZE; i += 32) blob[i + 1] = (uint8_t)(fill + i / 32);
+    memset(commitment, fill, sizeof commitment);
+    commitment[0] = 0xc0;
+    memset(proof, 0xab, sizeof proof);
+    if (!EVP_Digest(commitment, sizeof commitment, vh->b, NULL, EVP_sha256(), NULL)) abort();
+    vh->b[0] = 0x01;
+    address to = addr_of(0x33);
+    transaction tx = {.type = TX_BLOB, .has_chain_id = true, .chain_id = CHAIN_ID, .nonce = nonce, .gas_limit = 21000,
+                      .has_to = true, .to = to, .n_blob_hashes = 1, .blob_hashes = vh};
+    tx.max_priority_fee = u256_from_u64(2000000000ULL);
+    tx.max_fee = u256_from_u64(200000000000ULL);
+    tx.max_fee_per_blob_gas = u256_from_u64(1000000000ULL);
+    if (!tx_sign(&tx, from->key)) abort();
+    buf_t block_form = {0}, net = {0};
+    tx_encode(&tx, &block_form);
+    uint8_t type = TX_BLOB;
+    buf_append(&net, &type, 1);
+    size_t l = rlp_list_begin(&net);
+    rlp_encode_raw(&net, block_form.data + 1, block_form.len - 1);
+    rlp_encode_u64(&net, 1);
+    size_t lb = rlp_list_begin(&net);
+    rlp_encode_bytes(&net, blob, TX_BLOB_SIZE);
+    rlp_list_end(&net, lb);
+    size_t lc = rlp_list_begin(&net);
+    rlp_encode_bytes(&net, commitment, sizeof commitment);
+    rlp_list_end(&net, lc);
+    size_t lp = rlp_list_begin(&net);
+    for (int i = 0; i < TX_CELLS_PER_EXT_BLOB; i++) rlp_encode_bytes(&net, proof, sizeof proof);
+    rlp_list_end(&net, lp);
+    rlp_list_end(&net, l);
+    json_t *s = rpc_json_data(net.data, net.len);
+    buf_free(&block_form);
+    buf_free(&net);
+    *blob_out = blob;
+    return s;
+}
+
+TEST(engine_blobs_from_the_pool) {
+    eh_node a = {0}, b = {0};
+    CHECK(start_node(&a) && start_node(&b));
+    if (!a.n || !b.n) goto out;
+    bytes32 g = genesis_hash(&a), vh, unknown = beacon_root(99);
+    account s = dev_account(4);
+    uint8_t *blob = NULL;
+    CHECK(send_tx(&a, blob_tx(&s, 0, 7, &vh, &blob)));
+    json_t *blob_hex = rpc_json_data(blob, TX_BLOB_SIZE);
+    /* getBlobsV2: all or nothing; V3: partial */
+    json_t *r = eh_result(&a, "engine_getBlobsV2", json_pack("[[o]]", eh_hash(&vh)));
+    json_t *one = r ? json_array_get(r, 0) : NULL;
+    CHECK(one && json_equal(json_object_get(one, "blob"), blob_hex) &&
+          json_array_size(json_object_get(one, "proofs")) == TX_CELLS_PER_EXT_BLOB);
+    json_decref(r);
+    r = eh_result(&a, "engine_getBlobsV2", json_pack("[[o,o]]", eh_hash(&vh), eh_hash(&unknown)));
+    CHECK(r && json_is_null(r));
+    json_decref(r);
+    r = eh_result(&a, "engine_getBlobsV3", json_pack("[[o,o]]", eh_hash(&unknown), eh_hash(&vh)));
+    CHECK(r && json_array_size(r) == 2 && json_is_null(json_array_get(r, 0)) &&
+          json_equal(json_object_get(json_array_get(r, 1), "blob"), blob_hex));
+    json_decref(r);
+    /* built into a payload: the bundle carries the sidecar, the other node
+     * validates it with the versioned hash */
+    json_t *env = build(&a, &g, T0 + 12, 3);
+    json_t *p = env ? json_object_get(env, "executionPayload") : NULL, *bundle = env ? json_object_get(env, "blobsBundle") : NULL;
+    CHECK(p && json_array_size(json_object_get(p, "transactions")) == 1);
+    CHECK(bundle && json_array_size(json_object_get(bundle, "blobs")) == 1 &&
+          json_array_size(json_object_get(bundle, "commitments")) == 1 &&
+          json_array_size(json_object_get(bundle, "proofs")) == TX_CELLS_PER_EXT_BLOB &&
+          json_equal(json_array_get(json_object_get(bundle, "blobs"), 0), blob_hex));
+    CHECK(p && !strcmp(json_string_value(json_object_get(p, "blobGasUsed")) ?: "", "0x20000"));
+    if (p) {
+        uint64_t ts = T0 + 12;
+        bytes32 root = beacon_root(ts), h = payload_hash(env);
+        /* without the versioned hash it is INVALID; with it VALID */
+        r = eh_result(&b, "engine_newPayloadV4", json_pack("[O,[],o,[]]", p, eh_hash(&root)));
+        CHECK(r && !strcmp(status_str(r) ?: "", "INVALID") && lvh_is(r, NULL));
+        json_decref(r);
+        r = eh_result(&b, "engine_newPayloadV4", json_pack("[O,[o],o,[]]", p, eh_hash(&vh), eh_hash(&root)));
+        CHECK(r && !strcmp(status_str(r) ?: "", "VALID") && lvh_is(r, &h));
+        json_decref(r);
+        CHECK(fcu_valid(&b, &h) && head_is(&b, &h));
+    }
+    json_decref(env);
+    json_decref(blob_hex);
+    free(blob);
 out:
     eh_stop(&a, true);
     eh_stop(&b, true);
