@@ -67,7 +67,7 @@ static bool make_payload(const uint8_t *rlp, size_t len, cl_payload *out) {
     json_object_set_new(p, "gasLimit", q64(h->gas_limit));
     json_object_set_new(p, "gasUsed", q64(h->gas_used));
     json_object_set_new(p, "timestamp", q64(h->timestamp));
-    json_object_set_new(p, "extraData", rpc_json_data(h->extra_data, h->extra_len));
+    json_object_set_new(p, "extraData", rpc_json_data(h->extra_data, h->extra_len < sizeof h->extra_data ? h->extra_len : sizeof h->extra_data));
     json_object_set_new(p, "baseFeePerGas", rpc_json_u256(&h->base_fee));
     json_object_set_new(p, "blockHash", eh_hash(&h->hash));
     json_object_set_new(p, "transactions", raw_txs(rlp, len));

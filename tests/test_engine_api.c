@@ -152,8 +152,8 @@ static json_t *new_payload(eh_node *e, const json_t *payload, const json_t *requ
     uint64_t ts = 0;
     rpc_parse_u64(json_object_get(payload, "timestamp"), &ts);
     bytes32 root = beacon_root(ts);
-    return eh_result(e, "engine_newPayloadV4",
-                     json_pack("[O,[],o,O]", payload, eh_hash(&root), requests ? requests : json_array()));
+    json_t *req = requests ? json_incref((json_t *)requests) : json_array();
+    return eh_result(e, "engine_newPayloadV4", json_pack("[O,[],o,o]", payload, eh_hash(&root), req));
 }
 
 static bool new_payload_is(eh_node *e, const json_t *env, const char *status, const bytes32 *lvh) {
