@@ -91,6 +91,17 @@ typedef struct {
     size_t n;
 } senders;
 
+/* Loads cs into the store and clears it (the state goes in in chunks:
+ * the store sizes each write by its rows). */
+static const char *load_chunk(db *d, change_set *cs) {
+    const char *err = cs->n_accounts ? db_load_state(d, cs, NULL) : NULL;
+    change_set_free(cs);
+    memset(cs, 0, sizeof *cs);
+    return err;
+}
+
+enum { CHUNK = 50000 };
+
 static const char *write_genesis(const char *dir, const engine_opts *o, const senders *s, bytes32 *hash) {
     db *d;
     const char *err = db_open(dir, NULL, &d);
@@ -100,30 +111,40 @@ static const char *write_genesis(const char *dir, const engine_opts *o, const se
     change_set cs = {0};
     u256 ether = u256_from_u64(1000000000000000000ULL), thousand = u256_from_u64(1000);
     u256 rich = u256_mul(&ether, &thousand), tokens = u256_mul(&ether, &ether);
+    /* the senders and the token */
     for (size_t i = 0; i < s->n; i++) {
         account_change *ac = change_set_add_account(&cs, &s->addrs[i]);
         ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
         ac->balance = rich;
     }
-    for (uint64_t i = 0; i < o->accounts; i++) {
-        address a = filler(i);
-        account_change *ac = change_set_add_account(&cs, &a);
-        ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
-        ac->balance = ether;
-    }
     account_change *tk = change_set_add_account(&cs, &TOKEN);
     tk->flags = CHANGE_TOUCHED | CHANGE_NONCE | CHANGE_CODE;
     tk->nonce = 1;
     tk->code = code_store_intern(db_codes(d), TOKEN_CODE, sizeof TOKEN_CODE);
-    size_t ti = cs.n_accounts - 1;
     for (size_t i = 0; i < s->n; i++) {
         u256 k = slot_of(&s->addrs[i]);
-        change_set_add_slot(&cs, &cs.accounts[ti], &k, &tokens);
+        change_set_add_slot(&cs, &cs.accounts[cs.n_accounts - 1], &k, &tokens);
     }
-    for (uint64_t i = 0; i < o->accounts; i += 2) {
+    err = load_chunk(d, &cs);
+    /* the other accounts, then their token balances (every second one) */
+    for (uint64_t i = 0; i < o->accounts && !err; i++) {
+        address a = filler(i);
+        account_change *ac = change_set_add_account(&cs, &a);
+        ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
+        ac->balance = ether;
+        if (cs.n_accounts == CHUNK || i + 1 == o->accounts) err = load_chunk(d, &cs);
+    }
+    for (uint64_t i = 0; i < o->accounts && !err; i += 2) {
+        if (!cs.n_accounts) change_set_add_account(&cs, &TOKEN)->flags = CHANGE_TOUCHED;
         address a = filler(i);
         u256 k = slot_of(&a);
-        change_set_add_slot(&cs, &cs.accounts[ti], &k, &thousand);
+        change_set_add_slot(&cs, &cs.accounts[0], &k, &thousand);
+        if (cs.accounts[0].n_slots == CHUNK || i + 2 >= o->accounts) err = load_chunk(d, &cs);
+    }
+    if (err) {
+        change_set_free(&cs);
+        db_close(d);
+        return err;
     }
     block_header h = {0};
     h.ommers_hash = EMPTY_LIST_HASH;
@@ -138,9 +159,8 @@ static const char *write_genesis(const char *dir, const engine_opts *o, const se
     h.has_blob_gas = true;
     h.has_beacon_root = true;
     block_header out;
-    err = chain_init(d, &cfg, &h, &cs, &out);
+    err = chain_init(d, &cfg, &h, NULL, &out);
     if (!err) *hash = out.hash;
-    change_set_free(&cs);
     db_close(d);
     return err;
 }
