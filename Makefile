@@ -22,9 +22,13 @@ build: $(BUILD)/Makefile
 test: deps build
 	@cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 1800
 
-# The main job: replay the real mainnet blocks, sequentially and with
-# Block-STM, verifying every header and printing gas per second.
+# The main job: a built chain through parevm init + import (every state
+# root verified), queries, an unwind and a resumed import; then the real
+# mainnet blocks replayed sequentially and with Block-STM, verifying every
+# header and printing gas per second.
 demo: deps build
+	@./scripts/demo-import.sh ./$(BUILD)/parevm
+	@printf '\n== mainnet blocks: sequential and Block-STM replay\n'
 	@./$(BUILD)/parevm replay --mode both --repeat 3 $(FIXTURES)/mainnet
 
 # Benchmarks (numbers, not pass/fail): the EVM interpreter suite, the
@@ -35,6 +39,7 @@ bench: deps build
 	@./$(BUILD)/parevm bench precompiles
 	@for k in transfers erc20 uniswap; do ./$(BUILD)/parevm bench gigagas --kind $$k || exit 1; done
 	@./$(BUILD)/parevm bench mainnet
+	@./$(BUILD)/parevm bench import --kind erc20
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over the whole suite.
 sanitize: deps

@@ -10,3 +10,11 @@ set_tests_properties(chaintest/BlockchainTests chaintest/root-every-3 PROPERTIES
 
 # init/import on the command line: mainnet's genesis hash, bad input.
 add_test(NAME import/init_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/import/init_cli.sh $<TARGET_FILE:parevm> ${CMAKE_SOURCE_DIR})
+
+# Crash safety: import killed with SIGKILL at 20 random moments, then
+# finished; head and root must equal an uninterrupted import (more kills:
+# tests/import/crash.sh build/parevm 200 300).
+add_test(NAME import/crash COMMAND ${CMAKE_SOURCE_DIR}/tests/import/crash.sh $<TARGET_FILE:parevm> 20 120)
+# Concurrent readers: parevm db queries during an import see whole blocks.
+add_test(NAME import/readers COMMAND ${CMAKE_SOURCE_DIR}/tests/import/readers.sh $<TARGET_FILE:parevm> 60)
+set_tests_properties(import/crash import/readers PROPERTIES LABELS parallel)

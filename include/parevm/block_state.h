@@ -28,6 +28,11 @@ void block_state_free(block_state *s);
 /* Forgets every change and takes a new base (keeps its memory for reuse). */
 void block_state_reset(block_state *s, state_view base, code_store *codes);
 
+/* Takes a new base that shows the same state as the old one (the store
+ * after it committed the changes the old base held on top of it): the
+ * changes applied so far are kept. */
+void block_state_rebase(block_state *s, state_view base);
+
 /* The state as a state_view (the base plus the changes applied so far). */
 state_view block_state_view(block_state *s);
 code_store *block_state_codes(block_state *s);

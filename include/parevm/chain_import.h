@@ -20,7 +20,10 @@
  * transaction index, change set, total difficulty and the checkpoints of
  * the four stages, in one write transaction with the blocks queued before
  * it; a crash leaves the store at the last committed block, and the next
- * importer continues from there.
+ * importer continues from there. Commits run on a committer thread: while
+ * it writes a batch (state root included), the next blocks execute on the
+ * store's snapshot with the batch's changes layered on top; a failure of
+ * that commit is reported by a later call (with the first invalid block).
  *
  * State roots: every block's root is checked by default. With root_every
  * T > 1 the trie is brought up to date, and the root compared with the
@@ -28,10 +31,12 @@
  * flush; blocks in between are committed without their root. A mismatch at
  * a check (or an invalid block after unchecked ones) makes the importer
  * unwind to the last checked block and re-run the unchecked blocks with a
- * check after each one, so that the block reported is always the first
- * invalid one and the store is left at the block before it. Blocks before
- * Byzantium are always checked one by one (their receipts need the
- * intermediate roots: db_preview_root).
+ * check after each one, so that the block reported is the first invalid
+ * one and the store is left at the block before it. (A block between
+ * checks whose header root alone is wrong, while the state it leaves is
+ * the one the next checked header names, goes unnoticed: that is what not
+ * checking its root means.) Blocks before Byzantium are always checked one
+ * by one (their receipts need the intermediate roots: db_preview_root).
  *
  * Stored formats (db.h tables): body = RLP [transactions, ommers] or
  * [transactions, ommers, withdrawals] exactly as in the block; receipts =
@@ -141,6 +146,8 @@ typedef struct {
     uint64_t root_every; /* check the state root every T blocks (0 or 1: every block) */
     unsigned batch;      /* blocks per write transaction at most (0: root_every, at most 64) */
     bool sequential;     /* execute without Block-STM */
+    bool no_pipeline;    /* commit on the calling thread (default: a committer
+                            thread writes one batch while the next blocks execute) */
 } chain_import_options;
 
 /* Where the time went, and what was imported (since the importer opened). */
@@ -149,7 +156,10 @@ typedef struct {
     uint64_t known;      /* blocks skipped: already in the store */
     double validate, senders, execute; /* seconds in the stages */
     double root, commit; /* seconds in state roots and writes (db_commit_stats) */
+    double prepare;      /* of commit: reading the prior state, applying the changes */
+    double wait;         /* seconds execution waited for the committer thread */
     uint64_t commits, root_checks, reruns;
+    uint64_t accounts, slots, records; /* rows written: accounts, slots, branch records */
 } chain_import_stats;
 
 /* An invalid block: its number, hash and why. */

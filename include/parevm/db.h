@@ -49,9 +49,9 @@
  * a crash the store is at a block boundary. Data read from disk is checked:
  * a corrupt or truncated record gives an error, never a crash.
  *
- * The map is written in place (LMDB's MDB_WRITEMAP), so data.mdb is a sparse
- * file whose apparent size is the map size; a write transaction is refused
- * when the disk has too little room for it.
+ * Readers see the map read-only; the writer writes its dirty pages with
+ * write() at commit. A write transaction is refused when the disk has too
+ * little room for it.
  *
  * Threads: any number of threads may read (snapshots); write calls
  * (db_load_state, db_commit_block, db_update_root, db_unwind) are serialised

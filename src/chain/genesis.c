@@ -244,6 +244,36 @@ static void empty_body(bool withdrawals, buf_t *out) {
     rlp_list_end(out, l);
 }
 
+/* Loads an allocation in chunks of bounded size (an account with many
+ * slots spans several), so that memory and each write transaction stay
+ * small whatever the genesis; returns the root of the whole state. */
+#define LOAD_CHUNK 262144
+static const char *load_alloc(db *d, const change_set *alloc, bytes32 *root) {
+    change_set chunk = {0};
+    const char *err = NULL;
+    for (size_t i = 0; i < alloc->n_accounts && !err; i++) {
+        const account_change *a = &alloc->accounts[i];
+        uint32_t k = 0;
+        do {
+            account_change *c = change_set_add_account(&chunk, &a->addr);
+            uint32_t first = c->first_slot;
+            *c = *a;
+            c->first_slot = first;
+            c->n_slots = 0;
+            for (; k < a->n_slots && chunk.n_slots < LOAD_CHUNK; k++)
+                change_set_add_slot(&chunk, c, &alloc->slots[a->first_slot + k].key,
+                                    &alloc->slots[a->first_slot + k].value);
+            if (chunk.n_slots >= LOAD_CHUNK || chunk.n_accounts >= LOAD_CHUNK / 4) {
+                err = db_load_state(d, &chunk, NULL);
+                change_set_clear(&chunk);
+            }
+        } while (!err && k < a->n_slots);
+    }
+    if (!err) err = db_load_state(d, &chunk, root); /* the rest; the root of everything */
+    change_set_free(&chunk);
+    return err;
+}
+
 /* The store already has block 0: the same genesis is fine. */
 static const char *check_existing(db *d, const chain_config *cfg, const block_header *header, block_header *out) {
     db_snapshot *s;
@@ -293,7 +323,7 @@ const char *chain_init(db *d, const chain_config *cfg, const block_header *heade
 
     change_set none = {0};
     bytes32 root;
-    if ((err = db_load_state(d, alloc ? alloc : &none, &root))) return err;
+    if ((err = load_alloc(d, alloc ? alloc : &none, &root))) return err;
     block_header h = *header;
     h.state_root = root;
     buf_t hrlp = {0}, body = {0}, receipts = {0}, cfg_rec = {0};

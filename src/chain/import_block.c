@@ -228,9 +228,10 @@ const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, 
         block_free(&b);
         return why;
     }
-    /* a pre-Byzantium block's intermediate roots need the queue in the store */
+    /* a pre-Byzantium block's intermediate roots are previews of the store:
+     * every block before it must be in the store (none queued or in flight) */
     bool old = chain_fork_at(&im->cfg, h->number, h->timestamp, false) < FORK_BYZANTIUM;
-    if (old && im->nq && (why = importer_commit(im, true, bad))) {
+    if (old && (why = importer_commit(im, true, bad))) {
         block_free(&b);
         return why;
     }
@@ -259,6 +260,11 @@ const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, 
     im->st.txs += b.n_txs;
     im->st.gas += h->gas_used;
     block_free(&b);
-    if (check || im->nq >= im->o.batch) return importer_commit(im, check, bad);
+    if (!check && im->nq < im->o.batch) return NULL;
+    if (!im->pipeline || im->rerun || rules.fork < FORK_BYZANTIUM) return importer_commit(im, check, bad);
+    /* the committer takes this batch once it is done with the previous one */
+    const char *err = committer_wait(im, bad);
+    if (err || bad->invalid) return err ? err : bad->reason;
+    committer_submit(im, check);
     return NULL;
 }

@@ -3,6 +3,7 @@
 #ifndef PAREVM_IMPORT_INTERNAL_H
 #define PAREVM_IMPORT_INTERNAL_H
 
+#include <pthread.h>
 #include "parevm/block_state.h"
 #include "parevm/chain_import.h"
 #include "parevm/parallel.h"
@@ -49,6 +50,22 @@ struct chain_importer {
     size_t nq, capq;
     bool rerun;                /* re-running unchecked blocks: check each one */
 
+    /* the committer thread (committer.c): commits one batch (job) while the
+     * next blocks execute; the base chain is then snapshot -> inflight (the
+     * batch's changes) -> pending -> cur */
+    bool pipeline;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int cstate;                /* COMMITTER_IDLE, _BUSY, _DONE */
+    bool stop;
+    queued_block *job;
+    size_t njob, capjob;
+    bool job_check;
+    const char *job_err;
+    db_commit_stats job_stats;
+    block_state *inflight;
+
     chain_import_stats st;
     block_result res;
     change_set net;
@@ -67,6 +84,31 @@ state_view importer_base_view(chain_importer *im);
  * the queue is empty, at the head when the trie lags). A mismatch makes the
  * importer re-run the unchecked blocks (bad gets the first invalid). */
 const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad);
+
+/* The queue as db_blocks (the caller frees the array): checkpoints at the
+ * last block, a root check there when check. */
+db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoint cps[4], db_commit_stats *cs);
+void importer_clear_queue(chain_importer *im);
+/* Opens a snapshot of the store's head as the base, keeping the pending
+ * changes (rebased: the store now holds what the old base layered). */
+const char *importer_reopen(chain_importer *im);
+void importer_close_base(chain_importer *im);
+/* Unwinds to the last checked block and re-imports the unchecked blocks
+ * one by one (committed ones read back from the store, then the queue). */
+const char *importer_rerun(chain_importer *im, chain_bad_block *bad);
+
+/* ---- The committer thread (committer.c) ---- */
+enum { COMMITTER_IDLE, COMMITTER_BUSY, COMMITTER_DONE };
+void committer_start(chain_importer *im);
+/* Waits for the batch in flight (releasing the snapshot meanwhile, so that
+ * a map resize can go on), then takes its outcome: on success the base
+ * moves to the new head; on a failure the batch goes back to the front of
+ * the queue and a root mismatch re-runs the unchecked blocks. */
+const char *committer_wait(chain_importer *im, chain_bad_block *bad);
+/* Hands the queue to the committer (which must be idle). */
+void committer_submit(chain_importer *im, bool check);
+/* Waits for the batch in flight (its outcome dropped) and ends the thread. */
+void committer_stop(chain_importer *im);
 
 /* The stages of one block up to its queueing (import_block.c). */
 const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, chain_bad_block *bad);

@@ -61,9 +61,17 @@ static const char *open_base(chain_importer *im) {
     return NULL;
 }
 
-static void close_base(chain_importer *im) {
+void importer_close_base(chain_importer *im) {
     if (im->snap) db_snapshot_close(im->snap);
     im->snap = NULL;
+}
+
+const char *importer_reopen(chain_importer *im) {
+    importer_close_base(im);
+    const char *err = db_snapshot_open(im->d, im->lanes, &im->snap);
+    if (err) return err;
+    block_state_rebase(im->pending, importer_base_view(im));
+    return NULL;
 }
 
 /* Reads canonical block n's header and (optionally) its ommers. */
@@ -127,7 +135,7 @@ static void queued_free(queued_block *q) {
     change_set_free(&q->changes);
 }
 
-static void clear_queue(chain_importer *im) {
+void importer_clear_queue(chain_importer *im) {
     for (size_t i = 0; i < im->nq; i++) queued_free(&im->q[i]);
     im->nq = 0;
 }
@@ -175,7 +183,7 @@ static const char *unchecked_blocks(chain_importer *im, buf_t **out, size_t *n) 
 
 /* A root check failed over several blocks: unwind to the last checked
  * block and import the unchecked ones again, checking each. */
-static const char *rerun(chain_importer *im, chain_bad_block *bad) {
+const char *importer_rerun(chain_importer *im, chain_bad_block *bad) {
     buf_t *blocks;
     size_t n;
     if (!im->snap) {
@@ -184,10 +192,10 @@ static const char *rerun(chain_importer *im, chain_bad_block *bad) {
     }
     const char *err = unchecked_blocks(im, &blocks, &n);
     if (err) return err;
-    clear_queue(im);
+    importer_clear_queue(im);
     uint64_t to = im->verified;
     bool unwind = im->stored > to;
-    close_base(im);
+    importer_close_base(im);
     if (unwind) err = db_unwind(im->d, to, NULL);
     if (!err) err = importer_load(im);
     im->st.reruns++;
@@ -206,7 +214,7 @@ static const char *rerun(chain_importer *im, chain_bad_block *bad) {
 static const char *commit_nothing(chain_importer *im, bool check, chain_bad_block *bad) {
     if (!check || im->verified == im->stored) return NULL;
     /* blocks committed without a root: catch the trie up and compare */
-    close_base(im);
+    importer_close_base(im);
     bytes32 root;
     double t = chain_now();
     const char *err = db_update_root(im->d, &root);
@@ -216,41 +224,52 @@ static const char *commit_nothing(chain_importer *im, bool check, chain_bad_bloc
         const char *e = open_base(im);
         return e ? e : err;
     }
-    if (!bytes32_eq(&root, &im->head_root)) return rerun(im, bad);
+    if (!bytes32_eq(&root, &im->head_root)) return importer_rerun(im, bad);
     im->verified = im->stored;
     return open_base(im);
 }
 
-const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad) {
-    if (!im->nq) return commit_nothing(im, check, bad);
-    db_block *blocks = calloc(im->nq, sizeof *blocks);
+db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoint cps[4], db_commit_stats *cs) {
+    db_block *blocks = calloc(n, sizeof *blocks);
     if (!blocks) abort();
     static const char *const stages[4] = {"headers", "bodies", "senders", "execution"};
-    db_checkpoint cps[4];
-    db_commit_stats cs = {0};
-    for (size_t i = 0; i < im->nq; i++) {
-        queued_block *q = &im->q[i];
+    for (size_t i = 0; i < n; i++) {
         blocks[i] = (db_block){
-            .number = q->number, .header = {q->header.data, q->header.len}, .body = {q->body.data, q->body.len},
-            .receipts = {q->receipts.data, q->receipts.len}, .tx_hashes = q->tx_hashes, .n_txs = q->n_txs,
-            .changes = &q->changes, .td = &q->td,
+            .number = q[i].number, .header = {q[i].header.data, q[i].header.len},
+            .body = {q[i].body.data, q[i].body.len}, .receipts = {q[i].receipts.data, q[i].receipts.len},
+            .tx_hashes = q[i].tx_hashes, .n_txs = q[i].n_txs, .changes = &q[i].changes, .td = &q[i].td,
         };
     }
-    queued_block *last = &im->q[im->nq - 1];
+    queued_block *last = &q[n - 1];
     for (int k = 0; k < 4; k++) cps[k] = (db_checkpoint){stages[k], last->number};
-    db_block *lb = &blocks[im->nq - 1];
+    db_block *lb = &blocks[n - 1];
     lb->checkpoints = cps;
     lb->n_checkpoints = 4;
-    lb->stats = &cs;
+    lb->stats = cs;
     if (check) {
         lb->root = true;
         lb->expected_root = &last->state_root;
     }
-    close_base(im); /* no snapshot may be open across a write */
+    return blocks;
+}
+
+const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad) {
+    const char *werr = committer_wait(im, bad); /* the batch in flight first */
+    if (werr || bad->invalid) return werr ? werr : bad->reason;
+    if (!im->nq) return commit_nothing(im, check, bad);
+    db_checkpoint cps[4];
+    db_commit_stats cs = {0};
+    db_block *blocks = importer_db_blocks(im->q, im->nq, check, cps, &cs);
+    queued_block *last = &im->q[im->nq - 1];
+    importer_close_base(im); /* no snapshot may be open across a write */
     const char *err = db_commit_blocks(im->d, blocks, im->nq, NULL);
     free(blocks);
     im->st.root += cs.root;
     im->st.commit += cs.prepare + cs.write;
+    im->st.prepare += cs.prepare;
+    im->st.accounts += cs.accounts;
+    im->st.slots += cs.slots;
+    im->st.records += cs.records;
     if (err == DB_ROOT_MISMATCH) {
         im->st.root_checks++;
         if (im->verified == im->stored && im->nq == 1) {
@@ -260,11 +279,11 @@ const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad
             bad->hash = last->hash;
             bad->reason = "state root mismatch";
             bad->tx = -1;
-            clear_queue(im);
+            importer_clear_queue(im);
             err = importer_load(im);
             return err ? err : bad->reason;
         }
-        return rerun(im, bad);
+        return importer_rerun(im, bad);
     }
     if (err) {
         const char *e = open_base(im);
@@ -277,7 +296,7 @@ const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad
         im->verified = last->number;
         im->st.root_checks++;
     }
-    clear_queue(im);
+    importer_clear_queue(im);
     return open_base(im);
 }
 
@@ -297,7 +316,10 @@ const char *chain_importer_open(db *d, const chain_import_options *o, chain_impo
     if (im->o.sequential) im->ex = executor_new();
     else im->par = par_engine_new((int)im->o.threads);
     im->pending = block_state_new(importer_base_view(im), db_codes(d));
+    im->inflight = block_state_new(importer_base_view(im), db_codes(d));
     im->cur = block_state_new(block_state_view(im->pending), db_codes(d));
+    im->pipeline = !im->o.no_pipeline;
+    if (im->pipeline) committer_start(im);
     const char *err = importer_load(im);
     chain_bad_block bad = {0};
     /* a crash between root checks: check the stored head before going on */
@@ -315,11 +337,13 @@ const char *chain_importer_open(db *d, const chain_import_options *o, chain_impo
 
 void chain_importer_free(chain_importer *im) {
     if (!im) return;
-    clear_queue(im);
+    if (im->pipeline) committer_stop(im);
+    importer_clear_queue(im);
     free(im->q);
-    close_base(im);
+    importer_close_base(im);
     block_state_free(im->cur);
     block_state_free(im->pending);
+    block_state_free(im->inflight);
     if (im->par) par_engine_free(im->par);
     if (im->ex) executor_free(im->ex);
     block_result_free(&im->res);
@@ -328,24 +352,25 @@ void chain_importer_free(chain_importer *im) {
     free(im);
 }
 
+/* After a failure the base may be closed: reopen it (the queue's changes,
+ * if any, sit on the store's head). */
+static const char *ensure_base(chain_importer *im) {
+    if (im->snap) return NULL;
+    return im->nq ? importer_reopen(im) : open_base(im);
+}
+
 const char *chain_import_block(chain_importer *im, const uint8_t *rlp, size_t len, chain_bad_block *bad) {
     memset(bad, 0, sizeof *bad);
     bad->tx = -1;
-    if (!im->snap) {
-        const char *err = open_base(im);
-        if (err) return err;
-    }
-    return importer_accept(im, rlp, len, bad);
+    const char *err = ensure_base(im);
+    return err ? err : importer_accept(im, rlp, len, bad);
 }
 
 const char *chain_import_flush(chain_importer *im, chain_bad_block *bad) {
     memset(bad, 0, sizeof *bad);
     bad->tx = -1;
-    if (!im->snap) {
-        const char *err = open_base(im);
-        if (err) return err;
-    }
-    return importer_commit(im, true, bad);
+    const char *err = ensure_base(im);
+    return err ? err : importer_commit(im, true, bad);
 }
 
 void chain_importer_head(const chain_importer *im, uint64_t *number, bytes32 *hash) {

@@ -4,6 +4,7 @@
 
 int bench_gigagas(int argc, char **argv);
 int bench_precompiles(int argc, char **argv);
+int bench_import(int argc, char **argv);
 int bench_engine(int argc, char **argv);
 
 #endif

@@ -198,10 +198,12 @@ static int bench_evm_job(void *p) {
 
 static int usage(void) {
     fprintf(stderr, "usage: parevm bench evm [PATH...]\n"
-                    "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K] [--json]\n"
+                    "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K]\n"
+                    "                            [--no-fallback] [--json]\n"
                     "       parevm bench precompiles\n"
-                    "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N] [--json]\n"
-                    "       parevm bench mainnet [--threads N] [PATH]\n");
+                    "       parevm bench mainnet [--threads N] [PATH]\n"
+                    "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n"
+                    "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N] [--json]\n");
     return 2;
 }
 
@@ -213,6 +215,7 @@ int cmd_bench(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "gigagas")) return bench_gigagas(argc - 2, argv + 2);
     if (!strcmp(argv[1], "precompiles")) return bench_precompiles(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "import")) return bench_import(argc - 2, argv + 2);
     if (!strcmp(argv[1], "engine")) return bench_engine(argc - 2, argv + 2);
     if (!strcmp(argv[1], "mainnet")) {
         /* the mainnet set in both modes: replay --mode both --repeat 5 */

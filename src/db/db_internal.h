@@ -195,6 +195,12 @@ const char *work_roots(work_set *w);
 /* Writes the state rows (flat, hashed, code, wipes) and the branch records.
  * with_changes: also the change set of block number. */
 int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number);
+/* work_write in two halves: the flat rows and change set (which do not
+ * need the roots: they may be written while work_roots runs on another
+ * thread, which touches other fields), then the hashed rows and branch
+ * records (after work_roots). */
+int work_write_flat(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number);
+int work_write_trie(work_set *w, MDB_txn *txn);
 /* How many rows work_write writes, roughly (for db_write's disk check). */
 size_t work_rows(const work_set *w);
 

@@ -532,15 +532,27 @@ size_t work_rows(const work_set *w) {
     return rows;
 }
 
-int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number) {
+int work_write_flat(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number) {
     buf_t tmp = {0};
     int rc = 0;
     sort_item *order = sorted(w->n, addr_key, w);
     for (size_t i = 0; !rc && i < w->n; i++) rc = write_flat(w, txn, &w->a[order[i].i], with_changes, number, &tmp);
     free(order);
-    order = sorted(w->n, haddr_key, w);
+    buf_free(&tmp);
+    return rc;
+}
+
+int work_write_trie(work_set *w, MDB_txn *txn) {
+    buf_t tmp = {0};
+    int rc = 0;
+    sort_item *order = sorted(w->n, haddr_key, w);
     for (size_t i = 0; !rc && i < w->n; i++) rc = write_hashed(w, txn, &w->a[order[i].i], &tmp);
     free(order);
     buf_free(&tmp);
     return rc ? rc : write_records(w, txn);
+}
+
+int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number) {
+    int rc = work_write_flat(w, txn, with_changes, number);
+    return rc ? rc : work_write_trie(w, txn);
 }

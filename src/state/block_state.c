@@ -49,6 +49,8 @@ void block_state_reset(block_state *s, state_view base, code_store *codes) {
     addr_map_clear(&s->index);
 }
 
+void block_state_rebase(block_state *s, state_view base) { s->base = base; }
+
 code_store *block_state_codes(block_state *s) { return s->codes; }
 state_view block_state_base(const block_state *s) { return s->base; }
 size_t block_state_accounts(const block_state *s) { return s->n; }

@@ -1,0 +1,421 @@
+/* The chain layer on the store (chain_import.h): the configuration record
+ * and geth's JSON form round-trip; genesis headers follow geth's rules; a
+ * built chain (chain_builder.h, roots by full rebuild) imports with every
+ * root checked, in batches, with lagging roots, after an importer is
+ * dropped without a flush (a crash), and, with a bad state root planted in
+ * the middle of unchecked blocks, the first invalid block is the one
+ * reported and the store is left at the block before it. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "chain_builder.h"
+#include "parevm/chain_import.h"
+#include "parevm/keccak.h"
+#include "parevm/rlp.h"
+#include "test.h"
+
+/* ---- configuration ---- */
+
+static bool same_config(const chain_config *a, const chain_config *b) {
+    buf_t x = {0}, y = {0};
+    chain_config_encode(a, &x);
+    chain_config_encode(b, &y);
+    bool same = x.len == y.len && !memcmp(x.data, y.data, x.len);
+    buf_free(&x);
+    buf_free(&y);
+    return same;
+}
+
+TEST(config_record_round_trips) {
+    static const char *const names[] = {"Frontier", "HomesteadToDaoAt5", "Constantinople",
+                                        "ArrowGlacierToParisAtDiffC0000", "Cancun", "PragueToOsakaAtTime15k",
+                                        "BPO2"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        chain_config c, d;
+        CHECK(chain_config_by_name(names[i], &c));
+        buf_t b = {0};
+        chain_config_encode(&c, &b);
+        CHECK(chain_config_decode(b.data, b.len, &d));
+        CHECK(same_config(&c, &d));
+        /* truncations and a flipped version are refused */
+        for (size_t n = 0; n < b.len; n += 7) CHECK(!chain_config_decode(b.data, n, &d));
+        b.data[b.data[0] >= 0xf8 ? 1 + (b.data[0] - 0xf7) : 1] ^= 2;
+        CHECK(!chain_config_decode(b.data, b.len, &d));
+        buf_free(&b);
+    }
+    chain_config m = chain_config_mainnet(), d;
+    buf_t b = {0};
+    chain_config_encode(&m, &b);
+    CHECK(chain_config_decode(b.data, b.len, &d) && same_config(&m, &d));
+    buf_free(&b);
+}
+
+TEST(config_json_round_trips) {
+    static const char *const names[] = {"Frontier", "HomesteadToDaoAt5", "ByzantiumToConstantinopleFixAt5",
+                                        "ArrowGlacierToParisAtDiffC0000", "Shanghai", "Cancun",
+                                        "PragueToOsakaAtTime15k", "BPO4ToBPO5AtTime15k"};
+    char err[200];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        chain_config c, d;
+        CHECK(chain_config_by_name(names[i], &c));
+        json_t *j = chain_config_to_json(&c, err, sizeof err);
+        CHECK(j != NULL);
+        if (!j) continue;
+        bool ok = chain_config_from_json(j, &d, err, sizeof err);
+        CHECK(ok);
+        if (ok && !same_config(&c, &d)) {
+            fprintf(stderr, "  %s does not round-trip\n", names[i]);
+            CHECK(false);
+        }
+        json_decref(j);
+    }
+    /* what geth's format cannot say */
+    chain_config c;
+    CHECK(chain_config_by_name("Constantinople", &c));
+    CHECK(chain_config_to_json(&c, err, sizeof err) == NULL);
+    c = chain_config_mainnet();
+    CHECK(chain_config_to_json(&c, err, sizeof err) == NULL);
+}
+
+/* ---- genesis ---- */
+
+static json_t *parse(const char *text) {
+    json_error_t e;
+    return json_loads(text, 0, &e);
+}
+
+TEST(genesis_header_follows_geth) {
+    code_store *codes = code_store_new();
+    char err[300];
+    chain_genesis g;
+    /* pre-London, ethash: default gas limit and difficulty */
+    json_t *j = parse("{\"config\": {\"chainId\": 5, \"ethash\": {}}, \"alloc\": {}}");
+    CHECK(chain_genesis_from_json(j, codes, &g, err, sizeof err));
+    block_header h = chain_genesis_header(&g);
+    CHECK_EQ_U64(h.gas_limit, 4712388);
+    CHECK_EQ_U64(h.difficulty.w[0], 131072);
+    CHECK(!h.has_base_fee && !h.has_withdrawals_root);
+    chain_genesis_free(&g);
+    json_decref(j);
+    /* no ethash section: difficulty 0; Prague at genesis: every optional field */
+    j = parse("{\"config\": {\"chainId\": 5, \"homesteadBlock\": 0, \"eip150Block\": 0, \"eip155Block\": 0,"
+              "\"eip158Block\": 0, \"byzantiumBlock\": 0, \"constantinopleBlock\": 0, \"petersburgBlock\": 0,"
+              "\"istanbulBlock\": 0, \"berlinBlock\": 0, \"londonBlock\": 0, \"terminalTotalDifficulty\": 0,"
+              "\"shanghaiTime\": 0, \"cancunTime\": 0, \"pragueTime\": 0}, \"gasLimit\": \"0x1c9c380\","
+              "\"alloc\": {\"0x00000000000000000000000000000000000000aa\": {\"balance\": \"0x10\","
+              "\"nonce\": \"7\", \"code\": \"0x00\", \"storage\": {\"0x01\": \"0x02\", \"0x03\": \"0x00\"}}}}");
+    CHECK(chain_genesis_from_json(j, codes, &g, err, sizeof err));
+    h = chain_genesis_header(&g);
+    CHECK(u256_is_zero(&h.difficulty));
+    CHECK_EQ_U64(h.gas_limit, 30000000);
+    CHECK(h.has_base_fee && h.base_fee.w[0] == 1000000000);
+    CHECK(h.has_withdrawals_root && h.has_blob_gas && h.has_beacon_root && h.has_requests_hash);
+    CHECK_EQ_U64(g.alloc.n_accounts, 1);
+    CHECK_EQ_U64(g.alloc.n_slots, 1); /* a zero value is no slot */
+    CHECK_EQ_U64(g.alloc.accounts[0].nonce, 7);
+    chain_genesis_free(&g);
+    json_decref(j);
+    /* errors name the field */
+    static const char *const bad[] = {
+        "{\"alloc\": {}}",
+        "{\"config\": {\"chainId\": 1}, \"alloc\": {\"0x01\": {\"balance\": \"1\"}}}",
+        "{\"config\": {\"chainId\": 1}, \"alloc\": {\"0x00000000000000000000000000000000000000aa\": {\"balance\": \"x\"}}}",
+        "{\"config\": {\"chainId\": 1}, \"gasLimit\": -1}",
+        "{\"config\": {\"chainId\": 1}, \"timestamp\": \"0x1ffffffffffffffff\"}",
+        "{\"config\": {\"chainId\": 1}, \"mixHash\": 7}",
+        "[]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        j = parse(bad[i]);
+        CHECK(!chain_genesis_from_json(j, codes, &g, err, sizeof err));
+        CHECK(strncmp(err, "genesis", 7) == 0 || strncmp(err, "config", 6) == 0);
+        json_decref(j);
+    }
+    code_store_free(codes);
+}
+
+/* ---- import of a built chain ---- */
+
+typedef struct {
+    buf_t *blocks; /* RLP of blocks 1..n */
+    size_t n;
+    chain_config cfg;
+    block_header genesis;
+    change_set alloc;
+} built_chain;
+
+static const char *collect_chunk(void *arg, const change_set *cs) {
+    change_set *all = arg;
+    for (size_t i = 0; i < cs->n_accounts; i++) {
+        const account_change *a = &cs->accounts[i];
+        account_change *c = change_set_add_account(all, &a->addr);
+        uint32_t first = c->first_slot;
+        *c = *a;
+        c->first_slot = first;
+        c->n_slots = 0;
+        for (uint32_t k = 0; k < a->n_slots; k++)
+            change_set_add_slot(all, c, &cs->slots[a->first_slot + k].key, &cs->slots[a->first_slot + k].value);
+    }
+    return NULL;
+}
+
+static void build(built_chain *c, code_store *codes, build_kind kind, size_t blocks) {
+    build_options o = {.accounts = 300, .slots = 3000, .block_gas = 1500000, .kind = kind, .seed = 7};
+    chain_builder *b = builder_new(&o, codes);
+    memset(c, 0, sizeof *c);
+    if (builder_genesis(b, collect_chunk, &c->alloc)) abort();
+    c->cfg = builder_config(b);
+    c->genesis = builder_genesis_header(b);
+    c->blocks = calloc(blocks, sizeof *c->blocks);
+    for (size_t i = 0; i < blocks; i++) {
+        uint64_t gas;
+        size_t txs;
+        if (builder_next_block(b, &c->blocks[i], &gas, &txs)) abort();
+    }
+    c->n = blocks;
+    builder_free(b);
+}
+
+static void built_free(built_chain *c) {
+    for (size_t i = 0; i < c->n; i++) buf_free(&c->blocks[i]);
+    free(c->blocks);
+    change_set_free(&c->alloc);
+}
+
+static char tmp_root[256];
+
+static db *fresh_db(const char *name) {
+    char dir[400], p[500];
+    snprintf(dir, sizeof dir, "%s/%s", tmp_root, name);
+    snprintf(p, sizeof p, "%s/data.mdb", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/lock.mdb", dir);
+    unlink(p);
+    db *d;
+    db_options o = {.no_sync = true, .map_size = (size_t)1 << 26, .threads = 2};
+    if (db_open(dir, &o, &d)) abort();
+    return d;
+}
+
+static void init_chain(db *d, const built_chain *c) {
+    block_header out;
+    CHECK(chain_init(d, &c->cfg, &c->genesis, &c->alloc, &out) == NULL);
+    CHECK(bytes32_eq(&out.hash, &c->genesis.hash)); /* store and builder agree on the genesis root */
+}
+
+static uint64_t store_head(db *d, bytes32 *root) {
+    db_snapshot *s;
+    uint64_t head = 0, trie;
+    if (db_snapshot_open(d, 1, &s)) abort();
+    CHECK(db_head(s, &head, NULL) == NULL);
+    if (root) CHECK(db_state_root(s, root, &trie) == NULL);
+    db_snapshot_close(s);
+    return head;
+}
+
+/* Imports blocks [from, to) and flushes; returns the failure. */
+static const char *import_range(chain_importer *im, const built_chain *c, size_t from, size_t to, chain_bad_block *bad) {
+    const char *err = NULL;
+    for (size_t i = from; i < to && !err; i++) {
+        err = chain_import_block(im, c->blocks[i].data, c->blocks[i].len, bad);
+        if (err == CHAIN_KNOWN_BLOCK) err = NULL;
+    }
+    if (!err) err = chain_import_flush(im, bad);
+    return err;
+}
+
+TEST(import_built_chains_every_way) {
+    code_store *codes = code_store_new();
+    static const build_kind kinds[] = {BUILD_TRANSFERS, BUILD_ERC20, BUILD_UNISWAP, BUILD_MIXED};
+    static const chain_import_options opts[] = {
+        {.threads = 1, .root_every = 1}, {.threads = 2, .root_every = 1},
+        {.threads = 2, .root_every = 4, .batch = 2}, {.threads = 2, .root_every = 100, .batch = 3},
+        {.sequential = true, .root_every = 3}, {.threads = 2, .root_every = 1, .no_pipeline = true},
+        {.threads = 2, .root_every = 3, .batch = 1, .no_pipeline = true},
+    };
+    for (size_t k = 0; k < 4; k++) {
+        built_chain c;
+        build(&c, codes, kinds[k], 12);
+        bytes32 want_root = {{0}};
+        for (size_t o = 0; o < sizeof opts / sizeof opts[0]; o++) {
+            db *d = fresh_db("every");
+            init_chain(d, &c);
+            chain_importer *im;
+            CHECK(chain_importer_open(d, &opts[o], &im) == NULL);
+            chain_bad_block bad;
+            const char *err = import_range(im, &c, 0, c.n, &bad);
+            if (err) fprintf(stderr, "  kind %zu options %zu: %s\n", k, o, err);
+            CHECK(err == NULL);
+            bytes32 root, full;
+            CHECK_EQ_U64(store_head(d, &root), c.n);
+            CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &root));
+            if (o == 0) want_root = root;
+            CHECK(bytes32_eq(&root, &want_root));
+            /* again: every block is known */
+            CHECK(import_range(im, &c, 0, c.n, &bad) == NULL);
+            CHECK_EQ_U64(chain_importer_stats(im)->known, c.n);
+            chain_importer_free(im);
+            db_close(d);
+        }
+        built_free(&c);
+    }
+    code_store_free(codes);
+}
+
+/* Re-encodes block i with field changes applied by fix, and re-links the
+ * blocks after it (their parent hashes) so that they stay a chain. */
+static void relink(built_chain *c, size_t i, void (*fix)(block_header *)) {
+    bytes32 parent = {{0}};
+    for (size_t k = i; k < c->n; k++) {
+        block b;
+        char err[200];
+        if (!block_decode(c->blocks[k].data, c->blocks[k].len, &b, err, sizeof err)) abort();
+        if (k == i) fix(&b.header);
+        else b.header.parent_hash = parent;
+        buf_t enc = {0};
+        header_encode(&b.header, &enc);
+        parent = keccak256_hash(enc.data, enc.len);
+        buf_free(&enc);
+        buf_clear(&c->blocks[k]);
+        block_encode(&b, &c->blocks[k]);
+        block_free(&b);
+    }
+}
+
+static void bad_root(block_header *h) { h->state_root.b[5] ^= 1; }
+
+TEST(first_invalid_block_among_unchecked_ones) {
+    code_store *codes = code_store_new();
+    built_chain c;
+    build(&c, codes, BUILD_MIXED, 14);
+    /* Wrong state roots in blocks 7, 10 and 14; the blocks between are
+     * valid on top of them. A root is only checked every T blocks: the
+     * check at 10 (or 14) fails, and re-running the unchecked blocks one by
+     * one finds block 7. */
+    relink(&c, 6, bad_root);
+    relink(&c, 9, bad_root);
+    relink(&c, 13, bad_root);
+    static const chain_import_options opts[] = {
+        {.threads = 2, .root_every = 1}, {.threads = 2, .root_every = 100, .batch = 100},
+        {.threads = 2, .root_every = 100, .batch = 3}, {.threads = 2, .root_every = 5, .batch = 2},
+        {.threads = 2, .root_every = 1, .no_pipeline = true}, {.threads = 2, .root_every = 5, .batch = 2, .no_pipeline = true},
+    };
+    for (size_t o = 0; o < sizeof opts / sizeof opts[0]; o++) {
+        db *d = fresh_db("invalid");
+        init_chain(d, &c);
+        chain_importer *im;
+        CHECK(chain_importer_open(d, &opts[o], &im) == NULL);
+        chain_bad_block bad;
+        const char *err = import_range(im, &c, 0, c.n, &bad);
+        CHECK(err != NULL && bad.invalid);
+        CHECK_EQ_U64(bad.number, 7);
+        CHECK(bad.reason && strstr(bad.reason, "state root"));
+        block_header h7;
+        block b;
+        char derr[100];
+        CHECK(block_decode(c.blocks[6].data, c.blocks[6].len, &b, derr, sizeof derr));
+        h7 = b.header;
+        block_free(&b);
+        CHECK(bytes32_eq(&bad.hash, &h7.hash));
+        uint64_t head;
+        chain_importer_head(im, &head, NULL);
+        CHECK_EQ_U64(head, 6);
+        CHECK_EQ_U64(store_head(d, NULL), 6);
+        chain_importer_free(im);
+        /* a fresh importer on the same store goes on from block 6 */
+        CHECK(chain_importer_open(d, &opts[o], &im) == NULL);
+        chain_importer_head(im, &head, NULL);
+        CHECK_EQ_U64(head, 6);
+        chain_importer_free(im);
+        db_close(d);
+    }
+    built_free(&c);
+    code_store_free(codes);
+}
+
+/* An importer dropped without a flush (as by a crash) after committing
+ * blocks without their roots: the next one checks the head's root first
+ * and, when it is wrong, leaves the store before the first invalid block. */
+TEST(crash_between_root_checks) {
+    code_store *codes = code_store_new();
+    built_chain good, badc;
+    build(&good, codes, BUILD_ERC20, 10);
+    build(&badc, codes, BUILD_ERC20, 10);
+    relink(&badc, 3, bad_root); /* block 4, found when the head's (10) root is */
+    relink(&badc, 9, bad_root);
+    for (int variant = 0; variant < 4; variant++) {
+        chain_import_options lag = {.threads = 2, .root_every = 1000, .batch = 2, .no_pipeline = variant >= 2};
+        built_chain *c = variant % 2 ? &badc : &good;
+        db *d = fresh_db("crash");
+        init_chain(d, c);
+        chain_importer *im;
+        CHECK(chain_importer_open(d, &lag, &im) == NULL);
+        chain_bad_block bad;
+        for (size_t i = 0; i < c->n; i++) CHECK(chain_import_block(im, c->blocks[i].data, c->blocks[i].len, &bad) == NULL);
+        chain_importer_free(im); /* no flush: blocks 1..10 committed unchecked */
+        CHECK_EQ_U64(store_head(d, NULL), 10);
+        CHECK(chain_importer_open(d, &lag, &im) == NULL);
+        uint64_t head;
+        chain_importer_head(im, &head, NULL);
+        CHECK_EQ_U64(head, variant % 2 ? 3 : 10);
+        CHECK_EQ_U64(store_head(d, NULL), variant % 2 ? 3 : 10);
+        if (variant % 2) { /* importing again names block 4 */
+            const char *err = import_range(im, c, 0, c->n, &bad);
+            CHECK(err && bad.invalid && bad.number == 4);
+        }
+        chain_importer_free(im);
+        db_close(d);
+    }
+    built_free(&good);
+    built_free(&badc);
+    code_store_free(codes);
+}
+
+static void bad_gas(block_header *h) { h->gas_used += 1; }
+
+TEST(invalid_blocks_are_named_and_skipped_input_is_refused) {
+    code_store *codes = code_store_new();
+    built_chain c;
+    build(&c, codes, BUILD_TRANSFERS, 6);
+    relink(&c, 2, bad_gas); /* block 3 */
+    db *d = fresh_db("named");
+    init_chain(d, &c);
+    chain_import_options o = {.threads = 2, .root_every = 2};
+    chain_importer *im;
+    CHECK(chain_importer_open(d, &o, &im) == NULL);
+    chain_bad_block bad;
+    /* a gap is not an invalid block */
+    const char *err = chain_import_block(im, c.blocks[1].data, c.blocks[1].len, &bad);
+    CHECK(err && !bad.invalid);
+    err = import_range(im, &c, 0, c.n, &bad);
+    CHECK(err && bad.invalid && bad.number == 3 && bad.tx == -1);
+    CHECK_EQ_U64(store_head(d, NULL), 2);
+    /* garbage RLP is an invalid block too, named by the head's successor */
+    uint8_t junk[] = {0xc3, 0x01, 0x02, 0x03};
+    err = chain_import_block(im, junk, sizeof junk, &bad);
+    CHECK(err && bad.invalid && bad.number == 3);
+    chain_importer_free(im);
+    db_close(d);
+    built_free(&c);
+    code_store_free(codes);
+}
+
+__attribute__((constructor)) static void make_tmp(void) {
+    const char *t = getenv("TMPDIR");
+    snprintf(tmp_root, sizeof tmp_root, "%s/parevm-test-import-XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(tmp_root)) abort();
+}
+
+__attribute__((destructor)) static void remove_tmp(void) {
+    static const char *const names[] = {"every", "invalid", "crash", "named"};
+    char p[500];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/%s/data.mdb", tmp_root, names[i]);
+        unlink(p);
+        snprintf(p, sizeof p, "%s/%s/lock.mdb", tmp_root, names[i]);
+        unlink(p);
+        snprintf(p, sizeof p, "%s/%s", tmp_root, names[i]);
+        rmdir(p);
+    }
+    rmdir(tmp_root);
+}
