@@ -48,6 +48,10 @@ typedef struct {
     uint64_t gas_cap;           /* eth_call / eth_estimateGas gas; 0: 50,000,000 */
     uint64_t max_log_range;     /* eth_getLogs blocks per query; 0: 10,000 */
     size_t max_logs;            /* eth_getLogs results; 0: 20,000 */
+    /* Engine API payload building: the gas limit blocks move towards (by
+     * at most 1/1024 of the parent's per block, as geth's --miner.gaslimit);
+     * 0: 60,000,000 */
+    uint64_t builder_gas_limit;
     FILE *log;                  /* progress messages (mined blocks...); NULL: none */
 } node_config;
 
@@ -61,6 +65,10 @@ void node_close(node *n);
 
 /* The JSON-RPC methods (owned by the node). */
 const rpc_methods *node_methods(const node *n);
+/* The methods of the authenticated server (--authrpc.*, serve with a JWT
+ * secret): the Engine API (engine_*, testing_buildBlockV1) and, as
+ * execution-apis asks, the eth_* methods too (owned by the node). */
+const rpc_methods *node_auth_methods(const node *n);
 
 /* Imports one block (its RLP) on the head through the chain layer's stages
  * (chain_import.h: validated, executed with Block-STM, roots checked,
@@ -69,6 +77,15 @@ const rpc_methods *node_methods(const node *n);
  * block itself is invalid, as opposed to not following the head or a store
  * error). The pool and the dev edits follow the new head. */
 const char *node_import_block(node *n, const uint8_t *rlp, size_t len, bool *invalid);
+
+/* Seconds the node's block imports (node_import_block, engine_newPayload,
+ * reorgs) spent in the chain layer's stages since it opened, and how many
+ * blocks they committed. */
+typedef struct {
+    double validate, senders, execute, root, commit;
+    uint64_t blocks;
+} node_import_times;
+void node_import_stats(node *n, node_import_times *out);
 
 /* The dev accounts (dev mode): account i's address and secret key; false
  * past the last. */

@@ -62,6 +62,10 @@ typedef struct txpool_tx {
     transaction tx;     /* decoded, sender recovered; tx.hash is the key */
     uint8_t *raw;       /* canonical encoding (as eth_getRawTransaction gives) */
     size_t raw_len;
+    uint8_t *network;   /* a blob transaction added with its sidecar (txpool_add_blob):
+                           its network form as received; NULL otherwise */
+    size_t network_len;
+    uint8_t sidecar_version; /* the network form's wrapper version (0 or 1) */
     u256 cost;          /* gas * fee cap + value + blob gas * blob fee cap */
     uint64_t seq;       /* arrival order: earlier wins ties */
     atomic_uint refs;   /* internal */
@@ -91,6 +95,14 @@ typedef struct {
  * goes into err, which may be NULL). */
 const char *txpool_add_raw(txpool *p, state_view view, const uint8_t *raw, size_t len, txpool_added *out,
                            char *err, size_t errlen);
+/* txpool_add_raw for a blob transaction that arrived with its sidecar:
+ * raw is its block form (what the pool validates and hands to builders),
+ * network the network form it came in (wrapper version 0 or 1, checked by
+ * the caller against the block form), copied and kept with the transaction
+ * for the Engine API (getPayload's blobs bundle, getBlobs). */
+const char *txpool_add_blob(txpool *p, state_view view, const uint8_t *raw, size_t len, const uint8_t *network,
+                            size_t network_len, uint8_t wrapper_version, txpool_added *out, char *err,
+                            size_t errlen);
 /* The same for a decoded transaction whose sender the caller vouches for
  * (tx->sender_known: recovered, or an impersonated account in dev mode).
  * Takes ownership of tx's heap parts whatever the outcome (tx is zeroed). */

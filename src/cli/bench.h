@@ -7,5 +7,6 @@ int bench_precompiles(int argc, char **argv);
 int bench_import(int argc, char **argv);
 /* parevm bench rpc (bench_rpc.c): parevm node and anvil side by side */
 int bench_rpc_main(int argc, char **argv);
+int bench_engine(int argc, char **argv);
 
 #endif

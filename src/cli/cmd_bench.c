@@ -203,7 +203,8 @@ static int usage(void) {
                     "       parevm bench precompiles\n"
                     "       parevm bench rpc [--anvil PATH] [--seconds S] [--txs N] [--blocks K] [--conns 1,8,64]\n"
                     "       parevm bench mainnet [--threads N] [PATH]\n"
-                    "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n");
+                    "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n"
+                    "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N] [--json]\n");
     return 2;
 }
 
@@ -217,6 +218,7 @@ int cmd_bench(int argc, char **argv) {
     if (!strcmp(argv[1], "precompiles")) return bench_precompiles(argc - 2, argv + 2);
     if (!strcmp(argv[1], "rpc")) return bench_rpc_main(argc - 2, argv + 2);
     if (!strcmp(argv[1], "import")) return bench_import(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "engine")) return bench_engine(argc - 2, argv + 2);
     if (!strcmp(argv[1], "mainnet")) {
         /* the mainnet set in both modes: replay --mode both --repeat 5 */
         const char *fx = getenv("PAREVM_FIXTURES");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "commands.h"
 #include "parevm/hex.h"
+#include "parevm/jwt.h"
 #include "parevm/node.h"
 
 static void usage(FILE *f) {
@@ -16,11 +17,17 @@ static void usage(FILE *f) {
             "usage: parevm node [--datadir DIR] [--dev] [--dev.period S] [--http.addr ADDR] [--http.port PORT]\n"
             "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--rpc.gascap GAS]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
+            "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
+            "                   [--miner.gaslimit GAS]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
             "                       without it, --dev uses a temporary one removed at exit\n"
             "  --dev                the dev chain: chain id 31337, Osaka rules, 10 prefunded accounts\n"
             "  --dev.period S       mine a block every S seconds (default: each transaction at once)\n"
-            "  --http.port PORT     default 8545; 0 picks a free port\n");
+            "  --http.port PORT     default 8545; 0 picks a free port\n"
+            "  --authrpc.port PORT  the Engine API (JWT-authenticated), default 8551; on unless --dev\n"
+            "                       (with --dev, on when an --authrpc option is given)\n"
+            "  --authrpc.jwtsecret FILE  32-byte hex secret (default DATADIR/jwtsecret; created if missing)\n"
+            "  --miner.gaslimit GAS the gas limit built payloads move towards (default 60000000)\n");
 }
 
 static bool num(const char *s, unsigned long long max, unsigned long long *out) {
@@ -57,7 +64,9 @@ int cmd_node(int argc, char **argv) {
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     node_config cfg = {0};
     rpc_server_config http = {.addr = "127.0.0.1", .port = 8545, .thread_stack = NODE_THREAD_STACK};
-    bool quiet = false;
+    rpc_server_config auth = {.addr = "127.0.0.1", .port = 8551, .thread_stack = NODE_THREAD_STACK};
+    const char *jwt_path = NULL;
+    bool quiet = false, auth_asked = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long x = 0;
@@ -80,6 +89,10 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.gaslimit")) ok = num(v, UINT64_MAX, &x) && x >= 5000, cfg.dev_gas_limit = x;
         else if (!strcmp(a, "--dev.time")) ok = num(v, UINT64_MAX, &x), cfg.dev_genesis_time = x;
         else if (!strcmp(a, "--rpc.gascap")) ok = num(v, UINT64_MAX, &x) && x, cfg.gas_cap = x;
+        else if (!strcmp(a, "--authrpc.addr")) auth.addr = v, auth_asked = true;
+        else if (!strcmp(a, "--authrpc.port")) ok = num(v, 65535, &x), auth.port = (uint16_t)x, auth_asked = true;
+        else if (!strcmp(a, "--authrpc.jwtsecret")) jwt_path = v, auth_asked = true;
+        else if (!strcmp(a, "--miner.gaslimit")) ok = num(v, UINT64_MAX, &x) && x >= 5000, cfg.builder_gas_limit = x;
         else {
             fprintf(stderr, "parevm node: unknown option %s\n", a);
             usage(stderr);
@@ -114,13 +127,32 @@ int cmd_node(int argc, char **argv) {
         node_close(n);
         return 1;
     }
+    /* the Engine API: its own port, every request with a JWT */
+    rpc_server *asrv = NULL;
+    char secret_file[4200];
+    if (!cfg.dev || auth_asked) {
+        uint8_t secret[JWT_SECRET_LEN];
+        bool created = false;
+        snprintf(secret_file, sizeof secret_file, "%s", jwt_path ? jwt_path : "");
+        if (!jwt_path) snprintf(secret_file, sizeof secret_file, "%s/jwtsecret", node_datadir(n));
+        if (!jwt_secret_load(secret_file, secret, &created, why, sizeof why) ||
+            !(auth.jwt_secret = secret, asrv = rpc_server_start(&auth, node_auth_methods(n), why, sizeof why))) {
+            fprintf(stderr, "parevm node: %s\n", why);
+            rpc_server_stop(srv, 0);
+            node_close(n);
+            return 1;
+        }
+        if (created && !quiet) fprintf(stderr, "parevm node: wrote a new JWT secret to %s\n", secret_file);
+    }
     if (cfg.dev && !quiet) print_accounts(n);
     printf("datadir %s%s\n", node_datadir(n), cfg.datadir ? "" : " (temporary, removed at exit)");
     printf("listening on %s:%u\n", http.addr, (unsigned)rpc_server_port(srv));
+    if (asrv) printf("engine api listening on %s:%u (jwt secret %s)\n", auth.addr, (unsigned)rpc_server_port(asrv), secret_file);
     fflush(stdout);
     int sig = 0;
     sigwait(&sigs, &sig);
     if (!quiet) fprintf(stderr, "parevm node: %s, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rpc_server_stop(asrv, 5000);
     rpc_server_stop(srv, 5000);
     node_close(n);
     return 0;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "node_internal.h"
+#include "node_engine.h"
 #include "parevm/chain_import.h"
 #include "parevm/exec.h"
 
@@ -16,10 +16,11 @@
 static void (*const GROUPS[])(node *, rpc_methods *) = {
     node_register_web3, node_register_state, node_register_blocks, node_register_logs, node_register_call,
     node_register_fees, node_register_pool,  node_register_debug, node_register_trace,
-    node_register_proofs, node_register_simulate,
+    node_register_proofs, node_register_simulate, node_register_config,
 };
 
 const rpc_methods *node_methods(const node *n) { return n->methods; }
+const rpc_methods *node_auth_methods(const node *n) { return n->auth_methods; }
 const char *node_datadir(const node *n) { return n->datadir; }
 uint64_t node_chain_id(const node *n) { return n->chain.chain_id; }
 
@@ -109,6 +110,7 @@ static void defaults(node_config *c) {
     if (!c->gas_cap) c->gas_cap = 50000000;
     if (!c->max_log_range) c->max_log_range = 10000;
     if (!c->max_logs) c->max_logs = 20000;
+    if (!c->builder_gas_limit) c->builder_gas_limit = 60000000;
 }
 
 /* The chain configuration of a store made by `parevm init`. */
@@ -172,8 +174,14 @@ const char *node_open(const node_config *cfg, node **out) {
     node_pool_new_head(n);
     n->engine = par_engine_new((int)n->cfg.threads);
     n->wex = executor_new();
+    n->eng = node_engine_new();
     n->methods = rpc_methods_new();
-    for (size_t i = 0; i < sizeof GROUPS / sizeof GROUPS[0]; i++) GROUPS[i](n, n->methods);
+    n->auth_methods = rpc_methods_new();
+    for (size_t i = 0; i < sizeof GROUPS / sizeof GROUPS[0]; i++) {
+        GROUPS[i](n, n->methods);
+        GROUPS[i](n, n->auth_methods);
+    }
+    node_register_engine(n, n->auth_methods);
     if (n->dev) node_register_dev(n, n->methods);
     if (!node_writer_start(n)) {
         node_close(n);
@@ -189,6 +197,8 @@ void node_close(node *n) {
     if (n->importer) chain_importer_free(n->importer);
     node_dev_free(n);
     if (n->methods) rpc_methods_free(n->methods);
+    if (n->auth_methods) rpc_methods_free(n->auth_methods);
+    node_engine_free(n->eng);
     if (n->engine) par_engine_free(n->engine);
     if (n->wex) executor_free(n->wex);
     for (size_t i = 0; i < n->n_ex_free; i++) executor_free(n->ex_free[i]);

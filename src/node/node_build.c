@@ -20,6 +20,10 @@ static double now_s(void) {
 }
 
 void node_built_free(node_built *bb) {
+    if (bb->src)
+        for (size_t i = 0; i < bb->b.n_txs; i++)
+            if (bb->src[i]) txpool_tx_release(bb->src[i]);
+    free(bb->src);
     block_free(&bb->b);
     block_result_free(&bb->result);
     change_set_free(&bb->changes);
@@ -40,43 +44,84 @@ static bool copy_tx(const txpool_tx *t, transaction *out) {
     return true;
 }
 
-static void push_tx(block *b, size_t *cap, transaction *tx) {
+static void push_tx(block *b, const txpool_tx ***src, size_t *cap, transaction *tx, const txpool_tx *from) {
     if (b->n_txs == *cap) {
         *cap = *cap ? 2 * *cap : 16;
         b->txs = realloc(b->txs, *cap * sizeof *b->txs);
-        if (!b->txs) abort();
+        *src = realloc(*src, *cap * sizeof **src);
+        if (!b->txs || !*src) abort();
     }
+    (*src)[b->n_txs] = from;
     b->txs[b->n_txs++] = *tx;
 }
 
-/* Picks the pool's best transactions that fit the block's gas and blob gas. */
-static void select_txs(node *n, const node_build_attrs *a, block *b, fork_id fork, const blob_params *bp) {
+/* What a selection round may still use. */
+typedef struct {
+    uint64_t gas, blob_gas, bytes;
+    size_t cap;                 /* of b->txs and src */
+    word_map taken;             /* hashes already in the block */
+} budget;
+
+/* Room for the block's RLP besides the transactions (header, withdrawals). */
+enum { BLOCK_SIZE_MARGIN = 256 * 1024 };
+
+/* A blob transaction can go into an Engine API payload only with the
+ * sidecar the fork gossips (EIP-7594 cell proofs from Osaka). */
+static bool sidecar_fits(const txpool_tx *t, fork_id fork) {
+    if (!t->tx.n_blob_hashes) return true;
+    return t->network && t->sidecar_version == (fork >= FORK_OSAKA ? 1 : 0);
+}
+
+/* Picks the pool's best transactions that fit the gas, blob gas and (engine
+ * builds) size budget; returns how many were added. */
+static size_t select_txs(node *n, const node_build_attrs *a, block *b, const txpool_tx ***src, budget *bu, fork_id fork,
+                         const blob_params *bp) {
     const block_header *h = &b->header;
     u256 blob_fee = fork >= FORK_CANCUN ? blob_base_fee(h->excess_blob_gas, bp->update_fraction) : U256_ZERO;
     txpool_best *it = txpool_best_new(n->pool, &h->base_fee, fork >= FORK_CANCUN ? &blob_fee : NULL);
-    uint64_t gas = 0, blob_gas = 0, max_blob_gas = fork >= FORK_CANCUN ? blob_params_max_gas(bp) : 0;
-    size_t cap = 0;
+    size_t added = 0;
     const txpool_tx *t;
     while ((t = txpool_best_next(it))) {
         if (a->max_txs && b->n_txs >= a->max_txs) break;
+        u256 key = u256_from_bytes32(&t->tx.hash);
+        if (word_map_get(&bu->taken, &key)) continue; /* an earlier round's */
         uint64_t tx_blob_gas = (uint64_t)GAS_PER_BLOB * t->tx.n_blob_hashes;
-        if (t->tx.gas_limit > h->gas_limit - gas || tx_blob_gas > max_blob_gas - blob_gas) {
-            txpool_best_skip_sender(it);
-            continue;
-        }
+        bool fits = t->tx.gas_limit <= bu->gas && tx_blob_gas <= bu->blob_gas;
+        if (a->engine) fits = fits && t->raw_len <= bu->bytes && sidecar_fits(t, fork);
         transaction tx;
-        if (!copy_tx(t, &tx)) {
+        if (!fits || !copy_tx(t, &tx)) {
             txpool_best_skip_sender(it);
             continue;
         }
-        gas += tx.gas_limit;
-        blob_gas += tx_blob_gas;
-        push_tx(b, &cap, &tx);
+        bu->gas -= tx.gas_limit;
+        bu->blob_gas -= tx_blob_gas;
+        if (a->engine) bu->bytes -= t->raw_len;
+        word_map_put(&bu->taken, &key, &key);
+        if (a->engine && tx.n_blob_hashes) txpool_tx_retain(t);
+        push_tx(b, src, &bu->cap, &tx, a->engine && tx.n_blob_hashes ? t : NULL);
+        added++;
     }
     txpool_best_free(it);
+    return added;
 }
 
-static void remove_tx(node *n, block *b, size_t i, FILE *log) {
+/* An explicit transaction list (copies; senders as given). */
+static void take_txs(const node_build_attrs *a, block *b, const txpool_tx ***src, budget *bu) {
+    for (size_t i = 0; i < a->n_txs; i++) {
+        buf_t raw = {0};
+        tx_encode(&a->txs[i], &raw);
+        transaction tx;
+        char err[64];
+        if (!tx_decode(raw.data, raw.len, &tx, err, sizeof err)) abort(); /* our own encoding */
+        buf_free(&raw);
+        tx.sender = a->txs[i].sender;
+        tx.sender_known = a->txs[i].sender_known;
+        for (size_t k = 0; k < tx.n_auths; k++) tx_auth_recover(&tx.auths[k]);
+        push_tx(b, src, &bu->cap, &tx, NULL);
+    }
+}
+
+static void remove_tx(node *n, block *b, const txpool_tx **src, size_t i, FILE *log) {
     if (log) {
         char h[67];
         static const char hexd[] = "0123456789abcdef";
@@ -88,6 +133,10 @@ static void remove_tx(node *n, block *b, size_t i, FILE *log) {
     txpool_remove(n->pool, &b->txs[i].hash);
     tx_free(&b->txs[i]);
     memmove(b->txs + i, b->txs + i + 1, (b->n_txs - i - 1) * sizeof *b->txs);
+    if (src) {
+        if (src[i]) txpool_tx_release(src[i]);
+        memmove(src + i, src + i + 1, (b->n_txs - i - 1) * sizeof *src);
+    }
     b->n_txs--;
 }
 
@@ -103,6 +152,8 @@ static const char *start_header(node *n, const block_header *parent, const node_
     h->gas_limit = a->gas_limit ? a->gas_limit : parent->gas_limit;
     h->timestamp = a->timestamp;
     h->mix_hash = a->prev_randao;
+    h->extra_len = a->extra_len <= 32 ? a->extra_len : 32;
+    if (h->extra_len) memcpy(h->extra_data, a->extra, h->extra_len);
     if (h->timestamp <= parent->timestamp) return "timestamp must be after the parent's";
     bool merged = node_merged(n, parent) || chain_reached(n->chain.paris_block, h->number) ||
                   (n->chain.has_ttd && u256_is_zero(&parent->difficulty));
@@ -147,6 +198,7 @@ static void finish_header(block *b, const block_result *r, const bytes32 *state_
 
 const char *node_build_block(node *n, const node_build_attrs *a, node_built *out) {
     memset(out, 0, sizeof *out);
+    out->bad_tx = -1;
     node_read r;
     rpc_error rerr = {0};
     if (!node_read_open(n, &r, &rerr)) {
@@ -163,30 +215,47 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
         return err;
     }
     double t0 = now_s();
-    if (!a->empty) select_txs(n, a, &out->b, fork, &bp);
+    budget bu = {.gas = out->b.header.gas_limit,
+                 .blob_gas = fork >= FORK_CANCUN ? blob_params_max_gas(&bp) : 0,
+                 .bytes = CHAIN_MAX_RLP_BLOCK_SIZE - BLOCK_SIZE_MARGIN};
+    if (a->has_txs) take_txs(a, &out->b, &out->src, &bu);
+    else if (!a->empty) select_txs(n, a, &out->b, &out->src, &bu, fork, &bp);
     double t1 = now_s();
     /* Block-STM's workers read the head through a snapshot of their own,
      * with as many lanes as threads */
     db_snapshot *snap;
     err = db_snapshot_open(n->db, n->cfg.threads, &snap);
     if (err) {
+        word_map_free(&bu.taken);
         node_read_close(&r);
+        node_built_free(out);
         return err;
     }
     block_rules rules = chain_block_rules(&n->chain, &out->b.header, true);
     const change_set *edits = r.patch ? node_patch_changes(r.patch) : NULL;
-    for (;;) {
+    for (int round = 0;; ) {
         block_state *bs = block_state_new(db_snapshot_view(snap), db_codes(n->db));
         if (edits) block_state_apply(bs, edits);
         err = par_block_execute(n->engine, &rules, &out->b, bs, &out->result, &out->stats);
         if (!err) err = db_snapshot_error(snap);
         if (!err) block_state_changes(bs, &out->changes);
         block_state_free(bs);
-        if (!err || out->result.invalid_tx < 0 || (size_t)out->result.invalid_tx >= out->b.n_txs) break;
-        remove_tx(n, &out->b, (size_t)out->result.invalid_tx, n->cfg.log);
+        bool bad = err && out->result.invalid_tx >= 0 && (size_t)out->result.invalid_tx < out->b.n_txs;
+        if (bad && a->has_txs) out->bad_tx = out->result.invalid_tx;
+        if (bad && !a->has_txs) {
+            remove_tx(n, &out->b, out->src, (size_t)out->result.invalid_tx, n->cfg.log);
+        } else {
+            /* the gas actually used may leave room for more (engine builds) */
+            uint64_t used = out->result.gas_used, limit = out->b.header.gas_limit;
+            if (err || !a->engine || a->has_txs || a->empty || ++round > 3 || limit - used < 21000) break;
+            bu.gas = limit - used;
+            if (!select_txs(n, a, &out->b, &out->src, &bu, fork, &bp)) break;
+            change_set_clear(&out->changes);
+        }
         block_result_free(&out->result);
         memset(&out->result, 0, sizeof out->result);
     }
+    word_map_free(&bu.taken);
     db_snapshot_close(snap);
     node_read_close(&r);
     double t2 = now_s();
@@ -197,7 +266,9 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
     out->t_execute = t2 - t1;
     out->t_root = now_s() - t2;
     if (err) {
+        long bad = out->bad_tx;
         node_built_free(out);
+        out->bad_tx = bad;
         return err;
     }
     finish_header(&out->b, &out->result, &root);

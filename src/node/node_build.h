@@ -18,6 +18,19 @@ typedef struct {
     uint64_t gas_limit;         /* 0: the parent's */
     size_t max_txs;             /* 0: as many as fit */
     bool empty;                 /* no transactions from the pool */
+    /* Engine API payloads: blob transactions only with a sidecar of the
+     * fork's wrapper version (their pool entries kept in node_built.src),
+     * the EIP-7934 size limit, and more rounds of selection while the gas
+     * actually used leaves room */
+    bool engine;
+    /* an explicit list instead of the pool (testing_buildBlockV1; senders
+     * recovered): copied; a transaction that cannot be included fails the
+     * build instead of being dropped */
+    const transaction *txs;
+    size_t n_txs;
+    bool has_txs;
+    const uint8_t *extra;       /* extra data (at most 32 bytes) */
+    size_t extra_len;
 } node_build_attrs;
 
 typedef struct {
@@ -28,6 +41,9 @@ typedef struct {
     double t_select, t_execute, t_root, t_commit; /* seconds in each step */
     buf_t header_rlp, body_rlp, receipts_rlp; /* as stored */
     bytes32 *tx_hashes;
+    const txpool_tx **src;      /* engine builds: per transaction, the pool entry
+                                   of a blob transaction (retained; its sidecar), or NULL */
+    long bad_tx;                /* explicit list: the transaction that failed, or -1 */
 } node_built;
 
 /* Builds a block on the head: the pool's best transactions that fit

@@ -29,6 +29,26 @@ void node_head_moved(node *n, const change_set *edits) {
     node_pool_new_head(n);
 }
 
+/* What one import added to the importer's stage times. */
+static void add_times(node_import_times *t, const chain_import_stats *a, const chain_import_stats *b, bool committed) {
+    t->validate += b->validate - a->validate;
+    t->senders += b->senders - a->senders;
+    t->execute += b->execute - a->execute;
+    t->root += b->root - a->root;
+    t->commit += b->commit - a->commit;
+    t->blocks += committed;
+}
+
+static const char *read_times(node *n, void *arg) {
+    *(node_import_times *)arg = n->import_times;
+    return NULL;
+}
+
+void node_import_stats(node *n, node_import_times *out) {
+    memset(out, 0, sizeof *out);
+    node_writer_call(n, read_times, out);
+}
+
 static const char *import_on_writer(node *n, void *arg) {
     import_job *j = arg;
     const char *why = NULL;
@@ -40,8 +60,10 @@ static const char *import_on_writer(node *n, void *arg) {
         }
     }
     chain_bad_block bad = {0};
+    chain_import_stats before = *chain_importer_stats(n->importer);
     why = chain_import_block(n->importer, j->rlp, j->len, &bad);
     if (!why) why = chain_import_flush(n->importer, &bad);
+    add_times(&n->import_times, &before, chain_importer_stats(n->importer), why == NULL);
     j->invalid = bad.invalid;
     if (why == CHAIN_KNOWN_BLOCK) return why;
     /* the store moved (or an invalid block unwound it): follow it */
@@ -51,6 +73,24 @@ static const char *import_on_writer(node *n, void *arg) {
     n->importer = why ? NULL : keep;
     if (why) chain_importer_free(keep);
     return why;
+}
+
+const char *node_import_rlp(node *n, const uint8_t *rlp, size_t len, bool *invalid) {
+    import_job j = {rlp, len, false};
+    const char *why = import_on_writer(n, &j);
+    if (invalid) *invalid = j.invalid;
+    return why;
+}
+
+const char *node_unwind_to(node *n, uint64_t number) {
+    /* the importer holds a snapshot: no write may happen while it is open */
+    if (n->importer) {
+        chain_importer_free(n->importer);
+        n->importer = NULL;
+    }
+    const char *err = db_unwind(n->db, number, NULL);
+    node_head_moved(n, NULL);
+    return err;
 }
 
 const char *node_import_block(node *n, const uint8_t *rlp, size_t len, bool *invalid) {

@@ -27,6 +27,7 @@
 
 typedef struct node_dev node_dev;
 typedef struct node_patch node_patch;
+typedef struct node_engine node_engine;
 
 /* A job for the writer thread (see node_writer_call). */
 typedef const char *(*node_write_fn)(node *n, void *arg);
@@ -74,6 +75,9 @@ struct node {
     _Atomic uint64_t safe, finalized;
 
     node_dev *dev;             /* dev mode only */
+    node_engine *eng;          /* the Engine API's state (node_engine.h) */
+    rpc_methods *auth_methods; /* the authenticated server's: engine_*, eth_*... */
+    node_import_times import_times; /* writer thread only (node_import_stats reads it there) */
 };
 
 /* ---- Method groups (one file each) ---------------------------------------------- */
@@ -90,6 +94,8 @@ void node_register_trace(node *n, rpc_methods *m);  /* rpc_trace.c: debug_traceT
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
 void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProof, debug_executionWitness */
 void node_register_simulate(node *n, rpc_methods *m); /* rpc_simulate.c: eth_simulateV1 */
+void node_register_config(node *n, rpc_methods *m); /* rpc_config.c: eth_config (EIP-7910) */
+void node_register_engine(node *n, rpc_methods *m); /* rpc_engine.c: engine_*, testing_buildBlockV1 (authenticated server only) */
 
 /* ---- Reading: one snapshot per request ---------------------------------------------- */
 
@@ -257,6 +263,12 @@ void node_pool_new_head(node *n);
  * edits of the new head become edits (NULL: none), the pool is checked
  * against it and the importer reopens on next use. Writer thread only. */
 void node_head_moved(node *n, const change_set *edits);
+
+/* Writer thread only: imports one block (its RLP) on the head as
+ * node_import_block does, and unwinds the store to block number (the
+ * importer closed first, the pool and dev edits following). */
+const char *node_import_rlp(node *n, const uint8_t *rlp, size_t len, bool *invalid);
+const char *node_unwind_to(node *n, uint64_t number);
 
 /* ---- Executors for request threads --------------------------------------------------- */
 

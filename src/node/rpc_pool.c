@@ -21,7 +21,11 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
     }
     const char *why = NULL;
     buf_t block_form = {0};
-    /* a blob transaction arrives with its blobs (network form) */
+    const uint8_t *network = NULL;
+    size_t network_len = 0;
+    uint8_t version = 0;
+    /* a blob transaction arrives with its blobs (network form); the pool
+     * keeps them for the Engine API (getPayload, getBlobs) */
     if (len && raw[0] == TX_BLOB) {
         tx_network net;
         fork_id fork = node_fork(n, &st.header);
@@ -30,13 +34,18 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
             if (!net.has_sidecar) why = "blob transaction without its blobs (send the network form)";
             else why = tx_network_check(&net, fork >= FORK_OSAKA ? FORK_OSAKA : fork);
             if (!why) tx_encode(&net.tx, &block_form);
+            version = net.wrapper_version;
             tx_network_free(&net);
         }
+        network = raw;
+        network_len = len;
         raw = block_form.data;
         len = block_form.len;
     }
     txpool_added added;
-    if (!why) why = txpool_add_raw(n->pool, st.view, raw, len, &added, detail, dlen);
+    if (!why && network)
+        why = txpool_add_blob(n->pool, st.view, raw, len, network, network_len, version, &added, detail, dlen);
+    else if (!why) why = txpool_add_raw(n->pool, st.view, raw, len, &added, detail, dlen);
     if (!why) *hash = added.hash;
     buf_free(&block_form);
     node_state_close(&st);

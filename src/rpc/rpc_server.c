@@ -329,8 +329,9 @@ unsigned rpc_server_in_flight(const rpc_server *s) {
 void rpc_server_stop(rpc_server *s, unsigned drain_ms) {
     if (!s) return;
     atomic_store(&s->stopping, true);
+    /* no new connections; the socket is closed only after the daemon
+     * stops: its pool threads take it out of their epoll sets on their own */
     MHD_socket lfd = MHD_quiesce_daemon(s->daemon);
-    if (lfd != MHD_INVALID_SOCKET) close(lfd);
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += drain_ms / 1000;
@@ -344,5 +345,6 @@ void rpc_server_stop(rpc_server *s, unsigned drain_ms) {
     }
     pthread_mutex_unlock(&s->mu);
     MHD_stop_daemon(s->daemon);
+    if (lfd != MHD_INVALID_SOCKET) close(lfd);
     server_free(s);
 }

@@ -29,6 +29,7 @@ void txpool_tx_release(const txpool_tx *t) {
     if (!m || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1) return;
     tx_free(&m->tx);
     free(m->raw);
+    free(m->network);
     free(m);
 }
 
@@ -375,8 +376,8 @@ static txpool_tx *new_entry(void) {
     return t;
 }
 
-const char *txpool_add_raw(txpool *p, state_view view, const uint8_t *raw, size_t len, txpool_added *out,
-                           char *err, size_t errlen) {
+static const char *add_raw(txpool *p, state_view view, const uint8_t *raw, size_t len, const uint8_t *network,
+                           size_t network_len, uint8_t wrapper_version, txpool_added *out, char *err, size_t errlen) {
     if (len > p->cfg.max_tx_bytes) return "oversized data";
     txpool_tx *t = new_entry();
     if (!tx_decode(raw, len, &t->tx, err, errlen)) {
@@ -387,6 +388,13 @@ const char *txpool_add_raw(txpool *p, state_view view, const uint8_t *raw, size_
     if (!t->raw) abort();
     memcpy(t->raw, raw, len);
     t->raw_len = len;
+    if (network) {
+        t->network = malloc(network_len ? network_len : 1);
+        if (!t->network) abort();
+        memcpy(t->network, network, network_len);
+        t->network_len = network_len;
+        t->sidecar_version = wrapper_version;
+    }
     /* Static rules before recovery, so that a bad signature value gets its
      * own message; recovery after, so that the sender is known. */
     txpool_env env = current_env(p);
@@ -397,6 +405,17 @@ const char *txpool_add_raw(txpool *p, state_view view, const uint8_t *raw, size_
         return why;
     }
     return add_entry(p, view, t, true, out);
+}
+
+const char *txpool_add_raw(txpool *p, state_view view, const uint8_t *raw, size_t len, txpool_added *out,
+                           char *err, size_t errlen) {
+    return add_raw(p, view, raw, len, NULL, 0, 0, out, err, errlen);
+}
+
+const char *txpool_add_blob(txpool *p, state_view view, const uint8_t *raw, size_t len, const uint8_t *network,
+                            size_t network_len, uint8_t wrapper_version, txpool_added *out, char *err,
+                            size_t errlen) {
+    return add_raw(p, view, raw, len, network, network_len, wrapper_version, out, err, errlen);
 }
 
 const char *txpool_add_tx(txpool *p, state_view view, transaction *tx, txpool_added *out) {

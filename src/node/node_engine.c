@@ -1,0 +1,667 @@
+/* The Engine API's work on the writer thread (node_engine.h): payloads that
+ * extend the head are imported at once (validated, executed, committed);
+ * others are kept until a forkchoice update asks for them. A forkchoice
+ * update to another branch unwinds the store to the common ancestor (its
+ * per-block change sets) and imports the branch; if a block of it is
+ * invalid, the branch is marked invalid from there on and the old chain is
+ * put back. Payload building runs Block-STM over the head (node_build.c)
+ * and keeps the last few payloads for getPayload. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "node_engine.h"
+#include "parevm/chain_import.h"
+#include "parevm/keccak.h"
+#include "parevm/rlp.h"
+
+enum {
+    SIDE_MAX = 4096,    /* payloads kept off the store */
+    BAD_MAX = 4096,     /* invalid hashes remembered */
+    BUILDS_MAX = 16,    /* built payloads kept for getPayload */
+    BRANCH_MAX = 8192,  /* the deepest branch a forkchoice update may switch to */
+};
+
+typedef struct {
+    bytes32 hash, parent;
+    uint64_t number;
+    buf_t rlp;
+} side_block;
+
+typedef struct {
+    bytes32 hash;
+    bool has_lvh;
+    bytes32 lvh;
+    char why[200];
+} bad_block;
+
+struct node_engine {
+    /* writer thread only */
+    side_block *side;
+    size_t n_side, cap_side;
+    word_map side_index;       /* hash -> index in side */
+    bad_block *bad;            /* a ring of BAD_MAX */
+    size_t n_bad, next_bad;
+    word_map bad_index;        /* hash -> index in bad */
+    bool has_finalized;
+    bytes32 finalized_hash;
+    uint64_t finalized_number;
+    /* built payloads (getPayload reads them from request threads) */
+    pthread_mutex_t mu;
+    engine_build *builds[BUILDS_MAX];
+    size_t next_build;
+};
+
+node_engine *node_engine_new(void) {
+    node_engine *e = calloc(1, sizeof *e);
+    if (!e) abort();
+    e->bad = calloc(BAD_MAX, sizeof *e->bad);
+    if (!e->bad) abort();
+    pthread_mutex_init(&e->mu, NULL);
+    return e;
+}
+
+void engine_build_free(engine_build *b) {
+    if (!b) return;
+    node_built_free(&b->built);
+}
+
+void node_engine_free(node_engine *e) {
+    if (!e) return;
+    for (size_t i = 0; i < e->n_side; i++) buf_free(&e->side[i].rlp);
+    free(e->side);
+    word_map_free(&e->side_index);
+    free(e->bad);
+    word_map_free(&e->bad_index);
+    for (size_t i = 0; i < BUILDS_MAX; i++) {
+        engine_build_free(e->builds[i]);
+        free(e->builds[i]);
+    }
+    pthread_mutex_destroy(&e->mu);
+    free(e);
+}
+
+uint64_t engine_gas_limit(uint64_t parent, uint64_t target) {
+    uint64_t delta = parent / 1024 ? parent / 1024 - 1 : 0;
+    if (target < 5000) target = 5000;
+    if (parent < target) return parent + delta < target ? parent + delta : target;
+    if (parent > target) return parent - delta > target ? parent - delta : target;
+    return parent;
+}
+
+/* ---- Side blocks and bad blocks ------------------------------------------------------- */
+
+static u256 key_of(const bytes32 *h) { return u256_from_bytes32(h); }
+
+static side_block *side_find(node_engine *e, const bytes32 *hash) {
+    u256 k = key_of(hash);
+    const u256 *v = word_map_get(&e->side_index, &k);
+    return v ? &e->side[v->w[0]] : NULL;
+}
+
+static void side_remove_at(node_engine *e, size_t i) {
+    u256 k = key_of(&e->side[i].hash);
+    word_map_del(&e->side_index, &k);
+    buf_free(&e->side[i].rlp);
+    if (i != --e->n_side) {
+        e->side[i] = e->side[e->n_side];
+        u256 mk = key_of(&e->side[i].hash), mv = u256_from_u64(i);
+        word_map_put(&e->side_index, &mk, &mv);
+    }
+}
+
+static void side_remove(node_engine *e, const bytes32 *hash) {
+    side_block *s = side_find(e, hash);
+    if (s) side_remove_at(e, (size_t)(s - e->side));
+}
+
+/* Keeps a payload's block; when full, the lowest block goes first. */
+static void side_add(node_engine *e, const block_header *h, const buf_t *rlp) {
+    if (side_find(e, &h->hash)) return;
+    if (e->n_side == SIDE_MAX) {
+        size_t low = 0;
+        for (size_t i = 1; i < e->n_side; i++)
+            if (e->side[i].number < e->side[low].number) low = i;
+        side_remove_at(e, low);
+    }
+    if (e->n_side == e->cap_side) {
+        e->cap_side = e->cap_side ? 2 * e->cap_side : 64;
+        e->side = realloc(e->side, e->cap_side * sizeof *e->side);
+        if (!e->side) abort();
+    }
+    side_block *s = &e->side[e->n_side];
+    memset(s, 0, sizeof *s);
+    s->hash = h->hash;
+    s->parent = h->parent_hash;
+    s->number = h->number;
+    buf_append(&s->rlp, rlp->data, rlp->len);
+    u256 k = key_of(&h->hash), v = u256_from_u64(e->n_side++);
+    word_map_put(&e->side_index, &k, &v);
+}
+
+static const bad_block *bad_find(node_engine *e, const bytes32 *hash) {
+    u256 k = key_of(hash);
+    const u256 *v = word_map_get(&e->bad_index, &k);
+    return v ? &e->bad[v->w[0]] : NULL;
+}
+
+static void bad_add(node_engine *e, const bytes32 *hash, const bytes32 *lvh, const char *why) {
+    if (bad_find(e, hash)) return;
+    size_t i = e->next_bad;
+    if (e->n_bad == BAD_MAX) {
+        u256 old = key_of(&e->bad[i].hash);
+        word_map_del(&e->bad_index, &old);
+    } else {
+        e->n_bad++;
+    }
+    e->next_bad = (i + 1) % BAD_MAX;
+    bad_block *b = &e->bad[i];
+    b->hash = *hash;
+    b->has_lvh = lvh != NULL;
+    if (lvh) b->lvh = *lvh;
+    snprintf(b->why, sizeof b->why, "%s", why ? why : "invalid block");
+    u256 k = key_of(hash), v = u256_from_u64(i);
+    word_map_put(&e->bad_index, &k, &v);
+    side_remove(e, hash);
+}
+
+static void result_set(engine_result *out, engine_status s, const bytes32 *lvh, const char *why) {
+    memset(out, 0, sizeof *out);
+    out->status = s;
+    out->has_lvh = lvh != NULL;
+    if (lvh) out->lvh = *lvh;
+    if (why) snprintf(out->why, sizeof out->why, "%s", why);
+}
+
+static void result_bad(engine_result *out, const bad_block *b) {
+    result_set(out, ES_INVALID, b->has_lvh ? &b->lvh : NULL, b->why);
+}
+
+/* ---- The store ------------------------------------------------------------------------ */
+
+static bool stored(db_snapshot *s, const bytes32 *hash, uint64_t *number) {
+    return db_block_number(s, hash, number) == NULL;
+}
+
+static bool canonical(db_snapshot *s, uint64_t number, const bytes32 *hash) {
+    bytes32 c;
+    return !db_canonical_hash(s, number, &c) && bytes32_eq(&c, hash);
+}
+
+static const char *stored_header(db_snapshot *s, uint64_t number, const bytes32 *hash, block_header *out) {
+    buf_t raw = {0};
+    char why[128];
+    const char *err = db_read_header(s, number, hash, &raw);
+    if (!err && !header_decode(raw.data, raw.len, out, why, sizeof why)) err = "corrupt header in the store";
+    buf_free(&raw);
+    return err;
+}
+
+/* A stored block as RLP: [header, body items...]. */
+static const char *stored_rlp(db_snapshot *s, uint64_t number, const bytes32 *hash, buf_t *out) {
+    buf_t hb = {0}, bb = {0};
+    const char *err = db_read_header(s, number, hash, &hb);
+    if (!err) err = db_read_body(s, number, hash, &bb);
+    rlp_item body;
+    if (!err && (rlp_decode(bb.data, bb.len, &body) || !body.is_list)) err = "corrupt body in the store";
+    if (!err) {
+        size_t l = rlp_list_begin(out);
+        buf_append(out, hb.data, hb.len);
+        buf_append(out, body.data, body.len);
+        rlp_list_end(out, l);
+    }
+    buf_free(&hb);
+    buf_free(&bb);
+    return err;
+}
+
+static bool header_of_rlp(const buf_t *rlp, block_header *h) {
+    rlp_item outer, hdr;
+    size_t used;
+    char why[128];
+    return !rlp_decode(rlp->data, rlp->len, &outer) && outer.is_list &&
+           !rlp_decode_item(outer.data, outer.len, &hdr, &used) && header_decode(hdr.raw, hdr.raw_len, h, why, sizeof why);
+}
+
+/* ---- Walking back to the canonical chain ------------------------------------------------ */
+
+typedef struct {
+    bytes32 hash;
+    uint64_t number;
+    block_header header;
+    buf_t rlp;
+} branch_block;
+
+typedef enum { WALK_CANONICAL, WALK_BAD, WALK_MISSING, WALK_TOO_DEEP } walk_end;
+
+/* The blocks from hash back to the first canonical one: branch[0] is the
+ * block hash names (unless it is canonical itself: then the branch is
+ * empty), anc the canonical ancestor. On WALK_BAD, *bad is the known
+ * invalid block met. */
+typedef struct {
+    walk_end end;
+    branch_block *branch;
+    size_t n;
+    bytes32 anc_hash;
+    uint64_t anc_number;
+    const bad_block *bad;
+} walk;
+
+static void walk_free(walk *w) {
+    for (size_t i = 0; i < w->n; i++) buf_free(&w->branch[i].rlp);
+    free(w->branch);
+    memset(w, 0, sizeof *w);
+}
+
+static void walk_from(node_engine *e, db_snapshot *s, const bytes32 *start, walk *w) {
+    memset(w, 0, sizeof *w);
+    size_t cap = 0;
+    bytes32 h = *start;
+    for (;;) {
+        if ((w->bad = bad_find(e, &h))) {
+            w->end = WALK_BAD;
+            return;
+        }
+        uint64_t num;
+        bool in_store = stored(s, &h, &num);
+        if (in_store && canonical(s, num, &h)) {
+            w->end = WALK_CANONICAL;
+            w->anc_hash = h;
+            w->anc_number = num;
+            return;
+        }
+        if (w->n == BRANCH_MAX) {
+            w->end = WALK_TOO_DEEP;
+            return;
+        }
+        if (w->n == cap) {
+            cap = cap ? 2 * cap : 8;
+            w->branch = realloc(w->branch, cap * sizeof *w->branch);
+            if (!w->branch) abort();
+        }
+        branch_block *b = &w->branch[w->n];
+        memset(b, 0, sizeof *b);
+        side_block *sb = in_store ? NULL : side_find(e, &h);
+        bool ok = false;
+        if (in_store) ok = !stored_rlp(s, num, &h, &b->rlp) && !stored_header(s, num, &h, &b->header);
+        else if (sb) {
+            buf_append(&b->rlp, sb->rlp.data, sb->rlp.len);
+            ok = header_of_rlp(&b->rlp, &b->header);
+        }
+        if (!ok) {
+            buf_free(&b->rlp);
+            w->end = WALK_MISSING;
+            return;
+        }
+        b->hash = h;
+        b->number = b->header.number;
+        w->n++;
+        h = b->header.parent_hash;
+    }
+}
+
+/* ---- newPayload ------------------------------------------------------------------------ */
+
+/* Imports the block on the head; *invalid when the block is. */
+static const char *import(node *n, const buf_t *rlp, bool *invalid) {
+    *invalid = false;
+    const char *why = node_import_rlp(n, rlp->data, rlp->len, invalid);
+    return why == CHAIN_KNOWN_BLOCK ? NULL : why;
+}
+
+static const char *accept_side(node *n, engine_payload *p, db_snapshot *s, engine_result *out) {
+    node_engine *e = n->eng;
+    block_header *h = &p->b.header;
+    walk w;
+    walk_from(e, s, &h->parent_hash, &w);
+    if (w.end == WALK_BAD) {
+        bad_add(e, &h->hash, w.bad->has_lvh ? &w.bad->lvh : NULL, "links to previously rejected block");
+        result_bad(out, bad_find(e, &h->hash));
+    } else if (w.end != WALK_CANONICAL) {
+        /* an ancestor is missing: keep it for when they come */
+        side_add(e, h, &p->rlp);
+        result_set(out, ES_SYNCING, NULL, NULL);
+    } else {
+        /* the header against its parent: cheap, and enough to refuse it now */
+        block_header parent;
+        bool parent_stored = w.n == 0;
+        const char *why = parent_stored ? stored_header(s, w.anc_number, &w.anc_hash, &parent) : NULL;
+        if (!parent_stored) parent = w.branch[0].header;
+        if (!why) why = header_validate(&n->chain, &parent, h, true);
+        if (why) {
+            bad_add(e, &h->hash, parent_stored ? &parent.hash : NULL, why);
+            result_bad(out, bad_find(e, &h->hash));
+        } else {
+            side_add(e, h, &p->rlp);
+            result_set(out, ES_ACCEPTED, NULL, NULL);
+        }
+    }
+    walk_free(&w);
+    return NULL;
+}
+
+const char *node_engine_new_payload(node *n, engine_payload *p, engine_result *out) {
+    node_engine *e = n->eng;
+    block_header *h = &p->b.header;
+    const bad_block *bb = bad_find(e, &h->hash);
+    if (bb) {
+        result_bad(out, bb);
+        return NULL;
+    }
+    db_snapshot *s;
+    const char *err = db_snapshot_open(n->db, 1, &s);
+    if (err) return err;
+    uint64_t num, head;
+    bytes32 head_hash;
+    if (stored(s, &h->hash, &num)) { /* validated before */
+        db_snapshot_close(s);
+        result_set(out, ES_VALID, &h->hash, NULL);
+        return NULL;
+    }
+    if ((err = db_head(s, &head, &head_hash))) {
+        db_snapshot_close(s);
+        return err;
+    }
+    if (!bytes32_eq(&h->parent_hash, &head_hash)) {
+        err = accept_side(n, p, s, out);
+        db_snapshot_close(s);
+        return err;
+    }
+    db_snapshot_close(s); /* no snapshot across a write */
+    bool invalid;
+    const char *why = import(n, &p->rlp, &invalid);
+    if (invalid) {
+        bad_add(e, &h->hash, &h->parent_hash, why);
+        result_bad(out, bad_find(e, &h->hash));
+        return NULL;
+    }
+    if (why) return why;
+    side_remove(e, &h->hash);
+    result_set(out, ES_VALID, &h->hash, NULL);
+    return NULL;
+}
+
+/* ---- forkchoiceUpdated ---------------------------------------------------------------- */
+
+/* Where a forkchoice hash (safe, finalized) is on the head's chain. */
+static bool on_chain(db_snapshot *s, const walk *w, const bytes32 *x, uint64_t *number) {
+    for (size_t i = 0; i < w->n; i++)
+        if (bytes32_eq(&w->branch[i].hash, x)) {
+            *number = w->branch[i].number;
+            return true;
+        }
+    return stored(s, x, number) && *number <= w->anc_number && canonical(s, *number, x);
+}
+
+/* Puts the old canonical blocks back after a failed switch. */
+static const char *restore(node *n, uint64_t anc, const bytes32 *old, size_t n_old) {
+    const char *err = node_unwind_to(n, anc);
+    for (size_t i = 0; i < n_old && !err; i++) {
+        db_snapshot *s;
+        buf_t rlp = {0};
+        if (!(err = db_snapshot_open(n->db, 1, &s))) {
+            err = stored_rlp(s, anc + 1 + i, &old[i], &rlp);
+            db_snapshot_close(s);
+        }
+        bool invalid;
+        if (!err) err = import(n, &rlp, &invalid);
+        buf_free(&rlp);
+    }
+    return err;
+}
+
+/* Makes w's branch canonical on top of its ancestor. */
+static const char *switch_to(node *n, const walk *w, uint64_t head, const bytes32 *old, engine_result *out,
+                             int *rpc_code) {
+    node_engine *e = n->eng;
+    const char *err = w->anc_number < head ? node_unwind_to(n, w->anc_number) : NULL;
+    if (err) {
+        *rpc_code = RPC_INTERNAL_ERROR;
+        if (strstr(err, "change sets")) *rpc_code = -38006;
+        return *rpc_code == -38006 ? "Too deep reorg" : err;
+    }
+    for (size_t k = w->n; k-- > 0;) {
+        const branch_block *b = &w->branch[k];
+        bool invalid;
+        const char *why = import(n, &b->rlp, &invalid);
+        if (!why) {
+            side_remove(e, &b->hash);
+            continue;
+        }
+        if (invalid) {
+            bytes32 lvh = b->header.parent_hash;
+            bad_add(e, &b->hash, &lvh, why);
+            for (size_t j = k; j-- > 0;) bad_add(e, &w->branch[j].hash, &lvh, "links to previously rejected block");
+            result_bad(out, bad_find(e, &w->branch[0].hash));
+        }
+        const char *rerr = restore(n, w->anc_number, old, head > w->anc_number ? (size_t)(head - w->anc_number) : 0);
+        if (rerr) {
+            *rpc_code = RPC_INTERNAL_ERROR;
+            return rerr;
+        }
+        if (invalid) return NULL;
+        *rpc_code = RPC_INTERNAL_ERROR;
+        return why;
+    }
+    result_set(out, ES_VALID, w->n ? &w->branch[0].hash : &w->anc_hash, NULL);
+    return NULL;
+}
+
+/* The payload id: the hash of what the payload is built from. */
+static void payload_id(const bytes32 *parent, const engine_attrs *a, int version, uint8_t id[8]) {
+    buf_t b = {0};
+    uint8_t v = (uint8_t)version, t[8];
+    buf_append(&b, &v, 1);
+    buf_append(&b, parent->b, 32);
+    for (int i = 0; i < 8; i++) t[i] = (uint8_t)(a->timestamp >> (56 - 8 * i));
+    buf_append(&b, t, 8);
+    buf_append(&b, a->prev_randao.b, 32);
+    buf_append(&b, a->fee_recipient.b, 20);
+    for (size_t i = 0; i < a->n_withdrawals; i++) buf_append(&b, &a->withdrawals[i], sizeof a->withdrawals[i]);
+    if (a->has_beacon_root) buf_append(&b, a->beacon_root.b, 32);
+    bytes32 h = keccak256_hash(b.data, b.len);
+    buf_free(&b);
+    memcpy(id, h.b, 8);
+}
+
+/* What the fee recipient earns: every transaction's tip per gas times its gas. */
+static u256 block_value(const node_built *bb) {
+    u256 sum = U256_ZERO;
+    const block_header *h = &bb->b.header;
+    for (size_t i = 0; i < bb->b.n_txs && i < bb->result.n_receipts; i++) {
+        u256 tip;
+        if (!txpool_effective_tip(&bb->b.txs[i], &h->base_fee, &tip)) continue;
+        u256 gas = u256_from_u64(bb->result.receipts[i].gas_used), fee = u256_mul(&tip, &gas);
+        sum = u256_add(&sum, &fee);
+    }
+    return sum;
+}
+
+static node_build_attrs build_attrs(node *n, const engine_attrs *a, const block_header *parent) {
+    return (node_build_attrs){
+        .timestamp = a->timestamp,
+        .coinbase = a->fee_recipient,
+        .prev_randao = a->prev_randao,
+        .beacon_root = a->beacon_root,
+        .withdrawals = a->withdrawals,
+        .n_withdrawals = a->n_withdrawals,
+        .gas_limit = engine_gas_limit(parent->gas_limit, n->cfg.builder_gas_limit),
+        .engine = true,
+    };
+}
+
+static const char *start_build(node *n, const engine_attrs *a, int version, const block_header *head, uint8_t id[8]) {
+    node_engine *e = n->eng;
+    payload_id(&head->hash, a, version, id);
+    pthread_mutex_lock(&e->mu);
+    bool have = false;
+    for (size_t i = 0; i < BUILDS_MAX && !have; i++) have = e->builds[i] && !memcmp(e->builds[i]->id, id, 8);
+    pthread_mutex_unlock(&e->mu);
+    if (have) return NULL; /* the same attributes: the build stands */
+    engine_build *b = calloc(1, sizeof *b);
+    if (!b) abort();
+    node_build_attrs ba = build_attrs(n, a, head);
+    const char *err = node_build_block(n, &ba, &b->built);
+    if (err) {
+        free(b);
+        return err;
+    }
+    memcpy(b->id, id, 8);
+    b->version = version;
+    b->value = block_value(&b->built);
+    b->fork = node_fork(n, &b->built.b.header);
+    pthread_mutex_lock(&e->mu);
+    engine_build *old = e->builds[e->next_build];
+    e->builds[e->next_build] = b;
+    e->next_build = (e->next_build + 1) % BUILDS_MAX;
+    pthread_mutex_unlock(&e->mu);
+    engine_build_free(old);
+    free(old);
+    return NULL;
+}
+
+/* Checks safe and finalized against the new head's chain. */
+static bool forkchoice_consistent(db_snapshot *s, const walk *w, const engine_forkchoice *fc, uint64_t *safe,
+                                  uint64_t *fin) {
+    static const bytes32 zero = {{0}};
+    *safe = *fin = UINT64_MAX;
+    if (!bytes32_eq(&fc->safe, &zero) && !on_chain(s, w, &fc->safe, safe)) return false;
+    if (!bytes32_eq(&fc->finalized, &zero) && !on_chain(s, w, &fc->finalized, fin)) return false;
+    return true;
+}
+
+const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const engine_attrs *attrs, int version,
+                                   engine_result *out, bool *has_id, uint8_t id[8], int *rpc_code) {
+    node_engine *e = n->eng;
+    static const bytes32 zero = {{0}};
+    *has_id = false;
+    *rpc_code = 0;
+    if (bytes32_eq(&fc->head, &zero)) {
+        result_set(out, ES_INVALID, NULL, "forkchoice update to the zero hash");
+        return NULL;
+    }
+    db_snapshot *s;
+    const char *err = db_snapshot_open(n->db, 1, &s);
+    if (err) return err;
+    uint64_t head;
+    bytes32 head_hash;
+    walk w;
+    walk_from(e, s, &fc->head, &w);
+    if (!(err = db_head(s, &head, &head_hash)) && w.end == WALK_BAD) {
+        if (!bytes32_eq(&w.bad->hash, &fc->head))
+            bad_add(e, &fc->head, w.bad->has_lvh ? &w.bad->lvh : NULL, "links to previously rejected block");
+        result_bad(out, bad_find(e, &fc->head));
+    } else if (!err && w.end == WALK_TOO_DEEP) {
+        *rpc_code = -38006;
+        err = "Too deep reorg";
+    } else if (!err && w.end == WALK_MISSING) {
+        result_set(out, ES_SYNCING, NULL, NULL);
+    }
+    if (err || w.end != WALK_CANONICAL) {
+        db_snapshot_close(s);
+        walk_free(&w);
+        return err;
+    }
+    /* a head below the finalized block changes nothing (and builds nothing) */
+    uint64_t target = w.n ? w.branch[0].number : w.anc_number;
+    if (!w.n && w.anc_number < head && e->has_finalized && w.anc_number < e->finalized_number &&
+        canonical(s, e->finalized_number, &e->finalized_hash)) {
+        db_snapshot_close(s);
+        walk_free(&w);
+        result_set(out, ES_VALID, &fc->head, NULL);
+        return NULL;
+    }
+    uint64_t safe, fin;
+    if (!forkchoice_consistent(s, &w, fc, &safe, &fin)) {
+        db_snapshot_close(s);
+        walk_free(&w);
+        *rpc_code = RPC_ENGINE_INVALID_FORKCHOICE;
+        return "Invalid forkchoice state";
+    }
+    block_header head_header;
+    if (w.n) head_header = w.branch[0].header;
+    else err = stored_header(s, w.anc_number, &w.anc_hash, &head_header);
+    /* the canonical blocks a switch replaces, to put back if it fails */
+    size_t n_old = head > w.anc_number && (w.n || target < head) ? (size_t)(head - w.anc_number) : 0;
+    bytes32 *old = calloc(n_old + 1, sizeof *old);
+    if (!old) abort();
+    for (size_t i = 0; i < n_old && !err; i++) err = db_canonical_hash(s, w.anc_number + 1 + i, &old[i]);
+    db_snapshot_close(s);
+    if (!err && (w.n || target < head)) err = switch_to(n, &w, head, old, out, rpc_code);
+    else if (!err) result_set(out, ES_VALID, &fc->head, NULL);
+    free(old);
+    walk_free(&w);
+    if (err || out->status != ES_VALID) return err;
+    /* the forkchoice moves */
+    atomic_store(&n->safe, safe);
+    atomic_store(&n->finalized, fin);
+    if (fin != UINT64_MAX) {
+        e->has_finalized = true;
+        e->finalized_hash = fc->finalized;
+        e->finalized_number = fin;
+    }
+    if (!attrs) return NULL;
+    if (attrs->timestamp <= head_header.timestamp) {
+        *rpc_code = RPC_ENGINE_INVALID_ATTRIBUTES;
+        return "Invalid payload attributes";
+    }
+    if ((err = start_build(n, attrs, version, &head_header, id))) {
+        *rpc_code = RPC_INTERNAL_ERROR;
+        return err;
+    }
+    *has_id = true;
+    return NULL;
+}
+
+/* ---- Built payloads ------------------------------------------------------------------- */
+
+bool node_engine_with_build(node *n, const uint8_t id[8], void (*fn)(const engine_build *b, void *arg), void *arg) {
+    node_engine *e = n->eng;
+    pthread_mutex_lock(&e->mu);
+    const engine_build *found = NULL;
+    for (size_t i = 0; i < BUILDS_MAX && !found; i++)
+        if (e->builds[i] && !memcmp(e->builds[i]->id, id, 8)) found = e->builds[i];
+    if (found) fn(found, arg);
+    pthread_mutex_unlock(&e->mu);
+    return found != NULL;
+}
+
+const char *node_engine_build_now(node *n, const bytes32 *parent, const engine_attrs *attrs, bool has_txs,
+                                  transaction *txs, size_t n_txs, const uint8_t *extra, size_t extra_len,
+                                  engine_build *out, int *rpc_code) {
+    memset(out, 0, sizeof *out);
+    *rpc_code = 0;
+    db_snapshot *s;
+    const char *err = db_snapshot_open(n->db, 1, &s);
+    if (err) return err;
+    uint64_t head, num;
+    bytes32 head_hash;
+    block_header ph;
+    err = db_head(s, &head, &head_hash);
+    if (!err && !bytes32_eq(&head_hash, parent)) {
+        *rpc_code = stored(s, parent, &num) ? RPC_SERVER_ERROR : RPC_ENGINE_INVALID_ATTRIBUTES;
+        err = *rpc_code == RPC_SERVER_ERROR ? "building on a block other than the head is not supported"
+                                             : "unknown parent block";
+    }
+    if (!err) err = stored_header(s, head, &head_hash, &ph);
+    db_snapshot_close(s);
+    if (err) return err;
+    if (attrs->timestamp <= ph.timestamp) {
+        *rpc_code = RPC_ENGINE_INVALID_ATTRIBUTES;
+        return "invalid payload attributes: timestamp must be after the parent's";
+    }
+    node_build_attrs ba = build_attrs(n, attrs, &ph);
+    ba.has_txs = has_txs;
+    ba.txs = txs;
+    ba.n_txs = n_txs;
+    ba.extra = extra;
+    ba.extra_len = extra_len;
+    err = node_build_block(n, &ba, &out->built);
+    if (err) {
+        *rpc_code = RPC_SERVER_ERROR;
+        return err;
+    }
+    out->version = 3;
+    out->value = block_value(&out->built);
+    out->fork = node_fork(n, &out->built.b.header);
+    return NULL;
+}

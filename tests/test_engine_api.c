@@ -1,0 +1,672 @@
+/* The Engine API of the node, method by method, over real HTTP with JWT
+ * (tests/engine_helpers.h): the token cases (a request refused with 401
+ * does no work), the error codes of execution-apis (-38001..-38005,
+ * -32602), payload building from the pool (forkchoiceUpdated with
+ * attributes -> getPayload -> newPayload on a second node gives the same
+ * block), testing_buildBlockV1, eth_config, and reorgs between branches
+ * the test builds: side payloads are ACCEPTED, a forkchoice update makes
+ * them canonical (the store unwinds to the common ancestor), invalid
+ * payloads and their descendants are INVALID with the latest valid
+ * ancestor, and a failed switch leaves the old head in place. The store
+ * is the dev chain's genesis (Osaka rules, prefunded accounts, system
+ * contracts), reopened as an ordinary (non-dev) store. */
+#define _GNU_SOURCE /* nftw */
+#include "test.h"
+#include "engine_helpers.h"
+#include "parevm/hdkeys.h"
+#include "parevm/keccak.h"
+#include "parevm/tx.h"
+#include <openssl/evp.h>
+
+static const uint64_t T0 = 1700000000; /* genesis time */
+static const uint64_t CHAIN_ID = 31337;
+
+/* A dev store made and closed: reopened without dev it is a plain store. */
+static bool make_store(eh_node *e) {
+    snprintf(e->dir, sizeof e->dir, "/tmp/parevm-engapi-XXXXXX");
+    if (!mkdtemp(e->dir)) return false;
+    node_config c = {.datadir = e->dir, .dev = true, .dev_genesis_time = T0};
+    node *n;
+    if (node_open(&c, &n)) return false;
+    node_close(n);
+    return true;
+}
+
+static bool start_node(eh_node *e) { return make_store(e) && eh_start(e, NULL); }
+
+/* ---- Transactions -------------------------------------------------------------------------- */
+
+typedef struct {
+    uint8_t key[32];
+    address addr;
+} account;
+
+static account dev_account(uint32_t i) {
+    account a;
+    if (!hd_account(DEV_MNEMONIC, "", i, a.key, &a.addr)) abort();
+    return a;
+}
+
+/* An EIP-1559 transfer, signed: its raw form as a JSON string. */
+static json_t *transfer(const account *from, uint64_t nonce, const address *to, uint64_t value, uint64_t tip_gwei) {
+    transaction tx = {.type = TX_DYNAMIC_FEE, .has_chain_id = true, .chain_id = CHAIN_ID, .nonce = nonce,
+                      .gas_limit = 21000, .has_to = true, .to = *to};
+    tx.max_priority_fee = u256_from_u64(tip_gwei * 1000000000ULL);
+    tx.max_fee = u256_from_u64(200000000000ULL);
+    tx.value = u256_from_u64(value);
+    if (!tx_sign(&tx, from->key)) abort();
+    buf_t raw = {0};
+    tx_encode(&tx, &raw);
+    json_t *s = rpc_json_data(raw.data, raw.len);
+    buf_free(&raw);
+    return s;
+}
+
+static bool send_tx(eh_node *e, json_t *raw) {
+    json_t *r = eh_result(e, "eth_sendRawTransaction", json_pack("[o]", raw));
+    json_decref(r);
+    return r != NULL;
+}
+
+static address addr_of(uint8_t b) {
+    address a = {{0}};
+    a.b[19] = b;
+    a.b[0] = 0xee;
+    return a;
+}
+
+/* A u256 of a small number, by address (for comparisons). */
+#define U(x) (&(u256){.w = {(x)}})
+
+static u256 balance(eh_node *e, const address *a) {
+    json_t *r = eh_result(e, "eth_getBalance", json_pack("[o,s]", rpc_json_address(a), "latest"));
+    u256 v = U256_ZERO;
+    if (!r || rpc_parse_u256(r, &v)) v = u256_from_u64(UINT64_MAX); /* never a real answer here */
+    json_decref(r);
+    return v;
+}
+
+/* ---- Engine calls ---------------------------------------------------------------------------- */
+
+static bytes32 beacon_root(uint64_t ts) {
+    bytes32 r = {{0}};
+    for (int i = 0; i < 8; i++) r.b[i] = (uint8_t)(ts >> (8 * i));
+    r.b[31] = 0xbe;
+    return r;
+}
+
+static json_t *attrs(uint64_t ts, uint8_t recipient) {
+    bytes32 rnd = beacon_root(ts + 7), root = beacon_root(ts);
+    address fee = addr_of(recipient);
+    return json_pack("{s:o,s:o,s:o,s:[],s:o}", "timestamp", rpc_json_u64(ts), "prevRandao", eh_hash(&rnd),
+                     "suggestedFeeRecipient", rpc_json_address(&fee), "withdrawals", "parentBeaconBlockRoot",
+                     eh_hash(&root));
+}
+
+static json_t *fc_state(const bytes32 *head, const bytes32 *safe, const bytes32 *fin) {
+    static const bytes32 zero = {{0}};
+    return json_pack("{s:o,s:o,s:o}", "headBlockHash", eh_hash(head), "safeBlockHash", eh_hash(safe ? safe : &zero),
+                     "finalizedBlockHash", eh_hash(fin ? fin : &zero));
+}
+
+/* forkchoiceUpdatedV3 (attributes stolen, may be NULL): the whole result. */
+static json_t *fcu(eh_node *e, const bytes32 *head, const bytes32 *safe, json_t *at) {
+    return eh_result(e, "engine_forkchoiceUpdatedV3", json_pack("[o,o]", fc_state(head, safe, NULL), at ? at : json_null()));
+}
+
+static const char *status_str(const json_t *ps) { return json_string_value(json_object_get(ps, "status")); }
+
+static bool lvh_is(const json_t *ps, const bytes32 *want) {
+    bytes32 h;
+    const json_t *l = json_object_get(ps, "latestValidHash");
+    if (!want) return l && json_is_null(l);
+    return l && !rpc_parse_hash(l, &h) && bytes32_eq(&h, want);
+}
+
+/* forkchoiceUpdated to head; true when VALID. */
+static bool fcu_valid(eh_node *e, const bytes32 *head) {
+    json_t *r = fcu(e, head, NULL, NULL);
+    json_t *ps = r ? json_object_get(r, "payloadStatus") : NULL;
+    bool ok = ps && status_str(ps) && !strcmp(status_str(ps), "VALID") && lvh_is(ps, head);
+    json_decref(r);
+    return ok;
+}
+
+/* Builds a payload on parent (made the head): getPayloadV5's envelope. */
+static json_t *build(eh_node *e, const bytes32 *parent, uint64_t ts, uint8_t recipient) {
+    json_t *r = fcu(e, parent, NULL, attrs(ts, recipient));
+    json_t *id = r ? json_object_get(r, "payloadId") : NULL;
+    json_t *env = id && json_is_string(id) ? eh_result(e, "engine_getPayloadV5", json_pack("[O]", id)) : NULL;
+    json_decref(r);
+    return env;
+}
+
+static bytes32 payload_hash(const json_t *env) {
+    bytes32 h = {{0}};
+    rpc_parse_hash(json_object_get(json_object_get(env, "executionPayload"), "blockHash"), &h);
+    return h;
+}
+
+/* newPayloadV4 of an envelope's payload (the beacon root: what attrs used). */
+static json_t *new_payload(eh_node *e, const json_t *payload, const json_t *requests) {
+    uint64_t ts = 0;
+    rpc_parse_u64(json_object_get(payload, "timestamp"), &ts);
+    bytes32 root = beacon_root(ts);
+    json_t *req = requests ? json_incref((json_t *)requests) : json_array();
+    return eh_result(e, "engine_newPayloadV4", json_pack("[O,[],o,o]", payload, eh_hash(&root), req));
+}
+
+static bool new_payload_is(eh_node *e, const json_t *env, const char *status, const bytes32 *lvh) {
+    json_t *r = new_payload(e, json_object_get(env, "executionPayload"), json_object_get(env, "executionRequests"));
+    bool ok = r && status_str(r) && !strcmp(status_str(r), status) && (!lvh || lvh_is(r, lvh));
+    if (!ok) {
+        char *t = r ? json_dumps(r, JSON_COMPACT) : NULL;
+        fprintf(stderr, "  newPayload: want %s, got %s\n", status, t ? t : "no answer");
+        free(t);
+    }
+    json_decref(r);
+    return ok;
+}
+
+static bool head_is(eh_node *e, const bytes32 *want) {
+    bytes32 h;
+    return eh_head(e, &h, NULL) && bytes32_eq(&h, want);
+}
+
+static bytes32 genesis_hash(eh_node *e) {
+    bytes32 h = {{0}};
+    json_t *b = eh_result(e, "eth_getBlockByNumber", json_pack("[s,b]", "0x0", 0));
+    if (b) rpc_parse_hash(json_object_get(b, "hash"), &h);
+    json_decref(b);
+    return h;
+}
+
+/* A copy of a stored block's payload with edit applied to its header and
+ * the block hash recomputed (so that it is only the edited field that is
+ * wrong). */
+static json_t *tampered(eh_node *e, const json_t *payload, void (*edit)(block_header *, json_t *), bytes32 *hash) {
+    json_t *raw = eh_result(e, "debug_getRawHeader", json_pack("[O]", json_object_get(payload, "blockHash")));
+    uint8_t *rlp;
+    size_t len;
+    block_header h;
+    char why[128];
+    json_t *out = NULL;
+    if (raw && !rpc_parse_data(raw, &rlp, &len)) {
+        if (header_decode(rlp, len, &h, why, sizeof why)) {
+            out = json_deep_copy(payload);
+            edit(&h, out);
+            buf_t hb = {0};
+            header_encode(&h, &hb);
+            *hash = keccak256_hash(hb.data, hb.len);
+            buf_free(&hb);
+            json_object_set_new(out, "blockHash", eh_hash(hash));
+        }
+        free(rlp);
+    }
+    json_decref(raw);
+    return out;
+}
+
+static void wrong_state_root(block_header *h, json_t *p) {
+    h->state_root.b[0] ^= 1;
+    json_object_set_new(p, "stateRoot", eh_hash(&h->state_root));
+}
+
+static void wrong_receipts_root(block_header *h, json_t *p) {
+    h->receipts_root.b[5] ^= 1;
+    json_object_set_new(p, "receiptsRoot", eh_hash(&h->receipts_root));
+}
+
+static bytes32 child_parent; /* the parent child_of_bad sets */
+static void child_of_bad(block_header *h, json_t *p) {
+    h->parent_hash = child_parent;
+    h->number++;
+    h->timestamp += 12;
+    h->parent_beacon_root = beacon_root(h->timestamp); /* what new_payload sends */
+    json_object_set_new(p, "parentHash", eh_hash(&h->parent_hash));
+    json_object_set_new(p, "blockNumber", rpc_json_u64(h->number));
+    json_object_set_new(p, "timestamp", rpc_json_u64(h->timestamp));
+}
+
+/* ---- JWT ------------------------------------------------------------------------------------------ */
+
+static void b64url(const char *in, char *out) {
+    static const char T[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t n = strlen(in), o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)(uint8_t)in[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)(uint8_t)in[i + 1] << 8;
+        if (i + 2 < n) v |= (uint8_t)in[i + 2];
+        out[o++] = T[v >> 18 & 63];
+        out[o++] = T[v >> 12 & 63];
+        if (i + 1 < n) out[o++] = T[v >> 6 & 63];
+        if (i + 2 < n) out[o++] = T[v & 63];
+    }
+    out[o] = 0;
+}
+
+TEST(engine_jwt_refuses_bad_tokens_without_doing_work) {
+    eh_node a = {0}, b = {0};
+    CHECK(start_node(&a) && start_node(&b));
+    if (!a.n || !b.n) goto out;
+    bytes32 g = genesis_hash(&a);
+    json_t *env = build(&a, &g, T0 + 12, 1);
+    CHECK(env != NULL);
+    if (!env) goto out;
+    bytes32 h = payload_hash(env);
+    json_t *req = json_pack("{s:s,s:i,s:s,s:[O,[],o,[]]}", "jsonrpc", "2.0", "id", 1, "method", "engine_newPayloadV4",
+                            "params", json_object_get(env, "executionPayload"), eh_hash(&h), NULL);
+    /* the beacon root does not matter: the request must not get that far */
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    int64_t now = (int64_t)time(NULL);
+    uint8_t other[JWT_SECRET_LEN];
+    memcpy(other, b.secret, sizeof other);
+    other[0] ^= 1;
+    char tok[JWT_MAX_TOKEN_LEN], claims[64], enc[128];
+    char auth[6][JWT_MAX_TOKEN_LEN + 16];
+    jwt_make(other, now, tok, sizeof tok);
+    snprintf(auth[0], sizeof auth[0], "Bearer %s", tok); /* wrong key */
+    jwt_make(b.secret, now - 120, tok, sizeof tok);
+    snprintf(auth[1], sizeof auth[1], "Bearer %s", tok); /* expired */
+    jwt_make(b.secret, now + 120, tok, sizeof tok);
+    snprintf(auth[2], sizeof auth[2], "Bearer %s", tok); /* from the future */
+    snprintf(claims, sizeof claims, "{\"iat\":%lld}", (long long)now);
+    b64url(claims, enc);
+    snprintf(auth[3], sizeof auth[3], "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.%s.", enc); /* alg none */
+    snprintf(auth[4], sizeof auth[4], "Bearer not.a.token");                                 /* malformed */
+    snprintf(auth[5], sizeof auth[5], "Basic dXNlcjpwYXNz");                                 /* not a bearer */
+    for (int i = 0; i < 6; i++) {
+        eh_resp r = eh_post(b.port, auth[i], body);
+        CHECK_EQ_U64(r.status, 401);
+        free(r.body);
+    }
+    eh_resp r = eh_post(b.port, NULL, body); /* missing */
+    CHECK_EQ_U64(r.status, 401);
+    free(r.body);
+    free(body);
+    /* nothing was stored; with a good token it is */
+    json_t *blk = eh_result(&b, "eth_getBlockByHash", json_pack("[o,b]", eh_hash(&h), 0));
+    CHECK(blk && json_is_null(blk));
+    json_decref(blk);
+    CHECK(new_payload_is(&b, env, "VALID", &h));
+    json_decref(env);
+out:
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
+
+/* ---- Methods and error codes ------------------------------------------------------------------------ */
+
+static int code_of(eh_node *e, const char *method, json_t *params) { return eh_error_code(e, method, params); }
+
+TEST(engine_methods_and_error_codes) {
+    eh_node a = {0};
+    CHECK(start_node(&a));
+    if (!a.n) goto out;
+    bytes32 g = genesis_hash(&a), unknown = beacon_root(42);
+    /* capabilities */
+    json_t *caps = eh_result(&a, "engine_exchangeCapabilities", json_pack("[[s]]", "engine_newPayloadV4"));
+    bool has_np4 = false, has_gp5 = false, has_fcu3 = false;
+    for (size_t i = 0; caps && i < json_array_size(caps); i++) {
+        const char *m = json_string_value(json_array_get(caps, i));
+        has_np4 |= !strcmp(m, "engine_newPayloadV4");
+        has_gp5 |= !strcmp(m, "engine_getPayloadV5");
+        has_fcu3 |= !strcmp(m, "engine_forkchoiceUpdatedV3");
+    }
+    CHECK(has_np4 && has_gp5 && has_fcu3);
+    json_decref(caps);
+    CHECK_EQ_U64(code_of(&a, "engine_exchangeCapabilities", json_pack("[i]", 1)), (uint64_t)(int64_t)RPC_INVALID_PARAMS);
+    /* -38001 unknown payload */
+    CHECK(code_of(&a, "engine_getPayloadV5", json_pack("[s]", "0x0000000000000001")) == -38001);
+    /* forkchoice: an unknown head is SYNCING; safe off the chain -38002 */
+    json_t *r = fcu(&a, &unknown, NULL, NULL);
+    CHECK(r && !strcmp(status_str(json_object_get(r, "payloadStatus")) ?: "", "SYNCING") &&
+          json_is_null(json_object_get(r, "payloadId")));
+    json_decref(r);
+    CHECK(code_of(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,n]", fc_state(&g, &unknown, NULL))) == -38002);
+    CHECK(code_of(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,n]", fc_state(&g, NULL, &unknown))) == -38002);
+    /* -38003: a timestamp not after the parent's; V3 attributes without the beacon root */
+    CHECK(code_of(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,o]", fc_state(&g, NULL, NULL), attrs(T0, 1))) == -38003);
+    json_t *no_root = attrs(T0 + 12, 1);
+    json_object_del(no_root, "parentBeaconBlockRoot");
+    int c = code_of(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,o]", fc_state(&g, NULL, NULL), no_root));
+    CHECK(c == -38003 || c == RPC_INVALID_PARAMS);
+    /* -38005: an Osaka timestamp through V2, a V3 payload on Osaka */
+    json_t *v2 = attrs(T0 + 12, 1);
+    json_object_del(v2, "parentBeaconBlockRoot");
+    CHECK(code_of(&a, "engine_forkchoiceUpdatedV2", json_pack("[o,o]", fc_state(&g, NULL, NULL), v2)) == -38005);
+    /* a real payload to play with */
+    json_t *env = build(&a, &g, T0 + 12, 1);
+    CHECK(env != NULL);
+    if (!env) goto out;
+    json_t *p = json_object_get(env, "executionPayload");
+    CHECK(json_is_array(json_object_get(env, "executionRequests")));
+    CHECK(json_is_false(json_object_get(env, "shouldOverrideBuilder")));
+    json_t *bundle = json_object_get(env, "blobsBundle");
+    CHECK(bundle && json_array_size(json_object_get(bundle, "blobs")) == 0);
+    bytes32 h = payload_hash(env), root = beacon_root(T0 + 12);
+    json_t *id_fcu = fcu(&a, &g, NULL, attrs(T0 + 12, 1));
+    CHECK(id_fcu && json_is_string(json_object_get(id_fcu, "payloadId"))); /* the same attributes: the same build */
+    if (id_fcu) {
+        CHECK(code_of(&a, "engine_getPayloadV4", json_pack("[O]", json_object_get(id_fcu, "payloadId"))) == -38005);
+        CHECK(code_of(&a, "engine_getPayloadV3", json_pack("[O]", json_object_get(id_fcu, "payloadId"))) == -38005);
+    }
+    json_decref(id_fcu);
+    CHECK(code_of(&a, "engine_newPayloadV3", json_pack("[O,[],o]", p, eh_hash(&root))) == -38005);
+    CHECK(code_of(&a, "engine_newPayloadV2", json_pack("[O]", p)) == -38005 ||
+          code_of(&a, "engine_newPayloadV2", json_pack("[O]", p)) == RPC_INVALID_PARAMS);
+    /* -32602: a missing field, a wrong size, missing V4 parameters */
+    json_t *bad = json_deep_copy(p);
+    json_object_del(bad, "stateRoot");
+    CHECK(code_of(&a, "engine_newPayloadV4", json_pack("[o,[],o,[]]", bad, eh_hash(&root))) == RPC_INVALID_PARAMS);
+    bad = json_deep_copy(p);
+    json_object_set_new(bad, "feeRecipient", json_string("0x1234"));
+    CHECK(code_of(&a, "engine_newPayloadV4", json_pack("[o,[],o,[]]", bad, eh_hash(&root))) == RPC_INVALID_PARAMS);
+    CHECK(code_of(&a, "engine_newPayloadV4", json_pack("[O,[],o]", p, eh_hash(&root))) == RPC_INVALID_PARAMS);
+    /* INVALID with a null latestValidHash: a wrong block hash, versioned hashes
+     * that are not the transactions', a wrong beacon root (the hash differs) */
+    bad = json_deep_copy(p);
+    json_object_set_new(bad, "blockHash", eh_hash(&unknown));
+    r = eh_result(&a, "engine_newPayloadV4", json_pack("[o,[],o,[]]", bad, eh_hash(&root)));
+    CHECK(r && !strcmp(status_str(r) ?: "", "INVALID") && lvh_is(r, NULL));
+    json_decref(r);
+    r = eh_result(&a, "engine_newPayloadV4", json_pack("[O,[o],o,[]]", p, eh_hash(&unknown), eh_hash(&root)));
+    CHECK(r && !strcmp(status_str(r) ?: "", "INVALID") && lvh_is(r, NULL));
+    json_decref(r);
+    r = eh_result(&a, "engine_newPayloadV4", json_pack("[O,[],o,[]]", p, eh_hash(&unknown)));
+    CHECK(r && !strcmp(status_str(r) ?: "", "INVALID"));
+    json_decref(r);
+    /* the real one is VALID, twice */
+    CHECK(new_payload_is(&a, env, "VALID", &h));
+    CHECK(new_payload_is(&a, env, "VALID", &h));
+    CHECK(fcu_valid(&a, &h) && head_is(&a, &h));
+    /* -38004 too large requests; getBlobs of unknown hashes */
+    json_t *many = json_array();
+    for (int i = 0; i < 129; i++) json_array_append_new(many, eh_hash(&unknown));
+    CHECK(code_of(&a, "engine_getBlobsV2", json_pack("[o]", many)) == -38004);
+    r = eh_result(&a, "engine_getBlobsV2", json_pack("[[o]]", eh_hash(&unknown)));
+    CHECK(r && json_is_null(r));
+    json_decref(r);
+    CHECK(code_of(&a, "engine_getBlobsV1", json_pack("[[o]]", eh_hash(&unknown))) == -38005); /* Osaka */
+    CHECK(code_of(&a, "engine_getPayloadBodiesByRangeV1", json_pack("[s,s]", "0x1", "0x401")) == -38004);
+    r = eh_result(&a, "engine_getPayloadBodiesByHashV1", json_pack("[[o,o]]", eh_hash(&h), eh_hash(&unknown)));
+    CHECK(r && json_array_size(r) == 2 && json_is_array(json_object_get(json_array_get(r, 0), "transactions")) &&
+          json_is_null(json_array_get(r, 1)));
+    json_decref(r);
+    r = eh_result(&a, "engine_getPayloadBodiesByRangeV1", json_pack("[s,s]", "0x1", "0x5"));
+    CHECK(r && json_array_size(r) == 1); /* up to the head */
+    json_decref(r);
+    /* eth_config (EIP-7910): Osaka since genesis, nothing scheduled */
+    r = eh_result(&a, "eth_config", json_array());
+    json_t *cur = r ? json_object_get(r, "current") : NULL;
+    CHECK(cur && json_is_null(json_object_get(r, "next")) && json_is_null(json_object_get(r, "last")));
+    CHECK(cur && !strcmp(json_string_value(json_object_get(cur, "chainId")) ?: "", "0x7a69"));
+    CHECK(cur && json_object_get(json_object_get(cur, "precompiles"), "P256VERIFY"));
+    CHECK(cur && json_object_get(json_object_get(cur, "systemContracts"), "HISTORY_STORAGE_ADDRESS"));
+    CHECK(cur && json_string_length(json_object_get(cur, "forkId")) == 10);
+    json_decref(r);
+    json_decref(env);
+out:
+    eh_stop(&a, true);
+}
+
+/* ---- Building: to a second node and back ------------------------------------------------------------ */
+
+TEST(engine_build_round_trip) {
+    eh_node a = {0}, b = {0};
+    CHECK(start_node(&a) && start_node(&b));
+    if (!a.n || !b.n) goto out;
+    bytes32 g = genesis_hash(&a);
+    bytes32 gb = genesis_hash(&b);
+    CHECK(bytes32_eq(&g, &gb));
+    account s1 = dev_account(1), s2 = dev_account(2), s3 = dev_account(3);
+    address to = addr_of(0x77);
+    CHECK(send_tx(&a, transfer(&s1, 0, &to, 1000, 1)));
+    CHECK(send_tx(&a, transfer(&s2, 0, &to, 2000, 3)));
+    CHECK(send_tx(&a, transfer(&s3, 0, &to, 4000, 2)));
+    json_t *env = build(&a, &g, T0 + 12, 9);
+    CHECK(env != NULL);
+    if (!env) goto out;
+    json_t *p = json_object_get(env, "executionPayload");
+    json_t *txs = json_object_get(p, "transactions");
+    CHECK_EQ_U64(json_array_size(txs), 3);
+    /* by priority fee: 3, 2, 1 gwei */
+    json_t *t0 = transfer(&s2, 0, &to, 2000, 3), *t1 = transfer(&s3, 0, &to, 4000, 2);
+    CHECK(json_equal(json_array_get(txs, 0), t0) && json_equal(json_array_get(txs, 1), t1));
+    json_decref(t0);
+    json_decref(t1);
+    u256 value;
+    CHECK(!rpc_parse_u256(json_object_get(env, "blockValue"), &value) &&
+          u256_eq(&value, U(6ULL * 21000 * 1000000000ULL)));
+    bytes32 h = payload_hash(env);
+    /* the second node validates it to the same hash, then both follow it */
+    CHECK(new_payload_is(&b, env, "VALID", &h));
+    CHECK(fcu_valid(&b, &h) && head_is(&b, &h));
+    u256 got = balance(&b, &to);
+    CHECK(u256_eq(&got, U(7000)));
+    CHECK(new_payload_is(&a, env, "VALID", &h));
+    CHECK(fcu_valid(&a, &h) && head_is(&a, &h));
+    /* the included transactions left the pool: the next build is empty */
+    json_t *env2 = build(&a, &h, T0 + 24, 9);
+    CHECK(env2 && json_array_size(json_object_get(json_object_get(env2, "executionPayload"), "transactions")) == 0);
+    json_decref(env2);
+    /* testing_buildBlockV1 with an explicit list, checked by the other node */
+    json_t *tb = eh_result(&a, "testing_buildBlockV1",
+                           json_pack("[o,o,[o,o],s]", eh_hash(&h), attrs(T0 + 24, 5), transfer(&s1, 1, &to, 5, 1),
+                                     transfer(&s1, 2, &to, 6, 1), "0x7061726576"));
+    CHECK(tb != NULL);
+    if (tb) {
+        json_t *tp = json_object_get(tb, "executionPayload");
+        CHECK_EQ_U64(json_array_size(json_object_get(tp, "transactions")), 2);
+        CHECK(!strcmp(json_string_value(json_object_get(tp, "extraData")) ?: "", "0x7061726576"));
+        bytes32 th = payload_hash(tb);
+        CHECK(new_payload_is(&b, tb, "VALID", &th));
+        CHECK(fcu_valid(&b, &th) && head_is(&b, &th));
+        CHECK(head_is(&a, &h)); /* testing_buildBlockV1 commits nothing */
+    }
+    json_decref(tb);
+    /* a list with a transaction that cannot run fails the build */
+    CHECK(code_of(&a, "testing_buildBlockV1",
+                  json_pack("[o,o,[o]]", eh_hash(&h), attrs(T0 + 24, 5), transfer(&s1, 7, &to, 5, 1))) != 0);
+    json_decref(env);
+out:
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
+
+/* ---- Reorgs ------------------------------------------------------------------------------------------------ */
+
+TEST(engine_reorgs_between_built_branches) {
+    eh_node a = {0}, b = {0};
+    CHECK(start_node(&a) && start_node(&b));
+    if (!a.n || !b.n) goto out;
+    bytes32 g = genesis_hash(&a);
+    account s = dev_account(1);
+    address x = addr_of(0x10), y = addr_of(0x20);
+    /* branch A on node a: a1 pays x, a2 empty */
+    CHECK(send_tx(&a, transfer(&s, 0, &x, 111, 1)));
+    json_t *a1 = build(&a, &g, T0 + 12, 1);
+    bytes32 a1h = payload_hash(a1);
+    CHECK(a1 && new_payload_is(&a, a1, "VALID", &a1h) && fcu_valid(&a, &a1h));
+    json_t *a2 = build(&a, &a1h, T0 + 24, 1);
+    bytes32 a2h = payload_hash(a2);
+    CHECK(a2 && new_payload_is(&a, a2, "VALID", &a2h) && fcu_valid(&a, &a2h));
+    /* node a goes back to genesis (an unwind) and builds branch B: b1 pays y */
+    CHECK(fcu_valid(&a, &g) && head_is(&a, &g));
+    CHECK(send_tx(&a, transfer(&s, 0, &y, 222, 2)));
+    json_t *b1 = build(&a, &g, T0 + 13, 2);
+    bytes32 b1h = payload_hash(b1);
+    CHECK(b1 && new_payload_is(&a, b1, "VALID", &b1h) && fcu_valid(&a, &b1h));
+    json_t *b2 = build(&a, &b1h, T0 + 25, 2);
+    bytes32 b2h = payload_hash(b2);
+    CHECK(b2 && new_payload_is(&a, b2, "VALID", &b2h) && fcu_valid(&a, &b2h));
+    json_t *b3 = build(&a, &b2h, T0 + 37, 2);
+    bytes32 b3h = payload_hash(b3);
+    CHECK(b3 && new_payload_is(&a, b3, "VALID", &b3h) && fcu_valid(&a, &b3h));
+    json_t *b4 = build(&a, &b3h, T0 + 49, 2);
+    bytes32 b4h = payload_hash(b4);
+    CHECK(b4 && new_payload_is(&a, b4, "VALID", &b4h)); /* stored, not made the head */
+    if (!a1 || !a2 || !b1 || !b2 || !b3 || !b4) goto free;
+
+    /* node b: branch A canonical, then B's payloads come as a side branch */
+    CHECK(new_payload_is(&b, a1, "VALID", &a1h) && fcu_valid(&b, &a1h));
+    CHECK(new_payload_is(&b, a2, "VALID", &a2h) && fcu_valid(&b, &a2h));
+    CHECK(new_payload_is(&b, b2, "SYNCING", NULL)); /* its parent is not known yet */
+    CHECK(new_payload_is(&b, b1, "ACCEPTED", NULL));
+    CHECK(new_payload_is(&b, b3, "ACCEPTED", NULL));
+    CHECK(head_is(&b, &a2h));
+    u256 vx = balance(&b, &x), vy = balance(&b, &y);
+    CHECK(u256_eq(&vx, U(111)) && u256_is_zero(&vy));
+    /* the reorg: b3 made the head (a2, a1 unwound; b1..b3 executed) */
+    CHECK(fcu_valid(&b, &b3h) && head_is(&b, &b3h));
+    vx = balance(&b, &x), vy = balance(&b, &y);
+    CHECK(u256_is_zero(&vx) && u256_eq(&vy, U(222)));
+    /* an invalid block on the head, and its child: INVALID with b3 */
+    bytes32 bad1, bad2, bad3;
+    json_t *p4 = json_object_get(b4, "executionPayload");
+    json_t *t1 = tampered(&a, p4, wrong_state_root, &bad1);
+    CHECK(t1 != NULL);
+    json_t *r = t1 ? new_payload(&b, t1, NULL) : NULL;
+    CHECK(r && !strcmp(status_str(r) ?: "", "INVALID") && lvh_is(r, &b3h));
+    json_decref(r);
+    child_parent = bad1;
+    json_t *t2 = tampered(&a, p4, child_of_bad, &bad2);
+    r = t2 ? new_payload(&b, t2, NULL) : NULL;
+    CHECK(r && !strcmp(status_str(r) ?: "", "INVALID") && lvh_is(r, &b3h));
+    json_decref(r);
+    r = fcu(&b, &bad2, NULL, NULL);
+    CHECK(r && !strcmp(status_str(json_object_get(r, "payloadStatus")) ?: "", "INVALID") &&
+          lvh_is(json_object_get(r, "payloadStatus"), &b3h));
+    json_decref(r);
+    CHECK(head_is(&b, &b3h));
+    /* back to branch A: its blocks come back from the store */
+    CHECK(fcu_valid(&b, &a2h) && head_is(&b, &a2h));
+    vx = balance(&b, &x), vy = balance(&b, &y);
+    CHECK(u256_eq(&vx, U(111)) && u256_is_zero(&vy));
+    /* a side payload that is invalid only when run: ACCEPTED, then the
+     * forkchoice update to it fails and the head stays */
+    json_t *t3 = tampered(&a, p4, wrong_receipts_root, &bad3);
+    r = t3 ? new_payload(&b, t3, NULL) : NULL;
+    CHECK(r && (!strcmp(status_str(r) ?: "", "ACCEPTED") || !strcmp(status_str(r) ?: "", "INVALID")));
+    json_decref(r);
+    r = fcu(&b, &bad3, NULL, NULL);
+    CHECK(r && !strcmp(status_str(json_object_get(r, "payloadStatus")) ?: "", "INVALID") &&
+          lvh_is(json_object_get(r, "payloadStatus"), &b3h));
+    json_decref(r);
+    CHECK(head_is(&b, &a2h));
+    vx = balance(&b, &x);
+    CHECK(u256_eq(&vx, U(111)));
+    /* the good b4 is still fine: straight onto it from branch A */
+    CHECK(new_payload_is(&b, b4, "ACCEPTED", NULL));
+    CHECK(fcu_valid(&b, &b4h) && head_is(&b, &b4h));
+    /* finalized b2: a forkchoice to branch A is now inconsistent */
+    json_t *fc = fc_state(&a2h, NULL, &b2h);
+    CHECK(code_of(&b, "engine_forkchoiceUpdatedV3", json_pack("[o,n]", fc)) == -38002);
+    CHECK(head_is(&b, &b4h));
+    json_decref(t1);
+    json_decref(t2);
+    json_decref(t3);
+free:
+    json_decref(a1), json_decref(a2), json_decref(b1), json_decref(b2), json_decref(b3), json_decref(b4);
+out:
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
+
+/* ---- Blob transactions: the pool keeps the sidecar for the Engine API ---------------------------------- */
+
+/* A blob transaction with one blob in its Osaka network form (wrapper
+ * version 1, 128 cell proofs; the pool checks the structure, not the KZG
+ * proofs), as a JSON string; *vh gets its versioned hash. */
+static json_t *blob_tx(const account *from, uint64_t nonce, uint8_t fill, bytes32 *vh, uint8_t **blob_out) {
+    uint8_t *blob = calloc(1, TX_BLOB_SIZE), commitment[TX_KZG_BYTES], proof[TX_KZG_BYTES];
+    if (!blob) abort();
+    for (size_t i = 0; i < TX_BLOB_SIZE; i += 32) blob[i + 1] = (uint8_t)(fill + i / 32);
+    memset(commitment, fill, sizeof commitment);
+    commitment[0] = 0xc0;
+    memset(proof, 0xab, sizeof proof);
+    if (!EVP_Digest(commitment, sizeof commitment, vh->b, NULL, EVP_sha256(), NULL)) abort();
+    vh->b[0] = 0x01;
+    address to = addr_of(0x33);
+    transaction tx = {.type = TX_BLOB, .has_chain_id = true, .chain_id = CHAIN_ID, .nonce = nonce, .gas_limit = 21000,
+                      .has_to = true, .to = to, .n_blob_hashes = 1, .blob_hashes = vh};
+    tx.max_priority_fee = u256_from_u64(2000000000ULL);
+    tx.max_fee = u256_from_u64(200000000000ULL);
+    tx.max_fee_per_blob_gas = u256_from_u64(1000000000ULL);
+    if (!tx_sign(&tx, from->key)) abort();
+    buf_t block_form = {0}, net = {0};
+    tx_encode(&tx, &block_form);
+    uint8_t type = TX_BLOB;
+    buf_append(&net, &type, 1);
+    size_t l = rlp_list_begin(&net);
+    rlp_encode_raw(&net, block_form.data + 1, block_form.len - 1);
+    rlp_encode_u64(&net, 1);
+    size_t lb = rlp_list_begin(&net);
+    rlp_encode_bytes(&net, blob, TX_BLOB_SIZE);
+    rlp_list_end(&net, lb);
+    size_t lc = rlp_list_begin(&net);
+    rlp_encode_bytes(&net, commitment, sizeof commitment);
+    rlp_list_end(&net, lc);
+    size_t lp = rlp_list_begin(&net);
+    for (int i = 0; i < TX_CELLS_PER_EXT_BLOB; i++) rlp_encode_bytes(&net, proof, sizeof proof);
+    rlp_list_end(&net, lp);
+    rlp_list_end(&net, l);
+    json_t *s = rpc_json_data(net.data, net.len);
+    buf_free(&block_form);
+    buf_free(&net);
+    *blob_out = blob;
+    return s;
+}
+
+TEST(engine_blobs_from_the_pool) {
+    eh_node a = {0}, b = {0};
+    CHECK(start_node(&a) && start_node(&b));
+    if (!a.n || !b.n) goto out;
+    bytes32 g = genesis_hash(&a), vh, unknown = beacon_root(99);
+    account s = dev_account(4);
+    uint8_t *blob = NULL;
+    CHECK(send_tx(&a, blob_tx(&s, 0, 7, &vh, &blob)));
+    json_t *blob_hex = rpc_json_data(blob, TX_BLOB_SIZE);
+    /* getBlobsV2: all or nothing; V3: partial */
+    json_t *r = eh_result(&a, "engine_getBlobsV2", json_pack("[[o]]", eh_hash(&vh)));
+    json_t *one = r ? json_array_get(r, 0) : NULL;
+    CHECK(one && json_equal(json_object_get(one, "blob"), blob_hex) &&
+          json_array_size(json_object_get(one, "proofs")) == TX_CELLS_PER_EXT_BLOB);
+    json_decref(r);
+    r = eh_result(&a, "engine_getBlobsV2", json_pack("[[o,o]]", eh_hash(&vh), eh_hash(&unknown)));
+    CHECK(r && json_is_null(r));
+    json_decref(r);
+    r = eh_result(&a, "engine_getBlobsV3", json_pack("[[o,o]]", eh_hash(&unknown), eh_hash(&vh)));
+    CHECK(r && json_array_size(r) == 2 && json_is_null(json_array_get(r, 0)) &&
+          json_equal(json_object_get(json_array_get(r, 1), "blob"), blob_hex));
+    json_decref(r);
+    /* built into a payload: the bundle carries the sidecar, the other node
+     * validates it with the versioned hash */
+    json_t *env = build(&a, &g, T0 + 12, 3);
+    json_t *p = env ? json_object_get(env, "executionPayload") : NULL, *bundle = env ? json_object_get(env, "blobsBundle") : NULL;
+    CHECK(p && json_array_size(json_object_get(p, "transactions")) == 1);
+    CHECK(bundle && json_array_size(json_object_get(bundle, "blobs")) == 1 &&
+          json_array_size(json_object_get(bundle, "commitments")) == 1 &&
+          json_array_size(json_object_get(bundle, "proofs")) == TX_CELLS_PER_EXT_BLOB &&
+          json_equal(json_array_get(json_object_get(bundle, "blobs"), 0), blob_hex));
+    CHECK(p && !strcmp(json_string_value(json_object_get(p, "blobGasUsed")) ?: "", "0x20000"));
+    if (p) {
+        uint64_t ts = T0 + 12;
+        bytes32 root = beacon_root(ts), h = payload_hash(env);
+        /* without the versioned hash it is INVALID; with it VALID */
+        r = eh_result(&b, "engine_newPayloadV4", json_pack("[O,[],o,[]]", p, eh_hash(&root)));
+        CHECK(r && !strcmp(status_str(r) ?: "", "INVALID") && lvh_is(r, NULL));
+        json_decref(r);
+        r = eh_result(&b, "engine_newPayloadV4", json_pack("[O,[o],o,[]]", p, eh_hash(&vh), eh_hash(&root)));
+        CHECK(r && !strcmp(status_str(r) ?: "", "VALID") && lvh_is(r, &h));
+        json_decref(r);
+        CHECK(fcu_valid(&b, &h) && head_is(&b, &h));
+    }
+    json_decref(env);
+    json_decref(blob_hex);
+    free(blob);
+out:
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
