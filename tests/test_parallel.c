@@ -1,10 +1,13 @@
 /* Block-STM must give exactly the sequential result: receipts, gas, logs and
- * the final state. Checked on every mainnet fixture block at 1, 2, 4 and 8
- * threads (hints on and off, the sequential fallback off), and on random
- * blocks built around chosen conflict patterns (nonce chains, hot storage
- * slots, balance reads of credited accounts, CREATE2 + self-destruct +
- * redeploy, reverts, invalid opcodes, out of gas) with random thread counts
- * and injected delays. */
+ * the final state, or the same rejection (reason and transaction index).
+ * Checked on every mainnet fixture block at 1, 2, 4 and 8 threads (hints on
+ * and off, the sequential fallback off, intermediate state roots before
+ * Byzantium), on random blocks built around chosen conflict patterns (nonce
+ * chains, hot storage slots, balance reads of credited accounts, CREATE2 +
+ * self-destruct + redeploy, reverts, invalid opcodes, out of gas) with random
+ * thread counts, injected delays and absurd header gas fields, on invalid
+ * blocks, and on a block that writes more locations than the multi-version
+ * memory starts with. Every comparison also checks that Block-STM ran. */
 #include <dirent.h>
 #include <stdlib.h>
 #include "mainnet_fixture.h"
@@ -37,30 +40,41 @@ static void capture(outcome *o, const char *why, const block_result *r, mem_stat
 
 static bool same(const outcome *a, const outcome *b) {
     if (!a->error != !b->error) return false;
-    if (a->error) return a->invalid_tx == b->invalid_tx;
+    if (a->error) return !strcmp(a->error, b->error) && a->invalid_tx == b->invalid_tx;
     return a->gas == b->gas && bytes32_eq(&a->state_root, &b->state_root) && a->receipts.len == b->receipts.len &&
            (!a->receipts.len || !memcmp(a->receipts.data, b->receipts.data, a->receipts.len));
 }
 
-static void run_seq(executor *ex, const block_rules *rules, block *b, mem_state *pre, outcome *o) {
+static void run_seq(executor *ex, const block_rules *rules0, block *b, mem_state *pre, outcome *o) {
     mem_state *s = mem_state_clone(pre);
+    block_rules rules = *rules0;
+    rules.state_root_ctx = s; /* pre-Byzantium receipts' roots (mem_state_root_after) */
     block_result r = {0};
-    const char *why = block_execute_mem(ex, rules, b, s, &r);
+    const char *why = block_execute_mem(ex, &rules, b, s, &r);
     capture(o, why, &r, s);
     block_result_free(&r);
     mem_state_free(s);
 }
 
-static uint64_t total_aborts, total_suspensions, total_executions;
+static uint64_t total_aborts, total_suspensions, total_executions, total_grows;
 
-static void run_par(par_engine *e, const block_rules *rules, block *b, mem_state *pre, outcome *o) {
+/* With the sequential fallback off, Block-STM runs every block that has
+ * transactions: the stats must show it. */
+static void run_par(par_engine *e, const block_rules *rules0, block *b, mem_state *pre, outcome *o) {
     mem_state *s = mem_state_clone(pre);
+    block_rules rules = *rules0;
+    rules.state_root_ctx = s;
     block_result r = {0};
     par_stats st;
-    const char *why = par_block_execute_mem(e, rules, b, s, &r, &st);
+    const char *why = par_block_execute_mem(e, &rules, b, s, &r, &st);
     total_aborts += st.aborts;
     total_suspensions += st.suspensions;
     total_executions += st.executions;
+    total_grows += st.mv_grows;
+    if (b->n_txs) {
+        if (st.sequential) fprintf(stderr, "  Block-STM did not run: %s\n", st.why_sequential);
+        CHECK(!st.sequential && st.executions > 0);
+    }
     capture(o, why, &r, s);
     block_result_free(&r);
     mem_state_free(s);
@@ -70,7 +84,10 @@ static void run_par(par_engine *e, const block_rules *rules, block *b, mem_state
 
 static block_rules mainnet_rules(const chain_config *cfg, const block_header *h) {
     bool merged = chain_reached(cfg->paris_block, h->number) || u256_is_zero(&h->difficulty);
-    return chain_block_rules(cfg, h, merged);
+    block_rules r = chain_block_rules(cfg, h, merged);
+    /* the pre-state is partial, but both executions compute the same roots */
+    r.state_root = mem_state_root_after;
+    return r;
 }
 
 TEST(parallel_equals_sequential_on_mainnet) {
@@ -100,6 +117,8 @@ TEST(parallel_equals_sequential_on_mainnet) {
         CHECK(mainnet_block_recover_senders(&mb, rules.fork >= FORK_HOMESTEAD, err, sizeof err));
         outcome want;
         run_seq(ex, &rules, &mb.blk, mb.pre, &want);
+        if (want.error) fprintf(stderr, "  block %s: sequential execution fails: %s\n", de->d_name, want.error);
+        CHECK(want.error == NULL);
         for (int i = 0; i < 4; i++)
             for (int hints = 0; hints < 2; hints++) {
                 par_options o = {.hints = hints, .sequential_fallback = false};
@@ -246,7 +265,11 @@ TEST(parallel_equals_sequential_on_random_blocks) {
     total_aborts = total_suspensions = total_executions = 0;
     executor *ex = executor_new();
     par_engine *engines[8];
-    for (int i = 0; i < 8; i++) engines[i] = par_engine_new(i + 1);
+    for (int i = 0; i < 8; i++) {
+        engines[i] = par_engine_new(i + 1);
+        par_options o = {.hints = true, .sequential_fallback = false};
+        par_engine_set_options(engines[i], &o);
+    }
     for (int iter = 0; iter < 40; iter++) {
         world w;
         mem_state *pre = make_world(&w);
@@ -282,6 +305,17 @@ TEST(parallel_equals_sequential_on_random_blocks) {
             outcome_free(&got);
         }
         outcome_free(&want);
+        /* a header claiming absurd gas (input from the network): sized from
+         * the transactions, nothing aborts */
+        static const uint64_t absurd[] = {1ULL << 52, 100000000000000000ULL, UINT64_MAX};
+        b.header.gas_limit = b.header.gas_used = absurd[iter % 3];
+        run_seq(ex, &rules, &b, pre, &want);
+        CHECK(want.error == NULL);
+        outcome got;
+        run_par(engines[1 + iter % 3], &rules, &b, pre, &got);
+        CHECK(same(&want, &got));
+        outcome_free(&got);
+        outcome_free(&want);
         for (size_t i = 0; i < b.n_txs; i++) tx_free(&b.txs[i]);
         free(b.txs);
         mem_state_free(pre);
@@ -293,4 +327,183 @@ TEST(parallel_equals_sequential_on_random_blocks) {
             (unsigned long long)total_executions, (unsigned long long)total_aborts,
             (unsigned long long)total_suspensions);
     CHECK(total_aborts > 0 && total_suspensions > 0);
+}
+
+/* ---- invalid blocks ---- */
+
+/* A block of n value transfers, each from its own signed sender. */
+static block signed_transfers(mem_state *s, size_t n, uint8_t keys[][32]) {
+    block b = {0};
+    b.n_txs = n;
+    b.txs = calloc(n, sizeof *b.txs);
+    b.header.number = 20000000;
+    b.header.timestamp = 1720000000;
+    b.header.gas_limit = 30000000;
+    b.header.has_base_fee = true;
+    b.header.base_fee = u256_from_u64(7);
+    memset(b.header.coinbase.b, 0xcb, 20);
+    u256 rich = u256_from_u64(1000000000000000000ULL);
+    for (size_t i = 0; i < n; i++) {
+        memset(keys[i], 0, 32);
+        keys[i][31] = (uint8_t)(i + 1);
+        keys[i][0] = 0x11;
+        address from;
+        CHECK(tx_address_of_key(keys[i], &from));
+        mem_state_set_account(s, &from, &rich, 0, NULL, 0);
+        transaction *tx = &b.txs[i];
+        tx->type = TX_DYNAMIC_FEE;
+        tx->has_chain_id = true;
+        tx->chain_id = 1;
+        tx->max_fee = u256_from_u64(20);
+        tx->max_priority_fee = u256_from_u64(2);
+        tx->gas_limit = 21000;
+        tx->has_to = true;
+        tx->to = addr_n(0xa0, (uint32_t)i);
+        tx->value = u256_from_u64(1000);
+    }
+    return b;
+}
+
+static void sign_all(block *b, uint8_t keys[][32]) {
+    for (size_t i = 0; i < b->n_txs; i++) CHECK(tx_sign(&b->txs[i], keys[i]));
+}
+
+/* Executes b both ways (senders recovered by each) and checks they agree
+ * on the rejection want (reason) at index want_tx. */
+static void check_rejection(executor *ex, par_engine *e, block *b, mem_state *pre, const char *want_error,
+                            long want_tx) {
+    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}};
+    for (size_t i = 0; i < b->n_txs; i++) b->txs[i].sender_known = false;
+    outcome want, got;
+    run_seq(ex, &rules, b, pre, &want);
+    for (size_t i = 0; i < b->n_txs; i++) b->txs[i].sender_known = false;
+    run_par(e, &rules, b, pre, &got);
+    if (!want.error || strcmp(want.error, want_error) || want.invalid_tx != want_tx)
+        fprintf(stderr, "  sequential: %s at %ld, expected %s at %ld\n", want.error ? want.error : "valid",
+                want.invalid_tx, want_error, want_tx);
+    CHECK(want.error && !strcmp(want.error, want_error) && want.invalid_tx == want_tx);
+    if (!same(&want, &got))
+        fprintf(stderr, "  Block-STM: %s at %ld, sequential: %s at %ld\n", got.error ? got.error : "valid",
+                got.invalid_tx, want.error ? want.error : "valid", want.invalid_tx);
+    CHECK(same(&want, &got));
+    outcome_free(&want);
+    outcome_free(&got);
+}
+
+TEST(parallel_rejects_invalid_blocks_like_sequential) {
+    executor *ex = executor_new();
+    par_engine *e = par_engine_new(2);
+    CHECK(e != NULL);
+    par_options o = {.hints = true, .sequential_fallback = false};
+    par_engine_set_options(e, &o);
+    enum { N = 12 };
+    uint8_t keys[N][32];
+    for (int variant = 0; variant < 6; variant++) {
+        mem_state *pre = mem_state_new();
+        block b = signed_transfers(pre, N, keys);
+        const char *want;
+        long at;
+        switch (variant) {
+        case 0: /* a nonce gap */
+            b.txs[5].nonce = 1;
+            want = "nonce too high", at = 5;
+            break;
+        case 1: /* the block's gas runs out at 7: its own state checks would fail too */
+            b.header.gas_limit = 7 * 21000 + 20999;
+            b.txs[7].nonce = 3;
+            want = "gas limit exceeds block gas limit", at = 7;
+            break;
+        case 2: /* a transaction above the block's gas limit on its own */
+            b.txs[4].gas_limit = 40000000;
+            want = "gas limit exceeds block gas limit", at = 4;
+            break;
+        case 3: /* more value than the sender has */
+            b.txs[9].value = u256_from_u64(2000000000000000000ULL);
+            want = "insufficient funds", at = 9;
+            break;
+        case 4: /* a bad signature after an invalid transaction: the earlier wins */
+            b.txs[3].nonce = 7;
+            want = "nonce too high", at = 3;
+            break;
+        default: /* a bad signature alone */
+            want = "invalid transaction signature", at = 6;
+            break;
+        }
+        sign_all(&b, keys);
+        if (variant >= 4) b.txs[6].s = U256_ZERO;
+        check_rejection(ex, e, &b, pre, want, at);
+        for (size_t i = 0; i < b.n_txs; i++) tx_free(&b.txs[i]);
+        free(b.txs);
+        mem_state_free(pre);
+    }
+    par_engine_free(e);
+    executor_free(ex);
+}
+
+/* ---- a block that outgrows the multi-version memory ---- */
+
+/* for i in [cd[0], cd[0] + cd[32]): sstore(i, sload(i) + 1) */
+static const char REWRITE_CODE[] = "6020356000358082019" "05b8181101560" "1f578054600101815560010160" "0a565b00";
+
+TEST(parallel_multi_version_memory_grows) {
+    enum { TXS = 24, PER_TX = 400 };
+    world w;
+    mem_state *pre = make_world(&w);
+    uint8_t *code;
+    size_t len;
+    CHECK(hex_decode_alloc(REWRITE_CODE, &code, &len));
+    address rw = addr_n(0xc4, 0);
+    u256 zero = U256_ZERO, one = u256_from_u64(1);
+    mem_state_set_account(pre, &rw, &zero, 1, code, len);
+    free(code);
+    /* existing non-zero slots: rewriting one costs 5,000 gas, twice what
+     * the starting size assumes per 10,000 gas */
+    for (uint64_t k = 0; k < TXS * PER_TX; k++) {
+        u256 key = u256_from_u64(k);
+        mem_state_set_storage(pre, &rw, &key, &one);
+    }
+    block b = {0};
+    b.n_txs = TXS;
+    b.txs = calloc(TXS, sizeof *b.txs);
+    for (size_t i = 0; i < TXS; i++) {
+        transaction *tx = &b.txs[i];
+        random_tx(&w, tx, false);
+        free(tx->data);
+        tx->to = rw;
+        tx->value = U256_ZERO;
+        tx->gas_limit = 2200000;
+        tx->data_len = 64;
+        tx->data = malloc(64);
+        word(tx->data, i * PER_TX);
+        word(tx->data + 32, PER_TX);
+    }
+    b.header.number = 5000;
+    b.header.timestamp = 1700000000;
+    b.header.gas_limit = 60000000;
+    b.header.has_base_fee = true;
+    b.header.base_fee = u256_from_u64(7);
+    memset(b.header.coinbase.b, 0xcb, 20);
+    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}};
+    executor *ex = executor_new();
+    outcome want;
+    run_seq(ex, &rules, &b, pre, &want);
+    CHECK(want.error == NULL);
+    total_grows = 0;
+    for (int threads = 1; threads <= 4; threads *= 2) {
+        par_engine *e = par_engine_new(threads);
+        par_options o = {.hints = threads != 2, .sequential_fallback = false};
+        par_engine_set_options(e, &o);
+        outcome got;
+        uint64_t before = total_grows;
+        run_par(e, &rules, &b, pre, &got);
+        CHECK(same(&want, &got));
+        CHECK(total_grows > before); /* it really grew */
+        outcome_free(&got);
+        par_engine_free(e);
+    }
+    outcome_free(&want);
+    for (size_t i = 0; i < b.n_txs; i++) tx_free(&b.txs[i]);
+    free(b.txs);
+    executor_free(ex);
+    mem_state_free(pre);
 }

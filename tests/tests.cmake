@@ -51,6 +51,30 @@ endif()
 # runners (the BLOCKHASH and coinbase-touch conventions, README.md).
 parevm_fixture_dir(regressions regressions)
 add_test(NAME statetest/regressions COMMAND parevm statetest ${regressions})
+# The same cases as one-block chains (alone, after a transfer to the sender,
+# under a header with absurd gas and timestamp), sequential execution
+# against Block-STM on 2 threads with the fallback off: rejections, receipts
+# and post-states must agree. Every other case, one block variant each in
+# turn (about a minute of CPU in all); under the sanitizers every 8th (ASan)
+# or 32nd (TSan) case. `parevm statetest --block-stm 2 DIR` runs them all.
+if(PAREVM_SANITIZE MATCHES thread)
+  set(blockstm_sample 32)
+elseif(PAREVM_SANITIZE)
+  set(blockstm_sample 8)
+else()
+  set(blockstm_sample 2)
+endif()
+if(IS_DIRECTORY ${gst})
+  file(GLOB gst_dirs LIST_DIRECTORIES true ${gst}/*)
+  foreach(dir ${gst_dirs})
+    if(IS_DIRECTORY ${dir})
+      get_filename_component(d ${dir} NAME)
+      add_test(NAME statetest-blockstm/${d}
+               COMMAND parevm statetest --block-stm 2 --block-stm-sample ${blockstm_sample} ${dir})
+      set_tests_properties(statetest-blockstm/${d} PROPERTIES LABELS parallel)
+    endif()
+  endforeach()
+endif()
 include(${CMAKE_SOURCE_DIR}/tests/txtests.cmake)
 
 # Real mainnet blocks: sequential and Block-STM results must match each other

@@ -17,7 +17,8 @@
 typedef struct par_engine par_engine;
 
 /* Creates the engine and its worker threads (threads >= 1, the calling
- * thread included). Workers are pinned to CPUs and live until freed. */
+ * thread included). Workers are pinned to CPUs and live until freed.
+ * Returns NULL if the system cannot start that many threads. */
 par_engine *par_engine_new(int threads);
 void par_engine_free(par_engine *e);
 int par_engine_threads(const par_engine *e);
@@ -34,13 +35,18 @@ typedef struct {
     uint64_t aborts;         /* incarnations aborted by validation */
     uint64_t suspensions;    /* executions suspended on an ESTIMATE */
     uint64_t validations;    /* read-set validations */
-    bool sequential;         /* ran sequentially */
-    const char *why_sequential;
+    uint64_t mv_grows;       /* times the multi-version memory grew during the block */
+    bool sequential;         /* Block-STM did not run: the block ran sequentially */
+    const char *why_sequential; /* why (static string), when sequential */
 } par_stats;
 
 /* Same contract as block_execute (block_exec.h): executes b on state (a
  * block_state; the block's change set is then block_state_changes(state))
- * and fills out. Senders must be known (par_recover_senders). */
+ * and fills out, with the same result: an invalid block is rejected with
+ * the same transaction index and reason. Senders not yet known are
+ * recovered on the engine's threads. Blocks with transactions run through
+ * Block-STM, except (with sequential_fallback) those predicted to gain
+ * nothing from it; stats says which ran and why. Never aborts on input. */
 const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, block_state *state,
                               block_result *out, par_stats *stats);
 
@@ -60,7 +66,8 @@ typedef struct {
     uint32_t n;
 } par_deps;
 void par_deps_free(par_deps *d);
-/* The graph observed in the last par_block_execute (empty if sequential). */
+/* The graph observed in the last par_block_execute (empty if it ran
+ * sequentially or stopped at a signature). */
 void par_engine_observed_deps(const par_engine *e, par_deps *out);
 /* Use deps as pre-waits for the next par_block_execute only (NULL: none). */
 void par_engine_use_deps(par_engine *e, const par_deps *deps);

@@ -1,6 +1,8 @@
 /* parevm bench gigagas: a block of about 1 Ggas of independent transactions,
  * each signed with libsecp256k1 so that sender recovery is real work, run
- * sequentially and with Block-STM; prints both times and the speedup.
+ * sequentially and with Block-STM; prints both execution times (senders
+ * recovered before timing), the speedup, whether Block-STM ran, and sender
+ * recovery on its own line.
  *
  *   transfers  raw ETH transfers between distinct accounts
  *   erc20      ERC-20 transfers between distinct holders of one token
@@ -324,8 +326,10 @@ static bool build_uniswap(sim *s, tx_list *l) {
 
 /* ---- running the block ---- */
 
+#define MAX_REPEAT 1000
+
 typedef struct {
-    double seconds, recover_seconds;
+    double exec, cpu, senders; /* medians: execution alone (wall, process CPU), sender recovery */
     block_result res;
     bytes32 state_root, receipts_root;
     par_stats stats;
@@ -340,49 +344,110 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* Recovers senders and executes b on a copy of base; median of reps runs. */
-static bool run_block(mem_state *base, block *b, block_rules *rules, executor *ex, par_engine *par, int reps,
-                      run_result *out) {
-    double *t = calloc((size_t)reps, sizeof *t);
-    bool ok = true;
-    for (int k = 0; k < reps && ok; k++) {
-        mem_state *s = mem_state_clone(base);
-        clear_senders(b);
-        double t0 = now_sec(); /* out->res keeps its buffers across runs */
-        const char *why = NULL;
-        if (par) {
-            if (par_recover_senders(par, b, true) >= 0) why = "invalid signature";
-        } else {
-            for (size_t i = 0; i < b->n_txs && !why; i++)
-                if (!tx_recover_sender(&b->txs[i], true)) why = "invalid signature";
-        }
-        double t1 = now_sec();
-        if (!why) why = par ? par_block_execute_mem(par, rules, b, s, &out->res, &out->stats)
-                            : block_execute_mem(ex, rules, b, s, &out->res);
-        t[k] = now_sec() - t0;
-        if (k == reps - 1) out->recover_seconds = t1 - t0;
-        if (why) {
-            fprintf(stderr, "parevm bench: block failed: %s (transaction %ld)\n", why, out->res.invalid_tx);
-            ok = false;
-        } else if (k == reps - 1) {
-            out->state_root = mem_state_root(s);
-            out->receipts_root = block_receipts_root(&out->res);
-        }
-        mem_state_free(s);
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+static double cpu_sec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Measurements of each repetition of one way of running the block. */
+typedef struct {
+    double *exec, *cpu, *senders;
+} samples;
+
+/* One run of b on a copy of base: sender recovery (one thread, or the
+ * engine's), timed on its own, then execution with every sender known. */
+static bool run_block(mem_state *base, block *b, block_rules *rules, executor *ex, par_engine *par, samples *sm,
+                      int k, bool keep, run_result *out) {
+    mem_state *s = mem_state_clone(base);
+    clear_senders(b);
+    double t0 = now_sec(); /* out->res keeps its buffers across runs */
+    const char *why = NULL;
+    if (par) {
+        if (par_recover_senders(par, b, true) >= 0) why = "invalid signature";
+    } else {
+        for (size_t i = 0; i < b->n_txs && !why; i++)
+            if (!tx_recover_sender(&b->txs[i], true)) why = "invalid signature";
     }
-    qsort(t, (size_t)reps, sizeof *t, cmp_double);
-    out->seconds = t[reps / 2];
-    free(t);
-    return ok;
+    double t1 = now_sec(), c1 = cpu_sec();
+    if (!why) why = par ? par_block_execute_mem(par, rules, b, s, &out->res, &out->stats)
+                        : block_execute_mem(ex, rules, b, s, &out->res);
+    sm->exec[k] = now_sec() - t1;
+    sm->cpu[k] = cpu_sec() - c1;
+    sm->senders[k] = t1 - t0;
+    if (why) {
+        fprintf(stderr, "parevm bench: block failed: %s (transaction %ld)\n", why, out->res.invalid_tx);
+    } else if (keep) {
+        out->state_root = mem_state_root(s);
+        out->receipts_root = block_receipts_root(&out->res);
+    }
+    mem_state_free(s);
+    return !why;
+}
+
+static void take_medians(samples *sm, int reps, run_result *out) {
+    out->exec = median(sm->exec, reps);
+    out->cpu = median(sm->cpu, reps);
+    out->senders = median(sm->senders, reps);
 }
 
 typedef struct {
     const char *kind;
     int threads, reps;
-    bool json;
+    bool json, no_fallback;
 } gigagas_opts;
 
+static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
+
+static void report(const gigagas_opts *o, const block *b, const run_result *seq, const run_result *pr, double setup) {
+    double gas = (double)seq->res.gas_used, speedup = ratio(seq->exec, pr->exec);
+    bool stm = !pr->stats.sequential;
+    if (o->json) {
+        printf("{\"kind\":\"%s\",\"txs\":%zu,\"gas\":%.0f,\"threads\":%d,\"block_stm\":%s,", o->kind, b->n_txs,
+               gas, o->threads, stm ? "true" : "false");
+        if (!stm) printf("\"why_sequential\":\"%s\",", pr->stats.why_sequential);
+        printf("\"executions\":%llu,\"aborts\":%llu,\"seq_exec_seconds\":%.6f,\"par_exec_seconds\":%.6f,"
+               "\"seq_exec_cpu_seconds\":%.6f,\"par_exec_cpu_seconds\":%.6f,\"seq_senders_seconds\":%.6f,"
+               "\"par_senders_seconds\":%.6f,\"seq_mgas_per_s\":%.1f,\"par_mgas_per_s\":%.1f,\"speedup\":%.3f,",
+               (unsigned long long)pr->stats.executions, (unsigned long long)pr->stats.aborts, seq->exec, pr->exec,
+               seq->cpu, pr->cpu, seq->senders, pr->senders, gas / seq->exec / 1e6, gas / pr->exec / 1e6, speedup);
+        if (stm) printf("\"block_stm_speedup\":%.3f,", speedup);
+        else printf("\"block_stm_speedup\":null,");
+        printf("\"senders_speedup\":%.3f,\"with_senders_speedup\":%.3f}\n", ratio(seq->senders, pr->senders),
+               ratio(seq->exec + seq->senders, pr->exec + pr->senders));
+        return;
+    }
+    printf("gigagas %s: %zu transactions, %.0f gas (setup %.1f s), %d threads, median of %d\n", o->kind, b->n_txs,
+           gas, setup, o->threads, o->reps);
+    printf("  execution alone (senders recovered before timing in both runs):\n");
+    printf("    sequential  %9.3f ms  %8.1f Mgas/s  CPU %9.3f ms\n", seq->exec * 1e3, gas / seq->exec / 1e6,
+           seq->cpu * 1e3);
+    printf("    parallel    %9.3f ms  %8.1f Mgas/s  CPU %9.3f ms  ", pr->exec * 1e3, gas / pr->exec / 1e6, pr->cpu * 1e3);
+    if (stm)
+        printf("(Block-STM: %llu executions, %llu aborts)\n", (unsigned long long)pr->stats.executions,
+               (unsigned long long)pr->stats.aborts);
+    else
+        printf("(Block-STM did not run: %s)\n", pr->stats.why_sequential);
+    printf("    speedup     %9.2fx%s  (CPU par/seq %.2f)\n", speedup, stm ? "" : " (sequential fallback)",
+           ratio(pr->cpu, seq->cpu));
+    printf("  sender recovery: sequential %.1f ms, parallel %.1f ms (%.2fx)\n", seq->senders * 1e3,
+           pr->senders * 1e3, ratio(seq->senders, pr->senders));
+    printf("  senders + execution: %.2fx\n", ratio(seq->exec + seq->senders, pr->exec + pr->senders));
+}
+
 static int gigagas(const gigagas_opts *o) {
+    par_engine *par = par_engine_new(o->threads);
+    if (!par) {
+        fprintf(stderr, "parevm bench gigagas: cannot start %d threads\n", o->threads);
+        return 1;
+    }
+    par_options popts = {.hints = true, .sequential_fallback = !o->no_fallback};
+    par_engine_set_options(par, &popts);
     sim s = {.state = mem_state_new(), .ex = executor_new()};
     s.env = (block_env){.fork = FORK_CANCUN, .number = 20000000, .timestamp = 1720000000,
                         .gas_limit = 2 * TARGET_GAS, .chain_id = 1, .base_fee = u256_from_u64(GWEI)};
@@ -398,10 +463,7 @@ static int gigagas(const gigagas_opts *o) {
     /* sign the benchmark block */
     for (size_t i = 0; ok && i < l.n; i++) ok = tx_sign(&l.txs[i], l.keys[i]);
     double setup = now_sec() - t0;
-    if (!ok) {
-        fprintf(stderr, "parevm bench: setup of %s failed\n", o->kind);
-        return 1;
-    }
+    if (!ok) fprintf(stderr, "parevm bench: setup of %s failed\n", o->kind);
     block b = {0};
     b.header.number = s.env.number;
     b.header.timestamp = s.env.timestamp;
@@ -413,33 +475,31 @@ static int gigagas(const gigagas_opts *o) {
     b.txs = l.txs;
     b.n_txs = l.n;
     block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}}; /* EIP-4844's */
-    par_engine *par = par_engine_new(o->threads);
     run_result seq = {0}, pr = {0};
-    ok = run_block(s.state, &b, &rules, s.ex, NULL, o->reps, &seq) &&
-         run_block(s.state, &b, &rules, s.ex, par, o->reps, &pr);
+    double *buf = calloc((size_t)o->reps * 6, sizeof *buf);
+    if (!buf) abort();
+    samples ss = {buf, buf + o->reps, buf + 2 * o->reps}, sp = {buf + 3 * o->reps, buf + 4 * o->reps, buf + 5 * o->reps};
+    /* sequential and parallel runs alternate, so that both meet the same
+     * machine load and warm caches */
+    for (int k = 0; ok && k < o->reps; k++) {
+        bool last = k == o->reps - 1;
+        ok = run_block(s.state, &b, &rules, s.ex, NULL, &ss, k, last, &seq) &&
+             run_block(s.state, &b, &rules, s.ex, par, &sp, k, last, &pr);
+    }
+    if (ok) {
+        take_medians(&ss, o->reps, &seq);
+        take_medians(&sp, o->reps, &pr);
+    }
     if (ok && (!bytes32_eq(&seq.state_root, &pr.state_root) || !bytes32_eq(&seq.receipts_root, &pr.receipts_root))) {
         fprintf(stderr, "parevm bench: parallel result differs from sequential\n");
         ok = false;
     }
-    double gas = (double)seq.res.gas_used, speedup = seq.seconds / pr.seconds;
-    if (ok && o->json) {
-        printf("{\"kind\":\"%s\",\"txs\":%zu,\"gas\":%.0f,\"threads\":%d,\"seq_seconds\":%.6f,"
-               "\"par_seconds\":%.6f,\"seq_mgas_per_s\":%.1f,\"par_mgas_per_s\":%.1f,\"speedup\":%.3f,"
-               "\"executions\":%llu,\"aborts\":%llu}\n",
-               o->kind, b.n_txs, gas, o->threads, seq.seconds, pr.seconds, gas / seq.seconds / 1e6,
-               gas / pr.seconds / 1e6, speedup, (unsigned long long)pr.stats.executions,
-               (unsigned long long)pr.stats.aborts);
-    } else if (ok) {
-        printf("gigagas %s: %zu transactions, %.0f gas (setup %.1f s)\n", o->kind, b.n_txs, gas, setup);
-        printf("  sequential  %9.3f ms  %8.1f Mgas/s  (sender recovery %.1f ms + execution)\n", seq.seconds * 1e3,
-               gas / seq.seconds / 1e6, seq.recover_seconds * 1e3);
-        printf("  parallel    %9.3f ms  %8.1f Mgas/s  (sender recovery %.1f ms + execution; %d threads, %llu "
-               "executions, %llu aborts)\n",
-               pr.seconds * 1e3, gas / pr.seconds / 1e6, pr.recover_seconds * 1e3, o->threads,
-               (unsigned long long)pr.stats.executions, (unsigned long long)pr.stats.aborts);
-        printf("  speedup     %9.2fx (execution alone %.2fx)\n", speedup,
-               (seq.seconds - seq.recover_seconds) / (pr.seconds - pr.recover_seconds));
+    if (ok && o->no_fallback && pr.stats.sequential) {
+        fprintf(stderr, "parevm bench: Block-STM did not run: %s\n", pr.stats.why_sequential);
+        ok = false;
     }
+    if (ok) report(o, &b, &seq, &pr, setup);
+    free(buf);
     block_result_free(&seq.res);
     block_result_free(&pr.res);
     par_engine_free(par);
@@ -461,23 +521,33 @@ static int gigagas_main(void *p) {
     return j->rc = gigagas(&j->o);
 }
 
+static int gigagas_usage(void) {
+    fprintf(stderr, "usage: parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K]\n"
+                    "                            [--no-fallback] [--json]\n"
+                    "  --threads N    Block-STM threads, 1-1024 (default: all CPUs)\n"
+                    "  --repeat K     runs of each way, 1-%d (default 3); medians are reported\n"
+                    "  --no-fallback  run the block through Block-STM even where it is predicted not to pay\n",
+            MAX_REPEAT);
+    return 2;
+}
+
 int bench_gigagas(int argc, char **argv) {
-    gigagas_opts o = {.kind = NULL, .threads = (int)sysconf(_SC_NPROCESSORS_ONLN), .reps = 3};
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    gigagas_opts o = {.kind = NULL, .threads = ncpu < 1 ? 1 : ncpu > 1024 ? 1024 : (int)ncpu, .reps = 3};
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--kind") && i + 1 < argc) o.kind = argv[++i];
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) o.threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) o.reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--json")) o.json = true;
+        else if (!strcmp(argv[i], "--no-fallback")) o.no_fallback = true;
         else {
             fprintf(stderr, "parevm bench gigagas: unknown option '%s'\n", argv[i]);
-            return 2;
+            return gigagas_usage();
         }
     }
     if (!o.kind || (strcmp(o.kind, "transfers") && strcmp(o.kind, "erc20") && strcmp(o.kind, "uniswap")) ||
-        o.threads < 1 || o.reps < 1) {
-        fprintf(stderr, "usage: parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K] [--json]\n");
-        return 2;
-    }
+        o.threads < 1 || o.threads > 1024 || o.reps < 1 || o.reps > MAX_REPEAT)
+        return gigagas_usage();
     gigagas_job j = {o, 0};
     return run_on_big_stack(gigagas_main, &j);
 }

@@ -198,7 +198,8 @@ static int bench_evm_job(void *p) {
 
 static int usage(void) {
     fprintf(stderr, "usage: parevm bench evm [PATH...]\n"
-                    "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K] [--json]\n"
+                    "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K]\n"
+                    "                            [--no-fallback] [--json]\n"
                     "       parevm bench precompiles\n"
                     "       parevm bench mainnet [--threads N] [PATH]\n"
                     "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n");

@@ -25,6 +25,7 @@ typedef struct {
     executor *ex;
     par_engine *par; /* --threads: Block-STM instead of the sequential executor */
     int repeat;      /* --repeat: execute each block this many times */
+    uint64_t stm_blocks, seq_blocks, executions, aborts; /* --threads: what ran */
 } bt_run;
 
 /* One accepted block. ommers are kept for the uncle rules of descendants. */
@@ -134,9 +135,16 @@ static const char *execute_and_check(bt_run *r, const block_rules *rules, block 
     block_result res = {0};
     const char *why;
     if (r->par && !body_why) {
-        long bad = par_recover_senders(r->par, b, rules->fork >= FORK_HOMESTEAD);
+        /* senders are recovered by the engine: a signature that does not
+         * recover ends the block after the transactions before it */
         par_stats st;
-        why = bad >= 0 ? "invalid transaction signature" : par_block_execute_mem(r->par, rules, b, s, &res, &st);
+        why = par_block_execute_mem(r->par, rules, b, s, &res, &st);
+        /* the fallback is off: every block with transactions runs Block-STM */
+        if (st.sequential && b->n_txs && !why) why = "Block-STM did not run";
+        r->stm_blocks += !st.sequential;
+        r->seq_blocks += st.sequential;
+        r->executions += st.executions;
+        r->aborts += st.aborts;
     } else {
         why = block_execute_mem(r->ex, rules, b, s, &res);
     }
@@ -385,10 +393,19 @@ int cmd_blocktest(int argc, char **argv) {
     r.ex = executor_new();
     if (threads) {
         r.par = par_engine_new(threads);
+        if (!r.par) {
+            fprintf(stderr, "parevm blocktest: cannot start %d threads\n", threads);
+            executor_free(r.ex);
+            return 1;
+        }
         par_options o = {.hints = true, .sequential_fallback = false};
         par_engine_set_options(r.par, &o);
     }
     status = fixture_run_all(&r.base);
+    if (r.par)
+        printf("Block-STM ran %llu blocks (%llu executions, %llu aborts); %llu blocks without transactions ran "
+               "sequentially\n", (unsigned long long)r.stm_blocks, (unsigned long long)r.executions,
+               (unsigned long long)r.aborts, (unsigned long long)r.seq_blocks);
     if (r.par) par_engine_free(r.par);
     executor_free(r.ex);
     return status < 0 ? usage() : status;

@@ -19,16 +19,31 @@
 
 typedef enum { MODE_SEQ, MODE_PAR, MODE_BOTH } replay_mode;
 
+#define MAX_REPEAT 1000000
+
+/* Sums over blocks of one way of running them. */
+typedef struct {
+    double exec, cpu, senders; /* execution alone (wall, process CPU), sender recovery */
+} run_sums;
+
+/* Totals over a class of blocks, both ways. */
+typedef struct {
+    int blocks;
+    uint64_t txs;
+    double gas;
+    run_sums seq, par;
+} block_class;
+
 typedef struct {
     int repeat, threads;
     replay_mode mode;
-    bool json, progress;
+    bool json, progress, no_fallback;
     int passed, failed;
     executor *ex;
     par_engine *par;
     chain_config cfg;
-    double total_gas, total_time, total_seq, total_par, total_seq_exec, total_par_exec;
-    uint64_t total_execs, total_txs, total_aborts;
+    block_class all, stm, fallback; /* every passing block; those Block-STM ran; the others */
+    uint64_t total_execs, total_aborts;
     json_t *record;       /* --record-deps: {"blocks": {number: [[deps]...]}} */
     const char *record_path;
     json_t *replay;       /* --deps: the same, loaded */
@@ -37,6 +52,13 @@ typedef struct {
 static double now_sec(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of the whole process (every worker thread included). */
+static double cpu_sec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -110,35 +132,44 @@ static block_rules rules_for(const replay_run *r, const block_header *h) {
     return rules;
 }
 
-/* One timed run of b on a copy of pre: sender recovery (sequential, or on
- * the engine's threads) then execution. Verifies the result against the
- * header. Returns NULL or why it failed; *post receives the final state when
- * post is given (else it is freed). */
+/* One run's measurements. */
+typedef struct {
+    double exec, cpu, senders;
+} run_time;
+
+/* One run of b on a copy of pre: sender recovery (sequential, or on the
+ * engine's threads), timed on its own, then execution with every sender
+ * known, timed alone (wall clock and process CPU time). Verifies the result
+ * against the header. Returns NULL or why it failed; *post receives the
+ * final state when post is given (else it is freed). */
 static const char *run_once(replay_run *r, mainnet_block *mb, const block_rules *rules, bool parallel,
-                            double *seconds, double *exec_seconds, block_result *res, par_stats *ps,
-                            mem_state **post) {
+                            run_time *t, block_result *res, par_stats *ps, mem_state **post) {
     mem_state *s = mem_state_clone(mb->pre);
     block *b = &mb->blk;
     bool homestead = rules->fork >= FORK_HOMESTEAD;
     for (size_t i = 0; i < b->n_txs; i++) b->txs[i].sender_known = false;
     const char *why = NULL;
+    res->invalid_tx = -1;
     double t0 = now_sec();
     if (parallel) {
-        if (par_recover_senders(r->par, b, homestead) >= 0) why = "invalid transaction signature";
+        long bad = par_recover_senders(r->par, b, homestead);
+        if (bad >= 0) why = "invalid transaction signature", res->invalid_tx = bad;
     } else {
         for (size_t i = 0; i < b->n_txs && !why; i++)
-            if (!tx_recover_sender(&b->txs[i], homestead)) why = "invalid transaction signature";
+            if (!tx_recover_sender(&b->txs[i], homestead)) why = "invalid transaction signature", res->invalid_tx = (long)i;
     }
-    double t1 = now_sec();
+    double t1 = now_sec(), c1 = cpu_sec();
     if (!why)
-        why = parallel ? par_block_execute_mem(r->par, rules, b, s, res, ps) : block_execute_mem(r->ex, rules, b, s, res);
-    double t2 = now_sec();
-    *seconds = t2 - t0;
-    *exec_seconds = t2 - t1;
+        why = parallel ? par_block_execute_mem(r->par, rules, b, s, res, ps)
+                       : block_execute_mem(r->ex, rules, b, s, res);
+    t->exec = now_sec() - t1;
+    t->cpu = cpu_sec() - c1;
+    t->senders = t1 - t0;
     if (!why) {
         bytes32 root;
         if (rules->fork >= FORK_BYZANTIUM) root = block_receipts_root(res);
         why = block_check_results(&b->header, res, rules->fork >= FORK_BYZANTIUM ? &root : NULL);
+        res->invalid_tx = -1; /* a header mismatch names no transaction */
     }
     if (post)
         *post = s;
@@ -167,6 +198,34 @@ static double median(double *v, int n) {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return v[n / 2];
 }
+
+/* Medians of each measurement over n runs. */
+static run_time median_time(run_time *v, int n, double *scratch) {
+    run_time m;
+    for (int i = 0; i < n; i++) scratch[i] = v[i].exec;
+    m.exec = median(scratch, n);
+    for (int i = 0; i < n; i++) scratch[i] = v[i].cpu;
+    m.cpu = median(scratch, n);
+    for (int i = 0; i < n; i++) scratch[i] = v[i].senders;
+    m.senders = median(scratch, n);
+    return m;
+}
+
+static void add_run(run_sums *s, const run_time *t) {
+    s->exec += t->exec;
+    s->cpu += t->cpu;
+    s->senders += t->senders;
+}
+
+static void add_block(block_class *c, double gas, size_t txs, const run_time *ts, const run_time *tp) {
+    c->blocks++;
+    c->gas += gas;
+    c->txs += txs;
+    add_run(&c->seq, ts);
+    add_run(&c->par, tp);
+}
+
+static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
 /* --deps: the recorded dependency graph of mb, if any, for the next run. */
 static void use_recorded_deps(replay_run *r, const mainnet_block *mb) {
@@ -214,6 +273,53 @@ static void record_deps(replay_run *r, const mainnet_block *mb) {
     par_deps_free(&d);
 }
 
+/* How the parallel run executed the block, for the text table. */
+static void describe_par(char *out, size_t n, const par_stats *ps, size_t txs) {
+    if (ps->sequential)
+        snprintf(out, n, "sequential: %s", ps->why_sequential);
+    else
+        snprintf(out, n, "Block-STM, %llu re-executions", (unsigned long long)(ps->executions > txs ? ps->executions - txs : 0));
+}
+
+static void print_json_block(const replay_run *r, const mainnet_block *mb, const block_rules *rules, double gas,
+                             const run_time *ts, const run_time *tp, const par_stats *ps, const char *why) {
+    bool seq = r->mode != MODE_PAR, par = r->mode != MODE_SEQ;
+    printf("{\"block\":%llu,\"fork\":\"%s\",\"txs\":%zu,\"gas\":%.0f", (unsigned long long)mb->number,
+           fork_name(rules->fork), mb->blk.n_txs, gas);
+    if (seq)
+        printf(",\"seq_exec_seconds\":%.9f,\"seq_exec_cpu_seconds\":%.9f,\"seq_senders_seconds\":%.9f", ts->exec,
+               ts->cpu, ts->senders);
+    if (par) {
+        printf(",\"par_exec_seconds\":%.9f,\"par_exec_cpu_seconds\":%.9f,\"par_senders_seconds\":%.9f", tp->exec,
+               tp->cpu, tp->senders);
+        printf(",\"block_stm\":%s", ps->sequential ? "false" : "true");
+        if (ps->sequential) printf(",\"why_sequential\":\"%s\"", ps->why_sequential);
+        printf(",\"executions\":%llu,\"aborts\":%llu", (unsigned long long)ps->executions,
+               (unsigned long long)ps->aborts);
+    }
+    if (seq && par)
+        printf(",\"speedup\":%.3f,\"senders_speedup\":%.3f", ratio(ts->exec, tp->exec), ratio(ts->senders, tp->senders));
+    const run_time *t = par ? tp : ts;
+    printf(",\"mgas_per_s\":%.3f,\"pass\":%s", ratio(gas, t->exec) / 1e6, why ? "false" : "true");
+    if (why) printf(",\"error\":\"%s\"", why);
+    printf("}\n");
+}
+
+static void print_text_block(const replay_run *r, const mainnet_block *mb, const block_rules *rules, double gas,
+                             const run_time *ts, const run_time *tp, const par_stats *ps) {
+    char how[160];
+    describe_par(how, sizeof how, ps, mb->blk.n_txs);
+    printf("%10llu  %-17s %5zu %12.0f", (unsigned long long)mb->number, fork_name(rules->fork), mb->blk.n_txs, gas);
+    if (r->mode == MODE_BOTH)
+        printf(" %9.3f %9.3f %7.2fx %7.2f %9.3f %9.3f  %s\n", ts->exec * 1e3, tp->exec * 1e3,
+               ratio(ts->exec, tp->exec), ratio(tp->cpu, ts->cpu), ts->senders * 1e3, tp->senders * 1e3, how);
+    else {
+        const run_time *t = r->mode == MODE_SEQ ? ts : tp;
+        printf(" %9.3f %9.1f %9.3f%s%s\n", t->exec * 1e3, ratio(gas, t->exec) / 1e6, t->senders * 1e3,
+               r->mode == MODE_PAR ? "  " : "", r->mode == MODE_PAR ? how : "");
+    }
+}
+
 static void replay_block(replay_run *r, const char *dir, size_t idx, size_t total) {
     char err[512];
     mainnet_block mb;
@@ -230,72 +336,76 @@ static void replay_block(replay_run *r, const char *dir, size_t idx, size_t tota
         return;
     }
     int n = r->repeat;
-    double *tseq = calloc((size_t)n * 4, sizeof *tseq), *tpar = tseq + n, *eseq = tseq + 2 * n, *epar = tseq + 3 * n;
+    run_time *times = calloc((size_t)n * 2, sizeof *times);
+    double *scratch = calloc((size_t)n, sizeof *scratch);
+    if (!times || !scratch) {
+        fprintf(stderr, "parevm replay: out of memory for %d repetitions\n", n);
+        exit(1);
+    }
+    run_time *tseq = times, *tpar = times + n;
     block_result rs = {0}, rp = {0};
-    par_stats ps = {0};
+    const block_result *failed_res = NULL;
+    par_stats ps = {.sequential = true, .why_sequential = "not run"};
     const char *why = NULL;
     bool seq = r->mode != MODE_PAR, par = r->mode != MODE_SEQ;
+    /* an untimed run of each first: whichever ran first would otherwise
+     * pay for the code analysis and caches the other then finds warm */
+    run_time warm;
+    if (seq) why = run_once(r, &mb, &rules, false, &warm, &rs, NULL, NULL);
+    if (why) failed_res = &rs;
+    if (!why && par) {
+        why = run_once(r, &mb, &rules, true, &warm, &rp, &ps, NULL);
+        if (why) failed_res = &rp;
+    }
     for (int k = 0; k < n && !why; k++) {
         mem_state *ss = NULL, *sp = NULL;
         bool last = k == n - 1;
-        if (seq) why = run_once(r, &mb, &rules, false, &tseq[k], &eseq[k], &rs, NULL, r->mode == MODE_BOTH && last ? &ss : NULL);
+        if (seq) {
+            why = run_once(r, &mb, &rules, false, &tseq[k], &rs, NULL, r->mode == MODE_BOTH && last ? &ss : NULL);
+            if (why) failed_res = &rs;
+        }
         if (par) use_recorded_deps(r, &mb);
-        if (!why && par) why = run_once(r, &mb, &rules, true, &tpar[k], &epar[k], &rp, &ps, r->mode == MODE_BOTH && last ? &sp : NULL);
+        if (!why && par) {
+            why = run_once(r, &mb, &rules, true, &tpar[k], &rp, &ps, r->mode == MODE_BOTH && last ? &sp : NULL);
+            if (why) failed_res = &rp;
+        }
         if (!why && par && last) record_deps(r, &mb);
         if (!why && ss && sp) why = compare_runs(&rs, ss, &rp, sp);
         mem_state_free(ss);
         mem_state_free(sp);
     }
-    double ts = seq ? median(tseq, n) : 0, tp = par ? median(tpar, n) : 0;
-    double es = seq ? median(eseq, n) : 0, ep = par ? median(epar, n) : 0;
-    /* seq mode reports execution alone (senders recovered beforehand) */
-    double t = r->mode == MODE_SEQ ? es : par ? tp : ts;
+    run_time ts = {0}, tp = {0};
+    if (!why) {
+        if (seq) ts = median_time(tseq, n, scratch);
+        if (par) tp = median_time(tpar, n, scratch);
+    }
     double gas = (double)mb.blk.header.gas_used;
-    const block_result *res = par ? &rp : &rs;
     if (why) {
         printf("FAIL %s block %llu: %s", dir, (unsigned long long)mb.number, why);
-        if (res->invalid_tx >= 0) printf(" (transaction %ld)", res->invalid_tx);
+        if (failed_res && failed_res->invalid_tx >= 0) printf(" (transaction %ld)", failed_res->invalid_tx);
         printf("\n");
         r->failed++;
     } else {
         r->passed++;
-        r->total_gas += gas;
-        r->total_time += t;
-        r->total_seq += ts;
-        r->total_par += tp;
-        r->total_seq_exec += es;
-        r->total_par_exec += ep;
+        add_block(&r->all, gas, mb.blk.n_txs, &ts, &tp);
+        if (par) add_block(ps.sequential ? &r->fallback : &r->stm, gas, mb.blk.n_txs, &ts, &tp);
         r->total_execs += ps.executions;
         r->total_aborts += ps.aborts;
-        r->total_txs += mb.blk.n_txs;
     }
-    const char *how = ps.sequential ? ps.why_sequential : "";
-    if (r->json) {
-        printf("{\"block\":%llu,\"fork\":\"%s\",\"txs\":%zu,\"gas\":%.0f,\"seconds\":%.9f,\"mgas_per_s\":%.3f",
-               (unsigned long long)mb.number, fork_name(rules.fork), mb.blk.n_txs, gas, t, t > 0 ? gas / t / 1e6 : 0);
-        if (r->mode == MODE_BOTH)
-            printf(",\"seq_seconds\":%.9f,\"par_seconds\":%.9f,\"speedup\":%.3f,\"seq_exec_seconds\":%.9f,"
-                   "\"par_exec_seconds\":%.9f,\"exec_speedup\":%.3f",
-                   ts, tp, tp > 0 ? ts / tp : 0, es, ep, ep > 0 ? es / ep : 0);
-        if (par) printf(",\"executions\":%llu,\"aborts\":%llu,\"sequential\":%s", (unsigned long long)ps.executions,
-                        (unsigned long long)ps.aborts, ps.sequential ? "true" : "false");
-        printf(",\"pass\":%s}\n", why ? "false" : "true");
-    } else if (!why && r->mode == MODE_BOTH) {
-        printf("%10llu  %-17s %5zu %12.0f %9.3f %9.3f %7.2fx %9.3f %9.3f %7.2fx %6llu  %s\n",
-               (unsigned long long)mb.number, fork_name(rules.fork), mb.blk.n_txs, gas, ts * 1e3, tp * 1e3, ts / tp,
-               es * 1e3, ep * 1e3, es / ep,
-               (unsigned long long)(ps.executions > mb.blk.n_txs ? ps.executions - mb.blk.n_txs : 0), how);
-    } else if (!why) {
-        printf("%10llu  %-17s %5zu %12.0f %10.3f %10.1f\n", (unsigned long long)mb.number, fork_name(rules.fork),
-               mb.blk.n_txs, gas, t * 1e3, gas / t / 1e6);
-    }
-    if (r->progress)
+    if (r->json)
+        print_json_block(r, &mb, &rules, gas, &ts, &tp, &ps, why);
+    else if (!why)
+        print_text_block(r, &mb, &rules, gas, &ts, &tp, &ps);
+    if (r->progress) {
+        const run_sums *sum = par ? &r->all.par : &r->all.seq;
         fprintf(stderr, "\r[%zu/%zu] block %llu  %.1f Mgas/s so far   ", idx + 1, total,
-                (unsigned long long)mb.number, r->total_time > 0 ? r->total_gas / r->total_time / 1e6 : 0.0);
+                (unsigned long long)mb.number, ratio(r->all.gas, sum->exec) / 1e6);
+    }
     fflush(stdout);
     block_result_free(&rs);
     block_result_free(&rp);
-    free(tseq);
+    free(times);
+    free(scratch);
     mainnet_block_free(&mb);
 }
 
@@ -304,45 +414,101 @@ typedef struct {
     path_list *blocks;
 } job;
 
+static void print_header(const replay_run *r) {
+    if (r->json) return;
+    if (r->mode == MODE_BOTH) {
+        printf("%10s  %-17s %5s %12s %27s %7s %19s\n", "", "", "", "", "execution alone", "CPU", "sender recovery");
+        printf("%10s  %-17s %5s %12s %9s %9s %8s %7s %9s %9s  %s\n", "block", "fork", "txs", "gas", "seq ms",
+               "par ms", "speedup", "par/seq", "seq ms", "par ms", "parallel run");
+    } else {
+        printf("%10s  %-17s %5s %12s %9s %9s %9s%s\n", "block", "fork", "txs", "gas", "exec ms", "Mgas/s",
+               "send. ms", r->mode == MODE_PAR ? "  parallel run" : "");
+    }
+}
+
+/* One line of the closing summary for a class of blocks. */
+static void print_class(const char *name, const block_class *c) {
+    if (!c->blocks) {
+        printf("  %-17s none\n", name);
+        return;
+    }
+    printf("  %-17s %3d blocks %6llu txs %7.1f Mgas: seq %9.3f ms, par %9.3f ms, speedup %5.2fx; "
+           "CPU seq %9.3f ms, par %9.3f ms (par/seq %.2f)\n",
+           name, c->blocks, (unsigned long long)c->txs, c->gas / 1e6, c->seq.exec * 1e3, c->par.exec * 1e3,
+           ratio(c->seq.exec, c->par.exec), c->seq.cpu * 1e3, c->par.cpu * 1e3, ratio(c->par.cpu, c->seq.cpu));
+}
+
+static void print_totals(const replay_run *r) {
+    const block_class *a = &r->all;
+    if (r->json) {
+        printf("{\"summary\":true,\"blocks\":%d,\"failed\":%d,\"txs\":%llu,\"gas\":%.0f", a->blocks, r->failed,
+               (unsigned long long)a->txs, a->gas);
+        if (r->mode != MODE_PAR)
+            printf(",\"seq_exec_seconds\":%.9f,\"seq_senders_seconds\":%.9f", a->seq.exec, a->seq.senders);
+        if (r->mode != MODE_SEQ)
+            printf(",\"par_exec_seconds\":%.9f,\"par_senders_seconds\":%.9f,\"block_stm_blocks\":%d,"
+                   "\"fallback_blocks\":%d,\"executions\":%llu,\"aborts\":%llu",
+                   a->par.exec, a->par.senders, r->stm.blocks, r->fallback.blocks,
+                   (unsigned long long)r->total_execs, (unsigned long long)r->total_aborts);
+        if (r->mode == MODE_BOTH)
+            printf(",\"speedup\":%.3f,\"block_stm_speedup\":%.3f,\"fallback_speedup\":%.3f,"
+                   "\"senders_speedup\":%.3f,\"seq_exec_cpu_seconds\":%.9f,\"par_exec_cpu_seconds\":%.9f,"
+                   "\"block_stm_seq_cpu_seconds\":%.9f,\"block_stm_par_cpu_seconds\":%.9f",
+                   ratio(a->seq.exec, a->par.exec), ratio(r->stm.seq.exec, r->stm.par.exec),
+                   ratio(r->fallback.seq.exec, r->fallback.par.exec), ratio(a->seq.senders, a->par.senders),
+                   a->seq.cpu, a->par.cpu, r->stm.seq.cpu, r->stm.par.cpu);
+        printf("}\n");
+        return;
+    }
+    if (r->mode != MODE_BOTH) {
+        const run_sums *t = r->mode == MODE_SEQ ? &a->seq : &a->par;
+        printf("%10s  %-17s %5llu %12.0f %9.3f %9.1f %9.3f\n", "total", "", (unsigned long long)a->txs, a->gas,
+               t->exec * 1e3, ratio(a->gas, t->exec) / 1e6, t->senders * 1e3);
+        if (r->mode == MODE_PAR)
+            printf("  Block-STM ran %d blocks (%llu executions, %llu aborts), %d ran sequentially\n", r->stm.blocks,
+                   (unsigned long long)r->total_execs, (unsigned long long)r->total_aborts, r->fallback.blocks);
+        return;
+    }
+    printf("%10s  %-17s %5llu %12.0f %9.3f %9.3f %7.2fx %7.2f %9.3f %9.3f\n", "total", "", (unsigned long long)a->txs,
+           a->gas, a->seq.exec * 1e3, a->par.exec * 1e3, ratio(a->seq.exec, a->par.exec), ratio(a->par.cpu, a->seq.cpu),
+           a->seq.senders * 1e3, a->par.senders * 1e3);
+    printf("execution alone (senders recovered before timing in both runs), %d threads:\n", r->threads);
+    print_class("Block-STM blocks", &r->stm);
+    print_class("fallback blocks", &r->fallback);
+    print_class("all blocks", a);
+    printf("  Block-STM: %llu executions, %llu aborts\n", (unsigned long long)r->total_execs,
+           (unsigned long long)r->total_aborts);
+    printf("sender recovery: seq %.3f ms, par %.3f ms (%.2fx)\n", a->seq.senders * 1e3, a->par.senders * 1e3,
+           ratio(a->seq.senders, a->par.senders));
+    printf("throughput, execution alone: seq %.1f Mgas/s, par %.1f Mgas/s\n", ratio(a->gas, a->seq.exec) / 1e6,
+           ratio(a->gas, a->par.exec) / 1e6);
+}
+
 static int run_all(void *arg) {
     job *j = arg;
     replay_run *r = j->r;
-    bool both = r->mode == MODE_BOTH;
-    if (!r->json && both) {
-        printf("%10s  %-17s %5s %12s %29s %29s\n", "", "", "", "", "senders + execution", "execution alone");
-        printf("%10s  %-17s %5s %12s %9s %9s %8s %9s %9s %8s %6s\n", "block", "fork", "txs", "gas", "seq ms",
-               "par ms", "speedup", "seq ms", "par ms", "speedup", "reexec");
-    }
-    else if (!r->json)
-        printf("%10s  %-17s %5s %12s %10s %10s\n", "block", "fork", "txs", "gas", "ms", "Mgas/s");
+    print_header(r);
     for (size_t i = 0; i < j->blocks->n; i++) replay_block(r, j->blocks->v[i], i, j->blocks->n);
     if (r->progress) fprintf(stderr, "\r%60s\r", "");
-    if (!r->json && both)
-        printf("%10s  %-17s %5llu %12.0f %9.3f %9.3f %7.2fx %9.3f %9.3f %7.2fx %6llu\n"
-               "  seq %.1f Mgas/s, par %.1f Mgas/s (senders + execution); execution alone: seq %.1f, par %.1f Mgas/s\n",
-               "total", "", (unsigned long long)r->total_txs, r->total_gas, r->total_seq * 1e3, r->total_par * 1e3,
-               r->total_par > 0 ? r->total_seq / r->total_par : 0, r->total_seq_exec * 1e3, r->total_par_exec * 1e3,
-               r->total_par_exec > 0 ? r->total_seq_exec / r->total_par_exec : 0,
-               (unsigned long long)(r->total_execs > r->total_txs ? r->total_execs - r->total_txs : 0),
-               r->total_gas / r->total_seq / 1e6, r->total_gas / r->total_par / 1e6,
-               r->total_gas / r->total_seq_exec / 1e6, r->total_gas / r->total_par_exec / 1e6);
-    else if (!r->json)
-        printf("%10s  %-17s %5s %12.0f %10.3f %10.1f\n", "total", "", "", r->total_gas, r->total_time * 1e3,
-               r->total_time > 0 ? r->total_gas / r->total_time / 1e6 : 0.0);
+    print_totals(r);
     return 0;
 }
 
 static int usage(void) {
     fprintf(stderr,
-            "usage: parevm replay [--mode seq|par|both] [--threads N] [--repeat K] [--json]\n"
+            "usage: parevm replay [--mode seq|par|both] [--threads N] [--repeat K] [--no-fallback] [--json]\n"
             "                     [--record-deps FILE | --deps FILE] PATH...\n"
             "  PATH       a mainnet block folder (block.json, pre_state.json) or a folder of them\n"
             "  --mode     seq (default), par (Block-STM) or both (compare them)\n"
-            "  --threads N  worker threads for par/both (default: all CPUs)\n"
-            "  --repeat K run each block K times and report the median time\n"
+            "  --threads N  worker threads for par/both, 1-1024 (default: all CPUs)\n"
+            "  --repeat K run each block K times (1-%d) and report the median times\n"
+            "  --no-fallback  run every block with transactions through Block-STM\n"
             "  --record-deps FILE  write the dependency graph each block showed\n"
             "  --deps FILE         execute with a recorded graph (nothing aborts)\n"
-            "  --json     one JSON object per block\n");
+            "  --json     one JSON object per block, then a summary object\n"
+            "Times are execution alone: senders are recovered before the timer starts,\n"
+            "and sender recovery is reported separately.\n",
+            MAX_REPEAT);
     return 2;
 }
 
@@ -350,65 +516,83 @@ int cmd_replay(int argc, char **argv) {
     replay_run r = {.repeat = 1, .mode = MODE_SEQ};
     path_list blocks = {0};
     bool ok = true;
+    int status = 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--repeat") && i + 1 < argc) {
             r.repeat = atoi(argv[++i]);
-            if (r.repeat < 1) return usage();
+            if (r.repeat < 1 || r.repeat > MAX_REPEAT) goto bad_usage;
         } else if (!strcmp(a, "--mode") && i + 1 < argc) {
             const char *m = argv[++i];
             if (!strcmp(m, "seq")) r.mode = MODE_SEQ;
             else if (!strcmp(m, "par")) r.mode = MODE_PAR;
             else if (!strcmp(m, "both")) r.mode = MODE_BOTH;
-            else return usage();
+            else goto bad_usage;
         } else if (!strcmp(a, "--threads") && i + 1 < argc) {
             r.threads = atoi(argv[++i]);
-            if (r.threads < 1 || r.threads > 1024) return usage();
+            if (r.threads < 1 || r.threads > 1024) goto bad_usage;
         } else if (!strcmp(a, "--json")) {
             r.json = true;
+        } else if (!strcmp(a, "--no-fallback")) {
+            r.no_fallback = true;
         } else if (!strcmp(a, "--record-deps") && i + 1 < argc) {
             r.record_path = argv[++i];
         } else if (!strcmp(a, "--deps") && i + 1 < argc) {
             json_error_t jerr;
+            json_decref(r.replay);
             r.replay = json_load_file(argv[++i], 0, &jerr);
             if (!r.replay || !json_is_object(json_object_get(r.replay, "blocks"))) {
                 fprintf(stderr, "parevm replay: %s: not a dependency file (%s)\n", argv[i],
                         r.replay ? "no \"blocks\" object" : jerr.text);
-                return 2;
+                goto done;
             }
         } else if (a[0] == '-') {
-            return usage();
+            goto bad_usage;
         } else {
             ok &= collect_blocks(&blocks, a);
         }
     }
-    if (!blocks.n) return ok ? usage() : 1;
+    if (!blocks.n) {
+        if (ok) goto bad_usage;
+        status = 1;
+        goto done;
+    }
     qsort(blocks.v, blocks.n, sizeof *blocks.v, cmp_block_path);
     r.cfg = chain_config_mainnet();
     r.progress = !r.json && isatty(2);
-    r.ex = executor_new();
     if ((r.record_path || r.replay) && r.mode == MODE_SEQ) r.mode = MODE_PAR;
     if (r.mode != MODE_SEQ) {
         if (!r.threads) r.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+        if (r.threads < 1) r.threads = 1;
+        if (r.threads > 1024) r.threads = 1024;
         r.par = par_engine_new(r.threads);
-    }
-    if (r.record_path) {
-        /* observe every block's real graph: no sequential shortcuts */
-        par_options o = {.hints = true, .sequential_fallback = false};
+        if (!r.par) {
+            fprintf(stderr, "parevm replay: cannot start %d threads\n", r.threads);
+            status = 1;
+            goto done;
+        }
+        /* --record-deps observes every block's real graph: no sequential shortcuts */
+        par_options o = {.hints = true, .sequential_fallback = !r.no_fallback && !r.record_path};
         par_engine_set_options(r.par, &o);
-        r.record = json_pack("{s:s,s:o}", "format", "parevm-deps-1", "blocks", json_object());
     }
+    if (r.record_path) r.record = json_pack("{s:s,s:o}", "format", "parevm-deps-1", "blocks", json_object());
+    r.ex = executor_new();
     job j = {&r, &blocks};
     run_on_big_stack(run_all, &j);
     if (r.record && json_dump_file(r.record, r.record_path, JSON_INDENT(0) | JSON_COMPACT)) {
         fprintf(stderr, "parevm replay: cannot write %s\n", r.record_path);
         r.failed++;
     }
+    printf("%d passed, %d failed\n", r.passed, r.failed);
+    status = r.failed || !ok ? 1 : 0;
+    goto done;
+bad_usage:
+    status = usage();
+done:
     json_decref(r.record);
     json_decref(r.replay);
     par_engine_free(r.par);
     executor_free(r.ex);
-    printf("%d passed, %d failed\n", r.passed, r.failed);
     path_list_free(&blocks);
-    return r.failed || !ok ? 1 : 0;
+    return status;
 }

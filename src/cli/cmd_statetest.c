@@ -17,6 +17,7 @@
 #include "parevm/hex.h"
 #include "parevm/keccak.h"
 #include "parevm/state_root.h"
+#include "statetest_blocks.h"
 #include "statetest_trace.h"
 #include "trace.h"
 
@@ -28,6 +29,8 @@ typedef struct {
     overlay *touch; /* the runner's 0-value coinbase reward (coinbase_touch) */
     json_tracer tracer;
     st_tracing tracing; /* --tracer, --tracer-config, --check-trace */
+    st_blocks *blocks;  /* --block-stm N: also as blocks, Block-STM against sequential */
+    int block_threads, block_sample;
 } st_run;
 
 /* The transaction template of a test: arrays indexed by the post entries. */
@@ -519,6 +522,11 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
         return malformed(r, file, test, err);
     }
     env.fork = fork;
+    if (r->blocks && !reject) {
+        const char *diff = st_blocks_check(r->blocks, &env, pre, &tx);
+        if (diff)
+            fail_line(r, file, test, fork_name, x.idx[0], x.idx[1], x.idx[2], "Block-STM equal to sequential", diff);
+    }
     case_outcome o;
     char label[400];
     snprintf(label, sizeof label, "%s %s %s d%zu g%zu v%zu", file, test, fork_name, x.idx[0], x.idx[1], x.idx[2]);
@@ -633,7 +641,10 @@ static int usage(void) {
             "  --tracer NAME geth's callTracer or prestateTracer (structLogger: the opcode logger) of\n"
             "                every case, one JSON line on stdout: {\"case\", \"result\"}\n"
             "  --tracer-config JSON  geth's trace config object (tracer, tracerConfig, logger options)\n"
-            "  --check-trace the EIP-3155 trace and the opcode logger's structLogs must agree\n");
+            "  --check-trace the EIP-3155 trace and the opcode logger's structLogs must agree\n"
+            "  --block-stm N also run each case as blocks, sequentially and with Block-STM\n"
+            "                on N threads, and fail where they differ\n"
+            "  --block-stm-sample K  only every K-th case, one block variant each in turn\n");
     return 2;
 }
 
@@ -656,6 +667,12 @@ static int parse_options(st_run *r, int argc, char **argv) {
             r->json = true;
         } else if (!strcmp(a, "--trace")) {
             r->trace = true;
+        } else if (!strcmp(a, "--block-stm") && i + 1 < argc) {
+            r->block_threads = atoi(argv[++i]);
+            if (r->block_threads < 1 || r->block_threads > 1024) return usage();
+        } else if (!strcmp(a, "--block-stm-sample") && i + 1 < argc) {
+            r->block_sample = atoi(argv[++i]);
+            if (r->block_sample < 1) return usage();
         } else {
             return usage();
         }
@@ -674,10 +691,17 @@ int cmd_statetest(int argc, char **argv) {
         fixture_run_free(&r.base);
         return 2;
     }
+    if (r.block_threads && !(r.blocks = st_blocks_new(r.block_threads, (unsigned)r.block_sample))) {
+        fprintf(stderr, "parevm statetest: cannot start %d threads\n", r.block_threads);
+        fixture_run_free(&r.base);
+        return 1;
+    }
     r.ex = executor_new();
     r.touch = overlay_new();
     json_tracer_init(&r.tracer, stderr);
     status = fixture_run_all(&r.base);
+    if (r.blocks) st_blocks_summary(r.blocks, stdout);
+    st_blocks_free(r.blocks);
     overlay_free(r.touch);
     executor_free(r.ex);
     return status < 0 ? usage() : status;

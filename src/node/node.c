@@ -15,7 +15,7 @@
 /* The method groups, in registration order. A new group adds one line. */
 static void (*const GROUPS[])(node *, rpc_methods *) = {
     node_register_web3, node_register_state, node_register_blocks, node_register_logs, node_register_call,
-    node_register_fees, node_register_pool,  node_register_debug,
+    node_register_fees, node_register_pool,  node_register_debug, node_register_trace,
 };
 
 const rpc_methods *node_methods(const node *n) { return n->methods; }

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "par_internal.h"
 
@@ -32,6 +33,13 @@ void *arena_alloc(arena *a, size_t size) {
     void *p = a->head->data + a->head->used;
     a->head->used += size;
     return p;
+}
+
+void arena_shrink(arena *a, void *p, size_t old_size, size_t new_size) {
+    old_size = (old_size + 15) & ~(size_t)15;
+    new_size = (new_size + 15) & ~(size_t)15;
+    arena_chunk *c = a->head;
+    if (c && (uint8_t *)p + old_size == c->data + c->used) c->used -= old_size - new_size;
 }
 
 void arena_reset(arena *a) {
@@ -109,13 +117,13 @@ par_engine *par_engine_new(int threads) {
     if (!e) abort();
     e->threads = threads;
     e->opts = (par_options){.hints = true, .sequential_fallback = true};
-    e->mv_scale = 1;
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->start_cv, NULL);
     pthread_cond_init(&e->done_cv, NULL);
     scheduler_init(&e->sched);
-    e->workers = calloc((size_t)threads, sizeof *e->workers);
+    e->workers = aligned_alloc(64, (size_t)threads * sizeof *e->workers);
     if (!e->workers) abort();
+    memset(e->workers, 0, (size_t)threads * sizeof *e->workers);
     for (int i = 0; i < threads; i++) {
         worker *w = &e->workers[i];
         w->e = e;
@@ -126,9 +134,16 @@ par_engine *par_engine_new(int threads) {
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, WORKER_STACK);
     for (int i = 1; i < threads; i++) {
-        if (pthread_create(&e->workers[i].thread, &attr, worker_main, &e->workers[i])) abort();
+        if (pthread_create(&e->workers[i].thread, &attr, worker_main, &e->workers[i])) {
+            /* too many threads for this system: stop those started */
+            e->started = i;
+            pthread_attr_destroy(&attr);
+            par_engine_free(e);
+            return NULL;
+        }
         pin(e->workers[i].thread, i);
     }
+    e->started = threads;
     pthread_attr_destroy(&attr);
     return e;
 }
@@ -139,7 +154,7 @@ void par_engine_free(par_engine *e) {
     e->shutdown = true;
     pthread_cond_broadcast(&e->start_cv);
     pthread_mutex_unlock(&e->lock);
-    for (int i = 1; i < e->threads; i++) pthread_join(e->workers[i].thread, NULL);
+    for (int i = 1; i < e->started; i++) pthread_join(e->workers[i].thread, NULL);
     for (int i = 0; i < e->threads; i++) {
         executor_free(e->workers[i].ex);
         arena_free(&e->workers[i].mem);
@@ -149,7 +164,6 @@ void par_engine_free(par_engine *e) {
     mv_free(&e->mv);
     scheduler_free(&e->sched);
     free(e->job.outputs);
-    par_deps_free(&e->observed);
     par_deps_free(&e->use_deps);
     hint_scratch_free(&e->hints);
     pthread_mutex_destroy(&e->lock);
@@ -163,36 +177,90 @@ void par_engine_set_options(par_engine *e, const par_options *o) { e->opts = *o;
 
 /* ---- execution and validation tasks ---- */
 
+/* Copies what the executor produced into the worker's arena. Sized
+ * exactly: the outputs of a whole block stay in memory until its commit. */
 static tx_output *publish_output(worker *w, uint32_t inc, const tx_result *res) {
     arena *a = &w->mem;
     overlay *ov = executor_overlay(w->ex);
     const change_set *cs = executor_changes(w->ex);
     tx_output *o = arena_alloc(a, sizeof *o);
-    memset(o, 0, sizeof *o);
     o->incarnation = inc;
+    atomic_init(&o->estimate, false);
+    o->credits_coinbase = false;
     o->res = *res;
     o->res.output = NULL; /* points into the VM's scratch */
     o->res.output_size = 0;
     o->n_reads = w->n_reads;
-    o->reads = arena_alloc(a, (w->n_reads ? w->n_reads : 1) * sizeof *o->reads);
+    o->reads = w->n_reads ? arena_alloc(a, w->n_reads * sizeof *o->reads) : NULL;
     if (w->n_reads) memcpy(o->reads, w->reads, w->n_reads * sizeof *o->reads);
+    o->changes = (change_set){0};
     o->changes.n_accounts = cs->n_accounts;
     o->changes.n_slots = cs->n_slots;
-    o->changes.accounts = arena_alloc(a, (cs->n_accounts ? cs->n_accounts : 1) * sizeof *cs->accounts);
-    o->changes.slots = arena_alloc(a, (cs->n_slots ? cs->n_slots : 1) * sizeof *cs->slots);
-    if (cs->n_accounts) memcpy(o->changes.accounts, cs->accounts, cs->n_accounts * sizeof *cs->accounts);
-    if (cs->n_slots) memcpy(o->changes.slots, cs->slots, cs->n_slots * sizeof *cs->slots);
-    mv_writes_from_changes(a, cs, o);
+    if (cs->n_accounts) {
+        o->changes.accounts = arena_alloc(a, cs->n_accounts * sizeof *cs->accounts);
+        memcpy(o->changes.accounts, cs->accounts, cs->n_accounts * sizeof *cs->accounts);
+    }
+    if (cs->n_slots) {
+        o->changes.slots = arena_alloc(a, cs->n_slots * sizeof *cs->slots);
+        memcpy(o->changes.slots, cs->slots, cs->n_slots * sizeof *cs->slots);
+    }
+    mv_writes_from_changes(a, cs, &w->e->job.env.coinbase, o);
     size_t n_logs;
     const overlay_log *logs = overlay_logs(ov, &n_logs);
-    size_t data_len = n_logs ? logs[n_logs - 1].data_off + logs[n_logs - 1].data_len : 0;
     o->n_logs = n_logs;
-    o->logs = arena_alloc(a, (n_logs ? n_logs : 1) * sizeof *o->logs);
-    if (n_logs) memcpy(o->logs, logs, n_logs * sizeof *o->logs);
-    o->log_data = arena_alloc(a, data_len ? data_len : 1);
-    if (data_len) memcpy(o->log_data, overlay_log_data(ov), data_len);
-    logs_bloom(o->bloom, logs, n_logs, executor_bloom_cache(w->ex)); /* here, in parallel, not in the commit */
+    o->logs = NULL;
+    o->log_data = NULL;
+    o->bloom = NULL;
+    if (n_logs) {
+        size_t data_len = logs[n_logs - 1].data_off + logs[n_logs - 1].data_len;
+        o->logs = arena_alloc(a, n_logs * sizeof *o->logs);
+        memcpy(o->logs, logs, n_logs * sizeof *o->logs);
+        if (data_len) {
+            o->log_data = arena_alloc(a, data_len);
+            memcpy(o->log_data, overlay_log_data(ov), data_len);
+        }
+        o->bloom = arena_alloc(a, 256);
+        memset(o->bloom, 0, 256);
+        logs_bloom(o->bloom, logs, n_logs, executor_bloom_cache(w->ex)); /* here, in parallel, not in the commit */
+    }
     return o;
+}
+
+/* ---- growing the multi-version memory ----
+ * Workers touch the multi-version memory only inside tasks. A worker whose
+ * write set does not fit stops the others at their next task boundary
+ * (in_task/growing, a Dekker-style handshake: both sides store, then load,
+ * sequentially consistent), grows the table alone, and lets them go on. */
+
+static void task_enter(worker *w) {
+    par_engine *e = w->e;
+    for (;;) {
+        atomic_store(&w->in_task, true);
+        if (!atomic_load(&e->growing)) return;
+        atomic_store(&w->in_task, false);
+        while (atomic_load_explicit(&e->growing, memory_order_acquire)) sched_yield();
+    }
+}
+
+static void task_leave(worker *w) { atomic_store_explicit(&w->in_task, false, memory_order_release); }
+
+/* Called inside a task: makes room for `extra` more cells. */
+static void grow_mv(worker *w, size_t extra) {
+    par_engine *e = w->e;
+    atomic_store(&w->in_task, false);
+    bool expected = false;
+    if (atomic_compare_exchange_strong(&e->growing, &expected, true)) {
+        for (int i = 0; i < e->threads; i++)
+            while (atomic_load(&e->workers[i].in_task)) sched_yield();
+        if (!mv_reserve(&e->mv, extra)) {
+            if (!mv_grow(&e->mv, extra)) abort(); /* out of memory */
+            e->mv_grows++;
+        } else {
+            mv_unreserve(&e->mv, extra, 0);
+        }
+        atomic_store(&e->growing, false);
+    }
+    task_enter(w); /* waits for whoever is growing */
 }
 
 static task execute_task(worker *w, uint32_t tx, uint32_t inc) {
@@ -216,28 +284,84 @@ static task execute_task(worker *w, uint32_t tx, uint32_t inc) {
     }
     tx_output *prev = atomic_load_explicit(&j->outputs[tx], memory_order_acquire);
     tx_output *o = publish_output(w, inc, &res);
+    size_t need = o->n_writes, created = 0;
+    while (!mv_reserve(&e->mv, need)) grow_mv(w, need);
     bool wrote_new = mv_record(&e->mv, tx, inc, o->writes, o->n_writes, prev ? prev->writes : NULL,
-                               prev ? prev->n_writes : 0);
-    /* an increment to an account the previous incarnation did not credit is
-     * a new write: higher transactions must revalidate */
-    for (size_t k = 0; k < o->n_deltas; k++) {
-        if (!mv_mark_deltas(&e->mv, &o->deltas[k].addr)) break;
-        bool known = false;
-        for (size_t q = 0; prev && q < prev->n_deltas && !known; q++)
-            known = address_eq(&prev->deltas[q].addr, &o->deltas[k].addr);
-        if (!known) wrote_new = true;
-    }
+                               prev ? prev->n_writes : 0, &created);
+    mv_unreserve(&e->mv, need, created);
+    /* crediting the coinbase anew is a new write for its readers */
+    if (o->credits_coinbase && !(prev && prev->credits_coinbase)) wrote_new = true;
     atomic_store_explicit(&j->outputs[tx], o, memory_order_release);
+    w->executions++;
     return scheduler_finish_execution(&e->sched, tx, inc, wrote_new);
+}
+
+/* ---- rolling commit ----
+ * One worker at a time commits from the frontier on. A transaction whose
+ * lower ones are all committed can no longer be aborted by them: if its
+ * read set holds now, it is final. If it does not, the scheduler has a
+ * validation of it pending and re-executes it. */
+
+/* Test, then test-and-set: idle workers poll this, and must not take the
+ * committer's cache line away at every poll. */
+static bool commit_lock(block_job *j) {
+    return !j->per_tx_roots && !atomic_load_explicit(&j->committing, memory_order_relaxed) &&
+           !atomic_exchange_explicit(&j->committing, true, memory_order_acquire);
+}
+static void commit_unlock(block_job *j) { atomic_store_explicit(&j->committing, false, memory_order_release); }
+
+/* Under the commit flag, inside a task. validated: a transaction at the
+ * frontier whose incarnation validated_inc was validated under the flag
+ * (UINT32_MAX: none), not to be validated twice. */
+static void commit_from_frontier(worker *w, uint32_t validated, uint32_t validated_inc) {
+    par_engine *e = w->e;
+    block_job *j = &e->job;
+    for (uint32_t i = atomic_load_explicit(&j->committed, memory_order_relaxed); i < j->n && j->halt_tx < 0; i++) {
+        uint32_t inc;
+        if (!scheduler_executed(&e->sched, i, &inc)) break;
+        tx_output *o = atomic_load_explicit(&j->outputs[i], memory_order_acquire);
+        if (!o || o->incarnation != inc) break;
+        if (!(i == validated && inc == validated_inc) && !mv_validate_reads(w, i, o)) break;
+        if (!scheduler_commit(&e->sched, i, inc)) break;
+        if (!par_commit_tx(e, i, o)) {
+            scheduler_halt(&e->sched); /* the rest of the block does not matter */
+            break;
+        }
+        atomic_store_explicit(&j->committed, i + 1, memory_order_relaxed);
+    }
+}
+
+static void try_commit(worker *w) {
+    block_job *j = &w->e->job;
+    /* nothing to do unless the frontier's transaction has executed */
+    uint32_t i = atomic_load_explicit(&j->committed, memory_order_relaxed);
+    if (i >= j->n || !atomic_load_explicit(&j->outputs[i], memory_order_relaxed) || !commit_lock(j)) return;
+    task_enter(w);
+    commit_from_frontier(w, UINT32_MAX, 0);
+    task_leave(w);
+    commit_unlock(j);
 }
 
 static task validate_task(worker *w, uint32_t tx, uint32_t inc) {
     par_engine *e = w->e;
+    block_job *j = &e->job;
     w->validations++;
-    tx_output *o = atomic_load_explicit(&e->job.outputs[tx], memory_order_acquire);
+    /* at the commit frontier this validation is also the commit's: every
+     * lower transaction is final while the flag is held */
+    bool frontier = atomic_load_explicit(&j->committed, memory_order_relaxed) == tx && commit_lock(j);
+    if (frontier && atomic_load_explicit(&j->committed, memory_order_relaxed) != tx) {
+        commit_unlock(j);
+        frontier = false;
+    }
+    tx_output *o = atomic_load_explicit(&j->outputs[tx], memory_order_acquire);
     bool valid = o && o->incarnation == inc && mv_validate_reads(w, tx, o);
+    if (frontier) {
+        if (valid) commit_from_frontier(w, tx, inc);
+        commit_unlock(j);
+    }
     bool aborted = !valid && scheduler_try_validation_abort(&e->sched, tx, inc);
     if (aborted) {
+        w->aborts++;
         atomic_store_explicit(&o->estimate, true, memory_order_release);
         mv_mark_estimates(&e->mv, tx, o->writes, o->n_writes);
     }
@@ -260,15 +384,21 @@ int par_stm_work(worker *w) {
     task t = {TASK_NONE, 0, 0};
     unsigned idle = 0;
     w->rng = w->rng * 6364136223846793005ULL + (uint64_t)w->id + 1;
+    w->claims = (sched_claims){0, 0, 0, 0};
     while (!scheduler_done(s)) {
         if (t.kind != TASK_NONE) jitter(w);
-        if (t.kind == TASK_EXECUTE)
-            t = execute_task(w, t.tx, t.incarnation);
-        else if (t.kind == TASK_VALIDATE)
-            t = validate_task(w, t.tx, t.incarnation);
+        if (t.kind != TASK_NONE) {
+            task_enter(w);
+            t = t.kind == TASK_EXECUTE ? execute_task(w, t.tx, t.incarnation) : validate_task(w, t.tx, t.incarnation);
+            task_leave(w);
+        }
         if (t.kind == TASK_NONE) {
-            t = scheduler_next_task(s);
-            if (t.kind == TASK_NONE && ++idle % 64 == 0) sched_yield();
+            try_commit(w);
+            t = scheduler_next_task(s, &w->claims);
+            if (t.kind == TASK_NONE) {
+                __builtin_ia32_pause();
+                if (++idle % 64 == 0) sched_yield();
+            }
         }
     }
     return 0;

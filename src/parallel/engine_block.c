@@ -1,6 +1,7 @@
 /* par_block_execute: chooses between sequential and Block-STM execution,
  * sets up the block for the workers, and commits the final incarnations in
  * transaction order (block gas limit, receipts, state). */
+#include <stdio.h>
 #include <stdlib.h>
 #include "par_internal.h"
 
@@ -28,16 +29,39 @@ void par_engine_use_deps(par_engine *e, const par_deps *deps) {
     memcpy(e->use_deps.edges, deps->edges, ne * sizeof *deps->edges);
 }
 
+/* The outputs of the last block Block-STM ran stay in the workers' arenas
+ * until the next block, so the graph is built only when asked for. */
 void par_engine_observed_deps(const par_engine *e, par_deps *out) {
-    const par_deps *o = &e->observed;
-    out->n = o->n;
-    out->offsets = malloc((o->n + 1) * sizeof *out->offsets);
-    uint32_t ne = o->n ? o->offsets[o->n] : 0;
-    out->edges = malloc((ne ? ne : 1) * sizeof *out->edges);
+    uint32_t n = e->observed_valid ? e->observed_n : 0;
+    out->n = n;
+    out->offsets = malloc((n + 1) * sizeof *out->offsets);
+    size_t cap = 64, ne = 0;
+    out->edges = malloc(cap * sizeof *out->edges);
     if (!out->offsets || !out->edges) abort();
-    if (o->offsets) memcpy(out->offsets, o->offsets, (o->n + 1) * sizeof *out->offsets);
-    else out->offsets[0] = 0;
-    memcpy(out->edges, o->edges, ne * sizeof *out->edges);
+    for (uint32_t i = 0; i < n; i++) {
+        out->offsets[i] = (uint32_t)ne;
+        const tx_output *o = atomic_load(&e->job.outputs[i]);
+        for (size_t r = 0; r < o->n_reads; r++) {
+            uint32_t w = o->reads[r].writer;
+            if (w == UINT32_MAX) continue;
+            bool seen = false;
+            for (size_t k = out->offsets[i]; k < ne && !seen; k++) seen = out->edges[k] == w;
+            if (seen) continue;
+            if (ne == cap) {
+                cap *= 2;
+                out->edges = realloc(out->edges, cap * sizeof *out->edges);
+                if (!out->edges) abort();
+            }
+            out->edges[ne++] = w;
+        }
+    }
+    out->offsets[n] = (uint32_t)ne;
+}
+
+/* Frees the last block's outputs. */
+static void forget_outputs(par_engine *e) {
+    for (int i = 0; i < e->threads; i++) arena_reset(&e->workers[i].mem);
+    e->observed_valid = false;
 }
 
 /* Length of the longest predicted dependency chain. */
@@ -56,8 +80,7 @@ static uint32_t longest_chain(const par_deps *d) {
 }
 
 /* Why b should run sequentially, from what costs nothing to know, or NULL. */
-static const char *cheap_sequential_reason(par_engine *e, const block_rules *rules, const block *b) {
-    if (rules->fork < FORK_BYZANTIUM) return "receipts before Byzantium need per-transaction state roots";
+static const char *cheap_sequential_reason(par_engine *e, const block *b) {
     if (!b->n_txs) return "no transactions";
     if (!e->opts.sequential_fallback) return NULL;
     if (e->threads == 1) return "one thread";
@@ -80,64 +103,72 @@ static const char *chain_sequential_reason(par_engine *e, const block *b, const 
     return NULL;
 }
 
-/* Capacity of the multi-version memory for b: every transaction writes a
- * few account fields, plus storage writes (a write costs 2,900-22,100 gas;
- * mainnet averages about one per 10,000 gas). A block that writes more
- * overflows and is redone sequentially, and the engine then doubles its
- * estimate for the blocks that follow. */
-static size_t mv_capacity(const par_engine *e, const block *b) {
-    uint64_t gas = b->header.gas_used ? b->header.gas_used : b->header.gas_limit;
-    return (size_t)(8 * b->n_txs + gas / 10000 + 1024) * e->mv_scale * 4 / 3;
-}
-
-static void record_observed(par_engine *e, uint32_t n) {
-    par_deps *o = &e->observed;
-    par_deps_free(o);
-    o->n = n;
-    o->offsets = malloc((n + 1) * sizeof *o->offsets);
-    size_t cap = 64, ne = 0;
-    o->edges = malloc(cap * sizeof *o->edges);
-    if (!o->offsets || !o->edges) abort();
-    for (uint32_t i = 0; i < n; i++) {
-        o->offsets[i] = (uint32_t)ne;
-        const tx_output *out = atomic_load(&e->job.outputs[i]);
-        for (size_t r = 0; r < out->n_reads; r++) {
-            uint32_t w = out->reads[r].writer;
-            if (w == UINT32_MAX) continue;
-            bool seen = false;
-            for (size_t k = o->offsets[i]; k < ne && !seen; k++) seen = o->edges[k] == w;
-            if (seen) continue;
-            if (ne == cap) {
-                cap *= 2;
-                o->edges = realloc(o->edges, cap * sizeof *o->edges);
-                if (!o->edges) abort();
-            }
-            o->edges[ne++] = w;
-        }
+/* Cells of the multi-version memory to start b with: every transaction
+ * writes a few account fields (sender balance and nonce, an increment to the
+ * coinbase and the recipient), plus storage: mainnet averages about one
+ * slot per 10,000 gas used, and gas limits are about twice the gas used.
+ * The gas counted per transaction is capped (a header or a transaction may
+ * claim any gas, the writes come from real work), and the table grows when
+ * a block writes more (engine.c); a small table stays in cache. */
+#define MV_TX_CELLS 3
+#define MV_GAS_PER_CELL 20000
+#define MV_TX_GAS_CAP 2000000
+#define MV_START_MAX ((size_t)1 << 22)
+static size_t mv_start_cells(const block *b, size_t n) {
+    size_t cells = 1024;
+    for (size_t i = 0; i < n && cells < MV_START_MAX; i++) {
+        uint64_t g = b->txs[i].gas_limit;
+        if (g > b->header.gas_limit) g = b->header.gas_limit;
+        if (g > MV_TX_GAS_CAP) g = MV_TX_GAS_CAP;
+        cells += MV_TX_CELLS + g / MV_GAS_PER_CELL;
     }
-    o->offsets[n] = (uint32_t)ne;
+    return cells < MV_START_MAX ? cells : MV_START_MAX;
 }
 
-static void setup_job(par_engine *e, const block_rules *rules, block *b, block_state *state) {
-    uint32_t n = (uint32_t)b->n_txs;
-    size_t cap = mv_capacity(e, b);
-    if (e->mv.cells && e->mv.cap >= cap) {
+/* Room for n receipts up front: growing the array while committing copies
+ * it again and again (each receipt carries its 256-byte bloom). */
+static void reserve_receipts(block_result *out, size_t n) {
+    if (out->cap_receipts >= n || !n) return;
+    receipt *r = realloc(out->receipts, n * sizeof *r);
+    if (!r) abort();
+    out->receipts = r;
+    out->cap_receipts = n;
+}
+
+/* Prepares the first n transactions of b for the workers. */
+static void setup_job(par_engine *e, const block_rules *rules, block *b, block_state *state, uint32_t n) {
+    size_t cells = mv_start_cells(b, n);
+    if (e->mv.cells && e->mv.max_cells >= cells) {
         mv_reset(&e->mv);
     } else {
         mv_free(&e->mv);
-        if (!mv_init(&e->mv, cap)) abort();
+        if (!mv_init(&e->mv, cells)) abort(); /* out of memory: the size is capped */
     }
+    e->mv_grows = 0;
     scheduler_reset(&e->sched, n);
-    free(e->job.outputs);
-    e->job.outputs = calloc(n ? n : 1, sizeof *e->job.outputs);
-    if (!e->job.outputs) abort();
+    if (e->cap_outputs < n) {
+        free(e->job.outputs);
+        e->cap_outputs = n;
+        e->job.outputs = malloc(n * sizeof *e->job.outputs);
+        if (!e->job.outputs) abort();
+    }
+    for (uint32_t i = 0; i < n; i++) atomic_init(&e->job.outputs[i], NULL);
+    e->job.n = n;
+    atomic_store(&e->job.committed, 0);
+    e->job.halt_tx = -1;
+    e->job.halt_error = NULL;
+    e->job.per_tx_roots = rules->fork < FORK_BYZANTIUM && rules->state_root;
+    atomic_store(&e->job.committing, false);
     e->job.rules = rules;
     e->job.blk = b;
     e->job.env = block_env_of(&b->header, rules);
     e->job.base = state;
     e->job.base_view = block_state_view(state);
     e->job.codes = block_state_codes(state);
-    for (int i = 0; i < e->threads; i++) e->workers[i].suspensions = e->workers[i].validations = 0;
+    for (int i = 0; i < e->threads; i++) {
+        worker *w = &e->workers[i];
+        w->executions = w->aborts = w->suspensions = w->validations = 0;
+    }
 }
 
 static void prewait_all(par_engine *e, const par_deps *d) {
@@ -147,30 +178,78 @@ static void prewait_all(par_engine *e, const par_deps *d) {
             if (d->edges[k] < i) scheduler_prewait(&e->sched, i, d->edges[k]);
 }
 
-/* Applies the final incarnations in order, checking what depends on the
- * whole prefix of the block (gas and blob gas limits). */
-static const char *commit(par_engine *e, const block_rules *rules, block *b, block_state *state, block_result *out) {
-    uint64_t limit = b->header.gas_limit;
-    for (size_t i = 0; i < b->n_txs; i++) {
-        const tx_output *o = atomic_load(&e->job.outputs[i]);
-        const transaction *tx = &b->txs[i];
-        if (!o->res.valid) {
-            out->invalid_tx = (long)i;
-            return out->error = o->res.error;
-        }
-        if (tx->gas_limit > limit - (out->gas_used < limit ? out->gas_used : limit)) {
-            out->invalid_tx = (long)i;
-            return out->error = "gas limit exceeds block gas limit";
-        }
-        out->blob_gas_used += o->res.blob_gas_used;
-        if (out->blob_gas_used > e->job.env.max_blob_gas) {
-            out->invalid_tx = (long)i;
-            return out->error = "blob gas exceeds the block limit";
-        }
-        block_state_apply(state, &o->changes);
-        block_add_receipt(out, rules, state, tx, &o->res, o->logs, o->n_logs, o->log_data, o->bloom);
+/* The sequential verdict on transaction i of a block whose first i
+ * transactions are committed: executes it on the committed state with the
+ * block's gas used so far, as block_execute does. */
+static const char *sequential_verdict(par_engine *e, block *b, block_state *state, block_result *out, size_t i) {
+    tx_result res;
+    exec_transaction(e->workers[0].ex, &e->job.env, block_state_view(state), block_state_codes(state), &b->txs[i],
+                     out->gas_used, &res);
+    if (res.valid) {
+        /* the validated output said otherwise: Block-STM is broken */
+        fprintf(stderr, "parevm: Block-STM: transaction %zu: parallel and sequential validity differ\n", i);
+        abort();
     }
-    return NULL;
+    out->invalid_tx = (long)i;
+    return out->error = res.error;
+}
+
+bool par_commit_tx(par_engine *e, uint32_t i, const tx_output *o) {
+    block_job *j = &e->job;
+    block_result *out = j->out;
+    const transaction *tx = &j->blk->txs[i];
+    uint64_t limit = j->blk->header.gas_limit;
+    if (!o->res.valid || tx->gas_limit > limit - (out->gas_used < limit ? out->gas_used : limit)) {
+        j->halt_tx = i; /* the reason is the sequential one: see finish_commit */
+        return false;
+    }
+    out->blob_gas_used += o->res.blob_gas_used;
+    if (out->blob_gas_used > j->env.max_blob_gas) {
+        j->halt_tx = i;
+        j->halt_error = "blob gas exceeds the block limit";
+        return false;
+    }
+    if (j->per_tx_roots) block_state_apply(j->base, &o->changes); /* the receipt's root needs it */
+    static const uint8_t no_bloom[256];
+    block_add_receipt(out, j->rules, j->base, tx, &o->res, o->logs, o->n_logs,
+                      o->log_data ? o->log_data : no_bloom, o->bloom ? o->bloom : no_bloom);
+    return true;
+}
+
+/* Applies the change sets of transactions [0, n) in order. The outputs are
+ * cold (written long ago, on other cores): they and their change arrays are
+ * fetched ahead. */
+static void apply_outputs(block_job *j, block_state *state, uint32_t n) {
+#define OUT(k) atomic_load_explicit(&j->outputs[k], memory_order_relaxed)
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + 16 < n) __builtin_prefetch(OUT(i + 16));
+        if (i + 8 < n) {
+            const tx_output *o = OUT(i + 8);
+            __builtin_prefetch(o->changes.accounts);
+            __builtin_prefetch(o->changes.slots);
+        }
+        block_state_apply(state, &OUT(i)->changes);
+    }
+#undef OUT
+}
+
+/* After the workers: commits what the rolling commit left (every output is
+ * final now), applies the committed change sets to the state in order, and
+ * gives the verdict on a transaction that cannot be included: it runs once
+ * more on the committed prefix, so the reason is exactly the sequential
+ * one. */
+static const char *finish_commit(par_engine *e, block *b, block_state *state, block_result *out) {
+    block_job *j = &e->job;
+    uint32_t committed = atomic_load(&j->committed);
+    while (j->halt_tx < 0 && committed < j->n && par_commit_tx(e, committed, atomic_load(&j->outputs[committed])))
+        committed++;
+    if (!j->per_tx_roots) apply_outputs(j, state, committed);
+    if (j->halt_tx < 0) return NULL;
+    if (j->halt_error) {
+        out->invalid_tx = j->halt_tx;
+        return out->error = j->halt_error;
+    }
+    return sequential_verdict(e, b, state, out, (size_t)j->halt_tx);
 }
 
 const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, block_state *state,
@@ -180,51 +259,53 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
     par_deps pred = {0};
     bool use_recorded = e->has_use_deps && e->use_deps.n == b->n_txs;
     state_view base = block_state_view(state);
-    const char *seq = cheap_sequential_reason(e, rules, b);
-    if (!seq && !use_recorded && e->opts.hints) {
-        par_predict(b, &base, &e->hints, &pred);
-        seq = chain_sequential_reason(e, b, &pred);
-    }
-    par_deps_free(&e->observed);
+    const char *seq = cheap_sequential_reason(e, b);
+    forget_outputs(e);
     if (seq) {
-        par_deps_free(&pred);
         stats->sequential = true;
         stats->why_sequential = seq;
         e->has_use_deps = false;
         return block_execute(ex0, rules, b, state, out);
     }
+    /* a transaction whose signature does not recover ends the block: the
+     * ones before it still run (an earlier one may be invalid first) */
     long bad = par_recover_senders(e, b, rules->fork >= FORK_HOMESTEAD);
-    block_begin(ex0, rules, b, state, out);
-    if (bad >= 0) {
-        par_deps_free(&pred);
-        out->invalid_tx = bad;
-        return out->error = "invalid transaction signature";
+    size_t n = bad >= 0 ? (size_t)bad : b->n_txs;
+    if (bad < 0 && !use_recorded && e->opts.hints) {
+        par_predict(b, &base, &e->hints, &pred);
+        seq = chain_sequential_reason(e, b, &pred);
+        if (seq) {
+            par_deps_free(&pred);
+            stats->sequential = true;
+            stats->why_sequential = seq;
+            e->has_use_deps = false;
+            return block_execute(ex0, rules, b, state, out);
+        }
     }
-    setup_job(e, rules, b, state);
-    prewait_all(e, use_recorded ? &e->use_deps : e->opts.hints ? &pred : NULL);
+    block_begin(ex0, rules, b, state, out);
+    setup_job(e, rules, b, state, (uint32_t)n);
+    e->job.out = out;
+    reserve_receipts(out, n);
+    if (bad < 0) prewait_all(e, use_recorded ? &e->use_deps : e->opts.hints ? &pred : NULL);
     par_deps_free(&pred);
     e->has_use_deps = false;
 
     run_on_all_workers(e, par_stm_work);
 
-    stats->executions = atomic_load(&e->sched.executions);
-    stats->aborts = atomic_load(&e->sched.aborts);
+    stats->mv_grows = e->mv_grows;
     for (int i = 0; i < e->threads; i++) {
+        stats->executions += e->workers[i].executions;
+        stats->aborts += e->workers[i].aborts;
         stats->suspensions += e->workers[i].suspensions;
         stats->validations += e->workers[i].validations;
     }
-    const char *why;
-    if (atomic_load(&e->mv.overflow)) {
-        /* the multi-version memory filled up: redo the transactions in order */
-        stats->sequential = true;
-        stats->why_sequential = "multi-version memory full";
-        if (e->mv_scale < 64) e->mv_scale *= 2;
-        why = block_execute_transactions(ex0, rules, b, state, out);
-    } else {
-        record_observed(e, (uint32_t)b->n_txs);
-        why = commit(e, rules, b, state, out);
+    e->observed_valid = bad < 0;
+    e->observed_n = (uint32_t)n;
+    const char *why = finish_commit(e, b, state, out);
+    if (!why && bad >= 0) {
+        out->invalid_tx = bad;
+        why = out->error = "invalid transaction signature";
     }
-    for (int i = 0; i < e->threads; i++) arena_reset(&e->workers[i].mem);
     if (why) return why;
     return block_finish(ex0, rules, b, state, out); /* requests read the committed receipts' logs */
 }

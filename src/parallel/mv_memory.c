@@ -4,7 +4,6 @@
 #include "parevm/hashmap.h"
 
 struct mv_cell {
-    _Atomic bool has_deltas;
     atomic_flag lock;
     uint32_t slot_pos; /* its entry in the index, for mv_reset */
     location loc;
@@ -28,26 +27,61 @@ static bool loc_eq(const location *a, const location *b) {
            (a->kind != LOC_STORAGE || u256_eq(&a->slot, &b->slot));
 }
 
-bool mv_init(mv_memory *m, size_t capacity) {
+static size_t index_cap_for(size_t cells) {
     size_t cap = 1024;
-    while (cap < capacity) cap *= 2;
+    while (cap / 4 * 3 < cells) cap *= 2;
+    return cap;
+}
+
+/* Clears cells [from, to) (their version buffers stay NULL until used; an
+ * all-zero atomic_flag is clear). */
+static void init_cells(mv_cell *c, size_t from, size_t to) { memset(c + from, 0, (to - from) * sizeof *c); }
+
+/* The filter's bit for a location hash (other bits than the index slot's). */
+static inline size_t filter_bit(const mv_memory *m, uint64_t h) { return (size_t)(h >> 23) & m->filter_mask; }
+
+static inline bool filter_test(const mv_memory *m, uint64_t h) {
+    size_t b = filter_bit(m, h);
+    return atomic_load_explicit(&m->filter[b / 64], memory_order_relaxed) & (1ULL << (b % 64));
+}
+
+static inline void filter_set(mv_memory *m, uint64_t h) {
+    size_t b = filter_bit(m, h);
+    if (!(atomic_load_explicit(&m->filter[b / 64], memory_order_relaxed) & (1ULL << (b % 64))))
+        atomic_fetch_or_explicit(&m->filter[b / 64], 1ULL << (b % 64), memory_order_relaxed);
+}
+
+/* 4 filter bits per index entry, in 64-bit words. */
+static size_t filter_words(size_t cap) { return cap * 4 / 64; }
+
+bool mv_init(mv_memory *m, size_t cells) {
+    memset(m, 0, sizeof *m);
+    size_t cap = index_cap_for(cells);
     m->index = calloc(cap, sizeof *m->index);
-    m->cells = calloc(cap / 4 * 3 + 1, sizeof *m->cells);
-    if (!m->index || !m->cells) return false;
+    m->cells = calloc(cap / 4 * 3, sizeof *m->cells); /* zero pages: untouched cells cost nothing */
+    m->filter = calloc(filter_words(cap), sizeof *m->filter);
+    if (!m->index || !m->cells || !m->filter) {
+        free(m->index);
+        free(m->cells);
+        free(m->filter);
+        memset(m, 0, sizeof *m);
+        return false;
+    }
+    m->filter_mask = cap * 4 - 1;
     m->cap = cap;
+    m->max_cells = cap / 4 * 3;
     atomic_init(&m->used, 0);
-    atomic_init(&m->overflow, false);
-    for (size_t i = 0; i < cap / 4 * 3 + 1; i++) atomic_flag_clear(&m->cells[i].lock);
+    atomic_init(&m->claimed, 0);
     return true;
 }
 
 void mv_free(mv_memory *m) {
     if (!m->cells) return;
-    for (size_t i = 0; i < m->cap / 4 * 3 + 1; i++) free(m->cells[i].v);
+    for (size_t i = 0; i < m->max_cells; i++) free(m->cells[i].v);
     free(m->cells);
     free(m->index);
-    m->cells = NULL;
-    m->index = NULL;
+    free(m->filter);
+    memset(m, 0, sizeof *m);
 }
 
 void mv_reset(mv_memory *m) {
@@ -56,10 +90,58 @@ void mv_reset(mv_memory *m) {
         mv_cell *c = &m->cells[k];
         atomic_store_explicit(&m->index[c->slot_pos], 0, memory_order_relaxed);
         c->n = 0;
-        atomic_store_explicit(&c->has_deltas, false, memory_order_relaxed);
     }
+    if (used) memset(m->filter, 0, filter_words(m->cap) * sizeof *m->filter);
     atomic_store(&m->used, 0);
-    atomic_store(&m->overflow, false);
+    atomic_store(&m->claimed, 0);
+}
+
+bool mv_reserve(mv_memory *m, size_t n) {
+    size_t before = atomic_fetch_add_explicit(&m->claimed, n, memory_order_relaxed);
+    if (before + n <= m->max_cells) return true;
+    atomic_fetch_sub_explicit(&m->claimed, n, memory_order_relaxed);
+    return false;
+}
+
+void mv_unreserve(mv_memory *m, size_t n, size_t created) {
+    if (n > created) atomic_fetch_sub_explicit(&m->claimed, n - created, memory_order_relaxed);
+}
+
+static void index_insert(_Atomic uint64_t *index, size_t cap, mv_cell *c, size_t k) {
+    uint64_t h = location_hash(&c->loc);
+    size_t mask = cap - 1, i = h & mask;
+    while (atomic_load_explicit(&index[i], memory_order_relaxed)) i = (i + 1) & mask;
+    atomic_store_explicit(&index[i], ((h >> 32) | 1) << 32 | (k + 1), memory_order_relaxed);
+    c->slot_pos = (uint32_t)i;
+}
+
+bool mv_grow(mv_memory *m, size_t extra) {
+    size_t claimed = atomic_load(&m->claimed), used = atomic_load(&m->used);
+    size_t cap = index_cap_for(claimed + extra);
+    if (cap < 2 * m->cap) cap = 2 * m->cap; /* doubling keeps growth rare */
+    size_t max_cells = cap / 4 * 3;
+    _Atomic uint64_t *index = calloc(cap, sizeof *index);
+    _Atomic uint64_t *filter = calloc(filter_words(cap), sizeof *filter);
+    mv_cell *cells = index && filter ? realloc(m->cells, max_cells * sizeof *cells) : NULL;
+    if (!cells) {
+        free(index);
+        free(filter);
+        return false;
+    }
+    init_cells(cells, m->max_cells, max_cells);
+    free(m->index);
+    free(m->filter);
+    m->index = index;
+    m->filter = filter;
+    m->filter_mask = cap * 4 - 1;
+    m->cells = cells;
+    m->cap = cap;
+    m->max_cells = max_cells;
+    for (size_t k = 0; k < used; k++) {
+        index_insert(index, cap, &cells[k], k);
+        filter_set(m, location_hash(&cells[k].loc));
+    }
+    return true;
 }
 
 static inline void cell_lock(mv_cell *c) {
@@ -68,30 +150,30 @@ static inline void cell_lock(mv_cell *c) {
 }
 static inline void cell_unlock(mv_cell *c) { atomic_flag_clear_explicit(&c->lock, memory_order_release); }
 
-/* Finds loc's cell; with create, sets one up. NULL if absent (or, creating,
- * if the table is full: overflow is set and the block runs sequentially). */
-static mv_cell *find_cell(mv_memory *m, const location *loc, bool create) {
+/* Finds loc's cell; with create (and a reservation), sets one up and counts
+ * it in *created. NULL if absent and not created. */
+static mv_cell *find_cell(mv_memory *m, const location *loc, size_t *created) {
     uint64_t h = location_hash(loc);
+    if (!created && !filter_test(m, h)) return NULL;
     uint64_t tag = (h >> 32) | 1; /* never zero: 0 marks an empty entry */
-    size_t mask = m->cap - 1, max_cells = m->cap / 4 * 3;
-    for (size_t probe = 0, i = h & mask; probe < m->cap; probe++, i = (i + 1) & mask) {
+    size_t mask = m->cap - 1;
+    /* the index is at most 3/4 full: every probe sequence meets an empty entry */
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         uint64_t e = atomic_load_explicit(&m->index[i], memory_order_acquire);
         if (e == 0) {
-            if (!create) return NULL;
+            if (!created) return NULL;
             uint64_t expected = 0;
             if (atomic_compare_exchange_strong_explicit(&m->index[i], &expected, CLAIMING, memory_order_acq_rel,
                                                         memory_order_acquire)) {
                 size_t k = atomic_fetch_add_explicit(&m->used, 1, memory_order_relaxed);
-                if (k >= max_cells) {
-                    atomic_store(&m->overflow, true);
-                    atomic_store_explicit(&m->index[i], 0, memory_order_release);
-                    return NULL;
-                }
+                if (k >= m->max_cells) abort(); /* broken invariant: a write without a reservation */
                 mv_cell *c = &m->cells[k];
                 c->loc = *loc;
                 c->n = 0;
                 c->slot_pos = (uint32_t)i;
+                filter_set(m, h); /* before the entry is published */
                 atomic_store_explicit(&m->index[i], tag << 32 | (k + 1), memory_order_release);
+                (*created)++;
                 return c;
             }
             e = expected; /* someone else claimed it: look at what they wrote */
@@ -100,27 +182,19 @@ static mv_cell *find_cell(mv_memory *m, const location *loc, bool create) {
             __builtin_ia32_pause();
             e = atomic_load_explicit(&m->index[i], memory_order_acquire);
         }
-        if (e == 0) { /* a claim that overflowed was withdrawn */
-            probe--;
-            i = (i - 1) & mask;
-            continue;
-        }
         if ((e >> 32) == tag) {
             mv_cell *c = &m->cells[(e & 0xffffffffu) - 1];
             if (loc_eq(&c->loc, loc)) return c;
         }
     }
-    if (create) atomic_store(&m->overflow, true);
-    return NULL;
 }
 
-bool mv_has_cell(mv_memory *m, const location *loc) { return find_cell(m, loc, false) != NULL; }
+bool mv_has_cell(mv_memory *m, const location *loc) { return find_cell(m, loc, NULL) != NULL; }
 
 mv_read_result mv_read(mv_memory *m, const location *loc, uint32_t reader) {
     mv_read_result r = {.status = MV_BASE};
-    mv_cell *c = find_cell(m, loc, false);
+    mv_cell *c = find_cell(m, loc, NULL);
     if (!c) return r;
-    r.has_deltas = atomic_load_explicit(&c->has_deltas, memory_order_acquire);
     cell_lock(c);
     /* versions are sorted by tx: binary search for the highest below reader */
     uint32_t lo = 0, hi = c->n;
@@ -129,16 +203,24 @@ mv_read_result mv_read(mv_memory *m, const location *loc, uint32_t reader) {
         if (c->v[mid].tx < reader) lo = mid + 1;
         else hi = mid;
     }
-    if (lo > 0) {
-        const mv_version *v = &c->v[lo - 1];
+    /* then down through increments to a full version */
+    for (uint32_t k = lo; k-- > 0;) {
+        const mv_version *v = &c->v[k];
         if (v->flags & MV_ESTIMATE) {
             r.status = MV_BLOCKED;
             r.blocker = v->tx;
-        } else {
+            break;
+        }
+        if (r.status == MV_BASE) {
             r.status = MV_FOUND;
-            r.value = v->value;
-            r.deleted = v->flags & MV_DELETED;
             r.writer = v->tx;
+            r.add_base = true;
+        }
+        r.value = u256_add(&r.value, &v->value);
+        if (!(v->flags & MV_DELTA)) {
+            r.add_base = false;
+            r.deleted = (v->flags & MV_DELETED) && r.writer == v->tx;
+            break;
         }
     }
     cell_unlock(c);
@@ -183,11 +265,10 @@ static bool written_in(const mv_write *w, size_t n, const location *loc) {
 }
 
 bool mv_record(mv_memory *m, uint32_t tx, uint32_t incarnation, const mv_write *writes, size_t n,
-               const mv_write *prev, size_t n_prev) {
+               const mv_write *prev, size_t n_prev, size_t *created) {
     bool new_location = false;
     for (size_t i = 0; i < n; i++) {
-        mv_cell *c = find_cell(m, &writes[i].loc, true);
-        if (!c) return true; /* overflow: flagged, the engine falls back */
+        mv_cell *c = find_cell(m, &writes[i].loc, created);
         cell_lock(c);
         bool inserted = cell_put(c, tx, incarnation, writes[i].flags, &writes[i].value);
         cell_unlock(c);
@@ -195,7 +276,7 @@ bool mv_record(mv_memory *m, uint32_t tx, uint32_t incarnation, const mv_write *
     }
     for (size_t i = 0; i < n_prev; i++) {
         if (written_in(writes, n, &prev[i].loc)) continue;
-        mv_cell *c = find_cell(m, &prev[i].loc, false);
+        mv_cell *c = find_cell(m, &prev[i].loc, NULL);
         if (!c) continue;
         cell_lock(c);
         cell_remove(c, tx);
@@ -204,18 +285,9 @@ bool mv_record(mv_memory *m, uint32_t tx, uint32_t incarnation, const mv_write *
     return new_location;
 }
 
-bool mv_mark_deltas(mv_memory *m, const address *addr) {
-    location loc = {*addr, LOC_BALANCE, U256_ZERO};
-    mv_cell *c = find_cell(m, &loc, true);
-    if (!c) return false;
-    if (!atomic_load_explicit(&c->has_deltas, memory_order_relaxed))
-        atomic_store_explicit(&c->has_deltas, true, memory_order_release);
-    return true;
-}
-
 void mv_mark_estimates(mv_memory *m, uint32_t tx, const mv_write *writes, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        mv_cell *c = find_cell(m, &writes[i].loc, false);
+        mv_cell *c = find_cell(m, &writes[i].loc, NULL);
         if (!c) continue;
         cell_lock(c);
         for (uint32_t k = 0; k < c->n; k++)

@@ -13,27 +13,29 @@ typedef struct {
     uint32_t flags, writer;
 } resolved;
 
-/* Adds the increments to loc's balance made by transactions from..reader-1
- * (they live in the transactions' outputs); every one of those must have
- * executed. */
-static bool add_deltas(worker *w, const address *addr, uint32_t from, resolved *out, uint32_t *blocker) {
+/* Adds the coinbase increments of transactions from..reader-1, which
+ * live in their outputs: every transaction pays the coinbase, and keeping
+ * those increments out of the multi-version memory keeps its cell from
+ * being written by every worker. Reading the coinbase's balance is rare;
+ * it waits for every lower transaction to have executed. */
+static bool add_coinbase_deltas(worker *w, uint32_t from, resolved *out, uint32_t *blocker) {
     for (uint32_t j = from; j < w->tx; j++) {
         tx_output *o = atomic_load_explicit(&w->e->job.outputs[j], memory_order_acquire);
         if (!o || atomic_load_explicit(&o->estimate, memory_order_acquire)) {
             *blocker = j;
             return false;
         }
-        for (size_t k = 0; k < o->n_deltas; k++)
-            if (address_eq(&o->deltas[k].addr, addr)) {
-                out->value = u256_add(&out->value, &o->deltas[k].amount);
-                out->writer = j;
-            }
+        if (o->credits_coinbase) {
+            out->value = u256_add(&out->value, &o->coinbase_delta);
+            out->writer = j;
+            out->flags = 0; /* credited after a deletion: exists again */
+        }
     }
     return true;
 }
 
-/* Balance, nonce or code: the highest version below the reader, else the
- * base; balances then add the increments made after that version. */
+/* Balance, nonce or code: the highest version below the reader (for a
+ * balance, with the increments since the last full write), else the base. */
 static bool resolve_simple(worker *w, const location *loc, const u256 *base, resolved *out, uint32_t *blocker) {
     mv_read_result r = mv_read(&w->e->mv, loc, w->tx);
     if (r.status == MV_BLOCKED) {
@@ -41,7 +43,7 @@ static bool resolve_simple(worker *w, const location *loc, const u256 *base, res
         return false;
     }
     if (r.status == MV_FOUND) {
-        out->value = r.value;
+        out->value = r.add_base ? u256_add(base, &r.value) : r.value;
         out->flags = r.deleted ? READ_DELETED : 0;
         out->writer = r.writer;
     } else {
@@ -49,8 +51,9 @@ static bool resolve_simple(worker *w, const location *loc, const u256 *base, res
         out->flags = 0;
         out->writer = UINT32_MAX;
     }
-    if (!r.has_deltas) return true;
-    return add_deltas(w, &loc->addr, r.status == MV_FOUND ? r.writer + 1 : 0, out, blocker);
+    if (loc->kind != LOC_BALANCE || !address_eq(&loc->addr, &w->e->job.env.coinbase)) return true;
+    /* the increments above the last full write (or delta version) */
+    return add_coinbase_deltas(w, r.status == MV_FOUND ? r.writer + 1 : 0, out, blocker);
 }
 
 /* A storage slot: the later of the slot's last write and the account's last
@@ -140,36 +143,59 @@ static resolved read_or_block(worker *w, const location *loc, const account_info
     return r;
 }
 
+/* Whether an account exists, from the reads of its fields: the latest
+ * write decides (a deletion writes every field), else the base state. */
+typedef struct {
+    uint32_t writer; /* latest writer seen, UINT32_MAX: none */
+    bool deleted;    /* that write deleted the account */
+} existence;
+
+static void note_write(existence *x, const resolved *r) {
+    if (r->writer == UINT32_MAX) return;
+    if (x->writer == UINT32_MAX || r->writer >= x->writer) {
+        x->writer = r->writer;
+        x->deleted = r->flags & READ_DELETED;
+    }
+}
+
 static bool v_get_account(void *ctx, const address *addr, unsigned fields, account_info *out) {
     worker *w = ctx;
     const state_view *b = &w->e->job.base_view;
     bool exists = b->ops->get_account(b->ctx, addr, fields, out);
     account_info base = *out;
-    bool seen_write = false, deleted = false;
-    if (fields & FIELD_BALANCE) {
-        location loc = {*addr, LOC_BALANCE, U256_ZERO};
-        resolved r = read_or_block(w, &loc, &base);
-        out->balance = r.value;
-        if (r.writer != UINT32_MAX) seen_write = true, deleted |= r.flags & READ_DELETED;
+    existence x = {UINT32_MAX, false};
+    static const uint8_t kinds[3] = {LOC_BALANCE, LOC_NONCE, LOC_CODE};
+    static const unsigned field_of[3] = {FIELD_BALANCE, FIELD_NONCE, FIELD_CODE};
+    resolved r[3];
+    for (int k = 0; k < 3; k++) {
+        if (!(fields & field_of[k])) continue;
+        location loc = {*addr, kinds[k], U256_ZERO};
+        r[k] = read_or_block(w, &loc, kinds[k] == LOC_CODE ? NULL : &base);
+        note_write(&x, &r[k]);
     }
-    if (fields & FIELD_NONCE) {
-        location loc = {*addr, LOC_NONCE, U256_ZERO};
-        resolved r = read_or_block(w, &loc, &base);
-        out->nonce = r.value.w[0];
-        if (r.writer != UINT32_MAX) seen_write = true, deleted |= r.flags & READ_DELETED;
+    /* A field never written, or written by a deletion, does not tell
+     * whether a later transaction (re)created the account through another
+     * field: read the other fields too (rare: new or deleted accounts). */
+    bool known = x.writer != UINT32_MAX ? !x.deleted : exists;
+    if (!known) {
+        b->ops->get_account(b->ctx, addr, FIELD_BALANCE | FIELD_NONCE, &base);
+        for (int k = 0; k < 3; k++) {
+            if (fields & field_of[k]) continue;
+            location loc = {*addr, kinds[k], U256_ZERO};
+            resolved o = read_or_block(w, &loc, kinds[k] == LOC_CODE ? NULL : &base);
+            note_write(&x, &o);
+        }
     }
+    if (fields & FIELD_BALANCE) out->balance = r[0].value;
+    if (fields & FIELD_NONCE) out->nonce = r[1].value.w[0];
     if (fields & FIELD_CODE) {
-        location loc = {*addr, LOC_CODE, U256_ZERO};
-        resolved r = read_or_block(w, &loc, NULL);
-        const evm_code *code = (const evm_code *)(uintptr_t)r.value.w[0];
+        const evm_code *code = (const evm_code *)(uintptr_t)r[2].value.w[0];
         out->code_hash = code->hash;
         w->last_code_addr = *addr;
         w->last_code = code;
         w->has_last_code = true;
-        if (r.writer != UINT32_MAX) seen_write = true, deleted |= r.flags & READ_DELETED;
     }
-    /* an account written by an earlier transaction exists unless it was deleted */
-    return seen_write ? !deleted : exists;
+    return x.writer != UINT32_MAX ? !x.deleted : exists;
 }
 
 static u256 v_get_storage(void *ctx, const address *addr, const u256 *key) {
@@ -230,11 +256,10 @@ static mv_write *push_write(mv_write *v, size_t *n, const address *a, uint8_t ki
     return x;
 }
 
-void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
-    size_t max = cs->n_slots + 4 * cs->n_accounts;
-    mv_write *v = arena_alloc(a, (max ? max : 1) * sizeof *v);
-    balance_delta *d = arena_alloc(a, (cs->n_accounts ? cs->n_accounts : 1) * sizeof *d);
-    size_t n = 0, nd = 0;
+void mv_writes_from_changes(arena *a, const change_set *cs, const address *coinbase, tx_output *o) {
+    size_t max = cs->n_slots + 5 * cs->n_accounts;
+    mv_write *v = max ? arena_alloc(a, max * sizeof *v) : NULL;
+    size_t n = 0;
     static const u256 zero = {{0}}, one = {{1, 0, 0, 0}};
     for (size_t i = 0; i < cs->n_accounts; i++) {
         const account_change *c = &cs->accounts[i];
@@ -248,8 +273,20 @@ void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
             continue;
         }
         if (c->flags & CHANGE_CREATED) push_write(v, &n, ad, LOC_CLEARED, NULL, 0, &one);
+        /* an account that exists from now on although none of its fields
+         * may change (a creation, a touch before EIP-161): its nonce, known
+         * then, is the write that tells readers it exists */
+        if ((c->flags & (CHANGE_CREATED | CHANGE_TOUCHED)) && !(c->flags & CHANGE_NONCE)) {
+            u256 nn = u256_from_u64(c->nonce);
+            push_write(v, &n, ad, LOC_NONCE, NULL, 0, &nn);
+        }
         if (c->flags & CHANGE_BALANCE) push_write(v, &n, ad, LOC_BALANCE, NULL, 0, &c->balance);
-        if (c->flags & CHANGE_BALANCE_DELTA) d[nd++] = (balance_delta){*ad, c->balance};
+        if ((c->flags & CHANGE_BALANCE_DELTA) && address_eq(ad, coinbase)) {
+            o->credits_coinbase = true;
+            o->coinbase_delta = c->balance;
+        } else if (c->flags & CHANGE_BALANCE_DELTA) {
+            push_write(v, &n, ad, LOC_BALANCE, NULL, MV_DELTA, &c->balance);
+        }
         if (c->flags & CHANGE_NONCE) {
             u256 nn = u256_from_u64(c->nonce);
             push_write(v, &n, ad, LOC_NONCE, NULL, 0, &nn);
@@ -263,8 +300,7 @@ void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o) {
             push_write(v, &n, ad, LOC_STORAGE, &sc->key, 0, &sc->value);
         }
     }
+    if (max) arena_shrink(a, v, max * sizeof *v, n * sizeof *v);
     o->writes = v;
     o->n_writes = n;
-    o->deltas = d;
-    o->n_deltas = nd;
 }

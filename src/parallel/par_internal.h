@@ -17,18 +17,13 @@ typedef struct {
 enum { READ_DELETED = 1 };
 
 /* Everything one incarnation of a transaction produced. Immutable once
- * published; lives in the executing worker's arena until the block ends. */
-/* A balance increment whose base the transaction never read. */
-typedef struct {
-    address addr;
-    u256 amount;
-} balance_delta;
-
+ * published (but for estimate); lives in the executing worker's arena until
+ * the next block starts (the observed dependency graph is read from it). */
 typedef struct {
     uint32_t incarnation;
-    _Atomic bool estimate;   /* aborted: its increments are about to change */
-    balance_delta *deltas;   /* kept out of the multi-version memory (mv_memory.h) */
-    size_t n_deltas;
+    _Atomic bool estimate;   /* aborted: its coinbase increment is about to change */
+    bool credits_coinbase;   /* coinbase_delta is an increment to the coinbase */
+    u256 coinbase_delta;     /* kept out of the multi-version memory (mv_view.c) */
     tx_result res;
     read_entry *reads;
     size_t n_reads;
@@ -38,10 +33,10 @@ typedef struct {
     overlay_log *logs;
     size_t n_logs;
     uint8_t *log_data;
-    uint8_t bloom[256];      /* of the logs, computed by the worker */
+    uint8_t *bloom;          /* 256 bytes, of the logs, computed by the worker; NULL: no logs */
 } tx_output;
 
-/* Bump allocator in 1 MiB chunks, reset per block. */
+/* Bump allocator in 1 MiB chunks, reset at the start of each block. */
 typedef struct arena_chunk {
     struct arena_chunk *next;
     size_t used, cap;
@@ -51,6 +46,8 @@ typedef struct {
     arena_chunk *head, *free_list;
 } arena;
 void *arena_alloc(arena *a, size_t size);
+/* Gives back the end of the last allocation (p, of old_size) beyond new_size. */
+void arena_shrink(arena *a, void *p, size_t old_size, size_t new_size);
 void arena_reset(arena *a);
 void arena_free(arena *a);
 
@@ -82,6 +79,7 @@ void hint_scratch_free(hint_scratch *h);
 struct par_engine;
 
 typedef struct worker {
+    alignas(64) _Atomic bool in_task; /* inside a task: using the multi-version memory */
     struct par_engine *e;
     int id;
     pthread_t thread;
@@ -96,7 +94,8 @@ typedef struct worker {
     address last_code_addr;  /* code resolved by the last get_account(FIELD_CODE) */
     const evm_code *last_code;
     bool has_last_code;
-    uint64_t suspensions, validations;
+    uint64_t executions, aborts, suspensions, validations; /* this block (no shared counters) */
+    sched_claims claims;
     uint64_t rng; /* jitter_us test hook */
 } worker;
 
@@ -109,6 +108,17 @@ typedef struct {
     state_view base_view;
     code_store *codes;
     _Atomic(tx_output *) *outputs; /* per transaction: the latest published incarnation */
+    uint32_t n;              /* transactions Block-STM runs */
+    /* Commit: checks of the block-wide limits and receipts, in order, by
+     * one worker at a time while the others execute (rolling), except
+     * before Byzantium, where each receipt needs the state root after its
+     * transaction: then all at the end, applying as it goes. */
+    block_result *out;
+    bool per_tx_roots;
+    _Atomic bool committing; /* held by the worker committing */
+    _Atomic uint32_t committed; /* receipts made for transactions [0, committed); written under committing */
+    long halt_tx;            /* -1, or the first transaction that cannot be included */
+    const char *halt_error;  /* with halt_tx: the reason, or NULL for the sequential verdict */
 } block_job;
 
 struct par_engine {
@@ -116,7 +126,9 @@ struct par_engine {
     worker *workers;
     par_options opts;
     mv_memory mv;
-    unsigned mv_scale; /* grows after an overflow */
+    _Atomic bool growing; /* a worker is growing mv: the others wait between tasks */
+    uint64_t mv_grows;    /* in this block */
+    int started;          /* worker threads running (workers[1..started)) */
     scheduler sched;
     block_job job;
     /* pool control */
@@ -130,7 +142,9 @@ struct par_engine {
     /* pre-waits for the next block */
     par_deps use_deps;
     bool has_use_deps;
-    par_deps observed;
+    uint32_t observed_n; /* transactions of the last block Block-STM ran, whose outputs are kept */
+    bool observed_valid;
+    size_t cap_outputs;
     hint_scratch hints;
     /* parallel sender recovery job */
     struct {
@@ -145,15 +159,19 @@ struct par_engine {
 void run_on_all_workers(struct par_engine *e, int (*work)(worker *w));
 /* The Block-STM task loop of one worker. */
 int par_stm_work(worker *w);
+/* Commits transaction i (its final output o): checks the block's gas and
+ * blob gas limits and records the receipt. False if the block ends at i
+ * (halt_tx/halt_error are set). */
+bool par_commit_tx(struct par_engine *e, uint32_t i, const tx_output *o);
 
 /* The multi-version state_view of worker w (ctx = w). */
 extern const state_view_ops mv_view_ops;
 /* Re-reads the read set of transaction tx's output; false if any value
  * changed or meets an ESTIMATE. */
 bool mv_validate_reads(worker *w, uint32_t tx, const tx_output *out);
-/* Splits a change set into multi-version writes and balance increments
- * (both allocated in the arena). */
-void mv_writes_from_changes(arena *a, const change_set *cs, tx_output *o);
+/* The multi-version writes of a change set (allocated in the arena), but
+ * an increment to the coinbase, which goes to o->coinbase_delta. */
+void mv_writes_from_changes(arena *a, const change_set *cs, const address *coinbase, tx_output *o);
 
 
 /* Static dependency hints (hints.c): the earlier transactions each

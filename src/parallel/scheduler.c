@@ -38,6 +38,7 @@ void scheduler_reset(scheduler *s, uint32_t n) {
         s->txs[i].incarnation = 0;
         s->txs[i].n_dependents = 0;
         s->txs[i].prewaits = 0;
+        s->txs[i].committed = false;
     }
     s->n = n;
     atomic_store(&s->execution_idx, 0);
@@ -45,8 +46,6 @@ void scheduler_reset(scheduler *s, uint32_t n) {
     atomic_store(&s->decrease_cnt, 0);
     atomic_store(&s->num_active_tasks, 0);
     atomic_store(&s->done, n == 0);
-    atomic_store(&s->executions, 0);
-    atomic_store(&s->aborts, 0);
 }
 
 static void push_dependent(tx_slot *t, uint32_t tx) {
@@ -106,27 +105,12 @@ static task try_incarnate(scheduler *s, uint32_t tx) {
     return (task){TASK_NONE, 0, 0};
 }
 
-static task next_version_to_execute(scheduler *s) {
-    if (atomic_load(&s->execution_idx) >= s->n) {
-        check_done(s);
-        return (task){TASK_NONE, 0, 0};
-    }
-    atomic_fetch_add(&s->num_active_tasks, 1);
-    uint32_t idx = atomic_fetch_add(&s->execution_idx, 1);
-    return try_incarnate(s, idx);
-}
-
-static task next_version_to_validate(scheduler *s) {
-    if (atomic_load(&s->validation_idx) >= s->n) {
-        check_done(s);
-        return (task){TASK_NONE, 0, 0};
-    }
-    atomic_fetch_add(&s->num_active_tasks, 1);
-    uint32_t idx = atomic_fetch_add(&s->validation_idx, 1);
+/* The validation candidate idx (claimed, holding one active-task count). */
+static task try_validate(scheduler *s, uint32_t idx) {
     if (idx < s->n) {
         tx_slot *t = &s->txs[idx];
         pthread_mutex_lock(&t->lock);
-        if (t->status == TX_EXECUTED) {
+        if (t->status == TX_EXECUTED && !t->committed) {
             task k = {TASK_VALIDATE, idx, t->incarnation};
             pthread_mutex_unlock(&t->lock);
             return k;
@@ -137,15 +121,43 @@ static task next_version_to_validate(scheduler *s) {
     return (task){TASK_NONE, 0, 0};
 }
 
-task scheduler_next_task(scheduler *s) {
-    if (atomic_load(&s->validation_idx) < atomic_load(&s->execution_idx)) {
-        task v = next_version_to_validate(s);
-        if (v.kind != TASK_NONE) return v;
-    } else {
-        task e = next_version_to_execute(s);
-        if (e.kind != TASK_NONE) return e;
+/* How many indices to claim at once from idx: one at the end of a block,
+ * a few in a long one, so that the shared counters are touched less often
+ * (a batch is what one worker claiming several times in a row would get). */
+static uint32_t batch_size(const scheduler *s, uint32_t idx) {
+    return idx + CLAIM_BATCH_FROM < s->n ? CLAIM_BATCH : 1;
+}
+
+/* Claims indices from *idx (the paper's fetch-and-increment, k at once);
+ * each claimed index holds one active-task count until it is looked at. */
+static bool claim(scheduler *s, _Atomic uint32_t *idx, uint32_t *next, uint32_t *end) {
+    uint32_t cur = atomic_load(idx);
+    if (cur >= s->n) {
+        check_done(s);
+        return false;
     }
-    return (task){TASK_NONE, 0, 0};
+    uint32_t k = batch_size(s, cur);
+    atomic_fetch_add(&s->num_active_tasks, k);
+    *next = atomic_fetch_add(idx, k);
+    *end = *next + k;
+    return true;
+}
+
+task scheduler_next_task(scheduler *s, sched_claims *c) {
+    for (;;) {
+        while (c->val_next < c->val_end) {
+            task v = try_validate(s, c->val_next++);
+            if (v.kind != TASK_NONE) return v;
+        }
+        while (c->exec_next < c->exec_end) {
+            task e = try_incarnate(s, c->exec_next++);
+            if (e.kind != TASK_NONE) return e;
+        }
+        bool claimed = atomic_load(&s->validation_idx) < atomic_load(&s->execution_idx)
+                           ? claim(s, &s->validation_idx, &c->val_next, &c->val_end)
+                           : claim(s, &s->execution_idx, &c->exec_next, &c->exec_end);
+        if (!claimed) return (task){TASK_NONE, 0, 0};
+    }
 }
 
 bool scheduler_add_dependency(scheduler *s, uint32_t tx, uint32_t blocking) {
@@ -174,7 +186,6 @@ static void set_ready_status(scheduler *s, uint32_t tx) {
 }
 
 task scheduler_finish_execution(scheduler *s, uint32_t tx, uint32_t incarnation, bool wrote_new_location) {
-    atomic_fetch_add_explicit(&s->executions, 1, memory_order_relaxed);
     tx_slot *t = &s->txs[tx];
     pthread_mutex_lock(&t->lock);
     t->status = TX_EXECUTED;
@@ -214,10 +225,9 @@ task scheduler_finish_execution(scheduler *s, uint32_t tx, uint32_t incarnation,
 bool scheduler_try_validation_abort(scheduler *s, uint32_t tx, uint32_t incarnation) {
     tx_slot *t = &s->txs[tx];
     pthread_mutex_lock(&t->lock);
-    bool ok = t->incarnation == incarnation && t->status == TX_EXECUTED;
+    bool ok = t->incarnation == incarnation && t->status == TX_EXECUTED && !t->committed;
     if (ok) t->status = TX_ABORTING;
     pthread_mutex_unlock(&t->lock);
-    if (ok) atomic_fetch_add_explicit(&s->aborts, 1, memory_order_relaxed);
     return ok;
 }
 
@@ -232,3 +242,23 @@ task scheduler_finish_validation(scheduler *s, uint32_t tx, bool aborted) {
     atomic_fetch_sub(&s->num_active_tasks, 1);
     return (task){TASK_NONE, 0, 0};
 }
+
+bool scheduler_executed(scheduler *s, uint32_t tx, uint32_t *incarnation) {
+    tx_slot *t = &s->txs[tx];
+    pthread_mutex_lock(&t->lock);
+    bool ok = t->status == TX_EXECUTED && !t->committed;
+    *incarnation = t->incarnation;
+    pthread_mutex_unlock(&t->lock);
+    return ok;
+}
+
+bool scheduler_commit(scheduler *s, uint32_t tx, uint32_t incarnation) {
+    tx_slot *t = &s->txs[tx];
+    pthread_mutex_lock(&t->lock);
+    bool ok = t->status == TX_EXECUTED && t->incarnation == incarnation && !t->committed;
+    if (ok) t->committed = true;
+    pthread_mutex_unlock(&t->lock);
+    return ok;
+}
+
+void scheduler_halt(scheduler *s) { atomic_store_explicit(&s->done, true, memory_order_release); }

@@ -30,6 +30,7 @@ typedef struct {
                               PREWAIT_BIT marks a predicted dependency */
     uint32_t n_dependents, cap_dependents;
     uint32_t prewaits;     /* predicted dependencies not yet executed */
+    bool committed;        /* final: never aborted again */
 } tx_slot;
 
 #define PREWAIT_BIT 0x80000000u
@@ -45,8 +46,6 @@ typedef struct {
     alignas(64) _Atomic uint64_t decrease_cnt;
     alignas(64) _Atomic int64_t num_active_tasks;
     alignas(64) _Atomic bool done;
-    /* statistics */
-    alignas(64) _Atomic uint64_t executions, aborts;
 } scheduler;
 
 void scheduler_init(scheduler *s);
@@ -58,14 +57,32 @@ void scheduler_reset(scheduler *s, uint32_t n);
  * A transaction may wait for several. */
 void scheduler_prewait(scheduler *s, uint32_t tx, uint32_t on);
 
+/* Indices a worker claimed from the shared counters and has not looked at
+ * yet; each holds one active-task count. Zero it before a block. */
+typedef struct {
+    uint32_t exec_next, exec_end, val_next, val_end;
+} sched_claims;
+#define CLAIM_BATCH 4         /* indices claimed at once... */
+#define CLAIM_BATCH_FROM 64   /* ...while more than this many remain */
+
 bool scheduler_done(scheduler *s);
-task scheduler_next_task(scheduler *s);
+task scheduler_next_task(scheduler *s, sched_claims *c);
 /* tx (executing) read an ESTIMATE of `blocking`. False if blocking has
  * executed meanwhile: re-run the execution immediately. */
 bool scheduler_add_dependency(scheduler *s, uint32_t tx, uint32_t blocking);
 /* Returns a follow-up task (validation of the same incarnation) or none. */
 task scheduler_finish_execution(scheduler *s, uint32_t tx, uint32_t incarnation, bool wrote_new_location);
+/* Fails for a committed transaction. */
 bool scheduler_try_validation_abort(scheduler *s, uint32_t tx, uint32_t incarnation);
 task scheduler_finish_validation(scheduler *s, uint32_t tx, bool aborted);
+
+/* Rolling commit (engine.c): the incarnation of tx if it has executed and
+ * is not committed yet; then, once every lower transaction is committed and
+ * its read set still holds, scheduler_commit makes it final (false if it
+ * was aborted meanwhile). */
+bool scheduler_executed(scheduler *s, uint32_t tx, uint32_t *incarnation);
+bool scheduler_commit(scheduler *s, uint32_t tx, uint32_t incarnation);
+/* Ends the block early (an invalid transaction was committed up to). */
+void scheduler_halt(scheduler *s);
 
 #endif

@@ -1,0 +1,229 @@
+/* Method group: geth's tracing API over the store (src/trace does the
+ * tracing) -- debug_traceTransaction, debug_traceBlockByNumber,
+ * debug_traceBlockByHash and debug_traceCall, with geth's TraceConfig
+ * (tracer, tracerConfig, disableStack, disableStorage, enableMemory,
+ * enableReturnData, limit) and TraceCallConfig (stateOverrides,
+ * blockOverrides, txIndex).
+ *
+ * A mined transaction or block is replayed on the state after its parent
+ * (the store's historical state, so any retained block can be traced); a
+ * call runs on the state after the block named, or before it with txIndex.
+ * Everything runs on layers over the request's read snapshot: nothing is
+ * written. Errors follow geth's eth/tracers API: "transaction not found",
+ * "block #N not found", "block 0x... not found", "genesis is not
+ * traceable", "tracer not found", "tracing failed: ..." (-32000); a config
+ * that does not decode is -32602. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "node_internal.h"
+#include "parevm/hex.h"
+#include "parevm/trace.h"
+
+/* A reason from the trace library's config parser: geth fails decoding the
+ * TraceConfig itself in the RPC layer (-32602) but an unknown tracer or a
+ * bad tracerConfig when it builds the tracer (-32000). */
+static bool config_error(rpc_error *err, size_t arg, const char *why) {
+    if (!strcmp(why, "tracer not found") || strstr(why, "diffMode") || strstr(why, "native."))
+        return rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
+    return rpc_error_invalid_param(err, arg, why);
+}
+
+static bool parse_trace_config(const json_t *params, size_t arg, trace_config *cfg, rpc_error *err) {
+    char why[256];
+    if (!trace_config_parse(rpc_arg(params, arg), cfg, why, sizeof why)) return config_error(err, arg, why);
+    return true;
+}
+
+/* The outcome of a trace: the result, a store error met while reading, or
+ * the library's reason (-32000). */
+static bool finish(json_t *out, node_state *st, const char *why, json_t **result, rpc_error *err) {
+    if (node_state_failed(st, err)) {
+        json_decref(out);
+        return false;
+    }
+    if (!out) return rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
+    *result = out;
+    return true;
+}
+
+/* Loads a block to replay (body and senders) and opens the state after its
+ * parent; false with err ("genesis is not traceable" for block 0). On
+ * success both are open: the caller frees them. */
+static bool open_replay(node_read *r, uint64_t number, const bytes32 *hash, node_block *nb, node_state *st,
+                        rpc_error *err) {
+    if (number == 0) return rpc_error_set(err, RPC_SERVER_ERROR, "genesis is not traceable");
+    const char *why = node_block_load(r, number, hash, NODE_LOAD_BODY | NODE_LOAD_SENDERS, nb);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    if (!node_state_at(r, number - 1, &nb->b.header.parent_hash, st, err)) {
+        node_block_free(nb);
+        return false;
+    }
+    return true;
+}
+
+/* ---- debug_traceTransaction -------------------------------------------------------------- */
+
+static bool trace_tx(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 2, err)) return false;
+    bytes32 txh;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), &txh);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    trace_config cfg;
+    if (!parse_trace_config(params, 1, &cfg, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    uint64_t number;
+    uint32_t index;
+    bytes32 hash;
+    bool ok = false;
+    why = db_tx_location(r.snap, &txh, &number, &index);
+    if (why == DB_NOT_FOUND) {
+        rpc_error_set(err, RPC_SERVER_ERROR, "transaction not found");
+    } else if (why || (why = db_canonical_hash(r.snap, number, &hash))) {
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    } else {
+        node_block nb;
+        node_state st;
+        if (open_replay(&r, number, &hash, &nb, &st, err)) {
+            if (index >= nb.b.n_txs || !bytes32_eq(&nb.b.txs[index].hash, &txh)) {
+                rpc_error_set(err, RPC_INTERNAL_ERROR, "store: transaction index does not match the block");
+            } else {
+                block_rules rules = node_rules(n, &nb.b.header);
+                char reason[256] = "";
+                json_t *out = trace_transaction(&cfg, st.view, &nb.b, &rules, index, reason, sizeof reason);
+                ok = finish(out, &st, reason, result, err);
+            }
+            node_state_close(&st);
+            node_block_free(&nb);
+        }
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+/* ---- debug_traceBlockByNumber / ByHash ----------------------------------------------------- */
+
+/* Resolves a block reference to an existing block; geth's "block #N not
+ * found" / "block 0x... not found" otherwise. */
+static bool resolve_ref(node_read *r, const rpc_block_ref *ref, uint64_t *number, bytes32 *hash, rpc_error *err) {
+    bool found;
+    if (!node_resolve(r, ref, number, hash, &found, err)) return false;
+    if (found) return true;
+    if (ref->kind != RPC_BLOCK_HASH)
+        return rpc_error_set(err, RPC_SERVER_ERROR, "block #%" PRIu64 " not found", ref->number);
+    char h[67];
+    hex_encode(ref->hash.b, 32, h);
+    return rpc_error_set(err, RPC_SERVER_ERROR, "block %s not found", h);
+}
+
+/* Resolves params[0] (a hash when by_hash, else a number or tag) to an
+ * existing block; geth's "not found" errors otherwise. */
+static bool resolve_block(node_read *r, const json_t *params, bool by_hash, uint64_t *number, bytes32 *hash,
+                          rpc_error *err) {
+    rpc_block_ref ref = {.kind = RPC_BLOCK_HASH};
+    const char *why;
+    if (by_hash) why = rpc_parse_hash(rpc_arg(params, 0), &ref.hash);
+    else why = rpc_parse_block_number(rpc_arg(params, 0), &ref);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    return resolve_ref(r, &ref, number, hash, err);
+}
+
+static bool trace_block_of(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 2, err)) return false;
+    if (!by_hash && !rpc_arg(params, 0)) return rpc_error_invalid_param(err, 0, "missing block number");
+    trace_config cfg;
+    if (!parse_trace_config(params, 1, &cfg, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    uint64_t number;
+    bytes32 hash;
+    node_block nb;
+    node_state st;
+    bool ok = false;
+    if (resolve_block(&r, params, by_hash, &number, &hash, err) && open_replay(&r, number, &hash, &nb, &st, err)) {
+        block_rules rules = node_rules(n, &nb.b.header);
+        char reason[256] = "";
+        json_t *out = trace_block(&cfg, st.view, &nb.b, &rules, reason, sizeof reason);
+        ok = finish(out, &st, reason, result, err);
+        node_state_close(&st);
+        node_block_free(&nb);
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+static bool trace_block_by_number(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return trace_block_of(ctx, params, false, result, err);
+}
+
+static bool trace_block_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return trace_block_of(ctx, params, true, result, err);
+}
+
+/* ---- debug_traceCall -------------------------------------------------------------------- */
+
+/* Runs the call of a parsed request on r's snapshot. */
+static bool trace_call_in(node *n, node_read *r, const json_t *params, const rpc_call_args *args,
+                          const trace_call_config *cfg, json_t **result, rpc_error *err) {
+    rpc_block_ref ref;
+    const char *why = rpc_parse_block_ref(rpc_arg(params, 1), &ref);
+    if (why) return rpc_error_invalid_param(err, 1, why);
+    /* geth: trace the next block with block overrides instead */
+    if (ref.kind == RPC_BLOCK_PENDING)
+        return rpc_error_set(err, RPC_SERVER_ERROR, "tracing on top of pending is not supported");
+    uint64_t number;
+    bytes32 hash;
+    if (!resolve_ref(r, &ref, &number, &hash, err)) return false;
+    node_block nb;
+    node_state st;
+    if (cfg->has_tx_index) {
+        /* the state before the block; the first txIndex transactions replayed */
+        if (number == 0) return rpc_error_set(err, RPC_SERVER_ERROR, "no transaction in genesis");
+        if (!open_replay(r, number, &hash, &nb, &st, err)) return false;
+    } else {
+        why = node_block_load(r, number, &hash, 0, &nb);
+        if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+        if (!node_state_at(r, number, &hash, &st, err)) {
+            node_block_free(&nb);
+            return false;
+        }
+    }
+    block_rules rules = node_rules(n, &nb.b.header);
+    char reason[256] = "";
+    json_t *out = trace_call(cfg, st.view, &nb.b, &rules, args, n->cfg.gas_cap, reason, sizeof reason);
+    bool ok = finish(out, &st, reason, result, err);
+    node_state_close(&st);
+    node_block_free(&nb);
+    return ok;
+}
+
+static bool trace_call_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 3, err)) return false;
+    rpc_call_args args;
+    char why[256];
+    if (!rpc_parse_call_args(rpc_arg(params, 0), &args, why, sizeof why)) return rpc_error_invalid_param(err, 0, why);
+    trace_call_config cfg;
+    if (!trace_call_config_parse(rpc_arg(params, 2), &cfg, why, sizeof why)) {
+        rpc_call_args_free(&args);
+        return config_error(err, 2, why);
+    }
+    node_read r;
+    bool ok = node_read_open(n, &r, err);
+    if (ok) {
+        ok = trace_call_in(n, &r, params, &args, &cfg, result, err);
+        node_read_close(&r);
+    }
+    trace_call_config_free(&cfg);
+    rpc_call_args_free(&args);
+    return ok;
+}
+
+void node_register_trace(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "debug_traceTransaction", trace_tx, n);
+    rpc_methods_add(m, "debug_traceBlockByNumber", trace_block_by_number, n);
+    rpc_methods_add(m, "debug_traceBlockByHash", trace_block_by_hash, n);
+    rpc_methods_add(m, "debug_traceCall", trace_call_method, n);
+}
