@@ -37,14 +37,16 @@ demo: deps build
 	@./$(BUILD)/parevm replay --mode both --repeat 3 $(FIXTURES)/mainnet
 
 # Benchmarks (numbers, not pass/fail): the EVM interpreter suite, the
-# gigagas blocks (npm fetches the Uniswap contracts) and the mainnet set.
+# gigagas blocks (npm fetches the Uniswap contracts), the mainnet set and
+# chain import into a store of 1M accounts and 10M slots (erc20 and mixed
+# blocks; the datadir goes under $TMPDIR, about 3 GiB).
 bench: deps build
 	@./scripts/install-deps.sh npm
 	@./$(BUILD)/parevm bench evm $(FIXTURES)/evm-benchmarks/benchmarks
 	@./$(BUILD)/parevm bench precompiles
 	@for k in transfers erc20 uniswap; do ./$(BUILD)/parevm bench gigagas --kind $$k || exit 1; done
 	@./$(BUILD)/parevm bench mainnet
-	@./$(BUILD)/parevm bench import --kind erc20
+	@for k in erc20 mixed; do ./$(BUILD)/parevm bench import --kind $$k || exit 1; done
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over the whole suite.
 sanitize: deps

@@ -11,7 +11,7 @@ set -euo pipefail
 parevm=$1
 accounts=${2:-20000}
 slots=${3:-200000}
-blocks=${4:-40}
+blocks=${4:-60}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parevm-demo-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 say() { printf '\n== %s\n' "$*"; }

@@ -29,7 +29,7 @@ typedef struct {
     uint64_t blocks, root_every;
     unsigned threads, batch;
     const char *out, *tmpdir;
-    bool json, keep, sync;
+    bool json, keep, sync, no_pipeline;
 } bench_opts;
 
 static double now(void) {
@@ -122,6 +122,7 @@ static json_t *run_import(const bench_opts *o, const char *dir, const char *chai
     int n = 9;
     if (o->batch) argv[n++] = "--batch", argv[n++] = batch;
     if (!o->sync) argv[n++] = "--no-sync";
+    if (o->no_pipeline) argv[n++] = "--no-pipeline";
     argv[n++] = (char *)chain;
     argv[n] = NULL;
     fflush(NULL);
@@ -290,10 +291,11 @@ static int bench(const bench_opts *o) {
 static int usage(void) {
     fprintf(stderr,
             "usage: parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind transfers|erc20|uniswap|mixed]\n"
-            "                           [--threads T] [--gas G] [--root-every R] [--batch K] [--sync] [--seed S]\n"
-            "                           [--keep] [--json] [--out DIR]\n"
+            "                           [--threads T] [--gas G] [--root-every R] [--batch K] [--sync] [--no-pipeline]\n"
+            "                           [--seed S] [--keep] [--json] [--out DIR]\n"
             "  defaults: 1000000 accounts, 10000000 slots, 20 blocks of 30000000 gas, erc20, 2 threads\n"
             "  --out DIR  only build: DIR/genesis.json and DIR/chain.rlp (for parevm init / import)\n"
+            "  --no-pipeline  the import commits on its executing thread (no committer thread)\n"
             "  the datadir goes under $TMPDIR (default /tmp)\n");
     return 2;
 }
@@ -318,6 +320,7 @@ int bench_import(int argc, char **argv) {
         } else if (!strcmp(s, "--out") && more) o.out = argv[++i];
         else if (!strcmp(s, "--keep")) o.keep = true;
         else if (!strcmp(s, "--sync")) o.sync = true;
+        else if (!strcmp(s, "--no-pipeline")) o.no_pipeline = true;
         else if (!strcmp(s, "--json")) o.json = true;
         else return usage();
         if (end && *end) return usage();
