@@ -11,12 +11,7 @@
 #include "parevm/keccak.h"
 #include "parevm/state_root.h"
 
-static void null_step(evm_tracer *t, int depth, uint64_t pc, uint8_t op, int64_t gas, int64_t gas_cost,
-                      size_t mem_size, const u256 *stack, int stack_size, int64_t refund,
-                      const uint8_t *return_data, size_t return_size) {
-    (void)t, (void)depth, (void)pc, (void)op, (void)gas, (void)gas_cost, (void)mem_size, (void)stack;
-    (void)stack_size, (void)refund, (void)return_data, (void)return_size;
-}
+static void null_step(evm_tracer *t, const evm_step *s) { (void)t, (void)s; }
 
 typedef struct {
     bool valid;
@@ -45,7 +40,7 @@ static outcome run(const uint8_t *code, size_t code_len, const uint8_t *input, s
     block_env env = {.fork = fork, .number = 1000, .timestamp = 1000, .gas_limit = 30000000,
                      .coinbase = {{0xc0}}, .base_fee = u256_from_u64(fork >= FORK_LONDON ? 1 : 0),
                      .chain_id = 1, .prevrandao = u256_from_u64(7)};
-    evm_tracer tracer = {null_step, NULL};
+    evm_tracer tracer = {.step = null_step};
     executor_set_tracer(ex, traced ? &tracer : NULL);
     tx_result res;
     exec_transaction(ex, &env, mem_state_view(s), mem_state_codes(s), &tx, 0, &res);
