@@ -225,6 +225,68 @@ TEST(db_random_blocks_match_full_rebuild) {
     tmp_remove(&t);
 }
 
+/* Commits a block whose root work a kept preview already did. */
+static const char *commit_with_preview(db *d, uint64_t number, const change_set *cs, const db_preview *pv,
+                                       const bytes32 *expect, bytes32 *got, db_commit_stats *st) {
+    uint8_t header[16];
+    fake_header(number, 0, header);
+    db_block b = {.number = number, .header = {header, 16}, .changes = cs, .root = true, .expected_root = expect,
+                  .preview = pv, .stats = st};
+    return db_commit_block(d, &b, got);
+}
+
+/* A kept preview (the node's block building) is written by the commit of
+ * its change set; a stale one (a block committed since) is ignored and the commit computes the root itself. Roots, flat state
+ * and change sets (an unwind) must be as a plain commit leaves them. */
+TEST(db_kept_preview_is_committed_or_ignored) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set cs = {0}, other = {0};
+    gen_changes(&w, &cs, 30);
+    CHECK(db_load_state(d, &cs, NULL) == NULL);
+    mem_state_apply(ref, &cs);
+    bytes32 root, want, after_1 = {{0}};
+    for (uint64_t n = 0; n < 12; n++) {
+        gen_changes(&w, &cs, n == 0 ? 0 : 1 + (int)(rnd() % 14));
+        db_preview *pv = NULL;
+        bytes32 previewed;
+        CHECK(db_preview_root_keep(d, &cs, &previewed, &pv) == NULL && pv != NULL);
+        bool stale = n % 3 == 2;
+        if (stale) { /* another block comes first */
+            gen_changes(&w, &other, 3);
+            mem_state_apply(ref, &other);
+            want = mem_state_root(ref);
+            CHECK(commit(d, n, &other, true, &want, &root) == NULL);
+            n++;
+        }
+        mem_state_apply(ref, &cs);
+        want = mem_state_root(ref);
+        if (!stale) CHECK(bytes32_eq(&previewed, &want));
+        db_commit_stats st;
+        const char *err = commit_with_preview(d, n, &cs, pv, &want, &root, &st);
+        if (err) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
+        CHECK(err == NULL && bytes32_eq(&root, &want));
+        /* the kept work is written, except when stale or on a store without a head */
+        CHECK(stale || n == 0 ? st.prepare > 0 : st.prepare == 0 && st.root == 0);
+        db_preview_free(pv);
+        if (n == 1) after_1 = want;
+    }
+    bytes32 full;
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &want));
+    check_latest(d, ref, &w);
+    CHECK(db_unwind(d, 1, &root) == NULL && bytes32_eq(&root, &after_1));
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &after_1));
+    change_set_free(&cs);
+    change_set_free(&other);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
 /* Blocks committed in batches (one write transaction, root at the end),
  * mixed with single blocks: every root equals the mirror's, and unwinding
  * into the middle of a batch restores that block's state. */

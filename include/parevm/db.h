@@ -132,6 +132,10 @@ typedef struct {
     const db_meta *meta;        /* named values to store with the block */
     size_t n_meta;
     db_commit_stats *stats;     /* optional: filled on success */
+    const struct db_preview *preview; /* optional: db_preview_root_keep of exactly
+                                   `changes` on the current head; its root work is
+                                   written instead of recomputed when nothing was
+                                   committed since (else it is ignored) */
 } db_block;
 
 /* Applies block b: its state changes (with their change set, the prior
@@ -171,6 +175,15 @@ const char *db_unwind(db *d, uint64_t number, bytes32 *root);
  * first if it lags), computed without writing anything: pre-Byzantium
  * receipts' intermediate roots. Costs like a commit's root. */
 const char *db_preview_root(db *d, const change_set *const *sets, size_t n, bytes32 *root);
+
+/* db_preview_root of one change set that also keeps the work (the hashed
+ * state and the trie records of the new root) in *out, owned by the caller
+ * (db_preview_free; it points into cs, which must outlive it). A block that
+ * builds its header from the root (the node's block building) passes it as
+ * db_block.preview so that its commit does not compute the root again. */
+typedef struct db_preview db_preview;
+const char *db_preview_root_keep(db *d, const change_set *cs, bytes32 *root, db_preview **out);
+void db_preview_free(db_preview *p);
 
 /* The state root rebuilt from the flat tables alone (accounts, storage,
  * code hashes), ignoring the hashed state and branch records: the reference

@@ -168,6 +168,40 @@ static int commit_fast(db *d, MDB_txn *txn, commit_job *j, work_set *w, const db
     return rc;
 }
 
+struct db_preview {
+    work_set w;
+    const change_set *changes;
+    bool reusable;
+};
+
+/* The kept preview of b, when it can stand for b's root work in txn. */
+static work_set *usable_preview(const db_block *b, MDB_txn *txn) {
+    db_preview *p = (db_preview *)b->preview;
+    if (!p || !p->reusable || p->changes != b->changes || work_check_base(&p->w, txn)) return NULL;
+    return &p->w;
+}
+
+/* One block whose root db_preview_root_keep already computed on this very
+ * state: only the writes are left. */
+static int commit_prepared(db *d, MDB_txn *txn, commit_job *j, work_set *w, const db_block *b, const char **err) {
+    j->st.accounts += w->n;
+    for (size_t a = 0; a < w->n; a++) j->st.slots += w->a[a].n_slots;
+    if (b->expected_root && !bytes32_eq(b->expected_root, &w->root)) {
+        *err = DB_ROOT_MISMATCH;
+        return 0;
+    }
+    double t = now();
+    int rc = work_write_flat(w, txn, true, b->number);
+    if (!rc) rc = write_block_data(d, txn, b);
+    if (!rc) rc = work_write_trie(w, txn);
+    if (!rc) rc = put_root(d, txn, &w->root);
+    if (!rc) rc = db_put_meta_u64(d, txn, "trie", b->number);
+    j->st.write += now() - t;
+    j->root = w->root;
+    j->st.records += w->updates.count;
+    return rc;
+}
+
 static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
     commit_job *j = arg;
     memset(&j->st, 0, sizeof j->st);
@@ -183,6 +217,11 @@ static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
     bool fast = j->with_root && j->n == 1 && (!p.has_head || p.trie == p.head);
     for (size_t i = 0; i < j->n && !rc && !*err; i++) {
         const db_block *b = &j->blocks[i];
+        work_set *kept = fast ? usable_preview(b, txn) : NULL;
+        if (kept) {
+            rc = commit_prepared(d, txn, j, kept, b, err);
+            continue;
+        }
         work_set w;
         work_init(&w, d, txn);
         double t = now();
@@ -285,26 +324,60 @@ const char *db_load_state(db *d, const change_set *cs, bytes32 *root) {
 
 /* ---- Previewing a root ---- */
 
-const char *db_preview_root(db *d, const change_set *const *sets, size_t n, bytes32 *root) {
-    pthread_mutex_lock(&d->writer); /* the root engine's pool: one user at a time */
+/* The root of sets[0..n) on the latest state, in w (initialised here; the
+ * caller frees it). *reusable: the trie was up to date, so w holds exactly
+ * what committing one block of sets[0] on this head would compute. */
+static const char *preview_work(db *d, const change_set *const *sets, size_t n, work_set *w, bool *reusable) {
     MDB_txn *rt;
-    work_set w;
     int rc = db_begin(d, MDB_RDONLY, &rt);
     if (rc) {
-        pthread_mutex_unlock(&d->writer);
+        memset(w, 0, sizeof *w);
         return db_mdb_error(rc);
     }
-    work_init(&w, d, rt);
+    work_init(w, d, rt);
     position p;
     rc = read_position(d, rt, &p);
-    if (!rc && p.has_head && p.trie < p.head) rc = work_add_history(&w, p.trie + 1, p.head);
-    for (size_t i = 0; !rc && i < n; i++) rc = work_apply(&w, sets[i]);
-    const char *err = rc ? db_mdb_error(rc) : work_roots(&w);
-    if (!err) *root = w.root;
+    *reusable = !rc && p.has_head && p.trie == p.head && n == 1;
+    if (!rc && p.has_head && p.trie < p.head) rc = work_add_history(w, p.trie + 1, p.head);
+    for (size_t i = 0; !rc && i < n; i++) rc = work_apply(w, sets[i]);
     mdb_txn_abort(rt);
+    w->rt = NULL; /* the roots read through the trie engine's own readers */
+    return rc ? db_mdb_error(rc) : work_roots(w);
+}
+
+const char *db_preview_root(db *d, const change_set *const *sets, size_t n, bytes32 *root) {
+    pthread_mutex_lock(&d->writer); /* the root engine's pool: one user at a time */
+    work_set w;
+    bool reusable;
+    const char *err = preview_work(d, sets, n, &w, &reusable);
+    if (!err) *root = w.root;
     work_free(&w);
     pthread_mutex_unlock(&d->writer);
     return err;
+}
+
+const char *db_preview_root_keep(db *d, const change_set *cs, bytes32 *root, db_preview **out) {
+    *out = NULL;
+    db_preview *p = calloc(1, sizeof *p);
+    if (!p) abort();
+    pthread_mutex_lock(&d->writer);
+    const change_set *sets[1] = {cs};
+    const char *err = preview_work(d, sets, 1, &p->w, &p->reusable);
+    pthread_mutex_unlock(&d->writer);
+    if (err) {
+        db_preview_free(p);
+        return err;
+    }
+    p->changes = cs;
+    *root = p->w.root;
+    *out = p;
+    return NULL;
+}
+
+void db_preview_free(db_preview *p) {
+    if (!p) return;
+    work_free(&p->w);
+    free(p);
 }
 
 /* ---- Catching the trie up ---- */

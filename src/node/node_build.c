@@ -31,6 +31,7 @@ void node_built_free(node_built *bb) {
     buf_free(&bb->body_rlp);
     buf_free(&bb->receipts_rlp);
     free(bb->tx_hashes);
+    db_preview_free(bb->preview);
     memset(bb, 0, sizeof *bb);
 }
 
@@ -260,8 +261,8 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
     node_read_close(&r);
     double t2 = now_s();
     bytes32 root;
-    const change_set *sets[1] = {&out->changes};
-    if (!err) err = db_preview_root(n->db, sets, 1, &root);
+    /* the root's work is kept for node_commit_built */
+    if (!err) err = db_preview_root_keep(n->db, &out->changes, &root, &out->preview);
     out->t_select = t1 - t0;
     out->t_execute = t2 - t1;
     out->t_root = now_s() - t2;
@@ -306,7 +307,8 @@ const char *node_commit_built(node *n, node_built *bb) {
                     .expected_root = &bb->b.header.state_root,
                     .checkpoints = cps,
                     .n_checkpoints = 4,
-                    .td = &td};
+                    .td = &td,
+                    .preview = bb->preview};
     double t0 = now_s();
     const char *err = db_commit_block(n->db, &blk, NULL);
     bb->t_commit = now_s() - t0;

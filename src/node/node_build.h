@@ -44,6 +44,7 @@ typedef struct {
     const txpool_tx **src;      /* engine builds: per transaction, the pool entry
                                    of a blob transaction (retained; its sidecar), or NULL */
     long bad_tx;                /* explicit list: the transaction that failed, or -1 */
+    db_preview *preview;        /* the state root's work, written by node_commit_built */
 } node_built;
 
 /* Builds a block on the head: the pool's best transactions that fit
