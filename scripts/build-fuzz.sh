@@ -20,7 +20,7 @@ libs="-lsecp256k1 -lcrypto -lgmp -ljansson -lmicrohttpd -llmdb -lpthread -lm"
 # them), not main.c; one object per source, rebuilt when the source or a
 # header changed
 srcs=$(find src -name '*.c' -not -path src/cli/main.c | sort)
-newest_header=$(find include src -name '*.h' -o -name '*.inc' -o -name '*.def' | xargs ls -t | head -1)
+newest_header=$(find include src -name '*.h' -o -name '*.inc' -o -name '*.def' | xargs ls -t | sed -n 1p)
 stale=()
 for s in $srcs; do
     o="$out/obj/$(echo "$s" | tr / _).o"

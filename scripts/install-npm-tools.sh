@@ -22,7 +22,7 @@ if [ "$(cat "$dest/.stamp" 2>/dev/null)" != "$stamp" ]; then
 fi
 # Check that each tool runs here (a broken install must fail now, not in a test).
 bin=$dest/node_modules/.bin
-"$bin/anvil" --version | head -1 >/dev/null
-"$bin/cast" --version | head -1 >/dev/null
+"$bin/anvil" --version >/dev/null
+"$bin/cast" --version >/dev/null
 "$bin/solcjs" --version >/dev/null
 (cd "$dest" && node -e 'require("ethers"); import("viem").then(v => { if (!v.createPublicClient) process.exit(1); })')
