@@ -428,64 +428,6 @@ const char *db_update_root(db *d, bytes32 *root) {
 
 /* ---- Unwind ---- */
 
-/* Sets the work set's final values to the priors recorded by blocks
- * to..from (descending, so the earliest block's prior wins: the state after
- * block from - 1). */
-static int restore_priors(work_set *w, uint64_t from, uint64_t to) {
-    MDB_cursor *ca, *cs;
-    int rc = mdb_cursor_open(w->rt, w->d->t[T_ACCT_CHANGES], &ca);
-    if (rc) return rc;
-    if ((rc = mdb_cursor_open(w->rt, w->d->t[T_STORAGE_CHANGES], &cs))) {
-        mdb_cursor_close(ca);
-        return rc;
-    }
-    for (uint64_t m = to; m >= from && !rc; m--) {
-        uint8_t num[8];
-        put_u64(num, m);
-        MDB_val k = mval(num, 8), v;
-        for (rc = mdb_cursor_get(ca, &k, &v, MDB_SET_KEY); rc == 0; rc = mdb_cursor_get(ca, &k, &v, MDB_NEXT_DUP)) {
-            acct_work *a;
-            if (v.mv_size < 20) rc = MDB_CORRUPTED;
-            if (!rc) rc = work_account(w, (const address *)v.mv_data, &a);
-            if (rc) break;
-            const uint8_t *enc = (const uint8_t *)v.mv_data + 20;
-            size_t n = v.mv_size - 20;
-            a->in_block = a->trie = true;
-            a->exists = n > 0;
-            a->acct.nonce = 0;
-            a->acct.balance = U256_ZERO;
-            a->acct.code_hash = EMPTY_CODE_HASH;
-            if (n && !db_account_decode(enc, n, &a->acct)) {
-                rc = MDB_CORRUPTED;
-                break;
-            }
-        }
-        if (rc != MDB_NOTFOUND) break;
-        k = mval(num, 8);
-        for (rc = mdb_cursor_get(cs, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cs, &k, &v, MDB_NEXT)) {
-            if (k.mv_size < 8 || memcmp(k.mv_data, num, 8) != 0) break;
-            u256 key, prior;
-            if (k.mv_size != 28 || v.mv_size < 32 || !db_word_decode((uint8_t *)v.mv_data + 32, v.mv_size - 32, &prior)) {
-                rc = MDB_CORRUPTED;
-                break;
-            }
-            acct_work *a;
-            slot_work *s;
-            key = u256_from_be(v.mv_data, 32);
-            if ((rc = work_account(w, (const address *)((uint8_t *)k.mv_data + 8), &a))) break;
-            if ((rc = work_slot(w, a, &key, &s))) break;
-            a->trie = true;
-            s->value = prior;
-            s->in_block = true;
-        }
-        if (rc == MDB_NOTFOUND) rc = 0;
-        if (m == 0) break;
-    }
-    mdb_cursor_close(ca);
-    mdb_cursor_close(cs);
-    return rc;
-}
-
 typedef struct {
     work_set *w;
     uint64_t number, head;
@@ -591,7 +533,7 @@ const char *db_unwind(db *d, uint64_t number, bytes32 *root) {
      * after number give their restored values. */
     uint64_t low = p.trie < number ? p.trie : number;
     if (!rc && !err && low < p.head) rc = work_add_history(&w, low + 1, p.head);
-    if (!rc && !err && number < p.head) rc = restore_priors(&w, number + 1, p.head);
+    if (!rc && !err && number < p.head) rc = work_restore_priors(&w, number + 1, p.head);
     mdb_txn_abort(rt);
     w.rt = NULL;
     if (!rc && !err) err = work_roots(&w);

@@ -192,6 +192,9 @@ int work_add_history(work_set *w, uint64_t from, uint64_t to);
 /* Computes the storage and account roots (the trie jobs) into w->root and
  * w->updates; w->a[i].storage_root are updated. */
 const char *work_roots(work_set *w);
+/* Sets w's final values to the priors the change sets of blocks to..from
+ * recorded (the state after block from - 1), marking them for the trie. */
+int work_restore_priors(work_set *w, uint64_t from, uint64_t to);
 /* Writes the state rows (flat, hashed, code, wipes) and the branch records.
  * with_changes: also the change set of block number. */
 int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number);

@@ -24,59 +24,6 @@ typedef struct {
     bytes32 root;
 } tries_at;
 
-/* Sets the values of w to the priors recorded by blocks to..from
- * (descending, so that the earliest block's prior wins: the state after
- * block from - 1). */
-static int restore_priors(work_set *w, uint64_t from, uint64_t to) {
-    MDB_cursor *ca, *cs;
-    int rc = mdb_cursor_open(w->rt, w->d->t[T_ACCT_CHANGES], &ca);
-    if (rc) return rc;
-    if ((rc = mdb_cursor_open(w->rt, w->d->t[T_STORAGE_CHANGES], &cs))) {
-        mdb_cursor_close(ca);
-        return rc;
-    }
-    for (uint64_t m = to; m >= from && !rc; m--) {
-        uint8_t num[8];
-        put_u64(num, m);
-        MDB_val k = mval(num, 8), v;
-        for (rc = mdb_cursor_get(ca, &k, &v, MDB_SET_KEY); rc == 0; rc = mdb_cursor_get(ca, &k, &v, MDB_NEXT_DUP)) {
-            acct_work *a;
-            if (v.mv_size < 20) rc = MDB_CORRUPTED;
-            if (!rc) rc = work_account(w, (const address *)v.mv_data, &a);
-            if (rc) break;
-            size_t n = v.mv_size - 20;
-            a->exists = n > 0;
-            a->acct = (db_account){.code_hash = EMPTY_CODE_HASH};
-            if (n && !db_account_decode((const uint8_t *)v.mv_data + 20, n, &a->acct)) {
-                rc = MDB_CORRUPTED;
-                break;
-            }
-        }
-        if (rc != MDB_NOTFOUND) break;
-        k = mval(num, 8);
-        for (rc = mdb_cursor_get(cs, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cs, &k, &v, MDB_NEXT)) {
-            if (k.mv_size < 8 || memcmp(k.mv_data, num, 8) != 0) break;
-            u256 key, prior;
-            if (k.mv_size != 28 || v.mv_size < 32 ||
-                !db_word_decode((uint8_t *)v.mv_data + 32, v.mv_size - 32, &prior)) {
-                rc = MDB_CORRUPTED;
-                break;
-            }
-            acct_work *a;
-            slot_work *s;
-            key = u256_from_be(v.mv_data, 32);
-            if ((rc = work_account(w, (const address *)((uint8_t *)k.mv_data + 8), &a))) break;
-            if ((rc = work_slot(w, a, &key, &s))) break;
-            s->value = prior;
-        }
-        if (rc == MDB_NOTFOUND) rc = 0;
-        if (m == 0) break;
-    }
-    mdb_cursor_close(ca);
-    mdb_cursor_close(cs);
-    return rc;
-}
-
 /* a's storage trie changes: its slots' values at the block, keys hashed,
  * sorted (into a->changes, a->change_vals). */
 static void slot_changes(acct_work *a) {
@@ -192,7 +139,7 @@ static const char *tries_open(db *d, MDB_txn *txn, bool has_head, uint64_t head,
     work_set w;
     work_init(&w, d, txn);
     rc = work_add_history(&w, low + 1, head);
-    if (!rc && number < head) rc = restore_priors(&w, number + 1, head);
+    if (!rc && number < head) rc = work_restore_priors(&w, number + 1, head);
     const char *err = rc ? db_mdb_error(rc) : NULL;
     if (!err) {
         t->ov = trie_overlay_new(&t->base);
