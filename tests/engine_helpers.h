@@ -1,4 +1,5 @@
-/* Shared by the Engine API tests (test_engine*.c): a node over a fresh store
+/* Shared by the Engine API tests (test_engine*.c; test_node_fixtures.c uses
+ * its fixture helpers): a node over a fresh store
  * served on a JWT-authenticated loopback port, a small HTTP client that
  * signs every request with a fresh HS256 token as a consensus client does,
  * and the BlockchainTests genesis written with chain_init. */

@@ -18,6 +18,7 @@
 #include "parevm/rlp.h"
 #include "parevm/rpc_codec.h"
 #include "parevm/trie.h"
+#include "engine_helpers.h"
 
 static int rm_entry(const char *p, const struct stat *s, int f, struct FTW *w) {
     (void)s, (void)f, (void)w;
@@ -26,22 +27,6 @@ static int rm_entry(const char *p, const struct stat *s, int f, struct FTW *w) {
 
 /* ---- Comparing fixture JSON with the node's ----------------------------------------- */
 
-/* A number in either form ("0x0a" or "0xa"). */
-static bool num(const json_t *v, u256 *out) {
-    if (!json_is_string(v)) return false;
-    const char *s = json_string_value(v);
-    if (strncmp(s, "0x", 2)) return false;
-    uint8_t b[32];
-    size_t digits = strlen(s + 2);
-    if (digits > 64) return false;
-    char pad[67] = "0x";
-    for (size_t i = 0; i < 64 - digits; i++) pad[2 + i] = '0';
-    strcpy(pad + 2 + 64 - digits, s + 2);
-    if (!hex_to_fixed(pad, b, 32)) return false;
-    *out = u256_from_be(b, 32);
-    return true;
-}
-
 static int mismatches, compared;
 
 static void same_num(const json_t *fix, const char *fk, const json_t *got, const char *gk, const char *what) {
@@ -49,7 +34,7 @@ static void same_num(const json_t *fix, const char *fk, const json_t *got, const
     const json_t *fv = json_object_get(fix, fk), *gv = json_object_get(got, gk);
     if (!fv) return; /* the fixture does not have it */
     compared++;
-    if (!num(fv, &a) || !num(gv, &b) || !u256_eq(&a, &b)) {
+    if (!eh_num(fv, &a) || !eh_num(gv, &b) || !u256_eq(&a, &b)) {
         fprintf(stderr, "  %s.%s: fixture %s, node %s\n", what, gk, json_string_value(fv),
                 gv ? (json_string_value(gv) ? json_string_value(gv) : "(not a string)") : "(missing)");
         mismatches++;
@@ -268,68 +253,6 @@ static void check_post_state(node *n, const json_t *post, const char *test) {
 
 /* ---- Import ------------------------------------------------------------------------------- */
 
-static bool load_pre(const json_t *pre, code_store *codes, change_set *cs) {
-    const char *addr;
-    const json_t *a;
-    json_object_foreach((json_t *)pre, addr, a) {
-        address ad;
-        u256 bal, nonce;
-        if (!hex_to_fixed(addr, ad.b, 20) || !num(json_object_get(a, "balance"), &bal) ||
-            !num(json_object_get(a, "nonce"), &nonce))
-            return false;
-        account_change *ac = change_set_add_account(cs, &ad);
-        ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE | CHANGE_NONCE | CHANGE_CODE;
-        ac->balance = bal;
-        ac->nonce = nonce.w[0];
-        uint8_t *code;
-        size_t len;
-        if (!hex_decode_alloc(json_string_value(json_object_get(a, "code")), &code, &len)) return false;
-        ac->code = code_store_intern(codes, code, len);
-        free(code);
-        const char *k;
-        const json_t *v;
-        json_object_foreach(json_object_get(a, "storage"), k, v) {
-            json_t *kj = json_string(k);
-            u256 key, val;
-            bool good = num(kj, &key) && num(v, &val);
-            json_decref(kj);
-            if (!good) return false;
-            if (!u256_is_zero(&val)) change_set_add_slot(cs, &cs->accounts[cs->n_accounts - 1], &key, &val);
-        }
-    }
-    return true;
-}
-
-/* Writes the test's genesis into a fresh store at dir (chain_init). */
-static bool init_test(const json_t *t, const char *dir) {
-    chain_config cfg;
-    if (!chain_config_by_name(json_string_value(json_object_get(t, "network")), &cfg)) return false;
-    uint8_t *grlp;
-    size_t glen;
-    block_header gh;
-    char err[200];
-    if (!hex_decode_alloc(json_string_value(json_object_get(t, "genesisRLP")), &grlp, &glen)) return false;
-    bool good = false;
-    rlp_item list, first;
-    size_t used;
-    db *d = NULL;
-    change_set alloc = {0};
-    if (rlp_decode(grlp, glen, &list) || rlp_decode_item(list.data, list.len, &first, &used) ||
-        !header_decode(first.raw, first.raw_len, &gh, err, sizeof err))
-        goto out;
-    if (db_open(dir, NULL, &d)) goto out;
-    if (!load_pre(json_object_get(t, "pre"), db_codes(d), &alloc)) goto out;
-    block_header written;
-    const char *why = chain_init(d, &cfg, &gh, &alloc, &written);
-    good = !why && bytes32_eq(&written.hash, &gh.hash);
-    if (!good) fprintf(stderr, "  chain_init: %s\n", why ? why : "genesis hash differs");
-out:
-    change_set_free(&alloc);
-    if (d) db_close(d);
-    free(grlp);
-    return good;
-}
-
 /* Imports the test's blocks through the node (node_import_block, the
  * writer's path); true when every block was accepted. */
 static bool import_blocks(node *n, const json_t *t) {
@@ -363,7 +286,7 @@ static void run_fixture(const char *rel, const char *name) {
     }
     char dir[] = "/tmp/parevm-node-fx-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    CHECK(init_test(t, dir));
+    CHECK(eh_init_fixture(t, dir));
     node_config cfg = {.datadir = dir, .threads = 2};
     node *n = NULL;
     const char *err = node_open(&cfg, &n);
@@ -418,7 +341,7 @@ TEST(node_import_refuses_invalid_blocks) {
     if (!t) return;
     char dir[] = "/tmp/parevm-node-fx-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    CHECK(init_test(t, dir));
+    CHECK(eh_init_fixture(t, dir));
     node_config cfg = {.datadir = dir, .threads = 2};
     node *n = NULL;
     CHECK(node_open(&cfg, &n) == NULL);
