@@ -148,10 +148,16 @@ typedef struct {
     bool sequential;     /* execute without Block-STM */
     bool no_pipeline;    /* commit on the calling thread (default: a committer
                             thread writes one batch while the next blocks execute) */
-    bool no_preroot;     /* compute a block's root only after it executed (default:
-                            a block executing on the store's head, nothing queued,
-                            has its root computed in rounds while it executes) */
+    int preroot;         /* CHAIN_PREROOT_*: a block executing on the store's head
+                            (nothing queued) has its root computed in rounds while
+                            it executes, from the transactions final so far */
 } chain_import_options;
+
+/* chain_import_options.preroot. The rounds need a core of their own: AUTO
+ * runs them when the machine has more cores than execution uses. */
+enum { CHAIN_PREROOT_AUTO = 0, CHAIN_PREROOT_ON, CHAIN_PREROOT_OFF };
+/* Parses "auto", "on" or "off"; false otherwise. */
+bool chain_preroot_parse(const char *s, int *out);
 
 /* Where the time went, and what was imported (since the importer opened). */
 typedef struct {

@@ -37,6 +37,8 @@ typedef struct {
     bool dev;                   /* the built-in dev chain, prefunded accounts, evm_/anvil_ methods */
     unsigned dev_period_s;      /* 0: mine each transaction into its own block at once */
     unsigned threads;           /* Block-STM threads, the writer's included (0: 2) */
+    int preroot;                /* CHAIN_PREROOT_* (chain_import.h): state roots computed
+                                   while imported blocks execute (0: auto) */
     /* dev chain (used when the store is created) */
     uint64_t dev_chain_id;      /* 0: 31337 */
     uint64_t dev_gas_limit;     /* 0: 30,000,000 */
@@ -84,6 +86,10 @@ const char *node_import_block(node *n, const uint8_t *rlp, size_t len, bool *inv
 typedef struct {
     double validate, senders, execute, root, commit;
     uint64_t blocks;
+    /* roots computed while their block executed: blocks, seconds of rounds
+     * during execution, seconds from the end of execution to the root */
+    uint64_t preroot_blocks;
+    double root_during, root_tail;
 } node_import_times;
 void node_import_stats(node *n, node_import_times *out);
 

@@ -96,7 +96,7 @@ static bool root_checked(const chain_importer *im, const block_header *h, fork_i
  * on the store's head itself (nothing queued or being committed, the trie
  * up to date): the rounds read the store. */
 static bool want_preroot(chain_importer *im, const block_rules *rules, const block *b) {
-    return !im->o.no_preroot && rules->fork >= FORK_BYZANTIUM && b->n_txs >= 2 && im->nq == 0 &&
+    return im->preroot && rules->fork >= FORK_BYZANTIUM && b->n_txs >= 2 && im->nq == 0 &&
            im->verified == im->stored && root_checked(im, &b->header, rules->fork) && committer_idle(im);
 }
 

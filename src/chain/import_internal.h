@@ -85,6 +85,7 @@ struct chain_importer {
     db_commit_stats job_stats;
     block_state *inflight;
 
+    bool preroot;              /* o.preroot, AUTO resolved */
     preroot_feed *feed;        /* the block executing has root work running */
 
     chain_import_stats st;

@@ -6,6 +6,8 @@
  * import_block.c. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include "import_internal.h"
 #include "parevm/keccak.h"
@@ -305,6 +307,23 @@ const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad
 
 /* ---- Public ---- */
 
+bool chain_preroot_parse(const char *s, int *out) {
+    static const char *const names[] = {"auto", "on", "off"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, names[i])) {
+            *out = i;
+            return true;
+        }
+    return false;
+}
+
+/* AUTO: rounds beside execution only pay with a core to run on. */
+static bool preroot_enabled(const chain_import_options *o) {
+    if (o->preroot != CHAIN_PREROOT_AUTO) return o->preroot == CHAIN_PREROOT_ON;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > (long)(o->sequential ? 1 : o->threads);
+}
+
 const char *chain_importer_open(db *d, const chain_import_options *o, chain_importer **out) {
     *out = NULL;
     chain_importer *im = calloc(1, sizeof *im);
@@ -322,6 +341,7 @@ const char *chain_importer_open(db *d, const chain_import_options *o, chain_impo
     im->inflight = block_state_new(importer_base_view(im), db_codes(d));
     im->cur = block_state_new(block_state_view(im->pending), db_codes(d));
     im->pipeline = !im->o.no_pipeline;
+    im->preroot = preroot_enabled(&im->o);
     if (im->pipeline) committer_start(im);
     const char *err = importer_load(im);
     chain_bad_block bad = {0};

@@ -91,9 +91,7 @@ const char *preroot_feed_finish(preroot_feed *f, const change_set *cs, bytes32 *
                                 preroot_times *t) {
     double t0 = chain_now();
     feed_stop(f);
-    double t1 = chain_now();
     const char *err = db_preroot_finish(f->pr, cs, root, out);
-    if (getenv("FEED_DEBUG")) fprintf(stderr, "feed: fed %zu done %zu batch %zu wait %.1f ms final %.1f ms busy %.1f ms\n", f->fed, f->done, f->batch, 1e3 * (t1 - t0), 1e3 * (chain_now() - t1), 1e3 * f->busy);
     t->tail = chain_now() - t0;
     t->busy = f->busy;
     t->rounds = db_preroot_rounds(f->pr);

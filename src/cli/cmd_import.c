@@ -227,7 +227,7 @@ static int import_main(void *arg) {
 static int usage(void) {
     fprintf(stderr,
             "usage: parevm import --datadir DIR [--threads N] [--root-every T] [--batch B] [--sequential]\n"
-            "                     [--no-pipeline] [--no-preroot]\n"
+            "                     [--no-pipeline] [--preroot auto|on|off]\n"
             "                     [--no-sync] [--json] FILE...\n"
             "  FILE: RLP chain files (blocks concatenated, as geth/reth export write them)\n"
             "  --threads N     Block-STM and state-root threads (default 2)\n"
@@ -236,8 +236,9 @@ static int usage(void) {
             "  --sequential    execute without Block-STM\n"
             "  --no-pipeline   commit on the importing thread (default: a committer thread writes\n"
             "                  one batch while the next blocks execute)\n"
-            "  --no-preroot    compute a block's root only after it executed (default: while it\n"
-            "                  executes, when it runs on the store's head with nothing queued)\n"
+            "  --preroot M     compute a block's root in rounds while it executes, when it runs on the\n"
+            "                  store's head with nothing queued: on, off, or auto (default: on when\n"
+            "                  the machine has a core more than execution uses)\n"
             "  --no-sync       no fsync per commit (survives a process crash, not an OS crash)\n"
             "  --json          print a JSON summary\n");
     return 2;
@@ -256,7 +257,7 @@ int cmd_import(int argc, char **argv) {
         else if (!strcmp(s, "--batch") && more) a.o.batch = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(s, "--sequential")) a.o.sequential = true;
         else if (!strcmp(s, "--no-pipeline")) a.o.no_pipeline = true;
-        else if (!strcmp(s, "--no-preroot")) a.o.no_preroot = true;
+        else if (!strcmp(s, "--preroot") && more && chain_preroot_parse(argv[i + 1], &a.o.preroot)) i++;
         else if (!strcmp(s, "--no-sync")) a.no_sync = true;
         else if (!strcmp(s, "--json")) a.json = true;
         else if (s[0] != '-') a.files[a.n_files++] = argv[i];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "parevm/chain_import.h"
 #include "parevm/hex.h"
 #include "parevm/jwt.h"
 #include "parevm/node.h"
@@ -15,7 +16,8 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: parevm node [--datadir DIR] [--dev] [--dev.period S] [--http.addr ADDR] [--http.port PORT]\n"
-            "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--rpc.gascap GAS]\n"
+            "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--preroot auto|on|off]\n"
+            "                   [--rpc.gascap GAS]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS]\n"
@@ -83,6 +85,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--http.port")) ok = num(v, 65535, &x), http.port = (uint16_t)x;
         else if (!strcmp(a, "--http.threads")) ok = num(v, 256, &x) && x, http.threads = (unsigned)x;
         else if (!strcmp(a, "--threads")) ok = num(v, 256, &x) && x, cfg.threads = (unsigned)x;
+        else if (!strcmp(a, "--preroot")) ok = chain_preroot_parse(v, &cfg.preroot);
         else if (!strcmp(a, "--dev.period")) ok = num(v, 86400, &x), cfg.dev_period_s = (unsigned)x;
         else if (!strcmp(a, "--dev.accounts")) ok = num(v, 1000, &x) && x, cfg.dev_accounts = (unsigned)x;
         else if (!strcmp(a, "--dev.chainid")) ok = num(v, UINT64_MAX / 2 - 36, &x) && x, cfg.dev_chain_id = x;

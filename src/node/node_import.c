@@ -37,6 +37,9 @@ static void add_times(node_import_times *t, const chain_import_stats *a, const c
     t->root += b->root - a->root;
     t->commit += b->commit - a->commit;
     t->blocks += committed;
+    t->preroot_blocks += b->preroot_blocks - a->preroot_blocks;
+    t->root_during += b->root_during - a->root_during;
+    t->root_tail += b->root_tail - a->root_tail;
 }
 
 static const char *read_times(node *n, void *arg) {
@@ -53,7 +56,7 @@ static const char *import_on_writer(node *n, void *arg) {
     import_job *j = arg;
     const char *why = NULL;
     if (!n->importer) {
-        chain_import_options o = {.threads = n->cfg.threads};
+        chain_import_options o = {.threads = n->cfg.threads, .preroot = n->cfg.preroot};
         if ((why = chain_importer_open(n->db, &o, &n->importer))) {
             n->importer = NULL;
             return why;

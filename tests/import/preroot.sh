@@ -21,10 +21,10 @@ for kind in mixed erc20; do
     "$parevm" bench import --accounts 3000 --slots 30000 --blocks 6 --kind $kind --gas 15000000 \
         --out "$tmp/$kind" >/dev/null 2>&1 || bad "$kind: building the chain"
     "$parevm" init --datadir "$tmp/$kind/ref" "$tmp/$kind/genesis.json" >/dev/null || bad "$kind: init"
-    "$parevm" import --datadir "$tmp/$kind/ref" --no-preroot --json "$tmp/$kind/chain.rlp" >"$tmp/ref.json" ||
+    "$parevm" import --datadir "$tmp/$kind/ref" --preroot off --json "$tmp/$kind/chain.rlp" >"$tmp/ref.json" ||
         bad "$kind: import without rounds"
     want=$(field head_hash "$tmp/ref.json")
-    for mode in "--no-pipeline" "--no-pipeline --sequential" "--no-pipeline --threads 1"; do
+    for mode in "--no-pipeline --preroot on" "--no-pipeline --sequential --preroot on" "--no-pipeline --threads 1 --preroot on"; do
         dir="$tmp/$kind/d$RANDOM"
         "$parevm" init --datadir "$dir" "$tmp/$kind/genesis.json" >/dev/null || bad "$kind $mode: init"
         # shellcheck disable=SC2086
