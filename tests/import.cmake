@@ -18,3 +18,7 @@ add_test(NAME import/crash COMMAND ${CMAKE_SOURCE_DIR}/tests/import/crash.sh $<T
 # Concurrent readers: parevm db queries during an import see whole blocks.
 add_test(NAME import/readers COMMAND ${CMAKE_SOURCE_DIR}/tests/import/readers.sh $<TARGET_FILE:parevm> 60)
 set_tests_properties(import/crash import/readers PROPERTIES LABELS parallel)
+# The state root computed while each block executes (rounds on the final
+# transactions), sequentially and on Block-STM: same head, every root checked.
+add_test(NAME import/preroot COMMAND ${CMAKE_SOURCE_DIR}/tests/import/preroot.sh $<TARGET_FILE:parevm>)
+set_tests_properties(import/preroot PROPERTIES LABELS parallel)

@@ -287,6 +287,106 @@ TEST(db_kept_preview_is_committed_or_ignored) {
     tmp_remove(&t);
 }
 
+/* Drops storage wipes (deletions, re-creations) from cs: db_preroot does
+ * not follow the wipe of an account with stored storage. */
+static void without_wipes(change_set *cs) {
+    for (size_t i = 0; i < cs->n_accounts; i++) {
+        account_change *ac = &cs->accounts[i];
+        if (ac->flags & CHANGE_DELETED) ac->flags = CHANGE_BALANCE | CHANGE_NONCE;
+        ac->flags &= ~(uint32_t)CHANGE_CREATED;
+    }
+}
+
+/* Root work during execution: rounds on guesses (right, wrong, partial),
+ * then the block's change set. The root is the mirror's, the commit writes
+ * the kept work (no root of its own), and the store stays consistent:
+ * full rebuilds, flat state and an unwind through those blocks agree. A
+ * round that cannot follow a wipe fails, and the block commits normally. */
+TEST(db_preroot_rounds_match_plain_commits) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set cs = {0}, guess = {0};
+    gen_changes(&w, &cs, 30);
+    CHECK(db_load_state(d, &cs, NULL) == NULL);
+    mem_state_apply(ref, &cs);
+    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    bytes32 root, want, after_5 = {{0}};
+    int used = 0, failed = 0, rounds = 0;
+    for (uint64_t n = 1; n <= 48; n++) {
+        gen_changes(&w, &cs, 1 + (int)(rnd() % 14));
+        if (rnd() % 4) without_wipes(&cs);
+        db_preroot *p = db_preroot_new(d);
+        int k = (int)(rnd() % 4);
+        for (int r = 0; r < k; r++) {
+            if (rnd() % 2) {
+                gen_changes(&w, &guess, 1 + (int)(rnd() % 10)); /* a wrong guess */
+                without_wipes(&guess);
+            } else { /* a part of the block: its first entries */
+                change_set_clear(&guess);
+                size_t upto = (size_t)(rnd() % (cs.n_accounts + 1));
+                for (size_t i = 0; i < upto; i++) {
+                    const account_change *a = &cs.accounts[i];
+                    account_change *c = change_set_add_account(&guess, &a->addr);
+                    uint32_t first = c->first_slot;
+                    *c = *a;
+                    c->first_slot = first;
+                    c->n_slots = 0;
+                    for (uint32_t j = 0; j < a->n_slots; j++)
+                        change_set_add_slot(&guess, c, &cs.slots[a->first_slot + j].key, &cs.slots[a->first_slot + j].value);
+                }
+            }
+            bytes32 r_root;
+            db_preroot_update(p, &guess, &r_root);
+        }
+        mem_state_apply(ref, &cs);
+        want = mem_state_root(ref);
+        db_preview *pv = NULL;
+        const char *perr = db_preroot_finish(p, &cs, &root, &pv);
+        if (!perr) {
+            CHECK(bytes32_eq(&root, &want));
+            used++;
+            rounds += (int)db_preroot_rounds(p);
+        } else {
+            failed++;
+        }
+        db_preroot_free(p);
+        db_commit_stats st;
+        const char *err = commit_with_preview(d, n, &cs, pv, &want, &root, &st);
+        if (err) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
+        CHECK(err == NULL && bytes32_eq(&root, &want));
+        if (pv) CHECK(st.prepare == 0 && st.root == 0);
+        db_preview_free(pv);
+        if (n == 5) after_5 = want;
+        if (n % 8 == 0) {
+            bytes32 full;
+            CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &want));
+            check_latest(d, ref, &w);
+        }
+    }
+    CHECK(used >= 24 && failed >= 1 && rounds > used);
+    bytes32 full;
+    CHECK(db_unwind(d, 5, &root) == NULL && bytes32_eq(&root, &after_5));
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &after_5));
+    /* the store moving under the rounds ends them */
+    db_preroot *p = db_preroot_new(d);
+    gen_changes(&w, &guess, 3);
+    without_wipes(&guess);
+    CHECK(db_preroot_update(p, &guess, &root) == NULL);
+    CHECK(commit(d, 6, &guess, true, NULL, NULL) == NULL);
+    db_preview *pv = NULL;
+    CHECK(db_preroot_finish(p, &guess, &root, &pv) != NULL && pv == NULL);
+    db_preroot_free(p);
+    change_set_free(&cs);
+    change_set_free(&guess);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
 /* Blocks committed in batches (one write transaction, root at the end),
  * mixed with single blocks: every root equals the mirror's, and unwinding
  * into the middle of a batch restores that block's state. */

@@ -12,6 +12,7 @@
 #include "parevm/rlp.h"
 #include "parevm/trie.h"
 #include "parevm/trie_engine.h"
+#include "parevm/trie_proof.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 static uint64_t rnd(void) { return test_xorshift(&rng); }
@@ -182,13 +183,13 @@ static void check_records(trie_mem_store *ms, const model *m, int tries) {
 }
 
 /* One random batch over tries [0, tries): returns false on engine error. */
-static void run_batch(trie_mem_store *ms, model *m, int tries, task_pool *pool, size_t size) {
+static void run_batch_on(trie_mem_store *ms, trie_overlay *ov, model *m, int tries, task_pool *pool, size_t size) {
     change_list cl[MAX_TRIES] = {0};
     bool wiped[MAX_TRIES] = {0};
     trie_job jobs[MAX_TRIES];
     size_t n_jobs = 0;
     for (int i = 0; i < tries; i++) {
-        if (i && rnd() % 8 == 0) wiped[i] = true;
+        if (i && !ov && rnd() % 8 == 0) wiped[i] = true; /* an overlay cannot wipe */
         size_t want = rnd() % 4 == 0 ? 0 : 1 + rnd() % size;
         word_map seen = {0};
         word_map *w = &m->t[i];
@@ -211,7 +212,7 @@ static void run_batch(trie_mem_store *ms, model *m, int tries, task_pool *pool, 
                                         .changes = cl[i].c, .n_changes = cl[i].n};
     }
     trie_updates up = {0};
-    trie_store store = trie_mem_store_store(ms);
+    trie_store store = ov ? trie_overlay_store(ov) : trie_mem_store_store(ms);
     const char *err = trie_update_roots(&store, pool, jobs, n_jobs, &up);
     CHECK(err == NULL);
     if (err) fprintf(stderr, "  engine: %s\n", err);
@@ -223,7 +224,10 @@ static void run_batch(trie_mem_store *ms, model *m, int tries, task_pool *pool, 
         }
         for (size_t k = 0; k < cl[i].n; k++) {
             const trie_change *c = &cl[i].c[k];
-            trie_mem_store_set_leaf(ms, i ? &m->owner[i] : NULL, &c->key, c->val, c->val_len);
+            if (ov)
+                trie_overlay_set_leaf(ov, i ? &m->owner[i] : NULL, &c->key, c->val, c->val_len);
+            else
+                trie_mem_store_set_leaf(ms, i ? &m->owner[i] : NULL, &c->key, c->val, c->val_len);
             u256 key = u256_from_be(c->key.b, 32);
             if (c->val_len) {
                 rlp_item it;
@@ -236,7 +240,10 @@ static void run_batch(trie_mem_store *ms, model *m, int tries, task_pool *pool, 
             }
         }
     }
-    trie_mem_store_apply(ms, &up);
+    if (ov)
+        trie_overlay_apply(ov, &up);
+    else
+        trie_mem_store_apply(ms, &up);
     trie_updates_free(&up);
     for (size_t j = 0; j < n_jobs; j++) {
         int i = 0;
@@ -245,6 +252,10 @@ static void run_batch(trie_mem_store *ms, model *m, int tries, task_pool *pool, 
         CHECK(bytes32_eq(&jobs[j].root, &want));
     }
     for (int i = 0; i < tries; i++) cl_free(&cl[i]);
+}
+
+static void run_batch(trie_mem_store *ms, model *m, int tries, task_pool *pool, size_t size) {
+    run_batch_on(ms, NULL, m, tries, pool, size);
 }
 
 static void property_run(unsigned threads, int rounds, size_t size, int tries) {
@@ -287,6 +298,71 @@ static void property_run(unsigned threads, int rounds, size_t size, int tries) {
 }
 
 TEST(engine_small_batches_one_thread) { property_run(0, 60, 40, 4); }
+
+/* A round that puts every key back to its value in start (the base). */
+static void revert_round(trie_overlay *ov, model *m, const model *start, int tries, task_pool *pool) {
+    change_list cl[MAX_TRIES] = {0};
+    trie_job jobs[MAX_TRIES];
+    for (int i = 0; i < tries; i++) {
+        for (int side = 0; side < 2; side++) {
+            const word_map *w = side ? &start->t[i] : &m->t[i];
+            for (size_t s = 0; s < w->cap; s++) {
+                if (!w->e[s].used) continue;
+                const u256 *now = word_map_get(&m->t[i], &w->e[s].key), *was = word_map_get(&start->t[i], &w->e[s].key);
+                if ((now && was && u256_eq(now, was)) || (side == 1 && now)) continue;
+                uint8_t key[32];
+                u256_to_be(&w->e[s].key, key);
+                cl_add(&cl[i], key, was);
+            }
+        }
+        cl_fix(&cl[i]);
+        trie_changes_sort(cl[i].c, cl[i].n);
+        jobs[i] = (trie_job){.has_owner = i > 0, .owner = m->owner[i], .changes = cl[i].c, .n_changes = cl[i].n};
+    }
+    trie_updates up = {0};
+    trie_store store = trie_overlay_store(ov);
+    CHECK(trie_update_roots(&store, pool, jobs, (size_t)tries, &up) == NULL);
+    for (int i = 0; i < tries; i++) {
+        bytes32 want = model_root(start, i);
+        CHECK(bytes32_eq(&jobs[i].root, &want));
+        for (size_t k = 0; k < cl[i].n; k++)
+            trie_overlay_set_leaf(ov, i ? &m->owner[i] : NULL, &cl[i].c[k].key, cl[i].c[k].val, cl[i].c[k].val_len);
+        word_map_free(&m->t[i]);
+        word_map_clone(&m->t[i], &start->t[i]);
+        cl_free(&cl[i]);
+    }
+    trie_overlay_apply(ov, &up);
+    trie_updates_free(&up);
+}
+
+/* Rounds of changes kept in an overlay over a store (db_preroot's way):
+ * every round's roots equal the model's, the overlay's records are read
+ * back as the next round's old structure. */
+static void overlay_run(unsigned threads, int rounds, size_t size, int tries) {
+    task_pool *pool = threads ? task_pool_new(threads) : NULL;
+    trie_mem_store *ms = trie_mem_store_new();
+    model m = {0};
+    for (int i = 1; i < tries; i++) m.owner[i] = keccak256_hash(&i, sizeof i);
+    for (int r = 0; r < 3; r++) run_batch(ms, &m, tries, pool, size);
+    trie_store base = trie_mem_store_store(ms);
+    model start = {0};
+    for (int i = 0; i < tries; i++) word_map_clone(&start.t[i], &m.t[i]);
+    trie_overlay *ov = trie_overlay_new(&base);
+    for (int r = 0; r < rounds; r++) {
+        run_batch_on(ms, ov, &m, tries, pool, size);
+        if (r % 3 == 1) revert_round(ov, &m, &start, tries, pool);
+    }
+    trie_overlay_free(ov);
+    for (int i = 0; i < tries; i++) word_map_free(&start.t[i]);
+    for (int i = 0; i < tries; i++) word_map_free(&m.t[i]);
+    trie_mem_store_free(ms);
+    task_pool_free(pool);
+}
+
+TEST(engine_rounds_on_an_overlay) {
+    overlay_run(0, 40, 40, 3);
+    overlay_run(2, 10, 1500, 2);
+}
 TEST(engine_medium_batches_pool) { property_run(3, 25, 1500, 3); }
 TEST(engine_large_split_batches_pool) { property_run(2, 4, 40000, 2); }
 

@@ -33,6 +33,13 @@ typedef struct {
      * and the changes so far (block_state_changes); ctx is state_root_ctx */
     bytes32 (*state_root)(void *ctx, const block_state *s);
     void *state_root_ctx;
+    /* optional: told each transaction's change set once the transaction is
+     * final, in block order (sequential: after it is applied; Block-STM: at
+     * its rolling commit, on a worker thread), so that work on the block's
+     * changes (the state root) can start before the block ends. It must be
+     * quick and must not keep cs; ctx is tx_final_ctx */
+    void (*tx_final)(void *ctx, const change_set *cs);
+    void *tx_final_ctx;
 } block_rules;
 
 /* EIP-7685 request types, in the order of the requests hash. */

@@ -148,6 +148,9 @@ typedef struct {
     bool sequential;     /* execute without Block-STM */
     bool no_pipeline;    /* commit on the calling thread (default: a committer
                             thread writes one batch while the next blocks execute) */
+    bool no_preroot;     /* compute a block's root only after it executed (default:
+                            a block executing on the store's head, nothing queued,
+                            has its root computed in rounds while it executes) */
 } chain_import_options;
 
 /* Where the time went, and what was imported (since the importer opened). */
@@ -160,6 +163,10 @@ typedef struct {
     double wait;         /* seconds execution waited for the committer thread */
     uint64_t commits, root_checks, reruns;
     uint64_t accounts, slots, records; /* rows written: accounts, slots, branch records */
+    /* roots computed while their block executed (no_preroot off): */
+    uint64_t preroot_blocks, preroot_rounds;
+    double root_during;  /* seconds of root rounds while the blocks executed */
+    double root_tail;    /* seconds from the end of execution to the root */
 } chain_import_stats;
 
 /* An invalid block: its number, hash and why. */

@@ -185,6 +185,33 @@ typedef struct db_preview db_preview;
 const char *db_preview_root_keep(db *d, const change_set *cs, bytes32 *root, db_preview **out);
 void db_preview_free(db_preview *p);
 
+/* ---- Root work while a block executes ----
+ * For a block that executes on the current head while nothing is committed
+ * (the Engine API's newPayload, an import with nothing queued), with the
+ * trie up to date. db_preroot_update computes the root of the head plus a
+ * guess of the block's changes (the transactions final so far: any values;
+ * a wrong guess costs time, never correctness) and keeps its work as an
+ * overlay, so that the next call walks only what changed since the last.
+ * db_preroot_finish does the same with the block's real change set: *root
+ * gets the block's state root and *out a preview for db_block.preview, so
+ * the commit writes it instead of computing the root again. It is usually
+ * ready soon after the last transaction, since only what the last
+ * transactions changed is left to walk.
+ *
+ * One thread at a time per db_preroot; each call holds the store's writer
+ * lock while it runs. A call that fails (the store moved since the first
+ * call, the trie lags the head, a block that wipes the storage of an
+ * account with stored storage, a store error) makes every later call fail:
+ * the block's root then takes the normal path. db_preroot_finish may be
+ * called once; cs must outlive the preview. */
+typedef struct db_preroot db_preroot;
+db_preroot *db_preroot_new(db *d);
+const char *db_preroot_update(db_preroot *p, const change_set *guess, bytes32 *root);
+const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root, db_preview **out);
+/* Rounds that succeeded (updates and the finish). */
+unsigned db_preroot_rounds(const db_preroot *p);
+void db_preroot_free(db_preroot *p);
+
 /* The state root rebuilt from the flat tables alone (accounts, storage,
  * code hashes), ignoring the hashed state and branch records: the reference
  * for the incremental root. Memory stays bounded: accounts are processed in

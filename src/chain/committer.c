@@ -44,14 +44,7 @@ void committer_start(chain_importer *im) {
 }
 
 static void free_job(chain_importer *im) {
-    for (size_t i = 0; i < im->njob; i++) {
-        queued_block *q = &im->job[i];
-        buf_free(&q->header);
-        buf_free(&q->body);
-        buf_free(&q->receipts);
-        free(q->tx_hashes);
-        change_set_free(&q->changes);
-    }
+    for (size_t i = 0; i < im->njob; i++) queued_free(&im->job[i]);
     im->njob = 0;
 }
 
@@ -66,6 +59,14 @@ void committer_stop(chain_importer *im) {
     free(im->job);
     pthread_mutex_destroy(&im->mu);
     pthread_cond_destroy(&im->cv);
+}
+
+bool committer_idle(chain_importer *im) {
+    if (!im->pipeline) return true;
+    pthread_mutex_lock(&im->mu);
+    bool idle = im->cstate == COMMITTER_IDLE;
+    pthread_mutex_unlock(&im->mu);
+    return idle;
 }
 
 void committer_submit(chain_importer *im, bool check) {

@@ -87,8 +87,26 @@ static const char *recover_senders(chain_importer *im, block *b, fork_id fork, l
     return *bad_tx >= 0 ? "invalid transaction signature" : NULL;
 }
 
+/* Whether block h's root is checked when it is committed. */
+static bool root_checked(const chain_importer *im, const block_header *h, fork_id fork) {
+    return im->rerun || im->o.root_every <= 1 || fork < FORK_BYZANTIUM || h->number % im->o.root_every == 0;
+}
+
+/* Root work while b executes pays when its root is checked and b executes
+ * on the store's head itself (nothing queued or being committed, the trie
+ * up to date): the rounds read the store. */
+static bool want_preroot(chain_importer *im, const block_rules *rules, const block *b) {
+    return !im->o.no_preroot && rules->fork >= FORK_BYZANTIUM && b->n_txs >= 2 && im->nq == 0 &&
+           im->verified == im->stored && root_checked(im, &b->header, rules->fork) && committer_idle(im);
+}
+
 static const char *execute(chain_importer *im, block_rules *rules, block *b) {
     block_state_reset(im->cur, block_state_view(im->pending), db_codes(im->d));
+    if (want_preroot(im, rules, b)) {
+        im->feed = preroot_feed_start(im->d, block_state_view(im->pending), db_codes(im->d), b->n_txs);
+        rules->tx_final = preroot_feed_tx;
+        rules->tx_final_ctx = im->feed;
+    }
     if (rules->fork < FORK_BYZANTIUM) {
         rules->state_root = preview_root;
         rules->state_root_ctx = im;
@@ -160,6 +178,21 @@ static void enqueue(chain_importer *im, const block *b, const uint8_t *rlp, size
     if (!q->tx_hashes) abort();
     for (size_t i = 0; i < b->n_txs; i++) q->tx_hashes[i] = b->txs[i].hash;
     copy_changes(&q->changes, &im->net);
+}
+
+/* The root work of the block just queued: its preview goes with it (the
+ * commit checks the root); a round that failed leaves the normal path. */
+static void finish_preroot(chain_importer *im, queued_block *q) {
+    preroot_times t;
+    bytes32 root;
+    if (!preroot_feed_finish(im->feed, &q->changes, &root, &q->preview, &t)) {
+        im->st.preroot_blocks++;
+        im->st.preroot_rounds += t.rounds;
+        im->st.root_during += t.busy;
+        im->st.root_tail += t.tail;
+    }
+    preroot_feed_free(im->feed);
+    im->feed = NULL;
 }
 
 /* The block becomes the head: ancestors, hash ring, total difficulty. */
@@ -240,6 +273,10 @@ const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, 
     long bad_tx = -1;
     why = run_stages(im, &b, len, &merged, &rules, &bad_tx);
     const char *store_err = db_snapshot_error(im->snap);
+    if ((why || store_err) && im->feed) {
+        preroot_feed_free(im->feed);
+        im->feed = NULL;
+    }
     if (store_err) { /* a read failed: the store's fault, not the block's */
         block_free(&b);
         return store_err;
@@ -253,8 +290,9 @@ const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, 
     block_state_changes(im->cur, &im->net);
     block_state_apply(im->pending, &im->net);
     u256 td = u256_add(&im->head_td, &h->difficulty);
-    bool check = im->rerun || im->o.root_every <= 1 || rules.fork < FORK_BYZANTIUM || h->number % im->o.root_every == 0;
+    bool check = root_checked(im, h, rules.fork);
     enqueue(im, &b, rlp, len, &td, check);
+    if (im->feed) finish_preroot(im, &im->q[im->nq - 1]);
     advance(im, &b, &td);
     im->st.blocks++;
     im->st.txs += b.n_txs;

@@ -21,7 +21,26 @@ typedef struct {
     size_t n_txs;
     change_set changes; /* the block's net change set */
     u256 td;
+    db_preview *preview; /* its root work, done while it executed (NULL: none) */
 } queued_block;
+
+/* ---- Root work while a block executes (preroot_feed.c) ---- */
+typedef struct preroot_feed preroot_feed;
+typedef struct {
+    double tail;     /* seconds from the end of execution to the root */
+    double busy;     /* seconds of rounds while it executed */
+    unsigned rounds; /* rounds, the final one included */
+} preroot_times;
+/* Starts the rounds for a block of n_txs transactions executing on base
+ * (the store's head: nothing queued or being committed). */
+preroot_feed *preroot_feed_start(db *d, state_view base, code_store *codes, size_t n_txs);
+/* block_rules.tx_final: a final transaction's change set. */
+void preroot_feed_tx(void *ctx, const change_set *cs);
+/* After execution: the block's root and a preview for its commit (cs must
+ * outlive it), or a reason (the block then takes the normal path). */
+const char *preroot_feed_finish(preroot_feed *f, const change_set *cs, bytes32 *root, db_preview **out,
+                                preroot_times *t);
+void preroot_feed_free(preroot_feed *f);
 
 struct chain_importer {
     db *d;
@@ -66,6 +85,8 @@ struct chain_importer {
     db_commit_stats job_stats;
     block_state *inflight;
 
+    preroot_feed *feed;        /* the block executing has root work running */
+
     chain_import_stats st;
     block_result res;
     change_set net;
@@ -89,6 +110,7 @@ const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad
  * last block, a root check there when check. */
 db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoint cps[4], db_commit_stats *cs);
 void importer_clear_queue(chain_importer *im);
+void queued_free(queued_block *q);
 /* Opens a snapshot of the store's head as the base, keeping the pending
  * changes (rebased: the store now holds what the old base layered). */
 const char *importer_reopen(chain_importer *im);
@@ -105,6 +127,8 @@ void committer_start(chain_importer *im);
  * moves to the new head; on a failure the batch goes back to the front of
  * the queue and a root mismatch re-runs the unchecked blocks. */
 const char *committer_wait(chain_importer *im, chain_bad_block *bad);
+/* Whether no batch is in flight (the store is the execution base's). */
+bool committer_idle(chain_importer *im);
 /* Hands the queue to the committer (which must be idle). */
 void committer_submit(chain_importer *im, bool check);
 /* Waits for the batch in flight (its outcome dropped) and ends the thread. */

@@ -127,12 +127,14 @@ const char *importer_load(chain_importer *im) {
 
 /* ---- The queue ---- */
 
-static void queued_free(queued_block *q) {
+void queued_free(queued_block *q) {
     buf_free(&q->header);
     buf_free(&q->body);
     buf_free(&q->receipts);
     free(q->tx_hashes);
     change_set_free(&q->changes);
+    db_preview_free(q->preview);
+    q->preview = NULL;
 }
 
 void importer_clear_queue(chain_importer *im) {
@@ -238,6 +240,7 @@ db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoin
             .number = q[i].number, .header = {q[i].header.data, q[i].header.len},
             .body = {q[i].body.data, q[i].body.len}, .receipts = {q[i].receipts.data, q[i].receipts.len},
             .tx_hashes = q[i].tx_hashes, .n_txs = q[i].n_txs, .changes = &q[i].changes, .td = &q[i].td,
+            .preview = q[i].preview,
         };
     }
     queued_block *last = &q[n - 1];
@@ -338,6 +341,7 @@ const char *chain_importer_open(db *d, const chain_import_options *o, chain_impo
 void chain_importer_free(chain_importer *im) {
     if (!im) return;
     if (im->pipeline) committer_stop(im);
+    preroot_feed_free(im->feed);
     importer_clear_queue(im);
     free(im->q);
     importer_close_base(im);

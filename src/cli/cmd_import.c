@@ -107,6 +107,11 @@ static void summary(const import_args *a, const chain_importer *im, double secon
         printf("time: validate %.2f s, senders %.2f s, execute %.2f s, state root %.2f s, commit %.2f s"
                " (%.2f s reading the prior state); execution waited for the store %.2f s\n",
                s->validate, s->senders, s->execute, s->root, s->commit, s->prepare, s->wait);
+        if (s->preroot_blocks)
+            printf("state root while executing: %llu blocks, %llu rounds, %.2f s during execution, "
+                   "ready %.3f s after execution ended\n",
+                   (unsigned long long)s->preroot_blocks, (unsigned long long)s->preroot_rounds, s->root_during,
+                   s->root_tail);
         printf("head %llu %s\n", (unsigned long long)head, hh);
         return;
     }
@@ -126,7 +131,11 @@ static void summary(const import_args *a, const chain_importer *im, double secon
     json_object_set_new(t, "commit", json_real(s->commit));
     json_object_set_new(t, "commit_wait", json_real(s->wait));
     json_object_set_new(t, "commit_prepare", json_real(s->prepare));
+    json_object_set_new(t, "root_during_execution", json_real(s->root_during));
+    json_object_set_new(t, "root_after_execution", json_real(s->root_tail));
     json_object_set_new(o, "time", t);
+    json_object_set_new(o, "preroot_blocks", json_integer((json_int_t)s->preroot_blocks));
+    json_object_set_new(o, "preroot_rounds", json_integer((json_int_t)s->preroot_rounds));
     json_object_set_new(o, "commits", json_integer((json_int_t)s->commits));
     json_object_set_new(o, "root_checks", json_integer((json_int_t)s->root_checks));
     json_object_set_new(o, "reruns", json_integer((json_int_t)s->reruns));
@@ -218,7 +227,7 @@ static int import_main(void *arg) {
 static int usage(void) {
     fprintf(stderr,
             "usage: parevm import --datadir DIR [--threads N] [--root-every T] [--batch B] [--sequential]\n"
-            "                     [--no-pipeline]\n"
+            "                     [--no-pipeline] [--no-preroot]\n"
             "                     [--no-sync] [--json] FILE...\n"
             "  FILE: RLP chain files (blocks concatenated, as geth/reth export write them)\n"
             "  --threads N     Block-STM and state-root threads (default 2)\n"
@@ -227,6 +236,8 @@ static int usage(void) {
             "  --sequential    execute without Block-STM\n"
             "  --no-pipeline   commit on the importing thread (default: a committer thread writes\n"
             "                  one batch while the next blocks execute)\n"
+            "  --no-preroot    compute a block's root only after it executed (default: while it\n"
+            "                  executes, when it runs on the store's head with nothing queued)\n"
             "  --no-sync       no fsync per commit (survives a process crash, not an OS crash)\n"
             "  --json          print a JSON summary\n");
     return 2;
@@ -245,6 +256,7 @@ int cmd_import(int argc, char **argv) {
         else if (!strcmp(s, "--batch") && more) a.o.batch = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(s, "--sequential")) a.o.sequential = true;
         else if (!strcmp(s, "--no-pipeline")) a.o.no_pipeline = true;
+        else if (!strcmp(s, "--no-preroot")) a.o.no_preroot = true;
         else if (!strcmp(s, "--no-sync")) a.no_sync = true;
         else if (!strcmp(s, "--json")) a.json = true;
         else if (s[0] != '-') a.files[a.n_files++] = argv[i];

@@ -1,5 +1,6 @@
 /* parevm command-line entry point: dispatches to the subcommands listed in
  * commands.h. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
@@ -18,7 +19,19 @@ static void usage(FILE *f) {
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 }
 
+/* Per-block work (trie update logs, work sets, receipts) allocates and frees
+ * buffers of a few MiB every block. glibc's defaults serve those with fresh
+ * mmaps and give freed heap tops back to the kernel, so every block paid
+ * page faults again (about 10% of an import's time). Keep them instead:
+ * peak RSS is unchanged, as the same sizes are reused block after block. */
+static void tune_malloc(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
+}
+
 int main(int argc, char **argv) {
+    tune_malloc();
     /* one line at a time even into a pipe or file: the FAIL lines already
      * printed must survive a run that dies */
     setvbuf(stdout, NULL, _IOLBF, 0);

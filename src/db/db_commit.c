@@ -168,12 +168,6 @@ static int commit_fast(db *d, MDB_txn *txn, commit_job *j, work_set *w, const db
     return rc;
 }
 
-struct db_preview {
-    work_set w;
-    const change_set *changes;
-    bool reusable;
-};
-
 /* The kept preview of b, when it can stand for b's root work in txn. */
 static work_set *usable_preview(const db_block *b, MDB_txn *txn) {
     db_preview *p = (db_preview *)b->preview;

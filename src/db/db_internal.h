@@ -207,4 +207,13 @@ int work_write_trie(work_set *w, MDB_txn *txn);
 /* How many rows work_write writes, roughly (for db_write's disk check). */
 size_t work_rows(const work_set *w);
 
+/* A kept root preview (db.h): the work of one block's root on a head. Its
+ * updates may name a record more than once (db_preroot's rounds): the
+ * last write of a record wins. */
+struct db_preview {
+    work_set w;
+    const change_set *changes;
+    bool reusable;
+};
+
 #endif

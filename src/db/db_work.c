@@ -495,11 +495,18 @@ typedef struct {
     size_t pos; /* the update's place in the log */
 } record_item;
 
-static int cmp_record(const void *x, const void *y) {
-    const record_item *a = x, *b = y;
+static int cmp_record_key(const record_item *a, const record_item *b) {
     if (a->table != b->table) return a->table < b->table ? -1 : 1;
     int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
     return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Key order, then log order: of a record written more than once (a kept
+ * preview's several rounds), the last write is the one kept. */
+static int cmp_record(const void *x, const void *y) {
+    const record_item *a = x, *b = y;
+    int c = cmp_record_key(a, b);
+    return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
 }
 
 static int write_records(work_set *w, MDB_txn *txn) {
@@ -517,6 +524,7 @@ static int write_records(work_set *w, MDB_txn *txn) {
     qsort(v, n, sizeof *v, cmp_record);
     int rc = 0;
     for (size_t i = 0; !rc && i < n; i++) {
+        if (i + 1 < n && cmp_record_key(&v[i], &v[i + 1]) == 0) continue; /* written again later */
         pos = v[i].pos;
         trie_updates_next(&w->updates, &pos, &u);
         MDB_dbi t = w->d->t[u.has_owner ? T_TRIE_STO : T_TRIE_ACC];

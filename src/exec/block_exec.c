@@ -224,6 +224,7 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
             return out->error = "blob gas exceeds the block limit";
         }
         block_state_apply(state, executor_changes(ex));
+        if (rules->tx_final) rules->tx_final(rules->tx_final_ctx, executor_changes(ex));
         size_t n_logs;
         const overlay_log *logs = overlay_logs(executor_overlay(ex), &n_logs);
         uint8_t bloom[256] = {0};

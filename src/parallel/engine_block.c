@@ -210,6 +210,7 @@ bool par_commit_tx(par_engine *e, uint32_t i, const tx_output *o) {
         return false;
     }
     if (j->per_tx_roots) block_state_apply(j->base, &o->changes); /* the receipt's root needs it */
+    if (j->rules->tx_final) j->rules->tx_final(j->rules->tx_final_ctx, &o->changes);
     static const uint8_t no_bloom[256];
     block_add_receipt(out, j->rules, j->base, tx, &o->res, o->logs, o->n_logs,
                       o->log_data ? o->log_data : no_bloom, o->bloom ? o->bloom : no_bloom);

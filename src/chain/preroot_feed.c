@@ -1,0 +1,114 @@
+/* The importer's root work while a block executes (import_internal.h): the
+ * executor reports each transaction once it is final (block_rules.tx_final,
+ * on whatever thread commits it); a thread of the feed gathers them on a
+ * block_state of its own and, whenever enough new ones have arrived, runs a
+ * db_preroot round on everything so far. When execution ends, the round
+ * still running is waited for and the final round on the block's change set
+ * gives the root and a preview for the commit: only what the transactions
+ * since the last round changed is left to walk then.
+ *
+ * Rounds take a core from execution, so they are batched: a round starts
+ * when at least max(MIN_ROUND_TXS, n / ROUNDS_PER_BLOCK) new transactions
+ * are final, and the thread sleeps otherwise. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "import_internal.h"
+
+enum { MIN_ROUND_TXS = 16, ROUNDS_PER_BLOCK = 8 };
+
+struct preroot_feed {
+    db_preroot *pr;
+    block_state *acc;     /* the final transactions so far, over the block's base */
+    change_set guess;
+    size_t batch;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t fed, done;     /* transactions applied to acc; covered by the last round */
+    bool stop, failed;
+    double busy;          /* seconds in rounds */
+};
+
+void preroot_feed_tx(void *ctx, const change_set *cs) {
+    preroot_feed *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    block_state_apply(f->acc, cs);
+    f->fed++;
+    if (f->fed - f->done >= f->batch) pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
+static void *feed_main(void *arg) {
+    preroot_feed *f = arg;
+    pthread_mutex_lock(&f->mu);
+    for (;;) {
+        while (!f->stop && f->fed - f->done < f->batch) pthread_cond_wait(&f->cv, &f->mu);
+        if (f->stop) break;
+        size_t n = f->fed;
+        block_state_changes(f->acc, &f->guess);
+        pthread_mutex_unlock(&f->mu);
+        double t = chain_now();
+        bytes32 root;
+        const char *err = db_preroot_update(f->pr, &f->guess, &root);
+        pthread_mutex_lock(&f->mu);
+        f->busy += chain_now() - t;
+        f->done = n;
+        if (err) {
+            f->failed = true;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+preroot_feed *preroot_feed_start(db *d, state_view base, code_store *codes, size_t n_txs) {
+    preroot_feed *f = calloc(1, sizeof *f);
+    if (!f) abort();
+    f->pr = db_preroot_new(d);
+    f->acc = block_state_new(base, codes);
+    f->batch = n_txs / ROUNDS_PER_BLOCK > MIN_ROUND_TXS ? n_txs / ROUNDS_PER_BLOCK : MIN_ROUND_TXS;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    if (pthread_create(&f->thread, NULL, feed_main, f)) {
+        fprintf(stderr, "parevm: cannot create the state root thread\n");
+        abort();
+    }
+    return f;
+}
+
+/* Ends the rounds: the one running is waited for. */
+static void feed_stop(preroot_feed *f) {
+    if (!f->pr) return;
+    pthread_mutex_lock(&f->mu);
+    f->stop = true;
+    pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    pthread_join(f->thread, NULL);
+}
+
+const char *preroot_feed_finish(preroot_feed *f, const change_set *cs, bytes32 *root, db_preview **out,
+                                preroot_times *t) {
+    double t0 = chain_now();
+    feed_stop(f);
+    double t1 = chain_now();
+    const char *err = db_preroot_finish(f->pr, cs, root, out);
+    if (getenv("FEED_DEBUG")) fprintf(stderr, "feed: fed %zu done %zu batch %zu wait %.1f ms final %.1f ms busy %.1f ms\n", f->fed, f->done, f->batch, 1e3 * (t1 - t0), 1e3 * (chain_now() - t1), 1e3 * f->busy);
+    t->tail = chain_now() - t0;
+    t->busy = f->busy;
+    t->rounds = db_preroot_rounds(f->pr);
+    db_preroot_free(f->pr);
+    f->pr = NULL;
+    return err;
+}
+
+void preroot_feed_free(preroot_feed *f) {
+    if (!f) return;
+    feed_stop(f);
+    db_preroot_free(f->pr);
+    block_state_free(f->acc);
+    change_set_free(&f->guess);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    free(f);
+}

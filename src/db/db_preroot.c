@@ -1,0 +1,313 @@
+/* Root work done while a block still executes (db.h: db_preroot_*).
+ *
+ * A round computes the root of the head plus a guess of the block's changes
+ * (the transactions final so far) on an overlay of the store's tries that
+ * holds the leaves and branch records of the rounds before. Against that
+ * overlay only what differs from the last round is a trie change: keys whose
+ * value moved since, and keys an earlier round changed that the new guess
+ * leaves at their stored value (put back). So each round walks what changed
+ * since the last, and the final round, on the block's real change set, walks
+ * what the last transactions changed.
+ *
+ * One work set lives across the rounds: every account and slot a round
+ * touched, with its stored value (read once) and its hashed key (hashed
+ * once). A round resets the values to the stored ones and applies its
+ * change set; ov[i] holds what the overlay has for account i. The final
+ * round's work set becomes a db_preview for the block's commit: its rows are
+ * the block's own (in_block), its record writes every round's in order
+ * (write_records keeps a record's last write).
+ *
+ * A wrong guess costs time, never correctness: the final round compares with
+ * what the overlay holds, whatever that is. The one thing rounds do not
+ * follow is a storage wipe (self-destruct, re-creation) of an account that
+ * has storage in the store: the overlay would have to hide the stored
+ * leaves. Such a round fails and the block takes the normal path. */
+#include <stdlib.h>
+
+#include "parevm/keccak.h"
+#include "parevm/rlp.h"
+#include "parevm/trie_proof.h"
+#include "db_internal.h"
+
+/* What the overlay holds for account i of the work set (after its first round). */
+typedef struct {
+    bool exists;
+    db_account acct;
+    bytes32 storage_root;
+    word_map slots; /* every slot a round touched -> its value there */
+} ov_account;
+
+struct db_preroot {
+    db *d;
+    size_t base_id;       /* the head's read transaction id, from the first round */
+    bool started;
+    const char *err;      /* sticky: a failed round ends the work */
+    trie_store base;
+    trie_overlay *ov;
+    trie_updates log;     /* every round's record writes, in order */
+    work_set w;           /* every account and slot seen, stored values loaded */
+    bytes32 *stored_root; /* by account: its storage root in the store */
+    ov_account *a;        /* by account, for the first n */
+    size_t n, cap;
+    unsigned rounds;
+};
+
+db_preroot *db_preroot_new(db *d) {
+    db_preroot *p = calloc(1, sizeof *p);
+    if (!p) abort();
+    p->d = d;
+    p->base = db_trie_store(d);
+    p->ov = trie_overlay_new(&p->base);
+    return p;
+}
+
+void db_preroot_free(db_preroot *p) {
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++) word_map_free(&p->a[i].slots);
+    free(p->a);
+    free(p->stored_root);
+    work_free(&p->w);
+    trie_overlay_free(p->ov);
+    trie_updates_free(&p->log);
+    free(p);
+}
+
+unsigned db_preroot_rounds(const db_preroot *p) { return p->rounds; }
+
+/* Every entry back to its stored value, ready for a round's change set. */
+static void reset_work(db_preroot *p) {
+    work_set *w = &p->w;
+    for (size_t i = 0; i < w->n; i++) {
+        acct_work *a = &w->a[i];
+        a->exists = a->prior_exists;
+        a->acct = a->prior;
+        a->code = NULL;
+        a->in_block = a->wiped = false;
+        a->trie = true; /* a later round may put it back */
+        a->storage_root = p->stored_root[i];
+        a->n_wiped_prior = 0;
+        for (size_t k = 0; k < a->n_slots; k++) {
+            a->slots[k].value = a->slots[k].prior;
+            a->slots[k].in_block = false;
+        }
+    }
+}
+
+/* Applies the guess (or the block's changes) on the head. */
+static const char *load_round(db_preroot *p, const change_set *cs) {
+    MDB_txn *rt;
+    int rc = db_begin(p->d, MDB_RDONLY, &rt);
+    if (rc) return db_mdb_error(rc);
+    const char *err = NULL;
+    if (!p->started) {
+        uint64_t head, trie;
+        bytes32 hash;
+        work_init(&p->w, p->d, rt);
+        rc = db_get_head(p->d, rt, &head, &hash);
+        if (!rc) rc = db_get_meta_u64(p->d, rt, "trie", &trie);
+        if (!rc && trie != head) err = "the store's trie lags its head";
+        p->base_id = p->w.base_id;
+        p->started = true;
+    } else if (mdb_txn_id(rt) != p->base_id) {
+        err = "the store changed while the block executed";
+    }
+    work_set *w = &p->w;
+    w->rt = rt;
+    size_t old = w->n;
+    reset_work(p);
+    if (!err && !rc) rc = work_apply(w, cs);
+    mdb_txn_abort(rt);
+    w->rt = NULL; /* the trie engine reads through its own readers */
+    if (!err && rc) err = db_mdb_error(rc);
+    p->stored_root = realloc(p->stored_root, (w->cap + 1) * sizeof *p->stored_root);
+    if (!p->stored_root) abort();
+    for (size_t i = old; i < w->n; i++) p->stored_root[i] = w->a[i].storage_root;
+    for (size_t i = 0; !err && i < w->n; i++)
+        if (w->a[i].wiped && !bytes32_eq(&p->stored_root[i], &EMPTY_TRIE_ROOT))
+            err = "a storage wipe of an account with stored storage";
+    return err;
+}
+
+typedef struct {
+    trie_change *c;
+    size_t *off;
+    size_t n;
+} change_list;
+
+static void change_list_init(change_list *l, size_t cap) {
+    l->c = malloc((cap + 1) * sizeof *l->c);
+    l->off = malloc((cap + 1) * sizeof *l->off);
+    if (!l->c || !l->off) abort();
+    l->n = 0;
+}
+
+/* Points the changes at their values (once vals stops growing). */
+static void change_list_fix(change_list *l, const buf_t *vals) {
+    for (size_t k = 0; k < l->n; k++) l->c[k].val = vals->data + l->off[k];
+}
+
+static void change_list_free(change_list *l) {
+    free(l->c);
+    free(l->off);
+}
+
+/* The overlay's value of slot s of account i (the stored one if untouched). */
+static u256 overlay_slot(const db_preroot *p, size_t i, const slot_work *s) {
+    const u256 *v = i < p->n ? word_map_get(&p->a[i].slots, &s->key) : NULL;
+    return v ? *v : s->prior;
+}
+
+/* The storage tries: one job per account whose slots differ from the
+ * overlay. Sets every account's storage_root to its value after the round. */
+static const char *storage_round(db_preroot *p, const trie_store *st, trie_updates *upd, change_list *lists,
+                                 buf_t *vals) {
+    work_set *w = &p->w;
+    trie_job *jobs = calloc(w->n + 1, sizeof *jobs);
+    size_t *which = calloc(w->n + 1, sizeof *which), nj = 0;
+    if (!jobs || !which) abort();
+    for (size_t i = 0; i < w->n; i++) {
+        acct_work *a = &w->a[i];
+        change_list *l = &lists[i];
+        change_list_init(l, a->n_slots);
+        for (size_t k = 0; k < a->n_slots; k++) {
+            slot_work *s = &a->slots[k];
+            u256 was = overlay_slot(p, i, s);
+            if (u256_eq(&was, &s->value)) continue;
+            if (!s->hashed) {
+                uint8_t be[32];
+                u256_to_be(&s->key, be);
+                keccak256(be, 32, s->hkey.b);
+                s->hashed = true;
+            }
+            l->c[l->n].key = s->hkey;
+            l->off[l->n] = vals->len;
+            if (!u256_is_zero(&s->value)) rlp_encode_u256(vals, &s->value);
+            l->c[l->n].val_len = vals->len - l->off[l->n];
+            l->n++;
+        }
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        change_list *l = &lists[i];
+        change_list_fix(l, vals);
+        if (i < p->n) w->a[i].storage_root = p->a[i].storage_root;
+        if (!l->n) continue;
+        trie_changes_sort(l->c, l->n);
+        which[nj] = i;
+        jobs[nj++] = (trie_job){.has_owner = true, .owner = w->a[i].haddr, .changes = l->c, .n_changes = l->n};
+    }
+    const char *err = nj ? trie_update_roots(st, p->d->pool, jobs, nj, upd) : NULL;
+    for (size_t j = 0; !err && j < nj; j++) w->a[which[j]].storage_root = jobs[j].root;
+    free(jobs);
+    free(which);
+    return err;
+}
+
+static bool account_differs(const acct_work *a, bool exists, const db_account *acct, const bytes32 *root) {
+    if (a->exists != exists) return true;
+    if (!exists) return false;
+    return a->acct.nonce != acct->nonce || !u256_eq(&a->acct.balance, &acct->balance) ||
+           !bytes32_eq(&a->acct.code_hash, &acct->code_hash) || !bytes32_eq(&a->storage_root, root);
+}
+
+/* The account trie: accounts whose leaf differs from the overlay's. */
+static const char *account_round(db_preroot *p, const trie_store *st, trie_updates *upd, change_list *l,
+                                 buf_t *vals) {
+    work_set *w = &p->w;
+    change_list_init(l, w->n);
+    for (size_t i = 0; i < w->n; i++) {
+        acct_work *a = &w->a[i];
+        bool differs = i < p->n ? account_differs(a, p->a[i].exists, &p->a[i].acct, &p->a[i].storage_root)
+                                : account_differs(a, a->prior_exists, &a->prior, &p->stored_root[i]);
+        if (!differs) continue;
+        l->c[l->n].key = a->haddr;
+        l->off[l->n] = vals->len;
+        if (a->exists) db_leaf_encode(&a->acct, &a->storage_root, vals);
+        l->c[l->n].val_len = vals->len - l->off[l->n];
+        l->n++;
+    }
+    change_list_fix(l, vals);
+    trie_changes_sort(l->c, l->n);
+    trie_job job = {.changes = l->c, .n_changes = l->n};
+    const char *err = trie_update_roots(st, p->d->pool, &job, 1, upd);
+    w->root = job.root;
+    return err;
+}
+
+/* The round's leaves and records join the overlay; the overlay's accounts
+ * and slots are the round's values now. */
+static void keep_round(db_preroot *p, const change_list *lists, const change_list *acct, const trie_updates *upd) {
+    const work_set *w = &p->w;
+    for (size_t i = 0; i < w->n; i++)
+        for (size_t k = 0; k < lists[i].n; k++)
+            trie_overlay_set_leaf(p->ov, &w->a[i].haddr, &lists[i].c[k].key, lists[i].c[k].val, lists[i].c[k].val_len);
+    for (size_t k = 0; k < acct->n; k++) trie_overlay_set_leaf(p->ov, NULL, &acct->c[k].key, acct->c[k].val, acct->c[k].val_len);
+    trie_overlay_apply(p->ov, upd);
+    trie_updates_append(&p->log, upd);
+    if (w->n > p->cap) {
+        p->cap = w->cap;
+        p->a = realloc(p->a, p->cap * sizeof *p->a);
+        if (!p->a) abort();
+    }
+    for (; p->n < w->n; p->n++) memset(&p->a[p->n], 0, sizeof p->a[p->n]);
+    for (size_t i = 0; i < w->n; i++) {
+        const acct_work *a = &w->a[i];
+        ov_account *o = &p->a[i];
+        o->exists = a->exists;
+        o->acct = a->acct;
+        o->storage_root = a->storage_root;
+        for (size_t k = 0; k < a->n_slots; k++) word_map_put(&o->slots, &a->slots[k].key, &a->slots[k].value);
+    }
+}
+
+/* One round on cs (the work set keeps its result). */
+static const char *run_round(db_preroot *p, const change_set *cs) {
+    if (p->err) return p->err;
+    pthread_mutex_lock(&p->d->writer); /* the root engine's pool: one user at a time */
+    const char *err = load_round(p, cs);
+    size_t n = p->w.n;
+    trie_updates upd = {0};
+    buf_t svals = {0}, avals = {0}; /* the changes' values: kept apart, as both lists point into theirs */
+    change_list *lists = calloc(n + 1, sizeof *lists), acct = {0};
+    if (!lists) abort();
+    trie_store st = trie_overlay_store(p->ov);
+    if (!err) err = storage_round(p, &st, &upd, lists, &svals);
+    if (!err) err = account_round(p, &st, &upd, &acct, &avals);
+    if (!err) keep_round(p, lists, &acct, &upd);
+    pthread_mutex_unlock(&p->d->writer);
+    for (size_t i = 0; i < n; i++) change_list_free(&lists[i]);
+    free(lists);
+    change_list_free(&acct);
+    buf_free(&svals);
+    buf_free(&avals);
+    trie_updates_free(&upd);
+    if (err) p->err = err;
+    else p->rounds++;
+    return err;
+}
+
+const char *db_preroot_update(db_preroot *p, const change_set *guess, bytes32 *root) {
+    const char *err = run_round(p, guess);
+    if (!err && root) *root = p->w.root;
+    return err;
+}
+
+const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root, db_preview **out) {
+    *out = NULL;
+    const char *err = run_round(p, cs);
+    if (err) return err;
+    db_preview *pv = calloc(1, sizeof *pv);
+    if (!pv) abort();
+    /* the commit writes the work set's rows and every round's records (the
+     * last write of each winning); slots it never hashed are hashed there */
+    pv->w = p->w;
+    memset(&p->w, 0, sizeof p->w);
+    trie_updates_free(&pv->w.updates);
+    pv->w.updates = p->log;
+    memset(&p->log, 0, sizeof p->log);
+    p->err = "db_preroot_finish was called";
+    pv->changes = cs;
+    pv->reusable = true;
+    *root = pv->w.root;
+    *out = pv;
+    return NULL;
+}
