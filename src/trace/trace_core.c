@@ -325,6 +325,7 @@ json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env,
                     code_store *codes, const transaction *tx, uint64_t block_gas_used, uint64_t log_index,
                     bool call, tx_result *res_out, char *err, size_t errlen) {
     if (cfg->timeout_error[0]) { /* geth parses the timeout just before it runs the transaction */
+        if (res_out) memset(res_out, 0, sizeof *res_out); /* not run: not valid */
         snprintf(err, errlen, "%s", cfg->timeout_error);
         return NULL;
     }
