@@ -711,6 +711,62 @@ TEST(node_trace_errors) {
     json_decref(head2);
 }
 
+/* ---- The timeout ------------------------------------------------------------------------- */
+
+/* debug_traceCall of a loop (JUMPDEST; PUSH1 0; JUMP, put at X by a state
+ * override) with 50M gas and the given extra config keys. */
+static bool loop_times_out(const chain *c, const char *extra) {
+    const char *x = "0x00000000000000000000000000000000000100f0";
+    char p[1024];
+    snprintf(p, sizeof p,
+             "[{\"from\":\"%s\",\"to\":\"%s\",\"gas\":\"0x2faf080\"},\"latest\",{%s\"stateOverrides\":{\"%s\":"
+             "{\"code\":\"0x5b600056\"}}}]",
+             c->acct[1], x, extra, x);
+    return err_is(c, "debug_traceCall", p, -32000, "execution timeout");
+}
+
+TEST(node_trace_timeout) {
+    chain *c = shared();
+    CHECK(c != NULL);
+    if (!c) return;
+    /* a transaction that would run for 4M iterations stops with geth's error */
+    CHECK(loop_times_out(c, "\"timeout\":\"50ms\","));
+    CHECK(loop_times_out(c, "\"timeout\":\"0.05s\",\"tracer\":\"callTracer\","));
+    CHECK(loop_times_out(c, "\"timeout\":\"50ms\",\"tracer\":\"prestateTracer\","));
+    /* a normal call with a generous timeout traces */
+    char p[512];
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"gas\":\"0x186a0\"},\"latest\",{\"timeout\":\"10s\"}]",
+             c->acct[1], c->a);
+    json_t *t = ok(c, "debug_traceCall", p);
+    CHECK(t && json_array_size(json_object_get(t, "structLogs")) == 10 && json_is_false(json_object_get(t, "failed")));
+    json_decref(t);
+    /* a timeout <= 0 has expired before the transaction starts */
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\"},\"latest\",{\"timeout\":\"0s\"}]", c->acct[1], c->a);
+    CHECK(err_is(c, "debug_traceCall", p, -32000, "execution timeout"));
+    snprintf(p, sizeof p, "[\"%s\",{\"timeout\":\"-1s\",\"tracer\":\"callTracer\"}]", c->tx_store);
+    CHECK(err_is(c, "debug_traceTransaction", p, -32000, "execution timeout"));
+    /* a block: each transaction has its own deadline, and one past it
+     * fails the call, as geth's traceBlock does for native tracers */
+    snprintf(p, sizeof p, "[\"0x%llx\",{\"timeout\":\"0s\"}]", (unsigned long long)c->blk_multi);
+    CHECK(err_is(c, "debug_traceBlockByNumber", p, -32000, "execution timeout"));
+    snprintf(p, sizeof p, "[\"0x%llx\",{\"timeout\":\"10s\",\"tracer\":\"callTracer\"}]",
+             (unsigned long long)c->blk_multi);
+    t = ok(c, "debug_traceBlockByNumber", p);
+    CHECK(json_array_size(t) == 3);
+    json_decref(t);
+    /* a bad duration: Go's error, when the transaction is traced (-32000) */
+    snprintf(p, sizeof p, "[\"%s\",{\"timeout\":\"5\"}]", c->tx_store);
+    CHECK(err_is(c, "debug_traceTransaction", p, -32000, "time: missing unit in duration \"5\""));
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\"},\"latest\",{\"timeout\":\"soon\"}]", c->acct[1], c->a);
+    CHECK(err_is(c, "debug_traceCall", p, -32000, "time: invalid duration \"soon\""));
+    snprintf(p, sizeof p, "[\"0x%llx\",{\"timeout\":\"5d\"}]", (unsigned long long)c->blk_multi);
+    CHECK(err_is(c, "debug_traceBlockByNumber", p, -32000, "time: unknown unit \"d\" in duration \"5d\""));
+    /* the node goes on serving: a plain trace still works */
+    t = trace_tx(c, c->tx_store, NULL);
+    CHECK(t && json_array_size(json_object_get(t, "structLogs")) == 10);
+    json_decref(t);
+}
+
 /* ---- Tracing while the writer mines ------------------------------------------------------ */
 
 typedef struct {

@@ -926,3 +926,222 @@ TEST(revert_reasons_and_names) {
     CHECK(!strcmp(trace_op_name(0x5f, buf), "PUSH0"));
     CHECK(!strcmp(trace_op_name(0x0c, buf), "opcode 0xc not defined"));
 }
+
+/* ---- the timeout ---- */
+
+typedef struct {
+    const char *s;
+    int64_t ns;
+} duration_case;
+
+TEST(trace_timeout_durations) {
+    /* values worked out from Go's time.ParseDuration rules */
+    static const duration_case good[] = {
+        {"5s", 5000000000LL},
+        {"300ms", 300000000LL},
+        {"1.5s", 1500000000LL},
+        {"2m", 120000000000LL},
+        {"1h30m", 5400000000000LL},
+        {"1h30m15.5s", 5415500000000LL},
+        {"-1.5h", -5400000000000LL},
+        {"+5s", 5000000000LL},
+        {"0", 0},
+        {"-0", 0},
+        {"+0", 0},
+        {"0s", 0},
+        {"1ns", 1},
+        {"1us", 1000},
+        {"1\xc2\xb5s", 1000}, /* U+00B5 */
+        {"1\xce\xbcs", 1000}, /* U+03BC */
+        {"0.1ms", 100000},
+        {".5s", 500000000LL},
+        {"5.s", 5000000000LL},
+        {"1.0000000001s", 1000000000LL}, /* below a nanosecond: truncated */
+        {"1.000000001s", 1000000001LL},
+        {"2h45m", 9900000000000LL},
+        {"1s1s", 2000000000LL},
+        {"9223372036854775807ns", INT64_MAX},
+        {"-9223372036854775808ns", INT64_MIN},
+        {"2562047h", 9223369200000000000LL},
+    };
+    char err[160];
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        int64_t ns = 12345;
+        bool okp = trace_parse_duration(good[i].s, &ns, err, sizeof err);
+        if (!okp || ns != good[i].ns) fprintf(stderr, "  %s -> %d %lld (%s)\n", good[i].s, okp, (long long)ns, err);
+        CHECK(okp && ns == good[i].ns);
+    }
+    static const char *const bad[][2] = {
+        {"", "time: invalid duration \"\""},
+        {"x", "time: invalid duration \"x\""},
+        {"-", "time: invalid duration \"-\""},
+        {".", "time: invalid duration \".\""},
+        {".s", "time: invalid duration \".s\""},
+        {"-.s", "time: invalid duration \"-.s\""},
+        {"s", "time: invalid duration \"s\""},
+        {" 5s", "time: invalid duration \" 5s\""},
+        {"\"q\"", "time: invalid duration \"\\\"q\\\"\""},
+        {"5", "time: missing unit in duration \"5\""},
+        {"00", "time: missing unit in duration \"00\""},
+        {"1.5", "time: missing unit in duration \"1.5\""},
+        {"5d", "time: unknown unit \"d\" in duration \"5d\""},
+        {"5S", "time: unknown unit \"S\" in duration \"5S\""},
+        {"5 s", "time: unknown unit \" s\" in duration \"5 s\""},
+        {"1s-1s", "time: unknown unit \"s-\" in duration \"1s-1s\""},
+        {"1e3s", "time: unknown unit \"e\" in duration \"1e3s\""},
+        {"5\xc3\xa9", "time: unknown unit \"\\xc3\\xa9\" in duration \"5\\xc3\\xa9\""},
+        {"9223372036854775808ns", "time: invalid duration \"9223372036854775808ns\""},
+        {"2562048h", "time: invalid duration \"2562048h\""},
+        {"99999999999999999999s", "time: invalid duration \"99999999999999999999s\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t ns;
+        bool okp = trace_parse_duration(bad[i][0], &ns, err, sizeof err);
+        if (okp || strcmp(err, bad[i][1])) fprintf(stderr, "  %s -> %d %s\n", bad[i][0], okp, okp ? "" : err);
+        CHECK(!okp && !strcmp(err, bad[i][1]));
+    }
+    /* a long string is cut to the buffer, still terminated */
+    char longs[400];
+    memset(longs, '7', sizeof longs - 1);
+    longs[sizeof longs - 1] = 0;
+    int64_t ns;
+    CHECK(!trace_parse_duration(longs, &ns, err, sizeof err) && strlen(err) < sizeof err &&
+          !strncmp(err, "time: invalid duration \"777", 27));
+}
+
+TEST(trace_timeout_config) {
+    trace_config c;
+    char err[256];
+    /* absent or null: geth's 5 s */
+    CHECK(trace_config_parse(NULL, &c, err, sizeof err) && c.has_timeout && c.timeout_ns == 5000000000LL &&
+          !c.timeout_error[0]);
+    json_t *v = json_loads("{\"timeout\":null}", 0, NULL);
+    CHECK(trace_config_parse(v, &c, err, sizeof err) && c.has_timeout && c.timeout_ns == 5000000000LL);
+    json_decref(v);
+    v = json_loads("{\"Timeout\":\"1m30s\"}", 0, NULL);
+    CHECK(trace_config_parse(v, &c, err, sizeof err) && c.timeout_ns == 90000000000LL && !c.timeout_error[0]);
+    json_decref(v);
+    /* a bad duration decodes: geth reports it when it traces */
+    v = json_loads("{\"timeout\":\"10\"}", 0, NULL);
+    CHECK(trace_config_parse(v, &c, err, sizeof err) && !strcmp(c.timeout_error, "time: missing unit in duration \"10\""));
+    json_decref(v);
+    trace_call_config cc;
+    v = json_loads("{\"timeout\":\"-3ms\",\"txIndex\":\"0x1\"}", 0, NULL);
+    CHECK(trace_call_config_parse(v, &cc, err, sizeof err) && cc.trace.has_timeout && cc.trace.timeout_ns == -3000000);
+    trace_call_config_free(&cc);
+    json_decref(v);
+    v = json_loads("{\"timeout\":true}", 0, NULL);
+    CHECK(!trace_config_parse(v, &c, err, sizeof err) && strstr(err, "TraceConfig.timeout"));
+    json_decref(v);
+}
+
+/* Counts steps and asks the EVM to stop at step stop_at. */
+typedef struct {
+    evm_tracer base;
+    int steps, stop_at, halts, last_depth;
+    evm_status last_halt;
+} stopper;
+
+static void stopper_step(evm_tracer *t, const evm_step *s) {
+    stopper *p = (stopper *)t;
+    p->last_depth = s->depth;
+    if (++p->steps == p->stop_at) t->stop = true;
+}
+
+static void stopper_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int64_t refund) {
+    (void)depth, (void)gas, (void)refund;
+    stopper *p = (stopper *)t;
+    p->halts++;
+    p->last_halt = st;
+}
+
+TEST(evm_tracer_stop_flag_unwinds_at_once) {
+    world w;
+    world_init(&w, FORK_CANCUN);
+    address loop = addr_of(0x100f), caller = addr_of(0xca11);
+    put(&w, loop, "5b600056", 0); /* JUMPDEST; PUSH1 0; JUMP: forever */
+    /* PUSH1 0 x4, PUSH1 0, PUSH20 loop, GAS, CALL, PUSH1 1, SSTORE, STOP */
+    put(&w, caller, "6000600060006000600073000000000000000000000000000000000000100f5af160015500", 0);
+    executor *ex = executor_new();
+    /* the frame that stops runs no further instruction */
+    stopper s = {.base = {.step = stopper_step, .halt = stopper_halt}, .stop_at = 1000};
+    s.base.ctx = &s;
+    transaction tx = make_tx(&w, loop, 10000000, 0, 0);
+    tx_result res;
+    executor_set_tracer(ex, &s.base);
+    exec_transaction(ex, &w.env, mem_state_view(w.s), mem_state_codes(w.s), &tx, 0, &res);
+    executor_set_tracer(ex, NULL);
+    CHECK(res.valid && res.status == EVM_OUT_OF_GAS && res.gas_used == 10000000);
+    CHECK(s.steps == 1000 && s.halts == 1 && s.last_halt == EVM_OUT_OF_GAS);
+    /* stopped in a callee: the caller runs one more step (the one after
+     * its CALL) and halts there too */
+    stopper n = {.base = {.step = stopper_step, .halt = stopper_halt}, .stop_at = 500};
+    n.base.ctx = &n;
+    transaction tx2 = make_tx(&w, caller, 10000000, 0, 0);
+    executor_set_tracer(ex, &n.base);
+    exec_transaction(ex, &w.env, mem_state_view(w.s), mem_state_codes(w.s), &tx2, 0, &res);
+    executor_set_tracer(ex, NULL);
+    CHECK(res.valid && res.status == EVM_OUT_OF_GAS);
+    CHECK(n.steps == 501 && n.last_depth == 0 && n.halts == 2 && n.last_halt == EVM_OUT_OF_GAS);
+    /* untraced, the same executor runs normally: the callee runs out of
+     * gas and the caller goes on to its end */
+    transaction tx3 = make_tx(&w, caller, 200000, 0, 0);
+    exec_transaction(ex, &w.env, mem_state_view(w.s), mem_state_codes(w.s), &tx3, 0, &res);
+    CHECK(res.valid && res.status == EVM_SUCCESS);
+    executor_free(ex);
+    mem_state_free(w.s);
+}
+
+/* trace_tx_on with a config; NULL with the reason in err. */
+static json_t *trace_with(world *w, const char *config, const transaction *tx, char *err, size_t errlen) {
+    json_t *cj = json_loads(config, 0, NULL);
+    trace_config cfg;
+    CHECK(cj && trace_config_parse(cj, &cfg, err, errlen));
+    json_decref(cj);
+    executor *ex = executor_new();
+    json_t *out = trace_tx_on(&cfg, ex, &w->env, mem_state_view(w->s), mem_state_codes(w->s), tx, 0, 0, false, NULL,
+                              err, errlen);
+    executor_free(ex);
+    return out;
+}
+
+TEST(trace_timeout_stops_a_long_transaction) {
+    world w;
+    world_init(&w, FORK_CANCUN);
+    w.env.gas_limit = 1000000000000ULL; /* a loop this long could not end while the test runs */
+    address loop = addr_of(0x100f), st = addr_of(0x5700);
+    put(&w, loop, "5b600056", 0);
+    put(&w, st, "602a60005500", 0); /* SSTORE(0, 0x2a) */
+    char err[256];
+    const char *tracers[] = {"{\"timeout\":\"20ms\",\"tracer\":\"callTracer\"}",
+                             "{\"timeout\":\"20ms\",\"tracer\":\"prestateTracer\"}",
+                             "{\"timeout\":\"20ms\",\"disableStack\":true,\"limit\":100000}"};
+    transaction tx = make_tx(&w, loop, 999999999999ULL, 0, 0);
+    for (size_t i = 0; i < 3; i++) {
+        err[0] = 0;
+        CHECK(trace_with(&w, tracers[i], &tx, err, sizeof err) == NULL && !strcmp(err, "execution timeout"));
+    }
+    /* a timeout <= 0 has passed before the transaction starts */
+    transaction small = make_tx(&w, st, 100000, 0, 0);
+    CHECK(trace_with(&w, "{\"timeout\":\"0s\"}", &small, err, sizeof err) == NULL && !strcmp(err, "execution timeout"));
+    CHECK(trace_with(&w, "{\"timeout\":\"-1h\",\"tracer\":\"callTracer\"}", &small, err, sizeof err) == NULL &&
+          !strcmp(err, "execution timeout"));
+    /* a bad one is the trace's error; an invalid transaction's error comes after it */
+    CHECK(trace_with(&w, "{\"timeout\":\"abc\"}", &small, err, sizeof err) == NULL &&
+          !strcmp(err, "time: invalid duration \"abc\""));
+    /* a generous one traces as without */
+    json_t *a = trace_with(&w, "{\"timeout\":\"10s\"}", &small, err, sizeof err);
+    json_t *b = trace_with(&w, "{}", &small, err, sizeof err);
+    CHECK(a && b && json_equal(a, b) && json_array_size(json_object_get(a, "structLogs")) == 4);
+    json_decref(a);
+    json_decref(b);
+    /* no deadline at all (a zeroed config, statetest's) */
+    trace_config none = {.kind = TRACER_CALL};
+    executor *ex = executor_new();
+    json_t *c = trace_tx_on(&none, ex, &w.env, mem_state_view(w.s), mem_state_codes(w.s), &small, 0, 0, false, NULL,
+                            err, sizeof err);
+    CHECK(c && !strcmp(json_string_value(json_object_get(c, "type")), "CALL"));
+    json_decref(c);
+    executor_free(ex);
+    mem_state_free(w.s);
+}

@@ -222,6 +222,12 @@ typedef struct evm_tracer {
     /* msg's result, before the caller uses it. */
     void (*exit)(struct evm_tracer *t, const evm_message *msg, const evm_result *r);
     void *ctx;
+    /* Set by a hook (start it false) to abandon the execution, as geth's
+     * evm.Cancel: the traced loop reads it after each step, and once it is
+     * set every frame halts as out of gas at its next instruction (halt and
+     * exit still report), so the transaction unwinds at once. Its result is
+     * then meaningless: throw the execution's changes away. */
+    bool stop;
 } evm_tracer;
 
 /* ---- The interpreter ------------------------------------------------------- */

@@ -34,7 +34,11 @@
  *     its #34675);
  *   - state overrides of precompile addresses and movePrecompileToAddress
  *     are refused, block overrides do not change the fork, and the
- *     "overrides" (chain config) and "timeout" options are ignored.
+ *     "overrides" (chain config) option is ignored;
+ *   - "timeout" is checked on the tracer's own clock (every 1,024
+ *     instructions and when the transaction ends) rather than by geth's
+ *     timer goroutine, which races the transaction: with a timeout <= 0
+ *     geth usually, parevm always, answers "execution timeout".
  */
 #ifndef PAREVM_TRACE_H
 #define PAREVM_TRACE_H
@@ -56,6 +60,19 @@ typedef struct {
     bool only_top_call, with_log;
     /* prestateTracer */
     bool diff_mode, disable_code, prestate_disable_storage, include_empty;
+    /* "timeout", a Go duration ("5s", "1.5m", "300ms"): each traced
+     * transaction's deadline, counted from when its execution starts. Past
+     * it the execution is abandoned and the trace is the error "execution
+     * timeout". trace_config_parse sets has_timeout with geth's default of
+     * 5 s when the key is absent or null; a zeroed config has no deadline
+     * (statetest --tracer). timeout_ns <= 0 has expired before the start. */
+    bool has_timeout;
+    int64_t timeout_ns;
+    /* A timeout string that is not a duration: Go's error for it ("time:
+     * invalid duration \"x\"", cut to fit), which the tracing functions
+     * answer where geth's traceTx parses it -- after the transactions before
+     * the traced one are replayed, so a block without transactions traces. */
+    char timeout_error[160];
 } trace_config;
 
 /* Parses a TraceConfig object (NULL or JSON null: the opcode logger with
@@ -93,7 +110,9 @@ json_t *trace_transaction(const trace_config *cfg, state_view pre, block *b, con
 
 /* Every transaction of b traced in order, as debug_traceBlockByNumber and
  * debug_traceBlockByHash answer: [{"txHash", "result"}...]. NULL with err
- * when the block cannot be executed. */
+ * when the block cannot be executed or a transaction's trace fails (each
+ * has its own deadline; one past it fails the whole call, as geth's
+ * traceBlock does for its native tracers). */
 json_t *trace_block(const trace_config *cfg, state_view pre, block *b, const block_rules *rules, char *err,
                     size_t errlen);
 
@@ -114,8 +133,10 @@ json_t *trace_call(const trace_call_config *cfg, state_view state, block *b, con
  * block-level index of the transaction's first log (callTracer's log
  * "index"); call selects exec_call's rules. The executor's change set and
  * logs are the transaction's afterwards; *res (may be NULL) gets its result.
- * Returns the tracer's JSON, or NULL with err for an invalid transaction
- * ("tracing failed: <reason>"). */
+ * Returns the tracer's JSON, or NULL with err for a bad timeout (cfg's
+ * timeout_error), an invalid transaction ("tracing failed: <reason>") or
+ * one still running when cfg's deadline passed, which is abandoned
+ * ("execution timeout"; the executor's changes are then meaningless). */
 json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env, state_view view,
                     code_store *codes, const transaction *tx, uint64_t block_gas_used, uint64_t log_index,
                     bool call, tx_result *res, char *err, size_t errlen);

@@ -37,6 +37,8 @@ bool st_tracing_ready(st_tracing *t) {
     char err[256];
     bool ok = trace_config_parse(cfg, &t->cfg, err, sizeof err);
     json_decref(cfg);
+    t->cfg.has_timeout = false; /* geth's evm statetest traces without a deadline */
+    t->cfg.timeout_error[0] = 0;
     if (!ok) fprintf(stderr, "parevm statetest: tracer config: %s\n", err);
     return ok;
 }

@@ -2,7 +2,7 @@
  * tracing) -- debug_traceTransaction, debug_traceBlockByNumber,
  * debug_traceBlockByHash, debug_traceBlock (a block's RLP) and
  * debug_traceCall, with geth's TraceConfig
- * (tracer, tracerConfig, disableStack, disableStorage, enableMemory,
+ * (tracer, tracerConfig, timeout, disableStack, disableStorage, enableMemory,
  * enableReturnData, limit) and TraceCallConfig (stateOverrides,
  * blockOverrides, txIndex).
  *
@@ -12,8 +12,9 @@
  * Everything runs on layers over the request's read snapshot: nothing is
  * written. Errors follow geth's eth/tracers API: "transaction not found",
  * "block #N not found", "block 0x... not found", "genesis is not
- * traceable", "tracer not found", "tracing failed: ..." (-32000); a config
- * that does not decode is -32602. */
+ * traceable", "tracer not found", "tracing failed: ...", "execution
+ * timeout", Go's "time: invalid duration ..." (-32000); a config that does
+ * not decode is -32602. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -66,6 +66,19 @@ static bool decode_flags(const json_t *v, const bool_field *fields, size_t n, co
     return true;
 }
 
+#define DEFAULT_TIMEOUT_NS 5000000000LL /* geth's defaultTraceTimeout */
+
+/* "timeout" (a string or null, the last of several keys winning): a bad
+ * duration is kept as its error for the trace to answer, as geth parses it
+ * only when it traces a transaction. */
+static void decode_timeout(const json_t *v, trace_config *out) {
+    out->timeout_ns = DEFAULT_TIMEOUT_NS;
+    out->timeout_error[0] = 0;
+    if (json_is_string(v) &&
+        !trace_parse_duration(json_string_value(v), &out->timeout_ns, out->timeout_error, sizeof out->timeout_error))
+        out->timeout_ns = DEFAULT_TIMEOUT_NS;
+}
+
 /* Decodes a TraceConfig's keys into out; other keys go to extra (may be
  * NULL) for TraceCallConfig. */
 static bool decode_trace_config(const json_t *v, trace_config *out, const json_t **tracer_config,
@@ -97,6 +110,7 @@ static bool decode_trace_config(const json_t *v, trace_config *out, const json_t
         } else if (!strcasecmp(key, "timeout")) {
             if (!json_is_null(val) && !json_is_string(val))
                 return type_error(err, errlen, json_kind(val), "TraceConfig.timeout", "string");
+            decode_timeout(val, out);
         } else if (!strcasecmp(key, "tracerConfig")) {
             *tracer_config = val;
         } else if (extra && !extra(arg, key, val, err, errlen)) {
@@ -139,6 +153,8 @@ static bool parse_config(const json_t *v, trace_config *out,
                          bool (*extra)(void *, const char *, const json_t *, char *, size_t), void *arg, char *err,
                          size_t errlen) {
     memset(out, 0, sizeof *out);
+    out->has_timeout = true;
+    out->timeout_ns = DEFAULT_TIMEOUT_NS;
     if (!v || json_is_null(v)) return true;
     if (!json_is_object(v)) {
         snprintf(err, errlen, "json: cannot unmarshal %s into Go value of type tracers.TraceConfig", json_kind(v));

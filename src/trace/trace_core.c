@@ -9,7 +9,11 @@
  * gas, write protection found by the gas rules) is reported with the error.
  * parevm's hook runs before the instruction, so the run keeps each step
  * pending until the next event gives its cost: the next step of the frame,
- * the message it starts (enter) or the frame's halt. */
+ * the message it starts (enter) or the frame's halt.
+ *
+ * With a deadline (the "timeout" option) the step hook reads the clock
+ * every 1,024 steps and, once it has passed, sets the tracer's stop flag:
+ * the EVM unwinds and the trace answers "execution timeout". */
 #include <stdio.h>
 #include <stdlib.h>
 #include "parevm/state_host.h"
@@ -190,8 +194,22 @@ static void finish(trace_run *r, int64_t cost, int64_t refund_after, bool halted
     }
 }
 
+/* Every this many steps the run reads the clock (a few ns each time). */
+#define CLOCK_EVERY 1024
+
+/* Stops the EVM once the deadline has passed (geth: tracer.Stop("execution
+ * timeout") and evm.Cancel() from its timer). */
+static void check_deadline(trace_run *r) {
+    if (++r->clock_steps < CLOCK_EVERY) return;
+    r->clock_steps = 0;
+    if (trace_clock_ns() < r->deadline) return;
+    r->timed_out = true;
+    r->base.stop = true;
+}
+
 static void hook_step(evm_tracer *t, const evm_step *s) {
     trace_run *r = run_of(t);
+    if (r->timed) check_deadline(r);
     if (!r->started) {
         r->started = true;
         r->frames[0].refund_base = (int64_t)executor_auth_refund(r->ex);
@@ -306,6 +324,11 @@ static void run_free(trace_run *r) {
 json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env, state_view view,
                     code_store *codes, const transaction *tx, uint64_t block_gas_used, uint64_t log_index,
                     bool call, tx_result *res_out, char *err, size_t errlen) {
+    if (cfg->timeout_error[0]) { /* geth parses the timeout just before it runs the transaction */
+        if (res_out) memset(res_out, 0, sizeof *res_out); /* not run: not valid */
+        snprintf(err, errlen, "%s", cfg->timeout_error);
+        return NULL;
+    }
     trace_run *r = malloc(sizeof *r);
     if (!r) abort();
     run_init(r, cfg, ex, env, view, log_index);
@@ -321,6 +344,11 @@ json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env,
     if (cfg->kind == TRACER_PRESTATE) ps_start(r, tx, &to, env);
 
     tx_result res;
+    if (cfg->has_timeout) {
+        r->timed = true;
+        int64_t now = trace_clock_ns();
+        r->deadline = cfg->timeout_ns > INT64_MAX - now ? INT64_MAX : now + cfg->timeout_ns;
+    }
     executor_set_tracer(ex, &r->base);
     if (call)
         exec_call(ex, env, view, codes, tx, &res);
@@ -332,6 +360,9 @@ json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env,
     json_t *out = NULL;
     if (!res.valid) {
         snprintf(err, errlen, "tracing failed: %s", res.error);
+    } else if (r->timed && (r->timed_out || trace_clock_ns() >= r->deadline)) {
+        /* geth's timer would have stopped the tracer by now: its result is the error */
+        snprintf(err, errlen, "execution timeout");
     } else {
         if (r->has_pending) r->has_pending = false; /* cannot happen: every frame halts */
         char buf[112];

@@ -40,6 +40,17 @@ json_t *trace_json_quantity(const u256 *v); /* "0x1f": hexutil.Big, uint256.Hex 
 void trace_set(json_t *obj, const char *key, json_t *v); /* json_object_set_new that aborts on failure */
 void trace_append(json_t *arr, json_t *v);
 
+/* ---- The timeout (trace_timeout.c) ---- */
+
+/* Go's time.ParseDuration of s into *ns ([-+]? then one or more of digits
+ * with an optional fraction and a unit: ns, us, µs, μs, ms, s, m, h; "0"
+ * alone needs no unit). False with Go's error text in err ("time: invalid
+ * duration \"x\"", "time: missing unit in duration ...", "time: unknown
+ * unit \"u\" in duration ..."). */
+bool trace_parse_duration(const char *s, int64_t *ns, char *err, size_t errlen);
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t trace_clock_ns(void);
+
 /* ---- The run (trace_core.c) ---- */
 
 #define TR_TOP 7 /* stack items a step keeps (top first): LOG4 needs 6, CALL 7 */
@@ -158,6 +169,10 @@ typedef struct trace_run {
     state_view pre;          /* the state the transaction started from */
     uint64_t log_index;      /* block-level index of the transaction's first log */
     bool started;
+    bool timed;              /* a deadline applies */
+    bool timed_out;          /* it passed while the transaction ran: the EVM was told to stop */
+    int64_t deadline;        /* trace_clock_ns() value */
+    uint32_t clock_steps;    /* steps since the clock was last read */
     bool has_pending;
     tr_step pending;
     tr_frame *frames;        /* EVM depth + 1 of them */
