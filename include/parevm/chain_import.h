@@ -153,8 +153,8 @@ typedef struct {
                             it executes, from the transactions final so far */
 } chain_import_options;
 
-/* chain_import_options.preroot. The rounds need a core of their own: AUTO
- * runs them when the machine has more cores than execution uses. */
+/* chain_import_options.preroot. The rounds need cores of their own: AUTO
+ * runs them when the machine has two cores more than execution uses. */
 enum { CHAIN_PREROOT_AUTO = 0, CHAIN_PREROOT_ON, CHAIN_PREROOT_OFF };
 /* Parses "auto", "on" or "off"; false otherwise. */
 bool chain_preroot_parse(const char *s, int *out);

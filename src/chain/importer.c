@@ -317,11 +317,14 @@ bool chain_preroot_parse(const char *s, int *out) {
     return false;
 }
 
-/* AUTO: rounds beside execution only pay with a core to run on. */
+/* AUTO: rounds beside execution only pay with cores of their own: the
+ * feed's thread and at least one of the root engine's. On 2 cores the root
+ * of an ERC-20 block costs more CPU than its execution, so rounds there
+ * finish no sooner than the root after execution does. */
 static bool preroot_enabled(const chain_import_options *o) {
     if (o->preroot != CHAIN_PREROOT_AUTO) return o->preroot == CHAIN_PREROOT_ON;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores > (long)(o->sequential ? 1 : o->threads);
+    return cores >= (long)(o->sequential ? 1 : o->threads) + 2;
 }
 
 const char *chain_importer_open(db *d, const chain_import_options *o, chain_importer **out) {

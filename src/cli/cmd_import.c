@@ -238,7 +238,7 @@ static int usage(void) {
             "                  one batch while the next blocks execute)\n"
             "  --preroot M     compute a block's root in rounds while it executes, when it runs on the\n"
             "                  store's head with nothing queued: on, off, or auto (default: on when\n"
-            "                  the machine has a core more than execution uses)\n"
+            "                  the machine has two cores more than execution uses)\n"
             "  --no-sync       no fsync per commit (survives a process crash, not an OS crash)\n"
             "  --json          print a JSON summary\n");
     return 2;

@@ -28,7 +28,7 @@
 #include "trie_internal.h"
 
 /* Changes per task below which a job is not split. */
-enum { SPLIT1_MIN = 1024, SPLIT2_MIN = 16384 };
+enum { SPLIT1_MIN = 256, SPLIT2_MIN = 4096 };
 
 typedef struct {
     const trie_store *store;
