@@ -327,17 +327,7 @@ TEST(db_preroot_rounds_match_plain_commits) {
                 without_wipes(&guess);
             } else { /* a part of the block: its first entries */
                 change_set_clear(&guess);
-                size_t upto = (size_t)(rnd() % (cs.n_accounts + 1));
-                for (size_t i = 0; i < upto; i++) {
-                    const account_change *a = &cs.accounts[i];
-                    account_change *c = change_set_add_account(&guess, &a->addr);
-                    uint32_t first = c->first_slot;
-                    *c = *a;
-                    c->first_slot = first;
-                    c->n_slots = 0;
-                    for (uint32_t j = 0; j < a->n_slots; j++)
-                        change_set_add_slot(&guess, c, &cs.slots[a->first_slot + j].key, &cs.slots[a->first_slot + j].value);
-                }
+                change_set_append(&guess, &cs, (size_t)(rnd() % (cs.n_accounts + 1)));
             }
             bytes32 r_root;
             db_preroot_update(p, &guess, &r_root);

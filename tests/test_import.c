@@ -145,17 +145,7 @@ typedef struct {
 } built_chain;
 
 static const char *collect_chunk(void *arg, const change_set *cs) {
-    change_set *all = arg;
-    for (size_t i = 0; i < cs->n_accounts; i++) {
-        const account_change *a = &cs->accounts[i];
-        account_change *c = change_set_add_account(all, &a->addr);
-        uint32_t first = c->first_slot;
-        *c = *a;
-        c->first_slot = first;
-        c->n_slots = 0;
-        for (uint32_t k = 0; k < a->n_slots; k++)
-            change_set_add_slot(all, c, &cs->slots[a->first_slot + k].key, &cs->slots[a->first_slot + k].value);
-    }
+    change_set_append(arg, cs, cs->n_accounts);
     return NULL;
 }
 

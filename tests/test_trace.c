@@ -84,16 +84,7 @@ static json_t *trace(world *w, const char *config, const transaction *tx, change
     if (!out) fprintf(stderr, "  trace failed: %s\n", err);
     if (changes) {
         const change_set *cs = executor_changes(ex);
-        for (size_t i = 0; i < cs->n_accounts; i++) {
-            account_change *c = change_set_add_account(changes, &cs->accounts[i].addr);
-            uint32_t first = c->first_slot;
-            *c = cs->accounts[i];
-            c->first_slot = first;
-            c->n_slots = 0;
-            for (uint32_t k = 0; k < cs->accounts[i].n_slots; k++)
-                change_set_add_slot(changes, c, &cs->slots[cs->accounts[i].first_slot + k].key,
-                                    &cs->slots[cs->accounts[i].first_slot + k].value);
-        }
+        change_set_append(changes, cs, cs->n_accounts);
     }
     executor_free(ex);
     return out;

@@ -81,6 +81,10 @@ void change_set_clear(change_set *cs);
 void change_set_free(change_set *cs);
 account_change *change_set_add_account(change_set *cs, const address *addr);
 void change_set_add_slot(change_set *cs, account_change *ac, const u256 *key, const u256 *value);
+/* Appends the first n_accounts entries of src (at most all), each with its
+ * slots, to dst (entries for an address already in dst are added again, as
+ * change sets apply entries in order). dst and src must differ. */
+void change_set_append(change_set *dst, const change_set *src, size_t n_accounts);
 
 /* ---- Code store ---------------------------------------------------------------- */
 

@@ -127,20 +127,6 @@ static const char *execute(chain_importer *im, block_rules *rules, block *b) {
 
 /* ---- the queue ---- */
 
-static void copy_changes(change_set *dst, const change_set *src) {
-    change_set_clear(dst);
-    for (size_t i = 0; i < src->n_accounts; i++) {
-        const account_change *a = &src->accounts[i];
-        account_change *c = change_set_add_account(dst, &a->addr);
-        uint32_t first = c->first_slot;
-        *c = *a;
-        c->first_slot = first;
-        c->n_slots = 0;
-        for (uint32_t k = 0; k < a->n_slots; k++)
-            change_set_add_slot(dst, c, &src->slots[a->first_slot + k].key, &src->slots[a->first_slot + k].value);
-    }
-}
-
 static void enqueue(chain_importer *im, const block *b, const uint8_t *rlp, size_t len, const u256 *td, bool check) {
     if (im->nq == im->capq) {
         im->capq = im->capq ? im->capq * 2 : 8;
@@ -177,7 +163,7 @@ static void enqueue(chain_importer *im, const block *b, const uint8_t *rlp, size
     q->tx_hashes = malloc((b->n_txs + 1) * sizeof *q->tx_hashes);
     if (!q->tx_hashes) abort();
     for (size_t i = 0; i < b->n_txs; i++) q->tx_hashes[i] = b->txs[i].hash;
-    copy_changes(&q->changes, &im->net);
+    change_set_append(&q->changes, &im->net, im->net.n_accounts); /* q->changes starts empty */
 }
 
 /* The root work of the block just queued: its preview goes with it (the

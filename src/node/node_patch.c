@@ -35,28 +35,13 @@ node_patch *node_patch_get(node *n, uint64_t head, const bytes32 *head_hash, boo
     return p;
 }
 
-static void copy_changes(change_set *dst, const change_set *src) {
-    for (size_t i = 0; i < src->n_accounts; i++) {
-        const account_change *s = &src->accounts[i];
-        account_change *d = change_set_add_account(dst, &s->addr);
-        uint32_t first = d->first_slot;
-        *d = *s;
-        d->first_slot = first;
-        d->n_slots = 0;
-        for (uint32_t k = 0; k < s->n_slots; k++) {
-            const slot_change *sc = &src->slots[s->first_slot + k];
-            change_set_add_slot(dst, d, &sc->key, &sc->value);
-        }
-    }
-}
-
 void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const change_set *cs) {
     node_patch *p = calloc(1, sizeof *p);
     if (!p) abort();
     atomic_init(&p->refs, 1);
     p->head = head;
     p->head_hash = *head_hash;
-    if (cs) copy_changes(&p->cs, cs);
+    if (cs) change_set_append(&p->cs, cs, cs->n_accounts);
     pthread_mutex_lock(&n->patch_mu);
     node_patch *old = n->patch;
     n->patch = p;

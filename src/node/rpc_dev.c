@@ -74,17 +74,7 @@ static const char *apply_edit(node *n, void *arg) {
     const change_set *old = r.patch ? node_patch_changes(r.patch) : NULL;
     for (int part = 0; part < 2; part++) {
         const change_set *src = part ? &j->cs : old;
-        if (!src) continue;
-        for (size_t i = 0; i < src->n_accounts; i++) {
-            const account_change *s = &src->accounts[i];
-            account_change *d = change_set_add_account(&all, &s->addr);
-            uint32_t first = d->first_slot;
-            *d = *s;
-            d->first_slot = first;
-            d->n_slots = 0;
-            for (uint32_t k = 0; k < s->n_slots; k++)
-                change_set_add_slot(&all, d, &src->slots[s->first_slot + k].key, &src->slots[s->first_slot + k].value);
-        }
+        if (src) change_set_append(&all, src, src->n_accounts);
     }
     node_patch_publish(n, r.head, &r.head_hash, &all);
     change_set_free(&all);
