@@ -91,17 +91,17 @@ static block_rules mainnet_rules(const chain_config *cfg, const block_header *h)
     return r;
 }
 
-TEST(parallel_equals_sequential_on_mainnet) {
+/* Calls check(ctx, name, block, rules) for each of the 44 mainnet blocks
+ * (senders recovered); a missing or unreadable block fails. */
+typedef void (*mainnet_check)(void *ctx, const char *name, mainnet_block *mb, const block_rules *rules);
+
+static void each_mainnet_block(mainnet_check check, void *ctx) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/mainnet", test_fixtures_dir());
     DIR *d = opendir(dir);
     CHECK(d != NULL);
     if (!d) return;
     chain_config cfg = chain_config_mainnet();
-    executor *ex = executor_new();
-    static const int threads[] = {1, 2, 4, 8};
-    par_engine *engines[4];
-    for (int i = 0; i < 4; i++) engines[i] = par_engine_new(threads[i]);
     struct dirent *de;
     int blocks = 0;
     while ((de = readdir(d))) {
@@ -116,32 +116,50 @@ TEST(parallel_equals_sequential_on_mainnet) {
         }
         block_rules rules = mainnet_rules(&cfg, &mb.blk.header);
         CHECK(mainnet_block_recover_senders(&mb, rules.fork >= FORK_HOMESTEAD, err, sizeof err));
-        outcome want;
-        run_seq(ex, &rules, &mb.blk, mb.pre, &want);
-        if (want.error) fprintf(stderr, "  block %s: sequential execution fails: %s\n", de->d_name, want.error);
-        CHECK(want.error == NULL);
-        for (int i = 0; i < 4; i++)
-            for (int hints = 0; hints < 2; hints++) {
-                par_options o = {.hints = hints, .sequential_fallback = false};
-                par_engine_set_options(engines[i], &o);
-                for (int rep = 0; rep < (threads[i] > 1 ? 2 : 1); rep++) {
-                    outcome got;
-                    run_par(engines[i], &rules, &mb.blk, mb.pre, &got);
-                    if (!same(&want, &got)) {
-                        fprintf(stderr, "  block %s: %d threads, hints %d differ\n", de->d_name, threads[i], hints);
-                        CHECK(false);
-                    }
-                    outcome_free(&got);
-                }
-            }
-        outcome_free(&want);
+        check(ctx, de->d_name, &mb, &rules);
         mainnet_block_free(&mb);
         blocks++;
     }
     closedir(d);
     CHECK(blocks == 44);
-    for (int i = 0; i < 4; i++) par_engine_free(engines[i]);
-    executor_free(ex);
+}
+
+static const int mainnet_threads[] = {1, 2, 4, 8};
+
+typedef struct {
+    executor *ex;
+    par_engine *engines[4];
+} equality_run;
+
+static void check_equal_on_block(void *ctx, const char *name, mainnet_block *mb, const block_rules *rules) {
+    equality_run *q = ctx;
+    outcome want;
+    run_seq(q->ex, rules, &mb->blk, mb->pre, &want);
+    if (want.error) fprintf(stderr, "  block %s: sequential execution fails: %s\n", name, want.error);
+    CHECK(want.error == NULL);
+    for (int i = 0; i < 4; i++)
+        for (int hints = 0; hints < 2; hints++) {
+            par_options o = {.hints = hints, .sequential_fallback = false};
+            par_engine_set_options(q->engines[i], &o);
+            for (int rep = 0; rep < (mainnet_threads[i] > 1 ? 2 : 1); rep++) {
+                outcome got;
+                run_par(q->engines[i], rules, &mb->blk, mb->pre, &got);
+                if (!same(&want, &got)) {
+                    fprintf(stderr, "  block %s: %d threads, hints %d differ\n", name, mainnet_threads[i], hints);
+                    CHECK(false);
+                }
+                outcome_free(&got);
+            }
+        }
+    outcome_free(&want);
+}
+
+TEST(parallel_equals_sequential_on_mainnet) {
+    equality_run q = {executor_new(), {NULL}};
+    for (int i = 0; i < 4; i++) q.engines[i] = par_engine_new(mainnet_threads[i]);
+    each_mainnet_block(check_equal_on_block, &q);
+    for (int i = 0; i < 4; i++) par_engine_free(q.engines[i]);
+    executor_free(q.ex);
 }
 
 /* block_rules.tx_final: every transaction is reported once, in order, with
@@ -184,44 +202,29 @@ static bytes32 gathered_root(mainnet_block *mb, par_engine *e, executor *ex, con
     return root;
 }
 
+typedef struct {
+    executor *ex;
+    par_engine *e;
+} report_run;
+
+static void check_reports_on_block(void *ctx, const char *name, mainnet_block *mb, const block_rules *rules) {
+    report_run *q = ctx;
+    size_t seq_calls, par_calls;
+    bytes32 seq = gathered_root(mb, NULL, q->ex, rules, &seq_calls);
+    bytes32 par = gathered_root(mb, q->e, q->ex, rules, &par_calls);
+    CHECK_EQ_U64(seq_calls, mb->blk.n_txs);
+    CHECK_EQ_U64(par_calls, mb->blk.n_txs);
+    if (!bytes32_eq(&seq, &par)) fprintf(stderr, "  block %s: the reports differ\n", name);
+    CHECK(bytes32_eq(&seq, &par));
+}
+
 TEST(tx_final_reports_every_transaction_once) {
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s/mainnet", test_fixtures_dir());
-    DIR *d = opendir(dir);
-    CHECK(d != NULL);
-    if (!d) return;
-    chain_config cfg = chain_config_mainnet();
-    executor *ex = executor_new();
-    par_engine *e = par_engine_new(2);
+    report_run q = {executor_new(), par_engine_new(2)};
     par_options o = {.hints = true, .sequential_fallback = false};
-    par_engine_set_options(e, &o);
-    struct dirent *de;
-    int blocks = 0;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.') continue;
-        char path[1400], err[512];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        mainnet_block mb;
-        if (!mainnet_block_load(path, &mb, err, sizeof err)) {
-            CHECK(false);
-            continue;
-        }
-        block_rules rules = mainnet_rules(&cfg, &mb.blk.header);
-        CHECK(mainnet_block_recover_senders(&mb, rules.fork >= FORK_HOMESTEAD, err, sizeof err));
-        size_t seq_calls, par_calls;
-        bytes32 seq = gathered_root(&mb, NULL, ex, &rules, &seq_calls);
-        bytes32 par = gathered_root(&mb, e, ex, &rules, &par_calls);
-        CHECK_EQ_U64(seq_calls, mb.blk.n_txs);
-        CHECK_EQ_U64(par_calls, mb.blk.n_txs);
-        if (!bytes32_eq(&seq, &par)) fprintf(stderr, "  block %s: the reports differ\n", de->d_name);
-        CHECK(bytes32_eq(&seq, &par));
-        mainnet_block_free(&mb);
-        blocks++;
-    }
-    closedir(d);
-    CHECK(blocks == 44);
-    par_engine_free(e);
-    executor_free(ex);
+    par_engine_set_options(q.e, &o);
+    each_mainnet_block(check_reports_on_block, &q);
+    par_engine_free(q.e);
+    executor_free(q.ex);
 }
 
 /* ---- random blocks with chosen conflict patterns ---- */

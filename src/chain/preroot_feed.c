@@ -25,7 +25,7 @@ struct preroot_feed {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t fed, done;     /* transactions applied to acc; covered by the last round */
-    bool stop, failed;
+    bool stop;
     double busy;          /* seconds in rounds */
 };
 
@@ -53,10 +53,7 @@ static void *feed_main(void *arg) {
         pthread_mutex_lock(&f->mu);
         f->busy += chain_now() - t;
         f->done = n;
-        if (err) {
-            f->failed = true;
-            break;
-        }
+        if (err) break; /* db_preroot keeps the error: the finish fails too */
     }
     pthread_mutex_unlock(&f->mu);
     return NULL;
