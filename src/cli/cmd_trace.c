@@ -9,6 +9,8 @@
  *    "block": {"number", "timestamp", "gasLimit", "baseFee", "coinbase",
  *              "prevRandao", "difficulty", "excessBlobGas",
  *              "parentBeaconBlockRoot", "parentHash", "hash"},  hex; optional fields
+ *    "blockHashes": {"<number>": "0x<hash>"},  optional: for BLOCKHASH (the
+ *                                             parent's is "parentHash")
  *    "call": {call object},                   debug_traceCall, or
  *    "transactions": ["0x<raw tx>"...],       the block's transactions:
  *    "txIndex": N,                            debug_traceTransaction of one,
@@ -89,6 +91,28 @@ static bool load_txs(json_t *list, block *b, char *err, size_t errlen) {
     return true;
 }
 
+/* "blockHashes": {"<number>": "0x<hash>"}: what BLOCKHASH returns for them. */
+static bool load_block_hashes(json_t *map, mem_state *pre, char *err, size_t errlen) {
+    if (!map) return true;
+    if (!json_is_object(map)) {
+        snprintf(err, errlen, "field \"blockHashes\" is not an object");
+        return false;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(map, key, v) {
+        uint64_t n;
+        bytes32 h;
+        char e[160];
+        if (!hex_parse_u64(key, &n) || !json_hex_bytes32(map, key, &h, e, sizeof e)) {
+            snprintf(err, errlen, "blockHashes: \"%.40s\" is not a block number with a 32-byte hash", key);
+            return false;
+        }
+        mem_state_set_block_hash(pre, n, &h);
+    }
+    return true;
+}
+
 /* Runs one request; the result or error JSON. */
 static json_t *run_request(json_t *req, char *err, size_t errlen) {
     const char *fork = json_string_value(json_object_get(req, "fork"));
@@ -104,6 +128,12 @@ static json_t *run_request(json_t *req, char *err, size_t errlen) {
     block_rules rules = chain_block_rules(&cfg, &b.header, true);
     mem_state *pre = mem_state_new();
     json_t *out = NULL;
+    /* BLOCKHASH of the parent, and of older blocks the request lists */
+    if (b.header.number > 0) mem_state_set_block_hash(pre, b.header.number - 1, &b.header.parent_hash);
+    if (!load_block_hashes(json_object_get(req, "blockHashes"), pre, err, errlen)) {
+        mem_state_free(pre);
+        return NULL;
+    }
     if (json_load_pre_state(json_object_get(req, "pre"), pre, err, errlen)) {
         json_t *call = json_object_get(req, "call"), *txs = json_object_get(req, "transactions");
         if (call) {
