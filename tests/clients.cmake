@@ -17,3 +17,28 @@ foreach(t viem ethers cast bad_input anvil_diff)
   endif()
   set_tests_properties(clients/${t} PROPERTIES TIMEOUT 600 LABELS clients)
 endforeach()
+
+# Randomized EVM differentials with fixed seeds (tests/tools/evm_fuzz): random
+# programs as state tests whose expectations EthereumJS computes, for every
+# fork from Frontier to Osaka (ejs), and traced step by step against revm in
+# anvil from London on (anvil_<fork>). Other seeds: run the scripts by hand.
+set(evm_fuzz ${CMAKE_SOURCE_DIR}/tests/tools/evm_fuzz)
+if(PAREVM_NODEJS)
+  add_test(NAME differential/ejs
+           COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
+                   --cases 750 --ops 60 --seed 1)
+  foreach(fork london cancun prague osaka)
+    add_test(NAME differential/anvil_${fork}
+             COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/anvil.mjs $<TARGET_FILE:parevm> --fork ${fork}
+                     --cases 30 --seed 2 --anvil ${npm_tools}/node_modules/.bin/anvil)
+  endforeach()
+else()
+  add_test(NAME differential/ejs COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
+  set_tests_properties(differential/ejs PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
+endif()
+get_property(all_tests DIRECTORY PROPERTY TESTS)
+foreach(t ${all_tests})
+  if(t MATCHES "^differential/")
+    set_tests_properties(${t} PROPERTIES TIMEOUT 600 LABELS clients)
+  endif()
+endforeach()

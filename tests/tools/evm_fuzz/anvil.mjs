@@ -1,0 +1,189 @@
+// Randomized differential of parevm's EVM against revm (Foundry's anvil):
+// random programs (program.mjs) are installed in anvil with random storage and balances, called by
+// one transaction, and traced by anvil (opcode logger without memory, and the
+// prestate tracer in diff mode). `parevm trace` replays the same transaction on
+// the same pre-state and block header; every step (op, pc, gas, gasCost,
+// depth, stack), the result (gas, failed, returnValue) and the state diff must
+// agree, and the receipt's gas with parevm's, after the normalizations below
+// and crosscheck.mjs's. A case that differs is written to OUTDIR for a
+// closer look; anvil is a reference, not the spec. Exit status 1 if any
+// case differs.
+//
+// anvil runs forks before London with some later rules (Berlin with London's
+// refunds, Istanbul with Berlin's storage costs): those forks are left to
+// ejs.mjs.
+//
+//   node anvil.mjs PAREVM [--cases N] [--seed S] [--fork london|...|osaka] [--out DIR] [--anvil BIN]
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import os from "node:os";
+import { generator } from "./program.mjs";
+
+const argv = process.argv.slice(2);
+const parevm = argv[0];
+const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : d; };
+const CASES = Number(opt("--cases", 200));
+const SEED = opt("--seed", String(Date.now()));
+const FORK = opt("--fork", "osaka");
+const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "anvil-fuzz-")));
+fs.mkdirSync(outDir, { recursive: true });
+const anvilBin = opt("--anvil", path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../../.npm-tools/node_modules/.bin/anvil"));
+if (!parevm) { console.error("usage: node anvil.mjs PAREVM [--cases N] [--seed S]"); process.exit(2); }
+
+
+// ---- anvil ----
+const port = 20000 + Math.floor(Math.random() * 20000);
+const node = spawn(anvilBin, ["--port", String(port), "--hardfork", FORK, "--steps-tracing", "--silent",
+                              "--gas-limit", "30000000"], { stdio: "ignore" });
+process.on("exit", () => node.kill());
+let id = 0;
+async function rpc(method, params = []) {
+  const r = await fetch(`http://127.0.0.1:${port}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }) });
+  const j = await r.json();
+  if (j.error) throw new Error(`${method}: ${JSON.stringify(j.error)}`);
+  return j.result;
+}
+for (let i = 0; ; i++) {
+  try { await rpc("eth_chainId"); break; } catch (e) { if (i > 100) throw e; await new Promise((r) => setTimeout(r, 100)); }
+}
+const hex = (v) => "0x" + BigInt(v).toString(16);
+
+function diff(a, b, where, out) {
+  if (JSON.stringify(a) === JSON.stringify(b)) return;
+  if (a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) { diff(a[k], b[k], `${where}.${k}`, out); if (out.length > 20) return; }
+    return;
+  }
+  out.push(`${where}: anvil ${JSON.stringify(a)?.slice(0, 200)} parevm ${JSON.stringify(b)?.slice(0, 200)}`);
+}
+function normStruct(anv, ours) {
+  const logs = anv.structLogs || [];
+  for (let i = 0; i < logs.length; i++) {
+    const e = logs[i];
+    delete e.refund; if (ours.structLogs?.[i]) delete ours.structLogs[i].refund;
+    if (e.returnData === "0x") delete e.returnData;
+    if (Array.isArray(e.memory) && e.memory.length === 0) delete e.memory;
+    delete e.error; if (ours.structLogs?.[i]) delete ours.structLogs[i].error;
+    // a faulting step's gasCost is a tracer convention (revm: all it had; geth:
+    // the cost as far as it got); what it consumed shows in the caller's gas
+    const last = !logs[i + 1] || logs[i + 1].depth < e.depth;
+    const fault = !["STOP", "RETURN", "REVERT", "SELFDESTRUCT"].includes(e.op) || e.gasCost === e.gas;
+    if (last && fault && ours.structLogs?.[i]) { delete e.gasCost; delete ours.structLogs[i].gasCost; }
+    if (/^opcode 0x[0-9a-f]+ not defined$/.test(ours.structLogs?.[i]?.op) && e.op === "Unknown") e.op = ours.structLogs[i].op;
+    if (e.op === "CREATE" || e.op === "CREATE2") { delete e.gasCost; if (ours.structLogs?.[i]) delete ours.structLogs[i].gasCost; }
+  }
+}
+function normPrestate(anv, ours) {
+  const strip = (m) => { for (const a of Object.values(m || {})) delete a.codeHash; };
+  const dropEmpty = (m) => { for (const [k, a] of Object.entries(m || {})) if (JSON.stringify(a) === '{"balance":"0x0"}' || JSON.stringify(a) === "{}") delete m[k]; };
+  strip(ours.pre); strip(ours.post); strip(anv.pre); strip(anv.post);
+  // geth keeps a self-destructed account's zero slots in pre; revm-inspectors drops them
+  for (const m of [anv.pre, ours.pre]) for (const a of Object.values(m || {})) {
+    for (const [k, v] of Object.entries(a.storage || {})) if (/^0x0*$/.test(v)) delete a.storage[k];
+    if (a.storage && !Object.keys(a.storage).length) delete a.storage;
+  }
+  dropEmpty(anv.pre); dropEmpty(ours.pre); dropEmpty(anv.post); dropEmpty(ours.post);
+}
+
+// anvil's hardfork -> parevm's fixture network name; the forks in order
+const FORKS = [["frontier", "Frontier"], ["homestead", "Homestead"], ["tangerine", "EIP150"], ["spuriousdragon", "EIP158"],
+  ["byzantium", "Byzantium"], ["constantinople", "Constantinople"], ["petersburg", "ConstantinopleFix"],
+  ["istanbul", "Istanbul"], ["berlin", "Berlin"], ["london", "London"], ["paris", "Paris"], ["shanghai", "Shanghai"],
+  ["cancun", "Cancun"], ["prague", "Prague"], ["osaka", "Osaka"]];
+const FI = FORKS.findIndex(([a]) => a === FORK);
+if (FI < 0) { console.error(`unknown fork ${FORK}`); process.exit(2); }
+const PFORK = FORKS[FI][1];
+const atLeast = (f) => FI >= FORKS.findIndex(([a]) => a === f);
+const g = generator({ seed: SEED, push0: atLeast("shanghai") });
+const { ri, pick, hexb, A, program, EOA, PRECOMPILES, sender } = g;
+let bad = 0, steps = 0, failedTx = 0;
+const t0 = Date.now();
+for (let c = 0; c < CASES; c++) {
+  const caseSeed = g.seed();
+  // fresh addresses every case: anvil keeps what earlier cases created
+  const CONTRACTS = g.contracts = [0, 1, 2].map(() => A(BigInt(1 + ri(0xffffffff)) << 40n | BigInt(ri(0xffffff))));
+  const contracts = {};
+  for (const a of CONTRACTS) {
+    const storage = {};
+    for (let k = 0; k < 6; k++) if (ri(2)) storage["0x" + hexb(k, 32)] = "0x" + hexb(BigInt(pick([1, 2, ri(1000)])), 32);
+    contracts[a] = { code: ri(8) ? program() : "0x", balance: BigInt(pick([0, 1, 1000, 10 ** 9])), storage };
+  }
+  for (const [addr, ct] of Object.entries(contracts)) {
+    await rpc("anvil_setCode", [addr, ct.code]);
+    await rpc("anvil_setBalance", [addr, hex(ct.balance)]);
+    // clear what earlier cases left, then set this case's storage
+    for (let k = 0; k < 6; k++) {
+      const key = "0x" + hexb(k, 32);
+      await rpc("anvil_setStorageAt", [addr, key, ct.storage[key] || "0x" + hexb(0, 32)]);
+    }
+  }
+  const parent = await rpc("eth_getBlockByNumber", ["latest", false]);
+  // earlier cases may have sent value to the EOA and the precompiles
+  const accounts = new Set([sender, parent.miner.toLowerCase(), ...CONTRACTS, EOA, ...PRECOMPILES.map(A)]);
+  const pre = {};
+  for (const a of accounts) {
+    const storage = {};
+    for (const k of Object.keys(contracts[a]?.storage || {})) storage[k] = await rpc("eth_getStorageAt", [a, k, "latest"]);
+    pre[a] = { balance: await rpc("eth_getBalance", [a, "latest"]), nonce: await rpc("eth_getTransactionCount", [a, "latest"]), code: await rpc("eth_getCode", [a, "latest"]), storage };
+  }
+  const data = "0x" + Array.from({ length: ri(70) }, () => hexb(ri(256), 1)).join("");
+  const gas = BigInt(pick([60000, 200000, 400000]));
+  // the transaction: a call or a creation (its init code a random program);
+  // EIP-1559, EIP-2930 with a random access list, or legacy
+  const txo = { from: sender, to: CONTRACTS[0], gas: hex(gas), value: hex(pick([0, 0, 5, 1000])), data };
+  if (ri(5) === 0) { delete txo.to; txo.data = program(); txo.gas = hex(400000n); } // above any intrinsic gas
+  // 0: legacy, 1: EIP-2930, 2: EIP-1559, 3: EIP-1559 with an access list
+  const kind = atLeast("london") ? ri(4) : atLeast("berlin") ? ri(2) : 0;
+  if (kind <= 1) txo.gasPrice = hex(10n ** 10n);
+  else { txo.maxFeePerGas = hex(10n ** 10n); txo.maxPriorityFeePerGas = hex(1n); }
+  if (kind === 1 || kind === 3) {
+    txo.accessList = Array.from({ length: ri(3) }, () => ({ address: pick([...CONTRACTS, EOA, A(pick(PRECOMPILES))]),
+      storageKeys: Array.from({ length: ri(3) }, () => "0x" + hexb(ri(6), 32)) }));
+  }
+  const txHash = await rpc("eth_sendTransaction", [txo]);
+  let receipt = null;
+  for (let i = 0; !receipt && i < 200; i++) {
+    receipt = await rpc("eth_getTransactionReceipt", [txHash]);
+    if (!receipt) await new Promise((r) => setTimeout(r, 20));
+  }
+  if (!receipt) { console.log(`case ${c}: anvil mined no block for ${JSON.stringify(txo).slice(0, 300)}`); process.exit(1); }
+  if (receipt.status !== "0x1") failedTx++;
+  const blk = await rpc("eth_getBlockByNumber", [receipt.blockNumber, false]);
+  const raw = await rpc("eth_getRawTransactionByHash", [txHash]);
+  const block = { number: blk.number, timestamp: blk.timestamp, gasLimit: blk.gasLimit, baseFee: blk.baseFeePerGas, coinbase: blk.miner, prevRandao: blk.mixHash, difficulty: blk.difficulty, parentHash: blk.parentHash, hash: blk.hash };
+  if (blk.excessBlobGas) block.excessBlobGas = blk.excessBlobGas;
+  const out = [];
+  const files = [];
+  for (const [cname, cfg] of [["structLogs", { disableStorage: true }], ["prestate", { tracer: "prestateTracer", tracerConfig: { diffMode: true } }]]) {
+    const theirs = await rpc("debug_traceTransaction", [txHash, cfg]);
+    const req = { fork: PFORK, chainId: 31337, pre, block, transactions: [raw], txIndex: 0, config: cfg };
+    const file = path.join(outDir, `case${c}.${cname}.json`);
+    fs.writeFileSync(file, JSON.stringify(req));
+    let ours;
+    try { ours = JSON.parse(execFileSync(parevm, ["trace", file], { maxBuffer: 1 << 30 }).toString()); }
+    catch (e) { ours = { error: String(e.stdout || e) }; }
+    if (ours.error) { out.push(`${cname}: parevm error ${JSON.stringify(ours.error).slice(0, 300)}`); continue; }
+    if (cname === "structLogs") {
+      // what the block really charged (anvil's tracer may replay on another spec)
+      if (BigInt(receipt.gasUsed) !== BigInt(ours.result.gas)) out.push(`receipt gasUsed ${BigInt(receipt.gasUsed)} parevm ${ours.result.gas}`);
+      normStruct(theirs, ours.result); steps += theirs.structLogs?.length || 0;
+    }
+    else normPrestate(theirs, ours.result);
+    const before = out.length;
+    diff(theirs, ours.result, cname, out);
+    if (out.length > before) { fs.writeFileSync(file.replace(/\.json$/, ".anvil.json"), JSON.stringify(theirs)); files.push(file); }
+    else fs.unlinkSync(file);
+  }
+  if (out.length) {
+    bad++;
+    console.log(`case ${c} (seed ${caseSeed}): ${out.length} differences; ${files.join(" ")}`);
+    for (const l of out.slice(0, 8)) console.log("   " + l);
+  }
+}
+console.log(`${CASES} cases, ${steps} steps, ${failedTx} failed transactions, ${bad} differ; ${((Date.now() - t0) / 1000).toFixed(0)} s; out ${outDir}`);
+console.log(`${CASES - bad} passed, ${bad} failed`);
+node.kill();
+if (!bad && !opt("--out", null)) fs.rmSync(outDir, { recursive: true });
+process.exit(bad ? 1 : 0);
