@@ -323,6 +323,51 @@ TEST(first_invalid_block_among_unchecked_ones) {
     code_store_free(codes);
 }
 
+/* root_first (the node's newPayload): chain_import_block checks the root of
+ * a block on the store's head before the committer writes it, so its
+ * verdict is final when it returns: a wrong root is named there, with the
+ * store and the importer at the parent, and a flush only waits for the
+ * write. With rounds during execution the rounds' root is the one checked. */
+TEST(root_first_verdict_before_the_write) {
+    code_store *codes = code_store_new();
+    built_chain c;
+    build(&c, codes, BUILD_MIXED, 8);
+    relink(&c, 4, bad_root);
+    static const chain_import_options opts[] = {
+        {.threads = 2, .root_first = true, .preroot = CHAIN_PREROOT_OFF},
+        {.threads = 2, .root_first = true, .preroot = CHAIN_PREROOT_ON},
+        {.threads = 1, .sequential = true, .root_first = true, .preroot = CHAIN_PREROOT_ON},
+    };
+    for (size_t o = 0; o < sizeof opts / sizeof opts[0]; o++) {
+        db *d = fresh_db("root_first");
+        init_chain(d, &c);
+        chain_importer *im;
+        CHECK(chain_importer_open(d, &opts[o], &im) == NULL);
+        chain_bad_block bad;
+        for (size_t i = 0; i < 4; i++) {
+            CHECK(chain_import_block(im, c.blocks[i].data, c.blocks[i].len, &bad) == NULL);
+            CHECK(chain_import_checked(im));
+            CHECK(chain_import_flush(im, &bad) == NULL && !bad.invalid);
+            CHECK_EQ_U64(store_head(d, NULL), i + 1);
+        }
+        const char *err = chain_import_block(im, c.blocks[4].data, c.blocks[4].len, &bad);
+        CHECK(err != NULL && bad.invalid && !chain_import_checked(im));
+        CHECK_EQ_U64(bad.number, 5);
+        CHECK(bad.reason && strstr(bad.reason, "state root"));
+        uint64_t head;
+        chain_importer_head(im, &head, NULL);
+        CHECK_EQ_U64(head, 4);
+        CHECK_EQ_U64(store_head(d, NULL), 4);
+        CHECK(chain_import_flush(im, &bad) == NULL && !bad.invalid);
+        CHECK_EQ_U64(store_head(d, NULL), 4);
+        if (opts[o].preroot == CHAIN_PREROOT_ON) CHECK(chain_importer_stats(im)->preroot_blocks >= 4);
+        chain_importer_free(im);
+        db_close(d);
+    }
+    built_free(&c);
+    code_store_free(codes);
+}
+
 /* An importer dropped without a flush (as by a crash) after committing
  * blocks without their roots: the next one checks the head's root first
  * and, when it is wrong, leaves the store before the first invalid block. */

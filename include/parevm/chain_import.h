@@ -151,6 +151,14 @@ typedef struct {
     int preroot;         /* CHAIN_PREROOT_*: a block executing on the store's head
                             (nothing queued) has its root computed in rounds while
                             it executes, from the transactions final so far */
+    bool root_first;     /* with the pipeline: a block checked on the store's
+                            head (nothing queued or in flight, the trie up to
+                            date) has its root checked on the calling thread
+                            before the committer thread writes it, so that
+                            chain_import_block's verdict is final when it
+                            returns and only the write is left for
+                            chain_import_flush (the node's newPayload answers
+                            before the fsync) */
 } chain_import_options;
 
 /* chain_import_options.preroot. The rounds need cores of their own: AUTO
@@ -206,6 +214,11 @@ extern const char CHAIN_KNOWN_BLOCK[];
  * failures (a block that does not follow the head, a store error) leave
  * bad->invalid false. */
 const char *chain_import_block(chain_importer *im, const uint8_t *rlp, size_t len, chain_bad_block *bad);
+
+/* Whether the block the last chain_import_block accepted had its root
+ * checked before it returned (root_first): it is then valid, and only the
+ * store's own failures are left for chain_import_flush. */
+bool chain_import_checked(const chain_importer *im);
 
 /* Commits the queued blocks with a root check; same failures as above. */
 const char *chain_import_flush(chain_importer *im, chain_bad_block *bad);

@@ -22,6 +22,8 @@ typedef struct {
     change_set changes; /* the block's net change set */
     u256 td;
     db_preview *preview; /* its root work, done while it executed (NULL: none) */
+    bool root_known;     /* preview's root is root */
+    bytes32 root;
 } queued_block;
 
 /* ---- Root work while a block executes (preroot_feed.c) ---- */
@@ -68,6 +70,7 @@ struct chain_importer {
     queued_block *q;
     size_t nq, capq;
     bool rerun;                /* re-running unchecked blocks: check each one */
+    bool checked;              /* the last accepted block's root was checked (root_first) */
 
     /* the committer thread (committer.c): commits one batch (job) while the
      * next blocks execute; the base chain is then snapshot -> inflight (the

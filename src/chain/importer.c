@@ -406,4 +406,5 @@ void chain_importer_head(const chain_importer *im, uint64_t *number, bytes32 *ha
 }
 
 const chain_import_stats *chain_importer_stats(const chain_importer *im) { return &im->st; }
+bool chain_import_checked(const chain_importer *im) { return im->checked; }
 const chain_config *chain_importer_config(const chain_importer *im) { return &im->cfg; }

@@ -301,10 +301,12 @@ static void walk_from(node_engine *e, db_snapshot *s, const bytes32 *start, walk
 
 /* ---- newPayload ------------------------------------------------------------------------ */
 
-/* Imports the block on the head; *invalid when the block is. */
-static const char *import(node *n, const buf_t *rlp, bool *invalid) {
+/* Imports the block on the head; *invalid when the block is. early: its
+ * write finishes after the answer (node_import_rlp_early). */
+static const char *import(node *n, const buf_t *rlp, bool early, bool *invalid) {
     *invalid = false;
-    const char *why = node_import_rlp(n, rlp->data, rlp->len, invalid);
+    const char *why = early ? node_import_rlp_early(n, rlp->data, rlp->len, invalid)
+                            : node_import_rlp(n, rlp->data, rlp->len, invalid);
     return why == CHAIN_KNOWN_BLOCK ? NULL : why;
 }
 
@@ -368,7 +370,7 @@ const char *node_engine_new_payload(node *n, engine_payload *p, engine_result *o
     }
     db_snapshot_close(s); /* no snapshot across a write */
     bool invalid;
-    const char *why = import(n, &p->rlp, &invalid);
+    const char *why = import(n, &p->rlp, true, &invalid);
     if (invalid) {
         bad_add(e, &h->hash, &h->parent_hash, why);
         result_bad(out, bad_find(e, &h->hash));
@@ -403,7 +405,7 @@ static const char *restore(node *n, uint64_t anc, const bytes32 *old, size_t n_o
             db_snapshot_close(s);
         }
         bool invalid;
-        if (!err) err = import(n, &rlp, &invalid);
+        if (!err) err = import(n, &rlp, false, &invalid);
         buf_free(&rlp);
     }
     return err;
@@ -422,7 +424,7 @@ static const char *switch_to(node *n, const walk *w, uint64_t head, const bytes3
     for (size_t k = w->n; k-- > 0;) {
         const branch_block *b = &w->branch[k];
         bool invalid;
-        const char *why = import(n, &b->rlp, &invalid);
+        const char *why = import(n, &b->rlp, false, &invalid);
         if (!why) {
             side_remove(e, &b->hash);
             continue;

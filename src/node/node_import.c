@@ -1,7 +1,12 @@
 /* Importing blocks into the node (node_import_block): the chain layer's
  * importer (validate, execute, check, commit) run on the writer thread, so
  * that the Engine API's newPayload and tests share `parevm import`'s path,
- * and the node's own state (pool, dev edits) follows the new head. */
+ * and the node's own state (pool, dev edits) follows the new head.
+ * newPayload answers once its block is checked (node_import_rlp_early):
+ * the importer checks the root before its committer thread writes, and the
+ * writer thread waits for that write (node_import_settle) after the answer
+ * is out, before its next job. */
+#include <stdio.h>
 #include "node_internal.h"
 #include "parevm/chain_import.h"
 
@@ -52,11 +57,21 @@ void node_import_stats(node *n, node_import_times *out) {
     node_writer_call(n, read_times, out);
 }
 
-static const char *import_on_writer(node *n, void *arg) {
-    import_job *j = arg;
+/* The store moved (or an invalid block unwound it): follow it. */
+static void follow_store(node *n, const char *why) {
+    chain_importer *keep = n->importer;
+    n->importer = NULL;
+    node_head_moved(n, NULL);
+    n->importer = why ? NULL : keep;
+    if (why) chain_importer_free(keep);
+}
+
+/* Imports j's block; early: a valid block's write is left pending. */
+static const char *import_on_writer(node *n, import_job *j, bool early) {
     const char *why = NULL;
+    node_import_settle(n);
     if (!n->importer) {
-        chain_import_options o = {.threads = n->cfg.threads, .preroot = n->cfg.preroot};
+        chain_import_options o = {.threads = n->cfg.threads, .preroot = n->cfg.preroot, .root_first = true};
         if ((why = chain_importer_open(n->db, &o, &n->importer))) {
             n->importer = NULL;
             return why;
@@ -65,27 +80,47 @@ static const char *import_on_writer(node *n, void *arg) {
     chain_bad_block bad = {0};
     chain_import_stats before = *chain_importer_stats(n->importer);
     why = chain_import_block(n->importer, j->rlp, j->len, &bad);
-    if (!why) why = chain_import_flush(n->importer, &bad);
-    add_times(&n->import_times, &before, chain_importer_stats(n->importer), why == NULL);
     j->invalid = bad.invalid;
+    if (!why && early && chain_import_checked(n->importer)) {
+        n->import_unsettled = true;
+        n->import_before = before;
+        return NULL;
+    }
+    if (!why) why = chain_import_flush(n->importer, &bad);
+    j->invalid = bad.invalid;
+    add_times(&n->import_times, &before, chain_importer_stats(n->importer), why == NULL);
     if (why == CHAIN_KNOWN_BLOCK) return why;
-    /* the store moved (or an invalid block unwound it): follow it */
-    chain_importer *keep = n->importer;
-    n->importer = NULL;
-    node_head_moved(n, NULL);
-    n->importer = why ? NULL : keep;
-    if (why) chain_importer_free(keep);
+    follow_store(n, why);
     return why;
+}
+
+void node_import_settle(node *n) {
+    if (!n->import_unsettled) return;
+    n->import_unsettled = false;
+    chain_bad_block bad = {0};
+    const char *why = chain_import_flush(n->importer, &bad);
+    add_times(&n->import_times, &n->import_before, chain_importer_stats(n->importer), why == NULL);
+    /* the block was checked before its answer: only the store can fail now */
+    if (why) fprintf(stderr, "parevm node: writing a validated block failed: %s\n", why);
+    follow_store(n, why);
 }
 
 const char *node_import_rlp(node *n, const uint8_t *rlp, size_t len, bool *invalid) {
     import_job j = {rlp, len, false};
-    const char *why = import_on_writer(n, &j);
+    const char *why = import_on_writer(n, &j, false);
+    if (invalid) *invalid = j.invalid;
+    return why;
+}
+
+const char *node_import_rlp_early(node *n, const uint8_t *rlp, size_t len, bool *invalid) {
+    import_job j = {rlp, len, false};
+    const char *why = import_on_writer(n, &j, true);
     if (invalid) *invalid = j.invalid;
     return why;
 }
 
 const char *node_unwind_to(node *n, uint64_t number) {
+    node_import_settle(n);
     /* the importer holds a snapshot: no write may happen while it is open */
     if (n->importer) {
         chain_importer_free(n->importer);
@@ -96,9 +131,11 @@ const char *node_unwind_to(node *n, uint64_t number) {
     return err;
 }
 
+static const char *import_job_run(node *n, void *arg) { return import_on_writer(n, arg, false); }
+
 const char *node_import_block(node *n, const uint8_t *rlp, size_t len, bool *invalid) {
     import_job j = {rlp, len, false};
-    const char *why = node_writer_call(n, import_on_writer, &j);
+    const char *why = node_writer_call(n, import_job_run, &j);
     if (invalid) *invalid = j.invalid;
     return why;
 }

@@ -18,6 +18,7 @@
 #include "parevm/block_exec.h"
 #include "parevm/block_state.h"
 #include "parevm/chain.h"
+#include "parevm/chain_import.h"
 #include "parevm/db.h"
 #include "parevm/hashmap.h"
 #include "parevm/node.h"
@@ -78,6 +79,9 @@ struct node {
     node_engine *eng;          /* the Engine API's state (node_engine.h) */
     rpc_methods *auth_methods; /* the authenticated server's: engine_*, eth_*... */
     node_import_times import_times; /* writer thread only (node_import_stats reads it there) */
+    bool import_unsettled;     /* writer only: a block checked and answered for,
+                                  its write still with the importer's committer */
+    chain_import_stats import_before; /* the importer's stats before that block */
 };
 
 /* ---- Method groups (one file each) ---------------------------------------------- */
@@ -268,6 +272,16 @@ void node_head_moved(node *n, const change_set *edits);
  * node_import_block does, and unwinds the store to block number (the
  * importer closed first, the pool and dev edits following). */
 const char *node_import_rlp(node *n, const uint8_t *rlp, size_t len, bool *invalid);
+/* The same, except that a valid block's write is left to the importer's
+ * committer thread: it returns once the block is checked (root included),
+ * and the writer finishes the write (node_import_settle) as soon as the
+ * job's caller has its answer. Readers see the block when it is written.
+ * The Engine API's newPayload. */
+const char *node_import_rlp_early(node *n, const uint8_t *rlp, size_t len, bool *invalid);
+/* Writer thread only: waits for that write and moves the node to the new
+ * head (nothing when no write is pending). The writer calls it after every
+ * job, so every job starts on a written store. */
+void node_import_settle(node *n);
 const char *node_unwind_to(node *n, uint64_t number);
 
 /* ---- Executors for request threads --------------------------------------------------- */

@@ -2,7 +2,8 @@
  * jobs other threads hand it (node_writer_call) in order and, in dev mode,
  * mines: when kicked (a transaction arrived, automine) and every
  * dev_period_s seconds. Jobs queued when the node stops get "node is
- * stopping". */
+ * stopping". A job may leave a block's write pending (newPayload): the
+ * writer finishes it once the job's caller is answered. */
 #include <errno.h>
 #include <time.h>
 #include "node_internal.h"
@@ -62,6 +63,9 @@ static void *writer_main(void *arg) {
             j->result = r;
             j->done = true;
             pthread_cond_broadcast(&n->dcond);
+            pthread_mutex_unlock(&n->wmu);
+            node_import_settle(n); /* the answer is out: now the write it left */
+            pthread_mutex_lock(&n->wmu);
             continue;
         }
         bool due = period && mono_now() >= next_block;

@@ -116,16 +116,21 @@ function makeCase(fi) {
   }
   pre[SENDER] = { balance: q(10n ** 20n), nonce: q(pick([0, 1, 7])), code: "0x", storage: {} };
   if (ri(3) === 0) pre[g.EOA] = { balance: q(pick([0, 1, 5])), nonce: "0x0", code: "0x", storage: {} };
+  // precompiles that exist, some empty (EIP-161 touches them away; RIPEMD-160's exception)
+  for (const p of [1, 2, 3, 4]) if (ri(6) === 0) pre[A(p)] = { balance: q(pick([0, 0, 1])), nonce: "0x0", code: "0x", storage: {} };
   const create = ri(5) === 0;
+  const to = pick([contracts[0], contracts[0], contracts[0], contracts[0], contracts[0], contracts[0], contracts[1],
+                   A(pick([1, 2, 3, 4, 5, 9])), g.EOA, A(0xdead)]);
   const t = { data: [create ? g.program() : "0x" + Array.from({ length: ri(70) }, () => hexb(ri(256), 1)).join("")],
               gasLimit: [q(pick([100000, 300000, 1000000]))], value: [q(pick([0, 0, 5, 1000]))],
-              nonce: pre[SENDER].nonce, secretKey: KEY, sender: SENDER, to: create ? "" : contracts[0] };
+              nonce: pre[SENDER].nonce, secretKey: KEY, sender: SENDER, to: create ? "" : to };
   const kind = at(fi, "London") ? ri(3) : at(fi, "Berlin") ? ri(2) : 0;
   if (kind === 2) { t.maxFeePerGas = q(10n ** 10n); t.maxPriorityFeePerGas = q(pick([1, 2, 1000])); }
   else t.gasPrice = q(10n ** 10n);
   if (kind >= 1) t.accessLists = [Array.from({ length: ri(3) }, () => ({ address: pick([...contracts, g.EOA, A(pick(g.PRECOMPILES))]),
                                                                           storageKeys: Array.from({ length: ri(3) }, () => b32(ri(6))) }))];
-  const env = { currentCoinbase: COINBASE, currentDifficulty: "0x020000", currentGasLimit: "0x05f5e100",
+  // the coinbase: a plain address, or a contract the programs call (and may destroy)
+  const env = { currentCoinbase: ri(4) ? COINBASE : pick([contracts[1], contracts[2], g.EOA]), currentDifficulty: "0x020000", currentGasLimit: "0x05f5e100",
                 currentNumber: q(1 + ri(300)), currentTimestamp: "0x03e8", currentBaseFee: "0x07",
                 currentRandom: b32(2), currentExcessBlobGas: "0x00" };
   return { env, pre, transaction: t };
