@@ -330,8 +330,9 @@ TEST(first_invalid_block_among_unchecked_ones) {
  * write. With rounds during execution the rounds' root is the one checked. */
 TEST(root_first_verdict_before_the_write) {
     code_store *codes = code_store_new();
-    built_chain c;
+    built_chain c, good;
     build(&c, codes, BUILD_MIXED, 8);
+    build(&good, codes, BUILD_MIXED, 8);
     relink(&c, 4, bad_root);
     static const chain_import_options opts[] = {
         {.threads = 2, .root_first = true, .preroot = CHAIN_PREROOT_OFF},
@@ -360,11 +361,19 @@ TEST(root_first_verdict_before_the_write) {
         CHECK_EQ_U64(store_head(d, NULL), 4);
         CHECK(chain_import_flush(im, &bad) == NULL && !bad.invalid);
         CHECK_EQ_U64(store_head(d, NULL), 4);
+        /* nothing of the rejected block stays: the right chain goes on from 4 */
+        for (size_t i = 4; i < good.n; i++) {
+            CHECK(chain_import_block(im, good.blocks[i].data, good.blocks[i].len, &bad) == NULL);
+            CHECK(chain_import_checked(im));
+        }
+        CHECK(chain_import_flush(im, &bad) == NULL && !bad.invalid);
+        CHECK_EQ_U64(store_head(d, NULL), good.n);
         if (opts[o].preroot == CHAIN_PREROOT_ON) CHECK(chain_importer_stats(im)->preroot_blocks >= 4);
         chain_importer_free(im);
         db_close(d);
     }
     built_free(&c);
+    built_free(&good);
     code_store_free(codes);
 }
 
