@@ -159,6 +159,10 @@ typedef struct {
                             returns and only the write is left for
                             chain_import_flush (the node's newPayload answers
                             before the fsync) */
+    void (*on_written)(void *arg); /* optional: called on the committer thread
+                            when a batch's write has ended (either way),
+                            before the importer can see that it has */
+    void *on_written_arg;
 } chain_import_options;
 
 /* chain_import_options.preroot. The rounds need cores of their own: AUTO

@@ -24,6 +24,8 @@ static void *committer_main(void *arg) {
         db_block *blocks = importer_db_blocks(im->job, im->njob, im->job_check, cps, &im->job_stats);
         const char *err = db_commit_blocks(im->d, blocks, im->njob, NULL);
         free(blocks);
+        /* before the importer can see the batch done and start another */
+        if (im->o.on_written) im->o.on_written(im->o.on_written_arg);
         pthread_mutex_lock(&im->mu);
         im->job_err = err;
         im->cstate = COMMITTER_DONE;

@@ -204,7 +204,8 @@ static int usage(void) {
                     "       parevm bench rpc [--anvil PATH] [--seconds S] [--txs N] [--blocks K] [--conns 1,8,64]\n"
                     "       parevm bench mainnet [--threads N] [PATH]\n"
                     "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n"
-                    "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N] [--json]\n");
+                    "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N]\n"
+                    "                           [--preroot auto|on|off] [--interval-ms MS] [--json]\n");
     return 2;
 }
 

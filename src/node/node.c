@@ -133,6 +133,8 @@ const char *node_open(const node_config *cfg, node **out) {
     defaults(&n->cfg);
     pthread_mutex_init(&n->wmu, NULL);
     pthread_cond_init(&n->wcond, NULL);
+    pthread_mutex_init(&n->pw_mu, NULL);
+    pthread_cond_init(&n->pw_cond, NULL);
     pthread_cond_init(&n->dcond, NULL);
     pthread_mutex_init(&n->ex_mu, NULL);
     pthread_mutex_init(&n->senders_mu, NULL);
@@ -212,6 +214,8 @@ void node_close(node *n) {
     word_map_free(&n->forced_senders);
     pthread_mutex_destroy(&n->wmu);
     pthread_cond_destroy(&n->wcond);
+    pthread_mutex_destroy(&n->pw_mu);
+    pthread_cond_destroy(&n->pw_cond);
     pthread_cond_destroy(&n->dcond);
     pthread_mutex_destroy(&n->ex_mu);
     pthread_mutex_destroy(&n->senders_mu);

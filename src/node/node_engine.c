@@ -531,12 +531,54 @@ static bool forkchoice_consistent(db_snapshot *s, const walk *w, const engine_fo
     return true;
 }
 
+/* Where a forkchoice hash (safe, finalized) is when the head is the block
+ * whose write is pending: zero, that block, or a canonical stored block
+ * (the store's head is its parent). */
+static bool pending_chain_number(node *n, db_snapshot *s, const bytes32 *x, uint64_t *number) {
+    static const bytes32 zero = {{0}};
+    *number = UINT64_MAX;
+    if (bytes32_eq(x, &zero)) return true;
+    if (bytes32_eq(x, &n->pw_hash)) {
+        *number = n->pw_number;
+        return true;
+    }
+    return stored(s, x, number) && canonical(s, *number, x);
+}
+
+/* A forkchoiceUpdated without attributes to the block newPayload just
+ * checked, whose write is still pending, is answered without waiting for
+ * it: the block is already the store's next head. Readers wait for the
+ * write (node_read_open). False: the normal path, after the write. */
+static bool forkchoice_to_pending(node *n, const engine_forkchoice *fc, const engine_attrs *attrs,
+                                  engine_result *out) {
+    if (attrs || !bytes32_eq(&fc->head, &n->pw_hash)) return false;
+    db_snapshot *s;
+    if (db_snapshot_open(n->db, 1, &s)) return false;
+    uint64_t safe, fin;
+    bool ok = pending_chain_number(n, s, &fc->safe, &safe) && pending_chain_number(n, s, &fc->finalized, &fin);
+    db_snapshot_close(s);
+    if (!ok) return false;
+    atomic_store(&n->safe, safe);
+    atomic_store(&n->finalized, fin);
+    if (fin != UINT64_MAX) {
+        n->eng->has_finalized = true;
+        n->eng->finalized_hash = fc->finalized;
+        n->eng->finalized_number = fin;
+    }
+    result_set(out, ES_VALID, &fc->head, NULL);
+    return true;
+}
+
 const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const engine_attrs *attrs, int version,
                                    engine_result *out, bool *has_id, uint8_t id[8], int *rpc_code) {
     node_engine *e = n->eng;
     static const bytes32 zero = {{0}};
     *has_id = false;
     *rpc_code = 0;
+    if (n->import_unsettled) {
+        if (forkchoice_to_pending(n, fc, attrs, out)) return NULL;
+        node_import_settle(n);
+    }
     if (bytes32_eq(&fc->head, &zero)) {
         result_set(out, ES_INVALID, NULL, "forkchoice update to the zero hash");
         return NULL;

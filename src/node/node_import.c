@@ -3,9 +3,11 @@
  * that the Engine API's newPayload and tests share `parevm import`'s path,
  * and the node's own state (pool, dev edits) follows the new head.
  * newPayload answers once its block is checked (node_import_rlp_early):
- * the importer checks the root before its committer thread writes, and the
- * writer thread waits for that write (node_import_settle) after the answer
- * is out, before its next job. */
+ * the importer checks the root before its committer thread writes. Readers
+ * wait for that write (node_wait_written); the writer thread settles it
+ * (node_import_settle: the pool and dev edits follow) before its next job,
+ * or as soon as it ends when idle. A forkchoiceUpdated to that block does
+ * not wait for it (node_engine.c). */
 #include <stdio.h>
 #include "node_internal.h"
 #include "parevm/chain_import.h"
@@ -66,12 +68,43 @@ static void follow_store(node *n, const char *why) {
     if (why) chain_importer_free(keep);
 }
 
+static void set_pending(node *n, bool pending) {
+    pthread_mutex_lock(&n->pw_mu);
+    n->pw_pending = pending;
+    if (!pending) pthread_cond_broadcast(&n->pw_cond);
+    pthread_mutex_unlock(&n->pw_mu);
+}
+
+bool node_write_pending(node *n) {
+    pthread_mutex_lock(&n->pw_mu);
+    bool p = n->pw_pending;
+    pthread_mutex_unlock(&n->pw_mu);
+    return p;
+}
+
+void node_wait_written(node *n) {
+    pthread_mutex_lock(&n->pw_mu);
+    while (n->pw_pending) pthread_cond_wait(&n->pw_cond, &n->pw_mu);
+    pthread_mutex_unlock(&n->pw_mu);
+}
+
+/* The importer's committer thread: a write ended; readers may go on, and
+ * the writer settles it when idle. */
+static void written(void *arg) {
+    node *n = arg;
+    set_pending(n, false);
+    pthread_mutex_lock(&n->wmu);
+    pthread_cond_signal(&n->wcond);
+    pthread_mutex_unlock(&n->wmu);
+}
+
 /* Imports j's block; early: a valid block's write is left pending. */
 static const char *import_on_writer(node *n, import_job *j, bool early) {
     const char *why = NULL;
     node_import_settle(n);
     if (!n->importer) {
-        chain_import_options o = {.threads = n->cfg.threads, .preroot = n->cfg.preroot, .root_first = true};
+        chain_import_options o = {.threads = n->cfg.threads, .preroot = n->cfg.preroot, .root_first = true,
+                                  .on_written = written, .on_written_arg = n};
         if ((why = chain_importer_open(n->db, &o, &n->importer))) {
             n->importer = NULL;
             return why;
@@ -79,14 +112,19 @@ static const char *import_on_writer(node *n, import_job *j, bool early) {
     }
     chain_bad_block bad = {0};
     chain_import_stats before = *chain_importer_stats(n->importer);
+    /* pending before the committer can end the write: nothing else is in
+     * flight (settled above), so the next write to end is this block's */
+    if (early) set_pending(n, true);
     why = chain_import_block(n->importer, j->rlp, j->len, &bad);
     j->invalid = bad.invalid;
     if (!why && early && chain_import_checked(n->importer)) {
         n->import_unsettled = true;
         n->import_before = before;
+        chain_importer_head(n->importer, &n->pw_number, &n->pw_hash);
         return NULL;
     }
     if (!why) why = chain_import_flush(n->importer, &bad);
+    if (early) set_pending(n, false);
     j->invalid = bad.invalid;
     add_times(&n->import_times, &before, chain_importer_stats(n->importer), why == NULL);
     if (why == CHAIN_KNOWN_BLOCK) return why;
@@ -100,6 +138,7 @@ void node_import_settle(node *n) {
     chain_bad_block bad = {0};
     const char *why = chain_import_flush(n->importer, &bad);
     add_times(&n->import_times, &n->import_before, chain_importer_stats(n->importer), why == NULL);
+    set_pending(n, false);
     /* the block was checked before its answer: only the store can fail now */
     if (why) fprintf(stderr, "parevm node: writing a validated block failed: %s\n", why);
     follow_store(n, why);

@@ -82,6 +82,13 @@ struct node {
     bool import_unsettled;     /* writer only: a block checked and answered for,
                                   its write still with the importer's committer */
     chain_import_stats import_before; /* the importer's stats before that block */
+    /* that block, as readers and forkchoiceUpdated see it: readers wait
+     * while its write is pending (node_read_open) */
+    pthread_mutex_t pw_mu;
+    pthread_cond_t pw_cond;
+    bool pw_pending;           /* the write has not ended */
+    bytes32 pw_hash;           /* the block (writer only) */
+    uint64_t pw_number;
 };
 
 /* ---- Method groups (one file each) ---------------------------------------------- */
@@ -279,9 +286,14 @@ const char *node_import_rlp(node *n, const uint8_t *rlp, size_t len, bool *inval
  * The Engine API's newPayload. */
 const char *node_import_rlp_early(node *n, const uint8_t *rlp, size_t len, bool *invalid);
 /* Writer thread only: waits for that write and moves the node to the new
- * head (nothing when no write is pending). The writer calls it after every
- * job, so every job starts on a written store. */
+ * head (nothing when no write is pending). The writer calls it before
+ * every job but forkchoiceUpdated's (node_writer_call_keeping), and when
+ * it is idle and the write has ended. */
 void node_import_settle(node *n);
+/* Whether a write left by node_import_rlp_early is pending; readers wait
+ * for it (node_read_open). Any thread. */
+bool node_write_pending(node *n);
+void node_wait_written(node *n);
 const char *node_unwind_to(node *n, uint64_t number);
 
 /* ---- Executors for request threads --------------------------------------------------- */
@@ -297,6 +309,9 @@ void node_executor_put(node *n, executor *ex);
  * the writer thread itself. Returns "node is stopping" once node_close has
  * begun. */
 const char *node_writer_call(node *n, node_write_fn fn, void *arg);
+/* The same for a job that may run while a block's write is pending
+ * (forkchoiceUpdated: fn settles it itself unless it can answer without). */
+const char *node_writer_call_keeping(node *n, node_write_fn fn, void *arg);
 /* Wakes the writer (dev mode: mine what the pool holds). */
 void node_writer_kick(node *n);
 bool node_writer_start(node *n);

@@ -12,6 +12,8 @@
 bool node_read_open(node *n, node_read *r, rpc_error *err) {
     memset(r, 0, sizeof *r);
     r->n = n;
+    /* a block answered for (newPayload) is read once it is written */
+    node_wait_written(n);
     /* the edits must belong to the snapshot's head: a block committed
      * between the two reads makes them stale until the writer publishes
      * the new head's, so read again (yielding: the writer may need the CPU) */

@@ -3,7 +3,8 @@
  * mines: when kicked (a transaction arrived, automine) and every
  * dev_period_s seconds. Jobs queued when the node stops get "node is
  * stopping". A job may leave a block's write pending (newPayload): the
- * writer finishes it once the job's caller is answered. */
+ * writer settles it before the next job (but forkchoiceUpdated's, which
+ * need not wait for it) or as soon as it ends when there is none. */
 #include <errno.h>
 #include <time.h>
 #include "node_internal.h"
@@ -13,13 +14,14 @@ struct node_job {
     void *arg;
     const char *result;
     bool done;
+    bool keeps_write; /* may run with a block's write pending */
     node_job *next;
 };
 
 static const char STOPPING[] = "node is stopping";
 
-const char *node_writer_call(node *n, node_write_fn fn, void *arg) {
-    node_job job = {fn, arg, NULL, false, NULL};
+static const char *call(node *n, node_write_fn fn, void *arg, bool keeps_write) {
+    node_job job = {fn, arg, NULL, false, keeps_write, NULL};
     pthread_mutex_lock(&n->wmu);
     if (n->stopping || !n->writer_started) {
         pthread_mutex_unlock(&n->wmu);
@@ -33,6 +35,9 @@ const char *node_writer_call(node *n, node_write_fn fn, void *arg) {
     pthread_mutex_unlock(&n->wmu);
     return job.result;
 }
+
+const char *node_writer_call(node *n, node_write_fn fn, void *arg) { return call(n, fn, arg, false); }
+const char *node_writer_call_keeping(node *n, node_write_fn fn, void *arg) { return call(n, fn, arg, true); }
 
 void node_writer_kick(node *n) {
     pthread_mutex_lock(&n->wmu);
@@ -58,13 +63,17 @@ static void *writer_main(void *arg) {
             n->jobs = j->next;
             if (!n->jobs) n->jobs_tail = NULL;
             pthread_mutex_unlock(&n->wmu);
+            if (!j->keeps_write) node_import_settle(n);
             const char *r = j->fn(n, j->arg);
             pthread_mutex_lock(&n->wmu);
             j->result = r;
             j->done = true;
             pthread_cond_broadcast(&n->dcond);
+            continue;
+        }
+        if (n->import_unsettled && !node_write_pending(n)) { /* the write ended (written() woke us) */
             pthread_mutex_unlock(&n->wmu);
-            node_import_settle(n); /* the answer is out: now the write it left */
+            node_import_settle(n);
             pthread_mutex_lock(&n->wmu);
             continue;
         }
@@ -72,6 +81,7 @@ static void *writer_main(void *arg) {
         if (n->kicked || due) {
             n->kicked = false;
             pthread_mutex_unlock(&n->wmu);
+            node_import_settle(n);
             node_dev_mine_due(n, due);
             if (due) next_block = mono_now() + period;
             pthread_mutex_lock(&n->wmu);
@@ -100,6 +110,7 @@ static void *writer_main(void *arg) {
     n->jobs_tail = NULL;
     pthread_cond_broadcast(&n->dcond);
     pthread_mutex_unlock(&n->wmu);
+    node_import_settle(n);
     return NULL;
 }
 

@@ -198,7 +198,7 @@ static bool forkchoice_updated(node *n, const json_t *params, int version, json_
         }
         j.attrs = &attrs;
     }
-    const char *why = node_writer_call(n, forkchoice_on_writer, &j);
+    const char *why = node_writer_call_keeping(n, forkchoice_on_writer, &j);
     if (av) attrs_free(&attrs);
     if (why) return rpc_error_set(err, j.code ? j.code : RPC_INTERNAL_ERROR, "%s", why);
     json_t *o = json_object();
