@@ -328,6 +328,8 @@ TEST(first_invalid_block_among_unchecked_ones) {
  * verdict is final when it returns: a wrong root is named there, with the
  * store and the importer at the parent, and a flush only waits for the
  * write. With rounds during execution the rounds' root is the one checked. */
+static void count_write(void *arg) { __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST); }
+
 TEST(root_first_verdict_before_the_write) {
     code_store *codes = code_store_new();
     built_chain c, good;
@@ -343,13 +345,18 @@ TEST(root_first_verdict_before_the_write) {
         db *d = fresh_db("root_first");
         init_chain(d, &c);
         chain_importer *im;
-        CHECK(chain_importer_open(d, &opts[o], &im) == NULL);
+        int writes = 0; /* on_written: one per block's write, before the flush sees it */
+        chain_import_options oo = opts[o];
+        oo.on_written = count_write;
+        oo.on_written_arg = &writes;
+        CHECK(chain_importer_open(d, &oo, &im) == NULL);
         chain_bad_block bad;
         for (size_t i = 0; i < 4; i++) {
             CHECK(chain_import_block(im, c.blocks[i].data, c.blocks[i].len, &bad) == NULL);
             CHECK(chain_import_checked(im));
             CHECK(chain_import_flush(im, &bad) == NULL && !bad.invalid);
             CHECK_EQ_U64(store_head(d, NULL), i + 1);
+            CHECK_EQ_U64((uint64_t)__atomic_load_n(&writes, __ATOMIC_SEQ_CST), i + 1);
         }
         const char *err = chain_import_block(im, c.blocks[4].data, c.blocks[4].len, &bad);
         CHECK(err != NULL && bad.invalid && !chain_import_checked(im));
@@ -368,6 +375,7 @@ TEST(root_first_verdict_before_the_write) {
         }
         CHECK(chain_import_flush(im, &bad) == NULL && !bad.invalid);
         CHECK_EQ_U64(store_head(d, NULL), good.n);
+        CHECK_EQ_U64((uint64_t)__atomic_load_n(&writes, __ATOMIC_SEQ_CST), good.n); /* none for the rejected block */
         if (opts[o].preroot == CHAIN_PREROOT_ON) CHECK(chain_importer_stats(im)->preroot_blocks >= 4);
         chain_importer_free(im);
         db_close(d);
