@@ -68,23 +68,31 @@ static void follow_store(node *n, const char *why) {
     if (why) chain_importer_free(keep);
 }
 
-static void set_pending(node *n, bool pending) {
-    pthread_mutex_lock(&n->pw_mu);
-    n->pw_pending = pending;
-    if (!pending) pthread_cond_broadcast(&n->pw_cond);
-    pthread_mutex_unlock(&n->pw_mu);
-}
-
 bool node_write_pending(node *n) {
     pthread_mutex_lock(&n->pw_mu);
-    bool p = n->pw_pending;
+    bool p = n->pw_written < n->pw_until;
     pthread_mutex_unlock(&n->pw_mu);
     return p;
 }
 
 void node_wait_written(node *n) {
     pthread_mutex_lock(&n->pw_mu);
-    while (n->pw_pending) pthread_cond_wait(&n->pw_cond, &n->pw_mu);
+    while (n->pw_written < n->pw_until) pthread_cond_wait(&n->pw_cond, &n->pw_mu);
+    pthread_mutex_unlock(&n->pw_mu);
+}
+
+static uint64_t writes_ended(node *n) {
+    pthread_mutex_lock(&n->pw_mu);
+    uint64_t w = n->pw_written;
+    pthread_mutex_unlock(&n->pw_mu);
+    return w;
+}
+
+/* Readers wait until the importer has ended `until` writes (0: never). */
+static void readers_wait_for(node *n, uint64_t until) {
+    pthread_mutex_lock(&n->pw_mu);
+    n->pw_until = until;
+    pthread_cond_broadcast(&n->pw_cond);
     pthread_mutex_unlock(&n->pw_mu);
 }
 
@@ -92,7 +100,10 @@ void node_wait_written(node *n) {
  * the writer settles it when idle. */
 static void written(void *arg) {
     node *n = arg;
-    set_pending(n, false);
+    pthread_mutex_lock(&n->pw_mu);
+    n->pw_written++;
+    pthread_cond_broadcast(&n->pw_cond);
+    pthread_mutex_unlock(&n->pw_mu);
     pthread_mutex_lock(&n->wmu);
     pthread_cond_signal(&n->wcond);
     pthread_mutex_unlock(&n->wmu);
@@ -112,19 +123,19 @@ static const char *import_on_writer(node *n, import_job *j, bool early) {
     }
     chain_bad_block bad = {0};
     chain_import_stats before = *chain_importer_stats(n->importer);
-    /* pending before the committer can end the write: nothing else is in
-     * flight (settled above), so the next write to end is this block's */
-    if (early) set_pending(n, true);
+    /* nothing is in flight (settled above): the next write to end is this
+     * block's, however soon it ends */
+    uint64_t base = writes_ended(n);
     why = chain_import_block(n->importer, j->rlp, j->len, &bad);
     j->invalid = bad.invalid;
     if (!why && early && chain_import_checked(n->importer)) {
         n->import_unsettled = true;
         n->import_before = before;
         chain_importer_head(n->importer, &n->pw_number, &n->pw_hash);
+        readers_wait_for(n, base + 1);
         return NULL;
     }
     if (!why) why = chain_import_flush(n->importer, &bad);
-    if (early) set_pending(n, false);
     j->invalid = bad.invalid;
     add_times(&n->import_times, &before, chain_importer_stats(n->importer), why == NULL);
     if (why == CHAIN_KNOWN_BLOCK) return why;
@@ -138,7 +149,7 @@ void node_import_settle(node *n) {
     chain_bad_block bad = {0};
     const char *why = chain_import_flush(n->importer, &bad);
     add_times(&n->import_times, &n->import_before, chain_importer_stats(n->importer), why == NULL);
-    set_pending(n, false);
+    readers_wait_for(n, 0);
     /* the block was checked before its answer: only the store can fail now */
     if (why) fprintf(stderr, "parevm node: writing a validated block failed: %s\n", why);
     follow_store(n, why);

@@ -86,7 +86,8 @@ struct node {
      * while its write is pending (node_read_open) */
     pthread_mutex_t pw_mu;
     pthread_cond_t pw_cond;
-    bool pw_pending;           /* the write has not ended */
+    uint64_t pw_written;       /* writes the importer's committer has ended */
+    uint64_t pw_until;         /* readers wait while pw_written < pw_until */
     bytes32 pw_hash;           /* the block (writer only) */
     uint64_t pw_number;
 };
