@@ -195,15 +195,7 @@ static const char *root_first(chain_importer *im, chain_bad_block *bad) {
         if (err) return err;
         q->root_known = true;
     }
-    if (bytes32_eq(&q->root, &q->state_root)) return NULL;
-    bad->invalid = true;
-    bad->number = q->number;
-    bad->hash = q->hash;
-    bad->reason = "state root mismatch";
-    bad->tx = -1;
-    importer_clear_queue(im);
-    const char *err = importer_load(im);
-    return err ? err : bad->reason;
+    return bytes32_eq(&q->root, &q->state_root) ? NULL : importer_root_mismatch(im, bad);
 }
 
 /* The block becomes the head: ancestors, hash ring, total difficulty. */

@@ -114,6 +114,10 @@ const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad
  * last block, a root check there when check. */
 db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoint cps[4], db_commit_stats *cs);
 void importer_clear_queue(chain_importer *im);
+/* The one queued block (on a checked store) has a wrong state root: it is
+ * named in bad, the queue dropped and the importer reloaded at its parent.
+ * Returns the reason (or a store error). */
+const char *importer_root_mismatch(chain_importer *im, chain_bad_block *bad);
 void queued_free(queued_block *q);
 /* Opens a snapshot of the store's head as the base, keeping the pending
  * changes (rebased: the store now holds what the old base layered). */

@@ -258,6 +258,18 @@ db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoin
     return blocks;
 }
 
+const char *importer_root_mismatch(chain_importer *im, chain_bad_block *bad) {
+    queued_block *q = &im->q[0];
+    bad->invalid = true;
+    bad->number = q->number;
+    bad->hash = q->hash;
+    bad->reason = "state root mismatch";
+    bad->tx = -1;
+    importer_clear_queue(im);
+    const char *err = importer_load(im);
+    return err ? err : bad->reason;
+}
+
 const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad) {
     const char *werr = committer_wait(im, bad); /* the batch in flight first */
     if (werr || bad->invalid) return werr ? werr : bad->reason;
@@ -277,17 +289,8 @@ const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad
     im->st.records += cs.records;
     if (err == DB_ROOT_MISMATCH) {
         im->st.root_checks++;
-        if (im->verified == im->stored && im->nq == 1) {
-            /* the one block after a checked state: it is the invalid one */
-            bad->invalid = true;
-            bad->number = last->number;
-            bad->hash = last->hash;
-            bad->reason = "state root mismatch";
-            bad->tx = -1;
-            importer_clear_queue(im);
-            err = importer_load(im);
-            return err ? err : bad->reason;
-        }
+        /* the one block after a checked state: it is the invalid one */
+        if (im->verified == im->stored && im->nq == 1) return importer_root_mismatch(im, bad);
         return importer_rerun(im, bad);
     }
     if (err) {

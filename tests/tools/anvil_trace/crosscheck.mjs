@@ -8,8 +8,9 @@
 // is not geth).
 //
 //   node crosscheck.mjs PAREVM [ANVIL] [OUTDIR]
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import { startAnvil } from "../anvil_node.mjs";
 import path from "node:path";
 import os from "node:os";
 
@@ -80,19 +81,7 @@ const configs = [
 ];
 
 // ---- anvil ----
-const port = 20000 + Math.floor(Math.random() * 20000);
-const node = spawn(anvil, ["--port", String(port), "--hardfork", "prague", "--steps-tracing", "--silent"], { stdio: "ignore" });
-process.on("exit", () => node.kill());
-let id = 0;
-async function rpc(method, params = []) {
-  const r = await fetch(`http://127.0.0.1:${port}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }) });
-  const j = await r.json();
-  if (j.error) throw new Error(`${method}: ${JSON.stringify(j.error)}`);
-  return j.result;
-}
-for (let i = 0; ; i++) {
-  try { await rpc("eth_chainId"); break; } catch (e) { if (i > 100) throw e; await new Promise((r) => setTimeout(r, 100)); }
-}
+const { rpc, node } = await startAnvil(anvil, ["--hardfork", "prague", "--steps-tracing", "--silent"]);
 const sender = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 const hex = (v) => "0x" + BigInt(v).toString(16);
 

@@ -14,8 +14,9 @@
 // ejs.mjs.
 //
 //   node anvil.mjs PAREVM [--cases N] [--seed S] [--fork london|...|osaka] [--out DIR] [--anvil BIN]
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import { startAnvil } from "../anvil_node.mjs";
 import path from "node:path";
 import os from "node:os";
 import { generator } from "./program.mjs";
@@ -33,20 +34,7 @@ if (!parevm) { console.error("usage: node anvil.mjs PAREVM [--cases N] [--seed S
 
 
 // ---- anvil ----
-const port = 20000 + Math.floor(Math.random() * 20000);
-const node = spawn(anvilBin, ["--port", String(port), "--hardfork", FORK, "--steps-tracing", "--silent",
-                              "--gas-limit", "30000000"], { stdio: "ignore" });
-process.on("exit", () => node.kill());
-let id = 0;
-async function rpc(method, params = []) {
-  const r = await fetch(`http://127.0.0.1:${port}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }) });
-  const j = await r.json();
-  if (j.error) throw new Error(`${method}: ${JSON.stringify(j.error)}`);
-  return j.result;
-}
-for (let i = 0; ; i++) {
-  try { await rpc("eth_chainId"); break; } catch (e) { if (i > 100) throw e; await new Promise((r) => setTimeout(r, 100)); }
-}
+const { rpc, node } = await startAnvil(anvilBin, ["--hardfork", FORK, "--steps-tracing", "--silent", "--gas-limit", "30000000"]);
 const hex = (v) => "0x" + BigInt(v).toString(16);
 
 function diff(a, b, where, out) {
