@@ -32,6 +32,17 @@ check call ok '"gasUsed":"0x6522".*"gasUsed":"0x42".*"revertReason":"nope"' "$pa
 check statetest-tracer ok '"case":.*"result":\{"from"' "$parevm" statetest --tracer callTracer "$src/tests/statetests/delegation_chain_one_hop.json"
 check statetest-check ok '[1-9][0-9]* passed, 0 failed' "$parevm" statetest --check-trace "$src/tests/statetests"
 
+# BLOCKHASH: the parent's from block.parentHash, older ones from blockHashes
+h1=0x$(printf '11%.0s' {1..32}) h2=0x$(printf '22%.0s' {1..32})
+printf '{"fork": "Cancun", "pre": {"0x00000000000000000000000000000000000000c0": {"balance": "0", "code": "0x600143034060024303400000"}},
+ "block": {"number": "0xa", "parentHash": "%s"}, "blockHashes": {"8": "%s"},
+ "call": {"to": "0x00000000000000000000000000000000000000c0"}}' "$h1" "$h2" >"$tmp/blockhash.json"
+check blockhash ok "\"$h1\".*\"$h2\"" "$parevm" trace "$tmp/blockhash.json"
+for bad in '"blockHashes": []' '"blockHashes": {"x": "'"$h1"'"}' '"blockHashes": {"8": "0x12"}' '"blockHashes": {"8": 5}'; do
+    printf '{"fork": "Cancun", "pre": {}, %s, "call": {}}' "$bad" >"$tmp/badhashes.json"
+    check "badhashes $bad" fail 'blockHashes' "$parevm" trace "$tmp/badhashes.json"
+done
+
 printf '{"fork": ' >"$tmp/truncated.json"
 printf '{"fork": "Nope", "pre": {}, "call": {}}' >"$tmp/badfork.json"
 printf '{"fork": "Cancun", "pre": {"0xzz": {}}, "call": {}}' >"$tmp/badpre.json"
