@@ -83,6 +83,7 @@ parevm_fixture_dir(mainnet mainnet)
 if(IS_DIRECTORY ${mainnet})
   add_test(NAME replay/mainnet COMMAND parevm replay --mode both --threads 2 ${mainnet})
   set_tests_properties(replay/mainnet PROPERTIES LABELS parallel)
+  add_test(NAME replay/block_hashes COMMAND ${CMAKE_SOURCE_DIR}/tests/replay_block_hashes.sh $<TARGET_FILE:parevm> ${mainnet})
 endif()
 
 # Malformed input of every fixture parser gives an error, never a crash.
