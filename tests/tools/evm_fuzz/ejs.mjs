@@ -8,6 +8,14 @@
 // reference, not the spec). BLOCKHASH follows the state-test convention
 // (keccak256 of the number in decimal).
 //
+// From Cancun some transactions carry blobs (versioned hashes, a blob fee,
+// a random excess blob gas); from Prague some are EIP-7702 set-code
+// transactions whose authorizations are signed by the sender or by two other
+// keys, for the case's contracts, precompiles, the zero address (clearing)
+// or each other, with right and wrong nonces and chain ids and the odd bad
+// signature; those keys' accounts may already hold a delegation, and the
+// programs call, inspect and destroy them.
+//
 // EthereumJS comes with the npm tools (scripts/install-npm-tools.sh); --ejs
 // is the folder whose node_modules hold it (.npm-tools). Exit status 0 when
 // parevm passes every case (the last line is statetest's "N passed, N failed").
@@ -34,7 +42,7 @@ const req = createRequire(path.join(path.resolve(ejsDir), "package.json"));
 const load = (m) => import(req.resolve(m));
 const { createVM, runTx } = await load("@ethereumjs/vm");
 const { Common, Mainnet } = await load("@ethereumjs/common");
-const { createLegacyTx, createAccessList2930Tx, createFeeMarket1559Tx } = await load("@ethereumjs/tx");
+const { createLegacyTx, createAccessList2930Tx, createFeeMarket1559Tx, createBlob4844Tx, createEOACode7702Tx } = await load("@ethereumjs/tx");
 const U = await load("@ethereumjs/util");
 const { createBlock } = await load("@ethereumjs/block");
 const { RLP } = await load("@ethereumjs/rlp");
@@ -54,15 +62,26 @@ const at = (fi, name) => fi >= FORKS.findIndex(([p]) => p === name);
 const KEY = "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8";
 const SENDER = "0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b";
 const COINBASE = "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba";
+// the other signers of EIP-7702 authorizations
+const AUTH_KEYS = ["0x" + "11".repeat(32), "0x" + "22".repeat(32)];
+const AUTHORITIES = AUTH_KEYS.map((k) => U.createAddressFromPrivateKey(U.hexToBytes(k)).toString());
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const g = generator({ seed: SEED, sender: SENDER, maxOps: Number(opt("--ops", 22)), skip: [10] }); // EthereumJS runs KZG only with a trusted setup
 const { ri, pick, hexb, A } = g;
 const q = (v) => "0x" + BigInt(v).toString(16);
 const b32 = (v) => "0x" + hexb(v, 32);
 const keccakDecimal = (n) => U.bytesToHex(keccak256(U.utf8ToBytes(String(n))));
 
+// EthereumJS's refusals of a transaction the fork does not take, and the
+// state tests' names for them
+const REFUSALS = [[/^INTRINSIC_GAS_TOO_LOW/, "TransactionException.INTRINSIC_GAS_TOO_LOW"],
+                  [/maxFeePerBlobGas .* is less than block blobGasPrice/, "TransactionException.INSUFFICIENT_MAX_FEE_PER_BLOB_GAS"]];
+
 async function expectation(fi, test) {
   const hardfork = FORKS[fi][1];
-  const common = new Common({ chain: Mainnet, hardfork });
+  // blob transactions need a KZG object, though without blobs nothing calls it
+  const kzg = new Proxy({}, { get: () => () => { throw new Error("KZG is not available here"); } });
+  const common = new Common({ chain: Mainnet, hardfork, customCrypto: { kzg } });
   const env = test.env;
   const blockchain = { getBlock: async (n) => ({ hash: () => U.hexToBytes(keccakDecimal(Number(n))) }),
                        putBlock: async () => {}, shallowCopy() { return this; }, validateHeader: async () => {} };
@@ -79,20 +98,24 @@ async function expectation(fi, test) {
                    gasLimit: BigInt(env.currentGasLimit), difficulty: at(fi, "Paris") ? 0n : BigInt(env.currentDifficulty) };
   if (at(fi, "London")) header.baseFeePerGas = BigInt(env.currentBaseFee);
   if (at(fi, "Paris")) header.mixHash = env.currentRandom;
-  if (at(fi, "Cancun")) { header.excessBlobGas = 0n; header.blobGasUsed = 0n; header.parentBeaconBlockRoot = b32(0); }
+  if (at(fi, "Cancun")) { header.excessBlobGas = BigInt(env.currentExcessBlobGas); header.blobGasUsed = 0n; header.parentBeaconBlockRoot = b32(0); }
   const block = createBlock({ header }, { common, skipConsensusFormatValidation: true });
   const t = test.transaction;
   const data = { nonce: BigInt(t.nonce), gasLimit: BigInt(t.gasLimit[0]), value: BigInt(t.value[0]),
                  data: t.data[0], to: t.to || undefined };
   let tx;
-  if (t.maxFeePerGas) tx = createFeeMarket1559Tx({ ...data, maxFeePerGas: BigInt(t.maxFeePerGas), maxPriorityFeePerGas: BigInt(t.maxPriorityFeePerGas), accessList: t.accessLists[0], chainId: 1n }, { common });
+  const fees = () => ({ maxFeePerGas: BigInt(t.maxFeePerGas), maxPriorityFeePerGas: BigInt(t.maxPriorityFeePerGas), accessList: t.accessLists[0], chainId: 1n });
+  if (t.authorizationList) tx = createEOACode7702Tx({ ...data, ...fees(), authorizationList: t.authorizationList.map(({ chainId, address, nonce, yParity, r, s }) => ({ chainId, address, nonce, yParity, r, s })) }, { common });
+  else if (t.blobVersionedHashes) tx = createBlob4844Tx({ ...data, ...fees(), maxFeePerBlobGas: BigInt(t.maxFeePerBlobGas), blobVersionedHashes: t.blobVersionedHashes }, { common });
+  else if (t.maxFeePerGas) tx = createFeeMarket1559Tx({ ...data, maxFeePerGas: BigInt(t.maxFeePerGas), maxPriorityFeePerGas: BigInt(t.maxPriorityFeePerGas), accessList: t.accessLists[0], chainId: 1n }, { common });
   else if (t.accessLists) tx = createAccessList2930Tx({ ...data, gasPrice: BigInt(t.gasPrice), accessList: t.accessLists[0], chainId: 1n }, { common });
   else tx = createLegacyTx({ ...data, gasPrice: BigInt(t.gasPrice) }, { common });
   tx = tx.sign(U.hexToBytes(KEY));
   let r;
   try { r = await runTx(vm, { tx, block, skipBlockGasLimitValidation: true, skipHardForkValidation: true }); }
   catch (e) {
-    if (!/^INTRINSIC_GAS_TOO_LOW/.test(e.message)) throw e;
+    const refused = REFUSALS.find(([re]) => re.test(e.message));
+    if (!refused) throw e;
     // a transaction the fork refuses: no state change but the state-test
     // runners' zero block reward, which touches the coinbase: before EIP-158
     // that leaves an empty account, from it an empty coinbase goes
@@ -101,11 +124,31 @@ async function expectation(fi, test) {
     if (!at(fi, "EIP158") && !acc) await stateManager.putAccount(cb, U.createAccount({}));
     if (at(fi, "EIP158") && acc && acc.isEmpty()) await stateManager.deleteAccount(cb);
     return { hash: U.bytesToHex(await stateManager.getStateRoot()), logs: U.bytesToHex(keccak256(RLP.encode([]))),
-             exception: "TransactionException.INTRINSIC_GAS_TOO_LOW" };
+             exception: refused[1] };
   }
   const logs = r.execResult.logs || [];
   return { hash: U.bytesToHex(await stateManager.getStateRoot()),
            logs: U.bytesToHex(keccak256(RLP.encode(logs))), gas: r.totalGasSpent };
+}
+
+// One EIP-7702 tuple, mostly valid: a signer (the sender or an authority),
+// the nonce it will have when the tuple is processed (the sender's is
+// already raised), chain id 1 or 0; now and then a stale or future nonce,
+// the highest (refused), another chain, a high s or a flipped y parity
+// (which recovers another address).
+function authorization(pre, contracts) {
+  const key = pick([KEY, AUTH_KEYS[0], AUTH_KEYS[1], AUTH_KEYS[0]]);
+  const signer = key === KEY ? SENDER : AUTHORITIES[AUTH_KEYS.indexOf(key)];
+  const stored = pre[signer] ? BigInt(pre[signer].nonce) : 0n;
+  const nonce = ri(5) ? stored + (signer === SENDER ? 1n : 0n) : pick([stored, stored + 1n, stored + 2n, 0n, (1n << 64n) - 1n]);
+  const chainId = pick([1n, 1n, 1n, 0n, 7n]);
+  const address = pick([...contracts, contracts[0], A(0), A(pick(g.PRECOMPILES)), ...AUTHORITIES, g.EOA]);
+  const [, , , y, r, s] = U.eoaCode7702SignAuthorization({ chainId: q(chainId), address, nonce: q(nonce) }, U.hexToBytes(key));
+  let yParity = U.bytesToBigInt(y), sv = U.bytesToBigInt(s);
+  const bad = ri(12);
+  if (bad === 0) { sv = SECP256K1_N - sv; yParity ^= 1n; } // the same signer with a high s: refused
+  else if (bad === 1) yParity ^= 1n;                     // another signer, or none
+  return { chainId: q(chainId), address, nonce: q(nonce), yParity: q(yParity), v: q(yParity), r: q(U.bytesToBigInt(r)), s: q(sv), signer };
 }
 
 function makeCase(fi) {
@@ -119,6 +162,17 @@ function makeCase(fi) {
   }
   pre[SENDER] = { balance: q(10n ** 20n), nonce: q(pick([0, 1, 7])), code: "0x", storage: {} };
   if (ri(3) === 0) pre[g.EOA] = { balance: q(pick([0, 1, 5])), nonce: "0x0", code: "0x", storage: {} };
+  // EIP-7702 authorities: absent, plain, or already delegating (to a
+  // contract, a precompile, the other authority, nothing that exists)
+  g.others = [];
+  if (at(fi, "Prague") && ri(3)) {
+    for (const a of AUTHORITIES) {
+      g.others.push(a);
+      if (!ri(3)) continue;
+      const target = pick([...contracts, A(pick(g.PRECOMPILES)), ...AUTHORITIES, g.EOA, A(0xdead)]);
+      pre[a] = { balance: q(pick([0, 1, 10 ** 6])), nonce: q(pick([0, 1, 3])), code: ri(3) ? "0xef0100" + target.slice(2) : "0x", storage: {} };
+    }
+  }
   // precompiles that exist, some empty (EIP-161 touches them away; RIPEMD-160's exception)
   for (const p of [1, 2, 3, 4]) if (ri(6) === 0) pre[A(p)] = { balance: q(pick([0, 0, 1])), nonce: "0x0", code: "0x", storage: {} };
   const create = ri(5) === 0;
@@ -127,15 +181,23 @@ function makeCase(fi) {
   const t = { data: [create ? g.program() : "0x" + Array.from({ length: ri(70) }, () => hexb(ri(256), 1)).join("")],
               gasLimit: [q(pick([100000, 300000, 1000000]))], value: [q(pick([0, 0, 5, 1000]))],
               nonce: pre[SENDER].nonce, secretKey: KEY, sender: SENDER, to: create ? "" : to };
-  const kind = at(fi, "London") ? ri(3) : at(fi, "Berlin") ? ri(2) : 0;
-  if (kind === 2) { t.maxFeePerGas = q(10n ** 10n); t.maxPriorityFeePerGas = q(pick([1, 2, 1000])); }
+  let kind = at(fi, "London") ? ri(3) : at(fi, "Berlin") ? ri(2) : 0;
+  if (!create && at(fi, "Cancun") && ri(4) === 0) kind = 3;
+  if (!create && at(fi, "Prague") && ri(3) === 0) kind = 4;
+  if (kind >= 2) { t.maxFeePerGas = q(10n ** 10n); t.maxPriorityFeePerGas = q(pick([1, 2, 1000])); }
   else t.gasPrice = q(10n ** 10n);
+  if (kind === 3) {
+    t.maxFeePerBlobGas = q(pick([1, 100, 10 ** 9]));
+    const max = at(fi, "Prague") && !at(fi, "Osaka") ? 9 : 6; // per transaction: the block's maximum, EIP-7594's 6 from Osaka
+    t.blobVersionedHashes = Array.from({ length: 1 + ri(max) }, () => "0x01" + hexb(BigInt("0x" + Array.from({ length: 31 }, () => hexb(ri(256), 1)).join("")), 31));
+  }
+  if (kind === 4) t.authorizationList = Array.from({ length: 1 + ri(3) }, () => authorization(pre, contracts));
   if (kind >= 1) t.accessLists = [Array.from({ length: ri(3) }, () => ({ address: pick([...contracts, g.EOA, A(pick(g.PRECOMPILES))]),
                                                                           storageKeys: Array.from({ length: ri(3) }, () => b32(ri(6))) }))];
   // the coinbase: a plain address, or a contract the programs call (and may destroy)
   const env = { currentCoinbase: ri(4) ? COINBASE : pick([contracts[1], contracts[2], g.EOA]), currentDifficulty: "0x020000", currentGasLimit: "0x05f5e100",
                 currentNumber: q(1 + ri(300)), currentTimestamp: "0x03e8", currentBaseFee: "0x07",
-                currentRandom: b32(2), currentExcessBlobGas: "0x00" };
+                currentRandom: b32(2), currentExcessBlobGas: q(at(fi, "Cancun") && ri(3) === 0 ? pick([ri(10 ** 7), 131072 * ri(60)]) : 0) };
   return { env, pre, transaction: t };
 }
 

@@ -41,7 +41,8 @@ export function generator({ seed, push0 = true, maxOps = 22, skip = [], sender =
   const offs = () => (ri(40) ? small() : pick([0xffffffffn, 1n << 32n, 0x100000n, (1n << 256n) - 1n]));
   const len = () => (ri(30) ? BigInt(pick([0, 1, 4, 20, 32, 64, 96, 128, 192, ri(300)])) : pick([0x10000n, 1n << 40n]));
   const gasArg = () => pick([0n, 1n, 2300n, BigInt(ri(100000)), (1n << 256n) - 1n, 50000n]);
-  const addrArg = () => (ri(4) ? BigInt(pick([...g.contracts, EOA, sender])) : BigInt(pick(PRECOMPILES)));
+  // g.others: more accounts of the case (EIP-7702 authorities); none keeps older seeds' programs
+  const addrArg = () => (ri(4) ? BigInt(pick([...g.contracts, ...(g.others || []), EOA, sender])) : BigInt(pick(PRECOMPILES)));
 
   function push(v) {
     let h = v.toString(16);
