@@ -297,6 +297,142 @@ static void without_wipes(change_set *cs) {
     }
 }
 
+/* The parent's commit, on a thread of its own. */
+typedef struct {
+    db *d;
+    uint64_t n;
+    const change_set *cs;
+    const db_preview *pv;
+    bytes32 want, root;
+    db_commit_stats st;
+    const char *err;
+} parent_commit;
+
+static void *parent_commit_main(void *arg) {
+    parent_commit *c = arg;
+    c->err = commit_with_preview(c->d, c->n, c->cs, c->pv, &c->want, &c->root, &c->st);
+    return NULL;
+}
+
+static void run_parent_commit(parent_commit *c) {
+    parent_commit_main(c);
+    if (c->err) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)c->n, c->err);
+    CHECK(c->err == NULL && bytes32_eq(&c->root, &c->want));
+    if (c->pv) CHECK(c->st.prepare == 0 && c->st.root == 0); /* the kept work was written */
+}
+
+/* Chained previews (db_preview_root_chain): a block's root computed on its
+ * unwritten parent's preview -- before the parent's commit, during it (on
+ * another thread), or after it -- equals the mirror's, and its commit
+ * writes the kept work. Wipes of stored storage are refused (the block then
+ * commits normally). A chained preview whose parent was replaced by another
+ * block is ignored. Full rebuilds and unwinds (the change sets' priors come
+ * from the parent's state) agree throughout. */
+TEST(db_chained_previews_match_plain_commits) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set cs[2] = {{0}}, other = {0};
+    gen_changes(&w, &cs[0], 30);
+    CHECK(db_load_state(d, &cs[0], NULL) == NULL);
+    mem_state_apply(ref, &cs[0]);
+    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    enum { BLOCKS = 40 };
+    bytes32 roots[BLOCKS + 1], root;
+    roots[0] = mem_state_root(ref);
+    /* block 1: an ordinary preview on the head */
+    gen_changes(&w, &cs[1], 10);
+    without_wipes(&cs[1]);
+    db_preview *parent = NULL;
+    CHECK(db_preview_root_keep(d, &cs[1], &root, &parent) == NULL);
+    mem_state_apply(ref, &cs[1]);
+    roots[1] = mem_state_root(ref);
+    CHECK(bytes32_eq(&root, &roots[1]));
+    int chained = 0, refused = 0, during = 0;
+    for (uint64_t n = 2; n <= BLOCKS; n++) {
+        change_set *c = &cs[n % 2];
+        gen_changes(&w, c, 1 + (int)(rnd() % 14));
+        if (rnd() % 3) without_wipes(c);
+        mem_state_apply(ref, c);
+        roots[n] = mem_state_root(ref);
+        uint8_t hb[16];
+        bytes32 parent_hash = fake_header(n - 1, 0, hb);
+        parent_commit pc = {.d = d, .n = n - 1, .cs = &cs[(n - 1) % 2], .pv = parent, .want = roots[n - 1]};
+        int mode = (int)(rnd() % 3); /* the parent's commit: after, during, before */
+        pthread_t th;
+        if (mode == 2) run_parent_commit(&pc);
+        if (mode == 1) CHECK(pthread_create(&th, NULL, parent_commit_main, &pc) == 0);
+        db_preview *pv = NULL;
+        const char *err = db_preview_root_chain(d, parent, &parent_hash, c, &root, &pv);
+        if (mode == 1) {
+            CHECK(pthread_join(th, NULL) == 0);
+            CHECK(pc.err == NULL && bytes32_eq(&pc.root, &pc.want));
+            if (pc.pv) CHECK(pc.st.prepare == 0 && pc.st.root == 0);
+            during++;
+        }
+        if (mode == 0) run_parent_commit(&pc);
+        if (err) { /* the block's root after its parent's write, as without chaining */
+            if (getenv("DB_DEBUG")) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
+            CHECK(pv == NULL);
+            refused++;
+            CHECK(db_preview_root_keep(d, c, &root, &pv) == NULL && bytes32_eq(&root, &roots[n]));
+        } else {
+            CHECK(bytes32_eq(&root, &roots[n]));
+            chained++;
+        }
+        db_preview_free(parent);
+        parent = pv;
+        if (n % 10 == 0) {
+            bytes32 full;
+            CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[n - 1]));
+        }
+    }
+    parent_commit last = {.d = d, .n = BLOCKS, .cs = &cs[BLOCKS % 2], .pv = parent, .want = roots[BLOCKS]};
+    run_parent_commit(&last);
+    db_preview_free(parent);
+    check_latest(d, ref, &w);
+    if (getenv("DB_DEBUG")) fprintf(stderr, "  chained %d, refused %d, during %d\n", chained, refused, during);
+    CHECK(chained >= 15 && refused >= 1 && during >= 5);
+    /* a chained preview whose parent gives way to another block: ignored */
+    gen_changes(&w, &cs[0], 5);
+    without_wipes(&cs[0]);
+    CHECK(db_preview_root_keep(d, &cs[0], &root, &parent) == NULL);
+    gen_changes(&w, &cs[1], 5);
+    without_wipes(&cs[1]);
+    uint8_t hb[16], other_header[16];
+    bytes32 parent_hash = fake_header(BLOCKS + 1, 0, hb);
+    db_preview *child = NULL;
+    CHECK(db_preview_root_chain(d, parent, &parent_hash, &cs[1], &root, &child) == NULL);
+    gen_changes(&w, &other, 5);
+    mem_state_apply(ref, &other);
+    fake_header(BLOCKS + 1, 1, other_header); /* another block at the parent's height */
+    db_block ob = {.number = BLOCKS + 1, .header = {other_header, 16}, .changes = &other, .root = true};
+    CHECK(db_commit_block(d, &ob, NULL) == NULL);
+    mem_state_apply(ref, &cs[1]);
+    bytes32 want = mem_state_root(ref);
+    db_commit_stats st;
+    CHECK(commit_with_preview(d, BLOCKS + 2, &cs[1], child, &want, &root, &st) == NULL && bytes32_eq(&root, &want));
+    CHECK(st.root > 0); /* computed again */
+    db_preview_free(parent);
+    db_preview_free(child);
+    check_latest(d, ref, &w);
+    /* the change sets hold the right priors: unwinds reach earlier roots */
+    for (uint64_t k = BLOCKS; k >= 5 && k <= BLOCKS; k -= 7) {
+        bytes32 full;
+        CHECK(db_unwind(d, k, &root) == NULL && bytes32_eq(&root, &roots[k]));
+        CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[k]));
+    }
+    change_set_free(&cs[0]);
+    change_set_free(&cs[1]);
+    change_set_free(&other);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
 /* Root work during execution: rounds on guesses (right, wrong, partial),
  * then the block's change set. The root is the mirror's, the commit writes
  * the kept work (no root of its own), and the store stays consistent:

@@ -185,6 +185,21 @@ typedef struct db_preview db_preview;
 const char *db_preview_root_keep(db *d, const change_set *cs, bytes32 *root, db_preview **out);
 void db_preview_free(db_preview *p);
 
+/* db_preview_root_keep of cs for the child of the block that parent
+ * previews (parent_hash: that block's hash), computed while the parent is
+ * not written yet (its commit may run meanwhile, on another thread; parent
+ * is only read and must outlive the call): the state is the store's with
+ * the parent's changes on top. The preview becomes usable for the block's
+ * commit once the parent's commit (the store's next one) is done; if the
+ * parent is the head already, it is an ordinary preview on the head.
+ * The roots run on a pool of their own, without the writer lock. The
+ * caller must hold no snapshot (a map resize in the parent's commit waits
+ * for snapshots to close). Fails (nothing kept; the block's root then
+ * takes the normal path after the parent's write) when the store is at
+ * neither block, its trie lags, or either block wipes stored storage. */
+const char *db_preview_root_chain(db *d, const db_preview *parent, const bytes32 *parent_hash, const change_set *cs,
+                                  bytes32 *root, db_preview **out);
+
 /* ---- Root work while a block executes ----
  * For a block that executes on the current head while nothing is committed
  * (the Engine API's newPayload, an import with nothing queued), with the

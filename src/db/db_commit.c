@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "parevm/keccak.h"
+#include "parevm/rlp.h"
+#include "parevm/trie_proof.h"
 #include "db_internal.h"
 
 /* Where the store stands: its head (if any), the trie's block, and the first
@@ -168,10 +170,12 @@ static int commit_fast(db *d, MDB_txn *txn, commit_job *j, work_set *w, const db
     return rc;
 }
 
-/* The kept preview of b, when it can stand for b's root work in txn. */
-static work_set *usable_preview(const db_block *b, MDB_txn *txn) {
+/* The kept preview of b, when it can stand for b's root work in txn (the
+ * store at pos): a chained one once its parent is the head. */
+static work_set *usable_preview(const db_block *b, MDB_txn *txn, const position *pos) {
     db_preview *p = (db_preview *)b->preview;
     if (!p || !p->reusable || p->changes != b->changes || work_check_base(&p->w, txn)) return NULL;
+    if (p->chained && !bytes32_eq(&pos->head_hash, &p->parent_hash)) return NULL;
     return &p->w;
 }
 
@@ -211,7 +215,7 @@ static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
     bool fast = j->with_root && j->n == 1 && (!p.has_head || p.trie == p.head);
     for (size_t i = 0; i < j->n && !rc && !*err; i++) {
         const db_block *b = &j->blocks[i];
-        work_set *kept = fast ? usable_preview(b, txn) : NULL;
+        work_set *kept = fast ? usable_preview(b, txn, &p) : NULL;
         if (kept) {
             rc = commit_prepared(d, txn, j, kept, b, err);
             continue;
@@ -362,6 +366,119 @@ const char *db_preview_root_keep(db *d, const change_set *cs, bytes32 *root, db_
         db_preview_free(p);
         return err;
     }
+    p->changes = cs;
+    *root = p->w.root;
+    *out = p;
+    return NULL;
+}
+
+/* ---- Chained previews ----
+ * The parent's final state comes from its work set (work_account and
+ * work_slot look there first), its tries from an overlay of the store's
+ * with the parent's leaves and branch records. No writer lock: the
+ * parent's commit may run meanwhile, so the trie engine's readers (their
+ * own read transactions, on the db's second pool) may see the store before
+ * or after it -- the same state under the overlay, which holds every leaf
+ * and record that commit writes. A storage wipe of stored storage (in the
+ * parent or here) would need the overlay to hide stored leaves: such a
+ * block takes the normal path. */
+
+/* The parent's leaves and records on top of the store's tries. */
+static void overlay_parent(trie_overlay *ov, const work_set *pw) {
+    buf_t v = {0};
+    for (size_t i = 0; i < pw->n; i++) {
+        const acct_work *a = &pw->a[i];
+        for (size_t k = 0; k < a->n_slots; k++) {
+            const slot_work *s = &a->slots[k];
+            uint8_t be[32];
+            bytes32 hk;
+            u256_to_be(&s->key, be);
+            keccak256(be, 32, hk.b); /* not s->hkey: the parent's commit may be writing it */
+            buf_clear(&v);
+            if (!u256_is_zero(&s->value)) rlp_encode_u256(&v, &s->value);
+            trie_overlay_set_leaf(ov, &a->haddr, &hk, v.data, v.len);
+        }
+        buf_clear(&v);
+        if (a->exists) db_leaf_encode(&a->acct, &a->storage_root, &v);
+        trie_overlay_set_leaf(ov, NULL, &a->haddr, v.data, v.len);
+    }
+    buf_free(&v);
+    trie_overlay_apply(ov, &pw->updates);
+}
+
+static bool wipes_stored_storage(const work_set *w) {
+    for (size_t i = 0; i < w->n; i++) {
+        const acct_work *a = &w->a[i];
+        if (a->wiped && (a->n_wiped_prior || !bytes32_eq(&a->storage_root, &EMPTY_TRIE_ROOT))) return true;
+    }
+    return false;
+}
+
+/* The chained preview's work on rt: over the parent (when given) or on the
+ * store alone. */
+static const char *chain_work(db *d, MDB_txn *rt, const work_set *parent, const change_set *cs, work_set *w) {
+    struct work_set_parent wp = {parent};
+    trie_store base = db_trie_store(d);
+    trie_overlay *ov = parent ? trie_overlay_new(&base) : NULL;
+    trie_store top;
+    if (ov) {
+        overlay_parent(ov, parent);
+        top = trie_overlay_store(ov);
+    }
+    work_init(w, d, rt);
+    w->parent = parent ? &wp : NULL;
+    w->trie = ov ? &top : &base;
+    w->pool = d->chain_pool;
+    const char *err = NULL;
+    int rc = work_apply(w, cs);
+    if (!rc && wipes_stored_storage(w)) err = "a storage wipe of stored storage";
+    if (!rc && !err) err = work_roots(w);
+    w->parent = NULL;
+    w->trie = NULL;
+    w->pool = NULL;
+    w->rt = NULL;
+    trie_overlay_free(ov);
+    return rc ? db_mdb_error(rc) : err;
+}
+
+const char *db_preview_root_chain(db *d, const db_preview *parent, const bytes32 *parent_hash, const change_set *cs,
+                                  bytes32 *root, db_preview **out) {
+    *out = NULL;
+    if (!parent || !parent->reusable) return "the parent has no usable preview";
+    if (wipes_stored_storage(&parent->w)) return "the parent wipes stored storage";
+    db_snapshots_enter(d); /* a map resize waits for rt */
+    MDB_txn *rt;
+    int rc = db_read_begin(d, &rt);
+    if (rc) {
+        db_snapshots_leave(d);
+        return db_mdb_error(rc);
+    }
+    position pos;
+    rc = read_position(d, rt, &pos);
+    const char *err = NULL;
+    bool over = false; /* the parent not written yet */
+    if (!rc) {
+        if (!pos.has_head || pos.trie != pos.head) err = "the store's trie lags its head";
+        else if (mdb_txn_id(rt) == parent->w.base_id && (!parent->chained || bytes32_eq(&pos.head_hash, &parent->parent_hash)))
+            over = true;
+        else if (!bytes32_eq(&pos.head_hash, parent_hash))
+            err = "the store is neither at the parent nor before it";
+    }
+    db_preview *p = calloc(1, sizeof *p);
+    if (!p) abort();
+    if (!rc && !err) err = chain_work(d, rt, over ? &parent->w : NULL, cs, &p->w);
+    if (!rc && !err && over) { /* usable once the parent's commit (the next) is done */
+        p->w.base_id = parent->w.base_id + 1;
+        p->chained = true;
+        p->parent_hash = *parent_hash;
+    }
+    mdb_txn_abort(rt);
+    db_snapshots_leave(d);
+    if (rc || err) {
+        db_preview_free(p);
+        return rc ? db_mdb_error(rc) : err;
+    }
+    p->reusable = true;
     p->changes = cs;
     *root = p->w.root;
     *out = p;

@@ -126,6 +126,7 @@ const char *db_open(const char *dir, const db_options *opt, db **out) {
     if (!mdb_env_info(d->env, &info)) d->map_size = info.me_mapsize;
     d->codes = code_store_new();
     d->pool = task_pool_new(o.threads ? o.threads : 1);
+    d->chain_pool = task_pool_new(o.threads ? o.threads : 1);
     pthread_mutex_init(&d->writer, NULL);
     pthread_mutex_init(&d->snap_lock, NULL);
     pthread_cond_init(&d->snap_cond, NULL);
@@ -136,6 +137,7 @@ const char *db_open(const char *dir, const db_options *opt, db **out) {
 void db_close(db *d) {
     if (!d) return;
     task_pool_free(d->pool);
+    task_pool_free(d->chain_pool);
     mdb_env_close(d->env);
     code_store_free(d->codes);
     pthread_mutex_destroy(&d->writer);

@@ -26,6 +26,7 @@ struct db {
     size_t full_pass;         /* db_root_full's leaves per pass */
     code_store *codes;
     task_pool *pool;
+    task_pool *chain_pool;    /* db_preview_root_chain's (it runs beside a commit) */
     pthread_mutex_t writer;   /* one write call at a time */
     /* Growing the map needs every read transaction closed: open snapshots
      * are counted, and a resize waits for zero (new snapshots wait while a
@@ -173,7 +174,19 @@ typedef struct {
     buf_t leaf_vals;
     trie_change *acct_changes;
     size_t n_acct_changes;
+    /* A chained preview (db_preview_root_chain): the unwritten parent
+     * block's final state stands for the store's where it has an entry,
+     * the roots read trie (the store's tries with the parent's on top) on
+     * pool. NULL otherwise (the store's tries, the store's pool). */
+    const struct work_set_parent *parent;
+    const trie_store *trie;
+    task_pool *pool;
 } work_set;
+
+/* The parent of a chained preview: its work set (read only). */
+struct work_set_parent {
+    const work_set *w;
+};
 
 void work_init(work_set *w, db *d, MDB_txn *rt);
 /* For a write function: NULL, or a reason if another commit (another
@@ -214,6 +227,8 @@ struct db_preview {
     work_set w;
     const change_set *changes;
     bool reusable;
+    bool chained;        /* computed on an unwritten parent: usable once the */
+    bytes32 parent_hash; /* store's head is that block (w.base_id is its commit) */
 };
 
 #endif

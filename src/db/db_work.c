@@ -43,6 +43,13 @@ void work_free(work_set *w) {
     memset(w, 0, sizeof *w);
 }
 
+/* The parent block's entry of addr (chained previews), or NULL. */
+static const acct_work *parent_account(const work_set *w, const address *addr) {
+    uint32_t i;
+    if (!w->parent || !addr_map_get(&w->parent->w->index, addr, &i)) return NULL;
+    return &w->parent->w->a[i];
+}
+
 int work_account(work_set *w, const address *addr, acct_work **out) {
     uint32_t i;
     if (addr_map_get(&w->index, addr, &i)) {
@@ -58,6 +65,16 @@ int work_account(work_set *w, const address *addr, acct_work **out) {
     memset(a, 0, sizeof *a);
     a->addr = *addr;
     a->haddr = keccak256_hash(addr->b, 20);
+    const acct_work *pa = parent_account(w, addr);
+    if (pa) { /* the parent block's final state */
+        a->prior_exists = a->exists = pa->exists;
+        a->prior = a->acct = pa->exists ? pa->acct : zero_account();
+        a->storage_root = pa->exists ? pa->storage_root : EMPTY_TRIE_ROOT;
+        addr_map_put(&w->index, addr, (uint32_t)w->n);
+        w->n++;
+        *out = a;
+        return 0;
+    }
     int rc = db_get_account(w->d, w->rt, addr, &a->prior);
     if (rc && rc != MDB_NOTFOUND) return rc;
     a->prior_exists = rc == 0;
@@ -85,7 +102,11 @@ int work_slot(work_set *w, acct_work *a, const u256 *key, slot_work **out) {
         return 0;
     }
     u256 cur = U256_ZERO;
-    int rc = db_get_slot(w->d, w->rt, &a->addr, key, &cur);
+    const acct_work *pa = parent_account(w, &a->addr);
+    const u256 *pat = pa ? word_map_get(&pa->slot_index, key) : NULL;
+    int rc = 0;
+    if (pat) cur = pa->slots[pat->w[0] - 1].value; /* the parent block's value */
+    else rc = db_get_slot(w->d, w->rt, &a->addr, key, &cur);
     if (rc && rc != MDB_NOTFOUND) return rc;
     if (a->n_slots == a->cap_slots) {
         a->cap_slots = a->cap_slots ? a->cap_slots * 2 : 8;
@@ -259,7 +280,8 @@ static void build_storage_changes(void *arg, size_t i, unsigned worker) {
 }
 
 const char *work_roots(work_set *w) {
-    task_pool_run(w->d->pool, w->n, build_storage_changes, w);
+    task_pool *pool = w->pool ? w->pool : w->d->pool;
+    task_pool_run(pool, w->n, build_storage_changes, w);
     size_t n_jobs = 0;
     for (size_t i = 0; i < w->n; i++) n_jobs += w->a[i].storage_job;
     trie_job *jobs = calloc(n_jobs + 1, sizeof *jobs);
@@ -273,8 +295,8 @@ const char *work_roots(work_set *w) {
         jobs[n_jobs++] = (trie_job){.has_owner = true, .owner = a->haddr, .wiped = a->wiped,
                                     .changes = a->changes, .n_changes = a->n_changes};
     }
-    trie_store store = db_trie_store(w->d);
-    const char *err = trie_update_roots(&store, w->d->pool, jobs, n_jobs, &w->updates);
+    trie_store store = w->trie ? *w->trie : db_trie_store(w->d);
+    const char *err = trie_update_roots(&store, pool, jobs, n_jobs, &w->updates);
     for (size_t j = 0; !err && j < n_jobs; j++) w->a[which[j]].storage_root = jobs[j].root;
     free(jobs);
     free(which);
@@ -301,7 +323,7 @@ const char *work_roots(work_set *w) {
     w->n_acct_changes = n;
     trie_changes_sort(w->acct_changes, n);
     trie_job job = {.changes = w->acct_changes, .n_changes = n};
-    err = trie_update_roots(&store, w->d->pool, &job, 1, &w->updates);
+    err = trie_update_roots(&store, pool, &job, 1, &w->updates);
     w->root = job.root;
     return err;
 }
