@@ -6,7 +6,10 @@
 set(bct ${PAREVM_FIXTURES}/ethereum-tests/BlockchainTests)
 add_test(NAME chaintest/BlockchainTests COMMAND parevm chaintest --threads 2 ${bct})
 add_test(NAME chaintest/root-every-3 COMMAND parevm chaintest --threads 2 --root-every 3 ${bct})
-set_tests_properties(chaintest/BlockchainTests chaintest/root-every-3 PROPERTIES LABELS parallel)
+# and with each root checked on the importing thread, on the unwritten state
+# of the parent while the committer writes it (import's default)
+add_test(NAME chaintest/root-first COMMAND parevm chaintest --threads 2 --root-first ${bct})
+set_tests_properties(chaintest/BlockchainTests chaintest/root-every-3 chaintest/root-first PROPERTIES LABELS parallel)
 
 # init/import on the command line: mainnet's genesis hash, bad input.
 add_test(NAME import/init_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/import/init_cli.sh $<TARGET_FILE:parevm> ${CMAKE_SOURCE_DIR})

@@ -7,6 +7,7 @@
  * reported and the store is left at the block before it. */
 #include <jansson.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include "chain_builder.h"
 #include "parevm/chain_import.h"
@@ -377,6 +378,84 @@ TEST(root_first_verdict_before_the_write) {
         CHECK_EQ_U64(store_head(d, NULL), good.n);
         CHECK_EQ_U64((uint64_t)__atomic_load_n(&writes, __ATOMIC_SEQ_CST), good.n); /* none for the rejected block */
         if (opts[o].preroot == CHAIN_PREROOT_ON) CHECK(chain_importer_stats(im)->preroot_blocks >= 4);
+        chain_importer_free(im);
+        db_close(d);
+    }
+    built_free(&c);
+    built_free(&good);
+    code_store_free(codes);
+}
+
+/* root_first while the committer still writes the parent (its on_written
+ * hook made slow, so the importer always finds it busy): each block's root
+ * is computed on the parent's unwritten state and checked before the
+ * parent's write has ended. A wrong root found so is named at its block,
+ * with the store at the parent; the right chain goes on from there; the
+ * change sets written from the chained work unwind to the exact state. */
+static void slow_write(void *arg) {
+    struct timespec ts = {0, 25 * 1000000L};
+    nanosleep(&ts, NULL);
+    __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+}
+
+TEST(root_chained_on_the_parent_being_written) {
+    code_store *codes = code_store_new();
+    built_chain c, good;
+    build(&c, codes, BUILD_MIXED, 8);
+    build(&good, codes, BUILD_MIXED, 8);
+    relink(&c, 5, bad_root);
+    static const chain_import_options opts[] = {
+        {.threads = 2, .root_first = true, .preroot = CHAIN_PREROOT_OFF},
+        {.threads = 1, .sequential = true, .root_first = true, .preroot = CHAIN_PREROOT_OFF},
+    };
+    for (size_t o = 0; o < sizeof opts / sizeof opts[0]; o++) {
+        db *d = fresh_db("root_chained");
+        init_chain(d, &c);
+        chain_importer *im;
+        int writes = 0;
+        chain_import_options oo = opts[o];
+        oo.on_written = slow_write;
+        oo.on_written_arg = &writes;
+        CHECK(chain_importer_open(d, &oo, &im) == NULL);
+        chain_bad_block bad;
+        for (size_t i = 0; i < 5; i++) { /* back to back: no flush */
+            CHECK(chain_import_block(im, c.blocks[i].data, c.blocks[i].len, &bad) == NULL && !bad.invalid);
+            CHECK(chain_import_checked(im));
+        }
+        CHECK(chain_importer_stats(im)->root_chained >= 3);
+        const char *err = chain_import_block(im, c.blocks[5].data, c.blocks[5].len, &bad);
+        CHECK(err != NULL && bad.invalid && !chain_import_checked(im));
+        CHECK_EQ_U64(bad.number, 6);
+        CHECK(bad.reason && strstr(bad.reason, "state root"));
+        uint64_t head;
+        chain_importer_head(im, &head, NULL);
+        CHECK_EQ_U64(head, 5);
+        CHECK_EQ_U64(store_head(d, NULL), 5);
+        for (size_t i = 5; i < good.n; i++) {
+            CHECK(chain_import_block(im, good.blocks[i].data, good.blocks[i].len, &bad) == NULL && !bad.invalid);
+            CHECK(chain_import_checked(im));
+        }
+        CHECK(chain_import_flush(im, &bad) == NULL && !bad.invalid);
+        CHECK_EQ_U64(store_head(d, NULL), good.n);
+        CHECK_EQ_U64((uint64_t)__atomic_load_n(&writes, __ATOMIC_SEQ_CST), good.n);
+        CHECK(chain_importer_stats(im)->root_chained >= good.n - 3);
+        chain_importer_free(im);
+        /* the store's root by a full rebuild, then an unwind through the
+         * chained blocks and a plain import of them again */
+        bytes32 full, inc;
+        db_snapshot *s;
+        CHECK(db_snapshot_open(d, 1, &s) == NULL);
+        uint64_t trie;
+        CHECK(db_state_root(s, &inc, &trie) == NULL);
+        db_snapshot_close(s);
+        CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &inc));
+        CHECK(db_unwind(d, 2, NULL) == NULL);
+        chain_import_options plain = {.threads = 2, .no_pipeline = true};
+        CHECK(chain_importer_open(d, &plain, &im) == NULL);
+        for (size_t i = 2; i < good.n; i++)
+            CHECK(chain_import_block(im, good.blocks[i].data, good.blocks[i].len, &bad) == NULL && !bad.invalid);
+        CHECK(chain_import_flush(im, &bad) == NULL && !bad.invalid);
+        CHECK_EQ_U64(store_head(d, NULL), good.n);
         chain_importer_free(im);
         db_close(d);
     }

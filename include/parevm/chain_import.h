@@ -158,7 +158,9 @@ typedef struct {
                             chain_import_block's verdict is final when it
                             returns and only the write is left for
                             chain_import_flush (the node's newPayload answers
-                            before the fsync) */
+                            before the fsync); while the committer writes the
+                            parent, the root is computed on the parent's
+                            unwritten state (db_preview_root_chain) */
     void (*on_written)(void *arg); /* optional: called on the committer thread
                             when a batch's write has ended (either way),
                             before the importer can see that it has */
@@ -180,6 +182,7 @@ typedef struct {
     double prepare;      /* of commit: reading the prior state, applying the changes */
     double wait;         /* seconds execution waited for the committer thread */
     uint64_t commits, root_checks, reruns;
+    uint64_t root_chained; /* roots computed before the parent's write ended (root_first) */
     uint64_t accounts, slots, records; /* rows written: accounts, slots, branch records */
     /* roots computed while their block executed (no_preroot off): */
     uint64_t preroot_blocks, preroot_rounds;

@@ -29,7 +29,7 @@ typedef struct {
     uint64_t blocks, root_every;
     unsigned threads, batch;
     const char *out, *tmpdir;
-    bool json, keep, sync, no_pipeline;
+    bool json, keep, sync, no_pipeline, root_on_committer;
 } bench_opts;
 
 static double now(void) {
@@ -117,12 +117,13 @@ static json_t *run_import(const bench_opts *o, const char *dir, const char *chai
     snprintf(threads, sizeof threads, "%u", o->threads);
     snprintf(every, sizeof every, "%llu", (unsigned long long)o->root_every);
     snprintf(batch, sizeof batch, "%u", o->batch);
-    char *argv[16] = {"parevm", "import", "--datadir", (char *)dir, "--threads", threads, "--root-every", every,
+    char *argv[20] = {"parevm", "import", "--datadir", (char *)dir, "--threads", threads, "--root-every", every,
                       "--json"};
     int n = 9;
     if (o->batch) argv[n++] = "--batch", argv[n++] = batch;
     if (!o->sync) argv[n++] = "--no-sync";
     if (o->no_pipeline) argv[n++] = "--no-pipeline";
+    if (o->root_on_committer) argv[n++] = "--root-first", argv[n++] = "off";
     argv[n++] = (char *)chain;
     argv[n] = NULL;
     fflush(NULL);
@@ -292,10 +293,11 @@ static int usage(void) {
     fprintf(stderr,
             "usage: parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind transfers|erc20|uniswap|mixed]\n"
             "                           [--threads T] [--gas G] [--root-every R] [--batch K] [--sync] [--no-pipeline]\n"
-            "                           [--seed S] [--keep] [--json] [--out DIR]\n"
+            "                           [--root-first on|off] [--seed S] [--keep] [--json] [--out DIR]\n"
             "  defaults: 1000000 accounts, 10000000 slots, 20 blocks of 30000000 gas, erc20, 2 threads\n"
             "  --out DIR  only build: DIR/genesis.json and DIR/chain.rlp (for parevm init / import)\n"
             "  --no-pipeline  the import commits on its executing thread (no committer thread)\n"
+            "  --root-first   as parevm import's (default on)\n"
             "  the datadir goes under $TMPDIR (default /tmp)\n");
     return 2;
 }
@@ -321,6 +323,8 @@ int bench_import(int argc, char **argv) {
         else if (!strcmp(s, "--keep")) o.keep = true;
         else if (!strcmp(s, "--sync")) o.sync = true;
         else if (!strcmp(s, "--no-pipeline")) o.no_pipeline = true;
+        else if (!strcmp(s, "--root-first") && more && (!strcmp(argv[i + 1], "on") || !strcmp(argv[i + 1], "off")))
+            o.root_on_committer = !strcmp(argv[++i], "off");
         else if (!strcmp(s, "--json")) o.json = true;
         else return usage();
         if (end && *end) return usage();

@@ -283,9 +283,12 @@ static void run_test(fixture_run *fr, const char *file, const char *name, json_t
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: parevm chaintest [--run REGEX] [--threads N] [--root-every T] [--sequential] PATH...\n"
+    fprintf(stderr, "usage: parevm chaintest [--run REGEX] [--threads N] [--root-every T] [--sequential] [--root-first]\n"
+                    "                        PATH...\n"
                     "  PATH: BlockchainTests files or folders, each test run through init + import\n"
-                    "  into a fresh datadir (under $TMPDIR)\n");
+                    "  into a fresh datadir (under $TMPDIR)\n"
+                    "  --root-first  check each root on the importing thread, while the parent's write\n"
+                    "                goes on (import --root-first on)\n");
     return 2;
 }
 
@@ -304,6 +307,8 @@ int cmd_chaintest(int argc, char **argv) {
             if (r.o.root_every < 1) return usage();
         } else if (!strcmp(argv[i], "--sequential")) {
             r.o.sequential = true;
+        } else if (!strcmp(argv[i], "--root-first")) {
+            r.o.root_first = true;
         } else {
             return usage();
         }

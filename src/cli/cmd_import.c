@@ -112,6 +112,9 @@ static void summary(const import_args *a, const chain_importer *im, double secon
                    "ready %.3f s after execution ended\n",
                    (unsigned long long)s->preroot_blocks, (unsigned long long)s->preroot_rounds, s->root_during,
                    s->root_tail);
+        if (s->root_chained)
+            printf("state roots computed before the parent's write ended: %llu blocks\n",
+                   (unsigned long long)s->root_chained);
         printf("head %llu %s\n", (unsigned long long)head, hh);
         return;
     }
@@ -139,6 +142,7 @@ static void summary(const import_args *a, const chain_importer *im, double secon
     json_object_set_new(o, "commits", json_integer((json_int_t)s->commits));
     json_object_set_new(o, "root_checks", json_integer((json_int_t)s->root_checks));
     json_object_set_new(o, "reruns", json_integer((json_int_t)s->reruns));
+    json_object_set_new(o, "roots_chained", json_integer((json_int_t)s->root_chained));
     json_t *rows = json_object();
     json_object_set_new(rows, "accounts", json_integer((json_int_t)s->accounts));
     json_object_set_new(rows, "slots", json_integer((json_int_t)s->slots));
@@ -224,10 +228,16 @@ static int import_main(void *arg) {
     return err ? 1 : 0;
 }
 
+static bool on_off(const char *s, bool *out) {
+    if (strcmp(s, "on") && strcmp(s, "off")) return false;
+    *out = !strcmp(s, "on");
+    return true;
+}
+
 static int usage(void) {
     fprintf(stderr,
             "usage: parevm import --datadir DIR [--threads N] [--root-every T] [--batch B] [--sequential]\n"
-            "                     [--no-pipeline] [--preroot auto|on|off]\n"
+            "                     [--no-pipeline] [--preroot auto|on|off] [--root-first on|off]\n"
             "                     [--no-sync] [--json] FILE...\n"
             "  FILE: RLP chain files (blocks concatenated, as geth/reth export write them)\n"
             "  --threads N     Block-STM and state-root threads (default 2)\n"
@@ -239,13 +249,16 @@ static int usage(void) {
             "  --preroot M     compute a block's root in rounds while it executes, when it runs on the\n"
             "                  store's head with nothing queued: on, off, or auto (default: on when\n"
             "                  the machine has two cores more than execution uses)\n"
+            "  --root-first M  on (default): a block's root is checked on the importing thread, on\n"
+            "                  the unwritten state of its parent while the committer writes that;\n"
+            "                  off: the committer thread computes it before the write\n"
             "  --no-sync       no fsync per commit (survives a process crash, not an OS crash)\n"
             "  --json          print a JSON summary\n");
     return 2;
 }
 
 int cmd_import(int argc, char **argv) {
-    import_args a = {.o = {.threads = 2, .root_every = 1}};
+    import_args a = {.o = {.threads = 2, .root_every = 1, .root_first = true}};
     a.files = calloc((size_t)argc, sizeof *a.files);
     if (!a.files) return 1;
     for (int i = 1; i < argc; i++) {
@@ -257,6 +270,7 @@ int cmd_import(int argc, char **argv) {
         else if (!strcmp(s, "--batch") && more) a.o.batch = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(s, "--sequential")) a.o.sequential = true;
         else if (!strcmp(s, "--no-pipeline")) a.o.no_pipeline = true;
+        else if (!strcmp(s, "--root-first") && more && on_off(argv[i + 1], &a.o.root_first)) i++;
         else if (!strcmp(s, "--preroot") && more && chain_preroot_parse(argv[i + 1], &a.o.preroot)) i++;
         else if (!strcmp(s, "--no-sync")) a.no_sync = true;
         else if (!strcmp(s, "--json")) a.json = true;
