@@ -17,6 +17,7 @@
 #include "parevm/keccak.h"
 #include "parevm/tx.h"
 #include <openssl/evp.h>
+#include <time.h>
 
 static const uint64_t T0 = 1700000000; /* genesis time */
 static const uint64_t CHAIN_ID = 31337;
@@ -471,6 +472,50 @@ TEST(engine_build_round_trip) {
                   json_pack("[o,o,[o]]", eh_hash(&h), attrs(T0 + 24, 5), transfer(&s1, 7, &to, 5, 1))) != 0);
     json_decref(env);
 out:
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
+
+/* Payloads back to back, each the child of the block still being written
+ * (the validator's writes made slow): each is executed and checked on its
+ * parent's unwritten state while that write goes on, and answered VALID;
+ * the forkchoiceUpdated to the last then sees every block, state included. */
+static void slow_block_write(void *arg) {
+    (void)arg;
+    struct timespec ts = {0, 40 * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+TEST(engine_payload_on_a_block_being_written) {
+    eh_node a = {0}, b = {0};
+    node_config slow = {.on_block_written = slow_block_write};
+    CHECK(start_node(&a) && make_store(&b) && eh_start(&b, &slow));
+    if (!a.n || !b.n) goto out;
+    enum { K = 4 };
+    json_t *envs[K] = {0};
+    bytes32 hashes[K], parent = genesis_hash(&a);
+    address to = addr_of(0x78);
+    for (int k = 0; k < K; k++) {
+        account s = dev_account((uint32_t)k + 1);
+        CHECK(send_tx(&a, transfer(&s, 0, &to, 100 + (uint64_t)k, 1)));
+        envs[k] = build(&a, &parent, T0 + 12 * (uint64_t)(k + 1), 9);
+        CHECK(envs[k] != NULL);
+        if (!envs[k]) goto out;
+        hashes[k] = payload_hash(envs[k]);
+        CHECK(new_payload_is(&a, envs[k], "VALID", &hashes[k]) && fcu_valid(&a, &hashes[k]));
+        parent = hashes[k];
+    }
+    for (int k = 0; k < K; k++) CHECK(new_payload_is(&b, envs[k], "VALID", &hashes[k]));
+    CHECK(new_payload_is(&b, envs[K - 1], "VALID", &hashes[K - 1])); /* again: the block being written */
+    CHECK(fcu_valid(&b, &hashes[K - 1]) && head_is(&b, &hashes[K - 1]));
+    u256 got = balance(&b, &to);
+    CHECK(u256_eq(&got, U(100 + 101 + 102 + 103)));
+    node_import_times t;
+    node_import_stats(b.n, &t);
+    CHECK_EQ_U64(t.blocks, K);
+    CHECK(t.root_chained >= K - 2);
+out:
+    for (int k = 0; k < K; k++) json_decref(envs[k]);
     eh_stop(&a, true);
     eh_stop(&b, true);
 }

@@ -55,6 +55,10 @@ typedef struct {
      * 0: 60,000,000 */
     uint64_t builder_gas_limit;
     FILE *log;                  /* progress messages (mined blocks...); NULL: none */
+    /* tests: called on the importer's committer thread when an imported
+     * block's write has ended (before the node sees it); NULL: none */
+    void (*on_block_written)(void *arg);
+    void *on_block_written_arg;
 } node_config;
 
 /* Opens (or creates, in dev mode) the store and starts the writer thread.
@@ -90,6 +94,9 @@ typedef struct {
      * during execution, seconds from the end of execution to the root */
     uint64_t preroot_blocks;
     double root_during, root_tail;
+    /* roots checked on the unwritten state of the parent while its write
+     * went on (a newPayload of the child of the block being written) */
+    uint64_t root_chained;
 } node_import_times;
 void node_import_stats(node *n, node_import_times *out);
 

@@ -501,11 +501,12 @@ static int run(const engine_opts *o) {
                "\"forkchoice_ms_p50\":%.3f,\"new_payload_and_forkchoice_ms_p50\":%.3f,\"mgas_per_s\":%.1f,\"stages_s\":{\"validate\":%.4f,\"senders\":%.4f,"
                "\"execute\":%.4f,\"root\":%.4f,\"commit\":%.4f,\"root_during_execution\":%.4f,"
                "\"root_after_execution\":%.4f},\"preroot_blocks\":%llu,\"root_over_execute\":%.4f,"
-               "\"root_overlap\":%.4f}\n",
+               "\"root_overlap\":%.4f,\"roots_chained\":%llu}\n",
                o->kind, (unsigned long long)o->accounts, r.s.n, (unsigned long long)o->blocks,
                (unsigned long long)o->gas_limit, o->threads, total_txs, (unsigned long long)total_gas, p50, p99, mean,
                np[o->blocks - 1], pct(fc, o->blocks, 0.5), pct(both, o->blocks, 0.5), mgas_s, it.validate, it.senders, it.execute, it.root,
-               it.commit, it.root_during, after, (unsigned long long)it.preroot_blocks, root_share, overlap);
+               it.commit, it.root_during, after, (unsigned long long)it.preroot_blocks, root_share, overlap,
+               (unsigned long long)it.root_chained);
     } else {
         printf("parevm bench engine: %s blocks, %llu accounts (+%zu senders), gas limit %.1fM, %u threads\n", o->kind,
                (unsigned long long)o->accounts, r.s.n, (double)o->gas_limit / 1e6, o->threads);
@@ -518,7 +519,11 @@ static int run(const engine_opts *o) {
         printf("  engine_forkchoiceUpdatedV3: p50 %.2f ms; both: p50 %.2f ms (%s)\n", pct(fc, o->blocks, 0.5),
                pct(both, o->blocks, 0.5),
                o->interval_ms ? "blocks spaced out: each block's write ends before the next payload"
-                              : "back to back: a payload waits for the previous block's write");
+                              : "back to back: a payload executes and is checked while the previous block's "
+                                "write goes on, and is answered once it has ended");
+        if (it.root_chained)
+            printf("  state roots checked on the unwritten parent while its write went on: %llu of %llu blocks\n",
+                   (unsigned long long)it.root_chained, (unsigned long long)o->blocks);
         printf("  validator stages (all blocks): validate %.3f s, senders %.3f s, execute %.3f s, state root %.3f s, "
                "commit %.3f s\n",
                it.validate, it.senders, it.execute, it.root, it.commit);

@@ -341,6 +341,26 @@ static const char *accept_side(node *n, engine_payload *p, db_snapshot *s, engin
     return NULL;
 }
 
+/* A payload whose parent is the block still being written (answered VALID
+ * before its write): it executes on that block's unwritten state and its
+ * root is checked on it (chain_import_options.root_first) while the write
+ * goes on; the answer comes once that write has ended (the importer's
+ * committer takes the child after it). */
+static const char *new_payload_on_pending(node *n, engine_payload *p, engine_result *out) {
+    block_header *h = &p->b.header;
+    bool invalid;
+    const char *why = import(n, &p->rlp, true, &invalid);
+    if (invalid) {
+        bad_add(n->eng, &h->hash, &h->parent_hash, why);
+        result_bad(out, bad_find(n->eng, &h->hash));
+        return NULL;
+    }
+    if (why) return why;
+    side_remove(n->eng, &h->hash);
+    result_set(out, ES_VALID, &h->hash, NULL);
+    return NULL;
+}
+
 const char *node_engine_new_payload(node *n, engine_payload *p, engine_result *out) {
     node_engine *e = n->eng;
     block_header *h = &p->b.header;
@@ -348,6 +368,14 @@ const char *node_engine_new_payload(node *n, engine_payload *p, engine_result *o
     if (bb) {
         result_bad(out, bb);
         return NULL;
+    }
+    if (n->import_unsettled) {
+        if (bytes32_eq(&h->hash, &n->pw_hash)) { /* the block being written: validated */
+            result_set(out, ES_VALID, &h->hash, NULL);
+            return NULL;
+        }
+        if (bytes32_eq(&h->parent_hash, &n->pw_hash)) return new_payload_on_pending(n, p, out);
+        node_import_settle(n);
     }
     db_snapshot *s;
     const char *err = db_snapshot_open(n->db, 1, &s);

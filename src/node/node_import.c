@@ -7,7 +7,8 @@
  * wait for that write (node_wait_written); the writer thread settles it
  * (node_import_settle: the pool and dev edits follow) before its next job,
  * or as soon as it ends when idle. A forkchoiceUpdated to that block does
- * not wait for it (node_engine.c). */
+ * not wait for it (node_engine.c), nor does a newPayload of its child,
+ * which executes and is checked on the unwritten state meanwhile. */
 #include <stdio.h>
 #include "node_internal.h"
 #include "parevm/chain_import.h"
@@ -47,6 +48,7 @@ static void add_times(node_import_times *t, const chain_import_stats *a, const c
     t->preroot_blocks += b->preroot_blocks - a->preroot_blocks;
     t->root_during += b->root_during - a->root_during;
     t->root_tail += b->root_tail - a->root_tail;
+    t->root_chained += b->root_chained - a->root_chained;
 }
 
 static const char *read_times(node *n, void *arg) {
@@ -100,6 +102,7 @@ static void readers_wait_for(node *n, uint64_t until) {
  * the writer settles it when idle. */
 static void written(void *arg) {
     node *n = arg;
+    if (n->cfg.on_block_written) n->cfg.on_block_written(n->cfg.on_block_written_arg);
     pthread_mutex_lock(&n->pw_mu);
     n->pw_written++;
     pthread_cond_broadcast(&n->pw_cond);
@@ -109,9 +112,39 @@ static void written(void *arg) {
     pthread_mutex_unlock(&n->wmu);
 }
 
-/* Imports j's block; early: a valid block's write is left pending. */
+/* Imports j's block; early: a valid block's write is left pending. A
+ * child of the pending block is imported while that write goes on: the
+ * importer executes it on the unwritten state and checks its root there,
+ * then waits for the parent's write before it hands the child to its
+ * committer (chain_import_block), so when it returns the parent is written
+ * (or failed) whatever the child's verdict. */
 static const char *import_on_writer(node *n, import_job *j, bool early) {
     const char *why = NULL;
+    if (early && n->import_unsettled && n->importer) {
+        chain_bad_block bad = {0};
+        chain_import_stats before = *chain_importer_stats(n->importer);
+        uint64_t until = n->pw_until; /* the parent's write */
+        why = chain_import_block(n->importer, j->rlp, j->len, &bad);
+        j->invalid = bad.invalid;
+        bool checked = !why && chain_import_checked(n->importer);
+        if (!why && !checked) why = chain_import_flush(n->importer, &bad); /* not the node's case: every root is checked */
+        j->invalid = bad.invalid;
+        /* the parent's bookkeeping, as node_import_settle's */
+        n->import_unsettled = false;
+        add_times(&n->import_times, &n->import_before, checked ? &before : chain_importer_stats(n->importer),
+                  !why || bad.invalid);
+        if (checked) {
+            follow_store(n, NULL);
+            n->import_unsettled = true;
+            n->import_before = before;
+            chain_importer_head(n->importer, &n->pw_number, &n->pw_hash);
+            readers_wait_for(n, until + 1);
+            return NULL;
+        }
+        follow_store(n, why); /* a dropped importer's committer finishes the parent's write first */
+        readers_wait_for(n, 0);
+        return why;
+    }
     node_import_settle(n);
     if (!n->importer) {
         chain_import_options o = {.threads = n->cfg.threads, .preroot = n->cfg.preroot, .root_first = true,

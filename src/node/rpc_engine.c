@@ -88,7 +88,9 @@ static bool new_payload(node *n, const json_t *params, int version, json_t **res
         return true;
     }
     payload_job j = {&p, {0}};
-    const char *why = node_writer_call(n, payload_on_writer, &j);
+    /* keeping the write in flight: a child of the block being written
+     * executes meanwhile (node_engine_new_payload settles otherwise) */
+    const char *why = node_writer_call_keeping(n, payload_on_writer, &j);
     engine_payload_free(&p);
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
     *result = engine_status_json(j.out.status, j.out.has_lvh ? &j.out.lvh : NULL, j.out.why[0] ? j.out.why : NULL);
