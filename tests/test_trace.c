@@ -652,6 +652,24 @@ TEST(eip7702_delegated_call_and_authorization_refund) {
     CHECK(json_integer_value(json_object_get(first, "refund")) == 12500);
     CHECK(json_integer_value(json_object_get(json_array_get(logs, 6), "refund")) == 12500);
     json_decref(got);
+
+    /* an authorization to the zero address clears a delegation: diffMode's
+     * post has the nonce but no "code" (geth's omitempty), pre the old code */
+    uint8_t designator[23] = {0xef, 0x01, 0x00};
+    memcpy(designator + 3, impl.b, 20);
+    mem_state_set_account(w.s, &authority, &one, 1, designator, sizeof designator);
+    authorization clear = {.chain_id = u256_from_u64(1), .nonce = 1}; /* address zero */
+    CHECK(tx_auth_sign(&clear, AUTH_KEY));
+    t4.auths = &clear;
+    CHECK(tx_sign(&t4, KEY));
+    got = trace(&w, "{\"tracer\":\"prestateTracer\",\"tracerConfig\":{\"diffMode\":true}}", &t4, NULL);
+    char key[43];
+    hex_encode(authority.b, 20, key);
+    json_t *pre = json_object_get(json_object_get(got, "pre"), key), *post = json_object_get(json_object_get(got, "post"), key);
+    CHECK(pre && !strcmp(json_string_value(json_object_get(pre, "code")) ?: "",
+                         "0xef01000000000000000000000000000000000000001e00"));
+    CHECK(post && json_integer_value(json_object_get(post, "nonce")) == 2 && !json_object_get(post, "code"));
+    json_decref(got);
     mem_state_free(w.s);
 }
 

@@ -9,6 +9,13 @@
 // closer look; anvil is a reference, not the spec. Exit status 1 if any
 // case differs.
 //
+// From Prague some transactions are EIP-7702 set-code transactions: their
+// authorizations, signed by the sender or by two other keys, delegate to
+// the case's contracts, precompiles or each other, or clear (the zero
+// address), with right and wrong nonces and chain ids and the odd flipped
+// y parity; those keys' accounts may already delegate, and the programs
+// call and inspect them.
+//
 // anvil runs forks before London with some later rules (Berlin with London's
 // refunds, Istanbul with Berlin's storage costs): those forks are left to
 // ejs.mjs.
@@ -20,6 +27,7 @@ import { startAnvil } from "../anvil_node.mjs";
 import path from "node:path";
 import os from "node:os";
 import { generator } from "./program.mjs";
+import { createRequire } from "node:module";
 
 const argv = process.argv.slice(2);
 const parevm = argv[0];
@@ -31,6 +39,11 @@ const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "anvil-fuzz-")
 fs.mkdirSync(outDir, { recursive: true });
 const anvilBin = opt("--anvil", path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../../.npm-tools/node_modules/.bin/anvil"));
 if (!parevm) { console.error("usage: node anvil.mjs PAREVM [--cases N] [--seed S]"); process.exit(2); }
+// EIP-7702 signatures: EthereumJS's util, from the same npm tools as anvil
+const U = await import(createRequire(path.resolve(path.dirname(anvilBin), "../../package.json")).resolve("@ethereumjs/util"));
+const SENDER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"; // anvil's first account
+const AUTH_KEYS = ["0x" + "11".repeat(32), "0x" + "22".repeat(32)];
+const AUTHORITIES = AUTH_KEYS.map((k) => U.createAddressFromPrivateKey(U.hexToBytes(k)).toString());
 
 
 // ---- anvil ----
@@ -86,6 +99,7 @@ const PFORK = FORKS[FI][1];
 const atLeast = (f) => FI >= FORKS.findIndex(([a]) => a === f);
 const g = generator({ seed: SEED, push0: atLeast("shanghai") });
 const { ri, pick, hexb, A, program, EOA, PRECOMPILES, sender } = g;
+g.others = atLeast("prague") ? [...AUTHORITIES] : []; // the programs call and inspect them too
 let bad = 0, steps = 0, failedTx = 0;
 const t0 = Date.now();
 for (let c = 0; c < CASES; c++) {
@@ -107,14 +121,35 @@ for (let c = 0; c < CASES; c++) {
       await rpc("anvil_setStorageAt", [addr, key, ct.storage[key] || "0x" + hexb(0, 32)]);
     }
   }
+  // EIP-7702 authorities: plain or delegating, whatever earlier cases left
+  if (atLeast("prague")) {
+    for (const a of AUTHORITIES) {
+      const target = pick([...CONTRACTS, A(pick(PRECOMPILES)), ...AUTHORITIES, EOA]);
+      await rpc("anvil_setCode", [a, ri(3) ? "0x" : "0xef0100" + target.slice(2)]);
+      await rpc("anvil_setNonce", [a, hex(pick([0, 1, 3]))]);
+      await rpc("anvil_setBalance", [a, hex(pick([0, 1, 10 ** 6]))]);
+    }
+  }
   const parent = await rpc("eth_getBlockByNumber", ["latest", false]);
   // earlier cases may have sent value to the EOA and the precompiles
-  const accounts = new Set([sender, parent.miner.toLowerCase(), ...CONTRACTS, EOA, ...PRECOMPILES.map(A)]);
+  const accounts = new Set([sender, parent.miner.toLowerCase(), ...CONTRACTS, EOA, ...PRECOMPILES.map(A), ...g.others]);
   const pre = {};
   for (const a of accounts) {
     const storage = {};
     for (const k of Object.keys(contracts[a]?.storage || {})) storage[k] = await rpc("eth_getStorageAt", [a, k, "latest"]);
     pre[a] = { balance: await rpc("eth_getBalance", [a, "latest"]), nonce: await rpc("eth_getTransactionCount", [a, "latest"]), code: await rpc("eth_getCode", [a, "latest"]), storage };
+  }
+  // a delegation's target (an earlier case's contract, or sender's key
+  // delegating in an earlier case) runs its code here: in the pre-state too
+  for (const [a, acct] of Object.entries({ ...pre })) {
+    if (!/^0xef0100[0-9a-f]{40}$/.test(acct.code)) continue;
+    // its code runs on the account's storage: the slots the programs use
+    for (let k = 0; k < 6; k++) {
+      const key = "0x" + hexb(k, 32), v = await rpc("eth_getStorageAt", [a, key, "latest"]);
+      if (BigInt(v)) acct.storage[key] = v;
+    }
+    const t = "0x" + acct.code.slice(8);
+    if (!pre[t]) pre[t] = { balance: await rpc("eth_getBalance", [t, "latest"]), nonce: await rpc("eth_getTransactionCount", [t, "latest"]), code: await rpc("eth_getCode", [t, "latest"]), storage: {} };
   }
   const data = "0x" + Array.from({ length: ri(70) }, () => hexb(ri(256), 1)).join("");
   const gas = BigInt(pick([60000, 200000, 400000]));
@@ -129,6 +164,31 @@ for (let c = 0; c < CASES; c++) {
   if (kind === 1 || kind === 3) {
     txo.accessList = Array.from({ length: ri(3) }, () => ({ address: pick([...CONTRACTS, EOA, A(pick(PRECOMPILES))]),
       storageKeys: Array.from({ length: ri(3) }, () => "0x" + hexb(ri(6), 32)) }));
+  }
+  if (txo.to && atLeast("prague") && ri(3) === 0) { // a set-code transaction
+    if (!txo.maxFeePerGas) { delete txo.gasPrice; txo.maxFeePerGas = hex(10n ** 10n); txo.maxPriorityFeePerGas = hex(1n); }
+    txo.authorizationList = Array.from({ length: 1 + ri(3) }, () => {
+      const key = pick([SENDER_KEY, ...AUTH_KEYS, AUTH_KEYS[0]]);
+      const signer = key === SENDER_KEY ? sender : AUTHORITIES[AUTH_KEYS.indexOf(key)];
+      const stored = BigInt(pre[signer].nonce);
+      const nonce = ri(5) ? stored + (signer === sender ? 1n : 0n) : pick([stored, stored + 1n, stored + 2n, 0n]);
+      const chainId = pick([31337n, 31337n, 31337n, 0n, 7n]);
+      const address = pick([...CONTRACTS, CONTRACTS[0], A(0), A(pick(PRECOMPILES)), ...AUTHORITIES, EOA]);
+      const [, , , y, r, s] = U.eoaCode7702SignAuthorization({ chainId: hex(chainId), address, nonce: hex(nonce) }, U.hexToBytes(key));
+      let yParity = U.bytesToBigInt(y);
+      if (ri(12) === 0) yParity ^= 1n; // another signer, or none
+      return { chainId: hex(chainId), address, nonce: hex(nonce), yParity: hex(yParity), r: hex(U.bytesToBigInt(r)), s: hex(U.bytesToBigInt(s)) };
+    });
+    txo.gas = hex(BigInt(txo.gas) + 25000n * BigInt(txo.authorizationList.length)); // above the intrinsic gas
+    // the accounts the tuples name, in the pre-state too: anvil's state
+    // takes an account it never saw for an existing empty one (an
+    // authorization to it earns the refund of an existing authority), so
+    // they enter it as such
+    for (const t of txo.authorizationList) {
+      let a;
+      try { a = U.eoaCode7702RecoverAuthority(t).toString(); } catch { continue; }
+      if (!pre[a]) pre[a] = { balance: await rpc("eth_getBalance", [a, "latest"]), nonce: await rpc("eth_getTransactionCount", [a, "latest"]), code: await rpc("eth_getCode", [a, "latest"]), storage: {} };
+    }
   }
   const txHash = await rpc("eth_sendTransaction", [txo]);
   let receipt = null;
