@@ -72,7 +72,9 @@ function normStruct(anv, ours) {
     const last = !logs[i + 1] || logs[i + 1].depth < e.depth;
     const fault = !["STOP", "RETURN", "REVERT", "SELFDESTRUCT"].includes(e.op) || e.gasCost === e.gas;
     if (last && fault && ours.structLogs?.[i]) { delete e.gasCost; delete ours.structLogs[i].gasCost; }
-    if (/^opcode 0x[0-9a-f]+ not defined$/.test(ours.structLogs?.[i]?.op) && e.op === "Unknown") e.op = ours.structLogs[i].op;
+    // an undefined opcode: revm-inspectors says "Unknown"; parevm names it as
+    // geth does ("opcode 0x.. not defined", or the EOF name geth keeps: RJUMPV...)
+    if (e.op === "Unknown" && ours.structLogs?.[i]) e.op = ours.structLogs[i].op;
     if (e.op === "CREATE" || e.op === "CREATE2") { delete e.gasCost; if (ours.structLogs?.[i]) delete ours.structLogs[i].gasCost; }
   }
 }
