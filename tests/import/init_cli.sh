@@ -78,6 +78,9 @@ printf '\xc3\x01\x02\x03' >"$tmp/nonblock.rlp"
 expect_fail "invalid block 1 .*does not decode" "$parevm" import --datadir "$tmp/cancun" "$tmp/nonblock.rlp"
 expect_fail "cannot open" "$parevm" import --datadir "$tmp/cancun" "$tmp/missing.rlp"
 expect_fail "run parevm init" "$parevm" import --datadir "$tmp/empty" "$tmp/garbage.rlp"
+# --root-first takes on or off
+expect_fail "usage: parevm import" "$parevm" import --datadir "$tmp/cancun" --root-first maybe "$tmp/garbage.rlp"
+expect_fail "usage" "$parevm" import --datadir "$tmp/cancun" "$tmp/garbage.rlp" --root-first
 # after all of that the store is still at block 0
 out=$("$parevm" import --datadir "$tmp/cancun" --json /dev/null)
 if grep -q '"head": 0' <<<"$out"; then ok; else bad "head after bad input: $out"; fi
