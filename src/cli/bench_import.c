@@ -29,7 +29,8 @@ typedef struct {
     uint64_t blocks, root_every;
     unsigned threads, batch;
     const char *out, *tmpdir;
-    bool json, keep, sync, no_pipeline, root_on_committer;
+    bool json, keep, sync, no_pipeline;
+    const char *root_first; /* "on" or "off" for import (NULL: its default) */
 } bench_opts;
 
 static double now(void) {
@@ -123,7 +124,7 @@ static json_t *run_import(const bench_opts *o, const char *dir, const char *chai
     if (o->batch) argv[n++] = "--batch", argv[n++] = batch;
     if (!o->sync) argv[n++] = "--no-sync";
     if (o->no_pipeline) argv[n++] = "--no-pipeline";
-    if (o->root_on_committer) argv[n++] = "--root-first", argv[n++] = "off";
+    if (o->root_first) argv[n++] = "--root-first", argv[n++] = (char *)o->root_first;
     argv[n++] = (char *)chain;
     argv[n] = NULL;
     fflush(NULL);
@@ -324,7 +325,7 @@ int bench_import(int argc, char **argv) {
         else if (!strcmp(s, "--sync")) o.sync = true;
         else if (!strcmp(s, "--no-pipeline")) o.no_pipeline = true;
         else if (!strcmp(s, "--root-first") && more && (!strcmp(argv[i + 1], "on") || !strcmp(argv[i + 1], "off")))
-            o.root_on_committer = !strcmp(argv[++i], "off");
+            o.root_first = argv[++i];
         else if (!strcmp(s, "--json")) o.json = true;
         else return usage();
         if (end && *end) return usage();

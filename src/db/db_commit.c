@@ -417,7 +417,6 @@ static bool wipes_stored_storage(const work_set *w) {
 /* The chained preview's work on rt: over the parent (when given) or on the
  * store alone. */
 static const char *chain_work(db *d, MDB_txn *rt, const work_set *parent, const change_set *cs, work_set *w) {
-    struct work_set_parent wp = {parent};
     trie_store base = db_trie_store(d);
     trie_overlay *ov = parent ? trie_overlay_new(&base) : NULL;
     trie_store top;
@@ -426,7 +425,7 @@ static const char *chain_work(db *d, MDB_txn *rt, const work_set *parent, const 
         top = trie_overlay_store(ov);
     }
     work_init(w, d, rt);
-    w->parent = parent ? &wp : NULL;
+    w->parent = parent;
     w->trie = ov ? &top : &base;
     w->pool = d->chain_pool;
     const char *err = NULL;

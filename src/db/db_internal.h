@@ -162,7 +162,7 @@ typedef struct {
     buf_t change_vals;
 } acct_work;
 
-typedef struct {
+typedef struct work_set {
     db *d;
     MDB_txn *rt;           /* read transaction of the state before the operation */
     size_t base_id;        /* its transaction id: the write must follow it directly */
@@ -178,15 +178,10 @@ typedef struct {
      * block's final state stands for the store's where it has an entry,
      * the roots read trie (the store's tries with the parent's on top) on
      * pool. NULL otherwise (the store's tries, the store's pool). */
-    const struct work_set_parent *parent;
+    const struct work_set *parent;
     const trie_store *trie;
     task_pool *pool;
 } work_set;
-
-/* The parent of a chained preview: its work set (read only). */
-struct work_set_parent {
-    const work_set *w;
-};
 
 void work_init(work_set *w, db *d, MDB_txn *rt);
 /* For a write function: NULL, or a reason if another commit (another

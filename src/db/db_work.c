@@ -46,8 +46,8 @@ void work_free(work_set *w) {
 /* The parent block's entry of addr (chained previews), or NULL. */
 static const acct_work *parent_account(const work_set *w, const address *addr) {
     uint32_t i;
-    if (!w->parent || !addr_map_get(&w->parent->w->index, addr, &i)) return NULL;
-    return &w->parent->w->a[i];
+    if (!w->parent || !addr_map_get(&w->parent->index, addr, &i)) return NULL;
+    return &w->parent->a[i];
 }
 
 int work_account(work_set *w, const address *addr, acct_work **out) {

@@ -341,12 +341,13 @@ static const char *accept_side(node *n, engine_payload *p, db_snapshot *s, engin
     return NULL;
 }
 
-/* A payload whose parent is the block still being written (answered VALID
- * before its write): it executes on that block's unwritten state and its
- * root is checked on it (chain_import_options.root_first) while the write
- * goes on; the answer comes once that write has ended (the importer's
- * committer takes the child after it). */
-static const char *new_payload_on_pending(node *n, engine_payload *p, engine_result *out) {
+/* Imports a payload whose parent is the head, or the block still being
+ * written (answered VALID before its write): then it executes on that
+ * block's unwritten state and its root is checked on it
+ * (chain_import_options.root_first) while the write goes on; the answer
+ * comes once that write has ended (the importer's committer takes the
+ * child after it). */
+static const char *import_payload(node *n, engine_payload *p, engine_result *out) {
     block_header *h = &p->b.header;
     bool invalid;
     const char *why = import(n, &p->rlp, true, &invalid);
@@ -374,7 +375,7 @@ const char *node_engine_new_payload(node *n, engine_payload *p, engine_result *o
             result_set(out, ES_VALID, &h->hash, NULL);
             return NULL;
         }
-        if (bytes32_eq(&h->parent_hash, &n->pw_hash)) return new_payload_on_pending(n, p, out);
+        if (bytes32_eq(&h->parent_hash, &n->pw_hash)) return import_payload(n, p, out);
         node_import_settle(n);
     }
     db_snapshot *s;
@@ -397,17 +398,7 @@ const char *node_engine_new_payload(node *n, engine_payload *p, engine_result *o
         return err;
     }
     db_snapshot_close(s); /* no snapshot across a write */
-    bool invalid;
-    const char *why = import(n, &p->rlp, true, &invalid);
-    if (invalid) {
-        bad_add(e, &h->hash, &h->parent_hash, why);
-        result_bad(out, bad_find(e, &h->hash));
-        return NULL;
-    }
-    if (why) return why;
-    side_remove(e, &h->hash);
-    result_set(out, ES_VALID, &h->hash, NULL);
-    return NULL;
+    return import_payload(n, p, out);
 }
 
 /* ---- forkchoiceUpdated ---------------------------------------------------------------- */

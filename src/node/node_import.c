@@ -112,39 +112,47 @@ static void written(void *arg) {
     pthread_mutex_unlock(&n->wmu);
 }
 
-/* Imports j's block; early: a valid block's write is left pending. A
- * child of the pending block is imported while that write goes on: the
- * importer executes it on the unwritten state and checks its root there,
- * then waits for the parent's write before it hands the child to its
- * committer (chain_import_block), so when it returns the parent is written
- * (or failed) whatever the child's verdict. */
-static const char *import_on_writer(node *n, import_job *j, bool early) {
-    const char *why = NULL;
-    if (early && n->import_unsettled && n->importer) {
-        chain_bad_block bad = {0};
-        chain_import_stats before = *chain_importer_stats(n->importer);
-        uint64_t until = n->pw_until; /* the parent's write */
-        why = chain_import_block(n->importer, j->rlp, j->len, &bad);
-        j->invalid = bad.invalid;
-        bool checked = !why && chain_import_checked(n->importer);
-        if (!why && !checked) why = chain_import_flush(n->importer, &bad); /* not the node's case: every root is checked */
-        j->invalid = bad.invalid;
-        /* the parent's bookkeeping, as node_import_settle's */
-        n->import_unsettled = false;
-        add_times(&n->import_times, &n->import_before, checked ? &before : chain_importer_stats(n->importer),
-                  !why || bad.invalid);
-        if (checked) {
-            follow_store(n, NULL);
-            n->import_unsettled = true;
-            n->import_before = before;
-            chain_importer_head(n->importer, &n->pw_number, &n->pw_hash);
-            readers_wait_for(n, until + 1);
-            return NULL;
-        }
-        follow_store(n, why); /* a dropped importer's committer finishes the parent's write first */
-        readers_wait_for(n, 0);
-        return why;
+/* The block just accepted (checked) is left for the committer to write:
+ * readers wait until the importer has ended `until` writes. */
+static void leave_pending(node *n, const chain_import_stats *before, uint64_t until) {
+    n->import_unsettled = true;
+    n->import_before = *before;
+    chain_importer_head(n->importer, &n->pw_number, &n->pw_hash);
+    readers_wait_for(n, until);
+}
+
+/* Imports j's block, a child of the pending one, while that write goes on:
+ * the importer executes it on the unwritten state and checks its root
+ * there, then waits for the parent's write before it hands the child to
+ * its committer (chain_import_block), so when it returns the parent is
+ * written (or failed) whatever the child's verdict. */
+static const char *import_on_pending(node *n, import_job *j) {
+    chain_bad_block bad = {0};
+    chain_import_stats before = *chain_importer_stats(n->importer);
+    uint64_t until = n->pw_until; /* the parent's write */
+    const char *why = chain_import_block(n->importer, j->rlp, j->len, &bad);
+    bool checked = !why && chain_import_checked(n->importer);
+    if (!why && !checked) why = chain_import_flush(n->importer, &bad); /* not the node's case: every root is checked */
+    j->invalid = bad.invalid;
+    /* the parent's bookkeeping, as node_import_settle's */
+    n->import_unsettled = false;
+    add_times(&n->import_times, &n->import_before, checked ? &before : chain_importer_stats(n->importer),
+              !why || bad.invalid);
+    if (checked) {
+        follow_store(n, NULL);
+        leave_pending(n, &before, until + 1);
+        return NULL;
     }
+    follow_store(n, why); /* a dropped importer's committer finishes the parent's write first */
+    readers_wait_for(n, 0);
+    return why;
+}
+
+/* Imports j's block; early: a valid block's write is left pending (and a
+ * child of a pending block is imported while that write goes on). */
+static const char *import_on_writer(node *n, import_job *j, bool early) {
+    if (early && n->import_unsettled && n->importer) return import_on_pending(n, j);
+    const char *why = NULL;
     node_import_settle(n);
     if (!n->importer) {
         chain_import_options o = {.threads = n->cfg.threads, .preroot = n->cfg.preroot, .root_first = true,
@@ -162,10 +170,7 @@ static const char *import_on_writer(node *n, import_job *j, bool early) {
     why = chain_import_block(n->importer, j->rlp, j->len, &bad);
     j->invalid = bad.invalid;
     if (!why && early && chain_import_checked(n->importer)) {
-        n->import_unsettled = true;
-        n->import_before = before;
-        chain_importer_head(n->importer, &n->pw_number, &n->pw_hash);
-        readers_wait_for(n, base + 1);
+        leave_pending(n, &before, base + 1);
         return NULL;
     }
     if (!why) why = chain_import_flush(n->importer, &bad);
