@@ -20,21 +20,28 @@ endforeach()
 
 # Randomized EVM differentials with fixed seeds (tests/tools/evm_fuzz): random
 # programs as state tests whose expectations EthereumJS computes, for every
-# fork from Frontier to Osaka (ejs), and traced step by step against revm in
-# anvil from London on (anvil_<fork>). Other seeds: run the scripts by hand.
+# fork from Frontier to Osaka (ejs); chains of random blocks that EthereumJS
+# builds, from Paris to BPO2, run by blocktest, Block-STM and chaintest
+# (ejs_blocks); and traced step by step against revm in anvil from London on
+# (anvil_<fork>). Other seeds: run the scripts by hand.
 set(evm_fuzz ${CMAKE_SOURCE_DIR}/tests/tools/evm_fuzz)
 if(PAREVM_NODEJS)
   add_test(NAME differential/ejs
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
                    --cases 750 --ops 60 --seed 1)
+  add_test(NAME differential/ejs_blocks
+           COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_blocks.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
+                   --cases 140 --ops 40 --seed 1)
   foreach(fork london cancun prague osaka)
     add_test(NAME differential/anvil_${fork}
              COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/anvil.mjs $<TARGET_FILE:parevm> --fork ${fork}
                      --cases 30 --seed 2 --anvil ${npm_tools}/node_modules/.bin/anvil)
   endforeach()
 else()
-  add_test(NAME differential/ejs COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
-  set_tests_properties(differential/ejs PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
+  foreach(t ejs ejs_blocks)
+    add_test(NAME differential/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
+    set_tests_properties(differential/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
+  endforeach()
 endif()
 get_property(all_tests DIRECTORY PROPERTY TESTS)
 foreach(t ${all_tests})

@@ -1,0 +1,297 @@
+// Randomized block-level differential of parevm against EthereumJS, from
+// Frontier to BPO2: each case is a BlockchainTests file whose chain EthereumJS's
+// block builder made. Its genesis holds random programs (program.mjs), four
+// funded senders, the system contracts (EIP-4788, EIP-2935, EIP-7002,
+// EIP-7251, their runtime code as the dev chain's genesis holds it) and, from
+// Prague, a deposit contract that emits well-formed EIP-6110 deposit logs.
+// Each of its 1 to 4 blocks carries 0 to 12 transactions from several
+// senders (every type the fork takes: blob hashes, EIP-7702 authorizations
+// signed by the senders or other keys), calls to the request contracts with
+// and without their fee, withdrawals, a random beacon root, coinbase and
+// prevRandao. EthereumJS executes them and writes the headers: state,
+// receipts and requests roots, gas used, bloom, blob gas. parevm then runs
+// the folder three ways, and must accept every block and end at the same
+// state: `blocktest` sequentially, `blocktest --threads 2` (Block-STM with no
+// sequential fallback) and `chaintest` (init + import into an LMDB store).
+// EthereumJS is a reference, not the spec: a failing case is a difference to
+// look at.
+//
+// EthereumJS comes with the npm tools (scripts/install-npm-tools.sh); --ejs
+// is the folder whose node_modules hold it (.npm-tools). Exit status 0 when
+// every case passes all three runs.
+//
+//   node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NAME|all] [--ops N] [--out DIR]
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import os from "node:os";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { generator } from "./program.mjs";
+
+const argv = process.argv.slice(2);
+const parevm = argv[0];
+const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : d; };
+const CASES = Number(opt("--cases", 40));
+const SEED = opt("--seed", String(Date.now()));
+const FORK = opt("--fork", "all");
+const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "ejs-blocks-")));
+const ejsDir = opt("--ejs", null);
+if (!parevm || !ejsDir) { console.error("usage: node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NAME|all]"); process.exit(2); }
+fs.mkdirSync(outDir, { recursive: true });
+const req = createRequire(path.join(path.resolve(ejsDir), "package.json"));
+const load = (m) => import(req.resolve(m));
+const { createVM, buildBlock } = await load("@ethereumjs/vm");
+const { Common, Mainnet } = await load("@ethereumjs/common");
+const { createLegacyTx, createAccessList2930Tx, createFeeMarket1559Tx, createBlob4844Tx, createEOACode7702Tx } = await load("@ethereumjs/tx");
+const U = await load("@ethereumjs/util");
+const { createBlock, genTransactionsTrieRoot } = await load("@ethereumjs/block");
+const { RLP } = await load("@ethereumjs/rlp");
+const { MerklePatriciaTrie } = await load("@ethereumjs/mpt");
+const { MerkleStateManager } = await load("@ethereumjs/statemanager");
+
+// parevm's network name, EthereumJS's hardfork
+const FORKS = [["Frontier", "chainstart"], ["Homestead", "homestead"], ["EIP150", "tangerineWhistle"],
+  ["EIP158", "spuriousDragon"], ["Byzantium", "byzantium"], ["Constantinople", "constantinople"],
+  ["ConstantinopleFix", "petersburg"], ["Istanbul", "istanbul"], ["Berlin", "berlin"], ["London", "london"], ["Paris", "paris"], ["Shanghai", "shanghai"], ["Cancun", "cancun"], ["Prague", "prague"],
+  ["Osaka", "osaka"], ["BPO1", "bpo1"], ["BPO2", "bpo2"]];
+const forks = FORK === "all" ? FORKS : FORKS.filter(([p]) => p === FORK);
+if (!forks.length) { console.error(`unknown fork ${FORK}`); process.exit(2); }
+const at = (fi, name) => fi >= FORKS.findIndex(([p]) => p === name);
+
+// The system contracts' runtime code: the dev chain's genesis table in parevm's source
+const here = path.dirname(fileURLToPath(import.meta.url));
+const devSource = fs.readFileSync(path.join(here, "../../../src/node/node_dev.c"), "utf8");
+const SYSTEM = Object.fromEntries([...devSource.matchAll(/\{"([0-9a-f]{40})",\s*((?:"[0-9a-f]+"\s*)+)\}/g)]
+  .map(([, a, parts]) => ["0x" + a, "0x" + parts.replace(/[^0-9a-f]/g, "")]));
+const BEACON_ROOTS = "0x000f3df6d732807ef1319fb7b8bb8522d0beac02", HISTORY = "0x0000f90827f1c53a10cb7a02335b175320002935";
+const WITHDRAWALS = "0x00000961ef480eb55e80d19ad83579a64c007002", CONSOLIDATIONS = "0x0000bbddc7ce488642fb579f8b00f3a590007251";
+const DEPOSITS = "0x00000000219ab540356cbb839cbe05303d7705fa"; // mainnet's deposit contract, which Prague's EIP-6110 watches
+if (Object.keys(SYSTEM).length !== 4 || !SYSTEM[WITHDRAWALS]) { console.error("system contract table not found in node_dev.c"); process.exit(2); }
+
+const KEYS = ["0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8", "0x" + "33".repeat(32),
+  "0x" + "44".repeat(32), "0x" + "55".repeat(32)];
+const SENDERS = KEYS.map((k) => U.createAddressFromPrivateKey(U.hexToBytes(k)).toString());
+const AUTH_KEYS = [...KEYS, "0x" + "11".repeat(32), "0x" + "22".repeat(32)];
+const AUTHORITIES = AUTH_KEYS.map((k) => U.createAddressFromPrivateKey(U.hexToBytes(k)).toString());
+const g = generator({ seed: SEED, sender: SENDERS[0], maxOps: Number(opt("--ops", 22)), skip: [10] }); // EthereumJS runs KZG only with a trusted setup
+const { ri, pick, hexb, A } = g;
+const q = (v) => "0x" + BigInt(v).toString(16);
+const b32 = (v) => "0x" + hexb(v, 32);
+const randomBytes = (n) => "0x" + Array.from({ length: n }, () => hexb(ri(256), 1)).join("");
+
+// A deposit contract: copies a DepositEvent's 576 data bytes (EIP-6110's
+// layout) from its code, puts the call data's first 48 bytes in the pubkey,
+// logs them under the deposit topic.
+function depositContract() {
+  const word = (v) => hexb(v, 32);
+  const padded = (hex, n) => word(n) + hex.padEnd(Math.ceil(n / 32) * 64, "0");
+  const field = (n) => randomBytes(n).slice(2);
+  const data = word(160) + word(256) + word(320) + word(384) + word(512) + padded(field(48), 48) + padded(field(32), 32) +
+               padded(field(8), 8) + padded(field(96), 96) + padded(field(8), 8);
+  const topic = "649bbc62d0e31342afea4e5cd82d4049e7e1ee912fc0889aa790803be39038c5";
+  // PUSH2 576 PUSH2 0x35 PUSH0 CODECOPY; PUSH1 48 PUSH0 PUSH1 0xc0 CALLDATACOPY;
+  // PUSH32 topic PUSH2 576 PUSH0 LOG1 STOP; then the data, at 0x35
+  const prefix = "610240" + "610035" + "5f39" + "60305f60c037" + "7f" + topic + "6102405fa100";
+  if (prefix.length / 2 !== 0x35) throw new Error("deposit contract layout");
+  return "0x" + prefix + data;
+}
+
+function makeGenesis(fi) {
+  const contracts = g.contracts = [0, 1, 2, 3].map((i) => A(0xc0de00n + BigInt(i)));
+  const pre = {};
+  for (const a of contracts) {
+    const storage = {};
+    for (let k = 0; k < 6; k++) if (ri(2)) storage[b32(k)] = b32(pick([1, 2, ri(1000)]));
+    pre[a] = { balance: q(pick([0, 1, 1000, 10 ** 9])), nonce: q(pick([1, 1, 5])), code: g.program(), storage };
+  }
+  for (const s of SENDERS) pre[s] = { balance: q(10n ** 24n), nonce: q(pick([0, 1, 7])), code: "0x", storage: {} };
+  const system = [];
+  if (at(fi, "Cancun")) system.push(BEACON_ROOTS);
+  if (at(fi, "Prague")) system.push(HISTORY, WITHDRAWALS, CONSOLIDATIONS);
+  for (const a of system) pre[a] = { balance: "0x0", nonce: "0x1", code: SYSTEM[a], storage: {} };
+  if (at(fi, "Prague")) pre[DEPOSITS] = { balance: "0x0", nonce: "0x1", code: depositContract(), storage: {} };
+  // the other EIP-7702 authorities: absent, plain, or already delegating
+  if (at(fi, "Prague"))
+    for (const a of AUTHORITIES.slice(4)) {
+      if (!ri(2)) continue;
+      const target = pick([...contracts, A(pick(g.PRECOMPILES)), ...AUTHORITIES, A(0xdead)]);
+      pre[a] = { balance: q(pick([1, 10 ** 6])), nonce: q(pick([0, 1, 3])), code: ri(3) ? "0xef0100" + target.slice(2) : "0x", storage: {} };
+    }
+  g.others = [...SENDERS.slice(1), ...AUTHORITIES.slice(4), ...system, ...(at(fi, "Prague") ? [DEPOSITS] : [])];
+  return pre;
+}
+
+// One EIP-7702 tuple, mostly valid for the nonce its signer will have.
+async function authorization(sm, sender) {
+  const i = ri(AUTH_KEYS.length);
+  const signer = AUTHORITIES[i];
+  const acc = await sm.getAccount(U.createAddressFromString(signer));
+  const stored = acc ? acc.nonce : 0n;
+  const nonce = ri(5) ? stored + (signer === sender ? 1n : 0n) : pick([stored, stored + 1n, stored + 2n, 0n]);
+  const chainId = pick([1n, 1n, 1n, 0n, 7n]);
+  const address = pick([...g.contracts, A(0), A(pick(g.PRECOMPILES)), ...AUTHORITIES, DEPOSITS, WITHDRAWALS]);
+  const [, , , y, r, s] = U.eoaCode7702SignAuthorization({ chainId: q(chainId), address, nonce: q(nonce) }, U.hexToBytes(AUTH_KEYS[i]));
+  let yParity = U.bytesToBigInt(y);
+  if (ri(12) === 0) yParity ^= 1n; // another signer, or none
+  return { chainId: q(chainId), address, nonce: q(nonce), yParity: q(yParity), r: q(U.bytesToBigInt(r)), s: q(U.bytesToBigInt(s)) };
+}
+
+// A random transaction from sender k with its current nonce.
+async function makeTx(fi, common, sm, k) {
+  const sender = SENDERS[k];
+  const nonce = (await sm.getAccount(U.createAddressFromString(sender)))?.nonce ?? 0n;
+  const create = ri(8) === 0;
+  const request = at(fi, "Prague") && ri(5) === 0;
+  let to = pick([...g.contracts, g.contracts[0], A(pick([1, 2, 3, 4, 5, 9])), g.EOA, pick(SENDERS), A(0xdead)]);
+  let data = randomBytes(ri(70)), value = BigInt(pick([0, 0, 5, 1000]));
+  if (request) { // a withdrawal or consolidation request (56 or 96 bytes), a deposit, or a fee query
+    to = pick([WITHDRAWALS, CONSOLIDATIONS, DEPOSITS]);
+    data = pick([randomBytes(to === WITHDRAWALS ? 56 : 96), randomBytes(to === WITHDRAWALS ? 56 : 96), "0x", randomBytes(48)]);
+    value = BigInt(pick([0, 1, 2, 1000, 10 ** 6]));
+  }
+  const gasLimit = BigInt(pick([21000, 60000, 100000, 300000, 1000000]));
+  const base = { nonce, gasLimit, value, data: create ? g.program() : data, to: create ? undefined : to };
+  let kind = at(fi, "London") ? ri(3) : at(fi, "Berlin") ? ri(2) : 0;
+  if (!create && at(fi, "Cancun") && ri(5) === 0) kind = 3;
+  if (!create && at(fi, "Prague") && ri(4) === 0) kind = 4;
+  const accessList = Array.from({ length: ri(3) }, () => ({ address: pick([...g.contracts, g.EOA, A(pick(g.PRECOMPILES))]),
+    storageKeys: Array.from({ length: ri(3) }, () => b32(ri(6))) }));
+  const fees = { maxFeePerGas: 10n ** 12n, maxPriorityFeePerGas: BigInt(pick([0, 1, 2, 1000, 10 ** 9])), accessList, chainId: 1n };
+  let tx;
+  if (kind === 4) tx = createEOACode7702Tx({ ...base, ...fees, authorizationList: await Promise.all(Array.from({ length: 1 + ri(3) }, () => authorization(sm, sender))) }, { common });
+  else if (kind === 3) {
+    const max = at(fi, "Osaka") ? 6 : at(fi, "Prague") ? 9 : 6;
+    const blobVersionedHashes = Array.from({ length: 1 + ri(max) }, () => "0x01" + randomBytes(31).slice(2));
+    tx = createBlob4844Tx({ ...base, ...fees, maxFeePerBlobGas: BigInt(pick([10 ** 3, 10 ** 9, 10 ** 12])), blobVersionedHashes }, { common });
+  } else if (kind === 2) tx = createFeeMarket1559Tx({ ...base, ...fees }, { common });
+  else if (kind === 1) tx = createAccessList2930Tx({ ...base, gasPrice: 10n ** 12n, accessList, chainId: 1n }, { common });
+  else tx = createLegacyTx({ ...base, gasPrice: 10n ** 12n }, { common });
+  return tx.sign(U.hexToBytes(KEYS[k]));
+}
+
+// EthereumJS's refusals of a transaction when building, whether it is a blob
+// transaction, and the fixtures' names for the block that holds it anyway.
+// The block checks come first in EthereumJS, so a transaction over the
+// block's limits may also have too little gas for its intrinsic cost.
+const INTRINSIC = "TransactionException.INTRINSIC_GAS_TOO_LOW";
+const REFUSALS = [[/^INTRINSIC_GAS_TOO_LOW/, false, INTRINSIC],
+  [/higher gas limit than the remaining gas in the block/, false, `TransactionException.GAS_ALLOWANCE_EXCEEDED|${INTRINSIC}`],
+  [/block blob gas limit reached/, true, "TransactionException.TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED|" +
+                                          `BlockException.INCORRECT_BLOB_GAS_USED|BlockException.BLOB_GAS_USED_ABOVE_LIMIT|${INTRINSIC}`]];
+
+// The block's RLP with tx appended to its transactions (and their root): the
+// rest of the header describes the block without it.
+async function withTransaction(common, block, tx) {
+  const raw = block.raw();
+  const txs = [...block.transactions, tx];
+  raw[0] = [...raw[0]];
+  raw[0][4] = await genTransactionsTrieRoot(txs, new MerklePatriciaTrie({ common }));
+  raw[1] = txs.map((t) => (t.type === 0 ? t.raw() : t.serialize()));
+  return U.bytesToHex(RLP.encode(raw));
+}
+
+async function makeCase(fi) {
+  const hardfork = FORKS[fi][1];
+  const kzg = new Proxy({}, { get: () => () => { throw new Error("KZG is not available here"); } });
+  const common = new Common({ chain: Mainnet, hardfork, customCrypto: { kzg } });
+  const pre = makeGenesis(fi);
+  const sm = new MerkleStateManager({ common });
+  for (const [a, acc] of Object.entries(pre)) {
+    const address = U.createAddressFromString(a);
+    await sm.putAccount(address, U.createAccount({ nonce: BigInt(acc.nonce), balance: BigInt(acc.balance) }));
+    if (acc.code !== "0x") await sm.putCode(address, U.hexToBytes(acc.code));
+    for (const [k, v] of Object.entries(acc.storage))
+      await sm.putStorage(address, U.setLengthLeft(U.hexToBytes(k), 32), U.unpadBytes(U.hexToBytes(v)));
+  }
+  const gh = { number: 0n, gasLimit: BigInt(pick([30_000_000, 36_000_000, 60_000_000])), timestamp: 1000n,
+               difficulty: at(fi, "Paris") ? 0n : 0x20000n, stateRoot: await sm.getStateRoot(), mixHash: b32(ri(1000)) };
+  if (at(fi, "London")) gh.baseFeePerGas = BigInt(pick([7, 10 ** 9, 3 * 10 ** 10]));
+  if (at(fi, "Cancun")) gh.excessBlobGas = BigInt(pick([0, 0, 131072 * ri(40), ri(10 ** 7)]));
+  const genesis = createBlock({ header: gh }, { common, skipConsensusFormatValidation: true });
+  const chain = [genesis];
+  const blockchain = { getBlock: async (n) => chain[Number(n)], putBlock: async () => {}, shallowCopy() { return this; },
+                       validateHeader: async () => {} };
+  const vm = await createVM({ common, stateManager: sm, blockchain });
+  let rejected = 0;
+  const invalid = []; // the blocks of the file: before a built block, now and then a variant that must be rejected
+  const nBlocks = 1 + ri(4);
+  for (let b = 1; b <= nBlocks; b++) {
+    const parent = chain[b - 1];
+    const headerData = { timestamp: parent.header.timestamp + BigInt(pick([1, 12, 12, 100])), mixHash: b32(ri(1 << 30)),
+                         coinbase: pick(["0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba", "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba",
+                                         g.contracts[1], SENDERS[1]]) };
+    if (at(fi, "Cancun")) headerData.parentBeaconBlockRoot = randomBytes(32);
+    const withdrawals = at(fi, "Shanghai") ? Array.from({ length: ri(4) }, (_, i) => ({
+      index: BigInt(b * 16 + i), validatorIndex: BigInt(ri(1000)), amount: BigInt(pick([1, 1000, 32 * 10 ** 9, ri(10 ** 6)])),
+      address: pick([...g.contracts, ...SENDERS, A(0xbeef00 + ri(3)), WITHDRAWALS, A(pick(g.PRECOMPILES))]) })) : undefined;
+    // before the Merge the difficulty follows the parent's (the proof of work is not checked: NoProof)
+    const blockOpts = { putBlockIntoBlockchain: false, ...(at(fi, "Paris") ? {} : { calcDifficultyFromHeader: parent.header }) };
+    const builder = await buildBlock(vm, { parentBlock: parent, headerData, withdrawals, blockOpts });
+    const nTx = ri(13);
+    let bad = null;
+    for (let t = 0; t < nTx; t++) {
+      const tx = await makeTx(fi, common, sm, ri(SENDERS.length));
+      try { await builder.addTransaction(tx, { allowNoBlobs: true }); }
+      catch (e) {
+        rejected++;
+        if (process.env.DEBUG) console.log(e.message);
+        const refusal = REFUSALS.find(([re, blob]) => re.test(e.message) && blob === (tx.type === 3));
+        if (refusal) bad = { tx, exception: refusal[2] };
+      }
+    }
+    const { block, requests } = await builder.build();
+    // its nonce must still be the sender's after the block (no later transaction or authorization took it)
+    if (bad && bad.tx.nonce !== (await sm.getAccount(bad.tx.getSenderAddress()))?.nonce) bad = null;
+    if (bad) { // the block with the refused transaction appended, before the block itself
+      invalid.push({ rlp: await withTransaction(common, block, bad.tx), expectException: bad.exception });
+      stats["invalid blocks"]++;
+    }
+    invalid.push({ rlp: U.bytesToHex(block.serialize()) });
+    for (const r of requests || []) if (r.data.length) stats[["deposits", "withdrawal requests", "consolidations"][r.type]] += r.data.length / [192, 76, 116][r.type];
+    for (const tx of block.transactions) if (tx.type === 3 || tx.type === 4) stats[tx.type === 3 ? "blob txs" : "set-code txs"]++;
+    stats.withdrawals += block.withdrawals ? block.withdrawals.length : 0;
+    chain.push(block);
+  }
+  const last = chain[chain.length - 1];
+  const test = { network: FORKS[fi][0], sealEngine: "NoProof", pre, genesisRLP: U.bytesToHex(genesis.serialize()),
+                 genesisBlockHeader: { ...genesis.header.toJSON(), hash: U.bytesToHex(genesis.hash()) },
+                 blocks: invalid,
+                 lastblockhash: U.bytesToHex(last.hash()), postStateHash: U.bytesToHex(last.header.stateRoot) };
+  const txs = chain.slice(1).reduce((n, blk) => n + blk.transactions.length, 0);
+  return { test, txs, rejected };
+}
+
+let made = 0, txs = 0, rejected = 0;
+const stats = { "invalid blocks": 0, "blob txs": 0, "set-code txs": 0, withdrawals: 0, deposits: 0, "withdrawal requests": 0, consolidations: 0 };
+const t0 = Date.now();
+for (let c = 0; c < CASES; c++) {
+  const [pname] = forks[c % forks.length];
+  const fi = FORKS.findIndex(([p]) => p === pname);
+  const caseSeed = g.seed();
+  const r = await makeCase(fi);
+  txs += r.txs; rejected += r.rejected;
+  r.test._info = { comment: `ejs_blocks case ${c}, generator seed ${caseSeed}` };
+  fs.writeFileSync(path.join(outDir, `case${c}_${pname}.json`), JSON.stringify({ [`case${c}_${pname}`]: r.test }, null, 1));
+  made++;
+}
+console.log(`${made} cases over ${forks.length} forks, ${txs} transactions in blocks (${rejected} that EthereumJS refused left out); ` +
+            `${((Date.now() - t0) / 1000).toFixed(0)} s; cases in ${outDir}`);
+console.log("  of them: " + Object.entries(stats).map(([k, v]) => `${v} ${k}`).join(", "));
+let ok = true, total = 0, totalFailed = 0;
+for (const [label, args] of [["blocktest", ["blocktest", outDir]], ["blocktest --threads 2", ["blocktest", "--threads", "2", outDir]],
+                             ["chaintest", ["chaintest", outDir]]]) {
+  let out;
+  try { out = execFileSync(parevm, args, { maxBuffer: 1 << 28 }).toString(); }
+  catch (e) { out = String(e.stdout || "") + String(e.stderr || ""); }
+  const failures = out.split("\n").filter((l) => /FAIL|fail/.test(l) && !/^\d+ passed/.test(l));
+  for (const l of failures.slice(0, 20)) console.log(`  ${label}: ${l}`);
+  const summary = out.split("\n").filter((l) => /^\d+ passed, \d+ failed$/.test(l)).pop() || "(no summary)";
+  const m = /^(\d+) passed, (\d+) failed$/.exec(summary);
+  console.log(`${label}: ${summary}`);
+  if (!m || Number(m[1]) !== made || Number(m[2]) !== 0) ok = false;
+  if (m) { total += Number(m[1]) + Number(m[2]); totalFailed += Number(m[2]); }
+}
+if (ok && !opt("--out", null)) fs.rmSync(outDir, { recursive: true });
+console.log(`${total - totalFailed} passed, ${ok ? totalFailed : Math.max(totalFailed, 1)} failed`);
+process.exit(ok ? 0 : 1);
