@@ -8,11 +8,16 @@
 // senders (every type the fork takes: blob hashes, EIP-7702 authorizations
 // signed by the senders or other keys), calls to the request contracts with
 // and without their fee, withdrawals, a random beacon root, coinbase and
-// prevRandao. EthereumJS executes them and writes the headers: state,
-// receipts and requests roots, gas used, bloom, blob gas. parevm then runs
-// the folder three ways, and must accept every block and end at the same
-// state: `blocktest` sequentially, `blocktest --threads 2` (Block-STM with no
-// sequential fallback) and `chaintest` (init + import into an LMDB store).
+// prevRandao. Before some blocks comes a sibling that must be rejected: the
+// block with a transaction that EthereumJS refused appended, or with a header
+// field changed (a root, the gas used, the bloom, the base fee, the blob gas
+// fields, the timestamp). EthereumJS executes the blocks and writes their
+// headers: state, receipts and requests roots, gas used, bloom, blob gas.
+// parevm then runs the folder three ways; it must accept every built block,
+// reject every sibling (blocktest checks the reason too) and end at the
+// same state: `blocktest` sequentially, `blocktest --threads 2` (Block-STM
+// with no sequential fallback) and `chaintest` (init + import into an LMDB
+// store).
 // EthereumJS is a reference, not the spec: a failing case is a difference to
 // look at.
 //
@@ -191,6 +196,32 @@ async function withTransaction(common, block, tx) {
   return U.bytesToHex(RLP.encode(raw));
 }
 
+// A header field changed so that the block must be rejected: [name, the
+// header's field index (RLP order), the new value from the old, the fixtures'
+// name for the rejection, the first fork with the field]
+const bump = (v, d) => U.bigIntToUnpaddedBytes(U.bytesToBigInt(v) + BigInt(d));
+const TAMPERS = [
+  ["stateRoot", 3, () => U.hexToBytes(randomBytes(32)), "BlockException.INVALID_STATE_ROOT", "Frontier"],
+  ["receiptTrie", 5, () => U.hexToBytes(randomBytes(32)), "BlockException.INVALID_RECEIPTS_ROOT", "Frontier"],
+  ["logsBloom", 6, (v) => { const b = new Uint8Array(v); b[ri(256)] ^= 1 << ri(8); return b; }, "BlockException.INVALID_LOG_BLOOM", "Frontier"],
+  ["gasUsed", 10, (v) => bump(v, 1), "BlockException.INVALID_GAS_USED", "Frontier"],
+  ["timestamp", 11, () => null, "BlockException.INVALID_BLOCK_TIMESTAMP_OLDER_THAN_PARENT", "Frontier"],
+  ["difficulty", 7, (v) => bump(v, 1), "BlockException.INVALID_DIFFICULTY", "Frontier"],
+  ["baseFeePerGas", 15, (v) => bump(v, 1), "BlockException.INVALID_BASEFEE_PER_GAS", "London"],
+  ["withdrawalsRoot", 16, () => U.hexToBytes(randomBytes(32)), "BlockException.INVALID_WITHDRAWALS_ROOT", "Shanghai"],
+  ["blobGasUsed", 17, (v) => bump(v, 131072), "BlockException.INCORRECT_BLOB_GAS_USED|BlockException.BLOB_GAS_USED_ABOVE_LIMIT", "Cancun"],
+  ["excessBlobGas", 18, (v) => bump(v, 1), "BlockException.INCORRECT_EXCESS_BLOB_GAS", "Cancun"],
+  ["requestsHash", 20, () => U.hexToBytes(randomBytes(32)), "BlockException.INVALID_REQUESTS", "Prague"],
+];
+
+// The block's RLP with one header field changed (the timestamp to the parent's).
+function tampered(block, parent, [, index, change]) {
+  const raw = block.raw();
+  raw[0] = [...raw[0]];
+  raw[0][index] = index === 11 ? parent.raw()[0][11] : change(raw[0][index]);
+  return U.bytesToHex(RLP.encode(raw));
+}
+
 async function makeCase(fi) {
   const hardfork = FORKS[fi][1];
   const kzg = new Proxy({}, { get: () => () => { throw new Error("KZG is not available here"); } });
@@ -245,6 +276,11 @@ async function makeCase(fi) {
     if (bad && bad.tx.nonce !== (await sm.getAccount(bad.tx.getSenderAddress()))?.nonce) bad = null;
     if (bad) { // the block with the refused transaction appended, before the block itself
       invalid.push({ rlp: await withTransaction(common, block, bad.tx), expectException: bad.exception });
+      stats["invalid blocks"]++;
+    }
+    const tamper = pick(TAMPERS.filter(([name, , , , from]) => at(fi, from) && (name !== "difficulty" || !at(fi, "Paris"))));
+    if (ri(3) === 0) {
+      invalid.push({ rlp: tampered(block, parent, tamper), expectException: tamper[3] });
       stats["invalid blocks"]++;
     }
     invalid.push({ rlp: U.bytesToHex(block.serialize()) });
