@@ -21,7 +21,7 @@ endforeach()
 # Randomized EVM differentials with fixed seeds (tests/tools/evm_fuzz): random
 # programs as state tests whose expectations EthereumJS computes, for every
 # fork from Frontier to Osaka (ejs); chains of random blocks that EthereumJS
-# builds, from Paris to BPO2, run by blocktest, Block-STM and chaintest
+# builds, Frontier to BPO2 and the transitions, run by blocktest, Block-STM and chaintest
 # (ejs_blocks); and traced step by step against revm in anvil from London on
 # (anvil_<fork>). Other seeds: run the scripts by hand.
 set(evm_fuzz ${CMAKE_SOURCE_DIR}/tests/tools/evm_fuzz)
@@ -31,7 +31,7 @@ if(PAREVM_NODEJS)
                    --cases 750 --ops 60 --seed 1)
   add_test(NAME differential/ejs_blocks
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_blocks.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
-                   --cases 140 --ops 40 --seed 1)
+                   --cases 232 --ops 40 --seed 1)
   foreach(fork london cancun prague osaka)
     add_test(NAME differential/anvil_${fork}
              COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/anvil.mjs $<TARGET_FILE:parevm> --fork ${fork}

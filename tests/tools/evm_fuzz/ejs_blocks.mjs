@@ -1,5 +1,6 @@
 // Randomized block-level differential of parevm against EthereumJS, from
-// Frontier to BPO2: each case is a BlockchainTests file whose chain EthereumJS's
+// Frontier to BPO2 and across the fixtures' transition networks (a fork at
+// block 5 or at time 15,000, with the chain crossing it): each case is a BlockchainTests file whose chain EthereumJS's
 // block builder made. Its genesis holds random programs (program.mjs), four
 // funded senders, the system contracts (EIP-4788, EIP-2935, EIP-7002,
 // EIP-7251, their runtime code as the dev chain's genesis holds it) and, from
@@ -25,7 +26,7 @@
 // is the folder whose node_modules hold it (.npm-tools). Exit status 0 when
 // every case passes all three runs.
 //
-//   node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NAME|all] [--ops N] [--out DIR]
+//   node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NETWORK|all] [--ops N] [--out DIR]
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -60,9 +61,37 @@ const FORKS = [["Frontier", "chainstart"], ["Homestead", "homestead"], ["EIP150"
   ["EIP158", "spuriousDragon"], ["Byzantium", "byzantium"], ["Constantinople", "constantinople"],
   ["ConstantinopleFix", "petersburg"], ["Istanbul", "istanbul"], ["Berlin", "berlin"], ["London", "london"], ["Paris", "paris"], ["Shanghai", "shanghai"], ["Cancun", "cancun"], ["Prague", "prague"],
   ["Osaka", "osaka"], ["BPO1", "bpo1"], ["BPO2", "bpo2"]];
-const forks = FORK === "all" ? FORKS : FORKS.filter(([p]) => p === FORK);
-if (!forks.length) { console.error(`unknown fork ${FORK}`); process.exit(2); }
-const at = (fi, name) => fi >= FORKS.findIndex(([p]) => p === name);
+// the fixtures' transition networks: [name, fork before, fork after, block number or timestamp]
+const TRANSITIONS = [["FrontierToHomesteadAt5", "Frontier", "Homestead", 5], ["HomesteadToEIP150At5", "Homestead", "EIP150", 5],
+  ["EIP158ToByzantiumAt5", "EIP158", "Byzantium", 5], ["ByzantiumToConstantinopleFixAt5", "Byzantium", "ConstantinopleFix", 5],
+  ["ConstantinopleFixToIstanbulAt5", "ConstantinopleFix", "Istanbul", 5], ["BerlinToLondonAt5", "Berlin", "London", 5],
+  ["ParisToShanghaiAtTime15k", "Paris", "Shanghai", 15000], ["ShanghaiToCancunAtTime15k", "Shanghai", "Cancun", 15000],
+  ["CancunToPragueAtTime15k", "Cancun", "Prague", 15000], ["PragueToOsakaAtTime15k", "Prague", "Osaka", 15000],
+  ["OsakaToBPO1AtTime15k", "Osaka", "BPO1", 15000], ["BPO1ToBPO2AtTime15k", "BPO1", "BPO2", 15000]];
+const NETWORKS = [...FORKS.map(([p]) => [p, p, p, 0]), ...TRANSITIONS];
+const networks = FORK === "all" ? NETWORKS : NETWORKS.filter(([p]) => p === FORK);
+if (!networks.length) { console.error(`unknown fork ${FORK}`); process.exit(2); }
+const forkIndex = (name) => FORKS.findIndex(([p]) => p === name);
+const at = (fi, name) => fi >= forkIndex(name);
+const byTime = (fi) => at(fi, "Shanghai");
+
+// EthereumJS's Common for a network: its forks up to the first at genesis,
+// the rest up to the second at the transition (the DAO fork left out)
+function networkCommon([, first, second, when]) {
+  const names = FORKS.map(([, h]) => h), last = forkIndex(second);
+  const hardforks = Mainnet.hardforks.filter(({ name }) => name !== "dao" && name !== "mergeNetsplitBlock").flatMap(({ name }) => {
+    let i = names.indexOf(name);
+    if (i < 0) { // a difficulty-bomb delay: with the fork before it
+      const order = Mainnet.hardforks.map((h) => h.name);
+      i = names.findLastIndex((h) => order.indexOf(h) < order.indexOf(name)) + 0.5;
+    }
+    if (i > last) return [];
+    const t = i <= forkIndex(first) ? 0 : when;
+    return [byTime(Math.ceil(i)) ? { name, block: null, timestamp: t } : { name, block: t }];
+  });
+  const kzg = new Proxy({}, { get: () => () => { throw new Error("KZG is not available here"); } });
+  return new Common({ chain: { ...Mainnet, hardforks }, hardfork: FORKS[forkIndex(first)][1], customCrypto: { kzg } });
+}
 
 // The system contracts' runtime code: the dev chain's genesis table in parevm's source
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -222,11 +251,11 @@ function tampered(block, parent, [, index, change]) {
   return U.bytesToHex(RLP.encode(raw));
 }
 
-async function makeCase(fi) {
-  const hardfork = FORKS[fi][1];
-  const kzg = new Proxy({}, { get: () => () => { throw new Error("KZG is not available here"); } });
-  const common = new Common({ chain: Mainnet, hardfork, customCrypto: { kzg } });
-  const pre = makeGenesis(fi);
+async function makeCase(network) {
+  const common = networkCommon(network);
+  const transition = network[1] !== network[2];
+  let fi = forkIndex(network[1]);
+  const pre = makeGenesis(forkIndex(network[2]));
   const sm = new MerkleStateManager({ common });
   for (const [a, acc] of Object.entries(pre)) {
     const address = U.createAddressFromString(a);
@@ -235,7 +264,9 @@ async function makeCase(fi) {
     for (const [k, v] of Object.entries(acc.storage))
       await sm.putStorage(address, U.setLengthLeft(U.hexToBytes(k), 32), U.unpadBytes(U.hexToBytes(v)));
   }
-  const gh = { number: 0n, gasLimit: BigInt(pick([30_000_000, 36_000_000, 60_000_000])), timestamp: 1000n,
+  // a transition by time comes within the first blocks
+  const genesisTime = transition && byTime(forkIndex(network[2])) ? BigInt(network[3] - pick([1, 12, 30, 100])) : 1000n;
+  const gh = { number: 0n, gasLimit: BigInt(pick([30_000_000, 36_000_000, 60_000_000])), timestamp: genesisTime,
                difficulty: at(fi, "Paris") ? 0n : 0x20000n, stateRoot: await sm.getStateRoot(), mixHash: b32(ri(1000)) };
   if (at(fi, "London")) gh.baseFeePerGas = BigInt(pick([7, 10 ** 9, 3 * 10 ** 10]));
   if (at(fi, "Cancun")) gh.excessBlobGas = BigInt(pick([0, 0, 131072 * ri(40), ri(10 ** 7)]));
@@ -246,13 +277,18 @@ async function makeCase(fi) {
   const vm = await createVM({ common, stateManager: sm, blockchain });
   let rejected = 0;
   const invalid = []; // the blocks of the file: before a built block, now and then a variant that must be rejected
-  const nBlocks = 1 + ri(4);
+  const nBlocks = transition && !byTime(forkIndex(network[2])) ? network[3] + ri(2) : 1 + ri(4);
   for (let b = 1; b <= nBlocks; b++) {
     const parent = chain[b - 1];
-    const headerData = { timestamp: parent.header.timestamp + BigInt(pick([1, 12, 12, 100])), mixHash: b32(ri(1 << 30)),
+    const timestamp = parent.header.timestamp + BigInt(pick([1, 12, 12, 100]));
+    common.setHardforkBy({ blockNumber: BigInt(b), timestamp });
+    fi = forkIndex(FORKS.find(([, h]) => h === common.hardfork())[0]);
+    const headerData = { timestamp, mixHash: b32(ri(1 << 30)),
                          coinbase: pick(["0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba", "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba",
                                          g.contracts[1], SENDERS[1]]) };
     if (at(fi, "Cancun")) headerData.parentBeaconBlockRoot = randomBytes(32);
+    // EIP-1559's fork block doubles the gas limit (the builder means to, but keeps the parent's)
+    if (common.hardforkBlock("london") === BigInt(b)) headerData.gasLimit = parent.header.gasLimit * 2n;
     const withdrawals = at(fi, "Shanghai") ? Array.from({ length: ri(4) }, (_, i) => ({
       index: BigInt(b * 16 + i), validatorIndex: BigInt(ri(1000)), amount: BigInt(pick([1, 1000, 32 * 10 ** 9, ri(10 ** 6)])),
       address: pick([...g.contracts, ...SENDERS, A(0xbeef00 + ri(3)), WITHDRAWALS, A(pick(g.PRECOMPILES))]) })) : undefined;
@@ -290,7 +326,7 @@ async function makeCase(fi) {
     chain.push(block);
   }
   const last = chain[chain.length - 1];
-  const test = { network: FORKS[fi][0], sealEngine: "NoProof", pre, genesisRLP: U.bytesToHex(genesis.serialize()),
+  const test = { network: network[0], sealEngine: "NoProof", pre, genesisRLP: U.bytesToHex(genesis.serialize()),
                  genesisBlockHeader: { ...genesis.header.toJSON(), hash: U.bytesToHex(genesis.hash()) },
                  blocks: invalid,
                  lastblockhash: U.bytesToHex(last.hash()), postStateHash: U.bytesToHex(last.header.stateRoot) };
@@ -302,16 +338,15 @@ let made = 0, txs = 0, rejected = 0;
 const stats = { "invalid blocks": 0, "blob txs": 0, "set-code txs": 0, withdrawals: 0, deposits: 0, "withdrawal requests": 0, consolidations: 0 };
 const t0 = Date.now();
 for (let c = 0; c < CASES; c++) {
-  const [pname] = forks[c % forks.length];
-  const fi = FORKS.findIndex(([p]) => p === pname);
+  const network = networks[c % networks.length], pname = network[0];
   const caseSeed = g.seed();
-  const r = await makeCase(fi);
+  const r = await makeCase(network);
   txs += r.txs; rejected += r.rejected;
   r.test._info = { comment: `ejs_blocks case ${c}, generator seed ${caseSeed}` };
   fs.writeFileSync(path.join(outDir, `case${c}_${pname}.json`), JSON.stringify({ [`case${c}_${pname}`]: r.test }, null, 1));
   made++;
 }
-console.log(`${made} cases over ${forks.length} forks, ${txs} transactions in blocks (${rejected} that EthereumJS refused left out); ` +
+console.log(`${made} cases over ${networks.length} networks, ${txs} transactions in blocks (${rejected} that EthereumJS refused left out); ` +
             `${((Date.now() - t0) / 1000).toFixed(0)} s; cases in ${outDir}`);
 console.log("  of them: " + Object.entries(stats).map(([k, v]) => `${v} ${k}`).join(", "));
 let ok = true, total = 0, totalFailed = 0;
