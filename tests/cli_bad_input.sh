@@ -144,5 +144,17 @@ expect "pre_state.json|block.json" "$parevm" replay "$tmp/block/1"
 expect "usage" "$parevm" replay --mode nonsense "$tmp"
 expect "unknown command" "$parevm" frobnicate
 
+# enginetest: a plain BlockchainTests file, an unknown network, a genesis
+# that is not one, malformed payload entries, bad options
+printf '{"t": {"network": "Cancun", "blocks": [], "pre": {}}}' >"$tmp/et1.json"
+printf '{"t": {"network": "Nowhere", "engineNewPayloads": []}}' >"$tmp/et2.json"
+printf '{"t": {"network": "Cancun", "engineNewPayloads": [{"params": 5}], "genesisBlockHeader": {"hash": "0x12"}, "pre": {}}}' >"$tmp/et3.json"
+expect "FAIL.*not a blockchain_test_engine fixture" "$parevm" enginetest "$tmp/et1.json"
+expect "FAIL.*unknown network" "$parevm" enginetest "$tmp/et2.json"
+expect "FAIL.*(hash|genesis)" "$parevm" enginetest "$tmp/et3.json"
+expect "invalid JSON" "$parevm" enginetest "$tmp/truncated.json"
+expect "usage" "$parevm" enginetest --threads 0 "$tmp/et1.json"
+expect "usage" "$parevm" enginetest
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "cli_util.h"
 #include "commands.h"
+#include "fixture_store.h"
 #include "parevm/chain_import.h"
 #include "parevm/hex.h"
 #include "parevm/state_root.h"
@@ -40,37 +41,6 @@ typedef struct {
     size_t n, cap;
     char err[400];
 } ct_state;
-
-static const char *const header_fields[] = {"nonce", "timestamp", "extraData", "gasLimit", "gasUsed",
-                                             "number", "difficulty", "mixHash", "coinbase", "parentHash",
-                                             "baseFeePerGas", "excessBlobGas", "blobGasUsed"};
-
-/* The fixture's genesis as geth's genesis JSON. */
-static json_t *genesis_json(json_t *t, const chain_config *cfg) {
-    json_t *g = json_object(), *h = json_object_get(t, "genesisBlockHeader");
-    char err[200];
-    json_t *c = chain_config_to_json(cfg, err, sizeof err);
-    if (!c) { /* not expressible in geth's format: the exact one replaces it */
-        c = json_object();
-        json_object_set_new(c, "chainId", json_integer(1));
-    }
-    json_object_set_new(g, "config", c);
-    for (size_t i = 0; i < sizeof header_fields / sizeof header_fields[0]; i++) {
-        json_t *v = json_object_get(h, header_fields[i]);
-        if (v) json_object_set(g, header_fields[i], v);
-    }
-    json_object_set(g, "alloc", json_object_get(t, "pre"));
-    return g;
-}
-
-static void remove_datadir(const char *dir) {
-    char p[512];
-    snprintf(p, sizeof p, "%s/data.mdb", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", dir);
-    unlink(p);
-    rmdir(dir);
-}
 
 static accepted *find(ct_state *s, const bytes32 *hash) {
     for (size_t i = 0; i < s->n; i++)
@@ -237,20 +207,9 @@ static const char *check_end(ct_state *s, json_t *t) {
 }
 
 static const char *run_chain(ct_state *s, json_t *t, const chain_config *cfg) {
-    json_t *gj = genesis_json(t, cfg);
-    chain_genesis g;
-    bytes32 want;
-    const char *err = NULL;
-    if (!json_hex_bytes32(json_object_get(t, "genesisBlockHeader"), "hash", &want, s->err, sizeof s->err)) err = s->err;
-    else if (!chain_genesis_from_json(gj, db_codes(s->d), &g, s->err, sizeof s->err)) err = s->err;
-    json_decref(gj);
+    block_header out;
+    const char *err = fixture_init_store(s->d, t, cfg, &out, s->err, sizeof s->err);
     if (err) return err;
-    g.config = *cfg; /* exact, whatever geth's format could say */
-    block_header h = chain_genesis_header(&g), out;
-    err = chain_init(s->d, cfg, &h, &g.alloc, &out);
-    chain_genesis_free(&g);
-    if (err) return err;
-    if (!bytes32_eq(&out.hash, &want)) return "genesis hash differs from genesisBlockHeader.hash";
     add(s, &out.hash, &out.parent_hash, 0, NULL, 0);
     if ((err = chain_importer_open(s->d, &s->r->o, &s->im))) return err;
     size_t i;
@@ -279,7 +238,7 @@ static void run_test(fixture_run *fr, const char *file, const char *name, json_t
     for (size_t i = 0; i < s.n; i++) free(s.v[i].rlp);
     free(s.v);
     if (s.d) db_close(s.d);
-    remove_datadir(dir);
+    fixture_remove_store(dir);
 }
 
 static int usage(void) {

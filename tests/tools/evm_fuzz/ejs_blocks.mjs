@@ -28,6 +28,7 @@
 //
 //   node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NETWORK|all] [--ops N] [--out DIR]
 import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
@@ -53,6 +54,8 @@ const { createLegacyTx, createAccessList2930Tx, createFeeMarket1559Tx, createBlo
 const U = await load("@ethereumjs/util");
 const { createBlock, genTransactionsTrieRoot } = await load("@ethereumjs/block");
 const { RLP } = await load("@ethereumjs/rlp");
+// keccak from the @noble/hashes EthereumJS itself uses (the tools' top-level one is older)
+const { keccak_256: keccak256 } = await import(createRequire(req.resolve("@ethereumjs/util")).resolve("@noble/hashes/sha3.js"));
 const { MerklePatriciaTrie } = await load("@ethereumjs/mpt");
 const { MerkleStateManager } = await load("@ethereumjs/statemanager");
 
@@ -240,15 +243,63 @@ const TAMPERS = [
   ["withdrawalsRoot", 16, () => U.hexToBytes(randomBytes(32)), "BlockException.INVALID_WITHDRAWALS_ROOT", "Shanghai"],
   ["blobGasUsed", 17, (v) => bump(v, 131072), "BlockException.INCORRECT_BLOB_GAS_USED|BlockException.BLOB_GAS_USED_ABOVE_LIMIT", "Cancun"],
   ["excessBlobGas", 18, (v) => bump(v, 1), "BlockException.INCORRECT_EXCESS_BLOB_GAS", "Cancun"],
-  ["requestsHash", 20, () => U.hexToBytes(randomBytes(32)), "BlockException.INVALID_REQUESTS", "Prague"],
+  ["requestsHash", 20, null, "BlockException.INVALID_REQUESTS", "Prague"],
 ];
 
-// The block's RLP with one header field changed (the timestamp to the parent's).
-function tampered(block, parent, [, index, change]) {
+// The block's RLP with one header field changed (the timestamp to the
+// parent's, the requests hash to that of other requests, which the Engine
+// API's payload carries instead); the requests it stands for.
+function tampered(block, parent, [, index, change], requests) {
   const raw = block.raw();
   raw[0] = [...raw[0]];
-  raw[0][index] = index === 11 ? parent.raw()[0][11] : change(raw[0][index]);
-  return U.bytesToHex(RLP.encode(raw));
+  if (index === 20) requests = otherRequests(requests);
+  raw[0][index] = index === 11 ? parent.raw()[0][11] : index === 20 ? requestsHash(requests) : change(raw[0][index]);
+  return { rlp: U.bytesToHex(RLP.encode(raw)), requests };
+}
+
+// EIP-7685's commitment to [type, data] requests (the empty ones left out)
+const sha256 = (...parts) => new Uint8Array(crypto.createHash("sha256").update(Buffer.concat(parts)).digest());
+const requestsHash = (list) => sha256(...list.filter(([, d]) => d.length).map(([t, d]) => sha256(Buffer.from([t]), d)));
+
+// Requests that differ from list: a byte changed, or one request more.
+function otherRequests(list) {
+  const l = list.map(([t, d]) => [t, new Uint8Array(d)]);
+  const full = l.filter(([, d]) => d.length);
+  if (full.length && ri(2)) { const [, d] = pick(full); d[ri(d.length)] ^= 1 << ri(8); return l; }
+  const t = ri(3), extra = U.hexToBytes(randomBytes([192, 76, 116][t]));
+  const at = l.find(([x]) => x === t);
+  if (at) at[1] = new Uint8Array([...at[1], ...extra]);
+  else l.push([t, extra]);
+  return l.sort((a, b) => a[0] - b[0]);
+}
+
+// engine_newPayloadV<version> and its parameters for a block (its RLP) of
+// fork fi, with its requests (Prague on), as execution-spec-tests'
+// blockchain_test_engine fixtures write it; null before the Merge, or for a
+// header the payload cannot carry (a withdrawals root of its own), or one
+// whose tampered timestamp falls in the fork before (its payload would be of
+// the wrong version: -32602).
+function enginePayload(rlpHex, fi, requests, tamper, transition) {
+  if (!at(fi, "Paris") || tamper === "withdrawalsRoot" || (tamper === "timestamp" && transition)) return null;
+  const [h, txs, , withdrawals] = RLP.decode(U.hexToBytes(rlpHex));
+  const qty = (b) => q(U.bytesToBigInt(b));
+  const hex = (b) => U.bytesToHex(b);
+  const p = { parentHash: hex(h[0]), feeRecipient: hex(h[2]), stateRoot: hex(h[3]), receiptsRoot: hex(h[5]), logsBloom: hex(h[6]),
+              prevRandao: hex(h[13]), blockNumber: qty(h[8]), gasLimit: qty(h[9]), gasUsed: qty(h[10]), timestamp: qty(h[11]),
+              extraData: hex(h[12]), baseFeePerGas: qty(h[15]), blockHash: hex(keccak256(RLP.encode(h))),
+              transactions: txs.map((t) => hex(Array.isArray(t) ? RLP.encode(t) : t)) };
+  const version = at(fi, "Prague") ? 4 : at(fi, "Cancun") ? 3 : at(fi, "Shanghai") ? 2 : 1;
+  if (version >= 2) p.withdrawals = withdrawals.map(([index, validatorIndex, address, amount]) =>
+    ({ index: qty(index), validatorIndex: qty(validatorIndex), address: hex(address), amount: qty(amount) }));
+  const params = [p];
+  if (version >= 3) {
+    p.blobGasUsed = qty(h[17]);
+    p.excessBlobGas = qty(h[18]);
+    const hashes = txs.filter((t) => !Array.isArray(t) && t[0] === 3).flatMap((t) => RLP.decode(t.subarray(1))[10].map(hex));
+    params.push(hashes, hex(h[19]));
+  }
+  if (version >= 4) params.push(requests.filter(([, d]) => d.length).map(([t, d]) => hex(new Uint8Array([t, ...d]))));
+  return { params, newPayloadVersion: String(version), forkchoiceUpdatedVersion: String(Math.min(version, 3)) };
 }
 
 async function makeCase(network) {
@@ -274,15 +325,19 @@ async function makeCase(network) {
   const chain = [genesis];
   const blockchain = { getBlock: async (n) => chain[Number(n)], putBlock: async () => {}, shallowCopy() { return this; },
                        validateHeader: async () => {} };
-  const vm = await createVM({ common, stateManager: sm, blockchain });
+  let vm = await createVM({ common, stateManager: sm, blockchain });
   let rejected = 0;
   const invalid = []; // the blocks of the file: before a built block, now and then a variant that must be rejected
+  const payloads = []; // the same as Engine API payloads (from the Merge on)
   const nBlocks = transition && !byTime(forkIndex(network[2])) ? network[3] + ri(2) : 1 + ri(4);
   for (let b = 1; b <= nBlocks; b++) {
     const parent = chain[b - 1];
     const timestamp = parent.header.timestamp + BigInt(pick([1, 12, 12, 100]));
+    const before = common.hardfork();
     common.setHardforkBy({ blockNumber: BigInt(b), timestamp });
     fi = forkIndex(FORKS.find(([, h]) => h === common.hardfork())[0]);
+    // a new VM at a fork: EthereumJS's EVM sets up its BLS12-381 backend (EIP-2537) only when made
+    if (common.hardfork() !== before) vm = await createVM({ common, stateManager: sm, blockchain });
     const headerData = { timestamp, mixHash: b32(ri(1 << 30)),
                          coinbase: pick(["0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba", "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba",
                                          g.contracts[1], SENDERS[1]]) };
@@ -307,20 +362,34 @@ async function makeCase(network) {
         if (refusal) bad = { tx, exception: refusal[2] };
       }
     }
-    const { block, requests } = await builder.build();
+    const { block, requests: built } = await builder.build();
+    const requests = (built || []).map((r) => [r.type, r.data]);
     // its nonce must still be the sender's after the block (no later transaction or authorization took it)
     if (bad && bad.tx.nonce !== (await sm.getAccount(bad.tx.getSenderAddress()))?.nonce) bad = null;
-    if (bad) { // the block with the refused transaction appended, before the block itself
-      invalid.push({ rlp: await withTransaction(common, block, bad.tx), expectException: bad.exception });
-      stats["invalid blocks"]++;
-    }
+    // each block of the file, and its payload for the Engine API file
+    const add = (rlp, reqs, expectException, tamper) => {
+      invalid.push(expectException ? { rlp, expectException } : { rlp });
+      const e = enginePayload(rlp, fi, reqs, tamper, transition);
+      // now and then first with the version of the fork before or after: -38005 (Unsupported fork)
+      if (e && e.newPayloadVersion >= "3" && ri(6) === 0)
+        payloads.push({ ...e, params: e.newPayloadVersion === "4" ? e.params.slice(0, 3) : [...e.params, []],
+                        newPayloadVersion: e.newPayloadVersion === "4" ? "3" : "4", errorCode: -38005 });
+      // or with a field of the payload missing: -32602 (Invalid params)
+      if (e && ri(12) === 0) {
+        const { [pick(Object.keys(e.params[0]))]: gone, ...rest } = e.params[0];
+        payloads.push({ ...e, params: [rest, ...e.params.slice(1)], errorCode: -32602 });
+      }
+      if (e) payloads.push(expectException ? { ...e, validationError: expectException } : e);
+      if (expectException) stats["invalid blocks"]++;
+    };
+    if (bad) add(await withTransaction(common, block, bad.tx), requests, bad.exception); // the refused transaction appended
     const tamper = pick(TAMPERS.filter(([name, , , , from]) => at(fi, from) && (name !== "difficulty" || !at(fi, "Paris"))));
     if (ri(3) === 0) {
-      invalid.push({ rlp: tampered(block, parent, tamper), expectException: tamper[3] });
-      stats["invalid blocks"]++;
+      const t = tampered(block, parent, tamper, requests);
+      add(t.rlp, t.requests, tamper[3], tamper[0]);
     }
-    invalid.push({ rlp: U.bytesToHex(block.serialize()) });
-    for (const r of requests || []) if (r.data.length) stats[["deposits", "withdrawal requests", "consolidations"][r.type]] += r.data.length / [192, 76, 116][r.type];
+    add(U.bytesToHex(block.serialize()), requests);
+    for (const [type, data] of requests) stats[["deposits", "withdrawal requests", "consolidations"][type]] += data.length / [192, 76, 116][type];
     for (const tx of block.transactions) if (tx.type === 3 || tx.type === 4) stats[tx.type === 3 ? "blob txs" : "set-code txs"]++;
     stats.withdrawals += block.withdrawals ? block.withdrawals.length : 0;
     chain.push(block);
@@ -331,10 +400,14 @@ async function makeCase(network) {
                  blocks: invalid,
                  lastblockhash: U.bytesToHex(last.hash()), postStateHash: U.bytesToHex(last.header.stateRoot) };
   const txs = chain.slice(1).reduce((n, blk) => n + blk.transactions.length, 0);
-  return { test, txs, rejected };
+  const { genesisRLP, blocks, sealEngine, ...rest } = test;
+  const engine = at(forkIndex(network[1]), "Paris") ? { ...rest, engineNewPayloads: payloads, config: { network: network[0] } } : null;
+  return { test, engine, txs, rejected };
 }
 
-let made = 0, txs = 0, rejected = 0;
+let made = 0, engineMade = 0, txs = 0, rejected = 0;
+const engineDir = path.join(outDir, "engine");
+fs.mkdirSync(engineDir, { recursive: true });
 const stats = { "invalid blocks": 0, "blob txs": 0, "set-code txs": 0, withdrawals: 0, deposits: 0, "withdrawal requests": 0, consolidations: 0 };
 const t0 = Date.now();
 for (let c = 0; c < CASES; c++) {
@@ -344,14 +417,20 @@ for (let c = 0; c < CASES; c++) {
   txs += r.txs; rejected += r.rejected;
   r.test._info = { comment: `ejs_blocks case ${c}, generator seed ${caseSeed}` };
   fs.writeFileSync(path.join(outDir, `case${c}_${pname}.json`), JSON.stringify({ [`case${c}_${pname}`]: r.test }, null, 1));
+  if (r.engine) {
+    fs.writeFileSync(path.join(engineDir, `case${c}_${pname}.json`), JSON.stringify({ [`case${c}_${pname}`]: { ...r.engine, _info: r.test._info } }, null, 1));
+    engineMade++;
+  }
   made++;
 }
 console.log(`${made} cases over ${networks.length} networks, ${txs} transactions in blocks (${rejected} that EthereumJS refused left out); ` +
             `${((Date.now() - t0) / 1000).toFixed(0)} s; cases in ${outDir}`);
 console.log("  of them: " + Object.entries(stats).map(([k, v]) => `${v} ${k}`).join(", "));
 let ok = true, total = 0, totalFailed = 0;
-for (const [label, args] of [["blocktest", ["blocktest", outDir]], ["blocktest --threads 2", ["blocktest", "--threads", "2", outDir]],
-                             ["chaintest", ["chaintest", outDir]]]) {
+const blockFiles = fs.readdirSync(outDir).filter((f) => f.endsWith(".json")).map((f) => path.join(outDir, f));
+for (const [label, args, want] of [["blocktest", ["blocktest", ...blockFiles], made],
+                                   ["blocktest --threads 2", ["blocktest", "--threads", "2", ...blockFiles], made],
+                                   ["chaintest", ["chaintest", ...blockFiles], made], ["enginetest", ["enginetest", engineDir], engineMade]]) {
   let out;
   try { out = execFileSync(parevm, args, { maxBuffer: 1 << 28 }).toString(); }
   catch (e) { out = String(e.stdout || "") + String(e.stderr || ""); }
@@ -360,7 +439,7 @@ for (const [label, args] of [["blocktest", ["blocktest", outDir]], ["blocktest -
   const summary = out.split("\n").filter((l) => /^\d+ passed, \d+ failed$/.test(l)).pop() || "(no summary)";
   const m = /^(\d+) passed, (\d+) failed$/.exec(summary);
   console.log(`${label}: ${summary}`);
-  if (!m || Number(m[1]) !== made || Number(m[2]) !== 0) ok = false;
+  if (!m || Number(m[1]) !== want || Number(m[2]) !== 0) ok = false;
   if (m) { total += Number(m[1]) + Number(m[2]); totalFailed += Number(m[2]); }
 }
 if (ok && !opt("--out", null)) fs.rmSync(outDir, { recursive: true });

@@ -1,0 +1,219 @@
+/* parevm enginetest: runs execution-spec-tests' blockchain_test_engine
+ * fixtures as a consensus client would. Each test's genesis is written into
+ * a fresh store (as chaintest does) and a node is opened on it; every entry
+ * of engineNewPayloads goes to engine_newPayloadV<newPayloadVersion> with
+ * its params, through the node's authenticated method set (the handlers the
+ * Engine API server runs, called in process). An entry with errorCode must
+ * get that JSON-RPC error; one with validationError must come back INVALID
+ * (the node's reason is not compared: the fixtures' names are not its
+ * words); the others must be VALID, and are then made the head with
+ * engine_forkchoiceUpdatedV<forkchoiceUpdatedVersion>, which must answer
+ * VALID too. At the end the head must be lastblockhash, with the post
+ * state's root (postState or postStateHash). Files without
+ * engineNewPayloads are not this format: each of their tests fails. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli_util.h"
+#include "commands.h"
+#include "fixture_store.h"
+#include "parevm/state_root.h"
+#include "parevm/node.h"
+#include "parevm/rpc.h"
+
+typedef struct {
+    fixture_run base;
+    unsigned threads;
+    char tmp[256]; /* parent folder of the datadirs */
+    unsigned seq;
+    char err[600];
+} et_run;
+
+/* Calls method in process; returns the whole response object (a new
+ * reference) or NULL when there was none. */
+static json_t *call(node *n, const char *method, json_t *params) {
+    json_t *req = json_pack("{s:s,s:i,s:s,s:O}", "jsonrpc", "2.0", "id", 1, "method", method, "params", params);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    size_t len;
+    char *out = rpc_process(node_auth_methods(n), body, strlen(body), 1, &len);
+    free(body);
+    json_t *r = out ? json_loadb(out, len, 0, NULL) : NULL;
+    free(out);
+    return r;
+}
+
+/* A version field: "4" or 4, from 1 to 9. */
+static int version_of(json_t *v) {
+    long x = 0;
+    if (json_is_integer(v)) x = (long)json_integer_value(v);
+    else if (json_is_string(v) && !cli_parse_long(json_string_value(v), 1, 9, &x)) x = 0;
+    return x >= 1 && x <= 9 ? (int)x : 0;
+}
+
+static const char *status_of(json_t *resp) {
+    json_t *res = json_object_get(resp, "result");
+    json_t *st = json_object_get(res, "payloadStatus");
+    return json_string_value(json_object_get(st ? st : res, "status"));
+}
+
+/* Makes hash the head with engine_forkchoiceUpdatedV<v>. */
+static const char *forkchoice(et_run *r, node *n, int v, json_t *hash) {
+    static const char ZERO[] = "0x0000000000000000000000000000000000000000000000000000000000000000";
+    char method[48];
+    snprintf(method, sizeof method, "engine_forkchoiceUpdatedV%d", v);
+    json_t *params = json_pack("[{s:O,s:s,s:s},n]", "headBlockHash", hash, "safeBlockHash", ZERO,
+                               "finalizedBlockHash", ZERO);
+    json_t *resp = call(n, method, params);
+    json_decref(params);
+    const char *st = status_of(resp);
+    const char *why = NULL;
+    if (!st || strcmp(st, "VALID")) {
+        char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+        snprintf(r->err, sizeof r->err, "%s: want VALID, got %.300s", method, text ? text : "no answer");
+        free(text);
+        why = r->err;
+    }
+    json_decref(resp);
+    return why;
+}
+
+/* One entry of engineNewPayloads. */
+static const char *run_payload(et_run *r, node *n, json_t *e, size_t i) {
+    int v = version_of(json_object_get(e, "newPayloadVersion")), fv = version_of(json_object_get(e, "forkchoiceUpdatedVersion"));
+    json_t *params = json_object_get(e, "params"), *code = json_object_get(e, "errorCode");
+    const char *invalid = json_string_value(json_object_get(e, "validationError"));
+    if (!v || !json_is_array(params) || !json_is_object(json_array_get(params, 0)) || (!code && !invalid && !fv)) {
+        snprintf(r->err, sizeof r->err, "malformed fixture: engineNewPayloads[%zu]", i);
+        return r->err;
+    }
+    char method[40];
+    snprintf(method, sizeof method, "engine_newPayloadV%d", v);
+    json_t *resp = call(n, method, params);
+    const char *st = status_of(resp);
+    json_t *got_code = json_object_get(json_object_get(resp, "error"), "code");
+    bool ok;
+    if (code) {
+        long want = 0;
+        ok = json_is_integer(got_code) &&
+             (json_is_integer(code) ? json_integer_value(code) == json_integer_value(got_code)
+                                    : json_is_string(code) && cli_parse_long(json_string_value(code), -1000000, 0, &want) &&
+                                          want == json_integer_value(got_code));
+    } else {
+        ok = st && !strcmp(st, invalid ? "INVALID" : "VALID");
+    }
+    if (!ok) {
+        char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+        snprintf(r->err, sizeof r->err, "engineNewPayloads[%zu] (%s): want %s, got %.300s", i, method,
+                 code ? "an error" : invalid ? "INVALID" : "VALID", text ? text : "no answer");
+        free(text);
+    }
+    json_decref(resp);
+    if (!ok) return r->err;
+    if (code || invalid) return NULL;
+    return forkchoice(r, n, fv, json_object_get(json_array_get(params, 0), "blockHash"));
+}
+
+/* The head is lastblockhash, with the post state's root. */
+static const char *check_end(et_run *r, node *n, json_t *t) {
+    json_t *params = json_pack("[s,b]", "latest", 0);
+    json_t *resp = call(n, "eth_getBlockByNumber", params);
+    json_decref(params);
+    json_t *head = json_object_get(resp, "result");
+    bytes32 hash, root, last, want;
+    const char *why = NULL;
+    if (!json_hex_bytes32(head, "hash", &hash, r->err, sizeof r->err) ||
+        !json_hex_bytes32(head, "stateRoot", &root, r->err, sizeof r->err))
+        why = "eth_getBlockByNumber(latest) gave no head";
+    else if (!json_hex_bytes32(t, "lastblockhash", &last, r->err, sizeof r->err))
+        why = r->err;
+    else if (!bytes32_eq(&hash, &last))
+        why = "the head is not lastblockhash";
+    json_decref(resp);
+    if (why) return why;
+    json_t *post = json_object_get(t, "postState");
+    if (post) {
+        mem_state *s = mem_state_new();
+        bool loaded = json_load_pre_state(post, s, r->err, sizeof r->err);
+        want = mem_state_root(s);
+        mem_state_free(s);
+        if (!loaded) return r->err;
+    } else if (!json_hex_bytes32(t, "postStateHash", &want, r->err, sizeof r->err)) {
+        return r->err;
+    }
+    return bytes32_eq(&root, &want) ? NULL : "the head's state root is not the post state's";
+}
+
+static const char *run_chain(et_run *r, const char *dir, json_t *t, const chain_config *cfg) {
+    json_t *payloads = json_object_get(t, "engineNewPayloads");
+    if (!json_is_array(payloads)) return "not a blockchain_test_engine fixture (no engineNewPayloads)";
+    db *d;
+    db_options dopt = {.no_sync = true, .map_size = (size_t)1 << 26, .threads = r->threads};
+    block_header g;
+    const char *err = db_open(dir, &dopt, &d);
+    if (err) return err;
+    err = fixture_init_store(d, t, cfg, &g, r->err, sizeof r->err);
+    db_close(d);
+    if (err) return err;
+    node_config nc = {.datadir = dir, .threads = r->threads};
+    node *n;
+    if ((err = node_open(&nc, &n))) return err;
+    size_t i;
+    json_t *e;
+    json_array_foreach(payloads, i, e) {
+        if ((err = run_payload(r, n, e, i))) break;
+    }
+    if (!err) err = check_end(r, n, t);
+    node_close(n);
+    return err;
+}
+
+static void run_test(fixture_run *fr, const char *file, const char *name, json_t *t) {
+    et_run *r = (et_run *)fr;
+    const char *network = json_string_value(json_object_get(t, "network"));
+    chain_config cfg;
+    if (!network || !chain_config_by_name(network, &cfg))
+        return fixture_run_fail(fr, file, name, "unknown network \"%s\"", network ? network : "(missing)");
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/%u", r->tmp, r->seq++);
+    const char *err = run_chain(r, dir, t, &cfg);
+    if (err) fixture_run_fail(fr, file, name, "%s", err);
+    else fr->passed++;
+    fixture_remove_store(dir);
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: parevm enginetest [--run REGEX] [--threads N] PATH...\n"
+                    "  PATH: blockchain_test_engine files or folders (engineNewPayloads), each test run\n"
+                    "  through a node on a fresh datadir (under $TMPDIR), payload by payload\n"
+                    "  --threads N  the node's Block-STM threads (default 2)\n");
+    return 2;
+}
+
+int cmd_enginetest(int argc, char **argv) {
+    et_run r = {.base = {.cmd = "enginetest", .paths_ok = true, .run_test = run_test}, .threads = 2};
+    for (int i = 1; i < argc; i++) {
+        int used = fixture_run_option(&r.base, argc, argv, &i);
+        if (used < 0) return 2;
+        if (used) continue;
+        long v;
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc && cli_parse_long(argv[i + 1], 1, 64, &v)) {
+            r.threads = (unsigned)v;
+            i++;
+        } else {
+            fixture_run_free(&r.base);
+            return usage();
+        }
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(r.tmp, sizeof r.tmp, "%s/parevm-enginetest-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(r.tmp)) {
+        fprintf(stderr, "parevm enginetest: cannot create a folder under %s\n", tmp && *tmp ? tmp : "/tmp");
+        fixture_run_free(&r.base);
+        return 1;
+    }
+    int status = fixture_run_all(&r.base);
+    rmdir(r.tmp);
+    return status < 0 ? usage() : status;
+}

@@ -1,0 +1,18 @@
+/* A BlockchainTests fixture's genesis in a store (chaintest, enginetest). */
+#ifndef PAREVM_CLI_FIXTURE_STORE_H
+#define PAREVM_CLI_FIXTURE_STORE_H
+
+#include <jansson.h>
+#include "parevm/chain_import.h"
+
+/* Writes a BlockchainTests fixture's genesis (its "pre" and
+ * "genesisBlockHeader", as a geth genesis object with cfg's configuration
+ * exactly) into the empty store d, and checks the hash against
+ * genesisBlockHeader.hash. Returns NULL with the genesis header in *out, or
+ * why not (a constant or err). */
+const char *fixture_init_store(db *d, json_t *t, const chain_config *cfg, block_header *out, char *err,
+                               size_t errlen);
+/* Removes a store's folder (its two LMDB files and the folder itself). */
+void fixture_remove_store(const char *dir);
+
+#endif
