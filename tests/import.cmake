@@ -19,7 +19,7 @@ add_test(NAME import/init_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/import/init_cli.
 # tests/import/crash.sh build/parevm 200 300).
 add_test(NAME import/crash COMMAND ${CMAKE_SOURCE_DIR}/tests/import/crash.sh $<TARGET_FILE:parevm> 20 120)
 # Concurrent readers: parevm db queries during an import see whole blocks.
-add_test(NAME import/readers COMMAND ${CMAKE_SOURCE_DIR}/tests/import/readers.sh $<TARGET_FILE:parevm> 60)
+add_test(NAME import/readers COMMAND ${CMAKE_SOURCE_DIR}/tests/import/readers.sh $<TARGET_FILE:parevm> 240)
 set_tests_properties(import/crash import/readers PROPERTIES LABELS parallel)
 # The state root computed while each block executes (rounds on the final
 # transactions), sequentially and on Block-STM: same head, every root checked.

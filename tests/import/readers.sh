@@ -8,7 +8,7 @@
 # Usage: readers.sh PAREVM [BLOCKS]
 set -u
 parevm=$1
-blocks=${2:-60}
+blocks=${2:-240}
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 pid=

@@ -5,11 +5,11 @@
 // funded senders, the system contracts (EIP-4788, EIP-2935, EIP-7002,
 // EIP-7251, their runtime code as the dev chain's genesis holds it) and, from
 // Prague, a deposit contract that emits well-formed EIP-6110 deposit logs.
-// Each of its 1 to 4 blocks carries 0 to 12 transactions from several
-// senders (every type the fork takes: blob hashes, EIP-7702 authorizations
-// signed by the senders or other keys), calls to the request contracts with
-// and without their fee, withdrawals, a random beacon root, coinbase and
-// prevRandao. Before some blocks comes a sibling that must be rejected: the
+// Each of its 1 to 4 blocks (5 or 6 across a fork at block 5) carries 0 to
+// 12 transactions, now and then up to 52, from several senders (every type
+// the fork takes: blob hashes, EIP-7702 authorizations signed by the senders
+// or other keys), calls to the request contracts with and without their
+// fee, withdrawals, a random beacon root, coinbase and prevRandao. Before some blocks comes a sibling that must be rejected: the
 // block with a transaction that EthereumJS refused appended, or with a header
 // field changed (a root, the gas used, the bloom, the base fee, the blob gas
 // fields, the timestamp). EthereumJS executes the blocks and writes their
@@ -17,7 +17,7 @@
 // parevm then runs the folder three ways; it must accept every built block,
 // reject every sibling (blocktest checks the reason too) and end at the
 // same state: `blocktest` sequentially, `blocktest --threads 2` (Block-STM
-// with no sequential fallback) and `chaintest` (init + import into an LMDB
+// with no sequential fallback; --stm-threads) and `chaintest` (init + import into an LMDB
 // store).
 // EthereumJS is a reference, not the spec: a failing case is a difference to
 // look at.
@@ -26,7 +26,8 @@
 // is the folder whose node_modules hold it (.npm-tools). Exit status 0 when
 // every case passes all three runs.
 //
-//   node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NETWORK|all] [--ops N] [--out DIR]
+//   node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NETWORK|all] [--ops N]
+//                       [--stm-threads N (2)] [--out DIR]
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -42,6 +43,7 @@ const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] :
 const CASES = Number(opt("--cases", 40));
 const SEED = opt("--seed", String(Date.now()));
 const FORK = opt("--fork", "all");
+const STM_THREADS = opt("--stm-threads", "2");
 const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "ejs-blocks-")));
 const ejsDir = opt("--ejs", null);
 if (!parevm || !ejsDir) { console.error("usage: node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NAME|all]"); process.exit(2); }
@@ -350,7 +352,7 @@ async function makeCase(network) {
     // before the Merge the difficulty follows the parent's (the proof of work is not checked: NoProof)
     const blockOpts = { putBlockIntoBlockchain: false, ...(at(fi, "Paris") ? {} : { calcDifficultyFromHeader: parent.header }) };
     const builder = await buildBlock(vm, { parentBlock: parent, headerData, withdrawals, blockOpts });
-    const nTx = ri(13);
+    const nTx = ri(5) ? ri(13) : 13 + ri(40); // now and then a fuller block, for Block-STM's conflicts
     let bad = null;
     for (let t = 0; t < nTx; t++) {
       const tx = await makeTx(fi, common, sm, ri(SENDERS.length));
@@ -429,7 +431,7 @@ console.log("  of them: " + Object.entries(stats).map(([k, v]) => `${v} ${k}`).j
 let ok = true, total = 0, totalFailed = 0;
 const blockFiles = fs.readdirSync(outDir).filter((f) => f.endsWith(".json")).map((f) => path.join(outDir, f));
 for (const [label, args, want] of [["blocktest", ["blocktest", ...blockFiles], made],
-                                   ["blocktest --threads 2", ["blocktest", "--threads", "2", ...blockFiles], made],
+                                   [`blocktest --threads ${STM_THREADS}`, ["blocktest", "--threads", STM_THREADS, ...blockFiles], made],
                                    ["chaintest", ["chaintest", ...blockFiles], made], ["enginetest", ["enginetest", engineDir], engineMade]]) {
   let out;
   try { out = execFileSync(parevm, args, { maxBuffer: 1 << 28 }).toString(); }
