@@ -433,15 +433,16 @@ const blockFiles = fs.readdirSync(outDir).filter((f) => f.endsWith(".json")).map
 for (const [label, args, want] of [["blocktest", ["blocktest", ...blockFiles], made],
                                    [`blocktest --threads ${STM_THREADS}`, ["blocktest", "--threads", STM_THREADS, ...blockFiles], made],
                                    ["chaintest", ["chaintest", ...blockFiles], made], ["enginetest", ["enginetest", engineDir], engineMade]]) {
-  let out;
-  try { out = execFileSync(parevm, args, { maxBuffer: 1 << 28 }).toString(); }
-  catch (e) { out = String(e.stdout || "") + String(e.stderr || ""); }
+  let out, exited = 0;
+  try { out = execFileSync(parevm, args, { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] }).toString(); }
+  catch (e) { out = String(e.stdout || "") + String(e.stderr || ""); exited = e.status ?? 1; }
   const failures = out.split("\n").filter((l) => /FAIL|fail/.test(l) && !/^\d+ passed/.test(l));
   for (const l of failures.slice(0, 20)) console.log(`  ${label}: ${l}`);
   const summary = out.split("\n").filter((l) => /^\d+ passed, \d+ failed$/.test(l)).pop() || "(no summary)";
   const m = /^(\d+) passed, (\d+) failed$/.exec(summary);
   console.log(`${label}: ${summary}`);
-  if (!m || Number(m[1]) !== want || Number(m[2]) !== 0) ok = false;
+  if (!m || Number(m[1]) !== want || Number(m[2]) !== 0 || exited) ok = false;
+  if (exited && m && m[2] === "0") console.log(`${label}: exit status ${exited}: ${out.split("\n").filter((l) => /Sanitizer|ERROR/.test(l)).slice(0, 3).join(" | ")}`);
   if (m) { total += Number(m[1]) + Number(m[2]); totalFailed += Number(m[2]); }
 }
 if (ok && !opt("--out", null)) fs.rmSync(outDir, { recursive: true });
