@@ -7,8 +7,9 @@
  * get that JSON-RPC error; one with validationError must come back INVALID
  * (the node's reason is not compared: the fixtures' names are not its
  * words); the others must be VALID, and are then made the head with
- * engine_forkchoiceUpdatedV<forkchoiceUpdatedVersion>, which must answer
- * VALID too. At the end the head must be lastblockhash, with the post
+ * engine_forkchoiceUpdatedV<forkchoiceUpdatedVersion> (older fixtures: the
+ * test's engineFcuVersion; without either, the payload's version up to 3),
+ * which must answer VALID too. At the end the head must be lastblockhash, with the post
  * state's root (postState or postStateHash). Files without
  * engineNewPayloads are not this format: each of their tests fails. */
 #include <stdio.h>
@@ -79,12 +80,16 @@ static const char *forkchoice(et_run *r, node *n, int v, json_t *hash) {
     return why;
 }
 
-/* One entry of engineNewPayloads. */
-static const char *run_payload(et_run *r, node *n, json_t *e, size_t i) {
-    int v = version_of(json_object_get(e, "newPayloadVersion")), fv = version_of(json_object_get(e, "forkchoiceUpdatedVersion"));
+/* One entry of engineNewPayloads; fcu_default: the test's engineFcuVersion
+ * (older fixtures), or 0. */
+static const char *run_payload(et_run *r, node *n, json_t *e, size_t i, int fcu_default) {
+    int v = version_of(json_object_get(e, "newPayloadVersion"));
+    if (!v) v = version_of(json_object_get(e, "version")); /* older fixtures */
+    int fv = version_of(json_object_get(e, "forkchoiceUpdatedVersion"));
+    if (!fv) fv = fcu_default ? fcu_default : v < 3 ? v : 3;
     json_t *params = json_object_get(e, "params"), *code = json_object_get(e, "errorCode");
     const char *invalid = json_string_value(json_object_get(e, "validationError"));
-    if (!v || !json_is_array(params) || !json_is_object(json_array_get(params, 0)) || (!code && !invalid && !fv)) {
+    if (!v || !json_is_array(params) || !json_is_object(json_array_get(params, 0))) {
         snprintf(r->err, sizeof r->err, "malformed fixture: engineNewPayloads[%zu]", i);
         return r->err;
     }
@@ -161,8 +166,9 @@ static const char *run_chain(et_run *r, const char *dir, json_t *t, const chain_
     if ((err = node_open(&nc, &n))) return err;
     size_t i;
     json_t *e;
+    int fcu = version_of(json_object_get(t, "engineFcuVersion"));
     json_array_foreach(payloads, i, e) {
-        if ((err = run_payload(r, n, e, i))) break;
+        if ((err = run_payload(r, n, e, i, fcu))) break;
     }
     if (!err) err = check_end(r, n, t);
     node_close(n);
