@@ -216,14 +216,8 @@ static json_t *make_tx(const engine_opts *o, senders *s, size_t who, uint64_t j)
 
 /* Calls a method of the node's authenticated set in process. */
 static json_t *call_local(node *n, const char *method, json_t *params) {
-    json_t *req = json_pack("{s:s,s:i,s:s,s:o}", "jsonrpc", "2.0", "id", 1, "method", method, "params", params);
-    char *body = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    size_t len;
-    char *out = rpc_process(node_auth_methods(n), body, strlen(body), 16, &len);
-    free(body);
-    json_t *r = out ? json_loadb(out, len, 0, NULL) : NULL;
-    free(out);
+    json_t *r = cli_rpc_call(node_auth_methods(n), method, params);
+    json_decref(params);
     json_t *res = r ? json_object_get(r, "result") : NULL;
     if (res) json_incref(res);
     else if (r) {

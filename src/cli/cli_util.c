@@ -7,8 +7,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include "parevm/hex.h"
+#include "parevm/rpc.h"
 #include "parevm/state.h"
 
 static void paths_add(path_list *l, const char *p) {
@@ -372,4 +374,16 @@ int run_on_big_stack(int (*fn)(void *), void *arg) {
     pthread_join(t, NULL);
     pthread_attr_destroy(&attr);
     return job.result;
+}
+
+json_t *cli_rpc_call(const rpc_methods *m, const char *method, json_t *params) {
+    json_t *req = json_pack("{s:s,s:i,s:s,s:O}", "jsonrpc", "2.0", "id", 1, "method", method, "params", params);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    size_t len;
+    char *out = body ? rpc_process(m, body, strlen(body), 1, &len) : NULL;
+    free(body);
+    json_t *r = out ? json_loadb(out, len, 0, NULL) : NULL;
+    free(out);
+    return r;
 }

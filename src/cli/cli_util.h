@@ -82,6 +82,12 @@ bool json_value_bytes(json_t *v, uint8_t **out, size_t *len);
 struct mem_state;
 bool json_load_pre_state(json_t *pre, struct mem_state *s, char *err, size_t errlen);
 
+/* Calls method of the set m in process (rpc_process, as the HTTP server
+ * would) with params (borrowed); returns the whole response object (a new
+ * reference: "result" or "error") or NULL when none came back. */
+struct rpc_methods;
+json_t *cli_rpc_call(const struct rpc_methods *m, const char *method, json_t *params);
+
 /* Parses a whole decimal integer in [min, max] (no sign games, no trailing
  * text: "2x" is not 2). */
 bool cli_parse_long(const char *text, long min, long max, long *out);

@@ -222,10 +222,8 @@ static const char *run_chain(ct_state *s, json_t *t, const chain_config *cfg) {
 
 static void run_test(fixture_run *fr, const char *file, const char *name, json_t *t) {
     ct_run *r = (ct_run *)fr;
-    const char *network = json_string_value(json_object_get(t, "network"));
     chain_config cfg;
-    if (!network || !chain_config_by_name(network, &cfg))
-        return fixture_run_fail(fr, file, name, "unknown network \"%s\"", network ? network : "(missing)");
+    if (!fixture_network(fr, file, name, t, &cfg)) return;
     char dir[300];
     snprintf(dir, sizeof dir, "%s/%u", r->tmp, r->seq++);
     ct_state s = {.r = r};

@@ -31,18 +31,9 @@ typedef struct {
     char err[600];
 } et_run;
 
-/* Calls method in process; returns the whole response object (a new
- * reference) or NULL when there was none. */
+/* Calls method of the node's authenticated set in process. */
 static json_t *call(node *n, const char *method, json_t *params) {
-    json_t *req = json_pack("{s:s,s:i,s:s,s:O}", "jsonrpc", "2.0", "id", 1, "method", method, "params", params);
-    char *body = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    size_t len;
-    char *out = rpc_process(node_auth_methods(n), body, strlen(body), 1, &len);
-    free(body);
-    json_t *r = out ? json_loadb(out, len, 0, NULL) : NULL;
-    free(out);
-    return r;
+    return cli_rpc_call(node_auth_methods(n), method, params);
 }
 
 /* A version field: "4" or 4, from 1 to 9. */
@@ -177,10 +168,8 @@ static const char *run_chain(et_run *r, const char *dir, json_t *t, const chain_
 
 static void run_test(fixture_run *fr, const char *file, const char *name, json_t *t) {
     et_run *r = (et_run *)fr;
-    const char *network = json_string_value(json_object_get(t, "network"));
     chain_config cfg;
-    if (!network || !chain_config_by_name(network, &cfg))
-        return fixture_run_fail(fr, file, name, "unknown network \"%s\"", network ? network : "(missing)");
+    if (!fixture_network(fr, file, name, t, &cfg)) return;
     char dir[300];
     snprintf(dir, sizeof dir, "%s/%u", r->tmp, r->seq++);
     const char *err = run_chain(r, dir, t, &cfg);

@@ -47,6 +47,13 @@ const char *fixture_init_store(db *d, json_t *t, const chain_config *cfg, block_
     return NULL;
 }
 
+bool fixture_network(fixture_run *fr, const char *file, const char *name, json_t *t, chain_config *cfg) {
+    const char *network = json_string_value(json_object_get(t, "network"));
+    if (network && chain_config_by_name(network, cfg)) return true;
+    fixture_run_fail(fr, file, name, "unknown network \"%s\"", network ? network : "(missing)");
+    return false;
+}
+
 void fixture_remove_store(const char *dir) {
     char p[512];
     snprintf(p, sizeof p, "%s/data.mdb", dir);
