@@ -31,7 +31,7 @@ if(PAREVM_NODEJS)
                    --cases 750 --ops 60 --seed 1)
   add_test(NAME differential/ejs_blocks
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_blocks.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
-                   --cases 232 --ops 40 --seed 1)
+                   --cases 174 --ops 40 --seed 1)
   foreach(fork london cancun prague osaka)
     add_test(NAME differential/anvil_${fork}
              COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/anvil.mjs $<TARGET_FILE:parevm> --fork ${fork}

@@ -67,6 +67,7 @@ const FORKS = [["Frontier", "chainstart"], ["Homestead", "homestead"], ["EIP150"
   ["ConstantinopleFix", "petersburg"], ["Istanbul", "istanbul"], ["Berlin", "berlin"], ["London", "london"], ["Paris", "paris"], ["Shanghai", "shanghai"], ["Cancun", "cancun"], ["Prague", "prague"],
   ["Osaka", "osaka"], ["BPO1", "bpo1"], ["BPO2", "bpo2"]];
 // the fixtures' transition networks: [name, fork before, fork after, block number or timestamp]
+const OSAKA_CAP = 1n << 24n; // EIP-7825's transaction gas limit cap
 const TRANSITIONS = [["FrontierToHomesteadAt5", "Frontier", "Homestead", 5], ["HomesteadToEIP150At5", "Homestead", "EIP150", 5],
   ["EIP158ToByzantiumAt5", "EIP158", "Byzantium", 5], ["ByzantiumToConstantinopleFixAt5", "Byzantium", "ConstantinopleFix", 5],
   ["ConstantinopleFixToIstanbulAt5", "ConstantinopleFix", "Istanbul", 5], ["BerlinToLondonAt5", "Berlin", "London", 5],
@@ -177,7 +178,7 @@ async function authorization(sm, sender) {
 }
 
 // A random transaction from sender k with its current nonce.
-async function makeTx(fi, common, sm, k) {
+async function makeTx(fi, blockCommon, sm, k) {
   const sender = SENDERS[k];
   const nonce = (await sm.getAccount(U.createAddressFromString(sender)))?.nonce ?? 0n;
   const create = ri(8) === 0;
@@ -189,7 +190,11 @@ async function makeTx(fi, common, sm, k) {
     data = pick([randomBytes(to === WITHDRAWALS ? 56 : 96), randomBytes(to === WITHDRAWALS ? 56 : 96), "0x", randomBytes(48)]);
     value = BigInt(pick([0, 1, 2, 1000, 10 ** 6]));
   }
-  const gasLimit = BigInt(pick([21000, 60000, 100000, 300000, 1000000]));
+  // now and then at EIP-7825's cap (2^24) or just above it
+  const gasLimit = BigInt(ri(40) ? pick([21000, 60000, 100000, 300000, 1000000]) : pick([1 << 24, (1 << 24) + 1]));
+  // EthereumJS will not even make one over the cap at Osaka: made as Prague's, refused below
+  let common = blockCommon;
+  if (gasLimit > OSAKA_CAP && at(fi, "Osaka")) { common = blockCommon.copy(); common.setHardfork("prague"); }
   const base = { nonce, gasLimit, value, data: create ? g.program() : data, to: create ? undefined : to };
   let kind = at(fi, "London") ? ri(3) : at(fi, "Berlin") ? ri(2) : 0;
   if (!create && at(fi, "Cancun") && ri(5) === 0) kind = 3;
@@ -356,6 +361,7 @@ async function makeCase(network) {
     let bad = null;
     for (let t = 0; t < nTx; t++) {
       const tx = await makeTx(fi, common, sm, ri(SENDERS.length));
+      if (tx.gasLimit > OSAKA_CAP && at(fi, "Osaka")) { bad = { tx, exception: "TransactionException.GAS_LIMIT_EXCEEDS_MAXIMUM" }; continue; }
       try { await builder.addTransaction(tx, { allowNoBlobs: true }); }
       catch (e) {
         rejected++;
