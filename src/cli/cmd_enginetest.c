@@ -9,8 +9,8 @@
  * words); the others must be VALID, and are then made the head with
  * engine_forkchoiceUpdatedV<forkchoiceUpdatedVersion> (older fixtures: the
  * test's engineFcuVersion; without either, the payload's version up to 3),
- * which must answer VALID too. At the end the head must be lastblockhash, with the post
- * state's root (postState or postStateHash). Files without
+ * which must answer VALID too. At the end the head must be lastblockhash,
+ * with the post state's root (postState or postStateHash). Files without
  * engineNewPayloads are not this format: each of their tests fails. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +19,9 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "fixture_store.h"
-#include "parevm/state_root.h"
 #include "parevm/node.h"
 #include "parevm/rpc.h"
+#include "parevm/state_root.h"
 
 typedef struct {
     fixture_run base;
