@@ -21,7 +21,8 @@ endforeach()
 # Randomized EVM differentials with fixed seeds (tests/tools/evm_fuzz): random
 # programs as state tests whose expectations EthereumJS computes, for every
 # fork from Frontier to Osaka (ejs); chains of random blocks that EthereumJS
-# builds, Frontier to BPO2 and the transitions, run by blocktest, Block-STM and chaintest
+# builds, Frontier to BPO2 and the transitions, run by blocktest, Block-STM,
+# chaintest and (from the Merge, as Engine API payloads) enginetest
 # (ejs_blocks); and traced step by step against revm in anvil from London on
 # (anvil_<fork>). Other seeds: run the scripts by hand.
 set(evm_fuzz ${CMAKE_SOURCE_DIR}/tests/tools/evm_fuzz)

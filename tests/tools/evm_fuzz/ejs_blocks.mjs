@@ -1,30 +1,36 @@
 // Randomized block-level differential of parevm against EthereumJS, from
 // Frontier to BPO2 and across the fixtures' transition networks (a fork at
-// block 5 or at time 15,000, with the chain crossing it): each case is a BlockchainTests file whose chain EthereumJS's
-// block builder made. Its genesis holds random programs (program.mjs), four
-// funded senders, the system contracts (EIP-4788, EIP-2935, EIP-7002,
-// EIP-7251, their runtime code as the dev chain's genesis holds it) and, from
-// Prague, a deposit contract that emits well-formed EIP-6110 deposit logs.
-// Each of its 1 to 4 blocks (5 or 6 across a fork at block 5) carries 0 to
-// 12 transactions, now and then up to 52, from several senders (every type
-// the fork takes: blob hashes, EIP-7702 authorizations signed by the senders
-// or other keys), calls to the request contracts with and without their
-// fee, withdrawals, a random beacon root, coinbase and prevRandao. Before some blocks comes a sibling that must be rejected: the
-// block with a transaction that EthereumJS refused appended, or with a header
-// field changed (a root, the gas used, the bloom, the base fee, the blob gas
-// fields, the timestamp). EthereumJS executes the blocks and writes their
-// headers: state, receipts and requests roots, gas used, bloom, blob gas.
-// parevm then runs the folder three ways; it must accept every built block,
-// reject every sibling (blocktest checks the reason too) and end at the
-// same state: `blocktest` sequentially, `blocktest --threads 2` (Block-STM
-// with no sequential fallback; --stm-threads) and `chaintest` (init + import into an LMDB
-// store).
-// EthereumJS is a reference, not the spec: a failing case is a difference to
-// look at.
+// block 5 or at time 15,000, with the chain crossing it). Each case is a
+// BlockchainTests file whose chain EthereumJS's block builder made. Its
+// genesis holds random programs (program.mjs), four funded senders, the
+// system contracts (EIP-4788, EIP-2935, EIP-7002, EIP-7251, their runtime
+// code as the dev chain's genesis holds it) and, from Prague, a deposit
+// contract that emits well-formed EIP-6110 deposit logs. Each of its 1 to 4
+// blocks (5 or 6 across a fork at block 5) carries 0 to 12 transactions,
+// now and then up to 52, from several senders (every type the fork takes:
+// blob hashes, EIP-7702 authorizations signed by the senders or other keys,
+// gas limits at EIP-7825's cap), calls to the request contracts with and
+// without their fee, withdrawals, a random beacon root, coinbase and
+// prevRandao. Before some blocks comes a sibling that must be rejected: the
+// block with a transaction that EthereumJS refused appended, or with a
+// header field changed (a root, the gas used, the bloom, the base fee, the
+// blob gas fields, the timestamp, the requests). EthereumJS executes the
+// blocks and writes their headers: state, receipts and requests roots, gas
+// used, bloom, blob gas.
+//
+// parevm must accept every built block, reject every sibling (blocktest
+// checks the reason too) and end at the same state, run four ways:
+// `blocktest` sequentially, `blocktest --threads 2` (Block-STM with no
+// sequential fallback; --stm-threads), `chaintest` (init + import into an
+// LMDB store) and, for the chains from the Merge on written as
+// blockchain_test_engine fixtures (in DIR/engine: the execution requests,
+// now and then a payload of the wrong version or with a field missing),
+// `enginetest` (engine_newPayloadVN through a node). EthereumJS is a
+// reference, not the spec: a failing case is a difference to look at.
 //
 // EthereumJS comes with the npm tools (scripts/install-npm-tools.sh); --ejs
 // is the folder whose node_modules hold it (.npm-tools). Exit status 0 when
-// every case passes all three runs.
+// every case passes all four runs.
 //
 //   node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NETWORK|all] [--ops N]
 //                       [--stm-threads N (2)] [--out DIR]
@@ -334,7 +340,7 @@ async function makeCase(network) {
                        validateHeader: async () => {} };
   let vm = await createVM({ common, stateManager: sm, blockchain });
   let rejected = 0;
-  const invalid = []; // the blocks of the file: before a built block, now and then a variant that must be rejected
+  const blocks = []; // the blocks of the file: before a built block, now and then a sibling that must be rejected
   const payloads = []; // the same as Engine API payloads (from the Merge on)
   const nBlocks = transition && !byTime(forkIndex(network[2])) ? network[3] + ri(2) : 1 + ri(4);
   for (let b = 1; b <= nBlocks; b++) {
@@ -376,7 +382,7 @@ async function makeCase(network) {
     if (bad && bad.tx.nonce !== (await sm.getAccount(bad.tx.getSenderAddress()))?.nonce) bad = null;
     // each block of the file, and its payload for the Engine API file
     const add = (rlp, reqs, expectException, tamper) => {
-      invalid.push(expectException ? { rlp, expectException } : { rlp });
+      blocks.push(expectException ? { rlp, expectException } : { rlp });
       const e = enginePayload(rlp, fi, reqs, tamper, transition);
       // now and then first with the version of the fork before or after: -38005 (Unsupported fork)
       if (e && e.newPayloadVersion >= "3" && ri(6) === 0)
@@ -403,13 +409,12 @@ async function makeCase(network) {
     chain.push(block);
   }
   const last = chain[chain.length - 1];
-  const test = { network: network[0], sealEngine: "NoProof", pre, genesisRLP: U.bytesToHex(genesis.serialize()),
-                 genesisBlockHeader: { ...genesis.header.toJSON(), hash: U.bytesToHex(genesis.hash()) },
-                 blocks: invalid,
-                 lastblockhash: U.bytesToHex(last.hash()), postStateHash: U.bytesToHex(last.header.stateRoot) };
+  // what both formats hold; then BlockchainTests' blocks, the engine fixtures' payloads (from the Merge on)
+  const shared = { network: network[0], pre, genesisBlockHeader: { ...genesis.header.toJSON(), hash: U.bytesToHex(genesis.hash()) },
+                    lastblockhash: U.bytesToHex(last.hash()), postStateHash: U.bytesToHex(last.header.stateRoot) };
+  const test = { ...shared, sealEngine: "NoProof", genesisRLP: U.bytesToHex(genesis.serialize()), blocks };
+  const engine = at(forkIndex(network[1]), "Paris") ? { ...shared, engineNewPayloads: payloads, config: { network: network[0] } } : null;
   const txs = chain.slice(1).reduce((n, blk) => n + blk.transactions.length, 0);
-  const { genesisRLP, blocks, sealEngine, ...rest } = test;
-  const engine = at(forkIndex(network[1]), "Paris") ? { ...rest, engineNewPayloads: payloads, config: { network: network[0] } } : null;
   return { test, engine, txs, rejected };
 }
 
