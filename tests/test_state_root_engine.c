@@ -394,19 +394,56 @@ TEST(engine_rejects_unsorted_and_corrupt) {
 }
 
 TEST(branch_codec_rejects_bad_records) {
-    trie_branch b = {.state_mask = 0x8001, .tree_mask = 0x8000, .hash_mask = 0x0001};
+    trie_branch b = {.state_mask = 0x8003, .tree_mask = 0x8000, .hash_mask = 0x0001, .leaf_mask = 0x0002};
     memset(b.hashes[0].b, 7, 32);
+    memset(b.hashes[1].b, 9, 32);
     uint8_t enc[TRIE_BRANCH_MAX_ENC];
     size_t n = trie_branch_encode(&b, enc);
-    CHECK_EQ_U64(n, 38);
+    CHECK_EQ_U64(n, 8 + 2 * 32);
     trie_branch d;
     CHECK(trie_branch_decode(enc, n, &d));
-    CHECK(d.state_mask == b.state_mask && d.tree_mask == b.tree_mask && d.hash_mask == b.hash_mask);
-    CHECK(bytes32_eq(&d.hashes[0], &b.hashes[0]));
+    CHECK(d.state_mask == b.state_mask && d.tree_mask == b.tree_mask && d.hash_mask == b.hash_mask &&
+          d.leaf_mask == b.leaf_mask);
+    CHECK(bytes32_eq(&d.hashes[0], &b.hashes[0]) && bytes32_eq(&d.hashes[1], &b.hashes[1]));
     CHECK(!trie_branch_decode(enc, n - 1, &d));
-    CHECK(!trie_branch_decode(enc, 5, &d));
-    enc[5] = 0x03; /* hash bit outside the state mask, length mismatch */
-    CHECK(!trie_branch_decode(enc, n, &d));
-    uint8_t one_child[6] = {0, 1, 0, 1, 0, 0};
-    CHECK(!trie_branch_decode(one_child, 6, &d));
+    CHECK(!trie_branch_decode(enc, 7, &d));
+    uint8_t bad[TRIE_BRANCH_MAX_ENC];
+    memcpy(bad, enc, n);
+    bad[5] = 0x03; /* a hash bit on a leaf's nibble */
+    CHECK(!trie_branch_decode(bad, n, &d));
+    memcpy(bad, enc, n);
+    bad[5] = 0x05; /* a hash bit outside the state mask */
+    CHECK(!trie_branch_decode(bad, n + 32, &d));
+    memcpy(bad, enc, n);
+    bad[6] = 0x80; /* a leaf that holds records */
+    CHECK(!trie_branch_decode(bad, n + 32, &d));
+    memcpy(bad, enc, n);
+    bad[2] = bad[3] = bad[5] = 0; /* only leaves' hashes: not a recorded branch */
+    CHECK(!trie_branch_decode(bad, n - 32, &d));
+    uint8_t one_child[8] = {0, 1, 0, 1, 0, 0, 0, 0};
+    CHECK(!trie_branch_decode(one_child, 8, &d));
+}
+
+TEST(update_log_move_keeps_every_entry) {
+    trie_branch b = {.state_mask = 3, .tree_mask = 1, .hash_mask = 1, .leaf_mask = 2};
+    const uint8_t p1[1] = {1}, p2[2] = {2, 3};
+    bytes32 owner = {{0}};
+    owner.b[0] = 9;
+    trie_updates a = {0}, c = {0}, dst = {0};
+    trie_updates_put(&a, NULL, p1, 1, &b);
+    trie_updates_del(&c, &owner, p2, 2);
+    trie_updates_move(&dst, &a); /* into an empty log: taken over */
+    CHECK(a.count == 0 && a.log.len == 0 && dst.count == 1);
+    trie_updates_move(&dst, &c); /* after an entry: appended */
+    CHECK(c.count == 0 && c.log.len == 0 && dst.count == 2);
+    size_t pos = 0;
+    trie_update u;
+    CHECK(trie_updates_next(&dst, &pos, &u) && !u.has_owner && !u.del && u.path_len == 1 && u.path[0] == 1);
+    trie_branch d;
+    CHECK(trie_branch_decode(u.rec, u.rec_len, &d) && d.leaf_mask == 2 && d.hash_mask == 1);
+    CHECK(trie_updates_next(&dst, &pos, &u) && u.has_owner && u.del && u.path_len == 2 && u.owner.b[0] == 9);
+    CHECK(!trie_updates_next(&dst, &pos, &u));
+    trie_updates_free(&a);
+    trie_updates_free(&c);
+    trie_updates_free(&dst);
 }

@@ -16,9 +16,13 @@
  *       tree_mask   bit c: child c's subtrie holds branch records
  *       hash_mask   bit c: child c is not a leaf and its reference is a
  *                   32-byte hash, kept in hashes[c]
+ *       leaf_mask   bit c: child c is a leaf and its reference is a
+ *                   32-byte hash, kept in hashes[c]
  *     A branch is recorded iff tree_mask | hash_mask != 0. A branch whose
  *     children are all leaves (the bottom of the trie, most branches) is not
- *     recorded: it is rebuilt from its few leaves when needed.
+ *     recorded: it is rebuilt from its few leaves when needed. The leaves'
+ *     hashes in a record spare an update the reading and hashing of every
+ *     unchanged leaf beside a changed key (reth stores only the branches').
  * Records are a cache derived from the leaves: a consistent store has
  * exactly the records of the trie its leaves define. */
 #ifndef PAREVM_TRIE_STORE_H
@@ -31,13 +35,13 @@
 /* ---- Branch records ------------------------------------------------------- */
 
 typedef struct {
-    uint16_t state_mask, tree_mask, hash_mask;
-    bytes32 hashes[16]; /* by nibble; only the hash_mask entries are meaningful */
+    uint16_t state_mask, tree_mask, hash_mask, leaf_mask;
+    bytes32 hashes[16]; /* by nibble; only the hash_mask | leaf_mask entries are meaningful */
 } trie_branch;
 
-/* Encoded size: 6 bytes of masks (big-endian u16: state, tree, hash), then
- * one 32-byte hash per hash_mask bit in nibble order. */
-#define TRIE_BRANCH_MAX_ENC (6 + 16 * 32)
+/* Encoded size: 8 bytes of masks (big-endian u16: state, tree, hash, leaf),
+ * then one 32-byte hash per hash_mask | leaf_mask bit in nibble order. */
+#define TRIE_BRANCH_MAX_ENC (8 + 16 * 32)
 size_t trie_branch_encode(const trie_branch *b, uint8_t out[TRIE_BRANCH_MAX_ENC]);
 /* Strict decoding of a stored record (from disk: may be corrupt): false if
  * the length does not match the masks, if tree or hash bits lie outside the
@@ -98,6 +102,9 @@ void trie_updates_put(trie_updates *u, const bytes32 *owner, const uint8_t *path
                       const trie_branch *b);
 void trie_updates_del(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len);
 void trie_updates_append(trie_updates *dst, const trie_updates *src);
+/* Appends src to dst and leaves src empty; takes src's buffer instead of
+ * copying it when dst is empty. */
+void trie_updates_move(trie_updates *dst, trie_updates *src);
 /* Iteration: *pos starts at 0; false at the end. */
 bool trie_updates_next(const trie_updates *u, size_t *pos, trie_update *out);
 void trie_updates_clear(trie_updates *u);

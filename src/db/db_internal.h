@@ -10,7 +10,7 @@
 #include "parevm/hashmap.h"
 #include "parevm/trie_engine.h"
 
-#define DB_SCHEMA 1u
+#define DB_SCHEMA 2u
 
 enum {
     T_META, T_STAGES, T_ACCOUNTS, T_STORAGE, T_CODE, T_HACCOUNTS, T_HSTORAGE, T_TRIE_ACC,

@@ -11,11 +11,12 @@
  *     the changes, few enough to rebuild by streaming the old leaves merged
  *     with the changes (stream).
  * partition(P, K, old) takes each child c of P: unchanged children come from
- * the old record's hashes (OPAQUE) or, for leaves, from the store; changed
- * ones from walk/stream on P+c. Then 0 children: empty; 1: the node
- * collapses into its child, which is resolved to its real form (a leaf or a
- * branch further down: an opaque hash cannot be moved up); 2 or more: a
- * branch at P, encoded, and its record written or deleted.
+ * the old record's hashes (OPAQUE, leaves too) or, when embedded (shorter
+ * than 32 bytes), from the store; changed ones from walk/stream on P+c.
+ * Then 0 children: empty; 1: the node collapses into its child, which is
+ * resolved to its real form (a leaf or a branch further down: an opaque
+ * hash cannot be moved up); 2 or more: a branch at P, encoded, and its
+ * record written or deleted.
  *
  * Parallelism: a job with many changes is split at depth 1 or 2; phase 1
  * walks each prefix with changes as its own task (tries of all jobs mixed,
@@ -154,8 +155,9 @@ static bool partition(walk_ctx *c, uint8_t *path, size_t plen, const trie_change
             ok = walk(c, path, plen + 1, NULL, 0, s);
         } else if (!(old->state_mask & bit)) {
             s->kind = SUM_EMPTY;
-        } else if (old->hash_mask & bit) {
+        } else if ((old->hash_mask | old->leaf_mask) & bit) {
             s->kind = SUM_OPAQUE;
+            s->leaf = old->leaf_mask & bit;
             s->stored = old->tree_mask & bit;
             s->ref.len = 32;
             memcpy(s->ref.b, old->hashes[nib].b, 32);
@@ -380,7 +382,7 @@ const char *trie_update_roots(const trie_store *store, task_pool *pool, trie_job
     for (unsigned i = 0; i < threads; i++) {
         worker_ctx *w = &r.workers[i];
         if (!err) err = w->err;
-        trie_updates_append(out, &w->out);
+        trie_updates_move(out, &w->out);
         trie_updates_free(&w->out);
         if (w->rd) store->ops->close(w->rd);
         trie_arena_free(&w->keep);

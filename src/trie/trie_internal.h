@@ -39,12 +39,14 @@ typedef struct {
  *               at path key[0..depth) has reference ref; stored says whether
  *               that branch is recorded
  *   SUM_OPAQUE  unchanged child taken from its parent's record: ref is the
- *               hash of the node at the child's position (branch or
- *               extension), stored its tree bit. Valid only in that parent. */
+ *               hash of the node at the child's position (a leaf if leaf,
+ *               else a branch or extension), stored its tree bit. Valid only
+ *               in that parent. */
 enum { SUM_EMPTY, SUM_LEAF, SUM_NODE, SUM_OPAQUE };
 typedef struct {
     uint8_t kind;
     bool stored;
+    bool leaf;
     uint8_t depth;
     uint8_t key[32];
     const uint8_t *val;

@@ -101,7 +101,7 @@ child_ref sum_child(const trie_sum *s, size_t pos, buf_t *scratch) {
     case SUM_EMPTY:
         return c;
     case SUM_OPAQUE:
-        c.kind = CH_BRANCH;
+        c.kind = s->leaf ? CH_LEAF : CH_BRANCH;
         c.stored = s->stored;
         c.ref = s->ref;
         return c;
@@ -144,7 +144,7 @@ bytes32 sum_root(const trie_sum *s, buf_t *scratch) {
 void branch_finish(const child_ref ch[16], const uint8_t *key, size_t depth, const record_sink *sink,
                    buf_t *scratch, node_ref *ref, bool *stored) {
     trie_branch rec;
-    rec.state_mask = rec.tree_mask = rec.hash_mask = 0;
+    rec.state_mask = rec.tree_mask = rec.hash_mask = rec.leaf_mask = 0;
     size_t start = scratch->len;
     size_t l = rlp_list_begin(scratch);
     for (unsigned c = 0; c < 16; c++) {
@@ -156,8 +156,9 @@ void branch_finish(const child_ref ch[16], const uint8_t *key, size_t depth, con
         uint16_t bit = (uint16_t)(1u << c);
         rec.state_mask |= bit;
         if (ch[c].stored) rec.tree_mask |= bit;
-        if (ch[c].kind == CH_BRANCH && ch[c].ref.len == 32) {
-            rec.hash_mask |= bit;
+        if (ch[c].ref.len == 32) {
+            if (ch[c].kind == CH_BRANCH) rec.hash_mask |= bit;
+            else rec.leaf_mask |= bit;
             memcpy(rec.hashes[c].b, ch[c].ref.b, 32);
         }
     }
@@ -177,14 +178,15 @@ void branch_finish(const child_ref ch[16], const uint8_t *key, size_t depth, con
 static unsigned popcount16(uint16_t m) { return (unsigned)__builtin_popcount(m); }
 
 size_t trie_branch_encode(const trie_branch *b, uint8_t out[TRIE_BRANCH_MAX_ENC]) {
-    uint16_t m[3] = {b->state_mask, b->tree_mask, b->hash_mask};
-    for (int i = 0; i < 3; i++) {
+    uint16_t m[4] = {b->state_mask, b->tree_mask, b->hash_mask, b->leaf_mask};
+    for (int i = 0; i < 4; i++) {
         out[2 * i] = (uint8_t)(m[i] >> 8);
         out[2 * i + 1] = (uint8_t)m[i];
     }
-    size_t n = 6;
+    size_t n = 8;
+    uint16_t hashed = b->hash_mask | b->leaf_mask;
     for (unsigned c = 0; c < 16; c++)
-        if (b->hash_mask >> c & 1) {
+        if (hashed >> c & 1) {
             memcpy(out + n, b->hashes[c].b, 32);
             n += 32;
         }
@@ -192,17 +194,20 @@ size_t trie_branch_encode(const trie_branch *b, uint8_t out[TRIE_BRANCH_MAX_ENC]
 }
 
 bool trie_branch_decode(const uint8_t *in, size_t len, trie_branch *out) {
-    if (len < 6) return false;
+    if (len < 8) return false;
     out->state_mask = (uint16_t)(in[0] << 8 | in[1]);
     out->tree_mask = (uint16_t)(in[2] << 8 | in[3]);
     out->hash_mask = (uint16_t)(in[4] << 8 | in[5]);
+    out->leaf_mask = (uint16_t)(in[6] << 8 | in[7]);
+    uint16_t hashed = out->hash_mask | out->leaf_mask;
     if (popcount16(out->state_mask) < 2) return false;
-    if ((out->tree_mask | out->hash_mask) & ~out->state_mask) return false;
+    if ((out->tree_mask | hashed) & ~out->state_mask) return false;
     if ((out->tree_mask | out->hash_mask) == 0) return false;
-    if (len != 6 + 32 * (size_t)popcount16(out->hash_mask)) return false;
-    size_t n = 6;
+    if (out->leaf_mask & (out->tree_mask | out->hash_mask)) return false; /* a leaf has no records, is no branch */
+    if (len != 8 + 32 * (size_t)popcount16(hashed)) return false;
+    size_t n = 8;
     for (unsigned c = 0; c < 16; c++)
-        if (out->hash_mask >> c & 1) {
+        if (hashed >> c & 1) {
             memcpy(out->hashes[c].b, in + n, 32);
             n += 32;
         }
@@ -241,6 +246,18 @@ void trie_updates_del(trie_updates *u, const bytes32 *owner, const uint8_t *path
 void trie_updates_append(trie_updates *dst, const trie_updates *src) {
     buf_append(&dst->log, src->log.data, src->log.len);
     dst->count += src->count;
+}
+
+void trie_updates_move(trie_updates *dst, trie_updates *src) {
+    if (dst->log.len == 0) {
+        trie_updates t = *dst;
+        *dst = *src;
+        *src = t;
+        trie_updates_clear(src);
+        return;
+    }
+    trie_updates_append(dst, src);
+    trie_updates_clear(src);
 }
 
 bool trie_updates_next(const trie_updates *u, size_t *pos, trie_update *out) {

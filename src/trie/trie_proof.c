@@ -208,7 +208,7 @@ static const char *node_enc(trie_prover *p, const uint8_t *path, size_t plen, bu
         uint16_t bit = (uint16_t)(1u << c);
         if (!(rec.state_mask & bit)) {
             buf_push(&br, 0x80);
-        } else if (rec.hash_mask & bit) {
+        } else if ((rec.hash_mask | rec.leaf_mask) & bit) {
             buf_push(&br, 0x80 + 32);
             buf_append(&br, rec.hashes[c].b, 32);
         } else { /* a leaf or an embedded node: rebuilt */
