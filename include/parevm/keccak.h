@@ -23,7 +23,11 @@ static inline bytes32 keccak256_hash(const void *data, size_t len) {
     return h;
 }
 
-/* The raw permutation, exposed for tests and benchmarks. */
+/* The raw permutation, exposed for tests and benchmarks. On x86-64 it runs
+ * a copy built for x86-64-v3 when the CPU has those features. */
 void keccak_f1600(uint64_t s[25]);
+/* The same permutation, always the copy built for the baseline target
+ * (tests check that both copies agree). */
+void keccak_f1600_baseline(uint64_t s[25]);
 
 #endif
