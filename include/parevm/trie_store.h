@@ -44,8 +44,10 @@ typedef struct {
 #define TRIE_BRANCH_MAX_ENC (8 + 16 * 32)
 size_t trie_branch_encode(const trie_branch *b, uint8_t out[TRIE_BRANCH_MAX_ENC]);
 /* Strict decoding of a stored record (from disk: may be corrupt): false if
- * the length does not match the masks, if tree or hash bits lie outside the
- * state mask, or if fewer than two children exist. */
+ * the length does not match the masks, if tree, hash or leaf bits lie
+ * outside the state mask, if a leaf bit is also a tree or hash bit, if no
+ * child is a tree or hash child (such a branch is not recorded), or if fewer
+ * than two children exist. */
 bool trie_branch_decode(const uint8_t *in, size_t len, trie_branch *out);
 
 /* ---- The node-store interface --------------------------------------------- */
