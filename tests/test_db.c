@@ -4,8 +4,9 @@
  * must equal a full rebuild of a mirrored mem_state and the store's own
  * flat-state rebuild, also across reopening; a lagging trie that catches up;
  * unwinds to exact earlier states; historical snapshots; readers that see
- * whole blocks while a writer commits; map growth; chain data; corrupt
- * records that give errors, not crashes. */
+ * whole blocks while a writer commits; large change sets read ahead on the
+ * worker pool; map growth; chain data; corrupt records that give errors,
+ * not crashes. */
 #define _GNU_SOURCE /* nftw */
 #include "test.h"
 
@@ -235,6 +236,75 @@ static const char *commit_with_preview(db *d, uint64_t number, const change_set 
     return db_commit_block(d, &b, got);
 }
 
+/* Large change sets are read ahead on the worker pool (work_apply): a
+ * store with two threads, which reads ahead, must end every block exactly
+ * as one with a single thread, which reads everything in order: roots (plain
+ * commits, kept previews), flat state, and change sets (an unwind). Blocks
+ * name the same accounts and slots several times, delete, re-create and
+ * add to balances, which all depend on the prior state read. */
+TEST(db_read_ahead_matches_reads_in_order) {
+    tmpdir t1, t2;
+    tmp_make(&t1);
+    tmp_make(&t2);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *one = open_db(&t1, 1), *two = open_db(&t2, 2);
+    change_set cs = {0};
+    gen_changes(&w, &cs, 200);
+    bytes32 r1, r2, want;
+    CHECK(db_load_state(one, &cs, &r1) == NULL && db_load_state(two, &cs, &r2) == NULL);
+    mem_state_apply(ref, &cs);
+    want = mem_state_root(ref);
+    CHECK(bytes32_eq(&r1, &want) && bytes32_eq(&r2, &want));
+    enum { K = 12 };
+    bytes32 roots[K];
+    mem_state *after[K];
+    size_t read_ahead = 0;
+    for (uint64_t n = 0; n < K; n++) {
+        gen_changes(&w, &cs, 60 + (int)(rnd() % 100));
+        mem_state_apply(ref, &cs);
+        roots[n] = want = mem_state_root(ref);
+        after[n] = mem_state_clone(ref);
+        CHECK(commit(one, n, &cs, true, &want, &r1) == NULL && bytes32_eq(&r1, &want));
+        db_commit_stats st = {0};
+        const char *err;
+        if (n % 2) { /* the preview reads ahead; the commit writes its work */
+            db_preview *pv = NULL;
+            CHECK(db_preview_root_keep(two, &cs, &r2, &pv) == NULL && bytes32_eq(&r2, &want));
+            err = commit_with_preview(two, n, &cs, pv, &want, &r2, &st);
+            db_preview_free(pv);
+        } else {
+            uint8_t header[16];
+            fake_header(n, 0, header);
+            db_block b = {.number = n, .header = {header, 16}, .changes = &cs, .root = true,
+                          .expected_root = &want, .stats = &st};
+            err = db_commit_block(two, &b, &r2);
+        }
+        if (err) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
+        CHECK(err == NULL && bytes32_eq(&r2, &want));
+        read_ahead += st.read_ahead;
+        CHECK(st.read_ahead <= st.accounts + st.slots);
+    }
+    CHECK(read_ahead > 0); /* the path under test ran */
+    check_latest(one, ref, &w);
+    check_latest(two, ref, &w);
+    bytes32 full;
+    CHECK(db_root_full(two, &full) == NULL && bytes32_eq(&full, &want));
+    uint64_t back[] = {8, 3};
+    for (size_t i = 0; i < 2; i++) {
+        CHECK(db_unwind(two, back[i], &r2) == NULL && bytes32_eq(&r2, &roots[back[i]]));
+        check_latest(two, after[back[i]], &w);
+    }
+    for (int i = 0; i < K; i++) mem_state_free(after[i]);
+    change_set_free(&cs);
+    db_close(one);
+    db_close(two);
+    mem_state_free(ref);
+    tmp_remove(&t1);
+    tmp_remove(&t2);
+}
+
 /* A kept preview (the node's block building) is written by the commit of
  * its change set; a stale one (a block committed since) is ignored and the commit computes the root itself. Roots, flat state
  * and change sets (an unwind) must be as a plain commit leaves them. */
@@ -354,7 +424,7 @@ TEST(db_chained_previews_match_plain_commits) {
     int chained = 0, refused = 0, during = 0;
     for (uint64_t n = 2; n <= BLOCKS; n++) {
         change_set *c = &cs[n % 2];
-        gen_changes(&w, c, 1 + (int)(rnd() % 14));
+        gen_changes(&w, c, rnd() % 4 ? 1 + (int)(rnd() % 14) : 60 + (int)(rnd() % 60)); /* large: read ahead */
         if (rnd() % 3) without_wipes(c);
         mem_state_apply(ref, c);
         roots[n] = mem_state_root(ref);

@@ -109,6 +109,8 @@ typedef struct {
     double root;    /* trie jobs: storage tries, then the account trie */
     double write;   /* the write transaction, commit included */
     size_t accounts, slots; /* account and slot rows changed */
+    size_t read_ahead; /* of those, read on the worker pool before the change
+                          set was applied (large change sets, threads > 1) */
     size_t records; /* branch records written or deleted */
 } db_commit_stats;
 

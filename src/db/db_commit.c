@@ -183,6 +183,7 @@ static work_set *usable_preview(const db_block *b, MDB_txn *txn, const position 
  * state: only the writes are left. */
 static int commit_prepared(db *d, MDB_txn *txn, commit_job *j, work_set *w, const db_block *b, const char **err) {
     j->st.accounts += w->n;
+    j->st.read_ahead += w->n_read_ahead;
     for (size_t a = 0; a < w->n; a++) j->st.slots += w->a[a].n_slots;
     if (b->expected_root && !bytes32_eq(b->expected_root, &w->root)) {
         *err = DB_ROOT_MISMATCH;
@@ -222,10 +223,13 @@ static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
         }
         work_set w;
         work_init(&w, d, txn);
+        /* before the first block's writes, readers see what txn sees */
+        w.read_id = i == 0 ? w.base_id - 1 : 0;
         double t = now();
         if (b->changes) rc = work_apply(&w, b->changes);
         j->st.prepare += now() - t;
         j->st.accounts += w.n;
+        j->st.read_ahead += w.n_read_ahead;
         for (size_t a = 0; a < w.n; a++) j->st.slots += w.a[a].n_slots;
         if (!rc && fast) {
             rc = commit_fast(d, txn, j, &w, b, err);

@@ -166,6 +166,13 @@ typedef struct work_set {
     db *d;
     MDB_txn *rt;           /* read transaction of the state before the operation */
     size_t base_id;        /* its transaction id: the write must follow it directly */
+    /* The id of a read transaction that shows w->rt's state, so that
+     * work_apply may read ahead on the pool (work_init: rt's id, which no
+     * reader has when rt is a write transaction; 0: never). Also the pool
+     * must be the caller's to use (w->pool, else the store's under the
+     * writer lock). */
+    size_t read_id;
+    size_t n_read_ahead;   /* entries whose prior state came from the pool's reads */
     acct_work *a;
     size_t n, cap;
     addr_map index;

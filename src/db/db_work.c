@@ -20,6 +20,7 @@ void work_init(work_set *w, db *d, MDB_txn *rt) {
     w->d = d;
     w->rt = rt;
     w->base_id = mdb_txn_id(rt);
+    w->read_id = w->base_id; /* a write transaction's id is no reader's */
 }
 
 const char *work_check_base(const work_set *w, MDB_txn *txn) {
@@ -50,7 +51,38 @@ static const acct_work *parent_account(const work_set *w, const address *addr) {
     return &w->parent->a[i];
 }
 
-int work_account(work_set *w, const address *addr, acct_work **out) {
+/* The prior state of an account or a slot, read ahead on the pool
+ * (prefetch below); ok is false where nothing was read. */
+typedef struct {
+    bool ok, exists;
+    db_account acct;
+    bytes32 haddr, storage_root;
+} fetched_account;
+
+typedef struct {
+    bool ok;
+    u256 value;
+} fetched_slot;
+
+/* Reads addr's stored state from txn: 0 (not found is an empty account)
+ * or an LMDB code. */
+static int load_account(const work_set *w, MDB_txn *txn, const address *addr, fetched_account *f) {
+    int rc = db_get_account(w->d, txn, addr, &f->acct);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    f->exists = rc == 0;
+    if (!f->exists) f->acct = zero_account();
+    f->haddr = keccak256_hash(addr->b, 20);
+    f->storage_root = EMPTY_TRIE_ROOT;
+    if (!f->exists) return 0;
+    MDB_val k = mval(f->haddr.b, 32), v;
+    rc = mdb_get(txn, w->d->t[T_HACCOUNTS], &k, &v);
+    if (rc == MDB_NOTFOUND) return MDB_CORRUPTED; /* flat and hashed state disagree */
+    if (rc) return rc;
+    return db_leaf_storage_root(v.mv_data, v.mv_size, &f->storage_root) ? 0 : MDB_CORRUPTED;
+}
+
+/* work_account, with addr's stored state already read when f is given. */
+static int account_entry(work_set *w, const address *addr, const fetched_account *f, acct_work **out) {
     uint32_t i;
     if (addr_map_get(&w->index, addr, &i)) {
         *out = &w->a[i];
@@ -64,30 +96,24 @@ int work_account(work_set *w, const address *addr, acct_work **out) {
     acct_work *a = &w->a[w->n];
     memset(a, 0, sizeof *a);
     a->addr = *addr;
-    a->haddr = keccak256_hash(addr->b, 20);
     const acct_work *pa = parent_account(w, addr);
     if (pa) { /* the parent block's final state */
+        a->haddr = keccak256_hash(addr->b, 20);
         a->prior_exists = a->exists = pa->exists;
         a->prior = a->acct = pa->exists ? pa->acct : zero_account();
         a->storage_root = pa->exists ? pa->storage_root : EMPTY_TRIE_ROOT;
-        addr_map_put(&w->index, addr, (uint32_t)w->n);
-        w->n++;
-        *out = a;
-        return 0;
-    }
-    int rc = db_get_account(w->d, w->rt, addr, &a->prior);
-    if (rc && rc != MDB_NOTFOUND) return rc;
-    a->prior_exists = rc == 0;
-    if (!a->prior_exists) a->prior = zero_account();
-    a->exists = a->prior_exists;
-    a->acct = a->prior;
-    a->storage_root = EMPTY_TRIE_ROOT;
-    if (a->prior_exists) {
-        MDB_val k = mval(a->haddr.b, 32), v;
-        rc = mdb_get(w->rt, w->d->t[T_HACCOUNTS], &k, &v);
-        if (rc == MDB_NOTFOUND) return MDB_CORRUPTED; /* flat and hashed state disagree */
-        if (rc) return rc;
-        if (!db_leaf_storage_root(v.mv_data, v.mv_size, &a->storage_root)) return MDB_CORRUPTED;
+    } else {
+        fetched_account mine;
+        if (!f || !f->ok) {
+            int rc = load_account(w, w->rt, addr, &mine);
+            if (rc) return rc;
+            f = &mine;
+        }
+        if (f != &mine) w->n_read_ahead++;
+        a->haddr = f->haddr;
+        a->prior_exists = a->exists = f->exists;
+        a->prior = a->acct = f->acct;
+        a->storage_root = f->storage_root;
     }
     addr_map_put(&w->index, addr, (uint32_t)w->n);
     w->n++;
@@ -95,7 +121,10 @@ int work_account(work_set *w, const address *addr, acct_work **out) {
     return 0;
 }
 
-int work_slot(work_set *w, acct_work *a, const u256 *key, slot_work **out) {
+int work_account(work_set *w, const address *addr, acct_work **out) { return account_entry(w, addr, NULL, out); }
+
+/* work_slot, with the slot's stored value already read when f is given. */
+static int slot_entry(work_set *w, acct_work *a, const u256 *key, const fetched_slot *f, slot_work **out) {
     const u256 *at = word_map_get(&a->slot_index, key);
     if (at) {
         *out = &a->slots[at->w[0] - 1];
@@ -106,6 +135,7 @@ int work_slot(work_set *w, acct_work *a, const u256 *key, slot_work **out) {
     const u256 *pat = pa ? word_map_get(&pa->slot_index, key) : NULL;
     int rc = 0;
     if (pat) cur = pa->slots[pat->w[0] - 1].value; /* the parent block's value */
+    else if (f && f->ok) cur = f->value, w->n_read_ahead++;
     else rc = db_get_slot(w->d, w->rt, &a->addr, key, &cur);
     if (rc && rc != MDB_NOTFOUND) return rc;
     if (a->n_slots == a->cap_slots) {
@@ -124,6 +154,8 @@ int work_slot(work_set *w, acct_work *a, const u256 *key, slot_work **out) {
     *out = s;
     return 0;
 }
+
+int work_slot(work_set *w, acct_work *a, const u256 *key, slot_work **out) { return slot_entry(w, a, key, NULL, out); }
 
 /* Wipes a's storage: every slot is zero from now on; the slots it had
  * before are kept for the change set. */
@@ -163,42 +195,149 @@ static int wipe(work_set *w, acct_work *a) {
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-int work_apply(work_set *w, const change_set *cs) {
-    for (size_t i = 0; i < cs->n_accounts; i++) {
-        const account_change *ac = &cs->accounts[i];
-        acct_work *a;
-        int rc = work_account(w, &ac->addr, &a);
-        if (rc) return rc;
-        a->in_block = a->trie = true;
-        if (ac->flags & CHANGE_DELETED) {
-            a->exists = false;
-            a->acct = zero_account();
-            a->code = NULL;
-            if ((rc = wipe(w, a))) return rc;
+/* ---- Reading ahead ----
+ * A large change set's prior state (accounts with their storage roots, and
+ * slots) is read on the pool before work_apply takes its entries in order:
+ * the B-tree lookups are most of applying it. Each task reads in a read
+ * transaction of its own, and only if that one shows w->rt's state (its id
+ * is w->read_id); whatever a task did not read is read in order from w->rt
+ * as before, so the result never depends on the read-ahead. */
+
+enum { PREFETCH_MIN = 128, PREFETCH_TASK = 64, PREFETCH_WINDOW = 16384 };
+
+/* One entry to read: account change acct, or slot change slot of it
+ * (SIZE_MAX: the account itself), and what was read. */
+typedef struct {
+    uint32_t acct;
+    size_t slot;
+    fetched_account a;
+    fetched_slot s;
+} prefetch_item;
+
+/* A window of cs's account changes, each followed by its slot changes. */
+typedef struct {
+    work_set *w;
+    const change_set *cs;
+    prefetch_item *items;
+    size_t n_items, cap;
+} prefetch_job;
+
+/* Whether work_apply will take addr (and key, if given) from w or the
+ * parent block rather than from the store. */
+static bool known(const work_set *w, const address *addr, const u256 *key) {
+    uint32_t i;
+    const acct_work *a = addr_map_get(&w->index, addr, &i) ? &w->a[i] : NULL;
+    if (a && !key) return true;
+    if (a && word_map_get(&a->slot_index, key)) return true;
+    const acct_work *pa = parent_account(w, addr);
+    return pa && (!key || word_map_get(&pa->slot_index, key));
+}
+
+static void prefetch_task(void *arg, size_t t, unsigned worker) {
+    (void)worker;
+    prefetch_job *j = arg;
+    const change_set *cs = j->cs;
+    MDB_txn *txn;
+    if (db_read_begin(j->w->d, &txn)) return;
+    bool same = mdb_txn_id(txn) == j->w->read_id;
+    for (size_t i = t * PREFETCH_TASK; same && i < (t + 1) * PREFETCH_TASK && i < j->n_items; i++) {
+        prefetch_item *it = &j->items[i];
+        const address *addr = &cs->accounts[it->acct].addr;
+        if (it->slot == SIZE_MAX) {
+            if (!known(j->w, addr, NULL)) it->a.ok = load_account(j->w, txn, addr, &it->a) == 0;
             continue;
         }
-        if (!a->exists) {
-            a->exists = true;
-            a->acct = zero_account();
-        }
-        if ((ac->flags & CHANGE_CREATED) && (rc = wipe(w, a))) return rc;
-        if (ac->flags & CHANGE_BALANCE) a->acct.balance = ac->balance;
-        if (ac->flags & CHANGE_BALANCE_DELTA) a->acct.balance = u256_add(&a->acct.balance, &ac->balance);
-        if (ac->flags & CHANGE_NONCE) a->acct.nonce = ac->nonce;
-        if (ac->flags & CHANGE_CODE) {
-            const evm_code *code = ac->code ? ac->code : &EVM_EMPTY_CODE;
-            a->acct.code_hash = code->len ? code->hash : EMPTY_CODE_HASH;
-            a->code = code->len ? code : NULL;
-        }
-        for (uint32_t k = 0; k < ac->n_slots; k++) {
-            const slot_change *sc = &cs->slots[ac->first_slot + k];
-            slot_work *s;
-            if ((rc = work_slot(w, a, &sc->key, &s))) return rc;
-            s->value = sc->value;
-            s->in_block = true;
+        const u256 *key = &cs->slots[it->slot].key;
+        if (known(j->w, addr, key)) continue;
+        int rc = db_get_slot(j->w->d, txn, addr, key, &it->s.value);
+        if (rc == MDB_NOTFOUND) it->s.value = U256_ZERO;
+        it->s.ok = rc == 0 || rc == MDB_NOTFOUND;
+    }
+    mdb_txn_abort(txn);
+}
+
+/* Reads ahead for account changes [from, *to), *to chosen so that the
+ * window holds at most PREFETCH_WINDOW entries (an account with more slots
+ * forms a window of its own, read in order). false: nothing read. */
+static bool prefetch(prefetch_job *j, size_t from, size_t *to) {
+    const change_set *cs = j->cs;
+    size_t n = 0, end = from;
+    while (end < cs->n_accounts && (end == from || n + 1 + cs->accounts[end].n_slots <= PREFETCH_WINDOW))
+        n += 1 + cs->accounts[end++].n_slots;
+    *to = end;
+    work_set *w = j->w;
+    task_pool *pool = w->pool ? w->pool : w->d->pool;
+    if (n < PREFETCH_MIN || n > PREFETCH_WINDOW || task_pool_threads(pool) < 2 || w->read_id == 0) return false;
+    if (n > j->cap) {
+        j->cap = n;
+        free(j->items);
+        j->items = malloc(n * sizeof *j->items);
+        if (!j->items) abort();
+    }
+    j->n_items = 0;
+    for (size_t i = from; i < end; i++) {
+        const account_change *ac = &cs->accounts[i];
+        for (size_t k = 0; k <= ac->n_slots; k++) {
+            prefetch_item *it = &j->items[j->n_items++];
+            it->acct = (uint32_t)i;
+            it->slot = k ? ac->first_slot + k - 1 : SIZE_MAX;
+            it->a.ok = it->s.ok = false;
         }
     }
+    task_pool_run(pool, (j->n_items + PREFETCH_TASK - 1) / PREFETCH_TASK, prefetch_task, j);
+    return true;
+}
+
+/* Applies account change i of cs; ahead (or NULL) is what was read ahead
+ * for it, followed by its slots. */
+static int apply_account(work_set *w, const change_set *cs, size_t i, const prefetch_item *ahead) {
+    const account_change *ac = &cs->accounts[i];
+    acct_work *a;
+    int rc = account_entry(w, &ac->addr, ahead ? &ahead->a : NULL, &a);
+    if (rc) return rc;
+    a->in_block = a->trie = true;
+    if (ac->flags & CHANGE_DELETED) {
+        a->exists = false;
+        a->acct = zero_account();
+        a->code = NULL;
+        return wipe(w, a);
+    }
+    if (!a->exists) {
+        a->exists = true;
+        a->acct = zero_account();
+    }
+    if ((ac->flags & CHANGE_CREATED) && (rc = wipe(w, a))) return rc;
+    if (ac->flags & CHANGE_BALANCE) a->acct.balance = ac->balance;
+    if (ac->flags & CHANGE_BALANCE_DELTA) a->acct.balance = u256_add(&a->acct.balance, &ac->balance);
+    if (ac->flags & CHANGE_NONCE) a->acct.nonce = ac->nonce;
+    if (ac->flags & CHANGE_CODE) {
+        const evm_code *code = ac->code ? ac->code : &EVM_EMPTY_CODE;
+        a->acct.code_hash = code->len ? code->hash : EMPTY_CODE_HASH;
+        a->code = code->len ? code : NULL;
+    }
+    for (uint32_t k = 0; k < ac->n_slots; k++) {
+        const slot_change *sc = &cs->slots[ac->first_slot + k];
+        slot_work *s;
+        if ((rc = slot_entry(w, a, &sc->key, ahead ? &ahead[1 + k].s : NULL, &s))) return rc;
+        s->value = sc->value;
+        s->in_block = true;
+    }
     return 0;
+}
+
+int work_apply(work_set *w, const change_set *cs) {
+    prefetch_job j = {.w = w, .cs = cs};
+    int rc = 0;
+    for (size_t from = 0, to; from < cs->n_accounts && !rc; from = to) {
+        bool ahead = prefetch(&j, from, &to);
+        size_t at = 0;
+        for (size_t i = from; i < to && !rc; i++) {
+            rc = apply_account(w, cs, i, ahead ? &j.items[at] : NULL);
+            at += 1 + cs->accounts[i].n_slots;
+        }
+    }
+    free(j.items);
+    return rc;
 }
 
 int work_add_history(work_set *w, uint64_t from, uint64_t to) {
