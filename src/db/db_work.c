@@ -62,6 +62,7 @@ typedef struct {
 typedef struct {
     bool ok;
     u256 value;
+    bytes32 hkey; /* keccak(key), for the trie and the hashed row */
 } fetched_slot;
 
 /* Reads addr's stored state from txn: 0 (not found is an empty account)
@@ -134,8 +135,9 @@ static int slot_entry(work_set *w, acct_work *a, const u256 *key, const fetched_
     const acct_work *pa = parent_account(w, &a->addr);
     const u256 *pat = pa ? word_map_get(&pa->slot_index, key) : NULL;
     int rc = 0;
+    bool ahead = !pat && f && f->ok;
     if (pat) cur = pa->slots[pat->w[0] - 1].value; /* the parent block's value */
-    else if (f && f->ok) cur = f->value, w->n_read_ahead++;
+    else if (ahead) cur = f->value, w->n_read_ahead++;
     else rc = db_get_slot(w->d, w->rt, &a->addr, key, &cur);
     if (rc && rc != MDB_NOTFOUND) return rc;
     if (a->n_slots == a->cap_slots) {
@@ -149,6 +151,10 @@ static int slot_entry(work_set *w, acct_work *a, const u256 *key, const fetched_
     s->prior = cur;
     s->prior_set = true;
     s->value = a->wiped ? U256_ZERO : cur;
+    if (ahead) {
+        s->hkey = f->hkey;
+        s->hashed = true;
+    }
     u256 idx = u256_from_u64(a->n_slots);
     word_map_put(&a->slot_index, key, &idx);
     *out = s;
@@ -252,6 +258,9 @@ static void prefetch_task(void *arg, size_t t, unsigned worker) {
         int rc = db_get_slot(j->w->d, txn, addr, key, &it->s.value);
         if (rc == MDB_NOTFOUND) it->s.value = U256_ZERO;
         it->s.ok = rc == 0 || rc == MDB_NOTFOUND;
+        uint8_t be[32];
+        u256_to_be(key, be);
+        keccak256(be, 32, it->s.hkey.b); /* off the storage job's thread */
     }
     mdb_txn_abort(txn);
 }
@@ -400,10 +409,12 @@ static void build_storage_changes(void *arg, size_t i, unsigned worker) {
     size_t n = 0;
     for (size_t k = 0; k < a->n_slots; k++) {
         slot_work *s = &a->slots[k];
-        uint8_t be[32];
-        u256_to_be(&s->key, be);
-        keccak256(be, 32, s->hkey.b); /* kept for the hashed_storage row */
-        s->hashed = true;
+        if (!s->hashed) { /* kept for the hashed_storage row */
+            uint8_t be[32];
+            u256_to_be(&s->key, be);
+            keccak256(be, 32, s->hkey.b);
+            s->hashed = true;
+        }
         bool zero = u256_is_zero(&s->value);
         if (a->wiped && zero) continue; /* the wiped trie starts empty */
         a->changes[n].key = s->hkey;
