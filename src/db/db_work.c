@@ -105,12 +105,13 @@ static int account_entry(work_set *w, const address *addr, const fetched_account
         a->storage_root = pa->exists ? pa->storage_root : EMPTY_TRIE_ROOT;
     } else {
         fetched_account mine;
-        if (!f || !f->ok) {
+        if (f && f->ok) {
+            w->n_read_ahead++;
+        } else {
             int rc = load_account(w, w->rt, addr, &mine);
             if (rc) return rc;
             f = &mine;
         }
-        if (f != &mine) w->n_read_ahead++;
         a->haddr = f->haddr;
         a->prior_exists = a->exists = f->exists;
         a->prior = a->acct = f->acct;
