@@ -23,8 +23,10 @@ endforeach()
 # fork from Frontier to Osaka (ejs); chains of random blocks that EthereumJS
 # builds, Frontier to BPO2 and the transitions, run by blocktest, Block-STM,
 # chaintest and (from the Merge, as Engine API payloads) enginetest
-# (ejs_blocks); and traced step by step against revm in anvil from London on
-# (anvil_<fork>). Other seeds: run the scripts by hand.
+# (ejs_blocks); every precompile on inputs built to reach its arithmetic
+# (points in and out of the subgroups, signatures, MODEXP lengths), Byzantium
+# to Osaka (precompiles); and traced step by step against revm in anvil from
+# London on (anvil_<fork>). Other seeds: run the scripts by hand.
 set(evm_fuzz ${CMAKE_SOURCE_DIR}/tests/tools/evm_fuzz)
 if(PAREVM_NODEJS)
   add_test(NAME differential/ejs
@@ -33,13 +35,16 @@ if(PAREVM_NODEJS)
   add_test(NAME differential/ejs_blocks
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_blocks.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
                    --cases 174 --ops 40 --seed 1)
+  add_test(NAME differential/precompiles
+           COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/precompiles.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
+                   --cases 180 --inputs 8 --seed 1)
   foreach(fork london cancun prague osaka)
     add_test(NAME differential/anvil_${fork}
              COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/anvil.mjs $<TARGET_FILE:parevm> --fork ${fork}
                      --cases 30 --seed 2 --anvil ${npm_tools}/node_modules/.bin/anvil)
   endforeach()
 else()
-  foreach(t ejs ejs_blocks)
+  foreach(t ejs ejs_blocks precompiles)
     add_test(NAME differential/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
     set_tests_properties(differential/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
   endforeach()
