@@ -383,7 +383,7 @@ TEST(engine_rejects_unsorted_and_corrupt) {
     trie_updates_put(&bad, NULL, NULL, 0, &b);
     /* log entry: flags, path length, record length (2), record: make its
      * state mask name a single child, which no branch has */
-    bad.log.data[4] = 0, bad.log.data[5] = 1;
+    bad.segs[0].data[4] = 0, bad.segs[0].data[5] = 1;
     trie_mem_store_apply(ms, &bad);
     trie_changes_sort(c, 2);
     store = trie_mem_store_store(ms);
@@ -424,6 +424,61 @@ TEST(branch_codec_rejects_bad_records) {
     CHECK(!trie_branch_decode(one_child, 8, &d));
 }
 
+/* Logs of many segments: moved, copied and cleared, every entry comes back
+ * in order, and iteration resumes from any position it gave. */
+TEST(update_log_segments_keep_order) {
+    enum { N = 3000 };
+    trie_updates a = {0}, b = {0}, dst = {0}, copy = {0};
+    bytes32 owner;
+    uint8_t path[TRIE_NIBBLES];
+    for (unsigned i = 0; i < N; i++) {
+        trie_branch br = {.state_mask = 0xffff, .hash_mask = 0xffff};
+        for (unsigned c = 0; c < 16; c++) memset(br.hashes[c].b, (int)(i + c), 32);
+        memset(owner.b, (int)i, 32);
+        size_t len = 1 + i % TRIE_NIBBLES;
+        memset(path, (int)(i % 16), len);
+        path[0] = (uint8_t)(i >> 8 & 15), path[len - 1] = (uint8_t)(i & 15);
+        trie_updates *u = i < N / 2 ? &a : &b;
+        if (i % 7 == 3) trie_updates_del(u, &owner, path, len);
+        else trie_updates_put(u, i % 2 ? &owner : NULL, path, len, &br);
+    }
+    CHECK(a.n_segs > 3 && b.n_segs > 3); /* about 600 bytes an entry */
+    trie_updates_append(&copy, &a);
+    trie_updates_append(&copy, &b);
+    trie_updates_move(&dst, &a);
+    trie_updates_move(&dst, &b);
+    CHECK(a.count == 0 && b.count == 0 && dst.count == N && copy.count == N);
+    size_t pos = 0, pc = 0, last = 0, mid = 0;
+    trie_update u, uc;
+    unsigned i = 0;
+    for (; trie_updates_next(&dst, &pos, &u); i++) {
+        CHECK(trie_updates_next(&copy, &pc, &uc));
+        size_t len = 1 + i % TRIE_NIBBLES;
+        CHECK(u.path_len == len && (len == 1 || u.path[0] == (i >> 8 & 15)) && u.path[len - 1] == (i & 15));
+        CHECK(u.del == (i % 7 == 3) && u.has_owner == (i % 7 == 3 || i % 2));
+        CHECK(!u.has_owner || u.owner.b[31] == (uint8_t)i);
+        trie_branch d;
+        CHECK(u.del || (trie_branch_decode(u.rec, u.rec_len, &d) && d.hashes[15].b[0] == (uint8_t)(i + 15)));
+        CHECK(uc.path_len == u.path_len && uc.rec_len == u.rec_len && !memcmp(uc.rec, u.rec, u.rec_len));
+        CHECK(pos > last);
+        last = pos;
+        if (i == N / 2 + 10) mid = pos;
+    }
+    CHECK_EQ_U64(i, N);
+    CHECK(!trie_updates_next(&copy, &pc, &uc));
+    CHECK(trie_updates_next(&dst, &mid, &u) && u.path[u.path_len - 1] == ((N / 2 + 11) & 15));
+    trie_updates_clear(&dst);
+    pos = 0;
+    CHECK(dst.count == 0 && !trie_updates_next(&dst, &pos, &u));
+    trie_updates_del(&dst, NULL, path, 1);
+    pos = 0;
+    CHECK(trie_updates_next(&dst, &pos, &u) && u.del && !trie_updates_next(&dst, &pos, &u));
+    trie_updates_free(&a);
+    trie_updates_free(&b);
+    trie_updates_free(&dst);
+    trie_updates_free(&copy);
+}
+
 TEST(update_log_move_keeps_every_entry) {
     trie_branch b = {.state_mask = 3, .tree_mask = 1, .hash_mask = 1, .leaf_mask = 2};
     const uint8_t p1[1] = {1}, p2[2] = {2, 3};
@@ -433,9 +488,9 @@ TEST(update_log_move_keeps_every_entry) {
     trie_updates_put(&a, NULL, p1, 1, &b);
     trie_updates_del(&c, &owner, p2, 2);
     trie_updates_move(&dst, &a); /* into an empty log: taken over */
-    CHECK(a.count == 0 && a.log.len == 0 && dst.count == 1);
+    CHECK(a.count == 0 && a.n_segs == 0 && dst.count == 1);
     trie_updates_move(&dst, &c); /* after an entry: appended */
-    CHECK(c.count == 0 && c.log.len == 0 && dst.count == 2);
+    CHECK(c.count == 0 && c.n_segs == 0 && dst.count == 2);
     size_t pos = 0;
     trie_update u;
     CHECK(trie_updates_next(&dst, &pos, &u) && !u.has_owner && !u.del && u.path_len == 1 && u.path[0] == 1);

@@ -82,12 +82,17 @@ typedef struct {
 
 /* ---- Updates the engine produces -------------------------------------------- */
 
-/* A log of branch-record writes (put or delete), serialised in one buffer.
- * Entries have distinct (owner, path) keys, so they may be applied in any
- * order. Zero-initialise; free with trie_updates_free. */
+/* A log of branch-record writes (put or delete), serialised into segments
+ * of at most TRIE_UPDATES_SEGMENT bytes that no entry straddles, so the log
+ * grows without copying what it holds and moving one log into another only
+ * moves segments. Entries have distinct (owner, path) keys, so they may be
+ * applied in any order. Zero-initialise; the log owns its segments; free
+ * with trie_updates_free. */
+#define TRIE_UPDATES_SEGMENT (64u << 10)
 typedef struct {
-    buf_t log;
-    size_t count;
+    buf_t *segs;
+    size_t n_segs, cap_segs;
+    size_t count;           /* entries */
 } trie_updates;
 
 typedef struct {
@@ -104,10 +109,13 @@ void trie_updates_put(trie_updates *u, const bytes32 *owner, const uint8_t *path
                       const trie_branch *b);
 void trie_updates_del(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len);
 void trie_updates_append(trie_updates *dst, const trie_updates *src);
-/* Appends src to dst and leaves src empty; takes src's buffer instead of
- * copying it when dst is empty. */
+/* Appends src to dst and leaves src empty, taking over src's segments
+ * (nothing is copied). */
 void trie_updates_move(trie_updates *dst, trie_updates *src);
-/* Iteration: *pos starts at 0; false at the end. */
+/* Iteration in log order: *pos starts at 0; false at the end. A position
+ * is opaque (it names a segment and an offset), but a later entry's is
+ * greater, and iteration may resume from any position it returned. out's
+ * rec points into the log. */
 bool trie_updates_next(const trie_updates *u, size_t *pos, trie_update *out);
 void trie_updates_clear(trie_updates *u);
 void trie_updates_free(trie_updates *u);

@@ -218,52 +218,81 @@ bool trie_branch_decode(const uint8_t *in, size_t len, trie_branch *out) {
 
 enum { UPD_OWNER = 1, UPD_DELETE = 2 };
 
-static void log_head(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len,
-                     bool del) {
-    buf_push(&u->log, (uint8_t)((owner ? UPD_OWNER : 0) | (del ? UPD_DELETE : 0)));
-    if (owner) buf_append(&u->log, owner->b, 32);
-    buf_push(&u->log, (uint8_t)len);
-    buf_append(&u->log, path, len);
+/* A position: the segment's index above POS_SHIFT bits, the offset below. */
+#define POS_SHIFT 32
+
+static void grow_segs(trie_updates *u, size_t extra) {
+    if (u->n_segs + extra <= u->cap_segs) return;
+    size_t cap = u->cap_segs ? u->cap_segs * 2 : 4;
+    while (cap < u->n_segs + extra) cap *= 2;
+    u->segs = realloc(u->segs, cap * sizeof *u->segs);
+    if (!u->segs) abort();
+    u->cap_segs = cap;
+}
+
+/* The segment the next entry of need bytes goes to: the last one while it
+ * has room (it grows up to a full segment), else a new one. */
+static buf_t *segment_for(trie_updates *u, size_t need) {
+    if (u->n_segs && u->segs[u->n_segs - 1].len + need <= TRIE_UPDATES_SEGMENT) return &u->segs[u->n_segs - 1];
+    if (u->n_segs && u->segs[u->n_segs - 1].len == 0) return &u->segs[u->n_segs - 1];
+    grow_segs(u, 1);
+    buf_t *seg = &u->segs[u->n_segs++];
+    *seg = (buf_t){0};
+    if (u->n_segs > 1) buf_reserve(seg, TRIE_UPDATES_SEGMENT);
+    return seg;
+}
+
+static buf_t *log_head(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len, bool del,
+                       size_t rec_len) {
+    buf_t *seg = segment_for(u, 1 + (owner ? 32 : 0) + 1 + len + 2 + rec_len);
+    buf_push(seg, (uint8_t)((owner ? UPD_OWNER : 0) | (del ? UPD_DELETE : 0)));
+    if (owner) buf_append(seg, owner->b, 32);
+    buf_push(seg, (uint8_t)len);
+    buf_append(seg, path, len);
+    buf_push(seg, (uint8_t)(rec_len >> 8));
+    buf_push(seg, (uint8_t)rec_len);
     u->count++;
+    return seg;
 }
 
 void trie_updates_put(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len,
                       const trie_branch *b) {
     uint8_t enc[TRIE_BRANCH_MAX_ENC];
     size_t n = trie_branch_encode(b, enc);
-    log_head(u, owner, path, len, false);
-    buf_push(&u->log, (uint8_t)(n >> 8));
-    buf_push(&u->log, (uint8_t)n);
-    buf_append(&u->log, enc, n);
+    buf_append(log_head(u, owner, path, len, false, n), enc, n);
 }
 
 void trie_updates_del(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len) {
-    log_head(u, owner, path, len, true);
-    buf_push(&u->log, 0);
-    buf_push(&u->log, 0);
+    log_head(u, owner, path, len, true, 0);
 }
 
 void trie_updates_append(trie_updates *dst, const trie_updates *src) {
-    buf_append(&dst->log, src->log.data, src->log.len);
+    grow_segs(dst, src->n_segs);
+    for (size_t i = 0; i < src->n_segs; i++) {
+        if (!src->segs[i].len) continue;
+        buf_t *seg = &dst->segs[dst->n_segs++];
+        *seg = (buf_t){0};
+        buf_append(seg, src->segs[i].data, src->segs[i].len);
+    }
     dst->count += src->count;
 }
 
 void trie_updates_move(trie_updates *dst, trie_updates *src) {
-    if (dst->log.len == 0) {
-        trie_updates t = *dst;
-        *dst = *src;
-        *src = t;
-        trie_updates_clear(src);
-        return;
+    grow_segs(dst, src->n_segs);
+    for (size_t i = 0; i < src->n_segs; i++) {
+        if (src->segs[i].len) dst->segs[dst->n_segs++] = src->segs[i];
+        else buf_free(&src->segs[i]);
     }
-    trie_updates_append(dst, src);
-    trie_updates_clear(src);
+    dst->count += src->count;
+    src->n_segs = 0;
+    src->count = 0;
 }
 
 bool trie_updates_next(const trie_updates *u, size_t *pos, trie_update *out) {
-    size_t p = *pos;
-    if (p >= u->log.len) return false;
-    const uint8_t *d = u->log.data;
+    size_t si = *pos >> POS_SHIFT, p = *pos & (((size_t)1 << POS_SHIFT) - 1);
+    while (si < u->n_segs && p >= u->segs[si].len) si++, p = 0;
+    if (si >= u->n_segs) return false;
+    const uint8_t *d = u->segs[si].data;
     uint8_t flags = d[p++];
     out->has_owner = flags & UPD_OWNER;
     out->del = flags & UPD_DELETE;
@@ -278,16 +307,21 @@ bool trie_updates_next(const trie_updates *u, size_t *pos, trie_update *out) {
     p += 2;
     out->rec = d + p;
     p += out->rec_len;
-    *pos = p;
+    *pos = si << POS_SHIFT | p;
     return true;
 }
 
 void trie_updates_clear(trie_updates *u) {
-    buf_clear(&u->log);
+    for (size_t i = 1; i < u->n_segs; i++) buf_free(&u->segs[i]);
+    if (u->n_segs) {
+        buf_clear(&u->segs[0]);
+        u->n_segs = 1;
+    }
     u->count = 0;
 }
 
 void trie_updates_free(trie_updates *u) {
-    buf_free(&u->log);
-    u->count = 0;
+    for (size_t i = 0; i < u->n_segs; i++) buf_free(&u->segs[i]);
+    free(u->segs);
+    *u = (trie_updates){0};
 }
