@@ -31,6 +31,10 @@ check() {
 check call ok '"gasUsed":"0x6522".*"gasUsed":"0x42".*"revertReason":"nope"' "$parevm" trace "$src/tests/trace/call_revert.json"
 check statetest-tracer ok '"case":.*"result":\{"from"' "$parevm" statetest --tracer callTracer "$src/tests/statetests/delegation_chain_one_hop.json"
 check statetest-check ok '[1-9][0-9]* passed, 0 failed' "$parevm" statetest --check-trace "$src/tests/statetests"
+# statetest --trace ends each case with geth's {"stateRoot": "0x.."} line: the root --json reports
+one_hop=$src/tests/statetests/delegation_chain_one_hop.json
+root=$("$parevm" statetest --json "$one_hop" | grep -o '"stateRoot":"0x[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+check statetest-trace-root ok "\\{\"stateRoot\": \"${root:-none}\"\\}" "$parevm" statetest --trace "$one_hop"
 
 # BLOCKHASH: the parent's from block.parentHash, older ones from blockHashes
 h1=0x$(printf '11%.0s' {1..32}) h2=0x$(printf '22%.0s' {1..32})

@@ -469,6 +469,7 @@ static void execute_case(st_run *r, const block_env *env, mem_state *pre, const 
     o->logs = logs_hash(logs, nlogs, overlay_log_data(executor_overlay(r->ex)));
     coinbase_touch(r, s, &env->coinbase, env->fork);
     o->root = mem_state_root(s);
+    if (r->trace) json_tracer_state_root(&r->tracer, &o->root); /* as geth's evm statetest ends each case */
     mem_state_free(s);
 }
 

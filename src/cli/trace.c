@@ -1,6 +1,7 @@
 /* EIP-3155 trace lines in the field order geth's and evmone's tracers use,
  * so traces of two EVMs can be diffed line by line. */
 #include "trace.h"
+#include "parevm/hex.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,4 +35,10 @@ void json_tracer_summary(json_tracer *t, const uint8_t *output, size_t len, uint
     fprintf(t->out, "\",\"gasUsed\":\"0x%llx\"", (unsigned long long)gas_used);
     if (error) fprintf(t->out, ",\"error\":\"%s\"", error);
     fprintf(t->out, "}\n");
+}
+
+void json_tracer_state_root(json_tracer *t, const bytes32 *root) {
+    char hex[67];
+    hex_encode(root->b, 32, hex);
+    fprintf(t->out, "{\"stateRoot\": \"%s\"}\n", hex);
 }

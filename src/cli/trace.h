@@ -1,5 +1,6 @@
 /* EIP-3155 JSON tracer: one JSON object per executed instruction, then a
- * summary line, written to a FILE (stderr for the CLI). */
+ * summary line and the state root line, written to a FILE (stderr for the
+ * CLI), as geth's `evm statetest --json` writes them. */
 #ifndef PAREVM_CLI_TRACE_H
 #define PAREVM_CLI_TRACE_H
 
@@ -15,5 +16,8 @@ void json_tracer_init(json_tracer *t, FILE *out);
 /* The closing line: {"output":..,"gasUsed":..,"error":..}. */
 void json_tracer_summary(json_tracer *t, const uint8_t *output, size_t len, uint64_t gas_used,
                          const char *error);
+/* {"stateRoot": "0x.."}: the root after the case (also after a refused
+ * transaction, which writes no steps and no summary). */
+void json_tracer_state_root(json_tracer *t, const bytes32 *root);
 
 #endif
