@@ -111,21 +111,26 @@ async function expectation(fi, test) {
   else if (t.accessLists) tx = createAccessList2930Tx({ ...data, gasPrice: BigInt(t.gasPrice), accessList: t.accessLists[0], chainId: 1n }, { common });
   else tx = createLegacyTx({ ...data, gasPrice: BigInt(t.gasPrice) }, { common });
   tx = tx.sign(U.hexToBytes(KEY));
+  // The state-test runners' zero block reward after the transaction touches
+  // the coinbase: before EIP-158 that leaves an empty account where there
+  // was none (a refused transaction paid no fee; a coinbase that destroyed
+  // itself lost its fee with it), from it an empty coinbase goes.
+  const coinbaseTouch = async () => {
+    const cb = U.createAddressFromString(env.currentCoinbase);
+    const acc = await stateManager.getAccount(cb);
+    if (!at(fi, "EIP158") && !acc) await stateManager.putAccount(cb, U.createAccount({}));
+    if (at(fi, "EIP158") && acc && acc.isEmpty()) await stateManager.deleteAccount(cb);
+  };
   let r;
   try { r = await runTx(vm, { tx, block, skipBlockGasLimitValidation: true, skipHardForkValidation: true }); }
   catch (e) {
     const refused = REFUSALS.find(([re]) => re.test(e.message));
     if (!refused) throw e;
-    // a transaction the fork refuses: no state change but the state-test
-    // runners' zero block reward, which touches the coinbase: before EIP-158
-    // that leaves an empty account, from it an empty coinbase goes
-    const cb = U.createAddressFromString(env.currentCoinbase);
-    const acc = await stateManager.getAccount(cb);
-    if (!at(fi, "EIP158") && !acc) await stateManager.putAccount(cb, U.createAccount({}));
-    if (at(fi, "EIP158") && acc && acc.isEmpty()) await stateManager.deleteAccount(cb);
+    await coinbaseTouch(); // a transaction the fork refuses: no other state change
     return { hash: U.bytesToHex(await stateManager.getStateRoot()), logs: U.bytesToHex(keccak256(RLP.encode([]))),
              exception: refused[1] };
   }
+  await coinbaseTouch();
   const logs = r.execResult.logs || [];
   return { hash: U.bytesToHex(await stateManager.getStateRoot()),
            logs: U.bytesToHex(keccak256(RLP.encode(logs))), gas: r.totalGasSpent };
