@@ -47,6 +47,7 @@ bench: deps build
 	@for k in transfers erc20 uniswap; do ./$(BUILD)/parevm bench gigagas --kind $$k || exit 1; done
 	@./$(BUILD)/parevm bench mainnet
 	@for k in erc20 mixed; do ./$(BUILD)/parevm bench import --kind $$k || exit 1; done
+	@for g in "" --gossip; do ./$(BUILD)/parevm bench engine --kind erc20 $$g || exit 1; done
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over the whole suite.
 sanitize: deps

@@ -514,6 +514,14 @@ TEST(engine_payload_on_a_block_being_written) {
     node_import_stats(b.n, &t);
     CHECK_EQ_U64(t.blocks, K);
     CHECK(t.root_chained >= K - 2);
+    /* a's newPayload took each transaction's sender from its pool, where
+     * the transaction waited; b had never seen them */
+    node_import_times ta;
+    node_import_stats(a.n, &ta);
+    CHECK_EQ_U64(ta.txs, K);
+    CHECK_EQ_U64(ta.senders_from_pool, K);
+    CHECK_EQ_U64(t.txs, K);
+    CHECK_EQ_U64(t.senders_from_pool, 0);
 out:
     for (int k = 0; k < K; k++) json_decref(envs[k]);
     eh_stop(&a, true);

@@ -253,6 +253,82 @@ TEST(import_built_chains_every_way) {
     code_store_free(codes);
 }
 
+/* known_sender: a pool of (hash, sender) pairs, one pair optionally lying. */
+typedef struct {
+    bytes32 *hash;
+    address *sender;
+    size_t n, asked;
+} sender_pool;
+
+static bool pool_lookup(void *arg, const bytes32 *tx_hash, address *sender) {
+    sender_pool *p = arg;
+    p->asked++;
+    for (size_t i = 0; i < p->n; i++)
+        if (bytes32_eq(&p->hash[i], tx_hash)) {
+            *sender = p->sender[i];
+            return true;
+        }
+    return false;
+}
+
+/* The pool: every transaction of the chain but the first of each block. */
+static void fill_sender_pool(sender_pool *p, const built_chain *c) {
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < c->n; i++) {
+        block b;
+        char err[200];
+        CHECK(block_decode(c->blocks[i].data, c->blocks[i].len, &b, err, sizeof err));
+        p->hash = realloc(p->hash, (p->n + b.n_txs) * sizeof *p->hash);
+        p->sender = realloc(p->sender, (p->n + b.n_txs) * sizeof *p->sender);
+        for (size_t k = 1; k < b.n_txs; k++) {
+            CHECK(tx_recover_sender(&b.txs[k], true));
+            p->hash[p->n] = b.txs[k].hash;
+            p->sender[p->n++] = b.txs[k].sender;
+        }
+        block_free(&b);
+    }
+}
+
+/* Senders taken from a pool give the chain's own roots; a sender that is
+ * wrong is caught by the block's checks, and the store stays before it. */
+TEST(known_senders_are_taken_and_a_wrong_one_is_caught) {
+    code_store *codes = code_store_new();
+    built_chain c;
+    build(&c, codes, BUILD_TRANSFERS, 6);
+    sender_pool pool;
+    fill_sender_pool(&pool, &c);
+    CHECK(pool.n > 6);
+    for (int lie = 0; lie < 2; lie++) {
+        for (unsigned threads = 1; threads <= 2; threads++) {
+            db *d = fresh_db("senders");
+            init_chain(d, &c);
+            chain_import_options o = {.threads = threads, .known_sender = pool_lookup, .known_sender_arg = &pool};
+            chain_importer *im;
+            CHECK(chain_importer_open(d, &o, &im) == NULL);
+            if (lie) pool.sender[pool.n / 2].b[3] ^= 1;
+            chain_bad_block bad = {0};
+            const char *err = import_range(im, &c, 0, c.n, &bad);
+            if (lie) pool.sender[pool.n / 2].b[3] ^= 1;
+            bytes32 root, full;
+            uint64_t head = store_head(d, &root);
+            CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &root));
+            if (!lie) {
+                CHECK(err == NULL && head == c.n);
+                CHECK_EQ_U64(chain_importer_stats(im)->senders_known, pool.n);
+                CHECK_EQ_U64(chain_importer_stats(im)->txs, pool.n + c.n);
+            } else {
+                CHECK(err != NULL && bad.invalid && head == bad.number - 1 && bad.number <= c.n);
+            }
+            chain_importer_free(im);
+            db_close(d);
+        }
+    }
+    free(pool.hash);
+    free(pool.sender);
+    built_free(&c);
+    code_store_free(codes);
+}
+
 /* Re-encodes block i with field changes applied by fix, and re-links the
  * blocks after it (their parent hashes) so that they stay a chain. */
 static void relink(built_chain *c, size_t i, void (*fix)(block_header *)) {

@@ -309,6 +309,28 @@ TEST(tx_signature_ranges) {
     tx_free(&typed);
 }
 
+/* A sender from elsewhere (the pool) is taken only where the signature
+ * values would let recovery run: the same checks, no recovery. */
+TEST(tx_take_sender_checks_the_signature_values) {
+    transaction tx = eip155_example();
+    CHECK(tx_sign(&tx, KEY_46));
+    address who = tx.sender, other = {{7}};
+    transaction t = tx;
+    CHECK(tx_take_sender(&t, true, &other) && t.sender_known && address_eq(&t.sender, &other));
+    const u256 n = u256_of("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+    t = tx;
+    t.s = u256_sub(&n, &tx.s); /* high s: Frontier only */
+    t.v = u256_from_u64(tx.v.w[0] == 37 ? 38 : 37);
+    CHECK(!tx_take_sender(&t, true, &who) && !t.sender_known);
+    CHECK(tx_take_sender(&t, false, &who));
+    t = tx;
+    t.v = u256_from_u64(40); /* another chain's v */
+    CHECK(!tx_take_sender(&t, false, &who) && !t.sender_known);
+    t = tx;
+    t.r = U256_ZERO;
+    CHECK(!tx_take_sender(&t, false, &who));
+}
+
 /* ---- malformed input --------------------------------------------------- */
 
 /* RLP items of the signed EIP-155 example, one hex string each. */

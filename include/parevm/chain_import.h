@@ -161,6 +161,12 @@ typedef struct {
                             before the fsync); while the committer writes the
                             parent, the root is computed on the parent's
                             unwritten state (db_preview_root_chain) */
+    /* optional: the sender of a transaction seen before, by its hash (the
+       node's pool, which recovered it when the transaction arrived): true
+       with *sender set when known. Such a transaction's signature is not
+       recovered again (tx_take_sender). Called on the importing thread. */
+    bool (*known_sender)(void *arg, const bytes32 *tx_hash, address *sender);
+    void *known_sender_arg;
     void (*on_written)(void *arg); /* optional: called on the committer thread
                             when a batch's write has ended (either way),
                             before the importer can see that it has */
@@ -177,6 +183,7 @@ bool chain_preroot_parse(const char *s, int *out);
 typedef struct {
     uint64_t blocks, txs, gas;
     uint64_t known;      /* blocks skipped: already in the store */
+    uint64_t senders_known; /* transactions whose sender known_sender gave */
     double validate, senders, execute; /* seconds in the stages */
     double root, commit; /* seconds in state roots and writes (db_commit_stats) */
     double prepare;      /* of commit: reading the prior state, applying the changes */

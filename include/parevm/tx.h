@@ -94,6 +94,13 @@ bytes32 tx_signing_hash(const transaction *tx);
  * bad authorization signature does not make the transaction fail here. */
 bool tx_recover_sender(transaction *tx, bool homestead);
 
+/* tx_recover_sender for a transaction whose sender a trusted source
+ * recovered already from the same signed transaction (the node's pool,
+ * found by tx->hash, which covers the signature): checks what
+ * tx_recover_sender checks short of the recovery itself (v, r and s, EIP-2
+ * with homestead), then takes sender and recovers the authorizations. */
+bool tx_take_sender(transaction *tx, bool homestead, const address *sender);
+
 /* Signs tx with a 32-byte secret key: sets v/r/s (EIP-155 v for legacy with
  * has_chain_id), the hash and the sender, and recovers the authorities of
  * its authorizations as they are. For tests and benchmarks. */

@@ -78,11 +78,19 @@ static const char *known(chain_importer *im, const block_header *h) {
 static const char *recover_senders(chain_importer *im, block *b, fork_id fork, long *bad_tx) {
     bool homestead = fork >= FORK_HOMESTEAD;
     *bad_tx = -1;
+    if (im->o.known_sender) /* the rest (and any the checks refuse) are recovered below */
+        for (size_t i = 0; i < b->n_txs; i++) {
+            address sender;
+            if (im->o.known_sender(im->o.known_sender_arg, &b->txs[i].hash, &sender)) {
+                tx_take_sender(&b->txs[i], homestead, &sender);
+                im->st.senders_known++;
+            }
+        }
     if (im->par) {
         *bad_tx = par_recover_senders(im->par, b, homestead);
     } else {
         for (size_t i = 0; i < b->n_txs && *bad_tx < 0; i++)
-            if (!tx_recover_sender(&b->txs[i], homestead)) *bad_tx = (long)i;
+            if (!b->txs[i].sender_known && !tx_recover_sender(&b->txs[i], homestead)) *bad_tx = (long)i;
     }
     return *bad_tx >= 0 ? "invalid transaction signature" : NULL;
 }

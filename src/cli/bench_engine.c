@@ -11,7 +11,10 @@
  * --interval-ms spaces the blocks as slots do), and where
  * the validator's import time went (execute, state root, commit), with the
  * share of the state root that overlaps execution (the import computes it
- * after execution, in the commit: reported as measured).
+ * after execution, in the commit: reported as measured). --gossip hands
+ * each block's transactions to the validator's pool before the block (as
+ * peers deliver them first), so that newPayload takes their senders from
+ * the pool instead of recovering them.
  *
  * Workloads: erc20 (token transfers between distinct holders) and mixed
  * (token transfers, ETH transfers to existing and new accounts, and one in
@@ -43,6 +46,7 @@ typedef struct {
     unsigned threads;
     int preroot;               /* CHAIN_PREROOT_* for the validator */
     uint64_t interval_ms;      /* pause between blocks (a slot's spacing; 0: back to back) */
+    bool gossip;               /* each block's transactions reach the validator's pool first */
     bool json;
 } engine_opts;
 
@@ -407,6 +411,20 @@ static bool fill_pool(run_state *r, const engine_opts *o, uint64_t *next_tx, siz
     return true;
 }
 
+/* Gossip: the payload's transactions enter the validator's pool before the
+ * payload does, as a node's peers deliver them ahead of the block (untimed).
+ * Returns how many the pool took. */
+static size_t gossip(node *v, json_t *payload) {
+    json_t *list = json_object_get(json_array_get(payload, 0), "transactions"), *raw;
+    size_t i, took = 0;
+    json_array_foreach(list, i, raw) {
+        json_t *r = cli_rpc_call(node_auth_methods(v), "eth_sendRawTransaction", json_pack("[O]", raw));
+        took += r && json_object_get(r, "result");
+        json_decref(r);
+    }
+    return took;
+}
+
 static int run(const engine_opts *o) {
     run_state r = {0};
     snprintf(r.bdir, sizeof r.bdir, "/tmp/parevm-bench-engine-b-XXXXXX");
@@ -460,9 +478,11 @@ static int run(const engine_opts *o) {
     /* the validator: newPayload, then forkchoiceUpdated, block by block */
     double np[o->blocks], fc[o->blocks], both[o->blocks];
     bool ok = true;
+    size_t gossiped = 0;
     for (uint64_t k = 0; k < o->blocks && ok; k++) {
         bytes32 h;
         rpc_parse_hash(json_object_get(json_array_get(payloads[k], 0), "blockHash"), &h);
+        if (o->gossip) gossiped += gossip(r.validator, payloads[k]);
         double a = now_s();
         ok = remote(&t, "engine_newPayloadV3", payloads[k], "status", "VALID");
         payloads[k] = NULL; /* stolen */
@@ -495,12 +515,12 @@ static int run(const engine_opts *o) {
                "\"forkchoice_ms_p50\":%.3f,\"new_payload_and_forkchoice_ms_p50\":%.3f,\"mgas_per_s\":%.1f,\"stages_s\":{\"validate\":%.4f,\"senders\":%.4f,"
                "\"execute\":%.4f,\"root\":%.4f,\"commit\":%.4f,\"root_during_execution\":%.4f,"
                "\"root_after_execution\":%.4f},\"preroot_blocks\":%llu,\"root_over_execute\":%.4f,"
-               "\"root_overlap\":%.4f,\"roots_chained\":%llu}\n",
+               "\"root_overlap\":%.4f,\"roots_chained\":%llu,\"gossiped\":%zu,\"senders_from_pool\":%llu}\n",
                o->kind, (unsigned long long)o->accounts, r.s.n, (unsigned long long)o->blocks,
                (unsigned long long)o->gas_limit, o->threads, total_txs, (unsigned long long)total_gas, p50, p99, mean,
                np[o->blocks - 1], pct(fc, o->blocks, 0.5), pct(both, o->blocks, 0.5), mgas_s, it.validate, it.senders, it.execute, it.root,
                it.commit, it.root_during, after, (unsigned long long)it.preroot_blocks, root_share, overlap,
-               (unsigned long long)it.root_chained);
+               (unsigned long long)it.root_chained, gossiped, (unsigned long long)it.senders_from_pool);
     } else {
         printf("parevm bench engine: %s blocks, %llu accounts (+%zu senders), gas limit %.1fM, %u threads\n", o->kind,
                (unsigned long long)o->accounts, r.s.n, (double)o->gas_limit / 1e6, o->threads);
@@ -518,6 +538,10 @@ static int run(const engine_opts *o) {
         if (it.root_chained)
             printf("  state roots checked on the unwritten parent while its write went on: %llu of %llu blocks\n",
                    (unsigned long long)it.root_chained, (unsigned long long)o->blocks);
+        if (o->gossip)
+            printf("  gossip: %zu of %zu transactions entered the validator's pool before their block (untimed); "
+                   "their senders taken from it: %llu\n",
+                   gossiped, total_txs, (unsigned long long)it.senders_from_pool);
         printf("  validator stages (all blocks): validate %.3f s, senders %.3f s, execute %.3f s, state root %.3f s, "
                "commit %.3f s\n",
                it.validate, it.senders, it.execute, it.root, it.commit);
@@ -553,11 +577,13 @@ int bench_engine(int argc, char **argv) {
         else if (!strcmp(a, "--threads") && num && x >= 1 && x <= 256) o.threads = (unsigned)x, i++;
         else if (!strcmp(a, "--preroot") && v && chain_preroot_parse(v, &o.preroot)) i++;
         else if (!strcmp(a, "--interval-ms") && num && x <= 60000) o.interval_ms = x, i++;
+        else if (!strcmp(a, "--gossip")) o.gossip = true;
         else ok = false;
     }
     if (!ok || (strcmp(o.kind, "erc20") && strcmp(o.kind, "mixed"))) {
         fprintf(stderr, "usage: parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] "
-                        "[--gas-limit GAS] [--threads N] [--preroot auto|on|off] [--interval-ms MS] [--json]\n");
+                        "[--gas-limit GAS] [--threads N] [--preroot auto|on|off] [--interval-ms MS] [--gossip] "
+                        "[--json]\n");
         return 2;
     }
     engine_job j = {o};

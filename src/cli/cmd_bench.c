@@ -205,7 +205,7 @@ static int usage(void) {
                     "       parevm bench mainnet [--threads N] [PATH]\n"
                     "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n"
                     "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N]\n"
-                    "                           [--preroot auto|on|off] [--interval-ms MS] [--json]\n");
+                    "                           [--preroot auto|on|off] [--interval-ms MS] [--gossip] [--json]\n");
     return 2;
 }
 

@@ -146,6 +146,16 @@ bool tx_recover_sender(transaction *tx, bool homestead) {
     return true;
 }
 
+bool tx_take_sender(transaction *tx, bool homestead, const address *sender) {
+    int recid;
+    tx->sender_known = false;
+    if (!tx_signature_recid(tx, &recid) || !tx_signature_values_ok(tx, homestead)) return false;
+    tx->sender = *sender;
+    tx->sender_known = true;
+    recover_authorities(tx);
+    return true;
+}
+
 bool tx_sign(transaction *tx, const uint8_t seckey[32]) {
     bytes32 msg = tx_signing_hash(tx);
     int recid;

@@ -45,6 +45,8 @@ static void add_times(node_import_times *t, const chain_import_stats *a, const c
     t->root += b->root - a->root;
     t->commit += b->commit - a->commit;
     t->blocks += committed;
+    t->txs += b->txs - a->txs;
+    t->senders_from_pool += b->senders_known - a->senders_known;
     t->preroot_blocks += b->preroot_blocks - a->preroot_blocks;
     t->root_during += b->root_during - a->root_during;
     t->root_tail += b->root_tail - a->root_tail;
@@ -112,6 +114,17 @@ static void written(void *arg) {
     pthread_mutex_unlock(&n->wmu);
 }
 
+/* A block's transaction that the pool holds: the pool recovered its sender
+ * when it arrived, so the import does not recover it again. */
+static bool pool_sender(void *arg, const bytes32 *tx_hash, address *sender) {
+    node *n = arg;
+    const txpool_tx *t = n->pool ? txpool_get(n->pool, tx_hash) : NULL;
+    if (!t) return false;
+    *sender = t->tx.sender;
+    txpool_tx_release(t);
+    return true;
+}
+
 /* The block just accepted (checked) is left for the committer to write:
  * readers wait until the importer has ended `until` writes. */
 static void leave_pending(node *n, const chain_import_stats *before, uint64_t until) {
@@ -156,6 +169,7 @@ static const char *import_on_writer(node *n, import_job *j, bool early) {
     node_import_settle(n);
     if (!n->importer) {
         chain_import_options o = {.threads = n->cfg.threads, .preroot = n->cfg.preroot, .root_first = true,
+                                  .known_sender = pool_sender, .known_sender_arg = n,
                                   .on_written = written, .on_written_arg = n};
         if ((why = chain_importer_open(n->db, &o, &n->importer))) {
             n->importer = NULL;
