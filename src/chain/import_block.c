@@ -81,10 +81,9 @@ static const char *recover_senders(chain_importer *im, block *b, fork_id fork, l
     if (im->o.known_sender) /* the rest (and any the checks refuse) are recovered below */
         for (size_t i = 0; i < b->n_txs; i++) {
             address sender;
-            if (im->o.known_sender(im->o.known_sender_arg, &b->txs[i].hash, &sender)) {
-                tx_take_sender(&b->txs[i], homestead, &sender);
+            if (im->o.known_sender(im->o.known_sender_arg, &b->txs[i].hash, &sender) &&
+                tx_take_sender(&b->txs[i], homestead, &sender))
                 im->st.senders_known++;
-            }
         }
     if (im->par) {
         *bad_tx = par_recover_senders(im->par, b, homestead);
