@@ -3,6 +3,7 @@
 # their number in decimal, as the fixtures write it, or as a 0x quantity, as
 # pevm's older snapshots do; they reach BLOCKHASH (a wrong hash fails the
 # block's receipts), and a key that is neither is an error naming the file.
+# A requestsHash in block.json (Prague) is parsed and checked.
 # Usage: replay_block_hashes.sh PAREVM MAINNET_FIXTURES
 set -u
 parevm=$1
@@ -42,5 +43,16 @@ for key in '0x' '0x1g' '12a' '' '-1' '0x10000000000000000'; do
 done
 echo "$orig" >"$hashes"
 check "decimal keys again" pass
+# a requestsHash in block.json (Prague's header field) is read and checked:
+# this Istanbul block has no requests, so any value is wrong
+blk=$tmp/8889776/block.json
+cp "$blk" "$tmp/block.orig"
+sed -i 's/"stateRoot"/"requestsHash":"0x'"$(printf '22%.0s' $(seq 32))"'","stateRoot"/' "$blk"
+grep -q requestsHash "$blk" || { echo "FAIL: no requestsHash written"; failed=$((failed + 1)); }
+check "requestsHash checked" "requests hash"
+sed -i 's/"requestsHash":"0x[0-9a-f]*"/"requestsHash":"0x2"/' "$blk"
+check "requestsHash malformed" "requestsHash"
+cp "$tmp/block.orig" "$blk"
+check "block.json restored" pass
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -80,6 +80,9 @@ static bool load_header(json_t *b, block_header *h, char *err, size_t n) {
              json_hex_u64(b, "excessBlobGas", &h->excess_blob_gas, err, n);
     h->has_beacon_root = json_object_get(b, "parentBeaconBlockRoot") != NULL;
     if (ok && h->has_beacon_root) ok = json_hex_bytes32(b, "parentBeaconBlockRoot", &h->parent_beacon_root, err, n);
+    json_t *rh = json_object_get(b, "requestsHash"); /* Prague: checked against the block's requests */
+    h->has_requests_hash = rh && !json_is_null(rh);
+    if (ok && h->has_requests_hash) ok = json_hex_bytes32(b, "requestsHash", &h->requests_hash, err, n);
     return ok;
 }
 
