@@ -129,12 +129,12 @@ function fe(v, tweak, p, blsWidth) {
   if (blsWidth) return (tweak === "pad" ? hexb(1 + ri(255), 1) + "00".repeat(15) : "00".repeat(16)) + be(v, 48);
   return be(v, 32);
 }
-// A point's coordinates; tweaks touch one coordinate. Fp2 elements: EIP-2537
-// writes c0 then c1, EIP-197 the imaginary part c1 first.
+// A point's coordinates (not infinity: inf() writes that); tweaks touch one
+// coordinate. Fp2 elements: EIP-2537 writes c0 then c1, EIP-197 the
+// imaginary part c1 first.
 function encodePoint({ p, tweak }, fp, bls) {
-  const parts = p === null ? [] : typeof p.x === "bigint" ? [p.x, p.y]
+  const parts = typeof p.x === "bigint" ? [p.x, p.y]
     : bls ? [p.x.c0, p.x.c1, p.y.c0, p.y.c1] : [p.x.c1, p.x.c0, p.y.c1, p.y.c0];
-  if (!parts.length) return "00".repeat((bls ? 64 : 32) * (tweak === "g2" ? 4 : 2));
   const hit = tweak ? ri(parts.length) : -1;
   return parts.map((v, i) => {
     if (i === hit && tweak === "offcurve") return fe((v + 1n) % fp, "", fp, bls);
