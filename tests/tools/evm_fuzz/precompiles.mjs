@@ -23,12 +23,12 @@
 // (EthereumJS needs a trusted setup for it), as in ejs.mjs.
 //
 //   node precompiles.mjs PAREVM --ejs DIR [--cases N] [--inputs K] [--seed S] [--out DIR]
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import { createRequire } from "node:module";
 import { generator } from "./program.mjs";
+import { runStatetests } from "./statetests.mjs";
 
 const argv = process.argv.slice(2);
 const parevm = argv[0];
@@ -290,12 +290,7 @@ for (let c = 0; c < CASES; c++) {
   fs.writeFileSync(path.join(outDir, `case${c}_${pname}.json`), JSON.stringify({ [`case${c}_${pname}`]: test }, null, 1));
   made++;
 }
-let out;
-try { out = execFileSync(parevm, ["statetest", outDir], { maxBuffer: 1 << 28 }).toString(); }
-catch (e) { out = String(e.stdout || "") + String(e.stderr || ""); }
-const failures = out.split("\n").filter((l) => /FAIL|fail/.test(l) && !/^\d+ passed/.test(l));
-for (const l of failures.slice(0, 40)) console.log("  " + l);
-const summary = out.trim().split("\n").pop();
+const summary = runStatetests(parevm, outDir);
 console.log(`${made} cases, ${inputs} inputs (per precompile, inputs/succeeded/with output: ${Object.entries(perAddr).map(([a, n]) => `${q(a)}:${n.join("/")}`).join(" ")}); ` +
             `${((Date.now() - t0) / 1000).toFixed(0)} s; cases in ${outDir}`);
 console.log(summary);
