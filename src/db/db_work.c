@@ -213,12 +213,15 @@ static int wipe(work_set *w, acct_work *a) {
 enum { PREFETCH_MIN = 128, PREFETCH_TASK = 64, PREFETCH_WINDOW = 16384 };
 
 /* One entry to read: account change acct, or slot change slot of it
- * (SIZE_MAX: the account itself), and what was read. */
+ * (SIZE_MAX: the account itself), and what was read (a for the account,
+ * s for a slot). */
 typedef struct {
     uint32_t acct;
     size_t slot;
-    fetched_account a;
-    fetched_slot s;
+    union {
+        fetched_account a;
+        fetched_slot s;
+    };
 } prefetch_item;
 
 /* A window of cs's account changes, each followed by its slot changes. */
@@ -291,7 +294,8 @@ static bool prefetch(prefetch_job *j, size_t from, size_t *to) {
             prefetch_item *it = &j->items[j->n_items++];
             it->acct = (uint32_t)i;
             it->slot = k ? ac->first_slot + k - 1 : SIZE_MAX;
-            it->a.ok = it->s.ok = false;
+            if (k) it->s.ok = false;
+            else it->a.ok = false;
         }
     }
     task_pool_run(pool, (j->n_items + PREFETCH_TASK - 1) / PREFETCH_TASK, prefetch_task, j);
