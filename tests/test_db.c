@@ -271,7 +271,7 @@ TEST(db_read_ahead_matches_reads_in_order) {
         const char *err;
         if (n % 2) { /* the preview reads ahead; the commit writes its work */
             db_preview *pv = NULL;
-            CHECK(db_preview_root_keep(two, &cs, &r2, &pv) == NULL && bytes32_eq(&r2, &want));
+            CHECK(db_preview_root_keep(two, &cs, NULL, &r2, &pv) == NULL && bytes32_eq(&r2, &want));
             err = commit_with_preview(two, n, &cs, pv, &want, &r2, &st);
             db_preview_free(pv);
         } else {
@@ -324,7 +324,7 @@ TEST(db_kept_preview_is_committed_or_ignored) {
         gen_changes(&w, &cs, n == 0 ? 0 : 1 + (int)(rnd() % 14));
         db_preview *pv = NULL;
         bytes32 previewed;
-        CHECK(db_preview_root_keep(d, &cs, &previewed, &pv) == NULL && pv != NULL);
+        CHECK(db_preview_root_keep(d, &cs, NULL, &previewed, &pv) == NULL && pv != NULL);
         bool stale = n % 3 == 2;
         if (stale) { /* another block comes first */
             gen_changes(&w, &other, 3);
@@ -417,7 +417,7 @@ TEST(db_chained_previews_match_plain_commits) {
     gen_changes(&w, &cs[1], 10);
     without_wipes(&cs[1]);
     db_preview *parent = NULL;
-    CHECK(db_preview_root_keep(d, &cs[1], &root, &parent) == NULL);
+    CHECK(db_preview_root_keep(d, &cs[1], NULL, &root, &parent) == NULL);
     mem_state_apply(ref, &cs[1]);
     roots[1] = mem_state_root(ref);
     CHECK(bytes32_eq(&root, &roots[1]));
@@ -448,7 +448,7 @@ TEST(db_chained_previews_match_plain_commits) {
             if (getenv("DB_DEBUG")) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
             CHECK(pv == NULL);
             refused++;
-            CHECK(db_preview_root_keep(d, c, &root, &pv) == NULL && bytes32_eq(&root, &roots[n]));
+            CHECK(db_preview_root_keep(d, c, NULL, &root, &pv) == NULL && bytes32_eq(&root, &roots[n]));
         } else {
             CHECK(bytes32_eq(&root, &roots[n]));
             chained++;
@@ -469,7 +469,7 @@ TEST(db_chained_previews_match_plain_commits) {
     /* a chained preview whose parent gives way to another block: ignored */
     gen_changes(&w, &cs[0], 5);
     without_wipes(&cs[0]);
-    CHECK(db_preview_root_keep(d, &cs[0], &root, &parent) == NULL);
+    CHECK(db_preview_root_keep(d, &cs[0], NULL, &root, &parent) == NULL);
     gen_changes(&w, &cs[1], 5);
     without_wipes(&cs[1]);
     uint8_t hb[16], other_header[16];
@@ -501,6 +501,110 @@ TEST(db_chained_previews_match_plain_commits) {
     db_close(d);
     mem_state_free(ref);
     tmp_remove(&t);
+}
+
+/* Reads through a logging snapshot, as a block's execution makes them:
+ * most accounts and slots the block changes (not all), and others. */
+typedef struct {
+    db_snapshot *s;
+    const change_set *cs;
+    const world *w;
+    unsigned half;
+} log_reader;
+
+static void *log_reader_main(void *arg) {
+    log_reader *r = arg;
+    state_view v = db_snapshot_view(r->s);
+    uint64_t x = 0x9e3779b97f4a7c15ULL * (r->half + 1);
+    for (size_t i = r->half; i < r->cs->n_accounts; i += 2) {
+        const account_change *ac = &r->cs->accounts[i];
+        account_info info;
+        if (test_xorshift(&x) % 4) v.ops->get_account(v.ctx, &ac->addr, FIELD_ALL, &info);
+        for (uint32_t k = 0; k < ac->n_slots; k++)
+            if (test_xorshift(&x) % 4) v.ops->get_storage(v.ctx, &ac->addr, &r->cs->slots[ac->first_slot + k].key);
+        const address *other = &r->w->addrs[test_xorshift(&x) % N_ADDRS];
+        v.ops->get_account(v.ctx, other, FIELD_ALL, &info);
+        v.ops->get_storage(v.ctx, other, &r->w->slots[test_xorshift(&x) % N_SLOTS]);
+    }
+    return NULL;
+}
+
+/* A preview given the snapshot a block executed on takes the prior values
+ * its reads found (db_preview_root_keep's reads), from two lanes' logs,
+ * and reaches the mirror's root; so does the commit that writes it, and an
+ * unwind through those blocks (the change sets' priors) restores the
+ * mirror's state. A snapshot of an older commit (a block committed since,
+ * changing the same accounts) is ignored. With one thread (no read-ahead)
+ * and with two. */
+TEST(db_preview_takes_logged_reads) {
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        tmpdir t;
+        tmp_make(&t);
+        mem_state *ref = mem_state_new();
+        world w;
+        world_init(&w, ref);
+        db *d = open_db(&t, threads);
+        change_set cs = {0}, other = {0};
+        gen_changes(&w, &cs, 200);
+        CHECK(db_load_state(d, &cs, NULL) == NULL);
+        mem_state_apply(ref, &cs);
+        enum { K = 9 };
+        mem_state *after[K];
+        size_t from_log = 0;
+        for (uint64_t n = 0; n < K; n++) {
+            gen_changes(&w, &cs, 60 + (int)(rnd() % 100));
+            db_snapshot *s;
+            CHECK(db_snapshot_open(d, 2, &s) == NULL);
+            db_snapshot_log_reads(s, true);
+            log_reader r[2] = {{s, &cs, &w, 0}, {s, &cs, &w, 1}};
+            pthread_t th;
+            CHECK(pthread_create(&th, NULL, log_reader_main, &r[1]) == 0);
+            log_reader_main(&r[0]);
+            pthread_join(th, NULL);
+            bool stale = n % 3 == 1;
+            if (stale) { /* another block, on another thread, changes what s read */
+                gen_changes(&w, &other, 40);
+                mem_state_apply(ref, &other);
+                parent_commit pc = {.d = d, .n = n, .cs = &other, .want = mem_state_root(ref)};
+                CHECK(pthread_create(&th, NULL, parent_commit_main, &pc) == 0);
+                pthread_join(th, NULL);
+                CHECK(pc.err == NULL && bytes32_eq(&pc.root, &pc.want));
+                after[n++] = mem_state_clone(ref);
+            }
+            mem_state_apply(ref, &cs);
+            bytes32 want = mem_state_root(ref), root;
+            db_preview *pv = NULL;
+            CHECK(db_preview_root_keep(d, &cs, s, &root, &pv) == NULL && bytes32_eq(&root, &want));
+            db_snapshot_close(s);
+            db_commit_stats st = {0};
+            const char *err = commit_with_preview(d, n, &cs, pv, &want, &root, &st);
+            if (err) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
+            CHECK(err == NULL && bytes32_eq(&root, &want));
+            if (n > 0) { /* block 0 has no head for its preview to be on */
+                CHECK(st.prepare == 0 && st.root == 0); /* the preview's work was written */
+                CHECK(stale ? st.from_log == 0 : st.from_log > 0 && st.from_log <= st.accounts + st.slots);
+            }
+            from_log += st.from_log;
+            db_preview_free(pv);
+            after[n] = mem_state_clone(ref);
+        }
+        CHECK(from_log > 0);
+        check_latest(d, ref, &w);
+        bytes32 full, root;
+        CHECK(db_root_full(d, &full) == NULL);
+        bytes32 want = mem_state_root(ref);
+        CHECK(bytes32_eq(&full, &want));
+        CHECK(db_unwind(d, 3, &root) == NULL);
+        want = mem_state_root(after[3]);
+        CHECK(bytes32_eq(&root, &want));
+        check_latest(d, after[3], &w);
+        for (int i = 0; i < K; i++) mem_state_free(after[i]);
+        change_set_free(&cs);
+        change_set_free(&other);
+        db_close(d);
+        mem_state_free(ref);
+        tmp_remove(&t);
+    }
 }
 
 /* Root work during execution: rounds on guesses (right, wrong, partial),

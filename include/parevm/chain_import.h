@@ -191,6 +191,8 @@ typedef struct {
     uint64_t commits, root_checks, reruns;
     uint64_t root_chained; /* roots computed before the parent's write ended (root_first) */
     uint64_t accounts, slots, records; /* rows written: accounts, slots, branch records */
+    uint64_t from_reads; /* of accounts and slots: prior state taken from what
+                            the block's execution read (root_first) */
     /* roots computed while their block executed (no_preroot off): */
     uint64_t preroot_blocks, preroot_rounds;
     double root_during;  /* seconds of root rounds while the blocks executed */

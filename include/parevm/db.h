@@ -111,6 +111,8 @@ typedef struct {
     size_t accounts, slots; /* account and slot rows changed */
     size_t read_ahead; /* of those, read on the worker pool before the change
                           set was applied (large change sets, threads > 1) */
+    size_t from_log;   /* of those, taken (the flat row or value) from a
+                          snapshot's read log (db_preview_root_keep's reads) */
     size_t records; /* branch records written or deleted */
 } db_commit_stats;
 
@@ -182,9 +184,15 @@ const char *db_preview_root(db *d, const change_set *const *sets, size_t n, byte
  * state and the trie records of the new root) in *out, owned by the caller
  * (db_preview_free; it points into cs, which must outlive it). A block that
  * builds its header from the root (the node's block building) passes it as
- * db_block.preview so that its commit does not compute the root again. */
+ * db_block.preview so that its commit does not compute the root again.
+ * reads (optional): a snapshot that logs its reads (db_snapshot_log_reads),
+ * typically the one cs was executed on; where it shows the commit the
+ * preview starts from, the accounts and slots it read are not looked up in
+ * the store again (otherwise it is ignored). Nobody may read through it
+ * during the call. */
 typedef struct db_preview db_preview;
-const char *db_preview_root_keep(db *d, const change_set *cs, bytes32 *root, db_preview **out);
+const char *db_preview_root_keep(db *d, const change_set *cs, const db_snapshot *reads, bytes32 *root,
+                                 db_preview **out);
 void db_preview_free(db_preview *p);
 
 /* db_preview_root_keep of cs for the child of the block that parent
@@ -255,6 +263,11 @@ void db_snapshot_close(db_snapshot *s);
  * are those of canonical blocks up to the snapshot's block. */
 state_view db_snapshot_view(db_snapshot *s);
 const char *db_snapshot_error(db_snapshot *s);
+/* on: from now on s keeps every account and slot its state reads find in
+ * the store, for db_preview_root_keep's reads; what it kept before is
+ * dropped. false: it stops and drops its log. A historical snapshot does
+ * not log. Nobody may read through s during the call. */
+void db_snapshot_log_reads(db_snapshot *s, bool on);
 /* The block whose state the snapshot shows (DB_NOT_FOUND before block 0). */
 const char *db_snapshot_block(db_snapshot *s, uint64_t *number);
 

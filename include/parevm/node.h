@@ -98,6 +98,9 @@ typedef struct {
     /* roots checked on the unwritten state of the parent while its write
      * went on (a newPayload of the child of the block being written) */
     uint64_t root_chained;
+    /* accounts and slots the blocks changed, and those whose prior state
+     * came from what execution read rather than a second store lookup */
+    uint64_t rows, rows_from_reads;
 } node_import_times;
 void node_import_stats(node *n, node_import_times *out);
 

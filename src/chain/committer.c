@@ -63,6 +63,14 @@ void committer_stop(chain_importer *im) {
     pthread_cond_destroy(&im->cv);
 }
 
+const char *committer_take_written(chain_importer *im, chain_bad_block *bad) {
+    if (!im->pipeline) return NULL;
+    pthread_mutex_lock(&im->mu);
+    bool written = im->cstate == COMMITTER_DONE && !im->job_err;
+    pthread_mutex_unlock(&im->mu);
+    return written ? committer_wait(im, bad) : NULL;
+}
+
 bool committer_idle(chain_importer *im) {
     if (!im->pipeline) return true;
     pthread_mutex_lock(&im->mu);
@@ -129,6 +137,7 @@ const char *committer_wait(chain_importer *im, chain_bad_block *bad) {
     im->st.prepare += cs->prepare;
     im->st.accounts += cs->accounts;
     im->st.slots += cs->slots;
+    im->st.from_reads += cs->from_log;
     im->st.records += cs->records;
     block_state_reset(im->inflight, importer_base_view(im), db_codes(im->d));
     if (!err) {

@@ -109,6 +109,8 @@ static bool want_preroot(chain_importer *im, const block_rules *rules, const blo
 
 static const char *execute(chain_importer *im, block_rules *rules, block *b) {
     block_state_reset(im->cur, block_state_view(im->pending), db_codes(im->d));
+    /* what the block reads from the store, for root_first's preview */
+    if (im->o.root_first && im->snap) db_snapshot_log_reads(im->snap, true);
     if (want_preroot(im, rules, b)) {
         im->feed = preroot_feed_start(im->d, block_state_view(im->pending), db_codes(im->d), b->n_txs);
         rules->tx_final = preroot_feed_tx;
@@ -197,7 +199,7 @@ static const char *root_first(chain_importer *im, chain_bad_block *bad) {
     queued_block *q = &im->q[0];
     if (!q->root_known) {
         double t = chain_now();
-        const char *err = db_preview_root_keep(im->d, &q->changes, &q->root, &q->preview);
+        const char *err = db_preview_root_keep(im->d, &q->changes, im->snap, &q->root, &q->preview);
         im->st.root += chain_now() - t;
         if (err) return err;
         q->root_known = true;
@@ -293,6 +295,13 @@ const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, 
      * every block before it must be in the store (none queued or in flight) */
     bool old = chain_fork_at(&im->cfg, h->number, h->timestamp, false) < FORK_BYZANTIUM;
     if (old && (why = importer_commit(im, true, bad))) {
+        block_free(&b);
+        return why;
+    }
+    /* a batch written meanwhile is taken now rather than after this block:
+     * the block then executes on the store itself, not on the batch's
+     * changes over an older snapshot, and root_first can use its reads */
+    if ((why = committer_take_written(im, bad))) {
         block_free(&b);
         return why;
     }

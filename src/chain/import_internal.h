@@ -135,6 +135,11 @@ void committer_start(chain_importer *im);
  * moves to the new head; on a failure the batch goes back to the front of
  * the queue and a root mismatch re-runs the unchecked blocks. */
 const char *committer_wait(chain_importer *im, chain_bad_block *bad);
+/* Takes the outcome of a batch the committer has already written without
+ * a failure (committer_wait without the wait); a batch still in flight or
+ * one that failed is left for committer_wait. NULL, or a store error from
+ * reopening the base. */
+const char *committer_take_written(chain_importer *im, chain_bad_block *bad);
 /* Whether no batch is in flight (the store is the execution base's). */
 bool committer_idle(chain_importer *im);
 /* Hands the queue to the committer (which must be idle). */

@@ -286,6 +286,7 @@ const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad
     im->st.prepare += cs.prepare;
     im->st.accounts += cs.accounts;
     im->st.slots += cs.slots;
+    im->st.from_reads += cs.from_log;
     im->st.records += cs.records;
     if (err == DB_ROOT_MISMATCH) {
         im->st.root_checks++;

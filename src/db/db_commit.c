@@ -184,6 +184,7 @@ static work_set *usable_preview(const db_block *b, MDB_txn *txn, const position 
 static int commit_prepared(db *d, MDB_txn *txn, commit_job *j, work_set *w, const db_block *b, const char **err) {
     j->st.accounts += w->n;
     j->st.read_ahead += w->n_read_ahead;
+    j->st.from_log += w->n_from_log;
     for (size_t a = 0; a < w->n; a++) j->st.slots += w->a[a].n_slots;
     if (b->expected_root && !bytes32_eq(b->expected_root, &w->root)) {
         *err = DB_ROOT_MISMATCH;
@@ -326,10 +327,20 @@ const char *db_load_state(db *d, const change_set *cs, bytes32 *root) {
 
 /* ---- Previewing a root ---- */
 
+/* reads' log indexed in x, when it shows the commit w reads (false: not). */
+static bool index_reads(const db_snapshot *reads, const work_set *w, read_index *x) {
+    unsigned lanes;
+    size_t id;
+    if (!reads || !db_snapshot_logs(reads, &lanes, &id) || id != w->read_id) return false;
+    return read_index_build(x, reads);
+}
+
 /* The root of sets[0..n) on the latest state, in w (initialised here; the
- * caller frees it). *reusable: the trie was up to date, so w holds exactly
- * what committing one block of sets[0] on this head would compute. */
-static const char *preview_work(db *d, const change_set *const *sets, size_t n, work_set *w, bool *reusable) {
+ * caller frees it), prior values taken from reads' log where it can.
+ * *reusable: the trie was up to date, so w holds exactly what committing
+ * one block of sets[0] on this head would compute. */
+static const char *preview_work(db *d, const change_set *const *sets, size_t n, const db_snapshot *reads,
+                                work_set *w, bool *reusable) {
     MDB_txn *rt;
     int rc = db_begin(d, MDB_RDONLY, &rt);
     if (rc) {
@@ -341,7 +352,12 @@ static const char *preview_work(db *d, const change_set *const *sets, size_t n, 
     rc = read_position(d, rt, &p);
     *reusable = !rc && p.has_head && p.trie == p.head && n == 1;
     if (!rc && p.has_head && p.trie < p.head) rc = work_add_history(w, p.trie + 1, p.head);
+    read_index x;
+    bool logged = !rc && index_reads(reads, w, &x);
+    if (logged) w->reads = &x;
     for (size_t i = 0; !rc && i < n; i++) rc = work_apply(w, sets[i]);
+    if (logged) read_index_free(&x);
+    w->reads = NULL;
     mdb_txn_abort(rt);
     w->rt = NULL; /* the roots read through the trie engine's own readers */
     return rc ? db_mdb_error(rc) : work_roots(w);
@@ -351,20 +367,21 @@ const char *db_preview_root(db *d, const change_set *const *sets, size_t n, byte
     pthread_mutex_lock(&d->writer); /* the root engine's pool: one user at a time */
     work_set w;
     bool reusable;
-    const char *err = preview_work(d, sets, n, &w, &reusable);
+    const char *err = preview_work(d, sets, n, NULL, &w, &reusable);
     if (!err) *root = w.root;
     work_free(&w);
     pthread_mutex_unlock(&d->writer);
     return err;
 }
 
-const char *db_preview_root_keep(db *d, const change_set *cs, bytes32 *root, db_preview **out) {
+const char *db_preview_root_keep(db *d, const change_set *cs, const db_snapshot *reads, bytes32 *root,
+                                 db_preview **out) {
     *out = NULL;
     db_preview *p = calloc(1, sizeof *p);
     if (!p) abort();
     pthread_mutex_lock(&d->writer);
     const change_set *sets[1] = {cs};
-    const char *err = preview_work(d, sets, 1, &p->w, &p->reusable);
+    const char *err = preview_work(d, sets, 1, reads, &p->w, &p->reusable);
     pthread_mutex_unlock(&d->writer);
     if (err) {
         db_preview_free(p);

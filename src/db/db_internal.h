@@ -123,6 +123,47 @@ MDB_txn *db_snapshot_take(db_snapshot *s, void **lane_token);
 void db_snapshot_give(db_snapshot *s, void *lane_token);
 db *db_snapshot_db(db_snapshot *s);
 
+/* ---- Read logs (db_view.c records, db_reads.c indexes) ----
+ * What a logging snapshot's state reads found in the store, lane by lane:
+ * a lane's log is appended to only by the thread that holds the lane. */
+typedef struct {
+    address addr;
+    bool exists;
+    db_account acct;
+} logged_account;
+
+typedef struct {
+    address addr;
+    u256 key, value;
+} logged_slot;
+
+typedef struct {
+    logged_account *accounts;
+    size_t n_accounts, cap_accounts;
+    logged_slot *slots;
+    size_t n_slots, cap_slots;
+} read_log;
+
+/* s's lane logs (*n of them) and the transaction id of the commit they
+ * show; NULL when s does not log. Nobody may read through s meanwhile. */
+const read_log *db_snapshot_logs(const db_snapshot *s, unsigned *n, size_t *txn_id);
+
+/* The logs of a snapshot indexed by address and by (address, slot);
+ * read-only once built, so any number of threads may look up. Entries
+ * point into the logs, which must outlive the index. */
+typedef struct {
+    size_t txn_id;
+    const logged_account **accounts; /* open addressing; NULL: empty */
+    const logged_slot **slots;
+    size_t account_mask, slot_mask;
+} read_index;
+
+/* Indexes s's logs (false, nothing to free: s does not log, or logged nothing). */
+bool read_index_build(read_index *x, const db_snapshot *s);
+void read_index_free(read_index *x);
+const logged_account *read_index_account(const read_index *x, const address *addr);
+const logged_slot *read_index_slot(const read_index *x, const address *addr, const u256 *key);
+
 /* ---- The state work set (db_work.c) ----
  * The accounts and slots an operation changes, with their final values,
  * from which the trie jobs and the writes are derived. */
@@ -173,6 +214,11 @@ typedef struct work_set {
      * writer lock). */
     size_t read_id;
     size_t n_read_ahead;   /* entries whose prior state came from the pool's reads */
+    /* Logged reads of a snapshot (or NULL): where its txn_id is read_id,
+     * an account's flat row and a slot's value are taken from it instead
+     * of the store. */
+    const read_index *reads;
+    size_t n_from_log;     /* entries whose prior state came (partly) from it */
     acct_work *a;
     size_t n, cap;
     addr_map index;

@@ -4,7 +4,11 @@
  * LMDB read transactions must not be used by two threads at once, so a
  * snapshot holds several "lanes" (read transactions that see the same
  * commit: they are opened until their transaction ids agree) and each read
- * takes a free lane for its duration. */
+ * takes a free lane for its duration.
+ *
+ * A logging snapshot also appends what each account and slot read found
+ * to its lane's log (db_snapshot_log_reads), for a root previewed on the
+ * same commit. */
 #include <sched.h>
 #include <stdio.h>
 #include <stdatomic.h>
@@ -27,6 +31,7 @@ struct db_snapshot {
     bytes32 head_hash;
     uint64_t at;      /* the block whose state is shown (== head unless historical) */
     _Atomic(const char *) err;
+    read_log *logs;   /* by lane, when logging (db_snapshot_log_reads) */
 };
 
 static lane *acquire(db_snapshot *s) {
@@ -132,8 +137,19 @@ const char *db_snapshot_at(db *d, uint64_t number, unsigned lanes, db_snapshot *
     return NULL;
 }
 
+static void free_logs(db_snapshot *s) {
+    if (!s->logs) return;
+    for (unsigned i = 0; i < s->n_lanes; i++) {
+        free(s->logs[i].accounts);
+        free(s->logs[i].slots);
+    }
+    free(s->logs);
+    s->logs = NULL;
+}
+
 void db_snapshot_close(db_snapshot *s) {
     if (!s) return;
+    free_logs(s);
     close_lanes(s);
     db_snapshots_leave(s->d);
     free(s->lanes);
@@ -141,6 +157,51 @@ void db_snapshot_close(db_snapshot *s) {
 }
 
 const char *db_snapshot_error(db_snapshot *s) { return atomic_load(&s->err); }
+
+void db_snapshot_log_reads(db_snapshot *s, bool on) {
+    if (!on || s->at != s->head) {
+        free_logs(s);
+        return;
+    }
+    if (!s->logs) {
+        s->logs = calloc(s->n_lanes, sizeof *s->logs);
+        if (!s->logs) abort();
+    }
+    for (unsigned i = 0; i < s->n_lanes; i++) s->logs[i].n_accounts = s->logs[i].n_slots = 0;
+}
+
+const read_log *db_snapshot_logs(const db_snapshot *s, unsigned *n, size_t *txn_id) {
+    *n = s->n_lanes;
+    *txn_id = mdb_txn_id(s->lanes[0].txn);
+    return s->logs;
+}
+
+/* The log of the lane l holds, when s logs. */
+static read_log *lane_log(db_snapshot *s, const lane *l) { return s->logs ? &s->logs[l - s->lanes] : NULL; }
+
+static void log_account(read_log *g, const address *addr, bool exists, const db_account *a) {
+    if (g->n_accounts == g->cap_accounts) {
+        g->cap_accounts = g->cap_accounts ? 2 * g->cap_accounts : 1024;
+        g->accounts = realloc(g->accounts, g->cap_accounts * sizeof *g->accounts);
+        if (!g->accounts) abort();
+    }
+    logged_account *e = &g->accounts[g->n_accounts++];
+    e->addr = *addr;
+    e->exists = exists;
+    e->acct = *a;
+}
+
+static void log_slot(read_log *g, const address *addr, const u256 *key, const u256 *value) {
+    if (g->n_slots == g->cap_slots) {
+        g->cap_slots = g->cap_slots ? 2 * g->cap_slots : 1024;
+        g->slots = realloc(g->slots, g->cap_slots * sizeof *g->slots);
+        if (!g->slots) abort();
+    }
+    logged_slot *e = &g->slots[g->n_slots++];
+    e->addr = *addr;
+    e->key = *key;
+    e->value = *value;
+}
 
 const char *db_snapshot_block(db_snapshot *s, uint64_t *number) {
     if (!s->has_head) return DB_NOT_FOUND;
@@ -271,6 +332,9 @@ const char *db_read_account(db_snapshot *s, const address *addr, account_info *o
     lane *l = acquire(s);
     db_account a;
     int rc = read_account(s, l, addr, &a);
+    read_log *g = lane_log(s, l);
+    if (g && rc == 0) log_account(g, addr, true, &a);
+    if (g && rc == MDB_NOTFOUND) log_account(g, addr, false, &(db_account){0});
     release(l);
     if (rc) {
         out->balance = U256_ZERO;
@@ -287,6 +351,8 @@ const char *db_read_account(db_snapshot *s, const address *addr, account_info *o
 const char *db_read_storage(db_snapshot *s, const address *addr, const u256 *slot, u256 *out) {
     lane *l = acquire(s);
     int rc = read_slot(s, l, addr, slot, out);
+    read_log *g = lane_log(s, l);
+    if (g && rc == 0) log_slot(g, addr, slot, out);
     release(l);
     if (rc) *out = U256_ZERO;
     return note(s, rc_err(rc));

@@ -55,20 +55,36 @@ static const acct_work *parent_account(const work_set *w, const address *addr) {
  * (prefetch below); ok is false where nothing was read. */
 typedef struct {
     bool ok, exists;
+    bool logged; /* the flat row came from the read log */
     db_account acct;
     bytes32 haddr, storage_root;
 } fetched_account;
 
 typedef struct {
-    bool ok;
+    bool ok, logged;
     u256 value;
     bytes32 hkey; /* keccak(key), for the trie and the hashed row */
 } fetched_slot;
 
-/* Reads addr's stored state from txn: 0 (not found is an empty account)
- * or an LMDB code. */
+/* The read log, where it shows the commit w->rt shows. */
+static const read_index *usable_log(const work_set *w) {
+    return w->reads && w->read_id && w->reads->txn_id == w->read_id ? w->reads : NULL;
+}
+
+/* Reads addr's stored state from txn (or the read log): 0 (not found is
+ * an empty account) or an LMDB code. The storage root is always read:
+ * execution never reads it. */
 static int load_account(const work_set *w, MDB_txn *txn, const address *addr, fetched_account *f) {
-    int rc = db_get_account(w->d, txn, addr, &f->acct);
+    const read_index *log = usable_log(w);
+    const logged_account *e = log ? read_index_account(log, addr) : NULL;
+    f->logged = e != NULL;
+    int rc;
+    if (e) {
+        rc = e->exists ? 0 : MDB_NOTFOUND;
+        f->acct = e->acct;
+    } else {
+        rc = db_get_account(w->d, txn, addr, &f->acct);
+    }
     if (rc && rc != MDB_NOTFOUND) return rc;
     f->exists = rc == 0;
     if (!f->exists) f->acct = zero_account();
@@ -80,6 +96,21 @@ static int load_account(const work_set *w, MDB_txn *txn, const address *addr, fe
     if (rc == MDB_NOTFOUND) return MDB_CORRUPTED; /* flat and hashed state disagree */
     if (rc) return rc;
     return db_leaf_storage_root(v.mv_data, v.mv_size, &f->storage_root) ? 0 : MDB_CORRUPTED;
+}
+
+/* The stored value of addr's slot key, from txn or the read log: 0 or an
+ * LMDB code. */
+static int load_slot(const work_set *w, MDB_txn *txn, const address *addr, const u256 *key, u256 *out, bool *logged) {
+    const read_index *log = usable_log(w);
+    const logged_slot *e = log ? read_index_slot(log, addr, key) : NULL;
+    *logged = e != NULL;
+    if (e) {
+        *out = e->value;
+        return 0;
+    }
+    int rc = db_get_slot(w->d, txn, addr, key, out);
+    if (rc == MDB_NOTFOUND) *out = U256_ZERO;
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* work_account, with addr's stored state already read when f is given. */
@@ -112,6 +143,7 @@ static int account_entry(work_set *w, const address *addr, const fetched_account
             if (rc) return rc;
             f = &mine;
         }
+        w->n_from_log += f->logged;
         a->haddr = f->haddr;
         a->prior_exists = a->exists = f->exists;
         a->prior = a->acct = f->acct;
@@ -136,11 +168,12 @@ static int slot_entry(work_set *w, acct_work *a, const u256 *key, const fetched_
     const acct_work *pa = parent_account(w, &a->addr);
     const u256 *pat = pa ? word_map_get(&pa->slot_index, key) : NULL;
     int rc = 0;
-    bool ahead = !pat && f && f->ok;
+    bool ahead = !pat && f && f->ok, logged = false;
     if (pat) cur = pa->slots[pat->w[0] - 1].value; /* the parent block's value */
-    else if (ahead) cur = f->value, w->n_read_ahead++;
-    else rc = db_get_slot(w->d, w->rt, &a->addr, key, &cur);
-    if (rc && rc != MDB_NOTFOUND) return rc;
+    else if (ahead) cur = f->value, w->n_read_ahead++, logged = f->logged;
+    else rc = load_slot(w, w->rt, &a->addr, key, &cur, &logged);
+    if (rc) return rc;
+    w->n_from_log += logged;
     if (a->n_slots == a->cap_slots) {
         a->cap_slots = a->cap_slots ? a->cap_slots * 2 : 8;
         a->slots = realloc(a->slots, a->cap_slots * sizeof *a->slots);
@@ -259,9 +292,7 @@ static void prefetch_task(void *arg, size_t t, unsigned worker) {
         }
         const u256 *key = &cs->slots[it->slot].key;
         if (known(j->w, addr, key)) continue;
-        int rc = db_get_slot(j->w->d, txn, addr, key, &it->s.value);
-        if (rc == MDB_NOTFOUND) it->s.value = U256_ZERO;
-        it->s.ok = rc == 0 || rc == MDB_NOTFOUND;
+        it->s.ok = load_slot(j->w, txn, addr, key, &it->s.value, &it->s.logged) == 0;
         uint8_t be[32];
         u256_to_be(key, be);
         keccak256(be, 32, it->s.hkey.b); /* off the storage job's thread */

@@ -262,7 +262,7 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
     double t2 = now_s();
     bytes32 root;
     /* the root's work is kept for node_commit_built */
-    if (!err) err = db_preview_root_keep(n->db, &out->changes, &root, &out->preview);
+    if (!err) err = db_preview_root_keep(n->db, &out->changes, NULL, &root, &out->preview);
     out->t_select = t1 - t0;
     out->t_execute = t2 - t1;
     out->t_root = now_s() - t2;
