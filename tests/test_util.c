@@ -393,6 +393,10 @@ TEST(hash_maps_match_a_model) {
             word_map_clear(&wm);
             memset(present, 0, sizeof present);
         }
+        if (step == 150000) { /* re-slots every entry into a larger table */
+            addr_map_reserve(&am, 5000);
+            word_map_reserve(&wm, 5000);
+        }
         uint32_t got;
         bool found = addr_map_get(&am, &a, &got);
         const u256 *gw = word_map_get(&wm, &w);
@@ -412,6 +416,16 @@ TEST(hash_maps_match_a_model) {
         CHECK((word_map_get(&copy, &w) != NULL) == present[k]);
     }
     word_map_free(&copy);
+    /* reserve(more): that many new keys go in without the table growing */
+    for (size_t more = 1; more < 3000; more = more * 3 + 1) {
+        word_map_clear(&wm);
+        word_map_put(&wm, &(u256){{7}}, &(u256){{7}});
+        word_map_reserve(&wm, more);
+        size_t cap = wm.cap;
+        for (size_t i = 0; i < more; i++) word_map_put(&wm, &(u256){{1000 + i}}, &(u256){{i}});
+        CHECK(wm.cap == cap && wm.n == more + 1);
+        CHECK(word_map_get(&wm, &(u256){{7}}) && word_map_get(&wm, &(u256){{7}})->w[0] == 7);
+    }
     addr_map_free(&am);
     word_map_free(&wm);
 }

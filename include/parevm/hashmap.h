@@ -44,6 +44,7 @@ bool addr_map_get(const addr_map *m, const address *k, uint32_t *val);
 void addr_map_put(addr_map *m, const address *k, uint32_t val);
 bool addr_map_del(addr_map *m, const address *k);
 void addr_map_clear(addr_map *m); /* keeps capacity */
+void addr_map_reserve(addr_map *m, size_t more); /* room for `more` puts of new keys without growing */
 void addr_map_free(addr_map *m);
 
 /* u256 -> u256 */
@@ -60,6 +61,7 @@ const u256 *word_map_get(const word_map *m, const u256 *k);
 void word_map_put(word_map *m, const u256 *k, const u256 *val);
 bool word_map_del(word_map *m, const u256 *k);
 void word_map_clear(word_map *m);
+void word_map_reserve(word_map *m, size_t more); /* room for `more` puts of new keys without growing */
 void word_map_free(word_map *m);
 bool word_map_clone(word_map *dst, const word_map *src);
 

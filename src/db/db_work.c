@@ -360,6 +360,13 @@ static int apply_account(work_set *w, const change_set *cs, size_t i, const pref
         a->acct.code_hash = code->len ? code->hash : EMPTY_CODE_HASH;
         a->code = code->len ? code : NULL;
     }
+    if (ac->n_slots > a->cap_slots - a->n_slots) { /* room for all of them at once */
+        size_t need = a->n_slots + ac->n_slots;
+        a->cap_slots = need > 2 * a->cap_slots ? need : 2 * a->cap_slots;
+        a->slots = realloc(a->slots, a->cap_slots * sizeof *a->slots);
+        if (!a->slots) abort();
+    }
+    word_map_reserve(&a->slot_index, ac->n_slots);
     for (uint32_t k = 0; k < ac->n_slots; k++) {
         const slot_change *sc = &cs->slots[ac->first_slot + k];
         slot_work *s;
@@ -372,6 +379,13 @@ static int apply_account(work_set *w, const change_set *cs, size_t i, const pref
 
 int work_apply(work_set *w, const change_set *cs) {
     prefetch_job j = {.w = w, .cs = cs};
+    if (cs->n_accounts > w->cap - w->n) {
+        size_t need = w->n + cs->n_accounts;
+        w->cap = need > 2 * w->cap ? need : 2 * w->cap;
+        w->a = realloc(w->a, w->cap * sizeof *w->a);
+        if (!w->a) abort();
+    }
+    addr_map_reserve(&w->index, cs->n_accounts);
     int rc = 0;
     for (size_t from = 0, to; from < cs->n_accounts && !rc; from = to) {
         bool ahead = prefetch(&j, from, &to);

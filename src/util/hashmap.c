@@ -19,15 +19,24 @@ static void *xcalloc(size_t n, size_t size) {
         while (m->e[i].used && !eq(&m->e[i].key, k)) i = (i + 1) & mask;              \
         return i;                                                                     \
     }                                                                                 \
-    /* doubles the table (or allocates `initial` slots) and re-slots every entry */   \
-    static void map##_grow(map *m, size_t initial) {                                  \
+    /* a table of cap slots (a power of two), every entry re-slotted */              \
+    static void map##_resize(map *m, size_t cap) {                                    \
         entry *old = m->e;                                                            \
         size_t ocap = m->cap;                                                         \
-        m->cap = ocap ? ocap * 2 : initial;                                           \
+        m->cap = cap;                                                                 \
         m->e = xcalloc(m->cap, sizeof *m->e);                                         \
         for (size_t i = 0; i < ocap; i++)                                             \
             if (old[i].used) m->e[map##_slot(m, &old[i].key)] = old[i];               \
         free(old);                                                                    \
+    }                                                                                 \
+    /* doubles the table (or allocates `initial` slots) */                            \
+    static void map##_grow(map *m, size_t initial) {                                  \
+        map##_resize(m, m->cap ? m->cap * 2 : initial);                               \
+    }                                                                                 \
+    void map##_reserve(map *m, size_t more) {                                         \
+        size_t cap = m->cap ? m->cap : 8;                                             \
+        while (cap < 2 * (m->n + more)) cap *= 2;                                     \
+        if (cap > m->cap) map##_resize(m, cap);                                       \
     }                                                                                 \
     bool map##_del(map *m, const key_t *k) {                                          \
         if (!m->cap) return false;                                                    \
