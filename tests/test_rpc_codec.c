@@ -64,6 +64,8 @@ TEST(quantities) {
     json_decref(v);
 }
 
+static int hexval(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+
 TEST(data_addresses_hashes) {
     uint8_t *d = NULL;
     size_t n = 9;
@@ -86,6 +88,25 @@ TEST(data_addresses_hashes) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         v = J(bad[i].json);
         CHECK(same(rpc_parse_data(v, &d, &n), bad[i].why));
+        json_decref(v);
+    }
+    /* every byte as the last digit of a long string: hex digits decode,
+     * anything else (a NUL, a byte above 0x7f) is refused */
+    char buf[2 + 2000 + 2];
+    memcpy(buf, "0x", 2);
+    for (size_t i = 2; i < 2002; i++) buf[i] = "0123456789abcdefABCDEF"[i % 22];
+    for (int c = 0; c < 256; c++) {
+        buf[2002] = '0';
+        buf[2003] = (char)c;
+        v = json_stringn_nocheck(buf, sizeof buf);
+        const char *why = rpc_parse_data(v, &d, &n);
+        int want = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (want < 0) {
+            CHECK(same(why, "invalid hex string"));
+        } else {
+            CHECK(!why && n == 1001 && d[1000] == want && d[0] == (uint8_t)(hexval(buf[2]) << 4 | hexval(buf[3])) && d[999] == (uint8_t)(hexval(buf[2000]) << 4 | hexval(buf[2001])));
+            free(d);
+        }
         json_decref(v);
     }
     address a;
