@@ -473,6 +473,59 @@ TEST(trie_ordered_vs_rlp_keys) {
     }
 }
 
+/* trie_root_pool equals trie_root: ordered keys (1 to 3 byte rlp(i)),
+ * 32-byte keys, and short keys over a tiny alphabet with prefix keys (a
+ * branch's own value, extensions), values around the 32-byte inline limit,
+ * sizes around TRIE_POOL_MIN, pools of 1, 2 and 3 threads. */
+TEST(trie_pool_matches_serial) {
+    static const size_t sizes[] = {0, 1, 255, 256, 257, 700, 1450, 5000};
+    static const uint8_t alphabet[] = {0x00, 0x01, 0x10, 0x11, 0x12, 0x21, 0xf0, 0xff};
+    task_pool *pools[3] = {task_pool_new(1), task_pool_new(2), task_pool_new(3)};
+    int bad = 0;
+    for (int shape = 0; shape < 3; shape++)
+        for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+            size_t want = sizes[si];
+            kv_map m = {0};
+            for (size_t i = 0; m.n < want && i < 50 * want; i++) {
+                uint8_t key[32], val[64];
+                size_t kl;
+                if (shape == 0) {
+                    buf_t k = {0};
+                    rlp_encode_u64(&k, i);
+                    kl = k.len;
+                    memcpy(key, k.data, kl);
+                    buf_free(&k);
+                } else if (shape == 1) {
+                    kl = 32;
+                    for (size_t b = 0; b < kl; b++) key[b] = (uint8_t)rnd();
+                } else {
+                    kl = 1 + rnd() % 5;
+                    for (size_t b = 0; b < kl; b++) key[b] = alphabet[rnd() % sizeof alphabet];
+                }
+                size_t vl = 1 + rnd() % 40;
+                for (size_t b = 0; b < vl; b++) val[b] = (uint8_t)rnd();
+                map_set(&m, key, kl, val, vl);
+            }
+            bytes32 serial = trie_root(m.kv, m.n);
+            for (int p = 0; p < 3; p++) {
+                for (size_t i = m.n; i > 1; i--) { /* any input order */
+                    size_t j = (size_t)(rnd() % i);
+                    trie_kv t = m.kv[i - 1];
+                    m.kv[i - 1] = m.kv[j];
+                    m.kv[j] = t;
+                }
+                bytes32 got = trie_root_pool(m.kv, m.n, pools[p]);
+                if (!bytes32_eq(&got, &serial)) {
+                    printf("  shape %d, %zu pairs, %d threads: roots differ\n", shape, m.n, p + 1);
+                    bad++;
+                }
+            }
+            map_free(&m);
+        }
+    CHECK_EQ_U64(bad, 0);
+    for (int p = 0; p < 3; p++) task_pool_free(pools[p]);
+}
+
 /* ---- Timing ------------------------------------------------------------ */
 
 static double now_ms(void) {

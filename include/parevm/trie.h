@@ -11,6 +11,7 @@
 #ifndef PAREVM_TRIE_H
 #define PAREVM_TRIE_H
 
+#include "pool.h"
 #include "types.h"
 
 /* One key/value pair; the memory is the caller's and must outlive the call. */
@@ -39,5 +40,15 @@ bytes32 trie_root_secure(trie_kv *items, size_t n);
  * withdrawals roots of a block: values[i] is stored under the key rlp(i).
  * Every values[i] must be non-empty. n == 0 gives EMPTY_TRIE_ROOT. */
 bytes32 trie_root_ordered(const byte_span *values, size_t n);
+
+/* trie_root with its subtries built on pool (NULL, or one thread: as
+ * trie_root). Same contract and result; the pool must be the caller's to
+ * use for the call (task_pool_run). Below TRIE_POOL_MIN pairs it runs on
+ * the caller's thread alone. */
+enum { TRIE_POOL_MIN = 256 };
+bytes32 trie_root_pool(trie_kv *items, size_t n, task_pool *pool);
+
+/* trie_root_ordered with trie_root_pool. */
+bytes32 trie_root_ordered_pool(const byte_span *values, size_t n, task_pool *pool);
 
 #endif

@@ -49,7 +49,7 @@ static const char *check_body(chain_importer *im, const block *b, size_t rlp_len
     if (why) return why;
     bytes32 r = block_ommers_hash(b);
     if (!bytes32_eq(&r, &h->ommers_hash)) return "ommers hash mismatch";
-    r = block_tx_root(b);
+    r = block_tx_root_pool(b, im->roots);
     if (!bytes32_eq(&r, &h->tx_root)) return "transactions root mismatch";
     if (h->has_withdrawals_root != b->has_withdrawals) return "withdrawals presence mismatch";
     if (b->has_withdrawals) {
@@ -128,7 +128,7 @@ static const char *execute(chain_importer *im, block_rules *rules, block *b) {
         why = block_execute(im->ex, rules, b, im->cur, &im->res);
     }
     if (!why) {
-        bytes32 rr = block_receipts_root(&im->res);
+        bytes32 rr = block_receipts_root_pool(&im->res, im->roots);
         why = block_check_results(&b->header, &im->res, &rr);
     }
     return why;

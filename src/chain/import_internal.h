@@ -50,6 +50,7 @@ struct chain_importer {
     chain_config cfg;
     par_engine *par;
     executor *ex;              /* o.sequential */
+    task_pool *roots;          /* the transactions' and receipts' roots (o.threads) */
     unsigned lanes;            /* snapshot lanes: one per thread */
 
     /* execution base: the store's head (snap), the queued blocks' changes

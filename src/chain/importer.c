@@ -344,6 +344,7 @@ const char *chain_importer_open(db *d, const chain_import_options *o, chain_impo
     im->lanes = im->o.threads;
     if (im->o.sequential) im->ex = executor_new();
     else im->par = par_engine_new((int)im->o.threads);
+    im->roots = task_pool_new(im->o.sequential ? 1 : im->o.threads);
     im->pending = block_state_new(importer_base_view(im), db_codes(d));
     im->inflight = block_state_new(importer_base_view(im), db_codes(d));
     im->cur = block_state_new(block_state_view(im->pending), db_codes(d));
@@ -376,6 +377,7 @@ void chain_importer_free(chain_importer *im) {
     block_state_free(im->pending);
     block_state_free(im->inflight);
     if (im->par) par_engine_free(im->par);
+    task_pool_free(im->roots);
     if (im->ex) executor_free(im->ex);
     block_result_free(&im->res);
     change_set_free(&im->net);

@@ -21,6 +21,7 @@
 #include "parevm/buf.h"
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
+#include <string.h>
 
 /* The i-th nibble (high half first) of a key. */
 static inline unsigned nibble(const uint8_t *key, size_t i) {
@@ -99,10 +100,21 @@ static void out_of_memory(void) {
     abort();
 }
 
+/* A subtrie whose reference was computed ahead (on a pool): the node for
+ * keys [lo, hi) starting at nibble depth, and its reference as a branch
+ * holds it (the RLP of its hash, or the node itself when shorter). */
+typedef struct {
+    size_t lo, hi, depth;
+    uint8_t ref_len;
+    uint8_t ref[33];
+} sub_root;
+
 typedef struct {
     trie_kv *kv;   /* the pairs; each range is sorted as its node is built */
     uint8_t *slot; /* per pair: its slot in the branch being partitioned */
     buf_t out;     /* scratch: partial nodes along the current path */
+    const sub_root *subs; /* computed ahead, in the order the branches meet them */
+    size_t n_subs, next_sub;
 } builder;
 
 static void emit_node(builder *bd, size_t lo, size_t hi, size_t depth);
@@ -181,6 +193,12 @@ static void emit_branch(builder *bd, size_t lo, size_t hi, size_t depth) {
             __builtin_prefetch(bd->kv[bounds[s + 1]].key);
             __builtin_prefetch(bd->kv[bounds[s + 1]].val);
         }
+        const sub_root *sub = bd->next_sub < bd->n_subs ? &bd->subs[bd->next_sub] : NULL;
+        if (sub && sub->lo == bounds[s] && sub->hi == bounds[s + 1] && sub->depth == depth + 1) {
+            buf_append(b, sub->ref, sub->ref_len);
+            bd->next_sub++;
+            continue;
+        }
         size_t child = b->len;
         emit_node(bd, bounds[s], bounds[s + 1], depth + 1);
         make_ref(b, child);
@@ -192,6 +210,16 @@ static void emit_branch(builder *bd, size_t lo, size_t hi, size_t depth) {
     rlp_list_end(b, start);
 }
 
+/* The number of leading nibbles keys [lo, hi) (two or more) share, given
+ * that they share `depth`; below a branch point, usually the second key
+ * already tells that there is none beyond depth. */
+static size_t shared_nibbles(const trie_kv *kv, size_t lo, size_t hi, size_t depth) {
+    size_t shared = nibble_len(&kv[lo]);
+    for (size_t i = lo + 1; i < hi && shared > depth; i++)
+        shared = common_prefix(&kv[lo], &kv[i], depth, shared);
+    return shared;
+}
+
 /* Encodes the node for keys [lo, hi) (non-empty), which all share their first
  * `depth` nibbles, at the end of the scratch buffer. */
 static void emit_node(builder *bd, size_t lo, size_t hi, size_t depth) {
@@ -200,11 +228,7 @@ static void emit_node(builder *bd, size_t lo, size_t hi, size_t depth) {
         emit_leaf(bd, &kv[lo], depth);
         return;
     }
-    /* The prefix all keys share; below a branch point, usually the second
-     * key already tells that there is none beyond depth. */
-    size_t shared = nibble_len(&kv[lo]);
-    for (size_t i = lo + 1; i < hi && shared > depth; i++)
-        shared = common_prefix(&kv[lo], &kv[i], depth, shared);
+    size_t shared = shared_nibbles(kv, lo, hi, depth);
     if (shared == depth) {
         emit_branch(bd, lo, hi, depth);
         return;
@@ -230,6 +254,72 @@ bytes32 trie_root(trie_kv *items, size_t n) {
     bytes32 root = keccak256_hash(bd.out.data, bd.out.len);
     buf_free(&bd.out);
     if (bd.slot != small) free(bd.slot);
+    return root;
+}
+
+/* ---- On a pool ----
+ * The top of the trie is walked first, sorting each large range into its
+ * branch's children as emit_node would; every child range of at most
+ * `limit` pairs becomes a sub_root, built on the pool into its reference.
+ * emit_node then builds the top, taking those references as it meets the
+ * ranges (in the same depth-first order) instead of descending. */
+
+typedef struct {
+    builder *bd;
+    sub_root *subs;
+    size_t n, cap, limit;
+} root_plan;
+
+static void plan_node(root_plan *p, size_t lo, size_t hi, size_t depth) {
+    if (hi - lo == 1) return; /* a leaf: built with the top */
+    size_t shared = shared_nibbles(p->bd->kv, lo, hi, depth), bounds[18];
+    partition(p->bd, lo, hi, shared, bounds);
+    for (size_t s = 1; s < 17; s++) {
+        size_t a = bounds[s], b = bounds[s + 1];
+        if (a == b) continue;
+        if (b - a > p->limit) {
+            plan_node(p, a, b, shared + 1);
+            continue;
+        }
+        if (p->n == p->cap) {
+            p->cap = p->cap ? 2 * p->cap : 64;
+            p->subs = realloc(p->subs, p->cap * sizeof *p->subs);
+            if (!p->subs) out_of_memory();
+        }
+        p->subs[p->n++] = (sub_root){.lo = a, .hi = b, .depth = shared + 1};
+    }
+}
+
+static void build_sub(void *arg, size_t i, unsigned worker) {
+    (void)worker;
+    root_plan *p = arg;
+    sub_root *r = &p->subs[i];
+    builder bd = {.kv = p->bd->kv, .slot = p->bd->slot}; /* its own range of both */
+    emit_node(&bd, r->lo, r->hi, r->depth);
+    make_ref(&bd.out, 0);
+    r->ref_len = (uint8_t)bd.out.len;
+    memcpy(r->ref, bd.out.data, bd.out.len);
+    buf_free(&bd.out);
+}
+
+bytes32 trie_root_pool(trie_kv *items, size_t n, task_pool *pool) {
+    unsigned threads = pool ? task_pool_threads(pool) : 1;
+    if (threads < 2 || n < TRIE_POOL_MIN) return trie_root(items, n);
+    builder bd = {.kv = items, .slot = malloc(n)};
+    if (!bd.slot) out_of_memory();
+    root_plan p = {.bd = &bd, .limit = n / (8 * (size_t)threads)};
+    if (p.limit < 16) p.limit = 16;
+    plan_node(&p, 0, n, 0);
+    task_pool_run(pool, p.n, build_sub, &p);
+    bd.subs = p.subs;
+    bd.n_subs = p.n;
+    buf_reserve(&bd.out, 4096);
+    emit_node(&bd, 0, n, 0);
+    assert(bd.next_sub == bd.n_subs && "every sub-root is met by the top");
+    bytes32 root = keccak256_hash(bd.out.data, bd.out.len);
+    buf_free(&bd.out);
+    free(bd.slot);
+    free(p.subs);
     return root;
 }
 
@@ -268,7 +358,7 @@ static size_t rlp_index(uint64_t i, uint8_t out[9]) {
     return 1 + n;
 }
 
-bytes32 trie_root_ordered(const byte_span *values, size_t n) {
+bytes32 trie_root_ordered_pool(const byte_span *values, size_t n, task_pool *pool) {
     if (n == 0) return EMPTY_TRIE_ROOT;
     uint8_t *keys;
     trie_kv *kv = alloc_pairs(n, 9, &keys);
@@ -276,7 +366,9 @@ bytes32 trie_root_ordered(const byte_span *values, size_t n) {
         uint8_t *k = keys + 9 * i;
         kv[i] = (trie_kv){k, rlp_index(i, k), values[i].data, values[i].len};
     }
-    bytes32 root = trie_root(kv, n);
+    bytes32 root = trie_root_pool(kv, n, pool);
     free(kv);
     return root;
 }
+
+bytes32 trie_root_ordered(const byte_span *values, size_t n) { return trie_root_ordered_pool(values, n, NULL); }
