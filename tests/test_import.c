@@ -466,6 +466,17 @@ TEST(root_first_verdict_before_the_write) {
     code_store_free(codes);
 }
 
+/* The store's incremental root equals a full rebuild from its flat state. */
+static void check_root_full(db *d) {
+    bytes32 full, inc;
+    db_snapshot *s;
+    CHECK(db_snapshot_open(d, 1, &s) == NULL);
+    uint64_t trie;
+    CHECK(db_state_root(s, &inc, &trie) == NULL);
+    db_snapshot_close(s);
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &inc));
+}
+
 /* Blocks spaced out, as a node's payloads arrive: the committer has
  * written the parent before the next block comes, without a flush. The
  * importer takes that write before the block executes, so the block reads
@@ -499,13 +510,7 @@ TEST(spaced_blocks_root_takes_execution_reads) {
     CHECK(chain_import_flush(im, &bad) == NULL && !bad.invalid);
     CHECK_EQ_U64(store_head(d, NULL), c.n);
     chain_importer_free(im);
-    bytes32 full, inc;
-    db_snapshot *s;
-    CHECK(db_snapshot_open(d, 1, &s) == NULL);
-    uint64_t trie;
-    CHECK(db_state_root(s, &inc, &trie) == NULL);
-    db_snapshot_close(s);
-    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &inc));
+    check_root_full(d);
     db_close(d);
     built_free(&c);
     code_store_free(codes);
@@ -567,13 +572,7 @@ TEST(root_chained_on_the_parent_being_written) {
         chain_importer_free(im);
         /* the store's root by a full rebuild, then an unwind through the
          * chained blocks and a plain import of them again */
-        bytes32 full, inc;
-        db_snapshot *s;
-        CHECK(db_snapshot_open(d, 1, &s) == NULL);
-        uint64_t trie;
-        CHECK(db_state_root(s, &inc, &trie) == NULL);
-        db_snapshot_close(s);
-        CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &inc));
+        check_root_full(d);
         CHECK(db_unwind(d, 2, NULL) == NULL);
         chain_import_options plain = {.threads = 2, .no_pipeline = true};
         CHECK(chain_importer_open(d, &plain, &im) == NULL);
