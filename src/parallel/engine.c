@@ -427,7 +427,12 @@ long par_recover_senders(par_engine *e, block *b, bool homestead) {
     e->recover.homestead = homestead;
     atomic_store(&e->recover.next, 0);
     atomic_store(&e->recover.failed, -1);
-    if (b->n_txs < 4)
+    /* senders recovered already (an importer's, a pool's) are the usual
+     * case: waking the workers for none costs more than the check */
+    size_t unknown = 0;
+    for (size_t i = 0; i < b->n_txs && unknown < 4; i++) unknown += !b->txs[i].sender_known;
+    if (unknown == 0) return -1;
+    if (unknown < 4)
         recover_work(&e->workers[0]);
     else
         run_on_all_workers(e, recover_work);
