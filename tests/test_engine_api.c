@@ -13,6 +13,7 @@
 #define _GNU_SOURCE /* nftw */
 #include "test.h"
 #include "engine_helpers.h"
+#include "crypto/bls12_381.h"
 #include "parevm/hdkeys.h"
 #include "parevm/keccak.h"
 #include "parevm/tx.h"
@@ -630,15 +631,23 @@ out:
 /* ---- Blob transactions: the pool keeps the sidecar for the Engine API ---------------------------------- */
 
 /* A blob transaction with one blob in its Osaka network form (wrapper
- * version 1, 128 cell proofs; the pool checks the structure, not the KZG
- * proofs), as a JSON string; *vh gets its versioned hash. */
-static json_t *blob_tx(const account *from, uint64_t nonce, uint8_t fill, bytes32 *vh, uint8_t **blob_out) {
-    uint8_t *blob = calloc(1, TX_BLOB_SIZE), commitment[TX_KZG_BYTES], proof[TX_KZG_BYTES];
+ * version 1, 128 cell proofs), as a JSON string; *vh gets its versioned
+ * hash. The blob is the constant polynomial `fill`: its commitment is
+ * [fill]G1 and every cell proof the point at infinity (the quotients are
+ * zero), which the pool's KZG check accepts; corrupt_proof makes cell 5's
+ * proof the generator instead, which it must refuse. */
+static json_t *blob_tx_proofs(const account *from, uint64_t nonce, uint8_t fill, bytes32 *vh, uint8_t **blob_out,
+                              bool corrupt_proof) {
+    uint8_t *blob = calloc(1, TX_BLOB_SIZE), commitment[TX_KZG_BYTES], proof[TX_KZG_BYTES] = {0xc0}, bad[TX_KZG_BYTES];
     if (!blob) abort();
-    for (size_t i = 0; i < TX_BLOB_SIZE; i += 32) blob[i + 1] = (uint8_t)(fill + i / 32);
-    memset(commitment, fill, sizeof commitment);
-    commitment[0] = 0xc0;
-    memset(proof, 0xab, sizeof proof);
+    for (size_t i = 0; i < TX_BLOB_SIZE; i += 32) blob[i + 31] = fill;
+    bls_g1 c;
+    bls_g1_affine ca;
+    bls_g1_from_affine(&c, &BLS_G1_GENERATOR);
+    bls_g1_mul(&c, &c, &(bls_scalar){{fill, 0, 0, 0}});
+    bls_g1_to_affine(&ca, &c);
+    bls_g1_compress(commitment, &ca);
+    bls_g1_compress(bad, &BLS_G1_GENERATOR);
     if (!EVP_Digest(commitment, sizeof commitment, vh->b, NULL, EVP_sha256(), NULL)) abort();
     vh->b[0] = 0x01;
     address to = addr_of(0x33);
@@ -662,7 +671,8 @@ static json_t *blob_tx(const account *from, uint64_t nonce, uint8_t fill, bytes3
     rlp_encode_bytes(&net, commitment, sizeof commitment);
     rlp_list_end(&net, lc);
     size_t lp = rlp_list_begin(&net);
-    for (int i = 0; i < TX_CELLS_PER_EXT_BLOB; i++) rlp_encode_bytes(&net, proof, sizeof proof);
+    for (int i = 0; i < TX_CELLS_PER_EXT_BLOB; i++)
+        rlp_encode_bytes(&net, corrupt_proof && i == 5 ? bad : proof, sizeof proof);
     rlp_list_end(&net, lp);
     rlp_list_end(&net, l);
     json_t *s = rpc_json_data(net.data, net.len);
@@ -672,6 +682,10 @@ static json_t *blob_tx(const account *from, uint64_t nonce, uint8_t fill, bytes3
     return s;
 }
 
+static json_t *blob_tx(const account *from, uint64_t nonce, uint8_t fill, bytes32 *vh, uint8_t **blob_out) {
+    return blob_tx_proofs(from, nonce, fill, vh, blob_out, false);
+}
+
 TEST(engine_blobs_from_the_pool) {
     eh_node a = {0}, b = {0};
     CHECK(start_node(&a) && start_node(&b));
@@ -679,6 +693,12 @@ TEST(engine_blobs_from_the_pool) {
     bytes32 g = genesis_hash(&a), vh, unknown = beacon_root(99);
     account s = dev_account(4);
     uint8_t *blob = NULL;
+    /* a cell proof that does not open the commitment: refused, not pooled */
+    CHECK(!send_tx(&a, blob_tx_proofs(&s, 0, 7, &vh, &blob, true)));
+    free(blob);
+    json_t *none = eh_result(&a, "engine_getBlobsV3", json_pack("[[o]]", eh_hash(&vh)));
+    CHECK(none && json_is_null(json_array_get(none, 0)));
+    json_decref(none);
     CHECK(send_tx(&a, blob_tx(&s, 0, 7, &vh, &blob)));
     json_t *blob_hex = rpc_json_data(blob, TX_BLOB_SIZE);
     /* getBlobsV2: all or nothing; V3: partial */

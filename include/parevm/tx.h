@@ -184,7 +184,7 @@ bool tx_decode_network(const uint8_t *raw, size_t len, tx_network *out, char *er
 void tx_network_free(tx_network *n);
 
 /* The sidecar's structure against its transaction (no proof is verified:
- * that is the pool's KZG work): as many blobs and commitments as versioned
+ * the pool checks them with parevm/kzg.h): as many blobs and commitments as versioned
  * hashes, one proof per blob (version 0) or TX_CELLS_PER_EXT_BLOB per blob
  * (version 1), each versioned hash = 0x01 || sha256(commitment)[1:], and the
  * wrapper version the fork gossips (0 before Osaka, 1 from Osaka). Returns

@@ -3,7 +3,7 @@
  * commitments and proofs, as EIP-4844 defined it (one proof per blob) or in
  * EIP-7594's version 1 wrapper (128 cell proofs per blob). Decoding checks
  * sizes; tx_network_check checks the sidecar against the transaction. The
- * proofs themselves are the pool's KZG work, not done here. */
+ * proofs themselves are checked by the pool (parevm/kzg.h), not here. */
 #include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -297,6 +297,11 @@ extern const bls_g1_affine BLS_G1_GENERATOR_ODD_MULTIPLES[32];
  * (kzg_setup.c; [tau]G1 is for tests). */
 extern const uint8_t BLS_KZG_TAU_G2_COMPRESSED[96];
 extern const uint8_t BLS_KZG_TAU_G1_COMPRESSED[48];
+/* [tau^i]G1 for i < KZG_CELL_POINTS and [tau^64]G2 of the same setup, for
+ * EIP-7594 cell proofs (kzg_sidecar.c). */
+#define KZG_CELL_POINTS 64
+extern const uint8_t BLS_KZG_G1_MONOMIAL_COMPRESSED[KZG_CELL_POINTS][48];
+extern const uint8_t BLS_KZG_TAU64_G2_COMPRESSED[96];
 
 /* ---- Inline Fp arithmetic ------------------------------------------------ */
 

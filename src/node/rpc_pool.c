@@ -1,12 +1,21 @@
 /* Method group: the transaction pool -- eth_sendRawTransaction (validated
  * against the head's state; blob transactions in their network form, with
- * the sidecar's structure checked), txpool_status, txpool_content,
+ * the sidecar's structure and KZG proofs checked), txpool_status, txpool_content,
  * txpool_contentFrom, txpool_inspect. In dev mode with automine a sent
  * transaction is mined before the call returns. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "node_dev.h"
+#include "parevm/kzg.h"
+
+/* The blobs against their commitments, by the proofs of the sidecar's
+ * version: a pool that gossips or builds with blobs vouches for them. */
+static const char *sidecar_kzg(const tx_network *net) {
+    if (net->wrapper_version == 0)
+        return kzg_verify_blob_proofs(net->blobs, net->commitments, net->proofs, net->n_blobs);
+    return kzg_verify_cell_proofs(net->blobs, net->commitments, net->proofs, net->n_blobs);
+}
 
 const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *hash, char *detail, size_t dlen) {
     node_read r;
@@ -33,6 +42,7 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
         else {
             if (!net.has_sidecar) why = "blob transaction without its blobs (send the network form)";
             else why = tx_network_check(&net, fork >= FORK_OSAKA ? FORK_OSAKA : fork);
+            if (!why) why = sidecar_kzg(&net);
             if (!why) tx_encode(&net.tx, &block_form);
             version = net.wrapper_version;
             tx_network_free(&net);
