@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real Ethereum clients that the node tests drive (viem, ethers,
-# solc-js, Foundry's cast and anvil) and EthereumJS's VM (the EVM differential, tests/tools/evm_fuzz) at the versions pinned in
+# solc-js, Foundry's cast and anvil), EthereumJS's VM (the EVM differential, tests/tools/evm_fuzz) and kzg-wasm (blob sidecars for tests/clients/blobs.mjs) at the versions pinned in
 # scripts/npm-tools/package-lock.json, into .npm-tools/ (ignored by git).
 # Install scripts are not run: the Foundry binaries come from their
 # per-platform packages, so nothing is downloaded outside the registry install
@@ -27,3 +27,4 @@ bin=$dest/node_modules/.bin
 "$bin/solcjs" --version >/dev/null
 (cd "$dest" && node -e 'require("ethers"); import("viem").then(v => { if (!v.createPublicClient) process.exit(1); })')
 (cd "$dest" && node -e 'import("@ethereumjs/vm").then(v => { if (!v.createVM) process.exit(1); })')
+(cd "$dest" && node -e 'import("kzg-wasm").then(k => { if (!k.loadKZG) process.exit(1); })')
