@@ -10,8 +10,11 @@
 #include "parevm/kzg.h"
 
 /* The blobs against their commitments, by the proofs of the sidecar's
- * version: a pool that gossips or builds with blobs vouches for them. */
-static const char *sidecar_kzg(const tx_network *net) {
+ * version: a pool that gossips or builds with blobs vouches for them. The
+ * count is checked first (the pool's rules would refuse more anyway): each
+ * blob costs milliseconds of KZG work. */
+static const char *sidecar_kzg(const tx_network *net, fork_id fork) {
+    if (net->n_blobs > tx_max_blobs(fork)) return "too many blobs in transaction";
     if (net->wrapper_version == 0)
         return kzg_verify_blob_proofs(net->blobs, net->commitments, net->proofs, net->n_blobs);
     return kzg_verify_cell_proofs(net->blobs, net->commitments, net->proofs, net->n_blobs);
@@ -42,7 +45,7 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
         else {
             if (!net.has_sidecar) why = "blob transaction without its blobs (send the network form)";
             else why = tx_network_check(&net, fork >= FORK_OSAKA ? FORK_OSAKA : fork);
-            if (!why) why = sidecar_kzg(&net);
+            if (!why) why = sidecar_kzg(&net, fork);
             if (!why) tx_encode(&net.tx, &block_form);
             version = net.wrapper_version;
             tx_network_free(&net);
