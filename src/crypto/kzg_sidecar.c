@@ -13,6 +13,7 @@
 
 #include "crypto/bls12_381.h"
 #include "parevm/precompile_math.h"
+#include "parevm/u256.h"
 
 #define N 4096
 #define LOG_N 12
@@ -21,8 +22,7 @@
 
 typedef struct { uint64_t l[4]; } fr;
 
-static const uint64_t R_MOD[4] = {0xffffffff00000001ULL, 0x53bda402fffe5bfeULL, 0x3339d80809a1d805ULL,
-                                  0x73eda753299d7d48ULL};
+#define R_MOD BLS_R.l /* the group order r, as bls12_381_field.c defines it */
 static const uint64_t R_NEG_INV = 0xfffffffeffffffffULL; /* -r^-1 mod 2^64 */
 static const fr R2 = {{0xc999e990f3f29c6dULL, 0x2b6cedcb87925c23ULL, 0x05d314967254398fULL, 0x0748d9d99f59ff11ULL}};
 static const fr FR_ONE = {{0x00000001fffffffeULL, 0x5884b7fa00034802ULL, 0x998c4fefecbc4ff5ULL,
@@ -116,19 +116,16 @@ static void fr_to_limbs(uint64_t out[4], const fr *a) {
     memcpy(out, t.l, sizeof t.l);
 }
 
-static void limbs_from_be(uint64_t v[4], const uint8_t be[32]) {
-    for (int i = 0; i < 4; i++) {
-        uint64_t x = 0;
-        for (int k = 0; k < 8; k++) x = (x << 8) | be[(3 - i) * 8 + k];
-        v[i] = x;
-    }
+/* 32 big-endian bytes, any value, reduced mod r. */
+static void fr_from_be(fr *o, const uint8_t be[32]) {
+    u256 v = u256_load_be32(be);
+    fr_from_limbs(o, v.w);
 }
 
 static void fr_to_be(uint8_t be[32], const fr *a) {
-    uint64_t v[4];
-    fr_to_limbs(v, a);
-    for (int i = 0; i < 4; i++)
-        for (int k = 0; k < 8; k++) be[(3 - i) * 8 + k] = (uint8_t)(v[i] >> (56 - 8 * k));
+    u256 v;
+    fr_to_limbs(v.w, a);
+    u256_store_be32(&v, be);
 }
 
 static void fr_pow(fr *o, const fr *b, const uint64_t e[4]) {
@@ -192,10 +189,9 @@ static blob_work *work_new(void) {
 /* blob_to_polynomial: every element a canonical field element. */
 static bool load_blob(blob_work *w, const uint8_t *blob) {
     for (unsigned i = 0; i < N; i++) {
-        uint64_t v[4];
-        limbs_from_be(v, blob + 32 * i);
-        if (!below_r(v)) return false;
-        fr_from_limbs(&w->values[i], v);
+        bls_scalar v;
+        if (!bls_scalar_from_bytes(&v, blob + 32 * i)) return false;
+        fr_from_limbs(&w->values[i], v.l);
     }
     return true;
 }
@@ -219,9 +215,7 @@ static void challenge(fr *z, const uint8_t *blob, const uint8_t *commitment) {
     const void *parts[] = {domain, degree, blob, commitment};
     const size_t lens[] = {16, 16, KZG_BLOB_BYTES, KZG_POINT_BYTES};
     sha256_parts(h, parts, lens, 4);
-    uint64_t v[4];
-    limbs_from_be(v, h);
-    fr_from_limbs(z, v);
+    fr_from_be(z, h);
 }
 
 /* evaluate_polynomial_in_evaluation_form: p(z) from the values, by the
@@ -331,9 +325,7 @@ static void combination_base(fr *rho, const uint8_t *const *blobs, const uint8_t
     uint8_t h[32];
     if (!EVP_DigestFinal_ex(c, h, NULL)) abort();
     EVP_MD_CTX_free(c);
-    uint64_t v[4];
-    limbs_from_be(v, h);
-    fr_from_limbs(rho, v);
+    fr_from_be(rho, h);
 }
 
 /* Cell k is the blob polynomial on the coset h_k<w64>, h_k = w8192^rev7(k)
