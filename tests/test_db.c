@@ -436,7 +436,8 @@ TEST(db_chained_previews_match_plain_commits) {
         if (mode == 2) run_parent_commit(&pc);
         if (mode == 1) CHECK(pthread_create(&th, NULL, parent_commit_main, &pc) == 0);
         db_preview *pv = NULL;
-        const char *err = db_preview_root_chain(d, parent, &parent_hash, c, &root, &pv);
+        db_preview_link link = {parent, parent_hash};
+        const char *err = db_preview_root_chain(d, &link, 1, c, &root, &pv);
         if (mode == 1) {
             CHECK(pthread_join(th, NULL) == 0);
             CHECK(pc.err == NULL && bytes32_eq(&pc.root, &pc.want));
@@ -475,7 +476,8 @@ TEST(db_chained_previews_match_plain_commits) {
     uint8_t hb[16], other_header[16];
     bytes32 parent_hash = fake_header(BLOCKS + 1, 0, hb);
     db_preview *child = NULL;
-    CHECK(db_preview_root_chain(d, parent, &parent_hash, &cs[1], &root, &child) == NULL);
+    db_preview_link link = {parent, parent_hash};
+    CHECK(db_preview_root_chain(d, &link, 1, &cs[1], &root, &child) == NULL);
     gen_changes(&w, &other, 5);
     mem_state_apply(ref, &other);
     fake_header(BLOCKS + 1, 1, other_header); /* another block at the parent's height */
@@ -498,6 +500,137 @@ TEST(db_chained_previews_match_plain_commits) {
     change_set_free(&cs[0]);
     change_set_free(&cs[1]);
     change_set_free(&other);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+/* A batch of blocks, each with a root, committed on a thread of its own. */
+typedef struct {
+    db *d;
+    db_block *blocks;
+    size_t n;
+    bytes32 root;
+    db_commit_stats st;
+    const char *err;
+} batch_commit;
+
+static void *batch_commit_main(void *arg) {
+    batch_commit *c = arg;
+    c->blocks[c->n - 1].stats = &c->st;
+    c->err = db_commit_blocks(c->d, c->blocks, c->n, &c->root);
+    return NULL;
+}
+
+/* Chained previews over several unwritten blocks (the importer's queue and
+ * the batch its committer writes): each block's root is computed on the
+ * previews of every block between the store's head and it, while batches
+ * of those blocks are written (before, during, or not yet), a root checked
+ * at each block of a batch. The roots equal the mirror's; a batch whose
+ * blocks all have previews only writes; wipes of stored storage are
+ * refused and such blocks' roots computed in the batch's commit (over the
+ * earlier blocks of the batch). Full rebuilds and unwinds agree. */
+TEST(db_chained_previews_over_unwritten_batches) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    enum { BLOCKS = 60 };
+    change_set *cs = calloc(BLOCKS + 1, sizeof *cs);
+    db_preview **pv = calloc(BLOCKS + 1, sizeof *pv);
+    uint8_t (*hdr)[16] = calloc(BLOCKS + 1, sizeof *hdr);
+    bytes32 *hash = calloc(BLOCKS + 1, sizeof *hash), *roots = calloc(BLOCKS + 1, sizeof *roots);
+    gen_changes(&w, &cs[0], 30);
+    CHECK(db_load_state(d, &cs[0], NULL) == NULL);
+    mem_state_apply(ref, &cs[0]);
+    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    roots[0] = mem_state_root(ref);
+    hash[0] = fake_header(0, 0, hdr[0]);
+    uint64_t written = 0; /* the store's head */
+    int chained = 0, refused = 0, during = 0, only_writes = 0;
+    batch_commit bc = {0};
+    pthread_t th;
+    bool running = false;
+    db_block blocks[BLOCKS];
+    for (uint64_t n = 1; n <= BLOCKS + 1; n++) {
+        /* maybe start writing a batch of the blocks before n */
+        uint64_t pending = n - 1 - written;
+        if (!running && pending && (n > BLOCKS || rnd() % 3 == 0)) {
+            size_t k = n > BLOCKS ? pending : 1 + rnd() % pending;
+            bool all = true;
+            for (size_t i = 0; i < k; i++) {
+                uint64_t b = written + 1 + i;
+                blocks[i] = (db_block){.number = b, .header = {hdr[b], 16}, .changes = &cs[b], .root = true,
+                                       .expected_root = &roots[b], .preview = pv[b]};
+                all = all && pv[b];
+            }
+            bc = (batch_commit){.d = d, .blocks = blocks, .n = k};
+            if (n <= BLOCKS && rnd() % 2) {
+                CHECK(pthread_create(&th, NULL, batch_commit_main, &bc) == 0);
+                running = true;
+                during++;
+            } else {
+                batch_commit_main(&bc);
+            }
+            if (!running) {
+                CHECK(bc.err == NULL && bytes32_eq(&bc.root, &roots[written + k]));
+                if (all) only_writes += bc.st.root == 0 && bc.st.prepare == 0;
+                written += k;
+            }
+        }
+        if (n > BLOCKS) break;
+        gen_changes(&w, &cs[n], rnd() % 4 ? 1 + (int)(rnd() % 14) : 60 + (int)(rnd() % 60));
+        if (rnd() % 10) without_wipes(&cs[n]);
+        mem_state_apply(ref, &cs[n]);
+        roots[n] = mem_state_root(ref);
+        hash[n] = fake_header(n, 0, hdr[n]);
+        /* the links: every block after the store's head (when one is being
+         * written, from before it), sometimes one more that is written */
+        uint64_t from = written + 1;
+        if (from > 1 && rnd() % 3 == 0) from--;
+        db_preview_link links[BLOCKS];
+        size_t nl = 0;
+        for (uint64_t b = from; b < n; b++) links[nl++] = (db_preview_link){pv[b], hash[b]};
+        bytes32 root;
+        const char *err = nl ? db_preview_root_chain(d, links, nl, &cs[n], &root, &pv[n])
+                             : db_preview_root_keep(d, &cs[n], NULL, &root, &pv[n]);
+        if (err) {
+            if (getenv("DB_DEBUG")) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
+            CHECK(pv[n] == NULL);
+            refused++;
+        } else {
+            CHECK(bytes32_eq(&root, &roots[n]));
+            chained += nl > 0;
+        }
+        if (running) {
+            CHECK(pthread_join(th, NULL) == 0);
+            running = false;
+            CHECK(bc.err == NULL && bytes32_eq(&bc.root, &roots[written + bc.n]));
+            written += bc.n;
+        }
+    }
+    CHECK_EQ_U64(written, BLOCKS);
+    check_latest(d, ref, &w);
+    bytes32 full, root;
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[BLOCKS]));
+    if (getenv("DB_DEBUG"))
+        fprintf(stderr, "  chained %d, refused %d, during %d, only writes %d\n", chained, refused, during, only_writes);
+    CHECK(chained >= 20 && refused >= 1 && during >= 5 && only_writes >= 3);
+    for (uint64_t k = BLOCKS - 1; k >= 5 && k < BLOCKS; k -= 9) {
+        CHECK(db_unwind(d, k, &root) == NULL && bytes32_eq(&root, &roots[k]));
+        CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[k]));
+    }
+    for (int i = 0; i <= BLOCKS; i++) {
+        change_set_free(&cs[i]);
+        db_preview_free(pv[i]);
+    }
+    free(cs);
+    free(pv);
+    free(hdr);
+    free(hash);
+    free(roots);
     db_close(d);
     mem_state_free(ref);
     tmp_remove(&t);
@@ -715,14 +848,33 @@ TEST(db_batches_of_blocks) {
             fake_header(n, 0, headers[i]);
             blocks[i] = (db_block){.number = n, .header = {headers[i], 16}, .changes = &cs[i]};
         }
-        bool with_root = rnd() % 4 != 0;
-        blocks[k - 1].root = with_root;
-        blocks[k - 1].expected_root = with_root ? &roots[n - 1] : NULL;
+        /* no root, a root at the last block, or one at each (checked
+         * against the mirror's: a wrong one would fail the batch) */
+        int mode = (int)(rnd() % 3);
+        bool with_root = mode != 0;
+        for (size_t i = mode == 2 ? 0 : k - 1; with_root && i < k; i++) {
+            blocks[i].root = true;
+            blocks[i].expected_root = &roots[n - k + i];
+        }
+        /* sometimes the first block's root work was previewed (used when
+         * the trie is up to date) */
+        db_preview *pv = NULL;
+        bytes32 pr;
+        if (mode == 2 && rnd() % 2 && db_preview_root_keep(d, &cs[0], NULL, &pr, &pv) == NULL) {
+            CHECK(bytes32_eq(&pr, &roots[n - k]));
+            blocks[0].preview = pv;
+        }
         bytes32 root;
         const char *err = db_commit_blocks(d, blocks, k, &root);
+        db_preview_free(pv);
         CHECK(err == NULL);
-        if (err) fprintf(stderr, "  batch ending at %llu: %s\n", (unsigned long long)n - 1, err);
+        if (err) fprintf(stderr, "  batch ending at %llu (mode %d): %s\n", (unsigned long long)n - 1, mode, err);
         if (with_root || n == k) CHECK(bytes32_eq(&root, &roots[n - 1]));
+        if (rnd() % 4 == 0) {
+            bytes32 full;
+            CHECK(db_root_full(d, &full) == NULL);
+            CHECK(bytes32_eq(&full, &roots[n - 1]));
+        }
     }
     bytes32 root, full;
     CHECK(db_update_root(d, &root) == NULL && bytes32_eq(&root, &roots[TOTAL - 1]));
@@ -738,8 +890,14 @@ TEST(db_batches_of_blocks) {
     blocks[0].root = false, blocks[0].expected_root = NULL;
     blocks[1].number = TOTAL + 1;
     CHECK(db_commit_blocks(d, blocks, 2, NULL) == DB_ROOT_MISMATCH);
-    blocks[0].root = true;
-    CHECK(db_commit_blocks(d, blocks, 2, NULL) != NULL); /* a root before the last block */
+    blocks[0].root = true; /* a root at each block: the second is wrong */
+    CHECK(db_commit_blocks(d, blocks, 2, NULL) == DB_ROOT_MISMATCH);
+    blocks[0].expected_root = &wrong; /* the first is wrong */
+    blocks[1].expected_root = NULL;
+    CHECK(db_commit_blocks(d, blocks, 2, NULL) == DB_ROOT_MISMATCH);
+    blocks[1].root = false; /* a root before the last block only */
+    const char *order = db_commit_blocks(d, blocks, 2, NULL);
+    CHECK(order != NULL && order != DB_ROOT_MISMATCH);
     check_latest(d, ref, &w);
     /* unwinds land inside former batches */
     for (uint64_t j = TOTAL - 3; j > 3; j -= 7) {

@@ -215,6 +215,12 @@ static const char *import_range(chain_importer *im, const built_chain *c, size_t
     return err;
 }
 
+/* on_written: a write that takes a while (the committer stays busy). */
+static void slow_writes(void *arg) {
+    (void)arg;
+    usleep(40000);
+}
+
 TEST(import_built_chains_every_way) {
     code_store *codes = code_store_new();
     static const build_kind kinds[] = {BUILD_TRANSFERS, BUILD_ERC20, BUILD_UNISWAP, BUILD_MIXED};
@@ -223,6 +229,7 @@ TEST(import_built_chains_every_way) {
         {.threads = 2, .root_every = 4, .batch = 2}, {.threads = 2, .root_every = 100, .batch = 3},
         {.sequential = true, .root_every = 3}, {.threads = 2, .root_every = 1, .no_pipeline = true},
         {.threads = 2, .root_every = 3, .batch = 1, .no_pipeline = true},
+        {.threads = 2, .root_every = 1, .batch = 4}, {.threads = 2, .root_every = 1, .batch = 3, .root_first = true},
     };
     for (size_t k = 0; k < 4; k++) {
         built_chain c;
@@ -232,7 +239,10 @@ TEST(import_built_chains_every_way) {
             db *d = fresh_db("every");
             init_chain(d, &c);
             chain_importer *im;
-            CHECK(chain_importer_open(d, &opts[o], &im) == NULL);
+            chain_import_options oo = opts[o];
+            bool batches = oo.root_every == 1 && oo.batch > 1;
+            if (batches) oo.on_written = slow_writes; /* checked blocks queue up meanwhile */
+            CHECK(chain_importer_open(d, &oo, &im) == NULL);
             chain_bad_block bad;
             const char *err = import_range(im, &c, 0, c.n, &bad);
             if (err) fprintf(stderr, "  kind %zu options %zu: %s\n", k, o, err);
@@ -242,6 +252,7 @@ TEST(import_built_chains_every_way) {
             CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &root));
             if (o == 0) want_root = root;
             CHECK(bytes32_eq(&root, &want_root));
+            if (batches) CHECK(chain_importer_stats(im)->commits <= c.n / 2); /* checked blocks share writes */
             /* again: every block is known */
             CHECK(import_range(im, &c, 0, c.n, &bad) == NULL);
             CHECK_EQ_U64(chain_importer_stats(im)->known, c.n);
@@ -366,12 +377,15 @@ TEST(first_invalid_block_among_unchecked_ones) {
         {.threads = 2, .root_every = 1}, {.threads = 2, .root_every = 100, .batch = 100},
         {.threads = 2, .root_every = 100, .batch = 3}, {.threads = 2, .root_every = 5, .batch = 2},
         {.threads = 2, .root_every = 1, .no_pipeline = true}, {.threads = 2, .root_every = 5, .batch = 2, .no_pipeline = true},
+        {.threads = 2, .root_every = 1, .batch = 4}, {.threads = 2, .root_every = 1, .batch = 3, .root_first = true},
     };
     for (size_t o = 0; o < sizeof opts / sizeof opts[0]; o++) {
         db *d = fresh_db("invalid");
         init_chain(d, &c);
         chain_importer *im;
-        CHECK(chain_importer_open(d, &opts[o], &im) == NULL);
+        chain_import_options oo = opts[o];
+        if (oo.root_every == 1 && oo.batch > 1) oo.on_written = slow_writes; /* block 7 inside a batch */
+        CHECK(chain_importer_open(d, &oo, &im) == NULL);
         chain_bad_block bad;
         const char *err = import_range(im, &c, 0, c.n, &bad);
         CHECK(err != NULL && bad.invalid);
@@ -384,6 +398,7 @@ TEST(first_invalid_block_among_unchecked_ones) {
         h7 = b.header;
         block_free(&b);
         CHECK(bytes32_eq(&bad.hash, &h7.hash));
+        if (oo.on_written) CHECK(chain_importer_stats(im)->reruns >= 1); /* found by a batch's write */
         uint64_t head;
         chain_importer_head(im, &head, NULL);
         CHECK_EQ_U64(head, 6);

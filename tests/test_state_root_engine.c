@@ -189,7 +189,7 @@ static void run_batch_on(trie_mem_store *ms, trie_overlay *ov, model *m, int tri
     trie_job jobs[MAX_TRIES];
     size_t n_jobs = 0;
     for (int i = 0; i < tries; i++) {
-        if (i && !ov && rnd() % 8 == 0) wiped[i] = true; /* an overlay cannot wipe */
+        if (i && rnd() % 8 == 0) wiped[i] = true;
         size_t want = rnd() % 4 == 0 ? 0 : 1 + rnd() % size;
         word_map seen = {0};
         word_map *w = &m->t[i];
@@ -218,7 +218,10 @@ static void run_batch_on(trie_mem_store *ms, trie_overlay *ov, model *m, int tri
     if (err) fprintf(stderr, "  engine: %s\n", err);
     /* apply to the store and the model */
     for (int i = 0; i < tries; i++) {
-        if (wiped[i]) {
+        if (wiped[i] && ov) {
+            trie_overlay_wipe(ov, &m->owner[i]);
+            word_map_clear(&m->t[i]);
+        } else if (wiped[i]) {
             trie_mem_store_wipe(ms, &m->owner[i]);
             word_map_clear(&m->t[i]);
         }
@@ -337,7 +340,9 @@ static void revert_round(trie_overlay *ov, model *m, const model *start, int tri
 
 /* Rounds of changes kept in an overlay over a store (db_preroot's way):
  * every round's roots equal the model's, the overlay's records are read
- * back as the next round's old structure. */
+ * back as the next round's old structure. Wiped storage tries hide the
+ * base's leaves and records and the overlay's earlier ones; a revert
+ * round then writes every key of the base back. */
 static void overlay_run(unsigned threads, int rounds, size_t size, int tries) {
     task_pool *pool = threads ? task_pool_new(threads) : NULL;
     trie_mem_store *ms = trie_mem_store_new();

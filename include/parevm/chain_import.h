@@ -144,7 +144,9 @@ typedef struct chain_importer chain_importer;
 typedef struct {
     unsigned threads;    /* Block-STM threads, the caller's included (0: 1) */
     uint64_t root_every; /* check the state root every T blocks (0 or 1: every block) */
-    unsigned batch;      /* blocks per write transaction at most (0: root_every, at most 64) */
+    unsigned batch;      /* blocks per write transaction at most (0: root_every, at most 64);
+                            blocks whose roots are all checked (root_every 1) wait
+                            for each other too, and the write checks each root */
     bool sequential;     /* execute without Block-STM */
     bool no_pipeline;    /* commit on the calling thread (default: a committer
                             thread writes one batch while the next blocks execute) */

@@ -150,13 +150,14 @@ typedef struct {
 const char *db_commit_block(db *d, const db_block *b, bytes32 *root);
 
 /* Applies n consecutive blocks in one write transaction, as n calls of
- * db_commit_block would, except that only the last block may ask for a root
- * (earlier ones must not set root or expected_root): the trie catches up
- * once for the batch. Pages the blocks share are copied and written once (a
- * gain when blocks touch the same accounts and slots; little on keys spread
- * at random over a large state). The store moves from the head before to
- * the last block, or (on failure) not at all. Stats, if the last block asks
- * for them, cover the whole batch. */
+ * db_commit_block would. Either only the last block asks for a root (the
+ * trie catches up once for the batch), or every block does (each root is
+ * computed on the state the blocks before it leave and checked against
+ * its expected_root; the first block may use its preview). Pages the
+ * blocks share are copied and written once. The store moves from the head
+ * before to the last block, or (on failure, a mismatch at any block
+ * included) not at all. Stats, if the last block asks for them, cover the
+ * whole batch. */
 const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *root);
 
 /* Bulk-loads state (a genesis allocation, possibly in several calls) before
@@ -195,19 +196,27 @@ const char *db_preview_root_keep(db *d, const change_set *cs, const db_snapshot 
                                  db_preview **out);
 void db_preview_free(db_preview *p);
 
-/* db_preview_root_keep of cs for the child of the block that parent
- * previews (parent_hash: that block's hash), computed while the parent is
- * not written yet (its commit may run meanwhile, on another thread; parent
- * is only read and must outlive the call): the state is the store's with
- * the parent's changes on top. The preview becomes usable for the block's
- * commit once the parent's commit (the store's next one) is done; if the
- * parent is the head already, it is an ordinary preview on the head.
- * The roots run on a pool of their own, without the writer lock. The
- * caller must hold no snapshot (a map resize in the parent's commit waits
- * for snapshots to close). Fails (nothing kept; the block's root then
- * takes the normal path after the parent's write) when the store is at
- * neither block, its trie lags, or either block wipes stored storage. */
-const char *db_preview_root_chain(db *d, const db_preview *parent, const bytes32 *parent_hash, const change_set *cs,
+/* db_preview_root_keep of cs for the child of ancestors[n-1], computed
+ * while some of the ancestors are not written yet (their commits may run
+ * meanwhile, on another thread; the ancestors are only read and must
+ * outlive the call). ancestors[0..n) are consecutive blocks, the oldest
+ * first, each with its hash and its kept preview; the store must be at
+ * one of them, or at the block ancestors[0]'s preview was computed on
+ * (n >= 1). The state is the store's with the unwritten ancestors' changes
+ * on top. The preview becomes usable for the block's commit once the store's
+ * head is ancestors[n-1] (in a batch, once the blocks before it are written
+ * in the batch's transaction); if every ancestor is written already, it is
+ * an ordinary preview on the head. The roots run on a pool of their own,
+ * without the writer lock. The caller must hold no snapshot (a map resize
+ * in an ancestor's commit waits for snapshots to close). Fails (nothing
+ * kept; the block's root then takes the normal path) when the store is at
+ * none of those blocks, its trie lags, an unwritten ancestor has no usable
+ * preview, or this block or an unwritten ancestor wipes stored storage. */
+typedef struct {
+    const db_preview *preview; /* NULL: none (fails if the block is unwritten) */
+    bytes32 hash;              /* the block's hash */
+} db_preview_link;
+const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_t n, const change_set *cs,
                                   bytes32 *root, db_preview **out);
 
 /* ---- Root work while a block executes ----

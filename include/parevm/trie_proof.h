@@ -78,6 +78,10 @@ void trie_overlay_free(trie_overlay *o);
  * account trie); a later write of the same key wins. */
 void trie_overlay_set_leaf(trie_overlay *o, const bytes32 *owner, const bytes32 *key, const uint8_t *val,
                            size_t len);
+/* Empties owner's storage trie (a self-destruct, a re-creation): the
+ * base's leaves and records of owner, and those set here before, are
+ * hidden; later writes show. */
+void trie_overlay_wipe(trie_overlay *o, const bytes32 *owner);
 /* Applies branch-record writes (the root engine's output). */
 void trie_overlay_apply(trie_overlay *o, const trie_updates *u);
 /* The store; call after the last modification (further modifications need

@@ -79,6 +79,14 @@ bool committer_idle(chain_importer *im) {
     return idle;
 }
 
+bool committer_busy(chain_importer *im) {
+    if (!im->pipeline) return false;
+    pthread_mutex_lock(&im->mu);
+    bool busy = im->cstate == COMMITTER_BUSY;
+    pthread_mutex_unlock(&im->mu);
+    return busy;
+}
+
 void committer_submit(chain_importer *im, bool check) {
     queued_block *q = im->job;
     size_t cap = im->capjob;

@@ -99,6 +99,14 @@ static bool root_checked(const chain_importer *im, const block_header *h, fork_i
     return im->rerun || im->o.root_every <= 1 || fork < FORK_BYZANTIUM || h->number % im->o.root_every == 0;
 }
 
+/* Every queued block's root is to be checked (a batch of them is
+ * committed with a check at each one). */
+static bool all_checked(const chain_importer *im) {
+    for (size_t i = 0; i < im->nq; i++)
+        if (!im->q[i].check) return false;
+    return true;
+}
+
 /* Root work while b executes pays when its root is checked and b executes
  * on the store's head itself (nothing queued or being committed, the trie
  * up to date): the rounds read the store. */
@@ -207,21 +215,35 @@ static const char *root_first(chain_importer *im, chain_bad_block *bad) {
     return bytes32_eq(&q->root, &q->state_root) ? NULL : importer_root_mismatch(im, bad);
 }
 
-/* root_first while the committer still writes the parent (the batch in
- * flight: that one block, checked, with its preview): the root of the one
- * queued block is computed on the parent's unwritten state, so its verdict
- * does not wait for the parent's write (db_preview_root_chain). When that
- * is not possible, root_first computes it after the write. */
+/* The root of the last queued block, computed on its parent's state
+ * before the blocks between the store and it are written (the batch in
+ * flight, the blocks queued before it: db_preview_root_chain over their
+ * previews), so that the committer only writes it; with nothing queued or
+ * in flight, on the store's head. When that is not possible (an ancestor
+ * without a preview, a storage wipe), the committer computes the root. */
 static void root_chained(chain_importer *im) {
-    queued_block *q = &im->q[0];
-    if (q->root_known || committer_idle(im) || im->njob != 1 || !im->job_check || !im->job[0].preview) return;
-    importer_close_base(im); /* the parent's commit may have to grow the map */
+    queued_block *q = &im->q[im->nq - 1];
+    if (q->root_known) return;
+    size_t n = im->njob + im->nq - 1;
     double t = chain_now();
-    if (!db_preview_root_chain(im->d, im->job[0].preview, &im->job[0].hash, &q->changes, &q->root, &q->preview)) {
+    if (n == 0) {
+        if (im->verified == im->stored &&
+            !db_preview_root_keep(im->d, &q->changes, im->snap, &q->root, &q->preview))
+            q->root_known = true;
+        im->st.root += chain_now() - t;
+        return;
+    }
+    db_preview_link *links = calloc(n, sizeof *links);
+    if (!links) abort();
+    for (size_t k = 0; k < im->njob; k++) links[k] = (db_preview_link){im->job[k].preview, im->job[k].hash};
+    for (size_t k = 0; k + 1 < im->nq; k++) links[im->njob + k] = (db_preview_link){im->q[k].preview, im->q[k].hash};
+    importer_close_base(im); /* an ancestor's commit may have to grow the map */
+    if (!db_preview_root_chain(im->d, links, n, &q->changes, &q->root, &q->preview)) {
         q->root_known = true;
         im->st.root_chained++;
     }
     im->st.root += chain_now() - t;
+    free(links);
 }
 
 /* The block becomes the head: ancestors, hash ring, total difficulty. */
@@ -337,7 +359,10 @@ const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, 
     block_free(&b);
     if (!check && im->nq < im->o.batch) return NULL;
     if (!im->pipeline || im->rerun || rules.fork < FORK_BYZANTIUM) return importer_commit(im, check, bad);
-    if (im->o.root_first && check && im->nq == 1) root_chained(im);
+    if (im->o.root_first && all_checked(im)) root_chained(im);
+    /* checked blocks queue up while the committer writes (one write then
+     * checks each one's root): batches grow only when writing lags */
+    if (im->nq < im->o.batch && all_checked(im) && committer_busy(im)) return NULL;
     /* the committer takes this batch once it is done with the previous one */
     const char *err = committer_wait(im, bad);
     if (err || bad->invalid) return err ? err : bad->reason;

@@ -112,7 +112,8 @@ state_view importer_base_view(chain_importer *im);
 const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad);
 
 /* The queue as db_blocks (the caller frees the array): checkpoints at the
- * last block, a root check there when check. */
+ * last block, a root check there when check, or at every block when check
+ * and every queued block wants one. */
 db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoint cps[4], db_commit_stats *cs);
 void importer_clear_queue(chain_importer *im);
 /* The one queued block (on a checked store) has a wrong state root: it is
@@ -143,6 +144,8 @@ const char *committer_wait(chain_importer *im, chain_bad_block *bad);
 const char *committer_take_written(chain_importer *im, chain_bad_block *bad);
 /* Whether no batch is in flight (the store is the execution base's). */
 bool committer_idle(chain_importer *im);
+/* Whether a batch is being written (not yet done). */
+bool committer_busy(chain_importer *im);
 /* Hands the queue to the committer (which must be idle). */
 void committer_submit(chain_importer *im, bool check);
 /* Waits for the batch in flight (its outcome dropped) and ends the thread. */

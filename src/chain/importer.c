@@ -251,9 +251,11 @@ db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoin
     lb->checkpoints = cps;
     lb->n_checkpoints = 4;
     lb->stats = cs;
-    if (check) {
-        lb->root = true;
-        lb->expected_root = &last->state_root;
+    bool each = check && n > 1;
+    for (size_t i = 0; i < n; i++) each = each && q[i].check;
+    for (size_t i = each ? 0 : n - 1; check && i < n; i++) {
+        blocks[i].root = true;
+        blocks[i].expected_root = &q[i].state_root;
     }
     return blocks;
 }
@@ -385,10 +387,13 @@ void chain_importer_free(chain_importer *im) {
     free(im);
 }
 
-/* After a failure the base may be closed: reopen it (the queue's changes,
- * if any, sit on the store's head). */
+/* After a failure, or a root computed on unwritten blocks, the base may be
+ * closed: reopen it. With a batch in flight the queue's changes sit on the
+ * batch's (which the new snapshot may hold already: the same values);
+ * otherwise on the store's head. */
 static const char *ensure_base(chain_importer *im) {
     if (im->snap) return NULL;
+    if (!committer_idle(im)) return db_snapshot_open(im->d, im->lanes, &im->snap);
     return im->nq ? importer_reopen(im) : open_base(im);
 }
 

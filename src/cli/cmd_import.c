@@ -242,7 +242,8 @@ static int usage(void) {
             "  FILE: RLP chain files (blocks concatenated, as geth/reth export write them)\n"
             "  --threads N     Block-STM and state-root threads (default 2)\n"
             "  --root-every T  check the state root every T blocks and at the end (default 1: every block)\n"
-            "  --batch B       blocks per write transaction at most (default min(T, 64))\n"
+            "  --batch B       blocks per write transaction at most (default min(T, 64); with T = 1,\n"
+            "                  8: blocks queue up while the committer writes, one write checks each root)\n"
             "  --sequential    execute without Block-STM\n"
             "  --no-pipeline   commit on the importing thread (default: a committer thread writes\n"
             "                  one batch while the next blocks execute)\n"
@@ -280,6 +281,7 @@ int cmd_import(int argc, char **argv) {
             return usage();
         }
     }
+    if (!a.o.batch && a.o.root_every == 1) a.o.batch = 8; /* fsyncs shared when writing lags */
     if (!a.dir || !a.n_files || a.o.threads < 1 || a.o.threads > 1024 || a.o.root_every < 1 || a.o.batch > 100000) {
         free(a.files);
         return usage();

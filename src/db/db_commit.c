@@ -60,6 +60,7 @@ typedef struct {
     const db_block *blocks;
     size_t n;
     bool with_root, first;
+    bool each; /* every block (more than one) asks for a root */
     bytes32 root;
     db_commit_stats st;
 } commit_job;
@@ -106,10 +107,9 @@ static int write_block_data(db *d, MDB_txn *txn, const db_block *b) {
     return rc;
 }
 
-/* Computes the root (into j->root) with work set w and writes its rows,
- * the root and the trie's block. */
-static int root_and_write(db *d, MDB_txn *txn, commit_job *j, work_set *w, const char **err) {
-    const db_block *last = &j->blocks[j->n - 1];
+/* Computes the root (into j->root) with work set w, checks it against
+ * last's expected root, and writes the root and the trie's block (last's). */
+static int root_and_write(db *d, MDB_txn *txn, commit_job *j, work_set *w, const db_block *last, const char **err) {
     double t = now();
     *err = work_roots(w);
     j->st.root += now() - t;
@@ -171,11 +171,13 @@ static int commit_fast(db *d, MDB_txn *txn, commit_job *j, work_set *w, const db
 }
 
 /* The kept preview of b, when it can stand for b's root work in txn (the
- * store at pos): a chained one once its parent is the head. */
+ * store at pos, its trie up to date): one on the head if nothing was
+ * committed since, a chained one once its parent is the head. */
 static work_set *usable_preview(const db_block *b, MDB_txn *txn, const position *pos) {
     db_preview *p = (db_preview *)b->preview;
-    if (!p || !p->reusable || p->changes != b->changes || work_check_base(&p->w, txn)) return NULL;
-    if (p->chained && !bytes32_eq(&pos->head_hash, &p->parent_hash)) return NULL;
+    if (!p || !p->reusable || p->changes != b->changes || !pos->has_head || pos->trie != pos->head) return NULL;
+    if (p->chained ? !bytes32_eq(&pos->head_hash, &p->parent_hash) : work_check_base(&p->w, txn) != NULL)
+        return NULL;
     return &p->w;
 }
 
@@ -202,6 +204,99 @@ static int commit_prepared(db *d, MDB_txn *txn, commit_job *j, work_set *w, cons
     return rc;
 }
 
+static void overlay_parent(trie_overlay *ov, const work_set *pw);
+
+/* The first block of a batch on a trie that lags the head: its rows are
+ * written, then the trie catches up over every block since (its own
+ * included) into *rw (initialised here), whose root is checked. */
+static int first_block_catching_up(db *d, MDB_txn *txn, commit_job *j, const position *p, work_set *w,
+                                   work_set *rw, const char **err) {
+    const db_block *b = &j->blocks[0];
+    double t = now();
+    int rc = work_write(w, txn, true, b->number);
+    if (!rc) rc = write_block_data(d, txn, b);
+    j->st.write += now() - t;
+    work_init(rw, d, txn);
+    if (rc) return rc;
+    t = now();
+    rc = work_add_history(rw, p->trie + 1, b->number);
+    j->st.prepare += now() - t;
+    if (!rc) rc = root_and_write(d, txn, j, rw, b, err);
+    t = now();
+    if (!rc && !*err) rc = work_write(rw, txn, false, 0);
+    j->st.write += now() - t;
+    return rc;
+}
+
+/* Every block of the batch asks for a root. A block whose kept preview
+ * was computed on the state the blocks before it leave (a chained one) is
+ * only written. Otherwise its prior state is read in txn (the blocks
+ * before it written there), its root computed on the last commit's tries
+ * with the earlier blocks' leaves and records in an overlay (the trie
+ * engine's readers do not see txn), checked, and its rows and records
+ * written. */
+typedef struct {
+    trie_overlay *ov;
+    const work_set **done; /* the root work of the blocks written so far */
+    work_set *own;         /* the work sets computed here (freed at the end) */
+    size_t n_done, n_laid; /* of done, those in the overlay */
+} batch_tries;
+
+/* The overlay with every block written so far, as a trie store. */
+static trie_store batch_store(batch_tries *bt) {
+    for (; bt->n_laid < bt->n_done; bt->n_laid++) overlay_parent(bt->ov, bt->done[bt->n_laid]);
+    return trie_overlay_store(bt->ov);
+}
+
+static int commit_each(db *d, MDB_txn *txn, commit_job *j, const position *p, const char **err) {
+    trie_store base = db_trie_store(d), top;
+    batch_tries bt = {.ov = trie_overlay_new(&base)};
+    bt.done = calloc(j->n, sizeof *bt.done);
+    bt.own = calloc(2 * j->n, sizeof *bt.own);
+    if (!bt.done || !bt.own) abort();
+    size_t n_own = 0;
+    position cur = *p;
+    int rc = 0;
+    for (size_t i = 0; i < j->n && !rc && !*err; i++) {
+        const db_block *b = &j->blocks[i];
+        if (i) rc = read_position(d, txn, &cur); /* the blocks before it, written in txn */
+        work_set *kept = rc ? NULL : usable_preview(b, txn, &cur);
+        if (kept) {
+            rc = commit_prepared(d, txn, j, kept, b, err);
+            bt.done[bt.n_done++] = kept;
+            continue;
+        }
+        work_set *w = &bt.own[n_own++];
+        work_init(w, d, txn);
+        w->read_id = i == 0 ? w->base_id - 1 : 0; /* later blocks read what txn wrote */
+        if (i > 0) {
+            top = batch_store(&bt);
+            w->trie = &top;
+        }
+        double t = now();
+        if (!rc && b->changes) rc = work_apply(w, b->changes);
+        j->st.prepare += now() - t;
+        j->st.accounts += w->n;
+        j->st.read_ahead += w->n_read_ahead;
+        for (size_t a = 0; a < w->n; a++) j->st.slots += w->a[a].n_slots;
+        bool catch_up = cur.has_head && cur.trie != cur.head; /* the first block only */
+        if (!rc && catch_up) {
+            work_set *rw = &bt.own[n_own++];
+            rc = first_block_catching_up(d, txn, j, &cur, w, rw, err);
+            bt.done[bt.n_done++] = rw;
+        } else if (!rc) {
+            rc = commit_fast(d, txn, j, w, b, err);
+            bt.done[bt.n_done++] = w;
+        }
+        w->trie = NULL;
+    }
+    for (size_t k = 0; k < n_own; k++) work_free(&bt.own[k]);
+    free(bt.own);
+    free(bt.done);
+    trie_overlay_free(bt.ov);
+    return rc;
+}
+
 static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
     commit_job *j = arg;
     memset(&j->st, 0, sizeof j->st);
@@ -212,6 +307,10 @@ static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
     if (p.has_head ? j->blocks[0].number != p.head + 1 : j->blocks[0].number != 0) {
         *err = p.has_head ? "block number does not follow the head" : "the first block must be block 0";
         return 0;
+    }
+    if (j->each) { /* (its blocks read the position back: history first) */
+        if (j->first) rc = db_put_meta_u64(d, txn, "history", j->blocks[0].number);
+        return rc ? rc : commit_each(d, txn, j, &p, err);
     }
     /* the trie is up to date before the batch: one block's own changes suffice */
     bool fast = j->with_root && j->n == 1 && (!p.has_head || p.trie == p.head);
@@ -248,7 +347,7 @@ static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
         double t = now();
         rc = work_add_history(&w, p.has_head ? p.trie + 1 : 0, j->blocks[j->n - 1].number);
         j->st.prepare += now() - t;
-        if (!rc) rc = root_and_write(d, txn, j, &w, err);
+        if (!rc) rc = root_and_write(d, txn, j, &w, &j->blocks[j->n - 1], err);
         t = now();
         if (!rc && !*err) rc = work_write(&w, txn, false, 0);
         j->st.write += now() - t;
@@ -261,10 +360,13 @@ static int commit_write(db *d, MDB_txn *txn, void *arg, const char **err) {
 const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *root) {
     if (n == 0) return "no block to commit";
     size_t rows = 64;
+    bool each = n > 1;
+    for (size_t i = 0; i < n; i++) each = each && blocks[i].root;
     for (size_t i = 0; i < n; i++) {
         const db_block *b = &blocks[i];
         if (i && b->number != blocks[i - 1].number + 1) return "blocks of a batch must be consecutive";
-        if (i + 1 < n && (b->root || b->expected_root)) return "only the last block of a batch gets a root";
+        if (!each && i + 1 < n && (b->root || b->expected_root))
+            return "in a batch, either every block or only the last gets a root";
         for (size_t k = 0; k < b->n_checkpoints; k++)
             if (!b->checkpoints[k].name || !b->checkpoints[k].name[0] || strlen(b->checkpoints[k].name) > 200)
                 return "bad stage checkpoint name";
@@ -274,7 +376,7 @@ const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *r
         rows += 8 + b->n_txs + (b->changes ? 4 * (b->changes->n_accounts + b->changes->n_slots) : 0);
     }
     /* the batch that holds block 0 defines the trie's block: it needs a root */
-    commit_job j = {.blocks = blocks, .n = n, .with_root = blocks[n - 1].root || blocks[0].number == 0};
+    commit_job j = {.blocks = blocks, .n = n, .with_root = blocks[n - 1].root || blocks[0].number == 0, .each = each};
     pthread_mutex_lock(&d->writer);
     double t0 = now();
     const char *err = db_write(d, commit_write, &j, rows);
@@ -394,27 +496,33 @@ const char *db_preview_root_keep(db *d, const change_set *cs, const db_snapshot 
 }
 
 /* ---- Chained previews ----
- * The parent's final state comes from its work set (work_account and
- * work_slot look there first), its tries from an overlay of the store's
- * with the parent's leaves and branch records. No writer lock: the
- * parent's commit may run meanwhile, so the trie engine's readers (their
- * own read transactions, on the db's second pool) may see the store before
- * or after it -- the same state under the overlay, which holds every leaf
- * and record that commit writes. A storage wipe of stored storage (in the
- * parent or here) would need the overlay to hide stored leaves: such a
- * block takes the normal path. */
+ * The unwritten ancestors' final states come from their work sets
+ * (work_account and work_slot look there first, the newest first), their
+ * tries from an overlay of the store's with the ancestors' leaves and
+ * branch records. No writer lock: the ancestors' commits may run
+ * meanwhile, so the trie engine's readers (their own read transactions, on
+ * the db's second pool) may see the store before or after them -- the
+ * same state under the overlay, which holds every leaf and record those
+ * commits write. A storage wipe of stored storage (in an ancestor or here)
+ * would need the store's slots under the ancestors' (a child's reads of
+ * the wiped storage, a wipe's prior slots): such a block takes the normal
+ * path. */
 
-/* The parent's leaves and records on top of the store's tries. */
+/* The parent's leaves and records on top of the store's tries (its
+ * storage wipes hide what was there). */
 static void overlay_parent(trie_overlay *ov, const work_set *pw) {
     buf_t v = {0};
     for (size_t i = 0; i < pw->n; i++) {
         const acct_work *a = &pw->a[i];
+        if (a->wiped) trie_overlay_wipe(ov, &a->haddr);
         for (size_t k = 0; k < a->n_slots; k++) {
             const slot_work *s = &a->slots[k];
-            uint8_t be[32];
-            bytes32 hk;
-            u256_to_be(&s->key, be);
-            keccak256(be, 32, hk.b); /* not s->hkey: the parent's commit may be writing it */
+            bytes32 hk = s->hkey; /* a preview's slots are all hashed (db_preview) */
+            if (!s->hashed) {
+                uint8_t be[32];
+                u256_to_be(&s->key, be);
+                keccak256(be, 32, hk.b);
+            }
             buf_clear(&v);
             if (!u256_is_zero(&s->value)) rlp_encode_u256(&v, &s->value);
             trie_overlay_set_leaf(ov, &a->haddr, &hk, v.data, v.len);
@@ -435,25 +543,28 @@ static bool wipes_stored_storage(const work_set *w) {
     return false;
 }
 
-/* The chained preview's work on rt: over the parent (when given) or on the
- * store alone. */
-static const char *chain_work(db *d, MDB_txn *rt, const work_set *parent, const change_set *cs, work_set *w) {
+/* The chained preview's work on rt: over the unwritten ancestors
+ * up[0..n) (the newest first), or on the store alone (n == 0). */
+static const char *chain_work(db *d, MDB_txn *rt, const work_set *const *up, size_t n, const change_set *cs,
+                              work_set *w) {
     trie_store base = db_trie_store(d);
-    trie_overlay *ov = parent ? trie_overlay_new(&base) : NULL;
+    trie_overlay *ov = n ? trie_overlay_new(&base) : NULL;
     trie_store top;
     if (ov) {
-        overlay_parent(ov, parent);
+        for (size_t k = n; k-- > 0;) overlay_parent(ov, up[k]);
         top = trie_overlay_store(ov);
     }
     work_init(w, d, rt);
-    w->parent = parent;
+    w->parents = up;
+    w->n_parents = n;
     w->trie = ov ? &top : &base;
     w->pool = d->chain_pool;
     const char *err = NULL;
     int rc = work_apply(w, cs);
     if (!rc && wipes_stored_storage(w)) err = "a storage wipe of stored storage";
     if (!rc && !err) err = work_roots(w);
-    w->parent = NULL;
+    w->parents = NULL;
+    w->n_parents = 0;
     w->trie = NULL;
     w->pool = NULL;
     w->rt = NULL;
@@ -461,11 +572,37 @@ static const char *chain_work(db *d, MDB_txn *rt, const work_set *parent, const 
     return rc ? db_mdb_error(rc) : err;
 }
 
-const char *db_preview_root_chain(db *d, const db_preview *parent, const bytes32 *parent_hash, const change_set *cs,
+/* Whether preview p (of a block whose parent is the store's head at rt)
+ * was computed on that very state. */
+static bool preview_on(const db_preview *p, MDB_txn *rt, const position *pos) {
+    return p->chained ? bytes32_eq(&pos->head_hash, &p->parent_hash) : mdb_txn_id(rt) == p->w.base_id;
+}
+
+/* The ancestors not written at rt: *first is the oldest one's index. */
+static const char *unwritten_ancestors(const db_preview_link *anc, size_t n, MDB_txn *rt, const position *pos,
+                                       size_t *first) {
+    if (!pos->has_head || pos->trie != pos->head) return "the store's trie lags its head";
+    size_t f = 0;
+    for (size_t k = n; k-- > 0;)
+        if (bytes32_eq(&anc[k].hash, &pos->head_hash)) {
+            f = k + 1;
+            break;
+        }
+    for (size_t k = f; k < n; k++) {
+        const db_preview *p = anc[k].preview;
+        if (!p || !p->reusable) return "an unwritten ancestor has no usable preview";
+        if (k == f ? !preview_on(p, rt, pos) : !p->chained || !bytes32_eq(&p->parent_hash, &anc[k - 1].hash))
+            return "the store is not at the ancestors' parent, nor at one of them";
+        if (wipes_stored_storage(&p->w)) return "an unwritten ancestor wipes stored storage";
+    }
+    *first = f;
+    return NULL;
+}
+
+const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_t n, const change_set *cs,
                                   bytes32 *root, db_preview **out) {
     *out = NULL;
-    if (!parent || !parent->reusable) return "the parent has no usable preview";
-    if (wipes_stored_storage(&parent->w)) return "the parent wipes stored storage";
+    if (!n) return "no ancestor given";
     db_snapshots_enter(d); /* a map resize waits for rt */
     MDB_txn *rt;
     int rc = db_read_begin(d, &rt);
@@ -476,22 +613,20 @@ const char *db_preview_root_chain(db *d, const db_preview *parent, const bytes32
     position pos;
     rc = read_position(d, rt, &pos);
     const char *err = NULL;
-    bool over = false; /* the parent not written yet */
-    if (!rc) {
-        if (!pos.has_head || pos.trie != pos.head) err = "the store's trie lags its head";
-        else if (mdb_txn_id(rt) == parent->w.base_id && (!parent->chained || bytes32_eq(&pos.head_hash, &parent->parent_hash)))
-            over = true;
-        else if (!bytes32_eq(&pos.head_hash, parent_hash))
-            err = "the store is neither at the parent nor before it";
-    }
+    size_t first = n;
+    if (!rc) err = unwritten_ancestors(ancestors, n, rt, &pos, &first);
+    size_t n_up = n - first;
+    const work_set **up = calloc(n_up + 1, sizeof *up);
+    if (!up) abort();
+    for (size_t k = 0; k < n_up; k++) up[k] = &ancestors[n - 1 - k].preview->w; /* the newest first */
     db_preview *p = calloc(1, sizeof *p);
     if (!p) abort();
-    if (!rc && !err) err = chain_work(d, rt, over ? &parent->w : NULL, cs, &p->w);
-    if (!rc && !err && over) { /* usable once the parent's commit (the next) is done */
-        p->w.base_id = parent->w.base_id + 1;
+    if (!rc && !err) err = chain_work(d, rt, up, n_up, cs, &p->w);
+    if (!rc && !err && n_up) { /* usable once the parent's commit is done */
         p->chained = true;
-        p->parent_hash = *parent_hash;
+        p->parent_hash = ancestors[n - 1].hash;
     }
+    free(up);
     mdb_txn_abort(rt);
     db_snapshots_leave(d);
     if (rc || err) {

@@ -227,11 +227,13 @@ typedef struct work_set {
     buf_t leaf_vals;
     trie_change *acct_changes;
     size_t n_acct_changes;
-    /* A chained preview (db_preview_root_chain): the unwritten parent
-     * block's final state stands for the store's where it has an entry,
-     * the roots read trie (the store's tries with the parent's on top) on
-     * pool. NULL otherwise (the store's tries, the store's pool). */
-    const struct work_set *parent;
+    /* A chained preview (db_preview_root_chain): the unwritten ancestor
+     * blocks' final states (parents[0] the parent, then older ones) stand
+     * for the store's where they have an entry (the newest one's), the
+     * roots read trie (the store's tries with the ancestors' on top) on
+     * pool. None otherwise (the store's tries, the store's pool). */
+    const struct work_set *const *parents;
+    size_t n_parents;
     const trie_store *trie;
     task_pool *pool;
 } work_set;
@@ -250,8 +252,10 @@ int work_apply(work_set *w, const change_set *cs);
 /* Adds the keys the change sets of blocks [from, to] touched, for the trie
  * (their values stay the current ones unless the operation set them). */
 int work_add_history(work_set *w, uint64_t from, uint64_t to);
+/* Sets every slot's hkey (hashed). */
+void work_hash_slots(work_set *w);
 /* Computes the storage and account roots (the trie jobs) into w->root and
- * w->updates; w->a[i].storage_root are updated. */
+ * w->updates; w->a[i].storage_root are updated; every slot is hashed. */
 const char *work_roots(work_set *w);
 /* Sets w's final values to the priors the change sets of blocks to..from
  * recorded (the state after block from - 1), marking them for the trie. */
@@ -270,13 +274,14 @@ size_t work_rows(const work_set *w);
 
 /* A kept root preview (db.h): the work of one block's root on a head. Its
  * updates may name a record more than once (db_preroot's rounds): the
- * last write of a record wins. */
+ * last write of a record wins. Every slot is hashed (so its commit, which
+ * may run while a child's chained preview reads it, writes no hkey). */
 struct db_preview {
     work_set w;
     const change_set *changes;
     bool reusable;
-    bool chained;        /* computed on an unwritten parent: usable once the */
-    bytes32 parent_hash; /* store's head is that block (w.base_id is its commit) */
+    bool chained;        /* computed on unwritten ancestors: usable once the store's */
+    bytes32 parent_hash; /* head is the parent block (with its trie up to date) */
 };
 
 #endif

@@ -298,7 +298,8 @@ const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root
     db_preview *pv = calloc(1, sizeof *pv);
     if (!pv) abort();
     /* the commit writes the work set's rows and every round's records (the
-     * last write of each winning); slots it never hashed are hashed there */
+     * last write of each winning); every slot hashed, as previews are */
+    work_hash_slots(&p->w);
     pv->w = p->w;
     memset(&p->w, 0, sizeof p->w);
     trie_updates_free(&pv->w.updates);

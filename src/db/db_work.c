@@ -44,11 +44,34 @@ void work_free(work_set *w) {
     memset(w, 0, sizeof *w);
 }
 
-/* The parent block's entry of addr (chained previews), or NULL. */
+/* The entry of addr in the newest unwritten ancestor that has one
+ * (chained previews), or NULL; *from: that ancestor's place in w->parents. */
+static const acct_work *ancestor_account(const work_set *w, const address *addr, size_t from, size_t *at) {
+    for (size_t k = from; k < w->n_parents; k++) {
+        uint32_t i;
+        if (addr_map_get(&w->parents[k]->index, addr, &i)) {
+            if (at) *at = k;
+            return &w->parents[k]->a[i];
+        }
+    }
+    return NULL;
+}
+
 static const acct_work *parent_account(const work_set *w, const address *addr) {
-    uint32_t i;
-    if (!w->parent || !addr_map_get(&w->parent->index, addr, &i)) return NULL;
-    return &w->parent->a[i];
+    return ancestor_account(w, addr, 0, NULL);
+}
+
+/* The value of addr's slot key after the unwritten ancestors, when one of
+ * them wrote it (none wiped stored storage: db_preview_root_chain). */
+static const u256 *parent_slot(const work_set *w, const address *addr, const u256 *key) {
+    size_t k = 0;
+    const acct_work *pa;
+    while ((pa = ancestor_account(w, addr, k, &k))) {
+        const u256 *at = word_map_get(&pa->slot_index, key);
+        if (at) return &pa->slots[at->w[0] - 1].value;
+        k++;
+    }
+    return NULL;
 }
 
 /* The prior state of an account or a slot, read ahead on the pool
@@ -129,7 +152,7 @@ static int account_entry(work_set *w, const address *addr, const fetched_account
     memset(a, 0, sizeof *a);
     a->addr = *addr;
     const acct_work *pa = parent_account(w, addr);
-    if (pa) { /* the parent block's final state */
+    if (pa) { /* the newest ancestor's final state */
         a->haddr = keccak256_hash(addr->b, 20);
         a->prior_exists = a->exists = pa->exists;
         a->prior = a->acct = pa->exists ? pa->acct : zero_account();
@@ -165,11 +188,10 @@ static int slot_entry(work_set *w, acct_work *a, const u256 *key, const fetched_
         return 0;
     }
     u256 cur = U256_ZERO;
-    const acct_work *pa = parent_account(w, &a->addr);
-    const u256 *pat = pa ? word_map_get(&pa->slot_index, key) : NULL;
+    const u256 *pat = w->n_parents ? parent_slot(w, &a->addr, key) : NULL;
     int rc = 0;
     bool ahead = !pat && f && f->ok, logged = false;
-    if (pat) cur = pa->slots[pat->w[0] - 1].value; /* the parent block's value */
+    if (pat) cur = *pat; /* an unwritten ancestor's value */
     else if (ahead) cur = f->value, w->n_read_ahead++, logged = f->logged;
     else rc = load_slot(w, w->rt, &a->addr, key, &cur, &logged);
     if (rc) return rc;
@@ -272,8 +294,7 @@ static bool known(const work_set *w, const address *addr, const u256 *key) {
     const acct_work *a = addr_map_get(&w->index, addr, &i) ? &w->a[i] : NULL;
     if (a && !key) return true;
     if (a && word_map_get(&a->slot_index, key)) return true;
-    const acct_work *pa = parent_account(w, addr);
-    return pa && (!key || word_map_get(&pa->slot_index, key));
+    return key ? parent_slot(w, addr, key) != NULL : parent_account(w, addr) != NULL;
 }
 
 static void prefetch_task(void *arg, size_t t, unsigned worker) {
@@ -440,6 +461,18 @@ int work_add_history(work_set *w, uint64_t from, uint64_t to) {
     mdb_cursor_close(ca);
     mdb_cursor_close(cs);
     return rc;
+}
+
+void work_hash_slots(work_set *w) {
+    for (size_t i = 0; i < w->n; i++)
+        for (size_t k = 0; k < w->a[i].n_slots; k++) {
+            slot_work *s = &w->a[i].slots[k];
+            if (s->hashed) continue;
+            uint8_t be[32];
+            u256_to_be(&s->key, be);
+            keccak256(be, 32, s->hkey.b);
+            s->hashed = true;
+        }
 }
 
 /* ---- Roots ---- */

@@ -4,7 +4,9 @@
  * overlay puts, whichever comes first in path order; leaf iteration merges
  * the base's leaves with the overlay's (the overlay's win, its deletions
  * hide). Keys are [0][key or path] (account trie) and [1][owner][key or
- * path] (storage tries), whose byte order is the path order. */
+ * path] (storage tries), whose byte order is the path order. A wiped
+ * storage trie hides the base's leaves and records of its owner, and the
+ * overlay's own entries written before the wipe (by write order). */
 #include <stdlib.h>
 
 #include "parevm/trie_proof.h"
@@ -26,9 +28,17 @@ typedef struct {
     bool sorted;
 } ov_table;
 
+typedef struct {
+    bytes32 owner;
+    size_t seq; /* entries written before it are hidden */
+} ov_wipe;
+
 struct trie_overlay {
     const trie_store *base;
     ov_table leaves, records;
+    ov_wipe *wipes; /* sorted by owner (one per owner, its last) once sorted */
+    size_t n_wipes, cap_wipes;
+    bool wipes_sorted;
     size_t seq;
 };
 
@@ -102,7 +112,7 @@ trie_overlay *trie_overlay_new(const trie_store *base) {
     trie_overlay *o = calloc(1, sizeof *o);
     if (!o) abort();
     o->base = base;
-    o->leaves.sorted = o->records.sorted = true;
+    o->leaves.sorted = o->records.sorted = o->wipes_sorted = true;
     return o;
 }
 
@@ -113,6 +123,7 @@ void trie_overlay_free(trie_overlay *o) {
         free(t[i]->e);
         buf_free(&t[i]->bytes);
     }
+    free(o->wipes);
     free(o);
 }
 
@@ -127,6 +138,53 @@ void trie_overlay_apply(trie_overlay *o, const trie_updates *u) {
     while (trie_updates_next(u, &pos, &up))
         table_put(o, &o->records, up.has_owner ? &up.owner : NULL, up.path, up.path_len, up.rec, up.rec_len,
                   up.del);
+}
+
+void trie_overlay_wipe(trie_overlay *o, const bytes32 *owner) {
+    if (o->n_wipes == o->cap_wipes) {
+        o->cap_wipes = o->cap_wipes ? 2 * o->cap_wipes : 16;
+        o->wipes = realloc(o->wipes, o->cap_wipes * sizeof *o->wipes);
+        if (!o->wipes) abort();
+    }
+    o->wipes[o->n_wipes++] = (ov_wipe){*owner, o->seq++};
+    o->wipes_sorted = false;
+}
+
+static int cmp_wipe(const void *x, const void *y) {
+    const ov_wipe *a = x, *b = y;
+    int c = memcmp(a->owner.b, b->owner.b, 32);
+    return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Sorts by owner and keeps each owner's last wipe. */
+static void wipes_sort(trie_overlay *o) {
+    if (o->wipes_sorted) return;
+    if (o->n_wipes > 1) qsort(o->wipes, o->n_wipes, sizeof *o->wipes, cmp_wipe);
+    size_t w = 0;
+    for (size_t i = 0; i < o->n_wipes; i++) {
+        if (i + 1 < o->n_wipes && bytes32_eq(&o->wipes[i].owner, &o->wipes[i + 1].owner)) continue;
+        o->wipes[w++] = o->wipes[i];
+    }
+    o->n_wipes = w;
+    o->wipes_sorted = true;
+}
+
+/* The write order before which owner's entries are hidden (0: none), and
+ * whether the base's are. */
+static size_t wiped_before(const trie_overlay *o, const bytes32 *owner, bool *hide_base) {
+    *hide_base = false;
+    if (!owner || !o->n_wipes) return 0;
+    size_t lo = 0, hi = o->n_wipes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(o->wipes[mid].owner.b, owner->b, 32) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == o->n_wipes || !bytes32_eq(&o->wipes[lo].owner, owner)) return 0;
+    *hide_base = true;
+    return o->wipes[lo].seq;
 }
 
 /* ---- Readers ---- */
@@ -146,7 +204,11 @@ typedef struct {
     size_t ov;
     bytes32 cur_key;
     buf_t cur_val;
+    size_t hidden_before; /* the iterated trie's wipe (wiped_before) */
 } ov_reader;
+
+/* An entry the trie's wipe hides, or a deletion: no value. */
+static bool entry_absent(const ov_entry *e, size_t hidden_before) { return e->del || e->seq < hidden_before; }
 
 static const ov_entry *entry_of(const ov_table *t, size_t i, const uint8_t *prefix, size_t plen) {
     if (i >= t->n || t->e[i].klen < plen || memcmp(t->e[i].key, prefix, plen) != 0) return NULL;
@@ -163,8 +225,10 @@ static int ov_branch_seek(void *rd, const bytes32 *owner, const uint8_t *path, s
     uint8_t q[TRIE_NIBBLES + 1], bpath[TRIE_NIBBLES];
     size_t qlen = len, blen = 0;
     if (len) memcpy(q, path, len);
-    int br;
-    for (;;) {
+    bool hide_base;
+    size_t hidden_before = wiped_before(r->o, owner, &hide_base);
+    int br = 0;
+    while (!hide_base) {
         byte_span raw;
         br = r->o->base->ops->branch_seek(r->base, owner, q, qlen, bpath, &blen, &raw, err);
         if (br <= 0) break;
@@ -187,7 +251,7 @@ static int ov_branch_seek(void *rd, const bytes32 *owner, const uint8_t *path, s
     /* the overlay's first put record at or after path */
     size_t kl = make_key(k, owner, path, len), i = lower_bound(t, k, kl);
     const ov_entry *e;
-    while ((e = entry_of(t, i, pre, pl)) && e->del) i++;
+    while ((e = entry_of(t, i, pre, pl)) && entry_absent(e, hidden_before)) i++;
     if (e && (br == 0 || cmp_key(e->key + pl, e->klen - pl, bpath, blen) < 0)) {
         *found_len = e->klen - pl;
         memcpy(found, e->key + pl, *found_len);
@@ -232,7 +296,7 @@ static int leaf_merged(ov_reader *r, bytes32 *key, byte_span *val, const char **
             buf_append(&r->cur_val, r->base_val.data, r->base_val.len);
         } else {
             r->ov++;
-            if (e->del) continue;
+            if (entry_absent(e, r->hidden_before)) continue;
             memcpy(r->cur_key.b, e->key + r->plen, 32);
             buf_clear(&r->cur_val);
             buf_append(&r->cur_val, t->bytes.data + e->off, e->len);
@@ -249,7 +313,11 @@ static int ov_leaf_seek(void *rd, const bytes32 *owner, const bytes32 *from, byt
     bytes32 k;
     byte_span v;
     r->base_advance = false;
-    if (base_copy(r, r->o->base->ops->leaf_seek(r->base, owner, from, &k, &v, err), &k, v) < 0) return -1;
+    bool hide_base;
+    r->hidden_before = wiped_before(r->o, owner, &hide_base);
+    r->base_valid = false;
+    if (!hide_base && base_copy(r, r->o->base->ops->leaf_seek(r->base, owner, from, &k, &v, err), &k, v) < 0)
+        return -1;
     r->plen = make_key(r->prefix, owner, NULL, 0);
     uint8_t full[KEY_MAX];
     size_t kl = make_key(full, owner, from->b, 32);
@@ -289,5 +357,6 @@ static const trie_reader_ops ov_ops = {ov_branch_seek, ov_leaf_seek, ov_leaf_nex
 trie_store trie_overlay_store(trie_overlay *o) {
     table_sort(&o->leaves);
     table_sort(&o->records);
+    wipes_sort(o);
     return (trie_store){&ov_ops, ov_open, o};
 }
