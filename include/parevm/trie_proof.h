@@ -84,6 +84,9 @@ void trie_overlay_set_leaf(trie_overlay *o, const bytes32 *owner, const bytes32 
 void trie_overlay_wipe(trie_overlay *o, const bytes32 *owner);
 /* Applies branch-record writes (the root engine's output). */
 void trie_overlay_apply(trie_overlay *o, const trie_updates *u);
+/* The same without copying the records: u must stay unchanged as long as
+ * the overlay lives. */
+void trie_overlay_apply_shared(trie_overlay *o, const trie_updates *u);
 /* The store; call after the last modification (further modifications need
  * another call before reading). Readers may then run on several threads. */
 trie_store trie_overlay_store(trie_overlay *o);

@@ -532,7 +532,7 @@ static void overlay_parent(trie_overlay *ov, const work_set *pw) {
         trie_overlay_set_leaf(ov, NULL, &a->haddr, v.data, v.len);
     }
     buf_free(&v);
-    trie_overlay_apply(ov, &pw->updates);
+    trie_overlay_apply_shared(ov, &pw->updates); /* the overlay lives shorter than pw */
 }
 
 static bool wipes_stored_storage(const work_set *w) {

@@ -14,17 +14,22 @@
 enum { KEY_MAX = 1 + 32 + TRIE_NIBBLES };
 
 typedef struct {
-    uint8_t key[KEY_MAX];
+    const uint8_t *key; /* in the table's keys (set when the table is sorted) */
+    size_t koff;
     uint8_t klen;
     bool del;
     size_t seq;      /* write order: the last write of a key wins */
-    size_t off, len; /* value in the table's bytes */
+    const uint8_t *ext; /* the value in the caller's memory (shared), or NULL: */
+    size_t off, len;    /* the value in the table's bytes */
 } ov_entry;
 
+/* Entries [0, n_sorted) are sorted by key, one per key; later puts are
+ * sorted on their own and merged in (an overlay that grows block by block
+ * pays for what it adds). */
 typedef struct {
     ov_entry *e;
-    size_t n, cap;
-    buf_t bytes;
+    size_t n, cap, n_sorted;
+    buf_t keys, bytes;
     bool sorted;
 } ov_table;
 
@@ -66,33 +71,63 @@ static size_t make_key(uint8_t *k, const bytes32 *owner, const uint8_t *tail, si
     return n + len;
 }
 
+static const uint8_t *entry_value(const ov_table *t, const ov_entry *e) {
+    return e->ext ? e->ext : t->bytes.data + e->off;
+}
+
+/* shared: val stays valid as long as the overlay (not copied) */
 static void table_put(trie_overlay *o, ov_table *t, const bytes32 *owner, const uint8_t *tail, size_t len,
-                      const uint8_t *val, size_t vlen, bool del) {
+                      const uint8_t *val, size_t vlen, bool del, bool shared) {
     if (t->n == t->cap) {
         t->cap = t->cap ? 2 * t->cap : 64;
         t->e = realloc(t->e, t->cap * sizeof *t->e);
         if (!t->e) abort();
     }
     ov_entry *e = &t->e[t->n++];
-    e->klen = (uint8_t)make_key(e->key, owner, tail, len);
+    uint8_t k[KEY_MAX];
+    e->klen = (uint8_t)make_key(k, owner, tail, len);
+    e->koff = t->keys.len;
+    buf_append(&t->keys, k, e->klen);
     e->del = del;
     e->seq = o->seq++;
     e->off = t->bytes.len;
     e->len = del ? 0 : vlen;
-    if (!del) buf_append(&t->bytes, val, vlen);
+    e->ext = !del && shared ? val : NULL;
+    if (!del && !shared) buf_append(&t->bytes, val, vlen);
     t->sorted = false;
 }
 
-/* Sorts by key and keeps each key's last write. */
+static bool same_key(const ov_entry *a, const ov_entry *b) { return cmp_key(a->key, a->klen, b->key, b->klen) == 0; }
+
+/* Sorts by key and keeps each key's last write: the new entries are
+ * sorted, then merged with the sorted ones (a new entry replaces an old
+ * one of its key). */
 static void table_sort(ov_table *t) {
     if (t->sorted) return;
-    if (t->n > 1) qsort(t->e, t->n, sizeof *t->e, cmp_entry);
-    size_t w = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (i + 1 < t->n && cmp_key(t->e[i].key, t->e[i].klen, t->e[i + 1].key, t->e[i + 1].klen) == 0) continue;
-        t->e[w++] = t->e[i];
+    for (size_t i = 0; i < t->n; i++) t->e[i].key = t->keys.data + t->e[i].koff; /* keys may have moved */
+    ov_entry *tail = t->e + t->n_sorted;
+    size_t nt = t->n - t->n_sorted, w = 0;
+    if (nt > 1) qsort(tail, nt, sizeof *tail, cmp_entry);
+    for (size_t i = 0; i < nt; i++)
+        if (i + 1 == nt || !same_key(&tail[i], &tail[i + 1])) tail[w++] = tail[i];
+    nt = w;
+    if (t->n_sorted && nt) {
+        ov_entry *m = malloc((t->n_sorted + nt) * sizeof *m);
+        if (!m) abort();
+        size_t a = 0, b = 0, n = 0;
+        while (a < t->n_sorted || b < nt) {
+            int c = a == t->n_sorted ? 1 : b == nt ? -1 : cmp_key(t->e[a].key, t->e[a].klen, tail[b].key, tail[b].klen);
+            if (c == 0) a++; /* replaced by the newer write */
+            m[n++] = c < 0 ? t->e[a++] : tail[b++];
+        }
+        free(t->e);
+        t->e = m;
+        t->n = t->cap = n;
+    } else {
+        if (!t->n_sorted) memmove(t->e, tail, nt * sizeof *tail);
+        t->n = t->n_sorted + nt;
     }
-    t->n = w;
+    t->n_sorted = t->n;
     t->sorted = true;
 }
 
@@ -121,6 +156,7 @@ void trie_overlay_free(trie_overlay *o) {
     ov_table *t[2] = {&o->leaves, &o->records};
     for (int i = 0; i < 2; i++) {
         free(t[i]->e);
+        buf_free(&t[i]->keys);
         buf_free(&t[i]->bytes);
     }
     free(o->wipes);
@@ -129,16 +165,26 @@ void trie_overlay_free(trie_overlay *o) {
 
 void trie_overlay_set_leaf(trie_overlay *o, const bytes32 *owner, const bytes32 *key, const uint8_t *val,
                            size_t len) {
-    table_put(o, &o->leaves, owner, key->b, 32, val, len, len == 0);
+    table_put(o, &o->leaves, owner, key->b, 32, val, len, len == 0, false);
 }
 
-void trie_overlay_apply(trie_overlay *o, const trie_updates *u) {
+static void apply_updates(trie_overlay *o, const trie_updates *u, bool shared) {
+    ov_table *t = &o->records;
+    if (t->cap < t->n + u->count) { /* room for them all at once */
+        t->cap = t->n + u->count;
+        t->e = realloc(t->e, t->cap * sizeof *t->e);
+        if (!t->e) abort();
+    }
+    buf_reserve(&t->keys, u->count * KEY_MAX);
     size_t pos = 0;
     trie_update up;
     while (trie_updates_next(u, &pos, &up))
-        table_put(o, &o->records, up.has_owner ? &up.owner : NULL, up.path, up.path_len, up.rec, up.rec_len,
-                  up.del);
+        table_put(o, t, up.has_owner ? &up.owner : NULL, up.path, up.path_len, up.rec, up.rec_len, up.del, shared);
 }
+
+void trie_overlay_apply(trie_overlay *o, const trie_updates *u) { apply_updates(o, u, false); }
+
+void trie_overlay_apply_shared(trie_overlay *o, const trie_updates *u) { apply_updates(o, u, true); }
 
 void trie_overlay_wipe(trie_overlay *o, const bytes32 *owner) {
     if (o->n_wipes == o->cap_wipes) {
@@ -255,7 +301,7 @@ static int ov_branch_seek(void *rd, const bytes32 *owner, const uint8_t *path, s
     if (e && (br == 0 || cmp_key(e->key + pl, e->klen - pl, bpath, blen) < 0)) {
         *found_len = e->klen - pl;
         memcpy(found, e->key + pl, *found_len);
-        *rec = (byte_span){t->bytes.data + e->off, e->len};
+        *rec = (byte_span){entry_value(t, e), e->len};
         return 1;
     }
     if (br == 0) return 0;
@@ -299,7 +345,7 @@ static int leaf_merged(ov_reader *r, bytes32 *key, byte_span *val, const char **
             if (entry_absent(e, r->hidden_before)) continue;
             memcpy(r->cur_key.b, e->key + r->plen, 32);
             buf_clear(&r->cur_val);
-            buf_append(&r->cur_val, t->bytes.data + e->off, e->len);
+            buf_append(&r->cur_val, entry_value(t, e), e->len);
         }
         *key = r->cur_key;
         *val = (byte_span){r->cur_val.data, r->cur_val.len};
