@@ -24,6 +24,8 @@
  * it writes a batch (state root included), the next blocks execute on the
  * store's snapshot with the batch's changes layered on top; a failure of
  * that commit is reported by a later call (with the first invalid block).
+ * Blocks whose roots are all checked queue up while it writes (up to
+ * batch), and its next batch checks each one's root in one transaction.
  *
  * State roots: every block's root is checked by default. With root_every
  * T > 1 the trie is brought up to date, and the root compared with the
