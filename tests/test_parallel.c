@@ -448,6 +448,15 @@ static block signed_transfers(mem_state *s, size_t n, uint8_t keys[][32]) {
     return b;
 }
 
+/* Makes tx an EIP-4844 transaction carrying n blobs. */
+static void as_blob_tx(transaction *tx, size_t n) {
+    tx->type = TX_BLOB;
+    tx->max_fee_per_blob_gas = u256_from_u64(10);
+    tx->blob_hashes = calloc(n, sizeof *tx->blob_hashes);
+    for (size_t k = 0; k < n; k++) tx->blob_hashes[k].b[0] = 0x01, tx->blob_hashes[k].b[1] = (uint8_t)k;
+    tx->n_blob_hashes = n;
+}
+
 static void sign_all(block *b, uint8_t keys[][32]) {
     for (size_t i = 0; i < b->n_txs; i++) CHECK(tx_sign(&b->txs[i], keys[i]));
 }
@@ -482,7 +491,7 @@ TEST(parallel_rejects_invalid_blocks_like_sequential) {
     par_engine_set_options(e, &o);
     enum { N = 12 };
     uint8_t keys[N][32];
-    for (int variant = 0; variant < 6; variant++) {
+    for (int variant = 0; variant < 8; variant++) {
         mem_state *pre = mem_state_new();
         block b = signed_transfers(pre, N, keys);
         const char *want;
@@ -509,12 +518,20 @@ TEST(parallel_rejects_invalid_blocks_like_sequential) {
             b.txs[3].nonce = 7;
             want = "nonce too high", at = 3;
             break;
-        default: /* a bad signature alone */
+        case 6: /* 4 blobs, then 3 more than the block's 6 */
+        case 7: /* the same, the second also beyond its sender's means: the block's blob gas is checked first */
+            as_blob_tx(&b.txs[2], 4);
+            as_blob_tx(&b.txs[8], 3);
+            if (variant == 7) b.txs[8].value = u256_from_u64(2000000000000000000ULL);
+            want = "blob gas exceeds the block limit", at = 8;
+            break;
+        case 5: /* a bad signature alone */
+        default:
             want = "invalid transaction signature", at = 6;
             break;
         }
         sign_all(&b, keys);
-        if (variant >= 4) b.txs[6].s = U256_ZERO;
+        if (variant == 4 || variant == 5) b.txs[6].s = U256_ZERO;
         check_rejection(ex, e, &b, pre, want, at);
         for (size_t i = 0; i < b.n_txs; i++) tx_free(&b.txs[i]);
         free(b.txs);

@@ -27,6 +27,10 @@ typedef struct {
     u256 blob_base_fee;
     uint64_t max_blob_gas;
     uint64_t chain_id;
+    /* the blob gas the block's transactions before this one used (the
+     * block executor sets it): a blob transaction that needs more than the
+     * rest is invalid before its fees and balance are looked at */
+    uint64_t blob_gas_used;
 } block_env;
 
 /* Sets env's blob_base_fee (from its excess_blob_gas and p's update

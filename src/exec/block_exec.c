@@ -213,16 +213,13 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
             return out->error = "invalid transaction signature";
         }
         tx_result res;
+        env.blob_gas_used = out->blob_gas_used;
         exec_transaction(ex, &env, block_state_view(state), block_state_codes(state), tx, out->gas_used, &res);
         if (!res.valid) {
             out->invalid_tx = (long)i;
             return out->error = res.error;
         }
         out->blob_gas_used += res.blob_gas_used;
-        if (out->blob_gas_used > env.max_blob_gas) {
-            out->invalid_tx = (long)i;
-            return out->error = "blob gas exceeds the block limit";
-        }
         block_state_apply(state, executor_changes(ex));
         if (rules->tx_final) rules->tx_final(rules->tx_final_ctx, executor_changes(ex));
         size_t n_logs;

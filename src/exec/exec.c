@@ -123,8 +123,10 @@ static inline __attribute__((always_inline)) const char *check(executor *ex, con
     if (why) return invalid(out, why);
     if (!call && tx->gas_limit > env->gas_limit - (block_gas_used < env->gas_limit ? block_gas_used : env->gas_limit))
         return invalid(out, "gas limit exceeds block gas limit");
-    /* the rest of the block's blob gas is checked by the block executor */
-    if (tx->type == TX_BLOB && GAS_PER_BLOB * (uint64_t)tx->n_blob_hashes > env->max_blob_gas)
+    /* the block's blob gas next, as the block gas (execution-specs'
+     * check_transaction): before fees, nonce and balance */
+    uint64_t blob_room = env->max_blob_gas - (env->blob_gas_used < env->max_blob_gas ? env->blob_gas_used : env->max_blob_gas);
+    if (tx->type == TX_BLOB && GAS_PER_BLOB * (uint64_t)tx->n_blob_hashes > blob_room)
         return invalid(out, "blob gas exceeds the block limit");
     u256 max_price;
     bool free_fees = opt && opt->no_base_fee && zero_fees(tx);

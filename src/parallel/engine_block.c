@@ -183,7 +183,9 @@ static void prewait_all(par_engine *e, const par_deps *d) {
  * block's gas used so far, as block_execute does. */
 static const char *sequential_verdict(par_engine *e, block *b, block_state *state, block_result *out, size_t i) {
     tx_result res;
-    exec_transaction(e->workers[0].ex, &e->job.env, block_state_view(state), block_state_codes(state), &b->txs[i],
+    block_env env = e->job.env;
+    env.blob_gas_used = out->blob_gas_used;
+    exec_transaction(e->workers[0].ex, &env, block_state_view(state), block_state_codes(state), &b->txs[i],
                      out->gas_used, &res);
     if (res.valid) {
         /* the validated output said otherwise: Block-STM is broken */
