@@ -71,21 +71,18 @@ const char *committer_take_written(chain_importer *im, chain_bad_block *bad) {
     return written ? committer_wait(im, bad) : NULL;
 }
 
-bool committer_idle(chain_importer *im) {
-    if (!im->pipeline) return true;
+/* The committer's state (COMMITTER_IDLE without the pipeline). */
+static int committer_state(chain_importer *im) {
+    if (!im->pipeline) return COMMITTER_IDLE;
     pthread_mutex_lock(&im->mu);
-    bool idle = im->cstate == COMMITTER_IDLE;
+    int state = im->cstate;
     pthread_mutex_unlock(&im->mu);
-    return idle;
+    return state;
 }
 
-bool committer_busy(chain_importer *im) {
-    if (!im->pipeline) return false;
-    pthread_mutex_lock(&im->mu);
-    bool busy = im->cstate == COMMITTER_BUSY;
-    pthread_mutex_unlock(&im->mu);
-    return busy;
-}
+bool committer_idle(chain_importer *im) { return committer_state(im) == COMMITTER_IDLE; }
+
+bool committer_busy(chain_importer *im) { return committer_state(im) == COMMITTER_BUSY; }
 
 void committer_submit(chain_importer *im, bool check) {
     queued_block *q = im->job;
@@ -122,10 +119,7 @@ static void requeue(chain_importer *im) {
 }
 
 const char *committer_wait(chain_importer *im, chain_bad_block *bad) {
-    if (!im->pipeline) return NULL;
-    pthread_mutex_lock(&im->mu);
-    int state = im->cstate;
-    pthread_mutex_unlock(&im->mu);
+    int state = committer_state(im);
     if (state == COMMITTER_IDLE) return NULL;
     double t = chain_now();
     if (state == COMMITTER_BUSY) {
