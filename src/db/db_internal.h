@@ -252,7 +252,9 @@ int work_apply(work_set *w, const change_set *cs);
 /* Adds the keys the change sets of blocks [from, to] touched, for the trie
  * (their values stay the current ones unless the operation set them). */
 int work_add_history(work_set *w, uint64_t from, uint64_t to);
-/* Sets every slot's hkey (hashed). */
+/* Sets s's hkey (keccak of its key) unless it is hashed already. */
+void work_slot_hash(slot_work *s);
+/* work_slot_hash of every slot. */
 void work_hash_slots(work_set *w);
 /* Computes the storage and account roots (the trie jobs) into w->root and
  * w->updates; w->a[i].storage_root are updated; every slot is hashed. */

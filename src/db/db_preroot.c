@@ -173,12 +173,7 @@ static const char *storage_round(db_preroot *p, const trie_store *st, trie_updat
             slot_work *s = &a->slots[k];
             u256 was = overlay_slot(p, i, s);
             if (u256_eq(&was, &s->value)) continue;
-            if (!s->hashed) {
-                uint8_t be[32];
-                u256_to_be(&s->key, be);
-                keccak256(be, 32, s->hkey.b);
-                s->hashed = true;
-            }
+            work_slot_hash(s);
             l->c[l->n].key = s->hkey;
             l->off[l->n] = vals->len;
             if (!u256_is_zero(&s->value)) rlp_encode_u256(vals, &s->value);

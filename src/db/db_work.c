@@ -44,8 +44,8 @@ void work_free(work_set *w) {
     memset(w, 0, sizeof *w);
 }
 
-/* The entry of addr in the newest unwritten ancestor that has one
- * (chained previews), or NULL; *from: that ancestor's place in w->parents. */
+/* The entry of addr in the newest unwritten ancestor from w->parents[from]
+ * on that has one (chained previews), or NULL; *at (if given): its place. */
 static const acct_work *ancestor_account(const work_set *w, const address *addr, size_t from, size_t *at) {
     for (size_t k = from; k < w->n_parents; k++) {
         uint32_t i;
@@ -463,16 +463,17 @@ int work_add_history(work_set *w, uint64_t from, uint64_t to) {
     return rc;
 }
 
+void work_slot_hash(slot_work *s) {
+    if (s->hashed) return;
+    uint8_t be[32];
+    u256_to_be(&s->key, be);
+    keccak256(be, 32, s->hkey.b);
+    s->hashed = true;
+}
+
 void work_hash_slots(work_set *w) {
     for (size_t i = 0; i < w->n; i++)
-        for (size_t k = 0; k < w->a[i].n_slots; k++) {
-            slot_work *s = &w->a[i].slots[k];
-            if (s->hashed) continue;
-            uint8_t be[32];
-            u256_to_be(&s->key, be);
-            keccak256(be, 32, s->hkey.b);
-            s->hashed = true;
-        }
+        for (size_t k = 0; k < w->a[i].n_slots; k++) work_slot_hash(&w->a[i].slots[k]);
 }
 
 /* ---- Roots ---- */
@@ -492,12 +493,7 @@ static void build_storage_changes(void *arg, size_t i, unsigned worker) {
     size_t n = 0;
     for (size_t k = 0; k < a->n_slots; k++) {
         slot_work *s = &a->slots[k];
-        if (!s->hashed) { /* kept for the hashed_storage row */
-            uint8_t be[32];
-            u256_to_be(&s->key, be);
-            keccak256(be, 32, s->hkey.b);
-            s->hashed = true;
-        }
+        work_slot_hash(s); /* kept for the hashed_storage row */
         bool zero = u256_is_zero(&s->value);
         if (a->wiped && zero) continue; /* the wiped trie starts empty */
         a->changes[n].key = s->hkey;
@@ -706,14 +702,7 @@ static int write_hashed(work_set *w, MDB_txn *txn, acct_work *a, buf_t *tmp) {
     if (a->wiped) rc = db_del_prefix(txn, d->t[T_HSTORAGE], a->haddr.b, 32);
     if (!rc && a->wiped) rc = db_del_prefix(txn, d->t[T_TRIE_STO], a->haddr.b, 32);
     if (!rc && a->n_slots) {
-        for (size_t k = 0; k < a->n_slots; k++) {
-            slot_work *s = &a->slots[k];
-            if (s->hashed) continue;
-            uint8_t be[32];
-            u256_to_be(&s->key, be);
-            keccak256(be, 32, s->hkey.b);
-            s->hashed = true;
-        }
+        for (size_t k = 0; k < a->n_slots; k++) work_slot_hash(&a->slots[k]);
         sort_item *order = sorted(a->n_slots, hslot_key, a);
         for (size_t k = 0; !rc && k < a->n_slots; k++)
             if (a->slots[order[k].i].in_block) rc = write_hashed_slot(w, txn, a, &a->slots[order[k].i]);
