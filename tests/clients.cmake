@@ -21,7 +21,8 @@ endforeach()
 
 # Randomized EVM differentials with fixed seeds (tests/tools/evm_fuzz): random
 # programs as state tests whose expectations EthereumJS computes, for every
-# fork from Frontier to Osaka (ejs); chains of random blocks that EthereumJS
+# fork from Frontier to Osaka (ejs); the fixtures' state tests with their
+# code, pre-state and transaction mutated (ejs_mutate); chains of random blocks that EthereumJS
 # builds, Frontier to BPO2 and the transitions, run by blocktest, Block-STM,
 # chaintest and (from the Merge, as Engine API payloads) enginetest
 # (ejs_blocks); every precompile on inputs built to reach its arithmetic
@@ -33,6 +34,10 @@ if(PAREVM_NODEJS)
   add_test(NAME differential/ejs
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
                    --cases 750 --ops 60 --seed 1)
+  add_test(NAME differential/ejs_mutate
+           COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_mutate.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
+                   --cases 400 --seed 1 --tests ${PAREVM_FIXTURES}/ethereum-tests/GeneralStateTests
+                   --tests ${PAREVM_FIXTURES}/eest)
   add_test(NAME differential/ejs_blocks
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_blocks.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
                    --cases 174 --ops 40 --seed 1)
@@ -45,7 +50,7 @@ if(PAREVM_NODEJS)
                      --cases 30 --seed 2 --anvil ${npm_tools}/node_modules/.bin/anvil)
   endforeach()
 else()
-  foreach(t ejs ejs_blocks precompiles)
+  foreach(t ejs ejs_mutate ejs_blocks precompiles)
     add_test(NAME differential/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
     set_tests_properties(differential/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
   endforeach()

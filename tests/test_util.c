@@ -264,7 +264,10 @@ TEST(hex_parse_strict) {
 
     CHECK(hex_parse_padded("0x01", h.b, 32) && h.b[31] == 1 && h.b[0] == 0);
     CHECK(hex_parse_padded("", h.b, 32) && bytes32_is_zero(&h));
-    CHECK(!hex_parse_padded("0x1", h.b, 32));
+    CHECK(hex_parse_padded("0x1", h.b, 32) && h.b[31] == 1 && h.b[30] == 0);
+    CHECK(hex_parse_padded("abc", h.b, 32) && h.b[31] == 0xbc && h.b[30] == 0x0a && h.b[29] == 0);
+    CHECK(hex_parse_padded("0x1" "0000000000000000000000000000000000000000000000000000000000000000", h.b, 32) == false);
+    CHECK(!hex_parse_padded("0x1g", h.b, 32));
     CHECK(!hex_parse_padded("0x0000000000000000000000000000000000000000000000000000000000000000ff", h.b, 32));
 
     uint64_t v;

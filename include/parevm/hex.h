@@ -22,9 +22,10 @@ bool hex_parse_data(const char *text, uint8_t **out, size_t *len);
  * too): exactly 2n hex digits, with or without 0x. */
 bool hex_parse_fixed(const char *text, uint8_t *out, size_t n);
 
-/* A storage key or value (geth's genesis storage): an even number of at
- * most 2n hex digits, with or without 0x, left-padded with zeros to n bytes;
- * "" and "0x" are zero. */
+/* A storage key or value (geth's genesis storage): at most 2n hex digits,
+ * with or without 0x, left-padded with zeros to n bytes; "" and "0x" are
+ * zero. An odd count has an implicit leading zero ("0x5", as revm and
+ * EthereumJS read it; geth refuses it). */
 bool hex_parse_padded(const char *text, uint8_t *out, size_t n);
 
 /* A quantity (math.HexOrDecimal64 / HexOrDecimal256): "0x" and at least one

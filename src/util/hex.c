@@ -57,9 +57,11 @@ bool hex_parse_fixed(const char *text, uint8_t *out, size_t n) {
 bool hex_parse_padded(const char *text, uint8_t *out, size_t n) {
     const char *p = skip_prefix(text);
     size_t digits = strlen(p);
-    if (digits % 2 || digits > 2 * n || !all_hex(p, digits)) return false;
-    memset(out, 0, n - digits / 2);
-    decode_pairs(p, out + n - digits / 2, digits / 2);
+    if (digits > 2 * n || !all_hex(p, digits)) return false;
+    size_t whole = digits / 2, at = n - whole;
+    memset(out, 0, at);
+    if (digits % 2) out[at - 1] = (uint8_t)hexval(*p++); /* "0x5" is 0x05 */
+    decode_pairs(p, out + at, whole);
     return true;
 }
 
