@@ -452,6 +452,69 @@ TEST(request_system_call_failures) {
     mem_state_free(pre);
 }
 
+/* A replay fixture's pre-state holds only what the transactions touch: a
+ * missing request contract leaves the requests unknown (and unchecked),
+ * sequentially and with Block-STM, where it would make a block invalid. */
+static const char *run_partial(block *b, mem_state *pre, bool par, block_result *r) {
+    block_rules rules = prague_rules(&b->header);
+    rules.partial_state = true;
+    mem_state *s = mem_state_clone(pre);
+    const char *why;
+    if (par) {
+        par_engine *e = par_engine_new(2);
+        par_options o = {.hints = true, .sequential_fallback = false};
+        par_engine_set_options(e, &o);
+        par_stats st;
+        why = par_block_execute_mem(e, &rules, b, s, r, &st);
+        par_engine_free(e);
+    } else {
+        executor *ex = executor_new();
+        why = block_execute_mem(ex, &rules, b, s, r);
+        executor_free(ex);
+    }
+    mem_state_free(s);
+    return why;
+}
+
+TEST(requests_on_a_partial_state) {
+    uint8_t dep[576], dep_req[192];
+    deposit_event(dep, dep_req);
+    const address *missing[3][2] = {{&WITHDRAWALS, NULL}, {&CONSOLIDATIONS, NULL}, {&WITHDRAWALS, &CONSOLIDATIONS}};
+    for (int m = 0; m < 4; m++) {
+        mem_state *pre = prague_state();
+        for (int k = 0; m < 3 && k < 2; k++)
+            if (missing[m][k]) deploy(pre, missing[m][k], NULL, 0);
+        block b = {.header = prague_header(6), .has_withdrawals = true};
+        add_tx(&b, &DEPOSIT_CONTRACT, dep, sizeof dep, 0);
+        for (int par = 0; par < 2; par++) {
+            block_result r = {0};
+            CHECK(run_partial(&b, pre, par, &r) == NULL);
+            CHECK(r.requests_unknown == (m < 3));
+            CHECK(r.has_requests == (m == 3)); /* every contract there: as on a full state */
+            if (m == 3) CHECK(r.requests[REQUEST_DEPOSIT].len == 192);
+            /* the header's hash goes unchecked only while the requests are unknown */
+            block_header h = b.header;
+            h.gas_used = r.gas_used;
+            memcpy(h.bloom, r.bloom, 256);
+            memset(h.requests_hash.b, 0x5a, 32);
+            CHECK((block_check_results(&h, &r, NULL) == NULL) == (m < 3));
+            if (m == 3) {
+                h.requests_hash = r.requests_hash;
+                CHECK(block_check_results(&h, &r, NULL) == NULL);
+            }
+            block_result_free(&r);
+        }
+        /* without partial_state the same block is invalid */
+        if (m < 3) {
+            outcome o = run_all_ways(&b, pre, NULL);
+            CHECK(o.error && strstr(o.error, "has no code"));
+            outcome_free(&o);
+        }
+        free_block(&b);
+        mem_state_free(pre);
+    }
+}
+
 TEST(request_contracts_leave_the_inhibitor) {
     /* deployed as the EIPs' init code leaves them: excess = 2^256 - 1, so
      * user requests revert until the first system call clears it */

@@ -85,6 +85,8 @@ if(IS_DIRECTORY ${mainnet})
   set_tests_properties(replay/mainnet PROPERTIES LABELS parallel)
   add_test(NAME replay/block_hashes COMMAND ${CMAKE_SOURCE_DIR}/tests/replay_block_hashes.sh $<TARGET_FILE:parevm> ${mainnet})
 endif()
+# A Prague block folder whose pre-state lacks the request contracts.
+add_test(NAME replay/partial_requests COMMAND ${CMAKE_SOURCE_DIR}/tests/replay_partial_requests.sh $<TARGET_FILE:parevm>)
 
 # Malformed input of every fixture parser gives an error, never a crash.
 add_test(NAME cli/bad_input COMMAND ${CMAKE_SOURCE_DIR}/tests/cli_bad_input.sh $<TARGET_FILE:parevm>)

@@ -40,6 +40,12 @@ typedef struct {
      * quick and must not keep cs; ctx is tx_final_ctx */
     void (*tx_final)(void *ctx, const change_set *cs);
     void *tx_final_ctx;
+    /* the state holds only what the block's transactions touch (a replay
+     * fixture's pre-state): a checked system call (EIP-7002, EIP-7251) to a
+     * contract that is not there cannot be made, so the block's requests
+     * are unknown (block_result.requests_unknown) instead of the block
+     * being invalid */
+    bool partial_state;
 } block_rules;
 
 /* EIP-7685 request types, in the order of the requests hash. */
@@ -77,6 +83,7 @@ typedef struct {
     bool has_requests;
     buf_t requests[REQUEST_TYPES];
     bytes32 requests_hash;
+    bool requests_unknown;      /* partial_state and a request contract missing: no requests */
 } block_result;
 
 void block_result_free(block_result *r);
@@ -130,8 +137,9 @@ const char *block_execute_transactions(executor *ex, const block_rules *rules, c
                                        block_result *out);
 
 /* Compares the results with the header: gas used, bloom, blob gas used, the
- * requests hash (Prague on) and, if receipts_root is given (block_roots.h
- * computes it), the receipts root. Returns NULL or a reason. */
+ * requests hash (Prague on, unless the requests are unknown) and, if
+ * receipts_root is given (block_roots.h computes it), the receipts root.
+ * Returns NULL or a reason. */
 const char *block_check_results(const block_header *h, const block_result *r, const bytes32 *receipts_root);
 
 /* EIP-6110: appends to out the deposit request (192 bytes: pubkey,

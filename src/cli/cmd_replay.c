@@ -39,6 +39,7 @@ typedef struct {
     replay_mode mode;
     bool json, progress, no_fallback;
     int passed, failed;
+    int requests_unchecked; /* Prague blocks whose pre-state lacks a request contract */
     executor *ex;
     par_engine *par;
     chain_config cfg;
@@ -127,8 +128,10 @@ static bytes32 full_root_unavailable(void *ctx, const block_state *s) {
 static block_rules rules_for(const replay_run *r, const block_header *h) {
     bool merged = chain_reached(r->cfg.paris_block, h->number) || u256_is_zero(&h->difficulty);
     block_rules rules = chain_block_rules(&r->cfg, h, merged);
-    /* the pre-state is partial: intermediate state roots cannot be computed */
+    /* the pre-state is partial: intermediate state roots cannot be computed,
+     * and it may lack the request contracts (their requests go unchecked) */
     rules.state_root = full_root_unavailable;
+    rules.partial_state = true;
     return rules;
 }
 
@@ -282,7 +285,8 @@ static void describe_par(char *out, size_t n, const par_stats *ps, size_t txs) {
 }
 
 static void print_json_block(const replay_run *r, const mainnet_block *mb, const block_rules *rules, double gas,
-                             const run_time *ts, const run_time *tp, const par_stats *ps, const char *why) {
+                             const run_time *ts, const run_time *tp, const par_stats *ps, const char *why,
+                             bool requests_unchecked) {
     bool seq = r->mode != MODE_PAR, par = r->mode != MODE_SEQ;
     printf("{\"block\":%llu,\"fork\":\"%s\",\"txs\":%zu,\"gas\":%.0f", (unsigned long long)mb->number,
            fork_name(rules->fork), mb->blk.n_txs, gas);
@@ -301,6 +305,7 @@ static void print_json_block(const replay_run *r, const mainnet_block *mb, const
         printf(",\"speedup\":%.3f,\"senders_speedup\":%.3f", ratio(ts->exec, tp->exec), ratio(ts->senders, tp->senders));
     const run_time *t = par ? tp : ts;
     printf(",\"mgas_per_s\":%.3f,\"pass\":%s", ratio(gas, t->exec) / 1e6, why ? "false" : "true");
+    if (mb->blk.header.has_requests_hash && !why) printf(",\"requests_checked\":%s", requests_unchecked ? "false" : "true");
     if (why) printf(",\"error\":\"%s\"", why);
     printf("}\n");
 }
@@ -392,8 +397,10 @@ static void replay_block(replay_run *r, const char *dir, size_t idx, size_t tota
         r->total_execs += ps.executions;
         r->total_aborts += ps.aborts;
     }
+    bool unchecked = (seq ? &rs : &rp)->requests_unknown;
+    if (!why && unchecked) r->requests_unchecked++;
     if (r->json)
-        print_json_block(r, &mb, &rules, gas, &ts, &tp, &ps, why);
+        print_json_block(r, &mb, &rules, gas, &ts, &tp, &ps, why, unchecked);
     else if (!why)
         print_text_block(r, &mb, &rules, gas, &ts, &tp, &ps);
     if (r->progress) {
@@ -443,6 +450,7 @@ static void print_totals(const replay_run *r) {
     if (r->json) {
         printf("{\"summary\":true,\"blocks\":%d,\"failed\":%d,\"txs\":%llu,\"gas\":%.0f", a->blocks, r->failed,
                (unsigned long long)a->txs, a->gas);
+        if (r->requests_unchecked) printf(",\"requests_unchecked\":%d", r->requests_unchecked);
         if (r->mode != MODE_PAR)
             printf(",\"seq_exec_seconds\":%.9f,\"seq_senders_seconds\":%.9f", a->seq.exec, a->seq.senders);
         if (r->mode != MODE_SEQ)
@@ -460,6 +468,9 @@ static void print_totals(const replay_run *r) {
         printf("}\n");
         return;
     }
+    if (r->requests_unchecked)
+        printf("requests hash unchecked on %d block(s): the pre-state lacks the EIP-7002/EIP-7251 contracts\n",
+               r->requests_unchecked);
     if (r->mode != MODE_BOTH) {
         const run_sums *t = r->mode == MODE_SEQ ? &a->seq : &a->par;
         printf("%10s  %-17s %5llu %12.0f %9.3f %9.1f %9.3f\n", "total", "", (unsigned long long)a->txs, a->gas,

@@ -30,6 +30,7 @@ static void reset(block_result *r) {
     r->invalid_tx = -1;
     r->error = NULL;
     r->has_requests = false;
+    r->requests_unknown = false;
     for (int t = 0; t < REQUEST_TYPES; t++) buf_clear(&r->requests[t]);
     memset(&r->requests_hash, 0, sizeof r->requests_hash);
 }
@@ -252,7 +253,8 @@ const char *block_check_results(const block_header *h, const block_result *r, co
     if (r->gas_used != h->gas_used) return "gas used does not match the header";
     if (memcmp(r->bloom, h->bloom, 256)) return "logs bloom does not match the header";
     if (h->has_blob_gas && r->blob_gas_used != h->blob_gas_used) return "blob gas used does not match the header";
-    if (h->has_requests_hash && (!r->has_requests || !bytes32_eq(&r->requests_hash, &h->requests_hash)))
+    if (h->has_requests_hash && !r->requests_unknown &&
+        (!r->has_requests || !bytes32_eq(&r->requests_hash, &h->requests_hash)))
         return "requests hash does not match the header";
     if (receipts_root && !bytes32_eq(receipts_root, &h->receipts_root))
         return "receipts root does not match the header";

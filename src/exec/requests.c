@@ -76,11 +76,17 @@ static const char *collect_deposits(const block_rules *rules, block_result *out)
 /* ---- EIP-7002 / EIP-7251 queues ---------------------------------------- */
 
 /* A checked system call: the contract must have code and the call must
- * succeed; its output is the type's requests. */
-static const char *drain_queue(executor *ex, const block_env *env, block_state *state, const address *contract,
-                               buf_t *dst, const char *no_code, const char *failed) {
+ * succeed; its output is the type's requests. On a partial state a missing
+ * contract leaves the requests unknown (*unknown set). */
+static const char *drain_queue(executor *ex, const block_env *env, block_state *state, bool partial,
+                               const address *contract, buf_t *dst, bool *unknown, const char *no_code,
+                               const char *failed) {
     state_view view = block_state_view(state);
-    if (view.ops->get_code(view.ctx, contract)->len == 0) return no_code;
+    if (view.ops->get_code(view.ctx, contract)->len == 0) {
+        if (!partial) return no_code;
+        *unknown = true;
+        return NULL;
+    }
     evm_result r = block_system_call(ex, env, state, contract, NULL, 0);
     if (r.status != EVM_SUCCESS) return failed;
     buf_append(dst, r.output, r.output_size);
@@ -108,16 +114,22 @@ bytes32 requests_hash(const buf_t lists[REQUEST_TYPES]) {
 const char *block_collect_requests(executor *ex, const block_rules *rules, const block *b, block_state *state,
                                    block_result *out) {
     block_env env = block_env_of(&b->header, rules);
+    bool unknown = false, partial = rules->partial_state;
     const char *why = collect_deposits(rules, out);
     if (!why)
-        why = drain_queue(ex, &env, state, &WITHDRAWAL_REQUEST_ADDRESS, &out->requests[REQUEST_WITHDRAWAL],
-                          "withdrawal request contract has no code (EIP-7002)",
+        why = drain_queue(ex, &env, state, partial, &WITHDRAWAL_REQUEST_ADDRESS, &out->requests[REQUEST_WITHDRAWAL],
+                          &unknown, "withdrawal request contract has no code (EIP-7002)",
                           "withdrawal request system call failed (EIP-7002)");
     if (!why)
-        why = drain_queue(ex, &env, state, &CONSOLIDATION_REQUEST_ADDRESS, &out->requests[REQUEST_CONSOLIDATION],
+        why = drain_queue(ex, &env, state, partial, &CONSOLIDATION_REQUEST_ADDRESS,
+                          &out->requests[REQUEST_CONSOLIDATION], &unknown,
                           "consolidation request contract has no code (EIP-7251)",
                           "consolidation request system call failed (EIP-7251)");
     if (why) return why;
+    if (unknown) {
+        out->requests_unknown = true;
+        return NULL;
+    }
     out->has_requests = true;
     out->requests_hash = requests_hash(out->requests);
     return NULL;
