@@ -577,3 +577,154 @@ TEST(replay_loader_reads_set_code_transactions) {
     unlink(path);
     rmdir(dir);
 }
+
+/* ---- the replay loader reads every pre-state form pevm has written ------- */
+
+#include <jansson.h>
+#include <sys/stat.h>
+#include "parevm/state_root.h"
+
+static void rm_tree(const char *dir) {
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* The fixture block's pre-state rewritten with its fields at the top level
+ * and code in form `form` (0: {"Legacy": {...}}, 1: plain hex, 2: only a
+ * code_hash, the code in bytecodes.json one folder up), nonces as quantity
+ * strings every other account; writes dir/b/{block.json,pre_state.json}. */
+static void write_variant(const char *src, const char *dir, int form) {
+    char path[700];
+    snprintf(path, sizeof path, "%s/pre_state.json", src);
+    json_t *pre = json_load_file(path, 0, NULL), *out = json_object(), *codes = json_object();
+    CHECK(pre != NULL);
+    if (!pre) return;
+    const char *key;
+    json_t *acct;
+    int i = 0;
+    json_object_foreach(pre, key, acct) {
+        json_t *basic = json_object_get(acct, "basic"), *code = json_object_get(acct, "code");
+        json_t *a = json_pack("{s:O,s:O}", "balance", json_object_get(basic, "balance"), "storage",
+                              json_object_get(acct, "storage"));
+        if (i++ % 2) {
+            char q[40];
+            snprintf(q, sizeof q, "0x%llx", (unsigned long long)json_integer_value(json_object_get(basic, "nonce")));
+            json_object_set_new(a, "nonce", json_string(q));
+        } else {
+            json_object_set(a, "nonce", json_object_get(basic, "nonce"));
+        }
+        if (json_is_object(code)) {
+            const char *hex = json_string_value(json_object_get(code, "bytecode"));
+            size_t len = (size_t)json_integer_value(json_object_get(code, "original_len"));
+            char *exact = strndup(hex, 2 + 2 * len);
+            if (form == 0) json_object_set_new(a, "code", json_pack("{s:O}", "Legacy", code));
+            else if (form == 1) json_object_set_new(a, "code", json_string(exact));
+            else {
+                size_t n;
+                uint8_t *raw = unhex(exact, &n);
+                uint8_t h[32];
+                keccak256(raw, n, h);
+                char hh[67];
+                hex_encode(h, 32, hh);
+                json_object_set_new(a, "code_hash", json_string(hh));
+                json_object_set_new(codes, hh, json_string(exact));
+                free(raw);
+            }
+            free(exact);
+        }
+        json_object_set_new(out, key, a);
+    }
+    char sub[600];
+    snprintf(sub, sizeof sub, "%.500s/b", dir);
+    CHECK(mkdir(sub, 0755) == 0);
+    snprintf(path, sizeof path, "%s/pre_state.json", sub);
+    CHECK(json_dump_file(out, path, 0) == 0);
+    if (form == 2) {
+        snprintf(path, sizeof path, "%s/bytecodes.json", dir);
+        CHECK(json_dump_file(codes, path, 0) == 0);
+    }
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "cp '%s/block.json' '%s/'", src, sub);
+    CHECK(system(cmd) == 0);
+    json_decref(pre);
+    json_decref(out);
+    json_decref(codes);
+}
+
+TEST(replay_loader_reads_every_pre_state_form) {
+    char src[600];
+    snprintf(src, sizeof src, "%s/mainnet/19932703", test_fixtures_dir());
+    mainnet_block want;
+    char err[400] = "";
+    CHECK(mainnet_block_load(src, &want, err, sizeof err));
+    if (err[0]) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    bytes32 want_root = mem_state_root(want.pre);
+    for (int form = 0; form < 3; form++) {
+        char dir[] = "/tmp/parevm_test_prestate_XXXXXX", sub[600];
+        CHECK(mkdtemp(dir) != NULL);
+        write_variant(src, dir, form);
+        snprintf(sub, sizeof sub, "%s/b", dir);
+        mainnet_block got;
+        err[0] = 0;
+        bool ok = mainnet_block_load(sub, &got, err, sizeof err);
+        CHECK(ok);
+        if (!ok) fprintf(stderr, "  form %d: %s\n", form, err);
+        if (ok) {
+            bytes32 r = mem_state_root(got.pre);
+            CHECK(bytes32_eq(&r, &want_root));
+            mainnet_block_free(&got);
+        }
+        if (form == 2) { /* without bytecodes.json the code is missing: a clear error */
+            char p[700];
+            snprintf(p, sizeof p, "%s/bytecodes.json", dir);
+            unlink(p);
+            CHECK(!mainnet_block_load(sub, &got, err, sizeof err) && strstr(err, "without its code"));
+        }
+        rm_tree(dir);
+    }
+    mainnet_block_free(&want);
+
+    /* EIP-7702 designators, as pevm and revm write them */
+    static const char *forms[] = {"{\"Eip7702\":\"0x4242424242424242424242424242424242424242\"}",
+                                  "{\"Eip7702\":{\"delegated_address\":\"0x4242424242424242424242424242424242424242\","
+                                  "\"version\":0}}",
+                                  "\"0xef01004242424242424242424242424242424242424242\""};
+    for (int f = 0; f < 3; f++) {
+        char dir[] = "/tmp/parevm_test_7702pre_XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        char block_json[sizeof RPC_BLOCK + 600], pre[400];
+        snprintf(block_json, sizeof block_json, RPC_BLOCK, 0);
+        write_file(dir, "block.json", block_json);
+        snprintf(pre, sizeof pre, "{\"0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{\"balance\":\"0x1\",\"nonce\":3,\"code\":%s}}",
+                 forms[f]);
+        write_file(dir, "pre_state.json", pre);
+        mainnet_block mb;
+        CHECK(mainnet_block_load(dir, &mb, err, sizeof err));
+        address a;
+        memset(a.b, 0xaa, 20);
+        state_view v = mem_state_view(mb.pre);
+        const evm_code *c = v.ops->get_code(v.ctx, &a);
+        CHECK(c->len == 23 && c->bytes[0] == 0xef && c->bytes[1] == 0x01 && c->bytes[2] == 0 && c->bytes[3] == 0x42);
+        mainnet_block_free(&mb);
+        rm_tree(dir);
+    }
+    /* malformed forms are errors naming the account */
+    static const char *bad[] = {"{\"Eip7702\":\"0x42\"}", "7", "{\"Legacy\":{\"bytecode\":\"0x6000\",\"original_len\":3}}"};
+    for (int f = 0; f < 3; f++) {
+        char dir[] = "/tmp/parevm_test_badpre_XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        char block_json[sizeof RPC_BLOCK + 600], pre[400];
+        snprintf(block_json, sizeof block_json, RPC_BLOCK, 0);
+        write_file(dir, "block.json", block_json);
+        snprintf(pre, sizeof pre, "{\"0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{\"balance\":\"0x1\",\"nonce\":3,\"code\":%s}}",
+                 bad[f]);
+        write_file(dir, "pre_state.json", pre);
+        mainnet_block mb;
+        CHECK(!mainnet_block_load(dir, &mb, err, sizeof err) && strstr(err, "0xaaaaaaaa"));
+        rm_tree(dir);
+    }
+}

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include "cli_util.h"
 #include "parevm/hex.h"
+#include "parevm/keccak.h"
 
 /* Loads dir/name. NULL if it is absent (err set when required) or bad:
  * then *bad is set, with err (a file that exists must load). */
@@ -235,9 +236,77 @@ static bool load_withdrawals(json_t *list, block *b, char *err, size_t n) {
     return true;
 }
 
-/* pre_state.json: {addr: {basic: {balance, nonce}, code: null | {bytecode,
- * original_len}, storage: {slot: value}}} */
-static bool load_pre(json_t *pre, mem_state *s, char *err, size_t n) {
+/* One account's code in any of the forms pevm's snapshots have used: null;
+ * {bytecode, original_len[, jump_table]} (the bytecode padded beyond
+ * original_len); the same inside {"Legacy": ...} or revm's
+ * {"LegacyAnalyzed": ...}; {"LegacyRaw": hex}; {"Eip7702": address} or
+ * revm's {"Eip7702": {"delegated_address": ...}} (the 23-byte designator);
+ * or plain hex. *code is malloc'd (NULL: none). */
+static bool load_code(json_t *c, const char *key, uint8_t **code, size_t *len, char *err, size_t n) {
+    *code = NULL;
+    *len = 0;
+    if (!c || json_is_null(c)) return true;
+    if (json_is_string(c)) {
+        json_t *w = json_pack("{s:O}", "code", c);
+        bool ok = w && json_hex_bytes(w, "code", code, len, err, n);
+        json_decref(w);
+        return ok;
+    }
+    if (!json_is_object(c)) {
+        snprintf(err, n, "pre_state.%s.code is neither null, hex nor an object", key);
+        return false;
+    }
+    json_t *inner;
+    if ((inner = json_object_get(c, "Legacy")) || (inner = json_object_get(c, "LegacyAnalyzed")) ||
+        (inner = json_object_get(c, "LegacyRaw")))
+        return load_code(inner, key, code, len, err, n);
+    if ((inner = json_object_get(c, "Eip7702"))) {
+        json_t *to = json_is_object(inner) ? json_object_get(inner, "delegated_address") : inner;
+        address a;
+        if (!json_is_string(to) || !hex_parse_fixed(json_string_value(to), a.b, 20)) {
+            snprintf(err, n, "pre_state.%s.code.Eip7702 is not an address", key);
+            return false;
+        }
+        *code = malloc(23);
+        if (!*code) abort();
+        memcpy(*code, "\xef\x01\x00", 3);
+        memcpy(*code + 3, a.b, 20);
+        *len = 23;
+        return true;
+    }
+    json_t *olen = json_object_get(c, "original_len");
+    if (!json_hex_bytes(c, "bytecode", code, len, err, n)) return false;
+    if (json_is_integer(olen)) {
+        json_int_t l = json_integer_value(olen);
+        if (l < 0 || (size_t)l > *len) {
+            free(*code);
+            *code = NULL;
+            snprintf(err, n, "pre_state.%s.code.original_len is out of range", key);
+            return false;
+        }
+        *len = (size_t)l; /* the rest is padding */
+    }
+    return true;
+}
+
+/* An account's nonce: an integer or a quantity string. */
+static bool load_nonce(json_t *fields, const char *key, uint64_t *nonce, char *err, size_t n) {
+    json_t *v = json_object_get(fields, "nonce");
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *nonce = (uint64_t)json_integer_value(v);
+        return true;
+    }
+    if (json_is_string(v) && hex_parse_u64(json_string_value(v), nonce) && json_string_value(v)[0]) return true;
+    snprintf(err, n, "pre_state.%s nonce is not a non-negative integer", key);
+    return false;
+}
+
+/* pre_state.json: {addr: {basic: {balance, nonce}, code, code_hash, storage:
+ * {slot: value}}}, or the account's fields at its top level (pevm's later
+ * snapshots). An account whose code_hash names code that is not given takes
+ * it from bytecodes ({hash: code}, bytecodes.json beside the block or in
+ * the folder above), else it is an error. */
+static bool load_pre(json_t *pre, json_t *bytecodes, mem_state *s, char *err, size_t n) {
     if (!json_is_object(pre)) {
         snprintf(err, n, "the top level is not an object");
         return false;
@@ -250,37 +319,39 @@ static bool load_pre(json_t *pre, mem_state *s, char *err, size_t n) {
             snprintf(err, n, "pre_state: \"%.50s\" is not an address", key);
             return false;
         }
-        json_t *basic = json_object_get(acct, "basic");
-        json_t *storage = json_object_get(acct, "storage");
-        if (!json_is_object(acct) || !json_is_object(basic) ||
+        json_t *basic = json_is_object(acct) ? json_object_get(acct, "basic") : NULL;
+        json_t *fields = basic ? basic : acct;
+        json_t *storage = json_is_object(acct) ? json_object_get(acct, "storage") : NULL;
+        if (!json_is_object(acct) || !json_is_object(fields) ||
             (storage && !json_is_null(storage) && !json_is_object(storage))) {
             snprintf(err, n, "pre_state.%s: the account, its \"basic\" or its \"storage\" is not an object", key);
             return false;
         }
-        json_t *nonce = json_object_get(basic, "nonce");
         u256 balance;
-        if (!json_hex_u256(basic, "balance", &balance, err, n)) return false;
-        if (!json_is_integer(nonce) || json_integer_value(nonce) < 0) {
-            snprintf(err, n, "pre_state.%s.basic.nonce is not a non-negative integer", key);
+        uint64_t nonce;
+        if (!json_hex_u256(fields, "balance", &balance, err, n) || !load_nonce(fields, key, &nonce, err, n))
             return false;
-        }
-        uint8_t *code = NULL;
-        size_t code_len = 0;
         json_t *c = json_object_get(acct, "code");
-        if (c && !json_is_null(c)) {
-            json_t *olen = json_object_get(c, "original_len");
-            if (!json_hex_bytes(c, "bytecode", &code, &code_len, err, n)) return false;
-            if (json_is_integer(olen)) {
-                json_int_t l = json_integer_value(olen);
-                if (l < 0 || (size_t)l > code_len) {
-                    free(code);
-                    snprintf(err, n, "pre_state.%s.code.original_len is out of range", key);
+        json_t *ch = json_object_get(acct, "code_hash");
+        if ((!c || json_is_null(c)) && json_is_string(ch)) {
+            bytes32 h;
+            if (!hex_parse_fixed(json_string_value(ch), h.b, 32)) {
+                snprintf(err, n, "pre_state.%s.code_hash is not a hash", key);
+                return false;
+            }
+            if (!bytes32_eq(&h, &EMPTY_CODE_HASH)) {
+                c = bytecodes ? json_object_get(bytecodes, json_string_value(ch)) : NULL;
+                if (!c) {
+                    snprintf(err, n, "pre_state.%s: code_hash %.70s without its code (no code field, not in "
+                             "bytecodes.json)", key, json_string_value(ch));
                     return false;
                 }
-                code_len = (size_t)l; /* the rest is padding */
             }
         }
-        mem_state_set_account(s, &a, &balance, (uint64_t)json_integer_value(nonce), code, code_len);
+        uint8_t *code;
+        size_t code_len;
+        if (!load_code(c, key, &code, &code_len, err, n)) return false;
+        mem_state_set_account(s, &a, &balance, nonce, code, code_len);
         free(code);
         const char *slot;
         json_t *val;
@@ -297,6 +368,16 @@ static bool load_pre(json_t *pre, mem_state *s, char *err, size_t n) {
     return true;
 }
 
+/* bytecodes.json beside the block, else in the folder above (shared by a
+ * folder of blocks); NULL if neither exists. */
+static json_t *load_bytecodes(const char *dir, bool *bad, char *err, size_t errlen) {
+    json_t *j = load_json(dir, "bytecodes.json", false, bad, err, errlen);
+    if (j || *bad) return j;
+    char up[1100];
+    snprintf(up, sizeof up, "%s/..", dir);
+    return load_json(up, "bytecodes.json", false, bad, err, errlen);
+}
+
 bool mainnet_block_load(const char *dir, mainnet_block *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     snprintf(out->path, sizeof out->path, "%s", dir);
@@ -310,9 +391,11 @@ bool mainnet_block_load(const char *dir, mainnet_block *out, char *err, size_t e
         return false;
     }
     json_t *hj = load_json(dir, "block_hashes.json", false, &bad, err, errlen);
+    json_t *cj = bad ? NULL : load_bytecodes(dir, &bad, err, errlen);
     if (bad) {
         json_decref(bj);
         json_decref(pj);
+        if (hj) json_decref(hj);
         return false;
     }
     bool ok = json_is_object(bj);
@@ -345,7 +428,11 @@ bool mainnet_block_load(const char *dir, mainnet_block *out, char *err, size_t e
     }
     out->number = out->blk.header.number;
     out->pre = mem_state_new();
-    if (ok && !load_pre(pj, out->pre, e, sizeof e)) {
+    if (ok && cj && !json_is_object(cj)) {
+        snprintf(err, errlen, "%s: bytecodes.json: the top level is not an object", dir);
+        ok = false;
+    }
+    if (ok && !load_pre(pj, cj, out->pre, e, sizeof e)) {
         snprintf(err, errlen, "%s/pre_state.json: %s", dir, e);
         ok = false;
     }
@@ -376,6 +463,7 @@ bool mainnet_block_load(const char *dir, mainnet_block *out, char *err, size_t e
     json_decref(bj);
     json_decref(pj);
     if (hj) json_decref(hj);
+    if (cj) json_decref(cj);
     if (!ok) mainnet_block_free(out);
     return ok;
 }
