@@ -298,8 +298,9 @@ static void print_json_block(const replay_run *r, const mainnet_block *mb, const
                tp->cpu, tp->senders);
         printf(",\"block_stm\":%s", ps->sequential ? "false" : "true");
         if (ps->sequential) printf(",\"why_sequential\":\"%s\"", ps->why_sequential);
-        printf(",\"executions\":%llu,\"aborts\":%llu", (unsigned long long)ps->executions,
-               (unsigned long long)ps->aborts);
+        printf(",\"executions\":%llu,\"aborts\":%llu,\"suspensions\":%llu,\"validations\":%llu",
+               (unsigned long long)ps->executions, (unsigned long long)ps->aborts,
+               (unsigned long long)ps->suspensions, (unsigned long long)ps->validations);
     }
     if (seq && par)
         printf(",\"speedup\":%.3f,\"senders_speedup\":%.3f", ratio(ts->exec, tp->exec), ratio(ts->senders, tp->senders));
