@@ -22,7 +22,8 @@ endforeach()
 # Randomized EVM differentials with fixed seeds (tests/tools/evm_fuzz): random
 # programs as state tests whose expectations EthereumJS computes, for every
 # fork from Frontier to Osaka (ejs); the fixtures' state tests with their
-# code, pre-state and transaction mutated (ejs_mutate); chains of random blocks that EthereumJS
+# code, pre-state and transaction mutated, also as blocks run sequentially
+# and with Block-STM (ejs_mutate); chains of random blocks that EthereumJS
 # builds, Frontier to BPO2 and the transitions, run by blocktest, Block-STM,
 # chaintest and (from the Merge, as Engine API payloads) enginetest
 # (ejs_blocks); every precompile on inputs built to reach its arithmetic
@@ -36,7 +37,7 @@ if(PAREVM_NODEJS)
                    --cases 750 --ops 60 --seed 1)
   add_test(NAME differential/ejs_mutate
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_mutate.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
-                   --cases 400 --seed 1 --tests ${PAREVM_FIXTURES}/ethereum-tests/GeneralStateTests
+                   --cases 400 --seed 1 --stm-threads 2 --tests ${PAREVM_FIXTURES}/ethereum-tests/GeneralStateTests
                    --tests ${PAREVM_FIXTURES}/eest)
   add_test(NAME differential/ejs_blocks
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_blocks.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}

@@ -20,6 +20,7 @@
 // not set up for it), is skipped.
 //
 //   node ejs_mutate.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--out DIR] [--tests DIR]...
+//                       [--stm-threads N]
 //
 // --tests: folders of state tests (default: the fixtures' GeneralStateTests
 // and EEST state_tests). Exit status 0 when parevm passes every case.
@@ -211,7 +212,10 @@ for (let c = 0; made < CASES && c < CASES * 4; c++) {
   fs.writeFileSync(path.join(outDir, `case${c}_${pname}.json`), JSON.stringify({ [`case${c}_${pname}`]: test }, null, 1));
   made++;
 }
-const summary = runStatetests(parevm, outDir);
+// --stm-threads N: each case also runs as blocks, sequentially and with
+// Block-STM on N threads, which must agree (statetest --block-stm)
+const stm = opt("--stm-threads", null);
+const summary = runStatetests(parevm, outDir, stm ? ["--block-stm", stm] : []);
 console.log(`${made} cases from ${files.length} state test files (${skipped} skipped); ${((Date.now() - t0) / 1000).toFixed(0)} s; cases in ${outDir}`);
 console.log(summary);
 const ok = made > 0 && made >= CASES * 0.9 && summary === `${made} passed, 0 failed`;
