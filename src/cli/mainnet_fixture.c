@@ -241,8 +241,9 @@ static bool load_withdrawals(json_t *list, block *b, char *err, size_t n) {
  * original_len); the same inside {"Legacy": ...} or revm's
  * {"LegacyAnalyzed": ...}; {"LegacyRaw": hex}; {"Eip7702": address} or
  * revm's {"Eip7702": {"delegated_address": ...}} (the 23-byte designator);
- * or plain hex. *code is malloc'd (NULL: none). */
-static bool load_code(json_t *c, const char *key, uint8_t **code, size_t *len, char *err, size_t n) {
+ * or plain hex. wrapped: inside one of those wrappers (no second one).
+ * *code is malloc'd (NULL: none). */
+static bool load_code(json_t *c, const char *key, bool wrapped, uint8_t **code, size_t *len, char *err, size_t n) {
     *code = NULL;
     *len = 0;
     if (!c || json_is_null(c)) return true;
@@ -257,10 +258,10 @@ static bool load_code(json_t *c, const char *key, uint8_t **code, size_t *len, c
         return false;
     }
     json_t *inner;
-    if ((inner = json_object_get(c, "Legacy")) || (inner = json_object_get(c, "LegacyAnalyzed")) ||
-        (inner = json_object_get(c, "LegacyRaw")))
-        return load_code(inner, key, code, len, err, n);
-    if ((inner = json_object_get(c, "Eip7702"))) {
+    if (!wrapped && ((inner = json_object_get(c, "Legacy")) || (inner = json_object_get(c, "LegacyAnalyzed")) ||
+                     (inner = json_object_get(c, "LegacyRaw"))))
+        return load_code(inner, key, true, code, len, err, n);
+    if (!wrapped && (inner = json_object_get(c, "Eip7702"))) {
         json_t *to = json_is_object(inner) ? json_object_get(inner, "delegated_address") : inner;
         address a;
         if (!json_is_string(to) || !hex_parse_fixed(json_string_value(to), a.b, 20)) {
@@ -350,7 +351,7 @@ static bool load_pre(json_t *pre, json_t *bytecodes, mem_state *s, char *err, si
         }
         uint8_t *code;
         size_t code_len;
-        if (!load_code(c, key, &code, &code_len, err, n)) return false;
+        if (!load_code(c, key, false, &code, &code_len, err, n)) return false;
         mem_state_set_account(s, &a, &balance, nonce, code, code_len);
         free(code);
         const char *slot;
