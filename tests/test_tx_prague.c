@@ -652,6 +652,18 @@ static void write_variant(const char *src, const char *dir, int form) {
     json_decref(codes);
 }
 
+/* A block folder (mkdtemp on dir) of the vector block and one account
+ * 0xaa..aa whose code field is code_json. */
+static void write_one_account_block(char *dir, const char *code_json) {
+    CHECK(mkdtemp(dir) != NULL);
+    char block_json[sizeof RPC_BLOCK + 600], pre[400];
+    snprintf(block_json, sizeof block_json, RPC_BLOCK, 0);
+    write_file(dir, "block.json", block_json);
+    snprintf(pre, sizeof pre, "{\"0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{\"balance\":\"0x1\",\"nonce\":3,\"code\":%s}}",
+             code_json);
+    write_file(dir, "pre_state.json", pre);
+}
+
 TEST(replay_loader_reads_every_pre_state_form) {
     char src[600];
     snprintf(src, sizeof src, "%s/mainnet/19932703", test_fixtures_dir());
@@ -695,13 +707,7 @@ TEST(replay_loader_reads_every_pre_state_form) {
                                   "\"0xef01004242424242424242424242424242424242424242\""};
     for (int f = 0; f < 3; f++) {
         char dir[] = "/tmp/parevm_test_7702pre_XXXXXX";
-        CHECK(mkdtemp(dir) != NULL);
-        char block_json[sizeof RPC_BLOCK + 600], pre[400];
-        snprintf(block_json, sizeof block_json, RPC_BLOCK, 0);
-        write_file(dir, "block.json", block_json);
-        snprintf(pre, sizeof pre, "{\"0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{\"balance\":\"0x1\",\"nonce\":3,\"code\":%s}}",
-                 forms[f]);
-        write_file(dir, "pre_state.json", pre);
+        write_one_account_block(dir, forms[f]);
         mainnet_block mb;
         CHECK(mainnet_block_load(dir, &mb, err, sizeof err));
         address a;
@@ -713,16 +719,11 @@ TEST(replay_loader_reads_every_pre_state_form) {
         rm_tree(dir);
     }
     /* malformed forms are errors naming the account */
-    static const char *bad[] = {"{\"Eip7702\":\"0x42\"}", "7", "{\"Legacy\":{\"bytecode\":\"0x6000\",\"original_len\":3}}"};
-    for (int f = 0; f < 3; f++) {
+    static const char *bad[] = {"{\"Eip7702\":\"0x42\"}", "7", "{\"Legacy\":{\"bytecode\":\"0x6000\",\"original_len\":3}}",
+                                "\"0x600\"", "{\"Legacy\":{\"Legacy\":\"0x00\"}}"};
+    for (int f = 0; f < 5; f++) {
         char dir[] = "/tmp/parevm_test_badpre_XXXXXX";
-        CHECK(mkdtemp(dir) != NULL);
-        char block_json[sizeof RPC_BLOCK + 600], pre[400];
-        snprintf(block_json, sizeof block_json, RPC_BLOCK, 0);
-        write_file(dir, "block.json", block_json);
-        snprintf(pre, sizeof pre, "{\"0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{\"balance\":\"0x1\",\"nonce\":3,\"code\":%s}}",
-                 bad[f]);
-        write_file(dir, "pre_state.json", pre);
+        write_one_account_block(dir, bad[f]);
         mainnet_block mb;
         CHECK(!mainnet_block_load(dir, &mb, err, sizeof err) && strstr(err, "0xaaaaaaaa"));
         rm_tree(dir);

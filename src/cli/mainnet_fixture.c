@@ -248,10 +248,9 @@ static bool load_code(json_t *c, const char *key, bool wrapped, uint8_t **code, 
     *len = 0;
     if (!c || json_is_null(c)) return true;
     if (json_is_string(c)) {
-        json_t *w = json_pack("{s:O}", "code", c);
-        bool ok = w && json_hex_bytes(w, "code", code, len, err, n);
-        json_decref(w);
-        return ok;
+        if (hex_parse_data(json_string_value(c), code, len)) return true;
+        snprintf(err, n, "pre_state.%s.code is not hex of whole bytes", key);
+        return false;
     }
     if (!json_is_object(c)) {
         snprintf(err, n, "pre_state.%s.code is neither null, hex nor an object", key);
@@ -276,7 +275,11 @@ static bool load_code(json_t *c, const char *key, bool wrapped, uint8_t **code, 
         return true;
     }
     json_t *olen = json_object_get(c, "original_len");
-    if (!json_hex_bytes(c, "bytecode", code, len, err, n)) return false;
+    char e[200];
+    if (!json_hex_bytes(c, "bytecode", code, len, e, sizeof e)) {
+        snprintf(err, n, "pre_state.%s.code: %s", key, e);
+        return false;
+    }
     if (json_is_integer(olen)) {
         json_int_t l = json_integer_value(olen);
         if (l < 0 || (size_t)l > *len) {
