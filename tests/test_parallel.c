@@ -5,8 +5,9 @@
  * Byzantium), on random blocks built around chosen conflict patterns (nonce
  * chains, hot storage slots, balance reads of credited accounts, CREATE2 +
  * self-destruct + redeploy, reverts, invalid opcodes, out of gas) with random
- * thread counts, injected delays and absurd header gas fields, on invalid
- * blocks, and on a block that writes more locations than the multi-version
+ * thread counts, injected delays and absurd header gas fields, on accounts
+ * that calls create before EIP-158 (only their existence changes), on
+ * invalid blocks, and on a block that writes more locations than the multi-version
  * memory starts with. Every comparison also checks that Block-STM ran. */
 #include <dirent.h>
 #include <stdlib.h>
@@ -411,6 +412,83 @@ TEST(parallel_equals_sequential_on_random_blocks) {
             (unsigned long long)total_executions, (unsigned long long)total_aborts,
             (unsigned long long)total_suspensions);
     CHECK(total_aborts > 0 && total_suspensions > 0);
+}
+
+/* Before EIP-158 a call with no value creates the empty account it calls,
+ * and only its existence says so: its nonce is written with the value an
+ * absent account reads as (0). A transaction that read the account absent
+ * from the base state before that write must still fail validation, or it
+ * keeps the new-account charge (25,000 gas) the sequential run does not pay.
+ * tx0 loops before touching X, so that the others read X first. */
+static const char TOUCHER_CODE[] =
+    "600035" "5b801560105760019003600356" /* loop cd[0] times, then: */
+    "5b60008080808073000000000000000000000000000000000000dead611000f100"; /* call(4096 gas, X, 0) */
+
+TEST(parallel_sees_accounts_touched_before_eip158) {
+    executor *ex = executor_new();
+    par_engine *e = par_engine_new(2);
+    CHECK(e != NULL);
+    fork_id forks[] = {FORK_FRONTIER, FORK_HOMESTEAD, FORK_TANGERINE_WHISTLE, FORK_SPURIOUS_DRAGON};
+    int differ = 0, runs = 0;
+    for (size_t f = 0; f < sizeof forks / sizeof forks[0]; f++) {
+        world w;
+        mem_state *pre = make_world(&w);
+        uint8_t *code;
+        size_t len;
+        CHECK(hex_decode_alloc(TOUCHER_CODE, &code, &len));
+        address toucher = addr_n(0xc4, 0);
+        u256 zero = U256_ZERO;
+        mem_state_set_account(pre, &toucher, &zero, 1, code, len);
+        free(code);
+        block b = {0};
+        b.n_txs = 6;
+        b.txs = calloc(b.n_txs, sizeof *b.txs);
+        for (size_t i = 0; i < b.n_txs; i++) {
+            transaction *tx = &b.txs[i];
+            tx->type = TX_LEGACY;
+            tx->gas_price = u256_from_u64(1);
+            tx->sender = w.eoa[i];
+            tx->sender_known = true;
+            tx->r = tx->s = u256_from_u64(1);
+            tx->v = u256_from_u64(27);
+            tx->has_to = true;
+            tx->to = toucher;
+            tx->gas_limit = 3000000;
+            tx->data_len = 32;
+            tx->data = malloc(32);
+            word(tx->data, i == 0 ? 20000 : 0);
+        }
+        b.header.number = 3000000;
+        b.header.timestamp = 1500000000;
+        b.header.gas_limit = 30000000;
+        memset(b.header.coinbase.b, 0xcb, 20);
+        block_rules rules = {.fork = forks[f], .chain_id = 1, .block_reward = chain_block_reward(forks[f]),
+                             .state_root = mem_state_root_after};
+        outcome want;
+        run_seq(ex, &rules, &b, pre, &want);
+        CHECK(want.error == NULL);
+        for (int k = 0; k < 20; k++) {
+            par_options o = {.hints = k % 2, .sequential_fallback = false, .jitter_us = k % 3 ? 0 : 30};
+            par_engine_set_options(e, &o);
+            outcome got;
+            run_par(e, &rules, &b, pre, &got);
+            runs++;
+            if (!same(&want, &got)) {
+                if (!differ++)
+                    fprintf(stderr, "  %s: Block-STM gas %llu, sequential %llu\n", fork_name(forks[f]),
+                            (unsigned long long)got.gas, (unsigned long long)want.gas);
+            }
+            outcome_free(&got);
+        }
+        outcome_free(&want);
+        for (size_t i = 0; i < b.n_txs; i++) tx_free(&b.txs[i]);
+        free(b.txs);
+        mem_state_free(pre);
+    }
+    if (differ) fprintf(stderr, "  %d of %d Block-STM runs differ\n", differ, runs);
+    CHECK(differ == 0);
+    par_engine_free(e);
+    executor_free(ex);
 }
 
 /* ---- invalid blocks ---- */

@@ -224,6 +224,16 @@ static bytes32 v_get_block_hash(void *ctx, uint64_t number) {
 
 const state_view_ops mv_view_ops = {v_get_account, v_get_storage, v_has_storage, v_get_code, v_get_block_hash};
 
+/* An account field read from the base state and one read from a write
+ * differ even with equal values: the write makes the account exist (before
+ * EIP-158 a call with no value creates the empty account it calls, writing
+ * the nonce an absent account reads as), and v_get_account decides
+ * existence by whether a field was written. */
+static bool same_existence(const location *loc, uint32_t was, uint32_t now) {
+    if (loc->kind == LOC_STORAGE || loc->kind == LOC_CLEARED) return true;
+    return (was == UINT32_MAX) == (now == UINT32_MAX);
+}
+
 bool mv_validate_reads(worker *w, uint32_t tx, const tx_output *out) {
     uint32_t saved = w->tx, blocker;
     bool ok = true;
@@ -238,7 +248,8 @@ bool mv_validate_reads(worker *w, uint32_t tx, const tx_output *out) {
             if (!mv_has_cell(&w->e->mv, &cl)) continue; /* nor was the account's storage reset */
         }
         resolved r;
-        ok = resolve(w, &e->loc, NULL, &r, &blocker) && u256_eq(&r.value, &e->value) && r.flags == e->flags;
+        ok = resolve(w, &e->loc, NULL, &r, &blocker) && u256_eq(&r.value, &e->value) && r.flags == e->flags &&
+             same_existence(&e->loc, e->writer, r.writer);
     }
     (void)blocker;
     w->tx = saved;
