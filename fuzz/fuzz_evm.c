@@ -4,9 +4,12 @@
  * holds the same code). Each input runs twice on the same pre-state, once
  * on the untraced dispatch loop and once on the traced one (two compiled
  * copies of the interpreter): the outcome, the gas used, the output, the
- * logs hash and the post-state root must agree, and nothing may crash. */
+ * logs hash and the post-state root must agree, and nothing may crash.
+ * Both run on a big stack (run_on_big_stack), as the CLI and the node run
+ * the EVM: 1024 nested calls under ASan outgrow the main thread's. */
 #include <stdio.h>
 #include <stdlib.h>
+#include "cli_util.h"
 #include "parevm/exec.h"
 #include "parevm/keccak.h"
 #include "parevm/state_root.h"
@@ -66,15 +69,28 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
+typedef struct {
+    const uint8_t *code, *input;
+    size_t code_len, input_len;
+    fork_id fork;
+    outcome a, b;
+} both_runs;
+
+static int run_both(void *arg) {
+    both_runs *r = arg;
+    r->a = run(r->code, r->code_len, r->input, r->input_len, r->fork, false);
+    r->b = run(r->code, r->code_len, r->input, r->input_len, r->fork, true);
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 2) return 0;
-    fork_id fork = (fork_id)(data[0] % FORK_COUNT);
     size_t input_len = data[1];
     if (input_len > size - 2) input_len = size - 2;
-    const uint8_t *input = data + 2, *code = data + 2 + input_len;
-    size_t code_len = size - 2 - input_len;
-    outcome a = run(code, code_len, input, input_len, fork, false);
-    outcome b = run(code, code_len, input, input_len, fork, true);
+    both_runs r = {.fork = (fork_id)(data[0] % FORK_COUNT), .input = data + 2, .input_len = input_len,
+                   .code = data + 2 + input_len, .code_len = size - 2 - input_len};
+    run_on_big_stack(run_both, &r);
+    outcome a = r.a, b = r.b;
     if (a.valid != b.valid || a.status != b.status || a.gas_used != b.gas_used ||
         !bytes32_eq(&a.output, &b.output) || !bytes32_eq(&a.logs, &b.logs) || !bytes32_eq(&a.root, &b.root)) {
         fprintf(stderr, "traced and untraced runs differ: status %d/%d, gas %llu/%llu\n", a.status, b.status,

@@ -25,3 +25,13 @@ set_tests_properties(import/crash import/readers PROPERTIES LABELS parallel)
 # transactions), sequentially and on Block-STM: same head, every root checked.
 add_test(NAME import/preroot COMMAND ${CMAKE_SOURCE_DIR}/tests/import/preroot.sh $<TARGET_FILE:parevm>)
 set_tests_properties(import/preroot PROPERTIES LABELS parallel)
+
+# Stateless checks (parevm stateless): every block of every BlockchainTests
+# chain again from its execution witness alone (the node's
+# debug_executionWitness over the store), sequentially and on Block-STM
+# over the witness's state; and the command on a built chain, with the
+# blocks and witnesses it must refuse.
+add_test(NAME stateless/BlockchainTests COMMAND parevm chaintest --stateless ${bct})
+add_test(NAME stateless/BlockchainTests-stm COMMAND parevm chaintest --threads 2 --stateless ${bct})
+add_test(NAME stateless/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/stateless_cli.sh $<TARGET_FILE:parevm>)
+set_tests_properties(stateless/BlockchainTests-stm PROPERTIES LABELS parallel)

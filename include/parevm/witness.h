@@ -93,5 +93,8 @@ const char *witness_state_root(witness_state *w, bytes32 *root);
 /* The first error met by a read (a missing node or code, a malformed
  * node or account), or NULL. */
 const char *witness_state_error(witness_state *w);
+/* The hash of the first trie node or code found missing (by a read or a
+ * root); false if none was. */
+bool witness_state_missing(witness_state *w, bytes32 *hash);
 
 #endif

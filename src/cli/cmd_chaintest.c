@@ -7,7 +7,10 @@
  * store left at their parent; blocks on another branch make the driver
  * unwind the store to the fork point and re-import that branch. At the end
  * the head must be lastblockhash, its state root the post state's, and the
- * incremental root must equal a full rebuild from the flat state. */
+ * incremental root must equal a full rebuild from the flat state. With
+ * --stateless, every block of the final chain is then checked again with
+ * nothing but its execution witness (the node's debug_executionWitness
+ * over the store, checked as parevm stateless does). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -16,6 +19,9 @@
 #include "fixture_store.h"
 #include "parevm/chain_import.h"
 #include "parevm/hex.h"
+#include "parevm/node.h"
+#include "parevm/rpc_proof.h"
+#include "stateless_check.h"
 #include "parevm/state_root.h"
 
 typedef struct {
@@ -23,6 +29,7 @@ typedef struct {
     chain_import_options o;
     char tmp[256]; /* parent folder of the datadirs */
     unsigned seq;
+    bool stateless;
 } ct_run;
 
 /* A block the test accepted (or the genesis). */
@@ -220,6 +227,69 @@ static const char *run_chain(ct_state *s, json_t *t, const chain_config *cfg) {
     return check_end(s, t);
 }
 
+/* The node's method on block number: its result (a new reference) or NULL
+ * with the error in err. */
+static json_t *node_call(node *n, const char *method, uint64_t number, char *err, size_t errlen) {
+    char q[24];
+    snprintf(q, sizeof q, "0x%llx", (unsigned long long)number);
+    json_t *resp = cli_rpc_call(node_methods(n), method, json_pack("[s]", q));
+    json_t *res = json_incref(json_object_get(resp, "result"));
+    const char *why = json_string_value(json_object_get(json_object_get(resp, "error"), "message"));
+    if (!res) snprintf(err, errlen, "%s of block %llu: %s", method, (unsigned long long)number, why ? why : "no result");
+    json_decref(resp);
+    return res;
+}
+
+static bool stateless_block(ct_state *s, node *n, const chain_config *cfg, uint64_t number) {
+    char why[300];
+    json_t *wj = node_call(n, "debug_executionWitness", number, s->err, sizeof s->err);
+    json_t *bj = wj ? node_call(n, "debug_getRawBlock", number, s->err, sizeof s->err) : NULL;
+    execution_witness w;
+    uint8_t *rlp = NULL;
+    size_t len = 0;
+    block b;
+    bool ok = wj && bj;
+    if (ok && !rpc_parse_witness(wj, &w, why, sizeof why)) {
+        snprintf(s->err, sizeof s->err, "block %llu: the node's witness: %s", (unsigned long long)number, why);
+        ok = false;
+    } else if (ok) {
+        if (!json_string_value(bj) || !hex_decode_alloc(json_string_value(bj), &rlp, &len) ||
+            !block_decode(rlp, len, &b, why, sizeof why)) {
+            snprintf(s->err, sizeof s->err, "block %llu: the node's raw block does not decode", (unsigned long long)number);
+            ok = false;
+        } else {
+            stateless_verdict v;
+            stateless_check(cfg, &w, &b, len, s->r->o.threads > 1 ? s->r->o.threads : 0, &v);
+            if (v.status) {
+                snprintf(s->err, sizeof s->err, "stateless check of block %llu: %s", (unsigned long long)number, v.why);
+                ok = false;
+            }
+            block_free(&b);
+        }
+        free(rlp);
+        execution_witness_free(&w);
+    }
+    json_decref(wj);
+    json_decref(bj);
+    return ok;
+}
+
+/* Blocks 1..head of the store in dir (closed first) from their witnesses. */
+static const char *check_stateless(ct_state *s, const chain_config *cfg, const char *dir, uint64_t head) {
+    chain_importer_free(s->im);
+    s->im = NULL;
+    db_close(s->d);
+    s->d = NULL;
+    node_config nc = {.datadir = dir, .threads = 1};
+    node *n;
+    const char *err = node_open(&nc, &n);
+    if (err) return err;
+    for (uint64_t k = 1; k <= head && !err; k++)
+        if (!stateless_block(s, n, cfg, k)) err = s->err;
+    node_close(n);
+    return err;
+}
+
 static void run_test(fixture_run *fr, const char *file, const char *name, json_t *t) {
     ct_run *r = (ct_run *)fr;
     chain_config cfg;
@@ -230,6 +300,12 @@ static void run_test(fixture_run *fr, const char *file, const char *name, json_t
     db_options dopt = {.no_sync = true, .map_size = (size_t)1 << 26, .threads = r->o.threads};
     const char *err = db_open(dir, &dopt, &s.d);
     if (!err) err = run_chain(&s, t, &cfg);
+    if (!err && r->stateless) {
+        uint64_t head;
+        bytes32 hh;
+        chain_importer_head(s.im, &head, &hh);
+        err = check_stateless(&s, &cfg, dir, head);
+    }
     if (err) fixture_run_fail(fr, file, name, "%s", err);
     else fr->passed++;
     chain_importer_free(s.im);
@@ -241,11 +317,14 @@ static void run_test(fixture_run *fr, const char *file, const char *name, json_t
 
 static int usage(void) {
     fprintf(stderr, "usage: parevm chaintest [--run REGEX] [--threads N] [--root-every T] [--sequential] [--root-first]\n"
+                    "                        [--stateless]\n"
                     "                        PATH...\n"
                     "  PATH: BlockchainTests files or folders, each test run through init + import\n"
                     "  into a fresh datadir (under $TMPDIR)\n"
                     "  --root-first  check each root on the importing thread, while the parent's write\n"
-                    "                goes on (import --root-first on)\n");
+                    "                goes on (import --root-first on)\n"
+                    "  --stateless   then check every block of the final chain with nothing but its\n"
+                    "                execution witness (as parevm stateless, with Block-STM when --threads > 1)\n");
     return 2;
 }
 
@@ -266,6 +345,8 @@ int cmd_chaintest(int argc, char **argv) {
             r.o.sequential = true;
         } else if (!strcmp(argv[i], "--root-first")) {
             r.o.root_first = true;
+        } else if (!strcmp(argv[i], "--stateless")) {
+            r.stateless = true;
         } else {
             return usage();
         }

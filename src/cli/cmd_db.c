@@ -2,7 +2,9 @@
  * account or a slot (at the head or, with --at N, after an older block),
  * a block, the state root (--full: rebuilt from the flat state and compared
  * with the incremental one) and unwinding to an older block. Every query
- * reads one snapshot: a concurrent import is seen at a block boundary. */
+ * reads one snapshot: a concurrent import is seen at a block boundary.
+ * A block's RLP and its execution witness (for parevm stateless) come from
+ * the node's debug_getRawBlock and debug_executionWitness, run in process. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "parevm/block.h"
 #include "parevm/chain_import.h"
 #include "parevm/hex.h"
+#include "parevm/node.h"
 #include "parevm/rlp.h"
 
 typedef struct {
@@ -269,6 +272,45 @@ static const char *q_unwind(db_cmd *c, const char *which) {
     return bytes32_eq(&root, &h.state_root) ? NULL : "the unwound state's root differs from the header's";
 }
 
+/* rawblock / witness: the node's method on block N, its result printed as
+ * JSON (a hex string unquoted). */
+static int q_node(const char *dir, const char *query, const char *which) {
+    char *end;
+    uint64_t n = strtoull(which, &end, 10);
+    if (*end || !*which) {
+        fprintf(stderr, "parevm db: N is not a block number\n");
+        return 1;
+    }
+    node_config cfg = {.datadir = dir, .threads = 1};
+    node *nd;
+    const char *err = node_open(&cfg, &nd);
+    if (err) {
+        fprintf(stderr, "parevm db: %s: %s\n", dir, err);
+        return 1;
+    }
+    const char *method = !strcmp(query, "witness") ? "debug_executionWitness" : "debug_getRawBlock";
+    char quantity[24];
+    snprintf(quantity, sizeof quantity, "0x%llx", (unsigned long long)n);
+    json_t *resp = cli_rpc_call(node_methods(nd), method, json_pack("[s]", quantity));
+    json_t *res = json_object_get(resp, "result");
+    const char *why = json_string_value(json_object_get(json_object_get(resp, "error"), "message"));
+    int status = 1;
+    if (res && json_is_string(res)) {
+        printf("%s\n", json_string_value(res));
+        status = 0;
+    } else if (res) {
+        char *s = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", s);
+        free(s);
+        status = 0;
+    } else {
+        fprintf(stderr, "parevm db: %s of block %llu: %s\n", query, (unsigned long long)n, why ? why : "no result");
+    }
+    json_decref(resp);
+    node_close(nd);
+    return status;
+}
+
 static int usage(void) {
     fprintf(stderr, "usage: parevm db --datadir DIR [--json] QUERY\n"
                     "  head                      the head block, its state root, stage checkpoints\n"
@@ -276,7 +318,10 @@ static int usage(void) {
                     "  storage ADDR SLOT [--at N]\n"
                     "  block N|HASH              a block's header fields and transactions\n"
                     "  root [--full]             the state root (--full: rebuilt from the flat state, compared)\n"
-                    "  unwind N                  restores the state after block N\n");
+                    "  unwind N                  restores the state after block N\n"
+                    "  rawblock N                the block's RLP as hex (debug_getRawBlock)\n"
+                    "  witness N                 the block's execution witness as JSON, for parevm stateless\n"
+                    "                            (debug_executionWitness: its parent's state must be retained)\n");
     return 2;
 }
 
@@ -301,8 +346,9 @@ int cmd_db(int argc, char **argv) {
     const char *q = args[0];
     int want = !strcmp(q, "head") || !strcmp(q, "root") ? 1 : !strcmp(q, "storage") ? 3 : 2;
     if (nargs != want || (strcmp(q, "head") && strcmp(q, "root") && strcmp(q, "storage") && strcmp(q, "account") &&
-                          strcmp(q, "block") && strcmp(q, "unwind")))
+                          strcmp(q, "block") && strcmp(q, "unwind") && strcmp(q, "rawblock") && strcmp(q, "witness")))
         return usage();
+    if (!strcmp(q, "rawblock") || !strcmp(q, "witness")) return q_node(dir, q, args[1]);
     const char *err = db_open(dir, NULL, &c.d);
     if (err) {
         fprintf(stderr, "parevm db: %s: %s\n", dir, err);

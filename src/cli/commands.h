@@ -9,6 +9,7 @@
     X(txtest, "run TransactionTests files or folders")                            \
     X(blocktest, "run BlockchainTests files or folders")                          \
     X(replay, "replay mainnet block fixtures and measure Mgas/s")                  \
+    X(stateless, "check a block with nothing but its execution witness")        \
     X(difficultytest, "run DifficultyTests files or folders")                     \
     X(trace, "geth-format traces of calls or transactions in JSON request files") \
     X(bench, "benchmarks: evm")                                                    \

@@ -1,5 +1,7 @@
 /* JSON codecs of eth_getProof and debug_executionWitness (rpc_proof.h). */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "parevm/hex.h"
 #include "parevm/rpc_codec.h"
@@ -83,4 +85,40 @@ json_t *rpc_json_witness(const execution_witness *w) {
     json_object_set_new(o, "keys", node_list(&w->keys));
     json_object_set_new(o, "headers", node_list(&w->headers));
     return o;
+}
+
+/* One of the witness's lists: an array of hex data strings. */
+static bool parse_list(const json_t *a, const char *name, byte_list *out, char *err, size_t errlen) {
+    if (!json_is_array(a)) {
+        snprintf(err, errlen, "\"%s\" is %s, not an array", name, a ? "of another type" : "missing");
+        return false;
+    }
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        uint8_t *p;
+        size_t n;
+        if (!s || !hex_parse_data(s, &p, &n)) {
+            snprintf(err, errlen, "\"%s\"[%zu] is not hex data", name, i);
+            return false;
+        }
+        byte_list_push(out, p, n);
+        free(p);
+    }
+    return true;
+}
+
+bool rpc_parse_witness(const json_t *v, execution_witness *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(v)) {
+        snprintf(err, errlen, "the witness is not a JSON object");
+        return false;
+    }
+    /* keys is optional: a stateless run needs no preimages */
+    const json_t *keys = json_object_get(v, "keys");
+    bool ok = parse_list(json_object_get(v, "state"), "state", &out->state, err, errlen) &&
+              parse_list(json_object_get(v, "codes"), "codes", &out->codes, err, errlen) &&
+              (!keys || json_is_null(keys) || parse_list(keys, "keys", &out->keys, err, errlen)) &&
+              parse_list(json_object_get(v, "headers"), "headers", &out->headers, err, errlen);
+    if (!ok) execution_witness_free(out);
+    return ok;
 }

@@ -102,8 +102,16 @@ struct witness_state {
     size_t n_hashes, cap_hashes;
     pthread_mutex_t lock;
     _Atomic(const char *) err;
+    bytes32 missing;  /* the first node or code found absent (under lock) */
+    bool has_missing;
     buf_t fetched;
 };
+
+static void note_missing(witness_state *w, const bytes32 *hash) {
+    if (w->has_missing) return;
+    w->missing = *hash;
+    w->has_missing = true;
+}
 
 witness_state *witness_state_new(const bytes32 *state_root, trie_nodes *nodes, code_store *codes) {
     witness_state *w = calloc(1, sizeof *w);
@@ -162,7 +170,10 @@ static const char *get_node(void *ctx, const uint8_t *path, size_t len, const by
     getter *g = ctx;
     witness_state *w = g->w;
     if (trie_nodes_get(w->nodes, hash, out)) return NULL;
-    if (!w->fetch) return "the witness lacks a trie node";
+    if (!w->fetch) {
+        note_missing(w, hash);
+        return "the witness lacks a trie node";
+    }
     buf_clear(&w->fetched);
     const char *err = w->fetch(w->fetch_ctx, g->owner, path, len, hash, &w->fetched);
     if (err) return err;
@@ -292,7 +303,10 @@ static const evm_code *v_get_code(void *ctx, const address *addr) {
     if (a->dirty && a->code) c = a->code;
     else if (bytes32_eq(&h, &EMPTY_CODE_HASH)) c = &EVM_EMPTY_CODE;
     else c = code_store_find(w->codes, &h);
-    if (!c) note(w, "the witness lacks a code");
+    if (!c) {
+        note_missing(w, &h);
+        note(w, "the witness lacks a code");
+    }
     pthread_mutex_unlock(&w->lock);
     return c ? c : &EVM_EMPTY_CODE;
 }
@@ -444,4 +458,12 @@ const char *witness_state_from(const execution_witness *wit, trie_nodes *nodes, 
     }
     free(h);
     return err;
+}
+
+bool witness_state_missing(witness_state *w, bytes32 *hash) {
+    pthread_mutex_lock(&w->lock);
+    bool has = w->has_missing;
+    if (has) *hash = w->missing;
+    pthread_mutex_unlock(&w->lock);
+    return has;
 }
