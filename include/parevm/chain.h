@@ -121,6 +121,12 @@ blob_params chain_blob_params(const chain_config *c, uint64_t timestamp);
 #define CHAIN_MAX_RLP_BLOCK_SIZE (10485760 - 2097152)
 /* Returns NULL, or why a block of rlp_size bytes is too large under fork. */
 const char *chain_check_block_size(fork_id fork, size_t rlp_size);
+/* The body against its header: the size (chain_check_block_size), the
+ * ommers hash, the transactions root (its trie built on pool; NULL: on this
+ * thread), the withdrawals' presence and root. Returns NULL or why. The
+ * ommers' own rules need the ancestors: chain_check_ommers. */
+struct task_pool;
+const char *chain_check_body_roots(const block *b, size_t rlp_size, fork_id fork, struct task_pool *pool);
 
 /* Proof-of-work difficulty of a block from its parent (Frontier, Homestead
  * EIP-2, Byzantium EIP-100 with the bomb delays of EIP-649, EIP-1234,

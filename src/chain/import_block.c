@@ -43,20 +43,10 @@ static bytes32 preview_root(void *ctx, const block_state *bs) {
 /* ---- headers and bodies ---- */
 
 static const char *check_body(chain_importer *im, const block *b, size_t rlp_len, bool merged, fork_id fork) {
-    const block_header *h = &b->header;
+    /* the size first: a block too large is named for its size */
     const char *why = chain_check_block_size(fork, rlp_len);
     if (!why) why = chain_check_ommers(&im->cfg, im->anc, im->n_anc, b, merged);
-    if (why) return why;
-    bytes32 r = block_ommers_hash(b);
-    if (!bytes32_eq(&r, &h->ommers_hash)) return "ommers hash mismatch";
-    r = block_tx_root_pool(b, im->roots);
-    if (!bytes32_eq(&r, &h->tx_root)) return "transactions root mismatch";
-    if (h->has_withdrawals_root != b->has_withdrawals) return "withdrawals presence mismatch";
-    if (b->has_withdrawals) {
-        r = block_withdrawals_root(b);
-        if (!bytes32_eq(&r, &h->withdrawals_root)) return "withdrawals root mismatch";
-    }
-    return NULL;
+    return why ? why : chain_check_body_roots(b, rlp_len, fork, im->roots);
 }
 
 /* A block at or below the head: known if it is the canonical one. */

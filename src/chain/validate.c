@@ -4,6 +4,7 @@
  * with the blob parameters of EIP-7840 and the reserve price of EIP-7918. */
 #include "chain_internal.h"
 #include "parevm/block.h"
+#include "parevm/block_roots.h"
 #include "parevm/exec.h"
 
 #define GAS_LIMIT_BOUND_DIVISOR 1024
@@ -177,5 +178,21 @@ const char *header_validate(const chain_config *cfg, const block_header *parent,
     if (in_dao_range(cfg, h->number) &&
         (h->extra_len != sizeof DAO_EXTRA - 1 || memcmp(h->extra_data, DAO_EXTRA, h->extra_len)))
         return "extra data is not \"dao-hard-fork\" in the DAO fork range";
+    return NULL;
+}
+
+const char *chain_check_body_roots(const block *b, size_t rlp_size, fork_id fork, task_pool *pool) {
+    const block_header *h = &b->header;
+    const char *why = chain_check_block_size(fork, rlp_size);
+    if (why) return why;
+    bytes32 r = block_ommers_hash(b);
+    if (!bytes32_eq(&r, &h->ommers_hash)) return "ommers hash mismatch";
+    r = block_tx_root_pool(b, pool);
+    if (!bytes32_eq(&r, &h->tx_root)) return "transactions root mismatch";
+    if (h->has_withdrawals_root != b->has_withdrawals) return "withdrawals presence mismatch";
+    if (b->has_withdrawals) {
+        r = block_withdrawals_root(b);
+        if (!bytes32_eq(&r, &h->withdrawals_root)) return "withdrawals root mismatch";
+    }
     return NULL;
 }

@@ -16,22 +16,6 @@ static void set_verdict(stateless_verdict *v, int status, const char *fmt, const
 }
 
 
-static const char *check_body(const block *b, size_t rlp_len, fork_id fork) {
-    const block_header *h = &b->header;
-    const char *why = chain_check_block_size(fork, rlp_len);
-    if (why) return why;
-    bytes32 r = block_ommers_hash(b);
-    if (!bytes32_eq(&r, &h->ommers_hash)) return "ommers hash mismatch";
-    r = block_tx_root(b);
-    if (!bytes32_eq(&r, &h->tx_root)) return "transactions root mismatch";
-    if (h->has_withdrawals_root != b->has_withdrawals) return "withdrawals presence mismatch";
-    if (b->has_withdrawals) {
-        r = block_withdrawals_root(b);
-        if (!bytes32_eq(&r, &h->withdrawals_root)) return "withdrawals root mismatch";
-    }
-    return NULL;
-}
-
 /* Pre-Byzantium receipts hold the state root after each transaction: the
  * changes so far applied on a fresh state over the witness's nodes. A root
  * the witness cannot give is remembered and fails the receipts root. */
@@ -146,7 +130,7 @@ void stateless_check(const chain_config *cfg, const execution_witness *wit, bloc
         const block_header *h = &b->header;
         bool merged = chain_reached(cfg->paris_block, h->number) || u256_is_zero(&h->difficulty);
         fork_id fork = chain_fork_at(cfg, h->number, h->timestamp, merged);
-        if ((why = header_validate(cfg, &v->parent, h, merged)) || (why = check_body(b, rlp_len, fork)))
+        if ((why = header_validate(cfg, &v->parent, h, merged)) || (why = chain_check_body_roots(b, rlp_len, fork, NULL)))
             set_verdict(v, 1, "%s", why);
         else
             execute(threads, cfg, b, merged, ws, nodes, codes, v);
