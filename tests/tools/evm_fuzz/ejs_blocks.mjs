@@ -21,8 +21,9 @@
 // parevm must accept every built block, reject every sibling (blocktest
 // checks the reason too) and end at the same state, run four ways:
 // `blocktest` sequentially, `blocktest --threads 2` (Block-STM with no
-// sequential fallback; --stm-threads), `chaintest` (init + import into an
-// LMDB store) and, for the chains from the Merge on written as
+// sequential fallback; --stm-threads), `chaintest --stateless` (init +
+// import into an LMDB store, then every block checked again from its
+// execution witness alone, as parevm stateless does) and, for the chains from the Merge on written as
 // blockchain_test_engine fixtures (in DIR/engine: the execution requests,
 // now and then a payload of the wrong version or with a field missing),
 // `enginetest` (engine_newPayloadVN through a node). EthereumJS is a
@@ -443,7 +444,7 @@ let ok = true, total = 0, totalFailed = 0;
 const blockFiles = fs.readdirSync(outDir).filter((f) => f.endsWith(".json")).map((f) => path.join(outDir, f));
 for (const [label, args, want] of [["blocktest", ["blocktest", ...blockFiles], made],
                                    [`blocktest --threads ${STM_THREADS}`, ["blocktest", "--threads", STM_THREADS, ...blockFiles], made],
-                                   ["chaintest", ["chaintest", ...blockFiles], made], ["enginetest", ["enginetest", engineDir], engineMade]]) {
+                                   ["chaintest --stateless", ["chaintest", "--stateless", ...blockFiles], made], ["enginetest", ["enginetest", engineDir], engineMade]]) {
   let out, exited = 0;
   try { out = execFileSync(parevm, args, { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] }).toString(); }
   catch (e) { out = String(e.stdout || "") + String(e.stderr || ""); exited = e.status ?? 1; }
