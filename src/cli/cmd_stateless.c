@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli_util.h"
 #include "commands.h"
 #include "parevm/hex.h"
@@ -48,8 +49,23 @@ typedef struct {
 
 /* ---- inputs ---- */
 
+/* A FIFO or a device would block the reader or never end. */
+static bool regular_file(const char *path, char *err, size_t errlen) {
+    struct stat st;
+    if (stat(path, &st)) {
+        snprintf(err, errlen, "%s: cannot open", path);
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        return false;
+    }
+    return true;
+}
+
 static bool load_config(const options *o, chain_config *cfg, char *err, size_t errlen) {
     if (o->genesis) {
+        if (!regular_file(o->genesis, err, errlen)) return false;
         json_error_t jerr;
         json_t *g = json_load_file(o->genesis, 0, &jerr);
         if (!g) {
@@ -73,6 +89,7 @@ static bool load_config(const options *o, chain_config *cfg, char *err, size_t e
 }
 
 static bool load_witness(const char *file, execution_witness *w, char *err, size_t errlen) {
+    if (!regular_file(file, err, errlen)) return false;
     json_error_t jerr;
     json_t *v = json_load_file(file, 0, &jerr);
     if (!v) {
@@ -90,6 +107,7 @@ static bool load_witness(const char *file, execution_witness *w, char *err, size
 /* The whole file; binary RLP, or hex text (optional 0x, surrounding
  * whitespace or quotes) when it reads as such. */
 static bool load_block_rlp(const char *file, uint8_t **out, size_t *len, char *err, size_t errlen) {
+    if (!regular_file(file, err, errlen)) return false;
     FILE *f = fopen(file, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open", file);
