@@ -1,7 +1,9 @@
 /* libFuzzer target: the JSON fixture loaders and runners of the CLI. The
  * first byte picks the command (statetest, blocktest, txtest,
- * difficultytest, or the mainnet block loader); the rest is the file. For
- * the mainnet loader a NUL byte splits block.json from pre_state.json.
+ * difficultytest, the mainnet block loader or stateless); the rest is the
+ * file. For the mainnet loader a NUL byte splits block.json from
+ * pre_state.json; for stateless the witness JSON from the block's RLP (bytes
+ * or hex), run under Cancun's rules.
  * Whatever the bytes, the command must return a status (the run itself may
  * fail) without crashing, leaking or tripping a sanitizer. Run it with
  * -close_fd_mask=1: the commands print their FAIL lines to stdout.
@@ -57,7 +59,7 @@ static bool too_much_gas(json_t *v, int depth) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    int mode = data[0] % 5;
+    int mode = data[0] % 6;
     data++, size--;
     char path[128];
     if (mode == 4) {
@@ -76,6 +78,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         } else if (!err[0]) {
             abort(); /* every failure says why */
         }
+        return 0;
+    }
+    if (mode == 5) {
+        const uint8_t *nul = memchr(data, 0, size);
+        size_t first = nul ? (size_t)(nul - data) : size;
+        char p2[128];
+        snprintf(path, sizeof path, "%s/witness.json", dir);
+        snprintf(p2, sizeof p2, "%s/block.rlp", dir);
+        if (!write_file(path, data, first) || !write_file(p2, nul ? nul + 1 : data, nul ? size - first - 1 : 0))
+            return 0;
+        char *argv[] = {"stateless", "--chain", "Cancun", path, p2, NULL};
+        int status = cmd_stateless(5, argv);
+        if (status < 0 || status > 2) abort();
         return 0;
     }
     snprintf(path, sizeof path, "%s/t.json", dir);
