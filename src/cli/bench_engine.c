@@ -418,7 +418,9 @@ static size_t gossip(node *v, json_t *payload) {
     json_t *list = json_object_get(json_array_get(payload, 0), "transactions"), *raw;
     size_t i, took = 0;
     json_array_foreach(list, i, raw) {
-        json_t *r = cli_rpc_call(node_auth_methods(v), "eth_sendRawTransaction", json_pack("[O]", raw));
+        json_t *params = json_pack("[O]", raw);
+        json_t *r = cli_rpc_call(node_auth_methods(v), "eth_sendRawTransaction", params);
+        json_decref(params);
         took += r && json_object_get(r, "result");
         json_decref(r);
     }

@@ -232,7 +232,9 @@ static const char *run_chain(ct_state *s, json_t *t, const chain_config *cfg) {
 static json_t *node_call(node *n, const char *method, uint64_t number, char *err, size_t errlen) {
     char q[24];
     snprintf(q, sizeof q, "0x%llx", (unsigned long long)number);
-    json_t *resp = cli_rpc_call(node_methods(n), method, json_pack("[s]", q));
+    json_t *params = json_pack("[s]", q);
+    json_t *resp = cli_rpc_call(node_methods(n), method, params);
+    json_decref(params);
     json_t *res = json_incref(json_object_get(resp, "result"));
     const char *why = json_string_value(json_object_get(json_object_get(resp, "error"), "message"));
     if (!res) snprintf(err, errlen, "%s of block %llu: %s", method, (unsigned long long)number, why ? why : "no result");

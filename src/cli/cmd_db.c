@@ -291,7 +291,9 @@ static int q_node(const char *dir, const char *query, const char *which) {
     const char *method = !strcmp(query, "witness") ? "debug_executionWitness" : "debug_getRawBlock";
     char quantity[24];
     snprintf(quantity, sizeof quantity, "0x%llx", (unsigned long long)n);
-    json_t *resp = cli_rpc_call(node_methods(nd), method, json_pack("[s]", quantity));
+    json_t *params = json_pack("[s]", quantity);
+    json_t *resp = cli_rpc_call(node_methods(nd), method, params);
+    json_decref(params);
     json_t *res = json_object_get(resp, "result");
     const char *why = json_string_value(json_object_get(json_object_get(resp, "error"), "message"));
     int status = 1;
