@@ -15,10 +15,10 @@ static void set_verdict(stateless_verdict *v, int status, const char *fmt, const
     snprintf(v->why, sizeof v->why, fmt, detail);
 }
 
-
 /* Pre-Byzantium receipts hold the state root after each transaction: the
  * changes so far applied on a fresh state over the witness's nodes. A root
- * the witness cannot give is remembered and fails the receipts root. */
+ * the witness cannot give is remembered and fails the receipts root. Block-STM
+ * calls it after its workers end, once per transaction in order. */
 typedef struct {
     bytes32 pre_root;
     trie_nodes *nodes;
