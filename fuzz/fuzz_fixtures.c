@@ -35,6 +35,17 @@ static bool write_file(const char *path, const uint8_t *p, size_t n) {
     return fclose(f) == 0 && ok;
 }
 
+/* Writes data up to its first NUL to dir/first and the rest (empty without
+ * a NUL) to dir/second; their paths go to pa and pb (128 bytes each). */
+static bool write_split(const uint8_t *data, size_t size, const char *first, const char *second, char *pa,
+                        char *pb) {
+    const uint8_t *nul = memchr(data, 0, size);
+    size_t n = nul ? (size_t)(nul - data) : size;
+    snprintf(pa, 128, "%s/%s", dir, first);
+    snprintf(pb, 128, "%s/%s", dir, second);
+    return write_file(pa, data, n) && write_file(pb, nul ? nul + 1 : data, nul ? size - n - 1 : 0);
+}
+
 /* Whether any "gasLimit" or "currentGasLimit" in v is above 10M. */
 static bool too_much_gas(json_t *v, int depth) {
     if (depth > 64) return true;
@@ -61,15 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     int mode = data[0] % 6;
     data++, size--;
-    char path[128];
+    char path[128], p2[128];
     if (mode == 4) {
-        const uint8_t *nul = memchr(data, 0, size);
-        size_t first = nul ? (size_t)(nul - data) : size;
-        char p2[128];
-        snprintf(path, sizeof path, "%s/block.json", dir);
-        snprintf(p2, sizeof p2, "%s/pre_state.json", dir);
-        if (!write_file(path, data, first) || !write_file(p2, nul ? nul + 1 : data, nul ? size - first - 1 : 0))
-            return 0;
+        if (!write_split(data, size, "block.json", "pre_state.json", path, p2)) return 0;
         mainnet_block mb;
         char err[600];
         if (mainnet_block_load(dir, &mb, err, sizeof err)) {
@@ -81,13 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     if (mode == 5) {
-        const uint8_t *nul = memchr(data, 0, size);
-        size_t first = nul ? (size_t)(nul - data) : size;
-        char p2[128];
-        snprintf(path, sizeof path, "%s/witness.json", dir);
-        snprintf(p2, sizeof p2, "%s/block.rlp", dir);
-        if (!write_file(path, data, first) || !write_file(p2, nul ? nul + 1 : data, nul ? size - first - 1 : 0))
-            return 0;
+        if (!write_split(data, size, "witness.json", "block.rlp", path, p2)) return 0;
         char *argv[] = {"stateless", "--chain", "Cancun", path, p2, NULL};
         int status = cmd_stateless(5, argv);
         if (status < 0 || status > 2) abort();
