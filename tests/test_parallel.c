@@ -263,6 +263,18 @@ static address addr_n(uint8_t tag, uint32_t n) {
     return a;
 }
 
+/* A contract at addr_n(tag, 0) with code from hex, nonce 1, no balance. */
+static address deploy(mem_state *s, uint8_t tag, const char *hex) {
+    uint8_t *code;
+    size_t len;
+    CHECK(hex_decode_alloc(hex, &code, &len));
+    address a = addr_n(tag, 0);
+    u256 zero = U256_ZERO;
+    mem_state_set_account(s, &a, &zero, 1, code, len);
+    free(code);
+    return a;
+}
+
 static mem_state *make_world(world *w) {
     mem_state *s = mem_state_new();
     u256 rich = u256_from_u64(1000000000000000000ULL);
@@ -274,15 +286,7 @@ static mem_state *make_world(world *w) {
     }
     struct { address *a; const char *hex; uint8_t tag; } c[] = {
         {&w->slots, SLOTS_CODE, 0xc1}, {&w->reader, READER_CODE, 0xc2}, {&w->factory, FACTORY_CODE, 0xc3}};
-    for (int i = 0; i < 3; i++) {
-        uint8_t *code;
-        size_t len;
-        CHECK(hex_decode_alloc(c[i].hex, &code, &len));
-        *c[i].a = addr_n(c[i].tag, 0);
-        u256 zero = U256_ZERO;
-        mem_state_set_account(s, c[i].a, &zero, 1, code, len);
-        free(code);
-    }
+    for (int i = 0; i < 3; i++) *c[i].a = deploy(s, c[i].tag, c[i].hex);
     return s;
 }
 
@@ -433,13 +437,7 @@ TEST(parallel_sees_accounts_touched_before_eip158) {
     for (size_t f = 0; f < sizeof forks / sizeof forks[0]; f++) {
         world w;
         mem_state *pre = make_world(&w);
-        uint8_t *code;
-        size_t len;
-        CHECK(hex_decode_alloc(TOUCHER_CODE, &code, &len));
-        address toucher = addr_n(0xc4, 0);
-        u256 zero = U256_ZERO;
-        mem_state_set_account(pre, &toucher, &zero, 1, code, len);
-        free(code);
+        address toucher = deploy(pre, 0xc4, TOUCHER_CODE);
         block b = {0};
         b.n_txs = 6;
         b.txs = calloc(b.n_txs, sizeof *b.txs);
@@ -628,13 +626,8 @@ TEST(parallel_multi_version_memory_grows) {
     enum { TXS = 24, PER_TX = 400 };
     world w;
     mem_state *pre = make_world(&w);
-    uint8_t *code;
-    size_t len;
-    CHECK(hex_decode_alloc(REWRITE_CODE, &code, &len));
-    address rw = addr_n(0xc4, 0);
-    u256 zero = U256_ZERO, one = u256_from_u64(1);
-    mem_state_set_account(pre, &rw, &zero, 1, code, len);
-    free(code);
+    address rw = deploy(pre, 0xc4, REWRITE_CODE);
+    u256 one = u256_from_u64(1);
     /* existing non-zero slots: rewriting one costs 5,000 gas, twice what
      * the starting size assumes per 10,000 gas */
     for (uint64_t k = 0; k < TXS * PER_TX; k++) {
