@@ -43,7 +43,7 @@ static void tmp_remove(tmpdir *t) { nftw(t->path, rm_entry, 16, FTW_DEPTH | FTW_
 
 static db *open_db(const tmpdir *t, unsigned threads) {
     db *d = NULL;
-    db_options o = {.threads = threads, .no_sync = true, .full_pass = 16};
+    db_options o = {.threads = threads, .no_sync = true};
     const char *err = db_open(t->path, &o, &d);
     if (err) fprintf(stderr, "  db_open: %s\n", err);
     CHECK(err == NULL);
@@ -1397,20 +1397,35 @@ TEST(db_corrupt_records_give_errors) {
     CHECK(commit(d, 0, &cs, true, NULL, NULL) == NULL);
     db_close(d);
 
-    uint8_t garbage[5] = {0xff, 0x01, 0x02, 0x03, 0x04};
-    poke(&t, "accounts", w.addrs[0].b, 20, garbage, 5, 0);                 /* not RLP */
-    uint8_t skey[52];
-    memcpy(skey, w.addrs[1].b, 20);
-    u256_to_be(&w.slots[1], skey + 20);
-    uint8_t lead0[2] = {0x00, 0x09};
-    poke(&t, "storage", skey, 52, lead0, 2, 0);                            /* non-canonical word */
+    /* state rows: address or slot | trie leaf value, keyed by hashed key */
+    uint8_t row0[25];
+    memcpy(row0, w.addrs[0].b, 20);
+    memcpy(row0 + 20, "\xff\x01\x02\x03\x04", 5);
+    bytes32 h0 = keccak256_hash(w.addrs[0].b, 20);
+    poke(&t, "hashed_accounts", h0.b, 32, row0, 25, 0);                   /* not RLP */
+    uint8_t skey[64], srow[35], sbe[32];
+    keccak256(w.addrs[1].b, 20, skey);
+    u256_to_be(&w.slots[1], sbe);
+    keccak256(sbe, 32, skey + 32);
+    memcpy(srow, sbe, 32);
+    memcpy(srow + 32, "\x82\x00\x09", 3);
+    poke(&t, "hashed_storage", skey, 64, srow, 35, 0);                     /* non-canonical word */
     uint8_t root_key = 0, short_rec[3] = {0, 3, 0};
     poke(&t, "trie_accounts", &root_key, 1, short_rec, 3, 0);             /* truncated record */
     bytes32 code_hash = keccak256_hash("x", 1);
     poke(&t, "code", code_hash.b, 32, "y", 1, 0);                          /* bytes not matching */
-    uint8_t acct[36] = {0xe3, 0x80, 0x05, 0xa0}; /* RLP [0, 5, code_hash]: addrs[2] claims that code */
-    memcpy(acct + 4, code_hash.b, 32);
-    poke(&t, "accounts", w.addrs[2].b, 20, acct, 36, 0);
+    /* addrs[2] claims that code: RLP [0, 5, empty root, code_hash] */
+    uint8_t acct[20 + 70] = {0};
+    memcpy(acct, w.addrs[2].b, 20);
+    memcpy(acct + 20, "\xf8\x44\x80\x05\xa0", 5);
+    memcpy(acct + 25, EMPTY_TRIE_ROOT.b, 32);
+    acct[57] = 0xa0;
+    memcpy(acct + 58, code_hash.b, 32);
+    bytes32 h2 = keccak256_hash(w.addrs[2].b, 20);
+    poke(&t, "hashed_accounts", h2.b, 32, acct, 90, 0);
+    /* addrs[3]'s row names addrs[2] as its preimage */
+    bytes32 h3 = keccak256_hash(w.addrs[3].b, 20);
+    poke(&t, "hashed_accounts", h3.b, 32, acct, 90, 0);
 
     d = open_db(&t, 1);
     db_snapshot *s;
@@ -1422,10 +1437,13 @@ TEST(db_corrupt_records_give_errors) {
     CHECK(db_read_storage(s, &w.addrs[1], &w.slots[1], &v) != NULL);
     CHECK(db_read_account(s, &w.addrs[2], &a) == NULL);
     CHECK(db_read_code(s, &a.code_hash, &c) != NULL);
+    CHECK(db_read_account(s, &w.addrs[3], &a) != NULL && db_read_account(s, &w.addrs[3], &a) != DB_NOT_FOUND);
     state_view view = db_snapshot_view(s);
     view.ops->get_code(view.ctx, &w.addrs[2]);
     CHECK(db_snapshot_error(s) != NULL);
     db_snapshot_close(s);
+    bytes32 full;
+    CHECK(db_root_full(d, &full) != NULL);
     /* a block touching the corrupt rows fails cleanly */
     change_set_clear(&cs);
     account_change *ac = change_set_add_account(&cs, &w.addrs[0]);

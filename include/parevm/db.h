@@ -12,20 +12,24 @@
  *                    (32: the state root at "trie"), "history" (u64: the
  *                    first block with a change set; every later block has one)
  *   stages           stage name -> u64 checkpoint
- *   accounts         address 20 -> RLP [nonce, balance, code_hash or "" when
- *                    there is no code]
- *   storage          address 20 | slot 32 -> min-BE value (never zero: a zero
- *                    word is an absent key)
  *   code             code hash 32 -> code bytes (never deleted)
- *   hashed_accounts  keccak(address) 32 -> the account trie's leaf value,
- *                    RLP [nonce, balance, storage_root, code_hash]; while the
- *                    trie lags behind the head, storage_root may be stale for
- *                    accounts whose storage changed since "trie"
- *   hashed_storage   keccak(address) 32 | keccak(slot) 32 -> RLP(value)
+ *   hashed_accounts  keccak(address) 32 -> address 20 | the account trie's
+ *                    leaf value, RLP [nonce, balance, storage_root,
+ *                    code_hash]; while the trie lags behind the head,
+ *                    storage_root may be stale for accounts whose storage
+ *                    changed since "trie"
+ *   hashed_storage   keccak(address) 32 | keccak(slot) 32 -> slot 32 |
+ *                    RLP(value) (never zero: a zero word is an absent key)
+ *                    The state is kept once, keyed as the tries key it:
+ *                    execution reads hash the address and slot, and each
+ *                    changed account or slot is one row to write (a flat
+ *                    table by address as well would double the dirty pages
+ *                    of a commit). The preimages let wipes, change sets and
+ *                    full rebuilds recover the keys.
  *   trie_accounts    0x00 | path (nibbles, one per byte) -> branch record
  *   trie_storage     keccak(address) 32 | path -> branch record
- *                    (records: trie_store.h; a cache derived from the hashed
- *                    tables, which derive from the flat ones)
+ *                    (records: trie_store.h; a cache derived from the
+ *                    state rows)
  *   headers          number 8 | hash 32 -> header RLP (block hash = its keccak)
  *   bodies           number 8 | hash 32 -> body bytes (as the caller gave them)
  *   receipts         number 8 | hash 32 -> receipts bytes (likewise)
@@ -34,7 +38,8 @@
  *   canonical        number 8 -> hash 32
  *   tx_index         tx hash 32 -> number 8 | index u32 (canonical blocks only)
  *   acct_changes     (dupsort) number 8 -> address 20 | prior account: empty
- *                    if it did not exist, else as in "accounts"
+ *                    if it did not exist, else RLP [nonce, balance,
+ *                    code_hash or "" when there is no code]
  *   storage_changes  (dupsort) number 8 | address 20 -> slot 32 | prior min-BE
  *                    value (empty: zero); a block that wipes an account's
  *                    storage lists every slot the account had
@@ -78,7 +83,6 @@ typedef struct {
     size_t map_size;   /* initial map size in bytes (0: 64 GiB); doubled when full */
     bool no_sync;      /* no fsync per commit: survives a process crash, not an OS crash */
     unsigned threads;  /* root-engine threads, the caller's included (0: 1) */
-    size_t full_pass;  /* db_root_full: leaves held in memory per pass (0: 262144) */
 } db_options;
 
 /* Opens the store in dir (created if missing). opt may be NULL (defaults).
@@ -111,7 +115,7 @@ typedef struct {
     size_t accounts, slots; /* account and slot rows changed */
     size_t read_ahead; /* of those, read on the worker pool before the change
                           set was applied (large change sets, threads > 1) */
-    size_t from_log;   /* of those, taken (the flat row or value) from a
+    size_t from_log;   /* of those, taken (the account row or value) from a
                           snapshot's read log (db_preview_root_keep's reads) */
     size_t records; /* branch records written or deleted */
 } db_commit_stats;
@@ -246,10 +250,11 @@ const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root
 unsigned db_preroot_rounds(const db_preroot *p);
 void db_preroot_free(db_preroot *p);
 
-/* The state root rebuilt from the flat tables alone (accounts, storage,
- * code hashes), ignoring the hashed state and branch records: the reference
- * for the incremental root. Memory stays bounded: accounts are processed in
- * passes over hashed-key ranges. */
+/* The state root rebuilt from the state rows alone, ignoring the branch
+ * records and the storage roots the account rows hold: the reference for
+ * the incremental root. Every row's preimage is checked against its key.
+ * Memory stays bounded whatever the state size (the rows stream in key
+ * order). */
 const char *db_root_full(db *d, bytes32 *root);
 
 /* ---- Snapshots: consistent reads ---------------------------------------------------- */

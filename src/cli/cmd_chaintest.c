@@ -7,7 +7,7 @@
  * store left at their parent; blocks on another branch make the driver
  * unwind the store to the fork point and re-import that branch. At the end
  * the head must be lastblockhash, its state root the post state's, and the
- * incremental root must equal a full rebuild from the flat state. With
+ * incremental root must equal a full rebuild from the state rows. With
  * --stateless, every block of the final chain is then checked again with
  * nothing but its execution witness (the node's debug_executionWitness
  * over the store, checked as parevm stateless does). */
@@ -182,7 +182,7 @@ static const char *run_block(ct_state *s, json_t *bj, size_t i) {
 }
 
 /* The head is lastblockhash, with the post state's root, which a full
- * rebuild from the flat state gives too. */
+ * rebuild from the state rows gives too. */
 static const char *check_end(ct_state *s, json_t *t) {
     bytes32 last, want, have, full;
     if (!json_hex_bytes32(t, "lastblockhash", &last, s->err, sizeof s->err)) return s->err;

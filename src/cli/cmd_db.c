@@ -1,6 +1,6 @@
 /* parevm db: queries and maintenance of a store (db.h): the head, an
  * account or a slot (at the head or, with --at N, after an older block),
- * a block, the state root (--full: rebuilt from the flat state and compared
+ * a block, the state root (--full: rebuilt from the state rows and compared
  * with the incremental one) and unwinding to an older block. Every query
  * reads one snapshot: a concurrent import is seen at a block boundary.
  * A block's RLP and its execution witness (for parevm stateless) come from
@@ -319,7 +319,7 @@ static int usage(void) {
                     "  account ADDR [--at N]     an account (after block N with --at)\n"
                     "  storage ADDR SLOT [--at N]\n"
                     "  block N|HASH              a block's header fields and transactions\n"
-                    "  root [--full]             the state root (--full: rebuilt from the flat state, compared)\n"
+                    "  root [--full]             the state root (--full: rebuilt from the state rows, compared)\n"
                     "  unwind N                  restores the state after block N\n"
                     "  rawblock N                the block's RLP as hex (debug_getRawBlock)\n"
                     "  witness N                 the block's execution witness as JSON, for parevm stateless\n"

@@ -140,16 +140,16 @@ static void *root_main(void *arg) {
     return NULL;
 }
 
-/* One block on an up-to-date trie: its root is computed while its flat
+/* One block on an up-to-date trie: its root is computed while its code
  * rows, change set and block data are written (they do not need it);
- * then the hashed rows and branch records. */
+ * then the state rows and branch records. */
 static int commit_fast(db *d, MDB_txn *txn, commit_job *j, work_set *w, const db_block *b, const char **err) {
     root_thread r = {w, NULL, 0};
     pthread_t th;
     bool threaded = pthread_create(&th, NULL, root_main, &r) == 0;
     if (!threaded) root_main(&r);
     double t = now();
-    int rc = work_write_flat(w, txn, true, b->number);
+    int rc = work_write_changes(w, txn, true, b->number);
     if (!rc) rc = write_block_data(d, txn, b);
     j->st.write += now() - t;
     if (threaded) pthread_join(th, NULL);
@@ -163,7 +163,7 @@ static int commit_fast(db *d, MDB_txn *txn, commit_job *j, work_set *w, const db
     j->root = w->root;
     j->st.records += w->updates.count;
     t = now();
-    rc = work_write_trie(w, txn);
+    rc = work_write_state(w, txn);
     if (!rc) rc = put_root(d, txn, &w->root);
     if (!rc) rc = db_put_meta_u64(d, txn, "trie", b->number);
     j->st.write += now() - t;
@@ -193,9 +193,9 @@ static int commit_prepared(db *d, MDB_txn *txn, commit_job *j, work_set *w, cons
         return 0;
     }
     double t = now();
-    int rc = work_write_flat(w, txn, true, b->number);
+    int rc = work_write_changes(w, txn, true, b->number);
     if (!rc) rc = write_block_data(d, txn, b);
-    if (!rc) rc = work_write_trie(w, txn);
+    if (!rc) rc = work_write_state(w, txn);
     if (!rc) rc = put_root(d, txn, &w->root);
     if (!rc) rc = db_put_meta_u64(d, txn, "trie", b->number);
     j->st.write += now() - t;

@@ -1,6 +1,6 @@
 /* The LMDB environment of the store: opening it and its tables, the write
  * transaction helper that grows the map when it is full, and lookups shared
- * by the other files (meta, flat state).
+ * by the other files (meta, state rows).
  *
  * Writes go through LMDB's own page copies and write() (no MDB_WRITEMAP):
  * on a large store a block's commit dirties thousands of scattered pages,
@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "parevm/keccak.h"
 #include "db_internal.h"
 
 const char DB_NOT_FOUND[] = "not found";
@@ -26,8 +27,6 @@ static const struct {
 } tables[T_COUNT] = {
     [T_META] = {"meta", 0},
     [T_STAGES] = {"stages", 0},
-    [T_ACCOUNTS] = {"accounts", 0},
-    [T_STORAGE] = {"storage", 0},
     [T_CODE] = {"code", 0},
     [T_HACCOUNTS] = {"hashed_accounts", 0},
     [T_HSTORAGE] = {"hashed_storage", 0},
@@ -88,7 +87,7 @@ static const char *open_tables(db *d) {
         const uint8_t *p = v.mv_data;
         if (v.mv_size != 4 || p[0] || p[1] || p[2] || p[3] != DB_SCHEMA) {
             mdb_txn_abort(txn);
-            return "store has an unsupported schema version";
+            return "the store has another schema version than this parevm writes: import into a new datadir";
         }
     }
     if (rc) {
@@ -108,7 +107,6 @@ const char *db_open(const char *dir, const db_options *opt, db **out) {
     d->dir = strdup(dir);
     if (!d->dir) abort();
     d->map_size = o.map_size ? o.map_size : (size_t)DEFAULT_MAP_GIB << 30;
-    d->full_pass = o.full_pass ? o.full_pass : (size_t)1 << 18;
     int rc = mdb_env_create(&d->env);
     if (!rc) rc = mdb_env_set_maxdbs(d->env, T_COUNT + 2);
     if (!rc) rc = mdb_env_set_maxreaders(d->env, MAX_READERS);
@@ -281,22 +279,37 @@ int db_del_prefix(MDB_txn *txn, MDB_dbi t, const uint8_t *prefix, size_t n) {
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* ---- flat state ---- */
+/* ---- state rows ---- */
 
-int db_get_account(db *d, MDB_txn *txn, const address *a, db_account *out) {
-    MDB_val k = mval(a->b, 20), v;
-    int rc = mdb_get(txn, d->t[T_ACCOUNTS], &k, &v);
+int db_get_account(db *d, MDB_txn *txn, const address *a, const bytes32 *haddr, db_account *out,
+                   bytes32 *storage_root) {
+    bytes32 h = haddr ? *haddr : keccak256_hash(a->b, 20);
+    MDB_val k = mval(h.b, 32), v;
+    int rc = mdb_get(txn, d->t[T_HACCOUNTS], &k, &v);
     if (rc) return rc;
-    return db_account_decode(v.mv_data, v.mv_size, out) ? 0 : MDB_CORRUPTED;
+    address stored;
+    if (!db_account_row_decode(v.mv_data, v.mv_size, &stored, out, storage_root)) return MDB_CORRUPTED;
+    return address_eq(&stored, a) ? 0 : MDB_CORRUPTED;
 }
 
-int db_get_slot(db *d, MDB_txn *txn, const address *a, const u256 *slot, u256 *out) {
-    uint8_t key[52];
-    memcpy(key, a->b, 20);
-    u256_to_be(slot, key + 20);
-    MDB_val k = mval(key, 52), v;
-    int rc = mdb_get(txn, d->t[T_STORAGE], &k, &v);
+int db_get_slot(db *d, MDB_txn *txn, const address *a, const bytes32 *haddr, const u256 *slot,
+                const bytes32 *hslot, u256 *out) {
+    uint8_t key[64];
+    if (haddr)
+        memcpy(key, haddr->b, 32);
+    else
+        keccak256(a->b, 20, key);
+    if (hslot) {
+        memcpy(key + 32, hslot->b, 32);
+    } else {
+        uint8_t be[32];
+        u256_to_be(slot, be);
+        keccak256(be, 32, key + 32);
+    }
+    MDB_val k = mval(key, 64), v;
+    int rc = mdb_get(txn, d->t[T_HSTORAGE], &k, &v);
     if (rc) return rc;
-    if (v.mv_size == 0 || !db_word_decode(v.mv_data, v.mv_size, out)) return MDB_CORRUPTED;
-    return 0;
+    u256 stored;
+    if (!db_slot_row_decode(v.mv_data, v.mv_size, &stored, out)) return MDB_CORRUPTED;
+    return u256_eq(&stored, slot) ? 0 : MDB_CORRUPTED;
 }

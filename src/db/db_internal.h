@@ -10,10 +10,10 @@
 #include "parevm/hashmap.h"
 #include "parevm/trie_engine.h"
 
-#define DB_SCHEMA 2u
+#define DB_SCHEMA 3u
 
 enum {
-    T_META, T_STAGES, T_ACCOUNTS, T_STORAGE, T_CODE, T_HACCOUNTS, T_HSTORAGE, T_TRIE_ACC,
+    T_META, T_STAGES, T_CODE, T_HACCOUNTS, T_HSTORAGE, T_TRIE_ACC,
     T_TRIE_STO, T_HEADERS, T_BODIES, T_RECEIPTS, T_BLOCK_TXS, T_HEADER_NUMBERS, T_CANONICAL,
     T_TX_INDEX, T_ACCT_CHANGES, T_STORAGE_CHANGES, T_TD, T_COUNT
 };
@@ -23,7 +23,6 @@ struct db {
     char *dir;
     MDB_dbi t[T_COUNT];
     size_t map_size;
-    size_t full_pass;         /* db_root_full's leaves per pass */
     code_store *codes;
     task_pool *pool;
     task_pool *chain_pool;    /* db_preview_root_chain's (it runs beside a commit) */
@@ -53,19 +52,34 @@ static inline uint64_t get_u64(const uint8_t *p) {
 }
 static inline MDB_val mval(const void *p, size_t n) { return (MDB_val){n, (void *)p}; }
 
-/* A flat account record. */
+/* An account's fields (its storage root aside). */
 typedef struct {
     uint64_t nonce;
     u256 balance;
     bytes32 code_hash;
 } db_account;
 
-/* RLP [nonce, balance, code_hash or ""] (accounts table, change sets). */
+/* RLP [nonce, balance, code_hash or ""] (change sets). */
 void db_account_encode(const db_account *a, buf_t *out);
 bool db_account_decode(const uint8_t *p, size_t n, db_account *out);
 /* The account trie's leaf value: RLP [nonce, balance, storage_root, code_hash]. */
 void db_leaf_encode(const db_account *a, const bytes32 *storage_root, buf_t *out);
-bool db_leaf_storage_root(const uint8_t *p, size_t n, bytes32 *root);
+
+/* Rows of the state tables, which carry their key's preimage before the
+ * trie's leaf value (db.h):
+ *   hashed_accounts  address 20 | RLP [nonce, balance, storage_root, code_hash]
+ *   hashed_storage   slot 32 | RLP(value) */
+#define DB_ACCOUNT_PREIMAGE 20
+#define DB_SLOT_PREIMAGE 32
+/* Appends an account row to out. */
+void db_account_row_encode(const address *addr, const db_account *a, const bytes32 *storage_root, buf_t *out);
+/* Strict decoding of an account row: the leaf must be canonical RLP, and
+ * the address the row's (out params may be NULL). */
+bool db_account_row_decode(const uint8_t *p, size_t n, address *addr, db_account *a, bytes32 *storage_root);
+/* A slot row for a non-zero value into out; returns its length. */
+size_t db_slot_row_encode(const u256 *slot, const u256 *value, uint8_t out[DB_SLOT_PREIMAGE + 33]);
+/* Strict decoding of a slot row: a canonical RLP of a non-zero word. */
+bool db_slot_row_decode(const uint8_t *p, size_t n, u256 *slot, u256 *value);
 /* min-BE word (0..32 bytes); returns the length written to out[32]. */
 size_t db_word_encode(const u256 *v, uint8_t out[32]);
 bool db_word_decode(const uint8_t *p, size_t n, u256 *out);
@@ -99,9 +113,14 @@ int db_get_root(db *d, MDB_txn *txn, bytes32 *root);
 /* Deletes every key of table t that starts with prefix. */
 int db_del_prefix(MDB_txn *txn, MDB_dbi t, const uint8_t *prefix, size_t n);
 
-/* Flat reads in a transaction: 0, MDB_NOTFOUND, MDB_CORRUPTED, or an LMDB error. */
-int db_get_account(db *d, MDB_txn *txn, const address *a, db_account *out);
-int db_get_slot(db *d, MDB_txn *txn, const address *a, const u256 *slot, u256 *out);
+/* State reads in a transaction: 0, MDB_NOTFOUND, MDB_CORRUPTED (also when
+ * a row's preimage is not the key asked for), or an LMDB error. haddr is
+ * keccak(a), hslot keccak(slot) (NULL: computed here); storage_root (may be
+ * NULL) gets the account row's, stale while the trie lags behind. */
+int db_get_account(db *d, MDB_txn *txn, const address *a, const bytes32 *haddr, db_account *out,
+                   bytes32 *storage_root);
+int db_get_slot(db *d, MDB_txn *txn, const address *a, const bytes32 *haddr, const u256 *slot,
+                const bytes32 *hslot, u256 *out);
 
 /* ---- The trie store over LMDB (db_trie_store.c) ---- */
 
@@ -130,6 +149,7 @@ typedef struct {
     address addr;
     bool exists;
     db_account acct;
+    bytes32 storage_root; /* the row's (EMPTY_TRIE_ROOT when absent) */
 } logged_account;
 
 typedef struct {
@@ -172,7 +192,7 @@ typedef struct {
     u256 key;
     u256 value;      /* final value (zero: absent) */
     u256 prior;      /* value before the block (commit: for the change set) */
-    bool in_block;   /* written by the operation itself: flat and hashed rows are written */
+    bool in_block;   /* written by the operation itself: its row is written */
     bool prior_set;  /* commit: prior loaded */
     bool hashed;     /* hkey holds keccak(key) */
     bytes32 hkey;
@@ -189,7 +209,7 @@ typedef struct {
     bool prior_exists;
     db_account prior;
     bytes32 storage_root;  /* from hashed_accounts; replaced by a storage job's root */
-    bool in_block;         /* the account row is written by the operation */
+    bool in_block;         /* the account row and change set are written by the operation */
     bool wiped;            /* storage wiped first in this operation */
     bool trie;             /* the account's trie leaf must be updated */
     slot_work *slots;
@@ -215,7 +235,7 @@ typedef struct work_set {
     size_t read_id;
     size_t n_read_ahead;   /* entries whose prior state came from the pool's reads */
     /* Logged reads of a snapshot (or NULL): where its txn_id is read_id,
-     * an account's flat row and a slot's value are taken from it instead
+     * an account's row and a slot's value are taken from it instead
      * of the store. */
     const read_index *reads;
     size_t n_from_log;     /* entries whose prior state came (partly) from it */
@@ -262,15 +282,15 @@ const char *work_roots(work_set *w);
 /* Sets w's final values to the priors the change sets of blocks to..from
  * recorded (the state after block from - 1), marking them for the trie. */
 int work_restore_priors(work_set *w, uint64_t from, uint64_t to);
-/* Writes the state rows (flat, hashed, code, wipes) and the branch records.
- * with_changes: also the change set of block number. */
+/* Writes the state rows (accounts, slots, code, wipes) and the branch
+ * records. with_changes: also the change set of block number. */
 int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number);
-/* work_write in two halves: the flat rows and change set (which do not
+/* work_write in two halves: the code rows and the change set (which do not
  * need the roots: they may be written while work_roots runs on another
- * thread, which touches other fields), then the hashed rows and branch
- * records (after work_roots). */
-int work_write_flat(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number);
-int work_write_trie(work_set *w, MDB_txn *txn);
+ * thread, which touches other fields), then the state rows and branch
+ * records (after work_roots: account rows hold the storage roots). */
+int work_write_changes(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number);
+int work_write_state(work_set *w, MDB_txn *txn);
 /* How many rows work_write writes, roughly (for db_write's disk check). */
 size_t work_rows(const work_set *w);
 

@@ -1,5 +1,6 @@
 /* The trie engine's node store (trie_store.h) over the store's tables:
- * hashed_accounts / hashed_storage are the leaves, trie_accounts /
+ * hashed_accounts / hashed_storage are the leaves (their rows' values past
+ * the preimage), trie_accounts /
  * trie_storage the branch records. Each reader is one LMDB read
  * transaction; the engine runs under the writer lock, so all its readers
  * see the same commit. */
@@ -56,7 +57,9 @@ static int leaf_here(lmdb_reader *r, int rc, MDB_val *k, MDB_val *v, bytes32 *ke
         if (memcmp(k->mv_data, r->leaf_owner.b, 32) != 0) return 0;
         memcpy(key->b, (uint8_t *)k->mv_data + 32, 32);
     }
-    *val = (byte_span){v->mv_data, v->mv_size};
+    size_t pre = r->leaf_kind == 0 ? DB_ACCOUNT_PREIMAGE : DB_SLOT_PREIMAGE;
+    if (v->mv_size <= pre) return fail(MDB_CORRUPTED, err);
+    *val = (byte_span){(uint8_t *)v->mv_data + pre, v->mv_size - pre};
     return 1;
 }
 

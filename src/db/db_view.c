@@ -14,12 +14,16 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "parevm/keccak.h"
 #include "db_internal.h"
 
 typedef struct {
     atomic_flag busy;
     MDB_txn *txn;
     MDB_cursor *storage, *acct_changes, *storage_changes; /* opened on first use */
+    bool hashed;        /* haddr is keccak(addr): the last address read */
+    address addr;
+    bytes32 haddr;
 } lane;
 
 struct db_snapshot {
@@ -179,7 +183,8 @@ const read_log *db_snapshot_logs(const db_snapshot *s, unsigned *n, size_t *txn_
 /* The log of the lane l holds, when s logs. */
 static read_log *lane_log(db_snapshot *s, const lane *l) { return s->logs ? &s->logs[l - s->lanes] : NULL; }
 
-static void log_account(read_log *g, const address *addr, bool exists, const db_account *a) {
+static void log_account(read_log *g, const address *addr, bool exists, const db_account *a,
+                        const bytes32 *storage_root) {
     if (g->n_accounts == g->cap_accounts) {
         g->cap_accounts = g->cap_accounts ? 2 * g->cap_accounts : 1024;
         g->accounts = realloc(g->accounts, g->cap_accounts * sizeof *g->accounts);
@@ -189,6 +194,7 @@ static void log_account(read_log *g, const address *addr, bool exists, const db_
     e->addr = *addr;
     e->exists = exists;
     e->acct = *a;
+    e->storage_root = *storage_root;
 }
 
 static void log_slot(read_log *g, const address *addr, const u256 *key, const u256 *value) {
@@ -243,7 +249,19 @@ static int history_lookup(db_snapshot *s, lane *l, MDB_cursor **c, int table, co
     return MDB_NOTFOUND;
 }
 
-static int read_account(db_snapshot *s, lane *l, const address *addr, db_account *out) {
+/* keccak(addr), remembered for the next read of the same account (a
+ * contract's slots are read one after another). */
+static const bytes32 *lane_haddr(lane *l, const address *addr) {
+    if (!l->hashed || !address_eq(&l->addr, addr)) {
+        l->addr = *addr;
+        l->haddr = keccak256_hash(addr->b, 20);
+        l->hashed = true;
+    }
+    return &l->haddr;
+}
+
+/* storage_root (latest state only) gets the row's. */
+static int read_account(db_snapshot *s, lane *l, const address *addr, db_account *out, bytes32 *storage_root) {
     if (s->at < s->head) {
         MDB_val prior;
         int rc = history_lookup(s, l, &l->acct_changes, T_ACCT_CHANGES, NULL, 0, addr->b, 20, &prior);
@@ -253,7 +271,7 @@ static int read_account(db_snapshot *s, lane *l, const address *addr, db_account
         }
         if (rc != MDB_NOTFOUND) return rc;
     }
-    return db_get_account(s->d, l->txn, addr, out);
+    return db_get_account(s->d, l->txn, addr, lane_haddr(l, addr), out, storage_root);
 }
 
 static int read_slot(db_snapshot *s, lane *l, const address *addr, const u256 *slot, u256 *out) {
@@ -266,23 +284,24 @@ static int read_slot(db_snapshot *s, lane *l, const address *addr, const u256 *s
         if (rc == 0) return db_word_decode(prior.mv_data, prior.mv_size, out) ? 0 : MDB_CORRUPTED;
         if (rc != MDB_NOTFOUND) return rc;
     }
-    int rc = db_get_slot(s->d, l->txn, addr, slot, out);
+    int rc = db_get_slot(s->d, l->txn, addr, lane_haddr(l, addr), slot, NULL, out);
+    if (rc == MDB_NOTFOUND) *out = U256_ZERO;
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* Whether addr has a slot in the latest storage that seen does not hold. */
 static int latest_has_storage(db_snapshot *s, lane *l, const address *addr, const word_map *seen, bool *out) {
-    int rc = cursor(s, l, &l->storage, T_STORAGE);
+    int rc = cursor(s, l, &l->storage, T_HSTORAGE);
     if (rc) return rc;
-    uint8_t start[52] = {0};
-    memcpy(start, addr->b, 20);
-    MDB_val k = mval(start, 52), v;
+    const bytes32 *haddr = lane_haddr(l, addr);
+    MDB_val k = mval(haddr->b, 32), v;
     *out = false;
     for (rc = mdb_cursor_get(l->storage, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(l->storage, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 52) return MDB_CORRUPTED;
-        if (memcmp(k.mv_data, addr->b, 20) != 0) break;
-        u256 slot = u256_from_be((uint8_t *)k.mv_data + 20, 32);
+        if (k.mv_size != 64) return MDB_CORRUPTED;
+        if (memcmp(k.mv_data, haddr->b, 32) != 0) break;
+        u256 slot;
+        if (!db_slot_row_decode(v.mv_data, v.mv_size, &slot, NULL)) return MDB_CORRUPTED;
         if (!seen || !word_map_get(seen, &slot)) {
             *out = true;
             return 0;
@@ -331,10 +350,11 @@ static int read_has_storage(db_snapshot *s, lane *l, const address *addr, bool *
 const char *db_read_account(db_snapshot *s, const address *addr, account_info *out) {
     lane *l = acquire(s);
     db_account a;
-    int rc = read_account(s, l, addr, &a);
+    bytes32 root = EMPTY_TRIE_ROOT;
+    int rc = read_account(s, l, addr, &a, &root);
     read_log *g = lane_log(s, l);
-    if (g && rc == 0) log_account(g, addr, true, &a);
-    if (g && rc == MDB_NOTFOUND) log_account(g, addr, false, &(db_account){0});
+    if (g && rc == 0) log_account(g, addr, true, &a, &root);
+    if (g && rc == MDB_NOTFOUND) log_account(g, addr, false, &(db_account){0}, &root);
     release(l);
     if (rc) {
         out->balance = U256_ZERO;

@@ -78,7 +78,7 @@ static const u256 *parent_slot(const work_set *w, const address *addr, const u25
  * (prefetch below); ok is false where nothing was read. */
 typedef struct {
     bool ok, exists;
-    bool logged; /* the flat row came from the read log */
+    bool logged; /* the account came from the read log */
     db_account acct;
     bytes32 haddr, storage_root;
 } fetched_account;
@@ -95,35 +95,35 @@ static const read_index *usable_log(const work_set *w) {
 }
 
 /* Reads addr's stored state from txn (or the read log): 0 (not found is
- * an empty account) or an LMDB code. The storage root is always read:
- * execution never reads it. */
+ * an empty account) or an LMDB code. The storage root comes with it
+ * (execution's reads log it too). */
 static int load_account(const work_set *w, MDB_txn *txn, const address *addr, fetched_account *f) {
     const read_index *log = usable_log(w);
     const logged_account *e = log ? read_index_account(log, addr) : NULL;
     f->logged = e != NULL;
+    f->haddr = keccak256_hash(addr->b, 20);
+    f->storage_root = EMPTY_TRIE_ROOT;
     int rc;
     if (e) {
         rc = e->exists ? 0 : MDB_NOTFOUND;
         f->acct = e->acct;
+        f->storage_root = e->storage_root;
     } else {
-        rc = db_get_account(w->d, txn, addr, &f->acct);
+        rc = db_get_account(w->d, txn, addr, &f->haddr, &f->acct, &f->storage_root);
     }
     if (rc && rc != MDB_NOTFOUND) return rc;
     f->exists = rc == 0;
-    if (!f->exists) f->acct = zero_account();
-    f->haddr = keccak256_hash(addr->b, 20);
-    f->storage_root = EMPTY_TRIE_ROOT;
-    if (!f->exists) return 0;
-    MDB_val k = mval(f->haddr.b, 32), v;
-    rc = mdb_get(txn, w->d->t[T_HACCOUNTS], &k, &v);
-    if (rc == MDB_NOTFOUND) return MDB_CORRUPTED; /* flat and hashed state disagree */
-    if (rc) return rc;
-    return db_leaf_storage_root(v.mv_data, v.mv_size, &f->storage_root) ? 0 : MDB_CORRUPTED;
+    if (!f->exists) {
+        f->acct = zero_account();
+        f->storage_root = EMPTY_TRIE_ROOT;
+    }
+    return 0;
 }
 
-/* The stored value of addr's slot key, from txn or the read log: 0 or an
- * LMDB code. */
-static int load_slot(const work_set *w, MDB_txn *txn, const address *addr, const u256 *key, u256 *out, bool *logged) {
+/* The stored value of slot key of the account addr (keccak haddr), from txn
+ * or the read log: 0 or an LMDB code. hkey is keccak(key). */
+static int load_slot(const work_set *w, MDB_txn *txn, const address *addr, const bytes32 *haddr, const u256 *key,
+                     const bytes32 *hkey, u256 *out, bool *logged) {
     const read_index *log = usable_log(w);
     const logged_slot *e = log ? read_index_slot(log, addr, key) : NULL;
     *logged = e != NULL;
@@ -131,9 +131,15 @@ static int load_slot(const work_set *w, MDB_txn *txn, const address *addr, const
         *out = e->value;
         return 0;
     }
-    int rc = db_get_slot(w->d, txn, addr, key, out);
+    int rc = db_get_slot(w->d, txn, addr, haddr, key, hkey, out);
     if (rc == MDB_NOTFOUND) *out = U256_ZERO;
     return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static bytes32 slot_hash(const u256 *key) {
+    uint8_t be[32];
+    u256_to_be(key, be);
+    return keccak256_hash(be, 32);
 }
 
 /* work_account, with addr's stored state already read when f is given. */
@@ -190,10 +196,17 @@ static int slot_entry(work_set *w, acct_work *a, const u256 *key, const fetched_
     u256 cur = U256_ZERO;
     const u256 *pat = w->n_parents ? parent_slot(w, &a->addr, key) : NULL;
     int rc = 0;
-    bool ahead = !pat && f && f->ok, logged = false;
-    if (pat) cur = *pat; /* an unwritten ancestor's value */
-    else if (ahead) cur = f->value, w->n_read_ahead++, logged = f->logged;
-    else rc = load_slot(w, w->rt, &a->addr, key, &cur, &logged);
+    bool ahead = !pat && f && f->ok, logged = false, hashed = false;
+    bytes32 hkey;
+    if (pat) {
+        cur = *pat; /* an unwritten ancestor's value */
+    } else if (ahead) {
+        cur = f->value, w->n_read_ahead++, logged = f->logged;
+        hkey = f->hkey, hashed = true;
+    } else {
+        hkey = slot_hash(key), hashed = true;
+        rc = load_slot(w, w->rt, &a->addr, &a->haddr, key, &hkey, &cur, &logged);
+    }
     if (rc) return rc;
     w->n_from_log += logged;
     if (a->n_slots == a->cap_slots) {
@@ -207,8 +220,8 @@ static int slot_entry(work_set *w, acct_work *a, const u256 *key, const fetched_
     s->prior = cur;
     s->prior_set = true;
     s->value = a->wiped ? U256_ZERO : cur;
-    if (ahead) {
-        s->hkey = f->hkey;
+    if (hashed) {
+        s->hkey = hkey;
         s->hashed = true;
     }
     u256 idx = u256_from_u64(a->n_slots);
@@ -226,20 +239,18 @@ static int wipe(work_set *w, acct_work *a) {
     if (a->wiped) return 0;
     a->wiped = true;
     MDB_cursor *c;
-    int rc = mdb_cursor_open(w->rt, w->d->t[T_STORAGE], &c);
+    int rc = mdb_cursor_open(w->rt, w->d->t[T_HSTORAGE], &c);
     if (rc) return rc;
-    uint8_t start[52] = {0};
-    memcpy(start, a->addr.b, 20);
-    MDB_val k = mval(start, 52), v;
+    MDB_val k = mval(a->haddr.b, 32), v;
     size_t cap = 0;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 52) {
+        if (k.mv_size != 64) {
             rc = MDB_CORRUPTED;
             break;
         }
-        if (memcmp(k.mv_data, a->addr.b, 20) != 0) break;
-        u256 val;
-        if (v.mv_size == 0 || !db_word_decode(v.mv_data, v.mv_size, &val)) {
+        if (memcmp(k.mv_data, a->haddr.b, 32) != 0) break;
+        u256 key, val;
+        if (!db_slot_row_decode(v.mv_data, v.mv_size, &key, &val)) {
             rc = MDB_CORRUPTED;
             break;
         }
@@ -250,8 +261,10 @@ static int wipe(work_set *w, acct_work *a) {
         }
         slot_work *s = &a->wiped_prior[a->n_wiped_prior++];
         memset(s, 0, sizeof *s);
-        s->key = u256_from_be((uint8_t *)k.mv_data + 20, 32);
+        s->key = key;
         s->prior = val;
+        memcpy(s->hkey.b, (uint8_t *)k.mv_data + 32, 32);
+        s->hashed = true;
     }
     mdb_cursor_close(c);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -304,6 +317,8 @@ static void prefetch_task(void *arg, size_t t, unsigned worker) {
     MDB_txn *txn;
     if (db_read_begin(j->w->d, &txn)) return;
     bool same = mdb_txn_id(txn) == j->w->read_id;
+    const address *haddr_of = NULL; /* haddr is its keccak */
+    bytes32 haddr;
     for (size_t i = t * PREFETCH_TASK; same && i < (t + 1) * PREFETCH_TASK && i < j->n_items; i++) {
         prefetch_item *it = &j->items[i];
         const address *addr = &cs->accounts[it->acct].addr;
@@ -313,10 +328,12 @@ static void prefetch_task(void *arg, size_t t, unsigned worker) {
         }
         const u256 *key = &cs->slots[it->slot].key;
         if (known(j->w, addr, key)) continue;
-        it->s.ok = load_slot(j->w, txn, addr, key, &it->s.value, &it->s.logged) == 0;
-        uint8_t be[32];
-        u256_to_be(key, be);
-        keccak256(be, 32, it->s.hkey.b); /* off the storage job's thread */
+        if (!haddr_of || !address_eq(haddr_of, addr)) {
+            haddr = keccak256_hash(addr->b, 20);
+            haddr_of = addr;
+        }
+        it->s.hkey = slot_hash(key); /* off the storage job's thread */
+        it->s.ok = load_slot(j->w, txn, addr, &haddr, key, &it->s.hkey, &it->s.value, &it->s.logged) == 0;
     }
     mdb_txn_abort(txn);
 }
@@ -493,7 +510,7 @@ static void build_storage_changes(void *arg, size_t i, unsigned worker) {
     size_t n = 0;
     for (size_t k = 0; k < a->n_slots; k++) {
         slot_work *s = &a->slots[k];
-        work_slot_hash(s); /* kept for the hashed_storage row */
+        work_slot_hash(s); /* kept for the slot row */
         bool zero = u256_is_zero(&s->value);
         if (a->wiped && zero) continue; /* the wiped trie starts empty */
         a->changes[n].key = s->hkey;
@@ -571,25 +588,13 @@ static int del(MDB_txn *txn, MDB_dbi t, const void *k, size_t kn) {
     return del_ok(mdb_del(txn, t, &key, NULL));
 }
 
-/* The flat row of a slot (the wiped range is gone already). */
-static int write_flat_slot(work_set *w, MDB_txn *txn, const acct_work *a, const slot_work *s) {
-    uint8_t fk[52], val[32];
-    memcpy(fk, a->addr.b, 20);
-    u256_to_be(&s->key, fk + 20);
-    if (u256_is_zero(&s->value)) return a->wiped ? 0 : del(txn, w->d->t[T_STORAGE], fk, 52);
-    return put(txn, w->d->t[T_STORAGE], fk, 52, val, db_word_encode(&s->value, val));
-}
-
-/* The hashed row of a slot: RLP of the word, keyed by the hashed slot. */
-static int write_hashed_slot(work_set *w, MDB_txn *txn, const acct_work *a, const slot_work *s) {
-    uint8_t hk[64], val[32], rlp[33];
+/* The row of a slot, keyed by the hashed slot (the wiped range is gone already). */
+static int write_slot(work_set *w, MDB_txn *txn, const acct_work *a, const slot_work *s) {
+    uint8_t hk[64], row[DB_SLOT_PREIMAGE + 33];
     memcpy(hk, a->haddr.b, 32);
     memcpy(hk + 32, s->hkey.b, 32);
     if (u256_is_zero(&s->value)) return a->wiped ? 0 : del(txn, w->d->t[T_HSTORAGE], hk, 64);
-    size_t n = db_word_encode(&s->value, val), rn = 0;
-    if (n > 1 || val[0] >= 0x80) rlp[rn++] = (uint8_t)(0x80 + n); /* a byte below 0x80 is its own RLP */
-    memcpy(rlp + rn, val, n);
-    return put(txn, w->d->t[T_HSTORAGE], hk, 64, rlp, rn + n);
+    return put(txn, w->d->t[T_HSTORAGE], hk, 64, row, db_slot_row_encode(&s->key, &s->value, row));
 }
 
 /* The change set rows of account a for block number. */
@@ -659,44 +664,26 @@ static void addr_key(const void *ctx, size_t i, uint8_t out[32]) {
 static void haddr_key(const void *ctx, size_t i, uint8_t out[32]) {
     memcpy(out, ((const work_set *)ctx)->a[i].haddr.b, 32);
 }
-static void slot_key(const void *ctx, size_t i, uint8_t out[32]) {
-    u256_to_be(&((const acct_work *)ctx)->slots[i].key, out);
-}
 static void hslot_key(const void *ctx, size_t i, uint8_t out[32]) {
     memcpy(out, ((const acct_work *)ctx)->slots[i].hkey.b, 32);
 }
 
-/* accounts and code rows, flat storage, change sets: address order */
-static int write_flat(work_set *w, MDB_txn *txn, acct_work *a, bool with_changes, uint64_t number, buf_t *tmp) {
-    db *d = w->d;
+/* code rows and change sets: address order */
+static int write_changes_of(work_set *w, MDB_txn *txn, acct_work *a, bool with_changes, uint64_t number,
+                            buf_t *tmp) {
+    if (!a->in_block) return 0;
     int rc = 0;
-    if (a->in_block) {
-        if (a->exists) {
-            buf_clear(tmp);
-            db_account_encode(&a->acct, tmp);
-            rc = put(txn, d->t[T_ACCOUNTS], a->addr.b, 20, tmp->data, tmp->len);
-        } else {
-            rc = del(txn, d->t[T_ACCOUNTS], a->addr.b, 20);
-        }
-        if (!rc && a->code) {
-            MDB_val k = mval(a->code->hash.b, 32), v = mval(a->code->bytes, a->code->len);
-            rc = mdb_put(txn, d->t[T_CODE], &k, &v, MDB_NOOVERWRITE);
-            if (rc == MDB_KEYEXIST) rc = 0;
-        }
+    if (a->code) {
+        MDB_val k = mval(a->code->hash.b, 32), v = mval(a->code->bytes, a->code->len);
+        rc = mdb_put(txn, w->d->t[T_CODE], &k, &v, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST) rc = 0;
     }
-    if (!rc && a->wiped) rc = db_del_prefix(txn, d->t[T_STORAGE], a->addr.b, 20);
-    if (!rc && a->n_slots) {
-        sort_item *order = sorted(a->n_slots, slot_key, a);
-        for (size_t k = 0; !rc && k < a->n_slots; k++)
-            if (a->slots[order[k].i].in_block) rc = write_flat_slot(w, txn, a, &a->slots[order[k].i]);
-        free(order);
-    }
-    if (!rc && with_changes && a->in_block) rc = write_changes(w, txn, a, number, tmp);
+    if (!rc && with_changes) rc = write_changes(w, txn, a, number, tmp);
     return rc;
 }
 
-/* hashed storage, storage-trie wipes, hashed accounts: hashed order */
-static int write_hashed(work_set *w, MDB_txn *txn, acct_work *a, buf_t *tmp) {
+/* storage rows, storage-trie wipes, the account row: hashed order */
+static int write_state_of(work_set *w, MDB_txn *txn, acct_work *a, buf_t *tmp) {
     db *d = w->d;
     int rc = 0;
     if (a->wiped) rc = db_del_prefix(txn, d->t[T_HSTORAGE], a->haddr.b, 32);
@@ -705,13 +692,13 @@ static int write_hashed(work_set *w, MDB_txn *txn, acct_work *a, buf_t *tmp) {
         for (size_t k = 0; k < a->n_slots; k++) work_slot_hash(&a->slots[k]);
         sort_item *order = sorted(a->n_slots, hslot_key, a);
         for (size_t k = 0; !rc && k < a->n_slots; k++)
-            if (a->slots[order[k].i].in_block) rc = write_hashed_slot(w, txn, a, &a->slots[order[k].i]);
+            if (a->slots[order[k].i].in_block) rc = write_slot(w, txn, a, &a->slots[order[k].i]);
         free(order);
     }
     if (!rc && (a->in_block || a->trie)) {
         if (a->exists) {
             buf_clear(tmp);
-            db_leaf_encode(&a->acct, &a->storage_root, tmp);
+            db_account_row_encode(&a->addr, &a->acct, &a->storage_root, tmp);
             rc = put(txn, d->t[T_HACCOUNTS], a->haddr.b, 32, tmp->data, tmp->len);
         } else {
             rc = del(txn, d->t[T_HACCOUNTS], a->haddr.b, 32);
@@ -780,33 +767,34 @@ static int write_records(work_set *w, MDB_txn *txn) {
 
 size_t work_rows(const work_set *w) {
     size_t rows = w->updates.count;
-    for (size_t i = 0; i < w->n; i++) rows += 3 + 3 * (w->a[i].n_slots + w->a[i].n_wiped_prior);
+    for (size_t i = 0; i < w->n; i++) rows += 3 + 2 * (w->a[i].n_slots + w->a[i].n_wiped_prior);
     return rows;
 }
 
-int work_write_flat(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number) {
+int work_write_changes(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number) {
     buf_t tmp = {0};
     int rc = 0;
     sort_item *order = sorted(w->n, addr_key, w);
-    for (size_t i = 0; !rc && i < w->n; i++) rc = write_flat(w, txn, &w->a[order[i].i], with_changes, number, &tmp);
+    for (size_t i = 0; !rc && i < w->n; i++)
+        rc = write_changes_of(w, txn, &w->a[order[i].i], with_changes, number, &tmp);
     free(order);
     buf_free(&tmp);
     return rc;
 }
 
-int work_write_trie(work_set *w, MDB_txn *txn) {
+int work_write_state(work_set *w, MDB_txn *txn) {
     buf_t tmp = {0};
     int rc = 0;
     sort_item *order = sorted(w->n, haddr_key, w);
-    for (size_t i = 0; !rc && i < w->n; i++) rc = write_hashed(w, txn, &w->a[order[i].i], &tmp);
+    for (size_t i = 0; !rc && i < w->n; i++) rc = write_state_of(w, txn, &w->a[order[i].i], &tmp);
     free(order);
     buf_free(&tmp);
     return rc ? rc : write_records(w, txn);
 }
 
 int work_write(work_set *w, MDB_txn *txn, bool with_changes, uint64_t number) {
-    int rc = work_write_flat(w, txn, with_changes, number);
-    return rc ? rc : work_write_trie(w, txn);
+    int rc = work_write_changes(w, txn, with_changes, number);
+    return rc ? rc : work_write_state(w, txn);
 }
 
 /* Unwinds and historical tries: the final values are the priors recorded by
