@@ -17,13 +17,35 @@
 #include "parevm/keccak.h"
 #include "db_internal.h"
 
+/* Reads are keyed by keccak(address) and keccak(slot): a lane remembers
+ * the hashes of the keys it read last (direct-mapped), since a block reads
+ * the same accounts and slots again and again (each transaction of a token
+ * reads the token's account; Block-STM's re-executions read everything
+ * again). */
+enum { MEMO_WAYS = 64 };
+
+typedef struct {
+    bool used;
+    address addr;
+    bytes32 hash;
+} addr_memo;
+
+typedef struct {
+    bool used;
+    u256 key;
+    bytes32 hash;
+} slot_memo;
+
+typedef struct {
+    addr_memo addrs[MEMO_WAYS];
+    slot_memo slots[MEMO_WAYS];
+} hash_memo;
+
 typedef struct {
     atomic_flag busy;
     MDB_txn *txn;
     MDB_cursor *storage, *acct_changes, *storage_changes; /* opened on first use */
-    bool hashed;        /* haddr is keccak(addr): the last address read */
-    address addr;
-    bytes32 haddr;
+    hash_memo memo;     /* keccak of recent addresses and slot keys */
 } lane;
 
 struct db_snapshot {
@@ -249,15 +271,26 @@ static int history_lookup(db_snapshot *s, lane *l, MDB_cursor **c, int table, co
     return MDB_NOTFOUND;
 }
 
-/* keccak(addr), remembered for the next read of the same account (a
- * contract's slots are read one after another). */
 static const bytes32 *lane_haddr(lane *l, const address *addr) {
-    if (!l->hashed || !address_eq(&l->addr, addr)) {
-        l->addr = *addr;
-        l->haddr = keccak256_hash(addr->b, 20);
-        l->hashed = true;
+    addr_memo *m = &l->memo.addrs[(addr->b[18] ^ addr->b[19]) % MEMO_WAYS];
+    if (!m->used || !address_eq(&m->addr, addr)) {
+        m->used = true;
+        m->addr = *addr;
+        m->hash = keccak256_hash(addr->b, 20);
     }
-    return &l->haddr;
+    return &m->hash;
+}
+
+static const bytes32 *lane_hslot(lane *l, const u256 *key) {
+    slot_memo *m = &l->memo.slots[(key->w[0] ^ key->w[3]) % MEMO_WAYS];
+    if (!m->used || !u256_eq(&m->key, key)) {
+        uint8_t be[32];
+        u256_to_be(key, be);
+        m->used = true;
+        m->key = *key;
+        m->hash = keccak256_hash(be, 32);
+    }
+    return &m->hash;
 }
 
 /* storage_root (latest state only) gets the row's. */
@@ -284,7 +317,7 @@ static int read_slot(db_snapshot *s, lane *l, const address *addr, const u256 *s
         if (rc == 0) return db_word_decode(prior.mv_data, prior.mv_size, out) ? 0 : MDB_CORRUPTED;
         if (rc != MDB_NOTFOUND) return rc;
     }
-    int rc = db_get_slot(s->d, l->txn, addr, lane_haddr(l, addr), slot, NULL, out);
+    int rc = db_get_slot(s->d, l->txn, addr, lane_haddr(l, addr), slot, lane_hslot(l, slot), out);
     if (rc == MDB_NOTFOUND) *out = U256_ZERO;
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
