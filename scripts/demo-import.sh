@@ -31,7 +31,7 @@ say "parevm db head / block / account"
 "$parevm" db --datadir "$tmp/db" block "$blocks" | grep -v '^transactions \['
 "$parevm" db --datadir "$tmp/db" account 0xc0ffee0000000000000000000000000000000000
 
-say "parevm db root --full: the incremental root against a rebuild from the flat state"
+say "parevm db root --full: the incremental root against a rebuild from the state rows"
 "$parevm" db --datadir "$tmp/db" root --full
 
 half=$((blocks / 2))
