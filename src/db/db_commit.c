@@ -517,12 +517,8 @@ static void overlay_parent(trie_overlay *ov, const work_set *pw) {
         if (a->wiped) trie_overlay_wipe(ov, &a->haddr);
         for (size_t k = 0; k < a->n_slots; k++) {
             const slot_work *s = &a->slots[k];
-            bytes32 hk = s->hkey; /* a preview's slots are all hashed (db_preview) */
-            if (!s->hashed) {
-                uint8_t be[32];
-                u256_to_be(&s->key, be);
-                keccak256(be, 32, hk.b);
-            }
+            /* a preview's slots are all hashed (db_preview) */
+            bytes32 hk = s->hashed ? s->hkey : db_slot_hash(&s->key);
             buf_clear(&v);
             if (!u256_is_zero(&s->value)) rlp_encode_u256(&v, &s->value);
             trie_overlay_set_leaf(ov, &a->haddr, &hk, v.data, v.len);

@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include "parevm/keccak.h"
 #include "db_internal.h"
 
 const char DB_NOT_FOUND[] = "not found";
@@ -283,8 +282,7 @@ int db_del_prefix(MDB_txn *txn, MDB_dbi t, const uint8_t *prefix, size_t n) {
 
 int db_get_account(db *d, MDB_txn *txn, const address *a, const bytes32 *haddr, db_account *out,
                    bytes32 *storage_root) {
-    bytes32 h = haddr ? *haddr : keccak256_hash(a->b, 20);
-    MDB_val k = mval(h.b, 32), v;
+    MDB_val k = mval(haddr->b, 32), v;
     int rc = mdb_get(txn, d->t[T_HACCOUNTS], &k, &v);
     if (rc) return rc;
     address stored;
@@ -292,20 +290,10 @@ int db_get_account(db *d, MDB_txn *txn, const address *a, const bytes32 *haddr, 
     return address_eq(&stored, a) ? 0 : MDB_CORRUPTED;
 }
 
-int db_get_slot(db *d, MDB_txn *txn, const address *a, const bytes32 *haddr, const u256 *slot,
-                const bytes32 *hslot, u256 *out) {
+int db_get_slot(db *d, MDB_txn *txn, const bytes32 *haddr, const u256 *slot, const bytes32 *hslot, u256 *out) {
     uint8_t key[64];
-    if (haddr)
-        memcpy(key, haddr->b, 32);
-    else
-        keccak256(a->b, 20, key);
-    if (hslot) {
-        memcpy(key + 32, hslot->b, 32);
-    } else {
-        uint8_t be[32];
-        u256_to_be(slot, be);
-        keccak256(be, 32, key + 32);
-    }
+    memcpy(key, haddr->b, 32);
+    memcpy(key + 32, hslot->b, 32);
     MDB_val k = mval(key, 64), v;
     int rc = mdb_get(txn, d->t[T_HSTORAGE], &k, &v);
     if (rc) return rc;

@@ -22,15 +22,13 @@ static int storage_root(MDB_cursor *cur, trie_stream *ts, const bytes32 *haddr, 
         }
         if (memcmp(k.mv_data, haddr->b, 32) != 0) break;
         u256 slot;
-        uint8_t be[32];
         bytes32 key;
         memcpy(key.b, (uint8_t *)k.mv_data + 32, 32);
         if (!db_slot_row_decode(v.mv_data, v.mv_size, &slot, NULL)) {
             rc = MDB_CORRUPTED;
             break;
         }
-        u256_to_be(&slot, be);
-        bytes32 h = keccak256_hash(be, 32);
+        bytes32 h = db_slot_hash(&slot);
         if (!bytes32_eq(&h, &key) ||
             trie_stream_push(ts, &key, (uint8_t *)v.mv_data + DB_SLOT_PREIMAGE, v.mv_size - DB_SLOT_PREIMAGE)) {
             rc = MDB_CORRUPTED;

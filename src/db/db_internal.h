@@ -8,6 +8,7 @@
 
 #include "parevm/db.h"
 #include "parevm/hashmap.h"
+#include "parevm/keccak.h"
 #include "parevm/trie_engine.h"
 
 #define DB_SCHEMA 3u
@@ -65,6 +66,14 @@ bool db_account_decode(const uint8_t *p, size_t n, db_account *out);
 /* The account trie's leaf value: RLP [nonce, balance, storage_root, code_hash]. */
 void db_leaf_encode(const db_account *a, const bytes32 *storage_root, buf_t *out);
 
+/* keccak of a storage slot's 32-byte big-endian form: its key in the
+ * storage trie and in hashed_storage. */
+static inline bytes32 db_slot_hash(const u256 *slot) {
+    uint8_t be[32];
+    u256_to_be(slot, be);
+    return keccak256_hash(be, 32);
+}
+
 /* Rows of the state tables, which carry their key's preimage before the
  * trie's leaf value (db.h):
  *   hashed_accounts  address 20 | RLP [nonce, balance, storage_root, code_hash]
@@ -115,12 +124,11 @@ int db_del_prefix(MDB_txn *txn, MDB_dbi t, const uint8_t *prefix, size_t n);
 
 /* State reads in a transaction: 0, MDB_NOTFOUND, MDB_CORRUPTED (also when
  * a row's preimage is not the key asked for), or an LMDB error. haddr is
- * keccak(a), hslot keccak(slot) (NULL: computed here); storage_root (may be
- * NULL) gets the account row's, stale while the trie lags behind. */
+ * keccak(a), hslot db_slot_hash(slot); storage_root (may be NULL) gets the
+ * account row's, stale while the trie lags behind. */
 int db_get_account(db *d, MDB_txn *txn, const address *a, const bytes32 *haddr, db_account *out,
                    bytes32 *storage_root);
-int db_get_slot(db *d, MDB_txn *txn, const address *a, const bytes32 *haddr, const u256 *slot,
-                const bytes32 *hslot, u256 *out);
+int db_get_slot(db *d, MDB_txn *txn, const bytes32 *haddr, const u256 *slot, const bytes32 *hslot, u256 *out);
 
 /* ---- The trie store over LMDB (db_trie_store.c) ---- */
 

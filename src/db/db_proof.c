@@ -31,9 +31,7 @@ static void slot_changes(acct_work *a) {
     size_t *off = malloc(a->n_slots * sizeof *off);
     if (!a->changes || !off) abort();
     for (size_t k = 0; k < a->n_slots; k++) {
-        uint8_t be[32];
-        u256_to_be(&a->slots[k].key, be);
-        keccak256(be, 32, a->changes[k].key.b);
+        a->changes[k].key = db_slot_hash(&a->slots[k].key);
         off[k] = a->change_vals.len;
         if (!u256_is_zero(&a->slots[k].value)) rlp_encode_u256(&a->change_vals, &a->slots[k].value);
         a->changes[k].val_len = a->change_vals.len - off[k];
@@ -181,9 +179,7 @@ static const char *prove(trie_prover *p, const tries_at *t, const address *addr,
             checked = true;
         }
         db_slot_proof *sp = &out->slots[i];
-        uint8_t be[32];
-        u256_to_be(&sp->key, be);
-        bytes32 hk = keccak256_hash(be, 32);
+        bytes32 hk = db_slot_hash(&sp->key);
         buf_clear(&val);
         if (!err) err = trie_prover_prove(p, &haddr, &hk, &sp->proof, &found, &val);
         rlp_item it;

@@ -284,11 +284,9 @@ static const bytes32 *lane_haddr(lane *l, const address *addr) {
 static const bytes32 *lane_hslot(lane *l, const u256 *key) {
     slot_memo *m = &l->memo.slots[(key->w[0] ^ key->w[3]) % MEMO_WAYS];
     if (!m->used || !u256_eq(&m->key, key)) {
-        uint8_t be[32];
-        u256_to_be(key, be);
         m->used = true;
         m->key = *key;
-        m->hash = keccak256_hash(be, 32);
+        m->hash = db_slot_hash(key);
     }
     return &m->hash;
 }
@@ -317,7 +315,7 @@ static int read_slot(db_snapshot *s, lane *l, const address *addr, const u256 *s
         if (rc == 0) return db_word_decode(prior.mv_data, prior.mv_size, out) ? 0 : MDB_CORRUPTED;
         if (rc != MDB_NOTFOUND) return rc;
     }
-    int rc = db_get_slot(s->d, l->txn, addr, lane_haddr(l, addr), slot, lane_hslot(l, slot), out);
+    int rc = db_get_slot(s->d, l->txn, lane_haddr(l, addr), slot, lane_hslot(l, slot), out);
     if (rc == MDB_NOTFOUND) *out = U256_ZERO;
     return rc == MDB_NOTFOUND ? 0 : rc;
 }

@@ -131,15 +131,9 @@ static int load_slot(const work_set *w, MDB_txn *txn, const address *addr, const
         *out = e->value;
         return 0;
     }
-    int rc = db_get_slot(w->d, txn, addr, haddr, key, hkey, out);
+    int rc = db_get_slot(w->d, txn, haddr, key, hkey, out);
     if (rc == MDB_NOTFOUND) *out = U256_ZERO;
     return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-static bytes32 slot_hash(const u256 *key) {
-    uint8_t be[32];
-    u256_to_be(key, be);
-    return keccak256_hash(be, 32);
 }
 
 /* work_account, with addr's stored state already read when f is given. */
@@ -204,7 +198,7 @@ static int slot_entry(work_set *w, acct_work *a, const u256 *key, const fetched_
         cur = f->value, w->n_read_ahead++, logged = f->logged;
         hkey = f->hkey, hashed = true;
     } else {
-        hkey = slot_hash(key), hashed = true;
+        hkey = db_slot_hash(key), hashed = true;
         rc = load_slot(w, w->rt, &a->addr, &a->haddr, key, &hkey, &cur, &logged);
     }
     if (rc) return rc;
@@ -332,7 +326,7 @@ static void prefetch_task(void *arg, size_t t, unsigned worker) {
             haddr = keccak256_hash(addr->b, 20);
             haddr_of = addr;
         }
-        it->s.hkey = slot_hash(key); /* off the storage job's thread */
+        it->s.hkey = db_slot_hash(key); /* off the storage job's thread */
         it->s.ok = load_slot(j->w, txn, addr, &haddr, key, &it->s.hkey, &it->s.value, &it->s.logged) == 0;
     }
     mdb_txn_abort(txn);
@@ -482,9 +476,7 @@ int work_add_history(work_set *w, uint64_t from, uint64_t to) {
 
 void work_slot_hash(slot_work *s) {
     if (s->hashed) return;
-    uint8_t be[32];
-    u256_to_be(&s->key, be);
-    keccak256(be, 32, s->hkey.b);
+    s->hkey = db_slot_hash(&s->key);
     s->hashed = true;
 }
 
