@@ -6,8 +6,6 @@
  * key on the way. */
 #include <stdlib.h>
 
-#include "parevm/keccak.h"
-#include "parevm/rlp.h"
 #include "db_internal.h"
 
 /* The root of the storage trie of the account keyed haddr (its rows),

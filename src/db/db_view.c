@@ -14,7 +14,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "parevm/keccak.h"
 #include "db_internal.h"
 
 /* Reads are keyed by keccak(address) and keccak(slot): a lane remembers
@@ -316,7 +315,6 @@ static int read_slot(db_snapshot *s, lane *l, const address *addr, const u256 *s
         if (rc != MDB_NOTFOUND) return rc;
     }
     int rc = db_get_slot(s->d, l->txn, lane_haddr(l, addr), slot, lane_hslot(l, slot), out);
-    if (rc == MDB_NOTFOUND) *out = U256_ZERO;
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

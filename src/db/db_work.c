@@ -102,7 +102,6 @@ static int load_account(const work_set *w, MDB_txn *txn, const address *addr, fe
     const logged_account *e = log ? read_index_account(log, addr) : NULL;
     f->logged = e != NULL;
     f->haddr = keccak256_hash(addr->b, 20);
-    f->storage_root = EMPTY_TRIE_ROOT;
     int rc;
     if (e) {
         rc = e->exists ? 0 : MDB_NOTFOUND;
@@ -121,7 +120,7 @@ static int load_account(const work_set *w, MDB_txn *txn, const address *addr, fe
 }
 
 /* The stored value of slot key of the account addr (keccak haddr), from txn
- * or the read log: 0 or an LMDB code. hkey is keccak(key). */
+ * or the read log: 0 or an LMDB code. hkey is db_slot_hash(key). */
 static int load_slot(const work_set *w, MDB_txn *txn, const address *addr, const bytes32 *haddr, const u256 *key,
                      const bytes32 *hkey, u256 *out, bool *logged) {
     const read_index *log = usable_log(w);
