@@ -4,7 +4,9 @@
  * gives (eth_getBlockByNumber), at the head and at older blocks, for
  * present and absent accounts and slots; and debug_executionWitness, whose
  * witness alone (parsed back from the JSON) re-executes its block
- * statelessly to the header's state root and gas. Then the error cases. */
+ * statelessly to the header's state root and gas, also when rewritten in
+ * geth's form (headers as JSON objects) and older reth's (maps). Then the
+ * error cases. */
 #define _XOPEN_SOURCE 700 /* nftw (node_rpc.h) */
 #include "test.h"
 #include "node_rpc.h"
@@ -13,6 +15,7 @@
 #include "parevm/chain_rules.h"
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
+#include "parevm/rpc_proof.h"
 #include "parevm/witness.h"
 #include "proof_check.h"
 
@@ -368,5 +371,104 @@ TEST(execution_witness_reexecutes) {
     CHECK(test_err(&c.t, "debug_executionWitness", "[\"0x77\"]", msg, sizeof msg) == -32000);
     CHECK(test_err(&c.t, "debug_executionWitness", "[]", msg, sizeof msg) == -32602);
     CHECK(test_err(&c.t, "debug_executionWitness", "[\"zz\"]", msg, sizeof msg) == -32602);
+    test_node_close(&c.t);
+}
+
+/* parse(o) into w; expects failure with want in the message when want. */
+static bool parse_as(const json_t *o, execution_witness *w, const char *want) {
+    char err[256] = "";
+    bool ok = rpc_parse_witness(o, w, err, sizeof err);
+    if (want) return !ok && strstr(err, want) != NULL;
+    return ok;
+}
+
+/* The witness forms of other clients: geth writes its headers as JSON
+ * objects (eth_getBlockByNumber's field names, null for absent fields),
+ * older reth releases wrote state, codes and keys as maps from hash to entry.
+ * Both parse to the same witness, which re-executes its block. */
+TEST(execution_witness_in_geth_and_old_reth_forms) {
+    chain c;
+    CHECK(build(&c));
+    json_t *res = test_ok(&c.t, "debug_executionWitness", "[\"0x2\"]");
+    CHECK(res != NULL);
+    execution_witness ref;
+    CHECK(parse_as(res, &ref, NULL));
+    /* geth: each header as the node's own eth_getBlockByNumber object */
+    json_t *geth = json_deep_copy(res), *objs = json_array();
+    for (size_t i = 0; i < ref.headers.n; i++) {
+        byte_span s = byte_list_get(&ref.headers, i);
+        block_header h;
+        char why[128];
+        CHECK(header_decode(s.data, s.len, &h, why, sizeof why));
+        char p[64];
+        snprintf(p, sizeof p, "[\"0x%llx\",false]", (unsigned long long)h.number);
+        json_t *blk = test_ok(&c.t, "eth_getBlockByNumber", p);
+        CHECK(blk != NULL);
+        json_array_append_new(objs, blk);
+    }
+    json_object_set_new(geth, "headers", objs);
+    /* older reth: maps keyed by hash (a slot's key, shared by two
+     * accounts, is one entry) */
+    json_t *maps = json_deep_copy(geth);
+    static const char *const lists[] = {"state", "codes", "keys"};
+    for (size_t l = 0; l < 3; l++) {
+        json_t *m = json_object(), *a = json_object_get(res, lists[l]);
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            uint8_t *d;
+            size_t n;
+            CHECK(hex_decode_alloc(json_string_value(json_array_get(a, i)), &d, &n));
+            char k[67];
+            bytes32 hsh = keccak256_hash(d, n);
+            hex_encode(hsh.b, 32, k);
+            free(d);
+            json_object_set(m, k, json_array_get(a, i));
+        }
+        json_object_set_new(maps, lists[l], m);
+    }
+    const json_t *forms[] = {geth, maps};
+    for (size_t f = 0; f < 2; f++) {
+        execution_witness w;
+        CHECK(parse_as(forms[f], &w, NULL));
+        CHECK(w.headers.n == ref.headers.n && w.state.n == ref.state.n && w.codes.n == ref.codes.n &&
+              w.keys.n == (f ? json_object_size(json_object_get(maps, "keys")) : ref.keys.n));
+        for (size_t i = 0; i < w.headers.n; i++) {
+            byte_span a = byte_list_get(&w.headers, i), b = byte_list_get(&ref.headers, i);
+            CHECK(a.len == b.len && !memcmp(a.data, b.data, a.len));
+        }
+        CHECK(stateless(&c, 2, &w));
+        execution_witness_free(&w);
+    }
+    /* a header object whose fields do not give its hash, or lack one */
+    execution_witness w;
+    json_t *h0 = json_array_get(json_object_get(geth, "headers"), 0);
+    json_t *keep = json_deep_copy(h0);
+    json_object_set_new(h0, "gasUsed", json_string("0x1"));
+    CHECK(parse_as(geth, &w, "its fields hash to 0x"));
+    json_object_set_new(h0, "gasUsed", json_deep_copy(json_object_get(keep, "gasUsed")));
+    json_object_set_new(h0, "requestsHash", json_null()); /* a field of Osaka's header dropped */
+    CHECK(parse_as(geth, &w, "its fields hash to 0x"));
+    json_object_del(h0, "hash"); /* no hash to check: the header parses, as another block */
+    CHECK(parse_as(geth, &w, NULL));
+    byte_span s0 = byte_list_get(&w.headers, 0), r0 = byte_list_get(&ref.headers, 0);
+    CHECK(s0.len + 33 == r0.len);
+    execution_witness_free(&w);
+    json_object_del(h0, "stateRoot");
+    CHECK(parse_as(geth, &w, "\"headers\"[0]: field \"stateRoot\" is missing"));
+    json_object_set_new(h0, "stateRoot", json_string("0x12"));
+    CHECK(parse_as(geth, &w, "\"headers\"[0]: field \"stateRoot\": hash must be 32 bytes"));
+    json_object_set_new(h0, "stateRoot", json_deep_copy(json_object_get(keep, "stateRoot")));
+    json_object_set_new(h0, "nonce", json_string("0x0"));
+    CHECK(parse_as(geth, &w, "field \"nonce\""));
+    json_decref(keep);
+    /* map entries must be hex data; a witness with no headers cannot be checked */
+    json_object_set_new(json_object_get(maps, "codes"), "0x00", json_integer(1));
+    CHECK(parse_as(maps, &w, "\"codes\"[\"0x00\"] is not hex data"));
+    json_object_del(json_object_get(maps, "codes"), "0x00");
+    json_object_del(maps, "headers");
+    CHECK(parse_as(maps, &w, "\"headers\" is missing"));
+    json_decref(maps);
+    json_decref(geth);
+    json_decref(res);
+    execution_witness_free(&ref);
     test_node_close(&c.t);
 }

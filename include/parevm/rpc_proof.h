@@ -31,8 +31,12 @@ json_t *rpc_json_proof(const address *addr, const db_proof *p, const rpc_proof_k
 /* {"state", "codes", "keys", "headers"}: arrays of hex data. */
 json_t *rpc_json_witness(const execution_witness *w);
 /* The inverse: reads such an object into *out (free it with
- * execution_witness_free); "keys" may be absent or null. Returns false
- * with a reason naming the field in err (out then holds nothing). */
+ * execution_witness_free); "keys" may be absent or null. Also accepted:
+ * geth's form, whose headers are JSON objects with eth_getBlockByNumber's
+ * field names (absent or null optional fields; a "hash" given must be the
+ * hash of the fields, or the witness is refused), and older reth's, whose
+ * state, codes and keys are objects mapping hashes to entries. Returns
+ * false with a reason naming the field in err (out then holds nothing). */
 bool rpc_parse_witness(const json_t *v, execution_witness *out, char *err, size_t errlen);
 
 #endif
