@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # parevm trace and statetest --tracer: a known call traced (the revert reason
 # of a call that reverts with Error("nope"), gas written down by hand in
-# tests/test_trace.c), and bad requests give an error, never a crash.
+# tests/test_trace.c), and bad requests give an error, never a crash; and
+# statetest's batch mode, driven as a process that waits for each result.
 # Usage: trace_cli.sh PAREVM SOURCE_DIR
 set -u
 parevm=$1
@@ -65,6 +66,31 @@ check badindex fail 'out of range' "$parevm" trace "$tmp/badindex.json"
 check nothing fail 'neither' "$parevm" trace "$tmp/nothing.json"
 check usage fail 'usage' "$parevm" trace
 check badconfig fail 'tracer-config' "$parevm" statetest --tracer-config '{' "$src/tests/statetests"
+
+# batch mode (geth's evm statetest without a path): paths on stdin, each
+# one's results and summary line flushed before the next is read, as a
+# driving process waits for them; a bad path counts, the end of stdin ends it
+batch() {
+    local want=$1 line got=""
+    printf '%s\n' "$2" >&"${ST[1]}"
+    while read -r -t 30 line <&"${ST[0]}"; do
+        got+="$line;"
+        [[ $line =~ ^[0-9]+\ passed ]] && break
+    done
+    if grep -qE "$want" <<<"$got"; then passed=$((passed + 1)); else
+        echo "FAIL statetest batch $2: wanted /$want/, got: $got"
+        failed=$((failed + 1))
+    fi
+}
+coproc ST { "$parevm" statetest --json 2>&1; }
+st_pid=$ST_PID
+batch '^\{"name":"delegation_chain_one_hop","fork":"Prague","pass":true.*;2 passed, 0 failed;$' "$one_hop"
+batch 'cannot access;0 passed, 0 failed;$' "$tmp/absent.json"
+batch '"pass":true.*[1-9][0-9]* passed, 0 failed;$' "$src/tests/statetests"
+exec {st_in}>&"${ST[1]}"- # the end of stdin ends the run: exit 1 for the bad path
+exec {st_in}>&-
+wait "$st_pid"
+check statetest-batch-exit ok '^1$' echo $?
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -144,6 +144,42 @@ static int run_fixture_files(void *arg) {
     return 0;
 }
 
+/* Runs the fixtures of one path read in batch mode and prints its summary
+ * line; returns whether the path was good and every test passed. */
+static bool run_batch_path(fixture_run *r, const char *path) {
+    r->passed = r->failed = r->skipped = 0;
+    bool ok = path_list_collect(&r->files, r->cmd, path);
+    if (ok && !r->files.n) {
+        fprintf(stderr, "parevm %s: %s: no .json fixture file found\n", r->cmd, path);
+        ok = false;
+    }
+    path_list_sort(&r->files);
+    run_on_big_stack(run_fixture_files, r);
+    path_list_free(&r->files);
+    printf("%d passed, %d failed", r->passed, r->failed);
+    if (r->skipped) printf(", %d skipped", r->skipped);
+    printf("\n");
+    fflush(stdout);
+    fflush(stderr);
+    return ok && !r->failed;
+}
+
+int fixture_run_stdin(fixture_run *r) {
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    bool any = false, ok = true;
+    while ((n = getline(&line, &cap, stdin)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+        if (!n) break;
+        any = true;
+        ok &= run_batch_path(r, line);
+    }
+    free(line);
+    fixture_run_free(r);
+    return !any ? -1 : ok ? 0 : 1;
+}
+
 void fixture_run_free(fixture_run *r) {
     path_list_free(&r->files);
     if (r->has_filter) regfree(&r->filter);

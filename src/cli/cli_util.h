@@ -54,6 +54,12 @@ void fixture_run_fail(fixture_run *r, const char *file, const char *test, const 
  * Returns the exit status (1 if any test failed, a path was bad, or no test
  * ran at all), or -1 if no path was given (print usage). */
 int fixture_run_all(fixture_run *r);
+/* Batch mode, as geth's evm statetest without a path: reads paths from
+ * stdin, one per line, until its end or an empty line, and runs each in
+ * turn as if given alone, its results and summary line flushed before the
+ * next path is read (a driving process waits for them). Frees the run.
+ * Returns 0, 1 (a test failed or a path was bad) or -1 (no path read). */
+int fixture_run_stdin(fixture_run *r);
 /* Frees what the options collected (for a command that stops early). */
 void fixture_run_free(fixture_run *r);
 

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "cli_util.h"
 #include "exceptions.h"
 #include "commands.h"
@@ -633,8 +634,9 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
 static int usage(void) {
     fprintf(stderr,
             "usage: parevm statetest [--fork NAME] [--run REGEX] [--json] [--trace]\n"
-            "                        [--tracer NAME] [--tracer-config JSON] [--check-trace] PATH...\n"
-            "  PATH: a GeneralStateTests JSON file or a folder (searched recursively)\n"
+            "                        [--tracer NAME] [--tracer-config JSON] [--check-trace] [PATH...]\n"
+            "  PATH: a GeneralStateTests JSON file or a folder (searched recursively); without\n"
+            "        one, paths are read from stdin, one per line, each run and summed up in turn\n"
             "  --fork NAME   only this fork (e.g. Cancun, Shanghai, Merge, EIP158)\n"
             "  --run REGEX   only tests whose name matches (POSIX extended regex)\n"
             "  --json        one JSON object per case on stdout\n"
@@ -700,7 +702,8 @@ int cmd_statetest(int argc, char **argv) {
     r.ex = executor_new();
     r.touch = overlay_new();
     json_tracer_init(&r.tracer, stderr);
-    status = fixture_run_all(&r.base);
+    /* no PATH: paths from stdin, unless it is a terminal (then usage) */
+    status = !r.base.has_paths && !isatty(STDIN_FILENO) ? fixture_run_stdin(&r.base) : fixture_run_all(&r.base);
     if (r.blocks) st_blocks_summary(r.blocks, stdout);
     st_blocks_free(r.blocks);
     overlay_free(r.touch);
