@@ -22,3 +22,18 @@ add_test(NAME trace/check/stMemoryTest
          COMMAND parevm statetest --fork Cancun --check-trace --run "^([^s]|s[^t])" ${gst_trace}/stMemoryTest)
 add_test(NAME trace/check/project COMMAND parevm statetest --check-trace ${CMAKE_SOURCE_DIR}/tests/statetests)
 add_test(NAME trace/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/trace_cli.sh $<TARGET_FILE:parevm> ${CMAKE_SOURCE_DIR})
+# parevm t8n (geth's evm t8n): its command line and errors, and every
+# BlockchainTests chain replayed block by block through it as the
+# execution-spec-tests' fillers drive a client, each result against the
+# block's header (tests/tools/t8n_chain.mjs; needs node, never skipped)
+add_test(NAME t8n/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/t8n_cli.sh $<TARGET_FILE:parevm>)
+find_program(PAREVM_T8N_NODEJS node)
+if(PAREVM_T8N_NODEJS)
+  add_test(NAME t8n/BlockchainTests
+           COMMAND ${PAREVM_T8N_NODEJS} ${CMAKE_SOURCE_DIR}/tests/tools/t8n_chain.mjs $<TARGET_FILE:parevm>
+                   ${PAREVM_FIXTURES}/ethereum-tests/BlockchainTests)
+else()
+  add_test(NAME t8n/BlockchainTests COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
+  set_tests_properties(t8n/BlockchainTests PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
+endif()
+set_tests_properties(t8n/BlockchainTests PROPERTIES TIMEOUT 600)

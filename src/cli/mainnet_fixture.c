@@ -147,7 +147,16 @@ static bool load_authorizations(json_t *list, transaction *tx, char *err, size_t
     return true;
 }
 
-static bool load_tx(json_t *t, transaction *tx, char *err, size_t n) {
+/* The signature: v (or, for typed transactions, yParity), r and s; all
+ * three may be absent when unsigned_ok (zero). */
+static bool load_signature(json_t *t, transaction *tx, bool unsigned_ok, char *err, size_t n) {
+    const char *v = tx->type != TX_LEGACY && !json_object_get(t, "v") ? "yParity" : "v";
+    if (unsigned_ok && !json_object_get(t, v) && !json_object_get(t, "r") && !json_object_get(t, "s")) return true;
+    return json_hex_u256(t, v, &tx->v, err, n) && json_hex_u256(t, "r", &tx->r, err, n) &&
+           json_hex_u256(t, "s", &tx->s, err, n);
+}
+
+bool json_load_rpc_tx(json_t *t, transaction *tx, bool unsigned_ok, char *err, size_t n) {
     memset(tx, 0, sizeof *tx);
     if (!json_is_object(t)) {
         snprintf(err, n, "not an object");
@@ -160,14 +169,15 @@ static bool load_tx(json_t *t, transaction *tx, char *err, size_t n) {
         return false;
     }
     tx->type = (uint8_t)type;
+    const char *input = !json_object_get(t, "input") && json_object_get(t, "data") ? "data" : "input";
     bool ok = json_hex_u64(t, "nonce", &tx->nonce, err, n) && json_hex_u64(t, "gas", &tx->gas_limit, err, n) &&
               json_hex_u256(t, "value", &tx->value, err, n) &&
-              json_hex_bytes(t, "input", &tx->data, &tx->data_len, err, n) &&
-              json_hex_u256(t, "v", &tx->v, err, n) && json_hex_u256(t, "r", &tx->r, err, n) &&
-              json_hex_u256(t, "s", &tx->s, err, n);
+              json_hex_bytes(t, input, &tx->data, &tx->data_len, err, n) &&
+              load_signature(t, tx, unsigned_ok, err, n);
     if (!ok) return false;
     json_t *to = json_object_get(t, "to");
-    tx->has_to = to && !json_is_null(to);
+    const char *ts = json_string_value(to);
+    tx->has_to = to && !json_is_null(to) && !(ts && (!strcmp(ts, "") || !strcmp(ts, "0x"))); /* "": a creation */
     if (tx->has_to && !json_hex_address(t, "to", &tx->to, err, n)) return false;
     if (tx->type == TX_LEGACY) {
         if (!json_hex_u256(t, "gasPrice", &tx->gas_price, err, n)) return false;
@@ -421,7 +431,7 @@ bool mainnet_block_load(const char *dir, mainnet_block *out, char *err, size_t e
         out->blk.n_txs = json_array_size(txs);
         out->blk.txs = calloc(out->blk.n_txs ? out->blk.n_txs : 1, sizeof(transaction));
         for (size_t i = 0; ok && i < out->blk.n_txs; i++)
-            if (!load_tx(json_array_get(txs, i), &out->blk.txs[i], e, sizeof e)) {
+            if (!json_load_rpc_tx(json_array_get(txs, i), &out->blk.txs[i], false, e, sizeof e)) {
                 snprintf(err, errlen, "%s/block.json: transactions[%zu]: %s", dir, i, e);
                 ok = false;
             }

@@ -26,12 +26,14 @@
 // execution witness alone, as parevm stateless does) and, for the chains from the Merge on written as
 // blockchain_test_engine fixtures (in DIR/engine: the execution requests,
 // now and then a payload of the wrong version or with a field missing),
-// `enginetest` (engine_newPayloadVN through a node). EthereumJS is a
+// `enginetest` (engine_newPayloadVN through a node), and block by block
+// through `parevm t8n` as the execution-spec-tests' fillers drive a client
+// (../t8n_chain.mjs: every result against the header). EthereumJS is a
 // reference, not the spec: a failing case is a difference to look at.
 //
 // EthereumJS comes with the npm tools (scripts/install-npm-tools.sh); --ejs
 // is the folder whose node_modules hold it (.npm-tools). Exit status 0 when
-// every case passes all four runs.
+// every case passes all five runs.
 //
 //   node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NETWORK|all] [--ops N]
 //                       [--stm-threads N (2)] [--out DIR]
@@ -442,11 +444,13 @@ console.log(`${made} cases over ${networks.length} networks, ${txs} transactions
 console.log("  of them: " + Object.entries(stats).map(([k, v]) => `${v} ${k}`).join(", "));
 let ok = true, total = 0, totalFailed = 0;
 const blockFiles = fs.readdirSync(outDir).filter((f) => f.endsWith(".json")).map((f) => path.join(outDir, f));
-for (const [label, args, want] of [["blocktest", ["blocktest", ...blockFiles], made],
+const t8nChain = path.join(here, "..", "t8n_chain.mjs");
+for (const [label, args, want, cmd] of [["blocktest", ["blocktest", ...blockFiles], made],
                                    [`blocktest --threads ${STM_THREADS}`, ["blocktest", "--threads", STM_THREADS, ...blockFiles], made],
-                                   ["chaintest --stateless", ["chaintest", "--stateless", ...blockFiles], made], ["enginetest", ["enginetest", engineDir], engineMade]]) {
+                                   ["chaintest --stateless", ["chaintest", "--stateless", ...blockFiles], made], ["enginetest", ["enginetest", engineDir], engineMade],
+                                   ["t8n", [t8nChain, parevm, ...blockFiles], made, process.execPath]]) {
   let out, exited = 0;
-  try { out = execFileSync(parevm, args, { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] }).toString(); }
+  try { out = execFileSync(cmd || parevm, args, { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] }).toString(); }
   catch (e) { out = String(e.stdout || "") + String(e.stderr || ""); exited = e.status ?? 1; }
   const failures = out.split("\n").filter((l) => /FAIL|fail/.test(l) && !/^\d+ passed/.test(l));
   for (const l of failures.slice(0, 20)) console.log(`  ${label}: ${l}`);

@@ -1,0 +1,632 @@
+/* parevm t8n: geth's `evm t8n` state transition tool, the interface through
+ * which the execution-spec-tests' fillers and differential fuzzers drive a
+ * client. It applies transactions to a pre-state (alloc) in one block
+ * (env: t8n_env.c), and writes the post-state (alloc), the result (roots,
+ * receipts, rejected transactions, the block's derived fields) and the body
+ * (the included transactions' RLP). An invalid transaction is not fatal: it
+ * is listed in "rejected" with its reason and the block goes on without it.
+ *
+ * Inputs are files, or "stdin" for one object {"alloc", "env", "txs" or
+ * "txsRlp"}; outputs are files under --output.basedir, or "stdout" /
+ * "stderr" for one object holding every output sent there. A txs file
+ * named *.rlp holds the transactions' RLP list as a JSON hex string. Exit
+ * codes are geth's (t8n.h), with "ERROR(code): reason" on stderr. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "mainnet_fixture.h"
+#include "parevm/block_exec.h"
+#include "parevm/block_roots.h"
+#include "parevm/chain_rules.h"
+#include "parevm/hex.h"
+#include "parevm/keccak.h"
+#include "parevm/overlay.h"
+#include "parevm/rlp.h"
+#include "parevm/rpc_codec.h"
+#include "parevm/state_host.h"
+#include "parevm/state_root.h"
+#include "t8n.h"
+#include "trace.h"
+
+typedef struct {
+    const char *alloc_in, *env_in, *txs_in;
+    const char *basedir, *alloc_out, *result_out, *body_out;
+    const char *fork;
+    uint64_t chain_id;
+    u256 reward;
+    bool no_reward; /* --state.reward -1: not even a touch */
+    bool trace;
+} t8n_opts;
+
+/* What each included transaction's receipt shows beyond block_result's. */
+typedef struct {
+    address contract;
+    bool is_create;
+    u256 gas_price;
+    uint64_t blob_gas;
+} receipt_extra;
+
+typedef struct {
+    t8n_opts o;
+    chain_config cfg;
+    json_t *in;         /* stdin's object, when an input is "stdin" */
+    mem_state *state;
+    t8n_env env;
+    transaction *txs;
+    size_t n_txs;
+    /* the outcome */
+    block_result res;
+    transaction **included;
+    receipt_extra *extra;
+    size_t n_included;
+    json_t *rejected;
+    bytes32 root;
+    int code;
+    char err[1400];
+} t8n_run;
+
+static bool fail(t8n_run *r, int code, const char *fmt, const char *a, const char *b) {
+    r->code = code;
+    snprintf(r->err, sizeof r->err, fmt, a, b);
+    return false;
+}
+
+/* ---- Options ---- */
+
+static int usage(void) {
+    fprintf(stderr,
+            "usage: parevm t8n [--input.alloc F] [--input.env F] [--input.txs F] [--output.basedir DIR]\n"
+            "                  [--output.alloc F] [--output.result F] [--output.body F] [--state.fork NAME]\n"
+            "                  [--state.chainid N] [--state.reward WEI] [--trace]\n"
+            "  geth's evm t8n: applies txs (JSON, or an RLP list in a .rlp file) to alloc in the block env\n"
+            "  describes; writes the post-state alloc, the result (roots, receipts, rejected txs) and the\n"
+            "  body. Inputs may be \"stdin\" (one object {alloc, env, txs}), outputs \"stdout\" or \"stderr\".\n"
+            "  Defaults: alloc.json, env.json, txs.json in; alloc.json, result.json out; fork GrayGlacier,\n"
+            "  chain id 1, reward 0 (-1: none). --trace writes trace-<index>-<hash>.jsonl per transaction.\n");
+    return 2;
+}
+
+/* "--name value" or "--name=value": the value, or NULL if a is not --name. */
+static const char *option_value(int argc, char **argv, int *i, const char *name) {
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n)) return NULL;
+    if (argv[*i][n] == '=') return argv[*i] + n + 1;
+    if (argv[*i][n] || *i + 1 >= argc) return NULL;
+    return argv[++*i];
+}
+
+static bool parse_options(int argc, char **argv, t8n_opts *o) {
+    *o = (t8n_opts){"alloc.json", "env.json", "txs.json", ".", "alloc.json", "result.json", NULL, "GrayGlacier", 1,
+                    U256_ZERO, false, false};
+    struct {
+        const char *name;
+        const char **dst;
+    } strs[] = {{"--input.alloc", &o->alloc_in},       {"--input.env", &o->env_in},
+                {"--input.txs", &o->txs_in},           {"--output.basedir", &o->basedir},
+                {"--output.alloc", &o->alloc_out},     {"--output.result", &o->result_out},
+                {"--output.body", &o->body_out},       {"--state.fork", &o->fork}};
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        bool done = false;
+        for (size_t k = 0; k < sizeof strs / sizeof *strs && !done; k++)
+            if ((v = option_value(argc, argv, &i, strs[k].name))) *strs[k].dst = v, done = true;
+        if (done) continue;
+        long n;
+        if ((v = option_value(argc, argv, &i, "--state.chainid"))) {
+            if (!cli_parse_long(v, 1, (1L << 62), &n)) return false;
+            o->chain_id = (uint64_t)n;
+        } else if ((v = option_value(argc, argv, &i, "--state.reward"))) {
+            json_t *j = json_string(v);
+            o->no_reward = !strcmp(v, "-1");
+            bool ok = o->no_reward || (j && json_value_u256(j, &o->reward)); /* decimal or 0x-hex wei */
+            json_decref(j);
+            if (!ok) return false;
+        } else if (!strcmp(argv[i], "--trace")) {
+            o->trace = true;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- Inputs ---- */
+
+/* The JSON of one input: stdin's object's key, or the file (a new reference). */
+static json_t *load_input(t8n_run *r, const char *path, const char *key) {
+    json_error_t je;
+    if (!strcmp(path, "stdin")) {
+        if (!r->in && !(r->in = json_loadf(stdin, 0, &je))) {
+            fail(r, T8N_ERR_JSON, "stdin: invalid JSON: %s%s", je.text, "");
+            return NULL;
+        }
+        json_t *v = json_object_get(r->in, key);
+        if (!v && strcmp(key, "txs")) fail(r, T8N_ERR_JSON, "stdin: no \"%s\" object%s", key, "");
+        return json_incref(v);
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fail(r, T8N_ERR_IO, "%s: cannot open: %s", path, "no such file or not readable");
+        return NULL;
+    }
+    json_t *v = json_loadf(f, JSON_DECODE_ANY, &je);
+    fclose(f);
+    if (!v) fail(r, T8N_ERR_JSON, "%s: invalid JSON: %s", path, je.text);
+    return v;
+}
+
+/* The RLP list of transactions (typed ones as strings holding the envelope). */
+static bool txs_from_rlp(t8n_run *r, const char *hex) {
+    uint8_t *raw;
+    size_t len;
+    if (!hex || !hex_parse_data(hex, &raw, &len)) return fail(r, T8N_ERR_RLP, "txs: the RLP is not hex%s%s", "", "");
+    rlp_item list, it;
+    bool ok = rlp_decode(raw, len, &list) == RLP_OK && list.is_list;
+    size_t cap = 16, used;
+    r->txs = calloc(cap, sizeof *r->txs);
+    if (!r->txs) abort();
+    for (const uint8_t *p = list.data, *end = list.data + list.len; ok && p < end; p += used) {
+        char why[160];
+        ok = rlp_decode_item(p, (size_t)(end - p), &it, &used) == RLP_OK;
+        if (ok && r->n_txs == cap && !(r->txs = realloc(r->txs, (cap *= 2) * sizeof *r->txs))) abort();
+        if (ok && !tx_decode(it.is_list ? it.raw : it.data, it.is_list ? it.raw_len : it.len, &r->txs[r->n_txs], why,
+                             sizeof why)) {
+            char at[24];
+            snprintf(at, sizeof at, "%zu", r->n_txs);
+            free(raw);
+            return fail(r, T8N_ERR_RLP, "txs[%s]: %s", at, why);
+        }
+        if (ok) r->n_txs++;
+    }
+    free(raw);
+    return ok ? true : fail(r, T8N_ERR_RLP, "txs: not an RLP list of transactions%s%s", "", "");
+}
+
+/* One JSON transaction: signed with its "secretKey" when it has one (a
+ * legacy one with EIP-155 unless "protected" is false). */
+static bool tx_from_json(t8n_run *r, json_t *t, transaction *tx, size_t i) {
+    char why[240], at[24];
+    snprintf(at, sizeof at, "%zu", i);
+    json_t *key = json_object_get(t, "secretKey");
+    if (!json_load_rpc_tx(t, tx, key != NULL, why, sizeof why)) return fail(r, T8N_ERR_JSON, "txs[%s]: %s", at, why);
+    if (!key) {
+        buf_t enc = {0};
+        tx_encode(tx, &enc);
+        tx->hash = keccak256_hash(enc.data, enc.len);
+        buf_free(&enc);
+        return true;
+    }
+    uint8_t sk[32];
+    if (!json_is_string(key) || !hex_parse_fixed(json_string_value(key), sk, 32))
+        return fail(r, T8N_ERR_JSON, "txs[%s]: \"secretKey\" is not 32 bytes of hex%s", at, "");
+    if (tx->type == TX_LEGACY) {
+        json_t *prot = json_object_get(t, "protected");
+        tx->has_chain_id = !json_is_false(prot);
+        tx->chain_id = r->cfg.chain_id;
+    }
+    return tx_sign(tx, sk) ? true : fail(r, T8N_ERR_JSON, "txs[%s]: cannot sign with its secretKey%s", at, "");
+}
+
+static bool load_txs(t8n_run *r) {
+    const char *p = r->o.txs_in;
+    size_t plen = strlen(p);
+    bool rlp_file = plen > 4 && !strcmp(p + plen - 4, ".rlp");
+    json_t *v = load_input(r, p, "txs");
+    if (!v && r->code) return false;
+    if (!v && r->in) v = json_incref(json_object_get(r->in, "txsRlp"));
+    bool ok;
+    if (!v) {
+        ok = true; /* stdin without transactions: an empty block */
+    } else if (rlp_file || json_is_string(v)) {
+        ok = txs_from_rlp(r, json_string_value(v));
+    } else if (!json_is_array(v)) {
+        ok = fail(r, T8N_ERR_JSON, "txs: not an array%s%s", "", "");
+    } else {
+        r->txs = calloc(json_array_size(v) + 1, sizeof *r->txs);
+        if (!r->txs) abort();
+        ok = true;
+        for (size_t i = 0; ok && i < json_array_size(v); i++, r->n_txs++)
+            ok = tx_from_json(r, json_array_get(v, i), &r->txs[i], i);
+    }
+    json_decref(v);
+    return ok;
+}
+
+static bool load_inputs(t8n_run *r) {
+    if (!chain_config_by_name(r->o.fork, &r->cfg))
+        return fail(r, T8N_ERR_CONFIG, "unsupported fork \"%s\"%s", r->o.fork, "");
+    r->cfg.chain_id = r->o.chain_id;
+    json_t *alloc = load_input(r, r->o.alloc_in, "alloc");
+    if (!alloc) return false;
+    r->state = mem_state_new();
+    char why[400];
+    bool ok = json_load_pre_state(alloc, r->state, why, sizeof why);
+    json_decref(alloc);
+    if (!ok) return fail(r, T8N_ERR_JSON, "alloc: %s%s", why + (strncmp(why, "pre.", 4) ? 0 : 4), "");
+    json_t *env = load_input(r, r->o.env_in, "env");
+    if (!env) return false;
+    ok = t8n_env_load(env, &r->cfg, &r->env, &r->code, r->err, sizeof r->err);
+    json_decref(env);
+    return ok && load_txs(r);
+}
+
+/* ---- Execution ---- */
+
+/* The pre-state's view with BLOCKHASH from env.blockHashes; a number it
+ * lacks is noted (geth's t8n fails with exit code 4). */
+typedef struct {
+    state_view inner;
+    const t8n_env *env;
+    bool missing;
+    uint64_t missing_number;
+} hash_view;
+
+static bool hv_account(void *c, const address *a, unsigned f, account_info *out) {
+    state_view *in = &((hash_view *)c)->inner;
+    return in->ops->get_account(in->ctx, a, f, out);
+}
+static u256 hv_storage(void *c, const address *a, const u256 *k) {
+    state_view *in = &((hash_view *)c)->inner;
+    return in->ops->get_storage(in->ctx, a, k);
+}
+static bool hv_has_storage(void *c, const address *a) {
+    state_view *in = &((hash_view *)c)->inner;
+    return in->ops->has_storage(in->ctx, a);
+}
+static const evm_code *hv_code(void *c, const address *a) {
+    state_view *in = &((hash_view *)c)->inner;
+    return in->ops->get_code(in->ctx, a);
+}
+static bytes32 hv_block_hash(void *c, uint64_t number) {
+    hash_view *h = c;
+    const bytes32 *hash = t8n_env_hash(h->env, number);
+    if (hash) return *hash;
+    if (!h->missing) h->missing_number = number;
+    h->missing = true;
+    return (bytes32){{0}};
+}
+static const state_view_ops hash_view_ops = {hv_account, hv_storage, hv_has_storage, hv_code, hv_block_hash};
+
+static u256 effective_gas_price(const transaction *tx, const block_header *h) {
+    if (tx->type < TX_DYNAMIC_FEE || !h->has_base_fee) return tx->type < TX_DYNAMIC_FEE ? tx->gas_price : tx->max_fee;
+    u256 p = u256_add(&h->base_fee, &tx->max_priority_fee);
+    return u256_lt(&tx->max_fee, &p) ? tx->max_fee : p;
+}
+
+static void reject(t8n_run *r, size_t i, const char *why) {
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer((json_int_t)i));
+    json_object_set_new(o, "error", json_string(why));
+    json_array_append_new(r->rejected, o);
+}
+
+/* An EIP-3155 trace file for transaction i, or NULL. */
+static FILE *trace_file(t8n_run *r, size_t i, const transaction *tx) {
+    char path[1200], h[67];
+    hex_encode(tx->hash.b, 32, h);
+    snprintf(path, sizeof path, "%s/trace-%zu-%s.jsonl", r->o.basedir, i, h);
+    FILE *f = fopen(path, "w");
+    if (!f) fprintf(stderr, "parevm t8n: cannot write %s\n", path);
+    return f;
+}
+
+/* Transaction i: executed and included, or rejected. */
+static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env *benv, block_state *bs, size_t i) {
+    transaction *tx = &r->txs[i];
+    if (!tx->sender_known && !tx_recover_sender(tx, r->env.fork >= FORK_HOMESTEAD)) {
+        reject(r, i, "invalid transaction signature");
+        return;
+    }
+    json_tracer tracer;
+    FILE *tf = r->o.trace ? trace_file(r, i, tx) : NULL;
+    if (tf) {
+        json_tracer_init(&tracer, tf);
+        executor_set_tracer(ex, &tracer.base);
+    }
+    tx_result tr;
+    benv->blob_gas_used = r->res.blob_gas_used;
+    exec_transaction(ex, benv, block_state_view(bs), block_state_codes(bs), tx, r->res.gas_used, &tr);
+    if (tf) {
+        if (tr.valid)
+            json_tracer_summary(&tracer, tr.output, tr.output_size, tr.gas_used,
+                                tr.status ? evm_status_name(tr.status) : NULL);
+        executor_set_tracer(ex, NULL);
+        fclose(tf);
+    }
+    if (!tr.valid) {
+        reject(r, i, tr.error);
+        return;
+    }
+    r->res.blob_gas_used += tr.blob_gas_used;
+    block_state_apply(bs, executor_changes(ex));
+    size_t n_logs;
+    const overlay_log *logs = overlay_logs(executor_overlay(ex), &n_logs);
+    uint8_t bloom[256] = {0};
+    logs_bloom(bloom, logs, n_logs, executor_bloom_cache(ex));
+    block_add_receipt(&r->res, rules, bs, tx, &tr, logs, n_logs, overlay_log_data(executor_overlay(ex)), bloom);
+    receipt_extra *x = &r->extra[r->n_included];
+    x->is_create = !tx->has_to;
+    if (x->is_create) x->contract = create_address(&tx->sender, tx->nonce);
+    x->gas_price = effective_gas_price(tx, &r->env.blk.header);
+    x->blob_gas = tr.blob_gas_used;
+    r->included[r->n_included++] = tx;
+}
+
+/* geth's t8n pays a block reward of 0 too: the coinbase and the ommers'
+ * miners are touched (before EIP-158 an absent one becomes an empty account). */
+static void touch_rewarded(const t8n_run *r, block_state *bs) {
+    overlay *ov = overlay_new();
+    overlay_begin(ov, block_state_view(bs), block_state_codes(bs), r->env.fork);
+    overlay_touch(ov, &r->env.blk.header.coinbase);
+    for (size_t i = 0; i < r->env.blk.n_ommers; i++) overlay_touch(ov, &r->env.blk.ommers[i].coinbase);
+    change_set cs = {0};
+    overlay_finish(ov, &cs);
+    block_state_apply(bs, &cs);
+    change_set_free(&cs);
+    overlay_free(ov);
+}
+
+static bool execute(t8n_run *r) {
+    block *b = &r->env.blk;
+    block_rules rules = chain_block_rules(&r->cfg, &b->header, r->env.merged);
+    rules.state_root = mem_state_root_after;
+    rules.state_root_ctx = r->state;
+    rules.block_reward = r->o.no_reward ? U256_ZERO : r->o.reward;
+    hash_view hv = {mem_state_view(r->state), &r->env, false, 0};
+    block_state *bs = block_state_new((state_view){&hash_view_ops, &hv}, mem_state_codes(r->state));
+    executor *ex = executor_new();
+    r->included = calloc(r->n_txs + 1, sizeof *r->included);
+    r->extra = calloc(r->n_txs + 1, sizeof *r->extra);
+    if (!r->included || !r->extra) abort();
+    r->rejected = json_array();
+    block_begin(ex, &rules, b, bs, &r->res);
+    block_env benv = block_env_of(&b->header, &rules);
+    for (size_t i = 0; i < r->n_txs; i++) run_tx(r, ex, &rules, &benv, bs, i);
+    /* the block's transactions are the included ones (withdrawals and
+     * requests read only the header and withdrawals) */
+    const char *why = block_finish(ex, &rules, b, bs, &r->res);
+    if (!why && !r->o.no_reward && u256_is_zero(&r->o.reward)) touch_rewarded(r, bs);
+    mem_state_apply_block(r->state, bs);
+    block_state_free(bs);
+    executor_free(ex);
+    if (why) return fail(r, T8N_ERR_EVM, "could not finish the block: %s%s", why, "");
+    if (hv.missing) {
+        char n[24];
+        snprintf(n, sizeof n, "%llu", (unsigned long long)hv.missing_number);
+        return fail(r, T8N_ERR_BLOCKHASH, "getHash(%s) invoked, blockhash for that block not provided%s", n, "");
+    }
+    r->root = mem_state_root(r->state);
+    return true;
+}
+
+/* ---- Outputs ---- */
+
+static json_t *log_json(const t8n_run *r, size_t li, size_t tx_index, const bytes32 *tx_hash) {
+    const overlay_log *l = &r->res.logs[li];
+    json_t *o = json_object(), *topics = json_array();
+    bytes32 zero = {{0}};
+    for (uint32_t t = 0; t < l->n_topics; t++) json_array_append_new(topics, rpc_json_hash(&l->topics[t]));
+    json_object_set_new(o, "address", rpc_json_address(&l->addr));
+    json_object_set_new(o, "topics", topics);
+    json_object_set_new(o, "data", rpc_json_data(r->res.log_data.data + l->data_off, l->data_len));
+    json_object_set_new(o, "blockNumber", rpc_json_u64(r->env.blk.header.number));
+    json_object_set_new(o, "transactionHash", rpc_json_hash(tx_hash));
+    json_object_set_new(o, "transactionIndex", rpc_json_u64(tx_index));
+    json_object_set_new(o, "blockHash", rpc_json_hash(&zero));
+    json_object_set_new(o, "logIndex", rpc_json_u64(li));
+    json_object_set_new(o, "removed", json_false());
+    return o;
+}
+
+/* A receipt as geth's t8n writes it (block hash zero: the block is not sealed). */
+static json_t *receipt_json(const t8n_run *r, size_t i) {
+    const receipt *rc = &r->res.receipts[i];
+    const transaction *tx = r->included[i];
+    const receipt_extra *x = &r->extra[i];
+    json_t *o = json_object(), *logs = json_array();
+    bytes32 zero = {{0}};
+    address none = {{0}};
+    if (rc->type) json_object_set_new(o, "type", rpc_json_u64(rc->type));
+    json_object_set_new(o, "root", rc->has_root ? rpc_json_hash(&rc->post_state) : json_string("0x"));
+    json_object_set_new(o, "status", rpc_json_u64(rc->success));
+    json_object_set_new(o, "cumulativeGasUsed", rpc_json_u64(rc->cumulative_gas));
+    json_object_set_new(o, "logsBloom", rpc_json_data(rc->bloom, 256));
+    for (size_t l = rc->first_log; l < rc->first_log + rc->n_logs; l++)
+        json_array_append_new(logs, log_json(r, l, i, &tx->hash));
+    json_object_set_new(o, "logs", logs);
+    json_object_set_new(o, "transactionHash", rpc_json_hash(&tx->hash));
+    json_object_set_new(o, "contractAddress", rpc_json_address(x->is_create ? &x->contract : &none));
+    json_object_set_new(o, "gasUsed", rpc_json_u64(rc->gas_used));
+    json_object_set_new(o, "effectiveGasPrice", rpc_json_u256(&x->gas_price));
+    if (x->blob_gas) {
+        json_object_set_new(o, "blobGasUsed", rpc_json_u64(x->blob_gas));
+        block_env e = {0};
+        e.excess_blob_gas = r->env.blk.header.excess_blob_gas;
+        blob_params bp = chain_blob_params(&r->cfg, r->env.blk.header.timestamp);
+        block_env_set_blob_params(&e, &bp);
+        json_object_set_new(o, "blobGasPrice", rpc_json_u256(&e.blob_base_fee));
+    }
+    json_object_set_new(o, "blockHash", rpc_json_hash(&zero));
+    json_object_set_new(o, "transactionIndex", rpc_json_u64(i));
+    return o;
+}
+
+/* The included transactions as a block's body needs them. */
+static block included_block(const t8n_run *r, transaction *txs) {
+    block b = r->env.blk;
+    for (size_t i = 0; i < r->n_included; i++) txs[i] = *r->included[i];
+    b.txs = txs;
+    b.n_txs = r->n_included;
+    return b;
+}
+
+static json_t *result_json(t8n_run *r) {
+    const block_header *h = &r->env.blk.header;
+    transaction *txs = calloc(r->n_included + 1, sizeof *txs);
+    if (!txs) abort();
+    block b = included_block(r, txs);
+    bytes32 tx_root = block_tx_root(&b), receipts_root = block_receipts_root(&r->res);
+    bytes32 logs = logs_hash(r->res.logs, r->res.n_logs, r->res.log_data.data);
+    json_t *o = json_object(), *receipts = json_array();
+    json_object_set_new(o, "stateRoot", rpc_json_hash(&r->root));
+    json_object_set_new(o, "txRoot", rpc_json_hash(&tx_root));
+    json_object_set_new(o, "receiptsRoot", rpc_json_hash(&receipts_root));
+    json_object_set_new(o, "logsHash", rpc_json_hash(&logs));
+    json_object_set_new(o, "logsBloom", rpc_json_data(r->res.bloom, 256));
+    for (size_t i = 0; i < r->n_included; i++) json_array_append_new(receipts, receipt_json(r, i));
+    json_object_set_new(o, "receipts", receipts);
+    if (json_array_size(r->rejected)) json_object_set(o, "rejected", r->rejected);
+    json_object_set_new(o, "currentDifficulty", rpc_json_u256(&h->difficulty));
+    json_object_set_new(o, "gasUsed", rpc_json_u64(r->res.gas_used));
+    if (h->has_base_fee) json_object_set_new(o, "currentBaseFee", rpc_json_u256(&h->base_fee));
+    if (b.has_withdrawals) {
+        bytes32 wr = block_withdrawals_root(&b);
+        json_object_set_new(o, "withdrawalsRoot", rpc_json_hash(&wr));
+    }
+    if (h->has_blob_gas) {
+        json_object_set_new(o, "currentExcessBlobGas", rpc_json_u64(h->excess_blob_gas));
+        json_object_set_new(o, "blobGasUsed", rpc_json_u64(r->res.blob_gas_used));
+    }
+    if (r->res.has_requests) {
+        json_t *reqs = json_array();
+        for (int t = 0; t < REQUEST_TYPES; t++) {
+            const buf_t *q = &r->res.requests[t];
+            if (!q->len) continue;
+            buf_t one = {0};
+            uint8_t type = (uint8_t)t;
+            buf_append(&one, &type, 1);
+            buf_append(&one, q->data, q->len);
+            json_array_append_new(reqs, rpc_json_data(one.data, one.len));
+            buf_free(&one);
+        }
+        json_object_set_new(o, "requestsHash", rpc_json_hash(&r->res.requests_hash));
+        json_object_set_new(o, "requests", reqs);
+    }
+    free(txs);
+    return o;
+}
+
+typedef struct {
+    mem_state *s;
+    json_t *out;
+} alloc_walk;
+
+static bool add_slot(void *arg, const u256 *key, const u256 *value) {
+    if (u256_is_zero(value)) return true;
+    bytes32 k, v;
+    u256_to_be(key, k.b);
+    u256_to_be(value, v.b);
+    char kh[67];
+    hex_encode(k.b, 32, kh);
+    json_object_set_new(arg, kh, rpc_json_hash(&v));
+    return true;
+}
+
+/* geth's genesis account: balance, and nonce, code, storage when not empty. */
+static bool add_account(void *arg, const mem_account_ref *a) {
+    alloc_walk *w = arg;
+    json_t *o = json_object(), *storage = json_object();
+    json_object_set_new(o, "balance", rpc_json_u256(a->balance));
+    if (a->nonce) json_object_set_new(o, "nonce", rpc_json_u64(a->nonce));
+    if (a->code && a->code->len) json_object_set_new(o, "code", rpc_json_data(a->code->bytes, a->code->len));
+    mem_state_each_slot(w->s, a->addr, add_slot, storage);
+    if (json_object_size(storage)) json_object_set(o, "storage", storage);
+    json_decref(storage);
+    char ah[43];
+    hex_encode(a->addr->b, 20, ah);
+    json_object_set_new(w->out, ah, o);
+    return true;
+}
+
+static json_t *alloc_json(t8n_run *r) {
+    alloc_walk w = {r->state, json_object()};
+    mem_state_each_account(r->state, add_account, &w);
+    return w.out;
+}
+
+static json_t *body_json(const t8n_run *r) {
+    transaction *txs = calloc(r->n_included + 1, sizeof *txs);
+    if (!txs) abort();
+    block b = included_block(r, txs);
+    buf_t out = {0}, one = {0};
+    size_t l = rlp_list_begin(&out);
+    for (size_t i = 0; i < b.n_txs; i++) {
+        buf_clear(&one);
+        tx_encode(&b.txs[i], &one);
+        if (b.txs[i].type == TX_LEGACY) buf_append(&out, one.data, one.len);
+        else rlp_encode_bytes(&out, one.data, one.len);
+    }
+    rlp_list_end(&out, l);
+    json_t *v = rpc_json_data(out.data, out.len);
+    buf_free(&out);
+    buf_free(&one);
+    free(txs);
+    return v;
+}
+
+/* Writes v to where (a file under basedir), or adds it to the stdout or
+ * stderr object under key. Takes v. */
+static bool put_output(t8n_run *r, const char *where, const char *key, json_t *v, json_t *to_out, json_t *to_err) {
+    if (!where) {
+        json_decref(v);
+        return true;
+    }
+    if (!strcmp(where, "stdout") || !strcmp(where, "stderr")) {
+        json_object_set_new(!strcmp(where, "stdout") ? to_out : to_err, key, v);
+        return true;
+    }
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", r->o.basedir, where);
+    bool ok = json_dump_file(v, path, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY) == 0;
+    json_decref(v);
+    return ok ? true : fail(r, T8N_ERR_IO, "%s: cannot write: %s", path, "no such folder or not writable");
+}
+
+static bool dump_stream(json_t *o, FILE *f) {
+    if (!json_object_size(o)) return true;
+    bool ok = json_dumpf(o, f, JSON_INDENT(2) | JSON_SORT_KEYS) == 0;
+    fputc('\n', f);
+    return ok;
+}
+
+static bool write_outputs(t8n_run *r) {
+    json_t *out = json_object(), *err = json_object();
+    bool ok = put_output(r, r->o.alloc_out, "alloc", alloc_json(r), out, err) &&
+              put_output(r, r->o.result_out, "result", result_json(r), out, err) &&
+              put_output(r, r->o.body_out, "body", body_json(r), out, err);
+    ok = ok && dump_stream(out, stdout) && dump_stream(err, stderr);
+    json_decref(out);
+    json_decref(err);
+    return ok || r->code ? ok : fail(r, T8N_ERR_IO, "cannot write the output%s%s", "", "");
+}
+
+static void run_free(t8n_run *r) {
+    for (size_t i = 0; i < r->n_txs; i++) tx_free(&r->txs[i]);
+    free(r->txs);
+    free(r->included);
+    free(r->extra);
+    json_decref(r->rejected);
+    json_decref(r->in);
+    block_result_free(&r->res);
+    t8n_env_free(&r->env);
+    if (r->state) mem_state_free(r->state);
+}
+
+static int run_t8n(void *arg) {
+    t8n_run *r = arg;
+    bool ok = load_inputs(r) && execute(r) && write_outputs(r);
+    if (!ok) fprintf(stderr, "ERROR(%d): %s\n", r->code, r->err);
+    return ok ? 0 : r->code;
+}
+
+int cmd_t8n(int argc, char **argv) {
+    t8n_run r;
+    memset(&r, 0, sizeof r);
+    if (!parse_options(argc, argv, &r.o)) return usage();
+    int status = run_on_big_stack(run_t8n, &r);
+    run_free(&r);
+    return status;
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# parevm t8n as geth's evm t8n is driven: files and stdin/stdout, a
+# transaction signed from its secretKey, one rejected (nonce reused) while
+# the block goes on, the same block from the RLP list of its transactions
+# (same roots), EIP-3155 traces per transaction, and bad input: each error
+# with geth's exit code (3 configuration, 4 missing block hash, 10 JSON,
+# 11 I/O, 12 RLP) and an ERROR line, never a crash.
+# Usage: t8n_cli.sh PAREVM
+set -u
+parevm=$(readlink -f "$1")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+
+# expect STATUS PATTERN -- ARGS...: parevm t8n ARGS exits STATUS, output matches PATTERN
+expect() {
+    local want=$1 pattern=$2
+    shift 2
+    local out rc
+    out=$(cd "$tmp" && "$parevm" t8n "$@" 2>&1)
+    rc=$?
+    if [ $rc -ne "$want" ]; then bad "t8n $* exited $rc, not $want: $(head -3 <<<"$out")"; return; fi
+    if ! grep -qE -- "$pattern" <<<"$out"; then bad "t8n $*: no /$pattern/ in: $(head -5 <<<"$out")"; return; fi
+    ok
+}
+
+sender=0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b
+key=0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8
+# the callee stores 1 at slot 0 and reads BLOCKHASH(0)
+cat >"$tmp/alloc.json" <<EOF
+{"$sender": {"balance": "0x5ffd4878be161d74", "nonce": "0xac"},
+ "0x8a8eafb1cf62bfbeb1741769dae1a9dd47996192": {"balance": "0xfeedbead", "code": "0x600160005560004050"}}
+EOF
+hash0=0x5e20a0453cecd065ea59c37ac63e079ee08998b6045136a8ce6635c7912ec0b6
+env() { # env [BLOCKHASHES]
+    printf '{"currentCoinbase": "0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b", "currentDifficulty": "0x20000",
+ "currentGasLimit": "0x750a163df65e8a", "currentNumber": "1", "currentTimestamp": "1000", "currentBaseFee": "0x10"%s}' "$1"
+}
+env ", \"blockHashes\": {\"0\": \"$hash0\"}" >"$tmp/env.json"
+tx='{"gas": "0x186a0", "gasPrice": "0x20", "input": "0x", "nonce": "0xac", "to": "0x8a8eafb1cf62bfbeb1741769dae1a9dd47996192", "value": "0x1", "v": "0x0", "r": "0x0", "s": "0x0", "secretKey": "'$key'"}'
+echo "[$tx, $tx]" >"$tmp/txs.json"
+
+expect 0 '' --state.fork London --output.body body.json
+grep -q '"rejected"' "$tmp/result.json" && grep -q '"index": 1' "$tmp/result.json" && grep -q 'nonce too low' "$tmp/result.json" &&
+    ok || bad "the second transaction (nonce reused) is not rejected: $(cat "$tmp/result.json")"
+grep -q '"nonce": "0xad"' "$tmp/alloc.json" && grep -q '"0x0000000000000000000000000000000000000000000000000000000000000001"' "$tmp/alloc.json" &&
+    ok || bad "post-state alloc: $(cat "$tmp/alloc.json")"
+root=$(grep -o '"stateRoot": "0x[0-9a-f]*"' "$tmp/result.json" | cut -d'"' -f4)
+txroot=$(grep -o '"txRoot": "0x[0-9a-f]*"' "$tmp/result.json" | cut -d'"' -f4)
+[ ${#root} -eq 66 ] && ok || bad "no stateRoot in result.json"
+
+# the same block again from the body's RLP list: the same roots, nothing rejected
+cat >"$tmp/alloc.json" <<EOF
+{"$sender": {"balance": "0x5ffd4878be161d74", "nonce": "0xac"},
+ "0x8a8eafb1cf62bfbeb1741769dae1a9dd47996192": {"balance": "0xfeedbead", "code": "0x600160005560004050"}}
+EOF
+cp "$tmp/alloc.json" "$tmp/pre.json"
+cp "$tmp/body.json" "$tmp/txs.rlp"
+expect 0 "\"stateRoot\": \"$root\"" --state.fork London --input.alloc pre.json --input.txs txs.rlp --output.result stdout --output.alloc post.json
+expect 0 "\"txRoot\": \"$txroot\"" --state.fork London --input.alloc pre.json --input.txs txs.rlp --output.result stdout --output.alloc post.json
+# everything through stdin and stdout, one object each way
+printf '{"alloc": %s, "env": %s, "txs": [%s]}' "$(cat "$tmp/pre.json")" "$(cat "$tmp/env.json")" "$tx" >"$tmp/in.json"
+out=$(cd "$tmp" && "$parevm" t8n --input.alloc stdin --input.env stdin --input.txs stdin --output.result stdout \
+    --output.alloc stdout --state.fork London <"$tmp/in.json")
+grep -q "\"stateRoot\": \"$root\"" <<<"$out" && grep -q '"alloc": {' <<<"$out" && ok || bad "stdin to stdout: $out"
+# an EIP-3155 trace per transaction, ending with its summary
+expect 0 '' --state.fork London --input.alloc pre.json --output.alloc post.json --trace
+trace=$(ls "$tmp"/trace-0-0x*.jsonl 2>/dev/null | head -1)
+[ -n "$trace" ] && grep -q '"opName":"SSTORE"' "$trace" && tail -1 "$trace" | grep -q '"gasUsed"' && ok ||
+    bad "no EIP-3155 trace of transaction 0: $(ls "$tmp")"
+# a reward of 2 ether goes to the coinbase, with the tips (43,131 gas at 16 wei);
+# -1 pays none
+expect 0 '"0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b": \{' --state.fork London --input.alloc pre.json --input.txs txs.rlp \
+    --state.reward 2000000000000000000 --output.alloc stdout --output.result result.json
+expect 0 '"balance": "0x1bc16d674ed287b0"' --state.fork London --input.alloc pre.json --input.txs txs.rlp \
+    --state.reward 2000000000000000000 --output.alloc stdout --output.result result.json
+expect 0 '"balance": "0xa87b0"' --state.fork London --input.alloc pre.json --input.txs txs.rlp --state.reward -1 \
+    --output.alloc stdout --output.result result.json
+
+# errors, with geth's exit codes
+env "" >"$tmp/env-nohash.json"
+expect 4 'ERROR\(4\): getHash\(0\) invoked' --state.fork London --input.alloc pre.json --input.env env-nohash.json
+expect 3 'ERROR\(3\): unsupported fork "Nowhere"' --state.fork Nowhere --input.alloc pre.json
+echo '{"currentCoinbase": "0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b", "currentGasLimit": "0x1000000", "currentNumber": "1", "currentTimestamp": "1000"}' >"$tmp/env-nobase.json"
+expect 3 "ERROR\\(3\\): EIP-1559 config but missing 'currentBaseFee'" --state.fork London --input.alloc pre.json \
+    --input.env <(sed 's/}$/, "currentDifficulty": "0x20000"}/' "$tmp/env-nobase.json")
+expect 3 "ERROR\\(3\\): post-merge requires currentRandom" --state.fork Paris --input.alloc pre.json --input.env env-nohash.json
+expect 3 "ERROR\\(3\\): Shanghai config but missing 'withdrawals'" --state.fork Shanghai --input.alloc pre.json \
+    --input.env <(env ', "currentRandom": "0x00000000000000000000000000000000000000000000000000000000000000aa", "currentDifficulty": "0x0"')
+expect 3 'ERROR\(3\): currentDifficulty was not provided' --state.fork Berlin --input.alloc pre.json --input.env env-nobase.json
+expect 11 'ERROR\(11\): .*absent.json: cannot open' --input.alloc absent.json
+printf '{"x": ' >"$tmp/broken.json"
+expect 10 'ERROR\(10\): .*broken.json: invalid JSON' --input.alloc broken.json
+expect 10 'ERROR\(10\): env: field "currentNumber" is missing' --state.fork London --input.alloc pre.json --input.env <(echo '{"currentCoinbase": "0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b", "currentGasLimit": "1"}')
+expect 10 'ERROR\(10\): txs\[0\]: field "nonce"' --state.fork London --input.alloc pre.json --input.txs <(echo '[{"gas": "0x1"}]')
+expect 10 'ERROR\(10\): alloc: "0x12" is not an address' --input.alloc <(echo '{"0x12": {"balance": "0x1"}}')
+echo '"0xc3010203"' >"$tmp/bad.rlp"
+expect 12 'ERROR\(12\): txs\[0\]:' --state.fork London --input.alloc pre.json --input.txs bad.rlp
+echo '"0x12"' >"$tmp/notlist.rlp"
+expect 12 'ERROR\(12\): txs: not an RLP list' --state.fork London --input.alloc pre.json --input.txs notlist.rlp
+expect 11 'ERROR\(11\): .*cannot write' --state.fork London --input.alloc pre.json --output.basedir "$tmp/no/such/dir"
+expect 2 'usage' --state.chainid x
+expect 2 'usage' --no-such-option
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
