@@ -1,9 +1,10 @@
 /* libFuzzer target: the JSON fixture loaders and runners of the CLI. The
  * first byte picks the command (statetest, blocktest, txtest,
- * difficultytest, the mainnet block loader or stateless); the rest is the
+ * difficultytest, the mainnet block loader, stateless or t8n); the rest is the
  * file. For the mainnet loader a NUL byte splits block.json from
  * pre_state.json; for stateless the witness JSON from the block's RLP (bytes
- * or hex), run under Cancun's rules.
+ * or hex), run under Cancun's rules. For t8n it is one object {alloc, env,
+ * txs} (env's "fork" names the fork).
  * Whatever the bytes, the command must return a status (the run itself may
  * fail) without crashing, leaking or tripping a sanitizer. Run it with
  * -close_fd_mask=1: the commands print their FAIL lines to stdout.
@@ -68,9 +69,39 @@ static bool too_much_gas(json_t *v, int depth) {
     return false;
 }
 
+/* t8n: the input is one object {alloc, env, txs}; each part goes to its
+ * file (txs as a .rlp file when it is a string), the fork is env's "fork"
+ * (London when absent). Exit codes: 0, geth's error codes, or 2 (usage). */
+static int run_t8n(const uint8_t *data, size_t size) {
+    json_t *in = json_loadb((const char *)data, size, 0, NULL);
+    if (!json_is_object(in) || too_much_gas(in, 0)) {
+        json_decref(in);
+        return 0;
+    }
+    json_t *txs = json_object_get(in, "txs"), *env = json_object_get(in, "env");
+    const char *fork = json_string_value(json_object_get(env, "fork"));
+    char fork_buf[64], a[160], e[160], t[160];
+    snprintf(fork_buf, sizeof fork_buf, "%s", fork ? fork : "London");
+    snprintf(a, sizeof a, "%s/alloc.json", dir);
+    snprintf(e, sizeof e, "%s/env.json", dir);
+    snprintf(t, sizeof t, "%s/%s", dir, json_is_string(txs) ? "txs.rlp" : "txs.json");
+    bool ok = json_dump_file(json_object_get(in, "alloc"), a, JSON_ENCODE_ANY) == 0 &&
+              json_dump_file(env ? env : json_null(), e, JSON_ENCODE_ANY) == 0 &&
+              json_dump_file(txs ? txs : json_null(), t, JSON_ENCODE_ANY) == 0;
+    json_decref(in);
+    if (!ok) return 0;
+    char *argv[] = {"t8n", "--input.alloc", a, "--input.env", e, "--input.txs", t, "--output.basedir", dir,
+                    "--output.alloc", "out-alloc.json", "--output.body", "out-body.json", "--state.fork", fork_buf,
+                    NULL};
+    int status = cmd_t8n(15, argv);
+    if (status != 0 && status != 2 && status != 3 && status != 4 && status != 10 && status != 11 && status != 12)
+        abort();
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    int mode = data[0] % 6;
+    int mode = data[0] % 7;
     data++, size--;
     char path[128], p2[128];
     if (mode == 4) {
@@ -92,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (status < 0 || status > 2) abort();
         return 0;
     }
+    if (mode == 6) return run_t8n(data, size);
     snprintf(path, sizeof path, "%s/t.json", dir);
     if (mode == 0) {
         json_t *j = json_loadb((const char *)data, size, 0, NULL);

@@ -101,7 +101,10 @@ echo '"0xc3010203"' >"$tmp/bad.rlp"
 expect 12 'ERROR\(12\): txs\[0\]:' --state.fork London --input.alloc pre.json --input.txs bad.rlp
 echo '"0x12"' >"$tmp/notlist.rlp"
 expect 12 'ERROR\(12\): txs: not an RLP list' --state.fork London --input.alloc pre.json --input.txs notlist.rlp
-expect 11 'ERROR\(11\): .*cannot write' --state.fork London --input.alloc pre.json --output.basedir "$tmp/no/such/dir"
+# the output folder is made as geth makes it; a file in its way is an error
+expect 0 '' --state.fork London --input.alloc pre.json --output.basedir "$tmp/new/out"
+[ -s "$tmp/new/out/result.json" ] && ok || bad "no result.json in the new output folder"
+expect 11 'ERROR\(11\): failed creating output basedir' --state.fork London --input.alloc pre.json --output.basedir pre.json/x
 expect 2 'usage' --state.chainid x
 expect 2 'usage' --no-such-option
 

@@ -11,9 +11,11 @@
  * "stderr" for one object holding every output sent there. A txs file
  * named *.rlp holds the transactions' RLP list as a JSON hex string. Exit
  * codes are geth's (t8n.h), with "ERROR(code): reason" on stderr. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -592,6 +594,24 @@ static bool dump_stream(json_t *o, FILE *f) {
     return ok;
 }
 
+/* mkdir -p of the output folder (traces go there too), as geth makes it. */
+static bool make_basedir(t8n_run *r) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s", r->o.basedir);
+    for (char *p = path + 1;; p++) {
+        bool end = !*p;
+        if (*p != '/' && !end) continue;
+        *p = 0;
+        if (mkdir(path, 0755) && errno != EEXIST) break;
+        if (end) break;
+        *p = '/';
+    }
+    struct stat st;
+    return stat(r->o.basedir, &st) == 0 && S_ISDIR(st.st_mode)
+               ? true
+               : fail(r, T8N_ERR_IO, "failed creating output basedir %s%s", r->o.basedir, "");
+}
+
 static bool write_outputs(t8n_run *r) {
     json_t *out = json_object(), *err = json_object();
     bool ok = put_output(r, r->o.alloc_out, "alloc", alloc_json(r), out, err) &&
@@ -617,7 +637,7 @@ static void run_free(t8n_run *r) {
 
 static int run_t8n(void *arg) {
     t8n_run *r = arg;
-    bool ok = load_inputs(r) && execute(r) && write_outputs(r);
+    bool ok = load_inputs(r) && make_basedir(r) && execute(r) && write_outputs(r);
     if (!ok) fprintf(stderr, "ERROR(%d): %s\n", r->code, r->err);
     return ok ? 0 : r->code;
 }

@@ -117,7 +117,7 @@ static bool load_access_list(json_t *list, transaction *tx, char *err, size_t n)
 }
 
 /* EIP-7702 tuples as eth_getBlockByNumber gives them: chainId, address,
- * nonce, yParity, r, s. */
+ * nonce, yParity (or v), r, s. */
 static bool load_authorizations(json_t *list, transaction *tx, char *err, size_t n) {
     if (!json_is_array(list)) {
         snprintf(err, n, "field \"authorizationList\" is missing or not an array");
@@ -133,7 +133,9 @@ static bool load_authorizations(json_t *list, transaction *tx, char *err, size_t
         char why[160];
         if (!json_hex_u256(e, "chainId", &a->chain_id, why, sizeof why) ||
             !json_hex_address(e, "address", &a->addr, why, sizeof why) ||
-            !json_hex_u64(e, "nonce", &a->nonce, why, sizeof why) || !json_hex_u64(e, "yParity", &y, why, sizeof why) ||
+            !json_hex_u64(e, "nonce", &a->nonce, why, sizeof why) ||
+            !json_hex_u64(e, json_object_get(e, "yParity") || !json_object_get(e, "v") ? "yParity" : "v", &y, why,
+                          sizeof why) ||
             !json_hex_u256(e, "r", &a->r, why, sizeof why) || !json_hex_u256(e, "s", &a->s, why, sizeof why)) {
             snprintf(err, n, "authorizationList[%zu]: %s", i, why);
             return false;
