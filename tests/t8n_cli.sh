@@ -66,6 +66,10 @@ printf '{"alloc": %s, "env": %s, "txs": [%s]}' "$(cat "$tmp/pre.json")" "$(cat "
 out=$(cd "$tmp" && "$parevm" t8n --input.alloc stdin --input.env stdin --input.txs stdin --output.result stdout \
     --output.alloc stdout --state.fork London <"$tmp/in.json")
 grep -q "\"stateRoot\": \"$root\"" <<<"$out" && grep -q '"alloc": {' <<<"$out" && ok || bad "stdin to stdout: $out"
+# no transactions (null): an empty block
+printf '{"alloc": %s, "env": %s, "txs": null}' "$(cat "$tmp/pre.json")" "$(cat "$tmp/env.json")" >"$tmp/in-empty.json"
+expect 0 '"gasUsed": "0x0"' --input.alloc stdin --input.env stdin --input.txs stdin --output.result stdout \
+    --output.alloc post.json --state.fork London <"$tmp/in-empty.json"
 # an EIP-3155 trace per transaction, ending with its summary
 expect 0 '' --state.fork London --input.alloc pre.json --output.alloc post.json --trace
 trace=$(ls "$tmp"/trace-0-0x*.jsonl 2>/dev/null | head -1)

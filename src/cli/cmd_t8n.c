@@ -220,8 +220,8 @@ static bool load_txs(t8n_run *r) {
     if (!v && r->code) return false;
     if (!v && r->in) v = json_incref(json_object_get(r->in, "txsRlp"));
     bool ok;
-    if (!v) {
-        ok = true; /* stdin without transactions: an empty block */
+    if (!v || json_is_null(v)) {
+        ok = true; /* no transactions (none on stdin, or null): an empty block */
     } else if (rlp_file || json_is_string(v)) {
         ok = txs_from_rlp(r, json_string_value(v));
     } else if (!json_is_array(v)) {
