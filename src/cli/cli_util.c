@@ -385,6 +385,30 @@ bool cli_parse_long(const char *text, long min, long max, long *out) {
     return true;
 }
 
+static bool ho_account(void *c, const address *a, unsigned fields, account_info *out) {
+    state_view *in = &((hash_override *)c)->inner;
+    return in->ops->get_account(in->ctx, a, fields, out);
+}
+static u256 ho_storage(void *c, const address *a, const u256 *key) {
+    state_view *in = &((hash_override *)c)->inner;
+    return in->ops->get_storage(in->ctx, a, key);
+}
+static bool ho_has_storage(void *c, const address *a) {
+    state_view *in = &((hash_override *)c)->inner;
+    return in->ops->has_storage(in->ctx, a);
+}
+static const evm_code *ho_code(void *c, const address *a) {
+    state_view *in = &((hash_override *)c)->inner;
+    return in->ops->get_code(in->ctx, a);
+}
+static bytes32 ho_block_hash(void *c, uint64_t number) {
+    hash_override *h = c;
+    return h->block_hash(h->ctx, number);
+}
+static const state_view_ops hash_override_ops = {ho_account, ho_storage, ho_has_storage, ho_code, ho_block_hash};
+
+state_view hash_override_view(hash_override *v) { return (state_view){&hash_override_ops, v}; }
+
 typedef struct {
     int (*fn)(void *);
     void *arg;

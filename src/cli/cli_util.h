@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <regex.h>
+#include "parevm/state.h"
 #include "parevm/u256.h"
 
 /* ---- fixture files ---- */
@@ -97,6 +98,19 @@ json_t *cli_rpc_call(const struct rpc_methods *m, const char *method, json_t *pa
 /* Parses a whole decimal integer in [min, max] (no sign games, no trailing
  * text: "2x" is not 2). */
 bool cli_parse_long(const char *text, long min, long max, long *out);
+
+/* ---- block hashes by convention ---- */
+
+/* A view of inner whose BLOCKHASH block_hash(ctx, number) answers instead
+ * (the runners' conventions: statetest's keccak of the decimal number,
+ * t8n's env.blockHashes); everything else reads inner. v must outlive the
+ * view. */
+typedef struct {
+    state_view inner;
+    bytes32 (*block_hash)(void *ctx, uint64_t number);
+    void *ctx;
+} hash_override;
+state_view hash_override_view(hash_override *v);
 
 /* ---- big-stack thread ---- */
 

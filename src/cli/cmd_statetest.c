@@ -351,29 +351,12 @@ static bool build_tx(tx_template *t, const size_t idx[3], transaction *tx, uint8
  * hashes: the runners answer BLOCKHASH(n) (for the 256 blocks before
  * currentNumber, the EVM checks the range) with keccak256 of n written in
  * decimal. Everything else reads the state. */
-static bool stv_get_account(void *ctx, const address *a, unsigned fields, account_info *out) {
-    state_view *in = ctx;
-    return in->ops->get_account(in->ctx, a, fields, out);
-}
-static u256 stv_get_storage(void *ctx, const address *a, const u256 *key) {
-    state_view *in = ctx;
-    return in->ops->get_storage(in->ctx, a, key);
-}
-static bool stv_has_storage(void *ctx, const address *a) {
-    state_view *in = ctx;
-    return in->ops->has_storage(in->ctx, a);
-}
-static const evm_code *stv_get_code(void *ctx, const address *a) {
-    state_view *in = ctx;
-    return in->ops->get_code(in->ctx, a);
-}
-static bytes32 stv_get_block_hash(void *ctx, uint64_t number) {
+static bytes32 statetest_block_hash(void *ctx, uint64_t number) {
+    (void)ctx;
     char dec[24];
     int n = snprintf(dec, sizeof dec, "%llu", (unsigned long long)number);
     return keccak256_hash(dec, (size_t)n);
 }
-static const state_view_ops statetest_view_ops = {stv_get_account, stv_get_storage, stv_has_storage,
-                                                  stv_get_code, stv_get_block_hash};
 
 /* After the transaction (valid or not) the runners pay the coinbase a
  * 0-value block reward and commit again: before EIP-158 (Spurious Dragon)
@@ -444,8 +427,8 @@ static void execute_case(st_run *r, const block_env *env, mem_state *pre, const 
                          const char *label, case_outcome *o) {
     memset(o, 0, sizeof *o);
     mem_state *s = mem_state_clone(pre);
-    state_view inner = mem_state_view(s);
-    state_view view = {&statetest_view_ops, &inner};
+    hash_override ho = {mem_state_view(s), statetest_block_hash, NULL};
+    state_view view = hash_override_view(&ho);
     if (reject) {
         o->res.error = reject;
     } else {

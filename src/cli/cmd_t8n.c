@@ -12,6 +12,7 @@
  * named *.rlp holds the transactions' RLP list as a JSON hex string. Exit
  * codes are geth's (t8n.h), with "ERROR(code): reason" on stderr. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +71,13 @@ typedef struct {
     char err[1400];
 } t8n_run;
 
-static bool fail(t8n_run *r, int code, const char *fmt, const char *a, const char *b) {
+static bool fail(t8n_run *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail(t8n_run *r, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
     r->code = code;
-    snprintf(r->err, sizeof r->err, fmt, a, b);
     return false;
 }
 
@@ -142,16 +147,16 @@ static json_t *load_input(t8n_run *r, const char *path, const char *key) {
     json_error_t je;
     if (!strcmp(path, "stdin")) {
         if (!r->in && !(r->in = json_loadf(stdin, 0, &je))) {
-            fail(r, T8N_ERR_JSON, "stdin: invalid JSON: %s%s", je.text, "");
+            fail(r, T8N_ERR_JSON, "stdin: invalid JSON: %s", je.text);
             return NULL;
         }
         json_t *v = json_object_get(r->in, key);
-        if (!v && strcmp(key, "txs")) fail(r, T8N_ERR_JSON, "stdin: no \"%s\" object%s", key, "");
+        if (!v && strcmp(key, "txs")) fail(r, T8N_ERR_JSON, "stdin: no \"%s\" object", key);
         return json_incref(v);
     }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fail(r, T8N_ERR_IO, "%s: cannot open: %s", path, "no such file or not readable");
+        fail(r, T8N_ERR_IO, "%s: cannot open: no such file or not readable", path);
         return NULL;
     }
     json_t *v = json_loadf(f, JSON_DECODE_ANY, &je);
@@ -164,7 +169,7 @@ static json_t *load_input(t8n_run *r, const char *path, const char *key) {
 static bool txs_from_rlp(t8n_run *r, const char *hex) {
     uint8_t *raw;
     size_t len;
-    if (!hex || !hex_parse_data(hex, &raw, &len)) return fail(r, T8N_ERR_RLP, "txs: the RLP is not hex%s%s", "", "");
+    if (!hex || !hex_parse_data(hex, &raw, &len)) return fail(r, T8N_ERR_RLP, "txs: the RLP is not hex");
     rlp_item list, it;
     bool ok = rlp_decode(raw, len, &list) == RLP_OK && list.is_list;
     size_t cap = 16, used;
@@ -176,24 +181,21 @@ static bool txs_from_rlp(t8n_run *r, const char *hex) {
         if (ok && r->n_txs == cap && !(r->txs = realloc(r->txs, (cap *= 2) * sizeof *r->txs))) abort();
         if (ok && !tx_decode(it.is_list ? it.raw : it.data, it.is_list ? it.raw_len : it.len, &r->txs[r->n_txs], why,
                              sizeof why)) {
-            char at[24];
-            snprintf(at, sizeof at, "%zu", r->n_txs);
             free(raw);
-            return fail(r, T8N_ERR_RLP, "txs[%s]: %s", at, why);
+            return fail(r, T8N_ERR_RLP, "txs[%zu]: %s", r->n_txs, why);
         }
         if (ok) r->n_txs++;
     }
     free(raw);
-    return ok ? true : fail(r, T8N_ERR_RLP, "txs: not an RLP list of transactions%s%s", "", "");
+    return ok ? true : fail(r, T8N_ERR_RLP, "txs: not an RLP list of transactions");
 }
 
 /* One JSON transaction: signed with its "secretKey" when it has one (a
  * legacy one with EIP-155 unless "protected" is false). */
 static bool tx_from_json(t8n_run *r, json_t *t, transaction *tx, size_t i) {
-    char why[240], at[24];
-    snprintf(at, sizeof at, "%zu", i);
+    char why[240];
     json_t *key = json_object_get(t, "secretKey");
-    if (!json_load_rpc_tx(t, tx, key != NULL, why, sizeof why)) return fail(r, T8N_ERR_JSON, "txs[%s]: %s", at, why);
+    if (!json_load_rpc_tx(t, tx, key != NULL, why, sizeof why)) return fail(r, T8N_ERR_JSON, "txs[%zu]: %s", i, why);
     if (!key) {
         buf_t enc = {0};
         tx_encode(tx, &enc);
@@ -203,13 +205,13 @@ static bool tx_from_json(t8n_run *r, json_t *t, transaction *tx, size_t i) {
     }
     uint8_t sk[32];
     if (!json_is_string(key) || !hex_parse_fixed(json_string_value(key), sk, 32))
-        return fail(r, T8N_ERR_JSON, "txs[%s]: \"secretKey\" is not 32 bytes of hex%s", at, "");
+        return fail(r, T8N_ERR_JSON, "txs[%zu]: \"secretKey\" is not 32 bytes of hex", i);
     if (tx->type == TX_LEGACY) {
         json_t *prot = json_object_get(t, "protected");
         tx->has_chain_id = !json_is_false(prot);
         tx->chain_id = r->cfg.chain_id;
     }
-    return tx_sign(tx, sk) ? true : fail(r, T8N_ERR_JSON, "txs[%s]: cannot sign with its secretKey%s", at, "");
+    return tx_sign(tx, sk) ? true : fail(r, T8N_ERR_JSON, "txs[%zu]: cannot sign with its secretKey", i);
 }
 
 static bool load_txs(t8n_run *r) {
@@ -225,7 +227,7 @@ static bool load_txs(t8n_run *r) {
     } else if (rlp_file || json_is_string(v)) {
         ok = txs_from_rlp(r, json_string_value(v));
     } else if (!json_is_array(v)) {
-        ok = fail(r, T8N_ERR_JSON, "txs: not an array%s%s", "", "");
+        ok = fail(r, T8N_ERR_JSON, "txs: not an array");
     } else {
         r->txs = calloc(json_array_size(v) + 1, sizeof *r->txs);
         if (!r->txs) abort();
@@ -239,7 +241,7 @@ static bool load_txs(t8n_run *r) {
 
 static bool load_inputs(t8n_run *r) {
     if (!chain_config_by_name(r->o.fork, &r->cfg))
-        return fail(r, T8N_ERR_CONFIG, "unsupported fork \"%s\"%s", r->o.fork, "");
+        return fail(r, T8N_ERR_CONFIG, "unsupported fork \"%s\"", r->o.fork);
     r->cfg.chain_id = r->o.chain_id;
     json_t *alloc = load_input(r, r->o.alloc_in, "alloc");
     if (!alloc) return false;
@@ -247,7 +249,7 @@ static bool load_inputs(t8n_run *r) {
     char why[400];
     bool ok = json_load_pre_state(alloc, r->state, why, sizeof why);
     json_decref(alloc);
-    if (!ok) return fail(r, T8N_ERR_JSON, "alloc: %s%s", why + (strncmp(why, "pre.", 4) ? 0 : 4), "");
+    if (!ok) return fail(r, T8N_ERR_JSON, "alloc: %s", why + (strncmp(why, "pre.", 4) ? 0 : 4));
     json_t *env = load_input(r, r->o.env_in, "env");
     if (!env) return false;
     ok = t8n_env_load(env, &r->cfg, &r->env, &r->code, r->err, sizeof r->err);
@@ -257,40 +259,22 @@ static bool load_inputs(t8n_run *r) {
 
 /* ---- Execution ---- */
 
-/* The pre-state's view with BLOCKHASH from env.blockHashes; a number it
- * lacks is noted (geth's t8n fails with exit code 4). */
+/* BLOCKHASH from env.blockHashes; a number it lacks is noted (geth's t8n
+ * fails with exit code 4). */
 typedef struct {
-    state_view inner;
     const t8n_env *env;
     bool missing;
     uint64_t missing_number;
-} hash_view;
+} env_hashes;
 
-static bool hv_account(void *c, const address *a, unsigned f, account_info *out) {
-    state_view *in = &((hash_view *)c)->inner;
-    return in->ops->get_account(in->ctx, a, f, out);
-}
-static u256 hv_storage(void *c, const address *a, const u256 *k) {
-    state_view *in = &((hash_view *)c)->inner;
-    return in->ops->get_storage(in->ctx, a, k);
-}
-static bool hv_has_storage(void *c, const address *a) {
-    state_view *in = &((hash_view *)c)->inner;
-    return in->ops->has_storage(in->ctx, a);
-}
-static const evm_code *hv_code(void *c, const address *a) {
-    state_view *in = &((hash_view *)c)->inner;
-    return in->ops->get_code(in->ctx, a);
-}
-static bytes32 hv_block_hash(void *c, uint64_t number) {
-    hash_view *h = c;
+static bytes32 env_block_hash(void *ctx, uint64_t number) {
+    env_hashes *h = ctx;
     const bytes32 *hash = t8n_env_hash(h->env, number);
     if (hash) return *hash;
     if (!h->missing) h->missing_number = number;
     h->missing = true;
     return (bytes32){{0}};
 }
-static const state_view_ops hash_view_ops = {hv_account, hv_storage, hv_has_storage, hv_code, hv_block_hash};
 
 static u256 effective_gas_price(const transaction *tx, const block_header *h) {
     if (tx->type < TX_DYNAMIC_FEE || !h->has_base_fee) return tx->type < TX_DYNAMIC_FEE ? tx->gas_price : tx->max_fee;
@@ -377,8 +361,9 @@ static bool execute(t8n_run *r) {
     rules.state_root = mem_state_root_after;
     rules.state_root_ctx = r->state;
     rules.block_reward = r->o.no_reward ? U256_ZERO : r->o.reward;
-    hash_view hv = {mem_state_view(r->state), &r->env, false, 0};
-    block_state *bs = block_state_new((state_view){&hash_view_ops, &hv}, mem_state_codes(r->state));
+    env_hashes hashes = {&r->env, false, 0};
+    hash_override ho = {mem_state_view(r->state), env_block_hash, &hashes};
+    block_state *bs = block_state_new(hash_override_view(&ho), mem_state_codes(r->state));
     executor *ex = executor_new();
     r->included = calloc(r->n_txs + 1, sizeof *r->included);
     r->extra = calloc(r->n_txs + 1, sizeof *r->extra);
@@ -394,11 +379,10 @@ static bool execute(t8n_run *r) {
     mem_state_apply_block(r->state, bs);
     block_state_free(bs);
     executor_free(ex);
-    if (why) return fail(r, T8N_ERR_EVM, "could not finish the block: %s%s", why, "");
-    if (hv.missing) {
-        char n[24];
-        snprintf(n, sizeof n, "%llu", (unsigned long long)hv.missing_number);
-        return fail(r, T8N_ERR_BLOCKHASH, "getHash(%s) invoked, blockhash for that block not provided%s", n, "");
+    if (why) return fail(r, T8N_ERR_EVM, "could not finish the block: %s", why);
+    if (hashes.missing) {
+        return fail(r, T8N_ERR_BLOCKHASH, "getHash(%llu) invoked, blockhash for that block not provided",
+                    (unsigned long long)hashes.missing_number);
     }
     r->root = mem_state_root(r->state);
     return true;
@@ -584,7 +568,7 @@ static bool put_output(t8n_run *r, const char *where, const char *key, json_t *v
     snprintf(path, sizeof path, "%s/%s", r->o.basedir, where);
     bool ok = json_dump_file(v, path, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY) == 0;
     json_decref(v);
-    return ok ? true : fail(r, T8N_ERR_IO, "%s: cannot write: %s", path, "no such folder or not writable");
+    return ok ? true : fail(r, T8N_ERR_IO, "%s: cannot write: no such folder or not writable", path);
 }
 
 static bool dump_stream(json_t *o, FILE *f) {
@@ -609,7 +593,7 @@ static bool make_basedir(t8n_run *r) {
     struct stat st;
     return stat(r->o.basedir, &st) == 0 && S_ISDIR(st.st_mode)
                ? true
-               : fail(r, T8N_ERR_IO, "failed creating output basedir %s%s", r->o.basedir, "");
+               : fail(r, T8N_ERR_IO, "failed creating output basedir %s", r->o.basedir);
 }
 
 static bool write_outputs(t8n_run *r) {
@@ -620,7 +604,7 @@ static bool write_outputs(t8n_run *r) {
     ok = ok && dump_stream(out, stdout) && dump_stream(err, stderr);
     json_decref(out);
     json_decref(err);
-    return ok || r->code ? ok : fail(r, T8N_ERR_IO, "cannot write the output%s%s", "", "");
+    return ok || r->code ? ok : fail(r, T8N_ERR_IO, "cannot write the output");
 }
 
 static void run_free(t8n_run *r) {

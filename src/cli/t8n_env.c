@@ -2,6 +2,7 @@
  * header the block executes under, with the fields geth derives when they
  * are absent (difficulty, base fee, excess blob gas from the parent's), and
  * the checks geth makes of what each fork needs (t8n.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,14 @@
 #include "parevm/keccak.h"
 #include "t8n.h"
 
-static bool env_fail(char *err, size_t errlen, int *code, int c, const char *fmt, const char *field) {
-    snprintf(err, errlen, fmt, field);
-    *code = c;
+static bool env_fail(char *err, size_t errlen, int *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A configuration error (exit code 3), with geth's message. */
+static bool env_fail(char *err, size_t errlen, int *code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    *code = T8N_ERR_CONFIG;
     return false;
 }
 
@@ -50,11 +56,8 @@ static bool load_hashes(json_t *map, t8n_env *e, char *err, size_t n) {
     json_t *v;
     json_object_foreach(map, k, v) {
         t8n_hash *h = &e->hashes[e->n_hashes];
-        json_t *num = json_string(k);
-        bool ok = json_value_u64(num, &h->number);
-        json_decref(num);
         const char *s = json_string_value(v);
-        if (!ok || !s || !hex_parse_fixed(s, h->hash.b, 32)) {
+        if (!hex_parse_u64(k, &h->number) || !s || !hex_parse_fixed(s, h->hash.b, 32)) {
             snprintf(err, n, "blockHashes: bad entry \"%.30s\"", k);
             return false;
         }
@@ -144,19 +147,19 @@ static bool derive_difficulty(t8n_env *e, const chain_config *cfg, const parent_
                               bool has_random, int *code, char *err, size_t n) {
     block_header *h = &e->blk.header;
     if (e->merged) {
-        if (!has_random) return env_fail(err, n, code, T8N_ERR_CONFIG, "post-merge requires %s to be defined in env", "currentRandom");
+        if (!has_random) return env_fail(err, n, code, "post-merge requires currentRandom to be defined in env");
         if (has_diff && !u256_is_zero(&h->difficulty))
-            return env_fail(err, n, code, T8N_ERR_CONFIG, "post-merge difficulty must be zero (or omitted) in env%s", "");
+            return env_fail(err, n, code, "post-merge difficulty must be zero (or omitted) in env");
         h->difficulty = U256_ZERO;
         return true;
     }
     if (has_diff) return true;
     if (!p->has_difficulty)
-        return env_fail(err, n, code, T8N_ERR_CONFIG,
-                        "currentDifficulty was not provided, and cannot be calculated due to missing %s", "parentDifficulty");
-    if (h->number == 0) return env_fail(err, n, code, T8N_ERR_CONFIG, "currentDifficulty needs to be provided for block number 0%s", "");
+        return env_fail(err, n, code,
+                        "currentDifficulty was not provided, and cannot be calculated due to missing parentDifficulty");
+    if (h->number == 0) return env_fail(err, n, code, "currentDifficulty needs to be provided for block number 0");
     if (p->timestamp >= h->timestamp)
-        return env_fail(err, n, code, T8N_ERR_CONFIG, "currentTimestamp must be greater than parentTimestamp%s", "");
+        return env_fail(err, n, code, "currentTimestamp must be greater than parentTimestamp");
     bool ommers = p->has_uncle_hash && !bytes32_eq(&p->uncle_hash, &EMPTY_LIST_HASH);
     h->difficulty = chain_difficulty(cfg, h->number, h->timestamp, &p->difficulty, p->timestamp, ommers);
     return true;
@@ -172,7 +175,7 @@ static bool derive_base_fee(t8n_env *e, const chain_config *cfg, const parent_fi
     }
     if (h->has_base_fee) return true;
     if (!p->has_base_fee || !p->has_gas_used || !p->has_gas_limit || h->number == 0)
-        return env_fail(err, n, code, T8N_ERR_CONFIG, "EIP-1559 config but missing '%s' in env section", "currentBaseFee");
+        return env_fail(err, n, code, "EIP-1559 config but missing 'currentBaseFee' in env section");
     block_header parent = {.number = h->number - 1, .gas_used = p->gas_used, .gas_limit = p->gas_limit,
                            .has_base_fee = true, .base_fee = p->base_fee};
     h->base_fee = header_next_base_fee(cfg, &parent);
@@ -232,10 +235,9 @@ bool t8n_env_load(json_t *o, const chain_config *cfg, t8n_env *e, int *code, cha
         !derive_base_fee(e, cfg, &p, code, err, n))
         return false;
     if (e->fork >= FORK_SHANGHAI && !e->blk.has_withdrawals)
-        return env_fail(err, n, code, T8N_ERR_CONFIG, "Shanghai config but missing '%s' in env section", "withdrawals");
+        return env_fail(err, n, code, "Shanghai config but missing 'withdrawals' in env section");
     if (e->fork >= FORK_CANCUN && !h->has_beacon_root)
-        return env_fail(err, n, code, T8N_ERR_CONFIG, "Cancun config but missing '%s' in env section",
-                        "parentBeaconBlockRoot");
+        return env_fail(err, n, code, "Cancun config but missing 'parentBeaconBlockRoot' in env section");
     if (e->fork < FORK_CANCUN) h->has_beacon_root = false;
     if (e->fork < FORK_SHANGHAI) e->blk.has_withdrawals = false;
     derive_excess_blob_gas(e, cfg, &p, has_excess);
