@@ -132,6 +132,15 @@ void block_add_receipt(block_result *out, const block_rules *rules, block_state 
                        const uint8_t *bloom);
 const char *block_finish(executor *ex, const block_rules *rules, const block *b, block_state *state,
                          block_result *out);
+/* One transaction, next in the block (between block_begin and
+ * block_finish; env is block_env_of the block, its blob gas so far set
+ * here): recovers the sender if not yet known, executes tx on state and,
+ * when it is valid, applies its changes, tells rules->tx_final and records
+ * its receipt in out. Returns NULL, or why tx cannot be included (then
+ * state and out are unchanged: a block builder or t8n leaves it out). res
+ * gets the outcome (output valid until the executor's next run). */
+const char *block_add_transaction(executor *ex, const block_rules *rules, block_env *env, block_state *state,
+                                  transaction *tx, block_result *out, tx_result *res);
 /* The transactions in order (between block_begin and block_finish). */
 const char *block_execute_transactions(executor *ex, const block_rules *rules, const block *b, block_state *state,
                                        block_result *out);

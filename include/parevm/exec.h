@@ -105,6 +105,10 @@ evm_result exec_system_call(executor *ex, const block_env *env, state_view view,
                             const address *caller, const address *target, const uint8_t *data,
                             size_t len, int64_t gas);
 
+/* What tx pays per gas in a block: its gas price, or from London
+ * min(max fee, base fee + priority fee) (the max fee without a base fee). */
+u256 tx_effective_gas_price(const transaction *tx, bool has_base_fee, const u256 *base_fee);
+
 /* EIP-4844 blob gas price for an excess blob gas value:
  * fake_exponential(1, excess_blob_gas, update_fraction) with the fork's
  * update fraction (EIP-7840; > 0), exact, and 2^256 - 1 where the exact value

@@ -310,6 +310,23 @@ bool json_hex_bytes(json_t *obj, const char *field, uint8_t **out, size_t *len, 
     return true;
 }
 
+static bool present(json_t *obj, const char *field, bool *out) {
+    json_t *v = json_object_get(obj, field);
+    return *out = v && !json_is_null(v);
+}
+
+bool json_opt_u256(json_t *obj, const char *field, u256 *out, bool *has, char *err, size_t errlen) {
+    return !present(obj, field, has) || json_hex_u256(obj, field, out, err, errlen);
+}
+
+bool json_opt_u64(json_t *obj, const char *field, uint64_t *out, bool *has, char *err, size_t errlen) {
+    return !present(obj, field, has) || json_hex_u64(obj, field, out, err, errlen);
+}
+
+bool json_opt_bytes32(json_t *obj, const char *field, bytes32 *out, bool *has, char *err, size_t errlen) {
+    return !present(obj, field, has) || json_hex_bytes32(obj, field, out, err, errlen);
+}
+
 /* One account of a "pre" object (geth's genesis account: balance required;
  * nonce, code and storage optional). */
 static bool load_account(const char *key, json_t *acct, mem_state *s, char *err, size_t errlen) {

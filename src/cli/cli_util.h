@@ -78,6 +78,11 @@ bool json_hex_bytes32(json_t *obj, const char *field, bytes32 *out, char *err, s
 /* Allocates *out (free it); "" and "0x" are empty. */
 bool json_hex_bytes(json_t *obj, const char *field, uint8_t **out, size_t *len, char *err, size_t errlen);
 /* Same for a JSON value that is itself the string (array elements). */
+/* The same for an optional field: absent or null leaves *present false
+ * (and out as it was) and succeeds. */
+bool json_opt_u256(json_t *obj, const char *field, u256 *out, bool *present, char *err, size_t errlen);
+bool json_opt_u64(json_t *obj, const char *field, uint64_t *out, bool *present, char *err, size_t errlen);
+bool json_opt_bytes32(json_t *obj, const char *field, bytes32 *out, bool *present, char *err, size_t errlen);
 bool json_value_u256(json_t *v, u256 *out);
 bool json_value_u64(json_t *v, uint64_t *out);
 bool json_value_bytes(json_t *v, uint8_t **out, size_t *len);

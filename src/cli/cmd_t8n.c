@@ -44,14 +44,6 @@ typedef struct {
     bool trace;
 } t8n_opts;
 
-/* What each included transaction's receipt shows beyond block_result's. */
-typedef struct {
-    address contract;
-    bool is_create;
-    u256 gas_price;
-    uint64_t blob_gas;
-} receipt_extra;
-
 typedef struct {
     t8n_opts o;
     chain_config cfg;
@@ -63,7 +55,6 @@ typedef struct {
     /* the outcome */
     block_result res;
     transaction **included;
-    receipt_extra *extra;
     size_t n_included;
     json_t *rejected;
     bytes32 root;
@@ -276,12 +267,6 @@ static bytes32 env_block_hash(void *ctx, uint64_t number) {
     return (bytes32){{0}};
 }
 
-static u256 effective_gas_price(const transaction *tx, const block_header *h) {
-    if (tx->type < TX_DYNAMIC_FEE || !h->has_base_fee) return tx->type < TX_DYNAMIC_FEE ? tx->gas_price : tx->max_fee;
-    u256 p = u256_add(&h->base_fee, &tx->max_priority_fee);
-    return u256_lt(&tx->max_fee, &p) ? tx->max_fee : p;
-}
-
 static void reject(t8n_run *r, size_t i, const char *why) {
     json_t *o = json_object();
     json_object_set_new(o, "index", json_integer((json_int_t)i));
@@ -302,10 +287,6 @@ static FILE *trace_file(t8n_run *r, size_t i, const transaction *tx) {
 /* Transaction i: executed and included, or rejected. */
 static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env *benv, block_state *bs, size_t i) {
     transaction *tx = &r->txs[i];
-    if (!tx->sender_known && !tx_recover_sender(tx, r->env.fork >= FORK_HOMESTEAD)) {
-        reject(r, i, "invalid transaction signature");
-        return;
-    }
     json_tracer tracer;
     FILE *tf = r->o.trace ? trace_file(r, i, tx) : NULL;
     if (tf) {
@@ -313,31 +294,18 @@ static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env
         executor_set_tracer(ex, &tracer.base);
     }
     tx_result tr;
-    benv->blob_gas_used = r->res.blob_gas_used;
-    exec_transaction(ex, benv, block_state_view(bs), block_state_codes(bs), tx, r->res.gas_used, &tr);
+    const char *why = block_add_transaction(ex, rules, benv, bs, tx, &r->res, &tr);
     if (tf) {
-        if (tr.valid)
+        if (!why)
             json_tracer_summary(&tracer, tr.output, tr.output_size, tr.gas_used,
                                 tr.status ? evm_status_name(tr.status) : NULL);
         executor_set_tracer(ex, NULL);
         fclose(tf);
     }
-    if (!tr.valid) {
-        reject(r, i, tr.error);
+    if (why) {
+        reject(r, i, why);
         return;
     }
-    r->res.blob_gas_used += tr.blob_gas_used;
-    block_state_apply(bs, executor_changes(ex));
-    size_t n_logs;
-    const overlay_log *logs = overlay_logs(executor_overlay(ex), &n_logs);
-    uint8_t bloom[256] = {0};
-    logs_bloom(bloom, logs, n_logs, executor_bloom_cache(ex));
-    block_add_receipt(&r->res, rules, bs, tx, &tr, logs, n_logs, overlay_log_data(executor_overlay(ex)), bloom);
-    receipt_extra *x = &r->extra[r->n_included];
-    x->is_create = !tx->has_to;
-    if (x->is_create) x->contract = create_address(&tx->sender, tx->nonce);
-    x->gas_price = effective_gas_price(tx, &r->env.blk.header);
-    x->blob_gas = tr.blob_gas_used;
     r->included[r->n_included++] = tx;
 }
 
@@ -366,8 +334,7 @@ static bool execute(t8n_run *r) {
     block_state *bs = block_state_new(hash_override_view(&ho), mem_state_codes(r->state));
     executor *ex = executor_new();
     r->included = calloc(r->n_txs + 1, sizeof *r->included);
-    r->extra = calloc(r->n_txs + 1, sizeof *r->extra);
-    if (!r->included || !r->extra) abort();
+    if (!r->included) abort();
     r->rejected = json_array();
     block_begin(ex, &rules, b, bs, &r->res);
     block_env benv = block_env_of(&b->header, &rules);
@@ -411,10 +378,12 @@ static json_t *log_json(const t8n_run *r, size_t li, size_t tx_index, const byte
 static json_t *receipt_json(const t8n_run *r, size_t i) {
     const receipt *rc = &r->res.receipts[i];
     const transaction *tx = r->included[i];
-    const receipt_extra *x = &r->extra[i];
+    const block_header *h = &r->env.blk.header;
     json_t *o = json_object(), *logs = json_array();
     bytes32 zero = {{0}};
-    address none = {{0}};
+    address contract = {{0}}; /* a creation's, whatever its outcome, as geth's */
+    if (!tx->has_to) contract = create_address(&tx->sender, tx->nonce);
+    u256 price = tx_effective_gas_price(tx, h->has_base_fee, &h->base_fee);
     if (rc->type) json_object_set_new(o, "type", rpc_json_u64(rc->type));
     json_object_set_new(o, "root", rc->has_root ? rpc_json_hash(&rc->post_state) : json_string("0x"));
     json_object_set_new(o, "status", rpc_json_u64(rc->success));
@@ -424,16 +393,14 @@ static json_t *receipt_json(const t8n_run *r, size_t i) {
         json_array_append_new(logs, log_json(r, l, i, &tx->hash));
     json_object_set_new(o, "logs", logs);
     json_object_set_new(o, "transactionHash", rpc_json_hash(&tx->hash));
-    json_object_set_new(o, "contractAddress", rpc_json_address(x->is_create ? &x->contract : &none));
+    json_object_set_new(o, "contractAddress", rpc_json_address(&contract));
     json_object_set_new(o, "gasUsed", rpc_json_u64(rc->gas_used));
-    json_object_set_new(o, "effectiveGasPrice", rpc_json_u256(&x->gas_price));
-    if (x->blob_gas) {
-        json_object_set_new(o, "blobGasUsed", rpc_json_u64(x->blob_gas));
-        block_env e = {0};
-        e.excess_blob_gas = r->env.blk.header.excess_blob_gas;
-        blob_params bp = chain_blob_params(&r->cfg, r->env.blk.header.timestamp);
-        block_env_set_blob_params(&e, &bp);
-        json_object_set_new(o, "blobGasPrice", rpc_json_u256(&e.blob_base_fee));
+    json_object_set_new(o, "effectiveGasPrice", rpc_json_u256(&price));
+    if (tx->n_blob_hashes) {
+        blob_params bp = chain_blob_params(&r->cfg, h->timestamp);
+        u256 blob_price = blob_base_fee(h->excess_blob_gas, bp.update_fraction);
+        json_object_set_new(o, "blobGasUsed", rpc_json_u64(tx->n_blob_hashes * GAS_PER_BLOB));
+        json_object_set_new(o, "blobGasPrice", rpc_json_u256(&blob_price));
     }
     json_object_set_new(o, "blockHash", rpc_json_hash(&zero));
     json_object_set_new(o, "transactionIndex", rpc_json_u64(i));
@@ -611,7 +578,6 @@ static void run_free(t8n_run *r) {
     for (size_t i = 0; i < r->n_txs; i++) tx_free(&r->txs[i]);
     free(r->txs);
     free(r->included);
-    free(r->extra);
     json_decref(r->rejected);
     json_decref(r->in);
     block_result_free(&r->res);

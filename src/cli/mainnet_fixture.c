@@ -30,13 +30,6 @@ static json_t *load_json(const char *dir, const char *name, bool required, bool 
     return j;
 }
 
-/* Optional hex fields: absent (or null) means "not present". */
-static bool opt_u256(json_t *o, const char *f, u256 *out, bool *present, char *err, size_t n) {
-    json_t *v = json_object_get(o, f);
-    *present = v && !json_is_null(v);
-    return !*present || json_hex_u256(o, f, out, err, n);
-}
-
 static bool load_header(json_t *b, block_header *h, char *err, size_t n) {
     memset(h, 0, sizeof *h);
     uint8_t *extra = NULL, *bloom = NULL;
@@ -71,19 +64,16 @@ static bool load_header(json_t *b, block_header *h, char *err, size_t n) {
     free(extra);
     free(bloom);
     if (!ok) return false;
-    ok = opt_u256(b, "baseFeePerGas", &h->base_fee, &h->has_base_fee, err, n);
-    json_t *wr = json_object_get(b, "withdrawalsRoot");
-    h->has_withdrawals_root = wr && !json_is_null(wr);
-    if (ok && h->has_withdrawals_root) ok = json_hex_bytes32(b, "withdrawalsRoot", &h->withdrawals_root, err, n);
+    ok = json_opt_u256(b, "baseFeePerGas", &h->base_fee, &h->has_base_fee, err, n);
+    ok = ok && json_opt_bytes32(b, "withdrawalsRoot", &h->withdrawals_root, &h->has_withdrawals_root, err, n);
     h->has_blob_gas = json_object_get(b, "blobGasUsed") != NULL;
     if (ok && h->has_blob_gas)
         ok = json_hex_u64(b, "blobGasUsed", &h->blob_gas_used, err, n) &&
              json_hex_u64(b, "excessBlobGas", &h->excess_blob_gas, err, n);
     h->has_beacon_root = json_object_get(b, "parentBeaconBlockRoot") != NULL;
     if (ok && h->has_beacon_root) ok = json_hex_bytes32(b, "parentBeaconBlockRoot", &h->parent_beacon_root, err, n);
-    json_t *rh = json_object_get(b, "requestsHash"); /* Prague: checked against the block's requests */
-    h->has_requests_hash = rh && !json_is_null(rh);
-    if (ok && h->has_requests_hash) ok = json_hex_bytes32(b, "requestsHash", &h->requests_hash, err, n);
+    /* Prague: checked against the block's requests */
+    ok = ok && json_opt_bytes32(b, "requestsHash", &h->requests_hash, &h->has_requests_hash, err, n);
     return ok;
 }
 

@@ -24,25 +24,6 @@ static bool env_fail(char *err, size_t errlen, int *code, const char *fmt, ...) 
     return false;
 }
 
-/* An optional field: absent (or null) leaves *present false. */
-static bool opt_u256(json_t *o, const char *f, u256 *out, bool *present, char *err, size_t n) {
-    json_t *v = json_object_get(o, f);
-    *present = v && !json_is_null(v);
-    return !*present || json_hex_u256(o, f, out, err, n);
-}
-
-static bool opt_u64(json_t *o, const char *f, uint64_t *out, bool *present, char *err, size_t n) {
-    json_t *v = json_object_get(o, f);
-    *present = v && !json_is_null(v);
-    return !*present || json_hex_u64(o, f, out, err, n);
-}
-
-static bool opt_b32(json_t *o, const char *f, bytes32 *out, bool *present, char *err, size_t n) {
-    json_t *v = json_object_get(o, f);
-    *present = v && !json_is_null(v);
-    return !*present || json_hex_bytes32(o, f, out, err, n);
-}
-
 /* "blockHashes": {"<number, decimal or 0x-hex>": hash}. */
 static bool load_hashes(json_t *map, t8n_env *e, char *err, size_t n) {
     if (!map || json_is_null(map)) return true;
@@ -132,14 +113,14 @@ typedef struct {
 } parent_fields;
 
 static bool load_parent(json_t *o, parent_fields *p, char *err, size_t n) {
-    return opt_u256(o, "parentDifficulty", &p->difficulty, &p->has_difficulty, err, n) &&
-           opt_u64(o, "parentTimestamp", &p->timestamp, &p->has_timestamp, err, n) &&
-           opt_u256(o, "parentBaseFee", &p->base_fee, &p->has_base_fee, err, n) &&
-           opt_u64(o, "parentGasUsed", &p->gas_used, &p->has_gas_used, err, n) &&
-           opt_u64(o, "parentGasLimit", &p->gas_limit, &p->has_gas_limit, err, n) &&
-           opt_b32(o, "parentUncleHash", &p->uncle_hash, &p->has_uncle_hash, err, n) &&
-           opt_u64(o, "parentExcessBlobGas", &p->excess_blob_gas, &p->has_excess, err, n) &&
-           opt_u64(o, "parentBlobGasUsed", &p->blob_gas_used, &p->has_blob_used, err, n);
+    return json_opt_u256(o, "parentDifficulty", &p->difficulty, &p->has_difficulty, err, n) &&
+           json_opt_u64(o, "parentTimestamp", &p->timestamp, &p->has_timestamp, err, n) &&
+           json_opt_u256(o, "parentBaseFee", &p->base_fee, &p->has_base_fee, err, n) &&
+           json_opt_u64(o, "parentGasUsed", &p->gas_used, &p->has_gas_used, err, n) &&
+           json_opt_u64(o, "parentGasLimit", &p->gas_limit, &p->has_gas_limit, err, n) &&
+           json_opt_bytes32(o, "parentUncleHash", &p->uncle_hash, &p->has_uncle_hash, err, n) &&
+           json_opt_u64(o, "parentExcessBlobGas", &p->excess_blob_gas, &p->has_excess, err, n) &&
+           json_opt_u64(o, "parentBlobGasUsed", &p->blob_gas_used, &p->has_blob_used, err, n);
 }
 
 /* Difficulty before the Merge, currentRandom after it. */
@@ -212,11 +193,11 @@ bool t8n_env_load(json_t *o, const chain_config *cfg, t8n_env *e, int *code, cha
               json_hex_u64(o, "currentGasLimit", &h->gas_limit, why, sizeof why) &&
               json_hex_u64(o, "currentNumber", &h->number, why, sizeof why) &&
               json_hex_u64(o, "currentTimestamp", &h->timestamp, why, sizeof why) &&
-              opt_u256(o, "currentDifficulty", &h->difficulty, &has_diff, why, sizeof why) &&
-              opt_b32(o, "currentRandom", &random, &has_random, why, sizeof why) &&
-              opt_u256(o, "currentBaseFee", &h->base_fee, &h->has_base_fee, why, sizeof why) &&
-              opt_u64(o, "currentExcessBlobGas", &h->excess_blob_gas, &has_excess, why, sizeof why) &&
-              opt_b32(o, "parentBeaconBlockRoot", &h->parent_beacon_root, &h->has_beacon_root, why, sizeof why) &&
+              json_opt_u256(o, "currentDifficulty", &h->difficulty, &has_diff, why, sizeof why) &&
+              json_opt_bytes32(o, "currentRandom", &random, &has_random, why, sizeof why) &&
+              json_opt_u256(o, "currentBaseFee", &h->base_fee, &h->has_base_fee, why, sizeof why) &&
+              json_opt_u64(o, "currentExcessBlobGas", &h->excess_blob_gas, &has_excess, why, sizeof why) &&
+              json_opt_bytes32(o, "parentBeaconBlockRoot", &h->parent_beacon_root, &h->has_beacon_root, why, sizeof why) &&
               load_parent(o, &p, why, sizeof why) && load_hashes(json_object_get(o, "blockHashes"), e, why, sizeof why) &&
               load_ommers(json_object_get(o, "ommers"), e, why, sizeof why) &&
               load_withdrawals(json_object_get(o, "withdrawals"), e, why, sizeof why);

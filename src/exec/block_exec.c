@@ -203,31 +203,36 @@ const char *block_finish(executor *ex, const block_rules *rules, const block *b,
     return out->error = block_collect_requests(ex, rules, b, state, out);
 }
 
+const char *block_add_transaction(executor *ex, const block_rules *rules, block_env *env, block_state *state,
+                                  transaction *tx, block_result *out, tx_result *res) {
+    if (!tx->sender_known && !tx_recover_sender(tx, rules->fork >= FORK_HOMESTEAD)) {
+        memset(res, 0, sizeof *res);
+        return res->error = "invalid transaction signature";
+    }
+    env->blob_gas_used = out->blob_gas_used;
+    exec_transaction(ex, env, block_state_view(state), block_state_codes(state), tx, out->gas_used, res);
+    if (!res->valid) return res->error;
+    out->blob_gas_used += res->blob_gas_used;
+    block_state_apply(state, executor_changes(ex));
+    if (rules->tx_final) rules->tx_final(rules->tx_final_ctx, executor_changes(ex));
+    size_t n_logs;
+    const overlay_log *logs = overlay_logs(executor_overlay(ex), &n_logs);
+    uint8_t bloom[256] = {0};
+    logs_bloom(bloom, logs, n_logs, executor_bloom_cache(ex));
+    block_add_receipt(out, rules, state, tx, res, logs, n_logs, overlay_log_data(executor_overlay(ex)), bloom);
+    return NULL;
+}
+
 const char *block_execute_transactions(executor *ex, const block_rules *rules, const block *b, block_state *state,
                                        block_result *out) {
-    fork_id fork = rules->fork;
     block_env env = block_env_of(&b->header, rules);
     for (size_t i = 0; i < b->n_txs; i++) {
-        transaction *tx = &b->txs[i];
-        if (!tx->sender_known && !tx_recover_sender(tx, fork >= FORK_HOMESTEAD)) {
-            out->invalid_tx = (long)i;
-            return out->error = "invalid transaction signature";
-        }
         tx_result res;
-        env.blob_gas_used = out->blob_gas_used;
-        exec_transaction(ex, &env, block_state_view(state), block_state_codes(state), tx, out->gas_used, &res);
-        if (!res.valid) {
+        const char *why = block_add_transaction(ex, rules, &env, state, &b->txs[i], out, &res);
+        if (why) {
             out->invalid_tx = (long)i;
-            return out->error = res.error;
+            return out->error = why;
         }
-        out->blob_gas_used += res.blob_gas_used;
-        block_state_apply(state, executor_changes(ex));
-        if (rules->tx_final) rules->tx_final(rules->tx_final_ctx, executor_changes(ex));
-        size_t n_logs;
-        const overlay_log *logs = overlay_logs(executor_overlay(ex), &n_logs);
-        uint8_t bloom[256] = {0};
-        logs_bloom(bloom, logs, n_logs, executor_bloom_cache(ex));
-        block_add_receipt(out, rules, state, tx, &res, logs, n_logs, overlay_log_data(executor_overlay(ex)), bloom);
     }
     return NULL;
 }

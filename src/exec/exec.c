@@ -44,6 +44,14 @@ uint64_t executor_auth_refund(const executor *ex) { return ex->auth_refund; }
  * e^(excess / fraction), every term floored, over big integers (the terms
  * outgrow 256 bits long before the result does). Past e^178 > 2^256 the
  * result saturates; below it the series ends after a few hundred terms. */
+u256 tx_effective_gas_price(const transaction *tx, bool has_base_fee, const u256 *base_fee) {
+    if (tx->type < TX_DYNAMIC_FEE) return tx->gas_price;
+    if (!has_base_fee) return tx->max_fee;
+    u256 p;
+    if (u256_add_carry(&p, base_fee, &tx->max_priority_fee) || u256_gt(&p, &tx->max_fee)) return tx->max_fee;
+    return p;
+}
+
 u256 blob_base_fee(uint64_t excess_blob_gas, uint64_t update_fraction) {
     const u256 max = {{~0ULL, ~0ULL, ~0ULL, ~0ULL}};
     if (!update_fraction || excess_blob_gas / update_fraction >= 178) return max;

@@ -260,8 +260,6 @@ json_t *node_json_receipt(const node_block *b, size_t i);
 json_t *node_json_log(const node_block *b, size_t i, size_t k);
 /* The address of a contract created by sender with nonce. */
 address node_create_address(const address *sender, uint64_t nonce);
-/* The effective gas price of tx in a block with this base fee. */
-u256 node_effective_gas_price(const transaction *tx, bool has_base_fee, const u256 *base_fee);
 
 /* Validates a raw transaction against the head's state and adds it to the
  * pool (rpc_pool.c); NULL or the reason, with the decoder's detail. */

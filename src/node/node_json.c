@@ -28,14 +28,6 @@ static void append(json_t *arr, json_t *v) {
     if (!v || json_array_append_new(arr, v)) abort();
 }
 
-u256 node_effective_gas_price(const transaction *tx, bool has_base_fee, const u256 *base_fee) {
-    if (tx->type < TX_DYNAMIC_FEE) return tx->gas_price;
-    if (!has_base_fee) return tx->max_fee;
-    u256 p;
-    if (u256_add_carry(&p, base_fee, &tx->max_priority_fee) || u256_gt(&p, &tx->max_fee)) return tx->max_fee;
-    return p;
-}
-
 static json_t *access_list_json(const transaction *tx) {
     json_t *list = new_array();
     for (size_t i = 0; i < tx->access_list_len; i++) {
@@ -73,7 +65,7 @@ json_t *node_json_tx(const transaction *tx, const node_tx_place *where) {
     put(o, "from", rpc_json_address(&tx->sender));
     put(o, "gas", rpc_json_u64(tx->gas_limit));
     bool dynamic = tx->type >= TX_DYNAMIC_FEE;
-    u256 price = dynamic && where ? node_effective_gas_price(tx, where->has_base_fee, &where->base_fee)
+    u256 price = dynamic && where ? tx_effective_gas_price(tx, where->has_base_fee, &where->base_fee)
                  : dynamic        ? tx->max_fee
                                   : tx->gas_price;
     put(o, "gasPrice", rpc_json_u256(&price));
@@ -213,7 +205,7 @@ json_t *node_json_receipt(const node_block *nb, size_t i) {
         put(o, "contractAddress", rpc_json_address(&a));
     }
     put(o, "cumulativeGasUsed", rpc_json_u64(rc->cumulative_gas));
-    u256 price = node_effective_gas_price(tx, h->has_base_fee, &h->base_fee);
+    u256 price = tx_effective_gas_price(tx, h->has_base_fee, &h->base_fee);
     put(o, "effectiveGasPrice", rpc_json_u256(&price));
     put(o, "from", rpc_json_address(&tx->sender));
     put(o, "gasUsed", rpc_json_u64(rc->gas_used));

@@ -45,6 +45,7 @@ function rlpChildren(buf, item) {
 }
 const hexOf = (buf, it) => '0x' + buf.subarray(it.dataStart, it.end).toString('hex');
 const rawOf = (buf, it) => buf.subarray(it.start, it.end);
+const quantity = (buf, it) => { const v = hexOf(buf, it); return '0x' + (v === '0x' ? 0n : BigInt(v)).toString(16); };
 
 const RC = [1n, 0x8082n, 0x800000000000808an, 0x8000000080008000n, 0x808bn, 0x80000001n, 0x8000000080008081n,
   0x8000000000008009n, 0x8an, 0x88n, 0x80008009n, 0x8000000an, 0x8000808bn, 0x800000000000008bn, 0x8000000000008089n,
@@ -87,8 +88,7 @@ const NUMBERS = new Set(['difficulty', 'number', 'gasLimit', 'gasUsed', 'timesta
 function headerOf(buf, item) {
   const h = { hash: keccak256(rawOf(buf, item)) };
   rlpChildren(buf, item).forEach((f, i) => {
-    const v = hexOf(buf, f);
-    h[HEADER_FIELDS[i]] = NUMBERS.has(HEADER_FIELDS[i]) ? '0x' + (v === '0x' ? 0n : BigInt(v)).toString(16) : v;
+    h[HEADER_FIELDS[i]] = NUMBERS.has(HEADER_FIELDS[i]) ? quantity(buf, f) : hexOf(buf, f);
   });
   return h;
 }
@@ -96,21 +96,20 @@ function headerOf(buf, item) {
 function decodeBlock(rlp) {
   const buf = Buffer.from(rlp.replace(/^0x/, ''), 'hex');
   const f = rlpChildren(buf, rlpItem(buf, 0));
-  const num = (it) => { const v = hexOf(buf, it); return '0x' + (v === '0x' ? 0n : BigInt(v)).toString(16); };
   return {
     header: headerOf(buf, f[0]),
     txs: '0x' + rawOf(buf, f[1]).toString('hex'),
     ommers: rlpChildren(buf, f[2]).map((o) => headerOf(buf, o)),
     withdrawals: f[3] && rlpChildren(buf, f[3]).map((w) => {
       const [index, validatorIndex, address, amount] = rlpChildren(buf, w);
-      return { index: num(index), validatorIndex: num(validatorIndex), address: hexOf(buf, address), amount: num(amount) };
+      return { index: quantity(buf, index), validatorIndex: quantity(buf, validatorIndex), address: hexOf(buf, address),
+        amount: quantity(buf, amount) };
     }),
   };
 }
 
 // ---- chains ----
 const big = (h) => BigInt(h);
-const qty = (h) => '0x' + big(h).toString(16);
 
 // The block reward of a network's fork at a block (t8n takes one figure);
 // none after the Merge (a block of difficulty zero).
@@ -173,7 +172,7 @@ const checks = [
   ['requestsHash', 'requestsHash'],
 ];
 
-function runChain(dir, name, t, chain) {
+function runChain(dir, t, chain) {
   let alloc = t.pre;
   let parent = chain.genesis;
   const hashes = { [String(big(parent.number))]: parent.hash };
@@ -225,7 +224,7 @@ try {
         if (passed + failed >= maxChains) break outer;
         const chain = linearValidChain(t);
         if (!chain) { skipped++; continue; }
-        const why = runChain(dir, name, t, chain);
+        const why = runChain(dir, t, chain);
         if (why) { failed++; console.log(`FAIL ${f} ${name}: ${why}`); continue; }
         passed++;
         blocks += chain.blocks.length;
