@@ -6,9 +6,7 @@
 #ifndef PAREVM_TESTS_ENGINE_HELPERS_H
 #define PAREVM_TESTS_ENGINE_HELPERS_H
 
-/* (define _GNU_SOURCE before any include: nftw) */
 #include <arpa/inet.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -19,6 +17,7 @@
 #include "parevm/jwt.h"
 #include "parevm/node.h"
 #include "parevm/rlp.h"
+#include "test.h"
 #include "parevm/rpc_codec.h"
 
 #define EH_UNUSED __attribute__((unused))
@@ -90,11 +89,6 @@ typedef struct {
     int failures;      /* calls that got no JSON-RPC answer */
 } eh_node;
 
-static EH_UNUSED int eh_rm(const char *p, const struct stat *s, int f, struct FTW *w) {
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
-
 /* Opens a node over the store at e->dir and serves its authenticated
  * methods on a free port. */
 static EH_UNUSED bool eh_start(eh_node *e, const node_config *base) {
@@ -123,7 +117,7 @@ static EH_UNUSED void eh_stop(eh_node *e, bool remove_dir) {
     if (e->n) node_close(e->n);
     e->srv = NULL;
     e->n = NULL;
-    if (remove_dir) nftw(e->dir, eh_rm, 16, FTW_DEPTH | FTW_PHYS);
+    if (remove_dir) test_remove_tree(e->dir);
 }
 
 /* Calls method with params (stolen) over HTTP with a fresh token; returns

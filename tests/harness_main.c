@@ -1,6 +1,9 @@
 /* Runner for the TEST() harness; prints one line per failing test and the
  * closing "N passed, N failed" line. Exit status is non-zero on failure.
  * Optional argv[1] is a substring filter on test names. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <ftw.h>
+#include <stdio.h>
 #include "test.h"
 
 /* Grows as constructors register tests: no file has a limit. */
@@ -26,6 +29,13 @@ const char *test_fixtures_dir(void) {
     const char *e = getenv("PAREVM_FIXTURES");
     return e && *e ? e : PAREVM_FIXTURES_DEFAULT;
 }
+
+static int remove_entry(const char *p, const struct stat *s, int f, struct FTW *w) {
+    (void)s, (void)f, (void)w;
+    return remove(p);
+}
+
+void test_remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0); /* FAIL lines survive a crash */

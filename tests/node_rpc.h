@@ -5,8 +5,6 @@
 #ifndef PAREVM_TEST_NODE_RPC_H
 #define PAREVM_TEST_NODE_RPC_H
 
-/* the test defines _XOPEN_SOURCE 700 (nftw) before its first include */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +12,7 @@
 #include "parevm/node.h"
 #include "parevm/rpc_codec.h"
 #include "parevm/tx.h"
+#include "test.h"
 
 typedef struct {
     char path[64];
@@ -21,11 +20,6 @@ typedef struct {
     address acct[4];
     uint8_t key[4][32];
 } test_node;
-
-static inline int test_node_rm(const char *p, const struct stat *s, int f, struct FTW *w) {
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
 
 static inline bool test_node_open(test_node *t) {
     memset(t, 0, sizeof *t);
@@ -44,7 +38,7 @@ static inline bool test_node_open(test_node *t) {
 
 static inline void test_node_close(test_node *t) {
     if (t->n) node_close(t->n);
-    nftw(t->path, test_node_rm, 16, FTW_DEPTH | FTW_PHYS);
+    test_remove_tree(t->path);
 }
 
 /* Sends one request; returns the parsed response object. */

@@ -51,5 +51,8 @@ static inline uint64_t test_xorshift(uint64_t *state) {
 
 /* Path to the read-only fixtures: $PAREVM_FIXTURES or the build default. */
 const char *test_fixtures_dir(void);
+/* Removes path and everything under it (a test's temporary folder); a
+ * missing path is fine. */
+void test_remove_tree(const char *path);
 
 #endif

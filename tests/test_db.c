@@ -7,10 +7,8 @@
  * whole blocks while a writer commits; large change sets read ahead on the
  * worker pool; map growth; chain data; corrupt records that give errors,
  * not crashes. */
-#define _GNU_SOURCE /* nftw */
 #include "test.h"
 
-#include <ftw.h>
 #include <stdatomic.h>
 #include <lmdb.h>
 #include <pthread.h>
@@ -26,10 +24,6 @@ static uint64_t rnd(void) { return test_xorshift(&rng); }
 
 /* ---- Temporary datadirs ---- */
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    return remove(path);
-}
-
 typedef struct {
     char path[64];
 } tmpdir;
@@ -39,7 +33,7 @@ static void tmp_make(tmpdir *t) {
     if (!mkdtemp(t->path)) abort();
 }
 
-static void tmp_remove(tmpdir *t) { nftw(t->path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+static void tmp_remove(tmpdir *t) { test_remove_tree(t->path); }
 
 static db *open_db(const tmpdir *t, unsigned threads) {
     db *d = NULL;

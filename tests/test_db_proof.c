@@ -18,10 +18,8 @@
  *   - the JSON forms: geth's storage keys and absent-account hashes;
  *   - a whole block through block_execute over a recorder, re-executed from
  *     its witness alone. */
-#define _GNU_SOURCE /* nftw */
 #include "test.h"
 
-#include <ftw.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -39,8 +37,6 @@ static uint64_t rnd(void) { return test_xorshift(&rng); }
 
 /* ---- Temporary datadirs ---- */
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) { return remove(path); }
-
 typedef struct {
     char path[64];
 } tmpdir;
@@ -50,7 +46,7 @@ static void tmp_make(tmpdir *t) {
     if (!mkdtemp(t->path)) abort();
 }
 
-static void tmp_remove(tmpdir *t) { nftw(t->path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+static void tmp_remove(tmpdir *t) { test_remove_tree(t->path); }
 
 /* ---- A chain over a small random world, mirrored in memory ---- */
 

@@ -11,7 +11,6 @@
  * must never move the head. At the end the head is the fixture's last
  * block and the post state matches. The payload JSON is written here from
  * the block's RLP, independently of the node's codec. */
-#define _GNU_SOURCE /* nftw */
 #include "test.h"
 #include <dirent.h>
 #include "engine_helpers.h"

@@ -10,7 +10,6 @@
  * ancestor, and a failed switch leaves the old head in place. The store
  * is the dev chain's genesis (Osaka rules, prefunded accounts, system
  * contracts), reopened as an ordinary (non-dev) store. */
-#define _GNU_SOURCE /* nftw */
 #include "test.h"
 #include "engine_helpers.h"
 #include "crypto/bls12_381.h"

@@ -693,16 +693,4 @@ __attribute__((constructor)) static void make_tmp(void) {
     if (!mkdtemp(tmp_root)) abort();
 }
 
-__attribute__((destructor)) static void remove_tmp(void) {
-    static const char *const names[] = {"every", "invalid", "crash", "named"};
-    char p[500];
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s/%s/data.mdb", tmp_root, names[i]);
-        unlink(p);
-        snprintf(p, sizeof p, "%s/%s/lock.mdb", tmp_root, names[i]);
-        unlink(p);
-        snprintf(p, sizeof p, "%s/%s", tmp_root, names[i]);
-        rmdir(p);
-    }
-    rmdir(tmp_root);
-}
+__attribute__((destructor)) static void remove_tmp(void) { test_remove_tree(tmp_root); }

@@ -6,9 +6,7 @@
  * from the node. Then the dev methods, state and block overrides,
  * historical state, the pool, bad input (every request gets its JSON-RPC
  * error and nothing is written), and readers racing the writer. */
-#define _XOPEN_SOURCE 700
 #include "test.h"
-#include <ftw.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -29,17 +27,12 @@ typedef struct {
     char path[64];
 } tmpdir;
 
-static int rm_entry(const char *p, const struct stat *s, int f, struct FTW *w) {
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
-
 static void tmp_make(tmpdir *t) {
     strcpy(t->path, "/tmp/parevm-node-test-XXXXXX");
     if (!mkdtemp(t->path)) abort();
 }
 
-static void tmp_remove(tmpdir *t) { nftw(t->path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+static void tmp_remove(tmpdir *t) { test_remove_tree(t->path); }
 
 static const uint64_t T0 = 1700000000; /* genesis time */
 

@@ -7,9 +7,7 @@
  * header's receipts root again. Covers legacy to blob transactions,
  * withdrawals, uncles and pre-Byzantium receipts. A missing fixture file
  * fails. */
-#define _GNU_SOURCE /* nftw */
 #include "test.h"
-#include <ftw.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "parevm/chain_import.h"
@@ -19,11 +17,6 @@
 #include "parevm/rpc_codec.h"
 #include "parevm/trie.h"
 #include "engine_helpers.h"
-
-static int rm_entry(const char *p, const struct stat *s, int f, struct FTW *w) {
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
 
 /* ---- Comparing fixture JSON with the node's ----------------------------------------- */
 
@@ -306,7 +299,7 @@ static void run_fixture(const char *rel, const char *name) {
         if (getenv("NODE_DEBUG")) fprintf(stderr, "%s: %d fields compared\n", name, compared);
         node_close(n);
     }
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_remove_tree(dir);
     json_decref(file);
 }
 
@@ -364,6 +357,6 @@ TEST(node_import_refuses_invalid_blocks) {
         for (int i = 0; i < 2; i++) free(rlp[i]);
         node_close(n);
     }
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_remove_tree(dir);
     json_decref(file);
 }

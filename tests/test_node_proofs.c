@@ -7,7 +7,6 @@
  * statelessly to the header's state root and gas, also when rewritten in
  * geth's form (headers as JSON objects) and older reth's (maps). Then the
  * error cases. */
-#define _XOPEN_SOURCE 700 /* nftw (node_rpc.h) */
 #include "test.h"
 #include "node_rpc.h"
 #include "parevm/block_exec.h"

@@ -11,7 +11,6 @@
  *   of the header its JSON describes; BLOCKHASH in a simulated block sees
  *   the simulated parents;
  * - historical base blocks, the dev edits, and that nothing is written. */
-#define _XOPEN_SOURCE 700 /* nftw (node_rpc.h) */
 #include "test.h"
 #include <openssl/sha.h>
 #include "node_rpc.h"

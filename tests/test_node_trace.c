@@ -7,10 +7,8 @@
  * prestate's storage), each geth error, and the node's answers equal to
  * the trace library's own on the same stored state (read after the node
  * is closed). */
-#define _XOPEN_SOURCE 700
 #include "test.h"
 #include <arpa/inet.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -263,11 +261,6 @@ static bool build_chain(chain *c) {
            block_of(c, c->tx_multi[2]) == 6;
 }
 
-static int rm_entry(const char *p, const struct stat *s, int f, struct FTW *w) {
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
-
 /* Stops the server and closes the node (the store stays). */
 static void stop_node(chain *c) {
     if (c->srv) rpc_server_stop(c->srv, 1000);
@@ -278,7 +271,7 @@ static void stop_node(chain *c) {
 
 static void free_chain(chain *c) {
     stop_node(c);
-    if (c->dir[0]) nftw(c->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (c->dir[0]) test_remove_tree(c->dir);
 }
 
 /* The chain most tests share, built on first use. */
