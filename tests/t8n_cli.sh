@@ -89,7 +89,7 @@ env "" >"$tmp/env-nohash.json"
 expect 4 'ERROR\(4\): getHash\(0\) invoked' --state.fork London --input.alloc pre.json --input.env env-nohash.json
 expect 3 'ERROR\(3\): unsupported fork "Nowhere"' --state.fork Nowhere --input.alloc pre.json
 echo '{"currentCoinbase": "0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b", "currentGasLimit": "0x1000000", "currentNumber": "1", "currentTimestamp": "1000"}' >"$tmp/env-nobase.json"
-expect 3 "ERROR\\(3\\): EIP-1559 config but missing 'currentBaseFee'" --state.fork London --input.alloc pre.json \
+expect 3 "ERROR\\(3\\): EIP-1559 config but missing 'parentBaseFee'" --state.fork London --input.alloc pre.json \
     --input.env <(sed 's/}$/, "currentDifficulty": "0x20000"}/' "$tmp/env-nobase.json")
 expect 3 "ERROR\\(3\\): post-merge requires currentRandom" --state.fork Paris --input.alloc pre.json --input.env env-nohash.json
 expect 3 "ERROR\\(3\\): Shanghai config but missing 'withdrawals'" --state.fork Shanghai --input.alloc pre.json \
@@ -101,8 +101,26 @@ expect 10 'ERROR\(10\): .*broken.json: invalid JSON' --input.alloc broken.json
 expect 10 'ERROR\(10\): env: field "currentNumber" is missing' --state.fork London --input.alloc pre.json --input.env <(echo '{"currentCoinbase": "0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b", "currentGasLimit": "1"}')
 expect 10 'ERROR\(10\): txs\[0\]: field "nonce"' --state.fork London --input.alloc pre.json --input.txs <(echo '[{"gas": "0x1"}]')
 expect 10 'ERROR\(10\): alloc: "0x12" is not an address' --input.alloc <(echo '{"0x12": {"balance": "0x1"}}')
+# a transaction that does not decode is rejected and the block goes on, as geth's
 echo '"0xc3010203"' >"$tmp/bad.rlp"
-expect 12 'ERROR\(12\): txs\[0\]:' --state.fork London --input.alloc pre.json --input.txs bad.rlp
+expect 0 '"index": 2' --state.fork London --input.alloc pre.json --input.txs bad.rlp --output.result stdout
+# an empty output name writes nothing (geth's "ignore")
+expect 0 '' --state.fork London --input.alloc pre.json --output.basedir "$tmp/quiet" --output.result "" --output.alloc ""
+[ -z "$(ls -A "$tmp/quiet")" ] && ok || bad "empty output names wrote: $(ls "$tmp/quiet")"
+# an ommer's reward is (8 - delta)/8 of the block's, even past block 0 (geth's)
+printf '{"currentCoinbase": "0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b", "currentDifficulty": "0x20000", "currentGasLimit": "0x750a163df65e8a",
+ "currentNumber": "1", "currentTimestamp": "1000", "ommers": [{"delta": 2, "address": "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}]}' >"$tmp/env-ommer.json"
+echo '[]' >"$tmp/no-txs.json"
+out=$(cd "$tmp" && "$parevm" t8n --state.fork Byzantium --state.reward 0x80 --input.alloc pre.json --input.env env-ommer.json \
+    --input.txs no-txs.json --output.alloc stdout --output.result "")
+grep -A1 '"0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"' <<<"$out" | grep -q '"balance": "0x60"' && ok || bad "ommer reward: $(head -c 600 <<<"$out")"
+# after the Merge: currentRandom is a number (decimal here), the result has no
+# difficulty and, before Prague, null requests; receipts name the block
+printf '{"currentCoinbase": "0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b", "currentRandom": "2", "currentGasLimit": "0x750a163df65e8a",
+ "currentNumber": "1", "currentTimestamp": "1000", "currentBaseFee": "0x10", "blockHashes": {"0": "%s"}}' "$hash0" >"$tmp/env-merge.json"
+out=$(cd "$tmp" && "$parevm" t8n --state.fork Paris --input.alloc pre.json --input.env env-merge.json --output.result stdout --output.alloc "")
+grep -q '"currentDifficulty": null' <<<"$out" && grep -q '"requests": null' <<<"$out" &&
+    grep -q '"blockNumber": "0x1"' <<<"$out" && ok || bad "post-merge result: $(head -c 600 <<<"$out")"
 echo '"0x12"' >"$tmp/notlist.rlp"
 expect 12 'ERROR\(12\): txs: not an RLP list' --state.fork London --input.alloc pre.json --input.txs notlist.rlp
 # the output folder is made as geth makes it; a file in its way is an error

@@ -9,8 +9,10 @@
  * Inputs are files, or "stdin" for one object {"alloc", "env", "txs" or
  * "txsRlp"}; outputs are files under --output.basedir, or "stdout" /
  * "stderr" for one object holding every output sent there. A txs file
- * named *.rlp holds the transactions' RLP list as a JSON hex string. Exit
- * codes are geth's (t8n.h), with "ERROR(code): reason" on stderr. */
+ * named *.rlp holds the transactions' RLP list as a JSON hex string; a
+ * transaction in it that does not decode is rejected, as geth's t8n does.
+ * An empty output name writes nothing. Exit codes are geth's (t8n.h), with
+ * "ERROR(code): reason" on stderr. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,6 +53,7 @@ typedef struct {
     mem_state *state;
     t8n_env env;
     transaction *txs;
+    char **undecoded;   /* per transaction: why its RLP did not decode, or NULL */
     size_t n_txs;
     /* the outcome */
     block_result res;
@@ -156,7 +159,8 @@ static json_t *load_input(t8n_run *r, const char *path, const char *key) {
     return v;
 }
 
-/* The RLP list of transactions (typed ones as strings holding the envelope). */
+/* The RLP list of transactions (typed ones as strings holding the envelope).
+ * A transaction that does not decode keeps its place, to be rejected. */
 static bool txs_from_rlp(t8n_run *r, const char *hex) {
     uint8_t *raw;
     size_t len;
@@ -165,17 +169,23 @@ static bool txs_from_rlp(t8n_run *r, const char *hex) {
     bool ok = rlp_decode(raw, len, &list) == RLP_OK && list.is_list;
     size_t cap = 16, used;
     r->txs = calloc(cap, sizeof *r->txs);
-    if (!r->txs) abort();
+    r->undecoded = calloc(cap, sizeof *r->undecoded);
+    if (!r->txs || !r->undecoded) abort();
     for (const uint8_t *p = list.data, *end = list.data + list.len; ok && p < end; p += used) {
         char why[160];
         ok = rlp_decode_item(p, (size_t)(end - p), &it, &used) == RLP_OK;
-        if (ok && r->n_txs == cap && !(r->txs = realloc(r->txs, (cap *= 2) * sizeof *r->txs))) abort();
-        if (ok && !tx_decode(it.is_list ? it.raw : it.data, it.is_list ? it.raw_len : it.len, &r->txs[r->n_txs], why,
-                             sizeof why)) {
-            free(raw);
-            return fail(r, T8N_ERR_RLP, "txs[%zu]: %s", r->n_txs, why);
+        if (!ok) break;
+        if (r->n_txs == cap) {
+            cap *= 2;
+            r->txs = realloc(r->txs, cap * sizeof *r->txs);
+            r->undecoded = realloc(r->undecoded, cap * sizeof *r->undecoded);
+            if (!r->txs || !r->undecoded) abort();
         }
-        if (ok) r->n_txs++;
+        size_t i = r->n_txs++;
+        r->undecoded[i] = NULL;
+        if (!tx_decode(it.is_list ? it.raw : it.data, it.is_list ? it.raw_len : it.len, &r->txs[i], why, sizeof why)) {
+            if (!(r->undecoded[i] = strdup(why))) abort();
+        }
     }
     free(raw);
     return ok ? true : fail(r, T8N_ERR_RLP, "txs: not an RLP list of transactions");
@@ -287,6 +297,10 @@ static FILE *trace_file(t8n_run *r, size_t i, const transaction *tx) {
 /* Transaction i: executed and included, or rejected. */
 static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env *benv, block_state *bs, size_t i) {
     transaction *tx = &r->txs[i];
+    if (r->undecoded && r->undecoded[i]) {
+        reject(r, i, r->undecoded[i]);
+        return;
+    }
     json_tracer tracer;
     FILE *tf = r->o.trace ? trace_file(r, i, tx) : NULL;
     if (tf) {
@@ -357,10 +371,12 @@ static bool execute(t8n_run *r) {
 
 /* ---- Outputs ---- */
 
+/* geth's t8n gives its unsealed block this hash in receipts and logs */
+static const bytes32 UNSEALED_BLOCK_HASH = {{0x13, 0x37}};
+
 static json_t *log_json(const t8n_run *r, size_t li, size_t tx_index, const bytes32 *tx_hash) {
     const overlay_log *l = &r->res.logs[li];
     json_t *o = json_object(), *topics = json_array();
-    bytes32 zero = {{0}};
     for (uint32_t t = 0; t < l->n_topics; t++) json_array_append_new(topics, rpc_json_hash(&l->topics[t]));
     json_object_set_new(o, "address", rpc_json_address(&l->addr));
     json_object_set_new(o, "topics", topics);
@@ -368,22 +384,23 @@ static json_t *log_json(const t8n_run *r, size_t li, size_t tx_index, const byte
     json_object_set_new(o, "blockNumber", rpc_json_u64(r->env.blk.header.number));
     json_object_set_new(o, "transactionHash", rpc_json_hash(tx_hash));
     json_object_set_new(o, "transactionIndex", rpc_json_u64(tx_index));
-    json_object_set_new(o, "blockHash", rpc_json_hash(&zero));
+    json_object_set_new(o, "blockHash", rpc_json_hash(&UNSEALED_BLOCK_HASH));
+    json_object_set_new(o, "blockTimestamp", rpc_json_u64(r->env.blk.header.timestamp));
     json_object_set_new(o, "logIndex", rpc_json_u64(li));
     json_object_set_new(o, "removed", json_false());
     return o;
 }
 
-/* A receipt as geth's t8n writes it (block hash zero: the block is not sealed). */
+/* A receipt as geth's t8n writes it: the unsealed block's placeholder hash,
+ * and no effective gas price (geth's receipts get it only when read back
+ * from a chain). */
 static json_t *receipt_json(const t8n_run *r, size_t i) {
     const receipt *rc = &r->res.receipts[i];
     const transaction *tx = r->included[i];
     const block_header *h = &r->env.blk.header;
     json_t *o = json_object(), *logs = json_array();
-    bytes32 zero = {{0}};
     address contract = {{0}}; /* a creation's, whatever its outcome, as geth's */
     if (!tx->has_to) contract = create_address(&tx->sender, tx->nonce);
-    u256 price = tx_effective_gas_price(tx, h->has_base_fee, &h->base_fee);
     if (rc->type) json_object_set_new(o, "type", rpc_json_u64(rc->type));
     json_object_set_new(o, "root", rc->has_root ? rpc_json_hash(&rc->post_state) : json_string("0x"));
     json_object_set_new(o, "status", rpc_json_u64(rc->success));
@@ -395,14 +412,15 @@ static json_t *receipt_json(const t8n_run *r, size_t i) {
     json_object_set_new(o, "transactionHash", rpc_json_hash(&tx->hash));
     json_object_set_new(o, "contractAddress", rpc_json_address(&contract));
     json_object_set_new(o, "gasUsed", rpc_json_u64(rc->gas_used));
-    json_object_set_new(o, "effectiveGasPrice", rpc_json_u256(&price));
+    json_object_set_new(o, "effectiveGasPrice", json_null());
     if (tx->n_blob_hashes) {
         blob_params bp = chain_blob_params(&r->cfg, h->timestamp);
         u256 blob_price = blob_base_fee(h->excess_blob_gas, bp.update_fraction);
         json_object_set_new(o, "blobGasUsed", rpc_json_u64(tx->n_blob_hashes * GAS_PER_BLOB));
         json_object_set_new(o, "blobGasPrice", rpc_json_u256(&blob_price));
     }
-    json_object_set_new(o, "blockHash", rpc_json_hash(&zero));
+    json_object_set_new(o, "blockHash", rpc_json_hash(&UNSEALED_BLOCK_HASH));
+    json_object_set_new(o, "blockNumber", rpc_json_u64(h->number));
     json_object_set_new(o, "transactionIndex", rpc_json_u64(i));
     return o;
 }
@@ -432,14 +450,16 @@ static json_t *result_json(t8n_run *r) {
     for (size_t i = 0; i < r->n_included; i++) json_array_append_new(receipts, receipt_json(r, i));
     json_object_set_new(o, "receipts", receipts);
     if (json_array_size(r->rejected)) json_object_set(o, "rejected", r->rejected);
-    json_object_set_new(o, "currentDifficulty", rpc_json_u256(&h->difficulty));
+    const t8n_env *e = &r->env;
+    json_object_set_new(o, "currentDifficulty", e->difficulty_known ? rpc_json_u256(&h->difficulty) : json_null());
     json_object_set_new(o, "gasUsed", rpc_json_u64(r->res.gas_used));
-    if (h->has_base_fee) json_object_set_new(o, "currentBaseFee", rpc_json_u256(&h->base_fee));
+    if (h->has_base_fee || e->has_env_base_fee)
+        json_object_set_new(o, "currentBaseFee", rpc_json_u256(h->has_base_fee ? &h->base_fee : &e->env_base_fee));
     if (b.has_withdrawals) {
         bytes32 wr = block_withdrawals_root(&b);
         json_object_set_new(o, "withdrawalsRoot", rpc_json_hash(&wr));
     }
-    if (h->has_blob_gas) {
+    if (h->has_blob_gas && e->blob_fee_known) {
         json_object_set_new(o, "currentExcessBlobGas", rpc_json_u64(h->excess_blob_gas));
         json_object_set_new(o, "blobGasUsed", rpc_json_u64(r->res.blob_gas_used));
     }
@@ -457,6 +477,8 @@ static json_t *result_json(t8n_run *r) {
         }
         json_object_set_new(o, "requestsHash", rpc_json_hash(&r->res.requests_hash));
         json_object_set_new(o, "requests", reqs);
+    } else {
+        json_object_set_new(o, "requests", json_null()); /* as geth's, before Prague */
     }
     free(txs);
     return o;
@@ -523,7 +545,7 @@ static json_t *body_json(const t8n_run *r) {
 /* Writes v to where (a file under basedir), or adds it to the stdout or
  * stderr object under key. Takes v. */
 static bool put_output(t8n_run *r, const char *where, const char *key, json_t *v, json_t *to_out, json_t *to_err) {
-    if (!where) {
+    if (!where || !*where) {
         json_decref(v);
         return true;
     }
@@ -575,8 +597,12 @@ static bool write_outputs(t8n_run *r) {
 }
 
 static void run_free(t8n_run *r) {
-    for (size_t i = 0; i < r->n_txs; i++) tx_free(&r->txs[i]);
+    for (size_t i = 0; i < r->n_txs; i++) {
+        tx_free(&r->txs[i]);
+        if (r->undecoded) free(r->undecoded[i]);
+    }
     free(r->txs);
+    free(r->undecoded);
     free(r->included);
     json_decref(r->rejected);
     json_decref(r->in);

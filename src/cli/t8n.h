@@ -30,6 +30,11 @@ typedef struct {
     block blk;
     fork_id fork;
     bool merged;
+    /* what geth's result echoes: the difficulty when env gave it or it was
+     * derived (not after the Merge by default), env's base fee even before
+     * London, the blob gas fields when env gave the excess or its parent's */
+    bool difficulty_known, blob_fee_known, has_env_base_fee;
+    u256 env_base_fee;
     t8n_hash *hashes; /* env.blockHashes */
     size_t n_hashes;
 } t8n_env;

@@ -68,8 +68,11 @@ static bool load_ommers(json_t *list, t8n_env *e, char *err, size_t n) {
             snprintf(err, n, "ommers[%zu]: %s", i, ok ? why : "field \"delta\" is not a number");
             return false;
         }
-        if (delta == 0 || delta > 7 || delta > b->header.number) {
-            snprintf(err, n, "ommers[%zu]: delta %llu is not 1 to 7 blocks back", i, (unsigned long long)delta);
+        /* the reward is (8 - delta) / 8 of the block's, whatever the block
+         * number (geth's t8n takes an ommer of block 1 two blocks back): the
+         * number wraps, and the reward's arithmetic wraps back */
+        if (delta > 8) {
+            snprintf(err, n, "ommers[%zu]: delta %llu is more than 8 blocks back", i, (unsigned long long)delta);
             return false;
         }
         b->ommers[i].number = b->header.number - delta;
@@ -127,6 +130,7 @@ static bool load_parent(json_t *o, parent_fields *p, char *err, size_t n) {
 static bool derive_difficulty(t8n_env *e, const chain_config *cfg, const parent_fields *p, bool has_diff,
                               bool has_random, int *code, char *err, size_t n) {
     block_header *h = &e->blk.header;
+    e->difficulty_known = !e->merged; /* geth's result has none after the Merge */
     if (e->merged) {
         if (!has_random) return env_fail(err, n, code, "post-merge requires currentRandom to be defined in env");
         if (has_diff && !u256_is_zero(&h->difficulty))
@@ -140,7 +144,9 @@ static bool derive_difficulty(t8n_env *e, const chain_config *cfg, const parent_
                         "currentDifficulty was not provided, and cannot be calculated due to missing parentDifficulty");
     if (h->number == 0) return env_fail(err, n, code, "currentDifficulty needs to be provided for block number 0");
     if (p->timestamp >= h->timestamp)
-        return env_fail(err, n, code, "currentTimestamp must be greater than parentTimestamp");
+        return env_fail(err, n, code,
+                        "currentDifficulty cannot be calculated -- currentTime (%llu) needs to be after parent time (%llu)",
+                        (unsigned long long)h->timestamp, (unsigned long long)p->timestamp);
     bool ommers = p->has_uncle_hash && !bytes32_eq(&p->uncle_hash, &EMPTY_LIST_HASH);
     h->difficulty = chain_difficulty(cfg, h->number, h->timestamp, &p->difficulty, p->timestamp, ommers);
     return true;
@@ -150,13 +156,16 @@ static bool derive_difficulty(t8n_env *e, const chain_config *cfg, const parent_
 static bool derive_base_fee(t8n_env *e, const chain_config *cfg, const parent_fields *p, int *code, char *err,
                             size_t n) {
     block_header *h = &e->blk.header;
+    e->has_env_base_fee = h->has_base_fee;
+    e->env_base_fee = h->base_fee;
     if (e->fork < FORK_LONDON) {
         h->has_base_fee = false;
         return true;
     }
     if (h->has_base_fee) return true;
-    if (!p->has_base_fee || !p->has_gas_used || !p->has_gas_limit || h->number == 0)
-        return env_fail(err, n, code, "EIP-1559 config but missing 'currentBaseFee' in env section");
+    /* the parent's gas used and limit default to zero, as geth takes them */
+    if (!p->has_base_fee || h->number == 0)
+        return env_fail(err, n, code, "EIP-1559 config but missing 'parentBaseFee' in env section");
     block_header parent = {.number = h->number - 1, .gas_used = p->gas_used, .gas_limit = p->gas_limit,
                            .has_base_fee = true, .base_fee = p->base_fee};
     h->base_fee = header_next_base_fee(cfg, &parent);
@@ -169,6 +178,7 @@ static bool derive_base_fee(t8n_env *e, const chain_config *cfg, const parent_fi
 static void derive_excess_blob_gas(t8n_env *e, const chain_config *cfg, const parent_fields *p, bool has_excess) {
     block_header *h = &e->blk.header;
     h->has_blob_gas = e->fork >= FORK_CANCUN;
+    e->blob_fee_known = has_excess || (p->has_excess && p->has_blob_used);
     if (!h->has_blob_gas || has_excess) return;
     block_header parent = {.number = h->number ? h->number - 1 : 0, .timestamp = p->timestamp,
                            .has_base_fee = p->has_base_fee, .base_fee = p->base_fee, .has_blob_gas = true,
@@ -187,14 +197,15 @@ bool t8n_env_load(json_t *o, const chain_config *cfg, t8n_env *e, int *code, cha
     block_header *h = &e->blk.header;
     parent_fields p = {0};
     bool has_diff, has_random, has_excess;
-    bytes32 random = {0};
+    u256 random = U256_ZERO;
     char why[240];
     bool ok = json_hex_address(o, "currentCoinbase", &h->coinbase, why, sizeof why) &&
               json_hex_u64(o, "currentGasLimit", &h->gas_limit, why, sizeof why) &&
               json_hex_u64(o, "currentNumber", &h->number, why, sizeof why) &&
               json_hex_u64(o, "currentTimestamp", &h->timestamp, why, sizeof why) &&
               json_opt_u256(o, "currentDifficulty", &h->difficulty, &has_diff, why, sizeof why) &&
-              json_opt_bytes32(o, "currentRandom", &random, &has_random, why, sizeof why) &&
+              /* a number, as geth reads it: "0x02", "0" or 32 bytes of hex */
+              json_opt_u256(o, "currentRandom", &random, &has_random, why, sizeof why) &&
               json_opt_u256(o, "currentBaseFee", &h->base_fee, &h->has_base_fee, why, sizeof why) &&
               json_opt_u64(o, "currentExcessBlobGas", &h->excess_blob_gas, &has_excess, why, sizeof why) &&
               json_opt_bytes32(o, "parentBeaconBlockRoot", &h->parent_beacon_root, &h->has_beacon_root, why, sizeof why) &&
@@ -205,7 +216,7 @@ bool t8n_env_load(json_t *o, const chain_config *cfg, t8n_env *e, int *code, cha
         snprintf(err, n, "env: %s", why);
         return false;
     }
-    h->mix_hash = random;
+    u256_to_be(&random, h->mix_hash.b);
     /* after the Merge: by the schedule, or (a terminal total difficulty
      * network, whose total difficulty t8n does not know) a post-merge env */
     e->merged = chain_reached(cfg->paris_block, h->number) ||
@@ -218,7 +229,7 @@ bool t8n_env_load(json_t *o, const chain_config *cfg, t8n_env *e, int *code, cha
     if (e->fork >= FORK_SHANGHAI && !e->blk.has_withdrawals)
         return env_fail(err, n, code, "Shanghai config but missing 'withdrawals' in env section");
     if (e->fork >= FORK_CANCUN && !h->has_beacon_root)
-        return env_fail(err, n, code, "Cancun config but missing 'parentBeaconBlockRoot' in env section");
+        return env_fail(err, n, code, "post-cancun env requires parentBeaconBlockRoot to be set");
     if (e->fork < FORK_CANCUN) h->has_beacon_root = false;
     if (e->fork < FORK_SHANGHAI) e->blk.has_withdrawals = false;
     derive_excess_blob_gas(e, cfg, &p, has_excess);
