@@ -75,6 +75,17 @@ expect 0 '' --state.fork London --input.alloc pre.json --output.alloc post.json 
 trace=$(ls "$tmp"/trace-0-0x*.jsonl 2>/dev/null | head -1)
 [ -n "$trace" ] && grep -q '"opName":"SSTORE"' "$trace" && tail -1 "$trace" | grep -q '"gasUsed"' && ok ||
     bad "no EIP-3155 trace of transaction 0: $(ls "$tmp")"
+# geth's trace options: no stack, memory and return data where there are any;
+# --opcode.count: how often each instruction ran (one included transaction)
+rm -f "$tmp"/trace-*.jsonl
+expect 0 '' --state.fork London --input.alloc pre.json --output.alloc post.json --trace --trace.nostack \
+    --trace.memory --trace.returndata=true --opcode.count ops.json --verbosity 3
+trace=$(ls "$tmp"/trace-0-0x*.jsonl 2>/dev/null | head -1)
+[ -n "$trace" ] && grep -q '"stack":null,"depth"' "$trace" && ! grep -q '"stack":\[' "$trace" && ok ||
+    bad "--trace.nostack: $(head -2 "$trace")"
+grep -q '"SSTORE": 1' "$tmp/ops.json" && grep -q '"PUSH1": 3' "$tmp/ops.json" && grep -q '"BLOCKHASH": 1' "$tmp/ops.json" &&
+    ok || bad "--opcode.count: $(cat "$tmp/ops.json")"
+expect 2 'usage' --trace.memory=maybe
 # a reward of 2 ether goes to the coinbase, with the tips (43,131 gas at 16 wei);
 # -1 pays none
 expect 0 '"0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b": \{' --state.fork London --input.alloc pre.json --input.txs txs.rlp \

@@ -33,6 +33,7 @@
 #include "parevm/rpc_codec.h"
 #include "parevm/state_host.h"
 #include "parevm/state_root.h"
+#include "parevm/trace.h"
 #include "t8n.h"
 #include "trace.h"
 
@@ -40,11 +41,22 @@ typedef struct {
     const char *alloc_in, *env_in, *txs_in;
     const char *basedir, *alloc_out, *result_out, *body_out;
     const char *fork;
+    const char *opcode_count; /* --opcode.count: a file under basedir, or NULL */
     uint64_t chain_id;
     u256 reward;
     bool no_reward; /* --state.reward -1: not even a touch */
     bool trace;
+    json_trace_opts trace_opts;
 } t8n_opts;
+
+/* The block's tracer: counts every instruction run (system calls included,
+ * as geth's opcode counter sees them) and hands each step of a transaction
+ * to that transaction's EIP-3155 file, if any. */
+typedef struct {
+    evm_tracer base;
+    uint64_t counts[256];
+    json_tracer *file; /* the current transaction's, or NULL */
+} t8n_tracer;
 
 typedef struct {
     t8n_opts o;
@@ -60,6 +72,7 @@ typedef struct {
     transaction **included;
     size_t n_included;
     json_t *rejected;
+    t8n_tracer tracer;
     bytes32 root;
     int code;
     char err[1400];
@@ -81,12 +94,14 @@ static int usage(void) {
     fprintf(stderr,
             "usage: parevm t8n [--input.alloc F] [--input.env F] [--input.txs F] [--output.basedir DIR]\n"
             "                  [--output.alloc F] [--output.result F] [--output.body F] [--state.fork NAME]\n"
-            "                  [--state.chainid N] [--state.reward WEI] [--trace]\n"
+            "                  [--state.chainid N] [--state.reward WEI] [--trace] [--trace.memory]\n"
+            "                  [--trace.nostack] [--trace.returndata] [--opcode.count F] [--verbosity N]\n"
             "  geth's evm t8n: applies txs (JSON, or an RLP list in a .rlp file) to alloc in the block env\n"
             "  describes; writes the post-state alloc, the result (roots, receipts, rejected txs) and the\n"
             "  body. Inputs may be \"stdin\" (one object {alloc, env, txs}), outputs \"stdout\" or \"stderr\".\n"
             "  Defaults: alloc.json, env.json, txs.json in; alloc.json, result.json out; fork GrayGlacier,\n"
-            "  chain id 1, reward 0 (-1: none). --trace writes trace-<index>-<hash>.jsonl per transaction.\n");
+            "  chain id 1, reward 0 (-1: none). --trace writes trace-<index>-<hash>.jsonl per transaction;\n"
+            "  --opcode.count writes how often each instruction ran, by name. --verbosity is accepted.\n");
     return 2;
 }
 
@@ -99,21 +114,43 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
+/* A boolean flag: "--name" or "--name=true|false" sets *out; false if a is
+ * not --name. */
+static bool flag_value(const char *a, const char *name, bool *out, bool *ok) {
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) || (a[n] && a[n] != '=')) return false;
+    *out = !a[n] || !strcmp(a + n + 1, "true");
+    *ok = !a[n] || *out || !strcmp(a + n + 1, "false");
+    return true;
+}
+
 static bool parse_options(int argc, char **argv, t8n_opts *o) {
-    *o = (t8n_opts){"alloc.json", "env.json", "txs.json", ".", "alloc.json", "result.json", NULL, "GrayGlacier", 1,
-                    U256_ZERO, false, false};
+    *o = (t8n_opts){.alloc_in = "alloc.json", .env_in = "env.json", .txs_in = "txs.json", .basedir = ".",
+                    .alloc_out = "alloc.json", .result_out = "result.json", .fork = "GrayGlacier", .chain_id = 1};
     struct {
         const char *name;
         const char **dst;
     } strs[] = {{"--input.alloc", &o->alloc_in},       {"--input.env", &o->env_in},
                 {"--input.txs", &o->txs_in},           {"--output.basedir", &o->basedir},
                 {"--output.alloc", &o->alloc_out},     {"--output.result", &o->result_out},
-                {"--output.body", &o->body_out},       {"--state.fork", &o->fork}};
+                {"--output.body", &o->body_out},       {"--state.fork", &o->fork},
+                {"--opcode.count", &o->opcode_count}};
+    struct {
+        const char *name;
+        bool *dst;
+    } flags[] = {{"--trace", &o->trace},
+                 {"--trace.memory", &o->trace_opts.memory},
+                 {"--trace.nostack", &o->trace_opts.no_stack},
+                 {"--trace.returndata", &o->trace_opts.return_data}};
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         bool done = false;
         for (size_t k = 0; k < sizeof strs / sizeof *strs && !done; k++)
             if ((v = option_value(argc, argv, &i, strs[k].name))) *strs[k].dst = v, done = true;
+        bool ok = true;
+        for (size_t k = 0; k < sizeof flags / sizeof *flags && !done; k++)
+            done = flag_value(argv[i], flags[k].name, flags[k].dst, &ok);
+        if (!ok) return false;
         if (done) continue;
         long n;
         if ((v = option_value(argc, argv, &i, "--state.chainid"))) {
@@ -125,8 +162,8 @@ static bool parse_options(int argc, char **argv, t8n_opts *o) {
             bool ok = o->no_reward || (j && json_value_u256(j, &o->reward)); /* decimal or 0x-hex wei */
             json_decref(j);
             if (!ok) return false;
-        } else if (!strcmp(argv[i], "--trace")) {
-            o->trace = true;
+        } else if ((v = option_value(argc, argv, &i, "--verbosity"))) {
+            if (!cli_parse_long(v, 0, 10, &n)) return false; /* geth's log level: nothing to log here */
         } else {
             return false;
         }
@@ -294,6 +331,21 @@ static FILE *trace_file(t8n_run *r, size_t i, const transaction *tx) {
     return f;
 }
 
+static void tracer_step(evm_tracer *base, const evm_step *s) {
+    t8n_tracer *t = (t8n_tracer *)base;
+    t->counts[s->op]++;
+    if (t->file) t->file->base.step(&t->file->base, s);
+}
+
+/* The tracer for the whole block, when --trace or --opcode.count asks for one. */
+static evm_tracer *block_tracer(t8n_run *r) {
+    if (!r->o.trace && !r->o.opcode_count) return NULL;
+    memset(&r->tracer, 0, sizeof r->tracer);
+    r->tracer.base.step = tracer_step;
+    r->tracer.base.ctx = &r->tracer;
+    return &r->tracer.base;
+}
+
 /* Transaction i: executed and included, or rejected. */
 static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env *benv, block_state *bs, size_t i) {
     transaction *tx = &r->txs[i];
@@ -305,7 +357,8 @@ static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env
     FILE *tf = r->o.trace ? trace_file(r, i, tx) : NULL;
     if (tf) {
         json_tracer_init(&tracer, tf);
-        executor_set_tracer(ex, &tracer.base);
+        tracer.opts = r->o.trace_opts;
+        r->tracer.file = &tracer;
     }
     tx_result tr;
     const char *why = block_add_transaction(ex, rules, benv, bs, tx, &r->res, &tr);
@@ -313,7 +366,7 @@ static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env
         if (!why)
             json_tracer_summary(&tracer, tr.output, tr.output_size, tr.gas_used,
                                 tr.status ? evm_status_name(tr.status) : NULL);
-        executor_set_tracer(ex, NULL);
+        r->tracer.file = NULL;
         fclose(tf);
     }
     if (why) {
@@ -347,6 +400,7 @@ static bool execute(t8n_run *r) {
     hash_override ho = {mem_state_view(r->state), env_block_hash, &hashes};
     block_state *bs = block_state_new(hash_override_view(&ho), mem_state_codes(r->state));
     executor *ex = executor_new();
+    executor_set_tracer(ex, block_tracer(r));
     r->included = calloc(r->n_txs + 1, sizeof *r->included);
     if (!r->included) abort();
     r->rejected = json_array();
@@ -585,9 +639,22 @@ static bool make_basedir(t8n_run *r) {
                : fail(r, T8N_ERR_IO, "failed creating output basedir %s", r->o.basedir);
 }
 
+/* --opcode.count: {name: times run} for the instructions that ran, geth's
+ * names ("opcode 0xc not defined" for an undefined one). */
+static json_t *opcode_counts_json(const t8n_run *r) {
+    json_t *o = json_object();
+    for (int op = 0; op < 256; op++) {
+        if (!r->tracer.counts[op]) continue;
+        char buf[32];
+        json_object_set_new(o, trace_op_name((uint8_t)op, buf), json_integer((json_int_t)r->tracer.counts[op]));
+    }
+    return o;
+}
+
 static bool write_outputs(t8n_run *r) {
     json_t *out = json_object(), *err = json_object();
-    bool ok = put_output(r, r->o.alloc_out, "alloc", alloc_json(r), out, err) &&
+    bool ok = (!r->o.opcode_count || put_output(r, r->o.opcode_count, "opcodeCount", opcode_counts_json(r), out, err)) &&
+              put_output(r, r->o.alloc_out, "alloc", alloc_json(r), out, err) &&
               put_output(r, r->o.result_out, "result", result_json(r), out, err) &&
               put_output(r, r->o.body_out, "body", body_json(r), out, err);
     ok = ok && dump_stream(out, stdout) && dump_stream(err, stderr);

@@ -5,24 +5,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void put_hex(FILE *out, const char *key, const uint8_t *p, size_t n) {
+    fprintf(out, ",\"%s\":\"0x", key);
+    for (size_t i = 0; i < n; i++) fprintf(out, "%02x", p[i]);
+    fputc('"', out);
+}
+
 static void step(evm_tracer *base, const evm_step *s) {
     json_tracer *t = (json_tracer *)base;
     const char *name = evm_opcode_name(s->op);
     int64_t cost = s->static_cost;
-    fprintf(t->out, "{\"pc\":%llu,\"op\":%u,\"gas\":\"0x%llx\",\"gasCost\":\"0x%llx\",\"memSize\":%zu,\"stack\":[",
-            (unsigned long long)s->pc, s->op, (unsigned long long)s->gas,
-            (unsigned long long)(cost < 0 ? 0 : cost), s->mem_size);
-    for (int i = 0; i < s->stack_size; i++) {
-        char hex[67];
-        u256_to_hex(&s->stack[i], hex);
-        fprintf(t->out, "%s\"%s\"", i ? "," : "", hex);
+    fprintf(t->out, "{\"pc\":%llu,\"op\":%u,\"gas\":\"0x%llx\",\"gasCost\":\"0x%llx\"", (unsigned long long)s->pc,
+            s->op, (unsigned long long)s->gas, (unsigned long long)(cost < 0 ? 0 : cost));
+    if (t->opts.memory && s->mem_size) put_hex(t->out, "memory", s->memory, s->mem_size);
+    fprintf(t->out, ",\"memSize\":%zu,\"stack\":", s->mem_size);
+    if (t->opts.no_stack) {
+        fputs("null", t->out);
+    } else {
+        fputc('[', t->out);
+        for (int i = 0; i < s->stack_size; i++) {
+            char hex[67];
+            u256_to_hex(&s->stack[i], hex);
+            fprintf(t->out, "%s\"%s\"", i ? "," : "", hex);
+        }
+        fputc(']', t->out);
     }
-    fprintf(t->out, "],\"depth\":%d,\"refund\":%lld,\"opName\":\"%s\"}\n", s->depth + 1, (long long)s->refund,
+    if (t->opts.return_data && s->return_size) put_hex(t->out, "returnData", s->return_data, s->return_size);
+    fprintf(t->out, ",\"depth\":%d,\"refund\":%lld,\"opName\":\"%s\"}\n", s->depth + 1, (long long)s->refund,
             name ? name : "INVALID");
 }
 
 void json_tracer_init(json_tracer *t, FILE *out) {
-    memset(&t->base, 0, sizeof t->base);
+    memset(t, 0, sizeof *t);
     t->base.step = step;
     t->base.ctx = t;
     t->out = out;

@@ -7,11 +7,20 @@
 #include <stdio.h>
 #include "parevm/evm.h"
 
+/* What each line carries besides geth's default fields (its --trace.memory,
+ * --trace.nostack and --trace.returndata): the memory as hex, no stack
+ * ("stack":null), the last call's return data when there is any. */
+typedef struct {
+    bool memory, no_stack, return_data;
+} json_trace_opts;
+
 typedef struct {
     evm_tracer base;
     FILE *out;
+    json_trace_opts opts;
 } json_tracer;
 
+/* Lines with geth's default fields; set t->opts after for more or fewer. */
 void json_tracer_init(json_tracer *t, FILE *out);
 /* The closing line: {"output":..,"gasUsed":..,"error":..}. */
 void json_tracer_summary(json_tracer *t, const uint8_t *output, size_t len, uint64_t gas_used,
