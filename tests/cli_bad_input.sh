@@ -144,6 +144,29 @@ expect "pre_state.json|block.json" "$parevm" replay "$tmp/block/1"
 expect "usage" "$parevm" replay --mode nonsense "$tmp"
 expect "unknown command" "$parevm" frobnicate
 
+# --help anywhere on a command line: that command's usage on stdout, status
+# 0, and nothing else run (blocktest does not look at its path); --version
+expect_help() {
+    local pattern=$1
+    shift
+    local out rc
+    out=$(timeout 60 "$@" 2>/dev/null </dev/null)
+    rc=$?
+    if [ $rc -ne 0 ] || ! grep -qE "$pattern" <<<"$out" || grep -q "cannot access" <<<"$out"; then
+        echo "FAIL: $* (exit $rc), wanted /$pattern/ on stdout, got:"
+        echo "$out" | head -3
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+}
+expect_help "^usage: parevm statetest" "$parevm" statetest --help
+expect_help "^usage: parevm blocktest" "$parevm" blocktest "$tmp/absent" -h
+expect_help "^usage: parevm bench evm" "$parevm" bench evm --help
+expect_help "^usage: parevm bench precompiles" "$parevm" bench precompiles --help
+expect_help "Cancun, Prague, Osaka" "$parevm" t8n --help
+expect_help "^parevm version [0-9]+\.[0-9]+\.[0-9]+$" "$parevm" --version
+
 # enginetest: a plain BlockchainTests file, an unknown network, a genesis
 # that is not one, malformed payload entries, bad options
 printf '{"t": {"network": "Cancun", "blocks": [], "pre": {}}}' >"$tmp/et1.json"

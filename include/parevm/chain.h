@@ -71,6 +71,9 @@ chain_config chain_config_mainnet(void);
  * 14/21) and mainnet's deposit contract. Returns false for unknown names.
  * Chain id 1. */
 bool chain_config_by_name(const char *name, chain_config *out);
+/* The i-th name chain_config_by_name knows (for usage texts), NULL past the
+ * last. */
+const char *chain_network_name(size_t i);
 
 /* Reads a geth genesis "config" object: chainId (required), homesteadBlock,
  * daoForkBlock (with daoForkSupport true; otherwise no DAO change),

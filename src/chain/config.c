@@ -179,6 +179,8 @@ chain_config chain_config_mainnet(void) {
     return c;
 }
 
+const char *chain_network_name(size_t i) { return i < sizeof networks / sizeof networks[0] ? networks[i].name : NULL; }
+
 bool chain_config_by_name(const char *name, chain_config *out) {
     if (!name) return false;
     for (size_t i = 0; i < sizeof networks / sizeof networks[0]; i++) {

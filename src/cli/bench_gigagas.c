@@ -542,7 +542,7 @@ int bench_gigagas(int argc, char **argv) {
         else if (!strcmp(argv[i], "--json")) o.json = true;
         else if (!strcmp(argv[i], "--no-fallback")) o.no_fallback = true;
         else {
-            fprintf(stderr, "parevm bench gigagas: unknown option '%s'\n", argv[i]);
+            if (strcmp(argv[i], "--help")) fprintf(stderr, "parevm bench gigagas: unknown option '%s'\n", argv[i]);
             return gigagas_usage();
         }
     }

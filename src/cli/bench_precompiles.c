@@ -232,7 +232,10 @@ static void add_ecrecover(bench_case *c) {
 }
 
 int bench_precompiles(int argc, char **argv) {
-    (void)argc;
+    if (argc > 0) {
+        fprintf(stderr, "usage: parevm bench precompiles   (no options: every precompile, median of 9 slices)\n");
+        return 2;
+    }
     (void)argv;
     bench_case cases[40];
     int n = 0;

@@ -158,12 +158,27 @@ static void bench_file(const char *file, bench_totals *tot) {
     json_decref(root);
 }
 
+static int usage(void) {
+    fprintf(stderr, "usage: parevm bench evm [PATH...]\n"
+                    "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K]\n"
+                    "                            [--no-fallback] [--json]\n"
+                    "       parevm bench precompiles\n"
+                    "       parevm bench rpc [--anvil PATH] [--seconds S] [--txs N] [--blocks K] [--conns 1,8,64]\n"
+                    "       parevm bench mainnet [--threads N] [PATH]\n"
+                    "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n"
+                    "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N]\n"
+                    "                           [--preroot auto|on|off] [--interval-ms MS] [--gossip] [--json]\n");
+    return 2;
+}
+
 static int bench_evm(int argc, char **argv) {
     path_list files = {0};
     const char *fx = getenv("PAREVM_FIXTURES");
     char def[1024];
     snprintf(def, sizeof def, "%s/evm-benchmarks/benchmarks", fx && *fx ? fx : PAREVM_FIXTURES_DEFAULT);
     bool ok = true;
+    for (int i = 0; i < argc; i++)
+        if (argv[i][0] == '-') return usage(); /* no options, only paths */
     if (argc < 1)
         ok = path_list_collect(&files, "bench", def);
     else
@@ -191,23 +206,12 @@ typedef struct {
     char **argv;
 } bench_args;
 
+
 static int bench_evm_job(void *p) {
     bench_args *a = p;
     return bench_evm(a->argc, a->argv);
 }
 
-static int usage(void) {
-    fprintf(stderr, "usage: parevm bench evm [PATH...]\n"
-                    "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K]\n"
-                    "                            [--no-fallback] [--json]\n"
-                    "       parevm bench precompiles\n"
-                    "       parevm bench rpc [--anvil PATH] [--seconds S] [--txs N] [--blocks K] [--conns 1,8,64]\n"
-                    "       parevm bench mainnet [--threads N] [PATH]\n"
-                    "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n"
-                    "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N]\n"
-                    "                           [--preroot auto|on|off] [--interval-ms MS] [--gossip] [--json]\n");
-    return 2;
-}
 
 int cmd_bench(int argc, char **argv) {
     if (argc < 2) return usage();

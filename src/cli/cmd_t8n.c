@@ -101,7 +101,16 @@ static int usage(void) {
             "  body. Inputs may be \"stdin\" (one object {alloc, env, txs}), outputs \"stdout\" or \"stderr\".\n"
             "  Defaults: alloc.json, env.json, txs.json in; alloc.json, result.json out; fork GrayGlacier,\n"
             "  chain id 1, reward 0 (-1: none). --trace writes trace-<index>-<hash>.jsonl per transaction;\n"
-            "  --opcode.count writes how often each instruction ran, by name. --verbosity is accepted.\n");
+            "  --opcode.count writes how often each instruction ran, by name. --verbosity is accepted.\n"
+            "  Forks:");
+    const char *name;
+    size_t col = 100;
+    for (size_t i = 0; (name = chain_network_name(i)); i++) {
+        if (col + strlen(name) > 96) col = (size_t)fprintf(stderr, "%s\n   ", i ? "," : "");
+        else col += (size_t)fprintf(stderr, ",");
+        col += (size_t)fprintf(stderr, " %s", name);
+    }
+    fputc('\n', stderr);
     return 2;
 }
 

@@ -1,8 +1,10 @@
 /* parevm command-line entry point: dispatches to the subcommands listed in
  * commands.h. */
 #include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 
 typedef struct {
@@ -14,7 +16,8 @@ typedef struct {
 static const command commands[] = {PAREVM_COMMANDS(COMMAND_ROW)};
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: parevm <command> [options] [args]\n\ncommands:\n");
+    fprintf(f, "usage: parevm <command> [options] [args]   (parevm <command> --help: its options;\n"
+               "       parevm --version)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 }
@@ -30,6 +33,27 @@ static void tune_malloc(void) {
     mallopt(M_TOP_PAD, 16 << 20);
 }
 
+/* "parevm CMD ... --help": the command is run with nothing but "--help"
+ * (and bench its subcommand), so it does no work and prints its usage as
+ * for a usage error (stderr, status 2); asked for, the usage goes to stdout
+ * with status 0. */
+static bool asks_help(int argc, char **argv) {
+    for (int i = 2; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return true;
+    return false;
+}
+
+static int run_command(const command *c, int argc, char **argv) {
+    if (!asks_help(argc, argv)) return c->fn(argc - 1, argv + 1);
+    char *help[] = {argv[1], "--help", NULL, NULL};
+    int n = 2;
+    if (!strcmp(c->name, "bench") && argv[2][0] != '-') help[1] = argv[2], help[2] = "--help", n = 3;
+    fflush(stderr);
+    dup2(STDOUT_FILENO, STDERR_FILENO);
+    int status = c->fn(n, help);
+    return status == 2 ? 0 : status;
+}
+
 int main(int argc, char **argv) {
     tune_malloc();
     /* one line at a time even into a pipe or file: the FAIL lines already
@@ -43,8 +67,12 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-v") || !strcmp(argv[1], "version")) {
+        printf("parevm version %s\n", PAREVM_VERSION);
+        return 0;
+    }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) return run_command(&commands[i], argc, argv);
     fprintf(stderr, "parevm: unknown command '%s' (see parevm --help)\n", argv[1]);
     return 2;
 }

@@ -7,7 +7,7 @@
 #include "node_internal.h"
 #include "parevm/keccak.h"
 
-#define PAREVM_CLIENT_VERSION "parevm/v0.1.0/linux-x86_64/c17"
+#define PAREVM_CLIENT_VERSION "parevm/v" PAREVM_VERSION "/linux-x86_64/c17"
 
 static bool client_version(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 0, 0, err)) return false;
