@@ -22,6 +22,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "exceptions.h"
 #include "mainnet_fixture.h"
 #include "parevm/block_exec.h"
 #include "parevm/block_roots.h"
@@ -323,10 +324,11 @@ static bytes32 env_block_hash(void *ctx, uint64_t number) {
     return (bytes32){{0}};
 }
 
+/* A rejected transaction, with geth's wording of the reason. */
 static void reject(t8n_run *r, size_t i, const char *why) {
     json_t *o = json_object();
     json_object_set_new(o, "index", json_integer((json_int_t)i));
-    json_object_set_new(o, "error", json_string(why));
+    json_object_set_new(o, "error", json_string(exception_geth_text(why)));
     json_array_append_new(r->rejected, o);
 }
 

@@ -249,7 +249,55 @@ static const kind_row ALIASES[] = {
     {"RLP_*", BLOCK "RLP_STRUCTURES_ENCODING"},
 };
 
+/* geth's error text for the rejections whose wording differs (core/error.go,
+ * core/types), as its t8n lists them in "rejected": tools that read geth's
+ * messages (the fillers' exception mappers) read parevm's too. */
+static const struct {
+    const char *reason, *geth;
+} GETH_TEXT[] = {
+    {"nonce is 2^64-1 (EIP-2681)", "nonce has max value"},
+    {"gas limit exceeds block gas limit", "gas limit reached"},
+    {"insufficient funds", "insufficient funds for gas * price + value"},
+    {"gas limit * gas price overflows 256 bits", "insufficient funds for gas * price + value"},
+    {"gas limit below the calldata floor (EIP-7623)", "insufficient gas for floor data gas cost"},
+    {"max priority fee exceeds max fee", "max priority fee per gas higher than max fee per gas"},
+    {"max fee below base fee", "max fee per gas less than block base fee"},
+    {"gas price below base fee", "max fee per gas less than block base fee"},
+    {"sender not an EOA", "sender not an eoa"},
+    {"max fee per blob gas too low", "max fee per blob gas less than block blob gas fee"},
+    {"blob transaction without blob hashes", "blob transaction missing blob hashes"},
+    {"too many blobs in transaction", "blob transaction has too many blobs"},
+    {"blob transaction without a to address", "blob transaction of type create"},
+    {"blob gas exceeds the block limit", "blob gas would exceed maximum allowance"},
+    {"set-code transaction with an empty authorization list", "EIP-7702 transaction with empty auth list"},
+    {"set-code transaction without a to address", "EIP-7702 transaction cannot be used to create contract"},
+    {"gas limit above 2^24 (EIP-7825)", "transaction gas limit too high"},
+    {"initcode larger than 49152 bytes (EIP-3860)", "max initcode size exceeded"},
+    {"type 1 transaction before Berlin", "transaction type not supported"},
+    {"type 2 transaction before London", "transaction type not supported"},
+    {"type 3 transaction before Cancun", "transaction type not supported"},
+    {"type 4 transaction before Prague", "transaction type not supported"},
+    {"unknown transaction type", "transaction type not supported"},
+    {"chain id mismatch", "invalid chain id for signer"},
+    {"invalid signature v", "invalid transaction v, r, s values"},
+    {"invalid signature r or s", "invalid transaction v, r, s values"},
+    {"invalid transaction signature", "invalid transaction v, r, s values"},
+};
+
 #define COUNT(a) (sizeof a / sizeof a[0])
+
+const char *exception_geth_text(const char *reason) {
+    for (size_t i = 0; reason && i < COUNT(GETH_TEXT); i++)
+        if (!strcmp(reason, GETH_TEXT[i].reason)) return GETH_TEXT[i].geth;
+    return reason;
+}
+
+bool exception_geth_row(size_t i, const char **reason, const char **geth) {
+    if (i >= COUNT(GETH_TEXT)) return false;
+    *reason = GETH_TEXT[i].reason;
+    *geth = GETH_TEXT[i].geth;
+    return true;
+}
 
 /* Whether pattern (a name, or a prefix ending in '*') matches name[0..len). */
 static bool name_is(const char *pattern, const char *name, size_t len) {

@@ -38,7 +38,14 @@ bool exception_known(const char *expected, char *unknown, size_t unknown_len);
 #define REASON_TX_NONCE_OVERFLOW "transaction nonce exceeds 2^64-1"
 #define REASON_TX_AUTH_OVERFLOW "authorization nonce or y parity out of range"
 
+/* geth's wording of a rejection reason (its t8n's "rejected" errors: "gas
+ * limit reached" for "gas limit exceeds block gas limit"...), or reason
+ * itself where geth's is the same or has no counterpart. */
+const char *exception_geth_text(const char *reason);
+
 /* For tests: the i-th (name, reason) row, false past the end. */
 bool exception_row(size_t i, const char **name, const char **reason);
+/* For tests: the i-th (reason, geth's text) row, false past the end. */
+bool exception_geth_row(size_t i, const char **reason, const char **geth);
 
 #endif
