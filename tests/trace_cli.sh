@@ -36,6 +36,10 @@ check statetest-check ok '[1-9][0-9]* passed, 0 failed' "$parevm" statetest --ch
 one_hop=$src/tests/statetests/delegation_chain_one_hop.json
 root=$("$parevm" statetest --json "$one_hop" | grep -o '"stateRoot":"0x[0-9a-f]*"' | head -1 | cut -d'"' -f4)
 check statetest-trace-root ok "\\{\"stateRoot\": \"${root:-none}\"\\}" "$parevm" statetest --trace "$one_hop"
+# geth's --trace.* options: memory as hex, no stack (null)
+check statetest-trace-options ok '"memory":"0x[0-9a-f]+","memSize":[1-9][0-9]*,"stack":null' \
+    "$parevm" statetest --trace.memory --trace.nostack=true "$src/tests/statetests/delegation_to_precompiles.json"
+check statetest-trace-option-value fail 'usage' "$parevm" statetest --trace.nostack=maybe "$one_hop"
 
 # BLOCKHASH: the parent's from block.parentHash, older ones from blockHashes
 h1=0x$(printf '11%.0s' {1..32}) h2=0x$(printf '22%.0s' {1..32})

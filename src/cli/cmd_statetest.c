@@ -29,6 +29,7 @@ typedef struct {
     executor *ex;
     overlay *touch; /* the runner's 0-value coinbase reward (coinbase_touch) */
     json_tracer tracer;
+    json_trace_opts trace_opts; /* --trace.memory, --trace.nostack, --trace.returndata */
     st_tracing tracing; /* --tracer, --tracer-config, --check-trace */
     st_blocks *blocks;  /* --block-stm N: also as blocks, Block-STM against sequential */
     int block_threads, block_sample;
@@ -616,14 +617,16 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
 
 static int usage(void) {
     fprintf(stderr,
-            "usage: parevm statetest [--fork NAME] [--run REGEX] [--json] [--trace]\n"
+            "usage: parevm statetest [--fork NAME] [--run REGEX] [--json] [--trace] [--trace.memory]\n"
+            "                        [--trace.nostack] [--trace.returndata]\n"
             "                        [--tracer NAME] [--tracer-config JSON] [--check-trace] [PATH...]\n"
             "  PATH: a GeneralStateTests JSON file or a folder (searched recursively); without\n"
             "        one, paths are read from stdin, one per line, each run and summed up in turn\n"
             "  --fork NAME   only this fork (e.g. Cancun, Shanghai, Merge, EIP158)\n"
             "  --run REGEX   only tests whose name matches (POSIX extended regex)\n"
             "  --json        one JSON object per case on stdout\n"
-            "  --trace       EIP-3155 trace of every case on stderr\n"
+            "  --trace       EIP-3155 trace of every case on stderr; --trace.memory, --trace.nostack,\n"
+            "                --trace.returndata (geth's) add or drop those fields\n"
             "  --tracer NAME geth's callTracer or prestateTracer (structLogger: the opcode logger) of\n"
             "                every case, one JSON line on stdout: {\"case\", \"result\"}\n"
             "  --tracer-config JSON  geth's trace config object (tracer, tracerConfig, logger options)\n"
@@ -638,6 +641,7 @@ static int usage(void) {
 static int parse_options(st_run *r, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        bool ok = true;
         int used = fixture_run_option(&r->base, argc, argv, &i);
         if (used == 0) used = st_tracing_option(&r->tracing, argc, argv, &i);
         if (used < 0) return 2;
@@ -653,6 +657,9 @@ static int parse_options(st_run *r, int argc, char **argv) {
             r->json = true;
         } else if (!strcmp(a, "--trace")) {
             r->trace = true;
+        } else if (json_trace_option(a, &r->trace_opts, &ok)) {
+            if (!ok) return usage();
+            r->trace = true; /* as --trace, with those fields */
         } else if (!strcmp(a, "--block-stm") && i + 1 < argc) {
             r->block_threads = atoi(argv[++i]);
             if (r->block_threads < 1 || r->block_threads > 1024) return usage();
@@ -685,6 +692,7 @@ int cmd_statetest(int argc, char **argv) {
     r.ex = executor_new();
     r.touch = overlay_new();
     json_tracer_init(&r.tracer, stderr);
+    r.tracer.opts = r.trace_opts;
     /* no PATH: paths from stdin, unless it is a terminal (then usage) */
     status = !r.base.has_paths && !isatty(STDIN_FILENO) ? fixture_run_stdin(&r.base) : fixture_run_all(&r.base);
     if (r.blocks) st_blocks_summary(r.blocks, stdout);

@@ -124,16 +124,6 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
-/* A boolean flag: "--name" or "--name=true|false" sets *out; false if a is
- * not --name. */
-static bool flag_value(const char *a, const char *name, bool *out, bool *ok) {
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) || (a[n] && a[n] != '=')) return false;
-    *out = !a[n] || !strcmp(a + n + 1, "true");
-    *ok = !a[n] || *out || !strcmp(a + n + 1, "false");
-    return true;
-}
-
 static bool parse_options(int argc, char **argv, t8n_opts *o) {
     *o = (t8n_opts){.alloc_in = "alloc.json", .env_in = "env.json", .txs_in = "txs.json", .basedir = ".",
                     .alloc_out = "alloc.json", .result_out = "result.json", .fork = "GrayGlacier", .chain_id = 1};
@@ -145,23 +135,17 @@ static bool parse_options(int argc, char **argv, t8n_opts *o) {
                 {"--output.alloc", &o->alloc_out},     {"--output.result", &o->result_out},
                 {"--output.body", &o->body_out},       {"--state.fork", &o->fork},
                 {"--opcode.count", &o->opcode_count}};
-    struct {
-        const char *name;
-        bool *dst;
-    } flags[] = {{"--trace", &o->trace},
-                 {"--trace.memory", &o->trace_opts.memory},
-                 {"--trace.nostack", &o->trace_opts.no_stack},
-                 {"--trace.returndata", &o->trace_opts.return_data}};
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         bool done = false;
         for (size_t k = 0; k < sizeof strs / sizeof *strs && !done; k++)
             if ((v = option_value(argc, argv, &i, strs[k].name))) *strs[k].dst = v, done = true;
-        bool ok = true;
-        for (size_t k = 0; k < sizeof flags / sizeof *flags && !done; k++)
-            done = flag_value(argv[i], flags[k].name, flags[k].dst, &ok);
-        if (!ok) return false;
         if (done) continue;
+        bool ok = true;
+        if (json_trace_option(argv[i], &o->trace_opts, &ok)) {
+            if (!ok) return false;
+            continue;
+        }
         long n;
         if ((v = option_value(argc, argv, &i, "--state.chainid"))) {
             if (!cli_parse_long(v, 1, (1L << 62), &n)) return false;
@@ -169,9 +153,11 @@ static bool parse_options(int argc, char **argv, t8n_opts *o) {
         } else if ((v = option_value(argc, argv, &i, "--state.reward"))) {
             json_t *j = json_string(v);
             o->no_reward = !strcmp(v, "-1");
-            bool ok = o->no_reward || (j && json_value_u256(j, &o->reward)); /* decimal or 0x-hex wei */
+            ok = o->no_reward || (j && json_value_u256(j, &o->reward)); /* decimal or 0x-hex wei */
             json_decref(j);
             if (!ok) return false;
+        } else if (!strcmp(argv[i], "--trace")) {
+            o->trace = true;
         } else if ((v = option_value(argc, argv, &i, "--verbosity"))) {
             if (!cli_parse_long(v, 0, 10, &n)) return false; /* geth's log level: nothing to log here */
         } else {

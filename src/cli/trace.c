@@ -35,6 +35,20 @@ static void step(evm_tracer *base, const evm_step *s) {
             name ? name : "INVALID");
 }
 
+/* "--name" or "--name=true|false" into *out; whether arg is --name. */
+static bool bool_flag(const char *arg, const char *name, bool *out, bool *ok) {
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) || (arg[n] && arg[n] != '=')) return false;
+    *out = !arg[n] || !strcmp(arg + n + 1, "true");
+    *ok = !arg[n] || *out || !strcmp(arg + n + 1, "false");
+    return true;
+}
+
+bool json_trace_option(const char *arg, json_trace_opts *o, bool *ok) {
+    return bool_flag(arg, "--trace.memory", &o->memory, ok) || bool_flag(arg, "--trace.nostack", &o->no_stack, ok) ||
+           bool_flag(arg, "--trace.returndata", &o->return_data, ok);
+}
+
 void json_tracer_init(json_tracer *t, FILE *out) {
     memset(t, 0, sizeof *t);
     t->base.step = step;

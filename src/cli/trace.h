@@ -22,6 +22,10 @@ typedef struct {
 
 /* Lines with geth's default fields; set t->opts after for more or fewer. */
 void json_tracer_init(json_tracer *t, FILE *out);
+/* Reads geth's --trace.memory, --trace.nostack and --trace.returndata
+ * (alone, or =true / =false) into o: whether arg is one of them; *ok false
+ * for another value. */
+bool json_trace_option(const char *arg, json_trace_opts *o, bool *ok);
 /* The closing line: {"output":..,"gasUsed":..,"error":..}. */
 void json_tracer_summary(json_tracer *t, const uint8_t *output, size_t len, uint64_t gas_used,
                          const char *error);
