@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "parevm/version.h"
 
 typedef struct {
     const char *name, *help;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include "node_internal.h"
 #include "parevm/keccak.h"
+#include "parevm/version.h"
 
 #define PAREVM_CLIENT_VERSION "parevm/v" PAREVM_VERSION "/linux-x86_64/c17"
 
