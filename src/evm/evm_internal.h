@@ -106,6 +106,22 @@ typedef struct {
  * Returns false on out of gas. */
 bool evm_mem_grow(evm_frame *f, uint64_t end);
 
+static inline int64_t evm_memory_cost(uint64_t words) { return (int64_t)(3 * words + words * words / 512); }
+
+/* evm_mem_grow's common case, inlined into the loop: the growth fits the
+ * frame's allocation and *gas pays for it. Otherwise (allocator, out of
+ * gas) false, and nothing changed: the caller takes evm_mem_grow's way. */
+static inline bool evm_mem_grow_in_place(evm_memory *m, uint64_t end, int64_t *gas) {
+    uint64_t new_words = (end + 31) / 32;
+    size_t new_size = new_words * 32;
+    int64_t cost = evm_memory_cost(new_words) - evm_memory_cost(m->size / 32);
+    if (new_size > m->cap || *gas < cost) return false;
+    *gas -= cost;
+    memset(m->data + m->size, 0, new_size - m->size);
+    m->size = new_size;
+    return true;
+}
+
 /* Ensures [off, off+len) is addressable, charging expansion gas. Zero len
  * touches nothing, whatever the offset. False means out of gas. */
 static inline bool evm_mem_touch(evm_frame *f, const u256 *off, const u256 *len) {

@@ -100,12 +100,10 @@ const evm_code *evm_vm_scratch_code(evm_vm *vm, int depth, const uint8_t *bytes,
     return &sc->code;
 }
 
-static int64_t memory_cost(uint64_t words) { return (int64_t)(3 * words + words * words / 512); }
-
 bool evm_mem_grow(evm_frame *f, uint64_t end) {
     evm_memory *m = f->mem;
     uint64_t new_words = (end + 31) / 32, old_words = m->size / 32;
-    int64_t cost = memory_cost(new_words) - memory_cost(old_words);
+    int64_t cost = evm_memory_cost(new_words) - evm_memory_cost(old_words);
     if (f->gas < cost) return false;
     f->gas -= cost;
     size_t new_size = new_words * 32;
