@@ -86,6 +86,7 @@ trace=$(ls "$tmp"/trace-0-0x*.jsonl 2>/dev/null | head -1)
 grep -q '"SSTORE": 1' "$tmp/ops.json" && grep -q '"PUSH1": 3' "$tmp/ops.json" && grep -q '"BLOCKHASH": 1' "$tmp/ops.json" &&
     ok || bad "--opcode.count: $(cat "$tmp/ops.json")"
 expect 2 'usage' --trace.memory=maybe
+expect 2 'usage' --verbosity loud
 # a reward of 2 ether goes to the coinbase, with the tips (43,131 gas at 16 wei);
 # -1 pays none
 expect 0 '"0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b": \{' --state.fork London --input.alloc pre.json --input.txs txs.rlp \
@@ -125,6 +126,9 @@ echo '[]' >"$tmp/no-txs.json"
 out=$(cd "$tmp" && "$parevm" t8n --state.fork Byzantium --state.reward 0x80 --input.alloc pre.json --input.env env-ommer.json \
     --input.txs no-txs.json --output.alloc stdout --output.result "")
 grep -A1 '"0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"' <<<"$out" | grep -q '"balance": "0x60"' && ok || bad "ommer reward: $(head -c 600 <<<"$out")"
+sed 's/"delta": 2/"delta": 9/' "$tmp/env-ommer.json" >"$tmp/env-ommer9.json"
+expect 10 'ERROR\(10\): env: ommers\[0\]: delta 9 is more than 8 blocks back' --state.fork Byzantium --input.alloc pre.json \
+    --input.env env-ommer9.json --input.txs no-txs.json
 # after the Merge: currentRandom is a number (decimal here), the result has no
 # difficulty and, before Prague, null requests; receipts name the block
 printf '{"currentCoinbase": "0xc94f5374fce5edbc8e2a8697c15331677e6ebf0b", "currentRandom": "2", "currentGasLimit": "0x750a163df65e8a",
