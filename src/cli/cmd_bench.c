@@ -206,12 +206,10 @@ typedef struct {
     char **argv;
 } bench_args;
 
-
 static int bench_evm_job(void *p) {
     bench_args *a = p;
     return bench_evm(a->argc, a->argv);
 }
-
 
 int cmd_bench(int argc, char **argv) {
     if (argc < 2) return usage();

@@ -5,9 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* n bytes as hex digits (no 0x), a chunk per write: memory can be large */
+static void put_digits(FILE *out, const uint8_t *p, size_t n) {
+    char chunk[2 * 256 + 3];
+    for (size_t at = 0; at < n; at += 256) {
+        size_t k = n - at < 256 ? n - at : 256;
+        hex_encode(p + at, k, chunk);
+        fwrite(chunk + 2, 1, 2 * k, out);
+    }
+}
+
 static void put_hex(FILE *out, const char *key, const uint8_t *p, size_t n) {
     fprintf(out, ",\"%s\":\"0x", key);
-    for (size_t i = 0; i < n; i++) fprintf(out, "%02x", p[i]);
+    put_digits(out, p, n);
     fputc('"', out);
 }
 
@@ -59,7 +69,7 @@ void json_tracer_init(json_tracer *t, FILE *out) {
 void json_tracer_summary(json_tracer *t, const uint8_t *output, size_t len, uint64_t gas_used,
                          const char *error) {
     fprintf(t->out, "{\"output\":\"");
-    for (size_t i = 0; i < len; i++) fprintf(t->out, "%02x", output[i]);
+    put_digits(t->out, output, len);
     fprintf(t->out, "\",\"gasUsed\":\"0x%llx\"", (unsigned long long)gas_used);
     if (error) fprintf(t->out, ",\"error\":\"%s\"", error);
     fprintf(t->out, "}\n");
