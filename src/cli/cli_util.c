@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "parevm/hex.h"
+#include "parevm/keccak.h"
 #include "parevm/rpc.h"
+#include "parevm/rpc_codec.h"
 #include "parevm/state.h"
 
 static void paths_add(path_list *l, const char *p) {
@@ -425,6 +427,52 @@ static bytes32 ho_block_hash(void *c, uint64_t number) {
 static const state_view_ops hash_override_ops = {ho_account, ho_storage, ho_has_storage, ho_code, ho_block_hash};
 
 state_view hash_override_view(hash_override *v) { return (state_view){&hash_override_ops, v}; }
+
+bytes32 decimal_block_hash(void *ctx, uint64_t number) {
+    (void)ctx;
+    char dec[24];
+    int n = snprintf(dec, sizeof dec, "%llu", (unsigned long long)number);
+    return keccak256_hash(dec, (size_t)n);
+}
+
+/* ---- state as a genesis alloc ---- */
+
+typedef struct {
+    mem_state *s;
+    json_t *out;
+} alloc_walk;
+
+static bool add_slot(void *arg, const u256 *key, const u256 *value) {
+    if (u256_is_zero(value)) return true;
+    bytes32 k, v;
+    u256_to_be(key, k.b);
+    u256_to_be(value, v.b);
+    char kh[67];
+    hex_encode(k.b, 32, kh);
+    json_object_set_new(arg, kh, rpc_json_hash(&v));
+    return true;
+}
+
+static bool add_account(void *arg, const mem_account_ref *a) {
+    alloc_walk *w = arg;
+    json_t *o = json_object(), *storage = json_object();
+    json_object_set_new(o, "balance", rpc_json_u256(a->balance));
+    if (a->nonce) json_object_set_new(o, "nonce", rpc_json_u64(a->nonce));
+    if (a->code && a->code->len) json_object_set_new(o, "code", rpc_json_data(a->code->bytes, a->code->len));
+    mem_state_each_slot(w->s, a->addr, add_slot, storage);
+    if (json_object_size(storage)) json_object_set(o, "storage", storage);
+    json_decref(storage);
+    char ah[43];
+    hex_encode(a->addr->b, 20, ah);
+    json_object_set_new(w->out, ah, o);
+    return true;
+}
+
+json_t *mem_state_alloc_json(mem_state *s) {
+    alloc_walk w = {s, json_object()};
+    mem_state_each_account(s, add_account, &w);
+    return w.out;
+}
 
 typedef struct {
     int (*fn)(void *);

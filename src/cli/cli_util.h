@@ -116,6 +116,14 @@ typedef struct {
     void *ctx;
 } hash_override;
 state_view hash_override_view(hash_override *v);
+/* statetest's and geth's `evm run` convention: BLOCKHASH(n) is keccak256 of
+ * n written in decimal (ctx unused). */
+bytes32 decimal_block_hash(void *ctx, uint64_t number);
+
+/* s as geth's genesis alloc ({address: {balance, nonce, code, storage}},
+ * nonce, code and storage only when not empty; zero slots left out), as
+ * t8n's alloc output. The caller owns the result (json_decref). */
+json_t *mem_state_alloc_json(mem_state *s);
 
 /* ---- big-stack thread ---- */
 

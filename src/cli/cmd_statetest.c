@@ -348,17 +348,6 @@ static bool build_tx(tx_template *t, const size_t idx[3], transaction *tx, uint8
 
 /* ---- the state-test conventions of geth and evmone ---------------------- */
 
-/* The pre-state as the transaction sees it. State tests carry no block
- * hashes: the runners answer BLOCKHASH(n) (for the 256 blocks before
- * currentNumber, the EVM checks the range) with keccak256 of n written in
- * decimal. Everything else reads the state. */
-static bytes32 statetest_block_hash(void *ctx, uint64_t number) {
-    (void)ctx;
-    char dec[24];
-    int n = snprintf(dec, sizeof dec, "%llu", (unsigned long long)number);
-    return keccak256_hash(dec, (size_t)n);
-}
-
 /* After the transaction (valid or not) the runners pay the coinbase a
  * 0-value block reward and commit again: before EIP-158 (Spurious Dragon)
  * that leaves the coinbase in the state, empty if it was absent or
@@ -428,7 +417,10 @@ static void execute_case(st_run *r, const block_env *env, mem_state *pre, const 
                          const char *label, case_outcome *o) {
     memset(o, 0, sizeof *o);
     mem_state *s = mem_state_clone(pre);
-    hash_override ho = {mem_state_view(s), statetest_block_hash, NULL};
+    /* State tests carry no block hashes: the runners answer BLOCKHASH(n)
+     * (for the 256 blocks before currentNumber, the EVM checks the range)
+     * with keccak256 of n written in decimal. */
+    hash_override ho = {mem_state_view(s), decimal_block_hash, NULL};
     state_view view = hash_override_view(&ho);
     if (reject) {
         o->res.error = reject;

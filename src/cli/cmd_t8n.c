@@ -535,44 +535,6 @@ static json_t *result_json(t8n_run *r) {
     return o;
 }
 
-typedef struct {
-    mem_state *s;
-    json_t *out;
-} alloc_walk;
-
-static bool add_slot(void *arg, const u256 *key, const u256 *value) {
-    if (u256_is_zero(value)) return true;
-    bytes32 k, v;
-    u256_to_be(key, k.b);
-    u256_to_be(value, v.b);
-    char kh[67];
-    hex_encode(k.b, 32, kh);
-    json_object_set_new(arg, kh, rpc_json_hash(&v));
-    return true;
-}
-
-/* geth's genesis account: balance, and nonce, code, storage when not empty. */
-static bool add_account(void *arg, const mem_account_ref *a) {
-    alloc_walk *w = arg;
-    json_t *o = json_object(), *storage = json_object();
-    json_object_set_new(o, "balance", rpc_json_u256(a->balance));
-    if (a->nonce) json_object_set_new(o, "nonce", rpc_json_u64(a->nonce));
-    if (a->code && a->code->len) json_object_set_new(o, "code", rpc_json_data(a->code->bytes, a->code->len));
-    mem_state_each_slot(w->s, a->addr, add_slot, storage);
-    if (json_object_size(storage)) json_object_set(o, "storage", storage);
-    json_decref(storage);
-    char ah[43];
-    hex_encode(a->addr->b, 20, ah);
-    json_object_set_new(w->out, ah, o);
-    return true;
-}
-
-static json_t *alloc_json(t8n_run *r) {
-    alloc_walk w = {r->state, json_object()};
-    mem_state_each_account(r->state, add_account, &w);
-    return w.out;
-}
-
 static json_t *body_json(const t8n_run *r) {
     transaction *txs = calloc(r->n_included + 1, sizeof *txs);
     if (!txs) abort();
@@ -651,7 +613,7 @@ static json_t *opcode_counts_json(const t8n_run *r) {
 static bool write_outputs(t8n_run *r) {
     json_t *out = json_object(), *err = json_object();
     bool ok = (!r->o.opcode_count || put_output(r, r->o.opcode_count, "opcodeCount", opcode_counts_json(r), out, err)) &&
-              put_output(r, r->o.alloc_out, "alloc", alloc_json(r), out, err) &&
+              put_output(r, r->o.alloc_out, "alloc", mem_state_alloc_json(r->state), out, err) &&
               put_output(r, r->o.result_out, "result", result_json(r), out, err) &&
               put_output(r, r->o.body_out, "body", body_json(r), out, err);
     ok = ok && dump_stream(out, stdout) && dump_stream(err, stderr);
