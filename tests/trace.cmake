@@ -27,6 +27,8 @@ add_test(NAME trace/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/trace_cli.sh $<TARGET_
 # execution-spec-tests' fillers drive a client, each result against the
 # block's header (tests/tools/t8n_chain.mjs; needs node, never skipped)
 add_test(NAME t8n/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/t8n_cli.sh $<TARGET_FILE:parevm>)
+# parevm run (geth's evm run): hand-assembled code, its context, gas and errors
+add_test(NAME run/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/run_cli.sh $<TARGET_FILE:parevm>)
 find_program(PAREVM_T8N_NODEJS node)
 if(PAREVM_T8N_NODEJS)
   add_test(NAME t8n/BlockchainTests

@@ -89,6 +89,31 @@ typedef struct {
 void exec_call_with(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,
                     const exec_call_options *opt, tx_result *out);
 
+/* A bare message, as geth's `evm run` (core/vm/runtime) runs one: no
+ * transaction around it, so no intrinsic gas, no fee and no nonce check.
+ * From Berlin the sender, the recipient (or the new contract), the
+ * precompiles and from Shanghai the coinbase are warm. The value moves only
+ * when the sender's balance covers it: otherwise the result is
+ * EVM_INSUFFICIENT_BALANCE with all gas left and nothing runs. A call
+ * follows the recipient's EIP-7702 delegation; a creation (has_to false)
+ * takes its address from the sender's nonce, which it increments
+ * (EVM_NONCE_OVERFLOW at 2^64 - 1). The change set is left in the executor
+ * as for a transaction; the output stays valid until the next execution.
+ * Returns false (with an empty change set) when the message needed more EVM
+ * memory than the engine holds (evm_vm_memory_exhausted): then *out means
+ * nothing. */
+typedef struct {
+    address sender, to;
+    bool has_to;
+    u256 value, gas_price;
+    const uint8_t *input;
+    size_t input_len;
+    int64_t gas;
+} exec_message_args;
+
+bool exec_message(executor *ex, const block_env *env, state_view view, code_store *codes,
+                  const exec_message_args *m, evm_result *out);
+
 const change_set *executor_changes(const executor *ex);
 overlay *executor_overlay(executor *ex);
 typedef struct bloom_cache bloom_cache;

@@ -7,6 +7,7 @@
 #define PAREVM_COMMANDS(X)                                                        \
     X(statetest, "run GeneralStateTests files or folders")                        \
     X(t8n, "geth's evm t8n: apply transactions to a pre-state in one block")   \
+    X(run, "geth's evm run: run EVM code as one call (or creation)")            \
     X(txtest, "run TransactionTests files or folders")                            \
     X(blocktest, "run BlockchainTests files or folders")                          \
     X(replay, "replay mainnet block fixtures and measure Mgas/s")                  \

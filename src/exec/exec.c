@@ -372,6 +372,51 @@ void exec_call_with(executor *ex, const block_env *env, state_view view, code_st
     run_transaction(ex, env, view, codes, tx, 0, out, true, opt);
 }
 
+bool exec_message(executor *ex, const block_env *env, state_view view, code_store *codes,
+                  const exec_message_args *m, evm_result *out) {
+    overlay *ov = ex->ov;
+    fork_id fork = env->fork;
+    overlay_begin(ov, view, codes, fork);
+    ex->auth_refund = 0;
+    evm_tx_context ctx = {
+        .fork = fork, .origin = m->sender, .gas_price = m->gas_price, .coinbase = env->coinbase,
+        .number = env->number, .timestamp = env->timestamp, .gas_limit = env->gas_limit,
+        .prevrandao = env->prevrandao, .chain_id = u256_from_u64(env->chain_id), .base_fee = env->base_fee,
+    };
+    if (fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
+    state_host host = {ov, ex->vm, &ctx, NULL};
+    evm_result r = {.status = EVM_SUCCESS, .gas_left = m->gas};
+    uint64_t nonce = overlay_nonce(ov, &m->sender);
+    u256 balance = overlay_balance(ov, &m->sender);
+    if (u256_gt(&m->value, &balance)) r.status = EVM_INSUFFICIENT_BALANCE;
+    else if (!m->has_to && nonce == UINT64_MAX) r.status = EVM_NONCE_OVERFLOW;
+    if (r.status != EVM_SUCCESS) {
+        overlay_finish(ov, &ex->changes);
+        *out = r;
+        return true;
+    }
+    address target = m->has_to ? m->to : create_address(&m->sender, nonce);
+    if (!m->has_to) overlay_set_nonce(ov, &m->sender, nonce + 1);
+    if (fork >= FORK_BERLIN) {
+        overlay_warm_account(ov, &m->sender);
+        overlay_warm_account(ov, &target); /* precompiles are always warm: overlay.c */
+        if (fork >= FORK_SHANGHAI) overlay_warm_account(ov, &env->coinbase);
+    }
+    evm_message msg = {
+        .kind = m->has_to ? EVM_CALL : EVM_CREATE, .gas = m->gas, .recipient = target, .sender = m->sender,
+        .code_address = target, .value = m->value, .input = m->input, .input_size = m->input_len,
+    };
+    if (m->has_to) follow_delegation(ov, fork, &msg);
+    *out = m->has_to ? state_host_call(&host, &msg) : state_host_create_at(&host, &msg, &target);
+    if (evm_vm_memory_exhausted(ex->vm)) {
+        change_set_clear(&ex->changes);
+        overlay_begin(ov, view, codes, fork);
+        return false;
+    }
+    overlay_finish(ov, &ex->changes);
+    return true;
+}
+
 evm_result exec_system_call(executor *ex, const block_env *env, state_view view, code_store *codes,
                             const address *caller, const address *target, const uint8_t *data,
                             size_t len, int64_t gas) {
