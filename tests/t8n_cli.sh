@@ -145,5 +145,44 @@ expect 11 'ERROR\(11\): failed creating output basedir' --state.fork London --in
 expect 2 'usage' --state.chainid x
 expect 2 'usage' --no-such-option
 
+# t9n (geth's evm t9n): each transaction of an RLP list checked against a
+# fork's rules. The EIP-155 example (key 0x4646..46, chain id 1) is valid
+# from Spurious Dragon; with its gas limit cut to 20000 the intrinsic gas
+# is too low (the sender recovered is then another); a type-2 transaction
+# is not one before London.
+expect9() { # expect9 STATUS PATTERN ARGS...
+    local want=$1 pattern=$2
+    shift 2
+    local out rc
+    out=$(cd "$tmp" && "$parevm" t9n "$@" 2>&1)
+    rc=$?
+    if [ $rc -ne "$want" ]; then bad "t9n $* exited $rc, not $want: $(head -3 <<<"$out")"; return; fi
+    if ! grep -qzP -- "(?s)$pattern" <<<"$out"; then bad "t9n $*: no /$pattern/ in: $(head -8 <<<"$out")"; return; fi
+    ok
+}
+eip155=f86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83
+lowgas=${eip155/825208/824e20}
+type2=a402e2018001018252089435353535353535353535353535353535353535358080c0800101
+printf '"0xf90101%s%s%s"' "$eip155" "$lowgas" "$type2" >"$tmp/txs.rlp"
+expect9 0 '^\[\s+\{\s+"address": "0x9d8a62f656a8d1615c1294fd71e9cfb3e4855a4f",\s+"hash": "0x[0-9a-f]{64}",\s+"intrinsicGas": "0x5208"\s+\},\s+\{\s+"error": "intrinsic gas too low: have 20000, want 21000",\s+"address": "0x[0-9a-f]{40}",' \
+    --state.fork London
+expect9 0 '\{\s+"error": "transaction type not supported",\s+"hash": "0x[0-9a-f]{64}"\s+\}\s+\]' --state.fork Berlin
+expect9 0 '^\[\s+\{\s+"error": "invalid chain id for signer",\s+"hash"' --state.fork London --state.chainid 5
+expect9 0 '^\[\s+\{\s+"error": "invalid transaction v, r, s values"' --state.fork Homestead
+expect9 0 '"address": "0x9d8a62f656a8d1615c1294fd71e9cfb3e4855a4f"' --state.fork BerlinToLondonAt5
+echo '{"txsRlp": "0xc0"}' >"$tmp/empty.json"
+expect9 0 '^\[\]' --input.txs stdin <"$tmp/empty.json"
+expect9 3 'ERROR\(3\): unsupported fork' --state.fork Nope
+expect9 11 'ERROR\(11\).*only rlp' --input.txs txs.json
+expect9 11 'ERROR\(11\).*cannot open' --input.txs absent.rlp
+printf '"0xc1"' >"$tmp/trunc.rlp"
+expect9 11 'ERROR\(11\): the input is not an RLP list' --input.txs trunc.rlp
+printf '"0xzz"' >"$tmp/nothex.rlp"
+expect9 11 'ERROR\(11\).*not 0x-hex' --input.txs nothex.rlp
+expect9 10 'ERROR\(10\).*invalid JSON' --input.txs stdin <"$tmp/trunc.rlp"
+printf '"0xc3010203"' >"$tmp/garbage.rlp"
+expect9 0 '"error": "typed transaction too short".*"error": "typed transaction too short"' --input.txs garbage.rlp
+expect9 2 'usage' --state.chainid 0
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -282,6 +282,7 @@ static const struct {
     {"invalid signature v", "invalid transaction v, r, s values"},
     {"invalid signature r or s", "invalid transaction v, r, s values"},
     {"invalid transaction signature", "invalid transaction v, r, s values"},
+    {"EIP-155 transaction before Spurious Dragon", "invalid transaction v, r, s values"}, /* v = 35 + 2 id */
 };
 
 #define COUNT(a) (sizeof a / sizeof a[0])
