@@ -5,11 +5,25 @@
 #include "parevm/buf.h"
 #include "parevm/evm.h"
 
-/* OP_<NAME> = opcode value; IN_/OUT_ = stack items taken/left. */
+/* OP_<NAME> = opcode value; IN_/OUT_ = stack items taken/left; BASE_GAS_
+ * the static cost when the opcode was introduced. */
 enum {
-#define X(code, name, in, out, gas, since) OP_##name = code, IN_##name = in, OUT_##name = out,
+#define X(code, name, in, out, gas, since) OP_##name = code, IN_##name = in, OUT_##name = out, BASE_GAS_##name = gas,
 #include "opcodes.def"
 #undef X
+};
+
+/* The opcodes whose static cost a later fork changed (gas_tables.c lists
+ * the changes and checks they are all here). The interpreter reads their
+ * cost from the fork's table; every other opcode's is the constant
+ * BASE_GAS_, which the compiler folds into the instruction. */
+#define REPRICED_OPCODES(R) \
+    R(BALANCE) R(EXTCODESIZE) R(EXTCODECOPY) R(EXTCODEHASH) R(SLOAD) R(CALL) R(CALLCODE) R(DELEGATECALL) \
+    R(STATICCALL) R(SELFDESTRUCT)
+static const bool evm_repriced[256] = {
+#define R(name) [OP_##name] = true,
+    REPRICED_OPCODES(R)
+#undef R
 };
 
 #define EVM_STACK_LIMIT 1024

@@ -2,6 +2,7 @@
  * starts as a copy of the previous fork's, then applies that fork's changes.
  * Built once (pthread_once) and immutable afterwards. */
 #include <pthread.h>
+#include <stdlib.h>
 #include "evm_internal.h"
 
 static const struct {
@@ -62,6 +63,9 @@ static void build_tables(void) {
         for (size_t i = 0; i < sizeof gas_changes / sizeof gas_changes[0]; i++)
             if (gas_changes[i].fork == (fork_id)f) tables.gas[f][gas_changes[i].op] = gas_changes[i].gas;
     }
+    /* the interpreter charges a constant for every opcode not marked repriced */
+    for (size_t i = 0; i < sizeof gas_changes / sizeof gas_changes[0]; i++)
+        if (!evm_repriced[gas_changes[i].op]) abort();
     for (size_t i = 0; i < sizeof opcode_list / sizeof opcode_list[0]; i++) {
         tables.name[opcode_list[i].op] = opcode_list[i].name;
         tables.stack_in[opcode_list[i].op] = opcode_list[i].in;
