@@ -88,12 +88,16 @@ check prestate-block ok "^0x$(word 16)$(word 4660)$(word 5)$(word 204)$(word 300
 # London at block 16: PUSH0 undefined; the fork option wins
 check prestate-fork ok ' error: invalid opcode' "$parevm" run --prestate "$tmp/genesis.json" 0x5f
 check prestate-fork-option ok '^0x\n$' "$parevm" run --prestate "$tmp/genesis.json" --fork Shanghai 0x5f
-# the value moves; the receiver's code runs with its balance and storage kept
-check dump ok '"0x0000000000000000000000000000000000000bbb": \{\s+"balance": "0x6",\s+"code": "0x6001600055",\s+"storage": \{\s+"0x0+": "0x0+1"' \
+# the value moves; the receiver's code runs with its balance and storage
+# kept; --dump is geth's state dump (balance in decimal, storage root, code
+# hash, the address and its hash), printed before the output
+check dump ok '"0x0000000000000000000000000000000000000bbb": \{\s+"balance": "6",\s+"nonce": 0,\s+"root": "0x[0-9a-f]{64}",\s+"codeHash": "0x[0-9a-f]{64}",\s+"code": "0x6001600055",\s+"storage": \{\s+"0x0{64}": "01"\s+\},\s+"address": "0x0{37}bbb",\s+"key": "0x[0-9a-f]{64}"' \
     "$parevm" run --prestate "$tmp/genesis.json" --receiver 0xbbb --value 1 --dump
-check dump-sender ok "\"0x$sender\": \\{\\s+\"balance\": \"0xff\"" \
+check dump-sender ok "\"0x$sender\": \\{\\s+\"balance\": \"255\"" \
     "$parevm" run --prestate "$tmp/genesis.json" --receiver 0xbbb --value 1 --dump
-check dump-root ok '"root": "0x[0-9a-f]{64}"' "$parevm" run --prestate "$tmp/genesis.json" --dump 00
+# geth's own: the receiver holding 0x6040, with geth's state root and hashes
+check dump-geth ok '^\{\n    "root": "b444481d1367188172f8c6091e948aaa68bae763fd26d6b9e994306a66bf69f9",\n    "accounts": \{\n        "0x0000000000000000000000007265636569766572": \{\n            "balance": "0",\n            "nonce": 0,\n            "root": "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421",\n            "codeHash": "0x3e48ef54b89079a075f3b8fc253c657a86b110a7aed3568c1517b10edf2c3eb6",\n            "code": "0x6040",\n            "address": "0x0000000000000000000000007265636569766572",\n            "key": "0x30d7a0694cb29af31b982480e11d7ebb003a3fca4026939149071f014689b142"\n        \}\n    \}\n\}\n0x\n$' \
+    "$parevm" run --dump 0x6040
 check value-too-much ok '^0x\n error: insufficient balance for transfer\n$' \
     "$parevm" run --prestate "$tmp/genesis.json" --value 0x101 00
 check value-none ok ' error: insufficient balance for transfer' "$parevm" run --value 1 00
@@ -105,7 +109,7 @@ check create ok '^0x2a\n.*contract address: 0xcd234a471b72ba2f1ccf0a70fcaba648a5
     "$parevm" run --create --sender 0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0 $init
 check create-nonce ok 'contract address: 0x343c43a37d37dff08ae8c4a11544c718abb4fcf8' \
     "$parevm" run --create --prestate "$tmp/genesis.json" --sender 0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0 $init
-check create-dump ok '"0x343c43a37d37dff08ae8c4a11544c718abb4fcf8": \{\s+"balance": "0x0",\s+"code": "0x2a",\s+"nonce": "0x1"' \
+check create-dump ok '"0x343c43a37d37dff08ae8c4a11544c718abb4fcf8": \{\s+"balance": "0",\s+"nonce": 1,.*"code": "0x2a",' \
     "$parevm" run --create --dump --prestate "$tmp/genesis.json" --sender 0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0 $init
 check create-input ok '^0x2a\n' "$parevm" run --create --input 0x60016000f3 0x602a600053
 check create-nonce-overflow ok ' error: nonce uint64 overflow' \
@@ -116,6 +120,11 @@ check create-ef ok ' error: contract validation failed' "$parevm" run --create 0
 # (18 for the code, 200 for the one byte deposited)
 check trace ok '"pc":0,"op":96,"gas":"0x2540be400","gasCost":"0x3".*"opName":"PUSH1".*\{"output":"2a","gasUsed":"0xda"\}\n$' \
     "$parevm" run --trace $init --create
+# geth's trace of the same code, line for line
+check trace-geth ok '^\{"pc":0,"op":96,"gas":"0x2540be400","gasCost":"0x3","memSize":0,"stack":\[\],"depth":1,"refund":0,"opName":"PUSH1"\}\n\{"pc":2,"op":0,"gas":"0x2540be3fd","gasCost":"0x0","memSize":0,"stack":\["0x40"\],"depth":1,"refund":0,"opName":"STOP"\}\n\{"output":"","gasUsed":"0x3"\}\n$' \
+    "$parevm" run --json 6040
+check trace-format ok '"opName":"STOP"' "$parevm" run --trace --trace.format=json 6040
+check trace-format-md bad 'only json' "$parevm" run --trace --trace.format=md 6040
 check trace-nostack ok '"stack":null' "$parevm" run --trace.nostack 0x6001
 check trace-error ok '\{"output":"","gasUsed":"0x2540be400","error":"invalid opcode"\}' "$parevm" run --json fe
 check bench ok 'runs: +[0-9]+\nMgas/s' "$parevm" run --bench --gas 100000 0x5b600056

@@ -19,6 +19,7 @@
 #include "parevm/chain_import.h"
 #include "parevm/exec.h"
 #include "parevm/hex.h"
+#include "parevm/keccak.h"
 #include "parevm/rpc_codec.h"
 #include "parevm/state_root.h"
 #include "trace.h"
@@ -41,11 +42,11 @@ static int usage(void) {
             "                   (number, timestamp, coinbase, difficulty, mixHash, baseFeePerGas,\n"
             "                   gasLimit, excessBlobGas) the block, its config the fork\n"
             "  --fork NAME      the rules (default Osaka, or the prestate's fork at its block)\n"
-            "  --trace, --json  EIP-3155 trace on stderr (also --trace.memory, --trace.nostack,\n"
-            "                   --trace.returndata); the output is then in its last line\n"
+            "  --trace, --json  EIP-3155 trace on stderr (also --trace.format=json, --trace.memory,\n"
+            "                   --trace.nostack, --trace.returndata); the output is in its last line\n"
             "  --bench          run repeatedly (at least 3 times and 0.5 s) and report the median\n"
             "  --statdump       gas used and time on stderr\n"
-            "  --dump           the state afterwards on stdout: {\"root\", \"accounts\"} (genesis alloc)\n"
+            "  --dump           the state afterwards on stdout, as geth dumps it: {\"root\", \"accounts\"}\n"
             "  Block defaults: number 0, timestamp 0, coinbase 0, GASLIMIT = --gas, base fee 1 gwei,\n"
             "  chain id 1; BLOCKHASH(n) is keccak256 of n in decimal.\n");
     return 2;
@@ -88,6 +89,9 @@ static bool parse_options(int argc, char **argv, run_opts *o) {
         bool ok = true;
         if (json_trace_option(argv[i], &o->trace_opts, &ok)) {
             if (!ok) return fail("%s: true or false", argv[i]);
+            o->trace = true;
+        } else if ((v = option_value(argc, argv, &i, "--trace.format"))) {
+            if (strcmp(v, "json")) return fail("--trace.format %s: only json (EIP-3155) is written", v);
             o->trace = true;
         } else if ((v = option_value(argc, argv, &i, "--codefile"))) {
             o->code_file = v;
@@ -302,6 +306,8 @@ static double now_sec(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -311,6 +317,110 @@ static void print_time(FILE *f, const char *label, double s) {
     if (s < 1e-3) fprintf(f, "%s%.3fus\n", label, s * 1e6);
     else if (s < 1) fprintf(f, "%s%.3fms\n", label, s * 1e3);
     else fprintf(f, "%s%.3fs\n", label, s);
+}
+
+static int cmp_str(const void *a, const void *b);
+
+/* ---- --dump: geth's state dump (core/state/dump.go) ---- */
+
+typedef struct {
+    mem_state *s;
+    json_t *accounts;
+} dump_walk;
+
+typedef struct {
+    u256 key, value;
+} dump_slot;
+
+typedef struct {
+    dump_slot *v;
+    size_t n, cap;
+} dump_slots;
+
+static bool collect_slot(void *arg, const u256 *key, const u256 *value) {
+    dump_slots *l = arg;
+    if (u256_is_zero(value)) return true;
+    if (l->n == l->cap && !(l->v = realloc(l->v, (l->cap = l->cap ? 2 * l->cap : 16) * sizeof *l->v))) abort();
+    l->v[l->n++] = (dump_slot){*key, *value};
+    return true;
+}
+
+static int cmp_slot(const void *a, const void *b) {
+    const dump_slot *x = a, *y = b;
+    return u256_lt(&x->key, &y->key) ? -1 : u256_lt(&y->key, &x->key);
+}
+
+/* The storage as geth dumps it: slot (32-byte hex) -> value (hex, no 0x,
+ * no leading zero bytes), in slot order; NULL when empty. */
+static json_t *dump_storage(mem_state *s, const address *addr) {
+    dump_slots l = {0};
+    mem_state_each_slot(s, addr, collect_slot, &l);
+    if (!l.n) return NULL;
+    qsort(l.v, l.n, sizeof *l.v, cmp_slot);
+    json_t *o = json_object();
+    for (size_t i = 0; i < l.n; i++) {
+        bytes32 k, v;
+        u256_to_be(&l.v[i].key, k.b);
+        u256_to_be(&l.v[i].value, v.b);
+        size_t z = 0;
+        while (z < 31 && !v.b[z]) z++;
+        char kh[67], vh[67];
+        hex_encode(k.b, 32, kh);
+        hex_encode(v.b + z, 32 - z, vh);
+        json_object_set_new(o, kh, json_string(vh + 2));
+    }
+    free(l.v);
+    return o;
+}
+
+static bool dump_account(void *arg, const mem_account_ref *a) {
+    dump_walk *w = arg;
+    json_t *o = json_object();
+    char dec[80], ah[43];
+    u256_to_dec(a->balance, dec);
+    json_object_set_new(o, "balance", json_string(dec));
+    json_object_set_new(o, "nonce", json_integer((json_int_t)a->nonce));
+    bytes32 root = mem_state_storage_root(w->s, a->addr);
+    json_object_set_new(o, "root", rpc_json_hash(&root));
+    bool has_code = a->code && a->code->len;
+    bytes32 code_hash = has_code ? a->code->hash : EMPTY_CODE_HASH;
+    json_object_set_new(o, "codeHash", rpc_json_hash(&code_hash));
+    if (has_code) json_object_set_new(o, "code", rpc_json_data(a->code->bytes, a->code->len));
+    json_t *storage = dump_storage(w->s, a->addr);
+    if (storage) json_object_set_new(o, "storage", storage);
+    hex_encode(a->addr->b, 20, ah);
+    json_object_set_new(o, "address", json_string(ah));
+    bytes32 key = keccak256_hash(a->addr->b, 20);
+    json_object_set_new(o, "key", rpc_json_hash(&key));
+    json_object_set_new(w->accounts, ah, o);
+    return true;
+}
+
+/* {"root" (hex without 0x, as geth writes it), "accounts": {address:
+ * {balance (decimal), nonce, root, codeHash, code, storage, address, key}}}
+ * with the accounts in address order. */
+static json_t *dump_json(mem_state *s) {
+    json_t *d = json_object();
+    bytes32 root = mem_state_root(s);
+    char rh[67];
+    hex_encode(root.b, 32, rh);
+    json_object_set_new(d, "root", json_string(rh + 2));
+    dump_walk w = {s, json_object()};
+    mem_state_each_account(s, dump_account, &w);
+    /* sorted by address, as geth's map is marshalled */
+    json_t *sorted = json_object();
+    const char **keys = malloc((json_object_size(w.accounts) + 1) * sizeof *keys);
+    if (!keys) abort();
+    size_t n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(w.accounts, k, v) keys[n++] = k;
+    qsort(keys, n, sizeof *keys, cmp_str);
+    for (size_t i = 0; i < n; i++) json_object_set(sorted, keys[i], json_object_get(w.accounts, keys[i]));
+    free(keys);
+    json_decref(w.accounts);
+    json_object_set_new(d, "accounts", sorted);
+    return d;
 }
 
 /* ---- the run ---- */
@@ -376,9 +486,15 @@ static int run_main(void *p) {
     } while (o->bench && runs < BENCH_MAX_RUNS && (runs < 3 || total < 0.5));
     uint64_t gas_used = (uint64_t)(o->msg.gas - r.gas_left);
     const char *error = r.status == EVM_SUCCESS ? NULL : geth_error(r.status);
-    if (o->trace) {
-        json_tracer_summary(&tracer, r.output, r.output_size, gas_used, error);
-    } else {
+    if (o->trace) json_tracer_summary(&tracer, r.output, r.output_size, gas_used, error);
+    if (o->dump) { /* before the output, as geth */
+        mem_state_apply(s, executor_changes(ex));
+        json_t *d = dump_json(s);
+        json_dumpf(d, stdout, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        json_decref(d);
+    }
+    if (!o->trace) {
         print_hex_line(r.output, r.output_size);
         if (error) printf(" error: %s\n", error);
     }
@@ -396,16 +512,6 @@ static int run_main(void *p) {
             double t = times[runs / 2];
             if (t > 0) fprintf(stderr, "Mgas/s:          %.1f\n", (double)gas_used / t / 1e6);
         }
-    }
-    if (o->dump) {
-        mem_state_apply(s, executor_changes(ex));
-        bytes32 root = mem_state_root(s);
-        json_t *d = json_object();
-        json_object_set_new(d, "root", rpc_json_hash(&root));
-        json_object_set_new(d, "accounts", mem_state_alloc_json(s));
-        json_dumpf(d, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-        putchar('\n');
-        json_decref(d);
     }
     rc = 0;
 out:
