@@ -428,6 +428,14 @@ static const state_view_ops hash_override_ops = {ho_account, ho_storage, ho_has_
 
 state_view hash_override_view(hash_override *v) { return (state_view){&hash_override_ops, v}; }
 
+const char *cli_option_value(int argc, char **argv, int *i, const char *name) {
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n)) return NULL;
+    if (argv[*i][n] == '=') return argv[*i] + n + 1;
+    if (argv[*i][n] || *i + 1 >= argc) return NULL;
+    return argv[++*i];
+}
+
 bytes32 decimal_block_hash(void *ctx, uint64_t number) {
     (void)ctx;
     char dec[24];

@@ -100,6 +100,10 @@ bool json_load_pre_state(json_t *pre, struct mem_state *s, char *err, size_t err
 struct rpc_methods;
 json_t *cli_rpc_call(const struct rpc_methods *m, const char *method, json_t *params);
 
+/* geth's flag forms "--name value" and "--name=value": the value (advancing
+ * *i past it), or NULL when argv[*i] is not --name or its value is missing. */
+const char *cli_option_value(int argc, char **argv, int *i, const char *name);
+
 /* Parses a whole decimal integer in [min, max] (no sign games, no trailing
  * text: "2x" is not 2). */
 bool cli_parse_long(const char *text, long min, long max, long *out);

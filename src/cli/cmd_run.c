@@ -59,15 +59,6 @@ typedef struct {
     json_trace_opts trace_opts;
 } run_opts;
 
-/* "--name value" or "--name=value": the value, or NULL if argv[*i] is not --name. */
-static const char *option_value(int argc, char **argv, int *i, const char *name) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n)) return NULL;
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (argv[*i][n] || *i + 1 >= argc) return NULL;
-    return argv[++*i];
-}
-
 static bool fail(const char *fmt, const char *what) {
     fprintf(stderr, "parevm run: ");
     fprintf(stderr, fmt, what);
@@ -90,32 +81,32 @@ static bool parse_options(int argc, char **argv, run_opts *o) {
         if (json_trace_option(argv[i], &o->trace_opts, &ok)) {
             if (!ok) return fail("%s: true or false", argv[i]);
             o->trace = true;
-        } else if ((v = option_value(argc, argv, &i, "--trace.format"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--trace.format"))) {
             if (strcmp(v, "json")) return fail("--trace.format %s: only json (EIP-3155) is written", v);
             o->trace = true;
-        } else if ((v = option_value(argc, argv, &i, "--codefile"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--codefile"))) {
             o->code_file = v;
-        } else if ((v = option_value(argc, argv, &i, "--input"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--input"))) {
             o->input_hex = v;
-        } else if ((v = option_value(argc, argv, &i, "--inputfile"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--inputfile"))) {
             o->input_file = v;
-        } else if ((v = option_value(argc, argv, &i, "--prestate"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--prestate"))) {
             o->prestate = v;
-        } else if ((v = option_value(argc, argv, &i, "--fork")) || (v = option_value(argc, argv, &i, "--state.fork"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--fork")) || (v = cli_option_value(argc, argv, &i, "--state.fork"))) {
             o->fork = v;
-        } else if ((v = option_value(argc, argv, &i, "--gas"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--gas"))) {
             uint64_t g;
             if (!hex_parse_u64(v, &g) || !*v || g > (uint64_t)INT64_MAX)
                 return fail("--gas %s: a whole number up to 2^63 - 1", v);
             o->msg.gas = (int64_t)g;
-        } else if ((v = option_value(argc, argv, &i, "--value"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--value"))) {
             if (!*v || !hex_parse_u256(v, &o->msg.value)) return fail("--value %s: a number of wei", v);
-        } else if ((v = option_value(argc, argv, &i, "--price"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--price"))) {
             if (!*v || !hex_parse_u256(v, &o->msg.gas_price)) return fail("--price %s: a number of wei", v);
-        } else if ((v = option_value(argc, argv, &i, "--sender"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--sender"))) {
             if (!parse_address(v, &o->msg.sender, "--sender")) return false;
             o->has_sender = true;
-        } else if ((v = option_value(argc, argv, &i, "--receiver"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--receiver"))) {
             if (!parse_address(v, &o->msg.to, "--receiver")) return false;
             o->has_receiver = true;
         } else if (!strcmp(argv[i], "--create")) {

@@ -115,15 +115,6 @@ static int usage(void) {
     return 2;
 }
 
-/* "--name value" or "--name=value": the value, or NULL if a is not --name. */
-static const char *option_value(int argc, char **argv, int *i, const char *name) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n)) return NULL;
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (argv[*i][n] || *i + 1 >= argc) return NULL;
-    return argv[++*i];
-}
-
 static bool parse_options(int argc, char **argv, t8n_opts *o) {
     *o = (t8n_opts){.alloc_in = "alloc.json", .env_in = "env.json", .txs_in = "txs.json", .basedir = ".",
                     .alloc_out = "alloc.json", .result_out = "result.json", .fork = "GrayGlacier", .chain_id = 1};
@@ -139,7 +130,7 @@ static bool parse_options(int argc, char **argv, t8n_opts *o) {
         const char *v = NULL;
         bool done = false;
         for (size_t k = 0; k < sizeof strs / sizeof *strs && !done; k++)
-            if ((v = option_value(argc, argv, &i, strs[k].name))) *strs[k].dst = v, done = true;
+            if ((v = cli_option_value(argc, argv, &i, strs[k].name))) *strs[k].dst = v, done = true;
         if (done) continue;
         bool ok = true;
         if (json_trace_option(argv[i], &o->trace_opts, &ok)) {
@@ -147,10 +138,10 @@ static bool parse_options(int argc, char **argv, t8n_opts *o) {
             continue;
         }
         long n;
-        if ((v = option_value(argc, argv, &i, "--state.chainid"))) {
+        if ((v = cli_option_value(argc, argv, &i, "--state.chainid"))) {
             if (!cli_parse_long(v, 1, (1L << 62), &n)) return false;
             o->chain_id = (uint64_t)n;
-        } else if ((v = option_value(argc, argv, &i, "--state.reward"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--state.reward"))) {
             json_t *j = json_string(v);
             o->no_reward = !strcmp(v, "-1");
             ok = o->no_reward || (j && json_value_u256(j, &o->reward)); /* decimal or 0x-hex wei */
@@ -158,7 +149,7 @@ static bool parse_options(int argc, char **argv, t8n_opts *o) {
             if (!ok) return false;
         } else if (!strcmp(argv[i], "--trace")) {
             o->trace = true;
-        } else if ((v = option_value(argc, argv, &i, "--verbosity"))) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--verbosity"))) {
             if (!cli_parse_long(v, 0, 10, &n)) return false; /* geth's log level: nothing to log here */
         } else {
             return false;

@@ -37,14 +37,6 @@ static int usage(void) {
     return 2;
 }
 
-static const char *option_value(int argc, char **argv, int *i, const char *name) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n)) return NULL;
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (argv[*i][n] || *i + 1 >= argc) return NULL;
-    return argv[++*i];
-}
-
 static int error_exit(int code, const char *fmt, const char *what) {
     fprintf(stderr, "ERROR(%d): ", code);
     fprintf(stderr, fmt, what);
@@ -127,9 +119,9 @@ int cmd_t9n(int argc, char **argv) {
     long chain_id = 1;
     for (int i = 1; i < argc; i++) {
         const char *v;
-        if ((v = option_value(argc, argv, &i, "--input.txs"))) txs = v;
-        else if ((v = option_value(argc, argv, &i, "--state.fork"))) fork_name = v;
-        else if ((v = option_value(argc, argv, &i, "--state.chainid"))) {
+        if ((v = cli_option_value(argc, argv, &i, "--input.txs"))) txs = v;
+        else if ((v = cli_option_value(argc, argv, &i, "--state.fork"))) fork_name = v;
+        else if ((v = cli_option_value(argc, argv, &i, "--state.chainid"))) {
             if (!cli_parse_long(v, 1, 1L << 62, &chain_id)) return usage();
         } else return usage();
     }
