@@ -436,6 +436,31 @@ const char *cli_option_value(int argc, char **argv, int *i, const char *name) {
     return argv[++*i];
 }
 
+bool json_load_withdrawals(json_t *list, block *b, char *err, size_t n) {
+    b->has_withdrawals = list && !json_is_null(list);
+    if (!b->has_withdrawals) return true;
+    if (!json_is_array(list)) {
+        snprintf(err, n, "field \"withdrawals\" is not an array");
+        return false;
+    }
+    b->n_withdrawals = json_array_size(list);
+    b->withdrawals = calloc(b->n_withdrawals + 1, sizeof *b->withdrawals);
+    if (!b->withdrawals) abort();
+    for (size_t i = 0; i < b->n_withdrawals; i++) {
+        json_t *w = json_array_get(list, i);
+        withdrawal *wd = &b->withdrawals[i];
+        char why[200] = "is not an object";
+        if (!json_is_object(w) || !json_hex_u64(w, "index", &wd->index, why, sizeof why) ||
+            !json_hex_u64(w, "validatorIndex", &wd->validator, why, sizeof why) ||
+            !json_hex_address(w, "address", &wd->addr, why, sizeof why) ||
+            !json_hex_u64(w, "amount", &wd->amount_gwei, why, sizeof why)) {
+            snprintf(err, n, "withdrawals[%zu]: %s", i, why);
+            return false;
+        }
+    }
+    return true;
+}
+
 bytes32 decimal_block_hash(void *ctx, uint64_t number) {
     (void)ctx;
     char dec[24];

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <regex.h>
+#include "parevm/block.h"
 #include "parevm/state.h"
 #include "parevm/u256.h"
 
@@ -99,6 +100,12 @@ bool json_load_pre_state(json_t *pre, struct mem_state *s, char *err, size_t err
  * reference: "result" or "error") or NULL when none came back. */
 struct rpc_methods;
 json_t *cli_rpc_call(const struct rpc_methods *m, const char *method, json_t *params);
+
+/* A JSON array of withdrawals ({index, validatorIndex, address, amount},
+ * quantities as geth reads them) into b->withdrawals (calloc'd, owned by b);
+ * absent (NULL) or null leaves b->has_withdrawals false. err names the entry
+ * and the field. */
+bool json_load_withdrawals(json_t *list, block *b, char *err, size_t n);
 
 /* geth's flag forms "--name value" and "--name=value": the value (advancing
  * *i past it), or NULL when argv[*i] is not --name or its value is missing. */

@@ -215,29 +215,6 @@ bool json_load_rpc_tx(json_t *t, transaction *tx, bool unsigned_ok, char *err, s
     return true;
 }
 
-static bool load_withdrawals(json_t *list, block *b, char *err, size_t n) {
-    b->has_withdrawals = list != NULL;
-    if (!list) return true;
-    if (!json_is_array(list)) {
-        snprintf(err, n, "not an array");
-        return false;
-    }
-    b->n_withdrawals = json_array_size(list);
-    b->withdrawals = calloc(b->n_withdrawals ? b->n_withdrawals : 1, sizeof *b->withdrawals);
-    for (size_t i = 0; i < b->n_withdrawals; i++) {
-        json_t *w = json_array_get(list, i);
-        withdrawal *wd = &b->withdrawals[i];
-        if (!json_is_object(w)) {
-            snprintf(err, n, "withdrawal %zu is not an object", i);
-            return false;
-        }
-        if (!json_hex_u64(w, "index", &wd->index, err, n) || !json_hex_u64(w, "validatorIndex", &wd->validator, err, n) ||
-            !json_hex_address(w, "address", &wd->addr, err, n) || !json_hex_u64(w, "amount", &wd->amount_gwei, err, n))
-            return false;
-    }
-    return true;
-}
-
 /* One account's code in any of the forms pevm's snapshots have used: null;
  * {bytecode, original_len[, jump_table]} (the bytecode padded beyond
  * original_len); the same inside {"Legacy": ...} or revm's
@@ -428,8 +405,8 @@ bool mainnet_block_load(const char *dir, mainnet_block *out, char *err, size_t e
                 ok = false;
             }
     }
-    if (ok && !load_withdrawals(json_object_get(bj, "withdrawals"), &out->blk, e, sizeof e)) {
-        snprintf(err, errlen, "%s/block.json: withdrawals: %s", dir, e);
+    if (ok && !json_load_withdrawals(json_object_get(bj, "withdrawals"), &out->blk, e, sizeof e)) {
+        snprintf(err, errlen, "%s/block.json: %s", dir, e);
         ok = false;
     }
     out->number = out->blk.header.number;

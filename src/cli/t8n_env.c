@@ -80,32 +80,6 @@ static bool load_ommers(json_t *list, t8n_env *e, char *err, size_t n) {
     return true;
 }
 
-static bool load_withdrawals(json_t *list, t8n_env *e, char *err, size_t n) {
-    block *b = &e->blk;
-    b->has_withdrawals = list && !json_is_null(list);
-    if (!b->has_withdrawals) return true;
-    if (!json_is_array(list)) {
-        snprintf(err, n, "field \"withdrawals\" is not an array");
-        return false;
-    }
-    b->n_withdrawals = json_array_size(list);
-    b->withdrawals = calloc(b->n_withdrawals + 1, sizeof *b->withdrawals);
-    if (!b->withdrawals) abort();
-    for (size_t i = 0; i < b->n_withdrawals; i++) {
-        json_t *w = json_array_get(list, i);
-        withdrawal *wd = &b->withdrawals[i];
-        char why[200];
-        if (!json_hex_u64(w, "index", &wd->index, why, sizeof why) ||
-            !json_hex_u64(w, "validatorIndex", &wd->validator, why, sizeof why) ||
-            !json_hex_address(w, "address", &wd->addr, why, sizeof why) ||
-            !json_hex_u64(w, "amount", &wd->amount_gwei, why, sizeof why)) {
-            snprintf(err, n, "withdrawals[%zu]: %s", i, why);
-            return false;
-        }
-    }
-    return true;
-}
-
 /* The parent fields geth's env carries (only what the derivations need). */
 typedef struct {
     u256 difficulty, base_fee;
@@ -211,7 +185,7 @@ bool t8n_env_load(json_t *o, const chain_config *cfg, t8n_env *e, int *code, cha
               json_opt_bytes32(o, "parentBeaconBlockRoot", &h->parent_beacon_root, &h->has_beacon_root, why, sizeof why) &&
               load_parent(o, &p, why, sizeof why) && load_hashes(json_object_get(o, "blockHashes"), e, why, sizeof why) &&
               load_ommers(json_object_get(o, "ommers"), e, why, sizeof why) &&
-              load_withdrawals(json_object_get(o, "withdrawals"), e, why, sizeof why);
+              json_load_withdrawals(json_object_get(o, "withdrawals"), &e->blk, why, sizeof why);
     if (!ok) {
         snprintf(err, n, "env: %s", why);
         return false;
