@@ -4,7 +4,8 @@
 # the block goes on, the same block from the RLP list of its transactions
 # (same roots), EIP-3155 traces per transaction, and bad input: each error
 # with geth's exit code (3 configuration, 4 missing block hash, 10 JSON,
-# 11 I/O, 12 RLP) and an ERROR line, never a crash.
+# 11 I/O, 12 RLP) and an ERROR line, never a crash. Then t9n and b11r,
+# geth's transaction checker and block builder.
 # Usage: t8n_cli.sh PAREVM
 set -u
 parevm=$(readlink -f "$1")
@@ -183,6 +184,68 @@ expect9 10 'ERROR\(10\).*invalid JSON' --input.txs stdin <"$tmp/trunc.rlp"
 printf '"0xc3010203"' >"$tmp/garbage.rlp"
 expect9 0 '"error": "typed transaction too short".*"error": "typed transaction too short"' --input.txs garbage.rlp
 expect9 2 'usage' --state.chainid 0
+
+# b11r (geth's evm b11r): blocks assembled from header fields and a body.
+# Mainnet's genesis and block 1, from their well-known header fields, give
+# their well-known hashes.
+expect11() { # expect11 STATUS PATTERN ARGS...
+    local want=$1 pattern=$2
+    shift 2
+    local out rc
+    out=$(cd "$tmp" && "$parevm" b11r "$@" 2>&1)
+    rc=$?
+    if [ $rc -ne "$want" ]; then bad "b11r $* exited $rc, not $want: $(head -3 <<<"$out")"; return; fi
+    if ! grep -qzP -- "(?s)$pattern" <<<"$out"; then bad "b11r $*: no /$pattern/ in: $(head -8 <<<"$out")"; return; fi
+    ok
+}
+mkdir -p "$tmp/b11r"
+cat >"$tmp/b11r/genesis.json" <<'EOF2'
+{"stateRoot": "0xd7f8974fb5ac78d9ac099b9ad5018bedc2ce0a72dad1827a1709da30580f0544", "difficulty": "0x400000000",
+ "number": "0x0", "gasLimit": "0x1388", "timestamp": "0x0", "nonce": "0x0000000000000042",
+ "extraData": "0x11bbe8db4e347b4e8c937c1c8370e4b5ed33adb3db69cbdb7a38e1e50b1b82fa"}
+EOF2
+cat >"$tmp/b11r/block1.json" <<'EOF2'
+{"parentHash": "0xd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3",
+ "miner": "0x05a56e2d52c817161883f50c441c3228cfe54d9f",
+ "stateRoot": "0xd67e4d450343046425ae4271474353857ab860dbc0a1dde64b41b5cd3a532bf3", "difficulty": "0x3ff800000",
+ "number": "0x1", "gasLimit": "0x1388", "timestamp": "0x55ba4224", "nonce": "0x539bd4979fef1ec4",
+ "extraData": "0x476574682f76312e302e302f6c696e75782f676f312e342e32",
+ "mixHash": "0x969b900de27b6ac6a67742365dd65f55a0526c41fd18e1b16f1a1215c2e66f59"}
+EOF2
+echo '"0xc0"' >"$tmp/b11r/txs.rlp"
+echo '[]' >"$tmp/b11r/ommers.json"
+expect11 0 '"hash": "0xd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3"' \
+    --input.header b11r/genesis.json --input.txs b11r/txs.rlp --input.ommers b11r/ommers.json --output.block stdout
+(cd "$tmp" && "$parevm" b11r --input.header b11r/block1.json --input.txs b11r/txs.rlp --input.ommers b11r/ommers.json \
+    --output.basedir b11r --output.block out.json)
+if grep -q '"hash": "0x88e96d4537bea4d9c05d12549907b32561d3bf31f45aae734cdc119f13406cb6"' "$tmp/b11r/out.json"; then ok; else
+    bad "b11r block 1: $(cat "$tmp/b11r/out.json" 2>&1 | head -3)"; fi
+# stdin; the genesis as block 1's ommer: the ommers hash is computed, the body holds it
+genesis_rlp=$(cd "$tmp" && "$parevm" b11r --input.header b11r/genesis.json --input.txs b11r/txs.rlp \
+    --input.ommers b11r/ommers.json --output.block stdout | grep -o '0xf9[0-9a-f]*')
+printf '{"header": %s, "txs": "c0", "ommers": ["%s"]}' "$(cat "$tmp/b11r/block1.json")" "$genesis_rlp" >"$tmp/b11r/in.json"
+expect11 0 '"rlp": "0xf9042ff90211a0d4e56740[0-9a-f]{56}a0(?!1dcc4de8)[0-9a-f]{64}.*c0f90217f90214a00{64}a01dcc4de8' \
+    --input.header stdin --input.txs stdin --input.ommers stdin --output.block stdout <"$tmp/b11r/in.json"
+# Shanghai: the withdrawals root brings the base fee, the body its list
+printf '{"header": {"stateRoot": "0x%064x", "number": "1", "gasLimit": "30000000", "timestamp": "1",
+  "withdrawalsRoot": "0x%064x"}, "txs": "0xc0", "withdrawals": [{"index": "0x1", "validatorIndex": "0x2",
+  "address": "0x%040x", "amount": "0x3"}]}' 1 2 3 >"$tmp/b11r/shanghai.json"
+expect11 0 '"rlp": "0xf9023.*80a00{63}2c0c0d9d80102940{39}303"' --input.header stdin --input.txs stdin \
+    --input.ommers stdin --input.withdrawals stdin --output.block stdout <"$tmp/b11r/shanghai.json"
+expect11 11 'ERROR\(11\).*cannot open' --input.header b11r/absent.json --output.block stdout
+printf '{"number": ' >"$tmp/b11r/trunc.json"
+expect11 10 'ERROR\(10\).*invalid JSON' --input.header b11r/trunc.json --output.block stdout
+echo '{"number": "1", "gasLimit": "1", "timestamp": "1"}' >"$tmp/b11r/noroot.json"
+expect11 10 'ERROR\(10\).*stateRoot' --input.header b11r/noroot.json --input.txs b11r/txs.rlp \
+    --input.ommers b11r/ommers.json --output.block stdout
+echo '"0xc3010203"' >"$tmp/b11r/badtxs.rlp"
+expect11 12 'ERROR\(12\): unable to decode transaction' --input.header b11r/genesis.json --input.txs b11r/badtxs.rlp \
+    --input.ommers b11r/ommers.json --output.block stdout
+echo '["0xc0"]' >"$tmp/b11r/badommer.json"
+expect11 12 'ERROR\(12\): unable to decode ommer 0' --input.header b11r/genesis.json --input.txs b11r/txs.rlp \
+    --input.ommers b11r/badommer.json --output.block stdout
+expect11 3 'ERROR\(3\): clique' --seal.clique clique.json
+expect11 2 'usage' --no-such-option
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -9,6 +9,7 @@
     X(t8n, "geth's evm t8n: apply transactions to a pre-state in one block")   \
     X(run, "geth's evm run: run EVM code as one call (or creation)")            \
     X(t9n, "geth's evm t9n: check transactions against a fork's rules")        \
+    X(b11r, "geth's evm b11r: assemble a block from a header and a body")     \
     X(txtest, "run TransactionTests files or folders")                            \
     X(blocktest, "run BlockchainTests files or folders")                          \
     X(replay, "replay mainnet block fixtures and measure Mgas/s")                  \
