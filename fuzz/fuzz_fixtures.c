@@ -1,10 +1,11 @@
 /* libFuzzer target: the JSON fixture loaders and runners of the CLI. The
  * first byte picks the command (statetest, blocktest, txtest,
- * difficultytest, the mainnet block loader, stateless or t8n); the rest is the
- * file. For the mainnet loader a NUL byte splits block.json from
+ * difficultytest, the mainnet block loader, stateless or t8n; from 0xf0 t9n,
+ * b11r or run); the rest is the file. For the mainnet loader a NUL byte splits block.json from
  * pre_state.json; for stateless the witness JSON from the block's RLP (bytes
  * or hex), run under Cancun's rules. For t8n it is one object {alloc, env,
- * txs} (env's "fork" names the fork).
+ * txs} (env's "fork" names the fork), for b11r one object {header, txs,
+ * ommers, withdrawals}, for run a fork byte and the code.
  * Whatever the bytes, the command must return a status (the run itself may
  * fail) without crashing, leaking or tripping a sanitizer. Run it with
  * -close_fd_mask=1: the commands print their FAIL lines to stdout.
@@ -99,10 +100,72 @@ static int run_t8n(const uint8_t *data, size_t size) {
     return 0;
 }
 
+/* t9n: the bytes are the .rlp file (a JSON hex string, or anything). */
+static int run_t9n(const uint8_t *data, size_t size) {
+    char path[160];
+    snprintf(path, sizeof path, "%s/txs.rlp", dir);
+    if (!write_file(path, data, size)) return 0;
+    char *argv[] = {"t9n", "--input.txs", path, "--state.fork", "Prague", NULL};
+    int status = cmd_t9n(5, argv);
+    if (status != 0 && status != 2 && status != 3 && status != 10 && status != 11) abort();
+    return 0;
+}
+
+/* b11r: the bytes are stdin's object {header, txs, ommers, withdrawals},
+ * given as one file to each input. */
+static int run_b11r(const uint8_t *data, size_t size) {
+    json_t *in = json_loadb((const char *)data, size, 0, NULL);
+    if (!json_is_object(in)) {
+        json_decref(in);
+        return 0;
+    }
+    char h[160], t[160], o[160], w[160];
+    snprintf(h, sizeof h, "%s/header.json", dir);
+    snprintf(t, sizeof t, "%s/txs.rlp", dir);
+    snprintf(o, sizeof o, "%s/ommers.json", dir);
+    snprintf(w, sizeof w, "%s/withdrawals.json", dir);
+    json_t *nul = json_null(), *v;
+    bool ok = json_dump_file((v = json_object_get(in, "header")) ? v : nul, h, JSON_ENCODE_ANY) == 0 &&
+              json_dump_file((v = json_object_get(in, "txs")) ? v : nul, t, JSON_ENCODE_ANY) == 0 &&
+              json_dump_file((v = json_object_get(in, "ommers")) ? v : nul, o, JSON_ENCODE_ANY) == 0 &&
+              json_dump_file((v = json_object_get(in, "withdrawals")) ? v : nul, w, JSON_ENCODE_ANY) == 0;
+    json_decref(in);
+    if (!ok) return 0;
+    char *argv[] = {"b11r", "--input.header", h, "--input.txs", t, "--input.ommers", o, "--input.withdrawals", w,
+                    "--output.basedir", dir, NULL};
+    int status = cmd_b11r(11, argv);
+    if (status != 0 && status != 2 && status != 3 && status != 10 && status != 11 && status != 12) abort();
+    return 0;
+}
+
+/* run: the first byte picks the fork (and bit 7 a creation), the rest is
+ * the code, handed over as a hex file. */
+static int run_run(const uint8_t *data, size_t size) {
+    if (size < 1 || size > 4096) return 0;
+    static const char *const forks[] = {"Frontier", "Homestead", "Byzantium", "Istanbul",
+                                        "Berlin",   "London",    "Cancun",    "Osaka"};
+    const char *fork = forks[data[0] % 8];
+    bool create = data[0] & 0x80;
+    char path[160], hex[2 * 4096 + 1];
+    for (size_t i = 1; i < size; i++) snprintf(hex + 2 * (i - 1), 3, "%02x", data[i]);
+    hex[2 * (size - 1)] = 0;
+    snprintf(path, sizeof path, "%s/code.hex", dir);
+    if (!write_file(path, (const uint8_t *)hex, strlen(hex))) return 0;
+    char *argv[] = {"run", "--codefile", path, "--gas", "1000000", "--fork", (char *)fork, "--dump",
+                    create ? "--create" : "--statdump", NULL};
+    if (cmd_run(9, argv) != 0) abort(); /* a run always has an outcome */
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    int mode = data[0] % 7;
+    /* a first byte from 0xf0 picks t9n, b11r or run; below, the older
+     * modes keep their bytes */
+    int mode = data[0] >= 0xf0 ? 7 + (data[0] & 0x0f) % 3 : data[0] % 7;
     data++, size--;
+    if (mode == 7) return run_t9n(data, size);
+    if (mode == 8) return run_b11r(data, size);
+    if (mode == 9) return run_run(data, size);
     char path[128], p2[128];
     if (mode == 4) {
         if (!write_split(data, size, "block.json", "pre_state.json", path, p2)) return 0;
