@@ -98,6 +98,9 @@ check dump-sender ok "\"0x$sender\": \\{\\s+\"balance\": \"255\"" \
 # geth's own: the receiver holding 0x6040, with geth's state root and hashes
 check dump-geth ok '^\{\n    "root": "b444481d1367188172f8c6091e948aaa68bae763fd26d6b9e994306a66bf69f9",\n    "accounts": \{\n        "0x0000000000000000000000007265636569766572": \{\n            "balance": "0",\n            "nonce": 0,\n            "root": "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421",\n            "codeHash": "0x3e48ef54b89079a075f3b8fc253c657a86b110a7aed3568c1517b10edf2c3eb6",\n            "code": "0x6040",\n            "address": "0x0000000000000000000000007265636569766572",\n            "key": "0x30d7a0694cb29af31b982480e11d7ebb003a3fca4026939149071f014689b142"\n        \}\n    \}\n\}\n0x\n$' \
     "$parevm" run --dump 0x6040
+# a prestate without config: the default fork (PUSH0 defined), the alloc
+printf '{"alloc": {"0x%s": {"balance": "0x10"}}}' "$sender" >"$tmp/noconfig.json"
+check prestate-noconfig ok "^0x$(word 16)\n$" "$parevm" run --prestate "$tmp/noconfig.json" 0x33315f5260205ff3
 check value-too-much ok '^0x\n error: insufficient balance for transfer\n$' \
     "$parevm" run --prestate "$tmp/genesis.json" --value 0x101 00
 check value-none ok ' error: insufficient balance for transfer' "$parevm" run --value 1 00

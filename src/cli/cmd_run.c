@@ -40,7 +40,7 @@ static int usage(void) {
             "  --receiver ADDR  where the code runs (default 0x...7265636569766572, \"receiver\")\n"
             "  --prestate FILE  a geth genesis file: its alloc is the state, its header fields\n"
             "                   (number, timestamp, coinbase, difficulty, mixHash, baseFeePerGas,\n"
-            "                   gasLimit, excessBlobGas) the block, its config the fork\n"
+            "                   gasLimit, excessBlobGas) the block, its config (if any) the fork\n"
             "  --fork NAME      the rules (default Osaka, or the prestate's fork at its block)\n"
             "  --trace, --json  EIP-3155 trace on stderr (also --trace.format=json, --trace.memory,\n"
             "                   --trace.nostack, --trace.returndata); the output is in its last line\n"
@@ -209,12 +209,16 @@ static bool load_world(const run_opts *o, mem_state *s, block_env *env) {
     if (o->prestate) {
         json_error_t je;
         char *text = read_text(o->prestate, "--prestate");
-        json_t *g = text ? json_loads(text, 0, &je) : NULL;
+        if (!text) return false;
+        json_t *g = json_loads(text, 0, &je);
         free(text);
         if (!g) {
-            if (text) fprintf(stderr, "parevm run: --prestate %s: invalid JSON: %s\n", o->prestate, je.text);
+            fprintf(stderr, "parevm run: --prestate %s: invalid JSON: %s\n", o->prestate, je.text);
             return false;
         }
+        /* without a config, as geth: every fork (the default fork stays) */
+        has_cfg = json_object_get(g, "config") != NULL;
+        if (!has_cfg) json_object_set_new(g, "config", json_pack("{s:i}", "chainId", 1));
         /* a genesis is block 0; here the block may be any */
         uint64_t number = 0;
         json_t *nv = json_object_get(g, "number");
@@ -231,17 +235,16 @@ static bool load_world(const run_opts *o, mem_state *s, block_env *env) {
         gen.number = number;
         mem_state_apply(s, &gen.alloc);
         cfg = gen.config;
-        has_cfg = true;
         env->number = gen.number;
         env->timestamp = gen.timestamp;
         env->coinbase = gen.coinbase;
         if (gen.gas_limit) env->gas_limit = gen.gas_limit;
         if (gen.has_base_fee) env->base_fee = gen.base_fee;
         env->chain_id = cfg.chain_id;
-        bool merged = chain_reached(cfg.paris_block, gen.number);
+        bool merged = !has_cfg || chain_reached(cfg.paris_block, gen.number);
         env->prevrandao = merged ? u256_from_bytes32(&gen.mix_hash) : gen.difficulty;
         env->excess_blob_gas = gen.has_excess_blob_gas ? gen.excess_blob_gas : 0;
-        env->fork = chain_fork_at(&cfg, gen.number, gen.timestamp, merged);
+        if (has_cfg) env->fork = chain_fork_at(&cfg, gen.number, gen.timestamp, merged);
         chain_genesis_free(&gen);
     }
     if (o->fork && !fork_from_name(o->fork, &env->fork)) {
