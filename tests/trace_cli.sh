@@ -40,6 +40,12 @@ check statetest-trace-root ok "\\{\"stateRoot\": \"${root:-none}\"\\}" "$parevm"
 check statetest-trace-options ok '"memory":"0x[0-9a-f]+","memSize":[1-9][0-9]*,"stack":null' \
     "$parevm" statetest --trace.memory --trace.nostack=true "$src/tests/statetests/delegation_to_precompiles.json"
 check statetest-trace-option-value fail 'usage' "$parevm" statetest --trace.nostack=maybe "$one_hop"
+# geth's evm flags as goevmlab passes them: the same trace, memory and return data off
+check statetest-trace-geth-flags ok '"opName":"STOP"' "$parevm" statetest --trace --trace.format=json \
+    --trace.nomemory=true --trace.noreturndata=true "$one_hop"
+check statetest-trace-geth-nomemory ok '"memory":"0x' "$parevm" statetest --trace --trace.nomemory=false \
+    "$src/tests/statetests/delegation_to_precompiles.json"
+check statetest-trace-geth-format fail 'usage' "$parevm" statetest --trace --trace.format md "$one_hop"
 
 # BLOCKHASH: the parent's from block.parentHash, older ones from blockHashes
 h1=0x$(printf '11%.0s' {1..32}) h2=0x$(printf '22%.0s' {1..32})

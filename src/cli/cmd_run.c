@@ -81,9 +81,8 @@ static bool parse_options(int argc, char **argv, run_opts *o) {
         if (json_trace_option(argv[i], &o->trace_opts, &ok)) {
             if (!ok) return fail("%s: true or false", argv[i]);
             o->trace = true;
-        } else if ((v = cli_option_value(argc, argv, &i, "--trace.format"))) {
-            if (strcmp(v, "json")) return fail("--trace.format %s: only json (EIP-3155) is written", v);
-            o->trace = true;
+        } else if (json_trace_geth_option(argc, argv, &i, &o->trace_opts, &ok)) {
+            if (!ok) return fail("%s: only json traces are written; flags take true or false", argv[i]);
         } else if ((v = cli_option_value(argc, argv, &i, "--codefile"))) {
             o->code_file = v;
         } else if ((v = cli_option_value(argc, argv, &i, "--input"))) {

@@ -618,7 +618,9 @@ static int usage(void) {
             "  --run REGEX   only tests whose name matches (POSIX extended regex)\n"
             "  --json        one JSON object per case on stdout\n"
             "  --trace       EIP-3155 trace of every case on stderr; --trace.memory, --trace.nostack,\n"
-            "                --trace.returndata (geth's) add or drop those fields\n"
+            "                --trace.returndata (geth's) add or drop those fields; geth's evm flags\n"
+            "                --trace.format=json, --trace.nomemory, --trace.noreturndata, --trace.nostorage,\n"
+            "                --nomemory, --nostack, --noreturndata, --nostorage are taken too\n"
             "  --tracer NAME geth's callTracer or prestateTracer (structLogger: the opcode logger) of\n"
             "                every case, one JSON line on stdout: {\"case\", \"result\"}\n"
             "  --tracer-config JSON  geth's trace config object (tracer, tracerConfig, logger options)\n"
@@ -652,6 +654,8 @@ static int parse_options(st_run *r, int argc, char **argv) {
         } else if (json_trace_option(a, &r->trace_opts, &ok)) {
             if (!ok) return usage();
             r->trace = true; /* as --trace, with those fields */
+        } else if (json_trace_geth_option(argc, argv, &i, &r->trace_opts, &ok)) {
+            if (!ok) return usage();
         } else if (!strcmp(a, "--block-stm") && i + 1 < argc) {
             r->block_threads = atoi(argv[++i]);
             if (r->block_threads < 1 || r->block_threads > 1024) return usage();

@@ -20,6 +20,14 @@ typedef struct {
     json_trace_opts opts;
 } json_tracer;
 
+/* geth's `evm statetest` / `evm run` flags that shape a trace without
+ * asking for one: --trace.format (json alone is written here),
+ * --trace.nomemory and --trace.noreturndata (true by default there, as
+ * here), --trace.nostorage (these lines carry no storage) and the aliases
+ * --nomemory, --noreturndata, --nostack, --nostorage; with =true / =false.
+ * Whether argv[*i] is one (a separate --trace.format value is consumed);
+ * *ok false for a value that is not allowed. */
+bool json_trace_geth_option(int argc, char **argv, int *i, json_trace_opts *o, bool *ok);
 /* Lines with geth's default fields; set t->opts after for more or fewer. */
 void json_tracer_init(json_tracer *t, FILE *out);
 /* Reads geth's --trace.memory, --trace.nostack and --trace.returndata
