@@ -151,16 +151,19 @@ expect 2 'usage' --no-such-option
 # from Spurious Dragon; with its gas limit cut to 20000 the intrinsic gas
 # is too low (the sender recovered is then another); a type-2 transaction
 # is not one before London.
-expect9() { # expect9 STATUS PATTERN ARGS...
-    local want=$1 pattern=$2
-    shift 2
+# expect_tool CMD STATUS PATTERN ARGS...: parevm CMD ARGS exits STATUS, and
+# its output matches the Perl regex PATTERN
+expect_tool() {
+    local cmd=$1 want=$2 pattern=$3
+    shift 3
     local out rc
-    out=$(cd "$tmp" && "$parevm" t9n "$@" 2>&1)
+    out=$(cd "$tmp" && "$parevm" "$cmd" "$@" 2>&1)
     rc=$?
-    if [ $rc -ne "$want" ]; then bad "t9n $* exited $rc, not $want: $(head -3 <<<"$out")"; return; fi
-    if ! grep -qzP -- "(?s)$pattern" <<<"$out"; then bad "t9n $*: no /$pattern/ in: $(head -8 <<<"$out")"; return; fi
+    if [ $rc -ne "$want" ]; then bad "$cmd $* exited $rc, not $want: $(head -3 <<<"$out")"; return; fi
+    if ! grep -qzP -- "(?s)$pattern" <<<"$out"; then bad "$cmd $*: no /$pattern/ in: $(head -8 <<<"$out")"; return; fi
     ok
 }
+expect9() { expect_tool t9n "$@"; }
 eip155=f86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83
 lowgas=${eip155/825208/824e20}
 type2=a402e2018001018252089435353535353535353535353535353535353535358080c0800101
@@ -188,16 +191,7 @@ expect9 2 'usage' --state.chainid 0
 # b11r (geth's evm b11r): blocks assembled from header fields and a body.
 # Mainnet's genesis and block 1, from their well-known header fields, give
 # their well-known hashes.
-expect11() { # expect11 STATUS PATTERN ARGS...
-    local want=$1 pattern=$2
-    shift 2
-    local out rc
-    out=$(cd "$tmp" && "$parevm" b11r "$@" 2>&1)
-    rc=$?
-    if [ $rc -ne "$want" ]; then bad "b11r $* exited $rc, not $want: $(head -3 <<<"$out")"; return; fi
-    if ! grep -qzP -- "(?s)$pattern" <<<"$out"; then bad "b11r $*: no /$pattern/ in: $(head -8 <<<"$out")"; return; fi
-    ok
-}
+expect11() { expect_tool b11r "$@"; }
 mkdir -p "$tmp/b11r"
 cat >"$tmp/b11r/genesis.json" <<'EOF2'
 {"stateRoot": "0xd7f8974fb5ac78d9ac099b9ad5018bedc2ce0a72dad1827a1709da30580f0544", "difficulty": "0x400000000",

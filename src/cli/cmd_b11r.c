@@ -56,36 +56,16 @@ static bool fail(b11r_run *r, int code, const char *fmt, ...) {
     return false;
 }
 
-/* The JSON of one input (a new reference; NULL with *absent when an
- * optional input is not given). */
-static json_t *load_input(b11r_run *r, const char *path, const char *key, bool optional, bool *absent) {
-    json_error_t je;
-    *absent = false;
-    if (!path || !*path) {
-        *absent = true;
-        return NULL;
+/* The JSON of one input (a new reference); NULL with *absent when it is
+ * not given (no path, or stdin's object lacks it or holds null). */
+static json_t *load_input(b11r_run *r, const char *path, const char *key, bool *absent) {
+    *absent = !path || !*path;
+    json_t *v = *absent ? NULL : t8n_load_input(path, key, &r->in, &r->code, r->err, sizeof r->err);
+    if (json_is_null(v)) {
+        json_decref(v);
+        v = NULL;
     }
-    if (!strcmp(path, "stdin")) {
-        if (!r->in && !(r->in = json_loadf(stdin, 0, &je))) {
-            fail(r, T8N_ERR_JSON, "stdin: invalid JSON: %s", je.text);
-            return NULL;
-        }
-        json_t *v = json_object_get(r->in, key);
-        if (!v || json_is_null(v)) {
-            if (optional) *absent = true;
-            else fail(r, T8N_ERR_JSON, "stdin: no \"%s\"", key);
-            return NULL;
-        }
-        return json_incref(v);
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail(r, T8N_ERR_IO, "%s: cannot open: no such file or not readable", path);
-        return NULL;
-    }
-    json_t *v = json_loadf(f, JSON_DECODE_ANY, &je);
-    fclose(f);
-    if (!v) fail(r, T8N_ERR_JSON, "%s: invalid JSON: %s", path, je.text);
+    if (!v && !r->code) *absent = true;
     return v;
 }
 
@@ -205,35 +185,33 @@ static bool load_ommers(b11r_run *r, json_t *v) {
     return true;
 }
 
+static bool load_withdrawals(b11r_run *r, json_t *v) {
+    char why[300];
+    return json_load_withdrawals(v, &r->b, why, sizeof why) || fail(r, T8N_ERR_JSON, "%s", why);
+}
+
 static bool build(b11r_run *r) {
     bool absent;
     char why[300];
-    json_t *v = load_input(r, r->header, "header", false, &absent);
+    json_t *v = load_input(r, r->header, "header", &absent);
     if (!v) return absent ? fail(r, T8N_ERR_CONFIG, "no header given") : false;
     bool has_ommers_hash = false;
     bool ok = load_header(v, &r->b.header, &has_ommers_hash, why, sizeof why);
     json_decref(v);
     if (!ok) return fail(r, T8N_ERR_JSON, "header: %s", why);
-    if ((v = load_input(r, r->txs, "txs", true, &absent))) {
-        ok = load_txs(r, v);
+    const struct {
+        const char *path, *key;
+        bool (*load)(b11r_run *, json_t *);
+    } body[] = {{r->txs, "txs", load_txs}, {r->ommers, "ommers", load_ommers},
+                {r->withdrawals, "withdrawals", load_withdrawals}};
+    for (size_t i = 0; i < sizeof body / sizeof *body; i++) {
+        if (!(v = load_input(r, body[i].path, body[i].key, &absent))) {
+            if (absent) continue;
+            return false;
+        }
+        ok = body[i].load(r, v);
         json_decref(v);
         if (!ok) return false;
-    } else if (!absent) {
-        return false;
-    }
-    if ((v = load_input(r, r->ommers, "ommers", true, &absent))) {
-        ok = load_ommers(r, v);
-        json_decref(v);
-        if (!ok) return false;
-    } else if (!absent) {
-        return false;
-    }
-    if ((v = load_input(r, r->withdrawals, "withdrawals", true, &absent))) {
-        ok = json_load_withdrawals(v, &r->b, why, sizeof why);
-        json_decref(v);
-        if (!ok) return fail(r, T8N_ERR_JSON, "%s", why);
-    } else if (!absent) {
-        return false;
     }
     /* withdrawals belong to Shanghai's body: an empty list with the root */
     if (!r->b.has_withdrawals && r->b.header.has_withdrawals_root) r->b.has_withdrawals = true;

@@ -162,24 +162,8 @@ static bool parse_options(int argc, char **argv, t8n_opts *o) {
 
 /* The JSON of one input: stdin's object's key, or the file (a new reference). */
 static json_t *load_input(t8n_run *r, const char *path, const char *key) {
-    json_error_t je;
-    if (!strcmp(path, "stdin")) {
-        if (!r->in && !(r->in = json_loadf(stdin, 0, &je))) {
-            fail(r, T8N_ERR_JSON, "stdin: invalid JSON: %s", je.text);
-            return NULL;
-        }
-        json_t *v = json_object_get(r->in, key);
-        if (!v && strcmp(key, "txs")) fail(r, T8N_ERR_JSON, "stdin: no \"%s\" object", key);
-        return json_incref(v);
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail(r, T8N_ERR_IO, "%s: cannot open: no such file or not readable", path);
-        return NULL;
-    }
-    json_t *v = json_loadf(f, JSON_DECODE_ANY, &je);
-    fclose(f);
-    if (!v) fail(r, T8N_ERR_JSON, "%s: invalid JSON: %s", path, je.text);
+    json_t *v = t8n_load_input(path, key, &r->in, &r->code, r->err, sizeof r->err);
+    if (!v && !r->code && strcmp(key, "txs")) fail(r, T8N_ERR_JSON, "stdin: no \"%s\" object", key);
     return v;
 }
 

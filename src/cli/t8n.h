@@ -47,4 +47,11 @@ bool t8n_env_load(json_t *env, const chain_config *cfg, t8n_env *out, int *code,
 const bytes32 *t8n_env_hash(const t8n_env *e, uint64_t number);
 void t8n_env_free(t8n_env *e);
 
+/* One input of the t8n family (t8n, b11r): path names a file of JSON, or
+ * is "stdin": then the field key of one object read from stdin once (*in
+ * keeps it for the other inputs; the caller frees it). Returns a new
+ * reference. NULL with *code 0: stdin's object has no such field; NULL
+ * with *code T8N_ERR_JSON or T8N_ERR_IO: err says why. */
+json_t *t8n_load_input(const char *path, const char *key, json_t **in, int *code, char *err, size_t errlen);
+
 #endif

@@ -227,3 +227,29 @@ void t8n_env_free(t8n_env *e) {
     free(e->blk.withdrawals);
     memset(e, 0, sizeof *e);
 }
+
+json_t *t8n_load_input(const char *path, const char *key, json_t **in, int *code, char *err, size_t errlen) {
+    json_error_t je;
+    *code = 0;
+    if (!strcmp(path, "stdin")) {
+        if (!*in && !(*in = json_loadf(stdin, 0, &je))) {
+            *code = T8N_ERR_JSON;
+            snprintf(err, errlen, "stdin: invalid JSON: %s", je.text);
+            return NULL;
+        }
+        return json_incref(json_object_get(*in, key));
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *code = T8N_ERR_IO;
+        snprintf(err, errlen, "%s: cannot open: no such file or not readable", path);
+        return NULL;
+    }
+    json_t *v = json_loadf(f, JSON_DECODE_ANY, &je);
+    fclose(f);
+    if (!v) {
+        *code = T8N_ERR_JSON;
+        snprintf(err, errlen, "%s: invalid JSON: %s", path, je.text);
+    }
+    return v;
+}
