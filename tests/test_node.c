@@ -1106,6 +1106,93 @@ TEST(node_dev_methods) {
     close_dev(n, &t);
 }
 
+/* anvil's header controls: the coinbase, the gas limit and the next base
+ * fee reach the mined blocks; anvil_reset goes back to genesis. */
+TEST(node_dev_block_fields_and_reset) {
+    tmpdir t;
+    node *n = open_dev(&t);
+    CHECK(n != NULL);
+    if (!n) return;
+    const char *C = "0x00000000000000000000000000000000000000c5";
+    char p[512];
+    CHECK(result_is(n, "eth_coinbase", "[]", "\"0x0000000000000000000000000000000000000000\""));
+    CHECK(result_is(n, "anvil_getAutomine", "[]", "true"));
+    CHECK(result_is(n, "evm_setAutomine", "[false]", "null"));
+    CHECK(result_is(n, "hardhat_getAutomine", "[]", "false"));
+    CHECK(result_is(n, "evm_setAutomine", "[true]", "null"));
+    sprintf(p, "[\"%s\"]", C);
+    CHECK(result_is(n, "anvil_setCoinbase", p, "null"));
+    sprintf(p, "\"%s\"", C);
+    CHECK(result_is(n, "eth_coinbase", "[]", p));
+    CHECK(result_is(n, "evm_setBlockGasLimit", "[\"0x2000000\"]", "true"));
+    CHECK(result_is(n, "anvil_setNextBlockBaseFeePerGas", "[\"0x3b9aca07\"]", "null"));
+    /* a transfer pays its tip to the coinbase */
+    sprintf(p, "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"to\":\"0x00000000000000000000000000000000000000c6\","
+               "\"value\":\"0x1\",\"maxFeePerGas\":\"0x77359400\",\"maxPriorityFeePerGas\":\"0x2\"}]");
+    json_t *h = ok(n, "eth_sendTransaction", p);
+    CHECK(h != NULL);
+    json_decref(h);
+    json_t *b1 = ok(n, "eth_getBlockByNumber", "[\"0x1\",false]");
+    CHECK(b1 && !strcmp(str(b1, "miner"), C) && qty(b1, "gasLimit") == 0x2000000 &&
+          qty(b1, "baseFeePerGas") == 1000000007ULL && qty(b1, "gasUsed") == 21000);
+    json_decref(b1);
+    sprintf(p, "[\"%s\",\"0x1\"]", C);
+    CHECK(result_is(n, "eth_getBalance", p, "\"0xa410\"")); /* 21000 gas x 2 wei */
+    /* the base fee was for one block: the next follows EIP-1559 from it */
+    CHECK(result_is(n, "evm_mine", "[]", "\"0x0\""));
+    json_t *b2 = ok(n, "eth_getBlockByNumber", "[\"0x2\",false]");
+    uint64_t want = 1000000007ULL - 1000000007ULL * (0x1000000 - 21000) / 0x1000000 / 8;
+    CHECK(b2 && qty(b2, "baseFeePerGas") == want && qty(b2, "gasLimit") == 0x2000000);
+    json_decref(b2);
+    CHECK(result_is(n, "evm_setBlockGasLimit", "[\"0x1000000\"]", "true"));
+    CHECK(result_is(n, "anvil_mine", "[]", "null"));
+    json_t *b3 = ok(n, "eth_getBlockByNumber", "[\"0x3\",false]");
+    CHECK(b3 && qty(b3, "gasLimit") == 0x1000000);
+    json_decref(b3);
+    /* geth's floor and EIP-1985's ceiling; a base fee in 64 bits */
+    CHECK(err_code(n, "evm_setBlockGasLimit", "[\"0x1387\"]", NULL, 0) == -32602);
+    CHECK(err_code(n, "evm_setBlockGasLimit", "[\"0x8000000000000000\"]", NULL, 0) == -32602);
+    CHECK(err_code(n, "anvil_setNextBlockBaseFeePerGas", "[\"0x10000000000000000\"]", NULL, 0) == -32602);
+    CHECK(err_code(n, "anvil_setCoinbase", "[\"0x12\"]", NULL, 0) == -32602);
+    CHECK(err_code(n, "anvil_getAutomine", "[1]", NULL, 0) == -32602);
+    /* anvil_snapshot / anvil_revert are evm_snapshot / evm_revert */
+    json_t *id = ok(n, "anvil_snapshot", "[]");
+    CHECK(result_is(n, "evm_mine", "[]", "\"0x0\""));
+    CHECK(result_is(n, "eth_blockNumber", "[]", "\"0x4\""));
+    sprintf(p, "[\"%s\"]", id ? json_string_value(id) : "");
+    json_decref(id);
+    CHECK(result_is(n, "anvil_revert", p, "true"));
+    CHECK(result_is(n, "eth_blockNumber", "[]", "\"0x3\""));
+    /* reset: genesis, no edits, no pending transactions, default fields */
+    CHECK(result_is(n, "anvil_setBalance", "[\"0x00000000000000000000000000000000000000c7\",\"0x5\"]", "null"));
+    CHECK(result_is(n, "evm_setAutomine", "[false]", "null"));
+    sprintf(p, "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"to\":\"%s\",\"value\":\"0x1\"}]", C);
+    json_t *pending = ok(n, "eth_sendTransaction", p);
+    CHECK(pending != NULL);
+    CHECK(err_code(n, "anvil_reset", "[{\"forking\":{\"jsonRpcUrl\":\"http://x\"}}]", NULL, 0) == -32602);
+    CHECK(err_code(n, "anvil_reset", "[3]", NULL, 0) == -32602);
+    CHECK(result_is(n, "anvil_reset", "[]", "null"));
+    CHECK(result_is(n, "eth_blockNumber", "[]", "\"0x0\""));
+    CHECK(result_is(n, "eth_getBalance", "[\"0x00000000000000000000000000000000000000c7\",\"latest\"]", "\"0x0\""));
+    CHECK(result_is(n, "eth_coinbase", "[]", "\"0x0000000000000000000000000000000000000000\""));
+    CHECK(result_is(n, "txpool_status", "[]", "{\"pending\":\"0x0\",\"queued\":\"0x0\"}"));
+    if (pending) {
+        sprintf(p, "[\"%s\"]", json_string_value(pending));
+        CHECK(result_is(n, "eth_getTransactionByHash", p, "null"));
+    }
+    json_decref(pending);
+    CHECK(result_is(n, "hardhat_reset", "[null]", "null"));
+    CHECK(result_is(n, "evm_mine", "[]", "\"0x0\""));
+    json_t *b = ok(n, "eth_getBlockByNumber", "[\"latest\",false]");
+    CHECK(b && qty(b, "number") == 1 && qty(b, "gasLimit") == 30000000 &&
+          !strcmp(str(b, "miner"), "0x0000000000000000000000000000000000000000"));
+    json_decref(b);
+    CHECK(result_is(n, "rpc_modules", "[]",
+                    "{\"anvil\":\"1.0\",\"debug\":\"1.0\",\"eth\":\"1.0\",\"evm\":\"1.0\",\"hardhat\":\"1.0\","
+                    "\"net\":\"1.0\",\"personal\":\"1.0\",\"txpool\":\"1.0\",\"web3\":\"1.0\"}"));
+    close_dev(n, &t);
+}
+
 /* ---- Bad input: an error each, nothing written ----------------------------------------------------- */
 
 TEST(node_bad_input) {

@@ -168,6 +168,36 @@ static void check_receipts(node *n, const json_t *b, const char *what) {
     json_decref(rcs);
 }
 
+/* eth_getUncleBy{Hash,Number}AndIndex: each ommer's header as the fixture
+ * has it, with no transactions or ommers of its own; past the last, null. */
+static void check_uncles(node *n, const json_t *fu, const json_t *b, const char *what) {
+    const char *hash = json_string_value(json_object_get(b, "hash")), *num = json_string_value(json_object_get(b, "number"));
+    if (!hash || !num) return;
+    char p[256], w[300];
+    for (size_t i = 0; i <= json_array_size(fu); i++) {
+        snprintf(p, sizeof p, "[\"%s\",\"0x%zx\"]", hash, i);
+        json_t *u = call(n, "eth_getUncleByBlockHashAndIndex", p);
+        snprintf(p, sizeof p, "[\"%s\",\"0x%zx\"]", num, i);
+        json_t *v = call(n, "eth_getUncleByBlockNumberAndIndex", p);
+        snprintf(w, sizeof w, "%s uncle %zu", what, i);
+        if (i == json_array_size(fu)) {
+            if (!json_is_null(u) || !json_is_null(v)) {
+                fprintf(stderr, "  %s: past the last ommer, not null\n", w);
+                mismatches++;
+            }
+        } else if (!json_is_object(u) || !json_equal(u, v)) {
+            fprintf(stderr, "  %s: missing, or by hash and by number differ\n", w);
+            mismatches++;
+        } else {
+            check_header(json_array_get(fu, i), u, w);
+            if (json_array_size(json_object_get(u, "transactions")) || json_array_size(json_object_get(u, "uncles")))
+                mismatches++;
+        }
+        json_decref(u);
+        json_decref(v);
+    }
+}
+
 static void check_block(node *n, const json_t *fb, const char *test) {
     const json_t *fh = json_object_get(fb, "blockHeader");
     char what[256], p[128];
@@ -209,6 +239,7 @@ static void check_block(node *n, const json_t *fb, const char *test) {
             fprintf(stderr, "  %s: uncle %zu\n", what, i);
             mismatches++;
         }
+    check_uncles(n, fu, b, what);
     check_receipts(n, b, what);
     json_decref(b);
 }

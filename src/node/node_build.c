@@ -164,6 +164,7 @@ static const char *start_header(node *n, const block_header *parent, const node_
     u256 blob_fee;
     node_next_fees(n, parent, h->timestamp, &h->base_fee, &excess, &blob_fee);
     h->has_base_fee = *fork >= FORK_LONDON;
+    if (a->has_base_fee) h->base_fee = a->base_fee;
     if (*fork >= FORK_SHANGHAI) {
         h->has_withdrawals_root = true;
         b->has_withdrawals = true;

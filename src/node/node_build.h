@@ -16,6 +16,9 @@ typedef struct {
     const withdrawal *withdrawals; /* Shanghai on (copied) */
     size_t n_withdrawals;
     uint64_t gas_limit;         /* 0: the parent's */
+    bool has_base_fee;          /* London on: this base fee instead of EIP-1559's
+                                   (dev mode's anvil_setNextBlockBaseFeePerGas) */
+    u256 base_fee;
     size_t max_txs;             /* 0: as many as fit */
     bool empty;                 /* no transactions from the pool */
     /* Engine API payloads: blob transactions only with a sidecar of the

@@ -192,6 +192,13 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
     node_build_attrs a = {.timestamp = timestamp ? timestamp : next_timestamp(n->dev, parent.timestamp),
                           .max_txs = max_txs,
                           .empty = empty};
+    node_dev *d = n->dev;
+    pthread_mutex_lock(&d->mu);
+    a.coinbase = d->coinbase;
+    a.gas_limit = d->gas_limit;
+    a.has_base_fee = d->has_next_base_fee;
+    a.base_fee = d->next_base_fee;
+    pthread_mutex_unlock(&d->mu);
     bytes32 seed = keccak256_hash(&a.timestamp, sizeof a.timestamp);
     a.prev_randao = seed;
     node_built bb;
@@ -207,6 +214,12 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
                 bb.stats.sequential ? "" : " (Block-STM)", 1e3 * bb.t_select, 1e3 * bb.t_execute, 1e3 * bb.t_root,
                 1e3 * bb.t_commit);
         fflush(n->cfg.log);
+    }
+    if (!err && a.has_base_fee) {
+        /* one block only: the ones after follow EIP-1559 from it */
+        pthread_mutex_lock(&d->mu);
+        d->has_next_base_fee = false;
+        pthread_mutex_unlock(&d->mu);
     }
     if (n_txs) *n_txs = bb.b.n_txs;
     node_built_free(&bb);
@@ -252,6 +265,13 @@ bool node_dev_automine(node_dev *d) {
     bool on = d->automine;
     pthread_mutex_unlock(&d->mu);
     return on;
+}
+
+address node_dev_coinbase(node_dev *d) {
+    pthread_mutex_lock(&d->mu);
+    address a = d->coinbase;
+    pthread_mutex_unlock(&d->mu);
+    return a;
 }
 
 void node_dev_submitted(node *n, const bytes32 *hash) {

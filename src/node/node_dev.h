@@ -30,6 +30,10 @@ struct node_dev {
     address *impersonated;
     size_t n_impersonated, cap_impersonated;
     bool auto_impersonate;
+    address coinbase;          /* of mined blocks (anvil_setCoinbase; zero as anvil's) */
+    uint64_t gas_limit;        /* of the next blocks (evm_setBlockGasLimit); 0: the parent's */
+    bool has_next_base_fee;    /* anvil_setNextBlockBaseFeePerGas, for one block */
+    u256 next_base_fee;
     node_dev_snapshot *snapshots; /* writer thread only */
     size_t n_snapshots, cap_snapshots;
     uint64_t next_snapshot;
@@ -39,6 +43,8 @@ struct node_dev {
  * as many as fit; none when empty), at timestamp (0: the dev clock). */
 const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs);
 bool node_dev_automine(node_dev *d);
+/* The coinbase of the blocks dev mode mines (eth_coinbase). */
+address node_dev_coinbase(node_dev *d);
 /* Dev mode, after a transaction entered the pool: with automine, waits
  * until the writer's next mining round is over (it is mined by then). */
 void node_dev_submitted(node *n, const bytes32 *hash);

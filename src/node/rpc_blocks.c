@@ -1,9 +1,11 @@
 /* Method group: blocks, transactions and receipts -- eth_getBlockByNumber,
  * eth_getBlockByHash, eth_getBlockTransactionCountBy*, eth_getUncleCountBy*,
+ * eth_getUncleBy*AndIndex,
  * eth_getTransactionByHash (pool transactions too), eth_getTransactionBy*AndIndex,
  * eth_getTransactionReceipt, eth_getBlockReceipts, eth_getRawTransactionByHash.
  * A block or transaction that does not exist is JSON null. */
 #include <stdlib.h>
+#include <string.h>
 #include "node_internal.h"
 
 static bool store_error(rpc_error *err, const char *why) {
@@ -87,6 +89,48 @@ static bool uncle_count_by_number(void *ctx, const json_t *params, json_t **resu
 }
 static bool uncle_count_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     return count(ctx, params, true, true, result, err);
+}
+
+/* An ommer as geth shows it: its header as a block with no transactions or
+ * ommers, sized as that block's RLP. */
+static json_t *ommer_json(const block_header *h) {
+    node_block u;
+    memset(&u, 0, sizeof u);
+    u.b.header = *h;
+    u.hash = h->hash;
+    u.number = h->number;
+    buf_t rlp = {0};
+    header_encode(h, &rlp);
+    size_t payload = rlp.len + 2, len_bytes = 0;
+    for (size_t x = payload; payload >= 56 && x; x >>= 8) len_bytes++;
+    u.rlp_size = 1 + len_bytes + payload;
+    buf_free(&rlp);
+    return node_json_block(&u, false);
+}
+
+static bool uncle_by_index(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 2, 2, err)) return false;
+    uint64_t index;
+    const char *why = rpc_parse_u64(rpc_arg(params, 1), &index);
+    if (why) return rpc_error_invalid_param(err, 1, why);
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    node_block nb;
+    bool found;
+    bool ok = load_arg(&r, params, 0, by_hash, NODE_LOAD_BODY, &nb, &found, err);
+    if (ok && found) {
+        if (index < nb.b.n_ommers) *result = ommer_json(&nb.b.ommers[index]);
+        node_block_free(&nb);
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+static bool uncle_by_number_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return uncle_by_index(ctx, params, false, result, err);
+}
+static bool uncle_by_hash_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return uncle_by_index(ctx, params, true, result, err);
 }
 
 static node_tx_place place_of(const node_block *nb, size_t i) {
@@ -249,6 +293,8 @@ void node_register_blocks(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_getBlockTransactionCountByHash", tx_count_by_hash, n);
     rpc_methods_add(m, "eth_getUncleCountByBlockNumber", uncle_count_by_number, n);
     rpc_methods_add(m, "eth_getUncleCountByBlockHash", uncle_count_by_hash, n);
+    rpc_methods_add(m, "eth_getUncleByBlockNumberAndIndex", uncle_by_number_and_index, n);
+    rpc_methods_add(m, "eth_getUncleByBlockHashAndIndex", uncle_by_hash_and_index, n);
     rpc_methods_add(m, "eth_getTransactionByHash", tx_by_hash, n);
     rpc_methods_add(m, "eth_getTransactionByBlockNumberAndIndex", tx_by_number_and_index, n);
     rpc_methods_add(m, "eth_getTransactionByBlockHashAndIndex", tx_by_hash_and_index, n);

@@ -3,7 +3,9 @@
  * evm_increaseTime, evm_setNextBlockTimestamp, evm_setAutomine,
  * anvil_setBalance/setCode/setNonce/setStorageAt,
  * anvil_impersonateAccount/stopImpersonatingAccount/autoImpersonateAccount
- * (each also as hardhat_*), anvil_dropTransaction, eth_sendTransaction
+ * (each also as hardhat_*), anvil_setCoinbase, evm_setBlockGasLimit,
+ * anvil_setNextBlockBaseFeePerGas, anvil_getAutomine, anvil_snapshot,
+ * anvil_revert, anvil_reset, anvil_dropTransaction, eth_sendTransaction
  * (from a dev account, signed with its key, or from an impersonated one,
  * unsigned), eth_sign and personal_sign (EIP-191).
  *
@@ -401,6 +403,114 @@ static bool evm_revert(void *ctx, const json_t *params, json_t **result, rpc_err
     return true;
 }
 
+/* ---- The next blocks' header fields ------------------------------------------------------------------ */
+
+static bool set_coinbase(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    address a;
+    if (!rpc_check_args(params, 1, 1, err) || !parse_addr(params, 0, &a, err)) return false;
+    pthread_mutex_lock(&d->mu);
+    d->coinbase = a;
+    pthread_mutex_unlock(&d->mu);
+    *result = json_null();
+    return true;
+}
+
+/* geth's floor for a block's gas limit; above 2^63-1 the header is invalid (EIP-1985) */
+#define MIN_BLOCK_GAS_LIMIT 5000u
+
+static bool set_block_gas_limit(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    uint64_t g;
+    const char *why = dev_u64(rpc_arg(params, 0), &g);
+    if (!why && (g < MIN_BLOCK_GAS_LIMIT || g > INT64_MAX)) why = "gas limit out of range (5000 to 2^63-1)";
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    pthread_mutex_lock(&d->mu);
+    d->gas_limit = g;
+    pthread_mutex_unlock(&d->mu);
+    *result = json_true();
+    return true;
+}
+
+/* The next block's base fee (64 bits, so that EIP-1559's update from it
+ * cannot overflow); the blocks after it follow the formula from there. */
+static bool set_next_base_fee(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    uint64_t fee;
+    const char *why = dev_u64(rpc_arg(params, 0), &fee);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    pthread_mutex_lock(&d->mu);
+    d->has_next_base_fee = true;
+    d->next_base_fee = u256_from_u64(fee);
+    pthread_mutex_unlock(&d->mu);
+    *result = json_null();
+    return true;
+}
+
+static bool get_automine(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    *result = json_boolean(node_dev_automine(((node *)ctx)->dev));
+    return true;
+}
+
+/* ---- Reset ------------------------------------------------------------------------------------------ */
+
+typedef struct {
+    bytes32 *hashes;
+    size_t n, cap;
+} hash_list;
+
+static bool collect_hash(void *arg, const txpool_tx *t, bool pending) {
+    (void)pending;
+    hash_list *l = arg;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->hashes = realloc(l->hashes, l->cap * sizeof *l->hashes);
+        if (!l->hashes) abort();
+    }
+    l->hashes[l->n++] = t->tx.hash;
+    return true;
+}
+
+/* Back to the genesis block with no edits, an empty pool, no snapshots, the
+ * real clock and the default header fields (anvil_reset without forking). */
+static const char *reset_chain(node *n, void *arg) {
+    (void)arg;
+    node_dev *d = n->dev;
+    const char *err = db_unwind(n->db, 0, NULL);
+    if (err) return err;
+    for (size_t i = 0; i < d->n_snapshots; i++) node_patch_release(d->snapshots[i].patch);
+    d->n_snapshots = 0;
+    hash_list l = {0};
+    txpool_each(n->pool, NULL, collect_hash, &l);
+    for (size_t i = 0; i < l.n; i++) txpool_remove(n->pool, &l.hashes[i]);
+    free(l.hashes);
+    node_head_moved(n, NULL);
+    pthread_mutex_lock(&d->mu);
+    d->time_offset = 0;
+    d->has_next_time = false;
+    d->has_next_base_fee = false;
+    d->coinbase = (address){0};
+    d->gas_limit = 0;
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+static bool reset(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 1, err)) return false;
+    const json_t *opt = rpc_arg(params, 0);
+    if (opt && !json_is_null(opt)) {
+        if (!json_is_object(opt)) return rpc_error_invalid_param(err, 0, "expected an object or null");
+        if (json_object_get(opt, "forking")) return rpc_error_set(err, RPC_INVALID_PARAMS, "forking is not supported");
+    }
+    const char *why = node_writer_call(ctx, reset_chain, NULL);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
+    *result = json_null();
+    return true;
+}
+
 static bool drop_transaction(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 1, 1, err)) return false;
@@ -610,6 +720,14 @@ void node_register_dev(node *n, rpc_methods *m) {
         {"anvil_setAutomine", set_automine, false},
         {"anvil_setNextBlockTimestamp", set_next_timestamp, false},
         {"anvil_increaseTime", increase_time, false},
+        {"anvil_setCoinbase", set_coinbase, true},
+        {"anvil_setBlockGasLimit", set_block_gas_limit, false},
+        {"evm_setBlockGasLimit", set_block_gas_limit, false},
+        {"anvil_setNextBlockBaseFeePerGas", set_next_base_fee, true},
+        {"anvil_getAutomine", get_automine, true},
+        {"anvil_snapshot", evm_snapshot, false},
+        {"anvil_revert", evm_revert, false},
+        {"anvil_reset", reset, true},
         {"evm_mine", evm_mine, false},
         {"evm_snapshot", evm_snapshot, false},
         {"evm_revert", evm_revert, false},

@@ -1,9 +1,11 @@
 /* Method group: the node itself -- web3_clientVersion, web3_sha3,
  * net_version, net_listening, net_peerCount, eth_chainId, eth_syncing,
- * eth_blockNumber, eth_coinbase, eth_mining, eth_hashrate, eth_accounts. */
+ * eth_blockNumber, eth_coinbase, eth_mining, eth_hashrate, eth_accounts,
+ * rpc_modules. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "node_dev.h"
 #include "node_internal.h"
 #include "parevm/keccak.h"
 #include "parevm/version.h"
@@ -74,9 +76,8 @@ static bool block_number(void *ctx, const json_t *params, json_t **result, rpc_e
 static bool coinbase(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 0, 0, err)) return false;
-    address a = {0};
-    uint8_t key[32];
-    if (n->dev) node_dev_account(n, 0, &a, key);
+    /* dev mode: what its blocks pay (zero unless anvil_setCoinbase, as anvil's) */
+    address a = n->dev ? node_dev_coinbase(n->dev) : (address){0};
     *result = rpc_json_address(&a);
     return true;
 }
@@ -99,6 +100,19 @@ static bool accounts(void *ctx, const json_t *params, json_t **result, rpc_error
     return true;
 }
 
+/* rpc_modules, as geth answers it: the namespaces served, each "1.0". */
+static bool modules(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    static const char *const ALL[] = {"debug", "eth", "net", "txpool", "web3"};
+    static const char *const DEV[] = {"anvil", "evm", "hardhat", "personal"};
+    json_t *o = json_object();
+    for (size_t i = 0; i < sizeof ALL / sizeof ALL[0]; i++) json_object_set_new(o, ALL[i], json_string("1.0"));
+    for (size_t i = 0; n->dev && i < sizeof DEV / sizeof DEV[0]; i++) json_object_set_new(o, DEV[i], json_string("1.0"));
+    *result = o;
+    return true;
+}
+
 void node_register_web3(node *n, rpc_methods *m) {
     rpc_methods_add(m, "web3_clientVersion", client_version, n);
     rpc_methods_add(m, "web3_sha3", sha3, n);
@@ -112,4 +126,5 @@ void node_register_web3(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_mining", mining, n);
     rpc_methods_add(m, "eth_hashrate", zero_quantity, n);
     rpc_methods_add(m, "eth_accounts", accounts, n);
+    rpc_methods_add(m, "rpc_modules", modules, n);
 }

@@ -13,7 +13,9 @@
 // transfers, deployments, ERC-20 calls, reverts (reason, custom error,
 // assert, division by zero, bare), transient storage, storage clears, a
 // self-destruct in the creating transaction and a later one, base fee moves
-// over full and empty blocks, and a blob transaction.
+// over full and empty blocks, a blob transaction, and anvil's header
+// controls (anvil_setCoinbase, evm_setBlockGasLimit,
+// anvil_setNextBlockBaseFeePerGas).
 //
 // What cannot be matched, and is not compared (printed as NOTE lines):
 // - block hashes and state roots: anvil's genesis holds no EIP-4788/7002/7251
@@ -269,6 +271,25 @@ run(async () => {
     eq(last.pb.transactionsRoot, root, 'blob block: parevm transactionsRoot from the consensus encoding');
     if (last.ab.transactionsRoot !== root)
       notes.push('anvil\'s transactionsRoot of a blob block is not the trie of the consensus encoding (parevm\'s is)');
+  }
+
+  // 9. anvil's header controls, called on both: a coinbase that collects
+  // the tips, the gas limit of the next blocks, and one block's base fee
+  // (the block after it follows EIP-1559 from there)
+  {
+    const coinbase = '0x' + 'c5'.repeat(20);
+    for (const [m, p] of [['anvil_setCoinbase', [coinbase]], ['evm_setBlockGasLimit', ['0x2000000']],
+                          ['anvil_setNextBlockBaseFeePerGas', [hex(3n * GWEI)]], ['eth_coinbase', []],
+                          ['anvil_getAutomine', []]]) {
+      const [rp, ra] = await both(m, p);
+      eq(rp, ra, `${m}: the same answer`);
+    }
+    touched.set(coinbase, new Set());
+    await block('header controls', [await tx(owner, { to: bob.address, value: 5n, gas: 21000n }),
+                                    await tx(alice, { to: fresh, value: 6n, gas: 21000n })]);
+    eq([last.pb.miner, last.pb.gasLimit, last.pb.baseFeePerGas], [coinbase, '0x2000000', hex(3n * GWEI)],
+       'header controls: parevm\'s block has the coinbase, gas limit and base fee set');
+    await block('after a set base fee', [await tx(bob, { to: owner.address, value: 7n, gas: 21000n })]);
   }
 
   if (stateRoots) notes.push(`state roots differ in ${stateRoots} of ${number} blocks (the genesis states differ)`);
