@@ -193,6 +193,17 @@ run(async () => {
     ['anvil_setStorageAt', [token, '0x0', '0x01']],
     ['evm_setNextBlockTimestamp', ['0x1']], // not after the head
     ['evm_increaseTime', ['-5']],
+    ['anvil_setCoinbase', ['0x12']],
+    ['evm_setBlockGasLimit', ['0x0']],
+    ['evm_setBlockGasLimit', [{}]],
+    ['anvil_setNextBlockBaseFeePerGas', ['-1']],
+    ['anvil_setNextBlockBaseFeePerGas', ['0x' + 'f'.repeat(17)]],
+    ['anvil_reset', [{ forking: { jsonRpcUrl: 'http://127.0.0.1:1' } }]],
+    ['anvil_reset', ['now']],
+    ['anvil_getAutomine', [true]],
+    ['eth_getUncleByBlockNumberAndIndex', ['0x1', 'first']],
+    ['eth_getUncleByBlockHashAndIndex', ['0x12', '0x0']],
+    ['rpc_modules', [1]],
     ['eth_getBlockTransactionCountByNumber', [true]],
     ['eth_getTransactionByBlockNumberAndIndex', ['0x1', 'first']],
     ['debug_getRawBlock', ['0xzz']],
@@ -213,6 +224,7 @@ run(async () => {
     eq(await rpc(U, 'eth_getTransactionByBlockNumberAndIndex', [n, '0x0']), null, `eth_getTransactionByBlockNumberAndIndex(${n}): null`);
     eq(await rpc(U, 'eth_getBlockReceipts', [n]), null, `eth_getBlockReceipts(${n}): null`);
     eq(await rpc(U, 'eth_getUncleCountByBlockNumber', [n]), null, `eth_getUncleCountByBlockNumber(${n}): null`);
+    eq(await rpc(U, 'eth_getUncleByBlockNumberAndIndex', [n, '0x0']), null, `eth_getUncleByBlockNumberAndIndex(${n}): null`);
     for (const m of ['eth_getBalance', 'eth_getTransactionCount', 'eth_getCode']) {
       const e = await rpcError(U, m, [A, n]);
       check(e && e.code === -32000 && /header not found/.test(e.message), `${m} at ${n}: header not found`, e && e.message);
