@@ -1,4 +1,4 @@
-/* JSON-RPC 2.0 over HTTP: error objects, the method table, request dispatch
+/* JSON-RPC 2.0 over HTTP and WebSocket: error objects, the method table, request dispatch
  * (single requests, batches, notifications) and the HTTP server
  * (libmicrohttpd with a thread pool) with body and batch limits, optional
  * CORS, optional HS256 JWT authentication (the Engine API) and a stop that
@@ -77,6 +77,13 @@ void rpc_methods_free(rpc_methods *m);
  * no lock. */
 bool rpc_methods_add(rpc_methods *m, const char *name, rpc_handler fn, void *ctx);
 size_t rpc_methods_count(const rpc_methods *m);
+/* A new table with m's entries (the same handlers and contexts), to which
+ * more can be added (a WebSocket session's own methods). */
+rpc_methods *rpc_methods_copy(const rpc_methods *m);
+/* Runs one method in-process (params NULL: none): as a request would, with
+ * the result in *result (a new reference, NULL for JSON null) or err
+ * filled (-32601 for an unknown name). */
+bool rpc_call(const rpc_methods *m, const char *method, const json_t *params, json_t **result, rpc_error *err);
 
 /* ---- Dispatch ------------------------------------------------------------------ */
 
@@ -110,13 +117,19 @@ typedef struct {
      * (Authorization: Bearer, iat within 60 s) or gets 401 before its body is
      * read (the Engine API, see jwt.h). Copied by rpc_server_start. */
     const uint8_t *jwt_secret;
+    unsigned max_ws_sessions;  /* WebSocket sessions at once (a thread each); 0: 128 */
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;
 
 /* Starts listening and serving: POST with a JSON body (Content-Type, when
- * given, must be JSON: 415 otherwise), OPTIONS for CORS preflight, other
- * methods 405. methods must outlive the server. Returns NULL and a message
+ * given, must be JSON: 415 otherwise), OPTIONS for CORS preflight, a GET
+ * with "Upgrade: websocket" as a WebSocket session (RFC 6455: one JSON-RPC
+ * message per text or binary message, answered in order, on a thread of
+ * its own, with eth_subscribe / eth_unsubscribe for newHeads, logs and
+ * newPendingTransactions fed by the methods' polling filters
+ * eth_newBlockFilter, eth_newFilter, eth_newPendingTransactionFilter and
+ * eth_getFilterChanges), other methods 405. methods must outlive the server. Returns NULL and a message
  * in err when the address is bad or the port cannot be bound. */
 rpc_server *rpc_server_start(const rpc_server_config *cfg, const rpc_methods *methods, char *err,
                              size_t errlen);

@@ -158,6 +158,33 @@ static const method_entry *find_method(const rpc_methods *m, const char *name) {
     return i < m->n && !strcmp(m->v[i].name, name) ? &m->v[i] : NULL;
 }
 
+rpc_methods *rpc_methods_copy(const rpc_methods *m) {
+    rpc_methods *c = rpc_methods_new();
+    c->cap = c->n = m->n;
+    c->v = malloc((m->n ? m->n : 1) * sizeof *c->v);
+    if (!c->v) abort();
+    for (size_t i = 0; i < m->n; i++) {
+        c->v[i] = m->v[i];
+        if (!(c->v[i].name = strdup(m->v[i].name))) abort();
+    }
+    return c;
+}
+
+bool rpc_call(const rpc_methods *m, const char *method, const json_t *params, json_t **result, rpc_error *err) {
+    *result = NULL;
+    const method_entry *me = find_method(m, method);
+    if (!me) return rpc_error_set(err, RPC_METHOD_NOT_FOUND, "the method %.80s does not exist/is not available", method);
+    json_t *empty = params ? NULL : rpc_json_take(json_array());
+    bool ok = me->fn(me->ctx, params ? params : empty, result, err);
+    if (empty) json_decref(empty);
+    if (!ok && *result) {
+        json_decref(*result);
+        *result = NULL;
+    }
+    if (!ok && !err->code) rpc_error_set(err, RPC_INTERNAL_ERROR, "internal error in %.80s", method);
+    return ok;
+}
+
 /* ---- Responses ------------------------------------------------------------------ */
 
 json_t *rpc_json_take(json_t *v) {

@@ -2,7 +2,8 @@
  * the HTTP checks done before a body is read (method, JWT, content type,
  * declared length), the body limit while it is read, CORS headers, and a
  * stop that drains the requests in flight. The JSON-RPC work itself is
- * rpc_process (rpc_dispatch.c), run on the pool thread of the connection. */
+ * rpc_process (rpc_dispatch.c), run on the pool thread of the connection.
+ * A GET that asks for a WebSocket becomes a session of rpc_ws.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,12 +20,14 @@
 #include "parevm/buf.h"
 #include "parevm/jwt.h"
 #include "parevm/rpc.h"
+#include "rpc_internal.h"
 
 enum {
     DEFAULT_THREADS = 4,
     DEFAULT_MAX_BODY = 5 * 1024 * 1024,
     DEFAULT_MAX_CONNECTIONS = 512,
     DEFAULT_IDLE_TIMEOUT_S = 60,
+    DEFAULT_MAX_WS_SESSIONS = 128,
     LISTEN_BACKLOG = 256,
     DISCARD_SLACK = 1 << 20, /* bytes read past the limit before closing */
 };
@@ -41,6 +44,7 @@ struct rpc_server {
     pthread_mutex_t mu;   /* guards in_flight, signals cv when it drops */
     pthread_cond_t cv;
     unsigned in_flight;
+    rpc_ws_hub ws;        /* WebSocket sessions (rpc_ws.c) */
 };
 
 /* Per request: the body read so far. */
@@ -166,7 +170,8 @@ static body_fate declared_fate(const rpc_server *s, struct MHD_Connection *c) {
 static enum MHD_Result start_request(rpc_server *s, struct MHD_Connection *c, const char *method, void **con_cls) {
     if (atomic_load(&s->stopping)) return send_text(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "server is shutting down\n");
     if (!strcmp(method, MHD_HTTP_METHOD_OPTIONS)) return send_preflight(s, c);
-    if (strcmp(method, MHD_HTTP_METHOD_POST))
+    bool websocket = !strcmp(method, MHD_HTTP_METHOD_GET) && rpc_ws_is_upgrade(c);
+    if (strcmp(method, MHD_HTTP_METHOD_POST) && !websocket)
         return send_text(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: JSON-RPC takes POST\n");
     if (s->has_jwt) {
         const char *why = check_jwt(s, c);
@@ -175,6 +180,12 @@ static enum MHD_Result start_request(rpc_server *s, struct MHD_Connection *c, co
             snprintf(msg, sizeof msg, "%s\n", why);
             return send_text(s, c, MHD_HTTP_UNAUTHORIZED, msg);
         }
+    }
+    if (websocket) {
+        char accept[RPC_WS_ACCEPT_LEN + 1];
+        unsigned status;
+        const char *why = rpc_ws_check(&s->ws, c, accept, &status);
+        return why ? send_text(s, c, status, why) : rpc_ws_upgrade(&s->ws, c, accept);
     }
     if (!json_content_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
         return send_text(s, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "invalid content type, only application/json is supported\n");
@@ -271,6 +282,7 @@ static int listen_on(const char *addr, uint16_t port, uint16_t *bound, char *err
 }
 
 static void server_free(rpc_server *s) {
+    rpc_ws_hub_destroy(&s->ws);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     free(s->cors);
@@ -289,6 +301,8 @@ rpc_server *rpc_server_start(const rpc_server_config *cfg, const rpc_methods *me
         memcpy(s->jwt_secret, cfg->jwt_secret, JWT_SECRET_LEN);
     }
     atomic_init(&s->stopping, false);
+    rpc_ws_hub_init(&s->ws, methods, s->max_body, s->max_batch, cfg->thread_stack,
+                    cfg->max_ws_sessions ? cfg->max_ws_sessions : DEFAULT_MAX_WS_SESSIONS);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     int fd = listen_on(cfg->addr ? cfg->addr : "127.0.0.1", cfg->port, &s->port, err, errlen);
@@ -299,7 +313,7 @@ rpc_server *rpc_server_start(const rpc_server_config *cfg, const rpc_methods *me
     unsigned threads = cfg->threads ? cfg->threads : DEFAULT_THREADS;
     unsigned conns = cfg->max_connections ? cfg->max_connections : DEFAULT_MAX_CONNECTIONS;
     unsigned timeout = cfg->idle_timeout_s ? cfg->idle_timeout_s : DEFAULT_IDLE_TIMEOUT_S;
-    s->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC, 0, NULL, NULL, on_request, s,
+    s->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_UPGRADE, 0, NULL, NULL, on_request, s,
                                  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
                                  MHD_OPTION_THREAD_POOL_SIZE, threads,
                                  MHD_OPTION_CONNECTION_LIMIT, conns,
@@ -344,6 +358,8 @@ void rpc_server_stop(rpc_server *s, unsigned drain_ms) {
     while (s->in_flight && pthread_cond_timedwait(&s->cv, &s->mu, &deadline) != ETIMEDOUT) {
     }
     pthread_mutex_unlock(&s->mu);
+    /* upgraded sockets must be given back before the daemon stops */
+    rpc_ws_hub_stop(&s->ws);
     MHD_stop_daemon(s->daemon);
     if (lfd != MHD_INVALID_SOCKET) close(lfd);
     server_free(s);
