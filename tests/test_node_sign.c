@@ -1,10 +1,15 @@
-/* EIP-712 hashing (src/node/eip712.c). The digests are checked against values computed
+/* Dev mode's signing methods (src/node/rpc_sign.c) and EIP-712 hashing
+ * (src/node/eip712.c). The digests are checked against values computed
  * elsewhere: EIP-712's own example (digest and, with the key
  * keccak256("cow"), the signature the EIP gives) and cases whose digests
  * ethers' and viem's hashTypedData agree on (arrays fixed, dynamic and
  * nested, nested structs, bytes, string, bytesN, negative and extreme
  * integers written as numbers, decimal and hex strings, a cyclic type).
- * Every class of malformed typed data must be refused with a message. */
+ * Every class of malformed typed data must get -32602 with a message.
+ * eth_signTransaction's raw output is decoded with tx_decode: the sender
+ * recovered from it is the dev account and its fields are what was asked;
+ * it is not sent, and sending it afterwards mines it. Accounts without a
+ * key (unknown or impersonated) cannot sign. */
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 #include "node/eip712.h"
@@ -237,4 +242,229 @@ TEST(eip712_malformed_input) {
     /* a domain-only digest: keccak256(0x1901 || domainSeparator) */
     CHECK(digest_of("{\"types\":{" DOM "},\"primaryType\":\"EIP712Domain\",\"domain\":{\"name\":\"d\"}}", d, why,
                     sizeof why));
+}
+
+/* ---- Through the node ------------------------------------------------------------------------------- */
+
+/* The address that signed digest h with sig (r || s || v, v = 27/28). */
+static bool recover(const uint8_t h[32], const uint8_t sig[65], address *out) {
+    if (sig[64] != 27 && sig[64] != 28) return false;
+    secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_VERIFY);
+    secp256k1_ecdsa_recoverable_signature rs;
+    secp256k1_pubkey pk;
+    uint8_t pub[65];
+    size_t len = sizeof pub;
+    bool ok = secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rs, sig, sig[64] - 27) &&
+              secp256k1_ecdsa_recover(ctx, &pk, &rs, h) &&
+              secp256k1_ec_pubkey_serialize(ctx, pub, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
+    secp256k1_context_destroy(ctx);
+    uint8_t hash[32];
+    keccak256(pub + 1, 64, hash);
+    memcpy(out->b, hash + 12, 20);
+    return ok;
+}
+
+/* [address, typed] with typed as the object itself or as a JSON string of it. */
+static char *typed_params(const address *a, const char *typed, bool as_string) {
+    json_t *p = json_array();
+    json_array_append_new(p, rpc_json_address(a));
+    json_t *t = json_loads(typed, 0, NULL);
+    if (!t) abort();
+    json_array_append_new(p, as_string ? json_string(typed) : t);
+    if (as_string) json_decref(t);
+    char *text = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    return text;
+}
+
+/* Signs typed as acct[0] with method; checks the signature's form and
+ * signer against digest; returns it (a new reference) or NULL. */
+static json_t *sign_typed(test_node *t, const char *method, const char *typed, bool as_string, const uint8_t digest[32]) {
+    char *p = typed_params(&t->acct[0], typed, as_string);
+    json_t *sig = test_ok(t, method, p);
+    free(p);
+    uint8_t raw[65];
+    address signer;
+    bool good = sig && json_is_string(sig) && strlen(json_string_value(sig)) == 132 &&
+                hex_to_fixed(json_string_value(sig), raw, 65) && recover(digest, raw, &signer) &&
+                address_eq(&signer, &t->acct[0]);
+    CHECK(good);
+    return sig;
+}
+
+TEST(node_sign_typed_data) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    uint8_t mail[32], sink[32];
+    char why[256], msg[300];
+    CHECK(digest_of(MAIL, mail, why, sizeof why) && digest_of(SINK, sink, why, sizeof why));
+    json_t *a = sign_typed(&t, "eth_signTypedData_v4", MAIL, false, mail);
+    json_t *b = sign_typed(&t, "eth_signTypedData_v4", MAIL, true, mail);
+    json_t *c = sign_typed(&t, "eth_signTypedData", MAIL, true, mail);
+    CHECK(a && b && c && json_equal(a, b) && json_equal(a, c));
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    json_decref(sign_typed(&t, "eth_signTypedData_v4", SINK, true, sink));
+    /* every malformed input: -32602, as an object and as a string */
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++)
+        for (int as_string = 0; as_string < 2; as_string++) {
+            char *p = typed_params(&t.acct[0], BAD[i].json, as_string);
+            long long code = test_err(&t, "eth_signTypedData_v4", p, msg, sizeof msg);
+            free(p);
+            bool good = code == -32602 && strstr(msg, BAD[i].why);
+            if (!good) fprintf(stderr, "  case %zu: %lld %s\n", i, code, msg);
+            CHECK(good);
+        }
+    const char *A0 = "\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\"";
+    char p[256];
+    snprintf(p, sizeof p, "[%s,\"{not json\"]", A0);
+    CHECK(test_err(&t, "eth_signTypedData_v4", p, msg, sizeof msg) == -32602 && strstr(msg, "invalid JSON"));
+    snprintf(p, sizeof p, "[%s,5]", A0);
+    CHECK(test_err(&t, "eth_signTypedData_v4", p, NULL, 0) == -32602);
+    snprintf(p, sizeof p, "[%s]", A0);
+    CHECK(test_err(&t, "eth_signTypedData_v4", p, NULL, 0) == -32602);
+    CHECK(test_err(&t, "eth_signTypedData_v4", "[\"0x12\",{}]", NULL, 0) == -32602);
+    test_node_close(&t);
+}
+
+/* Accounts without a key: unknown, or impersonated (they can send, not sign). */
+TEST(node_sign_needs_a_key) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    const char *X = "0x00000000000000000000000000000000000000aa";
+    char p[4096], msg[200];
+    for (int round = 0; round < 2; round++) {
+        snprintf(p, sizeof p, "[\"%s\",%s]", X, MAIL);
+        CHECK(test_err(&t, "eth_signTypedData_v4", p, msg, sizeof msg) == -32000);
+        snprintf(p, sizeof p, "[\"%s\",\"0x68656c6c6f\"]", X);
+        CHECK(test_err(&t, "eth_sign", p, NULL, 0) == -32000);
+        snprintf(p, sizeof p, "[\"0x68656c6c6f\",\"%s\"]", X);
+        CHECK(test_err(&t, "personal_sign", p, NULL, 0) == -32000);
+        snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"gas\":\"0x5208\"}]", X, X);
+        CHECK(test_err(&t, "eth_signTransaction", p, msg, sizeof msg) == -32000);
+        CHECK(round == 0 ? !strcmp(msg, "unknown account") : strstr(msg, "impersonated") != NULL);
+        snprintf(p, sizeof p, "[\"%s\"]", X);
+        json_decref(test_ok(&t, "anvil_impersonateAccount", p));
+    }
+    /* yet the impersonated account sends */
+    snprintf(p, sizeof p, "[\"%s\",\"0xde0b6b3a7640000\"]", X);
+    json_decref(test_ok(&t, "anvil_setBalance", p));
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"gas\":\"0x5208\"}]", X, X);
+    json_t *h = test_ok(&t, "eth_sendTransaction", p);
+    CHECK(h != NULL);
+    json_decref(h);
+    test_node_close(&t);
+}
+
+/* eth_signTransaction's result, decoded, sender recovered. */
+static bool signed_tx(test_node *t, const char *params, transaction *tx) {
+    json_t *raw = test_ok(t, "eth_signTransaction", params);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char why[200];
+    bool ok = raw && hex_decode_alloc(json_string_value(raw), &bytes, &len) &&
+              tx_decode(bytes, len, tx, why, sizeof why) && tx_recover_sender(tx, true);
+    free(bytes);
+    json_decref(raw);
+    return ok;
+}
+
+static uint64_t nonce_of(test_node *t, int i) {
+    char p[128], a[43];
+    hex_encode(t->acct[i].b, 20, a);
+    snprintf(p, sizeof p, "[\"%s\",\"latest\"]", a);
+    json_t *r = test_ok(t, "eth_getTransactionCount", p);
+    uint64_t v = test_qty(r, NULL);
+    json_decref(r);
+    return v;
+}
+
+TEST(node_sign_transaction) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    char p[1024], a0[43], a1[43];
+    hex_encode(t.acct[0].b, 20, a0);
+    hex_encode(t.acct[1].b, 20, a1);
+    /* filled: EIP-1559 by default, chain id, nonce, fees, estimated gas */
+    transaction tx;
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x1234\",\"data\":\"0xabcd\"}]", a0, a1);
+    CHECK(signed_tx(&t, p, &tx));
+    CHECK(tx.type == TX_DYNAMIC_FEE && tx.chain_id == 31337 && tx.nonce == 0);
+    CHECK(address_eq(&tx.sender, &t.acct[0]) && tx.has_to && address_eq(&tx.to, &t.acct[1]));
+    CHECK(u256_eq(&tx.value, &(u256){{0x1234}}) && tx.data_len == 2 && tx.data[0] == 0xab && tx.data[1] == 0xcd);
+    json_t *est = test_ok(&t, "eth_estimateGas", p);
+    CHECK(est && tx.gas_limit == test_qty(est, NULL) && tx.gas_limit >= 21000 + 2 * 16);
+    json_decref(est);
+    CHECK(tx.max_priority_fee.w[0] == 1000000000ULL && !u256_lt(&tx.max_fee, &tx.max_priority_fee));
+    /* not sent: nothing mined, the nonce unchanged */
+    json_t *bn = test_ok(&t, "eth_blockNumber", "[]");
+    CHECK(bn && test_qty(bn, NULL) == 0);
+    json_decref(bn);
+    CHECK_EQ_U64(nonce_of(&t, 0), 0);
+    /* sent raw afterwards: mined, from the dev account */
+    buf_t raw = {0};
+    tx_encode(&tx, &raw);
+    char *rp = malloc(2 * raw.len + 16);
+    strcpy(rp, "[\"");
+    hex_encode(raw.data, raw.len, rp + 2);
+    strcat(rp, "\"]");
+    json_t *h = test_ok(&t, "eth_sendRawTransaction", rp);
+    free(rp);
+    buf_free(&raw);
+    CHECK(h != NULL);
+    if (h) {
+        snprintf(p, sizeof p, "[\"%s\"]", json_string_value(h));
+        json_t *rc = test_ok(&t, "eth_getTransactionReceipt", p);
+        CHECK(rc && test_qty(rc, "status") == 1 && !strcmp(test_str(rc, "from"), a0));
+        json_decref(rc);
+    }
+    json_decref(h);
+    tx_free(&tx);
+    /* legacy from gasPrice (EIP-155 signed), the given gas and nonce kept */
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"gasPrice\":\"0x3b9aca00\",\"gas\":\"0x7530\",\"nonce\":\"0x9\"}]",
+             a1, a0);
+    CHECK(signed_tx(&t, p, &tx));
+    CHECK(tx.type == TX_LEGACY && tx.has_chain_id && tx.chain_id == 31337 && tx.nonce == 9 && tx.gas_limit == 30000);
+    CHECK(tx.gas_price.w[0] == 1000000000ULL && address_eq(&tx.sender, &t.acct[1]) && !tx.data_len);
+    tx_free(&tx);
+    /* an access list makes it EIP-2930; a creation has no to; the next nonce follows the mined one */
+    snprintf(p, sizeof p,
+             "[{\"from\":\"%s\",\"gasPrice\":\"0x3b9aca00\",\"data\":\"0x00\",\"accessList\":[{\"address\":\"%s\","
+             "\"storageKeys\":[\"0x0000000000000000000000000000000000000000000000000000000000000001\"]}]}]",
+             a0, a1);
+    CHECK(signed_tx(&t, p, &tx));
+    CHECK(tx.type == TX_ACCESS_LIST && !tx.has_to && tx.nonce == 1 && tx.access_list_len == 1 &&
+          tx.access_list[0].n_keys == 1 && address_eq(&tx.access_list[0].addr, &t.acct[1]));
+    CHECK(address_eq(&tx.sender, &t.acct[0]));
+    tx_free(&tx);
+    /* refused: no from, blob transactions, bad fields, a failing estimate */
+    char msg[200];
+    snprintf(p, sizeof p, "[{\"to\":\"%s\"}]", a0);
+    CHECK(test_err(&t, "eth_signTransaction", p, NULL, 0) == -32602);
+    snprintf(p, sizeof p,
+             "[{\"from\":\"%s\",\"to\":\"%s\",\"blobVersionedHashes\":"
+             "[\"0x0100000000000000000000000000000000000000000000000000000000000000\"]}]",
+             a0, a1);
+    CHECK(test_err(&t, "eth_signTransaction", p, NULL, 0) == -32602);
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"value\":\"xyz\"}]", a0);
+    CHECK(test_err(&t, "eth_signTransaction", p, NULL, 0) == -32602);
+    CHECK(test_err(&t, "eth_signTransaction", "[]", NULL, 0) == -32602);
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"data\":\"0xfe\"}]", a0);
+    CHECK(test_err(&t, "eth_signTransaction", p, msg, sizeof msg) != 0);
+    test_node_close(&t);
+}
+
+/* eth_sendTransaction whose gas estimate fails answers an error (the call
+ * object's buffers were once freed twice on this path). */
+TEST(node_send_transaction_failed_estimate) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    char p[256], a0[43];
+    hex_encode(t.acct[0].b, 20, a0);
+    snprintf(p, sizeof p,
+             "[{\"from\":\"%s\",\"data\":\"0xfe\",\"accessList\":[{\"address\":\"%s\",\"storageKeys\":[]}]}]", a0, a0);
+    CHECK(test_err(&t, "eth_sendTransaction", p, NULL, 0) != 0);
+    CHECK_EQ_U64(nonce_of(&t, 0), 0);
+    test_node_close(&t);
 }
