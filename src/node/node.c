@@ -184,7 +184,10 @@ const char *node_open(const node_config *cfg, node **out) {
         GROUPS[i](n, n->auth_methods);
     }
     node_register_engine(n, n->auth_methods);
-    if (n->dev) node_register_dev(n, n->methods);
+    if (n->dev) {
+        node_register_dev(n, n->methods);
+        node_register_sign(n, n->methods);
+    }
     if (!node_writer_start(n)) {
         node_close(n);
         return "cannot start the writer thread";

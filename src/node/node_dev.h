@@ -1,5 +1,6 @@
 /* Dev mode's state (node_dev.c, rpc_dev.c): the prefunded accounts, the
- * impersonated ones, the clock, evm_snapshot's saved heads, automine. */
+ * impersonated ones, the clock, evm_snapshot's saved heads, automine; and
+ * what rpc_dev.c lends rpc_sign.c (keys, eth_sendTransaction's filling). */
 #ifndef PAREVM_NODE_DEV_H
 #define PAREVM_NODE_DEV_H
 
@@ -48,5 +49,16 @@ address node_dev_coinbase(node_dev *d);
 /* Dev mode, after a transaction entered the pool: with automine, waits
  * until the writer's next mining round is over (it is mined by then). */
 void node_dev_submitted(node *n, const bytes32 *hash);
+
+/* rpc_dev.c: the key of a dev account, or NULL (any other account, an
+ * impersonated one too: it cannot sign). */
+const uint8_t *node_dev_key(const node *n, const address *a);
+bool node_dev_impersonated(const node *n, const address *a);
+/* The transaction eth_sendTransaction makes of a call object from a->from,
+ * unsigned: the type from the fields present, the node's chain id (EIP-155
+ * for legacy too), the pool's next nonce, fees for the next block and the
+ * estimated gas where the object leaves them out. On success tx owns its
+ * buffers (tx_free); on failure err is filled and tx is empty. */
+bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_error *err);
 
 #endif

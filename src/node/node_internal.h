@@ -104,6 +104,7 @@ void node_register_pool(node *n, rpc_methods *m);   /* rpc_pool.c: eth_sendRawTr
 void node_register_debug(node *n, rpc_methods *m);  /* rpc_debug.c: debug_getRaw* */
 void node_register_trace(node *n, rpc_methods *m);  /* rpc_trace.c: debug_traceTransaction, debug_traceBlockBy*, debug_traceCall */
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
+void node_register_sign(node *n, rpc_methods *m);   /* rpc_sign.c: eth_sign, personal_sign, eth_signTypedData_v4, eth_signTransaction */
 void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProof, debug_executionWitness */
 void node_register_simulate(node *n, rpc_methods *m); /* rpc_simulate.c: eth_simulateV1 */
 void node_register_config(node *n, rpc_methods *m); /* rpc_config.c: eth_config (EIP-7910) */

@@ -7,13 +7,11 @@
  * anvil_setNextBlockBaseFeePerGas, anvil_getAutomine, anvil_snapshot,
  * anvil_revert, anvil_reset, anvil_dropTransaction, eth_sendTransaction
  * (from a dev account, signed with its key, or from an impersonated one,
- * unsigned), eth_sign and personal_sign (EIP-191).
+ * unsigned). The signing methods are rpc_sign.c's.
  *
  * State edits are change sets layered over the head (node_patch.c) and
  * folded into the next block; they and everything else that writes run on
  * the writer thread. */
-#include <secp256k1.h>
-#include <secp256k1_recovery.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "node_build.h"
@@ -521,14 +519,15 @@ static bool drop_transaction(void *ctx, const json_t *params, json_t **result, r
     return true;
 }
 
-/* ---- Sending and signing -------------------------------------------------------------------------------- */
+/* ---- Sending ------------------------------------------------------------------------------------------ */
 
-/* The dev key of a, or NULL. */
-static const uint8_t *key_of(node *n, const address *a) {
+const uint8_t *node_dev_key(const node *n, const address *a) {
     for (unsigned i = 0; i < n->dev->n_accounts; i++)
         if (address_eq(&n->dev->addrs[i], a)) return n->dev->keys[i];
     return NULL;
 }
+
+bool node_dev_impersonated(const node *n, const address *a) { return is_impersonated(n->dev, a); }
 
 /* Deep copies of the call object's buffers, so that the pool can own them. */
 static void own_buffers(transaction *tx) {
@@ -563,6 +562,97 @@ static void own_buffers(transaction *tx) {
     }
 }
 
+/* Fees the call object leaves out, for the next block: a 1 gwei tip, a cap
+ * of twice the base fee plus the tip (legacy: the base fee plus the tip). */
+static void fill_fees(const rpc_call_args *a, const u256 *base_fee, transaction *tx) {
+    u256 tip = u256_from_u64(1000000000ULL), two = u256_from_u64(2);
+    u256 cap = u256_mul(base_fee, &two);
+    u256_add_carry(&cap, &cap, &tip);
+    if (tx->type >= TX_DYNAMIC_FEE) {
+        if (!a->has_max_priority_fee && !a->has_gas_price) tx->max_priority_fee = tip;
+        if (!a->has_max_fee && !a->has_gas_price) {
+            tx->max_fee = cap;
+            if (u256_lt(&tx->max_fee, &tx->max_priority_fee)) tx->max_fee = tx->max_priority_fee;
+        }
+    } else if (!a->has_gas_price) {
+        tx->gas_price = u256_add(base_fee, &tip);
+    }
+}
+
+bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_error *err) {
+    memset(tx, 0, sizeof *tx);
+    node_read r;
+    node_call c;
+    if (!node_read_open(n, &r, err)) return false;
+    if (!node_call_begin(n, &r, NULL, 1, NULL, NULL, &c, err)) {
+        node_read_close(&r);
+        return false;
+    }
+    node_call_tx(a, n->chain.chain_id, 0, tx);
+    tx->has_chain_id = true; /* EIP-155 for legacy too */
+    node_call_auths(a, tx);
+    account_info info;
+    c.view.ops->get_account(c.view.ctx, &a->from, FIELD_NONCE, &info);
+    tx->nonce = a->has_nonce ? a->nonce : txpool_next_nonce(n->pool, &a->from, info.nonce);
+    txpool_env env = node_pool_env(n, &c.st.header);
+    fill_fees(a, &env.base_fee, tx);
+    uint64_t gas = a->gas;
+    bool ok = a->has_gas || node_estimate_gas(&c, tx, c.st.header.gas_limit, &gas, err);
+    node_call_end(&c);
+    node_read_close(&r);
+    if (!ok) {
+        /* the other buffers are still the call object's */
+        free(tx->auths);
+        memset(tx, 0, sizeof *tx);
+        return false;
+    }
+    tx->gas_limit = gas;
+    own_buffers(tx);
+    return true;
+}
+
+/* An impersonated sender's transaction: a fixed, harmless signature; the
+ * sender is vouched for (remembered by hash). */
+static void vouch_for(node *n, transaction *tx, const address *from) {
+    tx->v = u256_from_u64(tx->type == TX_LEGACY ? 35 + 2 * tx->chain_id : 0);
+    tx->r = tx->s = u256_from_u64(1);
+    buf_t enc = {0};
+    tx_encode(tx, &enc);
+    tx->hash = keccak256_hash(enc.data, enc.len);
+    buf_free(&enc);
+    tx->sender = *from;
+    tx->sender_known = true;
+    u256 k = u256_from_bytes32(&tx->hash), v = u256_from_address(from);
+    pthread_mutex_lock(&n->senders_mu);
+    word_map_put(&n->forced_senders, &k, &v);
+    pthread_mutex_unlock(&n->senders_mu);
+}
+
+/* Puts a signed (or vouched-for) transaction into the pool; takes tx. */
+static bool submit(node *n, transaction *tx, json_t **result, rpc_error *err) {
+    node_read r;
+    node_state st;
+    rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
+    if (!node_read_open(n, &r, err)) {
+        tx_free(tx);
+        return false;
+    }
+    if (!node_state_open(&r, &latest, &st, err)) {
+        node_read_close(&r);
+        tx_free(tx);
+        return false;
+    }
+    txpool_added added;
+    bytes32 hash = tx->hash;
+    const char *reject = txpool_add_tx(n->pool, st.view, tx, &added);
+    node_state_close(&st);
+    node_read_close(&r);
+    if (reject) return rpc_error_set(err, RPC_SERVER_ERROR, "%s", reject);
+    node_dev_submitted(n, &hash);
+    *result = rpc_json_hash(&hash);
+    return true;
+}
+
 static bool send_transaction(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 1, 1, err)) return false;
@@ -570,136 +660,23 @@ static bool send_transaction(void *ctx, const json_t *params, json_t **result, r
     char why[200];
     if (!rpc_parse_call_args(rpc_arg(params, 0), &a, why, sizeof why)) return rpc_error_invalid_param(err, 0, why);
     bool ok = true;
-    const uint8_t *key = a.has_from ? key_of(n, &a.from) : NULL;
+    const uint8_t *key = a.has_from ? node_dev_key(n, &a.from) : NULL;
     if (!a.has_from) ok = rpc_error_invalid_param(err, 0, "from: missing");
     else if (!key && !is_impersonated(n->dev, &a.from)) ok = rpc_error_set(err, RPC_SERVER_ERROR, "unknown account");
     if (a.has_blob_hashes && ok) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "blob transactions need eth_sendRawTransaction");
-    node_read r;
-    node_call c;
-    if (ok && (ok = node_read_open(n, &r, err)) && !(ok = node_call_begin(n, &r, NULL, 1, NULL, NULL, &c, err)))
-        node_read_close(&r);
-    if (!ok) {
-        rpc_call_args_free(&a);
-        return false;
-    }
-    transaction tx;
-    node_call_tx(&a, n->chain.chain_id, 0, &tx);
-    tx.has_chain_id = true; /* EIP-155 for legacy too */
-    node_call_auths(&a, &tx);
-    account_info info;
-    c.view.ops->get_account(c.view.ctx, &a.from, FIELD_NONCE, &info);
-    tx.nonce = a.has_nonce ? a.nonce : txpool_next_nonce(n->pool, &a.from, info.nonce);
-    /* fees for the next block: twice its base fee plus a 1 gwei tip */
-    txpool_env env = node_pool_env(n, &c.st.header);
-    u256 tip = u256_from_u64(1000000000ULL), two = u256_from_u64(2);
-    u256 cap = u256_mul(&env.base_fee, &two);
-    u256_add_carry(&cap, &cap, &tip);
-    if (tx.type >= TX_DYNAMIC_FEE) {
-        if (!a.has_max_priority_fee && !a.has_gas_price) tx.max_priority_fee = tip;
-        if (!a.has_max_fee && !a.has_gas_price) {
-            tx.max_fee = cap;
-            if (u256_lt(&tx.max_fee, &tx.max_priority_fee)) tx.max_fee = tx.max_priority_fee;
-        }
-    } else if (!a.has_gas_price) {
-        tx.gas_price = u256_add(&env.base_fee, &tip);
-    }
-    uint64_t gas = a.gas;
-    if (!a.has_gas) {
-        uint64_t hi = c.st.header.gas_limit;
-        ok = node_estimate_gas(&c, &tx, hi, &gas, err);
-    }
-    node_call_end(&c);
-    node_read_close(&r);
-    if (ok) {
-        tx.gas_limit = gas;
-        own_buffers(&tx);
-        if (key) {
-            ok = tx_sign(&tx, key);
-            if (!ok) rpc_error_set(err, RPC_INTERNAL_ERROR, "signing failed");
-        } else {
-            /* impersonated: a fixed, harmless signature; the sender is vouched for */
-            tx.v = u256_from_u64(tx.type == TX_LEGACY ? 35 + 2 * tx.chain_id : 0);
-            tx.r = tx.s = u256_from_u64(1);
-            buf_t enc = {0};
-            tx_encode(&tx, &enc);
-            tx.hash = keccak256_hash(enc.data, enc.len);
-            buf_free(&enc);
-            tx.sender = a.from;
-            tx.sender_known = true;
-            u256 k = u256_from_bytes32(&tx.hash), v = u256_from_address(&a.from);
-            pthread_mutex_lock(&n->senders_mu);
-            word_map_put(&n->forced_senders, &k, &v);
-            pthread_mutex_unlock(&n->senders_mu);
-        }
+    transaction tx = {0};
+    if (ok) ok = node_dev_fill_tx(n, &a, &tx, err);
+    if (ok && key) {
+        if (!tx_sign(&tx, key)) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "signing failed");
+    } else if (ok) {
+        vouch_for(n, &tx, &a.from);
     }
     rpc_call_args_free(&a);
     if (!ok) {
         tx_free(&tx);
         return false;
     }
-    node_read rr;
-    node_state st;
-    rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
-    if (!node_read_open(n, &rr, err)) {
-        tx_free(&tx);
-        return false;
-    }
-    if (!node_state_open(&rr, &latest, &st, err)) {
-        node_read_close(&rr);
-        tx_free(&tx);
-        return false;
-    }
-    txpool_added added;
-    bytes32 hash = tx.hash;
-    const char *reject = txpool_add_tx(n->pool, st.view, &tx, &added);
-    node_state_close(&st);
-    node_read_close(&rr);
-    if (reject) return rpc_error_set(err, RPC_SERVER_ERROR, "%s", reject);
-    node_dev_submitted(n, &hash);
-    *result = rpc_json_hash(&hash);
-    return true;
-}
-
-/* EIP-191 personal message signature by a dev account: r || s || v (27/28). */
-static bool sign_message(node *n, const address *a, const json_t *data, json_t **result, rpc_error *err) {
-    const uint8_t *key = key_of(n, a);
-    if (!key) return rpc_error_set(err, RPC_SERVER_ERROR, "unknown account");
-    uint8_t *msg;
-    size_t len;
-    const char *why = rpc_parse_data(data, &msg, &len);
-    if (why) return rpc_error_set(err, RPC_INVALID_PARAMS, "invalid message: %s", why);
-    char prefix[64];
-    int pl = snprintf(prefix, sizeof prefix, "\x19" "Ethereum Signed Message:\n%zu", len);
-    keccak_ctx k;
-    keccak_init(&k);
-    keccak_update(&k, prefix, (size_t)pl);
-    keccak_update(&k, msg, len);
-    uint8_t h[32];
-    keccak_final(&k, h);
-    free(msg);
-    secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN);
-    secp256k1_ecdsa_recoverable_signature sig;
-    uint8_t out[65];
-    int recid = 0;
-    bool ok = ctx && secp256k1_ecdsa_sign_recoverable(ctx, &sig, h, key, NULL, NULL) &&
-              secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, out, &recid, &sig);
-    if (ctx) secp256k1_context_destroy(ctx);
-    if (!ok) return rpc_error_set(err, RPC_INTERNAL_ERROR, "signing failed");
-    out[64] = (uint8_t)(27 + recid);
-    *result = rpc_json_data(out, 65);
-    return true;
-}
-
-static bool eth_sign(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    address a;
-    if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
-    return sign_message(ctx, &a, rpc_arg(params, 1), result, err);
-}
-
-static bool personal_sign(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    address a;
-    if (!rpc_check_args(params, 2, 3, err) || !parse_addr(params, 1, &a, err)) return false;
-    return sign_message(ctx, &a, rpc_arg(params, 0), result, err);
+    return submit(n, &tx, result, err);
 }
 
 void node_register_dev(node *n, rpc_methods *m) {
@@ -735,8 +712,6 @@ void node_register_dev(node *n, rpc_methods *m) {
         {"evm_setNextBlockTimestamp", set_next_timestamp, false},
         {"evm_setAutomine", set_automine, false},
         {"eth_sendTransaction", send_transaction, false},
-        {"eth_sign", eth_sign, false},
-        {"personal_sign", personal_sign, false},
     };
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
         rpc_methods_add(m, T[i].name, T[i].fn, n);

@@ -2,7 +2,8 @@
 // Token.sol (solc-js) with a ContractFactory, transfers, reads balances and
 // events (queryFilter, getLogs), waits for receipts, estimates gas, decodes
 // revert reasons and a custom error, and uses the node's own accounts
-// (JsonRpcSigner: eth_accounts, eth_sendTransaction, personal_sign).
+// (JsonRpcSigner: eth_accounts, eth_sendTransaction, personal_sign,
+// eth_signTypedData_v4).
 import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, run, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
 const opt = args();
@@ -119,6 +120,19 @@ run(async () => {
   const msg = 'hello parevm';
   const sig = await signer.signMessage(msg);
   eq(ethers.verifyMessage(msg, sig), ethers.getAddress(DEV_ADDRS[1]), 'personal_sign recovers the account');
+  const domain = { name: 'Ether Mail', version: '1', chainId: 31337, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' };
+  const types = {
+    Person: [{ name: 'name', type: 'string' }, { name: 'wallet', type: 'address' }],
+    Mail: [{ name: 'from', type: 'Person' }, { name: 'to', type: 'Person[2]' }, { name: 'contents', type: 'string' },
+           { name: 'amount', type: 'uint128' }, { name: 'delta', type: 'int64' }, { name: 'tags', type: 'bytes32[]' }],
+  };
+  const mail = {
+    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
+    to: [{ name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' }, { name: 'Eve', wallet: DEV_ADDRS[4] }],
+    contents: 'Hello, Bob!', amount: 2n ** 127n, delta: -(2n ** 63n), tags: [ethers.id('a'), ethers.ZeroHash],
+  };
+  const tsig = await signer.signTypedData(domain, types, mail);
+  eq(ethers.verifyTypedData(domain, types, mail, tsig), ethers.getAddress(DEV_ADDRS[1]), 'eth_signTypedData_v4 recovers the account');
   const accounts = await provider.send('eth_accounts', []);
   eq(accounts.length, 10, 'eth_accounts');
 

@@ -1,7 +1,9 @@
 // viem, unmodified, against `parevm node --dev`: deploys the ERC-20 of
 // Token.sol (solc-js), transfers, reads balances and events (getLogs), waits
 // for receipts, estimates gas, decodes revert reasons and a custom error,
-// and reads blocks, transactions, fees and nonces the way dapps do.
+// and reads blocks, transactions, fees and nonces the way dapps do; with a
+// JSON-RPC account (the node's key) signs typed data (eth_signTypedData_v4)
+// and a transaction (eth_signTransaction), then sends that one raw.
 import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, run, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
 const opt = args();
@@ -156,5 +158,40 @@ run(async () => {
   const ah = await wallet.sendTransaction({ to: token, type: 'eip2930', accessList: al.accessList,
                                             data: viem.encodeFunctionData({ abi: Token.abi, functionName: 'transfer', args: [alice.address, 1n] }) });
   eq((await pub.waitForTransactionReceipt({ hash: ah })).status, 'success', 'EIP-2930 transaction with the node access list');
+
+  // a JSON-RPC account (the node holds the key): EIP-712 and eth_signTransaction
+  const rpcAddr = viem.getAddress(DEV_ADDRS[2]);
+  const rpcWallet = viem.createWalletClient({ chain, transport, account: rpcAddr });
+  const typed = {
+    domain: { name: 'Ether Mail', version: '1', chainId: 31337, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
+    types: {
+      Person: [{ name: 'name', type: 'string' }, { name: 'wallet', type: 'address' }],
+      Mail: [{ name: 'from', type: 'Person' }, { name: 'to', type: 'Person[]' }, { name: 'contents', type: 'string' },
+             { name: 'amount', type: 'uint256' }, { name: 'delta', type: 'int32' }, { name: 'grid', type: 'int8[2][]' },
+             { name: 'tag', type: 'bytes4' }, { name: 'blob', type: 'bytes' }],
+    },
+    primaryType: 'Mail',
+    message: {
+      from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
+      to: [{ name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' }, { name: 'Eve', wallet: DEV_ADDRS[4] }],
+      contents: 'Hello, Bob!', amount: 10n ** 30n, delta: -7, grid: [[-128, 127], [0, -1]], tag: '0xdeadbeef', blob: '0x0102',
+    },
+  };
+  const tsig = await rpcWallet.signTypedData(typed);
+  eq(await viem.verifyTypedData({ address: rpcAddr, ...typed, signature: tsig }), true, 'eth_signTypedData_v4: verifyTypedData');
+  eq(await viem.recoverTypedDataAddress({ ...typed, signature: tsig }), rpcAddr, 'eth_signTypedData_v4: recovers the account');
+  const raw = await rpcWallet.signTransaction({ to: DEV_ADDRS[4], value: 777n, data: '0x1234' });
+  const parsed = viem.parseTransaction(raw);
+  eq(parsed.to && parsed.to.toLowerCase(), DEV_ADDRS[4].toLowerCase(), 'eth_signTransaction: to');
+  eq(parsed.value, 777n, 'eth_signTransaction: value');
+  eq(parsed.data, '0x1234', 'eth_signTransaction: data');
+  eq(parsed.chainId, 31337, 'eth_signTransaction: chain id');
+  eq(parsed.nonce, await pub.getTransactionCount({ address: rpcAddr }), 'eth_signTransaction: the next nonce');
+  eq(await viem.recoverTransactionAddress({ serializedTransaction: raw }), rpcAddr, 'eth_signTransaction: recovers the account');
+  const sh = await pub.sendRawTransaction({ serializedTransaction: raw });
+  eq(sh, viem.keccak256(raw), 'the signed transaction sent raw: its hash');
+  const src = await pub.waitForTransactionReceipt({ hash: sh });
+  eq(src.status, 'success', 'the signed transaction sent raw: mined');
+  eq(src.from, rpcAddr.toLowerCase(), 'the signed transaction sent raw: from the account');
   await stopParevm(node);
 });
