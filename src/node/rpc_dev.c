@@ -545,6 +545,7 @@ static bool send_transaction(void *ctx, const json_t *params, json_t **result, r
     node_state_close(&st);
     node_read_close(&rr);
     if (reject) return rpc_error_set(err, RPC_SERVER_ERROR, "%s", reject);
+    node_filters_tx_added(n, &hash);
     node_dev_submitted(n, &hash);
     *result = rpc_json_hash(&hash);
     return true;
