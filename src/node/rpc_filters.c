@@ -47,7 +47,6 @@ typedef struct {
     node_log_filter crit;      /* FILTER_LOGS: the criteria (never changed) */
     uint64_t deadline_ms;      /* registry lock */
     unsigned refs;             /* registry lock: the registry's and polls' */
-    bool installed;            /* registry lock */
     pthread_mutex_t mu;        /* a poll's: the position below */
     uint64_t number;           /* blocks, logs: the last block reported */
     bytes32 hash;
@@ -100,7 +99,6 @@ void node_filters_free(node_filters *fs) {
 /* Drops the registry's hold on f (registry lock held). */
 static void unlink_locked(node_filters *fs, filter *f) {
     word_map_del(&fs->by_id, &f->id);
-    f->installed = false;
     if (f->kind == FILTER_PENDING) fs->n_pending--;
     if (--f->refs == 0) filter_destroy(f);
 }
@@ -128,7 +126,6 @@ static bool install(node *n, filter *f, rpc_error *err) {
     node_filters *fs = n->filters;
     pthread_mutex_init(&f->mu, NULL);
     f->refs = 1;
-    f->installed = true;
     uint64_t now = now_ms();
     f->deadline_ms = now + n->cfg.filter_timeout_ms;
     pthread_mutex_lock(&fs->mu);
@@ -382,12 +379,12 @@ static bool poll_chain(node *n, filter *f, json_t *out, rpc_error *err) {
  * FILTER_RING at most). */
 static void poll_pending(node *n, filter *f, json_t *out) {
     node_filters *fs = n->filters;
-    bytes32 *copy = malloc(FILTER_RING * sizeof *copy);
-    if (!copy) abort();
     pthread_mutex_lock(&fs->mu);
     uint64_t from = fs->ring_next - f->seq > FILTER_RING ? fs->ring_next - FILTER_RING : f->seq;
-    size_t k = 0;
-    for (uint64_t s = from; s < fs->ring_next; s++) copy[k++] = fs->ring[s % FILTER_RING];
+    size_t k = (size_t)(fs->ring_next - from);
+    bytes32 *copy = malloc((k ? k : 1) * sizeof *copy);
+    if (!copy) abort();
+    for (size_t i = 0; i < k; i++) copy[i] = fs->ring[(from + i) % FILTER_RING];
     f->seq = fs->ring_next;
     pthread_mutex_unlock(&fs->mu);
     for (size_t i = 0; i < k; i++) json_array_append_new(out, rpc_json_hash(&copy[i]));
