@@ -50,6 +50,8 @@ typedef struct {
     uint64_t gas_cap;           /* eth_call / eth_estimateGas gas; 0: 50,000,000 */
     uint64_t max_log_range;     /* eth_getLogs blocks per query; 0: 10,000 */
     size_t max_logs;            /* eth_getLogs results; 0: 20,000 */
+    size_t max_filters;         /* eth_newFilter...: installed at once; 0: 10,000 */
+    uint64_t filter_timeout_ms; /* a filter not polled this long is removed; 0: 5 minutes */
     /* Engine API payload building: the gas limit blocks move towards (by
      * at most 1/1024 of the parent's per block, as geth's --miner.gaslimit);
      * 0: 60,000,000 */

@@ -14,8 +14,8 @@
 
 /* The method groups, in registration order. A new group adds one line. */
 static void (*const GROUPS[])(node *, rpc_methods *) = {
-    node_register_web3, node_register_state, node_register_blocks, node_register_logs, node_register_call,
-    node_register_fees, node_register_pool,  node_register_debug, node_register_trace,
+    node_register_web3, node_register_state, node_register_blocks, node_register_logs, node_register_filters,
+    node_register_call, node_register_fees, node_register_pool, node_register_debug, node_register_trace,
     node_register_proofs, node_register_simulate, node_register_config,
 };
 
@@ -110,6 +110,8 @@ static void defaults(node_config *c) {
     if (!c->gas_cap) c->gas_cap = 50000000;
     if (!c->max_log_range) c->max_log_range = 10000;
     if (!c->max_logs) c->max_logs = 20000;
+    if (!c->max_filters) c->max_filters = 10000;
+    if (!c->filter_timeout_ms) c->filter_timeout_ms = 5 * 60 * 1000;
     if (!c->builder_gas_limit) c->builder_gas_limit = 60000000;
 }
 
@@ -139,6 +141,7 @@ const char *node_open(const node_config *cfg, node **out) {
     pthread_mutex_init(&n->ex_mu, NULL);
     pthread_mutex_init(&n->senders_mu, NULL);
     pthread_mutex_init(&n->patch_mu, NULL);
+    n->filters = node_filters_new();
     atomic_init(&n->safe, UINT64_MAX);
     atomic_init(&n->finalized, UINT64_MAX);
     const char *err = NULL;
@@ -204,6 +207,7 @@ void node_close(node *n) {
     if (n->methods) rpc_methods_free(n->methods);
     if (n->auth_methods) rpc_methods_free(n->auth_methods);
     node_engine_free(n->eng);
+    node_filters_free(n->filters);
     if (n->engine) par_engine_free(n->engine);
     if (n->wex) executor_free(n->wex);
     for (size_t i = 0; i < n->n_ex_free; i++) executor_free(n->ex_free[i]);

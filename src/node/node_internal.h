@@ -29,6 +29,7 @@
 typedef struct node_dev node_dev;
 typedef struct node_patch node_patch;
 typedef struct node_engine node_engine;
+typedef struct node_filters node_filters;
 
 /* A job for the writer thread (see node_writer_call). */
 typedef const char *(*node_write_fn)(node *n, void *arg);
@@ -77,6 +78,7 @@ struct node {
 
     node_dev *dev;             /* dev mode only */
     node_engine *eng;          /* the Engine API's state (node_engine.h) */
+    node_filters *filters;     /* eth_newFilter...'s registry (rpc_filters.c) */
     rpc_methods *auth_methods; /* the authenticated server's: engine_*, eth_*... */
     node_import_times import_times; /* writer thread only (node_import_stats reads it there) */
     bool import_unsettled;     /* writer only: a block checked and answered for,
@@ -98,6 +100,7 @@ void node_register_web3(node *n, rpc_methods *m);   /* rpc_web3.c: web3_, net_, 
 void node_register_state(node *n, rpc_methods *m);  /* rpc_state.c: balance, code, storage, nonce */
 void node_register_blocks(node *n, rpc_methods *m); /* rpc_blocks.c: blocks, transactions, receipts */
 void node_register_logs(node *n, rpc_methods *m);   /* rpc_logs.c: eth_getLogs */
+void node_register_filters(node *n, rpc_methods *m); /* rpc_filters.c: eth_newFilter, eth_getFilterChanges... */
 void node_register_call(node *n, rpc_methods *m);   /* rpc_call.c: eth_call, eth_estimateGas, eth_createAccessList */
 void node_register_fees(node *n, rpc_methods *m);   /* rpc_fees.c: gas price, fee history, blob base fee */
 void node_register_pool(node *n, rpc_methods *m);   /* rpc_pool.c: eth_sendRawTransaction, txpool_* */
@@ -295,6 +298,13 @@ void node_import_settle(node *n);
 bool node_write_pending(node *n);
 void node_wait_written(node *n);
 const char *node_unwind_to(node *n, uint64_t number);
+
+/* ---- Filters (rpc_filters.c) --------------------------------------------------------- */
+
+node_filters *node_filters_new(void);
+void node_filters_free(node_filters *fs);
+/* A transaction entered the pool (pending-transaction filters). Any thread. */
+void node_filters_tx_added(node *n, const bytes32 *hash);
 
 /* ---- Executors for request threads --------------------------------------------------- */
 

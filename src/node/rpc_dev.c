@@ -648,6 +648,7 @@ static bool submit(node *n, transaction *tx, json_t **result, rpc_error *err) {
     node_state_close(&st);
     node_read_close(&r);
     if (reject) return rpc_error_set(err, RPC_SERVER_ERROR, "%s", reject);
+    node_filters_tx_added(n, &hash);
     node_dev_submitted(n, &hash);
     *result = rpc_json_hash(&hash);
     return true;

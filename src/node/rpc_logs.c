@@ -7,25 +7,13 @@
  * which limit. */
 #include <inttypes.h>
 #include <stdlib.h>
-#include "node_internal.h"
+#include "node_logs.h"
 #include "parevm/keccak.h"
 
-typedef struct {
-    bytes32 *v;
-    size_t n; /* 0: any */
-} topic_set;
+typedef node_topic_set topic_set;
+typedef node_log_filter log_filter;
 
-typedef struct {
-    bool by_hash;
-    bytes32 hash;
-    rpc_block_ref from, to;
-    address *addrs;
-    size_t n_addrs; /* 0: any */
-    topic_set topics[4];
-    size_t n_topics;
-} log_filter;
-
-static void filter_free(log_filter *f) {
+void node_log_filter_free(log_filter *f) {
     free(f->addrs);
     for (size_t i = 0; i < 4; i++) free(f->topics[i].v);
 }
@@ -76,7 +64,7 @@ static bool parse_topics(const json_t *v, log_filter *f, rpc_error *err) {
     return true;
 }
 
-static bool parse_filter(const json_t *v, log_filter *f, rpc_error *err) {
+bool node_log_filter_parse(const json_t *v, log_filter *f, rpc_error *err) {
     memset(f, 0, sizeof *f);
     f->from.kind = f->to.kind = RPC_BLOCK_LATEST;
     if (!json_is_object(v)) return rpc_error_invalid_param(err, 0, "filter must be an object");
@@ -144,10 +132,8 @@ static bool log_matches(const log_filter *f, const node_log *l) {
     return true;
 }
 
-/* Appends the matching logs of one block; false with err on a store error
- * or when the result limit is passed. */
-static bool scan_block(node_read *r, const log_filter *f, uint64_t number, const bytes32 *hash, json_t *out,
-                       rpc_error *err) {
+bool node_log_scan_block(node_read *r, const log_filter *f, uint64_t number, const bytes32 *hash, bool removed,
+                         size_t max, json_t *out, rpc_error *err) {
     block_header h;
     const char *why = node_header(r, number, hash, &h);
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
@@ -155,7 +141,6 @@ static bool scan_block(node_read *r, const log_filter *f, uint64_t number, const
     node_block nb;
     why = node_block_load(r, number, hash, NODE_LOAD_LOGS, &nb);
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
-    size_t max = r->n->cfg.max_logs;
     bool ok = true;
     for (size_t i = 0; i < nb.n_receipts && ok; i++) {
         const node_receipt *rc = &nb.receipts[i];
@@ -166,59 +151,63 @@ static bool scan_block(node_read *r, const log_filter *f, uint64_t number, const
                 break;
             }
             node_block_tx_hash(&nb, i); /* the block's transaction hashes, once */
-            json_array_append_new(out, node_json_log(&nb, i, k));
+            json_t *log = node_json_log(&nb, i, k);
+            if (removed) json_object_set_new(log, "removed", json_true());
+            json_array_append_new(out, log);
         }
     }
     node_block_free(&nb);
     return ok;
 }
 
-static bool get_logs(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
-    if (!rpc_check_args(params, 1, 1, err)) return false;
-    log_filter f;
-    if (!parse_filter(rpc_arg(params, 0), &f, err)) {
-        filter_free(&f);
-        return false;
-    }
-    node_read r;
-    if (!node_read_open(n, &r, err)) {
-        filter_free(&f);
-        return false;
-    }
+bool node_log_query(node_read *r, const log_filter *f, json_t **result, rpc_error *err) {
+    node *n = r->n;
+    size_t max = n->cfg.max_logs;
     json_t *out = json_array();
     bool ok = true;
     uint64_t from, to;
     bytes32 hash;
     bool found;
-    if (f.by_hash) {
-        rpc_block_ref ref = {.kind = RPC_BLOCK_HASH, .hash = f.hash};
-        ok = node_resolve(&r, &ref, &from, &hash, &found, err);
+    if (f->by_hash) {
+        rpc_block_ref ref = {.kind = RPC_BLOCK_HASH, .hash = f->hash};
+        ok = node_resolve(r, &ref, &from, &hash, &found, err);
         if (ok && !found) ok = rpc_error_set(err, RPC_SERVER_ERROR, "unknown block");
-        if (ok) ok = scan_block(&r, &f, from, &hash, out, err);
+        if (ok) ok = node_log_scan_block(r, f, from, &hash, false, max, out, err);
     } else {
         /* a number past the head is an error, not an empty range */
-        bool future = (f.from.kind == RPC_BLOCK_NUMBER && f.from.number > r.head) ||
-                      (f.to.kind == RPC_BLOCK_NUMBER && f.to.number > r.head);
-        ok = node_resolve(&r, &f.from, &from, &hash, &found, err) && node_resolve(&r, &f.to, &to, &hash, &found, err);
+        bool future = (f->from.kind == RPC_BLOCK_NUMBER && f->from.number > r->head) ||
+                      (f->to.kind == RPC_BLOCK_NUMBER && f->to.number > r->head);
+        ok = node_resolve(r, &f->from, &from, &hash, &found, err) && node_resolve(r, &f->to, &to, &hash, &found, err);
         if (ok && future) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "block range extends beyond current head block");
         else if (ok && from > to) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "invalid block range params");
         else if (ok && to - from >= n->cfg.max_log_range)
             ok = rpc_error_set(err, RPC_LIMIT_EXCEEDED, "query exceeds max block range %" PRIu64, n->cfg.max_log_range);
         for (uint64_t b = from; ok && b <= to; b++) {
-            const char *why = db_canonical_hash(r.snap, b, &hash);
+            const char *why = db_canonical_hash(r->snap, b, &hash);
             if (why) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
-            else ok = scan_block(&r, &f, b, &hash, out, err);
+            else ok = node_log_scan_block(r, f, b, &hash, false, max, out, err);
         }
     }
-    node_read_close(&r);
-    filter_free(&f);
     if (!ok) {
         json_decref(out);
         return false;
     }
     *result = out;
     return true;
+}
+
+static bool get_logs(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    log_filter f;
+    node_read r;
+    bool ok = node_log_filter_parse(rpc_arg(params, 0), &f, err) && node_read_open(n, &r, err);
+    if (ok) {
+        ok = node_log_query(&r, &f, result, err);
+        node_read_close(&r);
+    }
+    node_log_filter_free(&f);
+    return ok;
 }
 
 void node_register_logs(node *n, rpc_methods *m) { rpc_methods_add(m, "eth_getLogs", get_logs, n); }

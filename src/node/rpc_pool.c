@@ -59,7 +59,10 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
     if (!why && network)
         why = txpool_add_blob(n->pool, st.view, raw, len, network, network_len, version, &added, detail, dlen);
     else if (!why) why = txpool_add_raw(n->pool, st.view, raw, len, &added, detail, dlen);
-    if (!why) *hash = added.hash;
+    if (!why) {
+        *hash = added.hash;
+        node_filters_tx_added(n, hash);
+    }
     buf_free(&block_form);
     node_state_close(&st);
     node_read_close(&r);

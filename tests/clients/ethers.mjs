@@ -1,9 +1,10 @@
 // ethers v6, unmodified, against `parevm node --dev`: deploys the ERC-20 of
 // Token.sol (solc-js) with a ContractFactory, transfers, reads balances and
 // events (queryFilter, getLogs), waits for receipts, estimates gas, decodes
-// revert reasons and a custom error, and uses the node's own accounts
+// revert reasons and a custom error, uses the node's own accounts
 // (JsonRpcSigner: eth_accounts, eth_sendTransaction, personal_sign,
-// eth_signTypedData_v4).
+// eth_signTypedData_v4), and listens to events and pending transactions
+// through filter ids.
 import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, run, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
 const opt = args();
@@ -151,5 +152,47 @@ run(async () => {
   eq(ethers.dataLength(code), ethers.dataLength(Token.runtime), 'getCode size');
   const slot0 = await provider.getStorage(addr, 0);
   eq(BigInt(slot0), supply, 'getStorage(totalSupply slot)');
+  // live events: on a JsonRpcProvider ethers' default subscribers install
+  // filters (eth_newFilter for contract.on, eth_newPendingTransactionFilter
+  // for 'pending') and poll them with eth_getFilterChanges at each new block
+  const methods = new Set();
+  let inflight = 0;
+  provider.on('debug', (d) => {
+    if (d.action === 'sendRpcPayload') [].concat(d.payload).forEach((p) => methods.add(p.method));
+    if (d.action === 'sendRpcPayload') inflight++;
+    if (d.action === 'receiveRpcResult' || d.action === 'receiveRpcError') inflight--;
+  });
+  const heard = [], pending = new Set(), sentHashes = [];
+  await token.on('Transfer', (from, to, value, ev) => heard.push({ from, to, value, hash: ev.log.transactionHash }));
+  await provider.on('pending', (h) => pending.add(h));
+  // the subscribers install their filters in the background: send until heard
+  const sink = '0x00000000000000000000000000000000000000a5';
+  for (let i = 0; i < 40 && !(heard.length && sentHashes.some((h) => pending.has(h))); i++) {
+    const t = await token.transfer(sink, 1000n + BigInt(i));
+    sentHashes.push(t.hash);
+    await t.wait();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const first = heard[0];
+  check(first, "token.on('Transfer') hears a transfer");
+  const k = first ? sentHashes.indexOf(first.hash) : -1;
+  check(k >= 0, 'the event names a transfer sent here', first && first.hash);
+  eq(first && [first.from, first.to, first.value], [owner.address, ethers.getAddress(sink), 1000n + BigInt(k)], 'the event args');
+  check(heard.every((e) => sentHashes.includes(e.hash)) && new Set(heard.map((e) => e.hash)).size === heard.length,
+        'each event once, all of them sent here', heard.length);
+  check(sentHashes.some((h) => pending.has(h)), "provider.on('pending') hears a transaction sent here");
+  for (const m of ['eth_newFilter', 'eth_newPendingTransactionFilter', 'eth_getFilterChanges'])
+    check(methods.has(m), `ethers used ${m}`, [...methods]);
+  // unsubscribing uninstalls the filters in the background: let the requests
+  // in flight end before the node stops
+  await token.removeAllListeners();
+  await provider.removeAllListeners('pending');
+  // (they are batched after a short stall: wait for 200 ms without any)
+  for (let quiet = 0, i = 0; quiet < 10 && i < 250; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    quiet = inflight > 0 ? 0 : quiet + 1;
+  }
+  check(methods.has('eth_uninstallFilter'), 'unsubscribing uninstalls the filters');
+  await provider.removeAllListeners();
   await stopParevm(node);
 });

@@ -1,9 +1,11 @@
 // viem, unmodified, against `parevm node --dev`: deploys the ERC-20 of
 // Token.sol (solc-js), transfers, reads balances and events (getLogs), waits
 // for receipts, estimates gas, decodes revert reasons and a custom error,
-// and reads blocks, transactions, fees and nonces the way dapps do; with a
-// JSON-RPC account (the node's key) signs typed data (eth_signTypedData_v4)
-// and a transaction (eth_signTransaction), then sends that one raw.
+// reads blocks, transactions, fees and nonces the way dapps do, polls
+// filters (event, block and pending-transaction filters, watchContractEvent),
+// and with a JSON-RPC account (the node's key) signs typed data
+// (eth_signTypedData_v4) and a transaction (eth_signTransaction), then sends
+// that one raw.
 import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, run, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
 const opt = args();
@@ -193,5 +195,77 @@ run(async () => {
   const src = await pub.waitForTransactionReceipt({ hash: sh });
   eq(src.status, 'success', 'the signed transaction sent raw: mined');
   eq(src.from, rpcAddr.toLowerCase(), 'the signed transaction sent raw: from the account');
+
+  // filters as dapps poll them: a contract event filter (eth_newFilter), a
+  // block filter and a pending-transaction filter, polled with
+  // eth_getFilterChanges; eth_getFilterLogs; eth_uninstallFilter
+  const sinkA = '0x00000000000000000000000000000000000000a5', sinkB = '0x00000000000000000000000000000000000000b6';
+  const evFilter = await pub.createContractEventFilter({ address: token, abi: Token.abi, eventName: 'Transfer',
+                                                         args: { to: sinkA } });
+  const blockFilter = await pub.createBlockFilter();
+  const pendingFilter = await pub.createPendingTransactionFilter();
+  const fa = await c.write.transfer([sinkA, 11n]);
+  const faRc = await pub.waitForTransactionReceipt({ hash: fa });
+  const fb = await c.write.transfer([sinkB, 12n]);
+  const fbRc = await pub.waitForTransactionReceipt({ hash: fb });
+  const changes = await pub.getFilterChanges({ filter: evFilter });
+  eq(changes.map((l) => [l.eventName, l.args.from, l.args.to, l.args.value, l.transactionHash, l.blockHash]),
+     [['Transfer', owner.address, viem.getAddress(sinkA), 11n, fa, faRc.blockHash]],
+     'getFilterChanges: the matching Transfer only');
+  eq((await pub.getFilterChanges({ filter: evFilter })).length, 0, 'getFilterChanges again: nothing new');
+  eq(await pub.getFilterChanges({ filter: blockFilter }), [faRc.blockHash, fbRc.blockHash], 'block filter: the new blocks');
+  eq(await pub.getFilterChanges({ filter: pendingFilter }), [fa, fb], 'pending filter: the sent transactions');
+  const historic = await pub.createContractEventFilter({ address: token, abi: Token.abi, eventName: 'Transfer', fromBlock: 0n });
+  const filterLogs = await pub.getFilterLogs({ filter: historic });
+  const allNow = await pub.getLogs({ address: token, event: transferEvent, fromBlock: 0n });
+  eq(filterLogs.map((l) => [l.args.value, l.transactionHash]), allNow.map((l) => [l.args.value, l.transactionHash]),
+     'getFilterLogs: what getLogs gives over the range');
+  eq(filterLogs.slice(-2).map((l) => l.args.value), [11n, 12n], 'getFilterLogs ends with the new transfers');
+  for (const f of [evFilter, blockFilter, pendingFilter, historic])
+    eq(await pub.uninstallFilter({ filter: f }), true, `uninstallFilter(${f.type})`);
+  eq(await pub.uninstallFilter({ filter: blockFilter }), false, 'uninstallFilter of a removed filter');
+  try {
+    await pub.getFilterChanges({ filter: blockFilter });
+    check(false, 'getFilterChanges of a removed filter must fail');
+  } catch (e) {
+    check(/filter not found/.test(e.details || e.message), 'getFilterChanges of a removed filter: filter not found', e.shortMessage);
+  }
+
+  // watchContractEvent in poll mode: through a filter (the requests are recorded)
+  const methods = new Set();
+  let inflight = 0;
+  const recorded = viem.http(node.url, {
+    onFetchRequest: async (r) => {
+      inflight++;
+      [].concat(await r.clone().json()).forEach((p) => methods.add(p.method));
+    },
+    onFetchResponse: () => { inflight--; },
+  });
+  const watcher = viem.createPublicClient({ chain, transport: recorded, pollingInterval: 50 });
+  const watched = [];
+  const unwatch = watcher.watchContractEvent({ address: token, abi: Token.abi, eventName: 'Transfer', poll: true,
+                                               args: { to: sinkB }, onLogs: (logs) => watched.push(...logs),
+                                               onError: (e) => check(false, 'watchContractEvent error', e.shortMessage) });
+  // the watcher installs its filter at its first poll: send until heard
+  const watchSent = [];
+  for (let i = 0; i < 40 && watched.length === 0; i++) {
+    const h = await c.write.transfer([sinkB, 100n + BigInt(i)]);
+    watchSent.push(h);
+    await pub.waitForTransactionReceipt({ hash: h });
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  unwatch();
+  const w = watched[0];
+  check(w && watchSent.includes(w.transactionHash), 'watchContractEvent(poll) hears a transfer sent here', w);
+  eq(w && w.args.value, 100n + BigInt(watchSent.indexOf(w && w.transactionHash)), 'the watched event args');
+  check(new Set(watched.map((l) => l.transactionHash)).size === watched.length, 'each watched event once');
+  check(methods.has('eth_newFilter') && methods.has('eth_getFilterChanges'), 'watchContractEvent polled a filter', [...methods]);
+  // unwatching uninstalls the filter in the background: let it end (200 ms
+  // without a request in flight) before the node stops
+  for (let quiet = 0, i = 0; quiet < 10 && i < 250; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    quiet = inflight > 0 ? 0 : quiet + 1;
+  }
+  check(methods.has('eth_uninstallFilter'), 'unwatch uninstalls the filter');
   await stopParevm(node);
 });
