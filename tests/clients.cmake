@@ -7,7 +7,7 @@
 # installs them); without either they FAIL, they are never skipped.
 find_program(PAREVM_NODEJS node)
 set(npm_tools ${CMAKE_SOURCE_DIR}/.npm-tools)
-foreach(t viem ethers cast bad_input anvil_diff blobs)
+foreach(t viem ethers cast bad_input anvil_diff blobs ws)
   if(PAREVM_NODEJS)
     add_test(NAME clients/${t}
              COMMAND ${PAREVM_NODEJS} ${CMAKE_SOURCE_DIR}/tests/clients/${t}.mjs
