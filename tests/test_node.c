@@ -1193,6 +1193,68 @@ TEST(node_dev_block_fields_and_reset) {
     close_dev(n, &t);
 }
 
+/* EIP-7966's synchronous sends, transactions by sender and nonce, and
+ * eth_getAccountInfo. */
+TEST(node_sync_sends_and_sender_nonce) {
+    tmpdir t;
+    node *n = open_dev(&t);
+    CHECK(n != NULL);
+    if (!n) return;
+    const char *A = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", *B = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+    char p[512], msg[256];
+    /* automine: the receipt comes back */
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x1\"}]", A, B);
+    json_t *rc = ok(n, "eth_sendTransactionSync", p);
+    CHECK(rc && qty(rc, "status") == 1 && qty(rc, "blockNumber") == 1 && !strcmp(str(rc, "from"), A));
+    json_t *h0 = rc ? json_incref(json_object_get(rc, "transactionHash")) : NULL;
+    json_decref(rc);
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x2\"}]", B, A);
+    json_decref(ok(n, "eth_sendTransaction", p));
+    /* without automine it times out: error 4, the hash as data, geth's words */
+    CHECK(result_is(n, "evm_setAutomine", "[false]", "null"));
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x3\"},\"0xc8\"]", A, B);
+    json_t *r = rpc(n, "eth_sendTransactionSync", p);
+    json_t *e = r ? json_object_get(r, "error") : NULL;
+    CHECK(e && json_integer_value(json_object_get(e, "code")) == 4);
+    CHECK(e && !strcmp(str(e, "message"), "The transaction was added to the transaction pool but wasn't processed in 200ms"));
+    CHECK(e && strlen(str(e, "data")) == 66);
+    json_decref(r);
+    CHECK(err_code(n, "eth_sendRawTransactionSync", "[\"0x02\",\"soon\"]", NULL, 0) == -32602);
+    CHECK(err_code(n, "eth_sendRawTransactionSync", "[\"0x02\"]", msg, sizeof msg) == -32000);
+    CHECK(err_code(n, "eth_sendTransactionSync", "[{}, 5]", NULL, 0) == -32602);
+    /* by sender and nonce: mined ones, the pool's, and unused nonces */
+    sprintf(p, "[\"%s\",\"0x0\"]", A);
+    json_t *tx = ok(n, "eth_getTransactionBySenderAndNonce", p);
+    CHECK(tx && h0 && json_equal(json_object_get(tx, "hash"), h0) && qty(tx, "blockNumber") == 1);
+    json_decref(tx);
+    sprintf(p, "[\"%s\",\"0x0\"]", B);
+    tx = ok(n, "eth_getTransactionBySenderAndNonce", p);
+    CHECK(tx && qty(tx, "blockNumber") == 2 && !strcmp(str(tx, "from"), B));
+    json_decref(tx);
+    sprintf(p, "[\"%s\",\"0x1\"]", A);
+    tx = ok(n, "eth_getTransactionBySenderAndNonce", p);
+    CHECK(tx && json_is_null(json_object_get(tx, "blockNumber")) && qty(tx, "value") == 3);
+    json_decref(tx);
+    sprintf(p, "[\"%s\",\"0x2\"]", A);
+    CHECK(result_is(n, "eth_getTransactionBySenderAndNonce", p, "null"));
+    CHECK(result_is(n, "eth_getTransactionBySenderAndNonce",
+                    "[\"0x00000000000000000000000000000000000000c8\",\"0x0\"]", "null"));
+    CHECK(err_code(n, "eth_getTransactionBySenderAndNonce", "[\"0x12\",\"0x0\"]", NULL, 0) == -32602);
+    CHECK(err_code(n, "eth_getTransactionBySenderAndNonce", "[\"0x00000000000000000000000000000000000000c8\"]", NULL,
+                   0) == -32602);
+    json_decref(h0);
+    /* eth_getAccountInfo: with dev edits at latest, history before them */
+    CHECK(result_is(n, "anvil_setCode", "[\"0x00000000000000000000000000000000000000c9\",\"0x6001\"]", "null"));
+    CHECK(result_is(n, "anvil_setBalance", "[\"0x00000000000000000000000000000000000000c9\",\"0x5\"]", "null"));
+    CHECK(result_is(n, "eth_getAccountInfo", "[\"0x00000000000000000000000000000000000000c9\",\"latest\"]",
+                    "{\"balance\":\"0x5\",\"nonce\":\"0x0\",\"code\":\"0x6001\"}"));
+    CHECK(result_is(n, "eth_getAccountInfo", "[\"0x00000000000000000000000000000000000000c9\",\"0x1\"]",
+                    "{\"balance\":\"0x0\",\"nonce\":\"0x0\",\"code\":\"0x\"}"));
+    CHECK(err_code(n, "eth_getAccountInfo", "[\"0x00000000000000000000000000000000000000c9\",\"0x99\"]", NULL, 0) ==
+          -32000);
+    close_dev(n, &t);
+}
+
 /* ---- Bad input: an error each, nothing written ----------------------------------------------------- */
 
 TEST(node_bad_input) {

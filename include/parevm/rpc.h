@@ -30,6 +30,7 @@ enum {
     RPC_LIMIT_EXCEEDED = -32005,
     RPC_VERSION_NOT_SUPPORTED = -32006,
     RPC_EXECUTION_REVERTED = 3,         /* with the revert data in "data" */
+    RPC_TX_SYNC_TIMEOUT = 4,            /* EIP-7966: not mined in time; the hash in "data" */
     RPC_ENGINE_UNKNOWN_PAYLOAD = -38001,
     RPC_ENGINE_INVALID_FORKCHOICE = -38002,
     RPC_ENGINE_INVALID_ATTRIBUTES = -38003,

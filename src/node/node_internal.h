@@ -306,6 +306,16 @@ void node_filters_free(node_filters *fs);
 /* A transaction entered the pool (pending-transaction filters). Any thread. */
 void node_filters_tx_added(node *n, const bytes32 *hash);
 
+/* ---- Waiting for inclusion (EIP-7966, rpc_pool.c) ---------------------------------- */
+
+/* The timeout argument params[i] of eth_send*TransactionSync: milliseconds
+ * as a JSON number or a hex quantity; absent or 0: 20 s; at most 60 s
+ * (geth's). */
+bool node_sync_timeout_arg(const json_t *params, size_t i, uint64_t *ms, rpc_error *err);
+/* Waits until the transaction hash has a receipt (the result) or timeout_ms
+ * pass: then error 4 with the hash as its data, in geth's words. */
+bool node_wait_receipt(node *n, const bytes32 *hash, uint64_t timeout_ms, json_t **result, rpc_error *err);
+
 /* ---- Executors for request threads --------------------------------------------------- */
 
 executor *node_executor_get(node *n);

@@ -2,7 +2,8 @@
  * eth_getBlockByHash, eth_getBlockTransactionCountBy*, eth_getUncleCountBy*,
  * eth_getUncleBy*AndIndex,
  * eth_getTransactionByHash (pool transactions too), eth_getTransactionBy*AndIndex,
- * eth_getTransactionReceipt, eth_getBlockReceipts, eth_getRawTransactionByHash.
+ * eth_getTransactionReceipt, eth_getBlockReceipts, eth_getRawTransactionByHash,
+ * eth_getTransactionBySenderAndNonce (reth's: a bisection over the history).
  * A block or transaction that does not exist is JSON null. */
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,93 @@ static bool locate(node_read *r, const bytes32 *txh, unsigned what, node_block *
     return true;
 }
 
+/* The sender's nonce after block number (committed state). */
+static bool nonce_after(node_read *r, uint64_t number, const address *a, uint64_t *nonce, rpc_error *err) {
+    bytes32 hash;
+    const char *why = db_canonical_hash(r->snap, number, &hash);
+    if (why) return store_error(err, why);
+    node_state st;
+    if (!node_state_at(r, number, &hash, &st, err)) return false;
+    account_info info;
+    st.view.ops->get_account(st.view.ctx, a, FIELD_NONCE, &info);
+    bool ok = !node_state_failed(&st, err);
+    *nonce = info.nonce;
+    node_state_close(&st);
+    return ok;
+}
+
+typedef struct {
+    uint64_t nonce;
+    json_t *found;
+} pool_nonce_search;
+
+static bool pool_tx_with_nonce(void *arg, const txpool_tx *t, bool pending) {
+    (void)pending;
+    pool_nonce_search *q = arg;
+    if (t->tx.nonce != q->nonce) return true;
+    q->found = node_json_tx(&t->tx, NULL);
+    return false;
+}
+
+/* The block whose execution moved the sender's nonce past `nonce`: the
+ * first block after which it is larger, by bisection over the history
+ * (NULL found: the nonce was never used in the chain). */
+static bool block_of_nonce(node_read *r, const address *a, uint64_t nonce, uint64_t *block, bool *found,
+                           rpc_error *err) {
+    uint64_t lo = 0, hi = r->head, v;
+    *found = false;
+    if (!nonce_after(r, hi, a, &v, err)) return false;
+    if (v <= nonce) return true;
+    if (!nonce_after(r, lo, a, &v, err)) return false;
+    if (v > nonce) return true; /* the genesis' own */
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (!nonce_after(r, mid, a, &v, err)) return false;
+        if (v > nonce) hi = mid;
+        else lo = mid;
+    }
+    *block = hi;
+    *found = true;
+    return true;
+}
+
+/* eth_getTransactionBySenderAndNonce(sender, nonce): a mined transaction, or
+ * one in the pool; null when the nonce was used by none (an EIP-7702
+ * authorization, a contract's creation) or is not used yet. */
+static bool tx_by_sender_and_nonce(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 2, 2, err)) return false;
+    address a;
+    uint64_t nonce;
+    const char *why = rpc_parse_address(rpc_arg(params, 0), &a);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    if ((why = rpc_parse_u64(rpc_arg(params, 1), &nonce))) return rpc_error_invalid_param(err, 1, why);
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    uint64_t number;
+    bool mined = false, ok = !r.has_head || block_of_nonce(&r, &a, nonce, &number, &mined, err);
+    bytes32 hash;
+    node_block nb;
+    if (ok && mined && (why = db_canonical_hash(r.snap, number, &hash)) == NULL &&
+        (why = node_block_load(&r, number, &hash, NODE_LOAD_SENDERS, &nb)) == NULL) {
+        for (size_t i = 0; i < nb.b.n_txs && !*result; i++) {
+            const transaction *tx = &nb.b.txs[i];
+            if (tx->nonce != nonce || !address_eq(&tx->sender, &a)) continue;
+            node_tx_place at = place_of(&nb, i);
+            *result = node_json_tx(tx, &at);
+        }
+        node_block_free(&nb);
+    }
+    if (ok && mined && why) ok = store_error(err, why);
+    node_read_close(&r);
+    if (ok && !mined) {
+        pool_nonce_search q = {nonce, NULL};
+        txpool_each(n->pool, &a, pool_tx_with_nonce, &q);
+        *result = q.found;
+    }
+    return ok;
+}
+
 static bool parse_tx_hash(const json_t *params, bytes32 *h, rpc_error *err) {
     if (!rpc_check_args(params, 1, 1, err)) return false;
     const char *why = rpc_parse_hash(rpc_arg(params, 0), h);
@@ -302,4 +390,5 @@ void node_register_blocks(node *n, rpc_methods *m) {
     rpc_methods_add(m, "debug_getRawTransaction", raw_tx_by_hash, n);
     rpc_methods_add(m, "eth_getTransactionReceipt", tx_receipt, n);
     rpc_methods_add(m, "eth_getBlockReceipts", block_receipts, n);
+    rpc_methods_add(m, "eth_getTransactionBySenderAndNonce", tx_by_sender_and_nonce, n);
 }

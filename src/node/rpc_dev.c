@@ -680,6 +680,22 @@ static bool send_transaction(void *ctx, const json_t *params, json_t **result, r
     return submit(n, &tx, result, err);
 }
 
+/* eth_sendTransactionSync(tx, [timeout ms]): as eth_sendTransaction, answered
+ * with the receipt (EIP-7966's form, as anvil offers it). */
+static bool send_transaction_sync(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    uint64_t ms;
+    if (!rpc_check_args(params, 1, 2, err) || !node_sync_timeout_arg(params, 1, &ms, err)) return false;
+    json_t *first = json_pack("[O]", rpc_arg(params, 0)), *sent = NULL;
+    if (!first) abort();
+    bool ok = send_transaction(n, first, &sent, err);
+    json_decref(first);
+    bytes32 hash;
+    if (ok && rpc_parse_hash(sent, &hash)) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "no transaction hash");
+    json_decref(sent);
+    return ok && node_wait_receipt(n, &hash, ms, result, err);
+}
+
 void node_register_dev(node *n, rpc_methods *m) {
     static const struct {
         const char *name;
@@ -713,6 +729,7 @@ void node_register_dev(node *n, rpc_methods *m) {
         {"evm_setNextBlockTimestamp", set_next_timestamp, false},
         {"evm_setAutomine", set_automine, false},
         {"eth_sendTransaction", send_transaction, false},
+        {"eth_sendTransactionSync", send_transaction_sync, false},
     };
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
         rpc_methods_add(m, T[i].name, T[i].fn, n);

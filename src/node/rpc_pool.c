@@ -1,11 +1,13 @@
 /* Method group: the transaction pool -- eth_sendRawTransaction (validated
  * against the head's state; blob transactions in their network form, with
- * the sidecar's structure and KZG proofs checked), txpool_status, txpool_content,
+ * the sidecar's structure and KZG proofs checked), eth_sendRawTransactionSync
+ * (EIP-7966: the same, answered with the receipt once it is mined), txpool_status, txpool_content,
  * txpool_contentFrom, txpool_inspect. In dev mode with automine a sent
  * transaction is mined before the call returns. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include "node_dev.h"
 #include "parevm/kzg.h"
 
@@ -89,6 +91,82 @@ static bool send_raw(void *ctx, const json_t *params, json_t **result, rpc_error
     return true;
 }
 
+/* ---- EIP-7966: send and wait for the receipt ---------------------------------------------------- */
+
+enum { SYNC_DEFAULT_MS = 20000, SYNC_MAX_MS = 60000, SYNC_POLL_MS = 20 }; /* geth's */
+
+bool node_sync_timeout_arg(const json_t *params, size_t i, uint64_t *ms, rpc_error *err) {
+    const json_t *v = rpc_arg(params, i);
+    *ms = SYNC_DEFAULT_MS;
+    if (!v || json_is_null(v)) return true;
+    uint64_t t;
+    if (json_is_integer(v) && json_integer_value(v) >= 0) t = (uint64_t)json_integer_value(v);
+    else {
+        const char *why = rpc_parse_u64(v, &t);
+        if (why) return rpc_error_invalid_param(err, i, why);
+    }
+    if (t) *ms = t < SYNC_MAX_MS ? t : SYNC_MAX_MS;
+    return true;
+}
+
+/* A duration in milliseconds as Go prints it ("20s", "1m0s", "1.5s", "300ms"). */
+static void go_duration(uint64_t ms, char *out, size_t cap) {
+    if (ms < 1000) snprintf(out, cap, "%" PRIu64 "ms", ms);
+    else if (ms < 60000 && ms % 1000) {
+        char frac[8];
+        snprintf(frac, sizeof frac, "%03" PRIu64, ms % 1000);
+        for (int k = 2; k > 0 && frac[k] == '0'; k--) frac[k] = 0;
+        snprintf(out, cap, "%" PRIu64 ".%ss", ms / 1000, frac);
+    } else if (ms < 60000) snprintf(out, cap, "%" PRIu64 "s", ms / 1000);
+    else snprintf(out, cap, "%" PRIu64 "m%" PRIu64 "s", ms / 60000, ms % 60000 / 1000);
+}
+
+bool node_wait_receipt(node *n, const bytes32 *hash, uint64_t timeout_ms, json_t **result, rpc_error *err) {
+    json_t *args = json_pack("[o]", rpc_json_hash(hash));
+    if (!args) abort();
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        json_t *rc = NULL;
+        if (!rpc_call(n->methods, "eth_getTransactionReceipt", args, &rc, err)) break;
+        if (rc) {
+            json_decref(args);
+            *result = rc;
+            return true;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        uint64_t spent = (uint64_t)(now.tv_sec - start.tv_sec) * 1000 + (uint64_t)(now.tv_nsec / 1000000) -
+                         (uint64_t)(start.tv_nsec / 1000000);
+        if (spent >= timeout_ms) {
+            char d[32];
+            go_duration(timeout_ms, d, sizeof d);
+            rpc_error_set(err, RPC_TX_SYNC_TIMEOUT,
+                          "The transaction was added to the transaction pool but wasn't processed in %s", d);
+            err->data = rpc_json_hash(hash);
+            break;
+        }
+        struct timespec pause = {0, SYNC_POLL_MS * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    json_decref(args);
+    return false;
+}
+
+/* eth_sendRawTransactionSync(raw, [timeout ms]) */
+static bool send_raw_sync(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    uint64_t ms;
+    if (!rpc_check_args(params, 1, 2, err) || !node_sync_timeout_arg(params, 1, &ms, err)) return false;
+    json_t *first = json_pack("[O]", rpc_arg(params, 0)), *sent = NULL;
+    if (!first) abort();
+    bool ok = send_raw(n, first, &sent, err);
+    json_decref(first);
+    bytes32 hash;
+    if (ok && rpc_parse_hash(sent, &hash)) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "no transaction hash");
+    json_decref(sent);
+    return ok && node_wait_receipt(n, &hash, ms, result, err);
+}
+
 static bool status(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 0, 0, err)) return false;
@@ -164,6 +242,7 @@ static bool content_from(void *ctx, const json_t *params, json_t **result, rpc_e
 
 void node_register_pool(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_sendRawTransaction", send_raw, n);
+    rpc_methods_add(m, "eth_sendRawTransactionSync", send_raw_sync, n);
     rpc_methods_add(m, "txpool_status", status, n);
     rpc_methods_add(m, "txpool_content", content, n);
     rpc_methods_add(m, "txpool_contentFrom", content_from, n);

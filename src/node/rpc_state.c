@@ -1,7 +1,7 @@
 /* Method group: account state at any block -- eth_getBalance, eth_getCode,
  * eth_getStorageAt, eth_getStorageValues (many slots of many accounts, at
  * most 1024), eth_getTransactionCount (the pool's next nonce for
- * "pending"). The block argument is a tag, a number or an EIP-1898 object;
+ * "pending"), eth_getAccountInfo (balance, nonce and code). The block argument is a tag, a number or an EIP-1898 object;
  * past blocks are read through the store's change sets. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +116,24 @@ static bool get_nonce(void *ctx, const json_t *params, json_t **result, rpc_erro
     return ok;
 }
 
+/* eth_getAccountInfo(address, block): balance, nonce and code in one call
+ * (reth's and anvil's). */
+static bool get_account_info(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_read r;
+    node_state st;
+    address a;
+    if (!open_for(ctx, params, 2, &r, &st, &a, err)) return false;
+    account_info info;
+    st.view.ops->get_account(st.view.ctx, &a, FIELD_BALANCE | FIELD_NONCE, &info);
+    const evm_code *code = st.view.ops->get_code(st.view.ctx, &a);
+    bool ok = !node_state_failed(&st, err);
+    if (ok)
+        *result = json_pack("{s:o,s:o,s:o}", "balance", rpc_json_u256(&info.balance), "nonce", rpc_json_u64(info.nonce),
+                            "code", rpc_json_data(code->bytes, code->len));
+    close_all(&r, &st);
+    return ok;
+}
+
 enum { MAX_STORAGE_VALUES = 1024 };
 
 static bool get_storage_values(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
@@ -178,4 +196,5 @@ void node_register_state(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_getCode", get_code, n);
     rpc_methods_add(m, "eth_getStorageAt", get_storage, n);
     rpc_methods_add(m, "eth_getTransactionCount", get_nonce, n);
+    rpc_methods_add(m, "eth_getAccountInfo", get_account_info, n);
 }

@@ -3,9 +3,10 @@
 // for receipts, estimates gas, decodes revert reasons and a custom error,
 // reads blocks, transactions, fees and nonces the way dapps do, polls
 // filters (event, block and pending-transaction filters, watchContractEvent),
-// and with a JSON-RPC account (the node's key) signs typed data
+// with a JSON-RPC account (the node's key) signs typed data
 // (eth_signTypedData_v4) and a transaction (eth_signTransaction), then sends
-// that one raw.
+// that one raw, and sends a transaction synchronously (EIP-7966) and finds
+// transactions by sender and nonce.
 import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, run, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
 const opt = args();
@@ -267,5 +268,16 @@ run(async () => {
     quiet = inflight > 0 ? 0 : quiet + 1;
   }
   check(methods.has('eth_uninstallFilter'), 'unwatch uninstalls the filter');
+
+  // EIP-7966: sendTransactionSync signs locally and answers with the receipt
+  // (eth_sendRawTransactionSync); a transaction found by sender and nonce
+  const syncRc = await wallet.sendTransactionSync({ to: sinkA, value: 5n });
+  eq(syncRc.status, 'success', 'sendTransactionSync: the receipt');
+  eq((await pub.getTransaction({ hash: syncRc.transactionHash })).blockHash, syncRc.blockHash, 'sendTransactionSync: mined');
+  const bySender = await pub.getTransaction({ sender: owner.address, nonce: 0 });
+  eq(bySender.hash, deployHash, 'getTransaction({sender, nonce: 0}): the deployment (eth_getTransactionBySenderAndNonce)');
+  const lastNonce = await pub.getTransactionCount({ address: owner.address }) - 1;
+  eq((await pub.getTransaction({ sender: owner.address, nonce: lastNonce })).hash, syncRc.transactionHash,
+     'getTransaction({sender, nonce}): the latest');
   await stopParevm(node);
 });
