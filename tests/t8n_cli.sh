@@ -87,6 +87,23 @@ trace=$(ls "$tmp"/trace-0-0x*.jsonl 2>/dev/null | head -1)
 grep -q '"SSTORE": 1' "$tmp/ops.json" && grep -q '"PUSH1": 3' "$tmp/ops.json" && grep -q '"BLOCKHASH": 1' "$tmp/ops.json" &&
     ok || bad "--opcode.count: $(cat "$tmp/ops.json")"
 expect 2 'usage' --trace.memory=maybe
+# --trace.tracer: a geth tracer's result per transaction, as geth's t8n writes it
+expect 0 '' --state.fork London --input.alloc pre.json --output.alloc post.json --trace.tracer callTracer
+trace=$(ls "$tmp"/trace-0-0x*.json 2>/dev/null | head -1)
+[ -n "$trace" ] && grep -q '"to":"0x8a8eafb1cf62bfbeb1741769dae1a9dd47996192"' "$trace" && grep -q '"type":"CALL"}$' "$trace" &&
+    ok || bad "--trace.tracer callTracer: $(cat "$trace" 2>/dev/null)"
+rm -f "$tmp"/trace-*.json
+expect 0 '' --state.fork London --input.alloc pre.json --output.alloc post.json --trace.tracer flatCallTracer \
+    --trace.jsonconfig '{"convertParityErrors":true}'
+trace=$(ls "$tmp"/trace-0-0x*.json 2>/dev/null | head -1)
+[ -n "$trace" ] && grep -q '"blockHash":null,"blockNumber":0,"result":{"gasUsed":' "$trace" &&
+    grep -q '"traceAddress":\[\],"transactionHash":null,"transactionPosition":0,"type":"call"}\]$' "$trace" &&
+    ok || bad "--trace.tracer flatCallTracer: $(cat "$trace" 2>/dev/null)"
+expect 3 'failed instantiating tracer: tracer not found' --state.fork London --input.alloc pre.json --trace.tracer nope
+expect 3 'failed instantiating tracer: --trace.jsonconfig' --state.fork London --input.alloc pre.json \
+    --trace.tracer callTracer --trace.jsonconfig '{oops'
+expect 3 'native.callTracerConfig' --state.fork London --input.alloc pre.json --trace.tracer callTracer \
+    --trace.jsonconfig '{"withLog":"yes"}'
 expect 2 'usage' --verbosity loud
 # a reward of 2 ether goes to the coinbase, with the tips (43,131 gas at 16 wei);
 # -1 pays none

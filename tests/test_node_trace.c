@@ -432,6 +432,26 @@ TEST(node_trace_call_tracer_nesting_and_revert_reason) {
     t = trace_tx(c, c->tx_call, "{\"tracer\":\"callTracer\",\"tracerConfig\":{\"onlyTopCall\":true}}");
     CHECK(t && !json_object_get(t, "calls") && !strcasecmp(str(t, "to"), c->c));
     json_decref(t);
+
+    /* flatCallTracer: the same frames, each placed in its block and transaction */
+    t = trace_tx(c, c->tx_call, "{\"tracer\":\"flatCallTracer\"}");
+    CHECK(json_array_size(t) == 3);
+    json_t *rcpt = get_receipt(c, c->tx_call);
+    for (size_t i = 0; i < json_array_size(t) && rcpt; i++) {
+        json_t *f = json_array_get(t, i);
+        CHECK(!strcmp(str(f, "blockHash"), str(rcpt, "blockHash")) &&
+              !strcmp(str(f, "transactionHash"), str(rcpt, "transactionHash")) &&
+              (uint64_t)json_integer_value(json_object_get(f, "blockNumber")) == qty(rcpt, "blockNumber") &&
+              (uint64_t)json_integer_value(json_object_get(f, "transactionPosition")) == qty(rcpt, "transactionIndex"));
+    }
+    json_decref(rcpt);
+    json_t *f2 = json_array_get(t, 2);
+    CHECK(f2 && !strcmp(str(f2, "error"), "execution reverted") &&
+          !strcmp(str(json_object_get(f2, "result"), "output"), NOPE_DATA));
+    json_decref(t);
+    t = trace_tx(c, c->tx_call, "{\"tracer\":\"noopTracer\"}");
+    CHECK(t && json_is_object(t) && json_object_size(t) == 0);
+    json_decref(t);
 }
 
 /* ---- prestateTracer -------------------------------------------------------------------- */

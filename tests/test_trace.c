@@ -596,6 +596,111 @@ TEST(call_tracer_precompile_calls) {
     mem_state_free(w.s);
 }
 
+/* flatCallTracer and 4byteTracer over callTracer's tree: precompile calls
+ * dropped unless asked for, inner STATICCALLs valued 0, traceAddress and
+ * subtraces, and a 4-byte count that skips precompiles. */
+TEST(flat_and_4byte_tracers_over_precompile_calls) {
+    world w;
+    world_init(&w, FORK_CANCUN);
+    address p = addr_of(0x0200);
+    put(&w, p, "611234600052" "60206020602060006002" "61fffffa50" "602060406020602060006004" "61fffff150"
+               "60406000f3", 0);
+    transaction tx = make_tx(&w, p, 200000, 0, 0);
+    uint8_t data[6] = {0x12, 0x34, 0x56, 0x78, 0xaa, 0xbb};
+    tx.data = data;
+    tx.data_len = sizeof data;
+    CHECK(tx_sign(&tx, KEY));
+    json_t *calls = trace(&w, "{\"tracer\":\"callTracer\"}", &tx, NULL);
+    const char *gas_used = json_string_value(json_object_get(calls, "gasUsed"));
+    char *from = addr_hex(w.sender), want[2400];
+    json_t *flat = trace(&w, "{\"tracer\":\"flatCallTracer\"}", &tx, NULL);
+    snprintf(want, sizeof want,
+             "[{\"action\":{\"callType\":\"call\",\"from\":\"%s\",\"gas\":\"0x30d40\",\"input\":\"0x12345678aabb\","
+             "\"to\":\"0x0000000000000000000000000000000000000200\",\"value\":\"0x0\"},\"blockHash\":null,"
+             "\"blockNumber\":0,\"result\":{\"gasUsed\":\"%s\",\"output\":\"0x%064x%064x\"},\"subtraces\":0,"
+             "\"traceAddress\":[],\"transactionHash\":null,\"transactionPosition\":0,\"type\":\"call\"}]",
+             from, gas_used ? gas_used : "?", 0, 0);
+    /* the output is mem[0..64]: 0x1234 then sha256's digest */
+    json_t *out = json_object_get(json_object_get(json_array_get(flat, 0), "result"), "output");
+    CHECK(json_string_length(out) == 130 && !strncmp(json_string_value(out) + 62, "1234", 4));
+    if (json_string_length(out) == 130) memcpy(strstr(want, "\"output\":\"") + 10, json_string_value(out), 130);
+    check_text(flat, want);
+    json_decref(flat);
+    flat = trace(&w, "{\"tracer\":\"flatCallTracer\",\"tracerConfig\":{\"includePrecompiles\":true}}", &tx, NULL);
+    CHECK(json_array_size(flat) == 3);
+    CHECK(json_integer_value(json_object_get(json_array_get(flat, 0), "subtraces")) == 2);
+    json_t *sc = json_array_get(flat, 1), *ca = json_array_get(flat, 2);
+    check_text(json_object_get(sc, "action"),
+               "{\"callType\":\"staticcall\",\"from\":\"0x0000000000000000000000000000000000000200\",\"gas\":\"0xffff\","
+               "\"input\":\"0x0000000000000000000000000000000000000000000000000000000000001234\","
+               "\"to\":\"0x0000000000000000000000000000000000000002\",\"value\":\"0x0\"}");
+    check_text(json_object_get(sc, "traceAddress"), "[0]");
+    check_text(json_object_get(ca, "traceAddress"), "[1]");
+    CHECK(!strcmp(json_string_value(json_object_get(json_object_get(ca, "action"), "callType")) ?: "", "call"));
+    json_decref(flat);
+    json_t *fb = trace(&w, "{\"tracer\":\"4byteTracer\"}", &tx, NULL);
+    check_text(fb, "{\"0x12345678-2\":1}");
+    json_decref(fb);
+    json_t *noop = trace(&w, "{\"tracer\":\"noopTracer\"}", &tx, NULL);
+    check_text(noop, "{}");
+    json_decref(noop);
+    json_decref(calls);
+    free(from);
+    mem_state_free(w.s);
+}
+
+/* flatCallTracer's errors: a failed frame has no result, a reverted one
+ * keeps it; convertParityErrors gives Parity's words; a creation's action
+ * and result. 4byteTracer counts each selector and argument size. */
+TEST(flat_tracer_errors_and_creations) {
+    world w;
+    world_init(&w, FORK_CANCUN);
+    address r = addr_of(0x0300), bad = addr_of(0x0301);
+    put(&w, bad, "fe", 0);
+    /* CALL 0x0301 (INVALID) with 0x1000 gas and 4+1 bytes of input; twice
+     * more with 4+0 bytes; then CREATE of init code PUSH1 0 PUSH1 0 REVERT */
+    put(&w, r,
+        "63a9059cbb60e01b600052" "6000600060056000600061030161" "1000f150"
+        "6000600060046000600061030161" "1000f150" "6000600060046000600061030161" "1000f150"
+        "6460006000fd600052" "6005601b6000f050" "00",
+        0);
+    transaction tx = make_tx(&w, r, 300000, 0, 0);
+    json_t *flat = trace(&w, "{\"tracer\":\"flatCallTracer\"}", &tx, NULL);
+    CHECK(json_array_size(flat) == 5);
+    json_t *top = json_array_get(flat, 0), *fail = json_array_get(flat, 1), *create = json_array_get(flat, 4);
+    CHECK(json_integer_value(json_object_get(top, "subtraces")) == 4);
+    CHECK(!strcmp(json_string_value(json_object_get(fail, "error")) ?: "", "invalid opcode: INVALID"));
+    CHECK(!json_object_get(fail, "result"));
+    check_text(json_object_get(fail, "action"),
+               "{\"callType\":\"call\",\"from\":\"0x0000000000000000000000000000000000000300\",\"gas\":\"0x1000\","
+               "\"input\":\"0xa9059cbb00\",\"to\":\"0x0000000000000000000000000000000000000301\",\"value\":\"0x0\"}");
+    CHECK(!strcmp(json_string_value(json_object_get(create, "type")) ?: "", "create"));
+    CHECK(!strcmp(json_string_value(json_object_get(create, "error")) ?: "", "execution reverted"));
+    json_t *ca = json_object_get(create, "action"), *cr = json_object_get(create, "result");
+    CHECK(!strcmp(json_string_value(json_object_get(ca, "creationMethod")) ?: "", "create") &&
+          !strcmp(json_string_value(json_object_get(ca, "init")) ?: "", "0x60006000fd") &&
+          !strcmp(json_string_value(json_object_get(ca, "value")) ?: "", "0x0"));
+    /* reverted: the result stays, without an address */
+    CHECK(cr && !json_object_get(cr, "address") && !strcmp(json_string_value(json_object_get(cr, "code")) ?: "", "0x") &&
+          json_object_get(cr, "gasUsed"));
+    check_text(json_object_get(create, "traceAddress"), "[3]");
+    json_decref(flat);
+    flat = trace(&w, "{\"tracer\":\"flatCallTracer\",\"tracerConfig\":{\"convertParityErrors\":true}}", &tx, NULL);
+    CHECK(!strcmp(json_string_value(json_object_get(json_array_get(flat, 1), "error")) ?: "", "Bad instruction"));
+    CHECK(!strcmp(json_string_value(json_object_get(json_array_get(flat, 4), "error")) ?: "", "Reverted"));
+    json_decref(flat);
+    json_t *fb = trace(&w, "{\"tracer\":\"4byteTracer\"}", &tx, NULL);
+    check_text(fb, "{\"0xa9059cbb-0\":2,\"0xa9059cbb-1\":1}");
+    json_decref(fb);
+    /* the config is geth's: a wrong type is refused */
+    json_t *cj = json_loads("{\"tracer\":\"flatCallTracer\",\"tracerConfig\":{\"convertParityErrors\":1}}", 0, NULL);
+    trace_config cfg;
+    char err[200];
+    CHECK(!trace_config_parse(cj, &cfg, err, sizeof err) && strstr(err, "native.flatCallTracerConfig"));
+    json_decref(cj);
+    mem_state_free(w.s);
+}
+
 TEST(eip7702_delegated_call_and_authorization_refund) {
     world w;
     world_init(&w, FORK_PRAGUE);
@@ -654,7 +759,8 @@ TEST(eip7702_delegated_call_and_authorization_refund) {
     json_decref(got);
 
     /* an authorization to the zero address clears a delegation: diffMode's
-     * post has the nonce but no "code" (geth's omitempty), pre the old code */
+     * post has the nonce, "code": "0x" and the empty code's hash (geth's
+     * eip7702_deauth case since v1.17.3), pre the old code */
     uint8_t designator[23] = {0xef, 0x01, 0x00};
     memcpy(designator + 3, impl.b, 20);
     mem_state_set_account(w.s, &authority, &one, 1, designator, sizeof designator);
@@ -668,7 +774,10 @@ TEST(eip7702_delegated_call_and_authorization_refund) {
     json_t *pre = json_object_get(json_object_get(got, "pre"), key), *post = json_object_get(json_object_get(got, "post"), key);
     CHECK(pre && !strcmp(json_string_value(json_object_get(pre, "code")) ?: "",
                          "0xef01000000000000000000000000000000000000001e00"));
-    CHECK(post && json_integer_value(json_object_get(post, "nonce")) == 2 && !json_object_get(post, "code"));
+    CHECK(post && json_integer_value(json_object_get(post, "nonce")) == 2 &&
+          !strcmp(json_string_value(json_object_get(post, "code")) ?: "", "0x") &&
+          !strcmp(json_string_value(json_object_get(post, "codeHash")) ?: "",
+                  "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"));
     json_decref(got);
     mem_state_free(w.s);
 }

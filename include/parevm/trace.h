@@ -12,7 +12,15 @@
  *     value and logs with their position among the calls;
  *   - "prestateTracer" (tracerConfig diffMode, disableCode, disableStorage,
  *     includeEmpty): the accounts the transaction touched before it ran, or
- *     with diffMode the changed fields before and after.
+ *     with diffMode the changed fields before and after;
+ *   - "flatCallTracer" (tracerConfig convertParityErrors,
+ *     includePrecompiles): callTracer's frames as Parity's flat list
+ *     ({action, blockHash, blockNumber, error, result, subtraces,
+ *     traceAddress, transactionHash, transactionPosition, type}); calls to
+ *     precompiles dropped unless included;
+ *   - "4byteTracer": {"0x<selector>-<argument bytes>": count} over the
+ *     calls (CALL family, input of 4 bytes or more, precompiles aside);
+ *   - "noopTracer": {}.
  *
  * Tracing re-executes on a layer over a read-only state_view (the state is
  * never written) with the traced copy of the interpreter, so untraced
@@ -47,7 +55,14 @@
 #include "block_exec.h"
 #include "rpc_codec.h"
 
-typedef enum { TRACER_STRUCT_LOG, TRACER_CALL, TRACER_PRESTATE } tracer_kind;
+typedef enum {
+    TRACER_STRUCT_LOG,
+    TRACER_CALL,
+    TRACER_PRESTATE,
+    TRACER_FLAT_CALL,          /* flatCallTracer: callTracer's tree, flattened (trace_flat.c) */
+    TRACER_FOUR_BYTE,          /* 4byteTracer: callTracer's tree, counted */
+    TRACER_NOOP,               /* noopTracer: {} */
+} tracer_kind;
 
 /* geth's TraceConfig: {"tracer", "tracerConfig", "timeout", and the opcode
  * logger's options at the top level}. */
@@ -60,6 +75,8 @@ typedef struct {
     bool only_top_call, with_log;
     /* prestateTracer */
     bool diff_mode, disable_code, prestate_disable_storage, include_empty;
+    /* flatCallTracer */
+    bool convert_parity_errors, include_precompiles;
     /* "timeout", a Go duration ("5s", "1.5m", "300ms"): each traced
      * transaction's deadline, counted from when its execution starts. Past
      * it the execution is abandoned and the trace is the error "execution
@@ -140,6 +157,20 @@ json_t *trace_call(const trace_call_config *cfg, state_view state, block *b, con
 json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env, state_view view,
                     code_store *codes, const transaction *tx, uint64_t block_gas_used, uint64_t log_index,
                     bool call, tx_result *res, char *err, size_t errlen);
+
+/* Where a traced transaction sits (geth's tracers.Context), for
+ * flatCallTracer's blockHash, blockNumber, transactionHash and
+ * transactionPosition; debug_traceCall's is all zero (null hashes). */
+typedef struct {
+    bool has_block_hash, has_tx_hash;
+    bytes32 block_hash, tx_hash;
+    uint64_t block_number, tx_index;
+} trace_tx_context;
+
+/* trace_tx_on with the transaction's place (NULL: the zero context). */
+json_t *trace_tx_at(const trace_config *cfg, executor *ex, const block_env *env, state_view view, code_store *codes,
+                    const transaction *tx, uint64_t block_gas_used, uint64_t log_index, bool call,
+                    const trace_tx_context *where, tx_result *res, char *err, size_t errlen);
 
 /* geth's name of an opcode (OpCode.String()): the mnemonic in every fork,
  * "DIFFICULTY" for 0x44, "opcode 0xc not defined" for an unassigned one

@@ -48,6 +48,9 @@ typedef struct {
     bool no_reward; /* --state.reward -1: not even a touch */
     bool trace;
     json_trace_opts trace_opts;
+    const char *tracer;      /* --trace.tracer: a geth tracer's name, or NULL */
+    const char *tracer_json; /* --trace.jsonconfig: its tracerConfig */
+    trace_config tracer_cfg;
 } t8n_opts;
 
 /* The block's tracer: counts every instruction run (system calls included,
@@ -96,12 +99,15 @@ static int usage(void) {
             "usage: parevm t8n [--input.alloc F] [--input.env F] [--input.txs F] [--output.basedir DIR]\n"
             "                  [--output.alloc F] [--output.result F] [--output.body F] [--state.fork NAME]\n"
             "                  [--state.chainid N] [--state.reward WEI] [--trace] [--trace.memory]\n"
-            "                  [--trace.nostack] [--trace.returndata] [--opcode.count F] [--verbosity N]\n"
+            "                  [--trace.nostack] [--trace.returndata] [--trace.tracer NAME]\n"
+            "                  [--trace.jsonconfig JSON] [--opcode.count F] [--verbosity N]\n"
             "  geth's evm t8n: applies txs (JSON, or an RLP list in a .rlp file) to alloc in the block env\n"
             "  describes; writes the post-state alloc, the result (roots, receipts, rejected txs) and the\n"
             "  body. Inputs may be \"stdin\" (one object {alloc, env, txs}), outputs \"stdout\" or \"stderr\".\n"
             "  Defaults: alloc.json, env.json, txs.json in; alloc.json, result.json out; fork GrayGlacier,\n"
-            "  chain id 1, reward 0 (-1: none). --trace writes trace-<index>-<hash>.jsonl per transaction;\n"
+            "  chain id 1, reward 0 (-1: none). --trace writes trace-<index>-<hash>.jsonl per transaction,\n"
+            "  --trace.tracer (callTracer, prestateTracer, flatCallTracer, 4byteTracer, noopTracer; its\n"
+            "  tracerConfig in --trace.jsonconfig) trace-<index>-<hash>.json with its result;\n"
             "  --opcode.count writes how often each instruction ran, by name. --verbosity is accepted.\n"
             "  Forks:");
     const char *name;
@@ -125,7 +131,8 @@ static bool parse_options(int argc, char **argv, t8n_opts *o) {
                 {"--input.txs", &o->txs_in},           {"--output.basedir", &o->basedir},
                 {"--output.alloc", &o->alloc_out},     {"--output.result", &o->result_out},
                 {"--output.body", &o->body_out},       {"--state.fork", &o->fork},
-                {"--opcode.count", &o->opcode_count}};
+                {"--opcode.count", &o->opcode_count},  {"--trace.tracer", &o->tracer},
+                {"--trace.jsonconfig", &o->tracer_json}};
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         bool done = false;
@@ -318,6 +325,39 @@ static evm_tracer *block_tracer(t8n_run *r) {
     return &r->tracer.base;
 }
 
+/* --trace.tracer: transaction i traced by the named tracer on the block's
+ * state so far (on a layer that is dropped: the block then executes it),
+ * its result in trace-<index>-<hash>.json as geth's t8n writes it; a
+ * transaction the block cannot take gets no file. */
+static void trace_with(t8n_run *r, const block_env *benv, block_state *bs, size_t i) {
+    transaction *tx = &r->txs[i];
+    /* the block recovers it too; a sender that cannot be recovered is rejected there */
+    if (!tx->sender_known && !tx_recover_sender(tx, benv->fork >= FORK_HOMESTEAD)) return;
+    executor *ex = executor_new();
+    tx_result res;
+    char err[200];
+    json_t *out = trace_tx_at(&r->o.tracer_cfg, ex, benv, block_state_view(bs), block_state_codes(bs), tx,
+                              r->res.gas_used, r->res.n_logs, false, NULL, &res, err, sizeof err);
+    executor_free(ex);
+    if (!out) {
+        if (res.valid) fprintf(stderr, "trace of transaction %zu: %s\n", i, err);
+        return;
+    }
+    char path[1200], h[67];
+    hex_encode(tx->hash.b, 32, h);
+    snprintf(path, sizeof path, "%s/trace-%zu-%s.json", r->o.basedir, i, h);
+    FILE *f = fopen(path, "w");
+    char *text = trace_dumps(out);
+    if (f) {
+        fprintf(f, "%s\n", text);
+        fclose(f);
+    } else {
+        fprintf(stderr, "cannot write %s\n", path);
+    }
+    free(text);
+    json_decref(out);
+}
+
 /* Transaction i: executed and included, or rejected. */
 static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env *benv, block_state *bs, size_t i) {
     transaction *tx = &r->txs[i];
@@ -325,6 +365,7 @@ static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env
         reject(r, i, r->undecoded[i]);
         return;
     }
+    if (r->o.tracer) trace_with(r, benv, bs, i);
     json_tracer tracer;
     FILE *tf = r->o.trace ? trace_file(r, i, tx) : NULL;
     if (tf) {
@@ -612,9 +653,24 @@ static void run_free(t8n_run *r) {
     if (r->state) mem_state_free(r->state);
 }
 
+/* --trace.tracer and --trace.jsonconfig as one TraceConfig (no timeout). */
+static bool load_tracer(t8n_run *r) {
+    if (!r->o.tracer) return true;
+    json_error_t jerr;
+    json_t *tc = r->o.tracer_json ? json_loads(r->o.tracer_json, JSON_DECODE_ANY, &jerr) : json_null();
+    if (!tc) return fail(r, T8N_ERR_CONFIG, "failed instantiating tracer: --trace.jsonconfig: %s", jerr.text);
+    json_t *cfg = json_pack("{s:s,s:o}", "tracer", r->o.tracer, "tracerConfig", tc);
+    char why[200];
+    bool ok = cfg && trace_config_parse(cfg, &r->o.tracer_cfg, why, sizeof why);
+    json_decref(cfg);
+    if (!ok) return fail(r, T8N_ERR_CONFIG, "failed instantiating tracer: %s", why);
+    r->o.tracer_cfg.has_timeout = false;
+    return true;
+}
+
 static int run_t8n(void *arg) {
     t8n_run *r = arg;
-    bool ok = load_inputs(r) && make_basedir(r) && execute(r) && write_outputs(r);
+    bool ok = load_tracer(r) && load_inputs(r) && make_basedir(r) && execute(r) && write_outputs(r);
     if (!ok) fprintf(stderr, "ERROR(%d): %s\n", r->code, r->err);
     return ok ? 0 : r->code;
 }

@@ -123,6 +123,12 @@ static bool decode_trace_config(const json_t *v, trace_config *out, const json_t
         out->kind = TRACER_CALL;
     } else if (!strcmp(tracer, "prestateTracer")) {
         out->kind = TRACER_PRESTATE;
+    } else if (!strcmp(tracer, "flatCallTracer")) {
+        out->kind = TRACER_FLAT_CALL;
+    } else if (!strcmp(tracer, "4byteTracer")) {
+        out->kind = TRACER_FOUR_BYTE;
+    } else if (!strcmp(tracer, "noopTracer")) {
+        out->kind = TRACER_NOOP;
     } else {
         snprintf(err, errlen, "tracer not found");
         return false;
@@ -134,6 +140,11 @@ static bool decode_tracer_config(trace_config *out, const json_t *tc, char *err,
     if (out->kind == TRACER_CALL) {
         const bool_field f[] = {{"onlyTopCall", &out->only_top_call}, {"withLog", &out->with_log}};
         return decode_flags(tc, f, 2, "native.callTracerConfig", err, errlen);
+    }
+    if (out->kind == TRACER_FLAT_CALL) {
+        const bool_field f[] = {{"convertParityErrors", &out->convert_parity_errors},
+                                {"includePrecompiles", &out->include_precompiles}};
+        return decode_flags(tc, f, 2, "native.flatCallTracerConfig", err, errlen);
     }
     if (out->kind == TRACER_PRESTATE) {
         const bool_field f[] = {{"diffMode", &out->diff_mode},
@@ -267,8 +278,10 @@ static bool replay_tx(replay *rp, block *b, size_t i, char *err, size_t errlen) 
 
 static json_t *trace_next(const trace_config *cfg, replay *rp, block *b, size_t i, char *err, size_t errlen) {
     tx_result res;
-    json_t *out = trace_tx_on(cfg, rp->ex, &rp->env, trace_state_view(rp->ts), trace_state_codes(rp->ts), &b->txs[i],
-                              rp->gas_used, rp->logs, false, &res, err, errlen);
+    trace_tx_context where = {.has_block_hash = true, .has_tx_hash = true, .block_hash = b->header.hash,
+                              .tx_hash = b->txs[i].hash, .block_number = b->header.number, .tx_index = i};
+    json_t *out = trace_tx_at(cfg, rp->ex, &rp->env, trace_state_view(rp->ts), trace_state_codes(rp->ts), &b->txs[i],
+                              rp->gas_used, rp->logs, false, &where, &res, err, errlen);
     if (out) replay_commit(rp, &res);
     return out;
 }

@@ -191,6 +191,7 @@ static void finish(trace_run *r, int64_t cost, int64_t refund_after, bool halted
     case TRACER_STRUCT_LOG: lg_done(r, &d); break;
     case TRACER_CALL: cl_done(r, &d); break;
     case TRACER_PRESTATE: ps_done(r, &d); break;
+    default: break; /* derived tracers run as TRACER_CALL */
     }
 }
 
@@ -231,6 +232,7 @@ static void hook_step(evm_tracer *t, const evm_step *s) {
     case TRACER_STRUCT_LOG: lg_step(r, s); break;
     case TRACER_CALL: cl_step(r, s); break;
     case TRACER_PRESTATE: ps_step(r, s); break;
+    default: break; /* derived tracers run as TRACER_CALL */
     }
 }
 
@@ -309,6 +311,7 @@ static void run_init(trace_run *r, const trace_config *cfg, executor *ex, const 
     case TRACER_STRUCT_LOG: lg_init(r); break;
     case TRACER_CALL: cl_init(r); break;
     case TRACER_PRESTATE: ps_init(r); break;
+    default: break; /* derived tracers run as TRACER_CALL */
     }
 }
 
@@ -317,13 +320,31 @@ static void run_free(trace_run *r) {
     case TRACER_STRUCT_LOG: lg_free(r); break;
     case TRACER_CALL: cl_free(r); break;
     case TRACER_PRESTATE: ps_free(r); break;
+    default: break; /* derived tracers run as TRACER_CALL */
     }
     free(r->frames);
+}
+
+/* The tracers derived from callTracer's tree run it (whole, without logs). */
+static const trace_config *run_config(const trace_config *cfg, trace_config *calls) {
+    if (cfg->kind != TRACER_FLAT_CALL && cfg->kind != TRACER_FOUR_BYTE && cfg->kind != TRACER_NOOP) return cfg;
+    *calls = *cfg;
+    calls->kind = TRACER_CALL;
+    calls->only_top_call = calls->with_log = false;
+    return calls;
 }
 
 json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env, state_view view,
                     code_store *codes, const transaction *tx, uint64_t block_gas_used, uint64_t log_index,
                     bool call, tx_result *res_out, char *err, size_t errlen) {
+    return trace_tx_at(cfg, ex, env, view, codes, tx, block_gas_used, log_index, call, NULL, res_out, err, errlen);
+}
+
+json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *env, state_view view, code_store *codes,
+                    const transaction *tx, uint64_t block_gas_used, uint64_t log_index, bool call,
+                    const trace_tx_context *where, tx_result *res_out, char *err, size_t errlen) {
+    trace_config calls;
+    const trace_config *cfg = run_config(asked, &calls);
     if (cfg->timeout_error[0]) { /* geth parses the timeout just before it runs the transaction */
         if (res_out) memset(res_out, 0, sizeof *res_out); /* not run: not valid */
         snprintf(err, errlen, "%s", cfg->timeout_error);
@@ -377,7 +398,9 @@ json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env,
             break;
         }
         case TRACER_PRESTATE: out = ps_result(r, executor_changes(ex)); break;
+        default: break;
         }
+        if (out && cfg != asked) out = trace_derive(asked, out, env->fork, where);
     }
     run_free(r);
     free(r);

@@ -210,4 +210,11 @@ void ps_step(trace_run *r, const evm_step *s);
 void ps_done(trace_run *r, const tr_done *d);
 json_t *ps_result(trace_run *r, const change_set *cs);
 
+/* ---- Tracers derived from callTracer's tree (trace_flat.c) ---- */
+
+/* The result of the derived tracer cfg names (flatCallTracer, 4byteTracer,
+ * noopTracer) from callTracer's tree `calls` (taken); fork decides which
+ * addresses are precompiles; where is the transaction's place (NULL: none). */
+json_t *trace_derive(const trace_config *cfg, json_t *calls, fork_id fork, const trace_tx_context *where);
+
 #endif

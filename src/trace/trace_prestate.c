@@ -295,9 +295,9 @@ static json_t *diff_account(trace_run *r, ps_account *a, const change_set *cs) {
     bool code_changed = q.code->len != a->code->len || memcmp(q.code->bytes, a->code->bytes, a->code->len);
     if (!r->cfg->disable_code && code_changed) {
         modified = true;
-        /* geth's omitempty: code cleared (an EIP-7702 delegation reset,
-         * a self-destruct) leaves no "code" in post */
-        if (q.code->len) trace_set(o, "code", code_json(q.code));
+        /* code cleared (an EIP-7702 delegation reset) shows as "0x", as
+         * geth's pointer field writes it since v1.17.3 (#34675) */
+        trace_set(o, "code", code_json(q.code));
     }
     bytes32 before = code_hash(a->code), after = code_hash(q.code);
     if (!bytes32_eq(&before, &after)) {
