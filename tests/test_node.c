@@ -1182,6 +1182,8 @@ TEST(node_dev_block_fields_and_reset) {
     }
     json_decref(pending);
     CHECK(result_is(n, "hardhat_reset", "[null]", "null"));
+    CHECK(result_is(n, "anvil_reset", "[{\"forking\":{\"blockNumber\":null}}]", "null")); /* viem's reset() */
+    CHECK(err_code(n, "anvil_reset", "[{\"forking\":{\"blockNumber\":5}}]", NULL, 0) == -32602);
     CHECK(result_is(n, "evm_mine", "[]", "\"0x0\""));
     json_t *b = ok(n, "eth_getBlockByNumber", "[\"latest\",false]");
     CHECK(b && qty(b, "number") == 1 && qty(b, "gasLimit") == 30000000 &&
@@ -1190,6 +1192,34 @@ TEST(node_dev_block_fields_and_reset) {
     CHECK(result_is(n, "rpc_modules", "[]",
                     "{\"anvil\":\"1.0\",\"debug\":\"1.0\",\"eth\":\"1.0\",\"evm\":\"1.0\",\"hardhat\":\"1.0\","
                     "\"net\":\"1.0\",\"personal\":\"1.0\",\"txpool\":\"1.0\",\"web3\":\"1.0\"}"));
+
+    /* a timestamp interval: each block that much after its parent, until removed */
+    CHECK(result_is(n, "anvil_setBlockTimestampInterval", "[\"0x64\"]", "null"));
+    CHECK(result_is(n, "anvil_mine", "[\"0x2\"]", "null"));
+    json_t *p2 = ok(n, "eth_getBlockByNumber", "[\"0x2\",false]"), *p3 = ok(n, "eth_getBlockByNumber", "[\"0x3\",false]");
+    CHECK(p2 && p3 && qty(p3, "timestamp") == qty(p2, "timestamp") + 100);
+    json_decref(p2);
+    json_decref(p3);
+    CHECK(result_is(n, "anvil_removeBlockTimestampInterval", "[]", "true"));
+    CHECK(result_is(n, "anvil_removeBlockTimestampInterval", "[]", "false"));
+    CHECK(err_code(n, "anvil_setBlockTimestampInterval", "[\"0x0\"]", NULL, 0) == -32602);
+    CHECK(result_is(n, "anvil_setLoggingEnabled", "[false]", "null"));
+    /* interval mining: blocks come by themselves, automine is off; 0 stops it */
+    CHECK(result_is(n, "evm_setIntervalMining", "[1]", "null"));
+    CHECK(result_is(n, "anvil_getIntervalMining", "[]", "1"));
+    CHECK(result_is(n, "anvil_getAutomine", "[]", "false"));
+    uint64_t mined = 0;
+    for (int i = 0; i < 100 && mined < 4; i++) {
+        usleep(100000);
+        json_t *bn = ok(n, "eth_blockNumber", "[]");
+        mined = bn ? qty(bn, NULL) : 0;
+        json_decref(bn);
+    }
+    CHECK(mined >= 4); /* block 3 was the last one mined by hand */
+    CHECK(result_is(n, "anvil_setIntervalMining", "[0]", "null"));
+    CHECK(result_is(n, "anvil_getIntervalMining", "[]", "null"));
+    CHECK(err_code(n, "evm_setIntervalMining", "[\"soon\"]", NULL, 0) == -32602);
+    CHECK(result_is(n, "evm_setAutomine", "[true]", "null"));
     close_dev(n, &t);
 }
 

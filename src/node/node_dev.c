@@ -119,6 +119,7 @@ const char *node_dev_init(node *n) {
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cond, NULL);
     d->automine = n->cfg.dev_period_s == 0;
+    d->period_s = n->cfg.dev_period_s;
     d->next_snapshot = 1;
     d->n_accounts = n->cfg.dev_accounts;
     d->addrs = calloc(d->n_accounts, sizeof *d->addrs);
@@ -162,14 +163,17 @@ void node_dev_free(node *n) {
 
 /* ---- Mining ------------------------------------------------------------------------------------ */
 
-/* The next block's timestamp: a pinned one, else the clock with its offset,
- * at least one second after the parent. */
+/* The next block's timestamp: a pinned one, else the parent's plus the
+ * timestamp interval if one is set, else the clock with its offset; at
+ * least one second after the parent. */
 static uint64_t next_timestamp(node_dev *d, uint64_t parent_time) {
     pthread_mutex_lock(&d->mu);
     uint64_t t;
     if (d->has_next_time) {
         t = d->next_time;
         d->has_next_time = false;
+    } else if (d->has_ts_interval) {
+        t = parent_time + d->ts_interval;
     } else {
         int64_t now = (int64_t)time(NULL) + d->time_offset;
         t = now > 0 ? (uint64_t)now : 0;
@@ -265,6 +269,14 @@ bool node_dev_automine(node_dev *d) {
     bool on = d->automine;
     pthread_mutex_unlock(&d->mu);
     return on;
+}
+
+unsigned node_dev_period(node *n) {
+    if (!n->dev) return 0;
+    pthread_mutex_lock(&n->dev->mu);
+    unsigned p = n->dev->period_s;
+    pthread_mutex_unlock(&n->dev->mu);
+    return p;
 }
 
 address node_dev_coinbase(node_dev *d) {

@@ -31,6 +31,9 @@ struct node_dev {
     address *impersonated;
     size_t n_impersonated, cap_impersonated;
     bool auto_impersonate;
+    unsigned period_s;         /* interval mining (--dev.period, evm_setIntervalMining); 0: none */
+    bool has_ts_interval;      /* anvil_setBlockTimestampInterval: each block this many */
+    uint64_t ts_interval;      /* seconds after its parent */
     address coinbase;          /* of mined blocks (anvil_setCoinbase; zero as anvil's) */
     uint64_t gas_limit;        /* of the next blocks (evm_setBlockGasLimit); 0: the parent's */
     bool has_next_base_fee;    /* anvil_setNextBlockBaseFeePerGas, for one block */
@@ -44,6 +47,8 @@ struct node_dev {
  * as many as fit; none when empty), at timestamp (0: the dev clock). */
 const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs);
 bool node_dev_automine(node_dev *d);
+/* The interval of interval mining in seconds (0: none); any thread. */
+unsigned node_dev_period(node *n);
 /* The coinbase of the blocks dev mode mines (eth_coinbase). */
 address node_dev_coinbase(node_dev *d);
 /* Dev mode, after a transaction entered the pool: with automine, waits

@@ -7,6 +7,7 @@
  * need not wait for it) or as soon as it ends when there is none. */
 #include <errno.h>
 #include <time.h>
+#include "node_dev.h"
 #include "node_internal.h"
 
 struct node_job {
@@ -54,10 +55,15 @@ static double mono_now(void) {
 
 static void *writer_main(void *arg) {
     node *n = arg;
-    unsigned period = n->dev ? n->cfg.dev_period_s : 0;
+    unsigned period = node_dev_period(n);
     double next_block = mono_now() + period;
     pthread_mutex_lock(&n->wmu);
     while (!n->stopping) {
+        unsigned now_period = node_dev_period(n); /* evm_setIntervalMining changes it */
+        if (now_period != period) {
+            period = now_period;
+            next_block = mono_now() + period;
+        }
         if (n->jobs) {
             node_job *j = n->jobs;
             n->jobs = j->next;

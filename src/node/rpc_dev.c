@@ -5,7 +5,8 @@
  * anvil_impersonateAccount/stopImpersonatingAccount/autoImpersonateAccount
  * (each also as hardhat_*), anvil_setCoinbase, evm_setBlockGasLimit,
  * anvil_setNextBlockBaseFeePerGas, anvil_getAutomine, anvil_snapshot,
- * anvil_revert, anvil_reset, anvil_dropTransaction, eth_sendTransaction
+ * anvil_revert, anvil_reset, evm_setIntervalMining, anvil_setBlockTimestampInterval,
+ * anvil_setLoggingEnabled, anvil_dropTransaction, eth_sendTransaction
  * (from a dev account, signed with its key, or from an impersonated one,
  * unsigned). The signing methods are rpc_sign.c's.
  *
@@ -324,6 +325,7 @@ static bool set_automine(void *ctx, const json_t *params, json_t **result, rpc_e
     if (why) return rpc_error_invalid_param(err, 0, why);
     pthread_mutex_lock(&n->dev->mu);
     n->dev->automine = on;
+    if (on) n->dev->period_s = 0; /* one mining mode at a time, as anvil's */
     pthread_mutex_unlock(&n->dev->mu);
     if (on) node_writer_kick(n);
     *result = json_null();
@@ -453,6 +455,70 @@ static bool get_automine(void *ctx, const json_t *params, json_t **result, rpc_e
     return true;
 }
 
+/* evm_setIntervalMining / anvil_setIntervalMining(seconds): a block every
+ * so many seconds instead of automine; 0 mines only when asked. */
+static bool set_interval_mining(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    uint64_t secs;
+    const char *why = dev_u64(rpc_arg(params, 0), &secs);
+    if (!why && secs > 86400) why = "interval above a day";
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    pthread_mutex_lock(&n->dev->mu);
+    n->dev->period_s = (unsigned)secs;
+    n->dev->automine = false;
+    pthread_mutex_unlock(&n->dev->mu);
+    node_writer_kick(n);
+    *result = json_null();
+    return true;
+}
+
+static bool get_interval_mining(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    unsigned p = node_dev_period(ctx);
+    *result = p ? json_integer(p) : json_null();
+    return true;
+}
+
+/* anvil_setBlockTimestampInterval(seconds): each new block that much after
+ * its parent; anvil_removeBlockTimestampInterval ends it (true if set). */
+static bool set_ts_interval(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    uint64_t secs;
+    const char *why = dev_u64(rpc_arg(params, 0), &secs);
+    if (!why && (secs == 0 || secs > (1ULL << 32))) why = "interval out of range (1 to 2^32 seconds)";
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    pthread_mutex_lock(&d->mu);
+    d->has_ts_interval = true;
+    d->ts_interval = secs;
+    pthread_mutex_unlock(&d->mu);
+    *result = json_null();
+    return true;
+}
+
+static bool remove_ts_interval(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    pthread_mutex_lock(&d->mu);
+    bool was = d->has_ts_interval;
+    d->has_ts_interval = false;
+    pthread_mutex_unlock(&d->mu);
+    *result = json_boolean(was);
+    return true;
+}
+
+/* anvil_setLoggingEnabled(bool): accepted; the node's log is --quiet's */
+static bool set_logging(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    (void)ctx;
+    bool on;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    const char *why = rpc_parse_bool(rpc_arg(params, 0), &on);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    *result = json_null();
+    return true;
+}
+
 /* ---- Reset ------------------------------------------------------------------------------------------ */
 
 typedef struct {
@@ -492,6 +558,7 @@ static const char *reset_chain(node *n, void *arg) {
     d->has_next_base_fee = false;
     d->coinbase = (address){0};
     d->gas_limit = 0;
+    d->has_ts_interval = false;
     pthread_mutex_unlock(&d->mu);
     return NULL;
 }
@@ -501,7 +568,13 @@ static bool reset(void *ctx, const json_t *params, json_t **result, rpc_error *e
     const json_t *opt = rpc_arg(params, 0);
     if (opt && !json_is_null(opt)) {
         if (!json_is_object(opt)) return rpc_error_invalid_param(err, 0, "expected an object or null");
-        if (json_object_get(opt, "forking")) return rpc_error_set(err, RPC_INVALID_PARAMS, "forking is not supported");
+        /* {forking: {}} without a URL or block (what viem's reset() sends)
+         * is a plain reset; anything that asks to fork is refused */
+        const json_t *f = json_object_get(opt, "forking");
+        if (f && !json_is_null(f) && !json_is_object(f)) return rpc_error_invalid_param(err, 0, "forking: expected an object");
+        const json_t *url = json_object_get(f, "jsonRpcUrl"), *num = json_object_get(f, "blockNumber");
+        if ((url && !json_is_null(url)) || (num && !json_is_null(num)))
+            return rpc_error_set(err, RPC_INVALID_PARAMS, "forking is not supported");
     }
     const char *why = node_writer_call(ctx, reset_chain, NULL);
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
@@ -722,6 +795,12 @@ void node_register_dev(node *n, rpc_methods *m) {
         {"anvil_snapshot", evm_snapshot, false},
         {"anvil_revert", evm_revert, false},
         {"anvil_reset", reset, true},
+        {"evm_setIntervalMining", set_interval_mining, false},
+        {"anvil_setIntervalMining", set_interval_mining, false},
+        {"anvil_getIntervalMining", get_interval_mining, false},
+        {"anvil_setBlockTimestampInterval", set_ts_interval, false},
+        {"anvil_removeBlockTimestampInterval", remove_ts_interval, false},
+        {"anvil_setLoggingEnabled", set_logging, true},
         {"evm_mine", evm_mine, false},
         {"evm_snapshot", evm_snapshot, false},
         {"evm_revert", evm_revert, false},

@@ -279,5 +279,30 @@ run(async () => {
   const lastNonce = await pub.getTransactionCount({ address: owner.address }) - 1;
   eq((await pub.getTransaction({ sender: owner.address, nonce: lastNonce })).hash, syncRc.transactionHash,
      'getTransaction({sender, nonce}): the latest');
+
+  // viem's test actions in anvil mode, with the parameters viem sends
+  const testClient = viem.createTestClient({ chain, mode: 'anvil', transport });
+  eq(await testClient.getAutomine(), true, 'testClient.getAutomine');
+  const cb = '0x00000000000000000000000000000000000000cb';
+  await testClient.setCoinbase({ address: cb });
+  await testClient.setBlockGasLimit({ gasLimit: 33000000n });
+  await testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: 2000000000n });
+  await testClient.setBlockTimestampInterval({ interval: 7 });
+  await testClient.setLoggingEnabled(true);
+  const base = await pub.getBlock();
+  await testClient.mine({ blocks: 2 });
+  const [m1, m2] = [await pub.getBlock({ blockNumber: base.number + 1n }), await pub.getBlock({ blockNumber: base.number + 2n })];
+  eq([m1.miner, m1.gasLimit, m1.baseFeePerGas], [cb, 33000000n, 2000000000n], 'setCoinbase, setBlockGasLimit, setNextBlockBaseFeePerGas');
+  eq([m1.timestamp - base.timestamp, m2.timestamp - m1.timestamp], [7n, 7n], 'setBlockTimestampInterval');
+  await testClient.removeBlockTimestampInterval();
+  const snap = await testClient.snapshot();
+  await testClient.mine({ blocks: 3 });
+  await testClient.revert({ id: snap });
+  eq(await pub.getBlockNumber({ cacheTime: 0 }), m2.number, 'snapshot and revert');
+  await testClient.setIntervalMining({ interval: 0 });
+  eq(await testClient.getAutomine(), false, 'setIntervalMining(0): no automine');
+  await testClient.setAutomine(true);
+  await testClient.reset();
+  eq(await pub.getBlockNumber({ cacheTime: 0 }), 0n, 'testClient.reset(): back to genesis');
   await stopParevm(node);
 });
