@@ -14,7 +14,7 @@ jobs=${FUZZ_JOBS:-$(nproc)}
 common="-O1 -g -Iinclude -Isrc -Isrc/cli -std=gnu17 -DPAREVM_FIXTURES_DEFAULT=\"\" -DPAREVM_SOURCE_DIR=\"$PWD\""
 lib_flags="$common -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
 target_flags="$common -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-libs="-lsecp256k1 -lcrypto -lgmp -ljansson -lmicrohttpd -llmdb -lpthread -lm"
+libs="-lsecp256k1 -lcrypto -lgmp -ljansson -lmicrohttpd -llmdb -lz -lpthread -lm"
 
 # the library: every layer and the CLI's commands (fuzz_fixtures drives
 # them), not main.c; one object per source, rebuilt when the source or a

@@ -3,7 +3,7 @@
 # fast when everything is already there.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsecp256k1-dev libssl-dev libgmp-dev
-      liblmdb-dev libjansson-dev libmicrohttpd-dev)
+      liblmdb-dev libjansson-dev libmicrohttpd-dev zlib1g-dev)
 # extra groups: `install-deps.sh npm` (benchmarks; the JS clients of the node
 # tests, into .npm-tools/ by install-npm-tools.sh), `install-deps.sh clang` (fuzzing)
 npm_tools=false

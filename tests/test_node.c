@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "parevm/block.h"
 #include "parevm/hdkeys.h"
 #include "parevm/hex.h"
@@ -1282,6 +1283,81 @@ TEST(node_sync_sends_and_sender_nonce) {
                     "{\"balance\":\"0x0\",\"nonce\":\"0x0\",\"code\":\"0x\"}"));
     CHECK(err_code(n, "eth_getAccountInfo", "[\"0x00000000000000000000000000000000000000c9\",\"0x99\"]", NULL, 0) ==
           -32000);
+    close_dev(n, &t);
+}
+
+/* anvil_dumpState / anvil_loadState: anvil's gzip'd JSON both ways, the
+ * dev edits included in a dump, and every malformed dump refused. */
+TEST(node_dump_and_load_state) {
+    tmpdir t;
+    node *n = open_dev(&t);
+    CHECK(n != NULL);
+    if (!n) return;
+    CHECK(result_is(n, "anvil_setCode", "[\"0x00000000000000000000000000000000000000c1\",\"0x6001\"]", "null"));
+    CHECK(result_is(n, "anvil_setStorageAt",
+                    "[\"0x00000000000000000000000000000000000000c1\",\"0x1\","
+                    "\"0x0000000000000000000000000000000000000000000000000000000000000005\"]",
+                    "true"));
+    json_t *d = ok(n, "anvil_dumpState", "[]");
+    CHECK(json_is_string(d) && !strncmp(json_string_value(d), "0x1f8b", 6)); /* gzip */
+    uint8_t *gz = NULL;
+    size_t gz_len = 0;
+    CHECK(d && hex_decode_alloc(json_string_value(d), &gz, &gz_len));
+    size_t cap = 1 << 20;
+    uint8_t *text = malloc(cap);
+    z_stream z = {0};
+    CHECK(inflateInit2(&z, 15 + 32) == Z_OK);
+    z.next_in = gz, z.avail_in = (uInt)gz_len, z.next_out = text, z.avail_out = (uInt)cap - 1;
+    CHECK(inflate(&z, Z_FINISH) == Z_STREAM_END);
+    json_t *dump = json_loadb((const char *)text, z.total_out, 0, NULL);
+    inflateEnd(&z);
+    free(gz);
+    json_t *accts = json_object_get(dump, "accounts");
+    json_t *c1 = json_object_get(accts, "0x00000000000000000000000000000000000000c1");
+    json_t *dev = json_object_get(accts, "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+    CHECK(json_is(c1, "{\"nonce\":0,\"balance\":\"0x0\",\"code\":\"0x6001\",\"storage\":{"
+                      "\"0x0000000000000000000000000000000000000000000000000000000000000001\":"
+                      "\"0x0000000000000000000000000000000000000000000000000000000000000005\"}}"));
+    CHECK(dev && !strcmp(str(dev, "balance"), "0x21e19e0c9bab2400000"));
+    CHECK(json_integer_value(json_object_get(dump, "best_block_number")) == 0 &&
+          json_is_array(json_object_get(dump, "blocks")));
+    json_decref(dump);
+    free(text);
+    /* a plain JSON dump (hex of the text) loads too; it sets what it names */
+    const char *plain = "{\"accounts\":{\"0x00000000000000000000000000000000000000d1\":{\"nonce\":\"0x3\","
+                        "\"balance\":\"0x99\",\"code\":\"0x60016002\",\"storage\":{\"0x2\":\"0x9\"}}}}";
+    char p[1024], hexed[800];
+    size_t pl = strlen(plain);
+    for (size_t i = 0; i < pl; i++) sprintf(hexed + 2 * i, "%02x", (unsigned char)plain[i]);
+    sprintf(p, "[\"0x%s\"]", hexed);
+    CHECK(result_is(n, "anvil_loadState", p, "true"));
+    CHECK(result_is(n, "eth_getBalance", "[\"0x00000000000000000000000000000000000000d1\",\"latest\"]", "\"0x99\""));
+    CHECK(result_is(n, "eth_getTransactionCount", "[\"0x00000000000000000000000000000000000000d1\",\"latest\"]",
+                    "\"0x3\""));
+    CHECK(result_is(n, "eth_getCode", "[\"0x00000000000000000000000000000000000000d1\",\"latest\"]", "\"0x60016002\""));
+    CHECK(result_is(n, "eth_getStorageAt", "[\"0x00000000000000000000000000000000000000d1\",\"0x2\",\"latest\"]",
+                    "\"0x0000000000000000000000000000000000000000000000000000000000000009\""));
+    /* the gzip'd dump taken before loads back into a reset chain */
+    CHECK(result_is(n, "anvil_reset", "[]", "null"));
+    const char *dumped = d ? json_string_value(d) : "";
+    char *again = malloc(strlen(dumped) + 8);
+    sprintf(again, "[\"%s\"]", dumped);
+    CHECK(result_is(n, "hardhat_loadState", again, "true"));
+    free(again);
+    CHECK(result_is(n, "eth_getCode", "[\"0x00000000000000000000000000000000000000c1\",\"latest\"]", "\"0x6001\""));
+    json_decref(d);
+    /* malformed dumps */
+    static const char *const bad[] = {
+        "[\"0x1f8b0000\"]",     /* broken gzip */
+        "[\"0x7b7d\"]",         /* {} */
+        "[\"0x5b5d\"]",         /* [] */
+        "[\"nothex\"]",
+        "[]",
+        "[\"0x7b226163636f756e7473223a7b223078313222x3a7b7d7d7d\"]", /* bad hex digit */
+        "[\"0x7b226163636f756e7473223a7b2230783132223a7b7d7d7d\"]",  /* {"accounts":{"0x12":{}}} */
+        "[\"0x7b226163636f756e7473223a5b5d7d\"]",                      /* {"accounts":[]} */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(err_code(n, "anvil_loadState", bad[i], NULL, 0) == -32602);
     close_dev(n, &t);
 }
 

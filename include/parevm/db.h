@@ -290,6 +290,15 @@ const char *db_read_account(db_snapshot *s, const address *addr, account_info *o
 const char *db_read_storage(db_snapshot *s, const address *addr, const u256 *slot, u256 *out);
 const char *db_read_code(db_snapshot *s, const bytes32 *hash, const evm_code **out);
 
+/* Walks the latest state (not a historical snapshot's): every account in
+ * hashed-address order, or one account's slots (non-zero values) in hashed
+ * order. fn returns false to stop, and must not read through s (the walk
+ * holds one of its lanes). NULL, or why not (a corrupt row). */
+typedef bool (*db_account_fn)(void *arg, const address *addr, const account_info *info);
+typedef bool (*db_slot_fn)(void *arg, const u256 *slot, const u256 *value);
+const char *db_each_account(db_snapshot *s, db_account_fn fn, void *arg);
+const char *db_each_slot(db_snapshot *s, const address *addr, db_slot_fn fn, void *arg);
+
 /* Chain reads. Byte results are appended to *out. */
 const char *db_head(db_snapshot *s, uint64_t *number, bytes32 *hash);
 const char *db_canonical_hash(db_snapshot *s, uint64_t number, bytes32 *hash);

@@ -15,7 +15,8 @@
 // self-destruct in the creating transaction and a later one, base fee moves
 // over full and empty blocks, a blob transaction, and anvil's header
 // controls (anvil_setCoinbase, evm_setBlockGasLimit,
-// anvil_setNextBlockBaseFeePerGas).
+// anvil_setNextBlockBaseFeePerGas), and state dumps loaded across
+// (anvil_dumpState / anvil_loadState).
 //
 // What cannot be matched, and is not compared (printed as NOTE lines):
 // - block hashes and state roots: anvil's genesis holds no EIP-4788/7002/7251
@@ -290,6 +291,27 @@ run(async () => {
     eq([last.pb.miner, last.pb.gasLimit, last.pb.baseFeePerGas], [coinbase, '0x2000000', hex(3n * GWEI)],
        'header controls: parevm\'s block has the coinbase, gas limit and base fee set');
     await block('after a set base fee', [await tx(bob, { to: owner.address, value: 7n, gas: 21000n })]);
+  }
+
+  // 10. state dumps cross over: anvil loads parevm's anvil_dumpState and
+  // parevm loads anvil's (gzip'd JSON both ways); an account set on one side
+  // shows on the other with its code and storage
+  {
+    const mk = (side) => '0x' + side.repeat(20);
+    const word = (x) => '0x' + x.toString(16).padStart(64, '0');
+    await rpc(P.url, 'anvil_setCode', [mk('d1'), '0x600160005500']);
+    await rpc(P.url, 'anvil_setStorageAt', [mk('d1'), '0x7', word(77)]);
+    await rpc(A.url, 'anvil_setBalance', [mk('d2'), '0x1234']);
+    await rpc(A.url, 'anvil_setStorageAt', [mk('d2'), '0x8', word(88)]);
+    const fromP = await rpc(P.url, 'anvil_dumpState', []), fromA = await rpc(A.url, 'anvil_dumpState', []);
+    eq(await rpc(A.url, 'anvil_loadState', [fromP]), true, 'anvil loads parevm\'s dump');
+    eq(await rpc(P.url, 'anvil_loadState', [fromA]), true, 'parevm loads anvil\'s dump');
+    for (const [url, who] of [[A.url, 'anvil'], [P.url, 'parevm']]) {
+      eq(await rpc(url, 'eth_getCode', [mk('d1'), 'latest']), '0x600160005500', `${who}: code from parevm's dump`);
+      eq(await rpc(url, 'eth_getStorageAt', [mk('d1'), '0x7', 'latest']), word(77), `${who}: storage from parevm's dump`);
+      eq(await rpc(url, 'eth_getBalance', [mk('d2'), 'latest']), '0x1234', `${who}: balance from anvil's dump`);
+      eq(await rpc(url, 'eth_getStorageAt', [mk('d2'), '0x8', 'latest']), word(88), `${who}: storage from anvil's dump`);
+    }
   }
 
   if (stateRoots) notes.push(`state roots differ in ${stateRoots} of ${number} blocks (the genesis states differ)`);

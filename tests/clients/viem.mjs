@@ -302,6 +302,17 @@ run(async () => {
   await testClient.setIntervalMining({ interval: 0 });
   eq(await testClient.getAutomine(), false, 'setIntervalMining(0): no automine');
   await testClient.setAutomine(true);
+  // dumpState / loadState: the state survives a reset
+  const tokensBefore = await c.read.balanceOf([sinkA]);
+  const nonceBefore = await pub.getTransactionCount({ address: owner.address, blockTag: 'latest' });
+  const dumped = await testClient.dumpState();
+  await testClient.reset();
+  eq(await pub.getTransactionCount({ address: owner.address, blockTag: 'latest' }), 0, 'reset: the owner\'s nonce is 0');
+  await testClient.loadState({ state: dumped });
+  check(nonceBefore > 5, 'the owner sent transactions before the dump', nonceBefore);
+  eq(await pub.getTransactionCount({ address: owner.address, blockTag: 'latest' }), nonceBefore, 'loadState: the owner\'s nonce is back');
+  eq(await pub.getCode({ address: token }), code, 'loadState: the token\'s code is back');
+  eq([tokensBefore > 0n, await c.read.balanceOf([sinkA])], [true, tokensBefore], 'loadState: the token\'s storage is back');
   await testClient.reset();
   eq(await pub.getBlockNumber({ cacheTime: 0 }), 0n, 'testClient.reset(): back to genesis');
   await stopParevm(node);
