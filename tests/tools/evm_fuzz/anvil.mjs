@@ -87,6 +87,10 @@ function normPrestate(anv, ours) {
     for (const [k, v] of Object.entries(a.storage || {})) if (/^0x0*$/.test(v)) delete a.storage[k];
     if (a.storage && !Object.keys(a.storage).length) delete a.storage;
   }
+  // geth (v1.17.3 on, its eip7702_deauth case) writes code that a delegation
+  // reset cleared as "0x" in post; revm-inspectors leaves it out
+  for (const [k, a] of Object.entries(ours.post || {}))
+    if (a.code === "0x" && !(anv.post && anv.post[k] && "code" in anv.post[k])) delete a.code;
   dropEmpty(anv.pre); dropEmpty(ours.pre); dropEmpty(anv.post); dropEmpty(ours.post);
 }
 
