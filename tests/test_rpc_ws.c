@@ -3,7 +3,8 @@
  * RFC's own key and accept value), requests, batches and notifications as
  * messages, fragments, ping/pong, the close handshake, protocol errors
  * (unmasked frames, reserved bits, oversized messages, bad handshakes),
- * JWT on the handshake, the session limit, a server stop with sessions open,
+ * JWT on the handshake, the Origin against the CORS list, the session
+ * limit, a server stop with sessions open,
  * and subscriptions fed by filter methods that the test provides. */
 #include "test.h"
 #include <arpa/inet.h>
@@ -456,6 +457,37 @@ TEST(ws_jwt_on_the_handshake) {
              "Sec-WebSocket-Key: %s\r\nAuthorization: Bearer %s\r\n", RFC_KEY, token);
     fd = ws_open(f.port, extra);
     CHECK(fd >= 0);
+    close(fd);
+    stop(&f);
+}
+
+/* A browser's Origin must be one the CORS list allows (geth's ws.origins). */
+TEST(ws_origin_follows_the_cors_list) {
+    static const char *H = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: %s\r\n";
+    char extra[400], head[2048];
+    fixture f;
+    start(&f, (rpc_server_config){0}, false);
+    snprintf(extra, sizeof extra, H, "http://evil.example");
+    int fd = connect_to(f.port);
+    CHECK_EQ_U64((uint64_t)handshake(fd, extra, head, sizeof head), 403);
+    close(fd);
+    fd = ws_open(f.port, NULL); /* no Origin: not a browser */
+    CHECK(fd >= 0);
+    close(fd);
+    stop(&f);
+    start(&f, (rpc_server_config){.cors = "http://localhost:3000, http://app.example"}, false);
+    snprintf(extra, sizeof extra, H, "http://app.example");
+    CHECK((fd = ws_open(f.port, extra)) >= 0);
+    close(fd);
+    snprintf(extra, sizeof extra, H, "http://localhost:3001");
+    fd = connect_to(f.port);
+    CHECK_EQ_U64((uint64_t)handshake(fd, extra, head, sizeof head), 403);
+    close(fd);
+    stop(&f);
+    start(&f, (rpc_server_config){.cors = "*"}, false);
+    snprintf(extra, sizeof extra, H, "http://evil.example");
+    CHECK((fd = ws_open(f.port, extra)) >= 0);
     close(fd);
     stop(&f);
 }

@@ -182,6 +182,10 @@ static enum MHD_Result start_request(rpc_server *s, struct MHD_Connection *c, co
         }
     }
     if (websocket) {
+        /* a browser page may open a WebSocket to any host: as geth's
+         * ws.origins, an Origin must be one the CORS list allows */
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin") && !cors_origin(s, c))
+            return send_text(s, c, MHD_HTTP_FORBIDDEN, "origin not allowed (see --http.corsdomain)\n");
         char accept[RPC_WS_ACCEPT_LEN + 1];
         unsigned status;
         const char *why = rpc_ws_check(&s->ws, c, accept, &status);

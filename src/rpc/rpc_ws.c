@@ -521,7 +521,7 @@ static void on_upgrade(void *cls, struct MHD_Connection *c, void *con_cls, const
     rpc_methods_add(s->methods, "eth_unsubscribe", eth_unsubscribe, s);
     if (extra_in_size) buf_append(&s->in, extra_in, extra_in_size);
     pthread_mutex_lock(&h->mu);
-    bool room = h->sessions < h->max_sessions && !atomic_load(&h->stopping);
+    bool stopping = atomic_load(&h->stopping), room = h->sessions < h->max_sessions && !stopping;
     if (room) h->sessions++;
     pthread_mutex_unlock(&h->mu);
     pthread_t t;
@@ -538,7 +538,8 @@ static void on_upgrade(void *cls, struct MHD_Connection *c, void *con_cls, const
         pthread_cond_broadcast(&h->cv);
         pthread_mutex_unlock(&h->mu);
     }
-    send_close(s, WS_CLOSE_TRY_LATER, "too many WebSocket sessions");
+    if (stopping) send_close(s, WS_CLOSE_GOING_AWAY, "server is shutting down");
+    else send_close(s, WS_CLOSE_TRY_LATER, "too many WebSocket sessions");
     session_free(s);
 }
 
