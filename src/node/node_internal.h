@@ -308,13 +308,12 @@ void node_filters_tx_added(node *n, const bytes32 *hash);
 
 /* ---- Waiting for inclusion (EIP-7966, rpc_pool.c) ---------------------------------- */
 
-/* The timeout argument params[i] of eth_send*TransactionSync: milliseconds
- * as a JSON number or a hex quantity; absent or 0: 20 s; at most 60 s
- * (geth's). */
-bool node_sync_timeout_arg(const json_t *params, size_t i, uint64_t *ms, rpc_error *err);
-/* Waits until the transaction hash has a receipt (the result) or timeout_ms
- * pass: then error 4 with the hash as its data, in geth's words. */
-bool node_wait_receipt(node *n, const bytes32 *hash, uint64_t timeout_ms, json_t **result, rpc_error *err);
+/* eth_send*TransactionSync: params[0] sent with `send` (eth_sendRawTransaction's
+ * or eth_sendTransaction's handler), then the receipt as the result once
+ * it is mined. params[1], the timeout, is milliseconds as a JSON number or a
+ * hex quantity (absent or 0: 20 s; at most 60 s, geth's); past it error 4
+ * with the hash as its data, in geth's words. */
+bool node_send_sync(node *n, rpc_handler send, const json_t *params, json_t **result, rpc_error *err);
 
 /* ---- Executors for request threads --------------------------------------------------- */
 

@@ -109,7 +109,28 @@ static json_t *ommer_json(const block_header *h) {
     return node_json_block(&u, false);
 }
 
-static bool uncle_by_index(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
+static node_tx_place place_of(const node_block *nb, size_t i) {
+    const block_header *h = &nb->b.header;
+    return (node_tx_place){nb->hash, nb->number, h->timestamp, i, h->has_base_fee, h->base_fee};
+}
+
+/* Item `index` of a loaded block, or NULL past the last. */
+typedef json_t *(*pick_fn)(const node_block *nb, uint64_t index);
+
+static json_t *pick_tx(const node_block *nb, uint64_t index) {
+    if (index >= nb->b.n_txs) return NULL;
+    node_tx_place at = place_of(nb, index);
+    return node_json_tx(&nb->b.txs[index], &at);
+}
+
+static json_t *pick_ommer(const node_block *nb, uint64_t index) {
+    return index < nb->b.n_ommers ? ommer_json(&nb->b.ommers[index]) : NULL;
+}
+
+/* [block (a hash when by_hash, else a number or tag), index]: the block
+ * loaded with `what`, and the item pick gives; null for either missing. */
+static bool by_block_and_index(node *n, const json_t *params, bool by_hash, unsigned what, pick_fn pick,
+                               json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 2, 2, err)) return false;
     uint64_t index;
     const char *why = rpc_parse_u64(rpc_arg(params, 1), &index);
@@ -118,9 +139,9 @@ static bool uncle_by_index(node *n, const json_t *params, bool by_hash, json_t *
     if (!node_read_open(n, &r, err)) return false;
     node_block nb;
     bool found;
-    bool ok = load_arg(&r, params, 0, by_hash, NODE_LOAD_BODY, &nb, &found, err);
+    bool ok = load_arg(&r, params, 0, by_hash, what, &nb, &found, err);
     if (ok && found) {
-        if (index < nb.b.n_ommers) *result = ommer_json(&nb.b.ommers[index]);
+        *result = pick(&nb, index);
         node_block_free(&nb);
     }
     node_read_close(&r);
@@ -128,43 +149,16 @@ static bool uncle_by_index(node *n, const json_t *params, bool by_hash, json_t *
 }
 
 static bool uncle_by_number_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    return uncle_by_index(ctx, params, false, result, err);
+    return by_block_and_index(ctx, params, false, NODE_LOAD_BODY, pick_ommer, result, err);
 }
 static bool uncle_by_hash_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    return uncle_by_index(ctx, params, true, result, err);
+    return by_block_and_index(ctx, params, true, NODE_LOAD_BODY, pick_ommer, result, err);
 }
-
-static node_tx_place place_of(const node_block *nb, size_t i) {
-    const block_header *h = &nb->b.header;
-    return (node_tx_place){nb->hash, nb->number, h->timestamp, i, h->has_base_fee, h->base_fee};
-}
-
-static bool tx_by_block_and_index(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
-    if (!rpc_check_args(params, 2, 2, err)) return false;
-    uint64_t index;
-    const char *why = rpc_parse_u64(rpc_arg(params, 1), &index);
-    if (why) return rpc_error_invalid_param(err, 1, why);
-    node_read r;
-    if (!node_read_open(n, &r, err)) return false;
-    node_block nb;
-    bool found;
-    bool ok = load_arg(&r, params, 0, by_hash, NODE_LOAD_SENDERS, &nb, &found, err);
-    if (ok && found) {
-        if (index < nb.b.n_txs) {
-            node_tx_place at = place_of(&nb, index);
-            *result = node_json_tx(&nb.b.txs[index], &at);
-        }
-        node_block_free(&nb);
-    }
-    node_read_close(&r);
-    return ok;
-}
-
 static bool tx_by_number_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    return tx_by_block_and_index(ctx, params, false, result, err);
+    return by_block_and_index(ctx, params, false, NODE_LOAD_SENDERS, pick_tx, result, err);
 }
 static bool tx_by_hash_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    return tx_by_block_and_index(ctx, params, true, result, err);
+    return by_block_and_index(ctx, params, true, NODE_LOAD_SENDERS, pick_tx, result, err);
 }
 
 /* Finds a mined transaction: loads its block with `what`; *found false

@@ -1006,17 +1006,7 @@ static bool send_transaction(void *ctx, const json_t *params, json_t **result, r
 /* eth_sendTransactionSync(tx, [timeout ms]): as eth_sendTransaction, answered
  * with the receipt (EIP-7966's form, as anvil offers it). */
 static bool send_transaction_sync(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
-    uint64_t ms;
-    if (!rpc_check_args(params, 1, 2, err) || !node_sync_timeout_arg(params, 1, &ms, err)) return false;
-    json_t *first = json_pack("[O]", rpc_arg(params, 0)), *sent = NULL;
-    if (!first) abort();
-    bool ok = send_transaction(n, first, &sent, err);
-    json_decref(first);
-    bytes32 hash;
-    if (ok && rpc_parse_hash(sent, &hash)) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "no transaction hash");
-    json_decref(sent);
-    return ok && node_wait_receipt(n, &hash, ms, result, err);
+    return node_send_sync(ctx, send_transaction, params, result, err);
 }
 
 void node_register_dev(node *n, rpc_methods *m) {

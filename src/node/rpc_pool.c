@@ -95,7 +95,7 @@ static bool send_raw(void *ctx, const json_t *params, json_t **result, rpc_error
 
 enum { SYNC_DEFAULT_MS = 20000, SYNC_MAX_MS = 60000, SYNC_POLL_MS = 20 }; /* geth's */
 
-bool node_sync_timeout_arg(const json_t *params, size_t i, uint64_t *ms, rpc_error *err) {
+static bool sync_timeout_arg(const json_t *params, size_t i, uint64_t *ms, rpc_error *err) {
     const json_t *v = rpc_arg(params, i);
     *ms = SYNC_DEFAULT_MS;
     if (!v || json_is_null(v)) return true;
@@ -121,7 +121,7 @@ static void go_duration(uint64_t ms, char *out, size_t cap) {
     else snprintf(out, cap, "%" PRIu64 "m%" PRIu64 "s", ms / 60000, ms % 60000 / 1000);
 }
 
-bool node_wait_receipt(node *n, const bytes32 *hash, uint64_t timeout_ms, json_t **result, rpc_error *err) {
+static bool wait_receipt(node *n, const bytes32 *hash, uint64_t timeout_ms, json_t **result, rpc_error *err) {
     json_t *args = json_pack("[o]", rpc_json_hash(hash));
     if (!args) abort();
     struct timespec start, now;
@@ -152,19 +152,22 @@ bool node_wait_receipt(node *n, const bytes32 *hash, uint64_t timeout_ms, json_t
     return false;
 }
 
-/* eth_sendRawTransactionSync(raw, [timeout ms]) */
-static bool send_raw_sync(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
+bool node_send_sync(node *n, rpc_handler send, const json_t *params, json_t **result, rpc_error *err) {
     uint64_t ms;
-    if (!rpc_check_args(params, 1, 2, err) || !node_sync_timeout_arg(params, 1, &ms, err)) return false;
+    if (!rpc_check_args(params, 1, 2, err) || !sync_timeout_arg(params, 1, &ms, err)) return false;
     json_t *first = json_pack("[O]", rpc_arg(params, 0)), *sent = NULL;
     if (!first) abort();
-    bool ok = send_raw(n, first, &sent, err);
+    bool ok = send(n, first, &sent, err);
     json_decref(first);
     bytes32 hash;
     if (ok && rpc_parse_hash(sent, &hash)) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "no transaction hash");
     json_decref(sent);
-    return ok && node_wait_receipt(n, &hash, ms, result, err);
+    return ok && wait_receipt(n, &hash, ms, result, err);
+}
+
+/* eth_sendRawTransactionSync(raw, [timeout ms]) */
+static bool send_raw_sync(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return node_send_sync(ctx, send_raw, params, result, err);
 }
 
 static bool status(void *ctx, const json_t *params, json_t **result, rpc_error *err) {

@@ -107,17 +107,17 @@ typedef struct {
     int path[TR_MAX_DEPTH + 2];
 } flattener;
 
-/* The frame's children that the flat list keeps: calls to precompiles
- * (CALL and STATICCALL) are dropped unless includePrecompiles. */
-static size_t kept_children(const flattener *fl, const json_t *f, const json_t **kept, size_t cap) {
+/* The frame's children that the flat list keeps, into kept (room for all
+ * of them): calls to precompiles (CALL and STATICCALL) are dropped unless
+ * includePrecompiles. */
+static size_t kept_children(const flattener *fl, const json_t *f, const json_t **kept) {
     size_t n = 0, i;
     json_t *c;
     json_array_foreach(json_object_get(f, "calls"), i, c) {
         if (!fl->cfg->include_precompiles && (is_type(c, "CALL") || is_type(c, "STATICCALL")) &&
             to_precompile(c, fl->fork))
             continue;
-        if (n < cap) kept[n] = c;
-        n++;
+        kept[n++] = c;
     }
     return n;
 }
@@ -136,10 +136,9 @@ static void flatten(flattener *fl, const json_t *f, int depth) {
     /* a failed frame has no result, unless it reverted */
     if (result && (!error || !error[0] || !strcmp(error, "execution reverted"))) trace_set(frame, "result", result);
     else json_decref(result);
-    size_t n = kept_children(fl, f, NULL, 0);
-    const json_t **kept = malloc((n ? n : 1) * sizeof *kept);
+    const json_t **kept = malloc((json_array_size(json_object_get(f, "calls")) + 1) * sizeof *kept);
     if (!kept) abort();
-    kept_children(fl, f, kept, n);
+    size_t n = kept_children(fl, f, kept);
     trace_set(frame, "subtraces", json_integer((json_int_t)n));
     json_t *addr = trace_take(json_array());
     for (int i = 0; i < depth; i++) trace_append(addr, json_integer(fl->path[i]));
