@@ -3,6 +3,7 @@
  * methods, notifications, CORS, JWT authentication (the Engine API server),
  * concurrent clients and a stop while a request is in flight. */
 #include "test.h"
+#include "loopback.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -29,29 +30,9 @@ static void resp_free(http_resp *r) {
     r->body = NULL;
 }
 
-static int connect_to(uint16_t port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {.tv_sec = 30};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
+static int connect_to(uint16_t port) { return loopback_connect(port, 30); }
 
-static bool send_all(int fd, const char *p, size_t n) {
-    while (n) {
-        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-        if (k <= 0) return false;
-        p += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
+static bool send_all(int fd, const char *p, size_t n) { return loopback_send_all(fd, p, n); }
 
 /* Reads a whole response (the server closes: we send Connection: close). */
 static void read_response(int fd, http_resp *r) {

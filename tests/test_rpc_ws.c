@@ -7,6 +7,7 @@
  * limit, a server stop with sessions open,
  * and subscriptions fed by filter methods that the test provides. */
 #include "test.h"
+#include "loopback.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -22,30 +23,9 @@
 static const char RFC_KEY[] = "dGhlIHNhbXBsZSBub25jZQ==";
 static const char RFC_ACCEPT[] = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
-static int connect_to(uint16_t port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {.tv_sec = 20};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
+static int connect_to(uint16_t port) { return loopback_connect(port, 20); }
 
-static bool send_all(int fd, const void *p, size_t n) {
-    const uint8_t *b = p;
-    while (n) {
-        ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
-        if (k <= 0) return false;
-        b += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
+static bool send_all(int fd, const void *p, size_t n) { return loopback_send_all(fd, p, n); }
 
 static bool recv_all(int fd, void *p, size_t n) {
     uint8_t *b = p;

@@ -562,14 +562,16 @@ TEST(struct_logs_sstore_refunds) {
     mem_state_free(w.s);
 }
 
+/* MSTORE 0x1234 at 0; STATICCALL sha256(mem[0..32]) -> mem[32..64]; CALL
+ * identity(mem[32..64]) -> mem[64..96]; RETURN mem[0..64] */
+static const char PRECOMPILE_CALLER[] =
+    "611234600052" "60206020602060006002" "61fffffa50" "602060406020602060006004" "61fffff150" "60406000f3";
+
 TEST(call_tracer_precompile_calls) {
     world w;
     world_init(&w, FORK_CANCUN);
     address p = addr_of(0x0200);
-    /* MSTORE 0x1234 at 0; STATICCALL sha256(mem[0..32]) -> mem[32..64];
-     * CALL identity(mem[32..64]) -> mem[64..96]; RETURN mem[0..64] */
-    put(&w, p, "611234600052" "60206020602060006002" "61fffffa50" "602060406020602060006004" "61fffff150"
-               "60406000f3", 0);
+    put(&w, p, PRECOMPILE_CALLER, 0);
     transaction tx = make_tx(&w, p, 200000, 0, 0);
     json_t *got = trace(&w, "{\"tracer\":\"callTracer\"}", &tx, NULL);
     /* precompiles are warm (EIP-2929); each gets 0xffff. sha256: 60 + 12
@@ -603,8 +605,7 @@ TEST(flat_and_4byte_tracers_over_precompile_calls) {
     world w;
     world_init(&w, FORK_CANCUN);
     address p = addr_of(0x0200);
-    put(&w, p, "611234600052" "60206020602060006002" "61fffffa50" "602060406020602060006004" "61fffff150"
-               "60406000f3", 0);
+    put(&w, p, PRECOMPILE_CALLER, 0);
     transaction tx = make_tx(&w, p, 200000, 0, 0);
     uint8_t data[6] = {0x12, 0x34, 0x56, 0x78, 0xaa, 0xbb};
     tx.data = data;
