@@ -122,6 +122,11 @@ bloom_cache *executor_bloom_cache(executor *ex); /* for logs_bloom */
  * authorities), known before its first instruction: where a tracer's refund
  * counter starts, as geth's StateDB refund does. */
 uint64_t executor_auth_refund(const executor *ex);
+/* The last transaction's top-level message: the gas it was given (the gas
+ * limit less the intrinsic gas) and what it had left when it ended, before
+ * refunds (Parity-style traces report the frame's own gas). Only valid
+ * after a transaction that was executed (tx_result.valid). */
+void executor_top_frame(const executor *ex, int64_t *gas, int64_t *gas_left);
 
 /* A system call (EIP-4788 beacon roots, later EIP-2935/7002/7251): a message
  * from `caller` to `target` with no value, no fee and no nonce change. The

@@ -22,6 +22,24 @@
  *     calls (CALL family, input of 4 bytes or more, precompiles aside);
  *   - "noopTracer": {}.
  *
+ * And Parity's trace_* results as reth (revm-inspectors) writes them
+ * (TRACER_PARITY, set by trace_config_parity; src/trace/trace_parity.c):
+ * {"output", "stateDiff", "trace", "vmTrace"} where "trace" is the flat
+ * list of frames ({action, result, error, subtraces, traceAddress, type},
+ * each with blockHash, blockNumber, transactionHash, transactionPosition
+ * when localized). Unlike geth's flatCallTracer: the top frame's gas is the
+ * gas limit less the intrinsic gas and its gasUsed what the frame used
+ * before refunds; a call to a precompile is left out only when it moves
+ * no value (and is not the top frame); a SELFDESTRUCT is a "suicide" trace
+ * after its frame's calls; errors have revm's names ("Reverted", "Out of
+ * gas", "Bad instruction", "Bad jump destination", "Out of stack",
+ * "StackUnderflow", "OutOfOffset", "CallTooDeep", "Insufficient balance
+ * for transfer", "CreateCollision", "StateChangeDuringStaticCall"...).
+ * stateDiff follows revm-inspectors' populate_state_diff: per changed
+ * account, balance/nonce/code/storage as "=", {"+": v} (an account
+ * created without a prior balance) or {"*": {"from", "to"}}. vmTrace is
+ * not produced (trace_config_parity refuses it).
+ *
  * Tracing re-executes on a layer over a read-only state_view (the state is
  * never written) with the traced copy of the interpreter, so untraced
  * execution is not slowed. Every function here is safe to call from several
@@ -62,6 +80,7 @@ typedef enum {
     TRACER_FLAT_CALL,          /* flatCallTracer: callTracer's tree, flattened (trace_flat.c) */
     TRACER_FOUR_BYTE,          /* 4byteTracer: callTracer's tree, counted */
     TRACER_NOOP,               /* noopTracer: {} */
+    TRACER_PARITY,             /* Parity's trace_* results (trace_parity.c) */
 } tracer_kind;
 
 /* geth's TraceConfig: {"tracer", "tracerConfig", "timeout", and the opcode
@@ -77,6 +96,13 @@ typedef struct {
     bool diff_mode, disable_code, prestate_disable_storage, include_empty;
     /* flatCallTracer */
     bool convert_parity_errors, include_precompiles;
+    /* Parity's trace types ("trace", "stateDiff"); parity_localized: every
+     * trace carries its block and transaction (trace_transaction,
+     * trace_block, trace_filter) */
+    bool parity_trace, parity_state_diff, parity_localized;
+    /* internal (set by the tracing functions, not by callers): callTracer's
+     * frames also record revm's error names, for TRACER_PARITY */
+    bool record_parity_errors;
     /* "timeout", a Go duration ("5s", "1.5m", "300ms"): each traced
      * transaction's deadline, counted from when its execution starts. Past
      * it the execution is abandoned and the trace is the error "execution
@@ -98,6 +124,12 @@ typedef struct {
  * ("tracer not found"; JavaScript tracers are not supported) or diffMode with
  * includeEmpty is an error. Returns false with the reason in err. */
 bool trace_config_parse(const json_t *v, trace_config *out, char *err, size_t errlen);
+
+/* A TRACER_PARITY config from a trace_* method's trace types: a JSON array
+ * of "trace", "stateDiff" and "vmTrace" (repeats allowed, empty allowed).
+ * No timeout applies. "vmTrace" is refused (not produced), as is anything
+ * else: false with the reason in err. */
+bool trace_config_parity(const json_t *types, bool localized, trace_config *out, char *err, size_t errlen);
 
 /* debug_traceCall's config: a TraceConfig plus stateOverrides,
  * blockOverrides and txIndex. Owns the overrides: trace_call_config_free. */
@@ -144,6 +176,23 @@ json_t *trace_block(const trace_config *cfg, state_view pre, block *b, const blo
  * reference, or NULL with err. */
 json_t *trace_call(const trace_call_config *cfg, state_view state, block *b, const block_rules *rules,
                    const rpc_call_args *args, uint64_t gas_cap, char *err, size_t errlen);
+
+/* trace_call for n calls in a row (Parity's trace_callMany): cfg's
+ * overrides and txIndex apply once, before the first; call i is traced with
+ * tracers[i] (NULL: cfg->trace for every call) on the state the calls
+ * before it left. An array of the n results, or NULL with err when any
+ * call cannot run. */
+json_t *trace_call_many(const trace_call_config *cfg, const trace_config *tracers, const rpc_call_args *args,
+                        size_t n, state_view state, block *b, const block_rules *rules, uint64_t gas_cap, char *err,
+                        size_t errlen);
+
+/* A signed transaction not in any block (Parity's trace_rawTransaction),
+ * traced as a transaction (nonce, fee and balance rules apply) in the
+ * context of block b's header on `state` (the state after b). Its sender is
+ * recovered when not known. NULL with err ("invalid transaction
+ * signature", "tracing failed: nonce too low"...). */
+json_t *trace_signed_transaction(const trace_config *cfg, state_view state, block *b, const block_rules *rules,
+                                 transaction *tx, char *err, size_t errlen);
 
 /* The building block of the three above and of `statetest --tracer`: traces
  * tx (sender known) on view with env, the block's gas used so far and the

@@ -15,7 +15,10 @@
  *    "transactions": ["0x<raw tx>"...],       the block's transactions:
  *    "txIndex": N,                            debug_traceTransaction of one,
  *                                             debug_traceBlock without it
- *    "config": {TraceConfig / TraceCallConfig}}
+ *    "config": {TraceConfig / TraceCallConfig},
+ *    "traceTypes": ["trace", "stateDiff"]}   optional: Parity's results instead
+ *                                             (trace_call, trace_replayTransaction,
+ *                                             trace_replayBlockTransactions)
  * The state of a call is "pre" (as after the block); transactions run on
  * "pre" as the state before the block. */
 #include <stdio.h>
@@ -114,6 +117,15 @@ static bool load_block_hashes(json_t *map, mem_state *pre, char *err, size_t err
 }
 
 /* Runs one request; the result or error JSON. */
+/* The request's tracer: Parity's trace types when it has "traceTypes"
+ * (what trace_call / trace_replayTransaction answer), else its geth
+ * "config" (a TraceCallConfig's TraceConfig part for a call). */
+static bool tracer_config(json_t *req, trace_config *c, char *err, size_t errlen) {
+    json_t *types = json_object_get(req, "traceTypes");
+    if (types) return trace_config_parity(types, false, c, err, errlen);
+    return json_object_get(req, "call") ? true : trace_config_parse(json_object_get(req, "config"), c, err, errlen);
+}
+
 static json_t *run_request(json_t *req, char *err, size_t errlen) {
     const char *fork = json_string_value(json_object_get(req, "fork"));
     chain_config cfg;
@@ -140,7 +152,7 @@ static json_t *run_request(json_t *req, char *err, size_t errlen) {
             trace_call_config c;
             rpc_call_args args;
             if (trace_call_config_parse(json_object_get(req, "config"), &c, err, errlen)) {
-                if (rpc_parse_call_args(call, &args, err, errlen)) {
+                if (tracer_config(req, &c.trace, err, errlen) && rpc_parse_call_args(call, &args, err, errlen)) {
                     out = trace_call(&c, mem_state_view(pre), &b, &rules, &args, 0, err, errlen);
                     rpc_call_args_free(&args);
                 }
@@ -149,7 +161,7 @@ static json_t *run_request(json_t *req, char *err, size_t errlen) {
         } else if (txs) {
             trace_config c;
             json_t *index = json_object_get(req, "txIndex");
-            if (load_txs(txs, &b, err, errlen) && trace_config_parse(json_object_get(req, "config"), &c, err, errlen)) {
+            if (load_txs(txs, &b, err, errlen) && tracer_config(req, &c, err, errlen)) {
                 if (json_is_integer(index))
                     out = trace_transaction(&c, mem_state_view(pre), &b, &rules, (size_t)json_integer_value(index), err,
                                             errlen);

@@ -14,6 +14,7 @@ struct executor {
     change_set changes;
     bloom_cache *bloom;
     uint64_t auth_refund; /* of the transaction being executed, for tracers */
+    int64_t top_gas, top_gas_left; /* its top-level message's gas and what was left, for tracers */
 };
 
 executor *executor_new(void) {
@@ -39,6 +40,10 @@ const change_set *executor_changes(const executor *ex) { return &ex->changes; }
 overlay *executor_overlay(executor *ex) { return ex->ov; }
 bloom_cache *executor_bloom_cache(executor *ex) { return ex->bloom; }
 uint64_t executor_auth_refund(const executor *ex) { return ex->auth_refund; }
+void executor_top_frame(const executor *ex, int64_t *gas, int64_t *gas_left) {
+    *gas = ex->top_gas;
+    *gas_left = ex->top_gas_left;
+}
 
 /* fake_exponential(1, excess, fraction) of EIP-4844: the Taylor series of
  * e^(excess / fraction), every term floored, over big integers (the terms
@@ -318,6 +323,8 @@ static inline __attribute__((always_inline)) void run_transaction(executor *ex, 
     };
     if (tx->has_to) follow_delegation(ov, fork, &msg);
     evm_result r = tx->has_to ? state_host_call(&host, &msg) : state_host_create_at(&host, &msg, &target);
+    ex->top_gas = msg.gas;
+    ex->top_gas_left = r.gas_left;
     if (evm_vm_memory_exhausted(ex->vm)) {
         /* memory the transaction paid for that the engine cannot hold */
         change_set_clear(&ex->changes);

@@ -106,6 +106,7 @@ void node_register_fees(node *n, rpc_methods *m);   /* rpc_fees.c: gas price, fe
 void node_register_pool(node *n, rpc_methods *m);   /* rpc_pool.c: eth_sendRawTransaction, txpool_* */
 void node_register_debug(node *n, rpc_methods *m);  /* rpc_debug.c: debug_getRaw* */
 void node_register_trace(node *n, rpc_methods *m);  /* rpc_trace.c: debug_traceTransaction, debug_traceBlockBy*, debug_traceCall */
+void node_register_parity_trace(node *n, rpc_methods *m); /* rpc_parity_trace.c: trace_* (Parity's, as reth) */
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
 void node_register_sign(node *n, rpc_methods *m);   /* rpc_sign.c: eth_sign, personal_sign, eth_signTypedData_v4, eth_signTransaction */
 void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProof, debug_executionWitness */
@@ -166,6 +167,7 @@ bool node_state_arg(node_read *r, const json_t *params, size_t i, node_state *st
 /* The state after block number (must exist). */
 bool node_state_at(node_read *r, uint64_t number, const bytes32 *hash, node_state *st, rpc_error *err);
 void node_state_close(node_state *st);
+
 /* A store error met while reading through st->view, as an -32603 error;
  * false when there was none. */
 bool node_state_failed(node_state *st, rpc_error *err);
@@ -226,6 +228,16 @@ typedef struct {
  * request). Returns NULL, DB_NOT_FOUND, or a reason (a corrupt record). */
 const char *node_block_load(node_read *r, uint64_t number, const bytes32 *hash, unsigned what, node_block *out);
 void node_block_free(node_block *b);
+
+/* For the tracing methods (rpc_trace.c): loads a block to replay (body and
+ * senders) and opens the state after its parent; false with err ("genesis
+ * is not traceable" for block 0). On success both are open: the caller
+ * frees them. */
+bool node_open_replay(node_read *r, uint64_t number, const bytes32 *hash, node_block *nb, node_state *st,
+                      rpc_error *err);
+/* Resolves a block reference to an existing block; geth's "block #N not
+ * found" / "block 0x... not found" (-32000) otherwise. */
+bool node_resolve_existing(node_read *r, const rpc_block_ref *ref, uint64_t *number, bytes32 *hash, rpc_error *err);
 /* The hash of transaction i of a block loaded with its body or with
  * NODE_LOAD_LOGS (then hashed at the first call for i: a block of many
  * transactions with one matching log hashes one). */

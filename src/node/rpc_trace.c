@@ -50,10 +50,7 @@ static bool finish(json_t *out, node_state *st, const char *why, json_t **result
     return true;
 }
 
-/* Loads a block to replay (body and senders) and opens the state after its
- * parent; false with err ("genesis is not traceable" for block 0). On
- * success both are open: the caller frees them. */
-static bool open_replay(node_read *r, uint64_t number, const bytes32 *hash, node_block *nb, node_state *st,
+bool node_open_replay(node_read *r, uint64_t number, const bytes32 *hash, node_block *nb, node_state *st,
                         rpc_error *err) {
     if (number == 0) return rpc_error_set(err, RPC_SERVER_ERROR, "genesis is not traceable");
     const char *why = node_block_load(r, number, hash, NODE_LOAD_BODY | NODE_LOAD_SENDERS, nb);
@@ -89,7 +86,7 @@ static bool trace_tx(void *ctx, const json_t *params, json_t **result, rpc_error
     } else {
         node_block nb;
         node_state st;
-        if (open_replay(&r, number, &hash, &nb, &st, err)) {
+        if (node_open_replay(&r, number, &hash, &nb, &st, err)) {
             if (index >= nb.b.n_txs || !bytes32_eq(&nb.b.txs[index].hash, &txh)) {
                 rpc_error_set(err, RPC_INTERNAL_ERROR, "store: transaction index does not match the block");
             } else {
@@ -108,9 +105,7 @@ static bool trace_tx(void *ctx, const json_t *params, json_t **result, rpc_error
 
 /* ---- debug_traceBlockByNumber / ByHash ----------------------------------------------------- */
 
-/* Resolves a block reference to an existing block; geth's "block #N not
- * found" / "block 0x... not found" otherwise. */
-static bool resolve_ref(node_read *r, const rpc_block_ref *ref, uint64_t *number, bytes32 *hash, rpc_error *err) {
+bool node_resolve_existing(node_read *r, const rpc_block_ref *ref, uint64_t *number, bytes32 *hash, rpc_error *err) {
     bool found;
     if (!node_resolve(r, ref, number, hash, &found, err)) return false;
     if (found) return true;
@@ -130,7 +125,7 @@ static bool resolve_block(node_read *r, const json_t *params, bool by_hash, uint
     if (by_hash) why = rpc_parse_hash(rpc_arg(params, 0), &ref.hash);
     else why = rpc_parse_block_number(rpc_arg(params, 0), &ref);
     if (why) return rpc_error_invalid_param(err, 0, why);
-    return resolve_ref(r, &ref, number, hash, err);
+    return node_resolve_existing(r, &ref, number, hash, err);
 }
 
 static bool trace_block_of(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
@@ -145,7 +140,7 @@ static bool trace_block_of(node *n, const json_t *params, bool by_hash, json_t *
     node_block nb;
     node_state st;
     bool ok = false;
-    if (resolve_block(&r, params, by_hash, &number, &hash, err) && open_replay(&r, number, &hash, &nb, &st, err)) {
+    if (resolve_block(&r, params, by_hash, &number, &hash, err) && node_open_replay(&r, number, &hash, &nb, &st, err)) {
         block_rules rules = node_rules(n, &nb.b.header);
         char reason[256] = "";
         json_t *out = trace_block(&cfg, st.view, &nb.b, &rules, reason, sizeof reason);
@@ -198,7 +193,7 @@ static bool trace_block_rlp(void *ctx, const json_t *params, json_t **result, rp
     bytes32 hash;
     node_state st;
     bool ok = false;
-    if (resolve_ref(&r, &parent, &number, &hash, err) && node_state_at(&r, number, &hash, &st, err)) {
+    if (node_resolve_existing(&r, &parent, &number, &hash, err) && node_state_at(&r, number, &hash, &st, err)) {
         block_rules rules = node_rules(n, &b.header);
         json_t *out = trace_block(&cfg, st.view, &b, &rules, reason, sizeof reason);
         ok = finish(out, &st, reason, result, err);
@@ -222,13 +217,13 @@ static bool trace_call_in(node *n, node_read *r, const json_t *params, const rpc
         return rpc_error_set(err, RPC_SERVER_ERROR, "tracing on top of pending is not supported");
     uint64_t number;
     bytes32 hash;
-    if (!resolve_ref(r, &ref, &number, &hash, err)) return false;
+    if (!node_resolve_existing(r, &ref, &number, &hash, err)) return false;
     node_block nb;
     node_state st;
     if (cfg->has_tx_index) {
         /* the state before the block; the first txIndex transactions replayed */
         if (number == 0) return rpc_error_set(err, RPC_SERVER_ERROR, "no transaction in genesis");
-        if (!open_replay(r, number, &hash, &nb, &st, err)) return false;
+        if (!node_open_replay(r, number, &hash, &nb, &st, err)) return false;
     } else {
         why = node_block_load(r, number, &hash, 0, &nb);
         if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);

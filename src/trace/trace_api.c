@@ -136,6 +136,34 @@ static bool decode_trace_config(const json_t *v, trace_config *out, const json_t
     return true;
 }
 
+bool trace_config_parity(const json_t *types, bool localized, trace_config *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    out->kind = TRACER_PARITY;
+    out->parity_localized = localized;
+    if (!json_is_array(types)) {
+        snprintf(err, errlen, "trace types must be an array of \"trace\", \"stateDiff\" and \"vmTrace\"");
+        return false;
+    }
+    size_t i;
+    json_t *t;
+    json_array_foreach(types, i, t) {
+        const char *s = json_string_value(t);
+        if (s && !strcmp(s, "trace")) {
+            out->parity_trace = true;
+        } else if (s && !strcmp(s, "stateDiff")) {
+            out->parity_state_diff = true;
+        } else if (s && !strcmp(s, "vmTrace")) {
+            snprintf(err, errlen, "trace type vmTrace is not supported");
+            return false;
+        } else {
+            snprintf(err, errlen, "unknown trace type%s%.64s%s, expected one of trace, stateDiff, vmTrace",
+                     s ? " \"" : "", s ? s : "", s ? "\"" : "");
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool decode_tracer_config(trace_config *out, const json_t *tc, char *err, size_t errlen) {
     if (out->kind == TRACER_CALL) {
         const bool_field f[] = {{"onlyTopCall", &out->only_top_call}, {"withLog", &out->with_log}};
@@ -403,8 +431,9 @@ static bool call_transaction(const rpc_call_args *a, const block_env *env, uint6
     return true;
 }
 
-json_t *trace_call(const trace_call_config *cfg, state_view state, block *b, const block_rules *rules,
-                   const rpc_call_args *args, uint64_t gas_cap, char *err, size_t errlen) {
+json_t *trace_call_many(const trace_call_config *cfg, const trace_config *tracers, const rpc_call_args *args,
+                        size_t n, state_view state, block *b, const block_rules *rules, uint64_t gas_cap, char *err,
+                        size_t errlen) {
     replay rp;
     if (cfg->has_tx_index) {
         if (cfg->tx_index > b->n_txs) {
@@ -425,7 +454,6 @@ json_t *trace_call(const trace_call_config *cfg, state_view state, block *b, con
         rp.env = block_env_of(&b->header, rules);
     }
     block_env env = rp.env;
-    json_t *out = NULL;
     if (cfg->has_block) {
         /* a number of the block's + 1 is the next block: its BLOCKHASH of
          * this one must work, as in geth */
@@ -434,18 +462,59 @@ json_t *trace_call(const trace_call_config *cfg, state_view state, block *b, con
         apply_block_override(&cfg->block, &env, rules->fork);
     }
     const char *why = trace_state_override(rp.ts, &cfg->state, rules->fork);
-    transaction tx;
-    u256 price;
     if (why) {
         snprintf(err, errlen, "%s", why);
-    } else if (call_transaction(args, &env, rules->chain_id, gas_cap, &tx, &price, err, errlen)) {
-        /* geth lowers the base fee to 0 for a call that pays nothing */
-        if (u256_is_zero(&price)) env.base_fee = U256_ZERO;
-        if (args->has_blob_hashes && u256_is_zero(&tx.max_fee_per_blob_gas)) env.blob_base_fee = U256_ZERO;
-        out = trace_tx_on(&cfg->trace, rp.ex, &env, trace_state_view(rp.ts), trace_state_codes(rp.ts), &tx, 0, 0,
-                          true, NULL, err, errlen);
-        free(tx.auths);
+        replay_free(&rp);
+        return NULL;
+    }
+    json_t *all = trace_take(json_array());
+    for (size_t i = 0; i < n && all; i++) {
+        transaction tx;
+        u256 price;
+        block_env call_env = env;
+        json_t *out = NULL;
+        if (call_transaction(&args[i], &call_env, rules->chain_id, gas_cap, &tx, &price, err, errlen)) {
+            /* geth lowers the base fee to 0 for a call that pays nothing */
+            if (u256_is_zero(&price)) call_env.base_fee = U256_ZERO;
+            if (args[i].has_blob_hashes && u256_is_zero(&tx.max_fee_per_blob_gas)) call_env.blob_base_fee = U256_ZERO;
+            out = trace_tx_on(tracers ? &tracers[i] : &cfg->trace, rp.ex, &call_env, trace_state_view(rp.ts),
+                              trace_state_codes(rp.ts), &tx, 0, 0, true, NULL, err, errlen);
+            free(tx.auths);
+        }
+        if (!out) {
+            json_decref(all);
+            all = NULL;
+            break;
+        }
+        trace_append(all, out);
+        /* the next call sees this one's effects */
+        if (i + 1 < n) trace_state_apply(rp.ts, executor_changes(rp.ex));
     }
     replay_free(&rp);
+    return all;
+}
+
+json_t *trace_call(const trace_call_config *cfg, state_view state, block *b, const block_rules *rules,
+                   const rpc_call_args *args, uint64_t gas_cap, char *err, size_t errlen) {
+    json_t *all = trace_call_many(cfg, NULL, args, 1, state, b, rules, gas_cap, err, errlen);
+    if (!all) return NULL;
+    json_t *out = json_incref(json_array_get(all, 0));
+    json_decref(all);
+    return out;
+}
+
+json_t *trace_signed_transaction(const trace_config *cfg, state_view state, block *b, const block_rules *rules,
+                                 transaction *tx, char *err, size_t errlen) {
+    if (!tx->sender_known && !tx_recover_sender(tx, rules->fork >= FORK_HOMESTEAD)) {
+        snprintf(err, errlen, "invalid transaction signature");
+        return NULL;
+    }
+    trace_state *ts = trace_state_new(state);
+    executor *ex = executor_new();
+    block_env env = block_env_of(&b->header, rules);
+    json_t *out = trace_tx_on(cfg, ex, &env, trace_state_view(ts), trace_state_codes(ts), tx, 0, 0, false, NULL, err,
+                              errlen);
+    executor_free(ex);
+    trace_state_free(ts);
     return out;
 }

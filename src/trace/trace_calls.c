@@ -66,13 +66,15 @@ void cl_enter(trace_run *r, int depth, uint8_t type, const address *from, const 
 }
 
 /* geth's callFrame JSON of f, ended with output/error (processOutput). */
-static json_t *frame_json(cl_frame *f, const uint8_t *output, size_t len, const char *error, bool reverted) {
+static json_t *frame_json(trace_run *r, cl_frame *f, const uint8_t *output, size_t len, const char *error,
+                          bool reverted, const char *parity_error) {
     bool create = f->type == 0xf0 || f->type == 0xf5;
     json_t *o = trace_take(json_object());
     trace_set(o, "from", rpc_json_address(&f->from));
     trace_set(o, "gas", quantity(f->gas));
     trace_set(o, "gasUsed", quantity(f->gas_used));
     if (f->has_to && !(error && create)) trace_set(o, "to", rpc_json_address(&f->to));
+    else if (f->has_to && r->cfg->record_parity_errors) trace_set(o, "_to", rpc_json_address(&f->to));
     trace_set(o, "input", f->input);
     f->input = NULL;
     if (!error) {
@@ -93,18 +95,20 @@ static json_t *frame_json(cl_frame *f, const uint8_t *output, size_t len, const 
     if (f->has_value) trace_set(o, "value", trace_json_quantity(&f->value));
     char name[32];
     trace_set(o, "type", json_string(trace_op_name(f->type, name)));
+    /* read and removed by trace_parity.c */
+    if (r->cfg->record_parity_errors && parity_error) trace_set(o, "_parityError", json_string(parity_error));
     return o;
 }
 
 void cl_exit(trace_run *r, int depth, const uint8_t *output, size_t output_len, uint64_t gas_used, const char *error,
-             bool reverted) {
+             bool reverted, const char *parity_error) {
     tr_calls *c = &r->cl;
     if (depth == 0) {
         if (c->n != 1) return;
         cl_frame *f = &c->stack[0];
         f->gas_used = gas_used;
         json_decref(c->top);
-        c->top = frame_json(f, output, output_len, error, reverted);
+        c->top = frame_json(r, f, output, output_len, error, reverted, parity_error);
         c->n = 0;
         return;
     }
@@ -112,7 +116,7 @@ void cl_exit(trace_run *r, int depth, const uint8_t *output, size_t output_len, 
     if (r->cfg->only_top_call || c->n <= 1) return;
     cl_frame *f = &c->stack[--c->n];
     f->gas_used = gas_used;
-    json_t *o = frame_json(f, output, output_len, error, reverted);
+    json_t *o = frame_json(r, f, output, output_len, error, reverted, parity_error);
     cl_frame *parent = &c->stack[c->n - 1];
     if (!parent->calls) parent->calls = trace_take(json_array());
     trace_append(parent->calls, o);
@@ -179,7 +183,7 @@ void cl_done(trace_run *r, const tr_done *d) {
     if (c->pending_sd && d->halted && d->status == EVM_SUCCESS) {
         int depth = d->s->depth + 1;
         cl_enter(r, depth, OP_SELFDESTRUCT, &d->s->msg->recipient, &c->sd_to, NULL, 0, 0, &c->sd_value);
-        cl_exit(r, depth, NULL, 0, 0, NULL, false);
+        cl_exit(r, depth, NULL, 0, 0, NULL, false, NULL);
     }
     c->pending_sd = false;
 }

@@ -174,6 +174,44 @@ static const char *frame_error(trace_run *r, int depth, evm_status status, const
     }
 }
 
+/* revm's name of a frame's failure, as revm-inspectors writes it for
+ * Parity traces (NULL: none). */
+static const char *parity_frame_error(trace_run *r, int depth, evm_status status, const uint8_t *output, size_t len) {
+    if (status == EVM_SUCCESS) return NULL;
+    const tr_frame *f = &r->frames[depth];
+    evm_status st = status;
+    if (f->halted && f->halt_status != EVM_SUCCESS) {
+        st = f->halt_status;
+    } else if (f->halted) { /* the init code returned: the deposit rules failed */
+        if (status == EVM_CONTRACT_VALIDATION_FAILURE) {
+            if (r->fork >= FORK_LONDON && len && output[0] == 0xef) return "CreateContractStartingWithEF";
+            if (f->halt_gas >= 200 * (int64_t)len) return "CreateContractSizeLimit";
+        }
+        return "Out of gas";
+    }
+    switch (st) {
+    case EVM_REVERT: return "Reverted";
+    case EVM_OUT_OF_GAS: return "Out of gas";
+    case EVM_UNDEFINED_INSTRUCTION: /* revm: an opcode of a later fork is not activated yet */
+        return f->halted && evm_opcode_name(f->halt_op) ? "NotActivated" : "Bad instruction";
+    case EVM_INVALID_INSTRUCTION: return "Bad instruction";
+    case EVM_STACK_UNDERFLOW: return "StackUnderflow";
+    case EVM_STACK_OVERFLOW: return "Out of stack";
+    case EVM_BAD_JUMP_DESTINATION: return "Bad jump destination";
+    case EVM_INVALID_MEMORY_ACCESS: return "OutOfOffset";
+    case EVM_STATIC_MODE_VIOLATION:
+        return f->halted && f->halt_op == OP_CALL ? "CallNotAllowedInsideStatic" : "StateChangeDuringStaticCall";
+    case EVM_PRECOMPILE_FAILURE: return "Built-in failed";
+    case EVM_CREATE_COLLISION: return "CreateCollision";
+    case EVM_CONTRACT_VALIDATION_FAILURE: return "CreateContractSizeLimit";
+    case EVM_INITCODE_SIZE_EXCEEDED: return "CreateInitCodeSizeLimit";
+    case EVM_CALL_DEPTH_EXCEEDED: return "CallTooDeep";
+    case EVM_INSUFFICIENT_BALANCE: return "Insufficient balance for transfer";
+    case EVM_NONCE_OVERFLOW: return "NonceOverflow";
+    default: return evm_status_name(st);
+    }
+}
+
 /* ---- steps ---- */
 
 /* Finishes the pending step: gas_after is what its frame had after it,
@@ -285,8 +323,11 @@ static void hook_exit(evm_tracer *t, const evm_message *msg, const evm_result *r
     char buf[112];
     const char *err = frame_error(r, msg->depth, res->status, res->output, res->output_size, buf, sizeof buf);
     bool out = res->status == EVM_SUCCESS || res->status == EVM_REVERT;
+    const char *perr = r->cfg->record_parity_errors
+                           ? parity_frame_error(r, msg->depth, res->status, res->output, res->output_size)
+                           : NULL;
     cl_exit(r, msg->depth, out ? res->output : NULL, out ? res->output_size : 0, (uint64_t)(msg->gas - res->gas_left),
-            err, res->status == EVM_REVERT);
+            err, res->status == EVM_REVERT, perr);
 }
 
 /* ---- one transaction ---- */
@@ -327,10 +368,13 @@ static void run_free(trace_run *r) {
 
 /* The tracers derived from callTracer's tree run it (whole, without logs). */
 static const trace_config *run_config(const trace_config *cfg, trace_config *calls) {
-    if (cfg->kind != TRACER_FLAT_CALL && cfg->kind != TRACER_FOUR_BYTE && cfg->kind != TRACER_NOOP) return cfg;
+    if (cfg->kind != TRACER_FLAT_CALL && cfg->kind != TRACER_FOUR_BYTE && cfg->kind != TRACER_NOOP &&
+        cfg->kind != TRACER_PARITY)
+        return cfg;
     *calls = *cfg;
     calls->kind = TRACER_CALL;
     calls->only_top_call = calls->with_log = false;
+    calls->record_parity_errors = cfg->kind == TRACER_PARITY;
     return calls;
 }
 
@@ -392,15 +436,27 @@ json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *en
         case TRACER_STRUCT_LOG: out = lg_result(r, &res); break;
         case TRACER_CALL: {
             bool o = res.status == EVM_SUCCESS || res.status == EVM_REVERT;
+            const char *perr = cfg->record_parity_errors
+                                   ? parity_frame_error(r, 0, res.status, res.output, res.output_size)
+                                   : NULL;
             cl_exit(r, 0, o ? res.output : NULL, o ? res.output_size : 0, res.gas_used, ferr,
-                    res.status == EVM_REVERT);
+                    res.status == EVM_REVERT, perr);
             out = cl_result(r, &res);
             break;
         }
         case TRACER_PRESTATE: out = ps_result(r, executor_changes(ex)); break;
         default: break;
         }
-        if (out && cfg != asked) out = trace_derive(asked, out, env->fork, where);
+        if (out && asked->kind == TRACER_PARITY) {
+            int64_t gas, left;
+            executor_top_frame(ex, &gas, &left);
+            parity_input in = {.calls = out, .fork = env->fork, .where = where, .top_gas = (uint64_t)gas,
+                               .top_gas_used = (uint64_t)(gas - left), .res = &res, .pre = view,
+                               .changes = executor_changes(ex)};
+            out = trace_parity(asked, &in);
+        } else if (out && cfg != asked) {
+            out = trace_derive(asked, out, env->fork, where);
+        }
     }
     run_free(r);
     free(r);

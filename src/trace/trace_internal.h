@@ -197,7 +197,7 @@ void cl_free(trace_run *r);
 void cl_enter(trace_run *r, int depth, uint8_t type, const address *from, const address *to, const uint8_t *input,
               size_t input_len, uint64_t gas, const u256 *value);
 void cl_exit(trace_run *r, int depth, const uint8_t *output, size_t output_len, uint64_t gas_used, const char *error,
-             bool reverted);
+             bool reverted, const char *parity_error);
 void cl_step(trace_run *r, const evm_step *s);
 void cl_done(trace_run *r, const tr_done *d);
 json_t *cl_result(trace_run *r, const tx_result *res);
@@ -216,5 +216,23 @@ json_t *ps_result(trace_run *r, const change_set *cs);
  * noopTracer) from callTracer's tree `calls` (taken); fork decides which
  * addresses are precompiles; where is the transaction's place (NULL: none). */
 json_t *trace_derive(const trace_config *cfg, json_t *calls, fork_id fork, const trace_tx_context *where);
+
+/* ---- Parity's trace_* results (trace_parity.c) ---- */
+
+/* What a TRACER_PARITY result is built from: callTracer's tree (with the
+ * frames' "_parityError"), the top frame's own gas and use, the
+ * transaction's result, and the state before it with its change set. */
+typedef struct {
+    json_t *calls;             /* taken */
+    fork_id fork;
+    const trace_tx_context *where;
+    uint64_t top_gas, top_gas_used;
+    const tx_result *res;
+    state_view pre;
+    const change_set *changes;
+} parity_input;
+
+/* {"output", "stateDiff", "trace", "vmTrace"} as cfg's trace types ask. */
+json_t *trace_parity(const trace_config *cfg, const parity_input *in);
 
 #endif

@@ -109,6 +109,7 @@ run(async () => {
   const deployData = (c, a = []) => viem.encodeDeployData({ abi: c.abi, bytecode: c.bytecode, args: a });
 
   // Sends raws to both, mines one block at time + dt on both, compares.
+  let parityChecks = 0;
   const block = async (what, raws, dt = 12, skip = []) => {
     const hashes = [];
     debug(what, 'sending', raws.length);
@@ -154,6 +155,20 @@ run(async () => {
           touched.set(addr, s);
         }
     }
+    // Parity's trace_* (reth's, which anvil shares): every transaction's
+    // flat traces, the block's, and the block replayed with state diffs
+    // (the block hashes differ: see the NOTE above)
+    const unhash = (ts) => (ts || []).map((t) => ({ ...t, blockHash: undefined }));
+    for (const h of hashes) {
+      const [tp, ta] = await both('trace_transaction', [h]);
+      eq(JSON.stringify(unhash(tp)), JSON.stringify(unhash(ta)), `${what}: trace_transaction of ${h.slice(0, 10)}`);
+      parityChecks++;
+    }
+    const [bp, ba] = await both('trace_block', [hex(number)]);
+    eq(JSON.stringify(unhash(bp)), JSON.stringify(unhash(ba)), `${what}: trace_block ${number}`);
+    const [rp, ra] = await both('trace_replayBlockTransactions', [hex(number), ['trace', 'stateDiff']]);
+    eq(JSON.stringify(rp), JSON.stringify(ra), `${what}: trace_replayBlockTransactions ${number}`);
+    parityChecks += 2;
     // the state of everything touched so far, at this block
     const at = hex(number);
     for (const [addr, slots] of touched) {
@@ -293,7 +308,77 @@ run(async () => {
     await block('after a set base fee', [await tx(bob, { to: owner.address, value: 7n, gas: 21000n })]);
   }
 
-  // 10. state dumps cross over: anvil loads parevm's anvil_dumpState and
+  // 10. Parity's trace_filter over the whole chain, against anvil's; then
+  // the trace_* methods anvil does not serve, against the mined chain
+  {
+    const head = hex(number);
+    const filters = [{ fromBlock: '0x1', toBlock: head }, { fromBlock: '0x1', toBlock: head, fromAddress: [owner.address] },
+                     { fromBlock: '0x2', toBlock: head, toAddress: [token] },
+                     // both lists: anvil 1.7's alloy defaults to union, reth's now to intersection
+                     { fromBlock: '0x1', toBlock: head, fromAddress: [owner.address], toAddress: [token], mode: 'intersection' },
+                     { fromBlock: '0x1', toBlock: head, fromAddress: [bob.address], toAddress: [token], mode: 'union' },
+                     { fromBlock: '0x1', toBlock: head, after: 3, count: 4 }];
+    const unhash = (ts) => (ts || []).map((t) => ({ ...t, blockHash: undefined }));
+    for (const f of filters) {
+      const [fp, fa] = await both('trace_filter', [f]);
+      eq(JSON.stringify(unhash(fp)), JSON.stringify(unhash(fa)), `trace_filter ${JSON.stringify(f).slice(0, 120)}`);
+      check(fp.length > 0 || f.after, `trace_filter ${JSON.stringify(f).slice(0, 60)} finds traces`);
+    }
+    const all = await rpc(P.url, 'trace_filter', [{ fromBlock: '0x0', toBlock: head }]);
+    const both2 = await rpc(P.url, 'trace_filter', [{ fromBlock: '0x1', toBlock: head, fromAddress: [owner.address], toAddress: [token] }]);
+    eq(both2.length, all.filter((t) => t.action.from === owner.address.toLowerCase() &&
+                                        (t.action.to === token.toLowerCase() || t.result?.address === token.toLowerCase())).length,
+       'trace_filter with both lists and no mode: from and to (reth\'s default)');
+    // trace_get: the index-th trace; null for none or more than one index
+    const h = all.find((t) => t.subtraces > 0).transactionHash;
+    const ts = await rpc(P.url, 'trace_transaction', [h]);
+    eq(await rpc(P.url, 'trace_get', [h, ['0x1']]), ts[1], 'trace_get(hash, [1]) is the second trace');
+    eq(await rpc(P.url, 'trace_get', [h, [0, 1]]), null, 'trace_get with two indices is null');
+    eq(await rpc(P.url, 'trace_get', [h, ['0x63']]), null, 'trace_get past the last trace is null');
+    eq(await rpc(P.url, 'trace_transaction', ['0x' + '12'.repeat(32)]), null, 'trace_transaction of an unknown hash is null');
+    eq(await rpc(P.url, 'trace_block', ['0x999']), null, 'trace_block past the head is null');
+    // trace_call and trace_callMany: eth_call's output; the second call sees the first's writes
+    const bal = (who) => ({ from: owner.address, to: token, data: data(Token, 'balanceOf', [who]) });
+    const tc = await rpc(P.url, 'trace_call', [bal(alice.address), ['trace'], 'latest']);
+    eq(tc.output, await rpc(P.url, 'eth_call', [bal(alice.address), 'latest']), 'trace_call output is eth_call\'s');
+    eq([tc.trace.length, tc.trace[0].type, tc.stateDiff], [1, 'call', null], 'trace_call: one call trace, no stateDiff asked');
+    const give = { from: alice.address, to: token, data: data(Token, 'transfer', [fresh, 77n]) };
+    const many = await rpc(P.url, 'trace_callMany', [[[give, ['trace', 'stateDiff']], [bal(fresh), ['trace']]], 'latest']);
+    eq(BigInt(many[1].output), BigInt(await rpc(P.url, 'eth_call', [bal(fresh), 'latest'])) + 77n,
+       'trace_callMany: the second call sees the first\'s transfer');
+    check(many[0].stateDiff[token.toLowerCase()] && Object.keys(many[0].stateDiff[token.toLowerCase()].storage).length === 2,
+          'trace_callMany: the transfer\'s stateDiff has the two balances');
+    const ov = await rpc(P.url, 'trace_call', [{ from: owner.address, to: fresh, value: '0x1' }, ['stateDiff'], 'latest',
+                                                { [fresh]: { balance: '0x10' } }]);
+    eq(ov.stateDiff[fresh.toLowerCase()].balance, { '*': { from: '0x10', to: '0x11' } }, 'trace_call with a state override');
+    // trace_rawTransaction: the trace the transaction gets once mined
+    const t = await tx(owner, T('transfer', [bob.address, 9n]));
+    const pre = await rpc(P.url, 'trace_rawTransaction', [t.raw, ['trace']]);
+    const th = await rpc(P.url, 'eth_sendRawTransaction', [t.raw]);
+    await rpc(P.url, 'evm_mine', []);
+    eq(pre.trace, (await rpc(P.url, 'trace_replayTransaction', [th, ['trace']])).trace,
+       'trace_rawTransaction before, trace_replayTransaction after mining');
+    for (const [m, p, code] of [['trace_replayTransaction', [th, ['vmTrace']], -32602],
+                                ['trace_replayTransaction', [th, ['bogus']], -32602],
+                                ['trace_replayTransaction', [th, 'trace'], -32602],
+                                ['trace_replayTransaction', ['0x' + '12'.repeat(32), ['trace']], -32000],
+                                ['trace_filter', [{ fromBlock: '0x0', toBlock: '0x65' }], -32602],
+                                ['trace_filter', [{ fromBlock: '0x3', toBlock: '0x2' }], -32602],
+                                ['trace_filter', [{ blockHash: last.pb.hash, fromBlock: '0x1' }], -32602],
+                                ['trace_filter', [{ mode: 'both' }], -32602],
+                                ['trace_rawTransaction', ['0x1234', ['trace']], -32602],
+                                ['trace_callMany', [[[bal(fresh)]]], -32602]]) {
+      let e = null;
+      try { await rpc(P.url, m, p); } catch (x) { e = x; }
+      eq(e?.code, code, `${m}(${JSON.stringify(p).slice(0, 60)}) is refused with ${code}`);
+    }
+    // the mined transaction moved the chain on: anvil mines the same to stay in step
+    await rpc(A.url, 'eth_sendRawTransaction', [t.raw]);
+    await rpc(A.url, 'evm_mine', []);
+    number++;
+  }
+
+  // 11. state dumps cross over: anvil loads parevm's anvil_dumpState and
   // parevm loads anvil's (gzip'd JSON both ways); an account set on one side
   // shows on the other with its code and storage
   {
@@ -316,6 +401,6 @@ run(async () => {
 
   if (stateRoots) notes.push(`state roots differ in ${stateRoots} of ${number} blocks (the genesis states differ)`);
   for (const n of notes) console.log(`NOTE ${n}`);
-  console.log(`compared ${number} blocks, ${touched.size} touched accounts`);
+  console.log(`compared ${number} blocks, ${touched.size} touched accounts, ${parityChecks} trace_* answers`);
   await stopParevm(P);
 }, 300000);

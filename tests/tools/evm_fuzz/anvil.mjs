@@ -1,7 +1,8 @@
 // Randomized differential of parevm's EVM against revm (Foundry's anvil):
 // random programs (program.mjs) are installed in anvil with random storage and balances, called by
 // one transaction, and traced by anvil (opcode logger without memory, and the
-// prestate tracer in diff mode). `parevm trace` replays the same transaction on
+// prestate tracer in diff mode, and Parity's trace_replayBlockTransactions
+// with trace and stateDiff). `parevm trace` replays the same transaction on
 // the same pre-state and block header; every step (op, pc, gas, gasCost,
 // depth, stack), the result (gas, failed, returnValue) and the state diff must
 // agree, and the receipt's gas with parevm's, after the normalizations below
@@ -45,6 +46,9 @@ const SENDER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4
 const AUTH_KEYS = ["0x" + "11".repeat(32), "0x" + "22".repeat(32)];
 const AUTHORITIES = AUTH_KEYS.map((k) => U.createAddressFromPrivateKey(U.hexToBytes(k)).toString());
 
+
+// the trace types of the Parity comparison (vmTrace is not produced)
+const PARITY_TYPES = ["trace", "stateDiff"];
 
 // ---- anvil ----
 const { rpc, node } = await startAnvil(anvilBin, ["--hardfork", FORK, "--steps-tracing", "--silent", "--gas-limit", "30000000"]);
@@ -211,9 +215,15 @@ for (let c = 0; c < CASES; c++) {
   const out = [];
   const files = [];
   let tooBig = false;
-  for (const [cname, cfg] of [["structLogs", { disableStorage: true }], ["prestate", { tracer: "prestateTracer", tracerConfig: { diffMode: true } }]]) {
+  for (const [cname, cfg] of [["structLogs", { disableStorage: true }], ["prestate", { tracer: "prestateTracer", tracerConfig: { diffMode: true } }], ["parity", null]]) {
     let theirs;
-    try { theirs = await rpc("debug_traceTransaction", [txHash, cfg]); }
+    try {
+      if (cfg) theirs = await rpc("debug_traceTransaction", [txHash, cfg]);
+      else { // Parity's trace_replayTransaction, as reth answers it
+        [theirs] = await rpc("trace_replayBlockTransactions", [receipt.blockNumber, PARITY_TYPES]);
+        delete theirs.transactionHash;
+      }
+    }
     catch (e) {
       // a trace past what node can hold as one string (over 512 MiB) is not compared
       if (e.code !== "ERR_STRING_TOO_LONG") throw e;
@@ -221,6 +231,7 @@ for (let c = 0; c < CASES; c++) {
       break;
     }
     const req = { fork: PFORK, chainId: 31337, pre, block, transactions: [raw], txIndex: 0, config: cfg };
+    if (!cfg) { delete req.config; req.traceTypes = PARITY_TYPES; }
     const file = path.join(outDir, `case${c}.${cname}.json`);
     fs.writeFileSync(file, JSON.stringify(req));
     let ours;
@@ -232,7 +243,7 @@ for (let c = 0; c < CASES; c++) {
       if (BigInt(receipt.gasUsed) !== BigInt(ours.result.gas)) out.push(`receipt gasUsed ${BigInt(receipt.gasUsed)} parevm ${ours.result.gas}`);
       normStruct(theirs, ours.result); steps += theirs.structLogs?.length || 0;
     }
-    else normPrestate(theirs, ours.result);
+    else if (cfg) normPrestate(theirs, ours.result);
     const before = out.length;
     diff(theirs, ours.result, cname, out);
     if (out.length > before) { fs.writeFileSync(file.replace(/\.json$/, ".anvil.json"), JSON.stringify(theirs)); files.push(file); }
