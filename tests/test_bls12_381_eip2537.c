@@ -626,6 +626,15 @@ TEST(gas_schedule_and_lengths) {
     g2_bytes(buf + 256, &q);
     check_price(vm, 0x0d, buf, 512, 600);
     CHECK(run(vm, 0x0d, buf, 511, 100000, &used) == EVM_PRECOMPILE_FAILURE);
+    /* the fixed prices (ADD, MAP) are charged before the length is looked
+     * at: too little gas is out of gas whatever the input, as in geth and revm */
+    CHECK(run(vm, 0x0b, buf, 0, 374, &used) == EVM_OUT_OF_GAS && used == 374);
+    CHECK(run(vm, 0x0b, buf, 0, 375, &used) == EVM_PRECOMPILE_FAILURE);
+    CHECK(run(vm, 0x0d, buf, 7, 599, &used) == EVM_OUT_OF_GAS);
+    CHECK(run(vm, 0x10, buf, 63, 5499, &used) == EVM_OUT_OF_GAS);
+    CHECK(run(vm, 0x10, buf, 63, 5500, &used) == EVM_PRECOMPILE_FAILURE);
+    CHECK(run(vm, 0x11, buf, 129, 23799, &used) == EVM_OUT_OF_GAS);
+    CHECK(run(vm, 0x11, buf, 129, 23800, &used) == EVM_PRECOMPILE_FAILURE);
     /* MSM: the discount tables, k = 0 and partial pairs invalid */
     static const int ks[] = {1, 2, 3, 4, 16, 64, 128, 129, 130};
     for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {

@@ -116,8 +116,10 @@ static int64_t gas_cost(int id, fork_id fork, const uint8_t *in, size_t len) {
         return blake2f_rounds(in, len, &rounds) ? (int64_t)rounds : -1;
     }
     case PC_POINT_EVALUATION: return 50000;
-    case PC_BLS_G1ADD: return len == 256 ? 375 : -1;
-    case PC_BLS_G2ADD: return len == 512 ? 600 : -1;
+    /* a fixed price, charged before the input is looked at (EIP-2537; geth
+     * and revm run out of gas before they refuse a wrong length) */
+    case PC_BLS_G1ADD: return 375;
+    case PC_BLS_G2ADD: return 600;
     case PC_BLS_G1MSM: return msm_gas(len, 160, 12000, G1_MSM_DISCOUNT);
     case PC_BLS_G2MSM: return msm_gas(len, 288, 22500, G2_MSM_DISCOUNT);
     case PC_BLS_PAIRING: {
@@ -125,8 +127,8 @@ static int64_t gas_cost(int id, fork_id fork, const uint8_t *in, size_t len) {
         unsigned __int128 g = (unsigned __int128)(len / 384) * 32600 + 37700;
         return g > INT64_MAX ? INT64_MAX : (int64_t)g;
     }
-    case PC_BLS_MAP_G1: return len == 64 ? 5500 : -1;
-    case PC_BLS_MAP_G2: return len == 128 ? 23800 : -1;
+    case PC_BLS_MAP_G1: return 5500;
+    case PC_BLS_MAP_G2: return 23800;
     case PC_P256VERIFY: return 6900; /* whatever the input, even on failure */
     }
     return -1;
@@ -209,8 +211,8 @@ static bool execute(int id, const uint8_t *in, size_t len, buf_t *out) {
         if (!blake2f(in, len, out->data)) return false;
         out->len = 64;
         return true;
-    case PC_BLS_G1ADD: return fixed_output(out, 128) && bls12_g1add(in, out->data);
-    case PC_BLS_G2ADD: return fixed_output(out, 256) && bls12_g2add(in, out->data);
+    case PC_BLS_G1ADD: return len == 256 && fixed_output(out, 128) && bls12_g1add(in, out->data);
+    case PC_BLS_G2ADD: return len == 512 && fixed_output(out, 256) && bls12_g2add(in, out->data);
     case PC_BLS_G1MSM: return fixed_output(out, 128) && bls12_g1msm(in, len / 160, out->data);
     case PC_BLS_G2MSM: return fixed_output(out, 256) && bls12_g2msm(in, len / 288, out->data);
     case PC_BLS_PAIRING: {
@@ -222,8 +224,8 @@ static bool execute(int id, const uint8_t *in, size_t len, buf_t *out) {
         out->len = 32;
         return true;
     }
-    case PC_BLS_MAP_G1: return fixed_output(out, 128) && bls12_map_fp_to_g1(in, out->data);
-    case PC_BLS_MAP_G2: return fixed_output(out, 256) && bls12_map_fp2_to_g2(in, out->data);
+    case PC_BLS_MAP_G1: return len == 64 && fixed_output(out, 128) && bls12_map_fp_to_g1(in, out->data);
+    case PC_BLS_MAP_G2: return len == 128 && fixed_output(out, 256) && bls12_map_fp2_to_g2(in, out->data);
     case PC_P256VERIFY: {
         /* EIP-7951: 32 bytes ...01 on success; empty output (not a failure)
          * for a wrong length, an invalid input or a wrong signature */
