@@ -198,6 +198,68 @@ static void check_uncles(node *n, const json_t *fu, const json_t *b, const char 
     }
 }
 
+/* Parity's trace_block: the transactions' traces, each transaction's
+ * trace_transaction in order, then before the Merge the rewards (the
+ * fixtures' pre-Merge chains are Frontier/Homestead: 5 ether) -- the
+ * author's with 1/32 more per ommer, then each ommer's, (8 + ommer number
+ * - number) / 8 of it. */
+static void check_parity_traces(node *n, const json_t *fb, const json_t *b, const char *what) {
+    const json_t *fh = json_object_get(fb, "blockHeader"), *fu = json_object_get(fb, "uncleHeaders");
+    char p[128], w[300];
+    snprintf(p, sizeof p, "[\"%s\"]", json_string_value(json_object_get(fh, "hash")));
+    json_t *all = call(n, "trace_block", p);
+    if (!json_is_array(all)) {
+        fprintf(stderr, "  %s: trace_block is not a list\n", what);
+        mismatches++;
+        json_decref(all);
+        return;
+    }
+    size_t k = 0;
+    const json_t *txs = json_object_get(b, "transactions");
+    for (size_t i = 0; i < json_array_size(txs); i++) {
+        snprintf(p, sizeof p, "[\"%s\"]", json_string_value(json_object_get(json_array_get(txs, i), "hash")));
+        json_t *ts = call(n, "trace_transaction", p);
+        for (size_t j = 0; j < json_array_size(ts); j++, k++)
+            if (!json_equal(json_array_get(ts, j), json_array_get(all, k))) {
+                fprintf(stderr, "  %s: trace_block's trace %zu is not tx %zu's trace_transaction\n", what, k, i);
+                mismatches++;
+            }
+        if (!json_array_size(ts)) mismatches++;
+        json_decref(ts);
+    }
+    uint64_t difficulty = 0, number = 0;
+    hex_to_u64(json_string_value(json_object_get(fh, "difficulty")), &difficulty);
+    hex_to_u64(json_string_value(json_object_get(fh, "number")), &number);
+    size_t rewards = difficulty ? 1 + json_array_size(fu) : 0;
+    if (json_array_size(all) != k + rewards) {
+        fprintf(stderr, "  %s: trace_block has %zu traces, want %zu\n", what, json_array_size(all), k + rewards);
+        mismatches++;
+        json_decref(all);
+        return;
+    }
+    const uint64_t base = 5000000000000000000ULL;
+    for (size_t r = 0; r < rewards; r++) {
+        const json_t *t = json_array_get(all, k + r), *a = json_object_get(t, "action");
+        const json_t *who = r ? json_array_get(fu, r - 1) : fh;
+        uint64_t value = 0, un = 0, want = base + base / 32 * json_array_size(fu);
+        if (r) {
+            hex_to_u64(json_string_value(json_object_get(who, "number")), &un);
+            want = (8 + un - number) * (base / 8);
+        }
+        hex_to_u64(json_string_value(json_object_get(a, "value")), &value);
+        snprintf(w, sizeof w, "%s reward %zu", what, r);
+        compared++;
+        if (strcmp(json_string_value(json_object_get(t, "type")), "reward") ||
+            strcmp(json_string_value(json_object_get(a, "rewardType")), r ? "uncle" : "block") ||
+            strcasecmp(json_string_value(json_object_get(a, "author")), json_string_value(json_object_get(who, "coinbase"))) ||
+            value != want || !json_is_null(json_object_get(t, "transactionHash"))) {
+            fprintf(stderr, "  %s: %s\n", w, json_dumps(t, JSON_COMPACT));
+            mismatches++;
+        }
+    }
+    json_decref(all);
+}
+
 static void check_block(node *n, const json_t *fb, const char *test) {
     const json_t *fh = json_object_get(fb, "blockHeader");
     char what[256], p[128];
@@ -240,6 +302,7 @@ static void check_block(node *n, const json_t *fb, const char *test) {
             mismatches++;
         }
     check_uncles(n, fu, b, what);
+    check_parity_traces(n, fb, b, what);
     check_receipts(n, b, what);
     json_decref(b);
 }
