@@ -266,9 +266,10 @@ TEST(filters_unwind_removes_logs) {
 TEST(filters_blocks_and_pending) {
     test_node t;
     CHECK(open_with_loggers(&t));
-    id_t_ blocks, pending;
+    id_t_ blocks, pending, full;
     CHECK(install(&t, "eth_newBlockFilter", "[]", &blocks));
     CHECK(install(&t, "eth_newPendingTransactionFilter", "[]", &pending));
+    CHECK(install(&t, "eth_newPendingTransactionFilter", "[true]", &full));
     uint64_t h0 = head(&t);
     char tx[4][67], hash[67];
     CHECK(send(&t, C0, T1, tx[0]));
@@ -289,6 +290,16 @@ TEST(filters_blocks_and_pending) {
           !strcmp(json_string_value(json_array_get(r, 1)), tx[1]));
     json_decref(r);
     CHECK(n_changes(&t, &pending) == 0);
+    /* fullTx: the same transactions as objects, without block fields (mined
+     * by now, so they come from the chain) */
+    r = by_id(&t, "eth_getFilterChanges", &full);
+    CHECK(json_array_size(r) == 2);
+    for (size_t i = 0; i < 2 && json_array_size(r) == 2; i++) {
+        const json_t *o = json_array_get(r, i);
+        CHECK(!strcmp(json_string_value(json_object_get(o, "hash")), tx[i]));
+        CHECK(json_is_null(json_object_get(o, "blockHash")) && json_is_string(json_object_get(o, "input")));
+    }
+    json_decref(r);
     /* without automine they wait in the pool: seen at once, no block yet */
     CHECK(call_ok(&t, "evm_setAutomine", "[false]"));
     id_t_ late;
@@ -298,6 +309,10 @@ TEST(filters_blocks_and_pending) {
     r = by_id(&t, "eth_getFilterChanges", &pending);
     CHECK(json_array_size(r) == 2 && !strcmp(json_string_value(json_array_get(r, 0)), tx[2]) &&
           !strcmp(json_string_value(json_array_get(r, 1)), tx[3]));
+    json_decref(r);
+    r = by_id(&t, "eth_getFilterChanges", &full); /* from the pool this time */
+    CHECK(json_array_size(r) == 2 &&
+          !strcmp(json_string_value(json_object_get(json_array_get(r, 1), "hash")), tx[3]));
     json_decref(r);
     r = by_id(&t, "eth_getFilterChanges", &late); /* installed after the first */
     CHECK(json_array_size(r) == 1 && !strcmp(json_string_value(json_array_get(r, 0)), tx[3]));
@@ -385,7 +400,7 @@ TEST(filters_bad_input) {
         {"eth_newFilter", "[{\"fromBlock\":7}]"},
         {"eth_newBlockFilter", "[1]"},
         {"eth_newPendingTransactionFilter", "[\"x\"]"},
-        {"eth_newPendingTransactionFilter", "[true]"},
+        {"eth_newPendingTransactionFilter", "[true,1]"},
     };
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
         char msg[256];

@@ -158,7 +158,15 @@ typedef struct {
     atomic_int filters_open;   /* eth_new*Filter minus eth_uninstallFilter */
     atomic_int polls;
     atomic_int pending_hashes; /* hashes eth_getFilterChanges still hands out */
+    atomic_int syncing;        /* eth_syncing: 0 false, else {"currentBlock": that} */
 } test_ctx;
+
+static bool m_syncing(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    (void)params, (void)err;
+    int s = atomic_load(&((test_ctx *)ctx)->syncing);
+    *result = s ? json_pack("{s:i}", "currentBlock", s) : json_false();
+    return true;
+}
 
 static bool m_echo(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     (void)ctx, (void)err;
@@ -220,6 +228,7 @@ static void start(fixture *f, rpc_server_config cfg, bool with_filters) {
         rpc_methods_add(f->methods, "eth_getFilterChanges", m_changes, &f->ctx);
         rpc_methods_add(f->methods, "eth_uninstallFilter", m_uninstall, &f->ctx);
         rpc_methods_add(f->methods, "eth_getBlockByHash", m_block, &f->ctx);
+        rpc_methods_add(f->methods, "eth_syncing", m_syncing, &f->ctx);
     }
     char err[200] = "";
     f->server = rpc_server_start(&cfg, f->methods, err, sizeof err);
@@ -508,7 +517,7 @@ TEST(ws_subscriptions_push_what_filters_gather) {
     }
     /* bad subscriptions */
     static const char *const bad[] = {
-        "[\"newHeads\",{}]", "[\"logs\",5]", "[\"newPendingTransactions\",\"yes\"]", "[\"syncing\"]", "[]", "[7]",
+        "[\"newHeads\",{}]", "[\"logs\",5]", "[\"newPendingTransactions\",\"yes\"]", "[\"syncing\",{}]", "[]", "[7]",
         "[\"logs\",{},3]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -534,6 +543,23 @@ TEST(ws_subscriptions_push_what_filters_gather) {
     json_decref(u);
     CHECK_EQ_U64((uint64_t)atomic_load(&f.ctx.filters_open), 1);
     json_decref(r);
+    /* syncing: nothing while eth_syncing says false; each change is pushed
+     * as geth's SyncingResult, and false when it is done */
+    CHECK(ws_text(fd, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"eth_subscribe\",\"params\":[\"syncing\"]}"));
+    json_t *sr = ws_json(fd);
+    CHECK(json_is_string(json_object_get(sr, "result")));
+    json_decref(sr);
+    sleep_ms(120);
+    atomic_store(&f.ctx.syncing, 7);
+    json_t *n1 = ws_json(fd);
+    json_t *res = json_object_get(json_object_get(n1, "params"), "result");
+    CHECK(json_is_true(json_object_get(res, "syncing")) &&
+          json_integer_value(json_object_get(json_object_get(res, "status"), "currentBlock")) == 7);
+    json_decref(n1);
+    atomic_store(&f.ctx.syncing, 0);
+    json_t *n2 = ws_json(fd);
+    CHECK(json_is_false(json_object_get(json_object_get(n2, "params"), "result")));
+    json_decref(n2);
     /* closing the connection uninstalls the rest */
     close(fd);
     for (int i = 0; i < 100 && atomic_load(&f.ctx.filters_open); i++) sleep_ms(20);

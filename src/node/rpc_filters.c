@@ -17,7 +17,8 @@
  * only; one made with a blockHash reports nothing new (its block is fixed).
  *
  * Pending-transaction filters read one shared ring of the last FILTER_RING
- * hashes the pool accepted (node_filters_tx_added, called where
+ * hashes the pool accepted (with fullTx, each poll looks the transactions
+ * up: in the pool, or in the chain once mined) (node_filters_tx_added, called where
  * transactions enter the pool); each filter keeps its position in it. The
  * memory is bounded whatever clients do; a filter that falls further
  * behind than the ring misses the oldest hashes.
@@ -51,6 +52,7 @@ typedef struct {
     uint64_t number;           /* blocks, logs: the last block reported */
     bytes32 hash;
     uint64_t seq;              /* pending: the next ring position to report */
+    bool full;                 /* pending: whole transactions (geth's fullTx), not hashes */
 } filter;
 
 struct node_filters {
@@ -290,9 +292,8 @@ static bool new_pending_filter(void *ctx, const json_t *params, json_t **result,
     if (!rpc_check_args(params, 0, 1, err)) return false;
     const json_t *full = rpc_arg(params, 0);
     if (full && !json_is_boolean(full)) return rpc_error_invalid_param(err, 0, "fullTx must be a boolean");
-    if (full && json_is_true(full))
-        return rpc_error_set(err, RPC_INVALID_PARAMS, "full transactions are not supported: ask for hashes");
     filter *f = new_filter(FILTER_PENDING);
+    f->full = full && json_is_true(full);
     if (!install(ctx, f, err)) return false;
     *result = json_id(&f->id);
     return true;
@@ -375,8 +376,39 @@ static bool poll_chain(node *n, filter *f, json_t *out, rpc_error *err) {
     return ok;
 }
 
-/* The hashes the pool accepted since f's last poll (the ring's newest
- * FILTER_RING at most). */
+/* Transaction h as a pending transaction (no block fields): from the pool,
+ * or from the chain when it was mined since (geth keeps the object it was
+ * told about); NULL when it is in neither (dropped, or on a reorged-out
+ * block). */
+static json_t *pending_tx_json(node *n, const bytes32 *h) {
+    const txpool_tx *t = txpool_get(n->pool, h);
+    if (t) {
+        json_t *j = node_json_tx(&t->tx, NULL);
+        txpool_tx_release(t);
+        return j;
+    }
+    node_read r;
+    rpc_error err = {0};
+    if (!node_read_open(n, &r, &err)) {
+        rpc_error_clear(&err);
+        return NULL;
+    }
+    json_t *j = NULL;
+    uint64_t number;
+    uint32_t index;
+    bytes32 hash;
+    node_block nb;
+    if (!db_tx_location(r.snap, h, &number, &index) && !db_canonical_hash(r.snap, number, &hash) &&
+        !node_block_load(&r, number, &hash, NODE_LOAD_BODY | NODE_LOAD_SENDERS, &nb)) {
+        if (index < nb.b.n_txs) j = node_json_tx(&nb.b.txs[index], NULL);
+        node_block_free(&nb);
+    }
+    node_read_close(&r);
+    return j;
+}
+
+/* The hashes (or with fullTx the transactions) the pool accepted since f's
+ * last poll (the ring's newest FILTER_RING at most). */
 static void poll_pending(node *n, filter *f, json_t *out) {
     node_filters *fs = n->filters;
     pthread_mutex_lock(&fs->mu);
@@ -387,7 +419,10 @@ static void poll_pending(node *n, filter *f, json_t *out) {
     for (size_t i = 0; i < k; i++) copy[i] = fs->ring[(from + i) % FILTER_RING];
     f->seq = fs->ring_next;
     pthread_mutex_unlock(&fs->mu);
-    for (size_t i = 0; i < k; i++) json_array_append_new(out, rpc_json_hash(&copy[i]));
+    for (size_t i = 0; i < k; i++) {
+        json_t *item = f->full ? pending_tx_json(n, &copy[i]) : rpc_json_hash(&copy[i]);
+        if (item) json_array_append_new(out, item);
+    }
     free(copy);
 }
 

@@ -1,6 +1,6 @@
 /* The JSON-RPC server's WebSocket transport (RFC 6455) and its
  * subscriptions, eth_subscribe / eth_unsubscribe (newHeads, logs,
- * newPendingTransactions), as viem's webSocket transport, ethers'
+ * newPendingTransactions, syncing), as viem's webSocket transport, ethers'
  * WebSocketProvider and `cast ... --rpc-url ws://` use them.
  *
  * A GET with "Upgrade: websocket" on the HTTP port is answered 101 and its
@@ -12,7 +12,8 @@
  * filters (eth_newBlockFilter, eth_newFilter,
  * eth_newPendingTransactionFilter) that the session polls itself, so that
  * a subscription sees exactly what a filter sees, reorgs included; a
- * newHeads notification is the block's header fields. Only the session's
+ * newHeads notification is the block's header fields. "syncing" polls
+ * eth_syncing and pushes its changes. Only the session's
  * thread writes to its socket. */
 #include <errno.h>
 #include <openssl/evp.h>
@@ -46,13 +47,12 @@ enum {
 
 enum { OP_CONTINUATION = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
 
-typedef enum { SUB_HEADS, SUB_LOGS, SUB_PENDING } sub_kind;
+typedef enum { SUB_HEADS, SUB_LOGS, SUB_PENDING, SUB_SYNCING } sub_kind;
 
 typedef struct {
     char id[35];   /* "0x" and 32 hex digits */
     sub_kind kind;
-    bool full;     /* newPendingTransactions: whole transactions, not hashes */
-    json_t *filter; /* the node's filter id */
+    json_t *filter; /* the node's filter id; syncing: the last eth_syncing answer */
 } subscription;
 
 typedef struct {
@@ -334,8 +334,14 @@ static const char *filter_method(const json_t *params, subscription *sub, json_t
         sub->kind = SUB_PENDING;
         if (!no_opt && !json_is_boolean(opt))
             return rpc_error_invalid_param(err, 1, "expected a boolean (full transactions)"), NULL;
-        sub->full = json_is_true(opt);
+        if (json_is_true(opt)) json_array_append_new(args, json_true());
         return "eth_newPendingTransactionFilter";
+    }
+    if (!strcmp(kind, "syncing")) {
+        /* polled: a change of eth_syncing's answer is pushed, as geth's */
+        sub->kind = SUB_SYNCING;
+        if (!no_opt) return rpc_error_invalid_param(err, 1, "syncing takes no options"), NULL;
+        return "eth_syncing";
     }
     rpc_error_set(err, RPC_INVALID_PARAMS, "no \"%.60s\" subscription in eth namespace", kind);
     return NULL;
@@ -347,7 +353,7 @@ static bool open_filter(ws_session *s, const json_t *params, subscription *sub, 
     const char *method = filter_method(params, sub, args, err);
     bool ok = method && rpc_call(s->hub->methods, method, args, &sub->filter, err);
     json_decref(args);
-    if (ok && !json_is_string(sub->filter)) {
+    if (ok && sub->kind != SUB_SYNCING && !json_is_string(sub->filter)) {
         json_decref(sub->filter);
         ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "filter without an id");
     }
@@ -355,6 +361,10 @@ static bool open_filter(ws_session *s, const json_t *params, subscription *sub, 
 }
 
 static void close_filter(ws_session *s, subscription *sub) {
+    if (sub->kind == SUB_SYNCING) {
+        json_decref(sub->filter);
+        return;
+    }
     json_t *args = json_pack("[O]", sub->filter), *res = NULL;
     rpc_error err = {0};
     if (args) rpc_call(s->hub->methods, "eth_uninstallFilter", args, &res, &err);
@@ -412,15 +422,6 @@ static json_t *header_of(ws_session *s, json_t *hash) {
     return block;
 }
 
-static json_t *transaction_of(ws_session *s, json_t *hash) {
-    json_t *args = json_pack("[O]", hash), *tx = NULL;
-    rpc_error err = {0};
-    if (args) rpc_call(s->hub->methods, "eth_getTransactionByHash", args, &tx, &err);
-    rpc_error_clear(&err);
-    json_decref(args);
-    return tx;
-}
-
 static bool notify(ws_session *s, const char *id, json_t *result) {
     json_t *n = json_pack("{s:s,s:s,s:{s:s,s:o}}", "jsonrpc", "2.0", "method", "eth_subscription", "params",
                           "subscription", id, "result", result);
@@ -433,10 +434,31 @@ static bool notify(ws_session *s, const char *id, json_t *result) {
     return ok;
 }
 
+/* A syncing subscription: geth's SyncingResult when eth_syncing's answer
+ * changed ({"syncing": true, "status": ...}, or false once done). */
+static void tick_syncing(ws_session *s, subscription *sub) {
+    json_t *args = json_array(), *now = NULL;
+    rpc_error err = {0};
+    if (args) rpc_call(s->hub->methods, "eth_syncing", args, &now, &err);
+    rpc_error_clear(&err);
+    json_decref(args);
+    if (!now || json_equal(now, sub->filter)) {
+        json_decref(now);
+        return;
+    }
+    json_decref(sub->filter);
+    sub->filter = now;
+    notify(s, sub->id, json_is_false(now) ? json_false() : json_pack("{s:b,s:O}", "syncing", 1, "status", now));
+}
+
 /* Pushes what each subscription's filter gathered since the last tick. */
 static void tick(ws_session *s) {
     for (size_t i = 0; i < s->n_subs && !s->closed; i++) {
         subscription *sub = &s->subs[i];
+        if (sub->kind == SUB_SYNCING) {
+            tick_syncing(s, sub);
+            continue;
+        }
         json_t *args = json_pack("[O]", sub->filter), *changes = NULL;
         rpc_error err = {0};
         if (args) rpc_call(s->hub->methods, "eth_getFilterChanges", args, &changes, &err);
@@ -445,9 +467,7 @@ static void tick(ws_session *s) {
         size_t k;
         json_t *item;
         json_array_foreach(changes, k, item) {
-            json_t *res = sub->kind == SUB_HEADS                ? header_of(s, item)
-                          : sub->kind == SUB_PENDING && sub->full ? transaction_of(s, item)
-                                                                 : json_incref(item);
+            json_t *res = sub->kind == SUB_HEADS ? header_of(s, item) : json_incref(item);
             if (res && !notify(s, sub->id, res)) break;
         }
         json_decref(changes);

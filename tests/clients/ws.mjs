@@ -137,8 +137,17 @@ run(async () => {
   raw.on('message', () => {});
   const ask = async (text) => { raw.send(text); return next(); };
   eq((await ask('not json')).error.code, -32700, 'raw ws: garbage is a parse error');
-  eq((await ask(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['syncing'] }))).error.code, -32602,
+  eq((await ask(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newBlobs'] }))).error.code, -32602,
      'raw ws: an unknown subscription is invalid params');
+  // a dev chain never syncs: the subscription is made and pushes nothing
+  const syncSub = (await ask(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'eth_subscribe', params: ['syncing'] }))).result;
+  check(/^0x[0-9a-f]{32}$/.test(syncSub), 'raw ws: a syncing subscription is made', syncSub);
+  // newPendingTransactions with true: whole transactions
+  const fullSub = (await ask(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'eth_subscribe', params: ['newPendingTransactions', true] }))).result;
+  const fourth = await wallet.sendTransaction({ to: SINK(169), value: 3n });
+  const pushed = await next();
+  eq([pushed.params?.subscription, pushed.params?.result?.hash, pushed.params?.result?.value],
+     [fullSub, fourth, '0x3'], 'raw ws: newPendingTransactions with true pushes the transaction');
   eq((await ask(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'eth_unsubscribe', params: ['0x1234'] }))).result, false,
      'raw ws: unsubscribing an unknown id is false');
   eq((await ask(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'eth_chainId' }))).result, '0x7a69', 'raw ws: the session goes on');
