@@ -34,7 +34,12 @@
  * after its frame's calls; errors have revm's names ("Reverted", "Out of
  * gas", "Bad instruction", "Bad jump destination", "Out of stack",
  * "StackUnderflow", "OutOfOffset", "CallTooDeep", "Insufficient balance
- * for transfer", "CreateCollision", "StateChangeDuringStaticCall"...).
+ * for transfer", "CreateCollision", "StateChangeDuringStaticCall",
+ * "NotActivated" for an opcode of a later fork, "CreateInitCodeSizeLimit"
+ * and "CreateContractSizeLimit" where geth says out of gas...); and, as
+ * revm-inspectors does, a self-destruct that neither destroys its account
+ * nor moves its balance (Cancun on, not created in the transaction, its
+ * own beneficiary) is a "suicide" trace of zeros.
  * stateDiff follows revm-inspectors' populate_state_diff: per changed
  * account, balance/nonce/code/storage as "=", {"+": v} (an account
  * created without a prior balance) or {"*": {"from", "to"}}. vmTrace is

@@ -182,8 +182,17 @@ void cl_done(trace_run *r, const tr_done *d) {
     }
     if (c->pending_sd && d->halted && d->status == EVM_SUCCESS) {
         int depth = d->s->depth + 1;
-        cl_enter(r, depth, OP_SELFDESTRUCT, &d->s->msg->recipient, &c->sd_to, NULL, 0, 0, &c->sd_value);
+        const address *self = &d->s->msg->recipient;
+        cl_enter(r, depth, OP_SELFDESTRUCT, self, &c->sd_to, NULL, 0, 0, &c->sd_value);
         cl_exit(r, depth, NULL, 0, 0, NULL, false, NULL);
+        /* revm reports a self-destruct from the journal entry it leaves: one
+         * that neither destroys the account nor moves its balance (Cancun
+         * on, an account not created here, itself the beneficiary) leaves
+         * none, and revm-inspectors writes zeros (trace_parity.c) */
+        json_t *calls = c->n ? c->stack[c->n - 1].calls : NULL;
+        if (r->cfg->record_parity_errors && calls && r->fork >= FORK_CANCUN && !memcmp(self->b, c->sd_to.b, 20) &&
+            !overlay_created_in_tx(r->ov, self))
+            trace_set(json_array_get(calls, json_array_size(calls) - 1), "_noSelfdestructHook", json_true());
     }
     c->pending_sd = false;
 }

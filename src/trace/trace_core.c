@@ -182,13 +182,14 @@ static const char *parity_frame_error(trace_run *r, int depth, evm_status status
     evm_status st = status;
     if (f->halted && f->halt_status != EVM_SUCCESS) {
         st = f->halt_status;
-    } else if (f->halted) { /* the init code returned: the deposit rules failed */
-        if (status == EVM_CONTRACT_VALIDATION_FAILURE) {
-            if (r->fork >= FORK_LONDON && len && output[0] == 0xef) return "CreateContractStartingWithEF";
-            if (f->halt_gas >= 200 * (int64_t)len) return "CreateContractSizeLimit";
-        }
+    } else if (f->halted) { /* the init code returned: revm checks 0xEF, the size, then the deposit's gas */
+        if (r->fork >= FORK_LONDON && len && output[0] == 0xef) return "CreateContractStartingWithEF";
+        if (r->fork >= FORK_SPURIOUS_DRAGON && len > MAX_CODE) return "CreateContractSizeLimit";
         return "Out of gas";
     }
+    /* revm refuses too big an init code with its own halt; geth (and the
+     * EVM here) run out of gas */
+    if (st == EVM_OUT_OF_GAS && f->halted && f->halt_initcode_too_big) return "CreateInitCodeSizeLimit";
     switch (st) {
     case EVM_REVERT: return "Reverted";
     case EVM_OUT_OF_GAS: return "Out of gas";
@@ -283,6 +284,9 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     f->error[0] = 0;
     if (!r->has_pending || r->pending.depth != depth) return;
     f->halt_op = r->pending.op;
+    f->halt_initcode_too_big = st == EVM_OUT_OF_GAS && (f->halt_op == OP_CREATE || f->halt_op == OP_CREATE2) &&
+                               r->fork >= FORK_SHANGHAI &&
+                               (!u256_fits_u64(&r->pending.top[2]) || r->pending.top[2].w[0] > MAX_INITCODE);
     int64_t cost = r->pending.gas - gas;
     bool pre = false;
     if (st != EVM_SUCCESS) classify(r, &r->pending, st, f->error, sizeof f->error, &pre, &cost);

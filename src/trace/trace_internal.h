@@ -85,6 +85,7 @@ typedef struct {
     evm_status halt_status;
     int64_t halt_gas;
     uint8_t halt_op;
+    bool halt_initcode_too_big; /* it halted on a CREATE past the init code limit */
     char error[112];         /* geth's error for a failed halt */
 } tr_frame;
 

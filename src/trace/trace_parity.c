@@ -57,9 +57,11 @@ static void frame_parts(const parity_walk *w, const json_t *f, bool top, json_t 
     *result = NULL;
     if (is_type(f, "SELFDESTRUCT")) {
         *type = "suicide";
-        trace_set(a, "address", get_or(f, "from", "0x"));
-        trace_set(a, "balance", get_or(f, "value", "0x0"));
-        trace_set(a, "refundAddress", get_or(f, "to", "0x"));
+        static const char ZERO[] = "0x0000000000000000000000000000000000000000";
+        bool zeros = json_object_get(f, "_noSelfdestructHook") != NULL; /* see trace_calls.c */
+        trace_set(a, "address", zeros ? json_string(ZERO) : get_or(f, "from", "0x"));
+        trace_set(a, "balance", zeros ? json_string("0x0") : get_or(f, "value", "0x0"));
+        trace_set(a, "refundAddress", zeros ? json_string(ZERO) : get_or(f, "to", "0x"));
         *action = a;
         return;
     }
