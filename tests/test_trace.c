@@ -1264,3 +1264,82 @@ TEST(trace_timeout_stops_a_long_transaction) {
     executor_free(ex);
     mem_state_free(w.s);
 }
+
+/* Parity's trace_* results (trace_parity.c, trace_vm.c) for a call that
+ * makes a failing call and a zero-value call to a precompile; the numbers
+ * are revm-inspectors' (anvil's trace_replayBlockTransactions of the same
+ * code): the frame gas without the intrinsic gas, a call's cost with the gas
+ * it forwards, "push" read before a call's result, the precompile call in
+ * neither the flat list nor the subs. */
+TEST(parity_trace_and_vm_trace) {
+    world w;
+    world_init(&w, FORK_PRAGUE);
+    static const char C_CODE[] = "6007600881905050506000600060006000600060d05af16000600060006000600060045af160206000f3";
+    address c = addr_of(0xc1), d = addr_of(0xd0);
+    put(&w, c, C_CODE, 0);
+    put(&w, d, "600160020150fe", 0);
+    transaction tx = make_tx(&w, c, 0x30000, 0, 0);
+    json_t *types = json_loads("[\"trace\",\"vmTrace\",\"stateDiff\"]", 0, NULL);
+    trace_config cfg;
+    char err[256] = "";
+    CHECK(trace_config_parity(types, false, &cfg, err, sizeof err));
+    json_decref(types);
+    executor *ex = executor_new();
+    json_t *out = trace_tx_on(&cfg, ex, &w.env, mem_state_view(w.s), mem_state_codes(w.s), &tx, 0, 0, false, NULL, err,
+                              sizeof err);
+    executor_free(ex);
+    CHECK(out != NULL);
+    const json_t *flat = json_object_get(out, "trace"), *vm = json_object_get(out, "vmTrace");
+    CHECK_EQ_U64(json_array_size(flat), 2);
+    const json_t *top = json_array_get(flat, 0), *inner = json_array_get(flat, 1);
+    CHECK(!strcmp(json_string_value(json_object_get(json_object_get(top, "action"), "gas")), "0x2adf8"));
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(top, "subtraces")), 1);
+    CHECK(!strcmp(json_string_value(json_object_get(inner, "error")), "Bad instruction"));
+    CHECK(json_is_null(json_object_get(inner, "result")));
+    CHECK(!strcmp(json_string_value(json_object_get(json_object_get(inner, "action"), "gas")), "0x2991c"));
+    /* the flat list is unlocalized (trace_replay*): no block fields */
+    CHECK(!json_object_get(top, "blockHash") && !strcmp(json_string_value(json_object_get(top, "type")), "call"));
+    const json_t *ops = json_object_get(vm, "ops");
+    CHECK(!strcmp(json_string_value(json_object_get(vm, "code")), "0x6007600881905050506000600060006000600060d05af1"
+                                                                     "6000600060006000600060045af160206000f3"));
+    CHECK_EQ_U64(json_array_size(ops), 26);
+#define OP(i) json_array_get(ops, i)
+#define EX(o) json_object_get(o, "ex")
+    char *push = trace_dumps(json_object_get(EX(OP(2)), "push"));
+    CHECK(!strcmp(push, "[\"0x7\",\"0x8\",\"0x7\"]")); /* DUP2 leaves its three */
+    free(push);
+    const json_t *call = OP(14), *pre = OP(22), *ret = OP(25);
+    CHECK(!strcmp(json_string_value(json_object_get(call, "op")), "CALL"));
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(call, "cost")), 172868);
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(EX(call), "used")), 175570);
+    CHECK_EQ_U64(json_array_size(json_object_get(EX(call), "push")), 0);
+    const json_t *sub = json_object_get(call, "sub"), *sub_ops = json_object_get(sub, "ops");
+    CHECK(!strcmp(json_string_value(json_object_get(sub, "code")), "0x600160020150fe"));
+    CHECK_EQ_U64(json_array_size(sub_ops), 5);
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(EX(json_array_get(sub_ops, 0)), "used")), 170268);
+    CHECK(!strcmp(json_string_value(json_object_get(json_array_get(sub_ops, 4), "op")), "INVALID"));
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(json_array_get(sub_ops, 4), "cost")), 0);
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(pre, "cost")), 2642);
+    CHECK(json_is_null(json_object_get(pre, "sub")));
+    push = trace_dumps(json_object_get(EX(pre), "push"));
+    CHECK(!strcmp(push, "[\"0x0\"]")); /* the first call's result, below the precompile call's operands */
+    free(push);
+    CHECK(!strcmp(json_string_value(json_object_get(ret, "op")), "RETURN"));
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(ret, "cost")), 3);
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(EX(ret), "used")), 2561);
+    CHECK(json_is_null(json_object_get(EX(ret), "store")));
+#undef OP
+#undef EX
+    /* the state diff: the sender's nonce and balance, the coinbase's fee */
+    const json_t *diff = json_object_get(out, "stateDiff");
+    CHECK_EQ_U64(json_object_size(diff), 2);
+    char *sender = addr_hex(w.sender);
+    const json_t *s = json_object_get(diff, sender);
+    free(sender);
+    CHECK(s && !strcmp(json_string_value(json_object_get(json_object_get(json_object_get(s, "nonce"), "*"), "to")),
+                       "0x1"));
+    CHECK(s && !strcmp(json_string_value(json_object_get(s, "code")), "="));
+    json_decref(out);
+    tx_free(&tx);
+    mem_state_free(w.s);
+}

@@ -69,6 +69,8 @@ const char *evm_opcode_name(uint8_t op);
 /* Stack items an assigned opcode needs (*in) and leaves in their place
  * (*out); false for an unassigned one. */
 bool evm_opcode_stack(uint8_t op, int *in, int *out);
+/* The static cost of op in fork, or -1 where fork does not define it. */
+int evm_opcode_cost(uint8_t op, fork_id fork);
 
 typedef enum { EVM_CALL, EVM_CALLCODE, EVM_DELEGATECALL, EVM_STATICCALL, EVM_CREATE, EVM_CREATE2 } evm_call_kind;
 

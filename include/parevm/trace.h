@@ -43,7 +43,7 @@
  * stateDiff follows revm-inspectors' populate_state_diff: per changed
  * account, balance/nonce/code/storage as "=", {"+": v} (an account
  * created without a prior balance) or {"*": {"from", "to"}}. vmTrace is
- * not produced (trace_config_parity refuses it).
+ * revm-inspectors' (src/trace/trace_vm.c says what it holds).
  *
  * Tracing re-executes on a layer over a read-only state_view (the state is
  * never written) with the traced copy of the interpreter, so untraced
@@ -104,7 +104,7 @@ typedef struct {
     /* Parity's trace types ("trace", "stateDiff"); parity_localized: every
      * trace carries its block and transaction (trace_transaction,
      * trace_block, trace_filter) */
-    bool parity_trace, parity_state_diff, parity_localized;
+    bool parity_trace, parity_state_diff, parity_vm_trace, parity_localized;
     /* internal (set by the tracing functions, not by callers): callTracer's
      * frames also record revm's error names, for TRACER_PARITY */
     bool record_parity_errors;
@@ -132,8 +132,7 @@ bool trace_config_parse(const json_t *v, trace_config *out, char *err, size_t er
 
 /* A TRACER_PARITY config from a trace_* method's trace types: a JSON array
  * of "trace", "stateDiff" and "vmTrace" (repeats allowed, empty allowed).
- * No timeout applies. "vmTrace" is refused (not produced), as is anything
- * else: false with the reason in err. */
+ * No timeout applies. Anything else: false with the reason in err. */
 bool trace_config_parity(const json_t *types, bool localized, trace_config *out, char *err, size_t errlen);
 
 /* debug_traceCall's config: a TraceConfig plus stateOverrides,

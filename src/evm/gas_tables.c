@@ -80,6 +80,10 @@ const evm_tables *evm_get_tables(void) {
 
 const char *evm_opcode_name(uint8_t op) { return evm_get_tables()->name[op]; }
 
+int evm_opcode_cost(uint8_t op, fork_id fork) {
+    return fork >= 0 && fork < FORK_COUNT ? evm_get_tables()->gas[fork][op] : -1;
+}
+
 bool evm_opcode_stack(uint8_t op, int *in, int *out) {
     const evm_tables *t = evm_get_tables();
     if (!t->name[op]) return false;

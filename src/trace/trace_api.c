@@ -153,8 +153,7 @@ bool trace_config_parity(const json_t *types, bool localized, trace_config *out,
         } else if (s && !strcmp(s, "stateDiff")) {
             out->parity_state_diff = true;
         } else if (s && !strcmp(s, "vmTrace")) {
-            snprintf(err, errlen, "trace type vmTrace is not supported");
-            return false;
+            out->parity_vm_trace = true;
         } else {
             snprintf(err, errlen, "unknown trace type%s%.64s%s, expected one of trace, stateDiff, vmTrace",
                      s ? " \"" : "", s ? s : "", s ? "\"" : "");

@@ -91,6 +91,82 @@ static bool memory_oog(const tr_step *p, const char **why, int64_t *cost) {
     return true;
 }
 
+/* ---- revm's charge of a failing step (Parity's vmTrace) ---- */
+
+static uint64_t words_of(const u256 *size) { return u256_fits_u64(size) ? (size->w[0] + 31) / 32 : UINT64_MAX / 64; }
+
+/* The memory expansion fee of [off, off + size) over mem_size bytes, or
+ * INT64_MAX when it cannot be paid in any case. */
+static int64_t expansion_fee(const u256 *off, const u256 *size, uint64_t mem_size) {
+    if (u256_is_zero(size)) return 0;
+    if (!u256_fits_u64(off) || !u256_fits_u64(size) || off->w[0] + size->w[0] > 0x1FFFFFFFE0ULL) return INT64_MAX;
+    uint64_t words = (off->w[0] + size->w[0] + 31) / 32, have = mem_size / 32;
+    return words > have ? (int64_t)(memory_fee(words) - memory_fee(have)) : 0;
+}
+
+/* The largest expansion of a CALL-family instruction's two ranges. */
+static int64_t call_fee(const tr_step *p) {
+    int a = p->op == 0xf1 || p->op == 0xf2 ? 3 : 2; /* argsOffset's place below the operands before it */
+    int64_t in = expansion_fee(&p->top[a], &p->top[a + 1], p->mem_size);
+    int64_t out = expansion_fee(&p->top[a + 2], &p->top[a + 3], p->mem_size);
+    return in > out ? in : out;
+}
+
+/* What revm charged for step p that failed with st, and how much of its
+ * stack it had taken by then (VM_KEEPS: none; VM_POPS: all its inputs, as
+ * the CALL and CREATE families pop them first; VM_POPS_BUT_LAST: all but
+ * the deepest, which the other one-result instructions overwrite in place).
+ * Running out of gas spends all that is left, except when a memory
+ * expansion cannot be paid (what was charged before it stays) or an init
+ * code is too big (nothing); a static charge that fails comes before any
+ * pop. Other failures charge the static cost. */
+static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int64_t *cost, vm_pops *pops) {
+    int64_t stat = p->static_cost > 0 ? p->static_cost : 0;
+    bool calls = p->op == 0xf1 || p->op == 0xf2 || p->op == 0xf4 || p->op == 0xfa;
+    bool creates = p->op == OP_CREATE || p->op == OP_CREATE2;
+    *pops = calls || creates ? VM_POPS : VM_POPS_BUT_LAST;
+    *cost = stat;
+    if (st == EVM_UNDEFINED_INSTRUCTION || st == EVM_INVALID_INSTRUCTION) {
+        /* an opcode of a later fork pays its static cost before revm finds it not activated */
+        int later = st == EVM_UNDEFINED_INSTRUCTION ? evm_opcode_cost(p->op, FORK_COUNT - 1) : -1;
+        *cost = later > 0 ? later : 0;
+        *pops = VM_KEEPS;
+        return;
+    }
+    if (st == EVM_STACK_UNDERFLOW || st == EVM_STACK_OVERFLOW) {
+        *pops = VM_KEEPS;
+        return;
+    }
+    if (p->op == OP_SSTORE && fork >= FORK_ISTANBUL && p->gas <= SSTORE_SENTRY) { /* no charge: EIP-2200's sentry */
+        *cost = 0;
+        return;
+    }
+    if (st != EVM_OUT_OF_GAS) return;
+    if (creates && fork >= FORK_SHANGHAI && (!u256_fits_u64(&p->top[2]) || p->top[2].w[0] > MAX_INITCODE)) {
+        *cost = 0; /* revm's CreateInitCodeSizeLimit, before CREATE2 pops its salt */
+        if (p->op == OP_CREATE2) *pops = VM_POPS_BUT_LAST;
+        return;
+    }
+    *cost = p->gas;
+    if (p->gas < stat && !creates) { /* the static charge, before the instruction (revm charges CREATE's in it) */
+        *pops = VM_KEEPS;
+        return;
+    }
+    u256 off, size;
+    int64_t per_word, per_byte, fee;
+    if (memory_operand(p, &off, &size, &per_word, &per_byte)) {
+        int64_t words = (int64_t)words_of(&size), dyn = per_word * words;
+        if (per_byte) dyn = u256_fits_u64(&size) && size.w[0] < (uint64_t)INT64_MAX / 8 ? 8 * (int64_t)size.w[0] : INT64_MAX;
+        if (dyn != INT64_MAX && stat + dyn <= p->gas) { /* the words were paid: the memory failed */
+            fee = expansion_fee(&off, &size, p->mem_size);
+            if (fee == INT64_MAX || stat + dyn + fee > p->gas) *cost = stat + dyn;
+        }
+    } else if (calls) {
+        fee = call_fee(p);
+        if (p->gas >= stat && (fee == INT64_MAX || stat + fee > p->gas)) *cost = stat;
+    }
+}
+
 /* Fills the frame's error for a halt with st on step p. *pre tells whether
  * geth's gas/stack phase found it (then the step carries the error and its
  * cost is *cost, already set to parevm's charge, adjusted where geth's
@@ -255,6 +331,7 @@ static void hook_step(evm_tracer *t, const evm_step *s) {
         r->frames[0].refund_base = (int64_t)executor_auth_refund(r->ex);
     }
     if (r->has_pending) finish(r, r->pending.gas - s->gas, s->refund, false, EVM_SUCCESS, NULL);
+    if (r->vm_on) vm_step(r, s);
     tr_step *p = &r->pending;
     p->depth = s->depth;
     p->pc = s->pc;
@@ -282,6 +359,12 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     f->halt_status = st;
     f->halt_gas = gas;
     f->error[0] = 0;
+    if (r->vm_on && r->has_pending && r->pending.depth == depth) {
+        int64_t failed_cost = 0;
+        vm_pops pops = VM_POPS;
+        if (st != EVM_SUCCESS && st != EVM_REVERT) revm_failed_step(&r->pending, st, r->fork, &failed_cost, &pops);
+        vm_halt(r, depth, st, gas, failed_cost, pops);
+    }
     if (!r->has_pending || r->pending.depth != depth) return;
     f->halt_op = r->pending.op;
     f->halt_initcode_too_big = st == EVM_OUT_OF_GAS && (f->halt_op == OP_CREATE || f->halt_op == OP_CREATE2) &&
@@ -319,6 +402,7 @@ static void hook_enter(evm_tracer *t, const evm_message *msg, const address *fro
     }
     cl_enter(r, d, trace_kind_op(msg->kind), from, &target, msg->input, msg->input_size, (uint64_t)msg->gas,
              msg->kind == EVM_STATICCALL ? NULL : &msg->value);
+    if (r->vm_on) vm_enter(r, msg, &target, caller_gas);
 }
 
 static void hook_exit(evm_tracer *t, const evm_message *msg, const evm_result *res) {
@@ -332,6 +416,7 @@ static void hook_exit(evm_tracer *t, const evm_message *msg, const evm_result *r
                            : NULL;
     cl_exit(r, msg->depth, out ? res->output : NULL, out ? res->output_size : 0, (uint64_t)(msg->gas - res->gas_left),
             err, res->status == EVM_REVERT, perr);
+    if (r->vm_on) vm_exit(r, msg->depth);
 }
 
 /* ---- one transaction ---- */
@@ -367,6 +452,7 @@ static void run_free(trace_run *r) {
     case TRACER_PRESTATE: ps_free(r); break;
     default: break; /* derived tracers run as TRACER_CALL */
     }
+    vm_free(r);
     free(r->frames);
 }
 
@@ -379,6 +465,7 @@ static const trace_config *run_config(const trace_config *cfg, trace_config *cal
     calls->kind = TRACER_CALL;
     calls->only_top_call = calls->with_log = false;
     calls->record_parity_errors = cfg->kind == TRACER_PARITY;
+    calls->parity_vm_trace = cfg->kind == TRACER_PARITY && cfg->parity_vm_trace;
     return calls;
 }
 
@@ -411,6 +498,7 @@ json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *en
     if (cfg->kind == TRACER_CALL)
         cl_enter(r, 0, tx->has_to ? 0xf1 : 0xf0, &tx->sender, &to, tx->data, tx->data_len, tx->gas_limit, &tx->value);
     if (cfg->kind == TRACER_PRESTATE) ps_start(r, tx, &to, env);
+    if ((r->vm_on = cfg->parity_vm_trace)) vm_begin(r, &to);
 
     tx_result res;
     if (cfg->has_timeout) {
@@ -456,7 +544,7 @@ json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *en
             executor_top_frame(ex, &gas, &left);
             parity_input in = {.calls = out, .fork = env->fork, .where = where, .top_gas = (uint64_t)gas,
                                .top_gas_used = (uint64_t)(gas - left), .res = &res, .pre = view,
-                               .changes = executor_changes(ex)};
+                               .changes = executor_changes(ex), .vm_trace = r->vm_on ? vm_result(r) : NULL};
             out = trace_parity(asked, &in);
         } else if (out && cfg != asked) {
             out = trace_derive(asked, out, env->fork, where);

@@ -161,6 +161,38 @@ typedef struct {
     address created_addr;
 } tr_prestate;
 
+typedef enum { VM_KEEPS, VM_POPS, VM_POPS_BUT_LAST } vm_pops;
+
+/* Parity's vmTrace (trace_vm.c): every frame entered, as revm-inspectors'
+ * arena holds them, and the ones still open. */
+typedef struct {
+    json_t *ops;             /* its instructions */
+    int *children;           /* attached children (node ids), in order */
+    int n_children, cap_children;
+    int parent;              /* -1 for the top frame */
+    address code_addr;
+} vm_node;
+
+typedef struct {
+    vm_node *nodes;
+    int n_nodes, cap_nodes;
+    int *open;               /* node ids by depth */
+    int n_open, cap_open;
+    int last_entered;        /* the node entered last */
+    bool last_entered_stop;  /* ... and its last step so far is STOP */
+    /* the step waiting for its cost and stack */
+    bool pending;
+    int pending_depth, pending_node, p_outputs;
+    uint64_t p_pc;
+    uint8_t p_op;
+    int64_t p_gas, p_static;
+    json_t *p_mem, *push_halt, *push_popped, *push_last; /* its stack's top if it keeps / pops / pops but the last of its inputs */
+    /* the memory last written out, shared while it does not change */
+    uint8_t *mem;
+    size_t mem_len;
+    json_t *mem_json;
+} tr_vm;
+
 typedef struct trace_run {
     evm_tracer base;
     const trace_config *cfg;
@@ -180,6 +212,8 @@ typedef struct trace_run {
     tr_logger lg;
     tr_calls cl;
     tr_prestate ps;
+    bool vm_on;              /* Parity's vmTrace is recorded (with callTracer's run) */
+    tr_vm vm;
 } trace_run;
 
 /* The geth opcode of a message kind (CALL 0xf1 ... CREATE2 0xf5). */
@@ -211,6 +245,17 @@ void ps_step(trace_run *r, const evm_step *s);
 void ps_done(trace_run *r, const tr_done *d);
 json_t *ps_result(trace_run *r, const change_set *cs);
 
+/* trace_vm.c: Parity's vmTrace, recorded beside callTracer's tree */
+void vm_begin(trace_run *r, const address *to);
+void vm_step(trace_run *r, const evm_step *s);
+void vm_enter(trace_run *r, const evm_message *msg, const address *code_addr, int64_t caller_gas);
+/* failed_cost and pops: revm's charge of a step that failed, and what of
+ * its inputs it had taken off the stack (trace_core.c) */
+void vm_halt(trace_run *r, int depth, evm_status st, int64_t gas, int64_t failed_cost, vm_pops pops);
+void vm_exit(trace_run *r, int depth);
+json_t *vm_result(trace_run *r); /* the top frame's {code, ops} (new reference) */
+void vm_free(trace_run *r);
+
 /* ---- Tracers derived from callTracer's tree (trace_flat.c) ---- */
 
 /* The result of the derived tracer cfg names (flatCallTracer, 4byteTracer,
@@ -231,6 +276,7 @@ typedef struct {
     const tx_result *res;
     state_view pre;
     const change_set *changes;
+    json_t *vm_trace;          /* taken; NULL: not asked */
 } parity_input;
 
 /* {"output", "stateDiff", "trace", "vmTrace"} as cfg's trace types ask. */

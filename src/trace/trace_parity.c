@@ -298,7 +298,7 @@ json_t *trace_parity(const trace_config *cfg, const parity_input *in) {
     if (cfg->parity_trace) walk(w, in->calls, 0);
     trace_set(out, "trace", w->out);
     free(w);
-    trace_set(out, "vmTrace", json_null());
+    trace_set(out, "vmTrace", in->vm_trace ? in->vm_trace : json_null());
     json_decref(in->calls);
     return out;
 }

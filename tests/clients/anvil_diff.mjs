@@ -166,7 +166,9 @@ run(async () => {
     }
     const [bp, ba] = await both('trace_block', [hex(number)]);
     eq(JSON.stringify(unhash(bp)), JSON.stringify(unhash(ba)), `${what}: trace_block ${number}`);
-    const [rp, ra] = await both('trace_replayBlockTransactions', [hex(number), ['trace', 'stateDiff']]);
+    // vmTrace holds the memory at every step: not for the full blocks (anvil's answer outgrows a JS string)
+    const types = BigInt(pb.gasUsed) < 5000000n ? ['trace', 'stateDiff', 'vmTrace'] : ['trace', 'stateDiff'];
+    const [rp, ra] = await both('trace_replayBlockTransactions', [hex(number), types]);
     eq(JSON.stringify(rp), JSON.stringify(ra), `${what}: trace_replayBlockTransactions ${number}`);
     parityChecks += 2;
     // the state of everything touched so far, at this block
@@ -358,8 +360,7 @@ run(async () => {
     await rpc(P.url, 'evm_mine', []);
     eq(pre.trace, (await rpc(P.url, 'trace_replayTransaction', [th, ['trace']])).trace,
        'trace_rawTransaction before, trace_replayTransaction after mining');
-    for (const [m, p, code] of [['trace_replayTransaction', [th, ['vmTrace']], -32602],
-                                ['trace_replayTransaction', [th, ['bogus']], -32602],
+    for (const [m, p, code] of [['trace_replayTransaction', [th, ['bogus']], -32602],
                                 ['trace_replayTransaction', [th, 'trace'], -32602],
                                 ['trace_replayTransaction', ['0x' + '12'.repeat(32), ['trace']], -32000],
                                 ['trace_filter', [{ fromBlock: '0x0', toBlock: '0x65' }], -32602],

@@ -226,7 +226,7 @@ run(async () => {
     ['trace_block', [{}]],
     ['trace_replayTransaction', ['0x' + '12'.repeat(32), 'trace']],
     ['trace_replayTransaction', ['0x' + '12'.repeat(32), [7]]],
-    ['trace_replayBlockTransactions', ['latest', ['vmTrace']]],
+    ['trace_replayBlockTransactions', ['latest', ['vmtrace']]],
     ['trace_replayBlockTransactions', ['latest']],
     ['trace_filter', ['all']],
     ['trace_filter', [{ fromAddress: A }]],
@@ -240,7 +240,7 @@ run(async () => {
     ['trace_call', [{ to: A }, ['trace'], 'latest', { [A]: { balance: 'lots' } }]],
     ['trace_callMany', [{}]],
     ['trace_callMany', [[[{ to: A }, ['trace'], 'extra']]]],
-    ['trace_callMany', [[[{ to: A }, ['stateDiff', 'vmTrace']]]]],
+    ['trace_callMany', [[[{ to: A }, ['stateDiff', null]]]]],
     ['trace_rawTransaction', ['0x02', ['trace']]],
     ['trace_rawTransaction', ['0xzz', ['trace']]],
   ];

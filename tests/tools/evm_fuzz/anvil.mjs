@@ -47,8 +47,8 @@ const AUTH_KEYS = ["0x" + "11".repeat(32), "0x" + "22".repeat(32)];
 const AUTHORITIES = AUTH_KEYS.map((k) => U.createAddressFromPrivateKey(U.hexToBytes(k)).toString());
 
 
-// the trace types of the Parity comparison (vmTrace is not produced)
-const PARITY_TYPES = ["trace", "stateDiff"];
+// the trace types of the Parity comparison
+const PARITY_TYPES = ["trace", "stateDiff", "vmTrace"];
 
 // ---- anvil ----
 const { rpc, node } = await startAnvil(anvilBin, ["--hardfork", FORK, "--steps-tracing", "--silent", "--gas-limit", "30000000"]);
