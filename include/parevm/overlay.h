@@ -60,6 +60,12 @@ void overlay_touch(overlay *ov, const address *addr);
 /* CREATE: marks the account as created in this transaction, storage reset. */
 void overlay_create_account(overlay *ov, const address *addr);
 bool overlay_created_in_tx(overlay *ov, const address *addr);
+/* Calls fn for each storage slot of addr the transaction has read or
+ * written: its value when the transaction started and its value now (a
+ * self-destruct does not clear them here). For tracers; fn must not change
+ * the overlay. */
+typedef void (*overlay_slot_fn)(void *arg, const u256 *key, const u256 *original, const u256 *value);
+void overlay_each_slot(overlay *ov, const address *addr, overlay_slot_fn fn, void *arg);
 /* SELFDESTRUCT per fork (EIP-6780 from Cancun); true on the first one. */
 bool overlay_selfdestruct(overlay *ov, const address *addr, const address *beneficiary);
 

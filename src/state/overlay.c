@@ -322,6 +322,13 @@ bool overlay_created_in_tx(overlay *ov, const address *addr) {
     return account(ov, addr)->flags & AF_CREATED;
 }
 
+void overlay_each_slot(overlay *ov, const address *addr, overlay_slot_fn fn, void *arg) {
+    for (uint32_t s = account(ov, addr)->first_slot; s != NO_SLOT; s = ov->slots.v[s].next) {
+        const ov_slot *sl = &ov->slots.v[s];
+        if (sl->loaded) fn(arg, &sl->id.key, &sl->original, &sl->value);
+    }
+}
+
 bool overlay_selfdestruct(overlay *ov, const address *addr, const address *beneficiary) {
     uint32_t idx = account_index(ov, addr);
     bool first = !(ov->accounts.v[idx].flags & AF_DESTRUCTED);

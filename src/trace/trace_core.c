@@ -272,7 +272,8 @@ static const char *parity_frame_error(trace_run *r, int depth, evm_status status
     case EVM_UNDEFINED_INSTRUCTION: /* revm: an opcode of a later fork is not activated yet */
         return f->halted && evm_opcode_name(f->halt_op) ? "NotActivated" : "Bad instruction";
     case EVM_INVALID_INSTRUCTION: return "Bad instruction";
-    case EVM_STACK_UNDERFLOW: return "StackUnderflow";
+    case EVM_STACK_UNDERFLOW: /* revm's DUP and SWAP say overflow for both */
+        return f->halted && f->halt_op >= 0x80 && f->halt_op <= 0x9f ? "Out of stack" : "StackUnderflow";
     case EVM_STACK_OVERFLOW: return "Out of stack";
     case EVM_BAD_JUMP_DESTINATION: return "Bad jump destination";
     case EVM_INVALID_MEMORY_ACCESS: return "OutOfOffset";
@@ -544,7 +545,7 @@ json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *en
             executor_top_frame(ex, &gas, &left);
             parity_input in = {.calls = out, .fork = env->fork, .where = where, .top_gas = (uint64_t)gas,
                                .top_gas_used = (uint64_t)(gas - left), .res = &res, .pre = view,
-                               .changes = executor_changes(ex), .vm_trace = r->vm_on ? vm_result(r) : NULL};
+                               .changes = executor_changes(ex), .vm_trace = r->vm_on ? vm_result(r) : NULL, .ov = executor_overlay(ex)};
             out = trace_parity(asked, &in);
         } else if (out && cfg != asked) {
             out = trace_derive(asked, out, env->fork, where);

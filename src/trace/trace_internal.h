@@ -277,6 +277,7 @@ typedef struct {
     state_view pre;
     const change_set *changes;
     json_t *vm_trace;          /* taken; NULL: not asked */
+    overlay *ov;               /* the transaction's overlay (a destroyed account's slots) */
 } parity_input;
 
 /* {"output", "stateDiff", "trace", "vmTrace"} as cfg's trace types ask. */

@@ -213,8 +213,47 @@ static json_t *storage_diff(const account_change *ac, const change_set *cs, stat
     return storage;
 }
 
+/* A destroyed account's slots that the transaction changed before it went,
+ * as revm keeps them (present against original), gathered unsorted. */
+typedef struct {
+    slot_change *v;
+    size_t n, cap;
+} slot_list;
+
+static void gather_changed(void *arg, const u256 *key, const u256 *original, const u256 *value) {
+    slot_list *l = arg;
+    if (u256_eq(original, value)) return;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 8;
+        l->v = realloc(l->v, 2 * l->cap * sizeof *l->v);
+        if (!l->v) abort();
+    }
+    l->v[2 * l->n] = (slot_change){*key, *original};
+    l->v[2 * l->n + 1] = (slot_change){*key, *value};
+    l->n++;
+}
+
+static int by_key_pair(const void *a, const void *b) { return by_key(a, b); }
+
+static json_t *destroyed_storage(overlay *ov, const address *addr) {
+    slot_list l = {0};
+    overlay_each_slot(ov, addr, gather_changed, &l);
+    /* pairs (original, now) sort together by key */
+    if (l.n) qsort(l.v, l.n, 2 * sizeof *l.v, by_key_pair);
+    json_t *storage = trace_take(json_object());
+    for (size_t i = 0; i < l.n; i++) {
+        json_t *key = trace_json_word(&l.v[2 * i].key);
+        trace_set(storage, json_string_value(key),
+                  delta_changed(trace_json_word(&l.v[2 * i].value), trace_json_word(&l.v[2 * i + 1].value)));
+        json_decref(key);
+    }
+    free(l.v);
+    return storage;
+}
+
 /* One account's diff, or NULL where revm-inspectors leaves it out. */
-static json_t *account_diff(const account_change *ac, const change_set *cs, state_view pre, state_view post) {
+static json_t *account_diff(const account_change *ac, const change_set *cs, state_view pre, state_view post,
+                            overlay *ov) {
     account_info before, after;
     bool existed = pre.ops->get_account(pre.ctx, &ac->addr, FIELD_ALL, &before);
     post.ops->get_account(post.ctx, &ac->addr, FIELD_ALL, &after);
@@ -232,7 +271,7 @@ static json_t *account_diff(const account_change *ac, const change_set *cs, stat
         trace_set(d, "balance", delta_changed(trace_json_quantity(&before.balance), trace_json_quantity(&U256_ZERO)));
         trace_set(d, "code", json_string("="));
         trace_set(d, "nonce", json_string("="));
-        trace_set(d, "storage", trace_take(json_object()));
+        trace_set(d, "storage", ov ? destroyed_storage(ov, &ac->addr) : trace_take(json_object()));
         return d;
     }
     if (created && u256_is_zero(&before.balance)) {
@@ -258,7 +297,7 @@ static json_t *account_diff(const account_change *ac, const change_set *cs, stat
     return d;
 }
 
-static json_t *state_diff(state_view pre, const change_set *cs) {
+static json_t *state_diff(state_view pre, const change_set *cs, overlay *ov) {
     trace_state *ts = trace_state_new(pre);
     trace_state_apply(ts, cs);
     state_view post = trace_state_view(ts);
@@ -269,7 +308,7 @@ static json_t *state_diff(state_view pre, const change_set *cs) {
     json_t *out = trace_take(json_object());
     for (size_t i = 0; i < cs->n_accounts; i++) {
         if (i && !memcmp(order[i]->addr.b, order[i - 1]->addr.b, 20)) continue;
-        json_t *d = account_diff(order[i], cs, pre, post);
+        json_t *d = account_diff(order[i], cs, pre, post, ov);
         if (!d) continue;
         json_t *key = rpc_json_address(&order[i]->addr);
         trace_set(out, json_string_value(key), d);
@@ -291,7 +330,7 @@ json_t *trace_parity(const trace_config *cfg, const parity_input *in) {
     hex_encode(has_output ? res->output : (const uint8_t *)"", has_output ? res->output_size : 0, hex);
     trace_set(out, "output", json_string(hex));
     free(hex);
-    trace_set(out, "stateDiff", cfg->parity_state_diff ? state_diff(in->pre, in->changes) : json_null());
+    trace_set(out, "stateDiff", cfg->parity_state_diff ? state_diff(in->pre, in->changes, in->ov) : json_null());
     parity_walk *w = calloc(1, sizeof *w);
     if (!w) abort();
     *w = (parity_walk){.cfg = cfg, .in = in, .out = trace_take(json_array())};
