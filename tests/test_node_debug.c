@@ -318,8 +318,16 @@ TEST(set_head_rewinds_the_chain_and_state) {
     snprintf(p, sizeof p, "[\"%s\",\"latest\"]", fresh);
     CHECK(result_is(&c, "eth_getBalance", p, "\"0x6\""));
 
+    /* a pending transaction of acct3 (nonce 2) */
+    CHECK(transfer(&c, 3, 2, &c.fresh, 1000));
+    CHECK(result_is(&c, "txpool_status", "[]", "{\"pending\":\"0x1\",\"queued\":\"0x0\"}"));
+
     CHECK(result_is(&c, "debug_setHead", "[\"0x2\"]", "null"));
     CHECK(result_is(&c, "eth_blockNumber", "[]", "\"0x2\""));
+    /* the pool follows the new head: acct3's nonce is 0 again, so its
+     * nonce-2 transaction waits (the rewound blocks' transactions are not
+     * put back, as in geth after a setHead) */
+    CHECK(result_is(&c, "txpool_status", "[]", "{\"pending\":\"0x0\",\"queued\":\"0x1\"}"));
     CHECK(result_is(&c, "eth_getBalance", p, "\"0x5\""));
     snprintf(p, sizeof p, "[\"%s\",\"0x1\",\"latest\"]", contract);
     CHECK(result_is(&c, "eth_getStorageAt", p, "\"0x0000000000000000000000000000000000000000000000000000000000000022\""));

@@ -32,6 +32,10 @@
  * retained block's state can be dumped (node_range.h says how); "latest"
  * includes dev-mode edits not yet in a block, and "pending" is the head.
  *
+ * Numbers that geth decodes as Go integers (startNum, endNum, txIndex,
+ * maxResult, maxResults) are taken as JSON integers, as geth does, or as
+ * hex quantities, as most clients send numbers.
+ *
  * Errors follow geth: "start block ff not found", "block 0 has no parent",
  * "start block height (2) must be less than end block height (1)",
  * "block #N not found", "no transaction in genesis", "transaction index N
