@@ -530,6 +530,39 @@ out:
 
 /* ---- Reorgs ------------------------------------------------------------------------------------------------ */
 
+/* debug_getBadBlocks' hashes in order (at most cap); each entry's block
+ * object and RLP must be the block its hash names. SIZE_MAX when the
+ * answer is malformed. */
+static size_t bad_blocks(eh_node *e, bytes32 *out, size_t cap) {
+    json_t *r = eh_result(e, "debug_getBadBlocks", json_array());
+    size_t n = json_is_array(r) ? json_array_size(r) : SIZE_MAX;
+    for (size_t i = 0; n != SIZE_MAX && i < n; i++) {
+        const json_t *b = json_array_get(r, i);
+        uint8_t *rlp = NULL;
+        size_t len;
+        block blk;
+        char why[128];
+        bytes32 h;
+        bool good = i < cap && !rpc_parse_hash(json_object_get(b, "hash"), &h) &&
+                    !rpc_parse_data(json_object_get(b, "rlp"), &rlp, &len) && block_decode(rlp, len, &blk, why, sizeof why);
+        free(rlp);
+        if (good) {
+            const json_t *o = json_object_get(b, "block");
+            bytes32 oh;
+            uint64_t num;
+            good = bytes32_eq(&blk.header.hash, &h) && !rpc_parse_hash(json_object_get(o, "hash"), &oh) &&
+                   bytes32_eq(&oh, &h) && !rpc_parse_u64(json_object_get(o, "number"), &num) && num == blk.header.number &&
+                   json_array_size(json_object_get(o, "transactions")) == blk.n_txs &&
+                   (blk.n_txs == 0 || json_is_object(json_array_get(json_object_get(o, "transactions"), 0)));
+            block_free(&blk);
+            out[i] = h;
+        }
+        if (!good) n = SIZE_MAX;
+    }
+    json_decref(r);
+    return n;
+}
+
 TEST(engine_reorgs_between_built_branches) {
     eh_node a = {0}, b = {0};
     CHECK(start_node(&a) && start_node(&b));
@@ -537,6 +570,8 @@ TEST(engine_reorgs_between_built_branches) {
     bytes32 g = genesis_hash(&a);
     account s = dev_account(1);
     address x = addr_of(0x10), y = addr_of(0x20);
+    bytes32 bads[4];
+    CHECK(bad_blocks(&b, bads, 4) == 0);
     /* branch A on node a: a1 pays x, a2 empty */
     CHECK(send_tx(&a, transfer(&s, 0, &x, 111, 1)));
     json_t *a1 = build(&a, &g, T0 + 12, 1);
@@ -593,6 +628,9 @@ TEST(engine_reorgs_between_built_branches) {
           lvh_is(json_object_get(r, "payloadStatus"), &b3h));
     json_decref(r);
     CHECK(head_is(&b, &b3h));
+    /* debug_getBadBlocks: the executed invalid block, not its child (refused
+     * for its parent alone) */
+    CHECK(bad_blocks(&b, bads, 4) == 1 && bytes32_eq(&bads[0], &bad1));
     /* back to branch A: its blocks come back from the store */
     CHECK(fcu_valid(&b, &a2h) && head_is(&b, &a2h));
     vx = balance(&b, &x), vy = balance(&b, &y);
@@ -610,6 +648,12 @@ TEST(engine_reorgs_between_built_branches) {
     CHECK(head_is(&b, &a2h));
     vx = balance(&b, &x);
     CHECK(u256_eq(&vx, U(111)));
+    /* the block the forkchoice update failed on is kept too (both at height 4) */
+    CHECK(bad_blocks(&b, bads, 4) == 2 && (bytes32_eq(&bads[0], &bad3) || bytes32_eq(&bads[1], &bad3)) &&
+          (bytes32_eq(&bads[0], &bad1) || bytes32_eq(&bads[1], &bad1)));
+    CHECK(eh_error_code(&b, "debug_getBadBlocks", json_pack("[s]", "/tmp/bad.json")) == RPC_SERVER_ERROR);
+    CHECK(eh_error_code(&b, "debug_getBadBlocks", json_pack("[i]", 1)) == RPC_INVALID_PARAMS);
+    CHECK(bad_blocks(&a, bads, 4) == 0);
     /* the good b4 is still fine: straight onto it from branch A */
     CHECK(new_payload_is(&b, b4, "ACCEPTED", NULL));
     CHECK(fcu_valid(&b, &b4h) && head_is(&b, &b4h));

@@ -298,6 +298,17 @@ typedef bool (*db_account_fn)(void *arg, const address *addr, const account_info
 typedef bool (*db_slot_fn)(void *arg, const u256 *slot, const u256 *value);
 const char *db_each_account(db_snapshot *s, db_account_fn fn, void *arg);
 const char *db_each_slot(db_snapshot *s, const address *addr, db_slot_fn fn, void *arg);
+/* The same from a position: the first account (slot) whose hashed key is
+ * at or after start (NULL: the first). */
+const char *db_each_account_from(db_snapshot *s, const bytes32 *start, db_account_fn fn, void *arg);
+const char *db_each_slot_from(db_snapshot *s, const address *addr, const bytes32 *start, db_slot_fn fn, void *arg);
+/* The keys the change sets of blocks from..to name (to <= head; every one
+ * of those blocks must have a change set), block by block: fn gets each
+ * account entry (slot NULL), then each slot entry, of the accounts `only`
+ * names (NULL: all). An account may appear for its slots alone. */
+typedef bool (*db_change_fn)(void *arg, uint64_t number, const address *addr, const u256 *slot);
+const char *db_each_change(db_snapshot *s, uint64_t from, uint64_t to, const address *only, db_change_fn fn,
+                           void *arg);
 
 /* Chain reads. Byte results are appended to *out. */
 const char *db_head(db_snapshot *s, uint64_t *number, bytes32 *hash);

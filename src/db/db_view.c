@@ -399,45 +399,12 @@ const char *db_read_account(db_snapshot *s, const address *addr, account_info *o
 
 const char *db_each_account(db_snapshot *s, db_account_fn fn, void *arg) {
     if (s->at != s->head) return "a historical snapshot cannot be walked";
-    lane *l = acquire(s);
-    MDB_cursor *cur = NULL;
-    int rc = mdb_cursor_open(l->txn, s->d->t[T_HACCOUNTS], &cur);
-    MDB_val k, v;
-    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        address addr;
-        db_account a;
-        if (!db_account_row_decode(v.mv_data, v.mv_size, &addr, &a, NULL)) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        account_info info = {.balance = a.balance, .nonce = a.nonce, .code_hash = a.code_hash};
-        if (!fn(arg, &addr, &info)) break;
-    }
-    if (cur) mdb_cursor_close(cur);
-    release(l);
-    return rc == 0 || rc == MDB_NOTFOUND ? NULL : note(s, rc_err(rc));
+    return note(s, db_each_account_from(s, NULL, fn, arg));
 }
 
 const char *db_each_slot(db_snapshot *s, const address *addr, db_slot_fn fn, void *arg) {
     if (s->at != s->head) return "a historical snapshot cannot be walked";
-    bytes32 haddr = keccak256_hash(addr->b, 20);
-    lane *l = acquire(s);
-    MDB_cursor *cur = NULL;
-    int rc = mdb_cursor_open(l->txn, s->d->t[T_HSTORAGE], &cur);
-    MDB_val k = mval(haddr.b, 32), v;
-    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 64 || memcmp(k.mv_data, haddr.b, 32)) break;
-        u256 slot, value;
-        if (!db_slot_row_decode(v.mv_data, v.mv_size, &slot, &value)) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        if (!fn(arg, &slot, &value)) break;
-    }
-    if (cur) mdb_cursor_close(cur);
-    release(l);
-    return rc == 0 || rc == MDB_NOTFOUND ? NULL : note(s, rc_err(rc));
+    return note(s, db_each_slot_from(s, addr, NULL, fn, arg));
 }
 
 const char *db_read_storage(db_snapshot *s, const address *addr, const u256 *slot, u256 *out) {

@@ -19,6 +19,7 @@ enum {
     BAD_MAX = 4096,     /* invalid hashes remembered */
     BUILDS_MAX = 16,    /* built payloads kept for getPayload */
     BRANCH_MAX = 8192,  /* the deepest branch a forkchoice update may switch to */
+    BAD_KEPT = 10,      /* invalid blocks kept whole for debug_getBadBlocks (geth's badBlockToKeep) */
 };
 
 typedef struct {
@@ -26,6 +27,13 @@ typedef struct {
     uint64_t number;
     buf_t rlp;
 } side_block;
+
+/* An invalid block kept whole (its RLP), for debug_getBadBlocks. */
+typedef struct {
+    uint64_t number;
+    bytes32 hash;
+    buf_t rlp;
+} kept_bad;
 
 typedef struct {
     bytes32 hash;
@@ -45,10 +53,13 @@ struct node_engine {
     bool has_finalized;
     bytes32 finalized_hash;
     uint64_t finalized_number;
-    /* built payloads (getPayload reads them from request threads) */
+    /* built payloads (getPayload reads them from request threads) and the
+     * last invalid blocks, highest number first (debug_getBadBlocks) */
     pthread_mutex_t mu;
     engine_build *builds[BUILDS_MAX];
     size_t next_build;
+    kept_bad kept[BAD_KEPT];
+    size_t n_kept;
 };
 
 node_engine *node_engine_new(void) {
@@ -76,6 +87,7 @@ void node_engine_free(node_engine *e) {
         engine_build_free(e->builds[i]);
         free(e->builds[i]);
     }
+    for (size_t i = 0; i < e->n_kept; i++) buf_free(&e->kept[i].rlp);
     pthread_mutex_destroy(&e->mu);
     free(e);
 }
@@ -162,6 +174,37 @@ static void bad_add(node_engine *e, const bytes32 *hash, const bytes32 *lvh, con
     u256 k = key_of(hash), v = u256_from_u64(i);
     word_map_put(&e->bad_index, &k, &v);
     side_remove(e, hash);
+}
+
+/* Keeps a block that failed validation as geth's WriteBadBlock does: once
+ * per hash, the BAD_KEPT highest by number (a block lower than all of a
+ * full list is not kept). */
+static void bad_keep(node_engine *e, const block_header *h, const buf_t *rlp) {
+    pthread_mutex_lock(&e->mu);
+    bool known = false;
+    for (size_t i = 0; i < e->n_kept; i++) known |= bytes32_eq(&e->kept[i].hash, &h->hash);
+    size_t at = 0;
+    while (at < e->n_kept && e->kept[at].number >= h->number) at++;
+    if (!known && at < BAD_KEPT) {
+        if (e->n_kept == BAD_KEPT) buf_free(&e->kept[--e->n_kept].rlp);
+        memmove(&e->kept[at + 1], &e->kept[at], (e->n_kept - at) * sizeof e->kept[0]);
+        e->kept[at] = (kept_bad){h->number, h->hash, {0}};
+        buf_append(&e->kept[at].rlp, rlp->data, rlp->len);
+        e->n_kept++;
+    }
+    pthread_mutex_unlock(&e->mu);
+}
+
+void node_engine_bad_blocks(node *n, byte_list *out) {
+    node_engine *e = n->eng;
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->n_kept; i++) byte_list_push(out, e->kept[i].rlp.data, e->kept[i].rlp.len);
+    pthread_mutex_unlock(&e->mu);
+}
+
+void node_engine_rewound(node *n, uint64_t number) {
+    node_engine *e = n->eng;
+    if (e->has_finalized && e->finalized_number > number) e->has_finalized = false;
 }
 
 static void result_set(engine_result *out, engine_status s, const bytes32 *lvh, const char *why) {
@@ -330,6 +373,7 @@ static const char *accept_side(node *n, engine_payload *p, db_snapshot *s, engin
         if (!parent_stored) parent = w.branch[0].header;
         if (!why) why = header_validate(&n->chain, &parent, h, true);
         if (why) {
+            bad_keep(e, h, &p->rlp);
             bad_add(e, &h->hash, parent_stored ? &parent.hash : NULL, why);
             result_bad(out, bad_find(e, &h->hash));
         } else {
@@ -352,6 +396,7 @@ static const char *import_payload(node *n, engine_payload *p, engine_result *out
     bool invalid;
     const char *why = import(n, &p->rlp, true, &invalid);
     if (invalid) {
+        bad_keep(n->eng, h, &p->rlp);
         bad_add(n->eng, &h->hash, &h->parent_hash, why);
         result_bad(out, bad_find(n->eng, &h->hash));
         return NULL;
@@ -450,6 +495,7 @@ static const char *switch_to(node *n, const walk *w, uint64_t head, const bytes3
         }
         if (invalid) {
             bytes32 lvh = b->header.parent_hash;
+            bad_keep(e, &b->header, &b->rlp);
             bad_add(e, &b->hash, &lvh, why);
             for (size_t j = k; j-- > 0;) bad_add(e, &w->branch[j].hash, &lvh, "links to previously rejected block");
             result_bad(out, bad_find(e, &w->branch[0].hash));

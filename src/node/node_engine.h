@@ -19,6 +19,7 @@
 
 #include "node_build.h"
 #include "parevm/block.h"
+#include "parevm/byte_list.h"
 
 /* ---- Payloads (engine_payload.c) ---------------------------------------------------- */
 
@@ -100,6 +101,14 @@ typedef struct {
 } engine_forkchoice;
 const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const engine_attrs *attrs, int version,
                                    engine_result *out, bool *has_id, uint8_t id[8], int *rpc_code);
+
+/* The blocks found invalid (newPayload, a forkchoice update's branch), as
+ * geth's debug_getBadBlocks lists them: the 10 highest by number, highest
+ * first, each block's RLP appended to out. Any thread. */
+void node_engine_bad_blocks(node *n, byte_list *out);
+/* After the store was rewound to block number by hand (debug_setHead): a
+ * finalized block above it is forgotten. Writer thread only. */
+void node_engine_rewound(node *n, uint64_t number);
 
 /* A built payload, as getPayload gives it back. */
 typedef struct {

@@ -105,6 +105,8 @@ void node_register_call(node *n, rpc_methods *m);   /* rpc_call.c: eth_call, eth
 void node_register_fees(node *n, rpc_methods *m);   /* rpc_fees.c: gas price, fee history, blob base fee */
 void node_register_pool(node *n, rpc_methods *m);   /* rpc_pool.c: eth_sendRawTransaction, txpool_* */
 void node_register_debug(node *n, rpc_methods *m);  /* rpc_debug.c: debug_getRaw* */
+void node_register_debug_chain(node *n, rpc_methods *m); /* rpc_debug_chain.c: debug_setHead, debug_getBadBlocks */
+void node_register_debug_state(node *n, rpc_methods *m); /* rpc_debug_state.c: debug_getModifiedAccounts*, debug_storageRangeAt, debug_accountRange, debug_dumpBlock */
 void node_register_trace(node *n, rpc_methods *m);  /* rpc_trace.c: debug_traceTransaction, debug_traceBlockBy*, debug_traceCall */
 void node_register_parity_trace(node *n, rpc_methods *m); /* rpc_parity_trace.c: trace_* (Parity's, as reth) */
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */

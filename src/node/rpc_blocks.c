@@ -3,8 +3,12 @@
  * eth_getUncleBy*AndIndex,
  * eth_getTransactionByHash (pool transactions too), eth_getTransactionBy*AndIndex,
  * eth_getTransactionReceipt, eth_getBlockReceipts, eth_getRawTransactionByHash,
- * eth_getTransactionBySenderAndNonce (reth's: a bisection over the history).
- * A block or transaction that does not exist is JSON null. */
+ * eth_getTransactionBySenderAndNonce (reth's: a bisection over the history),
+ * eth_getHeaderByNumber and eth_getHeaderByHash (geth's RPCMarshalHeader:
+ * the block's fields without size, transactions, uncles and withdrawals).
+ * A block or transaction that does not exist is JSON null. "pending" is the
+ * head here, for headers as for blocks (geth would null its hash, nonce and
+ * miner). */
 #include <stdlib.h>
 #include <string.h>
 #include "node_internal.h"
@@ -53,6 +57,34 @@ static bool get_block(node *n, const json_t *params, bool by_hash, json_t **resu
     }
     node_read_close(&r);
     return ok;
+}
+
+/* The header of params[0] (a hash when by_hash, else a number or tag) as
+ * geth's RPCMarshalHeader: eth_getBlockBy*'s object less its body fields. */
+static bool get_header(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    node_block nb;
+    bool found;
+    bool ok = load_arg(&r, params, 0, by_hash, 0, &nb, &found, err);
+    if (ok && found) {
+        json_t *o = node_json_block(&nb, false);
+        static const char *const body[] = {"size", "transactions", "uncles", "withdrawals"};
+        for (size_t i = 0; i < sizeof body / sizeof body[0]; i++) json_object_del(o, body[i]);
+        *result = o;
+        node_block_free(&nb);
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+static bool header_by_number(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return get_header(ctx, params, false, result, err);
+}
+
+static bool header_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return get_header(ctx, params, true, result, err);
 }
 
 static bool block_by_number(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
@@ -371,6 +403,8 @@ static bool block_receipts(void *ctx, const json_t *params, json_t **result, rpc
 void node_register_blocks(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_getBlockByNumber", block_by_number, n);
     rpc_methods_add(m, "eth_getBlockByHash", block_by_hash, n);
+    rpc_methods_add(m, "eth_getHeaderByNumber", header_by_number, n);
+    rpc_methods_add(m, "eth_getHeaderByHash", header_by_hash, n);
     rpc_methods_add(m, "eth_getBlockTransactionCountByNumber", tx_count_by_number, n);
     rpc_methods_add(m, "eth_getBlockTransactionCountByHash", tx_count_by_hash, n);
     rpc_methods_add(m, "eth_getUncleCountByBlockNumber", uncle_count_by_number, n);

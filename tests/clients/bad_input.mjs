@@ -126,7 +126,7 @@ run(async () => {
   await expectError('params a string: -32602', '{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":"0x1"}', -32602);
 
   // ---- unknown methods
-  for (const m of ['eth_doesNotExist', 'foo', '', 'x'.repeat(5000), 'eth_getBalance ', 'ETH_BLOCKNUMBER', 'admin_addPeer', 'debug_setHead'])
+  for (const m of ['eth_doesNotExist', 'foo', '', 'x'.repeat(5000), 'eth_getBalance ', 'ETH_BLOCKNUMBER', 'admin_addPeer', 'debug_setHeads'])
     await expectError(`unknown method ${JSON.stringify(m.slice(0, 20))}: -32601`, call(m, []), -32601);
   {
     const r = await post(U, call('eth_doesNotExist', [], 'abc'));
@@ -243,6 +243,25 @@ run(async () => {
     ['trace_callMany', [[[{ to: A }, ['stateDiff', null]]]]],
     ['trace_rawTransaction', ['0x02', ['trace']]],
     ['trace_rawTransaction', ['0xzz', ['trace']]],
+    ['eth_getHeaderByNumber', [1]],
+    ['eth_getHeaderByNumber', ['0x1', true]],
+    ['eth_getHeaderByHash', ['0x12']],
+    ['debug_getModifiedAccountsByNumber', ['zz']],
+    ['debug_getModifiedAccountsByNumber', [-1]],
+    ['debug_getModifiedAccountsByNumber', [1, 2, 3]],
+    ['debug_getModifiedAccountsByHash', ['0x12']],
+    ['debug_setHead', [1]], // a JSON number: geth's hexutil.Uint64 wants a quantity
+    ['debug_setHead', ['0x01']],
+    ['debug_setHead', ['latest']],
+    ['debug_setHead', []],
+    ['debug_getBadBlocks', [7]],
+    ['debug_storageRangeAt', ['latest', 0, '0x12', '0x', 5]],
+    ['debug_storageRangeAt', ['latest', 'first', token, '0x', 5]],
+    ['debug_storageRangeAt', ['latest', 0, token, '0x1', 5]],
+    ['debug_storageRangeAt', ['latest', 0, token, '0x']],
+    ['debug_accountRange', ['latest', 'zz', 1, true, true, false]],
+    ['debug_accountRange', ['latest', '0x', 1, 'yes', true, false]],
+    ['debug_dumpBlock', [{}]],
   ];
   for (const [m, p] of bad) {
     const e = await rpcError(U, m, p);
