@@ -11,7 +11,8 @@
  * geth, the rewound blocks stay readable by hash (the store keeps unwound
  * blocks' headers, bodies and receipts, as after a reorg). A number at or
  * above the head is refused with geth's "not allowed to rewind to a future
- * block".
+ * block". It is served on the authenticated port, and on the open one only
+ * in dev mode.
  *
  * debug_getBadBlocks() lists the last 10 blocks that failed validation in
  * newPayload or a forkchoice update's branch, highest number first, as
@@ -121,6 +122,9 @@ static bool bad_blocks(void *ctx, const json_t *params, json_t **result, rpc_err
 }
 
 void node_register_debug_chain(node *n, rpc_methods *m) {
-    rpc_methods_add(m, "debug_setHead", set_head, n);
+    /* rewinding the chain is for the consensus client's authenticated port,
+     * or anyone's on a dev chain: the open port of a node that follows a
+     * network has no namespace switch (geth's --http.api) to keep it off */
+    if (m == n->auth_methods || n->dev) rpc_methods_add(m, "debug_setHead", set_head, n);
     rpc_methods_add(m, "debug_getBadBlocks", bad_blocks, n);
 }
