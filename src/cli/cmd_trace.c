@@ -209,7 +209,8 @@ static int run_all(void *arg) {
 int cmd_trace(int argc, char **argv) {
     if (argc < 2 || argv[1][0] == '-') {
         fprintf(stderr, "usage: parevm trace REQUEST.json...\n"
-                        "  each file: {fork, pre, block, call | transactions [+ txIndex], config};\n"
+                        "  each file: {fork, pre, block, call | transactions [+ txIndex], config}, or\n"
+                        "  traceTypes [\"trace\", \"stateDiff\", \"vmTrace\"] for Parity's results instead of config;\n"
                         "  prints {\"result\": trace} or {\"error\": why} per file (see src/cli/cmd_trace.c)\n");
         return 2;
     }

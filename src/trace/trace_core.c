@@ -272,8 +272,8 @@ static const char *parity_frame_error(trace_run *r, int depth, evm_status status
     case EVM_UNDEFINED_INSTRUCTION: /* revm: an opcode of a later fork is not activated yet */
         return f->halted && evm_opcode_name(f->halt_op) ? "NotActivated" : "Bad instruction";
     case EVM_INVALID_INSTRUCTION: return "Bad instruction";
-    case EVM_STACK_UNDERFLOW: /* revm's DUP and SWAP say overflow for both */
-        return f->halted && f->halt_op >= 0x80 && f->halt_op <= 0x9f ? "Out of stack" : "StackUnderflow";
+    case EVM_STACK_UNDERFLOW: /* revm's DUP says overflow for either */
+        return f->halted && f->halt_op >= 0x80 && f->halt_op <= 0x8f ? "Out of stack" : "StackUnderflow";
     case EVM_STACK_OVERFLOW: return "Out of stack";
     case EVM_BAD_JUMP_DESTINATION: return "Bad jump destination";
     case EVM_INVALID_MEMORY_ACCESS: return "OutOfOffset";
