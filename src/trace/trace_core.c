@@ -104,12 +104,22 @@ static int64_t expansion_fee(const u256 *off, const u256 *size, uint64_t mem_siz
     return words > have ? (int64_t)(memory_fee(words) - memory_fee(have)) : 0;
 }
 
-/* The largest expansion of a CALL-family instruction's two ranges. */
-static int64_t call_fee(const tr_step *p) {
+/* What a CALL-family instruction that ran out of gas had paid for memory:
+ * revm expands for its input range, then for its output range; *failed
+ * tells whether one of them could not be paid. */
+static int64_t call_memory_paid(const tr_step *p, int64_t budget, bool *failed) {
     int a = p->op == 0xf1 || p->op == 0xf2 ? 3 : 2; /* argsOffset's place below the operands before it */
     int64_t in = expansion_fee(&p->top[a], &p->top[a + 1], p->mem_size);
-    int64_t out = expansion_fee(&p->top[a + 2], &p->top[a + 3], p->mem_size);
-    return in > out ? in : out;
+    *failed = true;
+    if (in == INT64_MAX || in > budget) return 0;
+    uint64_t mem = p->mem_size;
+    if (!u256_is_zero(&p->top[a + 1])) {
+        uint64_t end = (p->top[a].w[0] + p->top[a + 1].w[0] + 31) / 32 * 32; /* fits: the fee was finite */
+        if (end > mem) mem = end;
+    }
+    int64_t out = expansion_fee(&p->top[a + 2], &p->top[a + 3], mem);
+    *failed = out == INT64_MAX || in + out > budget;
+    return in;
 }
 
 /* What revm charged for step p that failed with st, and how much of its
@@ -162,8 +172,9 @@ static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int6
             if (fee == INT64_MAX || stat + dyn + fee > p->gas) *cost = stat + dyn;
         }
     } else if (calls) {
-        fee = call_fee(p);
-        if (p->gas >= stat && (fee == INT64_MAX || stat + fee > p->gas)) *cost = stat;
+        bool failed;
+        fee = call_memory_paid(p, p->gas - stat, &failed);
+        if (failed) *cost = stat + fee; /* a memory expansion failed: what was paid stays */
     }
 }
 

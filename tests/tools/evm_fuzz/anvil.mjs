@@ -210,6 +210,13 @@ for (let c = 0; c < CASES; c++) {
   if (receipt.status !== "0x1") failedTx++;
   const blk = await rpc("eth_getBlockByNumber", [receipt.blockNumber, false]);
   const raw = await rpc("eth_getRawTransactionByHash", [txHash]);
+  // accounts the transaction reached that the case did not set up (code an
+  // earlier case left behind, reached through a delegation that survives
+  // in anvil's chain) go into the pre-state as anvil had them
+  for (const [a, acct] of Object.entries(await rpc("debug_traceTransaction", [txHash, { tracer: "prestateTracer" }]))) {
+    if (pre[a]) continue;
+    pre[a] = { balance: acct.balance || "0x0", nonce: hex(acct.nonce || 0), code: acct.code || "0x", storage: acct.storage || {} };
+  }
   const block = { number: blk.number, timestamp: blk.timestamp, gasLimit: blk.gasLimit, baseFee: blk.baseFeePerGas, coinbase: blk.miner, prevRandao: blk.mixHash, difficulty: blk.difficulty, parentHash: blk.parentHash, hash: blk.hash };
   if (blk.excessBlobGas) block.excessBlobGas = blk.excessBlobGas;
   const out = [];
