@@ -132,6 +132,7 @@ static int64_t call_memory_paid(const tr_step *p, int64_t budget, bool *failed) 
  * pop. Other failures charge the static cost. */
 static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int64_t *cost, vm_pops *pops) {
     int64_t stat = p->static_cost > 0 ? p->static_cost : 0;
+    if (p->op >= 0xa0 && p->op <= 0xa4) stat = 375; /* revm's LOG prices its topics with the data */
     bool calls = p->op == 0xf1 || p->op == 0xf2 || p->op == 0xf4 || p->op == 0xfa;
     bool creates = p->op == OP_CREATE || p->op == OP_CREATE2;
     *pops = calls || creates ? VM_POPS : VM_POPS_BUT_LAST;
@@ -166,7 +167,10 @@ static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int6
     int64_t per_word, per_byte, fee;
     if (memory_operand(p, &off, &size, &per_word, &per_byte)) {
         int64_t words = (int64_t)words_of(&size), dyn = per_word * words;
-        if (per_byte) dyn = u256_fits_u64(&size) && size.w[0] < (uint64_t)INT64_MAX / 8 ? 8 * (int64_t)size.w[0] : INT64_MAX;
+        if (per_byte) /* LOG: its topics and data */
+            dyn = u256_fits_u64(&size) && size.w[0] < (uint64_t)INT64_MAX / 16
+                      ? 8 * (int64_t)size.w[0] + 375 * (int64_t)(p->op - 0xa0)
+                      : INT64_MAX;
         if (dyn != INT64_MAX && stat + dyn <= p->gas) { /* the words were paid: the memory failed */
             fee = expansion_fee(&off, &size, p->mem_size);
             if (fee == INT64_MAX || stat + dyn + fee > p->gas) *cost = stat + dyn;
