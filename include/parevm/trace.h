@@ -107,6 +107,10 @@ typedef struct {
      * trace carries its block and transaction (trace_transaction,
      * trace_block, trace_filter) */
     bool parity_trace, parity_state_diff, parity_vm_trace, parity_localized;
+    /* The vmTrace JSON (every step's memory, mostly) a request may still
+     * build, shared by its transactions: past it the trace fails with
+     * "vmTrace too large". NULL: no limit (trace_config_parity's default). */
+    int64_t *vm_trace_budget;
     /* internal (set by the tracing functions, not by callers): callTracer's
      * frames also record revm's error names, for TRACER_PARITY */
     bool record_parity_errors;

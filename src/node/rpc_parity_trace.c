@@ -22,11 +22,20 @@
 #include "parevm/trace.h"
 
 #define TRACE_FILTER_MAX_BLOCKS 100
+/* A request's vmTrace holds every step's memory: a block can make it
+ * terabytes. Past this much JSON the request fails ("vmTrace too large")
+ * rather than the node running out of memory. */
+#define VM_TRACE_MAX_BYTES ((int64_t)256 << 20)
 
-static bool parse_types(const json_t *params, size_t arg, bool localized, trace_config *cfg, rpc_error *err) {
+/* The trace types of params[arg]; budget (the caller's, living as long as
+ * the request) bounds a vmTrace. */
+static bool parse_types(const json_t *params, size_t arg, bool localized, trace_config *cfg, int64_t *budget,
+                        rpc_error *err) {
     char why[200];
     if (!trace_config_parity(rpc_arg(params, arg), localized, cfg, why, sizeof why))
         return rpc_error_invalid_param(err, arg, why);
+    *budget = VM_TRACE_MAX_BYTES;
+    cfg->vm_trace_budget = budget;
     return true;
 }
 
@@ -154,7 +163,8 @@ static bool trace_replay_transaction_method(void *ctx, const json_t *params, jso
     const char *why = rpc_parse_hash(rpc_arg(params, 0), &txh);
     if (why) return rpc_error_invalid_param(err, 0, why);
     trace_config cfg;
-    if (!parse_types(params, 1, false, &cfg, err)) return false;
+    int64_t budget;
+    if (!parse_types(params, 1, false, &cfg, &budget, err)) return false;
     return replay_one(ctx, &txh, &cfg, false, result, err);
 }
 
@@ -256,7 +266,8 @@ static bool trace_replay_block_method(void *ctx, const json_t *params, json_t **
     node *n = ctx;
     if (!rpc_check_args(params, 2, 2, err)) return false;
     trace_config cfg;
-    if (!parse_types(params, 1, false, &cfg, err)) return false;
+    int64_t budget;
+    if (!parse_types(params, 1, false, &cfg, &budget, err)) return false;
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
     uint64_t number;
@@ -560,7 +571,8 @@ static bool trace_call_method(void *ctx, const json_t *params, json_t **result, 
     char why[256];
     if (!rpc_parse_call_args(rpc_arg(params, 0), &args, why, sizeof why)) return rpc_error_invalid_param(err, 0, why);
     trace_config tracer;
-    if (!parse_types(params, 1, false, &tracer, err)) {
+    int64_t budget;
+    if (!parse_types(params, 1, false, &tracer, &budget, err)) {
         rpc_call_args_free(&args);
         return false;
     }
@@ -598,6 +610,7 @@ static bool trace_call_many_method(void *ctx, const json_t *params, json_t **res
     size_t parsed = 0;
     bool ok = true;
     char why[256];
+    int64_t budget = VM_TRACE_MAX_BYTES;
     for (; parsed < count && ok; parsed++) {
         const json_t *pair = json_array_get(list, parsed);
         if (!json_is_array(pair) || json_array_size(pair) != 2) {
@@ -613,6 +626,7 @@ static bool trace_call_many_method(void *ctx, const json_t *params, json_t **res
             parsed++;
             break;
         }
+        tracers[parsed].vm_trace_budget = &budget; /* one for all the calls */
     }
     if (ok) {
         trace_call_config cfg;
@@ -639,7 +653,8 @@ static bool trace_raw_method(void *ctx, const json_t *params, json_t **result, r
     free(raw);
     if (!decoded) return rpc_error_invalid_param(err, 0, reason);
     trace_config cfg;
-    bool ok = parse_types(params, 1, false, &cfg, err);
+    int64_t budget;
+    bool ok = parse_types(params, 1, false, &cfg, &budget, err);
     node_read r;
     if (ok) ok = node_read_open(n, &r, err);
     if (ok) {

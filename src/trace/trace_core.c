@@ -482,6 +482,7 @@ static const trace_config *run_config(const trace_config *cfg, trace_config *cal
     calls->only_top_call = calls->with_log = false;
     calls->record_parity_errors = cfg->kind == TRACER_PARITY;
     calls->parity_vm_trace = cfg->kind == TRACER_PARITY && cfg->parity_vm_trace;
+    calls->vm_trace_budget = cfg->vm_trace_budget;
     return calls;
 }
 
@@ -533,6 +534,8 @@ json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *en
     json_t *out = NULL;
     if (!res.valid) {
         snprintf(err, errlen, "tracing failed: %s", res.error);
+    } else if (r->vm_on && vm_too_big(r)) {
+        snprintf(err, errlen, "vmTrace too large");
     } else if (r->timed && (r->timed_out || trace_clock_ns() >= r->deadline)) {
         /* geth's timer would have stopped the tracer by now: its result is the error */
         snprintf(err, errlen, "execution timeout");

@@ -191,6 +191,8 @@ typedef struct {
     uint8_t *mem;
     size_t mem_len;
     json_t *mem_json;
+    int64_t *budget;         /* cfg's vm_trace_budget, or NULL */
+    bool too_big;            /* the budget ran out: no result */
 } tr_vm;
 
 typedef struct trace_run {
@@ -255,6 +257,7 @@ void vm_halt(trace_run *r, int depth, evm_status st, int64_t gas, int64_t failed
 void vm_exit(trace_run *r, int depth);
 json_t *vm_result(trace_run *r); /* the top frame's {code, ops} (new reference) */
 void vm_free(trace_run *r);
+bool vm_too_big(const trace_run *r); /* the request's vmTrace budget ran out */
 
 /* ---- Tracers derived from callTracer's tree (trace_flat.c) ---- */
 

@@ -110,7 +110,12 @@ static void open_node(tr_vm *v, const address *code_addr, bool excluded) {
     v->last_entered_stop = false;
 }
 
-void vm_begin(trace_run *r, const address *to) { open_node(&r->vm, to, false); }
+void vm_begin(trace_run *r, const address *to) {
+    r->vm.budget = r->cfg->vm_trace_budget;
+    open_node(&r->vm, to, false);
+}
+
+bool vm_too_big(const trace_run *r) { return r->vm.too_big; }
 
 /* The memory before a step, {off: size, data}; unchanged memory shares its
  * string with the step before. */
@@ -161,6 +166,11 @@ static void complete(tr_vm *v, int64_t cost, json_t *push) {
 
 void vm_step(trace_run *r, const evm_step *s) {
     tr_vm *v = &r->vm;
+    if (v->budget) { /* the step's JSON: its memory in hex and ~200 bytes of fields */
+        *v->budget -= 2 * (int64_t)s->mem_size + 200;
+        if (*v->budget < 0) v->too_big = true;
+    }
+    if (v->too_big) return;
     if (v->pending) {
         /* a call's result is not on the stack yet when revm-inspectors reads it */
         json_t *push = call_like(v->p_op) ? v->push_popped : top_items(s->stack, s->stack_size, v->p_outputs);

@@ -34,7 +34,7 @@
 //   transactions' consensus encoding (it seems to hash the network form);
 //   parevm's is checked against the trie computed here instead.
 import { createHash } from 'node:crypto';
-import { args, check, compile, DEV_KEYS, eq, rpc, run, startAnvil, startParevm, stopParevm, toolRequire } from './lib.mjs';
+import { args, check, compile, DEV_KEYS, eq, rpc, rpcError, run, startAnvil, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
 const opt = args();
 const req = toolRequire(opt.tools);
@@ -373,6 +373,15 @@ run(async () => {
       try { await rpc(P.url, m, p); } catch (x) { e = x; }
       eq(e?.code, code, `${m}(${JSON.stringify(p).slice(0, 60)}) is refused with ${code}`);
     }
+    // a vmTrace that would hold a megabyte of memory at every step fails
+    // rather than exhausting the node (256 MiB of JSON per request)
+    const loop = '0x' + '77'.repeat(20);
+    const big = await rpcError(P.url, 'trace_call', [{ to: loop, gas: '0x2dc6c0' }, ['vmTrace'], 'latest',
+                                                     { [loop]: { code: '0x62100000515b600556' } }]);
+    eq([big?.code, /vmTrace too large$/.test(big?.message)], [-32000, true], 'a vmTrace past the budget is refused');
+    check((await rpc(P.url, 'trace_call', [{ to: loop, gas: '0x2dc6c0' }, ['trace'], 'latest',
+                                           { [loop]: { code: '0x62100000515b600556' } }])).trace.length === 1,
+          'the same call traced without vmTrace');
     // the mined transaction moved the chain on: anvil mines the same to stay in step
     await rpc(A.url, 'eth_sendRawTransaction', [t.raw]);
     await rpc(A.url, 'evm_mine', []);
