@@ -50,6 +50,35 @@ typedef struct {
     int path[TR_MAX_DEPTH + 2];
 } parity_walk;
 
+/* revm's MODEXP refuses lengths that do not fit a usize (and, from Osaka,
+ * EIP-7823's 1,024 bytes) before it prices anything: "Built-in failed"
+ * where the gas rules here (and geth's) ran out of gas. */
+static const char *modexp_error(const json_t *f, const char *perr, fork_id fork) {
+    const char *to = json_string_value(json_object_get(f, "to"));
+    const char *in = json_string_value(json_object_get(f, "input"));
+    if (!perr || strcmp(perr, "Out of gas") || !to || !in || strcmp(to, "0x0000000000000000000000000000000000000005"))
+        return perr;
+    uint8_t head[96] = {0};
+    size_t hex = strlen(in) > 2 ? strlen(in) - 2 : 0;
+    for (size_t i = 0; i < 96 && 2 * i + 1 < hex; i++) {
+        char b[3] = {in[2 + 2 * i], in[3 + 2 * i], 0};
+        head[i] = (uint8_t)strtoul(b, NULL, 16);
+    }
+    bool big[3];
+    uint64_t len[3];
+    for (int k = 0; k < 3; k++) {
+        big[k] = false;
+        for (int i = 0; i < 24; i++) big[k] |= head[32 * k + i] != 0;
+        len[k] = 0;
+        for (int i = 24; i < 32; i++) len[k] = len[k] << 8 | head[32 * k + i];
+    }
+    if (big[0] || big[2]) return "Built-in failed";         /* base, modulus */
+    if (!len[0] && !len[2]) return perr;                    /* the empty case */
+    if (big[1]) return "Built-in failed";                    /* exponent */
+    if (fork >= FORK_OSAKA && (len[0] > 1024 || len[1] > 1024 || len[2] > 1024)) return "Built-in failed";
+    return perr;
+}
+
 /* action, result and type of one frame (top: the transaction's own). */
 static void frame_parts(const parity_walk *w, const json_t *f, bool top, json_t **action, json_t **result,
                         const char **type) {
@@ -111,7 +140,7 @@ static void walk(parity_walk *w, const json_t *f, int depth) {
     json_t *action, *result;
     const char *type;
     frame_parts(w, f, depth == 0, &action, &result, &type);
-    const char *perr = json_string_value(json_object_get(f, "_parityError"));
+    const char *perr = modexp_error(f, json_string_value(json_object_get(f, "_parityError")), w->in->fork);
     json_t *calls = json_object_get(f, "calls");
     size_t n = 0, i;
     json_t *c;
@@ -267,10 +296,12 @@ static json_t *account_diff(const account_change *ac, const change_set *cs, stat
             json_decref(d);
             return NULL;
         }
-        /* destroyed (before Cancun): revm keeps its nonce and code, its balance gone */
+        /* destroyed (before Cancun): revm keeps its code and its nonce as
+         * the transaction left it (a CREATE first raises it), its balance gone */
         trace_set(d, "balance", delta_changed(trace_json_quantity(&before.balance), trace_json_quantity(&U256_ZERO)));
         trace_set(d, "code", json_string("="));
-        trace_set(d, "nonce", json_string("="));
+        trace_set(d, "nonce", ov ? delta_changed(quantity(before.nonce), quantity(overlay_nonce(ov, &ac->addr)))
+                                 : json_string("="));
         trace_set(d, "storage", ov ? destroyed_storage(ov, &ac->addr) : trace_take(json_object()));
         return d;
     }

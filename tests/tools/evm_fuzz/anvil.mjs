@@ -91,6 +91,15 @@ function normPrestate(anv, ours) {
     for (const [k, v] of Object.entries(a.storage || {})) if (/^0x0*$/.test(v)) delete a.storage[k];
     if (a.storage && !Object.keys(a.storage).length) delete a.storage;
   }
+  // ... and every slot such an account's transaction touched (geth's diff
+  // mode drops unchanged slots from pre except for deleted accounts);
+  // revm-inspectors only those it changed
+  for (const [addr, a] of Object.entries(ours.pre || {})) {
+    if ((ours.post || {})[addr] || !a.storage) continue;
+    const theirs = (anv.pre || {})[addr]?.storage || {};
+    for (const k of Object.keys(a.storage)) if (!(k in theirs)) delete a.storage[k];
+    if (!Object.keys(a.storage).length) delete a.storage;
+  }
   // geth (v1.17.3 on, its eip7702_deauth case) writes code that a delegation
   // reset cleared as "0x" in post; revm-inspectors leaves it out
   for (const [k, a] of Object.entries(ours.post || {}))
