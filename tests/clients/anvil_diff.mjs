@@ -413,4 +413,4 @@ run(async () => {
   for (const n of notes) console.log(`NOTE ${n}`);
   console.log(`compared ${number} blocks, ${touched.size} touched accounts, ${parityChecks} trace_* answers`);
   await stopParevm(P);
-}, 300000);
+}, 540000);
