@@ -23,6 +23,7 @@
 #include "parevm/hashmap.h"
 #include "parevm/node.h"
 #include "parevm/parallel.h"
+#include "parevm/trace.h"
 #include "parevm/rpc_codec.h"
 #include "parevm/txpool.h"
 
@@ -240,6 +241,13 @@ bool node_open_replay(node_read *r, uint64_t number, const bytes32 *hash, node_b
 /* Resolves a block reference to an existing block; geth's "block #N not
  * found" / "block 0x... not found" (-32000) otherwise. */
 bool node_resolve_existing(node_read *r, const rpc_block_ref *ref, uint64_t *number, bytes32 *hash, rpc_error *err);
+/* The outcome of a trace: out (taken) as *result, a store error met while
+ * reading through st, or the library's reason why (-32000). */
+bool node_trace_finish(json_t *out, node_state *st, const char *why, json_t **result, rpc_error *err);
+/* The trace under cfg of the mined transaction txh, replayed in its block;
+ * *found false (and true returned) when the store has no such transaction. */
+bool node_trace_mined(node *n, const bytes32 *txh, const trace_config *cfg, bool *found, json_t **result,
+                      rpc_error *err);
 /* The hash of transaction i of a block loaded with its body or with
  * NODE_LOAD_LOGS (then hashed at the first call for i: a block of many
  * transactions with one matching log hashes one). */

@@ -39,18 +39,6 @@ static bool parse_types(const json_t *params, size_t arg, bool localized, trace_
     return true;
 }
 
-/* The outcome of a trace: out, a store error met while reading, or the
- * library's reason (-32000). */
-static bool finish(json_t *out, node_state *st, const char *why, json_t **result, rpc_error *err) {
-    if (node_state_failed(st, err)) {
-        json_decref(out);
-        return false;
-    }
-    if (!out) return rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
-    *result = out;
-    return true;
-}
-
 /* The config of trace_transaction, trace_block and trace_filter. */
 static void localized_config(trace_config *cfg) {
     json_t *types = json_pack("[s]", "trace");
@@ -66,40 +54,12 @@ static void localized_config(trace_config *cfg) {
  * "transaction not found"). */
 static bool replay_one(node *n, const bytes32 *txh, const trace_config *cfg, bool missing_is_null, json_t **result,
                        rpc_error *err) {
-    node_read r;
-    if (!node_read_open(n, &r, err)) return false;
-    uint64_t number;
-    uint32_t index;
-    bytes32 hash;
-    bool ok = false;
-    const char *why = db_tx_location(r.snap, txh, &number, &index);
-    if (why == DB_NOT_FOUND) {
-        if (missing_is_null) {
-            *result = json_null();
-            ok = true;
-        } else {
-            rpc_error_set(err, RPC_SERVER_ERROR, "transaction not found");
-        }
-    } else if (why || (why = db_canonical_hash(r.snap, number, &hash))) {
-        rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
-    } else {
-        node_block nb;
-        node_state st;
-        if (node_open_replay(&r, number, &hash, &nb, &st, err)) {
-            if (index >= nb.b.n_txs || !bytes32_eq(&nb.b.txs[index].hash, txh)) {
-                rpc_error_set(err, RPC_INTERNAL_ERROR, "store: transaction index does not match the block");
-            } else {
-                block_rules rules = node_rules(n, &nb.b.header);
-                char reason[256] = "";
-                json_t *out = trace_transaction(cfg, st.view, &nb.b, &rules, index, reason, sizeof reason);
-                ok = finish(out, &st, reason, result, err);
-            }
-            node_state_close(&st);
-            node_block_free(&nb);
-        }
-    }
-    node_read_close(&r);
-    return ok;
+    bool found;
+    if (!node_trace_mined(n, txh, cfg, &found, result, err)) return false;
+    if (found) return true;
+    if (!missing_is_null) return rpc_error_set(err, RPC_SERVER_ERROR, "transaction not found");
+    *result = json_null();
+    return true;
 }
 
 /* The "trace" list of a TraceResults (taken), as a new reference. */
@@ -126,6 +86,15 @@ static bool trace_transaction_method(void *ctx, const json_t *params, json_t **r
     return localized_traces(ctx, &txh, result, err);
 }
 
+/* An index or count: a JSON number or a quantity (NULL) or why not. */
+static const char *parse_count(const json_t *v, uint64_t *out) {
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+        return NULL;
+    }
+    return rpc_parse_u64(v, out);
+}
+
 /* trace_get(hash, [index]): the index-th trace of the transaction; null
  * unless exactly one index is given (reth and Erigon). */
 static bool trace_get_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
@@ -140,8 +109,7 @@ static bool trace_get_method(void *ctx, const json_t *params, json_t **result, r
     json_t *v;
     json_array_foreach(indices, i, v) {
         uint64_t x;
-        if (json_is_integer(v) && json_integer_value(v) >= 0) x = (uint64_t)json_integer_value(v);
-        else if (rpc_parse_u64(v, &x)) return rpc_error_invalid_param(err, 1, "an index is not a number");
+        if (parse_count(v, &x)) return rpc_error_invalid_param(err, 1, "an index is not a number");
         if (i == 0) want = x;
     }
     if (json_array_size(indices) != 1) {
@@ -219,7 +187,7 @@ static bool replay_block(node *n, node_read *r, uint64_t number, const bytes32 *
     block_rules rules = node_rules(n, &nb.b.header);
     char reason[256] = "";
     json_t *res = trace_block(cfg, st.view, &nb.b, &rules, reason, sizeof reason);
-    bool ok = finish(res, &st, reason, out, err);
+    bool ok = node_trace_finish(res, &st, reason, out, err);
     if (ok && rewards) add_rewards(rewards, &nb.b, &rules);
     node_state_close(&st);
     node_block_free(&nb);
@@ -360,14 +328,10 @@ static const char *parse_filter(const json_t *v, trace_filter *f) {
             else why = "mode must be \"union\" or \"intersection\"";
         } else if (!strcmp(key, "after")) {
             f->has_after = true;
-            why = json_is_integer(val) && json_integer_value(val) >= 0
-                      ? (f->after = (uint64_t)json_integer_value(val), NULL)
-                      : rpc_parse_u64(val, &f->after);
+            why = parse_count(val, &f->after);
         } else if (!strcmp(key, "count")) {
             f->has_count = true;
-            why = json_is_integer(val) && json_integer_value(val) >= 0
-                      ? (f->count = (uint64_t)json_integer_value(val), NULL)
-                      : rpc_parse_u64(val, &f->count);
+            why = parse_count(val, &f->count);
         } else {
             return "unknown field in the filter";
         }
@@ -556,7 +520,7 @@ static bool run_calls(node *n, const json_t *params, size_t block_arg, const tra
         char reason[256] = "";
         json_t *out = trace_call_many(cfg, tracers, calls, count, st.view, &nb.b, &rules, n->cfg.gas_cap, reason,
                                       sizeof reason);
-        ok = finish(out, &st, reason, result, err);
+        ok = node_trace_finish(out, &st, reason, result, err);
         node_state_close(&st);
         node_block_free(&nb);
     }
@@ -664,7 +628,7 @@ static bool trace_raw_method(void *ctx, const json_t *params, json_t **result, r
         if (ok) {
             block_rules rules = node_rules(n, &nb.b.header);
             json_t *out = trace_signed_transaction(&cfg, st.view, &nb.b, &rules, &tx, reason, sizeof reason);
-            ok = finish(out, &st, reason, result, err);
+            ok = node_trace_finish(out, &st, reason, result, err);
             node_state_close(&st);
             node_block_free(&nb);
         }

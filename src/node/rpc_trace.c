@@ -38,9 +38,7 @@ static bool parse_trace_config(const json_t *params, size_t arg, trace_config *c
     return true;
 }
 
-/* The outcome of a trace: the result, a store error met while reading, or
- * the library's reason (-32000). */
-static bool finish(json_t *out, node_state *st, const char *why, json_t **result, rpc_error *err) {
+bool node_trace_finish(json_t *out, node_state *st, const char *why, json_t **result, rpc_error *err) {
     if (node_state_failed(st, err)) {
         json_decref(out);
         return false;
@@ -64,36 +62,32 @@ bool node_open_replay(node_read *r, uint64_t number, const bytes32 *hash, node_b
 
 /* ---- debug_traceTransaction -------------------------------------------------------------- */
 
-static bool trace_tx(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
-    if (!rpc_check_args(params, 1, 2, err)) return false;
-    bytes32 txh;
-    const char *why = rpc_parse_hash(rpc_arg(params, 0), &txh);
-    if (why) return rpc_error_invalid_param(err, 0, why);
-    trace_config cfg;
-    if (!parse_trace_config(params, 1, &cfg, err)) return false;
+bool node_trace_mined(node *n, const bytes32 *txh, const trace_config *cfg, bool *found, json_t **result,
+                      rpc_error *err) {
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
     uint64_t number;
     uint32_t index;
     bytes32 hash;
     bool ok = false;
-    why = db_tx_location(r.snap, &txh, &number, &index);
+    *found = true;
+    const char *why = db_tx_location(r.snap, txh, &number, &index);
     if (why == DB_NOT_FOUND) {
-        rpc_error_set(err, RPC_SERVER_ERROR, "transaction not found");
+        *found = false;
+        ok = true;
     } else if (why || (why = db_canonical_hash(r.snap, number, &hash))) {
         rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     } else {
         node_block nb;
         node_state st;
         if (node_open_replay(&r, number, &hash, &nb, &st, err)) {
-            if (index >= nb.b.n_txs || !bytes32_eq(&nb.b.txs[index].hash, &txh)) {
+            if (index >= nb.b.n_txs || !bytes32_eq(&nb.b.txs[index].hash, txh)) {
                 rpc_error_set(err, RPC_INTERNAL_ERROR, "store: transaction index does not match the block");
             } else {
                 block_rules rules = node_rules(n, &nb.b.header);
                 char reason[256] = "";
-                json_t *out = trace_transaction(&cfg, st.view, &nb.b, &rules, index, reason, sizeof reason);
-                ok = finish(out, &st, reason, result, err);
+                json_t *out = trace_transaction(cfg, st.view, &nb.b, &rules, index, reason, sizeof reason);
+                ok = node_trace_finish(out, &st, reason, result, err);
             }
             node_state_close(&st);
             node_block_free(&nb);
@@ -101,6 +95,18 @@ static bool trace_tx(void *ctx, const json_t *params, json_t **result, rpc_error
     }
     node_read_close(&r);
     return ok;
+}
+
+static bool trace_tx(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 2, err)) return false;
+    bytes32 txh;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), &txh);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    trace_config cfg;
+    if (!parse_trace_config(params, 1, &cfg, err)) return false;
+    bool found;
+    if (!node_trace_mined(ctx, &txh, &cfg, &found, result, err)) return false;
+    return found || rpc_error_set(err, RPC_SERVER_ERROR, "transaction not found");
 }
 
 /* ---- debug_traceBlockByNumber / ByHash ----------------------------------------------------- */
@@ -144,7 +150,7 @@ static bool trace_block_of(node *n, const json_t *params, bool by_hash, json_t *
         block_rules rules = node_rules(n, &nb.b.header);
         char reason[256] = "";
         json_t *out = trace_block(&cfg, st.view, &nb.b, &rules, reason, sizeof reason);
-        ok = finish(out, &st, reason, result, err);
+        ok = node_trace_finish(out, &st, reason, result, err);
         node_state_close(&st);
         node_block_free(&nb);
     }
@@ -196,7 +202,7 @@ static bool trace_block_rlp(void *ctx, const json_t *params, json_t **result, rp
     if (node_resolve_existing(&r, &parent, &number, &hash, err) && node_state_at(&r, number, &hash, &st, err)) {
         block_rules rules = node_rules(n, &b.header);
         json_t *out = trace_block(&cfg, st.view, &b, &rules, reason, sizeof reason);
-        ok = finish(out, &st, reason, result, err);
+        ok = node_trace_finish(out, &st, reason, result, err);
         node_state_close(&st);
     }
     node_read_close(&r);
@@ -235,7 +241,7 @@ static bool trace_call_in(node *n, node_read *r, const json_t *params, const rpc
     block_rules rules = node_rules(n, &nb.b.header);
     char reason[256] = "";
     json_t *out = trace_call(cfg, st.view, &nb.b, &rules, args, n->cfg.gas_cap, reason, sizeof reason);
-    bool ok = finish(out, &st, reason, result, err);
+    bool ok = node_trace_finish(out, &st, reason, result, err);
     node_state_close(&st);
     node_block_free(&nb);
     return ok;

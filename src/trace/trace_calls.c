@@ -8,7 +8,6 @@
  * for failed frames and everything below them; onlyTopCall keeps only the
  * top frame (and its own logs). */
 #include <stdlib.h>
-#include "parevm/hex.h"
 #include "trace_internal.h"
 
 enum { OP_LOG0 = 0xa0, OP_LOG4 = 0xa4, OP_SELFDESTRUCT = 0xff };
@@ -25,15 +24,6 @@ void cl_free(trace_run *r) {
     free(c->stack);
     json_decref(c->top);
     json_decref(c->pending_log);
-}
-
-static json_t *hex_data(const uint8_t *p, size_t n) {
-    char *hex = malloc(2 * n + 3);
-    if (!hex) abort();
-    hex_encode(p, n, hex);
-    json_t *s = trace_take(json_string(hex));
-    free(hex);
-    return s;
 }
 
 static json_t *quantity(uint64_t v) {
@@ -57,7 +47,7 @@ void cl_enter(trace_run *r, int depth, uint8_t type, const address *from, const 
     f->from = *from;
     f->to = *to;
     f->has_to = true;
-    f->input = hex_data(input, input_len);
+    f->input = rpc_json_data(input, input_len);
     f->gas = gas;
     if (value) {
         f->has_value = true;
@@ -78,11 +68,11 @@ static json_t *frame_json(trace_run *r, cl_frame *f, const uint8_t *output, size
     trace_set(o, "input", f->input);
     f->input = NULL;
     if (!error) {
-        if (len) trace_set(o, "output", hex_data(output, len));
+        if (len) trace_set(o, "output", rpc_json_data(output, len));
     } else {
         trace_set(o, "error", json_string(error));
         if (reverted && len) {
-            trace_set(o, "output", hex_data(output, len));
+            trace_set(o, "output", rpc_json_data(output, len));
             size_t rlen;
             char *reason = trace_revert_reason(output, len, &rlen);
             if (reason && rlen) trace_set(o, "revertReason", trace_json_lossy((const uint8_t *)reason, rlen));
@@ -146,7 +136,7 @@ static json_t *log_of(trace_run *r, const evm_step *s) {
     uint8_t *data = calloc(l ? l : 1, 1);
     if (!data) abort();
     if (o < s->mem_size) memcpy(data, s->memory + o, s->mem_size - o < l ? s->mem_size - o : l);
-    trace_set(log, "data", hex_data(data, l));
+    trace_set(log, "data", rpc_json_data(data, l));
     free(data);
     size_t count;
     overlay_logs(r->ov, &count);

@@ -198,15 +198,7 @@ static json_t *delta_added(json_t *v) {
     return d;
 }
 
-static json_t *code_json(const evm_code *c) {
-    size_t n = c ? c->len : 0;
-    char *hex = malloc(2 * n + 3);
-    if (!hex) abort();
-    hex_encode(n ? c->bytes : (const uint8_t *)"", n, hex);
-    json_t *s = trace_take(json_string(hex));
-    free(hex);
-    return s;
-}
+static json_t *code_json(const evm_code *c) { return rpc_json_data(c ? c->bytes : NULL, c ? c->len : 0); }
 
 static int by_key(const void *a, const void *b) {
     const slot_change *x = a, *y = b;
@@ -356,11 +348,7 @@ json_t *trace_parity(const trace_config *cfg, const parity_input *in) {
     json_t *out = trace_take(json_object());
     const tx_result *res = in->res;
     bool has_output = res->status == EVM_SUCCESS || res->status == EVM_REVERT;
-    char *hex = malloc(2 * (has_output ? res->output_size : 0) + 3);
-    if (!hex) abort();
-    hex_encode(has_output ? res->output : (const uint8_t *)"", has_output ? res->output_size : 0, hex);
-    trace_set(out, "output", json_string(hex));
-    free(hex);
+    trace_set(out, "output", rpc_json_data(res->output, has_output ? res->output_size : 0));
     trace_set(out, "stateDiff", cfg->parity_state_diff ? state_diff(in->pre, in->changes, in->ov) : json_null());
     parity_walk *w = calloc(1, sizeof *w);
     if (!w) abort();

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "parevm/hex.h"
 #include "trace_internal.h"
 
 enum { OP_STOP = 0x00, OP_RETURN = 0xf3, OP_REVERT = 0xfd, OP_INVALID = 0xfe, OP_SELFDESTRUCT = 0xff };
@@ -47,13 +46,7 @@ static json_t *top_items(const u256 *stack, int size, int n) {
 
 static json_t *code_hex(state_view pre, const address *a) {
     const evm_code *c = pre.ops->get_code(pre.ctx, a);
-    size_t n = c ? c->len : 0;
-    char *hex = malloc(2 * n + 3);
-    if (!hex) abort();
-    hex_encode(n ? c->bytes : (const uint8_t *)"", n, hex);
-    json_t *s = trace_take(json_string(hex));
-    free(hex);
-    return s;
+    return rpc_json_data(c ? c->bytes : NULL, c ? c->len : 0);
 }
 
 static void drop_pushes(tr_vm *v) {
@@ -127,11 +120,7 @@ static json_t *memory_json(tr_vm *v, const uint8_t *mem, size_t len) {
         if (!v->mem) abort();
         if (len) memcpy(v->mem, mem, len);
         v->mem_len = len;
-        char *hex = malloc(2 * len + 3);
-        if (!hex) abort();
-        hex_encode(len ? mem : (const uint8_t *)"", len, hex);
-        v->mem_json = trace_take(json_string(hex));
-        free(hex);
+        v->mem_json = rpc_json_data(mem, len);
     }
     json_t *m = trace_take(json_object());
     trace_set(m, "off", json_integer((json_int_t)len));
