@@ -28,6 +28,22 @@ static trace_run *run_of(evm_tracer *t) { return (trace_run *)t; }
 
 /* ---- geth's error of a failed halt ---- */
 
+/* The instructions revm refuses in a static frame before it looks at
+ * their operands (a CALL's value needs them). */
+static bool static_write_op(uint8_t op) {
+    return op == OP_SSTORE || op == 0x5d /* TSTORE */ || (op >= 0xa0 && op <= 0xa4) || op == OP_CREATE ||
+           op == OP_CREATE2 || op == OP_SELFDESTRUCT;
+}
+
+/* revm's static charge of op (its table's, taken before the instruction
+ * runs): LOG prices its topics with the data, and SSTORE, CREATE and
+ * SELFDESTRUCT charge inside. */
+static int64_t revm_static(const tr_step *p) {
+    if (p->op >= 0xa0 && p->op <= 0xa4) return 375;
+    if (p->op == OP_SSTORE || p->op == OP_CREATE || p->op == OP_CREATE2 || p->op == OP_SELFDESTRUCT) return 0;
+    return p->static_cost > 0 ? p->static_cost : 0;
+}
+
 static bool writes_state(const tr_step *p) {
     switch (p->op) {
     case OP_SSTORE: case OP_CREATE: case OP_CREATE2: case OP_SELFDESTRUCT: return true;
@@ -133,6 +149,13 @@ static int64_t call_memory_paid(const tr_step *p, int64_t budget, bool *failed) 
 static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int64_t *cost, vm_pops *pops) {
     int64_t stat = p->static_cost > 0 ? p->static_cost : 0;
     if (p->op >= 0xa0 && p->op <= 0xa4) stat = 375; /* revm's LOG prices its topics with the data */
+    if (p->msg->is_static && static_write_op(p->op) && st != EVM_UNDEFINED_INSTRUCTION) {
+        /* refused (or out of gas on the static charge) before any pop */
+        int64_t rs = revm_static(p);
+        *cost = p->gas < rs ? p->gas : rs;
+        *pops = VM_KEEPS;
+        return;
+    }
     bool calls = p->op == 0xf1 || p->op == 0xf2 || p->op == 0xf4 || p->op == 0xfa;
     bool creates = p->op == OP_CREATE || p->op == OP_CREATE2;
     *pops = calls || creates ? VM_POPS : VM_POPS_BUT_LAST;
@@ -171,7 +194,8 @@ static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int6
             dyn = u256_fits_u64(&size) && size.w[0] < (uint64_t)INT64_MAX / 16
                       ? 8 * (int64_t)size.w[0] + 375 * (int64_t)(p->op - 0xa0)
                       : INT64_MAX;
-        if (dyn != INT64_MAX && stat + dyn <= p->gas) { /* the words were paid: the memory failed */
+        if (dyn == INT64_MAX) *cost = stat; /* a size past a usize: refused, nothing spent */
+        else if (stat + dyn <= p->gas) { /* the words were paid: the memory failed */
             fee = expansion_fee(&off, &size, p->mem_size);
             if (fee == INT64_MAX || stat + dyn + fee > p->gas) *cost = stat + dyn;
         }
@@ -271,6 +295,9 @@ static const char *parity_frame_error(trace_run *r, int depth, evm_status status
     if (status == EVM_SUCCESS) return NULL;
     const tr_frame *f = &r->frames[depth];
     evm_status st = status;
+    /* revm refuses a write in a static frame once its static charge is paid,
+     * before it looks at the operands or prices the rest */
+    if (f->halted && f->halt_static_write) return "StateChangeDuringStaticCall";
     if (f->halted && f->halt_status != EVM_SUCCESS) {
         st = f->halt_status;
     } else if (f->halted) { /* the init code returned: revm checks 0xEF, the size, then the deposit's gas */
@@ -383,6 +410,8 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     }
     if (!r->has_pending || r->pending.depth != depth) return;
     f->halt_op = r->pending.op;
+    f->halt_static_write = st != EVM_SUCCESS && r->pending.msg->is_static && static_write_op(f->halt_op) &&
+                           r->pending.gas >= revm_static(&r->pending);
     f->halt_initcode_too_big = st == EVM_OUT_OF_GAS && (f->halt_op == OP_CREATE || f->halt_op == OP_CREATE2) &&
                                r->fork >= FORK_SHANGHAI &&
                                (!u256_fits_u64(&r->pending.top[2]) || r->pending.top[2].w[0] > MAX_INITCODE);

@@ -86,6 +86,7 @@ typedef struct {
     int64_t halt_gas;
     uint8_t halt_op;
     bool halt_initcode_too_big; /* it halted on a CREATE past the init code limit */
+    bool halt_static_write;  /* ... on a write revm refuses in a static frame */
     char error[112];         /* geth's error for a failed halt */
 } tr_frame;
 
