@@ -11,7 +11,7 @@
 #include "test.h"
 #include "node_rpc.h"
 #include "parevm/keccak.h"
-#include "parevm/rlp.h"
+#include "parevm/state_host.h"
 
 /* Constructor: slot i = (i + 1) * 0x11 for i in 0..9; runtime (8 bytes at
  * offset 0x3e): SSTORE(calldata[0], calldata[32]). */
@@ -30,20 +30,6 @@ typedef struct {
     char hash[8][67]; /* block hashes */
     uint64_t head;
 } chain;
-
-/* keccak(rlp([sender, nonce]))[12:]. */
-static address created_by(const address *sender, uint64_t nonce) {
-    buf_t b = {0};
-    size_t l = rlp_list_begin(&b);
-    rlp_encode_address(&b, sender);
-    rlp_encode_u64(&b, nonce);
-    rlp_list_end(&b, l);
-    bytes32 h = keccak256_hash(b.data, b.len);
-    buf_free(&b);
-    address a;
-    memcpy(a.b, h.b + 12, 20);
-    return a;
-}
 
 static bool mine(chain *c) {
     json_t *r = test_ok(&c->t, "evm_mine", "[]");
@@ -95,7 +81,7 @@ static bool build(chain *c) {
     hex_to_fixed(BEACON, c->beacon.b, 20);
     hex_to_fixed(HISTORY, c->history.b, 20);
     memset(c->fresh.b, 0x5a, 20);
-    c->contract = created_by(&c->t.acct[0], 0);
+    c->contract = create_address(&c->t.acct[0], 0);
     json_t *r = test_ok(&c->t, "evm_setAutomine", "[false]");
     json_decref(r);
     bool good = r != NULL;
