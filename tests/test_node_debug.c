@@ -711,3 +711,82 @@ TEST(account_range_and_dump) {
     CHECK(error_of(&c, "debug_dumpBlock", "[\"0x1\",2]", NULL) == -32602);
     test_node_close(&c.t);
 }
+
+/* ---- --http.api --------------------------------------------------------------------------------- */
+
+/* Opens the store at dir (dev or not) with the open port limited to apis. */
+static const char *open_with_api(const char *dir, bool dev, const char *apis, node **n) {
+    node_config cfg = {.datadir = dir, .dev = dev, .threads = 2, .dev_genesis_time = 1700000000, .http_api = apis};
+    return node_open(&cfg, n);
+}
+
+static long long code_of(const rpc_methods *m, const char *method) {
+    json_t *res = NULL, *params = json_array();
+    rpc_error err = {0};
+    bool ok = rpc_call(m, method, params, &res, &err);
+    long long code = ok ? 0 : err.code;
+    rpc_error_clear(&err);
+    json_decref(res);
+    json_decref(params);
+    return code;
+}
+
+TEST(http_api_limits_the_open_port) {
+    char dir[] = "/tmp/parevm-httpapi-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    node *n = NULL;
+    /* a dev store made and closed, reopened as a plain store */
+    CHECK(open_with_api(dir, true, NULL, &n) == NULL);
+    node_close(n);
+
+    /* by default every namespace, but no chain rewind on the open port */
+    CHECK(open_with_api(dir, false, NULL, &n) == NULL);
+    CHECK(!rpc_methods_has(node_methods(n), "debug_setHead") && rpc_methods_has(node_auth_methods(n), "debug_setHead"));
+    CHECK(rpc_methods_has(node_methods(n), "trace_block") && rpc_methods_has(node_methods(n), "txpool_status"));
+    node_close(n);
+
+    /* eth, net, web3 (spaces allowed, a repeat ignored): the rest is unknown */
+    CHECK(open_with_api(dir, false, " eth, net ,web3,eth", &n) == NULL);
+    const rpc_methods *m = node_methods(n);
+    CHECK(code_of(m, "eth_blockNumber") == 0 && code_of(m, "net_version") == 0 && code_of(m, "web3_clientVersion") == 0);
+    CHECK(code_of(m, "debug_getBadBlocks") == -32601 && code_of(m, "txpool_status") == -32601);
+    CHECK(!rpc_methods_has(m, "trace_block") && !rpc_methods_has(m, "debug_setHead"));
+    json_t *mods = NULL, *none = json_array(), *want = json_pack("{s:s,s:s,s:s}", "eth", "1.0", "net", "1.0", "web3", "1.0");
+    rpc_error err = {0};
+    CHECK(rpc_call(m, "rpc_modules", none, &mods, &err) && json_equal(mods, want));
+    json_decref(mods);
+    /* the authenticated port keeps everything */
+    mods = NULL;
+    CHECK(rpc_call(node_auth_methods(n), "rpc_modules", none, &mods, &err));
+    CHECK(json_object_get(mods, "engine") && json_object_get(mods, "debug") && json_object_get(mods, "trace"));
+    json_decref(mods);
+    json_decref(want);
+    json_decref(none);
+    rpc_error_clear(&err);
+    node_close(n);
+
+    /* naming debug opens debug_setHead too */
+    CHECK(open_with_api(dir, false, "debug,eth", &n) == NULL);
+    CHECK(rpc_methods_has(node_methods(n), "debug_setHead") && !rpc_methods_has(node_methods(n), "net_version"));
+    node_close(n);
+
+    /* dev mode's namespaces only in dev mode */
+    CHECK(open_with_api(dir, true, "anvil,evm", &n) == NULL);
+    CHECK(rpc_methods_has(node_methods(n), "anvil_mine") && !rpc_methods_has(node_methods(n), "eth_call"));
+    node_close(n);
+
+    /* refused lists: the store is left as it was */
+    const char *bad[] = {"", ",", "eth,,net", "eth net", "eth,", "bogus", "anvil", "engine", "testing", "Eth",
+                         "averyveryverylongnamespacename"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        n = NULL;
+        const char *why = open_with_api(dir, false, bad[i], &n);
+        CHECK(why && strstr(why, "--http.api") && !n);
+        if (!why || n) fprintf(stderr, "  --http.api \"%s\" accepted\n", bad[i]);
+    }
+    CHECK(strstr(open_with_api(dir, false, "engine", &n), "authenticated port") != NULL);
+    CHECK(open_with_api(dir, false, "eth", &n) == NULL);
+    CHECK(code_of(node_methods(n), "eth_chainId") == 0);
+    node_close(n);
+    test_remove_tree(dir);
+}

@@ -56,6 +56,12 @@ typedef struct {
      * at most 1/1024 of the parent's per block, as geth's --miner.gaslimit);
      * 0: 60,000,000 */
     uint64_t builder_gas_limit;
+    /* The namespaces the open port serves (HTTP and WebSocket), comma
+     * separated as geth's --http.api ("eth,net,web3"); rpc_modules is always
+     * served. NULL: every namespace the node has. Naming debug also opens
+     * debug_setHead there (otherwise on the authenticated port or in dev
+     * mode only). The authenticated port keeps all of its methods. */
+    const char *http_api;
     FILE *log;                  /* progress messages (mined blocks...); NULL: none */
     /* tests: called on the importer's committer thread when an imported
      * block's write has ended (before the node sees it); NULL: none */

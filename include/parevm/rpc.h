@@ -81,6 +81,13 @@ size_t rpc_methods_count(const rpc_methods *m);
 /* A new table with m's entries (the same handlers and contexts), to which
  * more can be added (a WebSocket session's own methods). */
 rpc_methods *rpc_methods_copy(const rpc_methods *m);
+bool rpc_methods_has(const rpc_methods *m, const char *name);
+/* The name of the i-th method in name order (i < rpc_methods_count); owned
+ * by the table. */
+const char *rpc_methods_name(const rpc_methods *m, size_t i);
+/* Removes every method for which keep(name, arg) is false (before a server
+ * uses the table). Returns how many are left. */
+size_t rpc_methods_retain(rpc_methods *m, bool (*keep)(const char *name, void *arg), void *arg);
 /* Runs one method in-process (params NULL: none): as a request would, with
  * the result in *result (a new reference, NULL for JSON null) or err
  * filled (-32601 for an unknown name). */

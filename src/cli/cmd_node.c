@@ -17,7 +17,7 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: parevm node [--datadir DIR] [--dev] [--dev.period S] [--http.addr ADDR] [--http.port PORT]\n"
             "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--preroot auto|on|off]\n"
-            "                   [--rpc.gascap GAS]\n"
+            "                   [--http.api NAMESPACES] [--rpc.gascap GAS]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS]\n"
@@ -26,6 +26,8 @@ static void usage(FILE *f) {
             "  --dev                the dev chain: chain id 31337, Osaka rules, 10 prefunded accounts\n"
             "  --dev.period S       mine a block every S seconds (default: each transaction at once)\n"
             "  --http.port PORT     default 8545; 0 picks a free port\n"
+            "  --http.api LIST      the namespaces served there (HTTP and WebSocket), e.g. eth,net,web3;\n"
+            "                       default: all (debug_setHead only with --dev or debug listed here)\n"
             "  --authrpc.port PORT  the Engine API (JWT-authenticated), default 8551; on unless --dev\n"
             "                       (with --dev, on when an --authrpc option is given)\n"
             "  --authrpc.jwtsecret FILE  32-byte hex secret (default DATADIR/jwtsecret; created if missing)\n"
@@ -82,6 +84,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--datadir")) cfg.datadir = v;
         else if (!strcmp(a, "--http.addr")) http.addr = v;
         else if (!strcmp(a, "--http.corsdomain")) http.cors = v;
+        else if (!strcmp(a, "--http.api")) cfg.http_api = v;
         else if (!strcmp(a, "--http.port")) ok = num(v, 65535, &x), http.port = (uint16_t)x;
         else if (!strcmp(a, "--http.threads")) ok = num(v, 256, &x) && x, http.threads = (unsigned)x;
         else if (!strcmp(a, "--threads")) ok = num(v, 256, &x) && x, cfg.threads = (unsigned)x;

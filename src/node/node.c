@@ -21,6 +21,70 @@ static void (*const GROUPS[])(node *, rpc_methods *) = {
     node_register_proofs, node_register_simulate, node_register_config,
 };
 
+/* ---- The open port's namespaces (--http.api) ------------------------------------------- */
+
+#define MAX_APIS 32
+
+typedef struct {
+    char names[MAX_APIS][24];
+    size_t n;
+} api_list;
+
+/* The namespace of a method name: what comes before its first '_'. */
+static size_t namespace_len(const char *method) {
+    const char *u = strchr(method, '_');
+    return u ? (size_t)(u - method) : strlen(method);
+}
+
+static bool api_listed(const api_list *l, const char *name, size_t len) {
+    for (size_t i = 0; i < l->n; i++)
+        if (strlen(l->names[i]) == len && !strncmp(l->names[i], name, len)) return true;
+    return false;
+}
+
+/* Splits "eth, net,web3" (spaces around names allowed, as geth). */
+static const char *parse_api_list(const char *text, api_list *l) {
+    l->n = 0;
+    for (const char *p = text;;) {
+        while (*p == ' ') p++;
+        size_t len = strcspn(p, ", ");
+        const char *after = p + len;
+        while (*after == ' ') after++;
+        if (!len || (*after && *after != ',')) return "--http.api: a comma-separated list of namespaces (eth,net,web3...)";
+        if (len >= sizeof l->names[0]) return "--http.api: a namespace name is too long";
+        if (!api_listed(l, p, len)) {
+            if (l->n == MAX_APIS) return "--http.api: too many namespaces";
+            memcpy(l->names[l->n], p, len);
+            l->names[l->n++][len] = 0;
+        }
+        if (!*after) return NULL;
+        p = after + 1;
+    }
+}
+
+static bool keep_listed(const char *method, void *arg) {
+    size_t len = namespace_len(method);
+    return (len == 3 && !strncmp(method, "rpc", 3)) || api_listed(arg, method, len);
+}
+
+/* Every listed namespace must be one the open port has. */
+static const char *check_api_list(const rpc_methods *m, const api_list *l) {
+    for (size_t i = 0; i < l->n; i++) {
+        const char *want = l->names[i];
+        bool found = !strcmp(want, "rpc");
+        for (size_t k = 0; !found && k < rpc_methods_count(m); k++) {
+            const char *name = rpc_methods_name(m, k);
+            found = namespace_len(name) == strlen(want) && !strncmp(name, want, strlen(want));
+        }
+        if (found) continue;
+        if (!strcmp(want, "engine") || !strcmp(want, "testing"))
+            return "--http.api: engine and testing are served on the authenticated port only (--authrpc.*)";
+        return "--http.api: a namespace this node does not serve (it has debug, eth, net, rpc, trace, txpool, "
+               "web3; dev mode adds anvil, evm, hardhat, personal)";
+    }
+    return NULL;
+}
+
 const rpc_methods *node_methods(const node *n) { return n->methods; }
 const rpc_methods *node_auth_methods(const node *n) { return n->auth_methods; }
 const char *node_datadir(const node *n) { return n->datadir; }
@@ -182,6 +246,12 @@ const char *node_open(const node_config *cfg, node **out) {
     n->engine = par_engine_new((int)n->cfg.threads);
     n->wex = executor_new();
     n->eng = node_engine_new();
+    api_list apis = {0};
+    if (cfg->http_api && (err = parse_api_list(cfg->http_api, &apis))) {
+        node_close(n);
+        return err;
+    }
+    n->open_debug = cfg->http_api && api_listed(&apis, "debug", 5);
     n->methods = rpc_methods_new();
     n->auth_methods = rpc_methods_new();
     for (size_t i = 0; i < sizeof GROUPS / sizeof GROUPS[0]; i++) {
@@ -192,6 +262,13 @@ const char *node_open(const node_config *cfg, node **out) {
     if (n->dev) {
         node_register_dev(n, n->methods);
         node_register_sign(n, n->methods);
+    }
+    if (cfg->http_api) {
+        if ((err = check_api_list(n->methods, &apis))) {
+            node_close(n);
+            return err;
+        }
+        rpc_methods_retain(n->methods, keep_listed, &apis);
     }
     if (!node_writer_start(n)) {
         node_close(n);

@@ -78,6 +78,7 @@ struct node {
     _Atomic uint64_t safe, finalized;
 
     node_dev *dev;             /* dev mode only */
+    bool open_debug;           /* cfg.http_api names debug: debug_setHead on the open port */
     node_engine *eng;          /* the Engine API's state (node_engine.h) */
     node_filters *filters;     /* eth_newFilter...'s registry (rpc_filters.c) */
     rpc_methods *auth_methods; /* the authenticated server's: engine_*, eth_*... */

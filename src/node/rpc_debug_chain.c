@@ -123,8 +123,8 @@ static bool bad_blocks(void *ctx, const json_t *params, json_t **result, rpc_err
 
 void node_register_debug_chain(node *n, rpc_methods *m) {
     /* rewinding the chain is for the consensus client's authenticated port,
-     * or anyone's on a dev chain: the open port of a node that follows a
-     * network has no namespace switch (geth's --http.api) to keep it off */
-    if (m == n->auth_methods || n->dev) rpc_methods_add(m, "debug_setHead", set_head, n);
+     * anyone's on a dev chain, or an open port whose --http.api names debug
+     * on purpose (a node that serves every namespace by default keeps it off) */
+    if (m == n->auth_methods || n->dev || n->open_debug) rpc_methods_add(m, "debug_setHead", set_head, n);
     rpc_methods_add(m, "debug_getBadBlocks", bad_blocks, n);
 }

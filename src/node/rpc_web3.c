@@ -100,15 +100,21 @@ static bool accounts(void *ctx, const json_t *params, json_t **result, rpc_error
     return true;
 }
 
-/* rpc_modules, as geth answers it: the namespaces served, each "1.0". */
+/* rpc_modules, as geth answers it: the namespaces the port serves (ctx: its
+ * method table, after --http.api), each "1.0"; rpc itself is left out. */
 static bool modules(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
+    const rpc_methods *m = ctx;
     if (!rpc_check_args(params, 0, 0, err)) return false;
-    static const char *const ALL[] = {"debug", "eth", "net", "txpool", "web3"};
-    static const char *const DEV[] = {"anvil", "evm", "hardhat", "personal"};
     json_t *o = json_object();
-    for (size_t i = 0; i < sizeof ALL / sizeof ALL[0]; i++) json_object_set_new(o, ALL[i], json_string("1.0"));
-    for (size_t i = 0; n->dev && i < sizeof DEV / sizeof DEV[0]; i++) json_object_set_new(o, DEV[i], json_string("1.0"));
+    for (size_t i = 0; i < rpc_methods_count(m); i++) {
+        const char *name = rpc_methods_name(m, i);
+        size_t len = strcspn(name, "_");
+        char ns[32];
+        if (len >= sizeof ns || (len == 3 && !strncmp(name, "rpc", 3))) continue;
+        memcpy(ns, name, len);
+        ns[len] = 0;
+        json_object_set_new(o, ns, json_string("1.0"));
+    }
     *result = o;
     return true;
 }
@@ -126,5 +132,5 @@ void node_register_web3(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_mining", mining, n);
     rpc_methods_add(m, "eth_hashrate", zero_quantity, n);
     rpc_methods_add(m, "eth_accounts", accounts, n);
-    rpc_methods_add(m, "rpc_modules", modules, n);
+    rpc_methods_add(m, "rpc_modules", modules, m);
 }

@@ -170,6 +170,19 @@ rpc_methods *rpc_methods_copy(const rpc_methods *m) {
     return c;
 }
 
+bool rpc_methods_has(const rpc_methods *m, const char *name) { return find_method(m, name) != NULL; }
+
+const char *rpc_methods_name(const rpc_methods *m, size_t i) { return i < m->n ? m->v[i].name : NULL; }
+
+size_t rpc_methods_retain(rpc_methods *m, bool (*keep)(const char *name, void *arg), void *arg) {
+    size_t k = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (keep(m->v[i].name, arg)) m->v[k++] = m->v[i];
+        else free(m->v[i].name);
+    }
+    return m->n = k;
+}
+
 bool rpc_call(const rpc_methods *m, const char *method, const json_t *params, json_t **result, rpc_error *err) {
     *result = NULL;
     const method_entry *me = find_method(m, method);

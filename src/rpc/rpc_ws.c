@@ -537,8 +537,11 @@ static void on_upgrade(void *cls, struct MHD_Connection *c, void *con_cls, const
     s->fd = sock;
     s->urh = urh;
     s->methods = rpc_methods_copy(h->methods);
-    rpc_methods_add(s->methods, "eth_subscribe", eth_subscribe, s);
-    rpc_methods_add(s->methods, "eth_unsubscribe", eth_unsubscribe, s);
+    /* subscriptions are the eth namespace's, built on its filters */
+    if (rpc_methods_has(h->methods, "eth_newFilter")) {
+        rpc_methods_add(s->methods, "eth_subscribe", eth_subscribe, s);
+        rpc_methods_add(s->methods, "eth_unsubscribe", eth_unsubscribe, s);
+    }
     if (extra_in_size) buf_append(&s->in, extra_in, extra_in_size);
     pthread_mutex_lock(&h->mu);
     bool stopping = atomic_load(&h->stopping), room = h->sessions < h->max_sessions && !stopping;
