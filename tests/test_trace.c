@@ -1265,6 +1265,56 @@ TEST(trace_timeout_stops_a_long_transaction) {
     mem_state_free(w.s);
 }
 
+/* The Parity trace of one call (trace, vmTrace) from c with gas. */
+static json_t *parity_of(world *w, address c, uint64_t gas) {
+    json_t *types = json_loads("[\"trace\",\"vmTrace\"]", 0, NULL);
+    trace_config cfg;
+    char err[256] = "";
+    bool ok = trace_config_parity(types, false, &cfg, err, sizeof err);
+    json_decref(types);
+    transaction tx = make_tx(w, c, gas, 0, 0);
+    executor *ex = executor_new();
+    json_t *out = ok ? trace_tx_on(&cfg, ex, &w->env, mem_state_view(w->s), mem_state_codes(w->s), &tx, 0, 0, false,
+                                   NULL, err, sizeof err)
+                     : NULL;
+    executor_free(ex);
+    tx_free(&tx);
+    return out;
+}
+
+/* Failing steps as revm charges them (campaign seed 77): an opcode of a
+ * later fork pays its static cost before it is found not activated, so with
+ * less gas it runs out of gas; CALL refuses a value in a static frame after
+ * popping gas, address and value, so its "push" is the next item. */
+TEST(parity_failing_steps_follow_revm) {
+    world w;
+    world_init(&w, FORK_PRAGUE);
+    address c = addr_of(0xc1), a = addr_of(0xa1), b = addr_of(0xb2);
+    put(&w, c, "5f1e00", 0); /* PUSH0 CLZ (Osaka's) STOP */
+    static const char *const WANT[] = {"Out of gas", "NotActivated"};
+    for (int extra = 0; extra < 2; extra++) {
+        json_t *out = parity_of(&w, c, 21000 + 2 + 4 + (uint64_t)extra);
+        const json_t *top = json_array_get(json_object_get(out, "trace"), 0);
+        const json_t *clz = json_array_get(json_object_get(json_object_get(out, "vmTrace"), "ops"), 1);
+        CHECK(top && !strcmp(json_string_value(json_object_get(top, "error")), WANT[extra]));
+        CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(clz, "cost")), (uint64_t)(4 + extra));
+        json_decref(out);
+    }
+    put(&w, a, "60006000600060006000" "60b2" "5a" "fa" "00", 0); /* STATICCALL(gas, b) */
+    put(&w, b, "6014604060406002600160066108fcf100", 0);     /* CALL(0x8fc, 6, 1, 2, 0x40, 0x40, 0x14) */
+    json_t *out = parity_of(&w, a, 100000);
+    const json_t *inner = json_array_get(json_object_get(out, "trace"), 1);
+    CHECK(inner && !strcmp(json_string_value(json_object_get(inner, "error")), "CallNotAllowedInsideStatic"));
+    const json_t *sc = json_array_get(json_object_get(json_object_get(out, "vmTrace"), "ops"), 7);
+    const json_t *call = json_array_get(json_object_get(json_object_get(sc, "sub"), "ops"), 7);
+    CHECK(!strcmp(json_string_value(json_object_get(call, "op")), "CALL"));
+    char *push = trace_dumps(json_object_get(json_object_get(call, "ex"), "push"));
+    CHECK(push && !strcmp(push, "[\"0x2\"]"));
+    free(push);
+    json_decref(out);
+    mem_state_free(w.s);
+}
+
 /* Parity's trace_* results (trace_parity.c, trace_vm.c) for a call that
  * makes a failing call and a zero-value call to a precompile; the numbers
  * are revm-inspectors' (anvil's trace_replayBlockTransactions of the same

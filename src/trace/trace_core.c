@@ -163,12 +163,16 @@ static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int6
     if (st == EVM_UNDEFINED_INSTRUCTION || st == EVM_INVALID_INSTRUCTION) {
         /* an opcode of a later fork pays its static cost before revm finds it not activated */
         int later = st == EVM_UNDEFINED_INSTRUCTION ? evm_opcode_cost(p->op, FORK_COUNT - 1) : -1;
-        *cost = later > 0 ? later : 0;
+        *cost = later > 0 ? (later > p->gas ? p->gas : later) : 0; /* short of it: out of gas, all spent */
         *pops = VM_KEEPS;
         return;
     }
     if (st == EVM_STACK_UNDERFLOW || st == EVM_STACK_OVERFLOW) {
         *pops = VM_KEEPS;
+        return;
+    }
+    if (st == EVM_STATIC_MODE_VIOLATION && p->op == OP_CALL) { /* a value: refused after three pops */
+        *pops = VM_POPS_THREE;
         return;
     }
     if (p->op == OP_SSTORE && fork >= FORK_ISTANBUL && p->gas <= SSTORE_SENTRY) { /* no charge: EIP-2200's sentry */
@@ -311,8 +315,10 @@ static const char *parity_frame_error(trace_run *r, int depth, evm_status status
     switch (st) {
     case EVM_REVERT: return "Reverted";
     case EVM_OUT_OF_GAS: return "Out of gas";
-    case EVM_UNDEFINED_INSTRUCTION: /* revm: an opcode of a later fork is not activated yet */
-        return f->halted && evm_opcode_name(f->halt_op) ? "NotActivated" : "Bad instruction";
+    case EVM_UNDEFINED_INSTRUCTION: /* revm: an opcode of a later fork is not activated yet, once its
+                                       static cost is paid */
+        if (f->halted && evm_opcode_name(f->halt_op)) return f->halt_later_oog ? "Out of gas" : "NotActivated";
+        return "Bad instruction";
     case EVM_INVALID_INSTRUCTION: return "Bad instruction";
     case EVM_STACK_UNDERFLOW: /* revm's DUP says overflow for either */
         return f->halted && f->halt_op >= 0x80 && f->halt_op <= 0x8f ? "Out of stack" : "StackUnderflow";
@@ -412,6 +418,7 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     f->halt_op = r->pending.op;
     f->halt_static_write = st != EVM_SUCCESS && r->pending.msg->is_static && static_write_op(f->halt_op) &&
                            r->pending.gas >= revm_static(&r->pending);
+    f->halt_later_oog = st == EVM_UNDEFINED_INSTRUCTION && evm_opcode_cost(f->halt_op, FORK_COUNT - 1) > r->pending.gas;
     f->halt_initcode_too_big = st == EVM_OUT_OF_GAS && (f->halt_op == OP_CREATE || f->halt_op == OP_CREATE2) &&
                                r->fork >= FORK_SHANGHAI &&
                                (!u256_fits_u64(&r->pending.top[2]) || r->pending.top[2].w[0] > MAX_INITCODE);

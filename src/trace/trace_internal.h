@@ -86,6 +86,7 @@ typedef struct {
     int64_t halt_gas;
     uint8_t halt_op;
     bool halt_initcode_too_big; /* it halted on a CREATE past the init code limit */
+    bool halt_later_oog;        /* it halted on an opcode of a later fork whose static cost it could not pay */
     bool halt_static_write;  /* ... on a write revm refuses in a static frame */
     char error[112];         /* geth's error for a failed halt */
 } tr_frame;
@@ -162,7 +163,7 @@ typedef struct {
     address created_addr;
 } tr_prestate;
 
-typedef enum { VM_KEEPS, VM_POPS, VM_POPS_BUT_LAST } vm_pops;
+typedef enum { VM_KEEPS, VM_POPS, VM_POPS_BUT_LAST, VM_POPS_THREE } vm_pops;
 
 /* Parity's vmTrace (trace_vm.c): every frame entered, as revm-inspectors'
  * arena holds them, and the ones still open. */
@@ -188,6 +189,7 @@ typedef struct {
     uint8_t p_op;
     int64_t p_gas, p_static;
     json_t *p_mem, *push_halt, *push_popped, *push_last; /* its stack's top if it keeps / pops / pops but the last of its inputs */
+    json_t *push_three;      /* a CALL's, after its first three inputs (NULL for other ops) */
     /* the memory last written out, shared while it does not change */
     uint8_t *mem;
     size_t mem_len;

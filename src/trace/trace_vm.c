@@ -53,6 +53,7 @@ static void drop_pushes(tr_vm *v) {
     json_decref(v->push_halt), v->push_halt = NULL;
     json_decref(v->push_popped), v->push_popped = NULL;
     json_decref(v->push_last), v->push_last = NULL;
+    json_decref(v->push_three), v->push_three = NULL;
 }
 
 void vm_free(trace_run *r) {
@@ -185,6 +186,8 @@ void vm_step(trace_run *r, const evm_step *s) {
     v->push_halt = top_items(s->stack, s->stack_size, out);
     v->push_popped = top_items(s->stack, s->stack_size - in > 0 ? s->stack_size - in : 0, out);
     v->push_last = top_items(s->stack, s->stack_size - in + 1 > 0 ? s->stack_size - in + 1 : 0, out);
+    /* revm's CALL refuses a value in a static frame once it has popped gas, address and value */
+    if (s->op == 0xf1) v->push_three = top_items(s->stack, s->stack_size > 3 ? s->stack_size - 3 : 0, out);
 }
 
 void vm_enter(trace_run *r, const evm_message *msg, const address *code_addr, int64_t caller_gas) {
@@ -210,6 +213,7 @@ void vm_halt(trace_run *r, int depth, evm_status st, int64_t gas, int64_t failed
     json_t **keep = ends               ? NULL
                     : ok || pops == VM_POPS ? &v->push_popped
                     : pops == VM_POPS_BUT_LAST ? &v->push_last
+                    : pops == VM_POPS_THREE && v->push_three ? &v->push_three
                                             : &v->push_halt;
     json_t *push = keep ? *keep : trace_take(json_array());
     if (keep) *keep = NULL;

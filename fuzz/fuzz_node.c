@@ -1,0 +1,142 @@
+/* libFuzzer target for the node's methods (src/node): one dev-mode node,
+ * made once with a contract that stores and logs, a call to it and a
+ * transfer, then every input runs one method of its open port's table on
+ * parameters from the fuzzer. The first byte picks the method; the rest is
+ * the parameters as JSON text, where @t, @b, @a, @s and @h stand for the
+ * call's transaction hash, its block hash, the contract, the sender and a
+ * block number held by the chain, so that inputs reach past "not found".
+ * Methods that move the chain's time or head on purpose (evm_, anvil_,
+ * hardhat_, debug_setHead) or wait for a block (the *Sync sends) are left
+ * out. Nothing may crash or leak, and a result must serialise as JSON.
+ *
+ *   build-fuzz/fuzz_node -dict=fuzz/fuzz_node.dict -timeout=20 CORPUS */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "parevm/hex.h"
+#include "parevm/node.h"
+#include "parevm/rpc.h"
+
+static node *the_node;
+static const char *names[256];
+static size_t n_names;
+static char tx_hash[67], block_hash[67], contract[43], sender[43], block_number[8];
+
+/* One method in-process; the result (a new reference) or NULL. */
+static json_t *call(const char *method, const char *params_text) {
+    json_t *params = json_loads(params_text, 0, NULL), *res = NULL;
+    rpc_error err = {0};
+    if (!params || !rpc_call(node_methods(the_node), method, params, &res, &err)) {
+        fprintf(stderr, "fuzz_node: set-up %s failed: %s\n", method, params ? err.message : "bad JSON");
+        abort();
+    }
+    rpc_error_clear(&err);
+    json_decref(params);
+    return res;
+}
+
+static void copy_str(char *out, size_t cap, const json_t *o, const char *key) {
+    const char *s = json_string_value(json_object_get(o, key));
+    if (!s || strlen(s) >= cap) abort();
+    strcpy(out, s);
+}
+
+static bool kept(const char *name) {
+    static const char *const OUT[] = {"evm_", "anvil_", "hardhat_"};
+    for (size_t i = 0; i < sizeof OUT / sizeof OUT[0]; i++)
+        if (!strncmp(name, OUT[i], strlen(OUT[i]))) return false;
+    size_t len = strlen(name);
+    return strcmp(name, "debug_setHead") && !(len > 4 && !strcmp(name + len - 4, "Sync"));
+}
+
+static void set_up(void) {
+    char dir[] = "/tmp/parevm-fuzz-node-XXXXXX";
+    if (!mkdtemp(dir)) abort();
+    node_config cfg = {.datadir = dir, .dev = true, .threads = 2, .dev_genesis_time = 1700000000};
+    if (node_open(&cfg, &the_node)) abort();
+    json_t *accts = call("eth_accounts", "[]");
+    snprintf(sender, sizeof sender, "%s", json_string_value(json_array_get(accts, 0)));
+    json_decref(accts);
+    /* runtime: SSTORE(0, 1); LOG0(0, 32); STOP, returned by its init code */
+    char p[600];
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"data\":\"0x6a600160005560206000a0006000526015600bf3\"}]", sender);
+    json_t *h = call("eth_sendTransaction", p);
+    char *hs = json_dumps(h, JSON_ENCODE_ANY);
+    snprintf(p, sizeof p, "[%s]", hs);
+    free(hs);
+    json_decref(h);
+    json_t *rcpt = call("eth_getTransactionReceipt", p);
+    copy_str(contract, sizeof contract, rcpt, "contractAddress");
+    json_decref(rcpt);
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"data\":\"0x01\"}]", sender, contract);
+    h = call("eth_sendTransaction", p);
+    snprintf(tx_hash, sizeof tx_hash, "%s", json_string_value(h));
+    json_decref(h);
+    snprintf(p, sizeof p, "[\"%s\"]", tx_hash);
+    rcpt = call("eth_getTransactionReceipt", p);
+    copy_str(block_hash, sizeof block_hash, rcpt, "blockHash");
+    copy_str(block_number, sizeof block_number, rcpt, "blockNumber");
+    json_decref(rcpt);
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x5\"}]", sender, contract);
+    json_decref(call("eth_sendTransaction", p));
+
+    const rpc_methods *m = node_methods(the_node);
+    for (size_t i = 0; i < rpc_methods_count(m) && n_names < 256; i++)
+        if (kept(rpc_methods_name(m, i))) names[n_names++] = rpc_methods_name(m, i);
+    /* the store is removed when the process ends (the node keeps it open) */
+}
+
+/* Expands the placeholders into quoted values; NULL when too long. */
+static char *expand(const uint8_t *data, size_t size) {
+    size_t cap = size * 68 + 1;
+    char *out = malloc(cap), *o = out;
+    if (!out) abort();
+    for (size_t i = 0; i < size; i++) {
+        const char *v = NULL;
+        if (data[i] == '@' && i + 1 < size) {
+            switch (data[i + 1]) {
+            case 't': v = tx_hash; break;
+            case 'b': v = block_hash; break;
+            case 'a': v = contract; break;
+            case 's': v = sender; break;
+            case 'h': v = block_number; break;
+            }
+        }
+        if (v) {
+            o += sprintf(o, "\"%s\"", v);
+            i++;
+        } else {
+            *o++ = (char)data[i];
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!the_node) set_up();
+    if (size < 1 || size > 4096) return 0;
+    const char *method = names[data[0] % n_names];
+    char *text = expand(data + 1, size - 1);
+    json_t *params = json_loads(text, JSON_DECODE_ANY, NULL);
+    free(text);
+    if (!params) return 0;
+    if (!json_is_array(params)) {
+        json_t *wrapped = json_array();
+        json_array_append_new(wrapped, params);
+        params = wrapped;
+    }
+    json_t *res = NULL;
+    rpc_error err = {0};
+    if (rpc_call(node_methods(the_node), method, params, &res, &err)) {
+        char *out = res ? json_dumps(res, JSON_ENCODE_ANY) : NULL;
+        if (res && !out) abort(); /* a result that is not JSON */
+        free(out);
+    } else if (!err.message[0] || err.code == 0) {
+        abort(); /* a failure must say why */
+    }
+    rpc_error_clear(&err);
+    json_decref(res);
+    json_decref(params);
+    return 0;
+}
