@@ -10,6 +10,8 @@
  * out. Nothing may crash or leak, and a result must serialise as JSON.
  *
  *   build-fuzz/fuzz_node -dict=fuzz/fuzz_node.dict -timeout=20 CORPUS */
+#define _GNU_SOURCE /* nftw's FTW_DEPTH */
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 static node *the_node;
 static const char *names[256];
 static size_t n_names;
+static char store_dir[] = "/tmp/parevm-fuzz-node-XXXXXX";
 static char tx_hash[67], block_hash[67], contract[43], sender[43], block_number[8];
 
 /* One method in-process; the result (a new reference) or NULL. */
@@ -49,17 +52,28 @@ static bool kept(const char *name) {
     return strcmp(name, "debug_setHead") && !(len > 4 && !strcmp(name + len - 4, "Sync"));
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* The store goes when the fuzzer ends (not after a crash: it may help). */
+static void tear_down(void) {
+    node_close(the_node);
+    nftw(store_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void set_up(void) {
-    char dir[] = "/tmp/parevm-fuzz-node-XXXXXX";
-    if (!mkdtemp(dir)) abort();
-    node_config cfg = {.datadir = dir, .dev = true, .threads = 2, .dev_genesis_time = 1700000000};
+    if (!mkdtemp(store_dir)) abort();
+    node_config cfg = {.datadir = store_dir, .dev = true, .threads = 2, .dev_genesis_time = 1700000000};
     if (node_open(&cfg, &the_node)) abort();
+    atexit(tear_down);
     json_t *accts = call("eth_accounts", "[]");
     snprintf(sender, sizeof sender, "%s", json_string_value(json_array_get(accts, 0)));
     json_decref(accts);
     /* runtime: SSTORE(0, 1); LOG0(0, 32); STOP, returned by its init code */
     char p[600];
-    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"data\":\"0x6a600160005560206000a0006000526015600bf3\"}]", sender);
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"data\":\"0x6a600160005560206000a000600052600b6015f3\"}]", sender);
     json_t *h = call("eth_sendTransaction", p);
     char *hs = json_dumps(h, JSON_ENCODE_ANY);
     snprintf(p, sizeof p, "[%s]", hs);
@@ -83,7 +97,6 @@ static void set_up(void) {
     const rpc_methods *m = node_methods(the_node);
     for (size_t i = 0; i < rpc_methods_count(m) && n_names < 256; i++)
         if (kept(rpc_methods_name(m, i))) names[n_names++] = rpc_methods_name(m, i);
-    /* the store is removed when the process ends (the node keeps it open) */
 }
 
 /* Expands the placeholders into quoted values; NULL when too long. */
@@ -128,12 +141,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     json_t *res = NULL;
     rpc_error err = {0};
+    static int verbose = -1;
+    if (verbose < 0) verbose = getenv("FUZZ_NODE_VERBOSE") != NULL;
     if (rpc_call(node_methods(the_node), method, params, &res, &err)) {
         char *out = res ? json_dumps(res, JSON_ENCODE_ANY) : NULL;
         if (res && !out) abort(); /* a result that is not JSON */
+        if (verbose) fprintf(stderr, "%s -> %.200s\n", method, out ? out : "null");
         free(out);
     } else if (!err.message[0] || err.code == 0) {
         abort(); /* a failure must say why */
+    } else if (verbose) {
+        fprintf(stderr, "%s -> error %d %s\n", method, err.code, err.message);
     }
     rpc_error_clear(&err);
     json_decref(res);

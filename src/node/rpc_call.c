@@ -433,7 +433,7 @@ static void rec_list(recorder *r, const address *excl, size_t n_excl, fork_id fo
         list[k].n_keys = e->n;
         list[k].keys = calloc(e->n ? e->n : 1, sizeof *list[k].keys);
         if (!list[k].keys) abort();
-        qsort(e->order, e->n, sizeof *e->order, cmp_word);
+        if (e->n) qsort(e->order, e->n, sizeof *e->order, cmp_word); /* order is NULL without slots */
         for (size_t s = 0; s < e->n; s++) list[k].keys[s] = u256_to_bytes32(&e->order[s]);
         k++;
     }
