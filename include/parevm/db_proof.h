@@ -59,8 +59,12 @@ const char *db_state_root_at(db_snapshot *s, bytes32 *root);
  * keys' preimages (read first, then changed), the headers from the oldest
  * whose hash was read (else the parent) up to the parent. post_root (may be
  * NULL) gets the state root after the changes, computed from the witness
- * alone: the caller compares it with the block's header. */
+ * alone: the caller compares it with the block's header. mids[0..n_mids)
+ * (NULL: none) are a pre-Byzantium block's changes so far after each of its
+ * transactions, whose roots its receipts hold: the nodes those roots open
+ * are added (an account created and gone again within the block is in none
+ * of the block's changes but in some of these). */
 const char *db_execution_witness(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
-                                 execution_witness *out, bytes32 *post_root);
+                                 const change_set *mids, size_t n_mids, execution_witness *out, bytes32 *post_root);
 
 #endif

@@ -310,6 +310,23 @@ static void keys_out(key_list *k, byte_list *out) {
     addr_map_free(&k->index);
 }
 
+/* The roots after each of mids on fresh states over the pre-state (fetch
+ * mode: the nodes they open join the witness's). */
+static const char *collect_mid_nodes(const bytes32 *pre_root, trie_nodes *nodes, code_store *codes,
+                                     trie_prover *p, const change_set *mids, size_t n_mids) {
+    const char *err = NULL;
+    for (size_t i = 0; i < n_mids && !err; i++) {
+        witness_state *ws = witness_state_new(pre_root, nodes, codes);
+        witness_state_set_fetch(ws, fetch_node, p);
+        witness_state_apply(ws, &mids[i]);
+        bytes32 root;
+        err = witness_state_error(ws);
+        if (!err) err = witness_state_root(ws, &root);
+        witness_state_free(ws);
+    }
+    return err;
+}
+
 /* Replays the reads and the changes on a state in fetch mode: the nodes it
  * opens are the witness's. */
 static const char *collect_nodes(witness_state *ws, const state_recorder *reads, const change_set *changes,
@@ -368,7 +385,7 @@ static const char *headers_out(db_snapshot *s, uint64_t from, uint64_t to, byte_
 }
 
 const char *db_execution_witness(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
-                                 execution_witness *out, bytes32 *post_root) {
+                                 const change_set *mids, size_t n_mids, execution_witness *out, bytes32 *post_root) {
     memset(out, 0, sizeof *out);
     if (number == 0) return "block 0 has no parent state";
     db_snapshot *s;
@@ -389,6 +406,7 @@ const char *db_execution_witness(db *d, uint64_t number, const state_recorder *r
         witness_state_set_fetch(ws, fetch_node, p);
         err = collect_nodes(ws, reads, changes, &keys, post_root);
         witness_state_free(ws);
+        if (!err) err = collect_mid_nodes(&t.root, nodes, db_codes(d), p, mids, n_mids);
     }
     trie_prover_close(p);
     tries_close(&t);

@@ -51,6 +51,24 @@ out_keys:
     return ok;
 }
 
+/* A pre-Byzantium block's changes after each transaction (the states its
+ * receipts' roots are of), kept for the witness; the roots themselves are
+ * not needed here. */
+typedef struct {
+    change_set *v;
+    size_t n;
+} mid_changes;
+
+static bytes32 keep_mid_changes(void *ctx, const block_state *bs) {
+    mid_changes *m = ctx;
+    m->v = realloc(m->v, (m->n + 1) * sizeof *m->v);
+    if (!m->v) abort();
+    memset(&m->v[m->n], 0, sizeof m->v[m->n]);
+    block_state_changes(bs, &m->v[m->n++]);
+    bytes32 zero = {0};
+    return zero;
+}
+
 /* Executes block nb over a recorder of its parent's state and builds its
  * witness; checks that the witness's post-state root is the header's. */
 static const char *witness_of(node *n, node_block *nb, execution_witness *w) {
@@ -60,6 +78,11 @@ static const char *witness_of(node *n, node_block *nb, execution_witness *w) {
     state_recorder *rec = state_recorder_new(db_snapshot_view(parent));
     block_state *bs = block_state_new(state_recorder_view(rec), db_codes(n->db));
     block_rules rules = node_rules(n, &nb->b.header);
+    mid_changes mids = {0};
+    if (rules.fork < FORK_BYZANTIUM) {
+        rules.state_root = keep_mid_changes;
+        rules.state_root_ctx = &mids;
+    }
     executor *ex = node_executor_get(n);
     block_result res;
     memset(&res, 0, sizeof res);
@@ -69,11 +92,13 @@ static const char *witness_of(node *n, node_block *nb, execution_witness *w) {
     bytes32 post;
     if (!why) {
         block_state_changes(bs, &cs);
-        why = db_execution_witness(n->db, nb->number, rec, &cs, w, &post);
+        why = db_execution_witness(n->db, nb->number, rec, &cs, mids.v, mids.n, w, &post);
     }
     if (!why && !bytes32_eq(&post, &nb->b.header.state_root))
         why = "the witness's post-state root is not the block's (re-execution differs)";
     change_set_free(&cs);
+    for (size_t i = 0; i < mids.n; i++) change_set_free(&mids.v[i]);
+    free(mids.v);
     block_result_free(&res);
     node_executor_put(n, ex);
     block_state_free(bs);

@@ -547,7 +547,7 @@ static const char *state_root(sim *s, bytes32 *root) {
     block_state_changes(s->acc, &cs);
     execution_witness w;
     memset(&w, 0, sizeof w);
-    const char *why = db_execution_witness(s->n->db, s->base.number + 1, NULL, &cs, &w, root);
+    const char *why = db_execution_witness(s->n->db, s->base.number + 1, NULL, &cs, NULL, 0, &w, root);
     execution_witness_free(&w);
     change_set_free(&cs);
     return why;
