@@ -1313,6 +1313,22 @@ TEST(parity_failing_steps_follow_revm) {
     free(push);
     json_decref(out);
     mem_state_free(w.s);
+
+    /* a CREATE whose memory cannot be paid: before Shanghai nothing was
+     * charged before it (seed 79); from Shanghai its init code word (2) */
+    static const fork_id FORKS[] = {FORK_BERLIN, FORK_SHANGHAI};
+    for (int i = 0; i < 2; i++) {
+        world_init(&w, FORKS[i]);
+        put(&w, c, "6020650100000000006000f000", 0); /* CREATE(0, 2^40, 32) */
+        out = parity_of(&w, c, 100000);
+        const json_t *top = json_array_get(json_object_get(out, "trace"), 0);
+        const json_t *cr = json_array_get(json_object_get(json_object_get(out, "vmTrace"), "ops"), 3);
+        CHECK(top && !strcmp(json_string_value(json_object_get(top, "error")), "Out of gas"));
+        CHECK(!strcmp(json_string_value(json_object_get(cr, "op")), "CREATE"));
+        CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(cr, "cost")), i ? 2 : 0);
+        json_decref(out);
+        mem_state_free(w.s);
+    }
 }
 
 /* Parity's trace_* results (trace_parity.c, trace_vm.c) for a call that

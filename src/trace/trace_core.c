@@ -138,6 +138,28 @@ static int64_t call_memory_paid(const tr_step *p, int64_t budget, bool *failed) 
     return in;
 }
 
+/* A CREATE or CREATE2 out of gas (its init code within EIP-3860's bound):
+ * revm charges Shanghai's init code words, expands the memory, then
+ * charges CREATE's gas (and CREATE2's hashing). Running out on the memory
+ * keeps what was charged before it; on a charge, all that is left goes
+ * (*cost already says so). */
+static void create_failed_cost(const tr_step *p, fork_id fork, int64_t *cost, vm_pops *pops) {
+    const u256 *off = &p->top[1], *size = &p->top[2];
+    /* CREATE2 pops its salt only once the memory is expanded */
+    vm_pops before_salt = p->op == OP_CREATE2 ? VM_POPS_BUT_LAST : VM_POPS;
+    if (u256_is_zero(size)) return; /* no memory: CREATE's own charge failed */
+    *pops = before_salt;
+    if (!u256_fits_u64(size)) { /* a length past a usize: refused before anything is charged */
+        *cost = 0;
+        return;
+    }
+    int64_t init = fork >= FORK_SHANGHAI ? 2 * (int64_t)words_of(size) : 0;
+    if (init > p->gas) return;
+    int64_t fee = expansion_fee(off, size, p->mem_size);
+    if (fee == INT64_MAX || init + fee > p->gas) *cost = init;
+    else *pops = VM_POPS; /* the memory was paid: the charge after it failed */
+}
+
 /* What revm charged for step p that failed with st, and how much of its
  * stack it had taken by then (VM_KEEPS: none; VM_POPS: all its inputs, as
  * the CALL and CREATE families pop them first; VM_POPS_BUT_LAST: all but
@@ -186,7 +208,11 @@ static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int6
         return;
     }
     *cost = p->gas;
-    if (p->gas < stat && !creates) { /* the static charge, before the instruction (revm charges CREATE's in it) */
+    if (creates) {
+        create_failed_cost(p, fork, cost, pops);
+        return;
+    }
+    if (p->gas < stat) { /* the static charge, before the instruction (revm charges CREATE's in it) */
         *pops = VM_KEEPS;
         return;
     }
