@@ -2,7 +2,8 @@
  * made once with a contract that stores and logs, a call to it and a
  * transfer, then every input runs one method of its open port's table on
  * parameters from the fuzzer. The first byte picks the method; the rest is
- * the parameters as JSON text, where @t, @b, @a, @s and @h stand for the
+ * the parameters as JSON text (the Engine API's methods too, from the
+ * authenticated port's table), where @t, @b, @a, @s and @h stand for the
  * call's transaction hash, its block hash, the contract, the sender and a
  * block number held by the chain, so that inputs reach past "not found".
  * Methods that move the chain's time or head on purpose (evm_, anvil_,
@@ -94,9 +95,14 @@ static void set_up(void) {
     snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x5\"}]", sender, contract);
     json_decref(call("eth_sendTransaction", p));
 
-    const rpc_methods *m = node_methods(the_node);
+    const rpc_methods *m = node_methods(the_node), *auth = node_auth_methods(the_node);
     for (size_t i = 0; i < rpc_methods_count(m) && n_names < 256; i++)
         if (kept(rpc_methods_name(m, i))) names[n_names++] = rpc_methods_name(m, i);
+    /* and the authenticated port's own (the Engine API) */
+    for (size_t i = 0; i < rpc_methods_count(auth) && n_names < 256; i++) {
+        const char *name = rpc_methods_name(auth, i);
+        if (kept(name) && !rpc_methods_has(m, name)) names[n_names++] = name;
+    }
 }
 
 /* Expands the placeholders into quoted values; NULL when too long. */
@@ -143,7 +149,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     rpc_error err = {0};
     static int verbose = -1;
     if (verbose < 0) verbose = getenv("FUZZ_NODE_VERBOSE") != NULL;
-    if (rpc_call(node_methods(the_node), method, params, &res, &err)) {
+    const rpc_methods *table = rpc_methods_has(node_methods(the_node), method) ? node_methods(the_node)
+                                                                               : node_auth_methods(the_node);
+    if (rpc_call(table, method, params, &res, &err)) {
         char *out = res ? json_dumps(res, JSON_ENCODE_ANY) : NULL;
         if (res && !out) abort(); /* a result that is not JSON */
         if (verbose) fprintf(stderr, "%s -> %.200s\n", method, out ? out : "null");
