@@ -143,7 +143,7 @@ static void change_list_init(change_list *l, size_t cap) {
 
 /* Points the changes at their values (once vals stops growing). */
 static void change_list_fix(change_list *l, const buf_t *vals) {
-    for (size_t k = 0; k < l->n; k++) l->c[k].val = vals->data + l->off[k];
+    for (size_t k = 0; k < l->n; k++) l->c[k].val = vals->data ? vals->data + l->off[k] : NULL; /* deletions only: no buffer */
 }
 
 static void change_list_free(change_list *l) {

@@ -510,7 +510,8 @@ static void build_storage_changes(void *arg, size_t i, unsigned worker) {
         a->changes[n].val_len = a->change_vals.len - off[n];
         n++;
     }
-    for (size_t k = 0; k < n; k++) a->changes[k].val = a->change_vals.data + off[k];
+    /* no buffer when every value is a deletion (val NULL, val_len 0) */
+    for (size_t k = 0; k < n; k++) a->changes[k].val = a->change_vals.data ? a->change_vals.data + off[k] : NULL;
     free(off);
     a->n_changes = n;
     trie_changes_sort(a->changes, n);
@@ -555,7 +556,7 @@ const char *work_roots(work_set *w) {
         c->val_len = w->leaf_vals.len - off[n];
         n++;
     }
-    for (size_t k = 0; k < n; k++) w->acct_changes[k].val = w->leaf_vals.data + off[k];
+    for (size_t k = 0; k < n; k++) w->acct_changes[k].val = w->leaf_vals.data ? w->leaf_vals.data + off[k] : NULL;
     free(off);
     w->n_acct_changes = n;
     trie_changes_sort(w->acct_changes, n);

@@ -26,7 +26,7 @@ static void kv_add(kv_builder *b, const uint8_t *key, size_t key_len, size_t val
 
 /* Values live in one buffer that may move while growing: resolve pointers last. */
 static bytes32 kv_root(kv_builder *b) {
-    for (size_t i = 0; i < b->n; i++) b->items[i].val = b->vals.data + b->offsets[i];
+    for (size_t i = 0; i < b->n; i++) b->items[i].val = b->vals.data ? b->vals.data + b->offsets[i] : NULL;
     return trie_root_secure(b->items, b->n);
 }
 
