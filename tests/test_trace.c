@@ -1300,6 +1300,22 @@ TEST(parity_failing_steps_follow_revm) {
         CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(clz, "cost")), (uint64_t)(4 + extra));
         json_decref(out);
     }
+    /* revm also knows EIP-8024's SWAPN (0xe7): named, its 3 paid, not activated */
+    put(&w, c, "e7", 0);
+    json_t *sw = parity_of(&w, c, 50000);
+    const json_t *swop = json_array_get(json_object_get(json_object_get(sw, "vmTrace"), "ops"), 0);
+    CHECK(!strcmp(json_string_value(json_object_get(swop, "op")), "SWAPN"));
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(swop, "cost")), 3);
+    CHECK(!strcmp(json_string_value(json_object_get(json_array_get(json_object_get(sw, "trace"), 0), "error")),
+                  "NotActivated"));
+    json_decref(sw);
+    put(&w, c, "0c", 0); /* an opcode revm does not know */
+    sw = parity_of(&w, c, 50000);
+    swop = json_array_get(json_object_get(json_object_get(sw, "vmTrace"), "ops"), 0);
+    CHECK(!strcmp(json_string_value(json_object_get(swop, "op")), "UNKNOWN(0x0C)"));
+    CHECK(!strcmp(json_string_value(json_object_get(json_array_get(json_object_get(sw, "trace"), 0), "error")),
+                  "Bad instruction"));
+    json_decref(sw);
     put(&w, a, "60006000600060006000" "60b2" "5a" "fa" "00", 0); /* STATICCALL(gas, b) */
     put(&w, b, "6014604060406002600160066108fcf100", 0);     /* CALL(0x8fc, 6, 1, 2, 0x40, 0x40, 0x14) */
     json_t *out = parity_of(&w, a, 100000);

@@ -184,7 +184,8 @@ static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int6
     *cost = stat;
     if (st == EVM_UNDEFINED_INSTRUCTION || st == EVM_INVALID_INSTRUCTION) {
         /* an opcode of a later fork pays its static cost before revm finds it not activated */
-        int later = st == EVM_UNDEFINED_INSTRUCTION ? evm_opcode_cost(p->op, FORK_COUNT - 1) : -1;
+        int later = -1;
+        if (st != EVM_UNDEFINED_INSTRUCTION || !revm_op_name(p->op, &later)) later = -1;
         *cost = later > 0 ? (later > p->gas ? p->gas : later) : 0; /* short of it: out of gas, all spent */
         *pops = VM_KEEPS;
         return;
@@ -343,7 +344,7 @@ static const char *parity_frame_error(trace_run *r, int depth, evm_status status
     case EVM_OUT_OF_GAS: return "Out of gas";
     case EVM_UNDEFINED_INSTRUCTION: /* revm: an opcode of a later fork is not activated yet, once its
                                        static cost is paid */
-        if (f->halted && evm_opcode_name(f->halt_op)) return f->halt_later_oog ? "Out of gas" : "NotActivated";
+        if (f->halted && revm_op_name(f->halt_op, &(int){0})) return f->halt_later_oog ? "Out of gas" : "NotActivated";
         return "Bad instruction";
     case EVM_INVALID_INSTRUCTION: return "Bad instruction";
     case EVM_STACK_UNDERFLOW: /* revm's DUP says overflow for either */
@@ -444,7 +445,8 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     f->halt_op = r->pending.op;
     f->halt_static_write = st != EVM_SUCCESS && r->pending.msg->is_static && static_write_op(f->halt_op) &&
                            r->pending.gas >= revm_static(&r->pending);
-    f->halt_later_oog = st == EVM_UNDEFINED_INSTRUCTION && evm_opcode_cost(f->halt_op, FORK_COUNT - 1) > r->pending.gas;
+    int later;
+    f->halt_later_oog = st == EVM_UNDEFINED_INSTRUCTION && revm_op_name(f->halt_op, &later) && later > r->pending.gas;
     f->halt_initcode_too_big = st == EVM_OUT_OF_GAS && (f->halt_op == OP_CREATE || f->halt_op == OP_CREATE2) &&
                                r->fork >= FORK_SHANGHAI &&
                                (!u256_fits_u64(&r->pending.top[2]) || r->pending.top[2].w[0] > MAX_INITCODE);

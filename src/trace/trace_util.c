@@ -69,6 +69,13 @@ const char *trace_op_name(uint8_t op, char buf[32]) {
     return buf;
 }
 
+const char *revm_op_name(uint8_t op, int *cost) {
+    const char *n = evm_opcode_name(op);
+    *cost = n ? evm_opcode_cost(op, FORK_COUNT - 1) : 3;
+    if (n) return n;
+    return op >= 0xe6 && op <= 0xe8 ? extra_name(op) : NULL;
+}
+
 uint8_t trace_kind_op(evm_call_kind kind) {
     switch (kind) {
     case EVM_CALL: return 0xf1;

@@ -148,7 +148,9 @@ static void complete(tr_vm *v, int64_t cost, json_t *push) {
     trace_set(op, "pc", json_integer((json_int_t)v->p_pc));
     trace_set(op, "sub", json_null());
     char name[32];
-    if (evm_opcode_name(v->p_op)) trace_set(op, "op", json_string(trace_op_name(v->p_op, name)));
+    int static_cost;
+    const char *known = revm_op_name(v->p_op, &static_cost);
+    if (known) trace_set(op, "op", json_string(evm_opcode_name(v->p_op) ? trace_op_name(v->p_op, name) : known));
     else trace_set(op, "op", json_string((snprintf(name, sizeof name, "UNKNOWN(0x%02X)", v->p_op), name)));
     if (call_like(v->p_op)) trace_set(op, "_sub", json_true());
     trace_append(f->ops, op);
