@@ -81,7 +81,11 @@ size_t rpc_methods_count(const rpc_methods *m);
 /* A new table with m's entries (the same handlers and contexts), to which
  * more can be added (a WebSocket session's own methods). */
 rpc_methods *rpc_methods_copy(const rpc_methods *m);
+/* Whether name is registered in m. */
 bool rpc_methods_has(const rpc_methods *m, const char *name);
+/* The length of a method name's namespace: what comes before its first '_'
+ * ("eth" of "eth_call"; the whole name without one). */
+size_t rpc_method_namespace_len(const char *method);
 /* The name of the i-th method in name order (i < rpc_methods_count); owned
  * by the table. */
 const char *rpc_methods_name(const rpc_methods *m, size_t i);

@@ -30,12 +30,6 @@ typedef struct {
     size_t n;
 } api_list;
 
-/* The namespace of a method name: what comes before its first '_'. */
-static size_t namespace_len(const char *method) {
-    const char *u = strchr(method, '_');
-    return u ? (size_t)(u - method) : strlen(method);
-}
-
 static bool api_listed(const api_list *l, const char *name, size_t len) {
     for (size_t i = 0; i < l->n; i++)
         if (strlen(l->names[i]) == len && !strncmp(l->names[i], name, len)) return true;
@@ -63,7 +57,7 @@ static const char *parse_api_list(const char *text, api_list *l) {
 }
 
 static bool keep_listed(const char *method, void *arg) {
-    size_t len = namespace_len(method);
+    size_t len = rpc_method_namespace_len(method);
     return (len == 3 && !strncmp(method, "rpc", 3)) || api_listed(arg, method, len);
 }
 
@@ -74,7 +68,7 @@ static const char *check_api_list(const rpc_methods *m, const api_list *l) {
         bool found = !strcmp(want, "rpc");
         for (size_t k = 0; !found && k < rpc_methods_count(m); k++) {
             const char *name = rpc_methods_name(m, k);
-            found = namespace_len(name) == strlen(want) && !strncmp(name, want, strlen(want));
+            found = rpc_method_namespace_len(name) == strlen(want) && !strncmp(name, want, strlen(want));
         }
         if (found) continue;
         if (!strcmp(want, "engine") || !strcmp(want, "testing"))

@@ -108,7 +108,7 @@ static bool modules(void *ctx, const json_t *params, json_t **result, rpc_error 
     json_t *o = json_object();
     for (size_t i = 0; i < rpc_methods_count(m); i++) {
         const char *name = rpc_methods_name(m, i);
-        size_t len = strcspn(name, "_");
+        size_t len = rpc_method_namespace_len(name);
         char ns[32];
         if (len >= sizeof ns || (len == 3 && !strncmp(name, "rpc", 3))) continue;
         memcpy(ns, name, len);

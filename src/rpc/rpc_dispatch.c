@@ -172,6 +172,8 @@ rpc_methods *rpc_methods_copy(const rpc_methods *m) {
 
 bool rpc_methods_has(const rpc_methods *m, const char *name) { return find_method(m, name) != NULL; }
 
+size_t rpc_method_namespace_len(const char *method) { return strcspn(method, "_"); }
+
 const char *rpc_methods_name(const rpc_methods *m, size_t i) { return i < m->n ? m->v[i].name : NULL; }
 
 size_t rpc_methods_retain(rpc_methods *m, bool (*keep)(const char *name, void *arg), void *arg) {
