@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "parevm/hex.h"
 #include "parevm/node.h"
 #include "parevm/rpc.h"
 
@@ -105,7 +104,7 @@ static void set_up(void) {
     }
 }
 
-/* Expands the placeholders into quoted values; NULL when too long. */
+/* Expands the placeholders into quoted values (malloc'd: the caller frees). */
 static char *expand(const uint8_t *data, size_t size) {
     size_t cap = size * 68 + 1;
     char *out = malloc(cap), *o = out;
