@@ -39,9 +39,9 @@
  * and "CreateContractSizeLimit" where geth says out of gas...); and, as
  * revm-inspectors does, a self-destruct that neither destroys its account
  * nor moves its balance (Cancun on, not created in the transaction, its
- * own beneficiary) is a "suicide" trace of zeros. (revm-inspectors then
- * reads revm's last journal entry: when that happens to be an earlier
- * value transfer it reports that transfer instead; not followed here.)
+ * own beneficiary) is a "suicide" trace of zeros, as revm reports it since
+ * 54b4bf451 (#3805). (Older revm read the transaction's last journal entry
+ * instead, often its value transfer; anvil.mjs allows for that.)
  * stateDiff follows revm-inspectors' populate_state_diff: per changed
  * account, balance/nonce/code/storage as "=", {"+": v} (an account
  * created without a prior balance) or {"*": {"from", "to"}}. vmTrace is
