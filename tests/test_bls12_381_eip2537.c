@@ -689,3 +689,48 @@ TEST(gas_schedule_and_lengths) {
     CHECK(run(vm, 0x10, buf, 64, 100000, &used) == EVM_PRECOMPILE_FAILURE && used == 100000);
     evm_vm_free(vm);
 }
+
+/* precompile_error: geth's words for each refusal, in geth's order of
+ * checks (its core/vm/contracts.go), and "out of gas" where geth prices a
+ * malformed length above the gas before it looks. */
+TEST(failure_reasons_in_geths_words) {
+    static uint8_t buf[2 * 384];
+    address g1add = precompile(0x0b), g1msm = precompile(0x0c), g2msm = precompile(0x0e);
+    address pairing = precompile(0x0f), map2 = precompile(0x11);
+    CHECK(!strcmp(precompile_error(&g1add, buf, 255, 375), "invalid input length"));
+    /* a top byte, then a value >= p, then off the curve: (0, 1) */
+    memset(buf, 0, sizeof buf);
+    buf[64 + 15] = 1;
+    CHECK(!strcmp(precompile_error(&g1add, buf, 256, 375), "invalid field element top bytes"));
+    memset(buf + 64, 0xff, 64);
+    memset(buf + 64, 0, 16);
+    CHECK(!strcmp(precompile_error(&g1add, buf, 256, 375), "invalid fp.Element encoding"));
+    memset(buf + 64, 0, 64);
+    buf[127] = 1;
+    CHECK(!strcmp(precompile_error(&g1add, buf, 256, 375), "invalid point: not on curve"));
+    /* a map's second element is checked too */
+    memset(buf, 0, 128);
+    buf[64] = 1;
+    CHECK(!strcmp(precompile_error(&map2, buf, 128, 23800), "invalid field element top bytes"));
+    /* subgroups: MSM checks them, and the pairing after both points decode */
+    bls_g1_affine o1 = g1_outside();
+    bls_g2_affine o2 = g2_outside();
+    memset(buf, 0, sizeof buf);
+    g1_bytes(buf, &o1);
+    CHECK(!strcmp(precompile_error(&g1msm, buf, 160, 12000), "g1 point is not on correct subgroup"));
+    g2_bytes(buf, &o2);
+    CHECK(!strcmp(precompile_error(&g2msm, buf, 288, 22500), "g2 point is not on correct subgroup"));
+    memset(buf, 0, sizeof buf);
+    g2_bytes(buf + 384 + 128, &o2);            /* the second pair's G2 point */
+    CHECK(!strcmp(precompile_error(&pairing, buf, 768, 102900), "g2 point is not on correct subgroup"));
+    g1_bytes(buf + 384, &o1);                  /* its G1 point: checked first */
+    CHECK(!strcmp(precompile_error(&pairing, buf, 768, 102900), "g1 point is not on correct subgroup"));
+    buf[384 + 128 + 255] ^= 1;                 /* ... but only once both decode */
+    CHECK(!strcmp(precompile_error(&pairing, buf, 768, 102900), "invalid point: not on curve"));
+    /* lengths that are not whole pairs: geth charges floor(len / pair) pairs first */
+    CHECK(!strcmp(precompile_error(&g1msm, buf, 0, 0), "invalid input length"));
+    CHECK(!strcmp(precompile_error(&g1msm, buf, 161, 11999), "out of gas"));
+    CHECK(!strcmp(precompile_error(&g1msm, buf, 161, 12000), "invalid input length"));
+    CHECK(!strcmp(precompile_error(&pairing, buf, 383, 37699), "out of gas"));
+    CHECK(!strcmp(precompile_error(&pairing, buf, 385, 70300), "invalid input length"));
+}

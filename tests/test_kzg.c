@@ -267,9 +267,10 @@ TEST(versioned_hash) {
     for (int i = 1; i < 32; i += 5) {
         in[i] ^= 0x40;
         CHECK(!kzg_point_evaluation(in));
+        CHECK(!strcmp(kzg_point_evaluation_error(in), "mismatched versioned hash"));
         in[i] ^= 0x40;
     }
-    CHECK(kzg_point_evaluation(in));
+    CHECK(kzg_point_evaluation(in) && !kzg_point_evaluation_error(in));
 }
 
 TEST(non_canonical_scalars) {
@@ -287,6 +288,8 @@ TEST(non_canonical_scalars) {
         valid_input(in);
         CHECK(hex_decode(bad[i], in + 64, 32) == 32);      /* y */
         CHECK(!kzg_point_evaluation(in));
+        CHECK(!strcmp(kzg_point_evaluation_error(in), "error verifying kzg proof: scalar is not canonical when "
+                                                      "interpreted as a big integer in big-endian"));
     }
     /* y or z changed by one in range: a wrong opening, not a parse error. */
     valid_input(in);
@@ -295,6 +298,7 @@ TEST(non_canonical_scalars) {
     valid_input(in);
     in[95] ^= 1;
     CHECK(!kzg_point_evaluation(in));
+    CHECK(!strcmp(kzg_point_evaluation_error(in), "error verifying kzg proof: can't verify opening proof"));
 }
 
 /* Every malformed 48-byte G1 encoding, placed as commitment (with the hash

@@ -724,6 +724,86 @@ TEST(node_trace_errors) {
     json_decref(head2);
 }
 
+/* ---- Halts in geth's words -------------------------------------------------------------- */
+
+/* eth_call of code (put at X by a state override) fails with msg. */
+static bool call_halts(const chain *c, const char *method, const char *code, const char *msg) {
+    char p[512];
+    snprintf(p, sizeof p, "[{\"to\":\"0x00000000000000000000000000000000000100f1\"},\"latest\","
+             "{\"0x00000000000000000000000000000000000100f1\":{\"code\":\"%s\"}}]", code);
+    return err_is(c, method, p, -32000, msg);
+}
+
+/* eth_call (and callTracer's frame) of precompile number pc with data fail with msg. */
+static bool precompile_fails(const chain *c, int pc, const char *data, const char *msg) {
+    char p[1024];
+    snprintf(p, sizeof p, "[{\"to\":\"0x%040x\",\"data\":\"0x%s\"},\"latest\"]", pc, data);
+    bool call = err_is(c, "eth_call", p, -32000, msg);
+    snprintf(p, sizeof p, "[{\"to\":\"0x%040x\",\"data\":\"0x%s\"},\"latest\",{\"tracer\":\"callTracer\"}]", pc, data);
+    json_t *t = ok(c, "debug_traceCall", p);
+    bool traced = t && !strcmp(str(t, "error"), msg);
+    json_decref(t);
+    return call && traced;
+}
+
+TEST(node_halts_in_geths_words) {
+    chain *c = shared();
+    CHECK(c != NULL);
+    if (!c) return;
+    /* what geth's eth_call and eth_estimateGas answer, not parevm's status names */
+    CHECK(call_halts(c, "eth_call", "0xfe", "invalid opcode: INVALID"));
+    CHECK(call_halts(c, "eth_call", "0xef", "invalid opcode: opcode 0xef not defined"));
+    CHECK(call_halts(c, "eth_call", "0x600101", "stack underflow (1 <=> 2)"));
+    CHECK(call_halts(c, "eth_call", "0x5f56", "invalid jump destination"));
+    CHECK(call_halts(c, "eth_call", "0x5f5f3e", "stack underflow (2 <=> 3)"));
+    CHECK(call_halts(c, "eth_call", "0x60015f5f3e", "return data out of bounds"));
+    CHECK(call_halts(c, "eth_estimateGas", "0xfe", "invalid opcode: INVALID"));
+    CHECK(call_halts(c, "eth_estimateGas", "0x600101", "stack underflow (1 <=> 2)"));
+    /* eth_createAccessList's error field and eth_simulateV1's call error (-32015) */
+    const char *x = "0x00000000000000000000000000000000000100f1";
+    char p[512];
+    snprintf(p, sizeof p, "[{\"to\":\"%s\"},\"latest\",{\"%s\":{\"code\":\"0xfe\"}}]", x, x);
+    json_t *r = ok(c, "eth_createAccessList", p);
+    CHECK(r && !strcmp(str(r, "error"), "invalid opcode: INVALID"));
+    json_decref(r);
+    snprintf(p, sizeof p,
+             "[{\"blockStateCalls\":[{\"stateOverrides\":{\"%s\":{\"code\":\"0x600101\"}},\"calls\":[{\"to\":\"%s\"}]}]},"
+             "\"latest\"]", x, x);
+    r = ok(c, "eth_simulateV1", p);
+    json_t *e = json_object_get(json_array_get(json_object_get(json_array_get(r, 0), "calls"), 0), "error");
+    CHECK(json_integer_value(json_object_get(e, "code")) == -32015 &&
+          !strcmp(str(e, "message"), "stack underflow (1 <=> 2)"));
+    json_decref(r);
+
+    /* a failing precompile says why, as geth's does */
+    char d[512];
+    CHECK(precompile_fails(c, 8, "00", "bad elliptic curve pairing size"));
+    memset(d, 'f', 128); /* x = y = 2^256 - 1 >= p */
+    d[128] = 0;
+    CHECK(precompile_fails(c, 6, d, "invalid fp.Element encoding"));
+    snprintf(d, sizeof d, "%064x%064x", 1, 1); /* (1, 1) is not on y^2 = x^3 + 3 */
+    CHECK(precompile_fails(c, 7, d, "point is not on curve"));
+    CHECK(precompile_fails(c, 9, "00", "invalid input length"));
+    memset(d, '0', 426);
+    d[425] = '2'; /* 213 bytes, final flag 2 */
+    d[426] = 0;
+    CHECK(precompile_fails(c, 9, d, "invalid final flag"));
+    memset(d, '0', 384); /* 192 zero bytes: the zero versioned hash is not the commitment's */
+    d[384] = 0;
+    CHECK(precompile_fails(c, 10, d, "mismatched versioned hash"));
+    CHECK(precompile_fails(c, 0x0b, "00", "invalid input length"));
+    memset(d, '0', 128);
+    d[0] = '1'; /* a top byte set */
+    d[128] = 0;
+    CHECK(precompile_fails(c, 0x10, d, "invalid field element top bytes"));
+    /* an MSM input of no whole pair: geth prices it at zero pairs, then refuses it */
+    CHECK(precompile_fails(c, 0x0c, "00", "invalid input length"));
+    /* Osaka's MODEXP bounds */
+    snprintf(d, sizeof d, "%064x%064x%064x", 1025, 1, 1);
+    snprintf(p, sizeof p, "[{\"to\":\"0x%040x\",\"data\":\"0x%s\",\"gas\":\"0x5f5e100\"},\"latest\"]", 5, d);
+    CHECK(err_is(c, "eth_call", p, -32000, "one or more of base/exponent/modulus length exceeded 1024 bytes"));
+}
+
 /* ---- The timeout ------------------------------------------------------------------------- */
 
 /* debug_traceCall of a loop (JUMPDEST; PUSH1 0; JUMP, put at X by a state

@@ -269,6 +269,14 @@ bool precompile_is_active(const address *addr, fork_id fork);
  * depth. On failure all gas is consumed (EVM_PRECOMPILE_FAILURE or OOG). */
 evm_result precompile_run(evm_vm *vm, const address *addr, fork_id fork,
                           const uint8_t *input, size_t len, int64_t gas, int depth);
+/* geth's error for a call of precompile addr with input that failed with
+ * EVM_PRECOMPILE_FAILURE when given gas: what geth's precompile returns
+ * ("invalid input length", "bad elliptic curve pairing size", "invalid
+ * final flag", the point decoders' reasons...), or "out of gas" where
+ * geth prices a malformed input (an MSM or pairing input that is not
+ * whole pairs, MODEXP past Osaka's bounds) above gas before it refuses
+ * it. A static string; for tracers and RPC errors, off the hot path. */
+const char *precompile_error(const address *addr, const uint8_t *input, size_t len, int64_t gas);
 /* Highest address number of the contiguous precompiles 0x01.. in fork (4,
  * 8, 9, 10 or 17); Osaka's P256VERIFY at 0x100 lies outside that range. */
 int precompile_count(fork_id fork);

@@ -43,6 +43,12 @@ bool bn254_mul(const uint8_t in[96], uint8_t out[64]);
 /* in has len bytes, len % 192 == 0 (callers check). *ok = product of the
  * pairings == 1 (true for len == 0). */
 bool bn254_pairing_check(const uint8_t *in, size_t len, bool *ok);
+/* Why a point fails to decode, in the words of geth's BN254 code (gnark's):
+ * "invalid fp.Element encoding" (a coordinate >= p), "point is not on
+ * curve", "point is not in correct subgroup" (G2 only); NULL if it
+ * decodes. Static strings; only called on the failure path. */
+const char *bn254_g1_error(const uint8_t in[64]);
+const char *bn254_g2_error(const uint8_t in[128]);
 
 /* ---- 0x09 BLAKE2F (EIP-152) -----------------------------------------------
  * in must be exactly 213 bytes with a final-block flag of 0 or 1 (else
@@ -58,6 +64,12 @@ bool blake2f(const uint8_t *in, size_t len, uint8_t out[64]);
  * points decode (compressed, in the subgroup) and the proof verifies against
  * the mainnet trusted setup. Callers handle the length check and output. */
 bool kzg_point_evaluation(const uint8_t in[192]);
+/* Why kzg_point_evaluation refuses in, as geth words it: "mismatched
+ * versioned hash", "error verifying kzg proof: <go-eth-kzg's reason>" (a
+ * non-canonical z or y, or a proof that does not verify), or bare "error
+ * verifying kzg proof" for a commitment or proof that does not decompress
+ * (geth then adds gnark's reason, not reproduced); NULL if it passes. */
+const char *kzg_point_evaluation_error(const uint8_t in[192]);
 
 /* ---- 0x0b..0x11 BLS12-381 (EIP-2537) --------------------------------------
  * Encodings: an Fp element is 64 big-endian bytes, the top 16 zero and the
@@ -81,6 +93,14 @@ bool bls12_pairing(const uint8_t *in, size_t k, bool *ok);
  * cofactor clearing (no hashing). */
 bool bls12_map_fp_to_g1(const uint8_t in[64], uint8_t out[128]);
 bool bls12_map_fp2_to_g2(const uint8_t in[128], uint8_t out[256]);
+/* Why an input fails, in geth's words (NULL: it does not): n_fp
+ * consecutive Fp elements ("invalid field element top bytes", "invalid
+ * fp.Element encoding"); a G1 (G2) point: its coordinates in order, then
+ * "invalid point: not on curve", then with subgroup "g1 (g2) point is not
+ * on correct subgroup". Static strings; only called on the failure path. */
+const char *bls12_fp_error(const uint8_t *in, size_t n_fp);
+const char *bls12_g1_error(const uint8_t in[128], bool subgroup);
+const char *bls12_g2_error(const uint8_t in[256], bool subgroup);
 
 /* ---- 0x100 P256VERIFY (EIP-7951) -------------------------------------------
  * in: exactly 160 bytes = hash(32) r(32) s(32) qx(32) qy(32) (callers check

@@ -53,8 +53,10 @@
  * threads at once on views that allow it; each call makes its own executor.
  *
  * Known differences from geth v1.17.5 (deliberate or not yet matched):
- *   - a failing precompile's frame error is "precompile failed", not the
- *     precompile's own message;
+ *   - a failing precompile's frame error is the precompile's own message
+ *     (precompile_error), except that a KZG commitment or proof that does
+ *     not decompress is a bare "error verifying kzg proof" (geth adds
+ *     gnark's reason);
  *   - a CALL/CREATE-family instruction or EXTCODECOPY that runs out of gas
  *     before its callee starts reports as gasCost what parevm charged up to
  *     the failure (geth prices the rest of its dynamic gas; other memory
@@ -114,6 +116,9 @@ typedef struct {
     /* internal (set by the tracing functions, not by callers): callTracer's
      * frames also record revm's error names, for TRACER_PARITY */
     bool record_parity_errors;
+    /* for a call (trace_tx_on's call): exec_call_with's options, as
+     * eth_simulateV1 runs its calls; NULL (parsed configs): exec_call */
+    const exec_call_options *call_options;
     /* "timeout", a Go duration ("5s", "1.5m", "300ms"): each traced
      * transaction's deadline, counted from when its execution starts. Past
      * it the execution is abandoned and the trace is the error "execution
@@ -230,6 +235,12 @@ typedef struct {
 json_t *trace_tx_at(const trace_config *cfg, executor *ex, const block_env *env, state_view view, code_store *codes,
                     const transaction *tx, uint64_t block_gas_used, uint64_t log_index, bool call,
                     const trace_tx_context *where, tx_result *res, char *err, size_t errlen);
+
+/* geth's error for a frame that halted with status, when nothing else is
+ * known: its words without the detail a trace adds ("invalid opcode"
+ * rather than "invalid opcode: INVALID", "stack underflow" without the
+ * sizes, "precompile failed" rather than the precompile's reason). */
+const char *trace_status_error(evm_status status);
 
 /* geth's name of an opcode (OpCode.String()): the mnemonic in every fork,
  * "DIFFICULTY" for 0x44, "opcode 0xc not defined" for an unassigned one

@@ -176,6 +176,34 @@ bool bls12_pairing(const uint8_t *in, size_t k, bool *ok) {
     return true;
 }
 
+/* ---- geth's words for a refused input (the failure path only) ---- */
+
+const char *bls12_fp_error(const uint8_t *in, size_t n_fp) {
+    for (size_t k = 0; k < n_fp; k++, in += 64) {
+        for (int i = 0; i < 16; i++)
+            if (in[i]) return "invalid field element top bytes";
+        bls_fp t;
+        if (!bls_fp_from_bytes(&t, in + 16)) return "invalid fp.Element encoding";
+    }
+    return NULL;
+}
+
+const char *bls12_g1_error(const uint8_t in[128], bool subgroup) {
+    const char *e = bls12_fp_error(in, 2);
+    if (e) return e;
+    bls_g1_affine p;
+    if (!g1_decode(&p, in, false)) return "invalid point: not on curve";
+    return subgroup && !g1_decode(&p, in, true) ? "g1 point is not on correct subgroup" : NULL;
+}
+
+const char *bls12_g2_error(const uint8_t in[256], bool subgroup) {
+    const char *e = bls12_fp_error(in, 4);
+    if (e) return e;
+    bls_g2_affine q;
+    if (!g2_decode(&q, in, false)) return "invalid point: not on curve";
+    return subgroup && !g2_decode(&q, in, true) ? "g2 point is not on correct subgroup" : NULL;
+}
+
 bool bls12_map_fp_to_g1(const uint8_t in[64], uint8_t out[128]) {
     bls_fp u;
     if (!fp_decode(&u, in))

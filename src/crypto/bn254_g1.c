@@ -34,6 +34,12 @@ bool g1_decode(g1_affine *p, const uint8_t in[64]) {
     return p->inf || g1_on_curve(p);
 }
 
+const char *bn254_g1_error(const uint8_t in[64]) {
+    g1_affine p;
+    if (!fp_from_bytes(&p.x, in) || !fp_from_bytes(&p.y, in + 32)) return "invalid fp.Element encoding";
+    return g1_decode(&p, in) ? NULL : "point is not on curve";
+}
+
 void g1_encode(uint8_t out[64], const g1_affine *p) {
     if (p->inf) {
         memset(out, 0, 64);

@@ -2,6 +2,7 @@
  * the full EIP-197 validation (range, curve, subgroup), Jacobian arithmetic,
  * the endomorphism psi and the fast subgroup test. */
 #include "crypto/bn254.h"
+#include "parevm/precompile_math.h"
 
 #include <string.h>
 
@@ -33,6 +34,16 @@ bool g2_decode(g2_affine *q, const uint8_t in[128]) {
     if (q->inf)
         return true;
     return g2_on_curve(q) && g2_in_subgroup(q);
+}
+
+const char *bn254_g2_error(const uint8_t in[128]) {
+    for (int i = 0; i < 4; i++) {
+        fp t;
+        if (!fp_from_bytes(&t, in + 32 * i)) return "invalid fp.Element encoding";
+    }
+    g2_affine q;
+    if (g2_decode(&q, in)) return NULL; /* fills q before it checks the curve */
+    return g2_on_curve(&q) ? "point is not in correct subgroup" : "point is not on curve";
 }
 
 void g2_encode(uint8_t out[128], const g2_affine *q) {

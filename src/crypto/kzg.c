@@ -5,6 +5,7 @@
 #include "crypto/bls12_381.h"
 
 #include <openssl/sha.h>
+#include <string.h>
 
 /* The verifier equation e(C - [y]G1, G2) == e(proof, [tau]G2 - [z]G2) is
  * rewritten with both G2 arguments fixed so that their Miller-loop lines
@@ -43,4 +44,18 @@ bool kzg_point_evaluation(const uint8_t in[192]) {
     bls_miller_loop_prepared(&f, prep, q, 2);
     bls_final_exp(&f, &f);
     return bls_fp12_is_one(&f);
+}
+
+/* The checks above in geth's order, with its messages (go-eth-kzg reads
+ * both scalars before it decompresses the points). */
+const char *kzg_point_evaluation_error(const uint8_t in[192]) {
+    uint8_t h[32];
+    SHA256(in + 96, 48, h);
+    if (in[0] != 0x01 || memcmp(in + 1, h + 1, 31) != 0) return "mismatched versioned hash";
+    bls_scalar s;
+    if (!bls_scalar_from_bytes(&s, in + 32) || !bls_scalar_from_bytes(&s, in + 64))
+        return "error verifying kzg proof: scalar is not canonical when interpreted as a big integer in big-endian";
+    bls_g1_affine p;
+    if (!bls_g1_decompress(&p, in + 96) || !bls_g1_decompress(&p, in + 144)) return "error verifying kzg proof";
+    return kzg_point_evaluation(in) ? NULL : "error verifying kzg proof: can't verify opening proof";
 }

@@ -251,6 +251,89 @@ static bool execute(int id, const uint8_t *in, size_t len, buf_t *out) {
     return false;
 }
 
+/* ---- geth's words for a failure (tracers and RPC errors only) ---- */
+
+static const char *const INVALID_LENGTH = "invalid input length";
+
+/* The first of n points of size bytes each at in (stride apart) that
+ * decode fails, or NULL. */
+static const char *first_error(const char *(*decode)(const uint8_t *), const uint8_t *in, size_t n, size_t stride) {
+    for (size_t i = 0; i < n; i++) {
+        const char *e = decode(in + i * stride);
+        if (e) return e;
+    }
+    return NULL;
+}
+
+static const char *g1_no_subgroup(const uint8_t *in) { return bls12_g1_error(in, false); }
+static const char *g1_subgroup(const uint8_t *in) { return bls12_g1_error(in, true); }
+static const char *g2_no_subgroup(const uint8_t *in) { return bls12_g2_error(in, false); }
+static const char *g2_subgroup(const uint8_t *in) { return bls12_g2_error(in, true); }
+
+/* geth's MSM price for a length that is not whole pairs: floor(len /
+ * pair) pairs, 0 for none; it runs out of gas before it looks. */
+static const char *msm_length_error(size_t len, size_t pair, uint64_t mul, const uint16_t *disc, int64_t gas) {
+    int64_t price = len < pair ? 0 : msm_gas(len - len % pair, pair, mul, disc);
+    return price > gas ? "out of gas" : INVALID_LENGTH;
+}
+
+static const char *bn254_pairing_error(const uint8_t *in, size_t len) {
+    if (len % 192) return "bad elliptic curve pairing size";
+    for (size_t i = 0; i < len; i += 192) {
+        const char *e = bn254_g1_error(in + i);
+        if (e || (e = bn254_g2_error(in + i + 64))) return e;
+    }
+    return NULL;
+}
+
+static const char *bls_pairing_error(const uint8_t *in, size_t len, int64_t gas) {
+    if (len == 0 || len % 384) return (int64_t)(len / 384) * 32600 + 37700 > gas ? "out of gas" : INVALID_LENGTH;
+    /* geth decodes both points of a pair, then checks their subgroups */
+    for (size_t i = 0; i < len; i += 384) {
+        const char *e = g1_no_subgroup(in + i);
+        if (e || (e = g2_no_subgroup(in + i + 128)) || (e = g1_subgroup(in + i)) || (e = g2_subgroup(in + i + 128)))
+            return e;
+    }
+    return NULL;
+}
+
+const char *precompile_error(const address *addr, const uint8_t *in, size_t len, int64_t gas) {
+    uint8_t buf[128];
+    const char *e = NULL;
+    switch (precompile_id(addr)) {
+    case PC_MODEXP:
+        return modexp_gas(in, len, MODEXP_EIP7883) > (uint64_t)gas
+                   ? "out of gas"
+                   : "one or more of base/exponent/modulus length exceeded 1024 bytes";
+    case PC_ECADD:
+        pad_input(buf, 128, in, len);
+        e = first_error(bn254_g1_error, buf, 2, 64);
+        break;
+    case PC_ECMUL:
+        pad_input(buf, 64, in, len);
+        e = bn254_g1_error(buf);
+        break;
+    case PC_ECPAIRING: e = bn254_pairing_error(in, len); break;
+    case PC_BLAKE2F: return len != 213 ? INVALID_LENGTH : "invalid final flag";
+    case PC_POINT_EVALUATION: e = len != 192 ? INVALID_LENGTH : kzg_point_evaluation_error(in); break;
+    case PC_BLS_G1ADD: e = len != 256 ? INVALID_LENGTH : first_error(g1_no_subgroup, in, 2, 128); break;
+    case PC_BLS_G2ADD: e = len != 512 ? INVALID_LENGTH : first_error(g2_no_subgroup, in, 2, 256); break;
+    case PC_BLS_G1MSM:
+        if (len == 0 || len % 160) return msm_length_error(len, 160, 12000, G1_MSM_DISCOUNT, gas);
+        e = first_error(g1_subgroup, in, len / 160, 160);
+        break;
+    case PC_BLS_G2MSM:
+        if (len == 0 || len % 288) return msm_length_error(len, 288, 22500, G2_MSM_DISCOUNT, gas);
+        e = first_error(g2_subgroup, in, len / 288, 288);
+        break;
+    case PC_BLS_PAIRING: e = bls_pairing_error(in, len, gas); break;
+    case PC_BLS_MAP_G1: e = len != 64 ? INVALID_LENGTH : bls12_fp_error(in, 1); break;
+    case PC_BLS_MAP_G2: e = len != 128 ? INVALID_LENGTH : bls12_fp_error(in, 2); break;
+    default: break;
+    }
+    return e ? e : "precompile failed";
+}
+
 evm_result precompile_run(evm_vm *vm, const address *addr, fork_id fork, const uint8_t *input,
                           size_t len, int64_t gas, int depth) {
     evm_result r = {.status = EVM_PRECOMPILE_FAILURE};

@@ -32,8 +32,20 @@ bool node_call_auths(const rpc_call_args *a, transaction *tx);
 uint64_t node_call_gas(const node *n, const rpc_call_args *a);
 /* Runs tx (exec_call, geth's zero base fee for calls that pay nothing). */
 void node_call_run(node_call *c, const transaction *tx, tx_result *res);
-/* The JSON-RPC error of a failed call (true when it succeeded). */
-bool node_call_error(const tx_result *res, rpc_error *err);
+/* geth's words for the halt with status st (not a revert) of call tx run
+ * by exec_call_with(opt) on view: the top frame's error as callTracer
+ * reports it ("invalid opcode: INVALID", "stack underflow (0 <=> 2)", a
+ * precompile's own error...), from one traced re-run on ex. Halts are rare
+ * and the untraced run keeps no opcode or stack detail, so only they pay
+ * for it. Written into buf (trace_status_error's words should the re-run
+ * end otherwise); ex's changes are the re-run's afterwards. */
+const char *node_halt_error(executor *ex, const block_env *env, state_view view, code_store *codes,
+                            const transaction *tx, const exec_call_options *opt, evm_status st, char *buf, size_t n);
+/* node_halt_error for a call run by node_call_run, on c's executor. */
+const char *node_call_halt_error(node_call *c, const transaction *tx, evm_status st, char *buf, size_t n);
+/* The JSON-RPC error of a failed call (true when it succeeded); a halt's
+ * message comes from node_call_halt_error. */
+bool node_call_error(node_call *c, const transaction *tx, const tx_result *res, rpc_error *err);
 /* geth's gas estimation of tx, at most hi. */
 bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out, rpc_error *err);
 /* A state override as a change set (code interned in codes). */

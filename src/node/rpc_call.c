@@ -9,7 +9,8 @@
  * - gas defaults to the node's gas cap and is capped by it; a call without
  *   fee fields pays nothing and sees a zero base fee (geth's NoBaseFee);
  * - a revert is error 3 with the revert data, an exceptional halt -32000
- *   with its name, an invalid call -32000 with the rule broken;
+ *   in geth's words (node_halt_error), an invalid call -32000 with the
+ *   rule broken;
  * - eth_estimateGas searches like geth: a plain transfer is 21000, else
  *   run at the cap, then binary search between the gas used and the cap,
  *   stopping within 1.5%;
@@ -149,20 +150,49 @@ void node_call_end(node_call *c) {
     memset(c, 0, sizeof *c);
 }
 
-void node_call_run(node_call *c, const transaction *tx, tx_result *res) {
+/* The environment node_call_run runs tx in. */
+static block_env call_env(const node_call *c, const transaction *tx) {
     block_env env = c->env;
     /* geth: a call that pays no gas price sees no base fee */
     bool free_gas = tx->type >= TX_DYNAMIC_FEE ? u256_is_zero(&tx->max_fee) && u256_is_zero(&tx->max_priority_fee)
                                                : u256_is_zero(&tx->gas_price);
     if (free_gas) env.base_fee = U256_ZERO;
     if (tx->type == TX_BLOB && u256_is_zero(&tx->max_fee_per_blob_gas)) env.blob_base_fee = U256_ZERO;
+    return env;
+}
+
+void node_call_run(node_call *c, const transaction *tx, tx_result *res) {
+    block_env env = call_env(c, tx);
     exec_call(c->ex, &env, c->view, c->codes, tx, res);
 }
 
-bool node_call_error(const tx_result *res, rpc_error *err) {
+const char *node_halt_error(executor *ex, const block_env *env, state_view view, code_store *codes,
+                            const transaction *tx, const exec_call_options *opt, evm_status st, char *buf, size_t n) {
+    trace_config cfg;
+    memset(&cfg, 0, sizeof cfg); /* no deadline */
+    cfg.kind = TRACER_CALL;
+    cfg.only_top_call = true;
+    cfg.call_options = opt;
+    tx_result res;
+    char e[128];
+    json_t *t = trace_tx_on(&cfg, ex, env, view, codes, tx, 0, 0, true, &res, e, sizeof e);
+    const char *m = json_string_value(json_object_get(t, "error"));
+    snprintf(buf, n, "%s", m && res.valid && res.status == st ? m : trace_status_error(st));
+    json_decref(t);
+    return buf;
+}
+
+const char *node_call_halt_error(node_call *c, const transaction *tx, evm_status st, char *buf, size_t n) {
+    block_env env = call_env(c, tx);
+    return node_halt_error(c->ex, &env, c->view, c->codes, tx, NULL, st, buf, n);
+}
+
+bool node_call_error(node_call *c, const transaction *tx, const tx_result *res, rpc_error *err) {
     if (!res->valid) return rpc_error_set(err, RPC_SERVER_ERROR, "%s", res->error ? res->error : "invalid call");
     if (res->status == EVM_REVERT) return rpc_error_revert(err, res->output, res->output_size);
-    if (res->status != EVM_SUCCESS) return rpc_error_set(err, RPC_SERVER_ERROR, "%s", evm_status_name(res->status));
+    char buf[160];
+    if (res->status != EVM_SUCCESS)
+        return rpc_error_set(err, RPC_SERVER_ERROR, "%s", node_call_halt_error(c, tx, res->status, buf, sizeof buf));
     return true;
 }
 
@@ -216,7 +246,7 @@ static bool eth_call(void *ctx, const json_t *params, json_t **result, rpc_error
         if (!node_call_auths(&a, &tx)) ok = rpc_error_invalid_param(err, 0, "authorizationList: bad yParity");
         else {
             node_call_run(&c, &tx, &res);
-            ok = !node_state_failed(&c.st, err) && node_call_error(&res, err);
+            ok = !node_state_failed(&c.st, err) && node_call_error(&c, &tx, &res, err);
             if (ok) *result = rpc_json_data(res.output, res.output_size);
         }
         free(tx.auths);
@@ -276,8 +306,9 @@ bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out
     if (!try_gas(c, tx, hi, &failed, &res, err)) return false;
     if (failed) {
         if (res.valid && res.status == EVM_REVERT) return rpc_error_revert(err, res.output, res.output_size);
+        char buf[160];
         if (res.valid && res.status != EVM_OUT_OF_GAS)
-            return rpc_error_set(err, RPC_SERVER_ERROR, "%s", evm_status_name(res.status));
+            return rpc_error_set(err, RPC_SERVER_ERROR, "%s", node_call_halt_error(c, tx, res.status, buf, sizeof buf));
         return rpc_error_set(err, RPC_SERVER_ERROR, "gas required exceeds allowance (%llu)", (unsigned long long)hi);
     }
     uint64_t lo = res.gas_used ? res.gas_used - 1 : 0;
@@ -513,9 +544,11 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
     } else {
         json_t *o = json_object();
         json_object_set_new(o, "accessList", access_list_json(prev, n_prev));
+        char buf[160];
         if (res.status != EVM_SUCCESS)
-            json_object_set_new(o, "error", json_string(res.status == EVM_REVERT ? "execution reverted"
-                                                                                 : evm_status_name(res.status)));
+            json_object_set_new(o, "error", json_string(res.status == EVM_REVERT
+                                                            ? "execution reverted"
+                                                            : node_call_halt_error(&c, &tx, res.status, buf, sizeof buf)));
         json_object_set_new(o, "gasUsed", rpc_json_u64(res.gas_used));
         *result = o;
     }

@@ -497,8 +497,9 @@ static json_t *log_json(const overlay_log *l, const uint8_t *data, const block_h
 }
 
 /* One call's result object. Logs of a failed call are dropped (geth);
- * first_log: the block's log count before the call. */
-static json_t *call_json(const tx_result *res, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
+ * halt: the message of a halt (node_halt_error); first_log: the block's
+ * log count before the call. */
+static json_t *call_json(const tx_result *res, const char *halt, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
                          const block_header *h, const transaction *tx, size_t index, size_t first_log) {
     json_t *o = json_object(), *lj = json_array();
     bool ok = res->status == EVM_SUCCESS;
@@ -525,7 +526,7 @@ static json_t *call_json(const tx_result *res, const overlay_log *logs, size_t n
             rpc_error_clear(&re);
         } else {
             json_object_set_new(e, "code", json_integer(ERR_VM));
-            json_object_set_new(e, "message", json_string(evm_status_name(res->status)));
+            json_object_set_new(e, "message", json_string(halt));
         }
         json_object_set_new(o, "error", e);
     }
@@ -627,7 +628,15 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
         logs_bloom(bloom, chain_logs, n_chain, bc);
         block_add_receipt(&res, &rules, s->acc, tx, &r, chain_logs, n_chain, log_data, bloom);
         res.blob_gas_used += r.blob_gas_used;
-        json_array_append_new(calls, call_json(&r, logs, n_logs, log_data, h, tx, i, log_index));
+        /* a halt's words come from a traced re-run on a spare executor:
+         * this one keeps the call's changes and logs */
+        char halt[160] = "";
+        if (r.status != EVM_SUCCESS && r.status != EVM_REVERT) {
+            executor *spare = executor_new();
+            node_halt_error(spare, &env, s->view, s->codes, tx, &opt, r.status, halt, sizeof halt);
+            executor_free(spare);
+        }
+        json_array_append_new(calls, call_json(&r, halt, logs, n_logs, log_data, h, tx, i, log_index));
         log_index += overlay_logs_emitted(ov);
         s->budget -= r.gas_used < s->budget ? r.gas_used : s->budget;
         block_state_apply(s->acc, executor_changes(s->ex));

@@ -308,6 +308,10 @@ static const char *frame_error(trace_run *r, int depth, evm_status status, const
         }
         return "contract creation code storage out of gas";
     }
+    return trace_status_error(status);
+}
+
+const char *trace_status_error(evm_status status) {
     switch (status) {
     case EVM_INSUFFICIENT_BALANCE: return "insufficient balance for transfer";
     case EVM_CALL_DEPTH_EXCEEDED: return "max call depth exceeded";
@@ -315,7 +319,16 @@ static const char *frame_error(trace_run *r, int depth, evm_status status, const
     case EVM_CREATE_COLLISION: return "contract address collision";
     case EVM_OUT_OF_GAS: return "out of gas";
     case EVM_REVERT: return "execution reverted";
-    case EVM_PRECOMPILE_FAILURE: return "precompile failed";
+    case EVM_PRECOMPILE_FAILURE: return "precompile failed"; /* precompile_error has the reason */
+    case EVM_STATIC_MODE_VIOLATION: return "write protection";
+    case EVM_BAD_JUMP_DESTINATION: return "invalid jump destination";
+    case EVM_INVALID_MEMORY_ACCESS: return "return data out of bounds";
+    case EVM_UNDEFINED_INSTRUCTION:
+    case EVM_INVALID_INSTRUCTION: return "invalid opcode";
+    case EVM_STACK_UNDERFLOW: return "stack underflow";
+    case EVM_STACK_OVERFLOW: return "stack limit reached";
+    case EVM_INITCODE_SIZE_EXCEEDED: return "max initcode size exceeded";
+    case EVM_CONTRACT_VALIDATION_FAILURE: return "contract creation code storage out of gas";
     default: return evm_status_name(status);
     }
 }
@@ -489,7 +502,9 @@ static void hook_exit(evm_tracer *t, const evm_message *msg, const evm_result *r
     trace_run *r = run_of(t);
     if (r->cfg->kind != TRACER_CALL) return;
     char buf[112];
-    const char *err = frame_error(r, msg->depth, res->status, res->output, res->output_size, buf, sizeof buf);
+    const char *err = res->status == EVM_PRECOMPILE_FAILURE
+                          ? precompile_error(&msg->code_address, msg->input, msg->input_size, msg->gas)
+                          : frame_error(r, msg->depth, res->status, res->output, res->output_size, buf, sizeof buf);
     bool out = res->status == EVM_SUCCESS || res->status == EVM_REVERT;
     const char *perr = r->cfg->record_parity_errors
                            ? parity_frame_error(r, msg->depth, res->status, res->output, res->output_size)
@@ -589,7 +604,7 @@ json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *en
     }
     executor_set_tracer(ex, &r->base);
     if (call)
-        exec_call(ex, env, view, codes, tx, &res);
+        exec_call_with(ex, env, view, codes, tx, cfg->call_options, &res);
     else
         exec_transaction(ex, env, view, codes, tx, block_gas_used, &res);
     executor_set_tracer(ex, NULL);
@@ -606,7 +621,10 @@ json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *en
     } else {
         if (r->has_pending) r->has_pending = false; /* cannot happen: every frame halts */
         char buf[112];
-        const char *ferr = frame_error(r, 0, res.status, res.output, res.output_size, buf, sizeof buf);
+        const char *ferr =
+            res.status == EVM_PRECOMPILE_FAILURE && tx->has_to
+                ? precompile_error(&tx->to, tx->data, tx->data_len, (int64_t)(tx->gas_limit - tx_intrinsic_gas(tx, env->fork)))
+                : frame_error(r, 0, res.status, res.output, res.output_size, buf, sizeof buf);
         switch (cfg->kind) {
         case TRACER_STRUCT_LOG: out = lg_result(r, &res); break;
         case TRACER_CALL: {
