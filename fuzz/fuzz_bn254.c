@@ -57,12 +57,16 @@ static void compare_ecadd(const uint8_t in[128]) {
     bool ok = bn254_add(in, got);
     if (ok != ref_ecadd(in, want) || (ok && memcmp(got, want, 64) != 0))
         abort();
+    if (ok != (!bn254_g1_error(in) && !bn254_g1_error(in + 64))) /* a reason iff refused */
+        abort();
 }
 
 static void compare_ecmul(const uint8_t in[96]) {
     uint8_t got[64], want[64];
     bool ok = bn254_mul(in, got);
     if (ok != ref_ecmul(in, want) || (ok && memcmp(got, want, 64) != 0))
+        abort();
+    if (ok != !bn254_g1_error(in))
         abort();
 }
 
@@ -164,6 +168,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         bool first = bn254_pairing_check(data, len, &ok), ok2 = false;
         if (first != bn254_pairing_check(data, len, &ok2) || (first && ok != ok2))
             abort(); /* deterministic */
+        bool decodes = true; /* a reason iff refused */
+        for (size_t i = 0; i < len; i += 192)
+            decodes = decodes && !bn254_g1_error(data + i) && !bn254_g2_error(data + i + 64);
+        if (decodes != first)
+            abort();
         break;
     }
     case 4:

@@ -114,6 +114,15 @@ static void raw_multi(const uint8_t *data, size_t size, int which) {
     }
     if (ok != ok2 || r1 != r2 || (ok && memcmp(out, out2, which == 0 ? 128 : 256) != 0))
         abort();
+    /* precompile_error's reasons: one iff refused */
+    bool decodes = k > 0;
+    for (size_t i = 0; i < k; i++) {
+        const uint8_t *p = data + i * pair[which];
+        decodes = decodes && (which == 1 ? !bls12_g2_error(p, true) : !bls12_g1_error(p, true)) &&
+                  (which != 2 || !bls12_g2_error(p + 128, true));
+    }
+    if (decodes != ok)
+        abort();
 }
 
 /* MSM of up to 4 multiples of the generator (one byte of the input may be

@@ -166,11 +166,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(buf, data, size < sizeof buf ? size : sizeof buf);
     switch (mode) {
     case 0:
-        kzg_point_evaluation(buf);
+        if (kzg_point_evaluation(buf) != !kzg_point_evaluation_error(buf)) /* a reason iff refused */
+            abort();
         break;
     case 1:
         fix_hash(buf);
-        kzg_point_evaluation(buf);
+        if (kzg_point_evaluation(buf) != !kzg_point_evaluation_error(buf))
+            abort();
         break;
     case 2:
         fuzz_g1(buf);

@@ -249,7 +249,15 @@ TEST(get_proof_errors) {
     snprintf(p, sizeof p, "[\"%s\",[],\"0x99\"]", ah);
     CHECK(test_err(&c.t, "eth_getProof", p, msg, sizeof msg) == -32000);
     CHECK(strstr(msg, "header not found") != NULL);
+    /* without a block: the latest (geth's default, execution-apis' get-account-proof-default-block) */
     snprintf(p, sizeof p, "[\"%s\",[]]", ah);
+    json_t *dflt = test_ok(&c.t, "eth_getProof", p);
+    snprintf(p, sizeof p, "[\"%s\",[],\"latest\"]", ah);
+    json_t *latest = test_ok(&c.t, "eth_getProof", p);
+    CHECK(dflt && latest && json_equal(dflt, latest));
+    json_decref(dflt);
+    json_decref(latest);
+    snprintf(p, sizeof p, "[\"%s\"]", ah);
     CHECK(test_err(&c.t, "eth_getProof", p, msg, sizeof msg) == -32602);
     test_node_close(&c.t);
 }

@@ -37,6 +37,9 @@ typedef struct {
     /* activation block numbers (CHAIN_NEVER if not scheduled) */
     uint64_t homestead, dao, tangerine_whistle, spurious_dragon, byzantium, constantinople,
         petersburg, istanbul, muir_glacier, berlin, london, arrow_glacier, gray_glacier;
+    /* mergeNetsplitBlock: no rule changes, only a fork-id point (EIP-2124,
+     * as geth counts it) */
+    uint64_t merge_netsplit;
     /* the Merge: a block is after it when its number >= paris_block, or, with
      * has_ttd, when its parent's total difficulty >= the terminal total
      * difficulty (EIP-3675; the caller tracks the total difficulty and passes

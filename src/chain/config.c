@@ -143,6 +143,7 @@ static chain_config unscheduled(void) {
     memset(&c, 0, sizeof c);
     c.chain_id = 1;
     for (int u = UP_HOMESTEAD; u <= UP_DAO; u++) set_upgrade(&c, (upgrade)u, CHAIN_NEVER);
+    c.merge_netsplit = CHAIN_NEVER;
     c.blob_schedule[CHAIN_BLOB_CANCUN] = BLOB_CANCUN;
     c.blob_schedule[CHAIN_BLOB_PRAGUE] = BLOB_PRAGUE;
     c.deposit_contract = MAINNET_DEPOSIT_CONTRACT;

@@ -170,8 +170,7 @@ static bool read_forks(const json_t *cfg, chain_config *c, char *err, size_t err
     const json_t *support = json_object_get(cfg, "daoForkSupport");
     if (support && !json_is_boolean(support)) return chain_fail(err, errlen, "config: daoForkSupport is not a boolean");
     if (!support || !json_is_true(support)) c->dao = CHAIN_NEVER; /* a node opposing the fork */
-    uint64_t netsplit; /* a fork-id marker without rule changes: checked, not kept */
-    return json_activation(cfg, "mergeNetsplitBlock", &netsplit, err, errlen);
+    return json_activation(cfg, "mergeNetsplitBlock", &c->merge_netsplit, err, errlen);
 }
 
 /* Forks in order: a scheduled fork needs every earlier non-optional one,

@@ -8,7 +8,8 @@
 #include "parevm/hex.h"
 #include "parevm/rlp.h"
 
-#define CONFIG_RECORD_VERSION 1
+/* 2 appended mergeNetsplitBlock; version 1 records still load (without it) */
+#define CONFIG_RECORD_VERSION 2
 
 /* The u64 fields of chain_config, in record order. */
 static const size_t record_fields[] = {
@@ -43,6 +44,7 @@ void chain_config_encode(const chain_config *c, buf_t *out) {
     }
     rlp_list_end(out, bl);
     rlp_encode_address(out, &c->deposit_contract);
+    rlp_encode_u64(out, c->merge_netsplit);
     rlp_list_end(out, l);
 }
 
@@ -53,7 +55,7 @@ bool chain_config_decode(const uint8_t *p, size_t len, chain_config *out) {
     if (rlp_decode(p, len, &list) || !list.is_list) return false;
     rlp_iter iter = rlp_iter_of(&list);
     uint64_t version, has_ttd;
-    if (rlp_next(&iter, &it) || rlp_to_u64(&it, &version) || version != CONFIG_RECORD_VERSION) return false;
+    if (rlp_next(&iter, &it) || rlp_to_u64(&it, &version) || version < 1 || version > CONFIG_RECORD_VERSION) return false;
     for (size_t i = 0; i < N_RECORD_FIELDS; i++)
         if (rlp_next(&iter, &it) || rlp_to_u64(&it, field_at(&c, record_fields[i]))) return false;
     if (rlp_next(&iter, &it) || rlp_to_u64(&it, &has_ttd) || has_ttd > 1) return false;
@@ -71,6 +73,8 @@ bool chain_config_decode(const uint8_t *p, size_t len, chain_config *out) {
     }
     if (rlp_next(&bi, &e) != RLP_ERR_COUNT) return false;
     if (rlp_next(&iter, &it) || rlp_to_address(&it, &c.deposit_contract)) return false;
+    c.merge_netsplit = CHAIN_NEVER;
+    if (version >= 2 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &c.merge_netsplit))) return false;
     if (rlp_next(&iter, &it) != RLP_ERR_COUNT) return false;
     *out = c;
     return true;
@@ -139,6 +143,7 @@ json_t *chain_config_to_json(const chain_config *c, char *err, size_t errlen) {
         {"londonBlock", offsetof(chain_config, london)},
         {"arrowGlacierBlock", offsetof(chain_config, arrow_glacier)},
         {"grayGlacierBlock", offsetof(chain_config, gray_glacier)},
+        {"mergeNetsplitBlock", offsetof(chain_config, merge_netsplit)},
         {"shanghaiTime", offsetof(chain_config, shanghai_time)},
         {"cancunTime", offsetof(chain_config, cancun_time)},
         {"pragueTime", offsetof(chain_config, prague_time)},

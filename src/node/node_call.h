@@ -43,6 +43,14 @@ const char *node_halt_error(executor *ex, const block_env *env, state_view view,
                             const transaction *tx, const exec_call_options *opt, evm_status st, char *buf, size_t n);
 /* node_halt_error for a call run by node_call_run, on c's executor. */
 const char *node_call_halt_error(node_call *c, const transaction *tx, evm_status st, char *buf, size_t n);
+/* geth's message for a call that is not valid (why: exec's reason), as its
+ * DoCall and eth_simulateV1 write it: "err: <core's error with its
+ * values> (supplied gas N)", e.g. "err: insufficient funds for gas * price
+ * + value: address 0xC0.. have 0 want 1000 (supplied gas 50000000)"; view
+ * is the state the call ran on (the balance and nonce it reports).
+ * Reasons without values keep exec's words. Written into buf. */
+const char *node_call_invalid_message(state_view view, const block_env *env, const transaction *tx, const char *why,
+                                      char *buf, size_t n);
 /* The JSON-RPC error of a failed call (true when it succeeded); a halt's
  * message comes from node_call_halt_error. */
 bool node_call_error(node_call *c, const transaction *tx, const tx_result *res, rpc_error *err);

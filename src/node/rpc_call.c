@@ -17,6 +17,7 @@
  * - eth_createAccessList re-runs the call with the addresses and slots it
  *   read until the list stops changing (sender, recipient and precompiles
  *   left out). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "node_internal.h"
@@ -84,6 +85,10 @@ bool node_call_auths(const rpc_call_args *a, transaction *tx) {
 void node_override_changes(const rpc_state_override *o, code_store *codes, change_set *cs) {
     for (size_t i = 0; i < o->n; i++) {
         const rpc_account_override *a = &o->accounts[i];
+        /* geth's Apply writes only the fields given: an override of none
+         * (or only movePrecompileToAddress) leaves the account as it is */
+        if (!a->has_balance && !a->has_nonce && !a->has_code && a->storage != RPC_STORAGE_REPLACE && !a->n_slots)
+            continue;
         account_change *ac = change_set_add_account(cs, &a->addr);
         ac->flags = CHANGE_TOUCHED;
         if (a->has_balance) {
@@ -187,8 +192,59 @@ const char *node_call_halt_error(node_call *c, const transaction *tx, evm_status
     return node_halt_error(c->ex, &env, c->view, c->codes, tx, NULL, st, buf, n);
 }
 
+/* geth's reason (core's errors, with their values) for why, or NULL. */
+static bool invalid_reason(state_view view, const block_env *env, const transaction *tx, const char *why,
+                           char *out, size_t n) {
+    char a[43], x[80], y[80];
+    rpc_address_checksum(&tx->sender, a);
+    account_info info;
+    if (!strcmp(why, "max fee below base fee") || !strcmp(why, "gas price below base fee")) {
+        u256_to_dec(tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price, x);
+        u256_to_dec(&env->base_fee, y);
+        snprintf(out, n, "max fee per gas less than block base fee: address %s, maxFeePerGas: %s, baseFee: %s", a, x, y);
+    } else if (!strcmp(why, "insufficient funds")) {
+        /* geth's buyGas: gas * fee cap + value (+ the blob gas at its cap) */
+        u256 gas = u256_from_u64(tx->gas_limit), want = u256_mul(&gas, tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price);
+        u256 blob_gas = u256_from_u64(GAS_PER_BLOB * tx->n_blob_hashes);
+        u256 blob = u256_mul(&blob_gas, &tx->max_fee_per_blob_gas);
+        bool wrapped = u256_add_carry(&want, &want, &tx->value) | u256_add_carry(&want, &want, &blob);
+        if (wrapped) return false; /* past 2^256: geth's number is not ours to print */
+        view.ops->get_account(view.ctx, &tx->sender, FIELD_BALANCE, &info);
+        u256_to_dec(&info.balance, x);
+        u256_to_dec(&want, y);
+        snprintf(out, n, "insufficient funds for gas * price + value: address %s have %s want %s", a, x, y);
+    } else if (!strcmp(why, "intrinsic gas too low")) {
+        snprintf(out, n, "intrinsic gas too low: have %" PRIu64 ", want %" PRIu64, tx->gas_limit,
+                 tx_intrinsic_gas(tx, env->fork));
+    } else if (!strcmp(why, "gas limit below the calldata floor (EIP-7623)")) {
+        snprintf(out, n, "insufficient gas for floor data gas cost: have %" PRIu64 ", want %" PRIu64, tx->gas_limit,
+                 tx_floor_gas(tx, env->fork));
+    } else if (!strcmp(why, "nonce too high") || !strcmp(why, "nonce too low") || !strcmp(why, "nonce has max value")) {
+        view.ops->get_account(view.ctx, &tx->sender, FIELD_NONCE, &info);
+        if (why[10] == 'm') snprintf(out, n, "nonce has max value: address %s, nonce: %" PRIu64, a, info.nonce);
+        else snprintf(out, n, "%s: address %s, tx: %" PRIu64 " state: %" PRIu64, why, a, tx->nonce, info.nonce);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+const char *node_call_invalid_message(state_view view, const block_env *env, const transaction *tx, const char *why,
+                                      char *buf, size_t n) {
+    char reason[320];
+    if (!invalid_reason(view, env, tx, why, reason, sizeof reason)) snprintf(reason, sizeof reason, "%s", why);
+    snprintf(buf, n, "err: %s (supplied gas %" PRIu64 ")", reason, tx->gas_limit);
+    return buf;
+}
+
 bool node_call_error(node_call *c, const transaction *tx, const tx_result *res, rpc_error *err) {
-    if (!res->valid) return rpc_error_set(err, RPC_SERVER_ERROR, "%s", res->error ? res->error : "invalid call");
+    if (!res->valid) {
+        char buf[400];
+        block_env env = call_env(c, tx);
+        return rpc_error_set(err, RPC_SERVER_ERROR, "%s",
+                             node_call_invalid_message(c->view, &env, tx, res->error ? res->error : "invalid call", buf,
+                                                       sizeof buf));
+    }
     if (res->status == EVM_REVERT) return rpc_error_revert(err, res->output, res->output_size);
     char buf[160];
     if (res->status != EVM_SUCCESS)

@@ -34,7 +34,7 @@ static uint32_t eip2124_id(const chain_config *c, const bytes32 *genesis, uint64
     uint32_t crc = crc32_update(0, genesis->b, 32);
     uint64_t blocks[] = {c->homestead,    c->dao,       c->tangerine_whistle, c->spurious_dragon, c->byzantium,
                          c->constantinople, c->petersburg, c->istanbul,       c->muir_glacier,    c->berlin,
-                         c->london,       c->arrow_glacier, c->gray_glacier};
+                         c->london,       c->arrow_glacier, c->gray_glacier,    c->merge_netsplit};
     uint64_t last = 0;
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
         uint64_t b = blocks[i];

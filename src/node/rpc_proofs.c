@@ -17,7 +17,7 @@
 
 static bool get_proof(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
-    if (!rpc_check_args(params, 3, 3, err)) return false;
+    if (!rpc_check_args(params, 2, 3, err)) return false; /* the block: latest when absent */
     address a;
     const char *why = rpc_parse_address(rpc_arg(params, 0), &a);
     if (why) return rpc_error_invalid_param(err, 0, why);

@@ -333,8 +333,8 @@ static bool moves(const rpc_state_override *so, const size_t *order, address *pc
     for (size_t oi = 0; oi < so->n; oi++) {
         size_t i = order[oi];
         const rpc_account_override *o = &so->accounts[i];
-        char t[43];
-        hex_encode(o->addr.b, 20, t);
+        char t[43]; /* geth prints a common.Address: the EIP-55 form */
+        rpc_address_checksum(&o->addr, t);
         size_t at = SIZE_MAX;
         for (size_t k = 0; k < *n; k++)
             if (address_eq(&pcs[k], &o->addr)) at = k;
@@ -345,7 +345,7 @@ static bool moves(const rpc_state_override *so, const size_t *order, address *pc
             for (size_t k = 0; k < so->n; k++) {
                 if (address_eq(&so->accounts[k].addr, &o->move_to)) {
                     char d[43];
-                    hex_encode(o->move_to.b, 20, d);
+                    rpc_address_checksum(&o->move_to, d);
                     return rpc_error_set(err, ERR_MOVE_TWICE, "account %s is already overridden", d);
                 }
             }
@@ -463,20 +463,17 @@ static bool call_tx(sim *s, const rpc_call_args *a, const block_header *h, uint6
 }
 
 /* Validation: geth checks the nonce before the fees and the balance. */
-static bool check_nonce(sim *s, const transaction *tx, rpc_error *err) {
+static bool check_nonce(sim *s, const block_env *env, const transaction *tx, rpc_error *err) {
     account_info info;
     s->view.ops->get_account(s->view.ctx, &tx->sender, FIELD_NONCE, &info);
-    char a[43];
-    hex_encode(tx->sender.b, 20, a);
-    if (info.nonce < tx->nonce)
-        return rpc_error_set(err, ERR_NONCE_TOO_HIGH, "nonce too high: address %s, tx: %" PRIu64 " state: %" PRIu64, a,
-                             tx->nonce, info.nonce);
-    if (info.nonce > tx->nonce)
-        return rpc_error_set(err, ERR_NONCE_TOO_LOW, "nonce too low: address %s, tx: %" PRIu64 " state: %" PRIu64, a,
-                             tx->nonce, info.nonce);
-    if (info.nonce == UINT64_MAX)
-        return rpc_error_set(err, RPC_INTERNAL_ERROR, "nonce has max value: address %s, nonce: %" PRIu64, a, info.nonce);
-    return true;
+    const char *why = info.nonce < tx->nonce ? "nonce too high"
+                      : info.nonce > tx->nonce ? "nonce too low"
+                      : info.nonce == UINT64_MAX ? "nonce has max value"
+                                                 : NULL;
+    if (!why) return true;
+    char m[400];
+    int code = why[10] == 'h' ? ERR_NONCE_TOO_HIGH : why[10] == 'l' ? ERR_NONCE_TOO_LOW : RPC_INTERNAL_ERROR;
+    return rpc_error_set(err, code, "%s", node_call_invalid_message(s->view, env, tx, why, m, sizeof m));
 }
 
 static json_t *log_json(const overlay_log *l, const uint8_t *data, const block_header *h, const bytes32 *tx_hash,
@@ -605,13 +602,13 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
         transaction *tx = &b.txs[i];
         b.n_txs++; /* counted before it is complete: its auths are freed below */
         if (!(ok = call_tx(s, &in->calls[i], h, res.gas_used, tx, err))) break;
-        if (s->q->validation && !(ok = check_nonce(s, tx, err))) break;
+        if (s->q->validation && !(ok = check_nonce(s, &env, tx, err))) break;
         tx_result r;
         exec_call_with(s->ex, &env, s->view, s->codes, tx, &opt, &r);
         if (!r.valid) {
-            char t[67];
-            hex_encode(tx->hash.b, 32, t);
-            ok = rpc_error_set(err, invalid_code(r.error), "%s (call %zu, tx %s)", r.error, i, t);
+            char m[400];
+            ok = rpc_error_set(err, invalid_code(r.error), "%s",
+                               node_call_invalid_message(s->view, &env, tx, r.error, m, sizeof m));
             break;
         }
         size_t n_logs;
