@@ -110,16 +110,28 @@ TEST(data_addresses_hashes) {
         json_decref(v);
     }
     address a;
+    bytes32 h;
     v = J("\"0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266\"");
     CHECK(!rpc_parse_address(v, &a) && a.b[0] == 0xf3 && a.b[19] == 0x66);
     json_decref(v);
     v = J("\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb922\"");
     CHECK(same(rpc_parse_address(v, &a), "address must be 20 bytes (40 hex digits)"));
     json_decref(v);
+    /* geth's words (Go's type error around hexutil's) */
     v = J("\"f39fd6e51aad88f6f4ce6ab8827279cfffb92266\"");
-    CHECK(same(rpc_parse_address(v, &a), "hex string without 0x prefix"));
+    CHECK(same(rpc_parse_address(v, &a),
+               "json: cannot unmarshal hex string without 0x prefix into Go value of type common.Address"));
     json_decref(v);
-    bytes32 h;
+    v = J("\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb9226\"");
+    CHECK(same(rpc_parse_address(v, &a),
+               "json: cannot unmarshal hex string of odd length into Go value of type common.Address"));
+    json_decref(v);
+    v = J("7");
+    CHECK(same(rpc_parse_address(v, &a), "json: cannot unmarshal non-string into Go value of type common.Address"));
+    json_decref(v);
+    v = J("\"0xzz00000000000000000000000000000000000000000000000000000000000000\"");
+    CHECK(same(rpc_parse_hash(v, &h), "json: cannot unmarshal invalid hex string into Go value of type common.Hash"));
+    json_decref(v);
     v = J("\"0x00000000000000000000000000000000000000000000000000000000000000ff\"");
     CHECK(!rpc_parse_hash(v, &h) && h.b[31] == 0xff && h.b[0] == 0);
     json_decref(v);

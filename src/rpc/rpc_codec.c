@@ -172,14 +172,33 @@ const char *rpc_parse_fixed(const json_t *v, uint8_t *out, size_t n) {
     return NULL;
 }
 
+/* geth's words for a common.Address or common.Hash that does not decode
+ * (hexutil.UnmarshalFixedJSON: Go's type error around the hex error), in
+ * the order non-string, no prefix, odd length, bad digit, wrong length
+ * (geth's message there has the numbers: ours says what it must be). */
+static const char *fixed_words(const char *why, const char *const words[5]) {
+    static const char *const hex_errors[4] = {"data must be a hex string", "hex string without 0x prefix",
+                                              "hex string of odd length", "invalid hex string"};
+    if (!why) return NULL;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(why, hex_errors[i])) return words[i];
+    return words[4];
+}
+
+#define GO_TYPE_ERRORS(type)                                                             \
+    "json: cannot unmarshal non-string into Go value of type " type,                    \
+        "json: cannot unmarshal hex string without 0x prefix into Go value of type " type, \
+        "json: cannot unmarshal hex string of odd length into Go value of type " type,     \
+        "json: cannot unmarshal invalid hex string into Go value of type " type
+
 const char *rpc_parse_address(const json_t *v, address *out) {
-    const char *why = rpc_parse_fixed(v, out->b, 20);
-    return why && !strcmp(why, "hex string has the wrong length") ? "address must be 20 bytes (40 hex digits)" : why;
+    static const char *const words[5] = {GO_TYPE_ERRORS("common.Address"), "address must be 20 bytes (40 hex digits)"};
+    return fixed_words(rpc_parse_fixed(v, out->b, 20), words);
 }
 
 const char *rpc_parse_hash(const json_t *v, bytes32 *out) {
-    const char *why = rpc_parse_fixed(v, out->b, 32);
-    return why && !strcmp(why, "hex string has the wrong length") ? "hash must be 32 bytes (64 hex digits)" : why;
+    static const char *const words[5] = {GO_TYPE_ERRORS("common.Hash"), "hash must be 32 bytes (64 hex digits)"};
+    return fixed_words(rpc_parse_fixed(v, out->b, 32), words);
 }
 
 const char *rpc_parse_bool(const json_t *v, bool *out) {
