@@ -743,6 +743,13 @@ TEST(http_api_limits_the_open_port) {
     CHECK(open_with_api(dir, false, NULL, &n) == NULL);
     CHECK(!rpc_methods_has(node_methods(n), "debug_setHead") && rpc_methods_has(node_auth_methods(n), "debug_setHead"));
     CHECK(rpc_methods_has(node_methods(n), "trace_block") && rpc_methods_has(node_methods(n), "txpool_status"));
+    /* ... and geth's testing namespace only where it is named */
+    CHECK(!rpc_methods_has(node_methods(n), "testing_buildBlockV1") &&
+          rpc_methods_has(node_auth_methods(n), "testing_buildBlockV1"));
+    node_close(n);
+    CHECK(open_with_api(dir, false, "eth,testing", &n) == NULL);
+    CHECK(rpc_methods_has(node_methods(n), "testing_buildBlockV1") && !rpc_methods_has(node_methods(n), "debug_getBadBlocks"));
+    CHECK(!rpc_methods_has(node_methods(n), "engine_newPayloadV4"));
     node_close(n);
 
     /* eth, net, web3 (spaces allowed, a repeat ignored): the rest is unknown */
@@ -776,7 +783,7 @@ TEST(http_api_limits_the_open_port) {
     node_close(n);
 
     /* refused lists: the store is left as it was */
-    const char *bad[] = {"", ",", "eth,,net", "eth net", "eth,", "bogus", "anvil", "engine", "testing", "Eth",
+    const char *bad[] = {"", ",", "eth,,net", "eth net", "eth,", "bogus", "anvil", "engine", "Eth",
                          "averyveryverylongnamespacename"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         n = NULL;

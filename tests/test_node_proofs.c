@@ -234,6 +234,31 @@ TEST(get_proof_head_and_history) {
     test_node_close(&c.t);
 }
 
+/* eth_capabilities: the head, and every kind of history from the store's
+ * genesis (nothing is pruned); a proof at the oldest state block works. */
+TEST(capabilities_say_what_history_is_served) {
+    chain c;
+    CHECK(build(&c));
+    json_t *cap = test_ok(&c.t, "eth_capabilities", "[]");
+    json_t *blk = test_ok(&c.t, "eth_getBlockByNumber", "[\"latest\",false]");
+    json_t *head = json_object_get(cap, "head");
+    CHECK(test_qty(head, "number") == c.head && !strcmp(test_str(head, "hash"), test_str(blk, "hash")));
+    static const char *const kinds[] = {"state", "tx", "logs", "receipts", "blocks", "stateproofs"};
+    for (size_t i = 0; i < 6; i++) {
+        json_t *r = json_object_get(cap, kinds[i]);
+        CHECK(json_is_false(json_object_get(r, "disabled")) && test_qty(r, "oldestBlock") == 0 &&
+              !json_object_get(r, "deleteStrategy"));
+    }
+    bool exists;
+    u256 v[1];
+    CHECK(prove(&c, &c.t.acct[1], "[\"0x1\"]", "\"0x0\"", &c.root[0], &exists, v, 1, NULL) && exists);
+    char msg[128];
+    CHECK(test_err(&c.t, "eth_capabilities", "[1]", msg, sizeof msg) == -32602);
+    json_decref(cap);
+    json_decref(blk);
+    test_node_close(&c.t);
+}
+
 TEST(get_proof_errors) {
     chain c;
     CHECK(build(&c));

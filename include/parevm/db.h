@@ -269,6 +269,9 @@ const char *db_snapshot_open(db *d, unsigned lanes, db_snapshot **out);
  * of the latest commit. */
 const char *db_snapshot_at(db *d, uint64_t number, unsigned lanes, db_snapshot **out);
 void db_snapshot_close(db_snapshot *s);
+/* The oldest block whose state db_snapshot_at can give (the store keeps
+ * the change sets of every later block). DB_NOT_FOUND without a head. */
+const char *db_oldest_state(db_snapshot *s, uint64_t *number);
 
 /* The state as a state_view (thread-safe; code objects from db_codes).
  * The view cannot return errors: a read that meets a corrupt record returns

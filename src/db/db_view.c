@@ -162,6 +162,15 @@ const char *db_snapshot_at(db *d, uint64_t number, unsigned lanes, db_snapshot *
     return NULL;
 }
 
+const char *db_oldest_state(db_snapshot *s, uint64_t *number) {
+    if (!s->has_head) return DB_NOT_FOUND;
+    uint64_t history;
+    int rc = db_get_meta_u64(s->d, s->lanes[0].txn, "history", &history);
+    if (rc) return db_mdb_error(rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
+    *number = history ? history - 1 : 0; /* db_snapshot_at's rule: number + 1 >= history */
+    return NULL;
+}
+
 static void free_logs(db_snapshot *s) {
     if (!s->logs) return;
     for (unsigned i = 0; i < s->n_lanes; i++) {

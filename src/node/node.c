@@ -71,8 +71,8 @@ static const char *check_api_list(const rpc_methods *m, const api_list *l) {
             found = rpc_method_namespace_len(name) == strlen(want) && !strncmp(name, want, strlen(want));
         }
         if (found) continue;
-        if (!strcmp(want, "engine") || !strcmp(want, "testing"))
-            return "--http.api: engine and testing are served on the authenticated port only (--authrpc.*)";
+        if (!strcmp(want, "engine"))
+            return "--http.api: engine is served on the authenticated port only (--authrpc.*)";
         return "--http.api: a namespace this node does not serve (it has debug, eth, net, rpc, trace, txpool, "
                "web3; dev mode adds anvil, evm, hardhat, personal)";
     }
@@ -257,6 +257,9 @@ const char *node_open(const node_config *cfg, node **out) {
         node_register_dev(n, n->methods);
         node_register_sign(n, n->methods);
     }
+    /* geth's testing namespace is not authenticated: the open port has it
+     * when --http.api names it (never by default) */
+    if (cfg->http_api && api_listed(&apis, "testing", 7)) node_register_testing(n, n->methods);
     if (cfg->http_api) {
         if ((err = check_api_list(n->methods, &apis))) {
             node_close(n);

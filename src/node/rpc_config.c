@@ -1,7 +1,9 @@
-/* Method group: eth_config (EIP-7910, in geth's form that execution-apis'
- * tests use): the current, next and last timestamp-scheduled forks, each
- * with its activation time, blob schedule, chain id, EIP-2124 fork id,
- * active precompiles and system contracts. */
+/* Method group: what the node is -- eth_config (EIP-7910, in geth's form
+ * that execution-apis' tests use): the current, next and last
+ * timestamp-scheduled forks, each with its activation time, blob schedule,
+ * chain id, EIP-2124 fork id, active precompiles and system contracts; and
+ * eth_capabilities (execution-apis #755, as geth answers it): the head and
+ * the oldest block of each kind of history the node serves. */
 #include <stdio.h>
 #include "node_internal.h"
 #include "parevm/hex.h"
@@ -166,4 +168,47 @@ static bool eth_config(void *ctx, const json_t *params, json_t **result, rpc_err
     return true;
 }
 
-void node_register_config(node *n, rpc_methods *m) { rpc_methods_add(m, "eth_config", eth_config, n); }
+/* ---- eth_capabilities ----------------------------------------------------------------------- */
+
+/* A resource served from block oldest on, never deleted (no deleteStrategy). */
+static json_t *resource(uint64_t oldest) {
+    json_t *o = json_object();
+    json_object_set_new(o, "disabled", json_false());
+    json_object_set_new(o, "oldestBlock", rpc_json_u64(oldest));
+    return o;
+}
+
+static bool eth_capabilities(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    uint64_t state = 0;
+    const char *why = r.has_head ? db_oldest_state(r.snap, &state) : "no head";
+    json_t *head = json_object();
+    json_object_set_new(head, "number", rpc_json_u64(r.head));
+    json_object_set_new(head, "hash", rpc_json_hash(&r.head_hash));
+    node_read_close(&r);
+    if (why) {
+        json_decref(head);
+        return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    }
+    /* the store keeps every block, receipt and transaction index from its
+     * genesis, finds logs through the receipts, and proves any state it
+     * can give (historical tries come from the change sets) */
+    json_t *o = json_object();
+    json_object_set_new(o, "head", head);
+    json_object_set_new(o, "state", resource(state));
+    json_object_set_new(o, "tx", resource(0));
+    json_object_set_new(o, "logs", resource(0));
+    json_object_set_new(o, "receipts", resource(0));
+    json_object_set_new(o, "blocks", resource(0));
+    json_object_set_new(o, "stateproofs", resource(state));
+    *result = o;
+    return true;
+}
+
+void node_register_config(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "eth_config", eth_config, n);
+    rpc_methods_add(m, "eth_capabilities", eth_capabilities, n);
+}

@@ -605,5 +605,9 @@ void node_register_engine(node *n, rpc_methods *m) {
     rpc_methods_add(m, "engine_getBlobsV3", get_blobs_v3, n);
     rpc_methods_add(m, "engine_getPayloadBodiesByHashV1", bodies_by_hash, n);
     rpc_methods_add(m, "engine_getPayloadBodiesByRangeV1", bodies_by_range, n);
+    node_register_testing(n, m);
+}
+
+void node_register_testing(node *n, rpc_methods *m) {
     rpc_methods_add(m, "testing_buildBlockV1", testing_build_block, n);
 }
