@@ -424,6 +424,25 @@ TEST(simulate_errors) {
         if (code != cases[i].code) fprintf(stderr, "  %s -> %lld %s\n", cases[i].params, code, msg);
         CHECK(code == cases[i].code);
     }
+    /* geth's words for invalid calls (its DoCall's "err: ... (supplied gas N)", EIP-55 addresses) */
+    CHECK(test_err(&t, "eth_simulateV1", cases[14].params, msg, sizeof msg) == -38014 &&
+          !strcmp(msg, "err: insufficient funds for gas * price + value: address "
+                       "0x00000000000000000000000000000000000000AA have 0 want 1 (supplied gas 30000000)"));
+    CHECK(test_err(&t, "eth_simulateV1", cases[13].params, msg, sizeof msg) == -38013 &&
+          !strcmp(msg, "err: intrinsic gas too low: have 20999, want 21000 (supplied gas 20999)"));
+    CHECK(test_err(&t, "eth_simulateV1", cases[19].params, msg, sizeof msg) == -32000 &&
+          !strcmp(msg, "account 0x00000000000000000000000000000000000000AA is not a precompile"));
+    /* an override of no fields, or only a precompile move, leaves the state
+     * (and its root) as it is, as geth's */
+    json_t *plain = test_ok(&t, "eth_simulateV1", "[{\"blockStateCalls\":[{}]}]");
+    json_t *empty = test_ok(&t, "eth_simulateV1",
+                            "[{\"blockStateCalls\":[{\"stateOverrides\":{\"0x00000000000000000000000000000000000000ab\":{},"
+                            "\"0x0000000000000000000000000000000000000001\":{\"movePrecompileToAddress\":"
+                            "\"0x00000000000000000000000000000000000000c2\"}}}]}]");
+    CHECK(plain && empty &&
+          !strcmp(test_str(json_array_get(plain, 0), "stateRoot"), test_str(json_array_get(empty, 0), "stateRoot")));
+    json_decref(plain);
+    json_decref(empty);
     /* 257 block state calls, and 5001 calls in one block */
     size_t cap = 300000;
     char *p = malloc(cap);
