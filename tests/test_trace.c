@@ -1328,6 +1328,20 @@ TEST(parity_failing_steps_follow_revm) {
     CHECK(push && !strcmp(push, "[\"0x2\"]"));
     free(push);
     json_decref(out);
+    /* SELFDESTRUCT in a static frame: revm's table charges its 5000 first, so
+     * short of it the frame runs out of gas, past it the write is refused
+     * (anvil campaign, seed 87) */
+    address d = addr_of(0xb3);
+    put(&w, d, "60ffff", 0); /* PUSH1 0xff SELFDESTRUCT */
+    static const char *const CODE[] = {"600060006000600060b3610fa0fa00", "600060006000600060b3612710fa00"};
+    static const char *const WANT_SD[] = {"Out of gas", "StateChangeDuringStaticCall"};
+    for (int i = 0; i < 2; i++) {
+        put(&w, a, CODE[i], 0); /* STATICCALL(4000 or 10000 gas, d) */
+        out = parity_of(&w, a, 100000);
+        inner = json_array_get(json_object_get(out, "trace"), 1);
+        CHECK(inner && !strcmp(json_string_value(json_object_get(inner, "error")), WANT_SD[i]));
+        json_decref(out);
+    }
     mem_state_free(w.s);
 
     /* a CREATE whose memory cannot be paid: before Shanghai nothing was

@@ -36,11 +36,12 @@ static bool static_write_op(uint8_t op) {
 }
 
 /* revm's static charge of op (its table's, taken before the instruction
- * runs): LOG prices its topics with the data, and SSTORE, CREATE and
- * SELFDESTRUCT charge inside. */
+ * runs): LOG prices its topics with the data, SSTORE and CREATE charge
+ * inside; SELFDESTRUCT's table has its 5000 from Tangerine on (so a static
+ * frame short of it runs out of gas before the write is refused). */
 static int64_t revm_static(const tr_step *p) {
     if (p->op >= 0xa0 && p->op <= 0xa4) return 375;
-    if (p->op == OP_SSTORE || p->op == OP_CREATE || p->op == OP_CREATE2 || p->op == OP_SELFDESTRUCT) return 0;
+    if (p->op == OP_SSTORE || p->op == OP_CREATE || p->op == OP_CREATE2) return 0;
     return p->static_cost > 0 ? p->static_cost : 0;
 }
 
