@@ -775,6 +775,21 @@ TEST(node_halts_in_geths_words) {
           !strcmp(str(e, "message"), "stack underflow (1 <=> 2)"));
     json_decref(r);
 
+    /* invalid calls: DoCall's "err: ... (supplied gas N)" around core's error
+     * with its values (EIP-55 address); the gas estimator's own refusal, and
+     * core's error as it is */
+    snprintf(p, sizeof p, "[{\"from\":\"0x00000000000000000000000000000000000000ab\",\"to\":\"%s\",\"value\":\"0x10\","
+             "\"gas\":\"0x5208\"}]", x);
+    CHECK(err_is(c, "eth_call", p, -32000,
+                 "err: insufficient funds for gas * price + value: address 0x00000000000000000000000000000000000000AB "
+                 "have 0 want 16 (supplied gas 21000)"));
+    snprintf(p, sizeof p, "[{\"from\":\"0x00000000000000000000000000000000000000ab\",\"to\":\"%s\",\"gasPrice\":\"0x1\"}]", x);
+    CHECK(err_is(c, "eth_estimateGas", p, -32000, "insufficient funds for transfer"));
+    snprintf(p, sizeof p, "[{\"from\":\"0x00000000000000000000000000000000000000ab\",\"to\":\"%s\",\"value\":\"0x10\"}]", x);
+    CHECK(err_is(c, "eth_estimateGas", p, -32000,
+                 "insufficient funds for gas * price + value: address 0x00000000000000000000000000000000000000AB "
+                 "have 0 want 16"));
+
     /* a failing precompile says why, as geth's does */
     char d[512];
     CHECK(precompile_fails(c, 8, "00", "bad elliptic curve pairing size"));

@@ -192,7 +192,8 @@ const char *node_call_halt_error(node_call *c, const transaction *tx, evm_status
     return node_halt_error(c->ex, &env, c->view, c->codes, tx, NULL, st, buf, n);
 }
 
-/* geth's reason (core's errors, with their values) for why, or NULL. */
+/* geth's reason (core's errors, with their values) for why; false (out
+ * untouched) for a reason it has no values for. */
 static bool invalid_reason(state_view view, const block_env *env, const transaction *tx, const char *why,
                            char *out, size_t n) {
     char a[43], x[80], y[80];
@@ -234,6 +235,14 @@ const char *node_call_invalid_message(state_view view, const block_env *env, con
     char reason[320];
     if (!invalid_reason(view, env, tx, why, reason, sizeof reason)) snprintf(reason, sizeof reason, "%s", why);
     snprintf(buf, n, "err: %s (supplied gas %" PRIu64 ")", reason, tx->gas_limit);
+    return buf;
+}
+
+/* geth's gas estimator passes core's error on as it is (no "err:" or
+ * supplied gas around it). */
+static const char *estimate_invalid_message(node_call *c, const transaction *tx, const char *why, char *buf, size_t n) {
+    block_env env = call_env(c, tx);
+    if (!invalid_reason(c->view, &env, tx, why, buf, n)) snprintf(buf, n, "%s", why);
     return buf;
 }
 
@@ -327,7 +336,8 @@ static bool try_gas(node_call *c, transaction *tx, uint64_t gas, bool *failed, t
             *failed = true;
             return true;
         }
-        return rpc_error_set(err, RPC_SERVER_ERROR, "%s", e);
+        char buf[400];
+        return rpc_error_set(err, RPC_SERVER_ERROR, "%s", estimate_invalid_message(c, tx, e, buf, sizeof buf));
     }
     *failed = res->status != EVM_SUCCESS;
     return true;
@@ -341,8 +351,11 @@ bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out
     if (!u256_is_zero(price)) {
         account_info info;
         c->view.ops->get_account(c->view.ctx, &tx->sender, FIELD_BALANCE, &info);
-        u256 avail = U256_ZERO;
-        if (!u256_lt(&info.balance, &tx->value)) avail = u256_sub(&info.balance, &tx->value);
+        /* geth: a value that leaves nothing for gas is refused outright
+         * (a zero value from an empty account too) */
+        if (!u256_lt(&tx->value, &info.balance))
+            return rpc_error_set(err, RPC_SERVER_ERROR, "insufficient funds for transfer");
+        u256 avail = u256_sub(&info.balance, &tx->value);
         u256 allowance = u256_div(&avail, price);
         if (u256_fits_u64(&allowance) && allowance.w[0] < hi) hi = allowance.w[0];
     }
