@@ -467,9 +467,17 @@ TEST(engine_build_round_trip) {
         CHECK(head_is(&a, &h)); /* testing_buildBlockV1 commits nothing */
     }
     json_decref(tb);
-    /* a list with a transaction that cannot run fails the build */
+    /* a list with a transaction that cannot run fails the build, in geth's
+     * words: the state's nonce counts the sender's earlier transactions */
     CHECK(code_of(&a, "testing_buildBlockV1",
                   json_pack("[o,o,[o]]", eh_hash(&h), attrs(T0 + 24, 5), transfer(&s1, 7, &to, 5, 1))) != 0);
+    json_t *refused = eh_call(&a, "testing_buildBlockV1",
+                              json_pack("[o,o,[o,o]]", eh_hash(&h), attrs(T0 + 24, 5), transfer(&s1, 1, &to, 5, 1),
+                                        transfer(&s1, 7, &to, 5, 1)));
+    const char *m = json_string_value(json_object_get(json_object_get(refused, "error"), "message"));
+    CHECK(m && !strncmp(m, "nonce too high: address 0x", 26) && strstr(m, ", tx: 7 state: 2") &&
+          strlen(m) == strlen("nonce too high: address 0x0000000000000000000000000000000000000000, tx: 7 state: 2"));
+    json_decref(refused);
     json_decref(env);
 out:
     eh_stop(&a, true);

@@ -548,6 +548,38 @@ static bool parse_tx_list(const json_t *v, fork_id fork, transaction **out, size
     return true;
 }
 
+/* geth's words for a given transaction refused by its nonce: "nonce too
+ * high: address 0x16c5.., tx: 999 state: 0", the state's nonce being the
+ * head's plus the sender's earlier transactions in the list (the build
+ * stops at the first refusal, so they were all taken). Other reasons keep
+ * exec's words with the transaction's index. */
+static void build_refusal(node *n, const build_job *j, long bad, const char *why, rpc_error *err) {
+    if (strcmp(why, "nonce too high") && strcmp(why, "nonce too low")) {
+        rpc_error_set(err, RPC_SERVER_ERROR, "transaction %ld: %s", bad, why);
+        return;
+    }
+    const transaction *tx = &j->txs[bad];
+    node_read r;
+    node_state st;
+    rpc_error ignored = {0};
+    uint64_t nonce = 0;
+    if (node_read_open(n, &r, &ignored)) {
+        if (node_state_arg(&r, NULL, 0, &st, &ignored)) {
+            account_info info;
+            st.view.ops->get_account(st.view.ctx, &tx->sender, FIELD_NONCE, &info);
+            nonce = info.nonce;
+            node_state_close(&st);
+        }
+        node_read_close(&r);
+    }
+    rpc_error_clear(&ignored);
+    for (long i = 0; i < bad; i++) nonce += address_eq(&j->txs[i].sender, &tx->sender);
+    char a[43];
+    rpc_address_checksum(&tx->sender, a);
+    rpc_error_set(err, RPC_SERVER_ERROR, "%s: address %s, tx: %llu state: %llu", why, a,
+                  (unsigned long long)tx->nonce, (unsigned long long)nonce);
+}
+
 static bool testing_build_block(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 2, 4, err)) return false;
@@ -573,8 +605,8 @@ static bool testing_build_block(void *ctx, const json_t *params, json_t **result
     }
     if (ok) {
         why = node_writer_call(n, build_on_writer, &j);
-        if (why && j.out.built.bad_tx >= 0)
-            ok = rpc_error_set(err, RPC_SERVER_ERROR, "transaction %ld: %s", j.out.built.bad_tx, why);
+        if (why && j.out.built.bad_tx >= 0 && (size_t)j.out.built.bad_tx < j.n_txs)
+            ok = false, build_refusal(n, &j, j.out.built.bad_tx, why, err);
         else if (why) ok = rpc_error_set(err, j.code ? j.code : RPC_INTERNAL_ERROR, "%s", why);
         else *result = payload_response(&j.out, 0);
         engine_build_free(&j.out);
