@@ -1328,6 +1328,16 @@ TEST(parity_failing_steps_follow_revm) {
     CHECK(push && !strcmp(push, "[\"0x2\"]"));
     free(push);
     json_decref(out);
+    /* the same CALL short of the value's 9000: the EVM (as geth) runs out of
+     * gas, revm refuses the value first, for its static 100 (seed 90) */
+    put(&w, a, "600060006000600060b26107d0fa00", 0); /* STATICCALL(2000 gas, b) */
+    out = parity_of(&w, a, 100000);
+    inner = json_array_get(json_object_get(out, "trace"), 1);
+    CHECK(inner && !strcmp(json_string_value(json_object_get(inner, "error")), "CallNotAllowedInsideStatic"));
+    sc = json_array_get(json_object_get(json_object_get(out, "vmTrace"), "ops"), 6);
+    call = json_array_get(json_object_get(json_object_get(sc, "sub"), "ops"), 7);
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(call, "cost")), 100);
+    json_decref(out);
     /* SELFDESTRUCT in a static frame: revm's table charges its 5000 first, so
      * short of it the frame runs out of gas, past it the write is refused
      * (anvil campaign, seed 87) */

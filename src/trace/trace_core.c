@@ -45,6 +45,15 @@ static int64_t revm_static(const tr_step *p) {
     return p->static_cost > 0 ? p->static_cost : 0;
 }
 
+/* A CALL moving a value in a static frame that paid revm's static charge:
+ * revm pops gas, address and value and refuses it there, before it prices
+ * the memory, the value or the account (where the EVM here, as geth, may
+ * run out of gas first; the frame fails either way). */
+static bool revm_refuses_call_value(const tr_step *p, evm_status st) {
+    return p->op == OP_CALL && p->msg->is_static && st != EVM_SUCCESS && st != EVM_STACK_UNDERFLOW &&
+           !u256_is_zero(&p->top[2]) && p->gas >= revm_static(p);
+}
+
 static bool writes_state(const tr_step *p) {
     switch (p->op) {
     case OP_SSTORE: case OP_CREATE: case OP_CREATE2: case OP_SELFDESTRUCT: return true;
@@ -195,7 +204,7 @@ static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int6
         *pops = VM_KEEPS;
         return;
     }
-    if (st == EVM_STATIC_MODE_VIOLATION && p->op == OP_CALL) { /* a value: refused after three pops */
+    if (revm_refuses_call_value(p, st)) { /* refused after three pops, its static charge paid */
         *pops = VM_POPS_THREE;
         return;
     }
@@ -343,6 +352,7 @@ static const char *parity_frame_error(trace_run *r, int depth, evm_status status
     /* revm refuses a write in a static frame once its static charge is paid,
      * before it looks at the operands or prices the rest */
     if (f->halted && f->halt_static_write) return "StateChangeDuringStaticCall";
+    if (f->halted && f->halt_static_value) return "CallNotAllowedInsideStatic";
     if (f->halted && f->halt_status != EVM_SUCCESS) {
         st = f->halt_status;
     } else if (f->halted) { /* the init code returned: revm checks 0xEF, the size, then the deposit's gas */
@@ -460,6 +470,7 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     f->halt_static_write = st != EVM_SUCCESS && r->pending.msg->is_static && static_write_op(f->halt_op) &&
                            r->pending.gas >= revm_static(&r->pending);
     int later;
+    f->halt_static_value = revm_refuses_call_value(&r->pending, st);
     f->halt_later_oog = st == EVM_UNDEFINED_INSTRUCTION && revm_op_name(f->halt_op, &later) && later > r->pending.gas;
     f->halt_initcode_too_big = st == EVM_OUT_OF_GAS && (f->halt_op == OP_CREATE || f->halt_op == OP_CREATE2) &&
                                r->fork >= FORK_SHANGHAI &&

@@ -88,6 +88,7 @@ typedef struct {
     bool halt_initcode_too_big; /* it halted on a CREATE past the init code limit */
     bool halt_later_oog;        /* it halted on an opcode of a later fork whose static cost it could not pay */
     bool halt_static_write;  /* ... on a write revm refuses in a static frame */
+    bool halt_static_value;  /* ... on a CALL with a value in a static frame, its static charge paid */
     char error[112];         /* geth's error for a failed halt */
 } tr_frame;
 
