@@ -222,7 +222,7 @@ static bool invalid_reason(state_view view, const block_env *env, const transact
                  tx_floor_gas(tx, env->fork));
     } else if (!strcmp(why, "nonce too high") || !strcmp(why, "nonce too low") || !strcmp(why, "nonce has max value")) {
         view.ops->get_account(view.ctx, &tx->sender, FIELD_NONCE, &info);
-        if (why[10] == 'm') snprintf(out, n, "nonce has max value: address %s, nonce: %" PRIu64, a, info.nonce);
+        if (!strcmp(why, "nonce has max value")) snprintf(out, n, "%s: address %s, nonce: %" PRIu64, why, a, info.nonce);
         else snprintf(out, n, "%s: address %s, tx: %" PRIu64 " state: %" PRIu64, why, a, tx->nonce, info.nonce);
     } else {
         return false;

@@ -472,7 +472,7 @@ static bool check_nonce(sim *s, const block_env *env, const transaction *tx, rpc
                                                  : NULL;
     if (!why) return true;
     char m[400];
-    int code = why[10] == 'h' ? ERR_NONCE_TOO_HIGH : why[10] == 'l' ? ERR_NONCE_TOO_LOW : RPC_INTERNAL_ERROR;
+    int code = info.nonce < tx->nonce ? ERR_NONCE_TOO_HIGH : info.nonce > tx->nonce ? ERR_NONCE_TOO_LOW : RPC_INTERNAL_ERROR;
     return rpc_error_set(err, code, "%s", node_call_invalid_message(s->view, env, tx, why, m, sizeof m));
 }
 

@@ -469,8 +469,8 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     f->halt_op = r->pending.op;
     f->halt_static_write = st != EVM_SUCCESS && r->pending.msg->is_static && static_write_op(f->halt_op) &&
                            r->pending.gas >= revm_static(&r->pending);
-    int later;
     f->halt_static_value = revm_refuses_call_value(&r->pending, st);
+    int later;
     f->halt_later_oog = st == EVM_UNDEFINED_INSTRUCTION && revm_op_name(f->halt_op, &later) && later > r->pending.gas;
     f->halt_initcode_too_big = st == EVM_OUT_OF_GAS && (f->halt_op == OP_CREATE || f->halt_op == OP_CREATE2) &&
                                r->fork >= FORK_SHANGHAI &&
