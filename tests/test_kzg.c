@@ -334,16 +334,41 @@ TEST(malformed_points) {
     bad[n++][47] = 4;
     /* 7: all zero (no flags). */
     memset(bad[n++], 0, 48);
+    /* gnark-crypto's reason for each, which geth gives after its prefix
+     * (the commitment starts 0xb4: its flags are 0b101). */
+    static const char *const why[8] = {
+        "invalid point encoding",          /* flags 0b001 */
+        "invalid point encoding",          /* 0b111 */
+        "invalid infinity point encoding",
+        "invalid point encoding",          /* 0b111 again */
+        "invalid fp.Element encoding",
+        "invalid compressed coordinate: square root doesn't exist",
+        "invalid point: subgroup check failed",
+        "short buffer",                    /* 0b000 asks for 96 bytes */
+    };
     uint8_t in[192];
+    char want[160];
     for (int i = 0; i < n; i++) {
+        snprintf(want, sizeof want, "error verifying kzg proof: %s", why[i]);
         valid_input(in);
         memcpy(in + 96, bad[i], 48);
         fix_hash(in);
         CHECK(!kzg_point_evaluation(in));
+        CHECK(!strcmp(kzg_point_evaluation_error(in), want));
         valid_input(in);
         memcpy(in + 144, bad[i], 48);
         CHECK(!kzg_point_evaluation(in));
+        CHECK(!strcmp(kzg_point_evaluation_error(in), want));
+        /* The commitment is read first. */
+        memcpy(in + 96, bad[i], 48);
+        fix_hash(in);
+        CHECK(!strcmp(kzg_point_evaluation_error(in), want));
     }
+    /* The uncompressed-infinity flags (0b010) also ask for 96 bytes. */
+    valid_input(in);
+    memset(in + 144, 0, 48);
+    in[144] = 0x40;
+    CHECK(!strcmp(kzg_point_evaluation_error(in), "error verifying kzg proof: short buffer"));
 }
 
 TEST(point_not_in_subgroup) {

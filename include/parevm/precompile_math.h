@@ -65,10 +65,13 @@ bool blake2f(const uint8_t *in, size_t len, uint8_t out[64]);
  * the mainnet trusted setup. Callers handle the length check and output. */
 bool kzg_point_evaluation(const uint8_t in[192]);
 /* Why kzg_point_evaluation refuses in, as geth words it: "mismatched
- * versioned hash", "error verifying kzg proof: <go-eth-kzg's reason>" (a
- * non-canonical z or y, or a proof that does not verify), or bare "error
- * verifying kzg proof" for a commitment or proof that does not decompress
- * (geth then adds gnark's reason, not reproduced); NULL if it passes. */
+ * versioned hash" or "error verifying kzg proof: <reason>", the reason
+ * go-eth-kzg's for a non-canonical z or y or a proof that does not verify,
+ * gnark-crypto's for a commitment or proof that does not decompress ("invalid
+ * point encoding", "short buffer" for an uncompressed flag, "invalid infinity
+ * point encoding", "invalid fp.Element encoding", "invalid compressed
+ * coordinate: square root doesn't exist", "invalid point: subgroup check
+ * failed"); NULL if it passes. Static strings. */
 const char *kzg_point_evaluation_error(const uint8_t in[192]);
 
 /* ---- 0x0b..0x11 BLS12-381 (EIP-2537) --------------------------------------

@@ -46,16 +46,47 @@ bool kzg_point_evaluation(const uint8_t in[192]) {
     return bls_fp12_is_one(&f);
 }
 
+#define KZG_FAILED "error verifying kzg proof: "
+
+/* gnark-crypto's reason (G1Affine.SetBytes) for a commitment or proof that
+ * bls_g1_decompress refuses; NULL if it decodes. */
+static const char *g1_decode_error(const uint8_t in[48]) {
+    bls_g1_affine p;
+    if (bls_g1_decompress(&p, in))
+        return NULL;
+    uint8_t mask = in[0] & 0xe0;
+    if (mask == 0x20 || mask == 0x60 || mask == 0xe0)
+        return KZG_FAILED "invalid point encoding";
+    if (!(mask & 0x80))     /* an uncompressed form, which needs 96 bytes */
+        return KZG_FAILED "short buffer";
+    if (mask & 0x40)
+        return KZG_FAILED "invalid infinity point encoding";
+    uint8_t buf[48];
+    memcpy(buf, in, 48);
+    buf[0] &= 0x1f;
+    bls_fp x, rhs, y, b;
+    if (!bls_fp_from_bytes(&x, buf))
+        return KZG_FAILED "invalid fp.Element encoding";
+    bls_fp_from_u64(&b, 4);
+    bls_fp_sqr(&rhs, &x);
+    bls_fp_mul(&rhs, &rhs, &x);
+    bls_fp_add(&rhs, &rhs, &b);
+    if (!bls_fp_sqrt(&y, &rhs))
+        return KZG_FAILED "invalid compressed coordinate: square root doesn't exist";
+    return KZG_FAILED "invalid point: subgroup check failed";
+}
+
 /* The checks above in geth's order, with its messages (go-eth-kzg reads
- * both scalars before it decompresses the points). */
+ * both scalars, then the commitment, then the proof). */
 const char *kzg_point_evaluation_error(const uint8_t in[192]) {
     uint8_t h[32];
     SHA256(in + 96, 48, h);
     if (in[0] != 0x01 || memcmp(in + 1, h + 1, 31) != 0) return "mismatched versioned hash";
     bls_scalar s;
     if (!bls_scalar_from_bytes(&s, in + 32) || !bls_scalar_from_bytes(&s, in + 64))
-        return "error verifying kzg proof: scalar is not canonical when interpreted as a big integer in big-endian";
-    bls_g1_affine p;
-    if (!bls_g1_decompress(&p, in + 96) || !bls_g1_decompress(&p, in + 144)) return "error verifying kzg proof";
-    return kzg_point_evaluation(in) ? NULL : "error verifying kzg proof: can't verify opening proof";
+        return KZG_FAILED "scalar is not canonical when interpreted as a big integer in big-endian";
+    const char *e = g1_decode_error(in + 96);
+    if (e || (e = g1_decode_error(in + 144)))
+        return e;
+    return kzg_point_evaluation(in) ? NULL : KZG_FAILED "can't verify opening proof";
 }
