@@ -52,11 +52,10 @@
  * execution is not slowed. Every function here is safe to call from several
  * threads at once on views that allow it; each call makes its own executor.
  *
+ * A failing precompile's frame error is geth's message for it
+ * (precompile_error).
+ *
  * Known differences from geth v1.17.5 (deliberate or not yet matched):
- *   - a failing precompile's frame error is the precompile's own message
- *     (precompile_error), except that a KZG commitment or proof that does
- *     not decompress is a bare "error verifying kzg proof" (geth adds
- *     gnark's reason);
  *   - a CALL/CREATE-family instruction or EXTCODECOPY that runs out of gas
  *     before its callee starts reports as gasCost what parevm charged up to
  *     the failure (geth prices the rest of its dynamic gas; other memory
