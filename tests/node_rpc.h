@@ -1,7 +1,8 @@
-/* A small harness for the node's method tests (test_node_proofs,
- * test_node_simulate): a dev-mode node in a temporary folder, requests as
- * JSON text in and parsed responses out, and signed transactions sent as
- * raw transactions (automine: each one is a block). */
+/* A small harness for the node's method tests (test_node_dev,
+ * test_node_proofs, test_node_simulate, ...): a dev-mode node in a
+ * temporary folder, requests as JSON text in and parsed responses out, and
+ * signed transactions sent as raw transactions (automine: each one is a
+ * block). */
 #ifndef PAREVM_TEST_NODE_RPC_H
 #define PAREVM_TEST_NODE_RPC_H
 
@@ -90,6 +91,27 @@ static inline uint64_t test_qty(const json_t *o, const char *key) {
     const json_t *f = key ? json_object_get(o, key) : o;
     if (!json_is_string(f) || !hex_to_u64(json_string_value(f), &v)) return UINT64_MAX;
     return v;
+}
+
+/* Whether got equals the JSON text want_text; prints both when not. */
+static inline bool test_json_is(const json_t *got, const char *want_text) {
+    json_t *want = json_loads(want_text, JSON_DECODE_ANY, NULL);
+    bool eq = want && got && json_equal(got, want);
+    if (!eq) {
+        char *g = got ? json_dumps(got, JSON_ENCODE_ANY) : NULL;
+        fprintf(stderr, "  got  %s\n  want %.300s\n", g ? g : "(null)", want_text);
+        free(g);
+    }
+    json_decref(want);
+    return eq;
+}
+
+/* Whether a request's result equals the JSON text want. */
+static inline bool test_result_is(test_node *t, const char *method, const char *params, const char *want) {
+    json_t *r = test_ok(t, method, params);
+    bool good = test_json_is(r, want);
+    json_decref(r);
+    return good;
 }
 
 /* Signs tx (chain id, fees and nonce as given) with acct[from]'s key and

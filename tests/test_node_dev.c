@@ -1,0 +1,383 @@
+/* The node's dev-mode methods (anvil's and hardhat's: mining, snapshots,
+ * balance/code/storage/nonce setters, impersonation, time, block fields,
+ * reset, dump and load of the state) and eth_sendTransaction from the dev
+ * accounts, each checked through the ordinary eth_ methods that read what it
+ * changed. */
+#include <unistd.h>
+#include <zlib.h>
+#include "node_rpc.h"
+
+TEST(node_dev_methods) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *A0 = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", *A1 = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+    const char *A5 = "0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc";
+    char p[512], msg[256];
+    /* eth_sendTransaction from a dev account: mined at once */
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x1000\"}]", A0, A1);
+    json_t *h = test_ok(&t, "eth_sendTransaction", p);
+    CHECK(h != NULL);
+    if (h) {
+        sprintf(p, "[\"%s\"]", json_string_value(h));
+        json_t *rc = test_ok(&t, "eth_getTransactionReceipt", p);
+        CHECK(rc && test_qty(rc, "status") == 1 && test_qty(rc, "blockNumber") == 1 && !strcmp(test_str(rc, "from"), A0));
+        json_decref(rc);
+    }
+    json_decref(h);
+    /* edits show at once, are kept by the next block, and history is untouched */
+    sprintf(p, "[\"%s\",\"0x1234\"]", A5);
+    CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
+    sprintf(p, "[\"%s\",\"latest\"]", A5);
+    CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x1234\""));
+    sprintf(p, "[\"%s\",\"0x0\"]", A5);
+    CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x21e19e0c9bab2400000\""));
+    json_t *b1 = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    json_t *b2 = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]");
+    CHECK(b1 && b2 && strcmp(test_str(b1, "stateRoot"), test_str(b2, "stateRoot")));
+    json_decref(b1);
+    json_decref(b2);
+    sprintf(p, "[\"%s\",\"0x2\"]", A5);
+    CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x1234\""));
+    sprintf(p, "[\"%s\",\"0x1\"]", A5);
+    CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x21e19e0c9bab2400000\""));
+    CHECK(test_result_is(&t, "hardhat_setBalance", "[\"0x00000000000000000000000000000000000000c1\",\"0x00ff\"]", "null"));
+    CHECK(test_result_is(&t, "eth_getBalance", "[\"0x00000000000000000000000000000000000000c1\"]", "\"0xff\""));
+    CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000c1\",\"0x6001\"]", "null"));
+    CHECK(test_result_is(&t, "eth_getCode", "[\"0x00000000000000000000000000000000000000c1\",\"latest\"]", "\"0x6001\""));
+    CHECK(test_result_is(&t, "anvil_setNonce", "[\"0x00000000000000000000000000000000000000c1\",\"0x7\"]", "null"));
+    CHECK(test_result_is(&t, "eth_getTransactionCount", "[\"0x00000000000000000000000000000000000000c1\",\"latest\"]", "\"0x7\""));
+    /* the value is a whole word, as anvil takes it */
+    CHECK(test_err(&t, "anvil_setStorageAt", "[\"0x00000000000000000000000000000000000000c1\",\"0x1\",\"0x05\"]", NULL,
+                   0) == -32602);
+    CHECK(test_result_is(&t, "anvil_setStorageAt",
+                    "[\"0x00000000000000000000000000000000000000c1\",\"0x1\","
+                    "\"0x0000000000000000000000000000000000000000000000000000000000000005\"]",
+                    "true"));
+    CHECK(test_result_is(&t, "eth_getStorageAt", "[\"0x00000000000000000000000000000000000000c1\",\"0x1\",\"latest\"]",
+                    "\"0x0000000000000000000000000000000000000000000000000000000000000005\""));
+    CHECK(test_result_is(&t, "eth_getBalance", "[\"0x00000000000000000000000000000000000000c1\"]", "\"0xff\""));
+
+    /* snapshot, more blocks, revert: the chain and the edits come back */
+    CHECK(test_result_is(&t, "evm_snapshot", "[]", "\"0x1\""));
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x1\"}]", A1, A0);
+    h = test_ok(&t, "eth_sendTransaction", p);
+    CHECK(test_result_is(&t, "anvil_setBalance", "[\"0x00000000000000000000000000000000000000c1\",\"0x1\"]", "null"));
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x3\""));
+    CHECK(test_result_is(&t, "evm_revert", "[\"0x1\"]", "true"));
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x2\""));
+    CHECK(test_result_is(&t, "eth_getBalance", "[\"0x00000000000000000000000000000000000000c1\"]", "\"0xff\""));
+    if (h) {
+        sprintf(p, "[\"%s\"]", json_string_value(h));
+        CHECK(test_result_is(&t, "eth_getTransactionReceipt", p, "null"));
+    }
+    json_decref(h);
+    CHECK(test_result_is(&t, "evm_revert", "[\"0x1\"]", "false"));
+
+    /* impersonation: eth_sendTransaction from any address, unsigned */
+    const char *X = "0x00000000000000000000000000000000000000aa";
+    sprintf(p, "[\"%s\",\"0xde0b6b3a7640000\"]", X);
+    CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x5\"}]", X, A1);
+    CHECK(test_err(&t, "eth_sendTransaction", p, msg, sizeof msg) == -32000 && !strcmp(msg, "unknown account"));
+    sprintf(p, "[\"%s\"]", X);
+    CHECK(test_result_is(&t, "anvil_impersonateAccount", p, "null"));
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x5\"}]", X, A1);
+    h = test_ok(&t, "eth_sendTransaction", p);
+    CHECK(h != NULL);
+    if (h) {
+        sprintf(p, "[\"%s\"]", json_string_value(h));
+        json_t *rc = test_ok(&t, "eth_getTransactionReceipt", p);
+        CHECK(rc && test_qty(rc, "status") == 1 && !strcmp(test_str(rc, "from"), X));
+        json_decref(rc);
+        json_t *tx = test_ok(&t, "eth_getTransactionByHash", p);
+        CHECK(tx && !strcmp(test_str(tx, "from"), X));
+        json_decref(tx);
+    }
+    json_decref(h);
+    sprintf(p, "[\"%s\"]", X);
+    CHECK(test_result_is(&t, "hardhat_stopImpersonatingAccount", p, "null"));
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x5\"}]", X, A1);
+    CHECK(test_err(&t, "eth_sendTransaction", p, NULL, 0) == -32000);
+
+    /* time */
+    json_t *head = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    uint64_t ts = head ? test_qty(head, "timestamp") : 0;
+    json_decref(head);
+    sprintf(p, "[\"0x%llx\"]", (unsigned long long)(ts + 1000));
+    CHECK(test_result_is(&t, "evm_setNextBlockTimestamp", p, "null"));
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    head = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    CHECK(head && test_qty(head, "timestamp") == ts + 1000);
+    json_decref(head);
+    sprintf(p, "[\"0x%llx\"]", (unsigned long long)ts);
+    CHECK(test_err(&t, "evm_setNextBlockTimestamp", p, NULL, 0) == -32602);
+    json_t *inc = test_ok(&t, "evm_increaseTime", "[3600]");
+    CHECK(inc != NULL);
+    json_decref(inc);
+    CHECK(test_result_is(&t, "anvil_mine", "[\"0x3\"]", "null"));
+    head = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    CHECK(head && test_qty(head, "timestamp") >= ts + 1000 + 3 && test_qty(head, "number") == 7);
+    json_decref(head);
+
+    /* EIP-191 signatures recover to the signer */
+    json_t *sig = test_ok(&t, "eth_sign", "[\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"0x68656c6c6f\"]");
+    json_t *sig2 = test_ok(&t, "personal_sign", "[\"0x68656c6c6f\",\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\"]");
+    CHECK(sig && sig2 && json_equal(sig, sig2) && strlen(json_string_value(sig)) == 132);
+    json_decref(sig);
+    json_decref(sig2);
+    CHECK(test_err(&t, "eth_sign", "[\"0x00000000000000000000000000000000000000aa\",\"0x00\"]", NULL, 0) == -32000);
+    test_node_close(&t);
+}
+
+/* anvil's header controls: the coinbase, the gas limit and the next base
+ * fee reach the mined blocks; anvil_reset goes back to genesis. */
+TEST(node_dev_block_fields_and_reset) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *C = "0x00000000000000000000000000000000000000c5";
+    char p[512];
+    CHECK(test_result_is(&t, "eth_coinbase", "[]", "\"0x0000000000000000000000000000000000000000\""));
+    CHECK(test_result_is(&t, "anvil_getAutomine", "[]", "true"));
+    CHECK(test_result_is(&t, "evm_setAutomine", "[false]", "null"));
+    CHECK(test_result_is(&t, "hardhat_getAutomine", "[]", "false"));
+    CHECK(test_result_is(&t, "evm_setAutomine", "[true]", "null"));
+    sprintf(p, "[\"%s\"]", C);
+    CHECK(test_result_is(&t, "anvil_setCoinbase", p, "null"));
+    sprintf(p, "\"%s\"", C);
+    CHECK(test_result_is(&t, "eth_coinbase", "[]", p));
+    CHECK(test_result_is(&t, "evm_setBlockGasLimit", "[\"0x2000000\"]", "true"));
+    CHECK(test_result_is(&t, "anvil_setNextBlockBaseFeePerGas", "[\"0x3b9aca07\"]", "null"));
+    /* a transfer pays its tip to the coinbase */
+    sprintf(p, "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"to\":\"0x00000000000000000000000000000000000000c6\","
+               "\"value\":\"0x1\",\"maxFeePerGas\":\"0x77359400\",\"maxPriorityFeePerGas\":\"0x2\"}]");
+    json_t *h = test_ok(&t, "eth_sendTransaction", p);
+    CHECK(h != NULL);
+    json_decref(h);
+    json_t *b1 = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+    CHECK(b1 && !strcmp(test_str(b1, "miner"), C) && test_qty(b1, "gasLimit") == 0x2000000 &&
+          test_qty(b1, "baseFeePerGas") == 1000000007ULL && test_qty(b1, "gasUsed") == 21000);
+    json_decref(b1);
+    sprintf(p, "[\"%s\",\"0x1\"]", C);
+    CHECK(test_result_is(&t, "eth_getBalance", p, "\"0xa410\"")); /* 21000 gas x 2 wei */
+    /* the base fee was for one block: the next follows EIP-1559 from it */
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    json_t *b2 = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]");
+    uint64_t want = 1000000007ULL - 1000000007ULL * (0x1000000 - 21000) / 0x1000000 / 8;
+    CHECK(b2 && test_qty(b2, "baseFeePerGas") == want && test_qty(b2, "gasLimit") == 0x2000000);
+    json_decref(b2);
+    CHECK(test_result_is(&t, "evm_setBlockGasLimit", "[\"0x1000000\"]", "true"));
+    CHECK(test_result_is(&t, "anvil_mine", "[]", "null"));
+    json_t *b3 = test_ok(&t, "eth_getBlockByNumber", "[\"0x3\",false]");
+    CHECK(b3 && test_qty(b3, "gasLimit") == 0x1000000);
+    json_decref(b3);
+    /* geth's floor and EIP-1985's ceiling; a base fee in 64 bits */
+    CHECK(test_err(&t, "evm_setBlockGasLimit", "[\"0x1387\"]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "evm_setBlockGasLimit", "[\"0x8000000000000000\"]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "anvil_setNextBlockBaseFeePerGas", "[\"0x10000000000000000\"]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "anvil_setCoinbase", "[\"0x12\"]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "anvil_getAutomine", "[1]", NULL, 0) == -32602);
+    /* anvil_snapshot / anvil_revert are evm_snapshot / evm_revert */
+    json_t *id = test_ok(&t, "anvil_snapshot", "[]");
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x4\""));
+    sprintf(p, "[\"%s\"]", id ? json_string_value(id) : "");
+    json_decref(id);
+    CHECK(test_result_is(&t, "anvil_revert", p, "true"));
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x3\""));
+    /* reset: genesis, no edits, no pending transactions, default fields */
+    CHECK(test_result_is(&t, "anvil_setBalance", "[\"0x00000000000000000000000000000000000000c7\",\"0x5\"]", "null"));
+    CHECK(test_result_is(&t, "evm_setAutomine", "[false]", "null"));
+    sprintf(p, "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"to\":\"%s\",\"value\":\"0x1\"}]", C);
+    json_t *pending = test_ok(&t, "eth_sendTransaction", p);
+    CHECK(pending != NULL);
+    CHECK(test_err(&t, "anvil_reset", "[{\"forking\":{\"jsonRpcUrl\":\"http://x\"}}]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "anvil_reset", "[3]", NULL, 0) == -32602);
+    CHECK(test_result_is(&t, "anvil_reset", "[]", "null"));
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x0\""));
+    CHECK(test_result_is(&t, "eth_getBalance", "[\"0x00000000000000000000000000000000000000c7\",\"latest\"]", "\"0x0\""));
+    CHECK(test_result_is(&t, "eth_coinbase", "[]", "\"0x0000000000000000000000000000000000000000\""));
+    CHECK(test_result_is(&t, "txpool_status", "[]", "{\"pending\":\"0x0\",\"queued\":\"0x0\"}"));
+    if (pending) {
+        sprintf(p, "[\"%s\"]", json_string_value(pending));
+        CHECK(test_result_is(&t, "eth_getTransactionByHash", p, "null"));
+    }
+    json_decref(pending);
+    CHECK(test_result_is(&t, "hardhat_reset", "[null]", "null"));
+    CHECK(test_result_is(&t, "anvil_reset", "[{\"forking\":{\"blockNumber\":null}}]", "null")); /* viem's reset() */
+    CHECK(test_err(&t, "anvil_reset", "[{\"forking\":{\"blockNumber\":5}}]", NULL, 0) == -32602);
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    json_t *b = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    CHECK(b && test_qty(b, "number") == 1 && test_qty(b, "gasLimit") == 30000000 &&
+          !strcmp(test_str(b, "miner"), "0x0000000000000000000000000000000000000000"));
+    json_decref(b);
+    CHECK(test_result_is(&t, "rpc_modules", "[]",
+                    "{\"anvil\":\"1.0\",\"debug\":\"1.0\",\"eth\":\"1.0\",\"evm\":\"1.0\",\"hardhat\":\"1.0\","
+                    "\"net\":\"1.0\",\"personal\":\"1.0\",\"trace\":\"1.0\",\"txpool\":\"1.0\",\"web3\":\"1.0\"}"));
+
+    /* a timestamp interval: each block that much after its parent, until removed */
+    CHECK(test_result_is(&t, "anvil_setBlockTimestampInterval", "[\"0x64\"]", "null"));
+    CHECK(test_result_is(&t, "anvil_mine", "[\"0x2\"]", "null"));
+    json_t *p2 = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]"), *p3 = test_ok(&t, "eth_getBlockByNumber", "[\"0x3\",false]");
+    CHECK(p2 && p3 && test_qty(p3, "timestamp") == test_qty(p2, "timestamp") + 100);
+    json_decref(p2);
+    json_decref(p3);
+    CHECK(test_result_is(&t, "anvil_removeBlockTimestampInterval", "[]", "true"));
+    CHECK(test_result_is(&t, "anvil_removeBlockTimestampInterval", "[]", "false"));
+    CHECK(test_err(&t, "anvil_setBlockTimestampInterval", "[\"0x0\"]", NULL, 0) == -32602);
+    CHECK(test_result_is(&t, "anvil_setLoggingEnabled", "[false]", "null"));
+    /* interval mining: blocks come by themselves, automine is off; 0 stops it */
+    CHECK(test_result_is(&t, "evm_setIntervalMining", "[1]", "null"));
+    CHECK(test_result_is(&t, "anvil_getIntervalMining", "[]", "1"));
+    CHECK(test_result_is(&t, "anvil_getAutomine", "[]", "false"));
+    uint64_t mined = 0;
+    for (int i = 0; i < 100 && mined < 4; i++) {
+        usleep(100000);
+        json_t *bn = test_ok(&t, "eth_blockNumber", "[]");
+        mined = bn ? test_qty(bn, NULL) : 0;
+        json_decref(bn);
+    }
+    CHECK(mined >= 4); /* block 3 was the last one mined by hand */
+    CHECK(test_result_is(&t, "anvil_setIntervalMining", "[0]", "null"));
+    CHECK(test_result_is(&t, "anvil_getIntervalMining", "[]", "null"));
+    CHECK(test_err(&t, "evm_setIntervalMining", "[\"soon\"]", NULL, 0) == -32602);
+    CHECK(test_result_is(&t, "evm_setAutomine", "[true]", "null"));
+    test_node_close(&t);
+}
+
+/* EIP-7966's synchronous sends, transactions by sender and nonce, and
+ * eth_getAccountInfo. */
+TEST(node_sync_sends_and_sender_nonce) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *A = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", *B = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+    char p[512], msg[256];
+    /* automine: the receipt comes back */
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x1\"}]", A, B);
+    json_t *rc = test_ok(&t, "eth_sendTransactionSync", p);
+    CHECK(rc && test_qty(rc, "status") == 1 && test_qty(rc, "blockNumber") == 1 && !strcmp(test_str(rc, "from"), A));
+    json_t *h0 = rc ? json_incref(json_object_get(rc, "transactionHash")) : NULL;
+    json_decref(rc);
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x2\"}]", B, A);
+    json_decref(test_ok(&t, "eth_sendTransaction", p));
+    /* without automine it times out: error 4, the hash as data, geth's words */
+    CHECK(test_result_is(&t, "evm_setAutomine", "[false]", "null"));
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x3\"},\"0xc8\"]", A, B);
+    json_t *r = test_rpc(&t, "eth_sendTransactionSync", p);
+    json_t *e = r ? json_object_get(r, "error") : NULL;
+    CHECK(e && json_integer_value(json_object_get(e, "code")) == 4);
+    CHECK(e && !strcmp(test_str(e, "message"), "The transaction was added to the transaction pool but wasn't processed in 200ms"));
+    CHECK(e && strlen(test_str(e, "data")) == 66);
+    json_decref(r);
+    CHECK(test_err(&t, "eth_sendRawTransactionSync", "[\"0x02\",\"soon\"]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "eth_sendRawTransactionSync", "[\"0x02\"]", msg, sizeof msg) == -32000);
+    CHECK(test_err(&t, "eth_sendTransactionSync", "[{}, 5]", NULL, 0) == -32602);
+    /* by sender and nonce: mined ones, the pool's, and unused nonces */
+    sprintf(p, "[\"%s\",\"0x0\"]", A);
+    json_t *tx = test_ok(&t, "eth_getTransactionBySenderAndNonce", p);
+    CHECK(tx && h0 && json_equal(json_object_get(tx, "hash"), h0) && test_qty(tx, "blockNumber") == 1);
+    json_decref(tx);
+    sprintf(p, "[\"%s\",\"0x0\"]", B);
+    tx = test_ok(&t, "eth_getTransactionBySenderAndNonce", p);
+    CHECK(tx && test_qty(tx, "blockNumber") == 2 && !strcmp(test_str(tx, "from"), B));
+    json_decref(tx);
+    sprintf(p, "[\"%s\",\"0x1\"]", A);
+    tx = test_ok(&t, "eth_getTransactionBySenderAndNonce", p);
+    CHECK(tx && json_is_null(json_object_get(tx, "blockNumber")) && test_qty(tx, "value") == 3);
+    json_decref(tx);
+    sprintf(p, "[\"%s\",\"0x2\"]", A);
+    CHECK(test_result_is(&t, "eth_getTransactionBySenderAndNonce", p, "null"));
+    CHECK(test_result_is(&t, "eth_getTransactionBySenderAndNonce",
+                    "[\"0x00000000000000000000000000000000000000c8\",\"0x0\"]", "null"));
+    CHECK(test_err(&t, "eth_getTransactionBySenderAndNonce", "[\"0x12\",\"0x0\"]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "eth_getTransactionBySenderAndNonce", "[\"0x00000000000000000000000000000000000000c8\"]", NULL,
+                   0) == -32602);
+    json_decref(h0);
+    /* eth_getAccountInfo: with dev edits at latest, history before them */
+    CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000c9\",\"0x6001\"]", "null"));
+    CHECK(test_result_is(&t, "anvil_setBalance", "[\"0x00000000000000000000000000000000000000c9\",\"0x5\"]", "null"));
+    CHECK(test_result_is(&t, "eth_getAccountInfo", "[\"0x00000000000000000000000000000000000000c9\",\"latest\"]",
+                    "{\"balance\":\"0x5\",\"nonce\":\"0x0\",\"code\":\"0x6001\"}"));
+    CHECK(test_result_is(&t, "eth_getAccountInfo", "[\"0x00000000000000000000000000000000000000c9\",\"0x1\"]",
+                    "{\"balance\":\"0x0\",\"nonce\":\"0x0\",\"code\":\"0x\"}"));
+    CHECK(test_err(&t, "eth_getAccountInfo", "[\"0x00000000000000000000000000000000000000c9\",\"0x99\"]", NULL, 0) ==
+          -32000);
+    test_node_close(&t);
+}
+
+/* anvil_dumpState / anvil_loadState: anvil's gzip'd JSON both ways, the
+ * dev edits included in a dump, and every malformed dump refused. */
+TEST(node_dump_and_load_state) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000c1\",\"0x6001\"]", "null"));
+    CHECK(test_result_is(&t, "anvil_setStorageAt",
+                    "[\"0x00000000000000000000000000000000000000c1\",\"0x1\","
+                    "\"0x0000000000000000000000000000000000000000000000000000000000000005\"]",
+                    "true"));
+    json_t *d = test_ok(&t, "anvil_dumpState", "[]");
+    CHECK(json_is_string(d) && !strncmp(json_string_value(d), "0x1f8b", 6)); /* gzip */
+    uint8_t *gz = NULL;
+    size_t gz_len = 0;
+    CHECK(d && hex_decode_alloc(json_string_value(d), &gz, &gz_len));
+    size_t cap = 1 << 20;
+    uint8_t *text = malloc(cap);
+    z_stream z = {0};
+    CHECK(inflateInit2(&z, 15 + 32) == Z_OK);
+    z.next_in = gz, z.avail_in = (uInt)gz_len, z.next_out = text, z.avail_out = (uInt)cap - 1;
+    CHECK(inflate(&z, Z_FINISH) == Z_STREAM_END);
+    json_t *dump = json_loadb((const char *)text, z.total_out, 0, NULL);
+    inflateEnd(&z);
+    free(gz);
+    json_t *accts = json_object_get(dump, "accounts");
+    json_t *c1 = json_object_get(accts, "0x00000000000000000000000000000000000000c1");
+    json_t *dev = json_object_get(accts, "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+    CHECK(test_json_is(c1, "{\"nonce\":0,\"balance\":\"0x0\",\"code\":\"0x6001\",\"storage\":{"
+                      "\"0x0000000000000000000000000000000000000000000000000000000000000001\":"
+                      "\"0x0000000000000000000000000000000000000000000000000000000000000005\"}}"));
+    CHECK(dev && !strcmp(test_str(dev, "balance"), "0x21e19e0c9bab2400000"));
+    CHECK(json_integer_value(json_object_get(dump, "best_block_number")) == 0 &&
+          json_is_array(json_object_get(dump, "blocks")));
+    json_decref(dump);
+    free(text);
+    /* a plain JSON dump (hex of the text) loads too; it sets what it names */
+    const char *plain = "{\"accounts\":{\"0x00000000000000000000000000000000000000d1\":{\"nonce\":\"0x3\","
+                        "\"balance\":\"0x99\",\"code\":\"0x60016002\",\"storage\":{\"0x2\":\"0x9\"}}}}";
+    char p[1024], hexed[800];
+    size_t pl = strlen(plain);
+    for (size_t i = 0; i < pl; i++) sprintf(hexed + 2 * i, "%02x", (unsigned char)plain[i]);
+    sprintf(p, "[\"0x%s\"]", hexed);
+    CHECK(test_result_is(&t, "anvil_loadState", p, "true"));
+    CHECK(test_result_is(&t, "eth_getBalance", "[\"0x00000000000000000000000000000000000000d1\",\"latest\"]", "\"0x99\""));
+    CHECK(test_result_is(&t, "eth_getTransactionCount", "[\"0x00000000000000000000000000000000000000d1\",\"latest\"]",
+                    "\"0x3\""));
+    CHECK(test_result_is(&t, "eth_getCode", "[\"0x00000000000000000000000000000000000000d1\",\"latest\"]", "\"0x60016002\""));
+    CHECK(test_result_is(&t, "eth_getStorageAt", "[\"0x00000000000000000000000000000000000000d1\",\"0x2\",\"latest\"]",
+                    "\"0x0000000000000000000000000000000000000000000000000000000000000009\""));
+    /* the gzip'd dump taken before loads back into a reset chain */
+    CHECK(test_result_is(&t, "anvil_reset", "[]", "null"));
+    const char *dumped = d ? json_string_value(d) : "";
+    char *again = malloc(strlen(dumped) + 8);
+    sprintf(again, "[\"%s\"]", dumped);
+    CHECK(test_result_is(&t, "hardhat_loadState", again, "true"));
+    free(again);
+    CHECK(test_result_is(&t, "eth_getCode", "[\"0x00000000000000000000000000000000000000c1\",\"latest\"]", "\"0x6001\""));
+    json_decref(d);
+    /* malformed dumps */
+    static const char *const bad[] = {
+        "[\"0x1f8b0000\"]",     /* broken gzip */
+        "[\"0x7b7d\"]",         /* {} */
+        "[\"0x5b5d\"]",         /* [] */
+        "[\"nothex\"]",
+        "[]",
+        "[\"0x7b226163636f756e7473223a7b223078313222x3a7b7d7d7d\"]", /* bad hex digit */
+        "[\"0x7b226163636f756e7473223a7b2230783132223a7b7d7d7d\"]",  /* {"accounts":{"0x12":{}}} */
+        "[\"0x7b226163636f756e7473223a5b5d7d\"]",                      /* {"accounts":[]} */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(test_err(&t, "anvil_loadState", bad[i], NULL, 0) == -32602);
+    test_node_close(&t);
+}
