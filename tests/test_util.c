@@ -90,6 +90,12 @@ TEST(u256_vs_gmp) {
         if (mpz_sgn(M)) {
             mpz_add(R, A, B); mpz_fdiv_r(R, R, M);
             r = u256_addmod(&a, &b, &m); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            /* both operands reduced (addmod's short path), the sum often past 2^256 */
+            u256 ar = u256_mod(&a, &m), br = u256_mod(&b, &m);
+            to_mpz(T, &ar);
+            to_mpz(R, &br);
+            mpz_add(R, R, T); mpz_fdiv_r(R, R, M);
+            r = u256_addmod(&ar, &br, &m); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
             mpz_mul(R, A, B); mpz_fdiv_r(R, R, M);
             r = u256_mulmod(&a, &b, &m); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
         }

@@ -226,6 +226,14 @@ u256 u256_smod(const u256 *a, const u256 *b) {
 u256 u256_addmod(const u256 *a, const u256 *b, const u256 *m) {
     u256 r = U256_ZERO;
     if (u256_is_zero(m)) return r;
+    if (u256_lt(a, m) && u256_lt(b, m)) {
+        /* Both already reduced, as in field arithmetic: the sum is below
+         * 2m, so one conditional subtraction replaces the division. */
+        u256 s;
+        bool carry = u256_add_carry(&s, a, b);
+        bool borrow = u256_sub_borrow(&r, &s, m);
+        return carry || !borrow ? r : s;
+    }
     uint64_t s[5];
     u256 sum;
     bool carry = u256_add_carry(&sum, a, b);
