@@ -87,6 +87,19 @@ TEST(u256_vs_gmp) {
             r = u256_mod(&a, &b); CHECK(u256_is_zero(&r));
             r = u256_sdiv(&a, &b); CHECK(u256_is_zero(&r));
         }
+        {   /* a power-of-two divisor (the shift path) */
+            u256 one = u256_from_u64(1), p2 = u256_shl(&one, (unsigned)(rnd() % 256));
+            mpz_t P2, SA;
+            mpz_inits(P2, SA, NULL);
+            to_mpz(P2, &p2);
+            mpz_fdiv_q(R, A, P2); r = u256_div(&a, &p2); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            mpz_fdiv_r(R, A, P2); r = u256_mod(&a, &p2); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            to_mpz_signed(SA, &a);
+            to_mpz_signed(T, &p2);
+            mpz_tdiv_q(R, SA, T); r = u256_sdiv(&a, &p2); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            mpz_tdiv_r(R, SA, T); r = u256_smod(&a, &p2); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            mpz_clears(P2, SA, NULL);
+        }
         if (mpz_sgn(M)) {
             mpz_add(R, A, B); mpz_fdiv_r(R, R, M);
             r = u256_addmod(&a, &b, &m); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }

@@ -194,6 +194,17 @@ void u256_divmod(const u256 *a, const u256 *b, u256 *q, u256 *r) {
         if (r) *r = u256_from_u64(y ? x % y : 0);
         return;
     }
+    /* a power of two, as old compilers divided to shift: a shift and a mask */
+    u256 one = u256_from_u64(1), mask = u256_sub(b, &one);
+    u256 common = u256_and(b, &mask);
+    if (u256_is_zero(&common) && !u256_is_zero(b)) {
+        unsigned k = 0;
+        while (!b->w[k / 64]) k += 64;
+        k += (unsigned)__builtin_ctzll(b->w[k / 64]);
+        if (q) *q = u256_shr(a, k);
+        if (r) *r = u256_and(a, &mask);
+        return;
+    }
     divmod_limbs(a->w, 4, b, q ? q->w : NULL, 4, r);
 }
 
