@@ -1,11 +1,12 @@
 // Randomized differential of parevm's EVM against revm (Foundry's anvil):
 // random programs (program.mjs) are installed in anvil with random storage and balances, called by
-// one transaction, and traced by anvil (opcode logger without memory, and the
-// prestate tracer in diff mode, and Parity's trace_replayBlockTransactions
-// with trace and stateDiff). `parevm trace` replays the same transaction on
-// the same pre-state and block header; every step (op, pc, gas, gasCost,
-// depth, stack), the result (gas, failed, returnValue) and the state diff must
-// agree, and the receipt's gas with parevm's, after the normalizations below
+// one transaction, and traced by anvil (opcode logger without memory, the
+// prestate tracer in diff mode, callTracer with logs, and Parity's
+// trace_replayBlockTransactions with trace and stateDiff). `parevm trace`
+// replays the same transaction on the same pre-state and block header; every
+// step (op, pc, gas, gasCost, depth, stack), the result (gas, failed,
+// returnValue), the state diff and the call tree (frames, gas, input,
+// output, revert reasons, logs) must agree, and the receipt's gas with parevm's, after the normalizations below
 // and crosscheck.mjs's. A case that differs is written to OUTDIR for a
 // closer look; anvil is a reference, not the spec. Exit status 1 if any
 // case differs.
@@ -105,6 +106,23 @@ function normPrestate(anv, ours) {
   for (const [k, a] of Object.entries(ours.post || {}))
     if (a.code === "0x" && !(anv.post && anv.post[k] && "code" in anv.post[k])) delete a.code;
   dropEmpty(anv.pre); dropEmpty(ours.pre); dropEmpty(anv.post); dropEmpty(ours.post);
+}
+
+function normCall(anv, ours) {
+  // the top frame's gas: geth's is the transaction's limit, revm-inspectors'
+  // what is left after the intrinsic gas
+  delete anv.gas; delete ours.gas;
+  const walk = (a, o, parentFailed) => {
+    if (!a || !o) return;
+    // revm names a failure its own way ("StackUnderflow", "precompiled
+    // failed"); parevm uses geth's words: only whether a frame failed counts
+    const failed = !!(a.error || o.error);
+    if (a.error && o.error) { delete a.error; delete o.error; }
+    // geth drops the logs of a failed frame and of everything under it
+    if (parentFailed || failed) { delete a.logs; delete o.logs; }
+    (a.calls || []).forEach((c, i) => walk(c, o.calls?.[i], parentFailed || failed));
+  };
+  walk(anv, ours, false);
 }
 
 function normParity(anv, ours) {
@@ -245,7 +263,7 @@ for (let c = 0; c < CASES; c++) {
   const out = [];
   const files = [];
   let tooBig = false;
-  for (const [cname, cfg] of [["structLogs", { disableStorage: true }], ["prestate", { tracer: "prestateTracer", tracerConfig: { diffMode: true } }], ["parity", null]]) {
+  for (const [cname, cfg] of [["structLogs", { disableStorage: true }], ["prestate", { tracer: "prestateTracer", tracerConfig: { diffMode: true } }], ["call", { tracer: "callTracer", tracerConfig: { withLog: true } }], ["parity", null]]) {
     let theirs;
     try {
       if (cfg) theirs = await rpc("debug_traceTransaction", [txHash, cfg]);
@@ -274,6 +292,7 @@ for (let c = 0; c < CASES; c++) {
       if (BigInt(receipt.gasUsed) !== BigInt(ours.result.gas)) out.push(`receipt gasUsed ${BigInt(receipt.gasUsed)} parevm ${ours.result.gas}`);
       normStruct(theirs, ours.result); steps += theirs.structLogs?.length || 0;
     }
+    else if (cname === "call") normCall(theirs, ours.result);
     else if (cfg) normPrestate(theirs, ours.result);
     else if (atLeast("cancun")) normParity(theirs, ours.result);
     const before = out.length;
