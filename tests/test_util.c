@@ -125,6 +125,25 @@ TEST(u256_vs_gmp) {
             r = u256_exp(&a, &b); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
             mpz_clear(P);
         }
+        {   /* EXP's short paths: a power-of-two base, an even base (its
+             * square reaches zero), small exponents around 256 / s */
+            mpz_t P, E;
+            mpz_inits(P, E, NULL);
+            mpz_ui_pow_ui(P, 2, 256);
+            u256 one = u256_from_u64(1), small = u256_from_u64(rnd() % 300);
+            u256 p2 = u256_shl(&one, (unsigned)(rnd() % 256));
+            u256 even = u256_shl(&a, (unsigned)(1 + rnd() % 80));
+            const u256 *bases[3] = {&p2, &even, &a}, *exps[2] = {&small, &b};
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 2; j++) {
+                    if (j == 1 && i == 2) continue;   /* the general case, above */
+                    to_mpz(T, bases[i]);
+                    to_mpz(E, exps[j]);
+                    mpz_powm(R, T, E, P);
+                    r = u256_exp(bases[i], exps[j]); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+                }
+            mpz_clears(P, E, NULL);
+        }
         CHECK(u256_lt(&a, &b) == (mpz_cmp(A, B) < 0));
     }
     mpz_clears(A, B, M, R, T, NULL);

@@ -263,12 +263,54 @@ u256 u256_mulmod(const u256 *a, const u256 *b, const u256 *m) {
     return r;
 }
 
+/* a * a mod 2^256: the products below the diagonal count twice, so 6
+ * multiplications instead of u256_mul's 10. */
+static u256 u256_sqr(const u256 *a) {
+    const uint64_t *x = a->w;
+    /* the cross products x0x1, x0x2, x1x2 (+ x0x3) before doubling */
+    u128 t = (u128)x[0] * x[1];
+    uint64_t c1 = (uint64_t)t, c2, c3;
+    t = (u128)x[0] * x[2] + (uint64_t)(t >> 64);
+    c2 = (uint64_t)t;
+    c3 = (uint64_t)(t >> 64) + x[0] * x[3] + x[1] * x[2];
+    /* double them */
+    c3 = (c3 << 1) | (c2 >> 63);
+    c2 = (c2 << 1) | (c1 >> 63);
+    c1 <<= 1;
+    /* add the squares x0^2 (limbs 0, 1) and x1^2 (limbs 2, 3) */
+    u128 d0 = (u128)x[0] * x[0], d1 = (u128)x[1] * x[1];
+    u256 r;
+    r.w[0] = (uint64_t)d0;
+    t = (u128)c1 + (uint64_t)(d0 >> 64);
+    r.w[1] = (uint64_t)t;
+    t = (u128)c2 + (uint64_t)d1 + (uint64_t)(t >> 64);
+    r.w[2] = (uint64_t)t;
+    r.w[3] = c3 + (uint64_t)(d1 >> 64) + (uint64_t)(t >> 64);
+    return r;
+}
+
 u256 u256_exp(const u256 *a, const u256 *e) {
-    u256 result = u256_from_u64(1), base = *a;
+    u256 one = u256_from_u64(1);
     unsigned bits = u256_bits(e);
+    if (bits == 0) return one;
+    /* a power of two 2^s (2**k, 256**k in Solidity): 2^(s*e) is a shift */
+    u256 below = u256_sub(a, &one), common = u256_and(a, &below);
+    if (u256_is_zero(&common) && !u256_is_zero(a)) {
+        unsigned s = 0;
+        while (!a->w[s / 64]) s += 64;
+        s += (unsigned)__builtin_ctzll(a->w[s / 64]);
+        if (s == 0) return one;
+        if (bits > 8 || e->w[0] * s >= 256) return U256_ZERO;
+        return u256_shl(&one, (unsigned)e->w[0] * s);
+    }
+    u256 result = one, base = *a;
     for (unsigned i = 0; i < bits; i++) {
         if ((e->w[i / 64] >> (i % 64)) & 1) result = u256_mul(&result, &base);
-        if (i + 1 < bits) base = u256_mul(&base, &base);
+        if (i + 1 == bits) break;
+        base = u256_sqr(&base);
+        /* an even base squares to zero within 8 steps: every later factor
+         * is zero, so the result is too if any bit is left */
+        if (u256_is_zero(&base)) return U256_ZERO;
     }
     return result;
 }
