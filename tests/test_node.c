@@ -21,6 +21,7 @@
 #include "parevm/rlp.h"
 #include "parevm/rpc_codec.h"
 #include "parevm/tx.h"
+#include "node_rpc.h"
 
 /* ---- Harness ------------------------------------------------------------------------- */
 
@@ -87,30 +88,6 @@ static long long err_code(node *n, const char *method, const char *params, char 
     if (msg && cap) snprintf(msg, cap, "%s", e ? json_string_value(json_object_get(e, "message")) : "");
     json_decref(r);
     return code;
-}
-
-static const char *str(const json_t *o, const char *key) {
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
-static uint64_t qty(const json_t *o, const char *key) {
-    uint64_t v = 0;
-    const json_t *f = key ? json_object_get(o, key) : o;
-    if (!json_is_string(f) || !hex_to_u64(json_string_value(f), &v)) return UINT64_MAX;
-    return v;
-}
-
-static bool json_is(const json_t *got, const char *want_text) {
-    json_t *want = json_loads(want_text, JSON_DECODE_ANY, NULL);
-    bool eq = want && got && json_equal(got, want);
-    if (!eq) {
-        char *g = got ? json_dumps(got, JSON_ENCODE_ANY) : NULL;
-        fprintf(stderr, "  got  %s\n  want %s\n", g ? g : "(null)", want_text);
-        free(g);
-    }
-    json_decref(want);
-    return eq;
 }
 
 static void hexs(const uint8_t *p, size_t n, char *out) { hex_encode(p, n, out); }
@@ -325,7 +302,7 @@ static bool build_chain(chain *c) {
         char p[64];
         sprintf(p, "[\"0x%llx\",false]", (unsigned long long)b);
         json_t *blk = ok(c->n, "eth_getBlockByNumber", p);
-        good &= blk && hex_to_fixed(str(blk, "hash"), c->block_hash[b].b, 32);
+        good &= blk && hex_to_fixed(test_str(blk, "hash"), c->block_hash[b].b, 32);
         json_decref(blk);
     }
     return good;
@@ -344,7 +321,7 @@ TEST(node_blocks_and_transactions) {
     chain c;
     CHECK(build_chain(&c));
     json_t *r = ok(c.n, "eth_blockNumber", "[]");
-    CHECK(json_is(r, "\"0x4\""));
+    CHECK(test_json_is(r, "\"0x4\""));
     json_decref(r);
     char h[5][67], t[16][67], a[4][43], k[43], p[512];
     for (int b = 0; b < 5; b++) hash_hex(&c.block_hash[b], h[b]);
@@ -367,24 +344,24 @@ TEST(node_blocks_and_transactions) {
     json_t *b1 = ok(c.n, "eth_getBlockByNumber", "[\"0x1\",false]");
     CHECK(b1 != NULL);
     if (b1) {
-        CHECK(!strcmp(str(b1, "hash"), h[1]));
-        CHECK(!strcmp(str(b1, "parentHash"), h[0]));
-        CHECK(qty(b1, "number") == 1);
-        CHECK(qty(b1, "timestamp") == T0 + 12);
-        CHECK(qty(b1, "baseFeePerGas") == 875000000);
-        CHECK(qty(b1, "gasLimit") == 30000000);
-        CHECK(!strcmp(str(b1, "miner"), "0x0000000000000000000000000000000000000000"));
-        CHECK(!strcmp(str(b1, "sha3Uncles"), "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"));
-        CHECK(!strcmp(str(b1, "difficulty"), "0x0") && !strcmp(str(b1, "nonce"), "0x0000000000000000"));
+        CHECK(!strcmp(test_str(b1, "hash"), h[1]));
+        CHECK(!strcmp(test_str(b1, "parentHash"), h[0]));
+        CHECK(test_qty(b1, "number") == 1);
+        CHECK(test_qty(b1, "timestamp") == T0 + 12);
+        CHECK(test_qty(b1, "baseFeePerGas") == 875000000);
+        CHECK(test_qty(b1, "gasLimit") == 30000000);
+        CHECK(!strcmp(test_str(b1, "miner"), "0x0000000000000000000000000000000000000000"));
+        CHECK(!strcmp(test_str(b1, "sha3Uncles"), "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"));
+        CHECK(!strcmp(test_str(b1, "difficulty"), "0x0") && !strcmp(test_str(b1, "nonce"), "0x0000000000000000"));
         sprintf(p, "[\"%s\",\"%s\"]", t[0], t[1]);
-        CHECK(json_is(json_object_get(b1, "transactions"), p));
-        CHECK(json_is(json_object_get(b1, "uncles"), "[]"));
-        CHECK(json_is(json_object_get(b1, "withdrawals"), "[]"));
-        CHECK(qty(b1, "blobGasUsed") == 0 && qty(b1, "excessBlobGas") == 0);
+        CHECK(test_json_is(json_object_get(b1, "transactions"), p));
+        CHECK(test_json_is(json_object_get(b1, "uncles"), "[]"));
+        CHECK(test_json_is(json_object_get(b1, "withdrawals"), "[]"));
+        CHECK(test_qty(b1, "blobGasUsed") == 0 && test_qty(b1, "excessBlobGas") == 0);
         CHECK(json_object_get(b1, "parentBeaconBlockRoot") && json_object_get(b1, "requestsHash"));
         /* size: the raw block's length */
         json_t *rb = ok(c.n, "debug_getRawBlock", "[\"0x1\"]");
-        CHECK(rb && qty(b1, "size") == (strlen(json_string_value(rb)) - 2) / 2);
+        CHECK(rb && test_qty(b1, "size") == (strlen(json_string_value(rb)) - 2) / 2);
         json_decref(rb);
     }
     /* by hash, with full transactions */
@@ -401,11 +378,11 @@ TEST(node_blocks_and_transactions) {
             "\"transactionIndex\":\"0x0\",\"value\":\"0xde0b6b3a7640000\",\"type\":\"0x0\",\"chainId\":\"0x7a69\","
             "\"v\":\"%s\",\"r\":\"%s\",\"s\":\"%s\"}",
             h[1], (unsigned long long)(T0 + 12), a[0], t[0], a[1], v, rr, s);
-    CHECK(b1f && json_is(json_array_get(json_object_get(b1f, "transactions"), 0), want));
+    CHECK(b1f && test_json_is(json_array_get(json_object_get(b1f, "transactions"), 0), want));
     CHECK(!strcmp(v, "0xf4f5") || !strcmp(v, "0xf4f6")); /* EIP-155: 31337 * 2 + 35 + parity */
     sprintf(p, "[\"%s\"]", t[0]);
     json_t *tx0 = ok(c.n, "eth_getTransactionByHash", p);
-    CHECK(json_is(tx0, want));
+    CHECK(test_json_is(tx0, want));
     json_decref(tx0);
     /* the creation: effective gas price = base fee + tip, capped by the fee cap */
     q256(&c.tx[1].v, v), q256(&c.tx[1].r, rr), q256(&c.tx[1].s, s);
@@ -416,7 +393,7 @@ TEST(node_blocks_and_transactions) {
             "\"value\":\"0x0\",\"type\":\"0x2\",\"accessList\":[],\"chainId\":\"0x7a69\",\"v\":\"%s\",\"r\":\"%s\","
             "\"s\":\"%s\",\"yParity\":\"%s\"}",
             h[1], (unsigned long long)(T0 + 12), a[0], t[1], CONTRACT_INIT, v, rr, s, v);
-    CHECK(b1f && json_is(json_array_get(json_object_get(b1f, "transactions"), 1), want));
+    CHECK(b1f && test_json_is(json_array_get(json_object_get(b1f, "transactions"), 1), want));
     json_decref(b1f);
     json_decref(b1n);
     json_decref(b1);
@@ -431,13 +408,13 @@ TEST(node_blocks_and_transactions) {
             "\"effectiveGasPrice\":\"0xb2d05e00\",\"from\":\"%s\",\"gasUsed\":\"0x5208\",\"logs\":[],\"logsBloom\":\"%s\","
             "\"status\":\"0x1\",\"to\":\"%s\",\"transactionHash\":\"%s\",\"transactionIndex\":\"0x0\",\"type\":\"0x0\"}",
             h[1], a[0], zeros, a[1], t[0]);
-    CHECK(json_is(rc0, want));
+    CHECK(test_json_is(rc0, want));
     json_decref(rc0);
     sprintf(p, "[\"%s\"]", t[1]);
     json_t *rc1 = ok(c.n, "eth_getTransactionReceipt", p);
-    CHECK(rc1 && !strcmp(str(rc1, "contractAddress"), k) && qty(rc1, "status") == 1);
-    CHECK(rc1 && qty(rc1, "cumulativeGasUsed") == 21000 + qty(rc1, "gasUsed"));
-    CHECK(rc1 && json_is_null(json_object_get(rc1, "to")) && qty(rc1, "effectiveGasPrice") == 1875000000);
+    CHECK(rc1 && !strcmp(test_str(rc1, "contractAddress"), k) && test_qty(rc1, "status") == 1);
+    CHECK(rc1 && test_qty(rc1, "cumulativeGasUsed") == 21000 + test_qty(rc1, "gasUsed"));
+    CHECK(rc1 && json_is_null(json_object_get(rc1, "to")) && test_qty(rc1, "effectiveGasPrice") == 1875000000);
     json_decref(rc1);
 
     /* block 2: logs indexed within the block; the reverted call has status 0 */
@@ -451,12 +428,12 @@ TEST(node_blocks_and_transactions) {
                 "\"transactionHash\":\"%s\",\"transactionIndex\":\"0x0\",\"blockHash\":\"%s\",\"blockTimestamp\":\"0x%llx\","
                 "\"logIndex\":\"0x0\",\"removed\":false}",
                 k, EMIT_TOPIC, a[1] + 2, t[2], h[2], (unsigned long long)(T0 + 24));
-        CHECK(json_is(l0, want));
+        CHECK(test_json_is(l0, want));
         json_t *l1 = json_array_get(json_object_get(json_array_get(rcs, 1), "logs"), 0);
-        CHECK(qty(l1, "logIndex") == 1 && qty(l1, "transactionIndex") == 1);
+        CHECK(test_qty(l1, "logIndex") == 1 && test_qty(l1, "transactionIndex") == 1);
         json_t *r2 = json_array_get(rcs, 2);
-        CHECK(qty(r2, "status") == 0 && json_array_size(json_object_get(r2, "logs")) == 0);
-        CHECK(!strcmp(str(json_array_get(rcs, 0), "type"), "0x1"));
+        CHECK(test_qty(r2, "status") == 0 && json_array_size(json_object_get(r2, "logs")) == 0);
+        CHECK(!strcmp(test_str(json_array_get(rcs, 0), "type"), "0x1"));
     }
     sprintf(p, "[\"%s\"]", h[2]);
     json_t *rcs_h = ok(c.n, "eth_getBlockReceipts", p);
@@ -467,13 +444,13 @@ TEST(node_blocks_and_transactions) {
     /* block 3: the blob transaction and the set-code transaction */
     sprintf(p, "[\"%s\"]", t[5]);
     json_t *rb = ok(c.n, "eth_getTransactionReceipt", p);
-    CHECK(rb && !strcmp(str(rb, "blobGasUsed"), "0x20000") && !strcmp(str(rb, "blobGasPrice"), "0x1"));
-    CHECK(rb && !strcmp(str(rb, "type"), "0x3"));
+    CHECK(rb && !strcmp(test_str(rb, "blobGasUsed"), "0x20000") && !strcmp(test_str(rb, "blobGasPrice"), "0x1"));
+    CHECK(rb && !strcmp(test_str(rb, "type"), "0x3"));
     json_decref(rb);
     json_t *tb = ok(c.n, "eth_getTransactionByHash", p);
     sprintf(want, "[\"0x%s\"]", "");
     CHECK(tb && json_array_size(json_object_get(tb, "blobVersionedHashes")) == 1 &&
-          !strcmp(str(tb, "maxFeePerBlobGas"), "0xa"));
+          !strcmp(test_str(tb, "maxFeePerBlobGas"), "0xa"));
     json_decref(tb);
     sprintf(p, "[\"%s\"]", t[6]);
     json_t *ts = ok(c.n, "eth_getTransactionByHash", p);
@@ -482,19 +459,19 @@ TEST(node_blocks_and_transactions) {
     q256(&c.tx[6].auths[0].r, ar), q256(&c.tx[6].auths[0].s, as);
     sprintf(want, "{\"chainId\":\"0x7a69\",\"address\":\"%s\",\"nonce\":\"0x0\",\"yParity\":\"0x%x\",\"r\":\"%s\",\"s\":\"%s\"}", k,
             c.tx[6].auths[0].y_parity, ar, as);
-    CHECK(json_is(auth, want));
+    CHECK(test_json_is(auth, want));
     json_decref(ts);
 
     /* counts, positions */
     r = ok(c.n, "eth_getBlockTransactionCountByNumber", "[\"0x2\"]");
-    CHECK(json_is(r, "\"0x3\""));
+    CHECK(test_json_is(r, "\"0x3\""));
     json_decref(r);
     sprintf(p, "[\"%s\"]", h[3]);
     r = ok(c.n, "eth_getBlockTransactionCountByHash", p);
-    CHECK(json_is(r, "\"0x2\""));
+    CHECK(test_json_is(r, "\"0x2\""));
     json_decref(r);
     r = ok(c.n, "eth_getUncleCountByBlockNumber", "[\"0x1\"]");
-    CHECK(json_is(r, "\"0x0\""));
+    CHECK(test_json_is(r, "\"0x0\""));
     json_decref(r);
     json_t *bi = ok(c.n, "eth_getTransactionByBlockNumberAndIndex", "[\"0x2\",\"0x1\"]");
     sprintf(p, "[\"%s\"]", t[3]);
@@ -504,7 +481,7 @@ TEST(node_blocks_and_transactions) {
     json_decref(bh);
     sprintf(p, "[\"%s\",\"0x0\"]", h[2]);
     bi = ok(c.n, "eth_getTransactionByBlockHashAndIndex", p);
-    CHECK(bi && !strcmp(str(bi, "hash"), t[2]));
+    CHECK(bi && !strcmp(test_str(bi, "hash"), t[2]));
     json_decref(bi);
 
     /* what does not exist is null */
@@ -525,7 +502,7 @@ TEST(node_blocks_and_transactions) {
     }
     /* genesis: no transactions, no receipts */
     r = ok(c.n, "eth_getBlockReceipts", "[\"earliest\"]");
-    CHECK(json_is(r, "[]"));
+    CHECK(test_json_is(r, "[]"));
     json_decref(r);
     free_chain(&c);
 }
@@ -534,7 +511,7 @@ TEST(node_blocks_and_transactions) {
 
 static bool result_is(node *n, const char *method, const char *params, const char *want) {
     json_t *r = ok(n, method, params);
-    bool good = json_is(r, want);
+    bool good = test_json_is(r, want);
     json_decref(r);
     return good;
 }
@@ -712,7 +689,7 @@ TEST(node_calls) {
     /* a revert: code 3, the reason in the message, the data */
     sprintf(p, "[{\"to\":\"%s\",\"data\":\"0xff\"}]", k);
     json_t *resp = rpc(c.n, "eth_call", p);
-    CHECK(json_is(json_object_get(resp, "error"),
+    CHECK(test_json_is(json_object_get(resp, "error"),
                   "{\"code\":3,\"message\":\"execution reverted: nope\",\"data\":\"0x08c379a0"
                   "0000000000000000000000000000000000000000000000000000000000000020"
                   "0000000000000000000000000000000000000000000000000000000000000004"
@@ -754,7 +731,7 @@ TEST(node_calls) {
     CHECK(result_is(c.n, "eth_estimateGas", p, "\"0x5208\""));
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"input\":\"%s\"}]", a0, k, w5);
     r = ok(c.n, "eth_estimateGas", p);
-    uint64_t est = r ? qty(r, NULL) : 0;
+    uint64_t est = r ? test_qty(r, NULL) : 0;
     json_decref(r);
     CHECK(est > 21000 && est < 100000);
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"input\":\"%s\",\"gas\":\"0x%llx\"}]", a0, k, w5, (unsigned long long)est);
@@ -774,18 +751,18 @@ TEST(node_calls) {
     sprintf(want,
             "[{\"address\":\"%s\",\"storageKeys\":[\"0x0000000000000000000000000000000000000000000000000000000000000000\"]}]",
             k);
-    CHECK(r && json_is(json_object_get(r, "accessList"), want) && qty(r, "gasUsed") > 21000 &&
+    CHECK(r && test_json_is(json_object_get(r, "accessList"), want) && test_qty(r, "gasUsed") > 21000 &&
           !json_object_get(r, "error"));
     json_decref(r);
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"input\":\"0xff\"}]", a0, k);
     r = ok(c.n, "eth_createAccessList", p);
-    CHECK(r && !strcmp(str(r, "error"), "execution reverted"));
+    CHECK(r && !strcmp(test_str(r, "error"), "execution reverted"));
     json_decref(r);
     /* a creation whose init code reads a balance: that account without keys
      * (the new address is left out, as geth) */
     sprintf(p, "[{\"from\":\"%s\",\"input\":\"0x7300000000000000000000000000000000000000883100\"}]", a0);
     r = ok(c.n, "eth_createAccessList", p);
-    CHECK(r && json_is(json_object_get(r, "accessList"),
+    CHECK(r && test_json_is(json_object_get(r, "accessList"),
                        "[{\"address\":\"0x0000000000000000000000000000000000000088\",\"storageKeys\":[]}]"));
     json_decref(r);
     /* bad call objects */
@@ -803,14 +780,14 @@ TEST(node_fees_raw_info) {
     chain c;
     CHECK(build_chain(&c));
     json_t *r = ok(c.n, "eth_feeHistory", "[\"0x4\",\"latest\",[25,75]]");
-    CHECK(r && !strcmp(str(r, "oldestBlock"), "0x1"));
+    CHECK(r && !strcmp(test_str(r, "oldestBlock"), "0x1"));
     if (r) {
         json_t *base = json_object_get(r, "baseFeePerGas"), *rew = json_object_get(r, "reward");
-        CHECK(json_array_size(base) == 5 && qty(json_array_get(base, 0), NULL) == 875000000);
+        CHECK(json_array_size(base) == 5 && test_qty(json_array_get(base, 0), NULL) == 875000000);
         CHECK(json_array_size(json_object_get(r, "gasUsedRatio")) == 4);
         CHECK(json_array_size(json_object_get(r, "baseFeePerBlobGas")) == 5);
         CHECK(json_array_size(json_object_get(r, "blobGasUsedRatio")) == 4);
-        CHECK(json_array_size(rew) == 4 && json_is(json_array_get(rew, 3), "[\"0x0\",\"0x0\"]"));
+        CHECK(json_array_size(rew) == 4 && test_json_is(json_array_get(rew, 3), "[\"0x0\",\"0x0\"]"));
         /* block 1: the creation tips 1 gwei, the legacy transfer 3 gwei - base fee;
          * the percentiles are weighted by gas used */
         char p1[80];
@@ -818,10 +795,10 @@ TEST(node_fees_raw_info) {
         p1[0] = '[', p1[1] = '"';
         strcat(p1, "\"]");
         json_t *rc1 = ok(c.n, "eth_getTransactionReceipt", p1);
-        uint64_t g1 = rc1 ? qty(rc1, "gasUsed") : 0;
+        uint64_t g1 = rc1 ? test_qty(rc1, "gasUsed") : 0;
         json_decref(rc1);
         bool high_is_creation = g1 * 4 >= (g1 + 21000) * 3;
-        CHECK(json_is(json_array_get(rew, 0), high_is_creation ? "[\"0x3b9aca00\",\"0x3b9aca00\"]"
+        CHECK(test_json_is(json_array_get(rew, 0), high_is_creation ? "[\"0x3b9aca00\",\"0x3b9aca00\"]"
                                                                 : "[\"0x3b9aca00\",\"0x7ea8ed40\"]"));
         /* block 4's base fee follows block 3's from the header */
         json_t *b4 = ok(c.n, "eth_getBlockByNumber", "[\"0x4\",false]");
@@ -831,14 +808,14 @@ TEST(node_fees_raw_info) {
     json_decref(r);
     CHECK(err_code(c.n, "eth_feeHistory", "[\"0x2\",\"latest\",[75,25]]", NULL, 0) == -32602);
     r = ok(c.n, "eth_feeHistory", "[2,\"0x2\"]");
-    CHECK(r && !strcmp(str(r, "oldestBlock"), "0x1") && !json_object_get(r, "reward"));
+    CHECK(r && !strcmp(test_str(r, "oldestBlock"), "0x1") && !json_object_get(r, "reward"));
     json_decref(r);
     CHECK(result_is(c.n, "eth_blobBaseFee", "[]", "\"0x1\""));
     r = ok(c.n, "eth_maxPriorityFeePerGas", "[]");
-    CHECK(r && qty(r, NULL) == 1000000000);
+    CHECK(r && test_qty(r, NULL) == 1000000000);
     json_decref(r);
     r = ok(c.n, "eth_gasPrice", "[]");
-    CHECK(r && qty(r, NULL) > 1000000000);
+    CHECK(r && test_qty(r, NULL) > 1000000000);
     json_decref(r);
 
     /* raw data decodes to what was sent */
@@ -970,7 +947,7 @@ TEST(node_pool) {
     json_decref(r);
     CHECK(result_is(c.n, "txpool_status", "[]", "{\"pending\":\"0x0\",\"queued\":\"0x1\"}"));
     r = ok(c.n, "eth_getTransactionReceipt", p);
-    CHECK(r && qty(r, "blockNumber") == 5 && qty(r, "status") == 1);
+    CHECK(r && test_qty(r, "blockNumber") == 5 && test_qty(r, "status") == 1);
     json_decref(r);
     /* a blob transaction without its blobs is refused */
     base_tx(&c, &tx, TX_BLOB, 1, 3);
@@ -1113,13 +1090,13 @@ static void *reader(void *arg) {
         }
         /* the block, its receipts and its count agree: each request reads one snapshot */
         char p[128];
-        sprintf(p, "[\"%s\"]", str(b, "hash"));
+        sprintf(p, "[\"%s\"]", test_str(b, "hash"));
         json_t *rc = ok(r->n, "eth_getBlockReceipts", p);
         json_t *cnt = ok(r->n, "eth_getBlockTransactionCountByHash", p);
         size_t ntx = json_array_size(json_object_get(b, "transactions"));
-        if (!rc || json_array_size(rc) != ntx || !cnt || qty(cnt, NULL) != ntx) atomic_fetch_add(&r->bad, 1);
+        if (!rc || json_array_size(rc) != ntx || !cnt || test_qty(cnt, NULL) != ntx) atomic_fetch_add(&r->bad, 1);
         for (size_t i = 0; rc && i < json_array_size(rc); i++)
-            if (strcmp(str(json_array_get(rc, i), "blockHash"), str(b, "hash"))) atomic_fetch_add(&r->bad, 1);
+            if (strcmp(test_str(json_array_get(rc, i), "blockHash"), test_str(b, "hash"))) atomic_fetch_add(&r->bad, 1);
         json_decref(rc);
         json_decref(cnt);
         json_decref(b);

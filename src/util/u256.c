@@ -186,6 +186,16 @@ static void divmod_limbs(const uint64_t *u, int un, const u256 *d, uint64_t *q,
     if (rem) memcpy(rem->w, rr, 32);
 }
 
+/* Whether v is 2^k; k into *k if so. */
+static bool power_of_two(const u256 *v, unsigned *k) {
+    u256 one = u256_from_u64(1), below = u256_sub(v, &one), common = u256_and(v, &below);
+    if (!u256_is_zero(&common) || u256_is_zero(v)) return false;
+    unsigned i = 0;
+    while (!v->w[i]) i++;
+    *k = 64 * i + (unsigned)__builtin_ctzll(v->w[i]);
+    return true;
+}
+
 void u256_divmod(const u256 *a, const u256 *b, u256 *q, u256 *r) {
     /* fast path: both fit in 64 bits */
     if (u256_fits_u64(a) && u256_fits_u64(b)) {
@@ -195,12 +205,9 @@ void u256_divmod(const u256 *a, const u256 *b, u256 *q, u256 *r) {
         return;
     }
     /* a power of two, as old compilers divided to shift: a shift and a mask */
-    u256 one = u256_from_u64(1), mask = u256_sub(b, &one);
-    u256 common = u256_and(b, &mask);
-    if (u256_is_zero(&common) && !u256_is_zero(b)) {
-        unsigned k = 0;
-        while (!b->w[k / 64]) k += 64;
-        k += (unsigned)__builtin_ctzll(b->w[k / 64]);
+    unsigned k;
+    if (power_of_two(b, &k)) {
+        u256 one = u256_from_u64(1), mask = u256_sub(b, &one);
         if (q) *q = u256_shr(a, k);
         if (r) *r = u256_and(a, &mask);
         return;
@@ -294,11 +301,8 @@ u256 u256_exp(const u256 *a, const u256 *e) {
     unsigned bits = u256_bits(e);
     if (bits == 0) return one;
     /* a power of two 2^s (2**k, 256**k in Solidity): 2^(s*e) is a shift */
-    u256 below = u256_sub(a, &one), common = u256_and(a, &below);
-    if (u256_is_zero(&common) && !u256_is_zero(a)) {
-        unsigned s = 0;
-        while (!a->w[s / 64]) s += 64;
-        s += (unsigned)__builtin_ctzll(a->w[s / 64]);
+    unsigned s;
+    if (power_of_two(a, &s)) {
         if (s == 0) return one;
         if (bits > 8 || e->w[0] * s >= 256) return U256_ZERO;
         return u256_shl(&one, (unsigned)e->w[0] * s);
