@@ -149,10 +149,10 @@ rpc_server *rpc_server_start(const rpc_server_config *cfg, const rpc_methods *me
 uint16_t rpc_server_port(const rpc_server *s);
 /* Requests being read or processed now (for tests and metrics). */
 unsigned rpc_server_in_flight(const rpc_server *s);
-/* Graceful stop: stops accepting connections, answers new requests on open
- * connections with 503, waits up to drain_ms for the requests in flight to
- * be answered, then closes everything and frees the server. Call from any
- * thread but a handler's (e.g. the node's SIGINT/SIGTERM path). */
+/* Graceful stop: answers every new request (new connections included) with
+ * 503, waits up to drain_ms for the requests in flight to be answered, then
+ * closes the listen socket and every connection and frees the server. Call
+ * from any thread but a handler's (e.g. the node's SIGINT/SIGTERM path). */
 void rpc_server_stop(rpc_server *s, unsigned drain_ms);
 
 #endif
