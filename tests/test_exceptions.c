@@ -51,6 +51,27 @@ TEST(exception_aliases_and_prefixes) {
     CHECK(!exception_known("TR_", NULL, 0));
 }
 
+/* Names of execution-spec-tests v5 (stable v5.4.0 and later). */
+TEST(exception_names_of_later_fixtures) {
+    CHECK(exception_match("TransactionException.TYPE_1_TX_PRE_FORK", "type 1 transaction before Berlin", NULL, 0) ==
+          EXC_MATCH);
+    CHECK(exception_match("TransactionException.TYPE_2_TX_PRE_FORK", "type 2 transaction before London", NULL, 0) ==
+          EXC_MATCH);
+    CHECK(exception_match("TransactionException.TYPE_2_TX_PRE_FORK", "type 1 transaction before Berlin", NULL, 0) ==
+          EXC_MISMATCH);
+    /* a transaction with more blobs than a block may hold: the header's
+       blob gas used is refused before the transaction is looked at */
+    CHECK(exception_match("TransactionException.TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED|"
+                          "TransactionException.TYPE_3_TX_BLOB_COUNT_EXCEEDED",
+                          "blob gas used above the maximum", NULL, 0) == EXC_MATCH);
+    /* Engine API payload checks: known, never a reason for a block given as RLP */
+    CHECK(exception_match("BlockException.INVALID_WITHDRAWALS_ROOT|BlockException.INVALID_BLOCK_HASH",
+                          "withdrawals root mismatch", NULL, 0) == EXC_MATCH);
+    CHECK(exception_match("TransactionException.TYPE_3_TX_PRE_FORK|BlockException.INVALID_VERSIONED_HASHES",
+                          "type 3 transaction before Cancun", NULL, 0) == EXC_MATCH);
+    CHECK(exception_match("BlockException.INVALID_BLOCK_HASH", "state root mismatch", NULL, 0) == EXC_MISMATCH);
+}
+
 TEST(exception_unimplemented_rule_is_known_but_never_matches) {
     /* rows without a reason: rules parevm does not implement yet */
     const char *name, *reason;

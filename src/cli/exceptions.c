@@ -30,6 +30,8 @@ static const kind_row KINDS[] = {
     {TX "TYPE_NOT_SUPPORTED", "type 3 transaction before Cancun"},
     {TX "TYPE_NOT_SUPPORTED", "unknown transaction type"},
     {TX "TYPE_NOT_SUPPORTED", REASON_BLOCK_RLP}, /* an unknown type byte does not decode */
+    {TX "TYPE_1_TX_PRE_FORK", "type 1 transaction before Berlin"},
+    {TX "TYPE_2_TX_PRE_FORK", "type 2 transaction before London"},
     {TX "TYPE_3_TX_PRE_FORK", "type 3 transaction before Cancun"},
     {TX "INVALID_CHAINID", "chain id mismatch"},
     {TX "INVALID_CHAINID", "EIP-155 transaction before Spurious Dragon"},
@@ -56,6 +58,9 @@ static const kind_row KINDS[] = {
     {TX "TYPE_3_TX_BLOB_COUNT_EXCEEDED", "too many blobs in transaction"},
     {TX "TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED", "too many blobs in transaction"},
     {TX "TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED", "blob gas exceeds the block limit"},
+    /* the header's blob gas used, checked before the transactions (as geth
+       does): a block whose one transaction has more blobs than a block may */
+    {TX "TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED", "blob gas used above the maximum"},
     {TX "TYPE_3_TX_INVALID_BLOB_VERSIONED_HASH", "blob hash version is not 0x01"},
     /* ---- transactions: against the state and block (exec_transaction) ---- */
     {TX "GAS_ALLOWANCE_EXCEEDED", "gas limit exceeds block gas limit"},
@@ -172,6 +177,10 @@ static const kind_row KINDS[] = {
     {BLOCK "INVALID_DEPOSIT_EVENT_LAYOUT", "deposit log: invalid index offset"},
     {BLOCK "INVALID_DEPOSIT_EVENT_LAYOUT", "deposit log: invalid index size"},
     {BLOCK "RLP_BLOCK_LIMIT_EXCEEDED", "block RLP larger than 8 MiB (EIP-7934)"},
+    /* ---- Engine API payloads only: a block given as RLP has no claimed
+       hash and no separate list of versioned hashes ---- */
+    {BLOCK "INVALID_BLOCK_HASH", NULL},
+    {BLOCK "INVALID_VERSIONED_HASHES", NULL},
 };
 
 static const kind_row ALIASES[] = {
