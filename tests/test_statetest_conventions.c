@@ -1,9 +1,11 @@
-/* The state-test conventions of geth's and evmone's runners, checked on
- * state tests written here (the expected roots computed from mem_state):
- * the coinbase gets a 0-value reward after the transaction, valid or not,
- * so before EIP-158 a rejected transaction leaves an absent coinbase in the
- * state, empty, and from EIP-158 on an empty one is removed; and the
- * expectException kind must match the rejection. */
+/* The state-test conventions, checked on state tests written here (the
+ * expected roots computed from mem_state): the coinbase gets a 0-value
+ * reward after a valid transaction, so before EIP-158 it is left in the
+ * state, empty, and from EIP-158 on an empty one is removed; a rejected
+ * transaction leaves the pre-state as it was, an absent coinbase absent
+ * (geth's runner and execution-spec-tests; evmone's runner touches the
+ * coinbase after a rejected transaction too); and the expectException kind
+ * must match the rejection. */
 #include <fcntl.h>
 #include <unistd.h>
 #include "commands.h"
@@ -77,17 +79,21 @@ static bytes32 root_of(uint64_t sender_nonce, bool coinbase, bool recipient) {
     return r;
 }
 
-TEST(rejected_transaction_touches_an_absent_coinbase_before_eip158) {
+TEST(rejected_transaction_leaves_the_pre_state) {
     bytes32 with = root_of(0, true, false), without = root_of(0, false, false);
     const char *exc = "TransactionException.NONCE_MISMATCH_TOO_HIGH";
-    /* Homestead and EIP150: the coinbase is created, empty */
-    CHECK(run_case("Homestead", -1, 5, exc, &with) == 0);
-    CHECK(run_case("EIP150", -1, 5, exc, &with) == 0);
-    CHECK(run_case("Homestead", -1, 5, exc, &without) != 0);
-    /* from EIP-158: no empty account is left */
+    /* no coinbase is created, before EIP-158 or after */
+    CHECK(run_case("Frontier", -1, 5, exc, &without) == 0);
+    CHECK(run_case("Homestead", -1, 5, exc, &without) == 0);
+    CHECK(run_case("EIP150", -1, 5, exc, &without) == 0);
+    CHECK(run_case("Homestead", -1, 5, exc, &with) != 0);
     CHECK(run_case("EIP158", -1, 5, exc, &without) == 0);
     CHECK(run_case("Cancun", -1, 5, exc, &without) == 0);
     CHECK(run_case("Cancun", -1, 5, exc, &with) != 0);
+    /* an empty coinbase of the pre-state stays, even from EIP-158 on: a
+       rejected transaction touches nothing */
+    CHECK(run_case("Homestead", 0, 5, exc, &with) == 0);
+    CHECK(run_case("Cancun", 0, 5, exc, &with) == 0);
 }
 
 TEST(valid_transaction_with_zero_fee_touches_the_coinbase) {

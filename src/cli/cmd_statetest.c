@@ -3,7 +3,7 @@
  * For each test, fork and (data, gas, value) index the transaction runs on
  * the pre-state, with the conventions of geth's and evmone's runners
  * (BLOCKHASH of n is keccak256 of n in decimal; the coinbase gets a 0-value
- * reward afterwards); the post-state root and the logs hash are compared
+ * reward after a valid transaction); the post-state root and the logs hash are compared
  * with the fixture's, and a transaction marked expectException must be
  * rejected for the kind of reason it names (exceptions.c). */
 #include <ctype.h>
@@ -348,10 +348,13 @@ static bool build_tx(tx_template *t, const size_t idx[3], transaction *tx, uint8
 
 /* ---- the state-test conventions of geth and evmone ---------------------- */
 
-/* After the transaction (valid or not) the runners pay the coinbase a
- * 0-value block reward and commit again: before EIP-158 (Spurious Dragon)
- * that leaves the coinbase in the state, empty if it was absent or
- * self-destructed; from EIP-158 on, an empty coinbase is removed. */
+/* After a valid transaction the runners pay the coinbase a 0-value block
+ * reward and commit again: before EIP-158 (Spurious Dragon) that leaves the
+ * coinbase in the state, empty if it was absent or self-destructed; from
+ * EIP-158 on, an empty coinbase is removed. A rejected transaction leaves
+ * the pre-state as it was, coinbase included (geth's runner returns before
+ * the reward; execution-spec-tests' post-states of rejected transactions
+ * before Spurious Dragon have no coinbase). */
 static void coinbase_touch(st_run *r, mem_state *s, const address *coinbase, fork_id fork) {
     overlay_begin(r->touch, mem_state_view(s), mem_state_codes(s), fork);
     overlay_touch(r->touch, coinbase);
@@ -412,7 +415,7 @@ typedef struct {
 } case_outcome;
 
 /* Runs tx (or rejects it for `reject`) on a copy of pre, then the runners'
- * coinbase touch, and takes the state root and the logs hash. */
+ * coinbase touch if it was valid, and takes the state root and the logs hash. */
 static void execute_case(st_run *r, const block_env *env, mem_state *pre, const transaction *tx, const char *reject,
                          const char *label, case_outcome *o) {
     memset(o, 0, sizeof *o);
@@ -444,7 +447,7 @@ static void execute_case(st_run *r, const block_env *env, mem_state *pre, const 
         logs = overlay_logs(executor_overlay(r->ex), &nlogs);
     }
     o->logs = logs_hash(logs, nlogs, overlay_log_data(executor_overlay(r->ex)));
-    coinbase_touch(r, s, &env->coinbase, env->fork);
+    if (o->res.valid) coinbase_touch(r, s, &env->coinbase, env->fork);
     o->root = mem_state_root(s);
     if (r->trace) json_tracer_state_root(&r->tracer, &o->root); /* as geth's evm statetest ends each case */
     mem_state_free(s);

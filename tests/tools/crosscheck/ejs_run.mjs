@@ -73,9 +73,10 @@ export async function runCase(test, fork, idx) {
   const block = createBlock({
     header: {
       coinbase: env.currentCoinbase, number: big(env.currentNumber), timestamp: big(env.currentTimestamp),
-      gasLimit: big(env.currentGasLimit), baseFeePerGas: big(env.currentBaseFee ?? 0),
-      mixHash: env.currentRandom ?? '0x' + '00'.repeat(32), difficulty: 0n,
-      excessBlobGas: big(env.currentExcessBlobGas ?? 0),
+      gasLimit: big(env.currentGasLimit), mixHash: env.currentRandom ?? '0x' + '00'.repeat(32), difficulty: 0n,
+      // the header fields a fork has (ethereumjs refuses the others)
+      ...(common.isActivatedEIP(1559) ? { baseFeePerGas: big(env.currentBaseFee ?? 0) } : {}),
+      ...(common.isActivatedEIP(4844) ? { excessBlobGas: big(env.currentExcessBlobGas ?? 0) } : {}),
     },
   }, { common })
   let tx, error = null, result
