@@ -177,6 +177,36 @@ TEST(u256_signextend_byte) {
     }
 }
 
+/* Every length of u256_from_be against a byte-by-byte model, and the
+ * address conversions (the low 20 bytes of a word) both ways. */
+TEST(u256_big_endian_lengths_and_addresses) {
+    uint8_t in[40];
+    for (int i = 0; i < 40; i++) in[i] = (uint8_t)(0xa0 + i * 7);
+    for (size_t len = 0; len <= 40; len++) {
+        u256 want = U256_ZERO;
+        size_t skip = len > 32 ? len - 32 : 0;
+        for (size_t i = skip; i < len; i++) {
+            size_t pos = len - 1 - i; /* byte significance */
+            want.w[pos / 8] |= (uint64_t)in[i] << (8 * (pos % 8));
+        }
+        u256 got = u256_from_be(in, len);
+        CHECK(u256_eq(&got, &want));
+    }
+    address a;
+    for (int i = 0; i < 20; i++) a.b[i] = (uint8_t)(0x11 * (i + 1));
+    u256 w = u256_from_address(&a), m = u256_from_be(a.b, 20);
+    CHECK(u256_eq(&w, &m));
+    CHECK(w.w[3] == 0 && w.w[2] >> 32 == 0);
+    address back = u256_to_address(&w);
+    CHECK(!memcmp(back.b, a.b, 20));
+    /* the high 12 bytes of a word are dropped */
+    u256 full = {{0x0123456789abcdefULL, 0xfedcba9876543210ULL, 0xdeadbeefcafef00dULL, ~0ULL}};
+    uint8_t be[32];
+    u256_to_be(&full, be);
+    address low = u256_to_address(&full);
+    CHECK(!memcmp(low.b, be + 12, 20));
+}
+
 TEST(u256_text) {
     char dec[80], hx[67];
     u256 z = U256_ZERO;

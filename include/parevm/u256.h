@@ -230,12 +230,19 @@ static inline bytes32 u256_to_bytes32(const u256 *a) {
     u256_to_be(a, h.b);
     return h;
 }
-static inline u256 u256_from_address(const address *a) { return u256_from_be(a->b, 20); }
+/* An address is the low 20 bytes of a word: 4 + 8 + 8 big-endian bytes.
+ * ADDRESS, CALLER, ORIGIN and COINBASE push one per instruction. */
+static inline u256 u256_from_address(const address *a) {
+    uint32_t hi;
+    memcpy(&hi, a->b, 4);
+    return (u256){{u256_load64_be(a->b + 12), u256_load64_be(a->b + 4), __builtin_bswap32(hi), 0}};
+}
 static inline address u256_to_address(const u256 *a) {
-    uint8_t t[32];
     address r;
-    u256_to_be(a, t);
-    memcpy(r.b, t + 12, 20);
+    uint32_t hi = __builtin_bswap32((uint32_t)a->w[2]);
+    memcpy(r.b, &hi, 4);
+    u256_store64_be(r.b + 4, a->w[1]);
+    u256_store64_be(r.b + 12, a->w[0]);
     return r;
 }
 

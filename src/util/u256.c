@@ -322,17 +322,16 @@ u256 u256_exp(const u256 *a, const u256 *e) {
 
 
 u256 u256_from_be(const uint8_t *in, size_t len) {
-    u256 r = U256_ZERO;
     if (len > 32) {
         in += len - 32;
         len = 32;
     }
     if (len == 32) return u256_load_be32(in);
-    for (size_t i = 0; i < len; i++) {
-        size_t pos = len - 1 - i; /* byte significance */
-        r.w[pos / 8] |= (uint64_t)in[i] << (8 * (pos % 8));
-    }
-    return r;
+    /* right-aligned in a zeroed word: no loop over the bytes */
+    uint8_t word[32] = {0};
+    if (len == 0) return U256_ZERO;
+    memcpy(word + 32 - len, in, len);
+    return u256_load_be32(word);
 }
 
 
