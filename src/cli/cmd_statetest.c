@@ -3,9 +3,9 @@
  * For each test, fork and (data, gas, value) index the transaction runs on
  * the pre-state, with the conventions of geth's and evmone's runners
  * (BLOCKHASH of n is keccak256 of n in decimal; the coinbase gets a 0-value
- * reward after a valid transaction); the post-state root and the logs hash are compared
- * with the fixture's, and a transaction marked expectException must be
- * rejected for the kind of reason it names (exceptions.c). */
+ * reward after a valid transaction); the post-state root and the logs hash
+ * are compared with the fixture's, and a transaction marked expectException
+ * must be rejected for the kind of reason it names (exceptions.c). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,11 +450,13 @@ static void execute_case(st_run *r, const block_env *env, mem_state *pre, const 
         logs = overlay_logs(executor_overlay(r->ex), &nlogs);
     }
     o->logs = logs_hash(logs, nlogs, overlay_log_data(executor_overlay(r->ex)));
-    if (o->res.valid) coinbase_touch(r, s, &env->coinbase, env->fork);
-    o->root = mem_state_root(s);
-    if (!o->res.valid) {
+    if (o->res.valid) {
         coinbase_touch(r, s, &env->coinbase, env->fork);
-        o->touched_root = mem_state_root(s);
+        o->root = mem_state_root(s);
+    } else {
+        o->root = mem_state_root(s); /* geth's: the pre-state */
+        coinbase_touch(r, s, &env->coinbase, env->fork);
+        o->touched_root = mem_state_root(s); /* evmone's */
     }
     if (r->trace) json_tracer_state_root(&r->tracer, &o->root); /* as geth's evm statetest ends each case */
     mem_state_free(s);

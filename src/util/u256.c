@@ -327,9 +327,9 @@ u256 u256_from_be(const uint8_t *in, size_t len) {
         len = 32;
     }
     if (len == 32) return u256_load_be32(in);
+    if (len == 0) return U256_ZERO;
     /* right-aligned in a zeroed word: no loop over the bytes */
     uint8_t word[32] = {0};
-    if (len == 0) return U256_ZERO;
     memcpy(word + 32 - len, in, len);
     return u256_load_be32(word);
 }
