@@ -31,6 +31,13 @@ static bool ends_with(const char *s, const char *suffix) {
     return n >= m && !strcmp(s + n - m, suffix);
 }
 
+static bool in_pre_alloc_folder(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) return false;
+    size_t n = (size_t)(slash - path);
+    return n >= 9 && !strncmp(slash - 9, "pre_alloc", 9) && (n == 9 || slash[-10] == '/');
+}
+
 static bool collect(path_list *l, const char *cmd, const char *path, bool top) {
     struct stat st;
     if (stat(path, &st)) {
@@ -39,6 +46,8 @@ static bool collect(path_list *l, const char *cmd, const char *path, bool top) {
     }
     if (!S_ISDIR(st.st_mode)) {
         if (!top && !ends_with(path, ".json")) return true;
+        /* blockchain_tests_engine_x's shared pre-states are not tests (enginetest reads them) */
+        if (!top && in_pre_alloc_folder(path)) return true;
         /* a FIFO or a device would block the reader or never end */
         if (!S_ISREG(st.st_mode)) {
             fprintf(stderr, "parevm %s: %s: not a regular file or folder\n", cmd, path);

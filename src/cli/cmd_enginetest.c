@@ -11,7 +11,18 @@
  * test's engineFcuVersion; without either, the payload's version up to 3),
  * which must answer VALID too. At the end the head must be lastblockhash,
  * with the post state's root (postState or postStateHash). Files without
- * engineNewPayloads are not this format: each of their tests fails. */
+ * engineNewPayloads are not this format: each of their tests fails.
+ *
+ * blockchain_tests_engine_x fixtures name a shared pre-state group
+ * (preHash) instead of holding pre and genesisBlockHeader: the group file,
+ * pre_alloc/<preHash>.json in the test's folder or the nearest one above,
+ * gives the pre-state and the environment from which EEST builds the
+ * genesis (number and timestamp 0, extraData 0x00, the environment's
+ * coinbase, gas limit, difficulty, base fee and blob gas fields). That
+ * genesis must be the first payload's parent. The head's hash, which
+ * holds its state root, is the post-state check (postStateDiff is not
+ * read). Each test gets its own store: the format lets a client share one
+ * per group. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +40,8 @@ typedef struct {
     char tmp[256]; /* parent folder of the datadirs */
     unsigned seq;
     char err[600];
+    char group_file[1200]; /* the engine_x group loaded last, kept for the next test */
+    json_t *group;
 } et_run;
 
 /* Calls method of the node's authenticated set in process. */
@@ -135,10 +148,84 @@ static const char *check_end(et_run *r, node *n, json_t *t) {
         want = mem_state_root(s);
         mem_state_free(s);
         if (!loaded) return r->err;
+    } else if (!json_object_get(t, "postStateHash") && json_object_get(t, "preHash")) {
+        return NULL; /* engine_x: the head's hash holds its root */
     } else if (!json_hex_bytes32(t, "postStateHash", &want, r->err, sizeof r->err)) {
         return r->err;
     }
     return bytes32_eq(&root, &want) ? NULL : "the head's state root is not the post state's";
+}
+
+/* ---- engine_x: the genesis from a shared pre-state group ---- */
+
+/* The group file of pre_hash: pre_alloc/<pre_hash>.json beside file or in
+ * the nearest folder above that has one; NULL after writing why into r->err. */
+static json_t *load_group(et_run *r, const char *file, const char *pre_hash) {
+    size_t n = strlen(pre_hash);
+    if (!n || n > 80 || strspn(pre_hash, "0123456789abcdefABCDEFx") != n) {
+        snprintf(r->err, sizeof r->err, "malformed fixture: preHash \"%.100s\"", pre_hash);
+        return NULL;
+    }
+    char dir[1024], path[sizeof r->group_file];
+    snprintf(dir, sizeof dir, "%s", file);
+    for (;;) {
+        char *slash = strrchr(dir, '/');
+        if (slash) *slash = 0;
+        snprintf(path, sizeof path, "%s/pre_alloc/%s.json", !slash ? "." : dir, pre_hash);
+        if (!access(path, R_OK)) break;
+        if (!slash || !dir[0]) {
+            snprintf(r->err, sizeof r->err, "no pre_alloc/%s.json in the test's folder or above it", pre_hash);
+            return NULL;
+        }
+    }
+    if (r->group && !strcmp(path, r->group_file)) return r->group;
+    json_decref(r->group);
+    r->group = NULL;
+    json_error_t jerr;
+    json_t *g = json_load_file(path, 0, &jerr);
+    if (!g || !json_is_object(json_object_get(g, "pre")) || !json_is_object(json_object_get(g, "environment"))) {
+        snprintf(r->err, sizeof r->err, "%.300s: %s", path, g ? "not a pre_alloc group (pre, environment)" : jerr.text);
+        json_decref(g);
+        return NULL;
+    }
+    snprintf(r->group_file, sizeof r->group_file, "%s", path);
+    return r->group = g;
+}
+
+/* The header fields EEST's genesis takes from the group's environment. */
+static const char *const env_fields[][2] = {{"currentCoinbase", "coinbase"},
+                                            {"currentDifficulty", "difficulty"},
+                                            {"currentGasLimit", "gasLimit"},
+                                            {"currentBaseFee", "baseFeePerGas"},
+                                            {"currentExcessBlobGas", "excessBlobGas"},
+                                            {"currentBlobGasUsed", "blobGasUsed"}};
+
+/* t as a blockchain_test_engine fixture: the group's pre, a
+ * genesisBlockHeader built from its environment whose hash must be the
+ * first payload's parent. A new reference, or
+ * NULL after writing why into r->err. */
+static json_t *with_group_genesis(et_run *r, const char *file, json_t *t) {
+    json_t *group = load_group(r, file, json_string_value(json_object_get(t, "preHash")));
+    if (!group) return NULL;
+    json_t *first = json_array_get(json_object_get(t, "engineNewPayloads"), 0);
+    json_t *parent = json_object_get(json_array_get(json_object_get(first, "params"), 0), "parentHash");
+    if (!json_is_string(parent)) {
+        snprintf(r->err, sizeof r->err, "malformed fixture: no engineNewPayloads[0] parentHash to check the genesis by");
+        return NULL;
+    }
+    static const char ZERO[] = "0x0000000000000000000000000000000000000000000000000000000000000000";
+    json_t *h = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:O}", "coinbase", "0x0000000000000000000000000000000000000000",
+                          "number", "0x00", "timestamp", "0x00", "extraData", "0x00", "mixHash", ZERO, "nonce",
+                          "0x0000000000000000", "difficulty", "0x020000", "hash", parent);
+    json_t *env = json_object_get(group, "environment");
+    for (size_t i = 0; i < sizeof env_fields / sizeof env_fields[0]; i++) {
+        json_t *v = json_object_get(env, env_fields[i][0]);
+        if (v) json_object_set(h, env_fields[i][1], v);
+    }
+    json_t *g = json_copy(t);
+    json_object_set(g, "pre", json_object_get(group, "pre"));
+    json_object_set_new(g, "genesisBlockHeader", h);
+    return g;
 }
 
 static const char *run_chain(et_run *r, const char *dir, json_t *t, const chain_config *cfg) {
@@ -151,6 +238,8 @@ static const char *run_chain(et_run *r, const char *dir, json_t *t, const chain_
     if (err) return err;
     err = fixture_init_store(d, t, cfg, &g, r->err, sizeof r->err);
     db_close(d);
+    if (err && json_object_get(t, "preHash") && !strncmp(err, "genesis hash differs", 20))
+        return "the genesis built from the pre_alloc group is not engineNewPayloads[0]'s parent";
     if (err) return err;
     node_config nc = {.datadir = dir, .threads = r->threads};
     node *n;
@@ -172,7 +261,14 @@ static void run_test(fixture_run *fr, const char *file, const char *name, json_t
     if (!fixture_network(fr, file, name, t, &cfg)) return;
     char dir[300];
     snprintf(dir, sizeof dir, "%s/%u", r->tmp, r->seq++);
-    const char *err = run_chain(r, dir, t, &cfg);
+    const char *err = NULL;
+    json_t *x = NULL;
+    if (json_object_get(t, "preHash") && !json_object_get(t, "pre")) {
+        x = with_group_genesis(r, file, t);
+        if (!x) err = r->err;
+    }
+    if (!err) err = run_chain(r, dir, x ? x : t, &cfg);
+    json_decref(x);
     if (err) fixture_run_fail(fr, file, name, "%s", err);
     else fr->passed++;
     fixture_remove_store(dir);
@@ -181,7 +277,8 @@ static void run_test(fixture_run *fr, const char *file, const char *name, json_t
 static int usage(void) {
     fprintf(stderr, "usage: parevm enginetest [--run REGEX] [--threads N] PATH...\n"
                     "  PATH: blockchain_test_engine files or folders (engineNewPayloads), each test run\n"
-                    "  through a node on a fresh datadir (under $TMPDIR), payload by payload\n"
+                    "  through a node on a fresh datadir (under $TMPDIR), payload by payload;\n"
+                    "  blockchain_test_engine_x too (preHash: pre_alloc/ beside the tests or above)\n"
                     "  --threads N  the node's Block-STM threads (default 2)\n");
     return 2;
 }
@@ -209,6 +306,7 @@ int cmd_enginetest(int argc, char **argv) {
         return 1;
     }
     int status = fixture_run_all(&r.base);
+    json_decref(r.group);
     rmdir(r.tmp);
     return status < 0 ? usage() : status;
 }

@@ -26,14 +26,17 @@
 // execution witness alone, as parevm stateless does) and, for the chains from the Merge on written as
 // blockchain_test_engine fixtures (in DIR/engine: the execution requests,
 // now and then a payload of the wrong version or with a field missing),
-// `enginetest` (engine_newPayloadVN through a node), and block by block
+// `enginetest` (engine_newPayloadVN through a node), again as
+// blockchain_test_engine_x fixtures (DIR/engine_x: each pre-state a shared
+// group in pre_alloc/, the genesis built from its environment; the chains
+// without a transition), and block by block
 // through `parevm t8n` as the execution-spec-tests' fillers drive a client
 // (../t8n_chain.mjs: every result against the header). EthereumJS is a
 // reference, not the spec: a failing case is a difference to look at.
 //
 // EthereumJS comes with the npm tools (scripts/install-npm-tools.sh); --ejs
 // is the folder whose node_modules hold it (.npm-tools). Exit status 0 when
-// every case passes all five runs.
+// every case passes all six runs.
 //
 //   node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NETWORK|all] [--ops N]
 //                       [--stm-threads N (2)] [--out DIR]
@@ -333,8 +336,13 @@ async function makeCase(network) {
   }
   // a transition by time comes within the first blocks
   const genesisTime = transition && byTime(forkIndex(network[2])) ? BigInt(network[3] - pick([1, 12, 30, 100])) : 1000n;
-  const gh = { number: 0n, gasLimit: BigInt(pick([30_000_000, 36_000_000, 60_000_000])), timestamp: genesisTime,
-               difficulty: at(fi, "Paris") ? 0n : 0x20000n, stateRoot: await sm.getStateRoot(), mixHash: b32(ri(1000)) };
+  // from the Merge on, without a transition, the genesis EEST builds from an environment (timestamp 0,
+  // extraData 0x00, no mixHash): the engine fixture is then written as blockchain_test_engine_x too
+  const eestGenesis = !transition && at(fi, "Paris");
+  const mixHash = b32(ri(1000));
+  const gh = { number: 0n, gasLimit: BigInt(pick([30_000_000, 36_000_000, 60_000_000])), timestamp: eestGenesis ? 0n : genesisTime,
+               difficulty: at(fi, "Paris") ? 0n : 0x20000n, stateRoot: await sm.getStateRoot(),
+               mixHash: eestGenesis ? b32(0) : mixHash, ...(eestGenesis ? { extraData: "0x00" } : {}) };
   if (at(fi, "London")) gh.baseFeePerGas = BigInt(pick([7, 10 ** 9, 3 * 10 ** 10]));
   if (at(fi, "Cancun")) gh.excessBlobGas = BigInt(pick([0, 0, 131072 * ri(40), ri(10 ** 7)]));
   const genesis = createBlock({ header: gh }, { common, skipConsensusFormatValidation: true });
@@ -417,13 +425,29 @@ async function makeCase(network) {
                     lastblockhash: U.bytesToHex(last.hash()), postStateHash: U.bytesToHex(last.header.stateRoot) };
   const test = { ...shared, sealEngine: "NoProof", genesisRLP: U.bytesToHex(genesis.serialize()), blocks };
   const engine = at(forkIndex(network[1]), "Paris") ? { ...shared, engineNewPayloads: payloads, config: { network: network[0] } } : null;
+  // engine_x: the pre-state and the genesis environment in a shared group file, the test naming it by preHash
+  let engineX = null;
+  if (engine && eestGenesis) {
+    const gj = genesis.header.toJSON();
+    const environment = { currentCoinbase: gj.coinbase, currentGasLimit: gj.gasLimit, currentNumber: "0x00", currentTimestamp: "0x00",
+                          currentDifficulty: "0x00", currentBaseFee: gj.baseFeePerGas,
+                          ...(gj.excessBlobGas !== undefined ? { currentExcessBlobGas: gj.excessBlobGas, currentBlobGasUsed: "0x00" } : {}) };
+    const group = { network: network[0], environment, pre };
+    const preHash = "0x" + crypto.createHash("sha256").update(JSON.stringify(group)).digest("hex").slice(0, 16);
+    engineX = { group, test: { network: network[0], preHash, engineNewPayloads: payloads, lastblockhash: shared.lastblockhash,
+                               config: { network: network[0] } } };
+  }
   const txs = chain.slice(1).reduce((n, blk) => n + blk.transactions.length, 0);
-  return { test, engine, txs, rejected };
+  return { test, engine, engineX, txs, rejected };
 }
 
-let made = 0, engineMade = 0, txs = 0, rejected = 0;
+let made = 0, engineMade = 0, engineXMade = 0, txs = 0, rejected = 0;
 const engineDir = path.join(outDir, "engine");
 fs.mkdirSync(engineDir, { recursive: true });
+// the tests one folder below their groups: enginetest looks upwards for pre_alloc/
+const engineXDir = path.join(outDir, "engine_x");
+fs.mkdirSync(path.join(engineXDir, "tests"), { recursive: true });
+fs.mkdirSync(path.join(engineXDir, "pre_alloc"), { recursive: true });
 const stats = { "invalid blocks": 0, "blob txs": 0, "set-code txs": 0, withdrawals: 0, deposits: 0, "withdrawal requests": 0, consolidations: 0 };
 const t0 = Date.now();
 for (let c = 0; c < CASES; c++) {
@@ -437,6 +461,13 @@ for (let c = 0; c < CASES; c++) {
     fs.writeFileSync(path.join(engineDir, `case${c}_${pname}.json`), JSON.stringify({ [`case${c}_${pname}`]: { ...r.engine, _info: r.test._info } }, null, 1));
     engineMade++;
   }
+  if (r.engineX) {
+    const name = `case${c}_${pname}`;
+    fs.writeFileSync(path.join(engineXDir, "pre_alloc", `${r.engineX.test.preHash}.json`),
+                     JSON.stringify({ testIds: [name], ...r.engineX.group }, null, 1));
+    fs.writeFileSync(path.join(engineXDir, "tests", `${name}.json`), JSON.stringify({ [name]: { ...r.engineX.test, _info: r.test._info } }, null, 1));
+    engineXMade++;
+  }
   made++;
 }
 console.log(`${made} cases over ${networks.length} networks, ${txs} transactions in blocks (${rejected} that EthereumJS refused left out); ` +
@@ -448,7 +479,9 @@ const t8nChain = path.join(here, "..", "t8n_chain.mjs");
 for (const [label, args, want, cmd] of [["blocktest", ["blocktest", ...blockFiles], made],
                                    [`blocktest --threads ${STM_THREADS}`, ["blocktest", "--threads", STM_THREADS, ...blockFiles], made],
                                    ["chaintest --stateless", ["chaintest", "--stateless", ...blockFiles], made], ["enginetest", ["enginetest", engineDir], engineMade],
-                                   ["t8n", [t8nChain, parevm, ...blockFiles], made, process.execPath]]) {
+                                   ["enginetest (engine_x)", ["enginetest", engineXDir], engineXMade],
+                                   ["t8n", [t8nChain, parevm, ...blockFiles], made, process.execPath]]
+                                   .filter(([, , want]) => want > 0)) { // a --fork before the Merge makes no engine fixture
   let out, exited = 0;
   try { out = execFileSync(cmd || parevm, args, { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] }).toString(); }
   catch (e) { out = String(e.stdout || "") + String(e.stderr || ""); exited = e.status ?? 1; }
