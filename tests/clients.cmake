@@ -45,12 +45,20 @@ if(PAREVM_NODEJS)
   add_test(NAME differential/precompiles
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/precompiles.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
                    --cases 180 --inputs 8 --seed 1)
+  # The BlockchainTests from the Merge on as Engine API payloads (side
+  # branches through forkchoice reorgs), run by enginetest
+  add_test(NAME engine/BlockchainTests
+           COMMAND ${PAREVM_NODEJS} ${CMAKE_SOURCE_DIR}/tests/tools/blocktests_engine.mjs $<TARGET_FILE:parevm>
+                   --ejs ${npm_tools} ${PAREVM_FIXTURES}/ethereum-tests/BlockchainTests)
+  set_tests_properties(engine/BlockchainTests PROPERTIES TIMEOUT 600 LABELS clients)
   foreach(fork london cancun prague osaka)
     add_test(NAME differential/anvil_${fork}
              COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/anvil.mjs $<TARGET_FILE:parevm> --fork ${fork}
                      --cases 30 --seed 2 --anvil ${npm_tools}/node_modules/.bin/anvil)
   endforeach()
 else()
+  add_test(NAME engine/BlockchainTests COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
+  set_tests_properties(engine/BlockchainTests PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
   foreach(t ejs ejs_mutate ejs_blocks precompiles)
     add_test(NAME differential/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
     set_tests_properties(differential/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")

@@ -5,8 +5,8 @@
  * its params, through the node's authenticated method set (the handlers the
  * Engine API server runs, called in process). An entry with errorCode must
  * get that JSON-RPC error; one with validationError must come back INVALID
- * (the node's reason is not compared: the fixtures' names are not its
- * words); the others must be VALID, and are then made the head with
+ * (or, for V1, INVALID_BLOCK_HASH; the node's reason is not compared: the
+ * fixtures' names are not its words); the others must be VALID, and are then made the head with
  * engine_forkchoiceUpdatedV<forkchoiceUpdatedVersion> (older fixtures: the
  * test's engineFcuVersion; without either, the payload's version up to 3),
  * which must answer VALID too. At the end the head must be lastblockhash,
@@ -26,10 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "cli_util.h"
 #include "commands.h"
 #include "fixture_store.h"
+#include "parevm/hex.h"
 #include "parevm/node.h"
 #include "parevm/rpc.h"
 #include "parevm/state_root.h"
@@ -63,8 +65,9 @@ static const char *status_of(json_t *resp) {
     return json_string_value(json_object_get(st ? st : res, "status"));
 }
 
-/* Makes hash the head with engine_forkchoiceUpdatedV<v>. */
-static const char *forkchoice(et_run *r, node *n, int v, json_t *hash) {
+/* engine_forkchoiceUpdatedV<v> to hash, which must answer want (VALID: it
+ * is the head now). */
+static const char *forkchoice(et_run *r, node *n, int v, json_t *hash, const char *want) {
     static const char ZERO[] = "0x0000000000000000000000000000000000000000000000000000000000000000";
     char method[48];
     snprintf(method, sizeof method, "engine_forkchoiceUpdatedV%d", v);
@@ -74,9 +77,9 @@ static const char *forkchoice(et_run *r, node *n, int v, json_t *hash) {
     json_decref(params);
     const char *st = status_of(resp);
     const char *why = NULL;
-    if (!st || strcmp(st, "VALID")) {
+    if (!st || strcmp(st, want)) {
         char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
-        snprintf(r->err, sizeof r->err, "%s: want VALID, got %.300s", method, text ? text : "no answer");
+        snprintf(r->err, sizeof r->err, "%s: want %s, got %.300s", method, want, text ? text : "no answer");
         free(text);
         why = r->err;
     }
@@ -85,8 +88,14 @@ static const char *forkchoice(et_run *r, node *n, int v, json_t *hash) {
 }
 
 /* One entry of engineNewPayloads; fcu_default: the test's engineFcuVersion
- * (older fixtures), or 0. */
-static const char *run_payload(et_run *r, node *n, json_t *e, size_t i, int fcu_default) {
+ * (older fixtures), or 0; head: the hash the last forkchoice update made the
+ * head (the genesis at first), moved when this payload becomes it.
+ *
+ * A payload on another branch than the head's may be answered ACCEPTED
+ * (kept, not executed), as the specification allows: the forkchoice update
+ * to it then decides, VALID for a valid one (a reorg onto it), INVALID for
+ * an invalid one. Chains converted from BlockchainTests have such branches. */
+static const char *run_payload(et_run *r, node *n, json_t *e, size_t i, int fcu_default, json_t **head) {
     int v = version_of(json_object_get(e, "newPayloadVersion"));
     if (!v) v = version_of(json_object_get(e, "version")); /* older fixtures */
     int fv = version_of(json_object_get(e, "forkchoiceUpdatedVersion"));
@@ -102,6 +111,10 @@ static const char *run_payload(et_run *r, node *n, json_t *e, size_t i, int fcu_
     json_t *resp = call(n, method, params);
     const char *st = status_of(resp);
     json_t *got_code = json_object_get(json_object_get(resp, "error"), "code");
+    json_t *payload = json_array_get(params, 0), *hash = json_object_get(payload, "blockHash");
+    const char *parent = json_string_value(json_object_get(payload, "parentHash"));
+    bool side = !code && st && !strcmp(st, "ACCEPTED") && json_is_string(hash) && parent &&
+                strcasecmp(parent, json_string_value(*head));
     bool ok;
     if (code) {
         long want = 0;
@@ -110,7 +123,17 @@ static const char *run_payload(et_run *r, node *n, json_t *e, size_t i, int fcu_
                                     : json_is_string(code) && cli_parse_long(json_string_value(code), -1000000, 0, &want) &&
                                           want == json_integer_value(got_code));
     } else {
-        ok = st && !strcmp(st, invalid ? "INVALID" : "VALID");
+        /* V1 answers a blockHash that is not the header's INVALID_BLOCK_HASH (V2 on: INVALID) */
+        ok = st && (!strcmp(st, invalid ? "INVALID" : "VALID") || (invalid && v == 1 && !strcmp(st, "INVALID_BLOCK_HASH")));
+    }
+    if (!ok && side) {
+        json_decref(resp);
+        const char *why = forkchoice(r, n, fv, hash, invalid ? "INVALID" : "VALID");
+        if (!why && !invalid) {
+            json_decref(*head);
+            *head = json_incref(hash);
+        }
+        return why;
     }
     if (!ok) {
         char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
@@ -121,7 +144,12 @@ static const char *run_payload(et_run *r, node *n, json_t *e, size_t i, int fcu_
     json_decref(resp);
     if (!ok) return r->err;
     if (code || invalid) return NULL;
-    return forkchoice(r, n, fv, json_object_get(json_array_get(params, 0), "blockHash"));
+    const char *why = forkchoice(r, n, fv, hash, "VALID");
+    if (!why) {
+        json_decref(*head);
+        *head = json_incref(hash);
+    }
+    return why;
 }
 
 /* The head is lastblockhash, with the post state's root. */
@@ -247,9 +275,13 @@ static const char *run_chain(et_run *r, const char *dir, json_t *t, const chain_
     size_t i;
     json_t *e;
     int fcu = version_of(json_object_get(t, "engineFcuVersion"));
+    char ghex[67];
+    hex_encode(g.hash.b, 32, ghex);
+    json_t *head = json_string(ghex);
     json_array_foreach(payloads, i, e) {
-        if ((err = run_payload(r, n, e, i, fcu))) break;
+        if ((err = run_payload(r, n, e, i, fcu, &head))) break;
     }
+    json_decref(head);
     if (!err) err = check_end(r, n, t);
     node_close(n);
     return err;
