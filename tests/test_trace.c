@@ -1354,6 +1354,19 @@ TEST(parity_failing_steps_follow_revm) {
     }
     mem_state_free(w.s);
 
+    /* EXTCODECOPY whose memory cannot be paid: revm charges the static 100
+     * and the words, expands the memory, and only then loads the (here
+     * cold) account, so the cost is 100 + 3 * 2048 whatever it has left
+     * (anvil campaign, seed 108) */
+    world_init(&w, FORK_CANCUN);
+    put(&w, c, "62010000" "6000" "6040" "60b9" "3c" "00", 0); /* EXTCODECOPY(0xb9, 0x40, 0, 65536) */
+    out = parity_of(&w, c, 21000 + 12 + 6800);
+    const json_t *xc = json_array_get(json_object_get(json_object_get(out, "vmTrace"), "ops"), 4);
+    CHECK(!strcmp(json_string_value(json_object_get(xc, "op")), "EXTCODECOPY"));
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(xc, "cost")), 100 + 3 * 2048);
+    json_decref(out);
+    mem_state_free(w.s);
+
     /* a CREATE whose memory cannot be paid: before Shanghai nothing was
      * charged before it (seed 79); from Shanghai its init code word (2) */
     static const fork_id FORKS[] = {FORK_BERLIN, FORK_SHANGHAI};

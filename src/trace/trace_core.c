@@ -20,7 +20,7 @@
 #include "trace_internal.h"
 
 enum {
-    OP_SSTORE = 0x55, OP_CREATE = 0xf0, OP_CALL = 0xf1, OP_CREATE2 = 0xf5, OP_SELFDESTRUCT = 0xff,
+    OP_EXTCODECOPY = 0x3c, OP_SSTORE = 0x55, OP_CREATE = 0xf0, OP_CALL = 0xf1, OP_CREATE2 = 0xf5, OP_SELFDESTRUCT = 0xff,
     STACK_LIMIT = 1024, SSTORE_SENTRY = 2300, MAX_INITCODE = 49152, MAX_CODE = 24576,
 };
 
@@ -229,6 +229,20 @@ static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int6
     }
     u256 off, size;
     int64_t per_word, per_byte, fee;
+    if (p->op == OP_EXTCODECOPY) {
+        /* revm charges the words, expands the memory, and only then loads the
+         * account (Berlin on: its cold surcharge comes last) */
+        const u256 *dest = &p->top[1], *len = &p->top[3];
+        if (!u256_fits_u64(len)) { /* a length past a usize: refused, nothing spent */
+            *cost = stat;
+            return;
+        }
+        int64_t paid = stat + 3 * (int64_t)words_of(len);
+        if (paid > p->gas) return;
+        fee = expansion_fee(dest, len, p->mem_size);
+        if (fee == INT64_MAX || paid + fee > p->gas) *cost = paid;
+        return;
+    }
     if (memory_operand(p, &off, &size, &per_word, &per_byte)) {
         int64_t words = (int64_t)words_of(&size), dyn = per_word * words;
         if (per_byte) /* LOG: its topics and data */
