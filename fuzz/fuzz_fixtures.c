@@ -1,7 +1,7 @@
 /* libFuzzer target: the JSON fixture loaders and runners of the CLI. The
  * first byte picks the command (statetest, blocktest, txtest,
  * difficultytest, the mainnet block loader, stateless or t8n; from 0xf0 t9n,
- * b11r or run); the rest is the file. For the mainnet loader a NUL byte splits block.json from
+ * b11r, run or enginetest); the rest is the file. For the mainnet loader a NUL byte splits block.json from
  * pre_state.json; for stateless the witness JSON from the block's RLP (bytes
  * or hex), run under Cancun's rules. For t8n it is one object {alloc, env,
  * txs} (env's "fork" names the fork), for b11r one object {header, txs,
@@ -27,6 +27,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     snprintf(dir, sizeof dir, "/tmp/fuzz_fixtures.%d", (int)getpid());
     mkdir(dir, 0700);
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s/engine", dir);
+    mkdir(sub, 0700);
+    snprintf(sub, sizeof sub, "%s/pre_alloc", dir);
+    mkdir(sub, 0700);
     return 0;
 }
 
@@ -138,6 +143,27 @@ static int run_b11r(const uint8_t *data, size_t size) {
     return 0;
 }
 
+/* enginetest: the bytes up to a NUL are the test file (in a folder one
+ * below dir), the rest the engine_x group file pre_alloc/0x00.json beside
+ * that folder (a test whose preHash is "0x00" finds it). Each test opens a
+ * node on a fresh store. */
+static int run_enginetest(const uint8_t *data, size_t size) {
+    const uint8_t *nul = memchr(data, 0, size);
+    size_t n = nul ? (size_t)(nul - data) : size;
+    json_t *j = json_loadb((const char *)data, n, 0, NULL);
+    bool skip = !j || too_much_gas(j, 0);
+    json_decref(j);
+    if (skip) return 0;
+    char t[160], g[160];
+    snprintf(t, sizeof t, "%s/engine/t.json", dir);
+    snprintf(g, sizeof g, "%s/pre_alloc/0x00.json", dir);
+    if (!write_file(t, data, n) || !write_file(g, nul ? nul + 1 : data, nul ? size - n - 1 : 0)) return 0;
+    char *argv[] = {"enginetest", "--threads", "1", t, NULL};
+    int status = cmd_enginetest(4, argv);
+    if (status < 0 || status > 2) abort();
+    return 0;
+}
+
 /* run: the first byte picks the fork (and bit 7 a creation), the rest is
  * the code, handed over as a hex file. */
 static int run_run(const uint8_t *data, size_t size) {
@@ -159,10 +185,11 @@ static int run_run(const uint8_t *data, size_t size) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    /* a first byte from 0xf0 picks t9n, b11r or run; below, the older
-     * modes keep their bytes */
-    int mode = data[0] >= 0xf0 ? 7 + (data[0] & 0x0f) % 3 : data[0] % 7;
+    /* a first byte from 0xf0 picks t9n, b11r, run or enginetest; below,
+     * the older modes keep their bytes */
+    int mode = data[0] >= 0xf0 ? 7 + (data[0] & 0x0f) % 4 : data[0] % 7;
     data++, size--;
+    if (mode == 10) return run_enginetest(data, size);
     if (mode == 7) return run_t9n(data, size);
     if (mode == 8) return run_b11r(data, size);
     if (mode == 9) return run_run(data, size);
