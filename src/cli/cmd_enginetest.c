@@ -19,7 +19,7 @@
  * gives the pre-state and the environment from which EEST builds the
  * genesis (number and timestamp 0, extraData 0x00, the environment's
  * coinbase, gas limit, difficulty, base fee and blob gas fields). That
- * genesis must be the first payload's parent. The head's hash, which
+ * genesis must be the parent of the first payload that names one. The head's hash, which
  * holds its state root, is the post-state check (postStateDiff is not
  * read). Each test gets its own store: the format lets a client share one
  * per group. */
@@ -235,10 +235,15 @@ static const char *const env_fields[][2] = {{"currentCoinbase", "coinbase"},
 static json_t *with_group_genesis(et_run *r, const char *file, json_t *t) {
     json_t *group = load_group(r, file, json_string_value(json_object_get(t, "preHash")));
     if (!group) return NULL;
-    json_t *first = json_array_get(json_object_get(t, "engineNewPayloads"), 0);
-    json_t *parent = json_object_get(json_array_get(json_object_get(first, "params"), 0), "parentHash");
+    /* the first payload that names its parent (one may lack the field on purpose: -32602) */
+    json_t *parent = NULL, *e;
+    size_t i;
+    json_array_foreach(json_object_get(t, "engineNewPayloads"), i, e) {
+        parent = json_object_get(json_array_get(json_object_get(e, "params"), 0), "parentHash");
+        if (json_is_string(parent)) break;
+    }
     if (!json_is_string(parent)) {
-        snprintf(r->err, sizeof r->err, "malformed fixture: no engineNewPayloads[0] parentHash to check the genesis by");
+        snprintf(r->err, sizeof r->err, "malformed fixture: no payload's parentHash to check the genesis by");
         return NULL;
     }
     static const char ZERO[] = "0x0000000000000000000000000000000000000000000000000000000000000000";
@@ -267,7 +272,7 @@ static const char *run_chain(et_run *r, const char *dir, json_t *t, const chain_
     err = fixture_init_store(d, t, cfg, &g, r->err, sizeof r->err);
     db_close(d);
     if (err && json_object_get(t, "preHash") && !strncmp(err, "genesis hash differs", 20))
-        return "the genesis built from the pre_alloc group is not engineNewPayloads[0]'s parent";
+        return "the genesis built from the pre_alloc group is not the first payload's parent";
     if (err) return err;
     node_config nc = {.datadir = dir, .threads = r->threads};
     node *n;
