@@ -6,7 +6,8 @@
  * Engine API server runs, called in process). An entry with errorCode must
  * get that JSON-RPC error; one with validationError must come back INVALID
  * (or, for V1, INVALID_BLOCK_HASH; the node's reason is not compared: the
- * fixtures' names are not its words); the others must be VALID, and are then made the head with
+ * fixtures' names are not its words); the others must be VALID, and are
+ * then made the head with
  * engine_forkchoiceUpdatedV<forkchoiceUpdatedVersion> (older fixtures: the
  * test's engineFcuVersion; without either, the payload's version up to 3),
  * which must answer VALID too. At the end the head must be lastblockhash,
@@ -19,10 +20,10 @@
  * gives the pre-state and the environment from which EEST builds the
  * genesis (number and timestamp 0, extraData 0x00, the environment's
  * coinbase, gas limit, difficulty, base fee and blob gas fields). That
- * genesis must be the parent of the first payload that names one. The head's hash, which
- * holds its state root, is the post-state check (postStateDiff is not
- * read). Each test gets its own store: the format lets a client share one
- * per group. */
+ * genesis must be the parent of the first payload that names one. The
+ * head's hash, which holds its state root, is the post-state check
+ * (postStateDiff is not read). Each test gets its own store: the format
+ * lets a client share one per group. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,8 +231,8 @@ static const char *const env_fields[][2] = {{"currentCoinbase", "coinbase"},
 
 /* t as a blockchain_test_engine fixture: the group's pre, a
  * genesisBlockHeader built from its environment whose hash must be the
- * first payload's parent. A new reference, or
- * NULL after writing why into r->err. */
+ * parent of the first payload that names one. A new reference, or NULL
+ * after writing why into r->err. */
 static json_t *with_group_genesis(et_run *r, const char *file, json_t *t) {
     json_t *group = load_group(r, file, json_string_value(json_object_get(t, "preHash")));
     if (!group) return NULL;
@@ -251,9 +252,9 @@ static json_t *with_group_genesis(et_run *r, const char *file, json_t *t) {
                           "number", "0x00", "timestamp", "0x00", "extraData", "0x00", "mixHash", ZERO, "nonce",
                           "0x0000000000000000", "difficulty", "0x020000", "hash", parent);
     json_t *env = json_object_get(group, "environment");
-    for (size_t i = 0; i < sizeof env_fields / sizeof env_fields[0]; i++) {
-        json_t *v = json_object_get(env, env_fields[i][0]);
-        if (v) json_object_set(h, env_fields[i][1], v);
+    for (size_t k = 0; k < sizeof env_fields / sizeof env_fields[0]; k++) {
+        json_t *v = json_object_get(env, env_fields[k][0]);
+        if (v) json_object_set(h, env_fields[k][1], v);
     }
     json_t *g = json_copy(t);
     json_object_set(g, "pre", json_object_get(group, "pre"));
