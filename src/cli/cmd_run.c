@@ -459,6 +459,7 @@ static int run_main(void *p) {
     state_view view = hash_override_view(&ho);
     json_tracer tracer;
     if (o->trace) {
+        setvbuf(stderr, NULL, _IOFBF, 1 << 16); /* flushed at exit: a trace line is a dozen writes */
         json_tracer_init(&tracer, stderr);
         tracer.opts = o->trace_opts;
         executor_set_tracer(ex, &tracer.base);

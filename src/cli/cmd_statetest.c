@@ -458,7 +458,10 @@ static void execute_case(st_run *r, const block_env *env, mem_state *pre, const 
         coinbase_touch(r, s, &env->coinbase, env->fork);
         o->touched_root = mem_state_root(s); /* evmone's */
     }
-    if (r->trace) json_tracer_state_root(&r->tracer, &o->root); /* as geth's evm statetest ends each case */
+    if (r->trace) {
+        json_tracer_state_root(&r->tracer, &o->root); /* as geth's evm statetest ends each case */
+        fflush(stderr); /* the case's whole trace before its result */
+    }
     mem_state_free(s);
 }
 
@@ -700,6 +703,9 @@ int cmd_statetest(int argc, char **argv) {
     }
     r.ex = executor_new();
     r.touch = overlay_new();
+    /* a trace line is a dozen writes: buffered, a case's trace costs a
+     * few writes instead of a million (flushed at the end of each case) */
+    if (r.trace) setvbuf(stderr, NULL, _IOFBF, 1 << 16);
     json_tracer_init(&r.tracer, stderr);
     r.tracer.opts = r.trace_opts;
     /* no PATH: paths from stdin, unless it is a terminal (then usage) */
