@@ -21,7 +21,8 @@ endforeach()
 
 # Randomized EVM differentials with fixed seeds (tests/tools/evm_fuzz): random
 # programs as state tests whose expectations EthereumJS computes, for every
-# fork from Frontier to Osaka (ejs); the fixtures' state tests with their
+# fork from Frontier to Osaka (ejs), and with their EIP-3155 traces compared
+# step by step with EthereumJS's (ejs_trace); the fixtures' state tests with their
 # code, pre-state and transaction mutated, also as blocks run sequentially
 # and with Block-STM (ejs_mutate); chains of random blocks that EthereumJS
 # builds, Frontier to BPO2 and the transitions, run by blocktest, Block-STM,
@@ -35,6 +36,9 @@ if(PAREVM_NODEJS)
   add_test(NAME differential/ejs
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
                    --cases 750 --ops 60 --seed 1)
+  add_test(NAME differential/ejs_trace
+           COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
+                   --cases 150 --ops 60 --seed 2 --trace)
   add_test(NAME differential/ejs_mutate
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_mutate.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
                    --cases 400 --seed 1 --stm-threads 2 --tests ${PAREVM_FIXTURES}/ethereum-tests/GeneralStateTests
@@ -59,7 +63,7 @@ if(PAREVM_NODEJS)
 else()
   add_test(NAME engine/BlockchainTests COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
   set_tests_properties(engine/BlockchainTests PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
-  foreach(t ejs ejs_mutate ejs_blocks precompiles)
+  foreach(t ejs ejs_trace ejs_mutate ejs_blocks precompiles)
     add_test(NAME differential/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
     set_tests_properties(differential/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
   endforeach()

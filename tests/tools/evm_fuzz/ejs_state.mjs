@@ -7,6 +7,8 @@
 //   // exp: { hash, logs, gas } or { hash, logs, exception } (a refusal the
 //   // state tests name); throws where EthereumJS refuses the transaction
 //   // otherwise or needs KZG (blob point evaluation, not set up here)
+//   // expectation(fi, test, steps, onStep): also pushes onStep(event) of
+//   // every EVM step event onto steps
 import path from "node:path";
 import { createRequire } from "node:module";
 
@@ -41,7 +43,7 @@ export async function loadEjs(ejsDir) {
   const b32 = (v) => "0x" + hexb(v, 32);
   const keccakDecimal = (n) => U.bytesToHex(keccak256(U.utf8ToBytes(String(n))));
 
-  async function expectation(fi, test) {
+  async function expectation(fi, test, steps = null, onStep = null) {
     const hardfork = FORKS[fi][1];
     // blob transactions need a KZG object, though without blobs nothing calls it
     let kzgUsed = false;
@@ -52,6 +54,7 @@ export async function loadEjs(ejsDir) {
                          putBlock: async () => {}, shallowCopy() { return this; }, validateHeader: async () => {} };
     const stateManager = new MerkleStateManager({ common });
     const vm = await createVM({ common, stateManager, blockchain });
+    if (steps) vm.evm.events.on("step", (e) => steps.push(onStep(e)));
     for (const [a, acc] of Object.entries(test.pre)) {
       const address = U.createAddressFromString(a);
       await stateManager.putAccount(address, U.createAccount({ nonce: BigInt(acc.nonce), balance: BigInt(acc.balance) }));

@@ -1,0 +1,48 @@
+// Step-by-step comparison of `parevm statetest --trace` (EIP-3155) with
+// EthereumJS's `step` events for the same state test (ejs.mjs --trace).
+// Every step's pc, opcode, gas left, depth, stack and memory size must
+// agree; the root and logs comparison of statetest does not see a step
+// that costs the wrong gas when the frame runs out of gas anyway, nor a
+// stack or memory size that differs on the way. Where the two tracers
+// differ by convention, not by what the EVM did:
+// - ejs names an undefined opcode 0xfe (INVALID); parevm gives its byte;
+// - parevm, as geth, reports the implicit STOP at the end of code, and, as
+//   revm, a STOP at pc 0 for empty init code; ejs reports neither: a STOP
+//   step of parevm's that ejs lacks is passed over;
+// - parevm's refund is the frame's counter before the instruction
+//   (evmone's), ejs's the transaction's after the instruction's gas rules
+//   (geth's): refunds are compared in the transaction's own frame (depth 1),
+//   except at SSTORE, whose change shows in the next step.
+import { spawnSync } from "node:child_process";
+
+// EthereumJS step event -> the fields compared (depth as EIP-3155's, from 1)
+export function ejsStep(e) {
+  return { pc: e.pc, op: e.opcode.code, gas: e.gasLeft, depth: e.depth + 1, refund: e.gasRefund,
+           memSize: BigInt(e.memoryWordCount) * 32n, stack: e.stack.map((v) => "0x" + v.toString(16)) };
+}
+
+// parevm's EIP-3155 steps of the state test file (one case, one fork)
+export function parevmSteps(parevm, file) {
+  const r = spawnSync(parevm, ["statetest", "--trace", file], { maxBuffer: 1 << 30 });
+  if (r.status === null) throw new Error(`parevm statetest --trace ${file}: ${r.signal || r.error}`);
+  return r.stderr.toString().trim().split("\n").filter((l) => l.startsWith("{\"pc\"")).map((l) => JSON.parse(l));
+}
+
+// The first difference between parevm's steps and ejs's, or null
+export function compareSteps(ours, theirs) {
+  let i = 0, j = 0;
+  for (; i < ours.length; i++, j++) {
+    const a = ours[i], b = theirs[j];
+    if (a.op === 0 && !(b && b.op === 0 && b.pc === a.pc && b.depth === a.depth)) { j--; continue; }
+    if (!b) return `parevm step ${i} (${a.opName} at pc ${a.pc}, depth ${a.depth}): EthereumJS has no more steps`;
+    const op = b.op === 0xfe && a.op !== 0xfe ? a.op : b.op;
+    const refund = a.depth === 1 && a.op !== 0x55;
+    const fields = [["pc", a.pc, b.pc], ["op", a.op, op], ["depth", a.depth, b.depth], ["gas", BigInt(a.gas), b.gas],
+                    ["memSize", BigInt(a.memSize), b.memSize], ["stack", a.stack.join(","), b.stack.join(",")],
+                    ["refund", refund ? BigInt(a.refund) : 0n, refund ? b.refund : 0n]];
+    const d = fields.find(([, x, y]) => x !== y);
+    if (d) return `step ${i} (${a.opName} at pc ${a.pc}, depth ${a.depth}): ${d[0]} parevm ${d[1]}, EthereumJS ${d[2]}`;
+  }
+  if (j < theirs.length) return `EthereumJS step ${j} (op ${theirs[j].op} at pc ${theirs[j].pc}): parevm has no more steps`;
+  return null;
+}
