@@ -30,7 +30,7 @@ import os from "node:os";
 import { generator } from "./program.mjs";
 import { runStatetests } from "./statetests.mjs";
 import { loadEjs, FORKS, at, KEY } from "./ejs_state.mjs";
-import { ejsStep, parevmSteps, compareSteps } from "./ejs_trace.mjs";
+import { TraceCheck } from "./ejs_trace.mjs";
 
 const argv = process.argv.slice(2);
 const parevm = argv[0];
@@ -40,7 +40,7 @@ const SEED = opt("--seed", String(Date.now()));
 const FORK = opt("--fork", "all");
 const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "ejs-fuzz-")));
 const ejsDir = opt("--ejs", null);
-const TRACE = argv.includes("--trace"); // also compare every step (ejs_trace.mjs)
+const trace = argv.includes("--trace") ? new TraceCheck(parevm) : null; // also compare every step
 if (!parevm || !ejsDir) { console.error("usage: node ejs.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NAME|all]"); process.exit(2); }
 fs.mkdirSync(outDir, { recursive: true });
 const { expectation, U } = await loadEjs(ejsDir);
@@ -128,37 +128,28 @@ function makeCase(fi) {
   return { env, pre, transaction: t };
 }
 
-let made = 0, skipped = 0, traced = 0, untraced = 0, traceDiffs = 0;
+let made = 0, skipped = 0;
 const t0 = Date.now();
 for (let c = 0; c < CASES; c++) {
   const [pname] = forks[c % forks.length];
   const fi = FORKS.findIndex(([p]) => p === pname);
   const caseSeed = g.seed();
   const test = makeCase(fi);
-  let exp, steps = TRACE ? [] : null;
-  // EthereumJS's step event fails on a memory it cannot allocate (a huge
-  // offset that runs out of gas): such a case is run again untraced
-  try { exp = await expectation(fi, test, steps, ejsStep); } catch { steps = null; }
-  if (!exp) {
-    if (TRACE) untraced++;
-    try { exp = await expectation(fi, test); } catch (e) { skipped++; if (process.env.DEBUG) console.log(e); continue; } // an invalid transaction
-  }
+  let exp, steps = null;
+  try { ({ exp, steps } = trace ? await trace.run(expectation, fi, test) : { exp: await expectation(fi, test) }); }
+  catch (e) { skipped++; if (process.env.DEBUG) console.log(e); continue; } // an invalid transaction
   test.post = { [pname]: [{ hash: exp.hash, logs: exp.logs, indexes: { data: 0, gas: 0, value: 0 } }] };
   if (exp.exception) test.post[pname][0].expectException = exp.exception;
   test._info = { comment: `anvil_fuzz ejs case ${c}, generator seed ${caseSeed}, EthereumJS gas ${exp.gas}` };
   const file = path.join(outDir, `case${c}_${pname}.json`);
   fs.writeFileSync(file, JSON.stringify({ [`case${c}_${pname}`]: test }, null, 1));
   made++;
-  if (steps) {
-    const d = compareSteps(parevmSteps(parevm, file), steps);
-    traced++;
-    if (d && ++traceDiffs <= 40) console.log(`  TRACE case${c}_${pname}: ${d}`);
-  }
+  if (trace) trace.check(file, steps);
 }
 const summary = runStatetests(parevm, outDir);
 console.log(`${made} cases over ${forks.length} forks (${skipped} skipped: EthereumJS refused them); ${((Date.now() - t0) / 1000).toFixed(0)} s; cases in ${outDir}`);
 console.log(summary);
-if (TRACE) console.log(`traces: ${traced} cases compared step by step, ${traceDiffs} differ; ${untraced} not traced (EthereumJS's step event failed)`);
-const ok = made > 0 && made >= CASES * 0.9 && summary === `${made} passed, 0 failed` && !traceDiffs && (!TRACE || traced >= made * 0.9);
+if (trace) console.log(trace.summary());
+const ok = made > 0 && made >= CASES * 0.9 && summary === `${made} passed, 0 failed` && (!trace || trace.ok(made));
 if (ok && !opt("--out", null)) fs.rmSync(outDir, { recursive: true });
 process.exit(ok ? 0 : 1);

@@ -20,8 +20,10 @@
 // not set up for it), is skipped.
 //
 //   node ejs_mutate.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--out DIR] [--tests DIR]...
-//                       [--stm-threads N]
+//                       [--stm-threads N] [--trace]
 //
+// --trace: every case's EIP-3155 trace is also compared step by step with
+// EthereumJS's (ejs_trace.mjs).
 // --tests: folders of state tests (default: the fixtures' GeneralStateTests
 // and EEST state_tests). Exit status 0 when parevm passes every case.
 import fs from "node:fs";
@@ -31,6 +33,7 @@ import { fileURLToPath } from "node:url";
 import { generator } from "./program.mjs";
 import { runStatetests } from "./statetests.mjs";
 import { loadEjs, FORKS } from "./ejs_state.mjs";
+import { TraceCheck } from "./ejs_trace.mjs";
 
 const argv = process.argv.slice(2);
 const parevm = argv[0];
@@ -39,6 +42,7 @@ const CASES = Number(opt("--cases", 200));
 const SEED = opt("--seed", String(Date.now()));
 const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "ejs-mutate-")));
 const ejsDir = opt("--ejs", null);
+const trace = argv.includes("--trace") ? new TraceCheck(parevm) : null;
 if (!parevm || !ejsDir) { console.error("usage: node ejs_mutate.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--tests DIR]..."); process.exit(2); }
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = path.resolve(here, "../../../../shared/fixtures");
@@ -199,8 +203,9 @@ for (let c = 0; made < CASES && c < CASES * 4; c++) {
   if (BigInt(test.transaction.gasLimit[0]) > BigInt(test.env.currentGasLimit)) { skipped++; continue; }
   // a mutated loop may burn all its gas: EthereumJS runs about 1 Mgas/s
   if (BigInt(test.transaction.gasLimit[0]) > 12000000n) test.transaction.gasLimit = [q(12000000n)];
-  let exp;
-  try { exp = await expectation(fi, test); } catch (e) { skipped++; if (process.env.DEBUG) console.log(e); continue; }
+  let exp, steps = null;
+  try { ({ exp, steps } = trace ? await trace.run(expectation, fi, test) : { exp: await expectation(fi, test) }); }
+  catch (e) { skipped++; if (process.env.DEBUG) console.log(e); continue; }
   test.post = { [pname]: [{ hash: exp.hash, logs: exp.logs, indexes: { data: 0, gas: 0, value: 0 } }] };
   // a mutation may break a second rule: which one a client names first is
   // an order execution-specs and geth (whose names the fixtures use) do
@@ -209,8 +214,10 @@ for (let c = 0; made < CASES && c < CASES * 4; c++) {
     "INSUFFICIENT_MAX_FEE_PER_GAS", "INSUFFICIENT_MAX_FEE_PER_BLOB_GAS"].map((n) => "TransactionException." + n)
     .filter((n) => n !== exp.exception)].join("|");
   test._info = { comment: `ejs_mutate case ${c}: ${path.relative(fixtures, file)} ${name}; mutated ${what.join(", ")}; EthereumJS gas ${exp.gas}` };
-  fs.writeFileSync(path.join(outDir, `case${c}_${pname}.json`), JSON.stringify({ [`case${c}_${pname}`]: test }, null, 1));
+  const out = path.join(outDir, `case${c}_${pname}.json`);
+  fs.writeFileSync(out, JSON.stringify({ [`case${c}_${pname}`]: test }, null, 1));
   made++;
+  if (trace) trace.check(out, steps);
 }
 // --stm-threads N: each case also runs as blocks, sequentially and with
 // Block-STM on N threads, which must agree (statetest --block-stm)
@@ -218,6 +225,7 @@ const stm = opt("--stm-threads", null);
 const summary = runStatetests(parevm, outDir, stm ? ["--block-stm", stm] : []);
 console.log(`${made} cases from ${files.length} state test files (${skipped} skipped); ${((Date.now() - t0) / 1000).toFixed(0)} s; cases in ${outDir}`);
 console.log(summary);
-const ok = made > 0 && made >= CASES * 0.9 && summary === `${made} passed, 0 failed`;
+if (trace) console.log(trace.summary());
+const ok = made > 0 && made >= CASES * 0.9 && summary === `${made} passed, 0 failed` && (!trace || trace.ok(made));
 if (ok && !opt("--out", null)) fs.rmSync(outDir, { recursive: true });
 process.exit(ok ? 0 : 1);

@@ -14,6 +14,7 @@
 //   (geth's): refunds are compared in the transaction's own frame (depth 1),
 //   except at SSTORE, whose change shows in the next step.
 import { spawnSync } from "node:child_process";
+import path from "node:path";
 
 // EthereumJS step event -> the fields compared (depth as EIP-3155's, from 1)
 export function ejsStep(e) {
@@ -45,4 +46,37 @@ export function compareSteps(ours, theirs) {
   }
   if (j < theirs.length) return `EthereumJS step ${j} (op ${theirs[j].op} at pc ${theirs[j].pc}): parevm has no more steps`;
   return null;
+}
+
+// The trace check of a campaign (ejs.mjs, ejs_mutate.mjs --trace): EthereumJS
+// runs a case traced, then each written case is compared with parevm's trace.
+export class TraceCheck {
+  constructor(parevm) { Object.assign(this, { parevm, traced: 0, untraced: 0, diffs: 0 }); }
+
+  // expectation(fi, test) of ejs_state.mjs, with EthereumJS's steps (null
+  // where its step event failed: a memory it cannot allocate, for a huge
+  // offset that runs out of gas; the case then runs again untraced). Throws
+  // as expectation does.
+  async run(expectation, fi, test) {
+    const steps = [];
+    try { return { exp: await expectation(fi, test, steps, ejsStep), steps }; } catch { /* again, untraced */ }
+    const exp = await expectation(fi, test);
+    this.untraced++;
+    return { exp, steps: null };
+  }
+
+  // Compares the case written to file with EthereumJS's steps; prints the
+  // first 40 differences.
+  check(file, steps) {
+    if (!steps) return;
+    const d = compareSteps(parevmSteps(this.parevm, file), steps);
+    this.traced++;
+    if (d && ++this.diffs <= 40) console.log(`  TRACE ${path.basename(file, ".json")}: ${d}`);
+  }
+
+  summary() {
+    return `traces: ${this.traced} cases compared step by step, ${this.diffs} differ; ${this.untraced} not traced (EthereumJS's step event failed)`;
+  }
+
+  ok(made) { return !this.diffs && this.traced >= made * 0.9; }
 }
