@@ -101,6 +101,16 @@ exec {st_in}>&"${ST[1]}"- # the end of stdin ends the run: exit 1 for the bad pa
 exec {st_in}>&-
 wait "$st_pid"
 check statetest-batch-exit ok '^1$' echo $?
+# traced, the EIP-3155 lines (stderr, buffered) of each path come out before
+# its summary, and so does the error of a bad path
+coproc ST { "$parevm" statetest --trace 2>&1; }
+st_pid=$ST_PID
+batch '^\{"pc":0,.*\{"stateRoot": "0x[0-9a-f]{64}"\};.*;2 passed, 0 failed;$' "$one_hop"
+batch 'cannot access;0 passed, 0 failed;$' "$tmp/absent.json"
+exec {st_in}>&"${ST[1]}"-
+exec {st_in}>&-
+wait "$st_pid"
+check statetest-trace-batch-exit ok '^1$' echo $?
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -167,11 +167,11 @@ static bool run_batch_path(fixture_run *r, const char *path) {
     path_list_sort(&r->files);
     run_on_big_stack(run_fixture_files, r);
     path_list_free(&r->files);
+    fflush(stderr); /* a path's messages and trace (buffered when traced) before its summary */
     printf("%d passed, %d failed", r->passed, r->failed);
     if (r->skipped) printf(", %d skipped", r->skipped);
     printf("\n");
     fflush(stdout);
-    fflush(stderr);
     return ok && !r->failed;
 }
 
