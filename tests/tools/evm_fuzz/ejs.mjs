@@ -144,7 +144,7 @@ for (let c = 0; c < CASES; c++) {
   const file = path.join(outDir, `case${c}_${pname}.json`);
   fs.writeFileSync(file, JSON.stringify({ [`case${c}_${pname}`]: test }, null, 1));
   made++;
-  if (trace) trace.check(file, steps);
+  if (trace) trace.check(file, test, steps);
 }
 const summary = runStatetests(parevm, outDir);
 console.log(`${made} cases over ${forks.length} forks (${skipped} skipped: EthereumJS refused them); ${((Date.now() - t0) / 1000).toFixed(0)} s; cases in ${outDir}`);

@@ -217,7 +217,7 @@ for (let c = 0; made < CASES && c < CASES * 4; c++) {
   const out = path.join(outDir, `case${c}_${pname}.json`);
   fs.writeFileSync(out, JSON.stringify({ [`case${c}_${pname}`]: test }, null, 1));
   made++;
-  if (trace) trace.check(out, steps);
+  if (trace) trace.check(out, test, steps);
 }
 // --stm-threads N: each case also runs as blocks, sequentially and with
 // Block-STM on N threads, which must agree (statetest --block-stm)
