@@ -139,10 +139,12 @@ function normCall(anv, ours) {
     if (parentFailed || failed) { delete a.logs; delete o.logs; }
     // a self-destruct to itself that destroys nothing (Cancun on): the
     // anvil here reads revm's stale journal entry (see normParity) and
-    // writes a zero sender, no beneficiary and no value; geth's frame is
-    // the account to itself with its balance
-    if (a.type === "SELFDESTRUCT" && o.type === "SELFDESTRUCT" && o.from === o.to &&
-        a.from === "0x0000000000000000000000000000000000000000" && !("to" in a)) {
+    // writes a zero sender, no beneficiary and no value, or the last value
+    // transfer into the account (often the transaction's: its sender and
+    // value); geth's frame is the account to itself with its balance
+    const stale = a.type === "SELFDESTRUCT" && o.type === "SELFDESTRUCT" && o.from === o.to &&
+      ((a.from === "0x0000000000000000000000000000000000000000" && !("to" in a)) || (atLeast("cancun") && a.to === o.to));
+    if (stale) {
       a.from = o.from; a.to = o.to; a.value = o.value;
     }
     (a.calls || []).forEach((c, i) => walk(c, o.calls?.[i], parentFailed || failed));
