@@ -3,12 +3,20 @@
 #include <stdlib.h>
 #include "parevm/hashmap.h"
 
+/* 128 bytes a cell: cells are handed out in order of first write, so
+ * neighbours are mostly written by different workers; at 80 bytes they
+ * shared cache lines, and every lock and write bounced them between cores. */
 struct mv_cell {
-    atomic_flag lock;
-    uint32_t slot_pos; /* its entry in the index, for mv_reset */
-    location loc;
-    mv_version *v; /* sorted by tx */
-    uint32_t n, cap;
+    union {
+        struct {
+            atomic_flag lock;
+            uint32_t slot_pos; /* its entry in the index, for mv_reset */
+            location loc;
+            mv_version *v; /* sorted by tx */
+            uint32_t n, cap;
+        };
+        char line[128];
+    };
 };
 
 /* Index entries: 0 empty, CLAIMING while a cell is being set up, else

@@ -47,8 +47,13 @@ typedef struct {
     mv_cell *cells;          /* handed out in order of first write */
     size_t cap;              /* index entries, a power of two */
     size_t max_cells;        /* 3/4 of cap: the index never fills up */
+    /* The counters every new cell and reservation bumps, padded off the
+     * fields every lookup reads (whatever the struct's alignment): sharing
+     * their cache line made each worker's writes miss the others' reads. */
+    char pad_before[64];
     _Atomic size_t used;     /* cells handed out */
     _Atomic size_t claimed;  /* cells handed out or reserved (<= max_cells) */
+    char pad_after[64];
     /* One bit per 4 index entries' worth of hash space, set for every cell:
      * most reads are of locations nobody writes, and a clear bit answers
      * them from a small table that stays in cache, without probing the
