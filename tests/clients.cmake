@@ -21,8 +21,8 @@ endforeach()
 
 # Randomized EVM differentials with fixed seeds (tests/tools/evm_fuzz): random
 # programs as state tests whose expectations EthereumJS computes, for every
-# fork from Frontier to Osaka (ejs), and with their EIP-3155 traces compared
-# step by step with EthereumJS's (ejs_trace); the fixtures' state tests with their
+# fork from Frontier to Osaka (ejs), and with their EIP-3155 traces and
+# structLogs compared step by step with EthereumJS's (ejs_trace); the fixtures' state tests with their
 # code, pre-state and transaction mutated, also as blocks run sequentially
 # and with Block-STM (ejs_mutate); chains of random blocks that EthereumJS
 # builds, Frontier to BPO2 and the transitions, run by blocktest, Block-STM,

@@ -20,8 +20,8 @@
 // is the folder whose node_modules hold it (.npm-tools). Exit status 0 when
 // parevm passes every case (the last line is statetest's "N passed, N failed").
 //
-// With --trace every case's EIP-3155 trace is also compared, step by step,
-// with EthereumJS's (ejs_trace.mjs).
+// With --trace every case's EIP-3155 trace and structLogs are also compared,
+// step by step, with EthereumJS's (ejs_trace.mjs).
 //
 //   node ejs.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NAME|all] [--ops N] [--out DIR] [--trace]
 import fs from "node:fs";

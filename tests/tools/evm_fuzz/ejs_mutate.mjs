@@ -22,8 +22,8 @@
 //   node ejs_mutate.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--out DIR] [--tests DIR]...
 //                       [--stm-threads N] [--trace]
 //
-// --trace: every case's EIP-3155 trace is also compared step by step with
-// EthereumJS's (ejs_trace.mjs).
+// --trace: every case's EIP-3155 trace and structLogs are also compared step
+// by step with EthereumJS's (ejs_trace.mjs).
 // --tests: folders of state tests (default: the fixtures' GeneralStateTests
 // and EEST state_tests). Exit status 0 when parevm passes every case.
 import fs from "node:fs";
