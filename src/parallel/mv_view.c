@@ -234,6 +234,10 @@ static bool same_existence(const location *loc, uint32_t was, uint32_t now) {
     return (was == UINT32_MAX) == (now == UINT32_MAX);
 }
 
+static bool is_coinbase_balance(const worker *w, const location *loc) {
+    return loc->kind == LOC_BALANCE && address_eq(&loc->addr, &w->e->job.env.coinbase);
+}
+
 bool mv_validate_reads(worker *w, uint32_t tx, const tx_output *out) {
     uint32_t saved = w->tx, blocker;
     bool ok = true;
@@ -241,8 +245,11 @@ bool mv_validate_reads(worker *w, uint32_t tx, const tx_output *out) {
     for (size_t i = 0; ok && i < out->n_reads; i++) {
         const read_entry *e = &out->reads[i];
         /* a base read of a location no one has written since is still valid:
-         * the base state never changes during the block */
-        if (e->writer == UINT32_MAX && !mv_has_cell(&w->e->mv, &e->loc)) {
+         * the base state never changes during the block. Not the coinbase's
+         * balance: its increments live in the outputs, not in cells, and a
+         * lower transaction re-executed may credit it now (an incarnation
+         * that was invalid credited nothing) */
+        if (e->writer == UINT32_MAX && !is_coinbase_balance(w, &e->loc) && !mv_has_cell(&w->e->mv, &e->loc)) {
             if (e->loc.kind != LOC_STORAGE) continue;
             location cl = {e->loc.addr, LOC_CLEARED, U256_ZERO};
             if (!mv_has_cell(&w->e->mv, &cl)) continue; /* nor was the account's storage reset */
