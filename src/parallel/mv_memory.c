@@ -1,23 +1,24 @@
 /* Multi-version memory (see mv_memory.h). */
 #include "mv_memory.h"
+#include <stdalign.h>
 #include <stdlib.h>
 #include "parevm/hashmap.h"
 
-/* 128 bytes a cell: cells are handed out in order of first write, so
- * neighbours are mostly written by different workers; at 80 bytes they
- * shared cache lines, and every lock and write bounced them between cores. */
+/* 128 bytes a cell, two cache lines: cells are handed out in order of
+ * first write, so neighbours are mostly written by different workers; at
+ * 80 bytes they shared cache lines, and every lock and write bounced them
+ * between cores. The first line is what lookups and validations read and
+ * is written once per block (and min_tx rarely); the second is what the
+ * lock guards. */
 struct mv_cell {
-    union {
-        struct {
-            atomic_flag lock;
-            uint32_t slot_pos; /* its entry in the index, for mv_reset */
-            location loc;
-            mv_version *v; /* sorted by tx */
-            uint32_t n, cap;
-        };
-        char line[128];
-    };
+    alignas(64) location loc;
+    uint32_t slot_pos;        /* its entry in the index, for mv_reset */
+    _Atomic uint32_t min_tx;  /* at most the lowest tx with a version (UINT32_MAX: none yet) */
+    alignas(64) atomic_flag lock;
+    uint32_t n, cap;
+    mv_version *v; /* sorted by tx */
 };
+_Static_assert(sizeof(struct mv_cell) == 128, "two cache lines a cell");
 
 /* Index entries: 0 empty, CLAIMING while a cell is being set up, else
  * (hash tag << 32) | (cell + 1). The index is 8 bytes an entry so that the
@@ -41,9 +42,14 @@ static size_t index_cap_for(size_t cells) {
     return cap;
 }
 
-/* Clears cells [from, to) (their version buffers stay NULL until used; an
- * all-zero atomic_flag is clear). */
-static void init_cells(mv_cell *c, size_t from, size_t to) { memset(c + from, 0, (to - from) * sizeof *c); }
+/* n zeroed cells on cache-line boundaries (calloc: zero pages, untouched
+ * cells cost nothing; a zero atomic_flag is clear, version buffers NULL
+ * until used). *raw is what to free. NULL if out of memory. */
+static mv_cell *alloc_cells(size_t n, void **raw) {
+    *raw = calloc(n * sizeof(mv_cell) + 64, 1);
+    if (!*raw) return NULL;
+    return (mv_cell *)(((uintptr_t)*raw + 63) & ~(uintptr_t)63);
+}
 
 /* The filter's bit for a location hash (other bits than the index slot's). */
 static inline size_t filter_bit(const mv_memory *m, uint64_t h) { return (size_t)(h >> 23) & m->filter_mask; }
@@ -66,11 +72,11 @@ bool mv_init(mv_memory *m, size_t cells) {
     memset(m, 0, sizeof *m);
     size_t cap = index_cap_for(cells);
     m->index = calloc(cap, sizeof *m->index);
-    m->cells = calloc(cap / 4 * 3, sizeof *m->cells); /* zero pages: untouched cells cost nothing */
+    m->cells = alloc_cells(cap / 4 * 3, &m->cells_raw);
     m->filter = calloc(filter_words(cap), sizeof *m->filter);
     if (!m->index || !m->cells || !m->filter) {
         free(m->index);
-        free(m->cells);
+        free(m->cells_raw);
         free(m->filter);
         memset(m, 0, sizeof *m);
         return false;
@@ -86,7 +92,7 @@ bool mv_init(mv_memory *m, size_t cells) {
 void mv_free(mv_memory *m) {
     if (!m->cells) return;
     for (size_t i = 0; i < m->max_cells; i++) free(m->cells[i].v);
-    free(m->cells);
+    free(m->cells_raw);
     free(m->index);
     free(m->filter);
     memset(m, 0, sizeof *m);
@@ -130,13 +136,16 @@ bool mv_grow(mv_memory *m, size_t extra) {
     size_t max_cells = cap / 4 * 3;
     _Atomic uint64_t *index = calloc(cap, sizeof *index);
     _Atomic uint64_t *filter = calloc(filter_words(cap), sizeof *filter);
-    mv_cell *cells = index && filter ? realloc(m->cells, max_cells * sizeof *cells) : NULL;
+    void *raw = NULL;
+    mv_cell *cells = index && filter ? alloc_cells(max_cells, &raw) : NULL;
     if (!cells) {
         free(index);
         free(filter);
         return false;
     }
-    init_cells(cells, m->max_cells, max_cells);
+    memcpy(cells, m->cells, m->max_cells * sizeof *cells); /* the version buffers move with them */
+    free(m->cells_raw);
+    m->cells_raw = raw;
     free(m->index);
     free(m->filter);
     m->index = index;
@@ -179,6 +188,7 @@ static mv_cell *find_cell(mv_memory *m, const location *loc, size_t *created) {
                 c->loc = *loc;
                 c->n = 0;
                 c->slot_pos = (uint32_t)i;
+                atomic_store_explicit(&c->min_tx, UINT32_MAX, memory_order_relaxed);
                 filter_set(m, h); /* before the entry is published */
                 atomic_store_explicit(&m->index[i], tag << 32 | (k + 1), memory_order_release);
                 (*created)++;
@@ -197,7 +207,10 @@ static mv_cell *find_cell(mv_memory *m, const location *loc, size_t *created) {
     }
 }
 
-bool mv_has_cell(mv_memory *m, const location *loc) { return find_cell(m, loc, NULL) != NULL; }
+bool mv_written_below(mv_memory *m, const location *loc, uint32_t tx) {
+    mv_cell *c = find_cell(m, loc, NULL);
+    return c && atomic_load_explicit(&c->min_tx, memory_order_acquire) < tx;
+}
 
 mv_read_result mv_read(mv_memory *m, const location *loc, uint32_t reader) {
     mv_read_result r = {.status = MV_BASE};
@@ -254,6 +267,9 @@ static bool cell_put(mv_cell *c, uint32_t tx, uint32_t inc, uint32_t flags, cons
         c->n++;
     }
     c->v[lo] = (mv_version){tx, inc, flags, *value};
+    /* removals leave it low: a stale bound only sends validation the slow way */
+    if (tx < atomic_load_explicit(&c->min_tx, memory_order_relaxed))
+        atomic_store_explicit(&c->min_tx, tx, memory_order_release);
     return !existed;
 }
 

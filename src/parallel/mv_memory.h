@@ -44,7 +44,8 @@ typedef struct mv_cell mv_cell;
 
 typedef struct {
     _Atomic uint64_t *index; /* open addressing: hash tag and cell number */
-    mv_cell *cells;          /* handed out in order of first write */
+    mv_cell *cells;          /* handed out in order of first write; 64-byte aligned */
+    void *cells_raw;         /* the allocation cells lies in */
     size_t cap;              /* index entries, a power of two */
     size_t max_cells;        /* 3/4 of cap: the index never fills up */
     /* The counters every new cell and reservation bumps, padded off the
@@ -94,8 +95,10 @@ typedef struct {
     uint32_t writer;    /* MV_FOUND: the highest transaction that wrote or credited the value */
 } mv_read_result;
 
-/* Whether anyone has written loc in this block (increments included). */
-bool mv_has_cell(mv_memory *m, const location *loc);
+/* Whether a transaction below tx may have written loc in this block
+ * (increments and ESTIMATEs included). False means none has: a read of
+ * loc by tx from the base state still holds. Reads no lock. */
+bool mv_written_below(mv_memory *m, const location *loc, uint32_t tx);
 
 /* Reads loc as transaction `reader` sees it: the highest version below it,
  * plus, for increments (MV_DELTA), every increment down to the last full

@@ -244,15 +244,15 @@ bool mv_validate_reads(worker *w, uint32_t tx, const tx_output *out) {
     w->tx = tx; /* resolve as the validated transaction sees the memory */
     for (size_t i = 0; ok && i < out->n_reads; i++) {
         const read_entry *e = &out->reads[i];
-        /* a base read of a location no one has written since is still valid:
-         * the base state never changes during the block. Not the coinbase's
-         * balance: its increments live in the outputs, not in cells, and a
-         * lower transaction re-executed may credit it now (an incarnation
-         * that was invalid credited nothing) */
-        if (e->writer == UINT32_MAX && !is_coinbase_balance(w, &e->loc) && !mv_has_cell(&w->e->mv, &e->loc)) {
+        /* a base read of a location no lower transaction has written since
+         * is still valid: the base state never changes during the block.
+         * Not the coinbase's balance: its increments live in the outputs,
+         * not in cells, and a lower transaction re-executed may credit it
+         * now (an incarnation that was invalid credited nothing) */
+        if (e->writer == UINT32_MAX && !is_coinbase_balance(w, &e->loc) && !mv_written_below(&w->e->mv, &e->loc, tx)) {
             if (e->loc.kind != LOC_STORAGE) continue;
             location cl = {e->loc.addr, LOC_CLEARED, U256_ZERO};
-            if (!mv_has_cell(&w->e->mv, &cl)) continue; /* nor was the account's storage reset */
+            if (!mv_written_below(&w->e->mv, &cl, tx)) continue; /* nor was the account's storage reset */
         }
         resolved r;
         ok = resolve(w, &e->loc, NULL, &r, &blocker) && u256_eq(&r.value, &e->value) && r.flags == e->flags &&
