@@ -3,7 +3,8 @@
  * Checked on every mainnet fixture block at 1, 2, 4 and 8 threads (hints on
  * and off, the sequential fallback off, intermediate state roots before
  * Byzantium), on random blocks built around chosen conflict patterns (nonce
- * chains, hot storage slots, balance reads of credited accounts, CREATE2 +
+ * chains, hot storage slots, balance reads of credited accounts and of the
+ * coinbase, senders funded within the block, CREATE2 +
  * self-destruct + redeploy, reverts, invalid opcodes, out of gas) with random
  * thread counts, injected delays and absurd header gas fields, on accounts
  * that calls create before EIP-158 (only their existence changes), on
@@ -250,12 +251,27 @@ static const char FACTORY_CODE[] =
     "600052600035601060106000f560015500"
     "5b60006000600060006000600154" "5af15000";
 
+/* funder: loops cd[0] times, then calls cd[32] with the value it got (a
+ * payment that lands late in its transaction) */
+static const char FUNDER_CODE[] =
+    "600035" "5b801560105760019003600356"        /* loop cd[0] times, then: */
+    "5b6000600060006000346020355af15000";         /* call(gas, cd[32], callvalue) */
+
 #define N_EOAS 24
+#define N_POOR 4
 
 typedef struct {
     address eoa[N_EOAS];
     uint64_t nonce[N_EOAS];
-    address slots, reader, factory;
+    address slots, reader, factory, funder;
+    /* senders without funds until a transaction of the block pays them:
+     * Block-STM may run their transactions first, invalid (and paying the
+     * coinbase nothing), then again */
+    address poor[N_POOR];
+    uint64_t poor_nonce[N_POOR];
+    bool funded[N_POOR];
+    address coinbase; /* the block's, for balance reads */
+    bool tipless;     /* only poor senders tip: the coinbase is credited late */
 } world;
 
 static address addr_n(uint8_t tag, uint32_t n) {
@@ -287,8 +303,16 @@ static mem_state *make_world(world *w) {
         mem_state_set_account(s, &w->eoa[i], &rich, 0, NULL, 0);
     }
     struct { address *a; const char *hex; uint8_t tag; } c[] = {
-        {&w->slots, SLOTS_CODE, 0xc1}, {&w->reader, READER_CODE, 0xc2}, {&w->factory, FACTORY_CODE, 0xc3}};
-    for (int i = 0; i < 3; i++) *c[i].a = deploy(s, c[i].tag, c[i].hex);
+        {&w->slots, SLOTS_CODE, 0xc1}, {&w->reader, READER_CODE, 0xc2}, {&w->factory, FACTORY_CODE, 0xc3},
+        {&w->funder, FUNDER_CODE, 0xc6}};
+    for (int i = 0; i < 4; i++) *c[i].a = deploy(s, c[i].tag, c[i].hex);
+    for (uint32_t i = 0; i < N_POOR; i++) {
+        w->poor[i] = addr_n(0xd0, i);
+        w->poor_nonce[i] = 0;
+        w->funded[i] = false;
+    }
+    memset(&w->coinbase, 0, sizeof w->coinbase);
+    w->tipless = false;
     return s;
 }
 
@@ -302,21 +326,54 @@ static void word_addr(uint8_t *p, const address *a) {
     memcpy(p + 12, a->b, 20);
 }
 
-/* One random transaction; pattern decides what it conflicts on. */
-static void random_tx(world *w, transaction *tx, bool chains) {
+/* A transaction from a poor sender: the first pays it, late and with no
+ * tip, from a rich one through the funder; later ones spend it. */
+static void poor_tx(world *w, transaction *tx) {
+    uint32_t p = (uint32_t)(rnd() % N_POOR);
+    if (!w->funded[p]) {
+        uint32_t from = (uint32_t)(rnd() % N_EOAS);
+        tx->sender = w->eoa[from];
+        tx->nonce = w->nonce[from]++;
+        tx->max_priority_fee = U256_ZERO;
+        tx->to = w->funder;
+        tx->value = u256_from_u64(1000000000);
+        tx->gas_limit = 300000;
+        tx->data_len = 64;
+        tx->data = malloc(64);
+        word(tx->data, rnd() % 3000);
+        word_addr(tx->data + 32, &w->poor[p]);
+        w->funded[p] = true;
+        return;
+    }
+    tx->sender = w->poor[p];
+    tx->nonce = w->poor_nonce[p]++;
+    tx->max_priority_fee = u256_from_u64(1 + rnd() % 3);
+    tx->to = w->eoa[rnd() % N_EOAS];
+    tx->value = u256_from_u64(1 + rnd() % 1000);
+    tx->gas_limit = 21000;
+}
+
+/* One random transaction; pattern decides what it conflicts on. With
+ * poor, some come from (or fund) senders that start without funds. */
+static void random_tx(world *w, transaction *tx, bool chains, bool poor) {
     memset(tx, 0, sizeof *tx);
     uint32_t from = (uint32_t)(rnd() % (chains ? 4 : N_EOAS)); /* few senders: nonce chains */
     tx->type = TX_DYNAMIC_FEE;
     tx->has_chain_id = true;
     tx->chain_id = 1;
     tx->max_fee = u256_from_u64(20);
-    tx->max_priority_fee = u256_from_u64(rnd() % 3); /* some pay no tip */
+    tx->max_priority_fee = u256_from_u64(w->tipless ? 0 : rnd() % 3); /* some pay no tip */
     tx->sender = w->eoa[from];
     tx->sender_known = true;
     tx->nonce = w->nonce[from]++;
     tx->r = tx->s = u256_from_u64(1);
     tx->has_to = true;
     tx->gas_limit = 200000;
+    if (poor && rnd() % 6 == 0) {
+        w->nonce[from]--; /* sent by someone else */
+        poor_tx(w, tx);
+        return;
+    }
     switch (rnd() % 5) {
     case 0: /* value transfer, often to another sender: credited senders */
         tx->to = w->eoa[rnd() % N_EOAS];
@@ -337,7 +394,7 @@ static void random_tx(world *w, transaction *tx, bool chains) {
         tx->to = w->reader;
         tx->data_len = 64;
         tx->data = malloc(64);
-        word_addr(tx->data, &w->eoa[rnd() % N_EOAS]);
+        word_addr(tx->data, rnd() % 4 ? &w->eoa[rnd() % N_EOAS] : &w->coinbase);
         word_addr(tx->data + 32, &w->eoa[rnd() % N_EOAS]);
         tx->value = u256_from_u64(rnd() % 50);
         break;
@@ -368,14 +425,16 @@ TEST(parallel_equals_sequential_on_random_blocks) {
         b.n_txs = 20 + rnd() % 120;
         b.txs = calloc(b.n_txs, sizeof *b.txs);
         bool chains = iter % 3 == 0;
-        for (size_t i = 0; i < b.n_txs; i++) random_tx(&w, &b.txs[i], chains);
+        memset(w.coinbase.b, iter % 4 ? 0xcb : 0xe0, 20); /* sometimes a sender is the coinbase */
+        if (iter % 4 == 0) w.coinbase = w.eoa[0];
+        w.tipless = iter % 4 == 1;
+        for (size_t i = 0; i < b.n_txs; i++) random_tx(&w, &b.txs[i], chains, true);
         b.header.number = 1000 + (uint64_t)iter;
         b.header.timestamp = 1700000000;
         b.header.gas_limit = 60000000;
         b.header.has_base_fee = true;
         b.header.base_fee = u256_from_u64(7);
-        memset(b.header.coinbase.b, iter % 4 ? 0xcb : 0xe0, 20); /* sometimes a sender is the coinbase */
-        if (iter % 4 == 0) b.header.coinbase = w.eoa[0];
+        b.header.coinbase = w.coinbase;
         block_rules rules = {.fork = iter % 2 ? FORK_CANCUN : FORK_SHANGHAI, .chain_id = 1,
                              .blob = {3, 6, 3338477}}; /* EIP-4844 blob parameters */
         outcome want;
@@ -498,9 +557,6 @@ TEST(parallel_sees_accounts_touched_before_eip158) {
  * the coinbase's balance. A base read of the coinbase's balance has no cell
  * in the multi-version memory (the increments live in the outputs), so
  * "nobody wrote it" must not be decided from the cells. */
-static const char FUNDER_CODE[] =
-    "600035" "5b801560105760019003600356"        /* loop cd[0] times, then: */
-    "5b6000600060006000346020355af15000";         /* call(gas, cd[32], callvalue) */
 
 TEST(parallel_revalidates_coinbase_reads) {
     executor *ex = executor_new();
@@ -723,7 +779,7 @@ TEST(parallel_multi_version_memory_grows) {
     b.txs = calloc(TXS, sizeof *b.txs);
     for (size_t i = 0; i < TXS; i++) {
         transaction *tx = &b.txs[i];
-        random_tx(&w, tx, false);
+        random_tx(&w, tx, false, false);
         free(tx->data);
         tx->to = rw;
         tx->value = U256_ZERO;
