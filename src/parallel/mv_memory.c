@@ -215,7 +215,9 @@ bool mv_written_below(mv_memory *m, const location *loc, uint32_t tx) {
 mv_read_result mv_read(mv_memory *m, const location *loc, uint32_t reader) {
     mv_read_result r = {.status = MV_BASE};
     mv_cell *c = find_cell(m, loc, NULL);
-    if (!c) return r;
+    /* no version below the reader (a version being inserted now counts as
+     * one inserted just after this read): no lock */
+    if (!c || atomic_load_explicit(&c->min_tx, memory_order_acquire) >= reader) return r;
     cell_lock(c);
     /* versions are sorted by tx: binary search for the highest below reader */
     uint32_t lo = 0, hi = c->n;
