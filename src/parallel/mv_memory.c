@@ -100,10 +100,14 @@ void mv_free(mv_memory *m) {
 
 void mv_reset(mv_memory *m) {
     size_t used = atomic_load(&m->used);
-    for (size_t k = 0; k < used; k++) {
-        mv_cell *c = &m->cells[k];
-        atomic_store_explicit(&m->index[c->slot_pos], 0, memory_order_relaxed);
-        c->n = 0;
+    /* a cell is set up anew when handed out again: only the index entries
+     * go, one by one for a few cells, else all at once (the cells of a
+     * large block are many cold lines; the index is one sequential write) */
+    if (used * 16 < m->cap) {
+        for (size_t k = 0; k < used; k++)
+            atomic_store_explicit(&m->index[m->cells[k].slot_pos], 0, memory_order_relaxed);
+    } else {
+        memset((void *)m->index, 0, m->cap * sizeof *m->index);
     }
     if (used) memset(m->filter, 0, filter_words(m->cap) * sizeof *m->filter);
     atomic_store(&m->used, 0);
