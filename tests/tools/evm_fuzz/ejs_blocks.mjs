@@ -2,7 +2,8 @@
 // Frontier to BPO2 and across the fixtures' transition networks (a fork at
 // block 5 or at time 15,000, with the chain crossing it). Each case is a
 // BlockchainTests file whose chain EthereumJS's block builder made. Its
-// genesis holds random programs (program.mjs), four funded senders, the
+// genesis holds random programs (program.mjs), four senders (now and then the
+// last one without funds until a transaction pays it), the
 // system contracts (EIP-4788, EIP-2935, EIP-7002, EIP-7251, their runtime
 // code as the dev chain's genesis holds it) and, from Prague, a deposit
 // contract that emits well-formed EIP-6110 deposit logs. Each of its 1 to 4
@@ -158,6 +159,9 @@ function makeGenesis(fi) {
     pre[a] = { balance: q(pick([0, 1, 1000, 10 ** 9])), nonce: q(pick([1, 1, 5])), code: g.program(), storage };
   }
   for (const s of SENDERS) pre[s] = { balance: q(10n ** 24n), nonce: q(pick([0, 1, 7])), code: "0x", storage: {} };
+  // now and then the last sender starts with nothing: its transactions come after another pays it (the
+  // builder drops the ones before), and Block-STM may run them first, invalid, then again
+  if (!ri(3)) pre[SENDERS[3]].balance = "0x0";
   const system = [];
   if (at(fi, "Cancun")) system.push(BEACON_ROOTS);
   if (at(fi, "Prague")) system.push(HISTORY, WITHDRAWALS, CONSOLIDATIONS);
@@ -197,6 +201,7 @@ async function makeTx(fi, blockCommon, sm, k) {
   const request = at(fi, "Prague") && ri(5) === 0;
   let to = pick([...g.contracts, g.contracts[0], A(pick([1, 2, 3, 4, 5, 9])), g.EOA, pick(SENDERS), A(0xdead)]);
   let data = randomBytes(ri(70)), value = BigInt(pick([0, 0, 5, 1000]));
+  if (SENDERS.includes(to) && !ri(3)) value = 10n ** 20n; // enough to fund a sender that started with nothing
   if (request) { // a withdrawal or consolidation request (56 or 96 bytes), a deposit, or a fee query
     to = pick([WITHDRAWALS, CONSOLIDATIONS, DEPOSITS]);
     data = pick([randomBytes(to === WITHDRAWALS ? 56 : 96), randomBytes(to === WITHDRAWALS ? 56 : 96), "0x", randomBytes(48)]);
@@ -416,6 +421,8 @@ async function makeCase(network) {
     add(U.bytesToHex(block.serialize()), requests);
     for (const [type, data] of requests) stats[["deposits", "withdrawal requests", "consolidations"][type]] += data.length / [192, 76, 116][type];
     for (const tx of block.transactions) if (tx.type === 3 || tx.type === 4) stats[tx.type === 3 ? "blob txs" : "set-code txs"]++;
+    if (pre[SENDERS[3]].balance === "0x0")
+      stats["txs of a sender paid in the block"] += block.transactions.filter((tx) => tx.getSenderAddress().toString() === SENDERS[3]).length;
     stats.withdrawals += block.withdrawals ? block.withdrawals.length : 0;
     chain.push(block);
   }
@@ -448,7 +455,8 @@ fs.mkdirSync(engineDir, { recursive: true });
 const engineXDir = path.join(outDir, "engine_x");
 fs.mkdirSync(path.join(engineXDir, "tests"), { recursive: true });
 fs.mkdirSync(path.join(engineXDir, "pre_alloc"), { recursive: true });
-const stats = { "invalid blocks": 0, "blob txs": 0, "set-code txs": 0, withdrawals: 0, deposits: 0, "withdrawal requests": 0, consolidations: 0 };
+const stats = { "invalid blocks": 0, "blob txs": 0, "set-code txs": 0, withdrawals: 0, deposits: 0, "withdrawal requests": 0, consolidations: 0,
+                "txs of a sender paid in the block": 0 };
 const t0 = Date.now();
 for (let c = 0; c < CASES; c++) {
   const network = networks[c % networks.length], pname = network[0];
