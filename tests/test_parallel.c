@@ -563,7 +563,6 @@ TEST(parallel_revalidates_coinbase_reads) {
     par_engine *engines[3] = {par_engine_new(2), par_engine_new(3), par_engine_new(4)};
     world w;
     mem_state *pre = make_world(&w);
-    address funder = deploy(pre, 0xc5, FUNDER_CODE);
     address b_addr = addr_n(0xb0, 1), coinbase = addr_n(0xcb, 7);
     block b = {0};
     b.n_txs = 3;
@@ -579,7 +578,7 @@ TEST(parallel_revalidates_coinbase_reads) {
         tx->has_to = true;
     }
     b.txs[0].sender = w.eoa[0];
-    b.txs[0].to = funder;
+    b.txs[0].to = w.funder;
     b.txs[0].gas_limit = 3000000;
     b.txs[0].value = u256_from_u64(1000000000);
     b.txs[0].data_len = 64;
