@@ -128,16 +128,19 @@ static const char *load_round(db_preroot *p, const change_set *cs) {
     return err;
 }
 
+/* A trie's changes; slot[k]: for a storage trie, change k's slot in the
+ * account's work entry. */
 typedef struct {
     trie_change *c;
-    size_t *off;
+    size_t *off, *slot;
     size_t n;
 } change_list;
 
 static void change_list_init(change_list *l, size_t cap) {
     l->c = malloc((cap + 1) * sizeof *l->c);
     l->off = malloc((cap + 1) * sizeof *l->off);
-    if (!l->c || !l->off) abort();
+    l->slot = malloc((cap + 1) * sizeof *l->slot);
+    if (!l->c || !l->off || !l->slot) abort();
     l->n = 0;
 }
 
@@ -149,6 +152,7 @@ static void change_list_fix(change_list *l, const buf_t *vals) {
 static void change_list_free(change_list *l) {
     free(l->c);
     free(l->off);
+    free(l->slot);
 }
 
 /* The overlay's value of slot s of account i (the stored one if untouched). */
@@ -175,6 +179,7 @@ static const char *storage_round(db_preroot *p, const trie_store *st, trie_updat
             if (u256_eq(&was, &s->value)) continue;
             work_slot_hash(s);
             l->c[l->n].key = s->hkey;
+            l->slot[l->n] = k;
             l->off[l->n] = vals->len;
             if (!u256_is_zero(&s->value)) rlp_encode_u256(vals, &s->value);
             l->c[l->n].val_len = vals->len - l->off[l->n];
@@ -229,15 +234,17 @@ static const char *account_round(db_preroot *p, const trie_store *st, trie_updat
 }
 
 /* The round's leaves and records join the overlay; the overlay's accounts
- * and slots are the round's values now. */
-static void keep_round(db_preroot *p, const change_list *lists, const change_list *acct, const trie_updates *upd) {
+ * and slots are the round's values now. The records move to the log
+ * without a copy (segments keep their memory), and the overlay points into
+ * them: the log outlives the overlay's use (db_preroot_finish). */
+static void keep_round(db_preroot *p, const change_list *lists, const change_list *acct, trie_updates *upd) {
     const work_set *w = &p->w;
     for (size_t i = 0; i < w->n; i++)
         for (size_t k = 0; k < lists[i].n; k++)
             trie_overlay_set_leaf(p->ov, &w->a[i].haddr, &lists[i].c[k].key, lists[i].c[k].val, lists[i].c[k].val_len);
     for (size_t k = 0; k < acct->n; k++) trie_overlay_set_leaf(p->ov, NULL, &acct->c[k].key, acct->c[k].val, acct->c[k].val_len);
-    trie_overlay_apply(p->ov, upd);
-    trie_updates_append(&p->log, upd);
+    trie_overlay_apply_shared(p->ov, upd);
+    trie_updates_move(&p->log, upd);
     if (w->n > p->cap) {
         p->cap = w->cap;
         p->a = realloc(p->a, p->cap * sizeof *p->a);
@@ -250,8 +257,13 @@ static void keep_round(db_preroot *p, const change_list *lists, const change_lis
         o->exists = a->exists;
         o->acct = a->acct;
         o->storage_root = a->storage_root;
-        for (size_t k = 0; k < a->n_slots; k++) word_map_put(&o->slots, &a->slots[k].key, &a->slots[k].value);
     }
+    /* the slots whose value moved (the others hold the overlay's already) */
+    for (size_t i = 0; i < w->n; i++)
+        for (size_t k = 0; k < lists[i].n; k++) {
+            const slot_work *s = &w->a[i].slots[lists[i].slot[k]];
+            word_map_put(&p->a[i].slots, &s->key, &s->value);
+        }
 }
 
 /* One round on cs (the work set keeps its result). */
