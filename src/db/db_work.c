@@ -343,6 +343,16 @@ static bool prefetch(prefetch_job *j, size_t from, size_t *to) {
     work_set *w = j->w;
     task_pool *pool = w->pool ? w->pool : w->d->pool;
     if (n < PREFETCH_MIN || n > PREFETCH_WINDOW || task_pool_threads(pool) < 2 || w->read_id == 0) return false;
+    /* A work set that already holds most of the window (the rounds of
+     * db_preroot) has little to read: not worth the hand-off. */
+    size_t unknown = 0;
+    for (size_t i = from; i < end && unknown < PREFETCH_MIN; i++) {
+        const account_change *ac = &cs->accounts[i];
+        unknown += !known(w, &ac->addr, NULL);
+        for (size_t k = 0; k < ac->n_slots && unknown < PREFETCH_MIN; k++)
+            unknown += !known(w, &ac->addr, &cs->slots[ac->first_slot + k].key);
+    }
+    if (unknown < PREFETCH_MIN) return false;
     if (n > j->cap) {
         j->cap = n;
         free(j->items);
