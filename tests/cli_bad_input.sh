@@ -117,6 +117,9 @@ expect "unknown network" "$parevm" blocktest "$tmp/bt2.json"
 printf '{"t": {"network": "Cancun", "pre": {}, "genesisRLP": "0xf90200", "blocks": [{"rlp": "0xf90201c0"}], "lastblockhash": "0x00"}}' >"$tmp/bt3.json"
 expect "FAIL.*genesisRLP" "$parevm" blocktest --threads 2 "$tmp/bt3.json"
 expect "usage" "$parevm" blocktest --threads 0 "$tmp/bt.json"
+# --requests: a file that cannot be made, and the option given twice
+expect "cannot write" "$parevm" blocktest --requests "$tmp/no/such/dir/r.jsonl" "$tmp/bt.json"
+expect "usage" "$parevm" blocktest --requests "$tmp/r1.jsonl" --requests "$tmp/r2.jsonl" "$tmp/bt.json"
 printf '{"t": {"network": "Cancun", "pre": {}, "genesisRLP": "0xf90200", "blocks": {}, "lastblockhash": "0x00"}}' >"$tmp/bt4.json"
 expect "FAIL" "$parevm" blocktest "$tmp/bt4.json"
 

@@ -7,9 +7,18 @@
  * others must be accepted. Blocks form a tree: the head is the heaviest
  * proof-of-work chain, or the last accepted block after the Merge. At the end
  * the head must be lastblockhash and its state must equal postState (or have
- * postStateHash as root). */
+ * postStateHash as root).
+ *
+ * --requests FILE writes the EIP-7685 requests of every accepted block from
+ * Prague on, one JSON line each: {"hash": block hash, "requests": [type byte
+ * and data, one per non-empty type, as engine_newPayloadV4 takes them]}.
+ * They match the header's requestsHash (the block was accepted), so the
+ * Engine API conversion of the fixtures (tests/tools/blocktests_engine.mjs)
+ * can carry blocks the fixtures give only the hash of. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "cli_util.h"
 #include "commands.h"
 #include "exceptions.h"
@@ -26,6 +35,8 @@ typedef struct {
     par_engine *par; /* --threads: Block-STM instead of the sequential executor */
     int repeat;      /* --repeat: execute each block this many times */
     uint64_t stm_blocks, seq_blocks, executions, aborts; /* --threads: what ran */
+    FILE *requests;  /* --requests: the accepted blocks' requests */
+    bool last_rep;   /* the block's last execution (of --repeat) runs */
 } bt_run;
 
 /* One accepted block. ommers are kept for the uncle rules of descendants. */
@@ -124,6 +135,23 @@ static const char *check_body_roots(const block *b) {
     return NULL;
 }
 
+/* One line of --requests: the block's hash and its requests. */
+static void write_requests(FILE *f, const bytes32 *hash, const block_result *res) {
+    char hx[67];
+    hex_encode(hash->b, 32, hx);
+    fprintf(f, "{\"hash\":\"%s\",\"requests\":[", hx);
+    bool first = true;
+    for (int t = 0; t < REQUEST_TYPES; t++) {
+        const buf_t *q = &res->requests[t];
+        if (!q->len) continue;
+        fprintf(f, "%s\"0x%02x", first ? "" : ",", t);
+        for (size_t i = 0; i < q->len; i++) fprintf(f, "%02x", q->data[i]);
+        fputc('"', f);
+        first = false;
+    }
+    fputs("]}\n", f);
+}
+
 /* Executes b on s (sequentially or with Block-STM) and checks the results,
  * the body roots and the state root against its header, in the order of
  * the execution specs' state_transition. body_why: the body roots are
@@ -159,6 +187,7 @@ static const char *execute_and_check(bt_run *r, const block_rules *rules, block 
         h = block_receipts_root(&res);
         why = block_check_results(&b->header, &res, &h);
     }
+    if (!why && r->requests && r->last_rep && res.has_requests) write_requests(r->requests, &b->header.hash, &res);
     block_result_free(&res);
     return why;
 }
@@ -186,6 +215,7 @@ static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *
         s = mem_state_clone(parent->state);
         set_ancestor_hashes(t, parent, s);
         rules.state_root_ctx = s;
+        r->last_rep = rep + 1 == r->repeat;
         why = execute_and_check(r, &rules, b, s, body_why);
     }
     if (why) {
@@ -354,10 +384,12 @@ static void run_test(fixture_run *fr, const char *file, const char *test, json_t
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: parevm blocktest [--run REGEX] [--threads N] [--repeat K] PATH...\n"
+    fprintf(stderr, "usage: parevm blocktest [--run REGEX] [--threads N] [--repeat K] [--requests FILE] PATH...\n"
                     "  PATH: a BlockchainTests JSON file or a folder (searched recursively)\n"
-                    "  --threads N  execute with Block-STM on N threads, the sequential fallback off\n"
-                    "  --repeat K   execute every block K times; each must give the header's results\n");
+                    "  --threads N      execute with Block-STM on N threads, the sequential fallback off\n"
+                    "  --repeat K       execute every block K times; each must give the header's results\n"
+                    "  --requests FILE  write each accepted block's EIP-7685 requests (Prague on) to FILE,\n"
+                    "                   one JSON line each: {\"hash\", \"requests\"} as engine_newPayloadV4 takes them\n");
     return 2;
 }
 
@@ -375,6 +407,12 @@ static int parse_options(bt_run *r, int *threads, int argc, char **argv) {
         } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
             if (!cli_parse_long(argv[++i], 1, 1000000, &v)) return usage();
             r->repeat = (int)v;
+        } else if (!strcmp(argv[i], "--requests") && i + 1 < argc && !r->requests) {
+            const char *path = argv[++i];
+            if (!(r->requests = fopen(path, "w"))) {
+                fprintf(stderr, "parevm blocktest: cannot write %s: %s\n", path, strerror(errno));
+                return 1;
+            }
         } else {
             return usage();
         }
@@ -387,6 +425,7 @@ int cmd_blocktest(int argc, char **argv) {
     int threads = 0;
     int status = parse_options(&r, &threads, argc, argv);
     if (status) {
+        if (r.requests) fclose(r.requests);
         fixture_run_free(&r.base);
         return status;
     }
@@ -396,6 +435,8 @@ int cmd_blocktest(int argc, char **argv) {
         if (!r.par) {
             fprintf(stderr, "parevm blocktest: cannot start %d threads\n", threads);
             executor_free(r.ex);
+            if (r.requests) fclose(r.requests);
+            fixture_run_free(&r.base);
             return 1;
         }
         par_options o = {.hints = true, .sequential_fallback = false};
@@ -408,5 +449,9 @@ int cmd_blocktest(int argc, char **argv) {
                (unsigned long long)r.aborts, (unsigned long long)r.seq_blocks);
     if (r.par) par_engine_free(r.par);
     executor_free(r.ex);
+    if (r.requests && (ferror(r.requests) | fclose(r.requests))) {
+        fprintf(stderr, "parevm blocktest: writing the requests failed\n");
+        if (status == 0) status = 1;
+    }
     return status < 0 ? usage() : status;
 }

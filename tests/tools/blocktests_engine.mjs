@@ -11,8 +11,12 @@
 //
 // Not converted, and counted as such (never silently):
 //   - tests of a network before the Merge (no Engine API);
-//   - tests with a block whose requestsHash is not the empty list's: the
-//     fixtures hold the hash, not the execution requests newPayloadV4 needs;
+//   - tests with a valid block whose requestsHash is not the empty list's
+//     and whose requests `parevm blocktest --requests` did not give: the
+//     fixtures hold the hash, not the execution requests newPayloadV4 needs.
+//     blocktest gives them for every block it accepts, and they hash to the
+//     header's requestsHash (it checks that), so the node gets the block's
+//     real requests and must derive the fixture's block hash from them;
 //   - invalid blocks a payload cannot carry: RLP that does not decode into
 //     a header, transactions and withdrawals, a header with fields a
 //     payload has no room for (ommers, difficulty, nonce, a field the fork
@@ -69,8 +73,9 @@ const q = (b) => "0x" + big(b).toString(16);
 const EMPTY_OMMERS = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347";
 const EMPTY_REQUESTS = "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-// A block's RLP as a newPayload entry, or why a payload cannot carry it.
-function payloadOf(rlpHex, network) {
+// A block's RLP as a newPayload entry, or why a payload cannot carry it;
+// requests: block hash -> its execution requests (blocktest's).
+function payloadOf(rlpHex, network, requests) {
   let h, txs, ommers, withdrawals;
   try {
     const d = RLP.decode(Buffer.from(rlpHex.replace(/^0x/, ""), "hex"));
@@ -84,10 +89,12 @@ function payloadOf(rlpHex, network) {
   if (h.length !== fields || hex(h[1]) !== EMPTY_OMMERS || big(h[7]) !== 0n || hex(h[14]) !== "0x0000000000000000" ||
       (ommers && ommers.length) || (version >= 2) !== Array.isArray(withdrawals))
     return { why: "header fields a payload has no room for" };
-  if (version >= 4 && hex(h[20]) !== EMPTY_REQUESTS) return { why: "requests", requests: true };
+  const blockHash = hex(keccak256(RLP.encode(h)));
+  const executionRequests = version < 4 || hex(h[20]) === EMPTY_REQUESTS ? [] : requests.get(blockHash);
+  if (!executionRequests) return { why: "requests", requests: true };
   const p = { parentHash: hex(h[0]), feeRecipient: hex(h[2]), stateRoot: hex(h[3]), receiptsRoot: hex(h[5]), logsBloom: hex(h[6]),
               prevRandao: hex(h[13]), blockNumber: q(h[8]), gasLimit: q(h[9]), gasUsed: q(h[10]), timestamp: q(h[11]),
-              extraData: hex(h[12]), baseFeePerGas: q(h[15]), blockHash: hex(keccak256(RLP.encode(h))),
+              extraData: hex(h[12]), baseFeePerGas: q(h[15]), blockHash,
               transactions: txs.map((t) => hex(Array.isArray(t) ? RLP.encode(t) : t)) };
   if (version >= 2) {
     // WithdrawalV1's fields are 64-bit quantities and an address
@@ -107,7 +114,7 @@ function payloadOf(rlpHex, network) {
     } catch { return { why: "blob transaction" }; }
     params.push(hashes, hex(h[19]));
   }
-  if (version >= 4) params.push([]);
+  if (version >= 4) params.push(executionRequests);
   return { entry: { params, newPayloadVersion: String(version), forkchoiceUpdatedVersion: String(fcu) } };
 }
 
@@ -117,11 +124,38 @@ function files(p) {
   return fs.readdirSync(p).sort().flatMap((f) => (f.startsWith(".") ? [] : f.endsWith(".json") || fs.statSync(path.join(p, f)).isDirectory() ? files(path.join(p, f)) : []));
 }
 
-const count = { converted: 0, "before the Merge": 0, "with execution requests": 0, unreadable: 0, "invalid blocks dropped": 0 };
+// Whether a block of doc has a requestsHash that is not the empty list's.
+function hasRequests(doc) {
+  for (const t of Object.values(doc))
+    for (const b of (t && Array.isArray(t.blocks) ? t.blocks : [])) {
+      try {
+        const h = RLP.decode(Buffer.from((b.rlp || "").replace(/^0x/, ""), "hex"))[0];
+        if (Array.isArray(h) && h.length >= 21 && !Array.isArray(h[20]) && hex(h[20]) !== EMPTY_REQUESTS) return true;
+      } catch { /* payloadOf names it */ }
+    }
+  return false;
+}
+
+// The requests of the blocks of file that blocktest accepts (a failing
+// test still gives those of its blocks before the failure).
+function requestsOf(file) {
+  const out = path.join(outDir, "requests.jsonl");
+  try { execFileSync(parevm, ["blocktest", "--requests", out, file], { stdio: "ignore" }); } catch { /* see above */ }
+  const m = new Map();
+  for (const line of fs.existsSync(out) ? fs.readFileSync(out, "utf8").split("\n") : [])
+    if (line) { const r = JSON.parse(line); m.set(r.hash, r.requests); }
+  fs.rmSync(out, { force: true });
+  count["blocks given their requests"] += m.size;
+  return m;
+}
+
+const count = { converted: 0, "before the Merge": 0, "with execution requests": 0, unreadable: 0, "invalid blocks dropped": 0,
+                "blocks given their requests": 0 };
 let n = 0;
 for (const file of paths.flatMap(files)) {
   let doc;
   try { doc = JSON.parse(fs.readFileSync(file)); } catch { count.unreadable++; continue; }
+  const requests = hasRequests(doc) ? requestsOf(file) : new Map();
   const out = {};
   for (const [name, t] of Object.entries(doc)) {
     if (!t || !Array.isArray(t.blocks) || !t.genesisBlockHeader) { count.unreadable++; continue; }
@@ -130,7 +164,7 @@ for (const file of paths.flatMap(files)) {
     const known = new Set([t.genesisBlockHeader.hash]); // the node answers SYNCING for a block of an unknown parent
     let skip = null, dropped = 0;
     for (const b of t.blocks) {
-      const r = payloadOf(b.rlp || "", t.network);
+      const r = payloadOf(b.rlp || "", t.network, requests);
       if (r.entry && !known.has(r.entry.params[0].parentHash)) r.entry = null;
       if (!r.entry && !b.expectException) { // a valid block must be carried, or the test is not converted
         skip = r.requests ? "with execution requests" : "with a valid block no payload carries";
