@@ -32,7 +32,9 @@
 // group in pre_alloc/, the genesis built from its environment; the chains
 // without a transition), and block by block
 // through `parevm t8n` as the execution-spec-tests' fillers drive a client
-// (../t8n_chain.mjs: every result against the header). EthereumJS is a
+// (../t8n_chain.mjs: every result against the header). The sequential
+// blocktest also writes each block's execution requests (--requests): those
+// of every block from Prague on must be EthereumJS's. EthereumJS is a
 // reference, not the spec: a failing case is a difference to look at.
 //
 // EthereumJS comes with the npm tools (scripts/install-npm-tools.sh); --ejs
@@ -419,6 +421,8 @@ async function makeCase(network) {
       add(t.rlp, t.requests, tamper[3], tamper[0]);
     }
     add(U.bytesToHex(block.serialize()), requests);
+    if (at(fi, "Prague")) // what blocktest --requests must give for it
+      ejsRequests.set(U.bytesToHex(block.hash()), requests.filter(([, d]) => d.length).map(([t, d]) => U.bytesToHex(new Uint8Array([t, ...d]))));
     for (const [type, data] of requests) stats[["deposits", "withdrawal requests", "consolidations"][type]] += data.length / [192, 76, 116][type];
     for (const tx of block.transactions) if (tx.type === 3 || tx.type === 4) stats[tx.type === 3 ? "blob txs" : "set-code txs"]++;
     if (pre[SENDERS[3]].balance === "0x0")
@@ -455,6 +459,7 @@ fs.mkdirSync(engineDir, { recursive: true });
 const engineXDir = path.join(outDir, "engine_x");
 fs.mkdirSync(path.join(engineXDir, "tests"), { recursive: true });
 fs.mkdirSync(path.join(engineXDir, "pre_alloc"), { recursive: true });
+const ejsRequests = new Map(); // block hash -> its requests as EthereumJS made them (Prague on)
 const stats = { "invalid blocks": 0, "blob txs": 0, "set-code txs": 0, withdrawals: 0, deposits: 0, "withdrawal requests": 0, consolidations: 0,
                 "txs of a sender paid in the block": 0 };
 const t0 = Date.now();
@@ -484,7 +489,8 @@ console.log("  of them: " + Object.entries(stats).map(([k, v]) => `${v} ${k}`).j
 let ok = true, total = 0, totalFailed = 0;
 const blockFiles = fs.readdirSync(outDir).filter((f) => f.endsWith(".json")).map((f) => path.join(outDir, f));
 const t8nChain = path.join(here, "..", "t8n_chain.mjs");
-for (const [label, args, want, cmd] of [["blocktest", ["blocktest", ...blockFiles], made],
+const requestsFile = path.join(outDir, "requests.jsonl");
+for (const [label, args, want, cmd] of [["blocktest", ["blocktest", "--requests", requestsFile, ...blockFiles], made],
                                    [`blocktest --threads ${STM_THREADS}`, ["blocktest", "--threads", STM_THREADS, ...blockFiles], made],
                                    ["chaintest --stateless", ["chaintest", "--stateless", ...blockFiles], made], ["enginetest", ["enginetest", engineDir], engineMade],
                                    ["enginetest (engine_x)", ["enginetest", engineXDir], engineXMade],
@@ -501,6 +507,22 @@ for (const [label, args, want, cmd] of [["blocktest", ["blocktest", ...blockFile
   if (!m || Number(m[1]) !== want || Number(m[2]) !== 0 || exited) ok = false;
   if (exited && m && m[2] === "0") console.log(`${label}: exit status ${exited}: ${out.split("\n").filter((l) => /Sanitizer|ERROR/.test(l)).slice(0, 3).join(" | ")}`);
   if (m) { total += Number(m[1]) + Number(m[2]); totalFailed += Number(m[2]); }
+}
+// blocktest --requests: every Prague block's requests as EthereumJS made them
+{
+  const ours = new Map();
+  for (const line of fs.existsSync(requestsFile) ? fs.readFileSync(requestsFile, "utf8").split("\n") : [])
+    if (line) { const r = JSON.parse(line); ours.set(r.hash, r.requests); }
+  let differ = 0;
+  for (const [hash, want] of ejsRequests) {
+    const got = ours.get(hash);
+    if (JSON.stringify(got) === JSON.stringify(want)) continue;
+    if (differ++ < 5) console.log(`  blocktest --requests: block ${hash}: ${JSON.stringify(got)?.slice(0, 200)}, EthereumJS ${JSON.stringify(want).slice(0, 200)}`);
+  }
+  console.log(`blocktest --requests: ${ejsRequests.size - differ} passed, ${differ} failed (blocks from Prague on)`);
+  if (differ) ok = false;
+  total += ejsRequests.size;
+  totalFailed += differ;
 }
 if (ok && !opt("--out", null)) fs.rmSync(outDir, { recursive: true });
 console.log(`${total - totalFailed} passed, ${ok ? totalFailed : Math.max(totalFailed, 1)} failed`);
