@@ -36,7 +36,6 @@ typedef struct {
     int repeat;      /* --repeat: execute each block this many times */
     uint64_t stm_blocks, seq_blocks, executions, aborts; /* --threads: what ran */
     FILE *requests;  /* --requests: the accepted blocks' requests */
-    bool last_rep;   /* the block's last execution (of --repeat) runs */
 } bt_run;
 
 /* One accepted block. ommers are kept for the uncle rules of descendants. */
@@ -135,20 +134,29 @@ static const char *check_body_roots(const block *b) {
     return NULL;
 }
 
-/* One line of --requests: the block's hash and its requests. */
+/* One line of --requests: the block's hash and its requests, each its type
+ * byte and data in hex. */
 static void write_requests(FILE *f, const bytes32 *hash, const block_result *res) {
     char hx[67];
     hex_encode(hash->b, 32, hx);
     fprintf(f, "{\"hash\":\"%s\",\"requests\":[", hx);
-    bool first = true;
+    buf_t one = {0};
+    const char *sep = "";
     for (int t = 0; t < REQUEST_TYPES; t++) {
         const buf_t *q = &res->requests[t];
         if (!q->len) continue;
-        fprintf(f, "%s\"0x%02x", first ? "" : ",", t);
-        for (size_t i = 0; i < q->len; i++) fprintf(f, "%02x", q->data[i]);
-        fputc('"', f);
-        first = false;
+        uint8_t type = (uint8_t)t;
+        buf_clear(&one);
+        buf_append(&one, &type, 1);
+        buf_append(&one, q->data, q->len);
+        char *text = malloc(2 * one.len + 3);
+        if (!text) abort();
+        hex_encode(one.data, one.len, text);
+        fprintf(f, "%s\"%s\"", sep, text);
+        free(text);
+        sep = ",";
     }
+    buf_free(&one);
     fputs("]}\n", f);
 }
 
@@ -157,9 +165,10 @@ static void write_requests(FILE *f, const bytes32 *hash, const block_result *res
  * the execution specs' state_transition. body_why: the body roots are
  * already known not to match (check_body_roots); such a block is invalid
  * whatever happens and runs sequentially, only to name an invalid
- * transaction first if it has one. */
+ * transaction first if it has one. last: the block's last execution (of
+ * --repeat), whose requests --requests writes. */
 static const char *execute_and_check(bt_run *r, const block_rules *rules, block *b, mem_state *s,
-                                     const char *body_why) {
+                                     const char *body_why, bool last) {
     block_result res = {0};
     const char *why;
     if (r->par && !body_why) {
@@ -187,7 +196,7 @@ static const char *execute_and_check(bt_run *r, const block_rules *rules, block 
         h = block_receipts_root(&res);
         why = block_check_results(&b->header, &res, &h);
     }
-    if (!why && r->requests && r->last_rep && res.has_requests) write_requests(r->requests, &b->header.hash, &res);
+    if (!why && last && r->requests && res.has_requests) write_requests(r->requests, &b->header.hash, &res);
     block_result_free(&res);
     return why;
 }
@@ -215,8 +224,7 @@ static const char *import_block(bt_run *r, const chain_config *cfg, block_tree *
         s = mem_state_clone(parent->state);
         set_ancestor_hashes(t, parent, s);
         rules.state_root_ctx = s;
-        r->last_rep = rep + 1 == r->repeat;
-        why = execute_and_check(r, &rules, b, s, body_why);
+        why = execute_and_check(r, &rules, b, s, body_why, rep + 1 == r->repeat);
     }
     if (why) {
         mem_state_free(s);
