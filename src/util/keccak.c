@@ -116,13 +116,13 @@ static inline __attribute__((always_inline)) void permute(uint64_t s[25]) {
  * picked per call from the CPU's features (a load and a test; an ifunc would
  * run before ThreadSanitizer's runtime is up).
  *
- * No AVX-512 copy: one state as five zmm rows (theta and chi by ternary
- * logic, rho by per-lane rotates) needs about 25 lane permutes a round for
- * pi and chi's neighbours, and they sit on the critical path. It ran at 0.8x
- * this copy on a Zen 4 (2026-12). Eight states at once, one per lane of
- * 25 zmm registers, ran at 6x this copy per state there; the trie's
- * depth-first walk hashes one node at a time, so using that means hashing
- * the changed nodes level by level instead. */
+ * No AVX-512 copy of this one-state permutation: one state as five zmm
+ * rows (theta and chi by ternary logic, rho by per-lane rotates) needs about
+ * 25 lane permutes a round for pi and chi's neighbours, on the critical
+ * path; it ran at 0.8x this copy on a Zen 4 (2026-12). Eight states at
+ * once, one per lane of 25 zmm registers, ran at 6x per state there: that
+ * is keccak256_many (keccak_many.c), which the trie engine feeds with the
+ * changed nodes of one height at a time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
 #define KECCAK_V3 1
 static __attribute__((target("arch=x86-64-v3"))) void permute_v3(uint64_t s[25]) { permute(s); }
