@@ -39,6 +39,7 @@ typedef struct {
     arena tmp;              /* LEAF values within one task */
     stream_builder sb;
     buf_t scratch;
+    hash_defer defer;       /* the task's nodes, hashed when it ends */
     const char *err;
 } worker_ctx;
 
@@ -187,13 +188,13 @@ static bool partition(walk_ctx *c, uint8_t *path, size_t plen, const trie_change
         return true;
     }
     child_ref refs[16];
-    for (unsigned nib = 0; nib < 16; nib++) refs[nib] = sum_child(&ch[nib], plen + 1, &c->w->scratch);
+    for (unsigned nib = 0; nib < 16; nib++) refs[nib] = sum_child(&ch[nib], plen + 1, &c->w->scratch, &c->w->defer);
     memset(out, 0, sizeof *out);
     out->kind = SUM_NODE;
     out->depth = (uint8_t)plen;
     path_key(path, plen, out->key);
-    branch_finish(refs, out->key, plen, changed ? &c->sink : NULL, &c->w->scratch, &out->ref,
-                  &out->stored);
+    branch_finish(refs, out->key, plen, changed ? &c->sink : NULL, &c->w->scratch, &c->w->defer,
+                  &out->ref, &out->stored);
     if (old && changed && !out->stored) trie_updates_del(c->sink.out, c->owner, path, plen);
     return true;
 }
@@ -265,6 +266,16 @@ static void copy_to_keep(worker_ctx *w, trie_sum *s) {
     s->val = v;
 }
 
+/* Hashes the task's queued nodes and gives the root of its summary s. */
+static bytes32 task_root(worker_ctx *w, const trie_sum *s) {
+    child_ref c = {.kind = CH_EMPTY};
+    if (s->kind != SUM_EMPTY) c = sum_child(s, 0, &w->scratch, &w->defer);
+    hash_defer_flush(&w->defer);
+    if (s->kind == SUM_EMPTY) return EMPTY_TRIE_ROOT;
+    hash_defer_resolve(&w->defer, &c.ref);
+    return root_from_ref(&c.ref);
+}
+
 static void run_phase1(void *arg, size_t i, unsigned worker) {
     run_ctx *r = arg;
     if (atomic_load_explicit(&r->failed, memory_order_relaxed)) return;
@@ -277,10 +288,14 @@ static void run_phase1(void *arg, size_t i, unsigned worker) {
     trie_sum s;
     bool ok = walk(&c, path, t->plen, job->changes + t->lo, t->n, &s);
     if (ok && r->split[t->job] == 0) {
-        job->root = sum_root(&s, &w->scratch);
+        job->root = task_root(w, &s);
     } else if (ok) {
+        hash_defer_flush(&w->defer);
+        hash_defer_resolve(&w->defer, &s.ref);
         copy_to_keep(w, &s);
         r->memo[t->job][memo_index(t->prefix, t->plen)] = s;
+    } else {
+        hash_defer_reset(&w->defer);
     }
     trie_arena_free(&w->tmp);
     if (!ok) atomic_store(&r->failed, true);
@@ -296,10 +311,12 @@ static void run_phase2(void *arg, size_t i, unsigned worker) {
     c.memo = r->memo[j];
     uint8_t path[TRIE_NIBBLES];
     trie_sum s;
-    if (walk(&c, path, 0, job->changes, job->n_changes, &s))
-        job->root = sum_root(&s, &w->scratch);
-    else
+    if (walk(&c, path, 0, job->changes, job->n_changes, &s)) {
+        job->root = task_root(w, &s);
+    } else {
+        hash_defer_reset(&w->defer);
         atomic_store(&r->failed, true);
+    }
     trie_arena_free(&w->tmp);
 }
 
@@ -366,6 +383,7 @@ const char *trie_update_roots(const trie_store *store, task_pool *pool, trie_job
     for (unsigned i = 0; i < threads; i++) {
         r.workers[i].store = store;
         sb_init(&r.workers[i].sb, NULL);
+        r.workers[i].sb.defer = &r.workers[i].defer;
     }
     for (size_t j = 0; j < n_jobs; j++) plan_job(&r, j, threads);
     qsort(r.tasks, r.n_tasks, sizeof *r.tasks, cmp_task_size);
@@ -389,6 +407,7 @@ const char *trie_update_roots(const trie_store *store, task_pool *pool, trie_job
         trie_arena_free(&w->tmp);
         sb_free(&w->sb);
         buf_free(&w->scratch);
+        hash_defer_free(&w->defer);
     }
     if (!err && atomic_load(&r.failed)) err = "trie engine failed";
     for (size_t j = 0; j < n_jobs; j++) free(r.memo[j]);

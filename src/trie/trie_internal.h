@@ -17,11 +17,72 @@ size_t key_lcp(const uint8_t *a, const uint8_t *b);
 bool key_has_prefix(const uint8_t *key, const uint8_t *path, size_t len);
 
 /* A reference to a node from its parent: its keccak hash (len 32), or its
- * encoding itself when shorter than 32 bytes (Yellow Paper's n()). */
+ * encoding itself when shorter than 32 bytes (Yellow Paper's n()). A
+ * pending reference (len 32) is to a node queued in a hash_defer whose hash
+ * is not computed yet: b[0..4) holds its index there. */
 typedef struct {
     uint8_t len;
+    bool pending;
     uint8_t b[32];
 } node_ref;
+
+/* Deferred hashing. The engine's walk is depth first and would hash one
+ * node at a time; instead, a node of 32 bytes or more is queued with its
+ * encoding, where each child still pending leaves 32 zero bytes (a hole),
+ * and its parent refers to it as pending. hash_defer_flush then hashes the
+ * queue by height (leaves, then their parents, ...) eight at a time with
+ * keccak256_many, filling each node's holes before it is hashed and the
+ * holes left in branch records afterwards. Owns its buffers; reused across
+ * flushes (hash_defer_free releases them). */
+typedef struct {
+    uint32_t off, len;     /* encoding in bytes */
+    uint32_t holes, n_holes; /* its entries in holes[] */
+    uint8_t height;        /* 0: no pending child */
+} queued_node;
+
+typedef struct {
+    uint32_t at;   /* offset of the 32 bytes in bytes, or in seg of log */
+    uint32_t node; /* whose hash goes there */
+    uint32_t seg;  /* records: segment of log */
+    trie_updates *log; /* records only */
+} hash_hole;
+
+typedef struct {
+    buf_t bytes;
+    queued_node *nodes;
+    size_t n_nodes, cap_nodes;
+    hash_hole *holes; /* of queued nodes */
+    size_t n_holes, cap_holes;
+    hash_hole *rec_holes; /* of branch records */
+    size_t n_rec_holes, cap_rec_holes;
+    bytes32 *hashes;  /* per node, once flushed */
+    size_t cap_hashes;
+    uint64_t *order;  /* the flush's: height, block count, index */
+    size_t cap_order;
+    /* pending references put into the encoding being written */
+    struct {
+        size_t at;
+        uint32_t node;
+    } open[17];
+    size_t n_open;
+} hash_defer;
+
+/* Queues the encoding enc[0..len) and returns its index; an open hole at
+ * offset at of the writer's buffer is at enc[at - base]. */
+uint32_t hash_defer_queue(hash_defer *d, const uint8_t *enc, size_t len, size_t base);
+/* The 32 bytes at offset at of segment seg of log get node's hash. */
+void hash_defer_record_hole(hash_defer *d, trie_updates *log, size_t seg, size_t at, uint32_t node);
+/* trie_updates_put that also tells where the record starts in the log. */
+void trie_updates_put_at(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len,
+                         const trie_branch *b, size_t *seg, size_t *at);
+
+/* Hashes everything queued; then hash_defer_resolve gives a pending
+ * reference its hash. The queue is empty afterwards. */
+void hash_defer_flush(hash_defer *d);
+void hash_defer_resolve(const hash_defer *d, node_ref *r);
+/* Forgets the queue without hashing it (after a failed walk). */
+void hash_defer_reset(hash_defer *d);
+void hash_defer_free(hash_defer *d);
 
 enum { CH_EMPTY, CH_LEAF, CH_BRANCH }; /* CH_BRANCH: a branch or an extension */
 
@@ -71,16 +132,22 @@ typedef struct {
 
 /* The child reference of the subtrie s when its node starts at nibble pos
  * (a leaf keeps key[pos..], an extension covers pos..depth). scratch is
- * working memory. */
-child_ref sum_child(const trie_sum *s, size_t pos, buf_t *scratch);
-/* The root hash of the trie whose keys s summarises. */
+ * working memory. With defer, a node of 32 bytes or more is queued there
+ * and its reference is pending; without, s holds no pending reference and
+ * the node is hashed at once. */
+child_ref sum_child(const trie_sum *s, size_t pos, buf_t *scratch, hash_defer *defer);
+/* The root hash of the trie whose keys s summarises (no pending
+ * reference in s). */
 bytes32 sum_root(const trie_sum *s, buf_t *scratch);
+/* The root hash from the root node's reference (resolved). */
+bytes32 root_from_ref(const node_ref *r);
 
 /* Encodes the branch at path key[0..depth) from its children (at least
  * two), sets *ref and *stored, and writes its record to sink (if sink and
- * it is recorded). */
+ * it is recorded). With defer, as sum_child; the record's pending hashes
+ * are filled in by the flush. */
 void branch_finish(const child_ref ch[16], const uint8_t *key, size_t depth, const record_sink *sink,
-                   buf_t *scratch, node_ref *ref, bool *stored);
+                   buf_t *scratch, hash_defer *defer, node_ref *ref, bool *stored);
 
 /* ---- Streaming builder: leaves in increasing order -> summary ---- */
 typedef struct {
@@ -90,6 +157,7 @@ typedef struct {
 
 typedef struct {
     const record_sink *sink;
+    hash_defer *defer; /* NULL: hash each node at once */
     open_branch stack[TRIE_NIBBLES];
     size_t sp;
     bool have_prev;

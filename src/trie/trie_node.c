@@ -73,19 +73,40 @@ static void put_path(buf_t *b, const uint8_t *key, size_t from, size_t to, bool 
 }
 
 /* A reference inside a parent: the hash as a 32-byte string, or the short
- * node's encoding inline. */
-static void put_ref(buf_t *b, const node_ref *r) {
+ * node's encoding inline. A pending hash leaves a hole to fill. */
+static void put_ref(buf_t *b, const node_ref *r, hash_defer *d) {
     if (r->len == 32) buf_push(b, 0x80 + 32);
+    if (r->pending) {
+        uint32_t node;
+        memcpy(&node, r->b, 4);
+        static const uint8_t hole[32];
+        if (!d || d->n_open == 17) abort(); /* pending only under a defer, 17 refs a node at most */
+        d->open[d->n_open].at = b->len;
+        d->open[d->n_open++].node = node;
+        buf_append(b, hole, 32);
+        return;
+    }
     buf_append(b, r->b, r->len);
 }
 
-/* The reference to the node encoded at b[start..], which is then dropped. */
-static node_ref take_ref(buf_t *b, size_t start) {
-    node_ref r;
+/* The reference to the node encoded at b[start..], which is then dropped:
+ * the encoding itself when short, else its hash, or with d its place in
+ * d's queue. */
+static node_ref take_ref(buf_t *b, size_t start, hash_defer *d) {
+    node_ref r = {0};
     size_t len = b->len - start;
-    if (len < 32) {
+    if (len < 32) { /* a pending child alone is 33 bytes: none here */
         r.len = (uint8_t)len;
         memcpy(r.b, b->data + start, len);
+    } else if (d) {
+        /* the holes were placed before rlp_list_end put the list's header
+         * in front of them */
+        uint8_t h = b->data[start];
+        size_t header = h < 0xf8 ? 1 : 1 + (size_t)(h - 0xf7);
+        uint32_t node = hash_defer_queue(d, b->data + start, len, start - header);
+        r.len = 32;
+        r.pending = true;
+        memcpy(r.b, &node, 4);
     } else {
         r.len = 32;
         keccak256(b->data + start, len, r.b);
@@ -94,7 +115,7 @@ static node_ref take_ref(buf_t *b, size_t start) {
     return r;
 }
 
-child_ref sum_child(const trie_sum *s, size_t pos, buf_t *scratch) {
+child_ref sum_child(const trie_sum *s, size_t pos, buf_t *scratch, hash_defer *defer) {
     child_ref c = {.kind = CH_EMPTY};
     size_t start = scratch->len;
     switch (s->kind) {
@@ -111,7 +132,7 @@ child_ref sum_child(const trie_sum *s, size_t pos, buf_t *scratch) {
         rlp_encode_bytes(scratch, s->val, s->val_len);
         rlp_list_end(scratch, l);
         c.kind = CH_LEAF;
-        c.ref = take_ref(scratch, start);
+        c.ref = take_ref(scratch, start, defer);
         return c;
     }
     default: /* SUM_NODE */
@@ -123,28 +144,38 @@ child_ref sum_child(const trie_sum *s, size_t pos, buf_t *scratch) {
         }
         size_t l = rlp_list_begin(scratch);
         put_path(scratch, s->key, pos, s->depth, false);
-        put_ref(scratch, &s->ref);
+        put_ref(scratch, &s->ref, defer);
         rlp_list_end(scratch, l);
-        c.ref = take_ref(scratch, start);
+        c.ref = take_ref(scratch, start, defer);
         return c;
     }
 }
 
-bytes32 sum_root(const trie_sum *s, buf_t *scratch) {
-    if (s->kind == SUM_EMPTY) return EMPTY_TRIE_ROOT;
-    child_ref c = sum_child(s, 0, scratch);
+bytes32 root_from_ref(const node_ref *r) {
     bytes32 h;
-    if (c.ref.len == 32)
-        memcpy(h.b, c.ref.b, 32);
+    if (r->len == 32)
+        memcpy(h.b, r->b, 32);
     else /* the root is hashed however short */
-        keccak256(c.ref.b, c.ref.len, h.b);
+        keccak256(r->b, r->len, h.b);
     return h;
 }
 
+bytes32 sum_root(const trie_sum *s, buf_t *scratch) {
+    if (s->kind == SUM_EMPTY) return EMPTY_TRIE_ROOT;
+    child_ref c = sum_child(s, 0, scratch, NULL);
+    return root_from_ref(&c.ref);
+}
+
+/* Ranks of the children whose hashes a branch record holds. */
+static unsigned hash_rank(uint16_t hashed, unsigned c) {
+    return (unsigned)__builtin_popcount(hashed & ((1u << c) - 1));
+}
+
 void branch_finish(const child_ref ch[16], const uint8_t *key, size_t depth, const record_sink *sink,
-                   buf_t *scratch, node_ref *ref, bool *stored) {
+                   buf_t *scratch, hash_defer *defer, node_ref *ref, bool *stored) {
     trie_branch rec;
     rec.state_mask = rec.tree_mask = rec.hash_mask = rec.leaf_mask = 0;
+    uint16_t pending = 0;
     size_t start = scratch->len;
     size_t l = rlp_list_begin(scratch);
     for (unsigned c = 0; c < 16; c++) {
@@ -152,24 +183,35 @@ void branch_finish(const child_ref ch[16], const uint8_t *key, size_t depth, con
             buf_push(scratch, 0x80);
             continue;
         }
-        put_ref(scratch, &ch[c].ref);
+        put_ref(scratch, &ch[c].ref, defer);
         uint16_t bit = (uint16_t)(1u << c);
         rec.state_mask |= bit;
         if (ch[c].stored) rec.tree_mask |= bit;
         if (ch[c].ref.len == 32) {
             if (ch[c].kind == CH_BRANCH) rec.hash_mask |= bit;
             else rec.leaf_mask |= bit;
-            memcpy(rec.hashes[c].b, ch[c].ref.b, 32);
+            if (ch[c].ref.pending) pending |= bit;
+            else memcpy(rec.hashes[c].b, ch[c].ref.b, 32);
         }
     }
     buf_push(scratch, 0x80); /* no value: all keys are 64 nibbles long */
     rlp_list_end(scratch, l);
-    *ref = take_ref(scratch, start);
+    *ref = take_ref(scratch, start, defer);
     *stored = (rec.tree_mask | rec.hash_mask) != 0;
     if (*stored && sink && sink->out) {
         uint8_t path[TRIE_NIBBLES];
         for (size_t i = 0; i < depth; i++) path[i] = (uint8_t)key_nibble(key, i);
-        trie_updates_put(sink->out, sink->owner, path, depth, &rec);
+        for (unsigned c = 0; c < 16; c++) /* filled by the flush */
+            if (pending >> c & 1) memset(rec.hashes[c].b, 0, 32);
+        size_t seg, at;
+        trie_updates_put_at(sink->out, sink->owner, path, depth, &rec, &seg, &at);
+        uint16_t hashed = rec.hash_mask | rec.leaf_mask;
+        for (unsigned c = 0; c < 16; c++)
+            if (pending >> c & 1) {
+                uint32_t node;
+                memcpy(&node, ch[c].ref.b, 4);
+                hash_defer_record_hole(defer, sink->out, seg, at + 8 + 32 * hash_rank(hashed, c), node);
+            }
     }
 }
 
@@ -255,11 +297,20 @@ static buf_t *log_head(trie_updates *u, const bytes32 *owner, const uint8_t *pat
     return seg;
 }
 
-void trie_updates_put(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len,
-                      const trie_branch *b) {
+void trie_updates_put_at(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len,
+                         const trie_branch *b, size_t *seg, size_t *at) {
     uint8_t enc[TRIE_BRANCH_MAX_ENC];
     size_t n = trie_branch_encode(b, enc);
-    buf_append(log_head(u, owner, path, len, false, n), enc, n);
+    buf_t *s = log_head(u, owner, path, len, false, n);
+    *seg = (size_t)(s - u->segs);
+    *at = s->len;
+    buf_append(s, enc, n);
+}
+
+void trie_updates_put(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len,
+                      const trie_branch *b) {
+    size_t seg, at;
+    trie_updates_put_at(u, owner, path, len, b, &seg, &at);
 }
 
 void trie_updates_del(trie_updates *u, const bytes32 *owner, const uint8_t *path, size_t len) {

@@ -30,7 +30,7 @@ static open_branch *open_at(stream_builder *b, size_t depth) {
 static void attach(stream_builder *b, const trie_sum *s) {
     open_branch *top = &b->stack[b->sp - 1];
     unsigned c = key_nibble(b->prev_key, top->depth);
-    top->ch[c] = sum_child(s, top->depth + 1u, &b->scratch);
+    top->ch[c] = sum_child(s, top->depth + 1u, &b->scratch, b->defer);
 }
 
 static void attach_prev_leaf(stream_builder *b) {
@@ -46,7 +46,7 @@ static void close_top(stream_builder *b, trie_sum *out) {
     out->kind = SUM_NODE;
     out->depth = top->depth;
     memcpy(out->key, b->prev_key, 32);
-    branch_finish(top->ch, b->prev_key, top->depth, b->sink, &b->scratch, &out->ref, &out->stored);
+    branch_finish(top->ch, b->prev_key, top->depth, b->sink, &b->scratch, b->defer, &out->ref, &out->stored);
 }
 
 void sb_push(stream_builder *b, const uint8_t key[32], const uint8_t *val, size_t len) {

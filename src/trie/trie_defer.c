@@ -1,0 +1,109 @@
+/* Deferred node hashing for the root engine (hash_defer, trie_internal.h):
+ * nodes are queued as the depth-first walk encodes them, and hashed level
+ * by level, eight at a time, when a task ends. */
+#include <stdlib.h>
+
+#include "parevm/keccak.h"
+#include "trie_internal.h"
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap) return p;
+    size_t c = *cap ? *cap * 2 : 256;
+    while (c < need) c *= 2;
+    p = realloc(p, c * size);
+    if (!p) abort();
+    *cap = c;
+    return p;
+}
+
+uint32_t hash_defer_queue(hash_defer *d, const uint8_t *enc, size_t len, size_t base) {
+    d->nodes = grow(d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes);
+    d->holes = grow(d->holes, &d->cap_holes, d->n_holes + d->n_open, sizeof *d->holes);
+    queued_node *q = &d->nodes[d->n_nodes];
+    q->off = (uint32_t)d->bytes.len;
+    q->len = (uint32_t)len;
+    q->holes = (uint32_t)d->n_holes;
+    q->n_holes = (uint32_t)d->n_open;
+    q->height = 0;
+    for (size_t i = 0; i < d->n_open; i++) {
+        uint32_t child = d->open[i].node;
+        d->holes[d->n_holes++] = (hash_hole){.at = q->off + (uint32_t)(d->open[i].at - base), .node = child};
+        if (d->nodes[child].height >= q->height) q->height = (uint8_t)(d->nodes[child].height + 1);
+    }
+    d->n_open = 0;
+    buf_append(&d->bytes, enc, len);
+    return (uint32_t)d->n_nodes++;
+}
+
+void hash_defer_record_hole(hash_defer *d, trie_updates *log, size_t seg, size_t at, uint32_t node) {
+    d->rec_holes = grow(d->rec_holes, &d->cap_rec_holes, d->n_rec_holes + 1, sizeof *d->rec_holes);
+    d->rec_holes[d->n_rec_holes++] = (hash_hole){.at = (uint32_t)at, .seg = (uint32_t)seg, .node = node, .log = log};
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+enum { RATE = 136, GROUP = 8 };
+
+void hash_defer_flush(hash_defer *d) {
+    size_t n = d->n_nodes;
+    d->hashes = grow(d->hashes, &d->cap_hashes, n, sizeof *d->hashes);
+    d->order = grow(d->order, &d->cap_order, n, sizeof *d->order);
+    /* by height, then block count, so that a group of eight hashes nodes of
+     * one level that need about as many permutations */
+    for (size_t i = 0; i < n; i++) {
+        const queued_node *q = &d->nodes[i];
+        d->order[i] = (uint64_t)q->height << 48 | (uint64_t)(q->len / RATE) << 32 | i;
+    }
+    qsort(d->order, n, sizeof *d->order, cmp_u64);
+    for (size_t i = 0; i < n;) {
+        const uint8_t *data[GROUP];
+        size_t len[GROUP];
+        uint8_t *out[GROUP];
+        uint64_t height = d->order[i] >> 48;
+        size_t g = 0;
+        for (; g < GROUP && i + g < n && d->order[i + g] >> 48 == height; g++) {
+            const queued_node *q = &d->nodes[(uint32_t)d->order[i + g]];
+            for (uint32_t h = 0; h < q->n_holes; h++) { /* children are lower: hashed */
+                const hash_hole *hole = &d->holes[q->holes + h];
+                memcpy(d->bytes.data + hole->at, d->hashes[hole->node].b, 32);
+            }
+            data[g] = d->bytes.data + q->off;
+            len[g] = q->len;
+            out[g] = d->hashes[(uint32_t)d->order[i + g]].b;
+        }
+        keccak256_many(g, data, len, out);
+        i += g;
+    }
+    for (size_t i = 0; i < d->n_rec_holes; i++) {
+        const hash_hole *hole = &d->rec_holes[i];
+        memcpy(hole->log->segs[hole->seg].data + hole->at, d->hashes[hole->node].b, 32);
+    }
+    d->n_nodes = d->n_holes = d->n_rec_holes = d->n_open = 0;
+    buf_clear(&d->bytes);
+}
+
+void hash_defer_resolve(const hash_defer *d, node_ref *r) {
+    if (!r->pending) return;
+    uint32_t node;
+    memcpy(&node, r->b, 4);
+    memcpy(r->b, d->hashes[node].b, 32);
+    r->pending = false;
+}
+
+void hash_defer_reset(hash_defer *d) {
+    d->n_nodes = d->n_holes = d->n_rec_holes = d->n_open = 0;
+    buf_clear(&d->bytes);
+}
+
+void hash_defer_free(hash_defer *d) {
+    buf_free(&d->bytes);
+    free(d->nodes);
+    free(d->holes);
+    free(d->rec_holes);
+    free(d->hashes);
+    free(d->order);
+    *d = (hash_defer){0};
+}
