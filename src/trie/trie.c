@@ -113,6 +113,7 @@ typedef struct {
     trie_kv *kv;   /* the pairs; each range is sorted as its node is built */
     uint8_t *slot; /* per pair: its slot in the branch being partitioned */
     buf_t out;     /* scratch: partial nodes along the current path */
+    buf_t leaves;  /* scratch: one branch's leaf children, hashed together */
     const sub_root *subs; /* computed ahead, in the order the branches meet them */
     size_t n_subs, next_sub;
 } builder;
@@ -174,6 +175,56 @@ static void partition(builder *bd, size_t lo, size_t hi, size_t depth, size_t bo
     }
 }
 
+/* Whether child s of a branch is a sub-root computed ahead, given that the
+ * children before it have consumed theirs. */
+static bool is_sub(const builder *bd, size_t next_sub, const size_t bounds[18], size_t s, size_t depth) {
+    const sub_root *sub = next_sub < bd->n_subs ? &bd->subs[next_sub] : NULL;
+    return sub && sub->lo == bounds[s] && sub->hi == bounds[s + 1] && sub->depth == depth + 1;
+}
+
+/* Hashes the branch's leaf children of 32 bytes or more together
+ * (keccak256_many: a branch of a large ordered trie, receipts or
+ * transactions, has up to sixteen); returns the mask of children s whose
+ * reference's hash is now in hash[s]. Short leaves stay inline and are
+ * encoded where the branch meets them. */
+static uint32_t hash_leaf_children(builder *bd, const size_t bounds[18], size_t depth, uint8_t hash[17][32]) {
+    size_t off[17], len[17], next_sub = bd->next_sub, n = 0;
+    uint8_t idx[16];
+    buf_clear(&bd->leaves);
+    for (size_t s = 1; s < 17; s++) {
+        size_t count = bounds[s + 1] - bounds[s];
+        if (count == 0) continue;
+        if (is_sub(bd, next_sub, bounds, s, depth)) {
+            next_sub++;
+            continue;
+        }
+        if (count != 1) continue;
+        const trie_kv *kv = &bd->kv[bounds[s]];
+        /* A leaf under 32 bytes has a value under 30; skip encoding it. */
+        if (kv->val_len + kv->key_len < 28) continue;
+        off[s] = bd->leaves.len;
+        size_t l = rlp_list_begin(&bd->leaves);
+        put_hex_prefix(&bd->leaves, kv->key, depth + 1, nibble_len(kv), true);
+        emit_value(&bd->leaves, kv);
+        rlp_list_end(&bd->leaves, l);
+        len[s] = bd->leaves.len - off[s];
+        if (len[s] >= 32) idx[n++] = (uint8_t)s;
+    }
+    if (n < 2) return 0; /* one hash: the walk does it as before */
+    const uint8_t *data[16];
+    size_t lens[16];
+    uint8_t *out[16];
+    uint32_t mask = 0;
+    for (size_t i = 0; i < n; i++) {
+        data[i] = bd->leaves.data + off[idx[i]];
+        lens[i] = len[idx[i]];
+        out[i] = hash[idx[i]];
+        mask |= 1u << idx[i];
+    }
+    keccak256_many(n, data, lens, out);
+    return mask;
+}
+
 /* A branch for keys [lo, hi) that all agree on their first `depth` nibbles
  * and do not all agree on the next one (or one of them ends here). */
 static void emit_branch(builder *bd, size_t lo, size_t hi, size_t depth) {
@@ -181,10 +232,17 @@ static void emit_branch(builder *bd, size_t lo, size_t hi, size_t depth) {
     size_t bounds[18];
     partition(bd, lo, hi, depth, bounds);
     assert(bounds[1] - bounds[0] <= 1 && "trie keys must be distinct");
+    uint8_t leaf_hash[17][32];
+    uint32_t hashed = hash_leaf_children(bd, bounds, depth, leaf_hash);
     size_t start = rlp_list_begin(b);
     for (size_t s = 1; s < 17; s++) {
         if (bounds[s] == bounds[s + 1]) {
             buf_push(b, 0x80);
+            continue;
+        }
+        if (hashed >> s & 1) {
+            buf_push(b, 0x80 + 32);
+            buf_append(b, leaf_hash[s], 32);
             continue;
         }
         /* Start fetching the next child's first pair while this one is
@@ -193,8 +251,8 @@ static void emit_branch(builder *bd, size_t lo, size_t hi, size_t depth) {
             __builtin_prefetch(bd->kv[bounds[s + 1]].key);
             __builtin_prefetch(bd->kv[bounds[s + 1]].val);
         }
-        const sub_root *sub = bd->next_sub < bd->n_subs ? &bd->subs[bd->next_sub] : NULL;
-        if (sub && sub->lo == bounds[s] && sub->hi == bounds[s + 1] && sub->depth == depth + 1) {
+        if (is_sub(bd, bd->next_sub, bounds, s, depth)) {
+            const sub_root *sub = &bd->subs[bd->next_sub];
             buf_append(b, sub->ref, sub->ref_len);
             bd->next_sub++;
             continue;
@@ -253,6 +311,7 @@ bytes32 trie_root(trie_kv *items, size_t n) {
     /* The root is always hashed, however short its encoding. */
     bytes32 root = keccak256_hash(bd.out.data, bd.out.len);
     buf_free(&bd.out);
+    buf_free(&bd.leaves);
     if (bd.slot != small) free(bd.slot);
     return root;
 }
@@ -300,6 +359,7 @@ static void build_sub(void *arg, size_t i, unsigned worker) {
     r->ref_len = (uint8_t)bd.out.len;
     memcpy(r->ref, bd.out.data, bd.out.len);
     buf_free(&bd.out);
+    buf_free(&bd.leaves);
 }
 
 bytes32 trie_root_pool(trie_kv *items, size_t n, task_pool *pool) {
@@ -318,6 +378,7 @@ bytes32 trie_root_pool(trie_kv *items, size_t n, task_pool *pool) {
     assert(bd.next_sub == bd.n_subs && "every sub-root is met by the top");
     bytes32 root = keccak256_hash(bd.out.data, bd.out.len);
     buf_free(&bd.out);
+    buf_free(&bd.leaves);
     free(bd.slot);
     free(p.subs);
     return root;
@@ -336,9 +397,18 @@ bytes32 trie_root_secure(trie_kv *items, size_t n) {
     if (n == 0) return EMPTY_TRIE_ROOT;
     uint8_t *hashes;
     trie_kv *kv = alloc_pairs(n, 32, &hashes);
-    for (size_t i = 0; i < n; i++) {
-        keccak256(items[i].key, items[i].key_len, hashes + 32 * i);
-        kv[i] = (trie_kv){hashes + 32 * i, 32, items[i].val, items[i].val_len};
+    for (size_t i = 0; i < n; i += 64) { /* keys hashed 64 at a time (keccak256_many) */
+        const uint8_t *data[64];
+        size_t len[64];
+        uint8_t *out[64];
+        size_t g = n - i < 64 ? n - i : 64;
+        for (size_t j = 0; j < g; j++) {
+            data[j] = items[i + j].key;
+            len[j] = items[i + j].key_len;
+            out[j] = hashes + 32 * (i + j);
+            kv[i + j] = (trie_kv){out[j], 32, items[i + j].val, items[i + j].val_len};
+        }
+        keccak256_many(g, data, len, out);
     }
     bytes32 root = trie_root(kv, n);
     free(kv);
