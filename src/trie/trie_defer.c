@@ -57,7 +57,7 @@ void hash_defer_flush(hash_defer *d) {
         const queued_node *q = &d->nodes[i];
         d->order[i] = (uint64_t)q->height << 48 | (uint64_t)(q->len / RATE) << 32 | i;
     }
-    qsort(d->order, n, sizeof *d->order, cmp_u64);
+    if (n > 1) qsort(d->order, n, sizeof *d->order, cmp_u64); /* qsort's base may not be NULL */
     for (size_t i = 0; i < n;) {
         const uint8_t *data[GROUP];
         size_t len[GROUP];
