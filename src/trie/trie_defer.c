@@ -1,7 +1,9 @@
 /* Deferred node hashing for the root engine (hash_defer, trie_internal.h):
  * nodes are queued as the depth-first walk encodes them, and hashed level
- * by level, eight at a time, when a task ends. */
+ * by level, eight at a time, when the queue is full and when a task ends. */
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "parevm/keccak.h"
 #include "trie_internal.h"
@@ -17,6 +19,7 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size) {
 }
 
 uint32_t hash_defer_queue(hash_defer *d, const uint8_t *enc, size_t len, size_t base) {
+    if ((uint64_t)d->base + d->n_nodes >= UINT32_MAX) abort(); /* 4G nodes in one walk: the heap is gone first */
     d->nodes = grow(d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes);
     d->holes = grow(d->holes, &d->cap_holes, d->n_holes + d->n_open, sizeof *d->holes);
     queued_node *q = &d->nodes[d->n_nodes];
@@ -25,14 +28,23 @@ uint32_t hash_defer_queue(hash_defer *d, const uint8_t *enc, size_t len, size_t 
     q->holes = (uint32_t)d->n_holes;
     q->n_holes = (uint32_t)d->n_open;
     q->height = 0;
-    for (size_t i = 0; i < d->n_open; i++) {
+    for (size_t i = 0; i < d->n_open; i++) { /* open holes are of queued nodes (put_ref) */
         uint32_t child = d->open[i].node;
-        d->holes[d->n_holes++] = (hash_hole){.at = q->off + (uint32_t)(d->open[i].at - base), .node = child};
-        if (d->nodes[child].height >= q->height) q->height = (uint8_t)(d->nodes[child].height + 1);
+        d->holes[d->n_holes++] = (hash_hole){.at = q->off + (d->open[i].at - base), .node = child};
+        const queued_node *c = &d->nodes[child - d->base];
+        if (c->height >= q->height) q->height = (uint8_t)(c->height + 1);
     }
     d->n_open = 0;
     buf_append(&d->bytes, enc, len);
-    return (uint32_t)d->n_nodes++;
+    uint32_t id = d->base + (uint32_t)d->n_nodes++;
+    if (d->bytes.len >= HASH_DEFER_BYTES) hash_defer_flush(d);
+    return id;
+}
+
+bool hash_defer_hashed(const hash_defer *d, uint32_t id, uint8_t out[32]) {
+    if (id >= d->base) return false;
+    memcpy(out, d->hashes[id].b, 32);
+    return true;
 }
 
 void hash_defer_record_hole(hash_defer *d, trie_updates *log, size_t seg, size_t at, uint32_t node) {
@@ -49,7 +61,7 @@ enum { RATE = 136, GROUP = 8 };
 
 void hash_defer_flush(hash_defer *d) {
     size_t n = d->n_nodes;
-    d->hashes = grow(d->hashes, &d->cap_hashes, n, sizeof *d->hashes);
+    bytes32 *hash = (d->hashes = grow(d->hashes, &d->cap_hashes, d->base + n, sizeof *d->hashes));
     d->order = grow(d->order, &d->cap_order, n, sizeof *d->order);
     /* by height, then block count, so that a group of eight hashes nodes of
      * one level that need about as many permutations */
@@ -65,23 +77,25 @@ void hash_defer_flush(hash_defer *d) {
         uint64_t height = d->order[i] >> 48;
         size_t g = 0;
         for (; g < GROUP && i + g < n && d->order[i + g] >> 48 == height; g++) {
-            const queued_node *q = &d->nodes[(uint32_t)d->order[i + g]];
+            uint32_t k = (uint32_t)d->order[i + g];
+            const queued_node *q = &d->nodes[k];
             for (uint32_t h = 0; h < q->n_holes; h++) { /* children are lower: hashed */
                 const hash_hole *hole = &d->holes[q->holes + h];
-                memcpy(d->bytes.data + hole->at, d->hashes[hole->node].b, 32);
+                memcpy(d->bytes.data + hole->at, hash[hole->node].b, 32);
             }
             data[g] = d->bytes.data + q->off;
             len[g] = q->len;
-            out[g] = d->hashes[(uint32_t)d->order[i + g]].b;
+            out[g] = hash[d->base + k].b;
         }
         keccak256_many(g, data, len, out);
         i += g;
     }
     for (size_t i = 0; i < d->n_rec_holes; i++) {
         const hash_hole *hole = &d->rec_holes[i];
-        memcpy(hole->log->segs[hole->seg].data + hole->at, d->hashes[hole->node].b, 32);
+        memcpy(hole->log->segs[hole->seg].data + hole->at, hash[hole->node].b, 32);
     }
-    d->n_nodes = d->n_holes = d->n_rec_holes = d->n_open = 0;
+    d->base += (uint32_t)n;
+    d->n_nodes = d->n_holes = d->n_rec_holes = 0;
     buf_clear(&d->bytes);
 }
 
@@ -89,12 +103,13 @@ void hash_defer_resolve(const hash_defer *d, node_ref *r) {
     if (!r->pending) return;
     uint32_t node;
     memcpy(&node, r->b, 4);
-    memcpy(r->b, d->hashes[node].b, 32);
+    if (!hash_defer_hashed(d, node, r->b)) abort(); /* resolved before a flush */
     r->pending = false;
 }
 
 void hash_defer_reset(hash_defer *d) {
     d->n_nodes = d->n_holes = d->n_rec_holes = d->n_open = 0;
+    d->base = 0;
     buf_clear(&d->bytes);
 }
 

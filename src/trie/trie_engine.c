@@ -271,9 +271,9 @@ static bytes32 task_root(worker_ctx *w, const trie_sum *s) {
     child_ref c = {.kind = CH_EMPTY};
     if (s->kind != SUM_EMPTY) c = sum_child(s, 0, &w->scratch, &w->defer);
     hash_defer_flush(&w->defer);
-    if (s->kind == SUM_EMPTY) return EMPTY_TRIE_ROOT;
     hash_defer_resolve(&w->defer, &c.ref);
-    return root_from_ref(&c.ref);
+    hash_defer_reset(&w->defer);
+    return s->kind == SUM_EMPTY ? EMPTY_TRIE_ROOT : root_from_ref(&c.ref);
 }
 
 static void run_phase1(void *arg, size_t i, unsigned worker) {
@@ -292,6 +292,7 @@ static void run_phase1(void *arg, size_t i, unsigned worker) {
     } else if (ok) {
         hash_defer_flush(&w->defer);
         hash_defer_resolve(&w->defer, &s.ref);
+        hash_defer_reset(&w->defer);
         copy_to_keep(w, &s);
         r->memo[t->job][memo_index(t->prefix, t->plen)] = s;
     } else {

@@ -29,11 +29,16 @@ typedef struct {
 /* Deferred hashing. The engine's walk is depth first and would hash one
  * node at a time; instead, a node of 32 bytes or more is queued with its
  * encoding, where each child still pending leaves 32 zero bytes (a hole),
- * and its parent refers to it as pending. hash_defer_flush then hashes the
- * queue by height (leaves, then their parents, ...) eight at a time with
+ * and its parent refers to it as pending, by id. The queue is hashed by
+ * height (leaves, then their parents, ...) eight at a time with
  * keccak256_many, filling each node's holes before it is hashed and the
- * holes left in branch records afterwards. Owns its buffers; reused across
- * flushes (hash_defer_free releases them). */
+ * holes left in branch records afterwards: whenever it holds
+ * HASH_DEFER_BYTES of encodings (so memory stays bounded and the
+ * encodings in cache), and at hash_defer_flush. A hashed node's id stays
+ * valid, so a reference to it is written as its hash from then on. Owns
+ * its buffers; reused across walks (hash_defer_free releases them). */
+enum { HASH_DEFER_BYTES = 1 << 20 };
+
 typedef struct {
     uint32_t off, len;     /* encoding in bytes */
     uint32_t holes, n_holes; /* its entries in holes[] */
@@ -41,23 +46,24 @@ typedef struct {
 } queued_node;
 
 typedef struct {
-    uint32_t at;   /* offset of the 32 bytes in bytes, or in seg of log */
-    uint32_t node; /* whose hash goes there */
+    size_t at;     /* offset of the 32 bytes in bytes, or in seg of log */
+    uint32_t node; /* id of the node whose hash goes there */
     uint32_t seg;  /* records: segment of log */
     trie_updates *log; /* records only */
 } hash_hole;
 
 typedef struct {
     buf_t bytes;
-    queued_node *nodes;
+    queued_node *nodes; /* node base + i is nodes[i] */
     size_t n_nodes, cap_nodes;
-    hash_hole *holes; /* of queued nodes */
+    uint32_t base;      /* ids below are hashed */
+    hash_hole *holes;   /* of queued nodes */
     size_t n_holes, cap_holes;
     hash_hole *rec_holes; /* of branch records */
     size_t n_rec_holes, cap_rec_holes;
-    bytes32 *hashes;  /* per node, once flushed */
+    bytes32 *hashes;  /* by id, once hashed */
     size_t cap_hashes;
-    uint64_t *order;  /* the flush's: height, block count, index */
+    uint64_t *order;  /* a flush's: height, block count, index */
     size_t cap_order;
     /* pending references put into the encoding being written */
     struct {
@@ -67,9 +73,12 @@ typedef struct {
     size_t n_open;
 } hash_defer;
 
-/* Queues the encoding enc[0..len) and returns its index; an open hole at
- * offset at of the writer's buffer is at enc[at - base]. */
+/* Queues the encoding enc[0..len) and returns its id; an open hole at
+ * offset at of the writer's buffer is at enc[at - base]. May hash the
+ * queue (with this node). */
 uint32_t hash_defer_queue(hash_defer *d, const uint8_t *enc, size_t len, size_t base);
+/* The hash of node id once hashed (out set, true), else false. */
+bool hash_defer_hashed(const hash_defer *d, uint32_t id, uint8_t out[32]);
 /* The 32 bytes at offset at of segment seg of log get node's hash. */
 void hash_defer_record_hole(hash_defer *d, trie_updates *log, size_t seg, size_t at, uint32_t node);
 /* trie_updates_put that also tells where the record starts in the log. */
@@ -77,10 +86,11 @@ void trie_updates_put_at(trie_updates *u, const bytes32 *owner, const uint8_t *p
                          const trie_branch *b, size_t *seg, size_t *at);
 
 /* Hashes everything queued; then hash_defer_resolve gives a pending
- * reference its hash. The queue is empty afterwards. */
+ * reference its hash, until hash_defer_reset. */
 void hash_defer_flush(hash_defer *d);
 void hash_defer_resolve(const hash_defer *d, node_ref *r);
-/* Forgets the queue without hashing it (after a failed walk). */
+/* Forgets the queue and the hashes: ids start again from 0 (after a walk's
+ * references are resolved, or after a failed walk). */
 void hash_defer_reset(hash_defer *d);
 void hash_defer_free(hash_defer *d);
 

@@ -79,11 +79,13 @@ static void put_ref(buf_t *b, const node_ref *r, hash_defer *d) {
     if (r->pending) {
         uint32_t node;
         memcpy(&node, r->b, 4);
-        static const uint8_t hole[32];
         if (!d || d->n_open == 17) abort(); /* pending only under a defer, 17 refs a node at most */
-        d->open[d->n_open].at = b->len;
-        d->open[d->n_open++].node = node;
-        buf_append(b, hole, 32);
+        uint8_t hash[32] = {0}; /* a hole unless hashed already */
+        if (!hash_defer_hashed(d, node, hash)) {
+            d->open[d->n_open].at = b->len;
+            d->open[d->n_open++].node = node;
+        }
+        buf_append(b, hash, 32);
         return;
     }
     buf_append(b, r->b, r->len);
@@ -201,17 +203,21 @@ void branch_finish(const child_ref ch[16], const uint8_t *key, size_t depth, con
     if (*stored && sink && sink->out) {
         uint8_t path[TRIE_NIBBLES];
         for (size_t i = 0; i < depth; i++) path[i] = (uint8_t)key_nibble(key, i);
-        for (unsigned c = 0; c < 16; c++) /* filled by the flush */
-            if (pending >> c & 1) memset(rec.hashes[c].b, 0, 32);
+        uint32_t node[16];
+        uint16_t holes = 0; /* children still queued (maybe hashed by take_ref): the flush fills them */
+        for (unsigned c = 0; c < 16; c++) {
+            if (!(pending >> c & 1)) continue;
+            memcpy(&node[c], ch[c].ref.b, 4);
+            if (hash_defer_hashed(defer, node[c], rec.hashes[c].b)) continue;
+            memset(rec.hashes[c].b, 0, 32);
+            holes |= (uint16_t)(1u << c);
+        }
         size_t seg, at;
         trie_updates_put_at(sink->out, sink->owner, path, depth, &rec, &seg, &at);
         uint16_t hashed = rec.hash_mask | rec.leaf_mask;
         for (unsigned c = 0; c < 16; c++)
-            if (pending >> c & 1) {
-                uint32_t node;
-                memcpy(&node, ch[c].ref.b, 4);
-                hash_defer_record_hole(defer, sink->out, seg, at + 8 + 32 * hash_rank(hashed, c), node);
-            }
+            if (holes >> c & 1)
+                hash_defer_record_hole(defer, sink->out, seg, at + 8 + 32 * hash_rank(hashed, c), node[c]);
     }
 }
 
