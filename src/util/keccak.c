@@ -1,6 +1,7 @@
 /* Keccak-256 with a fully unrolled Keccak-f[1600]: the 25 lanes live in
  * locals so the compiler keeps them in registers across the 24 rounds. */
 #include "parevm/keccak.h"
+#include "keccak_rc.h"
 
 const bytes32 EMPTY_CODE_HASH = {{0xc5, 0xd2, 0x46, 0x01, 0x86, 0xf7, 0x23, 0x3c,
                                    0x92, 0x7e, 0x7d, 0xb2, 0xdc, 0xc7, 0x03, 0xc0,
@@ -14,16 +15,6 @@ const bytes32 EMPTY_LIST_HASH = {{0x1d, 0xcc, 0x4d, 0xe8, 0xde, 0xc7, 0x5d, 0x7a
                                    0xab, 0x85, 0xb5, 0x67, 0xb6, 0xcc, 0xd4, 0x1a,
                                    0xd3, 0x12, 0x45, 0x1b, 0x94, 0x8a, 0x74, 0x13,
                                    0xf0, 0xa1, 0x42, 0xfd, 0x40, 0xd4, 0x93, 0x47}};
-
-static const uint64_t RC[24] = {
-    0x0000000000000001ULL, 0x0000000000008082ULL, 0x800000000000808aULL,
-    0x8000000080008000ULL, 0x000000000000808bULL, 0x0000000080000001ULL,
-    0x8000000080008081ULL, 0x8000000000008009ULL, 0x000000000000008aULL,
-    0x0000000000000088ULL, 0x0000000080008009ULL, 0x000000008000000aULL,
-    0x000000008000808bULL, 0x800000000000008bULL, 0x8000000000008089ULL,
-    0x8000000000008003ULL, 0x8000000000008002ULL, 0x8000000000000080ULL,
-    0x000000000000800aULL, 0x800000008000000aULL, 0x8000000080008081ULL,
-    0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
 
 #define ROL(x, n) (((x) << (n)) | ((x) >> ((64 - (n)) & 63)))
 
@@ -100,8 +91,8 @@ static inline __attribute__((always_inline)) void permute(uint64_t s[25]) {
     uint64_t a03 = s[15], a13 = s[16], a23 = s[17], a33 = s[18], a43 = s[19];
     uint64_t a04 = s[20], a14 = s[21], a24 = s[22], a34 = s[23], a44 = s[24];
     for (int r = 0; r < 24; r += 2) {
-        KECCAK_ROUND(RC[r]);
-        KECCAK_ROUND(RC[r + 1]);
+        KECCAK_ROUND(KECCAK_RC[r]);
+        KECCAK_ROUND(KECCAK_RC[r + 1]);
     }
     s[0] = a00; s[1] = a10; s[2] = a20; s[3] = a30; s[4] = a40;
     s[5] = a01; s[6] = a11; s[7] = a21; s[8] = a31; s[9] = a41;

@@ -18,15 +18,7 @@ static void many_scalar(size_t n, const uint8_t *const data[], const size_t len[
 #define KECCAK_X8 1
 #include <immintrin.h>
 
-static const uint64_t RC[24] = {
-    0x0000000000000001ULL, 0x0000000000008082ULL, 0x800000000000808aULL,
-    0x8000000080008000ULL, 0x000000000000808bULL, 0x0000000080000001ULL,
-    0x8000000080008081ULL, 0x8000000000008009ULL, 0x000000000000008aULL,
-    0x0000000000000088ULL, 0x0000000080008009ULL, 0x000000008000000aULL,
-    0x000000008000808bULL, 0x800000000000008bULL, 0x8000000000008089ULL,
-    0x8000000000008003ULL, 0x8000000000008002ULL, 0x8000000000000080ULL,
-    0x000000000000800aULL, 0x800000008000000aULL, 0x8000000080008081ULL,
-    0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
+#include "keccak_rc.h"
 
 #define X8 __attribute__((target("avx512f"))) static inline
 X8 __m512i xor3(__m512i a, __m512i b, __m512i c) { return _mm512_ternarylogic_epi64(a, b, c, 0x96); }
@@ -76,7 +68,7 @@ __attribute__((target("avx512f"))) static void permute_x8(__m512i a[25]) {
         __m512i b24 = ROLV(_mm512_xor_si512(a42, d4), 39);
         __m512i b32 = ROLV(_mm512_xor_si512(a43, d4), 8);
         __m512i b40 = ROLV(_mm512_xor_si512(a44, d4), 14);
-        a00 = _mm512_xor_si512(chi(b00, b10, b20), _mm512_set1_epi64((long long)RC[r]));
+        a00 = _mm512_xor_si512(chi(b00, b10, b20), _mm512_set1_epi64((long long)KECCAK_RC[r]));
         a10 = chi(b10, b20, b30), a20 = chi(b20, b30, b40), a30 = chi(b30, b40, b00), a40 = chi(b40, b00, b10);
         a01 = chi(b01, b11, b21), a11 = chi(b11, b21, b31), a21 = chi(b21, b31, b41);
         a31 = chi(b31, b41, b01), a41 = chi(b41, b01, b11);
