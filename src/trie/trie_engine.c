@@ -22,7 +22,12 @@
  * walks each prefix with changes as its own task (tries of all jobs mixed,
  * largest first), phase 2 walks the top of each split job, taking those
  * prefixes' summaries from the memo. Records written by the two phases lie
- * at different depths, so their updates never collide. */
+ * at different depths, so their updates never collide.
+ *
+ * Hashing: nodes are not hashed as the walk encodes them but queued in the
+ * worker's hash_defer and hashed eight at a time, a level of the trie after
+ * another (trie_defer.c), so a task's summary and records are complete
+ * only after hash_defer_flush. */
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -39,7 +44,7 @@ typedef struct {
     arena tmp;              /* LEAF values within one task */
     stream_builder sb;
     buf_t scratch;
-    hash_defer defer;       /* the task's nodes, hashed when it ends */
+    hash_defer defer;       /* the task's nodes, hashed a level at a time (1 MiB, and at its end) */
     const char *err;
 } worker_ctx;
 
