@@ -200,7 +200,7 @@ static uint32_t hash_leaf_children(builder *bd, const size_t bounds[18], size_t 
         }
         if (count != 1) continue;
         const trie_kv *kv = &bd->kv[bounds[s]];
-        /* A leaf under 32 bytes has a value under 30; skip encoding it. */
+        /* key + value under 28 bytes: the leaf's encoding is under 32 (inline) */
         if (kv->val_len + kv->key_len < 28) continue;
         off[s] = bd->leaves.len;
         size_t l = rlp_list_begin(&bd->leaves);

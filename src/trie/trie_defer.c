@@ -49,7 +49,7 @@ bool hash_defer_hashed(const hash_defer *d, uint32_t id, uint8_t out[32]) {
 
 void hash_defer_record_hole(hash_defer *d, trie_updates *log, size_t seg, size_t at, uint32_t node) {
     d->rec_holes = grow(d->rec_holes, &d->cap_rec_holes, d->n_rec_holes + 1, sizeof *d->rec_holes);
-    d->rec_holes[d->n_rec_holes++] = (hash_hole){.at = (uint32_t)at, .seg = (uint32_t)seg, .node = node, .log = log};
+    d->rec_holes[d->n_rec_holes++] = (hash_hole){.at = at, .seg = (uint32_t)seg, .node = node, .log = log};
 }
 
 static int cmp_u64(const void *a, const void *b) {
