@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 out=build-fuzz
 mkdir -p "$out/obj"
 jobs=${FUZZ_JOBS:-$(nproc)}
-common="-O1 -g -Iinclude -Isrc -Isrc/cli -std=gnu17 -DPAREVM_FIXTURES_DEFAULT=\"\" -DPAREVM_SOURCE_DIR=\"$PWD\""
+# the trie engine hashes its deferred queue every 256 bytes, not 1 MiB:
+# the flushes in the middle of a task run on small inputs
+common="-O1 -g -Iinclude -Isrc -Isrc/cli -std=gnu17 -DPAREVM_FIXTURES_DEFAULT=\"\" -DPAREVM_SOURCE_DIR=\"$PWD\" -DPAREVM_HASH_DEFER_BYTES=256"
 lib_flags="$common -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
 target_flags="$common -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 libs="-lsecp256k1 -lcrypto -lgmp -ljansson -lmicrohttpd -llmdb -lz -lpthread -lm"

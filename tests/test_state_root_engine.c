@@ -371,6 +371,44 @@ TEST(engine_rounds_on_an_overlay) {
 TEST(engine_medium_batches_pool) { property_run(3, 25, 1500, 3); }
 TEST(engine_large_split_batches_pool) { property_run(2, 4, 40000, 2); }
 
+/* A job with no changes and no change array (NULL) gives the trie's
+ * current root, on the calling thread and on a pool. fuzz_trie_engine
+ * found the task's slice of a NULL array computed as NULL + 0, which
+ * clang's UBSan reports (gcc's, of make sanitize, does not). */
+TEST(engine_job_without_change_array) {
+    task_pool *pool = task_pool_new(2);
+    trie_mem_store *ms = trie_mem_store_new();
+    trie_change c[3] = {0};
+    uint8_t v[3] = {1, 2, 3};
+    for (int i = 0; i < 3; i++) {
+        c[i].key = keccak256_hash(&i, sizeof i);
+        c[i].val = &v[i], c[i].val_len = 1;
+    }
+    trie_changes_sort(c, 3);
+    trie_job job = {.changes = c, .n_changes = 3};
+    trie_updates up = {0};
+    trie_store store = trie_mem_store_store(ms);
+    CHECK(trie_update_roots(&store, NULL, &job, 1, &up) == NULL);
+    bytes32 root = job.root;
+    for (int i = 0; i < 3; i++) trie_mem_store_set_leaf(ms, NULL, &c[i].key, c[i].val, 1);
+    trie_mem_store_apply(ms, &up);
+    for (int on_pool = 0; on_pool < 2; on_pool++) {
+        bytes32 owner = keccak256_hash("o", 1);
+        trie_job jobs[2] = {{.changes = NULL, .n_changes = 0},
+                            {.has_owner = true, .owner = owner, .changes = NULL, .n_changes = 0}};
+        trie_updates none = {0};
+        store = trie_mem_store_store(ms);
+        CHECK(trie_update_roots(&store, on_pool ? pool : NULL, jobs, 2, &none) == NULL);
+        CHECK(bytes32_eq(&jobs[0].root, &root));
+        CHECK(bytes32_eq(&jobs[1].root, &EMPTY_TRIE_ROOT));
+        CHECK_EQ_U64(none.count, 0);
+        trie_updates_free(&none);
+    }
+    trie_updates_free(&up);
+    trie_mem_store_free(ms);
+    task_pool_free(pool);
+}
+
 TEST(engine_rejects_unsorted_and_corrupt) {
     trie_mem_store *ms = trie_mem_store_new();
     trie_change c[2] = {0};

@@ -291,7 +291,8 @@ static void run_phase1(void *arg, size_t i, unsigned worker) {
     uint8_t path[TRIE_NIBBLES];
     memcpy(path, t->prefix, t->plen);
     trie_sum s;
-    bool ok = walk(&c, path, t->plen, job->changes + t->lo, t->n, &s);
+    /* a job without changes may have none allocated (NULL) */
+    bool ok = walk(&c, path, t->plen, t->n ? job->changes + t->lo : NULL, t->n, &s);
     if (ok && r->split[t->job] == 0) {
         job->root = task_root(w, &s);
     } else if (ok) {

@@ -37,7 +37,10 @@ typedef struct {
  * encodings in cache), and at hash_defer_flush. A hashed node's id stays
  * valid, so a reference to it is written as its hash from then on. Owns
  * its buffers; reused across walks (hash_defer_free releases them). */
-enum { HASH_DEFER_BYTES = 1 << 20 };
+#ifndef PAREVM_HASH_DEFER_BYTES /* the fuzz build sets it small, to flush often */
+#define PAREVM_HASH_DEFER_BYTES (1 << 20)
+#endif
+enum { HASH_DEFER_BYTES = PAREVM_HASH_DEFER_BYTES };
 
 typedef struct {
     uint32_t off, len;     /* encoding in bytes */
