@@ -97,11 +97,12 @@ static const read_index *usable_log(const work_set *w) {
 /* Reads addr's stored state from txn (or the read log): 0 (not found is
  * an empty account) or an LMDB code. The storage root comes with it
  * (execution's reads log it too). */
-static int load_account(const work_set *w, MDB_txn *txn, const address *addr, fetched_account *f) {
+static int load_account(const work_set *w, MDB_txn *txn, const address *addr, const bytes32 *haddr,
+                        fetched_account *f) {
     const read_index *log = usable_log(w);
     const logged_account *e = log ? read_index_account(log, addr) : NULL;
     f->logged = e != NULL;
-    f->haddr = keccak256_hash(addr->b, 20);
+    f->haddr = haddr ? *haddr : keccak256_hash(addr->b, 20);
     int rc;
     if (e) {
         rc = e->exists ? 0 : MDB_NOTFOUND;
@@ -161,7 +162,7 @@ static int account_entry(work_set *w, const address *addr, const fetched_account
         if (f && f->ok) {
             w->n_read_ahead++;
         } else {
-            int rc = load_account(w, w->rt, addr, &mine);
+            int rc = load_account(w, w->rt, addr, NULL, &mine);
             if (rc) return rc;
             f = &mine;
         }
@@ -303,30 +304,56 @@ static bool known(const work_set *w, const address *addr, const u256 *key) {
     return key ? parent_slot(w, addr, key) != NULL : parent_account(w, addr) != NULL;
 }
 
+/* Reads a task's PREFETCH_TASK items. Their keys (keccak of each address
+ * and of each slot's big-endian form) are hashed first, all together
+ * (keccak256_many), then the rows are read. */
 static void prefetch_task(void *arg, size_t t, unsigned worker) {
     (void)worker;
     prefetch_job *j = arg;
     const change_set *cs = j->cs;
+    size_t lo = t * PREFETCH_TASK, hi = lo + PREFETCH_TASK < j->n_items ? lo + PREFETCH_TASK : j->n_items;
     MDB_txn *txn;
     if (db_read_begin(j->w->d, &txn)) return;
-    bool same = mdb_txn_id(txn) == j->w->read_id;
-    const address *haddr_of = NULL; /* haddr is its keccak */
-    bytes32 haddr;
-    for (size_t i = t * PREFETCH_TASK; same && i < (t + 1) * PREFETCH_TASK && i < j->n_items; i++) {
+    if (mdb_txn_id(txn) != j->w->read_id) {
+        mdb_txn_abort(txn);
+        return;
+    }
+    /* the hashes: of each account's address (an account item, or the
+     * task's first item when it is a slot), of each slot key to read */
+    const uint8_t *msg[2 * PREFETCH_TASK];
+    size_t len[2 * PREFETCH_TASK], n_msg = 0;
+    uint8_t *out[2 * PREFETCH_TASK];
+    uint8_t be[PREFETCH_TASK][32];
+    bytes32 haddr[PREFETCH_TASK];  /* by item: its account's address hash */
+    size_t acct_of[PREFETCH_TASK]; /* by item: where that hash is */
+    bool read[PREFETCH_TASK];
+    for (size_t i = lo; i < hi; i++) {
+        const prefetch_item *it = &j->items[i];
+        const address *addr = &cs->accounts[it->acct].addr;
+        bool acct_item = it->slot == SIZE_MAX;
+        if (acct_item || i == lo) {
+            msg[n_msg] = addr->b, len[n_msg] = 20, out[n_msg++] = haddr[i - lo].b;
+            acct_of[i - lo] = i - lo;
+        } else {
+            acct_of[i - lo] = acct_of[i - lo - 1];
+        }
+        read[i - lo] = !known(j->w, addr, acct_item ? NULL : &cs->slots[it->slot].key);
+        if (acct_item || !read[i - lo]) continue;
+        u256_to_be(&cs->slots[it->slot].key, be[i - lo]);
+        msg[n_msg] = be[i - lo], len[n_msg] = 32, out[n_msg++] = j->items[i].s.hkey.b;
+    }
+    keccak256_many(n_msg, msg, len, out); /* off the storage job's thread */
+    for (size_t i = lo; i < hi; i++) {
+        if (!read[i - lo]) continue;
         prefetch_item *it = &j->items[i];
         const address *addr = &cs->accounts[it->acct].addr;
+        const bytes32 *ha = &haddr[acct_of[i - lo]];
         if (it->slot == SIZE_MAX) {
-            if (!known(j->w, addr, NULL)) it->a.ok = load_account(j->w, txn, addr, &it->a) == 0;
+            it->a.ok = load_account(j->w, txn, addr, ha, &it->a) == 0;
             continue;
         }
         const u256 *key = &cs->slots[it->slot].key;
-        if (known(j->w, addr, key)) continue;
-        if (!haddr_of || !address_eq(haddr_of, addr)) {
-            haddr = keccak256_hash(addr->b, 20);
-            haddr_of = addr;
-        }
-        it->s.hkey = db_slot_hash(key); /* off the storage job's thread */
-        it->s.ok = load_slot(j->w, txn, addr, &haddr, key, &it->s.hkey, &it->s.value, &it->s.logged) == 0;
+        it->s.ok = load_slot(j->w, txn, addr, ha, key, &it->s.hkey, &it->s.value, &it->s.logged) == 0;
     }
     mdb_txn_abort(txn);
 }
