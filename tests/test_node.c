@@ -332,8 +332,8 @@ TEST(node_blocks_and_transactions) {
 
     /* the block hash is the keccak of the raw header */
     json_t *raw = ok(c.n, "debug_getRawHeader", "[\"0x1\"]");
-    uint8_t *hdr;
-    size_t hlen;
+    uint8_t *hdr = NULL;
+    size_t hlen = 0;
     CHECK(raw && hex_decode_alloc(json_string_value(raw), &hdr, &hlen));
     bytes32 kh = keccak256_hash(hdr, hlen);
     CHECK(bytes32_eq(&kh, &c.block_hash[1]));

@@ -25,7 +25,9 @@
 #include "parevm/trace.h"
 
 /* request texts are built in fixed buffers sized for the hex strings they hold */
+#ifndef __clang__ /* gcc's warning; clang has none of that name */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 /* ---- Contracts ------------------------------------------------------------------------ */
 

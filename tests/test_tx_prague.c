@@ -702,8 +702,8 @@ TEST(replay_loader_reads_every_pre_state_form) {
 
     /* EIP-7702 designators, as pevm and revm write them */
     static const char *forms[] = {"{\"Eip7702\":\"0x4242424242424242424242424242424242424242\"}",
-                                  "{\"Eip7702\":{\"delegated_address\":\"0x4242424242424242424242424242424242424242\","
-                                  "\"version\":0}}",
+                                  ("{\"Eip7702\":{\"delegated_address\":\"0x4242424242424242424242424242424242424242\","
+                                   "\"version\":0}}"),
                                   "\"0xef01004242424242424242424242424242424242424242\""};
     for (int f = 0; f < 3; f++) {
         char dir[] = "/tmp/parevm_test_7702pre_XXXXXX";

@@ -353,7 +353,7 @@ static bool parse_conns(rpc_opts *o, const char *s) {
 
 int bench_rpc_main(int argc, char **argv) {
     rpc_opts o = {default_anvil(), 2.0, 2000, 3, {1, 8, 64}, 3, NULL, NULL, NULL};
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc; i += 2) { /* every option takes a value */
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return usage();
         if (!strcmp(argv[i], "--anvil")) o.anvil = *v ? v : NULL; /* "": parevm only */
@@ -365,7 +365,6 @@ int bench_rpc_main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--threads")) o.threads = v;
         else if (!strcmp(argv[i], "--log")) o.log = v;
         else return usage();
-        i++;
     }
     if (o.seconds <= 0 || o.txs < 1 || o.txs > 100000 || o.blocks < 1) return usage();
     uint8_t *code;

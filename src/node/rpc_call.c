@@ -208,7 +208,8 @@ static bool invalid_reason(state_view view, const block_env *env, const transact
         u256 gas = u256_from_u64(tx->gas_limit), want = u256_mul(&gas, tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price);
         u256 blob_gas = u256_from_u64(GAS_PER_BLOB * tx->n_blob_hashes);
         u256 blob = u256_mul(&blob_gas, &tx->max_fee_per_blob_gas);
-        bool wrapped = u256_add_carry(&want, &want, &tx->value) | u256_add_carry(&want, &want, &blob);
+        bool wrapped = u256_add_carry(&want, &want, &tx->value);
+        if (u256_add_carry(&want, &want, &blob)) wrapped = true;
         if (wrapped) return false; /* past 2^256: geth's number is not ours to print */
         view.ops->get_account(view.ctx, &tx->sender, FIELD_BALANCE, &info);
         u256_to_dec(&info.balance, x);
