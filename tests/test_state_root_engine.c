@@ -115,7 +115,7 @@ static void cl_add(change_list *l, const uint8_t key[32], const u256 *v) {
 }
 
 static void cl_fix(change_list *l) {
-    for (size_t i = 0; i < l->n; i++) l->c[i].val = l->vals.data + l->off[i];
+    for (size_t i = 0; i < l->n; i++) l->c[i].val = l->c[i].val_len ? l->vals.data + l->off[i] : NULL;
 }
 
 static void cl_free(change_list *l) {
