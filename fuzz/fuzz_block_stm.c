@@ -17,16 +17,7 @@
 #include "parevm/parallel.h"
 #include "parevm/state_root.h"
 
-typedef struct {
-    const uint8_t *p;
-    size_t n;
-} input;
-
-static uint8_t take(input *in) {
-    if (!in->n) return 0;
-    in->n--;
-    return *in->p++;
-}
+#include "fuzz_input.h"
 
 static uint64_t take_n(input *in, int bytes) {
     uint64_t v = 0;

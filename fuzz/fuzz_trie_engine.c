@@ -27,18 +27,7 @@
 
 enum { MAX_TRIES = 4, MAX_VAL = 80, MAX_BATCHES = 24, MAX_RUN = 700 };
 
-/* ---- reading the input ---- */
-
-typedef struct {
-    const uint8_t *p;
-    size_t n;
-} input;
-
-static uint8_t take(input *in) {
-    if (!in->n) return 0;
-    in->n--;
-    return *in->p++;
-}
+#include "fuzz_input.h"
 
 /* ---- the model: per trie, sorted (key, value) entries ---- */
 
