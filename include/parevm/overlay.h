@@ -29,6 +29,12 @@ typedef struct {
     size_t data_off, data_len; /* into overlay_log_data() */
 } overlay_log;
 
+/* l's data within the log-data buffer base: NULL when it has none (base is
+ * NULL when no log has any, and NULL + 0 is undefined). */
+static inline const uint8_t *overlay_log_bytes(const overlay_log *l, const uint8_t *base) {
+    return l->data_len ? base + l->data_off : NULL;
+}
+
 overlay *overlay_new(void);
 void overlay_free(overlay *ov);
 /* Starts a transaction over view; new code is interned in codes. */

@@ -447,7 +447,7 @@ static json_t *log_json(const t8n_run *r, size_t li, size_t tx_index, const byte
     for (uint32_t t = 0; t < l->n_topics; t++) json_array_append_new(topics, rpc_json_hash(&l->topics[t]));
     json_object_set_new(o, "address", rpc_json_address(&l->addr));
     json_object_set_new(o, "topics", topics);
-    json_object_set_new(o, "data", rpc_json_data(l->data_len ? r->res.log_data.data + l->data_off : NULL, l->data_len));
+    json_object_set_new(o, "data", rpc_json_data(overlay_log_bytes(l, r->res.log_data.data), l->data_len));
     json_object_set_new(o, "blockNumber", rpc_json_u64(r->env.blk.header.number));
     json_object_set_new(o, "transactionHash", rpc_json_hash(tx_hash));
     json_object_set_new(o, "transactionIndex", rpc_json_u64(tx_index));

@@ -16,7 +16,7 @@ void logs_rlp(buf_t *out, const overlay_log *logs, size_t n, const uint8_t *data
         size_t topics = rlp_list_begin(out);
         for (uint32_t t = 0; t < l->n_topics; t++) rlp_encode_bytes32(out, &l->topics[t]);
         rlp_list_end(out, topics);
-        rlp_encode_bytes(out, l->data_len ? data + l->data_off : NULL, l->data_len);
+        rlp_encode_bytes(out, overlay_log_bytes(l, data), l->data_len);
         rlp_list_end(out, item);
     }
     rlp_list_end(out, outer);
@@ -33,7 +33,7 @@ static size_t log_payload(const overlay_log *l, const uint8_t *data, size_t *top
     uint8_t h[9];
     *topics_payload = 33 * l->n_topics;
     return 21 + rlp_header(h, true, *topics_payload) + *topics_payload +
-           string_size(l->data_len ? data + l->data_off : NULL, l->data_len);
+           string_size(overlay_log_bytes(l, data), l->data_len);
 }
 
 /* keccak(rlp(logs)) streamed: logs can carry megabytes of data, which a
@@ -61,7 +61,7 @@ bytes32 logs_hash(const overlay_log *logs, size_t n, const uint8_t *data) {
             keccak_update(&c, &th, 1);
             keccak_update(&c, l->topics[t].b, 32);
         }
-        const uint8_t *d = l->data_len ? data + l->data_off : NULL; /* data may be NULL */
+        const uint8_t *d = overlay_log_bytes(l, data);
         if (!(l->data_len == 1 && d[0] < 0x80)) keccak_update(&c, h, rlp_header(h, false, l->data_len));
         keccak_update(&c, d, l->data_len);
     }

@@ -67,8 +67,7 @@ static const char *collect_deposits(const block_rules *rules, block_result *out)
         if (!address_eq(&l->addr, &rules->deposit_contract) || l->n_topics == 0 ||
             !bytes32_eq(&l->topics[0], &DEPOSIT_EVENT_TOPIC))
             continue;
-        const uint8_t *data = l->data_len ? out->log_data.data + l->data_off : NULL; /* NULL: no data at all */
-        const char *why = deposit_request_from_log(data, l->data_len, dst);
+        const char *why = deposit_request_from_log(overlay_log_bytes(l, out->log_data.data), l->data_len, dst);
         if (why) return why;
     }
     return NULL;
