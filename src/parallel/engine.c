@@ -290,7 +290,7 @@ static task execute_task(worker *w, uint32_t tx, uint32_t inc) {
     tx_output *o = publish_output(w, inc, &res);
     size_t need = o->n_writes, created = 0;
     while (!mv_reserve(&e->mv, need)) grow_mv(w, need);
-    bool wrote_new = mv_record(&e->mv, tx, inc, o->writes, o->n_writes, prev ? prev->writes : NULL,
+    bool wrote_new = mv_record(&e->mv, tx, o->writes, o->n_writes, prev ? prev->writes : NULL,
                                prev ? prev->n_writes : 0, &created);
     mv_unreserve(&e->mv, need, created);
     /* crediting the coinbase anew is a new write for its readers */

@@ -9,16 +9,21 @@
  * 80 bytes they shared cache lines, and every lock and write bounced them
  * between cores. The first line is what lookups and validations read and
  * is written once per block (and min_tx rarely); the second is what the
- * lock guards. */
+ * lock guards, with room for one version: most locations have one writer
+ * in a block, and a version list of its own was one more cache miss (and a
+ * malloc the first time) per write. */
 struct mv_cell {
     alignas(64) location loc;
     uint32_t slot_pos;        /* its entry in the index, for mv_reset */
     _Atomic uint32_t min_tx;  /* at most the lowest tx with a version (UINT32_MAX: none yet) */
     alignas(64) atomic_flag lock;
     uint32_t n, cap;
-    mv_version *v; /* sorted by tx */
+    mv_version *v; /* sorted by tx: &one (cap 1), a heap array, or NULL (cap 0) */
+    mv_version one;
 };
 _Static_assert(sizeof(struct mv_cell) == 128, "two cache lines a cell");
+
+static bool inline_versions(const mv_cell *c) { return c->v == &c->one; }
 
 /* Index entries: 0 empty, CLAIMING while a cell is being set up, else
  * (hash tag << 32) | (cell + 1). The index is 8 bytes an entry so that the
@@ -91,7 +96,8 @@ bool mv_init(mv_memory *m, size_t cells) {
 
 void mv_free(mv_memory *m) {
     if (!m->cells) return;
-    for (size_t i = 0; i < m->max_cells; i++) free(m->cells[i].v);
+    for (size_t i = 0; i < m->max_cells; i++)
+        if (!inline_versions(&m->cells[i])) free(m->cells[i].v);
     free(m->cells_raw);
     free(m->index);
     free(m->filter);
@@ -148,6 +154,8 @@ bool mv_grow(mv_memory *m, size_t extra) {
         return false;
     }
     memcpy(cells, m->cells, m->max_cells * sizeof *cells); /* the version buffers move with them */
+    for (size_t k = 0; k < m->max_cells; k++)
+        if (inline_versions(&m->cells[k])) cells[k].v = &cells[k].one;
     free(m->cells_raw);
     m->cells_raw = raw;
     free(m->index);
@@ -254,8 +262,23 @@ mv_read_result mv_read(mv_memory *m, const location *loc, uint32_t reader) {
     return r;
 }
 
+/* Room for one more version: the cell's own, then the heap. */
+static void grow_versions(mv_cell *c) {
+    if (c->cap == 0) {
+        c->v = &c->one;
+        c->cap = 1;
+        return;
+    }
+    uint32_t cap = c->cap < 4 ? 4 : 2 * c->cap;
+    mv_version *v = inline_versions(c) ? malloc(cap * sizeof *v) : realloc(c->v, cap * sizeof *v);
+    if (!v) abort();
+    if (inline_versions(c)) memcpy(v, &c->one, c->n * sizeof *v);
+    c->v = v;
+    c->cap = cap;
+}
+
 /* Inserts or replaces tx's version in c (locked by the caller). */
-static bool cell_put(mv_cell *c, uint32_t tx, uint32_t inc, uint32_t flags, const u256 *value) {
+static bool cell_put(mv_cell *c, uint32_t tx, uint32_t flags, const u256 *value) {
     uint32_t lo = 0, hi = c->n;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
@@ -264,15 +287,11 @@ static bool cell_put(mv_cell *c, uint32_t tx, uint32_t inc, uint32_t flags, cons
     }
     bool existed = lo < c->n && c->v[lo].tx == tx;
     if (!existed) {
-        if (c->n == c->cap) {
-            c->cap = c->cap ? c->cap * 2 : 4;
-            c->v = realloc(c->v, c->cap * sizeof *c->v);
-            if (!c->v) abort();
-        }
+        if (c->n == c->cap) grow_versions(c);
         memmove(&c->v[lo + 1], &c->v[lo], (c->n - lo) * sizeof *c->v);
         c->n++;
     }
-    c->v[lo] = (mv_version){tx, inc, flags, *value};
+    c->v[lo] = (mv_version){tx, flags, *value};
     /* removals leave it low: a stale bound only sends validation the slow way */
     if (tx < atomic_load_explicit(&c->min_tx, memory_order_relaxed))
         atomic_store_explicit(&c->min_tx, tx, memory_order_release);
@@ -294,13 +313,13 @@ static bool written_in(const mv_write *w, size_t n, const location *loc) {
     return false;
 }
 
-bool mv_record(mv_memory *m, uint32_t tx, uint32_t incarnation, const mv_write *writes, size_t n,
-               const mv_write *prev, size_t n_prev, size_t *created) {
+bool mv_record(mv_memory *m, uint32_t tx, const mv_write *writes, size_t n, const mv_write *prev, size_t n_prev,
+               size_t *created) {
     bool new_location = false;
     for (size_t i = 0; i < n; i++) {
         mv_cell *c = find_cell(m, &writes[i].loc, created);
         cell_lock(c);
-        bool inserted = cell_put(c, tx, incarnation, writes[i].flags, &writes[i].value);
+        bool inserted = cell_put(c, tx, writes[i].flags, &writes[i].value);
         cell_unlock(c);
         if (inserted && !written_in(prev, n_prev, &writes[i].loc)) new_location = true;
     }

@@ -2,8 +2,9 @@
  *
  * Every location a transaction can write (an account's balance, nonce or
  * code, one storage slot, or an account's "storage cleared" marker) has a
- * cell holding the values written by each transaction index, marked with the
- * incarnation that wrote them, or ESTIMATE when that incarnation was aborted.
+ * cell holding the values written by each transaction index, marked
+ * ESTIMATE when the incarnation that wrote one was aborted (which incarnation
+ * wrote a version is never asked: a new one replaces it).
  * A reader at index k sees the highest version below k, else the base state.
  *
  * Balance increments whose base was never read (fees to the coinbase, value
@@ -35,7 +36,7 @@ typedef struct {
 enum { MV_ESTIMATE = 1, MV_DELETED = 4, MV_DELTA = 8 };
 
 typedef struct {
-    uint32_t tx, incarnation;
+    uint32_t tx;
     uint32_t flags;
     u256 value; /* LOC_CODE: the evm_code pointer in w[0] */
 } mv_version;
@@ -112,14 +113,14 @@ typedef struct {
     u256 value;
 } mv_write;
 
-/* Records the writes of (tx, incarnation), replacing the previous
+/* Records the writes of tx's new incarnation, replacing the previous
  * incarnation's; locations the previous incarnation wrote but this one does
  * not are removed (prev/n_prev: the previous write set). Needs n reserved
  * cells; adds the cells it created to *created. Returns true if a location
  * not written by the previous incarnation was written (the scheduler then
  * revalidates all higher transactions). */
-bool mv_record(mv_memory *m, uint32_t tx, uint32_t incarnation, const mv_write *writes, size_t n,
-               const mv_write *prev, size_t n_prev, size_t *created);
+bool mv_record(mv_memory *m, uint32_t tx, const mv_write *writes, size_t n, const mv_write *prev, size_t n_prev,
+               size_t *created);
 /* Marks tx's writes as ESTIMATE (its incarnation was aborted). */
 void mv_mark_estimates(mv_memory *m, uint32_t tx, const mv_write *writes, size_t n);
 
