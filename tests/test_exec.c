@@ -75,6 +75,37 @@ TEST(bloom_cache_gives_the_same_bits) {
     bloom_cache_free(c);
 }
 
+TEST(bloom_of_many_logs_in_one_call) {
+    /* up to 35 items a call, hashed in batches of eight: batches that end
+     * mid-log, items repeated within a batch, cache slots that two items
+     * of one batch share */
+    bloom_cache *c = bloom_cache_new();
+    uint64_t seed = 29;
+    overlay_log logs[7];
+    for (int round = 0; round < 2000; round++) {
+        seed = seed * 6364136223846793005ULL + 1;
+        size_t n = (size_t)(seed >> 33) % 8;
+        uint8_t want[256] = {0}, got[256] = {0}, plain[256] = {0};
+        for (size_t i = 0; i < n; i++) {
+            overlay_log *l = &logs[i];
+            memset(l, 0, sizeof *l);
+            seed = seed * 6364136223846793005ULL + 1;
+            l->addr.b[(seed >> 40) % 20] = (uint8_t)(seed >> 58);
+            l->n_topics = (uint32_t)(seed >> 20) % 5;
+            for (uint32_t t = 0; t < l->n_topics; t++) {
+                seed = seed * 6364136223846793005ULL + 1;
+                l->topics[t].b[(seed >> 40) % 32] = (uint8_t)(seed >> 61);
+                if (t == 2 && i > 0) l->topics[t] = logs[i - 1].topics[0]; /* the same item twice */
+            }
+            reference_bloom(want, l);
+        }
+        logs_bloom(got, logs, n, c);
+        logs_bloom(plain, logs, n, NULL);
+        CHECK(!memcmp(want, got, 256) && !memcmp(want, plain, 256));
+    }
+    bloom_cache_free(c);
+}
+
 TEST(blob_base_fee_formula) {
     /* fake_exponential(1, excess, 3338477): 1 until excess grows */
     u256 f = blob_base_fee(0, 3338477);
