@@ -141,7 +141,9 @@ const char *block_finish(executor *ex, const block_rules *rules, const block *b,
  * gets the outcome (output valid until the executor's next run). */
 const char *block_add_transaction(executor *ex, const block_rules *rules, block_env *env, block_state *state,
                                   transaction *tx, block_result *out, tx_result *res);
-/* The transactions in order (between block_begin and block_finish). */
+/* The transactions in order (between block_begin and block_finish), as
+ * block_add_transaction each; their receipts' blooms are computed together
+ * at the end (bloom_batch: hashes eight at a time across transactions). */
 const char *block_execute_transactions(executor *ex, const block_rules *rules, const block *b, block_state *state,
                                        block_result *out);
 

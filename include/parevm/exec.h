@@ -157,4 +157,22 @@ bloom_cache *bloom_cache_new(void);
 void bloom_cache_free(bloom_cache *c);
 void logs_bloom(uint8_t bloom[256], const overlay_log *logs, size_t n, bloom_cache *cache);
 
+/* The blooms of many transactions' logs at once: the addresses and topics
+ * that miss the cache are hashed eight at a time (keccak256_many), across
+ * calls of bloom_batch_add. Each call ORs the bits of its logs into its
+ * bloom, some of them only by the next calls or bloom_batch_finish: the
+ * logs and the blooms must stay where they are until then. */
+enum { BLOOM_BATCH = 8 };
+typedef struct {
+    bloom_cache *cache; /* may be NULL */
+    size_t n;           /* items waiting */
+    const uint8_t *data[BLOOM_BATCH];
+    size_t len[BLOOM_BATCH];
+    uint8_t *bloom[BLOOM_BATCH];
+    void *slot[BLOOM_BATCH]; /* where the cache remembers the bits, or NULL */
+} bloom_batch;
+void bloom_batch_init(bloom_batch *b, bloom_cache *cache);
+void bloom_batch_add(bloom_batch *b, uint8_t bloom[256], const overlay_log *logs, size_t n);
+void bloom_batch_finish(bloom_batch *b);
+
 #endif

@@ -111,27 +111,13 @@ static void bloom_set(uint8_t bloom[256], bloom_bits b) {
     for (int i = 0; i < 3; i++) bloom[255 - b.bit[i] / 8] |= (uint8_t)(1u << (b.bit[i] % 8));
 }
 
-/* The addresses and topics whose bits the cache did not have, hashed
- * eight at a time (keccak256_many): a transfer's two account topics are
- * new in nearly every transaction. */
-enum { BLOOM_BATCH = 8 };
-
-typedef struct {
-    uint8_t *bloom;
-    bloom_cache *cache;
-    size_t n;
-    const uint8_t *data[BLOOM_BATCH];
-    size_t len[BLOOM_BATCH];
-    bloom_entry *slot[BLOOM_BATCH]; /* where the bits are remembered, or NULL */
-} bloom_batch;
-
 static void batch_flush(bloom_batch *b) {
     uint8_t h[BLOOM_BATCH][32], *out[BLOOM_BATCH];
     for (size_t i = 0; i < b->n; i++) out[i] = h[i];
     keccak256_many(b->n, b->data, b->len, out);
     for (size_t i = 0; i < b->n; i++) {
         bloom_bits bits = bloom_bits_from_hash(h[i]);
-        bloom_set(b->bloom, bits);
+        bloom_set(b->bloom[i], bits);
         bloom_entry *e = b->slot[i];
         if (!e) continue;
         memcpy(e->key, b->data[i], b->len[i]);
@@ -143,27 +129,42 @@ static void batch_flush(bloom_batch *b) {
 
 /* Direct-mapped on both ends of the key: topics that are padded addresses
  * start with zeros, event signatures and addresses are random throughout. */
-static void batch_add(bloom_batch *b, const uint8_t *data, size_t len) {
+static void batch_item(bloom_batch *b, uint8_t *bloom, const uint8_t *data, size_t len) {
     bloom_entry *e = NULL;
     if (b->cache) {
         uint64_t h = (load64(data) ^ load64(data + len - 8) * 0x9e3779b97f4a7c15ULL) * 0xff51afd7ed558ccdULL;
         e = &b->cache->e[h >> (64 - 10)];
         if (e->len == len && !memcmp(e->key, data, len)) {
-            bloom_set(b->bloom, e->bits);
+            bloom_set(bloom, e->bits);
             return;
         }
     }
     b->data[b->n] = data;
     b->len[b->n] = len;
+    b->bloom[b->n] = bloom;
     b->slot[b->n] = e;
     if (++b->n == BLOOM_BATCH) batch_flush(b);
 }
 
-void logs_bloom(uint8_t bloom[256], const overlay_log *logs, size_t n, bloom_cache *cache) {
-    bloom_batch b = {.bloom = bloom, .cache = cache};
+void bloom_batch_init(bloom_batch *b, bloom_cache *cache) {
+    b->cache = cache;
+    b->n = 0;
+}
+
+void bloom_batch_add(bloom_batch *b, uint8_t bloom[256], const overlay_log *logs, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        batch_add(&b, logs[i].addr.b, 20);
-        for (uint32_t t = 0; t < logs[i].n_topics; t++) batch_add(&b, logs[i].topics[t].b, 32);
+        batch_item(b, bloom, logs[i].addr.b, 20);
+        for (uint32_t t = 0; t < logs[i].n_topics; t++) batch_item(b, bloom, logs[i].topics[t].b, 32);
     }
-    if (b.n) batch_flush(&b);
+}
+
+void bloom_batch_finish(bloom_batch *b) {
+    if (b->n) batch_flush(b);
+}
+
+void logs_bloom(uint8_t bloom[256], const overlay_log *logs, size_t n, bloom_cache *cache) {
+    bloom_batch b;
+    bloom_batch_init(&b, cache);
+    bloom_batch_add(&b, bloom, logs, n);
+    bloom_batch_finish(&b);
 }
