@@ -428,13 +428,17 @@ static int apply_account(work_set *w, const change_set *cs, size_t i, const pref
         a->acct.code_hash = code->len ? code->hash : EMPTY_CODE_HASH;
         a->code = code->len ? code : NULL;
     }
-    if (ac->n_slots > a->cap_slots - a->n_slots) { /* room for all of them at once */
-        size_t need = a->n_slots + ac->n_slots;
+    /* Room at once for the slots that are new for sure: those beyond the
+     * entry's own (a db_preroot round applies the block's changes so far
+     * again, nearly all of them known). */
+    size_t fresh = ac->n_slots > a->n_slots ? ac->n_slots - a->n_slots : 0;
+    if (fresh > a->cap_slots - a->n_slots) {
+        size_t need = a->n_slots + fresh;
         a->cap_slots = need > 2 * a->cap_slots ? need : 2 * a->cap_slots;
         a->slots = realloc(a->slots, a->cap_slots * sizeof *a->slots);
         if (!a->slots) abort();
     }
-    word_map_reserve(&a->slot_index, ac->n_slots);
+    word_map_reserve(&a->slot_index, fresh);
     for (uint32_t k = 0; k < ac->n_slots; k++) {
         const slot_change *sc = &cs->slots[ac->first_slot + k];
         slot_work *s;
@@ -447,13 +451,14 @@ static int apply_account(work_set *w, const change_set *cs, size_t i, const pref
 
 int work_apply(work_set *w, const change_set *cs) {
     prefetch_job j = {.w = w, .cs = cs};
-    if (cs->n_accounts > w->cap - w->n) {
-        size_t need = w->n + cs->n_accounts;
+    size_t fresh = cs->n_accounts > w->n ? cs->n_accounts - w->n : 0; /* new for sure (apply_account) */
+    if (fresh > w->cap - w->n) {
+        size_t need = w->n + fresh;
         w->cap = need > 2 * w->cap ? need : 2 * w->cap;
         w->a = realloc(w->a, w->cap * sizeof *w->a);
         if (!w->a) abort();
     }
-    addr_map_reserve(&w->index, cs->n_accounts);
+    addr_map_reserve(&w->index, fresh);
     int rc = 0;
     for (size_t from = 0, to; from < cs->n_accounts && !rc; from = to) {
         bool ahead = prefetch(&j, from, &to);
