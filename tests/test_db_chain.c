@@ -1,0 +1,331 @@
+/* Tests for the store's root work on blocks that are not written yet
+ * (db.h): chained previews computed on unwritten ancestors while their
+ * commits run, and db_preroot's rounds while a block executes. Each checks the roots against a mirrored
+ * mem_state, the commits that write the kept work, full rebuilds and
+ * unwinds through those blocks. */
+#include "db_helpers.h"
+
+/* Chained previews (db_preview_root_chain): a block's root computed on its
+ * unwritten parent's preview -- before the parent's commit, during it (on
+ * another thread), or after it -- equals the mirror's, and its commit
+ * writes the kept work. Wipes of stored storage are refused (the block then
+ * commits normally). A chained preview whose parent was replaced by another
+ * block is ignored. Full rebuilds and unwinds (the change sets' priors come
+ * from the parent's state) agree throughout. */
+TEST(db_chained_previews_match_plain_commits) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set cs[2] = {{0}}, other = {0};
+    gen_changes(&w, &cs[0], 30);
+    CHECK(db_load_state(d, &cs[0], NULL) == NULL);
+    mem_state_apply(ref, &cs[0]);
+    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    enum { BLOCKS = 40 };
+    bytes32 roots[BLOCKS + 1], root;
+    roots[0] = mem_state_root(ref);
+    /* block 1: an ordinary preview on the head */
+    gen_changes(&w, &cs[1], 10);
+    without_wipes(&cs[1]);
+    db_preview *parent = NULL;
+    CHECK(db_preview_root_keep(d, &cs[1], NULL, &root, &parent) == NULL);
+    mem_state_apply(ref, &cs[1]);
+    roots[1] = mem_state_root(ref);
+    CHECK(bytes32_eq(&root, &roots[1]));
+    int chained = 0, refused = 0, during = 0;
+    for (uint64_t n = 2; n <= BLOCKS; n++) {
+        change_set *c = &cs[n % 2];
+        gen_changes(&w, c, rnd() % 4 ? 1 + (int)(rnd() % 14) : 60 + (int)(rnd() % 60)); /* large: read ahead */
+        if (rnd() % 3) without_wipes(c);
+        mem_state_apply(ref, c);
+        roots[n] = mem_state_root(ref);
+        uint8_t hb[16];
+        bytes32 parent_hash = fake_header(n - 1, 0, hb);
+        parent_commit pc = {.d = d, .n = n - 1, .cs = &cs[(n - 1) % 2], .pv = parent, .want = roots[n - 1]};
+        int mode = (int)(rnd() % 3); /* the parent's commit: after, during, before */
+        pthread_t th;
+        if (mode == 2) run_parent_commit(&pc);
+        if (mode == 1) CHECK(pthread_create(&th, NULL, parent_commit_main, &pc) == 0);
+        db_preview *pv = NULL;
+        db_preview_link link = {parent, parent_hash};
+        const char *err = db_preview_root_chain(d, &link, 1, c, &root, &pv);
+        if (mode == 1) {
+            CHECK(pthread_join(th, NULL) == 0);
+            CHECK(pc.err == NULL && bytes32_eq(&pc.root, &pc.want));
+            if (pc.pv) CHECK(pc.st.prepare == 0 && pc.st.root == 0);
+            during++;
+        }
+        if (mode == 0) run_parent_commit(&pc);
+        if (err) { /* the block's root after its parent's write, as without chaining */
+            if (getenv("DB_DEBUG")) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
+            CHECK(pv == NULL);
+            refused++;
+            CHECK(db_preview_root_keep(d, c, NULL, &root, &pv) == NULL && bytes32_eq(&root, &roots[n]));
+        } else {
+            CHECK(bytes32_eq(&root, &roots[n]));
+            chained++;
+        }
+        db_preview_free(parent);
+        parent = pv;
+        if (n % 10 == 0) {
+            bytes32 full;
+            CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[n - 1]));
+        }
+    }
+    parent_commit last = {.d = d, .n = BLOCKS, .cs = &cs[BLOCKS % 2], .pv = parent, .want = roots[BLOCKS]};
+    run_parent_commit(&last);
+    db_preview_free(parent);
+    check_latest(d, ref, &w);
+    if (getenv("DB_DEBUG")) fprintf(stderr, "  chained %d, refused %d, during %d\n", chained, refused, during);
+    CHECK(chained >= 15 && refused >= 1 && during >= 5);
+    /* a chained preview whose parent gives way to another block: ignored */
+    gen_changes(&w, &cs[0], 5);
+    without_wipes(&cs[0]);
+    CHECK(db_preview_root_keep(d, &cs[0], NULL, &root, &parent) == NULL);
+    gen_changes(&w, &cs[1], 5);
+    without_wipes(&cs[1]);
+    uint8_t hb[16], other_header[16];
+    bytes32 parent_hash = fake_header(BLOCKS + 1, 0, hb);
+    db_preview *child = NULL;
+    db_preview_link link = {parent, parent_hash};
+    CHECK(db_preview_root_chain(d, &link, 1, &cs[1], &root, &child) == NULL);
+    gen_changes(&w, &other, 5);
+    mem_state_apply(ref, &other);
+    fake_header(BLOCKS + 1, 1, other_header); /* another block at the parent's height */
+    db_block ob = {.number = BLOCKS + 1, .header = {other_header, 16}, .changes = &other, .root = true};
+    CHECK(db_commit_block(d, &ob, NULL) == NULL);
+    mem_state_apply(ref, &cs[1]);
+    bytes32 want = mem_state_root(ref);
+    db_commit_stats st;
+    CHECK(commit_with_preview(d, BLOCKS + 2, &cs[1], child, &want, &root, &st) == NULL && bytes32_eq(&root, &want));
+    CHECK(st.root > 0); /* computed again */
+    db_preview_free(parent);
+    db_preview_free(child);
+    check_latest(d, ref, &w);
+    /* the change sets hold the right priors: unwinds reach earlier roots */
+    for (uint64_t k = BLOCKS; k >= 5 && k <= BLOCKS; k -= 7) {
+        bytes32 full;
+        CHECK(db_unwind(d, k, &root) == NULL && bytes32_eq(&root, &roots[k]));
+        CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[k]));
+    }
+    change_set_free(&cs[0]);
+    change_set_free(&cs[1]);
+    change_set_free(&other);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+/* A batch of blocks, each with a root, committed on a thread of its own. */
+typedef struct {
+    db *d;
+    db_block *blocks;
+    size_t n;
+    bytes32 root;
+    db_commit_stats st;
+    const char *err;
+} batch_commit;
+
+static void *batch_commit_main(void *arg) {
+    batch_commit *c = arg;
+    c->blocks[c->n - 1].stats = &c->st;
+    c->err = db_commit_blocks(c->d, c->blocks, c->n, &c->root);
+    return NULL;
+}
+
+/* Chained previews over several unwritten blocks (the importer's queue and
+ * the batch its committer writes): each block's root is computed on the
+ * previews of every block between the store's head and it, while batches
+ * of those blocks are written (before, during, or not yet), a root checked
+ * at each block of a batch. The roots equal the mirror's; a batch whose
+ * blocks all have previews only writes; wipes of stored storage are
+ * refused and such blocks' roots computed in the batch's commit (over the
+ * earlier blocks of the batch). Full rebuilds and unwinds agree. */
+TEST(db_chained_previews_over_unwritten_batches) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    enum { BLOCKS = 60 };
+    change_set *cs = calloc(BLOCKS + 1, sizeof *cs);
+    db_preview **pv = calloc(BLOCKS + 1, sizeof *pv);
+    uint8_t (*hdr)[16] = calloc(BLOCKS + 1, sizeof *hdr);
+    bytes32 *hash = calloc(BLOCKS + 1, sizeof *hash), *roots = calloc(BLOCKS + 1, sizeof *roots);
+    gen_changes(&w, &cs[0], 30);
+    CHECK(db_load_state(d, &cs[0], NULL) == NULL);
+    mem_state_apply(ref, &cs[0]);
+    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    roots[0] = mem_state_root(ref);
+    hash[0] = fake_header(0, 0, hdr[0]);
+    uint64_t written = 0; /* the store's head */
+    int chained = 0, refused = 0, during = 0, only_writes = 0;
+    batch_commit bc = {0};
+    pthread_t th;
+    bool running = false;
+    db_block blocks[BLOCKS];
+    for (uint64_t n = 1; n <= BLOCKS + 1; n++) {
+        /* maybe start writing a batch of the blocks before n */
+        uint64_t pending = n - 1 - written;
+        if (!running && pending && (n > BLOCKS || rnd() % 3 == 0)) {
+            size_t k = n > BLOCKS ? pending : 1 + rnd() % pending;
+            bool all = true;
+            for (size_t i = 0; i < k; i++) {
+                uint64_t b = written + 1 + i;
+                blocks[i] = (db_block){.number = b, .header = {hdr[b], 16}, .changes = &cs[b], .root = true,
+                                       .expected_root = &roots[b], .preview = pv[b]};
+                all = all && pv[b];
+            }
+            bc = (batch_commit){.d = d, .blocks = blocks, .n = k};
+            if (n <= BLOCKS && rnd() % 2) {
+                CHECK(pthread_create(&th, NULL, batch_commit_main, &bc) == 0);
+                running = true;
+                during++;
+            } else {
+                batch_commit_main(&bc);
+            }
+            if (!running) {
+                CHECK(bc.err == NULL && bytes32_eq(&bc.root, &roots[written + k]));
+                if (all) only_writes += bc.st.root == 0 && bc.st.prepare == 0;
+                written += k;
+            }
+        }
+        if (n > BLOCKS) break;
+        gen_changes(&w, &cs[n], rnd() % 4 ? 1 + (int)(rnd() % 14) : 60 + (int)(rnd() % 60));
+        if (rnd() % 10) without_wipes(&cs[n]);
+        mem_state_apply(ref, &cs[n]);
+        roots[n] = mem_state_root(ref);
+        hash[n] = fake_header(n, 0, hdr[n]);
+        /* the links: every block after the store's head (when one is being
+         * written, from before it), sometimes one more that is written */
+        uint64_t from = written + 1;
+        if (from > 1 && rnd() % 3 == 0) from--;
+        db_preview_link links[BLOCKS];
+        size_t nl = 0;
+        for (uint64_t b = from; b < n; b++) links[nl++] = (db_preview_link){pv[b], hash[b]};
+        bytes32 root;
+        const char *err = nl ? db_preview_root_chain(d, links, nl, &cs[n], &root, &pv[n])
+                             : db_preview_root_keep(d, &cs[n], NULL, &root, &pv[n]);
+        if (err) {
+            if (getenv("DB_DEBUG")) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
+            CHECK(pv[n] == NULL);
+            refused++;
+        } else {
+            CHECK(bytes32_eq(&root, &roots[n]));
+            chained += nl > 0;
+        }
+        if (running) {
+            CHECK(pthread_join(th, NULL) == 0);
+            running = false;
+            CHECK(bc.err == NULL && bytes32_eq(&bc.root, &roots[written + bc.n]));
+            written += bc.n;
+        }
+    }
+    CHECK_EQ_U64(written, BLOCKS);
+    check_latest(d, ref, &w);
+    bytes32 full, root;
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[BLOCKS]));
+    if (getenv("DB_DEBUG"))
+        fprintf(stderr, "  chained %d, refused %d, during %d, only writes %d\n", chained, refused, during, only_writes);
+    CHECK(chained >= 20 && refused >= 1 && during >= 5 && only_writes >= 3);
+    for (uint64_t k = BLOCKS - 1; k >= 5 && k < BLOCKS; k -= 9) {
+        CHECK(db_unwind(d, k, &root) == NULL && bytes32_eq(&root, &roots[k]));
+        CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[k]));
+    }
+    for (int i = 0; i <= BLOCKS; i++) {
+        change_set_free(&cs[i]);
+        db_preview_free(pv[i]);
+    }
+    free(cs);
+    free(pv);
+    free(hdr);
+    free(hash);
+    free(roots);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+/* Root work during execution: rounds on guesses (right, wrong, partial),
+ * then the block's change set. The root is the mirror's, the commit writes
+ * the kept work (no root of its own), and the store stays consistent:
+ * full rebuilds, flat state and an unwind through those blocks agree. A
+ * round that cannot follow a wipe fails, and the block commits normally. */
+TEST(db_preroot_rounds_match_plain_commits) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set cs = {0}, guess = {0};
+    gen_changes(&w, &cs, 30);
+    CHECK(db_load_state(d, &cs, NULL) == NULL);
+    mem_state_apply(ref, &cs);
+    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    bytes32 root, want, after_5 = {{0}};
+    int used = 0, failed = 0, rounds = 0;
+    for (uint64_t n = 1; n <= 48; n++) {
+        gen_changes(&w, &cs, 1 + (int)(rnd() % 14));
+        if (rnd() % 4) without_wipes(&cs);
+        db_preroot *p = db_preroot_new(d);
+        int k = (int)(rnd() % 4);
+        for (int r = 0; r < k; r++) {
+            if (rnd() % 2) {
+                gen_changes(&w, &guess, 1 + (int)(rnd() % 10)); /* a wrong guess */
+                without_wipes(&guess);
+            } else { /* a part of the block: its first entries */
+                change_set_clear(&guess);
+                change_set_append(&guess, &cs, (size_t)(rnd() % (cs.n_accounts + 1)));
+            }
+            bytes32 r_root;
+            db_preroot_update(p, &guess, &r_root);
+        }
+        mem_state_apply(ref, &cs);
+        want = mem_state_root(ref);
+        db_preview *pv = NULL;
+        const char *perr = db_preroot_finish(p, &cs, &root, &pv);
+        if (!perr) {
+            CHECK(bytes32_eq(&root, &want));
+            used++;
+            rounds += (int)db_preroot_rounds(p);
+        } else {
+            failed++;
+        }
+        db_preroot_free(p);
+        db_commit_stats st;
+        const char *err = commit_with_preview(d, n, &cs, pv, &want, &root, &st);
+        if (err) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, err);
+        CHECK(err == NULL && bytes32_eq(&root, &want));
+        if (pv) CHECK(st.prepare == 0 && st.root == 0);
+        db_preview_free(pv);
+        if (n == 5) after_5 = want;
+        if (n % 8 == 0) {
+            bytes32 full;
+            CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &want));
+            check_latest(d, ref, &w);
+        }
+    }
+    CHECK(used >= 24 && failed >= 1 && rounds > used);
+    bytes32 full;
+    CHECK(db_unwind(d, 5, &root) == NULL && bytes32_eq(&root, &after_5));
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &after_5));
+    /* the store moving under the rounds ends them */
+    db_preroot *p = db_preroot_new(d);
+    gen_changes(&w, &guess, 3);
+    without_wipes(&guess);
+    CHECK(db_preroot_update(p, &guess, &root) == NULL);
+    CHECK(commit(d, 6, &guess, true, NULL, NULL) == NULL);
+    db_preview *pv = NULL;
+    CHECK(db_preroot_finish(p, &guess, &root, &pv) != NULL && pv == NULL);
+    db_preroot_free(p);
+    change_set_free(&cs);
+    change_set_free(&guess);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
