@@ -55,14 +55,22 @@ if(PAREVM_NODEJS)
            COMMAND ${PAREVM_NODEJS} ${CMAKE_SOURCE_DIR}/tests/tools/blocktests_engine.mjs $<TARGET_FILE:parevm>
                    --ejs ${npm_tools} ${PAREVM_FIXTURES}/ethereum-tests/BlockchainTests)
   set_tests_properties(engine/BlockchainTests PROPERTIES TIMEOUT 600 LABELS clients)
+  # again with the state root worked out in rounds while each block
+  # executes, chained on the previous block while its write goes on
+  add_test(NAME engine/BlockchainTests-preroot
+           COMMAND ${PAREVM_NODEJS} ${CMAKE_SOURCE_DIR}/tests/tools/blocktests_engine.mjs $<TARGET_FILE:parevm>
+                   --ejs ${npm_tools} --preroot on ${PAREVM_FIXTURES}/ethereum-tests/BlockchainTests)
+  set_tests_properties(engine/BlockchainTests-preroot PROPERTIES TIMEOUT 600 LABELS clients)
   foreach(fork london cancun prague osaka)
     add_test(NAME differential/anvil_${fork}
              COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/anvil.mjs $<TARGET_FILE:parevm> --fork ${fork}
                      --cases 30 --seed 2 --anvil ${npm_tools}/node_modules/.bin/anvil)
   endforeach()
 else()
-  add_test(NAME engine/BlockchainTests COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
-  set_tests_properties(engine/BlockchainTests PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
+  foreach(t BlockchainTests BlockchainTests-preroot)
+    add_test(NAME engine/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
+    set_tests_properties(engine/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
+  endforeach()
   foreach(t ejs ejs_trace ejs_mutate ejs_blocks precompiles)
     add_test(NAME differential/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
     set_tests_properties(differential/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")

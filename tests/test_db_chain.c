@@ -1,6 +1,7 @@
 /* Tests for the store's root work on blocks that are not written yet
  * (db.h): chained previews computed on unwritten ancestors while their
- * commits run, and db_preroot's rounds while a block executes. Each checks the roots against a mirrored
+ * commits run, and db_preroot's rounds while a block executes, on the
+ * store's head and chained. Each checks the roots against a mirrored
  * mem_state, the commits that write the kept work, full rebuilds and
  * unwinds through those blocks. */
 #include "db_helpers.h"
@@ -324,6 +325,171 @@ TEST(db_preroot_rounds_match_plain_commits) {
     CHECK(db_preroot_finish(p, &guess, &root, &pv) != NULL && pv == NULL);
     db_preroot_free(p);
     change_set_free(&cs);
+    change_set_free(&guess);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
+
+
+/* One unwritten block of the chained rounds' test: its changes, its kept
+ * preview and its root. */
+typedef struct {
+    change_set *cs; /* in place: the preview points to it */
+    db_preview *pv;
+    bytes32 root;
+    uint64_t n;
+} unwritten;
+
+/* Writes the oldest unwritten block (its kept work: no root of its own)
+ * and drops it from the list. */
+static void write_oldest(db *d, unwritten *u, size_t *nu) {
+    parent_commit pc = {.d = d, .n = u[0].n, .cs = u[0].cs, .pv = u[0].pv, .want = u[0].root};
+    run_parent_commit(&pc);
+    db_preview_free(u[0].pv);
+    change_set_free(u[0].cs);
+    free(u[0].cs);
+    memmove(&u[0], &u[1], (*nu - 1) * sizeof *u);
+    (*nu)--;
+}
+
+/* A round's guess: the block's first entries, or changes of its own. */
+static void guess_for(const world *w, const change_set *cs, change_set *guess) {
+    if (rnd() % 3 == 0) {
+        gen_changes(w, guess, 1 + (int)(rnd() % 10));
+        without_wipes(guess);
+    } else {
+        change_set_clear(guess);
+        change_set_append(guess, cs, (size_t)(rnd() % (cs->n_accounts + 1)));
+    }
+}
+
+/* Chained rounds (db_preroot_new_chain): a block's root worked out in
+ * rounds while up to two of its ancestors are unwritten, the oldest of
+ * them being written before the rounds, between two of them (on another
+ * thread, while the next round runs) or after the finish. The root is the
+ * mirror's, the preview is written by the block's commit (no root of its
+ * own) and serves its children as an ancestor. A wipe of stored storage,
+ * here or in an ancestor, fails the rounds: those blocks are written the
+ * normal way. A store that leaves the ancestors' path ends the rounds.
+ * Full rebuilds, flat state and unwinds agree throughout. */
+TEST(db_chained_preroot_rounds_match_plain_commits) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set guess = {0};
+    unwritten u[4];
+    size_t nu = 0;
+    memset(u, 0, sizeof u);
+    change_set genesis = {0};
+    gen_changes(&w, &genesis, 30);
+    CHECK(db_load_state(d, &genesis, NULL) == NULL);
+    mem_state_apply(ref, &genesis);
+    change_set_free(&genesis);
+    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    enum { BLOCKS = 60 };
+    bytes32 roots[BLOCKS + 1];
+    roots[0] = mem_state_root(ref);
+    int used = 0, failed = 0, during = 0, deep = 0;
+    unsigned rounds = 0;
+    for (uint64_t n = 1; n <= BLOCKS; n++) {
+        unwritten cur = {.cs = calloc(1, sizeof(change_set))}, *b = &cur; /* joins u after its rounds */
+        b->n = n;
+        gen_changes(&w, b->cs, rnd() % 5 ? 1 + (int)(rnd() % 14) : 60 + (int)(rnd() % 60));
+        if (rnd() % 5) without_wipes(b->cs);
+        mem_state_apply(ref, b->cs);
+        b->root = roots[n] = mem_state_root(ref);
+        /* the ancestors: the unwritten ones, or the head itself */
+        db_preview_link links[3];
+        size_t nl = 0;
+        uint8_t hb[16];
+        if (!nu) links[nl++] = (db_preview_link){NULL, fake_header(n - 1, 0, hb)};
+        for (size_t k = 0; k < nu; k++) links[nl++] = (db_preview_link){u[k].pv, fake_header(u[k].n, 0, hb)};
+        deep += nu == 2;
+        db_preroot *p = db_preroot_new_chain(d, links, nl);
+        /* the oldest ancestor's write: -1 before the rounds, r during round
+         * r, k after the finish, k + 1 not yet */
+        int k = (int)(rnd() % 4), write_at = nu ? (int)(rnd() % (k + 3)) - 1 : -2;
+        unwritten gone = {0}; /* written during the rounds: freed after them */
+        if (write_at == -1) write_oldest(d, u, &nu);
+        for (int r = 0; r < k; r++) {
+            pthread_t th;
+            parent_commit pc = {.d = d, .n = u[0].n, .cs = u[0].cs, .pv = u[0].pv, .want = u[0].root};
+            bool now = r == write_at && nu;
+            if (now) CHECK(pthread_create(&th, NULL, parent_commit_main, &pc) == 0);
+            guess_for(&w, b->cs, &guess);
+            bytes32 r_root;
+            db_preroot_update(p, &guess, &r_root);
+            if (now) {
+                CHECK(pthread_join(th, NULL) == 0);
+                CHECK(pc.err == NULL && bytes32_eq(&pc.root, &pc.want));
+                CHECK(pc.st.prepare == 0 && pc.st.root == 0);
+                gone = u[0];
+                memmove(&u[0], &u[1], (nu - 1) * sizeof *u);
+                nu--;
+                during++;
+            }
+        }
+        bytes32 root;
+        const char *perr = db_preroot_finish(p, b->cs, &root, &b->pv);
+        rounds += db_preroot_rounds(p);
+        db_preroot_free(p);
+        db_preview_free(gone.pv); /* the ancestors outlive the rounds */
+        if (gone.cs) change_set_free(gone.cs);
+        free(gone.cs);
+        if (perr) { /* everything is written the normal way */
+            if (getenv("DB_DEBUG")) fprintf(stderr, "  block %llu: %s\n", (unsigned long long)n, perr);
+            CHECK(b->pv == NULL);
+            failed++;
+            while (nu) write_oldest(d, u, &nu);
+            CHECK(commit(d, n, b->cs, true, &b->root, &root) == NULL && bytes32_eq(&root, &roots[n]));
+            change_set_free(b->cs);
+            free(b->cs);
+            continue;
+        }
+        CHECK(bytes32_eq(&root, &roots[n]));
+        used++;
+        u[nu++] = cur;
+        if (nu > 2 || write_at == k) write_oldest(d, u, &nu);
+        if (n % 10 == 0) {
+            while (nu) write_oldest(d, u, &nu);
+            bytes32 full;
+            CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[n]));
+            check_latest(d, ref, &w);
+        }
+    }
+    while (nu) write_oldest(d, u, &nu);
+    if (getenv("DB_DEBUG"))
+        fprintf(stderr, "  used %d, failed %d, during %d, deep %d, rounds %u\n", used, failed, during, deep, rounds);
+    CHECK(used >= 30 && failed >= 1 && during >= 5 && deep >= 5 && rounds > (unsigned)used);
+    check_latest(d, ref, &w);
+    for (uint64_t k = BLOCKS; k >= 5 && k <= BLOCKS; k -= 11) {
+        bytes32 root, full;
+        CHECK(db_unwind(d, k, &root) == NULL && bytes32_eq(&root, &roots[k]));
+        CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &roots[k]));
+    }
+    /* the store leaving the ancestors' path ends the rounds */
+    uint8_t hb[16];
+    uint64_t head = 5;
+    db_preview_link link = {NULL, fake_header(head, 0, hb)};
+    db_preroot *p = db_preroot_new_chain(d, &link, 1);
+    gen_changes(&w, &guess, 3);
+    without_wipes(&guess);
+    bytes32 root;
+    CHECK(db_preroot_update(p, &guess, &root) == NULL && db_preroot_rounds(p) == 1);
+    CHECK(commit(d, head + 1, &guess, true, NULL, NULL) == NULL);
+    db_preview *pv = NULL;
+    CHECK(db_preroot_update(p, &guess, &root) != NULL);
+    CHECK(db_preroot_finish(p, &guess, &root, &pv) != NULL && pv == NULL);
+    db_preroot_free(p);
+    /* and rounds whose ancestors are not the store's path fail at once */
+    link.hash = fake_header(head + 7, 3, hb);
+    p = db_preroot_new_chain(d, &link, 1);
+    CHECK(db_preroot_update(p, &guess, &root) != NULL && db_preroot_rounds(p) == 0);
+    db_preroot_free(p);
     change_set_free(&guess);
     db_close(d);
     mem_state_free(ref);

@@ -197,8 +197,9 @@ typedef struct {
     uint64_t accounts, slots, records; /* rows written: accounts, slots, branch records */
     uint64_t from_reads; /* of accounts and slots: prior state taken from what
                             the block's execution read (root_first) */
-    /* roots computed while their block executed (no_preroot off): */
-    uint64_t preroot_blocks, preroot_rounds;
+    /* roots computed while their block executed (no_preroot off); of
+       those blocks, the ones whose rounds ran on unwritten ancestors: */
+    uint64_t preroot_blocks, preroot_rounds, preroot_chained;
     double root_during;  /* seconds of root rounds while the blocks executed */
     double root_tail;    /* seconds from the end of execution to the root */
 } chain_import_stats;

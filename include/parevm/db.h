@@ -237,13 +237,25 @@ const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_
  * transactions changed is left to walk.
  *
  * One thread at a time per db_preroot; each call holds the store's writer
- * lock while it runs. A call that fails (the store moved since the first
- * call, the trie lags the head, a block that wipes the storage of an
- * account with stored storage, a store error) makes every later call fail:
- * the block's root then takes the normal path. db_preroot_finish may be
- * called once; cs must outlive the preview. */
+ * lock while it runs (a chained one, below, does not). A call that fails
+ * (the store moved since the first call, the trie lags the head, a block
+ * that wipes the storage of an account with stored storage, a store
+ * error) makes every later call fail: the block's root then takes the
+ * normal path. db_preroot_finish may be called once; cs must outlive the
+ * preview. */
 typedef struct db_preroot db_preroot;
 db_preroot *db_preroot_new(db *d);
+/* A db_preroot for the child of ancestors[n-1] while some of its ancestors
+ * are not written yet: db_preview_root_chain's ancestors (copied here;
+ * their previews must outlive p), whose commits may run meanwhile on
+ * another thread. The rounds hold no writer lock. An update round that
+ * finds a map resize pending does not run (the resize may wait for the
+ * caller's snapshot; the next round catches up); the finish waits for it,
+ * so its caller must hold no snapshot. The finish's preview is chained:
+ * usable once the parent is the store's head. Rounds fail where
+ * db_preview_root_chain would, and when the store leaves the ancestors'
+ * path. */
+db_preroot *db_preroot_new_chain(db *d, const db_preview_link *ancestors, size_t n);
 const char *db_preroot_update(db_preroot *p, const change_set *guess, bytes32 *root);
 const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root, db_preview **out);
 /* Rounds that succeeded (updates and the finish). */

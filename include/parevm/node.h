@@ -102,6 +102,7 @@ typedef struct {
     /* roots computed while their block executed: blocks, seconds of rounds
      * during execution, seconds from the end of execution to the root */
     uint64_t preroot_blocks;
+    uint64_t preroot_chained; /* of those, with the parent's write going on */
     double root_during, root_tail;
     /* roots checked on the unwritten state of the parent while its write
      * went on (a newPayload of the child of the block being written) */

@@ -97,20 +97,44 @@ static bool all_checked(const chain_importer *im) {
     return true;
 }
 
-/* Root work while b executes pays when its root is checked and b executes
- * on the store's head itself (nothing queued or being committed, the trie
- * up to date): the rounds read the store. */
-static bool want_preroot(chain_importer *im, const block_rules *rules, const block *b) {
-    return im->preroot && rules->fork >= FORK_BYZANTIUM && b->n_txs >= 2 && im->nq == 0 &&
-           im->verified == im->stored && root_checked(im, &b->header, rules->fork) && committer_idle(im);
+/* The blocks between the store and the one executing (the batch in
+ * flight, then the queue), as db_preview_root_chain takes them, into
+ * links (room for njob + nq): false if one has no preview. */
+static bool unwritten_links(const chain_importer *im, db_preview_link *links) {
+    for (size_t k = 0; k < im->njob; k++) links[k] = (db_preview_link){im->job[k].preview, im->job[k].hash};
+    for (size_t k = 0; k < im->nq; k++) links[im->njob + k] = (db_preview_link){im->q[k].preview, im->q[k].hash};
+    for (size_t k = 0; k < im->njob + im->nq; k++)
+        if (!links[k].preview) return false;
+    return true;
+}
+
+/* Root work while b executes pays when its root is checked. On the
+ * store's head itself (nothing queued or being committed, the trie up to
+ * date) the rounds read the store; with root_first, blocks before it that
+ * are not written yet stand for the store through their previews (the
+ * rounds are chained; the links must outlive them: the batch in flight and
+ * the queue are kept until the block is queued). NULL: no rounds. */
+static preroot_feed *start_preroot(chain_importer *im, const block_rules *rules, const block *b) {
+    if (!im->preroot || rules->fork < FORK_BYZANTIUM || b->n_txs < 2 || !root_checked(im, &b->header, rules->fork))
+        return NULL;
+    state_view base = block_state_view(im->pending);
+    if (im->nq == 0 && im->verified == im->stored && committer_idle(im))
+        return preroot_feed_start(im->d, NULL, 0, base, db_codes(im->d), b->n_txs);
+    size_t n = im->njob + im->nq;
+    if (!im->o.root_first || !n) return NULL;
+    db_preview_link *links = calloc(n, sizeof *links);
+    if (!links) abort();
+    preroot_feed *f = unwritten_links(im, links) ? preroot_feed_start(im->d, links, n, base, db_codes(im->d), b->n_txs)
+                                                 : NULL;
+    free(links); /* copied */
+    return f;
 }
 
 static const char *execute(chain_importer *im, block_rules *rules, block *b) {
     block_state_reset(im->cur, block_state_view(im->pending), db_codes(im->d));
     /* what the block reads from the store, for root_first's preview */
     if (im->o.root_first && im->snap) db_snapshot_log_reads(im->snap, true);
-    if (want_preroot(im, rules, b)) {
-        im->feed = preroot_feed_start(im->d, block_state_view(im->pending), db_codes(im->d), b->n_txs);
+    if ((im->feed = start_preroot(im, rules, b))) {
         rules->tx_final = preroot_feed_tx;
         rules->tx_final_ctx = im->feed;
     }
@@ -178,7 +202,14 @@ static void enqueue(chain_importer *im, const block *b, const uint8_t *rlp, size
 static void finish_preroot(chain_importer *im, queued_block *q) {
     preroot_times t;
     bytes32 root;
-    if (!preroot_feed_finish(im->feed, &q->changes, &root, &q->preview, &t)) {
+    double t0 = chain_now();
+    bool chained = preroot_feed_chained(im->feed);
+    preroot_feed_stop(im->feed);
+    if (chained) importer_close_base(im); /* an ancestor's commit may have to grow the map */
+    const char *err = preroot_feed_finish(im->feed, &q->changes, &root, &q->preview, &t);
+    t.tail = chain_now() - t0;
+    if (!err) {
+        im->st.preroot_chained += chained;
         q->root_known = true;
         q->root = root;
         im->st.preroot_blocks++;
@@ -223,10 +254,9 @@ static void root_chained(chain_importer *im) {
         im->st.root += chain_now() - t;
         return;
     }
-    db_preview_link *links = calloc(n, sizeof *links);
+    db_preview_link *links = calloc(n + 1, sizeof *links);
     if (!links) abort();
-    for (size_t k = 0; k < im->njob; k++) links[k] = (db_preview_link){im->job[k].preview, im->job[k].hash};
-    for (size_t k = 0; k + 1 < im->nq; k++) links[im->njob + k] = (db_preview_link){im->q[k].preview, im->q[k].hash};
+    unwritten_links(im, links); /* the last is q itself: n links are used */
     importer_close_base(im); /* an ancestor's commit may have to grow the map */
     if (!db_preview_root_chain(im->d, links, n, &q->changes, &q->root, &q->preview)) {
         q->root_known = true;

@@ -33,13 +33,22 @@ typedef struct {
     double busy;     /* seconds of rounds while it executed */
     unsigned rounds; /* rounds, the final one included */
 } preroot_times;
-/* Starts the rounds for a block of n_txs transactions executing on base
- * (the store's head: nothing queued or being committed). */
-preroot_feed *preroot_feed_start(db *d, state_view base, code_store *codes, size_t n_txs);
+/* Starts the rounds for a block of n_txs transactions executing on base:
+ * on the store's head (n_links 0: nothing queued or being committed), or
+ * on unwritten ancestors (links, as db_preroot_new_chain takes them;
+ * their previews must outlive the feed). */
+preroot_feed *preroot_feed_start(db *d, const db_preview_link *links, size_t n_links, state_view base,
+                                 code_store *codes, size_t n_txs);
 /* block_rules.tx_final: a final transaction's change set. */
 void preroot_feed_tx(void *ctx, const change_set *cs);
-/* After execution: the block's root and a preview for its commit (cs must
- * outlive it), or a reason (the block then takes the normal path). */
+/* After execution: ends the rounds (the one running is waited for). */
+void preroot_feed_stop(preroot_feed *f);
+/* Whether the rounds are chained (the finish then waits for a map resize:
+ * its caller must hold no snapshot). */
+bool preroot_feed_chained(const preroot_feed *f);
+/* After preroot_feed_stop: the block's root and a preview for its commit
+ * (cs must outlive it), or a reason (the block then takes the normal
+ * path). t->tail is left to the caller. */
 const char *preroot_feed_finish(preroot_feed *f, const change_set *cs, bytes32 *root, db_preview **out,
                                 preroot_times *t);
 void preroot_feed_free(preroot_feed *f);

@@ -5,7 +5,9 @@
  * db_preroot round on everything so far. When execution ends, the round
  * still running is waited for and the final round on the block's change set
  * gives the root and a preview for the commit: only what the transactions
- * since the last round changed is left to walk then.
+ * since the last round changed is left to walk then. With blocks before it
+ * still unwritten (back-to-back payloads: the parent's write goes on), the
+ * rounds are chained on their previews (db_preroot_new_chain).
  *
  * Rounds take a core from execution, so they are batched: a round starts
  * when at least max(MIN_ROUND_TXS, n / ROUNDS_PER_BLOCK) new transactions
@@ -25,7 +27,7 @@ struct preroot_feed {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t fed, done;     /* transactions applied to acc; covered by the last round */
-    bool stop;
+    bool stop, stopped, chained;
     double busy;          /* seconds in rounds */
 };
 
@@ -59,10 +61,12 @@ static void *feed_main(void *arg) {
     return NULL;
 }
 
-preroot_feed *preroot_feed_start(db *d, state_view base, code_store *codes, size_t n_txs) {
+preroot_feed *preroot_feed_start(db *d, const db_preview_link *links, size_t n_links, state_view base,
+                                 code_store *codes, size_t n_txs) {
     preroot_feed *f = calloc(1, sizeof *f);
     if (!f) abort();
-    f->pr = db_preroot_new(d);
+    f->chained = n_links > 0;
+    f->pr = f->chained ? db_preroot_new_chain(d, links, n_links) : db_preroot_new(d);
     f->acc = block_state_new(base, codes);
     f->batch = n_txs / ROUNDS_PER_BLOCK > MIN_ROUND_TXS ? n_txs / ROUNDS_PER_BLOCK : MIN_ROUND_TXS;
     pthread_mutex_init(&f->mu, NULL);
@@ -74,9 +78,9 @@ preroot_feed *preroot_feed_start(db *d, state_view base, code_store *codes, size
     return f;
 }
 
-/* Ends the rounds: the one running is waited for. */
-static void feed_stop(preroot_feed *f) {
-    if (!f->pr) return;
+void preroot_feed_stop(preroot_feed *f) {
+    if (f->stopped) return;
+    f->stopped = true;
     pthread_mutex_lock(&f->mu);
     f->stop = true;
     pthread_cond_signal(&f->cv);
@@ -84,12 +88,12 @@ static void feed_stop(preroot_feed *f) {
     pthread_join(f->thread, NULL);
 }
 
+bool preroot_feed_chained(const preroot_feed *f) { return f->chained; }
+
 const char *preroot_feed_finish(preroot_feed *f, const change_set *cs, bytes32 *root, db_preview **out,
                                 preroot_times *t) {
-    double t0 = chain_now();
-    feed_stop(f);
+    preroot_feed_stop(f);
     const char *err = db_preroot_finish(f->pr, cs, root, out);
-    t->tail = chain_now() - t0;
     t->busy = f->busy;
     t->rounds = db_preroot_rounds(f->pr);
     db_preroot_free(f->pr);
@@ -99,7 +103,7 @@ const char *preroot_feed_finish(preroot_feed *f, const change_set *cs, bytes32 *
 
 void preroot_feed_free(preroot_feed *f) {
     if (!f) return;
-    feed_stop(f);
+    preroot_feed_stop(f);
     db_preroot_free(f->pr);
     block_state_free(f->acc);
     change_set_free(&f->guess);

@@ -40,6 +40,7 @@
 typedef struct {
     fixture_run base;
     unsigned threads;
+    int preroot;   /* CHAIN_PREROOT_* for the node */
     char tmp[256]; /* parent folder of the datadirs */
     unsigned seq;
     char err[600];
@@ -275,7 +276,7 @@ static const char *run_chain(et_run *r, const char *dir, json_t *t, const chain_
     if (err && json_object_get(t, "preHash") && !strncmp(err, "genesis hash differs", 20))
         return "the genesis built from the pre_alloc group is not the first payload's parent";
     if (err) return err;
-    node_config nc = {.datadir = dir, .threads = r->threads};
+    node_config nc = {.datadir = dir, .threads = r->threads, .preroot = r->preroot};
     node *n;
     if ((err = node_open(&nc, &n))) return err;
     size_t i;
@@ -313,11 +314,12 @@ static void run_test(fixture_run *fr, const char *file, const char *name, json_t
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: parevm enginetest [--run REGEX] [--threads N] PATH...\n"
+    fprintf(stderr, "usage: parevm enginetest [--run REGEX] [--threads N] [--preroot auto|on|off] PATH...\n"
                     "  PATH: blockchain_test_engine files or folders (engineNewPayloads), each test run\n"
                     "  through a node on a fresh datadir (under $TMPDIR), payload by payload;\n"
                     "  blockchain_test_engine_x too (preHash: pre_alloc/ beside the tests or above)\n"
-                    "  --threads N  the node's Block-STM threads (default 2)\n");
+                    "  --threads N  the node's Block-STM threads (default 2)\n"
+                    "  --preroot M  state roots computed in rounds while blocks execute (node --preroot)\n");
     return 2;
 }
 
@@ -330,6 +332,8 @@ int cmd_enginetest(int argc, char **argv) {
         long v;
         if (!strcmp(argv[i], "--threads") && i + 1 < argc && cli_parse_long(argv[i + 1], 1, 64, &v)) {
             r.threads = (unsigned)v;
+            i++;
+        } else if (!strcmp(argv[i], "--preroot") && i + 1 < argc && chain_preroot_parse(argv[i + 1], &r.preroot)) {
             i++;
         } else {
             fixture_run_free(&r.base);

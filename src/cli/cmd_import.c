@@ -108,10 +108,10 @@ static void summary(const import_args *a, const chain_importer *im, double secon
                " (%.2f s reading the prior state); execution waited for the store %.2f s\n",
                s->validate, s->senders, s->execute, s->root, s->commit, s->prepare, s->wait);
         if (s->preroot_blocks)
-            printf("state root while executing: %llu blocks, %llu rounds, %.2f s during execution, "
-                   "ready %.3f s after execution ended\n",
-                   (unsigned long long)s->preroot_blocks, (unsigned long long)s->preroot_rounds, s->root_during,
-                   s->root_tail);
+            printf("state root while executing: %llu blocks (%llu on unwritten blocks), %llu rounds, %.2f s during "
+                   "execution, ready %.3f s after execution ended\n",
+                   (unsigned long long)s->preroot_blocks, (unsigned long long)s->preroot_chained,
+                   (unsigned long long)s->preroot_rounds, s->root_during, s->root_tail);
         if (s->root_chained)
             printf("state roots computed before the parent's write ended: %llu blocks\n",
                    (unsigned long long)s->root_chained);
@@ -139,6 +139,7 @@ static void summary(const import_args *a, const chain_importer *im, double secon
     json_object_set_new(o, "time", t);
     json_object_set_new(o, "preroot_blocks", json_integer((json_int_t)s->preroot_blocks));
     json_object_set_new(o, "preroot_rounds", json_integer((json_int_t)s->preroot_rounds));
+    json_object_set_new(o, "preroot_chained", json_integer((json_int_t)s->preroot_chained));
     json_object_set_new(o, "commits", json_integer((json_int_t)s->commits));
     json_object_set_new(o, "root_checks", json_integer((json_int_t)s->root_checks));
     json_object_set_new(o, "reruns", json_integer((json_int_t)s->reruns));

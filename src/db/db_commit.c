@@ -531,7 +531,14 @@ static void overlay_parent(trie_overlay *ov, const work_set *pw) {
     trie_overlay_apply_shared(ov, &pw->updates); /* the overlay lives shorter than pw */
 }
 
-static bool wipes_stored_storage(const work_set *w) {
+trie_overlay *db_ancestors_overlay(const trie_store *base, const work_set *const *up, size_t n) {
+    if (!n) return NULL;
+    trie_overlay *ov = trie_overlay_new(base);
+    for (size_t k = n; k-- > 0;) overlay_parent(ov, up[k]);
+    return ov;
+}
+
+bool work_wipes_stored_storage(const work_set *w) {
     for (size_t i = 0; i < w->n; i++) {
         const acct_work *a = &w->a[i];
         if (a->wiped && (a->n_wiped_prior || !bytes32_eq(&a->storage_root, &EMPTY_TRIE_ROOT))) return true;
@@ -544,12 +551,9 @@ static bool wipes_stored_storage(const work_set *w) {
 static const char *chain_work(db *d, MDB_txn *rt, const work_set *const *up, size_t n, const change_set *cs,
                               work_set *w) {
     trie_store base = db_trie_store(d);
-    trie_overlay *ov = n ? trie_overlay_new(&base) : NULL;
+    trie_overlay *ov = db_ancestors_overlay(&base, up, n);
     trie_store top;
-    if (ov) {
-        for (size_t k = n; k-- > 0;) overlay_parent(ov, up[k]);
-        top = trie_overlay_store(ov);
-    }
+    if (ov) top = trie_overlay_store(ov);
     work_init(w, d, rt);
     w->parents = up;
     w->n_parents = n;
@@ -557,7 +561,7 @@ static const char *chain_work(db *d, MDB_txn *rt, const work_set *const *up, siz
     w->pool = d->chain_pool;
     const char *err = NULL;
     int rc = work_apply(w, cs);
-    if (!rc && wipes_stored_storage(w)) err = "a storage wipe of stored storage";
+    if (!rc && work_wipes_stored_storage(w)) err = "a storage wipe of stored storage";
     if (!rc && !err) err = work_roots(w);
     w->parents = NULL;
     w->n_parents = 0;
@@ -574,22 +578,23 @@ static bool preview_on(const db_preview *p, MDB_txn *rt, const position *pos) {
     return p->chained ? bytes32_eq(&pos->head_hash, &p->parent_hash) : mdb_txn_id(rt) == p->w.base_id;
 }
 
-/* The ancestors not written at rt: *first is the oldest one's index. */
-static const char *unwritten_ancestors(const db_preview_link *anc, size_t n, MDB_txn *rt, const position *pos,
-                                       size_t *first) {
-    if (!pos->has_head || pos->trie != pos->head) return "the store's trie lags its head";
+const char *db_unwritten_ancestors(db *d, MDB_txn *rt, const db_preview_link *anc, size_t n, size_t *first) {
+    position pos;
+    int rc = read_position(d, rt, &pos);
+    if (rc) return db_mdb_error(rc);
+    if (!pos.has_head || pos.trie != pos.head) return "the store's trie lags its head";
     size_t f = 0;
     for (size_t k = n; k-- > 0;)
-        if (bytes32_eq(&anc[k].hash, &pos->head_hash)) {
+        if (bytes32_eq(&anc[k].hash, &pos.head_hash)) {
             f = k + 1;
             break;
         }
     for (size_t k = f; k < n; k++) {
         const db_preview *p = anc[k].preview;
         if (!p || !p->reusable) return "an unwritten ancestor has no usable preview";
-        if (k == f ? !preview_on(p, rt, pos) : !p->chained || !bytes32_eq(&p->parent_hash, &anc[k - 1].hash))
+        if (k == f ? !preview_on(p, rt, &pos) : !p->chained || !bytes32_eq(&p->parent_hash, &anc[k - 1].hash))
             return "the store is not at the ancestors' parent, nor at one of them";
-        if (wipes_stored_storage(&p->w)) return "an unwritten ancestor wipes stored storage";
+        if (work_wipes_stored_storage(&p->w)) return "an unwritten ancestor wipes stored storage";
     }
     *first = f;
     return NULL;
@@ -606,28 +611,29 @@ const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_
         db_snapshots_leave(d);
         return db_mdb_error(rc);
     }
-    position pos;
-    rc = read_position(d, rt, &pos);
-    const char *err = NULL;
     size_t first = n;
-    if (!rc) err = unwritten_ancestors(ancestors, n, rt, &pos, &first);
+    const char *err = db_unwritten_ancestors(d, rt, ancestors, n, &first);
     size_t n_up = n - first;
     const work_set **up = calloc(n_up + 1, sizeof *up);
     if (!up) abort();
     for (size_t k = 0; k < n_up; k++) up[k] = &ancestors[n - 1 - k].preview->w; /* the newest first */
     db_preview *p = calloc(1, sizeof *p);
     if (!p) abort();
-    if (!rc && !err) err = chain_work(d, rt, up, n_up, cs, &p->w);
-    if (!rc && !err && n_up) { /* usable once the parent's commit is done */
+    if (!err) {
+        pthread_mutex_lock(&d->chain_lock);
+        err = chain_work(d, rt, up, n_up, cs, &p->w);
+        pthread_mutex_unlock(&d->chain_lock);
+    }
+    if (!err && n_up) { /* usable once the parent's commit is done */
         p->chained = true;
         p->parent_hash = ancestors[n - 1].hash;
     }
     free(up);
     mdb_txn_abort(rt);
     db_snapshots_leave(d);
-    if (rc || err) {
+    if (err) {
         db_preview_free(p);
-        return rc ? db_mdb_error(rc) : err;
+        return err;
     }
     p->reusable = true;
     p->changes = cs;

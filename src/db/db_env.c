@@ -125,6 +125,7 @@ const char *db_open(const char *dir, const db_options *opt, db **out) {
     d->pool = task_pool_new(o.threads ? o.threads : 1);
     d->chain_pool = task_pool_new(o.threads ? o.threads : 1);
     pthread_mutex_init(&d->writer, NULL);
+    pthread_mutex_init(&d->chain_lock, NULL);
     pthread_mutex_init(&d->snap_lock, NULL);
     pthread_cond_init(&d->snap_cond, NULL);
     *out = d;
@@ -138,6 +139,7 @@ void db_close(db *d) {
     mdb_env_close(d->env);
     code_store_free(d->codes);
     pthread_mutex_destroy(&d->writer);
+    pthread_mutex_destroy(&d->chain_lock);
     pthread_mutex_destroy(&d->snap_lock);
     pthread_cond_destroy(&d->snap_cond);
     free(d->dir);
@@ -160,6 +162,14 @@ void db_snapshots_enter(db *d) {
     while (d->resizing) pthread_cond_wait(&d->snap_cond, &d->snap_lock);
     d->snapshots++;
     pthread_mutex_unlock(&d->snap_lock);
+}
+
+bool db_snapshots_try_enter(db *d) {
+    pthread_mutex_lock(&d->snap_lock);
+    bool ok = !d->resizing;
+    if (ok) d->snapshots++;
+    pthread_mutex_unlock(&d->snap_lock);
+    return ok;
 }
 
 void db_snapshots_leave(db *d) {

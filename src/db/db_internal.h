@@ -10,6 +10,7 @@
 #include "parevm/hashmap.h"
 #include "parevm/keccak.h"
 #include "parevm/trie_engine.h"
+#include "parevm/trie_proof.h"
 
 #define DB_SCHEMA 3u
 
@@ -26,7 +27,8 @@ struct db {
     size_t map_size;
     code_store *codes;
     task_pool *pool;
-    task_pool *chain_pool;    /* db_preview_root_chain's (it runs beside a commit) */
+    task_pool *chain_pool;    /* chained root work's (it runs beside a commit) */
+    pthread_mutex_t chain_lock; /* one user of chain_pool at a time */
     pthread_mutex_t writer;   /* one write call at a time */
     /* Growing the map needs every read transaction closed: open snapshots
      * are counted, and a resize waits for zero (new snapshots wait while a
@@ -39,6 +41,9 @@ struct db {
 };
 
 void db_snapshots_enter(db *d);
+/* db_snapshots_enter unless a resize is pending (false: not entered), for
+ * a thread that must not wait on a resize, which may wait on it. */
+bool db_snapshots_try_enter(db *d);
 void db_snapshots_leave(db *d);
 
 /* ---- Small codecs ---- */
@@ -313,5 +318,23 @@ struct db_preview {
     bool chained;        /* computed on unwritten ancestors: usable once the store's */
     bytes32 parent_hash; /* head is the parent block (with its trie up to date) */
 };
+
+/* ---- Root work on unwritten ancestors (db_commit.c) ----
+ * db_preview_root_chain and a chained db_preroot read the ancestors' final
+ * states from their previews' work sets and their tries from an overlay of
+ * the store's; the ancestors' commits may run meanwhile. */
+
+/* NULL when, at rt, the store is at one of anc[0..n) or at the block
+ * anc[0]'s preview was computed on, with its trie up to date, and every
+ * later ancestor has a usable preview that wipes no stored storage; *first
+ * then gets the oldest unwritten ancestor's index (n: all are written).
+ * Otherwise why not. */
+const char *db_unwritten_ancestors(db *d, MDB_txn *rt, const db_preview_link *anc, size_t n, size_t *first);
+/* An overlay of base (owned by the caller, trie_overlay_free) with the
+ * leaves and records of up[0..n) (the newest first) on top; it points into
+ * them. NULL when n == 0. */
+trie_overlay *db_ancestors_overlay(const trie_store *base, const work_set *const *up, size_t n);
+/* Whether w wipes an account's storage that was not empty before it. */
+bool work_wipes_stored_storage(const work_set *w);
 
 #endif

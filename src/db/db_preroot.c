@@ -21,7 +21,15 @@
  * what the overlay holds, whatever that is. The one thing rounds do not
  * follow is a storage wipe (self-destruct, re-creation) of an account that
  * has storage in the store: the overlay would have to hide the stored
- * leaves. Such a round fails and the block takes the normal path. */
+ * leaves. Such a round fails and the block takes the normal path.
+ *
+ * Chained (db_preroot_new_chain), the block's unwritten ancestors stand
+ * for the store as in db_preview_root_chain: the work set reads their
+ * final states first, and the rounds' overlay sits on an overlay of their
+ * leaves and records. The rounds then run without the writer lock, on the
+ * chain pool, while the ancestors' commits go on: each round checks that
+ * the store is still on the ancestors' path, where every state it can show
+ * looks the same under the ancestors' overlay. */
 #include <stdlib.h>
 
 #include "parevm/keccak.h"
@@ -43,7 +51,16 @@ struct db_preroot {
     bool started;
     const char *err;      /* sticky: a failed round ends the work */
     trie_store base;
-    trie_overlay *ov;
+    /* chained: the ancestors; from the first round, the unwritten ones'
+     * work sets (the newest first) and their overlay, under ov */
+    db_preview_link *links;
+    size_t n_links;
+    const work_set **up;
+    size_t n_up;
+    trie_overlay *anc_ov;
+    trie_store anc;
+    task_pool *pool;      /* the trie jobs': the store's, or its chain pool */
+    trie_overlay *ov;     /* the rounds' leaves and records (from the first round) */
     trie_updates log;     /* every round's record writes, in order */
     work_set w;           /* every account and slot seen, stored values loaded */
     bytes32 *stored_root; /* by account: its storage root in the store */
@@ -57,7 +74,18 @@ db_preroot *db_preroot_new(db *d) {
     if (!p) abort();
     p->d = d;
     p->base = db_trie_store(d);
-    p->ov = trie_overlay_new(&p->base);
+    p->pool = d->pool;
+    return p;
+}
+
+db_preroot *db_preroot_new_chain(db *d, const db_preview_link *ancestors, size_t n) {
+    db_preroot *p = db_preroot_new(d);
+    p->pool = d->chain_pool;
+    p->links = malloc((n + 1) * sizeof *p->links);
+    if (!p->links) abort();
+    if (n) memcpy(p->links, ancestors, n * sizeof *ancestors);
+    p->n_links = n;
+    if (!n) p->err = "no ancestor given";
     return p;
 }
 
@@ -68,6 +96,9 @@ void db_preroot_free(db_preroot *p) {
     free(p->stored_root);
     work_free(&p->w);
     trie_overlay_free(p->ov);
+    trie_overlay_free(p->anc_ov);
+    free(p->up);
+    free(p->links);
     trie_updates_free(&p->log);
     free(p);
 }
@@ -93,26 +124,59 @@ static void reset_work(db_preroot *p) {
     }
 }
 
-/* Applies the guess (or the block's changes) on the head. */
+/* The first round on the head: the work set and the overlay start there. */
+static const char *start_plain(db_preroot *p, MDB_txn *rt) {
+    uint64_t head, trie;
+    bytes32 hash;
+    work_init(&p->w, p->d, rt);
+    p->ov = trie_overlay_new(&p->base);
+    p->base_id = p->w.base_id;
+    p->started = true;
+    int rc = db_get_head(p->d, rt, &head, &hash);
+    if (!rc) rc = db_get_meta_u64(p->d, rt, "trie", &trie);
+    if (rc) return db_mdb_error(rc);
+    return trie != head ? "the store's trie lags its head" : NULL;
+}
+
+/* A chained round's check that the store is on the ancestors' path; the
+ * first one also puts the unwritten ancestors under the work set and the
+ * overlay (they stay there: the ones written since show the same). */
+static const char *check_chain(db_preroot *p, MDB_txn *rt) {
+    size_t first;
+    const char *err = db_unwritten_ancestors(p->d, rt, p->links, p->n_links, &first);
+    if (err || p->started) return err;
+    p->n_up = p->n_links - first;
+    p->up = calloc(p->n_up + 1, sizeof *p->up);
+    if (!p->up) abort();
+    for (size_t k = 0; k < p->n_up; k++) p->up[k] = &p->links[p->n_links - 1 - k].preview->w; /* the newest first */
+    p->anc_ov = db_ancestors_overlay(&p->base, p->up, p->n_up);
+    p->anc = p->anc_ov ? trie_overlay_store(p->anc_ov) : p->base;
+    p->ov = trie_overlay_new(&p->anc);
+    work_init(&p->w, p->d, rt);
+    p->w.parents = p->up;
+    p->w.n_parents = p->n_up;
+    p->w.pool = p->d->chain_pool;
+    p->started = true;
+    return NULL;
+}
+
+/* Applies the guess (or the block's changes) on the head, or on the
+ * unwritten ancestors. */
 static const char *load_round(db_preroot *p, const change_set *cs) {
     MDB_txn *rt;
-    int rc = db_begin(p->d, MDB_RDONLY, &rt);
+    int rc = p->links ? db_read_begin(p->d, &rt) : db_begin(p->d, MDB_RDONLY, &rt);
     if (rc) return db_mdb_error(rc);
     const char *err = NULL;
-    if (!p->started) {
-        uint64_t head, trie;
-        bytes32 hash;
-        work_init(&p->w, p->d, rt);
-        rc = db_get_head(p->d, rt, &head, &hash);
-        if (!rc) rc = db_get_meta_u64(p->d, rt, "trie", &trie);
-        if (!rc && trie != head) err = "the store's trie lags its head";
-        p->base_id = p->w.base_id;
-        p->started = true;
-    } else if (mdb_txn_id(rt) != p->base_id) {
-        err = "the store changed while the block executed";
+    if (p->links) err = check_chain(p, rt);
+    else if (!p->started) err = start_plain(p, rt);
+    else if (mdb_txn_id(rt) != p->base_id) err = "the store changed while the block executed";
+    if (err && !p->started) {
+        mdb_txn_abort(rt);
+        return err;
     }
     work_set *w = &p->w;
     w->rt = rt;
+    if (p->links) w->read_id = mdb_txn_id(rt); /* read-ahead readers must see rt's commit */
     size_t old = w->n;
     reset_work(p);
     if (!err && !rc) rc = work_apply(w, cs);
@@ -195,7 +259,7 @@ static const char *storage_round(db_preroot *p, const trie_store *st, trie_updat
         which[nj] = i;
         jobs[nj++] = (trie_job){.has_owner = true, .owner = w->a[i].haddr, .changes = l->c, .n_changes = l->n};
     }
-    const char *err = nj ? trie_update_roots(st, p->d->pool, jobs, nj, upd) : NULL;
+    const char *err = nj ? trie_update_roots(st, p->pool, jobs, nj, upd) : NULL;
     for (size_t j = 0; !err && j < nj; j++) w->a[which[j]].storage_root = jobs[j].root;
     free(jobs);
     free(which);
@@ -228,7 +292,7 @@ static const char *account_round(db_preroot *p, const trie_store *st, trie_updat
     change_list_fix(l, vals);
     trie_changes_sort(l->c, l->n);
     trie_job job = {.changes = l->c, .n_changes = l->n};
-    const char *err = trie_update_roots(st, p->d->pool, &job, 1, upd);
+    const char *err = trie_update_roots(st, p->pool, &job, 1, upd);
     w->root = job.root;
     return err;
 }
@@ -266,21 +330,34 @@ static void keep_round(db_preroot *p, const change_list *lists, const change_lis
         }
 }
 
-/* One round on cs (the work set keeps its result). */
-static const char *run_round(db_preroot *p, const change_set *cs) {
+/* One round on cs (the work set keeps its result). A chained update round
+ * that finds a map resize pending does not run (*ran false): the resize
+ * may be waiting for the caller's own snapshot. */
+static const char *run_round(db_preroot *p, const change_set *cs, bool final, bool *ran) {
+    *ran = false;
     if (p->err) return p->err;
-    pthread_mutex_lock(&p->d->writer); /* the root engine's pool: one user at a time */
+    db *d = p->d;
+    if (p->links) {
+        if (final) db_snapshots_enter(d); /* rt, and the trie engine's readers */
+        else if (!db_snapshots_try_enter(d)) return NULL;
+    }
+    /* the pool: one user at a time */
+    pthread_mutex_t *lock = p->links ? &d->chain_lock : &d->writer;
+    pthread_mutex_lock(lock);
+    *ran = true;
     const char *err = load_round(p, cs);
     size_t n = p->w.n;
     trie_updates upd = {0};
     buf_t svals = {0}, avals = {0}; /* the changes' values: kept apart, as both lists point into theirs */
     change_list *lists = calloc(n + 1, sizeof *lists), acct = {0};
     if (!lists) abort();
-    trie_store st = trie_overlay_store(p->ov);
+    trie_store st = {0};
+    if (!err) st = trie_overlay_store(p->ov);
     if (!err) err = storage_round(p, &st, &upd, lists, &svals);
     if (!err) err = account_round(p, &st, &upd, &acct, &avals);
     if (!err) keep_round(p, lists, &acct, &upd);
-    pthread_mutex_unlock(&p->d->writer);
+    pthread_mutex_unlock(lock);
+    if (p->links) db_snapshots_leave(d);
     for (size_t i = 0; i < n; i++) change_list_free(&lists[i]);
     free(lists);
     change_list_free(&acct);
@@ -293,14 +370,16 @@ static const char *run_round(db_preroot *p, const change_set *cs) {
 }
 
 const char *db_preroot_update(db_preroot *p, const change_set *guess, bytes32 *root) {
-    const char *err = run_round(p, guess);
-    if (!err && root) *root = p->w.root;
+    bool ran;
+    const char *err = run_round(p, guess, false, &ran);
+    if (!err && ran && root) *root = p->w.root;
     return err;
 }
 
 const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root, db_preview **out) {
     *out = NULL;
-    const char *err = run_round(p, cs);
+    bool ran;
+    const char *err = run_round(p, cs, true, &ran);
     if (err) return err;
     db_preview *pv = calloc(1, sizeof *pv);
     if (!pv) abort();
@@ -313,8 +392,16 @@ const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root
     pv->w.updates = p->log;
     memset(&p->log, 0, sizeof p->log);
     p->err = "db_preroot_finish was called";
+    pv->w.parents = NULL; /* the ancestors may go once their commits are done */
+    pv->w.n_parents = 0;
+    pv->w.pool = NULL;
+    pv->w.rt = NULL;
     pv->changes = cs;
     pv->reusable = true;
+    if (p->links) { /* usable once the parent is the head */
+        pv->chained = true;
+        pv->parent_hash = p->links[p->n_links - 1].hash;
+    }
     *root = pv->w.root;
     *out = pv;
     return NULL;

@@ -29,7 +29,7 @@
 // enginetest then makes it the head by a forkchoice update, which must
 // answer VALID (or INVALID for an invalid block).
 //
-//   node blocktests_engine.mjs PAREVM --ejs DIR [--out DIR] [--threads N] PATH...
+//   node blocktests_engine.mjs PAREVM --ejs DIR [--out DIR] [--threads N] [--preroot auto|on|off] PATH...
 //
 // --ejs: the folder whose node_modules hold EthereumJS (RLP, keccak): the npm
 // tools' (.npm-tools). Ends with "N passed, N failed"; exit status 0 when
@@ -42,7 +42,7 @@ import { createRequire } from "node:module";
 
 const argv = process.argv.slice(2);
 const parevm = argv[0];
-const opts = new Set(["--ejs", "--out", "--threads"]);
+const opts = new Set(["--ejs", "--out", "--threads", "--preroot"]);
 const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : d; };
 const paths = argv.slice(1).filter((a, i, all) => !a.startsWith("--") && !opts.has(all[i - 1]));
 const ejsDir = opt("--ejs", null);
@@ -186,7 +186,7 @@ console.log(Object.entries(count).map(([k, v]) => `${v} ${k}`).join(", ") + ` (i
 if (!count.converted) { console.log("0 passed, 1 failed (nothing converted)"); process.exit(1); }
 let out, status = 0;
 try {
-  out = execFileSync(parevm, ["enginetest", "--threads", opt("--threads", "2"), outDir], { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] }).toString();
+  out = execFileSync(parevm, ["enginetest", "--threads", opt("--threads", "2"), "--preroot", opt("--preroot", "auto"), outDir], { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] }).toString();
 } catch (e) { out = String(e.stdout || "") + String(e.stderr || ""); status = e.status ?? 1; }
 for (const l of out.split("\n").filter((l) => /^FAIL/.test(l)).slice(0, 30)) console.log(l);
 const summary = out.split("\n").filter((l) => /^\d+ passed, \d+ failed$/.test(l)).pop();
