@@ -153,8 +153,8 @@ static DBH_UNUSED bytes32 fake_header(uint64_t number, uint8_t salt, uint8_t out
 }
 
 /* Commits a block with a fake header; returns the error. */
-static DBH_UNUSED const char *commit(db *d, uint64_t number, const change_set *cs, bool root, const bytes32 *expect,
-                          bytes32 *got) {
+static DBH_UNUSED const char *commit(db *d, uint64_t number, const change_set *cs, bool root,
+                                     const bytes32 *expect, bytes32 *got) {
     uint8_t header[16];
     fake_header(number, 0, header);
     bytes32 tx = keccak256_hash(header, 9);
@@ -165,10 +165,19 @@ static DBH_UNUSED const char *commit(db *d, uint64_t number, const change_set *c
     return db_commit_block(d, &b, got);
 }
 
+/* A genesis of 30 random entries (left in cs) in the store and the mirror,
+ * then block 0 committed. */
+static DBH_UNUSED void load_genesis(db *d, mem_state *ref, const world *w, change_set *cs) {
+    gen_changes(w, cs, 30);
+    CHECK(db_load_state(d, cs, NULL) == NULL);
+    mem_state_apply(ref, cs);
+    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+}
 
 /* Commits a block whose root work a kept preview already did. */
-static DBH_UNUSED const char *commit_with_preview(db *d, uint64_t number, const change_set *cs, const db_preview *pv,
-                                       const bytes32 *expect, bytes32 *got, db_commit_stats *st) {
+static DBH_UNUSED const char *commit_with_preview(db *d, uint64_t number, const change_set *cs,
+                                                  const db_preview *pv, const bytes32 *expect, bytes32 *got,
+                                                  db_commit_stats *st) {
     uint8_t header[16];
     fake_header(number, 0, header);
     db_block b = {.number = number, .header = {header, 16}, .changes = cs, .root = true, .expected_root = expect,

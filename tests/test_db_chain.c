@@ -21,10 +21,7 @@ TEST(db_chained_previews_match_plain_commits) {
     world_init(&w, ref);
     db *d = open_db(&t, 2);
     change_set cs[2] = {{0}}, other = {0};
-    gen_changes(&w, &cs[0], 30);
-    CHECK(db_load_state(d, &cs[0], NULL) == NULL);
-    mem_state_apply(ref, &cs[0]);
-    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    load_genesis(d, ref, &w, &cs[0]);
     enum { BLOCKS = 40 };
     bytes32 roots[BLOCKS + 1], root;
     roots[0] = mem_state_root(ref);
@@ -157,10 +154,7 @@ TEST(db_chained_previews_over_unwritten_batches) {
     db_preview **pv = calloc(BLOCKS + 1, sizeof *pv);
     uint8_t (*hdr)[16] = calloc(BLOCKS + 1, sizeof *hdr);
     bytes32 *hash = calloc(BLOCKS + 1, sizeof *hash), *roots = calloc(BLOCKS + 1, sizeof *roots);
-    gen_changes(&w, &cs[0], 30);
-    CHECK(db_load_state(d, &cs[0], NULL) == NULL);
-    mem_state_apply(ref, &cs[0]);
-    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    load_genesis(d, ref, &w, &cs[0]);
     roots[0] = mem_state_root(ref);
     hash[0] = fake_header(0, 0, hdr[0]);
     uint64_t written = 0; /* the store's head */
@@ -264,10 +258,7 @@ TEST(db_preroot_rounds_match_plain_commits) {
     world_init(&w, ref);
     db *d = open_db(&t, 2);
     change_set cs = {0}, guess = {0};
-    gen_changes(&w, &cs, 30);
-    CHECK(db_load_state(d, &cs, NULL) == NULL);
-    mem_state_apply(ref, &cs);
-    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
+    load_genesis(d, ref, &w, &cs);
     bytes32 root, want, after_5 = {{0}};
     int used = 0, failed = 0, rounds = 0;
     for (uint64_t n = 1; n <= 48; n++) {
@@ -385,11 +376,8 @@ TEST(db_chained_preroot_rounds_match_plain_commits) {
     size_t nu = 0;
     memset(u, 0, sizeof u);
     change_set genesis = {0};
-    gen_changes(&w, &genesis, 30);
-    CHECK(db_load_state(d, &genesis, NULL) == NULL);
-    mem_state_apply(ref, &genesis);
+    load_genesis(d, ref, &w, &genesis);
     change_set_free(&genesis);
-    CHECK(commit(d, 0, NULL, true, NULL, NULL) == NULL);
     enum { BLOCKS = 60 };
     bytes32 roots[BLOCKS + 1];
     roots[0] = mem_state_root(ref);
