@@ -59,7 +59,6 @@ struct db_preroot {
     size_t n_up;
     trie_overlay *anc_ov;
     trie_store anc;
-    task_pool *pool;      /* the trie jobs': the store's, or its chain pool */
     trie_overlay *ov;     /* the rounds' leaves and records (from the first round) */
     trie_updates log;     /* every round's record writes, in order */
     work_set w;           /* every account and slot seen, stored values loaded */
@@ -74,13 +73,11 @@ db_preroot *db_preroot_new(db *d) {
     if (!p) abort();
     p->d = d;
     p->base = db_trie_store(d);
-    p->pool = d->pool;
     return p;
 }
 
 db_preroot *db_preroot_new_chain(db *d, const db_preview_link *ancestors, size_t n) {
     db_preroot *p = db_preroot_new(d);
-    p->pool = d->chain_pool;
     p->links = malloc((n + 1) * sizeof *p->links);
     if (!p->links) abort();
     if (n) memcpy(p->links, ancestors, n * sizeof *ancestors);
@@ -88,6 +85,10 @@ db_preroot *db_preroot_new_chain(db *d, const db_preview_link *ancestors, size_t
     if (!n) p->err = "no ancestor given";
     return p;
 }
+
+/* The trie jobs' pool: the store's (under its writer lock), or, chained,
+ * its chain pool (under the chain lock). */
+static task_pool *round_pool(const db_preroot *p) { return p->links ? p->d->chain_pool : p->d->pool; }
 
 void db_preroot_free(db_preroot *p) {
     if (!p) return;
@@ -155,7 +156,7 @@ static const char *check_chain(db_preroot *p, MDB_txn *rt) {
     work_init(&p->w, p->d, rt);
     p->w.parents = p->up;
     p->w.n_parents = p->n_up;
-    p->w.pool = p->d->chain_pool;
+    p->w.pool = round_pool(p);
     p->started = true;
     return NULL;
 }
@@ -259,7 +260,7 @@ static const char *storage_round(db_preroot *p, const trie_store *st, trie_updat
         which[nj] = i;
         jobs[nj++] = (trie_job){.has_owner = true, .owner = w->a[i].haddr, .changes = l->c, .n_changes = l->n};
     }
-    const char *err = nj ? trie_update_roots(st, p->pool, jobs, nj, upd) : NULL;
+    const char *err = nj ? trie_update_roots(st, round_pool(p), jobs, nj, upd) : NULL;
     for (size_t j = 0; !err && j < nj; j++) w->a[which[j]].storage_root = jobs[j].root;
     free(jobs);
     free(which);
@@ -292,7 +293,7 @@ static const char *account_round(db_preroot *p, const trie_store *st, trie_updat
     change_list_fix(l, vals);
     trie_changes_sort(l->c, l->n);
     trie_job job = {.changes = l->c, .n_changes = l->n};
-    const char *err = trie_update_roots(st, p->pool, &job, 1, upd);
+    const char *err = trie_update_roots(st, round_pool(p), &job, 1, upd);
     w->root = job.root;
     return err;
 }
