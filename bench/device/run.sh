@@ -1,0 +1,85 @@
+#!/bin/bash
+# Benchmarks on a lent many-core machine (16 cores): Block-STM scaling on
+# the gigagas blocks and the mainnet blocks, the engine's newPayload with and
+# without state-root rounds, and the chain import. Runs from the repository
+# root on what bench/device/pack.sh put in .devrun/; writes every log and
+# JSON under $OUT and prints a short summary last.
+#
+#   bench/device/run.sh [SECTION...]   sections: gigagas mainnet engine import
+#                                      (default: all, in that order)
+#   BINS="base parevm"                 binaries of .devrun/bin to alternate
+set -u
+here=$(pwd)
+dev=$here/.devrun
+# $OUT brings back 8 files at most: the log and summary go there, every
+# command's output into $W, packed into $OUT/results.tgz after each section
+OUT=${OUT:-/tmp/devout}
+W=$(mktemp -d /tmp/parevm-device-XXXXXX)
+mkdir -p "$OUT"
+export LD_LIBRARY_PATH=$dev/lib
+export TMPDIR=${TMPDIR_BENCH:-/tmp/parevm-bench}
+mkdir -p "$TMPDIR"
+BINS=${BINS:-parevm}
+# smaller sizes for a trial run on a small machine
+EA=${ENGINE_ACCOUNTS:-1000000}
+IA=${IMPORT_SIZE:---accounts 1000000 --slots 10000000}
+TL=${THREADS:-4 8 16}
+TMAX=${TL##* }
+log=$OUT/log.txt
+sections=${*:-gigagas mainnet engine import}
+t_start=$(date +%s)
+
+say() { echo "== $* ($(($(date +%s) - t_start)) s)" | tee -a "$log"; }
+# run NAME SECONDS CMD...: output to $OUT/NAME.out, appended to the log
+run() {
+    local name=$1 secs=$2
+    shift 2
+    say "$name: $*"
+    timeout "$secs" "$@" >"$W/$name.out" 2>"$W/$name.err"
+    local rc=$?
+    cat "$W/$name.out" >>"$log"
+    tail -5 "$W/$name.err" >>"$log"
+    [ $rc = 0 ] || say "$name: exit $rc"
+}
+
+say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(free -g | awk '/Mem/{print $2}') GiB"
+for b in $BINS; do "$dev/bin/$b" --version >>"$log" 2>&1 || say "$b does not start"; done
+
+for s in $sections; do case $s in
+gigagas)
+    for b in $BINS; do
+        for t in $TL; do run "gigagas-erc20-$b-$t" 60 "$dev/bin/$b" bench gigagas --kind erc20 --threads $t --repeat 3 --json; done
+        run "gigagas-uniswap-$b-$TMAX" 60 "$dev/bin/$b" bench gigagas --kind uniswap --threads $TMAX --repeat 3 --json
+        run "gigagas-transfers-$b-$TMAX" 60 "$dev/bin/$b" bench gigagas --kind transfers --threads $TMAX --repeat 3 --json
+    done ;;
+mainnet)
+    mkdir -p /tmp/fixtures && tar -C /tmp/fixtures -xJf "$dev/mainnet.tar.xz"
+    for b in $BINS; do
+        for t in $TL; do run "mainnet-$b-$t" 60 "$dev/bin/$b" bench mainnet --threads $t /tmp/fixtures/mainnet; done
+    done ;;
+engine)
+    for b in $BINS; do
+        for spec in ${ENGINE_SPECS:-8:off 8:on 12:on}; do
+            set -- ${spec/:/ }
+            run "engine-$b-$1-$2" 120 "$dev/bin/$b" bench engine --kind erc20 --accounts $EA --blocks 12 \
+                --threads $1 --preroot $2 --json
+        done
+    done ;;
+import)
+    for b in $BINS; do
+        rm -rf "$TMPDIR"/parevm-bench-import-*
+        run "import-$b-$TMAX" 240 "$dev/bin/$b" bench import --kind erc20 $IA --threads $TMAX --keep --json
+        dir=$(ls -d "$TMPDIR"/parevm-bench-import-* 2>/dev/null | head -1)
+        [ -n "$dir" ] || continue
+        for t in ${IMPORT_THREADS:-8 4}; do
+            run "unwind-$b-$t" 60 "$dev/bin/$b" db --datadir "$dir/db" unwind 0
+            run "import-$b-$t" 120 "$dev/bin/$b" import --datadir "$dir/db" --threads $t --no-sync --json "$dir/chain.rlp"
+        done
+        rm -rf "$dir"
+    done ;;
+esac
+    tar -C "$W" -czf "$OUT/results.tgz" .
+done
+
+say "done"
+python3 "$here/bench/device/summary.py" "$W" | tee "$OUT/summary.txt"
