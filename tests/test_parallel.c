@@ -756,6 +756,71 @@ TEST(parallel_rejects_invalid_blocks_like_sequential) {
     executor_free(ex);
 }
 
+/* With the fallback on, the cheap reasons to run a block sequentially:
+ * blocks of plain transfers stay sequential at any thread count (on 16
+ * cores Block-STM ran them 0.6-0.9x as fast as one thread), heavier
+ * transactions go to Block-STM once there are threads enough, and a block
+ * of little gas does not wake the pool. The verdicts are checked too. */
+static const char *fallback_reason(executor *ex, int threads, size_t n, uint64_t gas_limit) {
+    uint8_t keys[200][32];
+    mem_state *pre = mem_state_new();
+    block b = signed_transfers(pre, n, keys);
+    for (size_t i = 0; i < n; i++) b.txs[i].gas_limit = gas_limit; /* the header's gas used is 0: the limits count */
+    sign_all(&b, keys);
+    par_engine *e = par_engine_new(threads);
+    CHECK(e != NULL);
+    par_options o = {.hints = true, .sequential_fallback = true};
+    par_engine_set_options(e, &o);
+    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}};
+    outcome want, got;
+    run_seq(ex, &rules, &b, pre, &want);
+    for (size_t i = 0; i < n; i++) b.txs[i].sender_known = false;
+    mem_state *s = mem_state_clone(pre);
+    rules.state_root_ctx = s;
+    block_result r = {0};
+    par_stats st;
+    const char *why = par_block_execute_mem(e, &rules, &b, s, &r, &st);
+    capture(&got, why, &r, s);
+    CHECK(!want.error && same(&want, &got));
+    const char *reason = st.sequential ? st.why_sequential : "Block-STM";
+    block_result_free(&r);
+    mem_state_free(s);
+    outcome_free(&want);
+    outcome_free(&got);
+    par_engine_free(e);
+    for (size_t i = 0; i < n; i++) tx_free(&b.txs[i]);
+    free(b.txs);
+    mem_state_free(pre);
+    return reason;
+}
+
+TEST(parallel_fallback_reasons) {
+    executor *ex = executor_new();
+    static const struct {
+        int threads;
+        size_t n;
+        uint64_t gas;
+        const char *want;
+    } cases[] = {
+        {16, 100, 21000, "light transactions"}, /* plain transfers, however many threads */
+        {16, 100, 24000, "light transactions"},
+        {16, 100, 26000, "Block-STM"},
+        {2, 100, 40000, "light transactions"}, /* heavier, but too few threads for them */
+        {4, 100, 40000, "Block-STM"},
+        {16, 9, 100000, "little gas"},          /* 0.9 Mgas */
+        {16, 3, 400000, "few transactions"},
+        {1, 100, 100000, "one thread"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *got = fallback_reason(ex, cases[i].threads, cases[i].n, cases[i].gas);
+        if (strcmp(got, cases[i].want))
+            fprintf(stderr, "  %d threads, %zu txs of %llu gas: %s, expected %s\n", cases[i].threads, cases[i].n,
+                    (unsigned long long)cases[i].gas, got, cases[i].want);
+        CHECK(!strcmp(got, cases[i].want));
+    }
+    executor_free(ex);
+}
+
 /* ---- a block that outgrows the multi-version memory ---- */
 
 /* for i in [cd[0], cd[0] + cd[32]): sstore(i, sload(i) + 1) */
