@@ -8,13 +8,14 @@
 #   bench/device/run.sh [SECTION...]   sections: gigagas mainnet engine import
 #                                      (default: all, in that order)
 #   BINS="base parevm"                 binaries of .devrun/bin to alternate
+#   (GG_BINS, MN_BINS, ENGINE_BINS, IMPORT_BINS: per section; see each)
 set -u
 here=$(pwd)
 dev=$here/.devrun
 # $OUT brings back 8 files at most: the log and summary go there, every
 # command's output into $W, packed into $OUT/results.tgz after each section
 OUT=${OUT:-/tmp/devout}
-W=$(mktemp -d /tmp/parevm-device-XXXXXX)
+W=${W:-$(mktemp -d /tmp/parevm-device-XXXXXX)}
 mkdir -p "$OUT"
 export LD_LIBRARY_PATH=$dev/lib
 export TMPDIR=${TMPDIR_BENCH:-/tmp/parevm-bench}
@@ -46,37 +47,44 @@ say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 for b in $BINS; do "$dev/bin/$b" --version >>"$log" 2>&1 || say "$b does not start"; done
 
 for s in $sections; do case $s in
-gigagas)
-    for b in $BINS; do
-        for t in $TL; do run "gigagas-erc20-$b-$t" 60 "$dev/bin/$b" bench gigagas --kind erc20 --threads $t --repeat 3 --json; done
-        run "gigagas-uniswap-$b-$TMAX" 60 "$dev/bin/$b" bench gigagas --kind uniswap --threads $TMAX --repeat 3 --json
-        run "gigagas-transfers-$b-$TMAX" 60 "$dev/bin/$b" bench gigagas --kind transfers --threads $TMAX --repeat 3 --json
+gigagas) # GG_SPECS: kind:threads[:binary] ... (no binary: each of GG_BINS)
+    for spec in ${GG_SPECS:-$(for t in $TL; do echo erc20:$t; done) uniswap:$TMAX transfers:$TMAX}; do
+        IFS=: read -r kind t only <<<"$spec"
+        for b in ${only:-${GG_BINS:-$BINS}}; do
+            run "gigagas-$kind-$b-$t" 60 "$dev/bin/$b" bench gigagas --kind $kind --threads $t --repeat 3 --json
+        done
     done ;;
 mainnet)
     mkdir -p /tmp/fixtures && tar -C /tmp/fixtures -xJf "$dev/mainnet.tar.xz"
-    for b in $BINS; do
-        for t in $TL; do run "mainnet-$b-$t" 60 "$dev/bin/$b" bench mainnet --threads $t /tmp/fixtures/mainnet; done
+    for t in ${MN_THREADS:-$TL}; do
+        for b in ${MN_BINS:-$BINS}; do run "mainnet-$b-$t" 60 "$dev/bin/$b" bench mainnet --threads $t /tmp/fixtures/mainnet; done
     done ;;
-engine)
-    for b in $BINS; do
-        for spec in ${ENGINE_SPECS:-8:off 8:on 12:on}; do
-            set -- ${spec/:/ }
-            run "engine-$b-$1-$2" 120 "$dev/bin/$b" bench engine --kind erc20 --accounts $EA --blocks 12 \
-                --threads $1 --preroot $2 --json
+engine) # ENGINE_SPECS: threads:preroot[:binary] ... (no binary: each of ENGINE_BINS)
+    for spec in ${ENGINE_SPECS:-8:off 8:on 12:on}; do
+        IFS=: read -r t pre only <<<"$spec"
+        for b in ${only:-${ENGINE_BINS:-$BINS}}; do
+            run "engine-$b-$t-$pre" 120 "$dev/bin/$b" bench engine --kind erc20 --accounts $EA --blocks 12 \
+                --threads $t --preroot $pre --json
         done
     done ;;
-import)
-    for b in $BINS; do
-        rm -rf "$TMPDIR"/parevm-bench-import-*
-        run "import-$b-$TMAX" 240 "$dev/bin/$b" bench import --kind erc20 $IA --threads $TMAX --keep --json
-        dir=$(ls -d "$TMPDIR"/parevm-bench-import-* 2>/dev/null | head -1)
-        [ -n "$dir" ] || continue
-        for t in ${IMPORT_THREADS:-8 4}; do
-            run "unwind-$b-$t" 60 "$dev/bin/$b" db --datadir "$dir/db" unwind 0
-            run "import-$b-$t" 120 "$dev/bin/$b" import --datadir "$dir/db" --threads $t --no-sync --json "$dir/chain.rlp"
+import) # the chain is built once (the first binary); each binary then
+        # imports it IMPORT_REPEAT times at each of IMPORT_THREADS, alternating
+    set -- ${IMPORT_BINS:-$BINS}
+    rm -rf "$TMPDIR"/parevm-bench-import-*
+    run "import-$1-$TMAX-built" 240 "$dev/bin/$1" bench import --kind erc20 $IA --threads $TMAX --keep --json
+    dir=$(ls -d "$TMPDIR"/parevm-bench-import-* 2>/dev/null | head -1)
+    if [ -n "$dir" ]; then
+        for t in ${IMPORT_THREADS:-$TMAX}; do
+            for r in $(seq ${IMPORT_REPEAT:-2}); do
+                for b in "$@"; do
+                    run "unwind-$b-$t-$r" 60 "$dev/bin/$b" db --datadir "$dir/db" unwind 0
+                    run "import-$b-$t-$r" 120 "$dev/bin/$b" import --datadir "$dir/db" --threads $t --no-sync --json \
+                        "$dir/chain.rlp"
+                done
+            done
         done
         rm -rf "$dir"
-    done ;;
+    fi ;;
 esac
     tar -C "$W" -czf "$OUT/results.tgz" .
 done

@@ -46,7 +46,7 @@ for p in sorted(glob.glob(f"{d}/engine-*.out")):
           f"root after exec {st['root_after_execution']:.3f} s = {100*j['root_over_execute']:.0f}% of exec  "
           f"overlap {100*j['root_overlap']:.0f}%  rounds {j['preroot_blocks']} ({j['preroot_chained']} chained)")
 
-print("import (erc20, 1M accounts, 10M slots, 20 blocks of 30 Mgas; 4 and 8 re-import after db unwind 0)")
+print("import (erc20, 1M accounts, 10M slots, 20 blocks of 30 Mgas; built: bench import; the others re-import after db unwind 0)")
 for p in sorted(glob.glob(f"{d}/import-*.out")):
     j = load(p)
     if not j:

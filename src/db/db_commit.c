@@ -491,6 +491,7 @@ const char *db_preview_root_keep(db *d, const change_set *cs, const db_snapshot 
     }
     p->changes = cs;
     *root = p->w.root;
+    if (p->reusable) db_preview_build_overlay(d, p);
     *out = p;
     return NULL;
 }
@@ -538,6 +539,49 @@ trie_overlay *db_ancestors_overlay(const trie_store *base, const work_set *const
     return ov;
 }
 
+static void *overlay_main(void *arg) {
+    db_preview *p = arg;
+    const work_set *up[1] = {&p->w};
+    p->ov->ov = db_ancestors_overlay(&p->ov->base, up, 1);
+    p->ov->top = trie_overlay_store(p->ov->ov); /* sorts it */
+    return NULL;
+}
+
+void db_preview_build_overlay(db *d, db_preview *p) {
+    preview_overlay *o = calloc(1, sizeof *o);
+    if (!o) abort();
+    o->base = db_trie_store(d);
+    pthread_mutex_init(&o->mu, NULL);
+    p->ov = o;
+    o->running = pthread_create(&o->thread, NULL, overlay_main, p) == 0;
+    if (!o->running) {
+        pthread_mutex_destroy(&o->mu);
+        free(o);
+        p->ov = NULL;
+    }
+}
+
+const trie_store *db_preview_overlay(const db_preview *p) {
+    preview_overlay *o = p->ov;
+    if (!o) return NULL;
+    pthread_mutex_lock(&o->mu);
+    if (o->running) {
+        pthread_join(o->thread, NULL);
+        o->running = false;
+    }
+    pthread_mutex_unlock(&o->mu);
+    return &o->top;
+}
+
+static void preview_overlay_free(db_preview *p) {
+    if (!p->ov) return;
+    db_preview_overlay(p); /* joins its thread */
+    trie_overlay_free(p->ov->ov);
+    pthread_mutex_destroy(&p->ov->mu);
+    free(p->ov);
+    p->ov = NULL;
+}
+
 bool work_wipes_stored_storage(const work_set *w) {
     for (size_t i = 0; i < w->n; i++) {
         const acct_work *a = &w->a[i];
@@ -547,17 +591,19 @@ bool work_wipes_stored_storage(const work_set *w) {
 }
 
 /* The chained preview's work on rt: over the unwritten ancestors
- * up[0..n) (the newest first), or on the store alone (n == 0). */
-static const char *chain_work(db *d, MDB_txn *rt, const work_set *const *up, size_t n, const change_set *cs,
-                              work_set *w) {
+ * up[0..n) (the newest first), or on the store alone (n == 0); built: the
+ * oldest one's overlay (db_preview_overlay), or NULL. */
+static const char *chain_work(db *d, MDB_txn *rt, const work_set *const *up, size_t n, const trie_store *built,
+                              const change_set *cs, work_set *w) {
     trie_store base = db_trie_store(d);
-    trie_overlay *ov = db_ancestors_overlay(&base, up, n);
+    const trie_store *under = built ? built : &base;
+    trie_overlay *ov = db_ancestors_overlay(under, up, built ? n - 1 : n);
     trie_store top;
     if (ov) top = trie_overlay_store(ov);
     work_init(w, d, rt);
     w->parents = up;
     w->n_parents = n;
-    w->trie = ov ? &top : &base;
+    w->trie = ov ? &top : under;
     w->pool = d->chain_pool;
     const char *err = NULL;
     int rc = work_apply(w, cs);
@@ -619,9 +665,12 @@ const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_
     for (size_t k = 0; k < n_up; k++) up[k] = &ancestors[n - 1 - k].preview->w; /* the newest first */
     db_preview *p = calloc(1, sizeof *p);
     if (!p) abort();
+    /* the oldest unwritten ancestor's overlay was built beside its child's
+     * execution; the newer ones go on top of it */
+    const trie_store *built = !err && n_up ? db_preview_overlay(ancestors[first].preview) : NULL;
     if (!err) {
         pthread_mutex_lock(&d->chain_lock);
-        err = chain_work(d, rt, up, n_up, cs, &p->w);
+        err = chain_work(d, rt, up, n_up, built, cs, &p->w);
         pthread_mutex_unlock(&d->chain_lock);
     }
     if (!err && n_up) { /* usable once the parent's commit is done */
@@ -638,12 +687,14 @@ const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_
     p->reusable = true;
     p->changes = cs;
     *root = p->w.root;
+    db_preview_build_overlay(d, p);
     *out = p;
     return NULL;
 }
 
 void db_preview_free(db_preview *p) {
     if (!p) return;
+    preview_overlay_free(p);
     work_free(&p->w);
     free(p);
 }

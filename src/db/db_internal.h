@@ -311,13 +311,34 @@ size_t work_rows(const work_set *w);
  * updates may name a record more than once (db_preroot's rounds): the
  * last write of a record wins. Every slot is hashed (so its commit, which
  * may run while a child's chained preview reads it, writes no hkey). */
+/* A preview's block's leaves and records over the store's tries: what a
+ * child's root needs while the block is unwritten. Sorting them costs as
+ * much as a quarter of that root, so a thread of its own builds it as soon
+ * as the preview is made, while the child executes. */
+typedef struct {
+    pthread_mutex_t mu; /* the join */
+    pthread_t thread;
+    bool running;
+    trie_store base;  /* the store's tries, under the overlay */
+    trie_overlay *ov; /* set by the thread; read after the join */
+    trie_store top;   /* ov as a store (sorted: readers share it) */
+} preview_overlay;
+
 struct db_preview {
     work_set w;
     const change_set *changes;
     bool reusable;
     bool chained;        /* computed on unwritten ancestors: usable once the store's */
     bytes32 parent_hash; /* head is the parent block (with its trie up to date) */
+    preview_overlay *ov; /* NULL: none being built (db_preview_build_overlay) */
 };
+
+/* Starts building p's overlay (p->w final, every slot hashed); nothing
+ * when no thread can be started. */
+void db_preview_build_overlay(db *d, db_preview *p);
+/* p's overlay over the store's tries (waits for its thread), or NULL: none
+ * was built. Valid as long as p. */
+const trie_store *db_preview_overlay(const db_preview *p);
 
 /* ---- Root work on unwritten ancestors (db_commit.c) ----
  * db_preview_root_chain and a chained db_preroot read the ancestors' final

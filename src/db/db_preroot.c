@@ -150,8 +150,11 @@ static const char *check_chain(db_preroot *p, MDB_txn *rt) {
     p->up = calloc(p->n_up + 1, sizeof *p->up);
     if (!p->up) abort();
     for (size_t k = 0; k < p->n_up; k++) p->up[k] = &p->links[p->n_links - 1 - k].preview->w; /* the newest first */
-    p->anc_ov = db_ancestors_overlay(&p->base, p->up, p->n_up);
-    p->anc = p->anc_ov ? trie_overlay_store(p->anc_ov) : p->base;
+    /* the oldest unwritten ancestor's overlay was built beside its child's
+     * execution; the newer ones go on top of it */
+    const trie_store *built = p->n_up ? db_preview_overlay(p->links[first].preview) : NULL;
+    p->anc_ov = db_ancestors_overlay(built ? built : &p->base, p->up, built ? p->n_up - 1 : p->n_up);
+    p->anc = p->anc_ov ? trie_overlay_store(p->anc_ov) : built ? *built : p->base;
     p->ov = trie_overlay_new(&p->anc);
     work_init(&p->w, p->d, rt);
     p->w.parents = p->up;
@@ -404,6 +407,7 @@ const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root
         pv->parent_hash = p->links[p->n_links - 1].hash;
     }
     *root = pv->w.root;
+    db_preview_build_overlay(p->d, pv);
     *out = pv;
     return NULL;
 }
