@@ -29,6 +29,7 @@ typedef struct {
     bytes32 state_root;
     buf_t receipts; /* all receipts' encodings, concatenated */
     uint64_t gas;
+    uint8_t bloom[256]; /* the block's */
 } outcome;
 
 static void outcome_free(outcome *o) { buf_free(&o->receipts); }
@@ -40,13 +41,15 @@ static void capture(outcome *o, const char *why, const block_result *r, mem_stat
     if (why) return;
     o->state_root = mem_state_root(s);
     o->gas = r->gas_used;
+    memcpy(o->bloom, r->bloom, 256);
     for (size_t i = 0; i < r->n_receipts; i++) receipt_encode(r, i, &o->receipts);
 }
 
 static bool same(const outcome *a, const outcome *b) {
     if (!a->error != !b->error) return false;
     if (a->error) return !strcmp(a->error, b->error) && a->invalid_tx == b->invalid_tx;
-    return a->gas == b->gas && bytes32_eq(&a->state_root, &b->state_root) && a->receipts.len == b->receipts.len &&
+    return a->gas == b->gas && bytes32_eq(&a->state_root, &b->state_root) && !memcmp(a->bloom, b->bloom, 256) &&
+           a->receipts.len == b->receipts.len &&
            (!a->receipts.len || !memcmp(a->receipts.data, b->receipts.data, a->receipts.len));
 }
 

@@ -170,6 +170,9 @@ void par_engine_free(par_engine *e) {
     free(e->job.outputs);
     par_deps_free(&e->use_deps);
     hint_scratch_free(&e->hints);
+    free(e->fin.cum_gas);
+    free(e->fin.first_log);
+    free(e->fin.data_off);
     pthread_mutex_destroy(&e->lock);
     pthread_cond_destroy(&e->start_cv);
     pthread_cond_destroy(&e->done_cv);

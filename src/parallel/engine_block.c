@@ -10,6 +10,8 @@
 #define CHAIN_FRACTION 0.3          /* predicted longest chain / transactions */
 #define LIGHT_TX_GAS 90000          /* gas per transaction x threads below which Block-STM loses */
 #define LIGHT_TX_FLOOR 25000        /* gas per transaction below which it loses at any thread count */
+#define DEFER_RECEIPTS_MIN 512      /* transactions: below, a second wake-up of the workers costs more */
+#define RECEIPT_CHUNK 64            /* receipts a worker makes at a time */
 
 void par_deps_free(par_deps *d) {
     free(d->offsets);
@@ -163,6 +165,7 @@ static void setup_job(par_engine *e, const block_rules *rules, block *b, block_s
     e->job.halt_tx = -1;
     e->job.halt_error = NULL;
     e->job.per_tx_roots = rules->fork < FORK_BYZANTIUM && rules->state_root;
+    e->job.defer_receipts = !e->job.per_tx_roots && n >= DEFER_RECEIPTS_MIN;
     atomic_store(&e->job.committing, false);
     e->job.rules = rules;
     e->job.blk = b;
@@ -218,6 +221,10 @@ bool par_commit_tx(par_engine *e, uint32_t i, const tx_output *o) {
     }
     if (j->per_tx_roots) block_state_apply(j->base, &o->changes); /* the receipt's root needs it */
     if (j->rules->tx_final) j->rules->tx_final(j->rules->tx_final_ctx, &o->changes);
+    if (j->defer_receipts) { /* made after the workers (finish_work) */
+        out->gas_used += o->res.gas_used;
+        return true;
+    }
     static const uint8_t no_bloom[256];
     block_add_receipt(out, j->rules, j->base, tx, &o->res, o->logs, o->n_logs,
                       o->log_data ? o->log_data : no_bloom, o->bloom ? o->bloom : no_bloom);
@@ -241,6 +248,97 @@ static void apply_outputs(block_job *j, block_state *state, uint32_t n) {
 #undef OUT
 }
 
+/* ---- deferred receipts ----
+ * In a big block the rolling commit, one worker at a time, limits how fast
+ * the others can go (at 2 threads making receipts was a third of it, on an
+ * ERC-20 block): there it only checks the block's limits, and the receipts
+ * are made after the workers end, while worker 0 applies the outputs to the
+ * state. A sequential pass lays them out (cumulative gas, where each one's
+ * logs and log data go); then any worker can make any of them. */
+
+static void grow_fin(par_engine *e, size_t n) {
+    if (e->fin.cap >= n) return;
+    e->fin.cum_gas = realloc(e->fin.cum_gas, n * sizeof *e->fin.cum_gas);
+    e->fin.first_log = realloc(e->fin.first_log, n * sizeof *e->fin.first_log);
+    e->fin.data_off = realloc(e->fin.data_off, n * sizeof *e->fin.data_off);
+    if (!e->fin.cum_gas || !e->fin.first_log || !e->fin.data_off) abort();
+    e->fin.cap = n;
+}
+
+/* Room and places for the receipts of transactions [0, n). */
+static void plan_receipts(par_engine *e, uint32_t n) {
+    block_job *j = &e->job;
+    block_result *out = j->out;
+    grow_fin(e, n);
+    uint64_t gas = 0;
+    size_t logs = out->n_logs, data = out->log_data.len;
+    for (uint32_t i = 0; i < n; i++) {
+        const tx_output *o = atomic_load_explicit(&j->outputs[i], memory_order_relaxed);
+        gas += o->res.gas_used;
+        e->fin.cum_gas[i] = gas;
+        e->fin.first_log[i] = logs;
+        e->fin.data_off[i] = data;
+        logs += o->n_logs;
+        for (size_t k = 0; k < o->n_logs; k++) data += o->logs[k].data_len;
+    }
+    if (logs > out->cap_logs) {
+        out->logs = realloc(out->logs, logs * sizeof *out->logs);
+        if (!out->logs) abort();
+        out->cap_logs = logs;
+    }
+    out->n_logs = logs;
+    buf_reserve(&out->log_data, data - out->log_data.len);
+    out->log_data.len = data;
+    e->fin.base = out->n_receipts;
+    if (e->fin.base + n > out->cap_receipts) {
+        out->receipts = realloc(out->receipts, (e->fin.base + n) * sizeof *out->receipts);
+        if (!out->receipts) abort();
+        out->cap_receipts = e->fin.base + n;
+    }
+    out->n_receipts = e->fin.base + n;
+    e->fin.n = n;
+    atomic_store(&e->fin.next, 0);
+}
+
+static void make_receipt(worker *w, uint32_t i) {
+    par_engine *e = w->e;
+    block_job *j = &e->job;
+    block_result *out = j->out;
+    const tx_output *o = atomic_load_explicit(&j->outputs[i], memory_order_relaxed);
+    receipt *rc = &out->receipts[e->fin.base + i];
+    memset(rc, 0, sizeof *rc);
+    rc->type = j->blk->txs[i].type;
+    rc->success = o->res.status == EVM_SUCCESS;
+    rc->gas_used = o->res.gas_used;
+    rc->cumulative_gas = e->fin.cum_gas[i];
+    rc->first_log = e->fin.first_log[i];
+    rc->n_logs = o->n_logs;
+    size_t at = e->fin.data_off[i];
+    for (size_t k = 0; k < o->n_logs; k++) { /* each log's data, packed as keep_logs packs it */
+        overlay_log l = o->logs[k];
+        l.data_off = at;
+        if (l.data_len) memcpy(out->log_data.data + at, o->log_data + o->logs[k].data_off, l.data_len);
+        at += l.data_len;
+        out->logs[rc->first_log + k] = l;
+    }
+    if (o->bloom) {
+        memcpy(rc->bloom, o->bloom, 256);
+        for (int b = 0; b < 256; b++) w->bloom[b] |= o->bloom[b];
+    }
+}
+
+static int finish_work(worker *w) {
+    par_engine *e = w->e;
+    memset(w->bloom, 0, sizeof w->bloom);
+    if (w->id == 0) apply_outputs(&e->job, e->job.base, e->fin.n);
+    for (;;) {
+        uint32_t first = atomic_fetch_add(&e->fin.next, RECEIPT_CHUNK);
+        if (first >= e->fin.n) return 0;
+        uint32_t end = first + RECEIPT_CHUNK < e->fin.n ? first + RECEIPT_CHUNK : e->fin.n;
+        for (uint32_t i = first; i < end; i++) make_receipt(w, i);
+    }
+}
+
 /* After the workers: commits what the rolling commit left (every output is
  * final now), applies the committed change sets to the state in order, and
  * gives the verdict on a transaction that cannot be included: it runs once
@@ -251,7 +349,14 @@ static const char *finish_commit(par_engine *e, block *b, block_state *state, bl
     uint32_t committed = atomic_load(&j->committed);
     while (j->halt_tx < 0 && committed < j->n && par_commit_tx(e, committed, atomic_load(&j->outputs[committed])))
         committed++;
-    if (!j->per_tx_roots) apply_outputs(j, state, committed);
+    if (j->defer_receipts) {
+        plan_receipts(e, committed);
+        run_on_all_workers(e, finish_work);
+        for (int i = 0; i < e->threads; i++)
+            for (int b = 0; b < 256; b++) out->bloom[b] |= e->workers[i].bloom[b];
+    } else if (!j->per_tx_roots) {
+        apply_outputs(j, state, committed);
+    }
     if (j->halt_tx < 0) return NULL;
     if (j->halt_error) {
         out->invalid_tx = j->halt_tx;

@@ -97,6 +97,7 @@ typedef struct worker {
     uint64_t executions, aborts, suspensions, validations; /* this block (no shared counters) */
     sched_claims claims;
     uint64_t rng; /* jitter_us test hook */
+    uint8_t bloom[256]; /* OR of the receipts this worker made (finish_work) */
 } worker;
 
 /* The block being executed, shared by all workers. */
@@ -112,11 +113,14 @@ typedef struct {
     /* Commit: checks of the block-wide limits and receipts, in order, by
      * one worker at a time while the others execute (rolling), except
      * before Byzantium, where each receipt needs the state root after its
-     * transaction: then all at the end, applying as it goes. */
+     * transaction: then all at the end, applying as it goes. In a big
+     * block the receipts are made after the workers end (defer_receipts). */
     block_result *out;
     bool per_tx_roots;
+    bool defer_receipts;     /* big blocks: the commit checks the limits only; the receipts are
+                              * made after the workers, in parallel (finish_work) */
     _Atomic bool committing; /* held by the worker committing */
-    _Atomic uint32_t committed; /* receipts made for transactions [0, committed); written under committing */
+    _Atomic uint32_t committed; /* transactions [0, committed) are final; written under committing */
     long halt_tx;            /* -1, or the first transaction that cannot be included */
     const char *halt_error;  /* with halt_tx: the reason, or NULL for the sequential verdict */
 } block_job;
@@ -146,6 +150,17 @@ struct par_engine {
     bool observed_valid;
     size_t cap_outputs;
     hint_scratch hints;
+    /* the block's end when its receipts are deferred: worker 0 applies the
+     * outputs to the state while the others make receipts [0, n) */
+    struct {
+        uint32_t n;
+        _Atomic uint32_t next; /* the next chunk of receipts to make */
+        size_t base;           /* receipts made before the transactions' (none today) */
+        uint64_t *cum_gas;     /* per transaction: cumulative gas, first log, */
+        size_t *first_log;     /* first byte of its log data in the block's */
+        size_t *data_off;
+        size_t cap;
+    } fin;
     /* parallel sender recovery job */
     struct {
         block *blk;
