@@ -648,6 +648,7 @@ static block signed_transfers(mem_state *s, size_t n, uint8_t keys[][32]) {
     for (size_t i = 0; i < n; i++) {
         memset(keys[i], 0, 32);
         keys[i][31] = (uint8_t)(i + 1);
+        keys[i][30] = (uint8_t)((i + 1) >> 8);
         keys[i][0] = 0x11;
         address from;
         CHECK(tx_address_of_key(keys[i], &from));
@@ -751,6 +752,42 @@ TEST(parallel_rejects_invalid_blocks_like_sequential) {
         sign_all(&b, keys);
         if (variant == 4 || variant == 5) b.txs[6].s = U256_ZERO;
         check_rejection(ex, e, &b, pre, want, at);
+        for (size_t i = 0; i < b.n_txs; i++) tx_free(&b.txs[i]);
+        free(b.txs);
+        mem_state_free(pre);
+    }
+    par_engine_free(e);
+    executor_free(ex);
+}
+
+/* A block of 600 transactions, so that its receipts are made after the
+ * workers (more than 512): valid, then with a transaction that cannot be
+ * included near its end, then with the block's gas running out there. */
+TEST(parallel_big_blocks_like_sequential) {
+    executor *ex = executor_new();
+    par_engine *e = par_engine_new(4);
+    CHECK(e != NULL);
+    par_options o = {.hints = true, .sequential_fallback = false};
+    par_engine_set_options(e, &o);
+    enum { N = 600 };
+    static uint8_t keys[N][32];
+    for (int variant = 0; variant < 3; variant++) {
+        mem_state *pre = mem_state_new();
+        block b = signed_transfers(pre, N, keys);
+        b.header.gas_limit = N * 21000;
+        if (variant == 1) b.txs[550].nonce = 1;
+        if (variant == 2) b.header.gas_limit = 570 * 21000 + 20999;
+        sign_all(&b, keys);
+        block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}};
+        outcome want, got;
+        run_seq(ex, &rules, &b, pre, &want);
+        for (size_t i = 0; i < b.n_txs; i++) b.txs[i].sender_known = false;
+        run_par(e, &rules, &b, pre, &got);
+        CHECK(variant == 0 ? !want.error && want.receipts.len > 0
+                           : want.error && want.invalid_tx == (variant == 1 ? 550 : 570));
+        CHECK(same(&want, &got));
+        outcome_free(&want);
+        outcome_free(&got);
         for (size_t i = 0; i < b.n_txs; i++) tx_free(&b.txs[i]);
         free(b.txs);
         mem_state_free(pre);
