@@ -22,6 +22,7 @@
 #include "parevm/parallel.h"
 #include "parevm/state_root.h"
 #include "test.h"
+#include <time.h>
 
 typedef struct {
     const char *error;
@@ -794,6 +795,45 @@ TEST(parallel_big_blocks_like_sequential) {
     }
     par_engine_free(e);
     executor_free(ex);
+}
+
+/* par_options.timings: a Block-STM block's phases add up to no more than
+ * its time, the rolling commit is inside the workers' time, and nothing is
+ * timed without it. */
+TEST(parallel_phase_timings) {
+    enum { N = 600 };
+    static uint8_t keys[N][32];
+    mem_state *pre = mem_state_new();
+    block b = signed_transfers(pre, N, keys);
+    b.header.gas_limit = N * 21000;
+    sign_all(&b, keys);
+    block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}};
+    par_engine *e = par_engine_new(2);
+    CHECK(e != NULL);
+    for (int timed = 0; timed < 2; timed++) {
+        par_options o = {.hints = true, .sequential_fallback = false, .timings = timed};
+        par_engine_set_options(e, &o);
+        mem_state *s = mem_state_clone(pre);
+        block_result r = {0};
+        par_stats st;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        CHECK(par_block_execute_mem(e, &rules, &b, s, &r, &st) == NULL && !st.sequential);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double total = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        double sum = st.before_seconds + st.workers_seconds + st.after_seconds;
+        if (timed)
+            CHECK(st.workers_seconds > 0 && st.commit_seconds > 0 && st.before_seconds >= 0 &&
+                  st.after_seconds > 0 && sum <= total && st.commit_seconds <= st.workers_seconds + 1e-3);
+        else
+            CHECK(sum == 0 && st.commit_seconds == 0);
+        block_result_free(&r);
+        mem_state_free(s);
+    }
+    par_engine_free(e);
+    for (size_t i = 0; i < b.n_txs; i++) tx_free(&b.txs[i]);
+    free(b.txs);
+    mem_state_free(pre);
 }
 
 /* With the fallback on, the cheap reasons to run a block sequentially:

@@ -51,7 +51,7 @@ gigagas) # GG_SPECS: kind:threads[:binary] ... (no binary: each of GG_BINS)
     for spec in ${GG_SPECS:-$(for t in $TL; do echo erc20:$t; done) uniswap:$TMAX transfers:$TMAX}; do
         IFS=: read -r kind t only <<<"$spec"
         for b in ${only:-${GG_BINS:-$BINS}}; do
-            run "gigagas-$kind-$b-$t" 60 "$dev/bin/$b" bench gigagas --kind $kind --threads $t --repeat 3 --json
+            run "gigagas-$kind-$b-$t" 60 "$dev/bin/$b" bench gigagas --kind $kind --threads $t --repeat 3 --json ${GG_PHASES---phases}
         done
     done ;;
 mainnet)

@@ -27,6 +27,10 @@ for p in sorted(glob.glob(f"{d}/gigagas-*.out")):
           f"x{j['speedup']:.2f}  CPU par/seq {j['par_exec_cpu_seconds']/max(j['seq_exec_cpu_seconds'],1e-9):.2f}  "
           f"{j['par_mgas_per_s']:.0f} Mgas/s  {path}, {j['executions']} exec {j['aborts']} aborts; "
           f"senders x{j['senders_speedup']:.2f}")
+    ph = j.get("phases_seconds")
+    if ph:
+        print(f"  {'':28s} phases: before {1e3*ph['before']:.1f} ms, workers {1e3*ph['workers']:.1f} ms "
+              f"(rolling commit {1e3*ph['commit']:.1f} ms), after {1e3*ph['after']:.1f} ms")
 
 print("mainnet (44 blocks, execution alone)")
 for p in sorted(glob.glob(f"{d}/mainnet-*.out")):

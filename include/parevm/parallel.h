@@ -27,6 +27,7 @@ typedef struct {
     bool hints;              /* use static-analysis dependency hints (default on) */
     bool sequential_fallback;/* run small or chained blocks sequentially (default on) */
     unsigned jitter_us;      /* tests: sleep up to this long before each task */
+    bool timings;            /* fill par_stats' phase times (clock reads around each commit) */
 } par_options;
 void par_engine_set_options(par_engine *e, const par_options *o);
 
@@ -38,6 +39,12 @@ typedef struct {
     uint64_t mv_grows;       /* times the multi-version memory grew during the block */
     bool sequential;         /* Block-STM did not run: the block ran sequentially */
     const char *why_sequential; /* why (static string), when sequential */
+    /* With par_options.timings, where a Block-STM block's time went (s):
+     * the serial part before the workers (dependency prediction, setup),
+     * the workers, the rolling commit inside it (one worker at a time: the
+     * serial part beside execution), and the part after them (leftover
+     * commits, receipts, applying the outputs, the block's end). */
+    double before_seconds, workers_seconds, commit_seconds, after_seconds;
 } par_stats;
 
 /* Same contract as block_execute (block_exec.h): executes b on state (a

@@ -331,6 +331,7 @@ static bool build_uniswap(sim *s, tx_list *l) {
 
 typedef struct {
     double exec, cpu, senders; /* medians: execution alone (wall, process CPU), sender recovery */
+    double phase[4];           /* medians of Block-STM's phase times (--phases; par_stats) */
     block_result res;
     bytes32 state_root, receipts_root;
     par_stats stats;
@@ -359,6 +360,7 @@ static double cpu_sec(void) {
 /* Measurements of each repetition of one way of running the block. */
 typedef struct {
     double *exec, *cpu, *senders;
+    double *phase[4]; /* before, workers, commit, after */
 } samples;
 
 /* One run of b on a copy of base: sender recovery (one thread, or the
@@ -381,6 +383,12 @@ static bool run_block(mem_state *base, block *b, block_rules *rules, executor *e
     sm->exec[k] = now_sec() - t1;
     sm->cpu[k] = cpu_sec() - c1;
     sm->senders[k] = t1 - t0;
+    if (par) {
+        sm->phase[0][k] = out->stats.before_seconds;
+        sm->phase[1][k] = out->stats.workers_seconds;
+        sm->phase[2][k] = out->stats.commit_seconds;
+        sm->phase[3][k] = out->stats.after_seconds;
+    }
     if (why) {
         fprintf(stderr, "parevm bench: block failed: %s (transaction %ld)\n", why, out->res.invalid_tx);
     } else if (keep) {
@@ -395,12 +403,14 @@ static void take_medians(samples *sm, int reps, run_result *out) {
     out->exec = median(sm->exec, reps);
     out->cpu = median(sm->cpu, reps);
     out->senders = median(sm->senders, reps);
+    for (int i = 0; i < 4; i++)
+        if (sm->phase[i]) out->phase[i] = median(sm->phase[i], reps);
 }
 
 typedef struct {
     const char *kind;
     int threads, reps;
-    bool json, no_fallback;
+    bool json, no_fallback, phases;
 } gigagas_opts;
 
 static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
@@ -419,6 +429,9 @@ static void report(const gigagas_opts *o, const block *b, const run_result *seq,
                seq->cpu, pr->cpu, seq->senders, pr->senders, gas / seq->exec / 1e6, gas / pr->exec / 1e6, speedup);
         if (stm) printf("\"block_stm_speedup\":%.3f,", speedup);
         else printf("\"block_stm_speedup\":null,");
+        if (stm && o->phases)
+            printf("\"phases_seconds\":{\"before\":%.6f,\"workers\":%.6f,\"commit\":%.6f,\"after\":%.6f},",
+                   pr->phase[0], pr->phase[1], pr->phase[2], pr->phase[3]);
         printf("\"senders_speedup\":%.3f,\"with_senders_speedup\":%.3f}\n", ratio(seq->senders, pr->senders),
                ratio(seq->exec + seq->senders, pr->exec + pr->senders));
         return;
@@ -436,6 +449,10 @@ static void report(const gigagas_opts *o, const block *b, const run_result *seq,
         printf("(Block-STM did not run: %s)\n", pr->stats.why_sequential);
     printf("    speedup     %9.2fx%s  (CPU par/seq %.2f)\n", speedup, stm ? "" : " (sequential fallback)",
            ratio(pr->cpu, seq->cpu));
+    if (stm && o->phases)
+        printf("    Block-STM phases: before the workers %.3f ms, workers %.3f ms (rolling commit, serial: %.3f ms), "
+               "after %.3f ms\n",
+               pr->phase[0] * 1e3, pr->phase[1] * 1e3, pr->phase[2] * 1e3, pr->phase[3] * 1e3);
     printf("  sender recovery: sequential %.1f ms, parallel %.1f ms (%.2fx)\n", seq->senders * 1e3,
            pr->senders * 1e3, ratio(seq->senders, pr->senders));
     printf("  senders + execution: %.2fx\n", ratio(seq->exec + seq->senders, pr->exec + pr->senders));
@@ -447,7 +464,7 @@ static int gigagas(const gigagas_opts *o) {
         fprintf(stderr, "parevm bench gigagas: cannot start %d threads\n", o->threads);
         return 1;
     }
-    par_options popts = {.hints = true, .sequential_fallback = !o->no_fallback};
+    par_options popts = {.hints = true, .sequential_fallback = !o->no_fallback, .timings = o->phases};
     par_engine_set_options(par, &popts);
     sim s = {.state = mem_state_new(), .ex = executor_new()};
     s.env = (block_env){.fork = FORK_CANCUN, .number = 20000000, .timestamp = 1720000000,
@@ -477,9 +494,13 @@ static int gigagas(const gigagas_opts *o) {
     b.n_txs = l.n;
     block_rules rules = {.fork = FORK_CANCUN, .chain_id = 1, .blob = {3, 6, 3338477}}; /* EIP-4844's */
     run_result seq = {0}, pr = {0};
-    double *buf = calloc((size_t)o->reps * 6, sizeof *buf);
+    double *buf = calloc((size_t)o->reps * 10, sizeof *buf);
     if (!buf) abort();
-    samples ss = {buf, buf + o->reps, buf + 2 * o->reps}, sp = {buf + 3 * o->reps, buf + 4 * o->reps, buf + 5 * o->reps};
+    samples ss = {buf, buf + o->reps, buf + 2 * o->reps, {NULL}},
+            sp = {buf + 3 * o->reps,
+                  buf + 4 * o->reps,
+                  buf + 5 * o->reps,
+                  {buf + 6 * o->reps, buf + 7 * o->reps, buf + 8 * o->reps, buf + 9 * o->reps}};
     /* sequential and parallel runs alternate, so that both meet the same
      * machine load and warm caches */
     for (int k = 0; ok && k < o->reps; k++) {
@@ -524,10 +545,12 @@ static int gigagas_main(void *p) {
 
 static int gigagas_usage(void) {
     fprintf(stderr, "usage: parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K]\n"
-                    "                            [--no-fallback] [--json]\n"
+                    "                            [--no-fallback] [--phases] [--json]\n"
                     "  --threads N    Block-STM threads, 1-1024 (default: all CPUs)\n"
                     "  --repeat K     runs of each way, 1-%d (default 3); medians are reported\n"
-                    "  --no-fallback  run the block through Block-STM even where it is predicted not to pay\n",
+                    "  --no-fallback  run the block through Block-STM even where it is predicted not to pay\n"
+                    "  --phases       time Block-STM's phases: before the workers, the workers, the rolling\n"
+                    "                 commit inside them (serial), after them (clock reads around each commit)\n",
             MAX_REPEAT);
     return 2;
 }
@@ -541,6 +564,7 @@ int bench_gigagas(int argc, char **argv) {
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) o.reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--json")) o.json = true;
         else if (!strcmp(argv[i], "--no-fallback")) o.no_fallback = true;
+        else if (!strcmp(argv[i], "--phases")) o.phases = true;
         else {
             if (strcmp(argv[i], "--help")) fprintf(stderr, "parevm bench gigagas: unknown option '%s'\n", argv[i]);
             return gigagas_usage();

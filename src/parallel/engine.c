@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "par_internal.h"
 
@@ -338,13 +339,30 @@ static void commit_from_frontier(worker *w, uint32_t validated, uint32_t validat
     }
 }
 
+double par_mono_sec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* commit_from_frontier, timed when asked (par_stats.commit_seconds) */
+static void commit_timed(worker *w, uint32_t validated, uint32_t validated_inc) {
+    if (!w->e->opts.timings) {
+        commit_from_frontier(w, validated, validated_inc);
+        return;
+    }
+    double t = par_mono_sec();
+    commit_from_frontier(w, validated, validated_inc);
+    w->commit_seconds += par_mono_sec() - t;
+}
+
 static void try_commit(worker *w) {
     block_job *j = &w->e->job;
     /* nothing to do unless the frontier's transaction has executed */
     uint32_t i = atomic_load_explicit(&j->committed, memory_order_relaxed);
     if (i >= j->n || !atomic_load_explicit(&j->outputs[i], memory_order_relaxed) || !commit_lock(j)) return;
     task_enter(w);
-    commit_from_frontier(w, UINT32_MAX, 0);
+    commit_timed(w, UINT32_MAX, 0);
     task_leave(w);
     commit_unlock(j);
 }
@@ -363,7 +381,7 @@ static task validate_task(worker *w, uint32_t tx, uint32_t inc) {
     tx_output *o = atomic_load_explicit(&j->outputs[tx], memory_order_acquire);
     bool valid = o && o->incarnation == inc && mv_validate_reads(w, tx, o);
     if (frontier) {
-        if (valid) commit_from_frontier(w, tx, inc);
+        if (valid) commit_timed(w, tx, inc);
         commit_unlock(j);
     }
     bool aborted = !valid && scheduler_try_validation_abort(&e->sched, tx, inc);

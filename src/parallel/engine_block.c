@@ -176,6 +176,7 @@ static void setup_job(par_engine *e, const block_rules *rules, block *b, block_s
     for (int i = 0; i < e->threads; i++) {
         worker *w = &e->workers[i];
         w->executions = w->aborts = w->suspensions = w->validations = 0;
+        w->commit_seconds = 0;
     }
 }
 
@@ -368,6 +369,8 @@ static const char *finish_commit(par_engine *e, block *b, block_state *state, bl
 const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, block_state *state,
                               block_result *out, par_stats *stats) {
     memset(stats, 0, sizeof *stats);
+    bool timed = e->opts.timings;
+    double t_start = timed ? par_mono_sec() : 0;
     executor *ex0 = e->workers[0].ex;
     par_deps pred = {0};
     bool use_recorded = e->has_use_deps && e->use_deps.n == b->n_txs;
@@ -403,7 +406,9 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
     par_deps_free(&pred);
     e->has_use_deps = false;
 
+    double t_workers = timed ? par_mono_sec() : 0;
     run_on_all_workers(e, par_stm_work);
+    double t_after = timed ? par_mono_sec() : 0;
 
     stats->mv_grows = e->mv_grows;
     for (int i = 0; i < e->threads; i++) {
@@ -411,6 +416,7 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
         stats->aborts += e->workers[i].aborts;
         stats->suspensions += e->workers[i].suspensions;
         stats->validations += e->workers[i].validations;
+        stats->commit_seconds += e->workers[i].commit_seconds;
     }
     e->observed_valid = bad < 0;
     e->observed_n = (uint32_t)n;
@@ -419,8 +425,14 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
         out->invalid_tx = bad;
         why = out->error = "invalid transaction signature";
     }
-    if (why) return why;
-    return block_finish(ex0, rules, b, state, out); /* requests read the committed receipts' logs */
+    if (!why) why = block_finish(ex0, rules, b, state, out); /* requests read the committed receipts' logs */
+    if (timed) {
+        double t_end = par_mono_sec();
+        stats->before_seconds = t_workers - t_start;
+        stats->workers_seconds = t_after - t_workers;
+        stats->after_seconds = t_end - t_after;
+    }
+    return why;
 }
 
 const char *par_block_execute_mem(par_engine *e, const block_rules *rules, block *b, mem_state *state,

@@ -95,6 +95,7 @@ typedef struct worker {
     const evm_code *last_code;
     bool has_last_code;
     uint64_t executions, aborts, suspensions, validations; /* this block (no shared counters) */
+    double commit_seconds; /* in the rolling commit, this block (par_options.timings) */
     sched_claims claims;
     uint64_t rng; /* jitter_us test hook */
     uint8_t bloom[256]; /* OR of the receipts this worker made (finish_work) */
@@ -168,6 +169,9 @@ struct par_engine {
         _Atomic long next, failed;
     } recover;
 };
+
+/* Seconds on the monotonic clock (par_options.timings). */
+double par_mono_sec(void);
 
 /* Runs work on every worker thread (the caller is worker 0); returns when
  * all have finished. */
