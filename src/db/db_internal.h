@@ -307,10 +307,6 @@ int work_write_state(work_set *w, MDB_txn *txn);
 /* How many rows work_write writes, roughly (for db_write's disk check). */
 size_t work_rows(const work_set *w);
 
-/* A kept root preview (db.h): the work of one block's root on a head. Its
- * updates may name a record more than once (db_preroot's rounds): the
- * last write of a record wins. Every slot is hashed (so its commit, which
- * may run while a child's chained preview reads it, writes no hkey). */
 /* A preview's block's leaves and records over the store's tries: what a
  * child's root needs while the block is unwritten. Sorting them costs as
  * much as a quarter of that root, so a thread of its own builds it as soon
@@ -324,6 +320,10 @@ typedef struct {
     trie_store top;   /* ov as a store (sorted: readers share it) */
 } preview_overlay;
 
+/* A kept root preview (db.h): the work of one block's root on a head. Its
+ * updates may name a record more than once (db_preroot's rounds): the
+ * last write of a record wins. Every slot is hashed (so its commit, which
+ * may run while a child's chained preview reads it, writes no hkey). */
 struct db_preview {
     work_set w;
     const change_set *changes;
