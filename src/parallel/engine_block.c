@@ -251,8 +251,9 @@ static void apply_outputs(block_job *j, block_state *state, uint32_t n) {
 
 /* ---- deferred receipts ----
  * In a big block the rolling commit, one worker at a time, limits how fast
- * the others can go (at 2 threads making receipts was a third of it, on an
- * ERC-20 block): there it only checks the block's limits, and the receipts
+ * the others can go (at 2 threads, on a gigagas ERC-20 block, it took 18 ms
+ * of the workers' 70, 2-3 ms of it receipts): there it only checks the
+ * block's limits, and the receipts
  * are made after the workers end, while worker 0 applies the outputs to the
  * state. A sequential pass lays them out (cumulative gas, where each one's
  * logs and log data go); then any worker can make any of them. */
