@@ -545,3 +545,137 @@ TEST(update_log_move_keeps_every_entry) {
     trie_updates_free(&c);
     trie_updates_free(&dst);
 }
+
+/* ---- Record seeks through stacked overlays against a model ----
+ * Paths of up to 3 nibbles out of 0-3 (so that seeks land on, between and
+ * under records), in the account trie and one storage trie; a store, an
+ * overlay on it and one on that (db_preroot's rounds over unwritten
+ * blocks), each layer putting and deleting records, the storage trie
+ * sometimes wiped. Every seek must give the model's first record at or
+ * after the path: the overlay's own record at the path itself wins
+ * without asking its base, one it deletes or wipes does not. */
+
+enum { SEEK_PATHS = 1 + 4 + 16 + 64 };
+
+typedef struct {
+    int tag[2][SEEK_PATHS]; /* by trie, by path index: 0 none, else the record's tag */
+} seek_model;
+
+/* Path index k <-> nibbles (index order is not path order: compared by bytes). */
+static size_t seek_path(size_t k, uint8_t p[3]) {
+    size_t len = k == 0 ? 0 : k < 5 ? 1 : k < 21 ? 2 : 3, base = len == 0 ? 0 : len == 1 ? 1 : len == 2 ? 5 : 21;
+    size_t v = k - base;
+    for (size_t i = len; i-- > 0; v /= 4) p[i] = (uint8_t)(v % 4);
+    return len;
+}
+
+static int path_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+static trie_branch seek_rec(int tag) {
+    trie_branch b = {.state_mask = 3, .hash_mask = 1, .leaf_mask = 2};
+    b.hashes[0].b[0] = (uint8_t)tag;
+    b.hashes[0].b[1] = (uint8_t)(tag >> 8);
+    return b;
+}
+
+/* Random puts and deletions of one layer, into the model and the log. */
+static void seek_layer(seek_model *m, trie_updates *u, const bytes32 *owner, int *next_tag) {
+    for (int t = 0; t < 2; t++)
+        for (size_t k = 0; k < SEEK_PATHS; k++) {
+            uint64_t r = rnd() % 8;
+            if (r > 1) continue;
+            uint8_t p[3];
+            size_t len = seek_path(k, p);
+            if (r == 0) {
+                m->tag[t][k] = ++*next_tag;
+                trie_branch b = seek_rec(m->tag[t][k]);
+                trie_updates_put(u, t ? owner : NULL, p, len, &b);
+            } else {
+                m->tag[t][k] = 0;
+                trie_updates_del(u, t ? owner : NULL, p, len);
+            }
+        }
+}
+
+static void seek_check(const trie_store *st, const seek_model *m, const bytes32 *owner) {
+    const char *err = NULL;
+    void *rd = st->open(st->ctx, &err);
+    CHECK(rd != NULL);
+    for (int t = 0; t < 2; t++)
+        for (size_t q = 0; q < SEEK_PATHS; q++) {
+            uint8_t qp[3], p[3], found[TRIE_NIBBLES];
+            size_t ql = seek_path(q, qp), flen = 0, best = SIZE_MAX;
+            for (size_t k = 0; k < SEEK_PATHS; k++) {
+                size_t len = seek_path(k, p);
+                if (!m->tag[t][k] || path_cmp(p, len, qp, ql) < 0) continue;
+                uint8_t bp[3];
+                size_t bl = best == SIZE_MAX ? 0 : seek_path(best, bp);
+                if (best == SIZE_MAX || path_cmp(p, len, bp, bl) < 0) best = k;
+            }
+            byte_span rec;
+            int r = st->ops->branch_seek(rd, t ? owner : NULL, qp, ql, found, &flen, &rec, &err);
+            if (best == SIZE_MAX) {
+                CHECK(r == 0);
+                continue;
+            }
+            CHECK(r == 1);
+            size_t bl = seek_path(best, p);
+            CHECK(flen == bl && memcmp(found, p, bl) == 0);
+            uint8_t want[TRIE_BRANCH_MAX_ENC];
+            trie_branch b = seek_rec(m->tag[t][best]);
+            size_t wl = trie_branch_encode(&b, want);
+            CHECK(rec.len == wl && memcmp(rec.data, want, wl) == 0);
+        }
+    st->ops->close(rd);
+}
+
+TEST(overlay_record_seeks_match_a_model) {
+    bytes32 owner = keccak256_hash("seek", 4);
+    for (int run = 0; run < 40; run++) {
+        seek_model m = {0};
+        int tag = 0;
+        trie_mem_store *ms = trie_mem_store_new();
+        trie_updates u = {0};
+        seek_layer(&m, &u, &owner, &tag);
+        trie_mem_store_apply(ms, &u);
+        trie_updates_free(&u);
+        trie_store base = trie_mem_store_store(ms);
+        seek_check(&base, &m, &owner);
+        trie_overlay *lower = trie_overlay_new(&base);
+        for (int i = 0; i < 2; i++) { /* two writes per layer: later ones win */
+            seek_layer(&m, &u, &owner, &tag);
+            trie_overlay_apply(lower, &u);
+            trie_updates_free(&u);
+        }
+        if (run % 4 == 1) {
+            trie_overlay_wipe(lower, &owner);
+            memset(m.tag[1], 0, sizeof m.tag[1]);
+            seek_layer(&m, &u, &owner, &tag);
+            trie_overlay_apply(lower, &u);
+            trie_updates_free(&u);
+        }
+        trie_store mid = trie_overlay_store(lower);
+        seek_check(&mid, &m, &owner);
+        trie_overlay *upper = trie_overlay_new(&mid);
+        for (int i = 0; i < 2; i++) {
+            seek_layer(&m, &u, &owner, &tag);
+            trie_overlay_apply(upper, &u);
+            trie_updates_free(&u);
+        }
+        if (run % 4 == 3) {
+            trie_overlay_wipe(upper, &owner);
+            memset(m.tag[1], 0, sizeof m.tag[1]);
+            seek_layer(&m, &u, &owner, &tag);
+            trie_overlay_apply(upper, &u);
+            trie_updates_free(&u);
+        }
+        trie_store top = trie_overlay_store(upper);
+        seek_check(&top, &m, &owner);
+        trie_overlay_free(upper);
+        trie_overlay_free(lower);
+        trie_mem_store_free(ms);
+    }
+}

@@ -27,16 +27,25 @@ struct preroot_feed {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t fed, done;     /* transactions applied to acc; covered by the last round */
+    size_t n_txs;         /* the block's */
     bool stop, stopped, chained;
     double busy;          /* seconds in rounds */
 };
+
+/* A batch of new transactions, or the last ones: once every transaction is
+ * final, a round on all of them runs while the executor finishes the block
+ * (receipts, withdrawals, requests), and the final round only has to walk
+ * what those changed. */
+static bool round_due(const preroot_feed *f) {
+    return f->fed - f->done >= f->batch || (f->fed == f->n_txs && f->done < f->fed);
+}
 
 void preroot_feed_tx(void *ctx, const change_set *cs) {
     preroot_feed *f = ctx;
     pthread_mutex_lock(&f->mu);
     block_state_apply(f->acc, cs);
     f->fed++;
-    if (f->fed - f->done >= f->batch) pthread_cond_signal(&f->cv);
+    if (round_due(f)) pthread_cond_signal(&f->cv);
     pthread_mutex_unlock(&f->mu);
 }
 
@@ -44,7 +53,7 @@ static void *feed_main(void *arg) {
     preroot_feed *f = arg;
     pthread_mutex_lock(&f->mu);
     for (;;) {
-        while (!f->stop && f->fed - f->done < f->batch) pthread_cond_wait(&f->cv, &f->mu);
+        while (!f->stop && !round_due(f)) pthread_cond_wait(&f->cv, &f->mu);
         if (f->stop) break;
         size_t n = f->fed;
         block_state_changes(f->acc, &f->guess);
@@ -68,6 +77,7 @@ preroot_feed *preroot_feed_start(db *d, const db_preview_link *links, size_t n_l
     f->chained = n_links > 0;
     f->pr = f->chained ? db_preroot_new_chain(d, links, n_links) : db_preroot_new(d);
     f->acc = block_state_new(base, codes);
+    f->n_txs = n_txs;
     f->batch = n_txs / ROUNDS_PER_BLOCK > MIN_ROUND_TXS ? n_txs / ROUNDS_PER_BLOCK : MIN_ROUND_TXS;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);

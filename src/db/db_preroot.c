@@ -240,6 +240,7 @@ static const char *storage_round(db_preroot *p, const trie_store *st, trie_updat
     for (size_t i = 0; i < w->n; i++) {
         acct_work *a = &w->a[i];
         change_list *l = &lists[i];
+        if (!a->n_slots) continue; /* most accounts (senders): no list to allocate */
         change_list_init(l, a->n_slots);
         for (size_t k = 0; k < a->n_slots; k++) {
             slot_work *s = &a->slots[k];

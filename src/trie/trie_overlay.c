@@ -267,14 +267,24 @@ static int ov_branch_seek(void *rd, const bytes32 *owner, const uint8_t *path, s
     const ov_table *t = &r->o->records;
     uint8_t pre[33], k[KEY_MAX];
     size_t pl = make_key(pre, owner, NULL, 0);
-    /* the base's first record that the overlay does not replace */
+    bool hide_base;
+    size_t hidden_before = wiped_before(r->o, owner, &hide_base);
+    /* the overlay's first put record at or after path */
+    size_t kl = make_key(k, owner, path, len), i = lower_bound(t, k, kl);
+    const ov_entry *e;
+    while ((e = entry_of(t, i, pre, pl)) && entry_absent(e, hidden_before)) i++;
+    /* one at path itself comes first whatever the base holds: most seeks
+     * of a walk over rounds or unwritten blocks end here, without a base
+     * seek (each of which, through stacked overlays, is a B-tree search) */
+    bool exact = e && e->klen == kl && memcmp(e->key, k, kl) == 0;
+    /* else the base's first record that the overlay does not replace; one
+     * the overlay replaces with a record ends the search too (e comes no
+     * later than it) */
     uint8_t q[TRIE_NIBBLES + 1], bpath[TRIE_NIBBLES];
     size_t qlen = len, blen = 0;
     if (len) memcpy(q, path, len);
-    bool hide_base;
-    size_t hidden_before = wiped_before(r->o, owner, &hide_base);
     int br = 0;
-    while (!hide_base) {
+    while (!hide_base && !exact) {
         byte_span raw;
         br = r->o->base->ops->branch_seek(r->base, owner, q, qlen, bpath, &blen, &raw, err);
         if (br <= 0) break;
@@ -282,8 +292,13 @@ static int ov_branch_seek(void *rd, const bytes32 *owner, const uint8_t *path, s
             *err = "corrupt trie record: path too long";
             return -1;
         }
-        size_t kl = make_key(k, owner, bpath, blen), i = lower_bound(t, k, kl);
-        if (i < t->n && cmp_key(t->e[i].key, t->e[i].klen, k, kl) == 0) { /* replaced: look further */
+        uint8_t bk[KEY_MAX];
+        size_t bkl = make_key(bk, owner, bpath, blen), b = lower_bound(t, bk, bkl);
+        if (b < t->n && cmp_key(t->e[b].key, t->e[b].klen, bk, bkl) == 0) { /* replaced */
+            if (!entry_absent(&t->e[b], hidden_before)) {
+                br = 0; /* e lies at or before bpath */
+                break;
+            }
             memcpy(q, bpath, blen);
             q[blen] = 0; /* the first path after bpath */
             qlen = blen + 1;
@@ -294,10 +309,6 @@ static int ov_branch_seek(void *rd, const bytes32 *owner, const uint8_t *path, s
         break;
     }
     if (br < 0) return -1;
-    /* the overlay's first put record at or after path */
-    size_t kl = make_key(k, owner, path, len), i = lower_bound(t, k, kl);
-    const ov_entry *e;
-    while ((e = entry_of(t, i, pre, pl)) && entry_absent(e, hidden_before)) i++;
     if (e && (br == 0 || cmp_key(e->key + pl, e->klen - pl, bpath, blen) < 0)) {
         *found_len = e->klen - pl;
         memcpy(found, e->key + pl, *found_len);
