@@ -249,4 +249,29 @@ void chain_importer_head(const chain_importer *im, uint64_t *number, bytes32 *ha
 const chain_import_stats *chain_importer_stats(const chain_importer *im);
 const chain_config *chain_importer_config(const chain_importer *im);
 
+/* ---- Sender recovery ahead of the importer (senders_ahead.c) ----
+ * For a reader of a chain file: it pushes each block before it imports the
+ * blocks before it, and pops the oldest once chain_import_block has
+ * returned for it; threads of the senders_ahead recover the pushed blocks'
+ * senders meanwhile. Passed as chain_import_options.known_sender (with the
+ * senders_ahead as its arg), it answers for the oldest pushed block only,
+ * and never waits: what is not recovered yet the importer recovers itself.
+ * Blocks that do not decode are passed over (the importer reports them).
+ * Not for the node, whose blocks come one at a time. */
+typedef struct senders_ahead senders_ahead;
+enum { SENDERS_AHEAD_MAX = 8 }; /* blocks pushed and not popped, at most */
+/* threads: recovery threads (0: one). Free with senders_ahead_free. */
+senders_ahead *senders_ahead_new(unsigned threads);
+/* Queues a block (rlp is copied); false when SENDERS_AHEAD_MAX are queued. */
+bool senders_ahead_push(senders_ahead *s, const uint8_t *rlp, size_t len);
+/* Forgets the oldest pushed block (waits for the chunks of it in flight). */
+void senders_ahead_pop(senders_ahead *s);
+/* Waits until the blocks queued and not yet asked about are recovered
+ * (tests, benchmarks). */
+void senders_ahead_drain(senders_ahead *s);
+/* chain_import_options.known_sender: arg is the senders_ahead. */
+bool senders_ahead_lookup(void *arg, const bytes32 *tx_hash, address *sender);
+/* Stops the threads and frees everything still queued. NULL is a no-op. */
+void senders_ahead_free(senders_ahead *s);
+
 #endif
