@@ -9,6 +9,8 @@
 #                                      (default: all, in that order)
 #   BINS="base parevm"                 binaries of .devrun/bin to alternate
 #   (GG_BINS, MN_BINS, ENGINE_BINS, IMPORT_BINS: per section; see each)
+#   IMPORT_AHEAD="0 auto 4"            import --senders-ahead values to alternate
+#                                      (auto: the flag left out; default auto)
 set -u
 here=$(pwd)
 dev=$here/.devrun
@@ -77,9 +79,13 @@ import) # the chain is built once (the first binary); each binary then
         for t in ${IMPORT_THREADS:-$TMAX}; do
             for r in $(seq ${IMPORT_REPEAT:-2}); do
                 for b in "$@"; do
-                    run "unwind-$b-$t-$r" 60 "$dev/bin/$b" db --datadir "$dir/db" unwind 0
-                    run "import-$b-$t-$r" 120 "$dev/bin/$b" import --datadir "$dir/db" --threads $t --no-sync --json \
-                        "$dir/chain.rlp"
+                    for ah in ${IMPORT_AHEAD:-auto}; do
+                        aa=; [ "$ah" = auto ] || aa="--senders-ahead $ah"
+                        run "unwind-$b-$t-$r-a$ah" 60 "$dev/bin/$b" db --datadir "$dir/db" unwind 0
+                        # shellcheck disable=SC2086
+                        run "import-$b-$t-$r-a$ah" 120 "$dev/bin/$b" import --datadir "$dir/db" --threads $t $aa \
+                            --no-sync --json "$dir/chain.rlp"
+                    done
                 done
             done
         done

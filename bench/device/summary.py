@@ -62,4 +62,5 @@ for p in sorted(glob.glob(f"{d}/import-*.out")):
     t, s = j["time"], j["seconds"]
     print(f"  {name(p):22s} {s:6.3f} s  {j['mgas_per_s']:7.1f} Mgas/s  exec {100*t['execute']/s:.0f}% root {100*t['state_root']/s:.0f}% "
           f"commit {100*t['commit']/s:.0f}% senders {100*t['senders']/s:.0f}% (root+commit {100*(t['state_root']+t['commit'])/s:.0f}%) "
-          f"wait {100*t['commit_wait']/s:.0f}%  rounds {j['preroot_blocks']}  head {j['head']}{extra}")
+          f"wait {100*t['commit_wait']/s:.0f}%  rounds {j['preroot_blocks']}  senders ahead {j.get('senders_ahead', 0)}  "
+          f"head {j['head']}{extra}")
