@@ -75,6 +75,19 @@ for kind in mixed erc20; do
             bad "$kind $mode: import failed: $(head -c 300 "$tmp/out.json")"
         fi
     done
+    # a file cut inside its last block: the blocks read ahead before the cut
+    # are imported, then the cut is reported
+    sz=$(stat -c %s "$tmp/$kind/chain.rlp")
+    head -c $((sz - 100)) "$tmp/$kind/chain.rlp" >"$tmp/cut.rlp"
+    dir="$tmp/$kind/cut"
+    "$parevm" init --datadir "$dir" "$tmp/$kind/genesis.json" >/dev/null || bad "$kind cut: init"
+    if "$parevm" import --datadir "$dir" --senders-ahead 2 "$tmp/cut.rlp" >"$tmp/out.txt" 2>&1; then
+        bad "$kind cut: a truncated file was accepted"
+    elif grep -q "truncated block" "$tmp/out.txt" && "$parevm" db --datadir "$dir" head | grep -q "^number 5$"; then
+        ok
+    else
+        bad "$kind cut: $(head -c 300 "$tmp/out.txt"); head $("$parevm" db --datadir "$dir" head | head -1)"
+    fi
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
