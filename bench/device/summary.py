@@ -47,7 +47,8 @@ for p in sorted(glob.glob(f"{d}/engine-*.out")):
     st = j["stages_s"]
     print(f"  {name(p):22s} newPayload p50 {j['new_payload_ms']['p50']:7.1f} ms p99 {j['new_payload_ms']['p99']:7.1f}  "
           f"{j['mgas_per_s']:.0f} Mgas/s  exec {st['execute']:.3f} s senders {st['senders']:.3f} commit {st['commit']:.3f}  "
-          f"root after exec {st['root_after_execution']:.3f} s = {100*j['root_over_execute']:.0f}% of exec  "
+          f"root after exec {st['root_after_execution']:.3f} s = {100*j['root_over_execute']:.0f}% of exec "
+          f"(waiting {st.get('root_after_execution_waiting', 0):.3f} s)  "
           f"overlap {100*j['root_overlap']:.0f}%  rounds {j['preroot_blocks']} ({j['preroot_chained']} chained)")
 
 print("import (erc20, 1M accounts, 10M slots, 20 blocks of 30 Mgas; built: bench import; the others re-import after db unwind 0)")

@@ -202,6 +202,8 @@ typedef struct {
     uint64_t preroot_blocks, preroot_rounds, preroot_chained;
     double root_during;  /* seconds of root rounds while the blocks executed */
     double root_tail;    /* seconds from the end of execution to the root */
+    double root_tail_wait; /* of root_tail: waiting for the round running
+                            when execution ended (the rest: the final round) */
 } chain_import_stats;
 
 /* An invalid block: its number, hash and why. */

@@ -104,6 +104,7 @@ typedef struct {
     uint64_t preroot_blocks;
     uint64_t preroot_chained; /* of those, with the parent's write going on */
     double root_during, root_tail;
+    double root_tail_wait; /* of root_tail: waiting for the round running when execution ended */
     /* roots checked on the unwritten state of the parent while its write
      * went on (a newPayload of the child of the block being written) */
     uint64_t root_chained;

@@ -205,6 +205,7 @@ static void finish_preroot(chain_importer *im, queued_block *q) {
     double t0 = chain_now();
     bool chained = preroot_feed_chained(im->feed);
     preroot_feed_stop(im->feed);
+    double waited = chain_now() - t0;
     if (chained) importer_close_base(im); /* an ancestor's commit may have to grow the map */
     const char *err = preroot_feed_finish(im->feed, &q->changes, &root, &q->preview, &t);
     t.tail = chain_now() - t0;
@@ -216,6 +217,7 @@ static void finish_preroot(chain_importer *im, queued_block *q) {
         im->st.preroot_rounds += t.rounds;
         im->st.root_during += t.busy;
         im->st.root_tail += t.tail;
+        im->st.root_tail_wait += waited;
     }
     preroot_feed_free(im->feed);
     im->feed = NULL;

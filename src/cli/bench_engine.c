@@ -516,13 +516,13 @@ static int run(const engine_opts *o) {
                "\"txs\":%zu,\"gas\":%llu,\"new_payload_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"mean\":%.3f,\"max\":%.3f},"
                "\"forkchoice_ms_p50\":%.3f,\"new_payload_and_forkchoice_ms_p50\":%.3f,\"mgas_per_s\":%.1f,\"stages_s\":{\"validate\":%.4f,\"senders\":%.4f,"
                "\"execute\":%.4f,\"root\":%.4f,\"commit\":%.4f,\"root_during_execution\":%.4f,"
-               "\"root_after_execution\":%.4f},\"preroot_blocks\":%llu,\"preroot_chained\":%llu,\"root_over_execute\":%.4f,"
+               "\"root_after_execution\":%.4f,\"root_after_execution_waiting\":%.4f},\"preroot_blocks\":%llu,\"preroot_chained\":%llu,\"root_over_execute\":%.4f,"
                "\"root_overlap\":%.4f,\"roots_chained\":%llu,\"gossiped\":%zu,\"senders_from_pool\":%llu,"
                "\"state_rows\":%llu,\"rows_from_reads\":%llu}\n",
                o->kind, (unsigned long long)o->accounts, r.s.n, (unsigned long long)o->blocks,
                (unsigned long long)o->gas_limit, o->threads, total_txs, (unsigned long long)total_gas, p50, p99, mean,
                np[o->blocks - 1], pct(fc, o->blocks, 0.5), pct(both, o->blocks, 0.5), mgas_s, it.validate, it.senders, it.execute, it.root,
-               it.commit, it.root_during, after, (unsigned long long)it.preroot_blocks,
+               it.commit, it.root_during, after, it.root_tail_wait, (unsigned long long)it.preroot_blocks,
                (unsigned long long)it.preroot_chained, root_share, overlap,
                (unsigned long long)it.root_chained, gossiped, (unsigned long long)it.senders_from_pool,
                (unsigned long long)it.rows, (unsigned long long)it.rows_from_reads);
@@ -555,6 +555,11 @@ static int run(const engine_opts *o) {
                "unwritten parent; %.3f s), overlap %.0f%% of root time\n",
                1e3 * after / (double)o->blocks, root_share * 100, (unsigned long long)it.preroot_blocks,
                (unsigned long long)o->blocks, (unsigned long long)it.preroot_chained, it.root_during, overlap * 100);
+        if (it.preroot_blocks)
+            printf("              after execution: %.1f ms per block waiting for the round running when it ended, "
+                   "%.1f ms in the final round\n",
+                   1e3 * it.root_tail_wait / (double)o->blocks,
+                   1e3 * (it.root_tail - it.root_tail_wait) / (double)o->blocks);
         printf("  changed accounts and slots: %llu, prior state taken from what execution read: %llu (%.0f%%)\n",
                (unsigned long long)it.rows, (unsigned long long)it.rows_from_reads,
                it.rows ? 100.0 * (double)it.rows_from_reads / (double)it.rows : 0.0);

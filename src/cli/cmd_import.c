@@ -113,9 +113,9 @@ static void summary(const import_args *a, const chain_importer *im, double secon
                s->validate, s->senders, s->execute, s->root, s->commit, s->prepare, s->wait);
         if (s->preroot_blocks)
             printf("state root while executing: %llu blocks (%llu on unwritten blocks), %llu rounds, %.2f s during "
-                   "execution, ready %.3f s after execution ended\n",
+                   "execution, ready %.3f s after execution ended (%.3f s of it waiting for the round running then)\n",
                    (unsigned long long)s->preroot_blocks, (unsigned long long)s->preroot_chained,
-                   (unsigned long long)s->preroot_rounds, s->root_during, s->root_tail);
+                   (unsigned long long)s->preroot_rounds, s->root_during, s->root_tail, s->root_tail_wait);
         if (s->root_chained)
             printf("state roots computed before the parent's write ended: %llu blocks\n",
                    (unsigned long long)s->root_chained);
@@ -141,6 +141,7 @@ static void summary(const import_args *a, const chain_importer *im, double secon
     json_object_set_new(t, "commit_prepare", json_real(s->prepare));
     json_object_set_new(t, "root_during_execution", json_real(s->root_during));
     json_object_set_new(t, "root_after_execution", json_real(s->root_tail));
+    json_object_set_new(t, "root_after_execution_waiting", json_real(s->root_tail_wait));
     json_object_set_new(o, "time", t);
     json_object_set_new(o, "preroot_blocks", json_integer((json_int_t)s->preroot_blocks));
     json_object_set_new(o, "preroot_rounds", json_integer((json_int_t)s->preroot_rounds));

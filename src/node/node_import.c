@@ -51,6 +51,7 @@ static void add_times(node_import_times *t, const chain_import_stats *a, const c
     t->preroot_chained += b->preroot_chained - a->preroot_chained;
     t->root_during += b->root_during - a->root_during;
     t->root_tail += b->root_tail - a->root_tail;
+    t->root_tail_wait += b->root_tail_wait - a->root_tail_wait;
     t->root_chained += b->root_chained - a->root_chained;
     t->rows += b->accounts + b->slots - a->accounts - a->slots;
     t->rows_from_reads += b->from_reads - a->from_reads;

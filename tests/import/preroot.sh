@@ -41,6 +41,11 @@ for kind in mixed erc20; do
         if [ "$got" = "$want" ] && [ -n "$want" ]; then ok; else bad "$kind $mode: head $got, want $want"; fi
         if [ "$blocks" = 6 ]; then ok; else bad "$kind $mode: $blocks blocks had their root computed while executing, want 6"; fi
         if [ "${rounds:-0}" -gt 6 ]; then ok; else bad "$kind $mode: $rounds rounds: no intermediate round ran"; fi
+        # the time after execution: waiting for the round running then, and the final round
+        tail=$(field root_after_execution "$tmp/out.json")
+        wait=$(field root_after_execution_waiting "$tmp/out.json")
+        if awk -v t="${tail:-x}" -v w="${wait:-x}" 'BEGIN { exit !(t > 0 && w >= 0 && w <= t) }'; then ok
+        else bad "$kind $mode: root after execution $tail s, of it waiting $wait s"; fi
         full=$("$parevm" db --datadir "$dir" root --full 2>&1)
         if grep -qi "match" <<<"$full" && ! grep -qi "mismatch" <<<"$full"; then ok; else bad "$kind $mode: db root --full: $full"; fi
     done
