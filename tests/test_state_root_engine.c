@@ -632,6 +632,21 @@ static void seek_check(const trie_store *st, const seek_model *m, const bytes32 
     st->ops->close(rd);
 }
 
+/* An overlay's writes: two rounds (later ones win), then maybe a wipe of
+ * the storage trie and a round after it. */
+static void seek_overlay_layer(trie_overlay *ov, seek_model *m, const bytes32 *owner, int *tag, bool wipe) {
+    trie_updates u = {0};
+    for (int i = 0; i < 2 + wipe; i++) {
+        if (i == 2) {
+            trie_overlay_wipe(ov, owner);
+            memset(m->tag[1], 0, sizeof m->tag[1]);
+        }
+        seek_layer(m, &u, owner, tag);
+        trie_overlay_apply(ov, &u);
+        trie_updates_free(&u);
+    }
+}
+
 TEST(overlay_record_seeks_match_a_model) {
     bytes32 owner = keccak256_hash("seek", 4);
     for (int run = 0; run < 40; run++) {
@@ -645,33 +660,11 @@ TEST(overlay_record_seeks_match_a_model) {
         trie_store base = trie_mem_store_store(ms);
         seek_check(&base, &m, &owner);
         trie_overlay *lower = trie_overlay_new(&base);
-        for (int i = 0; i < 2; i++) { /* two writes per layer: later ones win */
-            seek_layer(&m, &u, &owner, &tag);
-            trie_overlay_apply(lower, &u);
-            trie_updates_free(&u);
-        }
-        if (run % 4 == 1) {
-            trie_overlay_wipe(lower, &owner);
-            memset(m.tag[1], 0, sizeof m.tag[1]);
-            seek_layer(&m, &u, &owner, &tag);
-            trie_overlay_apply(lower, &u);
-            trie_updates_free(&u);
-        }
+        seek_overlay_layer(lower, &m, &owner, &tag, run % 4 == 1);
         trie_store mid = trie_overlay_store(lower);
         seek_check(&mid, &m, &owner);
         trie_overlay *upper = trie_overlay_new(&mid);
-        for (int i = 0; i < 2; i++) {
-            seek_layer(&m, &u, &owner, &tag);
-            trie_overlay_apply(upper, &u);
-            trie_updates_free(&u);
-        }
-        if (run % 4 == 3) {
-            trie_overlay_wipe(upper, &owner);
-            memset(m.tag[1], 0, sizeof m.tag[1]);
-            seek_layer(&m, &u, &owner, &tag);
-            trie_overlay_apply(upper, &u);
-            trie_updates_free(&u);
-        }
+        seek_overlay_layer(upper, &m, &owner, &tag, run % 4 == 3);
         trie_store top = trie_overlay_store(upper);
         seek_check(&top, &m, &owner);
         trie_overlay_free(upper);
