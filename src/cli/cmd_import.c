@@ -259,15 +259,6 @@ static int import_main(void *arg) {
     return err ? 1 : 0;
 }
 
-/* A whole decimal number in [0, max]. */
-static bool parse_count(const char *s, unsigned max, unsigned *out) {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || s[0] == '-' || v > max) return false;
-    *out = (unsigned)v;
-    return true;
-}
-
 static bool on_off(const char *s, bool *out) {
     if (strcmp(s, "on") && strcmp(s, "off")) return false;
     *out = !strcmp(s, "on");
@@ -305,6 +296,7 @@ static int usage(void) {
 int cmd_import(int argc, char **argv) {
     import_args a = {.o = {.threads = 2, .root_every = 1, .root_first = true}};
     bool ahead_set = false;
+    long ahead;
     a.files = calloc((size_t)argc, sizeof *a.files);
     if (!a.files) return 1;
     for (int i = 1; i < argc; i++) {
@@ -315,7 +307,11 @@ int cmd_import(int argc, char **argv) {
         else if (!strcmp(s, "--root-every") && more) a.o.root_every = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(s, "--batch") && more) a.o.batch = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(s, "--sequential")) a.o.sequential = true;
-        else if (!strcmp(s, "--senders-ahead") && more && parse_count(argv[i + 1], 64, &a.ahead)) i++, ahead_set = true;
+        else if (!strcmp(s, "--senders-ahead") && more && cli_parse_long(argv[i + 1], 0, 64, &ahead)) {
+            a.ahead = (unsigned)ahead;
+            ahead_set = true;
+            i++;
+        }
         else if (!strcmp(s, "--no-pipeline")) a.o.no_pipeline = true;
         else if (!strcmp(s, "--root-first") && more && on_off(argv[i + 1], &a.o.root_first)) i++;
         else if (!strcmp(s, "--preroot") && more && chain_preroot_parse(argv[i + 1], &a.o.preroot)) i++;
