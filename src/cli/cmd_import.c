@@ -175,7 +175,7 @@ static void summary(const import_args *a, const chain_importer *im, double secon
 /* Imports one file; returns NULL or the failure. With sa, blocks are read
  * SENDERS_AHEAD_MAX ahead of the one imported and pushed to it, so that
  * their senders are recovered while earlier blocks execute; a read error
- * is reported once the blocks read before it are imported. */
+ * is reported once the blocks read before it are imported and written. */
 static const char *import_file(chain_importer *im, senders_ahead *sa, const char *path, progress *p,
                                chain_bad_block *bad) {
     FILE *f = fopen(path, "rb");
@@ -205,6 +205,10 @@ static const char *import_file(chain_importer *im, senders_ahead *sa, const char
     while (sa && n--) senders_ahead_pop(sa); /* read, not imported */
     for (size_t i = 0; i < RING; i++) buf_free(&ring[i]);
     fclose(f);
+    if (!err && read_err) { /* the blocks before the bad bytes are valid: they are kept */
+        const char *ferr = chain_import_flush(im, bad);
+        err = ferr ? ferr : read_err;
+    }
     return err ? err : read_err;
 }
 
