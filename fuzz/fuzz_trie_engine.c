@@ -235,7 +235,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         trie_updates up = {0};
         trie_store store = ov ? trie_overlay_store(ov) : trie_mem_store_store(ms);
-        const char *err = trie_update_roots(&store, on_pool ? pool : NULL, jobs, n_jobs, &up);
+        /* every third batch splits its jobs from 2 changes (db_preroot's rounds split small ones too) */
+        size_t split_min = round % 3 == 1 ? 2 : TRIE_SPLIT_MIN;
+        const char *err = trie_update_roots_split(&store, on_pool ? pool : NULL, jobs, n_jobs, split_min, &up);
         if (err) {
             fprintf(stderr, "fuzz_trie_engine: the engine failed: %s\n", err);
             abort();

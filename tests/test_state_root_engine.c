@@ -183,7 +183,10 @@ static void check_records(trie_mem_store *ms, const model *m, int tries) {
 }
 
 /* One random batch over tries [0, tries): returns false on engine error. */
-static void run_batch_on(trie_mem_store *ms, trie_overlay *ov, model *m, int tries, task_pool *pool, size_t size) {
+/* One random batch over tries [0, tries); jobs of split_min changes or
+ * more are split across the pool. */
+static void run_batch_on(trie_mem_store *ms, trie_overlay *ov, model *m, int tries, task_pool *pool, size_t size,
+                         size_t split_min) {
     change_list cl[MAX_TRIES] = {0};
     bool wiped[MAX_TRIES] = {0};
     trie_job jobs[MAX_TRIES];
@@ -213,7 +216,7 @@ static void run_batch_on(trie_mem_store *ms, trie_overlay *ov, model *m, int tri
     }
     trie_updates up = {0};
     trie_store store = ov ? trie_overlay_store(ov) : trie_mem_store_store(ms);
-    const char *err = trie_update_roots(&store, pool, jobs, n_jobs, &up);
+    const char *err = trie_update_roots_split(&store, pool, jobs, n_jobs, split_min, &up);
     CHECK(err == NULL);
     if (err) fprintf(stderr, "  engine: %s\n", err);
     /* apply to the store and the model */
@@ -257,17 +260,17 @@ static void run_batch_on(trie_mem_store *ms, trie_overlay *ov, model *m, int tri
     for (int i = 0; i < tries; i++) cl_free(&cl[i]);
 }
 
-static void run_batch(trie_mem_store *ms, model *m, int tries, task_pool *pool, size_t size) {
-    run_batch_on(ms, NULL, m, tries, pool, size);
+static void run_batch(trie_mem_store *ms, model *m, int tries, task_pool *pool, size_t size, size_t split_min) {
+    run_batch_on(ms, NULL, m, tries, pool, size, split_min);
 }
 
-static void property_run(unsigned threads, int rounds, size_t size, int tries) {
+static void property_run(unsigned threads, int rounds, size_t size, int tries, size_t split_min) {
     task_pool *pool = threads ? task_pool_new(threads) : NULL;
     trie_mem_store *ms = trie_mem_store_new();
     model m = {0};
     for (int i = 1; i < tries; i++) m.owner[i] = keccak256_hash(&i, sizeof i);
     for (int r = 0; r < rounds; r++) {
-        run_batch(ms, &m, tries, pool, size);
+        run_batch(ms, &m, tries, pool, size, split_min);
         if (r % 5 == 4 || r == rounds - 1) check_records(ms, &m, tries);
     }
     /* emptying every trie gives the empty root and no records */
@@ -300,7 +303,7 @@ static void property_run(unsigned threads, int rounds, size_t size, int tries) {
     task_pool_free(pool);
 }
 
-TEST(engine_small_batches_one_thread) { property_run(0, 60, 40, 4); }
+TEST(engine_small_batches_one_thread) { property_run(0, 60, 40, 4, TRIE_SPLIT_MIN); }
 
 /* A round that puts every key back to its value in start (the base). */
 static void revert_round(trie_overlay *ov, model *m, const model *start, int tries, task_pool *pool) {
@@ -343,18 +346,18 @@ static void revert_round(trie_overlay *ov, model *m, const model *start, int tri
  * back as the next round's old structure. Wiped storage tries hide the
  * base's leaves and records and the overlay's earlier ones; a revert
  * round then writes every key of the base back. */
-static void overlay_run(unsigned threads, int rounds, size_t size, int tries) {
+static void overlay_run(unsigned threads, int rounds, size_t size, int tries, size_t split_min) {
     task_pool *pool = threads ? task_pool_new(threads) : NULL;
     trie_mem_store *ms = trie_mem_store_new();
     model m = {0};
     for (int i = 1; i < tries; i++) m.owner[i] = keccak256_hash(&i, sizeof i);
-    for (int r = 0; r < 3; r++) run_batch(ms, &m, tries, pool, size);
+    for (int r = 0; r < 3; r++) run_batch(ms, &m, tries, pool, size, TRIE_SPLIT_MIN);
     trie_store base = trie_mem_store_store(ms);
     model start = {0};
     for (int i = 0; i < tries; i++) word_map_clone(&start.t[i], &m.t[i]);
     trie_overlay *ov = trie_overlay_new(&base);
     for (int r = 0; r < rounds; r++) {
-        run_batch_on(ms, ov, &m, tries, pool, size);
+        run_batch_on(ms, ov, &m, tries, pool, size, split_min);
         if (r % 3 == 1) revert_round(ov, &m, &start, tries, pool);
     }
     trie_overlay_free(ov);
@@ -365,11 +368,21 @@ static void overlay_run(unsigned threads, int rounds, size_t size, int tries) {
 }
 
 TEST(engine_rounds_on_an_overlay) {
-    overlay_run(0, 40, 40, 3);
-    overlay_run(2, 10, 1500, 2);
+    overlay_run(0, 40, 40, 3, TRIE_SPLIT_MIN);
+    overlay_run(2, 10, 1500, 2, TRIE_SPLIT_MIN);
 }
-TEST(engine_medium_batches_pool) { property_run(3, 25, 1500, 3); }
-TEST(engine_large_split_batches_pool) { property_run(2, 4, 40000, 2); }
+TEST(engine_medium_batches_pool) { property_run(3, 25, 1500, 3, TRIE_SPLIT_MIN); }
+TEST(engine_large_split_batches_pool) { property_run(2, 4, 40000, 2, TRIE_SPLIT_MIN); }
+
+/* Jobs split from 1 or 2 changes (trie_update_roots_split, as db_preroot's
+ * rounds split from 64): tasks of a single change, prefixes where the
+ * only change is a deletion that empties or collapses its subtrie, and
+ * the memo's top walk over them, on a store and on a rounds' overlay. */
+TEST(engine_tiny_jobs_split) {
+    property_run(2, 40, 40, 4, 1);
+    property_run(3, 20, 300, 3, 2);
+    overlay_run(2, 20, 60, 3, 1);
+}
 
 /* A job with no changes and no change array (NULL) gives the trie's
  * current root, on the calling thread and on a pool. fuzz_trie_engine

@@ -52,6 +52,19 @@ void trie_changes_sort(trie_change *changes, size_t n);
 const char *trie_update_roots(const trie_store *store, task_pool *pool, trie_job *jobs,
                               size_t n_jobs, trie_updates *out);
 
+/* Changes from which trie_update_roots splits a job into tasks by its
+ * keys' first nibble (from 4096, the first two), so that one large trie
+ * is walked on the whole pool. Below it a job is one task: its
+ * walk is short, and the jobs of other tries keep the pool busy. */
+enum { TRIE_SPLIT_MIN = 256 };
+
+/* trie_update_roots, splitting from split_min changes instead (at least
+ * 1). For a caller whose walk is on the critical path while the pool
+ * would idle: a few trie jobs of tens of changes (a block's last
+ * transactions) spread over every thread. */
+const char *trie_update_roots_split(const trie_store *store, task_pool *pool, trie_job *jobs,
+                                    size_t n_jobs, size_t split_min, trie_updates *out);
+
 /* ---- Streaming full build ------------------------------------------------------ */
 
 /* Builds a root from leaves given in increasing key order, keeping only the

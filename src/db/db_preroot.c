@@ -37,6 +37,15 @@
 #include "parevm/trie_proof.h"
 #include "db_internal.h"
 
+/* A round's tries are split across the pool from this many changes (the
+ * engine's default is 256). A round is a few hundred keys in one or two
+ * large tries, and the one running when execution ends, and the final
+ * one, are what the block waits for: with the pool split from 64, the
+ * root was ready after execution 26% sooner in bench engine (erc20, 1M
+ * accounts, 2 threads). The commit path keeps the default: there, many
+ * small storage tries already share the pool. */
+enum { ROUND_SPLIT_MIN = 64 };
+
 /* What the overlay holds for account i of the work set (after its first round). */
 typedef struct {
     bool exists;
@@ -264,7 +273,7 @@ static const char *storage_round(db_preroot *p, const trie_store *st, trie_updat
         which[nj] = i;
         jobs[nj++] = (trie_job){.has_owner = true, .owner = w->a[i].haddr, .changes = l->c, .n_changes = l->n};
     }
-    const char *err = nj ? trie_update_roots(st, round_pool(p), jobs, nj, upd) : NULL;
+    const char *err = nj ? trie_update_roots_split(st, round_pool(p), jobs, nj, ROUND_SPLIT_MIN, upd) : NULL;
     for (size_t j = 0; !err && j < nj; j++) w->a[which[j]].storage_root = jobs[j].root;
     free(jobs);
     free(which);
@@ -297,7 +306,7 @@ static const char *account_round(db_preroot *p, const trie_store *st, trie_updat
     change_list_fix(l, vals);
     trie_changes_sort(l->c, l->n);
     trie_job job = {.changes = l->c, .n_changes = l->n};
-    const char *err = trie_update_roots(st, round_pool(p), &job, 1, upd);
+    const char *err = trie_update_roots_split(st, round_pool(p), &job, 1, ROUND_SPLIT_MIN, upd);
     w->root = job.root;
     return err;
 }

@@ -33,8 +33,8 @@
 
 #include "trie_internal.h"
 
-/* Changes per task below which a job is not split. */
-enum { SPLIT1_MIN = 256, SPLIT2_MIN = 4096 };
+/* Changes from which a split job is split at depth 2 (256 tasks). */
+enum { SPLIT2_MIN = 4096 };
 
 typedef struct {
     const trie_store *store;
@@ -253,6 +253,7 @@ typedef struct {
     size_t *phase2;         /* split jobs */
     size_t n_phase2;
     worker_ctx *workers;
+    size_t split_min;       /* depth 1 from this many changes */
     atomic_bool failed;
 } run_ctx;
 
@@ -350,7 +351,7 @@ static void *xcalloc(size_t n, size_t size) {
 static void plan_job(run_ctx *r, size_t j, unsigned threads) {
     trie_job *job = &r->jobs[j];
     size_t n = job->n_changes, s = 0;
-    if (threads > 1) s = n >= SPLIT2_MIN ? 2 : n >= SPLIT1_MIN ? 1 : 0;
+    if (threads > 1 && n >= r->split_min) s = n >= SPLIT2_MIN ? 2 : 1;
     r->split[j] = s;
     if (s == 0) {
         r->tasks[r->n_tasks++] = (task){.job = j, .lo = 0, .n = n};
@@ -372,6 +373,11 @@ static void plan_job(run_ctx *r, size_t j, unsigned threads) {
 
 const char *trie_update_roots(const trie_store *store, task_pool *pool, trie_job *jobs,
                               size_t n_jobs, trie_updates *out) {
+    return trie_update_roots_split(store, pool, jobs, n_jobs, TRIE_SPLIT_MIN, out);
+}
+
+const char *trie_update_roots_split(const trie_store *store, task_pool *pool, trie_job *jobs,
+                                    size_t n_jobs, size_t split_min, trie_updates *out) {
     size_t total_tasks = 0;
     for (size_t j = 0; j < n_jobs; j++) {
         const trie_job *job = &jobs[j];
@@ -381,7 +387,7 @@ const char *trie_update_roots(const trie_store *store, task_pool *pool, trie_job
         total_tasks += job->n_changes ? job->n_changes : 1;
     }
     unsigned threads = pool ? task_pool_threads(pool) : 1;
-    run_ctx r = {.store = store, .jobs = jobs};
+    run_ctx r = {.store = store, .jobs = jobs, .split_min = split_min ? split_min : 1};
     r.split = xcalloc(n_jobs, sizeof *r.split);
     r.memo = xcalloc(n_jobs, sizeof *r.memo);
     r.phase2 = xcalloc(n_jobs, sizeof *r.phase2);
