@@ -209,7 +209,7 @@ static const char *import_file(chain_importer *im, senders_ahead *sa, const char
         const char *ferr = chain_import_flush(im, bad);
         err = ferr ? ferr : read_err;
     }
-    return err ? err : read_err;
+    return err;
 }
 
 static int import_main(void *arg) {
