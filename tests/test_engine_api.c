@@ -536,6 +536,84 @@ out:
     eh_stop(&b, true);
 }
 
+/* The validator's first write held until the test lets it end (at most
+ * 30 s, so that a node waiting on it fails the test instead of hanging
+ * it); later writes pass. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool open;
+    unsigned writes;
+} write_gate;
+
+static void gated_block_write(void *arg) {
+    write_gate *g = arg;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 30;
+    pthread_mutex_lock(&g->mu);
+    g->writes++;
+    while (!g->open && pthread_cond_timedwait(&g->cv, &g->mu, &until) == 0) {}
+    pthread_mutex_unlock(&g->mu);
+}
+
+static void gate_open(write_gate *g) {
+    pthread_mutex_lock(&g->mu);
+    g->open = true;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* Payloads that arrive while the committer writes their grandparent wait
+ * in the importer's queue, each checked on the unwritten blocks before it
+ * and answered VALID at once, and are written together in the next write
+ * (one fsync for the batch), as `parevm import` batches. Readers see the
+ * last one once that write ends; a payload after it whose parent is
+ * still queued is itself checked on queued blocks. */
+TEST(engine_payloads_queue_behind_a_write) {
+    eh_node a = {0}, b = {0};
+    write_gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0};
+    node_config gated = {.on_block_written = gated_block_write, .on_block_written_arg = &g};
+    CHECK(start_node(&a) && make_store(&b) && eh_start(&b, &gated));
+    enum { K = 5 };
+    json_t *envs[K] = {0};
+    if (!a.n || !b.n) goto out;
+    bytes32 hashes[K], parent = genesis_hash(&a);
+    address to = addr_of(0x79);
+    for (int k = 0; k < K; k++) {
+        account s = dev_account((uint32_t)k + 1);
+        CHECK(send_tx(&a, transfer(&s, 0, &to, 200 + (uint64_t)k, 1)));
+        envs[k] = build(&a, &parent, T0 + 12 * (uint64_t)(k + 1), 9);
+        CHECK(envs[k] != NULL);
+        if (!envs[k]) goto out;
+        hashes[k] = payload_hash(envs[k]);
+        CHECK(new_payload_is(&a, envs[k], "VALID", &hashes[k]) && fcu_valid(&a, &hashes[k]));
+        parent = hashes[k];
+    }
+    /* block 1's write is held: blocks 2..K are answered while it lasts */
+    for (int k = 0; k < K; k++) CHECK(new_payload_is(&b, envs[k], "VALID", &hashes[k]));
+    CHECK(new_payload_is(&b, envs[K - 1], "VALID", &hashes[K - 1])); /* again: the last one queued */
+    CHECK(fcu_valid(&b, &hashes[K - 1]));                                /* not waiting for the writes */
+    pthread_mutex_lock(&g.mu);
+    unsigned started = g.writes;
+    pthread_mutex_unlock(&g.mu);
+    CHECK_EQ_U64(started, 1);
+    gate_open(&g);
+    CHECK(head_is(&b, &hashes[K - 1]));
+    u256 got = balance(&b, &to);
+    CHECK(u256_eq(&got, U(200 + 201 + 202 + 203 + 204)));
+    node_import_times t;
+    node_import_stats(b.n, &t);
+    CHECK_EQ_U64(t.blocks, K);
+    CHECK_EQ_U64(t.writes, 2); /* block 1, then blocks 2..K together */
+    CHECK(t.root_chained + t.preroot_chained >= K - 1);
+out:
+    gate_open(&g);
+    for (int k = 0; k < K; k++) json_decref(envs[k]);
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
+
 /* ---- Reorgs ------------------------------------------------------------------------------------------------ */
 
 /* debug_getBadBlocks' hashes in order (at most cap); each entry's block

@@ -239,12 +239,27 @@ extern const char CHAIN_KNOWN_BLOCK[];
 const char *chain_import_block(chain_importer *im, const uint8_t *rlp, size_t len, chain_bad_block *bad);
 
 /* Whether the block the last chain_import_block accepted had its root
- * checked before it returned (root_first): it is then valid, and only the
- * store's own failures are left for chain_import_flush. */
+ * checked before it returned (root_first): on the store's head, or on its
+ * parent's unwritten state while it waits in the queue for the committer
+ * (chain_import_write_queue). It is then valid, and only the store's own
+ * failures are left for its write. */
 bool chain_import_checked(const chain_importer *im);
 
 /* Commits the queued blocks with a root check; same failures as above. */
 const char *chain_import_flush(chain_importer *im, chain_bad_block *bad);
+
+/* With the pipeline: hands the queued blocks to the committer thread when
+ * every one of them has its root checked, after the batch it is writing
+ * (if any) has ended, and returns without waiting for their write.
+ * Nothing to do is not a failure. Returns NULL, or what the batch before
+ * found (a store error; bad as chain_import_block's). */
+const char *chain_import_write_queue(chain_importer *im, chain_bad_block *bad);
+/* The batches handed to the committer thread since the importer opened
+ * (each one's write ends with one on_written call), and in *head_write
+ * (optional) the ordinal of the write that holds or will hold the last
+ * accepted block: the next one while it is queued, 0 when no batch was
+ * handed over and none is queued. */
+uint64_t chain_import_writes(const chain_importer *im, uint64_t *head_write);
 
 /* The last accepted block (committed or queued). */
 void chain_importer_head(const chain_importer *im, uint64_t *number, bytes32 *hash);

@@ -98,6 +98,8 @@ const char *node_import_block(node *n, const uint8_t *rlp, size_t len, bool *inv
 typedef struct {
     double validate, senders, execute, root, commit;
     uint64_t blocks;
+    uint64_t writes;  /* write transactions that committed them (blocks that
+                         arrive while one is written share the next) */
     uint64_t txs, senders_from_pool; /* transactions, and those whose sender the pool had */
     /* roots computed while their block executed: blocks, seconds of rounds
      * during execution, seconds from the end of execution to the root */

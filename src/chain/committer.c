@@ -94,6 +94,7 @@ void committer_submit(chain_importer *im, bool check) {
     im->capq = cap;
     im->nq = 0;
     im->job_check = check;
+    im->submitted++;
     /* the queued changes become the layer in flight */
     block_state *t = im->inflight;
     im->inflight = im->pending;

@@ -97,6 +97,15 @@ static bool all_checked(const chain_importer *im) {
     return true;
 }
 
+/* The last queued block's root, computed before its parent's write ended
+ * (a preview on the unwritten ancestors, or the rounds'), is the one its
+ * header names: the block is valid whatever is still to be written (the
+ * write checks it again). */
+static bool root_known_right(const chain_importer *im) {
+    const queued_block *q = &im->q[im->nq - 1];
+    return q->check && q->root_known && bytes32_eq(&q->root, &q->state_root);
+}
+
 /* The blocks between the store and the one executing (the batch in
  * flight, then the queue), as db_preview_root_chain takes them, into
  * links (room for njob + nq): false if one has no preview. */
@@ -382,16 +391,36 @@ const char *importer_accept(chain_importer *im, const uint8_t *rlp, size_t len, 
     if (!check && im->nq < im->o.batch) return NULL;
     if (!im->pipeline || im->rerun || rules.fork < FORK_BYZANTIUM) return importer_commit(im, check, bad);
     if (im->o.root_first && all_checked(im)) root_chained(im);
+    bool root_ok = root_known_right(im);
     /* checked blocks queue up while the committer writes (one write then
      * checks each one's root): batches grow only when writing lags */
-    if (im->nq < im->o.batch && all_checked(im) && committer_busy(im)) return NULL;
+    if (im->nq < im->o.batch && all_checked(im) && committer_busy(im)) {
+        im->checked = root_ok;
+        return NULL;
+    }
     /* the committer takes this batch once it is done with the previous one */
     const char *err = committer_wait(im, bad);
     if (err || bad->invalid) return err ? err : bad->reason;
     if (im->o.root_first && check && im->nq == 1 && im->verified == im->stored) {
         if ((err = root_first(im, bad))) return err;
-        im->checked = true;
+        root_ok = true;
     }
+    im->checked = root_ok;
     committer_submit(im, check);
     return NULL;
+}
+
+const char *chain_import_write_queue(chain_importer *im, chain_bad_block *bad) {
+    memset(bad, 0, sizeof *bad);
+    bad->tx = -1;
+    if (!im->pipeline || !im->nq || !all_checked(im)) return NULL;
+    const char *err = committer_wait(im, bad); /* the batch before first */
+    if (err || bad->invalid) return err ? err : bad->reason;
+    committer_submit(im, true);
+    return NULL;
+}
+
+uint64_t chain_import_writes(const chain_importer *im, uint64_t *head_write) {
+    if (head_write) *head_write = im->submitted + (im->nq > 0);
+    return im->submitted;
 }

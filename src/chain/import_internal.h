@@ -97,6 +97,7 @@ struct chain_importer {
     const char *job_err;
     db_commit_stats job_stats;
     block_state *inflight;
+    uint64_t submitted;        /* batches handed to the committer since open */
 
     bool preroot;              /* o.preroot, AUTO resolved */
     preroot_feed *feed;        /* the block executing has root work running */

@@ -518,14 +518,14 @@ static int run(const engine_opts *o) {
                "\"execute\":%.4f,\"root\":%.4f,\"commit\":%.4f,\"root_during_execution\":%.4f,"
                "\"root_after_execution\":%.4f,\"root_after_execution_waiting\":%.4f},\"preroot_blocks\":%llu,\"preroot_chained\":%llu,\"root_over_execute\":%.4f,"
                "\"root_overlap\":%.4f,\"roots_chained\":%llu,\"gossiped\":%zu,\"senders_from_pool\":%llu,"
-               "\"state_rows\":%llu,\"rows_from_reads\":%llu}\n",
+               "\"state_rows\":%llu,\"rows_from_reads\":%llu,\"writes\":%llu}\n",
                o->kind, (unsigned long long)o->accounts, r.s.n, (unsigned long long)o->blocks,
                (unsigned long long)o->gas_limit, o->threads, total_txs, (unsigned long long)total_gas, p50, p99, mean,
                np[o->blocks - 1], pct(fc, o->blocks, 0.5), pct(both, o->blocks, 0.5), mgas_s, it.validate, it.senders, it.execute, it.root,
                it.commit, it.root_during, after, it.root_tail_wait, (unsigned long long)it.preroot_blocks,
                (unsigned long long)it.preroot_chained, root_share, overlap,
                (unsigned long long)it.root_chained, gossiped, (unsigned long long)it.senders_from_pool,
-               (unsigned long long)it.rows, (unsigned long long)it.rows_from_reads);
+               (unsigned long long)it.rows, (unsigned long long)it.rows_from_reads, (unsigned long long)it.writes);
     } else {
         printf("parevm bench engine: %s blocks, %llu accounts (+%zu senders), gas limit %.1fM, %u threads\n", o->kind,
                (unsigned long long)o->accounts, r.s.n, (double)o->gas_limit / 1e6, o->threads);
@@ -538,8 +538,10 @@ static int run(const engine_opts *o) {
         printf("  engine_forkchoiceUpdatedV3: p50 %.2f ms; both: p50 %.2f ms (%s)\n", pct(fc, o->blocks, 0.5),
                pct(both, o->blocks, 0.5),
                o->interval_ms ? "blocks spaced out: each block's write ends before the next payload"
-                              : "back to back: a payload executes and is checked while the previous block's "
-                                "write goes on, and is answered once it has ended");
+                              : "back to back: a payload executes and is checked while the blocks before it "
+                                "are written, and waits in the queue for the next write");
+        printf("  writes: %llu for %llu blocks (payloads that arrive during a write share the next one)\n",
+               (unsigned long long)it.writes, (unsigned long long)o->blocks);
         if (it.root_chained)
             printf("  state roots checked on the unwritten parent while its write went on: %llu of %llu blocks\n",
                    (unsigned long long)it.root_chained, (unsigned long long)o->blocks);

@@ -13,6 +13,12 @@
 #include "node_internal.h"
 #include "parevm/chain_import.h"
 
+/* Blocks per write at most. newPayloads that arrive while the committer
+ * writes queue up (each one checked first) and are written together, as
+ * `parevm import` does: back to back, one fsync and the shared upper trie
+ * records for several blocks. */
+enum { NODE_WRITE_BATCH = 8 };
+
 typedef struct {
     const uint8_t *rlp;
     size_t len;
@@ -45,6 +51,7 @@ static void add_times(node_import_times *t, const chain_import_stats *a, const c
     t->root += b->root - a->root;
     t->commit += b->commit - a->commit;
     t->blocks += committed;
+    t->writes += b->commits - a->commits;
     t->txs += b->txs - a->txs;
     t->senders_from_pool += b->senders_known - a->senders_known;
     t->preroot_blocks += b->preroot_blocks - a->preroot_blocks;
@@ -129,39 +136,66 @@ static bool pool_sender(void *arg, const bytes32 *tx_hash, address *sender) {
     return true;
 }
 
-/* The block just accepted (checked) is left for the committer to write:
- * readers wait until the importer has ended `until` writes. */
-static void leave_pending(node *n, const chain_import_stats *before, uint64_t until) {
+/* The block just accepted (checked) is left for the committer to write,
+ * in the batch it is writing or in the next one: readers wait until that
+ * write has ended. */
+static void leave_pending(node *n, const chain_import_stats *before) {
+    uint64_t head_write;
+    n->pw_submitted = n->write_base + chain_import_writes(n->importer, &head_write);
     n->import_unsettled = true;
     n->import_before = *before;
     chain_importer_head(n->importer, &n->pw_number, &n->pw_hash);
-    readers_wait_for(n, until);
+    readers_wait_for(n, n->write_base + head_write);
+}
+
+bool node_import_queue_waiting(node *n) {
+    return n->import_unsettled && n->importer && n->pw_submitted < n->pw_until && writes_ended(n) == n->pw_submitted;
+}
+
+void node_import_write_queue(node *n) {
+    chain_bad_block bad;
+    uint64_t was = n->pw_submitted;
+    const char *why = chain_import_write_queue(n->importer, &bad);
+    n->pw_submitted = n->write_base + chain_import_writes(n->importer, NULL);
+    if (why || n->pw_submitted == was) node_import_settle(n); /* it reports */
 }
 
 /* Imports j's block, a child of the pending one, while that write goes on:
  * the importer executes it on the unwritten state and checks its root
- * there, then waits for the parent's write before it hands the child to
- * its committer (chain_import_block), so when it returns the parent is
+ * there. While the committer writes, a checked child waits in the
+ * importer's queue (the writer hands it over when the write ends: one
+ * batch for all the blocks that arrived meanwhile, up to the importer's
+ * batch); else the importer waits for the parent's write before it hands
+ * the child over (chain_import_block), so when it returns the parent is
  * written (or failed) whatever the child's verdict. */
 static const char *import_on_pending(node *n, import_job *j) {
     chain_bad_block bad = {0};
     chain_import_stats before = *chain_importer_stats(n->importer);
-    uint64_t until = n->pw_until; /* the parent's write */
     const char *why = chain_import_block(n->importer, j->rlp, j->len, &bad);
     bool checked = !why && chain_import_checked(n->importer);
-    if (!why && !checked) why = chain_import_flush(n->importer, &bad); /* not the node's case: every root is checked */
+    if (!checked) {
+        /* the blocks before it (answered for, some maybe still queued) are
+         * written before the importer may be dropped; a block whose root
+         * could not be checked yet is checked by that write */
+        chain_bad_block fb = {0};
+        const char *ferr = chain_import_flush(n->importer, &fb);
+        if (!why) why = ferr, bad = fb;
+        else if (ferr) fprintf(stderr, "parevm node: writing validated blocks failed: %s\n", ferr);
+    }
     j->invalid = bad.invalid;
     /* the parent's bookkeeping, as node_import_settle's */
     n->import_unsettled = false;
     add_times(&n->import_times, &n->import_before, checked ? &before : chain_importer_stats(n->importer),
               !why || bad.invalid);
     if (checked) {
-        follow_store(n, NULL);
-        leave_pending(n, &before, until + 1);
+        /* the pool follows the store's head once nothing before this block
+         * is left to write (its reads would wait for that), or at settling */
+        if (!node_write_pending(n)) follow_store(n, NULL);
+        leave_pending(n, &before);
         return NULL;
     }
-    follow_store(n, why); /* a dropped importer's committer finishes the parent's write first */
-    readers_wait_for(n, 0);
+    readers_wait_for(n, 0); /* nothing is left to write */
+    follow_store(n, why);
     return why;
 }
 
@@ -173,22 +207,23 @@ static const char *import_on_writer(node *n, import_job *j, bool early) {
     node_import_settle(n);
     if (!n->importer) {
         chain_import_options o = {.threads = n->cfg.threads, .preroot = n->cfg.preroot, .root_first = true,
+                                  .batch = NODE_WRITE_BATCH,
                                   .known_sender = pool_sender, .known_sender_arg = n,
                                   .on_written = written, .on_written_arg = n};
         if ((why = chain_importer_open(n->db, &o, &n->importer))) {
             n->importer = NULL;
             return why;
         }
+        /* nothing is in flight (settled above): the importer's writes
+         * count from here */
+        n->write_base = writes_ended(n);
     }
     chain_bad_block bad = {0};
     chain_import_stats before = *chain_importer_stats(n->importer);
-    /* nothing is in flight (settled above): the next write to end is this
-     * block's, however soon it ends */
-    uint64_t base = writes_ended(n);
     why = chain_import_block(n->importer, j->rlp, j->len, &bad);
     j->invalid = bad.invalid;
     if (!why && early && chain_import_checked(n->importer)) {
-        leave_pending(n, &before, base + 1);
+        leave_pending(n, &before);
         return NULL;
     }
     if (!why) why = chain_import_flush(n->importer, &bad);

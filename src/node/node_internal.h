@@ -92,6 +92,9 @@ struct node {
     pthread_cond_t pw_cond;
     uint64_t pw_written;       /* writes the importer's committer has ended */
     uint64_t pw_until;         /* readers wait while pw_written < pw_until */
+    uint64_t pw_submitted;     /* writer only: writes handed to the committer
+                                  (counted as pw_written counts) */
+    uint64_t write_base;       /* writer only: pw_written when the importer opened */
     bytes32 pw_hash;           /* the block (writer only) */
     uint64_t pw_number;
 };
@@ -317,6 +320,12 @@ const char *node_import_rlp_early(node *n, const uint8_t *rlp, size_t len, bool 
  * every job but forkchoiceUpdated's (node_writer_call_keeping), and when
  * it is idle and the write has ended. */
 void node_import_settle(node *n);
+/* Writer thread only: blocks checked while their parent's write went on
+ * wait in the importer's queue; once the committer has ended that write
+ * (queue_waiting), write_queue hands them over as one batch, again without
+ * waiting for it (or settles, when it cannot). */
+bool node_import_queue_waiting(node *n);
+void node_import_write_queue(node *n);
 /* Whether a write left by node_import_rlp_early is pending; readers wait
  * for it (node_read_open). Any thread. */
 bool node_write_pending(node *n);

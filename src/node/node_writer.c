@@ -77,6 +77,12 @@ static void *writer_main(void *arg) {
             pthread_cond_broadcast(&n->dcond);
             continue;
         }
+        if (node_import_queue_waiting(n)) { /* a write ended (written() woke us) with blocks queued */
+            pthread_mutex_unlock(&n->wmu);
+            node_import_write_queue(n);
+            pthread_mutex_lock(&n->wmu);
+            continue;
+        }
         if (n->import_unsettled && !node_write_pending(n)) { /* the write ended (written() woke us) */
             pthread_mutex_unlock(&n->wmu);
             node_import_settle(n);
