@@ -614,6 +614,77 @@ out:
     eh_stop(&b, true);
 }
 
+typedef struct {
+    eh_node *node;
+    json_t *payload;
+    json_t *answer;
+} payload_call;
+
+static void *send_payload(void *arg) {
+    payload_call *c = arg;
+    c->answer = new_payload(c->node, c->payload, NULL);
+    return NULL;
+}
+
+/* An invalid payload whose parent waits in the queue behind a held write
+ * (edit: a wrong state root, found when the queue is written, as the write
+ * checks each root; or a wrong receipts root, refused after execution):
+ * INVALID with that parent as the latest valid block once the blocks
+ * before it are written, which they are, and the right block is VALID on
+ * them afterwards. */
+static void invalid_behind_queued_ones(void (*edit)(block_header *, json_t *)) {
+    eh_node a = {0}, b = {0};
+    write_gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0};
+    node_config gated = {.on_block_written = gated_block_write, .on_block_written_arg = &g};
+    CHECK(start_node(&a) && make_store(&b) && eh_start(&b, &gated));
+    enum { K = 4 };
+    json_t *envs[K] = {0}, *bad = NULL;
+    if (!a.n || !b.n) goto out;
+    bytes32 hashes[K], parent = genesis_hash(&a), bad_hash;
+    address to = addr_of(0x7a);
+    for (int k = 0; k < K; k++) {
+        account s = dev_account((uint32_t)k + 1);
+        CHECK(send_tx(&a, transfer(&s, 0, &to, 300 + (uint64_t)k, 1)));
+        envs[k] = build(&a, &parent, T0 + 12 * (uint64_t)(k + 1), 9);
+        CHECK(envs[k] != NULL);
+        if (!envs[k]) goto out;
+        hashes[k] = payload_hash(envs[k]);
+        CHECK(new_payload_is(&a, envs[k], "VALID", &hashes[k]) && fcu_valid(&a, &hashes[k]));
+        parent = hashes[k];
+    }
+    bad = tampered(&a, json_object_get(envs[K - 1], "executionPayload"), edit, &bad_hash);
+    CHECK(bad != NULL);
+    if (!bad) goto out;
+    for (int k = 0; k < K - 1; k++) CHECK(new_payload_is(&b, envs[k], "VALID", &hashes[k]));
+    /* the bad block's answer needs the queue written: from a thread, while
+     * the first write is still held */
+    payload_call c = {&b, bad, NULL};
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, send_payload, &c) == 0);
+    struct timespec ts = {0, 200 * 1000000L};
+    nanosleep(&ts, NULL);
+    gate_open(&g);
+    pthread_join(th, NULL);
+    CHECK(c.answer && !strcmp(status_str(c.answer) ?: "", "INVALID") && lvh_is(c.answer, &hashes[K - 2]));
+    json_decref(c.answer);
+    CHECK(head_is(&b, &hashes[K - 2]));
+    CHECK(new_payload_is(&b, envs[K - 1], "VALID", &hashes[K - 1]));
+    CHECK(fcu_valid(&b, &hashes[K - 1]) && head_is(&b, &hashes[K - 1]));
+    u256 got = balance(&b, &to);
+    CHECK(u256_eq(&got, U(300 + 301 + 302 + 303)));
+out:
+    gate_open(&g);
+    json_decref(bad);
+    for (int k = 0; k < K; k++) json_decref(envs[k]);
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
+
+TEST(engine_invalid_payload_behind_queued_ones) {
+    invalid_behind_queued_ones(wrong_state_root);
+    invalid_behind_queued_ones(wrong_receipts_root);
+}
+
 /* ---- Reorgs ------------------------------------------------------------------------------------------------ */
 
 /* debug_getBadBlocks' hashes in order (at most cap); each entry's block
