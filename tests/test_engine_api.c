@@ -484,6 +484,25 @@ out:
     eh_stop(&b, true);
 }
 
+/* Builds k blocks on a's chain from genesis, each made a's head: block i
+ * (from 0) holds one transfer of value + i to `to` from dev account i + 1.
+ * Their envelopes (new references: the caller frees them) and hashes; false
+ * when one could not be built (the failure is counted). */
+static bool build_transfers(eh_node *a, int k, const address *to, uint64_t value, json_t **envs, bytes32 *hashes) {
+    bytes32 parent = genesis_hash(a);
+    for (int i = 0; i < k; i++) {
+        account s = dev_account((uint32_t)i + 1);
+        CHECK(send_tx(a, transfer(&s, 0, to, value + (uint64_t)i, 1)));
+        envs[i] = build(a, &parent, T0 + 12 * (uint64_t)(i + 1), 9);
+        CHECK(envs[i] != NULL);
+        if (!envs[i]) return false;
+        hashes[i] = payload_hash(envs[i]);
+        CHECK(new_payload_is(a, envs[i], "VALID", &hashes[i]) && fcu_valid(a, &hashes[i]));
+        parent = hashes[i];
+    }
+    return true;
+}
+
 /* Payloads back to back, each the child of the block still being written
  * (the validator's writes made slow): each is executed and checked on its
  * parent's unwritten state while that write goes on, and answered VALID;
@@ -498,21 +517,12 @@ TEST(engine_payload_on_a_block_being_written) {
     eh_node a = {0}, b = {0};
     node_config slow = {.on_block_written = slow_block_write};
     CHECK(start_node(&a) && make_store(&b) && eh_start(&b, &slow));
-    if (!a.n || !b.n) goto out;
     enum { K = 4 };
-    json_t *envs[K] = {0};
-    bytes32 hashes[K], parent = genesis_hash(&a);
+    json_t *envs[K] = {0}; /* before the first goto out, which frees them */
+    if (!a.n || !b.n) goto out;
+    bytes32 hashes[K];
     address to = addr_of(0x78);
-    for (int k = 0; k < K; k++) {
-        account s = dev_account((uint32_t)k + 1);
-        CHECK(send_tx(&a, transfer(&s, 0, &to, 100 + (uint64_t)k, 1)));
-        envs[k] = build(&a, &parent, T0 + 12 * (uint64_t)(k + 1), 9);
-        CHECK(envs[k] != NULL);
-        if (!envs[k]) goto out;
-        hashes[k] = payload_hash(envs[k]);
-        CHECK(new_payload_is(&a, envs[k], "VALID", &hashes[k]) && fcu_valid(&a, &hashes[k]));
-        parent = hashes[k];
-    }
+    if (!build_transfers(&a, K, &to, 100, envs, hashes)) goto out;
     for (int k = 0; k < K; k++) CHECK(new_payload_is(&b, envs[k], "VALID", &hashes[k]));
     CHECK(new_payload_is(&b, envs[K - 1], "VALID", &hashes[K - 1])); /* again: the block being written */
     CHECK(fcu_valid(&b, &hashes[K - 1]) && head_is(&b, &hashes[K - 1]));
@@ -578,18 +588,9 @@ TEST(engine_payloads_queue_behind_a_write) {
     enum { K = 5 };
     json_t *envs[K] = {0};
     if (!a.n || !b.n) goto out;
-    bytes32 hashes[K], parent = genesis_hash(&a);
+    bytes32 hashes[K];
     address to = addr_of(0x79);
-    for (int k = 0; k < K; k++) {
-        account s = dev_account((uint32_t)k + 1);
-        CHECK(send_tx(&a, transfer(&s, 0, &to, 200 + (uint64_t)k, 1)));
-        envs[k] = build(&a, &parent, T0 + 12 * (uint64_t)(k + 1), 9);
-        CHECK(envs[k] != NULL);
-        if (!envs[k]) goto out;
-        hashes[k] = payload_hash(envs[k]);
-        CHECK(new_payload_is(&a, envs[k], "VALID", &hashes[k]) && fcu_valid(&a, &hashes[k]));
-        parent = hashes[k];
-    }
+    if (!build_transfers(&a, K, &to, 200, envs, hashes)) goto out;
     /* block 1's write is held: blocks 2..K are answered while it lasts */
     for (int k = 0; k < K; k++) CHECK(new_payload_is(&b, envs[k], "VALID", &hashes[k]));
     CHECK(new_payload_is(&b, envs[K - 1], "VALID", &hashes[K - 1])); /* again: the last one queued */
@@ -640,18 +641,9 @@ static void invalid_behind_queued_ones(void (*edit)(block_header *, json_t *)) {
     enum { K = 4 };
     json_t *envs[K] = {0}, *bad = NULL;
     if (!a.n || !b.n) goto out;
-    bytes32 hashes[K], parent = genesis_hash(&a), bad_hash;
+    bytes32 hashes[K], bad_hash;
     address to = addr_of(0x7a);
-    for (int k = 0; k < K; k++) {
-        account s = dev_account((uint32_t)k + 1);
-        CHECK(send_tx(&a, transfer(&s, 0, &to, 300 + (uint64_t)k, 1)));
-        envs[k] = build(&a, &parent, T0 + 12 * (uint64_t)(k + 1), 9);
-        CHECK(envs[k] != NULL);
-        if (!envs[k]) goto out;
-        hashes[k] = payload_hash(envs[k]);
-        CHECK(new_payload_is(&a, envs[k], "VALID", &hashes[k]) && fcu_valid(&a, &hashes[k]));
-        parent = hashes[k];
-    }
+    if (!build_transfers(&a, K, &to, 300, envs, hashes)) goto out;
     bad = tampered(&a, json_object_get(envs[K - 1], "executionPayload"), edit, &bad_hash);
     CHECK(bad != NULL);
     if (!bad) goto out;
