@@ -8,7 +8,9 @@
  * (node_import_settle: the pool and dev edits follow) before its next job,
  * or as soon as it ends when idle. A forkchoiceUpdated to that block does
  * not wait for it (node_engine.c), nor does a newPayload of its child,
- * which executes and is checked on the unwritten state meanwhile. */
+ * which executes and is checked on the unwritten state meanwhile and then
+ * waits in the importer's queue, with any that follow, for the next write
+ * (node_import_write_queue). */
 #include <stdio.h>
 #include "node_internal.h"
 #include "parevm/chain_import.h"
@@ -141,23 +143,27 @@ static bool pool_sender(void *arg, const bytes32 *tx_hash, address *sender) {
  * write has ended. */
 static void leave_pending(node *n, const chain_import_stats *before) {
     uint64_t head_write;
-    n->pw_submitted = n->write_base + chain_import_writes(n->importer, &head_write);
+    chain_import_writes(n->importer, &head_write);
     n->import_unsettled = true;
     n->import_before = *before;
     chain_importer_head(n->importer, &n->pw_number, &n->pw_hash);
     readers_wait_for(n, n->write_base + head_write);
 }
 
+/* The importer's writes handed to its committer, counted as pw_written counts. */
+static uint64_t writes_submitted(const node *n) { return n->write_base + chain_import_writes(n->importer, NULL); }
+
 bool node_import_queue_waiting(node *n) {
-    return n->import_unsettled && n->importer && n->pw_submitted < n->pw_until && writes_ended(n) == n->pw_submitted;
+    if (!n->import_unsettled || !n->importer) return false;
+    uint64_t submitted = writes_submitted(n);
+    return submitted < n->pw_until && writes_ended(n) == submitted;
 }
 
 void node_import_write_queue(node *n) {
     chain_bad_block bad;
-    uint64_t was = n->pw_submitted;
+    uint64_t was = writes_submitted(n);
     const char *why = chain_import_write_queue(n->importer, &bad);
-    n->pw_submitted = n->write_base + chain_import_writes(n->importer, NULL);
-    if (why || n->pw_submitted == was) node_import_settle(n); /* it reports */
+    if (why || writes_submitted(n) == was) node_import_settle(n); /* it reports */
 }
 
 /* Imports j's block, a child of the pending one, while that write goes on:

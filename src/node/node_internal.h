@@ -92,8 +92,6 @@ struct node {
     pthread_cond_t pw_cond;
     uint64_t pw_written;       /* writes the importer's committer has ended */
     uint64_t pw_until;         /* readers wait while pw_written < pw_until */
-    uint64_t pw_submitted;     /* writer only: writes handed to the committer
-                                  (counted as pw_written counts) */
     uint64_t write_base;       /* writer only: pw_written when the importer opened */
     bytes32 pw_hash;           /* the block (writer only) */
     uint64_t pw_number;
