@@ -130,6 +130,24 @@ void block_pre_transactions(executor *ex, const block_rules *rules, const block 
 void block_add_receipt(block_result *out, const block_rules *rules, block_state *state, const transaction *tx,
                        const tx_result *res, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
                        const uint8_t *bloom);
+
+/* block_add_receipt's two halves, for executors that make receipts out of
+ * order or on several threads (Block-STM's deferred receipts).
+ * block_grow_receipts appends n receipts, logs log entries and data bytes
+ * of log data to out (their contents unset; out owns the memory) and says
+ * where the first of each lies. block_place_receipt then fills receipt
+ * at.receipt from a transaction's outcome, and copies its logs to
+ * out->logs[at.log..] with their data packed in log order from
+ * at.data; bloom is the receipt's (NULL: empty). It does not touch
+ * out->bloom or out->gas_used, so different threads may place different
+ * receipts at once. */
+typedef struct {
+    size_t receipt, log, data;
+} receipt_place;
+receipt_place block_grow_receipts(block_result *out, size_t n, size_t logs, size_t data);
+void block_place_receipt(block_result *out, receipt_place at, uint8_t type, const tx_result *res,
+                         uint64_t cumulative_gas, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
+                         const uint8_t *bloom);
 const char *block_finish(executor *ex, const block_rules *rules, const block *b, block_state *state,
                          block_result *out);
 /* One transaction, next in the block (between block_begin and

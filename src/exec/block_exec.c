@@ -124,47 +124,57 @@ evm_result block_system_call(executor *ex, const block_env *env, block_state *st
     return r;
 }
 
-static receipt *add_receipt(block_result *r) {
-    if (r->n_receipts == r->cap_receipts) {
-        r->cap_receipts = r->cap_receipts ? r->cap_receipts * 2 : 64;
-        r->receipts = realloc(r->receipts, r->cap_receipts * sizeof *r->receipts);
-        if (!r->receipts) abort();
+receipt_place block_grow_receipts(block_result *out, size_t n, size_t logs, size_t data) {
+    receipt_place at = {out->n_receipts, out->n_logs, out->log_data.len};
+    if (out->n_receipts + n > out->cap_receipts) {
+        while (out->n_receipts + n > out->cap_receipts) out->cap_receipts = out->cap_receipts ? out->cap_receipts * 2 : 64;
+        out->receipts = realloc(out->receipts, out->cap_receipts * sizeof *out->receipts);
+        if (!out->receipts) abort();
     }
-    receipt *rc = &r->receipts[r->n_receipts++];
-    memset(rc, 0, sizeof *rc);
-    return rc;
+    if (out->n_logs + logs > out->cap_logs) {
+        while (out->n_logs + logs > out->cap_logs) out->cap_logs = out->cap_logs ? out->cap_logs * 2 : 64;
+        out->logs = realloc(out->logs, out->cap_logs * sizeof *out->logs);
+        if (!out->logs) abort();
+    }
+    buf_reserve(&out->log_data, data);
+    out->n_receipts += n;
+    out->n_logs += logs;
+    out->log_data.len += data;
+    return at;
 }
 
-/* Copies a transaction's logs into the block's log store. */
-static void keep_logs(block_result *r, receipt *rc, const overlay_log *logs, size_t n, const uint8_t *data,
-                      const uint8_t *bloom) {
-    rc->first_log = r->n_logs;
-    rc->n_logs = n;
-    if (r->n_logs + n > r->cap_logs) {
-        while (r->n_logs + n > r->cap_logs) r->cap_logs = r->cap_logs ? r->cap_logs * 2 : 64;
-        r->logs = realloc(r->logs, r->cap_logs * sizeof *r->logs);
-        if (!r->logs) abort();
-    }
-    for (size_t i = 0; i < n; i++) {
+void block_place_receipt(block_result *out, receipt_place at, uint8_t type, const tx_result *res,
+                         uint64_t cumulative_gas, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
+                         const uint8_t *bloom) {
+    receipt *rc = &out->receipts[at.receipt];
+    memset(rc, 0, sizeof *rc);
+    rc->type = type;
+    rc->success = res->status == EVM_SUCCESS;
+    rc->gas_used = res->gas_used;
+    rc->cumulative_gas = cumulative_gas;
+    rc->first_log = at.log;
+    rc->n_logs = n_logs;
+    size_t off = at.data;
+    for (size_t i = 0; i < n_logs; i++) {
         overlay_log l = logs[i];
-        l.data_off = r->log_data.len;
-        if (logs[i].data_len) buf_append(&r->log_data, data + logs[i].data_off, logs[i].data_len);
-        r->logs[r->n_logs++] = l;
+        l.data_off = off;
+        if (l.data_len) memcpy(out->log_data.data + off, log_data + logs[i].data_off, l.data_len);
+        off += l.data_len;
+        out->logs[at.log + i] = l;
     }
-    memcpy(rc->bloom, bloom, 256);
-    for (int i = 0; i < 256; i++) r->bloom[i] |= rc->bloom[i];
+    if (bloom) memcpy(rc->bloom, bloom, 256);
 }
 
 void block_add_receipt(block_result *out, const block_rules *rules, block_state *state, const transaction *tx,
                        const tx_result *res, const overlay_log *logs, size_t n_logs, const uint8_t *log_data,
                        const uint8_t *bloom) {
     out->gas_used += res->gas_used;
-    receipt *rc = add_receipt(out);
-    rc->type = tx->type;
-    rc->success = res->status == EVM_SUCCESS;
-    rc->gas_used = res->gas_used;
-    rc->cumulative_gas = out->gas_used;
-    keep_logs(out, rc, logs, n_logs, log_data, bloom);
+    size_t data = 0;
+    for (size_t i = 0; i < n_logs; i++) data += logs[i].data_len;
+    receipt_place at = block_grow_receipts(out, 1, n_logs, data);
+    block_place_receipt(out, at, tx->type, res, out->gas_used, logs, n_logs, log_data, bloom);
+    receipt *rc = &out->receipts[at.receipt];
+    for (int i = 0; i < 256; i++) out->bloom[i] |= rc->bloom[i];
     if (rules->fork < FORK_BYZANTIUM && rules->state_root) {
         rc->has_root = true;
         rc->post_state = rules->state_root(rules->state_root_ctx, state);

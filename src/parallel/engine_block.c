@@ -270,10 +270,9 @@ static void grow_fin(par_engine *e, size_t n) {
 /* Room and places for the receipts of transactions [0, n). */
 static void plan_receipts(par_engine *e, uint32_t n) {
     block_job *j = &e->job;
-    block_result *out = j->out;
     grow_fin(e, n);
     uint64_t gas = 0;
-    size_t logs = out->n_logs, data = out->log_data.len;
+    size_t logs = 0, data = 0;
     for (uint32_t i = 0; i < n; i++) {
         const tx_output *o = atomic_load_explicit(&j->outputs[i], memory_order_relaxed);
         gas += o->res.gas_used;
@@ -283,21 +282,7 @@ static void plan_receipts(par_engine *e, uint32_t n) {
         logs += o->n_logs;
         for (size_t k = 0; k < o->n_logs; k++) data += o->logs[k].data_len;
     }
-    if (logs > out->cap_logs) {
-        out->logs = realloc(out->logs, logs * sizeof *out->logs);
-        if (!out->logs) abort();
-        out->cap_logs = logs;
-    }
-    out->n_logs = logs;
-    buf_reserve(&out->log_data, data - out->log_data.len);
-    out->log_data.len = data;
-    e->fin.base = out->n_receipts;
-    if (e->fin.base + n > out->cap_receipts) {
-        out->receipts = realloc(out->receipts, (e->fin.base + n) * sizeof *out->receipts);
-        if (!out->receipts) abort();
-        out->cap_receipts = e->fin.base + n;
-    }
-    out->n_receipts = e->fin.base + n;
+    e->fin.at = block_grow_receipts(j->out, n, logs, data);
     e->fin.n = n;
     atomic_store(&e->fin.next, 0);
 }
@@ -305,28 +290,12 @@ static void plan_receipts(par_engine *e, uint32_t n) {
 static void make_receipt(worker *w, uint32_t i) {
     par_engine *e = w->e;
     block_job *j = &e->job;
-    block_result *out = j->out;
     const tx_output *o = atomic_load_explicit(&j->outputs[i], memory_order_relaxed);
-    receipt *rc = &out->receipts[e->fin.base + i];
-    memset(rc, 0, sizeof *rc);
-    rc->type = j->blk->txs[i].type;
-    rc->success = o->res.status == EVM_SUCCESS;
-    rc->gas_used = o->res.gas_used;
-    rc->cumulative_gas = e->fin.cum_gas[i];
-    rc->first_log = e->fin.first_log[i];
-    rc->n_logs = o->n_logs;
-    size_t at = e->fin.data_off[i];
-    for (size_t k = 0; k < o->n_logs; k++) { /* each log's data, packed as keep_logs packs it */
-        overlay_log l = o->logs[k];
-        l.data_off = at;
-        if (l.data_len) memcpy(out->log_data.data + at, o->log_data + o->logs[k].data_off, l.data_len);
-        at += l.data_len;
-        out->logs[rc->first_log + k] = l;
-    }
-    if (o->bloom) {
-        memcpy(rc->bloom, o->bloom, 256);
+    receipt_place at = {e->fin.at.receipt + i, e->fin.at.log + e->fin.first_log[i], e->fin.at.data + e->fin.data_off[i]};
+    block_place_receipt(j->out, at, j->blk->txs[i].type, &o->res, e->fin.cum_gas[i], o->logs, o->n_logs, o->log_data,
+                        o->bloom);
+    if (o->bloom)
         for (int b = 0; b < 256; b++) w->bloom[b] |= o->bloom[b];
-    }
 }
 
 static int finish_work(worker *w) {

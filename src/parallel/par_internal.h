@@ -156,9 +156,9 @@ struct par_engine {
     struct {
         uint32_t n;
         _Atomic uint32_t next; /* the next chunk of receipts to make */
-        size_t base;           /* receipts made before the transactions' (none today) */
-        uint64_t *cum_gas;     /* per transaction: cumulative gas, first log, */
-        size_t *first_log;     /* first byte of its log data in the block's */
+        receipt_place at;      /* the first receipt, log and log byte of the transactions' */
+        uint64_t *cum_gas;     /* per transaction: cumulative gas, and its first log */
+        size_t *first_log;     /* and first byte of log data counted from at */
         size_t *data_off;
         size_t cap;
     } fin;
