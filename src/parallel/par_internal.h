@@ -107,6 +107,9 @@ typedef struct {
     block *blk;
     block_env env;
     block_state *base;
+    /* read directly: a read cache shared by the workers in front of it
+     * (tried on erc20 and mixed blocks over a 1M-account store) gained
+     * nothing, as a block's base reads are mostly of distinct cold keys */
     state_view base_view;
     code_store *codes;
     _Atomic(tx_output *) *outputs; /* per transaction: the latest published incarnation */
