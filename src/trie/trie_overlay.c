@@ -170,8 +170,8 @@ void trie_overlay_set_leaf(trie_overlay *o, const bytes32 *owner, const bytes32 
 
 static void apply_updates(trie_overlay *o, const trie_updates *u, bool shared) {
     ov_table *t = &o->records;
-    if (t->cap < t->n + u->count) { /* room for them all at once */
-        t->cap = t->n + u->count;
+    if (t->cap < t->n + u->count) { /* room for them all at once, and for more */
+        t->cap = t->n + u->count > 2 * t->cap ? t->n + u->count : 2 * t->cap;
         t->e = realloc(t->e, t->cap * sizeof *t->e);
         if (!t->e) abort();
     }
