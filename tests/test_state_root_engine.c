@@ -360,6 +360,14 @@ static void overlay_run(unsigned threads, int rounds, size_t size, int tries, si
         run_batch_on(ms, ov, &m, tries, pool, size, split_min);
         if (r % 3 == 1) revert_round(ov, &m, &start, tries, pool);
     }
+    /* a copy of the overlay's writes (sorted: one entry per key) on
+     * another overlay of the base shows the same tries: more rounds on it
+     * give the model's roots */
+    trie_overlay_store(ov);
+    trie_overlay *copy = trie_overlay_new(&base);
+    trie_overlay_apply_overlay(copy, ov);
+    for (int r = 0; r < 3; r++) run_batch_on(ms, copy, &m, tries, pool, size, split_min);
+    trie_overlay_free(copy);
     trie_overlay_free(ov);
     for (int i = 0; i < tries; i++) word_map_free(&start.t[i]);
     for (int i = 0; i < tries; i++) word_map_free(&m.t[i]);
@@ -680,6 +688,14 @@ TEST(overlay_record_seeks_match_a_model) {
         seek_overlay_layer(upper, &m, &owner, &tag, run % 4 == 3);
         trie_store top = trie_overlay_store(upper);
         seek_check(&top, &m, &owner);
+        /* both layers flattened into one overlay of the base: the same
+         * records, the wipes hiding what they hid */
+        trie_overlay *flat = trie_overlay_new(&base);
+        trie_overlay_apply_overlay(flat, lower);
+        trie_overlay_apply_overlay(flat, upper);
+        trie_store one = trie_overlay_store(flat);
+        seek_check(&one, &m, &owner);
+        trie_overlay_free(flat);
         trie_overlay_free(upper);
         trie_overlay_free(lower);
         trie_mem_store_free(ms);

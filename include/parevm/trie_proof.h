@@ -87,6 +87,11 @@ void trie_overlay_apply(trie_overlay *o, const trie_updates *u);
 /* The same without copying the records: u must stay unchanged as long as
  * the overlay lives. */
 void trie_overlay_apply_shared(trie_overlay *o, const trie_updates *u);
+/* Applies everything src holds (leaves, deletions, wipes, records), in its
+ * order, after what o holds: as if src's writes had been made on o. Values
+ * are not copied: src must outlive o and stay unchanged. A src whose store
+ * was made (sorted) holds one entry per key, the last write. */
+void trie_overlay_apply_overlay(trie_overlay *o, const trie_overlay *src);
 /* The store; call after the last modification (further modifications need
  * another call before reading). Readers may then run on several threads. */
 trie_store trie_overlay_store(trie_overlay *o);

@@ -539,6 +539,18 @@ trie_overlay *db_ancestors_overlay(const trie_store *base, const work_set *const
     return ov;
 }
 
+trie_overlay *db_previews_overlay(const trie_store *base, const db_preview *const *pv, size_t n) {
+    if (!n) return NULL;
+    trie_overlay *ov = trie_overlay_new(base);
+    for (size_t k = n; k-- > 0;) {
+        if (db_preview_overlay(pv[k])) /* joins its thread: built and sorted */
+            trie_overlay_apply_overlay(ov, pv[k]->ov->ov);
+        else
+            overlay_parent(ov, &pv[k]->w);
+    }
+    return ov;
+}
+
 static void *overlay_main(void *arg) {
     db_preview *p = arg;
     const work_set *up[1] = {&p->w};

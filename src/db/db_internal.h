@@ -355,6 +355,11 @@ const char *db_unwritten_ancestors(db *d, MDB_txn *rt, const db_preview_link *an
  * leaves and records of up[0..n) (the newest first) on top; it points into
  * them. NULL when n == 0. */
 trie_overlay *db_ancestors_overlay(const trie_store *base, const work_set *const *up, size_t n);
+/* The same from the ancestors' previews pv[0..n) (the newest first): each
+ * one's overlay (db_preview_build_overlay: sorted, one record per path,
+ * where its work set holds every round's record writes) is applied, or its
+ * work set where it has none. The previews must outlive the overlay. */
+trie_overlay *db_previews_overlay(const trie_store *base, const db_preview *const *pv, size_t n);
 /* Whether w wipes an account's storage that was not empty before it. */
 bool work_wipes_stored_storage(const work_set *w);
 

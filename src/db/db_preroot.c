@@ -162,7 +162,11 @@ static const char *check_chain(db_preroot *p, MDB_txn *rt) {
     /* the oldest unwritten ancestor's overlay was built beside its child's
      * execution; the newer ones go on top of it */
     const trie_store *built = p->n_up ? db_preview_overlay(p->links[first].preview) : NULL;
-    p->anc_ov = db_ancestors_overlay(built ? built : &p->base, p->up, built ? p->n_up - 1 : p->n_up);
+    const db_preview **pv = calloc(p->n_up + 1, sizeof *pv);
+    if (!pv) abort();
+    for (size_t k = 0; k < p->n_up; k++) pv[k] = p->links[p->n_links - 1 - k].preview; /* the newest first */
+    p->anc_ov = db_previews_overlay(built ? built : &p->base, pv, built ? p->n_up - 1 : p->n_up);
+    free(pv);
     p->anc = p->anc_ov ? trie_overlay_store(p->anc_ov) : built ? *built : p->base;
     p->ov = trie_overlay_new(&p->anc);
     work_init(&p->w, p->d, rt);

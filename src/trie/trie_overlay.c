@@ -186,6 +186,37 @@ void trie_overlay_apply(trie_overlay *o, const trie_updates *u) { apply_updates(
 
 void trie_overlay_apply_shared(trie_overlay *o, const trie_updates *u) { apply_updates(o, u, true); }
 
+static void append_table(ov_table *t, const ov_table *src, size_t seq0) {
+    if (t->cap < t->n + src->n) {
+        t->cap = t->n + src->n > 2 * t->cap ? t->n + src->n : 2 * t->cap;
+        t->e = realloc(t->e, t->cap * sizeof *t->e);
+        if (!t->e) abort();
+    }
+    buf_reserve(&t->keys, src->keys.len);
+    for (size_t i = 0; i < src->n; i++) {
+        const ov_entry *e = &src->e[i];
+        ov_entry *d = &t->e[t->n++];
+        *d = *e;
+        d->koff = t->keys.len;
+        buf_append(&t->keys, src->keys.data + e->koff, e->klen);
+        d->seq = seq0 + e->seq;
+        d->ext = e->del ? NULL : entry_value(src, e);
+        d->off = 0;
+    }
+    if (src->n) t->sorted = false;
+}
+
+void trie_overlay_apply_overlay(trie_overlay *o, const trie_overlay *src) {
+    size_t seq0 = o->seq;
+    append_table(&o->leaves, &src->leaves, seq0);
+    append_table(&o->records, &src->records, seq0);
+    for (size_t i = 0; i < src->n_wipes; i++) {
+        trie_overlay_wipe(o, &src->wipes[i].owner);
+        o->wipes[o->n_wipes - 1].seq = seq0 + src->wipes[i].seq;
+    }
+    o->seq = seq0 + src->seq;
+}
+
 void trie_overlay_wipe(trie_overlay *o, const bytes32 *owner) {
     if (o->n_wipes == o->cap_wipes) {
         o->cap_wipes = o->cap_wipes ? 2 * o->cap_wipes : 16;
