@@ -603,13 +603,14 @@ bool work_wipes_stored_storage(const work_set *w) {
 }
 
 /* The chained preview's work on rt: over the unwritten ancestors
- * up[0..n) (the newest first), or on the store alone (n == 0); built: the
- * oldest one's overlay (db_preview_overlay), or NULL. */
-static const char *chain_work(db *d, MDB_txn *rt, const work_set *const *up, size_t n, const trie_store *built,
-                              const change_set *cs, work_set *w) {
+ * up[0..n) (the newest first; pv[k] the preview whose work set up[k] is),
+ * or on the store alone (n == 0); built: the oldest one's overlay
+ * (db_preview_overlay), or NULL. */
+static const char *chain_work(db *d, MDB_txn *rt, const work_set *const *up, const db_preview *const *pv, size_t n,
+                              const trie_store *built, const change_set *cs, work_set *w) {
     trie_store base = db_trie_store(d);
     const trie_store *under = built ? built : &base;
-    trie_overlay *ov = db_ancestors_overlay(under, up, built ? n - 1 : n);
+    trie_overlay *ov = db_previews_overlay(under, pv, built ? n - 1 : n);
     trie_store top;
     if (ov) top = trie_overlay_store(ov);
     work_init(w, d, rt);
@@ -673,8 +674,12 @@ const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_
     const char *err = db_unwritten_ancestors(d, rt, ancestors, n, &first);
     size_t n_up = n - first;
     const work_set **up = calloc(n_up + 1, sizeof *up);
-    if (!up) abort();
-    for (size_t k = 0; k < n_up; k++) up[k] = &ancestors[n - 1 - k].preview->w; /* the newest first */
+    const db_preview **pv = calloc(n_up + 1, sizeof *pv);
+    if (!up || !pv) abort();
+    for (size_t k = 0; k < n_up; k++) { /* the newest first */
+        pv[k] = ancestors[n - 1 - k].preview;
+        up[k] = &pv[k]->w;
+    }
     db_preview *p = calloc(1, sizeof *p);
     if (!p) abort();
     /* the oldest unwritten ancestor's overlay was built beside its child's
@@ -682,7 +687,7 @@ const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_
     const trie_store *built = !err && n_up ? db_preview_overlay(ancestors[first].preview) : NULL;
     if (!err) {
         pthread_mutex_lock(&d->chain_lock);
-        err = chain_work(d, rt, up, n_up, built, cs, &p->w);
+        err = chain_work(d, rt, up, pv, n_up, built, cs, &p->w);
         pthread_mutex_unlock(&d->chain_lock);
     }
     if (!err && n_up) { /* usable once the parent's commit is done */
@@ -690,6 +695,7 @@ const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_
         p->parent_hash = ancestors[n - 1].hash;
     }
     free(up);
+    free(pv);
     mdb_txn_abort(rt);
     db_snapshots_leave(d);
     if (err) {
