@@ -602,17 +602,19 @@ bool work_wipes_stored_storage(const work_set *w) {
     return false;
 }
 
-/* The chained preview's work on rt: over the unwritten ancestors
- * up[0..n) (the newest first; pv[k] the preview whose work set up[k] is),
- * or on the store alone (n == 0); built: the oldest one's overlay
- * (db_preview_overlay), or NULL. */
-static const char *chain_work(db *d, MDB_txn *rt, const work_set *const *up, const db_preview *const *pv, size_t n,
-                              const trie_store *built, const change_set *cs, work_set *w) {
+/* The chained preview's work on rt: over the unwritten ancestors' previews
+ * pv[0..n) (the newest first), or on the store alone (n == 0); built: the
+ * oldest one's overlay (db_preview_overlay), or NULL. */
+static const char *chain_work(db *d, MDB_txn *rt, const db_preview *const *pv, size_t n, const trie_store *built,
+                              const change_set *cs, work_set *w) {
     trie_store base = db_trie_store(d);
     const trie_store *under = built ? built : &base;
     trie_overlay *ov = db_previews_overlay(under, pv, built ? n - 1 : n);
     trie_store top;
     if (ov) top = trie_overlay_store(ov);
+    const work_set **up = calloc(n + 1, sizeof *up); /* their final states, the newest first */
+    if (!up) abort();
+    for (size_t k = 0; k < n; k++) up[k] = &pv[k]->w;
     work_init(w, d, rt);
     w->parents = up;
     w->n_parents = n;
@@ -627,6 +629,7 @@ static const char *chain_work(db *d, MDB_txn *rt, const work_set *const *up, con
     w->trie = NULL;
     w->pool = NULL;
     w->rt = NULL;
+    free(up);
     trie_overlay_free(ov);
     return rc ? db_mdb_error(rc) : err;
 }
@@ -673,13 +676,9 @@ const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_
     size_t first = n;
     const char *err = db_unwritten_ancestors(d, rt, ancestors, n, &first);
     size_t n_up = n - first;
-    const work_set **up = calloc(n_up + 1, sizeof *up);
     const db_preview **pv = calloc(n_up + 1, sizeof *pv);
-    if (!up || !pv) abort();
-    for (size_t k = 0; k < n_up; k++) { /* the newest first */
-        pv[k] = ancestors[n - 1 - k].preview;
-        up[k] = &pv[k]->w;
-    }
+    if (!pv) abort();
+    for (size_t k = 0; k < n_up; k++) pv[k] = ancestors[n - 1 - k].preview; /* the newest first */
     db_preview *p = calloc(1, sizeof *p);
     if (!p) abort();
     /* the oldest unwritten ancestor's overlay was built beside its child's
@@ -687,14 +686,13 @@ const char *db_preview_root_chain(db *d, const db_preview_link *ancestors, size_
     const trie_store *built = !err && n_up ? db_preview_overlay(ancestors[first].preview) : NULL;
     if (!err) {
         pthread_mutex_lock(&d->chain_lock);
-        err = chain_work(d, rt, up, pv, n_up, built, cs, &p->w);
+        err = chain_work(d, rt, pv, n_up, built, cs, &p->w);
         pthread_mutex_unlock(&d->chain_lock);
     }
     if (!err && n_up) { /* usable once the parent's commit is done */
         p->chained = true;
         p->parent_hash = ancestors[n - 1].hash;
     }
-    free(up);
     free(pv);
     mdb_txn_abort(rt);
     db_snapshots_leave(d);
