@@ -104,6 +104,7 @@ typedef struct {
     /* roots computed while their block executed: blocks, seconds of rounds
      * during execution, seconds from the end of execution to the root */
     uint64_t preroot_blocks;
+    uint64_t preroot_rounds;  /* their rounds, the final ones included */
     uint64_t preroot_chained; /* of those, with the parent's write going on */
     double root_during, root_tail;
     double root_tail_wait; /* of root_tail: waiting for the round running when execution ended */

@@ -57,6 +57,7 @@ static void add_times(node_import_times *t, const chain_import_stats *a, const c
     t->txs += b->txs - a->txs;
     t->senders_from_pool += b->senders_known - a->senders_known;
     t->preroot_blocks += b->preroot_blocks - a->preroot_blocks;
+    t->preroot_rounds += b->preroot_rounds - a->preroot_rounds;
     t->preroot_chained += b->preroot_chained - a->preroot_chained;
     t->root_during += b->root_during - a->root_during;
     t->root_tail += b->root_tail - a->root_tail;
