@@ -4,6 +4,8 @@
  * store's head and chained. Each checks the roots against a mirrored
  * mem_state, the commits that write the kept work, full rebuilds and
  * unwinds through those blocks. */
+#include <stdatomic.h>
+
 #include "db_helpers.h"
 
 /* Chained previews (db_preview_root_chain): a block's root computed on its
@@ -322,6 +324,113 @@ TEST(db_preroot_rounds_match_plain_commits) {
     tmp_remove(&t);
 }
 
+
+/* Execution's reads, on a thread of their own: every account and slot of
+ * the world through a logging snapshot, again and again until stopped. */
+typedef struct {
+    db_snapshot *s;
+    const world *w;
+    _Atomic bool stop;
+    int passes;
+} log_reader;
+
+static void *log_reader_main(void *arg) {
+    log_reader *r = arg;
+    state_view v = db_snapshot_view(r->s);
+    do {
+        for (int i = 0; i < N_ADDRS; i++) {
+            account_info x;
+            v.ops->get_account(v.ctx, &r->w->addrs[i], FIELD_ALL, &x);
+            for (int k = (i * 7) % 3; k < N_SLOTS; k += 3) v.ops->get_storage(v.ctx, &r->w->addrs[i], &r->w->slots[k]);
+        }
+        r->passes++;
+    } while (!atomic_load(&r->stop) && r->passes < 50); /* (each pass logs again) */
+    return NULL;
+}
+
+/* Rounds that take stored values from execution's read log
+ * (db_preroot_use_reads) while a thread goes on reading through the
+ * snapshot: the roots are the mirror's, and the log gave the prior state
+ * of every account that execution had read before the first round. A
+ * snapshot of an older commit (a block written after it was opened) is
+ * not used: its values are stale, and the roots stay right. */
+TEST(db_preroot_rounds_take_priors_from_read_logs) {
+    tmpdir t;
+    tmp_make(&t);
+    mem_state *ref = mem_state_new();
+    world w;
+    world_init(&w, ref);
+    db *d = open_db(&t, 2);
+    change_set cs = {0}, guess = {0};
+    load_genesis(d, ref, &w, &cs);
+    size_t from_log = 0, stale_from_log = 0, want_logged = 0;
+    int used = 0;
+    for (uint64_t n = 1; n <= 24; n++) {
+        bool stale = n % 6 == 0;
+        db_snapshot *s;
+        CHECK(db_snapshot_open(d, 2, &s) == NULL);
+        db_snapshot_log_reads(s, true);
+        gen_changes(&w, &cs, 4 + (int)(rnd() % 12));
+        without_wipes(&cs);
+        if (stale) { /* the store moves on after the snapshot */
+            change_set moved = {0};
+            gen_changes(&w, &moved, 12);
+            without_wipes(&moved);
+            bytes32 r;
+            mem_state_apply(ref, &moved);
+            log_reader pre = {.s = s, .w = &w};
+            log_reader_main(&pre); /* the old values logged */
+            CHECK(commit(d, n, &moved, true, NULL, &r) == NULL);
+            change_set_free(&moved);
+            n++;
+        }
+        log_reader rd = {.s = s, .w = &w};
+        if (!stale) { /* what execution read before the first round: every account */
+            log_reader_main(&(log_reader){.s = s, .w = &w, .stop = true});
+            for (int i = 0; i < N_ADDRS; i++)
+                for (size_t k = 0; k < cs.n_accounts; k++)
+                    if (address_eq(&cs.accounts[k].addr, &w.addrs[i])) {
+                        want_logged++;
+                        break;
+                    }
+        }
+        pthread_t th;
+        CHECK(pthread_create(&th, NULL, log_reader_main, &rd) == 0);
+        db_preroot *p = db_preroot_new(d);
+        db_preroot_use_reads(p, s);
+        for (int r = 0; r < 3; r++) {
+            change_set_clear(&guess);
+            change_set_append(&guess, &cs, (size_t)(r + 1) * cs.n_accounts / 4);
+            bytes32 r_root;
+            CHECK(db_preroot_update(p, &guess, &r_root) == NULL);
+        }
+        atomic_store(&rd.stop, true);
+        CHECK(pthread_join(th, NULL) == 0);
+        mem_state_apply(ref, &cs);
+        bytes32 want = mem_state_root(ref), root;
+        db_preview *pv = NULL;
+        CHECK(db_preroot_finish(p, &cs, &root, &pv) == NULL && bytes32_eq(&root, &want));
+        db_preroot_free(p);
+        CHECK(db_snapshot_error(s) == NULL);
+        db_snapshot_close(s);
+        db_commit_stats st;
+        CHECK(commit_with_preview(d, n, &cs, pv, &want, &root, &st) == NULL && bytes32_eq(&root, &want));
+        db_preview_free(pv);
+        if (getenv("DB_DEBUG")) fprintf(stderr, "block %llu stale %d from_log %zu\n", (unsigned long long)n, stale, st.from_log);
+        if (stale) stale_from_log += st.from_log;
+        else from_log += st.from_log;
+        used++;
+    }
+    check_latest(d, ref, &w);
+    bytes32 full, want = mem_state_root(ref);
+    CHECK(db_root_full(d, &full) == NULL && bytes32_eq(&full, &want));
+    CHECK(used >= 18 && want_logged > 50 && from_log >= want_logged && stale_from_log == 0);
+    change_set_free(&cs);
+    change_set_free(&guess);
+    db_close(d);
+    mem_state_free(ref);
+    tmp_remove(&t);
+}
 
 /* One unwritten block of the chained rounds' test: its changes, its kept
  * preview and its root. */

@@ -258,6 +258,14 @@ db_preroot *db_preroot_new(db *d);
 db_preroot *db_preroot_new_chain(db *d, const db_preview_link *ancestors, size_t n);
 const char *db_preroot_update(db_preroot *p, const change_set *guess, bytes32 *root);
 const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root, db_preview **out);
+/* s: the snapshot the block executes on, logging its reads
+ * (db_snapshot_log_reads): a plain p's rounds take the stored values of
+ * what execution has read so far from its log instead of searching the
+ * store again, where s shows the head the rounds start from. Other
+ * threads may go on reading through s (each round indexes what the logs
+ * gained since the last, without stopping them); s must stay open, and
+ * keep logging, until p is freed. A chained p ignores it. */
+void db_preroot_use_reads(db_preroot *p, db_snapshot *s);
 /* Rounds that succeeded (updates and the finish). */
 unsigned db_preroot_rounds(const db_preroot *p);
 void db_preroot_free(db_preroot *p);
@@ -293,7 +301,8 @@ const char *db_oldest_state(db_snapshot *s, uint64_t *number);
 state_view db_snapshot_view(db_snapshot *s);
 const char *db_snapshot_error(db_snapshot *s);
 /* on: from now on s keeps every account and slot its state reads find in
- * the store, for db_preview_root_keep's reads; what it kept before is
+ * the store, for db_preview_root_keep's reads (and db_preroot_use_reads');
+ * what it kept before is
  * dropped. false: it stops and drops its log. A historical snapshot does
  * not log. Nobody may read through s during the call. */
 void db_snapshot_log_reads(db_snapshot *s, bool on);

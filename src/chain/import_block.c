@@ -128,12 +128,12 @@ static preroot_feed *start_preroot(chain_importer *im, const block_rules *rules,
         return NULL;
     state_view base = block_state_view(im->pending);
     if (im->nq == 0 && im->verified == im->stored && committer_idle(im))
-        return preroot_feed_start(im->d, NULL, 0, base, db_codes(im->d), b->n_txs);
+        return preroot_feed_start(im->d, NULL, 0, base, db_codes(im->d), b->n_txs, im->o.root_first ? im->snap : NULL);
     size_t n = im->njob + im->nq;
     if (!im->o.root_first || !n) return NULL;
     db_preview_link *links = calloc(n, sizeof *links);
     if (!links) abort();
-    preroot_feed *f = unwritten_links(im, links) ? preroot_feed_start(im->d, links, n, base, db_codes(im->d), b->n_txs)
+    preroot_feed *f = unwritten_links(im, links) ? preroot_feed_start(im->d, links, n, base, db_codes(im->d), b->n_txs, NULL)
                                                  : NULL;
     free(links); /* copied */
     return f;

@@ -36,9 +36,11 @@ typedef struct {
 /* Starts the rounds for a block of n_txs transactions executing on base:
  * on the store's head (n_links 0: nothing queued or being committed), or
  * on unwritten ancestors (links, as db_preroot_new_chain takes them;
- * their previews must outlive the feed). */
+ * their previews must outlive the feed). reads (optional, plain rounds
+ * only): the logging snapshot the block executes on (db_preroot_use_reads;
+ * it must outlive the feed). */
 preroot_feed *preroot_feed_start(db *d, const db_preview_link *links, size_t n_links, state_view base,
-                                 code_store *codes, size_t n_txs);
+                                 code_store *codes, size_t n_txs, db_snapshot *reads);
 /* block_rules.tx_final: a final transaction's change set. */
 void preroot_feed_tx(void *ctx, const change_set *cs);
 /* After execution: ends the rounds (the one running is waited for). */

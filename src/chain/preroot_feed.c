@@ -71,11 +71,12 @@ static void *feed_main(void *arg) {
 }
 
 preroot_feed *preroot_feed_start(db *d, const db_preview_link *links, size_t n_links, state_view base,
-                                 code_store *codes, size_t n_txs) {
+                                 code_store *codes, size_t n_txs, db_snapshot *reads) {
     preroot_feed *f = calloc(1, sizeof *f);
     if (!f) abort();
     f->chained = n_links > 0;
     f->pr = f->chained ? db_preroot_new_chain(d, links, n_links) : db_preroot_new(d);
+    if (reads) db_preroot_use_reads(f->pr, reads);
     f->acc = block_state_new(base, codes);
     f->n_txs = n_txs;
     f->batch = n_txs / ROUNDS_PER_BLOCK > MIN_ROUND_TXS ? n_txs / ROUNDS_PER_BLOCK : MIN_ROUND_TXS;

@@ -4,6 +4,7 @@
 #define PAREVM_DB_INTERNAL_H
 
 #include <lmdb.h>
+#include <stdatomic.h>
 #include <pthread.h>
 
 #include "parevm/db.h"
@@ -157,7 +158,10 @@ db *db_snapshot_db(db_snapshot *s);
 
 /* ---- Read logs (db_view.c records, db_reads.c indexes) ----
  * What a logging snapshot's state reads found in the store, lane by lane:
- * a lane's log is appended to only by the thread that holds the lane. */
+ * a lane's log is appended to only by the thread that holds the lane. Its
+ * entries lie in chunks that never move (chunk k holds LOG_CHUNK << k), and
+ * each count is stored (release) after its entry, so another thread may
+ * read the entries below a count it loads (acquire) while appends go on. */
 typedef struct {
     address addr;
     bool exists;
@@ -170,12 +174,30 @@ typedef struct {
     u256 key, value;
 } logged_slot;
 
+enum { LOG_CHUNK = 1024, LOG_CHUNKS = 40 };
+
 typedef struct {
-    logged_account *accounts;
-    size_t n_accounts, cap_accounts;
-    logged_slot *slots;
-    size_t n_slots, cap_slots;
+    logged_account *accounts[LOG_CHUNKS];
+    logged_slot *slots[LOG_CHUNKS];
+    _Atomic size_t n_accounts, n_slots;
 } read_log;
+
+/* Chunk and offset of entry i of a read log. */
+static inline size_t log_chunk(size_t i, size_t *off) {
+    size_t q = i / LOG_CHUNK + 1, k = 63 - (size_t)__builtin_clzll(q);
+    *off = i - LOG_CHUNK * (((size_t)1 << k) - 1);
+    return k;
+}
+
+static inline const logged_account *log_account_at(const read_log *g, size_t i) {
+    size_t off, k = log_chunk(i, &off);
+    return &g->accounts[k][off];
+}
+
+static inline const logged_slot *log_slot_at(const read_log *g, size_t i) {
+    size_t off, k = log_chunk(i, &off);
+    return &g->slots[k][off];
+}
 
 /* s's lane logs (*n of them) and the transaction id of the commit they
  * show; NULL when s does not log. Nobody may read through s meanwhile. */
@@ -189,6 +211,7 @@ typedef struct {
     const logged_account **accounts; /* open addressing; NULL: empty */
     const logged_slot **slots;
     size_t account_mask, slot_mask;
+    size_t n_accounts, n_slots;      /* keys indexed */
 } read_index;
 
 /* Indexes s's logs (false, nothing to free: s does not log, or logged nothing). */
@@ -196,6 +219,23 @@ bool read_index_build(read_index *x, const db_snapshot *s);
 void read_index_free(read_index *x);
 const logged_account *read_index_account(const read_index *x, const address *addr);
 const logged_slot *read_index_slot(const read_index *x, const address *addr, const u256 *key);
+
+/* An index that follows a logging snapshot's logs while they grow
+ * (db_snapshot_follow_logs): it points into the logs, which must stay
+ * (the snapshot open and logging) while it is used. */
+typedef struct {
+    read_index index;
+    size_t *seen;     /* [2 * lane]: accounts, [2 * lane + 1]: slots indexed */
+    unsigned n_lanes;
+} read_log_follow;
+
+/* Indexes what g holds beyond *seen_accounts / *seen_slots (advanced). */
+void read_log_follow_take(read_log_follow *f, const read_log *g, size_t *seen_accounts, size_t *seen_slots);
+/* Indexes in f what s's lanes logged since the last call on f (f starts
+ * zeroed); other threads may go on reading through s meanwhile (one
+ * follower at a time). False (nothing added) when s does not log. */
+bool db_snapshot_follow_logs(db_snapshot *s, read_log_follow *f);
+void read_log_follow_free(read_log_follow *f);
 
 /* ---- The state work set (db_work.c) ----
  * The accounts and slots an operation changes, with their final values,

@@ -15,7 +15,10 @@
  * change set; ov[i] holds what the overlay has for account i. The final
  * round's work set becomes a db_preview for the block's commit: its rows are
  * the block's own (in_block), its record writes every round's in order
- * (write_records keeps a record's last write).
+ * (write_records keeps a record's last write). The stored values come from
+ * execution's read log where it has them (db_preroot_use_reads): a block
+ * reads nearly every key before it writes it, and a second B-tree search
+ * of each was about a fifth of a round's time.
  *
  * A wrong guess costs time, never correctness: the final round compares with
  * what the overlay holds, whatever that is. The one thing rounds do not
@@ -75,6 +78,10 @@ struct db_preroot {
     ov_account *a;        /* by account, for the first n */
     size_t n, cap;
     unsigned rounds;
+    /* plain rounds: execution's snapshot, whose logged reads give the
+     * stored values of the keys execution read (db_preroot_use_reads) */
+    db_snapshot *reads;
+    read_log_follow logged;
 };
 
 db_preroot *db_preroot_new(db *d) {
@@ -110,7 +117,19 @@ void db_preroot_free(db_preroot *p) {
     free(p->up);
     free(p->links);
     trie_updates_free(&p->log);
+    read_log_follow_free(&p->logged);
     free(p);
+}
+
+void db_preroot_use_reads(db_preroot *p, db_snapshot *s) {
+    if (!p->links) p->reads = s;
+}
+
+/* Execution's reads so far, indexed for the round when they show its base
+ * (the head the first round read). */
+static const read_index *round_reads(db_preroot *p) {
+    if (!p->reads || !db_snapshot_follow_logs(p->reads, &p->logged)) return NULL;
+    return p->logged.index.txn_id == p->w.read_id ? &p->logged.index : NULL;
 }
 
 unsigned db_preroot_rounds(const db_preroot *p) { return p->rounds; }
@@ -196,7 +215,9 @@ static const char *load_round(db_preroot *p, const change_set *cs) {
     if (p->links) w->read_id = mdb_txn_id(rt); /* read-ahead readers must see rt's commit */
     size_t old = w->n;
     reset_work(p);
+    if (!err) w->reads = round_reads(p);
     if (!err && !rc) rc = work_apply(w, cs);
+    w->reads = NULL;
     mdb_txn_abort(rt);
     w->rt = NULL; /* the trie engine reads through its own readers */
     if (!err && rc) err = db_mdb_error(rc);

@@ -8,7 +8,8 @@
  *
  * A logging snapshot also appends what each account and slot read found
  * to its lane's log (db_snapshot_log_reads), for a root previewed on the
- * same commit. */
+ * same commit, or for root rounds that index the logs while execution
+ * goes on reading (db_snapshot_follow_logs). */
 #include <sched.h>
 #include <stdio.h>
 #include <stdatomic.h>
@@ -55,6 +56,7 @@ struct db_snapshot {
     uint64_t head;    /* latest committed block */
     bytes32 head_hash;
     uint64_t at;      /* the block whose state is shown (== head unless historical) */
+    size_t txn_id;    /* the commit the lanes show */
     _Atomic(const char *) err;
     read_log *logs;   /* by lane, when logging (db_snapshot_log_reads) */
 };
@@ -135,6 +137,7 @@ static const char *snapshot_new(db *d, unsigned lanes, db_snapshot **out) {
         return db_mdb_error(rc);
     }
     s->at = s->head;
+    s->txn_id = mdb_txn_id(s->lanes[0].txn);
     *out = s;
     return NULL;
 }
@@ -173,10 +176,11 @@ const char *db_oldest_state(db_snapshot *s, uint64_t *number) {
 
 static void free_logs(db_snapshot *s) {
     if (!s->logs) return;
-    for (unsigned i = 0; i < s->n_lanes; i++) {
-        free(s->logs[i].accounts);
-        free(s->logs[i].slots);
-    }
+    for (unsigned i = 0; i < s->n_lanes; i++)
+        for (int k = 0; k < LOG_CHUNKS; k++) {
+            free(s->logs[i].accounts[k]);
+            free(s->logs[i].slots[k]);
+        }
     free(s->logs);
     s->logs = NULL;
 }
@@ -201,7 +205,10 @@ void db_snapshot_log_reads(db_snapshot *s, bool on) {
         s->logs = calloc(s->n_lanes, sizeof *s->logs);
         if (!s->logs) abort();
     }
-    for (unsigned i = 0; i < s->n_lanes; i++) s->logs[i].n_accounts = s->logs[i].n_slots = 0;
+    for (unsigned i = 0; i < s->n_lanes; i++) {
+        atomic_store(&s->logs[i].n_accounts, 0);
+        atomic_store(&s->logs[i].n_slots, 0);
+    }
 }
 
 const read_log *db_snapshot_logs(const db_snapshot *s, unsigned *n, size_t *txn_id) {
@@ -210,33 +217,52 @@ const read_log *db_snapshot_logs(const db_snapshot *s, unsigned *n, size_t *txn_
     return s->logs;
 }
 
+bool db_snapshot_follow_logs(db_snapshot *s, read_log_follow *f) {
+    if (!s->logs) return false;
+    f->index.txn_id = s->txn_id;
+    if (!f->seen) {
+        f->n_lanes = s->n_lanes;
+        f->seen = calloc(2 * (size_t)s->n_lanes, sizeof *f->seen);
+        if (!f->seen) abort();
+    }
+    for (unsigned i = 0; i < s->n_lanes && i < f->n_lanes; i++)
+        read_log_follow_take(f, &s->logs[i], &f->seen[2 * i], &f->seen[2 * i + 1]);
+    return true;
+}
+
 /* The log of the lane l holds, when s logs. */
 static read_log *lane_log(db_snapshot *s, const lane *l) { return s->logs ? &s->logs[l - s->lanes] : NULL; }
 
+/* A log chunk's memory (chunk k holds LOG_CHUNK << k entries). */
+static void *chunk_new(size_t k, size_t size) {
+    if (k >= LOG_CHUNKS) abort(); /* 2^49 entries */
+    void *c = malloc(((size_t)LOG_CHUNK << k) * size);
+    if (!c) abort();
+    return c;
+}
+
 static void log_account(read_log *g, const address *addr, bool exists, const db_account *a,
                         const bytes32 *storage_root) {
-    if (g->n_accounts == g->cap_accounts) {
-        g->cap_accounts = g->cap_accounts ? 2 * g->cap_accounts : 1024;
-        g->accounts = realloc(g->accounts, g->cap_accounts * sizeof *g->accounts);
-        if (!g->accounts) abort();
-    }
-    logged_account *e = &g->accounts[g->n_accounts++];
+    size_t n = atomic_load_explicit(&g->n_accounts, memory_order_relaxed), off; /* ours to write */
+    size_t k = log_chunk(n, &off);
+    if (!g->accounts[k]) g->accounts[k] = chunk_new(k, sizeof *g->accounts[k]);
+    logged_account *e = &g->accounts[k][off];
     e->addr = *addr;
     e->exists = exists;
     e->acct = *a;
     e->storage_root = *storage_root;
+    atomic_store_explicit(&g->n_accounts, n + 1, memory_order_release);
 }
 
 static void log_slot(read_log *g, const address *addr, const u256 *key, const u256 *value) {
-    if (g->n_slots == g->cap_slots) {
-        g->cap_slots = g->cap_slots ? 2 * g->cap_slots : 1024;
-        g->slots = realloc(g->slots, g->cap_slots * sizeof *g->slots);
-        if (!g->slots) abort();
-    }
-    logged_slot *e = &g->slots[g->n_slots++];
+    size_t n = atomic_load_explicit(&g->n_slots, memory_order_relaxed), off;
+    size_t k = log_chunk(n, &off);
+    if (!g->slots[k]) g->slots[k] = chunk_new(k, sizeof *g->slots[k]);
+    logged_slot *e = &g->slots[k][off];
     e->addr = *addr;
     e->key = *key;
     e->value = *value;
+    atomic_store_explicit(&g->n_slots, n + 1, memory_order_release);
 }
 
 const char *db_snapshot_block(db_snapshot *s, uint64_t *number) {
