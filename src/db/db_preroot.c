@@ -126,10 +126,14 @@ void db_preroot_use_reads(db_preroot *p, db_snapshot *s) {
 }
 
 /* Execution's reads so far, indexed for the round when they show its base
- * (the head the first round read). */
+ * (the head the first round read); a snapshot of another commit is
+ * dropped at once, as it never becomes usable. */
 static const read_index *round_reads(db_preroot *p) {
     if (!p->reads || !db_snapshot_follow_logs(p->reads, &p->logged)) return NULL;
-    return p->logged.index.txn_id == p->w.read_id ? &p->logged.index : NULL;
+    if (p->logged.index.txn_id == p->w.read_id) return &p->logged.index;
+    p->reads = NULL;
+    read_log_follow_free(&p->logged);
+    return NULL;
 }
 
 unsigned db_preroot_rounds(const db_preroot *p) { return p->rounds; }

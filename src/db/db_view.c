@@ -213,7 +213,7 @@ void db_snapshot_log_reads(db_snapshot *s, bool on) {
 
 const read_log *db_snapshot_logs(const db_snapshot *s, unsigned *n, size_t *txn_id) {
     *n = s->n_lanes;
-    *txn_id = mdb_txn_id(s->lanes[0].txn);
+    *txn_id = s->txn_id;
     return s->logs;
 }
 
