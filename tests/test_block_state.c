@@ -152,3 +152,148 @@ TEST(block_state_net_changes_are_minimal) {
     block_state_free(bs);
     mem_state_free(base);
 }
+
+/* A copy of cs with its accounts, and each one's slots, shuffled. */
+static void shuffled_copy(uint64_t *rng, const change_set *cs, change_set *out) {
+    size_t n = cs->n_accounts, order[64];
+    CHECK(n <= 64);
+    for (size_t i = 0; i < n; i++) order[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = test_xorshift(rng) % i, t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+    change_set_clear(out);
+    for (size_t i = 0; i < n; i++) {
+        const account_change *a = &cs->accounts[order[i]];
+        account_change *c = change_set_add_account(out, &a->addr);
+        uint32_t first = c->first_slot;
+        *c = *a;
+        c->first_slot = first;
+        c->n_slots = 0;
+        for (uint32_t k = 0; k < a->n_slots; k++)
+            change_set_add_slot(out, c, &cs->slots[a->first_slot + k].key, &cs->slots[a->first_slot + k].value);
+        slot_change *s = out->slots + c->first_slot;
+        for (uint32_t k = c->n_slots; k > 1; k--) {
+            uint32_t j = (uint32_t)(test_xorshift(rng) % k);
+            slot_change t = s[k - 1];
+            s[k - 1] = s[j];
+            s[j] = t;
+        }
+    }
+}
+
+static bytes32 root_after(mem_state *base, const change_set *cs) {
+    mem_state *m = mem_state_clone(base);
+    mem_state_apply(m, cs);
+    bytes32 r = mem_state_root(m);
+    mem_state_free(m);
+    return r;
+}
+
+/* change_set_same never calls two change sets the same unless they have
+ * the same effect: random change sets (addresses and slots repeated
+ * often) against shuffled copies of themselves, each applied to a base.
+ * Copies in order, and net change sets (distinct addresses and slots)
+ * in any order, are always found the same. */
+TEST(change_set_same_only_for_the_same_effect) {
+    uint64_t rng = 0xc0ffee11ULL;
+    int same = 0, differ = 0;
+    for (int round = 0; round < 400; round++) {
+        mem_state *base = random_base(&rng);
+        change_set a = {0}, b = {0}, net = {0};
+        random_changes(&rng, mem_state_codes(base), &a);
+        shuffled_copy(&rng, &a, &b);
+        if (change_set_same(&a, &b)) {
+            bytes32 ra = root_after(base, &a), rb = root_after(base, &b);
+            CHECK(bytes32_eq(&ra, &rb));
+            same++;
+        } else {
+            differ++;
+        }
+        change_set_clear(&b);
+        change_set_append(&b, &a, a.n_accounts);
+        CHECK(change_set_same(&a, &b) && change_set_same(&b, &a));
+        /* a block's net changes: distinct keys, so any order */
+        block_state *bs = block_state_new(mem_state_view(base), mem_state_codes(base));
+        for (int st = 0; st < 6; st++) {
+            random_changes(&rng, mem_state_codes(base), &a);
+            block_state_apply(bs, &a);
+        }
+        block_state_changes(bs, &net);
+        shuffled_copy(&rng, &net, &b);
+        CHECK(change_set_same(&net, &b) && change_set_same(&b, &net));
+        change_set_free(&a);
+        change_set_free(&b);
+        change_set_free(&net);
+        block_state_free(bs);
+        mem_state_free(base);
+    }
+    CHECK(same > 50 && differ > 50);
+}
+
+/* One difference anywhere, and entries whose order matters, give false. */
+TEST(change_set_same_edge_cases) {
+    code_store *codes = code_store_new();
+    uint8_t c1[2] = {0x5f, 0x00}, c2[2] = {0x5f, 0x01};
+    const evm_code *k1 = code_store_intern(codes, c1, 2), *k2 = code_store_intern(codes, c2, 2);
+    change_set a = {0}, b = {0};
+    CHECK(change_set_same(&a, &b)); /* both empty */
+    address x = addr_of(1), y = addr_of(2);
+    u256 s1 = u256_from_u64(1), s2 = u256_from_u64(2), v1 = u256_from_u64(7), v2 = u256_from_u64(8);
+    /* builds a two-account change set: x (fields, slots s1=v1, s2=v2) then y */
+    for (int variant = 0; variant <= 9; variant++) {
+        change_set *cs = variant ? &b : &a;
+        change_set_clear(cs);
+        bool y_first = variant == 1;
+        for (int pass = 0; pass < 2; pass++) {
+            bool is_x = (pass == 0) != y_first;
+            account_change *c = change_set_add_account(cs, is_x ? &x : &y);
+            c->flags = CHANGE_TOUCHED | CHANGE_BALANCE | CHANGE_NONCE | (is_x ? CHANGE_CODE : 0);
+            c->balance = u256_from_u64(is_x ? 100 : 200);
+            c->nonce = 3;
+            if (!is_x) continue;
+            c->code = variant == 5 ? k2 : k1;
+            if (variant == 2) c->balance = u256_from_u64(101);
+            if (variant == 3) c->nonce = 4;
+            if (variant == 4) c->flags |= CHANGE_CREATED;
+            bool swap = variant == 1 || variant == 9;
+            change_set_add_slot(cs, c, swap ? &s2 : &s1, swap ? &v2 : (variant == 6 ? &v2 : &v1));
+            if (variant != 7) change_set_add_slot(cs, c, swap ? &s1 : &s2, swap ? &v1 : &v2);
+            else change_set_add_slot(cs, c, &s1, &v1); /* s1 twice, s2 missing */
+            if (variant == 8) c->n_slots = 1, cs->n_slots--; /* a slot fewer */
+        }
+        if (variant == 0) continue;
+        bool want = variant == 1 || variant == 9; /* reordered accounts or slots */
+        CHECK(change_set_same(&a, &b) == want);
+        CHECK(change_set_same(&b, &a) == want);
+    }
+    (void)k2;
+    /* an address twice: order matters, so only identical sequences match */
+    change_set_clear(&a);
+    change_set_clear(&b);
+    for (int i = 0; i < 2; i++) {
+        account_change *c = change_set_add_account(&a, &x);
+        c->flags = CHANGE_BALANCE;
+        c->balance = u256_from_u64((uint64_t)i + 1);
+        c = change_set_add_account(&b, &x);
+        c->flags = CHANGE_BALANCE;
+        c->balance = u256_from_u64((uint64_t)(2 - i));
+    }
+    CHECK(!change_set_same(&a, &b));
+    change_set_clear(&b);
+    change_set_append(&b, &a, a.n_accounts);
+    CHECK(change_set_same(&a, &b));
+    /* a slot twice in one account: likewise */
+    change_set_clear(&a);
+    change_set_clear(&b);
+    account_change *ca = change_set_add_account(&a, &x), *cb = change_set_add_account(&b, &x);
+    change_set_add_slot(&a, ca, &s1, &v1);
+    change_set_add_slot(&a, ca, &s1, &v2);
+    change_set_add_slot(&b, cb, &s1, &v2);
+    change_set_add_slot(&b, cb, &s1, &v1);
+    CHECK(!change_set_same(&a, &b));
+    change_set_free(&a);
+    change_set_free(&b);
+    code_store_free(codes);
+}

@@ -200,6 +200,8 @@ typedef struct {
     /* roots computed while their block executed (no_preroot off); of
        those blocks, the ones whose rounds ran on unwritten ancestors: */
     uint64_t preroot_blocks, preroot_rounds, preroot_chained;
+    uint64_t preroot_as_guessed; /* of preroot_blocks: the last round's guess was
+                                    the block, and the final round was skipped */
     double root_during;  /* seconds of root rounds while the blocks executed */
     double root_tail;    /* seconds from the end of execution to the root */
     double root_tail_wait; /* of root_tail: waiting for the round running

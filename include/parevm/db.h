@@ -258,6 +258,11 @@ db_preroot *db_preroot_new(db *d);
 db_preroot *db_preroot_new_chain(db *d, const db_preview_link *ancestors, size_t n);
 const char *db_preroot_update(db_preroot *p, const change_set *guess, bytes32 *root);
 const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root, db_preview **out);
+/* db_preroot_finish for a cs with the effect of the last update's guess
+ * (the caller found them change_set_same): where that update was the last
+ * call and ran, its work is the final round's, and only the final round's
+ * checks of the store run; else it is db_preroot_finish. */
+const char *db_preroot_finish_as_guessed(db_preroot *p, const change_set *cs, bytes32 *root, db_preview **out);
 /* s: the snapshot the block executes on, logging its reads
  * (db_snapshot_log_reads): a plain p's rounds take the stored values of
  * what execution has read so far from its log instead of searching the
@@ -266,7 +271,7 @@ const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root
  * gained since the last, without stopping them); s must stay open, and
  * keep logging, until p is freed. A chained p ignores it. */
 void db_preroot_use_reads(db_preroot *p, db_snapshot *s);
-/* Rounds that succeeded (updates and the finish). */
+/* Rounds that succeeded (updates, and the finish unless it was as guessed). */
 unsigned db_preroot_rounds(const db_preroot *p);
 void db_preroot_free(db_preroot *p);
 

@@ -106,6 +106,7 @@ typedef struct {
     uint64_t preroot_blocks;
     uint64_t preroot_rounds;  /* their rounds, the final ones included */
     uint64_t preroot_chained; /* of those, with the parent's write going on */
+    uint64_t preroot_as_guessed; /* of those, final rounds skipped (the last guess was the block) */
     double root_during, root_tail;
     double root_tail_wait; /* of root_tail: waiting for the round running when execution ended */
     /* roots checked on the unwritten state of the parent while its write

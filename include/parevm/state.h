@@ -85,6 +85,16 @@ void change_set_add_slot(change_set *cs, account_change *ac, const u256 *key, co
  * slots, to dst (entries for an address already in dst are added again, as
  * change sets apply entries in order). dst and src must differ. */
 void change_set_append(change_set *dst, const change_set *src, size_t n_accounts);
+/* Whether a and b have the same effect, found by a conservative check:
+ * true when they hold the same entries in the same order, or an identical
+ * first part and then the same entries in another order, where those
+ * entries name distinct addresses (each with the same flags, the fields
+ * the flags use, the same code object, and its slots: identical, or the
+ * same distinct keys with the same values, in any order). Anything else,
+ * such as an address repeated after the identical part, gives false,
+ * even where the effect is the same. O(n) time; allocates only for
+ * entries out of order. */
+bool change_set_same(const change_set *a, const change_set *b);
 
 /* ---- Code store ---------------------------------------------------------------- */
 

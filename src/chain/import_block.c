@@ -213,7 +213,7 @@ static void finish_preroot(chain_importer *im, queued_block *q) {
     bytes32 root;
     double t0 = chain_now();
     bool chained = preroot_feed_chained(im->feed);
-    preroot_feed_stop(im->feed);
+    preroot_feed_stop(im->feed, &q->changes);
     double waited = chain_now() - t0;
     if (chained) importer_close_base(im); /* an ancestor's commit may have to grow the map */
     const char *err = preroot_feed_finish(im->feed, &q->changes, &root, &q->preview, &t);
@@ -224,6 +224,7 @@ static void finish_preroot(chain_importer *im, queued_block *q) {
         q->root = root;
         im->st.preroot_blocks++;
         im->st.preroot_rounds += t.rounds;
+        im->st.preroot_as_guessed += t.as_guessed;
         im->st.root_during += t.busy;
         im->st.root_tail += t.tail;
         im->st.root_tail_wait += waited;

@@ -31,7 +31,8 @@ typedef struct preroot_feed preroot_feed;
 typedef struct {
     double tail;     /* seconds from the end of execution to the root */
     double busy;     /* seconds of rounds while it executed */
-    unsigned rounds; /* rounds, the final one included */
+    unsigned rounds; /* rounds, the final one included unless as_guessed */
+    bool as_guessed; /* the final round had nothing to walk (its last guess was the block) */
 } preroot_times;
 /* Starts the rounds for a block of n_txs transactions executing on base:
  * on the store's head (n_links 0: nothing queued or being committed), or
@@ -43,12 +44,15 @@ preroot_feed *preroot_feed_start(db *d, const db_preview_link *links, size_t n_l
                                  code_store *codes, size_t n_txs, db_snapshot *reads);
 /* block_rules.tx_final: a final transaction's change set. */
 void preroot_feed_tx(void *ctx, const change_set *cs);
-/* After execution: ends the rounds (the one running is waited for). */
-void preroot_feed_stop(preroot_feed *f);
+/* After execution: ends the rounds (the one running is waited for). cs
+ * (may be NULL): the block's change set, compared meanwhile with that
+ * round's guess, so that the finish skips its walk where they are the
+ * same (change_set_same). */
+void preroot_feed_stop(preroot_feed *f, const change_set *cs);
 /* Whether the rounds are chained (the finish then waits for a map resize:
  * its caller must hold no snapshot). */
 bool preroot_feed_chained(const preroot_feed *f);
-/* After preroot_feed_stop: the block's root and a preview for its commit
+/* After preroot_feed_stop (given cs, or not): the block's root and a preview for its commit
  * (cs must outlive it), or a reason (the block then takes the normal
  * path). t->tail is left to the caller. */
 const char *preroot_feed_finish(preroot_feed *f, const change_set *cs, bytes32 *root, db_preview **out,

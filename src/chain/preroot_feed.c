@@ -11,7 +11,12 @@
  *
  * Rounds take a core from execution, so they are batched: a round starts
  * when at least max(MIN_ROUND_TXS, n / ROUNDS_PER_BLOCK) new transactions
- * are final, and the thread sleeps otherwise. */
+ * are final, and the thread sleeps otherwise.
+ *
+ * When the round running as execution ends covers every transaction and
+ * nothing after them changed the state, its guess is the block's change
+ * set: the finish then skips the final round's walk
+ * (db_preroot_finish_as_guessed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include "import_internal.h"
@@ -27,8 +32,10 @@ struct preroot_feed {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t fed, done;     /* transactions applied to acc; covered by the last round */
+    size_t guessed;       /* transactions in guess */
     size_t n_txs;         /* the block's */
     bool stop, stopped, chained;
+    bool as_guessed;      /* the block's change set is the last guess */
     double busy;          /* seconds in rounds */
 };
 
@@ -57,6 +64,7 @@ static void *feed_main(void *arg) {
         if (f->stop) break;
         size_t n = f->fed;
         block_state_changes(f->acc, &f->guess);
+        f->guessed = n;
         pthread_mutex_unlock(&f->mu);
         double t = chain_now();
         bytes32 root;
@@ -89,13 +97,18 @@ preroot_feed *preroot_feed_start(db *d, const db_preview_link *links, size_t n_l
     return f;
 }
 
-void preroot_feed_stop(preroot_feed *f) {
+/* Once stop is set the guess no longer changes, and the round running on
+ * it only reads it: the block's change set is compared with it meanwhile,
+ * on a thread that would only wait. */
+void preroot_feed_stop(preroot_feed *f, const change_set *cs) {
     if (f->stopped) return;
     f->stopped = true;
     pthread_mutex_lock(&f->mu);
     f->stop = true;
     pthread_cond_signal(&f->cv);
+    bool all = f->guessed == f->n_txs;
     pthread_mutex_unlock(&f->mu);
+    f->as_guessed = cs && all && change_set_same(&f->guess, cs);
     pthread_join(f->thread, NULL);
 }
 
@@ -103,9 +116,11 @@ bool preroot_feed_chained(const preroot_feed *f) { return f->chained; }
 
 const char *preroot_feed_finish(preroot_feed *f, const change_set *cs, bytes32 *root, db_preview **out,
                                 preroot_times *t) {
-    preroot_feed_stop(f);
-    const char *err = db_preroot_finish(f->pr, cs, root, out);
+    preroot_feed_stop(f, cs);
+    const char *err = f->as_guessed ? db_preroot_finish_as_guessed(f->pr, cs, root, out)
+                                    : db_preroot_finish(f->pr, cs, root, out);
     t->busy = f->busy;
+    t->as_guessed = f->as_guessed;
     t->rounds = db_preroot_rounds(f->pr);
     db_preroot_free(f->pr);
     f->pr = NULL;
@@ -114,7 +129,7 @@ const char *preroot_feed_finish(preroot_feed *f, const change_set *cs, bytes32 *
 
 void preroot_feed_free(preroot_feed *f) {
     if (!f) return;
-    preroot_feed_stop(f);
+    preroot_feed_stop(f, NULL);
     db_preroot_free(f->pr);
     block_state_free(f->acc);
     change_set_free(&f->guess);

@@ -516,14 +516,15 @@ static int run(const engine_opts *o) {
                "\"txs\":%zu,\"gas\":%llu,\"new_payload_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"mean\":%.3f,\"max\":%.3f},"
                "\"forkchoice_ms_p50\":%.3f,\"new_payload_and_forkchoice_ms_p50\":%.3f,\"mgas_per_s\":%.1f,\"stages_s\":{\"validate\":%.4f,\"senders\":%.4f,"
                "\"execute\":%.4f,\"root\":%.4f,\"commit\":%.4f,\"root_during_execution\":%.4f,"
-               "\"root_after_execution\":%.4f,\"root_after_execution_waiting\":%.4f},\"preroot_blocks\":%llu,\"preroot_rounds\":%llu,\"preroot_chained\":%llu,\"root_over_execute\":%.4f,"
+               "\"root_after_execution\":%.4f,\"root_after_execution_waiting\":%.4f},\"preroot_blocks\":%llu,\"preroot_rounds\":%llu,\"preroot_chained\":%llu,\"preroot_as_guessed\":%llu,\"root_over_execute\":%.4f,"
                "\"root_overlap\":%.4f,\"roots_chained\":%llu,\"gossiped\":%zu,\"senders_from_pool\":%llu,"
                "\"state_rows\":%llu,\"rows_from_reads\":%llu,\"writes\":%llu}\n",
                o->kind, (unsigned long long)o->accounts, r.s.n, (unsigned long long)o->blocks,
                (unsigned long long)o->gas_limit, o->threads, total_txs, (unsigned long long)total_gas, p50, p99, mean,
                np[o->blocks - 1], pct(fc, o->blocks, 0.5), pct(both, o->blocks, 0.5), mgas_s, it.validate, it.senders, it.execute, it.root,
                it.commit, it.root_during, after, it.root_tail_wait, (unsigned long long)it.preroot_blocks,
-               (unsigned long long)it.preroot_rounds, (unsigned long long)it.preroot_chained, root_share, overlap,
+               (unsigned long long)it.preroot_rounds, (unsigned long long)it.preroot_chained,
+               (unsigned long long)it.preroot_as_guessed, root_share, overlap,
                (unsigned long long)it.root_chained, gossiped, (unsigned long long)it.senders_from_pool,
                (unsigned long long)it.rows, (unsigned long long)it.rows_from_reads, (unsigned long long)it.writes);
     } else {
@@ -559,10 +560,11 @@ static int run(const engine_opts *o) {
                (unsigned long long)o->blocks, (unsigned long long)it.preroot_chained, it.root_during, overlap * 100);
         if (it.preroot_blocks)
             printf("              after execution: %.1f ms per block waiting for the round running when it ended, "
-                   "%.1f ms in the final round; %.1f rounds per block\n",
+                   "%.1f ms in the final round (%llu blocks without one: the last guess was the block);\n"
+                   "              %.1f rounds per block\n",
                    1e3 * it.root_tail_wait / (double)o->blocks,
                    1e3 * (it.root_tail - it.root_tail_wait) / (double)o->blocks,
-                   (double)it.preroot_rounds / (double)it.preroot_blocks);
+                   (unsigned long long)it.preroot_as_guessed, (double)it.preroot_rounds / (double)it.preroot_blocks);
         printf("  changed accounts and slots: %llu, prior state taken from what execution read: %llu (%.0f%%)\n",
                (unsigned long long)it.rows, (unsigned long long)it.rows_from_reads,
                it.rows ? 100.0 * (double)it.rows_from_reads / (double)it.rows : 0.0);

@@ -113,9 +113,11 @@ static void summary(const import_args *a, const chain_importer *im, double secon
                s->validate, s->senders, s->execute, s->root, s->commit, s->prepare, s->wait);
         if (s->preroot_blocks)
             printf("state root while executing: %llu blocks (%llu on unwritten blocks), %llu rounds, %.2f s during "
-                   "execution, ready %.3f s after execution ended (%.3f s of it waiting for the round running then)\n",
+                   "execution, ready %.3f s after execution ended (%.3f s of it waiting for the round running then; "
+                   "%llu blocks without a final round, their last guess being the block)\n",
                    (unsigned long long)s->preroot_blocks, (unsigned long long)s->preroot_chained,
-                   (unsigned long long)s->preroot_rounds, s->root_during, s->root_tail, s->root_tail_wait);
+                   (unsigned long long)s->preroot_rounds, s->root_during, s->root_tail, s->root_tail_wait,
+                   (unsigned long long)s->preroot_as_guessed);
         if (s->root_chained)
             printf("state roots computed before the parent's write ended: %llu blocks\n",
                    (unsigned long long)s->root_chained);
@@ -146,6 +148,7 @@ static void summary(const import_args *a, const chain_importer *im, double secon
     json_object_set_new(o, "preroot_blocks", json_integer((json_int_t)s->preroot_blocks));
     json_object_set_new(o, "preroot_rounds", json_integer((json_int_t)s->preroot_rounds));
     json_object_set_new(o, "preroot_chained", json_integer((json_int_t)s->preroot_chained));
+    json_object_set_new(o, "preroot_as_guessed", json_integer((json_int_t)s->preroot_as_guessed));
     json_object_set_new(o, "commits", json_integer((json_int_t)s->commits));
     json_object_set_new(o, "root_checks", json_integer((json_int_t)s->root_checks));
     json_object_set_new(o, "reruns", json_integer((json_int_t)s->reruns));

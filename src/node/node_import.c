@@ -59,6 +59,7 @@ static void add_times(node_import_times *t, const chain_import_stats *a, const c
     t->preroot_blocks += b->preroot_blocks - a->preroot_blocks;
     t->preroot_rounds += b->preroot_rounds - a->preroot_rounds;
     t->preroot_chained += b->preroot_chained - a->preroot_chained;
+    t->preroot_as_guessed += b->preroot_as_guessed - a->preroot_as_guessed;
     t->root_during += b->root_during - a->root_during;
     t->root_tail += b->root_tail - a->root_tail;
     t->root_tail_wait += b->root_tail_wait - a->root_tail_wait;
