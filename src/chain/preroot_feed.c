@@ -17,7 +17,10 @@
  * with the last transactions left to a final round of their own: the
  * thread waits for them instead, and one round covers everything (in bench
  * engine, erc20 over 1M accounts, the root was ready 9-15% sooner after
- * execution, and nearly every block skipped its final round, below).
+ * execution, and nearly every block skipped its final round, below). It
+ * waits at most as long as the last round took: where the last
+ * transactions are slower than those before (a heavy one at the end), the
+ * rounds go on covering what is final meanwhile.
  *
  * When the round running as execution ends covers every transaction and
  * nothing after them changed the state, its guess is the block's change
@@ -25,6 +28,7 @@
  * (db_preroot_finish_as_guessed). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include "import_internal.h"
 
 enum { MIN_ROUND_TXS = 16, ROUNDS_PER_BLOCK = 8 };
@@ -40,6 +44,8 @@ struct preroot_feed {
     size_t fed, done;     /* transactions applied to acc; covered by the last round */
     size_t guessed;       /* transactions in guess */
     size_t span;          /* transactions that became final while the last round ran */
+    double last_round;    /* seconds the last round took */
+    bool hold_over;       /* the wait for the last transactions outlasted it */
     size_t n_txs;         /* the block's */
     bool stop, stopped, chained;
     bool as_guessed;      /* the block's change set is the last guess */
@@ -50,9 +56,36 @@ struct preroot_feed {
  * last ones: once every transaction is final, a round on all of them runs
  * while the executor finishes the block (receipts, withdrawals, requests),
  * and the final round only has to walk what those changed, if anything. */
+static bool batch_ready(const preroot_feed *f) { return f->fed - f->done >= f->batch; }
+
+/* A batch held back for the last transactions. */
+static bool holding(const preroot_feed *f) {
+    return f->fed < f->n_txs && batch_ready(f) && !f->hold_over && f->n_txs - f->fed < f->span;
+}
+
 static bool round_due(const preroot_feed *f) {
     if (f->fed == f->n_txs) return f->done < f->fed;
-    return f->fed - f->done >= f->batch && f->n_txs - f->fed >= f->span;
+    return batch_ready(f) && !holding(f);
+}
+
+/* Until a round is due or the feed stops; a hold ends after last_round. */
+static void wait_for_round(preroot_feed *f) {
+    double until = 0;
+    while (!f->stop && !round_due(f)) {
+        if (!holding(f)) {
+            pthread_cond_wait(&f->cv, &f->mu);
+            continue;
+        }
+        double now = chain_now();
+        if (until == 0) until = now + f->last_round;
+        if (now >= until) {
+            f->hold_over = true;
+            continue;
+        }
+        struct timespec ts = {.tv_sec = (time_t)until};
+        ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+        pthread_cond_timedwait(&f->cv, &f->mu, &ts);
+    }
 }
 
 void preroot_feed_tx(void *ctx, const change_set *cs) {
@@ -68,7 +101,7 @@ static void *feed_main(void *arg) {
     preroot_feed *f = arg;
     pthread_mutex_lock(&f->mu);
     for (;;) {
-        while (!f->stop && !round_due(f)) pthread_cond_wait(&f->cv, &f->mu);
+        wait_for_round(f);
         if (f->stop) break;
         size_t n = f->fed;
         block_state_changes(f->acc, &f->guess);
@@ -78,9 +111,11 @@ static void *feed_main(void *arg) {
         bytes32 root;
         const char *err = db_preroot_update(f->pr, &f->guess, &root);
         pthread_mutex_lock(&f->mu);
-        f->busy += chain_now() - t;
+        f->last_round = chain_now() - t;
+        f->busy += f->last_round;
         f->span = f->fed - n;
         f->done = n;
+        f->hold_over = false;
         if (err) break; /* db_preroot keeps the error: the finish fails too */
     }
     pthread_mutex_unlock(&f->mu);
@@ -98,7 +133,11 @@ preroot_feed *preroot_feed_start(db *d, const db_preview_link *links, size_t n_l
     f->n_txs = n_txs;
     f->batch = n_txs / ROUNDS_PER_BLOCK > MIN_ROUND_TXS ? n_txs / ROUNDS_PER_BLOCK : MIN_ROUND_TXS;
     pthread_mutex_init(&f->mu, NULL);
-    pthread_cond_init(&f->cv, NULL);
+    pthread_condattr_t ca; /* timed waits on chain_now's clock */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&f->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&f->thread, NULL, feed_main, f)) {
         fprintf(stderr, "parevm: cannot create the state root thread\n");
         abort();
