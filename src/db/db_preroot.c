@@ -138,11 +138,11 @@ db_preroot *db_preroot_new_chain(db *d, const db_preview_link *ancestors, size_t
  * its chain pool (under the chain lock). */
 static task_pool *round_pool(const db_preroot *p) { return p->links ? p->d->chain_pool : p->d->pool; }
 
-static void kept_free(db_preroot *p);
+static void kept_round_free(kept_round *k);
 
 void db_preroot_free(db_preroot *p) {
     if (!p) return;
-    kept_free(p);
+    kept_round_free(&p->kept);
     for (size_t i = 0; i < p->n; i++) word_map_free(&p->a[i].slots);
     free(p->a);
     free(p->stored_root);
@@ -400,15 +400,14 @@ static void keep_round(db_preroot *p, const change_list *lists, const change_lis
         }
 }
 
-static void kept_free(db_preroot *p) {
-    if (!p->kept.pending) return;
-    for (size_t i = 0; i < p->kept.n; i++) change_list_free(&p->kept.lists[i]);
-    free(p->kept.lists);
-    change_list_free(&p->kept.acct);
-    buf_free(&p->kept.svals);
-    buf_free(&p->kept.avals);
-    trie_updates_free(&p->kept.upd);
-    memset(&p->kept, 0, sizeof p->kept);
+static void kept_round_free(kept_round *k) {
+    for (size_t i = 0; i < k->n; i++) change_list_free(&k->lists[i]);
+    free(k->lists);
+    change_list_free(&k->acct);
+    buf_free(&k->svals);
+    buf_free(&k->avals);
+    trie_updates_free(&k->upd);
+    memset(k, 0, sizeof *k);
 }
 
 /* Before a round that walks: the last update round joins the overlay.
@@ -416,7 +415,7 @@ static void kept_free(db_preroot *p) {
 static void kept_flush(db_preroot *p) {
     if (!p->kept.pending) return;
     keep_round(p, p->kept.lists, &p->kept.acct, &p->kept.upd);
-    kept_free(p);
+    kept_round_free(&p->kept);
 }
 
 /* A finish as guessed: the last update round's record writes go to the
@@ -424,7 +423,7 @@ static void kept_flush(db_preroot *p) {
 static void kept_drop(db_preroot *p) {
     if (!p->kept.pending) return;
     trie_updates_move(&p->log, &p->kept.upd);
-    kept_free(p);
+    kept_round_free(&p->kept);
 }
 
 /* The checks of load_round alone, for a final round whose walk the last
@@ -478,20 +477,12 @@ static const char *run_round(db_preroot *p, const change_set *cs, bool final, bo
     /* the final round's overlay and values would serve no later round:
      * only its record writes are kept, for the commit (on blocks chained
      * behind unwritten ones, keeping the rest took up to 10 ms) */
-    bool keep = !err && !final;
     if (!err && final) trie_updates_move(&p->log, &upd);
-    if (keep) /* into the overlay when a later round walks (kept_flush) */
-        p->kept = (kept_round){true, lists, n, acct, svals, avals, upd};
+    kept_round r = {true, lists, n, acct, svals, avals, upd};
+    if (!err && !final) p->kept = r; /* into the overlay when a later round walks (kept_flush) */
     pthread_mutex_unlock(lock);
     if (p->links) db_snapshots_leave(d);
-    if (!keep) {
-        for (size_t i = 0; i < n; i++) change_list_free(&lists[i]);
-        free(lists);
-        change_list_free(&acct);
-        buf_free(&svals);
-        buf_free(&avals);
-        trie_updates_free(&upd);
-    }
+    if (err || final) kept_round_free(&r);
     if (err) p->err = err;
     else p->rounds++;
     return err;
