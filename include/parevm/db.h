@@ -257,6 +257,12 @@ db_preroot *db_preroot_new(db *d);
  * path. */
 db_preroot *db_preroot_new_chain(db *d, const db_preview_link *ancestors, size_t n);
 const char *db_preroot_update(db_preroot *p, const change_set *guess, bytes32 *root);
+/* Between update rounds, where a later one is sure to walk (transactions
+ * are still to come): the last update's work joins the overlay, and the
+ * accounts and slots of guess join the work set (stored values read, slots
+ * hashed), so that the next round has only its walk left. Computes no
+ * root; a finish after it, with no update in between, is not as guessed. */
+const char *db_preroot_prepare(db_preroot *p, const change_set *guess);
 const char *db_preroot_finish(db_preroot *p, const change_set *cs, bytes32 *root, db_preview **out);
 /* db_preroot_finish for a cs with the effect of the last update's guess
  * (the caller found them change_set_same): where that update was the last

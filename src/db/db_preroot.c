@@ -29,6 +29,12 @@
  * when execution ends is usually the last, and its overlay entries (a
  * median 0.57 ms at the end of such a block) would serve nothing.
  *
+ * A prepare (db_preroot_prepare) is a round without the walk, for the
+ * time the caller would otherwise wait for the last transactions: the
+ * last update joins the overlay, the keys final since join the work set
+ * (stored values read, slots hashed), and the round after it finds only
+ * its walk left.
+ *
  * A wrong guess costs time, never correctness: the final round compares with
  * what the overlay holds, whatever that is. The one thing rounds do not
  * follow is a storage wipe (self-destruct, re-creation) of an account that
@@ -439,14 +445,42 @@ static const char *check_round(db_preroot *p) {
     return err;
 }
 
-/* One round on cs (the work set keeps its result). A chained update round
- * that finds a map resize pending does not run (*ran false): the resize
- * may be waiting for the caller's own snapshot. A final round as guessed
- * (the last update's work stands for its walk) only checks the store. */
-static const char *run_round(db_preroot *p, const change_set *cs, bool final, bool as_guessed, bool *ran) {
+/* What a call does with its change set. */
+typedef enum {
+    ROUND_UPDATE,     /* walk it; its work joins the overlay when a later round walks */
+    ROUND_PREPARE,    /* no walk: the last update joins the overlay, cs's keys the work set */
+    ROUND_FINAL,      /* walk it; only its record writes are kept */
+    ROUND_AS_GUESSED, /* the last update's walk stands for it: only the checks */
+} round_kind;
+
+/* The walk of a round on the work set as loaded, and what is kept of it. */
+static const char *walk_round(db_preroot *p, bool final) {
+    size_t n = p->w.n;
+    trie_updates upd = {0};
+    buf_t svals = {0}, avals = {0}; /* the changes' values: kept apart, as both lists point into theirs */
+    change_list *lists = calloc(n + 1, sizeof *lists), acct = {0};
+    if (!lists) abort();
+    trie_store st = trie_overlay_store(p->ov);
+    const char *err = storage_round(p, &st, &upd, lists, &svals);
+    if (!err) err = account_round(p, &st, &upd, &acct, &avals);
+    /* the final round's overlay and values would serve no later round:
+     * only its record writes are kept, for the commit (on blocks chained
+     * behind unwritten ones, keeping the rest took up to 10 ms) */
+    if (!err && final) trie_updates_move(&p->log, &upd);
+    kept_round r = {true, lists, n, acct, svals, avals, upd};
+    if (!err && !final) p->kept = r; /* into the overlay when a later round walks (kept_flush) */
+    if (err || final) kept_round_free(&r);
+    return err;
+}
+
+/* One round on cs (the work set keeps its result). A chained update or
+ * prepare round that finds a map resize pending does not run (*ran
+ * false): the resize may be waiting for the caller's own snapshot. */
+static const char *run_round(db_preroot *p, const change_set *cs, round_kind kind, bool *ran) {
     *ran = false;
     if (p->err) return p->err;
     db *d = p->d;
+    bool final = kind == ROUND_FINAL || kind == ROUND_AS_GUESSED;
     if (p->links) {
         if (final) db_snapshots_enter(d); /* rt, and the trie engine's readers */
         else if (!db_snapshots_try_enter(d)) return NULL;
@@ -455,51 +489,41 @@ static const char *run_round(db_preroot *p, const change_set *cs, bool final, bo
     pthread_mutex_t *lock = p->links ? &d->chain_lock : &d->writer;
     pthread_mutex_lock(lock);
     *ran = true;
-    if (as_guessed) {
+    const char *err;
+    if (kind == ROUND_AS_GUESSED) {
         kept_drop(p);
-        const char *err = check_round(p);
-        pthread_mutex_unlock(lock);
-        if (p->links) db_snapshots_leave(d);
-        if (err) p->err = err;
-        return err;
+        err = check_round(p);
+    } else {
+        kept_flush(p); /* before load_round resets the work set */
+        err = load_round(p, cs);
+        if (!err && kind == ROUND_PREPARE) work_hash_slots(&p->w);
+        if (!err && kind != ROUND_PREPARE) err = walk_round(p, final);
     }
-    kept_flush(p); /* before load_round resets the work set */
-    const char *err = load_round(p, cs);
-    size_t n = p->w.n;
-    trie_updates upd = {0};
-    buf_t svals = {0}, avals = {0}; /* the changes' values: kept apart, as both lists point into theirs */
-    change_list *lists = calloc(n + 1, sizeof *lists), acct = {0};
-    if (!lists) abort();
-    trie_store st = {0};
-    if (!err) st = trie_overlay_store(p->ov);
-    if (!err) err = storage_round(p, &st, &upd, lists, &svals);
-    if (!err) err = account_round(p, &st, &upd, &acct, &avals);
-    /* the final round's overlay and values would serve no later round:
-     * only its record writes are kept, for the commit (on blocks chained
-     * behind unwritten ones, keeping the rest took up to 10 ms) */
-    if (!err && final) trie_updates_move(&p->log, &upd);
-    kept_round r = {true, lists, n, acct, svals, avals, upd};
-    if (!err && !final) p->kept = r; /* into the overlay when a later round walks (kept_flush) */
     pthread_mutex_unlock(lock);
     if (p->links) db_snapshots_leave(d);
-    if (err || final) kept_round_free(&r);
     if (err) p->err = err;
-    else p->rounds++;
+    else if (kind == ROUND_UPDATE || kind == ROUND_FINAL) p->rounds++;
     return err;
 }
 
 const char *db_preroot_update(db_preroot *p, const change_set *guess, bytes32 *root) {
     bool ran;
-    const char *err = run_round(p, guess, false, false, &ran);
+    const char *err = run_round(p, guess, ROUND_UPDATE, &ran);
     if (!err && ran && root) *root = p->w.root;
     p->last_ran = !err && ran;
     return err;
 }
 
+const char *db_preroot_prepare(db_preroot *p, const change_set *guess) {
+    bool ran;
+    p->last_ran = false; /* the work set holds guess now, not the last update's */
+    return run_round(p, guess, ROUND_PREPARE, &ran);
+}
+
 static const char *finish(db_preroot *p, const change_set *cs, bool as_guessed, bytes32 *root, db_preview **out) {
     *out = NULL;
     bool ran;
-    const char *err = run_round(p, cs, true, as_guessed, &ran);
+    const char *err = run_round(p, cs, as_guessed ? ROUND_AS_GUESSED : ROUND_FINAL, &ran);
     if (err) return err;
     db_preview *pv = calloc(1, sizeof *pv);
     if (!pv) abort();
