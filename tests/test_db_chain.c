@@ -268,18 +268,23 @@ static void whole_guess(const change_set *cs, change_set *out) {
     }
 }
 
+/* A round's guess: the block's first entries, or changes of its own. */
+static void guess_for(const world *w, const change_set *cs, change_set *guess) {
+    if (rnd() % 3 == 0) {
+        gen_changes(w, guess, 1 + (int)(rnd() % 10));
+        without_wipes(guess);
+    } else {
+        change_set_clear(guess);
+        change_set_append(guess, cs, (size_t)(rnd() % (cs->n_accounts + 1)));
+    }
+}
+
 /* A prepare between rounds (db_preroot_prepare), one time in three, on a
  * part of the block or on a wrong guess: work for the next round that
  * never changes a root. */
 static bool maybe_prepare(db_preroot *p, const world *w, const change_set *cs, change_set *pre) {
     if (rnd() % 3) return false;
-    if (rnd() % 3 == 0) {
-        gen_changes(w, pre, 1 + (int)(rnd() % 10));
-        without_wipes(pre);
-    } else {
-        change_set_clear(pre);
-        change_set_append(pre, cs, (size_t)(rnd() % (cs->n_accounts + 1)));
-    }
+    guess_for(w, cs, pre);
     db_preroot_prepare(p, pre);
     return true;
 }
@@ -520,17 +525,6 @@ static void write_oldest(db *d, unwritten *u, size_t *nu) {
     free(u[0].cs);
     memmove(&u[0], &u[1], (*nu - 1) * sizeof *u);
     (*nu)--;
-}
-
-/* A round's guess: the block's first entries, or changes of its own. */
-static void guess_for(const world *w, const change_set *cs, change_set *guess) {
-    if (rnd() % 3 == 0) {
-        gen_changes(w, guess, 1 + (int)(rnd() % 10));
-        without_wipes(guess);
-    } else {
-        change_set_clear(guess);
-        change_set_append(guess, cs, (size_t)(rnd() % (cs->n_accounts + 1)));
-    }
 }
 
 /* Chained rounds (db_preroot_new_chain): a block's root worked out in
