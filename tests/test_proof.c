@@ -101,7 +101,7 @@ static size_t gen_changes(model *m, trie_change *ch, size_t want) {
         if (dup) continue;
         if (m->len[idx] && rnd() % 3 == 0) m->len[idx] = 0; /* delete */
         else rnd_value(m->val[idx], &m->len[idx]);
-        ch[n] = (trie_change){m->key[idx], m->val[idx], m->len[idx]};
+        ch[n] = (trie_change){m->key[idx], m->val[idx], m->len[idx], false};
         n++;
     }
     trie_changes_sort(ch, n);
@@ -261,7 +261,7 @@ TEST(proofs_of_tiny_tries) {
     bytes32 k = {{0}};
     k.b[0] = 0x12;
     uint8_t v = 0x05;
-    trie_change ch[2] = {{k, &v, 1}};
+    trie_change ch[2] = {{k, &v, 1, false}};
     m.key[0] = k, m.val[0][0] = v, m.len[0] = 1, m.n = 1;
     tstore t = {ms, s, NULL, EMPTY_TRIE_ROOT};
     trie_updates upd = {0};
@@ -269,7 +269,7 @@ TEST(proofs_of_tiny_tries) {
     commit_round(&t, ch, 1, &upd);
     check_proofs(&t.store, NULL, &m, &t.root);
     k.b[31] = 1;
-    ch[0] = (trie_change){k, &v, 1};
+    ch[0] = (trie_change){k, &v, 1, false};
     m.key[1] = k, m.val[1][0] = v, m.len[1] = 1, m.n = 2;
     trie_updates_clear(&upd);
     apply_round(&t, &m, ch, 1, &upd);

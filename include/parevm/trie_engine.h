@@ -22,11 +22,19 @@
 #include "pool.h"
 #include "trie_store.h"
 
-/* A changed leaf: the new value, or a deletion (val_len == 0). */
+/* A changed leaf: the new value, or a deletion (val_len == 0).
+ *
+ * present: the caller knows that key is a leaf of the trie as the store
+ * holds it (the job's trie before the change). Where a branch record shows
+ * the key's position as a hashed leaf and key is the only change under it,
+ * that leaf can only be key's, so the engine replaces it without reading
+ * the store's leaves there. false is always correct (the leaves are read);
+ * true for a key the trie lacks gives a wrong root. */
 typedef struct {
     bytes32 key;
     const uint8_t *val; /* the caller's memory, valid during the run */
     size_t val_len;
+    bool present;
 } trie_change;
 
 typedef struct {

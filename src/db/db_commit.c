@@ -454,6 +454,7 @@ static const char *preview_work(db *d, const change_set *const *sets, size_t n, 
     rc = read_position(d, rt, &p);
     *reusable = !rc && p.has_head && p.trie == p.head && n == 1;
     if (!rc && p.has_head && p.trie < p.head) rc = work_add_history(w, p.trie + 1, p.head);
+    w->trie_at_prior = !rc && p.has_head && p.trie == p.head;
     read_index x;
     bool logged = !rc && index_reads(reads, w, &x);
     if (logged) w->reads = &x;
@@ -619,6 +620,7 @@ static const char *chain_work(db *d, MDB_txn *rt, const db_preview *const *pv, s
     w->parents = up;
     w->n_parents = n;
     w->trie = ov ? &top : under;
+    w->trie_at_prior = true; /* the store's trie is at its head (db_unwritten_ancestors) */
     w->pool = d->chain_pool;
     const char *err = NULL;
     int rc = work_apply(w, cs);

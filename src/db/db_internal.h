@@ -309,6 +309,10 @@ typedef struct work_set {
     size_t n_parents;
     const trie_store *trie;
     task_pool *pool;
+    /* The tries the roots walk (trie, else the store's) hold exactly the
+     * prior state: a changed key is in its trie iff its prior value is set
+     * (the engine's present hint). Only where the trie does not lag. */
+    bool trie_at_prior;
 } work_set;
 
 void work_init(work_set *w, db *d, MDB_txn *rt);

@@ -319,6 +319,7 @@ static const char *storage_round(db_preroot *p, const trie_store *st, trie_updat
             if (u256_eq(&was, &s->value)) continue;
             work_slot_hash(s);
             l->c[l->n].key = s->hkey;
+            l->c[l->n].present = !u256_is_zero(&was); /* the walked trie holds was */
             l->slot[l->n] = k;
             l->off[l->n] = vals->len;
             if (!u256_is_zero(&s->value)) rlp_encode_u256(vals, &s->value);
@@ -356,10 +357,12 @@ static const char *account_round(db_preroot *p, const trie_store *st, trie_updat
     change_list_init(l, w->n);
     for (size_t i = 0; i < w->n; i++) {
         acct_work *a = &w->a[i];
+        bool was = i < p->n ? p->a[i].exists : a->prior_exists; /* in the walked trie */
         bool differs = i < p->n ? account_differs(a, p->a[i].exists, &p->a[i].acct, &p->a[i].storage_root)
                                 : account_differs(a, a->prior_exists, &a->prior, &p->stored_root[i]);
         if (!differs) continue;
         l->c[l->n].key = a->haddr;
+        l->c[l->n].present = was;
         l->off[l->n] = vals->len;
         if (a->exists) db_leaf_encode(&a->acct, &a->storage_root, vals);
         l->c[l->n].val_len = vals->len - l->off[l->n];

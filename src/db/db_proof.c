@@ -31,7 +31,7 @@ static void slot_changes(acct_work *a) {
     size_t *off = malloc(a->n_slots * sizeof *off);
     if (!a->changes || !off) abort();
     for (size_t k = 0; k < a->n_slots; k++) {
-        a->changes[k].key = db_slot_hash(&a->slots[k].key);
+        a->changes[k] = (trie_change){.key = db_slot_hash(&a->slots[k].key)};
         off[k] = a->change_vals.len;
         if (!u256_is_zero(&a->slots[k].value)) rlp_encode_u256(&a->change_vals, &a->slots[k].value);
         a->changes[k].val_len = a->change_vals.len - off[k];
@@ -78,7 +78,7 @@ static const char *account_trie(work_set *w, tries_at *t, trie_updates *upd) {
     for (size_t i = 0; i < w->n; i++) {
         acct_work *a = &w->a[i];
         if (!a->trie) continue;
-        w->acct_changes[n].key = a->haddr;
+        w->acct_changes[n] = (trie_change){.key = a->haddr};
         off[n] = w->leaf_vals.len;
         if (a->exists) db_leaf_encode(&a->acct, &a->storage_root, &w->leaf_vals);
         w->acct_changes[n].val_len = w->leaf_vals.len - off[n];

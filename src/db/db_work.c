@@ -547,6 +547,7 @@ static void build_storage_changes(void *arg, size_t i, unsigned worker) {
         bool zero = u256_is_zero(&s->value);
         if (a->wiped && zero) continue; /* the wiped trie starts empty */
         a->changes[n].key = s->hkey;
+        a->changes[n].present = w->trie_at_prior && !u256_is_zero(&s->prior);
         off[n] = a->change_vals.len;
         if (!zero) rlp_encode_u256(&a->change_vals, &s->value);
         a->changes[n].val_len = a->change_vals.len - off[n];
@@ -593,6 +594,7 @@ const char *work_roots(work_set *w) {
         if (!a->trie) continue;
         trie_change *c = &w->acct_changes[n];
         c->key = a->haddr;
+        c->present = w->trie_at_prior && a->prior_exists;
         off[n] = w->leaf_vals.len;
         if (a->exists) db_leaf_encode(&a->acct, &a->storage_root, &w->leaf_vals);
         c->val_len = w->leaf_vals.len - off[n];

@@ -12,7 +12,12 @@
  *     with the changes (stream).
  * partition(P, K, old) takes each child c of P: unchanged children come from
  * the old record's hashes (OPAQUE, leaves too) or, when embedded (shorter
- * than 32 bytes), from the store; changed ones from walk/stream on P+c.
+ * than 32 bytes), from the store; changed ones from walk/stream on P+c,
+ * except a hashed leaf whose one change is to a key the caller knows is in
+ * the trie (trie_change's present): that leaf is the key's own, replaced
+ * without reading the store (own_leaf: 35-40% of the changed keys in bench
+ * engine's erc20 blocks over 1M accounts; the others share their place with
+ * other keys, in a branch that has no record).
  * Then 0 children: empty; 1: the node collapses into its child, which is
  * resolved to its real form (a leaf or a branch further down: an opaque
  * hash cannot be moved up); 2 or more: a branch at P, encoded, and its
@@ -140,6 +145,19 @@ static bool resolve(walk_ctx *c, uint8_t *path, size_t plen, bool stored, trie_s
     return stored ? walk(c, path, plen, NULL, 0, out) : stream(c, path, plen, NULL, 0, out);
 }
 
+/* The summary under a child that the parent's record shows as a hashed
+ * leaf, whose one change k is to a key the trie holds (trie_change's
+ * present): that leaf is k's own, so the child is k's new leaf, or nothing
+ * once k is deleted. The store's leaves are not read. */
+static void own_leaf(const trie_change *k, trie_sum *out) {
+    memset(out, 0, sizeof *out);
+    if (!k->val_len) return; /* SUM_EMPTY */
+    out->kind = SUM_LEAF;
+    memcpy(out->key, k->key.b, 32);
+    out->val = k->val;
+    out->val_len = k->val_len;
+}
+
 static bool partition(walk_ctx *c, uint8_t *path, size_t plen, const trie_change *k, size_t n,
                       const trie_branch *old, trie_sum *out) {
     trie_sum ch[16];
@@ -153,7 +171,9 @@ static bool partition(walk_ctx *c, uint8_t *path, size_t plen, const trie_change
         path[plen] = (uint8_t)nib;
         bool ok = true;
         if (hi > lo) {
-            if (old && !(old->tree_mask & bit))
+            if (old && hi - lo == 1 && k[lo].present && (old->leaf_mask & bit))
+                own_leaf(&k[lo], s);
+            else if (old && !(old->tree_mask & bit))
                 ok = stream(c, path, plen + 1, k + lo, hi - lo, s);
             else
                 ok = walk(c, path, plen + 1, k + lo, hi - lo, s);

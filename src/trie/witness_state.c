@@ -383,6 +383,7 @@ static const char *storage_root(witness_state *w, const ws_account *a, bytes32 *
         uint8_t be[32];
         u256_to_be(&e->key, be);
         keccak256(be, 32, ch[n].key.b);
+        ch[n].present = false;
         off[n] = vals.len;
         if (!zero) rlp_encode_u256(&vals, &e->val);
         ch[n].val_len = vals.len - off[n];
@@ -409,6 +410,7 @@ const char *witness_state_root(witness_state *w, bytes32 *root) {
         const ws_account *a = &w->a[i];
         if (!a->dirty) continue;
         ch[n].key = a->haddr;
+        ch[n].present = false;
         off[n] = vals.len;
         if (a->exists) {
             bytes32 sroot;
