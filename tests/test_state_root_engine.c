@@ -516,6 +516,37 @@ static bool same_updates(const trie_updates *a, const trie_updates *b) {
     return same;
 }
 
+/* Puts the account-trie leaves of init (fixed and sorted here) and their
+ * records into ms; returns the number of records. */
+static size_t store_account_trie(trie_mem_store *ms, change_list *init) {
+    cl_fix(init);
+    trie_changes_sort(init->c, init->n);
+    trie_job job = {.changes = init->c, .n_changes = init->n};
+    trie_updates up = {0};
+    trie_store base = trie_mem_store_store(ms);
+    CHECK(trie_update_roots(&base, NULL, &job, 1, &up) == NULL);
+    for (size_t k = 0; k < init->n; k++) trie_mem_store_set_leaf(ms, NULL, &init->c[k].key, init->c[k].val, init->c[k].val_len);
+    trie_mem_store_apply(ms, &up);
+    size_t records = up.count;
+    trie_updates_free(&up);
+    return records;
+}
+
+/* Runs cl's changes on ms's account trie, every key hinted present or
+ * not, through a counting store; checks the root against want and
+ * returns the leaf reads (the record writes into *out). */
+static size_t hinted_run(trie_mem_store *ms, change_list *cl, bool hint, task_pool *pool, size_t split_min,
+                         const bytes32 *want, trie_updates *out) {
+    for (size_t k = 0; k < cl->n; k++) cl->c[k].present = hint;
+    counting_store cs = {.inner = trie_mem_store_store(ms)};
+    atomic_init(&cs.leaf_reads, 0);
+    trie_store counted = {&counting_ops, cnt_open, &cs};
+    trie_job j = {.changes = cl->c, .n_changes = cl->n};
+    CHECK(trie_update_roots_split(&counted, pool, &j, 1, split_min, out) == NULL);
+    CHECK(bytes32_eq(&j.root, want));
+    return atomic_load(&cs.leaf_reads);
+}
+
 /* Updates and deletions of keys the trie holds, each hinted present or
  * not: the same root and records either way, the root of a full rebuild,
  * and with the hint the engine reads far fewer leaves (a key whose parent's
@@ -535,15 +566,7 @@ TEST(engine_present_hint_skips_leaf_reads) {
         word_map_put(&m.t[0], &kk, &v);
         cl_add(&init, key, &v, false);
     }
-    cl_fix(&init);
-    trie_changes_sort(init.c, init.n);
-    trie_job job = {.changes = init.c, .n_changes = init.n};
-    trie_updates up = {0};
-    trie_store base = trie_mem_store_store(ms);
-    CHECK(trie_update_roots(&base, NULL, &job, 1, &up) == NULL);
-    for (size_t k = 0; k < init.n; k++) trie_mem_store_set_leaf(ms, NULL, &init.c[k].key, init.c[k].val, init.c[k].val_len);
-    trie_mem_store_apply(ms, &up);
-    trie_updates_free(&up);
+    store_account_trie(ms, &init);
     cl_free(&init);
 
     /* CHANGED existing keys: new values, one in five deleted */
@@ -569,15 +592,8 @@ TEST(engine_present_hint_skips_leaf_reads) {
         size_t reads[2];
         trie_updates out[2] = {{0}};
         for (int hint = 0; hint < 2; hint++) {
-            for (size_t k = 0; k < cl.n; k++) cl.c[k].present = hint;
-            counting_store cs = {.inner = trie_mem_store_store(ms)};
-            atomic_init(&cs.leaf_reads, 0);
-            trie_store counted = {&counting_ops, cnt_open, &cs};
-            trie_job j = {.changes = cl.c, .n_changes = cl.n};
-            CHECK(trie_update_roots_split(&counted, on_pool ? pool : NULL, &j, 1, on_pool ? 16 : TRIE_SPLIT_MIN,
-                                          &out[hint]) == NULL);
-            CHECK(bytes32_eq(&j.root, &want));
-            reads[hint] = atomic_load(&cs.leaf_reads);
+            reads[hint] = hinted_run(ms, &cl, hint, on_pool ? pool : NULL, on_pool ? 16 : TRIE_SPLIT_MIN, &want,
+                                     &out[hint]);
         }
         CHECK(same_updates(&out[0], &out[1]));
         CHECK(reads[0] >= cl.n); /* without the hint: a leaf stream per change at least */
@@ -611,16 +627,7 @@ TEST(engine_present_hint_exact_reads) {
         word_map_put(&m.t[0], &kk, &v);
         cl_add(&init, key, &v, false);
     }
-    cl_fix(&init);
-    trie_changes_sort(init.c, init.n);
-    trie_job job = {.changes = init.c, .n_changes = init.n};
-    trie_updates up = {0};
-    trie_store base = trie_mem_store_store(ms);
-    CHECK(trie_update_roots(&base, NULL, &job, 1, &up) == NULL);
-    CHECK_EQ_U64(up.count, 1); /* the root's record only */
-    for (size_t k = 0; k < init.n; k++) trie_mem_store_set_leaf(ms, NULL, &init.c[k].key, init.c[k].val, init.c[k].val_len);
-    trie_mem_store_apply(ms, &up);
-    trie_updates_free(&up);
+    CHECK_EQ_U64(store_account_trie(ms, &init), 1); /* the root's record only */
     /* the fifteen lone leaves: new values, or deleted */
     for (int deleting = 0; deleting < 2; deleting++) {
         change_list cl = {0};
@@ -639,16 +646,9 @@ TEST(engine_present_hint_exact_reads) {
         bytes32 want = model_root(&after, 0);
         size_t reads[2];
         for (int hint = 0; hint < 2; hint++) {
-            for (size_t k = 0; k < cl.n; k++) cl.c[k].present = hint;
-            counting_store cs = {.inner = trie_mem_store_store(ms)};
-            atomic_init(&cs.leaf_reads, 0);
-            trie_store counted = {&counting_ops, cnt_open, &cs};
-            trie_job j = {.changes = cl.c, .n_changes = cl.n};
             trie_updates out = {0};
-            CHECK(trie_update_roots(&counted, NULL, &j, 1, &out) == NULL);
-            CHECK(bytes32_eq(&j.root, &want));
+            reads[hint] = hinted_run(ms, &cl, hint, NULL, TRIE_SPLIT_MIN, &want, &out);
             trie_updates_free(&out);
-            reads[hint] = atomic_load(&cs.leaf_reads);
         }
         CHECK(reads[0] >= 15);
         if (deleting) CHECK(reads[1] > 0 && reads[1] <= 3); /* seek, next, next past them */
