@@ -465,6 +465,90 @@ TEST(u256_division_corners_vs_gmp) {
     mpz_clears(A, B, M, R, NULL);
 }
 
+/* A MULMOD operand for modulus m: random, reduced, or at the edges (0, 1,
+ * m - 1, m, m + 1, 2^256 - 1), so that products land near multiples of m
+ * and near 2^512. */
+static u256 mulmod_operand(const u256 *m) {
+    u256 one = u256_from_u64(1), v = rnd_u256();
+    switch (rnd() % 8) {
+    case 0: return u256_mod(&v, m);
+    case 1: return u256_sub(m, &one);
+    case 2: return *m;
+    case 3: return u256_add(m, &one);
+    case 4: { u256 r = {{~0ULL, ~0ULL, ~0ULL, ~0ULL}}; return r; }
+    case 5: return u256_from_u64(rnd() % 2);
+    case 6: { u256 k = u256_from_u64(2 + rnd() % 4); return u256_sub(m, &k); }
+    default: return v;
+    }
+}
+
+/* u256_mulmod_cached against GMP and u256_mulmod: runs of one modulus
+ * (reduced by Barrett from the second product on), moduli that keep the
+ * long division (below 2^192, powers of two), and alternating moduli. */
+TEST(u256_mulmod_cached_vs_gmp) {
+    static const u256 fixed[] = {
+        {{0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL, 0x30644e72e131a029ULL}}, /* BN254 p */
+        {{0xfffffffefffffc2fULL, ~0ULL, ~0ULL, ~0ULL}},                                             /* secp256k1 p */
+        {{0xbfd25e8cd0364141ULL, 0xbaaedce6af48a03bULL, 0xfffffffffffffffeULL, ~0ULL}},             /* secp256k1 n */
+        {{0xffffffff00000001ULL, 0x53bda402fffe5bfeULL, 0x3339d80809a1d805ULL, 0x73eda753299d7d48ULL}}, /* BLS12-381 r */
+        {{~0ULL, ~0ULL, ~0ULL, ~0ULL}},                                                             /* 2^256 - 1 */
+        {{1, 0, 0, 1}},                                                                             /* 2^192 + 1 */
+        {{~0ULL, ~0ULL, ~0ULL, 1}},                                                                 /* 2^193 - 1 */
+        {{0, 0, 0, 1}},                                                                             /* 2^192: long division */
+        {{0, 0, 0, 1ULL << 63}},                                                                    /* 2^255: long division */
+        {{~0ULL, ~0ULL, ~0ULL, 0}},                                                                 /* 2^192 - 1: long division */
+        {{7, 0, 0, 0}},
+    };
+    enum { NFIXED = sizeof fixed / sizeof fixed[0] };
+    mpz_t A, B, M, R;
+    mpz_inits(A, B, M, R, NULL);
+    long ready = 0, unsuited = 0;
+    for (int round = 0; round < 240; round++) {
+        u256 m;
+        if (round < NFIXED) {
+            m = fixed[round];
+        } else {
+            m = rnd_u256();
+            if (round % 3 == 0) m.w[3] = 1 + rnd() % 4; /* just above 2^192 */
+            if (u256_is_zero(&m)) m = u256_from_u64(3);
+        }
+        u256_mulmod_cache c = {0};
+        to_mpz(M, &m);
+        for (int i = 0; i < 1500; i++) {
+            u256 a = mulmod_operand(&m), b = mulmod_operand(&m);
+            to_mpz(A, &a);
+            to_mpz(B, &b);
+            mpz_mul(R, A, B);
+            mpz_fdiv_r(R, R, M);
+            u256 r = u256_mulmod_cached(&a, &b, &m, &c), e = from_mpz(R), plain = u256_mulmod(&a, &b, &m);
+            CHECK(u256_eq(&r, &e));
+            CHECK(u256_eq(&plain, &e));
+        }
+        int bits = 0;
+        for (int k = 0; k < 4; k++) bits += __builtin_popcountll(m.w[k]);
+        bool suited = m.w[3] != 0 && bits != 1;
+        CHECK(c.state == (suited ? U256_MOD_READY : U256_MOD_UNSUITED));
+        ready += c.state == U256_MOD_READY;
+        unsuited += c.state == U256_MOD_UNSUITED;
+    }
+    CHECK(ready > 100);
+    CHECK(unsuited >= 4);
+    /* two moduli in turn: each call sees a new modulus, nothing is kept */
+    u256_mulmod_cache c = {0};
+    for (int i = 0; i < 4000; i++) {
+        const u256 *m = &fixed[i % 2];
+        u256 a = rnd_u256(), b = rnd_u256();
+        u256 r = u256_mulmod_cached(&a, &b, m, &c), e = u256_mulmod(&a, &b, m);
+        CHECK(u256_eq(&r, &e));
+        CHECK(c.state == U256_MOD_SEEN);
+    }
+    /* m == 0 gives 0 and leaves the cache as it was */
+    u256 a = rnd_u256(), zero = U256_ZERO, r = u256_mulmod_cached(&a, &a, &zero, &c);
+    CHECK(u256_is_zero(&r));
+    CHECK(u256_eq(&c.m, &fixed[1]));
+    mpz_clears(A, B, M, R, NULL);
+}
+
 /* Both maps against a plain array model: puts, overwrites, gets and
  * deletions from a small key space (long probe runs, so the backward-shift
  * deletion is exercised), through growth, clear and clone. */

@@ -173,6 +173,22 @@ u256 u256_smod(const u256 *a, const u256 *b);
 /* (a + b) % m and (a * b) % m without intermediate overflow; m == 0 gives 0. */
 u256 u256_addmod(const u256 *a, const u256 *b, const u256 *m);
 u256 u256_mulmod(const u256 *a, const u256 *b, const u256 *m);
+/* What u256_mulmod_cached keeps about the last modulus it saw: field
+ * arithmetic in EVM code (elliptic curves, SNARK verifiers) reduces by one
+ * modulus many times, and a kept reciprocal turns each long division into
+ * two multiplications. Zero it before first use ({0}); it holds no
+ * pointers and needs no freeing. One cache per thread of execution. */
+typedef struct {
+    u256 m;          /* the last modulus (zero: none yet) */
+    uint64_t mu[5];  /* floor(2^512 / m), when state is U256_MOD_READY */
+    int state;       /* U256_MOD_SEEN, U256_MOD_READY or U256_MOD_UNSUITED */
+} u256_mulmod_cache;
+enum { U256_MOD_SEEN = 0, U256_MOD_READY = 1, U256_MOD_UNSUITED = 2 };
+/* Exactly u256_mulmod(a, b, m). The second use of a modulus in a row
+ * computes its reciprocal into c (one long division); from then on the
+ * remainder is a Barrett reduction. A modulus below 2^192, or a power of
+ * two, keeps the long division. */
+u256 u256_mulmod_cached(const u256 *a, const u256 *b, const u256 *m, u256_mulmod_cache *c);
 /* a ** e mod 2^256 */
 u256 u256_exp(const u256 *a, const u256 *e);
 /* EVM SIGNEXTEND: extend the sign of byte b (0 = least significant). */

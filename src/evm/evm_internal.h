@@ -112,6 +112,7 @@ typedef struct {
     buf_t *ret;          /* return data of the last child call */
     const uint8_t *out;  /* RETURN/REVERT data */
     size_t out_len;
+    u256_mulmod_cache mulmod; /* MULMOD's last modulus and its reciprocal */
 } evm_frame;
 
 #define MEM_LIMIT 0xffffffffULL /* offsets beyond 4 GiB can never be paid for */

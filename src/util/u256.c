@@ -270,6 +270,96 @@ u256 u256_mulmod(const u256 *a, const u256 *b, const u256 *m) {
     return r;
 }
 
+/* ---- MULMOD by a kept modulus: Barrett reduction ----
+ * Menezes et al., Handbook of Applied Cryptography, algorithm 14.42, with
+ * base 2^64 and k = 4 limbs: for x < 2^512 and mu = floor(2^512 / m),
+ * q3 = floor(floor(x / 2^192) * mu / 2^320) is at most 2 below
+ * floor(x / m), so x - q3 * m < 3m < 2^320 is found modulo 2^320 and two
+ * conditional subtractions finish it. */
+
+/* m >= 2^192 (four limbs) and not a power of two: then mu < 2^320 fits in
+ * five limbs and floor((2^512 - 1) / m) is mu. */
+static bool barrett_suited(const u256 *m) {
+    unsigned k;
+    return m->w[3] != 0 && !power_of_two(m, &k);
+}
+
+static void barrett_mu(const u256 *m, uint64_t mu[5]) {
+    uint64_t ones[8], r[4];
+    memset(ones, 0xff, sizeof ones);
+    udivrem(mu, r, ones, 8, m->w, 4);
+}
+
+/* r[0..5) >= m, m zero-extended to five limbs */
+static bool ge_m5(const uint64_t r[5], const u256 *m) {
+    if (r[4]) return true;
+    for (int i = 3; i >= 0; i--)
+        if (r[i] != m->w[i]) return r[i] > m->w[i];
+    return true;
+}
+
+static u256 barrett_rem(const uint64_t x[8], const u256 *m, const uint64_t mu[5]) {
+    /* q2 = (x >> 192) * mu: only its limbs 5..9 (q3) are used */
+    const uint64_t *q1 = x + 3;
+    uint64_t q2[10] = {0};
+    for (int i = 0; i < 5; i++) {
+        uint64_t carry = 0;
+        for (int j = 0; j < 5; j++) {
+            u128 t = (u128)q1[i] * mu[j] + q2[i + j] + carry;
+            q2[i + j] = (uint64_t)t;
+            carry = (uint64_t)(t >> 64);
+        }
+        q2[i + 5] = carry;
+    }
+    const uint64_t *q3 = q2 + 5;
+    /* q3 * m modulo 2^320 */
+    uint64_t p[5] = {0};
+    for (int i = 0; i < 5; i++) {
+        uint64_t carry = 0;
+        for (int j = 0; j < 4 && i + j < 5; j++) {
+            u128 t = (u128)q3[i] * m->w[j] + p[i + j] + carry;
+            p[i + j] = (uint64_t)t;
+            carry = (uint64_t)(t >> 64);
+        }
+        if (i == 0) p[4] = carry;
+    }
+    /* r = x - q3 * m modulo 2^320, below 3m */
+    uint64_t r[5], borrow = 0;
+    for (int i = 0; i < 5; i++) {
+        u128 d = (u128)x[i] - p[i] - borrow;
+        r[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    for (int n = 0; n < 2 && ge_m5(r, m); n++) {
+        borrow = 0;
+        for (int i = 0; i < 5; i++) {
+            u128 d = (u128)r[i] - (i < 4 ? m->w[i] : 0) - borrow;
+            r[i] = (uint64_t)d;
+            borrow = (uint64_t)(d >> 64) & 1;
+        }
+    }
+    u256 out;
+    memcpy(out.w, r, 32);
+    return out;
+}
+
+u256 u256_mulmod_cached(const u256 *a, const u256 *b, const u256 *m, u256_mulmod_cache *c) {
+    u256 r = U256_ZERO;
+    if (u256_is_zero(m)) return r;
+    uint64_t p[8];
+    u256_mul_full(p, a, b);
+    if (!u256_eq(m, &c->m)) {
+        c->m = *m;
+        c->state = U256_MOD_SEEN;
+    } else if (c->state == U256_MOD_SEEN) {
+        c->state = barrett_suited(m) ? U256_MOD_READY : U256_MOD_UNSUITED;
+        if (c->state == U256_MOD_READY) barrett_mu(m, c->mu);
+    }
+    if (c->state == U256_MOD_READY) return barrett_rem(p, m, c->mu);
+    divmod_limbs(p, 8, m, NULL, 0, &r);
+    return r;
+}
+
 /* a * a mod 2^256: the products below the diagonal count twice, so 6
  * multiplications instead of u256_mul's 10. */
 static u256 u256_sqr(const u256 *a) {
