@@ -165,8 +165,40 @@ static inline u256 u256_mul(const u256 *a, const u256 *b) {
 void u256_mul_full(uint64_t r[8], const u256 *a, const u256 *b);
 /* q = a / b, r = a % b; b == 0 gives q = r = 0. Either out may be NULL. */
 void u256_divmod(const u256 *a, const u256 *b, u256 *q, u256 *r);
-u256 u256_div(const u256 *a, const u256 *b);
-u256 u256_mod(const u256 *a, const u256 *b);
+/* Whether v is 2^k; k into *k if so. */
+static inline bool u256_is_pow2(const u256 *v, unsigned *k) {
+    int bits = __builtin_popcountll(v->w[0]) + __builtin_popcountll(v->w[1]) + __builtin_popcountll(v->w[2]) +
+               __builtin_popcountll(v->w[3]);
+    if (bits != 1) return false;
+    unsigned i = v->w[0] ? 0 : v->w[1] ? 1 : v->w[2] ? 2 : 3;
+    *k = 64 * i + (unsigned)__builtin_ctzll(v->w[i]);
+    return true;
+}
+/* The long divisions behind u256_div and u256_mod (use those). */
+u256 u256_div_long(const u256 *a, const u256 *b);
+u256 u256_mod_long(const u256 *a, const u256 *b);
+/* a / b and a % b; b == 0 gives 0. Inline: words that fit in 64 bits and
+ * powers of two (old compilers divided to shift, and Solidity still
+ * divides by 2^k to take bytes) need no division loop and no call. */
+static inline u256 u256_div(const u256 *a, const u256 *b) {
+    unsigned k;
+    if (u256_fits_u64(a) && u256_fits_u64(b)) return u256_from_u64(b->w[0] ? a->w[0] / b->w[0] : 0);
+    if (u256_is_pow2(b, &k)) return u256_shr(a, k);
+    return u256_div_long(a, b);
+}
+static inline u256 u256_mod(const u256 *a, const u256 *b) {
+    unsigned k;
+    if (u256_fits_u64(a) && u256_fits_u64(b)) return u256_from_u64(b->w[0] ? a->w[0] % b->w[0] : 0);
+    if (u256_is_pow2(b, &k)) {
+        u256 r = *a;
+        for (unsigned i = 0; i < 4; i++) {
+            unsigned lo = 64 * i;
+            r.w[i] &= k >= lo + 64 ? ~0ULL : k <= lo ? 0 : (1ULL << (k - lo)) - 1;
+        }
+        return r;
+    }
+    return u256_mod_long(a, b);
+}
 /* Signed (two's complement) division and modulo, EVM SDIV/SMOD semantics. */
 u256 u256_sdiv(const u256 *a, const u256 *b);
 u256 u256_smod(const u256 *a, const u256 *b);

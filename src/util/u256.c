@@ -186,16 +186,6 @@ static void divmod_limbs(const uint64_t *u, int un, const u256 *d, uint64_t *q,
     if (rem) memcpy(rem->w, rr, 32);
 }
 
-/* Whether v is 2^k; k into *k if so. */
-static bool power_of_two(const u256 *v, unsigned *k) {
-    u256 one = u256_from_u64(1), below = u256_sub(v, &one), common = u256_and(v, &below);
-    if (!u256_is_zero(&common) || u256_is_zero(v)) return false;
-    unsigned i = 0;
-    while (!v->w[i]) i++;
-    *k = 64 * i + (unsigned)__builtin_ctzll(v->w[i]);
-    return true;
-}
-
 void u256_divmod(const u256 *a, const u256 *b, u256 *q, u256 *r) {
     /* fast path: both fit in 64 bits */
     if (u256_fits_u64(a) && u256_fits_u64(b)) {
@@ -206,7 +196,7 @@ void u256_divmod(const u256 *a, const u256 *b, u256 *q, u256 *r) {
     }
     /* a power of two, as old compilers divided to shift: a shift and a mask */
     unsigned k;
-    if (power_of_two(b, &k)) {
+    if (u256_is_pow2(b, &k)) {
         u256 one = u256_from_u64(1), mask = u256_sub(b, &one);
         if (q) *q = u256_shr(a, k);
         if (r) *r = u256_and(a, &mask);
@@ -215,15 +205,15 @@ void u256_divmod(const u256 *a, const u256 *b, u256 *q, u256 *r) {
     divmod_limbs(a->w, 4, b, q ? q->w : NULL, 4, r);
 }
 
-u256 u256_div(const u256 *a, const u256 *b) {
+u256 u256_div_long(const u256 *a, const u256 *b) {
     u256 q;
-    u256_divmod(a, b, &q, NULL);
+    divmod_limbs(a->w, 4, b, q.w, 4, NULL);
     return q;
 }
 
-u256 u256_mod(const u256 *a, const u256 *b) {
+u256 u256_mod_long(const u256 *a, const u256 *b) {
     u256 r;
-    u256_divmod(a, b, NULL, &r);
+    divmod_limbs(a->w, 4, b, NULL, 0, &r);
     return r;
 }
 
@@ -281,7 +271,7 @@ u256 u256_mulmod(const u256 *a, const u256 *b, const u256 *m) {
  * five limbs and floor((2^512 - 1) / m) is mu. */
 static bool barrett_suited(const u256 *m) {
     unsigned k;
-    return m->w[3] != 0 && !power_of_two(m, &k);
+    return m->w[3] != 0 && !u256_is_pow2(m, &k);
 }
 
 static void barrett_mu(const u256 *m, uint64_t mu[5]) {
@@ -392,7 +382,7 @@ u256 u256_exp(const u256 *a, const u256 *e) {
     if (bits == 0) return one;
     /* a power of two 2^s (2**k, 256**k in Solidity): 2^(s*e) is a shift */
     unsigned s;
-    if (power_of_two(a, &s)) {
+    if (u256_is_pow2(a, &s)) {
         if (s == 0) return one;
         if (bits > 8 || e->w[0] * s >= 256) return U256_ZERO;
         return u256_shl(&one, (unsigned)e->w[0] * s);
