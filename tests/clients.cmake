@@ -21,7 +21,8 @@ endforeach()
 
 # Randomized EVM differentials with fixed seeds (tests/tools/evm_fuzz): random
 # programs as state tests whose expectations EthereumJS computes, for every
-# fork from Frontier to Osaka (ejs), and with their EIP-3155 traces and
+# fork from Frontier to Osaka (ejs), with runs of field arithmetic on one
+# modulus (ejs_arith), and with their EIP-3155 traces and
 # structLogs compared step by step with EthereumJS's (ejs_trace); the fixtures' state tests with their
 # code, pre-state and transaction mutated, also as blocks run sequentially
 # and with Block-STM (ejs_mutate); chains of random blocks that EthereumJS
@@ -39,6 +40,11 @@ if(PAREVM_NODEJS)
   add_test(NAME differential/ejs_trace
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
                    --cases 150 --ops 60 --seed 2 --trace)
+  # programs with runs of MULMOD/ADDMOD/MOD/DIV on one modulus (field
+  # primes among them): MULMOD's Barrett path for a repeated modulus
+  add_test(NAME differential/ejs_arith
+           COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
+                   --cases 300 --ops 30 --seed 3 --arith)
   add_test(NAME differential/ejs_mutate
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_mutate.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
                    --cases 400 --seed 1 --stm-threads 2 --tests ${PAREVM_FIXTURES}/ethereum-tests/GeneralStateTests
@@ -71,7 +77,7 @@ else()
     add_test(NAME engine/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
     set_tests_properties(engine/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
   endforeach()
-  foreach(t ejs ejs_trace ejs_mutate ejs_blocks precompiles)
+  foreach(t ejs ejs_trace ejs_arith ejs_mutate ejs_blocks precompiles)
     add_test(NAME differential/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
     set_tests_properties(differential/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
   endforeach()

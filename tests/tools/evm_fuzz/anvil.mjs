@@ -22,7 +22,8 @@
 // refunds, Istanbul with Berlin's storage costs): those forks are left to
 // ejs.mjs.
 //
-//   node anvil.mjs PAREVM [--cases N] [--seed S] [--fork london|...|osaka] [--out DIR] [--anvil BIN]
+//   node anvil.mjs PAREVM [--cases N] [--seed S] [--fork london|...|osaka] [--out DIR] [--anvil BIN] [--arith]
+// (--arith: programs with runs of field arithmetic on one modulus)
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { startAnvil } from "../anvil_node.mjs";
@@ -175,7 +176,7 @@ const FI = FORKS.findIndex(([a]) => a === FORK);
 if (FI < 0) { console.error(`unknown fork ${FORK}`); process.exit(2); }
 const PFORK = FORKS[FI][1];
 const atLeast = (f) => FI >= FORKS.findIndex(([a]) => a === f);
-const g = generator({ seed: SEED, push0: atLeast("shanghai") });
+const g = generator({ seed: SEED, push0: atLeast("shanghai"), arith: argv.includes("--arith") });
 const { ri, pick, hexb, A, program, EOA, PRECOMPILES, sender } = g;
 g.others = atLeast("prague") ? [...AUTHORITIES] : []; // the programs call and inspect them too
 let bad = 0, steps = 0, failedTx = 0, huge = 0;

@@ -23,7 +23,8 @@
 // With --trace every case's EIP-3155 trace and structLogs are also compared,
 // step by step, with EthereumJS's (ejs_trace.mjs).
 //
-//   node ejs.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NAME|all] [--ops N] [--out DIR] [--trace]
+//   node ejs.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NAME|all] [--ops N] [--out DIR] [--trace] [--arith]
+// (--arith: programs with runs of field arithmetic on one modulus)
 import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
@@ -53,7 +54,7 @@ const COINBASE = "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba";
 const AUTH_KEYS = ["0x" + "11".repeat(32), "0x" + "22".repeat(32)];
 const AUTHORITIES = AUTH_KEYS.map((k) => U.createAddressFromPrivateKey(U.hexToBytes(k)).toString());
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const g = generator({ seed: SEED, sender: SENDER, maxOps: Number(opt("--ops", 22)), skip: [10] }); // EthereumJS runs KZG only with a trusted setup
+const g = generator({ seed: SEED, sender: SENDER, maxOps: Number(opt("--ops", 22)), skip: [10], arith: argv.includes("--arith") }); // EthereumJS runs KZG only with a trusted setup
 const { ri, pick, hexb, A } = g;
 const q = (v) => "0x" + BigInt(v).toString(16);
 const b32 = (v) => "0x" + hexb(v, 32);

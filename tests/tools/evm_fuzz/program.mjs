@@ -7,7 +7,11 @@
 //   const g = generator({ seed, push0: true });
 //   g.contracts = [addr, ...];   // the case's contracts (CALL targets)
 //   g.program()                  // "0x..." code of 3 to maxOps snippets
-export function generator({ seed, push0 = true, maxOps = 22, skip = [], sender = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266" }) {
+//
+// arith: true adds runs of field arithmetic (MULMOD, ADDMOD, MOD, DIV
+// chained on one modulus, as curve and SNARK code does); false keeps the
+// programs of every earlier seed unchanged.
+export function generator({ seed, push0 = true, maxOps = 22, skip = [], arith = false, sender = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266" }) {
   seed = BigInt(seed) || 1n;
   const g = { contracts: [] };
   // xorshift64*
@@ -104,6 +108,35 @@ export function generator({ seed, push0 = true, maxOps = 22, skip = [], sender =
     return c;
   }
 
+  // A value reduced again and again by one modulus m: a field prime, a
+  // random word, just above 2^192, a power of two or a small number. The
+  // stack holds x; each step leaves op(x, y) mod m (or x mod m, x / m).
+  const MODULI = [
+    0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47n, // BN254 p
+    0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn, // secp256k1 p
+    0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn, // P-256 p
+    0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n, // BLS12-381 r
+  ];
+  const TWO256 = 1n << 256n;
+  const wrap = (v) => ((v % TWO256) + TWO256) % TWO256; // m - 1 of m = 0 and the like stay words
+  function arithRun() {
+    const m = pick([() => pick(MODULI), word, () => (1n << 192n) + BigInt(ri(5)), () => 1n << BigInt(ri(256)),
+                    () => BigInt(ri(1000)), () => (1n << 256n) - 1n])();
+    let c = push(ri(2) ? word() : wrap(m - 1n));
+    const n = 2 + ri(10);
+    for (let i = 0; i < n; i++) {
+      c += push(m) + "90"; // ... m x
+      switch (ri(6)) {
+        case 0: c += "80" + "09"; break; // x * x mod m
+        case 1: c += push(ri(2) ? word() : wrap(m - BigInt(1 + ri(3)))) + "08"; break; // ADDMOD
+        case 2: c += "06"; break; // x mod m
+        case 3: c += "04"; break; // x / m
+        default: c += push(ri(3) ? word() : wrap(pick([m - 1n, m, m + 1n]))) + "09"; // MULMOD
+      }
+    }
+    return c + push(BigInt(ri(6))) + "55";
+  }
+
   // Memory that init code may be copied from: a tiny constructor returning code.
   const INIT = "6b" + "600160005560016000f3".padEnd(24, "0") + "6000526014600cf3"; // stores a small runtime
   function program(depth) {
@@ -127,6 +160,7 @@ export function generator({ seed, push0 = true, maxOps = 22, skip = [], sender =
         continue;
       }
       if (ri(6) === 0) { code += precompileCall(); continue; }
+      if (arith && ri(3) === 0) { code += arithRun(); continue; }
       const [op, args] = ri(25) ? pick(OPS) : pick(RARE);
       for (let j = args.length - 1; j >= 0; j--) code += push(args[j]());
       code += hexb(op, 1);
