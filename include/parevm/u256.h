@@ -200,8 +200,16 @@ static inline u256 u256_mod(const u256 *a, const u256 *b) {
     return u256_mod_long(a, b);
 }
 /* Signed (two's complement) division and modulo, EVM SDIV/SMOD semantics. */
-u256 u256_sdiv(const u256 *a, const u256 *b);
-u256 u256_smod(const u256 *a, const u256 *b);
+/* (the cases with a negative operand, behind u256_sdiv and u256_smod) */
+u256 u256_sdiv_signed(const u256 *a, const u256 *b);
+u256 u256_smod_signed(const u256 *a, const u256 *b);
+static inline u256 u256_sdiv(const u256 *a, const u256 *b) {
+    /* two non-negative operands: plain DIV, inline and without copies */
+    return u256_is_neg(a) || u256_is_neg(b) ? u256_sdiv_signed(a, b) : u256_div(a, b);
+}
+static inline u256 u256_smod(const u256 *a, const u256 *b) {
+    return u256_is_neg(a) || u256_is_neg(b) ? u256_smod_signed(a, b) : u256_mod(a, b);
+}
 /* (a + b) % m and (a * b) % m without intermediate overflow; m == 0 gives 0. */
 u256 u256_addmod(const u256 *a, const u256 *b, const u256 *m);
 u256 u256_mulmod(const u256 *a, const u256 *b, const u256 *m);

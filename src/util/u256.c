@@ -217,14 +217,14 @@ u256 u256_mod_long(const u256 *a, const u256 *b) {
     return r;
 }
 
-u256 u256_sdiv(const u256 *a, const u256 *b) {
+u256 u256_sdiv_signed(const u256 *a, const u256 *b) {
     bool na = u256_is_neg(a), nb = u256_is_neg(b);
     u256 x = na ? u256_neg(a) : *a, y = nb ? u256_neg(b) : *b;
     u256 q = u256_div(&x, &y);
     return na != nb ? u256_neg(&q) : q;
 }
 
-u256 u256_smod(const u256 *a, const u256 *b) {
+u256 u256_smod_signed(const u256 *a, const u256 *b) {
     bool na = u256_is_neg(a), nb = u256_is_neg(b);
     u256 x = na ? u256_neg(a) : *a, y = nb ? u256_neg(b) : *b;
     u256 r = u256_mod(&x, &y);
