@@ -533,6 +533,17 @@ TEST(u256_mulmod_cached_vs_gmp) {
     }
     CHECK(ready > 100);
     CHECK(unsuited >= 4);
+    /* a modulus used twice in a row (mulDivRoundingUp) stays on the long
+     * division; the third use keeps its reciprocal */
+    for (int k = 0; k < 3; k++) {
+        u256_mulmod_cache c2 = {0};
+        u256 a = rnd_u256(), b = rnd_u256();
+        for (int i = 0; i <= k; i++) {
+            u256 r = u256_mulmod_cached(&a, &b, &fixed[0], &c2), e = u256_mulmod(&a, &b, &fixed[0]);
+            CHECK(u256_eq(&r, &e));
+        }
+        CHECK(c2.state == (k == 0 ? U256_MOD_SEEN : k == 1 ? U256_MOD_AGAIN : U256_MOD_READY));
+    }
     /* two moduli in turn: each call sees a new modulus, nothing is kept */
     u256_mulmod_cache c = {0};
     for (int i = 0; i < 4000; i++) {

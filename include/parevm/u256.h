@@ -221,13 +221,20 @@ u256 u256_mulmod(const u256 *a, const u256 *b, const u256 *m);
 typedef struct {
     u256 m;          /* the last modulus (zero: none yet) */
     uint64_t mu[5];  /* floor(2^512 / m), when state is U256_MOD_READY */
-    int state;       /* U256_MOD_SEEN, U256_MOD_READY or U256_MOD_UNSUITED */
+    int state;       /* one of the U256_MOD_ states below */
 } u256_mulmod_cache;
-enum { U256_MOD_SEEN = 0, U256_MOD_READY = 1, U256_MOD_UNSUITED = 2 };
-/* Exactly u256_mulmod(a, b, m). The second use of a modulus in a row
- * computes its reciprocal into c (one long division); from then on the
- * remainder is a Barrett reduction. A modulus below 2^192, or a power of
- * two, keeps the long division. */
+enum {
+    U256_MOD_SEEN = 0,     /* m used once in a row */
+    U256_MOD_AGAIN = 1,    /* twice in a row */
+    U256_MOD_READY = 2,    /* three times or more: mu is kept */
+    U256_MOD_UNSUITED = 3, /* three times or more, but kept to the long division */
+};
+/* Exactly u256_mulmod(a, b, m). The third use of a modulus in a row
+ * computes its reciprocal into c (one long division, the price of one
+ * MULMOD); from then on the remainder is a Barrett reduction at half the
+ * price. Not before the third: Solidity's mulDivRoundingUp (Uniswap v3's
+ * FullMath) reduces by a denominator exactly twice. A modulus below 2^192,
+ * or a power of two, keeps the long division. */
 u256 u256_mulmod_cached(const u256 *a, const u256 *b, const u256 *m, u256_mulmod_cache *c);
 /* a ** e mod 2^256 */
 u256 u256_exp(const u256 *a, const u256 *e);

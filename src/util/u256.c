@@ -342,6 +342,8 @@ u256 u256_mulmod_cached(const u256 *a, const u256 *b, const u256 *m, u256_mulmod
         c->m = *m;
         c->state = U256_MOD_SEEN;
     } else if (c->state == U256_MOD_SEEN) {
+        c->state = U256_MOD_AGAIN;
+    } else if (c->state == U256_MOD_AGAIN) {
         c->state = barrett_suited(m) ? U256_MOD_READY : U256_MOD_UNSUITED;
         if (c->state == U256_MOD_READY) barrett_mu(m, c->mu);
     }
