@@ -1,5 +1,6 @@
 /* u256 arithmetic that is too large to inline: multiplication, Knuth
- * division (also for the 512-bit intermediates of MULMOD), shifts, EXP. */
+ * division (also for the 512-bit intermediates of MULMOD), Barrett
+ * reduction for MULMOD by a repeated modulus, shifts, EXP. */
 #include "parevm/u256.h"
 
 #define UNLIKELY_DIV(x) __builtin_expect(!!(x), 0)
