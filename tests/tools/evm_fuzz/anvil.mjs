@@ -270,12 +270,14 @@ for (let c = 0; c < CASES; c++) {
     }
   }
   const txHash = await rpc("eth_sendTransaction", [txo]);
+  // anvil mines at once, but traces every step: on a loaded two-core
+  // machine that took over 4 s for one case, so wait up to 60 s
   let receipt = null;
-  for (let i = 0; !receipt && i < 200; i++) {
+  for (const until = Date.now() + 60000; !receipt && Date.now() < until;) {
     receipt = await rpc("eth_getTransactionReceipt", [txHash]);
     if (!receipt) await new Promise((r) => setTimeout(r, 20));
   }
-  if (!receipt) { console.log(`case ${c}: anvil mined no block for ${JSON.stringify(txo).slice(0, 300)}`); process.exit(1); }
+  if (!receipt) { console.log(`case ${c}: anvil mined no block in 60 s for ${JSON.stringify(txo).slice(0, 300)}`); process.exit(1); }
   if (receipt.status !== "0x1") failedTx++;
   const blk = await rpc("eth_getBlockByNumber", [receipt.blockNumber, false]);
   const raw = await rpc("eth_getRawTransactionByHash", [txHash]);
