@@ -87,6 +87,12 @@ TEST(u256_vs_gmp) {
             r = u256_mod(&a, &b); CHECK(u256_is_zero(&r));
             r = u256_sdiv(&a, &b); CHECK(u256_is_zero(&r));
         }
+        {   /* u256_divmod gives both at once, as u256_div and u256_mod */
+            u256 q, rr, e = u256_div(&a, &b), f = u256_mod(&a, &b);
+            u256_divmod(&a, &b, &q, &rr);
+            CHECK(u256_eq(&q, &e));
+            CHECK(u256_eq(&rr, &f));
+        }
         {   /* a power-of-two divisor (the shift path) */
             u256 one = u256_from_u64(1), p2 = u256_shl(&one, (unsigned)(rnd() % 256));
             mpz_t P2, SA;
@@ -94,6 +100,12 @@ TEST(u256_vs_gmp) {
             to_mpz(P2, &p2);
             mpz_fdiv_q(R, A, P2); r = u256_div(&a, &p2); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
             mpz_fdiv_r(R, A, P2); r = u256_mod(&a, &p2); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }
+            {
+                u256 q, rr, e = u256_div(&a, &p2);
+                u256_divmod(&a, &p2, &q, &rr);
+                CHECK(u256_eq(&q, &e));
+                CHECK(u256_eq(&rr, &r));
+            }
             to_mpz_signed(SA, &a);
             to_mpz_signed(T, &p2);
             mpz_tdiv_q(R, SA, T); r = u256_sdiv(&a, &p2); { u256 e = from_mpz(R); CHECK(u256_eq(&r, &e)); }

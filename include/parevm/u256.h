@@ -190,12 +190,8 @@ static inline u256 u256_mod(const u256 *a, const u256 *b) {
     unsigned k;
     if (u256_fits_u64(a) && u256_fits_u64(b)) return u256_from_u64(b->w[0] ? a->w[0] % b->w[0] : 0);
     if (u256_is_pow2(b, &k)) {
-        u256 r = *a;
-        for (unsigned i = 0; i < 4; i++) {
-            unsigned lo = 64 * i;
-            r.w[i] &= k >= lo + 64 ? ~0ULL : k <= lo ? 0 : (1ULL << (k - lo)) - 1;
-        }
-        return r;
+        u256 one = u256_from_u64(1), mask = u256_sub(b, &one);
+        return u256_and(a, &mask);
     }
     return u256_mod_long(a, b);
 }

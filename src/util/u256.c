@@ -188,19 +188,12 @@ static void divmod_limbs(const uint64_t *u, int un, const u256 *d, uint64_t *q,
 }
 
 void u256_divmod(const u256 *a, const u256 *b, u256 *q, u256 *r) {
-    /* fast path: both fit in 64 bits */
-    if (u256_fits_u64(a) && u256_fits_u64(b)) {
-        uint64_t x = a->w[0], y = b->w[0];
-        if (q) *q = u256_from_u64(y ? x / y : 0);
-        if (r) *r = u256_from_u64(y ? x % y : 0);
-        return;
-    }
-    /* a power of two, as old compilers divided to shift: a shift and a mask */
+    /* u256_div and u256_mod's short cases; otherwise one long division
+     * gives both */
     unsigned k;
-    if (u256_is_pow2(b, &k)) {
-        u256 one = u256_from_u64(1), mask = u256_sub(b, &one);
-        if (q) *q = u256_shr(a, k);
-        if (r) *r = u256_and(a, &mask);
+    if ((u256_fits_u64(a) && u256_fits_u64(b)) || u256_is_pow2(b, &k)) {
+        if (q) *q = u256_div(a, b);
+        if (r) *r = u256_mod(a, b);
         return;
     }
     divmod_limbs(a->w, 4, b, q ? q->w : NULL, 4, r);
