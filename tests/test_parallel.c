@@ -839,16 +839,24 @@ TEST(parallel_phase_timings) {
     mem_state_free(pre);
 }
 
-/* With the fallback on, the cheap reasons to run a block sequentially:
- * blocks of plain transfers stay sequential at any thread count (on 16
- * cores Block-STM ran them 0.6-0.9x as fast as one thread), heavier
- * transactions go to Block-STM once there are threads enough, and a block
- * of little gas does not wake the pool. The verdicts are checked too. */
-static const char *fallback_reason(executor *ex, int threads, size_t n, uint64_t gas_limit) {
+/* With the fallback on, the reasons to run a block sequentially: blocks of
+ * plain transfers stay sequential at any thread count (on 16 cores
+ * Block-STM ran them 0.6-0.9x as fast as one thread), heavier transactions
+ * go to Block-STM once there are threads enough, a block of little gas does
+ * not wake the pool, and a predicted chain stays sequential when it is long
+ * and carries much of the gas. The first `chain` transactions are one
+ * sender's nonce chain, of chain_gas each. The verdicts are checked too. */
+static const char *fallback_reason(executor *ex, int threads, size_t n, uint64_t gas_limit, size_t chain,
+                                   uint64_t chain_gas) {
     uint8_t keys[200][32];
     mem_state *pre = mem_state_new();
     block b = signed_transfers(pre, n, keys);
-    for (size_t i = 0; i < n; i++) b.txs[i].gas_limit = gas_limit; /* the header's gas used is 0: the limits count */
+    for (size_t i = 0; i < n; i++) /* the header's gas used is 0: the limits count */
+        b.txs[i].gas_limit = i < chain ? chain_gas : gas_limit;
+    for (size_t i = 1; i < chain; i++) {
+        memcpy(keys[i], keys[0], 32);
+        b.txs[i].nonce = i;
+    }
     sign_all(&b, keys);
     par_engine *e = par_engine_new(threads);
     CHECK(e != NULL);
@@ -883,19 +891,29 @@ TEST(parallel_fallback_reasons) {
         int threads;
         size_t n;
         uint64_t gas;
+        size_t chain;
+        uint64_t chain_gas;
         const char *want;
     } cases[] = {
-        {16, 100, 21000, "light transactions"}, /* plain transfers, however many threads */
-        {16, 100, 24000, "light transactions"},
-        {16, 100, 26000, "Block-STM"},
-        {2, 100, 40000, "light transactions"}, /* heavier, but too few threads for them */
-        {4, 100, 40000, "Block-STM"},
-        {16, 9, 100000, "little gas"},          /* 0.9 Mgas */
-        {16, 3, 400000, "few transactions"},
-        {1, 100, 100000, "one thread"},
+        {16, 100, 21000, 0, 0, "light transactions"}, /* plain transfers, however many threads */
+        {16, 100, 24000, 0, 0, "light transactions"},
+        {16, 100, 26000, 0, 0, "Block-STM"},
+        {2, 100, 34000, 0, 0, "light transactions"}, /* heavier, but too few threads for them */
+        {2, 100, 36000, 0, 0, "Block-STM"},
+        {4, 100, 30000, 0, 0, "Block-STM"},
+        {16, 9, 100000, 0, 0, "little gas"},          /* 0.9 Mgas */
+        {16, 3, 400000, 0, 0, "few transactions"},
+        {1, 100, 100000, 0, 0, "one thread"},
+        /* a chain of 40 of 100 transactions: with 12% of the gas it runs
+         * beside the rest; with 40% (or all of it) it is the block */
+        {2, 100, 100000, 40, 21000, "Block-STM"},
+        {2, 100, 100000, 40, 100000, "predicted to be one chain"},
+        {16, 100, 100000, 100, 100000, "predicted to be one chain"},
+        {2, 100, 100000, 25, 300000, "Block-STM"}, /* heavy but short: 50% of the gas in 25% of the txs */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        const char *got = fallback_reason(ex, cases[i].threads, cases[i].n, cases[i].gas);
+        const char *got =
+            fallback_reason(ex, cases[i].threads, cases[i].n, cases[i].gas, cases[i].chain, cases[i].chain_gas);
         if (strcmp(got, cases[i].want))
             fprintf(stderr, "  %d threads, %zu txs of %llu gas: %s, expected %s\n", cases[i].threads, cases[i].n,
                     (unsigned long long)cases[i].gas, got, cases[i].want);
