@@ -86,7 +86,7 @@ struct overlay {
     code_store *codes;
     fork_id fork;
     VEC(ov_account) accounts;
-    addr_map account_index;
+    slot_index_table account_index; /* (address) -> accounts entry + 1 */
     VEC(ov_slot) slots;
     slot_index_table slot_index;
     VEC(ov_tslot) tslots;
@@ -108,7 +108,7 @@ overlay *overlay_new(void) {
 void overlay_free(overlay *ov) {
     if (!ov) return;
     free(ov->accounts.v);
-    addr_map_free(&ov->account_index);
+    free(ov->account_index.t);
     free(ov->slots.v);
     free(ov->slot_index.t);
     free(ov->tslots.v);
@@ -119,14 +119,83 @@ void overlay_free(overlay *ov) {
     free(ov);
 }
 
+/* The indexes keep the size the largest transaction gave them. Zeroing a
+ * whole index for each transaction made every transaction after one that
+ * touched thousands of slots or accounts pay for it: an index with few
+ * entries for its size is emptied entry by entry instead. */
+#define SPARSE_CLEAR_RATIO 16
+
+static uint64_t slot_hash(uint32_t acct, const u256 *key) { return hash_u256(key) ^ hash_mix64(acct + 1); }
+
+#define SLOT_ID(base, stride, i) ((const slot_id *)(const void *)((const char *)(base) + (stride) * (i)))
+
+/* Where entry e of an index's array hashes to. */
+typedef size_t (*home_fn)(const void *ctx, size_t e);
+
+/* Empties an index of n entries, whose home cells home(ctx, e) gives.
+ * Entries are added in order, also when the table grows, and never removed
+ * one by one: removing the last one leaves the table as it was before that
+ * one was added, so the entries are found and removed last first. */
+static void index_clear(slot_index_table *x, size_t n, home_fn home, const void *ctx) {
+    if (!n) return;
+    if (n * SPARSE_CLEAR_RATIO > x->cap) {
+        memset(x->t, 0, x->cap * sizeof *x->t);
+        return;
+    }
+    size_t mask = x->cap - 1;
+    for (size_t e = n; e-- > 0;) {
+        size_t i = home(ctx, e) & mask;
+        while (x->t[i] != e + 1) {
+            if (!x->t[i]) abort(); /* an entry not where it was added */
+            i = (i + 1) & mask;
+        }
+        x->t[i] = 0;
+    }
+}
+
+/* Indexes entry n - 1 (the last of n). A table that n entries would fill
+ * more than half is doubled (or made 256 cells) and gets all n again, in
+ * order. */
+static void index_add(slot_index_table *x, size_t n, home_fn home, const void *ctx) {
+    size_t first = n - 1;
+    if (n * 2 > x->cap) {
+        size_t ncap = x->cap ? x->cap * 2 : 256;
+        free(x->t);
+        x->t = calloc(ncap, sizeof *x->t);
+        if (!x->t) abort();
+        x->cap = ncap;
+        first = 0;
+    }
+    size_t mask = x->cap - 1;
+    for (size_t e = first; e < n; e++) {
+        size_t i = home(ctx, e) & mask;
+        while (x->t[i]) i = (i + 1) & mask;
+        x->t[i] = (uint32_t)e + 1;
+    }
+}
+
+static size_t account_home(const void *ov, size_t e) {
+    return hash_address(&((const overlay *)ov)->accounts.v[e].addr);
+}
+
+static size_t slot_home(const void *ov, size_t e) {
+    const slot_id *id = &((const overlay *)ov)->slots.v[e].id;
+    return slot_hash(id->acct, &id->key);
+}
+
+static size_t tslot_home(const void *ov, size_t e) {
+    const slot_id *id = &((const overlay *)ov)->tslots.v[e].id;
+    return slot_hash(id->acct, &id->key);
+}
+
 void overlay_begin(overlay *ov, state_view view, code_store *codes, fork_id fork) {
     ov->view = view;
     ov->codes = codes;
     ov->fork = fork;
+    index_clear(&ov->account_index, ov->accounts.n, account_home, ov);
+    index_clear(&ov->slot_index, ov->slots.n, slot_home, ov);
+    index_clear(&ov->tslot_index, ov->tslots.n, tslot_home, ov);
     ov->accounts.n = 0;
-    addr_map_clear(&ov->account_index);
-    if (ov->slots.n) memset(ov->slot_index.t, 0, ov->slot_index.cap * sizeof(uint32_t));
-    if (ov->tslots.n) memset(ov->tslot_index.t, 0, ov->tslot_index.cap * sizeof(uint32_t));
     ov->slots.n = 0;
     ov->tslots.n = 0;
     ov->journal.n = 0;
@@ -141,16 +210,19 @@ code_store *overlay_codes(overlay *ov) { return ov->codes; }
 /* ---- accounts ---- */
 
 static uint32_t account_index(overlay *ov, const address *addr) {
-    uint32_t i;
-    if (addr_map_get(&ov->account_index, addr, &i)) return i;
+    slot_index_table *x = &ov->account_index;
+    if (x->cap) {
+        size_t mask = x->cap - 1;
+        for (size_t i = hash_address(addr) & mask; x->t[i]; i = (i + 1) & mask)
+            if (address_eq(&ov->accounts.v[x->t[i] - 1].addr, addr)) return x->t[i] - 1;
+    }
     ov_account *a = VEC_PUSH(ov->accounts);
     memset(a, 0, sizeof *a);
     a->addr = *addr;
     a->code = &EVM_EMPTY_CODE;
     a->first_slot = NO_SLOT;
-    i = (uint32_t)(ov->accounts.n - 1);
-    addr_map_put(&ov->account_index, addr, i);
-    return i;
+    index_add(x, ov->accounts.n, account_home, ov);
+    return (uint32_t)(ov->accounts.n - 1);
 }
 
 static ov_account *account(overlay *ov, const address *addr) {
@@ -362,10 +434,6 @@ bool overlay_warm_account(overlay *ov, const address *addr) {
 
 /* ---- storage ---- */
 
-static uint64_t slot_hash(uint32_t acct, const u256 *key) { return hash_u256(key) ^ hash_mix64(acct + 1); }
-
-#define SLOT_ID(base, stride, i) ((const slot_id *)(const void *)((const char *)(base) + (stride) * (i)))
-
 /* Entry number of (acct, key) among n entries at base, or UINT32_MAX. */
 static uint32_t index_find(const slot_index_table *x, const void *base, size_t stride, uint32_t acct, const u256 *key) {
     if (!x->cap) return UINT32_MAX;
@@ -375,29 +443,6 @@ static uint32_t index_find(const slot_index_table *x, const void *base, size_t s
         if (id->acct == acct && u256_eq(&id->key, key)) return x->t[i] - 1;
     }
     return UINT32_MAX;
-}
-
-static void index_put(slot_index_table *x, const void *base, size_t stride, uint32_t e) {
-    size_t mask = x->cap - 1;
-    const slot_id *id = SLOT_ID(base, stride, e);
-    for (size_t i = slot_hash(id->acct, &id->key) & mask;; i = (i + 1) & mask)
-        if (!x->t[i]) {
-            x->t[i] = e + 1;
-            return;
-        }
-}
-
-/* Indexes entry e (the last of n), growing the table at half load. */
-static void index_add(slot_index_table *x, const void *base, size_t stride, size_t n) {
-    if (n * 2 > x->cap) {
-        size_t ncap = x->cap ? x->cap * 2 : 256;
-        free(x->t);
-        x->t = calloc(ncap, sizeof *x->t);
-        if (!x->t) abort();
-        x->cap = ncap;
-        for (size_t k = 0; k + 1 < n; k++) index_put(x, base, stride, (uint32_t)k);
-    }
-    index_put(x, base, stride, (uint32_t)(n - 1));
 }
 
 static uint32_t slot_index(overlay *ov, uint32_t acct, const u256 *key) {
@@ -410,7 +455,7 @@ static uint32_t slot_index(overlay *ov, uint32_t acct, const u256 *key) {
     si = (uint32_t)(ov->slots.n - 1);
     s->next = ov->accounts.v[acct].first_slot;
     ov->accounts.v[acct].first_slot = si;
-    index_add(&ov->slot_index, ov->slots.v, sizeof(ov_slot), ov->slots.n);
+    index_add(&ov->slot_index, ov->slots.n, slot_home, ov);
     return si;
 }
 
@@ -474,7 +519,7 @@ void overlay_tstore(overlay *ov, const address *addr, const u256 *key, const u25
         t->id.acct = acct;
         t->id.key = *key;
         t->value = U256_ZERO;
-        index_add(&ov->tslot_index, ov->tslots.v, sizeof(ov_tslot), ov->tslots.n);
+        index_add(&ov->tslot_index, ov->tslots.n, tslot_home, ov);
     }
     journal_entry *e = VEC_PUSH(ov->journal);
     e->kind = J_TSLOT;
