@@ -50,7 +50,8 @@ if (!parevm || !ejsDir || !paths.length) {
   console.error("usage: node blocktests_engine.mjs PAREVM --ejs DIR [--out DIR] [--threads N] PATH...");
   process.exit(2);
 }
-const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "blocktests-engine-")));
+// the folder for the cases: --out, else a temporary one (removed when every case passed)
+const outDir = opt("--out", null) ?? fs.mkdtempSync(path.join(os.tmpdir(), "blocktests-engine-"));
 fs.mkdirSync(outDir, { recursive: true });
 const req = createRequire(path.join(path.resolve(ejsDir), "package.json"));
 const { RLP } = await import(req.resolve("@ethereumjs/rlp"));

@@ -38,7 +38,8 @@ const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] :
 const CASES = Number(opt("--cases", 200));
 const SEED = opt("--seed", String(Date.now()));
 const FORK = opt("--fork", "osaka");
-const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "anvil-fuzz-")));
+// the folder for the cases: --out, else a temporary one (removed when every case passed)
+const outDir = opt("--out", null) ?? fs.mkdtempSync(path.join(os.tmpdir(), "anvil-fuzz-"));
 fs.mkdirSync(outDir, { recursive: true });
 const anvilBin = opt("--anvil", path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../../.npm-tools/node_modules/.bin/anvil"));
 if (!parevm) { console.error("usage: node anvil.mjs PAREVM [--cases N] [--seed S]"); process.exit(2); }

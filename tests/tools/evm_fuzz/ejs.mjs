@@ -39,7 +39,8 @@ const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] :
 const CASES = Number(opt("--cases", 100));
 const SEED = opt("--seed", String(Date.now()));
 const FORK = opt("--fork", "all");
-const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "ejs-fuzz-")));
+// the folder for the cases: --out, else a temporary one (removed when every case passed)
+const outDir = opt("--out", null) ?? fs.mkdtempSync(path.join(os.tmpdir(), "ejs-fuzz-"));
 const ejsDir = opt("--ejs", null);
 const trace = argv.includes("--trace") ? new TraceCheck(parevm) : null; // also compare every step
 if (!parevm || !ejsDir) { console.error("usage: node ejs.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NAME|all]"); process.exit(2); }

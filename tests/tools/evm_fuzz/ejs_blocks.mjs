@@ -59,7 +59,8 @@ const CASES = Number(opt("--cases", 40));
 const SEED = opt("--seed", String(Date.now()));
 const FORK = opt("--fork", "all");
 const STM_THREADS = opt("--stm-threads", "2");
-const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "ejs-blocks-")));
+// the folder for the cases: --out, else a temporary one (removed when every case passed)
+const outDir = opt("--out", null) ?? fs.mkdtempSync(path.join(os.tmpdir(), "ejs-blocks-"));
 const ejsDir = opt("--ejs", null);
 if (!parevm || !ejsDir) { console.error("usage: node ejs_blocks.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--fork NAME|all]"); process.exit(2); }
 fs.mkdirSync(outDir, { recursive: true });

@@ -40,7 +40,8 @@ const parevm = argv[0];
 const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : d; };
 const CASES = Number(opt("--cases", 200));
 const SEED = opt("--seed", String(Date.now()));
-const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "ejs-mutate-")));
+// the folder for the cases: --out, else a temporary one (removed when every case passed)
+const outDir = opt("--out", null) ?? fs.mkdtempSync(path.join(os.tmpdir(), "ejs-mutate-"));
 const ejsDir = opt("--ejs", null);
 const trace = argv.includes("--trace") ? new TraceCheck(parevm) : null;
 if (!parevm || !ejsDir) { console.error("usage: node ejs_mutate.mjs PAREVM --ejs DIR [--cases N] [--seed S] [--tests DIR]..."); process.exit(2); }

@@ -36,7 +36,8 @@ const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] :
 const CASES = Number(opt("--cases", 40));
 const INPUTS = Number(opt("--inputs", 8));
 const SEED = opt("--seed", String(Date.now()));
-const outDir = opt("--out", fs.mkdtempSync(path.join(os.tmpdir(), "precompile-fuzz-")));
+// the folder for the cases: --out, else a temporary one (removed when every case passed)
+const outDir = opt("--out", null) ?? fs.mkdtempSync(path.join(os.tmpdir(), "precompile-fuzz-"));
 const ejsDir = opt("--ejs", null);
 if (!parevm || !ejsDir) { console.error("usage: node precompiles.mjs PAREVM --ejs DIR [--cases N] [--inputs K] [--seed S]"); process.exit(2); }
 fs.mkdirSync(outDir, { recursive: true });
