@@ -121,9 +121,12 @@ void overlay_free(overlay *ov) {
 
 /* The indexes keep the size the largest transaction gave them. Zeroing a
  * whole index for each transaction made every transaction after one that
- * touched thousands of slots or accounts pay for it: an index with few
- * entries for its size is emptied entry by entry instead. */
-#define SPARSE_CLEAR_RATIO 16
+ * touched thousands of slots or accounts pay for it: a large index with few
+ * entries for its size is emptied entry by entry instead (an entry costs a
+ * hash and a probe, some 20 cycles: zeroing 64 cells costs about as much). */
+#define INDEX_MIN_CELLS 64
+#define INDEX_ZERO_CELLS 1024 /* up to this size, zeroing is cheap anyway */
+#define SPARSE_CLEAR_RATIO 64
 
 static uint64_t slot_hash(uint32_t acct, const u256 *key) { return hash_u256(key) ^ hash_mix64(acct + 1); }
 
@@ -138,7 +141,7 @@ typedef size_t (*home_fn)(const void *ctx, size_t e);
  * one was added, so the entries are found and removed last first. */
 static void index_clear(slot_index_table *x, size_t n, home_fn home, const void *ctx) {
     if (!n) return;
-    if (n * SPARSE_CLEAR_RATIO > x->cap) {
+    if (x->cap <= INDEX_ZERO_CELLS || n * SPARSE_CLEAR_RATIO > x->cap) {
         memset(x->t, 0, x->cap * sizeof *x->t);
         return;
     }
@@ -154,12 +157,12 @@ static void index_clear(slot_index_table *x, size_t n, home_fn home, const void 
 }
 
 /* Indexes entry n - 1 (the last of n). A table that n entries would fill
- * more than half is doubled (or made 256 cells) and gets all n again, in
- * order. */
+ * more than half is doubled (or made INDEX_MIN_CELLS) and gets all n
+ * again, in order. */
 static void index_add(slot_index_table *x, size_t n, home_fn home, const void *ctx) {
     size_t first = n - 1;
     if (n * 2 > x->cap) {
-        size_t ncap = x->cap ? x->cap * 2 : 256;
+        size_t ncap = x->cap ? x->cap * 2 : INDEX_MIN_CELLS;
         free(x->t);
         x->t = calloc(ncap, sizeof *x->t);
         if (!x->t) abort();
