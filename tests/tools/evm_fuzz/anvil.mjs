@@ -73,11 +73,13 @@ function normStruct(anv, ours) {
     delete e.refund; if (ours.structLogs?.[i]) delete ours.structLogs[i].refund;
     if (e.returnData === "0x") delete e.returnData;
     if (Array.isArray(e.memory) && e.memory.length === 0) delete e.memory;
+    const erred = e.error != null; // revm's halt reason, e.g. "Some(MemoryOOG)"
     delete e.error; if (ours.structLogs?.[i]) delete ours.structLogs[i].error;
-    // a faulting step's gasCost is a tracer convention (revm: all it had; geth:
-    // the cost as far as it got); what it consumed shows in the caller's gas
+    // a faulting step's gasCost is a tracer convention (revm: all it had, or 0
+    // for a memory expansion it could not pay; geth: the cost as far as it
+    // got); what it consumed shows in the caller's gas
     const last = !logs[i + 1] || logs[i + 1].depth < e.depth;
-    const fault = !["STOP", "RETURN", "REVERT", "SELFDESTRUCT"].includes(e.op) || e.gasCost === e.gas;
+    const fault = erred || !["STOP", "RETURN", "REVERT", "SELFDESTRUCT"].includes(e.op) || e.gasCost === e.gas;
     if (last && fault && ours.structLogs?.[i]) { delete e.gasCost; delete ours.structLogs[i].gasCost; }
     // an undefined opcode: revm-inspectors says "Unknown"; parevm names it as
     // geth does ("opcode 0x.. not defined", or the EOF name geth keeps: RJUMPV...)
