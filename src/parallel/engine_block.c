@@ -67,36 +67,30 @@ static void forget_outputs(par_engine *e) {
     e->observed_valid = false;
 }
 
-/* The longest predicted dependency chain, in transactions. */
-static uint32_t longest_chain(const par_deps *d) {
-    uint32_t *depth = calloc(d->n ? d->n : 1, sizeof *depth), best = 0;
-    if (!depth) abort();
+/* The predicted dependency chains' extent: the longest one, in
+ * transactions, and the heaviest one's share of the block's gas, by the
+ * transactions' gas limits (all that is known before execution). */
+static void chain_extent(const par_deps *d, const block *b, uint32_t *longest, double *heaviest_share) {
+    uint32_t *depth = calloc(d->n ? d->n : 1, sizeof *depth);
+    double *weight = calloc(d->n ? d->n : 1, sizeof *weight), heaviest = 0, total = 0;
+    if (!depth || !weight) abort();
+    *longest = 0;
     for (uint32_t i = 0; i < d->n; i++) {
         uint32_t m = 0;
-        for (uint32_t k = d->offsets[i]; k < d->offsets[i + 1]; k++)
+        double w = 0;
+        for (uint32_t k = d->offsets[i]; k < d->offsets[i + 1]; k++) {
             if (depth[d->edges[k]] > m) m = depth[d->edges[k]];
+            if (weight[d->edges[k]] > w) w = weight[d->edges[k]];
+        }
         depth[i] = m + 1;
-        if (depth[i] > best) best = depth[i];
+        weight[i] = w + (double)b->txs[i].gas_limit;
+        total += (double)b->txs[i].gas_limit;
+        if (depth[i] > *longest) *longest = depth[i];
+        if (weight[i] > heaviest) heaviest = weight[i];
     }
     free(depth);
-    return best;
-}
-
-/* The heaviest predicted dependency chain's share of the block's gas, by
- * the transactions' gas limits (all that is known before execution). */
-static double heaviest_chain_share(const par_deps *d, const block *b) {
-    double *weight = calloc(d->n ? d->n : 1, sizeof *weight), best = 0, total = 0;
-    if (!weight) abort();
-    for (uint32_t i = 0; i < d->n; i++) {
-        double m = 0;
-        for (uint32_t k = d->offsets[i]; k < d->offsets[i + 1]; k++)
-            if (weight[d->edges[k]] > m) m = weight[d->edges[k]];
-        weight[i] = m + (double)b->txs[i].gas_limit;
-        total += (double)b->txs[i].gas_limit;
-        if (weight[i] > best) best = weight[i];
-    }
     free(weight);
-    return total > 0 ? best / total : 1;
+    *heaviest_share = total > 0 ? heaviest / total : 1;
 }
 
 /* Why b should run sequentially, from what costs nothing to know, or NULL. */
@@ -130,7 +124,10 @@ static const char *cheap_sequential_reason(par_engine *e, const block *b) {
  * Block-STM ran 1.5x as fast as sequential at 2 threads. */
 static const char *chain_sequential_reason(par_engine *e, const block *b, const par_deps *pred) {
     if (!e->opts.sequential_fallback || !pred) return NULL;
-    if (longest_chain(pred) > CHAIN_FRACTION * (double)b->n_txs && heaviest_chain_share(pred, b) > CHAIN_FRACTION)
+    uint32_t longest;
+    double heaviest_share;
+    chain_extent(pred, b, &longest, &heaviest_share);
+    if (longest > CHAIN_FRACTION * (double)b->n_txs && heaviest_share > CHAIN_FRACTION)
         return "predicted to be one chain";
     return NULL;
 }

@@ -54,8 +54,9 @@ typedef struct {
     u256 value;
 } ov_tslot;
 
-/* Open-addressing index from (account, key) to entries of an array of
- * structs that begin with a slot_id: element number + 1, 0 when empty. */
+/* Open-addressing index (linear probing) over an array: the accounts by
+ * address, or slots (structs that begin with a slot_id) by (account, key).
+ * A cell holds an element number + 1, 0 when empty. */
 typedef struct {
     uint32_t *t;
     size_t cap;
