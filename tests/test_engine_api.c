@@ -563,8 +563,23 @@ static void gated_block_write(void *arg) {
     until.tv_sec += 30;
     pthread_mutex_lock(&g->mu);
     g->writes++;
+    pthread_cond_broadcast(&g->cv); /* gate_writes_started may be waiting */
     while (!g->open && pthread_cond_timedwait(&g->cv, &g->mu, &until) == 0) {}
     pthread_mutex_unlock(&g->mu);
+}
+
+/* The writes started so far, once there is one (30 s at most): on a busy
+ * machine the committer may reach block 1's write only after the payloads
+ * behind it were answered. */
+static unsigned gate_writes_started(write_gate *g) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 30;
+    pthread_mutex_lock(&g->mu);
+    while (!g->writes && pthread_cond_timedwait(&g->cv, &g->mu, &until) == 0) {}
+    unsigned n = g->writes;
+    pthread_mutex_unlock(&g->mu);
+    return n;
 }
 
 static void gate_open(write_gate *g) {
@@ -595,10 +610,7 @@ TEST(engine_payloads_queue_behind_a_write) {
     for (int k = 0; k < K; k++) CHECK(new_payload_is(&b, envs[k], "VALID", &hashes[k]));
     CHECK(new_payload_is(&b, envs[K - 1], "VALID", &hashes[K - 1])); /* again: the last one queued */
     CHECK(fcu_valid(&b, &hashes[K - 1]));                                /* not waiting for the writes */
-    pthread_mutex_lock(&g.mu);
-    unsigned started = g.writes;
-    pthread_mutex_unlock(&g.mu);
-    CHECK_EQ_U64(started, 1);
+    CHECK_EQ_U64(gate_writes_started(&g), 1); /* block 1's, held: the others wait behind it */
     gate_open(&g);
     CHECK(head_is(&b, &hashes[K - 1]));
     u256 got = balance(&b, &to);
