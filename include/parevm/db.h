@@ -83,12 +83,19 @@ typedef struct {
     size_t map_size;   /* initial map size in bytes (0: 64 GiB); doubled when full */
     bool no_sync;      /* no fsync per commit: survives a process crash, not an OS crash */
     unsigned threads;  /* root-engine threads, the caller's included (0: 1) */
+    bool existing;     /* open only a store that is there: fail with DB_NO_STORE, creating nothing */
 } db_options;
 
-/* Opens the store in dir (created if missing). opt may be NULL (defaults).
- * Fails on a store of another schema version. */
+/* Returned (by pointer identity) by db_open with opt->existing when dir
+ * holds no store. */
+extern const char DB_NO_STORE[];
+
+/* Opens the store in dir (created if missing, unless opt->existing). opt
+ * may be NULL (defaults). Fails on a store of another schema version. */
 const char *db_open(const char *dir, const db_options *opt, db **out);
 void db_close(db *d);
+/* Whether dir holds a store's data file (opened or not). */
+bool db_exists(const char *dir);
 /* The code objects that snapshots hand out; they live until db_close. */
 code_store *db_codes(db *d);
 /* The pool the root engine runs on (usable by the caller between writes). */

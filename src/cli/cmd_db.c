@@ -351,7 +351,7 @@ int cmd_db(int argc, char **argv) {
                           strcmp(q, "block") && strcmp(q, "unwind") && strcmp(q, "rawblock") && strcmp(q, "witness")))
         return usage();
     if (!strcmp(q, "rawblock") || !strcmp(q, "witness")) return q_node(dir, q, args[1]);
-    const char *err = db_open(dir, NULL, &c.d);
+    const char *err = db_open(dir, &(db_options){.existing = true}, &c.d);
     if (err) {
         fprintf(stderr, "parevm db: %s: %s\n", dir, err);
         return 1;

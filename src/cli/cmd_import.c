@@ -217,7 +217,7 @@ static const char *import_file(chain_importer *im, senders_ahead *sa, const char
 
 static int import_main(void *arg) {
     import_args *a = arg;
-    db_options dopt = {.no_sync = a->no_sync, .threads = a->o.threads};
+    db_options dopt = {.no_sync = a->no_sync, .threads = a->o.threads, .existing = true};
     db *d;
     const char *err = db_open(a->dir, &dopt, &d);
     if (err) {

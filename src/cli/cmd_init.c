@@ -2,6 +2,8 @@
  * allocation, header) into a new store and prints the genesis hash. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "cli_util.h"
 #include "commands.h"
 #include "parevm/chain_import.h"
@@ -11,6 +13,16 @@ static int usage(void) {
     fprintf(stderr, "usage: parevm init --datadir DIR GENESIS.json\n"
                     "  writes the genesis (geth's genesis JSON: config, alloc, header fields) as block 0\n");
     return 2;
+}
+
+/* A failed init leaves nothing behind: a datadir it created would read as
+ * an empty store to the commands after it. */
+static void remove_new_store(const char *dir, bool had_dir) {
+    static const char *const files[] = {"data.mdb", "lock.mdb"};
+    char path[4096];
+    for (size_t i = 0; i < 2; i++)
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, files[i]) < sizeof path) unlink(path);
+    if (!had_dir) rmdir(dir);
 }
 
 int cmd_init(int argc, char **argv) {
@@ -27,11 +39,14 @@ int cmd_init(int argc, char **argv) {
         fprintf(stderr, "parevm init: %s: invalid JSON at line %d: %s\n", file, jerr.line, jerr.text);
         return 1;
     }
+    struct stat st;
+    bool had_dir = !stat(dir, &st), had_store = db_exists(dir);
     db *d;
     const char *err = db_open(dir, NULL, &d);
     if (err) {
         fprintf(stderr, "parevm init: %s: %s\n", dir, err);
         json_decref(g);
+        if (!had_store) remove_new_store(dir, had_dir);
         return 1;
     }
     chain_genesis gen;
@@ -55,5 +70,6 @@ int cmd_init(int argc, char **argv) {
     }
     db_close(d);
     json_decref(g);
+    if (status && !had_store) remove_new_store(dir, had_dir);
     return status;
 }

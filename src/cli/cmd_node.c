@@ -124,7 +124,8 @@ int cmd_node(int argc, char **argv) {
     node *n;
     const char *err = node_open(&cfg, &n);
     if (err) {
-        fprintf(stderr, "parevm node: %s\n", err);
+        if (err == DB_NO_STORE) fprintf(stderr, "parevm node: %s: %s\n", cfg.datadir, err);
+        else fprintf(stderr, "parevm node: %s\n", err);
         return 1;
     }
     char why[256];

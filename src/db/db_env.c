@@ -97,9 +97,19 @@ static const char *open_tables(db *d) {
     return rc ? db_mdb_error(rc) : NULL;
 }
 
+const char DB_NO_STORE[] = "no store here (parevm init creates one)";
+
+bool db_exists(const char *dir) {
+    char path[4096];
+    struct stat st;
+    if ((size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) >= sizeof path) return false;
+    return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
 const char *db_open(const char *dir, const db_options *opt, db **out) {
     db_options o = opt ? *opt : (db_options){0};
     *out = NULL;
+    if (o.existing && !db_exists(dir)) return DB_NO_STORE;
     if (mkdir(dir, 0755) && errno != EEXIST) return "cannot create the store directory";
     db *d = calloc(1, sizeof *d);
     if (!d) abort();

@@ -218,7 +218,7 @@ const char *node_open(const node_config *cfg, node **out) {
     if (!err) {
         /* a dev chain survives a crash of the process, not of the OS: no
          * fsync per block */
-        db_options o = {.threads = n->cfg.threads, .no_sync = cfg->dev};
+        db_options o = {.threads = n->cfg.threads, .no_sync = cfg->dev, .existing = !cfg->dev};
         err = db_open(n->datadir, &o, &n->db);
     }
     if (!err) err = cfg->dev ? node_dev_init(n) : load_chain_config(n);

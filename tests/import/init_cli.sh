@@ -68,6 +68,14 @@ expect_fail "number must be 0" "$parevm" init --datadir "$tmp/g5" "$tmp/g5.json"
 printf '{"config": ' >"$tmp/g6.json"
 expect_fail "invalid JSON" "$parevm" init --datadir "$tmp/g6" "$tmp/g6.json"
 expect_fail "usage" "$parevm" init "$tmp/g6.json"
+# a failed init leaves no store behind: not in a folder it made, nor in an
+# empty one that was there
+for g in g1 g2 g3 g4 g5 g6; do
+    if [ -e "$tmp/$g" ]; then bad "init of $g.json left $tmp/$g"; else ok; fi
+done
+mkdir "$tmp/g7"
+expect_fail "alloc key" "$parevm" init --datadir "$tmp/g7" "$tmp/g1.json"
+if [ -d "$tmp/g7" ] && [ -z "$(ls -A "$tmp/g7")" ]; then ok; else bad "init left files in $tmp/g7"; fi
 
 # Bad chain files: garbage, a truncated block, a block that does not decode.
 printf 'hello' >"$tmp/garbage.rlp"
@@ -77,7 +85,11 @@ expect_fail "truncated block" "$parevm" import --datadir "$tmp/cancun" "$tmp/sho
 printf '\xc3\x01\x02\x03' >"$tmp/nonblock.rlp"
 expect_fail "invalid block 1 .*does not decode" "$parevm" import --datadir "$tmp/cancun" "$tmp/nonblock.rlp"
 expect_fail "cannot open" "$parevm" import --datadir "$tmp/cancun" "$tmp/missing.rlp"
-expect_fail "run parevm init" "$parevm" import --datadir "$tmp/empty" "$tmp/garbage.rlp"
+# a datadir without a store (a typo) is an error, and none is created there
+expect_fail "empty: no store here" "$parevm" import --datadir "$tmp/empty" "$tmp/garbage.rlp"
+expect_fail "empty: no store here" "$parevm" db --datadir "$tmp/empty" head
+expect_fail "empty: no store here" "$parevm" node --datadir "$tmp/empty" --http.port 0
+if [ -e "$tmp/empty" ]; then bad "a command created $tmp/empty"; else ok; fi
 # --root-first takes on or off
 expect_fail "usage: parevm import" "$parevm" import --datadir "$tmp/cancun" --root-first maybe "$tmp/garbage.rlp"
 expect_fail "usage" "$parevm" import --datadir "$tmp/cancun" "$tmp/garbage.rlp" --root-first
