@@ -13,6 +13,8 @@ set_tests_properties(chaintest/BlockchainTests chaintest/root-every-3 chaintest/
 
 # init/import on the command line: mainnet's genesis hash, bad input.
 add_test(NAME import/init_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/import/init_cli.sh $<TARGET_FILE:parevm> ${CMAKE_SOURCE_DIR})
+# export: a store's blocks back as the imported file; gzip chain files.
+add_test(NAME import/export_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/import/export_cli.sh $<TARGET_FILE:parevm>)
 
 # Crash safety: import killed with SIGKILL at 20 random moments, then
 # finished; head and root must equal an uninterrupted import (more kills:

@@ -65,6 +65,12 @@ bool chain_config_decode(const uint8_t *p, size_t n, chain_config *out);
 /* The configuration stored with block 0 (meta "chain.config"). */
 const char *chain_config_load(db_snapshot *s, chain_config *out);
 
+/* Block number's RLP as a chain file holds it ([header, transactions,
+ * ommers] or [..., withdrawals]), from its stored header and body, appended
+ * to *out; hash names which block of that number (db_canonical_hash gives
+ * the canonical one). DB_NOT_FOUND when the store lacks it. */
+const char *chain_read_block_rlp(db_snapshot *s, uint64_t number, const bytes32 *hash, buf_t *out);
+
 /* geth's genesis "config" object for c (chainId, fork blocks and times,
  * daoForkBlock/daoForkSupport, terminalTotalDifficulty, blobSchedule,
  * depositContractAddress), such that chain_config_from_json gives c back.

@@ -1,12 +1,14 @@
 /* parevm import: imports RLP chain files (blocks concatenated, as geth's
- * and reth's `export` write them) into a store made by parevm init,
- * verifying every block (chain_import.h); resumable after a crash. */
+ * and reth's `export` write them, gzip-compressed or not) into a store made
+ * by parevm init, verifying every block (chain_import.h); resumable after a
+ * crash. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "cli_util.h"
 #include "commands.h"
 #include "parevm/chain_import.h"
@@ -21,13 +23,41 @@ typedef struct {
     int n_files;
 } import_args;
 
-/* Reads the next top-level RLP item of f into b: 1, 0 at the end of the
- * file, -1 with *err on a malformed or truncated item. */
-static int read_item(FILE *f, buf_t *b, const char **err) {
+/* Reads n bytes (fewer only at the end of the data): the count, or -1 on a
+ * read error or corrupt compressed data. gzread takes an int's worth at
+ * most, so large blocks come in parts. */
+static long long read_bytes(gzFile f, void *p, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        size_t want = n - got < (1u << 30) ? n - got : (1u << 30);
+        int r = gzread(f, (uint8_t *)p + got, (unsigned)want);
+        if (r < 0) return -1;
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    if (got == n) return (long long)got;
+    /* a gzip stream cut short reads as an early end with the error set
+     * (set as soon as its last input is read: the data before it counts) */
+    int zerr;
+    gzerror(f, &zerr);
+    return zerr == Z_OK ? (long long)got : -1;
+}
+
+static const char *read_error(gzFile f) {
+    int zerr;
+    gzerror(f, &zerr);
+    return zerr == Z_ERRNO ? "read error" : "corrupt or truncated gzip data";
+}
+
+/* Reads the next top-level RLP item of f (plain or gzip: zlib reads both)
+ * into b: 1, 0 at the end of the file, -1 with *err on a malformed or
+ * truncated item or unreadable data. */
+static int read_item(gzFile f, buf_t *b, const char **err) {
     uint8_t h[9];
-    if (fread(h, 1, 1, f) != 1) {
-        if (ferror(f)) *err = "read error";
-        return ferror(f) ? -1 : 0;
+    long long r = read_bytes(f, h, 1);
+    if (r != 1) {
+        if (r < 0) *err = read_error(f);
+        return r < 0 ? -1 : 0;
     }
     if (h[0] < 0xc0) {
         *err = "not an RLP list where a block should start";
@@ -39,8 +69,8 @@ static int read_item(FILE *f, buf_t *b, const char **err) {
         len = h[0] - 0xc0u;
     } else {
         size_t ll = h[0] - 0xf7u;
-        if (fread(h + 1, 1, ll, f) != ll) {
-            *err = "truncated block";
+        if ((r = read_bytes(f, h + 1, ll)) != (long long)ll) {
+            *err = r < 0 ? read_error(f) : "truncated block";
             return -1;
         }
         for (size_t i = 0; i < ll; i++) len = len << 8 | h[1 + i];
@@ -53,8 +83,8 @@ static int read_item(FILE *f, buf_t *b, const char **err) {
     buf_clear(b);
     buf_reserve(b, hl + len);
     buf_append(b, h, hl);
-    if (len && fread(b->data + hl, 1, len, f) != len) {
-        *err = "truncated block";
+    if (len && (r = read_bytes(f, b->data + hl, len)) != (long long)len) {
+        *err = r < 0 ? read_error(f) : "truncated block";
         return -1;
     }
     b->len = hl + (size_t)len;
@@ -181,8 +211,10 @@ static void summary(const import_args *a, const chain_importer *im, double secon
  * is reported once the blocks read before it are imported and written. */
 static const char *import_file(chain_importer *im, senders_ahead *sa, const char *path, progress *p,
                                chain_bad_block *bad) {
-    FILE *f = fopen(path, "rb");
+    gzFile f = gzopen(path, "rb");
     if (!f) return "cannot open the file";
+    gzbuffer(f, 1 << 17);
+    uint64_t done_before = p->bytes_done;
     enum { RING = SENDERS_AHEAD_MAX };
     buf_t ring[RING] = {{0}};
     size_t head = 0, n = 0, want = sa ? RING : 1;
@@ -198,7 +230,9 @@ static const char *import_file(chain_importer *im, senders_ahead *sa, const char
         buf_t *b = &ring[head];
         err = chain_import_block(im, b->data, b->len, bad);
         if (sa) senders_ahead_pop(sa);
-        p->bytes_done += b->len;
+        /* the file's bytes, compressed or not, against the files' sizes */
+        long off = gzoffset(f);
+        if (off >= 0) p->bytes_done = done_before + (uint64_t)off;
         head = (head + 1) % RING;
         n--;
         if (err == CHAIN_KNOWN_BLOCK) err = NULL;
@@ -207,7 +241,7 @@ static const char *import_file(chain_importer *im, senders_ahead *sa, const char
     }
     while (sa && n--) senders_ahead_pop(sa); /* read, not imported */
     for (size_t i = 0; i < RING; i++) buf_free(&ring[i]);
-    fclose(f);
+    gzclose(f);
     if (!err && read_err) { /* the blocks before the bad bytes are valid: they are kept */
         const char *ferr = chain_import_flush(im, bad);
         err = ferr ? ferr : read_err;
@@ -278,7 +312,8 @@ static int usage(void) {
             "                     [--senders-ahead K]\n"
             "                     [--no-pipeline] [--preroot auto|on|off] [--root-first on|off]\n"
             "                     [--no-sync] [--json] FILE...\n"
-            "  FILE: RLP chain files (blocks concatenated, as geth/reth export write them)\n"
+            "  FILE: RLP chain files (blocks concatenated, as geth/reth export write them;\n"
+            "        gzip-compressed ones too, as geth's export writes FILE.gz)\n"
             "  --threads N     Block-STM and state-root threads (default 2)\n"
             "  --root-every T  check the state root every T blocks and at the end (default 1: every block)\n"
             "  --batch B       blocks per write transaction at most (default min(T, 64); with T = 1,\n"

@@ -19,6 +19,7 @@
     X(bench, "benchmarks: evm")                                                    \
     X(init, "write a genesis file's block 0 into a new store")                    \
     X(import, "import RLP chain files into a store, verifying every block")     \
+    X(export, "write a store's canonical blocks as an RLP chain file")            \
     X(chaintest, "run BlockchainTests through init + import into fresh stores")   \
     X(enginetest, "run blockchain_test_engine fixtures through a node's Engine API") \
     X(db, "query a store: head, account, storage, block, root; unwind")          \

@@ -239,24 +239,6 @@ static const char *stored_header(db_snapshot *s, uint64_t number, const bytes32 
     return err;
 }
 
-/* A stored block as RLP: [header, body items...]. */
-static const char *stored_rlp(db_snapshot *s, uint64_t number, const bytes32 *hash, buf_t *out) {
-    buf_t hb = {0}, bb = {0};
-    const char *err = db_read_header(s, number, hash, &hb);
-    if (!err) err = db_read_body(s, number, hash, &bb);
-    rlp_item body;
-    if (!err && (rlp_decode(bb.data, bb.len, &body) || !body.is_list)) err = "corrupt body in the store";
-    if (!err) {
-        size_t l = rlp_list_begin(out);
-        buf_append(out, hb.data, hb.len);
-        buf_append(out, body.data, body.len);
-        rlp_list_end(out, l);
-    }
-    buf_free(&hb);
-    buf_free(&bb);
-    return err;
-}
-
 static bool header_of_rlp(const buf_t *rlp, block_header *h) {
     rlp_item outer, hdr;
     size_t used;
@@ -325,7 +307,7 @@ static void walk_from(node_engine *e, db_snapshot *s, const bytes32 *start, walk
         memset(b, 0, sizeof *b);
         side_block *sb = in_store ? NULL : side_find(e, &h);
         bool ok = false;
-        if (in_store) ok = !stored_rlp(s, num, &h, &b->rlp) && !stored_header(s, num, &h, &b->header);
+        if (in_store) ok = !chain_read_block_rlp(s, num, &h, &b->rlp) && !stored_header(s, num, &h, &b->header);
         else if (sb) {
             buf_append(&b->rlp, sb->rlp.data, sb->rlp.len);
             ok = header_of_rlp(&b->rlp, &b->header);
@@ -465,7 +447,7 @@ static const char *restore(node *n, uint64_t anc, const bytes32 *old, size_t n_o
         db_snapshot *s;
         buf_t rlp = {0};
         if (!(err = db_snapshot_open(n->db, 1, &s))) {
-            err = stored_rlp(s, anc + 1 + i, &old[i], &rlp);
+            err = chain_read_block_rlp(s, anc + 1 + i, &old[i], &rlp);
             db_snapshot_close(s);
         }
         bool invalid;
