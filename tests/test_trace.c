@@ -1309,6 +1309,15 @@ TEST(parity_failing_steps_follow_revm) {
     CHECK(!strcmp(json_string_value(json_object_get(json_array_get(json_object_get(sw, "trace"), 0), "error")),
                   "NotActivated"));
     json_decref(sw);
+    /* and EIP-7843's SLOTNUM (0x4b, campaign seed 79381): its base cost of 2 */
+    put(&w, c, "4b", 0);
+    sw = parity_of(&w, c, 50000);
+    swop = json_array_get(json_object_get(json_object_get(sw, "vmTrace"), "ops"), 0);
+    CHECK(!strcmp(json_string_value(json_object_get(swop, "op")), "SLOTNUM"));
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(swop, "cost")), 2);
+    CHECK(!strcmp(json_string_value(json_object_get(json_array_get(json_object_get(sw, "trace"), 0), "error")),
+                  "NotActivated"));
+    json_decref(sw);
     put(&w, c, "0c", 0); /* an opcode revm does not know */
     sw = parity_of(&w, c, 50000);
     swop = json_array_get(json_object_get(json_object_get(sw, "vmTrace"), "ops"), 0);

@@ -225,8 +225,8 @@ typedef struct trace_run {
 /* The geth opcode of a message kind (CALL 0xf1 ... CREATE2 0xf5). */
 uint8_t trace_kind_op(evm_call_kind kind);
 /* revm's name of op if its table has it in some fork (parevm's latest, or
- * EIP-8024's DUPN/SWAPN/EXCHANGE of a fork after them), and its static cost
- * in *cost; NULL for an opcode revm does not know. */
+ * a fork after them: EIP-7843's SLOTNUM, EIP-8024's DUPN/SWAPN/EXCHANGE),
+ * and its static cost in *cost; NULL for an opcode revm does not know. */
 const char *revm_op_name(uint8_t op, int *cost);
 
 /* trace_logger.c */

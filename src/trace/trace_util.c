@@ -71,9 +71,14 @@ const char *trace_op_name(uint8_t op, char buf[32]) {
 
 const char *revm_op_name(uint8_t op, int *cost) {
     const char *n = evm_opcode_name(op);
-    *cost = n ? evm_opcode_cost(op, FORK_COUNT - 1) : 3;
-    if (n) return n;
-    return op >= 0xe6 && op <= 0xe8 ? extra_name(op) : NULL;
+    if (n) {
+        *cost = evm_opcode_cost(op, FORK_COUNT - 1);
+        return n;
+    }
+    /* Amsterdam's in revm's table (anvil 1.7.1): EIP-7843's SLOTNUM at the
+     * base cost, EIP-8024's DUPN/SWAPN/EXCHANGE at 3 */
+    *cost = op == 0x4b ? 2 : 3;
+    return op == 0x4b || (op >= 0xe6 && op <= 0xe8) ? extra_name(op) : NULL;
 }
 
 uint8_t trace_kind_op(evm_call_kind kind) {
