@@ -2,6 +2,7 @@
  * (blocks concatenated), as geth's export does: the whole chain from block 0
  * into a new file, or blocks FIRST..LAST appended to the file; FILE.gz is
  * gzip-compressed. parevm import (and geth's and reth's) reads it back. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,10 @@ static int usage(void) {
 }
 
 static bool parse_number(const char *s, uint64_t *out) {
-    char *end;
-    if (!*s || *s == '-' || *s == '+') return false;
-    *out = strtoull(s, &end, 10);
-    return !*end;
+    long v;
+    if (!cli_parse_long(s, 0, LONG_MAX, &v)) return false;
+    *out = (uint64_t)v;
+    return true;
 }
 
 static bool ends_with(const char *s, const char *tail) {
