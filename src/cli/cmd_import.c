@@ -111,9 +111,15 @@ static void print_progress(progress *p, const chain_importer *im, bool final) {
     uint64_t head;
     chain_importer_head(im, &head, NULL);
     double el = t - p->start > 1e-9 ? t - p->start : 1e-9;
-    double eta = p->bytes_done ? el * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done : 0;
-    fprintf(stderr, "\rblock %llu  %.1f blocks/s  %.1f Mgas/s  ETA %02d:%02d   ", (unsigned long long)head,
-            (double)s->blocks / el, (double)s->gas / el / 1e6, (int)(eta / 60), (int)eta % 60);
+    char eta_text[32] = "--:--"; /* unknown: nothing read yet, or a pipe (no size) */
+    if (p->bytes_done && p->bytes_done < p->bytes_total) {
+        double eta = el * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done;
+        if (eta < 1e8) snprintf(eta_text, sizeof eta_text, "%02d:%02d", (int)(eta / 60), (int)eta % 60);
+    } else if (final || (p->bytes_total && p->bytes_done >= p->bytes_total)) {
+        snprintf(eta_text, sizeof eta_text, "00:00");
+    }
+    fprintf(stderr, "\rblock %llu  %.1f blocks/s  %.1f Mgas/s  ETA %s   ", (unsigned long long)head,
+            (double)s->blocks / el, (double)s->gas / el / 1e6, eta_text);
     if (final) fprintf(stderr, "\n");
 }
 
