@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include "cli_util.h"
 #include "commands.h"
@@ -96,6 +98,9 @@ int cmd_export(int argc, char **argv) {
     db_close(d);
     if (err) {
         fprintf(stderr, "parevm export: %s: %s\n", file, err);
+        /* no partial chain left to import (a device such as /dev/full stays) */
+        struct stat st;
+        if (f && mode[0] == 'w' && !stat(file, &st) && S_ISREG(st.st_mode)) unlink(file);
         return 1;
     }
     printf("exported blocks %llu to %llu (%llu bytes of RLP) to %s\n", (unsigned long long)first,

@@ -84,6 +84,13 @@ expect_fail "usage" "$parevm" export --datadir "$tmp/a" "$tmp/x.rlp" 7 3
 expect_fail "usage" "$parevm" export --datadir "$tmp/a" "$tmp/x.rlp" -1
 expect_fail "usage" "$parevm" export --datadir "$tmp/a"
 expect_fail "cannot open the file" "$parevm" export --datadir "$tmp/a" "$tmp/no/such/dir.rlp"
+# a full disk: a write error, and the device is left alone
+if [ -c /dev/full ]; then
+    expect_fail "write error" "$parevm" export --datadir "$tmp/a" /dev/full
+    if [ -c /dev/full ]; then ok; else bad "export removed /dev/full"; fi
+else
+    echo "no /dev/full here: the write error case is not run"
+fi
 expect_fail "no store here" "$parevm" export --datadir "$tmp/none" "$tmp/x.rlp"
 if [ -e "$tmp/none" ] || [ -e "$tmp/x.rlp" ]; then bad "a failed export created files"; else ok; fi
 
