@@ -81,13 +81,19 @@ static int read_item(gzFile f, buf_t *b, const char **err) {
         return -1;
     }
     buf_clear(b);
-    buf_reserve(b, hl + len);
     buf_append(b, h, hl);
-    if (len && (r = read_bytes(f, b->data + hl, len)) != (long long)len) {
-        *err = r < 0 ? read_error(f) : "truncated block";
-        return -1;
+    /* in parts: a length the file does not hold costs no more memory than
+     * the bytes that are there (the buffer doubles, so no quadratic copy) */
+    for (uint64_t left = len; left;) {
+        size_t part = left < ((size_t)16 << 20) ? (size_t)left : ((size_t)16 << 20);
+        buf_reserve(b, part);
+        if ((r = read_bytes(f, b->data + b->len, part)) != (long long)part) {
+            *err = r < 0 ? read_error(f) : "truncated block";
+            return -1;
+        }
+        b->len += part;
+        left -= part;
     }
-    b->len = hl + (size_t)len;
     return 1;
 }
 
