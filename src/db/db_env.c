@@ -111,6 +111,8 @@ const char *db_open(const char *dir, const db_options *opt, db **out) {
     *out = NULL;
     if (o.existing && !db_exists(dir)) return DB_NO_STORE;
     if (mkdir(dir, 0755) && errno != EEXIST) return "cannot create the store directory";
+    struct stat st;
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode)) return "the datadir is not a directory";
     db *d = calloc(1, sizeof *d);
     if (!d) abort();
     d->dir = strdup(dir);

@@ -73,6 +73,9 @@ expect_fail "usage" "$parevm" init "$tmp/g6.json"
 for g in g1 g2 g3 g4 g5 g6; do
     if [ -e "$tmp/$g" ]; then bad "init of $g.json left $tmp/$g"; else ok; fi
 done
+echo "a file" >"$tmp/afile"
+expect_fail "not a directory" "$parevm" init --datadir "$tmp/afile" "$tmp/cancun.json"
+if [ "$(cat "$tmp/afile")" = "a file" ]; then ok; else bad "init changed a file given as the datadir"; fi
 mkdir "$tmp/g7"
 expect_fail "alloc key" "$parevm" init --datadir "$tmp/g7" "$tmp/g1.json"
 if [ -d "$tmp/g7" ] && [ -z "$(ls -A "$tmp/g7")" ]; then ok; else bad "init left files in $tmp/g7"; fi
