@@ -26,7 +26,7 @@ static void paths_add(path_list *l, const char *p) {
     l->n++;
 }
 
-static bool ends_with(const char *s, const char *suffix) {
+bool cli_ends_with(const char *s, const char *suffix) {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && !strcmp(s + n - m, suffix);
 }
@@ -45,7 +45,7 @@ static bool collect(path_list *l, const char *cmd, const char *path, bool top) {
         return false;
     }
     if (!S_ISDIR(st.st_mode)) {
-        if (!top && !ends_with(path, ".json")) return true;
+        if (!top && !cli_ends_with(path, ".json")) return true;
         /* blockchain_tests_engine_x's shared pre-states are not tests (enginetest reads them) */
         if (!top && in_pre_alloc_folder(path)) return true;
         /* a FIFO or a device would block the reader or never end */

@@ -114,6 +114,8 @@ const char *cli_option_value(int argc, char **argv, int *i, const char *name);
 /* Parses a whole decimal integer in [min, max] (no sign games, no trailing
  * text: "2x" is not 2). */
 bool cli_parse_long(const char *text, long min, long max, long *out);
+/* Whether s ends with suffix. */
+bool cli_ends_with(const char *s, const char *suffix);
 
 /* ---- block hashes by convention ---- */
 

@@ -199,7 +199,7 @@ static const char *check_stored_blocks(ct_state *s, uint64_t head) {
         }
     }
     buf_free(&rlp);
-    if (snap) db_snapshot_close(snap);
+    db_snapshot_close(snap);
     return err;
 }
 

@@ -27,11 +27,6 @@ static bool parse_number(const char *s, uint64_t *out) {
     return true;
 }
 
-static bool ends_with(const char *s, const char *tail) {
-    size_t n = strlen(s), t = strlen(tail);
-    return n >= t && !strcmp(s + n - t, tail);
-}
-
 /* Writes blocks first..last of s to f; NULL or why not. */
 static const char *write_blocks(db_snapshot *s, gzFile f, uint64_t first, uint64_t last, uint64_t *bytes) {
     buf_t rlp = {0};
@@ -85,7 +80,7 @@ int cmd_export(int argc, char **argv) {
     if (last > head) last = head;
     /* geth's modes: a range is appended, the whole chain replaces the file;
      * "T" writes a plain file through the same calls */
-    char mode[4] = {nargs > 1 ? 'a' : 'w', 'b', ends_with(file, ".gz") ? '\0' : 'T', '\0'};
+    char mode[4] = {nargs > 1 ? 'a' : 'w', 'b', cli_ends_with(file, ".gz") ? '\0' : 'T', '\0'};
     gzFile f = gzopen(file, mode);
     uint64_t bytes = 0;
     if (!f) {
