@@ -7,29 +7,7 @@
 # Usage: export_cli.sh PAREVM
 set -u
 parevm=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-check() { # check DESCRIPTION command...: the command must succeed
-    local d=$1
-    shift
-    if "$@" >/dev/null 2>"$tmp/err"; then ok; else bad "$d: $(head -3 "$tmp/err")"; fi
-}
-expect_fail() { # expect_fail PATTERN command...: non-zero exit, no crash, output matches
-    local pattern=$1
-    shift
-    local out rc
-    out=$("$@" 2>&1)
-    rc=$?
-    if [ $rc -ge 128 ] || [ $rc -eq 0 ] || ! grep -qE "$pattern" <<<"$out"; then
-        bad "$* (exit $rc), wanted /$pattern/, got: $(head -3 <<<"$out")"
-    else
-        ok
-    fi
-}
+. "$(dirname "$0")/cli_checks.sh"
 head_of() { "$parevm" db --datadir "$1" head | awk '$1 == "hash" || $1 == "state_root" { print $2 }'; }
 
 "$parevm" bench import --accounts 500 --slots 3000 --blocks 30 --gas 1500000 --kind mixed --seed 11 \
@@ -94,5 +72,4 @@ fi
 expect_fail "no store here" "$parevm" export --datadir "$tmp/none" "$tmp/x.rlp"
 if [ -e "$tmp/none" ] || [ -e "$tmp/x.rlp" ]; then bad "a failed export created files"; else ok; fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

@@ -6,27 +6,7 @@
 set -u
 parevm=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-
-# expect_fail PATTERN -- command...: non-zero exit, no crash, output matches
-expect_fail() {
-    local pattern=$1
-    shift
-    local out rc
-    out=$("$@" 2>&1)
-    rc=$?
-    if [ $rc -ge 128 ] || [ $rc -eq 0 ] || ! grep -qE "$pattern" <<<"$out"; then
-        bad "$* (exit $rc), wanted /$pattern/, got: $(head -3 <<<"$out")"
-    else
-        ok
-    fi
-}
+. "$(dirname "$0")/cli_checks.sh"
 
 # Mainnet: geth's genesis allocation (8893 accounts) gives block 0's hash.
 gunzip -c "$src/tests/data/mainnet-genesis.json.gz" >"$tmp/mainnet.json"
@@ -103,5 +83,4 @@ expect_fail "usage" "$parevm" import --datadir "$tmp/cancun" "$tmp/garbage.rlp" 
 out=$("$parevm" import --datadir "$tmp/cancun" --json /dev/null)
 if grep -q '"head": 0' <<<"$out"; then ok; else bad "head after bad input: $out"; fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish
