@@ -1,5 +1,5 @@
 # Sourced by the command-line tests of tests/import (init_cli.sh,
-# export_cli.sh): a temporary folder removed at exit, the pass/fail
+# export_cli.sh, preroot.sh): a temporary folder removed at exit, the pass/fail
 # counters, and the checks they count. `finish` prints the summary line and
 # gives the exit status.
 tmp=$(mktemp -d)

@@ -12,12 +12,7 @@
 # Usage: preroot.sh PAREVM
 set -u
 parevm=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+. "$(dirname "$0")/cli_checks.sh"
 field() { sed -n "s/^ *\"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$2" | head -n 1; }
 
 for kind in mixed erc20; do
@@ -97,5 +92,4 @@ for kind in mixed erc20; do
         bad "$kind cut: $(head -c 300 "$tmp/out.txt"); head $("$parevm" db --datadir "$dir" head | head -1)"
     fi
 done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
