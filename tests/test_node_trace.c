@@ -6,7 +6,9 @@
  * the gas of each opcode, callTracer's frames and revert reason, the
  * prestate's storage), each geth error, and the node's answers equal to
  * the trace library's own on the same stored state (read after the node
- * is closed). */
+ * is closed). Also reth's eth_callMany and debug_traceCallMany
+ * (rpc_call_many.c): state carried across calls and bundles, the state
+ * context's block and transaction index, block overrides per bundle. */
 #include "test.h"
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -724,6 +726,160 @@ TEST(node_trace_errors) {
     CHECK(head && head2 && !strcmp(str(head, "hash"), str(head2, "hash")));
     json_decref(head);
     json_decref(head2);
+}
+
+/* ---- eth_callMany and debug_traceCallMany ------------------------------------------------ */
+
+/* X counts: slot 0 + 1 stored and returned; N returns NUMBER; B returns
+ * acct3's balance (code filled in per chain); H halts (INVALID). */
+#define X_ADDR "0x00000000000000000000000000000000000c0de2"
+#define N_ADDR "0x00000000000000000000000000000000000c0de3"
+#define B_ADDR "0x00000000000000000000000000000000000c0de4"
+#define H_ADDR "0x00000000000000000000000000000000000c0de5"
+#define X_CALL "{\"to\":\"" X_ADDR "\"}"
+#define N_CALL "{\"to\":\"" N_ADDR "\"}"
+
+static void many_overrides(const chain *c, char *out, size_t cap) {
+    snprintf(out, cap,
+             "{\"" X_ADDR "\":{\"code\":\"0x6000546001018060005560005260206000f3\"},"
+             "\"" N_ADDR "\":{\"code\":\"0x4360005260206000f3\"},"
+             "\"" B_ADDR "\":{\"code\":\"0x73%s3160005260206000f3\"},"
+             "\"" H_ADDR "\":{\"code\":\"0xfe\"}}",
+             c->acct[3] + 2);
+}
+
+/* The word an eth_callMany entry returned, as a number (UINT64_MAX: none). */
+static uint64_t entry_word(const json_t *all, size_t bundle, size_t call) {
+    const char *v = json_string_value(json_object_get(json_array_get(json_array_get(all, bundle), call), "value"));
+    uint64_t x;
+    return v && strlen(v) == 66 && hex_to_u64(v + 50, &x) && !strncmp(v, WORD_0, 50) ? x : UINT64_MAX;
+}
+
+static const char *entry_error(const json_t *all, size_t bundle, size_t call) {
+    return str(json_array_get(json_array_get(all, bundle), call), "error");
+}
+
+TEST(node_call_many_bundles_in_a_row) {
+    chain *c = shared();
+    CHECK(c != NULL);
+    if (!c) return;
+    char ov[1024], p[4096];
+    many_overrides(c, ov, sizeof ov);
+    /* the counter's changes carry over calls and bundles; an empty bundle
+     * gets no entry; the revert's reason and the halt's words are entries;
+     * a bundle's block override holds for that bundle only */
+    snprintf(p, sizeof p,
+             "[[{\"transactions\":[" X_CALL "," X_CALL "]},{\"transactions\":[]},"
+             "{\"transactions\":[" X_CALL ",{\"to\":\"%s\"},{\"to\":\"" H_ADDR "\"}," N_CALL "],"
+             "\"blockOverride\":{\"number\":\"0x99\"}},{\"transactions\":[" N_CALL "]}],"
+             "{\"blockNumber\":\"latest\",\"transactionIndex\":-1},%s]",
+             c->r, ov);
+    json_t *head = ok(c, "eth_blockNumber", "[]");
+    uint64_t latest = UINT64_MAX;
+    CHECK(json_is_string(head) && hex_to_u64(json_string_value(head), &latest));
+    json_decref(head);
+    json_t *all = ok(c, "eth_callMany", p);
+    CHECK(json_array_size(all) == 3);
+    CHECK(entry_word(all, 0, 0) == 1 && entry_word(all, 0, 1) == 2 && entry_word(all, 1, 0) == 3);
+    CHECK(!strcmp(entry_error(all, 1, 1), "execution reverted: nope"));
+    CHECK(!strcmp(entry_error(all, 1, 2), "invalid opcode: INVALID"));
+    CHECK(entry_word(all, 1, 3) == 0x99 && entry_word(all, 2, 0) == latest);
+    json_decref(all);
+
+    /* debug_traceCallMany: the same state carried over, each later bundle
+     * one block on (an empty one too, with its own [] entry) */
+    snprintf(p, sizeof p,
+             "[[{\"transactions\":[" X_CALL "]},{\"transactions\":[]},{\"transactions\":[" X_CALL "," N_CALL "]}],"
+             "{\"blockNumber\":\"latest\"},{\"tracer\":\"callTracer\",\"stateOverrides\":%s}]",
+             ov);
+    all = ok(c, "debug_traceCallMany", p);
+    CHECK(json_array_size(all) == 3 && json_array_size(json_array_get(all, 1)) == 0);
+    const json_t *b2 = json_array_get(all, 2);
+    char want[67];
+    snprintf(want, sizeof want, "0x%064llx", (unsigned long long)(latest + 2));
+    CHECK(!strcmp(str(json_array_get(json_array_get(all, 0), 0), "output"), WORD_1));
+    CHECK(!strcmp(str(json_array_get(b2, 0), "output"),
+                  "0x0000000000000000000000000000000000000000000000000000000000000002"));
+    CHECK(!strcmp(str(json_array_get(b2, 1), "output"), want));
+    json_decref(all);
+}
+
+/* An eth_callMany entry's value or a trace's output, as a word. */
+static u256 word_of(const char *hex) {
+    bytes32 b;
+    if (hex_decode(hex, b.b, 32) != 32) return u256_from_u64(0xdead);
+    return u256_from_bytes32(&b);
+}
+
+TEST(node_call_many_state_context) {
+    chain *c = shared();
+    CHECK(c != NULL);
+    if (!c) return;
+    char ov[1024], p[4096];
+    many_overrides(c, ov, sizeof ov);
+    /* block 6's transaction 0 sends acct3 5 wei: acct3's balance before it,
+     * after it, after the block (-1, and an index past the end) */
+    u256 got[4];
+    const char *index[4] = {"0", "1", "-1", "\"0x9\""};
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p,
+                 "[[{\"transactions\":[{\"to\":\"" B_ADDR "\"}]}],{\"blockNumber\":\"0x%llx\","
+                 "\"transactionIndex\":%s},%s]",
+                 (unsigned long long)c->blk_multi, index[i], ov);
+        json_t *all = ok(c, "eth_callMany", p);
+        got[i] = word_of(str(json_array_get(json_array_get(all, 0), 0), "value"));
+        json_decref(all);
+    }
+    snprintf(p, sizeof p, "[\"%s\",\"0x%llx\"]", c->acct[3], (unsigned long long)(c->blk_multi - 1));
+    json_t *bal = ok(c, "eth_getBalance", p);
+    u256 before = U256_ZERO, five = u256_from_u64(5);
+    CHECK(json_is_string(bal) && !rpc_parse_u256(bal, &before));
+    json_decref(bal);
+    u256 after = u256_add(&before, &five);
+    CHECK(u256_eq(&got[0], &before) && u256_eq(&got[1], &after) && u256_eq(&got[2], &after) &&
+          u256_eq(&got[3], &after));
+    /* debug_traceCallMany takes the same context */
+    snprintf(p, sizeof p,
+             "[[{\"transactions\":[{\"to\":\"" B_ADDR "\"}]}],{\"blockNumber\":\"0x%llx\",\"transactionIndex\":1},"
+             "{\"tracer\":\"callTracer\",\"stateOverrides\":%s}]",
+             (unsigned long long)c->blk_multi, ov);
+    json_t *all = ok(c, "debug_traceCallMany", p);
+    u256 traced = word_of(str(json_array_get(json_array_get(all, 0), 0), "output"));
+    CHECK(u256_eq(&traced, &after));
+    json_decref(all);
+}
+
+TEST(node_call_many_errors) {
+    chain *c = shared();
+    CHECK(c != NULL);
+    if (!c) return;
+    char p[1024];
+    CHECK(err_is(c, "eth_callMany", "[[]]", -32602, "bundles are empty."));
+    CHECK(err_is(c, "debug_traceCallMany", "[[]]", -32602, "bundles are empty."));
+    CHECK(err_is(c, "eth_callMany", "[]", -32602, NULL));
+    CHECK(err_is(c, "eth_callMany", "[{}]", -32602, NULL));
+    CHECK(err_is(c, "eth_callMany", "[[{\"txs\":[]}]]", -32602, NULL));
+    CHECK(err_is(c, "eth_callMany", "[[{\"transactions\":[{\"to\":\"0x12\"}]}]]", -32602, NULL));
+    CHECK(err_is(c, "eth_callMany", "[[{\"transactions\":[]}],{\"transactionIndex\":-2}]", -32602, NULL));
+    CHECK(err_is(c, "eth_callMany", "[[{\"transactions\":[]}],{\"blockNumber\":\"0xzz\"}]", -32602, NULL));
+    CHECK(err_is(c, "eth_callMany", "[[{\"transactions\":[]}],null,null,\"soon\"]", -32602, NULL));
+    CHECK(err_is(c, "eth_callMany", "[[{\"transactions\":[]}],{\"blockNumber\":\"0x3e8\"}]", -32000,
+                 "block #1000 not found"));
+    /* a call that is not valid fails the request, naming it */
+    snprintf(p, sizeof p,
+             "[[{\"transactions\":[" X_CALL "]},{\"transactions\":[{\"from\":\"0x00000000000000000000000000000000000bad02\","
+             "\"to\":\"%s\",\"value\":\"0x1\"}]}]]",
+             c->acct[3]);
+    char msg[300];
+    CHECK(err_of(c, "eth_callMany", p, msg, sizeof msg) == -32000 &&
+          !strncmp(msg, "call many error in bundle 1 and transaction 0: ", 47) && strstr(msg, "insufficient funds"));
+    CHECK(err_is(c, "debug_traceCallMany", "[[{\"transactions\":[]}],null,{\"tracer\":\"nope\"}]", -32000,
+                 "tracer not found"));
+    CHECK(err_is(c, "debug_traceCallMany", "[[{\"transactions\":[]}],null,{\"disableStack\":\"yes\"}]", -32602, NULL));
+    /* the Erigon timeout is taken; bundles of nothing answer nothing */
+    json_t *all = ok(c, "eth_callMany", "[[{\"transactions\":[]}],null,null,5000]");
+    CHECK(json_is_array(all) && json_array_size(all) == 0);
+    json_decref(all);
 }
 
 /* ---- Halts in geth's words -------------------------------------------------------------- */

@@ -200,6 +200,46 @@ json_t *trace_call_many(const trace_call_config *cfg, const trace_config *tracer
                         size_t n, state_view state, block *b, const block_rules *rules, uint64_t gas_cap, char *err,
                         size_t errlen);
 
+/* ---- Bundles of calls (reth's eth_callMany and debug_traceCallMany) ---- */
+
+/* One bundle: calls run in a row under the bundle's block overrides. */
+typedef struct {
+    const rpc_call_args *calls;
+    size_t n;
+    const rpc_block_override *block; /* NULL: none */
+} trace_bundle;
+
+/* What becomes of call `call` of bundle `bundle`: tx (the call object as
+ * debug_traceCall turns it into a transaction, eth_call's rules) run on ex
+ * over view and codes in env. The runner applies ex's changes afterwards,
+ * so fn must leave there those of a run of tx (traced or not). The result
+ * as a new reference, or NULL with the reason in err: that fails the whole
+ * run. */
+typedef json_t *(*trace_bundle_fn)(void *arg, executor *ex, const block_env *env, state_view view, code_store *codes,
+                                   const transaction *tx, size_t bundle, size_t call, char *err, size_t errlen);
+
+typedef struct {
+    const rpc_state_override *state; /* applied once, before the first call; NULL: none */
+    /* with has_tx_index the state given is the one before the block, and
+     * its first tx_index transactions are executed first (at most all) */
+    bool has_tx_index;
+    uint64_t tx_index;
+    /* reth's debug_traceCallMany: each bundle after the first runs one
+     * block later (number + 1, timestamp + 12 per bundle) */
+    bool next_block_per_bundle;
+    /* reth's eth_callMany: a bundle without calls gets no entry */
+    bool skip_empty_bundles;
+} trace_bundle_context;
+
+/* Runs bundles[0..n) in a row on `state` (the state after b; see
+ * has_tx_index) in the environment of b's header, each call on the state
+ * the calls before it left. [[fn's result...]...], a new reference, or
+ * NULL with err (a call fn failed or that cannot become a transaction, a
+ * bad state override, transaction index out of range). */
+json_t *trace_call_bundles(const trace_bundle_context *ctx, const trace_bundle *bundles, size_t n, trace_bundle_fn fn,
+                           void *arg, state_view state, block *b, const block_rules *rules, uint64_t gas_cap,
+                           char *err, size_t errlen);
+
 /* A signed transaction not in any block (Parity's trace_rawTransaction),
  * traced as a transaction (nonce, fee and balance rules apply) in the
  * context of block b's header on `state` (the state after b). Its sender is

@@ -111,6 +111,7 @@ void node_register_debug(node *n, rpc_methods *m);  /* rpc_debug.c: debug_getRaw
 void node_register_debug_chain(node *n, rpc_methods *m); /* rpc_debug_chain.c: debug_setHead, debug_getBadBlocks */
 void node_register_debug_state(node *n, rpc_methods *m); /* rpc_debug_state.c: debug_getModifiedAccounts*, debug_storageRangeAt, debug_accountRange, debug_dumpBlock */
 void node_register_trace(node *n, rpc_methods *m);  /* rpc_trace.c: debug_traceTransaction, debug_traceBlockBy*, debug_traceCall */
+void node_register_call_many(node *n, rpc_methods *m); /* rpc_call_many.c: eth_callMany, debug_traceCallMany (reth's) */
 void node_register_parity_trace(node *n, rpc_methods *m); /* rpc_parity_trace.c: trace_* (Parity's, as reth) */
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
 void node_register_sign(node *n, rpc_methods *m);   /* rpc_sign.c: eth_sign, personal_sign, eth_signTypedData_v4, eth_signTransaction */
@@ -247,6 +248,11 @@ bool node_resolve_existing(node_read *r, const rpc_block_ref *ref, uint64_t *num
 /* The outcome of a trace: out (taken) as *result, a store error met while
  * reading through st, or the library's reason why (-32000). */
 bool node_trace_finish(json_t *out, node_state *st, const char *why, json_t **result, rpc_error *err);
+/* The error of a trace config the library refused (why) in params[arg]:
+ * geth fails decoding the TraceConfig itself in the RPC layer (-32602) but
+ * an unknown tracer or a bad tracerConfig when it builds the tracer
+ * (-32000). Returns false. */
+bool node_trace_config_error(rpc_error *err, size_t arg, const char *why);
 /* The trace under cfg of the mined transaction txh, replayed in its block;
  * *found false (and true returned) when the store has no such transaction. */
 bool node_trace_mined(node *n, const bytes32 *txh, const trace_config *cfg, bool *found, json_t **result,

@@ -23,10 +23,7 @@
 #include "parevm/hex.h"
 #include "parevm/trace.h"
 
-/* A reason from the trace library's config parser: geth fails decoding the
- * TraceConfig itself in the RPC layer (-32602) but an unknown tracer or a
- * bad tracerConfig when it builds the tracer (-32000). */
-static bool config_error(rpc_error *err, size_t arg, const char *why) {
+bool node_trace_config_error(rpc_error *err, size_t arg, const char *why) {
     if (!strcmp(why, "tracer not found") || strstr(why, "diffMode") || strstr(why, "native."))
         return rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
     return rpc_error_invalid_param(err, arg, why);
@@ -34,7 +31,7 @@ static bool config_error(rpc_error *err, size_t arg, const char *why) {
 
 static bool parse_trace_config(const json_t *params, size_t arg, trace_config *cfg, rpc_error *err) {
     char why[256];
-    if (!trace_config_parse(rpc_arg(params, arg), cfg, why, sizeof why)) return config_error(err, arg, why);
+    if (!trace_config_parse(rpc_arg(params, arg), cfg, why, sizeof why)) return node_trace_config_error(err, arg, why);
     return true;
 }
 
@@ -256,7 +253,7 @@ static bool trace_call_method(void *ctx, const json_t *params, json_t **result, 
     trace_call_config cfg;
     if (!trace_call_config_parse(rpc_arg(params, 2), &cfg, why, sizeof why)) {
         rpc_call_args_free(&args);
-        return config_error(err, 2, why);
+        return node_trace_config_error(err, 2, why);
     }
     node_read r;
     bool ok = node_read_open(n, &r, err);

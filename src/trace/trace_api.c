@@ -430,67 +430,120 @@ static bool call_transaction(const rpc_call_args *a, const block_env *env, uint6
     return true;
 }
 
-json_t *trace_call_many(const trace_call_config *cfg, const trace_config *tracers, const rpc_call_args *args,
-                        size_t n, state_view state, block *b, const block_rules *rules, uint64_t gas_cap, char *err,
-                        size_t errlen) {
-    replay rp;
-    if (cfg->has_tx_index) {
-        if (cfg->tx_index > b->n_txs) {
-            snprintf(err, errlen, "transaction index %llu out of range for block %llu",
-                     (unsigned long long)cfg->tx_index, (unsigned long long)b->header.number);
-            return NULL;
-        }
-        if (!replay_begin(&rp, state, b, rules, (size_t)cfg->tx_index, err, errlen)) return NULL;
-        for (size_t i = 0; i < cfg->tx_index; i++)
-            if (!replay_tx(&rp, b, i, err, errlen)) {
-                replay_free(&rp);
-                return NULL;
-            }
+/* The replay a bundle run starts from: the state after b, or before it
+ * with b's first tx_index transactions executed. */
+static bool bundles_begin(replay *rp, const trace_bundle_context *ctx, state_view state, block *b,
+                          const block_rules *rules, char *err, size_t errlen) {
+    if (!ctx->has_tx_index) {
+        memset(rp, 0, sizeof *rp);
+        rp->ts = trace_state_new(state);
+        rp->ex = executor_new();
+        rp->env = block_env_of(&b->header, rules);
     } else {
-        memset(&rp, 0, sizeof rp);
-        rp.ts = trace_state_new(state);
-        rp.ex = executor_new();
-        rp.env = block_env_of(&b->header, rules);
+        if (ctx->tx_index > b->n_txs) {
+            snprintf(err, errlen, "transaction index %llu out of range for block %llu",
+                     (unsigned long long)ctx->tx_index, (unsigned long long)b->header.number);
+            return false;
+        }
+        if (!replay_begin(rp, state, b, rules, (size_t)ctx->tx_index, err, errlen)) return false;
+        for (size_t i = 0; i < ctx->tx_index; i++)
+            if (!replay_tx(rp, b, i, err, errlen)) {
+                replay_free(rp);
+                return false;
+            }
     }
-    block_env env = rp.env;
-    if (cfg->has_block) {
-        /* a number of the block's + 1 is the next block: its BLOCKHASH of
-         * this one must work, as in geth */
-        if (cfg->block.has_number && cfg->block.number == b->header.number + 1)
-            trace_state_set_block_hash(rp.ts, b->header.number, &b->header.hash);
-        apply_block_override(&cfg->block, &env, rules->fork);
-    }
-    const char *why = trace_state_override(rp.ts, &cfg->state, rules->fork);
+    /* a later block (a bundle's number override, or the next bundle's
+     * block) reads b's hash with BLOCKHASH, as in geth and reth */
+    trace_state_set_block_hash(rp->ts, b->header.number, &b->header.hash);
+    const char *why = ctx->state ? trace_state_override(rp->ts, ctx->state, rules->fork) : NULL;
     if (why) {
         snprintf(err, errlen, "%s", why);
-        replay_free(&rp);
-        return NULL;
+        replay_free(rp);
+        return false;
     }
+    return true;
+}
+
+/* Runs one call of a bundle in env; its changes go to the layer for the
+ * calls after it. */
+static json_t *bundle_call(replay *rp, const block_env *env, const rpc_call_args *a, const block_rules *rules,
+                           uint64_t gas_cap, trace_bundle_fn fn, void *arg, size_t bundle, size_t call, char *err,
+                           size_t errlen) {
+    transaction tx;
+    u256 price;
+    block_env call_env = *env;
+    if (!call_transaction(a, &call_env, rules->chain_id, gas_cap, &tx, &price, err, errlen)) return NULL;
+    /* geth lowers the base fee to 0 for a call that pays nothing */
+    if (u256_is_zero(&price)) call_env.base_fee = U256_ZERO;
+    if (a->has_blob_hashes && u256_is_zero(&tx.max_fee_per_blob_gas)) call_env.blob_base_fee = U256_ZERO;
+    json_t *out = fn(arg, rp->ex, &call_env, trace_state_view(rp->ts), trace_state_codes(rp->ts), &tx, bundle, call,
+                     err, errlen);
+    free(tx.auths);
+    if (out) trace_state_apply(rp->ts, executor_changes(rp->ex));
+    return out;
+}
+
+json_t *trace_call_bundles(const trace_bundle_context *ctx, const trace_bundle *bundles, size_t n, trace_bundle_fn fn,
+                           void *arg, state_view state, block *b, const block_rules *rules, uint64_t gas_cap,
+                           char *err, size_t errlen) {
+    replay rp;
+    if (!bundles_begin(&rp, ctx, state, b, rules, err, errlen)) return NULL;
+    block_env base = rp.env;
     json_t *all = trace_take(json_array());
-    for (size_t i = 0; i < n && all; i++) {
-        transaction tx;
-        u256 price;
-        block_env call_env = env;
-        json_t *out = NULL;
-        if (call_transaction(&args[i], &call_env, rules->chain_id, gas_cap, &tx, &price, err, errlen)) {
-            /* geth lowers the base fee to 0 for a call that pays nothing */
-            if (u256_is_zero(&price)) call_env.base_fee = U256_ZERO;
-            if (args[i].has_blob_hashes && u256_is_zero(&tx.max_fee_per_blob_gas)) call_env.blob_base_fee = U256_ZERO;
-            out = trace_tx_on(tracers ? &tracers[i] : &cfg->trace, rp.ex, &call_env, trace_state_view(rp.ts),
-                              trace_state_codes(rp.ts), &tx, 0, 0, true, NULL, err, errlen);
-            free(tx.auths);
+    for (size_t k = 0; k < n && all; k++) {
+        const trace_bundle *bd = &bundles[k];
+        if (k > 0 && ctx->next_block_per_bundle) {
+            base.number++;
+            base.timestamp += 12;
         }
-        if (!out) {
+        if (bd->n == 0 && ctx->skip_empty_bundles) continue;
+        block_env env = base;
+        if (bd->block) apply_block_override(bd->block, &env, rules->fork);
+        json_t *results = trace_take(json_array());
+        for (size_t i = 0; i < bd->n && results; i++) {
+            json_t *out = bundle_call(&rp, &env, &bd->calls[i], rules, gas_cap, fn, arg, k, i, err, errlen);
+            if (out) {
+                trace_append(results, out);
+            } else {
+                json_decref(results);
+                results = NULL;
+            }
+        }
+        if (results) {
+            trace_append(all, results);
+        } else {
             json_decref(all);
             all = NULL;
-            break;
         }
-        trace_append(all, out);
-        /* the next call sees this one's effects */
-        if (i + 1 < n) trace_state_apply(rp.ts, executor_changes(rp.ex));
     }
     replay_free(&rp);
     return all;
+}
+
+/* trace_call_many's calls: each traced with its own tracer or cfg's. */
+typedef struct {
+    const trace_config *tracers, *common;
+} traced_calls;
+
+static json_t *trace_one_call(void *arg, executor *ex, const block_env *env, state_view view, code_store *codes,
+                              const transaction *tx, size_t bundle, size_t call, char *err, size_t errlen) {
+    (void)bundle;
+    const traced_calls *t = arg;
+    return trace_tx_on(t->tracers ? &t->tracers[call] : t->common, ex, env, view, codes, tx, 0, 0, true, NULL, err,
+                       errlen);
+}
+
+json_t *trace_call_many(const trace_call_config *cfg, const trace_config *tracers, const rpc_call_args *args,
+                        size_t n, state_view state, block *b, const block_rules *rules, uint64_t gas_cap, char *err,
+                        size_t errlen) {
+    trace_bundle_context ctx = {.state = &cfg->state, .has_tx_index = cfg->has_tx_index, .tx_index = cfg->tx_index};
+    trace_bundle bundle = {.calls = args, .n = n, .block = cfg->has_block ? &cfg->block : NULL};
+    traced_calls t = {tracers, &cfg->trace};
+    json_t *all = trace_call_bundles(&ctx, &bundle, 1, trace_one_call, &t, state, b, rules, gas_cap, err, errlen);
+    if (!all) return NULL;
+    json_t *out = json_incref(json_array_get(all, 0));
+    json_decref(all);
+    return out;
 }
 
 json_t *trace_call(const trace_call_config *cfg, state_view state, block *b, const block_rules *rules,
