@@ -5,8 +5,8 @@
  * present and absent accounts and slots; and debug_executionWitness, whose
  * witness alone (parsed back from the JSON) re-executes its block
  * statelessly to the header's state root and gas, also when rewritten in
- * geth's form (headers as JSON objects) and older reth's (maps). Then the
- * error cases. */
+ * geth's form (headers as JSON objects) and older reth's (maps);
+ * eth_getAccount agreeing with eth_getProof. Then the error cases. */
 #include "test.h"
 #include "node_rpc.h"
 #include "parevm/block_exec.h"
@@ -231,6 +231,64 @@ TEST(get_proof_head_and_history) {
         CHECK(prove(&c, &c.t.acct[1], "[\"0x1\"]", tag, &c.root[b], &exists, v, 1, NULL));
         CHECK(exists);
     }
+    test_node_close(&c.t);
+}
+
+/* eth_getAccount of a at block (JSON text) against eth_getProof's account
+ * there: the same four fields, null where the proof says absent. */
+static bool account_matches_proof(chain *c, const address *a, const char *block) {
+    char ah[43], p[256];
+    hex_encode(a->b, 20, ah);
+    snprintf(p, sizeof p, "[\"%s\",[],%s]", ah, block);
+    json_t *proof = test_ok(&c->t, "eth_getProof", p);
+    snprintf(p, sizeof p, "[\"%s\",%s]", ah, block);
+    json_t *r = test_rpc(&c->t, "eth_getAccount", p);
+    json_t *acct = json_object_get(r, "result");
+    bool absent = proof && test_qty(proof, "nonce") == 0 && test_qty(proof, "balance") == 0 &&
+                  !strcmp(test_str(proof, "codeHash"),
+                          "0x0000000000000000000000000000000000000000000000000000000000000000");
+    bool good = proof && r && json_object_size(json_object_get(r, "error")) == 0;
+    if (good && absent) {
+        good = json_is_null(acct);
+    } else if (good) {
+        good = json_object_size(acct) == 4 && !strcmp(test_str(acct, "balance"), test_str(proof, "balance")) &&
+               !strcmp(test_str(acct, "nonce"), test_str(proof, "nonce")) &&
+               !strcmp(test_str(acct, "codeHash"), test_str(proof, "codeHash")) &&
+               !strcmp(test_str(acct, "storageRoot"), test_str(proof, "storageHash"));
+    }
+    json_decref(proof);
+    json_decref(r);
+    return good;
+}
+
+TEST(get_account_agrees_with_proofs) {
+    chain c;
+    CHECK(build(&c));
+    /* the contract (storage, code) at the head, at block 1 and before it
+     * existed; the fresh account before and after its first wei; a dev
+     * account at every block */
+    CHECK(account_matches_proof(&c, &c.contract, "\"latest\""));
+    CHECK(account_matches_proof(&c, &c.contract, "\"0x1\""));
+    CHECK(account_matches_proof(&c, &c.contract, "\"earliest\""));
+    CHECK(account_matches_proof(&c, &c.fresh, "\"0x2\""));
+    CHECK(account_matches_proof(&c, &c.fresh, "\"0x3\""));
+    for (uint64_t b = 0; b <= c.head; b++) {
+        char tag[32];
+        snprintf(tag, sizeof tag, "\"0x%llx\"", (unsigned long long)b);
+        CHECK(account_matches_proof(&c, &c.t.acct[1], tag));
+    }
+    /* the contract's storage root is not the empty trie's; bad arguments */
+    char ah[43], p[128], msg[200];
+    hex_encode(c.contract.b, 20, ah);
+    snprintf(p, sizeof p, "[\"%s\"]", ah);
+    json_t *acct = test_ok(&c.t, "eth_getAccount", p);
+    CHECK(acct && strcmp(test_str(acct, "storageRoot"),
+                         "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421") != 0);
+    json_decref(acct);
+    CHECK(test_err(&c.t, "eth_getAccount", "[\"0x12\",\"latest\"]", msg, sizeof msg) == -32602);
+    CHECK(test_err(&c.t, "eth_getAccount", "[]", msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[\"%s\",\"0x3e8\"]", ah);
+    CHECK(test_err(&c.t, "eth_getAccount", p, msg, sizeof msg) != 0);
     test_node_close(&c.t);
 }
 

@@ -115,7 +115,7 @@ void node_register_call_many(node *n, rpc_methods *m); /* rpc_call_many.c: eth_c
 void node_register_parity_trace(node *n, rpc_methods *m); /* rpc_parity_trace.c: trace_* (Parity's, as reth) */
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
 void node_register_sign(node *n, rpc_methods *m);   /* rpc_sign.c: eth_sign, personal_sign, eth_signTypedData_v4, eth_signTransaction */
-void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProof, debug_executionWitness */
+void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProof, eth_getAccount, debug_executionWitness */
 void node_register_simulate(node *n, rpc_methods *m); /* rpc_simulate.c: eth_simulateV1 */
 void node_register_config(node *n, rpc_methods *m); /* rpc_config.c: eth_config (EIP-7910), eth_capabilities */
 void node_register_engine(node *n, rpc_methods *m); /* rpc_engine.c: engine_*, testing_buildBlockV1 (authenticated server) */

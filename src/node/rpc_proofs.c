@@ -2,12 +2,16 @@
  * slots with the trie nodes that prove them against the block's state root)
  * and debug_executionWitness (what a stateless client needs to re-execute a
  * block: the block is executed again over a recorder of its parent's state,
- * and the witness is built from what it read and changed). Both work at any
+ * and the witness is built from what it read and changed), and reth's
+ * eth_getAccount (an account's balance, nonce, code hash and storage root;
+ * null when it does not exist). All work at any
  * retained block (tag, number or EIP-1898 object); historical tries are
  * computed from the store's change sets without writing (db_proof.h).
  *
  * Proofs are of the committed state: dev-mode edits not yet mined into a
- * block are in no trie and do not show. */
+ * block are in no trie and do not show (eth_getAccount reads balance,
+ * nonce and code hash as eth_getBalance does, its storage root from the
+ * tries). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include "node_internal.h"
@@ -48,6 +52,41 @@ out_read:
     node_read_close(&r);
 out_keys:
     rpc_proof_keys_free(&keys);
+    return ok;
+}
+
+/* eth_getAccount(address, block): {balance, nonce, codeHash, storageRoot},
+ * or null for an account that does not exist (reth's). */
+static bool get_account(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 2, err)) return false;
+    address a;
+    const char *why = rpc_parse_address(rpc_arg(params, 0), &a);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    node_read r;
+    node_state st;
+    if (!node_read_open(ctx, &r, err)) return false;
+    if (!node_state_arg(&r, params, 1, &st, err)) {
+        node_read_close(&r);
+        return false;
+    }
+    account_info info;
+    bool exists = st.view.ops->get_account(st.view.ctx, &a, FIELD_BALANCE | FIELD_NONCE | FIELD_CODE, &info);
+    bool ok = !node_state_failed(&st, err);
+    db_proof p;
+    memset(&p, 0, sizeof p);
+    if (ok && exists && (why = db_get_proof(st.src, &a, NULL, 0, &p)))
+        ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "account of block %" PRIu64 ": %s", st.number, why);
+    if (ok && exists) {
+        bytes32 root = p.exists ? p.storage_root : EMPTY_TRIE_ROOT;
+        *result = json_pack("{s:o,s:o,s:o,s:o}", "balance", rpc_json_u256(&info.balance), "nonce",
+                            rpc_json_u64(info.nonce), "codeHash", rpc_json_hash(&info.code_hash), "storageRoot",
+                            rpc_json_hash(&root));
+    } else if (ok) {
+        *result = NULL;
+    }
+    db_proof_free(&p);
+    node_state_close(&st);
+    node_read_close(&r);
     return ok;
 }
 
@@ -148,5 +187,6 @@ out:
 
 void node_register_proofs(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_getProof", get_proof, n);
+    rpc_methods_add(m, "eth_getAccount", get_account, n);
     rpc_methods_add(m, "debug_executionWitness", execution_witness_method, n);
 }
