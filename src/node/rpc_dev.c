@@ -1,7 +1,8 @@
 /* Method group (dev mode only): what anvil and hardhat users call --
  * evm_mine, anvil_mine/hardhat_mine, evm_snapshot, evm_revert,
  * evm_increaseTime, evm_setNextBlockTimestamp, evm_setAutomine,
- * anvil_setBalance/setCode/setNonce/setStorageAt,
+ * anvil_setBalance/setCode/setNonce/setStorageAt, anvil_addBalance,
+ * anvil_setMinGasPrice (refused, as anvil refuses it with EIP-1559),
  * anvil_impersonateAccount/stopImpersonatingAccount/autoImpersonateAccount
  * (each also as hardhat_*), anvil_setCoinbase, evm_setBlockGasLimit,
  * anvil_setNextBlockBaseFeePerGas, anvil_getAutomine, anvil_snapshot,
@@ -9,7 +10,8 @@
  * anvil_setLoggingEnabled, anvil_dumpState/loadState (anvil's gzip'd JSON),
  * anvil_dropTransaction, eth_sendTransaction
  * (from a dev account, signed with its key, or from an impersonated one,
- * unsigned). The signing methods are rpc_sign.c's.
+ * unsigned), eth_sendUnsignedTransaction (anvil's: from anyone, unsigned).
+ * The signing methods are rpc_sign.c's.
  *
  * State edits are change sets layered over the head (node_patch.c) and
  * folded into the next block; they and everything else that writes run on
@@ -63,7 +65,29 @@ static const char *dev_u64(const json_t *v, uint64_t *out) {
 
 typedef struct {
     change_set cs;      /* the edit */
+    bool add_balance;   /* anvil_addBalance: cs's one balance is added to the head's */
 } edit_job;
+
+/* anvil_addBalance's edit: the amount in j plus the balance the head shows
+ * (its edits included), read on the writer so that no edit comes between;
+ * past 2^256 the balance stays at 2^256 - 1. */
+static bool add_to_balance(node_read *r, edit_job *j) {
+    node_state st;
+    rpc_error err = {0};
+    rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
+    if (!node_state_open(r, &latest, &st, &err)) {
+        rpc_error_clear(&err);
+        return false;
+    }
+    account_change *ac = &j->cs.accounts[0];
+    account_info info;
+    st.view.ops->get_account(st.view.ctx, &ac->addr, FIELD_BALANCE, &info);
+    bool ok = !node_state_failed(&st, &err);
+    rpc_error_clear(&err);
+    if (u256_add_carry(&ac->balance, &info.balance, &ac->balance)) memset(&ac->balance, 0xff, sizeof ac->balance);
+    node_state_close(&st);
+    return ok;
+}
 
 /* Appends an edit to the head's edits and re-checks the pool. */
 static const char *apply_edit(node *n, void *arg) {
@@ -72,6 +96,10 @@ static const char *apply_edit(node *n, void *arg) {
     rpc_error err = {0};
     if (!node_read_open(n, &r, &err)) {
         rpc_error_clear(&err);
+        return "cannot read the head";
+    }
+    if (j->add_balance && !add_to_balance(&r, j)) {
+        node_read_close(&r);
         return "cannot read the head";
     }
     change_set all = {0};
@@ -109,11 +137,34 @@ static bool set_balance(void *ctx, const json_t *params, json_t **result, rpc_er
     if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
     const char *why = dev_u256(rpc_arg(params, 1), &v);
     if (why) return rpc_error_invalid_param(err, 1, why);
-    edit_job j = {{0}};
+    edit_job j = {.add_balance = false};
     account_change *ac = change_set_add_account(&j.cs, &a);
     ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
     ac->balance = v;
     return edit(ctx, &j, result, json_null(), err);
+}
+
+/* anvil_addBalance(address, amount): the balance raised by amount. */
+static bool add_balance(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    address a;
+    u256 v;
+    if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
+    const char *why = dev_u256(rpc_arg(params, 1), &v);
+    if (why) return rpc_error_invalid_param(err, 1, why);
+    edit_job j = {.add_balance = true};
+    account_change *ac = change_set_add_account(&j.cs, &a);
+    ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
+    ac->balance = v;
+    return edit(ctx, &j, result, json_null(), err);
+}
+
+/* anvil_setMinGasPrice: anvil refuses it on a chain with EIP-1559, which a
+ * dev chain always has (London on). */
+static bool set_min_gas_price(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    (void)ctx;
+    (void)result;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    return rpc_error_set(err, RPC_INVALID_PARAMS, "anvil_setMinGasPrice is not supported when EIP-1559 is active");
 }
 
 static bool set_nonce(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
@@ -122,7 +173,7 @@ static bool set_nonce(void *ctx, const json_t *params, json_t **result, rpc_erro
     if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
     const char *why = dev_u64(rpc_arg(params, 1), &v);
     if (why) return rpc_error_invalid_param(err, 1, why);
-    edit_job j = {{0}};
+    edit_job j = {.add_balance = false};
     account_change *ac = change_set_add_account(&j.cs, &a);
     ac->flags = CHANGE_TOUCHED | CHANGE_NONCE;
     ac->nonce = v;
@@ -137,7 +188,7 @@ static bool set_code(void *ctx, const json_t *params, json_t **result, rpc_error
     size_t len;
     const char *why = rpc_parse_data(rpc_arg(params, 1), &code, &len);
     if (why) return rpc_error_invalid_param(err, 1, why);
-    edit_job j = {{0}};
+    edit_job j = {.add_balance = false};
     account_change *ac = change_set_add_account(&j.cs, &a);
     ac->flags = CHANGE_TOUCHED | CHANGE_CODE;
     ac->code = code_store_intern(db_codes(n->db), code, len);
@@ -156,7 +207,7 @@ static bool set_storage(void *ctx, const json_t *params, json_t **result, rpc_er
     bytes32 word;
     if ((why = rpc_parse_hash(rpc_arg(params, 2), &word))) return rpc_error_invalid_param(err, 2, why);
     v = u256_from_be(word.b, 32);
-    edit_job j = {{0}};
+    edit_job j = {.add_balance = false};
     account_change *ac = change_set_add_account(&j.cs, &a);
     ac->flags = CHANGE_TOUCHED;
     change_set_add_slot(&j.cs, ac, &k, &v);
@@ -757,7 +808,7 @@ static bool load_state(void *ctx, const json_t *params, json_t **result, rpc_err
         json_decref(dump);
         return rpc_error_set(err, RPC_INVALID_PARAMS, "Failed to decode state dump (want {\"accounts\": {...}})");
     }
-    edit_job j = {{0}};
+    edit_job j = {.add_balance = false};
     const char *key;
     json_t *a;
     json_object_foreach((json_t *)accounts, key, a) if (!why) why = load_account(n, key, a, &j.cs);
@@ -1003,6 +1054,29 @@ static bool send_transaction(void *ctx, const json_t *params, json_t **result, r
     return submit(n, &tx, result, err);
 }
 
+/* eth_sendUnsignedTransaction(tx): anvil's (viem's sendUnsignedTransaction):
+ * a transaction from any `from`, dev account or not, impersonated or not,
+ * put into the pool unsigned as an impersonated one's. */
+static bool send_unsigned_transaction(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    rpc_call_args a;
+    char why[200];
+    if (!rpc_parse_call_args(rpc_arg(params, 0), &a, why, sizeof why)) return rpc_error_invalid_param(err, 0, why);
+    bool ok = true;
+    if (!a.has_from) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "No Signer available");
+    if (a.has_blob_hashes && ok) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "blob transactions need eth_sendRawTransaction");
+    transaction tx = {0};
+    if (ok) ok = node_dev_fill_tx(n, &a, &tx, err);
+    if (ok) vouch_for(n, &tx, &a.from);
+    rpc_call_args_free(&a);
+    if (!ok) {
+        tx_free(&tx);
+        return false;
+    }
+    return submit(n, &tx, result, err);
+}
+
 /* eth_sendTransactionSync(tx, [timeout ms]): as eth_sendTransaction, answered
  * with the receipt (EIP-7966's form, as anvil offers it). */
 static bool send_transaction_sync(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
@@ -1016,6 +1090,8 @@ void node_register_dev(node *n, rpc_methods *m) {
         bool hardhat; /* also as hardhat_<name without anvil_> */
     } T[] = {
         {"anvil_setBalance", set_balance, true},
+        {"anvil_addBalance", add_balance, false},
+        {"anvil_setMinGasPrice", set_min_gas_price, true},
         {"anvil_setNonce", set_nonce, true},
         {"anvil_setCode", set_code, true},
         {"anvil_setStorageAt", set_storage, true},
@@ -1051,6 +1127,7 @@ void node_register_dev(node *n, rpc_methods *m) {
         {"evm_setAutomine", set_automine, false},
         {"eth_sendTransaction", send_transaction, false},
         {"eth_sendTransactionSync", send_transaction_sync, false},
+        {"eth_sendUnsignedTransaction", send_unsigned_transaction, false},
     };
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
         rpc_methods_add(m, T[i].name, T[i].fn, n);

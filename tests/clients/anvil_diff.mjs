@@ -15,8 +15,9 @@
 // self-destruct in the creating transaction and a later one, base fee moves
 // over full and empty blocks, a blob transaction, and anvil's header
 // controls (anvil_setCoinbase, evm_setBlockGasLimit,
-// anvil_setNextBlockBaseFeePerGas), and state dumps loaded across
-// (anvil_dumpState / anvil_loadState).
+// anvil_setNextBlockBaseFeePerGas), state dumps loaded across
+// (anvil_dumpState / anvil_loadState), and viem's test-client controls
+// (anvil_setMinGasPrice, anvil_addBalance, eth_sendUnsignedTransaction).
 //
 // What cannot be matched, and is not compared (printed as NOTE lines):
 // - block hashes and state roots: anvil's genesis holds no EIP-4788/7002/7251
@@ -407,6 +408,39 @@ run(async () => {
       eq(await rpc(url, 'eth_getBalance', [mk('d2'), 'latest']), '0x1234', `${who}: balance from anvil's dump`);
       eq(await rpc(url, 'eth_getStorageAt', [mk('d2'), '0x8', 'latest']), word(88), `${who}: storage from anvil's dump`);
     }
+  }
+
+  // 12. viem's test-client controls, called on both (after the chain
+  // comparisons: an unsigned transaction's stand-in signature is each
+  // node's own, so its block would differ): anvil_setMinGasPrice refused
+  // alike (the chain has EIP-1559), anvil_addBalance, and an unsigned
+  // transaction from an address without a key (eth_sendUnsignedTransaction)
+  // mined on both, with the same balances and receipt after; without a
+  // `from` both refuse it.
+  {
+    const [mp, ma] = await Promise.all([rpcError(P.url, 'anvil_setMinGasPrice', ['0x1']),
+                                        rpcError(A.url, 'anvil_setMinGasPrice', ['0x1'])]);
+    eq([mp && mp.code, mp && mp.message], [ma && ma.code, ma && ma.message], 'anvil_setMinGasPrice: the same refusal');
+    const who = '0x' + 'e7'.repeat(20), to = '0x' + 'e8'.repeat(20);
+    for (const [m, p] of [['anvil_setBalance', [who, '0xde0b6b3a7640000']], ['anvil_addBalance', [who, '0x11']],
+                          ['anvil_addBalance', [to, '0x5']], ['eth_getBalance', [who, 'latest']],
+                          ['eth_getBalance', [to, 'latest']]]) {
+      const [rp, ra] = await both(m, p);
+      eq(rp, ra, `${m} ${p.join(' ')}: the same answer`);
+    }
+    const utx = { from: who, to, value: '0x7', gas: '0x5208', maxFeePerGas: hex(50n * GWEI), maxPriorityFeePerGas: hex(GWEI) };
+    const [hp, ha] = await both('eth_sendUnsignedTransaction', [utx]);
+    check(/^0x[0-9a-f]{64}$/.test(hp) && /^0x[0-9a-f]{64}$/.test(ha), 'eth_sendUnsignedTransaction: both take it', `${hp} ${ha}`);
+    await Promise.all([rpc(P.url, 'evm_mine', []), rpc(A.url, 'evm_mine', [])]);
+    const [rp, ra] = await Promise.all([rpc(P.url, 'eth_getTransactionReceipt', [hp]), rpc(A.url, 'eth_getTransactionReceipt', [ha])]);
+    eq([rp.status, rp.gasUsed, rp.from, rp.to], [ra.status, ra.gasUsed, ra.from, ra.to], 'eth_sendUnsignedTransaction: the same receipt');
+    for (const a of [who, to]) {
+      const [bp, ba] = await both('eth_getBalance', [a, 'latest']);
+      eq(bp, ba, `after the unsigned transaction: ${a} has the same balance`);
+    }
+    const [np, na] = await Promise.all([rpcError(P.url, 'eth_sendUnsignedTransaction', [{ to, value: '0x1' }]),
+                                        rpcError(A.url, 'eth_sendUnsignedTransaction', [{ to, value: '0x1' }])]);
+    eq([np && np.code, np && np.message], [na && na.code, na && na.message], 'eth_sendUnsignedTransaction without from: the same refusal');
   }
 
   if (stateRoots) notes.push(`state roots differ in ${stateRoots} of ${number} blocks (the genesis states differ)`);

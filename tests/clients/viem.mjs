@@ -302,6 +302,17 @@ run(async () => {
   await testClient.setIntervalMining({ interval: 0 });
   eq(await testClient.getAutomine(), false, 'setIntervalMining(0): no automine');
   await testClient.setAutomine(true);
+  // sendUnsignedTransaction from an address without a key (funded with
+  // setBalance); setMinGasPrice refused as anvil refuses it with EIP-1559
+  const keyless = '0x00000000000000000000000000000000000000ee', sinkU = '0x00000000000000000000000000000000000000ef';
+  await testClient.setBalance({ address: keyless, value: 10n ** 18n });
+  const uHash = await testClient.sendUnsignedTransaction({ from: keyless, to: sinkU, value: 9n });
+  const uRc = await pub.waitForTransactionReceipt({ hash: uHash });
+  eq([uRc.status, uRc.from, await pub.getBalance({ address: sinkU })], ['success', keyless, 9n],
+     'testClient.sendUnsignedTransaction: mined from the keyless address');
+  const minGas = await testClient.setMinGasPrice({ gasPrice: 1n }).then(() => null, (e) => e);
+  check(minGas && /not supported when EIP-1559 is active/.test(minGas.details || minGas.message),
+        'testClient.setMinGasPrice: refused on an EIP-1559 chain, as anvil', minGas && minGas.message);
   // dumpState / loadState: the state survives a reset
   const tokensBefore = await c.read.balanceOf([sinkA]);
   const nonceBefore = await pub.getTransactionCount({ address: owner.address, blockTag: 'latest' });
