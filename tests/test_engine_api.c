@@ -697,6 +697,28 @@ out:
  * INVALID with that parent as the latest valid block once the blocks
  * before it are written, which they are, and the right block is VALID on
  * them afterwards. */
+/* debug_traceBadBlock of the bad block bad (its one transfer traced with
+ * callTracer) is debug_traceBlock of its RLP from debug_getBadBlocks; a
+ * hash that is no bad block's is refused. */
+static void bad_block_traces(eh_node *e, const bytes32 *bad) {
+    json_t *list = eh_result(e, "debug_getBadBlocks", json_array());
+    const json_t *rlp = json_object_get(json_array_get(list, 0), "rlp");
+    json_t *cfg = json_pack("{s:s}", "tracer", "callTracer");
+    json_t *by_hash = eh_result(e, "debug_traceBadBlock", json_pack("[o,O]", eh_hash(bad), cfg));
+    json_t *by_rlp = rlp ? eh_result(e, "debug_traceBlock", json_pack("[O,O]", rlp, cfg)) : NULL;
+    CHECK(json_array_size(by_hash) == 1 && by_rlp && json_equal(by_hash, by_rlp));
+    CHECK(!strcmp(json_string_value(json_object_get(json_object_get(json_array_get(by_hash, 0), "result"), "type")) ?: "",
+                  "CALL"));
+    bytes32 other = *bad;
+    other.b[31] ^= 1;
+    CHECK(eh_error_code(e, "debug_traceBadBlock", json_pack("[o]", eh_hash(&other))) == RPC_SERVER_ERROR);
+    CHECK(eh_error_code(e, "debug_traceBadBlock", json_pack("[s]", "0x12")) == RPC_INVALID_PARAMS);
+    json_decref(by_hash);
+    json_decref(by_rlp);
+    json_decref(cfg);
+    json_decref(list);
+}
+
 static void invalid_behind_queued_ones(void (*edit)(block_header *, json_t *)) {
     eh_node a = {0}, b = {0};
     write_gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0};
@@ -724,6 +746,7 @@ static void invalid_behind_queued_ones(void (*edit)(block_header *, json_t *)) {
     CHECK(c.answer && !strcmp(status_str(c.answer) ?: "", "INVALID") && lvh_is(c.answer, &hashes[K - 2]));
     json_decref(c.answer);
     CHECK(head_is(&b, &hashes[K - 2]));
+    bad_block_traces(&b, &bad_hash);
     CHECK(new_payload_is(&b, envs[K - 1], "VALID", &hashes[K - 1]));
     CHECK(fcu_valid(&b, &hashes[K - 1]) && head_is(&b, &hashes[K - 1]));
     u256 got = balance(&b, &to);

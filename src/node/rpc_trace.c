@@ -1,6 +1,7 @@
 /* Method group: geth's tracing API over the store (src/trace does the
  * tracing) -- debug_traceTransaction, debug_traceBlockByNumber,
- * debug_traceBlockByHash, debug_traceBlock (a block's RLP) and
+ * debug_traceBlockByHash, debug_traceBlock (a block's RLP),
+ * debug_traceBadBlock (one debug_getBadBlocks lists) and
  * debug_traceCall, with geth's TraceConfig
  * (tracer, tracerConfig, timeout, disableStack, disableStorage, enableMemory,
  * enableReturnData, limit) and TraceCallConfig (stateOverrides,
@@ -19,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "node_engine.h"
 #include "node_internal.h"
+#include "parevm/byte_list.h"
 #include "parevm/hex.h"
 #include "parevm/trace.h"
 
@@ -163,25 +166,14 @@ static bool trace_block_by_hash(void *ctx, const json_t *params, json_t **result
     return trace_block_of(ctx, params, true, result, err);
 }
 
-/* debug_traceBlock: a block given as RLP (not necessarily stored), traced
- * on the state after its parent, which must be a stored block. */
-static bool trace_block_rlp(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
-    if (!rpc_check_args(params, 1, 2, err)) return false;
-    uint8_t *raw;
-    size_t len;
-    const char *why = rpc_parse_data(rpc_arg(params, 0), &raw, &len);
-    if (why) return rpc_error_invalid_param(err, 0, why);
-    trace_config cfg;
-    if (!parse_trace_config(params, 1, &cfg, err)) {
-        free(raw);
-        return false;
-    }
+/* A block given as RLP (not necessarily stored) traced on the state after
+ * its parent, which must be a stored block. */
+static bool trace_raw_block(node *n, const uint8_t *raw, size_t len, const trace_config *cfg, json_t **result,
+                            rpc_error *err) {
     block b;
     char reason[256] = "";
-    bool decoded = block_decode(raw, len, &b, reason, sizeof reason);
-    free(raw);
-    if (!decoded) return rpc_error_set(err, RPC_SERVER_ERROR, "could not decode block: %s", reason);
+    if (!block_decode(raw, len, &b, reason, sizeof reason))
+        return rpc_error_set(err, RPC_SERVER_ERROR, "could not decode block: %s", reason);
     if (b.header.number == 0) {
         block_free(&b);
         return rpc_error_set(err, RPC_SERVER_ERROR, "genesis is not traceable");
@@ -198,13 +190,58 @@ static bool trace_block_rlp(void *ctx, const json_t *params, json_t **result, rp
     bool ok = false;
     if (node_resolve_existing(&r, &parent, &number, &hash, err) && node_state_at(&r, number, &hash, &st, err)) {
         block_rules rules = node_rules(n, &b.header);
-        json_t *out = trace_block(&cfg, st.view, &b, &rules, reason, sizeof reason);
+        json_t *out = trace_block(cfg, st.view, &b, &rules, reason, sizeof reason);
         ok = node_trace_finish(out, &st, reason, result, err);
         node_state_close(&st);
     }
     node_read_close(&r);
     block_free(&b);
     return ok;
+}
+
+/* debug_traceBlock(rlp, config?) */
+static bool trace_block_rlp(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 2, err)) return false;
+    uint8_t *raw;
+    size_t len;
+    const char *why = rpc_parse_data(rpc_arg(params, 0), &raw, &len);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    trace_config cfg;
+    bool ok = parse_trace_config(params, 1, &cfg, err) && trace_raw_block(ctx, raw, len, &cfg, result, err);
+    free(raw);
+    return ok;
+}
+
+/* debug_traceBadBlock(hash, config?): one of the blocks debug_getBadBlocks
+ * lists (the Engine API found it invalid), traced as debug_traceBlock
+ * traces it: on its parent's state, every transaction until one cannot
+ * be applied. */
+static bool trace_bad_block(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 2, err)) return false;
+    bytes32 want;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), &want);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    trace_config cfg;
+    if (!parse_trace_config(params, 1, &cfg, err)) return false;
+    byte_list raw = {0};
+    node_engine_bad_blocks(n, &raw);
+    bool found = false, ok = false;
+    for (size_t i = 0; i < raw.n && !found; i++) {
+        byte_span b = byte_list_get(&raw, i);
+        block blk;
+        char reason[128];
+        if (!block_decode(b.data, b.len, &blk, reason, sizeof reason)) continue;
+        found = bytes32_eq(&blk.header.hash, &want);
+        block_free(&blk);
+        if (!found) continue;
+        ok = trace_raw_block(n, b.data, b.len, &cfg, result, err);
+    }
+    byte_list_free(&raw);
+    if (found) return ok;
+    char hex[67];
+    hex_encode(want.b, 32, hex);
+    return rpc_error_set(err, RPC_SERVER_ERROR, "bad block %s not found", hex);
 }
 
 /* ---- debug_traceCall -------------------------------------------------------------------- */
@@ -271,5 +308,6 @@ void node_register_trace(node *n, rpc_methods *m) {
     rpc_methods_add(m, "debug_traceBlockByNumber", trace_block_by_number, n);
     rpc_methods_add(m, "debug_traceBlockByHash", trace_block_by_hash, n);
     rpc_methods_add(m, "debug_traceBlock", trace_block_rlp, n);
+    rpc_methods_add(m, "debug_traceBadBlock", trace_bad_block, n);
     rpc_methods_add(m, "debug_traceCall", trace_call_method, n);
 }
