@@ -876,6 +876,14 @@ TEST(node_call_many_errors) {
     CHECK(err_is(c, "debug_traceCallMany", "[[{\"transactions\":[]}],null,{\"tracer\":\"nope\"}]", -32000,
                  "tracer not found"));
     CHECK(err_is(c, "debug_traceCallMany", "[[{\"transactions\":[]}],null,{\"disableStack\":\"yes\"}]", -32602, NULL));
+    /* more than 10,000 calls in one request are refused before any runs */
+    size_t cap = 32 + 10001 * 3;
+    char *many = malloc(cap);
+    size_t at = (size_t)snprintf(many, cap, "[[{\"transactions\":[");
+    for (int i = 0; i <= 10000; i++) at += (size_t)snprintf(many + at, cap - at, "%s{}", i ? "," : "");
+    snprintf(many + at, cap - at, "]}]]");
+    CHECK(err_is(c, "eth_callMany", many, -32602, "too many calls: 10001 > 10000"));
+    free(many);
     /* the Erigon timeout is taken; bundles of nothing answer nothing */
     json_t *all = ok(c, "eth_callMany", "[[{\"transactions\":[]}],null,null,5000]");
     CHECK(json_is_array(all) && json_array_size(all) == 0);

@@ -22,7 +22,8 @@
  * (number + 1, timestamp + 12), the config's blockOverrides and txIndex are
  * not used (each bundle has its own), and an empty bundle's entry is [].
  * eth_callMany's fourth argument (Erigon's timeout in milliseconds) is
- * accepted and not needed: every call is bounded by the node's gas cap.
+ * accepted and not needed: every call is bounded by the node's gas cap,
+ * and a request by 10,000 calls (eth_simulateV1's limit).
  * Nothing is written. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,6 +32,10 @@
 #include "node_internal.h"
 #include "node_call.h"
 #include "parevm/trace.h"
+
+/* At most this many calls in one request, as eth_simulateV1 takes: each
+ * may run up to the gas cap. */
+#define CALL_MANY_MAX_CALLS 10000
 
 /* The parsed bundles, owning their call objects and overrides. */
 typedef struct {
@@ -66,6 +71,8 @@ static bool parse_bundles(const json_t *v, bundle_list *l, rpc_error *err) {
         if (!json_is_array(txs)) return bundle_error(err, k, "missing field `transactions` (an array of calls)");
         total += json_array_size(txs);
     }
+    if (total > CALL_MANY_MAX_CALLS)
+        return rpc_error_set(err, RPC_INVALID_PARAMS, "too many calls: %zu > %d", total, CALL_MANY_MAX_CALLS);
     l->n = json_array_size(v);
     l->bundles = calloc(l->n, sizeof *l->bundles);
     l->blocks = calloc(l->n, sizeof *l->blocks);
