@@ -22,6 +22,7 @@
 #include "parevm/trace.h"
 
 #define TRACE_FILTER_MAX_BLOCKS 100
+#define TRACE_CALL_MANY_MAX 10000
 /* A request's vmTrace holds every step's memory: a block can make it
  * terabytes. Past this much JSON the request fails ("vmTrace too large")
  * rather than the node running out of memory. */
@@ -568,6 +569,9 @@ static bool trace_call_many_method(void *ctx, const json_t *params, json_t **res
     const json_t *list = rpc_arg(params, 0);
     if (!json_is_array(list)) return rpc_error_invalid_param(err, 0, "expected an array of [call, traceTypes]");
     size_t count = json_array_size(list);
+    /* each call may run up to the gas cap: eth_simulateV1's limit */
+    if (count > TRACE_CALL_MANY_MAX)
+        return rpc_error_set(err, RPC_INVALID_PARAMS, "too many calls: %zu > %d", count, TRACE_CALL_MANY_MAX);
     rpc_call_args *calls = calloc(count + 1, sizeof *calls);
     trace_config *tracers = calloc(count + 1, sizeof *tracers);
     if (!calls || !tracers) abort();

@@ -369,7 +369,9 @@ run(async () => {
                                 ['trace_filter', [{ blockHash: last.pb.hash, fromBlock: '0x1' }], -32602],
                                 ['trace_filter', [{ mode: 'both' }], -32602],
                                 ['trace_rawTransaction', ['0x1234', ['trace']], -32602],
-                                ['trace_callMany', [[[bal(fresh)]]], -32602]]) {
+                                ['trace_callMany', [[[bal(fresh)]]], -32602],
+                                // more calls than a request may run (10,000), refused before any runs
+                                ['trace_callMany', [Array(10001).fill([bal(fresh), ['trace']])], -32602]]) {
       let e = null;
       try { await rpc(P.url, m, p); } catch (x) { e = x; }
       eq(e?.code, code, `${m}(${JSON.stringify(p).slice(0, 60)}) is refused with ${code}`);
