@@ -64,6 +64,8 @@ typedef struct {
     size_t cap;
 } evm_memory;
 
+typedef struct evm_keccak_memo evm_keccak_memo;
+
 /* The per-thread VM: scratch for each call depth, reused across calls so
  * that running a frame allocates nothing once buffers have grown. */
 struct evm_vm {
@@ -81,7 +83,14 @@ struct evm_vm {
     const void *const *jump[FORK_COUNT]; /* untraced dispatch tables */
     size_t mem_committed;               /* sum of mem[].cap */
     bool mem_exhausted;                 /* a growth failed (evm_vm_memory_exhausted) */
+    evm_keccak_memo *keccak_memo;       /* keccak_memo.c; allocated at the first use */
 };
+
+/* KECCAK256 of p[0..len): through vm's memo for inputs of up to 64 bytes
+ * (keccak_memo.c), which it allocates at the first use (abort when out of
+ * memory); evm_vm_free frees it with evm_keccak_memo_free. */
+bytes32 evm_keccak(evm_vm *vm, const uint8_t *p, size_t len);
+void evm_keccak_memo_free(evm_vm *vm);
 
 /* The most memory one VM's frames may hold together. A block's gas limit
  * keeps real transactions to megabytes, but a state test may give 2^63 gas:

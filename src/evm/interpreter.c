@@ -58,6 +58,7 @@ void evm_vm_free(evm_vm *vm) {
         }
     }
     free(vm->init_code);
+    evm_keccak_memo_free(vm);
     free(vm);
 }
 
