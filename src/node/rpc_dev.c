@@ -131,31 +131,27 @@ static bool parse_addr(const json_t *params, size_t i, address *a, rpc_error *er
     return why ? rpc_error_invalid_param(err, i, why) : true;
 }
 
-static bool set_balance(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+/* anvil_setBalance (add false) and anvil_addBalance (add true: the
+ * balance raised by the amount): (address, amount). */
+static bool balance_edit(node *n, const json_t *params, bool add, json_t **result, rpc_error *err) {
     address a;
     u256 v;
     if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
     const char *why = dev_u256(rpc_arg(params, 1), &v);
     if (why) return rpc_error_invalid_param(err, 1, why);
-    edit_job j = {.add_balance = false};
+    edit_job j = {.add_balance = add};
     account_change *ac = change_set_add_account(&j.cs, &a);
     ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
     ac->balance = v;
-    return edit(ctx, &j, result, json_null(), err);
+    return edit(n, &j, result, json_null(), err);
 }
 
-/* anvil_addBalance(address, amount): the balance raised by amount. */
+static bool set_balance(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return balance_edit(ctx, params, false, result, err);
+}
+
 static bool add_balance(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    address a;
-    u256 v;
-    if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
-    const char *why = dev_u256(rpc_arg(params, 1), &v);
-    if (why) return rpc_error_invalid_param(err, 1, why);
-    edit_job j = {.add_balance = true};
-    account_change *ac = change_set_add_account(&j.cs, &a);
-    ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
-    ac->balance = v;
-    return edit(ctx, &j, result, json_null(), err);
+    return balance_edit(ctx, params, true, result, err);
 }
 
 /* anvil_setMinGasPrice: anvil refuses it on a chain with EIP-1559, which a
