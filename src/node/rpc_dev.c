@@ -1024,16 +1024,23 @@ static bool submit(node *n, transaction *tx, json_t **result, rpc_error *err) {
     return true;
 }
 
-static bool send_transaction(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
+/* eth_sendTransaction (unsigned_any false: from a dev account, signed with
+ * its key, or from an impersonated one) and anvil's
+ * eth_sendUnsignedTransaction (unsigned_any true, viem's
+ * sendUnsignedTransaction: from any address, dev account or not,
+ * impersonated or not). Unsigned transactions go into the pool as an
+ * impersonated sender's. */
+static bool send_from(node *n, const json_t *params, bool unsigned_any, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 1, 1, err)) return false;
     rpc_call_args a;
     char why[200];
     if (!rpc_parse_call_args(rpc_arg(params, 0), &a, why, sizeof why)) return rpc_error_invalid_param(err, 0, why);
     bool ok = true;
-    const uint8_t *key = a.has_from ? node_dev_key(n, &a.from) : NULL;
-    if (!a.has_from) ok = rpc_error_invalid_param(err, 0, "from: missing");
-    else if (!key && !is_impersonated(n->dev, &a.from)) ok = rpc_error_set(err, RPC_SERVER_ERROR, "unknown account");
+    const uint8_t *key = a.has_from && !unsigned_any ? node_dev_key(n, &a.from) : NULL;
+    if (!a.has_from && unsigned_any) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "No Signer available");
+    else if (!a.has_from) ok = rpc_error_invalid_param(err, 0, "from: missing");
+    else if (!unsigned_any && !key && !is_impersonated(n->dev, &a.from))
+        ok = rpc_error_set(err, RPC_SERVER_ERROR, "unknown account");
     if (a.has_blob_hashes && ok) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "blob transactions need eth_sendRawTransaction");
     transaction tx = {0};
     if (ok) ok = node_dev_fill_tx(n, &a, &tx, err);
@@ -1050,27 +1057,12 @@ static bool send_transaction(void *ctx, const json_t *params, json_t **result, r
     return submit(n, &tx, result, err);
 }
 
-/* eth_sendUnsignedTransaction(tx): anvil's (viem's sendUnsignedTransaction):
- * a transaction from any `from`, dev account or not, impersonated or not,
- * put into the pool unsigned as an impersonated one's. */
+static bool send_transaction(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return send_from(ctx, params, false, result, err);
+}
+
 static bool send_unsigned_transaction(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
-    if (!rpc_check_args(params, 1, 1, err)) return false;
-    rpc_call_args a;
-    char why[200];
-    if (!rpc_parse_call_args(rpc_arg(params, 0), &a, why, sizeof why)) return rpc_error_invalid_param(err, 0, why);
-    bool ok = true;
-    if (!a.has_from) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "No Signer available");
-    if (a.has_blob_hashes && ok) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "blob transactions need eth_sendRawTransaction");
-    transaction tx = {0};
-    if (ok) ok = node_dev_fill_tx(n, &a, &tx, err);
-    if (ok) vouch_for(n, &tx, &a.from);
-    rpc_call_args_free(&a);
-    if (!ok) {
-        tx_free(&tx);
-        return false;
-    }
-    return submit(n, &tx, result, err);
+    return send_from(ctx, params, true, result, err);
 }
 
 /* eth_sendTransactionSync(tx, [timeout ms]): as eth_sendTransaction, answered
