@@ -381,3 +381,145 @@ TEST(node_dump_and_load_state) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(test_err(&t, "anvil_loadState", bad[i], NULL, 0) == -32602);
     test_node_close(&t);
 }
+
+/* A contract at address 0x..e<k> whose every call reverts with the given
+ * bytes (at most 32), or, with panic set, Panic(uint256) of a code. */
+static void reverter(test_node *t, int k, const char *hex_bytes, int panic_code) {
+    char code[200], word[65], p[300];
+    if (panic_code >= 0) {
+        /* the selector word, then the code written over bytes 4..35 */
+        snprintf(code, sizeof code, "0x7f4e487b71%s600052%s%02x600452602460" "00fd",
+                 "00000000000000000000000000000000000000000000000000000000", "60", panic_code);
+    } else {
+        size_t n = strlen(hex_bytes) / 2;
+        snprintf(word, sizeof word, "%-64s", hex_bytes);
+        for (char *c = word; *c; c++)
+            if (*c == ' ') *c = '0';
+        snprintf(code, sizeof code, "0x7f%s60005260%02zx6000fd", word, n);
+    }
+    snprintf(p, sizeof p, "[\"0x00000000000000000000000000000000000000e%d\",\"%s\"]", k, code);
+    CHECK(test_result_is(t, "anvil_setCode", p, "null"));
+}
+
+/* anvil's node-level methods: evm_mine_detailed's outputs and revert
+ * reasons (each form anvil's decoder gives), anvil_nodeInfo, anvil_metadata,
+ * evm_setTime and anvil_rollback. */
+TEST(node_dev_chain_methods) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    static const struct {
+        const char *bytes;      /* revert data, or NULL */
+        int panic;              /* panic code, or -1 */
+        const char *reason;     /* the revertReason, NULL for none */
+    } cases[] = {
+        {NULL, 0x99, "panic: unknown code (0x99)"},
+        {NULL, 0x11, "panic: arithmetic underflow or overflow (0x11)"},
+        {"deadbeef6869", -1, "custom error 0xdeadbeef: hi"},
+        {"deadbeefff", -1, "custom error 0xdeadbeef: ff"},
+        {"deadbeef", -1, "custom error 0xdeadbeef"},
+        {"ffee", -1, "custom error bytes 0xffee"},
+        {"6f6f7073", -1, "oops"},
+        {"", -1, NULL},
+    };
+    enum { N = sizeof cases / sizeof cases[0] };
+    for (int k = 0; k < N; k++) reverter(&t, k, cases[k].bytes, cases[k].panic);
+    CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000f0\",\"0xfe\"]", "null"));
+    /* the block these edits go into is replayed with them */
+    CHECK(test_result_is(&t, "evm_setAutomine", "[false]", "null"));
+    char p[512];
+    for (int k = 0; k <= N; k++) {
+        sprintf(p, "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"to\":\"0x00000000000000000000000000000000000000%s%d\","
+                   "\"gas\":\"0x20000\"}]", k < N ? "e" : "f", k < N ? k : 0);
+        json_decref(test_ok(&t, "eth_sendTransaction", p));
+    }
+    /* a minute ahead of the next block: the answer, and the block at it */
+    json_t *head = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    uint64_t t0 = head ? test_qty(head, "timestamp") : 0;
+    json_decref(head);
+    sprintf(p, "[%llu]", (unsigned long long)(t0 + 10));
+    json_decref(test_ok(&t, "evm_setTime", p)); /* the clock at a known time */
+    sprintf(p, "[%llu]", (unsigned long long)(t0 + 71));
+    json_t *off = test_ok(&t, "evm_setTime", p);
+    CHECK(json_is_integer(off) && json_integer_value(off) >= 55 && json_integer_value(off) <= 61);
+    json_decref(off);
+    json_t *blocks = test_ok(&t, "evm_mine_detailed", "[]");
+    json_t *b = json_array_get(blocks, 0);
+    json_t *txs = json_object_get(b, "transactions");
+    CHECK(json_array_size(blocks) == 1 && test_qty(b, "number") == 1 && test_qty(b, "timestamp") >= t0 + 71 && test_qty(b, "timestamp") <= t0 + 72 &&
+          json_array_size(txs) == N + 1);
+    for (size_t i = 0; i < json_array_size(txs); i++) {
+        json_t *tx = json_array_get(txs, i);
+        const char *reason = json_string_value(json_object_get(tx, "revertReason"));
+        if (i == N) { /* INVALID: a halt, no output */
+            CHECK(!json_object_get(tx, "output") && !reason);
+            continue;
+        }
+        CHECK(json_is_string(json_object_get(tx, "output")) && test_str(tx, "hash") != NULL);
+        bool same = cases[i].reason ? reason && !strcmp(reason, cases[i].reason) : !reason;
+        if (!same) fprintf(stderr, "case %zu: revertReason %s, want %s\n", i, reason ? reason : "none",
+                           cases[i].reason ? cases[i].reason : "none");
+        CHECK(same);
+    }
+    CHECK(!strcmp(json_string_value(json_object_get(json_array_get(txs, N - 1), "output")), "0x"));
+    json_decref(blocks);
+    /* blocks: 2 with evm_mine_detailed's {blocks}; none with 0 */
+    blocks = test_ok(&t, "anvil_mine_detailed", "[{\"blocks\":2}]");
+    CHECK(json_array_size(blocks) == 2 && test_qty(json_array_get(blocks, 1), "number") == 3);
+    json_decref(blocks);
+    CHECK(test_result_is(&t, "evm_mine_detailed", "[{\"blocks\":0}]", "[]"));
+
+    /* anvil_nodeInfo and anvil_metadata describe the head */
+    json_t *info = test_ok(&t, "anvil_nodeInfo", "[]");
+    json_t *env = json_object_get(info, "environment");
+    CHECK(info && test_qty(info, "currentBlockNumber") == 3 && !strcmp(test_str(info, "hardFork"), "Osaka") &&
+          json_integer_value(json_object_get(env, "chainId")) == 31337 && test_qty(env, "gasLimit") > 0 &&
+          json_is_null(json_object_get(json_object_get(info, "forkConfig"), "forkUrl")));
+    CHECK(test_result_is(&t, "evm_snapshot", "[]", "\"0x1\""));
+    json_t *meta = test_ok(&t, "anvil_metadata", "[]");
+    json_t *snap = json_object_get(json_object_get(meta, "snapshots"), "0x1");
+    CHECK(meta && json_integer_value(json_object_get(meta, "latestBlockNumber")) == 3 &&
+          !strcmp(test_str(meta, "latestBlockHash"), test_str(info, "currentBlockHash")) &&
+          json_integer_value(json_array_get(snap, 0)) == 3 && json_is_null(json_object_get(meta, "forkedNetwork")));
+    char instance[67] = "";
+    if (meta) snprintf(instance, sizeof instance, "%s", test_str(meta, "instanceId"));
+    json_decref(meta);
+    json_decref(info);
+
+    /* anvil_rollback: one block by default, the snapshot above it gone; a
+     * depth past the genesis refused; the clock back at the head's time */
+    CHECK(test_result_is(&t, "anvil_rollback", "[]", "null"));
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x2\""));
+    CHECK(test_result_is(&t, "evm_revert", "[\"0x1\"]", "false"));
+    char msg[256];
+    CHECK(test_err(&t, "anvil_rollback", "[3]", msg, sizeof msg) == -32602 &&
+          strstr(msg, "current height 2, depth 3") != NULL);
+    CHECK(test_err(&t, "anvil_rollback", "[\"x\"]", NULL, 0) == -32602);
+    CHECK(test_result_is(&t, "anvil_rollback", "[\"0x1\"]", "null"));
+    json_t *b1 = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    json_t *b2 = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]");
+    CHECK(b1 && b2 && test_qty(b2, "timestamp") >= test_qty(b1, "timestamp") + 1 &&
+          test_qty(b2, "timestamp") <= test_qty(b1, "timestamp") + 3);
+    json_decref(b1);
+    json_decref(b2);
+    CHECK(test_result_is(&t, "anvil_rollback", "[0]", "null"));
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x2\""));
+    /* evm_setTime: milliseconds are read as seconds; a time in the past answers 0 */
+    CHECK(test_result_is(&t, "evm_setTime", "[1000]", "0"));
+    CHECK(test_err(&t, "evm_setTime", "[-5]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "evm_setTime", "[]", NULL, 0) == -32602);
+    off = test_ok(&t, "anvil_setTime", "[\"4102444800000\"]"); /* 2100-01-01 in ms */
+    CHECK(json_is_integer(off) && json_integer_value(off) > 0);
+    json_decref(off);
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    b = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    CHECK(b && test_qty(b, "timestamp") >= 4102444800ULL && test_qty(b, "timestamp") <= 4102444802ULL);
+    json_decref(b);
+    /* anvil_reset draws a new instance id */
+    CHECK(test_result_is(&t, "anvil_reset", "[]", "null"));
+    meta = test_ok(&t, "anvil_metadata", "[]");
+    CHECK(meta && strcmp(test_str(meta, "instanceId"), instance) && json_integer_value(json_object_get(meta, "latestBlockNumber")) == 0);
+    json_decref(meta);
+    test_node_close(&t);
+}

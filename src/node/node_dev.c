@@ -121,6 +121,7 @@ const char *node_dev_init(node *n) {
     d->automine = n->cfg.dev_period_s == 0;
     d->period_s = n->cfg.dev_period_s;
     d->next_snapshot = 1;
+    node_dev_new_instance(d);
     d->n_accounts = n->cfg.dev_accounts;
     d->addrs = calloc(d->n_accounts, sizeof *d->addrs);
     d->keys = calloc(d->n_accounts, sizeof *d->keys);
@@ -165,21 +166,36 @@ void node_dev_free(node *n) {
 
 /* The next block's timestamp: a pinned one, else the parent's plus the
  * timestamp interval if one is set, else the clock with its offset; at
- * least one second after the parent. */
-static uint64_t next_timestamp(node_dev *d, uint64_t parent_time) {
-    pthread_mutex_lock(&d->mu);
+ * least one second after the parent. With consume, a pinned one is used
+ * up. d->mu held. */
+static uint64_t next_timestamp_locked(node_dev *d, uint64_t parent_time, bool consume) {
     uint64_t t;
     if (d->has_next_time) {
         t = d->next_time;
-        d->has_next_time = false;
+        if (consume) d->has_next_time = false;
     } else if (d->has_ts_interval) {
         t = parent_time + d->ts_interval;
     } else {
         int64_t now = (int64_t)time(NULL) + d->time_offset;
         t = now > 0 ? (uint64_t)now : 0;
     }
-    pthread_mutex_unlock(&d->mu);
     return t > parent_time ? t : parent_time + 1;
+}
+
+static uint64_t next_timestamp(node_dev *d, uint64_t parent_time) {
+    pthread_mutex_lock(&d->mu);
+    uint64_t t = next_timestamp_locked(d, parent_time, true);
+    pthread_mutex_unlock(&d->mu);
+    return t;
+}
+
+uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t) {
+    pthread_mutex_lock(&d->mu);
+    uint64_t before = next_timestamp_locked(d, parent_time, false);
+    d->time_offset = (int64_t)t - (int64_t)time(NULL);
+    d->has_next_time = false;
+    pthread_mutex_unlock(&d->mu);
+    return t > before ? t - before : 0;
 }
 
 const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs) {
@@ -228,6 +244,48 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
     if (n_txs) *n_txs = bb.b.n_txs;
     node_built_free(&bb);
     return err;
+}
+
+const char *node_dev_mine_blocks(node *n, void *arg) {
+    node_dev_mine_job *j = arg;
+    node_dev *d = n->dev;
+    node_read r;
+    rpc_error rerr = {0};
+    /* the edits the first block will fold in (nothing else edits meanwhile:
+     * edits are writer jobs too) */
+    if (!node_read_open(n, &r, &rerr)) {
+        rpc_error_clear(&rerr);
+        return "cannot read the head";
+    }
+    j->edits = r.patch;
+    r.patch = NULL;
+    node_read_close(&r);
+    for (uint64_t i = 0; i < j->blocks; i++) {
+        uint64_t ts = j->timestamp ? j->timestamp + i * j->interval : 0;
+        if (!ts && i && j->interval > 1) {
+            /* later blocks are spaced by the interval */
+            pthread_mutex_lock(&d->mu);
+            d->time_offset += (int64_t)j->interval - 1;
+            pthread_mutex_unlock(&d->mu);
+        }
+        const char *err = node_dev_mine(n, 0, false, ts, NULL);
+        if (err) return err;
+        if (ts) {
+            /* an explicit timestamp replaces a pinned one, and the clock
+             * continues from it */
+            pthread_mutex_lock(&d->mu);
+            d->has_next_time = false;
+            d->time_offset = (int64_t)ts - (int64_t)time(NULL);
+            pthread_mutex_unlock(&d->mu);
+        }
+    }
+    if (!node_read_open(n, &r, &rerr)) {
+        rpc_error_clear(&rerr);
+        return "cannot read the head";
+    }
+    j->last = r.head;
+    node_read_close(&r);
+    return NULL;
 }
 
 static void round_begin(node_dev *d) {

@@ -41,12 +41,31 @@ struct node_dev {
     node_dev_snapshot *snapshots; /* writer thread only */
     size_t n_snapshots, cap_snapshots;
     uint64_t next_snapshot;
+    bytes32 instance_id;       /* anvil_metadata's: random, new on anvil_reset */
 };
 
 /* Mines one block on the writer thread: at most max_txs transactions (0:
  * as many as fit; none when empty), at timestamp (0: the dev clock). */
 const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs);
 bool node_dev_automine(node_dev *d);
+
+/* Sets the dev clock to t (evm_setTime, anvil_rollback), dropping a pinned
+ * next timestamp; returns how many seconds t is past the timestamp the next
+ * block on a parent of parent_time would have had (0 if not). Any thread. */
+uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t);
+
+/* A run of mined blocks (evm_mine, anvil_mine, evm_mine_detailed): the
+ * first at timestamp (0: the dev clock), each later one interval seconds
+ * after it (at least one). With a timestamp the clock goes on from the last
+ * block's, as anvil's does after evm_mine(timestamp). */
+typedef struct {
+    uint64_t blocks, interval, timestamp;
+    uint64_t last;             /* out: the head after the run */
+    node_patch *edits;         /* out: the dev edits the first block folded in
+                                  (retained: release it), or NULL */
+} node_dev_mine_job;
+/* Writer job (node_writer_call) running a node_dev_mine_job *arg. */
+const char *node_dev_mine_blocks(node *n, void *arg);
 /* The interval of interval mining in seconds (0: none); any thread. */
 unsigned node_dev_period(node *n);
 /* The coinbase of the blocks dev mode mines (eth_coinbase). */
@@ -54,6 +73,19 @@ address node_dev_coinbase(node_dev *d);
 /* Dev mode, after a transaction entered the pool: with automine, waits
  * until the writer's next mining round is over (it is mined by then). */
 void node_dev_submitted(node *n, const bytes32 *hash);
+
+/* rpc_dev.c: a quantity as hardhat and viem send it (a JSON number, or hex
+ * with leading zeros allowed); NULL or why not. */
+const char *node_dev_u64(const json_t *v, uint64_t *out);
+/* rpc_dev_chain.c: each of blocks first..last (mined by evm_mine_detailed)
+ * as eth_getBlockByNumber(n, true) gives it, each transaction with its
+ * `output` and, when it failed, a decoded `revertReason`, as anvil's: the
+ * blocks are replayed, the first with the edits it folded in. */
+bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, const node_patch *edits, json_t **result,
+                              rpc_error *err);
+/* rpc_dev_chain.c: a fresh random anvil_metadata instance id (at start and
+ * on anvil_reset). */
+void node_dev_new_instance(node_dev *d);
 
 /* rpc_dev.c: the key of a dev account, or NULL (any other account, an
  * impersonated one too: it cannot sign). */

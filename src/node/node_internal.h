@@ -114,6 +114,7 @@ void node_register_trace(node *n, rpc_methods *m);  /* rpc_trace.c: debug_traceT
 void node_register_call_many(node *n, rpc_methods *m); /* rpc_call_many.c: eth_callMany, debug_traceCallMany (reth's) */
 void node_register_parity_trace(node *n, rpc_methods *m); /* rpc_parity_trace.c: trace_* (Parity's, as reth) */
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
+void node_register_dev_chain(node *n, rpc_methods *m); /* rpc_dev_chain.c: anvil_nodeInfo, anvil_metadata, evm_setTime, anvil_rollback */
 void node_register_sign(node *n, rpc_methods *m);   /* rpc_sign.c: eth_sign, personal_sign, eth_signTypedData_v4, eth_signTransaction */
 void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProof, eth_getAccount, debug_executionWitness */
 void node_register_simulate(node *n, rpc_methods *m); /* rpc_simulate.c: eth_simulateV1 */
@@ -269,6 +270,8 @@ bool node_tx_sender(node *n, transaction *tx, fork_id fork);
 bool node_merged(const node *n, const block_header *h);
 fork_id node_fork(const node *n, const block_header *h);
 block_rules node_rules(const node *n, const block_header *h);
+/* rpc_fees.c: the tip eth_maxPriorityFeePerGas suggests at r's head. */
+bool node_suggest_tip(node_read *r, u256 *out, rpc_error *err);
 /* The base fee, excess blob gas and blob base fee of the child of parent,
  * whose timestamp is time. */
 void node_next_fees(const node *n, const block_header *parent, uint64_t time, u256 *base_fee,
@@ -335,6 +338,11 @@ void node_import_write_queue(node *n);
 bool node_write_pending(node *n);
 void node_wait_written(node *n);
 const char *node_unwind_to(node *n, uint64_t number);
+/* Writer thread only (rpc_debug_chain.c): debug_setHead's rewind to block
+ * number, below the head (else geth's "not allowed to rewind to a future
+ * block"): the store unwound, safe and finalized lowered to it, the Engine
+ * API's and dev mode's state above it forgotten. NULL or why not. */
+const char *node_set_head(node *n, uint64_t number);
 
 /* ---- Filters (rpc_filters.c) --------------------------------------------------------- */
 
@@ -395,6 +403,8 @@ void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const 
 void node_patch_release(node_patch *p);
 /* Applies r's edits over st's view (st->edits), when there are any. */
 void node_patch_apply(node_read *r, node_state *st);
+/* The same with the edits p (NULL: none), on a state that has none yet. */
+void node_patch_layer(node_state *st, const node_patch *p);
 /* The edits over the head, as a change set (NULL: none). */
 const change_set *node_patch_changes(const node_patch *p);
 

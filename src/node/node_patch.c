@@ -49,9 +49,11 @@ void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const 
     node_patch_release(old);
 }
 
-void node_patch_apply(node_read *r, node_state *st) {
-    if (!r->patch) return;
+void node_patch_layer(node_state *st, const node_patch *p) {
+    if (!p) return;
     st->edits = block_state_new(st->view, st->codes);
-    block_state_apply(st->edits, &r->patch->cs);
+    block_state_apply(st->edits, &p->cs);
     st->view = block_state_view(st->edits);
 }
+
+void node_patch_apply(node_read *r, node_state *st) { node_patch_layer(st, r->patch); }

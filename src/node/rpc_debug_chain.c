@@ -47,9 +47,8 @@ static void clamp_forkchoice(_Atomic uint64_t *v, uint64_t number) {
     if (cur != UINT64_MAX && cur > number) atomic_store(v, number);
 }
 
-/* Writer job: rewinds to *(uint64_t *)arg when it is below the head. */
-static const char *set_head_run(node *n, void *arg) {
-    uint64_t number = *(const uint64_t *)arg, head;
+const char *node_set_head(node *n, uint64_t number) {
+    uint64_t head;
     db_snapshot *s;
     const char *err = db_snapshot_open(n->db, 1, &s);
     if (err) return err;
@@ -64,6 +63,9 @@ static const char *set_head_run(node *n, void *arg) {
     if (n->dev) drop_dev_snapshots(n, number);
     return NULL;
 }
+
+/* Writer job for debug_setHead: *(uint64_t *)arg. */
+static const char *set_head_run(node *n, void *arg) { return node_set_head(n, *(const uint64_t *)arg); }
 
 static bool set_head(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 1, 1, err)) return false;

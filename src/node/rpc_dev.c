@@ -1,5 +1,6 @@
 /* Method group (dev mode only): what anvil and hardhat users call --
- * evm_mine, anvil_mine/hardhat_mine, evm_snapshot, evm_revert,
+ * evm_mine, evm_mine_detailed/anvil_mine_detailed, anvil_mine/hardhat_mine,
+ * evm_snapshot, evm_revert,
  * evm_increaseTime, evm_setNextBlockTimestamp, evm_setAutomine,
  * anvil_setBalance/setCode/setNonce/setStorageAt, anvil_addBalance,
  * anvil_setMinGasPrice (refused, as anvil refuses it with EIP-1559),
@@ -52,7 +53,7 @@ static const char *dev_u256(const json_t *v, u256 *out) {
     return NULL;
 }
 
-static const char *dev_u64(const json_t *v, uint64_t *out) {
+const char *node_dev_u64(const json_t *v, uint64_t *out) {
     u256 x;
     const char *why = dev_u256(v, &x);
     if (why) return why;
@@ -167,7 +168,7 @@ static bool set_nonce(void *ctx, const json_t *params, json_t **result, rpc_erro
     address a;
     uint64_t v;
     if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
-    const char *why = dev_u64(rpc_arg(params, 1), &v);
+    const char *why = node_dev_u64(rpc_arg(params, 1), &v);
     if (why) return rpc_error_invalid_param(err, 1, why);
     edit_job j = {.add_balance = false};
     account_change *ac = change_set_add_account(&j.cs, &a);
@@ -264,33 +265,19 @@ static bool auto_impersonate(void *ctx, const json_t *params, json_t **result, r
 
 /* ---- Mining and time --------------------------------------------------------------------------------- */
 
-typedef struct {
-    uint64_t blocks, interval, timestamp; /* timestamp 0: the clock */
-} mine_job;
-
-static const char *mine_blocks(node *n, void *arg) {
-    mine_job *j = arg;
-    for (uint64_t i = 0; i < j->blocks; i++) {
-        uint64_t ts = j->timestamp ? j->timestamp + i * j->interval : 0;
-        if (!ts && i && j->interval > 1) {
-            /* later blocks are spaced by the interval */
-            node_dev *d = n->dev;
-            pthread_mutex_lock(&d->mu);
-            d->time_offset += (int64_t)j->interval - 1;
-            pthread_mutex_unlock(&d->mu);
-        }
-        const char *err = node_dev_mine(n, 0, false, ts, NULL);
-        if (err) return err;
-    }
-    return NULL;
-}
-
-static bool run_mine(node *n, mine_job *j, json_t **result, json_t *value, rpc_error *err) {
+/* Mines j on the writer; *result = value. With keep_edits j->edits is the
+ * caller's to release, else released. */
+static bool run_mine(node *n, node_dev_mine_job *j, bool keep_edits, json_t **result, json_t *value,
+                     rpc_error *err) {
     if (j->blocks > 100000) {
         json_decref(value);
         return rpc_error_set(err, RPC_INVALID_PARAMS, "too many blocks at once (at most 100000)");
     }
-    const char *why = node_writer_call(n, mine_blocks, j);
+    const char *why = node_writer_call(n, node_dev_mine_blocks, j);
+    if (!keep_edits) {
+        node_patch_release(j->edits);
+        j->edits = NULL;
+    }
     if (why) {
         json_decref(value);
         return rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
@@ -299,39 +286,60 @@ static bool run_mine(node *n, mine_job *j, json_t **result, json_t *value, rpc_e
     return true;
 }
 
-/* evm_mine([timestamp | {timestamp, blocks}]) */
-static bool evm_mine(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+/* evm_mine's argument: [timestamp | {timestamp, blocks}]. */
+static bool mine_options(const json_t *params, node_dev_mine_job *j, rpc_error *err) {
     if (!rpc_check_args(params, 0, 1, err)) return false;
-    mine_job j = {1, 1, 0};
+    *j = (node_dev_mine_job){.blocks = 1, .interval = 1};
     const json_t *p = rpc_arg(params, 0);
     const char *why = NULL;
     if (json_is_object(p)) {
         const json_t *t = json_object_get(p, "timestamp"), *b = json_object_get(p, "blocks");
-        if (t && !json_is_null(t)) why = dev_u64(t, &j.timestamp);
-        if (!why && b && !json_is_null(b)) why = dev_u64(b, &j.blocks);
+        if (t && !json_is_null(t)) why = node_dev_u64(t, &j->timestamp);
+        if (!why && b && !json_is_null(b)) why = node_dev_u64(b, &j->blocks);
     } else if (p) {
-        why = dev_u64(p, &j.timestamp);
+        why = node_dev_u64(p, &j->timestamp);
     }
-    if (why) return rpc_error_invalid_param(err, 0, why);
-    return run_mine(ctx, &j, result, json_string("0x0"), err);
+    return why ? rpc_error_invalid_param(err, 0, why) : true;
+}
+
+static bool evm_mine(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev_mine_job j;
+    return mine_options(params, &j, err) && run_mine(ctx, &j, false, result, json_string("0x0"), err);
+}
+
+/* evm_mine_detailed / anvil_mine_detailed: evm_mine answering with the
+ * blocks it mined (rpc_dev_chain.c). */
+static bool evm_mine_detailed(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev_mine_job j;
+    if (!mine_options(params, &j, err)) return false;
+    if (!run_mine(ctx, &j, true, result, json_null(), err)) {
+        node_patch_release(j.edits);
+        return false;
+    }
+    json_decref(*result);
+    *result = NULL;
+    uint64_t first = j.blocks && j.blocks - 1 <= j.last ? j.last - (j.blocks - 1) : j.last + 1;
+    bool ok = node_dev_detailed_blocks(ctx, first, j.last, j.edits, result, err);
+    node_patch_release(j.edits);
+    return ok;
 }
 
 /* anvil_mine / hardhat_mine([blocks], [interval]) */
 static bool anvil_mine(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 0, 2, err)) return false;
-    mine_job j = {1, 1, 0};
+    node_dev_mine_job j = {.blocks = 1, .interval = 1};
     const char *why = NULL;
-    if (rpc_arg(params, 0)) why = dev_u64(rpc_arg(params, 0), &j.blocks);
+    if (rpc_arg(params, 0)) why = node_dev_u64(rpc_arg(params, 0), &j.blocks);
     if (why) return rpc_error_invalid_param(err, 0, why);
-    if (rpc_arg(params, 1) && (why = dev_u64(rpc_arg(params, 1), &j.interval))) return rpc_error_invalid_param(err, 1, why);
-    return run_mine(ctx, &j, result, json_null(), err);
+    if (rpc_arg(params, 1) && (why = node_dev_u64(rpc_arg(params, 1), &j.interval))) return rpc_error_invalid_param(err, 1, why);
+    return run_mine(ctx, &j, false, result, json_null(), err);
 }
 
 static bool increase_time(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node_dev *d = ((node *)ctx)->dev;
     if (!rpc_check_args(params, 1, 1, err)) return false;
     uint64_t s;
-    const char *why = dev_u64(rpc_arg(params, 0), &s);
+    const char *why = node_dev_u64(rpc_arg(params, 0), &s);
     if (why || s > (1ULL << 40)) return rpc_error_invalid_param(err, 0, why ? why : "too large");
     pthread_mutex_lock(&d->mu);
     d->time_offset += (int64_t)s;
@@ -346,7 +354,7 @@ static bool set_next_timestamp(void *ctx, const json_t *params, json_t **result,
     node_dev *d = n->dev;
     if (!rpc_check_args(params, 1, 1, err)) return false;
     uint64_t t;
-    const char *why = dev_u64(rpc_arg(params, 0), &t);
+    const char *why = node_dev_u64(rpc_arg(params, 0), &t);
     if (why) return rpc_error_invalid_param(err, 0, why);
     node_read r;
     block_header h;
@@ -445,7 +453,7 @@ static bool evm_snapshot(void *ctx, const json_t *params, json_t **result, rpc_e
 static bool evm_revert(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 1, 1, err)) return false;
     uint64_t id;
-    const char *why = dev_u64(rpc_arg(params, 0), &id);
+    const char *why = node_dev_u64(rpc_arg(params, 0), &id);
     if (why) return rpc_error_invalid_param(err, 0, why);
     why = node_writer_call(ctx, revert_snapshot, &id);
     if (why && why != NO_SNAPSHOT) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
@@ -473,7 +481,7 @@ static bool set_block_gas_limit(void *ctx, const json_t *params, json_t **result
     node_dev *d = ((node *)ctx)->dev;
     if (!rpc_check_args(params, 1, 1, err)) return false;
     uint64_t g;
-    const char *why = dev_u64(rpc_arg(params, 0), &g);
+    const char *why = node_dev_u64(rpc_arg(params, 0), &g);
     if (!why && (g < MIN_BLOCK_GAS_LIMIT || g > INT64_MAX)) why = "gas limit out of range (5000 to 2^63-1)";
     if (why) return rpc_error_invalid_param(err, 0, why);
     pthread_mutex_lock(&d->mu);
@@ -489,7 +497,7 @@ static bool set_next_base_fee(void *ctx, const json_t *params, json_t **result, 
     node_dev *d = ((node *)ctx)->dev;
     if (!rpc_check_args(params, 1, 1, err)) return false;
     uint64_t fee;
-    const char *why = dev_u64(rpc_arg(params, 0), &fee);
+    const char *why = node_dev_u64(rpc_arg(params, 0), &fee);
     if (why) return rpc_error_invalid_param(err, 0, why);
     pthread_mutex_lock(&d->mu);
     d->has_next_base_fee = true;
@@ -511,7 +519,7 @@ static bool set_interval_mining(void *ctx, const json_t *params, json_t **result
     node *n = ctx;
     if (!rpc_check_args(params, 1, 1, err)) return false;
     uint64_t secs;
-    const char *why = dev_u64(rpc_arg(params, 0), &secs);
+    const char *why = node_dev_u64(rpc_arg(params, 0), &secs);
     if (!why && secs > 86400) why = "interval above a day";
     if (why) return rpc_error_invalid_param(err, 0, why);
     pthread_mutex_lock(&n->dev->mu);
@@ -536,7 +544,7 @@ static bool set_ts_interval(void *ctx, const json_t *params, json_t **result, rp
     node_dev *d = ((node *)ctx)->dev;
     if (!rpc_check_args(params, 1, 1, err)) return false;
     uint64_t secs;
-    const char *why = dev_u64(rpc_arg(params, 0), &secs);
+    const char *why = node_dev_u64(rpc_arg(params, 0), &secs);
     if (!why && (secs == 0 || secs > (1ULL << 32))) why = "interval out of range (1 to 2^32 seconds)";
     if (why) return rpc_error_invalid_param(err, 0, why);
     pthread_mutex_lock(&d->mu);
@@ -765,7 +773,7 @@ static const char *load_account(node *n, const char *key, const json_t *a, chang
     const json_t *bal = json_object_get(a, "balance"), *nonce = json_object_get(a, "nonce"),
                  *code = json_object_get(a, "code"), *storage = json_object_get(a, "storage");
     if (bal && (why = dev_u256(bal, &ac->balance))) return "an account's balance is not a quantity";
-    if (nonce && (why = dev_u64(nonce, &ac->nonce))) return "an account's nonce is not a 64-bit quantity";
+    if (nonce && (why = node_dev_u64(nonce, &ac->nonce))) return "an account's nonce is not a 64-bit quantity";
     uint8_t *bytes = NULL;
     size_t len = 0;
     if (code && !json_is_null(code) && rpc_parse_data(code, &bytes, &len)) return "an account's code is not hex";
@@ -856,6 +864,7 @@ static const char *reset_chain(node *n, void *arg) {
     d->coinbase = (address){0};
     d->gas_limit = 0;
     d->has_ts_interval = false;
+    node_dev_new_instance(d);
     pthread_mutex_unlock(&d->mu);
     return NULL;
 }
@@ -1108,6 +1117,8 @@ void node_register_dev(node *n, rpc_methods *m) {
         {"anvil_dumpState", dump_state, true},
         {"anvil_loadState", load_state, true},
         {"evm_mine", evm_mine, false},
+        {"evm_mine_detailed", evm_mine_detailed, false},
+        {"anvil_mine_detailed", evm_mine_detailed, false},
         {"evm_snapshot", evm_snapshot, false},
         {"evm_revert", evm_revert, false},
         {"evm_increaseTime", increase_time, false},

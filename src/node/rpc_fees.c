@@ -22,7 +22,7 @@ static u256 tip_of(const transaction *tx, const block_header *h) {
     return tip;
 }
 
-static bool suggest_tip(node_read *r, u256 *out, rpc_error *err) {
+bool node_suggest_tip(node_read *r, u256 *out, rpc_error *err) {
     u256 samples[ORACLE_BLOCKS * ORACLE_PER_BLOCK];
     size_t n = 0;
     for (uint64_t k = 0; k < ORACLE_BLOCKS && k <= r->head; k++) {
@@ -63,7 +63,7 @@ static bool max_priority_fee(void *ctx, const json_t *params, json_t **result, r
     node_read r;
     if (!node_read_open(ctx, &r, err)) return false;
     u256 tip;
-    bool ok = suggest_tip(&r, &tip, err);
+    bool ok = node_suggest_tip(&r, &tip, err);
     if (ok) *result = rpc_json_u256(&tip);
     node_read_close(&r);
     return ok;
@@ -75,7 +75,7 @@ static bool gas_price(void *ctx, const json_t *params, json_t **result, rpc_erro
     if (!node_read_open(ctx, &r, err)) return false;
     u256 tip;
     block_header h;
-    bool ok = suggest_tip(&r, &tip, err);
+    bool ok = node_suggest_tip(&r, &tip, err);
     const char *why = ok ? node_header(&r, r.head, &r.head_hash, &h) : NULL;
     if (why) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     if (ok) {

@@ -16,8 +16,10 @@
 // over full and empty blocks, a blob transaction, and anvil's header
 // controls (anvil_setCoinbase, evm_setBlockGasLimit,
 // anvil_setNextBlockBaseFeePerGas), state dumps loaded across
-// (anvil_dumpState / anvil_loadState), and viem's test-client controls
-// (anvil_setMinGasPrice, anvil_addBalance, eth_sendUnsignedTransaction).
+// (anvil_dumpState / anvil_loadState), viem's test-client controls
+// (anvil_setMinGasPrice, anvil_addBalance, eth_sendUnsignedTransaction),
+// and anvil's node-level methods (anvil_nodeInfo, anvil_metadata,
+// evm_setTime, evm_mine_detailed, anvil_rollback).
 //
 // What cannot be matched, and is not compared (printed as NOTE lines):
 // - block hashes and state roots: anvil's genesis holds no EIP-4788/7002/7251
@@ -443,6 +445,80 @@ run(async () => {
     const [np, na] = await Promise.all([rpcError(P.url, 'eth_sendUnsignedTransaction', [{ to, value: '0x1' }]),
                                         rpcError(A.url, 'eth_sendUnsignedTransaction', [{ to, value: '0x1' }])]);
     eq([np && np.code, np && np.message], [na && na.code, na && na.message], 'eth_sendUnsignedTransaction without from: the same refusal');
+  }
+
+  // 13. anvil's methods about the node and the chain as a whole, on both:
+  // anvil_nodeInfo and anvil_metadata (the fields that do not depend on
+  // the genesis), evm_setTime (its answer and the next block's time),
+  // evm_mine_detailed (each transaction's output and revertReason: a
+  // success, a deployment, a reason string, a custom error, an assert, a
+  // division by zero, a bare revert, an out-of-gas) and anvil_rollback
+  // (the head, a nonce and the clock after it; a depth past the genesis
+  // refused alike).
+  {
+    const [ip, ia] = await both('anvil_nodeInfo', []);
+    // (transactionOrder: anvil runs here with --order fifo, parevm's pool orders by fees)
+    for (const f of ['currentBlockNumber', 'hardFork', 'environment', 'forkConfig'])
+      eq(ip[f], ia[f], `anvil_nodeInfo ${f}`);
+    eq(ip.transactionOrder, 'fees', 'anvil_nodeInfo: parevm orders by fees');
+    for (const [url, info, who] of [[P.url, ip, 'parevm'], [A.url, ia, 'anvil']]) {
+      const b = await rpc(url, 'eth_getBlockByNumber', ['latest', false]);
+      eq([info.currentBlockHash, info.currentBlockTimestamp], [b.hash, Number(b.timestamp)],
+         `anvil_nodeInfo: ${who}'s current block hash and timestamp are the head's`);
+    }
+    await both('evm_snapshot', []);
+    const [mp, ma] = await both('anvil_metadata', []);
+    for (const f of ['chainId', 'latestBlockNumber', 'forkedNetwork'])
+      eq(mp[f], ma[f], `anvil_metadata ${f}`);
+    eq(mp.latestBlockHash, ip.currentBlockHash, 'anvil_metadata: parevm\'s latest block hash');
+    eq(Object.values(mp.snapshots).map((v) => v[0]), Object.values(ma.snapshots).map((v) => v[0]),
+       'anvil_metadata: the same snapshots (at the same block numbers)');
+    check(/^0x[0-9a-f]{64}$/.test(mp.instanceId) && /^parevm\//.test(mp.clientVersion), 'anvil_metadata: instanceId, clientVersion');
+
+    // evm_setTime, a minute past the next block's time: both answer about
+    // 60 (parevm's chain runs a few seconds ahead of anvil's by now: its
+    // blocks without a set time are at least one second apart) and mine at it
+    const head = await rpc(P.url, 'eth_getBlockByNumber', ['latest', false]);
+    const t = Number(head.timestamp) + 61;
+    const [op, oa] = await both('evm_setTime', [t]);
+    check(typeof op === 'number' && Math.abs(op - oa) <= 6 && op > 50 && op <= 61, 'evm_setTime: the same offset', `${op} ${oa}`);
+    const sent = [await tx(owner, T('transfer', [alice.address, 3n])), await tx(owner, { data: deployData(Misc), gas: 2000000n }),
+                  await tx(owner, M('fail', [1n])), await tx(owner, M('fail', [2n])),
+                  await tx(owner, M('fail', [3n])), await tx(owner, M('fail', [4n])),
+                  await tx(owner, M('bump', [50n], { gas: 60000n }))];
+    const notOwner = await tx(carol, T('mint', [carol.address, 1n]));
+    for (const { raw } of [...sent, notOwner]) await both('eth_sendRawTransaction', [raw]);
+    const [dp, da] = await both('evm_mine_detailed', []);
+    eq([dp.length, da.length], [1, 1], 'evm_mine_detailed: one block each');
+    const tp = Number(dp[0].timestamp), ta = Number(da[0].timestamp);
+    check(tp >= t && tp <= t + 1 && ta >= t && ta <= t + 1, 'evm_setTime: both mine at the time set', `${tp} ${ta} ${t}`);
+    eq(dp[0].number, da[0].number, 'evm_mine_detailed: the same block number');
+    const outcome = (b) => Object.fromEntries(b.transactions.map((x) => [x.hash, [x.output ?? null, x.revertReason ?? null]]));
+    const [xp, xa] = [outcome(dp[0]), outcome(da[0])];
+    eq(Object.keys(xp).sort(), Object.keys(xa).sort(), 'evm_mine_detailed: the same transactions');
+    for (const h of Object.keys(xa)) eq(xp[h], xa[h], `evm_mine_detailed: output and revertReason of ${h.slice(0, 10)}`);
+    eq(Object.values(xp).filter((v) => v[1]).length, 4, 'evm_mine_detailed: four failures with data carry a revertReason');
+
+    // anvil_rollback: back one block, the transactions' nonces with it;
+    // the clock goes back to the new head's time
+    const top = Number(await rpc(P.url, 'eth_blockNumber', []));
+    const nonceBefore = await rpc(P.url, 'eth_getTransactionCount', [owner.address, hex(top - 1)]);
+    const [rp, ra] = await both('anvil_rollback', [1]);
+    eq([rp, ra], [null, null], 'anvil_rollback(1) answers null');
+    for (const [m, p] of [['eth_blockNumber', []], ['eth_getTransactionCount', [owner.address, 'latest']]]) {
+      const [vp, va] = await both(m, p);
+      eq(vp, va, `after anvil_rollback: ${m} the same`);
+    }
+    eq(await rpc(P.url, 'eth_getTransactionCount', [owner.address, 'latest']), nonceBefore, 'after anvil_rollback: the nonce of the block before');
+    eq(await rpc(P.url, 'eth_getBlockByNumber', [hex(top), false]), null, 'after anvil_rollback: the block is gone');
+    const back = await Promise.all([P.url, A.url].map(async (url) => Number((await rpc(url, 'eth_getBlockByNumber', ['latest', false])).timestamp)));
+    await Promise.all([rpc(P.url, 'evm_mine', []), rpc(A.url, 'evm_mine', [])]);
+    for (const [i, url, who] of [[0, P.url, 'parevm'], [1, A.url, 'anvil']]) {
+      const ts = Number((await rpc(url, 'eth_getBlockByNumber', ['latest', false])).timestamp);
+      check(ts >= back[i] && ts <= back[i] + 3, `after anvil_rollback: ${who}'s clock went back to the head's time`, `${ts} ${back[i]}`);
+    }
+    const [ep, ea] = await Promise.all([rpcError(P.url, 'anvil_rollback', [top + 5]), rpcError(A.url, 'anvil_rollback', [top + 5])]);
+    eq([ep && ep.code, ep && ep.message], [ea && ea.code, ea && ea.message], 'anvil_rollback past the genesis: the same refusal');
   }
 
   if (stateRoots) notes.push(`state roots differ in ${stateRoots} of ${number} blocks (the genesis states differ)`);

@@ -1,0 +1,390 @@
+/* Method group (dev mode only): anvil's methods about the node and its
+ * chain as a whole -- anvil_nodeInfo, anvil_metadata (also
+ * hardhat_metadata), evm_setTime/anvil_setTime, anvil_rollback -- and the
+ * answer of evm_mine_detailed (rpc_dev.c mines, this file describes the
+ * blocks).
+ *
+ * anvil_rollback(depth) is debug_setHead(head - depth) with the dev clock
+ * set back to the new head's timestamp, as anvil's. evm_setTime(t) moves
+ * the clock to t (milliseconds above 10^12, as anvil reads them) and
+ * answers how far that is ahead of the next block's timestamp; unlike
+ * anvil's, blocks still get at least their parent's timestamp + 1 (a time
+ * set into the past does not make an invalid chain). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include "node_dev.h"
+#include "parevm/hex.h"
+#include "parevm/keccak.h"
+#include "parevm/version.h"
+
+void node_dev_new_instance(node_dev *d) {
+    if (getrandom(d->instance_id.b, sizeof d->instance_id.b, GRND_NONBLOCK) == (ssize_t)sizeof d->instance_id.b)
+        return;
+    /* no entropy yet: unique enough for an id that only tells runs apart */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct { struct timespec ts; const void *d; } seed = {ts, d};
+    d->instance_id = keccak256_hash(&seed, sizeof seed);
+}
+
+/* ---- anvil_nodeInfo, anvil_metadata --------------------------------------------------- */
+
+/* The fork of the next block as anvil names it (alloy's hardfork names). */
+static const char *fork_label(const node *n, const block_header *head) {
+    static const char *const names[FORK_COUNT] = {
+        "Frontier", "Homestead", "Tangerine", "SpuriousDragon", "Byzantium", "Constantinople", "Petersburg",
+        "Istanbul", "Berlin",    "London",    "Paris",          "Shanghai",  "Cancun",         "Prague",
+        "Osaka"};
+    static const char *const bpo[5] = {"Bpo1", "Bpo2", "Bpo3", "Bpo4", "Bpo5"};
+    block_header next = *head;
+    next.number++;
+    next.timestamp++;
+    fork_id f = node_fork(n, &next);
+    if (f == FORK_OSAKA)
+        for (int k = 4; k >= 0; k--)
+            if (n->chain.bpo_time[k] != CHAIN_NEVER && next.timestamp >= n->chain.bpo_time[k]) return bpo[k];
+    return f < FORK_COUNT ? names[f] : "unknown";
+}
+
+static void set(json_t *o, const char *key, json_t *v) {
+    if (!v || json_object_set_new(o, key, v)) abort();
+}
+
+static bool node_info(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    block_header h;
+    u256 tip;
+    const char *why = node_header(&r, r.head, &r.head_hash, &h);
+    bool ok = why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : node_suggest_tip(&r, &tip, err);
+    if (ok) {
+        u256 fee, blob, price;
+        uint64_t excess;
+        node_next_fees(n, &h, h.timestamp + 1, &fee, &excess, &blob);
+        u256_add_carry(&price, &fee, &tip);
+        pthread_mutex_lock(&n->dev->mu);
+        uint64_t gas_limit = n->dev->gas_limit ? n->dev->gas_limit : h.gas_limit;
+        pthread_mutex_unlock(&n->dev->mu);
+        json_t *env = json_object(), *fork = json_object(), *o = json_object();
+        if (!env || !fork || !o) abort();
+        set(env, "baseFee", rpc_json_u256(&fee));
+        set(env, "chainId", json_integer((json_int_t)n->chain.chain_id));
+        set(env, "gasLimit", rpc_json_u64(gas_limit));
+        set(env, "gasPrice", rpc_json_u256(&price));
+        set(fork, "forkUrl", json_null());
+        set(fork, "forkBlockNumber", json_null());
+        set(fork, "forkRetryBackoff", json_null());
+        set(o, "currentBlockNumber", rpc_json_u64(r.head));
+        set(o, "currentBlockTimestamp", json_integer((json_int_t)h.timestamp));
+        set(o, "currentBlockHash", rpc_json_hash(&r.head_hash));
+        set(o, "hardFork", json_string(fork_label(n, &h)));
+        set(o, "transactionOrder", json_string("fees"));
+        set(o, "environment", env);
+        set(o, "forkConfig", fork);
+        *result = o;
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+/* Writer job: anvil_metadata's object (the snapshot list is the writer's). */
+static const char *metadata_run(node *n, void *arg) {
+    json_t **out = arg;
+    node_read r;
+    rpc_error rerr = {0};
+    if (!node_read_open(n, &r, &rerr)) {
+        rpc_error_clear(&rerr);
+        return "cannot read the head";
+    }
+    node_dev *d = n->dev;
+    json_t *snaps = json_object(), *o = json_object();
+    if (!snaps || !o) abort();
+    for (size_t i = 0; i < d->n_snapshots; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "0x%llx", (unsigned long long)d->snapshots[i].id);
+        json_t *pair = json_array();
+        if (!pair || json_array_append_new(pair, json_integer((json_int_t)d->snapshots[i].number)) ||
+            json_array_append_new(pair, rpc_json_hash(&d->snapshots[i].hash)))
+            abort();
+        set(snaps, id, pair);
+    }
+    pthread_mutex_lock(&d->mu);
+    bytes32 instance = d->instance_id;
+    pthread_mutex_unlock(&d->mu);
+    set(o, "clientVersion", json_string("parevm/v" PAREVM_VERSION));
+    set(o, "clientSemver", json_string(PAREVM_VERSION));
+    set(o, "chainId", json_integer((json_int_t)n->chain.chain_id));
+    set(o, "instanceId", rpc_json_hash(&instance));
+    set(o, "latestBlockNumber", json_integer((json_int_t)r.head));
+    set(o, "latestBlockHash", rpc_json_hash(&r.head_hash));
+    set(o, "forkedNetwork", json_null());
+    set(o, "snapshots", snaps);
+    node_read_close(&r);
+    *out = o;
+    return NULL;
+}
+
+static bool metadata(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    json_t *o = NULL;
+    const char *why = node_writer_call(ctx, metadata_run, &o);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
+    *result = o;
+    return true;
+}
+
+/* ---- evm_setTime, anvil_rollback -------------------------------------------------------- */
+
+/* A time as anvil takes it: a number, a hex quantity or a decimal string. */
+static const char *parse_time(const json_t *v, uint64_t *out) {
+    const char *s = json_string_value(v);
+    if (s && s[0] >= '0' && s[0] <= '9' && s[1] != 'x' && s[1] != 'X') {
+        char *end;
+        unsigned long long x = strtoull(s, &end, 10);
+        if (*end || strlen(s) > 20 || (x == ~0ULL)) return "expected a number of seconds";
+        *out = x;
+        return NULL;
+    }
+    return node_dev_u64(v, out);
+}
+
+static bool set_time(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    uint64_t t;
+    const char *why = parse_time(rpc_arg(params, 0), &t);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    if (t > 1000000000000ULL) t /= 1000; /* milliseconds, as anvil reads them */
+    if (t > (1ULL << 62)) return rpc_error_invalid_param(err, 0, "too large");
+    node_read r;
+    block_header h;
+    if (!node_read_open(n, &r, err)) return false;
+    why = node_header(&r, r.head, &r.head_hash, &h);
+    node_read_close(&r);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    json_t *v = json_integer((json_int_t)node_dev_set_time(n->dev, h.timestamp, t));
+    if (!v) abort();
+    *result = v;
+    return true;
+}
+
+typedef struct {
+    uint64_t depth, head;
+    bool too_deep;
+} rollback_job;
+
+static const char *rollback_run(node *n, void *arg) {
+    rollback_job *j = arg;
+    node_read r;
+    rpc_error rerr = {0};
+    if (!node_read_open(n, &r, &rerr)) {
+        rpc_error_clear(&rerr);
+        return "cannot read the head";
+    }
+    j->head = r.head;
+    node_read_close(&r);
+    if (j->depth > j->head) {
+        j->too_deep = true;
+        return "too deep";
+    }
+    const char *why = j->depth ? node_set_head(n, j->head - j->depth) : NULL;
+    if (why) return why;
+    /* the clock starts again from the new head's time */
+    block_header h;
+    if (!node_read_open(n, &r, &rerr)) {
+        rpc_error_clear(&rerr);
+        return "cannot read the head";
+    }
+    why = node_header(&r, r.head, &r.head_hash, &h);
+    node_read_close(&r);
+    if (!why) node_dev_set_time(n->dev, h.timestamp, h.timestamp);
+    return why;
+}
+
+static bool rollback(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 1, err)) return false;
+    rollback_job j = {.depth = 1};
+    const json_t *p = rpc_arg(params, 0);
+    const char *why = p && !json_is_null(p) ? node_dev_u64(p, &j.depth) : NULL;
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    why = node_writer_call(ctx, rollback_run, &j);
+    if (j.too_deep)
+        return rpc_error_set(err, RPC_INVALID_PARAMS,
+                             "Rollback depth must not exceed current chain height: current height %llu, depth %llu",
+                             (unsigned long long)j.head, (unsigned long long)j.depth);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
+    *result = json_null();
+    return true;
+}
+
+/* ---- evm_mine_detailed's blocks --------------------------------------------------------- */
+
+static uint64_t word_u64(const uint8_t *w, bool *fits) {
+    uint64_t v = 0;
+    *fits = true;
+    for (int i = 0; i < 24; i++)
+        if (w[i]) *fits = false;
+    for (int i = 24; i < 32; i++) v = v << 8 | w[i];
+    return v;
+}
+
+/* The ABI encoding of one string at d (offset, length, bytes), as a JSON
+ * string when it is well formed, non-empty UTF-8; else NULL. */
+static json_t *abi_string(const uint8_t *d, size_t n) {
+    bool fits;
+    if (n < 64) return NULL;
+    uint64_t off = word_u64(d, &fits);
+    if (!fits || off > n - 32) return NULL;
+    uint64_t len = word_u64(d + off, &fits);
+    if (!fits || len == 0 || len > n - 32 - off) return NULL;
+    return json_stringn((const char *)d + off + 32, (size_t)len); /* NULL unless UTF-8 */
+}
+
+/* Solidity's panic codes in alloy's words. */
+static const char *panic_words(uint64_t code) {
+    switch (code) {
+    case 0x00: return "generic/unspecified error";
+    case 0x01: return "assertion failed";
+    case 0x11: return "arithmetic underflow or overflow";
+    case 0x12: return "division or modulo by zero";
+    case 0x21: return "failed to convert value into enum type";
+    case 0x22: return "storage byte array incorrectly encoded";
+    case 0x31: return "called `.pop()` on an empty array";
+    case 0x32: return "array out-of-bounds access";
+    case 0x41: return "memory allocation error";
+    case 0x51: return "called an invalid internal function";
+    }
+    return NULL;
+}
+
+/* The revertReason anvil gives a failed transaction's output (Foundry's
+ * RevertDecoder without known custom errors): Error(string)'s reason, a
+ * panic's words, an ABI or ASCII string, else "custom error 0x<selector>"
+ * and its data; NULL for no output. */
+static json_t *revert_reason(const uint8_t *d, size_t n) {
+    static const uint8_t error_sel[4] = {0x08, 0xc3, 0x79, 0xa0}, panic_sel[4] = {0x4e, 0x48, 0x7b, 0x71};
+    json_t *s;
+    if (n >= 4 && !memcmp(d, error_sel, 4) && (s = abi_string(d + 4, n - 4))) return s;
+    if (n >= 36 && !memcmp(d, panic_sel, 4)) {
+        bool fits;
+        uint64_t code = word_u64(d + 4, &fits);
+        const char *w = fits ? panic_words(code) : NULL;
+        if (w) return json_sprintf("panic: %s (0x%02x)", w, (unsigned)code);
+        u256 c = u256_from_be(d + 4, 32);
+        char hex[67];
+        u256_to_hex(&c, hex);
+        return json_sprintf("panic: unknown code (%s)", hex);
+    }
+    if ((s = abi_string(d, n))) return s;
+    bool ascii = n > 0;
+    for (size_t i = 0; i < n && ascii; i++) ascii = d[i] < 0x80;
+    if (ascii) return json_stringn((const char *)d, n);
+    if (n == 0) return NULL;
+    buf_t b = {0};
+    char *hex = malloc(2 * n + 3);
+    if (!hex) abort();
+    if (n >= 4) {
+        hex_encode(d, 4, hex);
+        buf_append(&b, "custom error ", 13);
+        buf_append(&b, hex, strlen(hex));
+        if (n > 4) {
+            buf_append(&b, ": ", 2);
+            json_t *text = json_stringn((const char *)d + 4, n - 4);
+            if (text) buf_append(&b, d + 4, n - 4);
+            else hex_encode(d + 4, n - 4, hex), buf_append(&b, hex + 2, strlen(hex + 2));
+            json_decref(text);
+        }
+    } else {
+        hex_encode(d, n, hex);
+        buf_append(&b, "custom error bytes ", 19);
+        buf_append(&b, hex, strlen(hex));
+    }
+    free(hex);
+    s = json_stringn(b.len ? (const char *)b.data : "", b.len);
+    buf_free(&b);
+    return s;
+}
+
+/* Adds output and revertReason to tx (a block's transaction object) from
+ * its call trace (callTracer, top call only): anvil's output is the
+ * returned or reverted data, none for a halt. */
+static void add_outcome(json_t *tx, const json_t *call) {
+    const char *out = json_string_value(json_object_get(call, "output"));
+    const char *error = json_string_value(json_object_get(call, "error"));
+    bool reverted = error && !strcmp(error, "execution reverted");
+    if (!out && (!error || reverted)) out = "0x";
+    if (out) set(tx, "output", json_string(out));
+    if (!error) return;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (out && hex_decode_alloc(out, &data, &len)) {
+        json_t *why = revert_reason(data, len);
+        if (why) set(tx, "revertReason", why);
+    }
+    free(data);
+}
+
+/* Block number as eth_getBlockByNumber(n, true), with each transaction's outcome. */
+static bool detailed_block(node *n, node_read *r, uint64_t number, const node_patch *edits, const trace_config *cfg,
+                           json_t **out, rpc_error *err) {
+    bytes32 hash;
+    const char *why = db_canonical_hash(r->snap, number, &hash);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    node_block nb;
+    node_state st;
+    if (!node_open_replay(r, number, &hash, &nb, &st, err)) return false;
+    node_patch_layer(&st, edits);
+    json_t *b = node_json_block(&nb, true);
+    block_rules rules = node_rules(n, &nb.b.header);
+    char reason[256] = "";
+    json_t *calls = nb.b.n_txs ? trace_block(cfg, st.view, &nb.b, &rules, reason, sizeof reason) : json_array();
+    bool ok = !node_state_failed(&st, err) && (calls || rpc_error_set(err, RPC_SERVER_ERROR, "%s", reason));
+    json_t *txs = json_object_get(b, "transactions");
+    for (size_t i = 0; ok && i < json_array_size(txs); i++)
+        add_outcome(json_array_get(txs, i), json_object_get(json_array_get(calls, i), "result"));
+    json_decref(calls);
+    node_state_close(&st);
+    node_block_free(&nb);
+    if (ok) *out = b;
+    else json_decref(b);
+    return ok;
+}
+
+bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, const node_patch *edits, json_t **result,
+                              rpc_error *err) {
+    trace_config cfg;
+    char why[128];
+    json_t *spec = json_pack("{s:s, s:{s:b}}", "tracer", "callTracer", "tracerConfig", "onlyTopCall", 1);
+    bool parsed = spec && trace_config_parse(spec, &cfg, why, sizeof why);
+    json_decref(spec);
+    if (!parsed) return rpc_error_set(err, RPC_INTERNAL_ERROR, "call tracer: %s", why);
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    json_t *out = json_array();
+    if (!out) abort();
+    bool ok = true;
+    /* blocks rolled back since they were mined are left out */
+    for (uint64_t k = first; ok && k <= last && k <= r.head; k++) {
+        json_t *b = NULL;
+        ok = detailed_block(n, &r, k, k == first ? edits : NULL, &cfg, &b, err);
+        if (ok && json_array_append_new(out, b)) abort();
+    }
+    node_read_close(&r);
+    if (ok) *result = out;
+    else json_decref(out);
+    return ok;
+}
+
+void node_register_dev_chain(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "anvil_nodeInfo", node_info, n);
+    rpc_methods_add(m, "anvil_metadata", metadata, n);
+    rpc_methods_add(m, "hardhat_metadata", metadata, n);
+    rpc_methods_add(m, "evm_setTime", set_time, n);
+    rpc_methods_add(m, "anvil_setTime", set_time, n);
+    rpc_methods_add(m, "anvil_rollback", rollback, n);
+}
