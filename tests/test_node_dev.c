@@ -462,6 +462,15 @@ TEST(node_dev_chain_methods) {
         CHECK(same);
     }
     CHECK(!strcmp(json_string_value(json_object_get(json_array_get(txs, N - 1), "output")), "0x"));
+    /* the tracers replay the block with the code set before it too */
+    sprintf(p, "[\"%s\",{\"tracer\":\"callTracer\"}]", test_str(json_array_get(txs, N - 2), "hash"));
+    json_t *call = test_ok(&t, "debug_traceTransaction", p);
+    CHECK(call && !strcmp(test_str(call, "output"), "0x6f6f7073") && !strcmp(test_str(call, "error"), "execution reverted"));
+    json_decref(call);
+    sprintf(p, "[\"%s\"]", test_str(json_array_get(txs, N - 2), "hash"));
+    json_t *flat = test_ok(&t, "trace_transaction", p);
+    CHECK(flat && !strcmp(test_str(json_object_get(json_array_get(flat, 0), "result"), "output"), "0x6f6f7073"));
+    json_decref(flat);
     json_decref(blocks);
     /* blocks: 2 with evm_mine_detailed's {blocks}; none with 0 */
     blocks = test_ok(&t, "anvil_mine_detailed", "[{\"blocks\":2}]");

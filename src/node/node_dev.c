@@ -153,6 +153,8 @@ void node_dev_free(node *n) {
     if (!d) return;
     for (size_t i = 0; i < d->n_snapshots; i++) node_patch_release(d->snapshots[i].patch);
     free(d->snapshots);
+    node_dev_forget_edits(d);
+    free(d->folded);
     free(d->addrs);
     free(d->keys);
     free(d->impersonated);
@@ -198,6 +200,37 @@ uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t) {
     return t > before ? t - before : 0;
 }
 
+void node_dev_layer_edits(node *n, const bytes32 *block_hash, node_state *st) {
+    node_dev *d = n->dev;
+    if (!d) return;
+    node_patch *p = NULL;
+    pthread_mutex_lock(&d->mu);
+    for (size_t i = d->n_folded; i-- > 0 && !p;)
+        if (bytes32_eq(&d->folded[i].block, block_hash)) p = node_patch_retain(d->folded[i].edits);
+    pthread_mutex_unlock(&d->mu);
+    node_patch_layer(st, p);
+    node_patch_release(p);
+}
+
+void node_dev_forget_edits(node_dev *d) {
+    pthread_mutex_lock(&d->mu);
+    for (size_t i = 0; i < d->n_folded; i++) node_patch_release(d->folded[i].edits);
+    d->n_folded = 0;
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* Keeps the edits block folded in (taking the reference). */
+static void remember_edits(node_dev *d, const bytes32 *block, node_patch *edits) {
+    pthread_mutex_lock(&d->mu);
+    if (d->n_folded == d->cap_folded) {
+        d->cap_folded = d->cap_folded ? 2 * d->cap_folded : 16;
+        d->folded = realloc(d->folded, d->cap_folded * sizeof *d->folded);
+        if (!d->folded) abort();
+    }
+    d->folded[d->n_folded++] = (node_dev_folded){*block, edits};
+    pthread_mutex_unlock(&d->mu);
+}
+
 const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs) {
     node_read r;
     rpc_error rerr = {0};
@@ -207,8 +240,15 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
     }
     block_header parent;
     const char *err = node_header(&r, r.head, &r.head_hash, &parent);
+    /* the edits the block folds in (node_build_block reads the same: edits
+     * are writer jobs too), kept for its replays */
+    node_patch *edits = r.patch;
+    r.patch = NULL;
     node_read_close(&r);
-    if (err) return err;
+    if (err) {
+        node_patch_release(edits);
+        return err;
+    }
     node_build_attrs a = {.timestamp = timestamp ? timestamp : next_timestamp(n->dev, parent.timestamp),
                           .max_txs = max_txs,
                           .empty = empty};
@@ -222,8 +262,13 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
     bytes32 seed = keccak256_hash(&a.timestamp, sizeof a.timestamp);
     a.prev_randao = seed;
     node_built bb;
-    if ((err = node_build_block(n, &a, &bb))) return err;
+    if ((err = node_build_block(n, &a, &bb))) {
+        node_patch_release(edits);
+        return err;
+    }
     err = node_commit_built(n, &bb);
+    if (!err && edits) remember_edits(d, &bb.b.header.hash, edits);
+    else node_patch_release(edits);
     if (!err && n->cfg.log) {
         char hash[67];
         hex_encode(bb.b.header.hash.b, 32, hash);
@@ -251,15 +296,6 @@ const char *node_dev_mine_blocks(node *n, void *arg) {
     node_dev *d = n->dev;
     node_read r;
     rpc_error rerr = {0};
-    /* the edits the first block will fold in (nothing else edits meanwhile:
-     * edits are writer jobs too) */
-    if (!node_read_open(n, &r, &rerr)) {
-        rpc_error_clear(&rerr);
-        return "cannot read the head";
-    }
-    j->edits = r.patch;
-    r.patch = NULL;
-    node_read_close(&r);
     for (uint64_t i = 0; i < j->blocks; i++) {
         uint64_t ts = j->timestamp ? j->timestamp + i * j->interval : 0;
         if (!ts && i && j->interval > 1) {

@@ -6,6 +6,12 @@
 
 #include "node_internal.h"
 
+/* The dev edits (anvil_set*...) a mined block folded in. */
+typedef struct {
+    bytes32 block;
+    node_patch *edits;         /* retained */
+} node_dev_folded;
+
 typedef struct {
     uint64_t id;
     uint64_t number;           /* the head when the snapshot was taken */
@@ -42,12 +48,17 @@ struct node_dev {
     size_t n_snapshots, cap_snapshots;
     uint64_t next_snapshot;
     bytes32 instance_id;       /* anvil_metadata's: random, new on anvil_reset */
+    node_dev_folded *folded;   /* kept while the process runs, forgotten by anvil_reset */
+    size_t n_folded, cap_folded;
 };
 
 /* Mines one block on the writer thread: at most max_txs transactions (0:
  * as many as fit; none when empty), at timestamp (0: the dev clock). */
 const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs);
 bool node_dev_automine(node_dev *d);
+
+/* Forgets every block's folded edits (anvil_reset). Any thread. */
+void node_dev_forget_edits(node_dev *d);
 
 /* Sets the dev clock to t (evm_setTime, anvil_rollback), dropping a pinned
  * next timestamp; returns how many seconds t is past the timestamp the next
@@ -61,8 +72,6 @@ uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t);
 typedef struct {
     uint64_t blocks, interval, timestamp;
     uint64_t last;             /* out: the head after the run */
-    node_patch *edits;         /* out: the dev edits the first block folded in
-                                  (retained: release it), or NULL */
 } node_dev_mine_job;
 /* Writer job (node_writer_call) running a node_dev_mine_job *arg. */
 const char *node_dev_mine_blocks(node *n, void *arg);
@@ -79,10 +88,9 @@ void node_dev_submitted(node *n, const bytes32 *hash);
 const char *node_dev_u64(const json_t *v, uint64_t *out);
 /* rpc_dev_chain.c: each of blocks first..last (mined by evm_mine_detailed)
  * as eth_getBlockByNumber(n, true) gives it, each transaction with its
- * `output` and, when it failed, a decoded `revertReason`, as anvil's: the
- * blocks are replayed, the first with the edits it folded in. */
-bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, const node_patch *edits, json_t **result,
-                              rpc_error *err);
+ * `output` and, when it failed, a decoded `revertReason`, as anvil's (the
+ * blocks replayed). */
+bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, json_t **result, rpc_error *err);
 /* rpc_dev_chain.c: a fresh random anvil_metadata instance id (at start and
  * on anvil_reset). */
 void node_dev_new_instance(node_dev *d);

@@ -405,6 +405,13 @@ void node_patch_release(node_patch *p);
 void node_patch_apply(node_read *r, node_state *st);
 /* The same with the edits p (NULL: none), on a state that has none yet. */
 void node_patch_layer(node_state *st, const node_patch *p);
+/* Another reference to p (NULL stays NULL). */
+node_patch *node_patch_retain(node_patch *p);
+/* node_dev.c: replays of a dev block see the edits (anvil_set*...) it
+ * folded in: layers them (if any) over st, the state after the parent of
+ * block_hash. Nothing without dev mode or for blocks this process did not
+ * mine (the edits are kept in memory). Any thread. */
+void node_dev_layer_edits(node *n, const bytes32 *block_hash, node_state *st);
 /* The edits over the head, as a change set (NULL: none). */
 const change_set *node_patch_changes(const node_patch *p);
 

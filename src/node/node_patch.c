@@ -19,6 +19,11 @@ void node_patch_release(node_patch *p) {
     free(p);
 }
 
+node_patch *node_patch_retain(node_patch *p) {
+    if (p) atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+    return p;
+}
+
 const change_set *node_patch_changes(const node_patch *p) { return p ? &p->cs : NULL; }
 
 node_patch *node_patch_get(node *n, uint64_t head, const bytes32 *head_hash, bool *stale) {
@@ -27,10 +32,7 @@ node_patch *node_patch_get(node *n, uint64_t head, const bytes32 *head_hash, boo
     pthread_mutex_lock(&n->patch_mu);
     node_patch *cur = n->patch;
     if (cur && (cur->head != head || !bytes32_eq(&cur->head_hash, head_hash))) *stale = true;
-    else if (cur && cur->cs.n_accounts) {
-        atomic_fetch_add_explicit(&cur->refs, 1, memory_order_relaxed);
-        p = cur;
-    }
+    else if (cur && cur->cs.n_accounts) p = node_patch_retain(cur);
     pthread_mutex_unlock(&n->patch_mu);
     return p;
 }

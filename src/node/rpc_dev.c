@@ -265,19 +265,12 @@ static bool auto_impersonate(void *ctx, const json_t *params, json_t **result, r
 
 /* ---- Mining and time --------------------------------------------------------------------------------- */
 
-/* Mines j on the writer; *result = value. With keep_edits j->edits is the
- * caller's to release, else released. */
-static bool run_mine(node *n, node_dev_mine_job *j, bool keep_edits, json_t **result, json_t *value,
-                     rpc_error *err) {
+static bool run_mine(node *n, node_dev_mine_job *j, json_t **result, json_t *value, rpc_error *err) {
     if (j->blocks > 100000) {
         json_decref(value);
         return rpc_error_set(err, RPC_INVALID_PARAMS, "too many blocks at once (at most 100000)");
     }
     const char *why = node_writer_call(n, node_dev_mine_blocks, j);
-    if (!keep_edits) {
-        node_patch_release(j->edits);
-        j->edits = NULL;
-    }
     if (why) {
         json_decref(value);
         return rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
@@ -304,24 +297,18 @@ static bool mine_options(const json_t *params, node_dev_mine_job *j, rpc_error *
 
 static bool evm_mine(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node_dev_mine_job j;
-    return mine_options(params, &j, err) && run_mine(ctx, &j, false, result, json_string("0x0"), err);
+    return mine_options(params, &j, err) && run_mine(ctx, &j, result, json_string("0x0"), err);
 }
 
 /* evm_mine_detailed / anvil_mine_detailed: evm_mine answering with the
  * blocks it mined (rpc_dev_chain.c). */
 static bool evm_mine_detailed(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node_dev_mine_job j;
-    if (!mine_options(params, &j, err)) return false;
-    if (!run_mine(ctx, &j, true, result, json_null(), err)) {
-        node_patch_release(j.edits);
-        return false;
-    }
+    if (!mine_options(params, &j, err) || !run_mine(ctx, &j, result, json_null(), err)) return false;
     json_decref(*result);
     *result = NULL;
     uint64_t first = j.blocks && j.blocks - 1 <= j.last ? j.last - (j.blocks - 1) : j.last + 1;
-    bool ok = node_dev_detailed_blocks(ctx, first, j.last, j.edits, result, err);
-    node_patch_release(j.edits);
-    return ok;
+    return node_dev_detailed_blocks(ctx, first, j.last, result, err);
 }
 
 /* anvil_mine / hardhat_mine([blocks], [interval]) */
@@ -332,7 +319,7 @@ static bool anvil_mine(void *ctx, const json_t *params, json_t **result, rpc_err
     if (rpc_arg(params, 0)) why = node_dev_u64(rpc_arg(params, 0), &j.blocks);
     if (why) return rpc_error_invalid_param(err, 0, why);
     if (rpc_arg(params, 1) && (why = node_dev_u64(rpc_arg(params, 1), &j.interval))) return rpc_error_invalid_param(err, 1, why);
-    return run_mine(ctx, &j, false, result, json_null(), err);
+    return run_mine(ctx, &j, result, json_null(), err);
 }
 
 static bool increase_time(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
@@ -866,6 +853,7 @@ static const char *reset_chain(node *n, void *arg) {
     d->has_ts_interval = false;
     node_dev_new_instance(d);
     pthread_mutex_unlock(&d->mu);
+    node_dev_forget_edits(d);
     return NULL;
 }
 

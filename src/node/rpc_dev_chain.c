@@ -330,15 +330,14 @@ static void add_outcome(json_t *tx, const json_t *call) {
 }
 
 /* Block number as eth_getBlockByNumber(n, true), with each transaction's outcome. */
-static bool detailed_block(node *n, node_read *r, uint64_t number, const node_patch *edits, const trace_config *cfg,
-                           json_t **out, rpc_error *err) {
+static bool detailed_block(node *n, node_read *r, uint64_t number, const trace_config *cfg, json_t **out,
+                           rpc_error *err) {
     bytes32 hash;
     const char *why = db_canonical_hash(r->snap, number, &hash);
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     node_block nb;
     node_state st;
     if (!node_open_replay(r, number, &hash, &nb, &st, err)) return false;
-    node_patch_layer(&st, edits);
     json_t *b = node_json_block(&nb, true);
     block_rules rules = node_rules(n, &nb.b.header);
     char reason[256] = "";
@@ -355,8 +354,7 @@ static bool detailed_block(node *n, node_read *r, uint64_t number, const node_pa
     return ok;
 }
 
-bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, const node_patch *edits, json_t **result,
-                              rpc_error *err) {
+bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, json_t **result, rpc_error *err) {
     trace_config cfg;
     char why[128];
     json_t *spec = json_pack("{s:s, s:{s:b}}", "tracer", "callTracer", "tracerConfig", "onlyTopCall", 1);
@@ -371,7 +369,7 @@ bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, const node
     /* blocks rolled back since they were mined are left out */
     for (uint64_t k = first; ok && k <= last && k <= r.head; k++) {
         json_t *b = NULL;
-        ok = detailed_block(n, &r, k, k == first ? edits : NULL, &cfg, &b, err);
+        ok = detailed_block(n, &r, k, &cfg, &b, err);
         if (ok && json_array_append_new(out, b)) abort();
     }
     node_read_close(&r);

@@ -57,6 +57,7 @@ bool node_open_replay(node_read *r, uint64_t number, const bytes32 *hash, node_b
         node_block_free(nb);
         return false;
     }
+    node_dev_layer_edits(r->n, hash, st);
     return true;
 }
 

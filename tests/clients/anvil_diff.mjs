@@ -482,7 +482,12 @@ run(async () => {
     const t = Number(head.timestamp) + 61;
     const [op, oa] = await both('evm_setTime', [t]);
     check(typeof op === 'number' && Math.abs(op - oa) <= 6 && op > 50 && op <= 61, 'evm_setTime: the same offset', `${op} ${oa}`);
+    // code set just before the block: its replays (evm_mine_detailed's
+    // outputs, the tracers) must see it
+    const rev = '0x' + 'e9'.repeat(20);
+    await both('anvil_setCode', [rev, '0x60ff60005260206000fd']);
     const sent = [await tx(owner, T('transfer', [alice.address, 3n])), await tx(owner, { data: deployData(Misc), gas: 2000000n }),
+                  await tx(owner, { to: rev, gas: 100000n }),
                   await tx(owner, M('fail', [1n])), await tx(owner, M('fail', [2n])),
                   await tx(owner, M('fail', [3n])), await tx(owner, M('fail', [4n])),
                   await tx(owner, M('bump', [50n], { gas: 60000n }))];
@@ -496,8 +501,17 @@ run(async () => {
     const outcome = (b) => Object.fromEntries(b.transactions.map((x) => [x.hash, [x.output ?? null, x.revertReason ?? null]]));
     const [xp, xa] = [outcome(dp[0]), outcome(da[0])];
     eq(Object.keys(xp).sort(), Object.keys(xa).sort(), 'evm_mine_detailed: the same transactions');
-    for (const h of Object.keys(xa)) eq(xp[h], xa[h], `evm_mine_detailed: output and revertReason of ${h.slice(0, 10)}`);
-    eq(Object.values(xp).filter((v) => v[1]).length, 4, 'evm_mine_detailed: four failures with data carry a revertReason');
+    for (const h of Object.keys(xa)) {
+      eq(xp[h], xa[h], `evm_mine_detailed: output and revertReason of ${h.slice(0, 10)}`);
+      // (anvil 1.7's callTracer gas and gasUsed here are not the transaction's)
+      const pick = (c) => ['from', 'to', 'input', 'output', 'error', 'revertReason', 'value', 'type'].map((f) => c[f] ?? null);
+      const [cp, ca] = await both('debug_traceTransaction', [h, { tracer: 'callTracer' }]);
+      eq(pick(cp), pick(ca), `after anvil_setCode: the callTracer of ${h.slice(0, 10)}`);
+      const [fp, fa] = await both('trace_transaction', [h]);
+      eq(fp.map((x) => ({ ...x, blockHash: undefined })), fa.map((x) => ({ ...x, blockHash: undefined })),
+         `after anvil_setCode: trace_transaction of ${h.slice(0, 10)}`);
+    }
+    eq(Object.values(xp).filter((v) => v[1]).length, 5, 'evm_mine_detailed: five failures with data carry a revertReason');
 
     // anvil_rollback: back one block, the transactions' nonces with it;
     // the clock goes back to the new head's time
