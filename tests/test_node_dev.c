@@ -532,3 +532,68 @@ TEST(node_dev_chain_methods) {
     json_decref(meta);
     test_node_close(&t);
 }
+
+/* anvil_reorg: the chain from depth blocks back replaced by as many new
+ * blocks holding the given transactions (raw, or call objects the node
+ * signs with nonces counted from the common ancestor); one that cannot be
+ * included is left out; the refusals. */
+TEST(node_dev_reorg) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *A0 = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", *E1 = "0x00000000000000000000000000000000000000e1";
+    char p[2048], msg[256];
+    for (int i = 0; i < 3; i++) {
+        sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x1\"}]", A0, E1);
+        json_decref(test_ok(&t, "eth_sendTransaction", p));
+    }
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x3\""));
+    json_t *old2 = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]");
+    /* raw: account 1's nonce 0 (valid) and nonce 7 (left out) */
+    address e1;
+    hex_to_fixed(E1, e1.b, 20);
+    char raw[2][600];
+    for (int k = 0; k < 2; k++) {
+        transaction tx;
+        test_tx(&tx, k ? 7 : 0, &e1, NULL, 100);
+        tx.gas_limit = 21000;
+        CHECK(tx_sign(&tx, t.key[1]));
+        buf_t b = {0};
+        tx_encode(&tx, &b);
+        hex_encode(b.data, b.len, raw[k]);
+        buf_free(&b);
+        tx_free(&tx);
+    }
+    snprintf(p, sizeof p, "[2,[[\"%s\",1],[\"%s\",0],[{\"to\":\"%s\",\"value\":\"0x10\"},1],[{\"to\":\"%s\",\"value\":\"0x20\"},0]]]",
+            raw[0], raw[1], E1, E1);
+    CHECK(test_result_is(&t, "anvil_reorg", p, "null"));
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x3\""));
+    json_t *b2 = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",true]"), *b3 = test_ok(&t, "eth_getBlockByNumber", "[\"0x3\",true]");
+    json_t *t2 = json_object_get(b2, "transactions"), *t3 = json_object_get(b3, "transactions");
+    /* block 2: the call object (account 0's nonce 1, counted from block 1); the nonce-7 one left out */
+    CHECK(b2 && old2 && strcmp(test_str(b2, "hash"), test_str(old2, "hash")) && json_array_size(t2) == 1 &&
+          test_qty(json_array_get(t2, 0), "nonce") == 1 && test_qty(json_array_get(t2, 0), "value") == 0x20);
+    /* block 3: the raw one, then account 0's next */
+    CHECK(json_array_size(t3) == 2 && test_qty(json_array_get(t3, 0), "value") == 100 &&
+          test_qty(json_array_get(t3, 1), "nonce") == 2 && test_qty(json_array_get(t3, 1), "value") == 0x10);
+    json_decref(old2);
+    json_decref(b2);
+    json_decref(b3);
+    sprintf(p, "[\"%s\",\"latest\"]", E1);
+    CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x95\"")); /* 1 + 0x20 + 100 + 0x10 */
+    /* depth 0: nothing rolled back, nothing mined */
+    CHECK(test_result_is(&t, "anvil_reorg", "[0,[]]", "null"));
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x3\""));
+    CHECK(test_err(&t, "anvil_reorg", "[4,[]]", msg, sizeof msg) == -32602 && strstr(msg, "current height 3, depth 4"));
+    CHECK(test_err(&t, "anvil_reorg", "[1,[[\"0x1234\",0]]]", msg, sizeof msg) == -32602 &&
+          strstr(msg, "Failed to decode transaction"));
+    CHECK(test_err(&t, "anvil_reorg", "[1,[[{},1]]]", msg, sizeof msg) == -32602 && strstr(msg, "must not exceed (depth-1) 0"));
+    CHECK(test_err(&t, "anvil_reorg", "[1,[[{\"from\":\"0x00000000000000000000000000000000000000e1\"},0]]]", msg,
+                   sizeof msg) == -32602 && strstr(msg, "No Signer available"));
+    CHECK(test_err(&t, "anvil_reorg", "[1,[[1,0]]]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "anvil_reorg", "[1,[[\"0x\"]]]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "anvil_reorg", "[1,{}]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "anvil_reorg", "[1]", NULL, 0) == -32602);
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x3\""));
+    test_node_close(&t);
+}

@@ -7,6 +7,7 @@
  * evm_setNextBlockTimestamp. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "node_build.h"
 #include "node_dev.h"
@@ -231,7 +232,12 @@ static void remember_edits(node_dev *d, const bytes32 *block, node_patch *edits)
     pthread_mutex_unlock(&d->mu);
 }
 
-const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs) {
+/* Builds and commits one block on the head: a's transactions (or the
+ * pool's), at a->timestamp (0: the dev clock), with dev mode's header
+ * fields. *bad_tx (if given) names the explicit list's transaction that
+ * failed the build, or is -1. */
+static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_tx) {
+    if (bad_tx) *bad_tx = -1;
     node_read r;
     rpc_error rerr = {0};
     if (!node_read_open(n, &r, &rerr)) {
@@ -249,20 +255,18 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
         node_patch_release(edits);
         return err;
     }
-    node_build_attrs a = {.timestamp = timestamp ? timestamp : next_timestamp(n->dev, parent.timestamp),
-                          .max_txs = max_txs,
-                          .empty = empty};
+    if (!a->timestamp) a->timestamp = next_timestamp(n->dev, parent.timestamp);
     node_dev *d = n->dev;
     pthread_mutex_lock(&d->mu);
-    a.coinbase = d->coinbase;
-    a.gas_limit = d->gas_limit;
-    a.has_base_fee = d->has_next_base_fee;
-    a.base_fee = d->next_base_fee;
+    a->coinbase = d->coinbase;
+    a->gas_limit = d->gas_limit;
+    a->has_base_fee = d->has_next_base_fee;
+    a->base_fee = d->next_base_fee;
     pthread_mutex_unlock(&d->mu);
-    bytes32 seed = keccak256_hash(&a.timestamp, sizeof a.timestamp);
-    a.prev_randao = seed;
+    a->prev_randao = keccak256_hash(&a->timestamp, sizeof a->timestamp);
     node_built bb;
-    if ((err = node_build_block(n, &a, &bb))) {
+    if ((err = node_build_block(n, a, &bb))) {
+        if (bad_tx) *bad_tx = bb.bad_tx;
         node_patch_release(edits);
         return err;
     }
@@ -280,7 +284,7 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
                 1e3 * bb.t_commit);
         fflush(n->cfg.log);
     }
-    if (!err && a.has_base_fee) {
+    if (!err && a->has_base_fee) {
         /* one block only: the ones after follow EIP-1559 from it */
         pthread_mutex_lock(&d->mu);
         d->has_next_base_fee = false;
@@ -288,6 +292,30 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
     }
     if (n_txs) *n_txs = bb.b.n_txs;
     node_built_free(&bb);
+    return err;
+}
+
+const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs) {
+    node_build_attrs a = {.timestamp = timestamp, .max_txs = max_txs, .empty = empty};
+    return mine(n, &a, n_txs, NULL);
+}
+
+const char *node_dev_mine_list(node *n, const transaction *txs, size_t n_txs, size_t *included) {
+    /* shallow copies: the builder re-encodes what it takes */
+    transaction *list = malloc((n_txs ? n_txs : 1) * sizeof *list);
+    if (!list) abort();
+    if (n_txs) memcpy(list, txs, n_txs * sizeof *list);
+    const char *err;
+    for (;;) {
+        node_build_attrs a = {.txs = list, .n_txs = n_txs, .has_txs = true};
+        long bad;
+        err = mine(n, &a, NULL, &bad);
+        if (!err || bad < 0 || (size_t)bad >= n_txs) break;
+        memmove(&list[bad], &list[bad + 1], (n_txs - (size_t)bad - 1) * sizeof *list);
+        n_txs--;
+    }
+    free(list);
+    if (included) *included = n_txs;
     return err;
 }
 

@@ -55,6 +55,10 @@ struct node_dev {
 /* Mines one block on the writer thread: at most max_txs transactions (0:
  * as many as fit; none when empty), at timestamp (0: the dev clock). */
 const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestamp, size_t *n_txs);
+/* The same with txs (senders known) instead of the pool's, at the dev
+ * clock's time; those that cannot be included are left out, as anvil
+ * leaves them out of anvil_reorg's blocks. The caller keeps txs. */
+const char *node_dev_mine_list(node *n, const transaction *txs, size_t n_txs, size_t *included);
 bool node_dev_automine(node_dev *d);
 
 /* Forgets every block's folded edits (anvil_reset). Any thread. */
@@ -105,5 +109,8 @@ bool node_dev_impersonated(const node *n, const address *a);
  * estimated gas where the object leaves them out. On success tx owns its
  * buffers (tx_free); on failure err is filled and tx is empty. */
 bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_error *err);
+/* An impersonated sender's transaction: a fixed, harmless signature, and
+ * the sender vouched for (remembered by the transaction's hash). */
+void node_dev_vouch(node *n, transaction *tx, const address *from);
 
 #endif

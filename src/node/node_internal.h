@@ -114,7 +114,7 @@ void node_register_trace(node *n, rpc_methods *m);  /* rpc_trace.c: debug_traceT
 void node_register_call_many(node *n, rpc_methods *m); /* rpc_call_many.c: eth_callMany, debug_traceCallMany (reth's) */
 void node_register_parity_trace(node *n, rpc_methods *m); /* rpc_parity_trace.c: trace_* (Parity's, as reth) */
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
-void node_register_dev_chain(node *n, rpc_methods *m); /* rpc_dev_chain.c: anvil_nodeInfo, anvil_metadata, evm_setTime, anvil_rollback */
+void node_register_dev_chain(node *n, rpc_methods *m); /* rpc_dev_chain.c: anvil_nodeInfo, anvil_metadata, evm_setTime, anvil_rollback, anvil_reorg */
 void node_register_sign(node *n, rpc_methods *m);   /* rpc_sign.c: eth_sign, personal_sign, eth_signTypedData_v4, eth_signTransaction */
 void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProof, eth_getAccount, debug_executionWitness */
 void node_register_simulate(node *n, rpc_methods *m); /* rpc_simulate.c: eth_simulateV1 */

@@ -978,9 +978,7 @@ bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_erro
     return true;
 }
 
-/* An impersonated sender's transaction: a fixed, harmless signature; the
- * sender is vouched for (remembered by hash). */
-static void vouch_for(node *n, transaction *tx, const address *from) {
+void node_dev_vouch(node *n, transaction *tx, const address *from) {
     tx->v = u256_from_u64(tx->type == TX_LEGACY ? 35 + 2 * tx->chain_id : 0);
     tx->r = tx->s = u256_from_u64(1);
     buf_t enc = {0};
@@ -1044,7 +1042,7 @@ static bool send_from(node *n, const json_t *params, bool unsigned_any, json_t *
     if (ok && key) {
         if (!tx_sign(&tx, key)) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "signing failed");
     } else if (ok) {
-        vouch_for(n, &tx, &a.from);
+        node_dev_vouch(n, &tx, &a.from);
     }
     rpc_call_args_free(&a);
     if (!ok) {

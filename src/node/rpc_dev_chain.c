@@ -1,8 +1,8 @@
 /* Method group (dev mode only): anvil's methods about the node and its
  * chain as a whole -- anvil_nodeInfo, anvil_metadata (also
- * hardhat_metadata), evm_setTime/anvil_setTime, anvil_rollback -- and the
- * answer of evm_mine_detailed (rpc_dev.c mines, this file describes the
- * blocks).
+ * hardhat_metadata), evm_setTime/anvil_setTime, anvil_rollback,
+ * anvil_reorg -- and the answer of evm_mine_detailed (rpc_dev.c mines,
+ * this file describes the blocks).
  *
  * anvil_rollback(depth) is debug_setHead(head - depth) with the dev clock
  * set back to the new head's timestamp, as anvil's. evm_setTime(t) moves
@@ -173,28 +173,26 @@ static bool set_time(void *ctx, const json_t *params, json_t **result, rpc_error
     return true;
 }
 
-typedef struct {
-    uint64_t depth, head;
-    bool too_deep;
-} rollback_job;
-
-static const char *rollback_run(node *n, void *arg) {
-    rollback_job *j = arg;
+/* Writer thread: the head's number. */
+static const char *head_number(node *n, uint64_t *head) {
     node_read r;
     rpc_error rerr = {0};
     if (!node_read_open(n, &r, &rerr)) {
         rpc_error_clear(&rerr);
         return "cannot read the head";
     }
-    j->head = r.head;
+    *head = r.head;
     node_read_close(&r);
-    if (j->depth > j->head) {
-        j->too_deep = true;
-        return "too deep";
-    }
-    const char *why = j->depth ? node_set_head(n, j->head - j->depth) : NULL;
+    return NULL;
+}
+
+/* Writer thread: back depth blocks (none for 0), the clock set back to
+ * the new head's time, as anvil's rollback does. */
+static const char *rewind_by(node *n, uint64_t head, uint64_t depth) {
+    const char *why = depth ? node_set_head(n, head - depth) : NULL;
     if (why) return why;
-    /* the clock starts again from the new head's time */
+    node_read r;
+    rpc_error rerr = {0};
     block_header h;
     if (!node_read_open(n, &r, &rerr)) {
         rpc_error_clear(&rerr);
@@ -204,6 +202,22 @@ static const char *rollback_run(node *n, void *arg) {
     node_read_close(&r);
     if (!why) node_dev_set_time(n->dev, h.timestamp, h.timestamp);
     return why;
+}
+
+typedef struct {
+    uint64_t depth, head;
+    bool too_deep;
+} rollback_job;
+
+static const char *rollback_run(node *n, void *arg) {
+    rollback_job *j = arg;
+    const char *why = head_number(n, &j->head);
+    if (why) return why;
+    if (j->depth > j->head) {
+        j->too_deep = true;
+        return "too deep";
+    }
+    return rewind_by(n, j->head, j->depth);
 }
 
 static bool rollback(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
@@ -220,6 +234,184 @@ static bool rollback(void *ctx, const json_t *params, json_t **result, rpc_error
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
     *result = json_null();
     return true;
+}
+
+/* ---- anvil_reorg ------------------------------------------------------------------------- */
+
+/* One of anvil_reorg's transactions: a raw one, or a call object to fill
+ * and sign (from a dev account or an impersonated one). */
+typedef struct {
+    uint64_t block;            /* 0: the first new block */
+    bool raw;
+    transaction tx;            /* raw: decoded, sender recovered; else filled on the writer */
+    rpc_call_args call;
+} reorg_tx;
+
+typedef struct {
+    uint64_t depth, head;
+    reorg_tx *txs;             /* sorted by block */
+    size_t n;
+    bool too_deep;
+    rpc_error err;             /* a call object that cannot become a transaction */
+} reorg_job;
+
+static const char REORG_FAILED[] = "reorg failed";
+
+/* The nonce of a at block number (the reorg's common ancestor). */
+static bool nonce_at(node *n, uint64_t number, const address *a, uint64_t *nonce, rpc_error *err) {
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    bytes32 hash;
+    node_state st;
+    const char *why = db_canonical_hash(r.snap, number, &hash);
+    bool ok = why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : node_state_at(&r, number, &hash, &st, err);
+    if (ok) {
+        account_info info;
+        st.view.ops->get_account(st.view.ctx, a, FIELD_NONCE, &info);
+        *nonce = info.nonce;
+        ok = !node_state_failed(&st, err);
+        node_state_close(&st);
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+/* Fills and signs the call objects, in block order, with nonces counted
+ * from the common ancestor's (gas estimated on the head, as anvil does). */
+static bool fill_calls(node *n, reorg_job *j, rpc_error *err) {
+    uint64_t common = j->head - j->depth;
+    for (size_t i = 0; i < j->n; i++) {
+        reorg_tx *t = &j->txs[i];
+        if (t->raw) continue;
+        rpc_call_args *a = &t->call;
+        if (!a->has_from) {
+            a->from = n->dev->n_accounts ? n->dev->addrs[0] : (address){0};
+            a->has_from = n->dev->n_accounts > 0;
+        }
+        const uint8_t *key = a->has_from ? node_dev_key(n, &a->from) : NULL;
+        if (!a->has_from || (!key && !node_dev_impersonated(n, &a->from)))
+            return rpc_error_set(err, RPC_INVALID_PARAMS, "No Signer available");
+        if (!a->has_nonce) {
+            /* one past this sender's call object before, else its nonce then */
+            size_t k = i;
+            while (k > 0 && (j->txs[k - 1].raw || !address_eq(&j->txs[k - 1].call.from, &a->from))) k--;
+            if (k > 0) a->nonce = j->txs[k - 1].tx.nonce + 1;
+            else if (!nonce_at(n, common, &a->from, &a->nonce, err)) return false;
+            a->has_nonce = true;
+        }
+        if (!node_dev_fill_tx(n, a, &t->tx, err)) return false;
+        if (key) {
+            if (!tx_sign(&t->tx, key)) return rpc_error_set(err, RPC_INTERNAL_ERROR, "signing failed");
+        } else {
+            node_dev_vouch(n, &t->tx, &a->from);
+        }
+    }
+    return true;
+}
+
+static const char *reorg_run(node *n, void *arg) {
+    reorg_job *j = arg;
+    const char *why = head_number(n, &j->head);
+    if (why) return why;
+    if (j->depth > j->head) {
+        j->too_deep = true;
+        return REORG_FAILED;
+    }
+    if (!fill_calls(n, j, &j->err)) return REORG_FAILED;
+    if ((why = rewind_by(n, j->head, j->depth))) return why;
+    size_t k = 0;
+    for (uint64_t b = 0; b < j->depth; b++) {
+        size_t first = k;
+        while (k < j->n && j->txs[k].block == b) k++;
+        transaction *list = malloc((k - first + 1) * sizeof *list);
+        if (!list) abort();
+        for (size_t i = first; i < k; i++) list[i - first] = j->txs[i].tx;
+        why = node_dev_mine_list(n, list, k - first, NULL);
+        free(list);
+        if (why) return why;
+    }
+    return NULL;
+}
+
+/* Parses anvil_reorg's [[tx, block]...] into j->txs (sorted by block). */
+static bool parse_pairs(const json_t *pairs, uint64_t depth, reorg_job *j, rpc_error *err) {
+    if (!json_is_array(pairs)) return rpc_error_invalid_param(err, 1, "expected a list of [transaction, block] pairs");
+    size_t n = json_array_size(pairs);
+    if (n > 10000) return rpc_error_invalid_param(err, 1, "too many transactions (at most 10000)");
+    j->txs = calloc(n ? n : 1, sizeof *j->txs);
+    if (!j->txs) abort();
+    for (size_t i = 0; i < n; i++) {
+        const json_t *p = json_array_get(pairs, i), *tx = json_array_get(p, 0);
+        reorg_tx *t = &j->txs[i];
+        if (!json_is_array(p) || json_array_size(p) != 2 || (!json_is_string(tx) && !json_is_object(tx)))
+            return rpc_error_invalid_param(err, 1, "expected [transaction, block] pairs");
+        const char *why = node_dev_u64(json_array_get(p, 1), &t->block);
+        if (why) return rpc_error_invalid_param(err, 1, why);
+        if (t->block >= depth)
+            return rpc_error_set(err, RPC_INVALID_PARAMS,
+                                 "Block number for reorg tx will exceed the reorged chain height. Block number %llu "
+                                 "must not exceed (depth-1) %llu",
+                                 (unsigned long long)t->block, (unsigned long long)(depth - 1));
+        j->n = i + 1;
+        if (json_is_string(tx)) {
+            uint8_t *raw = NULL;
+            size_t len = 0;
+            char reason[128];
+            bool ok = hex_decode_alloc(json_string_value(tx), &raw, &len) &&
+                      tx_decode(raw, len, &t->tx, reason, sizeof reason) && tx_recover_sender(&t->tx, true);
+            free(raw);
+            if (!ok) return rpc_error_set(err, RPC_INVALID_PARAMS, "Failed to decode transaction");
+            t->raw = true;
+        } else {
+            char reason[200];
+            if (!rpc_parse_call_args(tx, &t->call, reason, sizeof reason)) return rpc_error_invalid_param(err, 1, reason);
+            if (t->call.has_blob_hashes) return rpc_error_invalid_param(err, 1, "blob transactions must be raw");
+        }
+    }
+    /* sort by block, keeping the given order within a block */
+    for (size_t i = 1; i < j->n; i++)
+        for (size_t k = i; k > 0 && j->txs[k - 1].block > j->txs[k].block; k--) {
+            reorg_tx tmp = j->txs[k];
+            j->txs[k] = j->txs[k - 1];
+            j->txs[k - 1] = tmp;
+        }
+    return true;
+}
+
+static void reorg_job_free(reorg_job *j) {
+    for (size_t i = 0; i < j->n; i++) {
+        tx_free(&j->txs[i].tx);
+        if (!j->txs[i].raw) rpc_call_args_free(&j->txs[i].call);
+    }
+    free(j->txs);
+}
+
+/* anvil_reorg(depth, [[transaction, block]...]): back depth blocks, then
+ * depth new ones, block k holding the pairs' transactions for k (raw, or
+ * call objects signed by a dev account, nonces counted from the common
+ * ancestor); the ones that cannot be included are left out. */
+static bool reorg(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 2, 2, err)) return false;
+    reorg_job j = {0};
+    const char *why = node_dev_u64(rpc_arg(params, 0), &j.depth);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    bool ok = parse_pairs(rpc_arg(params, 1), j.depth, &j, err);
+    if (ok) {
+        why = node_writer_call(ctx, reorg_run, &j);
+        if (j.too_deep)
+            ok = rpc_error_set(err, RPC_INVALID_PARAMS,
+                               "Reorg depth must not exceed current chain height: current height %llu, depth %llu",
+                               (unsigned long long)j.head, (unsigned long long)j.depth);
+        else if (why == REORG_FAILED) {
+            *err = j.err;
+            ok = false;
+        } else if (why) {
+            ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
+        }
+    }
+    reorg_job_free(&j);
+    if (ok) *result = json_null();
+    return ok;
 }
 
 /* ---- evm_mine_detailed's blocks --------------------------------------------------------- */
@@ -385,4 +577,5 @@ void node_register_dev_chain(node *n, rpc_methods *m) {
     rpc_methods_add(m, "evm_setTime", set_time, n);
     rpc_methods_add(m, "anvil_setTime", set_time, n);
     rpc_methods_add(m, "anvil_rollback", rollback, n);
+    rpc_methods_add(m, "anvil_reorg", reorg, n);
 }

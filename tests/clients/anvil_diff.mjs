@@ -19,7 +19,7 @@
 // (anvil_dumpState / anvil_loadState), viem's test-client controls
 // (anvil_setMinGasPrice, anvil_addBalance, eth_sendUnsignedTransaction),
 // and anvil's node-level methods (anvil_nodeInfo, anvil_metadata,
-// evm_setTime, evm_mine_detailed, anvil_rollback).
+// evm_setTime, evm_mine_detailed, anvil_rollback, anvil_reorg).
 //
 // What cannot be matched, and is not compared (printed as NOTE lines):
 // - block hashes and state roots: anvil's genesis holds no EIP-4788/7002/7251
@@ -533,6 +533,34 @@ run(async () => {
     }
     const [ep, ea] = await Promise.all([rpcError(P.url, 'anvil_rollback', [top + 5]), rpcError(A.url, 'anvil_rollback', [top + 5])]);
     eq([ep && ep.code, ep && ep.message], [ea && ea.code, ea && ea.message], 'anvil_rollback past the genesis: the same refusal');
+
+    // anvil_reorg: two blocks back, two new ones holding raw transactions
+    // and a call object (signed by the node, its nonce counted from the
+    // common ancestor) at the blocks given; the same blocks and balances
+    // after, and the same refusals
+    const h0 = Number(await rpc(P.url, 'eth_blockNumber', []));
+    eq(Number(await rpc(A.url, 'eth_blockNumber', [])), h0, 'before anvil_reorg: the same head');
+    nonces[0] = Number(await rpc(P.url, 'eth_getTransactionCount', [owner.address, hex(h0 - 2)]));
+    const x1 = await tx(owner, { to: fresh, value: 11n, gas: 21000n }), x2 = await tx(owner, { to: fresh, value: 12n, gas: 21000n });
+    const call = { from: alice.address, to: fresh, value: '0xd' };
+    const [gp, ga] = await both('anvil_reorg', [2, [[x2.raw, 1], [x1.raw, 0], [call, 0]]]);
+    eq([gp, ga], [null, null], 'anvil_reorg answers null');
+    for (const k of [h0 - 1, h0]) {
+      const [bp, ba] = await both('eth_getBlockByNumber', [hex(k), true]);
+      const txs = (b) => b.transactions.map((t) => [t.from, t.to, t.value, t.nonce]);
+      eq(txs(bp), txs(ba), `after anvil_reorg: the transactions of block ${k}`);
+    }
+    for (const [m, p] of [['eth_blockNumber', []], ['eth_getBalance', [fresh, 'latest']],
+                          ['eth_getTransactionCount', [owner.address, 'latest']], ['eth_getTransactionCount', [alice.address, 'latest']]]) {
+      const [vp, va] = await both(m, p);
+      eq(vp, va, `after anvil_reorg: ${m} ${p.join(' ')}`);
+    }
+    for (const p of [[h0 + 5, []], [1, [['0x1234', 0]]], [1, [[call, 1]]], [1, [[{ from: fresh, to: fresh }, 0]]]]) {
+      const [xp2, xa2] = await Promise.all([rpcError(P.url, 'anvil_reorg', p), rpcError(A.url, 'anvil_reorg', p)]);
+      eq([xp2 && xp2.code, xp2 && xp2.message], [xa2 && xa2.code, xa2 && xa2.message], `anvil_reorg ${JSON.stringify(p).slice(0, 50)}: the same refusal`);
+    }
+    const [mp1, ma1] = await Promise.all([rpcError(P.url, 'anvil_reorg', [1]), rpcError(A.url, 'anvil_reorg', [1])]);
+    eq([mp1 && mp1.code, ma1 && ma1.code], [-32602, -32602], 'anvil_reorg without its pairs: refused by both');
   }
 
   if (stateRoots) notes.push(`state roots differ in ${stateRoots} of ${number} blocks (the genesis states differ)`);
