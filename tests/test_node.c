@@ -845,7 +845,44 @@ TEST(node_fees_raw_info) {
     strcat(want, "\"");
     CHECK(result_is(c.n, "debug_getRawTransaction", p, want));
     CHECK(result_is(c.n, "eth_getRawTransactionByHash", p, want));
+    /* the same by its block and index (its index: where it sits among the block's) */
+    uint64_t blk = c.block_of[6], idx = 0;
+    for (size_t i = 0; i < 6; i++) idx += c.block_of[i] == blk;
+    char q[160];
+    snprintf(q, sizeof q, "[\"0x%llx\",\"0x%llx\"]", (unsigned long long)blk, (unsigned long long)idx);
+    CHECK(result_is(c.n, "eth_getRawTransactionByBlockNumberAndIndex", q, want));
+    q[0] = '[', q[1] = '"';
+    hash_hex(&c.block_hash[blk], q + 2);
+    snprintf(q + strlen(q), sizeof q - strlen(q), "\",\"0x%llx\"]", (unsigned long long)idx);
+    CHECK(result_is(c.n, "eth_getRawTransactionByBlockHashAndIndex", q, want));
+    snprintf(q, sizeof q, "[\"0x%llx\",\"0x63\"]", (unsigned long long)blk);
+    CHECK(result_is(c.n, "eth_getRawTransactionByBlockNumberAndIndex", q, "null"));
+    CHECK(result_is(c.n, "eth_getRawTransactionByBlockNumberAndIndex", "[\"0x99\",\"0x0\"]", "null"));
+    CHECK(err_code(c.n, "eth_getRawTransactionByBlockHashAndIndex", "[\"0x12\",\"0x0\"]", NULL, 0) == -32602);
     buf_free(&enc);
+    /* debug_codeByHash: the contract's code by its hash; the empty code; an unknown hash */
+    char cp[96] = "[\"";
+    hexs(c.contract.b, 20, cp + 2);
+    strcat(cp, "\",\"latest\"]");
+    r = ok(c.n, "eth_getCode", cp);
+    uint8_t *code = NULL;
+    size_t code_len = 0;
+    CHECK(r && hex_decode_alloc(json_string_value(r), &code, &code_len) && code_len > 0);
+    if (code) {
+        bytes32 ch = keccak256_hash(code, code_len);
+        char hq[80] = "[\"";
+        hash_hex(&ch, hq + 2);
+        strcat(hq, "\"]");
+        char *w = malloc(strlen(json_string_value(r)) + 3);
+        sprintf(w, "\"%s\"", json_string_value(r));
+        CHECK(result_is(c.n, "debug_codeByHash", hq, w));
+        free(w);
+        free(code);
+    }
+    json_decref(r);
+    CHECK(result_is(c.n, "debug_codeByHash", "[\"0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470\"]", "\"0x\""));
+    CHECK(result_is(c.n, "debug_codeByHash", "[\"0x1212121212121212121212121212121212121212121212121212121212121212\"]", "null"));
+    CHECK(err_code(c.n, "debug_codeByHash", "[\"0x12\"]", NULL, 0) == -32602);
     r = ok(c.n, "debug_getRawReceipts", "[\"0x2\"]");
     CHECK(r && json_array_size(r) == 3 && !strncmp(json_string_value(json_array_get(r, 0)), "0x01", 4) &&
           !strncmp(json_string_value(json_array_get(r, 1)), "0x02", 4));

@@ -331,6 +331,9 @@ const char *db_snapshot_block(db_snapshot *s, uint64_t *number);
 const char *db_read_account(db_snapshot *s, const address *addr, account_info *out); /* DB_NOT_FOUND if absent */
 const char *db_read_storage(db_snapshot *s, const address *addr, const u256 *slot, u256 *out);
 const char *db_read_code(db_snapshot *s, const bytes32 *hash, const evm_code **out);
+/* db_read_code for a hash that may name no code: DB_NOT_FOUND then, and
+ * the snapshot keeps no error (debug_codeByHash). */
+const char *db_find_code(db_snapshot *s, const bytes32 *hash, const evm_code **out);
 
 /* Walks the latest state (not a historical snapshot's): every account in
  * hashed-address order, or one account's slots (non-zero values) in hashed

@@ -452,7 +452,9 @@ const char *db_read_storage(db_snapshot *s, const address *addr, const u256 *slo
     return note(s, rc_err(rc));
 }
 
-const char *db_read_code(db_snapshot *s, const bytes32 *hash, const evm_code **out) {
+/* db_read_code and db_find_code: a missing code is an error of the
+ * snapshot (execution needs it) or just DB_NOT_FOUND. */
+static const char *read_code(db_snapshot *s, const bytes32 *hash, bool must_exist, const evm_code **out) {
     const evm_code *c = code_store_find(s->d->codes, hash);
     if (c) {
         *out = c;
@@ -467,9 +469,18 @@ const char *db_read_code(db_snapshot *s, const bytes32 *hash, const evm_code **o
         if (!bytes32_eq(&c->hash, hash)) rc = MDB_CORRUPTED; /* bytes do not hash to their key */
     }
     release(l);
+    if (rc == MDB_NOTFOUND && !must_exist) return DB_NOT_FOUND;
     if (rc) return note(s, rc_err(rc) == DB_NOT_FOUND ? "code missing from the store" : rc_err(rc));
     *out = c;
     return NULL;
+}
+
+const char *db_read_code(db_snapshot *s, const bytes32 *hash, const evm_code **out) {
+    return read_code(s, hash, true, out);
+}
+
+const char *db_find_code(db_snapshot *s, const bytes32 *hash, const evm_code **out) {
+    return read_code(s, hash, false, out);
 }
 
 /* ---- state_view ---- */

@@ -3,6 +3,7 @@
  * eth_getUncleBy*AndIndex,
  * eth_getTransactionByHash (pool transactions too), eth_getTransactionBy*AndIndex,
  * eth_getTransactionReceipt, eth_getBlockReceipts, eth_getRawTransactionByHash,
+ * eth_getRawTransactionByBlock{Number,Hash}AndIndex,
  * eth_getTransactionBySenderAndNonce (reth's: a bisection over the history),
  * eth_getHeaderByNumber and eth_getHeaderByHash (geth's RPCMarshalHeader:
  * the block's fields without size, transactions, uncles and withdrawals).
@@ -155,6 +156,15 @@ static json_t *pick_tx(const node_block *nb, uint64_t index) {
     return node_json_tx(&nb->b.txs[index], &at);
 }
 
+static json_t *pick_raw_tx(const node_block *nb, uint64_t index) {
+    if (index >= nb->b.n_txs) return NULL;
+    buf_t raw = {0};
+    tx_encode(&nb->b.txs[index], &raw);
+    json_t *out = rpc_json_data(raw.data, raw.len);
+    buf_free(&raw);
+    return out;
+}
+
 static json_t *pick_ommer(const node_block *nb, uint64_t index) {
     return index < nb->b.n_ommers ? ommer_json(&nb->b.ommers[index]) : NULL;
 }
@@ -191,6 +201,12 @@ static bool tx_by_number_and_index(void *ctx, const json_t *params, json_t **res
 }
 static bool tx_by_hash_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     return by_block_and_index(ctx, params, true, NODE_LOAD_SENDERS, pick_tx, result, err);
+}
+static bool raw_tx_by_number_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return by_block_and_index(ctx, params, false, NODE_LOAD_BODY, pick_raw_tx, result, err);
+}
+static bool raw_tx_by_hash_and_index(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return by_block_and_index(ctx, params, true, NODE_LOAD_BODY, pick_raw_tx, result, err);
 }
 
 /* Finds a mined transaction: loads its block with `what`; *found false
@@ -415,6 +431,8 @@ void node_register_blocks(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_getTransactionByBlockNumberAndIndex", tx_by_number_and_index, n);
     rpc_methods_add(m, "eth_getTransactionByBlockHashAndIndex", tx_by_hash_and_index, n);
     rpc_methods_add(m, "eth_getRawTransactionByHash", raw_tx_by_hash, n);
+    rpc_methods_add(m, "eth_getRawTransactionByBlockNumberAndIndex", raw_tx_by_number_and_index, n);
+    rpc_methods_add(m, "eth_getRawTransactionByBlockHashAndIndex", raw_tx_by_hash_and_index, n);
     rpc_methods_add(m, "debug_getRawTransaction", raw_tx_by_hash, n);
     rpc_methods_add(m, "eth_getTransactionReceipt", tx_receipt, n);
     rpc_methods_add(m, "eth_getBlockReceipts", block_receipts, n);

@@ -1,6 +1,7 @@
 /* Method group: raw chain data -- debug_getRawHeader, debug_getRawBlock,
  * debug_getRawReceipts (each receipt's consensus encoding) and
- * debug_getRawTransaction (null when unknown; pool transactions too). */
+ * debug_getRawTransaction (null when unknown; pool transactions too),
+ * debug_codeByHash (reth's). */
 #include <stdlib.h>
 #include "node_internal.h"
 #include "parevm/rlp.h"
@@ -79,7 +80,36 @@ static bool raw_receipts(void *ctx, const json_t *params, json_t **result, rpc_e
     return true;
 }
 
+/* debug_codeByHash(hash): the code with this hash that the head's state
+ * holds or once held (the store keeps every code), dev edits included;
+ * null when unknown, as reth answers. */
+static bool code_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 2, err)) return false;
+    bytes32 h;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), &h);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    if (bytes32_eq(&h, &EMPTY_CODE_HASH)) {
+        *result = rpc_json_data(NULL, 0);
+        return true;
+    }
+    node_read r;
+    if (!node_read_open(ctx, &r, err)) return false;
+    const evm_code *code = NULL;
+    why = db_find_code(r.snap, &h, &code);
+    if (why == DB_NOT_FOUND) why = NULL, code = NULL;
+    /* code set by a dev edit is in the store only once mined */
+    const change_set *edits = node_patch_changes(r.patch);
+    for (size_t i = 0; !why && !code && edits && i < edits->n_accounts; i++) {
+        const account_change *a = &edits->accounts[i];
+        if ((a->flags & CHANGE_CODE) && a->code && bytes32_eq(&a->code->hash, &h)) code = a->code;
+    }
+    if (!why) *result = code ? rpc_json_data(code->bytes, code->len) : json_null();
+    node_read_close(&r);
+    return why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : true;
+}
+
 void node_register_debug(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "debug_codeByHash", code_by_hash, n);
     rpc_methods_add(m, "debug_getRawHeader", raw_header, n);
     rpc_methods_add(m, "debug_getRawBlock", raw_block, n);
     rpc_methods_add(m, "debug_getRawReceipts", raw_receipts, n);

@@ -9,7 +9,8 @@
  * anvil_setNextBlockBaseFeePerGas, anvil_getAutomine, anvil_snapshot,
  * anvil_revert, anvil_reset, evm_setIntervalMining, anvil_setBlockTimestampInterval,
  * anvil_setLoggingEnabled, anvil_dumpState/loadState (anvil's gzip'd JSON),
- * anvil_dropTransaction, eth_sendTransaction
+ * anvil_dropTransaction, anvil_dropAllTransactions,
+ * anvil_removePoolTransactions, evm_setAccountNonce, eth_sendTransaction
  * (from a dev account, signed with its key, or from an impersonated one,
  * unsigned), eth_sendUnsignedTransaction (anvil's: from anyone, unsigned).
  * The signing methods are rpc_sign.c's.
@@ -830,6 +831,14 @@ static bool collect_hash(void *arg, const txpool_tx *t, bool pending) {
     return true;
 }
 
+/* Removes the pool's transactions (only sender's, when given). */
+static void drop_pool(node *n, const address *sender) {
+    hash_list l = {0};
+    txpool_each(n->pool, sender, collect_hash, &l);
+    for (size_t i = 0; i < l.n; i++) txpool_remove(n->pool, &l.hashes[i]);
+    free(l.hashes);
+}
+
 /* Back to the genesis block with no edits, an empty pool, no snapshots, the
  * real clock and the default header fields (anvil_reset without forking). */
 static const char *reset_chain(node *n, void *arg) {
@@ -839,10 +848,7 @@ static const char *reset_chain(node *n, void *arg) {
     if (err) return err;
     for (size_t i = 0; i < d->n_snapshots; i++) node_patch_release(d->snapshots[i].patch);
     d->n_snapshots = 0;
-    hash_list l = {0};
-    txpool_each(n->pool, NULL, collect_hash, &l);
-    for (size_t i = 0; i < l.n; i++) txpool_remove(n->pool, &l.hashes[i]);
-    free(l.hashes);
+    drop_pool(n, NULL);
     node_head_moved(n, NULL);
     pthread_mutex_lock(&d->mu);
     d->time_offset = 0;
@@ -872,6 +878,24 @@ static bool reset(void *ctx, const json_t *params, json_t **result, rpc_error *e
     }
     const char *why = node_writer_call(ctx, reset_chain, NULL);
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
+    *result = json_null();
+    return true;
+}
+
+/* anvil_dropAllTransactions: an empty pool. */
+static bool drop_all(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    drop_pool(ctx, NULL);
+    *result = json_null();
+    return true;
+}
+
+/* anvil_removePoolTransactions(address): the pool without its transactions. */
+static bool remove_pool_txs(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    address a;
+    if (!parse_addr(params, 0, &a, err)) return false;
+    drop_pool(ctx, &a);
     *result = json_null();
     return true;
 }
@@ -1073,16 +1097,19 @@ void node_register_dev(node *n, rpc_methods *m) {
         bool hardhat; /* also as hardhat_<name without anvil_> */
     } T[] = {
         {"anvil_setBalance", set_balance, true},
-        {"anvil_addBalance", add_balance, false},
+        {"anvil_addBalance", add_balance, true},
         {"anvil_setMinGasPrice", set_min_gas_price, true},
         {"anvil_setNonce", set_nonce, true},
+        {"evm_setAccountNonce", set_nonce, false},
         {"anvil_setCode", set_code, true},
         {"anvil_setStorageAt", set_storage, true},
         {"anvil_impersonateAccount", impersonate, true},
         {"anvil_stopImpersonatingAccount", stop_impersonating, true},
-        {"anvil_autoImpersonateAccount", auto_impersonate, false},
+        {"anvil_autoImpersonateAccount", auto_impersonate, true},
         {"anvil_mine", anvil_mine, true},
         {"anvil_dropTransaction", drop_transaction, true},
+        {"anvil_dropAllTransactions", drop_all, true},
+        {"anvil_removePoolTransactions", remove_pool_txs, false},
         {"anvil_setAutomine", set_automine, false},
         {"anvil_setNextBlockTimestamp", set_next_timestamp, false},
         {"anvil_increaseTime", increase_time, false},

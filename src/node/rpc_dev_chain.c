@@ -1,6 +1,6 @@
 /* Method group (dev mode only): anvil's methods about the node and its
  * chain as a whole -- anvil_nodeInfo, anvil_metadata (also
- * hardhat_metadata), evm_setTime/anvil_setTime, anvil_rollback,
+ * hardhat_metadata), anvil_getGenesisTime, evm_setTime/anvil_setTime, anvil_rollback,
  * anvil_reorg -- and the answer of evm_mine_detailed (rpc_dev.c mines,
  * this file describes the blocks).
  *
@@ -135,6 +135,23 @@ static bool metadata(void *ctx, const json_t *params, json_t **result, rpc_error
     const char *why = node_writer_call(ctx, metadata_run, &o);
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
     *result = o;
+    return true;
+}
+
+/* anvil_getGenesisTime: block 0's timestamp. */
+static bool genesis_time(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    node_read r;
+    if (!node_read_open(ctx, &r, err)) return false;
+    bytes32 hash;
+    block_header h;
+    const char *why = db_canonical_hash(r.snap, 0, &hash);
+    if (!why) why = node_header(&r, 0, &hash, &h);
+    node_read_close(&r);
+    if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    json_t *v = json_integer((json_int_t)h.timestamp);
+    if (!v) abort();
+    *result = v;
     return true;
 }
 
@@ -573,6 +590,7 @@ bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, json_t **r
 void node_register_dev_chain(node *n, rpc_methods *m) {
     rpc_methods_add(m, "anvil_nodeInfo", node_info, n);
     rpc_methods_add(m, "anvil_metadata", metadata, n);
+    rpc_methods_add(m, "anvil_getGenesisTime", genesis_time, n);
     rpc_methods_add(m, "hardhat_metadata", metadata, n);
     rpc_methods_add(m, "evm_setTime", set_time, n);
     rpc_methods_add(m, "anvil_setTime", set_time, n);

@@ -1,6 +1,7 @@
 /* Method group (dev mode only): signing with the dev accounts' keys, as
  * anvil offers it -- eth_sign and personal_sign (EIP-191 messages),
  * eth_signTypedData_v4 and its alias eth_signTypedData (EIP-712, eip712.c),
+ * eth_fillTransaction (the filled transaction, unsigned),
  * eth_signTransaction (filled like eth_sendTransaction, signed, returned as
  * raw bytes and not sent). Signatures are r || s || v with v = 27/28.
  * Only accounts with a key sign: an impersonated account can send
@@ -135,7 +136,37 @@ static bool sign_transaction(void *ctx, const json_t *params, json_t **result, r
     return ok;
 }
 
+/* eth_fillTransaction(txObject): what eth_sendTransaction would send,
+ * unsigned, as geth and anvil answer: {raw (a zero signature), tx}. */
+static bool fill_transaction(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    rpc_call_args a;
+    char why[200];
+    if (!rpc_parse_call_args(rpc_arg(params, 0), &a, why, sizeof why)) return rpc_error_invalid_param(err, 0, why);
+    transaction tx = {0};
+    bool ok = a.has_from ? node_dev_fill_tx(n, &a, &tx, err) : rpc_error_invalid_param(err, 0, "from: missing");
+    if (ok) {
+        buf_t raw = {0};
+        tx.v = tx.r = tx.s = U256_ZERO;
+        tx_encode(&tx, &raw);
+        tx.hash = keccak256_hash(raw.data, raw.len);
+        tx.sender = a.from;
+        tx.sender_known = true;
+        json_t *o = json_object();
+        if (!o || json_object_set_new(o, "raw", rpc_json_data(raw.data, raw.len)) ||
+            json_object_set_new(o, "tx", node_json_tx(&tx, NULL)))
+            abort();
+        buf_free(&raw);
+        *result = o;
+    }
+    rpc_call_args_free(&a);
+    tx_free(&tx);
+    return ok;
+}
+
 void node_register_sign(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "eth_fillTransaction", fill_transaction, n);
     rpc_methods_add(m, "eth_sign", eth_sign, n);
     rpc_methods_add(m, "personal_sign", personal_sign, n);
     rpc_methods_add(m, "eth_signTypedData_v4", sign_typed_data, n);

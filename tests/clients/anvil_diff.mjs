@@ -19,7 +19,9 @@
 // (anvil_dumpState / anvil_loadState), viem's test-client controls
 // (anvil_setMinGasPrice, anvil_addBalance, eth_sendUnsignedTransaction),
 // and anvil's node-level methods (anvil_nodeInfo, anvil_metadata,
-// evm_setTime, evm_mine_detailed, anvil_rollback, anvil_reorg).
+// evm_setTime, evm_mine_detailed, anvil_rollback, anvil_reorg) and the
+// smaller ones (anvil_getGenesisTime, eth_getRawTransactionByBlock*AndIndex,
+// debug_codeByHash, eth_fillTransaction, the pool's removals, aliases).
 //
 // What cannot be matched, and is not compared (printed as NOTE lines):
 // - block hashes and state roots: anvil's genesis holds no EIP-4788/7002/7251
@@ -561,6 +563,61 @@ run(async () => {
     }
     const [mp1, ma1] = await Promise.all([rpcError(P.url, 'anvil_reorg', [1]), rpcError(A.url, 'anvil_reorg', [1])]);
     eq([mp1 && mp1.code, ma1 && ma1.code], [-32602, -32602], 'anvil_reorg without its pairs: refused by both');
+  }
+
+  // 14. the smaller methods, on both: anvil_getGenesisTime,
+  // eth_getRawTransactionByBlock*AndIndex, debug_codeByHash,
+  // eth_fillTransaction (the same unsigned transaction), the pool's
+  // anvil_removePoolTransactions and anvil_dropAllTransactions, and the
+  // aliases evm_setAccountNonce and hardhat_addBalance
+  {
+    const [tp, ta] = await both('anvil_getGenesisTime', []);
+    eq([tp, ta], [T0, T0], 'anvil_getGenesisTime: the genesis timestamp');
+    const head = await rpc(P.url, 'eth_getBlockByNumber', ['latest', true]);
+    const at = head.transactions.length ? head : await rpc(P.url, 'eth_getBlockByNumber', [hex(Number(head.number) - 1), true]);
+    for (const [m, ref] of [['eth_getRawTransactionByBlockNumberAndIndex', at.number], ['eth_getRawTransactionByBlockHashAndIndex', at.hash]]) {
+      eq(await rpc(P.url, m, [ref, '0x0']), await rpc(P.url, 'eth_getRawTransactionByHash', [at.transactions[0].hash]), `${m}: the raw transaction`);
+      eq(await rpc(P.url, m, [ref, '0x63']), null, `${m} past the last: null`);
+    }
+    const [rp2, ra2] = await both('eth_getRawTransactionByBlockNumberAndIndex', [hex(3), '0x1']);
+    eq(rp2, ra2, 'eth_getRawTransactionByBlockNumberAndIndex of block 3: the same on both');
+    const code = await rpc(P.url, 'eth_getCode', [token, 'latest']);
+    const codeHash = viem.keccak256(code);
+    for (const h of [codeHash, '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470']) {
+      const [cp, ca] = await both('debug_codeByHash', [h]);
+      eq(cp, ca, `debug_codeByHash ${h.slice(0, 10)}: the same code`);
+    }
+    eq(await rpc(P.url, 'debug_codeByHash', ['0x' + '12'.repeat(32)]), null, 'debug_codeByHash of an unknown hash: null (reth\'s; anvil answers 0x)');
+    const fill = { from: owner.address, to: fresh, value: '0x5', data: '0x1234' };
+    // (the fee cap and gas differ by design: parevm fills as geth does,
+    // twice the base fee plus the tip, and estimates within geth's 1.5%)
+    const [fp, fa] = await both('eth_fillTransaction', [fill]);
+    for (const f of ['type', 'chainId', 'nonce', 'maxPriorityFeePerGas', 'to', 'value', 'input', 'from', 'r', 's'])
+      eq(fp.tx[f], fa.tx[f], `eth_fillTransaction: tx.${f}`);
+    check(BigInt(fp.tx.gas) >= BigInt(fa.tx.gas) && BigInt(fp.tx.gas) * 1000n <= BigInt(fa.tx.gas) * 1015n,
+          'eth_fillTransaction: gas within 1.5% of anvil\'s exact one', `${fp.tx.gas} ${fa.tx.gas}`);
+    eq(viem.keccak256(fp.raw), fp.tx.hash, 'eth_fillTransaction: tx.hash is the raw transaction\'s');
+    eq(viem.parseTransaction(fp.raw).nonce, Number(fp.tx.nonce), 'eth_fillTransaction: raw decodes to the tx');
+    // the pool: two senders' transactions, one sender's removed, then all
+    await both('evm_setAutomine', [false]);
+    nonces[1] = Number(await rpc(P.url, 'eth_getTransactionCount', [alice.address, 'latest']));
+    nonces[2] = Number(await rpc(P.url, 'eth_getTransactionCount', [bob.address, 'latest']));
+    for (const t of [await tx(alice, { to: fresh, value: 1n, gas: 21000n }), await tx(alice, { to: fresh, value: 2n, gas: 21000n }),
+                     await tx(bob, { to: fresh, value: 3n, gas: 21000n })])
+      await both('eth_sendRawTransaction', [t.raw]);
+    for (const [m, p, want] of [['txpool_status', [], '0x3'], ['anvil_removePoolTransactions', [alice.address], null],
+                                ['txpool_status', [], '0x1'], ['anvil_dropAllTransactions', [], null], ['txpool_status', [], '0x0']]) {
+      const [vp, va] = await both(m, p);
+      eq(vp, va, `${m}: the same answer`);
+      if (m === 'txpool_status') eq(vp.pending, want, `txpool_status: ${want} pending`);
+    }
+    for (const [m, p, q] of [['evm_setAccountNonce', [fresh, '0x9'], ['eth_getTransactionCount', [fresh, 'latest']]],
+                             ['hardhat_addBalance', [fresh, '0x100'], ['eth_getBalance', [fresh, 'latest']]]]) {
+      const [vp, va] = await both(m, p);
+      eq(vp, va, `${m}: the same answer`);
+      const [wp, wa] = await both(...q);
+      eq(wp, wa, `after ${m}: ${q[0]} the same`);
+    }
   }
 
   if (stateRoots) notes.push(`state roots differ in ${stateRoots} of ${number} blocks (the genesis states differ)`);
