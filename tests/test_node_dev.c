@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "node_rpc.h"
+#include "parevm/keccak.h"
 
 TEST(node_dev_methods) {
     test_node t;
@@ -595,5 +596,42 @@ TEST(node_dev_reorg) {
     CHECK(test_err(&t, "anvil_reorg", "[1,{}]", NULL, 0) == -32602);
     CHECK(test_err(&t, "anvil_reorg", "[1]", NULL, 0) == -32602);
     CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x3\""));
+    test_node_close(&t);
+}
+
+/* anvil_dealERC20 / anvil_setERC20Allowance on a token whose balances are
+ * a mapping at slot 0 (any call answers balanceOf(calldata word 0)): the
+ * slot found and set; a contract that reads no storage is refused. */
+TEST(node_dev_erc20_edits) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *TOKEN = "0x00000000000000000000000000000000000000c7", *OWNER = "0x00000000000000000000000000000000000000a1";
+    char p[512], msg[256];
+    sprintf(p, "[\"%s\",\"0x60043560005260006020526040600020545f5260205ff3\"]", TOKEN);
+    CHECK(test_result_is(&t, "anvil_setCode", p, "null"));
+    sprintf(p, "[\"%s\",\"%s\",\"0x1234\"]", OWNER, TOKEN);
+    CHECK(test_result_is(&t, "anvil_dealERC20", p, "null"));
+    /* balanceOf(OWNER) */
+    sprintf(p, "[{\"to\":\"%s\",\"data\":\"0x70a08231000000000000000000000000%s\"},\"latest\"]", TOKEN, OWNER + 2);
+    CHECK(test_result_is(&t, "eth_call", p, "\"0x0000000000000000000000000000000000000000000000000000000000001234\""));
+    /* the mapping's slot keccak(owner . 0) holds it */
+    uint8_t key[64] = {0};
+    hex_to_fixed(OWNER, key + 12, 20);
+    bytes32 slot = keccak256_hash(key, 64);
+    char slot_hex[67];
+    hex_encode(slot.b, 32, slot_hex);
+    sprintf(p, "[\"%s\",\"%s\",\"latest\"]", TOKEN, slot_hex);
+    CHECK(test_result_is(&t, "eth_getStorageAt", p, "\"0x0000000000000000000000000000000000000000000000000000000000001234\""));
+    sprintf(p, "[\"%s\",\"0x00000000000000000000000000000000000000a2\",\"%s\",\"0x99\"]", OWNER, TOKEN);
+    CHECK(test_result_is(&t, "anvil_setERC20Allowance", p, "null"));
+    sprintf(p, "[\"%s\",\"%s\",\"latest\"]", TOKEN, slot_hex);
+    CHECK(test_result_is(&t, "eth_getStorageAt", p, "\"0x0000000000000000000000000000000000000000000000000000000000000099\""));
+    /* no storage read: no slot */
+    CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000c8\",\"0x00\"]", "null"));
+    sprintf(p, "[\"%s\",\"0x00000000000000000000000000000000000000c8\",\"0x1\"]", OWNER);
+    CHECK(test_err(&t, "anvil_dealERC20", p, msg, sizeof msg) == -32603 && strstr(msg, "no slot found"));
+    CHECK(test_err(&t, "anvil_dealERC20", "[\"0x12\",\"0x12\",\"0x1\"]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "anvil_setERC20Allowance", "[]", NULL, 0) == -32602);
     test_node_close(&t);
 }

@@ -90,6 +90,7 @@ void node_dev_submitted(node *n, const bytes32 *hash);
 /* rpc_dev.c: a quantity as hardhat and viem send it (a JSON number, or hex
  * with leading zeros allowed); NULL or why not. */
 const char *node_dev_u64(const json_t *v, uint64_t *out);
+const char *node_dev_u256(const json_t *v, u256 *out);
 /* rpc_dev_chain.c: each of blocks first..last (mined by evm_mine_detailed)
  * as eth_getBlockByNumber(n, true) gives it, each transaction with its
  * `output` and, when it failed, a decoded `revertReason`, as anvil's (the

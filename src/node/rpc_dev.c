@@ -29,7 +29,7 @@
 
 /* ---- Lenient quantities (hardhat and viem send leading zeros) -------------------------------- */
 
-static const char *dev_u256(const json_t *v, u256 *out) {
+const char *node_dev_u256(const json_t *v, u256 *out) {
     if (json_is_integer(v) && json_integer_value(v) >= 0) {
         *out = u256_from_u64((uint64_t)json_integer_value(v));
         return NULL;
@@ -56,7 +56,7 @@ static const char *dev_u256(const json_t *v, u256 *out) {
 
 const char *node_dev_u64(const json_t *v, uint64_t *out) {
     u256 x;
-    const char *why = dev_u256(v, &x);
+    const char *why = node_dev_u256(v, &x);
     if (why) return why;
     if (!u256_fits_u64(&x)) return "number larger than 64 bits";
     *out = x.w[0];
@@ -139,7 +139,7 @@ static bool balance_edit(node *n, const json_t *params, bool add, json_t **resul
     address a;
     u256 v;
     if (!rpc_check_args(params, 2, 2, err) || !parse_addr(params, 0, &a, err)) return false;
-    const char *why = dev_u256(rpc_arg(params, 1), &v);
+    const char *why = node_dev_u256(rpc_arg(params, 1), &v);
     if (why) return rpc_error_invalid_param(err, 1, why);
     edit_job j = {.add_balance = add};
     account_change *ac = change_set_add_account(&j.cs, &a);
@@ -198,7 +198,7 @@ static bool set_storage(void *ctx, const json_t *params, json_t **result, rpc_er
     address a;
     u256 k, v;
     if (!rpc_check_args(params, 3, 3, err) || !parse_addr(params, 0, &a, err)) return false;
-    const char *why = dev_u256(rpc_arg(params, 1), &k);
+    const char *why = node_dev_u256(rpc_arg(params, 1), &k);
     if (why) return rpc_error_invalid_param(err, 1, why);
     /* the value is a 32-byte word, as anvil and hardhat take it (a short
      * hex string is refused, not zero-extended) */
@@ -760,7 +760,7 @@ static const char *load_account(node *n, const char *key, const json_t *a, chang
     ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE | CHANGE_NONCE | CHANGE_CODE;
     const json_t *bal = json_object_get(a, "balance"), *nonce = json_object_get(a, "nonce"),
                  *code = json_object_get(a, "code"), *storage = json_object_get(a, "storage");
-    if (bal && (why = dev_u256(bal, &ac->balance))) return "an account's balance is not a quantity";
+    if (bal && (why = node_dev_u256(bal, &ac->balance))) return "an account's balance is not a quantity";
     if (nonce && (why = node_dev_u64(nonce, &ac->nonce))) return "an account's nonce is not a 64-bit quantity";
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -773,9 +773,9 @@ static const char *load_account(node *n, const char *key, const json_t *a, chang
     json_object_foreach((json_t *)storage, slot, val) {
         u256 sk, sv;
         json_t *sj = json_string(slot);
-        why = dev_u256(sj, &sk);
+        why = node_dev_u256(sj, &sk);
         json_decref(sj);
-        if (why || dev_u256(val, &sv)) return "a storage slot or value is not a quantity";
+        if (why || node_dev_u256(val, &sv)) return "a storage slot or value is not a quantity";
         ac = &cs->accounts[cs->n_accounts - 1]; /* adding slots may move it */
         change_set_add_slot(cs, ac, &sk, &sv);
     }

@@ -21,7 +21,8 @@
 // and anvil's node-level methods (anvil_nodeInfo, anvil_metadata,
 // evm_setTime, evm_mine_detailed, anvil_rollback, anvil_reorg) and the
 // smaller ones (anvil_getGenesisTime, eth_getRawTransactionByBlock*AndIndex,
-// debug_codeByHash, eth_fillTransaction, the pool's removals, aliases).
+// debug_codeByHash, eth_fillTransaction, the pool's removals, aliases,
+// anvil_dealERC20 and anvil_setERC20Allowance).
 //
 // What cannot be matched, and is not compared (printed as NOTE lines):
 // - block hashes and state roots: anvil's genesis holds no EIP-4788/7002/7251
@@ -617,6 +618,26 @@ run(async () => {
       eq(vp, va, `${m}: the same answer`);
       const [wp, wa] = await both(...q);
       eq(wp, wa, `after ${m}: ${q[0]} the same`);
+    }
+  }
+
+  // 15. anvil's ERC-20 edits, on both: the slot balanceOf / allowance
+  // reads found and set (the token's storage the same after), and the
+  // refusal for a contract that is no token
+  {
+    const callT = (fn, a) => ({ to: token, data: data(Token, fn, a) });
+    for (const [m, p, q] of [['anvil_dealERC20', [fresh, token, '0x3039'], callT('balanceOf', [fresh])],
+                             ['anvil_setERC20Balance', [dave.address, token, '0x7'], callT('balanceOf', [dave.address])],
+                             ['anvil_setERC20Allowance', [owner.address, fresh, token, '0x309'], callT('allowance', [owner.address, fresh])]]) {
+      const [vp, va] = await both(m, p);
+      eq([vp, va], [null, null], `${m}: null on both`);
+      const [cp, ca] = await both('eth_call', [q, 'latest']);
+      eq(BigInt(cp), BigInt(p[p.length - 1]), `${m}: parevm's token answers the amount`);
+      eq(cp, ca, `${m}: the same answer on both`);
+    }
+    for (const [m, p] of [['anvil_dealERC20', [fresh, misc, '0x1']], ['anvil_setERC20Allowance', [owner.address, fresh, misc, '0x1']]]) {
+      const [ep, ea] = await Promise.all([rpcError(P.url, m, p), rpcError(A.url, m, p)]);
+      eq([ep && ep.code, ep && ep.message], [ea && ea.code, ea && ea.message], `${m} on no token: the same refusal`);
     }
   }
 
