@@ -461,6 +461,18 @@ TEST(execution_witness_reexecutes) {
     CHECK(test_err(&c.t, "debug_executionWitness", "[\"0x77\"]", msg, sizeof msg) == -32000);
     CHECK(test_err(&c.t, "debug_executionWitness", "[]", msg, sizeof msg) == -32602);
     CHECK(test_err(&c.t, "debug_executionWitness", "[\"zz\"]", msg, sizeof msg) == -32602);
+    /* reth's ByBlockHash: the same witness */
+    json_t *head = test_ok(&c.t, "eth_getBlockByNumber", "[\"latest\",false]");
+    char p[160];
+    snprintf(p, sizeof p, "[\"%s\"]", head ? test_str(head, "hash") : "");
+    json_t *by_hash = test_ok(&c.t, "debug_executionWitnessByBlockHash", p), *by_tag = test_ok(&c.t, "debug_executionWitness", "[\"latest\"]");
+    CHECK(by_hash && by_tag && json_equal(by_hash, by_tag));
+    json_decref(by_hash);
+    json_decref(by_tag);
+    json_decref(head);
+    CHECK(test_err(&c.t, "debug_executionWitnessByBlockHash", "[\"0x1212121212121212121212121212121212121212121212121212121212121212\"]",
+                   msg, sizeof msg) == -32000);
+    CHECK(test_err(&c.t, "debug_executionWitnessByBlockHash", "[\"latest\"]", msg, sizeof msg) == -32602);
     test_node_close(&c.t);
 }
 

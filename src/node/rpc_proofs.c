@@ -1,6 +1,7 @@
 /* Method group: proofs -- eth_getProof (EIP-1186: an account and some of its
  * slots with the trie nodes that prove them against the block's state root)
- * and debug_executionWitness (what a stateless client needs to re-execute a
+ * and debug_executionWitness (also reth's debug_executionWitnessByBlockHash:
+ * what a stateless client needs to re-execute a
  * block: the block is executed again over a recorder of its parent's state,
  * and the witness is built from what it read and changed), and reth's
  * eth_getAccount (an account's balance, nonce, code hash and storage root;
@@ -146,15 +147,21 @@ static const char *witness_of(node *n, node_block *nb, execution_witness *w) {
     return why;
 }
 
-static bool execution_witness_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
+/* debug_executionWitness(block) and reth's
+ * debug_executionWitnessByBlockHash(hash) (by_hash). */
+static bool witness_for(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 1, 1, err)) return false;
+    rpc_block_ref ref = {.kind = RPC_BLOCK_HASH};
+    const char *why = by_hash ? rpc_parse_hash(rpc_arg(params, 0), &ref.hash) : NULL;
+    if (why) return rpc_error_invalid_param(err, 0, why);
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
     uint64_t number;
     bytes32 hash;
     bool found, ok = false;
-    if (!node_resolve_arg(&r, params, 0, false, &number, &hash, &found, err)) goto out;
+    if (by_hash ? !node_resolve(&r, &ref, &number, &hash, &found, err)
+                : !node_resolve_arg(&r, params, 0, false, &number, &hash, &found, err))
+        goto out;
     if (!found) {
         rpc_error_set(err, RPC_SERVER_ERROR, "block not found");
         goto out;
@@ -164,7 +171,7 @@ static bool execution_witness_method(void *ctx, const json_t *params, json_t **r
         goto out;
     }
     node_block nb;
-    const char *why = node_block_load(&r, number, &hash, NODE_LOAD_BODY | NODE_LOAD_SENDERS, &nb);
+    why = node_block_load(&r, number, &hash, NODE_LOAD_BODY | NODE_LOAD_SENDERS, &nb);
     if (why) {
         rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
         goto out;
@@ -185,8 +192,17 @@ out:
     return ok;
 }
 
+static bool execution_witness_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return witness_for(ctx, params, false, result, err);
+}
+
+static bool execution_witness_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return witness_for(ctx, params, true, result, err);
+}
+
 void node_register_proofs(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_getProof", get_proof, n);
     rpc_methods_add(m, "eth_getAccount", get_account, n);
     rpc_methods_add(m, "debug_executionWitness", execution_witness_method, n);
+    rpc_methods_add(m, "debug_executionWitnessByBlockHash", execution_witness_by_hash, n);
 }
