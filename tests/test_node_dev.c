@@ -635,3 +635,119 @@ TEST(node_dev_erc20_edits) {
     CHECK(test_err(&t, "anvil_setERC20Allowance", "[]", NULL, 0) == -32602);
     test_node_close(&t);
 }
+
+/* Hex of tx signed with key (nonce, to, data, value, gas as given). */
+static void signed_hex(const uint8_t key[32], uint64_t nonce, const char *to_hex, const char *data, uint64_t value,
+                       uint64_t gas, char *out, size_t cap) {
+    transaction tx;
+    address to;
+    hex_to_fixed(to_hex, to.b, 20);
+    test_tx(&tx, nonce, &to, data, value);
+    tx.gas_limit = gas;
+    buf_t b = {0};
+    if (!tx_sign(&tx, key)) abort();
+    tx_encode(&tx, &b);
+    if (2 * b.len + 3 > cap) abort();
+    hex_encode(b.data, b.len, out);
+    buf_free(&b);
+    tx_free(&tx);
+}
+
+/* eth_callBundle (Flashbots', as reth): three transactions in a row at the
+ * next block on the latest state with another coinbase: a direct payment
+ * to it, a call that returns, one that reverts; the per-transaction and
+ * bundle figures; nothing written; the refusals. */
+TEST(node_call_bundle) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *RET = "0x00000000000000000000000000000000000000e8", *REV = "0x00000000000000000000000000000000000000e9";
+    const char *CB = "0x0000000000000000000000000000000000000c0b";
+    char p[4096], msg[256], raw[3][400];
+    sprintf(p, "[\"%s\",\"0x435f5260205ff3\"]", RET); /* returns NUMBER */
+    CHECK(test_result_is(&t, "anvil_setCode", p, "null"));
+    sprintf(p, "[\"%s\",\"0x60ff60005260206000fd\"]", REV);
+    CHECK(test_result_is(&t, "anvil_setCode", p, "null"));
+    CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000ea\",\"0x425f5260205ff3\"]", "null"));
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    json_t *head = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    uint64_t number = head ? test_qty(head, "number") : 0, base = head ? test_qty(head, "baseFeePerGas") : 0;
+    uint64_t time0 = head ? test_qty(head, "timestamp") : 0;
+    json_decref(head);
+    signed_hex(t.key[0], 0, CB, NULL, 1000, 21000, raw[0], sizeof raw[0]);
+    signed_hex(t.key[0], 1, RET, NULL, 0, 60000, raw[1], sizeof raw[1]);
+    signed_hex(t.key[1], 0, REV, NULL, 0, 60000, raw[2], sizeof raw[2]);
+    snprintf(p, sizeof p, "[{\"txs\":[\"%s\",\"%s\",\"%s\"],\"blockNumber\":\"0x%llx\",\"stateBlockNumber\":\"latest\",\"coinbase\":\"%s\"}]",
+             raw[0], raw[1], raw[2], (unsigned long long)number + 1, CB);
+    json_t *res = test_ok(&t, "eth_callBundle", p);
+    json_t *rs = json_object_get(res, "results");
+    CHECK(res && json_array_size(rs) == 3);
+    uint64_t tip = 30000000000ULL - base < 1000000000ULL ? 30000000000ULL - base : 1000000000ULL;
+    if (json_array_size(rs) == 3) {
+        json_t *r0 = json_array_get(rs, 0), *r1 = json_array_get(rs, 1), *r2 = json_array_get(rs, 2);
+        char want[80];
+        snprintf(want, sizeof want, "%llu", (unsigned long long)(21000 * tip));
+        CHECK(!strcmp(test_str(r0, "gasFees"), want));
+        snprintf(want, sizeof want, "%llu", (unsigned long long)(21000 * tip + 1000));
+        CHECK(!strcmp(test_str(r0, "coinbaseDiff"), want) && !strcmp(test_str(r0, "ethSentToCoinbase"), "1000"));
+        snprintf(want, sizeof want, "%llu", (unsigned long long)tip);
+        CHECK(!strcmp(test_str(r0, "gasPrice"), want) && json_integer_value(json_object_get(r0, "gasUsed")) == 21000);
+        CHECK(!strcmp(test_str(r0, "fromAddress"), "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266") &&
+              !strcmp(test_str(r0, "toAddress"), CB) && !strcmp(test_str(r0, "value"), "0x"));
+        /* the block is blockNumber, 12 seconds after the state block */
+        snprintf(want, sizeof want, "0x%064llx", (unsigned long long)number + 1);
+        CHECK(!strcmp(test_str(r1, "value"), want) && !json_object_get(r1, "revert") &&
+              !strcmp(test_str(r1, "ethSentToCoinbase"), "0"));
+        CHECK(!strcmp(test_str(r2, "revert"), "0x00000000000000000000000000000000000000000000000000000000000000ff") &&
+              !json_object_get(r2, "value"));
+        /* the totals */
+        uint64_t gas = 0;
+        for (size_t i = 0; i < 3; i++) gas += (uint64_t)json_integer_value(json_object_get(json_array_get(rs, i), "gasUsed"));
+        CHECK((uint64_t)json_integer_value(json_object_get(res, "totalGasUsed")) == gas);
+        snprintf(want, sizeof want, "%llu", (unsigned long long)(gas * tip + 1000));
+        CHECK(!strcmp(test_str(res, "coinbaseDiff"), want) && !strcmp(test_str(res, "ethSentToCoinbase"), "1000"));
+        snprintf(want, sizeof want, "%llu", (unsigned long long)((gas * tip + 1000) / gas));
+        CHECK(!strcmp(test_str(res, "bundleGasPrice"), want));
+        CHECK((uint64_t)json_integer_value(json_object_get(res, "stateBlockNumber")) == number);
+        uint8_t hashes[96];
+        for (int i = 0; i < 3; i++) hex_to_fixed(test_str(json_array_get(rs, i), "txHash"), hashes + 32 * i, 32);
+        bytes32 bh = keccak256_hash(hashes, 96);
+        char bh_hex[67];
+        hex_encode(bh.b, 32, bh_hex);
+        CHECK(!strcmp(test_str(res, "bundleHash"), bh_hex));
+    }
+    json_decref(res);
+    /* a timestamp given */
+    char ts_call[400];
+    signed_hex(t.key[1], 0, "0x00000000000000000000000000000000000000ea", NULL, 0, 60000, ts_call, sizeof ts_call);
+    snprintf(p, sizeof p, "[{\"txs\":[\"%s\"],\"blockNumber\":\"0x%llx\"}]", ts_call, (unsigned long long)number + 1);
+    res = test_ok(&t, "eth_callBundle", p);
+    char want_ts[80];
+    snprintf(want_ts, sizeof want_ts, "0x%064llx", (unsigned long long)time0 + 12);
+    CHECK(res && !strcmp(test_str(json_array_get(json_object_get(res, "results"), 0), "value"), want_ts));
+    json_decref(res);
+    snprintf(p, sizeof p, "[{\"txs\":[\"%s\"],\"blockNumber\":\"0x%llx\",\"timestamp\":1900000000}]", ts_call,
+             (unsigned long long)number + 1);
+    res = test_ok(&t, "eth_callBundle", p);
+    CHECK(res && !strcmp(test_str(json_array_get(json_object_get(res, "results"), 0), "value"),
+                         "0x00000000000000000000000000000000000000000000000000000000713fb300"));
+    json_decref(res);
+    /* nothing was written */
+    sprintf(p, "[\"%s\",\"latest\"]", CB);
+    CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x0\""));
+    CHECK(test_result_is(&t, "eth_getTransactionCount", "[\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"latest\"]", "\"0x0\""));
+    /* refusals */
+    CHECK(test_err(&t, "eth_callBundle", "[{}]", msg, sizeof msg) == -32602 && strstr(msg, "bundle missing txs"));
+    snprintf(p, sizeof p, "[{\"txs\":[\"%s\"]}]", raw[0]);
+    CHECK(test_err(&t, "eth_callBundle", p, msg, sizeof msg) == -32602 && strstr(msg, "bundle missing blockNumber"));
+    CHECK(test_err(&t, "eth_callBundle", "[{\"txs\":[\"0x1234\"],\"blockNumber\":\"0x9\"}]", msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[{\"txs\":[\"%s\"],\"blockNumber\":\"0x9\",\"gasLimit\":999999999999}]", raw[0]);
+    CHECK(test_err(&t, "eth_callBundle", p, msg, sizeof msg) == -32000 && strstr(msg, "intrinsic gas too high"));
+    snprintf(p, sizeof p, "[{\"txs\":[\"%s\"],\"blockNumber\":\"0x9\"}]", raw[1]); /* nonce 1 before 0 */
+    CHECK(test_err(&t, "eth_callBundle", p, msg, sizeof msg) == -32000 && strstr(msg, "nonce too high"));
+    snprintf(p, sizeof p, "[{\"txs\":[\"%s\"],\"blockNumber\":\"0x9\",\"stateBlockNumber\":\"0x99\"}]", raw[0]);
+    CHECK(test_err(&t, "eth_callBundle", p, NULL, 0) == -32000);
+    CHECK(test_err(&t, "eth_callBundle", "[1]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "eth_callBundle", "[{\"txs\":\"0x12\",\"blockNumber\":\"0x9\"}]", NULL, 0) == -32602);
+    test_node_close(&t);
+}

@@ -112,6 +112,7 @@ void node_register_debug_chain(node *n, rpc_methods *m); /* rpc_debug_chain.c: d
 void node_register_debug_state(node *n, rpc_methods *m); /* rpc_debug_state.c: debug_getModifiedAccounts*, debug_storageRangeAt, debug_accountRange, debug_dumpBlock */
 void node_register_trace(node *n, rpc_methods *m);  /* rpc_trace.c: debug_traceTransaction, debug_traceBlockBy*, debug_traceCall */
 void node_register_call_many(node *n, rpc_methods *m); /* rpc_call_many.c: eth_callMany, debug_traceCallMany (reth's) */
+void node_register_call_bundle(node *n, rpc_methods *m); /* rpc_call_bundle.c: eth_callBundle (Flashbots', as reth) */
 void node_register_parity_trace(node *n, rpc_methods *m); /* rpc_parity_trace.c: trace_* (Parity's, as reth) */
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
 void node_register_dev_chain(node *n, rpc_methods *m); /* rpc_dev_chain.c: anvil_nodeInfo, anvil_metadata, evm_setTime, anvil_rollback, anvil_reorg */
