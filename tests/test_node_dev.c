@@ -526,6 +526,10 @@ TEST(node_dev_chain_methods) {
     b = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
     CHECK(b && test_qty(b, "timestamp") >= 4102444800ULL && test_qty(b, "timestamp") <= 4102444802ULL);
     json_decref(b);
+    /* no forking: anvil_setRpcUrl is refused */
+    CHECK(test_err(&t, "anvil_setRpcUrl", "[\"http://127.0.0.1:1\"]", msg, sizeof msg) == -32602 &&
+          strstr(msg, "forking is not supported"));
+    CHECK(test_err(&t, "anvil_setRpcUrl", "[1]", NULL, 0) == -32602);
     /* anvil_reset draws a new instance id */
     CHECK(test_result_is(&t, "anvil_reset", "[]", "null"));
     meta = test_ok(&t, "anvil_metadata", "[]");

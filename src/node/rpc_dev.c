@@ -10,7 +10,8 @@
  * anvil_revert, anvil_reset, evm_setIntervalMining, anvil_setBlockTimestampInterval,
  * anvil_setLoggingEnabled, anvil_dumpState/loadState (anvil's gzip'd JSON),
  * anvil_dropTransaction, anvil_dropAllTransactions,
- * anvil_removePoolTransactions, evm_setAccountNonce, eth_sendTransaction
+ * anvil_removePoolTransactions, evm_setAccountNonce, anvil_setRpcUrl
+ * (refused: no forking), eth_sendTransaction
  * (from a dev account, signed with its key, or from an impersonated one,
  * unsigned), eth_sendUnsignedTransaction (anvil's: from anyone, unsigned).
  * The signing methods are rpc_sign.c's.
@@ -900,6 +901,15 @@ static bool remove_pool_txs(void *ctx, const json_t *params, json_t **result, rp
     return true;
 }
 
+/* anvil_setRpcUrl(url): the fork's upstream; the node never forks, so it
+ * is refused, as anvil_reset's forking is (rather than ignored). */
+static bool set_rpc_url(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    (void)ctx, (void)result;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    if (!json_is_string(rpc_arg(params, 0))) return rpc_error_invalid_param(err, 0, "expected a URL");
+    return rpc_error_set(err, RPC_INVALID_PARAMS, "forking is not supported");
+}
+
 static bool drop_transaction(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 1, 1, err)) return false;
@@ -1121,6 +1131,7 @@ void node_register_dev(node *n, rpc_methods *m) {
         {"anvil_snapshot", evm_snapshot, false},
         {"anvil_revert", evm_revert, false},
         {"anvil_reset", reset, true},
+        {"anvil_setRpcUrl", set_rpc_url, false},
         {"evm_setIntervalMining", set_interval_mining, false},
         {"anvil_setIntervalMining", set_interval_mining, false},
         {"anvil_getIntervalMining", get_interval_mining, false},
