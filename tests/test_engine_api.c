@@ -308,15 +308,27 @@ TEST(engine_methods_and_error_codes) {
     bytes32 g = genesis_hash(&a), unknown = beacon_root(42);
     /* capabilities */
     json_t *caps = eh_result(&a, "engine_exchangeCapabilities", json_pack("[[s]]", "engine_newPayloadV4"));
-    bool has_np4 = false, has_gp5 = false, has_fcu3 = false;
+    bool has_np4 = false, has_gp5 = false, has_fcu3 = false, has_cv1 = false;
     for (size_t i = 0; caps && i < json_array_size(caps); i++) {
         const char *m = json_string_value(json_array_get(caps, i));
         has_np4 |= !strcmp(m, "engine_newPayloadV4");
         has_gp5 |= !strcmp(m, "engine_getPayloadV5");
         has_fcu3 |= !strcmp(m, "engine_forkchoiceUpdatedV3");
+        has_cv1 |= !strcmp(m, "engine_getClientVersionV1");
     }
-    CHECK(has_np4 && has_gp5 && has_fcu3);
+    CHECK(has_np4 && has_gp5 && has_fcu3 && has_cv1);
     json_decref(caps);
+    /* engine_getClientVersionV1: one ClientVersionV1, a two-letter code and a 4-byte commit */
+    json_t *cv = eh_result(&a, "engine_getClientVersionV1",
+                           json_pack("[{s:s, s:s, s:s, s:s}]", "code", "LH", "name", "Lighthouse", "version", "v8.0.0",
+                                     "commit", "0xfa4ff922"));
+    const json_t *mine = json_array_get(cv, 0);
+    const char *code = json_string_value(json_object_get(mine, "code")), *commit = json_string_value(json_object_get(mine, "commit"));
+    CHECK(json_array_size(cv) == 1 && code && strlen(code) == 2 && commit && strlen(commit) == 10 &&
+          !strncmp(commit, "0x", 2) && !strcmp(json_string_value(json_object_get(mine, "name")), "parevm"));
+    json_decref(cv);
+    CHECK_EQ_U64(code_of(&a, "engine_getClientVersionV1", json_pack("[s]", "LH")), (uint64_t)(int64_t)RPC_INVALID_PARAMS);
+    CHECK_EQ_U64(code_of(&a, "engine_getClientVersionV1", json_pack("[{s:i}]", "code", 7)), (uint64_t)(int64_t)RPC_INVALID_PARAMS);
     CHECK_EQ_U64(code_of(&a, "engine_exchangeCapabilities", json_pack("[i]", 1)), (uint64_t)(int64_t)RPC_INVALID_PARAMS);
     /* -38001 unknown payload */
     CHECK(code_of(&a, "engine_getPayloadV5", json_pack("[s]", "0x0000000000000001")) == -38001);

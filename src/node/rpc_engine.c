@@ -2,7 +2,8 @@
  * cancun, prague, osaka), served only on the authenticated server --
  * engine_exchangeCapabilities, engine_newPayloadV1..V4,
  * engine_forkchoiceUpdatedV1..V3, engine_getPayloadV1..V5,
- * engine_getBlobsV1..V3, engine_getPayloadBodiesByHashV1/ByRangeV1 -- and
+ * engine_getBlobsV1..V3, engine_getPayloadBodiesByHashV1/ByRangeV1,
+ * engine_getClientVersionV1 -- and
  * testing_buildBlockV1. Parameters and fork rules are checked here (-32602,
  * -38005); the work happens on the writer thread (node_engine.c). */
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "node_engine.h"
 #include "parevm/chain_import.h"
 #include "parevm/exec.h"
+#include "parevm/version.h"
 
 enum { MAX_BLOBS_REQUEST = 128, MAX_BODIES_REQUEST = 1024 };
 
@@ -28,7 +30,7 @@ static const char *const CAPABILITIES[] = {
     "engine_forkchoiceUpdatedV3",  "engine_getPayloadV1",         "engine_getPayloadV2",
     "engine_getPayloadV3",         "engine_getPayloadV4",         "engine_getPayloadV5",
     "engine_getBlobsV1",           "engine_getBlobsV2",           "engine_getBlobsV3",
-    "engine_getPayloadBodiesByHashV1", "engine_getPayloadBodiesByRangeV1",
+    "engine_getPayloadBodiesByHashV1", "engine_getPayloadBodiesByRangeV1", "engine_getClientVersionV1",
 };
 
 static bool exchange_capabilities(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
@@ -618,7 +620,34 @@ static bool testing_build_block(void *ctx, const json_t *params, json_t **result
     return ok;
 }
 
+/* ---- engine_getClientVersionV1 ------------------------------------------------------------ */
+
+#ifndef PAREVM_GIT_COMMIT
+#define PAREVM_GIT_COMMIT "00000000" /* set by CMake from the checkout */
+#endif
+
+/* engine_getClientVersionV1(theirs): the consensus client's version for
+ * ours, as one ClientVersionV1 in a list (execution-apis' identification
+ * spec). "PV" is no reserved code; the commit is the build's. */
+static bool client_version(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    (void)ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    const json_t *theirs = rpc_arg(params, 0);
+    if (!json_is_object(theirs)) return rpc_error_invalid_param(err, 0, "want a ClientVersionV1 object");
+    static const char *const FIELDS[] = {"code", "name", "version", "commit"};
+    for (size_t i = 0; i < 4; i++) {
+        const json_t *f = json_object_get(theirs, FIELDS[i]);
+        if (f && !json_is_string(f)) return rpc_error_invalid_param(err, 0, "ClientVersionV1 fields are strings");
+    }
+    json_t *out = json_pack("[{s:s, s:s, s:s, s:s}]", "code", "PV", "name", "parevm", "version", "v" PAREVM_VERSION,
+                            "commit", "0x" PAREVM_GIT_COMMIT);
+    if (!out) abort();
+    *result = out;
+    return true;
+}
+
 void node_register_engine(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "engine_getClientVersionV1", client_version, n);
     rpc_methods_add(m, "engine_exchangeCapabilities", exchange_capabilities, n);
     rpc_methods_add(m, "engine_newPayloadV1", new_payload_v1, n);
     rpc_methods_add(m, "engine_newPayloadV2", new_payload_v2, n);
