@@ -730,7 +730,7 @@ TEST(node_call_bundle) {
     snprintf(want_ts, sizeof want_ts, "0x%064llx", (unsigned long long)time0 + 12);
     CHECK(res && !strcmp(test_str(json_array_get(json_object_get(res, "results"), 0), "value"), want_ts));
     json_decref(res);
-    snprintf(p, sizeof p, "[{\"txs\":[\"%s\"],\"blockNumber\":\"0x%llx\",\"timestamp\":1900000000}]", ts_call,
+    snprintf(p, sizeof p, "[{\"txs\":[\"%s\"],\"blockNumber\":%llu,\"timestamp\":1900000000}]", ts_call,
              (unsigned long long)number + 1);
     res = test_ok(&t, "eth_callBundle", p);
     CHECK(res && !strcmp(test_str(json_array_get(json_object_get(res, "results"), 0), "value"),

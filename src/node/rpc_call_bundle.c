@@ -85,7 +85,8 @@ static bool parse_bundle(const json_t *v, bundle *b, rpc_error *err) {
     if (!json_array_size(txs)) return rpc_error_set(err, RPC_INVALID_PARAMS, "bundle missing txs");
     if (json_array_size(txs) > MAX_BUNDLE_TXS) return rpc_error_set(err, RPC_INVALID_PARAMS, "too many txs (at most 10000)");
     const json_t *num = json_object_get(v, "blockNumber");
-    if (num && rpc_parse_u64(num, &b->number)) return rpc_error_invalid_param(err, 0, "blockNumber: expected a hex quantity");
+    if (num && !json_is_null(num) && u64_field(num, &b->number))
+        return rpc_error_invalid_param(err, 0, "blockNumber: expected a hex quantity");
     if (!b->number) return rpc_error_set(err, RPC_INVALID_PARAMS, "bundle missing blockNumber");
     b->bo.has_number = true;
     b->bo.number = b->number;
