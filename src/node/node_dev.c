@@ -156,6 +156,7 @@ void node_dev_free(node *n) {
     free(d->snapshots);
     node_dev_forget_edits(d);
     free(d->folded);
+    free(d->blobs);
     free(d->addrs);
     free(d->keys);
     free(d->impersonated);
@@ -217,7 +218,87 @@ void node_dev_forget_edits(node_dev *d) {
     pthread_mutex_lock(&d->mu);
     for (size_t i = 0; i < d->n_folded; i++) node_patch_release(d->folded[i].edits);
     d->n_folded = 0;
+    for (size_t i = 0; i < d->n_blobs; i++) free(d->blobs[i].data);
+    d->n_blobs = 0;
     pthread_mutex_unlock(&d->mu);
+}
+
+/* ---- Blobs of mined transactions ---- */
+
+/* The blobs the pool holds for b's blob transactions (before the commit
+ * takes them out of the pool). */
+static void collect_blobs(node *n, const block *b, node_dev_blob **out, size_t *count) {
+    *out = NULL;
+    *count = 0;
+    size_t cap = 0;
+    for (size_t i = 0; i < b->n_txs; i++) {
+        if (b->txs[i].type != TX_BLOB) continue;
+        const txpool_tx *t = txpool_get(n->pool, &b->txs[i].hash);
+        tx_network net;
+        char why[64];
+        if (t && t->network && tx_decode_network(t->network, t->network_len, &net, why, sizeof why)) {
+            for (size_t k = 0; k < net.n_blobs && k < net.tx.n_blob_hashes; k++) {
+                if (*count == cap) {
+                    cap = cap ? 2 * cap : 8;
+                    *out = realloc(*out, cap * sizeof **out);
+                    if (!*out) abort();
+                }
+                node_dev_blob *nb = &(*out)[(*count)++];
+                nb->versioned_hash = net.tx.blob_hashes[k];
+                nb->tx = b->txs[i].hash;
+                nb->data = malloc(TX_BLOB_SIZE);
+                if (!nb->data) abort();
+                memcpy(nb->data, net.blobs[k], TX_BLOB_SIZE);
+            }
+            tx_network_free(&net);
+        }
+        if (t) txpool_tx_release(t);
+    }
+}
+
+/* Keeps blobs (taking them), the oldest forgotten past NODE_DEV_MAX_BLOBS. */
+static void keep_blobs(node_dev *d, node_dev_blob *blobs, size_t count) {
+    pthread_mutex_lock(&d->mu);
+    if (!d->blobs) {
+        d->blobs = calloc(NODE_DEV_MAX_BLOBS, sizeof *d->blobs);
+        if (!d->blobs) abort();
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (d->n_blobs == NODE_DEV_MAX_BLOBS) {
+            free(d->blobs[0].data);
+            memmove(d->blobs, d->blobs + 1, (NODE_DEV_MAX_BLOBS - 1) * sizeof *d->blobs);
+            d->n_blobs--;
+        }
+        d->blobs[d->n_blobs++] = blobs[i];
+    }
+    pthread_mutex_unlock(&d->mu);
+    free(blobs);
+}
+
+static void free_blobs(node_dev_blob *blobs, size_t count) {
+    for (size_t i = 0; i < count; i++) free(blobs[i].data);
+    free(blobs);
+}
+
+json_t *node_dev_blob_json(node_dev *d, const bytes32 *versioned_hash) {
+    json_t *out = NULL;
+    pthread_mutex_lock(&d->mu);
+    for (size_t i = d->n_blobs; i-- > 0 && !out;)
+        if (bytes32_eq(&d->blobs[i].versioned_hash, versioned_hash)) out = rpc_json_data(d->blobs[i].data, TX_BLOB_SIZE);
+    pthread_mutex_unlock(&d->mu);
+    return out;
+}
+
+json_t *node_dev_tx_blobs_json(node_dev *d, const bytes32 *tx_hash) {
+    json_t *out = NULL;
+    pthread_mutex_lock(&d->mu);
+    for (size_t i = 0; i < d->n_blobs; i++) {
+        if (!bytes32_eq(&d->blobs[i].tx, tx_hash)) continue;
+        if (!out && !(out = json_array())) abort();
+        if (json_array_append_new(out, rpc_json_data(d->blobs[i].data, TX_BLOB_SIZE))) abort();
+    }
+    pthread_mutex_unlock(&d->mu);
+    return out;
 }
 
 /* Keeps the edits block folded in (taking the reference). */
@@ -270,9 +351,14 @@ static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_t
         node_patch_release(edits);
         return err;
     }
+    node_dev_blob *blobs;
+    size_t n_blobs;
+    collect_blobs(n, &bb.b, &blobs, &n_blobs);
     err = node_commit_built(n, &bb);
     if (!err && edits) remember_edits(d, &bb.b.header.hash, edits);
     else node_patch_release(edits);
+    if (!err && n_blobs) keep_blobs(d, blobs, n_blobs);
+    else free_blobs(blobs, n_blobs);
     if (!err && n->cfg.log) {
         char hash[67];
         hex_encode(bb.b.header.hash.b, 32, hash);

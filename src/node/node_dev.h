@@ -6,6 +6,15 @@
 
 #include "node_internal.h"
 
+/* A blob of a mined blob transaction (anvil_getBlobByHash). */
+typedef struct {
+    bytes32 versioned_hash, tx;
+    uint8_t *data;             /* TX_BLOB_SIZE bytes, owned */
+} node_dev_blob;
+
+/* The last blobs kept: older ones are forgotten (128 MiB at most). */
+#define NODE_DEV_MAX_BLOBS 1024
+
 /* The dev edits (anvil_set*...) a mined block folded in. */
 typedef struct {
     bytes32 block;
@@ -50,6 +59,8 @@ struct node_dev {
     bytes32 instance_id;       /* anvil_metadata's: random, new on anvil_reset */
     node_dev_folded *folded;   /* kept while the process runs, forgotten by anvil_reset */
     size_t n_folded, cap_folded;
+    node_dev_blob *blobs;      /* mined blobs, oldest first (also forgotten by anvil_reset) */
+    size_t n_blobs;
 };
 
 /* Mines one block on the writer thread: at most max_txs transactions (0:
@@ -61,8 +72,14 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
 const char *node_dev_mine_list(node *n, const transaction *txs, size_t n_txs, size_t *included);
 bool node_dev_automine(node_dev *d);
 
-/* Forgets every block's folded edits (anvil_reset). Any thread. */
+/* Forgets every block's folded edits and every kept blob (anvil_reset).
+ * Any thread. */
 void node_dev_forget_edits(node_dev *d);
+/* A kept blob by versioned hash, or the blobs of a transaction (in order):
+ * copies into a new JSON value (the blob's hex, or a list), or NULL when
+ * none is kept. Any thread. */
+json_t *node_dev_blob_json(node_dev *d, const bytes32 *versioned_hash);
+json_t *node_dev_tx_blobs_json(node_dev *d, const bytes32 *tx_hash);
 
 /* Sets the dev clock to t (evm_setTime, anvil_rollback), dropping a pinned
  * next timestamp; returns how many seconds t is past the timestamp the next

@@ -1,6 +1,8 @@
 /* Method group (dev mode only): anvil's methods about the node and its
  * chain as a whole -- anvil_nodeInfo, anvil_metadata (also
- * hardhat_metadata), anvil_getGenesisTime, evm_setTime/anvil_setTime, anvil_rollback,
+ * hardhat_metadata), anvil_getGenesisTime, anvil_getBlobByHash,
+ * anvil_getBlobsByTransactionHash (the last NODE_DEV_MAX_BLOBS blobs mined
+ * are kept), evm_setTime/anvil_setTime, anvil_rollback,
  * anvil_reorg -- and the answer of evm_mine_detailed (rpc_dev.c mines,
  * this file describes the blocks).
  *
@@ -152,6 +154,28 @@ static bool genesis_time(void *ctx, const json_t *params, json_t **result, rpc_e
     json_t *v = json_integer((json_int_t)h.timestamp);
     if (!v) abort();
     *result = v;
+    return true;
+}
+
+/* anvil_getBlobByHash(versionedHash): a mined transaction's blob, or null. */
+static bool blob_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    bytes32 h;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), &h);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    json_t *blob = node_dev_blob_json(((node *)ctx)->dev, &h);
+    *result = blob ? blob : json_null();
+    return true;
+}
+
+/* anvil_getBlobsByTransactionHash(txHash): its blobs, or null. */
+static bool blobs_by_tx(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    bytes32 h;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), &h);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    json_t *blobs = node_dev_tx_blobs_json(((node *)ctx)->dev, &h);
+    *result = blobs ? blobs : json_null();
     return true;
 }
 
@@ -591,6 +615,8 @@ void node_register_dev_chain(node *n, rpc_methods *m) {
     rpc_methods_add(m, "anvil_nodeInfo", node_info, n);
     rpc_methods_add(m, "anvil_metadata", metadata, n);
     rpc_methods_add(m, "anvil_getGenesisTime", genesis_time, n);
+    rpc_methods_add(m, "anvil_getBlobByHash", blob_by_hash, n);
+    rpc_methods_add(m, "anvil_getBlobsByTransactionHash", blobs_by_tx, n);
     rpc_methods_add(m, "hardhat_metadata", metadata, n);
     rpc_methods_add(m, "evm_setTime", set_time, n);
     rpc_methods_add(m, "anvil_setTime", set_time, n);

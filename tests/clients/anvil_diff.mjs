@@ -287,7 +287,14 @@ run(async () => {
     const blob = '0x' + '00'.repeat(131072);
     const cellProofs = Array(128).fill(commitment); // EIP-7594 cell proofs (Osaka's network form)
     const raw = viem.concatHex(['0x03', viem.toRlp([signed, '0x01', [blob], [commitment], cellProofs])]);
-    await block('blob transaction', [{ raw, sender: bob.address, feeCap: 50n * GWEI, tipCap: GWEI }], 12, ['transactionsRoot']);
+    const [blobHash] = await block('blob transaction', [{ raw, sender: bob.address, feeCap: 50n * GWEI, tipCap: GWEI }], 12, ['transactionsRoot']);
+    // anvil's blob getters: the mined blob back, by versioned hash and by transaction
+    for (const [m, p] of [['anvil_getBlobByHash', [vh]], ['anvil_getBlobsByTransactionHash', [blobHash]],
+                          ['anvil_getBlobByHash', ['0x01' + '00'.repeat(31)]]]) {
+      const [bp, ba] = await both(m, p);
+      eq(bp, ba, `${m}: the same answer`);
+    }
+    eq(await rpc(P.url, 'anvil_getBlobByHash', [vh]), blob, 'anvil_getBlobByHash: the zero blob');
     // the transactions root holds the transaction without its sidecar: a
     // trie of one leaf at key rlp(0)
     const consensus = viem.concatHex(['0x03', viem.toRlp(signed)]);

@@ -251,6 +251,8 @@ run(async () => {
     ['eth_callBundle', [{ txs: ['0x02'], blockNumber: 'soon' }]],
     ['eth_callBundle', [{ txs: ['0x02'], blockNumber: '0x1', coinbase: '0x12' }]],
     ['eth_callBundle', ['bundle']],
+    ['anvil_getBlobByHash', ['0x01']],
+    ['anvil_getBlobsByTransactionHash', []],
     ['anvil_setBlockTimestampInterval', [0]],
     ['eth_getBlockTransactionCountByNumber', [true]],
     ['eth_getTransactionByBlockNumberAndIndex', ['0x1', 'first']],

@@ -4,7 +4,8 @@
 // blob) and on a store `parevm init` made with a Prague genesis (the EIP-4844
 // sidecar, one proof per blob): the pool must take the real ones and refuse
 // any whose blobs do not match their commitments and proofs, before the
-// transaction reaches a block.
+// transaction reaches a block. Once mined, anvil_getBlobByHash and
+// anvil_getBlobsByTransactionHash give the blobs back.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -97,6 +98,13 @@ run(async () => {
   const receipt = await rpc(P.url, 'eth_getTransactionReceipt', [hash]);
   eq(receipt && receipt.status, '0x1', 'the blob transaction with kzg-wasm sidecars is mined');
   eq(receipt && receipt.blobGasUsed, viem.numberToHex(2n * 131072n), 'it carries two blobs');
+  // anvil's blob getters give the mined blobs back
+  eq(await rpc(P.url, 'anvil_getBlobByHash', [versionedHash(sidecars[1].commitment)]), sidecars[1].blob,
+     'anvil_getBlobByHash: the second blob');
+  eq(await rpc(P.url, 'anvil_getBlobsByTransactionHash', [hash]), sidecars.map((s) => s.blob),
+     'anvil_getBlobsByTransactionHash: both blobs, in order');
+  eq(await rpc(P.url, 'anvil_getBlobByHash', ['0x01' + '00'.repeat(31)]), null, 'anvil_getBlobByHash of an unknown hash: null');
+  eq(await rpc(P.url, 'anvil_getBlobsByTransactionHash', [receipt.blockHash]), null, 'anvil_getBlobsByTransactionHash of no blob transaction: null');
   await stopParevm(P);
 
   // Prague: version 0 sidecars, the EIP-4844 proof of each blob
