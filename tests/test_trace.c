@@ -1265,14 +1265,14 @@ TEST(trace_timeout_stops_a_long_transaction) {
     mem_state_free(w.s);
 }
 
-/* The Parity trace of one call (trace, vmTrace) from c with gas. */
-static json_t *parity_of(world *w, address c, uint64_t gas) {
+/* The Parity trace of one call (trace, vmTrace) to c with gas and value. */
+static json_t *parity_of_value(world *w, address c, uint64_t gas, uint64_t value) {
     json_t *types = json_loads("[\"trace\",\"vmTrace\"]", 0, NULL);
     trace_config cfg;
     char err[256] = "";
     bool ok = trace_config_parity(types, false, &cfg, err, sizeof err);
     json_decref(types);
-    transaction tx = make_tx(w, c, gas, 0, 0);
+    transaction tx = make_tx(w, c, gas, value, 0);
     executor *ex = executor_new();
     json_t *out = ok ? trace_tx_on(&cfg, ex, &w->env, mem_state_view(w->s), mem_state_codes(w->s), &tx, 0, 0, false,
                                    NULL, err, sizeof err)
@@ -1281,6 +1281,8 @@ static json_t *parity_of(world *w, address c, uint64_t gas) {
     tx_free(&tx);
     return out;
 }
+
+static json_t *parity_of(world *w, address c, uint64_t gas) { return parity_of_value(w, c, gas, 0); }
 
 /* Failing steps as revm charges them (campaign seed 77): an opcode of a
  * later fork pays its static cost before it is found not activated, so with
@@ -1359,6 +1361,22 @@ TEST(parity_failing_steps_follow_revm) {
         out = parity_of(&w, a, 100000);
         inner = json_array_get(json_object_get(out, "trace"), 1);
         CHECK(inner && !strcmp(json_string_value(json_object_get(inner, "error")), WANT_SD[i]));
+        json_decref(out);
+    }
+    /* MODEXP with a modulus length past 64 bits: revm refuses it before
+     * pricing ("Built-in failed"), but only once its minimum price (200
+     * from Berlin) is covered: given less, it is out of gas (anvil
+     * campaign, seed 79437) */
+    static const char *const MODEXP_CALL[] = {"60016020526001604053600060006060600060056000f400",
+                                              "60016020526001604053600060006060600060056103e8f400"};
+    static const char *const WANT_MX[] = {"Out of gas", "Built-in failed"};
+    for (int i = 0; i < 2; i++) {
+        /* DELEGATECALL(0 or 1000 gas, MODEXP), mod length 2^248; the
+         * transaction's value makes it a call with value (kept in the list) */
+        put(&w, a, MODEXP_CALL[i], 0);
+        out = parity_of_value(&w, a, 100000, 1000);
+        inner = json_array_get(json_object_get(out, "trace"), 1);
+        CHECK(inner && !strcmp(json_string_value(json_object_get(inner, "error")), WANT_MX[i]));
         json_decref(out);
     }
     mem_state_free(w.s);

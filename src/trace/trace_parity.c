@@ -52,12 +52,17 @@ typedef struct {
 
 /* revm's MODEXP refuses lengths that do not fit a usize (and, from Osaka,
  * EIP-7823's 1,024 bytes) before it prices anything: "Built-in failed"
- * where the gas rules here (and geth's) ran out of gas. */
+ * where the gas rules here (and geth's) ran out of gas. Only its minimum
+ * price comes first (200 from Berlin, 500 from Osaka): a call given less
+ * is out of gas whatever its lengths. */
 static const char *modexp_error(const json_t *f, const char *perr, fork_id fork) {
     const char *to = json_string_value(json_object_get(f, "to"));
     const char *in = json_string_value(json_object_get(f, "input"));
     if (!perr || strcmp(perr, "Out of gas") || !to || !in || strcmp(to, "0x0000000000000000000000000000000000000005"))
         return perr;
+    uint64_t gas, min_gas = fork >= FORK_OSAKA ? 500 : fork >= FORK_BERLIN ? 200 : 0;
+    const char *g = json_string_value(json_object_get(f, "gas"));
+    if (g && hex_to_u64(g, &gas) && gas < min_gas) return perr;
     uint8_t head[96] = {0};
     size_t hex = strlen(in) > 2 ? strlen(in) - 2 : 0;
     for (size_t i = 0; i < 96 && 2 * i + 1 < hex; i++) {
