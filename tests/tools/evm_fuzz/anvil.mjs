@@ -105,6 +105,14 @@ function normPrestate(anv, ours) {
     for (const k of Object.keys(a.storage)) if (!(k in theirs)) delete a.storage[k];
     if (!Object.keys(a.storage).length) delete a.storage;
   }
+  // an account whose SELFDESTRUCT ran and was then undone (its frame or an
+  // outer one failed): geth marked it deleted at the opcode and keeps its
+  // pre entry (in diff mode only deleted accounts stay in pre without a
+  // post entry); revm-inspectors reports the final state, where nothing
+  // happened to it (anvil campaign, seed 79444)
+  if (ours.post) // diff mode only
+    for (const addr of Object.keys(ours.pre || {}))
+      if (!ours.post[addr] && !(anv.pre || {})[addr] && !(anv.post || {})[addr]) delete ours.pre[addr];
   // geth (v1.17.3 on, its eip7702_deauth case) writes code that a delegation
   // reset cleared as "0x" in post; revm-inspectors leaves it out
   for (const [k, a] of Object.entries(ours.post || {}))
