@@ -157,26 +157,26 @@ static bool genesis_time(void *ctx, const json_t *params, json_t **result, rpc_e
     return true;
 }
 
-/* anvil_getBlobByHash(versionedHash): a mined transaction's blob, or null. */
-static bool blob_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+/* A blob getter's [hash]: what find gives for it, or null. */
+static bool blob_lookup(node *n, const json_t *params, json_t *(*find)(node_dev *, const bytes32 *), json_t **result,
+                        rpc_error *err) {
     if (!rpc_check_args(params, 1, 1, err)) return false;
     bytes32 h;
     const char *why = rpc_parse_hash(rpc_arg(params, 0), &h);
     if (why) return rpc_error_invalid_param(err, 0, why);
-    json_t *blob = node_dev_blob_json(((node *)ctx)->dev, &h);
-    *result = blob ? blob : json_null();
+    json_t *found = find(n->dev, &h);
+    *result = found ? found : json_null();
     return true;
+}
+
+/* anvil_getBlobByHash(versionedHash): a mined transaction's blob, or null. */
+static bool blob_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return blob_lookup(ctx, params, node_dev_blob_json, result, err);
 }
 
 /* anvil_getBlobsByTransactionHash(txHash): its blobs, or null. */
 static bool blobs_by_tx(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    if (!rpc_check_args(params, 1, 1, err)) return false;
-    bytes32 h;
-    const char *why = rpc_parse_hash(rpc_arg(params, 0), &h);
-    if (why) return rpc_error_invalid_param(err, 0, why);
-    json_t *blobs = node_dev_tx_blobs_json(((node *)ctx)->dev, &h);
-    *result = blobs ? blobs : json_null();
-    return true;
+    return blob_lookup(ctx, params, node_dev_tx_blobs_json, result, err);
 }
 
 /* ---- evm_setTime, anvil_rollback -------------------------------------------------------- */

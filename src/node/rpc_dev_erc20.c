@@ -89,40 +89,36 @@ static bool parse_addrs(const json_t *params, size_t n, address *out, rpc_error 
     return true;
 }
 
-/* anvil_dealERC20(owner, token, amount) */
-static bool deal(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    static const uint8_t BALANCE_OF[4] = {0x70, 0xa0, 0x82, 0x31};
-    if (!rpc_check_args(params, 3, 3, err)) return false;
-    address a[2];
+/* One of the two edits: params are n_addrs addresses (the view call's
+ * arguments, then the token) and the amount; the view call is sel with
+ * those arguments. */
+static bool erc20_edit(node *n, const json_t *params, const uint8_t sel[4], size_t n_addrs, const char *what,
+                       json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, n_addrs + 1, n_addrs + 1, err)) return false;
+    address a[3];
     u256 amount;
-    if (!parse_addrs(params, 2, a, err)) return false;
-    const char *why = node_dev_u256(rpc_arg(params, 2), &amount);
-    if (why) return rpc_error_invalid_param(err, 2, why);
+    if (!parse_addrs(params, n_addrs, a, err)) return false;
+    const char *why = node_dev_u256(rpc_arg(params, n_addrs), &amount);
+    if (why) return rpc_error_invalid_param(err, n_addrs, why);
     uint8_t data[68];
-    size_t len = abi_call(data, BALANCE_OF, &a[0], NULL);
+    size_t len = abi_call(data, sel, &a[0], n_addrs == 3 ? &a[1] : NULL);
     bool found;
-    if (!set_read_slot(ctx, &a[1], data, len, &amount, &found, err)) return false;
-    if (!found) return rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to set ERC20 balance, no slot found");
+    if (!set_read_slot(n, &a[n_addrs - 1], data, len, &amount, &found, err)) return false;
+    if (!found) return rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to set ERC20 %s, no slot found", what);
     *result = json_null();
     return true;
 }
 
-/* anvil_setERC20Allowance(owner, spender, token, amount) */
+/* anvil_dealERC20(owner, token, amount): balanceOf(owner) */
+static bool deal(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    static const uint8_t BALANCE_OF[4] = {0x70, 0xa0, 0x82, 0x31};
+    return erc20_edit(ctx, params, BALANCE_OF, 2, "balance", result, err);
+}
+
+/* anvil_setERC20Allowance(owner, spender, token, amount): allowance(owner, spender) */
 static bool set_allowance(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     static const uint8_t ALLOWANCE[4] = {0xdd, 0x62, 0xed, 0x3e};
-    if (!rpc_check_args(params, 4, 4, err)) return false;
-    address a[3];
-    u256 amount;
-    if (!parse_addrs(params, 3, a, err)) return false;
-    const char *why = node_dev_u256(rpc_arg(params, 3), &amount);
-    if (why) return rpc_error_invalid_param(err, 3, why);
-    uint8_t data[68];
-    size_t len = abi_call(data, ALLOWANCE, &a[0], &a[1]);
-    bool found;
-    if (!set_read_slot(ctx, &a[2], data, len, &amount, &found, err)) return false;
-    if (!found) return rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to set ERC20 allowance, no slot found");
-    *result = json_null();
-    return true;
+    return erc20_edit(ctx, params, ALLOWANCE, 3, "allowance", result, err);
 }
 
 void node_register_dev_erc20(node *n, rpc_methods *m) {
