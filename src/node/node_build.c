@@ -202,11 +202,8 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
     memset(out, 0, sizeof *out);
     out->bad_tx = -1;
     node_read r;
-    rpc_error rerr = {0};
-    if (!node_read_open(n, &r, &rerr)) {
-        rpc_error_clear(&rerr);
-        return "cannot read the head";
-    }
+    const char *rerr = node_read_open_job(n, &r);
+    if (rerr) return rerr;
     block_header parent;
     const char *err = node_header(&r, r.head, &r.head_hash, &parent);
     fork_id fork = FORK_FRONTIER;

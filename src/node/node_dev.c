@@ -320,11 +320,8 @@ static void remember_edits(node_dev *d, const bytes32 *block, node_patch *edits)
 static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_tx) {
     if (bad_tx) *bad_tx = -1;
     node_read r;
-    rpc_error rerr = {0};
-    if (!node_read_open(n, &r, &rerr)) {
-        rpc_error_clear(&rerr);
-        return "cannot read the head";
-    }
+    const char *rerr = node_read_open_job(n, &r);
+    if (rerr) return rerr;
     block_header parent;
     const char *err = node_header(&r, r.head, &r.head_hash, &parent);
     /* the edits the block folds in (node_build_block reads the same: edits
@@ -408,8 +405,6 @@ const char *node_dev_mine_list(node *n, const transaction *txs, size_t n_txs, si
 const char *node_dev_mine_blocks(node *n, void *arg) {
     node_dev_mine_job *j = arg;
     node_dev *d = n->dev;
-    node_read r;
-    rpc_error rerr = {0};
     for (uint64_t i = 0; i < j->blocks; i++) {
         uint64_t ts = j->timestamp ? j->timestamp + i * j->interval : 0;
         if (!ts && i && j->interval > 1) {
@@ -429,10 +424,9 @@ const char *node_dev_mine_blocks(node *n, void *arg) {
             pthread_mutex_unlock(&d->mu);
         }
     }
-    if (!node_read_open(n, &r, &rerr)) {
-        rpc_error_clear(&rerr);
-        return "cannot read the head";
-    }
+    node_read r;
+    const char *rerr = node_read_open_job(n, &r);
+    if (rerr) return rerr;
     j->last = r.head;
     node_read_close(&r);
     return NULL;

@@ -139,6 +139,9 @@ typedef struct {
  * Fails only on a store error (then err is -32603). */
 bool node_read_open(node *n, node_read *r, rpc_error *err);
 void node_read_close(node_read *r);
+/* node_read_open for a writer job, which reports a failure as a string:
+ * NULL, or "cannot read the head". */
+const char *node_read_open_job(node *n, node_read *r);
 
 /* Resolves a block reference against r's snapshot. *found false (and true
  * returned) when the block does not exist: a number past the head, an

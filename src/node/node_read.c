@@ -33,6 +33,13 @@ bool node_read_open(node *n, node_read *r, rpc_error *err) {
     return rpc_error_set(err, RPC_INTERNAL_ERROR, "the head keeps moving");
 }
 
+const char *node_read_open_job(node *n, node_read *r) {
+    rpc_error err = {0};
+    if (node_read_open(n, r, &err)) return NULL;
+    rpc_error_clear(&err);
+    return "cannot read the head";
+}
+
 void node_read_close(node_read *r) {
     if (r->patch) node_patch_release(r->patch);
     if (r->snap) db_snapshot_close(r->snap);

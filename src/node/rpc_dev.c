@@ -96,11 +96,8 @@ static bool add_to_balance(node_read *r, edit_job *j) {
 static const char *apply_edit(node *n, void *arg) {
     edit_job *j = arg;
     node_read r;
-    rpc_error err = {0};
-    if (!node_read_open(n, &r, &err)) {
-        rpc_error_clear(&err);
-        return "cannot read the head";
-    }
+    const char *rerr = node_read_open_job(n, &r);
+    if (rerr) return rerr;
     if (j->add_balance && !add_to_balance(&r, j)) {
         node_read_close(&r);
         return "cannot read the head";
@@ -385,11 +382,8 @@ static const char *take_snapshot(node *n, void *arg) {
     uint64_t *id = arg;
     node_dev *d = n->dev;
     node_read r;
-    rpc_error err = {0};
-    if (!node_read_open(n, &r, &err)) {
-        rpc_error_clear(&err);
-        return "cannot read the head";
-    }
+    const char *rerr = node_read_open_job(n, &r);
+    if (rerr) return rerr;
     if (d->n_snapshots == d->cap_snapshots) {
         d->cap_snapshots = d->cap_snapshots ? 2 * d->cap_snapshots : 8;
         d->snapshots = realloc(d->snapshots, d->cap_snapshots * sizeof *d->snapshots);

@@ -98,11 +98,8 @@ static bool node_info(void *ctx, const json_t *params, json_t **result, rpc_erro
 static const char *metadata_run(node *n, void *arg) {
     json_t **out = arg;
     node_read r;
-    rpc_error rerr = {0};
-    if (!node_read_open(n, &r, &rerr)) {
-        rpc_error_clear(&rerr);
-        return "cannot read the head";
-    }
+    const char *rerr = node_read_open_job(n, &r);
+    if (rerr) return rerr;
     node_dev *d = n->dev;
     json_t *snaps = json_object(), *o = json_object();
     if (!snaps || !o) abort();
@@ -217,11 +214,8 @@ static bool set_time(void *ctx, const json_t *params, json_t **result, rpc_error
 /* Writer thread: the head's number. */
 static const char *head_number(node *n, uint64_t *head) {
     node_read r;
-    rpc_error rerr = {0};
-    if (!node_read_open(n, &r, &rerr)) {
-        rpc_error_clear(&rerr);
-        return "cannot read the head";
-    }
+    const char *rerr = node_read_open_job(n, &r);
+    if (rerr) return rerr;
     *head = r.head;
     node_read_close(&r);
     return NULL;
@@ -233,12 +227,8 @@ static const char *rewind_by(node *n, uint64_t head, uint64_t depth) {
     const char *why = depth ? node_set_head(n, head - depth) : NULL;
     if (why) return why;
     node_read r;
-    rpc_error rerr = {0};
     block_header h;
-    if (!node_read_open(n, &r, &rerr)) {
-        rpc_error_clear(&rerr);
-        return "cannot read the head";
-    }
+    if ((why = node_read_open_job(n, &r))) return why;
     why = node_header(&r, r.head, &r.head_hash, &h);
     node_read_close(&r);
     if (!why) node_dev_set_time(n->dev, h.timestamp, h.timestamp);
