@@ -91,6 +91,25 @@ typedef enum {
     TRACER_PARITY,             /* Parity's trace_* results (trace_parity.c) */
 } tracer_kind;
 
+/* Otterscan's views of a transaction's frames, drawn from its Parity
+ * trace (the frames trace_* reports, in its order, so that they agree with
+ * anvil's and reth's, which draw them from revm-inspectors' frames too):
+ *   TRACE_OTS_TRACE (ots_traceTransaction): every frame as {type, depth,
+ *     from, to, value, input, output}: CALL, STATICCALL, DELEGATECALL,
+ *     CALLCODE (value: Parity's), CREATE and CREATE2 (to: the new address,
+ *     also for a failed one; input: the init code; output: the code or the
+ *     revert data), SELFDESTRUCT (from the contract to the beneficiary,
+ *     value: the balance sent, one deeper than the frame that ran it, as
+ *     Erigon); output "0x" for a frame that failed other than by REVERT.
+ *     anvil lists only the calls; Erigon and reth the creations too.
+ *   TRACE_OTS_OPERATIONS (ots_getInternalOperations): as anvil, {type,
+ *     from, to, value} with type 0 for a CALL moving value (the
+ *     transaction's own too), 2 CREATE, 3 CREATE2 (any value, failed or
+ *     not) and 1 for a frame that self-destructed, in place of that frame's
+ *     own (from: the frame's address, to and value: the beneficiary and the
+ *     balance sent). */
+typedef enum { TRACE_OTS_NONE, TRACE_OTS_TRACE, TRACE_OTS_OPERATIONS } trace_ots_view;
+
 /* geth's TraceConfig: {"tracer", "tracerConfig", "timeout", and the opcode
  * logger's options at the top level}. */
 typedef struct {
@@ -108,6 +127,9 @@ typedef struct {
      * trace carries its block and transaction (trace_transaction,
      * trace_block, trace_filter) */
     bool parity_trace, parity_state_diff, parity_vm_trace, parity_localized;
+    /* Otterscan's views of the same frames (trace_config_otterscan): the
+     * result's "trace" holds them instead of Parity's traces */
+    trace_ots_view otterscan;
     /* The vmTrace JSON (every step's memory, mostly) a request may still
      * build, shared by its transactions: past it the trace fails with
      * "vmTrace too large". NULL: no limit (trace_config_parity's default). */
@@ -144,6 +166,8 @@ bool trace_config_parse(const json_t *v, trace_config *out, char *err, size_t er
  * of "trace", "stateDiff" and "vmTrace" (repeats allowed, empty allowed).
  * No timeout applies. Anything else: false with the reason in err. */
 bool trace_config_parity(const json_t *types, bool localized, trace_config *out, char *err, size_t errlen);
+/* The config of an Otterscan view (non-localized, "trace" only). */
+void trace_config_otterscan(trace_ots_view view, trace_config *out);
 
 /* debug_traceCall's config: a TraceConfig plus stateOverrides,
  * blockOverrides and txIndex. Owns the overrides: trace_call_config_free. */

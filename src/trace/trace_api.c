@@ -163,6 +163,13 @@ bool trace_config_parity(const json_t *types, bool localized, trace_config *out,
     return true;
 }
 
+void trace_config_otterscan(trace_ots_view view, trace_config *out) {
+    memset(out, 0, sizeof *out);
+    out->kind = TRACER_PARITY;
+    out->parity_trace = true;
+    out->otterscan = view;
+}
+
 static bool decode_tracer_config(trace_config *out, const json_t *tc, char *err, size_t errlen) {
     if (out->kind == TRACER_CALL) {
         const bool_field f[] = {{"onlyTopCall", &out->only_top_call}, {"withLog", &out->with_log}};

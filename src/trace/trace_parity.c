@@ -182,6 +182,80 @@ static void walk(parity_walk *w, const json_t *f, int depth) {
     }
 }
 
+/* ---- Otterscan's views (trace.h) --------------------------------------------------- */
+
+static json_t *ots_entry(json_t *type, int depth, json_t *from, json_t *to, json_t *value, json_t *input,
+                         json_t *output) {
+    json_t *e = trace_take(json_object());
+    trace_set(e, "type", type);
+    if (depth >= 0) trace_set(e, "depth", json_integer(depth));
+    trace_set(e, "from", from);
+    trace_set(e, "to", to);
+    trace_set(e, "value", value);
+    if (input) trace_set(e, "input", input);
+    if (output) trace_set(e, "output", output);
+    return e;
+}
+
+/* A frame's own address: a creation's also when it failed (kept as "_to"). */
+static json_t *frame_to(const json_t *f) {
+    json_t *to = json_object_get(f, "to");
+    if (!to) to = json_object_get(f, "_to");
+    return to ? json_incref(to) : trace_take(json_string("0x0000000000000000000000000000000000000000"));
+}
+
+static json_t *ots_trace_entry(const json_t *f, int depth) {
+    if (is_type(f, "SELFDESTRUCT")) {
+        bool zeros = json_object_get(f, "_noSelfdestructHook") != NULL;
+        return ots_entry(json_string("SELFDESTRUCT"), depth, get_or(f, "from", "0x"),
+                         zeros ? json_string("0x0000000000000000000000000000000000000000") : get_or(f, "to", "0x"),
+                         zeros ? json_string("0x0") : get_or(f, "value", "0x0"), json_string("0x"),
+                         json_string("0x"));
+    }
+    const char *perr = json_string_value(json_object_get(f, "_parityError"));
+    bool has_result = !perr || !strcmp(perr, "Reverted");
+    return ots_entry(get_or(f, "type", "CALL"), depth, get_or(f, "from", "0x"), frame_to(f),
+                     get_or(f, "value", "0x0"), get_or(f, "input", "0x"),
+                     has_result ? get_or(f, "output", "0x") : json_string("0x"));
+}
+
+/* The frame's operation for ots_getInternalOperations, or NULL. */
+static json_t *ots_operation(const json_t *f) {
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(f, "calls"), i, c) {
+        if (!is_type(c, "SELFDESTRUCT")) continue;
+        bool zeros = json_object_get(c, "_noSelfdestructHook") != NULL;
+        return ots_entry(json_integer(1), -1, frame_to(f),
+                         zeros ? json_string("0x0000000000000000000000000000000000000000") : get_or(c, "to", "0x"),
+                         zeros ? json_string("0x0") : get_or(c, "value", "0x0"), NULL, NULL);
+    }
+    int type;
+    if (is_type(f, "CREATE")) type = 2;
+    else if (is_type(f, "CREATE2")) type = 3;
+    else if (is_type(f, "CALL") && json_is_string(json_object_get(f, "value")) &&
+             strcmp(json_string_value(json_object_get(f, "value")), "0x0"))
+        type = 0;
+    else return NULL;
+    return ots_entry(json_integer(type), -1, get_or(f, "from", "0x"), frame_to(f), get_or(f, "value", "0x0"), NULL,
+                     NULL);
+}
+
+static void walk_ots(parity_walk *w, const json_t *f, int depth) {
+    if (w->cfg->otterscan == TRACE_OTS_TRACE) {
+        trace_append(w->out, ots_trace_entry(f, depth));
+    } else if (!is_type(f, "SELFDESTRUCT")) {
+        json_t *op = ots_operation(f);
+        if (op) trace_append(w->out, op);
+    }
+    if (depth > TR_MAX_DEPTH) return;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(f, "calls"), i, c) {
+        if (!excluded(c, w->in->fork)) walk_ots(w, c, depth + 1);
+    }
+}
+
 /* ---- stateDiff ------------------------------------------------------------------ */
 
 static json_t *delta_changed(json_t *from, json_t *to) {
@@ -358,7 +432,8 @@ json_t *trace_parity(const trace_config *cfg, const parity_input *in) {
     parity_walk *w = calloc(1, sizeof *w);
     if (!w) abort();
     *w = (parity_walk){.cfg = cfg, .in = in, .out = trace_take(json_array())};
-    if (cfg->parity_trace) walk(w, in->calls, 0);
+    if (cfg->parity_trace && cfg->otterscan) walk_ots(w, in->calls, 0);
+    else if (cfg->parity_trace) walk(w, in->calls, 0);
     trace_set(out, "trace", w->out);
     free(w);
     trace_set(out, "vmTrace", in->vm_trace ? in->vm_trace : json_null());
