@@ -1,7 +1,8 @@
 /* libFuzzer target for the node's methods (src/node): one dev-mode node,
  * made once with a contract that stores and logs, a call to it and a
  * transfer, then every input runs one method of its open port's table on
- * parameters from the fuzzer. The first byte picks the method; the rest is
+ * parameters from the fuzzer. The first two bytes pick the method (the
+ * tables hold more than 256); the rest is
  * the parameters as JSON text (the Engine API's methods too, from the
  * authenticated port's table), where @t, @b, @a, @s and @h stand for the
  * call's transaction hash, its block hash, the contract, the sender and a
@@ -20,7 +21,7 @@
 #include "parevm/rpc.h"
 
 static node *the_node;
-static const char *names[256];
+static const char *names[1024];
 static size_t n_names;
 static char store_dir[] = "/tmp/parevm-fuzz-node-XXXXXX";
 static char tx_hash[67], block_hash[67], contract[43], sender[43], block_number[8];
@@ -100,10 +101,10 @@ static void set_up(void) {
     json_decref(call("eth_sendTransaction", p));
 
     const rpc_methods *m = node_methods(the_node), *auth = node_auth_methods(the_node);
-    for (size_t i = 0; i < rpc_methods_count(m) && n_names < 256; i++)
+    for (size_t i = 0; i < rpc_methods_count(m) && n_names < sizeof names / sizeof names[0]; i++)
         if (kept(rpc_methods_name(m, i))) names[n_names++] = rpc_methods_name(m, i);
     /* and the authenticated port's own (the Engine API) */
-    for (size_t i = 0; i < rpc_methods_count(auth) && n_names < 256; i++) {
+    for (size_t i = 0; i < rpc_methods_count(auth) && n_names < sizeof names / sizeof names[0]; i++) {
         const char *name = rpc_methods_name(auth, i);
         if (kept(name) && !rpc_methods_has(m, name)) names[n_names++] = name;
     }
@@ -138,9 +139,9 @@ static char *expand(const uint8_t *data, size_t size) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!the_node) set_up();
-    if (size < 1 || size > 4096) return 0;
-    const char *method = names[data[0] % n_names];
-    char *text = expand(data + 1, size - 1);
+    if (size < 2 || size > 4096) return 0;
+    const char *method = names[(data[0] | (size_t)data[1] << 8) % n_names];
+    char *text = expand(data + 2, size - 2);
     json_t *params = json_loads(text, JSON_DECODE_ANY, NULL);
     free(text);
     if (!params) return 0;

@@ -260,6 +260,269 @@ static void check_parity_traces(node *n, const json_t *fb, const json_t *b, cons
     json_decref(all);
 }
 
+/* ---- Otterscan's ots_* against the node's other methods ------------------------------- */
+
+static void ots_fail(const char *what, const char *detail, const json_t *got) {
+    char *d = got ? json_dumps(got, JSON_COMPACT) : NULL;
+    fprintf(stderr, "  %s: %s%s%.300s\n", what, detail, d ? ": " : "", d ? d : "");
+    free(d);
+    mismatches++;
+}
+
+static json_t *callf(node *n, const char *method, const char *fmt, const char *a, const char *b) {
+    char p[512];
+    snprintf(p, sizeof p, fmt, a, b);
+    return call(n, method, p);
+}
+
+static bool hex_is(const json_t *v, uint64_t want) {
+    uint64_t got;
+    return json_is_string(v) && hex_to_u64(json_string_value(v), &got) && got == want;
+}
+
+static const char *upper(const char *s, char *buf, size_t cap) {
+    size_t i = 0;
+    for (; s && s[i] && i + 1 < cap; i++) buf[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+    buf[i] = 0;
+    return buf;
+}
+
+/* ots_traceTransaction's entries are trace_transaction's frames: type,
+ * depth (the trace address' length), sender and target. */
+static void check_ots_trace(const json_t *parity, const json_t *ots, const char *what) {
+    compared++;
+    if (json_array_size(parity) != json_array_size(ots)) return ots_fail(what, "ots trace length", ots);
+    for (size_t k = 0; k < json_array_size(ots); k++) {
+        const json_t *t = json_array_get(parity, k), *e = json_array_get(ots, k);
+        const json_t *a = json_object_get(t, "action"), *res = json_object_get(t, "result");
+        const char *type = json_string_value(json_object_get(t, "type"));
+        char want[32];
+        const json_t *from = json_object_get(a, "from"), *to = json_object_get(a, "to");
+        if (!strcmp(type, "create")) {
+            upper(json_string_value(json_object_get(a, "creationMethod")), want, sizeof want);
+            to = json_object_get(res, "address");
+        } else if (!strcmp(type, "suicide")) {
+            snprintf(want, sizeof want, "SELFDESTRUCT");
+            from = json_object_get(a, "address");
+            to = json_object_get(a, "refundAddress");
+        } else {
+            upper(json_string_value(json_object_get(a, "callType")), want, sizeof want);
+        }
+        if (strcmp(json_string_value(json_object_get(e, "type")), want) ||
+            json_integer_value(json_object_get(e, "depth")) !=
+                (json_int_t)json_array_size(json_object_get(t, "traceAddress")) ||
+            !json_equal(json_object_get(e, "from"), from) || (to && !json_equal(json_object_get(e, "to"), to)))
+            return ots_fail(what, "ots trace entry", e);
+    }
+}
+
+/* ots_getInternalOperations from the Parity frames, by anvil's rule: a
+ * frame that self-destructed gives type 1 (to its beneficiary), else a
+ * CALL moving value type 0, a creation 2 or 3. */
+static void check_ots_operations(const json_t *parity, const json_t *ops, const char *what) {
+    size_t k, i = 0;
+    const json_t *t;
+    compared++;
+    json_array_foreach(parity, k, t) {
+        const json_t *a = json_object_get(t, "action"), *res = json_object_get(t, "result");
+        const char *type = json_string_value(json_object_get(t, "type"));
+        if (!strcmp(type, "suicide")) continue;
+        const json_t *child = json_array_get(parity, k + 1), *sd = NULL;
+        size_t depth = json_array_size(json_object_get(t, "traceAddress"));
+        for (size_t j = k + 1; (child = json_array_get(parity, j)); j++) {
+            size_t d = json_array_size(json_object_get(child, "traceAddress"));
+            if (d <= depth) break;
+            if (d == depth + 1 && !strcmp(json_string_value(json_object_get(child, "type")), "suicide")) sd = child;
+        }
+        json_int_t want;
+        const json_t *to = json_object_get(a, "to"), *value = json_object_get(a, "value");
+        bool create = !strcmp(type, "create");
+        if (sd) {
+            want = 1;
+            to = json_object_get(json_object_get(sd, "action"), "refundAddress");
+            value = json_object_get(json_object_get(sd, "action"), "balance");
+        } else if (create) {
+            want = strcmp(json_string_value(json_object_get(a, "creationMethod")), "create2") ? 2 : 3;
+            to = json_object_get(res, "address");
+        } else if (!strcmp(json_string_value(json_object_get(a, "callType")), "call") &&
+                   strcmp(json_string_value(value), "0x0")) {
+            want = 0;
+        } else {
+            continue;
+        }
+        const json_t *op = json_array_get(ops, i++);
+        if (!op || json_integer_value(json_object_get(op, "type")) != want ||
+            (to && !json_equal(json_object_get(op, "to"), to)) || !json_equal(json_object_get(op, "value"), value) ||
+            (!sd && !json_equal(json_object_get(op, "from"), json_object_get(a, "from"))))
+            return ots_fail(what, "internal operation", op ? op : ops);
+    }
+    if (i != json_array_size(ops)) ots_fail(what, "internal operations count", ops);
+}
+
+static void check_ots_tx(node *n, const json_t *tx, const json_t *receipt, const char *what) {
+    const char *h = json_string_value(json_object_get(tx, "hash"));
+    const char *from = json_string_value(json_object_get(tx, "from"));
+    json_t *parity = callf(n, "trace_transaction", "[\"%s\"]", h, NULL);
+    json_t *ots = callf(n, "ots_traceTransaction", "[\"%s\"]", h, NULL);
+    check_ots_trace(parity, ots, what);
+    json_t *ops = callf(n, "ots_getInternalOperations", "[\"%s\"]", h, NULL);
+    check_ots_operations(parity, ops, what);
+    json_t *error = callf(n, "ots_getTransactionError", "[\"%s\"]", h, NULL);
+    bool ok = hex_is(json_object_get(receipt, "status"), 1) || !json_object_get(receipt, "status");
+    compared++;
+    if (!json_is_string(error) || (ok && strcmp(json_string_value(error), "0x")))
+        ots_fail(what, "transaction error", error);
+    /* the bisection over the sender's nonce finds it */
+    uint64_t nonce = 0;
+    hex_to_u64(json_string_value(json_object_get(tx, "nonce")), &nonce);
+    char num[32];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)nonce);
+    json_t *by_nonce = callf(n, "ots_getTransactionBySenderAndNonce", "[\"%s\",%s]", from, num);
+    compared++;
+    if (!json_is_string(by_nonce) || strcasecmp(json_string_value(by_nonce), h))
+        ots_fail(what, "by sender and nonce", by_nonce);
+    /* a contract it created (and still there) names it as its creator */
+    const char *created = json_string_value(json_object_get(receipt, "contractAddress"));
+    if (created && ok) {
+        json_t *code = callf(n, "eth_getCode", "[\"%s\",\"latest\"]", created, NULL);
+        json_t *has = callf(n, "ots_hasCode", "[\"%s\",\"latest\"]", created, NULL);
+        json_t *creator = callf(n, "ots_getContractCreator", "[\"%s\"]", created, NULL);
+        bool live = json_is_string(code) && strcmp(json_string_value(code), "0x");
+        compared++;
+        if (!json_is_boolean(has) || json_is_true(has) != live) ots_fail(what, "hasCode", has);
+        if (live && (!json_is_object(creator) || strcasecmp(json_string_value(json_object_get(creator, "hash")), h) ||
+                     strcasecmp(json_string_value(json_object_get(creator, "creator")), from)))
+            ots_fail(what, "contract creator", creator);
+        json_decref(code);
+        json_decref(has);
+        json_decref(creator);
+    }
+    json_decref(parity);
+    json_decref(ots);
+    json_decref(ops);
+    json_decref(error);
+    json_decref(by_nonce);
+}
+
+/* ots_getBlockDetails(ByHash) and ots_getBlockTransactions against
+ * eth_getBlockByHash and the receipts: the same fields, the issuance by
+ * the rewards' formula (5 ether in these pre-Merge chains, 1/32 more per
+ * ommer; an ommer (8 + its number - number) / 8 of it), the fees. */
+static void check_otterscan(node *n, const json_t *fb, const json_t *b, const char *what) {
+    const json_t *fh = json_object_get(fb, "blockHeader"), *fu = json_object_get(fb, "uncleHeaders");
+    const char *number = json_string_value(json_object_get(b, "number"));
+    const char *hash = json_string_value(json_object_get(b, "hash"));
+    const json_t *txs = json_object_get(b, "transactions");
+    json_t *details = callf(n, "ots_getBlockDetails", "[\"%s\"]", number, NULL);
+    json_t *by_hash = callf(n, "ots_getBlockDetailsByHash", "[\"%s\"]", hash, NULL);
+    compared++;
+    if (!json_equal(details, by_hash)) ots_fail(what, "details by hash differ", by_hash);
+    json_t *slim = json_deep_copy(b);
+    json_object_del(slim, "transactions");
+    json_object_set_new(slim, "transactionCount", json_integer((json_int_t)json_array_size(txs)));
+    if (!json_equal(json_object_get(details, "block"), slim)) ots_fail(what, "details' block", details);
+    json_decref(slim);
+    uint64_t difficulty = 0, num = 0;
+    hex_to_u64(json_string_value(json_object_get(fh, "difficulty")), &difficulty);
+    hex_to_u64(number, &num);
+    const uint64_t base = 5000000000000000000ULL;
+    uint64_t block_reward = difficulty ? base + base / 32 * json_array_size(fu) : 0, uncles = 0;
+    for (size_t i = 0; difficulty && i < json_array_size(fu); i++) {
+        uint64_t un = 0;
+        hex_to_u64(json_string_value(json_object_get(json_array_get(fu, i), "number")), &un);
+        uncles += (8 + un - num) * (base / 8);
+    }
+    const json_t *iss = json_object_get(details, "issuance");
+    if (!hex_is(json_object_get(iss, "blockReward"), block_reward) || !hex_is(json_object_get(iss, "uncleReward"), uncles) ||
+        !hex_is(json_object_get(iss, "issuance"), block_reward + uncles))
+        ots_fail(what, "issuance", iss);
+    json_t *page = callf(n, "ots_getBlockTransactions", "[\"%s\",0,1000]", number, NULL);
+    const json_t *full = json_object_get(page, "fullblock"), *receipts = json_object_get(page, "receipts");
+    if (json_array_size(json_object_get(full, "transactions")) != json_array_size(txs) ||
+        json_array_size(receipts) != json_array_size(txs) ||
+        !json_equal(json_object_get(full, "transactionCount"), json_object_get(json_object_get(details, "block"), "transactionCount")))
+        ots_fail(what, "block transactions", page);
+    u256 fees = U256_ZERO;
+    for (size_t i = 0; i < json_array_size(txs); i++) {
+        const json_t *tx = json_array_get(txs, i);
+        char w[300];
+        snprintf(w, sizeof w, "%s tx %zu", what, i);
+        json_t *r = callf(n, "eth_getTransactionReceipt", "[\"%s\"]", json_string_value(json_object_get(tx, "hash")), NULL);
+        u256 used, price;
+        if (eh_num(json_object_get(r, "gasUsed"), &used) && eh_num(json_object_get(r, "effectiveGasPrice"), &price)) {
+            u256 fee = u256_mul(&used, &price);
+            fees = u256_add(&fees, &fee);
+        }
+        json_t *want = json_deep_copy(r);
+        json_object_set_new(want, "logs", json_null());
+        json_object_set_new(want, "logsBloom", json_null());
+        json_object_set(want, "timestamp", json_object_get(b, "timestamp"));
+        if (!json_equal(json_array_get(receipts, i), want)) ots_fail(w, "page receipt", json_array_get(receipts, i));
+        json_t *cut = json_deep_copy(tx);
+        const char *input = json_string_value(json_object_get(cut, "input"));
+        if (input && strlen(input) > 10) json_object_set_new(cut, "input", json_stringn(input, 10));
+        if (!json_equal(json_array_get(json_object_get(full, "transactions"), i), cut)) ots_fail(w, "page transaction", cut);
+        json_decref(cut);
+        json_decref(want);
+        check_ots_tx(n, tx, r, w);
+        json_decref(r);
+    }
+    u256 got;
+    if (!eh_num(json_object_get(details, "totalFees"), &got) || !u256_eq(&got, &fees))
+        ots_fail(what, "totalFees", details);
+    json_decref(page);
+    json_decref(details);
+    json_decref(by_hash);
+}
+
+/* A search over the whole chain for the first transaction's sender: every
+ * transaction it sent, newest first, the same both ways. */
+static void check_ots_search(node *n) {
+    json_t *head = call(n, "eth_getBlockByNumber", "[\"latest\",true]");
+    uint64_t top = 0;
+    hex_to_u64(json_string_value(json_object_get(head, "number")), &top);
+    json_decref(head);
+    const char *sender = NULL;
+    size_t sent = 0;
+    char sbuf[43] = "";
+    for (uint64_t b = 1; b <= top; b++) {
+        char num[32];
+        snprintf(num, sizeof num, "[\"0x%llx\",true]", (unsigned long long)b);
+        json_t *blk = call(n, "eth_getBlockByNumber", num);
+        size_t i;
+        json_t *tx;
+        json_array_foreach(json_object_get(blk, "transactions"), i, tx) {
+            const char *f = json_string_value(json_object_get(tx, "from"));
+            if (!sender && f) sender = strcpy(sbuf, f);
+            if (sender && !strcasecmp(f, sender)) sent++;
+        }
+        json_decref(blk);
+    }
+    if (!sender) return;
+    json_t *before = callf(n, "ots_searchTransactionsBefore", "[\"%s\",0,100000]", sender, NULL);
+    json_t *after = callf(n, "ots_searchTransactionsAfter", "[\"%s\",0,100000]", sender, NULL);
+    compared++;
+    if (!json_equal(json_object_get(before, "txs"), json_object_get(after, "txs")) ||
+        !json_is_true(json_object_get(before, "firstPage")) || !json_is_true(json_object_get(before, "lastPage")) ||
+        !json_is_true(json_object_get(after, "firstPage")) || !json_is_true(json_object_get(after, "lastPage")))
+        ots_fail("search", "before and after differ", after);
+    size_t mine = 0, i;
+    uint64_t last_b = UINT64_MAX, last_i = UINT64_MAX;
+    json_t *tx;
+    json_array_foreach(json_object_get(before, "txs"), i, tx) {
+        uint64_t bn = 0, ti = 0;
+        hex_to_u64(json_string_value(json_object_get(tx, "blockNumber")), &bn);
+        hex_to_u64(json_string_value(json_object_get(tx, "transactionIndex")), &ti);
+        if (bn > last_b || (bn == last_b && ti >= last_i)) ots_fail("search", "not newest first", tx);
+        last_b = bn;
+        last_i = ti;
+        mine += !strcasecmp(json_string_value(json_object_get(tx, "from")), sender);
+    }
+    if (mine != sent) ots_fail("search", "misses some of the sender's transactions", before);
+    json_decref(before);
+    json_decref(after);
+}
+
 static void check_block(node *n, const json_t *fb, const char *test) {
     const json_t *fh = json_object_get(fb, "blockHeader");
     char what[256], p[128];
@@ -304,6 +567,7 @@ static void check_block(node *n, const json_t *fb, const char *test) {
     check_uncles(n, fu, b, what);
     check_parity_traces(n, fb, b, what);
     check_receipts(n, b, what);
+    check_otterscan(n, fb, b, what);
     json_decref(b);
 }
 
@@ -384,6 +648,7 @@ static void run_fixture(const char *rel, const char *name) {
         const json_t *blocks = json_object_get(t, "blocks");
         for (size_t i = 0; i < json_array_size(blocks); i++) check_block(n, json_array_get(blocks, i), name);
         check_post_state(n, json_object_get(t, "postState"), name);
+        check_ots_search(n);
         json_t *head = call(n, "eth_getBlockByNumber", "[\"latest\",false]");
         CHECK(head && !strcasecmp(json_string_value(json_object_get(head, "hash")),
                                   json_string_value(json_object_get(t, "lastblockhash"))));

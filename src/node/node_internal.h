@@ -114,6 +114,7 @@ void node_register_trace(node *n, rpc_methods *m);  /* rpc_trace.c: debug_traceT
 void node_register_call_many(node *n, rpc_methods *m); /* rpc_call_many.c: eth_callMany, debug_traceCallMany (reth's) */
 void node_register_call_bundle(node *n, rpc_methods *m); /* rpc_call_bundle.c: eth_callBundle (Flashbots', as reth) */
 void node_register_parity_trace(node *n, rpc_methods *m); /* rpc_parity_trace.c: trace_* (Parity's, as reth) */
+void node_register_otterscan(node *n, rpc_methods *m); /* rpc_otterscan.c: ots_*, erigon_getHeaderByNumber */
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
 void node_register_dev_chain(node *n, rpc_methods *m); /* rpc_dev_chain.c: anvil_nodeInfo, anvil_metadata, evm_setTime, anvil_rollback, anvil_reorg */
 void node_register_dev_erc20(node *n, rpc_methods *m); /* rpc_dev_erc20.c: anvil_dealERC20, anvil_setERC20Allowance */
@@ -267,6 +268,17 @@ bool node_trace_mined(node *n, const bytes32 *txh, const trace_config *cfg, bool
  * NODE_LOAD_LOGS (then hashed at the first call for i: a block of many
  * transactions with one matching log hashes one). */
 const bytes32 *node_block_tx_hash(node_block *b, size_t i);
+/* rpc_parity_trace.c: replays block (number, hash) under cfg; *out is
+ * trace_block's [{"txHash", "result"}...] ([] for the genesis); rewards
+ * (may be NULL) gets reth's reward traces of a block before the Merge. */
+bool node_trace_block_replay(node *n, node_read *r, uint64_t number, const bytes32 *hash, const trace_config *cfg,
+                             json_t *rewards, json_t **out, rpc_error *err);
+/* rpc_blocks.c: the mined transaction of sender a with this nonce, found by
+ * bisection over the history of a's nonce: its block loaded (with senders)
+ * into nb and its index; *found false (nothing loaded) when no transaction
+ * used that nonce (an EIP-7702 authorization did, or none yet). */
+bool node_mined_by_sender_nonce(node_read *r, const address *a, uint64_t nonce, node_block *nb, size_t *index,
+                                bool *found, rpc_error *err);
 /* Recovers (or finds in the node's cache) the sender of tx. */
 bool node_tx_sender(node *n, transaction *tx, fork_id fork);
 
@@ -293,8 +305,13 @@ typedef struct {
 } node_tx_place;
 
 json_t *node_json_tx(const transaction *tx, const node_tx_place *where);
+/* Where transaction i of a loaded block sits (rpc_blocks.c). */
+node_tx_place node_tx_place_at(const node_block *nb, size_t i);
 /* The block: transaction hashes, or full transactions (senders known). */
 json_t *node_json_block(const node_block *b, bool full);
+/* The header as geth's RPCMarshalHeader: node_json_block's object without
+ * size, transactions, uncles and withdrawals. */
+json_t *node_json_header(const node_block *b);
 /* Receipt i of a block loaded with NODE_LOAD_RECEIPTS | NODE_LOAD_SENDERS
  * (log indexes are block-wide). */
 json_t *node_json_receipt(const node_block *b, size_t i);

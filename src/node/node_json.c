@@ -155,6 +155,13 @@ json_t *node_json_block(const node_block *nb, bool full) {
     return o;
 }
 
+json_t *node_json_header(const node_block *nb) {
+    json_t *o = node_json_block(nb, false);
+    static const char *const body[] = {"size", "transactions", "uncles", "withdrawals"};
+    for (size_t i = 0; i < sizeof body / sizeof body[0]; i++) json_object_del(o, body[i]);
+    return o;
+}
+
 json_t *node_json_log(const node_block *nb, size_t i, size_t k) {
     const node_log *l = &nb->logs[k];
     json_t *o = new_object(), *topics = new_array();

@@ -70,10 +70,7 @@ static bool get_header(node *n, const json_t *params, bool by_hash, json_t **res
     bool found;
     bool ok = load_arg(&r, params, 0, by_hash, 0, &nb, &found, err);
     if (ok && found) {
-        json_t *o = node_json_block(&nb, false);
-        static const char *const body[] = {"size", "transactions", "uncles", "withdrawals"};
-        for (size_t i = 0; i < sizeof body / sizeof body[0]; i++) json_object_del(o, body[i]);
-        *result = o;
+        *result = node_json_header(&nb);
         node_block_free(&nb);
     }
     node_read_close(&r);
@@ -142,7 +139,7 @@ static json_t *ommer_json(const block_header *h) {
     return node_json_block(&u, false);
 }
 
-static node_tx_place place_of(const node_block *nb, size_t i) {
+node_tx_place node_tx_place_at(const node_block *nb, size_t i) {
     const block_header *h = &nb->b.header;
     return (node_tx_place){nb->hash, nb->number, h->timestamp, i, h->has_base_fee, h->base_fee};
 }
@@ -152,7 +149,7 @@ typedef json_t *(*pick_fn)(const node_block *nb, uint64_t index);
 
 static json_t *pick_tx(const node_block *nb, uint64_t index) {
     if (index >= nb->b.n_txs) return NULL;
-    node_tx_place at = place_of(nb, index);
+    node_tx_place at = node_tx_place_at(nb, index);
     return node_json_tx(&nb->b.txs[index], &at);
 }
 
@@ -279,6 +276,29 @@ static bool block_of_nonce(node_read *r, const address *a, uint64_t nonce, uint6
     return true;
 }
 
+bool node_mined_by_sender_nonce(node_read *r, const address *a, uint64_t nonce, node_block *nb, size_t *index,
+                                bool *found, rpc_error *err) {
+    uint64_t number;
+    bool mined = false;
+    *found = false;
+    if (!r->has_head) return true;
+    if (!block_of_nonce(r, a, nonce, &number, &mined, err)) return false;
+    if (!mined) return true;
+    bytes32 hash;
+    const char *why = db_canonical_hash(r->snap, number, &hash);
+    if (!why) why = node_block_load(r, number, &hash, NODE_LOAD_SENDERS, nb);
+    if (why) return store_error(err, why);
+    for (size_t i = 0; i < nb->b.n_txs; i++) {
+        const transaction *tx = &nb->b.txs[i];
+        if (tx->nonce != nonce || !address_eq(&tx->sender, a)) continue;
+        *index = i;
+        *found = true;
+        return true;
+    }
+    node_block_free(nb);
+    return true;
+}
+
 /* eth_getTransactionBySenderAndNonce(sender, nonce): a mined transaction, or
  * one in the pool; null when the nonce was used by none (an EIP-7702
  * authorization, a contract's creation) or is not used yet. */
@@ -292,23 +312,15 @@ static bool tx_by_sender_and_nonce(void *ctx, const json_t *params, json_t **res
     if ((why = rpc_parse_u64(rpc_arg(params, 1), &nonce))) return rpc_error_invalid_param(err, 1, why);
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
-    uint64_t number;
-    bool mined = false, ok = !r.has_head || block_of_nonce(&r, &a, nonce, &number, &mined, err);
-    bytes32 hash;
     node_block nb;
-    if (ok && mined && (why = db_canonical_hash(r.snap, number, &hash)) == NULL &&
-        (why = node_block_load(&r, number, &hash, NODE_LOAD_SENDERS, &nb)) == NULL) {
-        for (size_t i = 0; i < nb.b.n_txs && !*result; i++) {
-            const transaction *tx = &nb.b.txs[i];
-            if (tx->nonce != nonce || !address_eq(&tx->sender, &a)) continue;
-            node_tx_place at = place_of(&nb, i);
-            *result = node_json_tx(tx, &at);
-        }
-        node_block_free(&nb);
-    }
-    if (ok && mined && why) ok = store_error(err, why);
+    size_t index;
+    bool found, ok = node_mined_by_sender_nonce(&r, &a, nonce, &nb, &index, &found, err);
     node_read_close(&r);
-    if (ok && !mined) {
+    if (ok && found) {
+        node_tx_place at = node_tx_place_at(&nb, index);
+        *result = node_json_tx(&nb.b.txs[index], &at);
+        node_block_free(&nb);
+    } else if (ok) {
         pool_nonce_search q = {nonce, NULL};
         txpool_each(n->pool, &a, pool_tx_with_nonce, &q);
         *result = q.found;
@@ -335,7 +347,7 @@ static bool tx_by_hash(void *ctx, const json_t *params, json_t **result, rpc_err
     node_read_close(&r);
     if (!ok) return false;
     if (found) {
-        node_tx_place at = place_of(&nb, index);
+        node_tx_place at = node_tx_place_at(&nb, index);
         *result = node_json_tx(&nb.b.txs[index], &at);
         node_block_free(&nb);
         return true;

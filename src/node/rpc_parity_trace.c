@@ -173,11 +173,8 @@ static void add_rewards(json_t *out, const block *b, const block_rules *rules) {
     }
 }
 
-/* Replays the block (number, hash) under cfg: *out is trace_block's
- * [{"txHash", "result"}...]; *b_out (may be NULL) gets the block's header
- * fields needed for rewards. Genesis has no transactions: []. */
-static bool replay_block(node *n, node_read *r, uint64_t number, const bytes32 *hash, const trace_config *cfg,
-                         json_t *rewards, json_t **out, rpc_error *err) {
+bool node_trace_block_replay(node *n, node_read *r, uint64_t number, const bytes32 *hash, const trace_config *cfg,
+                             json_t *rewards, json_t **out, rpc_error *err) {
     if (number == 0) {
         *out = json_array();
         return true;
@@ -215,7 +212,7 @@ static bool trace_block_method(void *ctx, const json_t *params, json_t **result,
         *result = json_null();
     } else if (ok) {
         json_t *rewards = json_array(), *per_tx;
-        ok = replay_block(n, &r, number, &hash, &cfg, rewards, &per_tx, err);
+        ok = node_trace_block_replay(n, &r, number, &hash, &cfg, rewards, &per_tx, err);
         if (ok) {
             json_t *all = json_array();
             size_t i;
@@ -246,7 +243,7 @@ static bool trace_replay_block_method(void *ctx, const json_t *params, json_t **
         *result = json_null();
     } else if (ok) {
         json_t *per_tx;
-        ok = replay_block(n, &r, number, &hash, &cfg, NULL, &per_tx, err);
+        ok = node_trace_block_replay(n, &r, number, &hash, &cfg, NULL, &per_tx, err);
         if (ok) {
             json_t *all = json_array();
             size_t i;
@@ -385,7 +382,7 @@ static bool filter_matches(const trace_filter *f, const json_t *t) {
 static bool filter_block(node *n, node_read *r, const trace_filter *f, const trace_config *cfg, uint64_t number,
                          const bytes32 *hash, json_t *txs, json_t *rewards, rpc_error *err) {
     json_t *per_tx, *rw = json_array();
-    if (!replay_block(n, r, number, hash, cfg, rw, &per_tx, err)) {
+    if (!node_trace_block_replay(n, r, number, hash, cfg, rw, &per_tx, err)) {
         json_decref(rw);
         return false;
     }

@@ -115,3 +115,34 @@ contract Doomed {
 
     receive() external payable {}
 }
+
+/// Value sent on inside a transaction, contracts created by CREATE and
+/// CREATE2, and a reverted inner transfer: what Otterscan's internal
+/// operations and trace list show.
+contract Factory {
+    function forward(address payable to, uint256 keep) external payable {
+        (bool ok, ) = to.call{value: msg.value - keep}("");
+        require(ok, "factory: forward failed");
+    }
+
+    function make(bytes32 salt, address payable beneficiary) external payable returns (address) {
+        return address(new Doomed{salt: salt, value: msg.value}(beneficiary, false));
+    }
+
+    function spawn(address payable beneficiary) external payable returns (address) {
+        return address(new Doomed{value: msg.value}(beneficiary, true));
+    }
+
+    function peek(address target) external payable returns (uint256 a, uint256 b) {
+        (, bytes memory x) = target.staticcall(abi.encodeWithSignature("counter()"));
+        (, bytes memory y) = target.delegatecall(abi.encodeWithSignature("counter()"));
+        a = x.length;
+        b = y.length;
+    }
+
+    function failing(address payable to) external payable {
+        (bool ok, ) = to.call{value: 1}("");
+        ok;
+        revert("factory: no");
+    }
+}

@@ -53,7 +53,7 @@ const hex = (n) => '0x' + BigInt(n).toString(16);
 const debug = process.env.DIFF_DEBUG ? (...a) => console.log('..', ...a) : () => {};
 
 run(async () => {
-  const { Token, Misc, Doomed } = compile(opt.tools);
+  const { Token, Misc, Doomed, Factory } = compile(opt.tools);
   const common = ['--dev.time', String(T0), '--dev.gaslimit', '30000000'];
   const P = await startParevm(opt.parevm, common);
   const A = await startAnvil(opt.tools, ['--hardfork', 'osaka', '--chain-id', '31337', '--timestamp', String(T0),
@@ -115,7 +115,22 @@ run(async () => {
   const deployData = (c, a = []) => viem.encodeDeployData({ abi: c.abi, bytecode: c.bytecode, args: a });
 
   // Sends raws to both, mines one block at time + dt on both, compares.
-  let parityChecks = 0;
+  let parityChecks = 0, otsChecks = 0;
+  // An Otterscan answer without what differs for reasons above (hashes,
+  // roots, sizes, mixHash; anvil's blobGasPrice; anvil keeps the logs in
+  // ots_getBlockTransactions' receipts, the specification and reth null
+  // them; anvil's blob transactions carry their sidecar) and with keys
+  // sorted.
+  const OTS_SKIP = new Set(['blobs', 'commitments', 'proofs', 'cellProofs', 'hash', 'blockHash', 'parentHash', 'stateRoot', 'mixHash', 'size', 'extraData', 'totalDifficulty',
+                            'requestsHash', 'parentBeaconBlockRoot', 'transactionsRoot', 'receiptsRoot', 'logs', 'logsBloom']);
+  const otsNorm = (v) => {
+    if (Array.isArray(v)) return v.map(otsNorm);
+    if (!v || typeof v !== 'object') return v;
+    const out = {};
+    for (const k of Object.keys(v).sort())
+      if (!OTS_SKIP.has(k) && !(k === 'blobGasPrice' && v.type !== '0x3')) out[k] = otsNorm(v[k]);
+    return out;
+  };
   const block = async (what, raws, dt = 12, skip = []) => {
     const hashes = [];
     debug(what, 'sending', raws.length);
@@ -169,6 +184,22 @@ run(async () => {
       const [tp, ta] = await both('trace_transaction', [h]);
       eq(JSON.stringify(unhash(tp)), JSON.stringify(unhash(ta)), `${what}: trace_transaction of ${h.slice(0, 10)}`);
       parityChecks++;
+    }
+    // Otterscan's views of each transaction (anvil lists only the calls in
+    // ots_traceTransaction; parevm the creations and self-destructs too)
+    for (const h of hashes) {
+      const [op, oa] = await both('ots_getInternalOperations', [h]);
+      eq(op, oa, `${what}: ots_getInternalOperations of ${h.slice(0, 10)}`);
+      const [tp, ta] = await both('ots_traceTransaction', [h]);
+      eq((tp || []).filter((e) => !/^(CREATE|SELFDESTRUCT)/.test(e.type)), ta, `${what}: ots_traceTransaction's calls of ${h.slice(0, 10)}`);
+      const [ep, ea] = await both('ots_getTransactionError', [h]);
+      eq(ep, ea, `${what}: ots_getTransactionError of ${h.slice(0, 10)}`);
+      otsChecks += 3;
+    }
+    for (const [m, p] of [['ots_getBlockDetails', [number]], ['ots_getBlockTransactions', [number, 0, 500]]]) {
+      const [op, oa] = await both(m, p);
+      eq(otsNorm(op), otsNorm(oa), `${what}: ${m} ${number}`);
+      otsChecks++;
     }
     const [bp, ba] = await both('trace_block', [hex(number)]);
     eq(JSON.stringify(unhash(bp)), JSON.stringify(unhash(ba)), `${what}: trace_block ${number}`);
@@ -323,7 +354,60 @@ run(async () => {
     await block('after a set base fee', [await tx(bob, { to: owner.address, value: 7n, gas: 21000n })]);
   }
 
-  // 10. Parity's trace_filter over the whole chain, against anvil's; then
+  // 10. Otterscan: value sent on inside a transaction, CREATE and CREATE2
+  // (later one that collides), a contract that self-destructs as it is
+  // created, a reverted inner transfer, static and delegate calls (each
+  // transaction's views compared in block() as everywhere above); then the
+  // address searches, the creator, the lookup by sender and nonce, hasCode.
+  // Searches: the same transactions and page flags (anvil orders a block's
+  // transactions oldest first in ots_searchTransactionsAfter, parevm newest
+  // first as the specification: checked here)
+  {
+    const [fd] = await block('ots: factory', [await tx(owner, { data: deployData(Factory), gas: 2000000n })]);
+    const factory = (await rpc(P.url, 'eth_getTransactionReceipt', [fd])).contractAddress;
+    const F = (fn, a, extra = {}) => ({ to: factory, data: data(Factory, fn, a), gas: 600000n, ...extra });
+    const salt = '0x' + '5a'.repeat(32);
+    const hs = await block('ots: factory calls', [
+      await tx(alice, F('forward', [bob.address, 5n], { value: 100n })),
+      await tx(alice, F('make', [salt, carol.address], { value: 7n })),
+      await tx(bob, F('spawn', [dave.address], { value: 9n })),
+      await tx(carol, F('failing', [dave.address], { value: 9n })),
+      await tx(dave, F('peek', [misc], { value: 5n })),
+      await tx(bob, F('forward', [carol.address, 200n], { value: 100n })),
+    ]);
+    await block('ots: CREATE2 collision', [await tx(alice, F('make', [salt, carol.address], { value: 7n }))]);
+    const made = (await rpc(P.url, 'trace_transaction', [hs[1]])).find((t) => t.type === 'create').result.address;
+    const [ip] = await both('ots_getInternalOperations', [hs[2]]);
+    eq(ip.map((o) => o.type), [0, 1], 'ots: a contract destroyed as it is created shows as its self-destruct');
+    const searchKey = (r) => (r && r.txs ? { hashes: r.txs.map((t) => t.hash).sort(), receipts: otsNorm(r.receipts.slice().sort((a, b) => (a.transactionHash < b.transactionHash ? -1 : 1))),
+                                            firstPage: r.firstPage, lastPage: r.lastPage } : r);
+    const newestFirst = (r) => r.txs.every((t, i) => !i || BigInt(t.blockNumber) < BigInt(r.txs[i - 1].blockNumber) ||
+      (t.blockNumber === r.txs[i - 1].blockNumber && BigInt(t.transactionIndex) < BigInt(r.txs[i - 1].transactionIndex)));
+    for (const [m, p] of [['ots_searchTransactionsBefore', [factory, 0, 2]], ['ots_searchTransactionsAfter', [factory, 0, 100]],
+                          ['ots_searchTransactionsBefore', [bob.address, number - 1, 3]], ['ots_searchTransactionsAfter', [owner.address, 0, 5]],
+                          ['ots_searchTransactionsAfter', [alice.address, 3, 4]], ['ots_searchTransactionsBefore', [made, 0, 10]],
+                          ['ots_searchTransactionsBefore', [fresh, 0, 100]]]) {
+      const [sp, sa] = await both(m, p);
+      eq(searchKey(sp), searchKey(sa), `${m}(${p.join(', ')})`);
+      check(sp && sp.txs && sp.txs.length && newestFirst(sp), `${m}(${p.join(', ')}): found something, newest first`);
+      otsChecks++;
+    }
+    for (const [m, p] of [['ots_getContractCreator', [factory]], ['ots_getContractCreator', [made]], ['ots_getContractCreator', [alice.address]],
+                          ['ots_getContractCreator', [token]], ['ots_getTransactionBySenderAndNonce', [alice.address, 0]],
+                          ['ots_getTransactionBySenderAndNonce', [bob.address, '0x2']], ['ots_getTransactionBySenderAndNonce', [dave.address, 999]],
+                          ['ots_hasCode', [factory, 'latest']], ['ots_hasCode', [made, hex(number - 2)]], ['ots_hasCode', [bob.address, 'latest']],
+                          ['ots_getApiLevel', []], ['ots_getBlockDetails', ['latest']], ['ots_getBlockTransactions', [number - 1, 1, 4]]]) {
+      const [vp, va] = await both(m, p);
+      eq(m === 'ots_getBlockTransactions' ? otsNorm({ ...vp, fullblock: { ...vp.fullblock, transactionCount: 0 } }) : otsNorm(vp),
+         m === 'ots_getBlockTransactions' ? otsNorm({ ...va, fullblock: { ...va.fullblock, transactionCount: 0 } }) : otsNorm(va), `${m}(${p.join(', ')})`);
+      otsChecks++;
+    }
+    const [hp, ha] = await both('erigon_getHeaderByNumber', [number]);
+    for (const f of ['number', 'timestamp', 'gasUsed', 'gasLimit', 'baseFeePerGas', 'miner', 'logsBloom'])
+      eq(hp[f], ha[f], `erigon_getHeaderByNumber: ${f}`);
+  }
+
+  // 11. Parity's trace_filter over the whole chain, against anvil's; then
   // the trace_* methods anvil does not serve, against the mined chain
   {
     const head = hex(number);
@@ -403,7 +487,7 @@ run(async () => {
     number++;
   }
 
-  // 11. state dumps cross over: anvil loads parevm's anvil_dumpState and
+  // 12. state dumps cross over: anvil loads parevm's anvil_dumpState and
   // parevm loads anvil's (gzip'd JSON both ways); an account set on one side
   // shows on the other with its code and storage
   {
@@ -424,7 +508,7 @@ run(async () => {
     }
   }
 
-  // 12. viem's test-client controls, called on both (after the chain
+  // 13. viem's test-client controls, called on both (after the chain
   // comparisons: an unsigned transaction's stand-in signature is each
   // node's own, so its block would differ): anvil_setMinGasPrice refused
   // alike (the chain has EIP-1559), anvil_addBalance, and an unsigned
@@ -457,7 +541,7 @@ run(async () => {
     eq([np && np.code, np && np.message], [na && na.code, na && na.message], 'eth_sendUnsignedTransaction without from: the same refusal');
   }
 
-  // 13. anvil's methods about the node and the chain as a whole, on both:
+  // 14. anvil's methods about the node and the chain as a whole, on both:
   // anvil_nodeInfo and anvil_metadata (the fields that do not depend on
   // the genesis), evm_setTime (its answer and the next block's time),
   // evm_mine_detailed (each transaction's output and revertReason: a
@@ -573,7 +657,7 @@ run(async () => {
     eq([mp1 && mp1.code, ma1 && ma1.code], [-32602, -32602], 'anvil_reorg without its pairs: refused by both');
   }
 
-  // 14. the smaller methods, on both: anvil_getGenesisTime,
+  // 15. the smaller methods, on both: anvil_getGenesisTime,
   // eth_getRawTransactionByBlock*AndIndex, debug_codeByHash,
   // eth_fillTransaction (the same unsigned transaction), the pool's
   // anvil_removePoolTransactions and anvil_dropAllTransactions, and the
@@ -628,7 +712,7 @@ run(async () => {
     }
   }
 
-  // 15. anvil's ERC-20 edits, on both: the slot balanceOf / allowance
+  // 16. anvil's ERC-20 edits, on both: the slot balanceOf / allowance
   // reads found and set (the token's storage the same after), and the
   // refusal for a contract that is no token
   {
@@ -650,6 +734,6 @@ run(async () => {
 
   if (stateRoots) notes.push(`state roots differ in ${stateRoots} of ${number} blocks (the genesis states differ)`);
   for (const n of notes) console.log(`NOTE ${n}`);
-  console.log(`compared ${number} blocks, ${touched.size} touched accounts, ${parityChecks} trace_* answers`);
+  console.log(`compared ${number} blocks, ${touched.size} touched accounts, ${parityChecks} trace_* answers, ${otsChecks} ots_* answers`);
   await stopParevm(P);
 }, 540000);

@@ -301,6 +301,30 @@ run(async () => {
     ['debug_accountRange', ['latest', 'zz', 1, true, true, false]],
     ['debug_accountRange', ['latest', '0x', 1, 'yes', true, false]],
     ['debug_dumpBlock', [{}]],
+    ['ots_getApiLevel', [1]],
+    ['ots_getHeaderByNumber', ['soon']],
+    ['erigon_getHeaderByNumber', [-1]],
+    ['ots_hasCode', ['0x12', 'latest']],
+    ['ots_hasCode', [A, 'yesterday']],
+    ['ots_hasCode', [A, -3]],
+    ['ots_traceTransaction', ['0x12']],
+    ['ots_traceTransaction', []],
+    ['ots_getInternalOperations', [7]],
+    ['ots_getTransactionError', ['0x' + '11'.repeat(31)]],
+    ['ots_getBlockDetails', ['first']],
+    ['ots_getBlockDetails', [1, 2]],
+    ['ots_getBlockDetailsByHash', ['0x1234']],
+    ['ots_getBlockTransactions', [1, -1, 5]],
+    ['ots_getBlockTransactions', [1, 0, 'ten']],
+    ['ots_getBlockTransactions', [1, 0]],
+    ['ots_searchTransactionsBefore', ['0x12', 0, 5]],
+    ['ots_searchTransactionsBefore', [A, 'soon', 5]],
+    ['ots_searchTransactionsAfter', [A, 0, -5]],
+    ['ots_searchTransactionsAfter', [A, 0]],
+    ['ots_getTransactionBySenderAndNonce', [A, 'one']],
+    ['ots_getTransactionBySenderAndNonce', ['0x12', 1]],
+    ['ots_getContractCreator', [17]],
+    ['ots_getContractCreator', [A, A]],
   ];
   for (const [m, p] of bad) {
     const e = await rpcError(U, m, p);
@@ -332,6 +356,11 @@ run(async () => {
     check(l && (l.code === -32000 || l.code === -32602), `eth_getLogs from ${n}: error`, l && l.message);
     const f = await rpcError(U, 'eth_feeHistory', ['0x2', n, []]);
     check(f && (f.code === -32000 || f.code === -32602), `eth_feeHistory at ${n}: error`, f && f.message);
+    eq(await rpc(U, 'ots_getHeaderByNumber', [n]), null, `ots_getHeaderByNumber(${n}): null`);
+    for (const [m, p] of [['ots_getBlockDetails', [n]], ['ots_getBlockTransactions', [n, 0, 10]]]) {
+      const e = await rpcError(U, m, p);
+      check(e && e.code === -32001, `${m} at ${n}: block not found (-32001)`, e && e.message);
+    }
     const h = await rpcError(U, 'debug_getRawHeader', [n]);
     check(h && h.code === -32000, `debug_getRawHeader at ${n}: error`, h && h.message);
   }
