@@ -287,10 +287,31 @@ static const char *upper(const char *s, char *buf, size_t cap) {
     return buf;
 }
 
-/* ots_traceTransaction's entries are trace_transaction's frames: type,
- * depth (the trace address' length), sender and target. */
-static void check_ots_trace(const json_t *parity, const json_t *ots, const char *what) {
+static void check_ots_frames(const json_t *parity, const json_t *ots, const char *what);
+
+/* A zero-value call to a precompile below the top (these chains' forks
+ * have 1 to 0x0a): Parity's traces leave it out, Otterscan's list has it. */
+static bool precompile_call(const json_t *e) {
+    const char *to = json_string_value(json_object_get(e, "to"));
+    uint64_t a = 0;
+    return json_integer_value(json_object_get(e, "depth")) > 0 && to && strlen(to) == 42 &&
+           !strncmp(to, "0x00000000000000000000000000000000000000", 40) && hex_to_u64(to, &a) && a >= 1 && a <= 0x0a &&
+           !strcmp(json_string_value(json_object_get(e, "value")), "0x0");
+}
+
+/* ots_traceTransaction's entries are trace_transaction's frames (and the
+ * precompile calls those leave out): type, depth (the trace address'
+ * length), sender and target. */
+static void check_ots_trace(const json_t *parity, const json_t *all, const char *what) {
     compared++;
+    json_t *ots = json_array();
+    for (size_t k = 0; k < json_array_size(all); k++)
+        if (!precompile_call(json_array_get(all, k))) json_array_append(ots, json_array_get(all, k));
+    check_ots_frames(parity, ots, what);
+    json_decref(ots);
+}
+
+static void check_ots_frames(const json_t *parity, const json_t *ots, const char *what) {
     if (json_array_size(parity) != json_array_size(ots)) return ots_fail(what, "ots trace length", ots);
     for (size_t k = 0; k < json_array_size(ots); k++) {
         const json_t *t = json_array_get(parity, k), *e = json_array_get(ots, k);

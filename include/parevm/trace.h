@@ -93,7 +93,9 @@ typedef enum {
 
 /* Otterscan's views of a transaction's frames, drawn from its Parity
  * trace (the frames trace_* reports, in its order, so that they agree with
- * anvil's and reth's, which draw them from revm-inspectors' frames too):
+ * anvil's and reth's, which draw them from revm-inspectors' frames too;
+ * the list also keeps the zero-value calls to precompiles below the top
+ * that Parity's traces leave out, as anvil and Erigon list them):
  *   TRACE_OTS_TRACE (ots_traceTransaction): every frame as {type, depth,
  *     from, to, value, input, output}: CALL, STATICCALL, DELEGATECALL,
  *     CALLCODE (value: Parity's), CREATE and CREATE2 (to: the new address,

@@ -16,9 +16,13 @@
  *    "txIndex": N,                            debug_traceTransaction of one,
  *                                             debug_traceBlock without it
  *    "config": {TraceConfig / TraceCallConfig},
- *    "traceTypes": ["trace", "stateDiff"]}   optional: Parity's results instead
+ *    "traceTypes": ["trace", "stateDiff"],   optional: Parity's results instead
  *                                             (trace_call, trace_replayTransaction,
  *                                             trace_replayBlockTransactions)
+ *    "otterscan": "trace" | "operations"}    optional: Otterscan's view in the
+ *                                             result's "trace" instead
+ *                                             (ots_traceTransaction,
+ *                                             ots_getInternalOperations)
  * The state of a call is "pre" (as after the block); transactions run on
  * "pre" as the state before the block. */
 #include <stdio.h>
@@ -121,6 +125,17 @@ static bool load_block_hashes(json_t *map, mem_state *pre, char *err, size_t err
  * (what trace_call / trace_replayTransaction answer), else its geth
  * "config" (a TraceCallConfig's TraceConfig part for a call). */
 static bool tracer_config(json_t *req, trace_config *c, char *err, size_t errlen) {
+    json_t *ots = json_object_get(req, "otterscan");
+    if (ots) {
+        const char *v = json_string_value(ots);
+        bool trace = v && !strcmp(v, "trace"), ops = v && !strcmp(v, "operations");
+        if (!trace && !ops) {
+            snprintf(err, errlen, "\"otterscan\" must be \"trace\" or \"operations\"");
+            return false;
+        }
+        trace_config_otterscan(trace ? TRACE_OTS_TRACE : TRACE_OTS_OPERATIONS, c);
+        return true;
+    }
     json_t *types = json_object_get(req, "traceTypes");
     if (types) return trace_config_parity(types, false, c, err, errlen);
     return json_object_get(req, "call") ? true : trace_config_parse(json_object_get(req, "config"), c, err, errlen);
@@ -210,7 +225,8 @@ int cmd_trace(int argc, char **argv) {
     if (argc < 2 || argv[1][0] == '-') {
         fprintf(stderr, "usage: parevm trace REQUEST.json...\n"
                         "  each file: {fork, pre, block, call | transactions [+ txIndex], config}, or\n"
-                        "  traceTypes [\"trace\", \"stateDiff\", \"vmTrace\"] for Parity's results instead of config;\n"
+                        "  traceTypes [\"trace\", \"stateDiff\", \"vmTrace\"] for Parity's results instead of config,\n"
+                        "  or otterscan \"trace\" | \"operations\" for Otterscan's views;\n"
                         "  prints {\"result\": trace} or {\"error\": why} per file (see src/cli/cmd_trace.c)\n");
         return 2;
     }

@@ -251,8 +251,9 @@ static void walk_ots(parity_walk *w, const json_t *f, int depth) {
     if (depth > TR_MAX_DEPTH) return;
     size_t i;
     json_t *c;
+    /* the list keeps the zero-value calls to precompiles (as anvil and Erigon) */
     json_array_foreach(json_object_get(f, "calls"), i, c) {
-        if (!excluded(c, w->in->fork)) walk_ots(w, c, depth + 1);
+        if (w->cfg->otterscan == TRACE_OTS_TRACE || !excluded(c, w->in->fork)) walk_ots(w, c, depth + 1);
     }
 }
 

@@ -1,8 +1,9 @@
 // Randomized differential of parevm's EVM against revm (Foundry's anvil):
 // random programs (program.mjs) are installed in anvil with random storage and balances, called by
 // one transaction, and traced by anvil (opcode logger without memory, the
-// prestate tracer in diff mode, callTracer with logs, and Parity's
-// trace_replayBlockTransactions with trace and stateDiff). `parevm trace`
+// prestate tracer in diff mode, callTracer with logs, Parity's
+// trace_replayBlockTransactions with trace and stateDiff, and Otterscan's
+// ots_traceTransaction and ots_getInternalOperations). `parevm trace`
 // replays the same transaction on the same pre-state and block header; every
 // step (op, pc, gas, gasCost, depth, stack), the result (gas, failed,
 // returnValue), the state diff and the call tree (frames, gas, input,
@@ -304,10 +305,13 @@ for (let c = 0; c < CASES; c++) {
   const out = [];
   const files = [];
   let tooBig = false;
-  for (const [cname, cfg] of [["structLogs", { disableStorage: true }], ["prestate", { tracer: "prestateTracer", tracerConfig: { diffMode: true } }], ["call", { tracer: "callTracer", tracerConfig: { withLog: true } }], ["parity", null]]) {
+  for (const [cname, cfg] of [["structLogs", { disableStorage: true }], ["prestate", { tracer: "prestateTracer", tracerConfig: { diffMode: true } }], ["call", { tracer: "callTracer", tracerConfig: { withLog: true } }], ["parity", null],
+                              ["otsTrace", "trace"], ["otsOperations", "operations"]]) {
     let theirs;
+    const ots = typeof cfg === "string";
     try {
-      if (cfg) theirs = await rpc("debug_traceTransaction", [txHash, cfg]);
+      if (ots) theirs = await rpc(cfg === "trace" ? "ots_traceTransaction" : "ots_getInternalOperations", [txHash]);
+      else if (cfg) theirs = await rpc("debug_traceTransaction", [txHash, cfg]);
       else { // Parity's trace_replayTransaction, as reth answers it
         [theirs] = await rpc("trace_replayBlockTransactions", [receipt.blockNumber, PARITY_TYPES]);
         delete theirs.transactionHash;
@@ -322,6 +326,7 @@ for (let c = 0; c < CASES; c++) {
     }
     const req = { fork: PFORK, chainId: 31337, pre, block, transactions: [raw], txIndex: 0, config: cfg };
     if (!cfg) { delete req.config; req.traceTypes = PARITY_TYPES; }
+    if (ots) { delete req.config; req.otterscan = cfg; }
     const file = path.join(outDir, `case${c}.${cname}.json`);
     fs.writeFileSync(file, JSON.stringify(req));
     let ours;
@@ -333,6 +338,11 @@ for (let c = 0; c < CASES; c++) {
       // what the block really charged (anvil's tracer may replay on another spec)
       if (BigInt(receipt.gasUsed) !== BigInt(ours.result.gas)) out.push(`receipt gasUsed ${BigInt(receipt.gasUsed)} parevm ${ours.result.gas}`);
       normStruct(theirs, ours.result); steps += theirs.structLogs?.length || 0;
+    }
+    else if (ots) {
+      // Otterscan's views come from the Parity frames; anvil's trace lists
+      // only the calls (parevm's the creations and self-destructs too)
+      ours.result = ours.result.trace.filter((e) => cfg !== "trace" || !/^(CREATE|SELFDESTRUCT)/.test(e.type));
     }
     else if (cname === "call") normCall(theirs, ours.result);
     else if (cfg) normPrestate(theirs, ours.result);
