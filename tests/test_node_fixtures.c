@@ -522,7 +522,10 @@ static void check_ots_search(node *n) {
     if (!sender) return;
     json_t *before = callf(n, "ots_searchTransactionsBefore", "[\"%s\",0,100000]", sender, NULL);
     json_t *after = callf(n, "ots_searchTransactionsAfter", "[\"%s\",0,100000]", sender, NULL);
+    json_t *latest = callf(n, "ots_searchTransactionsBefore", "[\"%s\",\"latest\",100000]", sender, NULL);
     compared++;
+    if (!json_equal(before, latest)) ots_fail("search", "before \"latest\" is not before 0", latest);
+    json_decref(latest);
     if (!json_equal(json_object_get(before, "txs"), json_object_get(after, "txs")) ||
         !json_is_true(json_object_get(before, "firstPage")) || !json_is_true(json_object_get(before, "lastPage")) ||
         !json_is_true(json_object_get(after, "firstPage")) || !json_is_true(json_object_get(after, "lastPage")))

@@ -31,8 +31,9 @@
  *
  * The searches keep no address index (as anvil; reth does not serve
  * them): they replay the blocks, newest first for Before (from the block
- * below `block`, the head for 0), oldest first for After (from the block
- * above `block`, block 1 for 0), and take whole blocks until `size`
+ * below `block`; the head for 0, "latest" or "pending"), oldest first for
+ * After (from the block above `block`; block 1 for 0 or "earliest"), and
+ * take whole blocks until `size`
  * transactions are found. A transaction matches when one of its Parity
  * traces names the address: a call's sender or target, a creation's sender
  * or new contract (a failed creation has none), a self-destruct's contract
@@ -468,10 +469,14 @@ static bool search(node *n, const json_t *params, bool before, json_t **result, 
     uint64_t at = 0;
     bytes32 h;
     bool found = true, ok = true;
-    /* 0 (a number or "0x0") starts from the head (Before) or block 1 (After) */
+    /* 0 starts from the head (Before) or block 1 (After); so do "latest"
+     * and "pending" for Before, "earliest" for After */
     const json_t *v = rpc_arg(params, 1);
-    if (!(json_is_integer(v) && json_integer_value(v) == 0) && !(json_is_string(v) && !strcmp(json_string_value(v), "0x0")))
-        ok = block_arg(&r, params, 1, &at, &h, &found, err);
+    const char *tag = json_string_value(v);
+    bool from_end = (json_is_integer(v) && json_integer_value(v) == 0) || (tag && !strcmp(tag, "0x0")) ||
+                    (tag && before && (!strcmp(tag, "latest") || !strcmp(tag, "pending"))) ||
+                    (tag && !before && !strcmp(tag, "earliest"));
+    if (!from_end) ok = block_arg(&r, params, 1, &at, &h, &found, err);
     if (ok && !found) at = r.head + 1; /* past the head: Before starts at the head */
     ots_search s = {.n = n, .r = &r, .txs = json_array(), .receipts = json_array()};
     json_t *addr = rpc_json_address(&a);
