@@ -1,7 +1,9 @@
 // Foundry's cast, unmodified, against `parevm node --dev`: send (a deployment,
 // a token transfer signed by cast, a transfer from an unlocked node account),
-// call, estimate, receipt, block, balance, nonce, code, storage, logs, and
-// a call that reverts with a reason.
+// call, estimate, receipt, block, balance, nonce, code, storage, logs, a call
+// that reverts with a reason, and the history: call --block, tx --raw,
+// base-fee, gas-price, find-block, access-list, proof, storage-root and run
+// (the transfer replayed by cast's own EVM on the node's state before it).
 import { execFile } from 'node:child_process';
 import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, foundryBin, run, startParevm, stopParevm } from './lib.mjs';
 
@@ -92,5 +94,32 @@ run(async () => {
 
   // cast rpc passes anything through
   eq((await cast('rpc', 'eth_blockNumber', ...U)).out, '"0x3"', 'cast rpc eth_blockNumber');
+
+  // the history and the state as cast reads them: a call at an old block,
+  // a transaction's raw bytes, fees, block search by time, an access list,
+  // a proof and storage root, and `cast run` replaying the transfer on the
+  // state before it (cast forks the node's state over RPC and runs revm)
+  const h = sent && sent.transactionHash;
+  eq((await cast('call', token, 'balanceOf(address)(uint256)', DEV_ADDRS[2], '--block', '1', ...U)).out, '0',
+     'cast call --block 1: the balance before the transfer');
+  eq((await cast('tx', h, '--raw', ...U)).out, (await cast('rpc', 'eth_getRawTransactionByHash', h, ...U)).out.replace(/"/g, ''),
+     'cast tx --raw: the raw transaction');
+  eq((await cast('tx', h, 'nonce', ...U)).out, '1', 'cast tx nonce');
+  const fee = BigInt((await cast('base-fee', ...U)).out), price = BigInt((await cast('gas-price', ...U)).out);
+  check(fee > 0n && price > fee, 'cast base-fee and gas-price', `${fee} ${price}`);
+  const b2 = await castJson('cast block 2', 'block', '2', ...U);
+  eq((await cast('find-block', String(parseInt(b2 && b2.timestamp, 16)), ...U)).out, '2', 'cast find-block: block 2 by its timestamp');
+  const al = await cast('access-list', token, 'transfer(address,uint256)', DEV_ADDRS[1], '1', '--from', DEV_ADDRS[0], '--json', ...U);
+  let list = null;
+  try { list = JSON.parse(al.out).access_list || JSON.parse(al.out).accessList; } catch {}
+  check(Array.isArray(list) && list.some((e) => e.address.toLowerCase() === token.toLowerCase() && e.storageKeys.length === 2),
+        'cast access-list: the token and the two balances', al.out || al.err);
+  const proof = await castJson('cast proof', 'proof', token, '0', ...U);
+  eq(proof && proof.storageProof && proof.storageProof[0] && BigInt(proof.storageProof[0].value), 1000000n, 'cast proof: slot 0');
+  eq((await cast('storage-root', token, ...U)).out, proof && proof.storageHash, 'cast storage-root is the proof\'s');
+  const replay = await cast('run', h, ...U);
+  check(replay.code === 0 && /Transaction successfully executed/.test(replay.out) && /Transfer/.test(replay.out) &&
+        new RegExp(`Gas used: ${parseInt(sent && sent.gasUsed, 16)}\\b`).test(replay.out),
+        'cast run: the transfer replayed with its event and gas', replay.out.slice(-600) || replay.err);
   await stopParevm(node);
 });
