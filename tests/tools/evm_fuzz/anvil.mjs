@@ -3,7 +3,8 @@
 // one transaction, and traced by anvil (opcode logger without memory, the
 // prestate tracer in diff mode, callTracer with logs, Parity's
 // trace_replayBlockTransactions with trace and stateDiff, and Otterscan's
-// ots_traceTransaction and ots_getInternalOperations). `parevm trace`
+// ots_traceTransaction, ots_getInternalOperations and
+// ots_getTransactionError). `parevm trace`
 // replays the same transaction on the same pre-state and block header; every
 // step (op, pc, gas, gasCost, depth, stack), the result (gas, failed,
 // returnValue), the state diff and the call tree (frames, gas, input,
@@ -304,6 +305,7 @@ for (let c = 0; c < CASES; c++) {
   if (blk.excessBlobGas) block.excessBlobGas = blk.excessBlobGas;
   const out = [];
   const files = [];
+  let parityOutput = null; // parevm's, for ots_getTransactionError
   let tooBig = false;
   for (const [cname, cfg] of [["structLogs", { disableStorage: true }], ["prestate", { tracer: "prestateTracer", tracerConfig: { diffMode: true } }], ["call", { tracer: "callTracer", tracerConfig: { withLog: true } }], ["parity", null],
                               ["otsTrace", "trace"], ["otsOperations", "operations"]]) {
@@ -334,6 +336,7 @@ for (let c = 0; c < CASES; c++) {
     catch (e) { ours = { error: String(e.stdout || e) }; }
     if (ours.error) { out.push(`${cname}: parevm error ${JSON.stringify(ours.error).slice(0, 300)}`); continue; }
     const rawTheirs = JSON.stringify(theirs); // saved as anvil answered, before the normalizations
+    if (cname === "parity") parityOutput = ours.result.output;
     if (cname === "structLogs") {
       // what the block really charged (anvil's tracer may replay on another spec)
       if (BigInt(receipt.gasUsed) !== BigInt(ours.result.gas)) out.push(`receipt gasUsed ${BigInt(receipt.gasUsed)} parevm ${ours.result.gas}`);
@@ -353,6 +356,13 @@ for (let c = 0; c < CASES; c++) {
     else fs.unlinkSync(file);
   }
   if (tooBig) { huge++; continue; }
+  // ots_getTransactionError: a failed transaction's revert data ("0x" for a
+  // success or a halt), what parevm's node answers from the same replay
+  if (parityOutput !== null) {
+    const theirs = await rpc("ots_getTransactionError", [txHash]);
+    const ours = receipt.status === "0x1" ? "0x" : parityOutput;
+    if (theirs !== ours) out.push(`ots_getTransactionError: anvil ${theirs.slice(0, 140)} parevm ${ours.slice(0, 140)}`);
+  }
   if (out.length) {
     bad++;
     console.log(`case ${c} (seed ${caseSeed}): ${out.length} differences; ${files.join(" ")}`);
