@@ -89,6 +89,7 @@ typedef enum {
     TRACER_FOUR_BYTE,          /* 4byteTracer: callTracer's tree, counted */
     TRACER_NOOP,               /* noopTracer: {} */
     TRACER_PARITY,             /* Parity's trace_* results (trace_parity.c) */
+    TRACER_OPCODE_GAS,         /* reth's opcode gas: [{opcode, count, gasUsed}] (trace_opcode_gas.c) */
 } tracer_kind;
 
 /* Otterscan's views of a transaction's frames, drawn from its Parity
@@ -170,6 +171,12 @@ bool trace_config_parse(const json_t *v, trace_config *out, char *err, size_t er
 bool trace_config_parity(const json_t *types, bool localized, trace_config *out, char *err, size_t errlen);
 /* The config of an Otterscan view (non-localized, "trace" only). */
 void trace_config_otterscan(trace_ots_view view, trace_config *out);
+/* The config of reth's opcode gas (trace_transactionOpcodeGas): each
+ * opcode the transaction ran, by opcode value, with how many times and the
+ * gas its steps took (revm's measure: the gas before a step less the gas
+ * after it, a CALL's or CREATE's forwarded gas included), named as revm
+ * names them. */
+void trace_config_opcode_gas(trace_config *out);
 
 /* debug_traceCall's config: a TraceConfig plus stateOverrides,
  * blockOverrides and txIndex. Owns the overrides: trace_call_config_free. */

@@ -170,6 +170,11 @@ void trace_config_otterscan(trace_ots_view view, trace_config *out) {
     out->otterscan = view;
 }
 
+void trace_config_opcode_gas(trace_config *out) {
+    memset(out, 0, sizeof *out);
+    out->kind = TRACER_OPCODE_GAS;
+}
+
 static bool decode_tracer_config(trace_config *out, const json_t *tc, char *err, size_t errlen) {
     if (out->kind == TRACER_CALL) {
         const bool_field f[] = {{"onlyTopCall", &out->only_top_call}, {"withLog", &out->with_log}};

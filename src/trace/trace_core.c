@@ -420,6 +420,7 @@ static void finish(trace_run *r, int64_t cost, int64_t refund_after, bool halted
     case TRACER_STRUCT_LOG: lg_done(r, &d); break;
     case TRACER_CALL: cl_done(r, &d); break;
     case TRACER_PRESTATE: ps_done(r, &d); break;
+    case TRACER_OPCODE_GAS: og_done(r, &d); break;
     default: break; /* derived tracers run as TRACER_CALL */
     }
 }
@@ -562,6 +563,7 @@ static void run_init(trace_run *r, const trace_config *cfg, executor *ex, const 
     case TRACER_STRUCT_LOG: lg_init(r); break;
     case TRACER_CALL: cl_init(r); break;
     case TRACER_PRESTATE: ps_init(r); break;
+    case TRACER_OPCODE_GAS: og_init(r); break;
     default: break; /* derived tracers run as TRACER_CALL */
     }
 }
@@ -571,6 +573,7 @@ static void run_free(trace_run *r) {
     case TRACER_STRUCT_LOG: lg_free(r); break;
     case TRACER_CALL: cl_free(r); break;
     case TRACER_PRESTATE: ps_free(r); break;
+    case TRACER_OPCODE_GAS: og_free(r); break;
     default: break; /* derived tracers run as TRACER_CALL */
     }
     vm_free(r);
@@ -664,6 +667,7 @@ json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *en
             break;
         }
         case TRACER_PRESTATE: out = ps_result(r, executor_changes(ex)); break;
+        case TRACER_OPCODE_GAS: out = og_result(r); break;
         default: break;
         }
         if (out && asked->kind == TRACER_PARITY) {

@@ -220,6 +220,7 @@ typedef struct trace_run {
     tr_prestate ps;
     bool vm_on;              /* Parity's vmTrace is recorded (with callTracer's run) */
     tr_vm vm;
+    uint64_t (*og)[2];       /* TRACER_OPCODE_GAS: per opcode {count, gas} */
 } trace_run;
 
 /* The geth opcode of a message kind (CALL 0xf1 ... CREATE2 0xf5). */
@@ -228,6 +229,12 @@ uint8_t trace_kind_op(evm_call_kind kind);
  * a fork after them: EIP-7843's SLOTNUM, EIP-8024's DUPN/SWAPN/EXCHANGE),
  * and its static cost in *cost; NULL for an opcode revm does not know. */
 const char *revm_op_name(uint8_t op, int *cost);
+
+/* trace_opcode_gas.c */
+void og_init(trace_run *r);
+void og_free(trace_run *r);
+void og_done(trace_run *r, const tr_done *d);
+json_t *og_result(trace_run *r);
 
 /* trace_logger.c */
 void lg_init(trace_run *r);
