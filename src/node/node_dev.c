@@ -111,6 +111,26 @@ const char *node_dev_genesis(node *n) {
 
 /* ---- Open ------------------------------------------------------------------------------------ */
 
+static uint64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void node_dev_head_installed(node_dev *d) {
+    uint64_t now = wall_ms();
+    pthread_mutex_lock(&d->mu);
+    d->head_wall_ms = now;
+    pthread_mutex_unlock(&d->mu);
+}
+
+void node_dev_drop_next_randao(node_dev *d) {
+    pthread_mutex_lock(&d->mu);
+    d->has_next_randao = false;
+    d->randao_generation++;
+    pthread_mutex_unlock(&d->mu);
+}
+
 const char *node_dev_init(node *n) {
     if (!chain_config_by_name("Osaka", &n->chain)) return "no Osaka configuration";
     n->chain.chain_id = n->cfg.dev_chain_id;
@@ -122,6 +142,7 @@ const char *node_dev_init(node *n) {
     d->automine = n->cfg.dev_period_s == 0;
     d->period_s = n->cfg.dev_period_s;
     d->next_snapshot = 1;
+    d->head_wall_ms = wall_ms();
     node_dev_new_instance(d);
     d->n_accounts = n->cfg.dev_accounts;
     d->addrs = calloc(d->n_accounts, sizeof *d->addrs);
@@ -340,8 +361,10 @@ static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_t
     a->gas_limit = d->gas_limit;
     a->has_base_fee = d->has_next_base_fee;
     a->base_fee = d->next_base_fee;
+    bool set_randao = d->has_next_randao;
+    uint64_t randao_gen = d->randao_generation;
+    a->prev_randao = set_randao ? d->next_randao : keccak256_hash(&a->timestamp, sizeof a->timestamp);
     pthread_mutex_unlock(&d->mu);
-    a->prev_randao = keccak256_hash(&a->timestamp, sizeof a->timestamp);
     node_built bb;
     if ((err = node_build_block(n, a, &bb))) {
         if (bad_tx) *bad_tx = bb.bad_tx;
@@ -371,6 +394,12 @@ static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_t
         /* one block only: the ones after follow EIP-1559 from it */
         pthread_mutex_lock(&d->mu);
         d->has_next_base_fee = false;
+        pthread_mutex_unlock(&d->mu);
+    }
+    if (!err && set_randao) {
+        /* one block only, unless it was set again meanwhile */
+        pthread_mutex_lock(&d->mu);
+        if (d->randao_generation == randao_gen) d->has_next_randao = false;
         pthread_mutex_unlock(&d->mu);
     }
     if (n_txs) *n_txs = bb.b.n_txs;

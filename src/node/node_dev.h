@@ -53,6 +53,10 @@ struct node_dev {
     uint64_t gas_limit;        /* of the next blocks (evm_setBlockGasLimit); 0: the parent's */
     bool has_next_base_fee;    /* anvil_setNextBlockBaseFeePerGas, for one block */
     u256 next_base_fee;
+    bool has_next_randao;      /* anvil_setNextBlockPrevRandao, for one block */
+    bytes32 next_randao;
+    uint64_t randao_generation; /* bumped by each set or drop of it */
+    uint64_t head_wall_ms;     /* when the head was installed (anvil_getLastBlockWallTime) */
     node_dev_snapshot *snapshots; /* writer thread only */
     size_t n_snapshots, cap_snapshots;
     uint64_t next_snapshot;
@@ -116,6 +120,12 @@ bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, json_t **r
 /* rpc_dev_chain.c: a fresh random anvil_metadata instance id (at start and
  * on anvil_reset). */
 void node_dev_new_instance(node_dev *d);
+/* A new head was installed now (mined, reverted to, reset): its wall time
+ * for anvil_getLastBlockWallTime. Any thread. */
+void node_dev_head_installed(node_dev *d);
+/* Drops a pending anvil_setNextBlockPrevRandao (anvil_reset, evm_revert,
+ * anvil_rollback, as anvil drops it). Any thread. */
+void node_dev_drop_next_randao(node_dev *d);
 
 /* rpc_dev.c: the key of a dev account, or NULL (any other account, an
  * impersonated one too: it cannot sign). */

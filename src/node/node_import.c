@@ -12,6 +12,7 @@
  * waits in the importer's queue, with any that follow, for the next write
  * (node_import_write_queue). */
 #include <stdio.h>
+#include "node_dev.h"
 #include "node_internal.h"
 #include "parevm/chain_import.h"
 
@@ -36,6 +37,7 @@ void node_head_moved(node *n, const change_set *edits) {
     /* dev edits belong to a head: publish them (or none) for the new one
      * before anything reads through node_read_open */
     db_snapshot *s;
+    if (n->dev) node_dev_head_installed(n->dev);
     if (n->dev && !db_snapshot_open(n->db, 1, &s)) {
         uint64_t head;
         bytes32 hash;

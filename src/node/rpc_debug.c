@@ -1,7 +1,10 @@
 /* Method group: raw chain data -- debug_getRawHeader, debug_getRawBlock,
- * debug_getRawReceipts (each receipt's consensus encoding) and
- * debug_getRawTransaction (null when unknown; pool transactions too),
- * debug_codeByHash (reth's). */
+ * debug_getRawReceipts (each receipt's consensus encoding),
+ * debug_getRawTransactions (reth's: each transaction's EIP-2718 encoding)
+ * and debug_getRawTransaction (null when unknown; pool transactions too),
+ * debug_codeByHash (reth's); and debug_freeOSMemory (geth's: the heap's
+ * free pages go back to the system, malloc_trim). */
+#include <malloc.h>
 #include <stdlib.h>
 #include "node_internal.h"
 #include "parevm/rlp.h"
@@ -80,6 +83,32 @@ static bool raw_receipts(void *ctx, const json_t *params, json_t **result, rpc_e
     return true;
 }
 
+static bool raw_transactions(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_read r;
+    node_block nb;
+    if (!load(ctx, params, NODE_LOAD_BODY, &r, &nb, err)) return false;
+    json_t *out = json_array();
+    buf_t raw = {0};
+    for (size_t i = 0; i < nb.b.n_txs; i++) {
+        raw.len = 0;
+        tx_encode(&nb.b.txs[i], &raw);
+        json_array_append_new(out, rpc_json_data(raw.data, raw.len));
+    }
+    buf_free(&raw);
+    node_block_free(&nb);
+    node_read_close(&r);
+    *result = out;
+    return true;
+}
+
+static bool free_os_memory(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    (void)ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    malloc_trim(0);
+    *result = json_null();
+    return true;
+}
+
 /* debug_codeByHash(hash): the code with this hash that the head's state
  * holds or once held (the store keeps every code), dev edits included;
  * null when unknown, as reth answers. */
@@ -113,4 +142,6 @@ void node_register_debug(node *n, rpc_methods *m) {
     rpc_methods_add(m, "debug_getRawHeader", raw_header, n);
     rpc_methods_add(m, "debug_getRawBlock", raw_block, n);
     rpc_methods_add(m, "debug_getRawReceipts", raw_receipts, n);
+    rpc_methods_add(m, "debug_getRawTransactions", raw_transactions, n);
+    rpc_methods_add(m, "debug_freeOSMemory", free_os_memory, n);
 }

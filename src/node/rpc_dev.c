@@ -419,6 +419,7 @@ static const char *revert_snapshot(node *n, void *arg) {
         d->has_next_time = s.has_next_time;
         d->next_time = s.next_time;
         pthread_mutex_unlock(&d->mu);
+        node_dev_drop_next_randao(d);
     }
     node_patch_release(s.patch);
     return err;
@@ -854,6 +855,7 @@ static const char *reset_chain(node *n, void *arg) {
     d->has_ts_interval = false;
     node_dev_new_instance(d);
     pthread_mutex_unlock(&d->mu);
+    node_dev_drop_next_randao(d);
     node_dev_forget_edits(d);
     return NULL;
 }
@@ -1102,6 +1104,8 @@ void node_register_dev(node *n, rpc_methods *m) {
     } T[] = {
         {"anvil_setBalance", set_balance, true},
         {"anvil_addBalance", add_balance, true},
+        {"tenderly_setBalance", set_balance, false},
+        {"tenderly_addBalance", add_balance, false},
         {"anvil_setMinGasPrice", set_min_gas_price, true},
         {"anvil_setNonce", set_nonce, true},
         {"evm_setAccountNonce", set_nonce, false},

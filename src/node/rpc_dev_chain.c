@@ -3,8 +3,11 @@
  * hardhat_metadata), anvil_getGenesisTime, anvil_getBlobByHash,
  * anvil_getBlobsByTransactionHash (the last NODE_DEV_MAX_BLOBS blobs mined
  * are kept), evm_setTime/anvil_setTime, anvil_rollback,
- * anvil_reorg -- and the answer of evm_mine_detailed (rpc_dev.c mines,
- * this file describes the blocks).
+ * anvil_reorg, anvil_setNextBlockPrevRandao (one block's mixHash; dropped
+ * by anvil_reset, evm_revert and anvil_rollback, as anvil drops it),
+ * anvil_getLastBlockWallTime, eth_protocolVersion (anvil's 1) -- and the
+ * answer of evm_mine_detailed (rpc_dev.c mines, this file describes the
+ * blocks).
  *
  * anvil_rollback(depth) is debug_setHead(head - depth) with the dev clock
  * set back to the new head's timestamp, as anvil's. evm_setTime(t) moves
@@ -248,7 +251,9 @@ static const char *rollback_run(node *n, void *arg) {
         j->too_deep = true;
         return "too deep";
     }
-    return rewind_by(n, j->head, j->depth);
+    why = rewind_by(n, j->head, j->depth);
+    if (!why) node_dev_drop_next_randao(n->dev);
+    return why;
 }
 
 static bool rollback(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
@@ -601,7 +606,49 @@ bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, json_t **r
     return ok;
 }
 
+/* ---- The next block's prevrandao, the head's wall time, the protocol version ------------ */
+
+/* anvil_setNextBlockPrevRandao(hash): the next mined block's mixHash (what
+ * PREVRANDAO reads), for that block only. */
+static bool set_next_randao(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    bytes32 v;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), &v);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    pthread_mutex_lock(&d->mu);
+    d->has_next_randao = true;
+    d->next_randao = v;
+    d->randao_generation++;
+    pthread_mutex_unlock(&d->mu);
+    *result = json_null();
+    return true;
+}
+
+/* anvil_getLastBlockWallTime: when the head was installed (mined, reverted
+ * to), in Unix milliseconds. */
+static bool last_block_wall_time(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_dev *d = ((node *)ctx)->dev;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    pthread_mutex_lock(&d->mu);
+    uint64_t ms = d->head_wall_ms;
+    pthread_mutex_unlock(&d->mu);
+    *result = json_integer((json_int_t)ms);
+    return true;
+}
+
+/* eth_protocolVersion: anvil's 1 (geth dropped the method). */
+static bool protocol_version(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    (void)ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    *result = json_integer(1);
+    return true;
+}
+
 void node_register_dev_chain(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "anvil_setNextBlockPrevRandao", set_next_randao, n);
+    rpc_methods_add(m, "anvil_getLastBlockWallTime", last_block_wall_time, n);
+    rpc_methods_add(m, "eth_protocolVersion", protocol_version, n);
     rpc_methods_add(m, "anvil_nodeInfo", node_info, n);
     rpc_methods_add(m, "anvil_metadata", metadata, n);
     rpc_methods_add(m, "anvil_getGenesisTime", genesis_time, n);

@@ -6,7 +6,9 @@
  *   trace_replayTransaction, trace_replayBlockTransactions,
  *   trace_call, trace_callMany, trace_rawTransaction          TraceResults
  *       {output, stateDiff, trace, vmTrace} for the trace types asked
- *       ("trace", "stateDiff"; "vmTrace" is refused).
+ *       ("trace", "stateDiff"; "vmTrace" is refused);
+ *   trace_transactionOpcodeGas, trace_blockOpcodeGas          reth's count
+ *       and gas of each opcode run (trace.h's TRACER_OPCODE_GAS).
  * src/trace builds the results (trace_parity.c, its header says how they
  * differ from geth's flatCallTracer). Blocks before the Merge get reth's
  * "reward" traces (the block's author, then each ommer's) after their
@@ -639,7 +641,61 @@ static bool trace_raw_method(void *ctx, const json_t *params, json_t **result, r
     return ok;
 }
 
+/* ---- reth's opcode gas ---------------------------------------------------------------------- */
+
+/* trace_transactionOpcodeGas(hash): {transactionHash, opcodeGas: [{opcode,
+ * count, gasUsed}]} (trace.h's TRACER_OPCODE_GAS); null for a transaction
+ * that is not mined. */
+static bool opcode_gas_tx_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    bytes32 txh;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), &txh);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    trace_config cfg;
+    trace_config_opcode_gas(&cfg);
+    bool found;
+    json_t *gas = NULL;
+    if (!node_trace_mined(ctx, &txh, &cfg, &found, &gas, err)) return false;
+    *result = found ? json_pack("{s:o, s:o}", "transactionHash", rpc_json_hash(&txh), "opcodeGas", gas) : json_null();
+    return true;
+}
+
+/* trace_blockOpcodeGas(block): {blockHash, blockNumber, transactions: [...
+ * as trace_transactionOpcodeGas]}; null for a block that does not exist. */
+static bool opcode_gas_block_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    trace_config cfg;
+    trace_config_opcode_gas(&cfg);
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    uint64_t number;
+    bytes32 hash;
+    bool found, ok = block_arg(&r, params, &number, &hash, &found, err);
+    json_t *per_tx = NULL;
+    if (ok && found) ok = node_trace_block_replay(n, &r, number, &hash, &cfg, NULL, &per_tx, err);
+    node_read_close(&r);
+    if (!ok) return false;
+    if (!found) {
+        *result = json_null();
+        return true;
+    }
+    json_t *txs = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(per_tx, i, e) {
+        json_array_append_new(txs, json_pack("{s:O, s:O}", "transactionHash", json_object_get(e, "txHash"), "opcodeGas",
+                                             json_object_get(e, "result")));
+    }
+    json_decref(per_tx);
+    *result = json_pack("{s:o, s:I, s:o}", "blockHash", rpc_json_hash(&hash), "blockNumber", (json_int_t)number,
+                        "transactions", txs);
+    return true;
+}
+
 void node_register_parity_trace(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "trace_transactionOpcodeGas", opcode_gas_tx_method, n);
+    rpc_methods_add(m, "trace_blockOpcodeGas", opcode_gas_block_method, n);
     rpc_methods_add(m, "trace_transaction", trace_transaction_method, n);
     rpc_methods_add(m, "trace_get", trace_get_method, n);
     rpc_methods_add(m, "trace_block", trace_block_method, n);

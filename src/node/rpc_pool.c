@@ -1,14 +1,18 @@
 /* Method group: the transaction pool -- eth_sendRawTransaction (validated
  * against the head's state; blob transactions in their network form, with
  * the sidecar's structure and KZG proofs checked), eth_sendRawTransactionSync
- * (EIP-7966: the same, answered with the receipt once it is mined), txpool_status, txpool_content,
- * txpool_contentFrom, txpool_inspect. In dev mode with automine a sent
- * transaction is mined before the call returns. */
+ * (EIP-7966: the same, answered with the receipt once it is mined),
+ * eth_sendRawTransactionConditional (ERC-7796), eth_pendingTransactions,
+ * debug_clearTxpool, txpool_status, txpool_content, txpool_contentFrom,
+ * txpool_inspect. In dev mode with automine a sent transaction is mined
+ * before the call returns. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "node_dev.h"
+#include "parevm/db_proof.h"
 #include "parevm/kzg.h"
 
 /* The blobs against their commitments, by the proofs of the sidecar's
@@ -71,17 +75,11 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
     return why;
 }
 
-static bool send_raw(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
-    if (!rpc_check_args(params, 1, 1, err)) return false;
-    uint8_t *raw;
-    size_t len;
-    const char *why = rpc_parse_data(rpc_arg(params, 0), &raw, &len);
-    if (why) return rpc_error_invalid_param(err, 0, why);
+/* Sends raw (params[0]'s bytes) to the pool; the hash as *result. */
+static bool send_bytes(node *n, const uint8_t *raw, size_t len, json_t **result, rpc_error *err) {
     bytes32 hash;
     char detail[160] = "";
-    why = node_pool_add_raw(n, raw, len, &hash, detail, sizeof detail);
-    free(raw);
+    const char *why = node_pool_add_raw(n, raw, len, &hash, detail, sizeof detail);
     if (why) {
         if (detail[0]) return rpc_error_set(err, RPC_SERVER_ERROR, "%s: %s", why, detail);
         return rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
@@ -89,6 +87,147 @@ static bool send_raw(void *ctx, const json_t *params, json_t **result, rpc_error
     if (n->dev) node_dev_submitted(n, &hash);
     *result = rpc_json_hash(&hash);
     return true;
+}
+
+static bool send_raw(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    uint8_t *raw;
+    size_t len;
+    const char *why = rpc_parse_data(rpc_arg(params, 0), &raw, &len);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    bool ok = send_bytes(ctx, raw, len, result, err);
+    free(raw);
+    return ok;
+}
+
+/* ---- ERC-7796: a send on conditions ------------------------------------------------------------- */
+
+enum { CONDITION_MAX_COST = 1000 }; /* slots plus storage roots, as geth and op-geth */
+
+/* The conditions {knownAccounts, blockNumberMin/Max, timestampMin/Max}
+ * against the head and its state: NULL when they hold, else why not (with
+ * *code the error code: -32003, or -32005 past the cost limit). */
+static const char *check_conditions(node_state *st, const json_t *c, int *code, char *why_buf, size_t cap) {
+    *code = RPC_TRANSACTION_REJECTED;
+    static const struct {
+        const char *key;
+        bool max, time;
+    } bounds[] = {{"blockNumberMin", false, false}, {"blockNumberMax", true, false},
+                  {"timestampMin", false, true},     {"timestampMax", true, true}};
+    for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
+        const json_t *v = json_object_get(c, bounds[i].key);
+        if (!v || json_is_null(v)) continue;
+        uint64_t bound, at = bounds[i].time ? st->header.timestamp : st->number;
+        const char *bad = json_is_integer(v) && json_integer_value(v) >= 0
+                              ? (bound = (uint64_t)json_integer_value(v), NULL)
+                              : rpc_parse_u64(v, &bound);
+        if (bad) {
+            *code = RPC_INVALID_PARAMS;
+            snprintf(why_buf, cap, "%s: %s", bounds[i].key, bad);
+            return why_buf;
+        }
+        if (bounds[i].max ? at > bound : at < bound) {
+            snprintf(why_buf, cap, "%s condition not met", bounds[i].key);
+            return why_buf;
+        }
+    }
+    const json_t *known = json_object_get(c, "knownAccounts");
+    if (known && !json_is_null(known) && !json_is_object(known)) {
+        *code = RPC_INVALID_PARAMS;
+        return "knownAccounts must be an object of address: storage root or {slot: value}";
+    }
+    size_t cost = 0;
+    const char *key;
+    const json_t *want;
+    json_object_foreach((json_t *)known, key, want) cost += json_is_object(want) ? json_object_size(want) : 1;
+    if (cost > CONDITION_MAX_COST) {
+        *code = RPC_LIMIT_EXCEEDED;
+        snprintf(why_buf, cap, "conditional cost %zu exceeds %d", cost, CONDITION_MAX_COST);
+        return why_buf;
+    }
+    json_object_foreach((json_t *)known, key, want) {
+        address a;
+        json_t *k = json_string(key);
+        const char *bad = rpc_parse_address(k, &a);
+        json_decref(k);
+        if (bad || (!json_is_string(want) && !json_is_object(want))) {
+            *code = RPC_INVALID_PARAMS;
+            snprintf(why_buf, cap, "knownAccounts %.42s: %s", key, bad ? bad : "a storage root or {slot: value}");
+            return why_buf;
+        }
+        if (json_is_string(want)) {
+            bytes32 root;
+            if ((bad = rpc_parse_hash(want, &root))) {
+                *code = RPC_INVALID_PARAMS;
+                snprintf(why_buf, cap, "knownAccounts %.42s: %s", key, bad);
+                return why_buf;
+            }
+            db_proof p;
+            memset(&p, 0, sizeof p);
+            const char *e = db_get_proof(st->src, &a, NULL, 0, &p);
+            bytes32 have = p.exists ? p.storage_root : EMPTY_TRIE_ROOT;
+            db_proof_free(&p);
+            if (e) {
+                *code = RPC_INTERNAL_ERROR;
+                snprintf(why_buf, cap, "store: %s", e);
+                return why_buf;
+            }
+            if (!bytes32_eq(&have, &root)) return "Storage Trie Root Hash condition not met";
+            continue;
+        }
+        const char *slot;
+        const json_t *val;
+        json_object_foreach((json_t *)want, slot, val) {
+            json_t *sj = json_string(slot);
+            bytes32 sk, sv;
+            bad = rpc_parse_hash(sj, &sk);
+            json_decref(sj);
+            if (!bad) bad = rpc_parse_hash(val, &sv);
+            if (bad) {
+                *code = RPC_INVALID_PARAMS;
+                snprintf(why_buf, cap, "knownAccounts %.42s slot: %s", key, bad);
+                return why_buf;
+            }
+            u256 k = u256_from_bytes32(&sk), v = u256_from_bytes32(&sv);
+            u256 have = st->view.ops->get_storage(st->view.ctx, &a, &k);
+            if (!u256_eq(&have, &v)) return "Storage Slot Value condition not met";
+        }
+    }
+    return NULL;
+}
+
+/* eth_sendRawTransactionConditional(raw, conditions) (ERC-7796, as
+ * geth's and op-geth's): the conditions are checked against the head (its
+ * number and timestamp) and its state, then the transaction is sent as by
+ * eth_sendRawTransaction; a condition not met is -32003 with its name. */
+static bool send_raw_conditional(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 2, 2, err)) return false;
+    const json_t *c = rpc_arg(params, 1);
+    if (!json_is_object(c)) return rpc_error_invalid_param(err, 1, "conditions must be an object");
+    uint8_t *raw;
+    size_t len;
+    const char *why = rpc_parse_data(rpc_arg(params, 0), &raw, &len);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    node_read r;
+    node_state st;
+    bool ok = node_read_open(n, &r, err);
+    if (ok) {
+        rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
+        ok = node_state_open(&r, &latest, &st, err);
+        if (ok) {
+            char buf[160];
+            int code;
+            why = check_conditions(&st, c, &code, buf, sizeof buf);
+            if (!why && node_state_failed(&st, err)) ok = false;
+            else if (why) ok = rpc_error_set(err, code, "%s", why);
+            node_state_close(&st);
+        }
+        node_read_close(&r);
+    }
+    if (ok) ok = send_bytes(n, raw, len, result, err);
+    free(raw);
+    return ok;
 }
 
 /* ---- EIP-7966: send and wait for the receipt ---------------------------------------------------- */
@@ -243,7 +382,55 @@ static bool content_from(void *ctx, const json_t *params, json_t **result, rpc_e
     return content_common(ctx, &a, false, result);
 }
 
+/* eth_pendingTransactions: the pool's executable transactions (anvil's;
+ * geth's lists only those of the node's own accounts). */
+static bool collect_pending(void *arg, const txpool_tx *t, bool pending) {
+    if (pending) json_array_append_new(arg, node_json_tx(&t->tx, NULL));
+    return true;
+}
+
+static bool pending_transactions(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    json_t *list = json_array();
+    txpool_each(n->pool, NULL, collect_pending, list);
+    *result = list;
+    return true;
+}
+
+/* debug_clearTxpool (geth's): every transaction out of the pool. */
+typedef struct {
+    bytes32 *h;
+    size_t n, cap;
+} hash_list;
+
+static bool collect_hash(void *arg, const txpool_tx *t, bool pending) {
+    (void)pending;
+    hash_list *l = arg;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->h = realloc(l->h, l->cap * sizeof *l->h);
+        if (!l->h) abort();
+    }
+    l->h[l->n++] = t->tx.hash;
+    return true;
+}
+
+static bool clear_pool(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    hash_list l = {0};
+    txpool_each(n->pool, NULL, collect_hash, &l);
+    for (size_t i = 0; i < l.n; i++) txpool_remove(n->pool, &l.h[i]);
+    free(l.h);
+    *result = json_null();
+    return true;
+}
+
 void node_register_pool(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "eth_sendRawTransactionConditional", send_raw_conditional, n);
+    rpc_methods_add(m, "eth_pendingTransactions", pending_transactions, n);
+    rpc_methods_add(m, "debug_clearTxpool", clear_pool, n);
     rpc_methods_add(m, "eth_sendRawTransaction", send_raw, n);
     rpc_methods_add(m, "eth_sendRawTransactionSync", send_raw_sync, n);
     rpc_methods_add(m, "txpool_status", status, n);

@@ -1,6 +1,8 @@
 /* Method group (dev mode only): signing with the dev accounts' keys, as
  * anvil offers it -- eth_sign and personal_sign (EIP-191 messages),
- * eth_signTypedData_v4 and its alias eth_signTypedData (EIP-712, eip712.c),
+ * eth_signTypedData_v4 and its aliases eth_signTypedData and
+ * eth_signTypedData_v3 (EIP-712, eip712.c; v3's data, without arrays, is
+ * encoded alike),
  * eth_fillTransaction (the filled transaction, unsigned),
  * eth_signTransaction (filled like eth_sendTransaction, signed, returned as
  * raw bytes and not sent). Signatures are r || s || v with v = 27/28.
@@ -171,5 +173,6 @@ void node_register_sign(node *n, rpc_methods *m) {
     rpc_methods_add(m, "personal_sign", personal_sign, n);
     rpc_methods_add(m, "eth_signTypedData_v4", sign_typed_data, n);
     rpc_methods_add(m, "eth_signTypedData", sign_typed_data, n);
+    rpc_methods_add(m, "eth_signTypedData_v3", sign_typed_data, n); /* v4 encodes what v3 can express alike */
     rpc_methods_add(m, "eth_signTransaction", sign_transaction, n);
 }

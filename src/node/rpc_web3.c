@@ -1,7 +1,8 @@
 /* Method group: the node itself -- web3_clientVersion, web3_sha3,
- * net_version, net_listening, net_peerCount, eth_chainId, eth_syncing,
- * eth_blockNumber, eth_coinbase, eth_mining, eth_hashrate, eth_accounts,
- * rpc_modules. */
+ * net_version (also eth_networkId, anvil's name), net_listening,
+ * net_peerCount, eth_chainId, eth_syncing, eth_blockNumber, eth_coinbase,
+ * eth_mining, eth_hashrate, eth_accounts (also eth_requestAccounts,
+ * EIP-1102's), rpc_modules. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,7 @@ void node_register_web3(node *n, rpc_methods *m) {
     rpc_methods_add(m, "web3_clientVersion", client_version, n);
     rpc_methods_add(m, "web3_sha3", sha3, n);
     rpc_methods_add(m, "net_version", net_version, n);
+    rpc_methods_add(m, "eth_networkId", net_version, n); /* anvil's name of it */
     rpc_methods_add(m, "net_listening", net_listening, n);
     rpc_methods_add(m, "net_peerCount", zero_quantity, n);
     rpc_methods_add(m, "eth_chainId", chain_id, n);
@@ -132,5 +134,6 @@ void node_register_web3(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_mining", mining, n);
     rpc_methods_add(m, "eth_hashrate", zero_quantity, n);
     rpc_methods_add(m, "eth_accounts", accounts, n);
+    rpc_methods_add(m, "eth_requestAccounts", accounts, n); /* EIP-1102's, as anvil */
     rpc_methods_add(m, "rpc_modules", modules, m);
 }

@@ -661,7 +661,8 @@ run(async () => {
   // eth_getRawTransactionByBlock*AndIndex, debug_codeByHash,
   // eth_fillTransaction (the same unsigned transaction), the pool's
   // anvil_removePoolTransactions and anvil_dropAllTransactions, and the
-  // aliases evm_setAccountNonce and hardhat_addBalance
+  // aliases evm_setAccountNonce, hardhat_addBalance, tenderly_setBalance
+  // and tenderly_addBalance
   {
     const [tp, ta] = await both('anvil_getGenesisTime', []);
     eq([tp, ta], [T0, T0], 'anvil_getGenesisTime: the genesis timestamp');
@@ -704,12 +705,31 @@ run(async () => {
       if (m === 'txpool_status') eq(vp.pending, want, `txpool_status: ${want} pending`);
     }
     for (const [m, p, q] of [['evm_setAccountNonce', [fresh, '0x9'], ['eth_getTransactionCount', [fresh, 'latest']]],
-                             ['hardhat_addBalance', [fresh, '0x100'], ['eth_getBalance', [fresh, 'latest']]]]) {
+                             ['hardhat_addBalance', [fresh, '0x100'], ['eth_getBalance', [fresh, 'latest']]],
+                             ['tenderly_setBalance', [fresh, '0x1000'], ['eth_getBalance', [fresh, 'latest']]],
+                             ['tenderly_addBalance', [fresh, '0x11'], ['eth_getBalance', [fresh, 'latest']]]]) {
       const [vp, va] = await both(m, p);
       eq(vp, va, `${m}: the same answer`);
       const [wp, wa] = await both(...q);
       eq(wp, wa, `after ${m}: ${q[0]} the same`);
     }
+  }
+
+  // anvil's other names and answers: eth_networkId, eth_requestAccounts,
+  // eth_protocolVersion, and eth_signTypedData_v3 (as v4)
+  {
+    for (const m of ['eth_networkId', 'eth_requestAccounts', 'eth_protocolVersion']) {
+      const [vp, va] = await both(m, []);
+      eq(vp, va, `${m}: the same answer`);
+    }
+    const typed = { types: { EIP712Domain: [{ name: 'name', type: 'string' }, { name: 'chainId', type: 'uint256' }],
+                             Mail: [{ name: 'to', type: 'address' }, { name: 'contents', type: 'string' }] },
+                    primaryType: 'Mail', domain: { name: 'diff', chainId: 31337 },
+                    message: { to: bob.address, contents: 'hello' } };
+    // (anvil 1.7.1 names it but answers "Not implemented": parevm signs as v4)
+    const sp = await rpc(P.url, 'eth_signTypedData_v3', [owner.address, typed]);
+    check(/^0x[0-9a-f]{130}$/.test(sp || ''), 'eth_signTypedData_v3: a signature', sp);
+    eq(sp, await rpc(A.url, 'eth_signTypedData_v4', [owner.address, typed]), 'eth_signTypedData_v3: anvil\'s v4 signature');
   }
 
   // 16. anvil's ERC-20 edits, on both: the slot balanceOf / allowance

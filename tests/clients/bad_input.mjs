@@ -325,6 +325,23 @@ run(async () => {
     ['ots_getTransactionBySenderAndNonce', ['0x12', 1]],
     ['ots_getContractCreator', [17]],
     ['ots_getContractCreator', [A, A]],
+    ['eth_sendRawTransactionConditional', ['0x02']],
+    ['eth_sendRawTransactionConditional', ['0xzz', {}]],
+    ['eth_sendRawTransactionConditional', ['0x02', 'soon']],
+    ['eth_sendRawTransactionConditional', ['0x02', { knownAccounts: { '0x12': '0x00' } }]],
+    ['eth_sendRawTransactionConditional', ['0x02', { knownAccounts: { [A]: 5 } }]],
+    ['eth_sendRawTransactionConditional', ['0x02', { timestampMax: -1 }]],
+    ['eth_pendingTransactions', [1]],
+    ['debug_clearTxpool', ['all']],
+    ['debug_getRawTransactions', []],
+    ['debug_getRawTransactions', ['first']],
+    ['debug_freeOSMemory', [true]],
+    ['trace_transactionOpcodeGas', ['0x12']],
+    ['trace_blockOpcodeGas', [{}]],
+    ['anvil_setNextBlockPrevRandao', ['0x12']],
+    ['anvil_setNextBlockPrevRandao', []],
+    ['anvil_getLastBlockWallTime', [0]],
+    ['eth_networkId', [1]],
   ];
   for (const [m, p] of bad) {
     const e = await rpcError(U, m, p);

@@ -1,0 +1,270 @@
+/* The smaller methods clients of geth, reth and anvil call, on a dev node:
+ * the next block's prevrandao and the head's wall time (anvil), the pool's
+ * pending list, clearing it and the conditional send (ERC-7796), a block's
+ * raw transactions and the opcode gas (reth), and the aliases. */
+#include <time.h>
+#include "node_rpc.h"
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Hex of a value transfer from acct[from] (nonce, to, value as given). */
+static void transfer_hex(test_node *t, int from, uint64_t nonce, const char *to_hex, uint64_t value, char *out,
+                         size_t cap) {
+    transaction tx;
+    address to;
+    hex_to_fixed(to_hex, to.b, 20);
+    test_tx(&tx, nonce, &to, "", value);
+    tx.gas_limit = 21000;
+    buf_t b = {0};
+    if (!tx_sign(&tx, t->key[from])) abort();
+    tx_encode(&tx, &b);
+    if (2 * b.len + 3 > cap) abort();
+    hex_encode(b.data, b.len, out);
+    buf_free(&b);
+    tx_free(&tx);
+}
+
+/* anvil_setNextBlockPrevRandao: the next block's mixHash and what
+ * PREVRANDAO reads in it, one block only, dropped by evm_revert;
+ * anvil_getLastBlockWallTime moves with each head. */
+TEST(node_dev_next_randao_and_wall_time) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *R = "0x1111111111111111111111111111111111111111111111111111111111111111";
+    /* PREVRANDAO; PUSH0; SSTORE; STOP */
+    CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000aa\",\"0x445f5500\"]", "null"));
+    json_t *w0 = test_ok(&t, "anvil_getLastBlockWallTime", "[]");
+    CHECK(json_is_integer(w0) && (uint64_t)json_integer_value(w0) <= now_ms());
+    char p[256];
+    snprintf(p, sizeof p, "[\"%s\"]", R);
+    CHECK(test_result_is(&t, "anvil_setNextBlockPrevRandao", p, "null"));
+    uint64_t before = now_ms();
+    json_decref(test_ok(&t, "eth_sendTransaction",
+                        "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                        "\"to\":\"0x00000000000000000000000000000000000000aa\",\"gas\":\"0x10000\"}]"));
+    json_t *w1 = test_ok(&t, "anvil_getLastBlockWallTime", "[]");
+    CHECK(json_is_integer(w1) && (uint64_t)json_integer_value(w1) >= before &&
+          (uint64_t)json_integer_value(w1) <= now_ms());
+    json_t *b1 = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+    CHECK(b1 && !strcmp(test_str(b1, "mixHash"), R));
+    CHECK(test_result_is(&t, "eth_getStorageAt", "[\"0x00000000000000000000000000000000000000aa\",\"0x0\",\"latest\"]",
+                         "\"0x1111111111111111111111111111111111111111111111111111111111111111\""));
+    /* one block only */
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    json_t *b2 = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]");
+    CHECK(b2 && strcmp(test_str(b2, "mixHash"), R));
+    /* set, then reverted past: dropped */
+    json_t *snap = test_ok(&t, "evm_snapshot", "[]");
+    CHECK(test_result_is(&t, "anvil_setNextBlockPrevRandao", p, "null"));
+    char rp[64];
+    snprintf(rp, sizeof rp, "[\"%s\"]", json_string_value(snap) ? json_string_value(snap) : "?");
+    CHECK(test_result_is(&t, "evm_revert", rp, "true"));
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    json_t *b3 = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    CHECK(b3 && strcmp(test_str(b3, "mixHash"), R));
+    CHECK(test_err(&t, "anvil_setNextBlockPrevRandao", "[\"0x11\"]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "anvil_getLastBlockWallTime", "[1]", NULL, 0) == -32602);
+    /* anvil's aliases and answers */
+    CHECK(test_result_is(&t, "eth_networkId", "[]", "\"31337\""));
+    CHECK(test_result_is(&t, "eth_protocolVersion", "[]", "1"));
+    json_t *a = test_ok(&t, "eth_accounts", "[]"), *ra = test_ok(&t, "eth_requestAccounts", "[]");
+    CHECK(a && ra && json_equal(a, ra) && json_array_size(a) > 0);
+    CHECK(test_result_is(&t, "tenderly_setBalance", "[\"0x00000000000000000000000000000000000000bb\",\"0x10\"]", "null"));
+    CHECK(test_result_is(&t, "tenderly_addBalance", "[\"0x00000000000000000000000000000000000000bb\",\"0x5\"]", "null"));
+    CHECK(test_result_is(&t, "eth_getBalance", "[\"0x00000000000000000000000000000000000000bb\",\"latest\"]", "\"0x15\""));
+    CHECK(test_result_is(&t, "debug_freeOSMemory", "[]", "null"));
+    json_decref(w0);
+    json_decref(w1);
+    json_decref(b1);
+    json_decref(b2);
+    json_decref(b3);
+    json_decref(snap);
+    json_decref(a);
+    json_decref(ra);
+    test_node_close(&t);
+}
+
+/* eth_pendingTransactions and debug_clearTxpool with automine off;
+ * eth_sendRawTransactionConditional's conditions against the head. */
+TEST(node_pool_pending_clear_conditional) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *TO = "0x00000000000000000000000000000000000000cc";
+    CHECK(test_result_is(&t, "evm_setAutomine", "[false]", "null"));
+    char raw[512], p[1024];
+    transfer_hex(&t, 0, 0, TO, 1, raw, sizeof raw);
+    snprintf(p, sizeof p, "[\"%s\"]", raw);
+    json_t *h = test_ok(&t, "eth_sendRawTransaction", p);
+    transfer_hex(&t, 0, 5, TO, 1, raw, sizeof raw); /* a nonce gap: queued, not pending */
+    snprintf(p, sizeof p, "[\"%s\"]", raw);
+    json_decref(test_ok(&t, "eth_sendRawTransaction", p));
+    json_t *pend = test_ok(&t, "eth_pendingTransactions", "[]");
+    CHECK(json_array_size(pend) == 1 && json_equal(json_object_get(json_array_get(pend, 0), "hash"), h) &&
+          json_is_null(json_object_get(json_array_get(pend, 0), "blockHash")));
+    CHECK(test_result_is(&t, "debug_clearTxpool", "[]", "null"));
+    CHECK(test_result_is(&t, "txpool_status", "[]", "{\"pending\":\"0x0\",\"queued\":\"0x0\"}"));
+    CHECK(test_result_is(&t, "eth_pendingTransactions", "[]", "[]"));
+    /* a contract with slot 0 = 7, mined at block 1 */
+    CHECK(test_result_is(&t, "anvil_setStorageAt",
+                         "[\"0x00000000000000000000000000000000000000dd\",\"0x0\","
+                         "\"0x0000000000000000000000000000000000000000000000000000000000000007\"]",
+                         "true"));
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    transfer_hex(&t, 0, 0, TO, 1, raw, sizeof raw);
+    char msg[200];
+    static const struct {
+        const char *cond;
+        int code;
+        const char *msg;
+    } refused[] = {
+        {"{\"blockNumberMin\":\"0x2\"}", -32003, "blockNumberMin condition not met"},
+        {"{\"blockNumberMax\":\"0x0\"}", -32003, "blockNumberMax condition not met"},
+        {"{\"timestampMax\":1000}", -32003, "timestampMax condition not met"},
+        {"{\"timestampMin\":\"0xffffffffff\"}", -32003, "timestampMin condition not met"},
+        {"{\"knownAccounts\":{\"0x00000000000000000000000000000000000000dd\":{"
+         "\"0x0000000000000000000000000000000000000000000000000000000000000000\":"
+         "\"0x0000000000000000000000000000000000000000000000000000000000000008\"}}}",
+         -32003, "Storage Slot Value condition not met"},
+        {"{\"knownAccounts\":{\"0x00000000000000000000000000000000000000dd\":"
+         "\"0x1111111111111111111111111111111111111111111111111111111111111111\"}}",
+         -32003, "Storage Trie Root Hash condition not met"},
+        {"{\"knownAccounts\":7}", -32602, NULL},
+        {"{\"blockNumberMin\":\"soon\"}", -32602, NULL},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        snprintf(p, sizeof p, "[\"%s\",%s]", raw, refused[i].cond);
+        long long code = test_err(&t, "eth_sendRawTransactionConditional", p, msg, sizeof msg);
+        bool good = code == refused[i].code && (!refused[i].msg || !strcmp(msg, refused[i].msg));
+        if (!good) fprintf(stderr, "  condition %zu: %lld %s\n", i, code, msg);
+        CHECK(good);
+    }
+    CHECK(test_result_is(&t, "txpool_status", "[]", "{\"pending\":\"0x0\",\"queued\":\"0x0\"}"));
+    /* more than 1,000 slots */
+    size_t cap = 1100 * 140 + 4096;
+    char *big = malloc(cap), *o = big;
+    o += sprintf(o, "[\"%s\",{\"knownAccounts\":{\"0x00000000000000000000000000000000000000dd\":{", raw);
+    for (int i = 0; i < 1001; i++)
+        o += sprintf(o, "%s\"0x%064x\":\"0x%064x\"", i ? "," : "", i, 0);
+    strcpy(o, "}}}]");
+    CHECK(test_err(&t, "eth_sendRawTransactionConditional", big, NULL, 0) == -32005);
+    free(big);
+    /* the state's own storage root and slot, the head's number and time: sent */
+    json_t *acct = test_ok(&t, "eth_getAccount", "[\"0x00000000000000000000000000000000000000dd\",\"latest\"]");
+    json_t *head = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    snprintf(p, sizeof p,
+             "[\"%s\",{\"blockNumberMin\":\"0x1\",\"blockNumberMax\":\"0x1\",\"timestampMin\":\"%s\","
+             "\"timestampMax\":\"%s\",\"knownAccounts\":{\"0x00000000000000000000000000000000000000dd\":\"%s\","
+             "\"0x00000000000000000000000000000000000000DD\":{"
+             "\"0x0000000000000000000000000000000000000000000000000000000000000000\":"
+             "\"0x0000000000000000000000000000000000000000000000000000000000000007\"}}}]",
+             raw, test_str(head, "timestamp"), test_str(head, "timestamp"), test_str(acct, "storageRoot"));
+    json_t *sent = test_ok(&t, "eth_sendRawTransactionConditional", p);
+    CHECK(json_is_string(sent));
+    CHECK(test_result_is(&t, "txpool_status", "[]", "{\"pending\":\"0x1\",\"queued\":\"0x0\"}"));
+    CHECK(test_err(&t, "eth_sendRawTransactionConditional", "[\"0x02\"]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "eth_sendRawTransactionConditional", "[\"0x02\",[]]", NULL, 0) == -32602);
+    json_decref(sent);
+    json_decref(acct);
+    json_decref(head);
+    json_decref(pend);
+    json_decref(h);
+    test_node_close(&t);
+}
+
+/* debug_getRawTransactions: each transaction's bytes as
+ * eth_getRawTransactionByHash gives them; trace_transactionOpcodeGas: per
+ * opcode, the count and gas of the opcode logger's steps; the block's is
+ * each transaction's. */
+TEST(node_raw_transactions_and_opcode_gas) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    /* a loop: PUSH1 3 (JUMPDEST PUSH1 1 SWAP1 SUB DUP1 PUSH1 2 JUMPI) POP PUSH0 SLOAD POP STOP:
+     * ten opcodes, JUMPI three times */
+    CHECK(test_result_is(&t, "anvil_setCode",
+                         "[\"0x00000000000000000000000000000000000000ee\",\"0x60035b6001900380600257505f545000\"]",
+                         "null"));
+    CHECK(test_result_is(&t, "evm_setAutomine", "[false]", "null"));
+    json_t *h1 = test_ok(&t, "eth_sendTransaction",
+                         "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                         "\"to\":\"0x00000000000000000000000000000000000000ee\",\"gas\":\"0x20000\"}]");
+    json_t *h2 = test_ok(&t, "eth_sendTransaction",
+                         "[{\"from\":\"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\","
+                         "\"to\":\"0x00000000000000000000000000000000000000ee\",\"gas\":\"0x20000\",\"value\":\"0x1\"}]");
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    json_t *raws = test_ok(&t, "debug_getRawTransactions", "[\"0x1\"]");
+    CHECK(json_array_size(raws) == 2);
+    json_t *hashes[2] = {h1, h2};
+    char p[256];
+    for (int i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "[\"%s\"]", json_string_value(hashes[i]));
+        json_t *raw = test_ok(&t, "eth_getRawTransactionByHash", p);
+        CHECK(raw && json_equal(raw, json_array_get(raws, i)));
+        json_decref(raw);
+        /* the logger's steps, summed by opcode */
+        snprintf(p, sizeof p, "[\"%s\",{\"disableStack\":true,\"disableStorage\":true}]", json_string_value(hashes[i]));
+        json_t *log = test_ok(&t, "debug_traceTransaction", p);
+        json_t *want = json_object();
+        size_t k;
+        json_t *s;
+        json_array_foreach(json_object_get(log, "structLogs"), k, s) {
+            const char *op = json_string_value(json_object_get(s, "op"));
+            json_t *e = json_object_get(want, op);
+            if (!e) {
+                e = json_pack("{s:I, s:I}", "count", (json_int_t)0, "gasUsed", (json_int_t)0);
+                json_object_set_new(want, op, e);
+            }
+            json_object_set_new(e, "count", json_integer(json_integer_value(json_object_get(e, "count")) + 1));
+            json_object_set_new(e, "gasUsed", json_integer(json_integer_value(json_object_get(e, "gasUsed")) +
+                                                           json_integer_value(json_object_get(s, "gasCost"))));
+        }
+        snprintf(p, sizeof p, "[\"%s\"]", json_string_value(hashes[i]));
+        json_t *og = test_ok(&t, "trace_transactionOpcodeGas", p);
+        CHECK(og && json_equal(json_object_get(og, "transactionHash"), hashes[i]));
+        json_t *got = json_object();
+        json_array_foreach(json_object_get(og, "opcodeGas"), k, s) {
+            json_object_set_new(got, json_string_value(json_object_get(s, "opcode")),
+                                json_pack("{s:O, s:O}", "count", json_object_get(s, "count"), "gasUsed",
+                                          json_object_get(s, "gasUsed")));
+        }
+        char *want_text = json_dumps(want, JSON_SORT_KEYS);
+        CHECK(json_object_size(want) == 10 && test_json_is(got, want_text));
+        free(want_text);
+        /* the loop ran three times */
+        CHECK(json_integer_value(json_object_get(json_object_get(got, "JUMPI"), "count")) == 3);
+        json_decref(got);
+        json_decref(want);
+        json_decref(log);
+        json_decref(og);
+    }
+    json_t *blk = test_ok(&t, "trace_blockOpcodeGas", "[\"0x1\"]");
+    json_t *b = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+    CHECK(blk && b && json_equal(json_object_get(blk, "blockHash"), json_object_get(b, "hash")) &&
+          json_integer_value(json_object_get(blk, "blockNumber")) == 1 &&
+          json_array_size(json_object_get(blk, "transactions")) == 2);
+    snprintf(p, sizeof p, "[\"%s\"]", json_string_value(h2));
+    json_t *og2 = test_ok(&t, "trace_transactionOpcodeGas", p);
+    CHECK(og2 && json_equal(json_array_get(json_object_get(blk, "transactions"), 1), og2));
+    CHECK(test_result_is(&t, "trace_blockOpcodeGas", "[\"0x63\"]", "null"));
+    CHECK(test_result_is(&t, "trace_transactionOpcodeGas",
+                         "[\"0x1111111111111111111111111111111111111111111111111111111111111111\"]", "null"));
+    json_t *g = test_ok(&t, "trace_blockOpcodeGas", "[\"0x0\"]");
+    CHECK(g && json_integer_value(json_object_get(g, "blockNumber")) == 0 &&
+          json_is_array(json_object_get(g, "transactions")) && !json_array_size(json_object_get(g, "transactions")));
+    json_decref(g);
+    CHECK(test_err(&t, "debug_getRawTransactions", "[\"0x63\"]", NULL, 0) == -32000);
+    CHECK(test_err(&t, "trace_transactionOpcodeGas", "[\"0x12\"]", NULL, 0) == -32602);
+    json_decref(og2);
+    json_decref(blk);
+    json_decref(b);
+    json_decref(raws);
+    json_decref(h1);
+    json_decref(h2);
+    test_node_close(&t);
+}
