@@ -243,6 +243,37 @@ TEST(node_raw_transactions_and_opcode_gas) {
         json_decref(log);
         json_decref(og);
     }
+    /* a CALL with value counts its own cost, not its callee's gas (the
+     * forwarded gas and the stipend: revm-inspectors' measure):
+     * PUSH0 x4, PUSH1 1, PUSH1 0xee, PUSH2 0x1000, CALL, POP, STOP */
+    CHECK(test_result_is(&t, "anvil_setCode",
+                         "[\"0x00000000000000000000000000000000000000ef\",\"0x5f5f5f5f600160ee611000f15000\"]", "null"));
+    json_t *h3 = test_ok(&t, "eth_sendTransaction",
+                         "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                         "\"to\":\"0x00000000000000000000000000000000000000ef\",\"gas\":\"0x20000\",\"value\":\"0x1\"}]");
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    snprintf(p, sizeof p, "[\"%s\",{\"disableStack\":true,\"disableStorage\":true}]", json_string_value(h3));
+    json_t *log3 = test_ok(&t, "debug_traceTransaction", p);
+    snprintf(p, sizeof p, "[\"%s\",{\"tracer\":\"callTracer\"}]", json_string_value(h3));
+    json_t *calls3 = test_ok(&t, "debug_traceTransaction", p);
+    snprintf(p, sizeof p, "[\"%s\"]", json_string_value(h3));
+    json_t *og3 = test_ok(&t, "trace_transactionOpcodeGas", p);
+    long long call_cost = -1, callee = (long long)test_qty(json_array_get(json_object_get(calls3, "calls"), 0), "gas");
+    size_t k3;
+    json_t *s3;
+    json_array_foreach(json_object_get(log3, "structLogs"), k3, s3) {
+        if (!strcmp(test_str(s3, "op"), "CALL")) call_cost = json_integer_value(json_object_get(s3, "gasCost"));
+    }
+    long long got_call = -2;
+    json_array_foreach(json_object_get(og3, "opcodeGas"), k3, s3) {
+        if (!strcmp(test_str(s3, "opcode"), "CALL")) got_call = json_integer_value(json_object_get(s3, "gasUsed"));
+    }
+    /* cold account 2600, value 9000, forwarded 4096; the callee has 4096 + 2300 */
+    CHECK(call_cost == 2600 + 9000 + 4096 && callee == 4096 + 2300 && got_call == call_cost - callee);
+    json_decref(h3);
+    json_decref(log3);
+    json_decref(calls3);
+    json_decref(og3);
     json_t *blk = test_ok(&t, "trace_blockOpcodeGas", "[\"0x1\"]");
     json_t *b = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
     CHECK(blk && b && json_equal(json_object_get(blk, "blockHash"), json_object_get(b, "hash")) &&

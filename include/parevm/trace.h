@@ -173,9 +173,9 @@ bool trace_config_parity(const json_t *types, bool localized, trace_config *out,
 void trace_config_otterscan(trace_ots_view view, trace_config *out);
 /* The config of reth's opcode gas (trace_transactionOpcodeGas): each
  * opcode the transaction ran, by opcode value, with how many times and the
- * gas its steps took (revm's measure: the gas before a step less the gas
- * after it, a CALL's or CREATE's forwarded gas included), named as revm
- * names them. */
+ * gas its steps took (revm-inspectors' measure: the gas before a step less
+ * the gas after it, less the gas limit of the frame a CALL or CREATE opens:
+ * a call's own cost, not its callee's), named as revm names them. */
 void trace_config_opcode_gas(trace_config *out);
 
 /* debug_traceCall's config: a TraceConfig plus stateOverrides,

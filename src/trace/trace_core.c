@@ -506,7 +506,9 @@ static void hook_enter(evm_tracer *t, const evm_message *msg, const address *fro
         /* the CALL family's cost includes the callee's gas; CREATE's not */
         bool create = msg->kind == EVM_CREATE || msg->kind == EVM_CREATE2;
         int64_t after = caller_gas + (create ? msg->gas : 0);
+        uint8_t op = r->pending.op;
         finish(r, r->pending.gas - after, parent_refund, false, EVM_SUCCESS, NULL);
+        if (r->cfg->kind == TRACER_OPCODE_GAS && !create) og_callee(r, op, msg->gas);
     }
     tr_frame *f = &r->frames[d];
     memset(f, 0, sizeof *f);

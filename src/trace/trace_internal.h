@@ -220,7 +220,7 @@ typedef struct trace_run {
     tr_prestate ps;
     bool vm_on;              /* Parity's vmTrace is recorded (with callTracer's run) */
     tr_vm vm;
-    uint64_t (*og)[2];       /* TRACER_OPCODE_GAS: per opcode {count, gas} */
+    int64_t (*og)[2];        /* TRACER_OPCODE_GAS: per opcode {count, gas} */
 } trace_run;
 
 /* The geth opcode of a message kind (CALL 0xf1 ... CREATE2 0xf5). */
@@ -234,6 +234,7 @@ const char *revm_op_name(uint8_t op, int *cost);
 void og_init(trace_run *r);
 void og_free(trace_run *r);
 void og_done(trace_run *r, const tr_done *d);
+void og_callee(trace_run *r, uint8_t op, int64_t callee_gas);
 json_t *og_result(trace_run *r);
 
 /* trace_logger.c */
