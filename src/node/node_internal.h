@@ -328,6 +328,8 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
 /* The pool's rules for the block after h, and re-checking the pool after a
  * new head (node.c). */
 txpool_env node_pool_env(const node *n, const block_header *h);
+/* rpc_pool.c: removes the pool's transactions (only sender's, when given). */
+void node_pool_drop(node *n, const address *sender);
 void node_pool_new_head(node *n);
 /* After the writer moved the head (a block committed, an unwind): the dev
  * edits of the new head become edits (NULL: none), the pool is checked

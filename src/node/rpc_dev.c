@@ -810,30 +810,6 @@ static bool load_state(void *ctx, const json_t *params, json_t **result, rpc_err
 
 /* ---- Reset ------------------------------------------------------------------------------------------ */
 
-typedef struct {
-    bytes32 *hashes;
-    size_t n, cap;
-} hash_list;
-
-static bool collect_hash(void *arg, const txpool_tx *t, bool pending) {
-    (void)pending;
-    hash_list *l = arg;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 64;
-        l->hashes = realloc(l->hashes, l->cap * sizeof *l->hashes);
-        if (!l->hashes) abort();
-    }
-    l->hashes[l->n++] = t->tx.hash;
-    return true;
-}
-
-/* Removes the pool's transactions (only sender's, when given). */
-static void drop_pool(node *n, const address *sender) {
-    hash_list l = {0};
-    txpool_each(n->pool, sender, collect_hash, &l);
-    for (size_t i = 0; i < l.n; i++) txpool_remove(n->pool, &l.hashes[i]);
-    free(l.hashes);
-}
 
 /* Back to the genesis block with no edits, an empty pool, no snapshots, the
  * real clock and the default header fields (anvil_reset without forking). */
@@ -844,7 +820,7 @@ static const char *reset_chain(node *n, void *arg) {
     if (err) return err;
     for (size_t i = 0; i < d->n_snapshots; i++) node_patch_release(d->snapshots[i].patch);
     d->n_snapshots = 0;
-    drop_pool(n, NULL);
+    node_pool_drop(n, NULL);
     node_head_moved(n, NULL);
     pthread_mutex_lock(&d->mu);
     d->time_offset = 0;
@@ -882,7 +858,7 @@ static bool reset(void *ctx, const json_t *params, json_t **result, rpc_error *e
 /* anvil_dropAllTransactions: an empty pool. */
 static bool drop_all(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 0, 0, err)) return false;
-    drop_pool(ctx, NULL);
+    node_pool_drop(ctx, NULL);
     *result = json_null();
     return true;
 }
@@ -892,7 +868,7 @@ static bool remove_pool_txs(void *ctx, const json_t *params, json_t **result, rp
     if (!rpc_check_args(params, 1, 1, err)) return false;
     address a;
     if (!parse_addr(params, 0, &a, err)) return false;
-    drop_pool(ctx, &a);
+    node_pool_drop(ctx, &a);
     *result = json_null();
     return true;
 }

@@ -398,7 +398,6 @@ static bool pending_transactions(void *ctx, const json_t *params, json_t **resul
     return true;
 }
 
-/* debug_clearTxpool (geth's): every transaction out of the pool. */
 typedef struct {
     bytes32 *h;
     size_t n, cap;
@@ -416,13 +415,17 @@ static bool collect_hash(void *arg, const txpool_tx *t, bool pending) {
     return true;
 }
 
-static bool clear_pool(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
-    if (!rpc_check_args(params, 0, 0, err)) return false;
+void node_pool_drop(node *n, const address *sender) {
     hash_list l = {0};
-    txpool_each(n->pool, NULL, collect_hash, &l);
+    txpool_each(n->pool, sender, collect_hash, &l);
     for (size_t i = 0; i < l.n; i++) txpool_remove(n->pool, &l.h[i]);
     free(l.h);
+}
+
+/* debug_clearTxpool (geth's): every transaction out of the pool. */
+static bool clear_pool(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    node_pool_drop(ctx, NULL);
     *result = json_null();
     return true;
 }
