@@ -1,13 +1,14 @@
 # Real Ethereum clients from npm against `parevm node --dev` (issue 11):
 # viem, ethers and Foundry's cast drive the node unmodified; bad input over
 # HTTP; the differential against anvil (anvil_diff); blob sidecars made by
-# kzg-wasm through the pool's KZG checks (blobs). The scripts (tests/clients/*.mjs)
+# kzg-wasm through the pool's KZG checks (blobs); the dev state file against
+# anvil's (state_file). The scripts (tests/clients/*.mjs)
 # start and stop their own nodes on free loopback ports. They need node and
 # the tools scripts/install-npm-tools.sh puts into .npm-tools/ (`make test`
 # installs them); without either they FAIL, they are never skipped.
 find_program(PAREVM_NODEJS node)
 set(npm_tools ${CMAKE_SOURCE_DIR}/.npm-tools)
-foreach(t viem ethers cast bad_input anvil_diff blobs ws)
+foreach(t viem ethers cast bad_input anvil_diff blobs ws state_file)
   if(PAREVM_NODEJS)
     add_test(NAME clients/${t}
              COMMAND ${PAREVM_NODEJS} ${CMAKE_SOURCE_DIR}/tests/clients/${t}.mjs

@@ -20,7 +20,7 @@ static void usage(FILE *f) {
             "                   [--http.api NAMESPACES] [--rpc.gascap GAS]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
-            "                   [--miner.gaslimit GAS]\n"
+            "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
             "                       without it, --dev uses a temporary one removed at exit\n"
             "  --dev                the dev chain: chain id 31337, Osaka rules, 10 prefunded accounts\n"
@@ -32,7 +32,58 @@ static void usage(FILE *f) {
             "  --authrpc.port PORT  the Engine API (JWT-authenticated), default 8551; on unless --dev\n"
             "                       (with --dev, on when an --authrpc option is given)\n"
             "  --authrpc.jwtsecret FILE  32-byte hex secret (default DATADIR/jwtsecret; created if missing)\n"
-            "  --miner.gaslimit GAS the gas limit built payloads move towards (default 60000000)\n");
+            "  --miner.gaslimit GAS the gas limit built payloads move towards (default 60000000)\n"
+            "  --dev.load-state FILE  load an anvil state file (anvil --dump-state's JSON, gzip'd or not) at start\n"
+            "  --dev.dump-state FILE  write the state there (anvil's format) on SIGINT/SIGTERM\n"
+            "  --dev.state FILE     both (the file loaded if it exists); --state, --load-state and\n"
+            "                       --dump-state are anvil's names for the same\n");
+}
+
+/* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
+
+enum { STATE_FILE_MAX = 1 << 30 };
+
+/* Loads path into the dev chain; a missing file is fine when optional. */
+static bool load_state_file(node *n, const char *path, bool optional) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (optional) return true;
+        fprintf(stderr, "parevm node: cannot read the state file %s\n", path);
+        return false;
+    }
+    buf_t b = {0};
+    uint8_t chunk[1 << 16];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= STATE_FILE_MAX) buf_append(&b, chunk, got);
+    bool bad = ferror(f) || b.len > STATE_FILE_MAX;
+    fclose(f);
+    char why[256];
+    const char *err = bad ? "unreadable or over 1 GiB" : node_dev_load_state(n, b.data, b.len, why, sizeof why);
+    buf_free(&b);
+    if (err) fprintf(stderr, "parevm node: state file %s: %s\n", path, err);
+    return err == NULL;
+}
+
+/* Writes the dev chain's state to path (through a temporary file, renamed:
+ * a crash leaves the old file whole). */
+static bool dump_state_file(node *n, const char *path) {
+    char why[256], tmp[4200];
+    char *json = NULL;
+    const char *err = node_dev_dump_state(n, &json, why, sizeof why);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = err ? NULL : fopen(tmp, "wb");
+    if (!err && !f) err = "cannot create it";
+    if (f) {
+        bool ok = fputs(json, f) >= 0 && fputc('\n', f) != EOF;
+        ok = fclose(f) == 0 && ok;
+        if (!ok || rename(tmp, path)) {
+            err = "cannot write it";
+            remove(tmp);
+        }
+    }
+    free(json);
+    if (err) fprintf(stderr, "parevm node: state file %s: %s\n", path, err);
+    return err == NULL;
 }
 
 static bool num(const char *s, unsigned long long max, unsigned long long *out) {
@@ -70,7 +121,8 @@ int cmd_node(int argc, char **argv) {
     node_config cfg = {0};
     rpc_server_config http = {.addr = "127.0.0.1", .port = 8545, .thread_stack = NODE_THREAD_STACK};
     rpc_server_config auth = {.addr = "127.0.0.1", .port = 8551, .thread_stack = NODE_THREAD_STACK};
-    const char *jwt_path = NULL;
+    const char *jwt_path = NULL, *load_state = NULL, *dump_state = NULL;
+    bool state_optional = false;
     bool quiet = false, auth_asked = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -100,6 +152,9 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--authrpc.port")) ok = num(v, 65535, &x), auth.port = (uint16_t)x, auth_asked = true;
         else if (!strcmp(a, "--authrpc.jwtsecret")) jwt_path = v, auth_asked = true;
         else if (!strcmp(a, "--miner.gaslimit")) ok = num(v, UINT64_MAX, &x) && x >= 5000, cfg.builder_gas_limit = x;
+        else if (!strcmp(a, "--dev.state") || !strcmp(a, "--state")) load_state = dump_state = v, state_optional = true;
+        else if (!strcmp(a, "--dev.load-state") || !strcmp(a, "--load-state")) load_state = v, state_optional = false;
+        else if (!strcmp(a, "--dev.dump-state") || !strcmp(a, "--dump-state")) dump_state = v;
         else {
             fprintf(stderr, "parevm node: unknown option %s\n", a);
             usage(stderr);
@@ -110,6 +165,10 @@ int cmd_node(int argc, char **argv) {
             return 2;
         }
         if (takes) i++;
+    }
+    if ((load_state || dump_state) && !cfg.dev) {
+        fprintf(stderr, "parevm node: --dev.state, --dev.load-state and --dev.dump-state need --dev\n");
+        return 2;
     }
     if (!quiet) cfg.log = stderr;
     /* SIGINT and SIGTERM are taken by sigwait below: block them before any
@@ -126,6 +185,10 @@ int cmd_node(int argc, char **argv) {
     if (err) {
         if (err == DB_NO_STORE) fprintf(stderr, "parevm node: %s: %s\n", cfg.datadir, err);
         else fprintf(stderr, "parevm node: %s\n", err);
+        return 1;
+    }
+    if (load_state && !load_state_file(n, load_state, state_optional)) {
+        node_close(n);
         return 1;
     }
     char why[256];
@@ -162,6 +225,7 @@ int cmd_node(int argc, char **argv) {
     if (!quiet) fprintf(stderr, "parevm node: %s, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     rpc_server_stop(asrv, 5000);
     rpc_server_stop(srv, 5000);
+    bool dumped = !dump_state || dump_state_file(n, dump_state);
     node_close(n);
-    return 0;
+    return dumped ? 0 : 1;
 }

@@ -257,6 +257,7 @@ const char *node_open(const node_config *cfg, node **out) {
         node_register_dev(n, n->methods);
         node_register_dev_chain(n, n->methods);
         node_register_dev_erc20(n, n->methods);
+        node_register_dev_state(n, n->methods);
         node_register_sign(n, n->methods);
     }
     /* geth's testing namespace is not authenticated: the open port has it

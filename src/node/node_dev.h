@@ -120,6 +120,10 @@ bool node_dev_detailed_blocks(node *n, uint64_t first, uint64_t last, json_t **r
 /* rpc_dev_chain.c: a fresh random anvil_metadata instance id (at start and
  * on anvil_reset). */
 void node_dev_new_instance(node_dev *d);
+/* rpc_dev.c: applies cs (taken, emptied) as one dev edit over the head,
+ * on the writer thread; *result = ok_value (taken) on success. */
+bool node_dev_edit(node *n, change_set *cs, json_t **result, json_t *ok_value, rpc_error *err);
+
 /* A new head was installed now (mined, reverted to, reset): its wall time
  * for anvil_getLastBlockWallTime. Any thread. */
 void node_dev_head_installed(node_dev *d);

@@ -118,6 +118,7 @@ void node_register_otterscan(node *n, rpc_methods *m); /* rpc_otterscan.c: ots_*
 void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, hardhat_, eth_sendTransaction */
 void node_register_dev_chain(node *n, rpc_methods *m); /* rpc_dev_chain.c: anvil_nodeInfo, anvil_metadata, evm_setTime, anvil_rollback, anvil_reorg */
 void node_register_dev_erc20(node *n, rpc_methods *m); /* rpc_dev_erc20.c: anvil_dealERC20, anvil_setERC20Allowance */
+void node_register_dev_state(node *n, rpc_methods *m); /* rpc_dev_state.c: anvil_dumpState, anvil_loadState */
 void node_register_sign(node *n, rpc_methods *m);   /* rpc_sign.c: eth_sign, personal_sign, eth_signTypedData_v4, eth_signTransaction */
 void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProof, eth_getAccount, debug_executionWitness */
 void node_register_simulate(node *n, rpc_methods *m); /* rpc_simulate.c: eth_simulateV1 */
