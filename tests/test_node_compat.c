@@ -1,7 +1,8 @@
 /* The smaller methods clients of geth, reth and anvil call, on a dev node:
  * the next block's prevrandao and the head's wall time (anvil), the pool's
  * pending list, clearing it and the conditional send (ERC-7796), a block's
- * raw transactions and the opcode gas (reth), and the aliases. */
+ * raw transactions and the opcode gas (reth), geth's intermediate roots,
+ * and the aliases. */
 #include <time.h>
 #include "node_rpc.h"
 
@@ -297,5 +298,45 @@ TEST(node_raw_transactions_and_opcode_gas) {
     json_decref(raws);
     json_decref(h1);
     json_decref(h2);
+    test_node_close(&t);
+}
+
+/* debug_intermediateRoots on dev blocks: one root per transaction, the
+ * last the block's (no withdrawals, and the request system calls change
+ * nothing here), with the anvil_set* edits the block folded in counted. */
+TEST(node_dev_intermediate_roots) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    CHECK(test_result_is(&t, "evm_setAutomine", "[false]", "null"));
+    CHECK(test_result_is(&t, "anvil_setBalance", "[\"0x00000000000000000000000000000000000000b1\",\"0x77\"]", "null"));
+    for (int i = 0; i < 3; i++)
+        json_decref(test_ok(&t, "eth_sendTransaction",
+                            "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                            "\"to\":\"0x00000000000000000000000000000000000000b2\",\"value\":\"0x1\"}]"));
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    json_t *b = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+    char p[128];
+    snprintf(p, sizeof p, "[\"%s\"]", test_str(b, "hash"));
+    json_t *roots = test_ok(&t, "debug_intermediateRoots", p);
+    CHECK(json_array_size(roots) == 3 && !strcmp(json_string_value(json_array_get(roots, 2)), test_str(b, "stateRoot")) &&
+          strcmp(json_string_value(json_array_get(roots, 0)), json_string_value(json_array_get(roots, 1))));
+    /* with a trace config too (ignored), and the refusals */
+    snprintf(p, sizeof p, "[\"%s\",{}]", test_str(b, "hash"));
+    json_t *again = test_ok(&t, "debug_intermediateRoots", p);
+    CHECK(again && json_equal(again, roots));
+    json_t *g = test_ok(&t, "eth_getBlockByNumber", "[\"0x0\",false]");
+    snprintf(p, sizeof p, "[\"%s\"]", test_str(g, "hash"));
+    char msg[128];
+    CHECK(test_err(&t, "debug_intermediateRoots", p, msg, sizeof msg) == -32000 && strstr(msg, "genesis"));
+    CHECK(test_err(&t, "debug_intermediateRoots",
+                   "[\"0x1111111111111111111111111111111111111111111111111111111111111111\"]", msg, sizeof msg) == -32000 &&
+          strstr(msg, "not found"));
+    CHECK(test_err(&t, "debug_intermediateRoots", "[\"0x1\"]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "debug_intermediateRoots", "[]", NULL, 0) == -32602);
+    json_decref(b);
+    json_decref(g);
+    json_decref(roots);
+    json_decref(again);
     test_node_close(&t);
 }

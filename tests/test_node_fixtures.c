@@ -547,6 +547,36 @@ static void check_ots_search(node *n) {
     json_decref(after);
 }
 
+/* debug_intermediateRoots: one root per transaction; before Byzantium each
+ * is the receipt's; after the Merge, in a block with no withdrawals (these
+ * chains end before Prague's requests), the last is the header's. */
+static void check_intermediate_roots(node *n, const json_t *fb, const json_t *b, const char *what) {
+    const json_t *fh = json_object_get(fb, "blockHeader"), *txs = json_object_get(b, "transactions");
+    json_t *roots = callf(n, "debug_intermediateRoots", "[\"%s\"]", json_string_value(json_object_get(b, "hash")), NULL);
+    compared++;
+    if (!json_is_array(roots) || json_array_size(roots) != json_array_size(txs)) {
+        ots_fail(what, "intermediate roots: one per transaction", roots);
+        json_decref(roots);
+        return;
+    }
+    for (size_t i = 0; i < json_array_size(txs); i++) {
+        json_t *r = callf(n, "eth_getTransactionReceipt", "[\"%s\"]",
+                          json_string_value(json_object_get(json_array_get(txs, i), "hash")), NULL);
+        const char *root = json_string_value(json_object_get(r, "root"));
+        if (root && strcasecmp(root, json_string_value(json_array_get(roots, i))))
+            ots_fail(what, "intermediate root is not the receipt's", roots);
+        json_decref(r);
+    }
+    uint64_t difficulty = 1;
+    hex_to_u64(json_string_value(json_object_get(fh, "difficulty")), &difficulty);
+    const json_t *w = json_object_get(b, "withdrawals");
+    size_t n_tx = json_array_size(txs);
+    if (n_tx && !difficulty && !json_array_size(w) &&
+        strcasecmp(json_string_value(json_array_get(roots, n_tx - 1)), json_string_value(json_object_get(b, "stateRoot"))))
+        ots_fail(what, "the last intermediate root is not the block's", roots);
+    json_decref(roots);
+}
+
 static void check_block(node *n, const json_t *fb, const char *test) {
     const json_t *fh = json_object_get(fb, "blockHeader");
     char what[256], p[128];
@@ -592,6 +622,7 @@ static void check_block(node *n, const json_t *fb, const char *test) {
     check_parity_traces(n, fb, b, what);
     check_receipts(n, b, what);
     check_otterscan(n, fb, b, what);
+    check_intermediate_roots(n, fb, b, what);
     json_decref(b);
 }
 

@@ -17,7 +17,7 @@ static void (*const GROUPS[])(node *, rpc_methods *) = {
     node_register_web3, node_register_state, node_register_blocks, node_register_logs, node_register_filters,
     node_register_call, node_register_fees, node_register_pool, node_register_debug, node_register_trace,
     node_register_call_many, node_register_call_bundle, node_register_parity_trace, node_register_otterscan,
-    node_register_debug_chain, node_register_debug_state,
+    node_register_debug_chain, node_register_debug_state, node_register_debug_roots,
     node_register_proofs, node_register_simulate, node_register_config,
 };
 

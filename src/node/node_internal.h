@@ -110,6 +110,7 @@ void node_register_pool(node *n, rpc_methods *m);   /* rpc_pool.c: eth_sendRawTr
 void node_register_debug(node *n, rpc_methods *m);  /* rpc_debug.c: debug_getRaw* */
 void node_register_debug_chain(node *n, rpc_methods *m); /* rpc_debug_chain.c: debug_setHead, debug_getBadBlocks */
 void node_register_debug_state(node *n, rpc_methods *m); /* rpc_debug_state.c: debug_getModifiedAccounts*, debug_storageRangeAt, debug_accountRange, debug_dumpBlock */
+void node_register_debug_roots(node *n, rpc_methods *m); /* rpc_debug_roots.c: debug_intermediateRoots */
 void node_register_trace(node *n, rpc_methods *m);  /* rpc_trace.c: debug_traceTransaction, debug_traceBlockBy*, debug_traceCall */
 void node_register_call_many(node *n, rpc_methods *m); /* rpc_call_many.c: eth_callMany, debug_traceCallMany (reth's) */
 void node_register_call_bundle(node *n, rpc_methods *m); /* rpc_call_bundle.c: eth_callBundle (Flashbots', as reth) */
