@@ -342,6 +342,9 @@ run(async () => {
     ['anvil_setNextBlockPrevRandao', []],
     ['anvil_getLastBlockWallTime', [0]],
     ['eth_networkId', [1]],
+    ['debug_intermediateRoots', ['0x12']],
+    ['debug_intermediateRoots', ['latest']],
+    ['debug_intermediateRoots', ['0x' + '11'.repeat(32), 'config']],
   ];
   for (const [m, p] of bad) {
     const e = await rpcError(U, m, p);
