@@ -577,6 +577,54 @@ static void check_intermediate_roots(node *n, const json_t *fb, const json_t *b,
     json_decref(roots);
 }
 
+/* reth_getBalanceChangesInBlock: every entry is the account's balance at
+ * the block, and the senders, recipients and coinbase whose balance moved
+ * are all there. */
+static void check_balance_changes(node *n, const json_t *b, const char *what) {
+    const char *number = json_string_value(json_object_get(b, "number"));
+    uint64_t num = 0;
+    hex_to_u64(number, &num);
+    if (!num) return;
+    char parent[32];
+    snprintf(parent, sizeof parent, "0x%llx", (unsigned long long)(num - 1));
+    json_t *map = callf(n, "reth_getBalanceChangesInBlock", "[\"%s\"]", number, NULL);
+    compared++;
+    if (!json_is_object(map)) {
+        ots_fail(what, "balance changes: not an object", map);
+        json_decref(map);
+        return;
+    }
+    const char *addr;
+    json_t *v;
+    json_object_foreach(map, addr, v) {
+        json_t *bal = callf(n, "eth_getBalance", "[\"%s\",\"%s\"]", addr, number);
+        if (!json_equal(bal, v)) ots_fail(what, "balance change is not the balance at the block", map);
+        json_decref(bal);
+    }
+    json_t *who = json_array();
+    json_array_append(who, json_object_get(b, "miner"));
+    size_t i;
+    json_t *tx;
+    json_array_foreach(json_object_get(b, "transactions"), i, tx) {
+        json_array_append(who, json_object_get(tx, "from"));
+        if (json_is_string(json_object_get(tx, "to"))) json_array_append(who, json_object_get(tx, "to"));
+    }
+    json_array_foreach(who, i, v) {
+        const char *a = json_string_value(v);
+        json_t *now = callf(n, "eth_getBalance", "[\"%s\",\"%s\"]", a, number);
+        json_t *was = callf(n, "eth_getBalance", "[\"%s\",\"%s\"]", a, parent);
+        char lower[43];
+        snprintf(lower, sizeof lower, "%s", a);
+        for (char *c = lower; *c; c++) *c = (char)(*c >= 'A' && *c <= 'F' ? *c + 32 : *c);
+        if (!json_equal(now, was) && !json_equal(json_object_get(map, lower), now))
+            ots_fail(what, "a moved balance is not in the balance changes", map);
+        json_decref(now);
+        json_decref(was);
+    }
+    json_decref(who);
+    json_decref(map);
+}
+
 static void check_block(node *n, const json_t *fb, const char *test) {
     const json_t *fh = json_object_get(fb, "blockHeader");
     char what[256], p[128];
@@ -623,6 +671,7 @@ static void check_block(node *n, const json_t *fb, const char *test) {
     check_receipts(n, b, what);
     check_otterscan(n, fb, b, what);
     check_intermediate_roots(n, fb, b, what);
+    check_balance_changes(n, b, what);
     json_decref(b);
 }
 

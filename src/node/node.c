@@ -73,8 +73,8 @@ static const char *check_api_list(const rpc_methods *m, const api_list *l) {
         if (found) continue;
         if (!strcmp(want, "engine"))
             return "--http.api: engine is served on the authenticated port only (--authrpc.*)";
-        return "--http.api: a namespace this node does not serve (it has debug, erigon, eth, net, ots, rpc, trace, "
-               "txpool, web3; dev mode adds anvil, evm, hardhat, personal, tenderly)";
+        return "--http.api: a namespace this node does not serve (it has debug, erigon, eth, net, ots, reth, rpc, "
+               "trace, txpool, web3; dev mode adds anvil, evm, hardhat, personal, tenderly)";
     }
     return NULL;
 }

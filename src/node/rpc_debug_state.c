@@ -1,6 +1,7 @@
 /* Method group: geth's debug methods over the state of past blocks --
  * debug_getModifiedAccountsByNumber / ByHash, debug_storageRangeAt,
- * debug_accountRange and debug_dumpBlock.
+ * debug_accountRange and debug_dumpBlock -- and reth's
+ * reth_getBalanceChangesInBlock (below).
  *
  * debug_getModifiedAccountsBy*(start, end?): the accounts whose trie leaf
  * (nonce, balance, code hash or storage root) differs between the state
@@ -268,6 +269,57 @@ static bool modified_by_hash(void *ctx, const json_t *params, json_t **result, r
     if (!node_read_open(ctx, &r, err)) return false;
     bool ok = modified_by_hash_in(&r, params, result, err);
     node_read_close(&r);
+    return ok;
+}
+
+/* ---- reth_getBalanceChangesInBlock ---------------------------------------------------- */
+
+/* reth_getBalanceChangesInBlock(block): {address: balance after the block}
+ * for each account the block's change set names whose balance (or
+ * existence: reth compares Option<balance>) differs from the parent's state;
+ * an account that is gone is 0. The genesis has no parent: {}. */
+static bool balance_changes(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    node_read r;
+    if (!node_read_open(ctx, &r, err)) return false;
+    uint64_t number;
+    bytes32 hash;
+    bool found, ok = node_resolve_arg(&r, params, 0, false, &number, &hash, &found, err);
+    if (ok && !found) ok = rpc_error_set(err, RPC_RESOURCE_NOT_FOUND, "block not found");
+    if (ok) ok = require_canonical(&r, number, &hash, err);
+    touched_list l = {0};
+    db_snapshot *before = NULL, *after = NULL;
+    json_t *out = new_object();
+    const char *why = NULL;
+    if (ok && number > 0) {
+        why = db_each_change(r.snap, number, number, NULL, on_touched, &l);
+        if (!why) why = db_snapshot_at(r.n->db, number - 1, 1, &before);
+        if (!why && number < r.head) why = db_snapshot_at(r.n->db, number, 1, &after);
+        db_snapshot *end = number < r.head ? after : r.snap;
+        if (!why) qsort(l.v, l.n, sizeof *l.v, cmp_touched);
+        for (size_t i = 0; !why && i < l.n; i++) {
+            if (i && address_eq(&l.v[i].addr, &l.v[i - 1].addr)) continue;
+            account_info x, y;
+            const char *wx = db_read_account(before, &l.v[i].addr, &x), *wy = db_read_account(end, &l.v[i].addr, &y);
+            if ((wx && wx != DB_NOT_FOUND) || (wy && wy != DB_NOT_FOUND)) {
+                why = wx && wx != DB_NOT_FOUND ? wx : wy;
+                break;
+            }
+            bool had = !wx, has = !wy;
+            if (had == has && (!has || u256_eq(&x.balance, &y.balance))) continue;
+            u256 now = has ? y.balance : U256_ZERO;
+            json_t *k = rpc_json_address(&l.v[i].addr);
+            put(out, json_string_value(k), rpc_json_u256(&now));
+            json_decref(k);
+        }
+    }
+    free(l.v);
+    if (before) db_snapshot_close(before);
+    if (after) db_snapshot_close(after);
+    node_read_close(&r);
+    if (ok && why) ok = store_error(err, why);
+    if (ok) *result = out;
+    else json_decref(out);
     return ok;
 }
 
@@ -619,4 +671,5 @@ void node_register_debug_state(node *n, rpc_methods *m) {
     rpc_methods_add(m, "debug_storageRangeAt", storage_range_at, n);
     rpc_methods_add(m, "debug_accountRange", account_range, n);
     rpc_methods_add(m, "debug_dumpBlock", dump_block, n);
+    rpc_methods_add(m, "reth_getBalanceChangesInBlock", balance_changes, n);
 }

@@ -342,6 +342,8 @@ run(async () => {
     ['anvil_setNextBlockPrevRandao', []],
     ['anvil_getLastBlockWallTime', [0]],
     ['eth_networkId', [1]],
+    ['reth_getBalanceChangesInBlock', []],
+    ['reth_getBalanceChangesInBlock', ['soon']],
     ['debug_intermediateRoots', ['0x12']],
     ['debug_intermediateRoots', ['latest']],
     ['debug_intermediateRoots', ['0x' + '11'.repeat(32), 'config']],
