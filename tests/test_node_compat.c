@@ -340,3 +340,62 @@ TEST(node_dev_intermediate_roots) {
     json_decref(again);
     test_node_close(&t);
 }
+
+/* muxTracer (geth's): each named tracer's result, as that tracer alone
+ * gives it, for a mined transaction, a block and a call; a nested mux; the
+ * refusals of an unknown tracer and of a config that is no object. */
+TEST(node_mux_tracer) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    /* SSTORE(0, CALLVALUE); LOG0(0, 0); a call with value to it */
+    CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000c1\",\"0x345f555f5fa000\"]",
+                         "null"));
+    json_t *h = test_ok(&t, "eth_sendTransaction",
+                        "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                        "\"to\":\"0x00000000000000000000000000000000000000c1\",\"value\":\"0x9\",\"gas\":\"0x20000\"}]");
+    static const char *const subs[][2] = {
+        {"callTracer", "{\"withLog\":true}"},
+        {"prestateTracer", "{\"diffMode\":true}"},
+        {"flatCallTracer", "{}"},
+        {"4byteTracer", "null"},
+    };
+    char mux[512] = "{", p[1024];
+    for (size_t i = 0; i < 4; i++)
+        snprintf(mux + strlen(mux), sizeof mux - strlen(mux), "%s\"%s\":%s", i ? "," : "", subs[i][0], subs[i][1]);
+    strcat(mux, "}");
+    snprintf(p, sizeof p, "[\"%s\",{\"tracer\":\"muxTracer\",\"tracerConfig\":%s}]", json_string_value(h), mux);
+    json_t *all = test_ok(&t, "debug_traceTransaction", p);
+    CHECK(json_object_size(all) == 4);
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "[\"%s\",{\"tracer\":\"%s\",\"tracerConfig\":%s}]", json_string_value(h), subs[i][0],
+                 subs[i][1]);
+        json_t *one = test_ok(&t, "debug_traceTransaction", p);
+        CHECK(one && json_equal(one, json_object_get(all, subs[i][0])));
+        json_decref(one);
+    }
+    /* a block: each transaction's mux result; a nested mux */
+    snprintf(p, sizeof p, "[\"latest\",{\"tracer\":\"muxTracer\",\"tracerConfig\":{\"muxTracer\":%s}}]", mux);
+    json_t *blk = test_ok(&t, "debug_traceBlockByNumber", p);
+    CHECK(json_array_size(blk) == 1 &&
+          json_equal(json_object_get(json_object_get(json_array_get(blk, 0), "result"), "muxTracer"), all));
+    /* a call */
+    json_t *call = test_ok(&t, "debug_traceCall",
+                           "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                           "\"to\":\"0x00000000000000000000000000000000000000c1\",\"value\":\"0x3\"},\"latest\","
+                           "{\"tracer\":\"muxTracer\",\"tracerConfig\":{\"callTracer\":{},\"noopTracer\":{}}}]");
+    CHECK(call && !strcmp(test_str(json_object_get(call, "callTracer"), "value"), "0x3") &&
+          json_is_object(json_object_get(call, "noopTracer")));
+    char msg[128];
+    snprintf(p, sizeof p, "[\"%s\",{\"tracer\":\"muxTracer\",\"tracerConfig\":{\"structLogger\":{}}}]", json_string_value(h));
+    CHECK(test_err(&t, "debug_traceTransaction", p, msg, sizeof msg) == -32000 && !strcmp(msg, "tracer not found"));
+    snprintf(p, sizeof p, "[\"%s\",{\"tracer\":\"muxTracer\",\"tracerConfig\":[1]}]", json_string_value(h));
+    CHECK(test_err(&t, "debug_traceTransaction", p, NULL, 0) != 0);
+    snprintf(p, sizeof p, "[\"%s\",{\"tracer\":\"muxTracer\"}]", json_string_value(h));
+    CHECK(test_result_is(&t, "debug_traceTransaction", p, "{}"));
+    json_decref(h);
+    json_decref(all);
+    json_decref(blk);
+    json_decref(call);
+    test_node_close(&t);
+}

@@ -90,6 +90,7 @@ typedef enum {
     TRACER_NOOP,               /* noopTracer: {} */
     TRACER_PARITY,             /* Parity's trace_* results (trace_parity.c) */
     TRACER_OPCODE_GAS,         /* reth's opcode gas: [{opcode, count, gasUsed}] (trace_opcode_gas.c) */
+    TRACER_MUX,                /* muxTracer: {name: that tracer's result} for each tracer its config names */
 } tracer_kind;
 
 /* Otterscan's views of a transaction's frames, drawn from its Parity
@@ -133,6 +134,12 @@ typedef struct {
     /* Otterscan's views of the same frames (trace_config_otterscan): the
      * result's "trace" holds them instead of Parity's traces */
     trace_ots_view otterscan;
+    /* muxTracer: its tracerConfig, {tracerName: tracerConfig}, as compact
+     * JSON text ("": none; at most 511 bytes). Each tracer runs the transaction
+     * on its own (the same run: geth's single pass gives the same
+     * results), with this config's timeout; the struct logger is not one of
+     * them, as in geth. */
+    char mux[512];
     /* The vmTrace JSON (every step's memory, mostly) a request may still
      * build, shared by its transactions: past it the trace fails with
      * "vmTrace too large". NULL: no limit (trace_config_parity's default). */

@@ -129,6 +129,8 @@ static bool decode_trace_config(const json_t *v, trace_config *out, const json_t
         out->kind = TRACER_FOUR_BYTE;
     } else if (!strcmp(tracer, "noopTracer")) {
         out->kind = TRACER_NOOP;
+    } else if (!strcmp(tracer, "muxTracer")) {
+        out->kind = TRACER_MUX;
     } else {
         snprintf(err, errlen, "tracer not found");
         return false;
@@ -175,7 +177,56 @@ void trace_config_opcode_gas(trace_config *out) {
     out->kind = TRACER_OPCODE_GAS;
 }
 
+static bool decode_tracer_config(trace_config *out, const json_t *tc, char *err, size_t errlen);
+
+/* The kind of a tracer muxTracer may run (geth's native ones), or false. */
+static bool mux_kind(const char *name, tracer_kind *kind) {
+    static const struct {
+        const char *name;
+        tracer_kind kind;
+    } K[] = {{"callTracer", TRACER_CALL},     {"prestateTracer", TRACER_PRESTATE}, {"flatCallTracer", TRACER_FLAT_CALL},
+             {"4byteTracer", TRACER_FOUR_BYTE}, {"noopTracer", TRACER_NOOP},       {"muxTracer", TRACER_MUX}};
+    for (size_t i = 0; i < sizeof K / sizeof K[0]; i++)
+        if (!strcmp(name, K[i].name)) return *kind = K[i].kind, true;
+    return false;
+}
+
+bool trace_config_mux_entry(const trace_config *mux, const char *name, const json_t *tc, trace_config *out, char *err,
+                            size_t errlen) {
+    memset(out, 0, sizeof *out);
+    if (!mux_kind(name, &out->kind)) {
+        snprintf(err, errlen, "tracer not found");
+        return false;
+    }
+    out->has_timeout = mux->has_timeout;
+    out->timeout_ns = mux->timeout_ns;
+    memcpy(out->timeout_error, mux->timeout_error, sizeof out->timeout_error);
+    return decode_tracer_config(out, tc, err, errlen);
+}
+
 static bool decode_tracer_config(trace_config *out, const json_t *tc, char *err, size_t errlen) {
+    if (out->kind == TRACER_MUX) {
+        if (tc && !json_is_null(tc) && !json_is_object(tc)) {
+            snprintf(err, errlen, "json: cannot unmarshal %s into Go value of type map[string]json.RawMessage",
+                     json_kind(tc));
+            return false;
+        }
+        out->mux[0] = 0;
+        if (!json_is_object(tc)) return true;
+        const char *name;
+        json_t *sub;
+        json_object_foreach((json_t *)tc, name, sub) {
+            trace_config c;
+            if (!trace_config_mux_entry(out, name, sub, &c, err, errlen)) return false;
+        }
+        char *text = json_dumps(tc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!text) abort();
+        bool fits = strlen(text) < sizeof out->mux;
+        if (fits) memcpy(out->mux, text, strlen(text) + 1);
+        else snprintf(err, errlen, "muxTracer config over %zu bytes", sizeof out->mux - 1);
+        free(text);
+        return fits;
+    }
     if (out->kind == TRACER_CALL) {
         const bool_field f[] = {{"onlyTopCall", &out->only_top_call}, {"withLog", &out->with_log}};
         return decode_flags(tc, f, 2, "native.callTracerConfig", err, errlen);

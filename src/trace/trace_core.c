@@ -602,9 +602,45 @@ json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env,
     return trace_tx_at(cfg, ex, env, view, codes, tx, block_gas_used, log_index, call, NULL, res_out, err, errlen);
 }
 
+/* muxTracer: each named tracer's own run of the transaction (all alike:
+ * the caller applies the last run's changes), {name: result}. */
+static json_t *trace_mux(const trace_config *mux, executor *ex, const block_env *env, state_view view,
+                         code_store *codes, const transaction *tx, uint64_t block_gas_used, uint64_t log_index,
+                         bool call, const trace_tx_context *where, tx_result *res_out, char *err, size_t errlen) {
+    json_t *out = trace_take(json_object());
+    json_t *tracers = mux->mux[0] ? json_loads(mux->mux, 0, NULL) : NULL;
+    const char *name;
+    json_t *tc;
+    tx_result res;
+    memset(&res, 0, sizeof res);
+    json_object_foreach(tracers, name, tc) {
+        trace_config sub;
+        json_t *r = NULL;
+        if (trace_config_mux_entry(mux, name, tc, &sub, err, errlen))
+            r = trace_tx_at(&sub, ex, env, view, codes, tx, block_gas_used, log_index, call, where, &res, err, errlen);
+        if (!r) {
+            json_decref(out);
+            json_decref(tracers);
+            if (res_out) *res_out = res;
+            return NULL;
+        }
+        trace_set(out, name, r);
+    }
+    if (!json_object_size(tracers)) { /* no tracer: the transaction still runs, as geth's */
+        trace_config noop = {.kind = TRACER_NOOP, .has_timeout = mux->has_timeout, .timeout_ns = mux->timeout_ns};
+        json_decref(trace_tx_at(&noop, ex, env, view, codes, tx, block_gas_used, log_index, call, where, &res, err,
+                                errlen));
+    }
+    json_decref(tracers);
+    if (res_out) *res_out = res;
+    return out;
+}
+
 json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *env, state_view view, code_store *codes,
                     const transaction *tx, uint64_t block_gas_used, uint64_t log_index, bool call,
                     const trace_tx_context *where, tx_result *res_out, char *err, size_t errlen) {
+    if (asked->kind == TRACER_MUX)
+        return trace_mux(asked, ex, env, view, codes, tx, block_gas_used, log_index, call, where, res_out, err, errlen);
     trace_config calls;
     const trace_config *cfg = run_config(asked, &calls);
     if (cfg->timeout_error[0]) { /* geth parses the timeout just before it runs the transaction */

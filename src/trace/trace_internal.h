@@ -230,6 +230,11 @@ uint8_t trace_kind_op(evm_call_kind kind);
  * and its static cost in *cost; NULL for an opcode revm does not know. */
 const char *revm_op_name(uint8_t op, int *cost);
 
+/* trace_api.c: the config of muxTracer's entry name (tracerConfig tc),
+ * with mux's timeout; false with geth's error ("tracer not found"). */
+bool trace_config_mux_entry(const trace_config *mux, const char *name, const json_t *tc, trace_config *out, char *err,
+                            size_t errlen);
+
 /* trace_opcode_gas.c */
 void og_init(trace_run *r);
 void og_free(trace_run *r);
