@@ -399,3 +399,23 @@ TEST(node_mux_tracer) {
     json_decref(call);
     test_node_close(&t);
 }
+
+/* debug_getAccessibleState (geth's): every canonical block's state is kept,
+ * so the answer is `from`; geth's refusals. */
+TEST(node_accessible_state) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    CHECK(test_result_is(&t, "debug_getAccessibleState", "[0, 2]", "0"));
+    CHECK(test_result_is(&t, "debug_getAccessibleState", "[\"0x2\", \"0x0\"]", "2"));
+    CHECK(test_result_is(&t, "debug_getAccessibleState", "[\"latest\", 0]", "2"));
+    char msg[128];
+    CHECK(test_err(&t, "debug_getAccessibleState", "[1, 1]", msg, sizeof msg) == -32000 &&
+          !strcmp(msg, "from and to needs to be different"));
+    CHECK(test_err(&t, "debug_getAccessibleState", "[9, 0]", msg, sizeof msg) == -32000 && !strcmp(msg, "missing header 9"));
+    CHECK(test_err(&t, "debug_getAccessibleState", "[\"x\", 0]", NULL, 0) == -32602);
+    CHECK(test_err(&t, "debug_getAccessibleState", "[0]", NULL, 0) == -32602);
+    test_node_close(&t);
+}

@@ -1,5 +1,6 @@
-/* Method group: geth's debug_setHead (rewind the canonical chain) and
- * debug_getBadBlocks (the blocks the Engine API found invalid).
+/* Method group: geth's debug_setHead (rewind the canonical chain),
+ * debug_getBadBlocks (the blocks the Engine API found invalid) and
+ * debug_getAccessibleState (below).
  *
  * debug_setHead(number) unwinds the store to the block (its change sets
  * restore the state) on the writer thread, as evm_revert and reorgs do: the
@@ -123,10 +124,55 @@ static bool bad_blocks(void *ctx, const json_t *params, json_t **result, rpc_err
     return true;
 }
 
+/* ---- debug_getAccessibleState ------------------------------------------------------- */
+
+/* A block number as geth's rpc.BlockNumber: a JSON integer or a quantity,
+ * or a tag; negative tags (pending, latest...) are the head, as geth reads
+ * them here. */
+static const char *state_block(node_read *r, const json_t *v, uint64_t *out) {
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+        return NULL;
+    }
+    rpc_block_ref ref;
+    const char *why = rpc_parse_block_number(v, &ref);
+    if (why) return why;
+    *out = ref.kind == RPC_BLOCK_NUMBER ? ref.number : ref.kind == RPC_BLOCK_EARLIEST ? 0 : r->head;
+    return NULL;
+}
+
+/* debug_getAccessibleState(from, to) (geth's): the first block from `from`
+ * towards `to` (not included) whose state the node can read -- every
+ * canonical block's here, as the change sets keep the history; "missing
+ * header N" past the head, "from and to needs to be different". */
+static bool accessible_state(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 2, 2, err)) return false;
+    node_read r;
+    if (!node_read_open(ctx, &r, err)) return false;
+    uint64_t from = 0, to = 0;
+    const char *why = state_block(&r, rpc_arg(params, 0), &from);
+    bool ok = !why || rpc_error_invalid_param(err, 0, why);
+    if (ok && (why = state_block(&r, rpc_arg(params, 1), &to))) ok = rpc_error_invalid_param(err, 1, why);
+    if (ok && from == to) ok = rpc_error_set(err, RPC_SERVER_ERROR, "from and to needs to be different");
+    if (ok && from > r.head) ok = rpc_error_set(err, RPC_SERVER_ERROR, "missing header %llu", (unsigned long long)from);
+    if (ok) {
+        db_snapshot *s;
+        why = db_snapshot_at(r.n->db, from, 1, &s);
+        if (why) ok = rpc_error_set(err, RPC_SERVER_ERROR, "no state found");
+        else {
+            db_snapshot_close(s);
+            *result = json_integer((json_int_t)from);
+        }
+    }
+    node_read_close(&r);
+    return ok;
+}
+
 void node_register_debug_chain(node *n, rpc_methods *m) {
     /* rewinding the chain is for the consensus client's authenticated port,
      * anyone's on a dev chain, or an open port whose --http.api names debug
      * on purpose (a node that serves every namespace by default keeps it off) */
     if (m == n->auth_methods || n->dev || n->open_debug) rpc_methods_add(m, "debug_setHead", set_head, n);
     rpc_methods_add(m, "debug_getBadBlocks", bad_blocks, n);
+    rpc_methods_add(m, "debug_getAccessibleState", accessible_state, n);
 }
