@@ -147,4 +147,21 @@ static inline void test_tx(transaction *tx, uint64_t nonce, const address *to, c
     if (data_hex && !hex_decode_alloc(data_hex, &tx->data, &tx->data_len)) abort();
 }
 
+/* Hex of tx signed with key (nonce, to, data, value, gas as given). */
+static inline void test_signed_hex(const uint8_t key[32], uint64_t nonce, const char *to_hex, const char *data,
+                                   uint64_t value, uint64_t gas, char *out, size_t cap) {
+    transaction tx;
+    address to;
+    hex_to_fixed(to_hex, to.b, 20);
+    test_tx(&tx, nonce, &to, data, value);
+    tx.gas_limit = gas;
+    buf_t b = {0};
+    if (!tx_sign(&tx, key)) abort();
+    tx_encode(&tx, &b);
+    if (2 * b.len + 3 > cap) abort();
+    hex_encode(b.data, b.len, out);
+    buf_free(&b);
+    tx_free(&tx);
+}
+
 #endif

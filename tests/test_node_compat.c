@@ -12,22 +12,6 @@ static uint64_t now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Hex of a value transfer from acct[from] (nonce, to, value as given). */
-static void transfer_hex(test_node *t, int from, uint64_t nonce, const char *to_hex, uint64_t value, char *out,
-                         size_t cap) {
-    transaction tx;
-    address to;
-    hex_to_fixed(to_hex, to.b, 20);
-    test_tx(&tx, nonce, &to, "", value);
-    tx.gas_limit = 21000;
-    buf_t b = {0};
-    if (!tx_sign(&tx, t->key[from])) abort();
-    tx_encode(&tx, &b);
-    if (2 * b.len + 3 > cap) abort();
-    hex_encode(b.data, b.len, out);
-    buf_free(&b);
-    tx_free(&tx);
-}
 
 /* anvil_setNextBlockPrevRandao: the next block's mixHash and what
  * PREVRANDAO reads in it, one block only, dropped by evm_revert;
@@ -99,10 +83,10 @@ TEST(node_pool_pending_clear_conditional) {
     const char *TO = "0x00000000000000000000000000000000000000cc";
     CHECK(test_result_is(&t, "evm_setAutomine", "[false]", "null"));
     char raw[512], p[1024];
-    transfer_hex(&t, 0, 0, TO, 1, raw, sizeof raw);
+    test_signed_hex(t.key[0], 0, TO, "", 1, 21000, raw, sizeof raw);
     snprintf(p, sizeof p, "[\"%s\"]", raw);
     json_t *h = test_ok(&t, "eth_sendRawTransaction", p);
-    transfer_hex(&t, 0, 5, TO, 1, raw, sizeof raw); /* a nonce gap: queued, not pending */
+    test_signed_hex(t.key[0], 5, TO, "", 1, 21000, raw, sizeof raw); /* a nonce gap: queued, not pending */
     snprintf(p, sizeof p, "[\"%s\"]", raw);
     json_decref(test_ok(&t, "eth_sendRawTransaction", p));
     json_t *pend = test_ok(&t, "eth_pendingTransactions", "[]");
@@ -117,7 +101,7 @@ TEST(node_pool_pending_clear_conditional) {
                          "\"0x0000000000000000000000000000000000000000000000000000000000000007\"]",
                          "true"));
     json_decref(test_ok(&t, "evm_mine", "[]"));
-    transfer_hex(&t, 0, 0, TO, 1, raw, sizeof raw);
+    test_signed_hex(t.key[0], 0, TO, "", 1, 21000, raw, sizeof raw);
     char msg[200];
     static const struct {
         const char *cond;

@@ -641,22 +641,6 @@ TEST(node_dev_erc20_edits) {
     test_node_close(&t);
 }
 
-/* Hex of tx signed with key (nonce, to, data, value, gas as given). */
-static void signed_hex(const uint8_t key[32], uint64_t nonce, const char *to_hex, const char *data, uint64_t value,
-                       uint64_t gas, char *out, size_t cap) {
-    transaction tx;
-    address to;
-    hex_to_fixed(to_hex, to.b, 20);
-    test_tx(&tx, nonce, &to, data, value);
-    tx.gas_limit = gas;
-    buf_t b = {0};
-    if (!tx_sign(&tx, key)) abort();
-    tx_encode(&tx, &b);
-    if (2 * b.len + 3 > cap) abort();
-    hex_encode(b.data, b.len, out);
-    buf_free(&b);
-    tx_free(&tx);
-}
 
 /* eth_callBundle (Flashbots', as reth): three transactions in a row at the
  * next block on the latest state with another coinbase: a direct payment
@@ -679,9 +663,9 @@ TEST(node_call_bundle) {
     uint64_t number = head ? test_qty(head, "number") : 0, base = head ? test_qty(head, "baseFeePerGas") : 0;
     uint64_t time0 = head ? test_qty(head, "timestamp") : 0;
     json_decref(head);
-    signed_hex(t.key[0], 0, CB, NULL, 1000, 21000, raw[0], sizeof raw[0]);
-    signed_hex(t.key[0], 1, RET, NULL, 0, 60000, raw[1], sizeof raw[1]);
-    signed_hex(t.key[1], 0, REV, NULL, 0, 60000, raw[2], sizeof raw[2]);
+    test_signed_hex(t.key[0], 0, CB, NULL, 1000, 21000, raw[0], sizeof raw[0]);
+    test_signed_hex(t.key[0], 1, RET, NULL, 0, 60000, raw[1], sizeof raw[1]);
+    test_signed_hex(t.key[1], 0, REV, NULL, 0, 60000, raw[2], sizeof raw[2]);
     snprintf(p, sizeof p, "[{\"txs\":[\"%s\",\"%s\",\"%s\"],\"blockNumber\":\"0x%llx\",\"stateBlockNumber\":\"latest\",\"coinbase\":\"%s\"}]",
              raw[0], raw[1], raw[2], (unsigned long long)number + 1, CB);
     json_t *res = test_ok(&t, "eth_callBundle", p);
@@ -724,7 +708,7 @@ TEST(node_call_bundle) {
     json_decref(res);
     /* a timestamp given */
     char ts_call[400];
-    signed_hex(t.key[1], 0, "0x00000000000000000000000000000000000000ea", NULL, 0, 60000, ts_call, sizeof ts_call);
+    test_signed_hex(t.key[1], 0, "0x00000000000000000000000000000000000000ea", NULL, 0, 60000, ts_call, sizeof ts_call);
     snprintf(p, sizeof p, "[{\"txs\":[\"%s\"],\"blockNumber\":\"0x%llx\"}]", ts_call, (unsigned long long)number + 1);
     res = test_ok(&t, "eth_callBundle", p);
     char want_ts[80];
