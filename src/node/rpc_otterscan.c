@@ -407,7 +407,8 @@ typedef struct {
     node *n;
     node_read *r;
     char addr[43];             /* lower-case hex, as the traces write it */
-    json_t *txs, *receipts;
+    json_t *txs, *receipts;    /* newest first */
+    bool oldest_first;         /* blocks come oldest first (After): each goes in front */
     size_t found, traced;
 } ots_search;
 
@@ -443,11 +444,12 @@ static bool search_block(ots_search *s, uint64_t number, rpc_error *err) {
         if (why) {
             ok = store_error(err, why);
         } else {
+            size_t pos = s->oldest_first ? 0 : json_array_size(s->txs);
             for (size_t j = n_tx; j-- > 0;) {
                 if (!hit[j] || j >= nb.b.n_txs) continue;
                 node_tx_place at = node_tx_place_at(&nb, j);
-                json_array_append_new(s->txs, node_json_tx(&nb.b.txs[j], &at));
-                json_array_append_new(s->receipts, ots_receipt(&nb, j, false));
+                json_array_insert_new(s->txs, pos, node_json_tx(&nb.b.txs[j], &at));
+                json_array_insert_new(s->receipts, pos++, ots_receipt(&nb, j, false));
                 s->found++;
             }
             node_block_free(&nb);
@@ -496,6 +498,7 @@ static bool search(node *n, const json_t *params, bool before, json_t **result, 
         }
         last = ok && !short_page && b == 0;
     } else if (ok) {
+        s.oldest_first = true;
         uint64_t from = at == 0 ? 1 : at + 1;
         last = from <= 1;
         uint64_t b = from;
@@ -507,27 +510,6 @@ static bool search(node *n, const json_t *params, bool before, json_t **result, 
             ok = search_block(&s, b, err);
         }
         first = ok && !short_page && b > r.head;
-        /* found oldest first, block by block (each block's last first): newest first */
-        if (ok) {
-            json_t *txs = json_array(), *receipts = json_array();
-            size_t i = 0;
-            while (i < json_array_size(s.txs)) {
-                size_t j = i;
-                const char *bn = json_string_value(json_object_get(json_array_get(s.txs, i), "blockNumber"));
-                while (j < json_array_size(s.txs) &&
-                       !strcmp(bn, json_string_value(json_object_get(json_array_get(s.txs, j), "blockNumber"))))
-                    j++;
-                for (size_t k = i; k < j; k++) {
-                    json_array_insert(txs, k - i, json_array_get(s.txs, k));
-                    json_array_insert(receipts, k - i, json_array_get(s.receipts, k));
-                }
-                i = j;
-            }
-            json_decref(s.txs);
-            json_decref(s.receipts);
-            s.txs = txs;
-            s.receipts = receipts;
-        }
     }
     node_read_close(&r);
     if (ok && short_page && !s.found)
