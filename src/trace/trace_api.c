@@ -213,19 +213,21 @@ static bool decode_tracer_config(trace_config *out, const json_t *tc, char *err,
         }
         out->mux[0] = 0;
         if (!json_is_object(tc)) return true;
-        const char *name;
-        json_t *sub;
-        json_object_foreach((json_t *)tc, name, sub) {
-            trace_config c;
-            if (!trace_config_mux_entry(out, name, sub, &c, err, errlen)) return false;
-        }
+        /* the size first: it also bounds how deep muxTracers nest below */
         char *text = json_dumps(tc, JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (!text) abort();
         bool fits = strlen(text) < sizeof out->mux;
         if (fits) memcpy(out->mux, text, strlen(text) + 1);
         else snprintf(err, errlen, "muxTracer config over %zu bytes", sizeof out->mux - 1);
         free(text);
-        return fits;
+        if (!fits) return false;
+        const char *name;
+        json_t *sub;
+        json_object_foreach((json_t *)tc, name, sub) {
+            trace_config c;
+            if (!trace_config_mux_entry(out, name, sub, &c, err, errlen)) return false;
+        }
+        return true;
     }
     if (out->kind == TRACER_CALL) {
         const bool_field f[] = {{"onlyTopCall", &out->only_top_call}, {"withLog", &out->with_log}};

@@ -354,6 +354,15 @@ run(async () => {
           `${m}(${JSON.stringify(p).slice(0, 90)}): invalid params`, e ? `${e.code} ${e.message}` : 'succeeded');
   }
 
+  // muxTracer's bad configs: geth refuses a tracer it cannot build with
+  // -32000 (a wrong tracerConfig, an unknown tracer), parevm a config over
+  // its size with -32602
+  for (const [tc, code] of [[{ callTracer: { withLog: 'yes' } }, -32000], [{ nope: {} }, -32000],
+                            [{ muxTracer: { muxTracer: { x: 1 } }, pad: 'x'.repeat(600) }, -32602]]) {
+    const e = await rpcError(U, 'debug_traceCall', [{ to: A }, 'latest', { tracer: 'muxTracer', tracerConfig: tc }]);
+    check(e && e.code === code, `debug_traceCall muxTracer ${JSON.stringify(tc).slice(0, 50)}: ${code}`, e ? `${e.code} ${e.message}` : 'succeeded');
+  }
+
   // ---- block numbers past the head
   const past = '0x' + (Number(before.head) + 5).toString(16);
   const far = '0x7fffffffffffffff';
