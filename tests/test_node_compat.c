@@ -403,3 +403,37 @@ TEST(node_accessible_state) {
     CHECK(test_err(&t, "debug_getAccessibleState", "[0]", NULL, 0) == -32602);
     test_node_close(&t);
 }
+
+/* A contract that self-destructs to itself (not created in the
+ * transaction, Osaka): Parity's trace has zeros (revm leaves no journal
+ * entry), Otterscan's views the beneficiary and the balance, as Erigon. */
+TEST(node_ots_selfdestruct_to_itself) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *C = "0x00000000000000000000000000000000000000c7";
+    char p[256];
+    snprintf(p, sizeof p, "[\"%s\",\"0x30ff\"]", C); /* ADDRESS SELFDESTRUCT */
+    CHECK(test_result_is(&t, "anvil_setCode", p, "null"));
+    snprintf(p, sizeof p, "[\"%s\",\"0x3b9aca00\"]", C);
+    CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
+    json_t *h = test_ok(&t, "eth_sendTransaction",
+                        "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                        "\"to\":\"0x00000000000000000000000000000000000000c7\",\"value\":\"0x3e8\"}]");
+    snprintf(p, sizeof p, "[\"%s\"]", json_string_value(h));
+    CHECK(test_result_is(&t, "ots_getInternalOperations", p,
+                         "[{\"type\":1,\"from\":\"0x00000000000000000000000000000000000000c7\","
+                         "\"to\":\"0x00000000000000000000000000000000000000c7\",\"value\":\"0x3b9acde8\"}]"));
+    json_t *tr = test_ok(&t, "ots_traceTransaction", p);
+    json_t *sd = json_array_get(tr, 1);
+    CHECK(json_array_size(tr) == 2 && !strcmp(test_str(sd, "type"), "SELFDESTRUCT") && !strcmp(test_str(sd, "to"), C) &&
+          !strcmp(test_str(sd, "value"), "0x3b9acde8") && json_integer_value(json_object_get(sd, "depth")) == 1);
+    json_t *pt = test_ok(&t, "trace_transaction", p);
+    json_t *act = json_object_get(json_array_get(pt, 1), "action");
+    CHECK(!strcmp(test_str(act, "refundAddress"), "0x0000000000000000000000000000000000000000") &&
+          !strcmp(test_str(act, "balance"), "0x0"));
+    json_decref(h);
+    json_decref(tr);
+    json_decref(pt);
+    test_node_close(&t);
+}

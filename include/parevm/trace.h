@@ -111,7 +111,10 @@ typedef enum {
  *     transaction's own too), 2 CREATE, 3 CREATE2 (any value, failed or
  *     not) and 1 for a frame that self-destructed, in place of that frame's
  *     own (from: the frame's address, to and value: the beneficiary and the
- *     balance sent). */
+ *     balance, as Erigon, also where Parity's trace writes zeros: a
+ *     self-destruct to itself of a contract not created in the transaction,
+ *     Cancun on, leaves revm no journal entry, and anvil reports another
+ *     entry's beneficiary and value, or zeros). */
 typedef enum { TRACE_OTS_NONE, TRACE_OTS_TRACE, TRACE_OTS_OPERATIONS } trace_ots_view;
 
 /* geth's TraceConfig: {"tracer", "tracerConfig", "timeout", and the opcode

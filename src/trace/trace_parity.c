@@ -205,13 +205,11 @@ static json_t *frame_to(const json_t *f) {
 }
 
 static json_t *ots_trace_entry(const json_t *f, int depth) {
-    if (is_type(f, "SELFDESTRUCT")) {
-        bool zeros = json_object_get(f, "_noSelfdestructHook") != NULL;
-        return ots_entry(json_string("SELFDESTRUCT"), depth, get_or(f, "from", "0x"),
-                         zeros ? json_string("0x0000000000000000000000000000000000000000") : get_or(f, "to", "0x"),
-                         zeros ? json_string("0x0") : get_or(f, "value", "0x0"), json_string("0x"),
-                         json_string("0x"));
-    }
+    /* the beneficiary and the balance also where Parity's trace has zeros
+     * (trace.h) */
+    if (is_type(f, "SELFDESTRUCT"))
+        return ots_entry(json_string("SELFDESTRUCT"), depth, get_or(f, "from", "0x"), get_or(f, "to", "0x"),
+                         get_or(f, "value", "0x0"), json_string("0x"), json_string("0x"));
     const char *perr = json_string_value(json_object_get(f, "_parityError"));
     bool has_result = !perr || !strcmp(perr, "Reverted");
     return ots_entry(get_or(f, "type", "CALL"), depth, get_or(f, "from", "0x"), frame_to(f),
@@ -225,10 +223,8 @@ static json_t *ots_operation(const json_t *f) {
     json_t *c;
     json_array_foreach(json_object_get(f, "calls"), i, c) {
         if (!is_type(c, "SELFDESTRUCT")) continue;
-        bool zeros = json_object_get(c, "_noSelfdestructHook") != NULL;
-        return ots_entry(json_integer(1), -1, frame_to(f),
-                         zeros ? json_string("0x0000000000000000000000000000000000000000") : get_or(c, "to", "0x"),
-                         zeros ? json_string("0x0") : get_or(c, "value", "0x0"), NULL, NULL);
+        return ots_entry(json_integer(1), -1, frame_to(f), get_or(c, "to", "0x"), get_or(c, "value", "0x0"), NULL,
+                         NULL);
     }
     int type;
     if (is_type(f, "CREATE")) type = 2;

@@ -346,6 +346,14 @@ for (let c = 0; c < CASES; c++) {
       // Otterscan's views come from the Parity frames; anvil's trace lists
       // only the calls (parevm's the creations and self-destructs too)
       ours.result = ours.result.trace.filter((e) => cfg !== "trace" || !/^(CREATE|SELFDESTRUCT)/.test(e.type));
+      // a self-destruct to itself of a contract not created in the
+      // transaction (Cancun on) leaves revm no journal entry: anvil then
+      // reports the last entry's beneficiary and value (another transfer's)
+      // or zeros; parevm the beneficiary and the balance, as Erigon does
+      if (cfg === "operations" && atLeast("cancun") && Array.isArray(theirs))
+        ours.result.forEach((e, i) => {
+          if (e.type === 1 && e.from === e.to && theirs[i]?.type === 1) { theirs[i].to = e.to; theirs[i].value = e.value; }
+        });
     }
     else if (cname === "call") normCall(theirs, ours.result);
     else if (cfg) normPrestate(theirs, ours.result);
