@@ -165,6 +165,10 @@ const char *block_add_transaction(executor *ex, const block_rules *rules, block_
 const char *block_execute_transactions(executor *ex, const block_rules *rules, const block *b, block_state *state,
                                        block_result *out);
 
+/* The reward of a block's author before the Merge (0 after): the block
+ * reward and 1/32 of it for each ommer included. */
+u256 block_author_reward(const block_rules *rules, size_t n_ommers);
+
 /* Compares the results with the header: gas used, bloom, blob gas used, the
  * requests hash (Prague on, unless the requests are unknown) and, if
  * receipts_root is given (block_roots.h computes it), the receipts root.

@@ -96,16 +96,20 @@ static void apply_withdrawals(executor *ex, const block_rules *rules, const bloc
     edit_commit(&e);
 }
 
+u256 block_author_reward(const block_rules *rules, size_t n_ommers) {
+    u256 k32 = u256_from_u64(32), n = u256_from_u64(n_ommers);
+    u256 inclusion = u256_div(&rules->block_reward, &k32), extra = u256_mul(&inclusion, &n);
+    return u256_add(&rules->block_reward, &extra);
+}
+
 static void apply_rewards(executor *ex, const block_rules *rules, const block *b, block_state *state) {
     if (u256_is_zero(&rules->block_reward)) return;
     state_edit e = edit_begin(ex, state, rules->fork);
     const u256 *r = &rules->block_reward;
-    u256 miner = *r;
-    u256 k32 = u256_from_u64(32), k8 = u256_from_u64(8);
-    u256 inclusion = u256_div(r, &k32);
+    u256 miner = block_author_reward(rules, b->n_ommers);
+    u256 k8 = u256_from_u64(8);
     for (size_t i = 0; i < b->n_ommers; i++) {
         const block_header *o = &b->ommers[i];
-        miner = u256_add(&miner, &inclusion);
         /* (8 + ommer number - block number) / 8 of the block reward */
         u256 k = u256_from_u64(8 + o->number - b->header.number);
         u256 amount = u256_mul(&k, r);

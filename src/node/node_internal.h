@@ -270,6 +270,9 @@ bool node_trace_mined(node *n, const bytes32 *txh, const trace_config *cfg, bool
  * NODE_LOAD_LOGS (then hashed at the first call for i: a block of many
  * transactions with one matching log hashes one). */
 const bytes32 *node_block_tx_hash(node_block *b, size_t i);
+/* rpc_parity_trace.c: an index or count, a JSON number or a quantity;
+ * NULL, or why not. */
+const char *node_parse_count(const json_t *v, uint64_t *out);
 /* rpc_parity_trace.c: replays block (number, hash) under cfg; *out is
  * trace_block's [{"txHash", "result"}...] ([] for the genesis); rewards
  * (may be NULL) gets reth's reward traces of a block before the Merge. */

@@ -59,16 +59,6 @@ static bool store_error(rpc_error *err, const char *why) {
     return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
 }
 
-/* A count or index: a JSON number or a quantity. */
-static const char *parse_count(const json_t *v, uint64_t *out) {
-    if (json_is_integer(v) && json_integer_value(v) >= 0) {
-        *out = (uint64_t)json_integer_value(v);
-        return NULL;
-    }
-    if (json_is_integer(v)) return "must not be negative";
-    return rpc_parse_u64(v, out);
-}
-
 /* params[i] as a block number or tag (a JSON number too); *found false
  * past the head. */
 static bool block_arg(node_read *r, const json_t *params, size_t i, uint64_t *number, bytes32 *hash, bool *found,
@@ -244,7 +234,7 @@ static bool by_sender_and_nonce(void *ctx, const json_t *params, json_t **result
     uint64_t nonce;
     const char *why = rpc_parse_address(rpc_arg(params, 0), &a);
     if (why) return rpc_error_invalid_param(err, 0, why);
-    if ((why = parse_count(rpc_arg(params, 1), &nonce))) return rpc_error_invalid_param(err, 1, why);
+    if ((why = node_parse_count(rpc_arg(params, 1), &nonce))) return rpc_error_invalid_param(err, 1, why);
     node_read r;
     if (!node_read_open(ctx, &r, err)) return false;
     node_block nb;
@@ -265,9 +255,7 @@ static json_t *issuance(node *n, const node_block *nb) {
     block_rules rules = node_rules(n, &nb->b.header);
     u256 block_reward = U256_ZERO, uncles = U256_ZERO;
     if (!u256_is_zero(&rules.block_reward) && nb->number) {
-        u256 per = u256_from_u64(32), extra = u256_div(&rules.block_reward, &per);
-        u256 count = u256_from_u64(nb->b.n_ommers), bonus = u256_mul(&extra, &count);
-        block_reward = u256_add(&rules.block_reward, &bonus);
+        block_reward = block_author_reward(&rules, nb->b.n_ommers);
         for (size_t i = 0; i < nb->b.n_ommers; i++) {
             u256 r = chain_ommer_reward(rules.fork, nb->number, nb->b.ommers[i].number);
             uncles = u256_add(&uncles, &r);
@@ -349,9 +337,9 @@ static json_t *ots_receipt(const node_block *nb, size_t i, bool slim) {
 static bool block_transactions(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 3, 3, err)) return false;
     uint64_t page, size;
-    const char *why = parse_count(rpc_arg(params, 1), &page);
+    const char *why = node_parse_count(rpc_arg(params, 1), &page);
     if (why) return rpc_error_invalid_param(err, 1, why);
-    if ((why = parse_count(rpc_arg(params, 2), &size))) return rpc_error_invalid_param(err, 2, why);
+    if ((why = node_parse_count(rpc_arg(params, 2), &size))) return rpc_error_invalid_param(err, 2, why);
     node_read r;
     if (!node_read_open(ctx, &r, err)) return false;
     node_block nb;
@@ -465,7 +453,7 @@ static bool search(node *n, const json_t *params, bool before, json_t **result, 
     uint64_t size;
     const char *why = rpc_parse_address(rpc_arg(params, 0), &a);
     if (why) return rpc_error_invalid_param(err, 0, why);
-    if ((why = parse_count(rpc_arg(params, 2), &size))) return rpc_error_invalid_param(err, 2, why);
+    if ((why = node_parse_count(rpc_arg(params, 2), &size))) return rpc_error_invalid_param(err, 2, why);
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
     uint64_t at = 0;

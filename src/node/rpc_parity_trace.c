@@ -89,8 +89,7 @@ static bool trace_transaction_method(void *ctx, const json_t *params, json_t **r
     return localized_traces(ctx, &txh, result, err);
 }
 
-/* An index or count: a JSON number or a quantity (NULL) or why not. */
-static const char *parse_count(const json_t *v, uint64_t *out) {
+const char *node_parse_count(const json_t *v, uint64_t *out) {
     if (json_is_integer(v) && json_integer_value(v) >= 0) {
         *out = (uint64_t)json_integer_value(v);
         return NULL;
@@ -112,7 +111,7 @@ static bool trace_get_method(void *ctx, const json_t *params, json_t **result, r
     json_t *v;
     json_array_foreach(indices, i, v) {
         uint64_t x;
-        if (parse_count(v, &x)) return rpc_error_invalid_param(err, 1, "an index is not a number");
+        if (node_parse_count(v, &x)) return rpc_error_invalid_param(err, 1, "an index is not a number");
         if (i == 0) want = x;
     }
     if (json_array_size(indices) != 1) {
@@ -164,9 +163,7 @@ static json_t *reward_trace(const address *author, const char *kind, const u256 
  * author's (base reward + 1/32 per ommer), then each ommer's. */
 static void add_rewards(json_t *out, const block *b, const block_rules *rules) {
     if (u256_is_zero(&rules->block_reward) || b->header.number == 0) return;
-    u256 per = u256_from_u64(32), extra = u256_div(&rules->block_reward, &per);
-    u256 n = u256_from_u64(b->n_ommers), bonus = u256_mul(&extra, &n);
-    u256 total = u256_add(&rules->block_reward, &bonus);
+    u256 total = block_author_reward(rules, b->n_ommers);
     json_array_append_new(out, reward_trace(&b->header.coinbase, "block", &total, b->header.number, &b->header.hash));
     for (size_t i = 0; i < b->n_ommers; i++) {
         u256 r = chain_ommer_reward(rules->fork, b->header.number, b->ommers[i].number);
@@ -328,10 +325,10 @@ static const char *parse_filter(const json_t *v, trace_filter *f) {
             else why = "mode must be \"union\" or \"intersection\"";
         } else if (!strcmp(key, "after")) {
             f->has_after = true;
-            why = parse_count(val, &f->after);
+            why = node_parse_count(val, &f->after);
         } else if (!strcmp(key, "count")) {
             f->has_count = true;
-            why = parse_count(val, &f->count);
+            why = node_parse_count(val, &f->count);
         } else {
             return "unknown field in the filter";
         }
