@@ -53,9 +53,10 @@ export function foundryBin(tools, name) {
 
 // ---- checks -------------------------------------------------------------------
 
-let passed = 0, failed = 0;
+let passed = 0, failed = 0, lastCheck = '(none)';
 
 export function check(cond, what, detail) {
+  lastCheck = what;
   if (cond) passed++;
   else {
     failed++;
@@ -75,7 +76,8 @@ function fmt(v) {
 
 // Runs main with a deadline; prints the tally and exits.
 export async function run(main, timeoutMs = 180000) {
-  const timer = setTimeout(() => die(`timed out after ${timeoutMs / 1000} s`), timeoutMs);
+  const timer = setTimeout(() => die(`timed out after ${timeoutMs / 1000} s (${passed} checks passed, the last: ${lastCheck})`),
+                           timeoutMs);
   try {
     await main();
   } catch (e) {

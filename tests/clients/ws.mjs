@@ -132,9 +132,16 @@ run(async () => {
   // ---- what libraries never send
   const raw = new WebSocket(wsUrl);
   await new Promise((res, rej) => { raw.on('open', res); raw.on('error', rej); });
+  // every message is queued as it arrives: a push may come before the
+  // test waits for it (the pending transaction's, while the HTTP send that
+  // caused it is still being answered)
   const replies = [];
-  const next = () => new Promise((res) => { if (replies.length) res(replies.shift()); else raw.once('message', (m) => res(JSON.parse(m.toString()))); });
-  raw.on('message', () => {});
+  let waiting = null;
+  raw.on('message', (m) => {
+    const v = JSON.parse(m.toString());
+    if (waiting) { const w = waiting; waiting = null; w(v); } else replies.push(v);
+  });
+  const next = () => new Promise((res) => { if (replies.length) res(replies.shift()); else waiting = res; });
   const ask = async (text) => { raw.send(text); return next(); };
   eq((await ask('not json')).error.code, -32700, 'raw ws: garbage is a parse error');
   eq((await ask(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newBlobs'] }))).error.code, -32602,
