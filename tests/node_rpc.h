@@ -37,6 +37,16 @@ static inline bool test_node_open(test_node *t) {
     return true;
 }
 
+/* Closes the node and opens its datadir again (a restart). */
+static inline bool test_node_reopen(test_node *t) {
+    node_close(t->n);
+    t->n = NULL;
+    node_config cfg = {.datadir = t->path, .dev = true, .threads = 2, .dev_genesis_time = 1700000000};
+    const char *err = node_open(&cfg, &t->n);
+    if (err) fprintf(stderr, "node_open again: %s\n", err);
+    return !err;
+}
+
 static inline void test_node_close(test_node *t) {
     if (t->n) node_close(t->n);
     test_remove_tree(t->path);

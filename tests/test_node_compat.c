@@ -437,3 +437,71 @@ TEST(node_ots_selfdestruct_to_itself) {
     json_decref(pt);
     test_node_close(&t);
 }
+
+/* The anvil_set* edits a block folded in are stored with it: after a
+ * restart on the same datadir its transactions replay as they ran (a
+ * transfer only the edited balance pays for, code and storage set by
+ * hand), with the same traces and intermediate roots; a block without
+ * edits next to it, too. */
+TEST(node_dev_edits_outlive_restart) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *X = "0x00000000000000000000000000000000000000e1";
+    char p[512];
+    CHECK(test_result_is(&t, "anvil_setBalance",
+                         "[\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"0xffffffffffffffffffffffffffffffffffff\"]",
+                         "null"));
+    snprintf(p, sizeof p, "[\"%s\",\"0x6005546001556001600255\"]", X); /* SLOAD(5) -> slot 1; 1 -> slot 2 */
+    CHECK(test_result_is(&t, "anvil_setCode", p, "null"));
+    snprintf(p, sizeof p, "[\"%s\",\"0x5\",\"0x%064x\"]", X, 0x2a);
+    CHECK(test_result_is(&t, "anvil_setStorageAt", p, "true"));
+    json_t *h1 = test_ok(&t, "eth_sendTransaction",
+                         "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                         "\"to\":\"0x00000000000000000000000000000000000000e1\",\"value\":\"0xfffffffffffffffffffffffffffff\"}]");
+    json_t *h2 = test_ok(&t, "eth_sendTransaction",
+                         "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                         "\"to\":\"0x00000000000000000000000000000000000000e1\"}]");
+    const char *methods[][2] = {{"debug_traceTransaction", "[\"%s\",{\"tracer\":\"prestateTracer\"}]"},
+                                {"debug_traceTransaction", "[\"%s\",{\"tracer\":\"callTracer\"}]"},
+                                {"trace_replayTransaction", "[\"%s\",[\"trace\",\"stateDiff\"]]"}};
+    enum { N = sizeof methods / sizeof methods[0] };
+    json_t *before[2][N] = {{0}}, *roots[2] = {0}, *blocks[2] = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) CHECK(test_node_reopen(&t));
+        if (!t.n) break;
+        for (int k = 0; k < 2; k++) {
+            const json_t *h = k ? h2 : h1;
+            for (int m = 0; m < N; m++) {
+                snprintf(p, sizeof p, methods[m][1], json_string_value(h));
+                json_t *got = test_ok(&t, methods[m][0], p);
+                CHECK(got != NULL);
+                if (!pass) before[k][m] = got;
+                else {
+                    CHECK(json_equal(got, before[k][m]));
+                    json_decref(got);
+                }
+            }
+        }
+        json_t *b = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+        snprintf(p, sizeof p, "[\"%s\"]", test_str(b, "hash"));
+        json_t *r = test_ok(&t, "debug_intermediateRoots", p);
+        CHECK(json_array_size(r) == 1 && !strcmp(json_string_value(json_array_get(r, 0)), test_str(b, "stateRoot")));
+        if (pass) CHECK(json_equal(r, roots[0]) && json_equal(b, blocks[0]));
+        roots[pass] = r;
+        blocks[pass] = b;
+    }
+    /* what the prestate shows is the edits: the balance and the slot */
+    json_t *pre = json_object_get(before[0][0], X);
+    CHECK(pre && !strcmp(test_str(json_object_get(pre, "storage"),
+                                  "0x0000000000000000000000000000000000000000000000000000000000000005"),
+                         "0x000000000000000000000000000000000000000000000000000000000000002a"));
+    CHECK(test_result_is(&t, "eth_getStorageAt", "[\"0x00000000000000000000000000000000000000e1\",\"0x1\",\"latest\"]",
+                         "\"0x000000000000000000000000000000000000000000000000000000000000002a\""));
+    for (int k = 0; k < 2; k++)
+        for (int m = 0; m < N; m++) json_decref(before[k][m]);
+    for (int i = 0; i < 2; i++) json_decref(roots[i]), json_decref(blocks[i]);
+    json_decref(h1);
+    json_decref(h2);
+    test_node_close(&t);
+}

@@ -47,7 +47,8 @@
  *                    (blocks committed with one; kept by unwinds, like headers)
  *
  * The meta table also holds the caller's named values ("chain." + name ->
- * bytes: the chain configuration...), written with a block (db_block.meta).
+ * bytes: the chain configuration, a dev block's folded edits...), written
+ * with a block (db_block.meta).
  *
  * A block's writes -- state, hashed state, branch records, change set, block
  * data, head and stage checkpoints -- commit in one write transaction: after

@@ -15,6 +15,7 @@
 #ifndef PAREVM_STATE_H
 #define PAREVM_STATE_H
 
+#include "buf.h"
 #include "evm.h"
 
 /* Which parts of an account a reader needs. */
@@ -108,6 +109,14 @@ const evm_code *code_store_intern(code_store *cs, const uint8_t *bytes, size_t l
 /* The interned object with this hash, or NULL: lets a store that knows a
  * code's hash skip reading and hashing its bytes again. */
 const evm_code *code_store_find(code_store *cs, const bytes32 *hash);
+
+/* change_set_codec.c: cs as bytes (RLP, appended to out), every entry in
+ * order with the fields its flags use, code as its bytes. */
+void change_set_encode(const change_set *cs, buf_t *out);
+/* Reads what change_set_encode wrote into cs (cleared first; the caller
+ * owns it as ever), interning code in codes. Returns NULL, or why the
+ * bytes are not such a record (cs is then empty). */
+const char *change_set_decode(const uint8_t *in, size_t len, code_store *codes, change_set *cs);
 
 /* ---- In-memory world state ----------------------------------------------------- */
 

@@ -307,9 +307,18 @@ const char *node_commit_built(node *n, node_built *bb) {
                     .n_checkpoints = 4,
                     .td = &td,
                     .preview = bb->preview};
+    char name[NODE_DEV_EDITS_NAME];
+    buf_t edits = {0};
+    db_meta meta;
+    if (n->dev) {
+        node_dev_edits_meta(&bb->b.header.hash, bb->edits, &edits, name, &meta);
+        blk.meta = &meta;
+        blk.n_meta = 1;
+    }
     double t0 = now_s();
     const char *err = db_commit_block(n->db, &blk, NULL);
     bb->t_commit = now_s() - t0;
+    buf_free(&edits);
     if (err) return err;
     /* the senders of the block's transactions are known: remember them */
     pthread_mutex_lock(&n->senders_mu);

@@ -48,6 +48,8 @@ typedef struct {
                                    of a blob transaction (retained; its sidecar), or NULL */
     long bad_tx;                /* explicit list: the transaction that failed, or -1 */
     db_preview *preview;        /* the state root's work, written by node_commit_built */
+    const change_set *edits;    /* dev mode: the edits folded in (NULL: none; the
+                                   caller's), stored with the block for its replays */
 } node_built;
 
 /* Builds a block on the head: the pool's best transactions that fit

@@ -175,8 +175,7 @@ void node_dev_free(node *n) {
     if (!d) return;
     for (size_t i = 0; i < d->n_snapshots; i++) node_patch_release(d->snapshots[i].patch);
     free(d->snapshots);
-    node_dev_forget_edits(d);
-    free(d->folded);
+    node_dev_forget_blobs(d);
     free(d->blobs);
     free(d->addrs);
     free(d->keys);
@@ -223,22 +222,41 @@ uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t) {
     return t > before ? t - before : 0;
 }
 
-void node_dev_layer_edits(node *n, const bytes32 *block_hash, node_state *st) {
-    node_dev *d = n->dev;
-    if (!d) return;
-    node_patch *p = NULL;
-    pthread_mutex_lock(&d->mu);
-    for (size_t i = d->n_folded; i-- > 0 && !p;)
-        if (bytes32_eq(&d->folded[i].block, block_hash)) p = node_patch_retain(d->folded[i].edits);
-    pthread_mutex_unlock(&d->mu);
-    node_patch_layer(st, p);
-    node_patch_release(p);
+/* The name of the store's record of the edits block folded in. */
+#define EDITS_META "dev.edits."
+static void edits_meta_name(const bytes32 *block, char name[sizeof EDITS_META + 66]) {
+    memcpy(name, EDITS_META, sizeof EDITS_META - 1);
+    hex_encode(block->b, 32, name + sizeof EDITS_META - 1);
 }
 
-void node_dev_forget_edits(node_dev *d) {
+void node_dev_edits_meta(const bytes32 *block, const change_set *edits, buf_t *value, char name[NODE_DEV_EDITS_NAME],
+                         db_meta *out) {
+    _Static_assert(NODE_DEV_EDITS_NAME >= sizeof EDITS_META + 66, "name buffer");
+    edits_meta_name(block, name);
+    change_set empty = {0};
+    change_set_encode(edits ? edits : &empty, value);
+    *out = (db_meta){name, {value->data, value->len}};
+}
+
+const char *node_dev_layer_edits(node_read *r, const bytes32 *block_hash, node_state *st) {
+    char name[NODE_DEV_EDITS_NAME];
+    edits_meta_name(block_hash, name);
+    buf_t rec = {0};
+    const char *err = db_read_meta(r->snap, name, &rec);
+    if (err == DB_NOT_FOUND) err = NULL;
+    else if (!err) {
+        change_set cs = {0};
+        err = change_set_decode(rec.data, rec.len, db_codes(r->n->db), &cs);
+        if (!err) node_state_layer(st, &cs);
+        change_set_free(&cs);
+        if (err) err = "the stored dev edits of the block are damaged";
+    }
+    buf_free(&rec);
+    return err;
+}
+
+void node_dev_forget_blobs(node_dev *d) {
     pthread_mutex_lock(&d->mu);
-    for (size_t i = 0; i < d->n_folded; i++) node_patch_release(d->folded[i].edits);
-    d->n_folded = 0;
     for (size_t i = 0; i < d->n_blobs; i++) free(d->blobs[i].data);
     d->n_blobs = 0;
     pthread_mutex_unlock(&d->mu);
@@ -322,18 +340,6 @@ json_t *node_dev_tx_blobs_json(node_dev *d, const bytes32 *tx_hash) {
     return out;
 }
 
-/* Keeps the edits block folded in (taking the reference). */
-static void remember_edits(node_dev *d, const bytes32 *block, node_patch *edits) {
-    pthread_mutex_lock(&d->mu);
-    if (d->n_folded == d->cap_folded) {
-        d->cap_folded = d->cap_folded ? 2 * d->cap_folded : 16;
-        d->folded = realloc(d->folded, d->cap_folded * sizeof *d->folded);
-        if (!d->folded) abort();
-    }
-    d->folded[d->n_folded++] = (node_dev_folded){*block, edits};
-    pthread_mutex_unlock(&d->mu);
-}
-
 /* Builds and commits one block on the head: a's transactions (or the
  * pool's), at a->timestamp (0: the dev clock), with dev mode's header
  * fields. *bad_tx (if given) names the explicit list's transaction that
@@ -346,7 +352,7 @@ static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_t
     block_header parent;
     const char *err = node_header(&r, r.head, &r.head_hash, &parent);
     /* the edits the block folds in (node_build_block reads the same: edits
-     * are writer jobs too), kept for its replays */
+     * are writer jobs too), stored with it for its replays */
     node_patch *edits = r.patch;
     r.patch = NULL;
     node_read_close(&r);
@@ -374,9 +380,9 @@ static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_t
     node_dev_blob *blobs;
     size_t n_blobs;
     collect_blobs(n, &bb.b, &blobs, &n_blobs);
+    bb.edits = node_patch_changes(edits);
     err = node_commit_built(n, &bb);
-    if (!err && edits) remember_edits(d, &bb.b.header.hash, edits);
-    else node_patch_release(edits);
+    node_patch_release(edits);
     if (!err && n_blobs) keep_blobs(d, blobs, n_blobs);
     else free_blobs(blobs, n_blobs);
     if (!err && n->cfg.log) {

@@ -15,12 +15,6 @@ typedef struct {
 /* The last blobs kept: older ones are forgotten (128 MiB at most). */
 #define NODE_DEV_MAX_BLOBS 1024
 
-/* The dev edits (anvil_set*...) a mined block folded in. */
-typedef struct {
-    bytes32 block;
-    node_patch *edits;         /* retained */
-} node_dev_folded;
-
 typedef struct {
     uint64_t id;
     uint64_t number;           /* the head when the snapshot was taken */
@@ -61,8 +55,6 @@ struct node_dev {
     size_t n_snapshots, cap_snapshots;
     uint64_t next_snapshot;
     bytes32 instance_id;       /* anvil_metadata's: random, new on anvil_reset */
-    node_dev_folded *folded;   /* kept while the process runs, forgotten by anvil_reset */
-    size_t n_folded, cap_folded;
     node_dev_blob *blobs;      /* mined blobs, oldest first (also forgotten by anvil_reset) */
     size_t n_blobs;
 };
@@ -76,9 +68,8 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
 const char *node_dev_mine_list(node *n, const transaction *txs, size_t n_txs, size_t *included);
 bool node_dev_automine(node_dev *d);
 
-/* Forgets every block's folded edits and every kept blob (anvil_reset).
- * Any thread. */
-void node_dev_forget_edits(node_dev *d);
+/* Forgets every kept blob (anvil_reset). Any thread. */
+void node_dev_forget_blobs(node_dev *d);
 /* A kept blob by versioned hash, or the blobs of a transaction (in order):
  * copies into a new JSON value (the blob's hex, or a list), or NULL when
  * none is kept. Any thread. */

@@ -436,11 +436,20 @@ void node_patch_apply(node_read *r, node_state *st);
 void node_patch_layer(node_state *st, const node_patch *p);
 /* Another reference to p (NULL stays NULL). */
 node_patch *node_patch_retain(node_patch *p);
-/* node_dev.c: replays of a dev block see the edits (anvil_set*...) it
- * folded in: layers them (if any) over st, the state after the parent of
- * block_hash. Nothing without dev mode or for blocks this process did not
- * mine (the edits are kept in memory). Any thread. */
-void node_dev_layer_edits(node *n, const bytes32 *block_hash, node_state *st);
+/* Layers cs (NULL or empty: nothing) over st, which must have no edits yet. */
+void node_state_layer(node_state *st, const change_set *cs);
+/* node_dev.c: replays of a block a dev node mined see the edits
+ * (anvil_set*...) it folded in, which are stored with the block (meta
+ * "dev.edits.0x<hash>", an empty set where there were none) and so outlive
+ * the process: layers them (if any) over st, the state after the parent of
+ * block_hash. Returns NULL, or why the record cannot be read. Any thread. */
+const char *node_dev_layer_edits(node_read *r, const bytes32 *block_hash, node_state *st);
+/* The record of the edits (NULL: none) a block folds in, for its commit:
+ * *out names name and value (the caller's; the record is appended to
+ * value). */
+#define NODE_DEV_EDITS_NAME 80
+void node_dev_edits_meta(const bytes32 *block, const change_set *edits, buf_t *value, char name[NODE_DEV_EDITS_NAME],
+                         db_meta *out);
 /* The edits over the head, as a change set (NULL: none). */
 const change_set *node_patch_changes(const node_patch *p);
 

@@ -51,11 +51,13 @@ void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const 
     node_patch_release(old);
 }
 
-void node_patch_layer(node_state *st, const node_patch *p) {
-    if (!p) return;
+void node_state_layer(node_state *st, const change_set *cs) {
+    if (!cs || !cs->n_accounts) return;
     st->edits = block_state_new(st->view, st->codes);
-    block_state_apply(st->edits, &p->cs);
+    block_state_apply(st->edits, cs);
     st->view = block_state_view(st->edits);
 }
+
+void node_patch_layer(node_state *st, const node_patch *p) { node_state_layer(st, p ? &p->cs : NULL); }
 
 void node_patch_apply(node_read *r, node_state *st) { node_patch_layer(st, r->patch); }

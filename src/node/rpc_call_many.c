@@ -139,8 +139,9 @@ static bool open_context(node_read *r, const rpc_block_ref *ref, int64_t index, 
         ctx->tx_index = (uint64_t)index;
         /* number > 0: genesis has no transactions to stop before */
         if (node_state_at(r, number - 1, &nb->b.header.parent_hash, st, err)) {
-            node_dev_layer_edits(r->n, &hash, st);
-            return true;
+            if (!(why = node_dev_layer_edits(r, &hash, st))) return true;
+            node_state_close(st);
+            rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
         }
     } else if (node_state_at(r, number, &hash, st, err)) {
         return true;

@@ -590,7 +590,7 @@ static const char *reset_chain(node *n, void *arg) {
     node_dev_new_instance(d);
     pthread_mutex_unlock(&d->mu);
     node_dev_drop_next_randao(d);
-    node_dev_forget_edits(d);
+    node_dev_forget_blobs(d);
     return NULL;
 }
 

@@ -57,7 +57,11 @@ bool node_open_replay(node_read *r, uint64_t number, const bytes32 *hash, node_b
         node_block_free(nb);
         return false;
     }
-    node_dev_layer_edits(r->n, hash, st);
+    if ((why = node_dev_layer_edits(r, hash, st))) {
+        node_state_close(st);
+        node_block_free(nb);
+        return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+    }
     return true;
 }
 
