@@ -442,7 +442,7 @@ TEST(node_ots_selfdestruct_to_itself) {
  * restart on the same datadir its transactions replay as they ran (a
  * transfer only the edited balance pays for, code and storage set by
  * hand), with the same traces and intermediate roots; a block without
- * edits next to it, too. */
+ * edits next to it, too. Edits not yet mined outlive a restart as well. */
 TEST(node_dev_edits_outlive_restart) {
     test_node t;
     CHECK(test_node_open(&t));
@@ -498,10 +498,28 @@ TEST(node_dev_edits_outlive_restart) {
                          "0x000000000000000000000000000000000000000000000000000000000000002a"));
     CHECK(test_result_is(&t, "eth_getStorageAt", "[\"0x00000000000000000000000000000000000000e1\",\"0x1\",\"latest\"]",
                          "\"0x000000000000000000000000000000000000000000000000000000000000002a\""));
+    /* edits not yet mined are kept too; folded into a block, or reverted,
+     * they do not come back */
+    const char *Y = "[\"0x00000000000000000000000000000000000000e2\",\"latest\"]";
+    CHECK(test_result_is(&t, "anvil_setBalance", "[\"0x00000000000000000000000000000000000000e2\",\"0x99\"]", "null"));
+    CHECK(test_node_reopen(&t));
+    CHECK(test_result_is(&t, "eth_getBalance", Y, "\"0x99\""));
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    CHECK(test_node_reopen(&t));
+    CHECK(test_result_is(&t, "eth_getBalance", Y, "\"0x99\""));
+    CHECK(test_result_is(&t, "eth_getBalance", "[\"0x00000000000000000000000000000000000000e2\",\"0x2\"]", "\"0x0\""));
+    json_t *snap = test_ok(&t, "evm_snapshot", "[]");
+    CHECK(test_result_is(&t, "anvil_setBalance", "[\"0x00000000000000000000000000000000000000e2\",\"0x5\"]", "null"));
+    snprintf(p, sizeof p, "[\"%s\"]", json_string_value(snap) ? json_string_value(snap) : "?");
+    CHECK(test_result_is(&t, "evm_revert", p, "true"));
+    CHECK(test_node_reopen(&t));
+    CHECK(test_result_is(&t, "eth_getBalance", Y, "\"0x99\""));
+    CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x3\""));
     for (int k = 0; k < 2; k++)
         for (int m = 0; m < N; m++) json_decref(before[k][m]);
     for (int i = 0; i < 2; i++) json_decref(roots[i]), json_decref(blocks[i]);
     json_decref(h1);
     json_decref(h2);
+    json_decref(snap);
     test_node_close(&t);
 }

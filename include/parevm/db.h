@@ -172,6 +172,11 @@ const char *db_commit_block(db *d, const db_block *b, bytes32 *root);
  * whole batch. */
 const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *root);
 
+/* Writes one named value (as db_block.meta does) in a write transaction of
+ * its own, between blocks: what belongs to the head but is no block (dev
+ * mode's edits not yet mined). Returns NULL or a reason. */
+const char *db_put_meta(db *d, const db_meta *m);
+
 /* Bulk-loads state (a genesis allocation, possibly in several calls) before
  * any block is committed: no change set is kept. root (may be NULL) gets the
  * state root of everything loaded so far. */

@@ -393,6 +393,22 @@ const char *db_commit_blocks(db *d, const db_block *blocks, size_t n, bytes32 *r
 
 const char *db_commit_block(db *d, const db_block *b, bytes32 *root) { return db_commit_blocks(d, b, 1, root); }
 
+static int meta_write(db *d, MDB_txn *txn, void *arg, const char **err) {
+    (void)err;
+    const db_meta *m = arg;
+    char key[208];
+    int kn = snprintf(key, sizeof key, "chain.%s", m->name);
+    return put_kv(txn, d->t[T_META], key, (size_t)kn, m->value.data, m->value.len);
+}
+
+const char *db_put_meta(db *d, const db_meta *m) {
+    if (!m->name || !m->name[0] || strlen(m->name) > 200) return "bad meta name";
+    pthread_mutex_lock(&d->writer);
+    const char *err = db_write(d, meta_write, (void *)m, 1);
+    pthread_mutex_unlock(&d->writer);
+    return err;
+}
+
 /* ---- Genesis state ---- */
 
 static int load_write(db *d, MDB_txn *txn, void *arg, const char **err) {

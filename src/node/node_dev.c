@@ -166,8 +166,7 @@ const char *node_dev_init(node *n) {
     if (!err && !empty) err = chain_config_load(s, &n->chain);
     db_snapshot_close(s);
     if (err) return err;
-    node_patch_publish(n, head, &hash, NULL);
-    return NULL;
+    return node_patch_load(n, head, &hash);
 }
 
 void node_dev_free(node *n) {

@@ -41,7 +41,13 @@ void node_head_moved(node *n, const change_set *edits) {
     if (n->dev && !db_snapshot_open(n->db, 1, &s)) {
         uint64_t head;
         bytes32 hash;
-        if (!db_head(s, &head, &hash)) node_patch_publish(n, head, &hash, edits);
+        if (!db_head(s, &head, &hash)) {
+            node_patch_publish(n, head, &hash, edits);
+            /* the head moved already: a failed write leaves a record of
+             * another head, which a restart ignores */
+            const char *err = node_patch_store(n, &hash, edits);
+            if (err && n->cfg.log) fprintf(n->cfg.log, "cannot store the dev edits: %s\n", err);
+        }
         db_snapshot_close(s);
     }
     node_pool_new_head(n);

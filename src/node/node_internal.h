@@ -73,6 +73,7 @@ struct node {
      * made on (published as immutable, reference-counted objects) */
     pthread_mutex_t patch_mu;
     node_patch *patch;
+    bool patch_stored;         /* the store's record of them holds edits (writer) */
 
     /* forkchoice: set by the Engine API; UINT64_MAX = "the head" */
     _Atomic uint64_t safe, finalized;
@@ -429,6 +430,15 @@ void node_dev_mine_due(node *n, bool period_elapsed);
  * (writer thread) makes cs (NULL: none) the edits of the head. */
 node_patch *node_patch_get(node *n, uint64_t head, const bytes32 *head_hash, bool *stale);
 void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const change_set *cs);
+/* Dev mode keeps the edits not yet mined in the store (meta "dev.pending":
+ * the head's hash, then the set), so that a restart on the datadir finds
+ * them. node_patch_store writes cs (NULL: none) as the edits of head_hash;
+ * an empty set is written only over a record that held edits. Returns NULL
+ * or the store's error. node_patch_load publishes the record's edits when
+ * they belong to the head (none otherwise), at start. Writer thread (or
+ * before it runs). */
+const char *node_patch_store(node *n, const bytes32 *head_hash, const change_set *cs);
+const char *node_patch_load(node *n, uint64_t head, const bytes32 *head_hash);
 void node_patch_release(node_patch *p);
 /* Applies r's edits over st's view (st->edits), when there are any. */
 void node_patch_apply(node_read *r, node_state *st);

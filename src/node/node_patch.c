@@ -2,7 +2,8 @@
  * a change set over the head it was made on, published as an immutable,
  * reference-counted object. Readers layer it over their snapshot of that
  * head; the next mined block folds it into its change set and the writer
- * publishes an empty set for the new head. */
+ * publishes an empty set for the new head. The store keeps a copy, so
+ * that a restart on the same datadir finds the edits. */
 #include <stdlib.h>
 #include "node_internal.h"
 
@@ -49,6 +50,43 @@ void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const 
     n->patch = p;
     pthread_mutex_unlock(&n->patch_mu);
     node_patch_release(old);
+}
+
+#define PENDING_META "dev.pending"
+
+const char *node_patch_store(node *n, const bytes32 *head_hash, const change_set *cs) {
+    bool any = cs && cs->n_accounts;
+    if (!any && !n->patch_stored) return NULL;
+    buf_t v = {0};
+    buf_append(&v, head_hash->b, 32);
+    change_set none = {0};
+    change_set_encode(any ? cs : &none, &v);
+    db_meta m = {PENDING_META, {v.data, v.len}};
+    const char *err = db_put_meta(n->db, &m);
+    buf_free(&v);
+    if (!err) n->patch_stored = any;
+    return err;
+}
+
+const char *node_patch_load(node *n, uint64_t head, const bytes32 *head_hash) {
+    db_snapshot *s;
+    const char *err = db_snapshot_open(n->db, 1, &s);
+    if (err) return err;
+    buf_t v = {0};
+    change_set cs = {0};
+    err = db_read_meta(s, PENDING_META, &v);
+    db_snapshot_close(s);
+    if (err == DB_NOT_FOUND) err = NULL;
+    else if (!err && v.len < 32) err = "the stored dev edits are damaged";
+    else if (!err && !memcmp(v.data, head_hash->b, 32)) {
+        if (change_set_decode(v.data + 32, v.len - 32, db_codes(n->db), &cs))
+            err = "the stored dev edits are damaged";
+        n->patch_stored = cs.n_accounts > 0;
+    }
+    buf_free(&v);
+    if (!err) node_patch_publish(n, head, head_hash, &cs);
+    change_set_free(&cs);
+    return err;
 }
 
 void node_state_layer(node_state *st, const change_set *cs) {

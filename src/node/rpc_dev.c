@@ -107,11 +107,12 @@ static const char *apply_edit(node *n, void *arg) {
         const change_set *src = part ? &j->cs : old;
         if (src) change_set_append(&all, src, src->n_accounts);
     }
-    node_patch_publish(n, r.head, &r.head_hash, &all);
+    const char *err = node_patch_store(n, &r.head_hash, &all);
+    if (!err) node_patch_publish(n, r.head, &r.head_hash, &all);
     change_set_free(&all);
     node_read_close(&r);
-    node_pool_new_head(n);
-    return NULL;
+    if (!err) node_pool_new_head(n);
+    return err;
 }
 
 static bool edit(node *n, edit_job *j, json_t **result, json_t *ok_value, rpc_error *err) {
