@@ -523,3 +523,45 @@ TEST(node_dev_edits_outlive_restart) {
     json_decref(snap);
     test_node_close(&t);
 }
+
+/* An impersonated transaction's fake signature recovers to no one: its
+ * sender is stored with the block, so after a restart the transaction,
+ * its receipt and its block still name it, and the block replays. */
+TEST(node_dev_impersonated_senders_outlive_restart) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *S = "0x00000000000000000000000000000000000000a1";
+    char p[512];
+    snprintf(p, sizeof p, "[\"%s\",\"0xffffffffffffffffffff\"]", S);
+    CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
+    snprintf(p, sizeof p, "[\"%s\"]", S);
+    CHECK(test_result_is(&t, "anvil_impersonateAccount", p, "null"));
+    CHECK(test_result_is(&t, "evm_setAutomine", "[false]", "null"));
+    /* block 1: a signed transaction, then the impersonated one */
+    json_decref(test_ok(&t, "eth_sendTransaction",
+                        "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                        "\"to\":\"0x00000000000000000000000000000000000000b1\",\"value\":\"0x1\"}]"));
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000b1\",\"value\":\"0x7\"}]", S);
+    json_t *h = test_ok(&t, "eth_sendTransaction", p);
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    json_t *seen[2][4] = {{0}};
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) CHECK(test_node_reopen(&t));
+        if (!t.n) break;
+        snprintf(p, sizeof p, "[\"%s\"]", json_string_value(h) ? json_string_value(h) : "?");
+        seen[pass][0] = test_ok(&t, "eth_getTransactionByHash", p);
+        seen[pass][1] = test_ok(&t, "eth_getTransactionReceipt", p);
+        seen[pass][2] = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",true]");
+        seen[pass][3] = test_ok(&t, "trace_block", "[\"0x1\"]");
+        CHECK(seen[pass][0] && !strcmp(test_str(seen[pass][0], "from"), S));
+        CHECK(seen[pass][1] && !strcmp(test_str(seen[pass][1], "from"), S));
+        CHECK(!strcmp(test_str(json_array_get(json_object_get(seen[pass][2], "transactions"), 1), "from"), S));
+        CHECK(json_array_size(seen[pass][3]) == 2);
+        for (int k = 0; pass && k < 4; k++) CHECK(json_equal(seen[0][k], seen[1][k]));
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < 4; k++) json_decref(seen[pass][k]);
+    json_decref(h);
+    test_node_close(&t);
+}

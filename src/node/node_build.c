@@ -307,18 +307,20 @@ const char *node_commit_built(node *n, node_built *bb) {
                     .n_checkpoints = 4,
                     .td = &td,
                     .preview = bb->preview};
-    char name[NODE_DEV_EDITS_NAME];
-    buf_t edits = {0};
-    db_meta meta;
+    /* dev mode: the block's edits and impersonated senders, for its replays */
+    char names[2][NODE_DEV_EDITS_NAME];
+    buf_t values[2] = {{0}};
+    db_meta meta[2];
     if (n->dev) {
-        node_dev_edits_meta(&bb->b.header.hash, bb->edits, &edits, name, &meta);
-        blk.meta = &meta;
-        blk.n_meta = 1;
+        node_dev_edits_meta(&bb->b.header.hash, bb->edits, &values[0], names[0], &meta[0]);
+        blk.meta = meta;
+        blk.n_meta = 1 + node_dev_senders_meta(n, &bb->b, &values[1], names[1], &meta[1]);
     }
     double t0 = now_s();
     const char *err = db_commit_block(n->db, &blk, NULL);
     bb->t_commit = now_s() - t0;
-    buf_free(&edits);
+    buf_free(&values[0]);
+    buf_free(&values[1]);
     if (err) return err;
     /* the senders of the block's transactions are known: remember them */
     pthread_mutex_lock(&n->senders_mu);

@@ -298,8 +298,10 @@ const char *node_block_load(node_read *r, uint64_t number, const bytes32 *hash, 
         }
         if (err) goto fail;
     }
-    /* a sender that cannot be recovered (an impersonated dev transaction
-     * after a restart) reads as the zero address rather than failing */
+    /* the senders of impersonated dev transactions are stored, as their
+     * signatures recover to no one; one that cannot be recovered at all
+     * reads as the zero address rather than failing */
+    if ((what & NODE_LOAD_SENDERS) && (err = node_dev_known_senders(r, out))) goto fail;
     if (what & NODE_LOAD_SENDERS)
         for (size_t i = 0; i < out->b.n_txs; i++)
             if (!node_tx_sender(r->n, &out->b.txs[i], out->fork)) memset(&out->b.txs[i].sender, 0, sizeof(address));

@@ -237,6 +237,56 @@ void node_dev_edits_meta(const bytes32 *block, const change_set *edits, buf_t *v
     *out = (db_meta){name, {value->data, value->len}};
 }
 
+/* The record of a block's impersonated senders: per transaction the node
+ * vouched for, its index (4 bytes, big-endian) and sender (20). */
+#define SENDERS_META "dev.senders."
+static void senders_meta_name(const bytes32 *block, char name[NODE_DEV_EDITS_NAME]) {
+    memcpy(name, SENDERS_META, sizeof SENDERS_META - 1);
+    hex_encode(block->b, 32, name + sizeof SENDERS_META - 1);
+}
+
+bool node_dev_senders_meta(node *n, const block *b, buf_t *value, char name[NODE_DEV_EDITS_NAME], db_meta *out) {
+    _Static_assert(NODE_DEV_EDITS_NAME >= sizeof SENDERS_META + 66, "name buffer");
+    pthread_mutex_lock(&n->senders_mu);
+    for (size_t i = 0; i < b->n_txs; i++) {
+        u256 key = u256_from_bytes32(&b->txs[i].hash);
+        if (!word_map_get(&n->forced_senders, &key)) continue;
+        uint8_t at[4] = {(uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
+        buf_append(value, at, 4);
+        buf_append(value, b->txs[i].sender.b, 20);
+    }
+    pthread_mutex_unlock(&n->senders_mu);
+    senders_meta_name(&b->header.hash, name);
+    *out = (db_meta){name, {value->data, value->len}};
+    return value->len > 0;
+}
+
+const char *node_dev_known_senders(node_read *r, const node_block *nb) {
+    char name[NODE_DEV_EDITS_NAME];
+    senders_meta_name(&nb->hash, name);
+    buf_t rec = {0};
+    const char *err = db_read_meta(r->snap, name, &rec);
+    if (err == DB_NOT_FOUND) err = NULL;
+    else if (!err && rec.len % 24) err = "the stored senders of the block are damaged";
+    node *n = r->n;
+    pthread_mutex_lock(&n->senders_mu);
+    for (size_t k = 0; !err && k < rec.len; k += 24) {
+        const uint8_t *e = rec.data + k;
+        uint32_t i = (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 | (uint32_t)e[2] << 8 | e[3];
+        if (i >= nb->b.n_txs) {
+            err = "the stored senders of the block are damaged";
+            break;
+        }
+        address a;
+        memcpy(a.b, e + 4, 20);
+        u256 key = u256_from_bytes32(&nb->b.txs[i].hash), v = u256_from_address(&a);
+        word_map_put(&n->forced_senders, &key, &v);
+    }
+    pthread_mutex_unlock(&n->senders_mu);
+    buf_free(&rec);
+    return err;
+}
+
 const char *node_dev_layer_edits(node_read *r, const bytes32 *block_hash, node_state *st) {
     char name[NODE_DEV_EDITS_NAME];
     edits_meta_name(block_hash, name);
