@@ -5,6 +5,8 @@
  * and the aliases. */
 #include <time.h>
 #include "node_rpc.h"
+#include "parevm/keccak.h"
+#include "parevm/rlp.h"
 
 static uint64_t now_ms(void) {
     struct timespec ts;
@@ -524,44 +526,89 @@ TEST(node_dev_edits_outlive_restart) {
     test_node_close(&t);
 }
 
-/* An impersonated transaction's fake signature recovers to no one: its
- * sender is stored with the block, so after a restart the transaction,
- * its receipt and its block still name it, and the block replays. */
+/* An impersonated transaction's placeholder signature recovers to no one:
+ * its hash covers its sender (anvil's: keccak of the transaction as the
+ * block holds it, then the sender), so two senders' identical transactions
+ * are two; and its sender is stored with the block, so after a restart the
+ * transactions, their receipts, logs and block still name it, and the
+ * block replays. */
 TEST(node_dev_impersonated_senders_outlive_restart) {
     test_node t;
     CHECK(test_node_open(&t));
     if (!t.n) return;
-    const char *S = "0x00000000000000000000000000000000000000a1";
+    const char *S[2] = {"0x00000000000000000000000000000000000000a1", "0x00000000000000000000000000000000000000a2"};
     char p[512];
-    snprintf(p, sizeof p, "[\"%s\",\"0xffffffffffffffffffff\"]", S);
-    CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
-    snprintf(p, sizeof p, "[\"%s\"]", S);
-    CHECK(test_result_is(&t, "anvil_impersonateAccount", p, "null"));
+    /* PUSH0 PUSH0 LOG0 STOP */
+    CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000b1\",\"0x5f5fa000\"]", "null"));
+    for (int k = 0; k < 2; k++) {
+        snprintf(p, sizeof p, "[\"%s\",\"0xffffffffffffffffffff\"]", S[k]);
+        CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
+        snprintf(p, sizeof p, "[\"%s\"]", S[k]);
+        CHECK(test_result_is(&t, "anvil_impersonateAccount", p, "null"));
+    }
     CHECK(test_result_is(&t, "evm_setAutomine", "[false]", "null"));
-    /* block 1: a signed transaction, then the impersonated one */
+    /* block 1: a signed transaction, then the same one from each sender */
     json_decref(test_ok(&t, "eth_sendTransaction",
                         "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
                         "\"to\":\"0x00000000000000000000000000000000000000b1\",\"value\":\"0x1\"}]"));
-    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000b1\",\"value\":\"0x7\"}]", S);
-    json_t *h = test_ok(&t, "eth_sendTransaction", p);
+    json_t *h[2];
+    for (int k = 0; k < 2; k++) {
+        snprintf(p, sizeof p,
+                 "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000b1\",\"value\":\"0x7\","
+                 "\"gas\":\"0x10000\",\"maxFeePerGas\":\"0x77359400\",\"maxPriorityFeePerGas\":\"0x1\"}]",
+                 S[k]);
+        h[k] = test_ok(&t, "eth_sendTransaction", p);
+    }
+    CHECK(h[0] && h[1] && !json_equal(h[0], h[1]));
     json_decref(test_ok(&t, "evm_mine", "[]"));
-    json_t *seen[2][4] = {{0}};
+    /* the hash: keccak(RLP string of the typed transaction || sender) */
+    for (int k = 0; k < 2 && h[k]; k++) {
+        snprintf(p, sizeof p, "[\"%s\"]", json_string_value(h[k]));
+        json_t *raw = test_ok(&t, "eth_getRawTransactionByHash", p);
+        uint8_t tx[512], sender[20];
+        long n = raw ? hex_decode(json_string_value(raw), tx, sizeof tx) : -1;
+        CHECK(n > 0 && hex_to_fixed(S[k], sender, 20));
+        if (n <= 0) n = 0;
+        buf_t item = {0};
+        rlp_encode_bytes(&item, tx, (size_t)n);
+        buf_append(&item, sender, 20);
+        bytes32 want = keccak256_hash(item.data, item.len);
+        char hex[67];
+        hex_encode(want.b, 32, hex);
+        CHECK(!strcmp(hex, json_string_value(h[k])));
+        buf_free(&item);
+        json_decref(raw);
+    }
+    json_t *seen[2][6] = {{0}};
     for (int pass = 0; pass < 2; pass++) {
         if (pass) CHECK(test_node_reopen(&t));
         if (!t.n) break;
-        snprintf(p, sizeof p, "[\"%s\"]", json_string_value(h) ? json_string_value(h) : "?");
-        seen[pass][0] = test_ok(&t, "eth_getTransactionByHash", p);
-        seen[pass][1] = test_ok(&t, "eth_getTransactionReceipt", p);
-        seen[pass][2] = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",true]");
-        seen[pass][3] = test_ok(&t, "trace_block", "[\"0x1\"]");
-        CHECK(seen[pass][0] && !strcmp(test_str(seen[pass][0], "from"), S));
-        CHECK(seen[pass][1] && !strcmp(test_str(seen[pass][1], "from"), S));
-        CHECK(!strcmp(test_str(json_array_get(json_object_get(seen[pass][2], "transactions"), 1), "from"), S));
-        CHECK(json_array_size(seen[pass][3]) == 2);
-        for (int k = 0; pass && k < 4; k++) CHECK(json_equal(seen[0][k], seen[1][k]));
+        for (int k = 0; k < 2; k++) {
+            snprintf(p, sizeof p, "[\"%s\"]", json_string_value(h[k]) ? json_string_value(h[k]) : "?");
+            seen[pass][k] = test_ok(&t, "eth_getTransactionByHash", p);
+            seen[pass][2 + k] = test_ok(&t, "eth_getTransactionReceipt", p);
+            CHECK(seen[pass][k] && !strcmp(test_str(seen[pass][k], "from"), S[k]) &&
+                  !strcmp(test_str(seen[pass][k], "hash"), json_string_value(h[k])));
+            CHECK(seen[pass][2 + k] && !strcmp(test_str(seen[pass][2 + k], "from"), S[k]) &&
+                  !strcmp(test_str(seen[pass][2 + k], "transactionHash"), json_string_value(h[k])));
+        }
+        seen[pass][4] = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+        seen[pass][5] = test_ok(&t, "trace_block", "[\"0x1\"]");
+        json_t *txs = json_object_get(seen[pass][4], "transactions");
+        CHECK(json_array_size(txs) == 3 && json_equal(json_array_get(txs, 1), h[0]) &&
+              json_equal(json_array_get(txs, 2), h[1]));
+        CHECK(json_array_size(seen[pass][5]) == 3 &&
+              !strcmp(test_str(json_array_get(seen[pass][5], 2), "transactionHash"), json_string_value(h[1])));
+        json_t *logs = test_ok(&t, "eth_getLogs", "[{\"fromBlock\":\"0x1\",\"toBlock\":\"0x1\"}]");
+        CHECK(json_array_size(logs) == 3 &&
+              !strcmp(test_str(json_array_get(logs, 1), "transactionHash"), json_string_value(h[0])) &&
+              !strcmp(test_str(json_array_get(logs, 2), "transactionHash"), json_string_value(h[1])));
+        json_decref(logs);
+        for (int k = 0; pass && k < 6; k++) CHECK(json_equal(seen[0][k], seen[1][k]));
     }
     for (int pass = 0; pass < 2; pass++)
-        for (int k = 0; k < 4; k++) json_decref(seen[pass][k]);
-    json_decref(h);
+        for (int k = 0; k < 6; k++) json_decref(seen[pass][k]);
+    json_decref(h[0]);
+    json_decref(h[1]);
     test_node_close(&t);
 }

@@ -104,8 +104,10 @@ const char *txpool_add_blob(txpool *p, state_view view, const uint8_t *raw, size
                             size_t network_len, uint8_t wrapper_version, txpool_added *out, char *err,
                             size_t errlen);
 /* The same for a decoded transaction whose sender the caller vouches for
- * (tx->sender_known: recovered, or an impersonated account in dev mode).
- * Takes ownership of tx's heap parts whatever the outcome (tx is zeroed). */
+ * (tx->sender_known: recovered, or an impersonated account in dev mode),
+ * under tx->hash (its encoding's hash, or for an impersonated transaction
+ * one that covers its sender too). Takes ownership of tx's heap parts
+ * whatever the outcome (tx is zeroed). */
 const char *txpool_add_tx(txpool *p, state_view view, transaction *tx, txpool_added *out);
 
 /* A new head: env describes the next block, view the state after the head.

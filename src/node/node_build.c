@@ -39,6 +39,7 @@ void node_built_free(node_built *bb) {
 static bool copy_tx(const txpool_tx *t, transaction *out) {
     char err[64];
     if (!tx_decode(t->raw, t->raw_len, out, err, sizeof err)) return false;
+    out->hash = t->tx.hash; /* an impersonated transaction's covers its sender */
     out->sender = t->tx.sender;
     out->sender_known = true;
     for (size_t i = 0; i < out->n_auths; i++) tx_auth_recover(&out->auths[i]);
@@ -115,6 +116,7 @@ static void take_txs(const node_build_attrs *a, block *b, const txpool_tx ***src
         char err[64];
         if (!tx_decode(raw.data, raw.len, &tx, err, sizeof err)) abort(); /* our own encoding */
         buf_free(&raw);
+        tx.hash = a->txs[i].hash;
         tx.sender = a->txs[i].sender;
         tx.sender_known = a->txs[i].sender_known;
         for (size_t k = 0; k < tx.n_auths; k++) tx_auth_recover(&tx.auths[k]);

@@ -280,11 +280,13 @@ const char *node_block_load(node_read *r, uint64_t number, const bytes32 *hash, 
             (err = db_read_receipts(r->snap, number, hash, &out->receipts_rlp)) || (err = decode_receipts(out)))
             goto fail;
         /* one transaction per receipt, hashed when a log of it matches */
-        if ((err = index_raw_txs(out))) goto fail;
+        if ((err = index_raw_txs(out)) || (err = node_dev_load_vouched(r, out))) goto fail;
         return NULL;
     }
     if (what & (NODE_LOAD_BODY | NODE_LOAD_SENDERS | NODE_LOAD_RECEIPTS)) {
-        if ((err = db_read_body(r->snap, number, hash, &out->body_rlp)) || (err = decode_body(out))) goto fail;
+        if ((err = db_read_body(r->snap, number, hash, &out->body_rlp)) || (err = decode_body(out)) ||
+            (err = node_dev_load_vouched(r, out)))
+            goto fail;
     } else {
         /* the size needs the body's length only */
         if (!(err = db_read_body(r->snap, number, hash, &out->body_rlp))) {
@@ -298,10 +300,8 @@ const char *node_block_load(node_read *r, uint64_t number, const bytes32 *hash, 
         }
         if (err) goto fail;
     }
-    /* the senders of impersonated dev transactions are stored, as their
-     * signatures recover to no one; one that cannot be recovered at all
-     * reads as the zero address rather than failing */
-    if ((what & NODE_LOAD_SENDERS) && (err = node_dev_known_senders(r, out))) goto fail;
+    /* a sender that cannot be recovered at all reads as the zero address
+     * rather than failing */
     if (what & NODE_LOAD_SENDERS)
         for (size_t i = 0; i < out->b.n_txs; i++)
             if (!node_tx_sender(r->n, &out->b.txs[i], out->fork)) memset(&out->b.txs[i].sender, 0, sizeof(address));

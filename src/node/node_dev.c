@@ -16,6 +16,7 @@
 #include "parevm/hdkeys.h"
 #include "parevm/hex.h"
 #include "parevm/keccak.h"
+#include "parevm/rlp.h"
 
 /* Runtime code of the system contracts (EIP-4788, EIP-2935, EIP-7002,
  * EIP-7251): what their deployment transactions leave at these addresses. */
@@ -261,28 +262,68 @@ bool node_dev_senders_meta(node *n, const block *b, buf_t *value, char name[NODE
     return value->len > 0;
 }
 
-const char *node_dev_known_senders(node_read *r, const node_block *nb) {
+bytes32 node_dev_vouched_hash(const uint8_t *item, size_t len, const address *sender) {
+    keccak_ctx k;
+    keccak_init(&k);
+    keccak_update(&k, item, len);
+    keccak_update(&k, sender->b, 20);
+    bytes32 h;
+    keccak_final(&k, h.b);
+    return h;
+}
+
+/* The body's transaction items (as the block holds them) at the record's
+ * indexes, in order: calls fix(nb, i, item, sender) for each. */
+static const char *each_vouched(node_block *nb, const buf_t *rec, size_t n_txs,
+                                void (*fix)(node *, node_block *, size_t, const rlp_item *, const address *), node *n) {
+    rlp_item body, txs, t;
+    rlp_iter bi;
+    if (rlp_decode(nb->body_rlp.data, nb->body_rlp.len, &body) || !body.is_list ||
+        (bi = rlp_iter_of(&body), rlp_next(&bi, &txs)) || !txs.is_list)
+        return "corrupt block body";
+    rlp_iter ti = rlp_iter_of(&txs);
+    size_t at = 0;
+    bool have = false;
+    for (size_t k = 0; k < rec->len; k += 24) {
+        const uint8_t *e = rec->data + k;
+        size_t i = (size_t)e[0] << 24 | (size_t)e[1] << 16 | (size_t)e[2] << 8 | e[3];
+        if (i >= n_txs || (have && i < at)) return "the stored senders of the block are damaged";
+        while (!have || at < i) {
+            if (rlp_next(&ti, &t)) return "corrupt block body";
+            if (have) at++;
+            have = true;
+        }
+        address a;
+        memcpy(a.b, e + 4, 20);
+        fix(n, nb, i, &t, &a);
+    }
+    return NULL;
+}
+
+static void fix_decoded(node *n, node_block *nb, size_t i, const rlp_item *item, const address *sender) {
+    transaction *tx = &nb->b.txs[i];
+    tx->hash = node_dev_vouched_hash(item->raw, item->raw_len, sender);
+    u256 key = u256_from_bytes32(&tx->hash), v = u256_from_address(sender);
+    pthread_mutex_lock(&n->senders_mu);
+    word_map_put(&n->forced_senders, &key, &v);
+    pthread_mutex_unlock(&n->senders_mu);
+}
+
+static void fix_indexed(node *n, node_block *nb, size_t i, const rlp_item *item, const address *sender) {
+    (void)n;
+    nb->tx_hashes[i] = node_dev_vouched_hash(item->raw, item->raw_len, sender);
+    nb->tx_raw[i] = NULL;
+}
+
+const char *node_dev_load_vouched(node_read *r, node_block *nb) {
     char name[NODE_DEV_EDITS_NAME];
     senders_meta_name(&nb->hash, name);
     buf_t rec = {0};
     const char *err = db_read_meta(r->snap, name, &rec);
     if (err == DB_NOT_FOUND) err = NULL;
     else if (!err && rec.len % 24) err = "the stored senders of the block are damaged";
-    node *n = r->n;
-    pthread_mutex_lock(&n->senders_mu);
-    for (size_t k = 0; !err && k < rec.len; k += 24) {
-        const uint8_t *e = rec.data + k;
-        uint32_t i = (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 | (uint32_t)e[2] << 8 | e[3];
-        if (i >= nb->b.n_txs) {
-            err = "the stored senders of the block are damaged";
-            break;
-        }
-        address a;
-        memcpy(a.b, e + 4, 20);
-        u256 key = u256_from_bytes32(&nb->b.txs[i].hash), v = u256_from_address(&a);
-        word_map_put(&n->forced_senders, &key, &v);
-    }
-    pthread_mutex_unlock(&n->senders_mu);
+    else if (!err && nb->has_body) err = each_vouched(nb, &rec, nb->b.n_txs, fix_decoded, r->n);
+    else if (!err && nb->tx_raw) err = each_vouched(nb, &rec, nb->n_receipts, fix_indexed, r->n);
     buf_free(&rec);
     return err;
 }

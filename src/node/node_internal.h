@@ -460,13 +460,18 @@ const char *node_dev_layer_edits(node_read *r, const bytes32 *block_hash, node_s
 #define NODE_DEV_EDITS_NAME 80
 void node_dev_edits_meta(const bytes32 *block, const change_set *edits, buf_t *value, char name[NODE_DEV_EDITS_NAME],
                          db_meta *out);
-/* The senders of a dev block's impersonated transactions (whose fake
- * signatures recover to no one) are stored with it too: the record for its
- * commit (as above; false when it has none), and, when a block is loaded
- * with its senders, the record read back into the node's vouched senders
- * (NULL, or why it cannot be read). */
+/* An impersonated transaction (dev mode) carries a placeholder signature
+ * that recovers to no one; its hash covers its sender, as anvil's does:
+ * keccak(the transaction as a block holds it (typed: as an RLP string) ||
+ * sender), so that two senders' identical transactions differ. */
+bytes32 node_dev_vouched_hash(const uint8_t *item, size_t len, const address *sender);
+/* Their senders are stored with their block: the record for its commit
+ * (as above; false when it has none); and node_dev_load_vouched, after a
+ * block's body is loaded (decoded, or indexed for its logs), gives those
+ * transactions their hashes and makes their senders known. NULL, or why
+ * the record cannot be read. */
 bool node_dev_senders_meta(node *n, const block *b, buf_t *value, char name[NODE_DEV_EDITS_NAME], db_meta *out);
-const char *node_dev_known_senders(node_read *r, const node_block *nb);
+const char *node_dev_load_vouched(node_read *r, node_block *nb);
 /* The edits over the head, as a change set (NULL: none). */
 const change_set *node_patch_changes(const node_patch *p);
 

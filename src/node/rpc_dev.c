@@ -26,6 +26,7 @@
 #include "node_dev.h"
 #include "parevm/hex.h"
 #include "parevm/keccak.h"
+#include "parevm/rlp.h"
 
 /* ---- Lenient quantities (hardhat and viem send leading zeros) -------------------------------- */
 
@@ -746,10 +747,13 @@ bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_erro
 void node_dev_vouch(node *n, transaction *tx, const address *from) {
     tx->v = u256_from_u64(tx->type == TX_LEGACY ? 35 + 2 * tx->chain_id : 0);
     tx->r = tx->s = u256_from_u64(1);
-    buf_t enc = {0};
+    buf_t enc = {0}, item = {0};
     tx_encode(tx, &enc);
-    tx->hash = keccak256_hash(enc.data, enc.len);
+    if (tx->type == TX_LEGACY) buf_append(&item, enc.data, enc.len);
+    else rlp_encode_bytes(&item, enc.data, enc.len);
+    tx->hash = node_dev_vouched_hash(item.data, item.len, from);
     buf_free(&enc);
+    buf_free(&item);
     tx->sender = *from;
     tx->sender_known = true;
     u256 k = u256_from_bytes32(&tx->hash), v = u256_from_address(from);

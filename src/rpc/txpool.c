@@ -435,7 +435,6 @@ const char *txpool_add_tx(txpool *p, state_view view, transaction *tx, txpool_ad
     }
     t->raw = b.data;
     t->raw_len = b.len;
-    t->tx.hash = keccak256_hash(b.data, b.len);
     return add_entry(p, view, t, false, out);
 }
 
