@@ -2,13 +2,14 @@
 # viem, ethers and Foundry's cast drive the node unmodified; bad input over
 # HTTP; the differential against anvil (anvil_diff); blob sidecars made by
 # kzg-wasm through the pool's KZG checks (blobs); the dev state file against
-# anvil's (state_file). The scripts (tests/clients/*.mjs)
+# anvil's (state_file); a dev chain on a --datadir killed at random moments,
+# its history replayed after each restart (dev_restart). The scripts (tests/clients/*.mjs)
 # start and stop their own nodes on free loopback ports. They need node and
 # the tools scripts/install-npm-tools.sh puts into .npm-tools/ (`make test`
 # installs them); without either they FAIL, they are never skipped.
 find_program(PAREVM_NODEJS node)
 set(npm_tools ${CMAKE_SOURCE_DIR}/.npm-tools)
-foreach(t viem ethers cast bad_input anvil_diff blobs ws state_file)
+foreach(t viem ethers cast bad_input anvil_diff blobs ws state_file dev_restart)
   if(PAREVM_NODEJS)
     add_test(NAME clients/${t}
              COMMAND ${PAREVM_NODEJS} ${CMAKE_SOURCE_DIR}/tests/clients/${t}.mjs
