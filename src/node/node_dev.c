@@ -273,7 +273,7 @@ bytes32 node_dev_vouched_hash(const uint8_t *item, size_t len, const address *se
 }
 
 /* The body's transaction items (as the block holds them) at the record's
- * indexes, in order: calls fix(nb, i, item, sender) for each. */
+ * indexes, in order: calls fix(n, nb, i, item, sender) for each. */
 static const char *each_vouched(node_block *nb, const buf_t *rec, size_t n_txs,
                                 void (*fix)(node *, node_block *, size_t, const rlp_item *, const address *), node *n) {
     rlp_item body, txs, t;

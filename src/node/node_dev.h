@@ -132,8 +132,9 @@ bool node_dev_impersonated(const node *n, const address *a);
  * estimated gas where the object leaves them out. On success tx owns its
  * buffers (tx_free); on failure err is filled and tx is empty. */
 bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_error *err);
-/* An impersonated sender's transaction: a fixed, harmless signature, and
- * the sender vouched for (remembered by the transaction's hash). */
+/* An impersonated sender's transaction: a fixed, harmless signature
+ * (r = s = 1), the hash node_dev_vouched_hash gives, and the sender vouched
+ * for (remembered by that hash). */
 void node_dev_vouch(node *n, transaction *tx, const address *from);
 
 #endif
