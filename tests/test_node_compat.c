@@ -612,3 +612,76 @@ TEST(node_dev_impersonated_senders_outlive_restart) {
     json_decref(h[1]);
     test_node_close(&t);
 }
+
+/* Opens a dev node with the rules named (NULL: the default). */
+static const char *open_with_rules(test_node *t, const char *hardfork) {
+    memset(t, 0, sizeof *t);
+    strcpy(t->path, "/tmp/parevm-node-test-XXXXXX");
+    if (!mkdtemp(t->path)) abort();
+    node_config cfg = {.datadir = t->path, .dev = true, .threads = 2, .dev_genesis_time = 1700000000,
+                       .dev_hardfork = hardfork};
+    return node_open(&cfg, &t->n);
+}
+
+/* --dev.hardfork (anvil's --hardfork): the dev chain on earlier rules.
+ * Shanghai: withdrawals in the header, no blob fields, no system
+ * contracts, TSTORE undefined; Cancun: the blob fields and EIP-4788's
+ * contract, TSTORE defined, no requests hash and no EIP-2935 contract;
+ * the default is Osaka's. Rules before the Merge, or unknown, are
+ * refused. */
+TEST(node_dev_hardfork) {
+    static const struct {
+        const char *name;
+        bool withdrawals, blobs, requests, tstore;
+    } cases[] = {{"shanghai", true, false, false, false},
+                 {"Cancun", true, true, false, true},
+                 {"paris", false, false, false, false},
+                 {"latest", true, true, true, true},
+                 {NULL, true, true, true, true}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        test_node t;
+        const char *err = open_with_rules(&t, cases[i].name);
+        CHECK(err == NULL);
+        if (err) {
+            test_remove_tree(t.path);
+            continue;
+        }
+        json_t *g = test_ok(&t, "eth_getBlockByNumber", "[\"0x0\",false]");
+        CHECK(g && (json_object_get(g, "withdrawalsRoot") != NULL) == cases[i].withdrawals);
+        CHECK(g && (json_object_get(g, "blobGasUsed") != NULL) == cases[i].blobs);
+        CHECK(g && (json_object_get(g, "parentBeaconBlockRoot") != NULL) == cases[i].blobs);
+        CHECK(g && (json_object_get(g, "requestsHash") != NULL) == cases[i].requests);
+        json_t *c4788 = test_ok(&t, "eth_getCode", "[\"0x000f3df6d732807ef1319fb7b8bb8522d0beac02\",\"latest\"]");
+        json_t *c2935 = test_ok(&t, "eth_getCode", "[\"0x0000f90827f1c53a10cb7a02335b175320002935\",\"latest\"]");
+        CHECK(c4788 && (strcmp(json_string_value(c4788), "0x") != 0) == cases[i].blobs);
+        CHECK(c2935 && (strcmp(json_string_value(c2935), "0x") != 0) == cases[i].requests);
+        /* PUSH1 1 PUSH1 0 TSTORE STOP */
+        CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000c1\",\"0x600160005d00\"]",
+                             "null"));
+        json_t *h = test_ok(&t, "eth_sendTransaction",
+                            "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                            "\"to\":\"0x00000000000000000000000000000000000000c1\",\"gas\":\"0x10000\"}]");
+        char p[128];
+        snprintf(p, sizeof p, "[\"%s\"]", h ? json_string_value(h) : "?");
+        json_t *rc = test_ok(&t, "eth_getTransactionReceipt", p);
+        CHECK(rc && !strcmp(test_str(rc, "status"), cases[i].tstore ? "0x1" : "0x0"));
+        json_t *b1 = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+        CHECK(b1 && (json_object_get(b1, "requestsHash") != NULL) == cases[i].requests &&
+              (json_object_get(b1, "blobGasUsed") != NULL) == cases[i].blobs);
+        json_decref(g);
+        json_decref(c4788);
+        json_decref(c2935);
+        json_decref(h);
+        json_decref(rc);
+        json_decref(b1);
+        test_node_close(&t);
+    }
+    const char *refused[] = {"london", "Frontier", "osaka2", ""};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        test_node t;
+        const char *err = open_with_rules(&t, refused[i]);
+        CHECK(err != NULL && t.n == NULL);
+        if (t.n) node_close(t.n);
+        test_remove_tree(t.path);
+    }
+}

@@ -41,6 +41,8 @@ typedef struct {
                                    while imported blocks execute (0: auto) */
     /* dev chain (used when the store is created) */
     uint64_t dev_chain_id;      /* 0: 31337 */
+    const char *dev_hardfork;   /* the rules, by name ("Paris" or later, case
+                                   ignored, "latest"); NULL: Osaka */
     uint64_t dev_gas_limit;     /* 0: 30,000,000 */
     uint64_t dev_genesis_time;  /* 0: now */
     unsigned dev_accounts;      /* prefunded accounts; 0: 10 */

@@ -19,12 +19,15 @@ static void usage(FILE *f) {
             "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--preroot auto|on|off]\n"
             "                   [--http.api NAMESPACES] [--rpc.gascap GAS]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
+            "                   [--dev.hardfork NAME]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
             "                       without it, --dev uses a temporary one removed at exit\n"
             "  --dev                the dev chain: chain id 31337, Osaka rules, 10 prefunded accounts\n"
             "  --dev.period S       mine a block every S seconds (default: each transaction at once)\n"
+            "  --dev.hardfork NAME  the dev chain's rules: paris (merge), shanghai, cancun, prague, osaka\n"
+            "                       (default, also latest), bpo1...bpo5; --hardfork is anvil's name\n"
             "  --http.port PORT     default 8545; 0 picks a free port\n"
             "  --http.api LIST      the namespaces served there (HTTP and WebSocket), e.g. eth,net,web3;\n"
             "                       default: all (debug_setHead only with --dev or debug listed here;\n"
@@ -147,6 +150,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.chainid")) ok = num(v, UINT64_MAX / 2 - 36, &x) && x, cfg.dev_chain_id = x;
         else if (!strcmp(a, "--dev.gaslimit")) ok = num(v, UINT64_MAX, &x) && x >= 5000, cfg.dev_gas_limit = x;
         else if (!strcmp(a, "--dev.time")) ok = num(v, UINT64_MAX, &x), cfg.dev_genesis_time = x;
+        else if (!strcmp(a, "--dev.hardfork") || !strcmp(a, "--hardfork")) cfg.dev_hardfork = v;
         else if (!strcmp(a, "--rpc.gascap")) ok = num(v, UINT64_MAX, &x) && x, cfg.gas_cap = x;
         else if (!strcmp(a, "--authrpc.addr")) auth.addr = v, auth_asked = true;
         else if (!strcmp(a, "--authrpc.port")) ok = num(v, 65535, &x), auth.port = (uint16_t)x, auth_asked = true;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "node_build.h"
 #include "node_dev.h"
@@ -77,7 +78,11 @@ const char *node_dev_genesis(node *n) {
         ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
         ac->balance = bal;
     }
+    uint64_t time0 = n->cfg.dev_genesis_time ? n->cfg.dev_genesis_time : (uint64_t)time(NULL);
+    fork_id fork = chain_fork_at(&n->chain, 0, time0, true);
     for (size_t i = 0; i < sizeof SYSTEM_CONTRACTS / sizeof SYSTEM_CONTRACTS[0]; i++) {
+        /* each from the fork that brought it: EIP-4788 Cancun, the rest Prague */
+        if (fork < (i == 0 ? FORK_CANCUN : FORK_PRAGUE)) continue;
         address a;
         uint8_t *code;
         size_t len;
@@ -94,14 +99,13 @@ const char *node_dev_genesis(node *n) {
     h.tx_root = EMPTY_TRIE_ROOT;
     h.receipts_root = EMPTY_TRIE_ROOT;
     h.gas_limit = n->cfg.dev_gas_limit;
-    h.timestamp = n->cfg.dev_genesis_time ? n->cfg.dev_genesis_time : (uint64_t)time(NULL);
+    h.timestamp = time0;
     h.has_base_fee = true;
     h.base_fee = u256_from_u64(INITIAL_BASE_FEE);
-    h.has_withdrawals_root = true;
+    h.has_withdrawals_root = fork >= FORK_SHANGHAI;
     h.withdrawals_root = EMPTY_TRIE_ROOT;
-    h.has_blob_gas = true;
-    h.has_beacon_root = true;
-    h.has_requests_hash = true;
+    h.has_blob_gas = h.has_beacon_root = fork >= FORK_CANCUN;
+    h.has_requests_hash = fork >= FORK_PRAGUE;
     buf_t none[REQUEST_TYPES] = {{0}};
     h.requests_hash = requests_hash(none);
     /* block 0 with the chain configuration, as parevm init writes it */
@@ -132,8 +136,27 @@ void node_dev_drop_next_randao(node_dev *d) {
     pthread_mutex_unlock(&d->mu);
 }
 
+/* The dev chain's rules by name (anvil's --hardfork): a fork from the
+ * Merge on, all of it at genesis, since dev blocks are built after the
+ * Merge. */
+static const char *dev_rules(const char *name, chain_config *out) {
+    static const char *const after_merge[] = {"Paris", "Merge", "Shanghai", "Cancun", "Prague", "Osaka",
+                                              "BPO1",  "BPO2",  "BPO3",     "BPO4",   "BPO5"};
+    static const char *const before[] = {"Frontier", "Homestead", "TangerineWhistle", "SpuriousDragon", "Byzantium",
+                                         "Constantinople", "Petersburg", "Istanbul", "MuirGlacier", "Berlin",
+                                         "London", "ArrowGlacier", "GrayGlacier"};
+    if (!name || !strcasecmp(name, "latest")) name = "Osaka";
+    for (size_t i = 0; i < sizeof after_merge / sizeof after_merge[0]; i++)
+        if (!strcasecmp(name, after_merge[i])) return chain_config_by_name(after_merge[i], out) ? NULL : "no such rules";
+    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++)
+        if (!strcasecmp(name, before[i]))
+            return "the dev chain builds blocks after the Merge: its hardfork must be Paris or later";
+    return "unknown hardfork (paris, shanghai, cancun, prague, osaka, bpo1...bpo5 or latest)";
+}
+
 const char *node_dev_init(node *n) {
-    if (!chain_config_by_name("Osaka", &n->chain)) return "no Osaka configuration";
+    const char *why = dev_rules(n->cfg.dev_hardfork, &n->chain);
+    if (why) return why;
     n->chain.chain_id = n->cfg.dev_chain_id;
     node_dev *d = calloc(1, sizeof *d);
     if (!d) abort();
