@@ -20,6 +20,20 @@ foreach(t viem ethers cast bad_input anvil_diff blobs ws state_file dev_restart)
   endif()
   set_tests_properties(clients/${t} PROPERTIES TIMEOUT 600 LABELS clients)
 endforeach()
+# The differential against anvil again with both on earlier rules
+# (--dev.hardfork, anvil's --hardfork): no set-code transactions before
+# Prague, blob sidecars with one proof per blob before Osaka.
+foreach(f cancun prague)
+  if(PAREVM_NODEJS)
+    add_test(NAME clients/anvil_diff_${f}
+             COMMAND ${PAREVM_NODEJS} ${CMAKE_SOURCE_DIR}/tests/clients/anvil_diff.mjs
+                     --parevm $<TARGET_FILE:parevm> --tools ${npm_tools} --hardfork ${f})
+  else()
+    add_test(NAME clients/anvil_diff_${f} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
+    set_tests_properties(clients/anvil_diff_${f} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
+  endif()
+  set_tests_properties(clients/anvil_diff_${f} PROPERTIES TIMEOUT 600 LABELS clients)
+endforeach()
 
 # Randomized EVM differentials with fixed seeds (tests/tools/evm_fuzz): random
 # programs as state tests whose expectations EthereumJS computes, for every

@@ -1,6 +1,7 @@
 // The differential against anvil: the same genesis accounts, the same
 // signed transactions and the same block timestamps go into
-// `parevm node --dev` and Foundry's anvil (both Osaka, chain 31337, 30M gas,
+// `parevm node --dev` and Foundry's anvil (both Osaka, or the --hardfork
+// given: Cancun, Prague; chain 31337, 30M gas,
 // 1 gwei initial base fee, automining off: each block is mined with
 // evm_mine(timestamp) once its transactions are in both pools). After every
 // block the header fields that do not depend on the genesis (base fee, gas,
@@ -40,9 +41,15 @@
 //   transactions' consensus encoding (it seems to hash the network form);
 //   parevm's is checked against the trie computed here instead.
 import { createHash } from 'node:crypto';
-import { args, check, compile, DEV_KEYS, eq, rpc, rpcError, run, startAnvil, startParevm, stopParevm, toolRequire } from './lib.mjs';
+import { args, check, compile, DEV_KEYS, die, eq, rpc, rpcError, run, startAnvil, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
 const opt = args();
+// --hardfork cancun|prague|osaka: both nodes on those rules (the contracts
+// are compiled for Prague's EVM, which Cancun runs too)
+const FORKS = ['cancun', 'prague', 'osaka'];
+const FORK = String(opt.hardfork || 'osaka').toLowerCase();
+if (!FORKS.includes(FORK)) die(`--hardfork: one of ${FORKS.join(', ')}`);
+const atLeast = (f) => FORKS.indexOf(FORK) >= FORKS.indexOf(f);
 const req = toolRequire(opt.tools);
 const viem = req('viem');
 const { privateKeyToAccount, sign } = req('viem/accounts');
@@ -54,9 +61,9 @@ const debug = process.env.DIFF_DEBUG ? (...a) => console.log('..', ...a) : () =>
 
 run(async () => {
   const { Token, Misc, Doomed, Factory } = compile(opt.tools);
-  const common = ['--dev.time', String(T0), '--dev.gaslimit', '30000000'];
+  const common = ['--dev.time', String(T0), '--dev.gaslimit', '30000000', '--dev.hardfork', FORK];
   const P = await startParevm(opt.parevm, common);
-  const A = await startAnvil(opt.tools, ['--hardfork', 'osaka', '--chain-id', '31337', '--timestamp', String(T0),
+  const A = await startAnvil(opt.tools, ['--hardfork', FORK, '--chain-id', '31337', '--timestamp', String(T0),
                                          '--block-base-fee-per-gas', '875000000', '--gas-limit', '30000000',
                                          '--disable-default-create2-deployer', '--order', 'fifo', '--no-mining']);
   await rpc(P.url, 'evm_setAutomine', [false]);
@@ -287,8 +294,8 @@ run(async () => {
   await block('low tips', [await tx(owner, { to: bob.address, value: 1n, gas: 21000n, maxPriorityFeePerGas: 0n }),
                            await tx(alice, { to: bob.address, value: 1n, gas: 21000n, maxFeePerGas: 2n * GWEI, maxPriorityFeePerGas: 2n * GWEI })]);
 
-  // 7. EIP-7702: carol delegates to Misc and is then called; then revokes
-  {
+  // 7. EIP-7702 (Prague on): carol delegates to Misc and is then called; then revokes
+  if (atLeast('prague')) {
     const i = keys.indexOf(carol);
     const auth = await carol.signAuthorization({ contractAddress: misc, chainId: 31337, nonce: nonces[i] });
     nonces[i]++; // the authorization's nonce is spent
@@ -316,8 +323,11 @@ run(async () => {
     const sig = await sign({ hash: viem.keccak256(payload), privateKey: DEV_KEYS[2] });
     const signed = [...body, sig.yParity ? '0x01' : '0x', viem.trim(sig.r), viem.trim(sig.s)];
     const blob = '0x' + '00'.repeat(131072);
-    const cellProofs = Array(128).fill(commitment); // EIP-7594 cell proofs (Osaka's network form)
-    const raw = viem.concatHex(['0x03', viem.toRlp([signed, '0x01', [blob], [commitment], cellProofs])]);
+    // Osaka's network form carries EIP-7594 cell proofs (wrapper version 1),
+    // the forks before it one blob proof (all the point at infinity here)
+    const cellProofs = Array(128).fill(commitment);
+    const sidecar = atLeast('osaka') ? [signed, '0x01', [blob], [commitment], cellProofs] : [signed, [blob], [commitment], [commitment]];
+    const raw = viem.concatHex(['0x03', viem.toRlp(sidecar)]);
     const [blobHash] = await block('blob transaction', [{ raw, sender: bob.address, feeCap: 50n * GWEI, tipCap: GWEI }], 12, ['transactionsRoot']);
     // anvil's blob getters: the mined blob back, by versioned hash and by transaction
     for (const [m, p] of [['anvil_getBlobByHash', [vh]], ['anvil_getBlobsByTransactionHash', [blobHash]],
