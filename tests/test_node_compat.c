@@ -5,6 +5,7 @@
  * and the aliases. */
 #include <time.h>
 #include "node_rpc.h"
+#include "parevm/db.h"
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
 
@@ -684,4 +685,78 @@ TEST(node_dev_hardfork) {
         if (t.n) node_close(t.n);
         test_remove_tree(t.path);
     }
+}
+
+/* Writes name = value into the closed node's store. */
+static bool put_record(test_node *t, const char *name, const void *value, size_t len) {
+    db *d;
+    db_options o = {.existing = true};
+    if (db_open(t->path, &o, &d)) return false;
+    db_meta m = {name, {value, len}};
+    bool ok = db_put_meta(d, &m) == NULL;
+    db_close(d);
+    return ok;
+}
+
+/* The dev records in the store are checked when read: a damaged block
+ * record makes that block's methods fail with a store error (the node
+ * serves the rest), and a damaged record of unmined edits stops the start
+ * with a reason. Never a crash or a wrong answer. */
+TEST(node_dev_damaged_records) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *S = "0x00000000000000000000000000000000000000a1";
+    char p[512];
+    snprintf(p, sizeof p, "[\"%s\",\"0xffffffffffffffffffff\"]", S);
+    CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
+    snprintf(p, sizeof p, "[\"%s\"]", S);
+    CHECK(test_result_is(&t, "anvil_impersonateAccount", p, "null"));
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000b1\"}]", S);
+    json_t *h = test_ok(&t, "eth_sendTransaction", p);
+    json_t *b = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+    char senders[96], edits[96];
+    snprintf(senders, sizeof senders, "dev.senders.%s", b ? test_str(b, "hash") : "?");
+    snprintf(edits, sizeof edits, "dev.edits.%s", b ? test_str(b, "hash") : "?");
+    node_close(t.n);
+    t.n = NULL;
+    static const uint8_t short_rec[23] = {0}, far_index[24] = {0, 0, 0, 9}, junk[3] = {0xc3, 0x01, 0x02};
+    const struct {
+        const char *name;
+        const uint8_t *value;
+        size_t len;
+        const char *method, *params;
+    } cases[] = {
+        {senders, short_rec, sizeof short_rec, "eth_getBlockByNumber", "[\"0x1\",true]"},
+        {senders, far_index, sizeof far_index, "eth_getTransactionByBlockNumberAndIndex", "[\"0x1\",\"0x0\"]"},
+        {edits, junk, sizeof junk, "trace_block", "[\"0x1\"]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK(put_record(&t, cases[i].name, cases[i].value, cases[i].len));
+        CHECK(test_node_reopen(&t));
+        if (!t.n) break;
+        char msg[200];
+        CHECK(test_err(&t, cases[i].method, cases[i].params, msg, sizeof msg) == -32603 && strstr(msg, "damaged"));
+        CHECK(test_result_is(&t, "eth_blockNumber", "[]", "\"0x1\""));
+        node_close(t.n);
+        t.n = NULL;
+    }
+    /* the unmined edits' record: shorter than a hash, or a damaged set */
+    uint8_t pending[40] = {0};
+    CHECK(put_record(&t, "dev.pending", pending, 20));
+    node_config cfg = {.datadir = t.path, .dev = true, .threads = 2, .dev_genesis_time = 1700000000};
+    const char *err = node_open(&cfg, &t.n);
+    CHECK(err && strstr(err, "damaged") && !t.n);
+    if (b) {
+        hex_to_fixed(test_str(b, "hash"), pending, 32);
+        pending[32] = 0xc5; /* a list of 5 bytes, only 7 given */
+        CHECK(put_record(&t, "dev.pending", pending, 40));
+        err = node_open(&cfg, &t.n);
+        CHECK(err && strstr(err, "damaged") && !t.n);
+    }
+    if (t.n) node_close(t.n);
+    t.n = NULL;
+    json_decref(h);
+    json_decref(b);
+    test_node_close(&t);
 }
