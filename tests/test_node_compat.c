@@ -677,10 +677,24 @@ TEST(node_dev_hardfork) {
         json_decref(b1);
         test_node_close(&t);
     }
+    /* a store keeps its rules: the same asked again opens, others do not */
+    test_node t;
+    CHECK(open_with_rules(&t, "cancun") == NULL);
+    if (t.n) node_close(t.n);
+    node_config again = {.datadir = t.path, .dev = true, .threads = 2, .dev_hardfork = "Cancun"};
+    CHECK(node_open(&again, &t.n) == NULL);
+    if (t.n) node_close(t.n);
+    again.dev_hardfork = NULL;
+    CHECK(node_open(&again, &t.n) == NULL);
+    if (t.n) node_close(t.n);
+    t.n = NULL;
+    again.dev_hardfork = "prague";
+    const char *err = node_open(&again, &t.n);
+    CHECK(err && strstr(err, "other rules") && !t.n);
+    test_remove_tree(t.path);
     const char *refused[] = {"london", "Frontier", "osaka2", ""};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-        test_node t;
-        const char *err = open_with_rules(&t, refused[i]);
+        err = open_with_rules(&t, refused[i]);
         CHECK(err != NULL && t.n == NULL);
         if (t.n) node_close(t.n);
         test_remove_tree(t.path);

@@ -186,10 +186,15 @@ const char *node_dev_init(node *n) {
     if (empty && (err = node_dev_genesis(n))) return err;
     if ((err = db_snapshot_open(n->db, 1, &s))) return err;
     err = db_head(s, &head, &hash);
-    /* a store made before keeps its own configuration */
+    /* a store made before keeps its own configuration; rules asked for
+     * that differ from it are refused rather than ignored */
+    fork_id asked = chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, true);
     if (!err && !empty) err = chain_config_load(s, &n->chain);
     db_snapshot_close(s);
     if (err) return err;
+    if (!empty && n->cfg.dev_hardfork && chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, true) != asked)
+        return "the datadir's dev chain has other rules than --dev.hardfork names (leave the flag out, or use a new "
+               "datadir)";
     return node_patch_load(n, head, &hash);
 }
 
