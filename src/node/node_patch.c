@@ -78,11 +78,12 @@ const char *node_patch_load(node *n, uint64_t head, const bytes32 *head_hash) {
     db_snapshot_close(s);
     if (err == DB_NOT_FOUND) err = NULL;
     else if (!err && v.len < 32) err = "the stored dev edits are damaged";
-    else if (!err && !memcmp(v.data, head_hash->b, 32)) {
-        if (change_set_decode(v.data + 32, v.len - 32, db_codes(n->db), &cs))
-            err = "the stored dev edits are damaged";
-        n->patch_stored = cs.n_accounts > 0;
-    }
+    else if (!err && !memcmp(v.data, head_hash->b, 32) &&
+             change_set_decode(v.data + 32, v.len - 32, db_codes(n->db), &cs))
+        err = "the stored dev edits are damaged";
+    /* a record that holds edits, even another head's (a crash came between
+     * a block and its empty record), is overwritten at the next change */
+    n->patch_stored = !err && v.len > 32 + 1;
     buf_free(&v);
     if (!err) node_patch_publish(n, head, head_hash, &cs);
     change_set_free(&cs);
