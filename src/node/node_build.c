@@ -309,21 +309,25 @@ const char *node_commit_built(node *n, node_built *bb) {
                     .n_checkpoints = 4,
                     .td = &td,
                     .preview = bb->preview};
-    /* dev mode: the block's edits and impersonated senders, for its replays */
+    /* dev mode: the block's edits and impersonated senders, for its
+     * replays, and no unmined edits on it yet (in the same write, so that
+     * the edits it folded in cannot come back after a crash) */
     char names[2][NODE_DEV_EDITS_NAME];
-    buf_t values[2] = {{0}};
-    db_meta meta[2];
+    buf_t values[3] = {{0}};
+    db_meta meta[3];
     if (n->dev) {
         node_dev_edits_meta(&bb->b.header.hash, bb->edits, &values[0], names[0], &meta[0]);
         blk.meta = meta;
-        blk.n_meta = 1 + node_dev_senders_meta(n, &bb->b, &values[1], names[1], &meta[1]);
+        blk.n_meta = 1;
+        if (node_dev_senders_meta(n, &bb->b, &values[1], names[1], &meta[blk.n_meta])) blk.n_meta++;
+        if (node_patch_record(n, &bb->b.header.hash, NULL, &values[2], &meta[blk.n_meta])) blk.n_meta++;
     }
     double t0 = now_s();
     const char *err = db_commit_block(n->db, &blk, NULL);
     bb->t_commit = now_s() - t0;
-    buf_free(&values[0]);
-    buf_free(&values[1]);
+    for (int i = 0; i < 3; i++) buf_free(&values[i]);
     if (err) return err;
+    if (n->dev) n->patch_stored = false;
     /* the senders of the block's transactions are known: remember them */
     pthread_mutex_lock(&n->senders_mu);
     for (size_t i = 0; i < bb->b.n_txs; i++) {

@@ -438,6 +438,9 @@ void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const 
  * they belong to the head (none otherwise), at start. Writer thread (or
  * before it runs). */
 const char *node_patch_store(node *n, const bytes32 *head_hash, const change_set *cs);
+/* The same record for a commit to write (value appended to, *out naming
+ * it); false when none is needed. The caller sets patch_stored after. */
+bool node_patch_record(node *n, const bytes32 *head_hash, const change_set *cs, buf_t *value, db_meta *out);
 const char *node_patch_load(node *n, uint64_t head, const bytes32 *head_hash);
 void node_patch_release(node_patch *p);
 /* Applies r's edits over st's view (st->edits), when there are any. */

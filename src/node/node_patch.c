@@ -54,17 +54,23 @@ void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const 
 
 #define PENDING_META "dev.pending"
 
-const char *node_patch_store(node *n, const bytes32 *head_hash, const change_set *cs) {
+bool node_patch_record(node *n, const bytes32 *head_hash, const change_set *cs, buf_t *value, db_meta *out) {
     bool any = cs && cs->n_accounts;
-    if (!any && !n->patch_stored) return NULL;
-    buf_t v = {0};
-    buf_append(&v, head_hash->b, 32);
+    if (!any && !n->patch_stored) return false;
+    buf_append(value, head_hash->b, 32);
     change_set none = {0};
-    change_set_encode(any ? cs : &none, &v);
-    db_meta m = {PENDING_META, {v.data, v.len}};
-    const char *err = db_put_meta(n->db, &m);
+    change_set_encode(any ? cs : &none, value);
+    *out = (db_meta){PENDING_META, {value->data, value->len}};
+    return true;
+}
+
+const char *node_patch_store(node *n, const bytes32 *head_hash, const change_set *cs) {
+    buf_t v = {0};
+    db_meta m;
+    const char *err = NULL;
+    if (node_patch_record(n, head_hash, cs, &v, &m) && !(err = db_put_meta(n->db, &m)))
+        n->patch_stored = cs && cs->n_accounts;
     buf_free(&v);
-    if (!err) n->patch_stored = any;
     return err;
 }
 
@@ -81,8 +87,8 @@ const char *node_patch_load(node *n, uint64_t head, const bytes32 *head_hash) {
     else if (!err && !memcmp(v.data, head_hash->b, 32) &&
              change_set_decode(v.data + 32, v.len - 32, db_codes(n->db), &cs))
         err = "the stored dev edits are damaged";
-    /* a record that holds edits, even another head's (a crash came between
-     * a block and its empty record), is overwritten at the next change */
+    /* a record that holds edits, even another head's, is overwritten at
+     * the next change */
     n->patch_stored = !err && v.len > 32 + 1;
     buf_free(&v);
     if (!err) node_patch_publish(n, head, head_hash, &cs);
