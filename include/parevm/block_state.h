@@ -35,6 +35,17 @@ void block_state_rebase(block_state *s, state_view base);
 
 /* The state as a state_view (the base plus the changes applied so far). */
 state_view block_state_view(block_state *s);
+
+/* s's changes over another base that shows the same state as s's own (a
+ * reader's own snapshot of the same block): many readers can share one
+ * block_state of changes this way, each reading through its own base. The
+ * view's context is *over (the caller's, filled here); it is valid while
+ * over, s and base are, and s must not change meanwhile. */
+typedef struct {
+    const block_state *s;
+    state_view base;
+} block_state_over;
+state_view block_state_view_over(block_state_over *over, const block_state *s, state_view base);
 code_store *block_state_codes(block_state *s);
 state_view block_state_base(const block_state *s);
 

@@ -169,7 +169,9 @@ const char *node_header(node_read *r, uint64_t number, const bytes32 *hash, bloc
 typedef struct {
     db_snapshot *src;          /* the snapshot the view reads (the request's or hist) */
     db_snapshot *hist;         /* a historical snapshot (owned), or NULL */
-    block_state *edits;        /* the dev edits over the head (owned), or NULL */
+    block_state *edits;        /* edits layered over the view (owned), or NULL */
+    block_state_over *over;    /* the view of the head's shared dev edits (owned), or NULL */
+    bool head_edits;           /* the view shows the head's dev edits (r->patch) */
     state_view view;
     code_store *codes;
     uint64_t number;
@@ -443,10 +445,10 @@ const char *node_patch_store(node *n, const bytes32 *head_hash, const change_set
 bool node_patch_record(node *n, const bytes32 *head_hash, const change_set *cs, buf_t *value, db_meta *out);
 const char *node_patch_load(node *n, uint64_t head, const bytes32 *head_hash);
 void node_patch_release(node_patch *p);
-/* Applies r's edits over st's view (st->edits), when there are any. */
+/* Shows r's edits, when there are any, over st's view (the state of r's
+ * head, with no edits yet): st->view reads them (shared by every reader
+ * of the patch) over st's own snapshot. st must stay in r's lifetime. */
 void node_patch_apply(node_read *r, node_state *st);
-/* The same with the edits p (NULL: none), on a state that has none yet. */
-void node_patch_layer(node_state *st, const node_patch *p);
 /* Another reference to p (NULL stays NULL). */
 node_patch *node_patch_retain(node_patch *p);
 /* Layers cs (NULL or empty: nothing) over st, which must have no edits yet. */

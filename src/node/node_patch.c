@@ -3,8 +3,13 @@
  * reference-counted object. Readers layer it over their snapshot of that
  * head; the next mined block folds it into its change set and the writer
  * publishes an empty set for the new head. The store keeps a copy, so
- * that a restart on the same datadir finds the edits. */
+ * that a restart on the same datadir finds the edits.
+ *
+ * The edits are indexed once per patch (a block_state built by the first
+ * reader) and every reader reads through that index over its own snapshot:
+ * a large set (a loaded state file) costs its size once, not per request. */
 #include <stdlib.h>
+#include "parevm/block_state.h"
 #include "node_internal.h"
 
 struct node_patch {
@@ -12,11 +17,16 @@ struct node_patch {
     uint64_t head;
     bytes32 head_hash;
     change_set cs;
+    pthread_mutex_t mu;        /* guards the two below */
+    bool indexed;              /* the index was built (or its build failed) */
+    block_state *index;        /* cs over the head, or NULL */
 };
 
 void node_patch_release(node_patch *p) {
     if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1) return;
     change_set_free(&p->cs);
+    if (p->index) block_state_free(p->index);
+    pthread_mutex_destroy(&p->mu);
     free(p);
 }
 
@@ -42,6 +52,7 @@ void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const 
     node_patch *p = calloc(1, sizeof *p);
     if (!p) abort();
     atomic_init(&p->refs, 1);
+    pthread_mutex_init(&p->mu, NULL);
     p->head = head;
     p->head_hash = *head_hash;
     if (cs) change_set_append(&p->cs, cs, cs->n_accounts);
@@ -103,6 +114,49 @@ void node_state_layer(node_state *st, const change_set *cs) {
     st->view = block_state_view(st->edits);
 }
 
-void node_patch_layer(node_state *st, const node_patch *p) { node_state_layer(st, p ? &p->cs : NULL); }
+/* The index's own base once built: it is only read over the readers'
+ * snapshots, so it needs none; this one answers "nothing". */
+static bool no_account(void *ctx, const address *a, unsigned f, account_info *out) {
+    (void)ctx, (void)a, (void)f;
+    *out = (account_info){.code_hash = EMPTY_CODE_HASH};
+    return false;
+}
+static u256 no_storage(void *ctx, const address *a, const u256 *k) { return (void)ctx, (void)a, (void)k, U256_ZERO; }
+static bool no_slots(void *ctx, const address *a) { return (void)ctx, (void)a, false; }
+static const evm_code *no_code(void *ctx, const address *a) { return (void)ctx, (void)a, &EVM_EMPTY_CODE; }
+static bytes32 no_hash(void *ctx, uint64_t n) { return (void)ctx, (void)n, (bytes32){{0}}; }
+static const state_view_ops NO_STATE = {no_account, no_storage, no_slots, no_code, no_hash};
 
-void node_patch_apply(node_read *r, node_state *st) { node_patch_layer(st, r->patch); }
+/* p's edits indexed over the head, built by the first reader over its own
+ * snapshot st (of p's head) and then shared; NULL when that build met a
+ * store error (the reader then layers the edits itself). */
+static const block_state *patch_index(node_patch *p, node_state *st) {
+    pthread_mutex_lock(&p->mu);
+    if (!p->indexed) {
+        p->indexed = true;
+        block_state *bs = block_state_new(st->view, st->codes);
+        block_state_apply(bs, &p->cs);
+        if (st->src && db_snapshot_error(st->src)) {
+            block_state_free(bs);
+        } else {
+            block_state_rebase(bs, (state_view){&NO_STATE, NULL});
+            p->index = bs;
+        }
+    }
+    const block_state *index = p->index;
+    pthread_mutex_unlock(&p->mu);
+    return index;
+}
+
+void node_patch_apply(node_read *r, node_state *st) {
+    node_patch *p = r->patch;
+    if (!p || !p->cs.n_accounts) return;
+    st->head_edits = true;
+    const block_state *index = patch_index(p, st);
+    if (!index) {
+        node_state_layer(st, &p->cs);
+        return;
+    }
+    if (!(st->over = malloc(sizeof *st->over))) abort();
+    st->view = block_state_view_over(st->over, index, st->view);
+}

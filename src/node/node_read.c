@@ -159,6 +159,7 @@ bool node_state_arg(node_read *r, const json_t *params, size_t i, node_state *st
 
 void node_state_close(node_state *st) {
     if (st->edits) block_state_free(st->edits);
+    free(st->over);
     if (st->hist) db_snapshot_close(st->hist);
     memset(st, 0, sizeof *st);
 }

@@ -588,7 +588,7 @@ static json_t *account_json(dump_ctx *d, const node_range_item *it, rpc_error *e
 /* geth's state.Dump of st: at most max accounts from start. */
 static bool dump(node_read *r, node_state *st, const bytes32 *start, size_t max, bool nocode, bool nostorage,
                  json_t **result, rpc_error *err) {
-    const change_set *edits = st->edits ? node_patch_changes(r->patch) : NULL;
+    const change_set *edits = st->head_edits ? node_patch_changes(r->patch) : NULL;
     dump_ctx d = {st, {r, st->number, st->view, {edits, NULL}}, nocode, nostorage};
     node_range rg;
     if (!node_range_accounts(&d.src, start, max, &rg, err)) return false;

@@ -696,7 +696,7 @@ static bool sim_open(sim *s, node *n, node_read *r, const json_t *params, const 
     s->merged = node_merged(n, &s->base);
     s->codes = code_store_new();
     s->acc = block_state_new(db_snapshot_view(s->st.src), s->codes);
-    if (s->st.edits && r->patch) {
+    if (s->st.head_edits && r->patch) {
         const change_set *edits = node_patch_changes(r->patch);
         if (edits) block_state_apply(s->acc, edits);
     }

@@ -163,46 +163,61 @@ void mem_state_apply_block(mem_state *m, const block_state *bs) {
 
 /* ---- state_view ---- */
 
-static bool v_get_account(void *ctx, const address *addr, unsigned fields, account_info *out) {
-    block_state *s = ctx;
+/* The reads, on s's changes over base (s's own, or another that shows the
+ * same state). */
+static bool read_account(const block_state *s, state_view base, const address *addr, unsigned fields,
+                         account_info *out) {
     const bs_account *e = find(s, addr);
-    if (!e) return s->base.ops->get_account(s->base.ctx, addr, fields, out);
+    if (!e) return base.ops->get_account(base.ctx, addr, fields, out);
     out->balance = e->balance;
     out->nonce = e->nonce;
     out->code_hash = e->code_hash;
     return e->exists;
 }
 
-static u256 v_get_storage(void *ctx, const address *addr, const u256 *key) {
-    block_state *s = ctx;
+static u256 read_storage(const block_state *s, state_view base, const address *addr, const u256 *key) {
     const bs_account *e = find(s, addr);
     if (e) {
         const u256 *v = word_map_get(&e->slots, key);
         if (v) return *v;
         if (e->wiped) return U256_ZERO;
     }
-    return s->base.ops->get_storage(s->base.ctx, addr, key);
+    return base.ops->get_storage(base.ctx, addr, key);
 }
 
 /* Approximate in one case, as Block-STM's view is: an account of the base
  * whose every slot the block has set to zero still counts as having storage
  * (EIP-7610 only asks this of addresses being created, with no code and
  * nonce 0, which such an account cannot be made into within a block). */
-static bool v_has_storage(void *ctx, const address *addr) {
-    block_state *s = ctx;
+static bool read_has_storage(const block_state *s, state_view base, const address *addr) {
     const bs_account *e = find(s, addr);
     if (e && any_nonzero(&e->slots)) return true;
     if (e && e->wiped) return false;
-    return s->base.ops->has_storage(s->base.ctx, addr);
+    return base.ops->has_storage(base.ctx, addr);
 }
 
-static const evm_code *v_get_code(void *ctx, const address *addr) {
-    block_state *s = ctx;
+static const evm_code *read_code(const block_state *s, state_view base, const address *addr) {
     const bs_account *e = find(s, addr);
     if (e && e->code_set) return e->code;
-    return s->base.ops->get_code(s->base.ctx, addr);
+    return base.ops->get_code(base.ctx, addr);
 }
 
+static bool v_get_account(void *ctx, const address *addr, unsigned fields, account_info *out) {
+    block_state *s = ctx;
+    return read_account(s, s->base, addr, fields, out);
+}
+static u256 v_get_storage(void *ctx, const address *addr, const u256 *key) {
+    block_state *s = ctx;
+    return read_storage(s, s->base, addr, key);
+}
+static bool v_has_storage(void *ctx, const address *addr) {
+    block_state *s = ctx;
+    return read_has_storage(s, s->base, addr);
+}
+static const evm_code *v_get_code(void *ctx, const address *addr) {
+    block_state *s = ctx;
+    return read_code(s, s->base, addr);
+}
 static bytes32 v_get_block_hash(void *ctx, uint64_t number) {
     block_state *s = ctx;
     return s->base.ops->get_block_hash(s->base.ctx, number);
@@ -212,3 +227,32 @@ static const state_view_ops block_state_ops = {v_get_account, v_get_storage, v_h
                                                v_get_block_hash};
 
 state_view block_state_view(block_state *s) { return (state_view){&block_state_ops, s}; }
+
+static bool o_get_account(void *ctx, const address *addr, unsigned fields, account_info *out) {
+    const block_state_over *o = ctx;
+    return read_account(o->s, o->base, addr, fields, out);
+}
+static u256 o_get_storage(void *ctx, const address *addr, const u256 *key) {
+    const block_state_over *o = ctx;
+    return read_storage(o->s, o->base, addr, key);
+}
+static bool o_has_storage(void *ctx, const address *addr) {
+    const block_state_over *o = ctx;
+    return read_has_storage(o->s, o->base, addr);
+}
+static const evm_code *o_get_code(void *ctx, const address *addr) {
+    const block_state_over *o = ctx;
+    return read_code(o->s, o->base, addr);
+}
+static bytes32 o_get_block_hash(void *ctx, uint64_t number) {
+    const block_state_over *o = ctx;
+    return o->base.ops->get_block_hash(o->base.ctx, number);
+}
+
+static const state_view_ops over_ops = {o_get_account, o_get_storage, o_has_storage, o_get_code, o_get_block_hash};
+
+state_view block_state_view_over(block_state_over *over, const block_state *s, state_view base) {
+    over->s = s;
+    over->base = base;
+    return (state_view){&over_ops, over};
+}
