@@ -365,3 +365,33 @@ TEST(change_set_codec_round_trip) {
     code_store_free(codes);
     code_store_free(other);
 }
+
+/* block_state_view_over: the changes read over another base that shows
+ * the same state (a copy) answer as a mem_state that applied the same
+ * change sets, and read nothing from the block_state's own base (emptied
+ * under them). */
+TEST(block_state_view_over_a_copy) {
+    uint64_t rng = 0x0be11a5eULL;
+    for (int round = 0; round < 200; round++) {
+        mem_state *base = random_base(&rng), *copy = mem_state_clone(base), *ref = mem_state_clone(base);
+        block_state *bs = block_state_new(mem_state_view(base), mem_state_codes(base));
+        change_set cs = {0};
+        for (int k = 0; k < 4; k++) {
+            random_changes(&rng, mem_state_codes(base), &cs);
+            block_state_apply(bs, &cs);
+            mem_state_apply(ref, &cs);
+        }
+        block_state_over over;
+        state_view v = block_state_view_over(&over, bs, mem_state_view(copy));
+        CHECK(same_reads(v, mem_state_view(ref)));
+        mem_state *empty = mem_state_new();
+        block_state_rebase(bs, mem_state_view(empty));
+        CHECK(same_reads(v, mem_state_view(ref)));
+        change_set_free(&cs);
+        block_state_free(bs);
+        mem_state_free(empty);
+        mem_state_free(ref);
+        mem_state_free(copy);
+        mem_state_free(base);
+    }
+}
