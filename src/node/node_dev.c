@@ -250,32 +250,28 @@ uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t) {
     return t > before ? t - before : 0;
 }
 
-/* The name of the store's record of the edits block folded in. */
+/* The names of a block's records in the store: the edits it folded in,
+ * and its impersonated senders (per transaction the node vouched for, its
+ * index (4 bytes, big-endian) and sender (20)); prefix + "0x" + its hash. */
 #define EDITS_META "dev.edits."
-static void edits_meta_name(const bytes32 *block, char name[sizeof EDITS_META + 66]) {
-    memcpy(name, EDITS_META, sizeof EDITS_META - 1);
-    hex_encode(block->b, 32, name + sizeof EDITS_META - 1);
+#define SENDERS_META "dev.senders."
+_Static_assert(NODE_DEV_EDITS_NAME >= sizeof SENDERS_META + 66 && sizeof SENDERS_META >= sizeof EDITS_META,
+               "name buffer");
+static void meta_name(const char *prefix, const bytes32 *block, char name[NODE_DEV_EDITS_NAME]) {
+    size_t n = strlen(prefix);
+    memcpy(name, prefix, n);
+    hex_encode(block->b, 32, name + n);
 }
 
 void node_dev_edits_meta(const bytes32 *block, const change_set *edits, buf_t *value, char name[NODE_DEV_EDITS_NAME],
                          db_meta *out) {
-    _Static_assert(NODE_DEV_EDITS_NAME >= sizeof EDITS_META + 66, "name buffer");
-    edits_meta_name(block, name);
+    meta_name(EDITS_META, block, name);
     change_set empty = {0};
     change_set_encode(edits ? edits : &empty, value);
     *out = (db_meta){name, {value->data, value->len}};
 }
 
-/* The record of a block's impersonated senders: per transaction the node
- * vouched for, its index (4 bytes, big-endian) and sender (20). */
-#define SENDERS_META "dev.senders."
-static void senders_meta_name(const bytes32 *block, char name[NODE_DEV_EDITS_NAME]) {
-    memcpy(name, SENDERS_META, sizeof SENDERS_META - 1);
-    hex_encode(block->b, 32, name + sizeof SENDERS_META - 1);
-}
-
 bool node_dev_senders_meta(node *n, const block *b, buf_t *value, char name[NODE_DEV_EDITS_NAME], db_meta *out) {
-    _Static_assert(NODE_DEV_EDITS_NAME >= sizeof SENDERS_META + 66, "name buffer");
     pthread_mutex_lock(&n->senders_mu);
     for (size_t i = 0; i < b->n_txs; i++) {
         u256 key = u256_from_bytes32(&b->txs[i].hash);
@@ -285,7 +281,7 @@ bool node_dev_senders_meta(node *n, const block *b, buf_t *value, char name[NODE
         buf_append(value, b->txs[i].sender.b, 20);
     }
     pthread_mutex_unlock(&n->senders_mu);
-    senders_meta_name(&b->header.hash, name);
+    meta_name(SENDERS_META, &b->header.hash, name);
     *out = (db_meta){name, {value->data, value->len}};
     return value->len > 0;
 }
@@ -345,7 +341,7 @@ static void fix_indexed(node *n, node_block *nb, size_t i, const rlp_item *item,
 
 const char *node_dev_load_vouched(node_read *r, node_block *nb) {
     char name[NODE_DEV_EDITS_NAME];
-    senders_meta_name(&nb->hash, name);
+    meta_name(SENDERS_META, &nb->hash, name);
     buf_t rec = {0};
     const char *err = db_read_meta(r->snap, name, &rec);
     if (err == DB_NOT_FOUND) err = NULL;
@@ -358,7 +354,7 @@ const char *node_dev_load_vouched(node_read *r, node_block *nb) {
 
 const char *node_dev_layer_edits(node_read *r, const bytes32 *block_hash, node_state *st) {
     char name[NODE_DEV_EDITS_NAME];
-    edits_meta_name(block_hash, name);
+    meta_name(EDITS_META, block_hash, name);
     buf_t rec = {0};
     const char *err = db_read_meta(r->snap, name, &rec);
     if (err == DB_NOT_FOUND) err = NULL;
