@@ -22,11 +22,16 @@ typedef struct {
     uint8_t key[4][32];
 } test_node;
 
+/* The harness's dev node settings on t's folder. */
+static inline node_config test_node_config(const test_node *t) {
+    return (node_config){.datadir = t->path, .dev = true, .threads = 2, .dev_genesis_time = 1700000000};
+}
+
 static inline bool test_node_open(test_node *t) {
     memset(t, 0, sizeof *t);
     strcpy(t->path, "/tmp/parevm-node-test-XXXXXX");
     if (!mkdtemp(t->path)) abort();
-    node_config cfg = {.datadir = t->path, .dev = true, .threads = 2, .dev_genesis_time = 1700000000};
+    node_config cfg = test_node_config(t);
     const char *err = node_open(&cfg, &t->n);
     if (err) {
         fprintf(stderr, "node_open: %s\n", err);
@@ -41,7 +46,7 @@ static inline bool test_node_open(test_node *t) {
 static inline bool test_node_reopen(test_node *t) {
     node_close(t->n);
     t->n = NULL;
-    node_config cfg = {.datadir = t->path, .dev = true, .threads = 2, .dev_genesis_time = 1700000000};
+    node_config cfg = test_node_config(t);
     const char *err = node_open(&cfg, &t->n);
     if (err) fprintf(stderr, "node_open again: %s\n", err);
     return !err;

@@ -619,8 +619,8 @@ static const char *open_with_rules(test_node *t, const char *hardfork) {
     memset(t, 0, sizeof *t);
     strcpy(t->path, "/tmp/parevm-node-test-XXXXXX");
     if (!mkdtemp(t->path)) abort();
-    node_config cfg = {.datadir = t->path, .dev = true, .threads = 2, .dev_genesis_time = 1700000000,
-                       .dev_hardfork = hardfork};
+    node_config cfg = test_node_config(t);
+    cfg.dev_hardfork = hardfork;
     return node_open(&cfg, &t->n);
 }
 
@@ -681,7 +681,8 @@ TEST(node_dev_hardfork) {
     test_node t;
     CHECK(open_with_rules(&t, "cancun") == NULL);
     if (t.n) node_close(t.n);
-    node_config again = {.datadir = t.path, .dev = true, .threads = 2, .dev_hardfork = "Cancun"};
+    node_config again = test_node_config(&t);
+    again.dev_hardfork = "Cancun";
     CHECK(node_open(&again, &t.n) == NULL);
     if (t.n) node_close(t.n);
     again.dev_hardfork = NULL;
@@ -758,7 +759,7 @@ TEST(node_dev_damaged_records) {
     /* the unmined edits' record: shorter than a hash, or a damaged set */
     uint8_t pending[40] = {0};
     CHECK(put_record(&t, "dev.pending", pending, 20));
-    node_config cfg = {.datadir = t.path, .dev = true, .threads = 2, .dev_genesis_time = 1700000000};
+    node_config cfg = test_node_config(&t);
     const char *err = node_open(&cfg, &t.n);
     CHECK(err && strstr(err, "damaged") && !t.n);
     if (b) {
