@@ -5,6 +5,7 @@
  * Petersburg and the Merge). */
 #include "test.h"
 #include "header_json.h"
+#include "parevm/chain_rules.h"
 #include "parevm/keccak.h"
 
 /* ---- fork schedules ---------------------------------------------------- */
@@ -193,6 +194,15 @@ TEST(rewards) {
     CHECK(u256_is_zero(&z));
     CHECK(ether_is(chain_nephew_reward(FORK_FRONTIER), 5, 32));
     CHECK(ether_is(chain_nephew_reward(FORK_CONSTANTINOPLE), 2, 32));
+    /* a block's rules: the fork's reward, none on a clique chain */
+    chain_config c;
+    CHECK(chain_config_by_name("London", &c));
+    block_header h = {.number = 5};
+    block_rules r = chain_block_rules(&c, &h, false);
+    CHECK(r.fork == FORK_LONDON && ether_is(r.block_reward, 2, 1));
+    c.clique = true;
+    r = chain_block_rules(&c, &h, false);
+    CHECK(r.fork == FORK_LONDON && u256_is_zero(&r.block_reward));
 }
 
 /* ---- difficulty edge cases --------------------------------------------- */
@@ -366,6 +376,20 @@ TEST(mainnet_consecutive_headers_validate) {
         bad.has_base_fee = !bad.has_base_fee;
         CHECK(header_validate(&c, &p.h, &bad, merged) != NULL);
     }
+    /* a clique chain's authorities choose the difficulty (not checked); its
+     * blocks carry no ommers */
+    mainnet_block p = load_mainnet("7279999"), h = load_mainnet("7280000");
+    chain_config q = c;
+    q.clique = true;
+    block_header any = h.h;
+    any.difficulty = u256_from_u64(2);
+    CHECK(header_validate(&c, &p.h, &any, false) != NULL);
+    CHECK(header_validate(&q, &p.h, &any, false) == NULL);
+    any.difficulty = U256_ZERO;
+    CHECK(header_validate(&q, &p.h, &any, false) == NULL);
+    any.ommers_hash = p.h.hash;
+    const char *why = header_validate(&q, &p.h, &any, false);
+    CHECK(why && strstr(why, "clique"));
     /* the terminal PoW block: its parent is below the terminal difficulty */
     mainnet_block t = load_mainnet("15537393");
     u256 parent_td = u256_sub(&t.td, &t.h.difficulty);

@@ -52,31 +52,48 @@ TEST(config_record_round_trips) {
     buf_free(&b);
 }
 
-/* mergeNetsplitBlock (a fork-id point, record version 2) round-trips, and a
- * version-1 record (written before it was kept) still loads, without it. */
+/* b's record less its last `drop` items, as version v, then `extra` if it
+ * is not negative. */
+static void edited_record(const buf_t *b, size_t drop, uint64_t v, int64_t extra, buf_t *out) {
+    rlp_item list;
+    CHECK(!rlp_decode(b->data, b->len, &list) && list.is_list);
+    rlp_iter iter = rlp_iter_of(&list);
+    size_t l = rlp_list_begin(out), n = 0;
+    rlp_item items[64];
+    while (n < 64 && rlp_next(&iter, &items[n]) == RLP_OK) n++;
+    rlp_encode_u64(out, v);
+    for (size_t i = 1; i + drop < n; i++) rlp_encode_raw(out, items[i].raw, items[i].raw_len);
+    if (extra >= 0) rlp_encode_u64(out, (uint64_t)extra);
+    rlp_list_end(out, l);
+}
+
+/* mergeNetsplitBlock (a fork-id point, record version 2) and the clique
+ * flag (version 3) round-trip; version-1 and version-2 records (written
+ * before they were kept) still load, without them. */
 TEST(config_record_versions) {
     chain_config c, d;
     CHECK(chain_config_by_name("Cancun", &c));
     CHECK_EQ_U64(c.merge_netsplit, CHAIN_NEVER);
+    CHECK(!c.clique);
     c.merge_netsplit = 36;
-    buf_t b = {0}, v1 = {0};
+    c.clique = true;
+    buf_t b = {0}, v1 = {0}, v2 = {0}, bad = {0};
     chain_config_encode(&c, &b);
-    CHECK(chain_config_decode(b.data, b.len, &d) && d.merge_netsplit == 36 && same_config(&c, &d));
-    /* version 1: the same items less the last, version 1 */
-    rlp_item list;
-    CHECK(!rlp_decode(b.data, b.len, &list) && list.is_list);
-    rlp_iter iter = rlp_iter_of(&list);
-    size_t l = rlp_list_begin(&v1), n = 0;
-    rlp_item items[64];
-    while (n < 64 && rlp_next(&iter, &items[n]) == RLP_OK) n++;
-    rlp_encode_u64(&v1, 1);
-    for (size_t i = 1; i + 1 < n; i++) rlp_encode_raw(&v1, items[i].raw, items[i].raw_len);
-    rlp_list_end(&v1, l);
-    CHECK(chain_config_decode(v1.data, v1.len, &d) && d.merge_netsplit == CHAIN_NEVER);
+    CHECK(chain_config_decode(b.data, b.len, &d) && d.merge_netsplit == 36 && d.clique && same_config(&c, &d));
+    edited_record(&b, 1, 2, -1, &v2);
+    CHECK(chain_config_decode(v2.data, v2.len, &d) && d.merge_netsplit == 36 && !d.clique);
+    edited_record(&b, 2, 1, -1, &v1);
+    CHECK(chain_config_decode(v1.data, v1.len, &d) && d.merge_netsplit == CHAIN_NEVER && !d.clique);
     d.merge_netsplit = 36;
+    d.clique = true;
     CHECK(same_config(&c, &d));
+    /* a flag other than 0 or 1 is refused */
+    edited_record(&b, 1, 3, 2, &bad);
+    CHECK(!chain_config_decode(bad.data, bad.len, &d));
     buf_free(&b);
     buf_free(&v1);
+    buf_free(&v2);
+    buf_free(&bad);
 }
 
 TEST(config_json_round_trips) {
@@ -98,6 +115,15 @@ TEST(config_json_round_trips) {
         }
         json_decref(j);
     }
+    /* a clique section round-trips (its contents are not kept) */
+    chain_config q;
+    CHECK(chain_config_by_name("London", &q));
+    q.clique = true;
+    json_t *j = chain_config_to_json(&q, err, sizeof err);
+    CHECK(j && json_is_object(json_object_get(j, "clique")));
+    chain_config r;
+    CHECK(j && chain_config_from_json(j, &r, err, sizeof err) && r.clique && same_config(&q, &r));
+    json_decref(j);
     /* what geth's format cannot say */
     chain_config c;
     CHECK(chain_config_by_name("Constantinople", &c));

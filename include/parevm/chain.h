@@ -57,6 +57,12 @@ typedef struct {
     /* EIP-6110: the deposit contract whose DepositEvent logs are deposit
      * requests (mainnet's for every built-in network) */
     address deposit_contract;
+    /* Blocks sealed by authorities, not mined (geth's "clique" section;
+     * parevm's dev chain before the Merge, as anvil builds it): before the
+     * Merge the author earns no block or ommer reward, blocks carry no
+     * ommers, and the difficulty is not the proof-of-work formula's (it is
+     * not checked, nor is the seal). */
+    bool clique;
 } chain_config;
 
 /* Mainnet (chain id 1) with its fork schedule, up to BPO2, and its blob
@@ -88,7 +94,8 @@ const char *chain_network_name(size_t i);
  * also sets paris_block 0), shanghaiTime, cancunTime, pragueTime, osakaTime,
  * bpo1Time..bpo5Time, blobSchedule (see chain_blob_schedule_from_json) and
  * depositContractAddress (default: mainnet's). An absent or null fork is not
- * scheduled; fields that parevm does not use (ethash, clique...) are ignored.
+ * scheduled; a "clique" section (its contents unused) sets clique; fields
+ * that parevm does not use (ethash...) are ignored.
  * Numbers are JSON integers >= 0 or strings holding a decimal or 0x-hex
  * integer; terminalTotalDifficulty may be up to 2^256 - 1 (write it as a
  * string beyond 2^63: JSON parsers reject larger integers). Errors, with a

@@ -254,6 +254,8 @@ bool chain_config_from_json(const json_t *cfg, chain_config *out, char *err, siz
     const json_t *bs = json_object_get(cfg, "blobSchedule");
     if (bs && !json_is_null(bs) && !chain_blob_schedule_from_json(bs, &c, err, errlen)) return false;
     if (!check_blob_schedule(&c, err, errlen)) return false;
+    const json_t *clique = json_object_get(cfg, "clique");
+    c.clique = clique && !json_is_null(clique);
     *out = c;
     return true;
 }

@@ -8,8 +8,9 @@
 #include "parevm/hex.h"
 #include "parevm/rlp.h"
 
-/* 2 appended mergeNetsplitBlock; version 1 records still load (without it) */
-#define CONFIG_RECORD_VERSION 2
+/* 2 appended mergeNetsplitBlock, 3 the clique flag; older records still
+ * load (without them) */
+#define CONFIG_RECORD_VERSION 3
 
 /* The u64 fields of chain_config, in record order. */
 static const size_t record_fields[] = {
@@ -45,6 +46,7 @@ void chain_config_encode(const chain_config *c, buf_t *out) {
     rlp_list_end(out, bl);
     rlp_encode_address(out, &c->deposit_contract);
     rlp_encode_u64(out, c->merge_netsplit);
+    rlp_encode_u64(out, c->clique);
     rlp_list_end(out, l);
 }
 
@@ -75,6 +77,9 @@ bool chain_config_decode(const uint8_t *p, size_t len, chain_config *out) {
     if (rlp_next(&iter, &it) || rlp_to_address(&it, &c.deposit_contract)) return false;
     c.merge_netsplit = CHAIN_NEVER;
     if (version >= 2 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &c.merge_netsplit))) return false;
+    uint64_t clique = 0;
+    if (version >= 3 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &clique) || clique > 1)) return false;
+    c.clique = clique;
     if (rlp_next(&iter, &it) != RLP_ERR_COUNT) return false;
     *out = c;
     return true;
@@ -161,6 +166,7 @@ json_t *chain_config_to_json(const chain_config *c, char *err, size_t errlen) {
         json_object_set_new(o, "daoForkSupport", json_true());
     }
     if (c->has_ttd) json_object_set_new(o, "terminalTotalDifficulty", u256_hex(&c->terminal_total_difficulty));
+    if (c->clique) json_object_set_new(o, "clique", json_pack("{s:i, s:i}", "period", 0, "epoch", 30000));
     static const char *const blob_names[CHAIN_BLOB_ENTRIES] = {"cancun", "prague", "osaka", "bpo1",
                                                                "bpo2",   "bpo3",   "bpo4",  "bpo5"};
     json_t *bs = json_object();

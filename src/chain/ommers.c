@@ -20,6 +20,7 @@ static const char *against_ancestors(const chain_ancestor *anc, size_t n_anc, co
 const char *chain_check_ommers(const chain_config *cfg, const chain_ancestor *anc, size_t n_anc, const block *b,
                                bool merged) {
     if (merged) return b->n_ommers ? "ommers after the Merge" : NULL;
+    if (cfg->clique) return b->n_ommers ? "ommers in a clique chain" : NULL;
     if (b->n_ommers > 2) return "more than two ommers";
     for (size_t i = 0; i < b->n_ommers; i++) {
         const block_header *o = &b->ommers[i];

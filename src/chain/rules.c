@@ -7,7 +7,7 @@ block_rules chain_block_rules(const chain_config *c, const block_header *h, bool
     block_rules r = {
         .fork = fork,
         .chain_id = c->chain_id,
-        .block_reward = chain_block_reward(fork),
+        .block_reward = c->clique ? U256_ZERO : chain_block_reward(fork),
         .deposit_contract = c->deposit_contract,
     };
     if (fork >= FORK_CANCUN) r.blob = chain_blob_params(c, h->timestamp);

@@ -122,8 +122,9 @@ static const char *check_gas_limit(const chain_config *cfg, const block_header *
     return NULL;
 }
 
-/* Difficulty, nonce and ommers: the PoW formula before the Merge, the
- * EIP-3675 constants after it. */
+/* Difficulty, nonce and ommers: the PoW formula before the Merge (a clique
+ * chain's authorities choose theirs, and seal no ommers), the EIP-3675
+ * constants after it. */
 static const char *check_consensus(const chain_config *cfg, const block_header *parent,
                                    const block_header *h, bool pos) {
     if (pos) {
@@ -132,6 +133,7 @@ static const char *check_consensus(const chain_config *cfg, const block_header *
         if (!bytes32_eq(&h->ommers_hash, &EMPTY_LIST_HASH)) return "ommers after the Merge";
         return NULL;
     }
+    if (cfg->clique) return bytes32_eq(&h->ommers_hash, &EMPTY_LIST_HASH) ? NULL : "ommers in a clique chain";
     u256 want;
     bool parent_ommers = !bytes32_eq(&parent->ommers_hash, &EMPTY_LIST_HASH);
     if (!chain_difficulty_exact(cfg, h->number, h->timestamp, &parent->difficulty,
