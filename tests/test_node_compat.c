@@ -693,13 +693,109 @@ TEST(node_dev_hardfork) {
     const char *err = node_open(&again, &t.n);
     CHECK(err && strstr(err, "other rules") && !t.n);
     test_remove_tree(t.path);
-    const char *refused[] = {"london", "Frontier", "osaka2", ""};
+    const char *refused[] = {"osaka2", "", "merge2"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         err = open_with_rules(&t, refused[i]);
         CHECK(err != NULL && t.n == NULL);
         if (t.n) node_close(t.n);
         test_remove_tree(t.path);
     }
+}
+
+/* The gas a dev-account transaction used (0 when it failed to go in). */
+static uint64_t sent_gas(test_node *t, const char *tx) {
+    json_t *h = test_ok(t, "eth_sendTransaction", tx);
+    char p[128];
+    snprintf(p, sizeof p, "[\"%s\"]", h ? json_string_value(h) : "?");
+    json_t *rc = h ? test_ok(t, "eth_getTransactionReceipt", p) : NULL;
+    uint64_t gas = rc ? strtoull(test_str(rc, "gasUsed"), NULL, 16) : 0;
+    json_decref(h);
+    json_decref(rc);
+    return gas;
+}
+
+/* --dev.hardfork before the Merge, as anvil's: the blocks are sealed
+ * (clique: difficulty 0, no block reward: the coinbase earns the tips
+ * alone), DIFFICULTY reads 0, the fork's EVM (PUSH0 undefined; EIP-1283's
+ * SSTORE gas in Constantinople, not in Petersburg), London's base fee and
+ * none before it, where a call object without fees becomes a legacy
+ * transaction (without a chain id before Spurious Dragon) and EIP-1559
+ * fees are refused. The store keeps its rules across a restart. */
+TEST(node_dev_before_merge) {
+    static const struct {
+        const char *name;
+        bool base_fee, chain_id;
+        uint64_t sstore_gas; /* SSTORE 1 then 0 into an empty slot */
+    } cases[] = {{"london", true, true, 43212 - 8642},
+                 {"Berlin", false, true, 43212 - 19900},
+                 {"petersburg", false, true, 46012 - 15000},
+                 {"constantinople", false, true, 41212 - 19800},
+                 {"frontier", false, false, 46012 - 15000}};
+    const char *DEV = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", *COINBASE = "0x00000000000000000000000000000000000000cb";
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        test_node t;
+        const char *err = open_with_rules(&t, cases[i].name);
+        CHECK(err == NULL);
+        if (err) {
+            test_remove_tree(t.path);
+            continue;
+        }
+        json_t *g = test_ok(&t, "eth_getBlockByNumber", "[\"0x0\",false]");
+        CHECK(g && (json_object_get(g, "baseFeePerGas") != NULL) == cases[i].base_fee);
+        CHECK(g && !json_object_get(g, "withdrawalsRoot") && !strcmp(test_str(g, "difficulty"), "0x0"));
+        char p[512];
+        snprintf(p, sizeof p, "[\"%s\"]", COINBASE);
+        CHECK(test_result_is(&t, "anvil_setCoinbase", p, "null"));
+        /* DIFFICULTY; PUSH0 */
+        CHECK(test_result_is(&t, "eth_call", "[{\"data\":\"0x4460005260206000f3\"},\"latest\"]",
+                             "\"0x0000000000000000000000000000000000000000000000000000000000000000\""));
+        CHECK(test_err(&t, "eth_call", "[{\"data\":\"0x5f\"},\"latest\"]", NULL, 0) == -32000);
+        snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000b1\"}]", DEV);
+        CHECK_EQ_U64(sent_gas(&t, p), 21000);
+        json_t *tx = test_ok(&t, "eth_getTransactionByBlockNumberAndIndex", "[\"0x1\",\"0x0\"]");
+        CHECK(tx && !strcmp(test_str(tx, "type"), cases[i].base_fee ? "0x2" : "0x0"));
+        CHECK(tx && (json_object_get(tx, "chainId") != NULL) == cases[i].chain_id);
+        /* the coinbase earned 21000 gas at a 1 gwei tip (the gas price
+         * before London), no block reward */
+        snprintf(p, sizeof p, "[\"%s\",\"latest\"]", COINBASE);
+        CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x1319718a5000\""));
+        json_t *b1 = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+        CHECK(b1 && !strcmp(test_str(b1, "difficulty"), "0x0") &&
+              (json_object_get(b1, "baseFeePerGas") != NULL) == cases[i].base_fee);
+        /* PUSH1 1 PUSH1 0 SSTORE PUSH1 0 PUSH1 0 SSTORE STOP */
+        CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000c1\",\"0x6001600055600060005500\"]",
+                             "null"));
+        snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000c1\",\"gas\":\"0x20000\"}]", DEV);
+        CHECK_EQ_U64(sent_gas(&t, p), cases[i].sstore_gas);
+        snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000b1\",\"maxFeePerGas\":\"0x100000000\"}]", DEV);
+        CHECK(test_err(&t, "eth_sendTransaction", p, NULL, 0) == (cases[i].base_fee ? 0 : -32000));
+        json_decref(g);
+        json_decref(tx);
+        json_decref(b1);
+        test_node_close(&t);
+    }
+    /* the rules outlive a restart; other rules are refused */
+    test_node t;
+    CHECK(open_with_rules(&t, "london") == NULL);
+    if (t.n) node_close(t.n);
+    node_config again = test_node_config(&t);
+    again.dev_hardfork = NULL;
+    CHECK(node_open(&again, &t.n) == NULL);
+    if (t.n) {
+        json_t *g = test_ok(&t, "eth_getBlockByNumber", "[\"0x0\",false]");
+        CHECK(g && json_object_get(g, "baseFeePerGas") && !json_object_get(g, "withdrawalsRoot"));
+        json_decref(g);
+        CHECK(test_err(&t, "eth_call", "[{\"data\":\"0x5f\"},\"latest\"]", NULL, 0) == -32000);
+        node_close(t.n);
+    }
+    t.n = NULL;
+    again.dev_hardfork = "berlin";
+    const char *err = node_open(&again, &t.n);
+    CHECK(err && strstr(err, "other rules") && !t.n);
+    again.dev_hardfork = "paris";
+    err = node_open(&again, &t.n);
+    CHECK(err && strstr(err, "other rules") && !t.n);
+    test_remove_tree(t.path);
 }
 
 /* Writes name = value into the closed node's store. */

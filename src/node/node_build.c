@@ -160,8 +160,10 @@ static const char *start_header(node *n, const block_header *parent, const node_
     if (h->timestamp <= parent->timestamp) return "timestamp must be after the parent's";
     bool merged = node_merged(n, parent) || chain_reached(n->chain.paris_block, h->number) ||
                   (n->chain.has_ttd && u256_is_zero(&parent->difficulty));
-    if (!merged) return "block building needs a chain after the Merge";
-    *fork = chain_fork_at(&n->chain, h->number, h->timestamp, true);
+    /* before the Merge only a clique chain's blocks (dev mode's) are built:
+     * difficulty 0, as anvil's */
+    if (!merged && !n->chain.clique) return "block building needs a chain after the Merge";
+    *fork = chain_fork_at(&n->chain, h->number, h->timestamp, merged);
     uint64_t excess;
     u256 blob_fee;
     node_next_fees(n, parent, h->timestamp, &h->base_fee, &excess, &blob_fee);
@@ -200,6 +202,23 @@ static void finish_header(block *b, const block_result *r, const bytes32 *state_
     if (h->has_requests_hash) h->requests_hash = r->requests_hash;
 }
 
+/* Before Byzantium a receipt holds the state root after its transaction:
+ * the store's head with the block's changes so far (edits included). */
+typedef struct {
+    db *d;
+    change_set so_far;
+} mid_root;
+
+static bytes32 root_after_tx(void *ctx, const block_state *bs) {
+    mid_root *m = ctx;
+    change_set_clear(&m->so_far);
+    block_state_changes(bs, &m->so_far);
+    const change_set *sets[1] = {&m->so_far};
+    bytes32 root = {{0}};
+    if (db_preview_root(m->d, sets, 1, &root)) memset(root.b, 0xff, 32); /* a store error: never a valid root */
+    return root;
+}
+
 const char *node_build_block(node *n, const node_build_attrs *a, node_built *out) {
     memset(out, 0, sizeof *out);
     out->bad_tx = -1;
@@ -232,7 +251,12 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
         node_built_free(out);
         return err;
     }
-    block_rules rules = chain_block_rules(&n->chain, &out->b.header, true);
+    block_rules rules = chain_block_rules(&n->chain, &out->b.header, fork >= FORK_PARIS);
+    mid_root mid = {.d = n->db};
+    if (fork < FORK_BYZANTIUM) {
+        rules.state_root = root_after_tx;
+        rules.state_root_ctx = &mid;
+    }
     const change_set *edits = r.patch ? node_patch_changes(r.patch) : NULL;
     for (int round = 0;; ) {
         block_state *bs = block_state_new(db_snapshot_view(snap), db_codes(n->db));
@@ -257,6 +281,7 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
         memset(&out->result, 0, sizeof out->result);
     }
     word_map_free(&bu.taken);
+    change_set_free(&mid.so_far);
     db_snapshot_close(snap);
     node_read_close(&r);
     double t2 = now_s();

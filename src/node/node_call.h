@@ -24,8 +24,10 @@ bool node_call_begin(node *n, node_read *r, const json_t *params, size_t block_a
 void node_call_end(node_call *c);
 /* The transaction a call object describes (borrowing its buffers: do not
  * tx_free it; free tx->auths after node_call_auths). The sender is a->from
- * (zero when absent), unsigned. */
-void node_call_tx(const rpc_call_args *a, uint64_t chain_id, uint64_t gas, transaction *tx);
+ * (zero when absent), unsigned. Without a type, EIP-1559 fee fields, a gas
+ * price or an access list it is an EIP-1559 transaction from London (fork)
+ * on, a legacy one before. */
+void node_call_tx(const rpc_call_args *a, uint64_t chain_id, fork_id fork, uint64_t gas, transaction *tx);
 /* Copies and recovers the authorization list (tx->auths, malloc'd). */
 bool node_call_auths(const rpc_call_args *a, transaction *tx);
 /* The gas a call gets: the given gas, at most the node's cap. */

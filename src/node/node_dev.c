@@ -1,10 +1,11 @@
-/* Dev mode: the built-in chain (chain id 31337, every fork to Osaka at
- * genesis, 30M gas, 1 gwei initial base fee, the EIP-4788, EIP-2935,
- * EIP-7002 and EIP-7251 system contracts), its prefunded accounts from the
- * test mnemonic, and mining on the writer thread: automine (each pending
- * transaction into its own block as soon as it arrives) or one block every
- * dev_period_s seconds, with the clock offsets of evm_increaseTime and
- * evm_setNextBlockTimestamp. */
+/* Dev mode: the built-in chain (chain id 31337, every fork to Osaka, or to
+ * the one --dev.hardfork names, at genesis, sealed as clique, without
+ * rewards, before the Merge; 30M gas, 1 gwei initial base fee, the
+ * EIP-4788, EIP-2935, EIP-7002 and EIP-7251 system contracts from their
+ * forks on), its prefunded accounts from the test mnemonic, and mining on
+ * the writer thread: automine (each pending transaction into its own block
+ * as soon as it arrives) or one block every dev_period_s seconds, with the
+ * clock offsets of evm_increaseTime and evm_setNextBlockTimestamp. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ const char *node_dev_genesis(node *n) {
         ac->balance = bal;
     }
     uint64_t time0 = n->cfg.dev_genesis_time ? n->cfg.dev_genesis_time : (uint64_t)time(NULL);
-    fork_id fork = chain_fork_at(&n->chain, 0, time0, true);
+    fork_id fork = chain_fork_at(&n->chain, 0, time0, !n->chain.clique);
     for (size_t i = 0; i < sizeof SYSTEM_CONTRACTS / sizeof SYSTEM_CONTRACTS[0]; i++) {
         /* each from the fork that brought it: EIP-4788 Cancun, the rest Prague */
         if (fork < (i == 0 ? FORK_CANCUN : FORK_PRAGUE)) continue;
@@ -100,7 +101,7 @@ const char *node_dev_genesis(node *n) {
     h.receipts_root = EMPTY_TRIE_ROOT;
     h.gas_limit = n->cfg.dev_gas_limit;
     h.timestamp = time0;
-    h.has_base_fee = true;
+    h.has_base_fee = fork >= FORK_LONDON;
     h.base_fee = u256_from_u64(INITIAL_BASE_FEE);
     h.has_withdrawals_root = fork >= FORK_SHANGHAI;
     h.withdrawals_root = EMPTY_TRIE_ROOT;
@@ -136,22 +137,33 @@ void node_dev_drop_next_randao(node_dev *d) {
     pthread_mutex_unlock(&d->mu);
 }
 
-/* The dev chain's rules by name (anvil's --hardfork): a fork from the
- * Merge on, all of it at genesis, since dev blocks are built after the
- * Merge. */
+/* The dev chain's rules by name (anvil's --hardfork, any case), all of it
+ * at genesis. Before the Merge the chain is sealed as anvil seals it
+ * (clique: no block rewards, difficulty 0). */
 static const char *dev_rules(const char *name, chain_config *out) {
-    static const char *const after_merge[] = {"Paris", "Merge", "Shanghai", "Cancun", "Prague", "Osaka",
-                                              "BPO1",  "BPO2",  "BPO3",     "BPO4",   "BPO5"};
-    static const char *const before[] = {"Frontier", "Homestead", "TangerineWhistle", "SpuriousDragon", "Byzantium",
-                                         "Constantinople", "Petersburg", "Istanbul", "MuirGlacier", "Berlin",
-                                         "London", "ArrowGlacier", "GrayGlacier"};
-    if (!name || !strcasecmp(name, "latest")) name = "Osaka";
-    for (size_t i = 0; i < sizeof after_merge / sizeof after_merge[0]; i++)
-        if (!strcasecmp(name, after_merge[i])) return chain_config_by_name(after_merge[i], out) ? NULL : "no such rules";
-    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++)
-        if (!strcasecmp(name, before[i]))
-            return "the dev chain builds blocks after the Merge: its hardfork must be Paris or later";
-    return "unknown hardfork (paris, shanghai, cancun, prague, osaka, bpo1...bpo5 or latest)";
+    static const struct {
+        const char *name, *rules;
+    } names[] = {
+        {"frontier", "Frontier"}, {"homestead", "Homestead"}, {"dao", "Homestead"},
+        {"tangerine", "TangerineWhistle"}, {"tangerinewhistle", "TangerineWhistle"},
+        {"spuriousdragon", "SpuriousDragon"}, {"byzantium", "Byzantium"},
+        {"constantinople", "Constantinople"}, {"petersburg", "Petersburg"}, {"istanbul", "Istanbul"},
+        {"muirglacier", "MuirGlacier"}, {"berlin", "Berlin"}, {"london", "London"},
+        {"arrowglacier", "ArrowGlacier"}, {"grayglacier", "GrayGlacier"}, {"paris", "Paris"},
+        {"merge", "Paris"}, {"shanghai", "Shanghai"}, {"cancun", "Cancun"}, {"prague", "Prague"},
+        {"osaka", "Osaka"}, {"latest", "Osaka"}, {"bpo1", "BPO1"}, {"bpo2", "BPO2"}, {"bpo3", "BPO3"},
+        {"bpo4", "BPO4"}, {"bpo5", "BPO5"},
+    };
+    if (!name) name = "latest";
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcasecmp(name, names[i].name)) continue;
+        if (!chain_config_by_name(names[i].rules, out)) return "no such rules";
+        out->clique = !out->has_ttd;
+        return NULL;
+    }
+    return "unknown hardfork (frontier, homestead, tangerine, spuriousdragon, byzantium, constantinople, "
+           "petersburg, istanbul, muirglacier, berlin, london, arrowglacier, grayglacier, paris, shanghai, cancun, "
+           "prague, osaka, bpo1...bpo5 or latest)";
 }
 
 const char *node_dev_init(node *n) {
@@ -188,11 +200,11 @@ const char *node_dev_init(node *n) {
     err = db_head(s, &head, &hash);
     /* a store made before keeps its own configuration; rules asked for
      * that differ from it are refused rather than ignored */
-    fork_id asked = chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, true);
+    fork_id asked = chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, !n->chain.clique);
     if (!err && !empty) err = chain_config_load(s, &n->chain);
     db_snapshot_close(s);
     if (err) return err;
-    if (!empty && n->cfg.dev_hardfork && chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, true) != asked)
+    if (!empty && n->cfg.dev_hardfork && chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, !n->chain.clique) != asked)
         return "the datadir's dev chain has other rules than --dev.hardfork names (leave the flag out, or use a new "
                "datadir)";
     return node_patch_load(n, head, &hash);

@@ -27,13 +27,13 @@
 
 /* ---- Transactions from call objects ------------------------------------------------------ */
 
-void node_call_tx(const rpc_call_args *a, uint64_t chain_id, uint64_t gas, transaction *tx) {
+void node_call_tx(const rpc_call_args *a, uint64_t chain_id, fork_id fork, uint64_t gas, transaction *tx) {
     memset(tx, 0, sizeof *tx);
     bool dynamic = a->has_max_fee || a->has_max_priority_fee;
     if (a->has_type) tx->type = a->type;
     else if (a->has_auths) tx->type = TX_SET_CODE;
     else if (a->has_blob_hashes) tx->type = TX_BLOB;
-    else if (dynamic || (!a->has_gas_price && !a->has_access_list)) tx->type = TX_DYNAMIC_FEE;
+    else if (dynamic || (!a->has_gas_price && !a->has_access_list && fork >= FORK_LONDON)) tx->type = TX_DYNAMIC_FEE;
     else if (a->has_access_list) tx->type = TX_ACCESS_LIST;
     else tx->type = TX_LEGACY;
     tx->has_chain_id = tx->type != TX_LEGACY;
@@ -307,7 +307,7 @@ static bool eth_call(void *ctx, const json_t *params, json_t **result, rpc_error
     if (ok && !(ok = node_call_begin(n, &r, params, 1, &ov, has_bo ? &bo : NULL, &c, err))) node_read_close(&r);
     if (ok) {
         transaction tx;
-        node_call_tx(&a, n->chain.chain_id, node_call_gas(n, &a), &tx);
+        node_call_tx(&a, n->chain.chain_id, c.env.fork, node_call_gas(n, &a), &tx);
         tx_result res;
         if (!node_call_auths(&a, &tx)) ok = rpc_error_invalid_param(err, 0, "authorizationList: bad yParity");
         else {
@@ -419,7 +419,7 @@ static bool estimate_gas(void *ctx, const json_t *params, json_t **result, rpc_e
         transaction tx;
         uint64_t hi = a.has_gas ? a.gas : c.st.header.gas_limit;
         if (hi > n->cfg.gas_cap) hi = n->cfg.gas_cap;
-        node_call_tx(&a, n->chain.chain_id, hi, &tx);
+        node_call_tx(&a, n->chain.chain_id, c.env.fork, hi, &tx);
         uint64_t gas;
         if (!node_call_auths(&a, &tx)) ok = rpc_error_invalid_param(err, 0, "authorizationList: bad yParity");
         else ok = node_estimate_gas(&c, &tx, hi, &gas, err) && !node_state_failed(&c.st, err);
@@ -581,7 +581,7 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
         return false;
     }
     transaction tx;
-    node_call_tx(&a, n->chain.chain_id, node_call_gas(n, &a), &tx);
+    node_call_tx(&a, n->chain.chain_id, c.env.fork, node_call_gas(n, &a), &tx);
     node_call_auths(&a, &tx);
     /* the sender, the recipient (or the created contract) are warm anyway */
     address excl[3] = {a.from, a.to, c.env.coinbase};

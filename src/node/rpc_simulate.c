@@ -433,7 +433,7 @@ static bool call_tx(sim *s, const rpc_call_args *a, const block_header *h, uint6
     if (a->has_chain_id && a->chain_id != s->n->chain.chain_id)
         return rpc_error_set(err, RPC_INVALID_PARAMS, "chainId does not match node's (have=%" PRIu64 ", want=%" PRIu64 ")",
                              a->chain_id, s->n->chain.chain_id);
-    node_call_tx(a, s->n->chain.chain_id, gas, tx);
+    node_call_tx(a, s->n->chain.chain_id, chain_fork_at(&s->n->chain, h->number, h->timestamp, s->merged), gas, tx);
     /* geth's ToTransaction: authorizations -> 4, blob hashes -> 3, a gas
      * price -> legacy, else 2 (the type field is not consulted) */
     if (a->has_auths) tx->type = TX_SET_CODE;
