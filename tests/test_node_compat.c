@@ -750,6 +750,13 @@ TEST(node_dev_before_merge) {
         CHECK(test_result_is(&t, "eth_call", "[{\"data\":\"0x4460005260206000f3\"},\"latest\"]",
                              "\"0x0000000000000000000000000000000000000000000000000000000000000000\""));
         CHECK(test_err(&t, "eth_call", "[{\"data\":\"0x5f\"},\"latest\"]", NULL, 0) == -32000);
+        /* a simulated call without fee fields: legacy before London too */
+        snprintf(p, sizeof p, "[{\"blockStateCalls\":[{\"calls\":[{\"from\":\"%s\",\"to\":\"%s\"}]}]},\"latest\"]", DEV,
+                 COINBASE);
+        json_t *sim = test_ok(&t, "eth_simulateV1", p);
+        json_t *call0 = json_array_get(json_object_get(json_array_get(sim, 0), "calls"), 0);
+        CHECK(call0 && !strcmp(test_str(call0, "status"), "0x1"));
+        json_decref(sim);
         snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000b1\"}]", DEV);
         CHECK_EQ_U64(sent_gas(&t, p), 21000);
         json_t *tx = test_ok(&t, "eth_getTransactionByBlockNumberAndIndex", "[\"0x1\",\"0x0\"]");

@@ -433,12 +433,14 @@ static bool call_tx(sim *s, const rpc_call_args *a, const block_header *h, uint6
     if (a->has_chain_id && a->chain_id != s->n->chain.chain_id)
         return rpc_error_set(err, RPC_INVALID_PARAMS, "chainId does not match node's (have=%" PRIu64 ", want=%" PRIu64 ")",
                              a->chain_id, s->n->chain.chain_id);
-    node_call_tx(a, s->n->chain.chain_id, chain_fork_at(&s->n->chain, h->number, h->timestamp, s->merged), gas, tx);
+    fork_id fork = chain_fork_at(&s->n->chain, h->number, h->timestamp, s->merged);
+    node_call_tx(a, s->n->chain.chain_id, fork, gas, tx);
     /* geth's ToTransaction: authorizations -> 4, blob hashes -> 3, a gas
-     * price -> legacy, else 2 (the type field is not consulted) */
+     * price -> legacy, else 2 (the type field is not consulted); before
+     * London, where geth applies the message without a type, legacy */
     if (a->has_auths) tx->type = TX_SET_CODE;
     else if (a->has_blob_hashes) tx->type = TX_BLOB;
-    else if (a->has_gas_price) tx->type = TX_LEGACY;
+    else if (a->has_gas_price || fork < FORK_LONDON) tx->type = TX_LEGACY;
     else tx->type = TX_DYNAMIC_FEE;
     tx->has_chain_id = tx->type != TX_LEGACY;
     if (tx->type >= TX_DYNAMIC_FEE) {
