@@ -11,7 +11,8 @@
  * hardhat_ but the ones that only read, debug_setHead) or wait for a block
  * (the *Sync sends) are left out. Nothing may crash or leak, and a result must serialise as JSON.
  *
- *   build-fuzz/fuzz_node -dict=fuzz/fuzz_node.dict -timeout=20 CORPUS */
+ *   build-fuzz/fuzz_node -dict=fuzz/fuzz_node.dict -timeout=20 CORPUS
+ *   (FUZZ_NODE_HARDFORK=homestead ...: on the dev chain of those rules) */
 #define _GNU_SOURCE /* nftw's FTW_DEPTH */
 #include <ftw.h>
 #include <stdio.h>
@@ -71,7 +72,9 @@ static void tear_down(void) {
 
 static void set_up(void) {
     if (!mkdtemp(store_dir)) abort();
-    node_config cfg = {.datadir = store_dir, .dev = true, .threads = 2, .dev_genesis_time = 1700000000};
+    /* FUZZ_NODE_HARDFORK: the dev chain's rules (--dev.hardfork), Osaka's by default */
+    node_config cfg = {.datadir = store_dir, .dev = true, .threads = 2, .dev_genesis_time = 1700000000,
+                       .dev_hardfork = getenv("FUZZ_NODE_HARDFORK")};
     if (node_open(&cfg, &the_node)) abort();
     atexit(tear_down);
     json_t *accts = call("eth_accounts", "[]");
