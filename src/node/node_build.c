@@ -160,9 +160,9 @@ static const char *start_header(node *n, const block_header *parent, const node_
     if (h->timestamp <= parent->timestamp) return "timestamp must be after the parent's";
     bool merged = node_merged(n, parent) || chain_reached(n->chain.paris_block, h->number) ||
                   (n->chain.has_ttd && u256_is_zero(&parent->difficulty));
-    /* before the Merge only a clique chain's blocks (dev mode's) are built:
-     * difficulty 0, as anvil's */
-    if (!merged && !n->chain.clique) return "block building needs a chain after the Merge";
+    /* before the Merge only a clique chain's blocks (dev mode's) are built,
+     * with difficulty 0 as anvil's, and never for the Engine API */
+    if (!merged && (!n->chain.clique || a->engine)) return "block building needs a chain after the Merge";
     *fork = chain_fork_at(&n->chain, h->number, h->timestamp, merged);
     uint64_t excess;
     u256 blob_fee;
