@@ -41,13 +41,14 @@ typedef struct {
                                    while imported blocks execute (0: auto) */
     /* dev chain (used when the store is created) */
     uint64_t dev_chain_id;      /* 0: 31337 */
-    const char *dev_hardfork;   /* the rules, by name ("Paris" or later, case
-                                   ignored, "latest"); NULL: Osaka */
+    const char *dev_hardfork;   /* the rules, by name (anvil's --hardfork: "frontier"
+                                   ... "osaka", case ignored, "latest"); NULL: Osaka */
     uint64_t dev_gas_limit;     /* 0: 30,000,000 */
     uint64_t dev_genesis_time;  /* 0: now */
     unsigned dev_accounts;      /* prefunded accounts; 0: 10 */
     const char *dev_mnemonic;   /* NULL: DEV_MNEMONIC (hdkeys.h) */
     u256 dev_balance;           /* each account's; zero: 10,000 ether */
+    bool dev_no_mining;         /* neither automine nor interval mining at start */
     /* limits of the methods */
     uint64_t gas_cap;           /* eth_call / eth_estimateGas gas; 0: 50,000,000 */
     uint64_t max_log_range;     /* eth_getLogs blocks per query; 0: 10,000 */

@@ -19,7 +19,7 @@ static void usage(FILE *f) {
             "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--preroot auto|on|off]\n"
             "                   [--http.api NAMESPACES] [--rpc.gascap GAS]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
-            "                   [--dev.hardfork NAME]\n"
+            "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -40,7 +40,12 @@ static void usage(FILE *f) {
             "  --dev.load-state FILE  load an anvil state file (anvil --dump-state's JSON, gzip'd or not) at start\n"
             "  --dev.dump-state FILE  write the state there (anvil's format) on SIGINT/SIGTERM\n"
             "  --dev.state FILE     both (the file loaded if it exists); --state, --load-state and\n"
-            "                       --dump-state are anvil's names for the same\n");
+            "                       --dump-state are anvil's names for the same\n"
+            "  --dev.balance ETH    each dev account's balance in ether (default 10000)\n"
+            "  --dev.mnemonic WORDS the BIP-39 phrase of the dev accounts (default: the test mnemonic)\n"
+            "  --dev.no-mining      no block until evm_mine (or evm_setAutomine / evm_setIntervalMining)\n"
+            "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
+            "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -115,6 +120,30 @@ static void print_accounts(const node *n) {
     printf("\nChain ID\n==================\n%llu\n\n", (unsigned long long)node_chain_id(n));
 }
 
+/* anvil's option names for the same settings (its users' scripts and
+ * muscle memory); others pass through. */
+static const char *anvil_name(const char *a) {
+    static const char *const names[][2] = {
+        {"--port", "--http.port"},       {"-p", "--http.port"},          {"--host", "--http.addr"},
+        {"--chain-id", "--dev.chainid"}, {"--accounts", "--dev.accounts"}, {"-a", "--dev.accounts"},
+        {"--balance", "--dev.balance"},  {"--mnemonic", "--dev.mnemonic"}, {"-m", "--dev.mnemonic"},
+        {"--block-time", "--dev.period"}, {"-b", "--dev.period"},        {"--gas-limit", "--dev.gaslimit"},
+        {"--timestamp", "--dev.time"},   {"--no-mining", "--dev.no-mining"}, {"--silent", "--quiet"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(a, names[i][0])) return names[i][1];
+    return a;
+}
+
+/* A whole number of ether (anvil's --balance) as wei. */
+static bool ether(const char *v, u256 *out) {
+    unsigned long long x;
+    if (!num(v, UINT64_MAX, &x)) return false;
+    u256 e = u256_from_u64(x), wei = u256_from_u64(1000000000000000000ULL);
+    *out = u256_mul(&e, &wei);
+    return x != 0;
+}
+
 int cmd_node(int argc, char **argv) {
     /* Requests and blocks allocate and free buffers of hundreds of KiB
      * (a block's receipts, Block-STM's tables): keep them in the heap for
@@ -132,8 +161,12 @@ int cmd_node(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long x = 0;
         bool ok = true, takes = true;
+        a = anvil_name(a);
         if (!strcmp(a, "--dev")) cfg.dev = true, takes = false;
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
+        else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
+        else if (!strcmp(a, "--dev.balance")) ok = ether(v, &cfg.dev_balance);
+        else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;

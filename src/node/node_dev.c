@@ -175,8 +175,8 @@ const char *node_dev_init(node *n) {
     n->dev = d;
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cond, NULL);
-    d->automine = n->cfg.dev_period_s == 0;
-    d->period_s = n->cfg.dev_period_s;
+    d->automine = n->cfg.dev_period_s == 0 && !n->cfg.dev_no_mining;
+    d->period_s = n->cfg.dev_no_mining ? 0 : n->cfg.dev_period_s;
     d->next_snapshot = 1;
     d->head_wall_ms = wall_ms();
     node_dev_new_instance(d);

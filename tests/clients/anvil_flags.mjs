@@ -1,0 +1,66 @@
+// anvil's command-line names work on `parevm node --dev` as on anvil:
+// both started with the same flags (--port, --host, --chain-id, --accounts,
+// --balance, --mnemonic, --gas-limit, --timestamp, --hardfork, --no-mining;
+// then the short forms -a, -m, -b and --block-time) must answer alike: the
+// chain id, the accounts the mnemonic gives and their balances, the genesis
+// block's gas limit, timestamp and base fee, automining off (a sent
+// transaction waits in the pool until evm_mine) or interval mining on.
+import { args, check, eq, rpc, run, startAnvil, startParevm, stopParevm } from './lib.mjs';
+
+const opt = args();
+const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+run(async () => {
+  // 1. the long names, automining off
+  const flags = ['--host', '127.0.0.1', '--chain-id', '1337', '--accounts', '3', '--balance', '123', '--mnemonic', MNEMONIC,
+                 '--gas-limit', '12345678', '--timestamp', '1700000000', '--hardfork', 'london', '--no-mining'];
+  let P = await startParevm(opt.parevm, ['--port', '0', ...flags]);
+  let A = await startAnvil(opt.tools, flags);
+  let both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+  for (const m of ['eth_chainId', 'eth_accounts', 'anvil_getAutomine', 'eth_blockNumber']) {
+    const [p, a] = await both(m);
+    eq(p, a, `${m} with anvil's flags`);
+  }
+  const [accounts] = await both('eth_accounts');
+  eq(accounts.length, 3, '--accounts 3');
+  check(!accounts.includes('0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266'), '--mnemonic: not the test mnemonic\'s accounts');
+  for (const a of accounts) {
+    const [p, q] = await both('eth_getBalance', [a, 'latest']);
+    eq(p, q, `--balance: ${a}`);
+    eq(BigInt(p), 123n * 10n ** 18n, `--balance 123 ether: ${a}`);
+  }
+  const [g, h] = await both('eth_getBlockByNumber', ['0x0', false]);
+  for (const f of ['gasLimit', 'timestamp', 'baseFeePerGas', 'difficulty']) eq(g[f], h[f], `genesis ${f}`);
+  eq(g.gasLimit, '0xbc614e', '--gas-limit 12345678');
+  eq(g.timestamp, '0x6553f100', '--timestamp 1700000000');
+  // --no-mining: the transaction waits for evm_mine
+  const tx = { from: accounts[0], to: accounts[1], value: '0x1', gas: '0x5208' };
+  await both('eth_sendTransaction', [tx]);
+  const [np, na] = await both('eth_blockNumber');
+  eq(np, '0x0', 'no block without evm_mine (parevm)');
+  eq(na, '0x0', 'no block without evm_mine (anvil)');
+  await both('evm_mine', []);
+  const [b1, c1] = await both('eth_getBlockByNumber', ['0x1', false]);
+  eq(b1 && b1.transactions.length, 1, 'evm_mine mines the waiting transaction (parevm)');
+  eq(c1 && c1.transactions.length, 1, 'evm_mine mines the waiting transaction (anvil)');
+  await stopParevm(P);
+  await A.stop();
+
+  // 2. the short names, interval mining
+  const short = ['-a', '2', '-m', MNEMONIC, '-b', '1'];
+  P = await startParevm(opt.parevm, ['-p', '0', ...short]);
+  A = await startAnvil(opt.tools, short);
+  both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+  for (const m of ['eth_accounts', 'anvil_getAutomine', 'anvil_getIntervalMining']) {
+    const [p, a] = await both(m);
+    eq(p, a, `${m} with anvil's short flags`);
+  }
+  const [ivl] = await both('anvil_getIntervalMining');
+  eq(ivl, 1, '-b 1: a block every second');
+  await sleep(2500);
+  const [mp, ma] = await both('eth_blockNumber');
+  check(Number(mp) >= 1 && Number(ma) >= 1, 'blocks come without transactions on both', { parevm: mp, anvil: ma });
+  await stopParevm(P);
+  await A.stop();
+});
