@@ -49,6 +49,8 @@ typedef struct {
     const char *dev_mnemonic;   /* NULL: DEV_MNEMONIC (hdkeys.h) */
     u256 dev_balance;           /* each account's; zero: 10,000 ether */
     bool dev_no_mining;         /* neither automine nor interval mining at start */
+    bool dev_auto_impersonate;  /* any address may send (anvil_autoImpersonateAccount) */
+    uint64_t dev_base_fee;      /* the genesis base fee from London on; 0: 1 gwei */
     /* limits of the methods */
     uint64_t gas_cap;           /* eth_call / eth_estimateGas gas; 0: 50,000,000 */
     uint64_t max_log_range;     /* eth_getLogs blocks per query; 0: 10,000 */

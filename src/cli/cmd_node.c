@@ -20,6 +20,7 @@ static void usage(FILE *f) {
             "                   [--http.api NAMESPACES] [--rpc.gascap GAS]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
             "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
+            "                   [--dev.base-fee WEI] [--dev.auto-impersonate]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -44,8 +45,11 @@ static void usage(FILE *f) {
             "  --dev.balance ETH    each dev account's balance in ether (default 10000)\n"
             "  --dev.mnemonic WORDS the BIP-39 phrase of the dev accounts (default: the test mnemonic)\n"
             "  --dev.no-mining      no block until evm_mine (or evm_setAutomine / evm_setIntervalMining)\n"
+            "  --dev.base-fee WEI   the genesis base fee (default 1 gwei; London on)\n"
+            "  --dev.auto-impersonate  any address may send (eth_sendTransaction unsigned)\n"
             "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
-            "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent\n");
+            "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
+            "  --auto-impersonate, --block-base-fee-per-gas/--base-fee\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -129,6 +133,8 @@ static const char *anvil_name(const char *a) {
         {"--balance", "--dev.balance"},  {"--mnemonic", "--dev.mnemonic"}, {"-m", "--dev.mnemonic"},
         {"--block-time", "--dev.period"}, {"-b", "--dev.period"},        {"--gas-limit", "--dev.gaslimit"},
         {"--timestamp", "--dev.time"},   {"--no-mining", "--dev.no-mining"}, {"--silent", "--quiet"},
+        {"--auto-impersonate", "--dev.auto-impersonate"}, {"--block-base-fee-per-gas", "--dev.base-fee"},
+        {"--base-fee", "--dev.base-fee"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -165,6 +171,8 @@ int cmd_node(int argc, char **argv) {
         if (!strcmp(a, "--dev")) cfg.dev = true, takes = false;
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
+        else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;
+        else if (!strcmp(a, "--dev.base-fee")) ok = num(v, UINT64_MAX, &x) && x, cfg.dev_base_fee = x;
         else if (!strcmp(a, "--dev.balance")) ok = ether(v, &cfg.dev_balance);
         else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {

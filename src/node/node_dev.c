@@ -102,7 +102,7 @@ const char *node_dev_genesis(node *n) {
     h.gas_limit = n->cfg.dev_gas_limit;
     h.timestamp = time0;
     h.has_base_fee = fork >= FORK_LONDON;
-    h.base_fee = u256_from_u64(INITIAL_BASE_FEE);
+    h.base_fee = u256_from_u64(n->cfg.dev_base_fee ? n->cfg.dev_base_fee : INITIAL_BASE_FEE);
     h.has_withdrawals_root = fork >= FORK_SHANGHAI;
     h.withdrawals_root = EMPTY_TRIE_ROOT;
     h.has_blob_gas = h.has_beacon_root = fork >= FORK_CANCUN;
@@ -177,6 +177,7 @@ const char *node_dev_init(node *n) {
     pthread_cond_init(&d->cond, NULL);
     d->automine = n->cfg.dev_period_s == 0 && !n->cfg.dev_no_mining;
     d->period_s = n->cfg.dev_no_mining ? 0 : n->cfg.dev_period_s;
+    d->auto_impersonate = n->cfg.dev_auto_impersonate;
     d->next_snapshot = 1;
     d->head_wall_ms = wall_ms();
     node_dev_new_instance(d);

@@ -1,10 +1,12 @@
 // anvil's command-line names work on `parevm node --dev` as on anvil:
 // both started with the same flags (--port, --host, --chain-id, --accounts,
-// --balance, --mnemonic, --gas-limit, --timestamp, --hardfork, --no-mining;
-// then the short forms -a, -m, -b and --block-time) must answer alike: the
-// chain id, the accounts the mnemonic gives and their balances, the genesis
-// block's gas limit, timestamp and base fee, automining off (a sent
-// transaction waits in the pool until evm_mine) or interval mining on.
+// --balance, --mnemonic, --gas-limit, --timestamp, --hardfork,
+// --block-base-fee-per-gas, --auto-impersonate, --no-mining; then the short
+// forms -a, -m, -b) must answer alike: the chain id, the accounts the
+// mnemonic gives and their balances, the genesis block's gas limit,
+// timestamp and base fee, automining off (a sent transaction waits in the
+// pool until evm_mine) or interval mining on, and an address without a key
+// that sends.
 import { args, check, eq, rpc, run, startAnvil, startParevm, stopParevm } from './lib.mjs';
 
 const opt = args();
@@ -14,7 +16,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 run(async () => {
   // 1. the long names, automining off
   const flags = ['--host', '127.0.0.1', '--chain-id', '1337', '--accounts', '3', '--balance', '123', '--mnemonic', MNEMONIC,
-                 '--gas-limit', '12345678', '--timestamp', '1700000000', '--hardfork', 'london', '--no-mining'];
+                 '--gas-limit', '12345678', '--timestamp', '1700000000', '--hardfork', 'london', '--no-mining',
+                 '--block-base-fee-per-gas', '5000000000', '--auto-impersonate'];
   let P = await startParevm(opt.parevm, ['--port', '0', ...flags]);
   let A = await startAnvil(opt.tools, flags);
   let both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
@@ -34,6 +37,7 @@ run(async () => {
   for (const f of ['gasLimit', 'timestamp', 'baseFeePerGas', 'difficulty']) eq(g[f], h[f], `genesis ${f}`);
   eq(g.gasLimit, '0xbc614e', '--gas-limit 12345678');
   eq(g.timestamp, '0x6553f100', '--timestamp 1700000000');
+  eq(g.baseFeePerGas, '0x12a05f200', '--block-base-fee-per-gas 5000000000');
   // --no-mining: the transaction waits for evm_mine
   const tx = { from: accounts[0], to: accounts[1], value: '0x1', gas: '0x5208' };
   await both('eth_sendTransaction', [tx]);
@@ -44,6 +48,15 @@ run(async () => {
   const [b1, c1] = await both('eth_getBlockByNumber', ['0x1', false]);
   eq(b1 && b1.transactions.length, 1, 'evm_mine mines the waiting transaction (parevm)');
   eq(c1 && c1.transactions.length, 1, 'evm_mine mines the waiting transaction (anvil)');
+  // --auto-impersonate: an address without a key sends
+  const stranger = '0x000000000000000000000000000000000000dead';
+  await both('anvil_setBalance', [stranger, '0xde0b6b3a7640000']);
+  const sent = await Promise.all([P, A].map((x) => rpc(x.url, 'eth_sendTransaction', [{ from: stranger, to: accounts[2], value: '0x7', gas: '0x5208' }])
+    .then((h) => /^0x[0-9a-f]{64}$/.test(h), (e) => String(e))));
+  eq(sent, [true, true], '--auto-impersonate: a keyless sender is accepted on both');
+  await both('evm_mine', []);
+  const [bp, bq] = await both('eth_getBalance', [accounts[2], 'latest']);
+  eq(bp, bq, '--auto-impersonate: the transfer arrived alike');
   await stopParevm(P);
   await A.stop();
 
