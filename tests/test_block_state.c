@@ -395,3 +395,40 @@ TEST(block_state_view_over_a_copy) {
         mem_state_free(base);
     }
 }
+
+/* block_state_clone: the copy reads as the original, and the two then
+ * change apart: each answers as a mem_state that applied its own change
+ * sets (what the dev node's edits rely on: each edit's index is a copy of
+ * the previous one with the edit applied). */
+TEST(block_state_clone_changes_apart) {
+    uint64_t rng = 0xc10e5eedULL;
+    for (int round = 0; round < 200; round++) {
+        mem_state *base = random_base(&rng), *ref = mem_state_clone(base);
+        block_state *bs = block_state_new(mem_state_view(base), mem_state_codes(base));
+        change_set cs = {0};
+        for (int k = 0; k < 3; k++) {
+            random_changes(&rng, mem_state_codes(base), &cs);
+            block_state_apply(bs, &cs);
+            mem_state_apply(ref, &cs);
+        }
+        block_state *copy = block_state_clone(bs);
+        CHECK(same_reads(block_state_view(copy), mem_state_view(ref)));
+        mem_state *ref2 = mem_state_clone(ref);
+        random_changes(&rng, mem_state_codes(base), &cs);
+        block_state_apply(copy, &cs);
+        mem_state_apply(ref2, &cs);
+        random_changes(&rng, mem_state_codes(base), &cs);
+        block_state_apply(bs, &cs);
+        mem_state_apply(ref, &cs);
+        CHECK(same_reads(block_state_view(copy), mem_state_view(ref2)));
+        CHECK(same_reads(block_state_view(bs), mem_state_view(ref)));
+        /* the copy outlives its original */
+        block_state_free(bs);
+        CHECK(same_reads(block_state_view(copy), mem_state_view(ref2)));
+        change_set_free(&cs);
+        block_state_free(copy);
+        mem_state_free(ref2);
+        mem_state_free(ref);
+        mem_state_free(base);
+    }
+}

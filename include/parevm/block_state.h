@@ -28,6 +28,11 @@ void block_state_free(block_state *s);
 /* Forgets every change and takes a new base (keeps its memory for reuse). */
 void block_state_reset(block_state *s, state_view base, code_store *codes);
 
+/* A copy of s: its changes, base and code store (which must outlive the
+ * copy too); the two change independently after. Free with
+ * block_state_free. */
+block_state *block_state_clone(const block_state *s);
+
 /* Takes a new base that shows the same state as the old one (the store
  * after it committed the changes the old base held on top of it): the
  * changes applied so far are kept. */

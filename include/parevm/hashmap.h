@@ -46,6 +46,8 @@ bool addr_map_del(addr_map *m, const address *k);
 void addr_map_clear(addr_map *m); /* keeps capacity */
 void addr_map_reserve(addr_map *m, size_t more); /* room for `more` puts of new keys without growing */
 void addr_map_free(addr_map *m);
+/* dst (uninitialised) becomes a copy of src, with its own table. */
+void addr_map_clone(addr_map *dst, const addr_map *src);
 
 /* u256 -> u256 */
 typedef struct {

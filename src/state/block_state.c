@@ -42,6 +42,21 @@ void block_state_free(block_state *s) {
     free(s);
 }
 
+block_state *block_state_clone(const block_state *s) {
+    block_state *c = block_state_new(s->base, s->codes);
+    if (s->n) {
+        c->a = malloc(s->n * sizeof *c->a);
+        if (!c->a) abort();
+        c->n = c->cap = s->n;
+        for (size_t i = 0; i < s->n; i++) {
+            c->a[i] = s->a[i];
+            word_map_clone(&c->a[i].slots, &s->a[i].slots);
+        }
+    }
+    addr_map_clone(&c->index, &s->index);
+    return c;
+}
+
 void block_state_reset(block_state *s, state_view base, code_store *codes) {
     s->base = base;
     s->codes = codes;

@@ -106,6 +106,15 @@ void word_map_put(word_map *m, const u256 *k, const u256 *val) {
     e->val = *val;
 }
 
+void addr_map_clone(addr_map *dst, const addr_map *src) {
+    memset(dst, 0, sizeof *dst);
+    if (!src->cap) return;
+    dst->e = xcalloc(src->cap, sizeof *dst->e);
+    memcpy(dst->e, src->e, src->cap * sizeof *dst->e);
+    dst->cap = src->cap;
+    dst->n = src->n;
+}
+
 bool word_map_clone(word_map *dst, const word_map *src) {
     memset(dst, 0, sizeof *dst);
     if (!src->cap) return true;
