@@ -805,6 +805,60 @@ TEST(node_dev_before_merge) {
     test_remove_tree(t.path);
 }
 
+/* Runs of dev edits (each one's index built from the previous edit's)
+ * read back as a model of them says, whatever the order: balances set and
+ * added to, nonces, code and storage of a few accounts, with blocks mined
+ * now and then (they fold the edits in and the run starts again). */
+TEST(node_dev_edit_runs) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    enum { N = 5, SLOTS = 3 };
+    struct {
+        uint64_t balance, nonce, slot[SLOTS];
+        unsigned code; /* 0: none, else PUSH1 code STOP */
+    } m[N] = {{0}};
+    uint64_t rng = 0x5eedULL;
+    char p[256], want[128];
+    for (int step = 0; step < 240; step++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned i = (unsigned)(rng >> 33) % N, op = (unsigned)(rng >> 40) % 5, k = (unsigned)(rng >> 50) % SLOTS;
+        uint64_t v = (rng >> 20) & 0xffffff;
+        char a[43];
+        snprintf(a, sizeof a, "0x00000000000000000000000000000000000000e%u", i);
+        if (op == 0) snprintf(p, sizeof p, "[\"%s\",\"0x%llx\"]", a, (unsigned long long)v), m[i].balance = v;
+        if (op == 1) snprintf(p, sizeof p, "[\"%s\",\"0x%llx\"]", a, (unsigned long long)v), m[i].balance += v;
+        if (op == 2) snprintf(p, sizeof p, "[\"%s\",\"0x%llx\"]", a, (unsigned long long)v), m[i].nonce = v;
+        if (op == 3) snprintf(p, sizeof p, "[\"%s\",\"0x60%02x00\"]", a, (unsigned)(v & 0xff)), m[i].code = 0x100 | (v & 0xff);
+        if (op == 4)
+            snprintf(p, sizeof p, "[\"%s\",\"0x%x\",\"0x%064llx\"]", a, k, (unsigned long long)v), m[i].slot[k] = v;
+        static const char *const METHOD[] = {"anvil_setBalance", "anvil_addBalance", "anvil_setNonce", "anvil_setCode",
+                                             "anvil_setStorageAt"};
+        json_t *r = test_ok(&t, METHOD[op], p);
+        CHECK(r != NULL);
+        json_decref(r);
+        if (step % 60 == 59) CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+        /* every account, every field */
+        for (unsigned j = 0; j < N; j++) {
+            snprintf(a, sizeof a, "0x00000000000000000000000000000000000000e%u", j);
+            snprintf(p, sizeof p, "[\"%s\",\"latest\"]", a);
+            snprintf(want, sizeof want, "\"0x%llx\"", (unsigned long long)m[j].balance);
+            CHECK(test_result_is(&t, "eth_getBalance", p, want));
+            snprintf(want, sizeof want, "\"0x%llx\"", (unsigned long long)m[j].nonce);
+            CHECK(test_result_is(&t, "eth_getTransactionCount", p, want));
+            if (m[j].code) snprintf(want, sizeof want, "\"0x60%02x00\"", m[j].code & 0xff);
+            else snprintf(want, sizeof want, "\"0x\"");
+            CHECK(test_result_is(&t, "eth_getCode", p, want));
+            for (unsigned q = 0; q < SLOTS; q++) {
+                snprintf(p, sizeof p, "[\"%s\",\"0x%x\",\"latest\"]", a, q);
+                snprintf(want, sizeof want, "\"0x%064llx\"", (unsigned long long)m[j].slot[q]);
+                CHECK(test_result_is(&t, "eth_getStorageAt", p, want));
+            }
+        }
+    }
+    test_node_close(&t);
+}
+
 /* Writes name = value into the closed node's store. */
 static bool put_record(test_node *t, const char *name, const void *value, size_t len) {
     db *d;

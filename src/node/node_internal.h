@@ -432,6 +432,11 @@ void node_dev_mine_due(node *n, bool period_elapsed);
  * (writer thread) makes cs (NULL: none) the edits of the head. */
 node_patch *node_patch_get(node *n, uint64_t head, const bytes32 *head_hash, bool *stale);
 void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const change_set *cs);
+/* The same for cs = prev's edits (the head's patch, retained by the
+ * caller) followed by edit: the new patch's index is then built from
+ * prev's, when prev has one. */
+void node_patch_publish_edit(node *n, uint64_t head, const bytes32 *head_hash, const change_set *cs, node_patch *prev,
+                             const change_set *edit);
 /* Dev mode keeps the edits not yet mined in the store (meta "dev.pending":
  * the head's hash, then the set), so that a restart on the datadir finds
  * them. node_patch_store writes cs (NULL: none) as the edits of head_hash;

@@ -109,7 +109,7 @@ static const char *apply_edit(node *n, void *arg) {
         if (src) change_set_append(&all, src, src->n_accounts);
     }
     const char *err = node_patch_store(n, &r.head_hash, &all);
-    if (!err) node_patch_publish(n, r.head, &r.head_hash, &all);
+    if (!err) node_patch_publish_edit(n, r.head, &r.head_hash, &all, r.patch, &j->cs);
     change_set_free(&all);
     node_read_close(&r);
     if (!err) node_pool_new_head(n);
