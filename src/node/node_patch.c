@@ -58,6 +58,14 @@ node_patch *node_patch_get(node *n, uint64_t head, const bytes32 *head_hash, boo
     return p;
 }
 
+/* p's index if it was built (immutable then; p must be retained). */
+static const block_state *built_index(node_patch *p) {
+    pthread_mutex_lock(&p->mu);
+    const block_state *index = p->index;
+    pthread_mutex_unlock(&p->mu);
+    return index;
+}
+
 void node_patch_publish(node *n, uint64_t head, const bytes32 *head_hash, const change_set *cs) {
     node_patch_publish_edit(n, head, head_hash, cs, NULL, NULL);
 }
@@ -71,7 +79,8 @@ void node_patch_publish_edit(node *n, uint64_t head, const bytes32 *head_hash, c
     p->head = head;
     p->head_hash = *head_hash;
     if (cs) change_set_append(&p->cs, cs, cs->n_accounts);
-    if (prev && edit && prev->head == head && bytes32_eq(&prev->head_hash, head_hash)) {
+    /* only a previous patch with its index: never a chain of them */
+    if (prev && edit && prev->head == head && bytes32_eq(&prev->head_hash, head_hash) && built_index(prev)) {
         p->prev = node_patch_retain(prev);
         change_set_append(&p->edit, edit, edit->n_accounts);
     }
@@ -149,13 +158,6 @@ static const state_view_ops NO_STATE = {no_account, no_storage, no_slots, no_cod
 /* p's edits indexed over the head, built by the first reader over its own
  * snapshot st (of p's head) and then shared; NULL when that build met a
  * store error (the reader then layers the edits itself). */
-static const block_state *built_index(node_patch *p) {
-    pthread_mutex_lock(&p->mu);
-    const block_state *index = p->index;
-    pthread_mutex_unlock(&p->mu);
-    return index; /* immutable once built, and p is retained */
-}
-
 static const block_state *patch_index(node_patch *p, node_state *st) {
     pthread_mutex_lock(&p->mu);
     if (!p->indexed) {
