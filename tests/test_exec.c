@@ -280,3 +280,71 @@ TEST(memory_beyond_the_budget_rejects_the_transaction) {
     executor_free(ex);
     mem_state_free(s);
 }
+
+/* A chain's own contract size limit (block_env.max_code_size, anvil's
+ * --code-size-limit): code up to it deposits, one byte more fails; init code
+ * may be twice it, in a transaction and through CREATE; with no limit
+ * neither applies. Default: EIP-170's 24576 and EIP-3860's 49152. */
+static uint8_t limit_status(uint32_t limit, uint32_t code_len, uint32_t pad, bool via_create, bool *valid) {
+    static const uint8_t key[32] = {9};
+    /* init code: return code_len zero bytes; padded after its RETURN */
+    uint8_t init[7] = {0x62, (uint8_t)(code_len >> 16), (uint8_t)(code_len >> 8), (uint8_t)code_len, 0x60, 0x00, 0xf3};
+    size_t init_len = sizeof init + pad;
+    uint8_t *data = calloc(1, init_len);
+    memcpy(data, init, sizeof init);
+    /* the factory: CALLDATACOPY the whole input to memory, CREATE it */
+    static const uint8_t factory[] = {0x36, 0x60, 0x00, 0x60, 0x00, 0x37, 0x36, 0x60, 0x00, 0x60, 0x00,
+                                      0xf0, 0x60, 0x00, 0x55, 0x00};
+    address fac = {{0xfa}};
+    transaction tx = {.type = TX_LEGACY, .gas_limit = 30000000, .data = data, .data_len = init_len};
+    if (via_create) tx.has_to = true, tx.to = fac;
+    CHECK(tx_sign(&tx, key));
+    mem_state *s = mem_state_new();
+    u256 rich = u256_from_u64(UINT64_MAX), zero = U256_ZERO;
+    mem_state_set_account(s, &tx.sender, &rich, 0, NULL, 0);
+    mem_state_set_account(s, &fac, &zero, 1, factory, sizeof factory);
+    block_env env = {.fork = FORK_OSAKA, .number = 1, .gas_limit = 60000000, .chain_id = 1, .max_code_size = limit};
+    executor *ex = executor_new();
+    tx_result res;
+    exec_call(ex, &env, mem_state_view(s), mem_state_codes(s), &tx, &res);
+    *valid = res.valid;
+    uint8_t status = res.status;
+    if (via_create && res.valid) {
+        /* the factory stored CREATE's result: zero when it failed */
+        const change_set *cs = executor_changes(ex);
+        bool created = false;
+        for (size_t i = 0; i < cs->n_slots; i++) created |= !u256_is_zero(&cs->slots[i].value);
+        status = created ? EVM_SUCCESS : EVM_REVERT;
+    }
+    executor_free(ex);
+    mem_state_free(s);
+    free(data);
+    return status;
+}
+
+TEST(chain_contract_size_limit) {
+    bool valid;
+    /* EIP-170 by default */
+    CHECK(limit_status(0, 24576, 0, false, &valid) == EVM_SUCCESS && valid);
+    CHECK(limit_status(0, 24577, 0, false, &valid) != EVM_SUCCESS && valid);
+    CHECK(limit_status(0, 24577, 0, true, &valid) != EVM_SUCCESS && valid);
+    /* raised to 30000 */
+    CHECK(limit_status(30000, 30000, 0, false, &valid) == EVM_SUCCESS && valid);
+    CHECK(limit_status(30000, 30001, 0, false, &valid) != EVM_SUCCESS && valid);
+    CHECK(limit_status(30000, 30000, 0, true, &valid) == EVM_SUCCESS && valid);
+    CHECK(limit_status(30000, 30001, 0, true, &valid) != EVM_SUCCESS && valid);
+    /* init code: 49152 by default, twice the limit when raised */
+    limit_status(0, 10, 49152 - 7 + 1, false, &valid);
+    CHECK(!valid);
+    CHECK(limit_status(30000, 10, 60000 - 7, false, &valid) == EVM_SUCCESS && valid);
+    limit_status(30000, 10, 60000 - 7 + 1, false, &valid);
+    CHECK(!valid);
+    CHECK(limit_status(0, 10, 49152 - 7 + 1, true, &valid) != EVM_SUCCESS && valid);
+    CHECK(limit_status(30000, 10, 60000 - 7, true, &valid) == EVM_SUCCESS && valid);
+    CHECK(limit_status(30000, 10, 60000 - 7 + 1, true, &valid) != EVM_SUCCESS && valid);
+    /* none */
+    CHECK(limit_status(EVM_NO_CODE_SIZE_LIMIT, 70000, 0, false, &valid) == EVM_SUCCESS && valid);
+    CHECK(limit_status(EVM_NO_CODE_SIZE_LIMIT, 70000, 0, true, &valid) == EVM_SUCCESS && valid);
+    CHECK(limit_status(EVM_NO_CODE_SIZE_LIMIT, 10, 100000, false, &valid) == EVM_SUCCESS && valid);
+    CHECK(limit_status(EVM_NO_CODE_SIZE_LIMIT, 10, 100000, true, &valid) == EVM_SUCCESS && valid);
+}

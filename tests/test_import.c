@@ -52,9 +52,9 @@ TEST(config_record_round_trips) {
     buf_free(&b);
 }
 
-/* b's record less its last `drop` items, as version v, then `extra` if it
- * is not negative. */
-static void edited_record(const buf_t *b, size_t drop, uint64_t v, int64_t extra, buf_t *out) {
+/* b's record less its last `drop` items, as version v, then the n_extra
+ * numbers extra. */
+static void edited_record(const buf_t *b, size_t drop, uint64_t v, const uint64_t *extra, size_t n_extra, buf_t *out) {
     rlp_item list;
     CHECK(!rlp_decode(b->data, b->len, &list) && list.is_list);
     rlp_iter iter = rlp_iter_of(&list);
@@ -63,37 +63,45 @@ static void edited_record(const buf_t *b, size_t drop, uint64_t v, int64_t extra
     while (n < 64 && rlp_next(&iter, &items[n]) == RLP_OK) n++;
     rlp_encode_u64(out, v);
     for (size_t i = 1; i + drop < n; i++) rlp_encode_raw(out, items[i].raw, items[i].raw_len);
-    if (extra >= 0) rlp_encode_u64(out, (uint64_t)extra);
+    for (size_t i = 0; i < n_extra; i++) rlp_encode_u64(out, extra[i]);
     rlp_list_end(out, l);
 }
 
-/* mergeNetsplitBlock (a fork-id point, record version 2) and the clique
- * flag (version 3) round-trip; version-1 and version-2 records (written
- * before they were kept) still load, without them. */
+/* mergeNetsplitBlock (a fork-id point, record version 2), the clique flag
+ * and the contract size limit (version 3) round-trip; version-1 and
+ * version-2 records (written before they were kept) still load, without
+ * them. */
 TEST(config_record_versions) {
     chain_config c, d;
     CHECK(chain_config_by_name("Cancun", &c));
     CHECK_EQ_U64(c.merge_netsplit, CHAIN_NEVER);
-    CHECK(!c.clique);
+    CHECK(!c.clique && !c.max_code_size);
     c.merge_netsplit = 36;
     c.clique = true;
-    buf_t b = {0}, v1 = {0}, v2 = {0}, bad = {0};
+    c.max_code_size = 30000;
+    buf_t b = {0}, v1 = {0}, v2 = {0}, bad = {0}, big = {0};
     chain_config_encode(&c, &b);
-    CHECK(chain_config_decode(b.data, b.len, &d) && d.merge_netsplit == 36 && d.clique && same_config(&c, &d));
-    edited_record(&b, 1, 2, -1, &v2);
-    CHECK(chain_config_decode(v2.data, v2.len, &d) && d.merge_netsplit == 36 && !d.clique);
-    edited_record(&b, 2, 1, -1, &v1);
+    CHECK(chain_config_decode(b.data, b.len, &d) && d.merge_netsplit == 36 && d.clique && d.max_code_size == 30000 &&
+          same_config(&c, &d));
+    edited_record(&b, 2, 2, NULL, 0, &v2);
+    CHECK(chain_config_decode(v2.data, v2.len, &d) && d.merge_netsplit == 36 && !d.clique && !d.max_code_size);
+    edited_record(&b, 3, 1, NULL, 0, &v1);
     CHECK(chain_config_decode(v1.data, v1.len, &d) && d.merge_netsplit == CHAIN_NEVER && !d.clique);
     d.merge_netsplit = 36;
     d.clique = true;
+    d.max_code_size = 30000;
     CHECK(same_config(&c, &d));
-    /* a flag other than 0 or 1 is refused */
-    edited_record(&b, 1, 3, 2, &bad);
+    /* a flag other than 0 or 1, a limit past 32 bits: refused */
+    const uint64_t flag2[2] = {2, 0}, huge[2] = {1, (uint64_t)UINT32_MAX + 1};
+    edited_record(&b, 2, 3, flag2, 2, &bad);
     CHECK(!chain_config_decode(bad.data, bad.len, &d));
+    edited_record(&b, 2, 3, huge, 2, &big);
+    CHECK(!chain_config_decode(big.data, big.len, &d));
     buf_free(&b);
     buf_free(&v1);
     buf_free(&v2);
     buf_free(&bad);
+    buf_free(&big);
 }
 
 TEST(config_json_round_trips) {
@@ -125,6 +133,8 @@ TEST(config_json_round_trips) {
     CHECK(j && chain_config_from_json(j, &r, err, sizeof err) && r.clique && same_config(&q, &r));
     json_decref(j);
     /* what geth's format cannot say */
+    q.max_code_size = 30000;
+    CHECK(chain_config_to_json(&q, err, sizeof err) == NULL);
     chain_config c;
     CHECK(chain_config_by_name("Constantinople", &c));
     CHECK(chain_config_to_json(&c, err, sizeof err) == NULL);

@@ -63,6 +63,10 @@ typedef struct {
      * ommers, and the difficulty is not the proof-of-work formula's (it is
      * not checked, nor is the seal). */
     bool clique;
+    /* The chain's own contract size limit (anvil's --code-size-limit;
+     * evm_tx_context's max_code_size): 0 EIP-170's, EVM_NO_CODE_SIZE_LIMIT
+     * none. geth's config cannot say it (chain_config_to_json refuses). */
+    uint32_t max_code_size;
 } chain_config;
 
 /* Mainnet (chain id 1) with its fork schedule, up to BPO2, and its blob

@@ -116,7 +116,24 @@ typedef struct {
     u256 blob_base_fee;
     const bytes32 *blob_hashes;
     size_t n_blob_hashes;
+    /* a chain's own contract size limit (anvil's --code-size-limit): 0
+     * EIP-170's 24576 bytes (from Spurious Dragon), EVM_NO_CODE_SIZE_LIMIT
+     * none; init code may be twice as large (EIP-3860, from Shanghai) */
+    uint32_t max_code_size;
 } evm_tx_context;
+
+#define EVM_NO_CODE_SIZE_LIMIT UINT32_MAX
+
+/* The largest code a creation may deposit, and the largest init code (from
+ * Shanghai), under max_code_size (evm_tx_context's). */
+static inline uint64_t evm_max_code_size(uint32_t max_code_size) {
+    if (max_code_size == EVM_NO_CODE_SIZE_LIMIT) return UINT64_MAX;
+    return max_code_size ? max_code_size : 24576;
+}
+static inline uint64_t evm_max_initcode_size(uint32_t max_code_size) {
+    if (max_code_size == EVM_NO_CODE_SIZE_LIMIT) return UINT64_MAX;
+    return 2 * evm_max_code_size(max_code_size);
+}
 
 /* ---- EIP-7702 delegation designators --------------------------------------- */
 

@@ -31,6 +31,9 @@ typedef struct {
      * block executor sets it): a blob transaction that needs more than the
      * rest is invalid before its fees and balance are looked at */
     uint64_t blob_gas_used;
+    /* the chain's own contract size limit (evm_tx_context's max_code_size;
+     * 0: EIP-170's) */
+    uint32_t max_code_size;
 } block_env;
 
 /* Sets env's blob_base_fee (from its excess_blob_gas and p's update

@@ -51,6 +51,8 @@ typedef struct {
     bool dev_no_mining;         /* neither automine nor interval mining at start */
     bool dev_auto_impersonate;  /* any address may send (anvil_autoImpersonateAccount) */
     uint64_t dev_base_fee;      /* the genesis base fee from London on; 0: 1 gwei */
+    uint32_t dev_max_code_size; /* the chain's contract size limit (chain_config's
+                                   max_code_size); 0: EIP-170's */
     /* limits of the methods */
     uint64_t gas_cap;           /* eth_call / eth_estimateGas gas; 0: 50,000,000 */
     uint64_t max_log_range;     /* eth_getLogs blocks per query; 0: 10,000 */

@@ -43,6 +43,7 @@ typedef struct {
     uint64_t block_gas_limit;
     u256 base_fee;       /* of the next block; zero before London */
     u256 blob_base_fee;  /* of the next block; Cancun on */
+    uint32_t max_code_size; /* the chain's own contract size limit (tx_check_static_limit) */
 } txpool_env;
 
 typedef struct {

@@ -8,8 +8,8 @@
 #include "parevm/hex.h"
 #include "parevm/rlp.h"
 
-/* 2 appended mergeNetsplitBlock, 3 the clique flag; older records still
- * load (without them) */
+/* 2 appended mergeNetsplitBlock, 3 the clique flag and the contract size
+ * limit; older records still load (without them) */
 #define CONFIG_RECORD_VERSION 3
 
 /* The u64 fields of chain_config, in record order. */
@@ -47,6 +47,7 @@ void chain_config_encode(const chain_config *c, buf_t *out) {
     rlp_encode_address(out, &c->deposit_contract);
     rlp_encode_u64(out, c->merge_netsplit);
     rlp_encode_u64(out, c->clique);
+    rlp_encode_u64(out, c->max_code_size);
     rlp_list_end(out, l);
 }
 
@@ -77,9 +78,12 @@ bool chain_config_decode(const uint8_t *p, size_t len, chain_config *out) {
     if (rlp_next(&iter, &it) || rlp_to_address(&it, &c.deposit_contract)) return false;
     c.merge_netsplit = CHAIN_NEVER;
     if (version >= 2 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &c.merge_netsplit))) return false;
-    uint64_t clique = 0;
-    if (version >= 3 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &clique) || clique > 1)) return false;
+    uint64_t clique = 0, max_code = 0;
+    if (version >= 3 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &clique) || clique > 1 || rlp_next(&iter, &it) ||
+                         rlp_to_u64(&it, &max_code) || max_code > UINT32_MAX))
+        return false;
     c.clique = clique;
+    c.max_code_size = (uint32_t)max_code;
     if (rlp_next(&iter, &it) != RLP_ERR_COUNT) return false;
     *out = c;
     return true;
@@ -123,6 +127,10 @@ json_t *chain_config_to_json(const chain_config *c, char *err, size_t errlen) {
     if (c->paris_block != CHAIN_NEVER &&
         !(c->has_ttd && u256_is_zero(&c->terminal_total_difficulty) && c->paris_block == 0)) {
         snprintf(err, errlen, "geth's config format cannot set the Merge by block number");
+        return NULL;
+    }
+    if (c->max_code_size) {
+        snprintf(err, errlen, "geth's config format cannot set a contract size limit");
         return NULL;
     }
     if (c->chain_id > (uint64_t)INT64_MAX) {

@@ -9,6 +9,7 @@ block_rules chain_block_rules(const chain_config *c, const block_header *h, bool
         .chain_id = c->chain_id,
         .block_reward = c->clique ? U256_ZERO : chain_block_reward(fork),
         .deposit_contract = c->deposit_contract,
+        .max_code_size = c->max_code_size,
     };
     if (fork >= FORK_CANCUN) r.blob = chain_blob_params(c, h->timestamp);
     if (chain_is_at(c->dao, h->number)) {

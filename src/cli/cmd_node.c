@@ -20,7 +20,8 @@ static void usage(FILE *f) {
             "                   [--http.api NAMESPACES] [--rpc.gascap GAS]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
             "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
-            "                   [--dev.base-fee WEI] [--dev.auto-impersonate]\n"
+            "                   [--dev.base-fee WEI] [--dev.auto-impersonate] [--dev.code-size-limit BYTES]\n"
+            "                   [--dev.no-code-size-limit]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -47,9 +48,12 @@ static void usage(FILE *f) {
             "  --dev.no-mining      no block until evm_mine (or evm_setAutomine / evm_setIntervalMining)\n"
             "  --dev.base-fee WEI   the genesis base fee (default 1 gwei; London on)\n"
             "  --dev.auto-impersonate  any address may send (eth_sendTransaction unsigned)\n"
+            "  --dev.code-size-limit BYTES  the largest contract code (EIP-170: 24576), init code twice\n"
+            "                       that; --dev.no-code-size-limit: none (used when the store is created)\n"
             "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
             "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
-            "  --auto-impersonate, --block-base-fee-per-gas/--base-fee\n");
+            "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
+            "  --disable-code-size-limit\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -134,7 +138,8 @@ static const char *anvil_name(const char *a) {
         {"--block-time", "--dev.period"}, {"-b", "--dev.period"},        {"--gas-limit", "--dev.gaslimit"},
         {"--timestamp", "--dev.time"},   {"--no-mining", "--dev.no-mining"}, {"--silent", "--quiet"},
         {"--auto-impersonate", "--dev.auto-impersonate"}, {"--block-base-fee-per-gas", "--dev.base-fee"},
-        {"--base-fee", "--dev.base-fee"},
+        {"--base-fee", "--dev.base-fee"}, {"--code-size-limit", "--dev.code-size-limit"},
+        {"--disable-code-size-limit", "--dev.no-code-size-limit"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -173,6 +178,8 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;
         else if (!strcmp(a, "--dev.base-fee")) ok = num(v, UINT64_MAX, &x) && x, cfg.dev_base_fee = x;
+        else if (!strcmp(a, "--dev.code-size-limit")) ok = num(v, UINT32_MAX - 1, &x) && x, cfg.dev_max_code_size = (uint32_t)x;
+        else if (!strcmp(a, "--dev.no-code-size-limit")) cfg.dev_max_code_size = EVM_NO_CODE_SIZE_LIMIT, takes = false;
         else if (!strcmp(a, "--dev.balance")) ok = ether(v, &cfg.dev_balance);
         else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {

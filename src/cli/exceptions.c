@@ -282,6 +282,7 @@ static const struct {
     {"set-code transaction without a to address", "EIP-7702 transaction cannot be used to create contract"},
     {"gas limit above 2^24 (EIP-7825)", "transaction gas limit too high"},
     {"initcode larger than 49152 bytes (EIP-3860)", "max initcode size exceeded"},
+    {"initcode larger than twice the chain's contract size limit (EIP-3860)", "max initcode size exceeded"},
     {"type 1 transaction before Berlin", "transaction type not supported"},
     {"type 2 transaction before London", "transaction type not supported"},
     {"type 3 transaction before Cancun", "transaction type not supported"},

@@ -28,8 +28,6 @@ static const bool evm_repriced[256] = {
 
 #define EVM_STACK_LIMIT 1024
 #define EVM_MAX_DEPTH 1024
-#define MAX_CODE_SIZE 24576        /* EIP-170 */
-#define MAX_INITCODE_SIZE 49152    /* EIP-3860 */
 
 /* Gas constants that instructions charge dynamically. */
 enum {

@@ -245,7 +245,7 @@ static inline __attribute__((always_inline)) evm_status op_create(evm_frame *f, 
     if (!evm_mem_touch(f, &off, &len)) return EVM_OUT_OF_GAS;
     uint64_t n = len.w[0];
     if (f->fork >= FORK_SHANGHAI) {
-        if (n > MAX_INITCODE_SIZE) return EVM_OUT_OF_GAS;
+        if (n > evm_max_initcode_size(f->tx->max_code_size)) return EVM_OUT_OF_GAS;
         CHARGE(2 * evm_words(n));
     }
     if (op == OP_CREATE2) CHARGE(6 * evm_words(n));

@@ -42,6 +42,7 @@ block_env block_env_of(const block_header *h, const block_rules *rules) {
         .prevrandao = rules->fork >= FORK_PARIS ? u256_from_bytes32(&h->mix_hash) : h->difficulty,
         .base_fee = h->has_base_fee ? h->base_fee : U256_ZERO,
         .excess_blob_gas = h->has_blob_gas ? h->excess_blob_gas : 0,
+        .max_code_size = rules->max_code_size,
     };
     if (rules->fork >= FORK_CANCUN) block_env_set_blob_params(&e, &rules->blob);
     return e;

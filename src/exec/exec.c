@@ -125,7 +125,8 @@ static inline __attribute__((always_inline)) const char *check(executor *ex, con
                                                                u256 *price, tx_result *out, bool call,
                                                                const exec_call_options *opt) {
     fork_id fork = env->fork;
-    const char *why = call ? tx_check_call(tx, fork, env->chain_id) : tx_check_static(tx, fork, env->chain_id);
+    const char *why = call ? tx_check_call_limit(tx, fork, env->chain_id, env->max_code_size)
+                           : tx_check_static_limit(tx, fork, env->chain_id, env->max_code_size);
     /* geth and evmone compare the fee cap with the base fee before the gas
      * a transaction needs up front: one breaking both is rejected for its
      * fee, as the test fixtures (filled with geth) name it */
@@ -296,6 +297,7 @@ static inline __attribute__((always_inline)) void run_transaction(executor *ex, 
         .number = env->number, .timestamp = env->timestamp, .gas_limit = env->gas_limit,
         .prevrandao = env->prevrandao, .chain_id = u256_from_u64(env->chain_id),
         .base_fee = env->base_fee, .blob_hashes = tx->blob_hashes, .n_blob_hashes = tx->n_blob_hashes,
+        .max_code_size = env->max_code_size,
     };
     if (fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
     state_host host = {ov, ex->vm, &ctx, opt ? &opt->host : NULL};
@@ -389,6 +391,7 @@ bool exec_message(executor *ex, const block_env *env, state_view view, code_stor
         .fork = fork, .origin = m->sender, .gas_price = m->gas_price, .coinbase = env->coinbase,
         .number = env->number, .timestamp = env->timestamp, .gas_limit = env->gas_limit,
         .prevrandao = env->prevrandao, .chain_id = u256_from_u64(env->chain_id), .base_fee = env->base_fee,
+        .max_code_size = env->max_code_size,
     };
     if (fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
     state_host host = {ov, ex->vm, &ctx, NULL};
@@ -433,6 +436,7 @@ evm_result exec_system_call(executor *ex, const block_env *env, state_view view,
         .fork = env->fork, .origin = *caller, .gas_price = env->base_fee, .coinbase = env->coinbase,
         .number = env->number, .timestamp = env->timestamp, .gas_limit = env->gas_limit,
         .prevrandao = env->prevrandao, .chain_id = u256_from_u64(env->chain_id), .base_fee = env->base_fee,
+        .max_code_size = env->max_code_size,
     };
     if (env->fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
     state_host host = {ov, ex->vm, &ctx, NULL};

@@ -1,6 +1,7 @@
 /* Transaction rules that need no state: intrinsic gas (with the EIP-7623
  * calldata floor and the EIP-7702 authorization cost) and the per-fork
  * static validity checks (EIP-7825 gas cap, blob and set-code rules). */
+#include "parevm/evm.h"
 #include "parevm/tx.h"
 #include "tx_internal.h"
 
@@ -15,7 +16,6 @@ enum {
     GAS_INITCODE_WORD = 2,          /* EIP-3860 */
     GAS_FLOOR_PER_TOKEN = 10,       /* EIP-7623 */
     GAS_PER_AUTH = 25000,           /* EIP-7702 PER_EMPTY_ACCOUNT_COST */
-    MAX_INITCODE_SIZE = 49152,      /* EIP-3860: 2 * MAX_CODE_SIZE */
     BLOB_HASH_VERSION_KZG = 0x01,   /* EIP-4844 */
     MAX_BLOBS_CANCUN = 6,
     MAX_BLOBS_PRAGUE = 9,           /* EIP-7691: the block's limit */
@@ -90,15 +90,16 @@ static const char *check_fees(const transaction *tx) {
 }
 
 /* call: eth_call rules (no EIP-7825 cap, no nonce rule). */
-static const char *check_gas(const transaction *tx, fork_id fork, bool call) {
+static const char *check_gas(const transaction *tx, fork_id fork, bool call, uint32_t max_code_size) {
     if (tx->gas_limit < tx_intrinsic_gas(tx, fork)) return "intrinsic gas too low";
     if (tx->gas_limit < tx_floor_gas(tx, fork))
         return "gas limit below the calldata floor (EIP-7623)";
     if (!call && fork >= FORK_OSAKA && tx->gas_limit > TX_MAX_GAS_LIMIT_OSAKA)
         return "gas limit above 2^24 (EIP-7825)";
     if (!call && tx->nonce == UINT64_MAX) return "nonce is 2^64-1 (EIP-2681)";
-    if (fork >= FORK_SHANGHAI && !tx->has_to && tx->data_len > MAX_INITCODE_SIZE)
-        return "initcode larger than 49152 bytes (EIP-3860)";
+    if (fork >= FORK_SHANGHAI && !tx->has_to && tx->data_len > evm_max_initcode_size(max_code_size))
+        return max_code_size ? "initcode larger than twice the chain's contract size limit (EIP-3860)"
+                             : "initcode larger than 49152 bytes (EIP-3860)";
     return NULL;
 }
 
@@ -126,21 +127,30 @@ static const char *check_set_code(const transaction *tx) {
     return NULL;
 }
 
-static const char *check_static(const transaction *tx, fork_id fork, uint64_t chain_id, bool call) {
+static const char *check_static(const transaction *tx, fork_id fork, uint64_t chain_id, bool call,
+                                uint32_t max_code_size) {
     const char *why;
     if ((why = check_type(tx, fork))) return why;
     if ((why = check_chain_id(tx, fork, chain_id))) return why;
     if (!call && (why = check_signature(tx, fork))) return why;
     if ((why = check_fees(tx))) return why;
-    if ((why = check_gas(tx, fork, call))) return why;
+    if ((why = check_gas(tx, fork, call, max_code_size))) return why;
     if (tx->type == TX_SET_CODE) return check_set_code(tx);
     return tx->type == TX_BLOB ? check_blobs(tx, fork) : NULL;
 }
 
 const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id) {
-    return check_static(tx, fork, chain_id, false);
+    return check_static(tx, fork, chain_id, false, 0);
 }
 
 const char *tx_check_call(const transaction *tx, fork_id fork, uint64_t chain_id) {
-    return check_static(tx, fork, chain_id, true);
+    return check_static(tx, fork, chain_id, true, 0);
+}
+
+const char *tx_check_static_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size) {
+    return check_static(tx, fork, chain_id, false, max_code_size);
+}
+
+const char *tx_check_call_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size) {
+    return check_static(tx, fork, chain_id, true, max_code_size);
 }

@@ -119,6 +119,7 @@ txpool_env node_pool_env(const node *n, const block_header *h) {
     bool merged = node_merged(n, h) || chain_reached(n->chain.paris_block, next.number);
     env.fork = chain_fork_at(&n->chain, next.number, time, merged);
     env.chain_id = n->chain.chain_id;
+    env.max_code_size = n->chain.max_code_size;
     env.block_gas_limit = h->gas_limit;
     uint64_t excess;
     node_next_fees(n, h, time, &env.base_fee, &excess, &env.blob_base_fee);

@@ -169,6 +169,7 @@ static const char *dev_rules(const char *name, chain_config *out) {
 const char *node_dev_init(node *n) {
     const char *why = dev_rules(n->cfg.dev_hardfork, &n->chain);
     if (why) return why;
+    n->chain.max_code_size = n->cfg.dev_max_code_size;
     n->chain.chain_id = n->cfg.dev_chain_id;
     node_dev *d = calloc(1, sizeof *d);
     if (!d) abort();
@@ -208,6 +209,8 @@ const char *node_dev_init(node *n) {
     if (!empty && n->cfg.dev_hardfork && chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, !n->chain.clique) != asked)
         return "the datadir's dev chain has other rules than --dev.hardfork names (leave the flag out, or use a new "
                "datadir)";
+    if (!empty && n->cfg.dev_max_code_size && n->chain.max_code_size != n->cfg.dev_max_code_size)
+        return "the datadir's dev chain has another contract size limit (leave the flag out, or use a new datadir)";
     return node_patch_load(n, head, &hash);
 }
 

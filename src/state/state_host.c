@@ -4,7 +4,6 @@
 #include "parevm/keccak.h"
 #include "parevm/state_host.h"
 
-#define MAX_CODE_SIZE 24576 /* EIP-170 */
 
 address create_address(const address *sender, uint64_t nonce) {
     /* rlp([sender, nonce]): at most 1 + 21 + 9 bytes */
@@ -194,7 +193,7 @@ evm_result state_host_create_at(state_host *h, const evm_message *msg, const add
         int64_t deposit = 200 * (int64_t)r.output_size;
         if (fork >= FORK_LONDON && r.output_size && r.output[0] == 0xef) {
             r.status = EVM_CONTRACT_VALIDATION_FAILURE; /* EIP-3541 */
-        } else if (fork >= FORK_SPURIOUS_DRAGON && r.output_size > MAX_CODE_SIZE) {
+        } else if (fork >= FORK_SPURIOUS_DRAGON && r.output_size > evm_max_code_size(h->tx->max_code_size)) {
             r.status = EVM_CONTRACT_VALIDATION_FAILURE; /* EIP-170 */
         } else if (r.gas_left < deposit) {
             /* Frontier keeps the account with empty code; Homestead fails */

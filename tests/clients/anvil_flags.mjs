@@ -6,12 +6,31 @@
 // mnemonic gives and their balances, the genesis block's gas limit,
 // timestamp and base fee, automining off (a sent transaction waits in the
 // pool until evm_mine) or interval mining on, and an address without a key
-// that sends.
+// that sends; then --code-size-limit and --disable-code-size-limit: the
+// deployments and transactions either node accepts or refuses.
 import { args, check, eq, rpc, run, startAnvil, startParevm, stopParevm } from './lib.mjs';
 
 const opt = args();
 const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// init code that deploys n zero bytes, padded with pad bytes after it
+const deployer = (n, pad = 0) => '0x62' + n.toString(16).padStart(6, '0') + '6000f3' + '00'.repeat(pad);
+// a deployment's status on one node (automining), or its refusal
+async function deploy(url, from, n, pad = 0, gas = '0xf00000') {
+  try {
+    const h = await rpc(url, 'eth_sendTransaction', [{ from, data: deployer(n, pad), gas }]);
+    if ((await rpc(url, 'anvil_getAutomine', [])) === false) await rpc(url, 'evm_mine', []);
+    for (let i = 0; i < 100; i++) { // anvil may answer before its block is in
+      const r = await rpc(url, 'eth_getTransactionReceipt', [h]);
+      if (r) return r.status;
+      await sleep(50);
+    }
+    return 'no receipt';
+  } catch (e) {
+    if (process.env.FLAGS_DEBUG) console.log(url, String(e).slice(0, 300));
+    return 'refused';
+  }
+}
 
 run(async () => {
   // 1. the long names, automining off
@@ -57,6 +76,9 @@ run(async () => {
   await both('evm_mine', []);
   const [bp, bq] = await both('eth_getBalance', [accounts[2], 'latest']);
   eq(bp, bq, '--auto-impersonate: the transfer arrived alike');
+  // EIP-170 by default: one byte over 24576 fails on both
+  const over = await Promise.all([P, A].map((x) => deploy(x.url, accounts[0], 24577, 0, '0x900000')));
+  eq(over, ['0x0', '0x0'], 'a 24577-byte contract fails on both by default');
   await stopParevm(P);
   await A.stop();
 
@@ -76,4 +98,19 @@ run(async () => {
   check(Number(mp) >= 1 && Number(ma) >= 1, 'blocks come without transactions on both', { parevm: mp, anvil: ma });
   await stopParevm(P);
   await A.stop();
+
+  // 3. the contract size limit raised, then gone
+  for (const [flag, cases] of [[['--code-size-limit', '30000'], [[25000, 0, '0x1'], [30001, 0, '0x0'], [100, 60000, 'refused'], [100, 59900, '0x1']]],
+                               [['--disable-code-size-limit'], [[60000, 0, '0x1'], [100, 100000, '0x1']]]]) {
+    P = await startParevm(opt.parevm, flag);
+    A = await startAnvil(opt.tools, flag);
+    const [from] = await rpc(P.url, 'eth_accounts', []);
+    for (const [n, pad, want] of cases) {
+      const got = await Promise.all([P, A].map((x) => deploy(x.url, from, n, pad)));
+      eq(got[0], got[1], `${flag.join(' ')}: ${n} bytes of code, ${pad} of padding: the same on both`);
+      eq(got[0], want, `${flag.join(' ')}: ${n} bytes of code, ${pad} of padding`);
+    }
+    await stopParevm(P);
+    await A.stop();
+  }
 });
