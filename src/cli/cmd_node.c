@@ -178,7 +178,8 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;
         else if (!strcmp(a, "--dev.base-fee")) ok = num(v, UINT64_MAX, &x) && x, cfg.dev_base_fee = x;
-        else if (!strcmp(a, "--dev.code-size-limit")) ok = num(v, UINT32_MAX - 1, &x) && x, cfg.dev_max_code_size = (uint32_t)x;
+        else if (!strcmp(a, "--dev.code-size-limit"))
+            ok = num(v, UINT32_MAX - 1, &x) && x, cfg.dev_max_code_size = (uint32_t)x;
         else if (!strcmp(a, "--dev.no-code-size-limit")) cfg.dev_max_code_size = EVM_NO_CODE_SIZE_LIMIT, takes = false;
         else if (!strcmp(a, "--dev.balance")) ok = ether(v, &cfg.dev_balance);
         else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v;

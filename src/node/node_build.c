@@ -211,7 +211,6 @@ typedef struct {
 
 static bytes32 root_after_tx(void *ctx, const block_state *bs) {
     mid_root *m = ctx;
-    change_set_clear(&m->so_far);
     block_state_changes(bs, &m->so_far);
     const change_set *sets[1] = {&m->so_far};
     bytes32 root = {{0}};
