@@ -1363,6 +1363,23 @@ TEST(parity_failing_steps_follow_revm) {
         CHECK(inner && !strcmp(json_string_value(json_object_get(inner, "error")), WANT_SD[i]));
         json_decref(out);
     }
+    mem_state_free(w.s);
+    /* TSTORE in a static frame: before Cancun revm finds it not activated
+     * before it looks at the frame (anvil campaign, seed 79545); from
+     * Cancun the write is refused */
+    static const fork_id TS_FORK[] = {FORK_LONDON, FORK_CANCUN};
+    static const char *const WANT_TS[] = {"NotActivated", "StateChangeDuringStaticCall"};
+    for (int i = 0; i < 2; i++) {
+        world_init(&w, TS_FORK[i]);
+        address t = addr_of(0xb4);
+        put(&w, t, "600160005d00", 0);                     /* PUSH1 1 PUSH1 0 TSTORE */
+        put(&w, a, "600060006000600060b4612710fa00", 0); /* STATICCALL(10000 gas, t) */
+        out = parity_of(&w, a, 100000);
+        inner = json_array_get(json_object_get(out, "trace"), 1);
+        CHECK(inner && !strcmp(json_string_value(json_object_get(inner, "error")), WANT_TS[i]));
+        json_decref(out);
+        if (i == 0) mem_state_free(w.s);
+    }
     /* MODEXP with a modulus length past 64 bits: revm refuses it before
      * pricing ("Built-in failed"), but only once its minimum price (200
      * from Berlin) is covered: given less, it is out of gas (anvil

@@ -482,8 +482,9 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     }
     if (!r->has_pending || r->pending.depth != depth) return;
     f->halt_op = r->pending.op;
-    f->halt_static_write = st != EVM_SUCCESS && r->pending.msg->is_static && static_write_op(f->halt_op) &&
-                           r->pending.gas >= revm_static(&r->pending);
+    /* (an opcode of a later fork is not activated before the frame is looked at) */
+    f->halt_static_write = st != EVM_SUCCESS && st != EVM_UNDEFINED_INSTRUCTION && r->pending.msg->is_static &&
+                           static_write_op(f->halt_op) && r->pending.gas >= revm_static(&r->pending);
     f->halt_static_value = revm_refuses_call_value(&r->pending, st);
     int later;
     f->halt_later_oog = st == EVM_UNDEFINED_INSTRUCTION && revm_op_name(f->halt_op, &later) && later > r->pending.gas;
