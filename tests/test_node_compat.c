@@ -624,6 +624,15 @@ static const char *open_with_rules(test_node *t, const char *hardfork) {
     return node_open(&cfg, &t->n);
 }
 
+/* A dev node on those rules for one case of a table; false (counted as a
+ * failure, the folder removed) when it does not open. */
+static bool open_case(test_node *t, const char *rules) {
+    const char *err = open_with_rules(t, rules);
+    CHECK(err == NULL);
+    if (err) test_remove_tree(t->path);
+    return err == NULL;
+}
+
 /* --dev.hardfork (anvil's --hardfork): the dev chain on earlier rules.
  * Shanghai: withdrawals in the header, no blob fields, no system
  * contracts, TSTORE undefined; Cancun: the blob fields and EIP-4788's
@@ -641,12 +650,7 @@ TEST(node_dev_hardfork) {
                  {NULL, true, true, true, true}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         test_node t;
-        const char *err = open_with_rules(&t, cases[i].name);
-        CHECK(err == NULL);
-        if (err) {
-            test_remove_tree(t.path);
-            continue;
-        }
+        if (!open_case(&t, cases[i].name)) continue;
         json_t *g = test_ok(&t, "eth_getBlockByNumber", "[\"0x0\",false]");
         CHECK(g && (json_object_get(g, "withdrawalsRoot") != NULL) == cases[i].withdrawals);
         CHECK(g && (json_object_get(g, "blobGasUsed") != NULL) == cases[i].blobs);
@@ -734,12 +738,7 @@ TEST(node_dev_before_merge) {
     const char *DEV = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", *COINBASE = "0x00000000000000000000000000000000000000cb";
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         test_node t;
-        const char *err = open_with_rules(&t, cases[i].name);
-        CHECK(err == NULL);
-        if (err) {
-            test_remove_tree(t.path);
-            continue;
-        }
+        if (!open_case(&t, cases[i].name)) continue;
         json_t *g = test_ok(&t, "eth_getBlockByNumber", "[\"0x0\",false]");
         CHECK(g && (json_object_get(g, "baseFeePerGas") != NULL) == cases[i].base_fee);
         CHECK(g && !json_object_get(g, "withdrawalsRoot") && !strcmp(test_str(g, "difficulty"), "0x0"));
