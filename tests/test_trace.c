@@ -1380,6 +1380,31 @@ TEST(parity_failing_steps_follow_revm) {
         json_decref(out);
         if (i == 0) mem_state_free(w.s);
     }
+    /* the chain's own contract size limit (anvil's --code-size-limit) names
+     * a deposit past it, not EIP-170's; under it, a deposit short of gas is
+     * out of gas */
+    static const struct {
+        uint32_t limit;
+        const char *init; /* PUSH3 n PUSH1 0 RETURN: n zero bytes */
+        uint64_t gas;
+        const char *want; /* the CREATE's error, NULL: none */
+    } SIZE[] = {{0, "62006001" "6000f3", 10000000, "CreateContractSizeLimit"},
+                {30000, "62007530" "6000f3", 10000000, NULL},
+                {30000, "62007531" "6000f3", 10000000, "CreateContractSizeLimit"},
+                {30000, "62007530" "6000f3", 4000000, "Out of gas"}};
+    for (int i = 0; i < 4; i++) {
+        char code[64];
+        /* PUSH7 init, PUSH1 0, MSTORE, CREATE(0, 25, 7), STOP */
+        snprintf(code, sizeof code, "66%s600052600760196000f000", SIZE[i].init);
+        put(&w, a, code, 0);
+        w.env.max_code_size = SIZE[i].limit;
+        out = parity_of(&w, a, SIZE[i].gas);
+        inner = json_array_get(json_object_get(out, "trace"), 1);
+        const json_t *e = inner ? json_object_get(inner, "error") : NULL;
+        CHECK(inner && (SIZE[i].want ? e && !strcmp(json_string_value(e), SIZE[i].want) : !e));
+        json_decref(out);
+    }
+    w.env.max_code_size = 0;
     /* MODEXP with a modulus length past 64 bits: revm refuses it before
      * pricing ("Built-in failed"), but only once its minimum price (200
      * from Berlin) is covered: given less, it is out of gas (anvil

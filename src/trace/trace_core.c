@@ -21,7 +21,7 @@
 
 enum {
     OP_EXTCODECOPY = 0x3c, OP_SSTORE = 0x55, OP_CREATE = 0xf0, OP_CALL = 0xf1, OP_CREATE2 = 0xf5, OP_SELFDESTRUCT = 0xff,
-    STACK_LIMIT = 1024, SSTORE_SENTRY = 2300, MAX_INITCODE = 49152, MAX_CODE = 24576,
+    STACK_LIMIT = 1024, SSTORE_SENTRY = 2300,
 };
 
 static trace_run *run_of(evm_tracer *t) { return (trace_run *)t; }
@@ -178,7 +178,8 @@ static void create_failed_cost(const tr_step *p, fork_id fork, int64_t *cost, vm
  * expansion cannot be paid (what was charged before it stays) or an init
  * code is too big (nothing); a static charge that fails comes before any
  * pop. Other failures charge the static cost. */
-static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int64_t *cost, vm_pops *pops) {
+static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, uint64_t max_initcode, int64_t *cost,
+                             vm_pops *pops) {
     int64_t stat = p->static_cost > 0 ? p->static_cost : 0;
     if (p->op >= 0xa0 && p->op <= 0xa4) stat = 375; /* revm's LOG prices its topics with the data */
     if (p->msg->is_static && static_write_op(p->op) && st != EVM_UNDEFINED_INSTRUCTION) {
@@ -213,7 +214,7 @@ static void revm_failed_step(const tr_step *p, evm_status st, fork_id fork, int6
         return;
     }
     if (st != EVM_OUT_OF_GAS) return;
-    if (creates && fork >= FORK_SHANGHAI && (!u256_fits_u64(&p->top[2]) || p->top[2].w[0] > MAX_INITCODE)) {
+    if (creates && fork >= FORK_SHANGHAI && (!u256_fits_u64(&p->top[2]) || p->top[2].w[0] > max_initcode)) {
         *cost = 0; /* revm's CreateInitCodeSizeLimit, before CREATE2 pops its salt */
         if (p->op == OP_CREATE2) *pops = VM_POPS_BUT_LAST;
         return;
@@ -296,9 +297,10 @@ static void classify(trace_run *r, const tr_step *p, evm_status st, char *err, s
             snprintf(err, n, "out of gas: not enough gas for reentrancy sentry");
             *cost = p->static_cost;
         } else if ((p->op == OP_CREATE || p->op == OP_CREATE2) && r->fork >= FORK_SHANGHAI &&
-                   u256_fits_u64(&p->top[2]) && p->top[2].w[0] > MAX_INITCODE) {
-            snprintf(err, n, "out of gas: max initcode size exceeded: code size %llu limit %d",
-                     (unsigned long long)p->top[2].w[0], MAX_INITCODE);
+                   u256_fits_u64(&p->top[2]) && p->top[2].w[0] > evm_max_initcode_size(r->max_code_size)) {
+            snprintf(err, n, "out of gas: max initcode size exceeded: code size %llu limit %llu",
+                     (unsigned long long)p->top[2].w[0],
+                     (unsigned long long)evm_max_initcode_size(r->max_code_size));
             *cost = p->static_cost;
         } else {
             const char *why = NULL;
@@ -326,7 +328,8 @@ static const char *frame_error(trace_run *r, int depth, evm_status status, const
         if (status == EVM_CONTRACT_VALIDATION_FAILURE) {
             if (r->fork >= FORK_LONDON && len && output[0] == 0xef) return "invalid code: must not begin with 0xef";
             if (f->halt_gas >= 200 * (int64_t)len) {
-                snprintf(buf, n, "max code size exceeded: code size %zu limit %d", len, MAX_CODE);
+                snprintf(buf, n, "max code size exceeded: code size %zu limit %llu", len,
+                         (unsigned long long)evm_max_code_size(r->max_code_size));
                 return buf;
             }
         }
@@ -371,7 +374,8 @@ static const char *parity_frame_error(trace_run *r, int depth, evm_status status
         st = f->halt_status;
     } else if (f->halted) { /* the init code returned: revm checks 0xEF, the size, then the deposit's gas */
         if (r->fork >= FORK_LONDON && len && output[0] == 0xef) return "CreateContractStartingWithEF";
-        if (r->fork >= FORK_SPURIOUS_DRAGON && len > MAX_CODE) return "CreateContractSizeLimit";
+        if (r->fork >= FORK_SPURIOUS_DRAGON && len > evm_max_code_size(r->max_code_size))
+            return "CreateContractSizeLimit";
         return "Out of gas";
     }
     /* revm refuses too big an init code with its own halt; geth (and the
@@ -477,7 +481,8 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     if (r->vm_on && r->has_pending && r->pending.depth == depth) {
         int64_t failed_cost = 0;
         vm_pops pops = VM_POPS;
-        if (st != EVM_SUCCESS && st != EVM_REVERT) revm_failed_step(&r->pending, st, r->fork, &failed_cost, &pops);
+        if (st != EVM_SUCCESS && st != EVM_REVERT)
+            revm_failed_step(&r->pending, st, r->fork, evm_max_initcode_size(r->max_code_size), &failed_cost, &pops);
         vm_halt(r, depth, st, gas, failed_cost, pops);
     }
     if (!r->has_pending || r->pending.depth != depth) return;
@@ -490,7 +495,8 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     f->halt_later_oog = st == EVM_UNDEFINED_INSTRUCTION && revm_op_name(f->halt_op, &later) && later > r->pending.gas;
     f->halt_initcode_too_big = st == EVM_OUT_OF_GAS && (f->halt_op == OP_CREATE || f->halt_op == OP_CREATE2) &&
                                r->fork >= FORK_SHANGHAI &&
-                               (!u256_fits_u64(&r->pending.top[2]) || r->pending.top[2].w[0] > MAX_INITCODE);
+                               (!u256_fits_u64(&r->pending.top[2]) ||
+                                r->pending.top[2].w[0] > evm_max_initcode_size(r->max_code_size));
     int64_t cost = r->pending.gas - gas;
     bool pre = false;
     if (st != EVM_SUCCESS) classify(r, &r->pending, st, f->error, sizeof f->error, &pre, &cost);
@@ -556,6 +562,7 @@ static void run_init(trace_run *r, const trace_config *cfg, executor *ex, const 
     r->base.ctx = r;
     r->cfg = cfg;
     r->fork = env->fork;
+    r->max_code_size = env->max_code_size;
     r->ex = ex;
     r->ov = executor_overlay(ex);
     r->pre = view;

@@ -203,6 +203,7 @@ typedef struct trace_run {
     evm_tracer base;
     const trace_config *cfg;
     fork_id fork;
+    uint32_t max_code_size;  /* the chain's contract size limit (block_env's) */
     executor *ex;
     overlay *ov;
     state_view pre;          /* the state the transaction started from */
