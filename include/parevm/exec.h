@@ -69,7 +69,7 @@ void exec_transaction(executor *ex, const block_env *env, state_view view, code_
  * simulated messages: tx->sender is taken as given (no signature), the nonce
  * is the state's (tx->nonce is ignored, also for a creation's address), the
  * sender may have code (no EIP-3607), and neither the block gas limit nor the
- * EIP-7825 cap applies (tx_check_call). Fees are checked and paid as for a
+ * EIP-7825 cap applies (tx_check_call_limit). Fees are checked and paid as for a
  * transaction: a caller that wants geth's "no fee fields, no base fee" rule
  * zeroes env->base_fee (and blob_base_fee) for a transaction without fees. */
 void exec_call(executor *ex, const block_env *env, state_view view, code_store *codes, const transaction *tx,

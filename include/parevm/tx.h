@@ -149,14 +149,13 @@ size_t tx_max_blobs(fork_id fork);
  * test fixtures' exception names to them, so a new or reworded reason needs
  * its row there. */
 const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id);
-/* The same rules for a call (eth_call, debug_traceCall: exec_call), as geth
- * skips them for its simulated messages: no signature (the sender is
- * given), no EIP-7825 gas cap and no EIP-2681 nonce rule. */
-const char *tx_check_call(const transaction *tx, fork_id fork, uint64_t chain_id);
-/* Both under a chain's own contract size limit (evm_tx_context's
+/* tx_check_static under a chain's own contract size limit (evm_tx_context's
  * max_code_size: 0 EIP-170's, EVM_NO_CODE_SIZE_LIMIT none), which sets the
  * init code limit to twice it. */
 const char *tx_check_static_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size);
+/* The same rules for a call (eth_call, debug_traceCall: exec_call), as geth
+ * skips them for its simulated messages: no signature (the sender is
+ * given), no EIP-7825 gas cap and no EIP-2681 nonce rule. */
 const char *tx_check_call_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size);
 
 /* ---- Network form of blob transactions (transaction pool, eth wire) ---- */

@@ -143,10 +143,6 @@ const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_
     return check_static(tx, fork, chain_id, false, 0);
 }
 
-const char *tx_check_call(const transaction *tx, fork_id fork, uint64_t chain_id) {
-    return check_static(tx, fork, chain_id, true, 0);
-}
-
 const char *tx_check_static_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size) {
     return check_static(tx, fork, chain_id, false, max_code_size);
 }
