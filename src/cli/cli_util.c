@@ -268,6 +268,17 @@ static void describe(json_t *v, char *out, size_t n) {
                                       : json_is_number(v) ? "number" : json_is_boolean(v) ? "boolean" : "null");
 }
 
+json_t *cli_json_load(const char *path, char *err, size_t errlen) {
+    json_error_t jerr;
+    json_t *v = json_load_file(path, 0, &jerr);
+    if (v) return v;
+    /* jansson gives line -1 when the file could not be opened or read (its
+     * text names the file) */
+    if (jerr.line < 0) snprintf(err, errlen, "%s", jerr.text);
+    else snprintf(err, errlen, "%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
+    return NULL;
+}
+
 bool json_hex_u256(json_t *obj, const char *field, u256 *out, char *err, size_t errlen) {
     json_t *v = field_get(obj, field, err, errlen);
     if (!v) return false;

@@ -67,6 +67,10 @@ void fixture_run_free(fixture_run *r);
 
 /* ---- fixture JSON fields ---- */
 
+/* A JSON file's value (json_decref it), or NULL with "PATH: why" in err: it
+ * cannot be read, or where its JSON breaks. */
+json_t *cli_json_load(const char *path, char *err, size_t errlen);
+
 /* Each reads obj[field] into out with the rules of geth's JSON types
  * (parevm/hex.h): quantities are "0x"-hex or decimal strings (or JSON
  * integers), "" being 0; addresses and hashes are exactly 20 or 32 bytes of

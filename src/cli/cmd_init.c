@@ -33,10 +33,10 @@ int cmd_init(int argc, char **argv) {
         else return usage();
     }
     if (!dir || !file) return usage();
-    json_error_t jerr;
-    json_t *g = json_load_file(file, 0, &jerr);
+    char jerr[300];
+    json_t *g = cli_json_load(file, jerr, sizeof jerr);
     if (!g) {
-        fprintf(stderr, "parevm init: %s: invalid JSON at line %d: %s\n", file, jerr.line, jerr.text);
+        fprintf(stderr, "parevm init: %s\n", jerr);
         return 1;
     }
     struct stat st;
