@@ -183,5 +183,19 @@ expect "invalid JSON" "$parevm" enginetest "$tmp/truncated.json"
 expect "usage" "$parevm" enginetest --threads 0 "$tmp/et1.json"
 expect "usage" "$parevm" enginetest
 
+# node --dev --init (--dev.genesis): a file that is missing, not JSON, not
+# a genesis, or a chain the dev node cannot seal; --init without --dev. The
+# node must stop with the reason before it serves anything.
+printf '{"config": {"chainId": "x"}}' >"$tmp/g1.json"
+printf '{"config": {"chainId": 9, "homesteadBlock": 0, "terminalTotalDifficulty": 5}}' >"$tmp/g2.json"
+printf '{"config": {"chainId": 9}, "alloc": {"0x12": {}}}' >"$tmp/g3.json"
+expect "unable to open .*absent.json" "$parevm" node --dev --port 0 --init "$tmp/absent.json"
+expect "truncated.json: invalid JSON" "$parevm" node --dev --port 0 --init "$tmp/truncated.json"
+expect "g1.json: .*chainId" "$parevm" node --dev --port 0 --init "$tmp/g1.json"
+expect "terminalTotalDifficulty is above 0" "$parevm" node --dev --port 0 --init "$tmp/g2.json"
+expect "g3.json: .*alloc" "$parevm" node --dev --port 0 --dev.genesis "$tmp/g3.json"
+expect "needs --dev" "$parevm" node --port 0 --init "$tmp/g1.json"
+expect "bad or missing value for --dev.genesis" "$parevm" node --dev --init
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

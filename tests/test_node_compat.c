@@ -931,3 +931,154 @@ TEST(node_dev_damaged_records) {
     json_decref(b);
     test_node_close(&t);
 }
+
+/* A dev node on a geth genesis (node_config's dev_genesis, anvil's --init)
+ * with cfg's other settings; NULL or why it did not open. */
+static const char *open_genesis(test_node *t, node_config cfg, const char *genesis) {
+    json_error_t jerr;
+    json_t *g = json_loads(genesis, 0, &jerr);
+    if (!g) abort();
+    cfg.dev_genesis = g;
+    t->n = NULL;
+    const char *err = node_open(&cfg, &t->n);
+    json_decref(g);
+    return err;
+}
+
+#define GENESIS_ALLOC                                                                                               \
+    "\"alloc\":{\"0x00000000000000000000000000000000000000c1\":{\"balance\":\"0x5\",\"code\":\"0x60015460005260206000f3\"," \
+    "\"storage\":{\"0x01\":\"0x2a\"}},\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\":{\"balance\":\"0x3635c9adc5dea00000\","  \
+    "\"nonce\":\"0x3\"}}"
+
+/* --dev.genesis (anvil's --init): the file's chain id, fork schedule (here
+ * Cancun at genesis, Prague at a later time), allocation (a contract with
+ * storage; a dev account's own balance and nonce) and header fields
+ * (timestamp, gas limit, base fee, extra data, coinbase: the mined blocks'
+ * until anvil_setCoinbase, again after anvil_reset); the other dev accounts
+ * prefunded; the system contracts of the forks the schedule reaches. The
+ * settings given win over the file's; a store keeps its genesis; a file
+ * without a terminal total difficulty is a clique chain before the Merge
+ * (no block reward); a terminal total difficulty above 0, a genesis number
+ * other than 0 and a malformed allocation are refused. */
+TEST(node_dev_genesis_file) {
+    const char *file =
+        "{\"config\":{\"chainId\":1337,\"homesteadBlock\":0,\"eip150Block\":0,\"eip155Block\":0,\"eip158Block\":0,"
+        "\"byzantiumBlock\":0,\"constantinopleBlock\":0,\"petersburgBlock\":0,\"istanbulBlock\":0,\"berlinBlock\":0,"
+        "\"londonBlock\":0,\"terminalTotalDifficulty\":0,\"shanghaiTime\":0,\"cancunTime\":0,\"pragueTime\":4000000000},"
+        "\"timestamp\":\"1600000000\",\"gasLimit\":\"0x1312d00\",\"baseFeePerGas\":\"0x1a13b8600\",\"extraData\":\"0x1234\","
+        "\"coinbase\":\"0x00000000000000000000000000000000000000cb\"," GENESIS_ALLOC "}";
+    const char *DEV0 = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+    test_node t;
+    memset(&t, 0, sizeof t);
+    strcpy(t.path, "/tmp/parevm-node-test-XXXXXX");
+    if (!mkdtemp(t.path)) abort();
+    node_config cfg = test_node_config(&t);
+    cfg.dev_genesis_time = 0;
+    CHECK(open_genesis(&t, cfg, file) == NULL);
+    if (!t.n) {
+        test_remove_tree(t.path);
+        return;
+    }
+    CHECK(test_result_is(&t, "eth_chainId", "[]", "\"0x539\""));
+    CHECK(test_result_is(&t, "eth_getBalance", "[\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"latest\"]",
+                         "\"0x3635c9adc5dea00000\""));
+    CHECK(test_result_is(&t, "eth_getTransactionCount", "[\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"latest\"]",
+                         "\"0x3\""));
+    CHECK(test_result_is(&t, "eth_getBalance", "[\"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\",\"latest\"]",
+                         "\"0x21e19e0c9bab2400000\""));
+    CHECK(test_result_is(&t, "eth_call", "[{\"to\":\"0x00000000000000000000000000000000000000c1\"},\"latest\"]",
+                         "\"0x000000000000000000000000000000000000000000000000000000000000002a\""));
+    CHECK(test_result_is(&t, "eth_coinbase", "[]", "\"0x00000000000000000000000000000000000000cb\""));
+    json_t *c2935 = test_ok(&t, "eth_getCode", "[\"0x0000f90827f1c53a10cb7a02335b175320002935\",\"latest\"]");
+    CHECK(c2935 && strlen(json_string_value(c2935)) > 100);
+    json_decref(c2935);
+    json_t *g = test_ok(&t, "eth_getBlockByNumber", "[\"0x0\",false]");
+    CHECK(g && !strcmp(test_str(g, "timestamp"), "0x5f5e1000") && !strcmp(test_str(g, "gasLimit"), "0x1312d00") &&
+          !strcmp(test_str(g, "baseFeePerGas"), "0x1a13b8600") && !strcmp(test_str(g, "extraData"), "0x1234") &&
+          !strcmp(test_str(g, "miner"), "0x00000000000000000000000000000000000000cb") &&
+          json_object_get(g, "parentBeaconBlockRoot") && !json_object_get(g, "requestsHash"));
+    char p[256];
+    snprintf(p, sizeof p, "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000b1\"}]", DEV0);
+    CHECK_EQ_U64(sent_gas(&t, p), 21000);
+    json_t *b1 = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+    CHECK(b1 && !strcmp(test_str(b1, "miner"), "0x00000000000000000000000000000000000000cb") &&
+          !json_object_get(b1, "requestsHash"));
+    /* Prague from its time on */
+    CHECK(test_result_is(&t, "evm_setNextBlockTimestamp", "[4000000100]", "null"));
+    json_t *mined = test_ok(&t, "evm_mine", "[]");
+    CHECK(mined != NULL);
+    json_decref(mined);
+    json_t *b2 = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]");
+    CHECK(b2 && json_object_get(b2, "requestsHash"));
+    CHECK(test_result_is(&t, "anvil_setCoinbase", "[\"0x00000000000000000000000000000000000000cc\"]", "null"));
+    CHECK(test_result_is(&t, "anvil_reset", "[]", "null"));
+    CHECK(test_result_is(&t, "eth_coinbase", "[]", "\"0x00000000000000000000000000000000000000cb\""));
+    json_decref(g);
+    json_decref(b1);
+    json_decref(b2);
+    /* the store keeps its genesis: the same file opens it, so does none,
+     * another is refused */
+    node_close(t.n);
+    CHECK(open_genesis(&t, cfg, file) == NULL);
+    if (t.n) node_close(t.n);
+    t.n = NULL;
+    CHECK(node_open(&cfg, &t.n) == NULL);
+    if (t.n) CHECK(test_result_is(&t, "eth_chainId", "[]", "\"0x539\""));
+    if (t.n) node_close(t.n);
+    node_config other = cfg;
+    other.dev_chain_id = 5;
+    const char *err = open_genesis(&t, other, file);
+    CHECK(err && strstr(err, "another chain") && !t.n);
+    test_remove_tree(t.path);
+
+    /* the settings given win: chain id, rules, time, gas limit, base fee */
+    if (!mkdtemp(strcpy(t.path, "/tmp/parevm-node-test-XXXXXX"))) abort();
+    cfg = test_node_config(&t);
+    cfg.dev_chain_id = 77;
+    cfg.dev_hardfork = "london";
+    cfg.dev_gas_limit = 12345678;
+    cfg.dev_base_fee = 5000000000ULL;
+    CHECK(open_genesis(&t, cfg, file) == NULL);
+    if (t.n) {
+        CHECK(test_result_is(&t, "eth_chainId", "[]", "\"0x4d\""));
+        g = test_ok(&t, "eth_getBlockByNumber", "[\"0x0\",false]");
+        CHECK(g && !strcmp(test_str(g, "timestamp"), "0x6553f100") && !strcmp(test_str(g, "gasLimit"), "0xbc614e") &&
+              !strcmp(test_str(g, "baseFeePerGas"), "0x12a05f200") && !json_object_get(g, "withdrawalsRoot"));
+        json_decref(g);
+        CHECK(test_err(&t, "eth_call", "[{\"data\":\"0x5f\"},\"latest\"]", NULL, 0) == -32000);
+    }
+    test_node_close(&t);
+
+    /* no terminal total difficulty: a clique chain, no block reward */
+    const char *byzantium =
+        "{\"config\":{\"chainId\":9,\"homesteadBlock\":0,\"eip150Block\":0,\"eip155Block\":0,\"eip158Block\":0,"
+        "\"byzantiumBlock\":0},\"difficulty\":\"0x20000\",\"coinbase\":\"0x00000000000000000000000000000000000000cb\","
+        GENESIS_ALLOC "}";
+    if (!mkdtemp(strcpy(t.path, "/tmp/parevm-node-test-XXXXXX"))) abort();
+    cfg = test_node_config(&t);
+    CHECK(open_genesis(&t, cfg, byzantium) == NULL);
+    if (t.n) {
+        CHECK_EQ_U64(sent_gas(&t, p), 21000);
+        CHECK(test_result_is(&t, "eth_getBalance", "[\"0x00000000000000000000000000000000000000cb\",\"latest\"]",
+                             "\"0x1319718a5000\""));
+        json_t *tx = test_ok(&t, "eth_getTransactionByBlockNumberAndIndex", "[\"0x1\",\"0x0\"]");
+        CHECK(tx && !strcmp(test_str(tx, "type"), "0x0") && !strcmp(test_str(tx, "chainId"), "0x9"));
+        json_decref(tx);
+    }
+    test_node_close(&t);
+
+    /* refused: a terminal total difficulty the chain never reaches, a
+     * genesis number, an allocation that is not one */
+    const char *refused[][2] = {
+        {"{\"config\":{\"chainId\":9,\"homesteadBlock\":0,\"terminalTotalDifficulty\":5}}", "terminalTotalDifficulty"},
+        {"{\"config\":{\"chainId\":9},\"number\":\"0x1\"}", "genesis"},
+        {"{\"config\":{\"chainId\":9},\"alloc\":{\"0x12\":{}}}", "genesis"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        if (!mkdtemp(strcpy(t.path, "/tmp/parevm-node-test-XXXXXX"))) abort();
+        cfg = test_node_config(&t);
+        err = open_genesis(&t, cfg, refused[i][0]);
+        CHECK(err && strstr(err, refused[i][1]) && !t.n);
+        test_remove_tree(t.path);
+    }
+}

@@ -53,6 +53,17 @@ typedef struct {
     uint64_t dev_base_fee;      /* the genesis base fee from London on; 0: 1 gwei */
     uint32_t dev_max_code_size; /* the chain's contract size limit (chain_config's
                                    max_code_size); 0: EIP-170's */
+    /* A geth genesis (anvil's --init; borrowed for node_open's call): the
+     * dev chain's configuration (fork schedule, chain id), allocation and
+     * header fields, with the prefunded accounts added where the allocation
+     * does not name them. The dev_ settings above that are set win over the
+     * file: dev_chain_id, dev_hardfork (its rules replace the schedule),
+     * dev_genesis_time, dev_gas_limit (the file's, else 30,000,000) and
+     * dev_base_fee. The chain must be merged at genesis (terminal total
+     * difficulty 0) or have no terminal total difficulty (then it is sealed
+     * as clique). On a store made before, the genesis must be the one that
+     * store holds. */
+    const struct json_t *dev_genesis;
     /* limits of the methods */
     uint64_t gas_cap;           /* eth_call / eth_estimateGas gas; 0: 50,000,000 */
     uint64_t max_log_range;     /* eth_getLogs blocks per query; 0: 10,000 */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli_util.h"
 #include "commands.h"
 #include "parevm/chain_import.h"
 #include "parevm/hex.h"
@@ -21,7 +22,7 @@ static void usage(FILE *f) {
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
             "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
             "                   [--dev.base-fee WEI] [--dev.auto-impersonate] [--dev.code-size-limit BYTES]\n"
-            "                   [--dev.no-code-size-limit]\n"
+            "                   [--dev.no-code-size-limit] [--dev.genesis FILE]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -50,10 +51,13 @@ static void usage(FILE *f) {
             "  --dev.auto-impersonate  any address may send (eth_sendTransaction unsigned)\n"
             "  --dev.code-size-limit BYTES  the largest contract code (EIP-170: 24576), init code twice\n"
             "                       that; --dev.no-code-size-limit: none (used when the store is created)\n"
+            "  --dev.genesis FILE   a geth genesis (as parevm init reads) instead of the built-in chain: its\n"
+            "                       config (rules, chain id), alloc and header fields, the dev accounts added;\n"
+            "                       the --dev. settings given win over the file's\n"
             "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
             "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
-            "  --disable-code-size-limit\n");
+            "  --disable-code-size-limit, --init\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -139,7 +143,7 @@ static const char *anvil_name(const char *a) {
         {"--timestamp", "--dev.time"},   {"--no-mining", "--dev.no-mining"}, {"--silent", "--quiet"},
         {"--auto-impersonate", "--dev.auto-impersonate"}, {"--block-base-fee-per-gas", "--dev.base-fee"},
         {"--base-fee", "--dev.base-fee"}, {"--code-size-limit", "--dev.code-size-limit"},
-        {"--disable-code-size-limit", "--dev.no-code-size-limit"},
+        {"--disable-code-size-limit", "--dev.no-code-size-limit"}, {"--init", "--dev.genesis"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -147,6 +151,26 @@ static const char *anvil_name(const char *a) {
 }
 
 /* A whole number of ether (anvil's --balance) as wei. */
+/* The genesis file of --dev.genesis, parsed and checked (with the reason
+ * printed here, as node_open gives none), or NULL. */
+static json_t *read_genesis(const char *path) {
+    char why[300];
+    json_t *g = cli_json_load(path, why, sizeof why);
+    if (!g) {
+        fprintf(stderr, "parevm node: %s\n", why);
+        return NULL;
+    }
+    code_store *codes = code_store_new();
+    chain_genesis gen;
+    bool ok = chain_genesis_from_json(g, codes, &gen, why, sizeof why);
+    if (ok) chain_genesis_free(&gen);
+    code_store_free(codes);
+    if (ok) return g;
+    fprintf(stderr, "parevm node: %s: %s\n", path, why);
+    json_decref(g);
+    return NULL;
+}
+
 static bool ether(const char *v, u256 *out) {
     unsigned long long x;
     if (!num(v, UINT64_MAX, &x)) return false;
@@ -165,7 +189,7 @@ int cmd_node(int argc, char **argv) {
     node_config cfg = {0};
     rpc_server_config http = {.addr = "127.0.0.1", .port = 8545, .thread_stack = NODE_THREAD_STACK};
     rpc_server_config auth = {.addr = "127.0.0.1", .port = 8551, .thread_stack = NODE_THREAD_STACK};
-    const char *jwt_path = NULL, *load_state = NULL, *dump_state = NULL;
+    const char *jwt_path = NULL, *load_state = NULL, *dump_state = NULL, *genesis_file = NULL;
     bool state_optional = false;
     bool quiet = false, auth_asked = false;
     for (int i = 1; i < argc; i++) {
@@ -183,6 +207,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.no-code-size-limit")) cfg.dev_max_code_size = EVM_NO_CODE_SIZE_LIMIT, takes = false;
         else if (!strcmp(a, "--dev.balance")) ok = ether(v, &cfg.dev_balance);
         else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v;
+        else if (!strcmp(a, "--dev.genesis")) ok = v != NULL, genesis_file = v;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
@@ -224,6 +249,13 @@ int cmd_node(int argc, char **argv) {
         fprintf(stderr, "parevm node: --dev.state, --dev.load-state and --dev.dump-state need --dev\n");
         return 2;
     }
+    if (genesis_file && !cfg.dev) {
+        fprintf(stderr, "parevm node: --dev.genesis needs --dev (without it: parevm init, then parevm node)\n");
+        return 2;
+    }
+    json_t *genesis = genesis_file ? read_genesis(genesis_file) : NULL;
+    if (genesis_file && !genesis) return 1;
+    cfg.dev_genesis = genesis;
     if (!quiet) cfg.log = stderr;
     /* SIGINT and SIGTERM are taken by sigwait below: block them before any
      * thread starts, so that every thread inherits the mask */
@@ -236,6 +268,7 @@ int cmd_node(int argc, char **argv) {
 
     node *n;
     const char *err = node_open(&cfg, &n);
+    json_decref(genesis);
     if (err) {
         if (err == DB_NO_STORE) fprintf(stderr, "parevm node: %s: %s\n", cfg.datadir, err);
         else fprintf(stderr, "parevm node: %s\n", err);

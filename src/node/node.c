@@ -165,8 +165,9 @@ static void remove_tree(const char *path) {
 
 static void defaults(node_config *c) {
     if (!c->threads) c->threads = 2;
-    if (!c->dev_chain_id) c->dev_chain_id = 31337;
-    if (!c->dev_gas_limit) c->dev_gas_limit = 30000000;
+    /* with a genesis file, unset ones come from the file (node_dev.c) */
+    if (!c->dev_chain_id && !c->dev_genesis) c->dev_chain_id = 31337;
+    if (!c->dev_gas_limit && !c->dev_genesis) c->dev_gas_limit = 30000000;
     if (!c->dev_accounts) c->dev_accounts = 10;
     if (!c->gas_cap) c->gas_cap = 50000000;
     if (!c->max_log_range) c->max_log_range = 10000;

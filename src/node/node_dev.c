@@ -5,7 +5,9 @@
  * forks on), its prefunded accounts from the test mnemonic, and mining on
  * the writer thread: automine (each pending transaction into its own block
  * as soon as it arrives) or one block every dev_period_s seconds, with the
- * clock offsets of evm_increaseTime and evm_setNextBlockTimestamp. */
+ * clock offsets of evm_increaseTime and evm_setNextBlockTimestamp. A geth
+ * genesis file (anvil's --init) replaces the built-in chain's rules,
+ * allocation and header fields. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,31 +72,50 @@ static u256 default_balance(void) {
     return u256_mul(&ether, &k);
 }
 
-const char *node_dev_genesis(node *n) {
-    change_set cs = {0};
+static bool in_alloc(const change_set *alloc, const address *a) {
+    for (size_t i = 0; alloc && i < alloc->n_accounts; i++)
+        if (!memcmp(alloc->accounts[i].addr.b, a->b, 20)) return true;
+    return false;
+}
+
+/* The prefunded accounts and the system contracts of the forks the chain
+ * reaches, each unless alloc (may be NULL) names its address. */
+static void dev_accounts(node *n, const change_set *alloc, change_set *cs) {
     code_store *codes = db_codes(n->db);
     u256 bal = u256_is_zero(&n->cfg.dev_balance) ? default_balance() : n->cfg.dev_balance;
     for (unsigned i = 0; i < n->dev->n_accounts; i++) {
-        account_change *ac = change_set_add_account(&cs, &n->dev->addrs[i]);
+        if (in_alloc(alloc, &n->dev->addrs[i])) continue;
+        account_change *ac = change_set_add_account(cs, &n->dev->addrs[i]);
         ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
         ac->balance = bal;
     }
-    uint64_t time0 = n->cfg.dev_genesis_time ? n->cfg.dev_genesis_time : (uint64_t)time(NULL);
-    fork_id fork = chain_fork_at(&n->chain, 0, time0, !n->chain.clique);
+    fork_id last = chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, !n->chain.clique);
     for (size_t i = 0; i < sizeof SYSTEM_CONTRACTS / sizeof SYSTEM_CONTRACTS[0]; i++) {
         /* each from the fork that brought it: EIP-4788 Cancun, the rest Prague */
-        if (fork < (i == 0 ? FORK_CANCUN : FORK_PRAGUE)) continue;
+        if (last < (i == 0 ? FORK_CANCUN : FORK_PRAGUE)) continue;
         address a;
         uint8_t *code;
         size_t len;
         if (!hex_to_fixed(SYSTEM_CONTRACTS[i].addr, a.b, 20) || !hex_decode_alloc(SYSTEM_CONTRACTS[i].code, &code, &len))
             abort();
-        account_change *ac = change_set_add_account(&cs, &a);
+        if (in_alloc(alloc, &a)) {
+            free(code);
+            continue;
+        }
+        account_change *ac = change_set_add_account(cs, &a);
         ac->flags = CHANGE_TOUCHED | CHANGE_NONCE | CHANGE_CODE;
         ac->nonce = 1;
         ac->code = code_store_intern(codes, code, len);
         free(code);
     }
+}
+
+/* The built-in genesis: every fork of n->chain at genesis. */
+static const char *builtin_genesis(node *n) {
+    change_set cs = {0};
+    dev_accounts(n, NULL, &cs);
+    uint64_t time0 = n->cfg.dev_genesis_time ? n->cfg.dev_genesis_time : (uint64_t)time(NULL);
+    fork_id fork = chain_fork_at(&n->chain, 0, time0, !n->chain.clique);
     block_header h = {0};
     h.ommers_hash = EMPTY_LIST_HASH;
     h.tx_root = EMPTY_TRIE_ROOT;
@@ -110,6 +131,62 @@ const char *node_dev_genesis(node *n) {
     buf_t none[REQUEST_TYPES] = {{0}};
     h.requests_hash = requests_hash(none);
     /* block 0 with the chain configuration, as parevm init writes it */
+    const char *err = chain_init(n->db, &n->chain, &h, &cs, NULL);
+    change_set_free(&cs);
+    return err;
+}
+
+static const char *dev_rules(const char *name, chain_config *out);
+
+static const char *genesis_header(db_snapshot *s, block_header *out) {
+    bytes32 hash;
+    buf_t rlp = {0};
+    char why[128];
+    const char *err = db_canonical_hash(s, 0, &hash);
+    if (!err) err = db_read_header(s, 0, &hash, &rlp);
+    if (!err && !header_decode(rlp.data, rlp.len, out, why, sizeof why)) err = "the store's block 0 is corrupt";
+    buf_free(&rlp);
+    return err;
+}
+
+/* The genesis of a geth genesis file (node_config's dev_genesis), read into
+ * *g with n->chain set: the file's rules, or those --dev.hardfork names,
+ * and the settings given instead of the file's. */
+static const char *read_genesis(node *n, chain_genesis *g) {
+    char why[256];
+    if (!chain_genesis_from_json(n->cfg.dev_genesis, db_codes(n->db), g, why, sizeof why))
+        return "the genesis file is not a valid geth genesis (parevm init names the field)";
+    const char *err = NULL;
+    if (n->cfg.dev_hardfork) {
+        uint64_t id = g->config.chain_id;
+        if (!(err = dev_rules(n->cfg.dev_hardfork, &g->config))) g->config.chain_id = id;
+    } else if (g->config.has_ttd && !u256_is_zero(&g->config.terminal_total_difficulty)) {
+        err = "the genesis file's terminalTotalDifficulty is above 0: a dev chain is merged at genesis (0) or never "
+              "(no terminalTotalDifficulty)";
+    } else {
+        g->config.clique = !g->config.has_ttd;
+    }
+    if (err) {
+        chain_genesis_free(g);
+        return err;
+    }
+    if (n->cfg.dev_chain_id) g->config.chain_id = n->cfg.dev_chain_id;
+    if (n->cfg.dev_genesis_time) g->timestamp = n->cfg.dev_genesis_time;
+    if (n->cfg.dev_gas_limit) g->gas_limit = n->cfg.dev_gas_limit;
+    else if (!g->gas_limit) g->gas_limit = 30000000;
+    if (n->cfg.dev_base_fee) g->has_base_fee = true, g->base_fee = u256_from_u64(n->cfg.dev_base_fee);
+    g->config.max_code_size = n->cfg.dev_max_code_size;
+    n->chain = g->config;
+    return NULL;
+}
+
+/* Block 0 of the genesis file (read_genesis), on an empty store or checked
+ * against the one there. */
+static const char *file_genesis(node *n, chain_genesis *g) {
+    change_set cs = {0};
+    dev_accounts(n, &g->alloc, &cs);
+    change_set_append(&cs, &g->alloc, g->alloc.n_accounts);
+    block_header h = chain_genesis_header(g);
     const char *err = chain_init(n->db, &n->chain, &h, &cs, NULL);
     change_set_free(&cs);
     return err;
@@ -167,10 +244,13 @@ static const char *dev_rules(const char *name, chain_config *out) {
 }
 
 const char *node_dev_init(node *n) {
-    const char *why = dev_rules(n->cfg.dev_hardfork, &n->chain);
+    chain_genesis gen;
+    const char *why = n->cfg.dev_genesis ? read_genesis(n, &gen) : dev_rules(n->cfg.dev_hardfork, &n->chain);
     if (why) return why;
-    n->chain.max_code_size = n->cfg.dev_max_code_size;
-    n->chain.chain_id = n->cfg.dev_chain_id;
+    if (!n->cfg.dev_genesis) {
+        n->chain.max_code_size = n->cfg.dev_max_code_size;
+        n->chain.chain_id = n->cfg.dev_chain_id;
+    }
     node_dev *d = calloc(1, sizeof *d);
     if (!d) abort();
     n->dev = d;
@@ -187,25 +267,33 @@ const char *node_dev_init(node *n) {
     d->keys = calloc(d->n_accounts, sizeof *d->keys);
     if (!d->addrs || !d->keys) abort();
     const char *mnemonic = n->cfg.dev_mnemonic ? n->cfg.dev_mnemonic : DEV_MNEMONIC;
-    for (unsigned i = 0; i < d->n_accounts; i++)
-        if (!hd_account(mnemonic, NULL, i, d->keys[i], &d->addrs[i])) return "cannot derive the dev accounts";
-    /* an existing dev store is reopened as it is */
+    const char *err = NULL;
+    for (unsigned i = 0; i < d->n_accounts && !err; i++)
+        if (!hd_account(mnemonic, NULL, i, d->keys[i], &d->addrs[i])) err = "cannot derive the dev accounts";
+    /* an existing dev store is reopened as it is; a genesis file's must be
+     * the one it holds */
     db_snapshot *s;
-    const char *err = db_snapshot_open(n->db, 1, &s);
-    if (err) return err;
     uint64_t head;
     bytes32 hash;
-    bool empty = db_head(s, &head, &hash) != NULL;
-    db_snapshot_close(s);
-    if (empty && (err = node_dev_genesis(n))) return err;
-    if ((err = db_snapshot_open(n->db, 1, &s))) return err;
+    bool empty = false;
+    if (!err && !(err = db_snapshot_open(n->db, 1, &s))) {
+        empty = db_head(s, &head, &hash) != NULL;
+        db_snapshot_close(s);
+    }
+    if (!err && n->cfg.dev_genesis) err = file_genesis(n, &gen);
+    else if (!err && empty) err = builtin_genesis(n);
+    if (n->cfg.dev_genesis) chain_genesis_free(&gen);
+    if (err || (err = db_snapshot_open(n->db, 1, &s))) return err;
     err = db_head(s, &head, &hash);
     /* a store made before keeps its own configuration; rules asked for
      * that differ from it are refused rather than ignored */
     fork_id asked = chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, !n->chain.clique);
     if (!err && !empty) err = chain_config_load(s, &n->chain);
+    block_header g0;
+    if (!err) err = genesis_header(s, &g0);
     db_snapshot_close(s);
     if (err) return err;
+    d->genesis_coinbase = d->coinbase = g0.coinbase;
     if (!empty && n->cfg.dev_hardfork && chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, !n->chain.clique) != asked)
         return "the datadir's dev chain has other rules than --dev.hardfork names (leave the flag out, or use a new "
                "datadir)";

@@ -43,7 +43,8 @@ struct node_dev {
     unsigned period_s;         /* interval mining (--dev.period, evm_setIntervalMining); 0: none */
     bool has_ts_interval;      /* anvil_setBlockTimestampInterval: each block this many */
     uint64_t ts_interval;      /* seconds after its parent */
-    address coinbase;          /* of mined blocks (anvil_setCoinbase; zero as anvil's) */
+    address coinbase;          /* of mined blocks (anvil_setCoinbase) */
+    address genesis_coinbase;  /* block 0's (zero, as anvil's, unless a genesis file says) */
     uint64_t gas_limit;        /* of the next blocks (evm_setBlockGasLimit); 0: the parent's */
     bool has_next_base_fee;    /* anvil_setNextBlockBaseFeePerGas, for one block */
     u256 next_base_fee;

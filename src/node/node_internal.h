@@ -415,8 +415,8 @@ void node_writer_stop(node *n);
 
 /* ---- Dev mode ---------------------------------------------------------------------- */
 
-/* Creates the dev chain's genesis in an empty store (writer not running). */
-const char *node_dev_genesis(node *n);
+/* Sets up dev mode, creating the dev chain's genesis in an empty store
+ * (writer not running). */
 const char *node_dev_init(node *n);
 void node_dev_free(node *n);
 /* Dev-mode mining on the writer thread: with automine, blocks of one

@@ -586,7 +586,7 @@ static const char *reset_chain(node *n, void *arg) {
     d->time_offset = 0;
     d->has_next_time = false;
     d->has_next_base_fee = false;
-    d->coinbase = (address){0};
+    d->coinbase = d->genesis_coinbase;
     d->gas_limit = 0;
     d->has_ts_interval = false;
     node_dev_new_instance(d);
