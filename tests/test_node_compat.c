@@ -1038,6 +1038,7 @@ TEST(node_dev_genesis_file) {
     cfg.dev_hardfork = "london";
     cfg.dev_gas_limit = 12345678;
     cfg.dev_base_fee = 5000000000ULL;
+    cfg.dev_base_fee_set = true;
     CHECK(open_genesis(&t, cfg, file) == NULL);
     if (t.n) {
         CHECK(test_result_is(&t, "eth_chainId", "[]", "\"0x4d\""));

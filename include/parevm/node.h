@@ -50,7 +50,9 @@ typedef struct {
     u256 dev_balance;           /* each account's; zero: 10,000 ether */
     bool dev_no_mining;         /* neither automine nor interval mining at start */
     bool dev_auto_impersonate;  /* any address may send (anvil_autoImpersonateAccount) */
-    uint64_t dev_base_fee;      /* the genesis base fee from London on; 0: 1 gwei */
+    bool dev_base_fee_set;      /* dev_base_fee given; otherwise 1 gwei */
+    uint64_t dev_base_fee;      /* the genesis base fee from London on; 0 stays 0 while
+                                   blocks use at most half their gas (EIP-1559) */
     uint32_t dev_max_code_size; /* the chain's contract size limit (chain_config's
                                    max_code_size); 0: EIP-170's */
     /* A geth genesis (anvil's --init; borrowed for node_open's call): the
@@ -59,7 +61,7 @@ typedef struct {
      * does not name them. The dev_ settings above that are set win over the
      * file: dev_chain_id, dev_hardfork (its rules replace the schedule),
      * dev_genesis_time, dev_gas_limit (the file's, else 30,000,000) and
-     * dev_base_fee. The chain must be merged at genesis (terminal total
+     * dev_base_fee (with dev_base_fee_set). The chain must be merged at genesis (terminal total
      * difficulty 0) or have no terminal total difficulty (then it is sealed
      * as clique). On a store made before, the genesis must be the one that
      * store holds. */

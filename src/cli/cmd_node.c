@@ -47,7 +47,8 @@ static void usage(FILE *f) {
             "  --dev.balance ETH    each dev account's balance in ether (default 10000)\n"
             "  --dev.mnemonic WORDS the BIP-39 phrase of the dev accounts (default: the test mnemonic)\n"
             "  --dev.no-mining      no block until evm_mine (or evm_setAutomine / evm_setIntervalMining)\n"
-            "  --dev.base-fee WEI   the genesis base fee (default 1 gwei; London on)\n"
+            "  --dev.base-fee WEI   the genesis base fee (default 1 gwei; London on; 0 stays 0 while blocks\n"
+            "                       use at most half their gas)\n"
             "  --dev.auto-impersonate  any address may send (eth_sendTransaction unsigned)\n"
             "  --dev.code-size-limit BYTES  the largest contract code (EIP-170: 24576), init code twice\n"
             "                       that; --dev.no-code-size-limit: none (used when the store is created)\n"
@@ -201,7 +202,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;
-        else if (!strcmp(a, "--dev.base-fee")) ok = num(v, UINT64_MAX, &x) && x, cfg.dev_base_fee = x;
+        else if (!strcmp(a, "--dev.base-fee")) ok = num(v, UINT64_MAX, &x), cfg.dev_base_fee = x, cfg.dev_base_fee_set = true;
         else if (!strcmp(a, "--dev.code-size-limit"))
             ok = num(v, UINT32_MAX - 1, &x) && x, cfg.dev_max_code_size = (uint32_t)x;
         else if (!strcmp(a, "--dev.no-code-size-limit")) cfg.dev_max_code_size = EVM_NO_CODE_SIZE_LIMIT, takes = false;

@@ -123,7 +123,7 @@ static const char *builtin_genesis(node *n) {
     h.gas_limit = n->cfg.dev_gas_limit;
     h.timestamp = time0;
     h.has_base_fee = fork >= FORK_LONDON;
-    h.base_fee = u256_from_u64(n->cfg.dev_base_fee ? n->cfg.dev_base_fee : INITIAL_BASE_FEE);
+    h.base_fee = u256_from_u64(n->cfg.dev_base_fee_set ? n->cfg.dev_base_fee : INITIAL_BASE_FEE);
     h.has_withdrawals_root = fork >= FORK_SHANGHAI;
     h.withdrawals_root = EMPTY_TRIE_ROOT;
     h.has_blob_gas = h.has_beacon_root = fork >= FORK_CANCUN;
@@ -174,7 +174,7 @@ static const char *read_genesis(node *n, chain_genesis *g) {
     if (n->cfg.dev_genesis_time) g->timestamp = n->cfg.dev_genesis_time;
     if (n->cfg.dev_gas_limit) g->gas_limit = n->cfg.dev_gas_limit;
     else if (!g->gas_limit) g->gas_limit = 30000000;
-    if (n->cfg.dev_base_fee) g->has_base_fee = true, g->base_fee = u256_from_u64(n->cfg.dev_base_fee);
+    if (n->cfg.dev_base_fee_set) g->has_base_fee = true, g->base_fee = u256_from_u64(n->cfg.dev_base_fee);
     g->config.max_code_size = n->cfg.dev_max_code_size;
     n->chain = g->config;
     return NULL;

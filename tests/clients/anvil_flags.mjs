@@ -10,7 +10,8 @@
 // deployments and transactions either node accepts or refuses; then
 // --init with a geth genesis file (and --chain-id over the file's): the
 // chain id, the allocation over the dev accounts, the genesis block's
-// timestamp, base fee and miner, the coinbase of mined blocks.
+// timestamp, base fee and miner, the coinbase of mined blocks; then
+// --base-fee 0: the fees a transfer pays, with and without fee fields.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,4 +176,27 @@ run(async () => {
     await A.stop();
   }
   rmSync(dir, { recursive: true, force: true });
+
+  // 5. --base-fee 0: blocks without a base fee while at most half full
+  P = await startParevm(opt.parevm, ['--base-fee', '0']);
+  A = await startAnvil(opt.tools, ['--base-fee', '0']);
+  both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+  const [from0, to0] = await rpc(P.url, 'eth_accounts', []);
+  for (const fees of [{}, { maxFeePerGas: '0x0', maxPriorityFeePerGas: '0x0' }, { gasPrice: '0x0' }]) {
+    const what = `--base-fee 0, ${JSON.stringify(fees)}`;
+    const [gp, ga] = await both('eth_gasPrice');
+    eq(gp, ga, `${what}: eth_gasPrice`);
+    const [hp, ha] = await both('eth_sendTransaction', [{ from: from0, to: to0, value: '0x1', ...fees }]);
+    const [tp, ta] = await Promise.all([rpc(P.url, 'eth_getTransactionByHash', [hp]), rpc(A.url, 'eth_getTransactionByHash', [ha])]);
+    for (const f of ['type', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'gas']) eq(tp[f], ta[f], `${what}: the transaction's ${f}`);
+    const [rp, ra] = await Promise.all([rpc(P.url, 'eth_getTransactionReceipt', [hp]), rpc(A.url, 'eth_getTransactionReceipt', [ha])]);
+    eq(rp.effectiveGasPrice, ra.effectiveGasPrice, `${what}: effectiveGasPrice`);
+    const [bp, ba] = await both('eth_getBlockByNumber', ['latest', false]);
+    eq(bp.baseFeePerGas, '0x0', `${what}: the block's base fee`);
+    eq(bp.baseFeePerGas, ba.baseFeePerGas, `${what}: the block's base fee on both`);
+    const [xp, xa] = await both('eth_getBalance', [from0, 'latest']);
+    eq(xp, xa, `${what}: the sender's balance`);
+  }
+  await stopParevm(P);
+  await A.stop();
 });
