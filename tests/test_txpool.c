@@ -321,9 +321,9 @@ static int sender_index(const address *a) {
     return -1;
 }
 
-static order drain(txpool *p, const u256 *base_fee, int skip_sender) {
+static order drain_in(txpool *p, const u256 *base_fee, int skip_sender, txpool_order by) {
     order o = {0};
-    txpool_best *it = txpool_best_new(p, base_fee, NULL);
+    txpool_best *it = txpool_best_new(p, base_fee, NULL, by);
     const txpool_tx *t;
     while ((t = txpool_best_next(it)) && o.n < 16) {
         int who = sender_index(&t->tx.sender);
@@ -336,6 +336,10 @@ static order drain(txpool *p, const u256 *base_fee, int skip_sender) {
     }
     txpool_best_free(it);
     return o;
+}
+
+static order drain(txpool *p, const u256 *base_fee, int skip_sender) {
+    return drain_in(p, base_fee, skip_sender, TXPOOL_BY_TIP);
 }
 
 TEST(best_transactions_in_block_order) {
@@ -367,6 +371,18 @@ TEST(best_transactions_in_block_order) {
     o = drain(p, &base, -1);
     CHECK_EQ_U64(o.n, 4);
     CHECK(o.senders[0] == 1 && o.senders[1] == 2 && o.senders[2] == 0 && o.senders[3] == 0);
+    /* by arrival (anvil's --order fifo): sender 0's two first, then 1, 2
+     * and 3, whatever they pay; the fee caps still count */
+    base = u256_from_u64(GWEI);
+    o = drain_in(p, &base, -1, TXPOOL_BY_ARRIVAL);
+    static const int fifo_s[] = {0, 0, 1, 2, 3};
+    static const uint64_t fifo_n[] = {0, 1, 0, 0, 0};
+    CHECK_EQ_U64(o.n, 5);
+    for (int i = 0; i < 5 && i < o.n; i++) CHECK(o.senders[i] == fifo_s[i] && o.nonces[i] == fifo_n[i]);
+    base = u256_from_u64(60 * GWEI);
+    o = drain_in(p, &base, -1, TXPOOL_BY_ARRIVAL);
+    CHECK_EQ_U64(o.n, 4);
+    CHECK(o.senders[0] == 0 && o.senders[1] == 0 && o.senders[2] == 1 && o.senders[3] == 2);
     /* the content view lists pending and queued */
     size_t pend, queue;
     counts(p, &pend, &queue);
@@ -446,7 +462,7 @@ static void *builder(void *p) {
     builder_arg *b = p;
     u256 base = u256_from_u64(GWEI);
     while (!atomic_load(&b->stop) || b->rounds == 0) {
-        txpool_best *it = txpool_best_new(b->p, &base, NULL);
+        txpool_best *it = txpool_best_new(b->p, &base, NULL, TXPOOL_BY_TIP);
         uint64_t last_nonce[N_KEYS];
         memset(last_nonce, 0xff, sizeof last_nonce);
         const txpool_tx *t;

@@ -138,13 +138,19 @@ void txpool_each(txpool *p, const address *sender, txpool_visit_fn fn, void *arg
 
 /* ---- Best transactions for a block ------------------------------------------------ */
 
-/* A snapshot of the pending transactions in block order: the highest
- * effective tip at base_fee first (ties: earlier arrival), each sender's in
- * nonce order. A transaction whose fee cap is below base_fee, or whose blob
- * fee cap is below blob_base_fee (ignored when NULL), is left out with the
- * rest of its sender's. The pool may change meanwhile. */
+/* The order of a block's transactions across senders. */
+typedef enum {
+    TXPOOL_BY_TIP,     /* the highest effective tip first, ties by arrival */
+    TXPOOL_BY_ARRIVAL, /* the earliest arrival first (anvil's --order fifo) */
+} txpool_order;
+
+/* A snapshot of the pending transactions in block order, each sender's in
+ * nonce order (so by arrival, a sender's next transaction counts with its
+ * own arrival). A transaction whose fee cap is below base_fee, or whose
+ * blob fee cap is below blob_base_fee (ignored when NULL), is left out with
+ * the rest of its sender's. The pool may change meanwhile. */
 typedef struct txpool_best txpool_best;
-txpool_best *txpool_best_new(txpool *p, const u256 *base_fee, const u256 *blob_base_fee);
+txpool_best *txpool_best_new(txpool *p, const u256 *base_fee, const u256 *blob_base_fee, txpool_order order);
 /* The next transaction, or NULL; valid until txpool_best_free. */
 const txpool_tx *txpool_best_next(txpool_best *it);
 /* The last transaction returned could not be included: skip the rest of

@@ -22,7 +22,7 @@ static void usage(FILE *f) {
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
             "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
             "                   [--dev.base-fee WEI] [--dev.auto-impersonate] [--dev.code-size-limit BYTES]\n"
-            "                   [--dev.no-code-size-limit] [--dev.genesis FILE]\n"
+            "                   [--dev.no-code-size-limit] [--dev.genesis FILE] [--dev.order fees|fifo]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -55,10 +55,11 @@ static void usage(FILE *f) {
             "  --dev.genesis FILE   a geth genesis (as parevm init reads) instead of the built-in chain: its\n"
             "                       config (rules, chain id), alloc and header fields, the dev accounts added;\n"
             "                       the --dev. settings given win over the file's\n"
+            "  --dev.order fees|fifo  blocks take the pool's transactions by tip (default) or by arrival\n"
             "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
             "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
-            "  --disable-code-size-limit, --init\n");
+            "  --disable-code-size-limit, --init, --order\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -145,6 +146,7 @@ static const char *anvil_name(const char *a) {
         {"--auto-impersonate", "--dev.auto-impersonate"}, {"--block-base-fee-per-gas", "--dev.base-fee"},
         {"--base-fee", "--dev.base-fee"}, {"--code-size-limit", "--dev.code-size-limit"},
         {"--disable-code-size-limit", "--dev.no-code-size-limit"}, {"--init", "--dev.genesis"},
+        {"--order", "--dev.order"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -209,6 +211,8 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.balance")) ok = ether(v, &cfg.dev_balance);
         else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v;
         else if (!strcmp(a, "--dev.genesis")) ok = v != NULL, genesis_file = v;
+        else if (!strcmp(a, "--dev.order"))
+            ok = v && (!strcmp(v, "fees") || !strcmp(v, "fifo")), cfg.dev_order_fifo = ok && !strcmp(v, "fifo");
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;

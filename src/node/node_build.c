@@ -80,7 +80,8 @@ static size_t select_txs(node *n, const node_build_attrs *a, block *b, const txp
                          const blob_params *bp) {
     const block_header *h = &b->header;
     u256 blob_fee = fork >= FORK_CANCUN ? blob_base_fee(h->excess_blob_gas, bp->update_fraction) : U256_ZERO;
-    txpool_best *it = txpool_best_new(n->pool, &h->base_fee, fork >= FORK_CANCUN ? &blob_fee : NULL);
+    txpool_best *it = txpool_best_new(n->pool, &h->base_fee, fork >= FORK_CANCUN ? &blob_fee : NULL,
+                                      a->by_arrival ? TXPOOL_BY_ARRIVAL : TXPOOL_BY_TIP);
     size_t added = 0;
     const txpool_tx *t;
     while ((t = txpool_best_next(it))) {

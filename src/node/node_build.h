@@ -20,6 +20,8 @@ typedef struct {
                                    (dev mode's anvil_setNextBlockBaseFeePerGas) */
     u256 base_fee;
     size_t max_txs;             /* 0: as many as fit */
+    bool by_arrival;            /* the pool's transactions by arrival, not by tip
+                                   (dev mode's --dev.order fifo) */
     bool empty;                 /* no transactions from the pool */
     /* Engine API payloads: blob transactions only with a sidecar of the
      * fork's wrapper version (their pool entries kept in node_built.src),

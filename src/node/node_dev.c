@@ -582,6 +582,7 @@ static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_t
     node_dev *d = n->dev;
     pthread_mutex_lock(&d->mu);
     a->coinbase = d->coinbase;
+    a->by_arrival = n->cfg.dev_order_fifo;
     a->gas_limit = d->gas_limit;
     a->has_base_fee = d->has_next_base_fee;
     a->base_fee = d->next_base_fee;

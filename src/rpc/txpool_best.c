@@ -1,5 +1,6 @@
 /* Block order over a snapshot of the pool's pending transactions: a max-heap
- * of senders keyed by the effective tip of each sender's next transaction,
+ * of senders keyed by the effective tip (or the arrival) of each sender's
+ * next transaction,
  * so a sender's transactions come out in nonce order and the block gets the
  * best-paying transaction available at every step. */
 #include <stdlib.h>
@@ -19,6 +20,7 @@ struct txpool_best {
     size_t n_heap;
     u256 base_fee, blob_base_fee;
     bool check_blob;
+    txpool_order order;
     bool advance;     /* the top lane's transaction was handed out */
 };
 
@@ -31,10 +33,11 @@ static bool lane_ready(txpool_best *it, lane *l) {
     return txpool_effective_tip(tx, &it->base_fee, &l->tip);
 }
 
-/* Whether lane a goes before lane b: higher tip, then earlier arrival. */
+/* Whether lane a goes before lane b: higher tip (unless by arrival), then
+ * earlier arrival. */
 static bool before(const txpool_best *it, size_t a, size_t b) {
     const lane *x = &it->lanes[a], *y = &it->lanes[b];
-    int c = u256_cmp(&x->tip, &y->tip);
+    int c = it->order == TXPOOL_BY_TIP ? u256_cmp(&x->tip, &y->tip) : 0;
     if (c) return c > 0;
     return x->txs[x->pos]->seq < y->txs[y->pos]->seq;
 }
@@ -77,10 +80,11 @@ static void snapshot(txpool *p, txpool_best *it) {
     txpool_unlock(p);
 }
 
-txpool_best *txpool_best_new(txpool *p, const u256 *base_fee, const u256 *blob_base_fee) {
+txpool_best *txpool_best_new(txpool *p, const u256 *base_fee, const u256 *blob_base_fee, txpool_order order) {
     txpool_best *it = calloc(1, sizeof *it);
     if (!it) abort();
     it->base_fee = *base_fee;
+    it->order = order;
     if (blob_base_fee) {
         it->blob_base_fee = *blob_base_fee;
         it->check_blob = true;

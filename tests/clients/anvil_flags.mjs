@@ -11,7 +11,8 @@
 // --init with a geth genesis file (and --chain-id over the file's): the
 // chain id, the allocation over the dev accounts, the genesis block's
 // timestamp, base fee and miner, the coinbase of mined blocks; then
-// --base-fee 0: the fees a transfer pays, with and without fee fields.
+// --base-fee 0: the fees a transfer pays, with and without fee fields;
+// --order fees|fifo: the order of a mined block's transactions.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,4 +200,28 @@ run(async () => {
   }
   await stopParevm(P);
   await A.stop();
+
+  // 6. --order: by tip (fees, the default) or by arrival (fifo)
+  for (const order of ['fees', 'fifo']) {
+    const flags = ['--no-mining', '--order', order];
+    P = await startParevm(opt.parevm, flags);
+    A = await startAnvil(opt.tools, flags);
+    both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+    const accts = (await rpc(P.url, 'eth_accounts', [])).slice(0, 4);
+    // gwei, in arrival order; the fee caps rank as the tips do (anvil ranks
+    // by fee cap, parevm by effective tip, as geth's miner does)
+    const tips = [1, 3, 2, 5];
+    const gwei = (x) => '0x' + (BigInt(x) * 10n ** 9n).toString(16);
+    for (let i = 0; i < accts.length; i++) {
+      await both('eth_sendTransaction', [{ from: accts[i], to: accts[0], value: '0x1', gas: '0x5208',
+        maxFeePerGas: gwei(100 + tips[i]), maxPriorityFeePerGas: gwei(tips[i]) }]);
+    }
+    await both('evm_mine', []);
+    const [bp, ba] = await both('eth_getBlockByNumber', ['0x1', true]);
+    const senders = (b) => (b ? b.transactions.map((t) => accts.indexOf(t.from)) : []);
+    eq(senders(bp), senders(ba), `--order ${order}: the block's senders in the same order on both`);
+    eq(senders(bp), order === 'fifo' ? [0, 1, 2, 3] : [3, 1, 2, 0], `--order ${order}: the block's senders`);
+    await stopParevm(P);
+    await A.stop();
+  }
 });
