@@ -63,10 +63,10 @@ typedef struct {
      * does not name them. The dev_ settings above that are set win over the
      * file: dev_chain_id, dev_hardfork (its rules replace the schedule),
      * dev_genesis_time, dev_gas_limit (the file's, else 30,000,000) and
-     * dev_base_fee (with dev_base_fee_set). The chain must be merged at genesis (terminal total
-     * difficulty 0) or have no terminal total difficulty (then it is sealed
-     * as clique). On a store made before, the genesis must be the one that
-     * store holds. */
+     * dev_base_fee (with dev_base_fee_set). The chain must be merged at
+     * genesis (terminal total difficulty 0) or have no terminal total
+     * difficulty (then it is sealed as clique). On a store made before, the
+     * genesis must be the one that store holds. */
     const struct json_t *dev_genesis;
     /* limits of the methods */
     uint64_t gas_cap;           /* eth_call / eth_estimateGas gas; 0: 50,000,000 */

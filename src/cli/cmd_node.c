@@ -153,7 +153,6 @@ static const char *anvil_name(const char *a) {
     return a;
 }
 
-/* A whole number of ether (anvil's --balance) as wei. */
 /* The genesis file of --dev.genesis, parsed and checked (with the reason
  * printed here, as node_open gives none), or NULL. */
 static json_t *read_genesis(const char *path) {
@@ -174,6 +173,7 @@ static json_t *read_genesis(const char *path) {
     return NULL;
 }
 
+/* A whole number of ether (anvil's --balance) as wei. */
 static bool ether(const char *v, u256 *out) {
     unsigned long long x;
     if (!num(v, UINT64_MAX, &x)) return false;
