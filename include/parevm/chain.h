@@ -169,6 +169,11 @@ u256 chain_nephew_reward(fork_id fork);
  * extra data "dao-hard-fork". */
 const address *chain_dao_accounts(size_t *n);
 extern const address CHAIN_DAO_REFUND_CONTRACT;
+#define CHAIN_DAO_EXTRA "dao-hard-fork"
+/* Whether block number's header must carry CHAIN_DAO_EXTRA. */
+static inline bool chain_in_dao_extra_range(const chain_config *c, uint64_t number) {
+    return chain_reached(c->dao, number) && number - c->dao < 10;
+}
 
 /* ---- Header validation (src/chain/validate.c) ---- */
 

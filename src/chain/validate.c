@@ -14,9 +14,6 @@
 #define BASE_FEE_MAX_CHANGE_DENOMINATOR 8
 #define INITIAL_BASE_FEE 1000000000ULL
 #define MAX_EXTRA_DATA 32
-#define DAO_EXTRA_RANGE 10
-
-static const uint8_t DAO_EXTRA[] = "dao-hard-fork";
 
 /* ---- EIP-1559 base fee ------------------------------------------------- */
 
@@ -153,10 +150,6 @@ static const char *check_blob_gas(const chain_config *cfg, const block_header *p
     return NULL;
 }
 
-static bool in_dao_range(const chain_config *cfg, uint64_t n) {
-    return chain_reached(cfg->dao, n) && n - cfg->dao < DAO_EXTRA_RANGE;
-}
-
 const char *header_validate(const chain_config *cfg, const block_header *parent,
                             const block_header *h, bool merged) {
     fork_id f = chain_fork_at(cfg, h->number, h->timestamp, merged);
@@ -177,8 +170,8 @@ const char *header_validate(const chain_config *cfg, const block_header *parent,
     }
     if ((why = check_consensus(cfg, parent, h, f >= FORK_PARIS))) return why;
     if ((why = check_blob_gas(cfg, parent, h, f))) return why;
-    if (in_dao_range(cfg, h->number) &&
-        (h->extra_len != sizeof DAO_EXTRA - 1 || memcmp(h->extra_data, DAO_EXTRA, h->extra_len)))
+    if (chain_in_dao_extra_range(cfg, h->number) &&
+        (h->extra_len != strlen(CHAIN_DAO_EXTRA) || memcmp(h->extra_data, CHAIN_DAO_EXTRA, h->extra_len)))
         return "extra data is not \"dao-hard-fork\" in the DAO fork range";
     return NULL;
 }

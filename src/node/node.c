@@ -114,7 +114,7 @@ void node_executor_put(node *n, executor *ex) {
 /* The pool's view of the next block after head h. */
 txpool_env node_pool_env(const node *n, const block_header *h) {
     txpool_env env = {0};
-    uint64_t time = h->timestamp + 1;
+    uint64_t time = node_next_time(n, h);
     block_header next = {.number = h->number + 1, .timestamp = time};
     bool merged = node_merged(n, h) || chain_reached(n->chain.paris_block, next.number);
     env.fork = chain_fork_at(&n->chain, next.number, time, merged);

@@ -154,10 +154,21 @@ static const char *start_header(node *n, const block_header *parent, const node_
     h->coinbase = a->coinbase;
     h->number = parent->number + 1;
     h->gas_limit = a->gas_limit ? a->gas_limit : parent->gas_limit;
+    /* London's first block (EIP-1559): the limit doubles, so that the gas
+     * target is the limit before it, and header validation measures the
+     * change from twice the parent's */
+    if (!a->gas_limit && h->number > 0 && chain_is_at(n->chain.london, h->number))
+        h->gas_limit = parent->gas_limit <= INT64_MAX / 2 ? parent->gas_limit * 2 : INT64_MAX;
     h->timestamp = a->timestamp;
     h->mix_hash = a->prev_randao;
     h->extra_len = a->extra_len <= 32 ? a->extra_len : 32;
     if (h->extra_len) memcpy(h->extra_data, a->extra, h->extra_len);
+    /* the DAO fork's first ten blocks say so (a chain whose genesis file
+     * schedules it) */
+    if (!a->extra_len && chain_in_dao_extra_range(&n->chain, h->number)) {
+        h->extra_len = strlen(CHAIN_DAO_EXTRA);
+        memcpy(h->extra_data, CHAIN_DAO_EXTRA, h->extra_len);
+    }
     if (h->timestamp <= parent->timestamp) return "timestamp must be after the parent's";
     bool merged = node_merged(n, parent) || chain_reached(n->chain.paris_block, h->number) ||
                   (n->chain.has_ttd && u256_is_zero(&parent->difficulty));

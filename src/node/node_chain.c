@@ -204,6 +204,27 @@ void node_next_fees(const node *n, const block_header *parent, uint64_t time, u2
     }
 }
 
+uint64_t node_next_time(const node *n, const block_header *parent) {
+    return n->dev ? node_dev_next_time(n->dev, parent->timestamp) : parent->timestamp + 1;
+}
+
+block_header node_next_header(const node *n, const block_header *parent) {
+    block_header h = *parent;
+    h.parent_hash = parent->hash;
+    h.number = parent->number + 1;
+    h.timestamp = node_next_time(n, parent);
+    bool merged = node_merged(n, parent) || chain_reached(n->chain.paris_block, h.number) ||
+                  (n->chain.has_ttd && u256_is_zero(&parent->difficulty));
+    if (merged) h.difficulty = U256_ZERO;
+    fork_id fork = chain_fork_at(&n->chain, h.number, h.timestamp, merged);
+    u256 blob_fee;
+    node_next_fees(n, parent, h.timestamp, &h.base_fee, &h.excess_blob_gas, &blob_fee);
+    h.has_base_fee = fork >= FORK_LONDON;
+    h.has_blob_gas = fork >= FORK_CANCUN;
+    h.blob_gas_used = 0;
+    return h;
+}
+
 /* ---- Loading -------------------------------------------------------------------------- */
 
 void node_block_free(node_block *b) {

@@ -345,6 +345,13 @@ static uint64_t next_timestamp(node_dev *d, uint64_t parent_time) {
     return t;
 }
 
+uint64_t node_dev_next_time(node_dev *d, uint64_t parent_time) {
+    pthread_mutex_lock(&d->mu);
+    uint64_t t = next_timestamp_locked(d, parent_time, false);
+    pthread_mutex_unlock(&d->mu);
+    return t;
+}
+
 uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t) {
     pthread_mutex_lock(&d->mu);
     uint64_t before = next_timestamp_locked(d, parent_time, false);

@@ -301,6 +301,13 @@ bool node_suggest_tip(node_read *r, u256 *out, rpc_error *err);
  * whose timestamp is time. */
 void node_next_fees(const node *n, const block_header *parent, uint64_t time, u256 *base_fee,
                     uint64_t *excess_blob_gas, u256 *blob_base_fee);
+/* The timestamp the child of parent gets if built now: in dev mode the dev
+ * clock's (node_dev_next_time), else the parent's + 1. */
+uint64_t node_next_time(const node *n, const block_header *parent);
+/* The child of parent as far as its rules and fees go (number, timestamp
+ * by node_next_time, difficulty zero after the Merge, base fee, blob gas
+ * fields; the rest parent's): what a transaction sent now runs in. */
+block_header node_next_header(const node *n, const block_header *parent);
 
 /* ---- JSON of chain objects (execution-apis, field for field as geth) ----------------- */
 
@@ -418,6 +425,9 @@ void node_writer_stop(node *n);
 /* Sets up dev mode, creating the dev chain's genesis in an empty store
  * (writer not running). */
 const char *node_dev_init(node *n);
+/* The timestamp dev mode would give the child of a block of parent_time
+ * now (a pinned one, the interval, or the clock), without using it up. */
+uint64_t node_dev_next_time(node_dev *d, uint64_t parent_time);
 void node_dev_free(node *n);
 /* Dev-mode mining on the writer thread: with automine, blocks of one
  * transaction until the pool has none pending; called when kicked and every
