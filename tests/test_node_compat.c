@@ -1083,3 +1083,48 @@ TEST(node_dev_genesis_file) {
         test_remove_tree(t.path);
     }
 }
+
+/* "pending" is the latest state in the next block's context, as anvil and
+ * reth run calls: its number and rules. On a chain whose London comes at
+ * block 2, with block 1 the head: a call with EIP-1559 fees is refused on
+ * the latest block and sees London's initial base fee on the pending one;
+ * a transaction sent without a type is filled for the next block (type 2),
+ * which doubles the gas limit (EIP-1559's fork block). */
+TEST(node_dev_pending_is_next_block) {
+    const char *file = "{\"config\":{\"chainId\":1337,\"homesteadBlock\":0,\"eip150Block\":0,\"eip155Block\":0,"
+                       "\"eip158Block\":0,\"byzantiumBlock\":0,\"constantinopleBlock\":0,\"petersburgBlock\":0,"
+                       "\"istanbulBlock\":0,\"berlinBlock\":0,\"londonBlock\":2},\"gasLimit\":\"0x1c9c380\"}";
+    test_node t;
+    memset(&t, 0, sizeof t);
+    strcpy(t.path, "/tmp/parevm-node-test-XXXXXX");
+    if (!mkdtemp(t.path)) abort();
+    CHECK(open_genesis(&t, test_node_config(&t), file) == NULL);
+    if (!t.n) {
+        test_remove_tree(t.path);
+        return;
+    }
+    json_t *m = test_ok(&t, "evm_mine", "[]");
+    json_decref(m);
+    /* NUMBER; BASEFEE (with fees, so that the call sees the block's) */
+    CHECK(test_result_is(&t, "eth_call", "[{\"data\":\"0x4360005260206000f3\"},\"latest\"]",
+                         "\"0x0000000000000000000000000000000000000000000000000000000000000001\""));
+    CHECK(test_result_is(&t, "eth_call", "[{\"data\":\"0x4360005260206000f3\"},\"pending\"]",
+                         "\"0x0000000000000000000000000000000000000000000000000000000000000002\""));
+    const char *basefee = "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"data\":\"0x4860005260206000f3\","
+                          "\"gas\":\"0x10000\",\"maxFeePerGas\":\"0x77359400\"},\"%s\"]";
+    char p[256];
+    snprintf(p, sizeof p, basefee, "latest");
+    CHECK(test_err(&t, "eth_call", p, NULL, 0) != 0);
+    snprintf(p, sizeof p, basefee, "pending");
+    CHECK(test_result_is(&t, "eth_call", p, "\"0x000000000000000000000000000000000000000000000000000000003b9aca00\""));
+    CHECK_EQ_U64(sent_gas(&t, "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                              "\"to\":\"0x00000000000000000000000000000000000000b1\"}]"),
+                 21000);
+    json_t *tx = test_ok(&t, "eth_getTransactionByBlockNumberAndIndex", "[\"0x2\",\"0x0\"]");
+    CHECK(tx && !strcmp(test_str(tx, "type"), "0x2"));
+    json_t *b2 = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]");
+    CHECK(b2 && !strcmp(test_str(b2, "baseFeePerGas"), "0x3b9aca00") && !strcmp(test_str(b2, "gasLimit"), "0x3938700"));
+    json_decref(tx);
+    json_decref(b2);
+    test_node_close(&t);
+}

@@ -17,11 +17,17 @@ typedef struct {
 } node_call;
 
 /* Opens the state named by params[block_arg] (absent: latest) with the
- * state overrides ov and block overrides bo (both may be NULL). On failure
- * err is filled and nothing is left open. */
+ * state overrides ov and block overrides bo (both may be NULL). "pending"
+ * is the latest state in the next block's context (node_call_next_block),
+ * as anvil and reth run it. On failure err is filled and nothing is left
+ * open. */
 bool node_call_begin(node *n, node_read *r, const json_t *params, size_t block_arg, const rpc_state_override *ov,
                      const rpc_block_override *bo, node_call *c, rpc_error *err);
 void node_call_end(node_call *c);
+/* Makes c run in the context of the block after its state's
+ * (node_next_header: number + 1, the next timestamp, that block's rules,
+ * base fee and blob base fee), where a transaction sent now will run. */
+void node_call_next_block(node_call *c);
 /* The transaction a call object describes (borrowing its buffers: do not
  * tx_free it; free tx->auths after node_call_auths). The sender is a->from
  * (zero when absent), unsigned. Without a type, EIP-1559 fee fields, a gas

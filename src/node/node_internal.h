@@ -176,6 +176,8 @@ typedef struct {
     code_store *codes;
     uint64_t number;
     block_header header;       /* of the block whose state this is */
+    bool pending;              /* asked for as "pending": the latest state, which calls
+                                  run on in the next block's context (node_call) */
 } node_state;
 
 /* Opens the state after the block ref names (a missing block is -32000

@@ -147,7 +147,9 @@ bool node_state_open(node_read *r, const rpc_block_ref *ref, node_state *st, rpc
         if (ref->kind == RPC_BLOCK_HASH) return rpc_error_set(err, RPC_SERVER_ERROR, "header for hash not found");
         return rpc_error_set(err, RPC_SERVER_ERROR, "header not found");
     }
-    return node_state_at(r, number, &hash, st, err);
+    if (!node_state_at(r, number, &hash, st, err)) return false;
+    st->pending = ref->kind == RPC_BLOCK_PENDING;
+    return true;
 }
 
 bool node_state_arg(node_read *r, const json_t *params, size_t i, node_state *st, rpc_error *err) {

@@ -133,6 +133,7 @@ bool node_call_begin(node *n, node_read *r, const json_t *params, size_t block_a
     }
     block_rules rules = node_rules(n, &c->st.header);
     c->env = block_env_of(&c->st.header, &rules);
+    if (c->st.pending) node_call_next_block(c);
     if (bo) {
         if (bo->has_number) c->env.number = bo->number;
         if (bo->has_time) c->env.timestamp = bo->time;
@@ -145,6 +146,12 @@ bool node_call_begin(node *n, node_read *r, const json_t *params, size_t block_a
     }
     c->ex = node_executor_get(n);
     return true;
+}
+
+void node_call_next_block(node_call *c) {
+    block_header next = node_next_header(c->n, &c->st.header);
+    block_rules rules = node_rules(c->n, &next);
+    c->env = block_env_of(&next, &rules);
 }
 
 void node_call_end(node_call *c) {

@@ -722,9 +722,7 @@ bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_erro
         return false;
     }
     /* it runs in the next block, whose rules may be a later fork's */
-    block_header next = node_next_header(n, &c.st.header);
-    block_rules rules = node_rules(n, &next);
-    c.env = block_env_of(&next, &rules);
+    node_call_next_block(&c);
     txpool_env env = node_pool_env(n, &c.st.header);
     node_call_tx(a, n->chain.chain_id, env.fork, 0, tx);
     /* EIP-155 for legacy too, from Spurious Dragon on */
