@@ -52,6 +52,8 @@ typedef struct {
     bool dev_order_fifo;        /* blocks take the pool's transactions by arrival, not
                                    by tip (anvil's --order fifo) */
     bool dev_auto_impersonate;  /* any address may send (anvil_autoImpersonateAccount) */
+    bool dev_no_create2_deployer; /* no CREATE2 deployer at genesis (anvil's
+                                   --disable-default-create2-deployer) */
     bool dev_base_fee_set;      /* dev_base_fee given; otherwise 1 gwei */
     uint64_t dev_base_fee;      /* the genesis base fee from London on; 0 stays 0 while
                                    blocks use at most half their gas (EIP-1559) */

@@ -23,6 +23,7 @@ static void usage(FILE *f) {
             "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
             "                   [--dev.base-fee WEI] [--dev.auto-impersonate] [--dev.code-size-limit BYTES]\n"
             "                   [--dev.no-code-size-limit] [--dev.genesis FILE] [--dev.order fees|fifo]\n"
+            "                   [--dev.no-create2-deployer]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -56,10 +57,11 @@ static void usage(FILE *f) {
             "                       config (rules, chain id), alloc and header fields, the dev accounts added;\n"
             "                       the --dev. settings given win over the file's\n"
             "  --dev.order fees|fifo  blocks take the pool's transactions by tip (default) or by arrival\n"
+            "  --dev.no-create2-deployer  no CREATE2 deployer (0x4e59b448...) at genesis (anvil's is there)\n"
             "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
             "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
-            "  --disable-code-size-limit, --init, --order\n");
+            "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -146,7 +148,7 @@ static const char *anvil_name(const char *a) {
         {"--auto-impersonate", "--dev.auto-impersonate"}, {"--block-base-fee-per-gas", "--dev.base-fee"},
         {"--base-fee", "--dev.base-fee"}, {"--code-size-limit", "--dev.code-size-limit"},
         {"--disable-code-size-limit", "--dev.no-code-size-limit"}, {"--init", "--dev.genesis"},
-        {"--order", "--dev.order"},
+        {"--order", "--dev.order"}, {"--disable-default-create2-deployer", "--dev.no-create2-deployer"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -204,6 +206,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;
+        else if (!strcmp(a, "--dev.no-create2-deployer")) cfg.dev_no_create2_deployer = true, takes = false;
         else if (!strcmp(a, "--dev.base-fee")) ok = num(v, UINT64_MAX, &x), cfg.dev_base_fee = x, cfg.dev_base_fee_set = true;
         else if (!strcmp(a, "--dev.code-size-limit"))
             ok = num(v, UINT32_MAX - 1, &x) && x, cfg.dev_max_code_size = (uint32_t)x;

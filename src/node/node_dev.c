@@ -2,7 +2,7 @@
  * the one --dev.hardfork names, at genesis, sealed as clique, without
  * rewards, before the Merge; 30M gas, 1 gwei initial base fee, the
  * EIP-4788, EIP-2935, EIP-7002 and EIP-7251 system contracts from their
- * forks on), its prefunded accounts from the test mnemonic, and mining on
+ * forks on, anvil's CREATE2 deployer), its prefunded accounts from the test mnemonic, and mining on
  * the writer thread: automine (each pending transaction into its own block
  * as soon as it arrives) or one block every dev_period_s seconds, with the
  * clock offsets of evm_increaseTime and evm_setNextBlockTimestamp. A geth
@@ -57,6 +57,14 @@ static const struct {
 
 static const uint64_t INITIAL_BASE_FEE = 1000000000ULL; /* EIP-1559's, as anvil's */
 
+/* The deterministic deployment proxy (Arachnid's): CREATE2 of calldata's
+ * init code with its first 32 bytes as the salt. anvil puts it in every
+ * chain it makes, and forge script deploys `new C{salt: s}()` through it. */
+static const char CREATE2_DEPLOYER_ADDR[] = "4e59b44847b379578588920ca78fbf26c0b4956c";
+static const char CREATE2_DEPLOYER_CODE[] =
+    "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe03601600081602082378035828234f580151560395781"
+    "82fd5b8082525050506014600cf3";
+
 bool node_dev_account(const node *n, unsigned i, address *addr, uint8_t key[32]) {
     if (!n->dev || i >= n->dev->n_accounts) return false;
     *addr = n->dev->addrs[i];
@@ -78,10 +86,27 @@ static bool in_alloc(const change_set *alloc, const address *a) {
     return false;
 }
 
-/* The prefunded accounts and the system contracts of the forks the chain
- * reaches, each unless alloc (may be NULL) names its address. */
+/* Code at a (both hex) in cs with nonce nonce, unless alloc (may be NULL)
+ * names a. */
+static void add_code(node *n, const change_set *alloc, const char *addr, const char *code_hex, uint64_t nonce,
+                     change_set *cs) {
+    address a;
+    uint8_t *code;
+    size_t len;
+    if (!hex_to_fixed(addr, a.b, 20) || !hex_decode_alloc(code_hex, &code, &len)) abort();
+    if (!in_alloc(alloc, &a)) {
+        account_change *ac = change_set_add_account(cs, &a);
+        ac->flags = CHANGE_TOUCHED | CHANGE_NONCE | CHANGE_CODE;
+        ac->nonce = nonce;
+        ac->code = code_store_intern(db_codes(n->db), code, len);
+    }
+    free(code);
+}
+
+/* The prefunded accounts, the CREATE2 deployer (unless turned off) and the
+ * system contracts of the forks the chain reaches, each unless alloc (may
+ * be NULL) names its address. */
 static void dev_accounts(node *n, const change_set *alloc, change_set *cs) {
-    code_store *codes = db_codes(n->db);
     u256 bal = u256_is_zero(&n->cfg.dev_balance) ? default_balance() : n->cfg.dev_balance;
     for (unsigned i = 0; i < n->dev->n_accounts; i++) {
         if (in_alloc(alloc, &n->dev->addrs[i])) continue;
@@ -89,24 +114,12 @@ static void dev_accounts(node *n, const change_set *alloc, change_set *cs) {
         ac->flags = CHANGE_TOUCHED | CHANGE_BALANCE;
         ac->balance = bal;
     }
+    if (!n->cfg.dev_no_create2_deployer) add_code(n, alloc, CREATE2_DEPLOYER_ADDR, CREATE2_DEPLOYER_CODE, 0, cs);
     fork_id last = chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, !n->chain.clique);
     for (size_t i = 0; i < sizeof SYSTEM_CONTRACTS / sizeof SYSTEM_CONTRACTS[0]; i++) {
         /* each from the fork that brought it: EIP-4788 Cancun, the rest Prague */
-        if (last < (i == 0 ? FORK_CANCUN : FORK_PRAGUE)) continue;
-        address a;
-        uint8_t *code;
-        size_t len;
-        if (!hex_to_fixed(SYSTEM_CONTRACTS[i].addr, a.b, 20) || !hex_decode_alloc(SYSTEM_CONTRACTS[i].code, &code, &len))
-            abort();
-        if (in_alloc(alloc, &a)) {
-            free(code);
-            continue;
-        }
-        account_change *ac = change_set_add_account(cs, &a);
-        ac->flags = CHANGE_TOUCHED | CHANGE_NONCE | CHANGE_CODE;
-        ac->nonce = 1;
-        ac->code = code_store_intern(codes, code, len);
-        free(code);
+        if (last >= (i == 0 ? FORK_CANCUN : FORK_PRAGUE))
+            add_code(n, alloc, SYSTEM_CONTRACTS[i].addr, SYSTEM_CONTRACTS[i].code, 1, cs);
     }
 }
 

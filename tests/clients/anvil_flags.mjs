@@ -12,7 +12,9 @@
 // chain id, the allocation over the dev accounts, the genesis block's
 // timestamp, base fee and miner, the coinbase of mined blocks; then
 // --base-fee 0: the fees a transfer pays, with and without fee fields;
-// --order fees|fifo: the order of a mined block's transactions.
+// --order fees|fifo: the order of a mined block's transactions; the
+// CREATE2 deployer at genesis (a deployment through it), and without it
+// (--disable-default-create2-deployer).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,6 +223,31 @@ run(async () => {
     const senders = (b) => (b ? b.transactions.map((t) => accts.indexOf(t.from)) : []);
     eq(senders(bp), senders(ba), `--order ${order}: the block's senders in the same order on both`);
     eq(senders(bp), order === 'fifo' ? [0, 1, 2, 3] : [3, 1, 2, 0], `--order ${order}: the block's senders`);
+    await stopParevm(P);
+    await A.stop();
+  }
+
+  // 7. the CREATE2 deployer (forge script's `new C{salt: s}()` goes through it)
+  const PROXY = '0x4e59b44847b379578588920ca78fbf26c0b4956c';
+  for (const flags of [[], ['--disable-default-create2-deployer']]) {
+    const what = flags.length ? flags[0] : 'by default';
+    P = await startParevm(opt.parevm, flags);
+    A = await startAnvil(opt.tools, flags);
+    both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+    const [cp, ca] = await both('eth_getCode', [PROXY, 'latest']);
+    eq(cp, ca, `the CREATE2 deployer's code ${what}`);
+    eq(cp === '0x', flags.length > 0, `the CREATE2 deployer ${flags.length ? 'absent' : 'present'} ${what}`);
+    if (!flags.length) {
+      const [from] = await rpc(P.url, 'eth_accounts', []);
+      const call = { from, to: PROXY, data: '0x' + '00'.repeat(31) + '2a' + deployer(5).slice(2), gas: '0x100000' };
+      const [ap, aa] = await both('eth_call', [call, 'latest']);
+      eq(ap, aa, 'the CREATE2 deployer gives the same address on both');
+      eq(ap.length, 42, 'the CREATE2 deployer returns an address');
+      await both('eth_sendTransaction', [call]);
+      const [dp, da] = await both('eth_getCode', [ap, 'latest']);
+      eq(dp, da, 'the contract deployed through the CREATE2 deployer');
+      eq(dp, '0x' + '00'.repeat(5), 'the contract deployed through the CREATE2 deployer: its code');
+    }
     await stopParevm(P);
     await A.stop();
   }
