@@ -54,6 +54,10 @@ typedef struct {
     bool dev_auto_impersonate;  /* any address may send (anvil_autoImpersonateAccount) */
     bool dev_no_create2_deployer; /* no CREATE2 deployer at genesis (anvil's
                                    --disable-default-create2-deployer) */
+    unsigned dev_slots_in_epoch; /* "safe" is this many blocks below the head and
+                                   "finalized" twice as many, as anvil's
+                                   --slots-in-an-epoch (until a forkchoice update
+                                   names them); 0: 32 */
     bool dev_base_fee_set;      /* dev_base_fee given; otherwise 1 gwei */
     uint64_t dev_base_fee;      /* the genesis base fee from London on; 0 stays 0 while
                                    blocks use at most half their gas (EIP-1559) */

@@ -23,7 +23,7 @@ static void usage(FILE *f) {
             "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
             "                   [--dev.base-fee WEI] [--dev.auto-impersonate] [--dev.code-size-limit BYTES]\n"
             "                   [--dev.no-code-size-limit] [--dev.genesis FILE] [--dev.order fees|fifo]\n"
-            "                   [--dev.no-create2-deployer]\n"
+            "                   [--dev.no-create2-deployer] [--dev.slots-in-an-epoch N]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -58,10 +58,12 @@ static void usage(FILE *f) {
             "                       the --dev. settings given win over the file's\n"
             "  --dev.order fees|fifo  blocks take the pool's transactions by tip (default) or by arrival\n"
             "  --dev.no-create2-deployer  no CREATE2 deployer (0x4e59b448...) at genesis (anvil's is there)\n"
+            "  --dev.slots-in-an-epoch N  \"safe\" is N blocks below the head, \"finalized\" 2N (default 32)\n"
             "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
             "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
-            "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer\n");
+            "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
+            "  --slots-in-an-epoch\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -149,6 +151,7 @@ static const char *anvil_name(const char *a) {
         {"--base-fee", "--dev.base-fee"}, {"--code-size-limit", "--dev.code-size-limit"},
         {"--disable-code-size-limit", "--dev.no-code-size-limit"}, {"--init", "--dev.genesis"},
         {"--order", "--dev.order"}, {"--disable-default-create2-deployer", "--dev.no-create2-deployer"},
+        {"--slots-in-an-epoch", "--dev.slots-in-an-epoch"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -230,6 +233,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--preroot")) ok = chain_preroot_parse(v, &cfg.preroot);
         else if (!strcmp(a, "--dev.period")) ok = num(v, 86400, &x), cfg.dev_period_s = (unsigned)x;
         else if (!strcmp(a, "--dev.accounts")) ok = num(v, 1000, &x) && x, cfg.dev_accounts = (unsigned)x;
+        else if (!strcmp(a, "--dev.slots-in-an-epoch")) ok = num(v, 1u << 30, &x) && x, cfg.dev_slots_in_epoch = (unsigned)x;
         else if (!strcmp(a, "--dev.chainid")) ok = num(v, UINT64_MAX / 2 - 36, &x) && x, cfg.dev_chain_id = x;
         else if (!strcmp(a, "--dev.gaslimit")) ok = num(v, UINT64_MAX, &x) && x >= 5000, cfg.dev_gas_limit = x;
         else if (!strcmp(a, "--dev.time")) ok = num(v, UINT64_MAX, &x), cfg.dev_genesis_time = x;

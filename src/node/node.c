@@ -169,6 +169,7 @@ static void defaults(node_config *c) {
     if (!c->dev_chain_id && !c->dev_genesis) c->dev_chain_id = 31337;
     if (!c->dev_gas_limit && !c->dev_genesis) c->dev_gas_limit = 30000000;
     if (!c->dev_accounts) c->dev_accounts = 10;
+    if (!c->dev_slots_in_epoch) c->dev_slots_in_epoch = 32;
     if (!c->gas_cap) c->gas_cap = 50000000;
     if (!c->max_log_range) c->max_log_range = 10000;
     if (!c->max_logs) c->max_logs = 20000;

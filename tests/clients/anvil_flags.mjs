@@ -14,7 +14,8 @@
 // --base-fee 0: the fees a transfer pays, with and without fee fields;
 // --order fees|fifo: the order of a mined block's transactions; the
 // CREATE2 deployer at genesis (a deployment through it), and without it
-// (--disable-default-create2-deployer).
+// (--disable-default-create2-deployer); "safe" and "finalized" an epoch
+// and two below the head (--slots-in-an-epoch).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -248,6 +249,25 @@ run(async () => {
       eq(dp, da, 'the contract deployed through the CREATE2 deployer');
       eq(dp, '0x' + '00'.repeat(5), 'the contract deployed through the CREATE2 deployer: its code');
     }
+    await stopParevm(P);
+    await A.stop();
+  }
+
+  // 8. "safe" and "finalized" in dev mode: one and two epochs below the head
+  for (const flags of [[], ['--slots-in-an-epoch', '5']]) {
+    const what = flags.length ? flags.join(' ') : 'by default';
+    P = await startParevm(opt.parevm, flags);
+    A = await startAnvil(opt.tools, flags);
+    both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+    for (const blocks of [0, 7, 80]) {
+      if (blocks) await both('anvil_mine', ['0x' + blocks.toString(16)]);
+      for (const tag of ['safe', 'finalized']) {
+        const [bp, ba] = await both('eth_getBlockByNumber', [tag, false]);
+        eq(bp && bp.number, ba && ba.number, `${what}: the ${tag} block's number at head ${blocks ? 'after ' + blocks : 0} blocks`);
+      }
+    }
+    const [bp] = await both('eth_getBlockByNumber', ['finalized', false]);
+    eq(Number(bp.number), 87 - 2 * (flags.length ? 5 : 32), `${what}: finalized is two epochs below the head`);
     await stopParevm(P);
     await A.stop();
   }
