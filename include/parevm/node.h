@@ -49,6 +49,8 @@ typedef struct {
     const char *dev_mnemonic;   /* NULL: DEV_MNEMONIC (hdkeys.h) */
     u256 dev_balance;           /* each account's; zero: 10,000 ether */
     bool dev_no_mining;         /* neither automine nor interval mining at start */
+    bool dev_mixed_mining;      /* with dev_period_s: automine as well (anvil's
+                                   --mixed-mining) */
     bool dev_order_fifo;        /* blocks take the pool's transactions by arrival, not
                                    by tip (anvil's --order fifo) */
     bool dev_auto_impersonate;  /* any address may send (anvil_autoImpersonateAccount) */

@@ -23,7 +23,7 @@ static void usage(FILE *f) {
             "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
             "                   [--dev.base-fee WEI] [--dev.auto-impersonate] [--dev.code-size-limit BYTES]\n"
             "                   [--dev.no-code-size-limit] [--dev.genesis FILE] [--dev.order fees|fifo]\n"
-            "                   [--dev.no-create2-deployer] [--dev.slots-in-an-epoch N]\n"
+            "                   [--dev.no-create2-deployer] [--dev.slots-in-an-epoch N] [--dev.mixed-mining]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -48,6 +48,7 @@ static void usage(FILE *f) {
             "  --dev.balance ETH    each dev account's balance in ether (default 10000)\n"
             "  --dev.mnemonic WORDS the BIP-39 phrase of the dev accounts (default: the test mnemonic)\n"
             "  --dev.no-mining      no block until evm_mine (or evm_setAutomine / evm_setIntervalMining)\n"
+            "  --dev.mixed-mining   with --dev.period: each transaction mined at once as well\n"
             "  --dev.base-fee WEI   the genesis base fee (default 1 gwei; London on; 0 stays 0 while blocks\n"
             "                       use at most half their gas)\n"
             "  --dev.auto-impersonate  any address may send (eth_sendTransaction unsigned)\n"
@@ -63,7 +64,7 @@ static void usage(FILE *f) {
             "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
             "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
-            "  --slots-in-an-epoch\n");
+            "  --slots-in-an-epoch, --mixed-mining, --no-mine\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -151,7 +152,8 @@ static const char *anvil_name(const char *a) {
         {"--base-fee", "--dev.base-fee"}, {"--code-size-limit", "--dev.code-size-limit"},
         {"--disable-code-size-limit", "--dev.no-code-size-limit"}, {"--init", "--dev.genesis"},
         {"--order", "--dev.order"}, {"--disable-default-create2-deployer", "--dev.no-create2-deployer"},
-        {"--slots-in-an-epoch", "--dev.slots-in-an-epoch"},
+        {"--slots-in-an-epoch", "--dev.slots-in-an-epoch"}, {"--mixed-mining", "--dev.mixed-mining"},
+        {"--no-mine", "--dev.no-mining"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -208,6 +210,7 @@ int cmd_node(int argc, char **argv) {
         if (!strcmp(a, "--dev")) cfg.dev = true, takes = false;
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
+        else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;
         else if (!strcmp(a, "--dev.no-create2-deployer")) cfg.dev_no_create2_deployer = true, takes = false;
         else if (!strcmp(a, "--dev.base-fee")) ok = num(v, UINT64_MAX, &x), cfg.dev_base_fee = x, cfg.dev_base_fee_set = true;
@@ -259,6 +262,10 @@ int cmd_node(int argc, char **argv) {
     }
     if ((load_state || dump_state) && !cfg.dev) {
         fprintf(stderr, "parevm node: --dev.state, --dev.load-state and --dev.dump-state need --dev\n");
+        return 2;
+    }
+    if (cfg.dev_mixed_mining && (!cfg.dev_period_s || cfg.dev_no_mining)) {
+        fprintf(stderr, "parevm node: --dev.mixed-mining needs --dev.period (and no --dev.no-mining)\n");
         return 2;
     }
     if (genesis_file && !cfg.dev) {

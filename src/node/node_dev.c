@@ -269,7 +269,7 @@ const char *node_dev_init(node *n) {
     n->dev = d;
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cond, NULL);
-    d->automine = n->cfg.dev_period_s == 0 && !n->cfg.dev_no_mining;
+    d->automine = (n->cfg.dev_period_s == 0 || n->cfg.dev_mixed_mining) && !n->cfg.dev_no_mining;
     d->period_s = n->cfg.dev_no_mining ? 0 : n->cfg.dev_period_s;
     d->auto_impersonate = n->cfg.dev_auto_impersonate;
     d->next_snapshot = 1;

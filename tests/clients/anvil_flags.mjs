@@ -15,7 +15,8 @@
 // --order fees|fifo: the order of a mined block's transactions; the
 // CREATE2 deployer at genesis (a deployment through it), and without it
 // (--disable-default-create2-deployer); "safe" and "finalized" an epoch
-// and two below the head (--slots-in-an-epoch).
+// and two below the head (--slots-in-an-epoch); --mixed-mining (a block
+// per transaction as well as one per interval) and --no-mine.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,7 +194,16 @@ run(async () => {
     const [hp, ha] = await both('eth_sendTransaction', [{ from: from0, to: to0, value: '0x1', ...fees }]);
     const [tp, ta] = await Promise.all([rpc(P.url, 'eth_getTransactionByHash', [hp]), rpc(A.url, 'eth_getTransactionByHash', [ha])]);
     for (const f of ['type', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'gas']) eq(tp[f], ta[f], `${what}: the transaction's ${f}`);
-    const [rp, ra] = await Promise.all([rpc(P.url, 'eth_getTransactionReceipt', [hp]), rpc(A.url, 'eth_getTransactionReceipt', [ha])]);
+    // a second, well under the interval
+    const receipt = async (url, h) => {
+      for (let i = 0; i < 20; i++) {
+        const r = await rpc(url, 'eth_getTransactionReceipt', [h]);
+        if (r) return r;
+        await sleep(50);
+      }
+      return null;
+    };
+    const [rp, ra] = await Promise.all([receipt(P.url, hp), receipt(A.url, ha)]);
     eq(rp.effectiveGasPrice, ra.effectiveGasPrice, `${what}: effectiveGasPrice`);
     const [bp, ba] = await both('eth_getBlockByNumber', ['latest', false]);
     eq(bp.baseFeePerGas, '0x0', `${what}: the block's base fee`);
@@ -268,6 +278,42 @@ run(async () => {
     }
     const [bp] = await both('eth_getBlockByNumber', ['finalized', false]);
     eq(Number(bp.number), 87 - 2 * (flags.length ? 5 : 32), `${what}: finalized is two epochs below the head`);
+    await stopParevm(P);
+    await A.stop();
+  }
+
+  // 9. --mixed-mining: interval blocks, and each transaction at once
+  for (const flags of [['-b', '2', '--mixed-mining'], ['--no-mine']]) {
+    const what = flags.join(' ');
+    P = await startParevm(opt.parevm, flags);
+    A = await startAnvil(opt.tools, flags);
+    both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+    // anvil 1.7.1 answers false and null in mixed mode (its mode is neither
+    // automine nor interval); parevm answers true and the interval
+    const [am, im] = await Promise.all(['anvil_getAutomine', 'anvil_getIntervalMining'].map((m) => rpc(P.url, m, [])));
+    eq([am, im], flags.includes('--mixed-mining') ? [true, 2] : [false, null], `${what}: automine and interval`);
+    const [from, to] = await rpc(P.url, 'eth_accounts', []);
+    const [h0, g0] = await both('eth_blockNumber');
+    const [hp, ha] = await both('eth_sendTransaction', [{ from, to, value: '0x1', gas: '0x5208' }]);
+    // a second, well under the interval
+    const receipt = async (url, h) => {
+      for (let i = 0; i < 20; i++) {
+        const r = await rpc(url, 'eth_getTransactionReceipt', [h]);
+        if (r) return r;
+        await sleep(50);
+      }
+      return null;
+    };
+    const [rp, ra] = await Promise.all([receipt(P.url, hp), receipt(A.url, ha)]);
+    const mixed = flags.includes('--mixed-mining');
+    // (anvil's side is not asserted: its answer may come before its block)
+    eq(rp !== null, mixed, `${what}: the transaction ${mixed ? 'mined at once' : 'waits'}`);
+    if (!mixed) eq(ra, null, `${what}: the transaction waits on anvil`);
+    if (mixed) {
+      await sleep(4500);
+      const [h1, g1] = await both('eth_blockNumber');
+      check(Number(h1) >= Number(h0) + 2 && Number(g1) >= Number(g0) + 2, `${what}: interval blocks come on both`, { h0, h1, g0, g1 });
+    }
     await stopParevm(P);
     await A.stop();
   }
