@@ -149,8 +149,36 @@ static const char *builtin_genesis(node *n) {
     return err;
 }
 
-static const char *dev_rules(const char *name, chain_config *out);
+/* The dev chain's rules by name (anvil's --hardfork, any case), all of it
+ * at genesis. Before the Merge the chain is sealed as anvil seals it
+ * (clique: no block rewards, difficulty 0). */
+static const char *dev_rules(const char *name, chain_config *out) {
+    static const struct {
+        const char *name, *rules;
+    } names[] = {
+        {"frontier", "Frontier"}, {"homestead", "Homestead"}, {"dao", "Homestead"},
+        {"tangerine", "TangerineWhistle"}, {"tangerinewhistle", "TangerineWhistle"},
+        {"spuriousdragon", "SpuriousDragon"}, {"byzantium", "Byzantium"},
+        {"constantinople", "Constantinople"}, {"petersburg", "Petersburg"}, {"istanbul", "Istanbul"},
+        {"muirglacier", "MuirGlacier"}, {"berlin", "Berlin"}, {"london", "London"},
+        {"arrowglacier", "ArrowGlacier"}, {"grayglacier", "GrayGlacier"}, {"paris", "Paris"},
+        {"merge", "Paris"}, {"shanghai", "Shanghai"}, {"cancun", "Cancun"}, {"prague", "Prague"},
+        {"osaka", "Osaka"}, {"latest", "Osaka"}, {"bpo1", "BPO1"}, {"bpo2", "BPO2"}, {"bpo3", "BPO3"},
+        {"bpo4", "BPO4"}, {"bpo5", "BPO5"},
+    };
+    if (!name) name = "latest";
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcasecmp(name, names[i].name)) continue;
+        if (!chain_config_by_name(names[i].rules, out)) return "no such rules";
+        out->clique = !out->has_ttd;
+        return NULL;
+    }
+    return "unknown hardfork (frontier, homestead, tangerine, spuriousdragon, byzantium, constantinople, "
+           "petersburg, istanbul, muirglacier, berlin, london, arrowglacier, grayglacier, paris, shanghai, cancun, "
+           "prague, osaka, bpo1...bpo5 or latest)";
+}
 
+/* Block 0's header, from the store. */
 static const char *genesis_header(db_snapshot *s, block_header *out) {
     bytes32 hash;
     buf_t rlp = {0};
@@ -225,35 +253,6 @@ void node_dev_drop_next_randao(node_dev *d) {
     d->has_next_randao = false;
     d->randao_generation++;
     pthread_mutex_unlock(&d->mu);
-}
-
-/* The dev chain's rules by name (anvil's --hardfork, any case), all of it
- * at genesis. Before the Merge the chain is sealed as anvil seals it
- * (clique: no block rewards, difficulty 0). */
-static const char *dev_rules(const char *name, chain_config *out) {
-    static const struct {
-        const char *name, *rules;
-    } names[] = {
-        {"frontier", "Frontier"}, {"homestead", "Homestead"}, {"dao", "Homestead"},
-        {"tangerine", "TangerineWhistle"}, {"tangerinewhistle", "TangerineWhistle"},
-        {"spuriousdragon", "SpuriousDragon"}, {"byzantium", "Byzantium"},
-        {"constantinople", "Constantinople"}, {"petersburg", "Petersburg"}, {"istanbul", "Istanbul"},
-        {"muirglacier", "MuirGlacier"}, {"berlin", "Berlin"}, {"london", "London"},
-        {"arrowglacier", "ArrowGlacier"}, {"grayglacier", "GrayGlacier"}, {"paris", "Paris"},
-        {"merge", "Paris"}, {"shanghai", "Shanghai"}, {"cancun", "Cancun"}, {"prague", "Prague"},
-        {"osaka", "Osaka"}, {"latest", "Osaka"}, {"bpo1", "BPO1"}, {"bpo2", "BPO2"}, {"bpo3", "BPO3"},
-        {"bpo4", "BPO4"}, {"bpo5", "BPO5"},
-    };
-    if (!name) name = "latest";
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcasecmp(name, names[i].name)) continue;
-        if (!chain_config_by_name(names[i].rules, out)) return "no such rules";
-        out->clique = !out->has_ttd;
-        return NULL;
-    }
-    return "unknown hardfork (frontier, homestead, tangerine, spuriousdragon, byzantium, constantinople, "
-           "petersburg, istanbul, muirglacier, berlin, london, arrowglacier, grayglacier, paris, shanghai, cancun, "
-           "prague, osaka, bpo1...bpo5 or latest)";
 }
 
 const char *node_dev_init(node *n) {
