@@ -196,6 +196,10 @@ expect "terminalTotalDifficulty is above 0" "$parevm" node --dev --port 0 --init
 expect "g3.json: .*alloc" "$parevm" node --dev --port 0 --dev.genesis "$tmp/g3.json"
 expect "needs --dev" "$parevm" node --port 0 --init "$tmp/g1.json"
 expect "bad or missing value for --dev.genesis" "$parevm" node --dev --init
+# --ws.api other than --http.api (one method table serves both); a bad port
+expect "ws.api must name" "$parevm" node --dev --port 0 --ws.api eth
+expect "ws.api must name" "$parevm" node --dev --port 0 --http.api eth,net --ws.api eth
+expect "bad or missing value for --ws.port" "$parevm" node --dev --port 0 --ws.port 70000
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -18,7 +18,8 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: parevm node [--datadir DIR] [--dev] [--dev.period S] [--http.addr ADDR] [--http.port PORT]\n"
             "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--preroot auto|on|off]\n"
-            "                   [--http.api NAMESPACES] [--rpc.gascap GAS]\n"
+            "                   [--http.api NAMESPACES] [--rpc.gascap GAS] [--http] [--ws] [--ws.addr ADDR]\n"
+            "                   [--ws.port PORT] [--ws.api NAMESPACES]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
             "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
             "                   [--dev.base-fee WEI] [--dev.auto-impersonate] [--dev.code-size-limit BYTES]\n"
@@ -37,6 +38,9 @@ static void usage(FILE *f) {
             "  --http.api LIST      the namespaces served there (HTTP and WebSocket), e.g. eth,net,web3;\n"
             "                       default: all (debug_setHead only with --dev or debug listed here;\n"
             "                       testing_buildBlockV1 only when testing is listed)\n"
+            "  --http, --ws         accepted (geth's and reth's): HTTP and WebSocket are always served on the\n"
+            "                       HTTP port; --ws.addr / --ws.port add a listener (the same methods;\n"
+            "                       --ws.api must be --http.api's)\n"
             "  --authrpc.port PORT  the Engine API (JWT-authenticated), default 8551; on unless --dev\n"
             "                       (with --dev, on when an --authrpc option is given)\n"
             "  --authrpc.jwtsecret FILE  32-byte hex secret (default DATADIR/jwtsecret; created if missing)\n"
@@ -200,6 +204,10 @@ int cmd_node(int argc, char **argv) {
     rpc_server_config http = {.addr = "127.0.0.1", .port = 8545, .thread_stack = NODE_THREAD_STACK};
     rpc_server_config auth = {.addr = "127.0.0.1", .port = 8551, .thread_stack = NODE_THREAD_STACK};
     const char *jwt_path = NULL, *load_state = NULL, *dump_state = NULL, *genesis_file = NULL;
+    /* geth's and reth's WebSocket options: the HTTP port serves WebSocket
+     * too; --ws.addr / --ws.port add a listener of the same methods */
+    const char *ws_addr = NULL, *ws_api = NULL;
+    long ws_port = -1;
     bool state_optional = false;
     bool quiet = false, auth_asked = false;
     for (int i = 1; i < argc; i++) {
@@ -208,6 +216,10 @@ int cmd_node(int argc, char **argv) {
         bool ok = true, takes = true;
         a = anvil_name(a);
         if (!strcmp(a, "--dev")) cfg.dev = true, takes = false;
+        else if (!strcmp(a, "--http") || !strcmp(a, "--ws")) takes = false; /* both always on */
+        else if (!strcmp(a, "--ws.addr")) ok = v != NULL, ws_addr = v;
+        else if (!strcmp(a, "--ws.port")) ok = num(v, 65535, &x), ws_port = (long)x;
+        else if (!strcmp(a, "--ws.api")) ok = v != NULL, ws_api = v;
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;
@@ -264,6 +276,10 @@ int cmd_node(int argc, char **argv) {
         fprintf(stderr, "parevm node: --dev.state, --dev.load-state and --dev.dump-state need --dev\n");
         return 2;
     }
+    if (ws_api && (!cfg.http_api || strcmp(ws_api, cfg.http_api))) {
+        fprintf(stderr, "parevm node: --ws.api must name what --http.api names (one set of methods serves both)\n");
+        return 2;
+    }
     if (cfg.dev_mixed_mining && (!cfg.dev_period_s || cfg.dev_no_mining)) {
         fprintf(stderr, "parevm node: --dev.mixed-mining needs --dev.period (and no --dev.no-mining)\n");
         return 2;
@@ -304,6 +320,18 @@ int cmd_node(int argc, char **argv) {
         node_close(n);
         return 1;
     }
+    /* a WebSocket port of its own, when asked for one the HTTP port is not */
+    rpc_server_config ws = http;
+    if (ws_addr) ws.addr = ws_addr;
+    if (ws_port >= 0) ws.port = (uint16_t)ws_port;
+    rpc_server *wsrv = NULL;
+    bool ws_apart = (ws_addr && strcmp(ws.addr, http.addr)) || (ws_port >= 0 && ws.port != rpc_server_port(srv));
+    if (ws_apart && !(wsrv = rpc_server_start(&ws, node_methods(n), why, sizeof why))) {
+        fprintf(stderr, "parevm node: --ws: %s\n", why);
+        rpc_server_stop(srv, 0);
+        node_close(n);
+        return 1;
+    }
     /* the Engine API: its own port, every request with a JWT */
     rpc_server *asrv = NULL;
     char secret_file[4200];
@@ -315,6 +343,7 @@ int cmd_node(int argc, char **argv) {
         if (!jwt_secret_load(secret_file, secret, &created, why, sizeof why) ||
             !(auth.jwt_secret = secret, asrv = rpc_server_start(&auth, node_auth_methods(n), why, sizeof why))) {
             fprintf(stderr, "parevm node: %s\n", why);
+            rpc_server_stop(wsrv, 0);
             rpc_server_stop(srv, 0);
             node_close(n);
             return 1;
@@ -324,12 +353,14 @@ int cmd_node(int argc, char **argv) {
     if (cfg.dev && !quiet) print_accounts(n);
     printf("datadir %s%s\n", node_datadir(n), cfg.datadir ? "" : " (temporary, removed at exit)");
     printf("listening on %s:%u\n", http.addr, (unsigned)rpc_server_port(srv));
+    if (wsrv) printf("websocket listening on %s:%u\n", ws.addr, (unsigned)rpc_server_port(wsrv));
     if (asrv) printf("engine api listening on %s:%u (jwt secret %s)\n", auth.addr, (unsigned)rpc_server_port(asrv), secret_file);
     fflush(stdout);
     int sig = 0;
     sigwait(&sigs, &sig);
     if (!quiet) fprintf(stderr, "parevm node: %s, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     rpc_server_stop(asrv, 5000);
+    rpc_server_stop(wsrv, 5000);
     rpc_server_stop(srv, 5000);
     bool dumped = !dump_state || dump_state_file(n, dump_state);
     node_close(n);

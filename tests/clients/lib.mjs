@@ -138,7 +138,7 @@ function startProcess(name, cmd, argv, portRe) {
   return new Promise((resolve, reject) => {
     const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '', done = false;
-    const child = { name, proc, exited: null, datadir: null };
+    const child = { name, proc, exited: null, datadir: null, stdout: () => out };
     const exited = new Promise((res) => proc.on('exit', (code, sig) => res((child.exited = { code, sig }))));
     child.stop = async () => {
       if (!children.has(child)) return child.exited;

@@ -3,7 +3,8 @@
 // watchPendingTransactions over eth_subscribe), ethers' WebSocketProvider
 // (provider.on('block'), contract.on('Transfer'), provider.on('pending')),
 // Foundry's cast with a ws:// URL (cast logs --subscribe among them), and a
-// raw `ws` client for what a client library would never send.
+// raw `ws` client for what a client library would never send; then a
+// WebSocket port apart from the HTTP one (--ws.port, geth's and reth's).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, foundryBin, rpc, run, startParevm, stopParevm,
@@ -163,4 +164,20 @@ run(async () => {
   eq(overHttp.code, -32601, 'eth_subscribe over HTTP: not available');
 
   await stopParevm(node);
+
+  // ---- geth's and reth's --http --ws --ws.port: a WebSocket listener of its own
+  const apart = await startParevm(opt.parevm, ['--http', '--ws', '--ws.addr', '127.0.0.1', '--ws.port', '0']);
+  let wsPort = null;
+  for (let i = 0; i < 100 && !wsPort; i++) {
+    wsPort = /websocket listening on 127\.0\.0\.1:(\d+)/.exec(apart.stdout())?.[1];
+    if (!wsPort) await new Promise((r) => setTimeout(r, 20));
+  }
+  check(wsPort && +wsPort !== apart.port, '--ws.port: a port of its own', apart.stdout());
+  if (wsPort) {
+    const client = viem.createPublicClient({ transport: viem.webSocket(`ws://127.0.0.1:${wsPort}`) });
+    eq(await client.getChainId(), 31337, '--ws.port: viem ws getChainId there');
+    eq(await rpc(`http://127.0.0.1:${wsPort}`, 'eth_chainId', []), '0x7a69', '--ws.port: the same methods there');
+    await client.transport.getRpcClient?.().then((c) => c.close()).catch(() => {});
+  }
+  await stopParevm(apart);
 }, 240000);
