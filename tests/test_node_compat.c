@@ -1128,3 +1128,28 @@ TEST(node_dev_pending_is_next_block) {
     json_decref(b2);
     test_node_close(&t);
 }
+
+/* eth_txGasLimitCap (EIP-8123): 2^24 from Osaka (EIP-7825), else the block
+ * gas limit, which also bounds it from Osaka on. */
+TEST(node_tx_gas_limit_cap) {
+    static const struct {
+        const char *rules;
+        uint64_t gas_limit;
+        const char *want;
+    } cases[] = {{NULL, 0, "\"0x1000000\""}, {"prague", 0, "\"0x1c9c380\""}, {"osaka", 5000000, "\"0x4c4b40\""}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        test_node t;
+        memset(&t, 0, sizeof t);
+        strcpy(t.path, "/tmp/parevm-node-test-XXXXXX");
+        if (!mkdtemp(t.path)) abort();
+        node_config cfg = test_node_config(&t);
+        cfg.dev_hardfork = cases[i].rules;
+        cfg.dev_gas_limit = cases[i].gas_limit;
+        CHECK(node_open(&cfg, &t.n) == NULL);
+        if (t.n) {
+            CHECK(test_result_is(&t, "eth_txGasLimitCap", "[]", cases[i].want));
+            CHECK(test_err(&t, "eth_txGasLimitCap", "[1]", NULL, 0) == -32602);
+        }
+        test_node_close(&t);
+    }
+}

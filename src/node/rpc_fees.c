@@ -3,8 +3,8 @@
  * three lowest tips of each of the last 20 blocks, as geth's oracle, 1 gwei
  * when they hold no transactions), eth_feeHistory (base fees, gas used
  * ratios, blob fees and ratios, reward percentiles weighted by gas used, as
- * geth), eth_baseFee (the next block's base fee) and eth_blobBaseFee (the
- * head's blob base fee). */
+ * geth), eth_baseFee (the next block's base fee), eth_blobBaseFee (the
+ * head's blob base fee) and eth_txGasLimitCap (EIP-8123). */
 #include <stdlib.h>
 #include "node_internal.h"
 #include "parevm/exec.h"
@@ -266,10 +266,31 @@ static bool base_fee(void *ctx, const json_t *params, json_t **result, rpc_error
     return why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : true;
 }
 
+/* eth_txGasLimitCap (EIP-8123): the most gas a transaction sent now may
+ * ask for: the pool takes none above the next block's gas limit, and from
+ * Osaka on none above 2^24 (EIP-7825). Always finite, so never null. */
+static bool tx_gas_limit_cap(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    node_read r;
+    if (!node_read_open(n, &r, err)) return false;
+    block_header h;
+    const char *why = node_header(&r, r.head, &r.head_hash, &h);
+    if (!why) {
+        txpool_env env = node_pool_env(n, &h);
+        uint64_t cap = env.block_gas_limit;
+        if (env.fork >= FORK_OSAKA && cap > TX_MAX_GAS_LIMIT_OSAKA) cap = TX_MAX_GAS_LIMIT_OSAKA;
+        *result = rpc_json_u64(cap);
+    }
+    node_read_close(&r);
+    return why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : true;
+}
+
 void node_register_fees(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_baseFee", base_fee, n);
     rpc_methods_add(m, "eth_gasPrice", gas_price, n);
     rpc_methods_add(m, "eth_maxPriorityFeePerGas", max_priority_fee, n);
     rpc_methods_add(m, "eth_feeHistory", fee_history, n);
     rpc_methods_add(m, "eth_blobBaseFee", blob_base_fee_method, n);
+    rpc_methods_add(m, "eth_txGasLimitCap", tx_gas_limit_cap, n);
 }
