@@ -1153,3 +1153,74 @@ TEST(node_tx_gas_limit_cap) {
         test_node_close(&t);
     }
 }
+
+/* Dev mode's pending block (anvil's) with mining off: the pool's two
+ * transactions, by tip, on the head in the next block's context. It
+ * shows in eth_getBlockByNumber / eth_getBlockTransactionCountByNumber /
+ * eth_getHeaderByNumber("pending") (state root zero; the other roots those
+ * of the block evm_mine then makes) and in every state read and call at
+ * "pending"; "latest" does not see it, and once mined "pending" is the
+ * head again. */
+TEST(node_dev_pending_block) {
+    test_node t;
+    memset(&t, 0, sizeof t);
+    strcpy(t.path, "/tmp/parevm-node-test-XXXXXX");
+    if (!mkdtemp(t.path)) abort();
+    node_config cfg = test_node_config(&t);
+    cfg.dev_no_mining = true;
+    CHECK(node_open(&cfg, &t.n) == NULL);
+    if (!t.n) {
+        test_remove_tree(t.path);
+        return;
+    }
+    const char *B1 = "0x00000000000000000000000000000000000000b1";
+    json_t *h1 = test_ok(&t, "eth_sendTransaction",
+                         "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\","
+                         "\"to\":\"0x00000000000000000000000000000000000000b1\",\"value\":\"0x7\"}]");
+    json_t *h2 = test_ok(&t, "eth_sendTransaction",
+                         "[{\"from\":\"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\","
+                         "\"to\":\"0x00000000000000000000000000000000000000b1\",\"value\":\"0x9\","
+                         "\"maxPriorityFeePerGas\":\"0x77359400\",\"maxFeePerGas\":\"0x174876e800\"}]");
+    json_t *pb = test_ok(&t, "eth_getBlockByNumber", "[\"pending\",false]");
+    json_t *txs = json_object_get(pb, "transactions");
+    CHECK(pb && !strcmp(test_str(pb, "number"), "0x1") && !strcmp(test_str(pb, "gasUsed"), "0xa410") &&
+          !strcmp(test_str(pb, "stateRoot"), "0x0000000000000000000000000000000000000000000000000000000000000000"));
+    /* the higher tip first */
+    CHECK(json_array_size(txs) == 2 && json_equal(json_array_get(txs, 0), h2) && json_equal(json_array_get(txs, 1), h1));
+    CHECK(test_result_is(&t, "eth_getBlockTransactionCountByNumber", "[\"pending\"]", "\"0x2\""));
+    json_t *ph = test_ok(&t, "eth_getHeaderByNumber", "[\"pending\"]");
+    CHECK(ph && pb && !strcmp(test_str(ph, "hash"), test_str(pb, "hash")));
+    json_t *full = test_ok(&t, "eth_getBlockByNumber", "[\"pending\",true]");
+    json_t *tx0 = json_array_get(json_object_get(full, "transactions"), 0);
+    CHECK(tx0 && !strcmp(test_str(tx0, "blockNumber"), "0x1") && !strcmp(test_str(tx0, "transactionIndex"), "0x0"));
+    char p[256];
+    snprintf(p, sizeof p, "[\"%s\",\"pending\"]", B1);
+    CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x10\""));
+    snprintf(p, sizeof p, "[\"%s\",\"latest\"]", B1);
+    CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x0\""));
+    /* BALANCE of 0xb1 in a call at pending and at latest */
+    CHECK(test_result_is(&t, "eth_call", "[{\"data\":\"0x60b13160005260206000f3\"},\"pending\"]",
+                         "\"0x0000000000000000000000000000000000000000000000000000000000000010\""));
+    CHECK(test_result_is(&t, "eth_call", "[{\"data\":\"0x60b13160005260206000f3\"},\"latest\"]",
+                         "\"0x0000000000000000000000000000000000000000000000000000000000000000\""));
+    CHECK(test_result_is(&t, "eth_getTransactionCount",
+                         "[\"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\",\"pending\"]", "\"0x1\""));
+    /* the block evm_mine makes has the pending block's transactions and roots */
+    json_t *m = test_ok(&t, "evm_mine", "[]");
+    json_decref(m);
+    json_t *b1 = test_ok(&t, "eth_getBlockByNumber", "[\"0x1\",false]");
+    CHECK(b1 && pb && !strcmp(test_str(b1, "transactionsRoot"), test_str(pb, "transactionsRoot")) &&
+          !strcmp(test_str(b1, "receiptsRoot"), test_str(pb, "receiptsRoot")) &&
+          !strcmp(test_str(b1, "gasUsed"), test_str(pb, "gasUsed")) &&
+          !strcmp(test_str(b1, "baseFeePerGas"), test_str(pb, "baseFeePerGas")));
+    json_t *again = test_ok(&t, "eth_getBlockByNumber", "[\"pending\",false]");
+    CHECK(again && b1 && !strcmp(test_str(again, "hash"), test_str(b1, "hash")));
+    json_decref(h1);
+    json_decref(h2);
+    json_decref(pb);
+    json_decref(ph);
+    json_decref(full);
+    json_decref(b1);
+    json_decref(again);
+    test_node_close(&t);
+}

@@ -35,8 +35,7 @@ void node_built_free(node_built *bb) {
     memset(bb, 0, sizeof *bb);
 }
 
-/* A copy of a pool transaction the block owns (sender and authorities known). */
-static bool copy_tx(const txpool_tx *t, transaction *out) {
+bool node_pool_tx_copy(const txpool_tx *t, transaction *out) {
     char err[64];
     if (!tx_decode(t->raw, t->raw_len, out, err, sizeof err)) return false;
     out->hash = t->tx.hash; /* an impersonated transaction's covers its sender */
@@ -92,7 +91,7 @@ static size_t select_txs(node *n, const node_build_attrs *a, block *b, const txp
         bool fits = t->tx.gas_limit <= bu->gas && tx_blob_gas <= bu->blob_gas;
         if (a->engine) fits = fits && t->raw_len <= bu->bytes && sidecar_fits(t, fork);
         transaction tx;
-        if (!fits || !copy_tx(t, &tx)) {
+        if (!fits || !node_pool_tx_copy(t, &tx)) {
             txpool_best_skip_sender(it);
             continue;
         }
@@ -144,9 +143,8 @@ static void remove_tx(node *n, block *b, const txpool_tx **src, size_t i, FILE *
     b->n_txs--;
 }
 
-/* The parts of the header known before execution. */
-static const char *start_header(node *n, const block_header *parent, const node_build_attrs *a, block *b,
-                                fork_id *fork, blob_params *bp) {
+const char *node_build_start_header(node *n, const block_header *parent, const node_build_attrs *a, block *b,
+                                    fork_id *fork, blob_params *bp) {
     block_header *h = &b->header;
     memset(h, 0, sizeof *h);
     h->parent_hash = parent->hash;
@@ -240,7 +238,7 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
     const char *err = node_header(&r, r.head, &r.head_hash, &parent);
     fork_id fork = FORK_FRONTIER;
     blob_params bp = {0};
-    if (!err) err = start_header(n, &parent, a, &out->b, &fork, &bp);
+    if (!err) err = node_build_start_header(n, &parent, a, &out->b, &fork, &bp);
     if (err) {
         node_read_close(&r);
         return err;

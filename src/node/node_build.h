@@ -54,6 +54,33 @@ typedef struct {
                                    caller's), stored with the block for its replays */
 } node_built;
 
+/* A copy of a pool transaction that a block owns (sender and authorities
+ * known); false when its encoding does not decode. */
+bool node_pool_tx_copy(const txpool_tx *t, transaction *out);
+/* The parts of b's header known before execution, for a child of parent
+ * built with a: *fork and, from Cancun, *bp the blob parameters. NULL, or
+ * why no such block can be built. */
+const char *node_build_start_header(node *n, const block_header *parent, const node_build_attrs *a, block *b,
+                                    fork_id *fork, blob_params *bp);
+
+/* Dev mode's pending block (node_pending.c, anvil's): the pool's
+ * transactions the next block would take, run in order on a state's view
+ * in the next block's context; the header complete but for its state root
+ * (zero). Nothing is written; the pool is not touched. */
+typedef struct node_pending {
+    block b;                    /* header (with its hash) and transactions */
+    block_result result;
+    block_state *state;         /* the state with the block's changes */
+    code_store *codes;          /* code the block created */
+    size_t rlp_size;
+} node_pending;
+/* Whether dev mode has pool transactions for a pending block (else
+ * "pending" is the head, with the next block's context for calls). */
+bool node_dev_has_pending(node *n);
+/* Builds it on st (the latest state), which must outlive it. */
+bool node_pending_build(node *n, node_state *st, node_pending *p, rpc_error *err);
+void node_pending_free(node_pending *p);
+
 /* Builds a block on the head: the pool's best transactions that fit
  * (transactions that turn out invalid are dropped from the block and the
  * pool), executed with Block-STM over the head's state and the dev edits.

@@ -178,6 +178,8 @@ typedef struct {
     block_header header;       /* of the block whose state this is */
     bool pending;              /* asked for as "pending": the latest state, which calls
                                   run on in the next block's context (node_call) */
+    struct node_pending *pending_block; /* dev mode with pool transactions: the view
+                                  shows them (node_build.h; owned), or NULL */
 } node_state;
 
 /* Opens the state after the block ref names (a missing block is -32000

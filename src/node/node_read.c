@@ -6,6 +6,7 @@
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "node_build.h"
 #include "node_internal.h"
 #include "parevm/hex.h"
 
@@ -155,6 +156,17 @@ bool node_state_open(node_read *r, const rpc_block_ref *ref, node_state *st, rpc
     }
     if (!node_state_at(r, number, &hash, st, err)) return false;
     st->pending = ref->kind == RPC_BLOCK_PENDING;
+    if (st->pending && node_dev_has_pending(r->n)) {
+        node_pending *p = malloc(sizeof *p);
+        if (!p) abort();
+        if (!node_pending_build(r->n, st, p, err)) {
+            free(p);
+            node_state_close(st);
+            return false;
+        }
+        st->pending_block = p;
+        st->view = block_state_view(p->state);
+    }
     return true;
 }
 
@@ -166,6 +178,10 @@ bool node_state_arg(node_read *r, const json_t *params, size_t i, node_state *st
 }
 
 void node_state_close(node_state *st) {
+    if (st->pending_block) {
+        node_pending_free(st->pending_block);
+        free(st->pending_block);
+    }
     if (st->edits) block_state_free(st->edits);
     free(st->over);
     if (st->hist) db_snapshot_close(st->hist);

@@ -9,9 +9,11 @@
  * the block's fields without size, transactions, uncles and withdrawals).
  * A block or transaction that does not exist is JSON null. "pending" is the
  * head here, for headers as for blocks (geth would null its hash, nonce and
- * miner). */
+ * miner), except in dev mode with pool transactions: then it is the pending
+ * block (node_pending.c), as anvil's. */
 #include <stdlib.h>
 #include <string.h>
+#include "node_build.h"
 #include "node_internal.h"
 
 static bool store_error(rpc_error *err, const char *why) {
@@ -42,6 +44,42 @@ static bool load_arg(node_read *r, const json_t *params, size_t i, bool by_hash,
     return why ? store_error(err, why) : true;
 }
 
+/* The pending block when params[i] is "pending" in dev mode with pool
+ * transactions: built on the head's state st, both open on success (the
+ * caller closes them) and shown through *nb (borrowing p's block). *built
+ * false otherwise: the head stands for "pending". */
+typedef struct {
+    node_state st;
+    node_pending p;
+    node_block nb;
+} pending_view;
+
+static bool pending_arg(node_read *r, const json_t *params, size_t i, pending_view *v, bool *built, rpc_error *err) {
+    *built = false;
+    rpc_block_ref ref;
+    if (rpc_parse_block_ref(rpc_arg(params, i), &ref) || ref.kind != RPC_BLOCK_PENDING || !node_dev_has_pending(r->n))
+        return true;
+    rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
+    if (!node_state_open(r, &latest, &v->st, err)) return false;
+    if (!node_pending_build(r->n, &v->st, &v->p, err)) {
+        node_state_close(&v->st);
+        return false;
+    }
+    memset(&v->nb, 0, sizeof v->nb);
+    v->nb.number = v->p.b.header.number;
+    v->nb.hash = v->p.b.header.hash;
+    v->nb.b = v->p.b;
+    v->nb.has_body = true;
+    v->nb.rlp_size = v->p.rlp_size;
+    *built = true;
+    return true;
+}
+
+static void pending_close(pending_view *v) {
+    node_pending_free(&v->p);
+    node_state_close(&v->st);
+}
+
 static bool get_block(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 2, 2, err)) return false;
     bool full;
@@ -49,6 +87,16 @@ static bool get_block(node *n, const json_t *params, bool by_hash, json_t **resu
     if (why) return rpc_error_invalid_param(err, 1, why);
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
+    pending_view pv;
+    bool pending;
+    if (!by_hash && (!pending_arg(&r, params, 0, &pv, &pending, err) || pending)) {
+        if (pending) {
+            *result = node_json_block(&pv.nb, full);
+            pending_close(&pv);
+        }
+        node_read_close(&r);
+        return pending;
+    }
     node_block nb;
     bool found;
     bool ok = load_arg(&r, params, 0, by_hash, NODE_LOAD_BODY | (full ? NODE_LOAD_SENDERS : 0), &nb, &found, err);
@@ -66,6 +114,16 @@ static bool get_header(node *n, const json_t *params, bool by_hash, json_t **res
     if (!rpc_check_args(params, 1, 1, err)) return false;
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
+    pending_view pv;
+    bool pending;
+    if (!by_hash && (!pending_arg(&r, params, 0, &pv, &pending, err) || pending)) {
+        if (pending) {
+            *result = node_json_header(&pv.nb);
+            pending_close(&pv);
+        }
+        node_read_close(&r);
+        return pending;
+    }
     node_block nb;
     bool found;
     bool ok = load_arg(&r, params, 0, by_hash, 0, &nb, &found, err);
@@ -98,6 +156,16 @@ static bool count(node *n, const json_t *params, bool by_hash, bool ommers, json
     if (!rpc_check_args(params, 1, 1, err)) return false;
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
+    pending_view pv;
+    bool pending;
+    if (!by_hash && (!pending_arg(&r, params, 0, &pv, &pending, err) || pending)) {
+        if (pending) {
+            *result = rpc_json_u64(ommers ? 0 : pv.nb.b.n_txs);
+            pending_close(&pv);
+        }
+        node_read_close(&r);
+        return pending;
+    }
     node_block nb;
     bool found;
     bool ok = load_arg(&r, params, 0, by_hash, NODE_LOAD_BODY, &nb, &found, err);

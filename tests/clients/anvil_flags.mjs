@@ -5,7 +5,7 @@
 // forms -a, -m, -b) must answer alike: the chain id, the accounts the
 // mnemonic gives and their balances, the genesis block's gas limit,
 // timestamp and base fee, automining off (a sent transaction waits in the
-// pool until evm_mine) or interval mining on, and an address without a key
+// pool until evm_mine, in the pending block meanwhile) or interval mining on, and an address without a key
 // that sends; then --code-size-limit and --disable-code-size-limit: the
 // deployments and transactions either node accepts or refuses; then
 // --init with a geth genesis file (and --chain-id over the file's): the
@@ -75,6 +75,15 @@ run(async () => {
   const [np, na] = await both('eth_blockNumber');
   eq(np, '0x0', 'no block without evm_mine (parevm)');
   eq(na, '0x0', 'no block without evm_mine (anvil)');
+  // the waiting transaction in the pending block and the pending state
+  const [pp, pa] = await both('eth_getBlockByNumber', ['pending', false]);
+  eq([pp.number, pp.transactions.length, pp.gasUsed], [pa.number, pa.transactions.length, pa.gasUsed],
+     'the pending block: number, transactions, gas used');
+  eq(pp.transactions.length, 1, 'the pending block holds the waiting transaction');
+  for (const tag of ['pending', 'latest']) {
+    const [bp, ba] = await both('eth_getBalance', [accounts[1], tag]);
+    eq(bp, ba, `the recipient's balance at ${tag}`);
+  }
   await both('evm_mine', []);
   const [b1, c1] = await both('eth_getBlockByNumber', ['0x1', false]);
   eq(b1 && b1.transactions.length, 1, 'evm_mine mines the waiting transaction (parevm)');
