@@ -5,16 +5,16 @@
 // forms -a, -m, -b) must answer alike: the chain id, the accounts the
 // mnemonic gives and their balances, the genesis block's gas limit,
 // timestamp and base fee, automining off (a sent transaction waits in the
-// pool until evm_mine, in the pending block meanwhile) or interval mining on, and an address without a key
-// that sends; then --code-size-limit and --disable-code-size-limit: the
-// deployments and transactions either node accepts or refuses; then
-// --init with a geth genesis file (and --chain-id over the file's): the
-// chain id, the allocation over the dev accounts, the genesis block's
-// timestamp, base fee and miner, the coinbase of mined blocks; then
-// --base-fee 0: the fees a transfer pays, with and without fee fields;
-// --order fees|fifo: the order of a mined block's transactions; the
-// CREATE2 deployer at genesis (a deployment through it), and without it
-// (--disable-default-create2-deployer); "safe" and "finalized" an epoch
+// pool until evm_mine, in the pending block meanwhile) or interval mining
+// on, and an address without a key that sends. Then --code-size-limit and
+// --disable-code-size-limit: the deployments and transactions either node
+// accepts or refuses; --init with a geth genesis file (and --chain-id over
+// the file's): the chain id, the allocation over the dev accounts, the
+// genesis block's timestamp, base fee and miner, the coinbase of mined
+// blocks; --base-fee 0: the fees a transfer pays, with and without fee
+// fields; --order fees|fifo: the order of a mined block's transactions;
+// the CREATE2 deployer at genesis (a deployment through it), and without
+// it (--disable-default-create2-deployer); "safe" and "finalized" an epoch
 // and two below the head (--slots-in-an-epoch); --mixed-mining (a block
 // per transaction as well as one per interval) and --no-mine.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
