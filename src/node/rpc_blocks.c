@@ -80,6 +80,24 @@ static void pending_close(pending_view *v) {
     node_state_close(&v->st);
 }
 
+/* Answers params[0] when it is dev mode's pending block, by render (its
+ * JSON, full or not); false when it is not (the caller answers), true when
+ * answered, with *ok false and err set when that failed. */
+static bool answer_pending(node_read *r, const json_t *params, json_t *(*render)(const node_block *, bool), bool full,
+                           json_t **result, bool *ok, rpc_error *err) {
+    pending_view pv;
+    bool pending;
+    *ok = pending_arg(r, params, 0, &pv, &pending, err);
+    if (!*ok || !pending) return !*ok;
+    *result = render(&pv.nb, full);
+    pending_close(&pv);
+    return true;
+}
+
+static json_t *render_header(const node_block *nb, bool full) { return (void)full, node_json_header(nb); }
+static json_t *render_tx_count(const node_block *nb, bool full) { return (void)full, rpc_json_u64(nb->b.n_txs); }
+static json_t *render_no_ommers(const node_block *nb, bool full) { return (void)nb, (void)full, rpc_json_u64(0); }
+
 static bool get_block(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 2, 2, err)) return false;
     bool full;
@@ -87,15 +105,10 @@ static bool get_block(node *n, const json_t *params, bool by_hash, json_t **resu
     if (why) return rpc_error_invalid_param(err, 1, why);
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
-    pending_view pv;
-    bool pending;
-    if (!by_hash && (!pending_arg(&r, params, 0, &pv, &pending, err) || pending)) {
-        if (pending) {
-            *result = node_json_block(&pv.nb, full);
-            pending_close(&pv);
-        }
+    bool answered_ok;
+    if (!by_hash && answer_pending(&r, params, node_json_block, full, result, &answered_ok, err)) {
         node_read_close(&r);
-        return pending;
+        return answered_ok;
     }
     node_block nb;
     bool found;
@@ -114,15 +127,10 @@ static bool get_header(node *n, const json_t *params, bool by_hash, json_t **res
     if (!rpc_check_args(params, 1, 1, err)) return false;
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
-    pending_view pv;
-    bool pending;
-    if (!by_hash && (!pending_arg(&r, params, 0, &pv, &pending, err) || pending)) {
-        if (pending) {
-            *result = node_json_header(&pv.nb);
-            pending_close(&pv);
-        }
+    bool answered_ok;
+    if (!by_hash && answer_pending(&r, params, render_header, false, result, &answered_ok, err)) {
         node_read_close(&r);
-        return pending;
+        return answered_ok;
     }
     node_block nb;
     bool found;
@@ -156,15 +164,10 @@ static bool count(node *n, const json_t *params, bool by_hash, bool ommers, json
     if (!rpc_check_args(params, 1, 1, err)) return false;
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
-    pending_view pv;
-    bool pending;
-    if (!by_hash && (!pending_arg(&r, params, 0, &pv, &pending, err) || pending)) {
-        if (pending) {
-            *result = rpc_json_u64(ommers ? 0 : pv.nb.b.n_txs);
-            pending_close(&pv);
-        }
+    bool answered_ok;
+    if (!by_hash && answer_pending(&r, params, ommers ? render_no_ommers : render_tx_count, false, result, &answered_ok, err)) {
         node_read_close(&r);
-        return pending;
+        return answered_ok;
     }
     node_block nb;
     bool found;

@@ -94,19 +94,26 @@ static u256 blob_fee_of(const node *n, const block_header *h) {
     return p.update_fraction ? blob_base_fee(h->excess_blob_gas, p.update_fraction) : U256_ZERO;
 }
 
-static bool blob_base_fee_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
+/* A method without parameters answered from the head's header by fn. */
+static bool from_head(node *n, const json_t *params, json_t *(*fn)(node *n, const block_header *head),
+                      json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 0, 0, err)) return false;
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
     block_header h;
     const char *why = node_header(&r, r.head, &r.head_hash, &h);
-    if (!why) {
-        u256 fee = blob_fee_of(n, &h);
-        *result = rpc_json_u256(&fee);
-    }
+    if (!why) *result = fn(n, &h);
     node_read_close(&r);
     return why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : true;
+}
+
+static json_t *head_blob_fee(node *n, const block_header *h) {
+    u256 fee = blob_fee_of(n, h);
+    return rpc_json_u256(&fee);
+}
+
+static bool blob_base_fee_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return from_head(ctx, params, head_blob_fee, result, err);
 }
 
 /* ---- eth_feeHistory ----------------------------------------------------------------------- */
@@ -249,41 +256,29 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
     return false;
 }
 
+static json_t *next_base_fee(node *n, const block_header *h) {
+    u256 fee, blob;
+    uint64_t excess;
+    node_next_fees(n, h, h->timestamp + 1, &fee, &excess, &blob);
+    return rpc_json_u256(&fee);
+}
+
 static bool base_fee(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
-    if (!rpc_check_args(params, 0, 0, err)) return false;
-    node_read r;
-    if (!node_read_open(n, &r, err)) return false;
-    block_header h;
-    const char *why = node_header(&r, r.head, &r.head_hash, &h);
-    if (!why) {
-        u256 fee, blob;
-        uint64_t excess;
-        node_next_fees(n, &h, h.timestamp + 1, &fee, &excess, &blob);
-        *result = rpc_json_u256(&fee);
-    }
-    node_read_close(&r);
-    return why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : true;
+    return from_head(ctx, params, next_base_fee, result, err);
 }
 
 /* eth_txGasLimitCap (EIP-8123): the most gas a transaction sent now may
  * ask for: the pool takes none above the next block's gas limit, and from
  * Osaka on none above 2^24 (EIP-7825). Always finite, so never null. */
+static json_t *next_tx_gas_cap(node *n, const block_header *h) {
+    txpool_env env = node_pool_env(n, h);
+    uint64_t cap = env.block_gas_limit;
+    if (env.fork >= FORK_OSAKA && cap > TX_MAX_GAS_LIMIT_OSAKA) cap = TX_MAX_GAS_LIMIT_OSAKA;
+    return rpc_json_u64(cap);
+}
+
 static bool tx_gas_limit_cap(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node *n = ctx;
-    if (!rpc_check_args(params, 0, 0, err)) return false;
-    node_read r;
-    if (!node_read_open(n, &r, err)) return false;
-    block_header h;
-    const char *why = node_header(&r, r.head, &r.head_hash, &h);
-    if (!why) {
-        txpool_env env = node_pool_env(n, &h);
-        uint64_t cap = env.block_gas_limit;
-        if (env.fork >= FORK_OSAKA && cap > TX_MAX_GAS_LIMIT_OSAKA) cap = TX_MAX_GAS_LIMIT_OSAKA;
-        *result = rpc_json_u64(cap);
-    }
-    node_read_close(&r);
-    return why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : true;
+    return from_head(ctx, params, next_tx_gas_cap, result, err);
 }
 
 void node_register_fees(node *n, rpc_methods *m) {
