@@ -614,11 +614,16 @@ TEST(node_dev_impersonated_senders_outlive_restart) {
     test_node_close(&t);
 }
 
-/* Opens a dev node with the rules named (NULL: the default). */
-static const char *open_with_rules(test_node *t, const char *hardfork) {
+/* A test node with a new, empty datadir and no node open. */
+static void fresh_datadir(test_node *t) {
     memset(t, 0, sizeof *t);
     strcpy(t->path, "/tmp/parevm-node-test-XXXXXX");
     if (!mkdtemp(t->path)) abort();
+}
+
+/* Opens a dev node with the rules named (NULL: the default). */
+static const char *open_with_rules(test_node *t, const char *hardfork) {
+    fresh_datadir(t);
     node_config cfg = test_node_config(t);
     cfg.dev_hardfork = hardfork;
     return node_open(&cfg, &t->n);
@@ -969,9 +974,7 @@ TEST(node_dev_genesis_file) {
         "\"coinbase\":\"0x00000000000000000000000000000000000000cb\"," GENESIS_ALLOC "}";
     const char *DEV0 = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
     test_node t;
-    memset(&t, 0, sizeof t);
-    strcpy(t.path, "/tmp/parevm-node-test-XXXXXX");
-    if (!mkdtemp(t.path)) abort();
+    fresh_datadir(&t);
     node_config cfg = test_node_config(&t);
     cfg.dev_genesis_time = 0;
     CHECK(open_genesis(&t, cfg, file) == NULL);
@@ -1032,7 +1035,7 @@ TEST(node_dev_genesis_file) {
     test_remove_tree(t.path);
 
     /* the settings given win: chain id, rules, time, gas limit, base fee */
-    if (!mkdtemp(strcpy(t.path, "/tmp/parevm-node-test-XXXXXX"))) abort();
+    fresh_datadir(&t);
     cfg = test_node_config(&t);
     cfg.dev_chain_id = 77;
     cfg.dev_hardfork = "london";
@@ -1055,7 +1058,7 @@ TEST(node_dev_genesis_file) {
         "{\"config\":{\"chainId\":9,\"homesteadBlock\":0,\"eip150Block\":0,\"eip155Block\":0,\"eip158Block\":0,"
         "\"byzantiumBlock\":0},\"difficulty\":\"0x20000\",\"coinbase\":\"0x00000000000000000000000000000000000000cb\","
         GENESIS_ALLOC "}";
-    if (!mkdtemp(strcpy(t.path, "/tmp/parevm-node-test-XXXXXX"))) abort();
+    fresh_datadir(&t);
     cfg = test_node_config(&t);
     CHECK(open_genesis(&t, cfg, byzantium) == NULL);
     if (t.n) {
@@ -1076,7 +1079,7 @@ TEST(node_dev_genesis_file) {
         {"{\"config\":{\"chainId\":9},\"alloc\":{\"0x12\":{}}}", "genesis"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-        if (!mkdtemp(strcpy(t.path, "/tmp/parevm-node-test-XXXXXX"))) abort();
+        fresh_datadir(&t);
         cfg = test_node_config(&t);
         err = open_genesis(&t, cfg, refused[i][0]);
         CHECK(err && strstr(err, refused[i][1]) && !t.n);
@@ -1095,9 +1098,7 @@ TEST(node_dev_pending_is_next_block) {
                        "\"eip158Block\":0,\"byzantiumBlock\":0,\"constantinopleBlock\":0,\"petersburgBlock\":0,"
                        "\"istanbulBlock\":0,\"berlinBlock\":0,\"londonBlock\":2},\"gasLimit\":\"0x1c9c380\"}";
     test_node t;
-    memset(&t, 0, sizeof t);
-    strcpy(t.path, "/tmp/parevm-node-test-XXXXXX");
-    if (!mkdtemp(t.path)) abort();
+    fresh_datadir(&t);
     CHECK(open_genesis(&t, test_node_config(&t), file) == NULL);
     if (!t.n) {
         test_remove_tree(t.path);
@@ -1139,9 +1140,7 @@ TEST(node_tx_gas_limit_cap) {
     } cases[] = {{NULL, 0, "\"0x1000000\""}, {"prague", 0, "\"0x1c9c380\""}, {"osaka", 5000000, "\"0x4c4b40\""}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         test_node t;
-        memset(&t, 0, sizeof t);
-        strcpy(t.path, "/tmp/parevm-node-test-XXXXXX");
-        if (!mkdtemp(t.path)) abort();
+        fresh_datadir(&t);
         node_config cfg = test_node_config(&t);
         cfg.dev_hardfork = cases[i].rules;
         cfg.dev_gas_limit = cases[i].gas_limit;
@@ -1163,9 +1162,7 @@ TEST(node_tx_gas_limit_cap) {
  * head again. */
 TEST(node_dev_pending_block) {
     test_node t;
-    memset(&t, 0, sizeof t);
-    strcpy(t.path, "/tmp/parevm-node-test-XXXXXX");
-    if (!mkdtemp(t.path)) abort();
+    fresh_datadir(&t);
     node_config cfg = test_node_config(&t);
     cfg.dev_no_mining = true;
     CHECK(node_open(&cfg, &t.n) == NULL);

@@ -27,17 +27,23 @@ const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abando
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // init code that deploys n zero bytes, padded with pad bytes after it
 const deployer = (n, pad = 0) => '0x62' + n.toString(16).padStart(6, '0') + '6000f3' + '00'.repeat(pad);
+// a transaction's receipt, polled every 50 ms up to tries times (anvil may
+// answer before its block is in), or null
+async function receiptOf(url, h, tries = 20) {
+  for (let i = 0; i < tries; i++) {
+    const r = await rpc(url, 'eth_getTransactionReceipt', [h]);
+    if (r) return r;
+    await sleep(50);
+  }
+  return null;
+}
 // a deployment's status on one node (automining), or its refusal
 async function deploy(url, from, n, pad = 0, gas = '0xf00000') {
   try {
     const h = await rpc(url, 'eth_sendTransaction', [{ from, data: deployer(n, pad), gas }]);
     if ((await rpc(url, 'anvil_getAutomine', [])) === false) await rpc(url, 'evm_mine', []);
-    for (let i = 0; i < 100; i++) { // anvil may answer before its block is in
-      const r = await rpc(url, 'eth_getTransactionReceipt', [h]);
-      if (r) return r.status;
-      await sleep(50);
-    }
-    return 'no receipt';
+    const r = await receiptOf(url, h, 100);
+    return r ? r.status : 'no receipt';
   } catch (e) {
     if (process.env.FLAGS_DEBUG) console.log(url, String(e).slice(0, 300));
     return 'refused';
@@ -203,16 +209,7 @@ run(async () => {
     const [hp, ha] = await both('eth_sendTransaction', [{ from: from0, to: to0, value: '0x1', ...fees }]);
     const [tp, ta] = await Promise.all([rpc(P.url, 'eth_getTransactionByHash', [hp]), rpc(A.url, 'eth_getTransactionByHash', [ha])]);
     for (const f of ['type', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'gas']) eq(tp[f], ta[f], `${what}: the transaction's ${f}`);
-    // a second, well under the interval
-    const receipt = async (url, h) => {
-      for (let i = 0; i < 20; i++) {
-        const r = await rpc(url, 'eth_getTransactionReceipt', [h]);
-        if (r) return r;
-        await sleep(50);
-      }
-      return null;
-    };
-    const [rp, ra] = await Promise.all([receipt(P.url, hp), receipt(A.url, ha)]);
+    const [rp, ra] = await Promise.all([receiptOf(P.url, hp), receiptOf(A.url, ha)]);
     eq(rp.effectiveGasPrice, ra.effectiveGasPrice, `${what}: effectiveGasPrice`);
     const [bp, ba] = await both('eth_getBlockByNumber', ['latest', false]);
     eq(bp.baseFeePerGas, '0x0', `${what}: the block's base fee`);
@@ -304,16 +301,8 @@ run(async () => {
     const [from, to] = await rpc(P.url, 'eth_accounts', []);
     const [h0, g0] = await both('eth_blockNumber');
     const [hp, ha] = await both('eth_sendTransaction', [{ from, to, value: '0x1', gas: '0x5208' }]);
-    // a second, well under the interval
-    const receipt = async (url, h) => {
-      for (let i = 0; i < 20; i++) {
-        const r = await rpc(url, 'eth_getTransactionReceipt', [h]);
-        if (r) return r;
-        await sleep(50);
-      }
-      return null;
-    };
-    const [rp, ra] = await Promise.all([receipt(P.url, hp), receipt(A.url, ha)]);
+    // a second at most, well under the interval
+    const [rp, ra] = await Promise.all([receiptOf(P.url, hp), receiptOf(A.url, ha)]);
     const mixed = flags.includes('--mixed-mining');
     // (anvil's side is not asserted: its answer may come before its block)
     eq(rp !== null, mixed, `${what}: the transaction ${mixed ? 'mined at once' : 'waits'}`);
