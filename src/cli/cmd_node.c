@@ -225,7 +225,8 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;
         else if (!strcmp(a, "--dev.no-create2-deployer")) cfg.dev_no_create2_deployer = true, takes = false;
-        else if (!strcmp(a, "--dev.base-fee")) ok = num(v, UINT64_MAX, &x), cfg.dev_base_fee = x, cfg.dev_base_fee_set = true;
+        else if (!strcmp(a, "--dev.base-fee"))
+            ok = num(v, UINT64_MAX, &x), cfg.dev_base_fee = x, cfg.dev_base_fee_set = true;
         else if (!strcmp(a, "--dev.code-size-limit"))
             ok = num(v, UINT32_MAX - 1, &x) && x, cfg.dev_max_code_size = (uint32_t)x;
         else if (!strcmp(a, "--dev.no-code-size-limit")) cfg.dev_max_code_size = EVM_NO_CODE_SIZE_LIMIT, takes = false;
@@ -248,7 +249,8 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--preroot")) ok = chain_preroot_parse(v, &cfg.preroot);
         else if (!strcmp(a, "--dev.period")) ok = num(v, 86400, &x), cfg.dev_period_s = (unsigned)x;
         else if (!strcmp(a, "--dev.accounts")) ok = num(v, 1000, &x) && x, cfg.dev_accounts = (unsigned)x;
-        else if (!strcmp(a, "--dev.slots-in-an-epoch")) ok = num(v, 1u << 30, &x) && x, cfg.dev_slots_in_epoch = (unsigned)x;
+        else if (!strcmp(a, "--dev.slots-in-an-epoch"))
+            ok = num(v, 1u << 30, &x) && x, cfg.dev_slots_in_epoch = (unsigned)x;
         else if (!strcmp(a, "--dev.chainid")) ok = num(v, UINT64_MAX / 2 - 36, &x) && x, cfg.dev_chain_id = x;
         else if (!strcmp(a, "--dev.gaslimit")) ok = num(v, UINT64_MAX, &x) && x >= 5000, cfg.dev_gas_limit = x;
         else if (!strcmp(a, "--dev.time")) ok = num(v, UINT64_MAX, &x), cfg.dev_genesis_time = x;

@@ -165,7 +165,8 @@ static bool count(node *n, const json_t *params, bool by_hash, bool ommers, json
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
     bool answered_ok;
-    if (!by_hash && answer_pending(&r, params, ommers ? render_no_ommers : render_tx_count, false, result, &answered_ok, err)) {
+    json_t *(*render)(const node_block *, bool) = ommers ? render_no_ommers : render_tx_count;
+    if (!by_hash && answer_pending(&r, params, render, false, result, &answered_ok, err)) {
         node_read_close(&r);
         return answered_ok;
     }
