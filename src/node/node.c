@@ -115,9 +115,7 @@ void node_executor_put(node *n, executor *ex) {
 txpool_env node_pool_env(const node *n, const block_header *h) {
     txpool_env env = {0};
     uint64_t time = node_next_time(n, h);
-    block_header next = {.number = h->number + 1, .timestamp = time};
-    bool merged = node_merged(n, h) || chain_reached(n->chain.paris_block, next.number);
-    env.fork = chain_fork_at(&n->chain, next.number, time, merged);
+    env.fork = chain_fork_at(&n->chain, h->number + 1, time, node_child_merged(n, h));
     env.chain_id = n->chain.chain_id;
     env.max_code_size = n->chain.max_code_size;
     env.block_gas_limit = h->gas_limit;

@@ -168,8 +168,7 @@ const char *node_build_start_header(node *n, const block_header *parent, const n
         memcpy(h->extra_data, CHAIN_DAO_EXTRA, h->extra_len);
     }
     if (h->timestamp <= parent->timestamp) return "timestamp must be after the parent's";
-    bool merged = node_merged(n, parent) || chain_reached(n->chain.paris_block, h->number) ||
-                  (n->chain.has_ttd && u256_is_zero(&parent->difficulty));
+    bool merged = node_child_merged(n, parent);
     /* before the Merge only a clique chain's blocks (dev mode's) are built,
      * with difficulty 0 as anvil's, and never for the Engine API */
     if (!merged && (!n->chain.clique || a->engine)) return "block building needs a chain after the Merge";
@@ -200,7 +199,7 @@ const char *node_build_start_header(node *n, const block_header *parent, const n
     return NULL;
 }
 
-static void finish_header(block *b, const block_result *r, const bytes32 *state_root) {
+void node_build_finish_header(block *b, const block_result *r, const bytes32 *state_root) {
     block_header *h = &b->header;
     h->state_root = *state_root;
     h->tx_root = block_tx_root(b);
@@ -306,7 +305,7 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
         out->bad_tx = bad;
         return err;
     }
-    finish_header(&out->b, &out->result, &root);
+    node_build_finish_header(&out->b, &out->result, &root);
     header_encode(&out->b.header, &out->header_rlp);
     out->b.header.hash = keccak256_hash(out->header_rlp.data, out->header_rlp.len);
     node_body_encode(&out->b, &out->body_rlp);

@@ -63,6 +63,10 @@ bool node_pool_tx_copy(const txpool_tx *t, transaction *out);
 const char *node_build_start_header(node *n, const block_header *parent, const node_build_attrs *a, block *b,
                                     fork_id *fork, blob_params *bp);
 
+/* The parts of b's header known after its execution r: the roots (the
+ * state root given), bloom, gas used, blob gas used, requests hash. */
+void node_build_finish_header(block *b, const block_result *r, const bytes32 *state_root);
+
 /* Dev mode's pending block (node_pending.c, anvil's): the pool's
  * transactions the next block would take, run in order on a state's view
  * in the next block's context; the header complete but for its state root

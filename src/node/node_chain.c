@@ -188,12 +188,14 @@ block_rules node_rules(const node *n, const block_header *h) {
     return chain_block_rules(&n->chain, h, node_merged(n, h));
 }
 
+bool node_child_merged(const node *n, const block_header *parent) {
+    return node_merged(n, parent) || chain_reached(n->chain.paris_block, parent->number + 1) ||
+           (n->chain.has_ttd && u256_is_zero(&parent->difficulty));
+}
+
 void node_next_fees(const node *n, const block_header *parent, uint64_t time, u256 *base_fee,
                     uint64_t *excess_blob_gas, u256 *blob_base_fee_out) {
-    block_header child = {.number = parent->number + 1, .timestamp = time};
-    bool merged = node_merged(n, parent) || chain_reached(n->chain.paris_block, child.number) ||
-                  (n->chain.has_ttd && u256_is_zero(&parent->difficulty));
-    fork_id fork = chain_fork_at(&n->chain, child.number, time, merged);
+    fork_id fork = chain_fork_at(&n->chain, parent->number + 1, time, node_child_merged(n, parent));
     *base_fee = fork >= FORK_LONDON ? header_next_base_fee(&n->chain, parent) : U256_ZERO;
     *excess_blob_gas = 0;
     *blob_base_fee_out = U256_ZERO;
@@ -213,8 +215,7 @@ block_header node_next_header(const node *n, const block_header *parent) {
     h.parent_hash = parent->hash;
     h.number = parent->number + 1;
     h.timestamp = node_next_time(n, parent);
-    bool merged = node_merged(n, parent) || chain_reached(n->chain.paris_block, h.number) ||
-                  (n->chain.has_ttd && u256_is_zero(&parent->difficulty));
+    bool merged = node_child_merged(n, parent);
     if (merged) h.difficulty = U256_ZERO;
     fork_id fork = chain_fork_at(&n->chain, h.number, h.timestamp, merged);
     u256 blob_fee;

@@ -301,6 +301,10 @@ fork_id node_fork(const node *n, const block_header *h);
 block_rules node_rules(const node *n, const block_header *h);
 /* rpc_fees.c: the tip eth_maxPriorityFeePerGas suggests at r's head. */
 bool node_suggest_tip(node_read *r, u256 *out, rpc_error *err);
+/* Whether the child of parent is after the Merge: parent is, the child's
+ * number reaches paris_block, or (with a terminal total difficulty) the
+ * parent's difficulty is zero. */
+bool node_child_merged(const node *n, const block_header *parent);
 /* The base fee, excess blob gas and blob base fee of the child of parent,
  * whose timestamp is time. */
 void node_next_fees(const node *n, const block_header *parent, uint64_t time, u256 *base_fee,

@@ -8,7 +8,6 @@
 #include <string.h>
 #include "node_build.h"
 #include "node_dev.h"
-#include "parevm/block_roots.h"
 #include "parevm/chain_rules.h"
 #include "parevm/keccak.h"
 
@@ -77,14 +76,9 @@ bool node_pending_build(node *n, node_state *st, node_pending *p, rpc_error *err
         node_pending_free(p);
         return rpc_error_set(err, RPC_SERVER_ERROR, "pending block: %s", why);
     }
+    static const bytes32 no_root = {{0}};
     block_header *h = &p->b.header;
-    h->tx_root = block_tx_root(&p->b);
-    h->receipts_root = block_receipts_root(&p->result);
-    memcpy(h->bloom, p->result.bloom, 256);
-    h->gas_used = p->result.gas_used;
-    if (h->has_withdrawals_root) h->withdrawals_root = block_withdrawals_root(&p->b);
-    if (h->has_blob_gas) h->blob_gas_used = p->result.blob_gas_used;
-    if (h->has_requests_hash) h->requests_hash = p->result.requests_hash;
+    node_build_finish_header(&p->b, &p->result, &no_root);
     buf_t enc = {0};
     header_encode(h, &enc);
     h->hash = keccak256_hash(enc.data, enc.len);

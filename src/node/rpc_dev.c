@@ -723,15 +723,14 @@ bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_erro
     }
     /* it runs in the next block, whose rules may be a later fork's */
     node_call_next_block(&c);
-    txpool_env env = node_pool_env(n, &c.st.header);
-    node_call_tx(a, n->chain.chain_id, env.fork, 0, tx);
+    node_call_tx(a, n->chain.chain_id, c.env.fork, 0, tx);
     /* EIP-155 for legacy too, from Spurious Dragon on */
-    tx->has_chain_id = tx->type != TX_LEGACY || env.fork >= FORK_SPURIOUS_DRAGON;
+    tx->has_chain_id = tx->type != TX_LEGACY || c.env.fork >= FORK_SPURIOUS_DRAGON;
     node_call_auths(a, tx);
     account_info info;
     c.view.ops->get_account(c.view.ctx, &a->from, FIELD_NONCE, &info);
     tx->nonce = a->has_nonce ? a->nonce : txpool_next_nonce(n->pool, &a->from, info.nonce);
-    fill_fees(a, &env.base_fee, tx);
+    fill_fees(a, &c.env.base_fee, tx);
     uint64_t gas = a->gas;
     bool ok = a->has_gas || node_estimate_gas(&c, tx, c.st.header.gas_limit, &gas, err);
     node_call_end(&c);

@@ -1,8 +1,8 @@
 /* Block order over a snapshot of the pool's pending transactions: a max-heap
  * of senders keyed by the effective tip (or the arrival) of each sender's
- * next transaction,
- * so a sender's transactions come out in nonce order and the block gets the
- * best-paying transaction available at every step. */
+ * next transaction, so a sender's transactions come out in nonce order and
+ * the block gets the best-paying (or earliest) transaction available at
+ * every step. */
 #include <stdlib.h>
 #include "parevm/txpool.h"
 #include "txpool_internal.h"

@@ -4,7 +4,6 @@
 #include "parevm/keccak.h"
 #include "parevm/state_host.h"
 
-
 address create_address(const address *sender, uint64_t nonce) {
     /* rlp([sender, nonce]): at most 1 + 21 + 9 bytes */
     uint8_t enc[32];
