@@ -44,7 +44,7 @@ struct rpc_server {
     pthread_mutex_t mu;   /* guards in_flight, signals cv when it drops */
     pthread_cond_t cv;
     unsigned in_flight;
-    rpc_ws_hub ws;        /* WebSocket sessions (rpc_ws.c) */
+    rpc_hub ws;           /* WebSocket sessions (rpc_ws.c) */
 };
 
 /* Per request: the body read so far. */
@@ -286,7 +286,7 @@ static int listen_on(const char *addr, uint16_t port, uint16_t *bound, char *err
 }
 
 static void server_free(rpc_server *s) {
-    rpc_ws_hub_destroy(&s->ws);
+    rpc_hub_destroy(&s->ws);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     free(s->cors);
@@ -305,8 +305,8 @@ rpc_server *rpc_server_start(const rpc_server_config *cfg, const rpc_methods *me
         memcpy(s->jwt_secret, cfg->jwt_secret, JWT_SECRET_LEN);
     }
     atomic_init(&s->stopping, false);
-    rpc_ws_hub_init(&s->ws, methods, s->max_body, s->max_batch, cfg->thread_stack,
-                    cfg->max_ws_sessions ? cfg->max_ws_sessions : DEFAULT_MAX_WS_SESSIONS);
+    rpc_hub_init(&s->ws, methods, s->max_body, s->max_batch, cfg->thread_stack,
+                 cfg->max_ws_sessions ? cfg->max_ws_sessions : DEFAULT_MAX_WS_SESSIONS);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     int fd = listen_on(cfg->addr ? cfg->addr : "127.0.0.1", cfg->port, &s->port, err, errlen);
@@ -365,7 +365,7 @@ void rpc_server_stop(rpc_server *s, unsigned drain_ms) {
     }
     pthread_mutex_unlock(&s->mu);
     /* upgraded sockets must be given back before the daemon stops */
-    rpc_ws_hub_stop(&s->ws);
+    rpc_hub_stop(&s->ws);
     MHD_stop_daemon(s->daemon);
     server_free(s);
 }
