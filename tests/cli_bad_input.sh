@@ -200,6 +200,17 @@ expect "bad or missing value for --dev.genesis" "$parevm" node --dev --init
 expect "ws.api must name" "$parevm" node --dev --port 0 --ws.api eth
 expect "ws.api must name" "$parevm" node --dev --port 0 --http.api eth,net --ws.api eth
 expect "bad or missing value for --ws.port" "$parevm" node --dev --port 0 --ws.port 70000
+# --ipcpath: no value, a missing folder, a path too long for a Unix socket,
+# a file that is not a socket (left as it was)
+expect "bad or missing value for --ipcpath" "$parevm" node --dev --port 0 --ipcpath
+expect "ipcpath: $tmp/no/such/dir/x.ipc" "$parevm" node --dev --port 0 --ipcpath "$tmp/no/such/dir/x.ipc"
+expect "IPC path too long" "$parevm" node --dev --port 0 --ipcpath "$tmp/$(printf 'a%.0s' $(seq 1 120)).ipc"
+echo keep > "$tmp/not-a-socket"
+expect "not a socket" "$parevm" node --dev --port 0 --ipc "$tmp/not-a-socket"
+if grep -qx keep "$tmp/not-a-socket"; then passed=$((passed + 1)); else
+    echo "FAIL: the file at --ipcpath was changed"
+    failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

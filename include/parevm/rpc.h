@@ -1,8 +1,8 @@
-/* JSON-RPC 2.0 over HTTP and WebSocket: error objects, the method table, request dispatch
+/* JSON-RPC 2.0 over HTTP, WebSocket and IPC: error objects, the method table, request dispatch
  * (single requests, batches, notifications) and the HTTP server
  * (libmicrohttpd with a thread pool) with body and batch limits, optional
  * CORS, optional HS256 JWT authentication (the Engine API) and a stop that
- * drains the requests in flight.
+ * drains the requests in flight; the IPC server on a Unix socket.
  *
  * Handlers run on the server's pool threads, several at once. The server
  * keeps no globals: a handler sees only the context registered with it, the
@@ -154,5 +154,33 @@ unsigned rpc_server_in_flight(const rpc_server *s);
  * closes the listen socket and every connection and frees the server. Call
  * from any thread but a handler's (e.g. the node's SIGINT/SIGTERM path). */
 void rpc_server_stop(rpc_server *s, unsigned drain_ms);
+
+/* ---- IPC server ------------------------------------------------------------------- */
+
+typedef struct {
+    size_t max_message;        /* a request's size limit in bytes; 0: 5 MiB */
+    size_t max_batch;          /* requests per batch; 0: RPC_DEFAULT_MAX_BATCH */
+    unsigned max_sessions;     /* connections at once (a thread each); 0: 128 */
+    size_t thread_stack;       /* as rpc_server_config's */
+} rpc_ipc_config;
+
+typedef struct rpc_ipc rpc_ipc;
+
+/* Listens on a Unix domain socket at path (geth's --ipcpath): JSON-RPC
+ * requests and batches back to back on the stream, each answer one line
+ * (compact JSON and a newline), answered in order per connection, with
+ * eth_subscribe / eth_unsubscribe as on WebSocket. The socket file gets
+ * mode 0600; a stale one at path is replaced; a live socket or another
+ * kind of file there is refused. Returns NULL and a message in err when
+ * the path is too long or cannot be bound. methods must outlive the
+ * server. */
+rpc_ipc *rpc_ipc_start(const char *path, const rpc_ipc_config *cfg, const rpc_methods *methods, char *err,
+                       size_t errlen);
+/* Connections open now (for tests). */
+unsigned rpc_ipc_sessions(rpc_ipc *s);
+/* Stops accepting, removes the socket file (when it is still this
+ * server's), lets each connection finish the request it is answering,
+ * closes them and frees the server. NULL is a no-op. */
+void rpc_ipc_stop(rpc_ipc *s);
 
 #endif

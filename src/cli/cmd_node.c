@@ -19,7 +19,7 @@ static void usage(FILE *f) {
             "usage: parevm node [--datadir DIR] [--dev] [--dev.period S] [--http.addr ADDR] [--http.port PORT]\n"
             "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--preroot auto|on|off]\n"
             "                   [--http.api NAMESPACES] [--rpc.gascap GAS] [--http] [--ws] [--ws.addr ADDR]\n"
-            "                   [--ws.port PORT] [--ws.api NAMESPACES]\n"
+            "                   [--ws.port PORT] [--ws.api NAMESPACES] [--ipcpath PATH] [--ipcdisable]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
             "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
             "                   [--dev.base-fee WEI] [--dev.auto-impersonate] [--dev.code-size-limit BYTES]\n"
@@ -41,6 +41,10 @@ static void usage(FILE *f) {
             "  --http, --ws         accepted (geth's and reth's): HTTP and WebSocket are always served on the\n"
             "                       HTTP port; --ws.addr / --ws.port add a listener (the same methods;\n"
             "                       --ws.api must be --http.api's)\n"
+            "  --ipcpath PATH       JSON-RPC on a Unix socket there too (the HTTP port's methods, with\n"
+            "                       subscriptions), for cast --rpc-url PATH, ethers' IpcSocketProvider, viem's\n"
+            "                       ipc; anvil's --ipc [PATH] (default /tmp/parevm.ipc); --ipcdisable: none\n"
+            "                       (the default)\n"
             "  --authrpc.port PORT  the Engine API (JWT-authenticated), default 8551; on unless --dev\n"
             "                       (with --dev, on when an --authrpc option is given)\n"
             "  --authrpc.jwtsecret FILE  32-byte hex secret (default DATADIR/jwtsecret; created if missing)\n"
@@ -68,7 +72,7 @@ static void usage(FILE *f) {
             "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
             "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
-            "  --slots-in-an-epoch, --mixed-mining, --no-mine\n");
+            "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -206,9 +210,9 @@ int cmd_node(int argc, char **argv) {
     const char *jwt_path = NULL, *load_state = NULL, *dump_state = NULL, *genesis_file = NULL;
     /* geth's and reth's WebSocket options: the HTTP port serves WebSocket
      * too; --ws.addr / --ws.port add a listener of the same methods */
-    const char *ws_addr = NULL, *ws_api = NULL;
+    const char *ws_addr = NULL, *ws_api = NULL, *ipc_path = NULL;
     long ws_port = -1;
-    bool state_optional = false;
+    bool state_optional = false, ipc_off = false;
     bool quiet = false, auth_asked = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -220,6 +224,10 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--ws.addr")) ok = v != NULL, ws_addr = v;
         else if (!strcmp(a, "--ws.port")) ok = num(v, 65535, &x), ws_port = (long)x;
         else if (!strcmp(a, "--ws.api")) ok = v != NULL, ws_api = v;
+        else if (!strcmp(a, "--ipcpath")) ok = v != NULL, ipc_path = v;
+        else if (!strcmp(a, "--ipcdisable")) ipc_off = true, takes = false;
+        else if (!strcmp(a, "--ipc")) /* anvil's: the path is optional */
+            takes = v && v[0] != '-', ipc_path = takes ? v : "/tmp/parevm.ipc";
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;
@@ -334,6 +342,16 @@ int cmd_node(int argc, char **argv) {
         node_close(n);
         return 1;
     }
+    rpc_ipc *ipc = NULL;
+    rpc_ipc_config ipc_cfg = {.thread_stack = NODE_THREAD_STACK};
+    if (ipc_off) ipc_path = NULL;
+    if (ipc_path && !(ipc = rpc_ipc_start(ipc_path, &ipc_cfg, node_methods(n), why, sizeof why))) {
+        fprintf(stderr, "parevm node: --ipcpath: %s\n", why);
+        rpc_server_stop(wsrv, 0);
+        rpc_server_stop(srv, 0);
+        node_close(n);
+        return 1;
+    }
     /* the Engine API: its own port, every request with a JWT */
     rpc_server *asrv = NULL;
     char secret_file[4200];
@@ -345,6 +363,7 @@ int cmd_node(int argc, char **argv) {
         if (!jwt_secret_load(secret_file, secret, &created, why, sizeof why) ||
             !(auth.jwt_secret = secret, asrv = rpc_server_start(&auth, node_auth_methods(n), why, sizeof why))) {
             fprintf(stderr, "parevm node: %s\n", why);
+            rpc_ipc_stop(ipc);
             rpc_server_stop(wsrv, 0);
             rpc_server_stop(srv, 0);
             node_close(n);
@@ -356,12 +375,14 @@ int cmd_node(int argc, char **argv) {
     printf("datadir %s%s\n", node_datadir(n), cfg.datadir ? "" : " (temporary, removed at exit)");
     printf("listening on %s:%u\n", http.addr, (unsigned)rpc_server_port(srv));
     if (wsrv) printf("websocket listening on %s:%u\n", ws.addr, (unsigned)rpc_server_port(wsrv));
+    if (ipc) printf("ipc listening on %s\n", ipc_path);
     if (asrv) printf("engine api listening on %s:%u (jwt secret %s)\n", auth.addr, (unsigned)rpc_server_port(asrv), secret_file);
     fflush(stdout);
     int sig = 0;
     sigwait(&sigs, &sig);
     if (!quiet) fprintf(stderr, "parevm node: %s, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     rpc_server_stop(asrv, 5000);
+    rpc_ipc_stop(ipc);
     rpc_server_stop(wsrv, 5000);
     rpc_server_stop(srv, 5000);
     bool dumped = !dump_state || dump_state_file(n, dump_state);
