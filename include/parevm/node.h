@@ -93,6 +93,10 @@ typedef struct {
      * mode only). The authenticated port keeps all of its methods. */
     const char *http_api;
     FILE *log;                  /* progress messages (mined blocks...); NULL: none */
+    /* Dev mode: where the console.log messages of mined transactions go
+     * (Hardhat's console.sol, as anvil prints them), one line each; NULL:
+     * nowhere, and the mined blocks are not replayed for them. */
+    FILE *console;
     /* tests: called on the importer's committer thread when an imported
      * block's write has ended (before the node sees it); NULL: none */
     void (*on_block_written)(void *arg);

@@ -25,6 +25,7 @@ static void usage(FILE *f) {
             "                   [--dev.base-fee WEI] [--dev.auto-impersonate] [--dev.code-size-limit BYTES]\n"
             "                   [--dev.no-code-size-limit] [--dev.genesis FILE] [--dev.order fees|fifo]\n"
             "                   [--dev.no-create2-deployer] [--dev.slots-in-an-epoch N] [--dev.mixed-mining]\n"
+            "                   [--dev.no-console-log]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -68,11 +69,13 @@ static void usage(FILE *f) {
             "  --dev.order fees|fifo  blocks take the pool's transactions by tip (default) or by arrival\n"
             "  --dev.no-create2-deployer  no CREATE2 deployer (0x4e59b448...) at genesis (anvil's is there)\n"
             "  --dev.slots-in-an-epoch N  \"safe\" is N blocks below the head, \"finalized\" 2N (default 32)\n"
+            "  --dev.no-console-log do not print the console.log messages (Hardhat's console.sol) of mined\n"
+            "                       transactions on stdout (printed unless this or --quiet)\n"
             "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
             "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
             "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
-            "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc\n");
+            "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -161,7 +164,8 @@ static const char *anvil_name(const char *a) {
         {"--disable-code-size-limit", "--dev.no-code-size-limit"}, {"--init", "--dev.genesis"},
         {"--order", "--dev.order"}, {"--disable-default-create2-deployer", "--dev.no-create2-deployer"},
         {"--slots-in-an-epoch", "--dev.slots-in-an-epoch"}, {"--mixed-mining", "--dev.mixed-mining"},
-        {"--no-mine", "--dev.no-mining"},
+        {"--no-mine", "--dev.no-mining"}, {"--disable-console-log", "--dev.no-console-log"},
+        {"--no-console-log", "--dev.no-console-log"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -213,7 +217,7 @@ int cmd_node(int argc, char **argv) {
     const char *ws_addr = NULL, *ws_api = NULL, *ipc_path = NULL;
     long ws_port = -1;
     bool state_optional = false, ipc_off = false;
-    bool quiet = false, auth_asked = false;
+    bool quiet = false, auth_asked = false, no_console = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long x = 0;
@@ -229,6 +233,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--ipc")) /* anvil's: the path is optional */
             takes = v && v[0] != '-', ipc_path = takes ? v : "/tmp/parevm.ipc";
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
+        else if (!strcmp(a, "--dev.no-console-log")) no_console = true, takes = false;
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;
@@ -302,6 +307,7 @@ int cmd_node(int argc, char **argv) {
     if (genesis_file && !genesis) return 1;
     cfg.dev_genesis = genesis;
     if (!quiet) cfg.log = stderr;
+    if (cfg.dev && !quiet && !no_console) cfg.console = stdout;
     /* SIGINT and SIGTERM are taken by sigwait below: block them before any
      * thread starts, so that every thread inherits the mask */
     sigset_t sigs;

@@ -26,6 +26,7 @@ typedef struct {
 } node_dev_snapshot;
 
 struct node_dev {
+    node_console *console;     /* console.log's signatures (cfg.console set), writer only */
     unsigned n_accounts;
     address *addrs;
     uint8_t (*keys)[32];

@@ -28,6 +28,7 @@
 #include "parevm/txpool.h"
 
 typedef struct node_dev node_dev;
+typedef struct node_console node_console;
 typedef struct node_patch node_patch;
 typedef struct node_engine node_engine;
 typedef struct node_filters node_filters;
@@ -97,6 +98,21 @@ struct node {
     bytes32 pw_hash;           /* the block (writer only) */
     uint64_t pw_number;
 };
+
+/* ---- console.log (node_console.c) ---------------------------------------------- */
+
+/* The table of console.sol's log signatures; freed by node_console_free. */
+node_console *node_console_new(void);
+void node_console_free(node_console *c);
+/* The message a call to console.sol's address with input prints (appended
+ * to out, without a final newline; may be empty), or false when input is
+ * not one of its log calls or does not decode. */
+bool node_console_format(const node_console *c, const uint8_t *input, size_t len, buf_t *out);
+/* Replays block (number, hash) with the call tracer and writes the
+ * console.log messages of its transactions to cfg.console, one line each
+ * (writer thread, dev mode, after the block is committed). A replay that
+ * fails prints nothing. */
+void node_console_print_block(node *n, uint64_t number, const bytes32 *hash);
 
 /* ---- Method groups (one file each) ---------------------------------------------- */
 

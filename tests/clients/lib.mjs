@@ -92,18 +92,19 @@ export async function run(main, timeoutMs = 180000) {
 
 // ---- solc ---------------------------------------------------------------------
 
-// Compiles Token.sol; returns { Token: {abi, bytecode}, Misc, Doomed }. The
-// output is cached in the working directory by source and compiler version
-// (the tests run from the build folder), so several scripts compile once.
-export function compile(tools) {
+// Compiles Token.sol (or another file here); returns { Token: {abi,
+// bytecode}, Misc, Doomed... }. The output is cached in the working
+// directory by source and compiler version (the tests run from the build
+// folder), so several scripts compile once.
+export function compile(tools, file = 'Token.sol') {
   const solc = toolRequire(tools)('solc');
-  const source = readFileSync(join(here, 'Token.sol'), 'utf8');
+  const source = readFileSync(join(here, file), 'utf8');
   const key = createHash('sha256').update(source).update(solc.version()).digest('hex').slice(0, 16);
   const cache = `clients-solc-${key}.json`;
   if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8'));
   const input = {
     language: 'Solidity',
-    sources: { 'Token.sol': { content: source } },
+    sources: { [file]: { content: source } },
     settings: {
       evmVersion: 'prague',
       optimizer: { enabled: true, runs: 200 },
@@ -114,7 +115,7 @@ export function compile(tools) {
   const errors = (out.errors || []).filter((e) => e.severity === 'error');
   if (errors.length) die(`solc: ${errors.map((e) => e.formattedMessage).join('\n')}`);
   const res = {};
-  for (const [name, c] of Object.entries(out.contracts['Token.sol']))
+  for (const [name, c] of Object.entries(out.contracts[file]))
     res[name] = { abi: c.abi, bytecode: '0x' + c.evm.bytecode.object, runtime: '0x' + c.evm.deployedBytecode.object };
   writeFileSync(cache + '.tmp' + process.pid, JSON.stringify(res));
   renameSync(cache + '.tmp' + process.pid, cache);
@@ -177,9 +178,10 @@ function startProcess(name, cmd, argv, portRe) {
   });
 }
 
-// `parevm node --dev` on a free port (extra: more flags).
-export function startParevm(bin, extra = []) {
-  return startProcess('parevm', bin, ['node', '--dev', '--http.port', '0', '--quiet', ...extra],
+// `parevm node --dev` on a free port (extra: more flags; quiet: false
+// keeps its messages, console.log's among them).
+export function startParevm(bin, extra = [], { quiet = true } = {}) {
+  return startProcess('parevm', bin, ['node', '--dev', '--http.port', '0', ...(quiet ? ['--quiet'] : []), ...extra],
                       /listening on 127\.0\.0\.1:(\d+)/);
 }
 

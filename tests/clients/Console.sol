@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// Calls Hardhat's console.sol address as console.sol does (a STATICCALL of
+// an ABI-encoded log(...) call), for tests/clients/console_log.mjs: every
+// format specifier on every argument type, the signature families, and
+// input that is no console call.
+pragma solidity ^0.8.24;
+
+contract Logger {
+    address constant CONSOLE = 0x000000000000000000636F6e736F6c652e6c6f67;
+
+    function _log(bytes memory payload) internal view {
+        (bool ok, ) = CONSOLE.staticcall(payload);
+        ok;
+    }
+
+    function specs(string memory f, uint256 x, int256 y, bool b, address a) internal view {
+        _log(abi.encodeWithSignature("log(string,uint256)", f, x));
+        _log(abi.encodeWithSignature("log(string,int256)", f, y));
+        _log(abi.encodeWithSignature("log(string,bool)", f, b));
+        _log(abi.encodeWithSignature("log(string,address)", f, a));
+        _log(abi.encodeWithSignature("log(string,string)", f, "str"));
+    }
+
+    function formats(uint256 x, int256 y, bool b, address a) public view {
+        string[16] memory fs = ["s=%s", "d=%d", "i=%i", "o=%o", "x=%x", "e=%e", "18e=%18e", "0e=%0e", "2e=%2e",
+                                "76e=%76e", "%%s %s", "%q %5d %", "100%", "", "a %s b %s", "%d%d"];
+        for (uint256 i = 0; i < fs.length; i++) specs(fs[i], x, y, b, a);
+    }
+
+    function families(uint256 x, int256 y, address a, bytes32 h) public view {
+        _log(abi.encodeWithSignature("log()"));
+        _log(abi.encodeWithSignature("log(uint256)", x));
+        _log(abi.encodeWithSignature("log(int256)", y));
+        _log(abi.encodeWithSignature("log(string)", "only %s %d 100%% done"));
+        _log(abi.encodeWithSignature("log(bool)", false));
+        _log(abi.encodeWithSignature("log(address)", a));
+        _log(abi.encodeWithSignature("log(bytes)", abi.encodePacked(h, uint8(7))));
+        _log(abi.encodeWithSignature("log(bytes)", ""));
+        _log(abi.encodeWithSignature("log(bytes1)", bytes1(h)));
+        _log(abi.encodeWithSignature("log(bytes20)", bytes20(h)));
+        _log(abi.encodeWithSignature("log(bytes32)", h));
+        _log(abi.encodeWithSignature("log(uint256,uint256)", x, 0));
+        _log(abi.encodeWithSignature("log(bool,address)", true, a));
+        _log(abi.encodeWithSignature("log(address,string,uint256)", a, "mid", x));
+        _log(abi.encodeWithSignature("log(string,string,string)", "%s-%s", "a", "b"));
+        _log(abi.encodeWithSignature("log(uint256,bool,string,address)", x, true, "x", a));
+        _log(abi.encodeWithSignature("log(string,uint256,bool,address)", "%o|%x|%d", x, true, a));
+        _log(abi.encodeWithSignature("log(string,string,string,string)", "", "no", "format", "here"));
+        _log(abi.encodeWithSignature("log(string)", "line one\nline two\r\nline three\n"));
+        _log(abi.encodeWithSignature("log(string)", ""));
+        // not console calls: an unknown selector, a short input, a string
+        // that is not UTF-8, an offset out of range
+        _log(abi.encodeWithSignature("nothing(uint256)", x));
+        _log(abi.encodePacked(bytes4(keccak256("log(uint256)"))));
+        _log(abi.encodeWithSignature("log(string)", hex"ff00"));
+        _log(abi.encodePacked(bytes4(keccak256("log(string)")), uint256(4096), uint256(1)));
+    }
+
+    function run(uint256 x, int256 y, address a, bytes32 h) external {
+        formats(x, y, x % 2 == 1, a);
+        families(x, y, a, h);
+        emit Done(x);
+    }
+
+    function fails(uint256 x) external {
+        _log(abi.encodeWithSignature("log(string,uint256)", "before the revert %d", x));
+        require(x == 0, "nope");
+    }
+
+    event Done(uint256 x);
+}
