@@ -200,6 +200,12 @@ expect "bad or missing value for --dev.genesis" "$parevm" node --dev --init
 expect "ws.api must name" "$parevm" node --dev --port 0 --ws.api eth
 expect "ws.api must name" "$parevm" node --dev --port 0 --http.api eth,net --ws.api eth
 expect "bad or missing value for --ws.port" "$parevm" node --dev --port 0 --ws.port 70000
+# --derivation-path and --config-out: without --dev, a path that is none,
+# a file that cannot be written
+expect "need --dev" "$parevm" node --derivation-path "m/44'/60'/1'/0"
+expect "need --dev" "$parevm" node --config-out "$tmp/c.json"
+expect "cannot derive the dev accounts" "$parevm" node --dev --port 0 --derivation-path "m/44'/x"
+expect "config-out: cannot write $tmp/no/such/dir/c.json" "$parevm" node --dev --port 0 --config-out "$tmp/no/such/dir/c.json"
 # --ipcpath: no value, a missing folder, a path too long for a Unix socket,
 # a file that is not a socket (left as it was)
 expect "bad or missing value for --ipcpath" "$parevm" node --dev --port 0 --ipcpath

@@ -221,4 +221,18 @@ TEST(dev_accounts_match_anvil_and_hardhat) {
     rpc_address_checksum(&a, cs);
     CHECK(strcmp(cs, want[0][0]) != 0);
     CHECK(!hd_account(DEV_MNEMONIC, NULL, BIP32_HARDENED, key, &a));
+    /* another path (anvil's --derivation-path): account 0 of m/44'/60'/1'/0,
+     * as anvil 1.7.1 derives it, with or without the final '/' */
+    address b;
+    uint8_t key2[32];
+    CHECK(hd_account_at(DEV_MNEMONIC, NULL, "m/44'/60'/1'/0", 0, key, &a));
+    CHECK(hd_account_at(DEV_MNEMONIC, NULL, "m/44'/60'/1'/0/", 0, key2, &b));
+    rpc_address_checksum(&a, cs);
+    CHECK(!strcmp(cs, "0x8C8d35429F74ec245F8Ef2f4Fd1e551cFF97d650"));
+    CHECK(!memcmp(&a, &b, sizeof a) && !memcmp(key, key2, 32));
+    CHECK(hd_account_at(DEV_MNEMONIC, NULL, NULL, 3, key, &a));
+    rpc_address_checksum(&a, cs);
+    CHECK(!strcmp(cs, want[3][0]));
+    static const char *const bad[] = {"", "x/1", "m/44'/x", "m//1", "m/4294967296"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(!hd_account_at(DEV_MNEMONIC, NULL, bad[i], 0, key, &a));
 }

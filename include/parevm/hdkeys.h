@@ -35,8 +35,16 @@ bool bip32_child(const bip32_key *parent, uint32_t index, bip32_key *out);
  * hardened step). False on a malformed path or an invalid key. */
 bool bip32_derive(const uint8_t *seed, size_t len, const char *path, bip32_key *out);
 
+/* The account path anvil and hardhat derive from, the index appended. */
+#define HD_ACCOUNT_PATH "m/44'/60'/0'/0/"
+
 /* Account `index` of a mnemonic at m/44'/60'/0'/0/index: its secret key and
  * address. passphrase may be NULL. */
 bool hd_account(const char *mnemonic, const char *passphrase, uint32_t index, uint8_t key[32], address *addr);
+/* The same at prefix + index (anvil's --derivation-path: "m/44'/60'/1'/0/",
+ * the final '/' optional; NULL: HD_ACCOUNT_PATH). False on a malformed
+ * prefix, an index of the hardened range or an invalid key. */
+bool hd_account_at(const char *mnemonic, const char *passphrase, const char *prefix, uint32_t index, uint8_t key[32],
+                   address *addr);
 
 #endif

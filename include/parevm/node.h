@@ -47,6 +47,7 @@ typedef struct {
     uint64_t dev_genesis_time;  /* 0: now */
     unsigned dev_accounts;      /* prefunded accounts; 0: 10 */
     const char *dev_mnemonic;   /* NULL: DEV_MNEMONIC (hdkeys.h) */
+    const char *dev_derivation_path; /* the accounts' path, index appended; NULL: HD_ACCOUNT_PATH */
     u256 dev_balance;           /* each account's; zero: 10,000 ether */
     bool dev_no_mining;         /* neither automine nor interval mining at start */
     bool dev_mixed_mining;      /* with dev_period_s: automine as well (anvil's

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli_util.h"
 #include "commands.h"
 #include "parevm/chain_import.h"
+#include "parevm/hdkeys.h"
 #include "parevm/hex.h"
 #include "parevm/jwt.h"
 #include "parevm/node.h"
@@ -25,7 +27,7 @@ static void usage(FILE *f) {
             "                   [--dev.base-fee WEI] [--dev.auto-impersonate] [--dev.code-size-limit BYTES]\n"
             "                   [--dev.no-code-size-limit] [--dev.genesis FILE] [--dev.order fees|fifo]\n"
             "                   [--dev.no-create2-deployer] [--dev.slots-in-an-epoch N] [--dev.mixed-mining]\n"
-            "                   [--dev.no-console-log]\n"
+            "                   [--dev.no-console-log] [--dev.derivation-path PATH] [--dev.config-out FILE]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -56,6 +58,9 @@ static void usage(FILE *f) {
             "                       --dump-state are anvil's names for the same\n"
             "  --dev.balance ETH    each dev account's balance in ether (default 10000)\n"
             "  --dev.mnemonic WORDS the BIP-39 phrase of the dev accounts (default: the test mnemonic)\n"
+            "  --dev.derivation-path PATH  their path, the index appended (default m/44'/60'/0'/0/)\n"
+            "  --dev.config-out FILE  write the accounts, keys, wallet, base fee, gas price, gas limit and\n"
+            "                       genesis timestamp there as JSON, as anvil's --config-out\n"
             "  --dev.no-mining      no block until evm_mine (or evm_setAutomine / evm_setIntervalMining)\n"
             "  --dev.mixed-mining   with --dev.period: each transaction mined at once as well\n"
             "  --dev.base-fee WEI   the genesis base fee (default 1 gwei; London on; 0 stays 0 while blocks\n"
@@ -75,7 +80,8 @@ static void usage(FILE *f) {
             "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
             "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
-            "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log\n");
+            "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log,\n"
+            "  --derivation-path, --config-out\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -150,6 +156,65 @@ static void print_accounts(const node *n) {
     printf("\nChain ID\n==================\n%llu\n\n", (unsigned long long)node_chain_id(n));
 }
 
+/* One answer of the node's own methods (the authenticated table keeps
+ * every eth_ method whatever --http.api says), or NULL. */
+static json_t *ask(const node *n, const char *method, const char *params) {
+    json_t *args = json_loads(params, 0, NULL), *res = NULL;
+    rpc_error err = {0};
+    if (!args || !rpc_call(node_auth_methods(n), method, args, &res, &err)) res = NULL;
+    rpc_error_clear(&err);
+    json_decref(args);
+    return res;
+}
+
+/* anvil's --config-out: the dev accounts, their keys and wallet, the base
+ * fee, gas price and gas limit (when set) and the genesis timestamp, as
+ * anvil writes them (numbers as decimal strings). Written through a
+ * temporary file; false with a message on stderr. */
+static bool write_config_out(const node *n, const node_config *cfg, const char *path) {
+    json_t *accounts = json_array(), *keys = json_array();
+    address a;
+    uint8_t key[32];
+    char text[67];
+    for (unsigned i = 0; node_dev_account(n, i, &a, key); i++) {
+        hex_encode(a.b, 20, text);
+        json_array_append_new(accounts, json_string(text));
+        hex_encode(key, 32, text);
+        json_array_append_new(keys, json_string(text));
+    }
+    json_t *g = ask(n, "eth_getBlockByNumber", "[\"0x0\", false]"), *price = ask(n, "eth_gasPrice", "[]");
+    u256 base = {0}, gp = {0};
+    uint64_t ts = 0;
+    hex_parse_u256(json_string_value(json_object_get(g, "baseFeePerGas")), &base);
+    hex_parse_u256(json_string_value(price), &gp);
+    hex_parse_u64(json_string_value(json_object_get(g, "timestamp")), &ts);
+    char base_s[80], price_s[80], limit_s[24], ts_s[24];
+    u256_to_dec(&base, base_s);
+    u256_to_dec(&gp, price_s);
+    snprintf(limit_s, sizeof limit_s, "%llu", (unsigned long long)cfg->dev_gas_limit);
+    snprintf(ts_s, sizeof ts_s, "%llu", (unsigned long long)ts);
+    /* the path as anvil writes it: with its final '/' */
+    char dpath[256];
+    const char *dp = cfg->dev_derivation_path ? cfg->dev_derivation_path : HD_ACCOUNT_PATH;
+    snprintf(dpath, sizeof dpath, "%s%s", dp, *dp && dp[strlen(dp) - 1] != '/' ? "/" : "");
+    json_t *out = json_pack("{s:o,s:o,s:{s:s,s:s},s:s,s:s,s:o,s:s}", "available_accounts", accounts, "private_keys",
+                            keys, "wallet", "derivation_path", dpath, "mnemonic",
+                            cfg->dev_mnemonic ? cfg->dev_mnemonic : DEV_MNEMONIC, "base_fee", base_s, "gas_price",
+                            price_s, "gas_limit", cfg->dev_gas_limit ? json_string(limit_s) : json_null(),
+                            "genesis_timestamp", ts_s);
+    json_decref(g);
+    json_decref(price);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
+    bool ok = out && json_dump_file(out, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0;
+    if (!ok) {
+        fprintf(stderr, "parevm node: --dev.config-out: cannot write %s\n", path);
+        remove(tmp);
+    }
+    json_decref(out);
+    return ok;
+}
+
 /* anvil's option names for the same settings (its users' scripts and
  * muscle memory); others pass through. */
 static const char *anvil_name(const char *a) {
@@ -165,7 +230,8 @@ static const char *anvil_name(const char *a) {
         {"--order", "--dev.order"}, {"--disable-default-create2-deployer", "--dev.no-create2-deployer"},
         {"--slots-in-an-epoch", "--dev.slots-in-an-epoch"}, {"--mixed-mining", "--dev.mixed-mining"},
         {"--no-mine", "--dev.no-mining"}, {"--disable-console-log", "--dev.no-console-log"},
-        {"--no-console-log", "--dev.no-console-log"},
+        {"--no-console-log", "--dev.no-console-log"}, {"--derivation-path", "--dev.derivation-path"},
+        {"--config-out", "--dev.config-out"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -211,7 +277,7 @@ int cmd_node(int argc, char **argv) {
     node_config cfg = {0};
     rpc_server_config http = {.addr = "127.0.0.1", .port = 8545, .thread_stack = NODE_THREAD_STACK};
     rpc_server_config auth = {.addr = "127.0.0.1", .port = 8551, .thread_stack = NODE_THREAD_STACK};
-    const char *jwt_path = NULL, *load_state = NULL, *dump_state = NULL, *genesis_file = NULL;
+    const char *jwt_path = NULL, *load_state = NULL, *dump_state = NULL, *genesis_file = NULL, *config_out = NULL;
     /* geth's and reth's WebSocket options: the HTTP port serves WebSocket
      * too; --ws.addr / --ws.port add a listener of the same methods */
     const char *ws_addr = NULL, *ws_api = NULL, *ipc_path = NULL;
@@ -245,6 +311,8 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.no-code-size-limit")) cfg.dev_max_code_size = EVM_NO_CODE_SIZE_LIMIT, takes = false;
         else if (!strcmp(a, "--dev.balance")) ok = ether(v, &cfg.dev_balance);
         else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v;
+        else if (!strcmp(a, "--dev.derivation-path")) ok = v != NULL, cfg.dev_derivation_path = v;
+        else if (!strcmp(a, "--dev.config-out")) ok = v != NULL, config_out = v;
         else if (!strcmp(a, "--dev.genesis")) ok = v != NULL, genesis_file = v;
         else if (!strcmp(a, "--dev.order"))
             ok = v && (!strcmp(v, "fees") || !strcmp(v, "fifo")), cfg.dev_order_fifo = ok && !strcmp(v, "fifo");
@@ -286,6 +354,10 @@ int cmd_node(int argc, char **argv) {
             return 2;
         }
         if (takes) i++;
+    }
+    if ((cfg.dev_derivation_path || config_out) && !cfg.dev) {
+        fprintf(stderr, "parevm node: --dev.derivation-path and --dev.config-out need --dev\n");
+        return 2;
     }
     if ((load_state || dump_state) && !cfg.dev) {
         fprintf(stderr, "parevm node: --dev.state, --dev.load-state and --dev.dump-state need --dev\n");
@@ -376,6 +448,14 @@ int cmd_node(int argc, char **argv) {
             return 1;
         }
         if (created && !quiet) fprintf(stderr, "parevm node: wrote a new JWT secret to %s\n", secret_file);
+    }
+    if (config_out && !write_config_out(n, &cfg, config_out)) {
+        rpc_server_stop(asrv, 0);
+        rpc_ipc_stop(ipc);
+        rpc_server_stop(wsrv, 0);
+        rpc_server_stop(srv, 0);
+        node_close(n);
+        return 1;
     }
     if (cfg.dev && !quiet) print_accounts(n);
     printf("datadir %s%s\n", node_datadir(n), cfg.datadir ? "" : " (temporary, removed at exit)");

@@ -282,7 +282,8 @@ const char *node_dev_init(node *n) {
     const char *mnemonic = n->cfg.dev_mnemonic ? n->cfg.dev_mnemonic : DEV_MNEMONIC;
     const char *err = NULL;
     for (unsigned i = 0; i < d->n_accounts && !err; i++)
-        if (!hd_account(mnemonic, NULL, i, d->keys[i], &d->addrs[i])) err = "cannot derive the dev accounts";
+        if (!hd_account_at(mnemonic, NULL, n->cfg.dev_derivation_path, i, d->keys[i], &d->addrs[i]))
+            err = "cannot derive the dev accounts (a bad derivation path?)";
     /* an existing dev store is reopened as it is; a genesis file's must be
      * the one it holds */
     db_snapshot *s;

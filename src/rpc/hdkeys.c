@@ -2,6 +2,7 @@
  * libsecp256k1 for the public keys and the tweak add). */
 #include "parevm/hdkeys.h"
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -110,10 +111,18 @@ bool bip32_derive(const uint8_t *seed, size_t len, const char *path, bip32_key *
 }
 
 bool hd_account(const char *mnemonic, const char *passphrase, uint32_t index, uint8_t key[32], address *addr) {
+    return hd_account_at(mnemonic, passphrase, NULL, index, key, addr);
+}
+
+bool hd_account_at(const char *mnemonic, const char *passphrase, const char *prefix, uint32_t index, uint8_t key[32],
+                   address *addr) {
+    if (!prefix) prefix = HD_ACCOUNT_PATH;
+    size_t pl = strlen(prefix);
+    char path[256];
+    if (!pl || pl > 200) return false;
+    snprintf(path, sizeof path, "%s%s%u", prefix, prefix[pl - 1] == '/' ? "" : "/", index);
     uint8_t seed[64];
     bip39_seed(mnemonic, passphrase, seed);
-    char path[48];
-    snprintf(path, sizeof path, "m/44'/60'/0'/0/%u", index);
     bip32_key k;
     bool ok = index < BIP32_HARDENED && bip32_derive(seed, sizeof seed, path, &k) && tx_address_of_key(k.key, addr);
     if (ok) memcpy(key, k.key, 32);

@@ -16,8 +16,9 @@
 // the CREATE2 deployer at genesis (a deployment through it), and without
 // it (--disable-default-create2-deployer); "safe" and "finalized" an epoch
 // and two below the head (--slots-in-an-epoch); --mixed-mining (a block
-// per transaction as well as one per interval) and --no-mine.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// per transaction as well as one per interval) and --no-mine;
+// --derivation-path and --config-out (the file both write).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { args, check, eq, rpc, run, startAnvil, startParevm, stopParevm } from './lib.mjs';
@@ -315,4 +316,28 @@ run(async () => {
     await stopParevm(P);
     await A.stop();
   }
+
+  // 10. --derivation-path and --config-out: the accounts of another path,
+  // and the file both write (the gas price aside: anvil writes its legacy
+  // default, 1.875 gwei, parevm what eth_gasPrice answers)
+  const outDir = mkdtempSync(join(tmpdir(), 'parevm-config-out-'));
+  for (const extra of [[], ['--derivation-path', "m/44'/60'/1'/0", '--gas-limit', '12345678', '--base-fee', '7',
+                            '--timestamp', '1700000000', '-m', MNEMONIC]]) {
+    const what = extra.length ? 'with a path and settings' : 'by default';
+    const flags = ['-a', '3', ...extra];
+    P = await startParevm(opt.parevm, [...flags, '--config-out', join(outDir, 'p.json')]);
+    A = await startAnvil(opt.tools, [...flags, '--config-out', join(outDir, 'a.json')]);
+    eq(await rpc(P.url, 'eth_accounts', []), await rpc(A.url, 'eth_accounts', []), `--derivation-path ${what}: the accounts`);
+    const [pc, ac] = ['p.json', 'a.json'].map((f) => JSON.parse(readFileSync(join(outDir, f), 'utf8')));
+    check(/^\d+$/.test(pc.gas_price), `--config-out ${what}: a gas price`, pc.gas_price);
+    if (!extra.length) delete pc.genesis_timestamp, delete ac.genesis_timestamp;
+    delete pc.gas_price, delete ac.gas_price;
+    // (anvil's wallet object comes in a hash map's order)
+    const canon = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+    eq(canon(pc), canon(ac), `--config-out ${what}: the file anvil writes`);
+    await stopParevm(P);
+    await A.stop();
+  }
+  rmSync(outDir, { recursive: true, force: true });
 });
