@@ -40,6 +40,10 @@ bool node_call_auths(const rpc_call_args *a, transaction *tx);
 uint64_t node_call_gas(const node *n, const rpc_call_args *a);
 /* Runs tx (exec_call, geth's zero base fee for calls that pay nothing). */
 void node_call_run(node_call *c, const transaction *tx, tx_result *res);
+/* Dev mode with console output on: runs tx again on c with a tracer and
+ * writes the console.log messages of its calls (node_console.c), as anvil
+ * prints those of eth_call. The executor's changes are the re-run's. */
+void node_console_print_call(node_call *c, const transaction *tx);
 /* geth's words for the halt with status st (not a revert) of call tx run
  * by exec_call_with(opt) on view: the top frame's error as callTracer
  * reports it ("invalid opcode: INVALID", "stack underflow (0 <=> 2)", a

@@ -3,7 +3,8 @@
  * (no code) with an ABI-encoded log(...) call; the node prints the message
  * on its console. Execution is untouched: after a dev block is mined its
  * transactions are replayed with the call tracer (so a node that does not
- * print pays nothing), and each call to that address, in the order the
+ * print pays nothing), and an eth_call that read that account is run again
+ * with a tracer; each CALL or STATICCALL to the address, in the order the
  * calls started, reverted frames included, is decoded here.
  *
  * The calls are console.sol's: log() and log(T) for T in uint256, int256,
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "node_call.h"
 #include "node_dev.h"
 #include "node_internal.h"
 #include "parevm/buf.h"
@@ -362,36 +364,55 @@ bool node_console_format(const node_console *c, const uint8_t *input, size_t len
 
 static const char CONSOLE_ADDRESS[] = "0x000000000000000000636f6e736f6c652e6c6f67";
 
-/* Writes msg as Rust's str::lines() splits it: on '\n', a '\r' before it
- * dropped, no line for the end of the text. */
-static void print_lines(FILE *f, const buf_t *msg) {
+/* Appends msg to out as Rust's str::lines() splits it: a line each, ended
+ * by '\n', a '\r' before it dropped, no line for the end of the text. */
+static void append_lines(buf_t *out, const buf_t *msg) {
     const char *p = (const char *)msg->data, *end = p + msg->len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *stop = nl ? nl : end;
         size_t n = (size_t)(stop - p);
         if (nl && n && p[n - 1] == '\r') n--;
-        fwrite(p, 1, n, f); /* a NUL in a message is printed too */
-        fputc('\n', f);
+        buf_append(out, p, n); /* a NUL in a message is printed too */
+        buf_push(out, '\n');
         p = nl ? nl + 1 : end;
     }
 }
 
-/* The frame and its calls in the order they started. */
-static void print_frames(node_console *c, FILE *f, const json_t *frame, buf_t *msg, int depth) {
+/* The lines of the console call with input (if it is one) onto out. */
+static void add_call(const node_console *c, const uint8_t *input, size_t len, buf_t *msg, buf_t *out) {
+    buf_clear(msg);
+    if (node_console_format(c, input, len, msg)) append_lines(out, msg);
+}
+
+/* Writes the lines at once: the messages of one block or call are not
+ * interleaved with another's (stdio's own lock). */
+static void emit(FILE *f, const buf_t *lines) {
+    if (!lines->len) return;
+    flockfile(f);
+    fwrite(lines->data, 1, lines->len, f);
+    fflush(f);
+    funlockfile(f);
+}
+
+/* The frame and its calls in the order they started. As anvil, only
+ * CALL and STATICCALL count (a DELEGATECALL or CALLCODE to the address
+ * runs in the caller's account). */
+static void add_frames(const node_console *c, const json_t *frame, buf_t *msg, buf_t *out, int depth) {
     const char *to = json_string_value(json_object_get(frame, "to"));
     const char *input = json_string_value(json_object_get(frame, "input"));
+    const char *type = json_string_value(json_object_get(frame, "type"));
     uint8_t *data;
     size_t len;
-    if (to && input && !strcasecmp(to, CONSOLE_ADDRESS) && hex_decode_alloc(input, &data, &len)) {
-        buf_clear(msg);
-        if (node_console_format(c, data, len, msg)) print_lines(f, msg);
+    if (to && input && type && (!strcmp(type, "CALL") || !strcmp(type, "STATICCALL")) &&
+        !strcasecmp(to, CONSOLE_ADDRESS) && hex_decode_alloc(input, &data, &len)) {
+        add_call(c, data, len, msg, out);
         free(data);
     }
     if (depth >= 1100) return; /* deeper than any call stack: not a trace */
     size_t i;
     const json_t *call;
-    json_array_foreach(json_object_get(frame, "calls"), i, call) print_frames(c, f, call, msg, depth + 1);
+    json_array_foreach(json_object_get(frame, "calls"), i, call) add_frames(c, call, msg, out, depth + 1);
 }
 
 void node_console_print_block(node *n, uint64_t number, const bytes32 *hash) {
@@ -408,16 +429,90 @@ void node_console_print_block(node *n, uint64_t number, const bytes32 *hash) {
         trace_config cfg = {.kind = TRACER_CALL};
         char why[256];
         json_t *traces = trace_block(&cfg, st.view, &nb.b, &rules, why, sizeof why);
-        buf_t msg = {0};
+        buf_t msg = {0}, lines = {0};
         size_t i;
         const json_t *t;
-        json_array_foreach(traces, i, t) print_frames(n->dev->console, n->cfg.console, json_object_get(t, "result"), &msg, 0);
-        fflush(n->cfg.console);
+        json_array_foreach(traces, i, t) add_frames(n->dev->console, json_object_get(t, "result"), &msg, &lines, 0);
+        emit(n->cfg.console, &lines);
         buf_free(&msg);
+        buf_free(&lines);
         json_decref(traces);
         node_state_close(&st);
         node_block_free(&nb);
     }
     rpc_error_clear(&err);
     node_read_close(&r);
+}
+
+/* ---- Calls -------------------------------------------------------------------------- */
+
+static const address CONSOLE = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0x63, 0x6f, 0x6e, 0x73, 0x6f, 0x6c, 0x65, 0x2e, 0x6c, 0x6f,
+                                 0x67}};
+
+static bool is_console(const address *a) { return !memcmp(a->b, CONSOLE.b, 20); }
+
+static bool watch_account(void *ctx, const address *addr, unsigned fields, account_info *out) {
+    node_console_watch *w = ctx;
+    if (is_console(addr)) w->seen = true;
+    return w->inner.ops->get_account(w->inner.ctx, addr, fields, out);
+}
+
+static u256 watch_storage(void *ctx, const address *addr, const u256 *key) {
+    node_console_watch *w = ctx;
+    return w->inner.ops->get_storage(w->inner.ctx, addr, key);
+}
+
+static bool watch_has_storage(void *ctx, const address *addr) {
+    node_console_watch *w = ctx;
+    return w->inner.ops->has_storage(w->inner.ctx, addr);
+}
+
+static const evm_code *watch_code(void *ctx, const address *addr) {
+    node_console_watch *w = ctx;
+    if (is_console(addr)) w->seen = true;
+    return w->inner.ops->get_code(w->inner.ctx, addr);
+}
+
+static bytes32 watch_block_hash(void *ctx, uint64_t number) {
+    node_console_watch *w = ctx;
+    return w->inner.ops->get_block_hash(w->inner.ctx, number);
+}
+
+static const state_view_ops WATCH_OPS = {watch_account, watch_storage, watch_has_storage, watch_code,
+                                         watch_block_hash};
+
+state_view node_console_watch_view(node_console_watch *w, state_view inner) {
+    w->inner = inner;
+    w->seen = false;
+    return (state_view){&WATCH_OPS, w};
+}
+
+typedef struct {
+    const node_console *c;
+    buf_t msg, lines;
+} call_collector;
+
+static void on_step(evm_tracer *t, const evm_step *s) { (void)t, (void)s; }
+
+static void on_enter(evm_tracer *t, const evm_message *msg, const address *from, const address *to,
+                     int64_t caller_gas) {
+    (void)from, (void)caller_gas;
+    call_collector *cc = t->ctx;
+    if (to && is_console(to) && (msg->kind == EVM_CALL || msg->kind == EVM_STATICCALL))
+        add_call(cc->c, msg->input, msg->input_size, &cc->msg, &cc->lines);
+}
+
+void node_console_print_call(node_call *c, const transaction *tx) {
+    node *n = c->n;
+    if (!n->dev || !n->dev->console || !n->cfg.console) return;
+    call_collector cc = {.c = n->dev->console};
+    if (tx->has_to && is_console(&tx->to)) add_call(cc.c, tx->data, tx->data_len, &cc.msg, &cc.lines);
+    evm_tracer t = {.step = on_step, .enter = on_enter, .ctx = &cc};
+    executor_set_tracer(c->ex, &t);
+    tx_result res;
+    node_call_run(c, tx, &res);
+    executor_set_tracer(c->ex, NULL);
+    emit(n->cfg.console, &cc.lines);
+    buf_free(&cc.msg);
+    buf_free(&cc.lines);
 }

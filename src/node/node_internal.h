@@ -113,6 +113,14 @@ bool node_console_format(const node_console *c, const uint8_t *input, size_t len
  * (writer thread, dev mode, after the block is committed). A replay that
  * fails prints nothing. */
 void node_console_print_block(node *n, uint64_t number, const bytes32 *hash);
+/* A view that notes whether the console's account was read through it (a
+ * call to it reads it): eth_call in dev mode wraps its state in one, and
+ * re-runs only the calls that did (node_console_print_call). */
+typedef struct {
+    state_view inner;
+    bool seen;
+} node_console_watch;
+state_view node_console_watch_view(node_console_watch *w, state_view inner);
 
 /* ---- Method groups (one file each) ---------------------------------------------- */
 

@@ -316,11 +316,17 @@ static bool eth_call(void *ctx, const json_t *params, json_t **result, rpc_error
         transaction tx;
         node_call_tx(&a, n->chain.chain_id, c.env.fork, node_call_gas(n, &a), &tx);
         tx_result res;
+        /* dev mode prints console.log: only a call that reads the
+         * console's account is run again, traced, for its messages */
+        node_console_watch w;
+        bool watch = n->dev && n->cfg.console;
+        if (watch) c.view = node_console_watch_view(&w, c.view);
         if (!node_call_auths(&a, &tx)) ok = rpc_error_invalid_param(err, 0, "authorizationList: bad yParity");
         else {
             node_call_run(&c, &tx, &res);
             ok = !node_state_failed(&c.st, err) && node_call_error(&c, &tx, &res, err);
             if (ok) *result = rpc_json_data(res.output, res.output_size);
+            if (watch && w.seen && res.valid) node_console_print_call(&c, &tx);
         }
         free(tx.auths);
         node_call_end(&c);

@@ -1,9 +1,9 @@
 // Hardhat's console.log in dev mode against anvil: a contract (Console.sol)
 // calls console.sol's address with every format specifier on every
 // argument type, the signature families and input that is no console call;
-// the same transactions, mined by anvil and by `parevm node --dev`, must
-// print the same lines on their stdout (anvil prints each message before
-// its transaction's summary). A few lines are also checked as written down
+// the same transactions, mined by anvil and by `parevm node --dev`, and
+// then the same eth_calls, must print the same lines on their stdout
+// (anvil prints each message before its transaction's summary). A few lines are also checked as written down
 // from the formatting rules, and --dev.no-console-log / --quiet print none.
 import { args, check, compile, DEV_KEYS, eq, run, startAnvil, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
@@ -19,7 +19,7 @@ const CALLS = [
   [2n ** 256n - 1n, 2n ** 255n - 1n, '0x' + 'ff'.repeat(32)],
   [7n, 0n, '0x' + '10'.repeat(32)],
 ];
-const LAST = 'before the revert 5';
+const LAST = 'before the revert 6';
 
 // Sends the test's transactions with explicit gas (no eth_estimateGas,
 // which anvil would run, and print, many times).
@@ -39,20 +39,28 @@ async function drive(url, Logger) {
   }
   const bad = await wallet.writeContract({ address, abi: Logger.abi, functionName: 'fails', args: [5n], gas: 200000n });
   statuses.push((await pub.waitForTransactionReceipt({ hash: bad })).status);
+  // eth_call prints too, a reverted one included
+  const [x, y, h] = CALLS[0];
+  await pub.simulateContract({ address, abi: Logger.abi, functionName: 'run', args: [x, y, WHO, h], account, gas: 10000000n });
+  const reverted = await pub.simulateContract({ address, abi: Logger.abi, functionName: 'fails', args: [6n], account, gas: 200000n })
+    .then(() => 'not reverted', (e) => e.shortMessage);
+  statuses.push(reverted);
   return statuses;
 }
 
 async function settled(node, what) {
   for (let i = 0; i < 250 && !node.stdout().includes(LAST); i++) await new Promise((r) => setTimeout(r, 20));
-  check(node.stdout().includes(LAST), `${what}: prints the reverted transaction's message`, node.stdout().slice(-300));
+  check(node.stdout().includes(LAST), `${what}: prints the reverted call's message`, node.stdout().slice(-300));
 }
 
 // The console lines of a node's stdout: after the listening line, less
-// anvil's request names and transaction summaries (indented), and blanks.
+// anvil's request names, transaction summaries (indented), failed-request
+// reports and blanks.
 function consoleLines(out, listening) {
   const lines = out.split('\n');
   const start = lines.findIndex((l) => listening.test(l));
-  return lines.slice(start + 1).filter((l) => l !== '' && !/^[a-z]+_[A-Za-z0-9]+$/.test(l) && !l.startsWith('    '));
+  return lines.slice(start + 1).filter((l) => l !== '' && !/^[a-z]+_[A-Za-z0-9]+$/.test(l) && !l.startsWith('    ') &&
+                                              !l.startsWith('RPC request failed:'));
 }
 
 run(async () => {
