@@ -82,6 +82,14 @@ TEST(console_formats_by_the_rules) {
     word(&a, 0, 0);
     memcpy(a.b + a.len - 20, "\x5a\xae\xb6\x05\x3f\x3e\x94\xc9\xb9\xa0\x9f\x33\x66\x94\x35\xe7\xef\x1b\xea\xed", 20);
     CHECK(format(c, &a, out, sizeof out) && !strcmp(out, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"));
+    /* a precision past 1024 stays text: a contract cannot make the node
+     * write megabytes of zeros */
+    string_num(&a, "log(string,uint256)", "%1025e %99999999999999999999999e", 0, 5);
+    CHECK(format(c, &a, out, sizeof out) && !strcmp(out, "%1025e %99999999999999999999999e 5"));
+    string_num(&a, "log(string,uint256)", "%1024e", 0, 5);
+    buf_t big = {0};
+    CHECK(node_console_format(c, a.b, a.len, &big) && big.len == 2 + 1024 && big.data[1025] == '5' && big.data[1] == '.');
+    buf_free(&big);
     /* log() prints an empty message */
     selector(&a, "log()");
     CHECK(format(c, &a, out, sizeof out) && !strcmp(out, ""));

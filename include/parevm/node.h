@@ -52,6 +52,8 @@ typedef struct {
     bool dev_no_mining;         /* neither automine nor interval mining at start */
     bool dev_mixed_mining;      /* with dev_period_s: automine as well (anvil's
                                    --mixed-mining) */
+    bool dev_no_min_priority_fee; /* eth_gasPrice is the base fee, no tip added (anvil's
+                                     --disable-min-priority-fee) */
     bool dev_order_fifo;        /* blocks take the pool's transactions by arrival, not
                                    by tip (anvil's --order fifo) */
     bool dev_auto_impersonate;  /* any address may send (anvil_autoImpersonateAccount) */

@@ -28,6 +28,7 @@ static void usage(FILE *f) {
             "                   [--dev.no-code-size-limit] [--dev.genesis FILE] [--dev.order fees|fifo]\n"
             "                   [--dev.no-create2-deployer] [--dev.slots-in-an-epoch N] [--dev.mixed-mining]\n"
             "                   [--dev.no-console-log] [--dev.derivation-path PATH] [--dev.config-out FILE]\n"
+            "                   [--dev.no-min-priority-fee]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -74,6 +75,7 @@ static void usage(FILE *f) {
             "  --dev.order fees|fifo  blocks take the pool's transactions by tip (default) or by arrival\n"
             "  --dev.no-create2-deployer  no CREATE2 deployer (0x4e59b448...) at genesis (anvil's is there)\n"
             "  --dev.slots-in-an-epoch N  \"safe\" is N blocks below the head, \"finalized\" 2N (default 32)\n"
+            "  --dev.no-min-priority-fee  eth_gasPrice answers the base fee alone (no suggested tip)\n"
             "  --dev.no-console-log do not print the console.log messages (Hardhat's console.sol) of mined\n"
             "                       transactions on stdout (printed unless this or --quiet)\n"
             "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
@@ -81,7 +83,7 @@ static void usage(FILE *f) {
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
             "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
             "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log,\n"
-            "  --derivation-path, --config-out\n");
+            "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -231,7 +233,8 @@ static const char *anvil_name(const char *a) {
         {"--slots-in-an-epoch", "--dev.slots-in-an-epoch"}, {"--mixed-mining", "--dev.mixed-mining"},
         {"--no-mine", "--dev.no-mining"}, {"--disable-console-log", "--dev.no-console-log"},
         {"--no-console-log", "--dev.no-console-log"}, {"--derivation-path", "--dev.derivation-path"},
-        {"--config-out", "--dev.config-out"},
+        {"--config-out", "--dev.config-out"}, {"--disable-min-priority-fee", "--dev.no-min-priority-fee"},
+        {"--no-priority-fee", "--dev.no-min-priority-fee"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -300,6 +303,7 @@ int cmd_node(int argc, char **argv) {
             takes = v && v[0] != '-', ipc_path = takes ? v : "/tmp/parevm.ipc";
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
         else if (!strcmp(a, "--dev.no-console-log")) no_console = true, takes = false;
+        else if (!strcmp(a, "--dev.no-min-priority-fee")) cfg.dev_no_min_priority_fee = true, takes = false;
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;

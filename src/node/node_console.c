@@ -12,7 +12,8 @@
  * log(A,B[,C[,D]]) for A...D in uint256, string, bool, address. The message
  * follows foundry's console formatting (Hardhat's rules): when the first
  * argument is a string it is a format in which %s, %d, %i, %o, %x, %e and
- * %<n>e take the next argument and %% is a '%'; arguments left over are
+ * %<n>e (n up to 1024; larger stays text) take the next argument and %%
+ * is a '%'; arguments left over are
  * appended after a space each. Otherwise the arguments are joined with
  * spaces. A string that is not UTF-8 has its ill-formed parts replaced by
  * U+FFFD, as anvil prints it. Input that is not such a call prints nothing. */
@@ -32,7 +33,7 @@
 /* The argument types; the value is also the order of the 4-way families. */
 typedef enum { ARG_UINT, ARG_STRING, ARG_BOOL, ARG_ADDRESS, ARG_INT, ARG_BYTES, ARG_FIXED } arg_type;
 
-enum { MAX_ARGS = 4, MAX_SIGNATURES = 1 + 38 + 17 + 64 + 256 };
+enum { MAX_ARGS = 4, MAX_SIGNATURES = 1 + 38 + 17 + 64 + 256, MAX_PRECISION = 1024 };
 
 typedef struct {
     uint8_t selector[4];
@@ -85,6 +86,11 @@ node_console *node_console_new(void) {
 }
 
 void node_console_free(node_console *c) { free(c); }
+
+size_t node_console_selector(const node_console *c, size_t i, uint8_t out[4]) {
+    if (i < c->n) memcpy(out, c->sig[i].selector, 4);
+    return c->n;
+}
 
 /* ---- Arguments ---------------------------------------------------------------------- */
 
@@ -303,8 +309,12 @@ static size_t parse_spec(const char *f, size_t n, spec *sp) {
         i++;
     }
     if (i == 1 || i >= n || f[i] != 'e') return 0;
+    /* a contract's format must not make the node write megabytes of
+     * zeros: past MAX_PRECISION the specifier stays text (foundry would
+     * allocate them, or read a count past usize as a plain %e) */
+    if (overflow || value > MAX_PRECISION) return 0;
     sp->kind = SPEC_EXP;
-    sp->has_precision = !overflow; /* a count past usize is foundry's plain %e */
+    sp->has_precision = true;
     sp->precision = value;
     return i + 1;
 }

@@ -108,6 +108,8 @@ void node_console_free(node_console *c);
  * to out, without a final newline; may be empty), or false when input is
  * not one of its log calls or does not decode. */
 bool node_console_format(const node_console *c, const uint8_t *input, size_t len, buf_t *out);
+/* The selector of signature i (i < the count returned; for fuzzing). */
+size_t node_console_selector(const node_console *c, size_t i, uint8_t out[4]);
 /* Replays block (number, hash) with the call tracer and writes the
  * console.log messages of its transactions to cfg.console, one line each
  * (writer thread, dev mode, after the block is committed). A replay that

@@ -79,7 +79,9 @@ static bool gas_price(void *ctx, const json_t *params, json_t **result, rpc_erro
     const char *why = ok ? node_header(&r, r.head, &r.head_hash, &h) : NULL;
     if (why) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     if (ok) {
-        u256 price = tip;
+        /* anvil's --disable-min-priority-fee: the base fee alone */
+        const node *n = ctx;
+        u256 price = n->dev && n->cfg.dev_no_min_priority_fee && h.has_base_fee ? U256_ZERO : tip;
         if (h.has_base_fee) u256_add_carry(&price, &price, &h.base_fee);
         *result = rpc_json_u256(&price);
     }

@@ -17,7 +17,8 @@
 // it (--disable-default-create2-deployer); "safe" and "finalized" an epoch
 // and two below the head (--slots-in-an-epoch); --mixed-mining (a block
 // per transaction as well as one per interval) and --no-mine;
-// --derivation-path and --config-out (the file both write).
+// --derivation-path and --config-out (the file both write);
+// --disable-min-priority-fee.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -340,4 +341,18 @@ run(async () => {
     await A.stop();
   }
   rmSync(outDir, { recursive: true, force: true });
+
+  // 11. --disable-min-priority-fee (--no-priority-fee): eth_gasPrice is the
+  // base fee alone; the suggested tip stays
+  for (const flag of ['--disable-min-priority-fee', '--no-priority-fee']) {
+    P = await startParevm(opt.parevm, [flag]);
+    A = await startAnvil(opt.tools, [flag]);
+    both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+    const [gp, ga] = await both('eth_gasPrice');
+    eq([gp, gp], [ga, '0x3b9aca00'], `${flag}: eth_gasPrice is the base fee`);
+    const [tp, ta] = await both('eth_maxPriorityFeePerGas');
+    eq(tp, ta, `${flag}: eth_maxPriorityFeePerGas as anvil`);
+    await stopParevm(P);
+    await A.stop();
+  }
 });
