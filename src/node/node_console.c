@@ -64,8 +64,8 @@ static void add(node_console *c, size_t n, const uint8_t *types, const uint8_t *
     keccak256(text, strlen(text), h);
     memcpy(s->selector, h, 4);
     s->n = (uint8_t)n;
-    memcpy(s->type, types, n);
-    if (lens) memcpy(s->fixed_len, lens, n);
+    if (n) memcpy(s->type, types, n);
+    if (n && lens) memcpy(s->fixed_len, lens, n);
 }
 
 node_console *node_console_new(void) {
