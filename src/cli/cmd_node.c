@@ -39,6 +39,8 @@ static void usage(FILE *f) {
             "                       (default, also latest), bpo1...bpo5, or before the Merge frontier...grayglacier\n"
             "                       (blocks sealed as anvil's, without rewards); --hardfork is anvil's name\n"
             "  --http.port PORT     default 8545; 0 picks a free port\n"
+            "  --http.corsdomain ORIGINS  CORS origins (\"*\" or a comma-separated list; default none, with\n"
+            "                       --dev \"*\" as anvil's); --no-cors (anvil's): none\n"
             "  --http.api LIST      the namespaces served there (HTTP and WebSocket), e.g. eth,net,web3;\n"
             "                       default: all (debug_setHead only with --dev or debug listed here;\n"
             "                       testing_buildBlockV1 only when testing is listed)\n"
@@ -83,7 +85,8 @@ static void usage(FILE *f) {
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
             "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
             "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log,\n"
-            "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee\n");
+            "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee, --allow-origin,\n"
+            "  --no-cors\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -234,7 +237,7 @@ static const char *anvil_name(const char *a) {
         {"--no-mine", "--dev.no-mining"}, {"--disable-console-log", "--dev.no-console-log"},
         {"--no-console-log", "--dev.no-console-log"}, {"--derivation-path", "--dev.derivation-path"},
         {"--config-out", "--dev.config-out"}, {"--disable-min-priority-fee", "--dev.no-min-priority-fee"},
-        {"--no-priority-fee", "--dev.no-min-priority-fee"},
+        {"--no-priority-fee", "--dev.no-min-priority-fee"}, {"--allow-origin", "--http.corsdomain"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -285,7 +288,7 @@ int cmd_node(int argc, char **argv) {
      * too; --ws.addr / --ws.port add a listener of the same methods */
     const char *ws_addr = NULL, *ws_api = NULL, *ipc_path = NULL;
     long ws_port = -1;
-    bool state_optional = false, ipc_off = false;
+    bool state_optional = false, ipc_off = false, cors_set = false;
     bool quiet = false, auth_asked = false, no_console = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -304,6 +307,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
         else if (!strcmp(a, "--dev.no-console-log")) no_console = true, takes = false;
         else if (!strcmp(a, "--dev.no-min-priority-fee")) cfg.dev_no_min_priority_fee = true, takes = false;
+        else if (!strcmp(a, "--no-cors")) http.cors = "", cors_set = true, takes = false; /* anvil's */
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;
@@ -326,7 +330,7 @@ int cmd_node(int argc, char **argv) {
         } else if (!v) ok = false;
         else if (!strcmp(a, "--datadir")) cfg.datadir = v;
         else if (!strcmp(a, "--http.addr")) http.addr = v;
-        else if (!strcmp(a, "--http.corsdomain")) http.cors = v;
+        else if (!strcmp(a, "--http.corsdomain")) http.cors = v, cors_set = true;
         else if (!strcmp(a, "--http.api")) cfg.http_api = v;
         else if (!strcmp(a, "--http.port")) ok = num(v, 65535, &x), http.port = (uint16_t)x;
         else if (!strcmp(a, "--http.threads")) ok = num(v, 256, &x) && x, http.threads = (unsigned)x;
@@ -382,6 +386,9 @@ int cmd_node(int argc, char **argv) {
     json_t *genesis = genesis_file ? read_genesis(genesis_file) : NULL;
     if (genesis_file && !genesis) return 1;
     cfg.dev_genesis = genesis;
+    /* dev mode answers browsers from any origin, as anvil (--no-cors or
+     * --http.corsdomain say otherwise) */
+    if (cfg.dev && !cors_set) http.cors = "*";
     if (!quiet) cfg.log = stderr;
     if (cfg.dev && !quiet && !no_console) cfg.console = stdout;
     /* SIGINT and SIGTERM are taken by sigwait below: block them before any

@@ -18,7 +18,7 @@
 // and two below the head (--slots-in-an-epoch); --mixed-mining (a block
 // per transaction as well as one per interval) and --no-mine;
 // --derivation-path and --config-out (the file both write);
-// --disable-min-priority-fee.
+// --disable-min-priority-fee; CORS by default, --allow-origin and --no-cors.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -352,6 +352,25 @@ run(async () => {
     eq([gp, gp], [ga, '0x3b9aca00'], `${flag}: eth_gasPrice is the base fee`);
     const [tp, ta] = await both('eth_maxPriorityFeePerGas');
     eq(tp, ta, `${flag}: eth_maxPriorityFeePerGas as anvil`);
+    await stopParevm(P);
+    await A.stop();
+  }
+
+  // 12. CORS: a browser's request (with an Origin) is allowed from any
+  // origin by default, from the one --allow-origin names, and from none
+  // with --no-cors
+  const allowOrigin = async (url) => {
+    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://dapp.example' },
+                                 body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }) });
+    await r.text();
+    return r.headers.get('access-control-allow-origin');
+  };
+  for (const [flags, want] of [[[], '*'], [['--allow-origin', 'http://dapp.example'], 'http://dapp.example'],
+                               [['--no-cors'], null]]) {
+    P = await startParevm(opt.parevm, flags);
+    A = await startAnvil(opt.tools, flags);
+    const [cp, ca] = await Promise.all([allowOrigin(P.url), allowOrigin(A.url)]);
+    eq([cp, ca], [want, want], `CORS ${flags.join(' ') || 'by default'}: Access-Control-Allow-Origin`);
     await stopParevm(P);
     await A.stop();
   }
