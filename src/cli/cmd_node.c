@@ -1,12 +1,14 @@
 /* parevm node: the JSON-RPC node over a store (or the dev chain), served
  * over HTTP until SIGINT or SIGTERM, which stop the server (draining the
  * requests in flight) and close the store cleanly. */
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "cli_util.h"
 #include "commands.h"
@@ -28,7 +30,7 @@ static void usage(FILE *f) {
             "                   [--dev.no-code-size-limit] [--dev.genesis FILE] [--dev.order fees|fifo]\n"
             "                   [--dev.no-create2-deployer] [--dev.slots-in-an-epoch N] [--dev.mixed-mining]\n"
             "                   [--dev.no-console-log] [--dev.derivation-path PATH] [--dev.config-out FILE]\n"
-            "                   [--dev.no-min-priority-fee]\n"
+            "                   [--dev.no-min-priority-fee] [--dev.state-interval S]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -57,6 +59,7 @@ static void usage(FILE *f) {
             "  --miner.gaslimit GAS the gas limit built payloads move towards (default 60000000)\n"
             "  --dev.load-state FILE  load an anvil state file (anvil --dump-state's JSON, gzip'd or not) at start\n"
             "  --dev.dump-state FILE  write the state there (anvil's format) on SIGINT/SIGTERM\n"
+            "  --dev.state-interval S  also write the state file every S seconds (anvil's --state-interval, -s)\n"
             "  --dev.state FILE     both (the file loaded if it exists); --state, --load-state and\n"
             "                       --dump-state are anvil's names for the same\n"
             "  --dev.balance ETH    each dev account's balance in ether (default 10000)\n"
@@ -86,7 +89,7 @@ static void usage(FILE *f) {
             "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
             "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log,\n"
             "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee, --allow-origin,\n"
-            "  --no-cors\n");
+            "  --no-cors, --state-interval/-s\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -134,6 +137,22 @@ static bool dump_state_file(node *n, const char *path) {
     free(json);
     if (err) fprintf(stderr, "parevm node: state file %s: %s\n", path, err);
     return err == NULL;
+}
+
+/* Waits for SIGINT or SIGTERM (returned); with an interval, writes the
+ * state file every interval seconds meanwhile (anvil's --state-interval). */
+static int wait_for_stop(const sigset_t *sigs, node *n, const char *dump_state, unsigned long long interval) {
+    for (;;) {
+        if (!interval) {
+            int sig = 0;
+            sigwait(sigs, &sig);
+            return sig;
+        }
+        struct timespec ts = {.tv_sec = (time_t)interval};
+        int sig = sigtimedwait(sigs, NULL, &ts);
+        if (sig > 0) return sig;
+        if (errno == EAGAIN) dump_state_file(n, dump_state);
+    }
 }
 
 static bool num(const char *s, unsigned long long max, unsigned long long *out) {
@@ -238,6 +257,7 @@ static const char *anvil_name(const char *a) {
         {"--no-console-log", "--dev.no-console-log"}, {"--derivation-path", "--dev.derivation-path"},
         {"--config-out", "--dev.config-out"}, {"--disable-min-priority-fee", "--dev.no-min-priority-fee"},
         {"--no-priority-fee", "--dev.no-min-priority-fee"}, {"--allow-origin", "--http.corsdomain"},
+        {"--state-interval", "--dev.state-interval"}, {"-s", "--dev.state-interval"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -287,6 +307,7 @@ int cmd_node(int argc, char **argv) {
     /* geth's and reth's WebSocket options: the HTTP port serves WebSocket
      * too; --ws.addr / --ws.port add a listener of the same methods */
     const char *ws_addr = NULL, *ws_api = NULL, *ipc_path = NULL;
+    unsigned long long state_interval = 0;
     long ws_port = -1;
     bool state_optional = false, ipc_off = false, cors_set = false;
     bool quiet = false, auth_asked = false, no_console = false;
@@ -319,6 +340,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.no-code-size-limit")) cfg.dev_max_code_size = EVM_NO_CODE_SIZE_LIMIT, takes = false;
         else if (!strcmp(a, "--dev.balance")) ok = ether(v, &cfg.dev_balance);
         else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v;
+        else if (!strcmp(a, "--dev.state-interval")) ok = num(v, 1ULL << 32, &x) && x, state_interval = x;
         else if (!strcmp(a, "--dev.derivation-path")) ok = v != NULL, cfg.dev_derivation_path = v;
         else if (!strcmp(a, "--dev.config-out")) ok = v != NULL, config_out = v;
         else if (!strcmp(a, "--dev.genesis")) ok = v != NULL, genesis_file = v;
@@ -365,6 +387,10 @@ int cmd_node(int argc, char **argv) {
     }
     if ((cfg.dev_derivation_path || config_out) && !cfg.dev) {
         fprintf(stderr, "parevm node: --dev.derivation-path and --dev.config-out need --dev\n");
+        return 2;
+    }
+    if (state_interval && !dump_state) {
+        fprintf(stderr, "parevm node: --dev.state-interval needs --dev.dump-state or --dev.state\n");
         return 2;
     }
     if ((load_state || dump_state) && !cfg.dev) {
@@ -475,8 +501,7 @@ int cmd_node(int argc, char **argv) {
     if (ipc) printf("ipc listening on %s\n", ipc_path);
     if (asrv) printf("engine api listening on %s:%u (jwt secret %s)\n", auth.addr, (unsigned)rpc_server_port(asrv), secret_file);
     fflush(stdout);
-    int sig = 0;
-    sigwait(&sigs, &sig);
+    int sig = wait_for_stop(&sigs, n, dump_state, state_interval);
     if (!quiet) fprintf(stderr, "parevm node: %s, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     rpc_server_stop(asrv, 5000);
     rpc_ipc_stop(ipc);

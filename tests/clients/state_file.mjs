@@ -4,7 +4,8 @@
 // --dev.load-state, and parevm's file loads into anvil with --load-state.
 // Balances, nonces, code and storage come through both ways; a missing or
 // broken file, or the flags without --dev, stop the node at start with an
-// error (exit 1, 2), and the file is written whole or not at all.
+// error (exit 1, 2), and the file is written whole or not at all;
+// --state-interval writes it while the node runs (a SIGKILL keeps it).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,6 +83,26 @@ run(async () => {
     eq(await rpc(p.url, 'eth_getBalance', [A1, 'latest']), '0x0', '--dev.state of a new file: a fresh chain');
     await stopParevm(p);
     check(existsSync(join(dir, 'new.json')), '... and the file is there after it');
+
+    // --state-interval (anvil's -s): the file is written every second while
+    // the node runs, so a node killed with SIGKILL leaves its last state
+    const every = join(dir, 'every.json');
+    p = await startParevm(opt.parevm, ['--dump-state', every, '-s', '1']);
+    await rpc(p.url, 'anvil_setBalance', [A2, '0x4242']);
+    let seen = false;
+    for (let i = 0; i < 100 && !seen; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      seen = existsSync(every) && readFileSync(every, 'utf8').includes('0x4242');
+    }
+    check(seen, '--state-interval 1: the file holds the edit while the node runs');
+    p.proc.kill('SIGKILL');
+    await p.stop();
+    if (p.datadir) rmSync(p.datadir, { recursive: true, force: true }); /* a killed node leaves its temporary one */
+    p = await startParevm(opt.parevm, ['--load-state', every]);
+    eq(await rpc(p.url, 'eth_getBalance', [A2, 'latest']), '0x4242', '--state-interval: its file loads after a SIGKILL');
+    await stopParevm(p);
+    r = node(['--dev', '--dev.state-interval', '1']);
+    check(r.status === 2 && /needs --dev.dump-state/.test(r.stderr), '--dev.state-interval without a file: exit 2', r.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
