@@ -54,6 +54,8 @@ typedef struct {
                                    --mixed-mining) */
     bool dev_no_min_priority_fee; /* eth_gasPrice is the base fee, no tip added (anvil's
                                      --disable-min-priority-fee) */
+    bool dev_gas_price_set;     /* before London: eth_gasPrice and the gas price of */
+    u256 dev_gas_price;         /* filled transactions (anvil's --gas-price) */
     bool dev_order_fifo;        /* blocks take the pool's transactions by arrival, not
                                    by tip (anvil's --order fifo) */
     bool dev_auto_impersonate;  /* any address may send (anvil_autoImpersonateAccount) */

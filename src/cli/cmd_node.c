@@ -30,7 +30,7 @@ static void usage(FILE *f) {
             "                   [--dev.no-code-size-limit] [--dev.genesis FILE] [--dev.order fees|fifo]\n"
             "                   [--dev.no-create2-deployer] [--dev.slots-in-an-epoch N] [--dev.mixed-mining]\n"
             "                   [--dev.no-console-log] [--dev.derivation-path PATH] [--dev.config-out FILE]\n"
-            "                   [--dev.no-min-priority-fee] [--dev.state-interval S]\n"
+            "                   [--dev.no-min-priority-fee] [--dev.state-interval S] [--dev.gas-price WEI]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -81,6 +81,7 @@ static void usage(FILE *f) {
             "  --dev.no-create2-deployer  no CREATE2 deployer (0x4e59b448...) at genesis (anvil's is there)\n"
             "  --dev.slots-in-an-epoch N  \"safe\" is N blocks below the head, \"finalized\" 2N (default 32)\n"
             "  --dev.no-min-priority-fee  eth_gasPrice answers the base fee alone (no suggested tip)\n"
+            "  --dev.gas-price WEI  before London: eth_gasPrice's answer and the gas price filled in\n"
             "  --dev.no-console-log do not print the console.log messages (Hardhat's console.sol) of mined\n"
             "                       transactions on stdout (printed unless this or --quiet)\n"
             "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
@@ -89,7 +90,7 @@ static void usage(FILE *f) {
             "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
             "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log,\n"
             "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee, --allow-origin,\n"
-            "  --no-cors, --state-interval/-s\n");
+            "  --no-cors, --state-interval/-s, --gas-price\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -258,6 +259,7 @@ static const char *anvil_name(const char *a) {
         {"--config-out", "--dev.config-out"}, {"--disable-min-priority-fee", "--dev.no-min-priority-fee"},
         {"--no-priority-fee", "--dev.no-min-priority-fee"}, {"--allow-origin", "--http.corsdomain"},
         {"--state-interval", "--dev.state-interval"}, {"-s", "--dev.state-interval"},
+        {"--gas-price", "--dev.gas-price"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -340,6 +342,8 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.no-code-size-limit")) cfg.dev_max_code_size = EVM_NO_CODE_SIZE_LIMIT, takes = false;
         else if (!strcmp(a, "--dev.balance")) ok = ether(v, &cfg.dev_balance);
         else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v;
+        else if (!strcmp(a, "--dev.gas-price"))
+            ok = num(v, UINT64_MAX, &x), cfg.dev_gas_price = u256_from_u64(x), cfg.dev_gas_price_set = true;
         else if (!strcmp(a, "--dev.state-interval")) ok = num(v, 1ULL << 32, &x) && x, state_interval = x;
         else if (!strcmp(a, "--dev.derivation-path")) ok = v != NULL, cfg.dev_derivation_path = v;
         else if (!strcmp(a, "--dev.config-out")) ok = v != NULL, config_out = v;

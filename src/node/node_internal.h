@@ -327,6 +327,11 @@ fork_id node_fork(const node *n, const block_header *h);
 block_rules node_rules(const node *n, const block_header *h);
 /* rpc_fees.c: the tip eth_maxPriorityFeePerGas suggests at r's head. */
 bool node_suggest_tip(node_read *r, u256 *out, rpc_error *err);
+/* eth_gasPrice's answer from a base fee (london: whether there is one) and
+ * the suggested tip: their sum from London on (the base fee alone with
+ * cfg.dev_no_min_priority_fee), the tip before it, or dev mode's
+ * cfg.dev_gas_price there when set (rpc_fees.c). */
+u256 node_gas_price(const node *n, const u256 *base_fee, bool london, const u256 *tip);
 /* Whether the child of parent is after the Merge: parent is, the child's
  * number reaches paris_block, or (with a terminal total difficulty) the
  * parent's difficulty is zero. */

@@ -697,7 +697,7 @@ static void own_buffers(transaction *tx) {
 
 /* Fees the call object leaves out, for the next block: a 1 gwei tip, a cap
  * of twice the base fee plus the tip (legacy: the base fee plus the tip). */
-static void fill_fees(const rpc_call_args *a, const u256 *base_fee, transaction *tx) {
+static void fill_fees(const node *n, fork_id fork, const rpc_call_args *a, const u256 *base_fee, transaction *tx) {
     u256 tip = u256_from_u64(1000000000ULL), two = u256_from_u64(2);
     u256 cap = u256_mul(base_fee, &two);
     u256_add_carry(&cap, &cap, &tip);
@@ -708,7 +708,7 @@ static void fill_fees(const rpc_call_args *a, const u256 *base_fee, transaction 
             if (u256_lt(&tx->max_fee, &tx->max_priority_fee)) tx->max_fee = tx->max_priority_fee;
         }
     } else if (!a->has_gas_price) {
-        tx->gas_price = u256_add(base_fee, &tip);
+        tx->gas_price = node_gas_price(n, base_fee, fork >= FORK_LONDON, &tip);
     }
 }
 
@@ -730,7 +730,7 @@ bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_erro
     account_info info;
     c.view.ops->get_account(c.view.ctx, &a->from, FIELD_NONCE, &info);
     tx->nonce = a->has_nonce ? a->nonce : txpool_next_nonce(n->pool, &a->from, info.nonce);
-    fill_fees(a, &c.env.base_fee, tx);
+    fill_fees(n, c.env.fork, a, &c.env.base_fee, tx);
     uint64_t gas = a->gas;
     bool ok = a->has_gas || node_estimate_gas(&c, tx, c.st.header.gas_limit, &gas, err);
     node_call_end(&c);

@@ -71,7 +71,7 @@ static bool node_info(void *ctx, const json_t *params, json_t **result, rpc_erro
         u256 fee, blob, price;
         uint64_t excess;
         node_next_fees(n, &h, h.timestamp + 1, &fee, &excess, &blob);
-        u256_add_carry(&price, &fee, &tip);
+        price = node_gas_price(n, &fee, h.has_base_fee, &tip);
         pthread_mutex_lock(&n->dev->mu);
         uint64_t gas_limit = n->dev->gas_limit ? n->dev->gas_limit : h.gas_limit;
         pthread_mutex_unlock(&n->dev->mu);
@@ -88,7 +88,7 @@ static bool node_info(void *ctx, const json_t *params, json_t **result, rpc_erro
         set(o, "currentBlockTimestamp", json_integer((json_int_t)h.timestamp));
         set(o, "currentBlockHash", rpc_json_hash(&r.head_hash));
         set(o, "hardFork", json_string(fork_label(n, &h)));
-        set(o, "transactionOrder", json_string("fees"));
+        set(o, "transactionOrder", json_string(n->cfg.dev_order_fifo ? "fifo" : "fees"));
         set(o, "environment", env);
         set(o, "forkConfig", fork);
         *result = o;

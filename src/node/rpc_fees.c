@@ -69,6 +69,13 @@ static bool max_priority_fee(void *ctx, const json_t *params, json_t **result, r
     return ok;
 }
 
+u256 node_gas_price(const node *n, const u256 *base_fee, bool london, const u256 *tip) {
+    if (n->dev && !london && n->cfg.dev_gas_price_set) return n->cfg.dev_gas_price;
+    u256 price = n->dev && n->cfg.dev_no_min_priority_fee && london ? U256_ZERO : *tip;
+    if (london) u256_add_carry(&price, &price, base_fee);
+    return price;
+}
+
 static bool gas_price(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 0, 0, err)) return false;
     node_read r;
@@ -79,10 +86,7 @@ static bool gas_price(void *ctx, const json_t *params, json_t **result, rpc_erro
     const char *why = ok ? node_header(&r, r.head, &r.head_hash, &h) : NULL;
     if (why) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     if (ok) {
-        /* anvil's --disable-min-priority-fee: the base fee alone */
-        const node *n = ctx;
-        u256 price = n->dev && n->cfg.dev_no_min_priority_fee && h.has_base_fee ? U256_ZERO : tip;
-        if (h.has_base_fee) u256_add_carry(&price, &price, &h.base_fee);
+        u256 price = node_gas_price(ctx, &h.base_fee, h.has_base_fee, &tip);
         *result = rpc_json_u256(&price);
     }
     node_read_close(&r);

@@ -18,7 +18,8 @@
 // and two below the head (--slots-in-an-epoch); --mixed-mining (a block
 // per transaction as well as one per interval) and --no-mine;
 // --derivation-path and --config-out (the file both write);
-// --disable-min-priority-fee; CORS by default, --allow-origin and --no-cors.
+// --disable-min-priority-fee; CORS by default, --allow-origin and --no-cors;
+// --gas-price before London and anvil_nodeInfo's fields.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -374,4 +375,24 @@ run(async () => {
     await stopParevm(P);
     await A.stop();
   }
+
+  // 13. --gas-price before London: eth_gasPrice and anvil_nodeInfo's
+  // gasPrice and transactionOrder (--order fifo) as anvil's; parevm fills
+  // a legacy transaction with it (anvil 1.7.1 fills EIP-1559 fee fields
+  // before London and refuses its own transaction)
+  const pre = ['--hardfork', 'berlin', '--gas-price', '3000000000', '--order', 'fifo'];
+  P = await startParevm(opt.parevm, pre);
+  A = await startAnvil(opt.tools, pre);
+  both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+  const [pg, ag] = await both('eth_gasPrice');
+  eq([pg, pg], [ag, '0xb2d05e00'], '--gas-price before London: eth_gasPrice');
+  const [ip, ia] = await both('anvil_nodeInfo');
+  eq([ip.environment.gasPrice, ip.transactionOrder], [ia.environment.gasPrice, ia.transactionOrder],
+     '--gas-price, --order fifo: anvil_nodeInfo');
+  const [f0, f1] = await rpc(P.url, 'eth_accounts', []);
+  const legacy = await rpc(P.url, 'eth_sendTransaction', [{ from: f0, to: f1, value: '0x1' }]);
+  const filled = await rpc(P.url, 'eth_getTransactionByHash', [legacy]);
+  eq([filled.type, filled.gasPrice], ['0x0', '0xb2d05e00'], '--gas-price: the filled legacy transaction pays it');
+  await stopParevm(P);
+  await A.stop();
 });
