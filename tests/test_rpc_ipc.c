@@ -5,7 +5,8 @@
  * kept; text that is no request, and a request over the limit, answered and
  * the connection closed; a half-closed peer still answered; subscriptions
  * fed by filter methods that the test provides (and uninstalled when the
- * peer goes); the connection limit; the socket file's mode, a stale file
+ * peer goes); 20,000 requests pipelined on one connection; the
+ * connection limit; the socket file's mode, a stale file
  * replaced, a live socket and other files refused, a path too long; and a
  * stop with connections open, which removes the file. */
 #include "test.h"
@@ -18,6 +19,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include "parevm/buf.h"
 #include "parevm/rpc.h"
 
 /* ---- Client ------------------------------------------------------------------------ */
@@ -223,6 +225,52 @@ TEST(ipc_requests_back_to_back_split_and_packed) {
     close(fd);
     stop(&f);
     CHECK(stat(f.path, &st) != 0);
+}
+
+typedef struct {
+    int fd;
+    const char *text;
+    size_t len;
+} writer_arg;
+
+static void *writer_main(void *arg) {
+    writer_arg *w = arg;
+    for (size_t off = 0; off < w->len;) {
+        ssize_t k = send(w->fd, w->text + off, w->len - off, MSG_NOSIGNAL);
+        if (k <= 0) break;
+        off += (size_t)k;
+    }
+    return NULL;
+}
+
+/* 20,000 requests written as fast as the socket takes them (from a thread
+ * of their own: the answers come meanwhile) are all answered, in order. */
+TEST(ipc_pipelined_requests_in_order) {
+    fixture f;
+    start(&f, (rpc_ipc_config){0});
+    enum { N = 20000 };
+    buf_t all = {0};
+    for (int i = 0; i < N; i++) {
+        char one[96];
+        int n = snprintf(one, sizeof one, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"test_echo\",\"params\":[]}", i);
+        buf_append(&all, one, (size_t)n);
+    }
+    int fd = ipc_connect(f.path);
+    writer_arg w = {fd, (const char *)all.data, all.len};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, writer_main, &w) == 0);
+    int in_order = 0;
+    for (int i = 0; i < N; i++) {
+        json_t *r = get_json(fd);
+        if (json_integer_value(json_object_get(r, "id")) == i) in_order++;
+        json_decref(r);
+        if (!r) break;
+    }
+    pthread_join(t, NULL);
+    CHECK_EQ_U64((uint64_t)in_order, N);
+    close(fd);
+    buf_free(&all);
+    stop(&f);
 }
 
 TEST(ipc_no_request_or_too_large_closes) {

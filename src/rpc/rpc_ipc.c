@@ -17,7 +17,6 @@
  * (no process listening) is replaced, a live one refused. */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +55,9 @@ typedef struct {
     rpc_hub *hub;
     rpc_subs *subs;
     int fd;
-    buf_t in;              /* received, not yet answered */
-    request_scan scan;
+    buf_t in;              /* received, not yet answered from start on */
+    size_t start;          /* where the request being received begins */
+    request_scan scan;     /* its scan (pos counts from the buffer's start) */
     bool closed;           /* a send failed, or the peer broke the protocol */
 } ipc_session;
 
@@ -83,17 +83,28 @@ static void refuse(ipc_session *s, int code, const char *message) {
 
 static bool is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+/* Moves the start past n bytes (a request answered, or whitespace). */
 static void consume(ipc_session *s, size_t n) {
-    memmove(s->in.data, s->in.data + n, s->in.len - n);
-    s->in.len -= n;
-    s->scan = (request_scan){0};
+    s->start += n;
+    s->scan = (request_scan){.pos = s->start};
 }
 
-/* The length of the request at the start of s->in once it is complete, 0
- * while more bytes are needed. The scan resumes where the last one ended. */
+/* Drops what has been answered from the buffer: once per read, so that a
+ * read of many requests is not moved once per request. */
+static void compact(ipc_session *s) {
+    if (!s->start) return;
+    memmove(s->in.data, s->in.data + s->start, s->in.len - s->start);
+    s->in.len -= s->start;
+    s->scan.pos -= s->start;
+    s->start = 0;
+}
+
+/* The length of the request at s->start once it is complete, 0 while more
+ * bytes are needed. The scan resumes where the last one ended. */
 static size_t request_end(ipc_session *s) {
     request_scan *c = &s->scan;
     const uint8_t *p = s->in.data;
+    if (c->pos < s->start) c->pos = s->start;
     for (; c->pos < s->in.len; c->pos++) {
         uint8_t b = p[c->pos];
         if (c->in_string) {
@@ -105,7 +116,7 @@ static size_t request_end(ipc_session *s) {
         } else if (b == '{' || b == '[') {
             c->depth++;
         } else if ((b == '}' || b == ']') && --c->depth == 0) {
-            return ++c->pos;
+            return ++c->pos - s->start;
         }
     }
     return 0;
@@ -115,16 +126,17 @@ static size_t request_end(ipc_session *s) {
 static bool handle_input(ipc_session *s) {
     for (;;) {
         size_t skip = 0;
-        while (skip < s->in.len && is_space(s->in.data[skip])) skip++;
+        while (s->start + skip < s->in.len && is_space(s->in.data[s->start + skip])) skip++;
         if (skip) consume(s, skip);
-        if (!s->in.len) return true;
-        if (s->in.data[0] != '{' && s->in.data[0] != '[') {
+        if (s->start == s->in.len) break;
+        uint8_t first = s->in.data[s->start];
+        if (first != '{' && first != '[') {
             refuse(s, RPC_PARSE_ERROR, "parse error: a request is a JSON object or array");
             return false;
         }
         size_t end = request_end(s);
         if (!end) {
-            if (s->in.len <= s->hub->max_message) return true;
+            if (s->in.len - s->start <= s->hub->max_message) break;
             refuse(s, RPC_INVALID_REQUEST, "request too large");
             return false;
         }
@@ -133,12 +145,15 @@ static bool handle_input(ipc_session *s) {
             return false;
         }
         size_t len = 0;
-        char *out = rpc_process(rpc_subs_methods(s->subs), (const char *)s->in.data, end, s->hub->max_batch, &len);
+        char *out = rpc_process(rpc_subs_methods(s->subs), (const char *)s->in.data + s->start, end, s->hub->max_batch,
+                                &len);
         if (out) send_line(s, out, len);
         free(out);
         consume(s, end);
         if (s->closed) return false;
     }
+    compact(s);
+    return true;
 }
 
 /* Reads what the socket has; false when the peer has gone. */
@@ -148,7 +163,9 @@ static bool read_more(ipc_session *s) {
         ssize_t r = recv(s->fd, chunk, sizeof chunk, 0);
         if (r > 0) {
             buf_append(&s->in, chunk, (size_t)r);
-            if ((size_t)r < sizeof chunk) return true;
+            /* a peer that writes faster than it is answered is read no
+             * further than one request's limit ahead */
+            if ((size_t)r < sizeof chunk || s->in.len > s->hub->max_message) return true;
         } else if (r < 0 && errno == EINTR) {
             continue;
         } else {
@@ -209,7 +226,9 @@ static void *acceptor_main(void *arg) {
         if (poll(&p, 1, RPC_SESSION_TICK_MS) <= 0) continue;
         int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) start_session(srv, fd);
-        /* EMFILE and the like: the poll's timeout paces the retries */
+        /* EMFILE and the like: the listening socket stays readable, so
+         * wait a tick rather than spin */
+        else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) poll(NULL, 0, RPC_SESSION_TICK_MS);
     }
     return NULL;
 }
