@@ -4,7 +4,8 @@
  * messages, fragments, ping/pong, the close handshake, protocol errors
  * (unmasked frames, reserved bits, oversized messages, bad handshakes),
  * JWT on the handshake, the Origin against the CORS list, the session
- * limit, a server stop with sessions open,
+ * limit, a server stop with sessions open, a message right behind the
+ * handshake and 5,000 pipelined ones,
  * and subscriptions fed by filter methods that the test provides. */
 #include "test.h"
 #include "loopback.h"
@@ -308,6 +309,59 @@ TEST(ws_requests_batches_notifications) {
     uint8_t bye[2] = {0x03, 0xe8};
     CHECK(ws_send(fd, 8, true, bye, 2, true));
     CHECK_EQ_U64(ws_close_code(fd), 1000);
+    close(fd);
+    stop(&f);
+}
+
+typedef struct {
+    int fd, n;
+} ws_writer;
+
+static void *ws_writer_main(void *arg) {
+    ws_writer *w = arg;
+    for (int i = 0; i < w->n; i++) {
+        char req[96];
+        snprintf(req, sizeof req, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"test_echo\",\"params\":[]}", i);
+        if (!ws_text(w->fd, req)) break;
+    }
+    return NULL;
+}
+
+/* A request right behind the handshake (before its answer is read) is
+ * answered without waiting for more; then 5,000 messages written as fast
+ * as the socket takes them are all answered, in order. */
+TEST(ws_pipelined_messages_in_order) {
+    fixture f;
+    start(&f, (rpc_server_config){0}, false);
+    int fd = connect_to(f.port);
+    static const char hs[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    CHECK(send_all(fd, hs, sizeof hs - 1));
+    CHECK(ws_text(fd, "{\"jsonrpc\":\"2.0\",\"id\":\"first\",\"method\":\"test_echo\",\"params\":[]}"));
+    char head[2048];
+    size_t hl = 0;
+    while (hl + 1 < sizeof head && recv(fd, head + hl, 1, 0) == 1) {
+        hl++;
+        if (hl >= 4 && !memcmp(head + hl - 4, "\r\n\r\n", 4)) break;
+    }
+    head[hl] = 0;
+    CHECK(!strncmp(head, "HTTP/1.1 101", 12));
+    json_t *r = ws_json(fd);
+    CHECK(r && !strcmp(json_string_value(json_object_get(r, "id")), "first"));
+    json_decref(r);
+    enum { N = 5000 };
+    ws_writer w = {fd, N};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, ws_writer_main, &w) == 0);
+    int in_order = 0;
+    for (int i = 0; i < N; i++) {
+        json_t *m = ws_json(fd);
+        if (!m) break;
+        if (json_integer_value(json_object_get(m, "id")) == i) in_order++;
+        json_decref(m);
+    }
+    pthread_join(t, NULL);
+    CHECK_EQ_U64((uint64_t)in_order, N);
     close(fd);
     stop(&f);
 }

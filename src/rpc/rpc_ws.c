@@ -41,7 +41,8 @@ typedef struct {
     rpc_subs *subs;           /* its subscriptions and method table */
     MHD_socket fd;
     struct MHD_UpgradeResponseHandle *urh;
-    buf_t in;                 /* received, not yet parsed */
+    buf_t in;                 /* received; parsed up to start */
+    size_t start;
     buf_t msg;                /* the message being assembled from fragments */
     int msg_opcode;           /* its opcode; 0 when none is in progress */
     bool closed;              /* a close frame went out, or the socket failed */
@@ -150,11 +151,11 @@ static void handle_message(ws_session *s) {
     s->msg_opcode = 0;
 }
 
-/* Parses and handles the frame at the start of s->in. Returns 1 when one
+/* Parses and handles the frame at s->in's start. Returns 1 when one
  * was handled, 0 when more bytes are needed, -1 when the session ends. */
 static int next_frame(ws_session *s) {
-    uint8_t *p = s->in.data;
-    size_t n = s->in.len;
+    uint8_t *p = s->in.data + s->start;
+    size_t n = s->in.len - s->start;
     if (n < 2) return 0;
     bool fin = p[0] & 0x80;
     int op = p[0] & 0x0f;
@@ -207,8 +208,8 @@ static int next_frame(ws_session *s) {
         send_close(s, WS_CLOSE_PROTOCOL_ERROR, "unknown opcode");
         return -1;
     }
-    memmove(s->in.data, s->in.data + hl + 4 + dl, n - hl - 4 - dl);
-    s->in.len = n - hl - 4 - dl;
+    /* the buffer is compacted once per read (drop_parsed), not per frame */
+    s->start += hl + 4 + dl;
     return s->closed ? -1 : rc;
 }
 
@@ -219,7 +220,9 @@ static bool read_more(ws_session *s) {
         ssize_t r = recv(s->fd, chunk, sizeof chunk, 0);
         if (r > 0) {
             buf_append(&s->in, chunk, (size_t)r);
-            if ((size_t)r < sizeof chunk) return true;
+            /* a peer that writes faster than it is answered is read no
+             * further than one message's limit ahead */
+            if ((size_t)r < sizeof chunk || s->in.len - s->start > s->hub->max_message) return true;
         } else if (r < 0 && errno == EINTR) {
             continue;
         } else {
@@ -241,10 +244,26 @@ static void session_free(ws_session *s) {
     free(s);
 }
 
+/* Handles every complete frame received, then drops them from the
+ * buffer at once; false when the session ends. */
+static bool handle_frames(ws_session *s) {
+    int rc;
+    while ((rc = next_frame(s)) > 0) {
+    }
+    if (s->start) {
+        memmove(s->in.data, s->in.data + s->start, s->in.len - s->start);
+        s->in.len -= s->start;
+        s->start = 0;
+    }
+    return rc == 0;
+}
+
 static void *session_main(void *arg) {
     ws_session *s = arg;
     rpc_hub *h = s->hub;
     double last_tick = rpc_now_ms();
+    /* frames that came with the handshake are not waited on */
+    if (s->in.len && !handle_frames(s)) s->closed = true;
     while (!s->closed) {
         if (rpc_hub_stopping(h)) {
             send_close(s, WS_CLOSE_GOING_AWAY, "server is shutting down");
@@ -255,11 +274,7 @@ static void *session_main(void *arg) {
         if (r < 0 && errno != EINTR) break;
         if (r > 0 && (p.revents & (POLLERR | POLLNVAL))) break;
         if (r > 0 && (p.revents & (POLLIN | POLLHUP))) {
-            if (!read_more(s)) break;
-            int rc;
-            while ((rc = next_frame(s)) > 0) {
-            }
-            if (rc < 0) break;
+            if (!read_more(s) || !handle_frames(s)) break;
         }
         if (rpc_subs_any(s->subs) && rpc_now_ms() - last_tick >= RPC_SESSION_TICK_MS) {
             if (!rpc_subs_tick(s->subs)) break;
