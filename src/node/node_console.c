@@ -208,7 +208,7 @@ static void exponential(buf_t *out, const arg *a, const spec *sp) {
     const char *frac = digits + nd - frac_digits;
     size_t keep = frac_digits;
     while (keep && frac[keep - 1] == '0') keep--;
-    if (keep || (point > nd && keep)) {
+    if (keep) {
         put(out, ".");
         for (size_t z = frac_digits; z < point; z++) put(out, "0");
         buf_append(out, frac, keep);
