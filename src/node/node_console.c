@@ -78,8 +78,9 @@ node_console *node_console_new(void) {
     /* every combination of the four common types, two to four of them */
     for (size_t n = 2; n <= MAX_ARGS; n++)
         for (unsigned combo = 0; combo < 1u << (2 * n); combo++) {
-            uint8_t types[MAX_ARGS];
-            for (size_t i = 0; i < n; i++) types[i] = (uint8_t)(combo >> (2 * (n - 1 - i)) & 3);
+            uint8_t types[MAX_ARGS] = {0};
+            for (size_t i = 0; i < MAX_ARGS; i++)
+                if (i < n) types[i] = (uint8_t)(combo >> (2 * (n - 1 - i)) & 3);
             add(c, n, types, NULL);
         }
     return c;
