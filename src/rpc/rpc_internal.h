@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include "parevm/buf.h"
 #include "parevm/rpc.h"
 #include "parevm/types.h"
 
@@ -57,6 +58,11 @@ double rpc_now_ms(void);
  * dropped). */
 bool rpc_send_all(int fd, const void *data, size_t n, int timeout_ms);
 
+/* Reads what a non-blocking socket has into in: until it has no more, or
+ * more than limit bytes wait past start (a peer that writes faster than it
+ * is answered is read no further ahead). False when the peer has gone. */
+bool rpc_read_available(int fd, buf_t *in, size_t start, size_t limit);
+
 /* A session's subscriptions. send writes one message (a notification) to
  * the session's peer and returns false when the peer has gone; it is
  * called only from rpc_subs_tick, on the session's thread. */
@@ -69,10 +75,12 @@ rpc_subs *rpc_subs_new(const rpc_methods *server, rpc_session_send send, void *c
 /* The table a session answers from: the server's, plus eth_subscribe and
  * eth_unsubscribe bound to this session when the server has filters. */
 const rpc_methods *rpc_subs_methods(const rpc_subs *s);
-bool rpc_subs_any(const rpc_subs *s);
 /* Pushes what each subscription gathered since the last tick; false when a
  * send failed. */
 bool rpc_subs_tick(rpc_subs *s);
+/* rpc_subs_tick when there are subscriptions and a tick has passed since
+ * *last_tick (then updated); true otherwise. */
+bool rpc_subs_tick_due(rpc_subs *s, double *last_tick);
 void rpc_subs_free(rpc_subs *s);
 
 /* ---- WebSocket (rpc_ws.c) ---- */

@@ -30,7 +30,6 @@
 
 enum {
     IPC_SEND_TIMEOUT_MS = 10000, /* a client that stops reading is dropped */
-    IPC_READ_CHUNK = 65536,
     IPC_DEFAULT_MAX_MESSAGE = 5 * 1024 * 1024,
     IPC_DEFAULT_MAX_SESSIONS = 128,
 };
@@ -157,22 +156,7 @@ static bool handle_input(ipc_session *s) {
 }
 
 /* Reads what the socket has; false when the peer has gone. */
-static bool read_more(ipc_session *s) {
-    uint8_t chunk[IPC_READ_CHUNK];
-    for (;;) {
-        ssize_t r = recv(s->fd, chunk, sizeof chunk, 0);
-        if (r > 0) {
-            buf_append(&s->in, chunk, (size_t)r);
-            /* a peer that writes faster than it is answered is read no
-             * further than one request's limit ahead */
-            if ((size_t)r < sizeof chunk || s->in.len > s->hub->max_message) return true;
-        } else if (r < 0 && errno == EINTR) {
-            continue;
-        } else {
-            return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-        }
-    }
-}
+static bool read_more(ipc_session *s) { return rpc_read_available(s->fd, &s->in, s->start, s->hub->max_message); }
 
 /* ---- Sessions ------------------------------------------------------------------------- */
 
@@ -197,10 +181,7 @@ static void *session_main(void *arg) {
             /* what came before the peer's end is still answered */
             if (!handle_input(s) || !open) break;
         }
-        if (rpc_subs_any(s->subs) && rpc_now_ms() - last_tick >= RPC_SESSION_TICK_MS) {
-            if (!rpc_subs_tick(s->subs)) break;
-            last_tick = rpc_now_ms();
-        }
+        if (!rpc_subs_tick_due(s->subs, &last_tick)) break;
     }
     session_free(s);
     rpc_hub_leave(h);

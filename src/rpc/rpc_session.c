@@ -18,6 +18,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "parevm/buf.h"
 #include "rpc_internal.h"
 
 enum { MAX_SUBSCRIPTIONS = 128 }; /* per session */
@@ -107,6 +108,21 @@ bool rpc_send_all(int fd, const void *data, size_t n, int timeout_ms) {
         }
     }
     return true;
+}
+
+bool rpc_read_available(int fd, buf_t *in, size_t start, size_t limit) {
+    uint8_t chunk[65536];
+    for (;;) {
+        ssize_t r = recv(fd, chunk, sizeof chunk, 0);
+        if (r > 0) {
+            buf_append(in, chunk, (size_t)r);
+            if ((size_t)r < sizeof chunk || in->len - start > limit) return true;
+        } else if (r < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        }
+    }
 }
 
 /* ---- Subscriptions -------------------------------------------------------------------- */
@@ -298,7 +314,12 @@ rpc_subs *rpc_subs_new(const rpc_methods *server, rpc_session_send send, void *c
 
 const rpc_methods *rpc_subs_methods(const rpc_subs *s) { return s->methods; }
 
-bool rpc_subs_any(const rpc_subs *s) { return s->n_subs != 0; }
+bool rpc_subs_tick_due(rpc_subs *s, double *last_tick) {
+    if (!s->n_subs || rpc_now_ms() - *last_tick < RPC_SESSION_TICK_MS) return true;
+    bool ok = rpc_subs_tick(s);
+    *last_tick = rpc_now_ms();
+    return ok;
+}
 
 bool rpc_subs_tick(rpc_subs *s) {
     for (size_t i = 0; i < s->n_subs; i++) {

@@ -22,7 +22,6 @@
 
 enum {
     WS_SEND_TIMEOUT_MS = 10000, /* a client that stops reading is dropped */
-    WS_READ_CHUNK = 65536,
 };
 
 /* Close codes (RFC 6455 7.4.1). */
@@ -214,22 +213,7 @@ static int next_frame(ws_session *s) {
 }
 
 /* Reads what the socket has; false when the peer has gone. */
-static bool read_more(ws_session *s) {
-    uint8_t chunk[WS_READ_CHUNK];
-    for (;;) {
-        ssize_t r = recv(s->fd, chunk, sizeof chunk, 0);
-        if (r > 0) {
-            buf_append(&s->in, chunk, (size_t)r);
-            /* a peer that writes faster than it is answered is read no
-             * further than one message's limit ahead */
-            if ((size_t)r < sizeof chunk || s->in.len - s->start > s->hub->max_message) return true;
-        } else if (r < 0 && errno == EINTR) {
-            continue;
-        } else {
-            return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-        }
-    }
-}
+static bool read_more(ws_session *s) { return rpc_read_available(s->fd, &s->in, s->start, s->hub->max_message); }
 
 /* A notification, as rpc_subs sends it. */
 static bool send_text(void *conn, const char *text, size_t len) { return send_frame(conn, OP_TEXT, text, len); }
@@ -276,10 +260,7 @@ static void *session_main(void *arg) {
         if (r > 0 && (p.revents & (POLLIN | POLLHUP))) {
             if (!read_more(s) || !handle_frames(s)) break;
         }
-        if (rpc_subs_any(s->subs) && rpc_now_ms() - last_tick >= RPC_SESSION_TICK_MS) {
-            if (!rpc_subs_tick(s->subs)) break;
-            last_tick = rpc_now_ms();
-        }
+        if (!rpc_subs_tick_due(s->subs, &last_tick)) break;
     }
     session_free(s);
     rpc_hub_leave(h);

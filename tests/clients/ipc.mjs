@@ -5,13 +5,12 @@
 // socket's path as --rpc-url (reads and cast send), and a raw socket for
 // what a library would not send. Then the start-up rules: a live socket
 // refused, --ipcdisable, anvil's --ipc, and the file removed at the stop.
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, foundryBin, rpc, run, startParevm, stopParevm,
-         toolRequire } from './lib.mjs';
+import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, foundryBin, rpc, run, runCommand, startParevm, stopParevm,
+         toolRequire, waiter } from './lib.mjs';
 
 const opt = args();
 const req = toolRequire(opt.tools);
@@ -20,24 +19,7 @@ const { ipc } = req('viem/node');
 const ethers = req('ethers');
 const { privateKeyToAccount } = req('viem/accounts');
 
-function waiter(what, ms = 15000) {
-  let resolve, reject;
-  const p = new Promise((res, rej) => { resolve = res; reject = rej; });
-  const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  return { promise: p.finally(() => clearTimeout(t)), done: resolve };
-}
-
-function runCmd(cmd, argv, timeoutMs = 60000) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => { clearTimeout(t); resolve({ code, out: out.trim(), err: err.trim() }); });
-  });
-}
-const cast = (argv) => runCmd(foundryBin(opt.tools, 'cast'), argv);
+const cast = (argv) => runCommand(foundryBin(opt.tools, 'cast'), argv);
 
 // A raw connection: write text, read newline-terminated answers.
 async function rawSocket(path) {
@@ -155,7 +137,7 @@ run(async () => {
   raw.close();
 
   // ---- start-up rules
-  const clash = await runCmd(opt.parevm, ['node', '--dev', '--http.port', '0', '--quiet', '--ipcpath', path], 30000);
+  const clash = await runCommand(opt.parevm, ['node', '--dev', '--http.port', '0', '--quiet', '--ipcpath', path], 30000);
   eq(clash.code, 1, 'a second node on the same live socket does not start');
   check(/another process is listening there/.test(clash.err), 'and says why', clash.err);
   await stopParevm(node);

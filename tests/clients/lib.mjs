@@ -196,6 +196,27 @@ export async function stopParevm(p) {
   if (p.datadir) check(!existsSync(p.datadir), 'parevm node removes its temporary datadir', p.datadir);
 }
 
+// Resolves with the first value done() gets, or rejects after ms: for
+// pushes (subscriptions, events) a test waits on.
+export function waiter(what, ms = 15000) {
+  let resolve, reject;
+  const p = new Promise((res, rej) => { resolve = res; reject = rej; });
+  const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  return { promise: p.finally(() => clearTimeout(t)), done: resolve };
+}
+
+// Runs cmd to its end (killed after timeoutMs): { code, out, err }, trimmed.
+export function runCommand(cmd, argv, timeoutMs = 60000) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => { clearTimeout(t); resolve({ code, out: out.trim(), err: err.trim() }); });
+  });
+}
+
 // ---- JSON-RPC ---------------------------------------------------------------------
 
 export class RpcError extends Error {

@@ -7,8 +7,8 @@
 // WebSocket port apart from the HTTP one (--ws.port, geth's and reth's).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, foundryBin, rpc, run, startParevm, stopParevm,
-         toolRequire } from './lib.mjs';
+import { args, check, compile, DEV_ADDRS, DEV_KEYS, eq, foundryBin, rpc, run, runCommand, startParevm, stopParevm,
+         toolRequire, waiter } from './lib.mjs';
 
 const opt = args();
 const req = toolRequire(opt.tools);
@@ -17,25 +17,7 @@ const ethers = req('ethers');
 const WebSocket = createRequire(req.resolve('ethers'))('ws'); // ethers' own dependency
 const { privateKeyToAccount } = req('viem/accounts');
 
-// Resolves with the first value that pred accepts among those push() gets,
-// or rejects after ms.
-function waiter(what, ms = 15000) {
-  let resolve, reject;
-  const p = new Promise((res, rej) => { resolve = res; reject = rej; });
-  const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  return { promise: p.finally(() => clearTimeout(t)), done: resolve };
-}
-
-function castRun(argv, timeoutMs = 60000) {
-  return new Promise((resolve) => {
-    const child = spawn(foundryBin(opt.tools, 'cast'), argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => { clearTimeout(t); resolve({ code, out: out.trim(), err: err.trim() }); });
-  });
-}
+const castRun = (argv) => runCommand(foundryBin(opt.tools, 'cast'), argv);
 
 const SINK = (i) => viem.getAddress('0x' + i.toString(16).padStart(2, '0').repeat(20));
 
