@@ -1,5 +1,6 @@
 /* A TCP client on the loopback for the server tests (test_rpc_server,
- * test_rpc_ws): connect with a receive timeout, and send everything. */
+ * test_rpc_ws): connect with a receive timeout, and send everything (on
+ * any socket: test_rpc_ipc's Unix one too). */
 #ifndef PAREVM_TEST_LOOPBACK_H
 #define PAREVM_TEST_LOOPBACK_H
 

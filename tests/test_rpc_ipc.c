@@ -10,6 +10,7 @@
  * replaced, a live socket and other files refused, a path too long; and a
  * stop with connections open, which removes the file. */
 #include "test.h"
+#include "loopback.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -39,16 +40,7 @@ static int ipc_connect(const char *path) {
     return fd;
 }
 
-static bool put(int fd, const char *text) {
-    size_t n = strlen(text);
-    while (n) {
-        ssize_t k = send(fd, text, n, MSG_NOSIGNAL);
-        if (k <= 0) return false;
-        text += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
+static bool put(int fd, const char *text) { return loopback_send_all(fd, text, strlen(text)); }
 
 /* One line (the newline dropped), malloc'd; NULL at the end of the stream. */
 static char *get_line(int fd) {
@@ -235,11 +227,7 @@ typedef struct {
 
 static void *writer_main(void *arg) {
     writer_arg *w = arg;
-    for (size_t off = 0; off < w->len;) {
-        ssize_t k = send(w->fd, w->text + off, w->len - off, MSG_NOSIGNAL);
-        if (k <= 0) break;
-        off += (size_t)k;
-    }
+    loopback_send_all(w->fd, w->text, w->len);
     return NULL;
 }
 

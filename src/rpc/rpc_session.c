@@ -206,17 +206,23 @@ static bool open_filter(rpc_subs *s, const json_t *params, subscription *sub, rp
     return ok;
 }
 
+/* The server's answer to method(args) (a new reference), NULL on any
+ * error; takes args (NULL: the call is skipped). */
+static json_t *ask(rpc_subs *s, const char *method, json_t *args) {
+    json_t *res = NULL;
+    rpc_error err = {0};
+    if (args) rpc_call(s->server, method, args, &res, &err);
+    rpc_error_clear(&err);
+    json_decref(args);
+    return res;
+}
+
 static void close_filter(rpc_subs *s, subscription *sub) {
     if (sub->kind == SUB_SYNCING) {
         json_decref(sub->filter);
         return;
     }
-    json_t *args = json_pack("[O]", sub->filter), *res = NULL;
-    rpc_error err = {0};
-    if (args) rpc_call(s->server, "eth_uninstallFilter", args, &res, &err);
-    rpc_error_clear(&err);
-    json_decref(res);
-    json_decref(args);
+    json_decref(ask(s, "eth_uninstallFilter", json_pack("[O]", sub->filter)));
     json_decref(sub->filter);
 }
 
@@ -254,11 +260,7 @@ static bool eth_unsubscribe(void *ctx, const json_t *params, json_t **result, rp
 
 /* A newHeads notification: the block's header fields. */
 static json_t *header_of(rpc_subs *s, json_t *hash) {
-    json_t *args = json_pack("[O,b]", hash, 0), *block = NULL;
-    rpc_error err = {0};
-    if (args) rpc_call(s->server, "eth_getBlockByHash", args, &block, &err);
-    rpc_error_clear(&err);
-    json_decref(args);
+    json_t *block = ask(s, "eth_getBlockByHash", json_pack("[O,b]", hash, 0));
     if (!json_is_object(block)) {
         json_decref(block);
         return NULL;
@@ -283,11 +285,7 @@ static bool notify(rpc_subs *s, const char *id, json_t *result) {
 /* A syncing subscription: geth's SyncingResult when eth_syncing's answer
  * changed ({"syncing": true, "status": ...}, or false once done). */
 static bool tick_syncing(rpc_subs *s, subscription *sub) {
-    json_t *args = json_array(), *now = NULL;
-    rpc_error err = {0};
-    if (args) rpc_call(s->server, "eth_syncing", args, &now, &err);
-    rpc_error_clear(&err);
-    json_decref(args);
+    json_t *now = ask(s, "eth_syncing", json_array());
     if (!now || json_equal(now, sub->filter)) {
         json_decref(now);
         return true;
@@ -328,11 +326,7 @@ bool rpc_subs_tick(rpc_subs *s) {
             if (!tick_syncing(s, sub)) return false;
             continue;
         }
-        json_t *args = json_pack("[O]", sub->filter), *changes = NULL;
-        rpc_error err = {0};
-        if (args) rpc_call(s->server, "eth_getFilterChanges", args, &changes, &err);
-        rpc_error_clear(&err);
-        json_decref(args);
+        json_t *changes = ask(s, "eth_getFilterChanges", json_pack("[O]", sub->filter));
         size_t k;
         json_t *item;
         bool sent = true;
