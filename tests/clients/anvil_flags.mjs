@@ -263,7 +263,9 @@ run(async () => {
       const [ap, aa] = await both('eth_call', [call, 'latest']);
       eq(ap, aa, 'the CREATE2 deployer gives the same address on both');
       eq(ap.length, 42, 'the CREATE2 deployer returns an address');
-      await both('eth_sendTransaction', [call]);
+      // (anvil may answer before its block is in: wait for the receipts)
+      const [hp, ha] = await both('eth_sendTransaction', [call]);
+      await Promise.all([receiptOf(P.url, hp), receiptOf(A.url, ha)]);
       const [dp, da] = await both('eth_getCode', [ap, 'latest']);
       eq(dp, da, 'the contract deployed through the CREATE2 deployer');
       eq(dp, '0x' + '00'.repeat(5), 'the contract deployed through the CREATE2 deployer: its code');
