@@ -206,6 +206,15 @@ expect "need --dev" "$parevm" node --derivation-path "m/44'/60'/1'/0"
 expect "need --dev" "$parevm" node --config-out "$tmp/c.json"
 expect "cannot derive the dev accounts" "$parevm" node --dev --port 0 --derivation-path "m/44'/x"
 expect "config-out: cannot write $tmp/no/such/dir/c.json" "$parevm" node --dev --port 0 --config-out "$tmp/no/such/dir/c.json"
+# a number option with its value missing at the end (this crashed), or
+# negative (strtoull would take -1 as 2^64-1)
+expect "bad or missing value for --dev.base-fee" "$parevm" node --dev --port 0 --dev.base-fee
+expect "bad or missing value for --ws.port" "$parevm" node --dev --port 0 --ws.port
+expect "bad or missing value for --dev.base-fee" "$parevm" node --dev --port 0 --dev.base-fee -1
+expect "bad or missing value for --dev.gas-price" "$parevm" node --dev --port 0 --dev.gas-price 0x10000000000000000
+expect "usage: parevm import" "$parevm" import --datadir "$tmp/none" --threads -1 "$tmp/none.rlp"
+expect "usage: parevm import" "$parevm" import --datadir "$tmp/none" --root-every 0 "$tmp/none.rlp"
+expect "usage: parevm bench import" "$parevm" bench import --accounts -5
 # --ipcpath: no value, a missing folder, a path too long for a Unix socket,
 # a file that is not a socket (left as it was)
 expect "bad or missing value for --ipcpath" "$parevm" node --dev --port 0 --ipcpath

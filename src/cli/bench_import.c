@@ -309,15 +309,17 @@ int bench_import(int argc, char **argv) {
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         bool more = i + 1 < argc;
-        char *end = NULL;
-        if (!strcmp(s, "--accounts") && more) o.b.accounts = strtoull(argv[++i], &end, 10);
-        else if (!strcmp(s, "--slots") && more) o.b.slots = strtoull(argv[++i], &end, 10);
-        else if (!strcmp(s, "--blocks") && more) o.blocks = strtoull(argv[++i], &end, 10);
-        else if (!strcmp(s, "--gas") && more) o.b.block_gas = strtoull(argv[++i], &end, 10);
-        else if (!strcmp(s, "--seed") && more) o.b.seed = strtoull(argv[++i], &end, 10);
-        else if (!strcmp(s, "--root-every") && more) o.root_every = strtoull(argv[++i], &end, 10);
-        else if (!strcmp(s, "--threads") && more) o.threads = (unsigned)strtoul(argv[++i], &end, 10);
-        else if (!strcmp(s, "--batch") && more) o.batch = (unsigned)strtoul(argv[++i], &end, 10);
+        uint64_t v = 0;
+        const char *val = more ? argv[i + 1] : NULL;
+        bool num = cli_parse_u64(val, 0, UINT64_MAX, &v);
+        if (!strcmp(s, "--accounts") && num) o.b.accounts = v, i++;
+        else if (!strcmp(s, "--slots") && num) o.b.slots = v, i++;
+        else if (!strcmp(s, "--blocks") && num) o.blocks = v, i++;
+        else if (!strcmp(s, "--gas") && num) o.b.block_gas = v, i++;
+        else if (!strcmp(s, "--seed") && num) o.b.seed = v, i++;
+        else if (!strcmp(s, "--root-every") && num) o.root_every = v, i++;
+        else if (!strcmp(s, "--threads") && num) o.threads = v > 1024 ? 0 : (unsigned)v, i++;
+        else if (!strcmp(s, "--batch") && num && v <= 1u << 20) o.batch = (unsigned)v, i++;
         else if (!strcmp(s, "--kind") && more) {
             if (!build_kind_parse(argv[++i], &o.b.kind)) return usage();
         } else if (!strcmp(s, "--out") && more) o.out = argv[++i];
@@ -328,7 +330,6 @@ int bench_import(int argc, char **argv) {
             o.root_first = argv[++i];
         else if (!strcmp(s, "--json")) o.json = true;
         else return usage();
-        if (end && *end) return usage();
     }
     if (!o.b.accounts || o.threads < 1 || o.threads > 1024 || o.root_every < 1 || o.b.block_gas < 21000)
         return usage();

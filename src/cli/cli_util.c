@@ -424,6 +424,16 @@ bool cli_parse_long(const char *text, long min, long max, long *out) {
     return true;
 }
 
+bool cli_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out) {
+    if (!text || !isdigit((unsigned char)text[0])) return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end || v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
 static bool ho_account(void *c, const address *a, unsigned fields, account_info *out) {
     state_view *in = &((hash_override *)c)->inner;
     return in->ops->get_account(in->ctx, a, fields, out);

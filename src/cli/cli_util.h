@@ -118,6 +118,8 @@ const char *cli_option_value(int argc, char **argv, int *i, const char *name);
 /* Parses a whole decimal integer in [min, max] (no sign games, no trailing
  * text: "2x" is not 2). */
 bool cli_parse_long(const char *text, long min, long max, long *out);
+/* The same for whole decimal numbers in [min, max] up to 2^64-1. */
+bool cli_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 /* Whether s ends with suffix. */
 bool cli_ends_with(const char *s, const char *suffix);
 

@@ -351,15 +351,19 @@ int cmd_import(int argc, char **argv) {
     import_args a = {.o = {.threads = 2, .root_every = 1, .root_first = true}};
     bool ahead_set = false;
     long ahead;
+    uint64_t v;
     a.files = calloc((size_t)argc, sizeof *a.files);
     if (!a.files) return 1;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         bool more = i + 1 < argc;
         if (!strcmp(s, "--datadir") && more) a.dir = argv[++i];
-        else if (!strcmp(s, "--threads") && more) a.o.threads = (unsigned)strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(s, "--root-every") && more) a.o.root_every = strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(s, "--batch") && more) a.o.batch = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(s, "--threads") && more && cli_parse_u64(argv[i + 1], 1, 1024, &v))
+            a.o.threads = (unsigned)v, i++;
+        else if (!strcmp(s, "--root-every") && more && cli_parse_u64(argv[i + 1], 1, UINT64_MAX, &v))
+            a.o.root_every = v, i++;
+        else if (!strcmp(s, "--batch") && more && cli_parse_u64(argv[i + 1], 0, 1u << 20, &v))
+            a.o.batch = (unsigned)v, i++;
         else if (!strcmp(s, "--sequential")) a.o.sequential = true;
         else if (!strcmp(s, "--senders-ahead") && more && cli_parse_long(argv[i + 1], 0, 64, &ahead)) {
             a.ahead = (unsigned)ahead;

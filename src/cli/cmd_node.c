@@ -156,10 +156,14 @@ static int wait_for_stop(const sigset_t *sigs, node *n, const char *dump_state, 
     }
 }
 
+/* A whole number up to max (decimal, or hex with 0x). strtoull alone
+ * would take "-1" as 2^64-1 and clamp what overflows. */
 static bool num(const char *s, unsigned long long max, unsigned long long *out) {
     char *end;
+    if (!s || !(*s >= '0' && *s <= '9')) return false;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
-    if (!*s || *end || v > max) return false;
+    if (*end || errno == ERANGE || v > max) return false;
     *out = v;
     return true;
 }
