@@ -206,6 +206,19 @@ expect "need --dev" "$parevm" node --derivation-path "m/44'/60'/1'/0"
 expect "need --dev" "$parevm" node --config-out "$tmp/c.json"
 expect "cannot derive the dev accounts" "$parevm" node --dev --port 0 --derivation-path "m/44'/x"
 expect "config-out: cannot write $tmp/no/such/dir/c.json" "$parevm" node --dev --port 0 --config-out "$tmp/no/such/dir/c.json"
+# mnemonics: no BIP-39 phrase (an unknown word, a bad checksum, a double
+# space, 11 words), a bad word count, a seed that is no number, two ways at
+# once, none of them without --dev
+expect "not a BIP-39 phrase: the word \"foo\"" "$parevm" node --dev --port 0 --mnemonic "foo bar"
+expect "not a BIP-39 phrase: the checksum" "$parevm" node --dev --port 0 -m "test test test test test test test test test test test test"
+expect "not a BIP-39 phrase: an empty word" "$parevm" node --dev --port 0 -m "test  test test test test test test test test test test junk"
+expect "not a BIP-39 phrase: a phrase has 12" "$parevm" node --dev --port 0 -m "test test test test test test test test test test junk"
+expect "bad or missing value for --dev.mnemonic-random" "$parevm" node --dev --port 0 --mnemonic-random 13
+expect "bad or missing value for --dev.mnemonic-seed-unsafe" "$parevm" node --dev --port 0 --mnemonic-seed-unsafe -1
+expect "bad or missing value for --dev.mnemonic-seed-unsafe" "$parevm" node --dev --port 0 --mnemonic-seed-unsafe 18446744073709551616
+expect "exclude each other" "$parevm" node --dev --port 0 --mnemonic-random --mnemonic-seed-unsafe 1
+expect "exclude each other" "$parevm" node --dev --port 0 -m "$(printf 'test %.0s' $(seq 1 11))junk" --mnemonic-random
+expect "need --dev" "$parevm" node --port 0 --mnemonic-seed-unsafe 1
 # a number option with its value missing at the end (this crashed), or
 # negative (strtoull would take -1 as 2^64-1)
 expect "bad or missing value for --dev.base-fee" "$parevm" node --dev --port 0 --dev.base-fee

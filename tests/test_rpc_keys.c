@@ -1,5 +1,6 @@
 /* Keys of the node: HS256 JWTs and the JWT secret file (Engine API), the
- * BIP-39 seed, BIP-32 derivation (the specification's test vectors 1 and 2,
+ * BIP-39 phrases (entropy, checks, random and anvil's seeded ones) and
+ * seed, BIP-32 derivation (the specification's test vectors 1 and 2,
  * given as the xprv strings it prints) and the ten dev-mode accounts of the
  * test mnemonic (the list anvil and hardhat print). */
 #include "test.h"
@@ -116,6 +117,121 @@ TEST(bip39_seed_vector) {
     hex_to_fixed("c55257c360c07c72029aebc1b53c05ed0362ada38ead3e3e9efa3708e53495531f09a6987599d18264c1e1c92f2cf141630c7a3c4ab7c81b2f001698e7463b04",
                  want, 64);
     CHECK_MEM(seed, want, 64);
+}
+
+static bool same(const char *got, const char *want) {
+    if (!strcmp(got, want)) return true;
+    fprintf(stderr, "  got  %s\n  want %s\n", got, want);
+    return false;
+}
+
+TEST(bip39_phrases_of_entropy) {
+    /* BIP-39's reference vectors (Trezor's vectors.json) for 12, 18 and 24
+     * words; 15 and 21 words as @scure/bip39 writes them */
+    static const char *const vec[][2] = {
+        {"00000000000000000000000000000000",
+         "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"},
+        {"7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f", "legal winner thank year wave sausage worth useful legal winner thank yellow"},
+        {"80808080808080808080808080808080", "letter advice cage absurd amount doctor acoustic avoid letter advice cage above"},
+        {"ffffffffffffffffffffffffffffffff", "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong"},
+        {"9e885d952ad362caeb4efe34a8e91bd2", "ozone drill grab fiber curtain grace pudding thank cruise elder eight picnic"},
+        {"00112233445566778899aabbccddeeff00112233",
+         "abandon math mimic master filter design carbon crystal rookie group knife wrap absurd much snap"},
+        {"ffffffffffffffffffffffffffffffffffffffffffffffff",
+         "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo when"},
+        {"0123456789abcdef0123456789abcdef0123456789abcdef01234567",
+         "abuse boss fly battle rubber wasp afraid hamster guide essence vibrant task banana pencil owner cube social "
+         "job emotion member know"},
+        {"7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f",
+         "legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth useful legal "
+         "winner thank year wave sausage worth title"},
+        {"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+         "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo vote"},
+    };
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        uint8_t e[32];
+        size_t len = strlen(vec[i][0]) / 2;
+        char phrase[BIP39_PHRASE_MAX], why[128];
+        hex_to_fixed(vec[i][0], e, len);
+        CHECK(bip39_phrase_from_entropy(e, len, phrase));
+        CHECK(same(phrase, vec[i][1]));
+        CHECK(bip39_phrase_check(vec[i][1], why, sizeof why));
+    }
+    uint8_t e[33] = {0};
+    char phrase[BIP39_PHRASE_MAX];
+    static const size_t bad_len[] = {0, 15, 17, 33};
+    for (size_t i = 0; i < 4; i++) CHECK(!bip39_phrase_from_entropy(e, bad_len[i], phrase));
+}
+
+TEST(bip39_phrase_check_rules) {
+    static const struct {
+        const char *phrase, *why;
+    } bad[] = {
+        {"", "an empty word"},
+        {"abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon", "12, 15, 18"},
+        {"abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+         "12, 15, 18"},
+        {"abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon", "checksum"},
+        {"zoo zone zoo zone zoo zone zoo zone zoo zone zoo zone", "checksum"},
+        {"test test test test test test test test test test test test", "checksum"},
+        {"abandon  abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+         "an empty word"},
+        {"abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about ",
+         "an empty word"},
+        {"Abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about", "\"Abandon\""},
+        {"mnemonic zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo", "\"mnemonic\""},
+        {"abandonx abandon", "\"abandonx\""},
+        {"abando abandon", "\"abando\""},
+        {"zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo",
+         "more than 24"},
+    };
+    char why[200];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why[0] = 0;
+        CHECK(!bip39_phrase_check(bad[i].phrase, why, sizeof why));
+        if (!strstr(why, bad[i].why)) fprintf(stderr, "  %s: %s\n", bad[i].phrase, why);
+        CHECK(strstr(why, bad[i].why) != NULL);
+    }
+    CHECK(!bip39_phrase_check("zoo", NULL, 0)); /* why may be NULL */
+    CHECK(bip39_phrase_check(DEV_MNEMONIC, why, sizeof why));
+    /* every word of the list is found: 12 words with the last fixed by the
+     * checksum, each list word once in the first position */
+    for (unsigned w = 0; w < 2048; w++) {
+        uint8_t e[16] = {(uint8_t)(w >> 3), (uint8_t)(w << 5)};
+        char phrase[BIP39_PHRASE_MAX];
+        CHECK(bip39_phrase_from_entropy(e, 16, phrase));
+        CHECK(bip39_phrase_check(phrase, NULL, 0));
+    }
+}
+
+TEST(bip39_random_and_seeded_phrases) {
+    static const unsigned counts[] = {12, 15, 18, 21, 24};
+    char a[BIP39_PHRASE_MAX], b[BIP39_PHRASE_MAX], why[128];
+    for (size_t i = 0; i < 5; i++) {
+        CHECK(bip39_phrase_random(counts[i], a));
+        CHECK(bip39_phrase_random(counts[i], b));
+        CHECK(bip39_phrase_check(a, why, sizeof why) && bip39_phrase_check(b, why, sizeof why));
+        CHECK(strcmp(a, b) != 0);
+        unsigned spaces = 0;
+        for (const char *p = a; *p; p++) spaces += *p == ' ';
+        CHECK_EQ_U64(spaces + 1, counts[i]);
+    }
+    static const unsigned bad[] = {0, 3, 11, 13, 27, 36};
+    for (size_t i = 0; i < 6; i++) CHECK(!bip39_phrase_random(bad[i], a));
+    /* anvil 1.7.1 --mnemonic-seed-unsafe SEED prints these */
+    static const struct {
+        uint64_t seed;
+        const char *phrase;
+    } seeded[] = {
+        {0, "leisure need topic clown code attend earn lounge baby omit vault crunch"},
+        {1, "gesture car maximum regret pudding merry fatal electric sea grab crack social"},
+        {42, "pen brief eager pepper brass detect problem vital physical tent assume damp"},
+        {UINT64_MAX, "reunion eager public radio victory silver palm elite make sing accuse moon"},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        bip39_phrase_unsafe_seed(seeded[i].seed, a);
+        CHECK(same(a, seeded[i].phrase));
+    }
 }
 
 /* Base58check decoding of an extended key (78 bytes + 4 checksum bytes). */

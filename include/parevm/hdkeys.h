@@ -19,6 +19,29 @@
  * checked: any phrase gives a seed. passphrase may be NULL (""). */
 void bip39_seed(const char *mnemonic, const char *passphrase, uint8_t seed[64]);
 
+/* BIP-39 phrases in the English word list. A phrase of 12, 15, 18, 21 or
+ * 24 words encodes 16, 20, 24, 28 or 32 bytes of entropy and a checksum of
+ * the first words/3 bits of its SHA-256. The longest phrase, its final NUL
+ * included, fits in BIP39_PHRASE_MAX bytes. */
+#define BIP39_PHRASE_MAX (24 * 9)
+
+/* The phrase of `len` bytes of entropy (16, 20, 24, 28 or 32), words
+ * separated by one space. False on another length. */
+bool bip39_phrase_from_entropy(const uint8_t *entropy, size_t len, char out[BIP39_PHRASE_MAX]);
+/* Whether `phrase` is a BIP-39 phrase as anvil accepts one: English words
+ * separated by single spaces, a valid word count and a matching checksum.
+ * When it is not, the reason goes to why (cap bytes; why may be NULL). */
+bool bip39_phrase_check(const char *phrase, char *why, size_t cap);
+/* A fresh phrase of `words` words (12, 15, 18, 21 or 24) from the kernel's
+ * random source (anvil's --mnemonic-random). False on another count or
+ * when getrandom fails. */
+bool bip39_phrase_random(unsigned words, char out[BIP39_PHRASE_MAX]);
+/* anvil's --mnemonic-seed-unsafe: 12 words whose 16 bytes of entropy are
+ * the low bytes of the first 16 words of rand 0.8's StdRng (ChaCha12)
+ * seeded by seed_from_u64(seed), so the same seed gives anvil's accounts.
+ * Anyone can recompute the keys: for tests only. */
+void bip39_phrase_unsafe_seed(uint64_t seed, char out[BIP39_PHRASE_MAX]);
+
 /* An extended private key. */
 typedef struct {
     uint8_t key[32];

@@ -31,6 +31,7 @@ static void usage(FILE *f) {
             "                   [--dev.no-create2-deployer] [--dev.slots-in-an-epoch N] [--dev.mixed-mining]\n"
             "                   [--dev.no-console-log] [--dev.derivation-path PATH] [--dev.config-out FILE]\n"
             "                   [--dev.no-min-priority-fee] [--dev.state-interval S] [--dev.gas-price WEI]\n"
+            "                   [--dev.mnemonic-random [WORDS]] [--dev.mnemonic-seed-unsafe SEED]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -63,7 +64,12 @@ static void usage(FILE *f) {
             "  --dev.state FILE     both (the file loaded if it exists); --state, --load-state and\n"
             "                       --dump-state are anvil's names for the same\n"
             "  --dev.balance ETH    each dev account's balance in ether (default 10000)\n"
-            "  --dev.mnemonic WORDS the BIP-39 phrase of the dev accounts (default: the test mnemonic)\n"
+            "  --dev.mnemonic WORDS the BIP-39 phrase of the dev accounts (default: the test mnemonic);\n"
+            "                       English words and a valid checksum, as anvil asks\n"
+            "  --dev.mnemonic-random [WORDS]  a fresh random phrase of 12 (default), 15, 18, 21 or 24 words,\n"
+            "                       printed with the accounts\n"
+            "  --dev.mnemonic-seed-unsafe SEED  the phrase anvil derives from the number SEED (the same\n"
+            "                       accounts as anvil's flag; anyone can compute the keys: tests only)\n"
             "  --dev.derivation-path PATH  their path, the index appended (default m/44'/60'/0'/0/)\n"
             "  --dev.config-out FILE  write the accounts, keys, wallet, base fee, gas price, gas limit and\n"
             "                       genesis timestamp there as JSON, as anvil's --config-out\n"
@@ -90,7 +96,7 @@ static void usage(FILE *f) {
             "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
             "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log,\n"
             "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee, --allow-origin,\n"
-            "  --no-cors, --state-interval/-s, --gas-price\n");
+            "  --no-cors, --state-interval/-s, --gas-price, --mnemonic-random, --mnemonic-seed-unsafe\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -168,7 +174,9 @@ static bool num(const char *s, unsigned long long max, unsigned long long *out) 
     return true;
 }
 
-static void print_accounts(const node *n) {
+static void print_accounts(const node *n, const node_config *cfg) {
+    const char *mnemonic = cfg->dev_mnemonic ? cfg->dev_mnemonic : DEV_MNEMONIC;
+    const char *dpath = cfg->dev_derivation_path ? cfg->dev_derivation_path : HD_ACCOUNT_PATH;
     address a;
     uint8_t key[32];
     char text[67];
@@ -182,6 +190,8 @@ static void print_accounts(const node *n) {
         hex_encode(key, 32, text);
         printf("(%u) %s\n", i, text);
     }
+    printf("\nWallet\n==================\nMnemonic:          %s\nDerivation path:   %s%s\n", mnemonic, dpath,
+           *dpath && dpath[strlen(dpath) - 1] != '/' ? "/" : "");
     printf("\nChain ID\n==================\n%llu\n\n", (unsigned long long)node_chain_id(n));
 }
 
@@ -263,7 +273,8 @@ static const char *anvil_name(const char *a) {
         {"--config-out", "--dev.config-out"}, {"--disable-min-priority-fee", "--dev.no-min-priority-fee"},
         {"--no-priority-fee", "--dev.no-min-priority-fee"}, {"--allow-origin", "--http.corsdomain"},
         {"--state-interval", "--dev.state-interval"}, {"-s", "--dev.state-interval"},
-        {"--gas-price", "--dev.gas-price"},
+        {"--gas-price", "--dev.gas-price"}, {"--mnemonic-random", "--dev.mnemonic-random"},
+        {"--mnemonic-seed-unsafe", "--dev.mnemonic-seed-unsafe"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -299,6 +310,26 @@ static bool ether(const char *v, u256 *out) {
     return x != 0;
 }
 
+/* At most one way to pick the dev accounts' phrase, and a phrase anvil
+ * would take (BIP-39 words and checksum); false with the reason printed. */
+static bool dev_mnemonic_ok(const node_config *cfg, unsigned mnemonics) {
+    char why[200];
+    if (mnemonics > 1) {
+        fprintf(stderr, "parevm node: --dev.mnemonic, --dev.mnemonic-random and --dev.mnemonic-seed-unsafe "
+                        "exclude each other\n");
+        return false;
+    }
+    if (mnemonics && !cfg->dev) {
+        fprintf(stderr, "parevm node: --dev.mnemonic and its variants need --dev\n");
+        return false;
+    }
+    if (cfg->dev_mnemonic && !bip39_phrase_check(cfg->dev_mnemonic, why, sizeof why)) {
+        fprintf(stderr, "parevm node: --dev.mnemonic: not a BIP-39 phrase: %s\n", why);
+        return false;
+    }
+    return true;
+}
+
 int cmd_node(int argc, char **argv) {
     /* Requests and blocks allocate and free buffers of hundreds of KiB
      * (a block's receipts, Block-STM's tables): keep them in the heap for
@@ -317,6 +348,8 @@ int cmd_node(int argc, char **argv) {
     long ws_port = -1;
     bool state_optional = false, ipc_off = false, cors_set = false;
     bool quiet = false, auth_asked = false, no_console = false;
+    char phrase[BIP39_PHRASE_MAX];
+    unsigned mnemonics = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long x = 0;
@@ -345,7 +378,15 @@ int cmd_node(int argc, char **argv) {
             ok = num(v, UINT32_MAX - 1, &x) && x, cfg.dev_max_code_size = (uint32_t)x;
         else if (!strcmp(a, "--dev.no-code-size-limit")) cfg.dev_max_code_size = EVM_NO_CODE_SIZE_LIMIT, takes = false;
         else if (!strcmp(a, "--dev.balance")) ok = ether(v, &cfg.dev_balance);
-        else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v;
+        else if (!strcmp(a, "--dev.mnemonic")) ok = v != NULL, cfg.dev_mnemonic = v, mnemonics++;
+        else if (!strcmp(a, "--dev.mnemonic-random")) { /* anvil's: the word count is optional */
+            takes = v && v[0] >= '0' && v[0] <= '9';
+            ok = (!takes || num(v, 24, &x)) && bip39_phrase_random(takes ? (unsigned)x : 12, phrase);
+            cfg.dev_mnemonic = phrase, mnemonics++;
+        } else if (!strcmp(a, "--dev.mnemonic-seed-unsafe")) {
+            ok = v && num(v, UINT64_MAX, &x), mnemonics++;
+            if (ok) bip39_phrase_unsafe_seed(x, phrase), cfg.dev_mnemonic = phrase;
+        }
         else if (!strcmp(a, "--dev.gas-price"))
             ok = num(v, UINT64_MAX, &x), cfg.dev_gas_price = u256_from_u64(x), cfg.dev_gas_price_set = true;
         else if (!strcmp(a, "--dev.state-interval")) ok = num(v, 1ULL << 32, &x) && x, state_interval = x;
@@ -393,6 +434,7 @@ int cmd_node(int argc, char **argv) {
         }
         if (takes) i++;
     }
+    if (!dev_mnemonic_ok(&cfg, mnemonics)) return 2;
     if ((cfg.dev_derivation_path || config_out) && !cfg.dev) {
         fprintf(stderr, "parevm node: --dev.derivation-path and --dev.config-out need --dev\n");
         return 2;
@@ -502,7 +544,7 @@ int cmd_node(int argc, char **argv) {
         node_close(n);
         return 1;
     }
-    if (cfg.dev && !quiet) print_accounts(n);
+    if (cfg.dev && !quiet) print_accounts(n, &cfg);
     printf("datadir %s%s\n", node_datadir(n), cfg.datadir ? "" : " (temporary, removed at exit)");
     printf("listening on %s:%u\n", http.addr, (unsigned)rpc_server_port(srv));
     if (wsrv) printf("websocket listening on %s:%u\n", ws.addr, (unsigned)rpc_server_port(wsrv));

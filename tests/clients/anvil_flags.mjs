@@ -19,11 +19,12 @@
 // per transaction as well as one per interval) and --no-mine;
 // --derivation-path and --config-out (the file both write);
 // --disable-min-priority-fee; CORS by default, --allow-origin and --no-cors;
-// --gas-price before London and anvil_nodeInfo's fields.
+// --gas-price before London and anvil_nodeInfo's fields;
+// --mnemonic-seed-unsafe, --mnemonic-random and phrases both refuse.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { args, check, eq, rpc, run, startAnvil, startParevm, stopParevm } from './lib.mjs';
+import { args, check, eq, foundryBin, rpc, run, runCommand, startAnvil, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
 const opt = args();
 const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
@@ -397,4 +398,45 @@ run(async () => {
   eq([filled.type, filled.gasPrice], ['0x0', '0xb2d05e00'], '--gas-price: the filled legacy transaction pays it');
   await stopParevm(P);
   await A.stop();
+
+  // 14. --mnemonic-seed-unsafe: the phrase anvil derives from a number, so
+  // the same accounts; --mnemonic-random [WORDS]: a fresh valid phrase
+  // (checked with @scure/bip39, its accounts derived with ethers); a phrase
+  // that is no BIP-39 phrase refused by both
+  const req = toolRequire(opt.tools);
+  const { validateMnemonic } = req('@scure/bip39');
+  const { wordlist } = req('@scure/bip39/wordlists/english');
+  const { HDNodeWallet } = req('ethers');
+  const mnDir = mkdtempSync(join(tmpdir(), 'parevm-mnemonic-'));
+  const cfgOf = (f) => JSON.parse(readFileSync(join(mnDir, f), 'utf8'));
+  for (const seed of ['7', '18446744073709551615']) {
+    const flags = ['-a', '2', '--mnemonic-seed-unsafe', seed];
+    P = await startParevm(opt.parevm, [...flags, '--config-out', join(mnDir, 'p.json')]);
+    A = await startAnvil(opt.tools, [...flags, '--config-out', join(mnDir, 'a.json')]);
+    eq(await rpc(P.url, 'eth_accounts', []), await rpc(A.url, 'eth_accounts', []), `--mnemonic-seed-unsafe ${seed}: the accounts`);
+    eq(cfgOf('p.json').wallet.mnemonic, cfgOf('a.json').wallet.mnemonic, `--mnemonic-seed-unsafe ${seed}: the phrase`);
+    await stopParevm(P);
+    await A.stop();
+  }
+  const phrases = [];
+  for (const [words, flags] of [[12, ['--mnemonic-random']], [24, ['--mnemonic-random', '24']], [15, ['--mnemonic-random', '15']]]) {
+    // the bare flag before another option: the count is optional
+    P = await startParevm(opt.parevm, ['-a', '2', ...flags, '--config-out', join(mnDir, 'r.json')]);
+    const phrase = cfgOf('r.json').wallet.mnemonic;
+    phrases.push(phrase);
+    eq(phrase.split(' ').length, words, `${flags.join(' ')}: ${words} words`);
+    check(validateMnemonic(phrase, wordlist), `${flags.join(' ')}: a valid BIP-39 phrase`, phrase);
+    const want = [0, 1].map((i) => HDNodeWallet.fromPhrase(phrase, undefined, `m/44'/60'/0'/0/${i}`).address.toLowerCase());
+    eq((await rpc(P.url, 'eth_accounts', [])).map((a) => a.toLowerCase()), want, `${flags.join(' ')}: the phrase's accounts`);
+    await stopParevm(P);
+  }
+  check(new Set(phrases).size === phrases.length, '--mnemonic-random: a new phrase each start');
+  rmSync(mnDir, { recursive: true, force: true });
+  for (const bad of ['test test test test test test test test test test test test', 'foo bar baz']) {
+    const [p, a] = await Promise.all([
+      runCommand(opt.parevm, ['node', '--dev', '--http.port', '0', '--quiet', '--mnemonic', bad], 20000),
+      runCommand(foundryBin(opt.tools, 'anvil'), ['--port', '0', '--mnemonic', bad], 20000)]);
+    eq([p.code, a.code !== 0], [2, true], `--mnemonic "${bad}": refused by both`);
+    check(/not a BIP-39 phrase/.test(p.err), `--mnemonic "${bad}": parevm says why`, p.err);
+  }
 });
