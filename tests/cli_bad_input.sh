@@ -228,6 +228,10 @@ expect "bad or missing value for --dev.gas-price" "$parevm" node --dev --port 0 
 expect "usage: parevm import" "$parevm" import --datadir "$tmp/none" --threads -1 "$tmp/none.rlp"
 expect "usage: parevm import" "$parevm" import --datadir "$tmp/none" --root-every 0 "$tmp/none.rlp"
 expect "usage: parevm bench import" "$parevm" bench import --accounts -5
+# the block gas limit both disabled and set; a request size of 0 or past 1 GiB
+expect "exclude each other" "$parevm" node --dev --port 0 --disable-block-gas-limit --gas-limit 30000000
+expect "bad or missing value for --rpc.max-request-size" "$parevm" node --dev --port 0 --rpc.max-request-size 0
+expect "bad or missing value for --rpc.max-request-size" "$parevm" node --dev --port 0 --rpc.max-request-size 1025
 # --ipcpath: no value, a missing folder, a path too long for a Unix socket,
 # a file that is not a socket (left as it was)
 expect "bad or missing value for --ipcpath" "$parevm" node --dev --port 0 --ipcpath

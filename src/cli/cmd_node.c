@@ -32,6 +32,7 @@ static void usage(FILE *f) {
             "                   [--dev.no-console-log] [--dev.derivation-path PATH] [--dev.config-out FILE]\n"
             "                   [--dev.no-min-priority-fee] [--dev.state-interval S] [--dev.gas-price WEI]\n"
             "                   [--dev.mnemonic-random [WORDS]] [--dev.mnemonic-seed-unsafe SEED]\n"
+            "                   [--dev.no-block-gas-limit] [--rpc.max-request-size MB] [--no-request-size-limit]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -44,6 +45,8 @@ static void usage(FILE *f) {
             "  --http.port PORT     default 8545; 0 picks a free port\n"
             "  --http.corsdomain ORIGINS  CORS origins (\"*\" or a comma-separated list; default none, with\n"
             "                       --dev \"*\" as anvil's); --no-cors (anvil's): none\n"
+            "  --rpc.max-request-size MB  the largest request on HTTP, WebSocket and IPC (default 5 MiB);\n"
+            "                       anvil's --no-request-size-limit: 1 GiB\n"
             "  --http.api LIST      the namespaces served there (HTTP and WebSocket), e.g. eth,net,web3;\n"
             "                       default: all (debug_setHead only with --dev or debug listed here;\n"
             "                       testing_buildBlockV1 only when testing is listed)\n"
@@ -86,6 +89,9 @@ static void usage(FILE *f) {
             "  --dev.order fees|fifo  blocks take the pool's transactions by tip (default) or by arrival\n"
             "  --dev.no-create2-deployer  no CREATE2 deployer (0x4e59b448...) at genesis (anvil's is there)\n"
             "  --dev.slots-in-an-epoch N  \"safe\" is N blocks below the head, \"finalized\" 2N (default 32)\n"
+            "  --dev.no-block-gas-limit  blocks of 2^64-1 gas (anvil's --disable-block-gas-limit); the EIP-7825\n"
+            "                       cap of 2^24 gas per transaction stays from Osaka (anvil's\n"
+            "                       --enable-tx-gas-limit, accepted)\n"
             "  --dev.no-min-priority-fee  eth_gasPrice answers the base fee alone (no suggested tip)\n"
             "  --dev.gas-price WEI  before London: eth_gasPrice's answer and the gas price filled in\n"
             "  --dev.no-console-log do not print the console.log messages (Hardhat's console.sol) of mined\n"
@@ -96,7 +102,8 @@ static void usage(FILE *f) {
             "  --disable-code-size-limit, --init, --order, --disable-default-create2-deployer,\n"
             "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log,\n"
             "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee, --allow-origin,\n"
-            "  --no-cors, --state-interval/-s, --gas-price, --mnemonic-random, --mnemonic-seed-unsafe\n");
+            "  --no-cors, --state-interval/-s, --gas-price, --mnemonic-random, --mnemonic-seed-unsafe,\n"
+            "  --disable-block-gas-limit/--disable-gas-limit\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -161,6 +168,9 @@ static int wait_for_stop(const sigset_t *sigs, node *n, const char *dump_state, 
         if (errno == EAGAIN) dump_state_file(n, dump_state);
     }
 }
+
+/* --no-request-size-limit: the largest request parevm holds in memory. */
+#define NO_REQUEST_LIMIT ((size_t)1 << 30)
 
 /* A whole number up to max (decimal, or hex with 0x). strtoull alone
  * would take "-1" as 2^64-1 and clamp what overflows. */
@@ -275,6 +285,7 @@ static const char *anvil_name(const char *a) {
         {"--state-interval", "--dev.state-interval"}, {"-s", "--dev.state-interval"},
         {"--gas-price", "--dev.gas-price"}, {"--mnemonic-random", "--dev.mnemonic-random"},
         {"--mnemonic-seed-unsafe", "--dev.mnemonic-seed-unsafe"},
+        {"--disable-block-gas-limit", "--dev.no-block-gas-limit"}, {"--disable-gas-limit", "--dev.no-block-gas-limit"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -350,6 +361,8 @@ int cmd_node(int argc, char **argv) {
     bool quiet = false, auth_asked = false, no_console = false;
     char phrase[BIP39_PHRASE_MAX];
     unsigned mnemonics = 0;
+    size_t max_request = 0;
+    bool no_block_gas_limit = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long x = 0;
@@ -368,6 +381,12 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.no-console-log")) no_console = true, takes = false;
         else if (!strcmp(a, "--dev.no-min-priority-fee")) cfg.dev_no_min_priority_fee = true, takes = false;
         else if (!strcmp(a, "--no-cors")) http.cors = "", cors_set = true, takes = false; /* anvil's */
+        else if (!strcmp(a, "--no-request-size-limit")) max_request = NO_REQUEST_LIMIT, takes = false; /* anvil's */
+        else if (!strcmp(a, "--rpc.max-request-size")) /* reth's, in MB */
+            ok = num(v, NO_REQUEST_LIMIT >> 20, &x) && x, max_request = (size_t)x << 20;
+        else if (!strcmp(a, "--dev.no-block-gas-limit")) no_block_gas_limit = true, takes = false;
+        /* anvil's: the EIP-7825 cap, which dev mode applies from Osaka anyway */
+        else if (!strcmp(a, "--enable-tx-gas-limit") || !strcmp(a, "--tx-gas-limit")) takes = false;
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;
@@ -435,6 +454,12 @@ int cmd_node(int argc, char **argv) {
         if (takes) i++;
     }
     if (!dev_mnemonic_ok(&cfg, mnemonics)) return 2;
+    if (no_block_gas_limit && cfg.dev_gas_limit) {
+        fprintf(stderr, "parevm node: --dev.no-block-gas-limit and --dev.gaslimit exclude each other\n");
+        return 2;
+    }
+    if (no_block_gas_limit) cfg.dev_gas_limit = UINT64_MAX; /* anvil's header: 2^64-1 */
+    http.max_body = max_request;
     if ((cfg.dev_derivation_path || config_out) && !cfg.dev) {
         fprintf(stderr, "parevm node: --dev.derivation-path and --dev.config-out need --dev\n");
         return 2;
@@ -508,7 +533,7 @@ int cmd_node(int argc, char **argv) {
         return 1;
     }
     rpc_ipc *ipc = NULL;
-    rpc_ipc_config ipc_cfg = {.thread_stack = NODE_THREAD_STACK};
+    rpc_ipc_config ipc_cfg = {.thread_stack = NODE_THREAD_STACK, .max_message = max_request};
     if (ipc_off) ipc_path = NULL;
     if (ipc_path && !(ipc = rpc_ipc_start(ipc_path, &ipc_cfg, node_methods(n), why, sizeof why))) {
         fprintf(stderr, "parevm node: --ipcpath: %s\n", why);

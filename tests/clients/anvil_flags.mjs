@@ -20,7 +20,8 @@
 // --derivation-path and --config-out (the file both write);
 // --disable-min-priority-fee; CORS by default, --allow-origin and --no-cors;
 // --gas-price before London and anvil_nodeInfo's fields;
-// --mnemonic-seed-unsafe, --mnemonic-random and phrases both refuse.
+// --mnemonic-seed-unsafe, --mnemonic-random and phrases both refuse;
+// --disable-block-gas-limit and --no-request-size-limit.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -439,4 +440,50 @@ run(async () => {
     eq([p.code, a.code !== 0], [2, true], `--mnemonic "${bad}": refused by both`);
     check(/not a BIP-39 phrase/.test(p.err), `--mnemonic "${bad}": parevm says why`, p.err);
   }
+
+  // 15. --disable-block-gas-limit: blocks of 2^64-1 gas on both, a
+  // transaction at the EIP-7825 cap mined; --no-request-size-limit: a
+  // 6 MiB request answered alike (refused by both without it: anvil's
+  // limit is 2 MiB, parevm's 5 MiB as geth's); reth's --rpc.max-request-size
+  for (const flag of ['--disable-block-gas-limit', '--disable-gas-limit']) {
+    P = await startParevm(opt.parevm, [flag]);
+    A = await startAnvil(opt.tools, [flag]);
+    both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+    const [gp, ga] = await both('eth_getBlockByNumber', ['0x0', false]);
+    eq([gp.gasLimit, gp.gasLimit], [ga.gasLimit, '0xffffffffffffffff'], `${flag}: the genesis gas limit`);
+    const [from, to] = await rpc(P.url, 'eth_accounts', []);
+    const sent = await both('eth_sendTransaction', [{ from, to, value: '0x1', gas: '0x1000000' }]);
+    const [rp, ra] = await Promise.all([receiptOf(P.url, sent[0]), receiptOf(A.url, sent[1])]);
+    eq([rp && rp.status, ra && ra.status], ['0x1', '0x1'], `${flag}: a transaction of 2^24 gas mined`);
+    const [lp, la] = await both('eth_getBlockByNumber', ['latest', false]);
+    eq(lp.gasLimit, la.gasLimit, `${flag}: the next block's gas limit`);
+    await stopParevm(P);
+    await A.stop();
+  }
+  // (a server may refuse by closing the connection before the body is sent)
+  const sizeLimited = async (url, bytes) => {
+    try {
+      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'web3_sha3', params: ['0x' + 'ab'.repeat(bytes)] }) });
+      const text = await r.text();
+      return r.status === 200 && /"result"/.test(text) ? JSON.parse(text).result : `refused (${r.status})`;
+    } catch (e) {
+      return `refused (${e.cause ? e.cause.code : e.message})`;
+    }
+  };
+  const big = 3 << 20; // 6 MiB of hex
+  for (const [flags, refused] of [[[], true], [['--no-request-size-limit'], false]]) {
+    P = await startParevm(opt.parevm, flags);
+    A = await startAnvil(opt.tools, flags);
+    const [hp, ha] = await Promise.all([sizeLimited(P.url, big), sizeLimited(A.url, big)]);
+    const what = `a 6 MiB request ${flags.length ? 'with --no-request-size-limit' : 'by default'}`;
+    if (refused) eq([hp.startsWith('refused'), ha.startsWith('refused')], [true, true], `${what}: refused by both`, [hp, ha]);
+    else eq([hp, /^0x[0-9a-f]{64}$/.test(hp)], [ha, true], `${what}: the same answer`);
+    await stopParevm(P);
+    await A.stop();
+  }
+  P = await startParevm(opt.parevm, ['--rpc.max-request-size', '1']);
+  eq([(await sizeLimited(P.url, 1 << 19)).startsWith('refused'), (await sizeLimited(P.url, 1 << 18)).startsWith('0x')],
+     [true, true], '--rpc.max-request-size 1: 1 MiB of hex refused, 512 KiB answered');
+  await stopParevm(P);
 });
