@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real Ethereum clients that the node tests drive (viem, ethers,
-# solc-js, Foundry's cast and anvil), EthereumJS's VM (the EVM differential, tests/tools/evm_fuzz) and kzg-wasm (blob sidecars for tests/clients/blobs.mjs) at the versions pinned in
+# solc-js, Foundry's forge, cast and anvil), EthereumJS's VM (the EVM differential, tests/tools/evm_fuzz) and kzg-wasm (blob sidecars for tests/clients/blobs.mjs) at the versions pinned in
 # scripts/npm-tools/package-lock.json, into .npm-tools/ (ignored by git).
 # Install scripts are not run: the Foundry binaries come from their
 # per-platform packages, so nothing is downloaded outside the registry install
@@ -24,6 +24,7 @@ fi
 bin=$dest/node_modules/.bin
 "$bin/anvil" --version >/dev/null
 "$bin/cast" --version >/dev/null
+"$bin/forge" --version >/dev/null
 "$bin/solcjs" --version >/dev/null
 (cd "$dest" && node -e 'require("ethers"); import("viem").then(v => { if (!v.createPublicClient) process.exit(1); })')
 (cd "$dest" && node -e 'import("@ethereumjs/vm").then(v => { if (!v.createVM) process.exit(1); })')
