@@ -68,40 +68,54 @@ static void edited_record(const buf_t *b, size_t drop, uint64_t v, const uint64_
 }
 
 /* mergeNetsplitBlock (a fork-id point, record version 2), the clique flag
- * and the contract size limit (version 3) round-trip; version-1 and
- * version-2 records (written before they were kept) still load, without
- * them. */
+ * and the contract size limit (version 3) and the lifted EIP-7825 cap
+ * (version 4) round-trip; records of versions 1 to 3 (written before they
+ * were kept) still load, without them. */
 TEST(config_record_versions) {
     chain_config c, d;
     CHECK(chain_config_by_name("Cancun", &c));
     CHECK_EQ_U64(c.merge_netsplit, CHAIN_NEVER);
-    CHECK(!c.clique && !c.max_code_size);
+    CHECK(!c.clique && !c.max_code_size && !c.no_tx_gas_cap);
     c.merge_netsplit = 36;
     c.clique = true;
     c.max_code_size = 30000;
-    buf_t b = {0}, v1 = {0}, v2 = {0}, bad = {0}, big = {0};
+    c.no_tx_gas_cap = true;
+    buf_t b = {0}, v1 = {0}, v2 = {0}, v3 = {0}, bad = {0}, big = {0}, cap2 = {0};
     chain_config_encode(&c, &b);
     CHECK(chain_config_decode(b.data, b.len, &d) && d.merge_netsplit == 36 && d.clique && d.max_code_size == 30000 &&
-          same_config(&c, &d));
-    edited_record(&b, 2, 2, NULL, 0, &v2);
+          d.no_tx_gas_cap && same_config(&c, &d));
+    edited_record(&b, 1, 3, NULL, 0, &v3);
+    CHECK(chain_config_decode(v3.data, v3.len, &d) && d.clique && d.max_code_size == 30000 && !d.no_tx_gas_cap);
+    edited_record(&b, 3, 2, NULL, 0, &v2);
     CHECK(chain_config_decode(v2.data, v2.len, &d) && d.merge_netsplit == 36 && !d.clique && !d.max_code_size);
-    edited_record(&b, 3, 1, NULL, 0, &v1);
+    edited_record(&b, 4, 1, NULL, 0, &v1);
     CHECK(chain_config_decode(v1.data, v1.len, &d) && d.merge_netsplit == CHAIN_NEVER && !d.clique);
     d.merge_netsplit = 36;
     d.clique = true;
     d.max_code_size = 30000;
+    d.no_tx_gas_cap = true;
     CHECK(same_config(&c, &d));
     /* a flag other than 0 or 1, a limit past 32 bits: refused */
-    const uint64_t flag2[2] = {2, 0}, huge[2] = {1, (uint64_t)UINT32_MAX + 1};
-    edited_record(&b, 2, 3, flag2, 2, &bad);
+    const uint64_t flag2[2] = {2, 0}, huge[2] = {1, (uint64_t)UINT32_MAX + 1}, two[1] = {2};
+    edited_record(&b, 3, 3, flag2, 2, &bad);
     CHECK(!chain_config_decode(bad.data, bad.len, &d));
-    edited_record(&b, 2, 3, huge, 2, &big);
+    edited_record(&b, 3, 3, huge, 2, &big);
     CHECK(!chain_config_decode(big.data, big.len, &d));
+    edited_record(&b, 1, 4, two, 1, &cap2);
+    CHECK(!chain_config_decode(cap2.data, cap2.len, &d));
+    /* geth's JSON cannot say it */
+    char err[120];
+    c.max_code_size = 0;
+    c.clique = false;
+    c.merge_netsplit = CHAIN_NEVER;
+    CHECK(chain_config_to_json(&c, err, sizeof err) == NULL && strstr(err, "EIP-7825"));
     buf_free(&b);
     buf_free(&v1);
     buf_free(&v2);
+    buf_free(&v3);
     buf_free(&bad);
     buf_free(&big);
+    buf_free(&cap2);
 }
 
 TEST(config_json_round_trips) {

@@ -1130,20 +1130,25 @@ TEST(node_dev_pending_is_next_block) {
     test_node_close(&t);
 }
 
-/* eth_txGasLimitCap (EIP-8123): 2^24 from Osaka (EIP-7825), else the block
- * gas limit, which also bounds it from Osaka on. */
+/* eth_txGasLimitCap (EIP-8123): 2^24 from Osaka (EIP-7825) with
+ * --dev.tx-gas-limit, else the block gas limit (a dev chain lifts the cap
+ * as anvil's does), which also bounds it from Osaka on. */
 TEST(node_tx_gas_limit_cap) {
     static const struct {
         const char *rules;
         uint64_t gas_limit;
+        bool cap;
         const char *want;
-    } cases[] = {{NULL, 0, "\"0x1000000\""}, {"prague", 0, "\"0x1c9c380\""}, {"osaka", 5000000, "\"0x4c4b40\""}};
+    } cases[] = {{NULL, 0, true, "\"0x1000000\""},       {NULL, 0, false, "\"0x1c9c380\""},
+                 {"prague", 0, true, "\"0x1c9c380\""},   {"osaka", 5000000, true, "\"0x4c4b40\""},
+                 {"osaka", 50000000, false, "\"0x2faf080\""}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         test_node t;
         fresh_datadir(&t);
         node_config cfg = test_node_config(&t);
         cfg.dev_hardfork = cases[i].rules;
         cfg.dev_gas_limit = cases[i].gas_limit;
+        cfg.dev_tx_gas_cap = cases[i].cap;
         CHECK(node_open(&cfg, &t.n) == NULL);
         if (t.n) {
             CHECK(test_result_is(&t, "eth_txGasLimitCap", "[]", cases[i].want));

@@ -67,6 +67,10 @@ typedef struct {
      * evm_tx_context's max_code_size): 0 EIP-170's, EVM_NO_CODE_SIZE_LIMIT
      * none. geth's config cannot say it (chain_config_to_json refuses). */
     uint32_t max_code_size;
+    /* No EIP-7825 cap on a transaction's gas (anvil's dev chains, unless
+     * --enable-tx-gas-limit): from Osaka a transaction may ask for up to
+     * the block's gas. geth's config cannot say it either. */
+    bool no_tx_gas_cap;
 } chain_config;
 
 /* Mainnet (chain id 1) with its fork schedule, up to BPO2, and its blob

@@ -34,6 +34,8 @@ typedef struct {
     /* the chain's own contract size limit (evm_tx_context's max_code_size;
      * 0: EIP-170's) */
     uint32_t max_code_size;
+    /* no EIP-7825 cap on a transaction's gas (chain_config's no_tx_gas_cap) */
+    bool no_tx_gas_cap;
 } block_env;
 
 /* Sets env's blob_base_fee (from its excess_blob_gas and p's update

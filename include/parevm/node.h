@@ -68,6 +68,8 @@ typedef struct {
     bool dev_base_fee_set;      /* dev_base_fee given; otherwise 1 gwei */
     uint64_t dev_base_fee;      /* the genesis base fee from London on; 0 stays 0 while
                                    blocks use at most half their gas (EIP-1559) */
+    bool dev_tx_gas_cap;        /* the EIP-7825 cap from Osaka (anvil's --enable-tx-gas-limit);
+                                   false: none, as anvil (chain_config's no_tx_gas_cap) */
     uint32_t dev_max_code_size; /* the chain's contract size limit (chain_config's
                                    max_code_size); 0: EIP-170's */
     /* A geth genesis (anvil's --init; borrowed for node_open's call): the

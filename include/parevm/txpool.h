@@ -44,6 +44,7 @@ typedef struct {
     u256 base_fee;       /* of the next block; zero before London */
     u256 blob_base_fee;  /* of the next block; Cancun on */
     uint32_t max_code_size; /* the chain's own contract size limit (tx_check_static_limit) */
+    bool no_tx_gas_cap;     /* no EIP-7825 cap (chain_config's no_tx_gas_cap) */
 } txpool_env;
 
 typedef struct {

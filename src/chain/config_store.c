@@ -9,8 +9,9 @@
 #include "parevm/rlp.h"
 
 /* 2 appended mergeNetsplitBlock, 3 the clique flag and the contract size
- * limit; older records still load (without them) */
-#define CONFIG_RECORD_VERSION 3
+ * limit, 4 the lifted EIP-7825 cap; older records still load (without
+ * them) */
+#define CONFIG_RECORD_VERSION 4
 
 /* The u64 fields of chain_config, in record order. */
 static const size_t record_fields[] = {
@@ -48,6 +49,7 @@ void chain_config_encode(const chain_config *c, buf_t *out) {
     rlp_encode_u64(out, c->merge_netsplit);
     rlp_encode_u64(out, c->clique);
     rlp_encode_u64(out, c->max_code_size);
+    rlp_encode_u64(out, c->no_tx_gas_cap);
     rlp_list_end(out, l);
 }
 
@@ -84,6 +86,9 @@ bool chain_config_decode(const uint8_t *p, size_t len, chain_config *out) {
         return false;
     c.clique = clique;
     c.max_code_size = (uint32_t)max_code;
+    uint64_t no_cap = 0;
+    if (version >= 4 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &no_cap) || no_cap > 1)) return false;
+    c.no_tx_gas_cap = no_cap;
     if (rlp_next(&iter, &it) != RLP_ERR_COUNT) return false;
     *out = c;
     return true;
@@ -131,6 +136,10 @@ json_t *chain_config_to_json(const chain_config *c, char *err, size_t errlen) {
     }
     if (c->max_code_size) {
         snprintf(err, errlen, "geth's config format cannot set a contract size limit");
+        return NULL;
+    }
+    if (c->no_tx_gas_cap) {
+        snprintf(err, errlen, "geth's config format cannot lift the EIP-7825 gas cap");
         return NULL;
     }
     if (c->chain_id > (uint64_t)INT64_MAX) {

@@ -10,6 +10,7 @@ block_rules chain_block_rules(const chain_config *c, const block_header *h, bool
         .block_reward = c->clique ? U256_ZERO : chain_block_reward(fork),
         .deposit_contract = c->deposit_contract,
         .max_code_size = c->max_code_size,
+        .no_tx_gas_cap = c->no_tx_gas_cap,
     };
     if (fork >= FORK_CANCUN) r.blob = chain_blob_params(c, h->timestamp);
     if (chain_is_at(c->dao, h->number)) {

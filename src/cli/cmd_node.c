@@ -33,6 +33,7 @@ static void usage(FILE *f) {
             "                   [--dev.no-min-priority-fee] [--dev.state-interval S] [--dev.gas-price WEI]\n"
             "                   [--dev.mnemonic-random [WORDS]] [--dev.mnemonic-seed-unsafe SEED]\n"
             "                   [--dev.no-block-gas-limit] [--rpc.max-request-size MB] [--no-request-size-limit]\n"
+            "                   [--dev.tx-gas-limit]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -89,9 +90,9 @@ static void usage(FILE *f) {
             "  --dev.order fees|fifo  blocks take the pool's transactions by tip (default) or by arrival\n"
             "  --dev.no-create2-deployer  no CREATE2 deployer (0x4e59b448...) at genesis (anvil's is there)\n"
             "  --dev.slots-in-an-epoch N  \"safe\" is N blocks below the head, \"finalized\" 2N (default 32)\n"
-            "  --dev.no-block-gas-limit  blocks of 2^64-1 gas (anvil's --disable-block-gas-limit); the EIP-7825\n"
-            "                       cap of 2^24 gas per transaction stays from Osaka (anvil's\n"
-            "                       --enable-tx-gas-limit, accepted)\n"
+            "  --dev.no-block-gas-limit  blocks of 2^64-1 gas (anvil's --disable-block-gas-limit)\n"
+            "  --dev.tx-gas-limit   the EIP-7825 cap of 2^24 gas per transaction from Osaka (anvil's\n"
+            "                       --enable-tx-gas-limit); without it a dev chain has none, as anvil's\n"
             "  --dev.no-min-priority-fee  eth_gasPrice answers the base fee alone (no suggested tip)\n"
             "  --dev.gas-price WEI  before London: eth_gasPrice's answer and the gas price filled in\n"
             "  --dev.no-console-log do not print the console.log messages (Hardhat's console.sol) of mined\n"
@@ -103,7 +104,7 @@ static void usage(FILE *f) {
             "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log,\n"
             "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee, --allow-origin,\n"
             "  --no-cors, --state-interval/-s, --gas-price, --mnemonic-random, --mnemonic-seed-unsafe,\n"
-            "  --disable-block-gas-limit/--disable-gas-limit\n");
+            "  --disable-block-gas-limit/--disable-gas-limit, --enable-tx-gas-limit/--tx-gas-limit\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -286,6 +287,7 @@ static const char *anvil_name(const char *a) {
         {"--gas-price", "--dev.gas-price"}, {"--mnemonic-random", "--dev.mnemonic-random"},
         {"--mnemonic-seed-unsafe", "--dev.mnemonic-seed-unsafe"},
         {"--disable-block-gas-limit", "--dev.no-block-gas-limit"}, {"--disable-gas-limit", "--dev.no-block-gas-limit"},
+        {"--enable-tx-gas-limit", "--dev.tx-gas-limit"}, {"--tx-gas-limit", "--dev.tx-gas-limit"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -385,8 +387,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--rpc.max-request-size")) /* reth's, in MB */
             ok = num(v, NO_REQUEST_LIMIT >> 20, &x) && x, max_request = (size_t)x << 20;
         else if (!strcmp(a, "--dev.no-block-gas-limit")) no_block_gas_limit = true, takes = false;
-        /* anvil's: the EIP-7825 cap, which dev mode applies from Osaka anyway */
-        else if (!strcmp(a, "--enable-tx-gas-limit") || !strcmp(a, "--tx-gas-limit")) takes = false;
+        else if (!strcmp(a, "--dev.tx-gas-limit")) cfg.dev_tx_gas_cap = true, takes = false;
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;

@@ -126,7 +126,7 @@ static inline __attribute__((always_inline)) const char *check(executor *ex, con
                                                                const exec_call_options *opt) {
     fork_id fork = env->fork;
     const char *why = call ? tx_check_call_limit(tx, fork, env->chain_id, env->max_code_size)
-                           : tx_check_static_limit(tx, fork, env->chain_id, env->max_code_size);
+                           : tx_check_static_limit(tx, fork, env->chain_id, env->max_code_size, env->no_tx_gas_cap);
     /* geth and evmone compare the fee cap with the base fee before the gas
      * a transaction needs up front: one breaking both is rejected for its
      * fee, as the test fixtures (filled with geth) name it */

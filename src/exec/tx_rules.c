@@ -89,12 +89,13 @@ static const char *check_fees(const transaction *tx) {
     return NULL;
 }
 
-/* call: eth_call rules (no EIP-7825 cap, no nonce rule). */
-static const char *check_gas(const transaction *tx, fork_id fork, bool call, uint32_t max_code_size) {
+/* call: eth_call rules (no EIP-7825 cap, no nonce rule); no_cap: no
+ * EIP-7825 cap either. */
+static const char *check_gas(const transaction *tx, fork_id fork, bool call, bool no_cap, uint32_t max_code_size) {
     if (tx->gas_limit < tx_intrinsic_gas(tx, fork)) return "intrinsic gas too low";
     if (tx->gas_limit < tx_floor_gas(tx, fork))
         return "gas limit below the calldata floor (EIP-7623)";
-    if (!call && fork >= FORK_OSAKA && tx->gas_limit > TX_MAX_GAS_LIMIT_OSAKA)
+    if (!call && !no_cap && fork >= FORK_OSAKA && tx->gas_limit > TX_MAX_GAS_LIMIT_OSAKA)
         return "gas limit above 2^24 (EIP-7825)";
     if (!call && tx->nonce == UINT64_MAX) return "nonce is 2^64-1 (EIP-2681)";
     if (fork >= FORK_SHANGHAI && !tx->has_to && tx->data_len > evm_max_initcode_size(max_code_size))
@@ -127,26 +128,27 @@ static const char *check_set_code(const transaction *tx) {
     return NULL;
 }
 
-static const char *check_static(const transaction *tx, fork_id fork, uint64_t chain_id, bool call,
+static const char *check_static(const transaction *tx, fork_id fork, uint64_t chain_id, bool call, bool no_cap,
                                 uint32_t max_code_size) {
     const char *why;
     if ((why = check_type(tx, fork))) return why;
     if ((why = check_chain_id(tx, fork, chain_id))) return why;
     if (!call && (why = check_signature(tx, fork))) return why;
     if ((why = check_fees(tx))) return why;
-    if ((why = check_gas(tx, fork, call, max_code_size))) return why;
+    if ((why = check_gas(tx, fork, call, no_cap, max_code_size))) return why;
     if (tx->type == TX_SET_CODE) return check_set_code(tx);
     return tx->type == TX_BLOB ? check_blobs(tx, fork) : NULL;
 }
 
 const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id) {
-    return check_static(tx, fork, chain_id, false, 0);
+    return check_static(tx, fork, chain_id, false, false, 0);
 }
 
-const char *tx_check_static_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size) {
-    return check_static(tx, fork, chain_id, false, max_code_size);
+const char *tx_check_static_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size,
+                                  bool no_gas_cap) {
+    return check_static(tx, fork, chain_id, false, no_gas_cap, max_code_size);
 }
 
 const char *tx_check_call_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size) {
-    return check_static(tx, fork, chain_id, true, max_code_size);
+    return check_static(tx, fork, chain_id, true, true, max_code_size);
 }

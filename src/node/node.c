@@ -118,6 +118,7 @@ txpool_env node_pool_env(const node *n, const block_header *h) {
     env.fork = chain_fork_at(&n->chain, h->number + 1, time, node_child_merged(n, h));
     env.chain_id = n->chain.chain_id;
     env.max_code_size = n->chain.max_code_size;
+    env.no_tx_gas_cap = n->chain.no_tx_gas_cap;
     env.block_gas_limit = h->gas_limit;
     uint64_t excess;
     node_next_fees(n, h, time, &env.base_fee, &excess, &env.blob_base_fee);

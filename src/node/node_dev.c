@@ -217,6 +217,7 @@ static const char *read_genesis(node *n, chain_genesis *g) {
     else if (!g->gas_limit) g->gas_limit = 30000000;
     if (n->cfg.dev_base_fee_set) g->has_base_fee = true, g->base_fee = u256_from_u64(n->cfg.dev_base_fee);
     g->config.max_code_size = n->cfg.dev_max_code_size;
+    g->config.no_tx_gas_cap = !n->cfg.dev_tx_gas_cap;
     n->chain = g->config;
     return NULL;
 }
@@ -261,6 +262,7 @@ const char *node_dev_init(node *n) {
     if (why) return why;
     if (!n->cfg.dev_genesis) {
         n->chain.max_code_size = n->cfg.dev_max_code_size;
+        n->chain.no_tx_gas_cap = !n->cfg.dev_tx_gas_cap;
         n->chain.chain_id = n->cfg.dev_chain_id;
     }
     node_dev *d = calloc(1, sizeof *d);
@@ -313,6 +315,8 @@ const char *node_dev_init(node *n) {
                "datadir)";
     if (!empty && n->cfg.dev_max_code_size && n->chain.max_code_size != n->cfg.dev_max_code_size)
         return "the datadir's dev chain has another contract size limit (leave the flag out, or use a new datadir)";
+    if (!empty && n->cfg.dev_tx_gas_cap && n->chain.no_tx_gas_cap)
+        return "the datadir's dev chain has no EIP-7825 gas cap (leave --dev.tx-gas-limit out, or use a new datadir)";
     return node_patch_load(n, head, &hash);
 }
 

@@ -359,7 +359,7 @@ static bool try_gas(node_call *c, transaction *tx, uint64_t gas, bool *failed, t
 
 bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out, rpc_error *err) {
     fork_id fork = c->env.fork;
-    if (fork >= FORK_OSAKA && hi > TX_MAX_GAS_LIMIT_OSAKA) hi = TX_MAX_GAS_LIMIT_OSAKA;
+    if (fork >= FORK_OSAKA && !c->env.no_tx_gas_cap && hi > TX_MAX_GAS_LIMIT_OSAKA) hi = TX_MAX_GAS_LIMIT_OSAKA;
     /* the most the sender can pay for */
     const u256 *price = tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price;
     if (!u256_is_zero(price)) {

@@ -275,11 +275,12 @@ static bool base_fee(void *ctx, const json_t *params, json_t **result, rpc_error
 
 /* eth_txGasLimitCap (EIP-8123): the most gas a transaction sent now may
  * ask for: the pool takes none above the next block's gas limit, and from
- * Osaka on none above 2^24 (EIP-7825). Always finite, so never null. */
+ * Osaka on none above 2^24 (EIP-7825) unless the chain lifts the cap (dev
+ * chains as anvil's). Always finite, so never null. */
 static json_t *next_tx_gas_cap(node *n, const block_header *h) {
     txpool_env env = node_pool_env(n, h);
     uint64_t cap = env.block_gas_limit;
-    if (env.fork >= FORK_OSAKA && cap > TX_MAX_GAS_LIMIT_OSAKA) cap = TX_MAX_GAS_LIMIT_OSAKA;
+    if (env.fork >= FORK_OSAKA && !env.no_tx_gas_cap && cap > TX_MAX_GAS_LIMIT_OSAKA) cap = TX_MAX_GAS_LIMIT_OSAKA;
     return rpc_json_u64(cap);
 }
 

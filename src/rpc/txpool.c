@@ -290,7 +290,7 @@ static txpool_env current_env(txpool *p) {
 
 /* Checks that need the next block's rules but no state. */
 static const char *check_env(const txpool *p, const txpool_env *env, const transaction *tx) {
-    const char *why = tx_check_static_limit(tx, env->fork, env->chain_id, env->max_code_size);
+    const char *why = tx_check_static_limit(tx, env->fork, env->chain_id, env->max_code_size, env->no_tx_gas_cap);
     if (why) return why;
     if (p->cfg.reject_unprotected && !tx->has_chain_id)
         return "only replay-protected (EIP-155) transactions allowed";

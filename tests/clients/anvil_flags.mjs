@@ -21,7 +21,8 @@
 // --disable-min-priority-fee; CORS by default, --allow-origin and --no-cors;
 // --gas-price before London and anvil_nodeInfo's fields;
 // --mnemonic-seed-unsafe, --mnemonic-random and phrases both refuse;
-// --disable-block-gas-limit and --no-request-size-limit.
+// --disable-block-gas-limit and --no-request-size-limit; the EIP-7825 cap
+// off by default and on with --enable-tx-gas-limit.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -482,6 +483,28 @@ run(async () => {
     await stopParevm(P);
     await A.stop();
   }
+  // 16. the EIP-7825 cap: none by default on both (a transaction of 2^24 + 1
+  // gas mined, estimates up to the block's gas), on with --enable-tx-gas-limit
+  for (const flags of [[], ['--enable-tx-gas-limit'], ['--tx-gas-limit']]) {
+    const what = flags[0] || 'by default';
+    P = await startParevm(opt.parevm, flags);
+    A = await startAnvil(opt.tools, flags);
+    both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+    const [from, to] = await rpc(P.url, 'eth_accounts', []);
+    const outcome = (x) => rpc(x.url, 'eth_sendTransaction', [{ from, to, value: '0x1', gas: '0x1000001' }])
+      .then(async (h) => (await receiptOf(x.url, h)).status, (e) => 'refused');
+    eq(await Promise.all([outcome(P), outcome(A)]), flags.length ? ['refused', 'refused'] : ['0x1', '0x1'],
+       `${what}: a transaction of 2^24 + 1 gas`);
+    const allowance = (x) => rpc(x.url, 'eth_estimateGas', [{ from, data: '0x5b600056' }])
+      .then(() => 'estimated', (e) => (/(\d{7,})/.exec(String(e.message)) || [])[1]);
+    // (with the cap anvil still estimates up to the block's gas, then
+    // refuses such a transaction; parevm stops at the cap, as geth)
+    const [ap, aa] = await Promise.all([allowance(P), allowance(A)]);
+    eq([ap, aa], [flags.length ? '16777216' : '30000000', '30000000'], `${what}: eth_estimateGas's allowance for an endless loop`);
+    await stopParevm(P);
+    await A.stop();
+  }
+
   P = await startParevm(opt.parevm, ['--rpc.max-request-size', '1']);
   eq([(await sizeLimited(P.url, 1 << 19)).startsWith('refused'), (await sizeLimited(P.url, 1 << 18)).startsWith('0x')],
      [true, true], '--rpc.max-request-size 1: 1 MiB of hex refused, 512 KiB answered');
