@@ -232,6 +232,9 @@ expect "usage: parevm bench import" "$parevm" bench import --accounts -5
 expect "exclude each other" "$parevm" node --dev --port 0 --disable-block-gas-limit --gas-limit 30000000
 expect "bad or missing value for --rpc.max-request-size" "$parevm" node --dev --port 0 --rpc.max-request-size 0
 expect "bad or missing value for --rpc.max-request-size" "$parevm" node --dev --port 0 --rpc.max-request-size 1025
+# anvil's history flags with no effect still want their numbers
+expect "bad or missing value for --transaction-block-keeper" "$parevm" node --dev --port 0 --transaction-block-keeper x
+expect "bad or missing value for --max-persisted-states" "$parevm" node --dev --port 0 --max-persisted-states
 # --ipcpath: no value, a missing folder, a path too long for a Unix socket,
 # a file that is not a socket (left as it was)
 expect "bad or missing value for --ipcpath" "$parevm" node --dev --port 0 --ipcpath

@@ -104,7 +104,10 @@ static void usage(FILE *f) {
             "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log,\n"
             "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee, --allow-origin,\n"
             "  --no-cors, --state-interval/-s, --gas-price, --mnemonic-random, --mnemonic-seed-unsafe,\n"
-            "  --disable-block-gas-limit/--disable-gas-limit, --enable-tx-gas-limit/--tx-gas-limit\n");
+            "  --disable-block-gas-limit/--disable-gas-limit, --enable-tx-gas-limit/--tx-gas-limit\n"
+            "anvil's --steps-tracing (traces are always there), --preserve-historical-states,\n"
+            "  --prune-history [N], --max-persisted-states N and --transaction-block-keeper N (blocks,\n"
+            "  receipts and every block's state stay in the store on disk) are accepted with no effect\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -323,6 +326,21 @@ static bool ether(const char *v, u256 *out) {
     return x != 0;
 }
 
+/* anvil's options whose work parevm always does: accepted so that scripts
+ * that pass them start; 1 when a value follows, 2 when one may. Traces are
+ * always there (--steps-tracing); blocks, receipts and every block's state
+ * stay in the store on disk, none held in memory (the others). */
+static int anvil_no_effect(const char *a) {
+    static const struct {
+        const char *name;
+        int value;
+    } names[] = {{"--steps-tracing", 0},       {"--preserve-historical-states", 0}, {"--max-persisted-states", 1},
+                 {"--transaction-block-keeper", 1}, {"--prune-history", 2}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(a, names[i].name)) return names[i].value;
+    return -1;
+}
+
 /* At most one way to pick the dev accounts' phrase, and a phrase anvil
  * would take (BIP-39 words and checksum); false with the reason printed. */
 static bool dev_mnemonic_ok(const node_config *cfg, unsigned mnemonics) {
@@ -388,6 +406,11 @@ int cmd_node(int argc, char **argv) {
             ok = num(v, NO_REQUEST_LIMIT >> 20, &x) && x, max_request = (size_t)x << 20;
         else if (!strcmp(a, "--dev.no-block-gas-limit")) no_block_gas_limit = true, takes = false;
         else if (!strcmp(a, "--dev.tx-gas-limit")) cfg.dev_tx_gas_cap = true, takes = false;
+        else if (anvil_no_effect(a) >= 0) {
+            int value = anvil_no_effect(a);
+            takes = value == 1 || (value == 2 && v && v[0] >= '0' && v[0] <= '9');
+            ok = !takes || num(v, UINT32_MAX, &x);
+        }
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;
         else if (!strcmp(a, "--dev.auto-impersonate")) cfg.dev_auto_impersonate = true, takes = false;

@@ -22,13 +22,16 @@
 // --gas-price before London and anvil_nodeInfo's fields;
 // --mnemonic-seed-unsafe, --mnemonic-random and phrases both refuse;
 // --disable-block-gas-limit and --no-request-size-limit; the EIP-7825 cap
-// off by default and on with --enable-tx-gas-limit.
+// off by default and on with --enable-tx-gas-limit; --steps-tracing and
+// the history flags, accepted.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { args, check, eq, foundryBin, rpc, run, runCommand, startAnvil, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
 const opt = args();
+// a contract whose code loops a few times and stops (for an opcode trace)
+const ADDR_C2 = '0x00000000000000000000000000000000000c0de2';
 const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // init code that deploys n zero bytes, padded with pad bytes after it
@@ -504,6 +507,35 @@ run(async () => {
     await stopParevm(P);
     await A.stop();
   }
+
+  // 17. anvil's flags for work parevm always does: both start with them; a
+  // transfer's opcode trace (--steps-tracing) alike; state at an older block
+  // still answered (parevm keeps every block's state on disk)
+  const keep = ['--steps-tracing', '--preserve-historical-states', '--transaction-block-keeper', '2', '--prune-history',
+                '--accounts', '2'];
+  P = await startParevm(opt.parevm, keep);
+  A = await startAnvil(opt.tools, keep);
+  both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+  {
+    const [from, to] = await rpc(P.url, 'eth_accounts', []);
+    await both('anvil_setCode', [ADDR_C2, '0x60035b600190038060025700']);
+    const [hp, ha] = await both('eth_sendTransaction', [{ from, to: ADDR_C2, data: '0x', value: '0x5', gas: '0x30000' }]);
+    await Promise.all([receiptOf(P.url, hp), receiptOf(A.url, ha)]);
+    const [tp, ta] = await Promise.all([rpc(P.url, 'debug_traceTransaction', [hp, {}]), rpc(A.url, 'debug_traceTransaction', [ha, {}])]);
+    eq([tp.gas, tp.failed, tp.structLogs.length], [ta.gas, ta.failed, ta.structLogs.length],
+       '--steps-tracing: the opcode trace of a call as anvil\'s');
+    check(tp.structLogs.length > 0, '--steps-tracing: opcode steps traced', tp);
+    for (let i = 0; i < 4; i++) await both('evm_mine', []);
+    eq(await rpc(P.url, 'eth_getBalance', [to, '0x0']), '0x21e19e0c9bab2400000', '--prune-history: state at block 0 still answered');
+  }
+  await stopParevm(P);
+  await A.stop();
+  // (anvil refuses --max-persisted-states with --prune-history)
+  P = await startParevm(opt.parevm, ['--max-persisted-states', '2']);
+  A = await startAnvil(opt.tools, ['--max-persisted-states', '2']);
+  eq(await rpc(P.url, 'eth_chainId', []), await rpc(A.url, 'eth_chainId', []), '--max-persisted-states 2: both start');
+  await stopParevm(P);
+  await A.stop();
 
   P = await startParevm(opt.parevm, ['--rpc.max-request-size', '1']);
   eq([(await sizeLimited(P.url, 1 << 19)).startsWith('refused'), (await sizeLimited(P.url, 1 << 18)).startsWith('0x')],
