@@ -390,6 +390,7 @@ TEST(hex_parse_strict) {
     CHECK(hex_parse_u64("31", &v) && v == 31); /* decimal without the prefix, as geth */
     CHECK(hex_parse_u64("", &v) && v == 0);    /* geth's HexOrDecimal reads "" as 0 */
     CHECK(!hex_parse_u64("0x", &v));
+    CHECK(!hex_parse_u64(NULL, &v)); /* an absent JSON field */
     CHECK(hex_parse_u64("0xffffffffffffffff", &v) && v == UINT64_MAX);
     CHECK(hex_parse_u64("0x0000000000000000000001", &v) && v == 1);
     CHECK(!hex_parse_u64("0x10000000000000000", &v));

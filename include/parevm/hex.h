@@ -30,7 +30,8 @@ bool hex_parse_padded(const char *text, uint8_t *out, size_t n);
 
 /* A quantity (math.HexOrDecimal64 / HexOrDecimal256): "0x" and at least one
  * hex digit, or decimal digits; "" is 0 (as in geth), "0x" is not a number.
- * Leading zeros are allowed. False on any other text and on overflow. */
+ * Leading zeros are allowed. False on any other text, on overflow and on
+ * NULL (a JSON field that is absent or not a string). */
 bool hex_parse_u64(const char *text, uint64_t *out);
 bool hex_parse_u256(const char *text, u256 *out);
 

@@ -87,7 +87,7 @@ bool hex_parse_u64(const char *text, uint64_t *out) {
 
 bool hex_parse_u256(const char *text, u256 *out) {
     int base;
-    const char *p = quantity_digits(text, &base);
+    const char *p = text ? quantity_digits(text, &base) : NULL;
     if (!p) return false;
     u256 v = U256_ZERO;
     for (; *p; p++) {
