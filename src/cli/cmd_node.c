@@ -17,6 +17,7 @@
 #include "parevm/hex.h"
 #include "parevm/jwt.h"
 #include "parevm/node.h"
+#include "parevm/rpc_codec.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -188,25 +189,67 @@ static bool num(const char *s, unsigned long long max, unsigned long long *out) 
     return true;
 }
 
-static void print_accounts(const node *n, const node_config *cfg) {
+/* wei as ether with 18 decimals, as anvil's banner writes balances. */
+static void ether_text(const u256 *wei, char out[100]) {
+    char dec[80], pad[100];
+    u256_to_dec(wei, dec);
+    size_t len = strlen(dec), zeros = len < 19 ? 19 - len : 0;
+    memset(pad, '0', zeros);
+    memcpy(pad + zeros, dec, len + 1);
+    size_t n = zeros + len;
+    snprintf(out, 100, "%.*s.%s", (int)(n - 18), pad, pad + n - 18);
+}
+
+static json_t *ask(const node *n, const char *method, const char *params);
+
+/* The banner as anvil prints it: accounts (checksummed, with their
+ * genesis balance), keys, the wallet, chain id, base fee, gas limit and
+ * the genesis block's timestamp and number. */
+static void print_banner(const node *n, const node_config *cfg) {
     const char *mnemonic = cfg->dev_mnemonic ? cfg->dev_mnemonic : DEV_MNEMONIC;
     const char *dpath = cfg->dev_derivation_path ? cfg->dev_derivation_path : HD_ACCOUNT_PATH;
+    u256 ten_thousand = u256_from_u64(10000), wei = u256_from_u64(1000000000000000000ULL);
+    u256 balance = u256_is_zero(&cfg->dev_balance) ? u256_mul(&ten_thousand, &wei) : cfg->dev_balance;
+    char eth[100], text[80];
+    ether_text(&balance, eth);
     address a;
     uint8_t key[32];
-    char text[67];
-    printf("\nAvailable Accounts\n==================\n");
+    printf("\nAvailable Accounts\n==================\n\n");
     for (unsigned i = 0; node_dev_account(n, i, &a, key); i++) {
-        hex_encode(a.b, 20, text);
-        printf("(%u) %s\n", i, text);
+        rpc_address_checksum(&a, text);
+        printf("(%u) %s (%s ETH)\n", i, text, eth);
     }
-    printf("\nPrivate Keys\n==================\n");
+    printf("\nPrivate Keys\n==================\n\n");
     for (unsigned i = 0; node_dev_account(n, i, &a, key); i++) {
         hex_encode(key, 32, text);
         printf("(%u) %s\n", i, text);
     }
-    printf("\nWallet\n==================\nMnemonic:          %s\nDerivation path:   %s%s\n", mnemonic, dpath,
+    printf("\nWallet\n==================\nMnemonic:          %s\nDerivation path:   %s%s\n\n", mnemonic, dpath,
            *dpath && dpath[strlen(dpath) - 1] != '/' ? "/" : "");
-    printf("\nChain ID\n==================\n%llu\n\n", (unsigned long long)node_chain_id(n));
+    printf("\nChain ID\n==================\n\n%llu\n", (unsigned long long)node_chain_id(n));
+    json_t *g = ask(n, "eth_getBlockByNumber", "[\"0x0\", false]");
+    u256 base = {0};
+    uint64_t limit = 0, ts = 0, number = 0;
+    const char *base_hex = json_string_value(json_object_get(g, "baseFeePerGas"));
+    hex_parse_u64(json_string_value(json_object_get(g, "gasLimit")), &limit);
+    hex_parse_u64(json_string_value(json_object_get(g, "timestamp")), &ts);
+    hex_parse_u64(json_string_value(json_object_get(g, "number")), &number);
+    if (base_hex && hex_parse_u256(base_hex, &base)) {
+        u256_to_dec(&base, text);
+        printf("\nBase Fee\n==================\n\n%s\n", text);
+    } else { /* before London: what eth_gasPrice answers */
+        json_t *price = ask(n, "eth_gasPrice", "[]");
+        if (hex_parse_u256(json_string_value(price), &base)) {
+            u256_to_dec(&base, text);
+            printf("\nGas Price\n==================\n\n%s\n", text);
+        }
+        json_decref(price);
+    }
+    if (limit == UINT64_MAX) printf("\nGas Limit\n==================\n\nDisabled\n");
+    else printf("\nGas Limit\n==================\n\n%llu\n", (unsigned long long)limit);
+    printf("\nGenesis Timestamp\n==================\n\n%llu\n", (unsigned long long)ts);
+    printf("\nGenesis Number\n==================\n\n%llu\n\n", (unsigned long long)number);
+    json_decref(g);
 }
 
 /* One answer of the node's own methods (the authenticated table keeps
@@ -593,7 +636,7 @@ int cmd_node(int argc, char **argv) {
         node_close(n);
         return 1;
     }
-    if (cfg.dev && !quiet) print_accounts(n, &cfg);
+    if (cfg.dev && !quiet) print_banner(n, &cfg);
     printf("datadir %s%s\n", node_datadir(n), cfg.datadir ? "" : " (temporary, removed at exit)");
     printf("listening on %s:%u\n", http.addr, (unsigned)rpc_server_port(srv));
     if (wsrv) printf("websocket listening on %s:%u\n", ws.addr, (unsigned)rpc_server_port(wsrv));

@@ -423,6 +423,22 @@ run(async () => {
     await stopParevm(P);
     await A.stop();
   }
+  // the banners: the same sections (accounts with their balance, keys,
+  // wallet, chain id, base fee, gas limit, genesis timestamp and number)
+  const bannerFlags = ['-a', '2', '--mnemonic-seed-unsafe', '42', '--balance', '3', '--timestamp', '1700000000'];
+  P = await startParevm(opt.parevm, bannerFlags, { quiet: false });
+  A = await startAnvil(opt.tools, bannerFlags);
+  const section = (text, title) => (new RegExp(`${title}\\n=+\\n([\\s\\S]*?)\\n\\n`).exec(text.replace(/\x1b\[[0-9;]*m/g, '')) || [])[1];
+  for (const title of ['Available Accounts', 'Private Keys', 'Wallet', 'Chain ID', 'Base Fee', 'Gas Limit',
+                       'Genesis Timestamp', 'Genesis Number']) {
+    const [bp, ba] = [section(P.stdout(), title), section(A.stdout(), title)];
+    check(bp && bp.length > 1, `the banner's ${title} section (parevm)`, P.stdout().slice(0, 400));
+    eq(bp, ba, `the banner's ${title} section as anvil's`);
+  }
+  check(/Mnemonic: +pen brief eager pepper brass detect problem vital physical tent assume damp/.test(P.stdout()),
+        'the banner prints the seed\'s phrase');
+  await stopParevm(P);
+  await A.stop();
   const phrases = [];
   for (const [words, flags] of [[12, ['--mnemonic-random']], [24, ['--mnemonic-random', '24']], [15, ['--mnemonic-random', '15']]]) {
     // the bare flag before another option: the count is optional
