@@ -50,7 +50,7 @@ static bool start(proc *p, const char *extra) {
     while (fgets(line, sizeof line, p->out)) {
         unsigned port;
         if (sscanf(line, "datadir %255s", p->datadir) == 1) continue;
-        if (sscanf(line, "listening on 127.0.0.1:%u", &port) == 1) {
+        if (sscanf(line, "Listening on 127.0.0.1:%u", &port) == 1) {
             p->port = (uint16_t)port;
             return true;
         }

@@ -638,7 +638,7 @@ int cmd_node(int argc, char **argv) {
     }
     if (cfg.dev && !quiet) print_banner(n, &cfg);
     printf("datadir %s%s\n", node_datadir(n), cfg.datadir ? "" : " (temporary, removed at exit)");
-    printf("listening on %s:%u\n", http.addr, (unsigned)rpc_server_port(srv));
+    printf("Listening on %s:%u\n", http.addr, (unsigned)rpc_server_port(srv)); /* anvil's line, which tools wait for */
     if (wsrv) printf("websocket listening on %s:%u\n", ws.addr, (unsigned)rpc_server_port(wsrv));
     if (ipc) printf("ipc listening on %s\n", ipc_path);
     if (asrv) printf("engine api listening on %s:%u (jwt secret %s)\n", auth.addr, (unsigned)rpc_server_port(asrv), secret_file);

@@ -72,7 +72,7 @@ run(async () => {
   const node = await startParevm(opt.parevm, [], { quiet: false });
   eq(await drive(node.url, Logger), want, 'the same receipts statuses as anvil');
   await settled(node, 'parevm');
-  const a = consoleLines(anvil.stdout(), /^Listening on /), p = consoleLines(node.stdout(), /^listening on /);
+  const a = consoleLines(anvil.stdout(), /^Listening on /), p = consoleLines(node.stdout(), /^Listening on /);
   check(a.length > 300, 'anvil printed the messages', a.length);
   eq(p.length, a.length, 'as many console lines as anvil');
   for (let i = 0; i < Math.max(a.length, p.length); i++)
@@ -94,7 +94,7 @@ run(async () => {
     const off = await startParevm(opt.parevm, flags, { quiet: false });
     await drive(off.url, Logger);
     await new Promise((r) => setTimeout(r, 200));
-    eq(consoleLines(off.stdout(), /^listening on /), [], `${flags[0]}: no console lines`);
+    eq(consoleLines(off.stdout(), /^Listening on /), [], `${flags[0]}: no console lines`);
     await stopParevm(off);
   }
 }, 300000);

@@ -182,7 +182,7 @@ function startProcess(name, cmd, argv, portRe) {
 // keeps its messages, console.log's among them).
 export function startParevm(bin, extra = [], { quiet = true } = {}) {
   return startProcess('parevm', bin, ['node', '--dev', '--http.port', '0', ...(quiet ? ['--quiet'] : []), ...extra],
-                      /listening on 127\.0\.0\.1:(\d+)/);
+                      /Listening on 127\.0\.0\.1:(\d+)/);
 }
 
 export function startAnvil(tools, extra = []) {
