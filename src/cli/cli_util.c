@@ -415,12 +415,9 @@ bool json_load_pre_state(json_t *pre, mem_state *s, char *err, size_t errlen) {
 }
 
 bool cli_parse_long(const char *text, long min, long max, long *out) {
-    if (!text || !isdigit((unsigned char)text[0])) return false;
-    errno = 0;
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (errno || *end || v < min || v > max) return false;
-    *out = v;
+    uint64_t v; /* a sign is never taken, so a negative min means 0 */
+    if (max < 0 || !cli_parse_u64(text, min > 0 ? (uint64_t)min : 0, (uint64_t)max, &v)) return false;
+    *out = (long)v;
     return true;
 }
 
