@@ -126,6 +126,19 @@ typedef struct {
     int64_t limit;             /* stop logging once structLogs exceed this many bytes of JSON; 0: no limit */
     /* callTracer */
     bool only_top_call, with_log;
+    /* callTracer's frames with what revm-inspectors records of them, for
+     * anvil's trace printer (src/node/node_traces.c): each frame also has
+     * "_status", revm's InstructionResult name of its end (Stop, Return,
+     * SelfDestruct, Revert, OutOfGas, PrecompileOOG, OutOfFunds,
+     * InvalidFEOpcode...); "_gasUsed", its gas used as revm counts it (the
+     * top frame's before refunds and without the intrinsic gas; none for
+     * a frame refused before it ran; up to the halt for an exceptional halt
+     * other than out of gas); "_output", what it returned when callTracer
+     * keeps no output (the code of a creation that could not pay its
+     * deposit); "_storage", its own storage writes as [slot, first value
+     * before, last value after] where they differ, in first-write order.
+     * With with_log, a failed frame keeps its logs. */
+    bool revm_frames;
     /* prestateTracer */
     bool diff_mode, disable_code, prestate_disable_storage, include_empty;
     /* flatCallTracer */

@@ -10,13 +10,14 @@
 #include <stdlib.h>
 #include "trace_internal.h"
 
-enum { OP_LOG0 = 0xa0, OP_LOG4 = 0xa4, OP_SELFDESTRUCT = 0xff };
+enum { OP_SSTORE = 0x55, OP_LOG0 = 0xa0, OP_LOG4 = 0xa4, OP_SELFDESTRUCT = 0xff };
 
 void cl_init(trace_run *r) { (void)r; }
 
 void cl_free(trace_run *r) {
     tr_calls *c = &r->cl;
     for (int i = 0; i < c->n; i++) {
+        free(c->stack[i].sstores);
         json_decref(c->stack[i].input);
         json_decref(c->stack[i].calls);
         json_decref(c->stack[i].logs);
@@ -64,7 +65,8 @@ static json_t *frame_json(trace_run *r, cl_frame *f, const uint8_t *output, size
     trace_set(o, "gas", quantity(f->gas));
     trace_set(o, "gasUsed", quantity(f->gas_used));
     if (f->has_to && !(error && create)) trace_set(o, "to", rpc_json_address(&f->to));
-    else if (f->has_to && r->cfg->record_parity_errors) trace_set(o, "_to", rpc_json_address(&f->to));
+    else if (f->has_to && (r->cfg->record_parity_errors || r->cfg->revm_frames))
+        trace_set(o, "_to", rpc_json_address(&f->to));
     trace_set(o, "input", f->input);
     f->input = NULL;
     if (!error) {
@@ -83,6 +85,27 @@ static json_t *frame_json(trace_run *r, cl_frame *f, const uint8_t *output, size
     if (f->logs) trace_set(o, "logs", f->logs);
     f->calls = f->logs = NULL;
     if (f->has_value) trace_set(o, "value", trace_json_quantity(&f->value));
+    if (r->cfg->revm_frames && r->cl.exit_status) {
+        trace_set(o, "_status", json_string(r->cl.exit_status));
+        trace_set(o, "_gasUsed", quantity(r->cl.exit_gas));
+        if (!json_object_get(o, "output") && r->cl.exit_raw_len)
+            trace_set(o, "_output", rpc_json_data(r->cl.exit_raw, r->cl.exit_raw_len));
+    }
+    r->cl.exit_status = NULL;
+    r->cl.exit_raw_len = 0;
+    json_t *changes = NULL;
+    for (size_t i = 0; i < f->n_sstores; i++) {
+        const u256 *w = f->sstores[i];
+        if (u256_eq(&w[1], &w[2])) continue;
+        if (!changes) changes = trace_take(json_array());
+        json_t *one = trace_take(json_array());
+        for (int k = 0; k < 3; k++) trace_append(one, trace_json_quantity(&w[k]));
+        trace_append(changes, one);
+    }
+    if (changes) trace_set(o, "_storage", changes);
+    free(f->sstores);
+    f->sstores = NULL;
+    f->n_sstores = f->cap_sstores = 0;
     char name[32];
     trace_set(o, "type", json_string(trace_op_name(f->type, name)));
     /* read and removed by trace_parity.c */
@@ -154,6 +177,13 @@ void cl_step(trace_run *r, const evm_step *s) {
     if (s->op >= OP_LOG0 && s->op <= OP_LOG4 && r->cfg->with_log && !(r->cfg->only_top_call && s->depth > 0) &&
         c->n > 0)
         c->pending_log = log_of(r, s);
+    c->pending_sstore = false;
+    if (s->op == OP_SSTORE && r->cfg->revm_frames && s->stack_size >= 2 && c->n > 0) {
+        c->pending_sstore = true;
+        c->sstore[0] = s->stack[s->stack_size - 1];
+        c->sstore[2] = s->stack[s->stack_size - 2];
+        c->sstore[1] = overlay_sload(r->ov, &s->msg->recipient, &c->sstore[0]);
+    }
     if (s->op == OP_SELFDESTRUCT && s->stack_size >= 1) {
         c->pending_sd = true;
         c->sd_to = u256_to_address(&s->stack[s->stack_size - 1]);
@@ -170,6 +200,22 @@ void cl_done(trace_run *r, const tr_done *d) {
         trace_append(f->logs, c->pending_log);
         c->pending_log = NULL;
     }
+    if (c->pending_sstore && !d->halted && c->n > 0) { /* revm-inspectors' storage changes, per frame */
+        cl_frame *f = &c->stack[c->n - 1];
+        size_t i = 0;
+        while (i < f->n_sstores && !u256_eq(&f->sstores[i][0], &c->sstore[0])) i++;
+        if (i == f->n_sstores) {
+            if (f->n_sstores == f->cap_sstores) {
+                f->cap_sstores = f->cap_sstores ? 2 * f->cap_sstores : 4;
+                f->sstores = realloc(f->sstores, f->cap_sstores * sizeof *f->sstores);
+                if (!f->sstores) abort();
+            }
+            memcpy(f->sstores[f->n_sstores++], c->sstore, sizeof c->sstore);
+        } else {
+            f->sstores[i][2] = c->sstore[2];
+        }
+    }
+    c->pending_sstore = false;
     if (c->pending_sd && d->halted && d->status == EVM_SUCCESS) {
         int depth = d->s->depth + 1;
         const address *self = &d->s->msg->recipient;
@@ -201,6 +247,6 @@ json_t *cl_result(trace_run *r, const tx_result *res) {
     json_t *top = r->cl.top;
     r->cl.top = NULL;
     if (!top) return trace_take(json_object());
-    if (r->cfg->with_log) clear_failed_logs(top, false);
+    if (r->cfg->with_log && !r->cfg->revm_frames) clear_failed_logs(top, false);
     return top;
 }

@@ -20,7 +20,8 @@
 #include "trace_internal.h"
 
 enum {
-    OP_EXTCODECOPY = 0x3c, OP_SSTORE = 0x55, OP_CREATE = 0xf0, OP_CALL = 0xf1, OP_CREATE2 = 0xf5, OP_SELFDESTRUCT = 0xff,
+    OP_EXTCODECOPY = 0x3c, OP_SSTORE = 0x55, OP_CREATE = 0xf0, OP_CALL = 0xf1, OP_RETURN = 0xf3, OP_CREATE2 = 0xf5,
+    OP_SELFDESTRUCT = 0xff,
     STACK_LIMIT = 1024, SSTORE_SENTRY = 2300,
 };
 
@@ -407,6 +408,50 @@ static const char *parity_frame_error(trace_run *r, int depth, evm_status status
     }
 }
 
+/* revm's InstructionResult name of a frame's end, as revm-inspectors'
+ * traces (and foundry's printer) show it; code_addr is the frame's code
+ * account (NULL for a creation). Running out of memory's gas is OutOfGas
+ * here (revm: MemoryOOG). */
+static const char *revm_frame_status(trace_run *r, int depth, evm_status st, const address *code_addr,
+                                     const uint8_t *output, size_t len) {
+    const tr_frame *f = &r->frames[depth];
+    bool pre = code_addr && precompile_is_active(code_addr, r->fork);
+    if (st == EVM_SUCCESS) {
+        if (!f->halted) return pre || !code_addr ? "Return" : "Stop";
+        if (!code_addr) return "Return"; /* revm ends a creation that worked so */
+        return f->halt_op == OP_RETURN ? "Return" : f->halt_op == OP_SELFDESTRUCT ? "SelfDestruct" : "Stop";
+    }
+    if (st == EVM_INSUFFICIENT_BALANCE) return "OutOfFunds";
+    if (st == EVM_CALL_DEPTH_EXCEEDED) return "CallTooDeep";
+    if (pre) return st == EVM_OUT_OF_GAS ? "PrecompileOOG" : "PrecompileError";
+    static const char *const names[][2] = {
+        {"Reverted", "Revert"}, {"Out of gas", "OutOfGas"}, {"Out of stack", "StackOverflow"},
+        {"Bad jump destination", "InvalidJump"}, {"Built-in failed", "PrecompileError"},
+        {"Insufficient balance for transfer", "OutOfFunds"},
+    };
+    const char *p = parity_frame_error(r, depth, st, output, len);
+    if (!p) return "Stop";
+    if (!strcmp(p, "Bad instruction")) return f->halted && f->halt_op == 0xfe ? "InvalidFEOpcode" : "OpcodeNotFound";
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(p, names[i][0])) return names[i][1];
+    return p; /* revm's own names already */
+}
+
+/* The gas a frame used as revm-inspectors records it: the EVM's (used:
+ * all of it on exceptional halts) when it ends well, reverts, runs out of
+ * gas or is a precompile; none when it was refused before any code ran;
+ * for other exceptional halts, what its code spent up to the halt (revm
+ * keeps the rest for the frame's end); for a creation refused after its
+ * init code returned (deposit, size, 0xEF), what the init code spent. */
+static uint64_t revm_frame_gas(trace_run *r, int depth, evm_status st, bool precompile, int64_t gas, uint64_t used) {
+    const tr_frame *f = &r->frames[depth];
+    if (st == EVM_SUCCESS || st == EVM_REVERT || precompile) return used;
+    if (!f->halted) return 0; /* refused before it ran: collision, depth, balance */
+    if (f->halt_status == EVM_SUCCESS) return (uint64_t)(gas - f->halt_gas);
+    if (f->halt_status == EVM_OUT_OF_GAS) return used;
+    return (uint64_t)(gas - f->revm_left);
+}
+
 /* ---- steps ---- */
 
 /* Finishes the pending step: gas_after is what its frame had after it,
@@ -487,6 +532,12 @@ static void hook_halt(evm_tracer *t, int depth, evm_status st, int64_t gas, int6
     }
     if (!r->has_pending || r->pending.depth != depth) return;
     f->halt_op = r->pending.op;
+    if (r->cfg->revm_frames && st != EVM_SUCCESS && st != EVM_REVERT && st != EVM_OUT_OF_GAS) {
+        int64_t charged = 0;
+        vm_pops pops;
+        revm_failed_step(&r->pending, st, r->fork, evm_max_initcode_size(r->max_code_size), &charged, &pops);
+        f->revm_left = r->pending.gas - charged;
+    }
     /* (an opcode of a later fork is not activated before the frame is looked at) */
     f->halt_static_write = st != EVM_SUCCESS && st != EVM_UNDEFINED_INSTRUCTION && r->pending.msg->is_static &&
                            static_write_op(f->halt_op) && r->pending.gas >= revm_static(&r->pending);
@@ -542,6 +593,16 @@ static void hook_exit(evm_tracer *t, const evm_message *msg, const evm_result *r
                           ? precompile_error(&msg->code_address, msg->input, msg->input_size, msg->gas)
                           : frame_error(r, msg->depth, res->status, res->output, res->output_size, buf, sizeof buf);
     bool out = res->status == EVM_SUCCESS || res->status == EVM_REVERT;
+    if (r->cfg->revm_frames) {
+        bool create = msg->kind == EVM_CREATE || msg->kind == EVM_CREATE2;
+        r->cl.exit_status = revm_frame_status(r, msg->depth, res->status, create ? NULL : &msg->code_address,
+                                              res->output, res->output_size);
+        r->cl.exit_raw = res->output;
+        r->cl.exit_raw_len = res->output_size;
+        r->cl.exit_gas = revm_frame_gas(r, msg->depth, res->status,
+                                        !create && precompile_is_active(&msg->code_address, r->fork), msg->gas,
+                                        (uint64_t)(msg->gas - res->gas_left));
+    }
     const char *perr = r->cfg->record_parity_errors
                            ? parity_frame_error(r, msg->depth, res->status, res->output, res->output_size)
                            : NULL;
@@ -707,6 +768,16 @@ json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *en
             const char *perr = cfg->record_parity_errors
                                    ? parity_frame_error(r, 0, res.status, res.output, res.output_size)
                                    : NULL;
+            if (cfg->revm_frames) {
+                int64_t gas, left;
+                executor_top_frame(ex, &gas, &left);
+                r->cl.exit_status = revm_frame_status(r, 0, res.status, tx->has_to ? &tx->to : NULL, res.output,
+                                                      res.output_size);
+                r->cl.exit_raw = res.output;
+                r->cl.exit_raw_len = res.output_size;
+                r->cl.exit_gas = revm_frame_gas(r, 0, res.status, tx->has_to && precompile_is_active(&tx->to, r->fork),
+                                                gas, (uint64_t)(gas - left));
+            }
             cl_exit(r, 0, o ? res.output : NULL, o ? res.output_size : 0, res.gas_used, ferr,
                     res.status == EVM_REVERT, perr);
             out = cl_result(r, &res);

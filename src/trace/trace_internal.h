@@ -85,6 +85,8 @@ typedef struct {
     evm_status halt_status;
     int64_t halt_gas;
     uint8_t halt_op;
+    int64_t revm_left;       /* revm_frames: the gas revm had left after the step it halted on
+                                (exceptional halts other than out of gas) */
     bool halt_initcode_too_big; /* it halted on a CREATE past the init code limit */
     bool halt_later_oog;        /* it halted on an opcode of a later fork whose static cost it could not pay */
     bool halt_static_write;  /* ... on a write revm refuses in a static frame */
@@ -127,6 +129,8 @@ typedef struct {
     uint64_t gas, gas_used;
     u256 value;
     json_t *calls, *logs;
+    u256 (*sstores)[3];      /* revm_frames: {slot, value before, value after} in first-write order */
+    size_t n_sstores, cap_sstores;
 } cl_frame;
 
 typedef struct {
@@ -136,6 +140,14 @@ typedef struct {
     json_t *top;             /* the finished top frame */
     json_t *pending_log;     /* a LOG step's log, added if the step succeeds */
     bool pending_sd;         /* a SELFDESTRUCT step's frame, likewise */
+    bool pending_sstore;     /* revm_frames: an SSTORE step's write, likewise */
+    u256 sstore[3];          /* its slot, the value before and the value written */
+    /* revm_frames: the exiting frame's status name and raw output, set
+     * before cl_exit */
+    const char *exit_status;
+    const uint8_t *exit_raw;
+    size_t exit_raw_len;
+    uint64_t exit_gas;       /* revm-inspectors' gas used */
     address sd_to;
     u256 sd_value;
 } tr_calls;
