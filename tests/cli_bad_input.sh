@@ -200,10 +200,12 @@ expect "bad or missing value for --dev.genesis" "$parevm" node --dev --init
 expect "ws.api must name" "$parevm" node --dev --port 0 --ws.api eth
 expect "ws.api must name" "$parevm" node --dev --port 0 --http.api eth,net --ws.api eth
 expect "bad or missing value for --ws.port" "$parevm" node --dev --port 0 --ws.port 70000
-# --derivation-path and --config-out: without --dev, a path that is none,
+# --derivation-path, --config-out and --print-traces: without --dev, a path that is none,
 # a file that cannot be written
 expect "need --dev" "$parevm" node --derivation-path "m/44'/60'/1'/0"
 expect "need --dev" "$parevm" node --config-out "$tmp/c.json"
+expect "need --dev" "$parevm" node --print-traces
+expect "need --dev" "$parevm" node --dev.print-traces --datadir "$tmp/none"
 expect "cannot derive the dev accounts" "$parevm" node --dev --port 0 --derivation-path "m/44'/x"
 expect "config-out: cannot write $tmp/no/such/dir/c.json" "$parevm" node --dev --port 0 --config-out "$tmp/no/such/dir/c.json"
 # mnemonics: no BIP-39 phrase (an unknown word, a bad checksum, a double

@@ -9,14 +9,16 @@
 # (dev_chain_valid); anvil's command-line names on both nodes
 # (anvil_flags); viem, ethers and cast over the IPC socket (ipc);
 # console.log's messages against anvil's (console_log); forge script
-# --broadcast, forge test --fork-url and anvil --fork-url on the node (forge). The
+# --broadcast, forge test --fork-url and anvil --fork-url on the node (forge);
+# anvil's block report and --print-traces against parevm's (print_traces). The
 # scripts (tests/clients/*.mjs) start and stop their own nodes on free
 # loopback ports. They need node and
 # the tools scripts/install-npm-tools.sh puts into .npm-tools/ (`make test`
 # installs them); without either they FAIL, they are never skipped.
 find_program(PAREVM_NODEJS node)
 set(npm_tools ${CMAKE_SOURCE_DIR}/.npm-tools)
-foreach(t viem ethers cast bad_input anvil_diff blobs ws ipc console_log state_file dev_restart anvil_diff_london dev_chain_valid anvil_flags forge)
+foreach(t viem ethers cast bad_input anvil_diff blobs ws ipc console_log state_file dev_restart anvil_diff_london dev_chain_valid anvil_flags forge
+          print_traces)
   if(PAREVM_NODEJS)
     add_test(NAME clients/${t}
              COMMAND ${PAREVM_NODEJS} ${CMAKE_SOURCE_DIR}/tests/clients/${t}.mjs

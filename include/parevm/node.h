@@ -104,6 +104,15 @@ typedef struct {
      * (Hardhat's console.sol, as anvil prints them), one line each; NULL:
      * nowhere, and the mined blocks are not replayed for them. */
     FILE *console;
+    /* Dev mode: where anvil's report of each mined block goes (each
+     * transaction's hash, created contract, gas used and revert reason;
+     * the block's number, hash and time), after the block's console.log
+     * lines; NULL: none. With print_traces, also the call tree of each
+     * mined transaction and of each eth_call, as anvil's --print-traces
+     * draws it (src/node/node_traces.c). Mined blocks are replayed,
+     * traced, for these. */
+    FILE *report;
+    bool print_traces;
     /* tests: called on the importer's committer thread when an imported
      * block's write has ended (before the node sees it); NULL: none */
     void (*on_block_written)(void *arg);

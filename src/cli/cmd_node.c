@@ -34,7 +34,7 @@ static void usage(FILE *f) {
             "                   [--dev.no-min-priority-fee] [--dev.state-interval S] [--dev.gas-price WEI]\n"
             "                   [--dev.mnemonic-random [WORDS]] [--dev.mnemonic-seed-unsafe SEED]\n"
             "                   [--dev.no-block-gas-limit] [--rpc.max-request-size MB] [--no-request-size-limit]\n"
-            "                   [--dev.tx-gas-limit]\n"
+            "                   [--dev.tx-gas-limit] [--dev.print-traces]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
@@ -98,6 +98,9 @@ static void usage(FILE *f) {
             "  --dev.gas-price WEI  before London: eth_gasPrice's answer and the gas price filled in\n"
             "  --dev.no-console-log do not print the console.log messages (Hardhat's console.sol) of mined\n"
             "                       transactions on stdout (printed unless this or --quiet)\n"
+            "  --dev.print-traces   print the call tree of each mined transaction and eth_call on stdout, as\n"
+            "                       anvil's --print-traces; each mined block's report (hashes, created\n"
+            "                       contracts, gas used, revert reasons) is printed there unless --quiet\n"
             "anvil's names are taken too: --port/-p, --host, --chain-id, --accounts/-a, --balance,\n"
             "  --mnemonic/-m, --block-time/-b, --gas-limit, --timestamp, --no-mining, --silent,\n"
             "  --auto-impersonate, --block-base-fee-per-gas/--base-fee, --code-size-limit,\n"
@@ -105,7 +108,8 @@ static void usage(FILE *f) {
             "  --slots-in-an-epoch, --mixed-mining, --no-mine, --ipc, --disable-console-log/--no-console-log,\n"
             "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee, --allow-origin,\n"
             "  --no-cors, --state-interval/-s, --gas-price, --mnemonic-random, --mnemonic-seed-unsafe,\n"
-            "  --disable-block-gas-limit/--disable-gas-limit, --enable-tx-gas-limit/--tx-gas-limit\n"
+            "  --disable-block-gas-limit/--disable-gas-limit, --enable-tx-gas-limit/--tx-gas-limit,\n"
+            "  --print-traces/--enable-trace-printing\n"
             "anvil's --steps-tracing (traces are always there), --preserve-historical-states,\n"
             "  --prune-history [N], --max-persisted-states N and --transaction-block-keeper N (blocks,\n"
             "  receipts and every block's state stay in the store on disk) are accepted with no effect\n");
@@ -334,6 +338,7 @@ static const char *anvil_name(const char *a) {
         {"--mnemonic-seed-unsafe", "--dev.mnemonic-seed-unsafe"},
         {"--disable-block-gas-limit", "--dev.no-block-gas-limit"}, {"--disable-gas-limit", "--dev.no-block-gas-limit"},
         {"--enable-tx-gas-limit", "--dev.tx-gas-limit"}, {"--tx-gas-limit", "--dev.tx-gas-limit"},
+        {"--print-traces", "--dev.print-traces"}, {"--enable-trace-printing", "--dev.print-traces"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -442,6 +447,7 @@ int cmd_node(int argc, char **argv) {
             takes = v && v[0] != '-', ipc_path = takes ? v : "/tmp/parevm.ipc";
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
         else if (!strcmp(a, "--dev.no-console-log")) no_console = true, takes = false;
+        else if (!strcmp(a, "--dev.print-traces")) cfg.print_traces = true, takes = false;
         else if (!strcmp(a, "--dev.no-min-priority-fee")) cfg.dev_no_min_priority_fee = true, takes = false;
         else if (!strcmp(a, "--no-cors")) http.cors = "", cors_set = true, takes = false; /* anvil's */
         else if (!strcmp(a, "--no-request-size-limit")) max_request = NO_REQUEST_LIMIT, takes = false; /* anvil's */
@@ -527,8 +533,8 @@ int cmd_node(int argc, char **argv) {
     }
     if (no_block_gas_limit) cfg.dev_gas_limit = UINT64_MAX; /* anvil's header: 2^64-1 */
     http.max_body = max_request;
-    if ((cfg.dev_derivation_path || config_out) && !cfg.dev) {
-        fprintf(stderr, "parevm node: --dev.derivation-path and --dev.config-out need --dev\n");
+    if ((cfg.dev_derivation_path || config_out || cfg.print_traces) && !cfg.dev) {
+        fprintf(stderr, "parevm node: --dev.derivation-path, --dev.config-out and --dev.print-traces need --dev\n");
         return 2;
     }
     if (state_interval && !dump_state) {
@@ -559,6 +565,7 @@ int cmd_node(int argc, char **argv) {
     if (cfg.dev && !cors_set) http.cors = "*";
     if (!quiet) cfg.log = stderr;
     if (cfg.dev && !quiet && !no_console) cfg.console = stdout;
+    if (cfg.dev && !quiet) cfg.report = stdout; /* anvil's report of each mined block */
     /* SIGINT and SIGTERM are taken by sigwait below: block them before any
      * thread starts, so that every thread inherits the mask */
     sigset_t sigs;

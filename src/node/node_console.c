@@ -371,6 +371,77 @@ bool node_console_format(const node_console *c, const uint8_t *input, size_t len
     return true;
 }
 
+/* A number as foundry's format_token writes it: decimal, with a hint in
+ * exponential notation (4 digits, trailing zeros dropped) from 10000 on. */
+static void token_number(buf_t *out, const arg *a) {
+    char sign[2], digits[80];
+    decimal(a, sign, digits);
+    put(out, sign);
+    put(out, digits);
+    size_t nd = strlen(digits);
+    if (nd < 5) return;
+    char mant[6] = {0};
+    size_t m = 0;
+    for (size_t i = 0; i < 4 && i < nd; i++) mant[m++] = digits[i];
+    while (m > 1 && mant[m - 1] == '0') mant[--m] = 0;
+    char hint[120];
+    snprintf(hint, sizeof hint, " [%s%c%s%se%zu]", sign, mant[0], m > 1 ? "." : "", mant + 1, nd - 1);
+    put(out, hint);
+}
+
+/* A string as Rust's {:?} writes it: quoted, with \", \\, \n, \r, \t, \0
+ * and \u{..} for other control characters (C0, DEL, C1). */
+static void token_string(buf_t *out, const arg *a) {
+    buf_t text = {0};
+    put_lossy(&text, a->data, a->len);
+    buf_push(out, '"');
+    for (size_t i = 0; i < text.len; i++) {
+        uint8_t ch = text.data[i];
+        char esc[16] = {0};
+        if (ch == '"' || ch == '\\') snprintf(esc, sizeof esc, "\\%c", ch);
+        else if (ch == '\n') snprintf(esc, sizeof esc, "\\n");
+        else if (ch == '\r') snprintf(esc, sizeof esc, "\\r");
+        else if (ch == '\t') snprintf(esc, sizeof esc, "\\t");
+        else if (ch == 0) snprintf(esc, sizeof esc, "\\0");
+        else if (ch < 0x20 || ch == 0x7f) snprintf(esc, sizeof esc, "\\u{%x}", ch);
+        else if (ch == 0xc2 && i + 1 < text.len && text.data[i + 1] >= 0x80 && text.data[i + 1] <= 0x9f)
+            snprintf(esc, sizeof esc, "\\u{%x}", text.data[++i]); /* the C1 controls */
+        if (esc[0]) put(out, esc);
+        else buf_push(out, ch);
+    }
+    buf_push(out, '"');
+    buf_free(&text);
+}
+
+int node_console_trace_args(const node_console *c, const uint8_t *input, size_t len, buf_t *out) {
+    if (len < 4) return -1;
+    const signature *s = NULL;
+    for (size_t i = 0; i < c->n && !s; i++)
+        if (!memcmp(c->sig[i].selector, input, 4)) s = &c->sig[i];
+    arg a[MAX_ARGS];
+    if (!s) return -1;
+    if (!decode(s, input + 4, len - 4, a)) return 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (i) put(out, ", ");
+        switch (a[i].type) {
+        case ARG_UINT: case ARG_INT: token_number(out, &a[i]); break;
+        case ARG_STRING: token_string(out, &a[i]); break;
+        case ARG_BOOL: put(out, u256_is_zero(&a[i].word) ? "false" : "true"); break;
+        case ARG_ADDRESS: {
+            address addr = u256_to_address(&a[i].word);
+            char text[43];
+            rpc_address_checksum(&addr, text);
+            put(out, text);
+            break;
+        }
+        default: put_hex(out, a[i].data, a[i].len); break;
+        }
+    }
+    return 1;
+}
+
+void node_put_lossy(buf_t *out, const uint8_t *p, size_t n) { put_lossy(out, p, n); }
+
 /* ---- Mined blocks ------------------------------------------------------------------- */
 
 static const char CONSOLE_ADDRESS[] = "0x000000000000000000636f6e736f6c652e6c6f67";
@@ -397,13 +468,31 @@ static void add_call(const node_console *c, const uint8_t *input, size_t len, bu
 }
 
 /* Writes the lines at once: the messages of one block or call are not
- * interleaved with another's (stdio's own lock). */
+ * interleaved with another's (stdio's own lock). As anvil's logger
+ * (tracing-subscriber's escaping, against terminal injection): ESC, BEL,
+ * BS, FF and DEL are written as \x1b..., the C1 controls U+0080...U+009F
+ * as \u{80}... */
 static void emit(FILE *f, const buf_t *lines) {
     if (!lines->len) return;
+    buf_t out = {0};
+    for (size_t i = 0; i < lines->len; i++) {
+        uint8_t b = lines->data[i];
+        char esc[12];
+        if (b == 0x1b || b == 0x07 || b == 0x08 || b == 0x0c || b == 0x7f) {
+            snprintf(esc, sizeof esc, "\\x%02x", b);
+            put(&out, esc);
+        } else if (b == 0xc2 && i + 1 < lines->len && lines->data[i + 1] >= 0x80 && lines->data[i + 1] <= 0x9f) {
+            snprintf(esc, sizeof esc, "\\u{%x}", lines->data[++i]);
+            put(&out, esc);
+        } else {
+            buf_push(&out, b);
+        }
+    }
     flockfile(f);
-    fwrite(lines->data, 1, lines->len, f);
+    fwrite(out.data, 1, out.len, f);
     fflush(f);
     funlockfile(f);
+    buf_free(&out);
 }
 
 /* The frame and its calls in the order they started. As anvil, only
@@ -437,16 +526,27 @@ void node_console_print_block(node *n, uint64_t number, const bytes32 *hash) {
     node_state st;
     if (node_open_replay(&r, number, hash, &nb, &st, &err)) {
         block_rules rules = node_rules(n, &nb.b.header);
-        trace_config cfg = {.kind = TRACER_CALL};
+        trace_config cfg = {.kind = TRACER_CALL, .with_log = n->cfg.print_traces, .revm_frames = true};
         char why[256];
-        json_t *traces = trace_block(&cfg, st.view, &nb.b, &rules, why, sizeof why);
-        buf_t msg = {0}, lines = {0};
+        json_t *traces = nb.b.n_txs ? trace_block(&cfg, st.view, &nb.b, &rules, why, sizeof why) : NULL;
+        buf_t msg = {0}, lines = {0}, report = {0};
         size_t i;
         const json_t *t;
-        json_array_foreach(traces, i, t) add_frames(n->dev->console, json_object_get(t, "result"), &msg, &lines, 0);
-        emit(n->cfg.console, &lines);
+        /* as anvil: each transaction's console lines and trace as it runs,
+         * then the block's report */
+        buf_push(&report, '\n');
+        json_array_foreach(traces, i, t) {
+            const json_t *top = json_object_get(t, "result");
+            if (n->cfg.report && n->cfg.print_traces) node_traces_tree(n->dev->console, rules.fork, top, &lines);
+            if (n->cfg.console) add_frames(n->dev->console, top, &msg, &lines, 0);
+            node_traces_tx_summary(top, json_string_value(json_object_get(t, "txHash")), &report);
+        }
+        node_traces_block_summary(nb.b.header.number, &nb.b.header.hash, nb.b.header.timestamp, &report);
+        emit(n->cfg.console ? n->cfg.console : n->cfg.report, &lines);
+        if (n->cfg.report) emit(n->cfg.report, &report);
         buf_free(&msg);
         buf_free(&lines);
+        buf_free(&report);
         json_decref(traces);
         node_state_close(&st);
         node_block_free(&nb);
@@ -513,17 +613,39 @@ static void on_enter(evm_tracer *t, const evm_message *msg, const address *from,
         add_call(cc->c, msg->input, msg->input_size, &cc->msg, &cc->lines);
 }
 
-void node_console_print_call(node_call *c, const transaction *tx) {
+/* The eth_call's trace, as anvil's --print-traces prints it (run again,
+ * traced). */
+static void print_call_trace(node_call *c, const transaction *tx) {
     node *n = c->n;
-    if (!n->dev || !n->dev->console || !n->cfg.console) return;
-    call_collector cc = {.c = n->dev->console};
-    if (tx->has_to && is_console(&tx->to)) add_call(cc.c, tx->data, tx->data_len, &cc.msg, &cc.lines);
-    evm_tracer t = {.step = on_step, .enter = on_enter, .ctx = &cc};
-    executor_set_tracer(c->ex, &t);
+    trace_config cfg = {.kind = TRACER_CALL, .with_log = true, .revm_frames = true};
+    char why[256];
     tx_result res;
-    node_call_run(c, tx, &res);
-    executor_set_tracer(c->ex, NULL);
-    emit(n->cfg.console, &cc.lines);
-    buf_free(&cc.msg);
-    buf_free(&cc.lines);
+    block_env env = node_call_env(c, tx);
+    json_t *top = trace_tx_on(&cfg, c->ex, &env, c->view, c->codes, tx, 0, 0, true, &res, why, sizeof why);
+    if (!top) return;
+    buf_t lines = {0};
+    node_traces_tree(n->dev->console, c->env.fork, top, &lines);
+    emit(n->cfg.report, &lines);
+    buf_free(&lines);
+    json_decref(top);
+}
+
+void node_console_print_call(node_call *c, const transaction *tx, bool console) {
+    node *n = c->n;
+    if (!n->dev || !n->dev->console) return;
+    /* as anvil: an eth_call's console lines, then its trace (a mined
+     * transaction's trace comes before its lines) */
+    if (console && n->cfg.console) {
+        call_collector cc = {.c = n->dev->console};
+        if (tx->has_to && is_console(&tx->to)) add_call(cc.c, tx->data, tx->data_len, &cc.msg, &cc.lines);
+        evm_tracer t = {.step = on_step, .enter = on_enter, .ctx = &cc};
+        executor_set_tracer(c->ex, &t);
+        tx_result res;
+        node_call_run(c, tx, &res);
+        executor_set_tracer(c->ex, NULL);
+        emit(n->cfg.console, &cc.lines);
+        buf_free(&cc.msg);
+        buf_free(&cc.lines);
+    }
+    if (n->cfg.report && n->cfg.print_traces) print_call_trace(c, tx);
 }

@@ -273,7 +273,7 @@ const char *node_dev_init(node *n) {
     d->automine = (n->cfg.dev_period_s == 0 || n->cfg.dev_mixed_mining) && !n->cfg.dev_no_mining;
     d->period_s = n->cfg.dev_no_mining ? 0 : n->cfg.dev_period_s;
     d->auto_impersonate = n->cfg.dev_auto_impersonate;
-    if (n->cfg.console) d->console = node_console_new();
+    if (n->cfg.console || n->cfg.report) d->console = node_console_new();
     d->next_snapshot = 1;
     d->head_wall_ms = wall_ms();
     node_dev_new_instance(d);
@@ -641,7 +641,8 @@ static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_t
                 1e3 * bb.t_commit);
         fflush(n->cfg.log);
     }
-    if (!err && d->console && bb.b.n_txs) node_console_print_block(n, bb.b.header.number, &bb.b.header.hash);
+    if (!err && d->console && (bb.b.n_txs || n->cfg.report))
+        node_console_print_block(n, bb.b.header.number, &bb.b.header.hash);
     if (!err && a->has_base_fee) {
         /* one block only: the ones after follow EIP-1559 from it */
         pthread_mutex_lock(&d->mu);

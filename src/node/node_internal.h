@@ -108,6 +108,24 @@ void node_console_free(node_console *c);
  * to out, without a final newline; may be empty), or false when input is
  * not one of its log calls or does not decode. */
 bool node_console_format(const node_console *c, const uint8_t *input, size_t len, buf_t *out);
+/* The arguments of a console.log call for a call trace, as foundry's
+ * format_token writes them, joined by ", " ("x", 1234567890 [1.234e9],
+ * true, checksummed addresses, 0x bytes), appended to out: 1. Without a
+ * change to out: 0 for a log selector whose arguments do not decode, -1
+ * for another selector or a short input. */
+int node_console_trace_args(const node_console *c, const uint8_t *input, size_t len, buf_t *out);
+/* p appended as UTF-8, ill-formed parts replaced by U+FFFD (Rust's
+ * String::from_utf8_lossy, which alloy's string decoding uses). */
+void node_put_lossy(buf_t *out, const uint8_t *p, size_t n);
+/* ---- anvil's block report and --print-traces (node_traces.c) ---- */
+/* "Traces=", the call tree of top (a callTracer frame recorded with
+ * revm_frames and with_log) as foundry draws it, and a blank line. */
+void node_traces_tree(const node_console *console, fork_id fork, const json_t *top, buf_t *out);
+/* A mined transaction's lines of anvil's block report (hash, contract
+ * created, gas used, error) and a blank line; top as for node_traces_tree. */
+void node_traces_tx_summary(const json_t *top, const char *tx_hash, buf_t *out);
+/* The block's lines of the report: number, hash, time, a blank line. */
+void node_traces_block_summary(uint64_t number, const bytes32 *hash, uint64_t timestamp, buf_t *out);
 /* The selector of signature i (i < the count returned; for fuzzing). */
 size_t node_console_selector(const node_console *c, size_t i, uint8_t out[4]);
 /* Replays block (number, hash) with the call tracer and writes the

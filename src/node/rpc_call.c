@@ -162,8 +162,7 @@ void node_call_end(node_call *c) {
     memset(c, 0, sizeof *c);
 }
 
-/* The environment node_call_run runs tx in. */
-static block_env call_env(const node_call *c, const transaction *tx) {
+block_env node_call_env(const node_call *c, const transaction *tx) {
     block_env env = c->env;
     /* geth: a call that pays no gas price sees no base fee */
     bool free_gas = tx->type >= TX_DYNAMIC_FEE ? u256_is_zero(&tx->max_fee) && u256_is_zero(&tx->max_priority_fee)
@@ -174,7 +173,7 @@ static block_env call_env(const node_call *c, const transaction *tx) {
 }
 
 void node_call_run(node_call *c, const transaction *tx, tx_result *res) {
-    block_env env = call_env(c, tx);
+    block_env env = node_call_env(c, tx);
     exec_call(c->ex, &env, c->view, c->codes, tx, res);
 }
 
@@ -195,7 +194,7 @@ const char *node_halt_error(executor *ex, const block_env *env, state_view view,
 }
 
 const char *node_call_halt_error(node_call *c, const transaction *tx, evm_status st, char *buf, size_t n) {
-    block_env env = call_env(c, tx);
+    block_env env = node_call_env(c, tx);
     return node_halt_error(c->ex, &env, c->view, c->codes, tx, NULL, st, buf, n);
 }
 
@@ -249,7 +248,7 @@ const char *node_call_invalid_message(state_view view, const block_env *env, con
 /* geth's gas estimator passes core's error on as it is (no "err:" or
  * supplied gas around it). */
 static const char *estimate_invalid_message(node_call *c, const transaction *tx, const char *why, char *buf, size_t n) {
-    block_env env = call_env(c, tx);
+    block_env env = node_call_env(c, tx);
     if (!invalid_reason(c->view, &env, tx, why, buf, n)) snprintf(buf, n, "%s", why);
     return buf;
 }
@@ -257,7 +256,7 @@ static const char *estimate_invalid_message(node_call *c, const transaction *tx,
 bool node_call_error(node_call *c, const transaction *tx, const tx_result *res, rpc_error *err) {
     if (!res->valid) {
         char buf[400];
-        block_env env = call_env(c, tx);
+        block_env env = node_call_env(c, tx);
         return rpc_error_set(err, RPC_SERVER_ERROR, "%s",
                              node_call_invalid_message(c->view, &env, tx, res->error ? res->error : "invalid call", buf,
                                                        sizeof buf));
@@ -319,14 +318,14 @@ static bool eth_call(void *ctx, const json_t *params, json_t **result, rpc_error
         /* dev mode prints console.log: only a call that reads the
          * console's account is run again, traced, for its messages */
         node_console_watch w;
-        bool watch = n->dev && n->cfg.console;
+        bool watch = n->dev && n->cfg.console, traced = n->dev && n->cfg.report && n->cfg.print_traces;
         if (watch) c.view = node_console_watch_view(&w, c.view);
         if (!node_call_auths(&a, &tx)) ok = rpc_error_invalid_param(err, 0, "authorizationList: bad yParity");
         else {
             node_call_run(&c, &tx, &res);
             ok = !node_state_failed(&c.st, err) && node_call_error(&c, &tx, &res, err);
             if (ok) *result = rpc_json_data(res.output, res.output_size);
-            if (watch && w.seen && res.valid) node_console_print_call(&c, &tx);
+            if (res.valid && ((watch && w.seen) || traced)) node_console_print_call(&c, &tx, watch && w.seen);
         }
         free(tx.auths);
         node_call_end(&c);
