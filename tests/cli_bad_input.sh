@@ -234,9 +234,12 @@ expect "usage: parevm bench import" "$parevm" bench import --accounts -5
 expect "exclude each other" "$parevm" node --dev --port 0 --disable-block-gas-limit --gas-limit 30000000
 expect "bad or missing value for --rpc.max-request-size" "$parevm" node --dev --port 0 --rpc.max-request-size 0
 expect "bad or missing value for --rpc.max-request-size" "$parevm" node --dev --port 0 --rpc.max-request-size 1025
-# anvil's history flags with no effect still want their numbers
+# anvil's flags with no effect still want their values
 expect "bad or missing value for --transaction-block-keeper" "$parevm" node --dev --port 0 --transaction-block-keeper x
 expect "bad or missing value for --max-persisted-states" "$parevm" node --dev --port 0 --max-persisted-states
+expect "bad or missing value for --max-transactions" "$parevm" node --dev --port 0 --max-transactions 0
+expect "bad or missing value for --memory-limit" "$parevm" node --dev --port 0 --memory-limit 1e6
+expect "bad or missing value for --cache-path" "$parevm" node --dev --port 0 --cache-path
 # --ipcpath: no value, a missing folder, a path too long for a Unix socket,
 # a file that is not a socket (left as it was)
 expect "bad or missing value for --ipcpath" "$parevm" node --dev --port 0 --ipcpath

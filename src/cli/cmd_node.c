@@ -111,8 +111,10 @@ static void usage(FILE *f) {
             "  --disable-block-gas-limit/--disable-gas-limit, --enable-tx-gas-limit/--tx-gas-limit,\n"
             "  --print-traces/--enable-trace-printing\n"
             "anvil's --steps-tracing (traces are always there), --preserve-historical-states,\n"
-            "  --prune-history [N], --max-persisted-states N and --transaction-block-keeper N (blocks,\n"
-            "  receipts and every block's state stay in the store on disk) are accepted with no effect\n");
+            "  --prune-history [N], --max-persisted-states N, --transaction-block-keeper N and --cache-path\n"
+            "  PATH (blocks, receipts and every block's state stay in the store on disk), --max-transactions N\n"
+            "  (each transaction mined at once gets its own block) and --memory-limit BYTES (a VM's frames\n"
+            "  share 4 GiB) are accepted with no effect\n");
 }
 
 /* ---- The dev state file (--dev.state, anvil's --state) ------------------------------------ */
@@ -374,16 +376,22 @@ static bool ether(const char *v, u256 *out) {
     return x != 0;
 }
 
-/* anvil's options whose work parevm always does: accepted so that scripts
- * that pass them start; 1 when a value follows, 2 when one may. Traces are
- * always there (--steps-tracing); blocks, receipts and every block's state
- * stay in the store on disk, none held in memory (the others). */
+/* anvil's options whose work parevm always does or has no need of:
+ * accepted so that scripts that pass them start; 1 when a number follows,
+ * 2 when one may, 3 when a path follows. Traces are always there
+ * (--steps-tracing); blocks, receipts and every block's state stay in the
+ * store on disk, none held in memory (the history options, --cache-path);
+ * each transaction the node mines at once gets a block of its own
+ * (--max-transactions, which caps anvil's blocks of transactions that
+ * arrive together); --memory-limit caps revm's memory per execution (here
+ * a VM's frames share 4 GiB, past which the transaction is refused). */
 static int anvil_no_effect(const char *a) {
     static const struct {
         const char *name;
         int value;
     } names[] = {{"--steps-tracing", 0},       {"--preserve-historical-states", 0}, {"--max-persisted-states", 1},
-                 {"--transaction-block-keeper", 1}, {"--prune-history", 2}};
+                 {"--transaction-block-keeper", 1}, {"--prune-history", 2}, {"--max-transactions", 1},
+                 {"--memory-limit", 1}, {"--cache-path", 3}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i].name)) return names[i].value;
     return -1;
@@ -457,8 +465,9 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.tx-gas-limit")) cfg.dev_tx_gas_cap = true, takes = false;
         else if (anvil_no_effect(a) >= 0) {
             int value = anvil_no_effect(a);
-            takes = value == 1 || (value == 2 && v && v[0] >= '0' && v[0] <= '9');
-            ok = !takes || num(v, UINT32_MAX, &x);
+            takes = value == 1 || value == 3 || (value == 2 && v && v[0] >= '0' && v[0] <= '9');
+            ok = value == 3 ? v != NULL : !takes || num(v, !strcmp(a, "--memory-limit") ? UINT64_MAX : UINT32_MAX, &x);
+            if (ok && !strcmp(a, "--max-transactions")) ok = x > 0;
         }
         else if (!strcmp(a, "--dev.no-mining")) cfg.dev_no_mining = true, takes = false;
         else if (!strcmp(a, "--dev.mixed-mining")) cfg.dev_mixed_mining = true, takes = false;

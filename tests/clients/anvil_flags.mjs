@@ -22,8 +22,9 @@
 // --gas-price before London and anvil_nodeInfo's fields;
 // --mnemonic-seed-unsafe, --mnemonic-random and phrases both refuse;
 // --disable-block-gas-limit and --no-request-size-limit; the EIP-7825 cap
-// off by default and on with --enable-tx-gas-limit; --steps-tracing and
-// the history flags, accepted.
+// off by default and on with --enable-tx-gas-limit; --steps-tracing, the
+// history flags, --max-transactions, --memory-limit and --cache-path,
+// accepted.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -524,11 +525,13 @@ run(async () => {
     await A.stop();
   }
 
-  // 17. anvil's flags for work parevm always does: both start with them; a
+  // 17. anvil's flags for work parevm always does or has no need of: both
+  // start with them; a
   // transfer's opcode trace (--steps-tracing) alike; state at an older block
   // still answered (parevm keeps every block's state on disk)
+  const cacheDir = mkdtempSync(join(tmpdir(), 'parevm-anvil-cache-'));
   const keep = ['--steps-tracing', '--preserve-historical-states', '--transaction-block-keeper', '2', '--prune-history',
-                '--accounts', '2'];
+                '--accounts', '2', '--max-transactions', '3', '--memory-limit', '100000000', '--cache-path', cacheDir];
   P = await startParevm(opt.parevm, keep);
   A = await startAnvil(opt.tools, keep);
   both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
@@ -546,6 +549,7 @@ run(async () => {
   }
   await stopParevm(P);
   await A.stop();
+  rmSync(cacheDir, { recursive: true, force: true });
   // (anvil refuses --max-persisted-states with --prune-history)
   P = await startParevm(opt.parevm, ['--max-persisted-states', '2']);
   A = await startAnvil(opt.tools, ['--max-persisted-states', '2']);
