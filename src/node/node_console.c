@@ -516,6 +516,7 @@ static void add_frames(const node_console *c, const json_t *frame, buf_t *msg, b
 }
 
 void node_console_print_block(node *n, uint64_t number, const bytes32 *hash) {
+    if (atomic_load(&n->dev->quiet)) return;
     node_read r;
     rpc_error err = {0};
     if (!node_read_open(n, &r, &err)) {
@@ -632,7 +633,7 @@ static void print_call_trace(node_call *c, const transaction *tx) {
 
 void node_console_print_call(node_call *c, const transaction *tx, bool console) {
     node *n = c->n;
-    if (!n->dev || !n->dev->console) return;
+    if (!n->dev || !n->dev->console || atomic_load(&n->dev->quiet)) return;
     /* as anvil: an eth_call's console lines, then its trace (a mined
      * transaction's trace comes before its lines) */
     if (console && n->cfg.console) {

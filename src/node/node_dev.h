@@ -26,7 +26,8 @@ typedef struct {
 } node_dev_snapshot;
 
 struct node_dev {
-    node_console *console;     /* console.log's signatures (cfg.console set), writer only */
+    node_console *console;     /* console.log's signatures (cfg.console or cfg.report set) */
+    _Atomic bool quiet;        /* anvil_setLoggingEnabled(false): no console lines, reports or traces */
     unsigned n_accounts;
     address *addrs;
     uint8_t (*keys)[32];

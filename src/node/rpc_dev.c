@@ -558,12 +558,15 @@ static bool remove_ts_interval(void *ctx, const json_t *params, json_t **result,
 }
 
 /* anvil_setLoggingEnabled(bool): accepted; the node's log is --quiet's */
+/* anvil_setLoggingEnabled(on): as anvil, off silences what the node
+ * prints about its activity (console.log lines, block reports, traces). */
 static bool set_logging(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    (void)ctx;
+    node *n = ctx;
     bool on;
     if (!rpc_check_args(params, 1, 1, err)) return false;
     const char *why = rpc_parse_bool(rpc_arg(params, 0), &on);
     if (why) return rpc_error_invalid_param(err, 0, why);
+    atomic_store(&n->dev->quiet, !on);
     *result = json_null();
     return true;
 }

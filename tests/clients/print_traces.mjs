@@ -10,7 +10,8 @@
 // revert, out-of-gas and invalid-opcode calls, DELEGATECALL, STATICCALL,
 // console.log calls with every argument type. Then parevm alone: the
 // report without --print-traces, --dev.no-console-log keeps the report,
-// --quiet prints nothing, and an empty block's report.
+// --quiet prints nothing, and an empty block's report; while
+// anvil_setLoggingEnabled(false) holds neither prints anything.
 import { writeFileSync } from 'node:fs';
 import { args, check, compile, DEV_KEYS, eq, run, startAnvil, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
@@ -63,6 +64,13 @@ async function drive(url, C) {
   statuses.push((await mined(await wallet.sendTransaction({ to: '0x0000000000000000000000000000000000000001', data: '0x61',
                                                             gas: 21_100n, ...FEES }))).status);
   await pub.request({ method: 'evm_mine', params: [] }); // an empty block's report
+  // nothing printed while logging is off
+  await pub.request({ method: 'anvil_setLoggingEnabled', params: [false] });
+  statuses.push(await send(traces, C.Traces.abi, 'consoleCalls', [digest], 1_000_000n));
+  const silent = hashes[hashes.length - 1];
+  await call(traces, C.Traces.abi, 'consoleCalls', [digest]);
+  await pub.request({ method: 'hardhat_setLoggingEnabled', params: [true] });
+  statuses.push(await send(traces, C.Traces.abi, 'failTop', [2n], 100_000n));
   const calls = [
     await call(traces, C.Traces.abi, 'precompiles', pArgs),
     await call(traces, C.Traces.abi, 'failTop', [0n]),
@@ -70,7 +78,7 @@ async function drive(url, C) {
     await call(traces, C.Traces.abi, 'counter', []),
     await call(traces, C.Traces.abi, 'consoleCalls', [digest]),
   ];
-  return { statuses, calls, hashes };
+  return { statuses, calls, hashes, silent };
 }
 
 // The lines both nodes print, from the one after the listening line.
@@ -145,11 +153,13 @@ run(async () => {
     const out = normalise(n.stdout(), false), what = flags.join(' ') || 'no flags';
     eq(out.includes('Traces='), false, `${what}: no traces`);
     eq(out.some((l) => l === 's=true'), consoleLines, `${what}: console lines printed`);
-    eq(out.filter((l) => l.startsWith('    Transaction: ')).length, report ? r.hashes.length : 0,
-       `${what}: a report line for each transaction`);
+    eq(out.filter((l) => l.startsWith('    Transaction: ')).length, report ? r.hashes.length - 1 : 0,
+       `${what}: a report line for each transaction but the one mined while logging was off`);
+    check(!out.some((l) => l.includes(r.silent)), `${what}: nothing printed while logging was off`);
     if (!report) continue;
     const blocks = out.filter((l) => /^    Block Number: \d+$/.test(l)).map((l) => +l.slice(18));
-    eq(blocks, Array.from({ length: r.hashes.length + 1 }, (_, i) => i + 1), `${what}: a report for each block`);
+    eq([blocks.length, blocks[blocks.length - 1], blocks.every((b, i) => !i || b > blocks[i - 1])],
+       [r.hashes.length, r.hashes.length + 1, true], `${what}: a report for each block mined while logging was on`);
     const line = out.indexOf(`    Transaction: ${r.hashes[2]}`);
     check(/^    Gas used: \d+$/.test(out[line + 1]) && out[line + 2] === '' && out[line + 3] === '    Block Number: 3',
           `${what}: a transaction's report, then its block's`, out.slice(line, line + 4));
