@@ -5,13 +5,16 @@
  * debug_setHead (the chain, the state and a block filter follow, the chain
  * goes on), debug_storageRangeAt before given transactions of a block and
  * at older blocks, paged with nextKey, debug_accountRange and
- * debug_dumpBlock (fields, paging, historical state, dev edits), and their
- * errors and malformed parameters. */
+ * debug_dumpBlock (fields, paging, historical state, dev edits), reth's
+ * debug_accountInfoAt, debug_accountAt and debug_dbGet, and their errors
+ * and malformed parameters. */
 #include <stdarg.h>
 #include "test.h"
 #include "node_rpc.h"
 #include "parevm/keccak.h"
+#include "parevm/rlp.h"
 #include "parevm/state_host.h"
+#include "parevm/trie.h"
 
 /* Constructor: slot i = (i + 1) * 0x11 for i in 0..9; runtime (8 bytes at
  * offset 0x3e): SSTORE(calldata[0], calldata[32]). */
@@ -521,6 +524,120 @@ TEST(storage_range_before_transactions_and_paged) {
         snprintf(p, sizeof p, bad[i], addr);
         CHECK(error_of(&c, "debug_storageRangeAt", p, NULL) == -32602);
     }
+    test_node_close(&c.t);
+}
+
+/* ---- debug_accountInfoAt, debug_accountAt, debug_dbGet (reth's) --------------------------------- */
+
+/* The storage root of slots (value 0: absent), as the state trie has it. */
+static bytes32 slots_root(const slots *s) {
+    trie_kv kv[32];
+    uint8_t keys[32][32], vals[32][40];
+    size_t n = 0;
+    for (int i = 0; i < 32; i++) {
+        if (!s->value[i]) continue;
+        memset(keys[n], 0, 32);
+        keys[n][31] = (uint8_t)i;
+        buf_t v = {0};
+        u256 w = u256_from_u64(s->value[i]);
+        rlp_encode_u256(&v, &w);
+        memcpy(vals[n], v.data, v.len);
+        kv[n] = (trie_kv){keys[n], 32, vals[n], v.len};
+        buf_free(&v);
+        n++;
+    }
+    return trie_root_secure(kv, n);
+}
+
+static bool hash_field_is(const json_t *o, const char *key, const bytes32 *want) {
+    bytes32 got;
+    const char *t = json_string_value(json_object_get(o, key));
+    return t && strlen(t) == 66 && hex_to_fixed(t, got.b, 32) && bytes32_eq(&got, want);
+}
+
+TEST(account_at_and_db_get) {
+    chain c;
+    CHECK(build(&c));
+    char contract[43], fresh[43], p[300];
+    hex_encode(c.contract.b, 20, contract);
+    hex_encode(c.fresh.b, 20, fresh);
+    /* after a transaction: balance, nonce and code; an account not there yet is zeros */
+    snprintf(p, sizeof p, "[\"0x2\",0,\"%s\"]", fresh);
+    CHECK(result_is(&c, "debug_accountInfoAt", p, "{\"balance\":\"0x5\",\"nonce\":\"0x0\",\"code\":\"0x\"}"));
+    snprintf(p, sizeof p, "[\"0x6\",\"0x0\",\"%s\"]", fresh);
+    CHECK(result_is(&c, "debug_accountInfoAt", p, "{\"balance\":\"0x6\",\"nonce\":\"0x0\",\"code\":\"0x\"}"));
+    snprintf(p, sizeof p, "[\"0x1\",0,\"%s\"]", fresh);
+    CHECK(result_is(&c, "debug_accountInfoAt", p, "{\"balance\":\"0x0\",\"nonce\":\"0x0\",\"code\":\"0x\"}"));
+    CHECK(result_is(&c, "debug_accountAt", p, "null"));
+    char want[300];
+    snprintf(want, sizeof want, "{\"balance\":\"0x0\",\"nonce\":\"0x1\",\"code\":\"%s\"}", RUNTIME);
+    snprintf(p, sizeof p, "[\"%s\",0,\"%s\"]", c.hash[5], contract);
+    CHECK(result_is(&c, "debug_accountInfoAt", p, want));
+
+    /* debug_accountAt: the storage root after each of block 5's transactions */
+    slots s = constructor_slots();
+    s.value[1] = 0x22, s.value[20] = 7;
+    bytes32 after0 = slots_root(&s);
+    s.value[0] = 0;
+    bytes32 after1 = slots_root(&s);
+    uint8_t rt[8];
+    hex_decode(RUNTIME, rt, sizeof rt);
+    bytes32 code_hash = keccak256_hash(rt, sizeof rt);
+    json_t *r = call(&c, "debug_accountAt", "[\"0x5\",0,\"%s\"]", contract);
+    CHECK(r && hash_field_is(r, "storageRoot", &after0) && hash_field_is(r, "codeHash", &code_hash) &&
+          !strcmp(test_str(r, "nonce"), "0x1") && !strcmp(test_str(r, "balance"), "0x0") && json_object_size(r) == 4);
+    json_decref(r);
+    r = call(&c, "debug_accountAt", "[\"0x5\",1,\"%s\"]", contract);
+    json_t *proof = call(&c, "eth_getProof", "[\"%s\",[],\"0x5\"]", contract);
+    bytes32 proven;
+    CHECK(proof && hex_to_fixed(test_str(proof, "storageHash"), proven.b, 32) && bytes32_eq(&proven, &after1));
+    CHECK(r && hash_field_is(r, "storageRoot", &after1));
+    json_decref(r);
+    json_decref(proof);
+    /* untouched by the block: the root from the parent's trie */
+    r = call(&c, "debug_accountAt", "[\"0x6\",0,\"%s\"]", contract);
+    CHECK(r && hash_field_is(r, "storageRoot", &after1));
+    json_decref(r);
+    r = call(&c, "debug_accountAt", "[\"0x6\",0,\"%s\"]", fresh);
+    CHECK(r && hash_field_is(r, "storageRoot", &EMPTY_TRIE_ROOT) && hash_field_is(r, "codeHash", &EMPTY_CODE_HASH) &&
+          !strcmp(test_str(r, "balance"), "0x6"));
+    json_decref(r);
+
+    /* reth's errors */
+    snprintf(p, sizeof p, "[\"0x9\",0,\"%s\"]", contract);
+    CHECK(error_of(&c, "debug_accountAt", p, "block not found: 0x9") == -32001);
+    snprintf(p, sizeof p, "[\"0x%064x\",0,\"%s\"]", 7, contract);
+    CHECK(error_of(&c, "debug_accountInfoAt", p, "block not found: hash 0x000") == -32001);
+    snprintf(p, sizeof p, "[\"0x5\",2,\"%s\"]", contract);
+    CHECK(error_of(&c, "debug_accountInfoAt", p, "tx_index 2 out of bounds for block with 2 transactions") == -32602);
+    snprintf(p, sizeof p, "[\"0x0\",0,\"%s\"]", contract);
+    CHECK(error_of(&c, "debug_accountAt", p, "tx_index 0 out of bounds for block with 0 transactions") == -32602);
+    const char *bad[] = {"[\"0x5\",0]", "[\"0x5\",-1,\"%s\"]", "[\"0x5\",0,\"0x12\"]", "[\"soon\",0,\"%s\"]",
+                         "[\"0x5\",0,\"%s\",1]", "[\"0x5\",\"one\",\"%s\"]"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(p, sizeof p, bad[i], contract);
+        CHECK(error_of(&c, "debug_accountAt", p, NULL) == -32602);
+        CHECK(error_of(&c, "debug_accountInfoAt", p, NULL) == -32602);
+    }
+
+    /* debug_dbGet: 0x63 + a code hash */
+    char h[67];
+    hex_encode(code_hash.b, 32, h);
+    snprintf(p, sizeof p, "[\"0x63%s\"]", h + 2);
+    snprintf(want, sizeof want, "\"%s\"", RUNTIME);
+    CHECK(result_is(&c, "debug_dbGet", p, want));
+    snprintf(p, sizeof p, "[\"0x63%064x\"]", 9);
+    CHECK(result_is(&c, "debug_dbGet", p, "null"));
+    snprintf(p, sizeof p, "[\"0x64%s\"]", h + 2);
+    CHECK(error_of(&c, "debug_dbGet", p, "Key prefix must be 0x63") == -32602);
+    CHECK(error_of(&c, "debug_dbGet", "[\"0x63\"]", "Key must be 33 bytes, got 1") == -32602);
+    CHECK(error_of(&c, "debug_dbGet", "[\"0x63zz\"]", "Invalid hex key") == -32602);
+    CHECK(error_of(&c, "debug_dbGet", "[\"0x631\"]", "Invalid hex key") == -32602);
+    /* a key that is not hex is its own bytes: 'c' and 32 more */
+    CHECK(result_is(&c, "debug_dbGet", "[\"cabcdefghijklmnopqrstuvwxyz012345\"]", "null"));
+    CHECK(error_of(&c, "debug_dbGet", "[\"abc\"]", "Key must be 33 bytes, got 3") == -32602);
+    CHECK(error_of(&c, "debug_dbGet", "[7]", NULL) == -32602);
+    CHECK(error_of(&c, "debug_dbGet", "[]", NULL) == -32602);
     test_node_close(&c.t);
 }
 

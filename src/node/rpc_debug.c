@@ -2,11 +2,14 @@
  * debug_getRawReceipts (each receipt's consensus encoding),
  * debug_getRawTransactions (reth's: each transaction's EIP-2718 encoding)
  * and debug_getRawTransaction (null when unknown; pool transactions too),
- * debug_codeByHash (reth's); and debug_freeOSMemory (geth's: the heap's
+ * debug_codeByHash and debug_dbGet (reth's: code by hash); and
+ * debug_freeOSMemory (geth's: the heap's
  * free pages go back to the system, malloc_trim). */
 #include <malloc.h>
 #include <stdlib.h>
+#include <string.h>
 #include "node_internal.h"
+#include "parevm/hex.h"
 #include "parevm/rlp.h"
 
 /* Loads the block params[0] names; false with err (-32000 "block not
@@ -109,36 +112,75 @@ static bool free_os_memory(void *ctx, const json_t *params, json_t **result, rpc
     return true;
 }
 
-/* debug_codeByHash(hash): the code with this hash that the head's state
- * holds or once held (the store keeps every code), dev edits included;
- * null when unknown, as reth answers. */
-static bool code_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    if (!rpc_check_args(params, 1, 2, err)) return false;
-    bytes32 h;
-    const char *why = rpc_parse_hash(rpc_arg(params, 0), &h);
-    if (why) return rpc_error_invalid_param(err, 0, why);
-    if (bytes32_eq(&h, &EMPTY_CODE_HASH)) {
+/* The code with hash h that the head's state holds or once held (the
+ * store keeps every code), dev edits included, as *result (null when
+ * unknown, as reth answers). */
+static bool code_json(node *n, const bytes32 *h, json_t **result, rpc_error *err) {
+    if (bytes32_eq(h, &EMPTY_CODE_HASH)) {
         *result = rpc_json_data(NULL, 0);
         return true;
     }
     node_read r;
-    if (!node_read_open(ctx, &r, err)) return false;
+    if (!node_read_open(n, &r, err)) return false;
     const evm_code *code = NULL;
-    why = db_find_code(r.snap, &h, &code);
+    const char *why = db_find_code(r.snap, h, &code);
     if (why == DB_NOT_FOUND) why = NULL, code = NULL;
     /* code set by a dev edit is in the store only once mined */
     const change_set *edits = node_patch_changes(r.patch);
     for (size_t i = 0; !why && !code && edits && i < edits->n_accounts; i++) {
         const account_change *a = &edits->accounts[i];
-        if ((a->flags & CHANGE_CODE) && a->code && bytes32_eq(&a->code->hash, &h)) code = a->code;
+        if ((a->flags & CHANGE_CODE) && a->code && bytes32_eq(&a->code->hash, h)) code = a->code;
     }
     if (!why) *result = code ? rpc_json_data(code->bytes, code->len) : json_null();
     node_read_close(&r);
     return why ? rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why) : true;
 }
 
+/* debug_codeByHash(hash[, block]): see code_json. */
+static bool code_by_hash(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 2, err)) return false;
+    bytes32 h;
+    const char *why = rpc_parse_hash(rpc_arg(params, 0), &h);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    return code_json(ctx, &h, result, err);
+}
+
+/* debug_dbGet(key), reth's: a key of the database as geth's schema names
+ * it; the only one served, as in reth, is 0x63 ('c') + a code hash (33
+ * bytes, as hex with 0x or as the string's own bytes), answered with the
+ * code (null when unknown); reth's errors for the others. */
+static bool db_get(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    const json_t *k = rpc_arg(params, 0);
+    const char *text = json_string_value(k);
+    if (!text) return rpc_error_invalid_param(err, 0, "invalid type: expected a string");
+    uint8_t *key = NULL;
+    size_t len = json_string_length(k);
+    if (!strncmp(text, "0x", 2)) {
+        if (!hex_decode_alloc(text, &key, &len) || (len && strlen(text) % 2))
+            return free(key), rpc_error_set(err, RPC_INVALID_PARAMS, "Invalid hex key");
+    } else {
+        key = malloc(len ? len : 1);
+        if (!key) abort();
+        memcpy(key, text, len);
+    }
+    bool ok;
+    if (len != 33) {
+        ok = rpc_error_set(err, RPC_INVALID_PARAMS, "Key must be 33 bytes, got %zu", len);
+    } else if (key[0] != 0x63) {
+        ok = rpc_error_set(err, RPC_INVALID_PARAMS, "Key prefix must be 0x63");
+    } else {
+        bytes32 h;
+        memcpy(h.b, key + 1, 32);
+        ok = code_json(ctx, &h, result, err);
+    }
+    free(key);
+    return ok;
+}
+
 void node_register_debug(node *n, rpc_methods *m) {
     rpc_methods_add(m, "debug_codeByHash", code_by_hash, n);
+    rpc_methods_add(m, "debug_dbGet", db_get, n);
     rpc_methods_add(m, "debug_getRawHeader", raw_header, n);
     rpc_methods_add(m, "debug_getRawBlock", raw_block, n);
     rpc_methods_add(m, "debug_getRawReceipts", raw_receipts, n);

@@ -383,6 +383,18 @@ static bool replay_prefix(node *n, tx_state *ts, int64_t index, rpc_error *err) 
     return ok;
 }
 
+/* The layer of ts (opened by node_open_replay) with the block's system
+ * calls and its first count transactions; false (ts closed) on failure. */
+static bool tx_state_replay(node *n, tx_state *ts, int64_t count, rpc_error *err) {
+    ts->layer = block_state_new(ts->parent.view, ts->parent.codes);
+    if (!replay_prefix(n, ts, count, err)) {
+        tx_state_close(ts);
+        return false;
+    }
+    block_state_changes(ts->layer, &ts->changes);
+    return true;
+}
+
 static bool tx_state_open(node *n, node_read *r, uint64_t number, const bytes32 *hash, int64_t index, tx_state *ts,
                           rpc_error *err) {
     memset(ts, 0, sizeof *ts);
@@ -396,13 +408,7 @@ static bool tx_state_open(node *n, node_read *r, uint64_t number, const bytes32 
         tx_state_close(ts);
         return false;
     }
-    ts->layer = block_state_new(ts->parent.view, ts->parent.codes);
-    if (!replay_prefix(n, ts, index, err)) {
-        tx_state_close(ts);
-        return false;
-    }
-    block_state_changes(ts->layer, &ts->changes);
-    return true;
+    return tx_state_replay(n, ts, index, err);
 }
 
 static json_t *word_json(const u256 *v) {
@@ -665,10 +671,130 @@ static bool account_range(void *ctx, const json_t *params, json_t **result, rpc_
     return dump_at(ctx, &ref, &start, (size_t)max, flags[0], flags[1], result, err);
 }
 
+/* ---- debug_accountAt, debug_accountInfoAt (reth's) ------------------------------------ */
+
+/* reth's block_id_to_str: "0x1f", a tag, "hash 0x..." or "canonical hash 0x...". */
+static void reth_ref_text(const rpc_block_ref *ref, char out[100]) {
+    char t[80];
+    ref_text(ref, t);
+    if (ref->kind == RPC_BLOCK_HASH) snprintf(out, 100, "%shash %s", ref->require_canonical ? "canonical " : "", t);
+    else snprintf(out, 100, "%s", t);
+}
+
+/* reth's replay_block_until: the state after transaction index of the
+ * block params[0] names, its system calls and transactions 0...index run;
+ * "block not found: REF" (-32001) when there is no such block, invalid
+ * params when the index is past its transactions. *a: params[2]. */
+static bool tx_state_after(node *n, node_read *r, const json_t *params, tx_state *ts, address *a, rpc_error *err) {
+    rpc_block_ref ref;
+    int64_t index;
+    memset(ts, 0, sizeof *ts);
+    if (!rpc_check_args(params, 3, 3, err)) return false;
+    const char *why = rpc_parse_block_ref(rpc_arg(params, 0), &ref);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    if ((why = parse_int(rpc_arg(params, 1), false, &index))) return rpc_error_invalid_param(err, 1, why);
+    if ((why = rpc_parse_address(rpc_arg(params, 2), a))) return rpc_error_invalid_param(err, 2, why);
+    uint64_t number;
+    bytes32 hash;
+    bool found;
+    if (!node_resolve(r, &ref, &number, &hash, &found, err)) return false;
+    if (!found) {
+        char t[100];
+        reth_ref_text(&ref, t);
+        return rpc_error_set(err, RPC_RESOURCE_NOT_FOUND, "block not found: %s", t);
+    }
+    /* (the genesis block has no transactions, and no parent to replay on) */
+    if (number == 0)
+        return rpc_error_set(err, RPC_INVALID_PARAMS, "tx_index %" PRId64 " out of bounds for block with 0 transactions",
+                             index);
+    if (!node_open_replay(r, number, &hash, &ts->nb, &ts->parent, err)) return false;
+    if ((uint64_t)index >= ts->nb.b.n_txs) {
+        rpc_error_set(err, RPC_INVALID_PARAMS, "tx_index %" PRId64 " out of bounds for block with %zu transactions",
+                      index, ts->nb.b.n_txs);
+        tx_state_close(ts);
+        return false;
+    }
+    return tx_state_replay(n, ts, index + 1, err);
+}
+
+/* debug_accountInfoAt(block, txIndex, address): {balance, nonce, code}
+ * after that transaction (zeros for an account that is not there). */
+static bool account_info_at(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_read r;
+    tx_state ts;
+    address a;
+    if (!node_read_open(ctx, &r, err)) return false;
+    bool ok = tx_state_after(ctx, &r, params, &ts, &a, err);
+    if (ok) {
+        state_view v = block_state_view(ts.layer);
+        account_info info = {0};
+        v.ops->get_account(v.ctx, &a, FIELD_BALANCE | FIELD_NONCE, &info);
+        const evm_code *code = v.ops->get_code(v.ctx, &a);
+        if (!(ok = !node_state_failed(&ts.parent, err))) {
+        } else {
+            json_t *o = new_object();
+            put(o, "balance", rpc_json_u256(&info.balance));
+            put(o, "nonce", rpc_json_u64(info.nonce));
+            put(o, "code", rpc_json_data(code ? code->bytes : NULL, code ? code->len : 0));
+            *result = o;
+        }
+        tx_state_close(&ts);
+    }
+    node_read_close(&r);
+    return ok;
+}
+
+/* debug_accountAt(block, txIndex, address): {balance, nonce, codeHash,
+ * storageRoot} after that transaction; null for an account that is not
+ * there. */
+static bool account_at(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node_read r;
+    tx_state ts;
+    address a;
+    if (!node_read_open(ctx, &r, err)) return false;
+    bool ok = tx_state_after(ctx, &r, params, &ts, &a, err);
+    if (ok) {
+        state_view v = block_state_view(ts.layer);
+        account_info info = {0};
+        bool exists = v.ops->get_account(v.ctx, &a, FIELD_ALL, &info);
+        bytes32 root = EMPTY_TRIE_ROOT;
+        if (exists && layer_touches_storage(&ts.changes, &a)) { /* all its slots, as the layer has them */
+            node_range_src src = {&r, ts.parent.number, v, {&ts.changes, NULL}};
+            node_range slots;
+            if ((ok = node_range_slots(&src, &a, NULL, SIZE_MAX, &slots, err))) root = root_of_slots(&slots);
+            node_range_free(&slots);
+        } else if (exists) {
+            db_proof p;
+            const char *why = db_get_proof(ts.parent.src, &a, NULL, 0, &p);
+            root = p.storage_root;
+            db_proof_free(&p);
+            if (why) ok = store_error(err, why);
+        }
+        if (ok && !node_state_failed(&ts.parent, err)) {
+            json_t *o = NULL;
+            if (exists) {
+                o = new_object();
+                put(o, "balance", rpc_json_u256(&info.balance));
+                put(o, "nonce", rpc_json_u64(info.nonce));
+                put(o, "codeHash", rpc_json_hash(&info.code_hash));
+                put(o, "storageRoot", rpc_json_hash(&root));
+            }
+            *result = o ? o : json_null();
+        } else {
+            ok = false;
+        }
+        tx_state_close(&ts);
+    }
+    node_read_close(&r);
+    return ok;
+}
+
 void node_register_debug_state(node *n, rpc_methods *m) {
     rpc_methods_add(m, "debug_getModifiedAccountsByNumber", modified_by_number, n);
     rpc_methods_add(m, "debug_getModifiedAccountsByHash", modified_by_hash, n);
     rpc_methods_add(m, "debug_storageRangeAt", storage_range_at, n);
+    rpc_methods_add(m, "debug_accountAt", account_at, n);
+    rpc_methods_add(m, "debug_accountInfoAt", account_info_at, n);
     rpc_methods_add(m, "debug_accountRange", account_range, n);
     rpc_methods_add(m, "debug_dumpBlock", dump_block, n);
     rpc_methods_add(m, "reth_getBalanceChangesInBlock", balance_changes, n);
