@@ -43,11 +43,11 @@ void node_call_run(node_call *c, const transaction *tx, tx_result *res);
 /* The environment node_call_run runs tx in (geth: a call that pays no gas
  * price sees no base fee, nor blob base fee). */
 block_env node_call_env(const node_call *c, const transaction *tx);
-/* Dev mode: runs tx again on c with a tracer and writes the console.log
- * messages of its calls (with console, when cfg.console is set) and then
- * its call tree (cfg.report with print_traces) (node_console.c,
- * node_traces.c), as anvil prints those of eth_call. The executor's
- * changes are the last re-run's. */
+/* Dev mode: runs tx again on c with the call tracer and writes the
+ * console.log messages and ds-test events of its frames (with console,
+ * when cfg.console is set) and then its call tree (cfg.report with
+ * print_traces) (node_console.c, node_traces.c), as anvil prints those of
+ * eth_call. The executor's changes are the re-run's. */
 void node_console_print_call(node_call *c, const transaction *tx, bool console);
 /* geth's words for the halt with status st (not a revert) of call tx run
  * by exec_call_with(opt) on view: the top frame's error as callTracer

@@ -16,7 +16,9 @@
  * is a '%'; arguments left over are
  * appended after a space each. Otherwise the arguments are joined with
  * spaces. A string that is not UTF-8 has its ill-formed parts replaced by
- * U+FFFD, as anvil prints it. Input that is not such a call prints nothing. */
+ * U+FFFD, as anvil prints it. Input that is not such a call prints nothing.
+ * The logs a transaction emits that are ds-test's events print too, in
+ * the order of the calls and logs (node_console_ds.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,7 @@ typedef struct {
 struct node_console {
     signature sig[MAX_SIGNATURES];
     size_t n;
+    bytes32 ds[NODE_DS_EVENTS]; /* ds-test's log events' topics (node_console_ds.c) */
 };
 
 static const char *const TYPE_NAME[] = {"uint256", "string", "bool", "address", "int256", "bytes"};
@@ -83,6 +86,7 @@ node_console *node_console_new(void) {
                 if (i < n) types[i] = (uint8_t)(combo >> (2 * (n - 1 - i)) & 3);
             add(c, n, types, NULL);
         }
+    node_ds_topics(c->ds);
     return c;
 }
 
@@ -495,8 +499,26 @@ static void emit(FILE *f, const buf_t *lines) {
     buf_free(&out);
 }
 
-/* The frame and its calls in the order they started. As anvil, only
- * CALL and STATICCALL count (a DELEGATECALL or CALLCODE to the address
+/* The lines of a log (callTracer's {topics, data}) if it is one of
+ * ds-test's events. */
+static void add_log(const node_console *c, const json_t *log, buf_t *msg, buf_t *out) {
+    const json_t *topics = json_object_get(log, "topics");
+    bytes32 t0;
+    uint8_t *data;
+    size_t len;
+    const char *first = json_string_value(json_array_get(topics, 0));
+    if (!first || !hex_to_fixed(first, t0.b, 32) ||
+        !hex_decode_alloc(json_string_value(json_object_get(log, "data")), &data, &len))
+        return;
+    buf_clear(msg);
+    if (node_ds_event_format(c->ds, &t0, json_array_size(topics), data, len, msg)) append_lines(out, msg);
+    free(data);
+}
+
+/* The frame's console.log call (if it is one), then its logs and calls in
+ * the order they happened (callTracer's log positions), reverted frames
+ * included, as anvil's log collector sees them. As anvil, only CALL and
+ * STATICCALL reach the console (a DELEGATECALL or CALLCODE to the address
  * runs in the caller's account). */
 static void add_frames(const node_console *c, const json_t *frame, buf_t *msg, buf_t *out, int depth) {
     const char *to = json_string_value(json_object_get(frame, "to"));
@@ -510,9 +532,18 @@ static void add_frames(const node_console *c, const json_t *frame, buf_t *msg, b
         free(data);
     }
     if (depth >= 1100) return; /* deeper than any call stack: not a trace */
-    size_t i;
-    const json_t *call;
-    json_array_foreach(json_object_get(frame, "calls"), i, call) add_frames(c, call, msg, out, depth + 1);
+    const json_t *calls = json_object_get(frame, "calls"), *logs = json_object_get(frame, "logs");
+    size_t n_calls = json_array_size(calls), n_logs = json_array_size(logs), li = 0;
+    for (size_t ci = 0; ci <= n_calls; ci++) {
+        for (; li < n_logs; li++) {
+            const json_t *log = json_array_get(logs, li);
+            uint64_t pos = 0;
+            hex_parse_u64(json_string_value(json_object_get(log, "position")), &pos);
+            if (pos > ci && ci < n_calls) break;
+            add_log(c, log, msg, out);
+        }
+        if (ci < n_calls) add_frames(c, json_array_get(calls, ci), msg, out, depth + 1);
+    }
 }
 
 void node_console_print_block(node *n, uint64_t number, const bytes32 *hash) {
@@ -527,7 +558,7 @@ void node_console_print_block(node *n, uint64_t number, const bytes32 *hash) {
     node_state st;
     if (node_open_replay(&r, number, hash, &nb, &st, &err)) {
         block_rules rules = node_rules(n, &nb.b.header);
-        trace_config cfg = {.kind = TRACER_CALL, .with_log = n->cfg.print_traces, .revm_frames = true};
+        trace_config cfg = {.kind = TRACER_CALL, .with_log = true, .revm_frames = true};
         char why[256];
         json_t *traces = nb.b.n_txs ? trace_block(&cfg, st.view, &nb.b, &rules, why, sizeof why) : NULL;
         buf_t msg = {0}, lines = {0}, report = {0};
@@ -599,54 +630,31 @@ state_view node_console_watch_view(node_console_watch *w, state_view inner) {
     return (state_view){&WATCH_OPS, w};
 }
 
-typedef struct {
-    const node_console *c;
-    buf_t msg, lines;
-} call_collector;
-
-static void on_step(evm_tracer *t, const evm_step *s) { (void)t, (void)s; }
-
-static void on_enter(evm_tracer *t, const evm_message *msg, const address *from, const address *to,
-                     int64_t caller_gas) {
-    (void)from, (void)caller_gas;
-    call_collector *cc = t->ctx;
-    if (to && is_console(to) && (msg->kind == EVM_CALL || msg->kind == EVM_STATICCALL))
-        add_call(cc->c, msg->input, msg->input_size, &cc->msg, &cc->lines);
-}
-
-/* The eth_call's trace, as anvil's --print-traces prints it (run again,
- * traced). */
-static void print_call_trace(node_call *c, const transaction *tx) {
+void node_console_print_call(node_call *c, const transaction *tx, bool console) {
     node *n = c->n;
+    if (!n->dev || !n->dev->console || atomic_load(&n->dev->quiet)) return;
+    console = console && n->cfg.console;
+    bool traces = n->cfg.report && n->cfg.print_traces;
+    if (!console && !traces) return;
     trace_config cfg = {.kind = TRACER_CALL, .with_log = true, .revm_frames = true};
     char why[256];
     tx_result res;
     block_env env = node_call_env(c, tx);
     json_t *top = trace_tx_on(&cfg, c->ex, &env, c->view, c->codes, tx, 0, 0, true, &res, why, sizeof why);
     if (!top) return;
-    buf_t lines = {0};
-    node_traces_tree(n->dev->console, c->env.fork, top, &lines);
-    emit(n->cfg.report, &lines);
-    buf_free(&lines);
-    json_decref(top);
-}
-
-void node_console_print_call(node_call *c, const transaction *tx, bool console) {
-    node *n = c->n;
-    if (!n->dev || !n->dev->console || atomic_load(&n->dev->quiet)) return;
     /* as anvil: an eth_call's console lines, then its trace (a mined
      * transaction's trace comes before its lines) */
-    if (console && n->cfg.console) {
-        call_collector cc = {.c = n->dev->console};
-        if (tx->has_to && is_console(&tx->to)) add_call(cc.c, tx->data, tx->data_len, &cc.msg, &cc.lines);
-        evm_tracer t = {.step = on_step, .enter = on_enter, .ctx = &cc};
-        executor_set_tracer(c->ex, &t);
-        tx_result res;
-        node_call_run(c, tx, &res);
-        executor_set_tracer(c->ex, NULL);
-        emit(n->cfg.console, &cc.lines);
-        buf_free(&cc.msg);
-        buf_free(&cc.lines);
+    buf_t msg = {0}, lines = {0};
+    if (console) {
+        add_frames(n->dev->console, top, &msg, &lines, 0);
+        emit(n->cfg.console, &lines);
+        buf_clear(&lines);
     }
-    if (n->cfg.report && n->cfg.print_traces) print_call_trace(c, tx);
+    if (traces) {
+        node_traces_tree(n->dev->console, c->env.fork, top, &lines);
+        emit(n->cfg.report, &lines);
+    }
+    buf_free(&msg);
+    buf_free(&lines);
+    json_decref(top);
 }

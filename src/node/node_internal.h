@@ -117,6 +117,13 @@ int node_console_trace_args(const node_console *c, const uint8_t *input, size_t 
 /* p appended as UTF-8, ill-formed parts replaced by U+FFFD (Rust's
  * String::from_utf8_lossy, which alloy's string decoding uses). */
 void node_put_lossy(buf_t *out, const uint8_t *p, size_t n);
+/* ds-test's log events (node_console_ds.c): their topics, and the message
+ * anvil prints for a log with topics[0..n_topics) and data, appended to
+ * out; false (out as it was) when it is none of them or does not decode. */
+enum { NODE_DS_EVENTS = 22 };
+void node_ds_topics(bytes32 topics[NODE_DS_EVENTS]);
+bool node_ds_event_format(const bytes32 topics[NODE_DS_EVENTS], const bytes32 *topic0, size_t n_topics,
+                          const uint8_t *data, size_t len, buf_t *out);
 /* ---- anvil's block report and --print-traces (node_traces.c) ---- */
 /* "Traces=", the call tree of top (a callTracer frame recorded with
  * revm_frames and with_log) as foundry draws it, and a blank line. */

@@ -315,8 +315,9 @@ static bool eth_call(void *ctx, const json_t *params, json_t **result, rpc_error
         transaction tx;
         node_call_tx(&a, n->chain.chain_id, c.env.fork, node_call_gas(n, &a), &tx);
         tx_result res;
-        /* dev mode prints console.log: only a call that reads the
-         * console's account is run again, traced, for its messages */
+        /* dev mode prints console.log and ds-test's events: only a call
+         * that reads the console's account or emits a log is run again,
+         * traced, for its messages */
         node_console_watch w;
         bool watch = n->dev && n->cfg.console, traced = n->dev && n->cfg.report && n->cfg.print_traces;
         if (watch) c.view = node_console_watch_view(&w, c.view);
@@ -325,7 +326,10 @@ static bool eth_call(void *ctx, const json_t *params, json_t **result, rpc_error
             node_call_run(&c, &tx, &res);
             ok = !node_state_failed(&c.st, err) && node_call_error(&c, &tx, &res, err);
             if (ok) *result = rpc_json_data(res.output, res.output_size);
-            if (res.valid && ((watch && w.seen) || traced)) node_console_print_call(&c, &tx, watch && w.seen);
+            /* console lines: a call that read the console's account, or
+             * that emitted a log (a ds-test event, maybe) */
+            bool lines = watch && (w.seen || overlay_logs_emitted(executor_overlay(c.ex)) > 0);
+            if (res.valid && (lines || traced)) node_console_print_call(&c, &tx, lines);
         }
         free(tx.auths);
         node_call_end(&c);

@@ -1,10 +1,13 @@
 // Hardhat's console.log in dev mode against anvil: a contract (Console.sol)
 // calls console.sol's address with every format specifier on every
-// argument type, the signature families and input that is no console call;
+// argument type, the signature families and input that is no console call,
+// and emits ds-test's log events among the calls (in a child call and a
+// reverted call too);
 // the same transactions, mined by anvil and by `parevm node --dev`, and
 // then the same eth_calls, must print the same lines on their stdout
 // (anvil prints each message before its transaction's summary). A few lines are also checked as written down
 // from the formatting rules, and --dev.no-console-log / --quiet print none.
+import { writeFileSync } from 'node:fs';
 import { args, check, compile, DEV_KEYS, eq, run, startAnvil, startParevm, stopParevm, toolRequire } from './lib.mjs';
 
 const opt = args();
@@ -73,6 +76,10 @@ run(async () => {
   eq(await drive(node.url, Logger), want, 'the same receipts statuses as anvil');
   await settled(node, 'parevm');
   const a = consoleLines(anvil.stdout(), /^Listening on /), p = consoleLines(node.stdout(), /^Listening on /);
+  if (process.env.CONSOLE_LOG_DUMP) { // for a look at a difference
+    writeFileSync(`${process.env.CONSOLE_LOG_DUMP}.anvil`, a.join('\n'));
+    writeFileSync(`${process.env.CONSOLE_LOG_DUMP}.parevm`, p.join('\n'));
+  }
   check(a.length > 300, 'anvil printed the messages', a.length);
   eq(p.length, a.length, 'as many console lines as anvil');
   for (let i = 0; i < Math.max(a.length, p.length); i++)
