@@ -547,7 +547,6 @@ static void add_frames(const node_console *c, const json_t *frame, buf_t *msg, b
 }
 
 void node_console_print_block(node *n, uint64_t number, const bytes32 *hash) {
-    if (atomic_load(&n->dev->quiet)) return;
     node_read r;
     rpc_error err = {0};
     if (!node_read_open(n, &r, &err)) {

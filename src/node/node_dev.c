@@ -590,6 +590,9 @@ json_t *node_dev_tx_blobs_json(node_dev *d, const bytes32 *tx_hash) {
  * failed the build, or is -1. */
 static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_tx) {
     if (bad_tx) *bad_tx = -1;
+    /* anvil_setLoggingEnabled as it stood when mining began (a client may
+     * turn it on again as soon as the receipt shows, before the report) */
+    bool silent = atomic_load(&n->dev->quiet);
     node_read r;
     const char *rerr = node_read_open_job(n, &r);
     if (rerr) return rerr;
@@ -641,7 +644,7 @@ static const char *mine(node *n, node_build_attrs *a, size_t *n_txs, long *bad_t
                 1e3 * bb.t_commit);
         fflush(n->cfg.log);
     }
-    if (!err && d->console && (bb.b.n_txs || n->cfg.report))
+    if (!err && d->console && !silent && (bb.b.n_txs || n->cfg.report))
         node_console_print_block(n, bb.b.header.number, &bb.b.header.hash);
     if (!err && a->has_base_fee) {
         /* one block only: the ones after follow EIP-1559 from it */

@@ -136,9 +136,11 @@ void node_traces_block_summary(uint64_t number, const bytes32 *hash, uint64_t ti
 /* The selector of signature i (i < the count returned; for fuzzing). */
 size_t node_console_selector(const node_console *c, size_t i, uint8_t out[4]);
 /* Replays block (number, hash) with the call tracer and writes the
- * console.log messages of its transactions to cfg.console, one line each
- * (writer thread, dev mode, after the block is committed). A replay that
- * fails prints nothing. */
+ * console.log messages and ds-test events of its transactions to
+ * cfg.console, one line each, and anvil's report of the block (with
+ * print_traces, each transaction's call tree first) to cfg.report (writer
+ * thread, dev mode, after the block is committed; the caller has checked
+ * anvil_setLoggingEnabled). A replay that fails prints nothing. */
 void node_console_print_block(node *n, uint64_t number, const bytes32 *hash);
 /* A view that notes whether the console's account was read through it (a
  * call to it reads it): eth_call in dev mode wraps its state in one, and

@@ -25,23 +25,34 @@ const CALLS = [
 const LAST = 'before the revert 6';
 
 // Sends the test's transactions with explicit gas (no eth_estimateGas,
-// which anvil would run, and print, many times).
-async function drive(url, Logger) {
+// which anvil would run, and print, many times). Each mined transaction
+// waits for the block's report on stdout when the node prints one, so
+// that the eth_calls' lines come after its lines, as on anvil, which
+// prints them before the receipt shows.
+async function drive(node, Logger) {
+  const url = node.url;
   const chain = viem.defineChain({ id: 31337, name: 'dev', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
                                    rpcUrls: { default: { http: [url] } } });
   const account = privateKeyToAccount(DEV_KEYS[0]);
   const transport = viem.http(url);
   const wallet = viem.createWalletClient({ chain, transport, account });
   const pub = viem.createPublicClient({ chain, transport });
+  const mined = async (hash) => {
+    const receipt = await pub.waitForTransactionReceipt({ hash });
+    const reports = node.stdout().includes('    Transaction: ');
+    for (let i = 0; reports && i < 500 && !node.stdout().includes(`Transaction: ${hash}`); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    return receipt;
+  };
   const deploy = await wallet.deployContract({ abi: Logger.abi, bytecode: Logger.bytecode, gas: 3000000n });
-  const address = (await pub.waitForTransactionReceipt({ hash: deploy })).contractAddress;
+  const address = (await mined(deploy)).contractAddress;
   const statuses = [];
   for (const [x, y, h] of CALLS) {
     const tx = await wallet.writeContract({ address, abi: Logger.abi, functionName: 'run', args: [x, y, WHO, h], gas: 10000000n });
-    statuses.push((await pub.waitForTransactionReceipt({ hash: tx })).status);
+    statuses.push((await mined(tx)).status);
   }
   const bad = await wallet.writeContract({ address, abi: Logger.abi, functionName: 'fails', args: [5n], gas: 200000n });
-  statuses.push((await pub.waitForTransactionReceipt({ hash: bad })).status);
+  statuses.push((await mined(bad)).status);
   // eth_call prints too, a reverted one included
   const [x, y, h] = CALLS[0];
   await pub.simulateContract({ address, abi: Logger.abi, functionName: 'run', args: [x, y, WHO, h], account, gas: 10000000n });
@@ -69,11 +80,11 @@ function consoleLines(out, listening) {
 run(async () => {
   const { Logger } = compile(opt.tools, 'Console.sol');
   const anvil = await startAnvil(opt.tools);
-  const want = await drive(anvil.url, Logger);
+  const want = await drive(anvil, Logger);
   await settled(anvil, 'anvil');
   await anvil.stop();
   const node = await startParevm(opt.parevm, [], { quiet: false });
-  eq(await drive(node.url, Logger), want, 'the same receipts statuses as anvil');
+  eq(await drive(node, Logger), want, 'the same receipts statuses as anvil');
   await settled(node, 'parevm');
   const a = consoleLines(anvil.stdout(), /^Listening on /), p = consoleLines(node.stdout(), /^Listening on /);
   if (process.env.CONSOLE_LOG_DUMP) { // for a look at a difference
@@ -99,7 +110,7 @@ run(async () => {
 
   for (const flags of [['--dev.no-console-log'], ['--disable-console-log'], ['--quiet']]) {
     const off = await startParevm(opt.parevm, flags, { quiet: false });
-    await drive(off.url, Logger);
+    await drive(off, Logger);
     await new Promise((r) => setTimeout(r, 200));
     eq(consoleLines(off.stdout(), /^Listening on /), [], `${flags[0]}: no console lines`);
     await stopParevm(off);

@@ -23,7 +23,13 @@ const { privateKeyToAccount } = req('viem/accounts');
 const FEES = { maxFeePerGas: 100_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
 const ME = privateKeyToAccount(DEV_KEYS[0]);
 
-async function drive(url, C) {
+// Drives a node (anvil's or parevm's); with reports, each mined
+// transaction waits for its report on stdout, so that what is printed next
+// (an eth_call's trace) comes after it, as on anvil, which prints the
+// report before the receipt shows.
+async function drive(node, C, reports) {
+  const url = node.url;
+  let logging = true;
   const chain = viem.defineChain({ id: 31337, name: 'dev', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
                                    rpcUrls: { default: { http: [url] } } });
   const transport = viem.http(url);
@@ -32,7 +38,10 @@ async function drive(url, C) {
   const hashes = [];
   const mined = async (hash) => {
     hashes.push(hash);
-    return pub.waitForTransactionReceipt({ hash });
+    const receipt = await pub.waitForTransactionReceipt({ hash });
+    for (let i = 0; reports && logging && i < 500 && !node.stdout().includes(`Transaction: ${hash}`); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    return receipt;
   };
   const deploy = async (c, value = 0n) =>
     (await mined(await wallet.deployContract({ abi: c.abi, bytecode: c.bytecode, gas: 5_000_000n, value, ...FEES })))
@@ -66,10 +75,12 @@ async function drive(url, C) {
   await pub.request({ method: 'evm_mine', params: [] }); // an empty block's report
   // nothing printed while logging is off
   await pub.request({ method: 'anvil_setLoggingEnabled', params: [false] });
+  logging = false;
   statuses.push(await send(traces, C.Traces.abi, 'consoleCalls', [digest], 1_000_000n));
   const silent = hashes[hashes.length - 1];
   await call(traces, C.Traces.abi, 'consoleCalls', [digest]);
   await pub.request({ method: 'hardhat_setLoggingEnabled', params: [true] });
+  logging = true;
   statuses.push(await send(traces, C.Traces.abi, 'failTop', [2n], 100_000n));
   const calls = [
     await call(traces, C.Traces.abi, 'precompiles', pArgs),
@@ -118,11 +129,11 @@ async function settle(node, hashes) {
 run(async () => {
   const C = { ...compile(opt.tools, 'Traces.sol'), ...compile(opt.tools, 'Console.sol') };
   const anvil = await startAnvil(opt.tools, ['--print-traces']);
-  const want = await drive(anvil.url, C);
+  const want = await drive(anvil, C, true);
   await settle(anvil, want.hashes);
   await anvil.stop();
   const node = await startParevm(opt.parevm, ['--print-traces'], { quiet: false });
-  const got = await drive(node.url, C);
+  const got = await drive(node, C, true);
   await settle(node, got.hashes);
   await stopParevm(node);
   eq(got.statuses, want.statuses, 'the same receipt statuses as anvil');
@@ -147,7 +158,7 @@ run(async () => {
   for (const [flags, consoleLines, report] of [[[], true, true], [['--dev.no-console-log'], false, true],
                                                 [['--enable-trace-printing', '--quiet'], false, false]]) {
     const n = await startParevm(opt.parevm, flags, { quiet: flags.includes('--quiet') });
-    const r = await drive(n.url, C);
+    const r = await drive(n, C, report);
     await settle(n, report ? r.hashes : ['\n']);
     await stopParevm(n);
     const out = normalise(n.stdout(), false), what = flags.join(' ') || 'no flags';
