@@ -1,7 +1,8 @@
 /* JSON-RPC parameter codecs and encoders (strict as geth: quantities, data,
  * addresses, hashes, block tags, numbers, EIP-1898 objects, call objects,
  * state and block overrides), the revert error, and the dispatcher through
- * rpc_process (ids, notifications, batches, malformed requests). */
+ * rpc_process (ids, notifications, batches, malformed requests) and the
+ * method observer. */
 #include "test.h"
 #include "parevm/rpc.h"
 #include "parevm/rpc_codec.h"
@@ -522,5 +523,46 @@ TEST(dispatch) {
     CHECK(r && strstr(r, "-32700"));
     free(r);
     free(deep);
+    rpc_methods_free(m);
+}
+
+/* An observer's record of the names it was given. */
+static void observe(void *arg, const char *method) {
+    buf_t *seen = arg;
+    buf_append(seen, method, strlen(method));
+    buf_push(seen, ';');
+}
+
+TEST(observer) {
+    rpc_methods *m = rpc_methods_new();
+    rpc_methods_add(m, "sum", m_sum, NULL);
+    rpc_methods_add(m, "fail", m_fail, NULL);
+    rpc_methods_add(m, "note", m_note, NULL);
+    buf_t seen = {0};
+    rpc_methods_set_observer(m, observe, &seen);
+    /* each known method, before it runs, failing ones and notifications too;
+     * not an unknown name nor a malformed request */
+    free(run(m, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sum\"},{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"fail\"},"
+                "{\"jsonrpc\":\"2.0\",\"method\":\"note\"}]"));
+    free(run(m, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"missing\"}"));
+    free(run(m, "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"sum\"}"));
+    free(run(m, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sum\",\"params\":{}}"));
+    buf_push(&seen, 0);
+    CHECK(!strcmp((const char *)seen.data, "sum;fail;note;"));
+    /* in-process calls are not requests */
+    seen.len = 0;
+    json_t *res = NULL;
+    rpc_error err = {0};
+    CHECK(rpc_call(m, "sum", NULL, &res, &err) && seen.len == 0);
+    json_decref(res);
+    /* a copy keeps it; none after it is cleared */
+    rpc_methods *c = rpc_methods_copy(m);
+    free(run(c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sum\"}"));
+    CHECK(seen.len == 4);
+    rpc_methods_set_observer(c, NULL, NULL);
+    free(run(c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sum\"}"));
+    CHECK(seen.len == 4);
+    buf_free(&seen);
+    rpc_methods_free(c);
     rpc_methods_free(m);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "node_dev.h"
 #include "node_engine.h"
 #include "parevm/chain_import.h"
 #include "parevm/exec.h"
@@ -189,6 +190,19 @@ static const char *load_chain_config(node *n) {
     return err;
 }
 
+/* Dev mode: each request's method on the report's stream, as anvil's
+ * terminal shows them (silenced with the rest by anvil_setLoggingEnabled). */
+static void print_method(void *arg, const char *method) {
+    node *n = arg;
+    if (atomic_load(&n->dev->quiet)) return;
+    FILE *f = n->cfg.report;
+    flockfile(f);
+    fputs(method, f);
+    fputc('\n', f);
+    fflush(f);
+    funlockfile(f);
+}
+
 const char *node_open(const node_config *cfg, node **out) {
     *out = NULL;
     node *n = calloc(1, sizeof *n);
@@ -261,6 +275,7 @@ const char *node_open(const node_config *cfg, node **out) {
         node_register_dev_erc20(n, n->methods);
         node_register_dev_state(n, n->methods);
         node_register_sign(n, n->methods);
+        if (cfg->report) rpc_methods_set_observer(n->methods, print_method, n);
     }
     /* geth's testing namespace is not authenticated: the open port has it
      * when --http.api names it (never by default) */

@@ -110,6 +110,8 @@ typedef struct {
 struct rpc_methods {
     method_entry *v; /* sorted by name */
     size_t n, cap;
+    rpc_observer observer;
+    void *observer_arg;
 };
 
 rpc_methods *rpc_methods_new(void) {
@@ -167,7 +169,14 @@ rpc_methods *rpc_methods_copy(const rpc_methods *m) {
         c->v[i] = m->v[i];
         if (!(c->v[i].name = strdup(m->v[i].name))) abort();
     }
+    c->observer = m->observer;
+    c->observer_arg = m->observer_arg;
     return c;
+}
+
+void rpc_methods_set_observer(rpc_methods *m, rpc_observer fn, void *arg) {
+    m->observer = fn;
+    m->observer_arg = arg;
 }
 
 bool rpc_methods_has(const rpc_methods *m, const char *name) { return find_method(m, name) != NULL; }
@@ -277,6 +286,7 @@ static json_t *process_one(const rpc_methods *m, json_t *req) {
     } else {
         json_t *result = NULL;
         rpc_error err = {0};
+        if (m->observer) m->observer(m->observer_arg, name);
         if (me->fn(me->ctx, params, &result, &err)) {
             if (!notification) {
                 resp = envelope(id);

@@ -2,9 +2,11 @@
 // node --dev`: the same transactions (explicit gas and fees, so that the
 // hashes agree and no eth_estimateGas runs) and eth_calls go to both nodes,
 // and their stdout must match line for line once anvil's own lines are
-// taken out (request names, failed-request reports, colour codes). What
-// may differ is masked: block hashes and times, and the order of a frame's
-// storage changes (anvil keeps them in a hash map). The contracts
+// taken out (failed-request reports, colour codes). What may differ is
+// masked: block hashes and times, the order of a frame's storage changes
+// (anvil keeps them in a hash map), and which requests' names are printed
+// how often (the clients poll as they find receipts ready or not): parevm
+// must print no name anvil does not, and the ones both are sent. The contracts
 // (Traces.sol, Console.sol) make frames of every kind: precompiles, logs,
 // storage changes, CREATE and CREATE2, self-destructs, every kind of
 // revert, out-of-gas and invalid-opcode calls, DELEGATECALL, STATICCALL,
@@ -93,13 +95,18 @@ async function drive(node, C, reports) {
 }
 
 // The lines both nodes print, from the one after the listening line.
-function normalise(out, anvil) {
+// The request names both print (one line each, before the request's own
+// lines) are set apart: a client's polling makes their count vary.
+function normalise(out, methods = new Set()) {
   let lines = out.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
   lines = lines.slice(lines.findIndex((l) => /^Listening on /.test(l)) + 1);
   const kept = [];
   let skipping = false;
   for (let l of lines) {
-    if (anvil && /^[a-z]+_[A-Za-z0-9]+$/.test(l)) continue;
+    if (/^[a-z]+_[A-Za-z0-9]+$/.test(l)) {
+      methods.add(l);
+      continue;
+    }
     if (l.startsWith('RPC request failed:')) { skipping = true; continue; }
     if (skipping && (l.startsWith('    Request:') || l.startsWith('    Error:'))) continue;
     skipping = false;
@@ -139,7 +146,12 @@ run(async () => {
   eq(got.statuses, want.statuses, 'the same receipt statuses as anvil');
   eq(got.calls, want.calls, 'the same eth_call answers as anvil');
   eq(got.hashes, want.hashes, 'the same transaction hashes as anvil');
-  const a = normalise(anvil.stdout(), true), p = normalise(node.stdout(), false);
+  const am = new Set(), pm = new Set();
+  const a = normalise(anvil.stdout(), am), p = normalise(node.stdout(), pm);
+  eq([...pm].filter((m) => !am.has(m)), [], 'no request name anvil does not print');
+  check(['eth_sendRawTransaction', 'eth_call', 'evm_mine', 'eth_getTransactionReceipt', 'anvil_setLoggingEnabled',
+         'hardhat_setLoggingEnabled'].every((m) => pm.has(m) === am.has(m) && pm.has(m) !== (m === 'hardhat_setLoggingEnabled')),
+        'request names printed as anvil prints them (none while logging is off)', [...pm]);
   if (process.env.PRINT_TRACES_DUMP) { // for a look at a difference
     writeFileSync(`${process.env.PRINT_TRACES_DUMP}.anvil`, a.join('\n'));
     writeFileSync(`${process.env.PRINT_TRACES_DUMP}.parevm`, p.join('\n'));
@@ -161,7 +173,8 @@ run(async () => {
     const r = await drive(n, C, report);
     await settle(n, report ? r.hashes : ['\n']);
     await stopParevm(n);
-    const out = normalise(n.stdout(), false), what = flags.join(' ') || 'no flags';
+    const names = new Set(), out = normalise(n.stdout(), names), what = flags.join(' ') || 'no flags';
+    eq(names.size > 0, report, `${what}: request names printed`);
     eq(out.includes('Traces='), false, `${what}: no traces`);
     eq(out.some((l) => l === 's=true'), consoleLines, `${what}: console lines printed`);
     eq(out.filter((l) => l.startsWith('    Transaction: ')).length, report ? r.hashes.length - 1 : 0,
