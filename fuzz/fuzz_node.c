@@ -73,12 +73,13 @@ static void tear_down(void) {
 static void set_up(void) {
     if (!mkdtemp(store_dir)) abort();
     /* FUZZ_NODE_HARDFORK: the dev chain's rules (--dev.hardfork), Osaka's by default */
-    /* console.log output on (to /dev/null): mined blocks and eth_calls
-     * that reach the console's account take that path too */
+    /* console.log output, block reports and --print-traces on (to
+     * /dev/null): mined blocks and eth_calls take those paths too */
     static FILE *console;
     if (!console && !(console = fopen("/dev/null", "w"))) abort();
     node_config cfg = {.datadir = store_dir, .dev = true, .threads = 2, .dev_genesis_time = 1700000000,
-                       .dev_hardfork = getenv("FUZZ_NODE_HARDFORK"), .console = console};
+                       .dev_hardfork = getenv("FUZZ_NODE_HARDFORK"), .console = console, .report = console,
+                       .print_traces = true};
     if (node_open(&cfg, &the_node)) abort();
     atexit(tear_down);
     json_t *accts = call("eth_accounts", "[]");
