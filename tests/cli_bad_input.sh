@@ -240,6 +240,9 @@ expect "bad or missing value for --max-persisted-states" "$parevm" node --dev --
 expect "bad or missing value for --max-transactions" "$parevm" node --dev --port 0 --max-transactions 0
 expect "bad or missing value for --memory-limit" "$parevm" node --dev --port 0 --memory-limit 1e6
 expect "bad or missing value for --cache-path" "$parevm" node --dev --port 0 --cache-path
+expect "bad or missing value for --color" "$parevm" node --dev --port 0 --color red
+expect "bad or missing value for --jobs" "$parevm" node --dev --port 0 -j 300
+expect "unknown option -vvvvvv" "$parevm" node --dev -vvvvvv --port 0
 # --ipcpath: no value, a missing folder, a path too long for a Unix socket,
 # a file that is not a socket (left as it was)
 expect "bad or missing value for --ipcpath" "$parevm" node --dev --port 0 --ipcpath

@@ -109,7 +109,8 @@ static void usage(FILE *f) {
             "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee, --allow-origin,\n"
             "  --no-cors, --state-interval/-s, --gas-price, --mnemonic-random, --mnemonic-seed-unsafe,\n"
             "  --disable-block-gas-limit/--disable-gas-limit, --enable-tx-gas-limit/--tx-gas-limit,\n"
-            "  --print-traces/--enable-trace-printing\n"
+            "  --print-traces/--enable-trace-printing, -q, -j/--jobs (0: every core)\n"
+            "anvil's --color and -v...-vvvvv/--verbosity are accepted with no effect (one level, no colours)\n"
             "anvil's --steps-tracing (traces are always there), --preserve-historical-states,\n"
             "  --prune-history [N], --max-persisted-states N, --transaction-block-keeper N and --cache-path\n"
             "  PATH (blocks, receipts and every block's state stay in the store on disk), --max-transactions N\n"
@@ -341,6 +342,7 @@ static const char *anvil_name(const char *a) {
         {"--disable-block-gas-limit", "--dev.no-block-gas-limit"}, {"--disable-gas-limit", "--dev.no-block-gas-limit"},
         {"--enable-tx-gas-limit", "--dev.tx-gas-limit"}, {"--tx-gas-limit", "--dev.tx-gas-limit"},
         {"--print-traces", "--dev.print-traces"}, {"--enable-trace-printing", "--dev.print-traces"},
+        {"-q", "--quiet"}, {"-j", "--jobs"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i][0])) return names[i][1];
@@ -395,6 +397,20 @@ static int anvil_no_effect(const char *a) {
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(a, names[i].name)) return names[i].value;
     return -1;
+}
+
+/* anvil's -v, -vv ... -vvvvv and --verbosity (a count). */
+static bool verbosity_flag(const char *a) {
+    if (!strcmp(a, "--verbosity")) return true;
+    if (a[0] != '-' || a[1] != 'v') return false;
+    size_t n = strspn(a + 1, "v");
+    return a[1 + n] == 0 && n <= 5;
+}
+
+/* The online cores, 1...256. */
+static unsigned online_cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
 
 /* At most one way to pick the dev accounts' phrase, and a phrase anvil
@@ -454,6 +470,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--ipc")) /* anvil's: the path is optional */
             takes = v && v[0] != '-', ipc_path = takes ? v : "/tmp/parevm.ipc";
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
+        else if (verbosity_flag(a)) takes = false; /* anvil's -v...: parevm has one level */
         else if (!strcmp(a, "--dev.no-console-log")) no_console = true, takes = false;
         else if (!strcmp(a, "--dev.print-traces")) cfg.print_traces = true, takes = false;
         else if (!strcmp(a, "--dev.no-min-priority-fee")) cfg.dev_no_min_priority_fee = true, takes = false;
@@ -507,6 +524,10 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--http.port")) ok = num(v, 65535, &x), http.port = (uint16_t)x;
         else if (!strcmp(a, "--http.threads")) ok = num(v, 256, &x) && x, http.threads = (unsigned)x;
         else if (!strcmp(a, "--threads")) ok = num(v, 256, &x) && x, cfg.threads = (unsigned)x;
+        else if (!strcmp(a, "--jobs")) /* anvil's (-j): 0 is every core */
+            ok = num(v, 256, &x), cfg.threads = x ? (unsigned)x : online_cores();
+        else if (!strcmp(a, "--color")) /* anvil's: parevm writes no colours */
+            ok = !strcmp(v, "auto") || !strcmp(v, "always") || !strcmp(v, "never");
         else if (!strcmp(a, "--preroot")) ok = chain_preroot_parse(v, &cfg.preroot);
         else if (!strcmp(a, "--dev.period")) ok = num(v, 86400, &x), cfg.dev_period_s = (unsigned)x;
         else if (!strcmp(a, "--dev.accounts")) ok = num(v, 1000, &x) && x, cfg.dev_accounts = (unsigned)x;

@@ -23,8 +23,8 @@
 // --mnemonic-seed-unsafe, --mnemonic-random and phrases both refuse;
 // --disable-block-gas-limit and --no-request-size-limit; the EIP-7825 cap
 // off by default and on with --enable-tx-gas-limit; --steps-tracing, the
-// history flags, --max-transactions, --memory-limit and --cache-path,
-// accepted.
+// history flags, --max-transactions, --memory-limit, --cache-path, -j,
+// --color and -v..., accepted.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -531,7 +531,8 @@ run(async () => {
   // still answered (parevm keeps every block's state on disk)
   const cacheDir = mkdtempSync(join(tmpdir(), 'parevm-anvil-cache-'));
   const keep = ['--steps-tracing', '--preserve-historical-states', '--transaction-block-keeper', '2', '--prune-history',
-                '--accounts', '2', '--max-transactions', '3', '--memory-limit', '100000000', '--cache-path', cacheDir];
+                '--accounts', '2', '--max-transactions', '3', '--memory-limit', '100000000', '--cache-path', cacheDir,
+                '-j', '2', '--color', 'never', '-vvv', '--verbosity'];
   P = await startParevm(opt.parevm, keep);
   A = await startAnvil(opt.tools, keep);
   both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
