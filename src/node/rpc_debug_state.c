@@ -760,7 +760,7 @@ static bool account_at(void *ctx, const json_t *params, json_t **result, rpc_err
         bytes32 root = EMPTY_TRIE_ROOT;
         if (exists && layer_touches_storage(&ts.changes, &a)) { /* all its slots, as the layer has them */
             node_range_src src = {&r, ts.parent.number, v, {&ts.changes, NULL}};
-            node_range slots;
+            node_range slots = {0};
             if ((ok = node_range_slots(&src, &a, NULL, SIZE_MAX, &slots, err))) root = root_of_slots(&slots);
             node_range_free(&slots);
         } else if (exists) {
