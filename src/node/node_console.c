@@ -176,13 +176,15 @@ typedef struct {
 
 static void put(buf_t *out, const char *s) { buf_append(out, s, strlen(s)); }
 
-static void put_hex(buf_t *out, const uint8_t *p, size_t n) {
+void node_put_hex(buf_t *out, const uint8_t *p, size_t n, bool prefix) {
     char *h = malloc(2 * n + 3);
     if (!h) abort();
     hex_encode(p, n, h);
-    put(out, h);
+    put(out, prefix ? h : h + 2);
     free(h);
 }
+
+static void put_hex(buf_t *out, const uint8_t *p, size_t n) { node_put_hex(out, p, n, true); }
 
 /* |v| in decimal with the '-' of a negative int256. */
 static void decimal(const arg *a, char sign[2], char digits[80]) {

@@ -58,13 +58,6 @@ void node_ds_topics(bytes32 topics[NODE_DS_EVENTS]) {
 
 static void put(buf_t *out, const char *s) { buf_append(out, s, strlen(s)); }
 
-static void put_hex(buf_t *out, const uint8_t *p, size_t n) {
-    char *h = malloc(2 * n + 3);
-    if (!h) abort();
-    hex_encode(p, n, h);
-    put(out, h);
-    free(h);
-}
 
 /* The bytes of a dynamic value whose offset word is at head. */
 static bool dynamic(const uint8_t *d, size_t len, size_t head, const uint8_t **p, size_t *n) {
@@ -159,7 +152,7 @@ static bool value(buf_t *out, const uint8_t *d, size_t len, size_t head, ds_kind
         return true;
     case DS_BYTES:
         if (!dynamic(d, len, head, &p, &n)) return false;
-        put_hex(out, p, n);
+        node_put_hex(out, p, n, true);
         return true;
     default:
         break;
@@ -168,7 +161,7 @@ static bool value(buf_t *out, const uint8_t *d, size_t len, size_t head, ds_kind
     const uint8_t *w = d + head;
     switch (kind) {
     case DS_ADDRESS: address_text(out, w); break;
-    case DS_BYTES32: put_hex(out, w, 32); break;
+    case DS_BYTES32: node_put_hex(out, w, 32, true); break;
     case DS_INT: number(out, w, true); break;
     case DS_UINT: number(out, w, false); break;
     default: return array(out, d, len, head, kind);

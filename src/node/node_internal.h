@@ -117,6 +117,8 @@ int node_console_trace_args(const node_console *c, const uint8_t *input, size_t 
 /* p appended as UTF-8, ill-formed parts replaced by U+FFFD (Rust's
  * String::from_utf8_lossy, which alloy's string decoding uses). */
 void node_put_lossy(buf_t *out, const uint8_t *p, size_t n);
+/* p[0..n) appended in lower-case hex, after "0x" when prefix. */
+void node_put_hex(buf_t *out, const uint8_t *p, size_t n, bool prefix);
 /* ds-test's log events (node_console_ds.c): their topics, and the message
  * anvil prints for a log with topics[0..n_topics) and data, appended to
  * out; false (out as it was) when it is none of them or does not decode. */

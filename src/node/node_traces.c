@@ -23,14 +23,6 @@ static const address CREATE2_DEPLOYER = {{0x4e, 0x59, 0xb4, 0x48, 0x47, 0xb3, 0x
 
 static void put(buf_t *out, const char *s) { buf_append(out, s, strlen(s)); }
 
-/* "0x" and the bytes in hex; prefix false: the digits alone. */
-static void put_hex(buf_t *out, const uint8_t *p, size_t n, bool prefix) {
-    char *h = malloc(2 * n + 3);
-    if (!h) abort();
-    hex_encode(p, n, h);
-    put(out, prefix ? h : h + 2);
-    free(h);
-}
 
 static const char *field(const json_t *f, const char *key) { return json_string_value(json_object_get(f, key)); }
 
@@ -138,11 +130,11 @@ static void revert_text(buf_t *out, const uint8_t *d, size_t n, const char *stat
     }
     if (n >= 4) {
         put(out, "custom error ");
-        put_hex(out, d, 4, true);
+        node_put_hex(out, d, 4, true);
         if (n > 4) {
             put(out, ": ");
             if (utf8_valid(d + 4, n - 4)) buf_append(out, d + 4, n - 4);
-            else put_hex(out, d + 4, n - 4, false);
+            else node_put_hex(out, d + 4, n - 4, false);
         }
         return;
     }
@@ -195,7 +187,7 @@ static bool ecrecover_args(buf_t *out, const uint8_t *in, size_t n) {
     for (int i = 32; i < 63; i++)
         if (in[i]) return false;
     char text[80];
-    put_hex(out, in, 32, true);
+    node_put_hex(out, in, 32, true);
     snprintf(text, sizeof text, ", %u, ", in[63]);
     put(out, text);
     u256 r = u256_load_be32(in + 64), s = u256_load_be32(in + 96);
@@ -234,7 +226,7 @@ static call_kind header(tree *t, const json_t *f) {
         kind = CALL_PRECOMPILE;
         put(out, "PRECOMPILES::");
         put(out, pre);
-        if (strcmp(pre, "ecrecover") || !ecrecover_args(&call, in, len)) put_hex(&call, in, len, true);
+        if (strcmp(pre, "ecrecover") || !ecrecover_args(&call, in, len)) node_put_hex(&call, in, len, true);
     } else if (!memcmp(to.b, CONSOLE.b, 20) && node_console_trace_args(t->console, in, len, &call) >= 0) {
         put(out, "console::log"); /* arguments that do not decode: none shown, as anvil */
     } else if (!memcmp(to.b, CREATE2_DEPLOYER.b, 20)) {
@@ -245,10 +237,10 @@ static call_kind header(tree *t, const json_t *f) {
         put(out, "::");
         if (len < 4) {
             put(out, "fallback");
-            put_hex(&call, in, len, false);
+            node_put_hex(&call, in, len, false);
         } else {
-            put_hex(out, in, 4, false);
-            put_hex(&call, in + 4, len - 4, false);
+            node_put_hex(out, in, 4, false);
+            node_put_hex(&call, in + 4, len - 4, false);
         }
     }
     u256 value = {0};
@@ -285,7 +277,7 @@ static void footer(tree *t, const json_t *f, call_kind kind) {
         bool addr = !strcmp(name, "ecrecover") && len == 32;
         for (int i = 0; addr && i < 12; i++) addr = o[i] == 0;
         if (!strcmp(name, "ripemd") && len == 32) { /* a bytes20: the word's first 20 bytes */
-            put_hex(out, o, 20, true);
+            node_put_hex(out, o, 20, true);
         } else if (addr) {
             char text[43];
             address a;
@@ -293,7 +285,7 @@ static void footer(tree *t, const json_t *f, call_kind kind) {
             rpc_address_checksum(&a, text);
             put(out, text);
         } else {
-            put_hex(out, o, len, true);
+            node_put_hex(out, o, len, true);
         }
     } else if (!is_create(f) && !succeeded(status)) { /* anvil's decoder words a failed call's end */
         put(out, " ");
@@ -304,7 +296,7 @@ static void footer(tree *t, const json_t *f, call_kind kind) {
         put(out, text);
     } else if (len) {
         put(out, " ");
-        put_hex(out, o, len, true);
+        node_put_hex(out, o, len, true);
     }
     free(o);
 }
