@@ -243,6 +243,14 @@ expect "bad or missing value for --cache-path" "$parevm" node --dev --port 0 --c
 expect "bad or missing value for --color" "$parevm" node --dev --port 0 --color red
 expect "bad or missing value for --jobs" "$parevm" node --dev --port 0 -j 300
 expect "unknown option -vvvvvv" "$parevm" node --dev -vvvvvv --port 0
+# anvil's options parevm does not have: refused with why, not as unknown
+expect "anvil's --fork-url is not supported: forking a remote chain" "$parevm" node --dev --fork-url http://127.0.0.1:1
+expect "anvil's -f is not supported" "$parevm" node --dev -f
+expect "anvil's --fork-block-number is not supported" "$parevm" node --dev --fork-block-number 5
+expect "anvil's --number is not supported: a dev chain's genesis is block 0" "$parevm" node --dev --number 7
+expect "anvil's --json is not supported" "$parevm" node --dev --json
+expect "anvil's --disable-pool-balance-checks is not supported" "$parevm" node --dev --disable-pool-balance-checks
+expect "anvil's -n is not supported: only Ethereum's rules" "$parevm" node --dev -n celo
 # --ipcpath: no value, a missing folder, a path too long for a Unix socket,
 # a file that is not a socket (left as it was)
 expect "bad or missing value for --ipcpath" "$parevm" node --dev --port 0 --ipcpath

@@ -399,6 +399,28 @@ static int anvil_no_effect(const char *a) {
     return -1;
 }
 
+/* anvil's options parevm does not have, with why (instead of "unknown
+ * option"), or NULL. */
+static const char *anvil_unsupported(const char *a) {
+    static const char FORK[] = "forking a remote chain is not implemented: a dev chain starts from its own genesis";
+    static const struct {
+        const char *name, *why;
+    } names[] = {
+        {"--fork-url", FORK}, {"-f", FORK}, {"--rpc-url", FORK}, {"--fork-block-number", FORK},
+        {"--fork-chain-id", FORK}, {"--fork-header", FORK}, {"--fork-retry-backoff", FORK},
+        {"--fork-transaction-hash", FORK}, {"--compute-units-per-second", FORK}, {"--no-rate-limit", FORK},
+        {"--no-storage-caching", FORK}, {"--retries", FORK}, {"--timeout", FORK},
+        {"--number", "a dev chain's genesis is block 0"},
+        {"--json", "parevm prints its messages in one format, plain text"}, {"--md", "parevm prints its messages in one format, plain text"},
+        {"--disable-pool-balance-checks", "the pool always checks a sender's balance and fees"},
+        {"--celo", "only Ethereum's rules are implemented"}, {"--network", "only Ethereum's rules are implemented"},
+        {"-n", "only Ethereum's rules are implemented"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(a, names[i].name)) return names[i].why;
+    return NULL;
+}
+
 /* anvil's -v, -vv ... -vvvvv and --verbosity (a count). */
 static bool verbosity_flag(const char *a) {
     if (!strcmp(a, "--verbosity")) return true;
@@ -460,6 +482,10 @@ int cmd_node(int argc, char **argv) {
         unsigned long long x = 0;
         bool ok = true, takes = true;
         a = anvil_name(a);
+        if (anvil_unsupported(a)) {
+            fprintf(stderr, "parevm node: anvil's %s is not supported: %s\n", a, anvil_unsupported(a));
+            return 2;
+        }
         if (!strcmp(a, "--dev")) cfg.dev = true, takes = false;
         else if (!strcmp(a, "--http") || !strcmp(a, "--ws")) takes = false; /* both always on */
         else if (!strcmp(a, "--ws.addr")) ok = v != NULL, ws_addr = v;
