@@ -18,6 +18,7 @@
 #include "parevm/jwt.h"
 #include "parevm/node.h"
 #include "parevm/rpc_codec.h"
+#include "parevm/version.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -109,7 +110,7 @@ static void usage(FILE *f) {
             "  --derivation-path, --config-out, --disable-min-priority-fee/--no-priority-fee, --allow-origin,\n"
             "  --no-cors, --state-interval/-s, --gas-price, --mnemonic-random, --mnemonic-seed-unsafe,\n"
             "  --disable-block-gas-limit/--disable-gas-limit, --enable-tx-gas-limit/--tx-gas-limit,\n"
-            "  --print-traces/--enable-trace-printing, -q, -j/--jobs (0: every core)\n"
+            "  --print-traces/--enable-trace-printing, -q, -j/--jobs (0: every core); -V/--version: the version\n"
             "anvil's --color and -v...-vvvvv/--verbosity are accepted with no effect (one level, no colours)\n"
             "anvil's --steps-tracing (traces are always there), --preserve-historical-states,\n"
             "  --prune-history [N], --max-persisted-states N, --transaction-block-keeper N and --cache-path\n"
@@ -541,6 +542,9 @@ int cmd_node(int argc, char **argv) {
             ok = v && (!strcmp(v, "fees") || !strcmp(v, "fifo")), cfg.dev_order_fifo = ok && !strcmp(v, "fifo");
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version") || !strcmp(a, "-V")) { /* anvil's -V */
+            printf("parevm version %s\n", PAREVM_VERSION);
             return 0;
         } else if (!v) ok = false;
         else if (!strcmp(a, "--datadir")) cfg.datadir = v;

@@ -462,6 +462,14 @@ run(async () => {
     check(/not a BIP-39 phrase/.test(p.err), `--mnemonic "${bad}": parevm says why`, p.err);
   }
 
+  // -V: a version line and exit 0 on both
+  {
+    const [p, a] = await Promise.all([runCommand(opt.parevm, ['node', '-V'], 20000),
+                                      runCommand(foundryBin(opt.tools, 'anvil'), ['-V'], 20000)]);
+    eq([p.code, a.code], [0, 0], '-V: both exit 0');
+    check(/^parevm version \d+\.\d+\.\d+/.test(p.out) && /^anvil \d+\.\d+\.\d+/.test(a.out), '-V: a version line', [p.out, a.out]);
+  }
+
   // 15. --disable-block-gas-limit: blocks of 2^64-1 gas on both, a
   // transaction at the EIP-7825 cap mined; --no-request-size-limit: a
   // 6 MiB request answered alike (refused by both without it: anvil's
