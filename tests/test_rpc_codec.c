@@ -526,10 +526,16 @@ TEST(dispatch) {
     rpc_methods_free(m);
 }
 
-/* An observer's record of the names it was given. */
-static void observe(void *arg, const char *method) {
+/* An observer's record of the names it was given ("!" after a failed
+ * one, with its error code and the request's parameter count). */
+static void observe(void *arg, const char *method, const json_t *params, const rpc_error *failed) {
     buf_t *seen = arg;
     buf_append(seen, method, strlen(method));
+    if (failed) {
+        char t[64];
+        snprintf(t, sizeof t, "!%d/%zu", failed->code, json_array_size(params));
+        buf_append(seen, t, strlen(t));
+    }
     buf_push(seen, ';');
 }
 
@@ -540,15 +546,15 @@ TEST(observer) {
     rpc_methods_add(m, "note", m_note, NULL);
     buf_t seen = {0};
     rpc_methods_set_observer(m, observe, &seen);
-    /* each known method, before it runs, failing ones and notifications too;
-     * not an unknown name nor a malformed request */
+    /* each known method before it runs, notifications too, and a failed one
+     * again with its error; not an unknown name nor a malformed request */
     free(run(m, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sum\"},{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"fail\"},"
                 "{\"jsonrpc\":\"2.0\",\"method\":\"note\"}]"));
     free(run(m, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"missing\"}"));
     free(run(m, "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"sum\"}"));
     free(run(m, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sum\",\"params\":{}}"));
     buf_push(&seen, 0);
-    CHECK(!strcmp((const char *)seen.data, "sum;fail;note;"));
+    CHECK(!strcmp((const char *)seen.data, "sum;fail;fail!-32000/0;note;"));
     /* in-process calls are not requests */
     seen.len = 0;
     json_t *res = NULL;

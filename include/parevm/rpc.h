@@ -92,11 +92,13 @@ const char *rpc_methods_name(const rpc_methods *m, size_t i);
 /* Removes every method for which keep(name, arg) is false (before a server
  * uses the table). Returns how many are left. */
 size_t rpc_methods_retain(rpc_methods *m, bool (*keep)(const char *name, void *arg), void *arg);
-/* Called with each request's method name before its handler runs (the
- * requests rpc_dispatch serves, not rpc_call's), on the request's thread;
- * unknown names are not reported. Set before a server uses the table;
- * copies (rpc_methods_copy) keep it. fn NULL: none. */
-typedef void (*rpc_observer)(void *arg, const char *method);
+/* Called for each request rpc_process serves (not rpc_call's), on the
+ * request's thread: before its handler runs with failed NULL, and again
+ * after it when it failed, with its error; params is the request's (an
+ * array). Unknown methods and malformed requests are not reported. Set
+ * before a server uses the table; copies (rpc_methods_copy) keep it. fn
+ * NULL: none. */
+typedef void (*rpc_observer)(void *arg, const char *method, const json_t *params, const rpc_error *failed);
 void rpc_methods_set_observer(rpc_methods *m, rpc_observer fn, void *arg);
 /* Runs one method in-process (params NULL: none): as a request would, with
  * the result in *result (a new reference, NULL for JSON null) or err

@@ -191,16 +191,33 @@ static const char *load_chain_config(node *n) {
 }
 
 /* Dev mode: each request's method on the report's stream, as anvil's
- * terminal shows them (silenced with the rest by anvil_setLoggingEnabled). */
-static void print_method(void *arg, const char *method) {
+ * terminal shows them, and a failed request's parameters and error, as
+ * anvil's "RPC request failed" (which shows the request as its Rust value;
+ * here the method and its JSON parameters, cut at 16 KiB); silenced with
+ * the rest by anvil_setLoggingEnabled. */
+static void print_method(void *arg, const char *method, const json_t *params, const rpc_error *failed) {
     node *n = arg;
     if (atomic_load(&n->dev->quiet)) return;
-    FILE *f = n->cfg.report;
-    flockfile(f);
-    fputs(method, f);
-    fputc('\n', f);
-    fflush(f);
-    funlockfile(f);
+    buf_t out = {0};
+    if (!failed) {
+        buf_append(&out, method, strlen(method));
+        buf_push(&out, '\n');
+    } else {
+        char *p = json_dumps(params, JSON_COMPACT | JSON_ENCODE_ANY);
+        size_t plen = p ? strlen(p) : 0, cut = plen > 16384 ? 16384 : plen;
+        static const char HEAD[] = "\nRPC request failed:\n    Request: ", ERR[] = "\n    Error: ";
+        buf_append(&out, HEAD, sizeof HEAD - 1);
+        buf_append(&out, method, strlen(method));
+        buf_push(&out, ' ');
+        if (p) buf_append(&out, p, cut);
+        if (cut < plen) buf_append(&out, "...", 3);
+        buf_append(&out, ERR, sizeof ERR - 1);
+        buf_append(&out, failed->message, strlen(failed->message));
+        buf_append(&out, "\n\n", 2);
+        free(p);
+    }
+    node_print(n->cfg.report, &out);
+    buf_free(&out);
 }
 
 const char *node_open(const node_config *cfg, node **out) {

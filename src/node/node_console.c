@@ -478,7 +478,7 @@ static void add_call(const node_console *c, const uint8_t *input, size_t len, bu
  * (tracing-subscriber's escaping, against terminal injection): ESC, BEL,
  * BS, FF and DEL are written as \x1b..., the C1 controls U+0080...U+009F
  * as \u{80}... */
-static void emit(FILE *f, const buf_t *lines) {
+void node_print(FILE *f, const buf_t *lines) {
     if (!lines->len) return;
     buf_t out = {0};
     for (size_t i = 0; i < lines->len; i++) {
@@ -575,8 +575,8 @@ void node_console_print_block(node *n, uint64_t number, const bytes32 *hash) {
             node_traces_tx_summary(top, json_string_value(json_object_get(t, "txHash")), &report);
         }
         node_traces_block_summary(nb.b.header.number, &nb.b.header.hash, nb.b.header.timestamp, &report);
-        emit(n->cfg.console ? n->cfg.console : n->cfg.report, &lines);
-        if (n->cfg.report) emit(n->cfg.report, &report);
+        node_print(n->cfg.console ? n->cfg.console : n->cfg.report, &lines);
+        if (n->cfg.report) node_print(n->cfg.report, &report);
         buf_free(&msg);
         buf_free(&lines);
         buf_free(&report);
@@ -648,12 +648,12 @@ void node_console_print_call(node_call *c, const transaction *tx, bool console) 
     buf_t msg = {0}, lines = {0};
     if (console) {
         add_frames(n->dev->console, top, &msg, &lines, 0);
-        emit(n->cfg.console, &lines);
+        node_print(n->cfg.console, &lines);
         buf_clear(&lines);
     }
     if (traces) {
         node_traces_tree(n->dev->console, c->env.fork, top, &lines);
-        emit(n->cfg.report, &lines);
+        node_print(n->cfg.report, &lines);
     }
     buf_free(&msg);
     buf_free(&lines);

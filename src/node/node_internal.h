@@ -117,6 +117,10 @@ int node_console_trace_args(const node_console *c, const uint8_t *input, size_t 
 /* p appended as UTF-8, ill-formed parts replaced by U+FFFD (Rust's
  * String::from_utf8_lossy, which alloy's string decoding uses). */
 void node_put_lossy(buf_t *out, const uint8_t *p, size_t n);
+/* Writes lines to f at once (not interleaved with another thread's),
+ * escaping control characters as anvil's logger does: ESC, BEL, BS, FF
+ * and DEL as \x1b..., the C1 controls U+0080...U+009F as \u{80}... */
+void node_print(FILE *f, const buf_t *lines);
 /* p[0..n) appended in lower-case hex, after "0x" when prefix. */
 void node_put_hex(buf_t *out, const uint8_t *p, size_t n, bool prefix);
 /* ds-test's log events (node_console_ds.c): their topics, and the message

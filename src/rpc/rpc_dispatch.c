@@ -286,7 +286,7 @@ static json_t *process_one(const rpc_methods *m, json_t *req) {
     } else {
         json_t *result = NULL;
         rpc_error err = {0};
-        if (m->observer) m->observer(m->observer_arg, name);
+        if (m->observer) m->observer(m->observer_arg, name, params, NULL);
         if (me->fn(me->ctx, params, &result, &err)) {
             if (!notification) {
                 resp = envelope(id);
@@ -299,6 +299,7 @@ static json_t *process_one(const rpc_methods *m, json_t *req) {
             if (result) json_decref(result);
             if (!err.code) /* a handler that forgot to say why */
                 rpc_error_set(&err, RPC_INTERNAL_ERROR, "internal error in %.80s", name);
+            if (m->observer) m->observer(m->observer_arg, name, params, &err);
             if (!notification) resp = error_response(id, &err);
             rpc_error_clear(&err);
         }

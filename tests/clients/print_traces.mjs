@@ -181,6 +181,8 @@ run(async () => {
        `${what}: a report line for each transaction but the one mined while logging was off`);
     check(!out.some((l) => l.includes(r.silent)), `${what}: nothing printed while logging was off`);
     if (!report) continue;
+    check(/\nRPC request failed:\n    Request: eth_call \[\{.*\n    Error: execution reverted: counter is not 12345\n/.test(n.stdout()),
+          `${what}: a failed request's parameters and error, as anvil's "RPC request failed"`);
     const blocks = out.filter((l) => /^    Block Number: \d+$/.test(l)).map((l) => +l.slice(18));
     eq([blocks.length, blocks[blocks.length - 1], blocks.every((b, i) => !i || b > blocks[i - 1])],
        [r.hashes.length, r.hashes.length + 1, true], `${what}: a report for each block mined while logging was on`);
