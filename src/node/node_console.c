@@ -517,6 +517,24 @@ static void add_log(const node_console *c, const json_t *log, buf_t *msg, buf_t 
     free(data);
 }
 
+typedef struct {
+    const node_console *c;
+    buf_t *msg, *out;
+    int depth;
+} frames_walk;
+
+static void add_frames(const node_console *c, const json_t *frame, buf_t *msg, buf_t *out, int depth);
+
+static void walk_log(void *arg, const json_t *log) {
+    frames_walk *w = arg;
+    add_log(w->c, log, w->msg, w->out);
+}
+
+static void walk_call(void *arg, const json_t *call) {
+    frames_walk *w = arg;
+    add_frames(w->c, call, w->msg, w->out, w->depth + 1);
+}
+
 /* The frame's console.log call (if it is one), then its logs and calls in
  * the order they happened (callTracer's log positions), reverted frames
  * included, as anvil's log collector sees them. As anvil, only CALL and
@@ -534,18 +552,8 @@ static void add_frames(const node_console *c, const json_t *frame, buf_t *msg, b
         free(data);
     }
     if (depth >= 1100) return; /* deeper than any call stack: not a trace */
-    const json_t *calls = json_object_get(frame, "calls"), *logs = json_object_get(frame, "logs");
-    size_t n_calls = json_array_size(calls), n_logs = json_array_size(logs), li = 0;
-    for (size_t ci = 0; ci <= n_calls; ci++) {
-        for (; li < n_logs; li++) {
-            const json_t *log = json_array_get(logs, li);
-            uint64_t pos = 0;
-            hex_parse_u64(json_string_value(json_object_get(log, "position")), &pos);
-            if (pos > ci && ci < n_calls) break;
-            add_log(c, log, msg, out);
-        }
-        if (ci < n_calls) add_frames(c, json_array_get(calls, ci), msg, out, depth + 1);
-    }
+    frames_walk w = {c, msg, out, depth};
+    node_frame_items(frame, walk_log, walk_call, &w);
 }
 
 void node_console_print_block(node *n, uint64_t number, const bytes32 *hash) {

@@ -131,6 +131,10 @@ void node_ds_topics(bytes32 topics[NODE_DS_EVENTS]);
 bool node_ds_event_format(const bytes32 topics[NODE_DS_EVENTS], const bytes32 *topic0, size_t n_topics,
                           const uint8_t *data, size_t len, buf_t *out);
 /* ---- anvil's block report and --print-traces (node_traces.c) ---- */
+/* on_log for each of a callTracer frame's logs and on_call for each of its
+ * calls, in the order they happened (the logs' positions). */
+void node_frame_items(const json_t *frame, void (*on_log)(void *arg, const json_t *log),
+                      void (*on_call)(void *arg, const json_t *call), void *arg);
 /* "Traces=", the call tree of top (a callTracer frame recorded with
  * revm_frames and with_log) as foundry draws it, and a blank line. */
 void node_traces_tree(const node_console *console, fork_id fork, const json_t *top, buf_t *out);

@@ -360,12 +360,9 @@ static void write_storage(tree *t, const json_t *changes) {
     }
 }
 
-static void write_frame(tree *t, const json_t *f) {
-    branch(t);
-    call_kind kind = header(t, f);
-    put(t->out, "\n");
-    t->level++;
-    const json_t *calls = json_object_get(f, "calls"), *logs = json_object_get(f, "logs");
+void node_frame_items(const json_t *frame, void (*on_log)(void *arg, const json_t *log),
+                      void (*on_call)(void *arg, const json_t *call), void *arg) {
+    const json_t *calls = json_object_get(frame, "calls"), *logs = json_object_get(frame, "logs");
     size_t n_calls = json_array_size(calls), n_logs = json_array_size(logs), li = 0;
     for (size_t ci = 0; ci <= n_calls; ci++) {
         for (; li < n_logs; li++) {
@@ -373,12 +370,28 @@ static void write_frame(tree *t, const json_t *f) {
             uint64_t pos = 0;
             hex_parse_u64(field(log, "position"), &pos);
             if (pos > ci && ci < n_calls) break;
-            write_log(t, log);
+            on_log(arg, log);
         }
-        const json_t *c = json_array_get(calls, ci);
-        /* deeper than any call stack: not a trace of ours */
-        if (c && !is_type(c, "SELFDESTRUCT") && t->level < 1100) write_frame(t, c);
+        if (ci < n_calls) on_call(arg, json_array_get(calls, ci));
     }
+}
+
+static void write_frame(tree *t, const json_t *f);
+
+static void tree_log(void *arg, const json_t *log) { write_log(arg, log); }
+
+static void tree_call(void *arg, const json_t *call) {
+    tree *t = arg;
+    /* deeper than any call stack: not a trace of ours */
+    if (!is_type(call, "SELFDESTRUCT") && t->level < 1100) write_frame(t, call);
+}
+
+static void write_frame(tree *t, const json_t *f) {
+    branch(t);
+    call_kind kind = header(t, f);
+    put(t->out, "\n");
+    t->level++;
+    node_frame_items(f, tree_log, tree_call, t);
     write_storage(t, json_object_get(f, "_storage"));
     edge(t);
     footer(t, f, kind);

@@ -717,69 +717,53 @@ static bool tx_state_after(node *n, node_read *r, const json_t *params, tx_state
     return tx_state_replay(n, ts, index + 1, err);
 }
 
-/* debug_accountInfoAt(block, txIndex, address): {balance, nonce, code}
- * after that transaction (zeros for an account that is not there). */
-static bool account_info_at(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
-    node_read r;
-    tx_state ts;
-    address a;
-    if (!node_read_open(ctx, &r, err)) return false;
-    bool ok = tx_state_after(ctx, &r, params, &ts, &a, err);
-    if (ok) {
-        state_view v = block_state_view(ts.layer);
-        account_info info = {0};
-        v.ops->get_account(v.ctx, &a, FIELD_BALANCE | FIELD_NONCE, &info);
-        const evm_code *code = v.ops->get_code(v.ctx, &a);
-        if (!(ok = !node_state_failed(&ts.parent, err))) {
-        } else {
-            json_t *o = new_object();
-            put(o, "balance", rpc_json_u256(&info.balance));
-            put(o, "nonce", rpc_json_u64(info.nonce));
-            put(o, "code", rpc_json_data(code ? code->bytes : NULL, code ? code->len : 0));
-            *result = o;
-        }
-        tx_state_close(&ts);
+/* The storage root of a in ts's state: from its slots when the layer
+ * touched them, else from the parent's trie. */
+static bool storage_root_after(node_read *r, tx_state *ts, const address *a, bytes32 *root, rpc_error *err) {
+    if (layer_touches_storage(&ts->changes, a)) {
+        node_range_src src = {r, ts->parent.number, block_state_view(ts->layer), {&ts->changes, NULL}};
+        node_range slots = {0};
+        bool ok = node_range_slots(&src, a, NULL, SIZE_MAX, &slots, err);
+        if (ok) *root = root_of_slots(&slots);
+        node_range_free(&slots);
+        return ok;
     }
-    node_read_close(&r);
-    return ok;
+    db_proof p;
+    const char *why = db_get_proof(ts->parent.src, a, NULL, 0, &p);
+    *root = p.storage_root;
+    db_proof_free(&p);
+    return why ? store_error(err, why) : true;
 }
 
-/* debug_accountAt(block, txIndex, address): {balance, nonce, codeHash,
- * storageRoot} after that transaction; null for an account that is not
- * there. */
-static bool account_at(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+/* debug_accountInfoAt(block, txIndex, address): {balance, nonce, code}
+ * after that transaction (zeros for an account that is not there); with
+ * root (debug_accountAt): {balance, nonce, codeHash, storageRoot}, null
+ * for an account that is not there. */
+static bool account_after(node *n, const json_t *params, bool root, json_t **result, rpc_error *err) {
     node_read r;
     tx_state ts;
     address a;
-    if (!node_read_open(ctx, &r, err)) return false;
-    bool ok = tx_state_after(ctx, &r, params, &ts, &a, err);
+    if (!node_read_open(n, &r, err)) return false;
+    bool ok = tx_state_after(n, &r, params, &ts, &a, err);
     if (ok) {
         state_view v = block_state_view(ts.layer);
         account_info info = {0};
         bool exists = v.ops->get_account(v.ctx, &a, FIELD_ALL, &info);
-        bytes32 root = EMPTY_TRIE_ROOT;
-        if (exists && layer_touches_storage(&ts.changes, &a)) { /* all its slots, as the layer has them */
-            node_range_src src = {&r, ts.parent.number, v, {&ts.changes, NULL}};
-            node_range slots = {0};
-            if ((ok = node_range_slots(&src, &a, NULL, SIZE_MAX, &slots, err))) root = root_of_slots(&slots);
-            node_range_free(&slots);
-        } else if (exists) {
-            db_proof p;
-            const char *why = db_get_proof(ts.parent.src, &a, NULL, 0, &p);
-            root = p.storage_root;
-            db_proof_free(&p);
-            if (why) ok = store_error(err, why);
-        }
+        const evm_code *code = root ? NULL : v.ops->get_code(v.ctx, &a);
+        bytes32 sroot = EMPTY_TRIE_ROOT;
+        if (root && exists) ok = storage_root_after(&r, &ts, &a, &sroot, err);
         if (ok && !node_state_failed(&ts.parent, err)) {
-            json_t *o = NULL;
-            if (exists) {
-                o = new_object();
+            json_t *o = root && !exists ? json_null() : new_object();
+            if (!root || exists) {
                 put(o, "balance", rpc_json_u256(&info.balance));
                 put(o, "nonce", rpc_json_u64(info.nonce));
-                put(o, "codeHash", rpc_json_hash(&info.code_hash));
-                put(o, "storageRoot", rpc_json_hash(&root));
             }
-            *result = o ? o : json_null();
+            if (!root) put(o, "code", rpc_json_data(code ? code->bytes : NULL, code ? code->len : 0));
+            if (root && exists) {
+                put(o, "codeHash", rpc_json_hash(&info.code_hash));
+                put(o, "storageRoot", rpc_json_hash(&sroot));
+            }
+            *result = o;
         } else {
             ok = false;
         }
@@ -787,6 +771,14 @@ static bool account_at(void *ctx, const json_t *params, json_t **result, rpc_err
     }
     node_read_close(&r);
     return ok;
+}
+
+static bool account_info_at(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return account_after(ctx, params, false, result, err);
+}
+
+static bool account_at(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    return account_after(ctx, params, true, result, err);
 }
 
 void node_register_debug_state(node *n, rpc_methods *m) {
