@@ -10,11 +10,8 @@
  * number). A log that is not one of them, or whose data does not decode
  * (an offset or length out of range), prints nothing; topics after the
  * first are not looked at. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "node_internal.h"
-#include "parevm/hex.h"
 #include "parevm/keccak.h"
 #include "parevm/rpc_codec.h"
 
