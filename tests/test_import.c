@@ -154,6 +154,22 @@ TEST(config_json_round_trips) {
     CHECK(chain_config_to_json(&c, err, sizeof err) == NULL);
     c = chain_config_mainnet();
     CHECK(chain_config_to_json(&c, err, sizeof err) == NULL);
+    /* ...but chain_config_describe writes it all the same: mainnet's Merge
+     * by its terminal total difficulty, the rest as it is */
+    j = chain_config_describe(&c);
+    CHECK(j && !json_object_get(j, "mergeNetsplitBlock"));
+    CHECK(j && !strcmp(json_string_value(json_object_get(j, "terminalTotalDifficulty")), "0xc70d808a128d7380000"));
+    CHECK(j && chain_config_from_json(j, &r, err, sizeof err));
+    CHECK(r.chain_id == 1 && r.has_ttd && r.london == c.london && r.osaka_time == c.osaka_time &&
+          r.bpo_time[1] == c.bpo_time[1] && r.dao == c.dao);
+    CHECK(chain_fork_at(&r, c.paris_block, 1663224179, true) == FORK_PARIS &&
+          chain_fork_at(&r, c.paris_block - 1, 1663224162, false) == FORK_LONDON);
+    json_decref(j);
+    /* a contract size limit and a chain id past 2^63 - 1 */
+    q.chain_id = (uint64_t)INT64_MAX + 2;
+    j = chain_config_describe(&q);
+    CHECK(j && !strcmp(json_string_value(json_object_get(j, "chainId")), "0x8000000000000001"));
+    json_decref(j);
 }
 
 /* ---- genesis ---- */

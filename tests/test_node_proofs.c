@@ -6,7 +6,9 @@
  * witness alone (parsed back from the JSON) re-executes its block
  * statelessly to the header's state root and gas, also when rewritten in
  * geth's form (headers as JSON objects) and older reth's (maps);
- * eth_getAccount agreeing with eth_getProof. Then the error cases. */
+ * eth_getAccount agreeing with eth_getProof; eth_getMultiProof as each
+ * target's eth_getProof; debug_chainConfig read back. Then the error
+ * cases. */
 #include "test.h"
 #include "node_rpc.h"
 #include "parevm/block_exec.h"
@@ -342,6 +344,95 @@ TEST(get_proof_errors) {
     json_decref(latest);
     snprintf(p, sizeof p, "[\"%s\"]", ah);
     CHECK(test_err(&c.t, "eth_getProof", p, msg, sizeof msg) == -32602);
+    test_node_close(&c.t);
+}
+
+/* reth's eth_getMultiProof: each target's object is eth_getProof's with
+ * the same (32-byte) keys, in the targets' order, an address given twice
+ * answered twice; every proof walks to the block's root. */
+TEST(multi_proof_is_each_targets_proof) {
+    chain c;
+    CHECK(build(&c));
+    char ac[43], af[43], p[1200], msg[200];
+    hex_encode(c.contract.b, 20, ac);
+    hex_encode(c.fresh.b, 20, af);
+    static const char K0[] = "\"0x0000000000000000000000000000000000000000000000000000000000000000\"";
+    static const char K1[] = "\"0x0000000000000000000000000000000000000000000000000000000000000001\"";
+    static const char K5[] = "\"0x0000000000000000000000000000000000000000000000000000000000000005\"";
+    static const char *const blocks[] = {"\"latest\"", "\"0x2\""};
+    for (size_t b = 0; b < 2; b++) {
+        snprintf(p, sizeof p, "[[[\"%s\",[%s,%s]],[\"%s\",[]],[\"%s\",[%s]]],%s]", ac, K0, K1, af, ac, K5, blocks[b]);
+        json_t *multi = test_ok(&c.t, "eth_getMultiProof", p);
+        CHECK(json_is_array(multi) && json_array_size(multi) == 3);
+        char keys[3][300];
+        snprintf(keys[0], sizeof keys[0], "[%s,%s]", K0, K1);
+        snprintf(keys[1], sizeof keys[1], "[]");
+        snprintf(keys[2], sizeof keys[2], "[%s]", K5);
+        const address *addrs[3] = {&c.contract, &c.fresh, &c.contract};
+        const char *hexes[3] = {ac, af, ac};
+        size_t n_keys[3] = {2, 0, 1};
+        const bytes32 *root = b == 0 ? &c.root[3] : &c.root[2];
+        for (size_t i = 0; i < 3; i++) {
+            bool exists;
+            u256 v[2];
+            json_t *one = json_array_get(multi, i);
+            CHECK(one && check_proof(one, root, addrs[i], &exists, v, n_keys[i]));
+            CHECK(exists == (i != 1 || b == 0));
+            snprintf(p, sizeof p, "[\"%s\",%s,%s]", hexes[i], keys[i], blocks[b]);
+            json_t *single = test_ok(&c.t, "eth_getProof", p);
+            CHECK(single && json_equal(single, one));
+            json_decref(single);
+        }
+        /* the block's slot values: 0x2a, then 0x99 from block 2 on */
+        json_t *sp = json_object_get(json_array_get(multi, 0), "storageProof");
+        CHECK(test_qty(json_array_get(sp, 0), "value") == 0x2a && test_qty(json_array_get(sp, 1), "value") == 0x99);
+        /* echoed as 32 bytes */
+        CHECK(strlen(test_str(json_array_get(sp, 1), "key")) == 66 && !strncmp(K1 + 1, test_str(json_array_get(sp, 1), "key"), 66));
+        json_decref(multi);
+    }
+    /* none: an empty answer; without a block: the latest */
+    json_t *none = test_ok(&c.t, "eth_getMultiProof", "[[]]");
+    CHECK(json_is_array(none) && json_array_size(none) == 0);
+    json_decref(none);
+    snprintf(p, sizeof p, "[[[\"%s\",[%s]]]]", ac, K1);
+    json_t *dflt = test_ok(&c.t, "eth_getMultiProof", p);
+    snprintf(p, sizeof p, "[[[\"%s\",[%s]]],\"latest\"]", ac, K1);
+    json_t *latest = test_ok(&c.t, "eth_getMultiProof", p);
+    CHECK(dflt && latest && json_equal(dflt, latest));
+    json_decref(dflt);
+    json_decref(latest);
+    /* keys are B256s: a short one is refused, as reth's serde refuses it */
+    snprintf(p, sizeof p, "[[[\"%s\",[\"0x1\"]]]]", ac);
+    CHECK(test_err(&c.t, "eth_getMultiProof", p, msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[[[\"%s\"]]]", ac);
+    CHECK(test_err(&c.t, "eth_getMultiProof", p, msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[[[\"%s\",%s]]]", ac, K1);
+    CHECK(test_err(&c.t, "eth_getMultiProof", p, msg, sizeof msg) == -32602);
+    CHECK(test_err(&c.t, "eth_getMultiProof", "[[[\"0x12\",[]]]]", msg, sizeof msg) == -32602);
+    CHECK(test_err(&c.t, "eth_getMultiProof", "[{}]", msg, sizeof msg) == -32602);
+    CHECK(test_err(&c.t, "eth_getMultiProof", "[]", msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[[[\"%s\",[]]],\"0x99\"]", ac);
+    CHECK(test_err(&c.t, "eth_getMultiProof", p, msg, sizeof msg) == -32000);
+    CHECK(strstr(msg, "header not found") != NULL);
+    test_node_close(&c.t);
+}
+
+/* debug_chainConfig: the dev chain's rules as a genesis "config" object
+ * that reads back (chain_config_from_json) to the same forks. */
+TEST(chain_config_reads_back) {
+    chain c;
+    CHECK(build(&c));
+    json_t *cfg = test_ok(&c.t, "debug_chainConfig", "[]");
+    CHECK(json_is_object(cfg));
+    CHECK(json_integer_value(json_object_get(cfg, "chainId")) == 31337);
+    chain_config back;
+    char why[200];
+    CHECK(chain_config_from_json(cfg, &back, why, sizeof why));
+    CHECK(back.chain_id == 31337 && back.osaka_time == 0 && back.cancun_time == 0);
+    CHECK(chain_fork_at(&back, 1, 1, true) == FORK_OSAKA);
+    json_decref(cfg);
+    char msg[200];
+    CHECK(test_err(&c.t, "debug_chainConfig", "[1]", msg, sizeof msg) == -32602);
     test_node_close(&c.t);
 }
 

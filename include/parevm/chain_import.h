@@ -79,6 +79,12 @@ const char *chain_read_block_rlp(db_snapshot *s, uint64_t number, const bytes32 
  * Constantinople"), the Merge by block number without a terminal total
  * difficulty of 0. The caller frees with json_decref. */
 struct json_t *chain_config_to_json(const chain_config *c, char *err, size_t errlen);
+/* The same object for display (debug_chainConfig), written whatever c is:
+ * what geth's format cannot say is left out (the Merge by block number
+ * when there is a terminal total difficulty, a contract size limit, the
+ * lifted gas cap), a chain id above 2^63 - 1 is a hex quantity. NULL only
+ * when out of memory; the caller frees with json_decref. */
+struct json_t *chain_config_describe(const chain_config *c);
 
 /* ---- Genesis ---------------------------------------------------------------- */
 

@@ -21,6 +21,9 @@ typedef struct {
  * empty. Free with rpc_proof_keys_free. */
 const char *rpc_parse_proof_keys(const json_t *v, rpc_proof_keys *out);
 void rpc_proof_keys_free(rpc_proof_keys *k);
+/* reth's eth_getMultiProof keys: each exactly 32 bytes of hex (a B256),
+ * echoed as such (full). Same contract as rpc_parse_proof_keys. */
+const char *rpc_parse_proof_hashes(const json_t *v, rpc_proof_keys *out);
 
 /* The EIP-1186 result: address, accountProof, balance, codeHash, nonce,
  * storageHash, storageProof [{key, value, proof}]. An absent account has

@@ -124,30 +124,36 @@ static json_t *u256_hex(const u256 *v) {
     return json_string(out);
 }
 
-json_t *chain_config_to_json(const chain_config *c, char *err, size_t errlen) {
-    if (c->petersburg == CHAIN_NEVER && c->constantinople != CHAIN_NEVER) {
-        snprintf(err, errlen, "geth's config format cannot schedule Constantinople without Petersburg");
-        return NULL;
-    }
+/* What geth's format cannot say about c, or NULL. */
+static const char *unsayable(const chain_config *c) {
+    if (c->petersburg == CHAIN_NEVER && c->constantinople != CHAIN_NEVER)
+        return "geth's config format cannot schedule Constantinople without Petersburg";
     if (c->paris_block != CHAIN_NEVER &&
-        !(c->has_ttd && u256_is_zero(&c->terminal_total_difficulty) && c->paris_block == 0)) {
-        snprintf(err, errlen, "geth's config format cannot set the Merge by block number");
+        !(c->has_ttd && u256_is_zero(&c->terminal_total_difficulty) && c->paris_block == 0))
+        return "geth's config format cannot set the Merge by block number";
+    if (c->max_code_size) return "geth's config format cannot set a contract size limit";
+    if (c->no_tx_gas_cap) return "geth's config format cannot lift the EIP-7825 gas cap";
+    if (c->chain_id > (uint64_t)INT64_MAX) return "chain id above 2^63 - 1";
+    return NULL;
+}
+
+json_t *chain_config_to_json(const chain_config *c, char *err, size_t errlen) {
+    const char *why = unsayable(c);
+    if (why) {
+        snprintf(err, errlen, "%s", why);
         return NULL;
     }
-    if (c->max_code_size) {
-        snprintf(err, errlen, "geth's config format cannot set a contract size limit");
-        return NULL;
-    }
-    if (c->no_tx_gas_cap) {
-        snprintf(err, errlen, "geth's config format cannot lift the EIP-7825 gas cap");
-        return NULL;
-    }
-    if (c->chain_id > (uint64_t)INT64_MAX) {
-        snprintf(err, errlen, "chain id above 2^63 - 1");
-        return NULL;
-    }
+    return chain_config_describe(c);
+}
+
+json_t *chain_config_describe(const chain_config *c) {
     json_t *o = json_object();
-    json_object_set_new(o, "chainId", json_integer((json_int_t)c->chain_id));
+    if (c->chain_id <= (uint64_t)INT64_MAX) {
+        json_object_set_new(o, "chainId", json_integer((json_int_t)c->chain_id));
+    } else {
+        u256 id = u256_from_u64(c->chain_id);
+        json_object_set_new(o, "chainId", u256_hex(&id));
+    }
     static const struct {
         const char *name;
         size_t off;

@@ -3,7 +3,9 @@
  * timestamp-scheduled forks, each with its activation time, blob schedule,
  * chain id, EIP-2124 fork id, active precompiles and system contracts; and
  * eth_capabilities (execution-apis #755, as geth answers it): the head and
- * the oldest block of each kind of history the node serves. */
+ * the oldest block of each kind of history the node serves; and
+ * debug_chainConfig (geth, reth): the configuration as a genesis file's
+ * "config" object. */
 #include <stdio.h>
 #include "node_internal.h"
 #include "parevm/hex.h"
@@ -208,7 +210,17 @@ static bool eth_capabilities(void *ctx, const json_t *params, json_t **result, r
     return true;
 }
 
+/* debug_chainConfig (geth, reth): the chain's configuration as a genesis
+ * file's "config" object. */
+static bool debug_chain_config(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    if (!rpc_check_args(params, 0, 0, err)) return false;
+    if (!(*result = chain_config_describe(&n->chain))) abort();
+    return true;
+}
+
 void node_register_config(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_config", eth_config, n);
+    rpc_methods_add(m, "debug_chainConfig", debug_chain_config, n);
     rpc_methods_add(m, "eth_capabilities", eth_capabilities, n);
 }

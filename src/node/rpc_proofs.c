@@ -5,7 +5,8 @@
  * block: the block is executed again over a recorder of its parent's state,
  * and the witness is built from what it read and changed), and reth's
  * eth_getAccount (an account's balance, nonce, code hash and storage root;
- * null when it does not exist). All work at any
+ * null when it does not exist) and eth_getMultiProof (eth_getProof for
+ * several accounts at once). All work at any
  * retained block (tag, number or EIP-1898 object); historical tries are
  * computed from the store's change sets without writing (db_proof.h).
  *
@@ -20,6 +21,27 @@
 #include "parevm/rpc_proof.h"
 #include "parevm/state_recorder.h"
 
+/* The EIP-1186 object of a and keys at st's block into *out. */
+static bool proof_json(node_state *st, const address *a, const rpc_proof_keys *keys, json_t **out, rpc_error *err) {
+    db_proof p;
+    memset(&p, 0, sizeof p);
+    bool ok = false;
+    const char *why = db_get_proof(st->src, a, keys->keys, keys->n, &p);
+    if (why) {
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "proof of block %" PRIu64 ": %s", st->number, why);
+    } else if (!bytes32_eq(&p.state_root, &st->header.state_root)) {
+        /* a broken invariant of the store, but the client must not get a
+         * proof against another root */
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "the tries of block %" PRIu64 " do not give its state root",
+                      st->number);
+    } else {
+        *out = rpc_json_proof(a, &p, keys);
+        ok = true;
+    }
+    db_proof_free(&p);
+    return ok;
+}
+
 static bool get_proof(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 2, 3, err)) return false; /* the block: latest when absent */
@@ -31,28 +53,84 @@ static bool get_proof(void *ctx, const json_t *params, json_t **result, rpc_erro
     node_read r;
     node_state st;
     bool ok = false;
-    if (!node_read_open(n, &r, err)) goto out_keys;
-    if (!node_state_arg(&r, params, 2, &st, err)) goto out_read;
-    db_proof p;
-    memset(&p, 0, sizeof p);
-    why = db_get_proof(st.src, &a, keys.keys, keys.n, &p);
-    if (why) {
-        rpc_error_set(err, RPC_INTERNAL_ERROR, "proof of block %" PRIu64 ": %s", st.number, why);
-    } else if (!bytes32_eq(&p.state_root, &st.header.state_root)) {
-        /* a broken invariant of the store, but the client must not get a
-         * proof against another root */
-        rpc_error_set(err, RPC_INTERNAL_ERROR, "the tries of block %" PRIu64 " do not give its state root",
-                      st.number);
-    } else {
-        *result = rpc_json_proof(&a, &p, &keys);
-        ok = true;
+    if (node_read_open(n, &r, err)) {
+        if (node_state_arg(&r, params, 2, &st, err)) {
+            ok = proof_json(&st, &a, &keys, result, err);
+            node_state_close(&st);
+        }
+        node_read_close(&r);
     }
-    db_proof_free(&p);
-    node_state_close(&st);
-out_read:
-    node_read_close(&r);
-out_keys:
     rpc_proof_keys_free(&keys);
+    return ok;
+}
+
+/* One [address, [slot, ...]] of eth_getMultiProof's targets. */
+typedef struct {
+    address addr;
+    rpc_proof_keys keys;
+} proof_target;
+
+static void free_targets(proof_target *t, size_t n) {
+    for (size_t i = 0; i < n; i++) rpc_proof_keys_free(&t[i].keys);
+    free(t);
+}
+
+/* targets as reth's Vec<(Address, Vec<B256>)>: NULL or why not (*out then
+ * holds nothing). */
+static const char *parse_targets(const json_t *v, proof_target **out, size_t *n_out) {
+    *out = NULL;
+    *n_out = 0;
+    if (!json_is_array(v)) return "targets must be an array of [address, [storage keys]]";
+    size_t n = json_array_size(v);
+    if (n > 1024) return "too many targets (at most 1024)";
+    proof_target *t = calloc(n ? n : 1, sizeof *t);
+    if (!t) abort();
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(v, i);
+        const char *why = NULL;
+        if (!json_is_array(e) || json_array_size(e) != 2) why = "a target must be [address, [storage keys]]";
+        else if ((why = rpc_parse_address(json_array_get(e, 0), &t[i].addr))) {
+        } else if (!(why = rpc_parse_proof_hashes(json_array_get(e, 1), &t[i].keys)) &&
+                   (total += t[i].keys.n) > 4096)
+            why = "too many storage keys (at most 4096 in all)";
+        if (why) {
+            free_targets(t, n);
+            return why;
+        }
+    }
+    *out = t;
+    *n_out = n;
+    return NULL;
+}
+
+/* reth's eth_getMultiProof(targets, block): eth_getProof's object for each
+ * target, in order (an address may come more than once). */
+static bool get_multi_proof(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    if (!rpc_check_args(params, 1, 2, err)) return false; /* the block: latest when absent */
+    proof_target *t;
+    size_t n;
+    const char *why = parse_targets(rpc_arg(params, 0), &t, &n);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    node_read r;
+    node_state st;
+    bool ok = false;
+    if (node_read_open(ctx, &r, err)) {
+        if (node_state_arg(&r, params, 1, &st, err)) {
+            json_t *a = json_array();
+            if (!a) abort();
+            ok = true;
+            for (size_t i = 0; i < n && ok; i++) {
+                json_t *one;
+                if ((ok = proof_json(&st, &t[i].addr, &t[i].keys, &one, err)) && json_array_append_new(a, one)) abort();
+            }
+            if (ok) *result = a;
+            else json_decref(a);
+            node_state_close(&st);
+        }
+        node_read_close(&r);
+    }
+    free_targets(t, n);
     return ok;
 }
 
@@ -202,6 +280,7 @@ static bool execution_witness_by_hash(void *ctx, const json_t *params, json_t **
 
 void node_register_proofs(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_getProof", get_proof, n);
+    rpc_methods_add(m, "eth_getMultiProof", get_multi_proof, n);
     rpc_methods_add(m, "eth_getAccount", get_account, n);
     rpc_methods_add(m, "debug_executionWitness", execution_witness_method, n);
     rpc_methods_add(m, "debug_executionWitnessByBlockHash", execution_witness_by_hash, n);

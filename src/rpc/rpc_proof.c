@@ -38,6 +38,27 @@ const char *rpc_parse_proof_keys(const json_t *v, rpc_proof_keys *out) {
     return NULL;
 }
 
+const char *rpc_parse_proof_hashes(const json_t *v, rpc_proof_keys *out) {
+    memset(out, 0, sizeof *out);
+    if (!json_is_array(v)) return "storage keys must be an array";
+    size_t n = json_array_size(v);
+    out->keys = calloc(n ? n : 1, sizeof *out->keys);
+    out->full = calloc(n ? n : 1, sizeof *out->full);
+    if (!out->keys || !out->full) abort();
+    for (size_t i = 0; i < n; i++) {
+        bytes32 h;
+        const char *why = rpc_parse_hash(json_array_get(v, i), &h);
+        if (why) {
+            rpc_proof_keys_free(out);
+            return why;
+        }
+        out->keys[i] = u256_from_be(h.b, 32);
+        out->full[i] = true;
+    }
+    out->n = n;
+    return NULL;
+}
+
 void rpc_proof_keys_free(rpc_proof_keys *k) {
     free(k->keys);
     free(k->full);
