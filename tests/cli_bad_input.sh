@@ -200,6 +200,9 @@ expect "bad or missing value for --dev.genesis" "$parevm" node --dev --init
 expect "ws.api must name" "$parevm" node --dev --port 0 --ws.api eth
 expect "ws.api must name" "$parevm" node --dev --port 0 --http.api eth,net --ws.api eth
 expect "bad or missing value for --ws.port" "$parevm" node --dev --port 0 --ws.port 70000
+# geth's --miner.* settings: extra data over 32 bytes, a price that is no number
+expect "bad or missing value for --miner.extradata" "$parevm" node --dev --port 0 --miner.extradata 0123456789012345678901234567890123
+expect "bad or missing value for --miner.gasprice" "$parevm" node --dev --port 0 --miner.gasprice lots
 # --derivation-path, --config-out and --print-traces: without --dev, a path that is none,
 # a file that cannot be written
 expect "need --dev" "$parevm" node --derivation-path "m/44'/60'/1'/0"

@@ -3,7 +3,8 @@
  * does no work), the error codes of execution-apis (-38001..-38005,
  * -32602), payload building from the pool (forkchoiceUpdated with
  * attributes -> getPayload -> newPayload on a second node gives the same
- * block), testing_buildBlockV1, eth_config, and reorgs between branches
+ * block), testing_buildBlockV1, eth_config, geth's --miner.* settings and
+ * miner_set* methods in built payloads, and reorgs between branches
  * the test builds: side payloads are ACCEPTED, a forkchoice update makes
  * them canonical (the store unwinds to the common ancestor), invalid
  * payloads and their descendants are INVALID with the latest valid
@@ -1033,4 +1034,102 @@ TEST(engine_blobs_from_the_pool) {
 out:
     eh_stop(&a, true);
     eh_stop(&b, true);
+}
+
+/* A method of the node's open port (in process), its result or error code. */
+static int open_call(eh_node *e, const char *method, json_t *params, json_t **result, char *msg, size_t msglen) {
+    rpc_error err = {0};
+    *result = NULL;
+    bool ok = rpc_call(node_methods(e->n), method, params, result, &err);
+    json_decref(params);
+    if (msg) snprintf(msg, msglen, "%.190s", ok ? "" : err.message);
+    return ok ? 0 : err.code;
+}
+
+static uint64_t payload_u64(const json_t *env, const char *field) {
+    uint64_t v = UINT64_MAX;
+    if (rpc_parse_u64(json_object_get(json_object_get(env, "executionPayload"), field), &v)) return UINT64_MAX;
+    return v;
+}
+
+static const char *payload_str(const json_t *env, const char *field) {
+    return json_string_value(json_object_get(json_object_get(env, "executionPayload"), field)) ?: "";
+}
+
+/* geth's --miner.extradata / --miner.gaslimit / --miner.gasprice in built
+ * payloads, and its miner_set* methods changing them (open port, only with
+ * --http.api naming miner). */
+TEST(engine_miner_settings) {
+    eh_node a = {0};
+    node_config base = {.http_api = "eth,miner", .builder_extra = "parevm", .builder_gas_limit = 30000000 + 2000000};
+    CHECK(make_store(&a) && eh_start(&a, &base));
+    if (!a.n) goto out;
+    bytes32 g = genesis_hash(&a);
+    json_t *env = build(&a, &g, T0 + 12, 9);
+    CHECK(env && !strcmp(payload_str(env, "extraData"), "0x70617265766d"));
+    /* towards the target by at most parent / 1024 - 1 */
+    CHECK_EQ_U64(payload_u64(env, "gasLimit"), 30000000 + 30000000 / 1024 - 1);
+    bytes32 h = payload_hash(env);
+    CHECK(new_payload_is(&a, env, "VALID", &h) && fcu_valid(&a, &h));
+    json_decref(env);
+
+    json_t *r;
+    char msg[200];
+    CHECK(open_call(&a, "miner_setExtra", json_pack("[s]", "from the miner api"), &r, msg, sizeof msg) == 0 &&
+          json_is_true(r));
+    json_decref(r);
+    CHECK(open_call(&a, "miner_setExtra", json_pack("[s]", "0123456789012345678901234567890123"), &r, msg,
+                    sizeof msg) == -32000 && !strcmp(msg, "extra exceeds max length. 34 > 32"));
+    CHECK(open_call(&a, "miner_setExtra", json_pack("[i]", 5), &r, msg, sizeof msg) == -32602);
+    CHECK(open_call(&a, "miner_setGasLimit", json_pack("[s]", "0x1c9c380"), &r, msg, sizeof msg) == 0 &&
+          json_is_true(r)); /* 30,000,000: back down */
+    json_decref(r);
+    CHECK(open_call(&a, "miner_setGasLimit", json_pack("[s]", "lots"), &r, msg, sizeof msg) == -32602);
+    /* 2 gwei: the 1-gwei transfer stays out of the block; a new one is refused */
+    account s1 = dev_account(1), s2 = dev_account(2), s3 = dev_account(3);
+    address to = addr_of(0x78);
+    CHECK(send_tx(&a, transfer(&s1, 0, &to, 1000, 1)));
+    CHECK(send_tx(&a, transfer(&s2, 0, &to, 2000, 3)));
+    CHECK(open_call(&a, "miner_setGasPrice", json_pack("[s]", "0x77359400"), &r, msg, sizeof msg) == 0 &&
+          json_is_true(r));
+    json_decref(r);
+    json_t *low = eh_call(&a, "eth_sendRawTransaction", json_pack("[o]", transfer(&s3, 0, &to, 5, 1)));
+    const char *lm = json_string_value(json_object_get(json_object_get(low, "error"), "message"));
+    CHECK(lm && strstr(lm, "underpriced"));
+    json_decref(low);
+    env = build(&a, &h, T0 + 24, 9);
+    CHECK(env && !strcmp(payload_str(env, "extraData"), "0x66726f6d20746865206d696e657220617069"));
+    CHECK_EQ_U64(payload_u64(env, "gasLimit"), 30000000);
+    json_t *txs = json_object_get(json_object_get(env, "executionPayload"), "transactions");
+    json_t *want = transfer(&s2, 0, &to, 2000, 3);
+    CHECK(json_array_size(txs) == 1 && json_equal(json_array_get(txs, 0), want));
+    json_decref(want);
+    json_decref(env);
+    /* back to 0: the 1-gwei one goes in (other attributes: a new build) */
+    CHECK(open_call(&a, "miner_setGasPrice", json_pack("[s]", "0x0"), &r, msg, sizeof msg) == 0);
+    json_decref(r);
+    env = build(&a, &h, T0 + 24, 10);
+    CHECK(env && json_array_size(json_object_get(json_object_get(env, "executionPayload"), "transactions")) == 2);
+    json_decref(env);
+    /* not on the authenticated port */
+    CHECK(code_of(&a, "miner_setGasLimit", json_pack("[s]", "0x1")) == -32601);
+out:
+    eh_stop(&a, true);
+    /* without miner in --http.api the open port has none of them */
+    eh_node b = {0};
+    node_config plain = {.http_api = "eth"};
+    CHECK(make_store(&b) && eh_start(&b, &plain));
+    if (b.n) {
+        json_t *r;
+        CHECK(open_call(&b, "miner_setGasLimit", json_pack("[s]", "0x1"), &r, NULL, 0) == -32601);
+    }
+    eh_stop(&b, true);
+    /* --miner.extradata over 32 bytes */
+    eh_node c = {0};
+    node_config longx = {.builder_extra = "0123456789012345678901234567890123"};
+    CHECK(make_store(&c));
+    node *n = NULL;
+    longx.datadir = c.dir;
+    CHECK(node_open(&longx, &n) != NULL && n == NULL);
+    test_remove_tree(c.dir);
 }

@@ -93,6 +93,13 @@ typedef struct {
      * at most 1/1024 of the parent's per block, as geth's --miner.gaslimit);
      * 0: 60,000,000 */
     uint64_t builder_gas_limit;
+    /* ...their extra data, as geth's --miner.extradata (at most 32 bytes;
+     * NULL: none), and the lowest tip of a transaction they include, as
+     * geth's --miner.gasprice (0: any). geth's miner_setGasLimit,
+     * miner_setExtra and miner_setGasPrice change the three while the node
+     * runs (served on the open port when http_api names miner). */
+    const char *builder_extra;
+    u256 builder_min_tip;
     /* The namespaces the open port serves (HTTP and WebSocket), comma
      * separated as geth's --http.api ("eth,net,web3"); rpc_modules is always
      * served. NULL: every namespace the node has. Naming debug also opens

@@ -37,7 +37,8 @@ static void usage(FILE *f) {
             "                   [--dev.no-block-gas-limit] [--rpc.max-request-size MB] [--no-request-size-limit]\n"
             "                   [--dev.tx-gas-limit] [--dev.print-traces]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
-            "                   [--miner.gaslimit GAS] [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
+            "                   [--miner.gaslimit GAS] [--miner.extradata S] [--miner.gasprice WEI]\n"
+            "                   [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
             "                       without it, --dev uses a temporary one removed at exit\n"
             "  --dev                the dev chain: chain id 31337, Osaka rules, 10 prefunded accounts\n"
@@ -52,7 +53,7 @@ static void usage(FILE *f) {
             "                       anvil's --no-request-size-limit: 1 GiB\n"
             "  --http.api LIST      the namespaces served there (HTTP and WebSocket), e.g. eth,net,web3;\n"
             "                       default: all (debug_setHead only with --dev or debug listed here;\n"
-            "                       testing_buildBlockV1 only when testing is listed)\n"
+            "                       testing_buildBlockV1 only when testing is listed, miner_* when miner is)\n"
             "  --http, --ws         accepted (geth's and reth's): HTTP and WebSocket are always served on the\n"
             "                       HTTP port; --ws.addr / --ws.port add a listener (the same methods;\n"
             "                       --ws.api must be --http.api's)\n"
@@ -64,6 +65,9 @@ static void usage(FILE *f) {
             "                       (with --dev, on when an --authrpc option is given)\n"
             "  --authrpc.jwtsecret FILE  32-byte hex secret (default DATADIR/jwtsecret; created if missing)\n"
             "  --miner.gaslimit GAS the gas limit built payloads move towards (default 60000000)\n"
+            "  --miner.extradata S  their extra data (at most 32 bytes; default none)\n"
+            "  --miner.gasprice WEI the lowest tip of a transaction they include (default 0);\n"
+            "                       --http.api miner adds geth's miner_setGasLimit/setExtra/setGasPrice\n"
             "  --dev.load-state FILE  load an anvil state file (anvil --dump-state's JSON, gzip'd or not) at start\n"
             "  --dev.dump-state FILE  write the state there (anvil's format) on SIGINT/SIGTERM\n"
             "  --dev.state-interval S  also write the state file every S seconds (anvil's --state-interval, -s)\n"
@@ -573,6 +577,8 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--authrpc.port")) ok = num(v, 65535, &x), auth.port = (uint16_t)x, auth_asked = true;
         else if (!strcmp(a, "--authrpc.jwtsecret")) jwt_path = v, auth_asked = true;
         else if (!strcmp(a, "--miner.gaslimit")) ok = num(v, UINT64_MAX, &x) && x >= 5000, cfg.builder_gas_limit = x;
+        else if (!strcmp(a, "--miner.extradata")) ok = v && strlen(v) <= 32, cfg.builder_extra = v;
+        else if (!strcmp(a, "--miner.gasprice")) ok = num(v, UINT64_MAX, &x), cfg.builder_min_tip = u256_from_u64(x);
         else if (!strcmp(a, "--dev.state") || !strcmp(a, "--state")) load_state = dump_state = v, state_optional = true;
         else if (!strcmp(a, "--dev.load-state") || !strcmp(a, "--load-state")) load_state = v, state_optional = false;
         else if (!strcmp(a, "--dev.dump-state") || !strcmp(a, "--dump-state")) dump_state = v;

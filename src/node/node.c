@@ -75,7 +75,8 @@ static const char *check_api_list(const rpc_methods *m, const api_list *l) {
         if (!strcmp(want, "engine"))
             return "--http.api: engine is served on the authenticated port only (--authrpc.*)";
         return "--http.api: a namespace this node does not serve (it has debug, erigon, eth, net, ots, reth, rpc, "
-               "trace, txpool, web3; dev mode adds anvil, evm, hardhat, personal, tenderly)";
+               "trace, txpool, web3; miner and testing when listed; dev mode adds anvil, evm, hardhat, personal, "
+               "tenderly)";
     }
     return NULL;
 }
@@ -234,10 +235,20 @@ const char *node_open(const node_config *cfg, node **out) {
     pthread_mutex_init(&n->ex_mu, NULL);
     pthread_mutex_init(&n->senders_mu, NULL);
     pthread_mutex_init(&n->patch_mu, NULL);
+    pthread_mutex_init(&n->miner_mu, NULL);
+    n->miner_gas_limit = n->cfg.builder_gas_limit;
+    n->miner_min_tip = n->cfg.builder_min_tip;
     n->filters = node_filters_new();
     atomic_init(&n->safe, UINT64_MAX);
     atomic_init(&n->finalized, UINT64_MAX);
     const char *err = NULL;
+    size_t extra_len = cfg->builder_extra ? strlen(cfg->builder_extra) : 0;
+    if (extra_len > sizeof n->miner_extra) {
+        node_close(n);
+        return "extra data longer than 32 bytes (--miner.extradata)";
+    }
+    memcpy(n->miner_extra, cfg->builder_extra ? cfg->builder_extra : "", extra_len);
+    n->miner_extra_len = extra_len;
     if (cfg->datadir) {
         n->datadir = strdup(cfg->datadir);
     } else if (cfg->dev) {
@@ -297,6 +308,7 @@ const char *node_open(const node_config *cfg, node **out) {
     /* geth's testing namespace is not authenticated: the open port has it
      * when --http.api names it (never by default) */
     if (cfg->http_api && api_listed(&apis, "testing", 7)) node_register_testing(n, n->methods);
+    if (cfg->http_api && api_listed(&apis, "miner", 5)) node_register_miner(n, n->methods);
     if (cfg->http_api) {
         if ((err = check_api_list(n->methods, &apis))) {
             node_close(n);
@@ -340,5 +352,6 @@ void node_close(node *n) {
     pthread_mutex_destroy(&n->ex_mu);
     pthread_mutex_destroy(&n->senders_mu);
     pthread_mutex_destroy(&n->patch_mu);
+    pthread_mutex_destroy(&n->miner_mu);
     free(n);
 }

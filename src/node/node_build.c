@@ -85,6 +85,12 @@ static size_t select_txs(node *n, const node_build_attrs *a, block *b, const txp
     const txpool_tx *t;
     while ((t = txpool_best_next(it))) {
         if (a->max_txs && b->n_txs >= a->max_txs) break;
+        u256 tip;
+        if (!u256_is_zero(&a->min_tip) &&
+            (!txpool_effective_tip(&t->tx, &h->base_fee, &tip) || u256_lt(&tip, &a->min_tip))) {
+            txpool_best_skip_sender(it); /* and its later ones, as geth's pending filter */
+            continue;
+        }
         u256 key = u256_from_bytes32(&t->tx.hash);
         if (word_map_get(&bu->taken, &key)) continue; /* an earlier round's */
         uint64_t tx_blob_gas = (uint64_t)GAS_PER_BLOB * t->tx.n_blob_hashes;

@@ -36,6 +36,8 @@ typedef struct {
     bool has_txs;
     const uint8_t *extra;       /* extra data (at most 32 bytes) */
     size_t extra_len;
+    u256 min_tip;               /* pool transactions tipping less are left out
+                                   (with their sender's later ones); 0: none */
 } node_build_attrs;
 
 typedef struct {

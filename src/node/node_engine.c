@@ -525,17 +525,25 @@ static u256 block_value(const node_built *bb) {
     return sum;
 }
 
-static node_build_attrs build_attrs(node *n, const engine_attrs *a, const block_header *parent) {
-    return (node_build_attrs){
+/* extra: room for the miner's extra data, which the attributes point to. */
+static node_build_attrs build_attrs(node *n, const engine_attrs *a, const block_header *parent, uint8_t extra[32]) {
+    pthread_mutex_lock(&n->miner_mu);
+    node_build_attrs ba = {
         .timestamp = a->timestamp,
         .coinbase = a->fee_recipient,
         .prev_randao = a->prev_randao,
         .beacon_root = a->beacon_root,
         .withdrawals = a->withdrawals,
         .n_withdrawals = a->n_withdrawals,
-        .gas_limit = engine_gas_limit(parent->gas_limit, n->cfg.builder_gas_limit),
+        .gas_limit = engine_gas_limit(parent->gas_limit, n->miner_gas_limit),
         .engine = true,
+        .extra = extra,
+        .extra_len = n->miner_extra_len,
+        .min_tip = n->miner_min_tip,
     };
+    memcpy(extra, n->miner_extra, n->miner_extra_len);
+    pthread_mutex_unlock(&n->miner_mu);
+    return ba;
 }
 
 static const char *start_build(node *n, const engine_attrs *a, int version, const block_header *head, uint8_t id[8]) {
@@ -548,7 +556,8 @@ static const char *start_build(node *n, const engine_attrs *a, int version, cons
     if (have) return NULL; /* the same attributes: the build stands */
     engine_build *b = calloc(1, sizeof *b);
     if (!b) abort();
-    node_build_attrs ba = build_attrs(n, a, head);
+    uint8_t extra[32];
+    node_build_attrs ba = build_attrs(n, a, head, extra);
     const char *err = node_build_block(n, &ba, &b->built);
     if (err) {
         free(b);
@@ -740,7 +749,8 @@ const char *node_engine_build_now(node *n, const bytes32 *parent, const engine_a
         *rpc_code = RPC_ENGINE_INVALID_ATTRIBUTES;
         return "invalid payload attributes: timestamp must be after the parent's";
     }
-    node_build_attrs ba = build_attrs(n, attrs, &ph);
+    uint8_t miner_extra[32];
+    node_build_attrs ba = build_attrs(n, attrs, &ph, miner_extra);
     ba.has_txs = has_txs;
     ba.txs = txs;
     ba.n_txs = n_txs;

@@ -79,6 +79,14 @@ struct node {
     /* forkchoice: set by the Engine API; UINT64_MAX = "the head" */
     _Atomic uint64_t safe, finalized;
 
+    /* Engine API payload building (node_engine.c): cfg's builder_* as
+     * geth's miner_set* methods change them (rpc_miner.c) */
+    pthread_mutex_t miner_mu;
+    uint64_t miner_gas_limit;
+    uint8_t miner_extra[32];
+    size_t miner_extra_len;
+    u256 miner_min_tip;
+
     node_dev *dev;             /* dev mode only */
     bool open_debug;           /* cfg.http_api names debug: debug_setHead on the open port */
     node_engine *eng;          /* the Engine API's state (node_engine.h) */
@@ -189,6 +197,7 @@ void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProo
 void node_register_simulate(node *n, rpc_methods *m); /* rpc_simulate.c: eth_simulateV1 */
 void node_register_config(node *n, rpc_methods *m); /* rpc_config.c: eth_config (EIP-7910), eth_capabilities */
 void node_register_engine(node *n, rpc_methods *m); /* rpc_engine.c: engine_*, testing_buildBlockV1 (authenticated server) */
+void node_register_miner(node *n, rpc_methods *m);   /* rpc_miner.c (open port with --http.api miner) */
 void node_register_testing(node *n, rpc_methods *m); /* rpc_engine.c: testing_buildBlockV1 (also open with --http.api testing) */
 
 /* ---- Reading: one snapshot per request ---------------------------------------------- */

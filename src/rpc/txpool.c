@@ -440,6 +440,12 @@ const char *txpool_add_tx(txpool *p, state_view view, transaction *tx, txpool_ad
 
 /* ---- Heads, removal, queries ---------------------------------------------------------------- */
 
+void txpool_set_min_tip(txpool *p, const u256 *tip) {
+    txpool_lock(p);
+    p->cfg.min_tip = *tip;
+    txpool_unlock(p);
+}
+
 size_t txpool_set_head(txpool *p, state_view view, const txpool_env *env) {
     size_t dropped = 0;
     txpool_lock(p);
