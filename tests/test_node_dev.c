@@ -740,3 +740,67 @@ TEST(node_call_bundle) {
     CHECK(test_err(&t, "eth_callBundle", "[{\"txs\":\"0x12\",\"blockNumber\":\"0x9\"}]", NULL, 0) == -32602);
     test_node_close(&t);
 }
+
+/* anvil_impersonateSignature: ecrecover answers the registered address for
+ * the signature (whatever the hash; v is the last byte of its word) in
+ * eth_call, eth_simulateV1 and a traced call, for 3000 gas; below that it
+ * runs out of gas as ecrecover does; another signature gets the real
+ * answer; a pair inside the list is anvil's form, the plain pair ours. */
+TEST(node_dev_impersonated_signature) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    static const char R[] = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+    static const char S[] = "1717171717171717171717171717171717171717171717171717171717171717";
+    static const char WHO[] = "0x000000000000000000000000d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
+    char p[1024], in[300], msg[256];
+    snprintf(in, sizeof in, "0x%064d%062d1b%s%s", 7, 0, R, S);
+    snprintf(p, sizeof p, "[{\"to\":\"0x0000000000000000000000000000000000000001\",\"data\":\"%s\"},\"latest\"]", in);
+    CHECK(test_result_is(&t, "eth_call", p, "\"0x\"")); /* not a signature of anything */
+    char reg[300];
+    snprintf(reg, sizeof reg, "[[\"0x%s%s1b\",\"0xd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0\"]]", R, S);
+    CHECK(test_result_is(&t, "anvil_impersonateSignature", reg, "null"));
+    char want[80];
+    snprintf(want, sizeof want, "\"%s\"", WHO);
+    CHECK(test_result_is(&t, "eth_call", p, want));
+    /* 3000 gas is enough, 2999 is not */
+    snprintf(p, sizeof p, "[{\"to\":\"0x0000000000000000000000000000000000000001\",\"data\":\"%s\",\"gas\":\"0x%x\"},\"latest\"]",
+             in, 21000 + 4 * 62 + 16 * 66 + 3000);
+    CHECK(test_result_is(&t, "eth_call", p, want));
+    snprintf(p, sizeof p, "[{\"to\":\"0x0000000000000000000000000000000000000001\",\"data\":\"%s\",\"gas\":\"0x%x\"},\"latest\"]",
+             in, 21000 + 4 * 62 + 16 * 66 + 2999);
+    CHECK(test_err(&t, "eth_call", p, msg, sizeof msg) != 0 && strstr(msg, "out of gas"));
+    /* eth_simulateV1 and debug_traceCall see it too */
+    snprintf(p, sizeof p,
+             "[{\"blockStateCalls\":[{\"calls\":[{\"to\":\"0x0000000000000000000000000000000000000001\",\"data\":\"%s\"}]}]},"
+             "\"latest\"]", in);
+    json_t *sim = test_ok(&t, "eth_simulateV1", p);
+    json_t *call0 = json_array_get(json_object_get(json_array_get(sim, 0), "calls"), 0);
+    CHECK(call0 && !strcmp(test_str(call0, "returnData"), WHO) &&
+          test_qty(call0, "gasUsed") == 21000 + 4 * 62 + 16 * 66 + 3000);
+    json_decref(sim);
+    snprintf(p, sizeof p, "[{\"to\":\"0x0000000000000000000000000000000000000001\",\"data\":\"%s\"},\"latest\","
+             "{\"tracer\":\"callTracer\"}]", in);
+    json_t *tr = test_ok(&t, "debug_traceCall", p);
+    CHECK(tr && !strcmp(test_str(tr, "output"), WHO));
+    json_decref(tr);
+    /* v 28: not registered, the real precompile answers (nothing here) */
+    snprintf(in, sizeof in, "0x%064d%062d1c%s%s", 7, 0, R, S);
+    snprintf(p, sizeof p, "[{\"to\":\"0x0000000000000000000000000000000000000001\",\"data\":\"%s\"},\"latest\"]", in);
+    CHECK(test_result_is(&t, "eth_call", p, "\"0x\""));
+    /* the plain pair registers too, and again replaces the address */
+    snprintf(reg, sizeof reg, "[\"0x%s%s1c\",\"0xd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1\"]", R, S);
+    CHECK(test_result_is(&t, "anvil_impersonateSignature", reg, "null"));
+    CHECK(test_result_is(&t, "eth_call", p, "\"0x000000000000000000000000d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1\""));
+    snprintf(reg, sizeof reg, "[\"0x%s%s1c\",\"0xd2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2\"]", R, S);
+    CHECK(test_result_is(&t, "anvil_impersonateSignature", reg, "null"));
+    CHECK(test_result_is(&t, "eth_call", p, "\"0x000000000000000000000000d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2\""));
+    /* another length is taken and never matches; bad parameters are refused */
+    CHECK(test_result_is(&t, "anvil_impersonateSignature", "[\"0x1234\",\"0xd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1\"]",
+                         "null"));
+    CHECK(test_err(&t, "anvil_impersonateSignature", "[\"0x12\"]", msg, sizeof msg) == -32602);
+    CHECK(test_err(&t, "anvil_impersonateSignature", "[\"0xzz\",\"0xd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1\"]", msg,
+                   sizeof msg) == -32602);
+    CHECK(test_err(&t, "anvil_impersonateSignature", "[\"0x12\",\"0x12\"]", msg, sizeof msg) == -32602);
+    test_node_close(&t);
+}

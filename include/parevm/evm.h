@@ -286,6 +286,10 @@ bool precompile_is_active(const address *addr, fork_id fork);
  * depth. On failure all gas is consumed (EVM_PRECOMPILE_FAILURE or OOG). */
 evm_result precompile_run(evm_vm *vm, const address *addr, fork_id fork,
                           const uint8_t *input, size_t len, int64_t gas, int depth);
+/* A precompile's successful result with out[0..len) copied into the VM's
+ * buffer for depth, as precompile_run leaves it (for a host that answers a
+ * precompile itself: anvil's ecrecover overrides). */
+evm_result precompile_answer(evm_vm *vm, int depth, int64_t gas_left, const uint8_t *out, size_t len);
 /* geth's error for a call of precompile addr with input that failed with
  * EVM_PRECOMPILE_FAILURE when given gas: what geth's precompile returns
  * ("invalid input length", "bad elliptic curve pairing size", "invalid

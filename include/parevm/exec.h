@@ -36,6 +36,9 @@ typedef struct {
     uint32_t max_code_size;
     /* no EIP-7825 cap on a transaction's gas (chain_config's no_tx_gas_cap) */
     bool no_tx_gas_cap;
+    /* how messages run when the caller gives no options of its own (anvil's
+     * ecrecover overrides); NULL: as the fork says. Not owned. */
+    const state_host_options *host;
 } block_env;
 
 /* Sets env's blob_base_fee (from its excess_blob_gas and p's update

@@ -8,8 +8,9 @@
 
 #include "overlay.h"
 
-/* What eth_simulateV1 changes in how messages run (exec_call_with); every
- * other execution has none (state_host.opt NULL). */
+/* What eth_simulateV1 changes in how messages run (exec_call_with), and
+ * anvil's ecrecover overrides (block_env.host); every other execution has
+ * none (state_host.opt NULL). */
 typedef struct {
     /* With has_precompiles, exactly the addresses precompiles[0..n) run a
      * precompile, each the one originally at runs[i] (moved, or removed by
@@ -22,6 +23,14 @@ typedef struct {
      * (not a DELEGATECALL or CALLCODE) adds a synthetic Transfer(from, to,
      * value) log from 0xeeee...eeee at that point (overlay_add_synthetic_log) */
     bool trace_transfers;
+    /* anvil_impersonateSignature: the ecrecover precompile (wherever it
+     * runs) first asks recover_override with the 65 bytes r || s || v of its
+     * input (v: the last byte of the v word, the rest of it ignored, as
+     * anvil's); when that returns true, *out is the answer, for ecrecover's
+     * 3000 gas, whatever the hash. Called from any executing thread, so it
+     * must be thread-safe. NULL: none */
+    bool (*recover_override)(void *arg, const uint8_t sig[65], address *out);
+    void *recover_arg;
 } state_host_options;
 
 typedef struct {

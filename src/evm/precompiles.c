@@ -334,6 +334,13 @@ const char *precompile_error(const address *addr, const uint8_t *in, size_t len,
     return e ? e : "precompile failed";
 }
 
+evm_result precompile_answer(evm_vm *vm, int depth, int64_t gas_left, const uint8_t *out, size_t len) {
+    buf_t *b = &vm->precompile_out[depth];
+    buf_clear(b);
+    buf_append(b, out, len);
+    return (evm_result){.status = EVM_SUCCESS, .gas_left = gas_left, .output = b->data, .output_size = b->len};
+}
+
 evm_result precompile_run(evm_vm *vm, const address *addr, fork_id fork, const uint8_t *input,
                           size_t len, int64_t gas, int depth) {
     evm_result r = {.status = EVM_PRECOMPILE_FAILURE};

@@ -207,16 +207,29 @@ enum {
     GAS_AUTH_EXISTING_REFUND = 25000 - 12500, /* PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST */
 };
 
+/* anvil_impersonateSignature: the address registered for a tuple whose
+ * signature is invalid, as anvil's executor takes it (r || s || 27 + y). */
+static bool authority_override(const state_host_options *host, const authorization *a, address *out) {
+    if (!host || !host->recover_override || a->y_parity > 1) return false;
+    uint8_t sig[65];
+    u256_to_be(&a->r, sig);
+    u256_to_be(&a->s, sig + 32);
+    sig[64] = (uint8_t)(27 + a->y_parity);
+    return host->recover_override(host->recover_arg, sig, out);
+}
+
 /* The authority of a tuple that passes the signature rules, or false. */
-static bool authority_of(const authorization *a, address *out) {
+static bool authority_of(const state_host_options *host, const authorization *a, address *out) {
+    bool valid;
     if (a->status == AUTH_UNKNOWN) { /* not recovered up front: do it here */
         authorization copy = *a;
-        if (!tx_auth_recover(&copy)) return false;
+        valid = tx_auth_recover(&copy);
         *out = copy.authority;
-        return true;
+    } else {
+        *out = a->authority;
+        valid = a->status == AUTH_VALID;
     }
-    *out = a->authority;
-    return a->status == AUTH_VALID;
+    return valid || authority_override(host, a, out);
 }
 
 /* EIP-7702 set_delegation: each valid tuple sets its authority's code to a
@@ -224,7 +237,9 @@ static bool authority_of(const authorization *a, address *out) {
  * nonce; a tuple that breaks a rule is skipped. Runs before the top-level
  * message's snapshot, so a reverted call keeps the delegations. Returns the
  * refund for authorities that already existed. */
-static inline __attribute__((always_inline)) uint64_t apply_authorizations(overlay *ov, const block_env *env, const transaction *tx) {
+static inline __attribute__((always_inline)) uint64_t apply_authorizations(overlay *ov, const block_env *env,
+                                                                          const state_host_options *host,
+                                                                          const transaction *tx) {
     uint64_t refund = 0;
     for (size_t i = 0; i < tx->n_auths; i++) {
         const authorization *a = &tx->auths[i];
@@ -232,7 +247,7 @@ static inline __attribute__((always_inline)) uint64_t apply_authorizations(overl
             continue;
         if (a->nonce == UINT64_MAX) continue;
         address authority;
-        if (!authority_of(a, &authority)) continue;
+        if (!authority_of(host, a, &authority)) continue;
         overlay_warm_account(ov, &authority);
         const evm_code *code = overlay_code(ov, &authority);
         if (code->len && !evm_delegation_target(code->bytes, code->len, NULL)) continue;
@@ -300,7 +315,8 @@ static inline __attribute__((always_inline)) void run_transaction(executor *ex, 
         .max_code_size = env->max_code_size,
     };
     if (fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
-    state_host host = {ov, ex->vm, &ctx, opt ? &opt->host : NULL};
+    const state_host_options *host_opt = opt ? &opt->host : env->host;
+    state_host host = {ov, ex->vm, &ctx, host_opt};
 
     address target = tx->has_to ? tx->to : create_address(&tx->sender, nonce);
     warm_access_list(ov, env, tx, &target);
@@ -310,7 +326,7 @@ static inline __attribute__((always_inline)) void run_transaction(executor *ex, 
      * aside, so the gas used stays exact over the whole uint64 range. */
     uint64_t exec_gas = tx->gas_limit - intrinsic; /* >= 0: tx_check_static */
     uint64_t msg_gas = exec_gas > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : exec_gas;
-    uint64_t auth_refund = apply_authorizations(ov, env, tx);
+    uint64_t auth_refund = apply_authorizations(ov, env, host_opt, tx);
     ex->auth_refund = auth_refund;
     evm_message msg = {
         .kind = tx->has_to ? EVM_CALL : EVM_CREATE,
@@ -394,7 +410,7 @@ bool exec_message(executor *ex, const block_env *env, state_view view, code_stor
         .max_code_size = env->max_code_size,
     };
     if (fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
-    state_host host = {ov, ex->vm, &ctx, NULL};
+    state_host host = {ov, ex->vm, &ctx, env->host};
     evm_result r = {.status = EVM_SUCCESS, .gas_left = m->gas};
     uint64_t nonce = overlay_nonce(ov, &m->sender);
     u256 balance = overlay_balance(ov, &m->sender);
@@ -439,7 +455,7 @@ evm_result exec_system_call(executor *ex, const block_env *env, state_view view,
         .max_code_size = env->max_code_size,
     };
     if (env->fork >= FORK_CANCUN) ctx.blob_base_fee = env->blob_base_fee;
-    state_host host = {ov, ex->vm, &ctx, NULL};
+    state_host host = {ov, ex->vm, &ctx, env->host};
     evm_message msg = {.kind = EVM_CALL, .gas = gas, .recipient = *target, .sender = *caller,
                        .code_address = *target, .input = data, .input_size = len};
     evm_result r = state_host_call(&host, &msg);

@@ -302,6 +302,7 @@ const char *node_open(const node_config *cfg, node **out) {
         node_register_dev_chain(n, n->methods);
         node_register_dev_erc20(n, n->methods);
         node_register_dev_state(n, n->methods);
+        node_register_dev_sigs(n, n->methods);
         node_register_sign(n, n->methods);
         if (cfg->report) rpc_methods_set_observer(n->methods, print_method, n);
     }

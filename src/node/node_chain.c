@@ -2,7 +2,7 @@
  * stored block for the RPC methods (header, body, receipts with their logs,
  * senders from a cache), and the chain rules of a block. */
 #include <stdlib.h>
-#include "node_internal.h"
+#include "node_dev.h"
 #include "parevm/keccak.h"
 #include "parevm/chain_rules.h"
 #include "parevm/exec.h"
@@ -185,8 +185,12 @@ fork_id node_fork(const node *n, const block_header *h) {
 }
 
 block_rules node_rules(const node *n, const block_header *h) {
-    return chain_block_rules(&n->chain, h, node_merged(n, h));
+    block_rules r = chain_block_rules(&n->chain, h, node_merged(n, h));
+    r.host = node_host(n);
+    return r;
 }
+
+const state_host_options *node_host(const node *n) { return n->dev ? &n->dev->host : NULL; }
 
 bool node_child_merged(const node *n, const block_header *parent) {
     return node_merged(n, parent) || chain_reached(n->chain.paris_block, parent->number + 1) ||

@@ -270,6 +270,7 @@ const char *node_dev_init(node *n) {
     n->dev = d;
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cond, NULL);
+    node_dev_sigs_init(d);
     d->automine = (n->cfg.dev_period_s == 0 || n->cfg.dev_mixed_mining) && !n->cfg.dev_no_mining;
     d->period_s = n->cfg.dev_no_mining ? 0 : n->cfg.dev_period_s;
     d->auto_impersonate = n->cfg.dev_auto_impersonate;
@@ -331,6 +332,7 @@ void node_dev_free(node *n) {
     free(d->keys);
     free(d->impersonated);
     node_console_free(d->console);
+    node_dev_sigs_free(d);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cond);
     free(d);

@@ -15,6 +15,13 @@ typedef struct {
 /* The last blobs kept: older ones are forgotten (128 MiB at most). */
 #define NODE_DEV_MAX_BLOBS 1024
 
+/* A signature anvil_impersonateSignature registered, and whom ecrecover
+ * answers for it. */
+typedef struct {
+    uint8_t sig[65];           /* r || s || v */
+    address addr;
+} node_dev_sig;
+
 typedef struct {
     uint64_t id;
     uint64_t number;           /* the head when the snapshot was taken */
@@ -60,6 +67,14 @@ struct node_dev {
     bytes32 instance_id;       /* anvil_metadata's: random, new on anvil_reset */
     node_dev_blob *blobs;      /* mined blobs, oldest first (also forgotten by anvil_reset) */
     size_t n_blobs;
+
+    /* anvil_impersonateSignature's pairs (node_dev_sigs.c): sig_mu guards
+     * them; n_sigs is also read without it, to skip the lock while none */
+    pthread_mutex_t sig_mu;
+    _Atomic size_t n_sigs;
+    node_dev_sig *sigs;
+    size_t cap_sigs;
+    state_host_options host;   /* every execution's in dev mode (node_host) */
 };
 
 /* Mines one block on the writer thread: at most max_txs transactions (0:
@@ -70,6 +85,11 @@ const char *node_dev_mine(node *n, size_t max_txs, bool empty, uint64_t timestam
  * leaves them out of anvil_reorg's blocks. The caller keeps txs. */
 const char *node_dev_mine_list(node *n, const transaction *txs, size_t n_txs, size_t *included);
 bool node_dev_automine(node_dev *d);
+
+/* anvil_impersonateSignature (node_dev_sigs.c): sets up and frees d's
+ * pairs and d->host, whose recover_override answers from them. */
+void node_dev_sigs_init(node_dev *d);
+void node_dev_sigs_free(node_dev *d);
 
 /* Forgets every kept blob (anvil_reset). Any thread. */
 void node_dev_forget_blobs(node_dev *d);

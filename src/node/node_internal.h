@@ -192,6 +192,7 @@ void node_register_dev(node *n, rpc_methods *m);    /* rpc_dev.c: evm_, anvil_, 
 void node_register_dev_chain(node *n, rpc_methods *m); /* rpc_dev_chain.c: anvil_nodeInfo, anvil_metadata, evm_setTime, anvil_rollback, anvil_reorg */
 void node_register_dev_erc20(node *n, rpc_methods *m); /* rpc_dev_erc20.c: anvil_dealERC20, anvil_setERC20Allowance */
 void node_register_dev_state(node *n, rpc_methods *m); /* rpc_dev_state.c: anvil_dumpState, anvil_loadState */
+void node_register_dev_sigs(node *n, rpc_methods *m);  /* node_dev_sigs.c: anvil_impersonateSignature */
 void node_register_sign(node *n, rpc_methods *m);   /* rpc_sign.c: eth_sign, personal_sign, eth_signTypedData_v4, eth_signTransaction */
 void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProof, eth_getAccount, debug_executionWitness */
 void node_register_simulate(node *n, rpc_methods *m); /* rpc_simulate.c: eth_simulateV1 */
@@ -371,6 +372,9 @@ bool node_tx_sender(node *n, transaction *tx, fork_id fork);
 bool node_merged(const node *n, const block_header *h);
 fork_id node_fork(const node *n, const block_header *h);
 block_rules node_rules(const node *n, const block_header *h);
+/* How every execution of the node runs its messages (block_rules.host):
+ * in dev mode anvil_impersonateSignature's ecrecover overrides, else NULL. */
+const state_host_options *node_host(const node *n);
 /* rpc_fees.c: the tip eth_maxPriorityFeePerGas suggests at r's head. */
 bool node_suggest_tip(node_read *r, u256 *out, rpc_error *err);
 /* eth_gasPrice's answer from a base fee (london: whether there is one) and

@@ -562,6 +562,7 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
     begin_header(s, slot, parent, &b.header, &fork);
     block_header *h = &b.header;
     block_rules rules = chain_block_rules(&s->n->chain, h, s->merged);
+    rules.host = node_host(s->n);
     block_env env = block_env_of(h, &rules);
     const sim_input *in = slot->in;
     if (in && in->bo.has_blob_base_fee) env.blob_base_fee = in->bo.blob_base_fee;
@@ -582,6 +583,11 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
         .host = {.has_precompiles = moved, .precompiles = pcs, .runs = runs, .n_precompiles = n_pcs,
                  .trace_transfers = s->q->trace_transfers},
     };
+    const state_host_options *dev = node_host(s->n); /* anvil_impersonateSignature's */
+    if (dev) {
+        opt.host.recover_override = dev->recover_override;
+        opt.host.recover_arg = dev->recover_arg;
+    }
     if (in && in->has_withdrawals) {
         b.withdrawals = in->withdrawals;
         b.n_withdrawals = in->n_withdrawals;
