@@ -722,9 +722,21 @@ static void bad_block_traces(eh_node *e, const bytes32 *bad) {
     CHECK(json_array_size(by_hash) == 1 && by_rlp && json_equal(by_hash, by_rlp));
     CHECK(!strcmp(json_string_value(json_object_get(json_object_get(json_array_get(by_hash, 0), "result"), "type")) ?: "",
                   "CALL"));
+    /* its EIP-3155 trace to a file: a transfer runs no code, the summary alone */
+    json_t *files = eh_result(e, "debug_standardTraceBadBlockToFile", json_pack("[o]", eh_hash(bad)));
+    const char *path = json_string_value(json_array_get(files, 0));
+    CHECK(json_array_size(files) == 1 && path && strstr(path, "/block_0x"));
+    FILE *f = path ? fopen(path, "r") : NULL;
+    char line[256] = "";
+    CHECK(f && fgets(line, sizeof line, f) && !strcmp(line, "{\"output\":\"\",\"gasUsed\":\"0x5208\"}\n") &&
+          !fgets(line, sizeof line, f));
+    if (f) fclose(f);
+    if (path) unlink(path);
+    json_decref(files);
     bytes32 other = *bad;
     other.b[31] ^= 1;
     CHECK(eh_error_code(e, "debug_traceBadBlock", json_pack("[o]", eh_hash(&other))) == RPC_SERVER_ERROR);
+    CHECK(eh_error_code(e, "debug_standardTraceBadBlockToFile", json_pack("[o]", eh_hash(&other))) == RPC_SERVER_ERROR);
     CHECK(eh_error_code(e, "debug_traceBadBlock", json_pack("[s]", "0x12")) == RPC_INVALID_PARAMS);
     json_decref(by_hash);
     json_decref(by_rlp);

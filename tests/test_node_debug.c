@@ -859,6 +859,9 @@ TEST(http_api_limits_the_open_port) {
     /* by default every namespace, but no chain rewind on the open port */
     CHECK(open_with_api(dir, false, NULL, &n) == NULL);
     CHECK(!rpc_methods_has(node_methods(n), "debug_setHead") && rpc_methods_has(node_auth_methods(n), "debug_setHead"));
+    /* nor files written at a request's asking */
+    CHECK(!rpc_methods_has(node_methods(n), "debug_standardTraceBlockToFile") &&
+          rpc_methods_has(node_auth_methods(n), "debug_standardTraceBadBlockToFile"));
     CHECK(rpc_methods_has(node_methods(n), "trace_block") && rpc_methods_has(node_methods(n), "txpool_status"));
     /* ... and geth's testing namespace only where it is named */
     CHECK(!rpc_methods_has(node_methods(n), "testing_buildBlockV1") &&
@@ -889,9 +892,10 @@ TEST(http_api_limits_the_open_port) {
     rpc_error_clear(&err);
     node_close(n);
 
-    /* naming debug opens debug_setHead too */
+    /* naming debug opens debug_setHead and the trace files too */
     CHECK(open_with_api(dir, false, "debug,eth", &n) == NULL);
     CHECK(rpc_methods_has(node_methods(n), "debug_setHead") && !rpc_methods_has(node_methods(n), "net_version"));
+    CHECK(rpc_methods_has(node_methods(n), "debug_standardTraceBlockToFile"));
     node_close(n);
 
     /* dev mode's namespaces only in dev mode */

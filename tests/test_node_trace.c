@@ -6,7 +6,8 @@
  * the gas of each opcode, callTracer's frames and revert reason, the
  * prestate's storage), each geth error, and the node's answers equal to
  * the trace library's own on the same stored state (read after the node
- * is closed). Also reth's eth_callMany and debug_traceCallMany
+ * is closed), and debug_standardTraceBlockToFile's files step for step
+ * against structLogs. Also reth's eth_callMany and debug_traceCallMany
  * (rpc_call_many.c): state carried across calls and bundles, the state
  * context's block and transaction index, block overrides per bundle. */
 #include "test.h"
@@ -568,6 +569,100 @@ TEST(node_trace_block_one_entry_per_tx) {
     CHECK(json_array_size(t) == 1 && one && json_equal(one, json_object_get(json_array_get(t, 0), "result")));
     json_decref(one);
     json_decref(t);
+}
+
+/* ---- debug_standardTraceBlockToFile --------------------------------------------------------- */
+
+/* A trace file's lines against the transaction's structLogs: the same
+ * steps (pc, op, gas, depth), then the summary with the receipt's gas;
+ * with_memory: some step carries the memory. The file is removed. */
+static bool file_matches(const chain *c, const char *path, const char *txh, bool with_memory) {
+    FILE *f = fopen(path, "r");
+    json_t *t = trace_tx(c, txh, NULL), *rc = get_receipt(c, txh);
+    json_t *logs = json_object_get(t, "structLogs");
+    bool good = f && logs && rc;
+    size_t step = 0;
+    bool summary = false, memory = false;
+    char line[65536];
+    while (good && fgets(line, sizeof line, f)) {
+        json_t *o = json_loads(line, 0, NULL);
+        good = o != NULL && !summary;
+        if (good && json_object_get(o, "output")) {
+            summary = true;
+            good = qty(o, "gasUsed") == qty(rc, "gasUsed");
+        } else if (good) {
+            json_t *s = json_array_get(logs, step++);
+            good = s && json_integer_value(json_object_get(o, "pc")) == json_integer_value(json_object_get(s, "pc")) &&
+                   !strcmp(str(o, "opName"), str(s, "op")) &&
+                   (int64_t)qty(o, "gas") == json_integer_value(json_object_get(s, "gas")) &&
+                   json_integer_value(json_object_get(o, "depth")) == json_integer_value(json_object_get(s, "depth"));
+            memory |= json_object_get(o, "memory") != NULL;
+        }
+        json_decref(o);
+    }
+    good = good && summary && step == json_array_size(logs) && memory == with_memory;
+    if (f) fclose(f);
+    unlink(path);
+    json_decref(t);
+    json_decref(rc);
+    return good;
+}
+
+/* geth's name: <dir>/block_0x<8 hex>-<index>-0x<8 hex of the transaction's hash>-<random> */
+static bool file_named(const char *path, const char *block_hash, size_t index, const char *txh) {
+    const char *base = strrchr(path, '/');
+    char want[64];
+    snprintf(want, sizeof want, "block_%.10s-%zu-%.10s-", block_hash, index, txh);
+    return base && !strncmp(base + 1, want, strlen(want)) && strlen(base + 1) > strlen(want);
+}
+
+TEST(node_trace_block_to_files) {
+    chain *c = shared();
+    CHECK(c != NULL);
+    if (!c) return;
+    char p[512], msg[300];
+    snprintf(p, sizeof p, "[\"0x%llx\",false]", (unsigned long long)c->blk_multi);
+    json_t *blk = ok(c, "eth_getBlockByNumber", p);
+    const char *bh = str(blk, "hash");
+    snprintf(p, sizeof p, "[\"%s\"]", bh);
+    json_t *files = ok(c, "debug_standardTraceBlockToFile", p);
+    CHECK(json_array_size(files) == 3);
+    for (size_t i = 0; i < json_array_size(files) && i < 3; i++) {
+        const char *path = json_string_value(json_array_get(files, i));
+        CHECK(path && file_named(path, bh, i, c->tx_multi[i]));
+        CHECK(path && file_matches(c, path, c->tx_multi[i], false));
+    }
+    json_decref(files);
+    /* one transaction, with its memory */
+    snprintf(p, sizeof p, "[\"%s\",{\"txHash\":\"%s\",\"enableMemory\":true,\"disableStorage\":true}]", bh,
+             c->tx_multi[1]);
+    files = ok(c, "debug_standardTraceBlockToFile", p);
+    CHECK(json_array_size(files) == 1);
+    const char *path = json_string_value(json_array_get(files, 0));
+    CHECK(path && file_named(path, bh, 1, c->tx_multi[1]) && file_matches(c, path, c->tx_multi[1], true));
+    json_decref(files);
+    /* geth's refusals */
+    snprintf(p, sizeof p, "[\"%s\",{\"txHash\":\"%s\"}]", bh, c->tx_store);
+    CHECK(err_of(c, "debug_standardTraceBlockToFile", p, msg, sizeof msg) == -32000 &&
+          strstr(msg, "not found in block"));
+    snprintf(p, sizeof p, "[\"%s\",{\"overrides\":{\"pragueTime\":0}}]", bh);
+    CHECK(err_of(c, "debug_standardTraceBlockToFile", p, msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[\"%s\",{\"enableMemory\":1}]", bh);
+    CHECK(err_of(c, "debug_standardTraceBlockToFile", p, msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[\"%s\",5]", bh);
+    CHECK(err_of(c, "debug_standardTraceBlockToFile", p, msg, sizeof msg) == -32602);
+    CHECK(err_of(c, "debug_standardTraceBlockToFile", "[\"0x12\"]", msg, sizeof msg) == -32602);
+    snprintf(p, sizeof p, "[\"0x%064d\"]", 7);
+    CHECK(err_of(c, "debug_standardTraceBlockToFile", p, msg, sizeof msg) == -32000);
+    json_t *g = ok(c, "eth_getBlockByNumber", "[\"0x0\",false]");
+    snprintf(p, sizeof p, "[\"%s\"]", str(g, "hash"));
+    CHECK(err_of(c, "debug_standardTraceBlockToFile", p, msg, sizeof msg) == -32000 &&
+          strstr(msg, "genesis is not traceable"));
+    json_decref(g);
+    /* only bad blocks: none here */
+    snprintf(p, sizeof p, "[\"%s\"]", bh);
+    CHECK(err_of(c, "debug_standardTraceBadBlockToFile", p, msg, sizeof msg) == -32000 && strstr(msg, "bad block"));
+    json_decref(blk);
 }
 
 /* ---- debug_traceCall ---------------------------------------------------------------------- */

@@ -19,7 +19,7 @@ static void (*const GROUPS[])(node *, rpc_methods *) = {
     node_register_call, node_register_fees, node_register_pool, node_register_debug, node_register_trace,
     node_register_call_many, node_register_call_bundle, node_register_parity_trace, node_register_otterscan,
     node_register_debug_chain, node_register_debug_state, node_register_debug_roots,
-    node_register_proofs, node_register_simulate, node_register_config,
+    node_register_proofs, node_register_simulate, node_register_config, node_register_trace_files,
 };
 
 /* ---- The open port's namespaces (--http.api) ------------------------------------------- */

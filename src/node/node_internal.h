@@ -198,6 +198,7 @@ void node_register_proofs(node *n, rpc_methods *m); /* rpc_proofs.c: eth_getProo
 void node_register_simulate(node *n, rpc_methods *m); /* rpc_simulate.c: eth_simulateV1 */
 void node_register_config(node *n, rpc_methods *m); /* rpc_config.c: eth_config (EIP-7910), eth_capabilities */
 void node_register_engine(node *n, rpc_methods *m); /* rpc_engine.c: engine_*, testing_buildBlockV1 (authenticated server) */
+void node_register_trace_files(node *n, rpc_methods *m); /* rpc_trace_files.c: debug_standardTrace*ToFile */
 void node_register_miner(node *n, rpc_methods *m);   /* rpc_miner.c (open port with --http.api miner) */
 void node_register_testing(node *n, rpc_methods *m); /* rpc_engine.c: testing_buildBlockV1 (also open with --http.api testing) */
 
