@@ -804,3 +804,52 @@ TEST(node_dev_impersonated_signature) {
     CHECK(test_err(&t, "anvil_impersonateSignature", "[\"0x12\",\"0x12\"]", msg, sizeof msg) == -32602);
     test_node_close(&t);
 }
+
+/* anvil_setChainId: eth_chainId, net_version, anvil_nodeInfo, CHAINID in
+ * calls and mined blocks, and the signing of eth_sendTransaction follow the
+ * new id; the pool refuses the old one; out-of-range ids are refused. */
+TEST(node_dev_set_chain_id) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    char msg[256];
+    CHECK(test_result_is(&t, "anvil_setChainId", "[1337]", "null"));
+    CHECK(test_result_is(&t, "eth_chainId", "[]", "\"0x539\""));
+    CHECK(test_result_is(&t, "net_version", "[]", "\"1337\""));
+    CHECK(node_chain_id(t.n) == 1337);
+    /* CHAINID; MSTORE; RETURN, as init code of a call without a recipient */
+    CHECK(test_result_is(&t, "eth_call", "[{\"data\":\"0x4660005260206000f3\"},\"latest\"]",
+                         "\"0x0000000000000000000000000000000000000000000000000000000000000539\""));
+    json_t *info = test_ok(&t, "anvil_nodeInfo", "[]");
+    CHECK(info && json_integer_value(json_object_get(json_object_get(info, "environment"), "chainId")) == 1337);
+    json_decref(info);
+    /* a mined transaction signed with it, whose code stores CHAINID */
+    json_t *h = test_ok(&t, "eth_sendTransaction",
+                        "[{\"from\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"data\":\"0x4660005500\"}]");
+    char p[128];
+    snprintf(p, sizeof p, "[\"%s\"]", json_string_value(h) ?: "");
+    json_t *tx = test_ok(&t, "eth_getTransactionByHash", p);
+    json_t *rc = test_ok(&t, "eth_getTransactionReceipt", p);
+    CHECK(tx && !strcmp(test_str(tx, "chainId"), "0x539") && rc && test_qty(rc, "status") == 1);
+    snprintf(p, sizeof p, "[\"%s\",\"0x0\",\"latest\"]", test_str(rc, "contractAddress"));
+    CHECK(test_result_is(&t, "eth_getStorageAt", p,
+                         "\"0x0000000000000000000000000000000000000000000000000000000000000539\""));
+    json_decref(h);
+    json_decref(tx);
+    json_decref(rc);
+    /* the pool checks the new id: a transaction for 31337 is refused */
+    transaction old;
+    test_tx(&old, 0, NULL, "0x00", 0);
+    CHECK(!test_send(&t, &old, 1));
+    tx_free(&old);
+    test_tx(&old, 0, NULL, "0x00", 0);
+    old.chain_id = 1337;
+    CHECK(test_send(&t, &old, 1));
+    tx_free(&old);
+    CHECK(test_err(&t, "anvil_setChainId", "[0]", msg, sizeof msg) == -32602);
+    CHECK(test_err(&t, "anvil_setChainId", "[\"0xffffffffffffffff\"]", msg, sizeof msg) == -32602);
+    CHECK(test_err(&t, "anvil_setChainId", "[]", msg, sizeof msg) == -32602);
+    CHECK(test_result_is(&t, "anvil_setChainId", "[\"0x7a69\"]", "null"));
+    CHECK(test_result_is(&t, "eth_chainId", "[]", "\"0x7a69\""));
+    test_node_close(&t);
+}

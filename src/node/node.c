@@ -84,7 +84,7 @@ static const char *check_api_list(const rpc_methods *m, const api_list *l) {
 const rpc_methods *node_methods(const node *n) { return n->methods; }
 const rpc_methods *node_auth_methods(const node *n) { return n->auth_methods; }
 const char *node_datadir(const node *n) { return n->datadir; }
-uint64_t node_chain_id(const node *n) { return n->chain.chain_id; }
+uint64_t node_chain_id(const node *n) { return atomic_load(&((node *)n)->chain_id); }
 
 /* ---- Executors for request threads ---------------------------------------------------- */
 
@@ -118,7 +118,7 @@ txpool_env node_pool_env(const node *n, const block_header *h) {
     txpool_env env = {0};
     uint64_t time = node_next_time(n, h);
     env.fork = chain_fork_at(&n->chain, h->number + 1, time, node_child_merged(n, h));
-    env.chain_id = n->chain.chain_id;
+    env.chain_id = node_chain_id(n);
     env.max_code_size = n->chain.max_code_size;
     env.no_tx_gas_cap = n->chain.no_tx_gas_cap;
     env.block_gas_limit = h->gas_limit;
@@ -266,6 +266,7 @@ const char *node_open(const node_config *cfg, node **out) {
         err = db_open(n->datadir, &o, &n->db);
     }
     if (!err) err = cfg->dev ? node_dev_init(n) : load_chain_config(n);
+    atomic_init(&n->chain_id, n->chain.chain_id);
     if (err) {
         node_close(n);
         return err;
@@ -278,7 +279,7 @@ const char *node_open(const node_config *cfg, node **out) {
         pc.max_queued = 1 << 16;
         pc.max_per_sender = 1 << 17;
     }
-    txpool_env env = {.chain_id = n->chain.chain_id};
+    txpool_env env = {.chain_id = node_chain_id(n)};
     n->pool = txpool_new(&pc, &env);
     node_pool_new_head(n);
     n->engine = par_engine_new((int)n->cfg.threads);

@@ -267,6 +267,7 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
     }
     block_rules rules = chain_block_rules(&n->chain, &out->b.header, fork >= FORK_PARIS);
     rules.host = node_host(n);
+    rules.chain_id = node_chain_id(n);
     mid_root mid = {.d = n->db};
     if (fork < FORK_BYZANTIUM) {
         rules.state_root = root_after_tx;

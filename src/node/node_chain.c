@@ -187,6 +187,7 @@ fork_id node_fork(const node *n, const block_header *h) {
 block_rules node_rules(const node *n, const block_header *h) {
     block_rules r = chain_block_rules(&n->chain, h, node_merged(n, h));
     r.host = node_host(n);
+    r.chain_id = node_chain_id(n);
     return r;
 }
 

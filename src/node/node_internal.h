@@ -76,6 +76,11 @@ struct node {
     node_patch *patch;
     bool patch_stored;         /* the store's record of them holds edits (writer) */
 
+    /* the chain id in force: chain.chain_id, until dev mode's
+     * anvil_setChainId changes it (every reader goes through node_chain_id;
+     * chain.chain_id stays the stored configuration's) */
+    _Atomic uint64_t chain_id;
+
     /* forkchoice: set by the Engine API; UINT64_MAX = "the head" */
     _Atomic uint64_t safe, finalized;
 

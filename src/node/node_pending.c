@@ -67,6 +67,7 @@ bool node_pending_build(node *n, node_state *st, node_pending *p, rpc_error *err
     p->state = block_state_new(st->view, p->codes);
     block_rules rules = chain_block_rules(&n->chain, &p->b.header, fork >= FORK_PARIS);
     rules.host = node_host(n);
+    rules.chain_id = node_chain_id(n);
     block_env env = block_env_of(&p->b.header, &rules);
     executor *ex = node_executor_get(n);
     block_begin(ex, &rules, &p->b, p->state, &p->result);

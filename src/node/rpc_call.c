@@ -313,7 +313,7 @@ static bool eth_call(void *ctx, const json_t *params, json_t **result, rpc_error
     if (ok && !(ok = node_call_begin(n, &r, params, 1, &ov, has_bo ? &bo : NULL, &c, err))) node_read_close(&r);
     if (ok) {
         transaction tx;
-        node_call_tx(&a, n->chain.chain_id, c.env.fork, node_call_gas(n, &a), &tx);
+        node_call_tx(&a, node_chain_id(n), c.env.fork, node_call_gas(n, &a), &tx);
         tx_result res;
         /* dev mode prints console.log and ds-test's events: only a call
          * that reads the console's account or emits a log is run again,
@@ -435,7 +435,7 @@ static bool estimate_gas(void *ctx, const json_t *params, json_t **result, rpc_e
         transaction tx;
         uint64_t hi = a.has_gas ? a.gas : c.st.header.gas_limit;
         if (hi > n->cfg.gas_cap) hi = n->cfg.gas_cap;
-        node_call_tx(&a, n->chain.chain_id, c.env.fork, hi, &tx);
+        node_call_tx(&a, node_chain_id(n), c.env.fork, hi, &tx);
         uint64_t gas;
         if (!node_call_auths(&a, &tx)) ok = rpc_error_invalid_param(err, 0, "authorizationList: bad yParity");
         else ok = node_estimate_gas(&c, &tx, hi, &gas, err) && !node_state_failed(&c.st, err);
@@ -597,7 +597,7 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
         return false;
     }
     transaction tx;
-    node_call_tx(&a, n->chain.chain_id, c.env.fork, node_call_gas(n, &a), &tx);
+    node_call_tx(&a, node_chain_id(n), c.env.fork, node_call_gas(n, &a), &tx);
     node_call_auths(&a, &tx);
     /* the sender, the recipient (or the created contract) are warm anyway */
     address excl[3] = {a.from, a.to, c.env.coinbase};

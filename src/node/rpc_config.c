@@ -129,7 +129,7 @@ static json_t *fork_config(const node *n, const block_header *genesis, uint64_t 
     } else {
         json_object_set_new(o, "blobSchedule", json_null());
     }
-    json_object_set_new(o, "chainId", rpc_json_u64(c->chain_id));
+    json_object_set_new(o, "chainId", rpc_json_u64(node_chain_id(n)));
     uint32_t id = eip2124_id(c, &genesis->hash, genesis->timestamp, t);
     uint8_t be[4] = {(uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
     json_object_set_new(o, "forkId", rpc_json_data(be, 4));
@@ -215,7 +215,9 @@ static bool eth_capabilities(void *ctx, const json_t *params, json_t **result, r
 static bool debug_chain_config(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 0, 0, err)) return false;
-    if (!(*result = chain_config_describe(&n->chain))) abort();
+    chain_config c = n->chain;
+    c.chain_id = node_chain_id(n); /* anvil_setChainId's */
+    if (!(*result = chain_config_describe(&c))) abort();
     return true;
 }
 

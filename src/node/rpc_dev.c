@@ -726,7 +726,7 @@ bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_erro
     }
     /* it runs in the next block, whose rules may be a later fork's */
     node_call_next_block(&c);
-    node_call_tx(a, n->chain.chain_id, c.env.fork, 0, tx);
+    node_call_tx(a, node_chain_id(n), c.env.fork, 0, tx);
     /* EIP-155 for legacy too, from Spurious Dragon on */
     tx->has_chain_id = tx->type != TX_LEGACY || c.env.fork >= FORK_SPURIOUS_DRAGON;
     node_call_auths(a, tx);

@@ -5,7 +5,8 @@
  * are kept), evm_setTime/anvil_setTime, anvil_rollback,
  * anvil_reorg, anvil_setNextBlockPrevRandao (one block's mixHash; dropped
  * by anvil_reset, evm_revert and anvil_rollback, as anvil drops it),
- * anvil_getLastBlockWallTime, eth_protocolVersion (anvil's 1) -- and the
+ * anvil_getLastBlockWallTime, eth_protocolVersion (anvil's 1),
+ * anvil_setChainId -- and the
  * answer of evm_mine_detailed (rpc_dev.c mines, this file describes the
  * blocks).
  *
@@ -78,7 +79,7 @@ static bool node_info(void *ctx, const json_t *params, json_t **result, rpc_erro
         json_t *env = json_object(), *fork = json_object(), *o = json_object();
         if (!env || !fork || !o) abort();
         set(env, "baseFee", rpc_json_u256(&fee));
-        set(env, "chainId", json_integer((json_int_t)n->chain.chain_id));
+        set(env, "chainId", json_integer((json_int_t)node_chain_id(n)));
         set(env, "gasLimit", rpc_json_u64(gas_limit));
         set(env, "gasPrice", rpc_json_u256(&price));
         set(fork, "forkUrl", json_null());
@@ -120,7 +121,7 @@ static const char *metadata_run(node *n, void *arg) {
     pthread_mutex_unlock(&d->mu);
     set(o, "clientVersion", json_string("parevm/v" PAREVM_VERSION));
     set(o, "clientSemver", json_string(PAREVM_VERSION));
-    set(o, "chainId", json_integer((json_int_t)n->chain.chain_id));
+    set(o, "chainId", json_integer((json_int_t)node_chain_id(n)));
     set(o, "instanceId", rpc_json_hash(&instance));
     set(o, "latestBlockNumber", json_integer((json_int_t)r.head));
     set(o, "latestBlockHash", rpc_json_hash(&r.head_hash));
@@ -645,7 +646,34 @@ static bool protocol_version(void *ctx, const json_t *params, json_t **result, r
     return true;
 }
 
+/* ---- anvil_setChainId ------------------------------------------------------------------------- */
+
+/* Writer job: the new id, and the pool's checks with it. */
+static const char *new_chain_id(node *n, void *arg) {
+    atomic_store(&n->chain_id, *(const uint64_t *)arg);
+    node_pool_new_head(n);
+    return NULL;
+}
+
+/* anvil_setChainId(id): null. What eth_chainId answers, CHAINID reads,
+ * the pool accepts and eth_sendTransaction signs with from now on; as
+ * anvil's, blocks replayed later run with it too, and it is not kept in the
+ * datadir (a restart has the stored one). At most 2^63 - 37, as
+ * --dev.chainid: a legacy signature's v = 2 id + 36 fits 64 bits. */
+static bool set_chain_id(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    node *n = ctx;
+    uint64_t id;
+    if (!rpc_check_args(params, 1, 1, err)) return false;
+    const char *why = node_dev_u64(rpc_arg(params, 0), &id);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    if (!id || id > UINT64_MAX / 2 - 36) return rpc_error_invalid_param(err, 0, "chain id out of range");
+    if ((why = node_writer_call(n, new_chain_id, &id))) return rpc_error_set(err, RPC_INTERNAL_ERROR, "%s", why);
+    *result = json_null();
+    return true;
+}
+
 void node_register_dev_chain(node *n, rpc_methods *m) {
+    rpc_methods_add(m, "anvil_setChainId", set_chain_id, n);
     rpc_methods_add(m, "anvil_setNextBlockPrevRandao", set_next_randao, n);
     rpc_methods_add(m, "anvil_getLastBlockWallTime", last_block_wall_time, n);
     rpc_methods_add(m, "eth_protocolVersion", protocol_version, n);

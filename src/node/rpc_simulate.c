@@ -430,11 +430,11 @@ static bool call_tx(sim *s, const rpc_call_args *a, const block_header *h, uint6
         return rpc_error_set(err, ERR_BLOCK_GAS_LIMIT, "block gas limit reached: remaining: %" PRIu64
                              ", required: %" PRIu64, left, gas);
     if (gas > s->budget) gas = s->budget;
-    if (a->has_chain_id && a->chain_id != s->n->chain.chain_id)
+    if (a->has_chain_id && a->chain_id != node_chain_id(s->n))
         return rpc_error_set(err, RPC_INVALID_PARAMS, "chainId does not match node's (have=%" PRIu64 ", want=%" PRIu64 ")",
-                             a->chain_id, s->n->chain.chain_id);
+                             a->chain_id, node_chain_id(s->n));
     fork_id fork = chain_fork_at(&s->n->chain, h->number, h->timestamp, s->merged);
-    node_call_tx(a, s->n->chain.chain_id, fork, gas, tx);
+    node_call_tx(a, node_chain_id(s->n), fork, gas, tx);
     /* geth's ToTransaction: authorizations -> 4, blob hashes -> 3, a gas
      * price -> legacy, else 2 (the type field is not consulted); before
      * London, where geth applies the message without a type, legacy */
@@ -563,6 +563,7 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
     block_header *h = &b.header;
     block_rules rules = chain_block_rules(&s->n->chain, h, s->merged);
     rules.host = node_host(s->n);
+    rules.chain_id = node_chain_id(s->n);
     block_env env = block_env_of(h, &rules);
     const sim_input *in = slot->in;
     if (in && in->bo.has_blob_base_fee) env.blob_base_fee = in->bo.blob_base_fee;

@@ -35,7 +35,7 @@ static bool net_version(void *ctx, const json_t *params, json_t **result, rpc_er
     node *n = ctx;
     if (!rpc_check_args(params, 0, 0, err)) return false;
     char s[24];
-    snprintf(s, sizeof s, "%" PRIu64, n->chain.chain_id);
+    snprintf(s, sizeof s, "%" PRIu64, node_chain_id(n));
     *result = json_string(s);
     return true;
 }
@@ -55,7 +55,7 @@ static bool zero_quantity(void *ctx, const json_t *params, json_t **result, rpc_
 static bool chain_id(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 0, 0, err)) return false;
-    *result = rpc_json_u64(n->chain.chain_id);
+    *result = rpc_json_u64(node_chain_id(n));
     return true;
 }
 
