@@ -119,11 +119,14 @@ static const char *run_payload(et_run *r, node *n, json_t *e, size_t i, int fcu_
                 strcasecmp(parent, json_string_value(*head));
     bool ok;
     if (code) {
-        long want = 0;
-        ok = json_is_integer(got_code) &&
-             (json_is_integer(code) ? json_integer_value(code) == json_integer_value(got_code)
-                                    : json_is_string(code) && cli_parse_long(json_string_value(code), -1000000, 0, &want) &&
-                                          want == json_integer_value(got_code));
+        /* a number, or its decimal text ("-32602": the codes are negative) */
+        const char *text = json_string_value(code);
+        uint64_t mag = 0;
+        bool neg = text && text[0] == '-';
+        bool parsed = text && cli_parse_u64(text + neg, 0, 1000000, &mag);
+        long want = parsed ? (neg ? -(long)mag : (long)mag) : 0;
+        ok = json_is_integer(got_code) && (json_is_integer(code) ? json_integer_value(code) == json_integer_value(got_code)
+                                                                 : parsed && want == json_integer_value(got_code));
     } else {
         /* V1 answers a blockHash that is not the header's INVALID_BLOCK_HASH (V2 on: INVALID) */
         ok = st && (!strcmp(st, invalid ? "INVALID" : "VALID") || (invalid && v == 1 && !strcmp(st, "INVALID_BLOCK_HASH")));

@@ -25,6 +25,10 @@
 //     SYNCING there). They are dropped from the chain (they must not become
 //     the head anyway).
 //
+// Every 16th test from Cancun on starts with its first payload sent as
+// newPayloadV2, which must fail with errorCode -38005 (written as a number
+// or as its text, as fixtures write it).
+//
 // A block on another branch than the head may be answered ACCEPTED;
 // enginetest then makes it the head by a forkchoice update, which must
 // answer VALID (or INVALID for an invalid block).
@@ -150,7 +154,7 @@ function requestsOf(file) {
   return m;
 }
 
-const count = { converted: 0, "before the Merge": 0, "with execution requests": 0, unreadable: 0, "invalid blocks dropped": 0,
+const count = { converted: 0, "wrong-version payloads": 0, "before the Merge": 0, "with execution requests": 0, unreadable: 0, "invalid blocks dropped": 0,
                 "blocks given their requests": 0 };
 let n = 0;
 for (const file of paths.flatMap(files)) {
@@ -172,6 +176,15 @@ for (const file of paths.flatMap(files)) {
         break;
       }
       if (!r.entry) { dropped++; continue; }
+      // every 16th test's first Cancun-or-later payload comes first as V2
+      // (without the blob fields), which the node must refuse: -38005
+      // (unsupported fork), as errorCode the number or its text in turn
+      if (!payloads.length && Number(r.entry.newPayloadVersion) >= 3 && count.converted % 16 === 0) {
+        const { blobGasUsed, excessBlobGas, ...v2 } = r.entry.params[0];
+        payloads.push({ params: [v2], newPayloadVersion: "2", forkchoiceUpdatedVersion: "2",
+                        errorCode: count.converted % 32 ? "-38005" : -38005 });
+        count["wrong-version payloads"]++;
+      }
       known.add(r.entry.params[0].blockHash);
       payloads.push(b.expectException ? { ...r.entry, validationError: b.expectException } : r.entry);
     }
