@@ -8,8 +8,9 @@
  * call's transaction hash, its block hash, the contract, the sender and a
  * block number held by the chain, so that inputs reach past "not found".
  * Methods that move the chain's time or head on purpose (evm_, anvil_,
- * hardhat_ but the ones that only read, debug_setHead) or wait for a block
- * (the *Sync sends) are left out. Nothing may crash or leak, and a result must serialise as JSON.
+ * hardhat_ but the ones that only read, debug_setHead), wait for a block
+ * (the *Sync sends) or write files (debug_standardTrace*ToFile) are left
+ * out. Nothing may crash or leak, and a result must serialise as JSON.
  *
  *   build-fuzz/fuzz_node -dict=fuzz/fuzz_node.dict -timeout=20 CORPUS
  *   (FUZZ_NODE_HARDFORK=homestead ...: on the dev chain of those rules) */
@@ -56,6 +57,8 @@ static bool kept(const char *name) {
     for (size_t i = 0; i < sizeof OUT / sizeof OUT[0]; i++)
         if (!strncmp(name, OUT[i], strlen(OUT[i]))) return false;
     size_t len = strlen(name);
+    /* nor the ones that write files (debug_standardTrace*ToFile) */
+    if (len > 6 && !strcmp(name + len - 6, "ToFile")) return false;
     return strcmp(name, "debug_setHead") && !(len > 4 && !strcmp(name + len - 4, "Sync"));
 }
 
