@@ -11,7 +11,30 @@
 #include "parevm/rpc_proof.h"
 #include "rpc_internal.h"
 
-const char *rpc_parse_proof_keys(const json_t *v, rpc_proof_keys *out) {
+/* One key as geth's decodeHash takes it: at most 32 bytes of hex. */
+static const char *short_key(const json_t *k, u256 *key, bool *full) {
+    const char *s = json_string_value(k);
+    if (!s || strlen(s) != json_string_length(k)) return "storage key must be a hex string";
+    uint8_t b[32];
+    long len = hex_decode(s, b, sizeof b);
+    if (len < 0) return len == -2 ? "hex string too long, want at most 32 bytes" : "hex string invalid";
+    *key = u256_from_be(b, (size_t)len);
+    *full = len == 32;
+    return NULL;
+}
+
+/* One key as reth's B256: exactly 32 bytes. */
+static const char *hash_key(const json_t *k, u256 *key, bool *full) {
+    bytes32 h;
+    const char *why = rpc_parse_hash(k, &h);
+    if (why) return why;
+    *key = u256_from_be(h.b, 32);
+    *full = true;
+    return NULL;
+}
+
+static const char *parse_keys(const json_t *v, const char *(*one)(const json_t *, u256 *, bool *),
+                              rpc_proof_keys *out) {
     memset(out, 0, sizeof *out);
     if (!json_is_array(v)) return "storage keys must be an array";
     size_t n = json_array_size(v);
@@ -19,45 +42,19 @@ const char *rpc_parse_proof_keys(const json_t *v, rpc_proof_keys *out) {
     out->full = calloc(n ? n : 1, sizeof *out->full);
     if (!out->keys || !out->full) abort();
     for (size_t i = 0; i < n; i++) {
-        const json_t *k = json_array_get(v, i);
-        const char *s = json_string_value(k);
-        if (!s || strlen(s) != json_string_length(k)) {
+        const char *why = one(json_array_get(v, i), &out->keys[i], &out->full[i]);
+        if (why) {
             rpc_proof_keys_free(out);
-            return "storage key must be a hex string";
+            return why;
         }
-        uint8_t b[32];
-        long len = hex_decode(s, b, sizeof b);
-        if (len < 0) {
-            rpc_proof_keys_free(out);
-            return len == -2 ? "hex string too long, want at most 32 bytes" : "hex string invalid";
-        }
-        out->keys[i] = u256_from_be(b, (size_t)len);
-        out->full[i] = len == 32;
     }
     out->n = n;
     return NULL;
 }
 
-const char *rpc_parse_proof_hashes(const json_t *v, rpc_proof_keys *out) {
-    memset(out, 0, sizeof *out);
-    if (!json_is_array(v)) return "storage keys must be an array";
-    size_t n = json_array_size(v);
-    out->keys = calloc(n ? n : 1, sizeof *out->keys);
-    out->full = calloc(n ? n : 1, sizeof *out->full);
-    if (!out->keys || !out->full) abort();
-    for (size_t i = 0; i < n; i++) {
-        bytes32 h;
-        const char *why = rpc_parse_hash(json_array_get(v, i), &h);
-        if (why) {
-            rpc_proof_keys_free(out);
-            return why;
-        }
-        out->keys[i] = u256_from_be(h.b, 32);
-        out->full[i] = true;
-    }
-    out->n = n;
-    return NULL;
-}
+const char *rpc_parse_proof_keys(const json_t *v, rpc_proof_keys *out) { return parse_keys(v, short_key, out); }
+
+const char *rpc_parse_proof_hashes(const json_t *v, rpc_proof_keys *out) { return parse_keys(v, hash_key, out); }
 
 void rpc_proof_keys_free(rpc_proof_keys *k) {
     free(k->keys);
