@@ -193,6 +193,23 @@ block_rules node_rules(const node *n, const block_header *h) {
 
 const state_host_options *node_host(const node *n) { return n->dev ? &n->dev->host : NULL; }
 
+static void apply_to_layer(void *layer, const change_set *cs) { block_state_apply(layer, cs); }
+
+block_env node_replay_begin(node *n, executor *ex, const block *b, block_state *layer) {
+    block_rules rules = node_rules(n, &b->header);
+    block_pre_transactions(ex, &rules, b, block_state_view(layer), block_state_codes(layer), apply_to_layer, layer);
+    return block_env_of(&b->header, &rules);
+}
+
+bool node_replay_tx(executor *ex, const block_env *env, block_state *layer, const transaction *tx, uint64_t *gas,
+                    tx_result *res) {
+    exec_transaction(ex, env, block_state_view(layer), block_state_codes(layer), tx, *gas, res);
+    if (!res->valid) return false;
+    block_state_apply(layer, executor_changes(ex));
+    *gas += res->gas_used;
+    return true;
+}
+
 bool node_child_merged(const node *n, const block_header *parent) {
     return node_merged(n, parent) || chain_reached(n->chain.paris_block, parent->number + 1) ||
            (n->chain.has_ttd && u256_is_zero(&parent->difficulty));

@@ -381,6 +381,14 @@ block_rules node_rules(const node *n, const block_header *h);
 /* How every execution of the node runs its messages (block_rules.host):
  * in dev mode anvil_impersonateSignature's ecrecover overrides, else NULL. */
 const state_host_options *node_host(const node *n);
+/* A replay of block b on layer (the state after its parent, owned by the
+ * caller) with ex: node_replay_begin applies its system calls (EIP-4788,
+ * EIP-2935) and gives the env of its transactions; node_replay_tx runs one
+ * and, when it is valid, applies it and adds its gas to *gas (the block's
+ * so far); false (layer untouched) when it cannot be applied. */
+block_env node_replay_begin(node *n, executor *ex, const block *b, block_state *layer);
+bool node_replay_tx(executor *ex, const block_env *env, block_state *layer, const transaction *tx, uint64_t *gas,
+                    tx_result *res);
 /* rpc_fees.c: the tip eth_maxPriorityFeePerGas suggests at r's head. */
 bool node_suggest_tip(node_read *r, u256 *out, rpc_error *err);
 /* eth_gasPrice's answer from a base fee (london: whether there is one) and

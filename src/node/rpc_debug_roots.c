@@ -27,8 +27,6 @@ static const char *root_after(node *n, uint64_t number, const change_set *cs, by
     return why;
 }
 
-static void apply_layer(void *layer, const change_set *cs) { block_state_apply(layer, cs); }
-
 /* The roots of block nb replayed over st (its parent's state, with the
  * block's dev edits layered when it has some) into out. */
 static const char *replay_roots(node *n, node_block *nb, node_state *st, json_t *out) {
@@ -44,19 +42,12 @@ static const char *replay_roots(node *n, node_block *nb, node_state *st, json_t 
         change_set_free(&edits);
     }
     executor *ex = node_executor_get(n);
-    block_rules rules = node_rules(n, &b->header);
-    state_view view = block_state_view(layer);
-    code_store *codes = block_state_codes(layer);
-    block_pre_transactions(ex, &rules, b, view, codes, apply_layer, layer);
-    block_env env = block_env_of(&b->header, &rules);
+    block_env env = node_replay_begin(n, ex, b, layer);
     uint64_t gas = 0;
     const char *why = NULL;
     for (size_t i = 0; !why && i < b->n_txs; i++) {
         tx_result res;
-        exec_transaction(ex, &env, view, codes, &b->txs[i], gas, &res);
-        if (!res.valid) break; /* as geth: the roots so far */
-        block_state_apply(layer, executor_changes(ex));
-        gas += res.gas_used;
+        if (!node_replay_tx(ex, &env, layer, &b->txs[i], &gas, &res)) break; /* as geth: the roots so far */
         change_set cs = {0};
         block_state_changes(layer, &cs);
         bytes32 root;

@@ -353,31 +353,21 @@ static void tx_state_close(tx_state *ts) {
     memset(ts, 0, sizeof *ts);
 }
 
-static void apply_layer(void *layer, const change_set *cs) { block_state_apply(layer, cs); }
-
 /* Executes the system calls and the transactions before `index` on the
  * layer; false with geth's error when one cannot be applied. */
 static bool replay_prefix(node *n, tx_state *ts, int64_t index, rpc_error *err) {
     executor *ex = node_executor_get(n);
     block *b = &ts->nb.b;
-    block_rules rules = node_rules(n, &b->header);
-    state_view view = block_state_view(ts->layer);
-    code_store *codes = block_state_codes(ts->layer);
-    block_pre_transactions(ex, &rules, b, view, codes, apply_layer, ts->layer);
-    block_env env = block_env_of(&b->header, &rules);
+    block_env env = node_replay_begin(n, ex, b, ts->layer);
     uint64_t gas = 0;
     bool ok = true;
     for (int64_t i = 0; ok && i < index; i++) {
         tx_result res;
-        exec_transaction(ex, &env, view, codes, &b->txs[i], gas, &res);
-        if (!res.valid) {
+        if (!node_replay_tx(ex, &env, ts->layer, &b->txs[i], &gas, &res)) {
             char h[67];
             hex_encode(b->txs[i].hash.b, 32, h);
             ok = rpc_error_set(err, RPC_SERVER_ERROR, "transaction %s failed: %s", h, res.error);
-            break;
         }
-        block_state_apply(ts->layer, executor_changes(ex));
-        gas += res.gas_used;
     }
     node_executor_put(n, ex);
     return ok;

@@ -98,24 +98,18 @@ static FILE *trace_file(const block *b, size_t i, json_t *names, char *why, size
     return f;
 }
 
-static void apply_layer(void *layer, const change_set *cs) { block_state_apply(layer, cs); }
-
 /* Replays b over view, tracing as c asks into files named in names; false
  * with why when a transaction cannot be applied or a file not written. */
 static bool trace_to_files(node *n, block *b, state_view view, code_store *codes, const std_trace_config *c,
                            json_t *names, char *why, size_t whylen) {
     block_state *layer = block_state_new(view, codes);
     executor *ex = node_executor_get(n);
-    block_rules rules = node_rules(n, &b->header);
-    state_view lv = block_state_view(layer);
-    code_store *lc = block_state_codes(layer);
-    block_pre_transactions(ex, &rules, b, lv, lc, apply_layer, layer);
-    block_env env = block_env_of(&b->header, &rules);
+    block_env env = node_replay_begin(n, ex, b, layer);
     uint64_t gas = 0;
     bool ok = true;
     for (size_t i = 0; ok && i < b->n_txs; i++) {
         transaction *tx = &b->txs[i];
-        if (!tx->sender_known && !tx_recover_sender(tx, rules.fork >= FORK_HOMESTEAD)) {
+        if (!tx->sender_known && !tx_recover_sender(tx, env.fork >= FORK_HOMESTEAD)) {
             snprintf(why, whylen, "transaction %zu: invalid signature", i);
             ok = false;
             break;
@@ -133,7 +127,7 @@ static bool trace_to_files(node *n, block *b, state_view view, code_store *codes
             executor_set_tracer(ex, &jt.base);
         }
         tx_result res;
-        exec_transaction(ex, &env, lv, lc, tx, gas, &res);
+        bool applied = node_replay_tx(ex, &env, layer, tx, &gas, &res);
         if (traced) {
             if (res.valid)
                 json_tracer_summary(&jt, res.output, res.output_size, res.gas_used,
@@ -144,14 +138,11 @@ static bool trace_to_files(node *n, block *b, state_view view, code_store *codes
                 ok = false;
             }
         }
-        if (ok && !res.valid) {
+        if (ok && !applied) {
             snprintf(why, whylen, "transaction %zu: %s", i, res.error ? res.error : "invalid");
             ok = false;
         }
-        if (!ok) break;
-        block_state_apply(layer, executor_changes(ex));
-        gas += res.gas_used;
-        if (traced && c->has_tx) break;
+        if (!ok || (traced && c->has_tx)) break;
     }
     node_executor_put(n, ex);
     block_state_free(layer);
