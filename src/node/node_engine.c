@@ -202,6 +202,16 @@ void node_engine_bad_blocks(node *n, byte_list *out) {
     pthread_mutex_unlock(&e->mu);
 }
 
+bool node_engine_bad_block(node *n, const bytes32 *hash, buf_t *out) {
+    node_engine *e = n->eng;
+    bool found = false;
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->n_kept && !found; i++)
+        if ((found = bytes32_eq(&e->kept[i].hash, hash))) buf_append(out, e->kept[i].rlp.data, e->kept[i].rlp.len);
+    pthread_mutex_unlock(&e->mu);
+    return found;
+}
+
 void node_engine_rewound(node *n, uint64_t number) {
     node_engine *e = n->eng;
     if (e->has_finalized && e->finalized_number > number) e->has_finalized = false;

@@ -106,6 +106,9 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
  * geth's debug_getBadBlocks lists them: the 10 highest by number, highest
  * first, each block's RLP appended to out. Any thread. */
 void node_engine_bad_blocks(node *n, byte_list *out);
+/* The RLP of the kept bad block with this hash, appended to out; false
+ * when none is kept. Any thread. */
+bool node_engine_bad_block(node *n, const bytes32 *hash, buf_t *out);
 /* After the store was rewound to block number by hand (debug_setHead): a
  * finalized block above it is forgotten. Writer thread only. */
 void node_engine_rewound(node *n, uint64_t number);

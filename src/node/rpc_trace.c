@@ -22,7 +22,6 @@
 #include <string.h>
 #include "node_engine.h"
 #include "node_internal.h"
-#include "parevm/byte_list.h"
 #include "parevm/hex.h"
 #include "parevm/trace.h"
 
@@ -229,21 +228,12 @@ static bool trace_bad_block(void *ctx, const json_t *params, json_t **result, rp
     if (why) return rpc_error_invalid_param(err, 0, why);
     trace_config cfg;
     if (!parse_trace_config(params, 1, &cfg, err)) return false;
-    byte_list raw = {0};
-    node_engine_bad_blocks(n, &raw);
-    bool found = false, ok = false;
-    for (size_t i = 0; i < raw.n && !found; i++) {
-        byte_span b = byte_list_get(&raw, i);
-        block blk;
-        char reason[128];
-        if (!block_decode(b.data, b.len, &blk, reason, sizeof reason)) continue;
-        found = bytes32_eq(&blk.header.hash, &want);
-        block_free(&blk);
-        if (!found) continue;
-        ok = trace_raw_block(n, b.data, b.len, &cfg, result, err);
+    buf_t raw = {0};
+    if (node_engine_bad_block(n, &want, &raw)) {
+        bool ok = trace_raw_block(n, raw.data, raw.len, &cfg, result, err);
+        buf_free(&raw);
+        return ok;
     }
-    byte_list_free(&raw);
-    if (found) return ok;
     char hex[67];
     hex_encode(want.b, 32, hex);
     return rpc_error_set(err, RPC_SERVER_ERROR, "bad block %s not found", hex);

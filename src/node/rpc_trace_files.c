@@ -209,18 +209,12 @@ static bool bad_block_to_file(void *ctx, const json_t *params, json_t **result, 
     bytes32 want;
     std_trace_config c;
     if (!parse_params(params, &want, &c, err)) return false;
-    byte_list raw = {0};
-    node_engine_bad_blocks(n, &raw);
+    buf_t raw = {0};
     block b;
-    bool found = false, ok = false;
-    for (size_t i = 0; i < raw.n && !found; i++) {
-        byte_span s = byte_list_get(&raw, i);
-        char reason[128];
-        if (!block_decode(s.data, s.len, &b, reason, sizeof reason)) continue;
-        found = bytes32_eq(&b.header.hash, &want);
-        if (!found) block_free(&b);
-    }
-    byte_list_free(&raw);
+    char reason[128];
+    bool found = node_engine_bad_block(n, &want, &raw) && block_decode(raw.data, raw.len, &b, reason, sizeof reason);
+    buf_free(&raw);
+    bool ok = false;
     if (!found) {
         char hex[67];
         hex_encode(want.b, 32, hex);
