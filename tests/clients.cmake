@@ -80,6 +80,12 @@ if(PAREVM_NODEJS)
   add_test(NAME differential/precompiles
            COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/precompiles.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
                    --cases 180 --inputs 8 --seed 1)
+  # transactions of every type, Frontier to Osaka, changed field by field and
+  # byte by byte: t9n's verdict, sender, hash and intrinsic gas against
+  # EthereumJS's and the fields' shapes by the EIPs
+  add_test(NAME differential/ejs_tx
+           COMMAND ${PAREVM_NODEJS} ${evm_fuzz}/ejs_tx.mjs $<TARGET_FILE:parevm> --ejs ${npm_tools}
+                   --cases 3000 --seed 1)
   # The BlockchainTests from the Merge on as Engine API payloads (side
   # branches through forkchoice reorgs), run by enginetest
   add_test(NAME engine/BlockchainTests
@@ -102,7 +108,7 @@ else()
     add_test(NAME engine/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
     set_tests_properties(engine/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
   endforeach()
-  foreach(t ejs ejs_trace ejs_arith ejs_mutate ejs_blocks precompiles)
+  foreach(t ejs ejs_trace ejs_arith ejs_mutate ejs_blocks precompiles ejs_tx)
     add_test(NAME differential/${t} COMMAND ${CMAKE_COMMAND} -E echo "node (nodejs) not found: install it (scripts/install-deps.sh npm)")
     set_tests_properties(differential/${t} PROPERTIES FAIL_REGULAR_EXPRESSION "not found")
   endforeach()
