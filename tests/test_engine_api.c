@@ -1073,7 +1073,7 @@ static const char *payload_str(const json_t *env, const char *field) {
  * --http.api naming miner). */
 TEST(engine_miner_settings) {
     eh_node a = {0};
-    node_config base = {.http_api = "eth,miner", .builder_extra = "parevm", .builder_gas_limit = 30000000 + 2000000};
+    node_config base = {.http_api = "eth,miner,txpool", .builder_extra = "parevm", .builder_gas_limit = 30000000 + 2000000};
     CHECK(make_store(&a) && eh_start(&a, &base));
     if (!a.n) goto out;
     bytes32 g = genesis_hash(&a);
@@ -1097,13 +1097,25 @@ TEST(engine_miner_settings) {
           json_is_true(r)); /* 30,000,000: back down */
     json_decref(r);
     CHECK(open_call(&a, "miner_setGasLimit", json_pack("[s]", "lots"), &r, msg, sizeof msg) == -32602);
-    /* 2 gwei: the 1-gwei transfer stays out of the block; a new one is refused */
+    /* 2 gwei: the 1-gwei transfer leaves the pool, its sender's next one
+     * waits in queued behind the gap (geth's pool); a new one is refused */
     account s1 = dev_account(1), s2 = dev_account(2), s3 = dev_account(3);
     address to = addr_of(0x78);
-    CHECK(send_tx(&a, transfer(&s1, 0, &to, 1000, 1)));
+    json_t *cheap = transfer(&s1, 0, &to, 1000, 1);
+    json_t *cheap_hash = eh_call(&a, "eth_sendRawTransaction", json_pack("[O]", cheap));
+    CHECK(json_is_string(json_object_get(cheap_hash, "result")));
+    CHECK(send_tx(&a, transfer(&s1, 1, &to, 1000, 3)));
     CHECK(send_tx(&a, transfer(&s2, 0, &to, 2000, 3)));
     CHECK(open_call(&a, "miner_setGasPrice", json_pack("[s]", "0x77359400"), &r, msg, sizeof msg) == 0 &&
           json_is_true(r));
+    json_decref(r);
+    CHECK(open_call(&a, "eth_getTransactionByHash", json_pack("[O]", json_object_get(cheap_hash, "result")), &r, msg,
+                    sizeof msg) == 0 && (!r || json_is_null(r)));
+    json_decref(r);
+    json_decref(cheap_hash);
+    CHECK(open_call(&a, "txpool_status", json_array(), &r, msg, sizeof msg) == 0 &&
+          !strcmp(json_string_value(json_object_get(r, "pending")) ?: "", "0x1") &&
+          !strcmp(json_string_value(json_object_get(r, "queued")) ?: "", "0x1"));
     json_decref(r);
     json_t *low = eh_call(&a, "eth_sendRawTransaction", json_pack("[o]", transfer(&s3, 0, &to, 5, 1)));
     const char *lm = json_string_value(json_object_get(json_object_get(low, "error"), "message"));
@@ -1117,11 +1129,13 @@ TEST(engine_miner_settings) {
     CHECK(json_array_size(txs) == 1 && json_equal(json_array_get(txs, 0), want));
     json_decref(want);
     json_decref(env);
-    /* back to 0: the 1-gwei one goes in (other attributes: a new build) */
+    /* back to 0: the 1-gwei one is taken again and goes in with the one
+     * queued behind it (other attributes: a new build) */
     CHECK(open_call(&a, "miner_setGasPrice", json_pack("[s]", "0x0"), &r, msg, sizeof msg) == 0);
     json_decref(r);
+    CHECK(send_tx(&a, cheap));
     env = build(&a, &h, T0 + 24, 10);
-    CHECK(env && json_array_size(json_object_get(json_object_get(env, "executionPayload"), "transactions")) == 2);
+    CHECK(env && json_array_size(json_object_get(json_object_get(env, "executionPayload"), "transactions")) == 3);
     json_decref(env);
     /* not on the authenticated port */
     CHECK(code_of(&a, "miner_setGasLimit", json_pack("[s]", "0x1")) == -32601);

@@ -199,6 +199,38 @@ TEST(nonce_gaps_pending_and_queued) {
     mem_state_free(s);
 }
 
+/* geth's miner_setGasPrice: a raised threshold drops what tips less, by
+ * the tip cap (a legacy transaction's tip is its gas price); lowering it
+ * drops nothing. */
+TEST(raised_min_tip_drops_cheaper) {
+    setup_keys();
+    mem_state *s = funded_state();
+    txpool_env env = test_env();
+    txpool *p = txpool_new(&(txpool_config){0}, &env);
+    txpool_added out;
+    size_t pend, queue;
+    CHECK(is(add(p, s, 0, dyn(0, 1, 50), &out), NULL));
+    CHECK(is(add(p, s, 0, dyn(1, 3, 50), &out), NULL));
+    CHECK(is(add(p, s, 0, dyn(2, 2, 50), &out), NULL)); /* exactly the new threshold: stays */
+    CHECK(is(add(p, s, 1, dyn(0, 5, 50), &out), NULL));
+    CHECK(is(add(p, s, 2, (spec){.type = TX_LEGACY, .nonce = 0, .cap = 1}, &out), NULL));
+    counts(p, &pend, &queue);
+    CHECK(pend == 5 && queue == 0);
+    u256 two = u256_from_u64(2 * GWEI), zero = U256_ZERO;
+    CHECK_EQ_U64(txpool_set_min_tip(p, &two), 2);
+    counts(p, &pend, &queue);
+    CHECK(pend == 1 && queue == 2); /* sender 0's nonces 1 and 2 wait behind the gap */
+    CHECK_EQ_U64(txpool_next_nonce(p, &ADDR[2], 0), 0);
+    CHECK(is(add(p, s, 2, (spec){.type = TX_LEGACY, .nonce = 0, .cap = 1}, &out), "transaction underpriced"));
+    CHECK_EQ_U64(txpool_set_min_tip(p, &two), 0); /* not raised */
+    CHECK_EQ_U64(txpool_set_min_tip(p, &zero), 0);
+    CHECK(is(add(p, s, 0, dyn(0, 1, 50), &out), NULL) && out.pending);
+    counts(p, &pend, &queue);
+    CHECK(pend == 4 && queue == 0);
+    txpool_free(p);
+    mem_state_free(s);
+}
+
 TEST(replacement_needs_ten_percent_on_both_fees) {
     setup_keys();
     mem_state *s = funded_state();

@@ -118,8 +118,10 @@ const char *txpool_add_tx(txpool *p, state_view view, transaction *tx, txpool_ad
  * how many were dropped. */
 size_t txpool_set_head(txpool *p, state_view view, const txpool_env *env);
 /* The lowest tip accepted from now on (txpool_config's min_tip; geth's
- * miner_setGasPrice). Transactions already in the pool stay. */
-void txpool_set_min_tip(txpool *p, const u256 *tip);
+ * miner_setGasPrice). When it is raised, the transactions whose tip cap is
+ * below it leave the pool, as in geth (their sender's later ones wait in
+ * queued). Returns how many left. */
+size_t txpool_set_min_tip(txpool *p, const u256 *tip);
 
 /* Removes a transaction (and demotes its sender's later ones to queued);
  * false if it is not in the pool. */

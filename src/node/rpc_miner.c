@@ -3,7 +3,8 @@
  * miner_setGasPrice, which change how the Engine API's payloads are built
  * from the next build on (node_config's builder_gas_limit, builder_extra
  * and builder_min_tip); miner_setGasPrice also sets the lowest tip the
- * pool accepts, as geth's does. */
+ * pool accepts and, when it raises it, drops the pool's transactions that
+ * tip less, as geth's does. */
 #include "node_internal.h"
 
 static bool set_gas_limit(void *ctx, const json_t *params, json_t **result, rpc_error *err) {

@@ -440,10 +440,26 @@ const char *txpool_add_tx(txpool *p, state_view view, transaction *tx, txpool_ad
 
 /* ---- Heads, removal, queries ---------------------------------------------------------------- */
 
-void txpool_set_min_tip(txpool *p, const u256 *tip) {
+size_t txpool_set_min_tip(txpool *p, const u256 *tip) {
+    size_t dropped = 0;
     txpool_lock(p);
+    bool raised = u256_gt(tip, &p->cfg.min_tip);
     p->cfg.min_tip = *tip;
+    /* as geth's pool: a raised threshold drops what tips less (by the tip
+     * cap, not the tip at the current base fee); a sender's later
+     * transactions wait in queued behind the gap */
+    for (size_t k = p->n_senders; raised && k-- > 0;) {
+        txpool_sender *s = p->senders[k];
+        for (size_t i = s->n; i-- > 0;)
+            if (u256_lt(tip_cap(&s->txs[i]->tx), tip)) {
+                remove_at(p, s, i);
+                dropped++;
+            }
+        reclassify(p, s);
+        if (!s->n) drop_sender(p, s);
+    }
     txpool_unlock(p);
+    return dropped;
 }
 
 size_t txpool_set_head(txpool *p, state_view view, const txpool_env *env) {
