@@ -386,8 +386,13 @@ void overlay_touch(overlay *ov, const address *addr) {
     if (ov->fork < FORK_SPURIOUS_DRAGON && !overlay_exists(ov, addr)) f |= AF_EXISTS_NEW;
     set_flags(ov, idx, f);
     /* The RIPEMD-160 touch that mainnet block 2,675,119 left in place when the
-     * call failed: consensus keeps it through reverts (geth's journal quirk). */
-    if (address_eq(addr, &RIPEMD_ADDR)) ov->accounts.v[idx].sticky_touch = true;
+     * call failed: consensus keeps it through reverts (geth's journal quirk,
+     * execution-specs' incorporate_child_on_error), but only a touch of 0x03
+     * while it is empty; a value transfer that leaves it non-empty is an
+     * ordinary change, undone with its frame. */
+    if (address_eq(addr, &RIPEMD_ADDR) && ov->fork >= FORK_SPURIOUS_DRAGON &&
+        account_is_empty(ov, &ov->accounts.v[idx]))
+        ov->accounts.v[idx].sticky_touch = true;
 }
 
 void overlay_create_account(overlay *ov, const address *addr) {
