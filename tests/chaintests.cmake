@@ -24,6 +24,12 @@ if(IS_DIRECTORY ${bct})
   endforeach()
 endif()
 
+# The project's own blockchain tests (tests/blocktests/README.md):
+# sequentially, with Block-STM and through a store.
+add_test(NAME blocktest/project COMMAND parevm blocktest ${CMAKE_SOURCE_DIR}/tests/blocktests)
+add_test(NAME blocktest/project-parallel COMMAND parevm blocktest --threads 2 ${CMAKE_SOURCE_DIR}/tests/blocktests)
+add_test(NAME chaintest/project COMMAND parevm chaintest --threads 2 ${CMAKE_SOURCE_DIR}/tests/blocktests)
+
 # Blob parameters per fork (EIP-7594's per-transaction limit under Osaka's
 # blob schedule): the execution-spec-tests' state tests. No EXISTS guard: a
 # missing fixture folder fails the suite.

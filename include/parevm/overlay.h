@@ -39,6 +39,10 @@ overlay *overlay_new(void);
 void overlay_free(overlay *ov);
 /* Starts a transaction over view; new code is interned in codes. */
 void overlay_begin(overlay *ov, state_view view, code_store *codes, fork_id fork);
+/* Until the next overlay_begin, the precompiles are not warm from the start:
+ * a system call (EIP-4788, 2935, 7002, 7251) runs with an empty access set
+ * in execution-specs and geth, not the transactions' one. */
+void overlay_cold_precompiles(overlay *ov);
 
 /* Journal positions. */
 size_t overlay_snapshot(const overlay *ov);

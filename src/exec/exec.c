@@ -448,6 +448,7 @@ evm_result exec_system_call(executor *ex, const block_env *env, state_view view,
                             size_t len, int64_t gas) {
     overlay *ov = ex->ov;
     overlay_begin(ov, view, codes, env->fork);
+    overlay_cold_precompiles(ov); /* no access list at all, the precompiles' included */
     evm_tx_context ctx = {
         .fork = env->fork, .origin = *caller, .gas_price = env->base_fee, .coinbase = env->coinbase,
         .number = env->number, .timestamp = env->timestamp, .gas_limit = env->gas_limit,

@@ -96,6 +96,7 @@ struct overlay {
     VEC(overlay_log) logs;
     uint32_t logs_emitted; /* since overlay_begin, reverted ones too */
     buf_t log_data;
+    bool cold_precompiles; /* a system call's: precompiles start cold (overlay_cold_precompiles) */
 };
 
 static const address RIPEMD_ADDR = {{[19] = 3}};
@@ -206,7 +207,10 @@ void overlay_begin(overlay *ov, state_view view, code_store *codes, fork_id fork
     ov->logs.n = 0;
     ov->logs_emitted = 0;
     buf_clear(&ov->log_data);
+    ov->cold_precompiles = false;
 }
+
+void overlay_cold_precompiles(overlay *ov) { ov->cold_precompiles = true; }
 
 fork_id overlay_fork(const overlay *ov) { return ov->fork; }
 code_store *overlay_codes(overlay *ov) { return ov->codes; }
@@ -434,7 +438,7 @@ bool overlay_selfdestruct(overlay *ov, const address *addr, const address *benef
 bool overlay_warm_account(overlay *ov, const address *addr) {
     /* EIP-2929 puts the precompiles in every transaction's access list:
      * answer without an overlay entry for each of them */
-    if (ov->fork >= FORK_BERLIN && precompile_is_active(addr, ov->fork)) return false;
+    if (ov->fork >= FORK_BERLIN && !ov->cold_precompiles && precompile_is_active(addr, ov->fork)) return false;
     uint32_t idx = account_index(ov, addr);
     if (ov->accounts.v[idx].flags & AF_WARM) return false;
     set_flags(ov, idx, AF_WARM);
