@@ -1048,6 +1048,86 @@ out:
     eh_stop(&b, true);
 }
 
+/* A store whose genesis is a proof-of-work block (difficulty 0x20000) that
+ * is also the terminal one (terminalTotalDifficulty 0), Cancun from 0. */
+static bool make_pow_store(eh_node *e) {
+    snprintf(e->dir, sizeof e->dir, "/tmp/parevm-engapi-XXXXXX");
+    if (!mkdtemp(e->dir)) return false;
+    json_t *g = json_loads("{\"config\": {\"chainId\": 31337, \"homesteadBlock\": 0, \"eip150Block\": 0,"
+                           "\"eip155Block\": 0, \"eip158Block\": 0, \"byzantiumBlock\": 0, \"constantinopleBlock\": 0,"
+                           "\"petersburgBlock\": 0, \"istanbulBlock\": 0, \"berlinBlock\": 0, \"londonBlock\": 0,"
+                           "\"terminalTotalDifficulty\": 0, \"shanghaiTime\": 0, \"cancunTime\": 0},"
+                           "\"difficulty\": \"0x20000\", \"gasLimit\": \"0x1c9c380\", \"alloc\": {}}",
+                           0, NULL);
+    node_config c = {.datadir = e->dir, .dev = true, .dev_genesis = g, .dev_genesis_time = T0};
+    node *n;
+    bool ok = g && !node_open(&c, &n);
+    if (ok) node_close(n);
+    json_decref(g);
+    return ok;
+}
+
+static json_t *new_payload_v3(eh_node *e, const json_t *payload) {
+    uint64_t ts = 0;
+    rpc_parse_u64(json_object_get(payload, "timestamp"), &ts);
+    bytes32 root = beacon_root(ts);
+    return eh_result(e, "engine_newPayloadV3", json_pack("[O,[],o]", payload, eh_hash(&root)));
+}
+
+/* paris.md: an invalid payload whose latest valid ancestor is a
+ * proof-of-work block (here the terminal one) gets latestValidHash
+ * 0x00..00, on newPayload (parent the head) and on forkchoiceUpdated (a
+ * side branch); and a forkchoice whose head turns out INVALID is answered
+ * so, not with -38002 for its unknown safe block (-38002 is for a VALID
+ * head). */
+TEST(engine_invalid_on_pow_parent) {
+    eh_node a = {0}, b = {0};
+    static const bytes32 zero = {{0}};
+    CHECK(make_pow_store(&a) && eh_start(&a, NULL) && make_pow_store(&b) && eh_start(&b, NULL));
+    if (!a.n || !b.n) goto out;
+    bytes32 g = genesis_hash(&a);
+    json_t *r = fcu(&a, &g, NULL, attrs(T0 + 12, 9));
+    json_t *id = r ? json_object_get(r, "payloadId") : NULL;
+    json_t *env = id && json_is_string(id) ? eh_result(&a, "engine_getPayloadV3", json_pack("[O]", id)) : NULL;
+    json_decref(r);
+    json_t *p = env ? json_object_get(env, "executionPayload") : NULL;
+    CHECK(p != NULL);
+    if (!p) goto done;
+    bytes32 h = payload_hash(env), bad;
+    r = new_payload_v3(&a, p);
+    CHECK(r && !strcmp(status_str(r) ?: "", "VALID"));
+    json_decref(r);
+    json_t *badp = tampered(&a, p, wrong_state_root, &bad);
+    CHECK(badp != NULL);
+    if (!badp) goto done;
+    /* b: its head is the genesis, the bad payload's parent */
+    r = new_payload_v3(&b, badp);
+    CHECK(r && !strcmp(status_str(r) ?: "", "INVALID") && lvh_is(r, &zero));
+    json_decref(r);
+    /* a: the bad block is a side branch on the genesis, then chosen */
+    CHECK(fcu_valid(&a, &h));
+    r = new_payload_v3(&a, badp);
+    CHECK(r && !strcmp(status_str(r) ?: "", "ACCEPTED"));
+    json_decref(r);
+    bytes32 unknown;
+    memset(unknown.b, 0x77, sizeof unknown.b);
+    r = eh_result(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,n]", fc_state(&bad, &unknown, NULL)));
+    json_t *ps = r ? json_object_get(r, "payloadStatus") : NULL;
+    CHECK(ps && !strcmp(status_str(ps) ?: "", "INVALID") && lvh_is(ps, &zero));
+    json_decref(r);
+    r = fcu(&a, &bad, NULL, NULL); /* the kept verdict */
+    ps = r ? json_object_get(r, "payloadStatus") : NULL;
+    CHECK(ps && !strcmp(status_str(ps) ?: "", "INVALID") && lvh_is(ps, &zero));
+    json_decref(r);
+    CHECK(head_is(&a, &h));
+    json_decref(badp);
+done:
+    json_decref(env);
+out:
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
+
 /* A method of the node's open port (in process), its result or error code. */
 static int open_call(eh_node *e, const char *method, json_t *params, json_t **result, char *msg, size_t msglen) {
     rpc_error err = {0};

@@ -249,6 +249,21 @@ static const char *stored_header(db_snapshot *s, uint64_t number, const bytes32 
     return err;
 }
 
+/* The latestValidHash of an invalid payload whose parent is parent: the
+ * parent's hash, or zero when the parent is a proof-of-work block (the
+ * terminal block, or one before it), as paris.md's payload validation asks. */
+static bytes32 valid_parent(node *n, const bytes32 *parent) {
+    bytes32 lvh = *parent;
+    db_snapshot *s;
+    uint64_t num;
+    block_header h;
+    if (db_snapshot_open(n->db, 1, &s)) return lvh; /* unreadable: keep the hash */
+    if (stored(s, parent, &num) && !stored_header(s, num, parent, &h) && !u256_is_zero(&h.difficulty))
+        memset(lvh.b, 0, sizeof lvh.b);
+    db_snapshot_close(s);
+    return lvh;
+}
+
 static bool header_of_rlp(const buf_t *rlp, block_header *h) {
     rlp_item outer, hdr;
     size_t used;
@@ -264,6 +279,7 @@ typedef struct {
     uint64_t number;
     block_header header;
     buf_t rlp;
+    bool stored;    /* in the store: executed and found valid before */
 } branch_block;
 
 typedef enum { WALK_CANONICAL, WALK_BAD, WALK_MISSING, WALK_TOO_DEEP } walk_end;
@@ -328,6 +344,7 @@ static void walk_from(node_engine *e, db_snapshot *s, const bytes32 *start, walk
             return;
         }
         b->hash = h;
+        b->stored = in_store;
         b->number = b->header.number;
         w->n++;
         h = b->header.parent_hash;
@@ -388,8 +405,9 @@ static const char *import_payload(node *n, engine_payload *p, engine_result *out
     bool invalid;
     const char *why = import(n, &p->rlp, true, &invalid);
     if (invalid) {
+        bytes32 lvh = valid_parent(n, &h->parent_hash);
         bad_keep(n->eng, h, &p->rlp);
-        bad_add(n->eng, &h->hash, &h->parent_hash, why);
+        bad_add(n->eng, &h->hash, &lvh, why);
         result_bad(out, bad_find(n->eng, &h->hash));
         return NULL;
     }
@@ -486,7 +504,7 @@ static const char *switch_to(node *n, const walk *w, uint64_t head, const bytes3
             continue;
         }
         if (invalid) {
-            bytes32 lvh = b->header.parent_hash;
+            bytes32 lvh = valid_parent(n, &b->header.parent_hash);
             bad_keep(e, &b->header, &b->rlp);
             bad_add(e, &b->hash, &lvh, why);
             for (size_t j = k; j-- > 0;) bad_add(e, &w->branch[j].hash, &lvh, "links to previously rejected block");
@@ -680,8 +698,12 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
         result_set(out, ES_VALID, &fc->head, NULL);
         return NULL;
     }
+    /* -38002 is for a VALID head (paris.md): a head on a branch not yet
+     * executed is checked first, and an invalid one answered INVALID; a
+     * valid one stays the head, as geth leaves it */
     uint64_t safe, fin;
-    if (!forkchoice_consistent(s, &w, fc, &safe, &fin)) {
+    bool consistent = forkchoice_consistent(s, &w, fc, &safe, &fin);
+    if (!consistent && (!w.n || w.branch[0].stored)) {
         db_snapshot_close(s);
         walk_free(&w);
         *rpc_code = RPC_ENGINE_INVALID_FORKCHOICE;
@@ -701,6 +723,10 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
     free(old);
     walk_free(&w);
     if (err || out->status != ES_VALID) return err;
+    if (!consistent) {
+        *rpc_code = RPC_ENGINE_INVALID_FORKCHOICE;
+        return "Invalid forkchoice state";
+    }
     /* the forkchoice moves */
     atomic_store(&n->safe, safe);
     atomic_store(&n->finalized, fin);
