@@ -76,6 +76,15 @@ expect 0 '' --state.fork London --input.alloc pre.json --output.alloc post.json 
 trace=$(ls "$tmp"/trace-0-0x*.jsonl 2>/dev/null | head -1)
 [ -n "$trace" ] && grep -q '"opName":"SSTORE"' "$trace" && tail -1 "$trace" | grep -q '"gasUsed"' && ok ||
     bad "no EIP-3155 trace of transaction 0: $(ls "$tmp")"
+# geth numbers the trace files by the transactions included before each: a
+# rejected first one (nonce too high) and the included one after it are
+# both trace-0 (execution-spec-tests' fill reads them back so)
+txhigh=${tx/\"nonce\": \"0xac\"/\"nonce\": \"0xad\"}
+echo "[$txhigh, $tx]" >"$tmp/txs2.json"
+rm -f "$tmp"/trace-*.jsonl
+expect 0 '' --state.fork London --input.alloc pre.json --input.txs txs2.json --output.alloc post.json --trace
+[ "$(ls "$tmp"/trace-0-0x*.jsonl 2>/dev/null | wc -l)" -eq 2 ] && ! ls "$tmp"/trace-1-* >/dev/null 2>&1 && ok ||
+    bad "trace files not numbered by included transactions: $(ls "$tmp")"
 # geth's trace options: no stack, memory and return data where there are any;
 # --opcode.count: how often each instruction ran (one included transaction)
 rm -f "$tmp"/trace-*.jsonl
@@ -257,6 +266,16 @@ expect11 12 'ERROR\(12\): unable to decode ommer 0' --input.header b11r/genesis.
     --input.ommers b11r/badommer.json --output.block stdout
 expect11 3 'ERROR\(3\): clique' --seal.clique clique.json
 expect11 2 'usage' --no-such-option
+
+# called through a link named evm, as harnesses written for geth's tool
+# call it: execution-spec-tests' fill recognises "evm version"; geth's
+# flags before the command (--verbosity N dropped) are taken
+ln -s "$parevm" "$tmp/evm"
+out=$("$tmp/evm" -v) && grep -qE '^evm version [0-9]' <<<"$out" && ok || bad "evm -v: $out"
+out=$("$parevm" --version) && grep -qE '^parevm version [0-9]' <<<"$out" && ok || bad "parevm --version: $out"
+out=$(cd "$tmp" && "$tmp/evm" --verbosity 100 t8n --input.alloc stdin --input.env stdin --input.txs stdin \
+    --output.result stdout --output.alloc stdout --state.fork London <"$tmp/in.json")
+grep -q "\"stateRoot\": \"$root\"" <<<"$out" && ok || bad "evm --verbosity 100 t8n: $out"
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

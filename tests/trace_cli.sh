@@ -34,7 +34,7 @@ check statetest-tracer ok '"case":.*"result":\{"from"' "$parevm" statetest --tra
 check statetest-check ok '[1-9][0-9]* passed, 0 failed' "$parevm" statetest --check-trace "$src/tests/statetests"
 # statetest --trace ends each case with geth's {"stateRoot": "0x.."} line: the root --json reports
 one_hop=$src/tests/statetests/delegation_chain_one_hop.json
-root=$("$parevm" statetest --json "$one_hop" | grep -o '"stateRoot":"0x[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+root=$("$parevm" statetest --json "$one_hop" | grep -o '"stateRoot": "0x[0-9a-f]*"' | head -1 | cut -d'"' -f4)
 check statetest-trace-root ok "\\{\"stateRoot\": \"${root:-none}\"\\}" "$parevm" statetest --trace "$one_hop"
 # geth's --trace.* options: memory as hex, no stack (null)
 check statetest-trace-options ok '"memory":"0x[0-9a-f]+","memSize":[1-9][0-9]*,"stack":null' \
@@ -94,9 +94,9 @@ batch() {
 }
 coproc ST { "$parevm" statetest --json 2>&1; }
 st_pid=$ST_PID
-batch '^\{"name":"delegation_chain_one_hop","fork":"Prague","pass":true.*;2 passed, 0 failed;$' "$one_hop"
+batch '^\{"name": "delegation_chain_one_hop", "fork": "Prague", "pass": true.*;2 passed, 0 failed;$' "$one_hop"
 batch 'cannot access;0 passed, 0 failed;$' "$tmp/absent.json"
-batch '"pass":true.*[1-9][0-9]* passed, 0 failed;$' "$src/tests/statetests"
+batch '"pass": true.*[1-9][0-9]* passed, 0 failed;$' "$src/tests/statetests"
 exec {st_in}>&"${ST[1]}"- # the end of stdin ends the run: exit 1 for the bad path
 exec {st_in}>&-
 wait "$st_pid"

@@ -527,8 +527,13 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
     free(data);
     free_access_list(&tx);
 
+    /* an unfilled test (goevmlab's generated ones): a zero expected root
+     * is no expectation, since no trie hashes to it; the root is reported
+     * as geth's evm statetest reports it, on stderr and stdout */
+    static const bytes32 zero = {{0}};
+    bool unfilled = bytes32_eq(&x.root, &zero) && !x.exception;
     char want[200], got[200];
-    bool pass = judge(&x, &o, want, sizeof want, got, sizeof got);
+    bool pass = unfilled || judge(&x, &o, want, sizeof want, got, sizeof got);
     if (pass && o.trace_bad) {
         pass = false;
         snprintf(want, sizeof want, "matching traces");
@@ -538,13 +543,16 @@ static void run_case(st_run *r, const char *file, const char *test, const char *
         r->base.passed++;
     else
         fail_line(r, file, test, fork_name, x.idx[0], x.idx[1], x.idx[2], want, got);
-    if (r->json) {
-        char root_hex[67];
-        hex_encode(o.root.b, 32, root_hex);
+    char root_hex[67];
+    hex_encode(o.root.b, 32, root_hex);
+    if (unfilled && !r->trace) fprintf(stderr, "{\"stateRoot\": \"%s\"}\n", root_hex);
+    if (r->json || unfilled) {
+        /* one line, with geth's spacing ("stateRoot": "0x..": harnesses
+         * written for geth look for those bytes) */
         json_t *j = json_pack("{s:s,s:s,s:b,s:s}", "name", test, "fork", fork_name, "pass", pass,
                               "stateRoot", root_hex);
         if (!pass) json_object_set_new(j, "error", json_string(got));
-        char *line = json_dumps(j, JSON_COMPACT);
+        char *line = json_dumps(j, JSON_PRESERVE_ORDER);
         printf("%s\n", line);
         free(line);
         json_decref(j);
@@ -632,6 +640,8 @@ static int usage(void) {
             "  --fork NAME   only this fork (e.g. Cancun, Shanghai, Merge, EIP158)\n"
             "  --run REGEX   only tests whose name matches (POSIX extended regex)\n"
             "  --json        one JSON object per case on stdout\n"
+            "  a zero expected root (an unfilled test) checks nothing: the root is written\n"
+            "  as geth writes it, {\"stateRoot\": \"0x..\"} on stderr and a JSON line on stdout\n"
             "  --trace       EIP-3155 trace of every case on stderr; --trace.memory, --trace.nostack,\n"
             "                --trace.returndata (geth's) add or drop those fields; geth's evm flags\n"
             "                --trace.format=json, --trace.nomemory, --trace.noreturndata, --trace.nostorage,\n"

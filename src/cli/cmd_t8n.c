@@ -105,7 +105,8 @@ static int usage(void) {
             "  describes; writes the post-state alloc, the result (roots, receipts, rejected txs) and the\n"
             "  body. Inputs may be \"stdin\" (one object {alloc, env, txs}), outputs \"stdout\" or \"stderr\".\n"
             "  Defaults: alloc.json, env.json, txs.json in; alloc.json, result.json out; fork GrayGlacier,\n"
-            "  chain id 1, reward 0 (-1: none). --trace writes trace-<index>-<hash>.jsonl per transaction,\n"
+            "  chain id 1, reward 0 (-1: none). --trace writes trace-<index>-<hash>.jsonl per transaction\n"
+            "  (<index>: the transactions included before it, as geth numbers them),\n"
             "  --trace.tracer (callTracer, prestateTracer, flatCallTracer, 4byteTracer, noopTracer; its\n"
             "  tracerConfig in --trace.jsonconfig) trace-<index>-<hash>.json with its result;\n"
             "  --opcode.count writes how often each instruction ran, by name. --verbosity is accepted.\n"
@@ -300,7 +301,10 @@ static void reject(t8n_run *r, size_t i, const char *why) {
     json_array_append_new(r->rejected, o);
 }
 
-/* An EIP-3155 trace file for transaction i, or NULL. */
+/* An EIP-3155 trace file for a transaction, or NULL. i is geth's index:
+ * how many transactions the block has taken before it (a rejected one's
+ * file shares it with the next one), which execution-spec-tests' fill reads
+ * the files back by. */
 static FILE *trace_file(t8n_run *r, size_t i, const transaction *tx) {
     char path[1200], h[67];
     hex_encode(tx->hash.b, 32, h);
@@ -345,7 +349,7 @@ static void trace_with(t8n_run *r, const block_env *benv, block_state *bs, size_
     }
     char path[1200], h[67];
     hex_encode(tx->hash.b, 32, h);
-    snprintf(path, sizeof path, "%s/trace-%zu-%s.json", r->o.basedir, i, h);
+    snprintf(path, sizeof path, "%s/trace-%zu-%s.json", r->o.basedir, r->n_included, h); /* trace_file's index */
     FILE *f = fopen(path, "w");
     char *text = trace_dumps(out);
     if (f) {
@@ -367,7 +371,7 @@ static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env
     }
     if (r->o.tracer) trace_with(r, benv, bs, i);
     json_tracer tracer;
-    FILE *tf = r->o.trace ? trace_file(r, i, tx) : NULL;
+    FILE *tf = r->o.trace ? trace_file(r, r->n_included, tx) : NULL;
     if (tf) {
         json_tracer_init(&tracer, tf);
         tracer.opts = r->o.trace_opts;

@@ -64,7 +64,37 @@ static int run_command(const command *c, int argc, char **argv) {
     return status == 2 ? 0 : status;
 }
 
+/* Called as "evm" (a link named like geth's tool, for harnesses written for
+ * it: execution-spec-tests' fill recognises a t8n tool by its version line). */
+static bool called_evm(const char *argv0) {
+    const char *base = strrchr(argv0, '/');
+    return !strcmp(base ? base + 1 : argv0, "evm");
+}
+
+/* geth's evm takes some flags before the command ("evm --verbosity 3
+ * --json statetest F"): they are moved after it (--verbosity and its value
+ * dropped: parevm logs nothing to set a level for). Rewrites argv in place;
+ * returns the new argc. */
+static int command_first(int argc, char **argv) {
+    int i = 1, n = 1;
+    char *lead[16];
+    int n_lead = 0;
+    while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--help") && strcmp(argv[i], "-h") &&
+           strcmp(argv[i], "--version") && strcmp(argv[i], "-v") && n_lead < 16) {
+        if (!strcmp(argv[i], "--verbosity") && i + 1 < argc) i += 2;
+        else if (!strncmp(argv[i], "--verbosity=", 12)) i++;
+        else lead[n_lead++] = argv[i++];
+    }
+    if (i == 1 || i >= argc) return argc; /* nothing moved, or no command after the flags */
+    argv[n++] = argv[i++];                /* the command */
+    for (int k = 0; k < n_lead; k++) argv[n++] = lead[k];
+    while (i < argc) argv[n++] = argv[i++];
+    argv[n] = NULL;
+    return n;
+}
+
 int main(int argc, char **argv) {
+    argc = command_first(argc, argv);
     tune_malloc(argc > 1 ? argv[1] : NULL);
     /* one line at a time even into a pipe or file: the FAIL lines already
      * printed must survive a run that dies */
@@ -78,7 +108,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-v") || !strcmp(argv[1], "version")) {
-        printf("parevm version %s\n", PAREVM_VERSION);
+        if (called_evm(argv[0])) printf("evm version %s-parevm\n", PAREVM_VERSION);
+        else printf("parevm version %s\n", PAREVM_VERSION);
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
