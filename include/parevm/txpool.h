@@ -123,6 +123,11 @@ size_t txpool_set_head(txpool *p, state_view view, const txpool_env *env);
  * queued). Returns how many left. */
 size_t txpool_set_min_tip(txpool *p, const u256 *tip);
 
+/* How many transactions have entered the pool so far, replacements
+ * included: a build compares it with the count it started from to know
+ * whether the pool may offer more. */
+uint64_t txpool_arrivals(txpool *p);
+
 /* Removes a transaction (and demotes its sender's later ones to queued);
  * false if it is not in the pool. */
 bool txpool_remove(txpool *p, const bytes32 *hash);

@@ -74,6 +74,8 @@ node_engine *node_engine_new(void) {
 void engine_build_free(engine_build *b) {
     if (!b) return;
     node_built_free(&b->built);
+    free(b->attrs.withdrawals);
+    b->attrs.withdrawals = NULL;
 }
 
 void node_engine_free(node_engine *e) {
@@ -585,6 +587,7 @@ static const char *start_build(node *n, const engine_attrs *a, int version, cons
     engine_build *b = calloc(1, sizeof *b);
     if (!b) abort();
     uint8_t extra[32];
+    uint64_t arrivals = txpool_arrivals(n->pool);
     node_build_attrs ba = build_attrs(n, a, head, extra);
     const char *err = node_build_block(n, &ba, &b->built);
     if (err) {
@@ -595,6 +598,15 @@ static const char *start_build(node *n, const engine_attrs *a, int version, cons
     b->version = version;
     b->value = block_value(&b->built);
     b->fork = node_fork(n, &b->built.b.header);
+    b->parent = *head;
+    b->attrs = *a;
+    b->attrs.withdrawals = NULL;
+    if (a->n_withdrawals) {
+        b->attrs.withdrawals = malloc(a->n_withdrawals * sizeof *a->withdrawals);
+        if (!b->attrs.withdrawals) abort();
+        memcpy(b->attrs.withdrawals, a->withdrawals, a->n_withdrawals * sizeof *a->withdrawals);
+    }
+    b->pool_arrivals = arrivals;
     pthread_mutex_lock(&e->mu);
     engine_build *old = e->builds[e->next_build];
     e->builds[e->next_build] = b;
@@ -750,12 +762,52 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
 
 /* ---- Built payloads ------------------------------------------------------------------- */
 
+static engine_build *find_build(node_engine *e, const uint8_t id[8]) {
+    for (size_t i = 0; i < BUILDS_MAX; i++)
+        if (e->builds[i] && !memcmp(e->builds[i]->id, id, 8)) return e->builds[i];
+    return NULL;
+}
+
+const char *node_engine_improve_build(node *n, const uint8_t id[8]) {
+    node_engine *e = n->eng;
+    /* only the writer replaces or frees builds: b stays valid here, and
+     * its parent and attributes may be read without the lock */
+    pthread_mutex_lock(&e->mu);
+    engine_build *b = find_build(e, id);
+    pthread_mutex_unlock(&e->mu);
+    uint64_t arrivals = txpool_arrivals(n->pool);
+    if (!b || arrivals == b->pool_arrivals) return NULL;
+    db_snapshot *s;
+    const char *err = db_snapshot_open(n->db, 1, &s);
+    if (err) return err;
+    uint64_t head;
+    bytes32 head_hash;
+    err = db_head(s, &head, &head_hash);
+    db_snapshot_close(s);
+    if (err || !bytes32_eq(&head_hash, &b->parent.hash)) return err; /* the head moved on: the build stands */
+    uint8_t extra[32];
+    node_build_attrs ba = build_attrs(n, &b->attrs, &b->parent, extra);
+    node_built nb;
+    if ((err = node_build_block(n, &ba, &nb))) return err;
+    u256 value = block_value(&nb);
+    pthread_mutex_lock(&e->mu);
+    b->pool_arrivals = arrivals;
+    bool better = u256_gt(&value, &b->value);
+    if (better) {
+        node_built old = b->built;
+        b->built = nb;
+        b->value = value;
+        nb = old;
+    }
+    pthread_mutex_unlock(&e->mu);
+    node_built_free(&nb);
+    return NULL;
+}
+
 bool node_engine_with_build(node *n, const uint8_t id[8], void (*fn)(const engine_build *b, void *arg), void *arg) {
     node_engine *e = n->eng;
     pthread_mutex_lock(&e->mu);
-    const engine_build *found = NULL;
-    for (size_t i = 0; i < BUILDS_MAX && !found; i++)
-        if (e->builds[i] && !memcmp(e->builds[i]->id, id, 8)) found = e->builds[i];
+    const engine_build *found = find_build(e, id);
     if (found) fn(found, arg);
     pthread_mutex_unlock(&e->mu);
     return found != NULL;

@@ -120,6 +120,11 @@ typedef struct {
     node_built built;
     u256 value;                /* what the fee recipient earns: the priority fees */
     fork_id fork;
+    /* what it was built from, to build it again with what the pool got
+     * since (node_engine_improve_build) */
+    block_header parent;
+    engine_attrs attrs;        /* withdrawals owned */
+    uint64_t pool_arrivals;    /* txpool_arrivals when built */
 } engine_build;
 
 /* Looks up a payload by id and hands fn a pointer to it under the engine's
@@ -133,6 +138,13 @@ const char *node_engine_build_now(node *n, const bytes32 *parent, const engine_a
                                   transaction *txs, size_t n_txs, const uint8_t *extra, size_t extra_len,
                                   engine_build *out, int *rpc_code);
 void engine_build_free(engine_build *b);
+
+/* Builds payload id again (writer thread) when transactions arrived in the
+ * pool since it was built and its parent is still the head, and keeps the
+ * new block if it earns the fee recipient more: the payload improves until
+ * getPayload serves it (paris.md: the client SHOULD keep updating it). An
+ * unknown id, or nothing new, changes nothing. */
+const char *node_engine_improve_build(node *n, const uint8_t id[8]);
 
 /* The gas limit of a block built on a parent whose limit is parent_limit,
  * moving towards target by at most parent_limit / 1024 - 1 (geth's rule). */

@@ -284,11 +284,16 @@ static void get_payload_fill(const engine_build *b, void *arg) {
     if (!c->wrong_fork) c->result = payload_response(b, c->version);
 }
 
+static const char *improve_on_writer(node *n, void *arg) { return node_engine_improve_build(n, arg); }
+
 static bool get_payload(node *n, const json_t *params, int version, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 1, 1, err)) return false;
     uint8_t id[8];
     const char *why = rpc_parse_fixed(rpc_arg(params, 0), id, 8);
     if (why) return rpc_error_invalid_param(err, 0, why);
+    /* with what the pool got since the build (a failed attempt leaves the
+     * build as it was: it is still served) */
+    node_writer_call(n, improve_on_writer, id);
     get_payload_ctx c = {version, NULL, false};
     if (!node_engine_with_build(n, id, get_payload_fill, &c))
         return rpc_error_set(err, RPC_ENGINE_UNKNOWN_PAYLOAD, "Unknown payload");

@@ -477,6 +477,13 @@ size_t txpool_set_head(txpool *p, state_view view, const txpool_env *env) {
     return dropped;
 }
 
+uint64_t txpool_arrivals(txpool *p) {
+    txpool_lock(p);
+    uint64_t n = p->next_seq;
+    txpool_unlock(p);
+    return n;
+}
+
 bool txpool_remove(txpool *p, const bytes32 *hash) {
     txpool_lock(p);
     txpool_tx *t = lookup(p, hash);
