@@ -257,6 +257,12 @@ static const char *import_file(chain_importer *im, senders_ahead *sa, const char
     if (!err && read_err) { /* the blocks before the bad bytes are valid: they are kept */
         const char *ferr = chain_import_flush(im, bad);
         err = ferr ? ferr : read_err;
+    } else if (err && !bad->invalid) {
+        /* a block that does not follow (a gap, another chain): the blocks
+         * queued before it are kept too, their roots checked; one of them
+         * found invalid then is the first invalid block */
+        const char *ferr = chain_import_flush(im, bad);
+        if (ferr) err = ferr;
     }
     return err;
 }
