@@ -125,7 +125,8 @@ void chain_genesis_free(chain_genesis *g);
 block_header chain_genesis_header(const chain_genesis *g);
 
 /* Writes block 0 to an empty store: alloc (NULL: the state was loaded
- * already with db_load_state, e.g. in chunks), the configuration, and
+ * already with db_load_state, e.g. in chunks; with an alloc, whatever an
+ * interrupted init left in a store without block 0 is cleared first), the configuration, and
  * header with its state root set to the root of that state. out (may be
  * NULL) gets the header written (with its hash). On a store that already
  * holds block 0: succeeds (writing nothing) if it is the same header with

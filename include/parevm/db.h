@@ -181,6 +181,10 @@ const char *db_put_meta(db *d, const db_meta *m);
  * any block is committed: no change set is kept. root (may be NULL) gets the
  * state root of everything loaded so far. */
 const char *db_load_state(db *d, const change_set *cs, bytes32 *root);
+/* Empties a store that holds no block yet: what an interrupted genesis load
+ * (db_load_state in several calls, then no block 0) left behind. Refused
+ * on a store with blocks. Returns NULL or a reason. */
+const char *db_clear_unfinished(db *d);
 
 /* Brings the trie up to the head (if it lags) and returns the state root. */
 const char *db_update_root(db *d, bytes32 *root);

@@ -320,6 +320,9 @@ const char *chain_init(db *d, const chain_config *cfg, const block_header *heade
     db_snapshot_close(s);
     if (has_head) return check_existing(d, cfg, header, out);
     if (header->number != 0) return "the genesis block must be block 0";
+    /* a store without block 0 holds at most an interrupted init's part of
+     * some genesis state (loaded in chunks), maybe another one's: gone */
+    if (alloc && (err = db_clear_unfinished(d))) return err;
 
     change_set none = {0};
     bytes32 root;

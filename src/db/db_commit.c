@@ -443,6 +443,37 @@ const char *db_load_state(db *d, const change_set *cs, bytes32 *root) {
     return rc ? db_mdb_error(rc) : err;
 }
 
+/* Empties every table but the schema mark, in one write transaction. */
+static int clear_tables(db *d, MDB_txn *txn) {
+    int rc = 0;
+    for (int i = 0; i < T_COUNT && !rc; i++)
+        if (i != T_META) rc = mdb_drop(txn, d->t[i], 0);
+    MDB_cursor *c;
+    if (rc || (rc = mdb_cursor_open(txn, d->t[T_META], &c))) return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+        if (!(k.mv_size == 6 && !memcmp(k.mv_data, "schema", 6)) && (rc = mdb_cursor_del(c, 0))) break;
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+const char *db_clear_unfinished(db *d) {
+    pthread_mutex_lock(&d->writer);
+    MDB_txn *txn;
+    const char *err = NULL;
+    int rc = db_begin(d, 0, &txn);
+    if (!rc) {
+        position p;
+        rc = read_position(d, txn, &p);
+        if (!rc && p.has_head) err = "the store holds blocks";
+        if (!rc && !err) rc = clear_tables(d, txn);
+        if (!rc && !err) rc = mdb_txn_commit(txn);
+        else mdb_txn_abort(txn);
+    }
+    pthread_mutex_unlock(&d->writer);
+    return rc ? db_mdb_error(rc) : err;
+}
+
 /* ---- Previewing a root ---- */
 
 /* reads' log indexed in x, when it shows the commit w reads (false: not). */
