@@ -250,9 +250,9 @@ TEST(call_tracer_revert_reason) {
     snprintf(want, sizeof want,
              "{\"from\":\"%s\",\"gas\":\"0x186a0\",\"gasUsed\":\"0x6522\",\"to\":\"%s\",\"input\":\"0x\","
              "\"calls\":[{\"from\":\"%s\",\"gas\":\"0xc350\",\"gasUsed\":\"0x42\",\"to\":\"%s\",\"input\":\"0x\","
-             "\"error\":\"execution reverted\",\"output\":\"%s\",\"revertReason\":\"nope\",\"value\":\"0x0\","
+             "\"output\":\"%s\",\"error\":\"execution reverted\",\"revertReason\":\"nope\",\"value\":\"0x0\","
              "\"type\":\"CALL\"}],\"value\":\"0x0\",\"type\":\"CALL\"}",
-             s, ch, ch, th, NOPE_DATA);
+             s, ch, ch, th, NOPE_DATA); /* geth's order: output, error, revertReason */
     check_text(got, want);
     json_decref(got);
     /* onlyTopCall: the same top frame without its calls */

@@ -69,12 +69,11 @@ static json_t *frame_json(trace_run *r, cl_frame *f, const uint8_t *output, size
         trace_set(o, "_to", rpc_json_address(&f->to));
     trace_set(o, "input", f->input);
     f->input = NULL;
-    if (!error) {
-        if (len) trace_set(o, "output", rpc_json_data(output, len));
-    } else {
+    /* geth's field order (callFrame0): output, error, revertReason */
+    if (len && (!error || reverted)) trace_set(o, "output", rpc_json_data(output, len));
+    if (error) {
         trace_set(o, "error", json_string(error));
         if (reverted && len) {
-            trace_set(o, "output", rpc_json_data(output, len));
             size_t rlen;
             char *reason = trace_revert_reason(output, len, &rlen);
             if (reason && rlen) trace_set(o, "revertReason", trace_json_lossy((const uint8_t *)reason, rlen));

@@ -671,6 +671,8 @@ json_t *trace_tx_on(const trace_config *cfg, executor *ex, const block_env *env,
     return trace_tx_at(cfg, ex, env, view, codes, tx, block_gas_used, log_index, call, NULL, res_out, err, errlen);
 }
 
+static int cmp_names(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
 /* muxTracer: each named tracer's own run of the transaction (all alike:
  * the caller applies the last run's changes), {name: result}. */
 static json_t *trace_mux(const trace_config *mux, executor *ex, const block_env *env, state_view view,
@@ -678,16 +680,25 @@ static json_t *trace_mux(const trace_config *mux, executor *ex, const block_env 
                          bool call, const trace_tx_context *where, tx_result *res_out, char *err, size_t errlen) {
     json_t *out = trace_take(json_object());
     json_t *tracers = mux->mux[0] ? json_loads(mux->mux, 0, NULL) : NULL;
+    /* by name, as geth's result (a Go map) comes out */
+    size_t n = json_object_size(tracers), k = 0;
+    const char **names = calloc(n + 1, sizeof *names);
+    if (!names) abort();
     const char *name;
     json_t *tc;
+    json_object_foreach(tracers, name, tc) names[k++] = name;
+    qsort(names, n, sizeof *names, cmp_names);
     tx_result res;
     memset(&res, 0, sizeof res);
-    json_object_foreach(tracers, name, tc) {
+    for (k = 0; k < n; k++) {
+        name = names[k];
+        tc = json_object_get(tracers, name);
         trace_config sub;
         json_t *r = NULL;
         if (trace_config_mux_entry(mux, name, tc, &sub, err, errlen))
             r = trace_tx_at(&sub, ex, env, view, codes, tx, block_gas_used, log_index, call, where, &res, err, errlen);
         if (!r) {
+            free(names);
             json_decref(out);
             json_decref(tracers);
             if (res_out) *res_out = res;
@@ -695,6 +706,7 @@ static json_t *trace_mux(const trace_config *mux, executor *ex, const block_env 
         }
         trace_set(out, name, r);
     }
+    free(names);
     if (!json_object_size(tracers)) { /* no tracer: the transaction still runs, as geth's */
         trace_config noop = {.kind = TRACER_NOOP, .has_timeout = mux->has_timeout, .timeout_ns = mux->timeout_ns};
         json_decref(trace_tx_at(&noop, ex, env, view, codes, tx, block_gas_used, log_index, call, where, &res, err,
