@@ -618,6 +618,9 @@ TEST(node_get_logs) {
     CHECK(n_logs(c.n, f) == 3);
     sprintf(f, "{\"fromBlock\":\"0x0\",\"topics\":[[],\"0x000000000000000000000000%s\"]}", a[0] + 2);
     CHECK(n_logs(c.n, f) == 2);
+    /* null among a position's alternatives: any topic there (geth) */
+    sprintf(f, "{\"fromBlock\":\"0x0\",\"topics\":[[\"0x%064x\",null],\"0x000000000000000000000000%s\"]}", 7, a[0] + 2);
+    CHECK(n_logs(c.n, f) == 2);
     sprintf(f, "{\"fromBlock\":\"0x0\",\"topics\":[\"%s\",null,null]}", EMIT_TOPIC);
     CHECK(n_logs(c.n, f) == 0); /* three positions: the logs have two topics */
     sprintf(f, "{\"blockHash\":\"%s\"}", h2);
@@ -725,6 +728,23 @@ TEST(node_calls) {
     /* overrides never reach the state */
     sprintf(p, "[\"0x00000000000000000000000000000000000000ab\"]");
     CHECK(result_is(c.n, "eth_getBalance", p, "\"0x0\""));
+    /* a precompile's address overridden: its code runs instead (geth's
+     * StateOverride.Apply); moved elsewhere, it runs there */
+    CHECK(result_is(c.n, "eth_call",
+                    "[{\"to\":\"0x0000000000000000000000000000000000000002\"},\"latest\","
+                    "{\"0x0000000000000000000000000000000000000002\":{\"code\":\"0x602a60005260206000f3\"}}]",
+                    "\"0x000000000000000000000000000000000000000000000000000000000000002a\""));
+    CHECK(result_is(c.n, "eth_call",
+                    "[{\"to\":\"0x0000000000000000000000000000000000000abc\"},\"latest\","
+                    "{\"0x0000000000000000000000000000000000000002\":{\"movePrecompileToAddress\":"
+                    "\"0x0000000000000000000000000000000000000abc\"}}]",
+                    "\"0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"")); /* sha256 of nothing */
+    /* a revert without data: code 3 and data 0x, as geth since 1.15.6 */
+    resp = rpc(c.n, "eth_call",
+               "[{\"to\":\"0x0000000000000000000000000000000000001234\"},\"latest\","
+               "{\"0x0000000000000000000000000000000000001234\":{\"code\":\"0x5f5ffd\"}}]");
+    CHECK(test_json_is(json_object_get(resp, "error"), "{\"code\":3,\"message\":\"execution reverted\",\"data\":\"0x\"}"));
+    json_decref(resp);
 
     /* estimates: a transfer is 21000; a call's estimate is enough and tight */
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"0x0000000000000000000000000000000000000077\",\"value\":\"0x1\"}]", a0);
@@ -743,6 +763,16 @@ TEST(node_calls) {
     CHECK(err_code(c.n, "eth_call", p, msg, sizeof msg) == -32000 && !strcmp(msg, "out of gas"));
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"input\":\"0xff\"}]", a0, k);
     CHECK(err_code(c.n, "eth_estimateGas", p, msg, sizeof msg) == 3 && !strcmp(msg, "execution reverted: nope"));
+    /* block overrides (geth's fourth parameter): code that reverts unless
+     * NUMBER is 0x77 estimates only with the override */
+    const char *needs77 = "[{\"to\":\"0x0000000000000000000000000000000000001234\"},\"latest\","
+                          "{\"0x0000000000000000000000000000000000001234\":{\"code\":\"0x43607714600c5760006000fd5b00\"}}";
+    sprintf(p, "%s]", needs77);
+    CHECK(err_code(c.n, "eth_estimateGas", p, msg, sizeof msg) == 3);
+    sprintf(p, "%s,{\"number\":\"0x77\"}]", needs77);
+    r = ok(c.n, "eth_estimateGas", p);
+    CHECK(r && test_qty(r, NULL) > 21000);
+    json_decref(r);
 
     /* access list: the contract with slot 0 (the sender is left out) */
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"input\":\"%s\"}]", a0, k, w5);

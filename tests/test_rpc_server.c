@@ -351,8 +351,12 @@ TEST(http_level_rejections) {
     CHECK_EQ_U64(r.status, 200);
     resp_free(&r);
     free(big);
-    /* other methods and content types */
+    /* other methods and content types; an empty GET is a health check
+     * (geth's 200), one with a body is refused */
     http_request(f.port, "GET", NULL, "", 0, &r);
+    CHECK_EQ_U64(r.status, 200);
+    resp_free(&r);
+    http_request(f.port, "GET", "Content-Type: application/json\r\n", ok_body, strlen(ok_body), &r);
     CHECK_EQ_U64(r.status, 405);
     resp_free(&r);
     http_request(f.port, "PUT", "Content-Type: application/json\r\n", ok_body, strlen(ok_body), &r);

@@ -55,8 +55,8 @@ bool rpc_error_set(rpc_error *e, int code, const char *fmt, ...) __attribute__((
 bool rpc_error_invalid_param(rpc_error *e, size_t index, const char *why);
 /* The error of a reverted call, as geth gives it: code 3, "execution
  * reverted" followed by ": reason" when data is an ABI Error(string) or a
- * Panic(uint256), and the data as hex. Empty revert data gives -32000
- * "execution reverted" without data. Returns false. */
+ * Panic(uint256), and the data as hex (empty revert data too: "0x", as
+ * geth answers since 1.15.6). Returns false. */
 bool rpc_error_revert(rpc_error *e, const uint8_t *data, size_t len);
 /* Releases data (if any) and resets the error. */
 void rpc_error_clear(rpc_error *e);

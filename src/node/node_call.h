@@ -6,6 +6,8 @@
 
 #include "node_internal.h"
 
+enum { NODE_MAX_PRECOMPILES = 64 };
+
 typedef struct {
     node *n;
     node_state st;
@@ -14,7 +16,21 @@ typedef struct {
     state_view view;       /* what the call reads */
     block_env env;         /* the block's environment, with block overrides */
     executor *ex;
+    /* the precompiles after the state overrides, when they change them
+     * (env.host points at host then: do not copy a node_call) */
+    bool has_host;
+    state_host_options host;
+    address pcs[NODE_MAX_PRECOMPILES], runs[NODE_MAX_PRECOMPILES];
 } node_call;
+
+/* The active precompiles of fork (pcs, and the one each runs: runs) after
+ * the state overrides so (may be NULL), as geth's StateOverride.Apply
+ * leaves them: movePrecompileToAddress adds one at its new address, any
+ * override of a precompile's own address removes it there (its overridden
+ * state runs instead). *changed tells whether so changed them. False with
+ * err filled for a bad move (eth_simulateV1's error codes). */
+bool node_precompiles_overridden(const rpc_state_override *so, fork_id fork, address *pcs, address *runs, size_t *n,
+                                 bool *changed, rpc_error *err);
 
 /* Opens the state named by params[block_arg] (absent: latest) with the
  * state overrides ov and block overrides bo (both may be NULL). "pending"

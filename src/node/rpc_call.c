@@ -119,11 +119,6 @@ bool node_call_begin(node *n, node_read *r, const json_t *params, size_t block_a
     c->codes = code_store_new();
     c->view = c->st.view;
     if (ov && ov->n) {
-        for (size_t i = 0; i < ov->n; i++)
-            if (ov->accounts[i].has_move_to) {
-                node_call_end(c);
-                return rpc_error_set(err, RPC_INVALID_PARAMS, "movePrecompileToAddress is only for eth_simulateV1");
-            }
         change_set cs = {0};
         node_override_changes(ov, c->codes, &cs);
         c->layer = block_state_new(c->st.view, c->codes);
@@ -144,6 +139,24 @@ bool node_call_begin(node *n, node_read *r, const json_t *params, size_t block_a
         if (bo->has_base_fee) c->env.base_fee = bo->base_fee;
         if (bo->has_blob_base_fee) c->env.blob_base_fee = bo->blob_base_fee;
     }
+    if (ov && ov->n) {
+        size_t n_pcs;
+        bool changed;
+        if (!node_precompiles_overridden(ov, c->env.fork, c->pcs, c->runs, &n_pcs, &changed, err)) {
+            node_call_end(c);
+            return false;
+        }
+        if (changed) {
+            const state_host_options *dev = c->env.host; /* anvil_impersonateSignature's */
+            if (dev) c->host = *dev;
+            c->host.has_precompiles = true;
+            c->host.precompiles = c->pcs;
+            c->host.runs = c->runs;
+            c->host.n_precompiles = n_pcs;
+            c->has_host = true;
+            c->env.host = &c->host;
+        }
+    }
     c->ex = node_executor_get(n);
     return true;
 }
@@ -152,6 +165,7 @@ void node_call_next_block(node_call *c) {
     block_header next = node_next_header(c->n, &c->st.header);
     block_rules rules = node_rules(c->n, &next);
     c->env = block_env_of(&next, &rules);
+    if (c->has_host) c->env.host = &c->host;
 }
 
 void node_call_end(node_call *c) {
@@ -426,11 +440,12 @@ static bool estimate_gas(void *ctx, const json_t *params, json_t **result, rpc_e
     rpc_state_override ov;
     rpc_block_override bo;
     bool has_bo;
-    if (!parse_call(params, 3, &a, &ov, &bo, &has_bo, err)) return false;
+    /* block overrides too, as geth's (since 1.15) */
+    if (!parse_call(params, 4, &a, &ov, &bo, &has_bo, err)) return false;
     node_read r;
     node_call c;
     bool ok = node_read_open(n, &r, err);
-    if (ok && !(ok = node_call_begin(n, &r, params, 1, &ov, NULL, &c, err))) node_read_close(&r);
+    if (ok && !(ok = node_call_begin(n, &r, params, 1, &ov, has_bo ? &bo : NULL, &c, err))) node_read_close(&r);
     if (ok) {
         transaction tx;
         uint64_t hi = a.has_gas ? a.gas : c.st.header.gas_limit;

@@ -57,7 +57,13 @@ static bool parse_topics(const json_t *v, log_filter *f, rpc_error *err) {
         if (!s->v) abort();
         for (size_t k = 0; k < s->n; k++) {
             const json_t *e = list ? json_array_get(t, k) : t;
-            const char *why = json_is_null(e) ? "null inside a topic list" : rpc_parse_hash(e, &s->v[k]);
+            if (json_is_null(e)) { /* null among the alternatives: any topic there, as geth takes it */
+                free(s->v);
+                s->v = NULL;
+                s->n = 0;
+                break;
+            }
+            const char *why = rpc_parse_hash(e, &s->v[k]);
             if (why) return bad(err, "topics", why);
         }
     }

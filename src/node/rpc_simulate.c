@@ -49,7 +49,6 @@ enum {
     SIM_MAX_CALLS_PER_BLOCK = 5000,
     SIM_MAX_CALLS = 10000,
     SIM_TIME_STEP = 12,
-    SIM_MAX_PRECOMPILES = 64,
     ERR_NONCE_TOO_LOW = -38010,
     ERR_NONCE_TOO_HIGH = -38011,
     ERR_BASE_FEE_TOO_LOW = -38012,
@@ -301,8 +300,8 @@ static void apply_to_acc(void *arg, const change_set *cs) { block_state_apply(ar
 static bool moves(const rpc_state_override *so, const size_t *order, address *pcs, address *runs, size_t *n,
                   bool *changed, rpc_error *err);
 
-static bool block_precompiles(const sim_input *in, fork_id fork, address *pcs, address *runs, size_t *n,
-                              bool *changed, rpc_error *err) {
+bool node_precompiles_overridden(const rpc_state_override *so, fork_id fork, address *pcs, address *runs, size_t *n,
+                                 bool *changed, rpc_error *err) {
     *n = 0;
     *changed = false;
     for (int hi = 0; hi < 2; hi++)
@@ -310,10 +309,9 @@ static bool block_precompiles(const sim_input *in, fork_id fork, address *pcs, a
             address a = {{0}};
             a.b[18] = (uint8_t)hi;
             a.b[19] = (uint8_t)lo;
-            if (precompile_is_active(&a, fork) && *n < SIM_MAX_PRECOMPILES) pcs[*n] = runs[*n] = a, (*n)++;
+            if (precompile_is_active(&a, fork) && *n < NODE_MAX_PRECOMPILES) pcs[*n] = runs[*n] = a, (*n)++;
         }
-    if (!in) return true;
-    const rpc_state_override *so = &in->so;
+    if (!so) return true;
     /* in address order, as geth (a later move to the same address wins) */
     size_t *order = malloc((so->n ? so->n : 1) * sizeof *order);
     if (!order) abort();
@@ -356,7 +354,7 @@ static bool moves(const rpc_state_override *so, const size_t *order, address *pc
             if (dest != SIZE_MAX) {
                 runs[dest] = runs[at];
             } else {
-                if (*n == SIM_MAX_PRECOMPILES) return rpc_error_set(err, ERR_CLIENT_LIMIT, "too many precompiles");
+                if (*n == NODE_MAX_PRECOMPILES) return rpc_error_set(err, ERR_CLIENT_LIMIT, "too many precompiles");
                 pcs[*n] = o->move_to, runs[*n] = runs[at], (*n)++;
             }
         }
@@ -568,10 +566,10 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
     const sim_input *in = slot->in;
     if (in && in->bo.has_blob_base_fee) env.blob_base_fee = in->bo.blob_base_fee;
 
-    address pcs[SIM_MAX_PRECOMPILES], runs[SIM_MAX_PRECOMPILES];
+    address pcs[NODE_MAX_PRECOMPILES], runs[NODE_MAX_PRECOMPILES];
     size_t n_pcs;
     bool moved;
-    if (!block_precompiles(in, fork, pcs, runs, &n_pcs, &moved, err)) return false;
+    if (!node_precompiles_overridden(in ? &in->so : NULL, fork, pcs, runs, &n_pcs, &moved, err)) return false;
     if (in && in->so.n) {
         change_set cs = {0};
         node_override_changes(&in->so, s->codes, &cs);

@@ -73,7 +73,6 @@ static const char *panic_reason(uint64_t code) {
 
 bool rpc_error_revert(rpc_error *e, const uint8_t *data, size_t len) {
     rpc_error_clear(e);
-    if (len == 0) return rpc_error_set(e, RPC_SERVER_ERROR, "execution reverted");
     const uint8_t *s;
     size_t slen;
     static const uint8_t panic_sel[4] = {0x4e, 0x48, 0x7b, 0x71};

@@ -171,7 +171,10 @@ static enum MHD_Result start_request(rpc_server *s, struct MHD_Connection *c, co
     if (atomic_load(&s->stopping)) return send_text(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "server is shutting down\n");
     if (!strcmp(method, MHD_HTTP_METHOD_OPTIONS)) return send_preflight(s, c);
     bool websocket = !strcmp(method, MHD_HTTP_METHOD_GET) && rpc_ws_is_upgrade(c);
-    if (strcmp(method, MHD_HTTP_METHOD_POST) && !websocket)
+    /* an empty GET is a load balancer's health check: geth answers 200 */
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    bool health = !strcmp(method, MHD_HTTP_METHOD_GET) && !websocket && (!cl || !strcmp(cl, "0"));
+    if (strcmp(method, MHD_HTTP_METHOD_POST) && !websocket && !health)
         return send_text(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: JSON-RPC takes POST\n");
     if (s->has_jwt) {
         const char *why = check_jwt(s, c);
@@ -181,6 +184,7 @@ static enum MHD_Result start_request(rpc_server *s, struct MHD_Connection *c, co
             return send_text(s, c, MHD_HTTP_UNAUTHORIZED, msg);
         }
     }
+    if (health) return send_text(s, c, MHD_HTTP_OK, "");
     if (websocket) {
         /* a browser page may open a WebSocket to any host: as geth's
          * ws.origins, an Origin must be one the CORS list allows */

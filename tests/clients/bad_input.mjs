@@ -463,7 +463,7 @@ run(async () => {
   }
   {
     const get = await fetch(U);
-    eq(get.status, 405, 'GET: HTTP 405');
+    eq(get.status, 200, 'an empty GET (a health check): HTTP 200, as geth');
     const put = await fetch(U, { method: 'PUT', body: '{}' });
     eq(put.status, 405, 'PUT: HTTP 405');
     const text = await post(U, call('eth_chainId', []), { 'content-type': 'text/plain' });
