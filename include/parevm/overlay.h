@@ -67,6 +67,11 @@ void overlay_set_code(overlay *ov, const address *addr, const uint8_t *code, siz
 bool overlay_has_storage(overlay *ov, const address *addr);
 /* Marks touched for EIP-161 (and makes the account exist pre-EIP-161). */
 void overlay_touch(overlay *ov, const address *addr);
+/* After the revert of a call to recipient that failed: RIPEMD-160 (0x03),
+ * if it exists and is empty then, stays touched whatever reverts next
+ * (execution-specs' incorporate_child_on_error, the exception mainnet block
+ * 2,675,119 made), even when the failed call carried value. */
+void overlay_failed_call(overlay *ov, const address *recipient);
 /* CREATE: marks the account as created in this transaction, storage reset. */
 void overlay_create_account(overlay *ov, const address *addr);
 bool overlay_created_in_tx(overlay *ov, const address *addr);

@@ -399,6 +399,13 @@ void overlay_touch(overlay *ov, const address *addr) {
         ov->accounts.v[idx].sticky_touch = true;
 }
 
+void overlay_failed_call(overlay *ov, const address *recipient) {
+    if (ov->fork < FORK_SPURIOUS_DRAGON || !address_eq(recipient, &RIPEMD_ADDR)) return;
+    uint32_t idx = account_index(ov, recipient);
+    if (overlay_exists(ov, recipient) && account_is_empty(ov, &ov->accounts.v[idx]))
+        ov->accounts.v[idx].sticky_touch = true;
+}
+
 void overlay_create_account(overlay *ov, const address *addr) {
     set_flags(ov, account_index(ov, addr), AF_CREATED | AF_TOUCHED);
 }

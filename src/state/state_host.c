@@ -272,6 +272,7 @@ evm_result state_host_call(state_host *h, const evm_message *msg) {
     evm_result r = run_code(h, msg);
     if (r.status != EVM_SUCCESS) {
         overlay_revert(ov, snap);
+        if (msg->kind == EVM_CALL || msg->kind == EVM_STATICCALL) overlay_failed_call(ov, &msg->recipient);
         if (is_exceptional(r.status)) r.gas_left = 0;
         r.gas_refund = 0;
     }
