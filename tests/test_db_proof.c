@@ -687,6 +687,61 @@ TEST(witness_of_an_executed_transaction) {
 
 static const char *jstr(const json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
+/* reth's "legacy" witness (db_execution_witness_mode's both_orders): slot
+ * 4199 (hashed 14b4..) deleted while 4111 (1bfa..) is inserted beside 4175
+ * (1e2c..): insertions first, the branch under nibble 1 keeps two
+ * children; deletions first, it collapses onto 4175's leaf, which only the
+ * legacy witness holds. */
+TEST(witness_legacy_holds_what_deletions_first_opens) {
+    chain c;
+    chain_open(&c);
+    address a = {{0xaa, 0x01}};
+    change_set cs = {0};
+    account_change *ac = change_set_add_account(&cs, &a);
+    ac->flags = CHANGE_BALANCE | CHANGE_NONCE, ac->balance = u256_from_u64(1), ac->nonce = 1;
+    u256 k4199 = u256_from_u64(4199), k4175 = u256_from_u64(4175), k4111 = u256_from_u64(4111);
+    u256 one = u256_from_u64(1), zero = U256_ZERO;
+    change_set_add_slot(&cs, ac, &k4199, &one);
+    change_set_add_slot(&cs, ac, &k4175, &one);
+    bytes32 root;
+    CHECK(db_load_state(c.d, &cs, &root) == NULL);
+    mem_state_apply(c.ref, &cs);
+    change_set_clear(&cs);
+    chain_commit(&c, &cs, true);
+    uint64_t head = c.n - 1;
+    ac = change_set_add_account(&cs, &a);
+    change_set_add_slot(&cs, ac, &k4199, &zero);
+    change_set_add_slot(&cs, ac, &k4111, &one);
+    execution_witness canon, legacy;
+    bytes32 post1, post2;
+    CHECK(db_execution_witness_mode(c.d, head + 1, NULL, &cs, NULL, 0, false, &canon, &post1) == NULL);
+    CHECK(db_execution_witness_mode(c.d, head + 1, NULL, &cs, NULL, 0, true, &legacy, &post2) == NULL);
+    chain_commit(&c, &cs, true);
+    CHECK(bytes32_eq(&post1, &c.roots[head + 1]) && bytes32_eq(&post2, &post1));
+    CHECK(legacy.state.n > canon.state.n);
+    /* a consumer that applies the deletions first: only the legacy one serves it */
+    for (int mode = 0; mode < 2; mode++) {
+        trie_nodes *set = trie_nodes_new();
+        code_store *codes = code_store_new();
+        witness_state *ws;
+        block_header parent;
+        CHECK(witness_state_from(mode ? &legacy : &canon, set, codes, &ws, &parent) == NULL);
+        witness_state_apply(ws, &cs);
+        witness_state_set_deletions_first(ws, true);
+        bytes32 r;
+        const char *err = witness_state_root(ws, &r);
+        if (mode) CHECK(err == NULL && bytes32_eq(&r, &c.roots[head + 1]));
+        else CHECK(err != NULL);
+        witness_state_free(ws);
+        code_store_free(codes);
+        trie_nodes_free(set);
+    }
+    execution_witness_free(&canon);
+    execution_witness_free(&legacy);
+    change_set_free(&cs);
+    chain_close(&c);
+}
+
 TEST(rpc_json_of_proofs_and_witnesses) {
     rpc_proof_keys keys;
     json_t *bad = json_loads("[\"0x123\", \"0xzz\"]", 0, NULL);

@@ -66,5 +66,11 @@ const char *db_state_root_at(db_snapshot *s, bytes32 *root);
  * of the block's changes but in some of these). */
 const char *db_execution_witness(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
                                  const change_set *mids, size_t n_mids, execution_witness *out, bytes32 *post_root);
+/* The same; with both_orders the nodes that applying the changes with
+ * deletions first opens are added (reth's "legacy" witness: for consumers
+ * that apply changes in another order than geth's insertions first). */
+const char *db_execution_witness_mode(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
+                                      const change_set *mids, size_t n_mids, bool both_orders, execution_witness *out,
+                                      bytes32 *post_root);
 
 #endif

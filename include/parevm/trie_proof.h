@@ -106,5 +106,11 @@ trie_store trie_overlay_store(trie_overlay *o);
  * Returns NULL or a reason (a node the getter lacks, a malformed node). */
 const char *trie_sparse_root(const bytes32 *root, const trie_change *changes, size_t n, trie_node_get get,
                              void *ctx, bytes32 *new_root);
+/* The same, with the deletions applied first when deletions_first: the
+ * same root, but a deletion then opens the sibling that a later insertion
+ * would have kept from collapsing (what reth's "legacy" witnesses hold,
+ * for consumers that apply changes in another order). */
+const char *trie_sparse_root_order(const bytes32 *root, const trie_change *changes, size_t n, trie_node_get get,
+                                   void *ctx, bool deletions_first, bytes32 *new_root);
 
 #endif

@@ -79,6 +79,10 @@ const char *witness_state_from(const execution_witness *wit, trie_nodes *nodes, 
 typedef const char *(*witness_fetch_fn)(void *ctx, const bytes32 *owner, const uint8_t *path, size_t len,
                                         const bytes32 *hash, buf_t *out);
 void witness_state_set_fetch(witness_state *w, witness_fetch_fn fn, void *ctx);
+/* witness_state_root applies deletions before insertions (off by default:
+ * insertions first, as geth); same root, other nodes opened
+ * (trie_sparse_root_order). */
+void witness_state_set_deletions_first(witness_state *w, bool on);
 /* The hash of block number as BLOCKHASH sees it. */
 void witness_state_set_block_hash(witness_state *w, uint64_t number, const bytes32 *hash);
 

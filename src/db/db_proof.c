@@ -330,7 +330,7 @@ static const char *collect_mid_nodes(const bytes32 *pre_root, trie_nodes *nodes,
 /* Replays the reads and the changes on a state in fetch mode: the nodes it
  * opens are the witness's. */
 static const char *collect_nodes(witness_state *ws, const state_recorder *reads, const change_set *changes,
-                                 key_list *keys, bytes32 *post_root) {
+                                 bool both_orders, key_list *keys, bytes32 *post_root) {
     state_view v = witness_state_view(ws);
     for (size_t i = 0; reads && i < state_recorder_count(reads); i++) {
         recorded_account r = state_recorder_get(reads, i);
@@ -351,8 +351,13 @@ static const char *collect_nodes(witness_state *ws, const state_recorder *reads,
         witness_state_apply(ws, changes);
     }
     const char *err = witness_state_error(ws);
-    bytes32 root;
+    bytes32 root, again;
     if (!err) err = witness_state_root(ws, &root);
+    if (!err && both_orders) { /* the siblings a deletions-first consumer opens too */
+        witness_state_set_deletions_first(ws, true);
+        err = witness_state_root(ws, &again);
+        if (!err && !bytes32_eq(&again, &root)) err = "the post-state root depends on the order of the changes";
+    }
     if (!err && post_root) *post_root = root;
     return err;
 }
@@ -386,6 +391,12 @@ static const char *headers_out(db_snapshot *s, uint64_t from, uint64_t to, byte_
 
 const char *db_execution_witness(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
                                  const change_set *mids, size_t n_mids, execution_witness *out, bytes32 *post_root) {
+    return db_execution_witness_mode(d, number, reads, changes, mids, n_mids, false, out, post_root);
+}
+
+const char *db_execution_witness_mode(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
+                                      const change_set *mids, size_t n_mids, bool both_orders, execution_witness *out,
+                                      bytes32 *post_root) {
     memset(out, 0, sizeof *out);
     if (number == 0) return "block 0 has no parent state";
     db_snapshot *s;
@@ -404,7 +415,7 @@ const char *db_execution_witness(db *d, uint64_t number, const state_recorder *r
     if (!err) {
         witness_state *ws = witness_state_new(&t.root, nodes, db_codes(d));
         witness_state_set_fetch(ws, fetch_node, p);
-        err = collect_nodes(ws, reads, changes, &keys, post_root);
+        err = collect_nodes(ws, reads, changes, both_orders, &keys, post_root);
         witness_state_free(ws);
         if (!err) err = collect_mid_nodes(&t.root, nodes, db_codes(d), p, mids, n_mids);
     }

@@ -189,7 +189,7 @@ static bytes32 keep_mid_changes(void *ctx, const block_state *bs) {
 
 /* Executes block nb over a recorder of its parent's state and builds its
  * witness; checks that the witness's post-state root is the header's. */
-static const char *witness_of(node *n, node_block *nb, execution_witness *w) {
+static const char *witness_of(node *n, node_block *nb, bool legacy, execution_witness *w) {
     db_snapshot *parent;
     const char *why = db_snapshot_at(n->db, nb->number - 1, 1, &parent);
     if (why) return why;
@@ -210,7 +210,7 @@ static const char *witness_of(node *n, node_block *nb, execution_witness *w) {
     bytes32 post;
     if (!why) {
         block_state_changes(bs, &cs);
-        why = db_execution_witness(n->db, nb->number, rec, &cs, mids.v, mids.n, w, &post);
+        why = db_execution_witness_mode(n->db, nb->number, rec, &cs, mids.v, mids.n, legacy, w, &post);
     }
     if (!why && !bytes32_eq(&post, &nb->b.header.state_root))
         why = "the witness's post-state root is not the block's (re-execution differs)";
@@ -225,13 +225,23 @@ static const char *witness_of(node *n, node_block *nb, execution_witness *w) {
     return why;
 }
 
-/* debug_executionWitness(block) and reth's
- * debug_executionWitnessByBlockHash(hash) (by_hash). */
+/* debug_executionWitness(block, mode?) and reth's
+ * debug_executionWitnessByBlockHash(hash, mode?) (by_hash). reth's modes:
+ * "legacy" (its default) also holds the nodes a consumer that applies the
+ * deletions first opens; "canonical" only those geth's order opens. */
 static bool witness_for(node *n, const json_t *params, bool by_hash, json_t **result, rpc_error *err) {
-    if (!rpc_check_args(params, 1, 1, err)) return false;
+    if (!rpc_check_args(params, 1, 2, err)) return false;
     rpc_block_ref ref = {.kind = RPC_BLOCK_HASH};
     const char *why = by_hash ? rpc_parse_hash(rpc_arg(params, 0), &ref.hash) : NULL;
     if (why) return rpc_error_invalid_param(err, 0, why);
+    const json_t *mode = rpc_arg(params, 1);
+    bool legacy = true;
+    if (mode && !json_is_null(mode)) {
+        const char *m = json_string_value(mode);
+        if (!m || (strcmp(m, "legacy") && strcmp(m, "canonical")))
+            return rpc_error_invalid_param(err, 1, "mode must be \"legacy\" or \"canonical\"");
+        legacy = !strcmp(m, "legacy");
+    }
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
     uint64_t number;
@@ -256,7 +266,7 @@ static bool witness_for(node *n, const json_t *params, bool by_hash, json_t **re
     }
     execution_witness w;
     memset(&w, 0, sizeof w);
-    why = witness_of(n, &nb, &w);
+    why = witness_of(n, &nb, legacy, &w);
     if (why) {
         rpc_error_set(err, RPC_SERVER_ERROR, "execution witness of block %" PRIu64 ": %s", number, why);
     } else {

@@ -292,18 +292,24 @@ static void encode(sparse *s, const snode *n, buf_t *out) {
 
 const char *trie_sparse_root(const bytes32 *root, const trie_change *changes, size_t n, trie_node_get get,
                              void *ctx, bytes32 *new_root) {
+    return trie_sparse_root_order(root, changes, n, get, ctx, false, new_root);
+}
+
+const char *trie_sparse_root_order(const bytes32 *root, const trie_change *changes, size_t n, trie_node_get get,
+                                   void *ctx, bool deletions_first, bytes32 *new_root) {
     sparse s = {.get = get, .ctx = ctx};
     snode *top = NULL;
     if (!bytes32_eq(root, &EMPTY_TRIE_ROOT)) {
         top = new_node(&s, SN_HASH);
         top->hash = *root;
     }
-    for (int pass = 0; pass < 2 && !s.err; pass++) { /* insertions and updates, then deletions */
+    for (int pass = 0; pass < 2 && !s.err; pass++) { /* insertions and updates, then deletions (or the reverse) */
+        bool deleting = deletions_first ? pass == 0 : pass == 1;
         for (size_t i = 0; i < n && !s.err; i++) {
             const trie_change *c = &changes[i];
-            if ((c->val_len == 0) != (pass == 1)) continue;
+            if ((c->val_len == 0) != deleting) continue;
             trie_key_nibbles(c->key.b, s.key);
-            if (pass == 0) {
+            if (!deleting) {
                 snode *t = insert(&s, top, 0, c->val, c->val_len);
                 if (t) top = t;
             } else {

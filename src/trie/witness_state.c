@@ -105,6 +105,7 @@ struct witness_state {
     bytes32 missing;  /* the first node or code found absent (under lock) */
     bool has_missing;
     buf_t fetched;
+    bool deletions_first; /* witness_state_root's order (witness_state_set_deletions_first) */
 };
 
 static void note_missing(witness_state *w, const bytes32 *hash) {
@@ -138,6 +139,8 @@ void witness_state_set_fetch(witness_state *w, witness_fetch_fn fn, void *ctx) {
     w->fetch = fn;
     w->fetch_ctx = ctx;
 }
+
+void witness_state_set_deletions_first(witness_state *w, bool on) { w->deletions_first = on; }
 
 void witness_state_set_block_hash(witness_state *w, uint64_t number, const bytes32 *hash) {
     for (size_t i = 0; i < w->n_hashes; i++)
@@ -392,7 +395,7 @@ static const char *storage_root(witness_state *w, const ws_account *a, bytes32 *
     for (size_t i = 0; i < n; i++) ch[i].val = vals.data ? vals.data + off[i] : NULL;
     trie_changes_sort(ch, n); /* the same order whoever built the map */
     getter g = {w, &a->haddr};
-    const char *err = trie_sparse_root(&base, ch, n, get_node, &g, root);
+    const char *err = trie_sparse_root_order(&base, ch, n, get_node, &g, w->deletions_first, root);
     free(ch);
     free(off);
     buf_free(&vals);
@@ -422,7 +425,7 @@ const char *witness_state_root(witness_state *w, bytes32 *root) {
     for (size_t i = 0; i < n; i++) ch[i].val = vals.data ? vals.data + off[i] : NULL;
     trie_changes_sort(ch, n);
     getter g = {w, NULL};
-    if (!err) err = trie_sparse_root(&w->root, ch, n, get_node, &g, root);
+    if (!err) err = trie_sparse_root_order(&w->root, ch, n, get_node, &g, w->deletions_first, root);
     free(ch);
     free(off);
     buf_free(&vals);
