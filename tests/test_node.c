@@ -836,7 +836,13 @@ TEST(node_fees_raw_info) {
         json_decref(b4);
     }
     json_decref(r);
-    CHECK(err_code(c.n, "eth_feeHistory", "[\"0x2\",\"latest\",[75,25]]", NULL, 0) == -32602);
+    char fmsg[200];
+    CHECK(err_code(c.n, "eth_feeHistory", "[\"0x2\",\"latest\",[75,25]]", fmsg, sizeof fmsg) == -32000 &&
+          !strcmp(fmsg, "invalid reward percentile: #0:75.000000 >= #1:25.000000")); /* geth's */
+    CHECK(err_code(c.n, "eth_feeHistory", "[\"0x2\",\"latest\",[10,10]]", NULL, 0) == -32000);
+    r = ok(c.n, "eth_feeHistory", "[\"2\",\"latest\"]"); /* a decimal count, as geth's HexOrDecimal64 */
+    CHECK(r && json_array_size(json_object_get(r, "gasUsedRatio")) == 2);
+    json_decref(r);
     r = ok(c.n, "eth_feeHistory", "[2,\"0x2\"]");
     CHECK(r && !strcmp(test_str(r, "oldestBlock"), "0x1") && !json_object_get(r, "reward"));
     json_decref(r);
@@ -1069,8 +1075,8 @@ TEST(node_bad_input) {
         {"eth_getLogs", "[{\"address\":\"0x12\"}]", -32602},
         {"eth_getLogs", "[{\"fromBlock\":\"0x1\",\"toBlock\":\"0x99\"}]", -32602},
         {"eth_getLogs", "[\"0x1\"]", -32602},
-        {"eth_feeHistory", "[\"0x1\",\"0x99\",[]]", -32602},
-        {"eth_feeHistory", "[\"0x1\",\"latest\",[101]]", -32602},
+        {"eth_feeHistory", "[\"0x1\",\"0x99\",[]]", -32000},
+        {"eth_feeHistory", "[\"0x1\",\"latest\",[101]]", -32000},
         {"eth_getStorageAt", "[\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"0xqq\"]", -32602},
         {"anvil_setBalance", "[\"0x1234\",\"0x1\"]", -32602},
         {"anvil_setBalance", "[\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"12\"]", -32602},

@@ -1050,6 +1050,7 @@ TEST(node_dev_genesis_file) {
               !strcmp(test_str(g, "baseFeePerGas"), "0x12a05f200") && !json_object_get(g, "withdrawalsRoot"));
         json_decref(g);
         CHECK(test_err(&t, "eth_call", "[{\"data\":\"0x5f\"},\"latest\"]", NULL, 0) == -32000);
+        CHECK(test_result_is(&t, "eth_blobBaseFee", "[]", "null")); /* before Cancun: none, as geth */
     }
     test_node_close(&t);
 

@@ -114,6 +114,7 @@ static bool from_head(node *n, const json_t *params, json_t *(*fn)(node *n, cons
 }
 
 static json_t *head_blob_fee(node *n, const block_header *h) {
+    if (!h->has_blob_gas) return json_null(); /* before Cancun: none (geth's nil) */
     u256 fee = blob_fee_of(n, h);
     return rpc_json_u256(&fee);
 }
@@ -172,12 +173,22 @@ static bool parse_percentiles(const json_t *v, double **out, size_t *n, rpc_erro
         const json_t *p = json_array_get(v, i);
         if (!json_is_number(p)) return rpc_error_invalid_param(err, 2, "reward percentiles must be numbers");
         double x = json_number_value(p);
-        if (x < 0 || x > 100) return rpc_error_set(err, RPC_INVALID_PARAMS, "invalid reward percentile: %g", x);
-        if (i && x < (*out)[i - 1])
-            return rpc_error_set(err, RPC_INVALID_PARAMS, "invalid reward percentile: #%zu:%g > #%zu:%g", i - 1,
+        /* geth's errors (plain errors: -32000), duplicates refused too */
+        if (x < 0 || x > 100) return rpc_error_set(err, RPC_SERVER_ERROR, "invalid reward percentile: %f", x);
+        if (i && x <= (*out)[i - 1])
+            return rpc_error_set(err, RPC_SERVER_ERROR, "invalid reward percentile: #%zu:%f >= #%zu:%f", i - 1,
                                  (*out)[i - 1], i, x);
         (*out)[i] = x;
     }
+    return true;
+}
+
+/* A decimal string ("2") of at most 19 digits. */
+static bool decimal_u64(const json_t *v, uint64_t *out) {
+    const char *t = json_string_value(v);
+    size_t len = t ? strlen(t) : 0;
+    if (!len || len > 19 || strspn(t, "0123456789") != len) return false;
+    *out = strtoull(t, NULL, 10);
     return true;
 }
 
@@ -187,7 +198,7 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
     uint64_t count;
     const json_t *c = rpc_arg(params, 0);
     if (json_is_integer(c) && json_integer_value(c) >= 0) count = (uint64_t)json_integer_value(c);
-    else {
+    else if (!decimal_u64(c, &count)) { /* geth's HexOrDecimal64: "0x.." or decimal */
         const char *why = rpc_parse_u64(c, &count);
         if (why) return rpc_error_invalid_param(err, 0, why);
     }
@@ -205,7 +216,7 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
     uint64_t newest;
     bytes32 hash;
     bool found, ok = node_resolve_arg(&r, params, 1, true, &newest, &hash, &found, err);
-    if (ok && !found) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "request beyond head block");
+    if (ok && !found) ok = rpc_error_set(err, RPC_SERVER_ERROR, "request beyond head block");
     if (count > MAX_FEE_HISTORY) count = MAX_FEE_HISTORY;
     if (ok && count > newest + 1) count = newest + 1;
     json_t *out = json_object(), *base = json_array(), *ratio = json_array(), *blob = json_array(),
