@@ -423,6 +423,7 @@ TEST(revert_errors) {
     rpc_error_revert(&e, NULL, 0);
     CHECK(e.code == RPC_EXECUTION_REVERTED && !strcmp(e.message, "execution reverted") && e.data &&
           !strcmp(json_string_value(e.data) ?: "", "0x"));
+    rpc_error_clear(&e);
 }
 
 /* ---- Dispatch ------------------------------------------------------------------------------ */

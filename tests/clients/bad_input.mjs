@@ -180,8 +180,6 @@ run(async () => {
     ['eth_getLogs', [{ topics: [[1]] }]],
     ['eth_getLogs', [{ fromBlock: '0x0', toBlock: '0x1', blockHash: '0x' + '00'.repeat(32) }]],
     ['eth_getLogs', ['latest']],
-    ['eth_feeHistory', ['0x4', 'latest', [50, 10]]], // percentiles not increasing
-    ['eth_feeHistory', ['0x4', 'latest', [101]]],
     ['eth_feeHistory', ['lots', 'latest', []]],
     ['eth_sendRawTransaction', ['f86c']],
     ['eth_sendRawTransaction', ['0xf86']],
@@ -352,6 +350,12 @@ run(async () => {
     const e = await rpcError(U, m, p);
     check(e && (e.code === -32602 || (m === 'eth_sendRawTransaction' && e.code === -32000)),
           `${m}(${JSON.stringify(p).slice(0, 90)}): invalid params`, e ? `${e.code} ${e.message}` : 'succeeded');
+  }
+  // eth_feeHistory's percentiles: geth's plain errors (-32000)
+  for (const p of [[50, 10], [10, 10], [101]]) { // not increasing, repeated, above 100
+    const e = await rpcError(U, 'eth_feeHistory', ['0x4', 'latest', p]);
+    check(e && e.code === -32000 && /invalid reward percentile/.test(e.message),
+          `eth_feeHistory percentiles ${JSON.stringify(p)}: -32000`, e ? `${e.code} ${e.message}` : 'succeeded');
   }
 
   // muxTracer's bad configs: geth refuses a tracer it cannot build with
