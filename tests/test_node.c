@@ -739,7 +739,7 @@ TEST(node_calls) {
                     "{\"0x0000000000000000000000000000000000000002\":{\"movePrecompileToAddress\":"
                     "\"0x0000000000000000000000000000000000000abc\"}}]",
                     "\"0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"")); /* sha256 of nothing */
-    /* a revert without data: code 3 and data 0x, as geth since 1.15.6 */
+    /* a revert without data: code 3 and data 0x, as geth since its #31456 */
     resp = rpc(c.n, "eth_call",
                "[{\"to\":\"0x0000000000000000000000000000000000001234\"},\"latest\","
                "{\"0x0000000000000000000000000000000000001234\":{\"code\":\"0x5f5ffd\"}}]");

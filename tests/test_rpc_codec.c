@@ -419,7 +419,7 @@ TEST(revert_errors) {
     rpc_error_revert(&e, bad_utf8, sizeof bad_utf8);
     CHECK(!strcmp(e.message, "execution reverted"));
     rpc_error_clear(&e);
-    /* empty revert data: code 3 with data 0x (geth since 1.15.6) */
+    /* empty revert data: code 3 with data 0x (geth since #31456, March 2025) */
     rpc_error_revert(&e, NULL, 0);
     CHECK(e.code == RPC_EXECUTION_REVERTED && !strcmp(e.message, "execution reverted") && e.data &&
           !strcmp(json_string_value(e.data) ?: "", "0x"));

@@ -56,7 +56,7 @@ bool rpc_error_invalid_param(rpc_error *e, size_t index, const char *why);
 /* The error of a reverted call, as geth gives it: code 3, "execution
  * reverted" followed by ": reason" when data is an ABI Error(string) or a
  * Panic(uint256), and the data as hex (empty revert data too: "0x", as
- * geth answers since 1.15.6). Returns false. */
+ * geth answers since its #31456, March 2025). Returns false. */
 bool rpc_error_revert(rpc_error *e, const uint8_t *data, size_t len);
 /* Releases data (if any) and resets the error. */
 void rpc_error_clear(rpc_error *e);
