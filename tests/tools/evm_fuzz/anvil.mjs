@@ -167,6 +167,22 @@ function normCall(anv, ours) {
 }
 
 function normParity(anv, ours) {
+  // RETURNDATACOPY out of bounds with too little gas for its copy: revm
+  // checks the bounds first (OutOfOffset, the static cost 3 in vmTrace);
+  // geth and execution-specs charge the copy first, so parevm's frame ends
+  // "Out of gas" with the op costing the gas that was left. Same state.
+  (anv.trace || []).forEach((t, i) => {
+    const o = ours.trace?.[i];
+    if (t.error !== "OutOfOffset" || o?.error !== "Out of gas") return;
+    t.error = o.error;
+    let a = anv.vmTrace, b = ours.vmTrace;
+    for (const k of t.traceAddress || []) { // the frame's own vmTrace
+      const pick = (v) => (v?.ops || []).filter((op) => op.sub)[k]?.sub;
+      a = pick(a); b = pick(b);
+    }
+    const la = a?.ops?.[a.ops.length - 1], lb = b?.ops?.[b.ops.length - 1];
+    if (la && lb && la.pc === lb.pc) la.cost = lb.cost;
+  });
   // A self-destruct that neither destroys nor moves a balance (Cancun on, a
   // pre-existing account, its own beneficiary) journals nothing; the anvil
   // here reads revm's last journal entry anyway, often the transaction's
