@@ -576,12 +576,17 @@ static node_build_attrs build_attrs(node *n, const engine_attrs *a, const block_
     return ba;
 }
 
+static engine_build *find_build(node_engine *e, const uint8_t id[8]) {
+    for (size_t i = 0; i < BUILDS_MAX; i++)
+        if (e->builds[i] && !memcmp(e->builds[i]->id, id, 8)) return e->builds[i];
+    return NULL;
+}
+
 static const char *start_build(node *n, const engine_attrs *a, int version, const block_header *head, uint8_t id[8]) {
     node_engine *e = n->eng;
     payload_id(&head->hash, a, version, id);
     pthread_mutex_lock(&e->mu);
-    bool have = false;
-    for (size_t i = 0; i < BUILDS_MAX && !have; i++) have = e->builds[i] && !memcmp(e->builds[i]->id, id, 8);
+    bool have = find_build(e, id) != NULL;
     pthread_mutex_unlock(&e->mu);
     if (have) return NULL; /* the same attributes: the build stands */
     engine_build *b = calloc(1, sizeof *b);
@@ -761,12 +766,6 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
 }
 
 /* ---- Built payloads ------------------------------------------------------------------- */
-
-static engine_build *find_build(node_engine *e, const uint8_t id[8]) {
-    for (size_t i = 0; i < BUILDS_MAX; i++)
-        if (e->builds[i] && !memcmp(e->builds[i]->id, id, 8)) return e->builds[i];
-    return NULL;
-}
 
 const char *node_engine_improve_build(node *n, const uint8_t id[8]) {
     node_engine *e = n->eng;
