@@ -251,6 +251,44 @@ TEST(keccak256_opcode_through_the_memo) {
     mem_state_free(s);
 }
 
+/* A run of JUMPDESTs is charged at once by the untraced interpreter: the
+ * gas left after it, and running out inside it, must be as step by step.
+ * The second contract's run reaches the end of its code. */
+TEST(jumpdest_runs_charge_one_gas_each) {
+    enum { RUN = 300 };
+    uint8_t code[RUN + 5], tail_run[RUN];
+    memset(code, 0x5b, RUN);
+    memcpy(code + RUN, (const uint8_t[]){0x5a, 0x60, 0x00, 0x55, 0x00}, 5); /* SSTORE(0, GAS) */
+    memset(tail_run, 0x5b, RUN);
+    address contract = {{0xce}}, ends = {{0xcf}}, sender = {{0x5e}};
+    mem_state *s = mem_state_new();
+    u256 zero = U256_ZERO;
+    mem_state_set_account(s, &contract, &zero, 1, code, sizeof code);
+    mem_state_set_account(s, &ends, &zero, 1, tail_run, sizeof tail_run);
+    block_env env = {.fork = FORK_CANCUN, .number = 1, .gas_limit = UINT64_MAX, .chain_id = 1};
+    executor *ex = executor_new();
+    transaction tx = {.type = TX_LEGACY, .gas_limit = 100000, .has_to = true, .to = contract,
+                      .sender = sender, .sender_known = true};
+    tx_result res;
+    exec_call(ex, &env, mem_state_view(s), mem_state_codes(s), &tx, &res);
+    CHECK(res.valid && res.status == EVM_SUCCESS);
+    const change_set *y = executor_changes(ex);
+    CHECK_EQ_U64(y->n_slots, 1);
+    if (y->n_slots == 1) /* GAS reads what is left after its own 2 */
+        CHECK_EQ_U64(y->slots[0].value.w[0], 100000 - 21000 - RUN - 2);
+    tx.to = ends;
+    tx.gas_limit = 21000 + RUN; /* exactly enough */
+    exec_call(ex, &env, mem_state_view(s), mem_state_codes(s), &tx, &res);
+    CHECK(res.valid && res.status == EVM_SUCCESS);
+    CHECK_EQ_U64(res.gas_used, 21000 + RUN);
+    tx.gas_limit = 21000 + RUN - 1; /* one short: out of gas at the last JUMPDEST */
+    exec_call(ex, &env, mem_state_view(s), mem_state_codes(s), &tx, &res);
+    CHECK(res.valid && res.status == EVM_OUT_OF_GAS);
+    CHECK_EQ_U64(res.gas_used, 21000 + RUN - 1);
+    executor_free(ex);
+    mem_state_free(s);
+}
+
 /* Memory a transaction can pay for (a state test's 2^63 gas buys 4 GiB)
  * but the engine will not hold: the transaction is rejected with a reason,
  * the process goes on, and the next transaction runs normally. */
