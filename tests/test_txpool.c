@@ -38,6 +38,7 @@ static mem_state *funded_state(void) {
 typedef struct {
     uint8_t type;
     uint64_t nonce, tip, cap, gas, value; /* tip and cap in gwei; legacy uses cap as gas price */
+    uint64_t blob_fee;                    /* wei; 0: 10 */
     bool no_chain_id;
     size_t data_len;
 } spec;
@@ -68,7 +69,7 @@ static buf_t make_raw(int who, spec sp) {
     if (sp.type == TX_BLOB) {
         tx.blob_hashes = &blob_hash;
         tx.n_blob_hashes = 1;
-        tx.max_fee_per_blob_gas = u256_from_u64(10);
+        tx.max_fee_per_blob_gas = u256_from_u64(sp.blob_fee ? sp.blob_fee : 10);
     }
     if (!tx_sign(&tx, KEYS[who])) abort();
     buf_t b = {0};
@@ -115,7 +116,7 @@ TEST(validation_errors) {
     CHECK(is(add(p, s, 5, (spec){.type = 2, .nonce = 3, .tip = 1, .cap = 2, .value = 1}, NULL),
              "insufficient funds for gas * price + value"));
     CHECK(is(add(p, s, 5, dyn(3, 1, 2), NULL), NULL));                 /* exactly affordable */
-    CHECK(is(add(p, s, 5, dyn(4, 1, 2), NULL), "transaction would cause overdraft"));
+    CHECK(is(add(p, s, 5, dyn(4, 1, 2), NULL), "insufficient funds for gas * price + value")); /* with 3's */
     CHECK(is(add(p, s, 0, (spec){.type = 2, .tip = 1, .cap = 2, .gas = 20000}, NULL), "intrinsic gas too low"));
     CHECK(is(add(p, s, 0, (spec){.type = 2, .tip = 1, .cap = 2, .gas = 30000001}, NULL), "exceeds block gas limit"));
     env.base_fee = u256_from_u64(3 * GWEI);
@@ -150,7 +151,7 @@ TEST(validation_errors) {
     buf_free(&raw);
     env.chain_id = 1;
     txpool_set_head(p, mem_state_view(s), &env);
-    CHECK(is(add(p, s, 3, dyn(0, 1, 2), NULL), "chain id mismatch"));
+    CHECK(is(add(p, s, 3, dyn(0, 1, 2), NULL), "invalid sender: invalid chain id for signer"));
     txpool_free(p);
 
     /* unprotected legacy transactions only when allowed */
@@ -258,6 +259,44 @@ TEST(replacement_needs_ten_percent_on_both_fees) {
     CHECK(is(add(p, s, 1, (spec){.type = 0, .cap = 100}, NULL), NULL));
     CHECK(is(add(p, s, 1, (spec){.type = 0, .cap = 109}, NULL), "replacement transaction underpriced"));
     CHECK(is(add(p, s, 1, (spec){.type = 0, .cap = 110}, &out), NULL) && out.replaced);
+    txpool_free(p);
+    mem_state_free(s);
+}
+
+/* geth's blobpool: a blob transaction is replaced at twice its three prices. */
+TEST(blob_replacement_needs_double_prices) {
+    setup_keys();
+    mem_state *s = funded_state();
+    txpool_env env = test_env();
+    txpool *p = txpool_new(&(txpool_config){0}, &env);
+    txpool_added out;
+    CHECK(is(add(p, s, 0, (spec){.type = TX_BLOB, .tip = 10, .cap = 100, .blob_fee = 10}, NULL), NULL));
+    CHECK(is(add(p, s, 0, (spec){.type = TX_BLOB, .tip = 11, .cap = 110, .blob_fee = 11}, NULL),
+             "replacement transaction underpriced"));
+    CHECK(is(add(p, s, 0, (spec){.type = TX_BLOB, .tip = 20, .cap = 200, .blob_fee = 19}, NULL),
+             "replacement transaction underpriced")); /* blob fee not doubled */
+    CHECK(is(add(p, s, 0, (spec){.type = TX_BLOB, .tip = 20, .cap = 200, .blob_fee = 20}, &out), NULL) &&
+          out.replaced);
+    txpool_free(p);
+    mem_state_free(s);
+}
+
+/* geth's overdraft rule: a replacement is paid for with the sender's other
+ * pending transactions. */
+TEST(replacement_counts_later_pending_costs) {
+    setup_keys();
+    mem_state *s = funded_state();
+    txpool_env env = test_env();
+    txpool *p = txpool_new(&(txpool_config){0}, &env);
+    u256 bal = u256_from_u64(130000 * GWEI); /* two of 21000 gas at 3 gwei, with 4000 gwei spare */
+    mem_state_set_account(s, &ADDR[0], &bal, 0, NULL, 0);
+    CHECK(is(add(p, s, 0, dyn(0, 1, 3), NULL), NULL));
+    CHECK(is(add(p, s, 0, dyn(1, 1, 3), NULL), NULL));
+    CHECK(is(add(p, s, 0, (spec){.type = 2, .nonce = 0, .tip = 2, .cap = 4, .value = 10000 * GWEI}, NULL),
+             "insufficient funds for gas * price + value"));
+    size_t pend, queue;
+    counts(p, &pend, &queue);
+    CHECK(pend == 2 && queue == 0);
     txpool_free(p);
     mem_state_free(s);
 }

@@ -13,8 +13,9 @@
  * gap, and which the balance covers together, are pending (executable); the
  * rest are queued. A transaction with the nonce of one in the pool replaces
  * it only when both its fee cap and its tip are at least price_bump percent
- * higher. When a limit is passed, the cheapest transaction at the end of
- * some sender's list is evicted (queued ones first when the queue is full);
+ * higher (a blob transaction: at least 100 percent, its blob fee cap too, as
+ * geth's blobpool). When a limit is passed, the cheapest transaction at the
+ * end of some sender's list is evicted (queued ones first when the queue is full);
  * a newcomer that would itself be the cheapest is refused.
  *
  * After a block, txpool_set_head drops what the block included (nonces
@@ -93,8 +94,9 @@ typedef struct {
  * "insufficient funds for gas * price + value", "replacement transaction
  * underpriced", "max fee per gas less than block base fee", "transaction
  * underpriced", "txpool is full", "invalid sender", the reasons of
- * tx_check_static, or "invalid transaction encoding" (the decoder's message
- * goes into err, which may be NULL). */
+ * tx_check_static (in geth's words where geth has its own), or "invalid
+ * transaction encoding" (the decoder's message goes into err, which may be
+ * NULL). */
 const char *txpool_add_raw(txpool *p, state_view view, const uint8_t *raw, size_t len, txpool_added *out,
                            char *err, size_t errlen);
 /* txpool_add_raw for a blob transaction that arrived with its sidecar:

@@ -4,6 +4,7 @@
 #include "parevm/txpool.h"
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include "parevm/exec.h"
 #include "parevm/hashmap.h"
 #include "parevm/keccak.h"
@@ -15,6 +16,7 @@ enum {
     DEFAULT_MAX_PER_SENDER = 64,
     DEFAULT_MAX_TX_BYTES = 128 * 1024,
     DEFAULT_PRICE_BUMP = 10,
+    BLOB_PRICE_BUMP = 100, /* geth's blobpool: blob transactions replace at twice the price */
     DELEGATION_LEN = 23, /* EIP-7702: 0xef0100 || address */
 };
 
@@ -268,13 +270,19 @@ static u256 bumped(const u256 *x, unsigned bump) {
     return u256_div(&prod, &h);
 }
 
+/* geth's rule (legacypool's list.Add; blobpool's validateTx for a blob
+ * transaction, at BLOB_PRICE_BUMP and on the blob fee cap too): each cap
+ * higher, and by the bump. */
 static bool pays_bump(const transaction *new_tx, const transaction *old, unsigned bump) {
+    if (old->n_blob_hashes) bump = bump > BLOB_PRICE_BUMP ? bump : BLOB_PRICE_BUMP;
     const u256 *nc = fee_cap(new_tx), *oc = fee_cap(old), *nt = tip_cap(new_tx), *ot = tip_cap(old);
     u256 min_cap = bumped(oc, bump), min_tip = bumped(ot, bump);
     if (!u256_gt(nc, oc) || !u256_gt(nt, ot) || u256_lt(nc, &min_cap) || u256_lt(nt, &min_tip)) return false;
-    if (old->n_blob_hashes && new_tx->n_blob_hashes) {
+    if (old->n_blob_hashes) {
         u256 min_blob = bumped(&old->max_fee_per_blob_gas, bump);
-        if (u256_lt(&new_tx->max_fee_per_blob_gas, &min_blob)) return false;
+        if (!u256_gt(&new_tx->max_fee_per_blob_gas, &old->max_fee_per_blob_gas) ||
+            u256_lt(&new_tx->max_fee_per_blob_gas, &min_blob))
+            return false;
     }
     return true;
 }
@@ -288,9 +296,33 @@ static txpool_env current_env(txpool *p) {
     return env;
 }
 
+/* tx_check_static's reasons as geth's pool words them (core/error.go,
+ * core/vm/errors.go, core/txpool/validation.go): clients match these
+ * texts. The rest pass unchanged. */
+static const char *pool_reason(const char *why) {
+    static const struct {
+        const char *rule, *geth;
+    } names[] = {
+        {"chain id mismatch", "invalid sender: invalid chain id for signer"},
+        {"gas limit below the calldata floor (EIP-7623)", "insufficient gas for floor data gas cost"},
+        {"gas limit above 2^24 (EIP-7825)", "transaction gas limit too high"},
+        {"nonce is 2^64-1 (EIP-2681)", "nonce has max value"},
+        {"gas limit * gas price overflows 256 bits", "insufficient funds for gas * price + value"},
+        {"set-code transaction with an empty authorization list",
+         "set code tx must have at least one authorization tuple"},
+    };
+    if (!why) return NULL;
+    if (!strncmp(why, "initcode larger than", 20)) return "max initcode size exceeded";
+    if (!strncmp(why, "type ", 5) && strstr(why, " transaction before ")) return "transaction type not supported";
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(why, names[i].rule)) return names[i].geth;
+    return why;
+}
+
 /* Checks that need the next block's rules but no state. */
 static const char *check_env(const txpool *p, const txpool_env *env, const transaction *tx) {
-    const char *why = tx_check_static_limit(tx, env->fork, env->chain_id, env->max_code_size, env->no_tx_gas_cap);
+    const char *why =
+        pool_reason(tx_check_static_limit(tx, env->fork, env->chain_id, env->max_code_size, env->no_tx_gas_cap));
     if (why) return why;
     if (p->cfg.reject_unprotected && !tx->has_chain_id)
         return "only replay-protected (EIP-155) transactions allowed";
@@ -322,10 +354,13 @@ static const char *insert(txpool *p, state_view view, txpool_tx *t, txpool_added
     const char *why = NULL;
     if (replacing && !pays_bump(tx, &s->txs[i]->tx, p->cfg.price_bump)) why = "replacement transaction underpriced";
     else if (!replacing && s->n >= p->cfg.max_per_sender) why = "too many transactions from this sender";
+    /* as geth's ValidateTransactionWithState: the pending transactions'
+     * costs, less the one replaced, plus this one's */
     u256 spent = t->cost;
-    for (size_t k = 0; !why && k < i; k++)
-        if (u256_add_carry(&spent, &spent, &s->txs[k]->cost) || u256_gt(&spent, &ai.balance))
-            why = "transaction would cause overdraft";
+    for (size_t k = 0; !why && k < s->n_pending; k++)
+        if (!(replacing && k == i) &&
+            (u256_add_carry(&spent, &spent, &s->txs[k]->cost) || u256_gt(&spent, &ai.balance)))
+            why = "insufficient funds for gas * price + value";
     if (why) {
         if (!s->n) drop_sender(p, s);
         return why;
