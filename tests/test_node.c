@@ -773,6 +773,26 @@ TEST(node_calls) {
     r = ok(c.n, "eth_estimateGas", p);
     CHECK(r && test_qty(r, NULL) > 21000);
     json_decref(r);
+    /* geth's search: the optimistic guess is the peak gas (before the
+     * refund) + 2300, times 64/63: clearing slot 0 (needs 26006, uses 21206
+     * after the refund) estimates 26159, as geth's */
+    const char *clears = "[{\"to\":\"0x0000000000000000000000000000000000001234\"%s},\"latest\","
+                         "{\"0x0000000000000000000000000000000000001234\":{\"code\":\"0x600060005500\",\"stateDiff\":"
+                         "{\"0x0000000000000000000000000000000000000000000000000000000000000000\":"
+                         "\"0x0000000000000000000000000000000000000000000000000000000000000001\"}}}%s]";
+    sprintf(p, clears, "", "");
+    CHECK(result_is(c.n, "eth_estimateGas", p, "\"0x662f\""));
+    /* a gas below 21000 is no limit (geth: the block's gas limit instead) */
+    sprintf(p, clears, ",\"gas\":\"0x100\"", "");
+    CHECK(result_is(c.n, "eth_estimateGas", p, "\"0x662f\""));
+    /* the limit is the overridden block's gas limit */
+    sprintf(p, clears, "", ",{\"gasLimit\":\"0x6000\"}");
+    CHECK(err_code(c.n, "eth_estimateGas", p, msg, sizeof msg) == -32000 &&
+          !strcmp(msg, "gas required exceeds allowance (24576)"));
+    /* eth_call's block overrides take no withdrawals or beacon root */
+    sprintf(p, clears, "", ",{\"withdrawals\":[]}");
+    CHECK(err_code(c.n, "eth_call", p, msg, sizeof msg) == -32000 &&
+          !strcmp(msg, "block override \"withdrawals\" is not supported for this RPC method"));
 
     /* access list: the contract with slot 0 (the sender is left out) */
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"input\":\"%s\"}]", a0, k, w5);
@@ -787,6 +807,17 @@ TEST(node_calls) {
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"input\":\"0xff\"}]", a0, k);
     r = ok(c.n, "eth_createAccessList", p);
     CHECK(r && !strcmp(test_str(r, "error"), "execution reverted"));
+    json_decref(r);
+    /* the list given stays in (geth's tracer starts from it), less the
+     * sender: a transfer with one address and one slot costs 25300 */
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"0x0000000000000000000000000000000000000077\",\"accessList\":["
+               "{\"address\":\"%s\",\"storageKeys\":[]},{\"address\":\"0x000000000000000000000000000000000000dead\","
+               "\"storageKeys\":[\"0x0000000000000000000000000000000000000000000000000000000000000001\"]}]}]", a0, a0);
+    r = ok(c.n, "eth_createAccessList", p);
+    CHECK(r && test_json_is(json_object_get(r, "accessList"),
+                            "[{\"address\":\"0x000000000000000000000000000000000000dead\",\"storageKeys\":"
+                            "[\"0x0000000000000000000000000000000000000000000000000000000000000001\"]}]") &&
+          test_qty(r, "gasUsed") == 25300);
     json_decref(r);
     /* a creation whose init code reads a balance: that account without keys
      * (the new address is left out, as geth) */

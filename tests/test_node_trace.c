@@ -1038,7 +1038,8 @@ TEST(node_halts_in_geths_words) {
 
     /* invalid calls: DoCall's "err: ... (supplied gas N)" around core's error
      * with its values (EIP-55 address); the gas estimator's own refusal, and
-     * core's error as it is */
+     * core's error after its run()'s "failed with N gas: " (N: the block's
+     * gas limit) */
     snprintf(p, sizeof p, "[{\"from\":\"0x00000000000000000000000000000000000000ab\",\"to\":\"%s\",\"value\":\"0x10\","
              "\"gas\":\"0x5208\"}]", x);
     CHECK(err_is(c, "eth_call", p, -32000,
@@ -1048,8 +1049,8 @@ TEST(node_halts_in_geths_words) {
     CHECK(err_is(c, "eth_estimateGas", p, -32000, "insufficient funds for transfer"));
     snprintf(p, sizeof p, "[{\"from\":\"0x00000000000000000000000000000000000000ab\",\"to\":\"%s\",\"value\":\"0x10\"}]", x);
     CHECK(err_is(c, "eth_estimateGas", p, -32000,
-                 "insufficient funds for gas * price + value: address 0x00000000000000000000000000000000000000AB "
-                 "have 0 want 16"));
+                 "failed with 30000000 gas: insufficient funds for gas * price + value: address "
+                 "0x00000000000000000000000000000000000000AB have 0 want 16"));
 
     /* a failing precompile says why, as geth's does */
     char d[512];

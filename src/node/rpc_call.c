@@ -138,6 +138,21 @@ bool node_call_begin(node *n, node_read *r, const json_t *params, size_t block_a
         if (bo->has_difficulty && c->env.fork < FORK_PARIS) c->env.prevrandao = bo->difficulty;
         if (bo->has_base_fee) c->env.base_fee = bo->base_fee;
         if (bo->has_blob_base_fee) c->env.blob_base_fee = bo->blob_base_fee;
+        if (bo->has_number || bo->has_time) {
+            /* geth's doCall takes the rules (fork, precompiles) from the
+             * overridden number and time; the blob base fee stays the
+             * block's (or the override's) */
+            block_header h = c->st.header;
+            h.number = c->env.number;
+            h.timestamp = c->env.timestamp;
+            block_rules rules = node_rules(n, &h);
+            u256 blob_base_fee = c->env.blob_base_fee;
+            c->env.fork = rules.fork;
+            c->env.max_code_size = rules.max_code_size;
+            c->env.no_tx_gas_cap = rules.no_tx_gas_cap;
+            if (rules.fork >= FORK_CANCUN) block_env_set_blob_params(&c->env, &rules.blob);
+            c->env.blob_base_fee = blob_base_fee;
+        }
     }
     if (ov && ov->n) {
         size_t n_pcs;
@@ -259,8 +274,8 @@ const char *node_call_invalid_message(state_view view, const block_env *env, con
     return buf;
 }
 
-/* geth's gas estimator passes core's error on as it is (no "err:" or
- * supplied gas around it). */
+/* geth's gas estimator passes core's error on without DoCall's "err:" and
+ * supplied gas (its run() puts "failed with N gas: " before it). */
 static const char *estimate_invalid_message(node_call *c, const transaction *tx, const char *why, char *buf, size_t n) {
     block_env env = node_call_env(c, tx);
     if (!invalid_reason(c->view, &env, tx, why, buf, n)) snprintf(buf, n, "%s", why);
@@ -304,9 +319,31 @@ static bool parse_call(const json_t *params, size_t max_args, rpc_call_args *a, 
             rpc_state_override_free(ov);
             return rpc_error_invalid_param(err, 3, why);
         }
+        /* geth's BlockOverrides.Apply: these two are eth_simulateV1's only */
+        static const char *const sim_only[] = {"beaconRoot", "withdrawals"};
+        for (size_t i = 0; i < 2; i++) {
+            const json_t *f = json_object_get(b, sim_only[i]);
+            if (f && !json_is_null(f)) {
+                rpc_call_args_free(a);
+                rpc_state_override_free(ov);
+                return rpc_error_set(err, RPC_SERVER_ERROR,
+                                     "block override \"%s\" is not supported for this RPC method", sim_only[i]);
+            }
+        }
         *has_bo = true;
     }
     return true;
+}
+
+/* geth's CallDefaults: a chain id given must be the node's (before the call
+ * runs: not one of its errors) */
+static bool check_chain_id(node *n, rpc_call_args *a, rpc_state_override *ov, rpc_error *err) {
+    if (!a->has_chain_id || a->chain_id == node_chain_id(n)) return true;
+    rpc_error_set(err, RPC_SERVER_ERROR, "chainId does not match node's (have=%" PRIu64 ", want=%" PRIu64 ")",
+                  a->chain_id, node_chain_id(n));
+    rpc_call_args_free(a);
+    rpc_state_override_free(ov);
+    return false;
 }
 
 uint64_t node_call_gas(const node *n, const rpc_call_args *a) {
@@ -321,6 +358,7 @@ static bool eth_call(void *ctx, const json_t *params, json_t **result, rpc_error
     rpc_block_override bo;
     bool has_bo;
     if (!parse_call(params, 4, &a, &ov, &bo, &has_bo, err)) return false;
+    if (!check_chain_id(n, &a, &ov, err)) return false;
     node_read r;
     node_call c;
     bool ok = node_read_open(n, &r, err);
@@ -368,7 +406,8 @@ static bool try_gas(node_call *c, transaction *tx, uint64_t gas, bool *failed, t
             return true;
         }
         char buf[400];
-        return rpc_error_set(err, RPC_SERVER_ERROR, "%s", estimate_invalid_message(c, tx, e, buf, sizeof buf));
+        return rpc_error_set(err, RPC_SERVER_ERROR, "failed with %" PRIu64 " gas: %s", gas,
+                             estimate_invalid_message(c, tx, e, buf, sizeof buf));
     }
     *failed = res->status != EVM_SUCCESS;
     return true;
@@ -387,6 +426,14 @@ bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out
         if (!u256_lt(&tx->value, &info.balance))
             return rpc_error_set(err, RPC_SERVER_ERROR, "insufficient funds for transfer");
         u256 avail = u256_sub(&info.balance, &tx->value);
+        /* and so does the blob gas at its fee cap (geth's Estimate) */
+        if (fork >= FORK_CANCUN && tx->n_blob_hashes) {
+            u256 blob_gas = u256_from_u64(GAS_PER_BLOB * tx->n_blob_hashes);
+            u256 blob = u256_mul(&blob_gas, &tx->max_fee_per_blob_gas);
+            if (!u256_lt(&blob, &avail))
+                return rpc_error_set(err, RPC_SERVER_ERROR, "insufficient funds for gas * price + value");
+            avail = u256_sub(&avail, &blob);
+        }
         u256 allowance = u256_div(&avail, price);
         if (u256_fits_u64(&allowance) && allowance.w[0] < hi) hi = allowance.w[0];
     }
@@ -396,8 +443,12 @@ bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out
     if (tx->has_to && tx->data_len == 0 && !tx->n_auths && !tx->access_list_len) {
         const evm_code *code = c->view.ops->get_code(c->view.ctx, &tx->to);
         if (code->len == 0) {
-            if (!try_gas(c, tx, 21000, &failed, &res, err)) return false;
-            if (!failed) {
+            /* geth: an error here is not the answer: the run at hi gives it */
+            rpc_error ignored;
+            memset(&ignored, 0, sizeof ignored);
+            bool ran = try_gas(c, tx, 21000, &failed, &res, &ignored);
+            rpc_error_clear(&ignored);
+            if (ran && !failed) {
                 *out = 21000;
                 return true;
             }
@@ -415,8 +466,9 @@ bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out
     uint64_t floor = tx_intrinsic_gas(tx, fork), fl = tx_floor_gas(tx, fork);
     if (fl > floor) floor = fl;
     if (floor > 0 && lo < floor - 1) lo = floor - 1;
-    /* geth's optimistic guess: what the call used, plus the stipend, and 64/63 */
-    uint64_t guess = (res.gas_used + 2300) * 64 / 63;
+    /* geth's optimistic guess: the call's peak gas (before refunds), plus
+     * the stipend, and 64/63 */
+    uint64_t guess = (res.max_gas_used + 2300) * 64 / 63;
     if (guess > lo && guess < hi) {
         if (!try_gas(c, tx, guess, &failed, &res, err)) return false;
         if (failed) lo = guess;
@@ -442,13 +494,16 @@ static bool estimate_gas(void *ctx, const json_t *params, json_t **result, rpc_e
     bool has_bo;
     /* block overrides too, as geth's (since 1.15) */
     if (!parse_call(params, 4, &a, &ov, &bo, &has_bo, err)) return false;
+    if (!check_chain_id(n, &a, &ov, err)) return false;
     node_read r;
     node_call c;
     bool ok = node_read_open(n, &r, err);
     if (ok && !(ok = node_call_begin(n, &r, params, 1, &ov, has_bo ? &bo : NULL, &c, err))) node_read_close(&r);
     if (ok) {
         transaction tx;
-        uint64_t hi = a.has_gas ? a.gas : c.st.header.gas_limit;
+        /* geth's Estimate: a gas below 21000 is no limit; the block's is
+         * the overridden one */
+        uint64_t hi = a.has_gas && a.gas >= 21000 ? a.gas : c.env.gas_limit;
         if (hi > n->cfg.gas_cap) hi = n->cfg.gas_cap;
         node_call_tx(&a, node_chain_id(n), c.env.fork, hi, &tx);
         uint64_t gas;
@@ -602,6 +657,7 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
     rpc_block_override bo;
     bool has_bo;
     if (!parse_call(params, 3, &a, &ov, &bo, &has_bo, err)) return false;
+    if (!check_chain_id(n, &a, &ov, err)) return false;
     node_read r;
     node_call c;
     bool ok = node_read_open(n, &r, err);
@@ -614,12 +670,27 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
     transaction tx;
     node_call_tx(&a, node_chain_id(n), c.env.fork, node_call_gas(n, &a), &tx);
     node_call_auths(&a, &tx);
-    /* the sender, the recipient (or the created contract) are warm anyway */
-    address excl[3] = {a.from, a.to, c.env.coinbase};
+    /* the sender, the recipient (or the created contract) are warm anyway,
+     * and so are the authorities of the authorizations that may apply
+     * (geth's AccessList: the chain id 0 or ours, a nonce below 2^64-1, a
+     * good signature) */
+    address *excl = calloc(3 + tx.n_auths, sizeof *excl);
+    if (!excl) abort();
+    size_t n_excl = 3;
+    excl[0] = a.from;
+    excl[1] = a.to;
+    excl[2] = c.env.coinbase;
     if (!tx.has_to) {
         account_info info;
         c.view.ops->get_account(c.view.ctx, &a.from, FIELD_NONCE, &info);
         excl[1] = node_create_address(&a.from, info.nonce);
+    }
+    u256 chain = u256_from_u64(node_chain_id(n));
+    for (size_t i = 0; i < tx.n_auths; i++) {
+        const authorization *au = &tx.auths[i];
+        if (au->status == AUTH_VALID && au->nonce != UINT64_MAX &&
+            (u256_is_zero(&au->chain_id) || u256_eq(&au->chain_id, &chain)))
+            excl[n_excl++] = au->authority;
     }
     recorder rec = {.inner = c.view};
     state_view base = c.view;
@@ -631,9 +702,21 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
         tx.access_list = prev;
         tx.access_list_len = n_prev;
         rec_reset(&rec);
+        /* geth's tracer starts from the list the run is given, its
+         * excluded addresses left out */
+        for (size_t i = 0; i < n_prev; i++) {
+            bool skip = precompile_is_active(&prev[i].addr, c.env.fork);
+            for (size_t x = 0; x < n_excl && !skip; x++) skip = address_eq(&excl[x], &prev[i].addr);
+            if (skip) continue;
+            rec_entry(&rec, &prev[i].addr);
+            for (size_t k = 0; k < prev[i].n_keys; k++) {
+                u256 key = u256_from_bytes32(&prev[i].keys[k]);
+                rec_slot(&rec, &prev[i].addr, &key);
+            }
+        }
         node_call_run(&c, &tx, &res);
         if (!res.valid) break;
-        rec_list(&rec, excl, 3, c.env.fork, &list, &n_list);
+        rec_list(&rec, excl, n_excl, c.env.fork, &list, &n_list);
         if (same_list(list, n_list, prev, n_prev)) break;
         if (prev != a.access_list) rpc_access_list_free(prev, n_prev);
         prev = list;
@@ -657,6 +740,7 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
     if (prev != a.access_list) rpc_access_list_free(prev, n_prev);
     c.view = base;
     rec_free(&rec);
+    free(excl);
     free(tx.auths);
     node_call_end(&c);
     node_read_close(&r);

@@ -407,7 +407,7 @@ static int invalid_code(const char *why) {
         {"max fee below base fee", ERR_BASE_FEE_TOO_LOW},
         {"gas price below base fee", ERR_BASE_FEE_TOO_LOW},
         {"intrinsic gas too low", ERR_INTRINSIC_GAS},
-        {"gas limit below the calldata floor", ERR_INTRINSIC_GAS},
+        /* the EIP-7623 floor is not ErrIntrinsicGas in geth: an internal error */
         {"insufficient funds", ERR_INSUFFICIENT_FUNDS},
         {"initcode larger", ERR_INIT_CODE_SIZE},
         {"max priority fee", RPC_INVALID_PARAMS},
@@ -421,13 +421,14 @@ static int invalid_code(const char *why) {
 /* The transaction of a call (geth's sanitizeCall, CallDefaults and
  * ToTransaction with type 2 the default). Borrows a's buffers. */
 static bool call_tx(sim *s, const rpc_call_args *a, const block_header *h, uint64_t block_gas_used,
-                    transaction *tx, rpc_error *err) {
+                    transaction *tx, bool *capped, rpc_error *err) {
     uint64_t left = h->gas_limit > block_gas_used ? h->gas_limit - block_gas_used : 0;
     uint64_t gas = a->has_gas ? a->gas : left;
     if (left < gas)
         return rpc_error_set(err, ERR_BLOCK_GAS_LIMIT, "block gas limit reached: remaining: %" PRIu64
                              ", required: %" PRIu64, left, gas);
-    if (gas > s->budget) gas = s->budget;
+    *capped = gas > s->budget;
+    if (*capped) gas = s->budget;
     if (a->has_chain_id && a->chain_id != node_chain_id(s->n))
         return rpc_error_set(err, RPC_INVALID_PARAMS, "chainId does not match node's (have=%" PRIu64 ", want=%" PRIu64 ")",
                              a->chain_id, node_chain_id(s->n));
@@ -608,7 +609,8 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
     for (size_t i = 0; ok && i < n_calls; i++) {
         transaction *tx = &b.txs[i];
         b.n_txs++; /* counted before it is complete: its auths are freed below */
-        if (!(ok = call_tx(s, &in->calls[i], h, res.gas_used, tx, err))) break;
+        bool capped = false;
+        if (!(ok = call_tx(s, &in->calls[i], h, res.gas_used, tx, &capped, err))) break;
         if (s->q->validation && !(ok = check_nonce(s, &env, tx, err))) break;
         tx_result r;
         exec_call_with(s->ex, &env, s->view, s->codes, tx, &opt, &r);
@@ -634,11 +636,16 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
         res.blob_gas_used += r.blob_gas_used;
         /* a halt's words come from a traced re-run on a spare executor:
          * this one keeps the call's changes and logs */
-        char halt[160] = "";
+        char halt[224] = "";
         if (r.status != EVM_SUCCESS && r.status != EVM_REVERT) {
             executor *spare = executor_new();
             node_halt_error(spare, &env, s->view, s->codes, tx, &opt, r.status, halt, sizeof halt);
             executor_free(spare);
+            /* geth: a halt under a gas that the node's cap lowered says so */
+            if (capped) {
+                size_t l = strlen(halt);
+                snprintf(halt + l, sizeof halt - l, " (gas limit was capped by the RPC server's global gas cap)");
+            }
         }
         json_array_append_new(calls, call_json(&r, halt, logs, n_logs, log_data, h, tx, i, log_index));
         log_index += overlay_logs_emitted(ov);
