@@ -751,6 +751,13 @@ TEST(rpc_json_of_proofs_and_witnesses) {
     CHECK(rpc_parse_proof_keys(bad, &keys) != NULL); /* 33 bytes */
     json_decref(bad);
     CHECK(rpc_parse_proof_keys(json_object_get(NULL, "x"), &keys) != NULL);
+    json_t *many = json_array(); /* geth's cap: 1024 keys */
+    for (int i = 0; i < 1025; i++) json_array_append_new(many, json_string("0x1"));
+    CHECK(rpc_parse_proof_keys(many, &keys) != NULL && keys.n == 0);
+    json_array_remove(many, 0);
+    CHECK(rpc_parse_proof_keys(many, &keys) == NULL && keys.n == 1024);
+    rpc_proof_keys_free(&keys);
+    json_decref(many);
 
     chain c;
     chain_open(&c);

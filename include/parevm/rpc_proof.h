@@ -17,8 +17,9 @@ typedef struct {
     size_t n;
 } rpc_proof_keys;
 
-/* Returns NULL or a reason (for rpc_error_invalid_param); on failure out is
- * empty. Free with rpc_proof_keys_free. */
+/* eth_getProof's keys: at most 1024 (geth's limit), each at most 32 bytes
+ * of hex. Returns NULL or a reason (for rpc_error_invalid_param); on
+ * failure out is empty. Free with rpc_proof_keys_free. */
 const char *rpc_parse_proof_keys(const json_t *v, rpc_proof_keys *out);
 void rpc_proof_keys_free(rpc_proof_keys *k);
 /* reth's eth_getMultiProof keys: each exactly 32 bytes of hex (a B256),

@@ -52,7 +52,16 @@ static const char *parse_keys(const json_t *v, const char *(*one)(const json_t *
     return NULL;
 }
 
-const char *rpc_parse_proof_keys(const json_t *v, rpc_proof_keys *out) { return parse_keys(v, short_key, out); }
+/* geth's cap on eth_getProof's keys (internal/ethapi: maxGetProofKeys) */
+enum { MAX_PROOF_KEYS = 1024 };
+
+const char *rpc_parse_proof_keys(const json_t *v, rpc_proof_keys *out) {
+    if (json_is_array(v) && json_array_size(v) > MAX_PROOF_KEYS) {
+        memset(out, 0, sizeof *out);
+        return "too many storage keys requested (max 1024)";
+    }
+    return parse_keys(v, short_key, out);
+}
 
 const char *rpc_parse_proof_hashes(const json_t *v, rpc_proof_keys *out) { return parse_keys(v, hash_key, out); }
 
