@@ -126,7 +126,8 @@ static inline __attribute__((always_inline)) const char *check(executor *ex, con
                                                                const exec_call_options *opt) {
     fork_id fork = env->fork;
     const char *why = call ? tx_check_call_limit(tx, fork, env->chain_id, env->max_code_size)
-                           : tx_check_static_limit(tx, fork, env->chain_id, env->max_code_size, env->no_tx_gas_cap);
+                           : tx_check_static_limit(tx, fork, env->chain_id, env->max_code_size, env->no_tx_gas_cap,
+                                                   env->max_blob_gas);
     /* geth and evmone compare the fee cap with the base fee before the gas
      * a transaction needs up front: one breaking both is rejected for its
      * fee, as the test fixtures (filled with geth) name it */
@@ -459,6 +460,9 @@ evm_result exec_system_call(executor *ex, const block_env *env, state_view view,
     state_host host = {ov, ex->vm, &ctx, env->host};
     evm_message msg = {.kind = EVM_CALL, .gas = gas, .recipient = *target, .sender = *caller,
                        .code_address = *target, .input = data, .input_size = len};
+    /* execution-specs' process_message_call follows a delegated system
+     * contract as it does a transaction's target (EIP-7702) */
+    follow_delegation(ov, env->fork, &msg);
     evm_result r = state_host_call(&host, &msg);
     overlay_finish(ov, &ex->changes);
     return r;
