@@ -152,9 +152,12 @@ const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_
 /* tx_check_static under a chain's own contract size limit (evm_tx_context's
  * max_code_size: 0 EIP-170's, EVM_NO_CODE_SIZE_LIMIT none), which sets the
  * init code limit to twice it, and without the EIP-7825 gas cap when
- * no_gas_cap (chain_config's no_tx_gas_cap). */
+ * no_gas_cap (chain_config's no_tx_gas_cap). Before Osaka a transaction may
+ * carry as many blobs as the block's max_blob_gas allows (the chain's blob
+ * schedule; 0: tx_max_blobs(fork)), as execution-specs has no per-transaction
+ * count before EIP-7594. */
 const char *tx_check_static_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size,
-                                  bool no_gas_cap);
+                                  bool no_gas_cap, uint64_t max_blob_gas);
 /* The same rules for a call (eth_call, debug_traceCall: exec_call), as geth
  * skips them for its simulated messages: no signature (the sender is
  * given), no EIP-7825 gas cap and no EIP-2681 nonce rule. */

@@ -110,10 +110,10 @@ size_t tx_max_blobs(fork_id fork) {
     return fork >= FORK_CANCUN ? MAX_BLOBS_CANCUN : 0;
 }
 
-static const char *check_blobs(const transaction *tx, fork_id fork) {
+static const char *check_blobs(const transaction *tx, size_t max_blobs) {
     if (!tx->has_to) return "blob transaction without a to address";
     if (tx->n_blob_hashes == 0) return "blob transaction without blob hashes";
-    if (tx->n_blob_hashes > tx_max_blobs(fork)) return "too many blobs in transaction";
+    if (tx->n_blob_hashes > max_blobs) return "too many blobs in transaction";
     for (size_t i = 0; i < tx->n_blob_hashes; i++)
         if (tx->blob_hashes[i].b[0] != BLOB_HASH_VERSION_KZG)
             return "blob hash version is not 0x01";
@@ -129,7 +129,7 @@ static const char *check_set_code(const transaction *tx) {
 }
 
 static const char *check_static(const transaction *tx, fork_id fork, uint64_t chain_id, bool call, bool no_cap,
-                                uint32_t max_code_size) {
+                                uint32_t max_code_size, uint64_t max_blob_gas) {
     const char *why;
     if ((why = check_type(tx, fork))) return why;
     if ((why = check_chain_id(tx, fork, chain_id))) return why;
@@ -137,18 +137,21 @@ static const char *check_static(const transaction *tx, fork_id fork, uint64_t ch
     if ((why = check_fees(tx))) return why;
     if ((why = check_gas(tx, fork, call, no_cap, max_code_size))) return why;
     if (tx->type == TX_SET_CODE) return check_set_code(tx);
-    return tx->type == TX_BLOB ? check_blobs(tx, fork) : NULL;
+    if (tx->type != TX_BLOB) return NULL;
+    size_t max_blobs = tx_max_blobs(fork);
+    if (fork < FORK_OSAKA && max_blob_gas) max_blobs = max_blob_gas / BLOB_GAS_PER_BLOB;
+    return check_blobs(tx, max_blobs);
 }
 
 const char *tx_check_static(const transaction *tx, fork_id fork, uint64_t chain_id) {
-    return check_static(tx, fork, chain_id, false, false, 0);
+    return check_static(tx, fork, chain_id, false, false, 0, 0);
 }
 
 const char *tx_check_static_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size,
-                                  bool no_gas_cap) {
-    return check_static(tx, fork, chain_id, false, no_gas_cap, max_code_size);
+                                  bool no_gas_cap, uint64_t max_blob_gas) {
+    return check_static(tx, fork, chain_id, false, no_gas_cap, max_code_size, max_blob_gas);
 }
 
 const char *tx_check_call_limit(const transaction *tx, fork_id fork, uint64_t chain_id, uint32_t max_code_size) {
-    return check_static(tx, fork, chain_id, true, true, max_code_size);
+    return check_static(tx, fork, chain_id, true, true, max_code_size, 0);
 }

@@ -322,7 +322,7 @@ static const char *pool_reason(const char *why) {
 /* Checks that need the next block's rules but no state. */
 static const char *check_env(const txpool *p, const txpool_env *env, const transaction *tx) {
     const char *why =
-        pool_reason(tx_check_static_limit(tx, env->fork, env->chain_id, env->max_code_size, env->no_tx_gas_cap));
+        pool_reason(tx_check_static_limit(tx, env->fork, env->chain_id, env->max_code_size, env->no_tx_gas_cap, 0));
     if (why) return why;
     if (p->cfg.reject_unprotected && !tx->has_chain_id)
         return "only replay-protected (EIP-155) transactions allowed";
