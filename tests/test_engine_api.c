@@ -54,7 +54,7 @@ static json_t *transfer(const account *from, uint64_t nonce, const address *to, 
     transaction tx = {.type = TX_DYNAMIC_FEE, .has_chain_id = true, .chain_id = CHAIN_ID, .nonce = nonce,
                       .gas_limit = 21000, .has_to = true, .to = *to};
     tx.max_priority_fee = u256_from_u64(tip_gwei * 1000000000ULL);
-    tx.max_fee = u256_from_u64(200000000000ULL);
+    tx.max_fee = u256_from_u64((100 + 100 * tip_gwei) * 1000000000ULL); /* a higher tip replaces a lower one */
     tx.value = u256_from_u64(value);
     if (!tx_sign(&tx, from->key)) abort();
     buf_t raw = {0};
@@ -68,6 +68,15 @@ static bool send_tx(eh_node *e, json_t *raw) {
     json_t *r = eh_result(e, "eth_sendRawTransaction", json_pack("[o]", raw));
     json_decref(r);
     return r != NULL;
+}
+
+/* txpool_status's pending count (UINT64_MAX on an error). */
+static uint64_t pool_pending(eh_node *e) {
+    json_t *r = eh_result(e, "txpool_status", json_array());
+    u256 v;
+    uint64_t n = r && eh_num(json_object_get(r, "pending"), &v) ? v.w[0] : UINT64_MAX;
+    json_decref(r);
+    return n;
 }
 
 static address addr_of(uint8_t b) {
@@ -881,9 +890,13 @@ TEST(engine_reorgs_between_built_branches) {
     json_t *a2 = build(&a, &a1h, T0 + 24, 1);
     bytes32 a2h = payload_hash(a2);
     CHECK(a2 && new_payload_is(&a, a2, "VALID", &a2h) && fcu_valid(&a, &a2h));
-    /* node a goes back to genesis (an unwind) and builds branch B: b1 pays y */
+    /* node a goes back to genesis (an unwind): a1's transaction is back in
+     * the pool, as geth's reorg reinjects; branch B replaces it (b1 pays y) */
+    CHECK(pool_pending(&a) == 0);
     CHECK(fcu_valid(&a, &g) && head_is(&a, &g));
+    CHECK(pool_pending(&a) == 1);
     CHECK(send_tx(&a, transfer(&s, 0, &y, 222, 2)));
+    CHECK(pool_pending(&a) == 1);
     json_t *b1 = build(&a, &g, T0 + 13, 2);
     bytes32 b1h = payload_hash(b1);
     CHECK(b1 && new_payload_is(&a, b1, "VALID", &b1h) && fcu_valid(&a, &b1h));
@@ -911,6 +924,7 @@ TEST(engine_reorgs_between_built_branches) {
     CHECK(fcu_valid(&b, &b3h) && head_is(&b, &b3h));
     vx = balance(&b, &x), vy = balance(&b, &y);
     CHECK(u256_is_zero(&vx) && u256_eq(&vy, U(222)));
+    CHECK(pool_pending(&b) == 0); /* a1's transaction: its nonce is b1's */
     /* an invalid block on the head, and its child: INVALID with b3 */
     bytes32 bad1, bad2, bad3;
     json_t *p4 = json_object_get(b4, "executionPayload");

@@ -143,6 +143,35 @@ void node_pool_new_head(node *n) {
     node_read_close(&r);
 }
 
+enum { REINJECT_MAX_DEPTH = 64 }; /* geth's legacypool: deeper reorgs are not reinjected */
+
+void node_pool_reinject(node *n, uint64_t first, const bytes32 *hashes, size_t count) {
+    if (!count || count > REINJECT_MAX_DEPTH) return;
+    db_snapshot *s;
+    if (db_snapshot_open(n->db, 1, &s)) return;
+    buf_t rlps[REINJECT_MAX_DEPTH];
+    memset(rlps, 0, sizeof rlps);
+    for (size_t i = 0; i < count; i++)
+        if (chain_read_block_rlp(s, first + i, &hashes[i], &rlps[i])) buf_free(&rlps[i]);
+    db_snapshot_close(s); /* the pool reads its own snapshot of the new head */
+    for (size_t i = 0; i < count; i++) {
+        block b;
+        if (rlps[i].len && block_decode(rlps[i].data, rlps[i].len, &b, NULL, 0)) {
+            for (size_t t = 0; t < b.n_txs; t++) {
+                if (b.txs[t].type == TX_BLOB) continue;
+                buf_t raw = {0};
+                tx_encode(&b.txs[t], &raw);
+                bytes32 hash;
+                char detail[160];
+                node_pool_add_raw(n, raw.data, raw.len, &hash, detail, sizeof detail); /* refusals: included */
+                buf_free(&raw);
+            }
+            block_free(&b);
+        }
+        buf_free(&rlps[i]);
+    }
+}
+
 /* ---- Temporary datadir ---------------------------------------------------------------------- */
 
 static void remove_tree(const char *path) {

@@ -521,6 +521,10 @@ static const char *switch_to(node *n, const walk *w, uint64_t head, const bytes3
         *rpc_code = RPC_INTERNAL_ERROR;
         return why;
     }
+    if (w->anc_number < head) {
+        node_import_settle(n);
+        node_pool_reinject(n, w->anc_number + 1, old, (size_t)(head - w->anc_number));
+    }
     result_set(out, ES_VALID, w->n ? &w->branch[0].hash : &w->anc_hash, NULL);
     return NULL;
 }

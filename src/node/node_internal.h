@@ -449,6 +449,12 @@ txpool_env node_pool_env(const node *n, const block_header *h);
 /* rpc_pool.c: removes the pool's transactions (only sender's, when given). */
 void node_pool_drop(node *n, const address *sender);
 void node_pool_new_head(node *n);
+/* After a reorg (node.c): the transactions of the count blocks from first
+ * (hashes: the old canonical ones) go back to the pool, as geth's
+ * legacypool reset does; none when more than 64 blocks left the chain, and
+ * no blob transactions (their blobs are gone). Those the new branch
+ * included fail the nonce check. Writer thread, after the switch. */
+void node_pool_reinject(node *n, uint64_t first, const bytes32 *hashes, size_t count);
 /* After the writer moved the head (a block committed, an unwind): the dev
  * edits of the new head become edits (NULL: none), the pool is checked
  * against it and the importer reopens on next use. Writer thread only. */
