@@ -986,6 +986,39 @@ out:
     eh_stop(&b, true);
 }
 
+/* ---- Unprotected transactions over RPC -------------------------------------------------------- */
+
+/* geth's SubmitTransaction refuses a legacy transaction without EIP-155's
+ * chain id over RPC unless --rpc.allow-unprotected-txs; a protected one
+ * passes either way. */
+TEST(engine_node_refuses_unprotected_transactions) {
+    account s = dev_account(1);
+    address x = addr_of(0x10);
+    transaction tx = {.type = TX_LEGACY, .nonce = 0, .gas_limit = 21000, .has_to = true, .to = x};
+    tx.gas_price = u256_from_u64(200000000000ULL);
+    if (!tx_sign(&tx, s.key)) abort();
+    buf_t raw = {0};
+    tx_encode(&tx, &raw);
+    for (int allow = 0; allow < 2; allow++) {
+        eh_node a = {0};
+        node_config cfg = {.allow_unprotected_txs = allow};
+        CHECK(make_store(&a) && eh_start(&a, &cfg));
+        if (!a.n) {
+            eh_stop(&a, true);
+            continue;
+        }
+        json_t *r = eh_call(&a, "eth_sendRawTransaction", json_pack("[o]", rpc_json_data(raw.data, raw.len)));
+        const char *msg = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+        if (allow) CHECK(r && json_object_get(r, "result"));
+        else CHECK(msg && !strcmp(msg, "only replay-protected (EIP-155) transactions allowed over RPC"));
+        json_decref(r);
+        CHECK(pool_pending(&a) == (uint64_t)allow);
+        CHECK(send_tx(&a, transfer(&s, allow, &x, 1, 1))); /* protected */
+        eh_stop(&a, true);
+    }
+    buf_free(&raw);
+}
+
 /* ---- Blob transactions: the pool keeps the sidecar for the Engine API ---------------------------------- */
 
 /* A blob transaction with one blob in its Osaka network form (wrapper

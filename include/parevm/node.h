@@ -85,6 +85,8 @@ typedef struct {
     const struct json_t *dev_genesis;
     /* limits of the methods */
     uint64_t gas_cap;           /* eth_call / eth_estimateGas gas; 0: 50,000,000 */
+    bool allow_unprotected_txs; /* take legacy transactions without EIP-155's chain id over RPC
+                                   (geth's --rpc.allow-unprotected-txs; a dev chain always does) */
     uint64_t max_log_range;     /* eth_getLogs blocks per query; 0: 10,000 */
     size_t max_logs;            /* eth_getLogs results; 0: 20,000 */
     size_t max_filters;         /* eth_newFilter...: installed at once; 0: 10,000 */

@@ -24,7 +24,8 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: parevm node [--datadir DIR] [--dev] [--dev.period S] [--http.addr ADDR] [--http.port PORT]\n"
             "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--preroot auto|on|off]\n"
-            "                   [--http.api NAMESPACES] [--rpc.gascap GAS] [--http] [--ws] [--ws.addr ADDR]\n"
+            "                   [--http.api NAMESPACES] [--rpc.gascap GAS] [--rpc.allow-unprotected-txs]\n"
+            "                   [--http] [--ws] [--ws.addr ADDR]\n"
             "                   [--ws.port PORT] [--ws.api NAMESPACES] [--ipcpath PATH] [--ipcdisable]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
             "                   [--dev.hardfork NAME] [--dev.balance ETH] [--dev.mnemonic WORDS] [--dev.no-mining]\n"
@@ -51,6 +52,8 @@ static void usage(FILE *f) {
             "                       --dev \"*\" as anvil's); --no-cors (anvil's): none\n"
             "  --rpc.max-request-size MB  the largest request on HTTP, WebSocket and IPC (default 5 MiB);\n"
             "                       anvil's --no-request-size-limit: 1 GiB\n"
+            "  --rpc.allow-unprotected-txs  take legacy transactions without EIP-155's chain id over RPC\n"
+            "                       (refused as geth does unless given; a --dev chain takes them, as anvil)\n"
             "  --http.api LIST      the namespaces served there (HTTP and WebSocket), e.g. eth,net,web3;\n"
             "                       default: all (debug_setHead only with --dev or debug listed here;\n"
             "                       testing_buildBlockV1 only when testing is listed, miner_* when miner is)\n"
@@ -504,6 +507,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--quiet")) quiet = true, takes = false;
         else if (verbosity_flag(a)) takes = false; /* anvil's -v...: parevm has one level */
         else if (!strcmp(a, "--dev.no-console-log")) no_console = true, takes = false;
+        else if (!strcmp(a, "--rpc.allow-unprotected-txs")) cfg.allow_unprotected_txs = true, takes = false;
         else if (!strcmp(a, "--dev.print-traces")) cfg.print_traces = true, takes = false;
         else if (!strcmp(a, "--dev.no-min-priority-fee")) cfg.dev_no_min_priority_fee = true, takes = false;
         else if (!strcmp(a, "--no-cors")) http.cors = "", cors_set = true, takes = false; /* anvil's */

@@ -75,8 +75,21 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
     return why;
 }
 
+/* geth's SubmitTransaction: over RPC a legacy transaction must carry
+ * EIP-155's chain id, unless allowed (a dev chain takes them, as anvil). */
+static bool refused_unprotected(const node *n, const uint8_t *raw, size_t len) {
+    if (n->dev || n->cfg.allow_unprotected_txs || !len || raw[0] < 0xc0) return false;
+    transaction tx;
+    if (!tx_decode(raw, len, &tx, NULL, 0)) return false; /* the pool says why */
+    bool unprotected = !tx.has_chain_id;
+    tx_free(&tx);
+    return unprotected;
+}
+
 /* Sends raw (params[0]'s bytes) to the pool; the hash as *result. */
 static bool send_bytes(node *n, const uint8_t *raw, size_t len, json_t **result, rpc_error *err) {
+    if (refused_unprotected(n, raw, len))
+        return rpc_error_set(err, RPC_SERVER_ERROR, "only replay-protected (EIP-155) transactions allowed over RPC");
     bytes32 hash;
     char detail[160] = "";
     const char *why = node_pool_add_raw(n, raw, len, &hash, detail, sizeof detail);
