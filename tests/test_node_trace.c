@@ -1051,6 +1051,20 @@ TEST(node_halts_in_geths_words) {
     CHECK(err_is(c, "eth_estimateGas", p, -32000,
                  "failed with 30000000 gas: insufficient funds for gas * price + value: address "
                  "0x00000000000000000000000000000000000000AB have 0 want 16"));
+    /* core's static checks in geth's words (core/error.go) */
+    snprintf(p, sizeof p, "[{\"from\":\"0x00000000000000000000000000000000000000ab\",\"to\":\"%s\","
+             "\"blobVersionedHashes\":[]}]", x);
+    CHECK(err_is(c, "eth_call", p, -32000, "err: blob transaction missing blob hashes (supplied gas 50000000)"));
+    snprintf(p, sizeof p, "[{\"from\":\"0x00000000000000000000000000000000000000ab\",\"to\":\"%s\","
+             "\"maxFeePerGas\":\"0x0\",\"maxPriorityFeePerGas\":\"0x1\"}]", x);
+    CHECK(err_is(c, "eth_call", p, -32000,
+                 "err: max priority fee per gas higher than max fee per gas: address "
+                 "0x00000000000000000000000000000000000000AB, maxPriorityFeePerGas: 1, maxFeePerGas: 0 "
+                 "(supplied gas 50000000)"));
+    snprintf(p, sizeof p, "[{\"from\":\"0x00000000000000000000000000000000000000ab\",\"authorizationList\":[]}]");
+    CHECK(err_is(c, "eth_call", p, -32000,
+                 "err: EIP-7702 transaction cannot be used to create contract (sender "
+                 "0x00000000000000000000000000000000000000AB) (supplied gas 50000000)")); /* checked first, as geth */
 
     /* a failing precompile says why, as geth's does */
     char d[512];

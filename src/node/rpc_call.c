@@ -256,6 +256,31 @@ static bool invalid_reason(state_view view, const block_env *env, const transact
     } else if (!strcmp(why, "gas limit below the calldata floor (EIP-7623)")) {
         snprintf(out, n, "insufficient gas for floor data gas cost: have %" PRIu64 ", want %" PRIu64, tx->gas_limit,
                  tx_floor_gas(tx, env->fork));
+    } else if (!strcmp(why, "max priority fee exceeds max fee") ||
+               !strcmp(why, "max priority fee per gas higher than max fee per gas")) {
+        u256_to_dec(&tx->max_priority_fee, x);
+        u256_to_dec(&tx->max_fee, y);
+        snprintf(out, n, "max priority fee per gas higher than max fee per gas: address %s, maxPriorityFeePerGas: %s, "
+                 "maxFeePerGas: %s", a, x, y);
+    } else if (!strcmp(why, "max fee per blob gas too low")) {
+        u256_to_dec(&tx->max_fee_per_blob_gas, x);
+        u256_to_dec(&env->blob_base_fee, y);
+        snprintf(out, n, "max fee per blob gas less than block blob gas fee: address %s blobGasFeeCap: %s, "
+                 "blobBaseFee: %s", a, x, y);
+    } else if (!strcmp(why, "blob hash version is not 0x01")) {
+        size_t i = 0;
+        while (i + 1 < tx->n_blob_hashes && tx->blob_hashes[i].b[0] == 0x01) i++; /* EIP-4844 version */
+        snprintf(out, n, "blob %zu has invalid hash version", i);
+    } else if (!strcmp(why, "set-code transaction with an empty authorization list")) {
+        snprintf(out, n, "EIP-7702 transaction with empty auth list (sender %s)", a);
+    } else if (!strcmp(why, "set-code transaction without a to address")) {
+        snprintf(out, n, "EIP-7702 transaction cannot be used to create contract (sender %s)", a);
+    } else if (!strcmp(why, "blob transaction without blob hashes")) {
+        snprintf(out, n, "blob transaction missing blob hashes");
+    } else if (!strcmp(why, "blob transaction without a to address")) {
+        snprintf(out, n, "blob transaction of type create");
+    } else if (!strcmp(why, "too many blobs in transaction")) {
+        snprintf(out, n, "blob transaction has too many blobs");
     } else if (!strcmp(why, "nonce too high") || !strcmp(why, "nonce too low") || !strcmp(why, "nonce has max value")) {
         view.ops->get_account(view.ctx, &tx->sender, FIELD_NONCE, &info);
         if (!strcmp(why, "nonce has max value")) snprintf(out, n, "%s: address %s, nonce: %" PRIu64, why, a, info.nonce);
