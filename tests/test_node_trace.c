@@ -695,7 +695,11 @@ TEST(node_trace_call_state_and_overrides) {
     CHECK(sstore_cost(c, blk, NULL) == 2200);
     CHECK(sstore_cost(c, before, NULL) == 22100);
     CHECK(sstore_cost(c, blk, "{\"txIndex\":\"0x0\"}") == 22100);
-    CHECK(sstore_cost(c, blk, "{\"txIndex\":\"0x1\"}") == 2200);
+    /* geth's stateAtTransaction: no transaction at the index past the last */
+    char q[512], range[300];
+    snprintf(q, sizeof q, "[{\"from\":\"%s\",\"to\":\"%s\"},%s,{\"txIndex\":\"0x1\"}]", c->acct[1], c->a, blk);
+    CHECK(err_of(c, "debug_traceCall", q, range, sizeof range) == -32000 &&
+          !strncmp(range, "transaction index 1 out of range for block 0x", 45));
     /* a block by hash (EIP-1898 object) */
     char p[1024];
     snprintf(p, sizeof p, "[\"0x%llx\",false]", (unsigned long long)(c->blk_store - 1));

@@ -856,6 +856,24 @@ TEST(failures_in_struct_logs_and_frames) {
     last = json_array_get(json_object_get(got, "structLogs"), 2);
     CHECK(!strcmp(json_string_value(json_object_get(last, "error")), "out of gas: gas uint64 overflow"));
     json_decref(got);
+    /* RETURNDATACOPY(0, 0, 1) past empty return data: geth prices memory
+     * and words (3 + 3 + 3) before the bounds check, so the step costs 9 and
+     * short of 9 gas it is out of gas rather than out of bounds */
+    address rd = addr_of(0x0908);
+    put(&w, rd, "6001600060003e", 0);
+    for (int short_of_gas = 0; short_of_gas < 2; short_of_gas++) {
+        tx = make_tx(&w, rd, 21009 + (short_of_gas ? 8 : 100), 0, 0);
+        got = trace(&w, "{}", &tx, NULL);
+        last = json_array_get(json_object_get(got, "structLogs"), 3);
+        CHECK(json_integer_value(json_object_get(last, "gasCost")) == 9);
+        const char *step_error = json_string_value(json_object_get(last, "error"));
+        CHECK(short_of_gas ? step_error && !strcmp(step_error, "out of gas") : !step_error);
+        json_decref(got);
+        got = trace(&w, "{\"tracer\":\"callTracer\"}", &tx, NULL);
+        CHECK(!strcmp(json_string_value(json_object_get(got, "error")),
+                      short_of_gas ? "out of gas" : "return data out of bounds"));
+        json_decref(got);
+    }
     mem_state_free(w.s);
 }
 

@@ -337,6 +337,14 @@ json_t *trace_tx_at(const trace_config *cfg, executor *ex, const block_env *env,
  * sizes, "precompile failed" rather than the precompile's reason). */
 const char *trace_status_error(evm_status status);
 
+/* geth's text (core's error, with its values) for why, the reason a
+ * transaction of the executor was refused ("insufficient funds", "nonce
+ * too low", ...) on view, the state it met: e.g. "insufficient funds for gas
+ * * price + value: address 0x... have N want M". False (out untouched) for a
+ * reason geth gives no values for. */
+bool trace_invalid_reason(state_view view, const block_env *env, const transaction *tx, const char *why, char *out,
+                          size_t n);
+
 /* geth's name of an opcode (OpCode.String()): the mnemonic in every fork,
  * "DIFFICULTY" for 0x44, "opcode 0xc not defined" for an unassigned one
  * (written into buf, which the result may point to). */

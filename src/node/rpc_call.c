@@ -227,74 +227,10 @@ const char *node_call_halt_error(node_call *c, const transaction *tx, evm_status
     return node_halt_error(c->ex, &env, c->view, c->codes, tx, NULL, st, buf, n);
 }
 
-/* geth's reason (core's errors, with their values) for why; false (out
- * untouched) for a reason it has no values for. */
-static bool invalid_reason(state_view view, const block_env *env, const transaction *tx, const char *why,
-                           char *out, size_t n) {
-    char a[43], x[80], y[80];
-    rpc_address_checksum(&tx->sender, a);
-    account_info info;
-    if (!strcmp(why, "max fee below base fee") || !strcmp(why, "gas price below base fee")) {
-        u256_to_dec(tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price, x);
-        u256_to_dec(&env->base_fee, y);
-        snprintf(out, n, "max fee per gas less than block base fee: address %s, maxFeePerGas: %s, baseFee: %s", a, x, y);
-    } else if (!strcmp(why, "insufficient funds")) {
-        /* geth's buyGas: gas * fee cap + value (+ the blob gas at its cap) */
-        u256 gas = u256_from_u64(tx->gas_limit), want = u256_mul(&gas, tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price);
-        u256 blob_gas = u256_from_u64(GAS_PER_BLOB * tx->n_blob_hashes);
-        u256 blob = u256_mul(&blob_gas, &tx->max_fee_per_blob_gas);
-        bool wrapped = u256_add_carry(&want, &want, &tx->value);
-        if (u256_add_carry(&want, &want, &blob)) wrapped = true;
-        if (wrapped) return false; /* past 2^256: geth's number is not ours to print */
-        view.ops->get_account(view.ctx, &tx->sender, FIELD_BALANCE, &info);
-        u256_to_dec(&info.balance, x);
-        u256_to_dec(&want, y);
-        snprintf(out, n, "insufficient funds for gas * price + value: address %s have %s want %s", a, x, y);
-    } else if (!strcmp(why, "intrinsic gas too low")) {
-        snprintf(out, n, "intrinsic gas too low: have %" PRIu64 ", want %" PRIu64, tx->gas_limit,
-                 tx_intrinsic_gas(tx, env->fork));
-    } else if (!strcmp(why, "gas limit below the calldata floor (EIP-7623)")) {
-        snprintf(out, n, "insufficient gas for floor data gas cost: have %" PRIu64 ", want %" PRIu64, tx->gas_limit,
-                 tx_floor_gas(tx, env->fork));
-    } else if (!strcmp(why, "max priority fee exceeds max fee") ||
-               !strcmp(why, "max priority fee per gas higher than max fee per gas")) {
-        u256_to_dec(&tx->max_priority_fee, x);
-        u256_to_dec(&tx->max_fee, y);
-        snprintf(out, n, "max priority fee per gas higher than max fee per gas: address %s, maxPriorityFeePerGas: %s, "
-                 "maxFeePerGas: %s", a, x, y);
-    } else if (!strcmp(why, "max fee per blob gas too low")) {
-        u256_to_dec(&tx->max_fee_per_blob_gas, x);
-        u256_to_dec(&env->blob_base_fee, y);
-        snprintf(out, n, "max fee per blob gas less than block blob gas fee: address %s blobGasFeeCap: %s, "
-                 "blobBaseFee: %s", a, x, y);
-    } else if (!strcmp(why, "blob hash version is not 0x01")) {
-        size_t i = 0;
-        while (i + 1 < tx->n_blob_hashes && tx->blob_hashes[i].b[0] == 0x01) i++; /* EIP-4844 version */
-        snprintf(out, n, "blob %zu has invalid hash version", i);
-    } else if (!strcmp(why, "set-code transaction with an empty authorization list")) {
-        snprintf(out, n, "EIP-7702 transaction with empty auth list (sender %s)", a);
-    } else if (!strcmp(why, "set-code transaction without a to address")) {
-        snprintf(out, n, "EIP-7702 transaction cannot be used to create contract (sender %s)", a);
-    } else if (!strcmp(why, "blob transaction without blob hashes")) {
-        snprintf(out, n, "blob transaction missing blob hashes");
-    } else if (!strcmp(why, "blob transaction without a to address")) {
-        snprintf(out, n, "blob transaction of type create");
-    } else if (!strcmp(why, "too many blobs in transaction")) {
-        snprintf(out, n, "blob transaction has too many blobs");
-    } else if (!strcmp(why, "nonce too high") || !strcmp(why, "nonce too low") || !strcmp(why, "nonce has max value")) {
-        view.ops->get_account(view.ctx, &tx->sender, FIELD_NONCE, &info);
-        if (!strcmp(why, "nonce has max value")) snprintf(out, n, "%s: address %s, nonce: %" PRIu64, why, a, info.nonce);
-        else snprintf(out, n, "%s: address %s, tx: %" PRIu64 " state: %" PRIu64, why, a, tx->nonce, info.nonce);
-    } else {
-        return false;
-    }
-    return true;
-}
-
 const char *node_call_invalid_message(state_view view, const block_env *env, const transaction *tx, const char *why,
                                       char *buf, size_t n) {
     char reason[320];
-    if (!invalid_reason(view, env, tx, why, reason, sizeof reason)) snprintf(reason, sizeof reason, "%s", why);
+    if (!trace_invalid_reason(view, env, tx, why, reason, sizeof reason)) snprintf(reason, sizeof reason, "%s", why);
     snprintf(buf, n, "err: %s (supplied gas %" PRIu64 ")", reason, tx->gas_limit);
     return buf;
 }
@@ -303,7 +239,7 @@ const char *node_call_invalid_message(state_view view, const block_env *env, con
  * supplied gas (its run() puts "failed with N gas: " before it). */
 static const char *estimate_invalid_message(node_call *c, const transaction *tx, const char *why, char *buf, size_t n) {
     block_env env = node_call_env(c, tx);
-    if (!invalid_reason(c->view, &env, tx, why, buf, n)) snprintf(buf, n, "%s", why);
+    if (!trace_invalid_reason(c->view, &env, tx, why, buf, n)) snprintf(buf, n, "%s", why);
     return buf;
 }
 

@@ -175,7 +175,7 @@ static bool trace_block_by_hash(void *ctx, const json_t *params, json_t **result
 static bool trace_raw_block(node *n, const uint8_t *raw, size_t len, const trace_config *cfg, json_t **result,
                             rpc_error *err) {
     block b;
-    char reason[256] = "";
+    char reason[400] = "";
     if (!block_decode(raw, len, &b, reason, sizeof reason))
         return rpc_error_set(err, RPC_SERVER_ERROR, "could not decode block: %s", reason);
     if (b.header.number == 0) {
@@ -259,6 +259,16 @@ static bool trace_call_in(node *n, node_read *r, const json_t *params, const rpc
         /* the state before the block; the first txIndex transactions replayed */
         if (number == 0) return rpc_error_set(err, RPC_SERVER_ERROR, "no transaction in genesis");
         if (!node_open_replay(r, number, &hash, &nb, &st, err)) return false;
+        /* geth's stateAtTransaction: an index past the last transaction (the
+         * end of a block that has some included) is out of range */
+        if (cfg->tx_index > nb.b.n_txs || (cfg->tx_index == nb.b.n_txs && nb.b.n_txs > 0)) {
+            char h[67];
+            hex_encode(hash.b, 32, h);
+            node_state_close(&st);
+            node_block_free(&nb);
+            return rpc_error_set(err, RPC_SERVER_ERROR, "transaction index %" PRIu64 " out of range for block %s",
+                                 cfg->tx_index, h);
+        }
     } else {
         why = node_block_load(r, number, &hash, 0, &nb);
         if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
@@ -268,7 +278,7 @@ static bool trace_call_in(node *n, node_read *r, const json_t *params, const rpc
         }
     }
     block_rules rules = node_rules(n, &nb.b.header);
-    char reason[256] = "";
+    char reason[400] = "";
     json_t *out = trace_call(cfg, st.view, &nb.b, &rules, args, n->cfg.gas_cap, reason, sizeof reason);
     bool ok = node_trace_finish(out, &st, reason, result, err);
     node_state_close(&st);
@@ -286,6 +296,18 @@ static bool trace_call_method(void *ctx, const json_t *params, json_t **result, 
     if (!trace_call_config_parse(rpc_arg(params, 2), &cfg, why, sizeof why)) {
         rpc_call_args_free(&args);
         return node_trace_config_error(err, 2, why);
+    }
+    /* geth's BlockOverrides.Apply: these two are eth_simulateV1's only */
+    const json_t *bo = json_object_get(rpc_arg(params, 2), "blockOverrides");
+    static const char *const sim_only[] = {"beaconRoot", "withdrawals"};
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *f = json_object_get(bo, sim_only[i]);
+        if (f && !json_is_null(f)) {
+            trace_call_config_free(&cfg);
+            rpc_call_args_free(&args);
+            return rpc_error_set(err, RPC_SERVER_ERROR, "block override \"%s\" is not supported for this RPC method",
+                                 sim_only[i]);
+        }
     }
     node_read r;
     bool ok = node_read_open(n, &r, err);

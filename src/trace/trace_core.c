@@ -312,7 +312,23 @@ static void classify(trace_run *r, const tr_step *p, evm_status st, char *err, s
     case EVM_STATIC_MODE_VIOLATION: snprintf(err, n, "write protection"); return;
     case EVM_REVERT: snprintf(err, n, "execution reverted"); return;
     case EVM_BAD_JUMP_DESTINATION: snprintf(err, n, "invalid jump destination"); return;
-    case EVM_INVALID_MEMORY_ACCESS: snprintf(err, n, "return data out of bounds"); return;
+    case EVM_INVALID_MEMORY_ACCESS: {
+        /* geth prices RETURNDATACOPY's memory and words before it finds the
+         * range out of bounds: short of them it runs out of gas there (reth's
+         * opcode gas keeps the EVM's charge) */
+        const char *why = NULL;
+        int64_t full = *cost;
+        if (r->cfg->kind != TRACER_OPCODE_GAS && memory_oog(p, &why, &full)) {
+            *cost = full;
+            if (why || full > p->gas) {
+                snprintf(err, n, "%s", why ? why : "out of gas");
+                *pre = true;
+                return;
+            }
+        }
+        snprintf(err, n, "return data out of bounds");
+        return;
+    }
     case EVM_UNDEFINED_INSTRUCTION:
     case EVM_INVALID_INSTRUCTION: snprintf(err, n, "invalid opcode: %s", trace_op_name(p->op, name)); return;
     default: snprintf(err, n, "%s", evm_status_name(st)); return;
@@ -760,7 +776,13 @@ json_t *trace_tx_at(const trace_config *asked, executor *ex, const block_env *en
 
     json_t *out = NULL;
     if (!res.valid) {
-        snprintf(err, errlen, "tracing failed: %s", res.error);
+        /* geth's tracers answer core's error in full; reth's keep the reason */
+        char why[320];
+        const char *e = res.error ? res.error : "invalid transaction";
+        if (asked->kind == TRACER_PARITY || asked->kind == TRACER_OPCODE_GAS ||
+            !trace_invalid_reason(view, env, tx, e, why, sizeof why))
+            snprintf(why, sizeof why, "%s", e);
+        snprintf(err, errlen, "tracing failed: %s", why);
     } else if (r->vm_on && vm_too_big(r)) {
         snprintf(err, errlen, "vmTrace too large");
     } else if (r->timed && (r->timed_out || trace_clock_ns() >= r->deadline)) {
