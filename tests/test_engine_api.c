@@ -986,6 +986,48 @@ out:
     eh_stop(&b, true);
 }
 
+/* ---- Safe and finalized ---------------------------------------------------------------------- */
+
+/* The number of the block tag names (UINT64_MAX on an error, *code its code). */
+static uint64_t tag_number(eh_node *e, const char *tag, int *code) {
+    json_t *r = eh_call(e, "eth_getBlockByNumber", json_pack("[s,b]", tag, 0));
+    json_t *er = r ? json_object_get(r, "error") : NULL;
+    *code = er ? (int)json_integer_value(json_object_get(er, "code")) : 0;
+    u256 v;
+    uint64_t num = r && eh_num(json_object_get(json_object_get(r, "result"), "number"), &v) ? v.w[0] : UINT64_MAX;
+    json_decref(r);
+    return num;
+}
+
+/* Until a consensus client names them, "safe" and "finalized" are geth's
+ * errors, never the head; a forkchoice update with zero hashes leaves them
+ * as they were (geth's catalyst). */
+TEST(engine_safe_and_finalized_tags) {
+    eh_node a = {0};
+    CHECK(start_node(&a));
+    if (!a.n) goto out;
+    int code;
+    bytes32 g = genesis_hash(&a);
+    json_t *a1 = build(&a, &g, T0 + 12, 1);
+    bytes32 a1h = payload_hash(a1);
+    CHECK(a1 && new_payload_is(&a, a1, "VALID", &a1h) && fcu_valid(&a, &a1h));
+    json_t *a2 = build(&a, &a1h, T0 + 24, 1);
+    bytes32 a2h = payload_hash(a2);
+    CHECK(a2 && new_payload_is(&a, a2, "VALID", &a2h) && fcu_valid(&a, &a2h));
+    CHECK(tag_number(&a, "finalized", &code) == UINT64_MAX && code == RPC_SERVER_ERROR);
+    CHECK(tag_number(&a, "safe", &code) == UINT64_MAX && code == RPC_SERVER_ERROR);
+    CHECK(tag_number(&a, "latest", &code) == 2);
+    json_t *r = eh_result(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,n]", fc_state(&a2h, &a2h, &a1h)));
+    CHECK(r && !strcmp(status_str(json_object_get(r, "payloadStatus")) ?: "", "VALID"));
+    json_decref(r);
+    CHECK(tag_number(&a, "finalized", &code) == 1 && tag_number(&a, "safe", &code) == 2);
+    CHECK(fcu_valid(&a, &a2h)); /* zero safe and finalized hashes */
+    CHECK(tag_number(&a, "finalized", &code) == 1 && tag_number(&a, "safe", &code) == 2);
+    json_decref(a1), json_decref(a2);
+out:
+    eh_stop(&a, true);
+}
+
 /* ---- Unprotected transactions over RPC -------------------------------------------------------- */
 
 /* geth's SubmitTransaction refuses a legacy transaction without EIP-155's

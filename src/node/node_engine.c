@@ -663,8 +663,9 @@ static bool forkchoice_to_pending(node *n, const engine_forkchoice *fc, const en
     bool ok = pending_chain_number(n, s, &fc->safe, &safe) && pending_chain_number(n, s, &fc->finalized, &fin);
     db_snapshot_close(s);
     if (!ok) return false;
-    atomic_store(&n->safe, safe);
-    atomic_store(&n->finalized, fin);
+    /* a zero hash leaves the block as it was (geth's catalyst) */
+    if (safe != UINT64_MAX) atomic_store(&n->safe, safe);
+    if (fin != UINT64_MAX) atomic_store(&n->finalized, fin);
     if (fin != UINT64_MAX) {
         n->eng->has_finalized = true;
         n->eng->finalized_hash = fc->finalized;
@@ -748,9 +749,10 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
         *rpc_code = RPC_ENGINE_INVALID_FORKCHOICE;
         return "Invalid forkchoice state";
     }
-    /* the forkchoice moves */
-    atomic_store(&n->safe, safe);
-    atomic_store(&n->finalized, fin);
+    /* the forkchoice moves; a zero hash leaves its block as it was (geth's
+     * catalyst sets safe and finalized only when given) */
+    if (safe != UINT64_MAX) atomic_store(&n->safe, safe);
+    if (fin != UINT64_MAX) atomic_store(&n->finalized, fin);
     if (fin != UINT64_MAX) {
         e->has_finalized = true;
         e->finalized_hash = fc->finalized;

@@ -231,7 +231,8 @@ const char *node_read_open_job(node *n, node_read *r);
  * unknown hash. A hash that is not canonical is found unless the reference
  * requires it canonical (then an error, as geth: "hash ... is not currently
  * canonical"). "pending" is the head; "safe"/"finalized" the forkchoice's
- * blocks (the head until a consensus client sets them). */
+ * blocks (until a consensus client sets them, geth's -32000 "safe block not
+ * found"; in dev mode epochs below the head). */
 bool node_resolve(node_read *r, const rpc_block_ref *ref, uint64_t *number, bytes32 *hash, bool *found,
                   rpc_error *err);
 /* Parses and resolves params[i] as a block reference (rpc_parse_block_ref,

@@ -60,6 +60,10 @@ bool node_resolve(node_read *r, const rpc_block_ref *ref, uint64_t *number, byte
     case RPC_BLOCK_SAFE:
     case RPC_BLOCK_FINALIZED: {
         uint64_t v = atomic_load(ref->kind == RPC_BLOCK_SAFE ? &r->n->safe : &r->n->finalized);
+        /* none yet from a consensus client: geth's error, never the head */
+        if (v == UINT64_MAX && !r->n->dev)
+            return rpc_error_set(err, RPC_SERVER_ERROR, "%s block not found",
+                                 ref->kind == RPC_BLOCK_SAFE ? "safe" : "finalized");
         /* dev mode without a forkchoice update: an epoch (two) below the
          * head, as anvil's */
         if (v == UINT64_MAX && r->n->dev) {
