@@ -635,6 +635,21 @@ TEST(node_get_logs) {
           !strcmp(msg, "invalid block range params"));
     CHECK(err_code(c.n, "eth_getLogs", "[{\"fromBlock\":\"0x3\",\"toBlock\":\"0x9\"}]", msg, sizeof msg) == -32602 &&
           !strcmp(msg, "block range extends beyond current head block"));
+    /* a reversed range is named first, even past the head (geth's order) */
+    CHECK(err_code(c.n, "eth_getLogs", "[{\"fromBlock\":\"0x9\",\"toBlock\":\"0x7\"}]", msg, sizeof msg) == -32602 &&
+          !strcmp(msg, "invalid block range params"));
+    /* geth's limits on a position's alternatives: 1000 */
+    char *many = malloc(1100 * 70 + 64);
+    if (!many) abort();
+    for (int topics = 0; topics < 2; topics++) {
+        size_t k = (size_t)sprintf(many, topics ? "[{\"topics\":[[" : "[{\"address\":[");
+        for (int i = 0; i < 1001; i++)
+            k += (size_t)sprintf(many + k, topics ? "%s\"0x%064x\"" : "%s\"0x%040x\"", i ? "," : "", i + 1);
+        sprintf(many + k, topics ? "]]}]" : "]}]");
+        CHECK(err_code(c.n, "eth_getLogs", many, msg, sizeof msg) == (topics ? -32602 : -32000) &&
+              strstr(msg, topics ? "exceed max topics" : "exceed max addresses or topics per search position"));
+    }
+    free(many);
     CHECK(err_code(c.n, "eth_getLogs", "[{\"topics\":[null,null,null,null,null]}]", NULL, 0) == -32602);
     CHECK(err_code(c.n, "eth_getLogs", "[{\"topics\":[\"0x12\"]}]", NULL, 0) == -32602);
     CHECK(err_code(c.n, "eth_getLogs", "[{\"blockHash\":\"0x0000000000000000000000000000000000000000000000000000000000000001\"}]", NULL,

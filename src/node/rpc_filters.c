@@ -317,17 +317,20 @@ static bool reports(const filter *f, uint64_t lo, uint64_t hi) {
 static bool in_range(const filter *f, uint64_t number) { return reports(f, number, number); }
 
 /* Walks (*number, *hash) back along its own chain until it is canonical
- * again, adding a log filter's logs of each dropped block (removed). */
-static bool back_to_canonical(node_read *r, const filter *f, uint64_t *number, bytes32 *hash, json_t *out,
-                              rpc_error *err) {
+ * again, collecting a log filter's logs of each dropped block (removed),
+ * newest block first, into blocks (an array per block). */
+static bool walk_back(node_read *r, const filter *f, uint64_t *number, bytes32 *hash, json_t *blocks,
+                      rpc_error *err) {
     for (;;) {
         bytes32 canon;
         const char *why = *number <= r->head ? db_canonical_hash(r->snap, *number, &canon) : DB_NOT_FOUND;
         if (why && why != DB_NOT_FOUND) return store_error(err, why);
         if (!why && bytes32_eq(&canon, hash)) return true;
-        if (f->kind == FILTER_LOGS && in_range(f, *number) &&
-            !node_log_scan_block(r, &f->crit, *number, hash, true, SIZE_MAX, out, err))
-            return false;
+        if (f->kind == FILTER_LOGS && in_range(f, *number)) {
+            json_t *logs = json_array();
+            json_array_append_new(blocks, logs);
+            if (!node_log_scan_block(r, &f->crit, *number, hash, true, SIZE_MAX, logs, err)) return false;
+        }
         block_header h;
         why = *number ? node_header(r, *number, hash, &h) : DB_NOT_FOUND;
         if (why == DB_NOT_FOUND) { /* nothing to walk: start again at the head */
@@ -339,6 +342,18 @@ static bool back_to_canonical(node_read *r, const filter *f, uint64_t *number, b
         *hash = h.parent_hash;
         (*number)--;
     }
+}
+
+/* walk_back, adding the dropped blocks' logs to out oldest block first, as
+ * geth's reorg sends its removed logs (core/blockchain.go: "forward
+ * order"). */
+static bool back_to_canonical(node_read *r, const filter *f, uint64_t *number, bytes32 *hash, json_t *out,
+                              rpc_error *err) {
+    json_t *blocks = json_array();
+    bool ok = walk_back(r, f, number, hash, blocks, err);
+    for (size_t i = json_array_size(blocks); ok && i-- > 0;) json_array_extend(out, json_array_get(blocks, i));
+    json_decref(blocks);
+    return ok;
 }
 
 /* Adds what the canonical blocks after (number, hash) hold for f (block

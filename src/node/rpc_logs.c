@@ -13,6 +13,11 @@
 typedef node_topic_set topic_set;
 typedef node_log_filter log_filter;
 
+/* Alternatives (addresses, or topics at one position) a filter may list:
+ * geth's maxSubTopics and its default --rpc.logquerylimit. Each is hashed
+ * for every block's bloom, so a long list is a long query. */
+enum { MAX_ALTERNATIVES = 1000 };
+
 void node_log_filter_free(log_filter *f) {
     free(f->addrs);
     for (size_t i = 0; i < 4; i++) free(f->topics[i].v);
@@ -32,6 +37,8 @@ static bool parse_addresses(const json_t *v, log_filter *f, rpc_error *err) {
         return why ? bad(err, "address", why) : true;
     }
     if (!json_is_array(v)) return bad(err, "address", "expected an address or a list of addresses");
+    if (json_array_size(v) > MAX_ALTERNATIVES)
+        return rpc_error_set(err, RPC_SERVER_ERROR, "exceed max addresses or topics per search position");
     f->n_addrs = json_array_size(v);
     f->addrs = calloc(f->n_addrs ? f->n_addrs : 1, sizeof *f->addrs);
     if (!f->addrs) abort();
@@ -52,6 +59,8 @@ static bool parse_topics(const json_t *v, log_filter *f, rpc_error *err) {
         topic_set *s = &f->topics[i];
         if (json_is_null(t)) continue;
         bool list = json_is_array(t);
+        if (list && json_array_size(t) > MAX_ALTERNATIVES)
+            return rpc_error_set(err, RPC_INVALID_PARAMS, "invalid argument 0: exceed max topics");
         s->n = list ? json_array_size(t) : 1;
         s->v = calloc(s->n ? s->n : 1, sizeof *s->v);
         if (!s->v) abort();
@@ -179,13 +188,18 @@ bool node_log_query(node_read *r, const log_filter *f, json_t **result, rpc_erro
         ok = node_resolve(r, &ref, &from, &hash, &found, err);
         if (ok && !found) ok = rpc_error_set(err, RPC_SERVER_ERROR, "unknown block");
         if (ok) ok = node_log_scan_block(r, f, from, &hash, false, max, out, err);
+    } else if (!n->dev && (f->from.kind == RPC_BLOCK_PENDING || f->to.kind == RPC_BLOCK_PENDING)) {
+        /* geth's, as eth_newFilter's; a dev chain reads the head, as anvil */
+        ok = rpc_error_set(err, RPC_INVALID_PARAMS, "pending logs are not supported");
     } else {
-        /* a number past the head is an error, not an empty range */
-        bool future = (f->from.kind == RPC_BLOCK_NUMBER && f->from.number > r->head) ||
-                      (f->to.kind == RPC_BLOCK_NUMBER && f->to.number > r->head);
         ok = node_resolve(r, &f->from, &from, &hash, &found, err) && node_resolve(r, &f->to, &to, &hash, &found, err);
-        if (ok && future) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "block range extends beyond current head block");
-        else if (ok && from > to) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "invalid block range params");
+        /* numbers as given, past the head too: a reversed range first, then
+         * one past the head (an error, not an empty range), as geth checks */
+        if (f->from.kind == RPC_BLOCK_NUMBER) from = f->from.number;
+        if (f->to.kind == RPC_BLOCK_NUMBER) to = f->to.number;
+        if (ok && from > to) ok = rpc_error_set(err, RPC_INVALID_PARAMS, "invalid block range params");
+        else if (ok && to > r->head)
+            ok = rpc_error_set(err, RPC_INVALID_PARAMS, "block range extends beyond current head block");
         else if (ok && to - from >= n->cfg.max_log_range)
             ok = rpc_error_set(err, RPC_LIMIT_EXCEEDED, "query exceeds max block range %" PRIu64, n->cfg.max_log_range);
         for (uint64_t b = from; ok && b <= to; b++) {

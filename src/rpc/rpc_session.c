@@ -152,6 +152,7 @@ static void random_id(char out[35]) {
         if (r > 0) got += (size_t)r;
         else if (errno != EINTR) abort(); /* the kernel's generator is always there */
     }
+    b[0] |= 0x80; /* 32 hex digits, none of them a leading zero (geth's ids are quantities) */
     static const char hexd[] = "0123456789abcdef";
     out[0] = '0', out[1] = 'x';
     for (int i = 0; i < 16; i++) out[2 + 2 * i] = hexd[b[i] >> 4], out[3 + 2 * i] = hexd[b[i] & 15];
