@@ -1083,6 +1083,61 @@ TEST(node_pool) {
     free_chain(&c);
 }
 
+/* geth's EIP-7702 pool limits hold on a node, not in dev mode (anvil takes
+ * what they refuse): a sender that authorized a delegation in a pooled
+ * set-code transaction has one transaction in flight. */
+static const char *send_pair(node *n, const uint8_t key[32], const address *acct, char *msg, size_t cap) {
+    authorization a = {.chain_id = u256_from_u64(31337), .addr = {{0x42}}, .nonce = 1};
+    transaction tx;
+    base_tx(NULL, &tx, TX_SET_CODE, 0, 0);
+    tx.has_to = true;
+    tx.to = *acct;
+    tx.auths = &a;
+    tx.n_auths = 1;
+    if (!tx_auth_sign(&a, key) || !tx_sign(&tx, key)) return "signing";
+    char *raw = raw_hex_params(&tx);
+    json_t *r = ok(n, "eth_sendRawTransaction", raw);
+    free(raw);
+    json_decref(r);
+    if (!r) return "set-code transaction refused";
+    base_tx(NULL, &tx, TX_DYNAMIC_FEE, 0, 1);
+    tx.gas_limit = 21000;
+    tx.has_to = true;
+    tx.to = *acct;
+    if (!tx_sign(&tx, key)) return "signing";
+    raw = raw_hex_params(&tx);
+    long long code = err_code(n, "eth_sendRawTransaction", raw, msg, cap);
+    free(raw);
+    return code ? (code == -32000 ? msg : "another code") : NULL;
+}
+
+TEST(node_pool_delegation_limits) {
+    tmpdir t;
+    node *n = open_dev(&t);
+    CHECK(n != NULL);
+    if (!n) return;
+    uint8_t key[32];
+    address acct;
+    char msg[256];
+    CHECK(hd_account(DEV_MNEMONIC, NULL, 0, key, &acct));
+    json_t *r = ok(n, "evm_setAutomine", "[false]");
+    json_decref(r);
+    CHECK(send_pair(n, key, &acct, msg, sizeof msg) == NULL);
+    node_close(n);
+    /* the same store, as a node: account 0 is still at nonce 0 */
+    node_config cfg = {.datadir = t.path, .threads = 2};
+    const char *err = node_open(&cfg, &n);
+    CHECK(err == NULL);
+    if (err) {
+        fprintf(stderr, "node_open: %s\n", err);
+        tmp_remove(&t);
+        return;
+    }
+    const char *why = send_pair(n, key, &acct, msg, sizeof msg);
+    CHECK(why && !strcmp(why, "in-flight transaction limit reached for delegated accounts"));
+    close_dev(n, &t);
+}
+
 /* ---- Bad input: an error each, nothing written ----------------------------------------------------- */
 
 TEST(node_bad_input) {

@@ -41,6 +41,8 @@ typedef struct {
     uint64_t blob_fee;                    /* wei; 0: 10 */
     bool no_chain_id;
     size_t data_len;
+    unsigned auth_keys; /* set-code: a bit per key that signs an authorization */
+    bool bad_auth;      /* set-code: the authorizations' y parity is invalid (they name no authority) */
 } spec;
 
 /* Signs and encodes a transaction from key `who`. */
@@ -70,6 +72,18 @@ static buf_t make_raw(int who, spec sp) {
         tx.blob_hashes = &blob_hash;
         tx.n_blob_hashes = 1;
         tx.max_fee_per_blob_gas = u256_from_u64(sp.blob_fee ? sp.blob_fee : 10);
+    }
+    authorization auths[N_KEYS];
+    if (sp.type == TX_SET_CODE) {
+        tx.auths = auths;
+        for (int k = 0; k < N_KEYS; k++) {
+            if (!(sp.auth_keys >> k & 1)) continue;
+            authorization *a = &auths[tx.n_auths++];
+            *a = (authorization){.chain_id = u256_from_u64(CHAIN), .addr = {{0x42}}};
+            if (!tx_auth_sign(a, KEYS[k])) abort();
+            if (sp.bad_auth) a->y_parity = 2;
+        }
+        if (!sp.gas) tx.gas_limit += 25000 * tx.n_auths;
     }
     if (!tx_sign(&tx, KEYS[who])) abort();
     buf_t b = {0};
@@ -374,6 +388,111 @@ TEST(new_head_drops_included_and_unpayable) {
     CHECK(pend == 2 && queue == 0); /* sender 0's nonce 2, sender 2's nonce 1 (promoted) */
     CHECK_EQ_U64(txpool_next_nonce(p, &ADDR[0], 2), 3);
     CHECK_EQ_U64(txpool_next_nonce(p, &ADDR[1], 0), 0);
+    txpool_free(p);
+    mem_state_free(s);
+}
+
+/* ---- EIP-7702 limits (delegation_limits) ------------------------------------------------------ */
+
+static spec set_code(uint64_t nonce, uint64_t tip, unsigned auth_keys) {
+    return (spec){.type = TX_SET_CODE, .nonce = nonce, .tip = tip, .cap = 2 * tip, .auth_keys = auth_keys};
+}
+
+static bytes32 hash_of(int who, spec sp) {
+    buf_t raw = make_raw(who, sp);
+    transaction tx;
+    if (!tx_decode(raw.data, raw.len, &tx, NULL, 0)) abort();
+    bytes32 h = tx.hash;
+    tx_free(&tx);
+    buf_free(&raw);
+    return h;
+}
+
+/* geth's legacypool rules, as `on` says; with them off (dev mode) the pool
+ * takes the same sequence whole. Key 7 is delegated in the state. */
+static void delegation_sequence(bool on) {
+    setup_keys();
+    mem_state *s = funded_state();
+    u256 bal = u256_mul(&(u256){{100, 0, 0, 0}}, &(u256){{1000000000000000000ULL, 0, 0, 0}});
+    uint8_t delegation[23] = {0xef, 0x01, 0x00, 0x42};
+    mem_state_set_account(s, &ADDR[7], &bal, 0, delegation, 23);
+    txpool_env env = test_env();
+    txpool *p = txpool_new(&(txpool_config){.delegation_limits = on}, &env);
+    const char *gapped = on ? "gapped-nonce tx from delegated accounts" : NULL;
+    const char *inflight = on ? "in-flight transaction limit reached for delegated accounts" : NULL;
+    const char *reserved = on ? "authority already reserved" : NULL;
+    txpool_added out;
+    /* a delegated sender: its account nonce only, then one pending transaction,
+     * which it may replace */
+    CHECK(is(add(p, s, 7, dyn(3, 1, 2), NULL), gapped));
+    CHECK(is(add(p, s, 7, dyn(0, 1, 2), NULL), NULL));
+    CHECK(is(add(p, s, 7, dyn(1, 1, 2), NULL), inflight));
+    CHECK(is(add(p, s, 7, dyn(2, 1, 2), NULL), inflight));
+    CHECK(is(add(p, s, 7, dyn(0, 2, 4), &out), NULL) && out.replaced);
+    /* an authority of a pooled set-code transaction (sender 0 authorizes 1
+     * and itself) is held to the same */
+    CHECK(is(add(p, s, 0, set_code(0, 1, 1u << 1 | 1u << 0), NULL), NULL));
+    CHECK(is(add(p, s, 1, dyn(2, 1, 2), NULL), gapped));
+    CHECK(is(add(p, s, 1, dyn(0, 1, 2), NULL), NULL));
+    CHECK(is(add(p, s, 1, dyn(1, 1, 2), NULL), inflight));
+    CHECK(is(add(p, s, 0, dyn(1, 1, 2), NULL), inflight));
+    CHECK(is(add(p, s, 0, set_code(0, 2, 1u << 1 | 1u << 0), &out), NULL) && out.replaced);
+    /* an authority with more than one transaction is reserved, the sender
+     * too; with one it is not; an invalid signature names no authority */
+    CHECK(is(add(p, s, 2, dyn(0, 1, 2), NULL), NULL));
+    CHECK(is(add(p, s, 3, set_code(0, 1, 1u << 2), NULL), NULL));
+    CHECK(is(add(p, s, 2, dyn(1, 1, 2), NULL), inflight));
+    CHECK(is(add(p, s, 4, dyn(0, 1, 2), NULL), NULL));
+    CHECK(is(add(p, s, 4, dyn(1, 1, 2), NULL), NULL));
+    CHECK(is(add(p, s, 5, set_code(0, 1, 1u << 4), NULL), reserved));
+    CHECK(is(add(p, s, 4, set_code(2, 1, 1u << 4), NULL), reserved));
+    spec bad = set_code(1, 1, 1u << 4);
+    bad.bad_auth = true;
+    CHECK(is(add(p, s, 3, bad, NULL), NULL));
+    CHECK(is(add(p, s, 4, dyn(2, 5, 10), NULL), NULL)); /* 4 is named by no valid authorization */
+    /* a blob transaction holds its sender (geth: the blobpool reserves it) */
+    CHECK(is(add(p, s, 6, (spec){.type = TX_BLOB, .tip = 1, .cap = 2}, NULL), NULL));
+    CHECK(is(add(p, s, 3, set_code(2, 1, 1u << 6), NULL), reserved));
+    size_t pend, queue;
+    counts(p, &pend, &queue);
+    CHECK_EQ_U64(pend + queue, on ? 10 : 19);
+    txpool_free(p);
+    mem_state_free(s);
+}
+
+TEST(delegation_limits_geth) { delegation_sequence(true); }
+TEST(delegation_limits_off_in_dev) { delegation_sequence(false); }
+
+/* An authority is held while a set-code transaction naming it is in the
+ * pool: until the last of them is included, removed or evicted. */
+TEST(delegation_limits_release) {
+    setup_keys();
+    mem_state *s = funded_state();
+    txpool_env env = test_env();
+    txpool *p = txpool_new(&(txpool_config){.delegation_limits = true, .max_pending = 4}, &env);
+    const char *gapped = "gapped-nonce tx from delegated accounts";
+    /* senders 0 and 2 both authorize 1 */
+    CHECK(is(add(p, s, 0, set_code(0, 1, 1u << 1), NULL), NULL));
+    CHECK(is(add(p, s, 2, set_code(0, 1, 1u << 1), NULL), NULL));
+    CHECK(is(add(p, s, 1, dyn(1, 1, 2), NULL), gapped));
+    bytes32 h = hash_of(2, set_code(0, 1, 1u << 1));
+    CHECK(txpool_remove(p, &h));
+    CHECK(is(add(p, s, 1, dyn(1, 1, 2), NULL), gapped)); /* sender 0's still names it */
+    /* a block includes sender 0's (the state here leaves 1 undelegated) */
+    u256 bal = u256_mul(&(u256){{100, 0, 0, 0}}, &(u256){{1000000000000000000ULL, 0, 0, 0}});
+    mem_state_set_account(s, &ADDR[0], &bal, 1, NULL, 0);
+    CHECK_EQ_U64(txpool_set_head(p, mem_state_view(s), &env), 1);
+    CHECK(is(add(p, s, 1, dyn(1, 1, 2), NULL), NULL)); /* queued behind its gap */
+    /* the cheapest pending transaction, a set-code one naming 3, is evicted */
+    CHECK(is(add(p, s, 4, set_code(0, 1, 1u << 3), NULL), NULL));
+    CHECK(is(add(p, s, 3, dyn(1, 1, 2), NULL), gapped));
+    for (int k = 5; k < 8; k++) CHECK(is(add(p, s, k, dyn(0, 5, 10), NULL), NULL));
+    CHECK(is(add(p, s, 0, dyn(1, 5, 10), NULL), NULL));
+    h = hash_of(4, set_code(0, 1, 1u << 3));
+    const txpool_tx *gone = txpool_get(p, &h);
+    CHECK(!gone);
+    txpool_tx_release(gone);
+    CHECK(is(add(p, s, 3, dyn(1, 1, 2), NULL), NULL));
     txpool_free(p);
     mem_state_free(s);
 }

@@ -18,6 +18,21 @@
  * end of some sender's list is evicted (queued ones first when the queue is full);
  * a newcomer that would itself be the cheapest is refused.
  *
+ * With delegation_limits, geth's EIP-7702 rules (legacypool's validateAuth
+ * and checkDelegationLimit) apply, before the replacement rule and the
+ * sender's total cost (geth checks the cost first). The pool counts
+ * the authorities of its set-code transactions' authorizations (recovered
+ * at admission; an invalid signature names none), until the transaction
+ * leaves the pool. A sender that is delegated, or is such an authority,
+ * may have one pending transaction: with none, only its account nonce is
+ * accepted ("gapped-nonce tx from delegated accounts",
+ * ErrOutOfOrderTxFromDelegated); with one, only a replacement of a pending
+ * transaction ("in-flight transaction limit reached for delegated
+ * accounts", ErrInflightTxLimitReached). A set-code transaction is refused
+ * when one of its authorities (its sender too) has more than one
+ * transaction in the pool, or a blob transaction (geth: an address the
+ * blobpool holds) ("authority already reserved", ErrAuthorityReserved).
+ *
  * After a block, txpool_set_head drops what the block included (nonces
  * below the account nonce) and what the balance no longer pays for, and
  * moves queued transactions up when their gap is filled.
@@ -56,6 +71,7 @@ typedef struct {
     unsigned price_bump;     /* replacement fee bump in percent; 0: 10 */
     u256 min_tip;            /* lowest tip (gas price for legacy) accepted */
     bool reject_unprotected; /* refuse legacy transactions without EIP-155 chain id */
+    bool delegation_limits;  /* geth's EIP-7702 rules (above); off in dev mode, as anvil */
 } txpool_config;
 
 /* A pool transaction. Immutable once in the pool and reference counted:
@@ -93,7 +109,8 @@ typedef struct {
  * how), else a static reason: "already known", "nonce too low",
  * "insufficient funds for gas * price + value", "replacement transaction
  * underpriced", "max fee per gas less than block base fee", "transaction
- * underpriced", "txpool is full", "invalid sender", the reasons of
+ * underpriced", "txpool is full", "invalid sender", the EIP-7702 reasons
+ * above (delegation_limits), the reasons of
  * tx_check_static (in geth's words where geth has its own), or "invalid
  * transaction encoding" (the decoder's message goes into err, which may be
  * NULL). */

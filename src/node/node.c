@@ -308,6 +308,7 @@ const char *node_open(const node_config *cfg, node **out) {
         pc.max_queued = 1 << 16;
         pc.max_per_sender = 1 << 17;
     }
+    pc.delegation_limits = !cfg->dev; /* anvil accepts what geth's EIP-7702 rules refuse */
     txpool_env env = {.chain_id = node_chain_id(n)};
     n->pool = txpool_new(&pc, &env);
     node_pool_new_head(n);

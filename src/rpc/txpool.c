@@ -102,6 +102,7 @@ void txpool_free(txpool *p) {
     free(p->senders);
     addr_map_free(&p->sender_index);
     word_map_free(&p->by_hash);
+    addr_map_free(&p->auths);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
@@ -164,9 +165,25 @@ static void reclassify(txpool *p, txpool_sender *s) {
     s->n_total_counted = s->n;
 }
 
+/* Counts (add) or uncounts t's authorities in p->auths, one per valid
+ * authorization (geth's lookup.addAuthorities and removeAuthorities). */
+static void track_auths(txpool *p, const txpool_tx *t, bool add) {
+    if (!p->cfg.delegation_limits) return;
+    for (size_t i = 0; i < t->tx.n_auths; i++) {
+        const authorization *a = &t->tx.auths[i];
+        if (a->status != AUTH_VALID) continue;
+        uint32_t n = 0;
+        addr_map_get(&p->auths, &a->authority, &n);
+        if (add) addr_map_put(&p->auths, &a->authority, n + 1);
+        else if (n > 1) addr_map_put(&p->auths, &a->authority, n - 1);
+        else addr_map_del(&p->auths, &a->authority);
+    }
+}
+
 /* Takes s->txs[i] out of the pool (the caller reclassifies). */
 static void remove_at(txpool *p, txpool_sender *s, size_t i) {
     txpool_tx *t = s->txs[i];
+    track_auths(p, t, false);
     u256 k = hash_key(&t->tx.hash);
     word_map_del(&p->by_hash, &k);
     memmove(s->txs + i, s->txs + i + 1, (s->n - i - 1) * sizeof *s->txs);
@@ -335,6 +352,27 @@ static const char *check_env(const txpool *p, const txpool_env *env, const trans
     return NULL;
 }
 
+/* geth's legacypool validateAuth (delegation_limits): s is the sender,
+ * refreshed; delegated when its code is a delegation; replacing_pending
+ * when tx takes the nonce of one of its pending transactions. */
+static const char *check_delegation(const txpool *p, const txpool_sender *s, bool delegated,
+                                    const transaction *tx, bool replacing_pending) {
+    uint32_t n;
+    if (delegated || addr_map_get(&p->auths, &tx->sender, &n)) { /* checkDelegationLimit */
+        if (!s->n_pending) {
+            if (tx->nonce != s->nonce) return "gapped-nonce tx from delegated accounts";
+        } else if (!replacing_pending) {
+            return "in-flight transaction limit reached for delegated accounts";
+        }
+    }
+    for (size_t i = 0; i < tx->n_auths; i++) {
+        if (tx->auths[i].status != AUTH_VALID) continue;
+        const txpool_sender *a = find_sender(p, &tx->auths[i].authority);
+        if (a && (a->n > 1 || (a->n == 1 && a->txs[0]->tx.n_blob_hashes))) return "authority already reserved";
+    }
+    return NULL;
+}
+
 /* The state checks and the insertion, under the lock. t is the pool's new
  * entry (one reference, handed over whatever the outcome). */
 static const char *insert(txpool *p, state_view view, txpool_tx *t, txpool_added *out) {
@@ -343,17 +381,20 @@ static const char *insert(txpool *p, state_view view, txpool_tx *t, txpool_added
     account_info ai;
     view.ops->get_account(view.ctx, &tx->sender, FIELD_ALL, &ai);
     if (tx->nonce < ai.nonce) return "nonce too low";
-    if (!bytes32_eq(&ai.code_hash, &EMPTY_CODE_HASH) && !is_delegation(view.ops->get_code(view.ctx, &tx->sender)))
-        return "sender not an eoa";
+    bool delegated = !bytes32_eq(&ai.code_hash, &EMPTY_CODE_HASH);
+    if (delegated && !is_delegation(view.ops->get_code(view.ctx, &tx->sender))) return "sender not an eoa";
     if (u256_gt(&t->cost, &ai.balance)) return "insufficient funds for gas * price + value";
     txpool_sender *s = find_sender(p, &tx->sender);
     if (!s) s = add_sender(p, &tx->sender);
     refresh_sender(p, s, ai.nonce, &ai.balance);
     size_t i = nonce_pos(s, tx->nonce);
     bool replacing = i < s->n && s->txs[i]->tx.nonce == tx->nonce;
-    const char *why = NULL;
-    if (replacing && !pays_bump(tx, &s->txs[i]->tx, p->cfg.price_bump)) why = "replacement transaction underpriced";
-    else if (!replacing && s->n >= p->cfg.max_per_sender) why = "too many transactions from this sender";
+    const char *why =
+        p->cfg.delegation_limits ? check_delegation(p, s, delegated, tx, replacing && i < s->n_pending) : NULL;
+    if (!why && replacing && !pays_bump(tx, &s->txs[i]->tx, p->cfg.price_bump))
+        why = "replacement transaction underpriced";
+    else if (!why && !replacing && s->n >= p->cfg.max_per_sender)
+        why = "too many transactions from this sender";
     /* as geth's ValidateTransactionWithState: the pending transactions'
      * costs, less the one replaced, plus this one's */
     u256 spent = t->cost;
@@ -377,6 +418,7 @@ static const char *insert(txpool *p, state_view view, txpool_tx *t, txpool_added
     t->seq = p->next_seq++;
     u256 k = hash_key(&tx->hash), v = u256_from_u64((uint64_t)(uintptr_t)t);
     word_map_put(&p->by_hash, &k, &v);
+    track_auths(p, t, true);
     txpool_tx_retain(t); /* the caller's reference, dropped after */
     reclassify(p, s);
     if (!enforce_limits(p, t)) return "txpool is full";
@@ -395,6 +437,10 @@ static const char *add_entry(txpool *p, state_view view, txpool_tx *t, bool env_
     txpool_env env = current_env(p);
     const char *why = env_checked ? NULL : check_env(p, &env, &t->tx);
     if (!why && !max_cost(&t->tx, &t->cost)) why = "insufficient funds for gas * price + value";
+    /* the authorities, outside the lock (an impersonated transaction may
+     * come without them) */
+    for (size_t i = 0; !why && p->cfg.delegation_limits && i < t->tx.n_auths; i++)
+        if (t->tx.auths[i].status == AUTH_UNKNOWN) tx_auth_recover(&t->tx.auths[i]);
     if (!why) {
         txpool_lock(p);
         why = insert(p, view, t, out);

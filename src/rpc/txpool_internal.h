@@ -27,6 +27,8 @@ struct txpool {
     size_t n_senders, cap_senders;
     addr_map sender_index;   /* address -> index in senders */
     word_map by_hash;        /* hash -> txpool_tx pointer (in w[0]) */
+    addr_map auths;          /* delegation_limits: authority -> how many authorizations of
+                                pooled set-code transactions it signed (geth's lookup.auths) */
     size_t n_pending, n_queued;
     uint64_t next_seq;
 };
