@@ -1,7 +1,8 @@
-/* Test helpers shared by test_chain.c and test_block.c: a block header from
- * its JSON form (the ethereum/tests "blockHeader" spelling or the
- * eth_getBlockByNumber spelling of the mainnet fixtures), and a recursive
- * listing of fixture files. */
+/* Test helpers shared by test_chain.c, test_block.c and test_ethash.c: a
+ * block header from its JSON form (the ethereum/tests "blockHeader"
+ * spelling or the eth_getBlockByNumber spelling of the mainnet fixtures),
+ * and a recursive listing of fixture files. Everything is static inline:
+ * a test that uses only part of it compiles without warnings. */
 #ifndef PAREVM_TESTS_HEADER_JSON_H
 #define PAREVM_TESTS_HEADER_JSON_H
 
@@ -12,23 +13,23 @@
 #include "parevm/hex.h"
 
 /* obj[a] or, if absent, obj[b] as a string (NULL if neither). */
-static const char *json_str2(json_t *obj, const char *a, const char *b) {
+static inline const char *json_str2(json_t *obj, const char *a, const char *b) {
     json_t *v = json_object_get(obj, a);
     if (!v && b) v = json_object_get(obj, b);
     return json_string_value(v);
 }
 
-static bool json_fixed2(json_t *o, const char *a, const char *b, uint8_t *out, size_t n) {
+static inline bool json_fixed2(json_t *o, const char *a, const char *b, uint8_t *out, size_t n) {
     const char *s = json_str2(o, a, b);
     return s && hex_to_fixed(s, out, n);
 }
 
-static bool json_u64_2(json_t *o, const char *a, uint64_t *out) {
+static inline bool json_u64_2(json_t *o, const char *a, uint64_t *out) {
     const char *s = json_str2(o, a, NULL);
     return s && hex_to_u64(s, out);
 }
 
-static bool json_u256_2(json_t *o, const char *a, u256 *out) {
+static inline bool json_u256_2(json_t *o, const char *a, u256 *out) {
     uint8_t b[32];
     if (!json_fixed2(o, a, NULL, b, 32)) return false;
     *out = u256_from_be(b, 32);
@@ -37,7 +38,7 @@ static bool json_u256_2(json_t *o, const char *a, u256 *out) {
 
 /* Builds h from JSON; false if a required field is missing or malformed.
  * h->hash is taken from the JSON "hash". */
-static bool header_from_json(json_t *o, block_header *h) {
+static inline bool header_from_json(json_t *o, block_header *h) {
     memset(h, 0, sizeof *h);
     const char *extra = json_str2(o, "extraData", NULL);
     uint8_t *x;
@@ -90,11 +91,11 @@ typedef struct {
     size_t n, cap;
 } file_list;
 
-static int cmp_str(const void *a, const void *b) {
+static inline int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void collect_rec(file_list *l, const char *dir) {
+static inline void collect_rec(file_list *l, const char *dir) {
     DIR *d = opendir(dir);
     if (!d) return;
     struct dirent *e;
@@ -121,7 +122,7 @@ static void collect_rec(file_list *l, const char *dir) {
 }
 
 /* Every *.json below fixtures/sub, sorted. */
-static file_list fixture_files(const char *sub) {
+static inline file_list fixture_files(const char *sub) {
     file_list l = {0};
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/%s", test_fixtures_dir(), sub);
@@ -130,7 +131,7 @@ static file_list fixture_files(const char *sub) {
     return l;
 }
 
-static void file_list_free(file_list *l) {
+static inline void file_list_free(file_list *l) {
     for (size_t i = 0; i < l->n; i++) free(l->v[i]);
     free(l->v);
 }

@@ -1,5 +1,6 @@
 /* Block headers and blocks: the structures, their strict RLP decoding and
- * canonical encoding, and the header hash (the block layer, src/block).
+ * canonical encoding, the header hash and the Ethash seal check (the block
+ * layer, src/block).
  * Header validation against the chain configuration is in chain.h. */
 #ifndef PAREVM_BLOCK_H
 #define PAREVM_BLOCK_H
@@ -61,6 +62,19 @@ bool header_decode(const uint8_t *rlp, size_t len, block_header *out, char *err,
  * header re-encodes byte-identically, except one whose extra data exceeded
  * the 64 bytes kept (invalid in every fork): only those 64 are written. */
 void header_encode(const block_header *h, buf_t *out);
+
+/* Ethash's seal hash (geth's SealHash): keccak256 of the RLP list of the
+ * header's fields without mixHash and nonce, i.e. the 13 fields before them
+ * and then baseFeePerGas when h has one (London to the Merge). The later
+ * optional fields exist only after the Merge, when nothing is sealed; they
+ * are left out. */
+bytes32 header_seal_hash(const block_header *h);
+/* Checks h's Ethash seal (mixHash and nonce over header_seal_hash) with the
+ * cache of its epoch (ethash.h): NULL when valid, else ethash_verify's
+ * static reason ("invalid mix digest", "invalid proof-of-work", ...). Not
+ * part of header validation (chain.h): the caller decides when to call it. */
+typedef struct ethash_cache ethash_cache;
+const char *header_verify_seal(const ethash_cache *c, const block_header *h);
 
 /* Decodes a whole block rlp([header, txs, ommers(, withdrawals)]). Typed
  * transactions appear as RLP strings holding the envelope. Senders are not

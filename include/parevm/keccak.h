@@ -1,4 +1,5 @@
-/* Keccak-256 (the original Keccak padding used by Ethereum, not SHA3-256). */
+/* Keccak-256 and Keccak-512 (the original Keccak padding used by Ethereum,
+ * not SHA3). */
 #ifndef PAREVM_KECCAK_H
 #define PAREVM_KECCAK_H
 
@@ -22,6 +23,10 @@ static inline bytes32 keccak256_hash(const void *data, size_t len) {
     keccak256(data, len, h.b);
     return h;
 }
+
+/* One-shot Keccak-512 (the original padding, rate 72 bytes) of len bytes,
+ * as Ethash uses it. data may be NULL when len is 0; out may alias data. */
+void keccak512(const void *data, size_t len, uint8_t out[64]);
 
 /* Hashes n independent messages: out[i] = keccak256(data[i], len[i]).
  * With AVX-512F, eight at a time (one state per 64-bit lane), about six

@@ -1,9 +1,11 @@
 /* Block header codec: strict RLP decoding of the 15 base fields and the
  * optional fields that later forks append (in order, each only with all
- * before it), canonical encoding, and the header hash. */
+ * before it), canonical encoding, the header hash, and the Ethash seal hash
+ * and seal check. */
 #include <stdarg.h>
 #include <stdio.h>
 #include "parevm/block.h"
+#include "parevm/ethash.h"
 #include "parevm/keccak.h"
 #include "parevm/rlp.h"
 #include "block_internal.h"
@@ -107,8 +109,8 @@ static int optional_fields(const block_header *h) {
     return h->has_base_fee ? 1 : 0;
 }
 
-void header_encode(const block_header *h, buf_t *out) {
-    size_t l = rlp_list_begin(out);
+/* The 13 fields before mixHash. */
+static void encode_sealed_fields(const block_header *h, buf_t *out) {
     rlp_encode_bytes32(out, &h->parent_hash);
     rlp_encode_bytes32(out, &h->ommers_hash);
     rlp_encode_address(out, &h->coinbase);
@@ -123,6 +125,11 @@ void header_encode(const block_header *h, buf_t *out) {
     rlp_encode_u64(out, h->timestamp);
     size_t extra = h->extra_len < sizeof h->extra_data ? h->extra_len : sizeof h->extra_data;
     rlp_encode_bytes(out, h->extra_data, extra);
+}
+
+void header_encode(const block_header *h, buf_t *out) {
+    size_t l = rlp_list_begin(out);
+    encode_sealed_fields(h, out);
     rlp_encode_bytes32(out, &h->mix_hash);
     uint8_t nonce[8];
     u256_store64_be(nonce, h->nonce);
@@ -137,4 +144,20 @@ void header_encode(const block_header *h, buf_t *out) {
     if (k >= 5) rlp_encode_bytes32(out, &h->parent_beacon_root);
     if (k >= 6) rlp_encode_bytes32(out, &h->requests_hash);
     rlp_list_end(out, l);
+}
+
+bytes32 header_seal_hash(const block_header *h) {
+    buf_t b = {0};
+    size_t l = rlp_list_begin(&b);
+    encode_sealed_fields(h, &b);
+    if (h->has_base_fee) rlp_encode_u256(&b, &h->base_fee);
+    rlp_list_end(&b, l);
+    bytes32 hash = keccak256_hash(b.data, b.len);
+    buf_free(&b);
+    return hash;
+}
+
+const char *header_verify_seal(const ethash_cache *c, const block_header *h) {
+    bytes32 seal = header_seal_hash(h);
+    return ethash_verify(c, h->number, &seal, h->nonce, &h->mix_hash, &h->difficulty);
 }
