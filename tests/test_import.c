@@ -68,41 +68,49 @@ static void edited_record(const buf_t *b, size_t drop, uint64_t v, const uint64_
 }
 
 /* mergeNetsplitBlock (a fork-id point, record version 2), the clique flag
- * and the contract size limit (version 3) and the lifted EIP-7825 cap
- * (version 4) round-trip; records of versions 1 to 3 (written before they
- * were kept) still load, without them. */
+ * and the contract size limit (version 3), the lifted EIP-7825 cap
+ * (version 4) and the ethash flag (version 5) round-trip; records of
+ * versions 1 to 4 (written before they were kept) still load, without
+ * them. */
 TEST(config_record_versions) {
     chain_config c, d;
     CHECK(chain_config_by_name("Cancun", &c));
     CHECK_EQ_U64(c.merge_netsplit, CHAIN_NEVER);
-    CHECK(!c.clique && !c.max_code_size && !c.no_tx_gas_cap);
+    CHECK(!c.clique && !c.max_code_size && !c.no_tx_gas_cap && !c.ethash);
     c.merge_netsplit = 36;
     c.clique = true;
     c.max_code_size = 30000;
     c.no_tx_gas_cap = true;
-    buf_t b = {0}, v1 = {0}, v2 = {0}, v3 = {0}, bad = {0}, big = {0}, cap2 = {0};
+    c.ethash = true;
+    buf_t b = {0}, v1 = {0}, v2 = {0}, v3 = {0}, v4 = {0}, bad = {0}, big = {0}, cap2 = {0}, eth2 = {0};
     chain_config_encode(&c, &b);
     CHECK(chain_config_decode(b.data, b.len, &d) && d.merge_netsplit == 36 && d.clique && d.max_code_size == 30000 &&
-          d.no_tx_gas_cap && same_config(&c, &d));
-    edited_record(&b, 1, 3, NULL, 0, &v3);
+          d.no_tx_gas_cap && d.ethash && same_config(&c, &d));
+    edited_record(&b, 1, 4, NULL, 0, &v4);
+    CHECK(chain_config_decode(v4.data, v4.len, &d) && d.no_tx_gas_cap && !d.ethash);
+    edited_record(&b, 2, 3, NULL, 0, &v3);
     CHECK(chain_config_decode(v3.data, v3.len, &d) && d.clique && d.max_code_size == 30000 && !d.no_tx_gas_cap);
-    edited_record(&b, 3, 2, NULL, 0, &v2);
+    edited_record(&b, 4, 2, NULL, 0, &v2);
     CHECK(chain_config_decode(v2.data, v2.len, &d) && d.merge_netsplit == 36 && !d.clique && !d.max_code_size);
-    edited_record(&b, 4, 1, NULL, 0, &v1);
+    edited_record(&b, 5, 1, NULL, 0, &v1);
     CHECK(chain_config_decode(v1.data, v1.len, &d) && d.merge_netsplit == CHAIN_NEVER && !d.clique);
     d.merge_netsplit = 36;
     d.clique = true;
     d.max_code_size = 30000;
     d.no_tx_gas_cap = true;
+    d.ethash = true;
     CHECK(same_config(&c, &d));
     /* a flag other than 0 or 1, a limit past 32 bits: refused */
     const uint64_t flag2[2] = {2, 0}, huge[2] = {1, (uint64_t)UINT32_MAX + 1}, two[1] = {2};
-    edited_record(&b, 3, 3, flag2, 2, &bad);
+    edited_record(&b, 4, 3, flag2, 2, &bad);
     CHECK(!chain_config_decode(bad.data, bad.len, &d));
-    edited_record(&b, 3, 3, huge, 2, &big);
+    edited_record(&b, 4, 3, huge, 2, &big);
     CHECK(!chain_config_decode(big.data, big.len, &d));
-    edited_record(&b, 1, 4, two, 1, &cap2);
+    edited_record(&b, 2, 4, two, 1, &cap2);
     CHECK(!chain_config_decode(cap2.data, cap2.len, &d));
+    edited_record(&b, 1, 5, two, 1, &eth2);
+    CHECK(!chain_config_decode(eth2.data, eth2.len, &d));
+    c.ethash = false;
     /* geth's JSON cannot say it */
     char err[120];
     c.max_code_size = 0;
@@ -113,9 +121,11 @@ TEST(config_record_versions) {
     buf_free(&v1);
     buf_free(&v2);
     buf_free(&v3);
+    buf_free(&v4);
     buf_free(&bad);
     buf_free(&big);
     buf_free(&cap2);
+    buf_free(&eth2);
 }
 
 TEST(config_json_round_trips) {
@@ -145,6 +155,17 @@ TEST(config_json_round_trips) {
     CHECK(j && json_is_object(json_object_get(j, "clique")));
     chain_config r;
     CHECK(j && chain_config_from_json(j, &r, err, sizeof err) && r.clique && same_config(&q, &r));
+    json_decref(j);
+    /* so does an ethash section, which a clique one overrides (sealed by
+     * authorities: no proof of work to check) */
+    chain_config e;
+    CHECK(chain_config_by_name("London", &e));
+    e.ethash = true;
+    j = chain_config_to_json(&e, err, sizeof err);
+    CHECK(j && json_is_object(json_object_get(j, "ethash")));
+    CHECK(j && chain_config_from_json(j, &r, err, sizeof err) && r.ethash && !r.clique && same_config(&e, &r));
+    if (j) json_object_set_new(j, "clique", json_object());
+    CHECK(j && chain_config_from_json(j, &r, err, sizeof err) && r.clique && !r.ethash);
     json_decref(j);
     /* what geth's format cannot say */
     q.max_code_size = 30000;

@@ -63,6 +63,10 @@ typedef struct {
      * ommers, and the difficulty is not the proof-of-work formula's (it is
      * not checked, nor is the seal). */
     bool clique;
+    /* Blocks mined with Ethash (geth's "ethash" section, without clique):
+     * import checks each pre-Merge header's and ommer's seal (ethash.h).
+     * The fixtures' chains are unsealed ("NoProof") and name no section. */
+    bool ethash;
     /* The chain's own contract size limit (anvil's --code-size-limit;
      * evm_tx_context's max_code_size): 0 EIP-170's, EVM_NO_CODE_SIZE_LIMIT
      * none. geth's config cannot say it (chain_config_to_json refuses). */
@@ -102,8 +106,9 @@ const char *chain_network_name(size_t i);
  * also sets paris_block 0), shanghaiTime, cancunTime, pragueTime, osakaTime,
  * bpo1Time..bpo5Time, blobSchedule (see chain_blob_schedule_from_json) and
  * depositContractAddress (default: mainnet's). An absent or null fork is not
- * scheduled; a "clique" section (its contents unused) sets clique; fields
- * that parevm does not use (ethash...) are ignored.
+ * scheduled; a "clique" section (its contents unused) sets clique, an
+ * "ethash" one (its contents unused; without clique) ethash; other fields
+ * are ignored.
  * Numbers are JSON integers >= 0 or strings holding a decimal or 0x-hex
  * integer; terminalTotalDifficulty may be up to 2^256 - 1 (write it as a
  * string beyond 2^63: JSON parsers reject larger integers). Errors, with a

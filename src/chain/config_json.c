@@ -256,6 +256,8 @@ bool chain_config_from_json(const json_t *cfg, chain_config *out, char *err, siz
     if (!check_blob_schedule(&c, err, errlen)) return false;
     const json_t *clique = json_object_get(cfg, "clique");
     c.clique = clique && !json_is_null(clique);
+    const json_t *ethash = json_object_get(cfg, "ethash");
+    c.ethash = !c.clique && ethash && !json_is_null(ethash);
     *out = c;
     return true;
 }

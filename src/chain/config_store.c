@@ -9,9 +9,9 @@
 #include "parevm/rlp.h"
 
 /* 2 appended mergeNetsplitBlock, 3 the clique flag and the contract size
- * limit, 4 the lifted EIP-7825 cap; older records still load (without
- * them) */
-#define CONFIG_RECORD_VERSION 4
+ * limit, 4 the lifted EIP-7825 cap, 5 the ethash flag; older records still
+ * load (without them) */
+#define CONFIG_RECORD_VERSION 5
 
 /* The u64 fields of chain_config, in record order. */
 static const size_t record_fields[] = {
@@ -50,6 +50,7 @@ void chain_config_encode(const chain_config *c, buf_t *out) {
     rlp_encode_u64(out, c->clique);
     rlp_encode_u64(out, c->max_code_size);
     rlp_encode_u64(out, c->no_tx_gas_cap);
+    rlp_encode_u64(out, c->ethash);
     rlp_list_end(out, l);
 }
 
@@ -89,6 +90,9 @@ bool chain_config_decode(const uint8_t *p, size_t len, chain_config *out) {
     uint64_t no_cap = 0;
     if (version >= 4 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &no_cap) || no_cap > 1)) return false;
     c.no_tx_gas_cap = no_cap;
+    uint64_t ethash = 0;
+    if (version >= 5 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &ethash) || ethash > 1)) return false;
+    c.ethash = ethash;
     if (rlp_next(&iter, &it) != RLP_ERR_COUNT) return false;
     *out = c;
     return true;
@@ -190,6 +194,7 @@ json_t *chain_config_describe(const chain_config *c) {
     }
     if (c->has_ttd) json_object_set_new(o, "terminalTotalDifficulty", u256_hex(&c->terminal_total_difficulty));
     if (c->clique) json_object_set_new(o, "clique", json_pack("{s:i, s:i}", "period", 0, "epoch", 30000));
+    if (c->ethash) json_object_set_new(o, "ethash", json_object());
     static const char *const blob_names[CHAIN_BLOB_ENTRIES] = {"cancun", "prague", "osaka", "bpo1",
                                                                "bpo2",   "bpo3",   "bpo4",  "bpo5"};
     json_t *bs = json_object();

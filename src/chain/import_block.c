@@ -49,6 +49,30 @@ static const char *check_body(chain_importer *im, const block *b, size_t rlp_len
     return why ? why : chain_check_body_roots(b, rlp_len, fork, im->roots);
 }
 
+/* The Ethash seal of h, with the cache of its epoch (built once; the two
+ * epochs last used are kept, as ommers may be of the previous one). */
+static const char *check_seal(chain_importer *im, const block_header *h) {
+    uint64_t epoch = ethash_epoch(h->number);
+    ethash_cache *c = NULL;
+    for (int i = 0; i < 2 && !c; i++)
+        if (im->seal_cache[i] && ethash_cache_epoch(im->seal_cache[i]) == epoch) c = im->seal_cache[i];
+    if (!c) {
+        if (!(c = ethash_cache_new(epoch))) return "invalid proof-of-work"; /* past the epochs Ethash has */
+        ethash_cache_free(im->seal_cache[1]);
+        im->seal_cache[1] = im->seal_cache[0];
+        im->seal_cache[0] = c;
+    }
+    return header_verify_seal(c, h);
+}
+
+/* geth's ethash engine: the seals of a mined block and of its ommers. */
+static const char *check_seals(chain_importer *im, const block *b) {
+    const char *why = check_seal(im, &b->header);
+    for (size_t i = 0; !why && i < b->n_ommers; i++)
+        if ((why = check_seal(im, &b->ommers[i]))) why = "ommer with an invalid seal";
+    return why;
+}
+
 /* A block at or below the head: known if it is the canonical one. */
 static const char *known(chain_importer *im, const block_header *h) {
     bytes32 have;
@@ -303,6 +327,7 @@ static const char *run_stages(chain_importer *im, block *b, size_t len, bool *me
     *merged_out = merged;
     double t = chain_now();
     const char *why = header_validate(&im->cfg, &im->anc[0].header, h, merged);
+    if (!why && im->cfg.ethash && !merged) why = check_seals(im, b);
     *rules = chain_block_rules(&im->cfg, h, merged);
     if (!why) why = check_body(im, b, len, merged, rules->fork);
     double t2 = chain_now();

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include "parevm/block_state.h"
 #include "parevm/chain_import.h"
+#include "parevm/ethash.h"
 #include "parevm/parallel.h"
 
 #define ANCESTORS 8   /* the head and the blocks before it that the ommer rules see */
@@ -64,6 +65,7 @@ struct chain_importer {
     chain_import_options o;
     chain_config cfg;
     par_engine *par;
+    ethash_cache *seal_cache[2]; /* cfg.ethash: the two epochs last used (ommers reach back) */
     executor *ex;              /* o.sequential */
     task_pool *roots;          /* the transactions' and receipts' roots (o.threads) */
     unsigned lanes;            /* snapshot lanes: one per thread */

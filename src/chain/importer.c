@@ -379,6 +379,8 @@ void chain_importer_free(chain_importer *im) {
     block_state_free(im->pending);
     block_state_free(im->inflight);
     if (im->par) par_engine_free(im->par);
+    ethash_cache_free(im->seal_cache[0]);
+    ethash_cache_free(im->seal_cache[1]);
     task_pool_free(im->roots);
     if (im->ex) executor_free(im->ex);
     block_result_free(&im->res);
