@@ -64,8 +64,8 @@ typedef struct {
      * not checked, nor is the seal). */
     bool clique;
     /* Blocks mined with Ethash (geth's "ethash" section, without clique):
-     * import checks each pre-Merge header's and ommer's seal (ethash.h).
-     * The fixtures' chains are unsealed ("NoProof") and name no section. */
+     * import checks each pre-Merge header's and ommer's seal (ethash.h)
+     * when asked (chain_import_options' verify_seals). */
     bool ethash;
     /* The chain's own contract size limit (anvil's --code-size-limit;
      * evm_tx_context's max_code_size): 0 EIP-170's, EVM_NO_CODE_SIZE_LIMIT

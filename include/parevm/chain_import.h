@@ -163,6 +163,10 @@ typedef struct {
                             blocks whose roots are all checked (root_every 1) wait
                             for each other too, and the write checks each root */
     bool sequential;     /* execute without Block-STM */
+    bool verify_seals;   /* check each pre-Merge block's and ommer's Ethash seal when
+                            the chain's config names ethash (geth's default; test
+                            chains such as hive's carry fake seals, which geth
+                            takes with --fakepow, so it is asked for here) */
     bool no_pipeline;    /* commit on the calling thread (default: a committer
                             thread writes one batch while the next blocks execute) */
     int preroot;         /* CHAIN_PREROOT_*: a block executing on the store's head

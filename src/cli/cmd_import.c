@@ -329,7 +329,7 @@ static int usage(void) {
             "usage: parevm import --datadir DIR [--threads N] [--root-every T] [--batch B] [--sequential]\n"
             "                     [--senders-ahead K]\n"
             "                     [--no-pipeline] [--preroot auto|on|off] [--root-first on|off]\n"
-            "                     [--no-sync] [--json] FILE...\n"
+            "                     [--no-sync] [--verify-seals] [--json] FILE...\n"
             "  FILE: RLP chain files (blocks concatenated, as geth/reth export write them;\n"
             "        gzip-compressed ones too, as geth's export writes FILE.gz)\n"
             "  --threads N     Block-STM and state-root threads (default 2)\n"
@@ -348,6 +348,9 @@ static int usage(void) {
             "                  the unwritten state of its parent while the committer writes that;\n"
             "                  off: the committer thread computes it before the write\n"
             "  --no-sync       no fsync per commit (survives a process crash, not an OS crash)\n"
+            "  --verify-seals  check the Ethash seal of each block before the Merge (and of its\n"
+            "                  ommers) when the genesis config names ethash, as geth does by\n"
+            "                  default (test chains such as hive's carry fake seals)\n"
             "  --json          print a JSON summary\n");
     return 2;
 }
@@ -379,6 +382,7 @@ int cmd_import(int argc, char **argv) {
         else if (!strcmp(s, "--root-first") && more && on_off(argv[i + 1], &a.o.root_first)) i++;
         else if (!strcmp(s, "--preroot") && more && chain_preroot_parse(argv[i + 1], &a.o.preroot)) i++;
         else if (!strcmp(s, "--no-sync")) a.no_sync = true;
+        else if (!strcmp(s, "--verify-seals")) a.o.verify_seals = true;
         else if (!strcmp(s, "--json")) a.json = true;
         else if (s[0] != '-') a.files[a.n_files++] = argv[i];
         else {
