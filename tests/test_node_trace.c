@@ -700,6 +700,11 @@ TEST(node_trace_call_state_and_overrides) {
     snprintf(q, sizeof q, "[{\"from\":\"%s\",\"to\":\"%s\"},%s,{\"txIndex\":\"0x1\"}]", c->acct[1], c->a, blk);
     CHECK(err_of(c, "debug_traceCall", q, range, sizeof range) == -32000 &&
           !strncmp(range, "transaction index 1 out of range for block 0x", 45));
+    /* eth_simulateV1's block overrides are refused, as geth's BlockOverrides.Apply */
+    snprintf(q, sizeof q, "[{\"from\":\"%s\",\"to\":\"%s\"},%s,{\"blockOverrides\":{\"withdrawals\":[]}}]", c->acct[1],
+             c->a, blk);
+    CHECK(err_of(c, "debug_traceCall", q, range, sizeof range) == -32000 &&
+          !strcmp(range, "block override \"withdrawals\" is not supported for this RPC method"));
     /* a block by hash (EIP-1898 object) */
     char p[1024];
     snprintf(p, sizeof p, "[\"0x%llx\",false]", (unsigned long long)(c->blk_store - 1));

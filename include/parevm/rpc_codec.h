@@ -159,6 +159,10 @@ typedef struct {
 } rpc_block_override;
 
 bool rpc_parse_block_override(const json_t *v, rpc_block_override *out, char *err, size_t errlen);
+/* geth's BlockOverrides.Apply outside eth_simulateV1: the first field of v
+ * that only eth_simulateV1 takes ("beaconRoot", "withdrawals") and v sets
+ * (not null), or NULL. */
+const char *rpc_block_override_simulate_only(const json_t *v);
 
 /* ---- Encoders --------------------------------------------------------------------- */
 

@@ -280,16 +280,12 @@ static bool parse_call(const json_t *params, size_t max_args, rpc_call_args *a, 
             rpc_state_override_free(ov);
             return rpc_error_invalid_param(err, 3, why);
         }
-        /* geth's BlockOverrides.Apply: these two are eth_simulateV1's only */
-        static const char *const sim_only[] = {"beaconRoot", "withdrawals"};
-        for (size_t i = 0; i < 2; i++) {
-            const json_t *f = json_object_get(b, sim_only[i]);
-            if (f && !json_is_null(f)) {
-                rpc_call_args_free(a);
-                rpc_state_override_free(ov);
-                return rpc_error_set(err, RPC_SERVER_ERROR,
-                                     "block override \"%s\" is not supported for this RPC method", sim_only[i]);
-            }
+        const char *sim_only = rpc_block_override_simulate_only(b);
+        if (sim_only) {
+            rpc_call_args_free(a);
+            rpc_state_override_free(ov);
+            return rpc_error_set(err, RPC_SERVER_ERROR, "block override \"%s\" is not supported for this RPC method",
+                                 sim_only);
         }
         *has_bo = true;
     }

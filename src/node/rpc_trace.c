@@ -297,17 +297,12 @@ static bool trace_call_method(void *ctx, const json_t *params, json_t **result, 
         rpc_call_args_free(&args);
         return node_trace_config_error(err, 2, why);
     }
-    /* geth's BlockOverrides.Apply: these two are eth_simulateV1's only */
-    const json_t *bo = json_object_get(rpc_arg(params, 2), "blockOverrides");
-    static const char *const sim_only[] = {"beaconRoot", "withdrawals"};
-    for (size_t i = 0; i < 2; i++) {
-        const json_t *f = json_object_get(bo, sim_only[i]);
-        if (f && !json_is_null(f)) {
-            trace_call_config_free(&cfg);
-            rpc_call_args_free(&args);
-            return rpc_error_set(err, RPC_SERVER_ERROR, "block override \"%s\" is not supported for this RPC method",
-                                 sim_only[i]);
-        }
+    const char *sim_only = rpc_block_override_simulate_only(json_object_get(rpc_arg(params, 2), "blockOverrides"));
+    if (sim_only) {
+        trace_call_config_free(&cfg);
+        rpc_call_args_free(&args);
+        return rpc_error_set(err, RPC_SERVER_ERROR, "block override \"%s\" is not supported for this RPC method",
+                             sim_only);
     }
     node_read r;
     bool ok = node_read_open(n, &r, err);

@@ -295,6 +295,15 @@ bad:
 
 /* ---- Block overrides ------------------------------------------------------------------- */
 
+const char *rpc_block_override_simulate_only(const json_t *v) {
+    static const char *const names[] = {"beaconRoot", "withdrawals"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const json_t *f = json_object_get(v, names[i]);
+        if (f && !json_is_null(f)) return names[i];
+    }
+    return NULL;
+}
+
 bool rpc_parse_block_override(const json_t *v, rpc_block_override *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     if (!json_is_object(v)) return fail(err, errlen, "block override: expected an object");
