@@ -665,8 +665,8 @@ static bool forkchoice_to_pending(node *n, const engine_forkchoice *fc, const en
     if (!ok) return false;
     /* a zero hash leaves the block as it was (geth's catalyst) */
     if (safe != UINT64_MAX) atomic_store(&n->safe, safe);
-    if (fin != UINT64_MAX) atomic_store(&n->finalized, fin);
     if (fin != UINT64_MAX) {
+        atomic_store(&n->finalized, fin);
         n->eng->has_finalized = true;
         n->eng->finalized_hash = fc->finalized;
         n->eng->finalized_number = fin;
@@ -752,8 +752,8 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
     /* the forkchoice moves; a zero hash leaves its block as it was (geth's
      * catalyst sets safe and finalized only when given) */
     if (safe != UINT64_MAX) atomic_store(&n->safe, safe);
-    if (fin != UINT64_MAX) atomic_store(&n->finalized, fin);
     if (fin != UINT64_MAX) {
+        atomic_store(&n->finalized, fin);
         e->has_finalized = true;
         e->finalized_hash = fc->finalized;
         e->finalized_number = fin;
