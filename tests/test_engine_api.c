@@ -241,6 +241,15 @@ static void child_of_bad(block_header *h, json_t *p) {
 
 /* ---- JWT ------------------------------------------------------------------------------------------ */
 
+/* A block built on parent (build), sent with newPayload and made the head:
+ * its envelope, *hash its hash; both checked VALID. */
+static json_t *extend(eh_node *e, const bytes32 *parent, uint64_t ts, uint8_t recipient, bytes32 *hash) {
+    json_t *env = build(e, parent, ts, recipient);
+    *hash = payload_hash(env);
+    CHECK(env && new_payload_is(e, env, "VALID", hash) && fcu_valid(e, hash));
+    return env;
+}
+
 static void b64url(const char *in, char *out) {
     static const char T[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t n = strlen(in), o = 0;
@@ -884,12 +893,8 @@ TEST(engine_reorgs_between_built_branches) {
     CHECK(bad_blocks(&b, bads, 4) == 0);
     /* branch A on node a: a1 pays x, a2 empty */
     CHECK(send_tx(&a, transfer(&s, 0, &x, 111, 1)));
-    json_t *a1 = build(&a, &g, T0 + 12, 1);
-    bytes32 a1h = payload_hash(a1);
-    CHECK(a1 && new_payload_is(&a, a1, "VALID", &a1h) && fcu_valid(&a, &a1h));
-    json_t *a2 = build(&a, &a1h, T0 + 24, 1);
-    bytes32 a2h = payload_hash(a2);
-    CHECK(a2 && new_payload_is(&a, a2, "VALID", &a2h) && fcu_valid(&a, &a2h));
+    bytes32 a1h, a2h;
+    json_t *a1 = extend(&a, &g, T0 + 12, 1, &a1h), *a2 = extend(&a, &a1h, T0 + 24, 1, &a2h);
     /* node a goes back to genesis (an unwind): a1's transaction is back in
      * the pool, as geth's reorg reinjects; branch B replaces it (b1 pays y) */
     CHECK(pool_pending(&a) == 0);
@@ -1008,12 +1013,8 @@ TEST(engine_safe_and_finalized_tags) {
     if (!a.n) goto out;
     int code;
     bytes32 g = genesis_hash(&a);
-    json_t *a1 = build(&a, &g, T0 + 12, 1);
-    bytes32 a1h = payload_hash(a1);
-    CHECK(a1 && new_payload_is(&a, a1, "VALID", &a1h) && fcu_valid(&a, &a1h));
-    json_t *a2 = build(&a, &a1h, T0 + 24, 1);
-    bytes32 a2h = payload_hash(a2);
-    CHECK(a2 && new_payload_is(&a, a2, "VALID", &a2h) && fcu_valid(&a, &a2h));
+    bytes32 a1h, a2h;
+    json_t *a1 = extend(&a, &g, T0 + 12, 1, &a1h), *a2 = extend(&a, &a1h, T0 + 24, 1, &a2h);
     CHECK(tag_number(&a, "finalized", &code) == UINT64_MAX && code == RPC_SERVER_ERROR);
     CHECK(tag_number(&a, "safe", &code) == UINT64_MAX && code == RPC_SERVER_ERROR);
     CHECK(tag_number(&a, "latest", &code) == 2);
