@@ -1024,6 +1024,21 @@ TEST(engine_safe_and_finalized_tags) {
     CHECK(tag_number(&a, "finalized", &code) == 1 && tag_number(&a, "safe", &code) == 2);
     CHECK(fcu_valid(&a, &a2h)); /* zero safe and finalized hashes */
     CHECK(tag_number(&a, "finalized", &code) == 1 && tag_number(&a, "safe", &code) == 2);
+    /* a restart keeps the finalized block, and safe starts there (geth) */
+    eh_stop(&a, false);
+    CHECK(eh_start(&a, NULL));
+    if (!a.n) goto free;
+    CHECK(tag_number(&a, "finalized", &code) == 1 && tag_number(&a, "safe", &code) == 1);
+    CHECK(tag_number(&a, "latest", &code) == 2);
+    /* one no longer canonical is forgotten */
+    r = eh_result(&a, "debug_setHead", json_pack("[s]", "0x0"));
+    CHECK(r && json_is_null(r));
+    json_decref(r);
+    eh_stop(&a, false);
+    CHECK(eh_start(&a, NULL));
+    if (!a.n) goto free;
+    CHECK(tag_number(&a, "finalized", &code) == UINT64_MAX && code == RPC_SERVER_ERROR);
+free:
     json_decref(a1), json_decref(a2);
 out:
     eh_stop(&a, true);

@@ -315,6 +315,7 @@ const char *node_open(const node_config *cfg, node **out) {
     n->engine = par_engine_new((int)n->cfg.threads);
     n->wex = executor_new();
     n->eng = node_engine_new();
+    if (!cfg->dev) node_engine_load_forkchoice(n);
     api_list apis = {0};
     if (cfg->http_api && (err = parse_api_list(cfg->http_api, &apis))) {
         node_close(n);

@@ -636,6 +636,44 @@ static bool forkchoice_consistent(db_snapshot *s, const walk *w, const engine_fo
     return true;
 }
 
+#define FINALIZED_META "finalized"
+
+/* The finalized block moves; a new one is kept in the store's meta (one
+ * small write per epoch on a beacon chain), so that a restart finds it. A
+ * failed write costs only that: it is reported, not answered. */
+static void set_finalized(node *n, const bytes32 *hash, uint64_t number) {
+    node_engine *e = n->eng;
+    atomic_store(&n->finalized, number);
+    bool moved = !e->has_finalized || !bytes32_eq(&e->finalized_hash, hash);
+    e->has_finalized = true;
+    e->finalized_hash = *hash;
+    e->finalized_number = number;
+    if (!moved) return;
+    db_meta m = {.name = FINALIZED_META, .value = {hash->b, 32}};
+    const char *err = db_put_meta(n->db, &m);
+    if (err) fprintf(stderr, "parevm node: keeping the finalized block failed: %s\n", err);
+}
+
+void node_engine_load_forkchoice(node *n) {
+    db_snapshot *s;
+    if (db_snapshot_open(n->db, 1, &s)) return;
+    buf_t v = {0};
+    bytes32 hash;
+    uint64_t number;
+    if (!db_read_meta(s, FINALIZED_META, &v) && v.len == 32) {
+        memcpy(hash.b, v.data, 32);
+        if (stored(s, &hash, &number) && canonical(s, number, &hash)) {
+            atomic_store(&n->safe, number);
+            atomic_store(&n->finalized, number);
+            n->eng->has_finalized = true;
+            n->eng->finalized_hash = hash;
+            n->eng->finalized_number = number;
+        }
+    }
+    buf_free(&v);
+    db_snapshot_close(s);
+}
+
 /* Where a forkchoice hash (safe, finalized) is when the head is the block
  * whose write is pending: zero, that block, or a canonical stored block
  * (the store's head is its parent). */
@@ -665,12 +703,7 @@ static bool forkchoice_to_pending(node *n, const engine_forkchoice *fc, const en
     if (!ok) return false;
     /* a zero hash leaves the block as it was (geth's catalyst) */
     if (safe != UINT64_MAX) atomic_store(&n->safe, safe);
-    if (fin != UINT64_MAX) {
-        atomic_store(&n->finalized, fin);
-        n->eng->has_finalized = true;
-        n->eng->finalized_hash = fc->finalized;
-        n->eng->finalized_number = fin;
-    }
+    if (fin != UINT64_MAX) set_finalized(n, &fc->finalized, fin);
     result_set(out, ES_VALID, &fc->head, NULL);
     return true;
 }
@@ -752,12 +785,7 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
     /* the forkchoice moves; a zero hash leaves its block as it was (geth's
      * catalyst sets safe and finalized only when given) */
     if (safe != UINT64_MAX) atomic_store(&n->safe, safe);
-    if (fin != UINT64_MAX) {
-        atomic_store(&n->finalized, fin);
-        e->has_finalized = true;
-        e->finalized_hash = fc->finalized;
-        e->finalized_number = fin;
-    }
+    if (fin != UINT64_MAX) set_finalized(n, &fc->finalized, fin);
     if (!attrs) return NULL;
     if (attrs->timestamp <= head_header.timestamp) {
         *rpc_code = RPC_ENGINE_INVALID_ATTRIBUTES;
