@@ -605,4 +605,11 @@ TEST(header_validate_dao_extra_data) {
     p.number = 13;
     h.number = 14;
     CHECK(header_validate(&c, &p, &h, false) != NULL);
+    /* a chain opposing the fork (daoForkSupport false) refuses the pro-fork
+     * extra data in the range instead (geth's VerifyDAOHeaderExtraData) */
+    c.dao_opposed = true;
+    CHECK(header_validate(&c, &p, &h, false) == NULL);
+    memcpy(h.extra_data, "dao-hard-fork", 13);
+    h.extra_len = 13;
+    CHECK(header_validate(&c, &p, &h, false) != NULL);
 }

@@ -109,12 +109,13 @@ TEST(config_json_fields) {
     CHECK(p.target == 20 && p.max == 30 && p.update_fraction == 9000000);
     CHECK(c.deposit_contract.b[0] == 0x42 && c.deposit_contract.b[19] == 0x42);
     /* a TTD past 2^64 as a hex string; Constantinople without Petersburg
-     * keeps Petersburg with it; daoForkSupport false drops the DAO fork */
+     * keeps Petersburg with it; daoForkSupport false keeps the block, opposed */
     CHECK(from_text("{\"chainId\": 5, \"homesteadBlock\": 0, \"daoForkBlock\": 3, \"daoForkSupport\": false,"
-                    " \"eip150Block\": 0, \"eip158Block\": 0, \"byzantiumBlock\": 0,"
+                    " \"eip150Block\": 5, \"eip158Block\": 5, \"byzantiumBlock\": 5,"
                     " \"constantinopleBlock\": 10, \"terminalTotalDifficulty\": \"0x10000000000000000\"}",
                     &c, err, sizeof err));
-    CHECK(c.petersburg == 10 && c.dao == CHAIN_NEVER && c.istanbul == CHAIN_NEVER);
+    CHECK(c.petersburg == 10 && c.dao == 3 && c.dao_opposed && c.istanbul == CHAIN_NEVER);
+    CHECK(!chain_block_rules(&c, &(block_header){.number = 3}, false).dao_fork);
     CHECK(c.terminal_total_difficulty.w[1] == 1 && c.terminal_total_difficulty.w[0] == 0);
     CHECK(c.paris_block == CHAIN_NEVER);
     /* an empty config: chain id only, nothing scheduled */

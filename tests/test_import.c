@@ -69,9 +69,9 @@ static void edited_record(const buf_t *b, size_t drop, uint64_t v, const uint64_
 
 /* mergeNetsplitBlock (a fork-id point, record version 2), the clique flag
  * and the contract size limit (version 3), the lifted EIP-7825 cap
- * (version 4) and the ethash flag (version 5) round-trip; records of
- * versions 1 to 4 (written before they were kept) still load, without
- * them. */
+ * (version 4), the ethash flag (version 5) and the DAO fork opposed
+ * (version 6) round-trip; records of versions 1 to 5 (written before they
+ * were kept) still load, without them. */
 TEST(config_record_versions) {
     chain_config c, d;
     CHECK(chain_config_by_name("Cancun", &c));
@@ -82,33 +82,37 @@ TEST(config_record_versions) {
     c.max_code_size = 30000;
     c.no_tx_gas_cap = true;
     c.ethash = true;
-    buf_t b = {0}, v1 = {0}, v2 = {0}, v3 = {0}, v4 = {0}, bad = {0}, big = {0}, cap2 = {0}, eth2 = {0};
+    c.dao_opposed = true;
+    buf_t b = {0}, v1 = {0}, v2 = {0}, v3 = {0}, v4 = {0}, v5 = {0}, bad = {0}, big = {0}, cap2 = {0}, eth2 = {0};
     chain_config_encode(&c, &b);
     CHECK(chain_config_decode(b.data, b.len, &d) && d.merge_netsplit == 36 && d.clique && d.max_code_size == 30000 &&
-          d.no_tx_gas_cap && d.ethash && same_config(&c, &d));
-    edited_record(&b, 1, 4, NULL, 0, &v4);
+          d.no_tx_gas_cap && d.ethash && d.dao_opposed && same_config(&c, &d));
+    edited_record(&b, 1, 5, NULL, 0, &v5);
+    CHECK(chain_config_decode(v5.data, v5.len, &d) && d.ethash && !d.dao_opposed);
+    edited_record(&b, 2, 4, NULL, 0, &v4);
     CHECK(chain_config_decode(v4.data, v4.len, &d) && d.no_tx_gas_cap && !d.ethash);
-    edited_record(&b, 2, 3, NULL, 0, &v3);
+    edited_record(&b, 3, 3, NULL, 0, &v3);
     CHECK(chain_config_decode(v3.data, v3.len, &d) && d.clique && d.max_code_size == 30000 && !d.no_tx_gas_cap);
-    edited_record(&b, 4, 2, NULL, 0, &v2);
+    edited_record(&b, 5, 2, NULL, 0, &v2);
     CHECK(chain_config_decode(v2.data, v2.len, &d) && d.merge_netsplit == 36 && !d.clique && !d.max_code_size);
-    edited_record(&b, 5, 1, NULL, 0, &v1);
+    edited_record(&b, 6, 1, NULL, 0, &v1);
     CHECK(chain_config_decode(v1.data, v1.len, &d) && d.merge_netsplit == CHAIN_NEVER && !d.clique);
     d.merge_netsplit = 36;
     d.clique = true;
     d.max_code_size = 30000;
     d.no_tx_gas_cap = true;
     d.ethash = true;
+    d.dao_opposed = true;
     CHECK(same_config(&c, &d));
     /* a flag other than 0 or 1, a limit past 32 bits: refused */
     const uint64_t flag2[2] = {2, 0}, huge[2] = {1, (uint64_t)UINT32_MAX + 1}, two[1] = {2};
-    edited_record(&b, 4, 3, flag2, 2, &bad);
+    edited_record(&b, 5, 3, flag2, 2, &bad);
     CHECK(!chain_config_decode(bad.data, bad.len, &d));
-    edited_record(&b, 4, 3, huge, 2, &big);
+    edited_record(&b, 5, 3, huge, 2, &big);
     CHECK(!chain_config_decode(big.data, big.len, &d));
-    edited_record(&b, 2, 4, two, 1, &cap2);
+    edited_record(&b, 3, 4, two, 1, &cap2);
     CHECK(!chain_config_decode(cap2.data, cap2.len, &d));
-    edited_record(&b, 1, 5, two, 1, &eth2);
+    edited_record(&b, 2, 5, two, 1, &eth2);
     CHECK(!chain_config_decode(eth2.data, eth2.len, &d));
     c.ethash = false;
     /* geth's JSON cannot say it */
@@ -122,6 +126,7 @@ TEST(config_record_versions) {
     buf_free(&v2);
     buf_free(&v3);
     buf_free(&v4);
+    buf_free(&v5);
     buf_free(&bad);
     buf_free(&big);
     buf_free(&cap2);

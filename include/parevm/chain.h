@@ -37,6 +37,10 @@ typedef struct {
     /* activation block numbers (CHAIN_NEVER if not scheduled) */
     uint64_t homestead, dao, tangerine_whistle, spurious_dragon, byzantium, constantinople,
         petersburg, istanbul, muir_glacier, berlin, london, arrow_glacier, gray_glacier;
+    /* geth's daoForkSupport false with a daoForkBlock: no DAO state change,
+     * and headers of blocks dao .. dao+9 must NOT carry "dao-hard-fork"
+     * (geth's VerifyDAOHeaderExtraData); dao still counts in the fork id */
+    bool dao_opposed;
     /* mergeNetsplitBlock: no rule changes, only a fork-id point (EIP-2124,
      * as geth counts it) */
     uint64_t merge_netsplit;
@@ -179,7 +183,8 @@ u256 chain_nephew_reward(fork_id fork);
 const address *chain_dao_accounts(size_t *n);
 extern const address CHAIN_DAO_REFUND_CONTRACT;
 #define CHAIN_DAO_EXTRA "dao-hard-fork"
-/* Whether block number's header must carry CHAIN_DAO_EXTRA. */
+/* Whether block number's header must carry CHAIN_DAO_EXTRA (must not,
+ * with c->dao_opposed). */
 static inline bool chain_in_dao_extra_range(const chain_config *c, uint64_t number) {
     return chain_reached(c->dao, number) && number - c->dao < 10;
 }

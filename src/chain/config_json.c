@@ -169,7 +169,7 @@ static bool read_forks(const json_t *cfg, chain_config *c, char *err, size_t err
         c->petersburg = c->constantinople;
     const json_t *support = json_object_get(cfg, "daoForkSupport");
     if (support && !json_is_boolean(support)) return chain_fail(err, errlen, "config: daoForkSupport is not a boolean");
-    if (!support || !json_is_true(support)) c->dao = CHAIN_NEVER; /* a node opposing the fork */
+    c->dao_opposed = c->dao != CHAIN_NEVER && (!support || !json_is_true(support)); /* a node opposing the fork */
     return json_activation(cfg, "mergeNetsplitBlock", &c->merge_netsplit, err, errlen);
 }
 

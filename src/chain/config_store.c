@@ -9,9 +9,9 @@
 #include "parevm/rlp.h"
 
 /* 2 appended mergeNetsplitBlock, 3 the clique flag and the contract size
- * limit, 4 the lifted EIP-7825 cap, 5 the ethash flag; older records still
- * load (without them) */
-#define CONFIG_RECORD_VERSION 5
+ * limit, 4 the lifted EIP-7825 cap, 5 the ethash flag, 6 the DAO fork
+ * opposed; older records still load (without them) */
+#define CONFIG_RECORD_VERSION 6
 
 /* The u64 fields of chain_config, in record order. */
 static const size_t record_fields[] = {
@@ -51,6 +51,7 @@ void chain_config_encode(const chain_config *c, buf_t *out) {
     rlp_encode_u64(out, c->max_code_size);
     rlp_encode_u64(out, c->no_tx_gas_cap);
     rlp_encode_u64(out, c->ethash);
+    rlp_encode_u64(out, c->dao_opposed);
     rlp_list_end(out, l);
 }
 
@@ -93,6 +94,9 @@ bool chain_config_decode(const uint8_t *p, size_t len, chain_config *out) {
     uint64_t ethash = 0;
     if (version >= 5 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &ethash) || ethash > 1)) return false;
     c.ethash = ethash;
+    uint64_t dao_opposed = 0;
+    if (version >= 6 && (rlp_next(&iter, &it) || rlp_to_u64(&it, &dao_opposed) || dao_opposed > 1)) return false;
+    c.dao_opposed = dao_opposed;
     if (rlp_next(&iter, &it) != RLP_ERR_COUNT) return false;
     *out = c;
     return true;
@@ -190,7 +194,7 @@ json_t *chain_config_describe(const chain_config *c) {
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) set_u64(o, fields[i].name, *field_at(&cc, fields[i].off));
     if (c->dao != CHAIN_NEVER) {
         set_u64(o, "daoForkBlock", c->dao);
-        json_object_set_new(o, "daoForkSupport", json_true());
+        json_object_set_new(o, "daoForkSupport", json_boolean(!c->dao_opposed));
     }
     if (c->has_ttd) json_object_set_new(o, "terminalTotalDifficulty", u256_hex(&c->terminal_total_difficulty));
     if (c->clique) json_object_set_new(o, "clique", json_pack("{s:i, s:i}", "period", 0, "epoch", 30000));

@@ -13,7 +13,7 @@ block_rules chain_block_rules(const chain_config *c, const block_header *h, bool
         .no_tx_gas_cap = c->no_tx_gas_cap,
     };
     if (fork >= FORK_CANCUN) r.blob = chain_blob_params(c, h->timestamp);
-    if (chain_is_at(c->dao, h->number)) {
+    if (!c->dao_opposed && chain_is_at(c->dao, h->number)) {
         r.dao_fork = true;
         r.dao_accounts = chain_dao_accounts(&r.n_dao_accounts);
         r.dao_refund = CHAIN_DAO_REFUND_CONTRACT;

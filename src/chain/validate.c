@@ -170,9 +170,11 @@ const char *header_validate(const chain_config *cfg, const block_header *parent,
     }
     if ((why = check_consensus(cfg, parent, h, f >= FORK_PARIS))) return why;
     if ((why = check_blob_gas(cfg, parent, h, f))) return why;
-    if (chain_in_dao_extra_range(cfg, h->number) &&
-        (h->extra_len != strlen(CHAIN_DAO_EXTRA) || memcmp(h->extra_data, CHAIN_DAO_EXTRA, h->extra_len)))
-        return "extra data is not \"dao-hard-fork\" in the DAO fork range";
+    if (chain_in_dao_extra_range(cfg, h->number)) {
+        bool pro = h->extra_len == strlen(CHAIN_DAO_EXTRA) && !memcmp(h->extra_data, CHAIN_DAO_EXTRA, h->extra_len);
+        if (!pro && !cfg->dao_opposed) return "extra data is not \"dao-hard-fork\" in the DAO fork range";
+        if (pro && cfg->dao_opposed) return "extra data \"dao-hard-fork\" on a chain opposing the DAO fork";
+    }
     return NULL;
 }
 

@@ -169,7 +169,7 @@ const char *node_build_start_header(node *n, const block_header *parent, const n
     if (h->extra_len) memcpy(h->extra_data, a->extra, h->extra_len);
     /* the DAO fork's first ten blocks say so (a chain whose genesis file
      * schedules it) */
-    if (!a->extra_len && chain_in_dao_extra_range(&n->chain, h->number)) {
+    if (!a->extra_len && !n->chain.dao_opposed && chain_in_dao_extra_range(&n->chain, h->number)) {
         h->extra_len = strlen(CHAIN_DAO_EXTRA);
         memcpy(h->extra_data, CHAIN_DAO_EXTRA, h->extra_len);
     }
