@@ -1148,7 +1148,13 @@ TEST(engine_blobs_from_the_pool) {
     json_t *none = eh_result(&a, "engine_getBlobsV3", json_pack("[[o]]", eh_hash(&vh)));
     CHECK(none && json_is_null(json_array_get(none, 0)));
     json_decref(none);
-    CHECK(send_tx(&a, blob_tx(&s, 0, 7, &vh, &blob)));
+    json_t *sent = blob_tx(&s, 0, 7, &vh, &blob);
+    json_t *tx_hash = eh_result(&a, "eth_sendRawTransaction", json_pack("[O]", sent));
+    CHECK(tx_hash != NULL);
+    /* the pool gives it back as sent, blobs included (geth's pooled form) */
+    json_t *raw = tx_hash ? eh_result(&a, "eth_getRawTransactionByHash", json_pack("[O]", tx_hash)) : NULL;
+    CHECK(raw && json_equal(raw, sent));
+    json_decref(raw), json_decref(tx_hash), json_decref(sent);
     json_t *blob_hex = rpc_json_data(blob, TX_BLOB_SIZE);
     /* getBlobsV2: all or nothing; V3: partial */
     json_t *r = eh_result(&a, "engine_getBlobsV2", json_pack("[[o]]", eh_hash(&vh)));

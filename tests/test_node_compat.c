@@ -1196,6 +1196,15 @@ TEST(node_dev_pending_block) {
     json_t *full = test_ok(&t, "eth_getBlockByNumber", "[\"pending\",true]");
     json_t *tx0 = json_array_get(json_object_get(full, "transactions"), 0);
     CHECK(tx0 && !strcmp(test_str(tx0, "blockNumber"), "0x1") && !strcmp(test_str(tx0, "transactionIndex"), "0x0"));
+    /* by index and its receipts: the same block (geth's miner.Pending) */
+    json_t *byi = test_ok(&t, "eth_getTransactionByBlockNumberAndIndex", "[\"pending\",\"0x1\"]");
+    CHECK(byi && json_equal(json_object_get(byi, "hash"), h1) && !strcmp(test_str(byi, "blockNumber"), "0x1"));
+    json_t *rcs = test_ok(&t, "eth_getBlockReceipts", "[\"pending\"]");
+    json_t *rc1 = json_array_get(rcs, 1);
+    CHECK(json_array_size(rcs) == 2 && rc1 && json_equal(json_object_get(rc1, "transactionHash"), h1) &&
+          !strcmp(test_str(rc1, "cumulativeGasUsed"), "0xa410") && !strcmp(test_str(rc1, "blockNumber"), "0x1"));
+    json_decref(byi);
+    json_decref(rcs);
     char p[256];
     snprintf(p, sizeof p, "[\"%s\",\"pending\"]", B1);
     CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x10\""));

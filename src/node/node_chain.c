@@ -143,6 +143,12 @@ static const char *decode_receipts(node_block *nb) {
     return NULL;
 }
 
+const char *node_block_receipts_of(node_block *nb, const block_result *r) {
+    buf_clear(&nb->receipts_rlp);
+    node_receipts_encode(r, &nb->receipts_rlp);
+    return decode_receipts(nb);
+}
+
 /* ---- Senders ------------------------------------------------------------------------ */
 
 enum { SENDER_CACHE_MAX = 1 << 17 };

@@ -331,6 +331,9 @@ typedef struct {
  * request). Returns NULL, DB_NOT_FOUND, or a reason (a corrupt record). */
 const char *node_block_load(node_read *r, uint64_t number, const bytes32 *hash, unsigned what, node_block *out);
 void node_block_free(node_block *b);
+/* nb's receipts and logs (NODE_LOAD_RECEIPTS's) from its execution r, for
+ * a block not in the store (dev mode's pending block); NULL or why not. */
+const char *node_block_receipts_of(node_block *nb, const block_result *r);
 
 /* For the tracing methods (rpc_trace.c): loads a block to replay (body and
  * senders) and opens the state after its parent; false with err ("genesis

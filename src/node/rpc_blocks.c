@@ -10,7 +10,8 @@
  * A block or transaction that does not exist is JSON null. "pending" is the
  * head here, for headers as for blocks (geth would null its hash, nonce and
  * miner), except in dev mode with pool transactions: then it is the pending
- * block (node_pending.c), as anvil's. */
+ * block (node_pending.c), as anvil's, for every method taking a block number
+ * (its transactions by index and its receipts too). */
 #include <stdlib.h>
 #include <string.h>
 #include "node_build.h"
@@ -71,11 +72,20 @@ static bool pending_arg(node_read *r, const json_t *params, size_t i, pending_vi
     v->nb.b = v->p.b;
     v->nb.has_body = true;
     v->nb.rlp_size = v->p.rlp_size;
+    const block_header *h = &v->p.b.header;
+    if (h->has_blob_gas) {
+        blob_params bp = chain_blob_params(&r->n->chain, h->timestamp);
+        if (bp.update_fraction) v->nb.blob_base_fee = blob_base_fee(h->excess_blob_gas, bp.update_fraction);
+    }
     *built = true;
     return true;
 }
 
 static void pending_close(pending_view *v) {
+    /* the receipts node_block_receipts_of gave it; its block is p's */
+    buf_free(&v->nb.receipts_rlp);
+    free(v->nb.receipts);
+    free(v->nb.logs);
     node_pending_free(&v->p);
     node_state_close(&v->st);
 }
@@ -248,9 +258,18 @@ static bool by_block_and_index(node *n, const json_t *params, bool by_hash, unsi
     if (why) return rpc_error_invalid_param(err, 1, why);
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
+    pending_view pv;
+    bool pending = false;
+    bool ok = by_hash || pending_arg(&r, params, 0, &pv, &pending, err);
+    if (ok && pending) {
+        *result = pick(&pv.nb, index);
+        pending_close(&pv);
+        node_read_close(&r);
+        return true;
+    }
     node_block nb;
     bool found;
-    bool ok = load_arg(&r, params, 0, by_hash, what, &nb, &found, err);
+    ok = ok && load_arg(&r, params, 0, by_hash, what, &nb, &found, err);
     if (ok && found) {
         *result = pick(&nb, index);
         node_block_free(&nb);
@@ -454,7 +473,8 @@ static bool raw_tx_by_hash(void *ctx, const json_t *params, json_t **result, rpc
     }
     const txpool_tx *t = txpool_get(n->pool, &h);
     if (t) {
-        *result = rpc_json_data(t->raw, t->raw_len);
+        /* a blob transaction with its blobs, as sent (geth's pooled form) */
+        *result = t->network ? rpc_json_data(t->network, t->network_len) : rpc_json_data(t->raw, t->raw_len);
         txpool_tx_release(t);
     }
     return true;
@@ -481,6 +501,24 @@ static bool block_receipts(void *ctx, const json_t *params, json_t **result, rpc
     if (!rpc_check_args(params, 1, 1, err)) return false;
     node_read r;
     if (!node_read_open(ctx, &r, err)) return false;
+    pending_view pv;
+    bool pending;
+    if (!pending_arg(&r, params, 0, &pv, &pending, err)) {
+        node_read_close(&r);
+        return false;
+    }
+    if (pending) {
+        const char *why = node_block_receipts_of(&pv.nb, &pv.p.result);
+        bool ok = why ? store_error(err, why) : true;
+        if (ok) {
+            json_t *list = json_array();
+            for (size_t i = 0; i < pv.nb.b.n_txs; i++) json_array_append_new(list, node_json_receipt(&pv.nb, i));
+            *result = list;
+        }
+        pending_close(&pv);
+        node_read_close(&r);
+        return ok;
+    }
     uint64_t number;
     bytes32 hash;
     bool found;
