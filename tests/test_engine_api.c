@@ -364,6 +364,15 @@ TEST(engine_methods_and_error_codes) {
     json_object_del(no_root, "parentBeaconBlockRoot");
     int c = code_of(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,o]", fc_state(&g, NULL, NULL), no_root));
     CHECK(c == -38003 || c == RPC_INVALID_PARAMS);
+    /* attributes are checked after the forkchoice state is applied, for a
+     * VALID head only (paris.md forkchoiceUpdated point 8; hive's "Invalid
+     * PayloadAttributes, Syncing=True"): an unknown head is SYNCING */
+    no_root = attrs(T0 + 12, 1);
+    json_object_del(no_root, "parentBeaconBlockRoot");
+    r = eh_result(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,o]", fc_state(&unknown, NULL, NULL), no_root));
+    CHECK(r && !strcmp(status_str(json_object_get(r, "payloadStatus")) ?: "", "SYNCING") &&
+          json_is_null(json_object_get(r, "payloadId")));
+    json_decref(r);
     /* -38005: an Osaka timestamp through V2, a V3 payload on Osaka */
     json_t *v2 = attrs(T0 + 12, 1);
     json_object_del(v2, "parentBeaconBlockRoot");
@@ -1024,6 +1033,14 @@ TEST(engine_safe_and_finalized_tags) {
     CHECK(tag_number(&a, "finalized", &code) == 1 && tag_number(&a, "safe", &code) == 2);
     CHECK(fcu_valid(&a, &a2h)); /* zero safe and finalized hashes */
     CHECK(tag_number(&a, "finalized", &code) == 1 && tag_number(&a, "safe", &code) == 2);
+    /* attributes refused (-38003) do not roll the forkchoice back (paris.md) */
+    json_t *no_root = attrs(T0 + 36, 1);
+    json_object_del(no_root, "parentBeaconBlockRoot");
+    CHECK(code_of(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,o]", fc_state(&a2h, &a2h, &a2h), no_root)) == -38003);
+    CHECK(tag_number(&a, "finalized", &code) == 2);
+    r = eh_result(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,n]", fc_state(&a2h, &a2h, &a1h)));
+    CHECK(r && !strcmp(status_str(json_object_get(r, "payloadStatus")) ?: "", "VALID"));
+    json_decref(r);
     /* a restart keeps the finalized block, and safe starts there (geth) */
     eh_stop(&a, false);
     CHECK(eh_start(&a, NULL));

@@ -194,17 +194,34 @@ static bool forkchoice_updated(node *n, const json_t *params, int version, json_
     forkchoice_job j = {.version = version};
     if (!parse_forkchoice(rpc_arg(params, 0), &j.fc, err)) return false;
     engine_attrs attrs;
+    rpc_error attrs_err = {0};
     const json_t *av = rpc_arg(params, 1);
     if (av) {
-        if (!parse_attrs(n, av, version, &attrs, err)) {
+        if (!parse_attrs(n, av, version, &attrs, &attrs_err)) {
             attrs_free(&attrs);
-            return false;
+            /* a malformed field fails the request; attributes of another
+             * structure (-38003) or fork (-38005) are answered after the
+             * forkchoice state is applied, and only for a VALID head
+             * (paris.md forkchoiceUpdated point 8: not rolled back) */
+            if (attrs_err.code == RPC_INVALID_PARAMS) {
+                *err = attrs_err;
+                return false;
+            }
+        } else {
+            j.attrs = &attrs;
         }
-        j.attrs = &attrs;
     }
     const char *why = node_writer_call_keeping(n, forkchoice_on_writer, &j);
-    if (av) attrs_free(&attrs);
-    if (why) return rpc_error_set(err, j.code ? j.code : RPC_INTERNAL_ERROR, "%s", why);
+    if (j.attrs) attrs_free(&attrs);
+    if (why) {
+        rpc_error_clear(&attrs_err);
+        return rpc_error_set(err, j.code ? j.code : RPC_INTERNAL_ERROR, "%s", why);
+    }
+    if (attrs_err.code && j.out.status == ES_VALID) {
+        *err = attrs_err;
+        return false;
+    }
+    rpc_error_clear(&attrs_err);
     json_t *o = json_object();
     json_object_set_new(o, "payloadStatus", engine_status_json(j.out.status, j.out.has_lvh ? &j.out.lvh : NULL,
                                                                j.out.why[0] ? j.out.why : NULL));
@@ -363,7 +380,8 @@ static json_t *blob_and_proof(const txpool_tx *t, size_t k, int version) {
     return o;
 }
 
-/* Whether Osaka rules the block after the head. */
+/* Whether the head is an Osaka block (osaka.md: "if the Osaka fork has been
+ * activated"; geth's GetBlobsV1 looks at the head's time too). */
 static bool osaka_active(node *n) {
     node_read r;
     rpc_error e = {0};
