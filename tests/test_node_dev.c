@@ -97,6 +97,20 @@ TEST(node_dev_methods) {
         json_decref(tx);
     }
     json_decref(h);
+    /* an impersonated contract sends too: no EIP-3607 in dev mode, as
+     * anvil's disable_eip3607 (a Safe or a timelock in a test suite) */
+    sprintf(p, "[\"%s\",\"0x6000\"]", X);
+    CHECK(test_result_is(&t, "anvil_setCode", p, "null"));
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x6\"}]", X, A1);
+    h = test_ok(&t, "eth_sendTransaction", p);
+    if (h) {
+        sprintf(p, "[\"%s\"]", json_string_value(h));
+        json_t *rc = test_ok(&t, "eth_getTransactionReceipt", p);
+        CHECK(rc && test_qty(rc, "status") == 1 && !strcmp(test_str(rc, "from"), X));
+        json_decref(rc);
+    }
+    CHECK(h != NULL);
+    json_decref(h);
     sprintf(p, "[\"%s\"]", X);
     CHECK(test_result_is(&t, "hardhat_stopImpersonatingAccount", p, "null"));
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x5\"}]", X, A1);
@@ -119,7 +133,7 @@ TEST(node_dev_methods) {
     json_decref(inc);
     CHECK(test_result_is(&t, "anvil_mine", "[\"0x3\"]", "null"));
     head = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
-    CHECK(head && test_qty(head, "timestamp") >= ts + 1000 + 3 && test_qty(head, "number") == 7);
+    CHECK(head && test_qty(head, "timestamp") >= ts + 1000 + 3 && test_qty(head, "number") == 8);
     json_decref(head);
 
     /* EIP-191 signatures recover to the signer */
@@ -851,5 +865,63 @@ TEST(node_dev_set_chain_id) {
     CHECK(test_err(&t, "anvil_setChainId", "[]", msg, sizeof msg) == -32602);
     CHECK(test_result_is(&t, "anvil_setChainId", "[\"0x7a69\"]", "null"));
     CHECK(test_result_is(&t, "eth_chainId", "[]", "\"0x7a69\""));
+    test_node_close(&t);
+}
+
+/* anvil's clock and fees. A chain started at a genesis time goes on from
+ * it (anvil's --timestamp); anvil_mine(n, interval) moves the clock on by
+ * the interval before each block; anvil_setNextBlockBaseFeePerGas prices
+ * eth_gasPrice and the fees eth_sendTransaction fills, which are the base
+ * fee plus the tip (anvil's eth_gasPrice), so a balance less gas times
+ * eth_gasPrice can be sent. */
+TEST(node_dev_clock_and_fees_as_anvil) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    if (!t.n) return;
+    const char *A1 = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", *A2 = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
+    char p[512];
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    json_t *b = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    uint64_t ts = b ? test_qty(b, "timestamp") : 0;
+    CHECK(ts >= 1700000001 && ts < 1700000000 + 600);
+    json_decref(b);
+    CHECK(test_result_is(&t, "evm_setNextBlockTimestamp", "[\"0x77359400\"]", "null")); /* 2000000000 */
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    CHECK(test_result_is(&t, "anvil_mine", "[\"0x3\",\"0x3c\"]", "null"));
+    uint64_t prev = 2000000000;
+    for (int i = 3; i <= 5; i++) {
+        sprintf(p, "[\"0x%x\",false]", i);
+        b = test_ok(&t, "eth_getBlockByNumber", p);
+        ts = b ? test_qty(b, "timestamp") : 0;
+        CHECK(ts >= prev + 60 && ts <= prev + 62); /* the clock may tick between */
+        prev = ts;
+        json_decref(b);
+    }
+    /* a base fee of 100 gwei for the next block: priced and filled so */
+    CHECK(test_result_is(&t, "anvil_setNextBlockBaseFeePerGas", "[\"0x174876e800\"]", "null"));
+    json_t *gp = test_ok(&t, "eth_gasPrice", "[]");
+    CHECK(gp && !strcmp(json_string_value(gp) ?: "", "0x178411b200"));
+    json_decref(gp);
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x1\"}]", A2, A1);
+    json_t *h = test_ok(&t, "eth_sendTransaction", p);
+    if (h) {
+        sprintf(p, "[\"%s\"]", json_string_value(h));
+        json_t *tx = test_ok(&t, "eth_getTransactionByHash", p);
+        CHECK(tx && !strcmp(test_str(tx, "maxFeePerGas"), "0x178411b200") && test_qty(tx, "blockNumber") == 6);
+        json_decref(tx);
+    }
+    CHECK(h != NULL);
+    json_decref(h);
+    /* all of a balance but gas * eth_gasPrice */
+    sprintf(p, "[\"%s\",\"0xde0b6b3a7640000\"]", A2);
+    CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
+    gp = test_ok(&t, "eth_gasPrice", "[]");
+    uint64_t price = gp ? strtoull(json_string_value(gp) + 2, NULL, 16) : 0;
+    json_decref(gp);
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"gas\":\"0x5208\",\"value\":\"0x%llx\"}]", A2, A1,
+            (unsigned long long)(1000000000000000000ULL - 21000 * price));
+    h = test_ok(&t, "eth_sendTransaction", p);
+    CHECK(h != NULL);
+    json_decref(h);
     test_node_close(&t);
 }

@@ -30,6 +30,7 @@ typedef struct {
     address deposit_contract;   /* Prague on: EIP-6110 deposit contract */
     uint32_t max_code_size;     /* the chain's own contract size limit (block_env's) */
     bool no_tx_gas_cap;         /* no EIP-7825 cap (block_env's) */
+    bool no_eip3607;            /* senders with code may send (block_env's) */
     const state_host_options *host; /* block_env's: NULL as the fork says */
     /* pre-Byzantium receipts carry the state root after each transaction:
      * computed with this function when set, from the block's base state

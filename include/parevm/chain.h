@@ -79,6 +79,10 @@ typedef struct {
      * --enable-tx-gas-limit): from Osaka a transaction may ask for up to
      * the block's gas. geth's config cannot say it either. */
     bool no_tx_gas_cap;
+    /* Senders with code may send (EIP-3607 off): dev chains, as anvil's
+     * disable_eip3607, so that an impersonated contract can send. Set by
+     * the dev node at each start; never stored, nor in geth's config. */
+    bool no_eip3607;
 } chain_config;
 
 /* Mainnet (chain id 1) with its fork schedule, up to BPO2, and its blob

@@ -36,6 +36,8 @@ typedef struct {
     uint32_t max_code_size;
     /* no EIP-7825 cap on a transaction's gas (chain_config's no_tx_gas_cap) */
     bool no_tx_gas_cap;
+    /* senders with code may send (chain_config's no_eip3607: dev chains) */
+    bool no_eip3607;
     /* how messages run when the caller gives no options of its own (anvil's
      * ecrecover overrides); NULL: as the fork says. Not owned. */
     const state_host_options *host;

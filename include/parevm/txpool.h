@@ -61,6 +61,7 @@ typedef struct {
     u256 blob_base_fee;  /* of the next block; Cancun on */
     uint32_t max_code_size; /* the chain's own contract size limit (tx_check_static_limit) */
     bool no_tx_gas_cap;     /* no EIP-7825 cap (chain_config's no_tx_gas_cap) */
+    bool no_eip3607;        /* senders with code may send (chain_config's no_eip3607) */
 } txpool_env;
 
 typedef struct {

@@ -11,6 +11,7 @@ block_rules chain_block_rules(const chain_config *c, const block_header *h, bool
         .deposit_contract = c->deposit_contract,
         .max_code_size = c->max_code_size,
         .no_tx_gas_cap = c->no_tx_gas_cap,
+        .no_eip3607 = c->no_eip3607,
     };
     if (fork >= FORK_CANCUN) r.blob = chain_blob_params(c, h->timestamp);
     if (!c->dao_opposed && chain_is_at(c->dao, h->number)) {

@@ -44,6 +44,7 @@ block_env block_env_of(const block_header *h, const block_rules *rules) {
         .excess_blob_gas = h->has_blob_gas ? h->excess_blob_gas : 0,
         .max_code_size = rules->max_code_size,
         .no_tx_gas_cap = rules->no_tx_gas_cap,
+        .no_eip3607 = rules->no_eip3607,
         .host = rules->host,
     };
     if (rules->fork >= FORK_CANCUN) block_env_set_blob_params(&e, &rules->blob);

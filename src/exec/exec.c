@@ -183,7 +183,7 @@ static inline __attribute__((always_inline)) const char *check(executor *ex, con
     if (call) return NULL;
     /* EIP-3607, with EIP-7702's exception for delegated accounts */
     const evm_code *code = overlay_code(ov, &tx->sender);
-    if (code->len && !(fork >= FORK_PRAGUE && evm_delegation_target(code->bytes, code->len, NULL)))
+    if (code->len && !env->no_eip3607 && !(fork >= FORK_PRAGUE && evm_delegation_target(code->bytes, code->len, NULL)))
         return invalid(out, "sender not an EOA");
     return NULL;
 }

@@ -121,6 +121,7 @@ txpool_env node_pool_env(const node *n, const block_header *h) {
     env.chain_id = node_chain_id(n);
     env.max_code_size = n->chain.max_code_size;
     env.no_tx_gas_cap = n->chain.no_tx_gas_cap;
+    env.no_eip3607 = n->chain.no_eip3607;
     env.block_gas_limit = h->gas_limit;
     uint64_t excess;
     node_next_fees(n, h, time, &env.base_fee, &excess, &env.blob_base_fee);

@@ -310,7 +310,13 @@ const char *node_dev_init(node *n) {
     if (!err) err = genesis_header(s, &g0);
     db_snapshot_close(s);
     if (err) return err;
+    n->chain.no_eip3607 = true; /* anvil's disable_eip3607, whatever the genesis */
     d->genesis_coinbase = d->coinbase = g0.coinbase;
+    d->genesis_time = g0.timestamp;
+    /* a new chain with a genesis time given: the clock goes on from it, as
+     * anvil's from --timestamp */
+    if (empty && n->cfg.dev_genesis_time)
+        d->time_offset = (int64_t)g0.timestamp - (int64_t)time(NULL);
     if (!empty && n->cfg.dev_hardfork && chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, !n->chain.clique) != asked)
         return "the datadir's dev chain has other rules than --dev.hardfork names (leave the flag out, or use a new "
                "datadir)";
@@ -380,6 +386,14 @@ uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t) {
     d->has_next_time = false;
     pthread_mutex_unlock(&d->mu);
     return t > before ? t - before : 0;
+}
+
+bool node_dev_next_base_fee(node_dev *d, u256 *fee) {
+    pthread_mutex_lock(&d->mu);
+    bool has = d->has_next_base_fee;
+    if (has) *fee = d->next_base_fee;
+    pthread_mutex_unlock(&d->mu);
+    return has;
 }
 
 /* The names of a block's records in the store: the edits it folded in,
@@ -694,10 +708,12 @@ const char *node_dev_mine_blocks(node *n, void *arg) {
     node_dev *d = n->dev;
     for (uint64_t i = 0; i < j->blocks; i++) {
         uint64_t ts = j->timestamp ? j->timestamp + i * j->interval : 0;
-        if (!ts && i && j->interval > 1) {
-            /* later blocks are spaced by the interval */
+        if (!ts && j->advance) {
+            /* anvil_mine's interval: the clock moves on by it before each
+             * block, the first included, as anvil's; a pinned timestamp
+             * wins, the clock going on from it */
             pthread_mutex_lock(&d->mu);
-            d->time_offset += (int64_t)j->interval - 1;
+            if (!d->has_next_time) d->time_offset += (int64_t)j->interval;
             pthread_mutex_unlock(&d->mu);
         }
         const char *err = node_dev_mine(n, 0, false, ts, NULL);

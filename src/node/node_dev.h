@@ -54,6 +54,7 @@ struct node_dev {
     uint64_t ts_interval;      /* seconds after its parent */
     address coinbase;          /* of mined blocks (anvil_setCoinbase) */
     address genesis_coinbase;  /* block 0's (zero, as anvil's, unless a genesis file says) */
+    uint64_t genesis_time;     /* block 0's timestamp */
     uint64_t gas_limit;        /* of the next blocks (evm_setBlockGasLimit); 0: the parent's */
     bool has_next_base_fee;    /* anvil_setNextBlockBaseFeePerGas, for one block */
     u256 next_base_fee;
@@ -104,12 +105,17 @@ json_t *node_dev_tx_blobs_json(node_dev *d, const bytes32 *tx_hash);
  * block on a parent of parent_time would have had (0 if not). Any thread. */
 uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t);
 
+/* anvil_setNextBlockBaseFeePerGas's fee, if one is set for the next block
+ * (then *fee is it); any thread. */
+bool node_dev_next_base_fee(node_dev *d, u256 *fee);
+
 /* A run of mined blocks (evm_mine, anvil_mine, evm_mine_detailed): the
  * first at timestamp (0: the dev clock), each later one interval seconds
  * after it (at least one). With a timestamp the clock goes on from the last
  * block's, as anvil's does after evm_mine(timestamp). */
 typedef struct {
     uint64_t blocks, interval, timestamp;
+    bool advance;              /* anvil_mine's interval: the clock moves on by it before each block */
     uint64_t last;             /* out: the head after the run */
 } node_dev_mine_job;
 /* Writer job (node_writer_call) running a node_dev_mine_job *arg. */

@@ -325,6 +325,7 @@ static bool anvil_mine(void *ctx, const json_t *params, json_t **result, rpc_err
     if (rpc_arg(params, 0)) why = node_dev_u64(rpc_arg(params, 0), &j.blocks);
     if (why) return rpc_error_invalid_param(err, 0, why);
     if (rpc_arg(params, 1) && (why = node_dev_u64(rpc_arg(params, 1), &j.interval))) return rpc_error_invalid_param(err, 1, why);
+    j.advance = rpc_arg(params, 1) && !json_is_null(rpc_arg(params, 1));
     return run_mine(ctx, &j, result, json_null(), err);
 }
 
@@ -586,7 +587,8 @@ static const char *reset_chain(node *n, void *arg) {
     node_pool_drop(n, NULL);
     node_head_moved(n, NULL);
     pthread_mutex_lock(&d->mu);
-    d->time_offset = 0;
+    /* the clock back at the genesis time, as anvil's, where one was given */
+    d->time_offset = n->cfg.dev_genesis_time ? (int64_t)d->genesis_time - (int64_t)time(NULL) : 0;
     d->has_next_time = false;
     d->has_next_base_fee = false;
     d->coinbase = d->genesis_coinbase;
@@ -699,10 +701,10 @@ static void own_buffers(transaction *tx) {
 }
 
 /* Fees the call object leaves out, for the next block: a 1 gwei tip, a cap
- * of twice the base fee plus the tip (legacy: the base fee plus the tip). */
+ * of the base fee plus the tip, as anvil fills it (its eth_gasPrice), so
+ * that a balance less gas * eth_gasPrice can be sent (legacy: the same). */
 static void fill_fees(const node *n, fork_id fork, const rpc_call_args *a, const u256 *base_fee, transaction *tx) {
-    u256 tip = u256_from_u64(1000000000ULL), two = u256_from_u64(2);
-    u256 cap = u256_mul(base_fee, &two);
+    u256 tip = u256_from_u64(1000000000ULL), cap = *base_fee;
     u256_add_carry(&cap, &cap, &tip);
     if (tx->type >= TX_DYNAMIC_FEE) {
         if (!a->has_max_priority_fee && !a->has_gas_price) tx->max_priority_fee = tip;

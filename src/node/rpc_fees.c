@@ -7,6 +7,7 @@
  * head's blob base fee) and eth_txGasLimitCap (EIP-8123). */
 #include <stdlib.h>
 #include "node_internal.h"
+#include "node_dev.h"
 #include "parevm/exec.h"
 
 enum { ORACLE_BLOCKS = 20, ORACLE_PER_BLOCK = 3, ORACLE_PERCENTILE = 60, MAX_FEE_HISTORY = 1024 };
@@ -86,6 +87,9 @@ static bool gas_price(void *ctx, const json_t *params, json_t **result, rpc_erro
     const char *why = ok ? node_header(&r, r.head, &r.head_hash, &h) : NULL;
     if (why) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     if (ok) {
+        node *n = ctx;
+        /* anvil_setNextBlockBaseFeePerGas: priced for that block, as anvil */
+        if (n->dev && h.has_base_fee) node_dev_next_base_fee(n->dev, &h.base_fee);
         u256 price = node_gas_price(ctx, &h.base_fee, h.has_base_fee, &tip);
         *result = rpc_json_u256(&price);
     }

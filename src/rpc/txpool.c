@@ -382,7 +382,8 @@ static const char *insert(txpool *p, state_view view, txpool_tx *t, txpool_added
     view.ops->get_account(view.ctx, &tx->sender, FIELD_ALL, &ai);
     if (tx->nonce < ai.nonce) return "nonce too low";
     bool delegated = !bytes32_eq(&ai.code_hash, &EMPTY_CODE_HASH);
-    if (delegated && !is_delegation(view.ops->get_code(view.ctx, &tx->sender))) return "sender not an eoa";
+    if (delegated && !p->env.no_eip3607 && !is_delegation(view.ops->get_code(view.ctx, &tx->sender)))
+        return "sender not an eoa";
     if (u256_gt(&t->cost, &ai.balance)) return "insufficient funds for gas * price + value";
     txpool_sender *s = find_sender(p, &tx->sender);
     if (!s) s = add_sender(p, &tx->sender);

@@ -752,8 +752,7 @@ run(async () => {
     }
     eq(await rpc(P.url, 'debug_codeByHash', ['0x' + '12'.repeat(32)]), null, 'debug_codeByHash of an unknown hash: null (reth\'s; anvil answers 0x)');
     const fill = { from: owner.address, to: fresh, value: '0x5', data: '0x1234' };
-    // (the fee cap and gas differ by design: parevm fills as geth does,
-    // twice the base fee plus the tip, and estimates within geth's 1.5%)
+    // (the gas differs by design: parevm estimates within geth's 1.5%)
     const [fp, fa] = await both('eth_fillTransaction', [fill]);
     for (const f of ['type', 'chainId', 'nonce', 'maxPriorityFeePerGas', 'to', 'value', 'input', 'from', 'r', 's'])
       eq(fp.tx[f], fa.tx[f], `eth_fillTransaction: tx.${f}`);
