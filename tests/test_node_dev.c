@@ -923,5 +923,14 @@ TEST(node_dev_clock_and_fees_as_anvil) {
     h = test_ok(&t, "eth_sendTransaction", p);
     CHECK(h != NULL);
     json_decref(h);
+    /* times past 2^63 - 1: taken, the clock's offset held within int64
+     * (UBSan checks the arithmetic) */
+    CHECK(test_result_is(&t, "anvil_mine", "[\"0x2\",\"0x7fffffffffffffff\"]", "null"));
+    CHECK(test_result_is(&t, "anvil_setNextBlockTimestamp", "[\"0x9000000000000000\"]", "null"));
+    CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    b = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    CHECK(b && !strcmp(test_str(b, "timestamp"), "0x9000000000000000"));
+    json_decref(b);
+    CHECK(test_result_is(&t, "evm_mine", "[{\"timestamp\":\"0x9000000000000100\",\"blocks\":\"0x2\"}]", "\"0x0\""));
     test_node_close(&t);
 }

@@ -316,7 +316,7 @@ const char *node_dev_init(node *n) {
     /* a new chain with a genesis time given: the clock goes on from it, as
      * anvil's from --timestamp */
     if (empty && n->cfg.dev_genesis_time)
-        d->time_offset = (int64_t)g0.timestamp - (int64_t)time(NULL);
+        d->time_offset = node_dev_offset_to(g0.timestamp);
     if (!empty && n->cfg.dev_hardfork && chain_fork_at(&n->chain, UINT64_MAX, UINT64_MAX, !n->chain.clique) != asked)
         return "the datadir's dev chain has other rules than --dev.hardfork names (leave the flag out, or use a new "
                "datadir)";
@@ -347,6 +347,13 @@ void node_dev_free(node *n) {
 
 /* ---- Mining ------------------------------------------------------------------------------------ */
 
+int64_t node_dev_offset_plus(int64_t off, uint64_t s) {
+    uint64_t room = (uint64_t)INT64_MAX - (uint64_t)off; /* how far off may rise */
+    return s > room ? INT64_MAX : (int64_t)((uint64_t)off + s);
+}
+
+int64_t node_dev_offset_to(uint64_t t) { return (t > INT64_MAX ? INT64_MAX : (int64_t)t) - (int64_t)time(NULL); }
+
 /* The next block's timestamp: a pinned one, else the parent's plus the
  * timestamp interval if one is set, else the clock with its offset; at
  * least one second after the parent. With consume, a pinned one is used
@@ -359,7 +366,7 @@ static uint64_t next_timestamp_locked(node_dev *d, uint64_t parent_time, bool co
     } else if (d->has_ts_interval) {
         t = parent_time + d->ts_interval;
     } else {
-        int64_t now = (int64_t)time(NULL) + d->time_offset;
+        int64_t now = node_dev_offset_plus(d->time_offset, (uint64_t)time(NULL));
         t = now > 0 ? (uint64_t)now : 0;
     }
     return t > parent_time ? t : parent_time + 1;
@@ -382,7 +389,7 @@ uint64_t node_dev_next_time(node_dev *d, uint64_t parent_time) {
 uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t) {
     pthread_mutex_lock(&d->mu);
     uint64_t before = next_timestamp_locked(d, parent_time, false);
-    d->time_offset = (int64_t)t - (int64_t)time(NULL);
+    d->time_offset = node_dev_offset_to(t);
     d->has_next_time = false;
     pthread_mutex_unlock(&d->mu);
     return t > before ? t - before : 0;
@@ -713,7 +720,7 @@ const char *node_dev_mine_blocks(node *n, void *arg) {
              * block, the first included, as anvil's; a pinned timestamp
              * wins, the clock going on from it */
             pthread_mutex_lock(&d->mu);
-            if (!d->has_next_time) d->time_offset += (int64_t)j->interval;
+            if (!d->has_next_time) d->time_offset = node_dev_offset_plus(d->time_offset, j->interval);
             pthread_mutex_unlock(&d->mu);
         }
         const char *err = node_dev_mine(n, 0, false, ts, NULL);
@@ -723,7 +730,7 @@ const char *node_dev_mine_blocks(node *n, void *arg) {
              * continues from it */
             pthread_mutex_lock(&d->mu);
             d->has_next_time = false;
-            d->time_offset = (int64_t)ts - (int64_t)time(NULL);
+            d->time_offset = node_dev_offset_to(ts);
             pthread_mutex_unlock(&d->mu);
         }
     }

@@ -109,6 +109,12 @@ uint64_t node_dev_set_time(node_dev *d, uint64_t parent_time, uint64_t t);
  * (then *fee is it); any thread. */
 bool node_dev_next_base_fee(node_dev *d, u256 *fee);
 
+/* The dev clock's offset arithmetic, held within int64_t rather than
+ * overflowing (a timestamp given over RPC is any u64): off + s, and the
+ * offset under which the clock reads t now (t past 2^63 - 1 held there). */
+int64_t node_dev_offset_plus(int64_t off, uint64_t s);
+int64_t node_dev_offset_to(uint64_t t);
+
 /* A run of mined blocks (evm_mine, anvil_mine, evm_mine_detailed): the
  * first at timestamp (0: the dev clock), each later one interval seconds
  * after it (at least one). With a timestamp the clock goes on from the last

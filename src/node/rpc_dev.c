@@ -336,7 +336,7 @@ static bool increase_time(void *ctx, const json_t *params, json_t **result, rpc_
     const char *why = node_dev_u64(rpc_arg(params, 0), &s);
     if (why || s > (1ULL << 40)) return rpc_error_invalid_param(err, 0, why ? why : "too large");
     pthread_mutex_lock(&d->mu);
-    d->time_offset += (int64_t)s;
+    d->time_offset = node_dev_offset_plus(d->time_offset, s);
     int64_t total = d->time_offset;
     pthread_mutex_unlock(&d->mu);
     *result = rpc_json_u64(total > 0 ? (uint64_t)total : 0);
@@ -363,7 +363,7 @@ static bool set_next_timestamp(void *ctx, const json_t *params, json_t **result,
     d->has_next_time = true;
     d->next_time = t;
     /* the clock continues from there, as anvil's does */
-    d->time_offset = (int64_t)t - (int64_t)time(NULL);
+    d->time_offset = node_dev_offset_to(t);
     pthread_mutex_unlock(&d->mu);
     *result = json_null();
     return true;
@@ -588,7 +588,7 @@ static const char *reset_chain(node *n, void *arg) {
     node_head_moved(n, NULL);
     pthread_mutex_lock(&d->mu);
     /* the clock back at the genesis time, as anvil's, where one was given */
-    d->time_offset = n->cfg.dev_genesis_time ? (int64_t)d->genesis_time - (int64_t)time(NULL) : 0;
+    d->time_offset = n->cfg.dev_genesis_time ? node_dev_offset_to(d->genesis_time) : 0;
     d->has_next_time = false;
     d->has_next_base_fee = false;
     d->coinbase = d->genesis_coinbase;
