@@ -923,6 +923,14 @@ TEST(node_dev_clock_and_fees_as_anvil) {
     h = test_ok(&t, "eth_sendTransaction", p);
     CHECK(h != NULL);
     json_decref(h);
+    /* a balance short of the gas: anvil's error, which clients match */
+    const char *A3 = "0x90f79bf6eb2c4f870365e785982e1f101e93b906";
+    sprintf(p, "[\"%s\",\"0x1000\"]", A3);
+    CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
+    char msg[256];
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x1\"}]", A3, A1);
+    CHECK(test_err(&t, "eth_sendTransaction", p, msg, sizeof msg) == -32003 &&
+          !strcmp(msg, "Insufficient funds for gas * price + value"));
     /* times past 2^63 - 1: taken, the clock's offset held within int64
      * (UBSan checks the arithmetic) */
     CHECK(test_result_is(&t, "anvil_mine", "[\"0x2\",\"0x7fffffffffffffff\"]", "null"));

@@ -738,6 +738,12 @@ bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_erro
     fill_fees(n, c.env.fork, a, &c.env.base_fee, tx);
     uint64_t gas = a->gas;
     bool ok = a->has_gas || node_estimate_gas(&c, tx, c.st.header.gas_limit, &gas, err);
+    if (!ok && !strncmp(err->message, "gas required exceeds allowance", 30)) {
+        /* the balance does not pay for the gas: anvil's words, which viem's
+         * InsufficientFundsError and ethers' INSUFFICIENT_FUNDS match */
+        rpc_error_clear(err);
+        rpc_error_set(err, RPC_TRANSACTION_REJECTED, "Insufficient funds for gas * price + value");
+    }
     node_call_end(&c);
     node_read_close(&r);
     if (!ok) {
