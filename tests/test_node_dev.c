@@ -3,6 +3,7 @@
  * reset, dump and load of the state) and eth_sendTransaction from the dev
  * accounts, each checked through the ordinary eth_ methods that read what it
  * changed. */
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "node_rpc.h"
@@ -84,6 +85,10 @@ TEST(node_dev_methods) {
     CHECK(test_err(&t, "eth_sendTransaction", p, msg, sizeof msg) == -32000 && !strcmp(msg, "unknown account"));
     sprintf(p, "[\"%s\"]", X);
     CHECK(test_result_is(&t, "anvil_impersonateAccount", p, "null"));
+    /* eth_accounts lists it after the dev accounts, as anvil's */
+    json_t *accts = test_ok(&t, "eth_accounts", "[]");
+    CHECK(accts && json_array_size(accts) == 11 && !strcmp(json_string_value(json_array_get(accts, 10)) ?: "", X));
+    json_decref(accts);
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x5\"}]", X, A1);
     h = test_ok(&t, "eth_sendTransaction", p);
     CHECK(h != NULL);
@@ -885,6 +890,12 @@ TEST(node_dev_clock_and_fees_as_anvil) {
     uint64_t ts = b ? test_qty(b, "timestamp") : 0;
     CHECK(ts >= 1700000001 && ts < 1700000000 + 600);
     json_decref(b);
+    /* evm_increaseTime answers the clock's whole offset, as anvil: here
+     * negative (a genesis in the past), a JSON integer */
+    json_t *off = test_ok(&t, "evm_increaseTime", "[100]");
+    CHECK(off && json_is_integer(off) && json_integer_value(off) < -1000 &&
+          json_integer_value(off) > (json_int_t)1700000000 + 100 - (json_int_t)time(NULL) - 600);
+    json_decref(off);
     CHECK(test_result_is(&t, "evm_setNextBlockTimestamp", "[\"0x77359400\"]", "null")); /* 2000000000 */
     CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
     CHECK(test_result_is(&t, "anvil_mine", "[\"0x3\",\"0x3c\"]", "null"));

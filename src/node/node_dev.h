@@ -161,6 +161,10 @@ void node_dev_drop_next_randao(node_dev *d);
  * impersonated one too: it cannot sign). */
 const uint8_t *node_dev_key(const node *n, const address *a);
 bool node_dev_impersonated(const node *n, const address *a);
+/* The accounts anvil_impersonateAccount named (not the automatic ones),
+ * appended to list (a JSON array) where list does not hold them yet, as
+ * anvil's eth_accounts adds them. Any thread. */
+void node_dev_list_impersonated(const node *n, json_t *list);
 /* The transaction eth_sendTransaction makes of a call object from a->from,
  * unsigned: the type from the fields present, the node's chain id (EIP-155
  * for legacy too), the pool's next nonce, fees for the next block and the

@@ -339,7 +339,9 @@ static bool increase_time(void *ctx, const json_t *params, json_t **result, rpc_
     d->time_offset = node_dev_offset_plus(d->time_offset, s);
     int64_t total = d->time_offset;
     pthread_mutex_unlock(&d->mu);
-    *result = rpc_json_u64(total > 0 ? (uint64_t)total : 0);
+    /* anvil's answer: the clock's whole offset, a JSON integer (negative
+     * on a chain started in the past) */
+    *result = json_integer(total);
     return true;
 }
 
@@ -666,6 +668,19 @@ const uint8_t *node_dev_key(const node *n, const address *a) {
 }
 
 bool node_dev_impersonated(const node *n, const address *a) { return is_impersonated(n->dev, a); }
+
+void node_dev_list_impersonated(const node *n, json_t *list) {
+    node_dev *d = n->dev;
+    pthread_mutex_lock(&d->mu);
+    for (size_t i = 0; i < d->n_impersonated; i++) {
+        json_t *a = rpc_json_address(&d->impersonated[i]);
+        bool listed = false;
+        for (size_t k = 0; k < json_array_size(list) && !listed; k++) listed = json_equal(json_array_get(list, k), a);
+        if (listed) json_decref(a);
+        else json_array_append_new(list, a);
+    }
+    pthread_mutex_unlock(&d->mu);
+}
 
 /* Deep copies of the call object's buffers, so that the pool can own them. */
 static void own_buffers(transaction *tx) {

@@ -97,6 +97,7 @@ static bool accounts(void *ctx, const json_t *params, json_t **result, rpc_error
     address a;
     uint8_t key[32];
     for (unsigned i = 0; n->dev && node_dev_account(n, i, &a, key); i++) json_array_append_new(list, rpc_json_address(&a));
+    if (n->dev) node_dev_list_impersonated(n, list); /* anvil's eth_accounts lists them too */
     *result = list;
     return true;
 }
