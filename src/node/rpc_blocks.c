@@ -7,11 +7,12 @@
  * eth_getTransactionBySenderAndNonce (reth's: a bisection over the history),
  * eth_getHeaderByNumber and eth_getHeaderByHash (geth's RPCMarshalHeader:
  * the block's fields without size, transactions, uncles and withdrawals).
- * A block or transaction that does not exist is JSON null. "pending" is the
- * head here, for headers as for blocks (geth would null its hash, nonce and
- * miner), except in dev mode with pool transactions: then it is the pending
- * block (node_pending.c), as anvil's, for every method taking a block number
- * (its transactions by index and its receipts too). */
+ * A block or transaction that does not exist is JSON null. In dev mode
+ * "pending" is the pending block (node_pending.c: the pool's transactions
+ * in the next block, none if it has none), as anvil's, for every method
+ * taking a block number (its transactions by index and its receipts too).
+ * Outside dev mode it is the head (geth builds head + 1, with its hash,
+ * nonce and miner null). */
 #include <stdlib.h>
 #include <string.h>
 #include "node_build.h"
@@ -45,8 +46,8 @@ static bool load_arg(node_read *r, const json_t *params, size_t i, bool by_hash,
     return why ? store_error(err, why) : true;
 }
 
-/* The pending block when params[i] is "pending" in dev mode with pool
- * transactions: built on the head's state st, both open on success (the
+/* The pending block when params[i] is "pending" in dev mode (an empty
+ * one when the pool has nothing, as anvil's and geth's): built on the head's state st, both open on success (the
  * caller closes them) and shown through *nb (borrowing p's block). *built
  * false otherwise: the head stands for "pending". */
 typedef struct {
@@ -58,7 +59,7 @@ typedef struct {
 static bool pending_arg(node_read *r, const json_t *params, size_t i, pending_view *v, bool *built, rpc_error *err) {
     *built = false;
     rpc_block_ref ref;
-    if (rpc_parse_block_ref(rpc_arg(params, i), &ref) || ref.kind != RPC_BLOCK_PENDING || !node_dev_has_pending(r->n))
+    if (rpc_parse_block_ref(rpc_arg(params, i), &ref) || ref.kind != RPC_BLOCK_PENDING || !r->n->dev)
         return true;
     rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
     if (!node_state_open(r, &latest, &v->st, err)) return false;
