@@ -278,6 +278,7 @@ TEST(malformed_requests) {
         {"{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"test_echo\"}", RPC_INVALID_REQUEST},
         {"{\"id\":1,\"method\":\"test_echo\"}", RPC_INVALID_REQUEST},
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}", RPC_INVALID_REQUEST},
+        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\"}", RPC_INVALID_REQUEST}, /* geth's isCall */
         {"{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"test_echo\"}", RPC_INVALID_REQUEST},
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test_echo\",\"params\":{\"a\":1}}", RPC_INVALID_PARAMS},
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test_echo\",\"params\":5}", RPC_INVALID_PARAMS},

@@ -264,8 +264,9 @@ static json_t *process_one(const rpc_methods *m, json_t *req) {
     if (!json_is_string(version) || strcmp(json_string_value(version), "2.0"))
         return simple_error(id, RPC_INVALID_REQUEST, "invalid request: jsonrpc must be \"2.0\"");
     json_t *method = json_object_get(req, "method");
-    if (!json_is_string(method))
-        return simple_error(id, RPC_INVALID_REQUEST, "invalid request: method must be a string");
+    /* an empty name is no call either (geth's isCall) */
+    if (!json_is_string(method) || !json_string_length(method))
+        return simple_error(id, RPC_INVALID_REQUEST, "invalid request: method must be a non-empty string");
     json_t *params = json_object_get(req, "params");
     json_t *empty = NULL;
     if (!params || json_is_null(params)) params = empty = rpc_json_take(json_array());
