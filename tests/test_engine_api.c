@@ -1027,6 +1027,9 @@ TEST(engine_safe_and_finalized_tags) {
     CHECK(tag_number(&a, "finalized", &code) == UINT64_MAX && code == RPC_SERVER_ERROR);
     CHECK(tag_number(&a, "safe", &code) == UINT64_MAX && code == RPC_SERVER_ERROR);
     CHECK(tag_number(&a, "latest", &code) == 2);
+    json_t *cv = eh_result(&a, "web3_clientVersion", json_array()); /* not a dev node: itself only */
+    CHECK(cv && !strncmp(json_string_value(cv) ?: "", "parevm/v", 8));
+    json_decref(cv);
     json_t *r = eh_result(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,n]", fc_state(&a2h, &a2h, &a1h)));
     CHECK(r && !strcmp(status_str(json_object_get(r, "payloadStatus")) ?: "", "VALID"));
     json_decref(r);

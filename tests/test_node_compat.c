@@ -56,6 +56,12 @@ TEST(node_dev_next_randao_and_wall_time) {
     json_t *b3 = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
     CHECK(b3 && strcmp(test_str(b3, "mixHash"), R));
     CHECK(test_err(&t, "anvil_setNextBlockPrevRandao", "[\"0x11\"]", NULL, 0) == -32602);
+    /* Hardhat's name of it */
+    CHECK(test_result_is(&t, "hardhat_setPrevRandao", p, "null"));
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    json_t *b4 = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+    CHECK(b4 && !strcmp(test_str(b4, "mixHash"), R));
+    json_decref(b4);
     CHECK(test_err(&t, "anvil_getLastBlockWallTime", "[1]", NULL, 0) == -32602);
     /* anvil's aliases and answers */
     CHECK(test_result_is(&t, "eth_networkId", "[]", "\"31337\""));

@@ -675,6 +675,7 @@ static bool set_chain_id(void *ctx, const json_t *params, json_t **result, rpc_e
 void node_register_dev_chain(node *n, rpc_methods *m) {
     rpc_methods_add(m, "anvil_setChainId", set_chain_id, n);
     rpc_methods_add(m, "anvil_setNextBlockPrevRandao", set_next_randao, n);
+    rpc_methods_add(m, "hardhat_setPrevRandao", set_next_randao, n); /* Hardhat's name (hardhat-network-helpers' setPrevRandao) */
     rpc_methods_add(m, "anvil_getLastBlockWallTime", last_block_wall_time, n);
     rpc_methods_add(m, "eth_protocolVersion", protocol_version, n);
     rpc_methods_add(m, "anvil_nodeInfo", node_info, n);

@@ -12,10 +12,15 @@
 #include "parevm/version.h"
 
 #define PAREVM_CLIENT_VERSION "parevm/v" PAREVM_VERSION "/linux-x86_64/c17"
+/* A dev node names the anvil it answers like first: development tools
+ * (hardhat-network-helpers among them) refuse to drive a node whose
+ * version does not start with "anvil" or "hardhatnetwork". */
+#define PAREVM_DEV_CLIENT_VERSION "anvil/v1.7.1 (" PAREVM_CLIENT_VERSION ")"
 
 static bool client_version(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
+    const node *n = ctx;
     if (!rpc_check_args(params, 0, 0, err)) return false;
-    *result = json_string(PAREVM_CLIENT_VERSION);
+    *result = json_string(n->dev ? PAREVM_DEV_CLIENT_VERSION : PAREVM_CLIENT_VERSION);
     return true;
 }
 
