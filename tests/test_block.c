@@ -71,7 +71,7 @@ static void round_trip_block(const char *file, const char *test, json_t *jb, cou
         free(raw);
         return;
     }
-    /* extra data past the 64 bytes kept cannot be re-encoded (and is
+    /* extra data past the HEADER_EXTRA_MAX bytes kept cannot be re-encoded (and is
      * invalid anyway): then only the hash is compared */
     bool long_extra = b.header.extra_len > sizeof b.header.extra_data;
     bool ok = long_extra || reencodes(&b, raw, len);

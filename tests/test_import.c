@@ -236,6 +236,33 @@ TEST(genesis_header_follows_geth) {
     CHECK_EQ_U64(g.alloc.accounts[0].nonce, 7);
     chain_genesis_free(&g);
     json_decref(j);
+    /* a clique genesis's extra data (32 of vanity, a signer, 65 of seal:
+     * 117 bytes, geth's old --dev genesis) is kept whole, so block 0's hash
+     * covers it; 257 bytes are refused */
+    char text[1024], hex[2 * 300 + 1];
+    for (int i = 0; i < 117; i++) sprintf(hex + 2 * i, "%02x", i);
+    snprintf(text, sizeof text, "{\"config\": {\"chainId\": 5, \"clique\": {}}, \"extraData\": \"0x%s\", \"alloc\": {}}", hex);
+    j = parse(text);
+    CHECK(chain_genesis_from_json(j, codes, &g, err, sizeof err));
+    h = chain_genesis_header(&g);
+    buf_t raw = {0};
+    header_encode(&h, &raw);
+    block_header back;
+    char why[100];
+    CHECK(header_decode(raw.data, raw.len, &back, why, sizeof why) && back.extra_len == 117 &&
+          back.extra_data[116] == 116);
+    buf_t again = {0};
+    header_encode(&back, &again);
+    CHECK(again.len == raw.len && !memcmp(again.data, raw.data, raw.len));
+    buf_free(&raw);
+    buf_free(&again);
+    chain_genesis_free(&g);
+    json_decref(j);
+    for (int i = 0; i < 257; i++) sprintf(hex + 2 * i, "%02x", i & 0xff);
+    snprintf(text, sizeof text, "{\"config\": {\"chainId\": 5}, \"extraData\": \"0x%s\", \"alloc\": {}}", hex);
+    j = parse(text);
+    CHECK(!chain_genesis_from_json(j, codes, &g, err, sizeof err));
+    json_decref(j);
     /* errors name the field */
     static const char *const bad[] = {
         "{\"alloc\": {}}",

@@ -7,6 +7,11 @@
 
 #include "tx.h"
 
+/* The longest extra data a header keeps whole: a genesis may carry more
+ * than 32 bytes (a clique genesis: 32 of vanity, 20 per signer, 65 of
+ * seal), and geth takes any length there. */
+#define HEADER_EXTRA_MAX 256
+
 typedef struct {
     bytes32 parent_hash;
     bytes32 ommers_hash;
@@ -20,8 +25,9 @@ typedef struct {
     uint64_t gas_limit;
     uint64_t gas_used;
     uint64_t timestamp;
-    uint8_t extra_data[64];  /* consensus allows 32; longer headers are kept for rejection */
-    size_t extra_len;        /* the real length (may exceed 64: then only 64 bytes kept) */
+    uint8_t extra_data[HEADER_EXTRA_MAX]; /* consensus allows 32 after genesis; longer
+                                             headers are kept for rejection */
+    size_t extra_len;        /* the real length (past HEADER_EXTRA_MAX only that much kept) */
     bytes32 mix_hash;        /* prevrandao after the Merge */
     uint64_t nonce;          /* 8-byte big-endian PoW nonce */
     /* optional fields, by fork */

@@ -93,7 +93,7 @@ typedef struct {
     chain_config config;
     bool ethash;               /* config has an "ethash" section */
     uint64_t nonce, timestamp, gas_limit, gas_used, number;
-    uint8_t extra_data[64];
+    uint8_t extra_data[HEADER_EXTRA_MAX];
     size_t extra_len;
     bool has_difficulty;
     u256 difficulty;
@@ -108,7 +108,7 @@ typedef struct {
 /* Reads geth's genesis JSON: "config" (chain_config_from_json), "alloc"
  * ({address: {balance, nonce, code, storage}}, numbers as hex or decimal
  * strings or JSON integers), and the header fields nonce, timestamp,
- * extraData (at most 64 bytes), gasLimit, gasUsed, number, difficulty,
+ * extraData (at most HEADER_EXTRA_MAX bytes), gasLimit, gasUsed, number, difficulty,
  * mixHash, coinbase, parentHash, baseFeePerGas, excessBlobGas, blobGasUsed.
  * Code is interned in codes. On error returns false with a message naming
  * the field. Free with chain_genesis_free. */

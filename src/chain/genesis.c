@@ -164,7 +164,7 @@ static bool read_header_fields(const json_t *g, chain_genesis *out, char *err, s
     if (extra && !json_is_null(extra)) {
         const char *s = json_string_value(extra);
         long n = s ? hex_decode(s, out->extra_data, sizeof out->extra_data) : -1;
-        if (n < 0) return fail(err, errlen, "genesis: extraData is not hex of at most 64 bytes");
+        if (n < 0) return fail(err, errlen, "genesis: extraData is not hex of at most 256 bytes");
         out->extra_len = (size_t)n;
     }
     return true;

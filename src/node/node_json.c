@@ -112,7 +112,7 @@ json_t *node_json_block(const node_block *nb, bool full) {
     if (h->has_blob_gas) put(o, "blobGasUsed", rpc_json_u64(h->blob_gas_used));
     put(o, "difficulty", rpc_json_u256(&h->difficulty));
     if (h->has_blob_gas) put(o, "excessBlobGas", rpc_json_u64(h->excess_blob_gas));
-    put(o, "extraData", rpc_json_data(h->extra_data, h->extra_len < 64 ? h->extra_len : 64));
+    put(o, "extraData", rpc_json_data(h->extra_data, h->extra_len < HEADER_EXTRA_MAX ? h->extra_len : HEADER_EXTRA_MAX));
     put(o, "gasLimit", rpc_json_u64(h->gas_limit));
     put(o, "gasUsed", rpc_json_u64(h->gas_used));
     put(o, "hash", rpc_json_hash(&nb->hash));
