@@ -942,6 +942,11 @@ TEST(node_dev_clock_and_fees_as_anvil) {
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x1\"}]", A3, A1);
     CHECK(test_err(&t, "eth_sendTransaction", p, msg, sizeof msg) == -32003 &&
           !strcmp(msg, "Insufficient funds for gas * price + value"));
+    /* a call that runs out of any gas keeps geth's error */
+    CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000cc\",\"0x5b600056\"]", "null"));
+    sprintf(p, "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000cc\"}]", A1);
+    CHECK(test_err(&t, "eth_sendTransaction", p, msg, sizeof msg) == -32000 &&
+          !strncmp(msg, "gas required exceeds allowance", 30));
     /* times past 2^63 - 1: taken, the clock's offset held within int64
      * (UBSan checks the arithmetic) */
     CHECK(test_result_is(&t, "anvil_mine", "[\"0x2\",\"0x7fffffffffffffff\"]", "null"));

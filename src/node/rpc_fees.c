@@ -88,9 +88,17 @@ static bool gas_price(void *ctx, const json_t *params, json_t **result, rpc_erro
     if (why) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     if (ok) {
         node *n = ctx;
-        /* anvil_setNextBlockBaseFeePerGas: priced for that block, as anvil */
-        if (n->dev && h.has_base_fee) node_dev_next_base_fee(n->dev, &h.base_fee);
-        u256 price = node_gas_price(ctx, &h.base_fee, h.has_base_fee, &tip);
+        /* dev mode: priced for the next block, as anvil (its fee manager's
+         * base fee, anvil_setNextBlockBaseFeePerGas's if set) and as
+         * eth_sendTransaction fills fees; geth prices for the head */
+        u256 fee = h.base_fee;
+        if (n->dev && h.has_base_fee) {
+            u256 blob;
+            uint64_t excess;
+            node_next_fees(n, &h, h.timestamp + 1, &fee, &excess, &blob);
+            node_dev_next_base_fee(n->dev, &fee);
+        }
+        u256 price = node_gas_price(ctx, &fee, h.has_base_fee, &tip);
         *result = rpc_json_u256(&price);
     }
     node_read_close(&r);

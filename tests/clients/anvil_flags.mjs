@@ -358,8 +358,11 @@ run(async () => {
     P = await startParevm(opt.parevm, [flag]);
     A = await startAnvil(opt.tools, [flag]);
     both = (m, p = []) => Promise.all([rpc(P.url, m, p), rpc(A.url, m, p)]);
+    // the next block's base fee alone on both: anvil keeps the genesis base
+    // fee for block 1, parevm applies EIP-1559 (7/8 of it after an empty genesis)
     const [gp, ga] = await both('eth_gasPrice');
-    eq([gp, gp], [ga, '0x3b9aca00'], `${flag}: eth_gasPrice is the base fee`);
+    const next = await rpc(P.url, 'eth_getBlockByNumber', ['pending', false]);
+    eq([gp, ga], [next && next.baseFeePerGas, '0x3b9aca00'], `${flag}: eth_gasPrice is the next block's base fee`);
     const [tp, ta] = await both('eth_maxPriorityFeePerGas');
     eq(tp, ta, `${flag}: eth_maxPriorityFeePerGas as anvil`);
     await stopParevm(P);
