@@ -841,6 +841,15 @@ TEST(node_calls) {
     CHECK(r && test_json_is(json_object_get(r, "accessList"),
                        "[{\"address\":\"0x0000000000000000000000000000000000000088\",\"storageKeys\":[]}]"));
     json_decref(r);
+    /* init code that writes slot 0: the new contract is listed with it (geth's
+     * tracer lists every SSTORE's slot; the new storage is never read) */
+    sprintf(p, "[{\"from\":\"%s\",\"input\":\"0x600160005560006000f3\"}]", a0);
+    r = ok(c.n, "eth_createAccessList", p);
+    json_t *al = r ? json_object_get(r, "accessList") : NULL, *keys = json_object_get(json_array_get(al, 0), "storageKeys");
+    CHECK(json_array_size(al) == 1 && json_array_size(keys) == 1 &&
+          !strcmp(json_string_value(json_array_get(keys, 0)) ?: "",
+                  "0x0000000000000000000000000000000000000000000000000000000000000000"));
+    json_decref(r);
     /* bad call objects */
     CHECK(err_code(c.n, "eth_call", "[]", NULL, 0) == -32602);
     CHECK(err_code(c.n, "eth_call", "[{\"to\":\"0x12\"}]", NULL, 0) == -32602);

@@ -545,6 +545,14 @@ static bytes32 rec_block_hash(void *ctx, uint64_t number) {
 }
 static const state_view_ops REC_OPS = {rec_account, rec_storage, rec_has_storage, rec_code, rec_block_hash};
 
+/* SLOAD and SSTORE list their slot whoever owns it, as geth's access-list
+ * tracer does: the storage of an account created during the call is never
+ * read through the state view. */
+static void rec_step(evm_tracer *t, const evm_step *s) {
+    if ((s->op == 0x54 || s->op == 0x55) && s->stack_size >= 1)
+        rec_slot(t->ctx, &s->msg->recipient, &s->stack[s->stack_size - 1]);
+}
+
 static void rec_reset(recorder *r) {
     for (size_t i = 0; i < r->n; i++) {
         word_map_free(&r->e[i].slots);
@@ -655,6 +663,8 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
     recorder rec = {.inner = c.view};
     state_view base = c.view;
     c.view = (state_view){&REC_OPS, &rec};
+    evm_tracer slots = {.step = rec_step, .ctx = &rec};
+    executor_set_tracer(c.ex, &slots);
     access_entry *list = NULL, *prev = a.access_list;
     size_t n_list = 0, n_prev = a.access_list_len;
     tx_result res;
@@ -683,6 +693,7 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
         n_prev = n_list;
         list = NULL;
     }
+    executor_set_tracer(c.ex, NULL);
     if (!res.valid) {
         ok = rpc_error_set(err, RPC_SERVER_ERROR, "failed to apply transaction: %s", res.error ? res.error : "invalid");
     } else {
