@@ -58,7 +58,7 @@ printf '{"config": {"chainId": 1}, "alloc": {"0x00000000000000000000000000000000
 expect_fail "balance is missing" "$parevm" init --datadir "$tmp/g2" "$tmp/g2.json"
 printf '{"alloc": {}}' >"$tmp/g3.json"
 expect_fail "config is missing" "$parevm" init --datadir "$tmp/g3" "$tmp/g3.json"
-printf '{"config": {"chainId": 1}, "extraData": "0x%0130d"}' 0 >"$tmp/g4.json"
+printf '{"config": {"chainId": 1}, "extraData": "0x%0514d"}' 0 >"$tmp/g4.json"
 expect_fail "extraData" "$parevm" init --datadir "$tmp/g4" "$tmp/g4.json"
 printf '{"config": {"chainId": 1}, "number": "0x5"}' >"$tmp/g5.json"
 expect_fail "number must be 0" "$parevm" init --datadir "$tmp/g5" "$tmp/g5.json"
