@@ -87,8 +87,11 @@ const char *node_call_invalid_message(state_view view, const block_env *env, con
 /* The JSON-RPC error of a failed call (true when it succeeded); a halt's
  * message comes from node_call_halt_error. */
 bool node_call_error(node_call *c, const transaction *tx, const tx_result *res, rpc_error *err);
-/* geth's gas estimation of tx, at most hi. */
-bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out, rpc_error *err);
+/* geth's gas estimation of tx, at most hi. *short_of_funds (may be NULL)
+ * is set when it failed out of gas under a bound the sender's balance
+ * lowered: the balance, not the call, is what ran out. */
+bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out, bool *short_of_funds,
+                       rpc_error *err);
 /* A state override as a change set (code interned in codes). */
 void node_override_changes(const rpc_state_override *o, code_store *codes, change_set *cs);
 

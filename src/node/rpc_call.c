@@ -373,8 +373,10 @@ static bool try_gas(node_call *c, transaction *tx, uint64_t gas, bool *failed, t
     return true;
 }
 
-bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out, rpc_error *err) {
+bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out, bool *short_of_funds,
+                       rpc_error *err) {
     fork_id fork = c->env.fork;
+    bool by_balance = false;
     if (fork >= FORK_OSAKA && !c->env.no_tx_gas_cap && hi > TX_MAX_GAS_LIMIT_OSAKA) hi = TX_MAX_GAS_LIMIT_OSAKA;
     /* the most the sender can pay for */
     const u256 *price = tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price;
@@ -395,7 +397,7 @@ bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out
             avail = u256_sub(&avail, &blob);
         }
         u256 allowance = u256_div(&avail, price);
-        if (u256_fits_u64(&allowance) && allowance.w[0] < hi) hi = allowance.w[0];
+        if ((by_balance = u256_fits_u64(&allowance) && allowance.w[0] < hi)) hi = allowance.w[0];
     }
     bool failed;
     tx_result res;
@@ -420,6 +422,7 @@ bool node_estimate_gas(node_call *c, transaction *tx, uint64_t hi, uint64_t *out
         char buf[160];
         if (res.valid && res.status != EVM_OUT_OF_GAS)
             return rpc_error_set(err, RPC_SERVER_ERROR, "%s", node_call_halt_error(c, tx, res.status, buf, sizeof buf));
+        if (short_of_funds) *short_of_funds = by_balance;
         return rpc_error_set(err, RPC_SERVER_ERROR, "gas required exceeds allowance (%llu)", (unsigned long long)hi);
     }
     uint64_t lo = res.gas_used ? res.gas_used - 1 : 0;
@@ -468,7 +471,7 @@ static bool estimate_gas(void *ctx, const json_t *params, json_t **result, rpc_e
         node_call_tx(&a, node_chain_id(n), c.env.fork, hi, &tx);
         uint64_t gas;
         if (!node_call_auths(&a, &tx)) ok = rpc_error_invalid_param(err, 0, "authorizationList: bad yParity");
-        else ok = node_estimate_gas(&c, &tx, hi, &gas, err) && !node_state_failed(&c.st, err);
+        else ok = node_estimate_gas(&c, &tx, hi, &gas, NULL, err) && !node_state_failed(&c.st, err);
         if (ok) *result = rpc_json_u64(gas);
         free(tx.auths);
         node_call_end(&c);

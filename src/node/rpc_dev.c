@@ -732,19 +732,6 @@ static void fill_fees(const node *n, fork_id fork, const rpc_call_args *a, const
     }
 }
 
-/* Whether the sender's balance pays for gas at the transaction's price and
- * its value: anvil's check of a transaction whose estimate failed, sent
- * with the block's gas limit. */
-static bool pays_for(node_call *c, const transaction *tx, uint64_t gas) {
-    const u256 *price = tx->type >= TX_DYNAMIC_FEE ? &tx->max_fee : &tx->gas_price;
-    account_info info;
-    c->view.ops->get_account(c->view.ctx, &tx->sender, FIELD_BALANCE, &info);
-    if (u256_lt(&info.balance, &tx->value)) return false;
-    if (u256_is_zero(price)) return true;
-    u256 avail = u256_sub(&info.balance, &tx->value), allowance = u256_div(&avail, price);
-    return !u256_fits_u64(&allowance) || allowance.w[0] >= gas;
-}
-
 bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_error *err) {
     memset(tx, 0, sizeof *tx);
     node_read r;
@@ -765,9 +752,9 @@ bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_erro
     tx->nonce = a->has_nonce ? a->nonce : txpool_next_nonce(n->pool, &a->from, info.nonce);
     fill_fees(n, c.env.fork, a, &c.env.base_fee, tx);
     uint64_t gas = a->gas;
-    bool ok = a->has_gas || node_estimate_gas(&c, tx, c.st.header.gas_limit, &gas, err);
-    if (!ok && !strncmp(err->message, "gas required exceeds allowance", 30) &&
-        !pays_for(&c, tx, c.st.header.gas_limit)) {
+    bool short_of_funds = false;
+    bool ok = a->has_gas || node_estimate_gas(&c, tx, c.st.header.gas_limit, &gas, &short_of_funds, err);
+    if (!ok && short_of_funds) {
         /* the balance does not pay for the gas: anvil's words, which viem's
          * InsufficientFundsError and ethers' INSUFFICIENT_FUNDS match (a call
          * that runs out of any gas keeps geth's error) */
