@@ -77,6 +77,14 @@ u256 node_gas_price(const node *n, const u256 *base_fee, bool london, const u256
     return price;
 }
 
+/* The base fee of the block after h (h's fork rules one second on). */
+static u256 fee_after(const node *n, const block_header *h) {
+    u256 fee, blob;
+    uint64_t excess;
+    node_next_fees(n, h, h->timestamp + 1, &fee, &excess, &blob);
+    return fee;
+}
+
 static bool gas_price(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     if (!rpc_check_args(params, 0, 0, err)) return false;
     node_read r;
@@ -93,9 +101,7 @@ static bool gas_price(void *ctx, const json_t *params, json_t **result, rpc_erro
          * eth_sendTransaction fills fees; geth prices for the head */
         u256 fee = h.base_fee;
         if (n->dev && h.has_base_fee) {
-            u256 blob;
-            uint64_t excess;
-            node_next_fees(n, &h, h.timestamp + 1, &fee, &excess, &blob);
+            fee = fee_after(n, &h);
             node_dev_next_base_fee(n->dev, &fee);
         }
         u256 price = node_gas_price(ctx, &fee, h.has_base_fee, &tip);
@@ -286,9 +292,7 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
 }
 
 static json_t *next_base_fee(node *n, const block_header *h) {
-    u256 fee, blob;
-    uint64_t excess;
-    node_next_fees(n, h, h->timestamp + 1, &fee, &excess, &blob);
+    u256 fee = fee_after(n, h);
     return rpc_json_u256(&fee);
 }
 
