@@ -12,7 +12,7 @@
  * is the dev chain's genesis (Osaka rules, prefunded accounts, system
  * contracts), reopened as an ordinary (non-dev) store. */
 #include "test.h"
-#include "engine_helpers.h"
+#include "engine_api_helpers.h"
 #include "crypto/bls12_381.h"
 #include "parevm/hdkeys.h"
 #include "parevm/keccak.h"
@@ -20,235 +20,7 @@
 #include <openssl/evp.h>
 #include <time.h>
 
-static const uint64_t T0 = 1700000000; /* genesis time */
-static const uint64_t CHAIN_ID = 31337;
-
-/* A dev store made and closed: reopened without dev it is a plain store. */
-static bool make_store(eh_node *e) {
-    snprintf(e->dir, sizeof e->dir, "/tmp/parevm-engapi-XXXXXX");
-    if (!mkdtemp(e->dir)) return false;
-    node_config c = {.datadir = e->dir, .dev = true, .dev_genesis_time = T0};
-    node *n;
-    if (node_open(&c, &n)) return false;
-    node_close(n);
-    return true;
-}
-
-static bool start_node(eh_node *e) { return make_store(e) && eh_start(e, NULL); }
-
-/* ---- Transactions -------------------------------------------------------------------------- */
-
-typedef struct {
-    uint8_t key[32];
-    address addr;
-} account;
-
-static account dev_account(uint32_t i) {
-    account a;
-    if (!hd_account(DEV_MNEMONIC, "", i, a.key, &a.addr)) abort();
-    return a;
-}
-
-/* An EIP-1559 transfer, signed: its raw form as a JSON string. */
-static json_t *transfer(const account *from, uint64_t nonce, const address *to, uint64_t value, uint64_t tip_gwei) {
-    transaction tx = {.type = TX_DYNAMIC_FEE, .has_chain_id = true, .chain_id = CHAIN_ID, .nonce = nonce,
-                      .gas_limit = 21000, .has_to = true, .to = *to};
-    tx.max_priority_fee = u256_from_u64(tip_gwei * 1000000000ULL);
-    tx.max_fee = u256_from_u64((100 + 100 * tip_gwei) * 1000000000ULL); /* a higher tip replaces a lower one */
-    tx.value = u256_from_u64(value);
-    if (!tx_sign(&tx, from->key)) abort();
-    buf_t raw = {0};
-    tx_encode(&tx, &raw);
-    json_t *s = rpc_json_data(raw.data, raw.len);
-    buf_free(&raw);
-    return s;
-}
-
-static bool send_tx(eh_node *e, json_t *raw) {
-    json_t *r = eh_result(e, "eth_sendRawTransaction", json_pack("[o]", raw));
-    json_decref(r);
-    return r != NULL;
-}
-
-/* txpool_status's pending count (UINT64_MAX on an error). */
-static uint64_t pool_pending(eh_node *e) {
-    json_t *r = eh_result(e, "txpool_status", json_array());
-    u256 v;
-    uint64_t n = r && eh_num(json_object_get(r, "pending"), &v) ? v.w[0] : UINT64_MAX;
-    json_decref(r);
-    return n;
-}
-
-static address addr_of(uint8_t b) {
-    address a = {{0}};
-    a.b[19] = b;
-    a.b[0] = 0xee;
-    return a;
-}
-
-/* A u256 of a small number, by address (for comparisons). */
-#define U(x) (&(u256){.w = {(x)}})
-
-static u256 balance(eh_node *e, const address *a) {
-    json_t *r = eh_result(e, "eth_getBalance", json_pack("[o,s]", rpc_json_address(a), "latest"));
-    u256 v = U256_ZERO;
-    if (!r || rpc_parse_u256(r, &v)) v = u256_from_u64(UINT64_MAX); /* never a real answer here */
-    json_decref(r);
-    return v;
-}
-
-/* ---- Engine calls ---------------------------------------------------------------------------- */
-
-static bytes32 beacon_root(uint64_t ts) {
-    bytes32 r = {{0}};
-    for (int i = 0; i < 8; i++) r.b[i] = (uint8_t)(ts >> (8 * i));
-    r.b[31] = 0xbe;
-    return r;
-}
-
-static json_t *attrs(uint64_t ts, uint8_t recipient) {
-    bytes32 rnd = beacon_root(ts + 7), root = beacon_root(ts);
-    address fee = addr_of(recipient);
-    return json_pack("{s:o,s:o,s:o,s:[],s:o}", "timestamp", rpc_json_u64(ts), "prevRandao", eh_hash(&rnd),
-                     "suggestedFeeRecipient", rpc_json_address(&fee), "withdrawals", "parentBeaconBlockRoot",
-                     eh_hash(&root));
-}
-
-static json_t *fc_state(const bytes32 *head, const bytes32 *safe, const bytes32 *fin) {
-    static const bytes32 zero = {{0}};
-    return json_pack("{s:o,s:o,s:o}", "headBlockHash", eh_hash(head), "safeBlockHash", eh_hash(safe ? safe : &zero),
-                     "finalizedBlockHash", eh_hash(fin ? fin : &zero));
-}
-
-/* forkchoiceUpdatedV3 (attributes stolen, may be NULL): the whole result. */
-static json_t *fcu(eh_node *e, const bytes32 *head, const bytes32 *safe, json_t *at) {
-    return eh_result(e, "engine_forkchoiceUpdatedV3", json_pack("[o,o]", fc_state(head, safe, NULL), at ? at : json_null()));
-}
-
-static const char *status_str(const json_t *ps) { return json_string_value(json_object_get(ps, "status")); }
-
-static bool lvh_is(const json_t *ps, const bytes32 *want) {
-    bytes32 h;
-    const json_t *l = json_object_get(ps, "latestValidHash");
-    if (!want) return l && json_is_null(l);
-    return l && !rpc_parse_hash(l, &h) && bytes32_eq(&h, want);
-}
-
-/* forkchoiceUpdated to head; true when VALID. */
-static bool fcu_valid(eh_node *e, const bytes32 *head) {
-    json_t *r = fcu(e, head, NULL, NULL);
-    json_t *ps = r ? json_object_get(r, "payloadStatus") : NULL;
-    bool ok = ps && status_str(ps) && !strcmp(status_str(ps), "VALID") && lvh_is(ps, head);
-    json_decref(r);
-    return ok;
-}
-
-/* Builds a payload on parent (made the head): getPayloadV5's envelope. */
-static json_t *build(eh_node *e, const bytes32 *parent, uint64_t ts, uint8_t recipient) {
-    json_t *r = fcu(e, parent, NULL, attrs(ts, recipient));
-    json_t *id = r ? json_object_get(r, "payloadId") : NULL;
-    json_t *env = id && json_is_string(id) ? eh_result(e, "engine_getPayloadV5", json_pack("[O]", id)) : NULL;
-    json_decref(r);
-    return env;
-}
-
-static bytes32 payload_hash(const json_t *env) {
-    bytes32 h = {{0}};
-    rpc_parse_hash(json_object_get(json_object_get(env, "executionPayload"), "blockHash"), &h);
-    return h;
-}
-
-/* newPayloadV4 of an envelope's payload (the beacon root: what attrs used). */
-static json_t *new_payload(eh_node *e, const json_t *payload, const json_t *requests) {
-    uint64_t ts = 0;
-    rpc_parse_u64(json_object_get(payload, "timestamp"), &ts);
-    bytes32 root = beacon_root(ts);
-    json_t *req = requests ? json_incref((json_t *)requests) : json_array();
-    return eh_result(e, "engine_newPayloadV4", json_pack("[O,[],o,o]", payload, eh_hash(&root), req));
-}
-
-static bool new_payload_is(eh_node *e, const json_t *env, const char *status, const bytes32 *lvh) {
-    json_t *r = new_payload(e, json_object_get(env, "executionPayload"), json_object_get(env, "executionRequests"));
-    bool ok = r && status_str(r) && !strcmp(status_str(r), status) && (!lvh || lvh_is(r, lvh));
-    if (!ok) {
-        char *t = r ? json_dumps(r, JSON_COMPACT) : NULL;
-        fprintf(stderr, "  newPayload: want %s, got %s\n", status, t ? t : "no answer");
-        free(t);
-    }
-    json_decref(r);
-    return ok;
-}
-
-static bool head_is(eh_node *e, const bytes32 *want) {
-    bytes32 h;
-    return eh_head(e, &h, NULL) && bytes32_eq(&h, want);
-}
-
-static bytes32 genesis_hash(eh_node *e) {
-    bytes32 h = {{0}};
-    json_t *b = eh_result(e, "eth_getBlockByNumber", json_pack("[s,b]", "0x0", 0));
-    if (b) rpc_parse_hash(json_object_get(b, "hash"), &h);
-    json_decref(b);
-    return h;
-}
-
-/* A copy of a stored block's payload with edit applied to its header and
- * the block hash recomputed (so that it is only the edited field that is
- * wrong). */
-static json_t *tampered(eh_node *e, const json_t *payload, void (*edit)(block_header *, json_t *), bytes32 *hash) {
-    json_t *raw = eh_result(e, "debug_getRawHeader", json_pack("[O]", json_object_get(payload, "blockHash")));
-    uint8_t *rlp;
-    size_t len;
-    block_header h;
-    char why[128];
-    json_t *out = NULL;
-    if (raw && !rpc_parse_data(raw, &rlp, &len)) {
-        if (header_decode(rlp, len, &h, why, sizeof why)) {
-            out = json_deep_copy(payload);
-            edit(&h, out);
-            buf_t hb = {0};
-            header_encode(&h, &hb);
-            *hash = keccak256_hash(hb.data, hb.len);
-            buf_free(&hb);
-            json_object_set_new(out, "blockHash", eh_hash(hash));
-        }
-        free(rlp);
-    }
-    json_decref(raw);
-    return out;
-}
-
-static void wrong_state_root(block_header *h, json_t *p) {
-    h->state_root.b[0] ^= 1;
-    json_object_set_new(p, "stateRoot", eh_hash(&h->state_root));
-}
-
-static void wrong_receipts_root(block_header *h, json_t *p) {
-    h->receipts_root.b[5] ^= 1;
-    json_object_set_new(p, "receiptsRoot", eh_hash(&h->receipts_root));
-}
-
-static bytes32 child_parent; /* the parent child_of_bad sets */
-static void child_of_bad(block_header *h, json_t *p) {
-    h->parent_hash = child_parent;
-    h->number++;
-    h->timestamp += 12;
-    h->parent_beacon_root = beacon_root(h->timestamp); /* what new_payload sends */
-    json_object_set_new(p, "parentHash", eh_hash(&h->parent_hash));
-    json_object_set_new(p, "blockNumber", rpc_json_u64(h->number));
-    json_object_set_new(p, "timestamp", rpc_json_u64(h->timestamp));
-}
-
 /* ---- JWT ------------------------------------------------------------------------------------------ */
-
-/* A block built on parent (build), sent with newPayload and made the head:
- * its envelope, *hash its hash; both checked VALID. */
-static json_t *extend(eh_node *e, const bytes32 *parent, uint64_t ts, uint8_t recipient, bytes32 *hash) {
-    json_t *env = build(e, parent, ts, recipient);
-    *hash = payload_hash(env);
-    CHECK(env && new_payload_is(e, env, "VALID", hash) && fcu_valid(e, hash));
-    return env;
-}
 
 static void b64url(const char *in, char *out) {
     static const char T[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -318,7 +90,6 @@ out:
 
 /* ---- Methods and error codes ------------------------------------------------------------------------ */
 
-static int code_of(eh_node *e, const char *method, json_t *params) { return eh_error_code(e, method, params); }
 
 TEST(engine_methods_and_error_codes) {
     eh_node a = {0};
@@ -524,24 +295,6 @@ out:
     eh_stop(&b, true);
 }
 
-/* Builds k blocks on a's chain from genesis, each made a's head: block i
- * (from 0) holds one transfer of value + i to `to` from dev account i + 1.
- * Their envelopes (new references: the caller frees them) and hashes; false
- * when one could not be built (the failure is counted). */
-static bool build_transfers(eh_node *a, int k, const address *to, uint64_t value, json_t **envs, bytes32 *hashes) {
-    bytes32 parent = genesis_hash(a);
-    for (int i = 0; i < k; i++) {
-        account s = dev_account((uint32_t)i + 1);
-        CHECK(send_tx(a, transfer(&s, 0, to, value + (uint64_t)i, 1)));
-        envs[i] = build(a, &parent, T0 + 12 * (uint64_t)(i + 1), 9);
-        CHECK(envs[i] != NULL);
-        if (!envs[i]) return false;
-        hashes[i] = payload_hash(envs[i]);
-        CHECK(new_payload_is(a, envs[i], "VALID", &hashes[i]) && fcu_valid(a, &hashes[i]));
-        parent = hashes[i];
-    }
-    return true;
-}
 
 /* Payloads back to back, each the child of the block still being written
  * (the validator's writes made slow): each is executed and checked on its
@@ -837,7 +590,8 @@ static void invalid_behind_queued_ones(void (*edit)(block_header *, json_t *)) {
     pthread_join(th, NULL);
     CHECK(c.answer && !strcmp(status_str(c.answer) ?: "", "INVALID") && lvh_is(c.answer, &hashes[K - 2]));
     json_decref(c.answer);
-    CHECK(head_is(&b, &hashes[K - 2]));
+    /* the valid ones are stored, not yet the head (no forkchoice update) */
+    CHECK(!head_is(&b, &hashes[K - 2]) && fcu_valid(&b, &hashes[K - 2]) && head_is(&b, &hashes[K - 2]));
     bad_block_traces(&b, &bad_hash);
     CHECK(new_payload_is(&b, envs[K - 1], "VALID", &hashes[K - 1]));
     CHECK(fcu_valid(&b, &hashes[K - 1]) && head_is(&b, &hashes[K - 1]));
@@ -854,150 +608,6 @@ out:
 TEST(engine_invalid_payload_behind_queued_ones) {
     invalid_behind_queued_ones(wrong_state_root);
     invalid_behind_queued_ones(wrong_receipts_root);
-}
-
-/* ---- Reorgs ------------------------------------------------------------------------------------------------ */
-
-/* debug_getBadBlocks' hashes in order (at most cap); each entry's block
- * object and RLP must be the block its hash names. SIZE_MAX when the
- * answer is malformed. */
-static size_t bad_blocks(eh_node *e, bytes32 *out, size_t cap) {
-    json_t *r = eh_result(e, "debug_getBadBlocks", json_array());
-    size_t n = json_is_array(r) ? json_array_size(r) : SIZE_MAX;
-    for (size_t i = 0; n != SIZE_MAX && i < n; i++) {
-        const json_t *b = json_array_get(r, i);
-        uint8_t *rlp = NULL;
-        size_t len;
-        block blk;
-        char why[128];
-        bytes32 h;
-        bool good = i < cap && !rpc_parse_hash(json_object_get(b, "hash"), &h) &&
-                    !rpc_parse_data(json_object_get(b, "rlp"), &rlp, &len) && block_decode(rlp, len, &blk, why, sizeof why);
-        free(rlp);
-        if (good) {
-            const json_t *o = json_object_get(b, "block");
-            bytes32 oh;
-            uint64_t num;
-            good = bytes32_eq(&blk.header.hash, &h) && !rpc_parse_hash(json_object_get(o, "hash"), &oh) &&
-                   bytes32_eq(&oh, &h) && !rpc_parse_u64(json_object_get(o, "number"), &num) && num == blk.header.number &&
-                   json_array_size(json_object_get(o, "transactions")) == blk.n_txs &&
-                   (blk.n_txs == 0 || json_is_object(json_array_get(json_object_get(o, "transactions"), 0)));
-            block_free(&blk);
-            out[i] = h;
-        }
-        if (!good) n = SIZE_MAX;
-    }
-    json_decref(r);
-    return n;
-}
-
-TEST(engine_reorgs_between_built_branches) {
-    eh_node a = {0}, b = {0};
-    CHECK(start_node(&a) && start_node(&b));
-    if (!a.n || !b.n) goto out;
-    bytes32 g = genesis_hash(&a);
-    account s = dev_account(1);
-    address x = addr_of(0x10), y = addr_of(0x20);
-    bytes32 bads[4];
-    CHECK(bad_blocks(&b, bads, 4) == 0);
-    /* branch A on node a: a1 pays x, a2 empty */
-    CHECK(send_tx(&a, transfer(&s, 0, &x, 111, 1)));
-    bytes32 a1h, a2h;
-    json_t *a1 = extend(&a, &g, T0 + 12, 1, &a1h), *a2 = extend(&a, &a1h, T0 + 24, 1, &a2h);
-    /* node a goes back to genesis (an unwind): a1's transaction is back in
-     * the pool, as geth's reorg reinjects; branch B replaces it (b1 pays y) */
-    CHECK(pool_pending(&a) == 0);
-    CHECK(fcu_valid(&a, &g) && head_is(&a, &g));
-    CHECK(pool_pending(&a) == 1);
-    CHECK(send_tx(&a, transfer(&s, 0, &y, 222, 2)));
-    CHECK(pool_pending(&a) == 1);
-    json_t *b1 = build(&a, &g, T0 + 13, 2);
-    bytes32 b1h = payload_hash(b1);
-    CHECK(b1 && new_payload_is(&a, b1, "VALID", &b1h) && fcu_valid(&a, &b1h));
-    json_t *b2 = build(&a, &b1h, T0 + 25, 2);
-    bytes32 b2h = payload_hash(b2);
-    CHECK(b2 && new_payload_is(&a, b2, "VALID", &b2h) && fcu_valid(&a, &b2h));
-    json_t *b3 = build(&a, &b2h, T0 + 37, 2);
-    bytes32 b3h = payload_hash(b3);
-    CHECK(b3 && new_payload_is(&a, b3, "VALID", &b3h) && fcu_valid(&a, &b3h));
-    json_t *b4 = build(&a, &b3h, T0 + 49, 2);
-    bytes32 b4h = payload_hash(b4);
-    CHECK(b4 && new_payload_is(&a, b4, "VALID", &b4h)); /* stored, not made the head */
-    if (!a1 || !a2 || !b1 || !b2 || !b3 || !b4) goto free;
-
-    /* node b: branch A canonical, then B's payloads come as a side branch */
-    CHECK(new_payload_is(&b, a1, "VALID", &a1h) && fcu_valid(&b, &a1h));
-    CHECK(new_payload_is(&b, a2, "VALID", &a2h) && fcu_valid(&b, &a2h));
-    CHECK(new_payload_is(&b, b2, "SYNCING", NULL)); /* its parent is not known yet */
-    CHECK(new_payload_is(&b, b1, "ACCEPTED", NULL));
-    CHECK(new_payload_is(&b, b3, "ACCEPTED", NULL));
-    CHECK(head_is(&b, &a2h));
-    u256 vx = balance(&b, &x), vy = balance(&b, &y);
-    CHECK(u256_eq(&vx, U(111)) && u256_is_zero(&vy));
-    /* the reorg: b3 made the head (a2, a1 unwound; b1..b3 executed) */
-    CHECK(fcu_valid(&b, &b3h) && head_is(&b, &b3h));
-    vx = balance(&b, &x), vy = balance(&b, &y);
-    CHECK(u256_is_zero(&vx) && u256_eq(&vy, U(222)));
-    CHECK(pool_pending(&b) == 0); /* a1's transaction: its nonce is b1's */
-    /* an invalid block on the head, and its child: INVALID with b3 */
-    bytes32 bad1, bad2, bad3;
-    json_t *p4 = json_object_get(b4, "executionPayload");
-    json_t *t1 = tampered(&a, p4, wrong_state_root, &bad1);
-    CHECK(t1 != NULL);
-    json_t *r = t1 ? new_payload(&b, t1, NULL) : NULL;
-    CHECK(r && !strcmp(status_str(r) ?: "", "INVALID") && lvh_is(r, &b3h));
-    json_decref(r);
-    child_parent = bad1;
-    json_t *t2 = tampered(&a, p4, child_of_bad, &bad2);
-    r = t2 ? new_payload(&b, t2, NULL) : NULL;
-    CHECK(r && !strcmp(status_str(r) ?: "", "INVALID") && lvh_is(r, &b3h));
-    json_decref(r);
-    r = fcu(&b, &bad2, NULL, NULL);
-    CHECK(r && !strcmp(status_str(json_object_get(r, "payloadStatus")) ?: "", "INVALID") &&
-          lvh_is(json_object_get(r, "payloadStatus"), &b3h));
-    json_decref(r);
-    CHECK(head_is(&b, &b3h));
-    /* debug_getBadBlocks: the executed invalid block, not its child (refused
-     * for its parent alone) */
-    CHECK(bad_blocks(&b, bads, 4) == 1 && bytes32_eq(&bads[0], &bad1));
-    /* back to branch A: its blocks come back from the store */
-    CHECK(fcu_valid(&b, &a2h) && head_is(&b, &a2h));
-    vx = balance(&b, &x), vy = balance(&b, &y);
-    CHECK(u256_eq(&vx, U(111)) && u256_is_zero(&vy));
-    /* a side payload that is invalid only when run: ACCEPTED, then the
-     * forkchoice update to it fails and the head stays */
-    json_t *t3 = tampered(&a, p4, wrong_receipts_root, &bad3);
-    r = t3 ? new_payload(&b, t3, NULL) : NULL;
-    CHECK(r && (!strcmp(status_str(r) ?: "", "ACCEPTED") || !strcmp(status_str(r) ?: "", "INVALID")));
-    json_decref(r);
-    r = fcu(&b, &bad3, NULL, NULL);
-    CHECK(r && !strcmp(status_str(json_object_get(r, "payloadStatus")) ?: "", "INVALID") &&
-          lvh_is(json_object_get(r, "payloadStatus"), &b3h));
-    json_decref(r);
-    CHECK(head_is(&b, &a2h));
-    vx = balance(&b, &x);
-    CHECK(u256_eq(&vx, U(111)));
-    /* the block the forkchoice update failed on is kept too (both at height 4) */
-    CHECK(bad_blocks(&b, bads, 4) == 2 && (bytes32_eq(&bads[0], &bad3) || bytes32_eq(&bads[1], &bad3)) &&
-          (bytes32_eq(&bads[0], &bad1) || bytes32_eq(&bads[1], &bad1)));
-    CHECK(eh_error_code(&b, "debug_getBadBlocks", json_pack("[s]", "/tmp/bad.json")) == RPC_SERVER_ERROR);
-    CHECK(eh_error_code(&b, "debug_getBadBlocks", json_pack("[i]", 1)) == RPC_INVALID_PARAMS);
-    CHECK(bad_blocks(&a, bads, 4) == 0);
-    /* the good b4 is still fine: straight onto it from branch A */
-    CHECK(new_payload_is(&b, b4, "ACCEPTED", NULL));
-    CHECK(fcu_valid(&b, &b4h) && head_is(&b, &b4h));
-    /* finalized b2: a forkchoice to branch A is now inconsistent */
-    json_t *fc = fc_state(&a2h, NULL, &b2h);
-    CHECK(code_of(&b, "engine_forkchoiceUpdatedV3", json_pack("[o,n]", fc)) == -38002);
-    CHECK(head_is(&b, &b4h));
-    json_decref(t1);
-    json_decref(t2);
-    json_decref(t3);
-free:
-    json_decref(a1), json_decref(a2), json_decref(b1), json_decref(b2), json_decref(b3), json_decref(b4);
-out:
-    eh_stop(&a, true);
-    eh_stop(&b, true);
 }
 
 /* ---- Safe and finalized ---------------------------------------------------------------------- */
@@ -1214,86 +824,6 @@ TEST(engine_blobs_from_the_pool) {
     json_decref(env);
     json_decref(blob_hex);
     free(blob);
-out:
-    eh_stop(&a, true);
-    eh_stop(&b, true);
-}
-
-/* A store whose genesis is a proof-of-work block (difficulty 0x20000) that
- * is also the terminal one (terminalTotalDifficulty 0), Cancun from 0. */
-static bool make_pow_store(eh_node *e) {
-    snprintf(e->dir, sizeof e->dir, "/tmp/parevm-engapi-XXXXXX");
-    if (!mkdtemp(e->dir)) return false;
-    json_t *g = json_loads("{\"config\": {\"chainId\": 31337, \"homesteadBlock\": 0, \"eip150Block\": 0,"
-                           "\"eip155Block\": 0, \"eip158Block\": 0, \"byzantiumBlock\": 0, \"constantinopleBlock\": 0,"
-                           "\"petersburgBlock\": 0, \"istanbulBlock\": 0, \"berlinBlock\": 0, \"londonBlock\": 0,"
-                           "\"terminalTotalDifficulty\": 0, \"shanghaiTime\": 0, \"cancunTime\": 0},"
-                           "\"difficulty\": \"0x20000\", \"gasLimit\": \"0x1c9c380\", \"alloc\": {}}",
-                           0, NULL);
-    node_config c = {.datadir = e->dir, .dev = true, .dev_genesis = g, .dev_genesis_time = T0};
-    node *n;
-    bool ok = g && !node_open(&c, &n);
-    if (ok) node_close(n);
-    json_decref(g);
-    return ok;
-}
-
-static json_t *new_payload_v3(eh_node *e, const json_t *payload) {
-    uint64_t ts = 0;
-    rpc_parse_u64(json_object_get(payload, "timestamp"), &ts);
-    bytes32 root = beacon_root(ts);
-    return eh_result(e, "engine_newPayloadV3", json_pack("[O,[],o]", payload, eh_hash(&root)));
-}
-
-/* paris.md: an invalid payload whose latest valid ancestor is a
- * proof-of-work block (here the terminal one) gets latestValidHash
- * 0x00..00, on newPayload (parent the head) and on forkchoiceUpdated (a
- * side branch); and a forkchoice whose head turns out INVALID is answered
- * so, not with -38002 for its unknown safe block (-38002 is for a VALID
- * head). */
-TEST(engine_invalid_on_pow_parent) {
-    eh_node a = {0}, b = {0};
-    static const bytes32 zero = {{0}};
-    CHECK(make_pow_store(&a) && eh_start(&a, NULL) && make_pow_store(&b) && eh_start(&b, NULL));
-    if (!a.n || !b.n) goto out;
-    bytes32 g = genesis_hash(&a);
-    json_t *r = fcu(&a, &g, NULL, attrs(T0 + 12, 9));
-    json_t *id = r ? json_object_get(r, "payloadId") : NULL;
-    json_t *env = id && json_is_string(id) ? eh_result(&a, "engine_getPayloadV3", json_pack("[O]", id)) : NULL;
-    json_decref(r);
-    json_t *p = env ? json_object_get(env, "executionPayload") : NULL;
-    CHECK(p != NULL);
-    if (!p) goto done;
-    bytes32 h = payload_hash(env), bad;
-    r = new_payload_v3(&a, p);
-    CHECK(r && !strcmp(status_str(r) ?: "", "VALID"));
-    json_decref(r);
-    json_t *badp = tampered(&a, p, wrong_state_root, &bad);
-    CHECK(badp != NULL);
-    if (!badp) goto done;
-    /* b: its head is the genesis, the bad payload's parent */
-    r = new_payload_v3(&b, badp);
-    CHECK(r && !strcmp(status_str(r) ?: "", "INVALID") && lvh_is(r, &zero));
-    json_decref(r);
-    /* a: the bad block is a side branch on the genesis, then chosen */
-    CHECK(fcu_valid(&a, &h));
-    r = new_payload_v3(&a, badp);
-    CHECK(r && !strcmp(status_str(r) ?: "", "ACCEPTED"));
-    json_decref(r);
-    bytes32 unknown;
-    memset(unknown.b, 0x77, sizeof unknown.b);
-    r = eh_result(&a, "engine_forkchoiceUpdatedV3", json_pack("[o,n]", fc_state(&bad, &unknown, NULL)));
-    json_t *ps = r ? json_object_get(r, "payloadStatus") : NULL;
-    CHECK(ps && !strcmp(status_str(ps) ?: "", "INVALID") && lvh_is(ps, &zero));
-    json_decref(r);
-    r = fcu(&a, &bad, NULL, NULL); /* the kept verdict */
-    ps = r ? json_object_get(r, "payloadStatus") : NULL;
-    CHECK(ps && !strcmp(status_str(ps) ?: "", "INVALID") && lvh_is(ps, &zero));
-    json_decref(r);
-    CHECK(head_is(&a, &h));
-    json_decref(badp);
-done:
-    json_decref(env);
 out:
     eh_stop(&a, true);
     eh_stop(&b, true);

@@ -130,6 +130,7 @@ txpool_env node_pool_env(const node *n, const block_header *h) {
 
 /* Re-checks the pool against the current head (after a new block). */
 void node_pool_new_head(node *n) {
+    if (n->pool_frozen) return;
     node_read r;
     node_state st;
     rpc_error err = {0};
@@ -271,6 +272,7 @@ const char *node_open(const node_config *cfg, node **out) {
     n->filters = node_filters_new();
     atomic_init(&n->safe, UINT64_MAX);
     atomic_init(&n->finalized, UINT64_MAX);
+    atomic_init(&n->fc_head, UINT64_MAX);
     const char *err = NULL;
     size_t extra_len = cfg->builder_extra ? strlen(cfg->builder_extra) : 0;
     if (extra_len > sizeof n->miner_extra) {

@@ -1,11 +1,16 @@
-/* The Engine API's work on the writer thread (node_engine.h): payloads that
- * extend the head are imported at once (validated, executed, committed);
- * others are kept until a forkchoice update asks for them. A forkchoice
- * update to another branch unwinds the store to the common ancestor (its
- * per-block change sets) and imports the branch; if a block of it is
- * invalid, the branch is marked invalid from there on and the old chain is
- * put back. Payload building runs Block-STM over the head (node_build.c)
- * and keeps the last few payloads for getPayload. */
+/* The Engine API's work on the writer thread (node_engine.h): payloads are
+ * imported at once (validated, executed, committed) when their ancestors
+ * are known, but readers keep seeing the head the last forkchoice update
+ * named (node.fc_head) until one names them, as geth's newPayload inserts
+ * without setting the head. A payload on a branch is executed there: the
+ * store goes to the branch (back to the common ancestor through its
+ * per-block change sets) and, when that is below the readers' head, comes
+ * back while readers wait. A forkchoice update on the store's chain moves
+ * the readers' head; to another branch it unwinds the store to the common
+ * ancestor and imports the branch; if a block of it is invalid, the branch
+ * is marked invalid from there on and the old chain is put back. Payload
+ * building runs Block-STM over the head (node_build.c) and keeps the last
+ * few payloads for getPayload. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,7 +358,52 @@ static void walk_from(node_engine *e, db_snapshot *s, const bytes32 *start, walk
     }
 }
 
-/* ---- newPayload ------------------------------------------------------------------------ */
+/* ---- Executing blocks off the head readers see --------------------------------------- */
+
+/* The head readers see (node_read_open): the Engine API's, when newPayload
+ * put blocks above it, or the store's. */
+static uint64_t view_head(node *n, uint64_t store_head) {
+    uint64_t f = atomic_load(&n->fc_head);
+    return f < store_head ? f : store_head;
+}
+
+/* Blocks newPayload imports stay above the head readers see until a
+ * forkchoiceUpdated names them (geth inserts them without setting the
+ * head): the view stays at number, the store's head before the import. */
+static void keep_view_at(node *n, uint64_t number) {
+    if (!n->dev && atomic_load(&n->fc_head) == UINT64_MAX) atomic_store(&n->fc_head, number);
+}
+
+/* The store goes back to the head readers see (payloads are built on the
+ * store's head); newPayload's blocks above it stay stored. */
+static const char *unwind_to_view(node *n) {
+    uint64_t f = atomic_load(&n->fc_head), head;
+    if (f == UINT64_MAX) return NULL;
+    node_import_settle(n);
+    db_snapshot *s;
+    const char *err = db_snapshot_open(n->db, 1, &s);
+    if (!err) {
+        err = db_head(s, &head, NULL);
+        db_snapshot_close(s);
+    }
+    if (!err && f < head) err = node_unwind_to(n, f);
+    atomic_store(&n->fc_head, UINT64_MAX);
+    return err;
+}
+
+/* The store goes below the head readers see, and comes back (or moves to
+ * another branch) before move_end: readers wait (node_move_begin; not in
+ * dev mode, which has no Engine API head), the pool keeps its head. */
+static void move_begin(node *n) {
+    if (!n->dev) node_move_begin(n);
+    n->pool_frozen = true;
+}
+
+static void move_end(node *n) {
+    n->pool_frozen = false;
+    if (!n->dev) node_move_end(n);
+    node_pool_new_head(n);
+}
 
 /* Imports the block on the head; *invalid when the block is. early: its
  * write finishes after the answer (node_import_rlp_early). */
@@ -364,113 +414,37 @@ static const char *import(node *n, const buf_t *rlp, bool early, bool *invalid) 
     return why == CHAIN_KNOWN_BLOCK ? NULL : why;
 }
 
-static const char *accept_side(node *n, engine_payload *p, db_snapshot *s, engine_result *out) {
+/* Imports w's branch, oldest first, on its ancestor (the store's head).
+ * NULL when every block is valid; else the failure, with *bad set when a
+ * block was invalid: it and the blocks after it (and extra, when not
+ * NULL: a payload on the branch) are remembered as invalid, and *lvh is
+ * the latest valid hash. */
+static const char *import_branch(node *n, const walk *w, const block_header *extra, bool *bad, bytes32 *lvh) {
     node_engine *e = n->eng;
-    block_header *h = &p->b.header;
-    walk w;
-    walk_from(e, s, &h->parent_hash, &w);
-    if (w.end == WALK_BAD) {
-        bad_add(e, &h->hash, w.bad->has_lvh ? &w.bad->lvh : NULL, "links to previously rejected block");
-        result_bad(out, bad_find(e, &h->hash));
-    } else if (w.end != WALK_CANONICAL) {
-        /* an ancestor is missing: keep it for when they come */
-        side_add(e, h, &p->rlp);
-        result_set(out, ES_SYNCING, NULL, NULL);
-    } else {
-        /* the header against its parent: cheap, and enough to refuse it now */
-        block_header parent;
-        bool parent_stored = w.n == 0;
-        const char *why = parent_stored ? stored_header(s, w.anc_number, &w.anc_hash, &parent) : NULL;
-        if (!parent_stored) parent = w.branch[0].header;
-        if (!why) why = header_validate(&n->chain, &parent, h, true);
-        if (why) {
-            bad_keep(e, h, &p->rlp);
-            bad_add(e, &h->hash, parent_stored ? &parent.hash : NULL, why);
-            result_bad(out, bad_find(e, &h->hash));
-        } else {
-            side_add(e, h, &p->rlp);
-            result_set(out, ES_ACCEPTED, NULL, NULL);
+    *bad = false;
+    for (size_t k = w->n; k-- > 0;) {
+        const branch_block *b = &w->branch[k];
+        bool invalid;
+        const char *why = import(n, &b->rlp, false, &invalid);
+        if (!why) {
+            side_remove(e, &b->hash);
+            continue;
         }
+        if (invalid) {
+            *bad = true;
+            *lvh = valid_parent(n, &b->header.parent_hash);
+            bad_keep(e, &b->header, &b->rlp);
+            bad_add(e, &b->hash, lvh, why);
+            for (size_t j = k; j-- > 0;) bad_add(e, &w->branch[j].hash, lvh, "links to previously rejected block");
+            if (extra) bad_add(e, &extra->hash, lvh, "links to previously rejected block");
+        }
+        return why;
     }
-    walk_free(&w);
     return NULL;
 }
 
-/* Imports a payload whose parent is the head, or the block still being
- * written (answered VALID before its write): then it executes on that
- * block's unwritten state and its root is checked on it
- * (chain_import_options.root_first) while the write goes on; the answer
- * comes once that write has ended (the importer's committer takes the
- * child after it). */
-static const char *import_payload(node *n, engine_payload *p, engine_result *out) {
-    block_header *h = &p->b.header;
-    bool invalid;
-    const char *why = import(n, &p->rlp, true, &invalid);
-    if (invalid) {
-        bytes32 lvh = valid_parent(n, &h->parent_hash);
-        bad_keep(n->eng, h, &p->rlp);
-        bad_add(n->eng, &h->hash, &lvh, why);
-        result_bad(out, bad_find(n->eng, &h->hash));
-        return NULL;
-    }
-    if (why) return why;
-    side_remove(n->eng, &h->hash);
-    result_set(out, ES_VALID, &h->hash, NULL);
-    return NULL;
-}
-
-const char *node_engine_new_payload(node *n, engine_payload *p, engine_result *out) {
-    node_engine *e = n->eng;
-    block_header *h = &p->b.header;
-    const bad_block *bb = bad_find(e, &h->hash);
-    if (bb) {
-        result_bad(out, bb);
-        return NULL;
-    }
-    if (n->import_unsettled) {
-        if (bytes32_eq(&h->hash, &n->pw_hash)) { /* the block being written: validated */
-            result_set(out, ES_VALID, &h->hash, NULL);
-            return NULL;
-        }
-        if (bytes32_eq(&h->parent_hash, &n->pw_hash)) return import_payload(n, p, out);
-        node_import_settle(n);
-    }
-    db_snapshot *s;
-    const char *err = db_snapshot_open(n->db, 1, &s);
-    if (err) return err;
-    uint64_t num, head;
-    bytes32 head_hash;
-    if (stored(s, &h->hash, &num)) { /* validated before */
-        db_snapshot_close(s);
-        result_set(out, ES_VALID, &h->hash, NULL);
-        return NULL;
-    }
-    if ((err = db_head(s, &head, &head_hash))) {
-        db_snapshot_close(s);
-        return err;
-    }
-    if (!bytes32_eq(&h->parent_hash, &head_hash)) {
-        err = accept_side(n, p, s, out);
-        db_snapshot_close(s);
-        return err;
-    }
-    db_snapshot_close(s); /* no snapshot across a write */
-    return import_payload(n, p, out);
-}
-
-/* ---- forkchoiceUpdated ---------------------------------------------------------------- */
-
-/* Where a forkchoice hash (safe, finalized) is on the head's chain. */
-static bool on_chain(db_snapshot *s, const walk *w, const bytes32 *x, uint64_t *number) {
-    for (size_t i = 0; i < w->n; i++)
-        if (bytes32_eq(&w->branch[i].hash, x)) {
-            *number = w->branch[i].number;
-            return true;
-        }
-    return stored(s, x, number) && *number <= w->anc_number && canonical(s, *number, x);
-}
-
-/* Puts the old canonical blocks back after a failed switch. */
+/* Puts the old canonical blocks (anc + 1 on) back after the store went to
+ * another branch from anc. */
 static const char *restore(node *n, uint64_t anc, const bytes32 *old, size_t n_old) {
     const char *err = node_unwind_to(n, anc);
     for (size_t i = 0; i < n_old && !err; i++) {
@@ -487,45 +461,221 @@ static const char *restore(node *n, uint64_t anc, const bytes32 *old, size_t n_o
     return err;
 }
 
-/* Makes w's branch canonical on top of its ancestor. */
-static const char *switch_to(node *n, const walk *w, uint64_t head, const bytes32 *old, engine_result *out,
-                             int *rpc_code) {
-    node_engine *e = n->eng;
+/* The canonical hashes anc + 1 ... anc + count (calloc'd, at least one). */
+static const char *canonical_hashes(db_snapshot *s, uint64_t anc, size_t count, bytes32 **out) {
+    *out = calloc(count + 1, sizeof **out);
+    if (!*out) abort();
+    const char *err = NULL;
+    for (size_t i = 0; i < count && !err; i++) err = db_canonical_hash(s, anc + 1 + i, &(*out)[i]);
+    return err;
+}
+
+/* ---- newPayload ------------------------------------------------------------------------ */
+
+/* Imports a payload whose parent is the head (number parent_number), or
+ * the block still being written (answered VALID before its write): then
+ * it executes on that block's unwritten state and its root is checked on
+ * it (chain_import_options.root_first) while the write goes on; the
+ * answer comes once that write has ended (the importer's committer takes
+ * the child after it). early false: written before the answer. */
+static const char *import_payload(node *n, engine_payload *p, uint64_t parent_number, bool early,
+                                  engine_result *out) {
+    block_header *h = &p->b.header;
+    bool invalid;
+    keep_view_at(n, parent_number);
+    const char *why = import(n, &p->rlp, early, &invalid);
+    if (invalid) {
+        bytes32 lvh = valid_parent(n, &h->parent_hash);
+        bad_keep(n->eng, h, &p->rlp);
+        bad_add(n->eng, &h->hash, &lvh, why);
+        result_bad(out, bad_find(n->eng, &h->hash));
+        return NULL;
+    }
+    if (why) return why;
+    side_remove(n->eng, &h->hash);
+    result_set(out, ES_VALID, &h->hash, NULL);
+    return NULL;
+}
+
+/* Imports w's branch and then the payload on it, the store being at the
+ * branch's ancestor; the verdict goes to out. */
+static const char *import_branch_payload(node *n, const walk *w, engine_payload *p, bool early,
+                                         engine_result *out) {
+    bool bad;
+    bytes32 lvh;
+    const char *why = import_branch(n, w, &p->b.header, &bad, &lvh);
+    if (bad) {
+        result_bad(out, bad_find(n->eng, &p->b.header.hash));
+        return NULL;
+    }
+    if (why) return why;
+    uint64_t parent_number = w->n ? w->branch[0].number : w->anc_number;
+    return import_payload(n, p, parent_number, early, out);
+}
+
+/* A payload on a branch that leaves the canonical chain at or above the
+ * head readers see (a sibling of a payload not yet named by a forkchoice
+ * update): the store goes to the branch, above that head. */
+static const char *execute_above(node *n, const walk *w, engine_payload *p, uint64_t view, uint64_t head,
+                                 engine_result *out) {
+    keep_view_at(n, view);
     const char *err = w->anc_number < head ? node_unwind_to(n, w->anc_number) : NULL;
+    return err ? err : import_branch_payload(n, w, p, true, out);
+}
+
+/* A payload on a branch that leaves the canonical chain below the head
+ * readers see: the store goes to the branch and back to old, the
+ * canonical blocks after the ancestor, while readers wait. The pool keeps
+ * its head meanwhile. */
+static const char *execute_and_restore(node *n, const walk *w, engine_payload *p, const bytes32 *old, size_t n_old,
+                                       engine_result *out) {
+    move_begin(n);
+    const char *err = node_unwind_to(n, w->anc_number);
+    if (!err) err = import_branch_payload(n, w, p, false, out);
+    const char *rerr = restore(n, w->anc_number, old, n_old);
+    /* the store's head is the one readers saw */
+    atomic_store(&n->fc_head, UINT64_MAX);
+    move_end(n);
+    return rerr ? rerr : err;
+}
+
+enum { SIDE_EXECUTE_MAX = 64 }; /* blocks one side payload may execute, the old ones put back included */
+
+/* A payload whose parent is not the store's head. On a branch that links
+ * to the canonical chain it is executed there now, VALID or INVALID as
+ * geth's newPayload answers; one whose branch is longer than
+ * SIDE_EXECUTE_MAX (or in dev mode) is kept, ACCEPTED, for a forkchoice
+ * update to execute. With an unknown ancestor it is kept, SYNCING. Closes
+ * s before any write. */
+static const char *side_payload(node *n, engine_payload *p, db_snapshot *s, uint64_t head, engine_result *out) {
+    node_engine *e = n->eng;
+    block_header *h = &p->b.header;
+    walk w;
+    walk_from(e, s, &h->parent_hash, &w);
+    const char *err = NULL;
+    bool execute = false;
+    uint64_t view = view_head(n, head);
+    bytes32 *old = NULL;
+    size_t n_old = 0;
+    if (w.end == WALK_BAD) {
+        bad_add(e, &h->hash, w.bad->has_lvh ? &w.bad->lvh : NULL, "links to previously rejected block");
+        result_bad(out, bad_find(e, &h->hash));
+    } else if (w.end != WALK_CANONICAL) {
+        /* an ancestor is missing: keep it for when they come */
+        side_add(e, h, &p->rlp);
+        result_set(out, ES_SYNCING, NULL, NULL);
+    } else {
+        /* the header against its parent: cheap, and enough to refuse it now */
+        block_header parent;
+        bool parent_stored = w.n == 0;
+        const char *why = parent_stored ? stored_header(s, w.anc_number, &w.anc_hash, &parent) : NULL;
+        if (!parent_stored) parent = w.branch[0].header;
+        if (!why) why = header_validate(&n->chain, &parent, h, true);
+        n_old = w.anc_number < view ? (size_t)(view - w.anc_number) : 0;
+        if (why) {
+            bad_keep(e, h, &p->rlp);
+            bad_add(e, &h->hash, parent_stored ? &parent.hash : NULL, why);
+            result_bad(out, bad_find(e, &h->hash));
+        } else if (n->dev || w.n + 1 + n_old > SIDE_EXECUTE_MAX) {
+            side_add(e, h, &p->rlp);
+            result_set(out, ES_ACCEPTED, NULL, NULL);
+        } else {
+            execute = true;
+            if (n_old) err = canonical_hashes(s, w.anc_number, n_old, &old);
+        }
+    }
+    db_snapshot_close(s); /* no snapshot across a write */
+    if (execute && !err) {
+        side_add(e, h, &p->rlp); /* kept should the store fail */
+        err = n_old ? execute_and_restore(n, &w, p, old, n_old, out) : execute_above(n, &w, p, view, head, out);
+    }
+    free(old);
+    walk_free(&w);
+    return err;
+}
+
+const char *node_engine_new_payload(node *n, engine_payload *p, engine_result *out) {
+    node_engine *e = n->eng;
+    block_header *h = &p->b.header;
+    const bad_block *bb = bad_find(e, &h->hash);
+    if (bb) {
+        result_bad(out, bb);
+        return NULL;
+    }
+    if (n->import_unsettled) {
+        if (bytes32_eq(&h->hash, &n->pw_hash)) { /* the block being written: validated */
+            result_set(out, ES_VALID, &h->hash, NULL);
+            return NULL;
+        }
+        if (bytes32_eq(&h->parent_hash, &n->pw_hash)) return import_payload(n, p, n->pw_number, true, out);
+        node_import_settle(n);
+    }
+    db_snapshot *s;
+    const char *err = db_snapshot_open(n->db, 1, &s);
+    if (err) return err;
+    uint64_t num, head;
+    bytes32 head_hash;
+    if (stored(s, &h->hash, &num)) { /* validated before */
+        db_snapshot_close(s);
+        result_set(out, ES_VALID, &h->hash, NULL);
+        return NULL;
+    }
+    if ((err = db_head(s, &head, &head_hash))) {
+        db_snapshot_close(s);
+        return err;
+    }
+    if (!bytes32_eq(&h->parent_hash, &head_hash)) return side_payload(n, p, s, head, out);
+    db_snapshot_close(s); /* no snapshot across a write */
+    return import_payload(n, p, head, true, out);
+}
+
+/* ---- forkchoiceUpdated ---------------------------------------------------------------- */
+
+/* Where a forkchoice hash (safe, finalized) is on the head's chain. */
+static bool on_chain(db_snapshot *s, const walk *w, const bytes32 *x, uint64_t *number) {
+    for (size_t i = 0; i < w->n; i++)
+        if (bytes32_eq(&w->branch[i].hash, x)) {
+            *number = w->branch[i].number;
+            return true;
+        }
+    return stored(s, x, number) && *number <= w->anc_number && canonical(s, *number, x);
+}
+
+/* Makes w's branch canonical on top of its ancestor; old: the canonical
+ * blocks after the ancestor up to view, the head readers see (n_old), put
+ * back if the branch fails. head: the store's. */
+static const char *switch_to(node *n, const walk *w, uint64_t head, uint64_t view, const bytes32 *old, size_t n_old,
+                             engine_result *out, int *rpc_code) {
+    node_engine *e = n->eng;
+    if (n_old) move_begin(n);
+    const char *err = w->anc_number < head ? node_unwind_to(n, w->anc_number) : NULL;
+    bool bad = false;
+    bytes32 lvh;
+    const char *why = err ? NULL : import_branch(n, w, NULL, &bad, &lvh);
+    if (why) err = restore(n, w->anc_number, old, n_old);
+    /* readers see the branch's head, or after a failure the old one (the
+     * store is back at it, or at an ancestor above it) */
+    bool above = why && !n_old && view < w->anc_number && !n->dev;
+    atomic_store(&n->fc_head, above ? view : UINT64_MAX);
+    if (n_old) move_end(n);
     if (err) {
         *rpc_code = RPC_INTERNAL_ERROR;
         if (strstr(err, "change sets")) *rpc_code = -38006;
         return *rpc_code == -38006 ? "Too deep reorg" : err;
     }
-    for (size_t k = w->n; k-- > 0;) {
-        const branch_block *b = &w->branch[k];
-        bool invalid;
-        const char *why = import(n, &b->rlp, false, &invalid);
-        if (!why) {
-            side_remove(e, &b->hash);
-            continue;
-        }
-        if (invalid) {
-            bytes32 lvh = valid_parent(n, &b->header.parent_hash);
-            bad_keep(e, &b->header, &b->rlp);
-            bad_add(e, &b->hash, &lvh, why);
-            for (size_t j = k; j-- > 0;) bad_add(e, &w->branch[j].hash, &lvh, "links to previously rejected block");
-            result_bad(out, bad_find(e, &w->branch[0].hash));
-        }
-        const char *rerr = restore(n, w->anc_number, old, head > w->anc_number ? (size_t)(head - w->anc_number) : 0);
-        if (rerr) {
-            *rpc_code = RPC_INTERNAL_ERROR;
-            return rerr;
-        }
-        if (invalid) return NULL;
+    if (bad) {
+        result_bad(out, bad_find(e, &w->branch[0].hash));
+        return NULL;
+    }
+    if (why) {
         *rpc_code = RPC_INTERNAL_ERROR;
         return why;
     }
-    if (w->anc_number < head) {
+    if (n_old) {
         node_import_settle(n);
-        node_pool_reinject(n, w->anc_number + 1, old, (size_t)(head - w->anc_number));
+        node_pool_reinject(n, w->anc_number + 1, old, n_old);
     }
-    result_set(out, ES_VALID, w->n ? &w->branch[0].hash : &w->anc_hash, NULL);
+    result_set(out, ES_VALID, &w->branch[0].hash, NULL);
     return NULL;
 }
 
@@ -704,6 +854,7 @@ static bool forkchoice_to_pending(node *n, const engine_forkchoice *fc, const en
     /* a zero hash leaves the block as it was (geth's catalyst) */
     if (safe != UINT64_MAX) atomic_store(&n->safe, safe);
     if (fin != UINT64_MAX) set_finalized(n, &fc->finalized, fin);
+    atomic_store(&n->fc_head, UINT64_MAX);
     result_set(out, ES_VALID, &fc->head, NULL);
     return true;
 }
@@ -745,8 +896,8 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
         return err;
     }
     /* a head below the finalized block changes nothing (and builds nothing) */
-    uint64_t target = w.n ? w.branch[0].number : w.anc_number;
-    if (!w.n && w.anc_number < head && e->has_finalized && w.anc_number < e->finalized_number &&
+    uint64_t target = w.n ? w.branch[0].number : w.anc_number, view = view_head(n, head);
+    if (!w.n && w.anc_number < view && e->has_finalized && w.anc_number < e->finalized_number &&
         canonical(s, e->finalized_number, &e->finalized_hash)) {
         db_snapshot_close(s);
         walk_free(&w);
@@ -767,14 +918,28 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
     block_header head_header;
     if (w.n) head_header = w.branch[0].header;
     else err = stored_header(s, w.anc_number, &w.anc_hash, &head_header);
-    /* the canonical blocks a switch replaces, to put back if it fails */
-    size_t n_old = head > w.anc_number && (w.n || target < head) ? (size_t)(head - w.anc_number) : 0;
-    bytes32 *old = calloc(n_old + 1, sizeof *old);
-    if (!old) abort();
-    for (size_t i = 0; i < n_old && !err; i++) err = db_canonical_hash(s, w.anc_number + 1 + i, &old[i]);
+    /* the canonical blocks readers see above the ancestor: a switch puts
+     * them back if it fails; a move back returns their transactions */
+    size_t n_old = view > w.anc_number ? (size_t)(view - w.anc_number) : 0;
+    bytes32 *old = NULL;
+    if (!err) err = canonical_hashes(s, w.anc_number, n_old, &old);
     db_snapshot_close(s);
-    if (!err && (w.n || target < head)) err = switch_to(n, &w, head, old, out, rpc_code);
-    else if (!err) result_set(out, ES_VALID, &fc->head, NULL);
+    if (!err && w.n) {
+        err = switch_to(n, &w, head, view, old, n_old, out, rpc_code);
+    } else if (!err && n->dev && target < head) {
+        /* dev mode has one head, the store's */
+        err = node_unwind_to(n, target);
+    }
+    if (!err && !w.n) {
+        /* a block of the store's chain: readers see it as the head now (the
+         * blocks above it, newPayload's, stay stored) */
+        atomic_store(&n->fc_head, target < head && !n->dev ? target : UINT64_MAX);
+        if (target != view) node_pool_new_head(n);
+        /* back to an ancestor: the transactions of the blocks left go back
+         * to the pool, as after a reorg */
+        if (n_old) node_pool_reinject(n, target + 1, old, n_old);
+        result_set(out, ES_VALID, &fc->head, NULL);
+    }
     free(old);
     walk_free(&w);
     if (err || out->status != ES_VALID) return err;
@@ -790,6 +955,11 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
     if (attrs->timestamp <= head_header.timestamp) {
         *rpc_code = RPC_ENGINE_INVALID_ATTRIBUTES;
         return "Invalid payload attributes";
+    }
+    /* the payload is built on the store's head */
+    if ((err = unwind_to_view(n))) {
+        *rpc_code = RPC_INTERNAL_ERROR;
+        return err;
     }
     if ((err = start_build(n, attrs, version, &head_header, id))) {
         *rpc_code = RPC_INTERNAL_ERROR;
@@ -851,9 +1021,11 @@ const char *node_engine_build_now(node *n, const bytes32 *parent, const engine_a
                                   engine_build *out, int *rpc_code) {
     memset(out, 0, sizeof *out);
     *rpc_code = 0;
-    db_snapshot *s;
-    const char *err = db_snapshot_open(n->db, 1, &s);
+    /* built on the head readers see */
+    const char *err = unwind_to_view(n);
     if (err) return err;
+    db_snapshot *s;
+    if ((err = db_snapshot_open(n->db, 1, &s))) return err;
     uint64_t head, num;
     bytes32 head_hash;
     block_header ph;

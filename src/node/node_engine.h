@@ -6,12 +6,15 @@
  * methods are in rpc_engine.c.
  *
  * Where a block's validity is kept:
- *   - VALID: every block in the store (canonical or unwound by a reorg) was
- *     executed and committed once; the store keeps headers and bodies of
- *     unwound blocks by hash, so they can be made canonical again.
- *   - not validated: payloads whose parent was not the head when they came
- *     (side branches, or ahead of an unknown parent), kept in memory as
- *     block RLP until a forkchoice update makes them canonical.
+ *   - VALID: every block in the store (canonical, above the forkchoice's
+ *     head, or unwound) was executed and committed once; the store keeps
+ *     headers and bodies of unwound blocks by hash, so they can be made
+ *     canonical again.
+ *   - not validated: payloads ahead of an unknown parent, or on a side
+ *     branch too long to execute at newPayload, kept in memory as block
+ *     RLP until a forkchoice update makes them canonical.
+ * The head readers see is the forkchoice's (node.fc_head): newPayload's
+ * blocks above it are in the store but not canonical for RPC.
  *   - INVALID: hashes of rejected blocks with their latest valid ancestor,
  *     so that descendants are INVALID at once. */
 #ifndef PAREVM_NODE_ENGINE_H
@@ -75,8 +78,10 @@ typedef struct {
 } engine_result;
 
 /* engine_newPayload after its parameters parsed (writer thread through
- * node_writer_call): validates and imports a payload that extends the head,
- * keeps one that does not. Returns NULL, or an error for the -32603 path. */
+ * node_writer_call): validates and imports a payload whose ancestors are
+ * known (on the store's head, or executed on its branch and the store put
+ * back), without moving the head readers see; keeps one whose ancestors
+ * are missing. Returns NULL, or an error for the -32603 path. */
 const char *node_engine_new_payload(node *n, engine_payload *p, engine_result *out);
 
 /* Payload attributes (all versions). */

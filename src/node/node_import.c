@@ -50,7 +50,9 @@ void node_head_moved(node *n, const change_set *edits) {
         }
         db_snapshot_close(s);
     }
-    node_pool_new_head(n);
+    /* the store moved above the Engine API's head (newPayload): readers,
+     * and the pool, stay at that head */
+    if (atomic_load(&n->fc_head) == UINT64_MAX) node_pool_new_head(n);
 }
 
 /* What one import added to the importer's stage times. */
@@ -102,11 +104,30 @@ bool node_write_pending(node *n) {
     return p;
 }
 
-void node_wait_written(node *n) {
+uint64_t node_wait_written(node *n) {
     pthread_mutex_lock(&n->pw_mu);
-    while (n->pw_written < n->pw_until) pthread_cond_wait(&n->pw_cond, &n->pw_mu);
+    while (n->pw_written < n->pw_until || (n->fc_gen & 1)) pthread_cond_wait(&n->pw_cond, &n->pw_mu);
+    uint64_t gen = n->fc_gen;
+    pthread_mutex_unlock(&n->pw_mu);
+    return gen;
+}
+
+bool node_moved_since(node *n, uint64_t gen) {
+    pthread_mutex_lock(&n->pw_mu);
+    bool moved = n->fc_gen != gen;
+    pthread_mutex_unlock(&n->pw_mu);
+    return moved;
+}
+
+static void move_step(node *n) {
+    pthread_mutex_lock(&n->pw_mu);
+    n->fc_gen++;
+    pthread_cond_broadcast(&n->pw_cond);
     pthread_mutex_unlock(&n->pw_mu);
 }
+
+void node_move_begin(node *n) { move_step(n); }
+void node_move_end(node *n) { move_step(n); }
 
 static uint64_t writes_ended(node *n) {
     pthread_mutex_lock(&n->pw_mu);
@@ -284,6 +305,8 @@ const char *node_unwind_to(node *n, uint64_t number) {
         n->importer = NULL;
     }
     const char *err = db_unwind(n->db, number, NULL);
+    uint64_t f = atomic_load(&n->fc_head);
+    if (f != UINT64_MAX && f > number) atomic_store(&n->fc_head, UINT64_MAX);
     node_head_moved(n, NULL);
     return err;
 }

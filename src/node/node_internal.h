@@ -83,6 +83,13 @@ struct node {
 
     /* forkchoice: set by the Engine API; UINT64_MAX = "the head" */
     _Atomic uint64_t safe, finalized;
+    /* The Engine API's head when newPayload put blocks above it in the
+     * store that no forkchoiceUpdated has named yet (geth inserts them
+     * without setting the head): readers take it as the head. UINT64_MAX:
+     * the store's head. It is always a block of the store's canonical
+     * chain, and never set in dev mode. */
+    _Atomic uint64_t fc_head;
+    bool pool_frozen;          /* writer only: the pool keeps its head (node_pool_new_head) */
 
     /* Engine API payload building (node_engine.c): cfg's builder_* as
      * geth's miner_set* methods change them (rpc_miner.c) */
@@ -110,6 +117,10 @@ struct node {
     uint64_t write_base;       /* writer only: pw_written when the importer opened */
     bytes32 pw_hash;           /* the block (writer only) */
     uint64_t pw_number;
+    /* odd while the writer takes the store below fc_head and back (a
+     * payload executed on a side branch, a reorg): readers wait, and a
+     * reader whose snapshot began in such a window reads again (pw_mu) */
+    uint64_t fc_gen;
 };
 
 /* ---- console.log (node_console.c) ---------------------------------------------- */
@@ -213,8 +224,9 @@ typedef struct {
     node *n;
     db_snapshot *snap;         /* the latest commit */
     bool has_head;
-    uint64_t head;
+    uint64_t head;             /* the Engine API's head, or the store's */
     bytes32 head_hash;
+    uint64_t store_head;       /* the store's head: the snapshot's state is its */
     node_patch *patch;         /* dev edits on this head (retained), or NULL */
 } node_read;
 
@@ -240,6 +252,10 @@ bool node_resolve(node_read *r, const rpc_block_ref *ref, uint64_t *number, byte
  * fills err with -32602. */
 bool node_resolve_arg(node_read *r, const json_t *params, size_t i, bool numbers_only, uint64_t *number,
                       bytes32 *hash, bool *found, rpc_error *err);
+
+/* Where a canonical transaction is (db_tx_location): DB_NOT_FOUND for one
+ * in a block above r's head (a payload no forkchoiceUpdated named yet). */
+const char *node_tx_location(node_read *r, const bytes32 *tx_hash, uint64_t *number, uint32_t *index);
 
 /* Reads and decodes a stored header. */
 const char *node_header(node_read *r, uint64_t number, const bytes32 *hash, block_header *out);
@@ -488,7 +504,18 @@ void node_import_write_queue(node *n);
 /* Whether a write left by node_import_rlp_early is pending; readers wait
  * for it (node_read_open). Any thread. */
 bool node_write_pending(node *n);
-void node_wait_written(node *n);
+/* Waits for that write and for the end of a move below the Engine API's
+ * head (node_move_begin); returns fc_gen, which node_moved_since compares. */
+uint64_t node_wait_written(node *n);
+bool node_moved_since(node *n, uint64_t gen);
+/* Writer thread only: between begin and end the store may go below the
+ * Engine API's head (fc_head) and come back; readers wait meanwhile, so
+ * the writer must not read through node_read_open then (the pool stays
+ * frozen: pool_frozen). */
+void node_move_begin(node *n);
+void node_move_end(node *n);
+/* Writer thread only: unwinds the store to block number (the Engine API's
+ * head, when above it, becomes the store's head again). */
 const char *node_unwind_to(node *n, uint64_t number);
 /* Writer thread only (rpc_debug_chain.c): debug_setHead's rewind to block
  * number, below the head (else geth's "not allowed to rewind to a future

@@ -10,23 +10,37 @@
 #include "node_internal.h"
 #include "parevm/hex.h"
 
+/* The Engine API's head, when below the store's, becomes the reader's
+ * head: blocks newPayload added above it are not canonical yet. False
+ * when it cannot be read (the writer is moving the store). */
+static bool view_forkchoice_head(node_read *r) {
+    uint64_t f = atomic_load(&r->n->fc_head);
+    if (f == UINT64_MAX || f >= r->head) return true;
+    bytes32 hash;
+    if (db_canonical_hash(r->snap, f, &hash)) return false;
+    r->head = f;
+    r->head_hash = hash;
+    return true;
+}
+
 bool node_read_open(node *n, node_read *r, rpc_error *err) {
     memset(r, 0, sizeof *r);
     r->n = n;
-    /* a block answered for (newPayload) is read once it is written */
-    node_wait_written(n);
     /* the edits must belong to the snapshot's head: a block committed
      * between the two reads makes them stale until the writer publishes
      * the new head's, so read again (yielding: the writer may need the CPU) */
     for (int attempt = 0; attempt < 200000; attempt++) {
         if (attempt >= 8) sched_yield();
         if (attempt >= 64) nanosleep(&(struct timespec){0, 50000}, NULL);
+        /* a block answered for (newPayload) is read once it is written */
+        uint64_t gen = node_wait_written(n);
         const char *why = db_snapshot_open(n->db, 1, &r->snap);
         if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
         r->has_head = db_head(r->snap, &r->head, &r->head_hash) == NULL;
         if (!r->has_head) return rpc_error_set(err, RPC_INTERNAL_ERROR, "the store has no blocks");
-        bool stale = false;
-        r->patch = node_patch_get(n, r->head, &r->head_hash, &stale);
+        r->store_head = r->head;
+        bool stale = !view_forkchoice_head(r) || node_moved_since(n, gen);
+        if (!stale) r->patch = node_patch_get(n, r->head, &r->head_hash, &stale);
         if (!stale) return true;
         db_snapshot_close(r->snap);
         r->snap = NULL;
@@ -84,7 +98,8 @@ bool node_resolve(node_read *r, const rpc_block_ref *ref, uint64_t *number, byte
         bytes32 canon;
         why = db_canonical_hash(r->snap, num, &canon);
         if (why && why != DB_NOT_FOUND) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
-        if (why || !bytes32_eq(&canon, &ref->hash)) {
+        /* above the head: a payload no forkchoiceUpdated named yet */
+        if (why || !bytes32_eq(&canon, &ref->hash) || num > r->head) {
             if (ref->require_canonical) {
                 char t[67];
                 hash_text(&ref->hash, t);
@@ -103,6 +118,11 @@ bool node_resolve(node_read *r, const rpc_block_ref *ref, uint64_t *number, byte
     *number = num;
     *found = true;
     return true;
+}
+
+const char *node_tx_location(node_read *r, const bytes32 *tx_hash, uint64_t *number, uint32_t *index) {
+    const char *why = db_tx_location(r->snap, tx_hash, number, index);
+    return !why && *number > r->head ? DB_NOT_FOUND : why;
 }
 
 bool node_resolve_arg(node_read *r, const json_t *params, size_t i, bool numbers_only, uint64_t *number,
@@ -131,7 +151,7 @@ bool node_state_at(node_read *r, uint64_t number, const bytes32 *hash, node_stat
         return rpc_error_set(err, RPC_SERVER_ERROR, "the state of a non-canonical block is not available");
     st->number = number;
     st->codes = db_codes(r->n->db);
-    if (number == r->head) {
+    if (number == r->store_head) {
         st->src = r->snap;
         st->view = db_snapshot_view(r->snap);
         node_patch_apply(r, st);

@@ -123,6 +123,11 @@ static void *writer_main(void *arg) {
     pthread_cond_broadcast(&n->dcond);
     pthread_mutex_unlock(&n->wmu);
     node_import_settle(n);
+    /* a restart begins at the head the consensus client named last: the
+     * payloads newPayload put above it stay stored, off the chain */
+    uint64_t view = atomic_load(&n->fc_head);
+    const char *err = view != UINT64_MAX ? node_unwind_to(n, view) : NULL;
+    if (err) fprintf(stderr, "parevm node: going back to the forkchoice head failed: %s\n", err);
     return NULL;
 }
 

@@ -305,7 +305,7 @@ static bool locate(node_read *r, const bytes32 *txh, unsigned what, node_block *
     uint64_t number;
     bytes32 hash;
     *found = false;
-    const char *why = db_tx_location(r->snap, txh, &number, index);
+    const char *why = node_tx_location(r, txh, &number, index);
     if (why == DB_NOT_FOUND) return true;
     if (!why) why = db_canonical_hash(r->snap, number, &hash);
     if (!why) why = node_block_load(r, number, &hash, what, nb);

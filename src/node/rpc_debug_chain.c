@@ -56,6 +56,8 @@ const char *node_set_head(node *n, uint64_t number) {
     err = db_head(s, &head, NULL);
     db_snapshot_close(s); /* no snapshot across a write */
     if (err) return err == DB_NOT_FOUND ? "current header is not available" : err;
+    uint64_t view = atomic_load(&n->fc_head); /* the head readers see */
+    if (view < head) head = view;
     if (head <= number) return FUTURE_BLOCK;
     if ((err = node_unwind_to(n, number))) return err;
     clamp_forkchoice(&n->safe, number);

@@ -413,7 +413,7 @@ static json_t *pending_tx_json(node *n, const bytes32 *h) {
     uint32_t index;
     bytes32 hash;
     node_block nb;
-    if (!db_tx_location(r.snap, h, &number, &index) && !db_canonical_hash(r.snap, number, &hash) &&
+    if (!node_tx_location(&r, h, &number, &index) && !db_canonical_hash(r.snap, number, &hash) &&
         !node_block_load(&r, number, &hash, NODE_LOAD_BODY | NODE_LOAD_SENDERS, &nb)) {
         if (index < nb.b.n_txs) j = node_json_tx(&nb.b.txs[index], NULL);
         node_block_free(&nb);

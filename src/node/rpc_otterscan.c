@@ -195,7 +195,7 @@ static bool tx_failed(node *n, const bytes32 *txh, bool *found, bool *failed, rp
     bytes32 hash;
     node_block nb;
     *found = false;
-    const char *why = db_tx_location(r.snap, txh, &number, &index);
+    const char *why = node_tx_location(&r, txh, &number, &index);
     if (why == DB_NOT_FOUND) why = NULL;
     else if (!why && !(why = db_canonical_hash(r.snap, number, &hash)) &&
              !(why = node_block_load(&r, number, &hash, NODE_LOAD_RECEIPTS, &nb))) {

@@ -75,7 +75,7 @@ bool node_trace_mined(node *n, const bytes32 *txh, const trace_config *cfg, bool
     bytes32 hash;
     bool ok = false;
     *found = true;
-    const char *why = db_tx_location(r.snap, txh, &number, &index);
+    const char *why = node_tx_location(&r, txh, &number, &index);
     if (why == DB_NOT_FOUND) {
         *found = false;
         ok = true;
