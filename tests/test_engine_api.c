@@ -707,6 +707,30 @@ TEST(engine_node_refuses_unprotected_transactions) {
     buf_free(&raw);
 }
 
+/* geth's --rpc.txfeecap: a transaction whose fee cap times gas limit is
+ * over the cap is refused with geth's words; one under it, or any with
+ * no cap, passes. */
+TEST(engine_node_caps_transaction_fees) {
+    account s = dev_account(1);
+    address x = addr_of(0x10);
+    for (int capped = 0; capped < 2; capped++) {
+        eh_node a = {0};
+        node_config cfg = {.tx_fee_cap = capped ? 1.0 : 0};
+        CHECK(make_store(&a) && eh_start(&a, &cfg));
+        if (a.n) {
+            /* (100 + 100 * 500) gwei * 21000 gas = 1.0521 ether */
+            json_t *r = eh_call(&a, "eth_sendRawTransaction", json_pack("[o]", transfer(&s, 0, &x, 1, 500)));
+            const char *msg = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+            if (capped) CHECK(msg && !strcmp(msg, "tx fee (1.05 ether) exceeds the configured cap (1.00 ether)"));
+            else CHECK(r && json_object_get(r, "result"));
+            json_decref(r);
+            CHECK(pool_pending(&a) == (uint64_t)!capped);
+            CHECK(send_tx(&a, transfer(&s, !capped, &x, 1, 400))); /* 0.8421 ether */
+        }
+        eh_stop(&a, true);
+    }
+}
+
 /* ---- Blob transactions: the pool keeps the sidecar for the Engine API ---------------------------------- */
 
 /* A blob transaction with one blob in its Osaka network form (wrapper

@@ -87,6 +87,10 @@ typedef struct {
     uint64_t gas_cap;           /* eth_call / eth_estimateGas gas; 0: 50,000,000 */
     bool allow_unprotected_txs; /* take legacy transactions without EIP-155's chain id over RPC
                                    (geth's --rpc.allow-unprotected-txs; a dev chain always does) */
+    double tx_fee_cap;          /* eth_sendRawTransaction and its variants refuse a transaction
+                                   whose fee cap (gas price) times gas limit is over this many
+                                   ether (geth's --rpc.txfeecap; the CLI's default 1); 0: no
+                                   cap; never in dev mode (anvil has none) */
     uint64_t max_log_range;     /* eth_getLogs blocks per query; 0: 10,000 */
     size_t max_logs;            /* eth_getLogs results; 0: 20,000 */
     size_t max_filters;         /* eth_newFilter...: installed at once; 0: 10,000 */

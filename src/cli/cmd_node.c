@@ -3,6 +3,7 @@
  * requests in flight) and close the store cleanly. */
 #include <errno.h>
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: parevm node [--datadir DIR] [--dev] [--dev.period S] [--http.addr ADDR] [--http.port PORT]\n"
             "                   [--http.corsdomain ORIGINS] [--http.threads N] [--threads N] [--preroot auto|on|off]\n"
-            "                   [--http.api NAMESPACES] [--rpc.gascap GAS] [--rpc.allow-unprotected-txs]\n"
+            "                   [--http.api NAMESPACES] [--rpc.gascap GAS] [--rpc.txfeecap ETHER] [--rpc.allow-unprotected-txs]\n"
             "                   [--http] [--ws] [--ws.addr ADDR]\n"
             "                   [--ws.port PORT] [--ws.api NAMESPACES] [--ipcpath PATH] [--ipcdisable]\n"
             "                   [--dev.accounts N] [--dev.chainid ID] [--dev.gaslimit GAS] [--dev.time UNIX] [--quiet]\n"
@@ -52,6 +53,8 @@ static void usage(FILE *f) {
             "                       --dev \"*\" as anvil's); --no-cors (anvil's): none\n"
             "  --rpc.max-request-size MB  the largest request on HTTP, WebSocket and IPC (default 5 MiB);\n"
             "                       anvil's --no-request-size-limit: 1 GiB\n"
+            "  --rpc.txfeecap ETHER  refuse a sent transaction whose fee cap times gas is over this (geth's;\n"
+            "                       default 1, 0: no cap; none with --dev, as anvil)\n"
             "  --rpc.allow-unprotected-txs  take legacy transactions without EIP-155's chain id over RPC\n"
             "                       (refused as geth does unless given; a --dev chain takes them, as anvil)\n"
             "  --http.api LIST      the namespaces served there (HTTP and WebSocket), e.g. eth,net,web3;\n"
@@ -200,6 +203,17 @@ static bool num(const char *s, unsigned long long max, unsigned long long *out) 
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
     if (*end || errno == ERANGE || v > max) return false;
+    *out = v;
+    return true;
+}
+
+/* --rpc.txfeecap: ether, a finite number >= 0. */
+static bool fee_cap(const char *s, double *out) {
+    char *end;
+    if (!s || !*s || *s == '-') return false;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || errno == ERANGE || !isfinite(v) || v < 0) return false;
     *out = v;
     return true;
 }
@@ -485,7 +499,7 @@ int cmd_node(int argc, char **argv) {
     char phrase[BIP39_PHRASE_MAX];
     unsigned mnemonics = 0;
     size_t max_request = 0;
-    bool no_block_gas_limit = false;
+    bool no_block_gas_limit = false, fee_cap_set = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long x = 0;
@@ -577,6 +591,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--dev.time")) ok = num(v, UINT64_MAX, &x), cfg.dev_genesis_time = x;
         else if (!strcmp(a, "--dev.hardfork") || !strcmp(a, "--hardfork")) cfg.dev_hardfork = v;
         else if (!strcmp(a, "--rpc.gascap")) ok = num(v, UINT64_MAX, &x) && x, cfg.gas_cap = x;
+        else if (!strcmp(a, "--rpc.txfeecap")) ok = fee_cap(v, &cfg.tx_fee_cap), fee_cap_set = true;
         else if (!strcmp(a, "--authrpc.addr")) auth.addr = v, auth_asked = true;
         else if (!strcmp(a, "--authrpc.port")) ok = num(v, 65535, &x), auth.port = (uint16_t)x, auth_asked = true;
         else if (!strcmp(a, "--authrpc.jwtsecret")) jwt_path = v, auth_asked = true;
@@ -634,6 +649,7 @@ int cmd_node(int argc, char **argv) {
     /* dev mode answers browsers from any origin, as anvil (--no-cors or
      * --http.corsdomain say otherwise) */
     if (cfg.dev && !cors_set) http.cors = "*";
+    if (!fee_cap_set) cfg.tx_fee_cap = 1; /* geth's default (dev mode has none) */
     if (!quiet) cfg.log = stderr;
     if (cfg.dev && !quiet && !no_console) cfg.console = stdout;
     if (cfg.dev && !quiet) cfg.report = stdout; /* anvil's report of each mined block */

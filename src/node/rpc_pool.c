@@ -86,8 +86,33 @@ static bool refused_unprotected(const node *n, const uint8_t *raw, size_t len) {
     return unprotected;
 }
 
+/* geth's checkTxFee: the most the transaction may pay for its gas (fee
+ * cap or gas price times gas limit, blob gas aside) in ether, when over
+ * the node's cap; 0 otherwise (or when it does not decode: the pool says
+ * why). */
+static double fee_over_cap(const node *n, const uint8_t *raw, size_t len) {
+    double cap = n->cfg.tx_fee_cap;
+    if (n->dev || cap <= 0 || !len) return 0;
+    transaction tx;
+    tx_network net;
+    bool blob = raw[0] == TX_BLOB;
+    if (blob ? !tx_decode_network(raw, len, &net, NULL, 0) : !tx_decode(raw, len, &tx, NULL, 0)) return 0;
+    const transaction *t = blob ? &net.tx : &tx;
+    const u256 *price = t->type >= TX_DYNAMIC_FEE ? &t->max_fee : &t->gas_price;
+    double eth = 0; /* in floating point: the product may pass 2^256 */
+    for (int i = 3; i >= 0; i--) eth = eth * 18446744073709551616.0 + (double)price->w[i];
+    eth = eth * (double)t->gas_limit / 1e18;
+    if (blob) tx_network_free(&net);
+    else tx_free(&tx);
+    return eth > cap ? eth : 0;
+}
+
 /* Sends raw (params[0]'s bytes) to the pool; the hash as *result. */
 static bool send_bytes(node *n, const uint8_t *raw, size_t len, json_t **result, rpc_error *err) {
+    double fee = fee_over_cap(n, raw, len);
+    if (fee > 0)
+        return rpc_error_set(err, RPC_SERVER_ERROR, "tx fee (%.2f ether) exceeds the configured cap (%.2f ether)", fee,
+                             n->cfg.tx_fee_cap);
     if (refused_unprotected(n, raw, len))
         return rpc_error_set(err, RPC_SERVER_ERROR, "only replay-protected (EIP-155) transactions allowed over RPC");
     bytes32 hash;
