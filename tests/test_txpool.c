@@ -139,7 +139,7 @@ TEST(validation_errors) {
     env.base_fee = u256_from_u64(GWEI);
     txpool_set_head(p, mem_state_view(s), &env);
     CHECK(is(add(p, s, 0, dyn(0, 3, 2), NULL), "max priority fee per gas higher than max fee per gas"));
-    CHECK(is(add(p, s, 0, (spec){.type = 0, .cap = 0}, NULL), "transaction underpriced")); /* below min tip */
+    CHECK(is(add(p, s, 0, (spec){.type = 0, .cap = 0}, NULL), "transaction gas price below minimum")); /* below min tip */
     CHECK(is(add(p, s, 6, dyn(0, 1, 2), NULL), "sender not an eoa"));
     CHECK(is(add(p, s, 7, dyn(0, 1, 2), NULL), NULL));
     CHECK(is(add(p, s, 0, (spec){.type = TX_BLOB, .tip = 1, .cap = 2}, NULL), NULL));
@@ -236,7 +236,7 @@ TEST(raised_min_tip_drops_cheaper) {
     counts(p, &pend, &queue);
     CHECK(pend == 1 && queue == 2); /* sender 0's nonces 1 and 2 wait behind the gap */
     CHECK_EQ_U64(txpool_next_nonce(p, &ADDR[2], 0), 0);
-    CHECK(is(add(p, s, 2, (spec){.type = TX_LEGACY, .nonce = 0, .cap = 1}, &out), "transaction underpriced"));
+    CHECK(is(add(p, s, 2, (spec){.type = TX_LEGACY, .nonce = 0, .cap = 1}, &out), "transaction gas price below minimum"));
     CHECK_EQ_U64(txpool_set_min_tip(p, &two), 0); /* not raised */
     CHECK_EQ_U64(txpool_set_min_tip(p, &zero), 0);
     CHECK(is(add(p, s, 0, dyn(0, 1, 50), &out), NULL) && out.pending);
@@ -577,6 +577,43 @@ TEST(best_transactions_in_block_order) {
     size_t pend, queue;
     counts(p, &pend, &queue);
     CHECK(pend == 5 && queue == 1);
+    txpool_free(p);
+    mem_state_free(s);
+}
+
+/* geth's pool (below_base_fee): fee caps under the next block's base fee
+ * and blob base fee are admitted, pending, and the builder passes them by
+ * until the fees fall; a tip under the price limit is refused with geth's
+ * words and numbers. */
+TEST(below_base_fee_waits_in_geths_pool) {
+    setup_keys();
+    mem_state *s = funded_state();
+    txpool_env env = test_env();
+    env.base_fee = u256_from_u64(3 * GWEI);
+    env.blob_base_fee = u256_from_u64(11);
+    txpool *p = txpool_new(&(txpool_config){.below_base_fee = true, .min_tip = u256_from_u64(1)}, &env);
+    CHECK(is(add(p, s, 0, dyn(0, 1, 2), NULL), NULL));
+    CHECK(is(add(p, s, 0, dyn(1, 1, 50), NULL), NULL));
+    CHECK(is(add(p, s, 1, dyn(0, 1, 50), NULL), NULL));
+    CHECK(is(add(p, s, 2, (spec){.type = TX_BLOB, .tip = 1, .cap = 5}, NULL), NULL)); /* blob fee 10 < 11 */
+    size_t pend, queue;
+    counts(p, &pend, &queue);
+    CHECK(pend == 4 && queue == 0);
+    /* at 3 gwei only sender 1's goes (sender 0's second waits behind its
+     * first; the drain has no blob base fee) */
+    u256 base = u256_from_u64(3 * GWEI);
+    order o = drain(p, &base, -1);
+    CHECK(o.n == 2 && o.senders[0] == 1 && o.senders[1] == 2);
+    base = u256_from_u64(GWEI);
+    o = drain(p, &base, -1);
+    CHECK_EQ_U64(o.n, 4);
+    /* a tip of 0 wei under the limit of 1 */
+    buf_t raw = make_raw(3, (spec){.type = TX_LEGACY, .cap = 0});
+    char err[128] = "";
+    CHECK(is(txpool_add_raw(p, mem_state_view(s), raw.data, raw.len, NULL, err, sizeof err),
+             "transaction gas price below minimum"));
+    CHECK(!strcmp(err, "gas tip cap 0, minimum needed 1"));
+    buf_free(&raw);
     txpool_free(p);
     mem_state_free(s);
 }

@@ -70,7 +70,11 @@ typedef struct {
     size_t max_per_sender;   /* pending + queued of one sender; 0: 64 */
     size_t max_tx_bytes;     /* encoded size; 0: 128 KiB */
     unsigned price_bump;     /* replacement fee bump in percent; 0: 10 */
-    u256 min_tip;            /* lowest tip (gas price for legacy) accepted */
+    u256 min_tip;            /* lowest tip (gas price for legacy) accepted ("transaction gas
+                                price below minimum", geth's ErrTxGasPriceTooLow) */
+    bool below_base_fee;     /* admit fee caps below the next block's base fee and blob base
+                                fee: such a transaction waits for them to fall, and the
+                                builder passes it by (geth); refused otherwise (anvil) */
     bool reject_unprotected; /* refuse legacy transactions without EIP-155 chain id */
     bool delegation_limits;  /* geth's EIP-7702 rules (above); off in dev mode, as anvil */
 } txpool_config;

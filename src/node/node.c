@@ -312,6 +312,12 @@ const char *node_open(const node_config *cfg, node **out) {
         pc.max_per_sender = 1 << 17;
     }
     pc.delegation_limits = !cfg->dev; /* anvil accepts what geth's EIP-7702 rules refuse */
+    if (!cfg->dev) {
+        /* geth's pool: a tip of at least its price limit (1 wei), and fee
+         * caps below the base fee wait (anvil refuses them) */
+        pc.min_tip = u256_from_u64(1);
+        pc.below_base_fee = true;
+    }
     txpool_env env = {.chain_id = node_chain_id(n)};
     n->pool = txpool_new(&pc, &env);
     node_pool_new_head(n);

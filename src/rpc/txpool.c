@@ -3,6 +3,7 @@
  * order iterator is in txpool_best.c. */
 #include "parevm/txpool.h"
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "parevm/exec.h"
@@ -336,6 +337,8 @@ static const char *pool_reason(const char *why) {
     return why;
 }
 
+static const char TIP_TOO_LOW[] = "transaction gas price below minimum";
+
 /* Checks that need the next block's rules but no state. */
 static const char *check_env(const txpool *p, const txpool_env *env, const transaction *tx) {
     const char *why =
@@ -344,7 +347,8 @@ static const char *check_env(const txpool *p, const txpool_env *env, const trans
     if (p->cfg.reject_unprotected && !tx->has_chain_id)
         return "only replay-protected (EIP-155) transactions allowed";
     if (tx->gas_limit > env->block_gas_limit) return "exceeds block gas limit";
-    if (u256_lt(tip_cap(tx), &p->cfg.min_tip)) return "transaction underpriced";
+    if (u256_lt(tip_cap(tx), &p->cfg.min_tip)) return TIP_TOO_LOW;
+    if (p->cfg.below_base_fee) return NULL;
     if (env->fork >= FORK_LONDON && u256_lt(fee_cap(tx), &env->base_fee))
         return "max fee per gas less than block base fee";
     if (tx->n_blob_hashes && u256_lt(&tx->max_fee_per_blob_gas, &env->blob_base_fee))
@@ -481,6 +485,15 @@ static const char *add_raw(txpool *p, state_view view, const uint8_t *raw, size_
      * own message; recovery after, so that the sender is known. */
     txpool_env env = current_env(p);
     const char *why = check_env(p, &env, &t->tx);
+    if (why == TIP_TOO_LOW && errlen) {
+        /* geth's words: "gas tip cap 0, minimum needed 1" */
+        char tip[80], min[80];
+        txpool_lock(p);
+        u256_to_dec(&p->cfg.min_tip, min);
+        txpool_unlock(p);
+        u256_to_dec(tip_cap(&t->tx), tip);
+        snprintf(err, errlen, "gas tip cap %s, minimum needed %s", tip, min);
+    }
     if (!why && !tx_recover_sender(&t->tx, env.fork >= FORK_HOMESTEAD)) why = "invalid sender";
     if (why) {
         txpool_tx_release(t);
