@@ -340,14 +340,17 @@ static const char *pool_reason(const char *why) {
 static const char TIP_TOO_LOW[] = "transaction gas price below minimum";
 
 /* Checks that need the next block's rules but no state. */
-static const char *check_env(const txpool *p, const txpool_env *env, const transaction *tx) {
+static const char *check_env(txpool *p, const txpool_env *env, const transaction *tx) {
     const char *why =
         pool_reason(tx_check_static_limit(tx, env->fork, env->chain_id, env->max_code_size, env->no_tx_gas_cap, 0));
     if (why) return why;
     if (p->cfg.reject_unprotected && !tx->has_chain_id)
         return "only replay-protected (EIP-155) transactions allowed";
     if (tx->gas_limit > env->block_gas_limit) return "exceeds block gas limit";
-    if (u256_lt(tip_cap(tx), &p->cfg.min_tip)) return TIP_TOO_LOW;
+    txpool_lock(p); /* miner_setGasPrice moves it */
+    u256 min_tip = p->cfg.min_tip;
+    txpool_unlock(p);
+    if (u256_lt(tip_cap(tx), &min_tip)) return TIP_TOO_LOW;
     if (p->cfg.below_base_fee) return NULL;
     if (env->fork >= FORK_LONDON && u256_lt(fee_cap(tx), &env->base_fee))
         return "max fee per gas less than block base fee";
