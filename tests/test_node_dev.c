@@ -942,11 +942,23 @@ TEST(node_dev_clock_and_fees_as_anvil) {
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"%s\",\"value\":\"0x1\"}]", A3, A1);
     CHECK(test_err(&t, "eth_sendTransaction", p, msg, sizeof msg) == -32003 &&
           !strcmp(msg, "Insufficient funds for gas * price + value"));
-    /* a call that runs out of any gas keeps geth's error */
+    /* a call the estimate cannot run (out of any gas) goes with the
+     * block's gas, as anvil sends it, and is mined with status 0 */
     CHECK(test_result_is(&t, "anvil_setCode", "[\"0x00000000000000000000000000000000000000cc\",\"0x5b600056\"]", "null"));
     sprintf(p, "[{\"from\":\"%s\",\"to\":\"0x00000000000000000000000000000000000000cc\"}]", A1);
-    CHECK(test_err(&t, "eth_sendTransaction", p, msg, sizeof msg) == -32000 &&
+    CHECK(test_err(&t, "eth_estimateGas", p, msg, sizeof msg) == -32000 &&
           !strncmp(msg, "gas required exceeds allowance", 30));
+    h = test_ok(&t, "eth_sendTransaction", p);
+    CHECK(h != NULL);
+    if (h) {
+        sprintf(p, "[\"%s\"]", json_string_value(h));
+        json_t *rc = test_ok(&t, "eth_getTransactionReceipt", p);
+        b = test_ok(&t, "eth_getBlockByNumber", "[\"latest\",false]");
+        CHECK(rc && b && test_qty(rc, "status") == 0 && test_qty(rc, "gasUsed") == test_qty(b, "gasLimit"));
+        json_decref(rc);
+        json_decref(b);
+    }
+    json_decref(h);
     /* times past 2^63 - 1: taken, the clock's offset held within int64
      * (UBSan checks the arithmetic) */
     CHECK(test_result_is(&t, "anvil_mine", "[\"0x2\",\"0x7fffffffffffffff\"]", "null"));

@@ -168,9 +168,11 @@ void node_dev_list_impersonated(const node *n, json_t *list);
 /* The transaction eth_sendTransaction makes of a call object from a->from,
  * unsigned: the type from the fields present, the node's chain id (EIP-155
  * for legacy too), the pool's next nonce, fees for the next block and the
- * estimated gas where the object leaves them out. On success tx owns its
- * buffers (tx_free); on failure err is filled and tx is empty. */
-bool node_dev_fill_tx(node *n, const rpc_call_args *a, transaction *tx, rpc_error *err);
+ * estimated gas where the object leaves them out. A call the estimate
+ * cannot run gets the block's gas (anvil's build_tx_request), unless
+ * strict (eth_fillTransaction: the estimate's error). On success tx owns
+ * its buffers (tx_free); on failure err is filled and tx is empty. */
+bool node_dev_fill_tx(node *n, const rpc_call_args *a, bool strict, transaction *tx, rpc_error *err);
 /* An impersonated sender's transaction: a fixed, harmless signature
  * (r = s = 1), the hash node_dev_vouched_hash gives, and the sender vouched
  * for (remembered by that hash). */

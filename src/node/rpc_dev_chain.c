@@ -336,7 +336,7 @@ static bool fill_calls(node *n, reorg_job *j, rpc_error *err) {
             else if (!nonce_at(n, common, &a->from, &a->nonce, err)) return false;
             a->has_nonce = true;
         }
-        if (!node_dev_fill_tx(n, a, &t->tx, err)) return false;
+        if (!node_dev_fill_tx(n, a, false, &t->tx, err)) return false;
         if (key) {
             if (!tx_sign(&t->tx, key)) return rpc_error_set(err, RPC_INTERNAL_ERROR, "signing failed");
         } else {

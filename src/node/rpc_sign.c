@@ -125,7 +125,7 @@ static bool sign_transaction(void *ctx, const json_t *params, json_t **result, r
     if (ok && a.has_blob_hashes)
         ok = rpc_error_set(err, RPC_INVALID_PARAMS, "blob transactions are signed by the client, with their blobs");
     transaction tx = {0};
-    if (ok) ok = node_dev_fill_tx(n, &a, &tx, err);
+    if (ok) ok = node_dev_fill_tx(n, &a, false, &tx, err);
     rpc_call_args_free(&a);
     if (ok && !tx_sign(&tx, key)) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "signing failed");
     if (ok) {
@@ -147,7 +147,7 @@ static bool fill_transaction(void *ctx, const json_t *params, json_t **result, r
     char why[200];
     if (!rpc_parse_call_args(rpc_arg(params, 0), &a, why, sizeof why)) return rpc_error_invalid_param(err, 0, why);
     transaction tx = {0};
-    bool ok = a.has_from ? node_dev_fill_tx(n, &a, &tx, err) : rpc_error_invalid_param(err, 0, "from: missing");
+    bool ok = a.has_from ? node_dev_fill_tx(n, &a, true, &tx, err) : rpc_error_invalid_param(err, 0, "from: missing");
     if (ok) {
         buf_t raw = {0};
         tx.v = tx.r = tx.s = U256_ZERO;
