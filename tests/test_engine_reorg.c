@@ -81,6 +81,68 @@ out:
     eh_stop(&b, true);
 }
 
+/* Names block hash in the store's meta as a move below the head leaves
+ * it (node_engine.c's mark_move) until the move ends: what a crash in the
+ * middle of a side payload's execution leaves on disk. */
+static bool plant_move_mark(const char *dir, const bytes32 *hash) {
+    db *d;
+    if (db_open(dir, &(db_options){.existing = true}, &d)) return false;
+    db_meta m = {.name = "engine.move", .value = {hash->b, 32}};
+    bool ok = !db_put_meta(d, &m);
+    db_close(d);
+    return ok;
+}
+
+/* A crash while the store was below the forkchoice's head (a side
+ * payload's branch executed, the old blocks not yet back): the next start
+ * goes back to that head, from an ancestor or from a side branch of
+ * stored blocks, as geth's head never leaves the last named block. */
+TEST(engine_start_finishes_a_move_cut_short) {
+    eh_node a = {0}, b = {0};
+    CHECK(start_node(&a) && start_node(&b));
+    enum { K = 3 };
+    json_t *envs[K] = {0}, *side = NULL;
+    bytes32 hashes[K], sh;
+    address to = addr_of(0x33);
+    if (!a.n || !b.n || !build_transfers(&a, K, &to, 700, envs, hashes)) goto out;
+    for (int k = 0; k < K; k++) CHECK(new_payload_is(&b, envs[k], "VALID", &hashes[k]));
+    CHECK(fcu_valid(&b, &hashes[K - 1]));
+    /* as if cut short back at block 1 */
+    eh_stop(&b, false);
+    CHECK(plant_move_mark(b.dir, &hashes[K - 1]));
+    bytes32 one = hashes[0];
+    {
+        /* the store goes back to block 1 (a debug_setHead by hand) */
+        CHECK(eh_start(&b, NULL));
+        json_t *r = eh_result(&b, "debug_setHead", json_pack("[s]", "0x1"));
+        json_decref(r);
+        CHECK(head_is(&b, &one));
+        eh_stop(&b, false);
+        CHECK(plant_move_mark(b.dir, &hashes[K - 1]));
+    }
+    CHECK(eh_start(&b, NULL) && head_is(&b, &hashes[K - 1]));
+    u256 v = balance(&b, &to);
+    CHECK(u256_eq(&v, U(700 + 701 + 702)));
+    /* cut short on a side branch: the side block is the store's head */
+    side = build(&a, &hashes[0], T0 + 30, 0x44);
+    sh = payload_hash(side);
+    CHECK(side && new_payload_is(&b, side, "VALID", &sh) && fcu_valid(&b, &sh) && head_is(&b, &sh));
+    eh_stop(&b, false);
+    CHECK(plant_move_mark(b.dir, &hashes[K - 1]));
+    CHECK(eh_start(&b, NULL) && head_is(&b, &hashes[K - 1]));
+    v = balance(&b, &to);
+    CHECK(u256_eq(&v, U(700 + 701 + 702)));
+    /* the mark is gone: a later start changes nothing */
+    CHECK(fcu_valid(&b, &sh) && head_is(&b, &sh));
+    eh_stop(&b, false);
+    CHECK(eh_start(&b, NULL) && head_is(&b, &sh));
+out:
+    json_decref(side);
+    for (int k = 0; k < K; k++) json_decref(envs[k]);
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
+
 /* hive's "Multiple New Payloads Extending Canonical Chain" and the
  * sibling payloads of its "Transaction Re-Org": payloads on the same
  * parent, each paying its own fee recipient, are all VALID at once; the

@@ -391,6 +391,21 @@ static const char *unwind_to_view(node *n) {
     return err;
 }
 
+#define MOVE_META "engine.move"
+
+/* Before the store goes below the head readers see, the store's meta
+ * names that head (a side payload's execution puts it back; a forkchoice
+ * update's switch that fails too): a crash in between finds it there at
+ * start (node_engine_load_forkchoice) and goes back to it, as a crash of
+ * geth never leaves its head on a block no forkchoice named. NULL: the
+ * move ended. A failed write costs only that: it is reported. */
+static void mark_move(node *n, const bytes32 *head) {
+    if (n->dev) return;
+    db_meta m = {.name = MOVE_META, .value = {head ? head->b : NULL, head ? 32 : 0}};
+    const char *err = db_put_meta(n->db, &m);
+    if (err) fprintf(stderr, "parevm node: keeping the head across a move failed: %s\n", err);
+}
+
 /* The store goes below the head readers see, and comes back (or moves to
  * another branch) before move_end: readers wait (node_move_begin; not in
  * dev mode, which has no Engine API head), the pool keeps its head. */
@@ -529,6 +544,7 @@ static const char *execute_above(node *n, const walk *w, engine_payload *p, uint
  * its head meanwhile. */
 static const char *execute_and_restore(node *n, const walk *w, engine_payload *p, const bytes32 *old, size_t n_old,
                                        engine_result *out) {
+    mark_move(n, &old[n_old - 1]);
     move_begin(n);
     const char *err = node_unwind_to(n, w->anc_number);
     if (!err) err = import_branch_payload(n, w, p, false, out);
@@ -536,6 +552,7 @@ static const char *execute_and_restore(node *n, const walk *w, engine_payload *p
     /* the store's head is the one readers saw */
     atomic_store(&n->fc_head, UINT64_MAX);
     move_end(n);
+    if (!rerr) mark_move(n, NULL);
     return rerr ? rerr : err;
 }
 
@@ -647,7 +664,7 @@ static bool on_chain(db_snapshot *s, const walk *w, const bytes32 *x, uint64_t *
 static const char *switch_to(node *n, const walk *w, uint64_t head, uint64_t view, const bytes32 *old, size_t n_old,
                              engine_result *out, int *rpc_code) {
     node_engine *e = n->eng;
-    if (n_old) move_begin(n);
+    if (n_old) mark_move(n, &old[n_old - 1]), move_begin(n);
     const char *err = w->anc_number < head ? node_unwind_to(n, w->anc_number) : NULL;
     bool bad = false;
     bytes32 lvh;
@@ -658,6 +675,7 @@ static const char *switch_to(node *n, const walk *w, uint64_t head, uint64_t vie
     bool above = why && !n_old && view < w->anc_number && !n->dev;
     atomic_store(&n->fc_head, above ? view : UINT64_MAX);
     if (n_old) move_end(n);
+    if (n_old && !err) mark_move(n, NULL);
     if (err) {
         *rpc_code = RPC_INTERNAL_ERROR;
         if (strstr(err, "change sets")) *rpc_code = -38006;
@@ -804,7 +822,35 @@ static void set_finalized(node *n, const bytes32 *hash, uint64_t number) {
     if (err) fprintf(stderr, "parevm node: keeping the finalized block failed: %s\n", err);
 }
 
+/* A crash during a move (mark_move) left the store on a side branch or an
+ * ancestor: back to the head readers saw, a block the store holds (on the
+ * store's chain, or on a branch of stored blocks). */
+static void finish_move(node *n) {
+    db_snapshot *s;
+    if (db_snapshot_open(n->db, 1, &s)) return;
+    buf_t v = {0};
+    bytes32 want;
+    uint64_t head;
+    bool pending = !db_read_meta(s, MOVE_META, &v) && v.len == 32 && !db_head(s, &head, NULL);
+    if (pending) memcpy(want.b, v.data, 32);
+    buf_free(&v);
+    walk w = {0};
+    if (pending) walk_from(n->eng, s, &want, &w);
+    db_snapshot_close(s);
+    if (!pending) return;
+    const char *err = NULL;
+    bool bad = false;
+    bytes32 lvh;
+    if (w.end != WALK_CANONICAL) err = "the head is not in the store";
+    else if (w.anc_number < head) err = node_unwind_to(n, w.anc_number);
+    if (!err && w.n) err = import_branch(n, &w, NULL, &bad, &lvh);
+    walk_free(&w);
+    if (err) fprintf(stderr, "parevm node: going back to the head before a crash failed: %s\n", err);
+    else mark_move(n, NULL);
+}
+
 void node_engine_load_forkchoice(node *n) {
+    finish_move(n);
     db_snapshot *s;
     if (db_snapshot_open(n->db, 1, &s)) return;
     buf_t v = {0};
