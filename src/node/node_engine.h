@@ -117,10 +117,12 @@ bool node_engine_bad_block(node *n, const bytes32 *hash, buf_t *out);
 /* After the store was rewound to block number by hand (debug_setHead): a
  * finalized block above it is forgotten. Writer thread only. */
 void node_engine_rewound(node *n, uint64_t number);
-/* At start-up (before any thread runs): the finalized block a forkchoice
- * named before the node stopped, kept in the store's meta, becomes the safe
- * and the finalized block again if it is still canonical (geth keeps the
- * finalized hash on disk and sets safe to it on start). */
+/* At start-up (before any thread runs): a move below the forkchoice's
+ * head that a crash cut short (the head named in the store's meta) is
+ * finished, the store going back to that head; then the finalized block a
+ * forkchoice named before the node stopped, kept in the store's meta,
+ * becomes the safe and the finalized block again if it is still canonical
+ * (geth keeps the finalized hash on disk and sets safe to it on start). */
 void node_engine_load_forkchoice(node *n);
 
 /* A built payload, as getPayload gives it back. */
