@@ -75,46 +75,39 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
     return why;
 }
 
-/* geth's SubmitTransaction: over RPC a legacy transaction must carry
- * EIP-155's chain id, unless allowed (a dev chain takes them, as anvil). */
-static bool refused_unprotected(const node *n, const uint8_t *raw, size_t len) {
-    if (n->dev || n->cfg.allow_unprotected_txs || !len || raw[0] < 0xc0) return false;
-    transaction tx;
-    if (!tx_decode(raw, len, &tx, NULL, 0)) return false; /* the pool says why */
-    bool unprotected = !tx.has_chain_id;
-    tx_free(&tx);
-    return unprotected;
-}
-
-/* geth's checkTxFee: the most the transaction may pay for its gas (fee
- * cap or gas price times gas limit, blob gas aside) in ether, when over
- * the node's cap; 0 otherwise (or when it does not decode: the pool says
+/* geth's SubmitTransaction checks before the pool, on one decode (a
+ * dev chain makes neither, as anvil): checkTxFee, the fee cap (or gas
+ * price) times the gas limit, blob gas aside, in ether against the cap
+ * (in floating point: the product may pass 2^256); then a legacy
+ * transaction must carry EIP-155's chain id unless allowed. False with
+ * err set when refused; one that does not decode passes (the pool says
  * why). */
-static double fee_over_cap(const node *n, const uint8_t *raw, size_t len) {
+static bool submit_checks(const node *n, const uint8_t *raw, size_t len, rpc_error *err) {
     double cap = n->cfg.tx_fee_cap;
-    if (n->dev || cap <= 0 || !len) return 0;
+    if (n->dev || !len || (cap <= 0 && n->cfg.allow_unprotected_txs)) return true;
     transaction tx;
     tx_network net;
     bool blob = raw[0] == TX_BLOB;
-    if (blob ? !tx_decode_network(raw, len, &net, NULL, 0) : !tx_decode(raw, len, &tx, NULL, 0)) return 0;
+    if (blob ? !tx_decode_network(raw, len, &net, NULL, 0) : !tx_decode(raw, len, &tx, NULL, 0)) return true;
     const transaction *t = blob ? &net.tx : &tx;
     const u256 *price = t->type >= TX_DYNAMIC_FEE ? &t->max_fee : &t->gas_price;
-    double eth = 0; /* in floating point: the product may pass 2^256 */
+    double eth = 0;
     for (int i = 3; i >= 0; i--) eth = eth * 18446744073709551616.0 + (double)price->w[i];
     eth = eth * (double)t->gas_limit / 1e18;
+    bool ok = true;
+    if (cap > 0 && eth > cap)
+        ok = rpc_error_set(err, RPC_SERVER_ERROR, "tx fee (%.2f ether) exceeds the configured cap (%.2f ether)", eth,
+                           cap);
+    else if (!n->cfg.allow_unprotected_txs && !t->has_chain_id)
+        ok = rpc_error_set(err, RPC_SERVER_ERROR, "only replay-protected (EIP-155) transactions allowed over RPC");
     if (blob) tx_network_free(&net);
     else tx_free(&tx);
-    return eth > cap ? eth : 0;
+    return ok;
 }
 
 /* Sends raw (params[0]'s bytes) to the pool; the hash as *result. */
 static bool send_bytes(node *n, const uint8_t *raw, size_t len, json_t **result, rpc_error *err) {
-    double fee = fee_over_cap(n, raw, len);
-    if (fee > 0)
-        return rpc_error_set(err, RPC_SERVER_ERROR, "tx fee (%.2f ether) exceeds the configured cap (%.2f ether)", fee,
-                             n->cfg.tx_fee_cap);
-    if (refused_unprotected(n, raw, len))
-        return rpc_error_set(err, RPC_SERVER_ERROR, "only replay-protected (EIP-155) transactions allowed over RPC");
+    if (!submit_checks(n, raw, len, err)) return false;
     bytes32 hash;
     char detail[160] = "";
     const char *why = node_pool_add_raw(n, raw, len, &hash, detail, sizeof detail);
