@@ -8,8 +8,11 @@
  * the common ancestor), invalid payloads and their descendants are
  * INVALID with the latest valid ancestor (0x00..00 past a proof-of-work
  * parent), and a failed switch leaves the old head in place. */
+#include <signal.h>
+#include <sys/wait.h>
 #include "test.h"
 #include "engine_api_helpers.h"
+#include "node/node_internal.h"
 
 /* ---- The head follows forkchoiceUpdated ------------------------------------------------------- */
 
@@ -131,6 +134,89 @@ TEST(engine_start_finishes_a_move_cut_short) {
     CHECK(eh_start(&b, NULL) && head_is(&b, &sh));
 out:
     json_decref(side);
+    for (int k = 0; k < K; k++) json_decref(envs[k]);
+    eh_stop(&a, true);
+    eh_stop(&b, true);
+}
+
+/* ---- A crash keeps the head the forkchoice named ------------------------------------------------ */
+
+typedef struct {
+    json_t **envs;
+    bytes32 *hashes, g;
+    int k;
+} crash_chain;
+
+/* Runs steps on a node over b's store in a child process, which is then
+ * killed (SIGKILL: no clean stop, as kill -9). True when the steps passed
+ * and the child died of it. No thread may run in this process meanwhile. */
+static bool run_then_kill(eh_node *b, bool (*steps)(eh_node *b, const crash_chain *c), const crash_chain *c) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+        if (eh_start(b, NULL) && steps(b, c)) kill(getpid(), SIGKILL);
+        _exit(1);
+    }
+    int st;
+    return waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+}
+
+/* newPayload of the whole chain and no forkchoice update; the read
+ * waits for the last write. */
+static bool payloads_only(eh_node *b, const crash_chain *c) {
+    bool ok = true;
+    for (int i = 0; i < c->k; i++) ok = ok && new_payload_is(b, c->envs[i], "VALID", &c->hashes[i]);
+    return ok && head_is(b, &c->g);
+}
+
+/* Waits until the writer kept the head a forkchoice update moved without
+ * a write: the flag clears, then a forkchoice update that changes nothing
+ * (a writer job, after that save) returns. */
+static bool head_saved(eh_node *b, const bytes32 *head) {
+    for (int i = 0; i < 500 && atomic_load(&b->n->fc_unsaved); i++) usleep(10000);
+    return !atomic_load(&b->n->fc_unsaved) && fcu_valid(b, head);
+}
+
+/* The chain's head named, then its first block, without a write. */
+static bool back_to_first(eh_node *b, const crash_chain *c) {
+    return fcu_valid(b, &c->hashes[c->k - 1]) && fcu_valid(b, &c->hashes[0]) && head_saved(b, &c->hashes[0]);
+}
+
+/* A kill -9 after newPayloads that no forkchoice update named, or after
+ * one that moved the head back without a write: the next start begins at
+ * the head named last (geth keeps its head hash on disk), the payloads
+ * kept. When the store's head moved since (`parevm db unwind` here), the
+ * kept head is stale and the store's head stands. */
+TEST(engine_crash_keeps_the_named_head) {
+    eh_node a = {0}, b = {0};
+    enum { K = 3 };
+    json_t *envs[K] = {0};
+    bytes32 hashes[K];
+    address to = addr_of(0x35);
+    CHECK(start_node(&a) && make_store(&b));
+    if (!a.n || !build_transfers(&a, K, &to, 900, envs, hashes)) goto out;
+    crash_chain c = {envs, hashes, genesis_hash(&a), K};
+    eh_stop(&a, true); /* no thread may run across fork() */
+    CHECK(run_then_kill(&b, payloads_only, &c));
+    CHECK(eh_start(&b, NULL) && head_is(&b, &c.g));
+    u256 v = balance(&b, &to);
+    CHECK(u256_is_zero(&v));
+    CHECK(fcu_valid(&b, &hashes[K - 1]) && head_is(&b, &hashes[K - 1]));
+    eh_stop(&b, false);
+    CHECK(run_then_kill(&b, back_to_first, &c));
+    CHECK(eh_start(&b, NULL) && head_is(&b, &hashes[0]));
+    v = balance(&b, &to);
+    CHECK(u256_eq(&v, U(900)));
+    eh_stop(&b, false);
+    /* the same crash, then the store's head moved by another hand */
+    CHECK(run_then_kill(&b, back_to_first, &c));
+    db *d;
+    CHECK(!db_open(b.dir, &(db_options){.existing = true}, &d));
+    if (d) CHECK(!db_unwind(d, 2, NULL));
+    if (d) db_close(d);
+    CHECK(eh_start(&b, NULL) && head_is(&b, &hashes[1]));
+out:
     for (int k = 0; k < K; k++) json_decref(envs[k]);
     eh_stop(&a, true);
     eh_stop(&b, true);

@@ -22,8 +22,12 @@ static void *committer_main(void *arg) {
         db_checkpoint cps[4];
         memset(&im->job_stats, 0, sizeof im->job_stats);
         db_block *blocks = importer_db_blocks(im->job, im->njob, im->job_check, cps, &im->job_stats);
+        db_meta meta;
+        buf_t meta_value = {0};
+        importer_add_meta(im, blocks, im->job, im->njob, &meta, &meta_value);
         const char *err = db_commit_blocks(im->d, blocks, im->njob, NULL);
         free(blocks);
+        buf_free(&meta_value);
         /* before the importer can see the batch done and start another */
         if (im->o.on_written) im->o.on_written(im->o.on_written_arg);
         pthread_mutex_lock(&im->mu);

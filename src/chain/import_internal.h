@@ -133,6 +133,10 @@ const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad
  * last block, a root check there when check, or at every block when check
  * and every queued block wants one. */
 db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoint cps[4], db_commit_stats *cs);
+/* Adds the options' commit_meta value (kept in *m and *value, which the
+ * caller frees after the write) to the batch's last block. */
+void importer_add_meta(const chain_importer *im, db_block *blocks, queued_block *q, size_t n, db_meta *m,
+                       buf_t *value);
 void importer_clear_queue(chain_importer *im);
 /* The one queued block (on a checked store) has a wrong state root: it is
  * named in bad, the queue dropped and the importer reloaded at its parent.

@@ -260,6 +260,15 @@ db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoin
     return blocks;
 }
 
+void importer_add_meta(const chain_importer *im, db_block *blocks, queued_block *q, size_t n, db_meta *m,
+                       buf_t *value) {
+    const char *name = NULL;
+    if (!n || !im->o.commit_meta || !im->o.commit_meta(im->o.commit_meta_arg, &q[n - 1].hash, &name, value)) return;
+    *m = (db_meta){name, {value->data, value->len}};
+    blocks[n - 1].meta = m;
+    blocks[n - 1].n_meta = 1;
+}
+
 const char *importer_root_mismatch(chain_importer *im, chain_bad_block *bad) {
     queued_block *q = &im->q[0];
     bad->invalid = true;
@@ -281,8 +290,12 @@ const char *importer_commit(chain_importer *im, bool check, chain_bad_block *bad
     db_block *blocks = importer_db_blocks(im->q, im->nq, check, cps, &cs);
     queued_block *last = &im->q[im->nq - 1];
     importer_close_base(im); /* no snapshot may be open across a write */
+    db_meta meta;
+    buf_t meta_value = {0};
+    importer_add_meta(im, blocks, im->q, im->nq, &meta, &meta_value);
     const char *err = db_commit_blocks(im->d, blocks, im->nq, NULL);
     free(blocks);
+    buf_free(&meta_value);
     im->st.root += cs.root;
     im->st.commit += cs.prepare + cs.write;
     im->st.prepare += cs.prepare;

@@ -371,7 +371,7 @@ static uint64_t view_head(node *n, uint64_t store_head) {
  * forkchoiceUpdated names them (geth inserts them without setting the
  * head): the view stays at number, the store's head before the import. */
 static void keep_view_at(node *n, uint64_t number) {
-    if (!n->dev && atomic_load(&n->fc_head) == UINT64_MAX) atomic_store(&n->fc_head, number);
+    if (!n->dev && atomic_load(&n->fc_head) == UINT64_MAX) node_set_fc_head(n, number);
 }
 
 /* The store goes back to the head readers see (payloads are built on the
@@ -387,7 +387,7 @@ static const char *unwind_to_view(node *n) {
         db_snapshot_close(s);
     }
     if (!err && f < head) err = node_unwind_to(n, f);
-    atomic_store(&n->fc_head, UINT64_MAX);
+    node_set_fc_head(n, UINT64_MAX);
     return err;
 }
 
@@ -404,6 +404,66 @@ static void mark_move(node *n, const bytes32 *head) {
     db_meta m = {.name = MOVE_META, .value = {head ? head->b : NULL, head ? 32 : 0}};
     const char *err = db_put_meta(n->db, &m);
     if (err) fprintf(stderr, "parevm node: keeping the head across a move failed: %s\n", err);
+}
+
+#define HEAD_META "engine.head"
+
+/* The value kept under HEAD_META: the head readers see (fc_head) and the
+ * store's head it was written with (store_hash); empty when they are the
+ * same block. s: a snapshot on which fc_head's block is canonical, if it
+ * is below the store's head. */
+static void head_value(node *n, db_snapshot *s, const bytes32 *store_hash, buf_t *value) {
+    atomic_store(&n->fc_unsaved, false); /* before the read: a change after it is saved again */
+    uint64_t f = atomic_load(&n->fc_head);
+    bytes32 named;
+    if (f == UINT64_MAX || db_canonical_hash(s, f, &named) || bytes32_eq(&named, store_hash)) return;
+    buf_append(value, named.b, 32);
+    buf_append(value, store_hash->b, 32);
+}
+
+bool node_engine_head_meta(void *arg, const bytes32 *last_hash, const char **name, buf_t *value) {
+    node *n = arg;
+    db_snapshot *s;
+    if (n->dev || db_snapshot_open(n->db, 1, &s)) return false;
+    head_value(n, s, last_hash, value);
+    db_snapshot_close(s); /* before the write */
+    *name = HEAD_META;
+    return true;
+}
+
+void node_engine_save_head(node *n) {
+    db_snapshot *s;
+    bytes32 hash;
+    uint64_t head;
+    buf_t v = {0};
+    if (n->dev || db_snapshot_open(n->db, 1, &s)) {
+        atomic_store(&n->fc_unsaved, false); /* nothing to keep, or no way to: not again */
+        return;
+    }
+    bool ok = !db_head(s, &head, &hash);
+    if (ok) head_value(n, s, &hash, &v);
+    db_snapshot_close(s);
+    db_meta m = {.name = HEAD_META, .value = {v.data, v.len}};
+    const char *err = ok ? db_put_meta(n->db, &m) : NULL;
+    if (err) fprintf(stderr, "parevm node: keeping the forkchoice head failed: %s\n", err);
+    buf_free(&v);
+}
+
+/* The head a forkchoice update named last, kept with the store's head of
+ * the time (HEAD_META): it is the head again if the store's head is still
+ * that one (a crash after a newPayload; `parevm import` or `db unwind`
+ * since then make it stale). */
+static void load_head(node *n, db_snapshot *s) {
+    buf_t v = {0};
+    uint64_t head, number;
+    bytes32 head_hash, named;
+    if (!db_read_meta(s, HEAD_META, &v) && v.len == 64 && !db_head(s, &head, &head_hash) &&
+        !memcmp(v.data + 32, head_hash.b, 32)) {
+        memcpy(named.b, v.data, 32);
+        if (stored(s, &named, &number) && number < head && canonical(s, number, &named))
+            atomic_store(&n->fc_head, number);
+    }
+    buf_free(&v);
 }
 
 /* The store goes below the head readers see, and comes back (or moves to
@@ -550,7 +610,7 @@ static const char *execute_and_restore(node *n, const walk *w, engine_payload *p
     if (!err) err = import_branch_payload(n, w, p, false, out);
     const char *rerr = restore(n, w->anc_number, old, n_old);
     /* the store's head is the one readers saw */
-    atomic_store(&n->fc_head, UINT64_MAX);
+    node_set_fc_head(n, UINT64_MAX);
     move_end(n);
     if (!rerr) mark_move(n, NULL);
     return rerr ? rerr : err;
@@ -673,7 +733,7 @@ static const char *switch_to(node *n, const walk *w, uint64_t head, uint64_t vie
     /* readers see the branch's head, or after a failure the old one (the
      * store is back at it, or at an ancestor above it) */
     bool above = why && !n_old && view < w->anc_number && !n->dev;
-    atomic_store(&n->fc_head, above ? view : UINT64_MAX);
+    node_set_fc_head(n, above ? view : UINT64_MAX);
     if (n_old) move_end(n);
     if (n_old && !err) mark_move(n, NULL);
     if (err) {
@@ -853,6 +913,7 @@ void node_engine_load_forkchoice(node *n) {
     finish_move(n);
     db_snapshot *s;
     if (db_snapshot_open(n->db, 1, &s)) return;
+    load_head(n, s);
     buf_t v = {0};
     bytes32 hash;
     uint64_t number;
@@ -868,6 +929,7 @@ void node_engine_load_forkchoice(node *n) {
     }
     buf_free(&v);
     db_snapshot_close(s);
+    if (atomic_load(&n->fc_head) != UINT64_MAX) node_pool_new_head(n);
 }
 
 /* Where a forkchoice hash (safe, finalized) is when the head is the block
@@ -900,7 +962,7 @@ static bool forkchoice_to_pending(node *n, const engine_forkchoice *fc, const en
     /* a zero hash leaves the block as it was (geth's catalyst) */
     if (safe != UINT64_MAX) atomic_store(&n->safe, safe);
     if (fin != UINT64_MAX) set_finalized(n, &fc->finalized, fin);
-    atomic_store(&n->fc_head, UINT64_MAX);
+    node_set_fc_head(n, UINT64_MAX);
     result_set(out, ES_VALID, &fc->head, NULL);
     return true;
 }
@@ -979,7 +1041,7 @@ const char *node_engine_forkchoice(node *n, const engine_forkchoice *fc, const e
     if (!err && !w.n) {
         /* a block of the store's chain: readers see it as the head now (the
          * blocks above it, newPayload's, stay stored) */
-        atomic_store(&n->fc_head, target < head && !n->dev ? target : UINT64_MAX);
+        node_set_fc_head(n, target < head && !n->dev ? target : UINT64_MAX);
         if (target != view) node_pool_new_head(n);
         /* back to an ancestor: the transactions of the blocks left go back
          * to the pool, as after a reorg */

@@ -119,11 +119,24 @@ bool node_engine_bad_block(node *n, const bytes32 *hash, buf_t *out);
 void node_engine_rewound(node *n, uint64_t number);
 /* At start-up (before any thread runs): a move below the forkchoice's
  * head that a crash cut short (the head named in the store's meta) is
- * finished, the store going back to that head; then the finalized block a
+ * finished, the store going back to that head; the head readers saw
+ * before a crash, when the store's meta keeps it (below), is theirs
+ * again; then the finalized block a
  * forkchoice named before the node stopped, kept in the store's meta,
  * becomes the safe and the finalized block again if it is still canonical
  * (geth keeps the finalized hash on disk and sets safe to it on start). */
 void node_engine_load_forkchoice(node *n);
+
+/* The head readers see (fc_head) is kept in the store's meta with the
+ * store's head of the time, so that a restart after a crash begins at the
+ * head a forkchoice update named (load above), not at a payload above it.
+ * node_engine_head_meta is the importer's chain_import_options.commit_meta
+ * (arg: the node), called on the committing thread: every block write
+ * names it. node_engine_save_head (writer thread, no write pending) writes
+ * it alone, after a forkchoice update moved it without a write. Neither
+ * writes anything in dev mode. */
+bool node_engine_head_meta(void *arg, const bytes32 *last_hash, const char **name, buf_t *value);
+void node_engine_save_head(node *n);
 
 /* A built payload, as getPayload gives it back. */
 typedef struct {

@@ -13,6 +13,7 @@
  * (node_import_write_queue). */
 #include <stdio.h>
 #include "node_dev.h"
+#include "node_engine.h"
 #include "node_internal.h"
 #include "parevm/chain_import.h"
 
@@ -246,7 +247,8 @@ static const char *import_on_writer(node *n, import_job *j, bool early) {
         chain_import_options o = {.threads = n->cfg.threads, .preroot = n->cfg.preroot, .root_first = true,
                                   .batch = NODE_WRITE_BATCH,
                                   .known_sender = pool_sender, .known_sender_arg = n,
-                                  .on_written = written, .on_written_arg = n};
+                                  .on_written = written, .on_written_arg = n,
+                                  .commit_meta = node_engine_head_meta, .commit_meta_arg = n};
         if ((why = chain_importer_open(n->db, &o, &n->importer))) {
             n->importer = NULL;
             return why;
@@ -306,7 +308,7 @@ const char *node_unwind_to(node *n, uint64_t number) {
     }
     const char *err = db_unwind(n->db, number, NULL);
     uint64_t f = atomic_load(&n->fc_head);
-    if (f != UINT64_MAX && f > number) atomic_store(&n->fc_head, UINT64_MAX);
+    if (f != UINT64_MAX && f > number) node_set_fc_head(n, UINT64_MAX);
     node_head_moved(n, NULL);
     return err;
 }

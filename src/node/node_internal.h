@@ -87,8 +87,11 @@ struct node {
      * store that no forkchoiceUpdated has named yet (geth inserts them
      * without setting the head): readers take it as the head. UINT64_MAX:
      * the store's head. It is always a block of the store's canonical
-     * chain, and never set in dev mode. */
+     * chain, and never set in dev mode. Set through node_set_fc_head. */
     _Atomic uint64_t fc_head;
+    /* fc_head changed since the store's meta last named it (the next
+     * block write names it, or the writer thread when idle) */
+    _Atomic bool fc_unsaved;
     bool pool_frozen;          /* writer only: the pool keeps its head (node_pool_new_head) */
 
     /* Engine API payload building (node_engine.c): cfg's builder_* as
@@ -513,6 +516,12 @@ bool node_moved_since(node *n, uint64_t gen);
  * the writer must not read through node_read_open then (the pool stays
  * frozen: pool_frozen). */
 void node_move_begin(node *n);
+/* Sets the Engine API's head (fc_head): a change is kept in the store's
+ * meta by the next block write, or by the writer thread when idle
+ * (node_engine_save_head), so that a restart begins there. */
+static inline void node_set_fc_head(node *n, uint64_t number) {
+    if (atomic_exchange(&n->fc_head, number) != number) atomic_store(&n->fc_unsaved, true);
+}
 void node_move_end(node *n);
 /* Writer thread only: unwinds the store to block number (the Engine API's
  * head, when above it, becomes the store's head again). */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <time.h>
 #include "node_dev.h"
+#include "node_engine.h"
 #include "node_internal.h"
 
 struct node_job {
@@ -86,6 +87,12 @@ static void *writer_main(void *arg) {
         if (n->import_unsettled && !node_write_pending(n)) { /* the write ended (written() woke us) */
             pthread_mutex_unlock(&n->wmu);
             node_import_settle(n);
+            pthread_mutex_lock(&n->wmu);
+            continue;
+        }
+        if (atomic_load(&n->fc_unsaved) && !n->import_unsettled) { /* a forkchoice update moved the head */
+            pthread_mutex_unlock(&n->wmu);
+            node_engine_save_head(n);
             pthread_mutex_lock(&n->wmu);
             continue;
         }
