@@ -118,14 +118,16 @@ const char *chain_network_name(size_t i);
  * "ethash" one (its contents unused; without clique) ethash; other fields
  * are ignored.
  * Numbers are JSON integers >= 0 or strings holding a decimal or 0x-hex
- * integer; terminalTotalDifficulty may be up to 2^256 - 1 (write it as a
- * string beyond 2^63: JSON parsers reject larger integers). Errors, with a
+ * integer; terminalTotalDifficulty may be up to 2^256 - 1 (a string beyond 2^63:
+ * jansson rejects larger integers; the CLI's genesis reader, cli_json_load,
+ * quotes them as geth writes them bare). Errors, with a
  * message naming the field in err and out untouched: a wrong type, a value
  * out of range, 2^64 - 1 as an activation point (reserved for "not
  * scheduled"), a fork scheduled while an earlier non-optional one is not
  * (geth's CheckConfigForkOrder: the glaciers, the DAO fork and BPO forks are
  * optional), activation points going backwards, a BPO fork without Osaka or
- * without its blobSchedule entry. Cancun and Prague default to their EIPs'
+ * without its blobSchedule entry, a fork after Osaka (amsterdamTime,
+ * bogotaTime...: not implemented). Cancun and Prague default to their EIPs'
  * blob parameters (3/6 and 6/9) when blobSchedule does not list them. */
 struct json_t;
 bool chain_config_from_json(const struct json_t *config, chain_config *out, char *err, size_t errlen);

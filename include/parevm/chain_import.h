@@ -118,8 +118,8 @@ void chain_genesis_free(chain_genesis *g);
 
 /* The genesis header by geth's rules (core/genesis.go): gas limit 4712388
  * when 0; an absent difficulty is 0 without an ethash section, else 131072
- * when mixHash is zero; from London at genesis a base fee (1 gwei when
- * absent), from Shanghai the empty withdrawals root, from Cancun the blob
+ * when mixHash is zero; a given base fee (from London at genesis, 1 gwei
+ * when absent), from Shanghai the empty withdrawals root, from Cancun the blob
  * gas fields (0 when absent) and a zero parent beacon root, from Prague the
  * empty requests hash. The state root is left zero (chain_init sets it). */
 block_header chain_genesis_header(const chain_genesis *g);

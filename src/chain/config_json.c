@@ -159,7 +159,21 @@ static bool read_spurious_dragon(const json_t *cfg, chain_config *c, char *err, 
     return true;
 }
 
+/* Forks after Osaka that geth's config knows: a chain that schedules one
+ * would run it by Osaka's rules here, so it is refused rather than read. */
+static bool refuse_later_forks(const json_t *cfg, char *err, size_t errlen) {
+    static const char *const later[] = {"amsterdamTime", "bogotaTime", "verkleTime", "ubtTime"};
+    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
+        const json_t *v = json_object_get(cfg, later[i]);
+        if (v && !json_is_null(v))
+            return chain_fail(err, errlen, "config: %s is set, and parevm does not implement forks after Osaka",
+                              later[i]);
+    }
+    return true;
+}
+
 static bool read_forks(const json_t *cfg, chain_config *c, char *err, size_t errlen) {
+    if (!refuse_later_forks(cfg, err, errlen)) return false;
     for (size_t i = 0; i < N_FORK_FIELDS; i++)
         if (!json_activation(cfg, fork_fields[i].name, field_ptr(c, fork_fields[i].field), err, errlen))
             return false;

@@ -132,6 +132,27 @@ static bool read_account(const char *key, const json_t *acct, code_store *codes,
     return true;
 }
 
+static int address_cmp(const void *a, const void *b) { return memcmp(a, b, sizeof(address)); }
+
+/* Keys that differ only in case or in the 0x prefix name one account: geth
+ * keeps the last of them whole, here they would merge; refused. */
+static bool check_distinct(const change_set *cs, char *err, size_t errlen) {
+    if (cs->n_accounts < 2) return true;
+    address *v = malloc(cs->n_accounts * sizeof *v);
+    if (!v) abort();
+    for (size_t i = 0; i < cs->n_accounts; i++) v[i] = cs->accounts[i].addr;
+    qsort(v, cs->n_accounts, sizeof *v, address_cmp);
+    bool ok = true;
+    for (size_t i = 1; i < cs->n_accounts && ok; i++)
+        if (!memcmp(&v[i - 1], &v[i], sizeof *v)) {
+            char hex[43];
+            hex_encode(v[i].b, 20, hex);
+            ok = fail(err, errlen, "genesis: alloc names %s more than once", hex);
+        }
+    free(v);
+    return ok;
+}
+
 static bool read_alloc(const json_t *alloc, code_store *codes, change_set *cs, char *err, size_t errlen) {
     if (!alloc || json_is_null(alloc)) return true;
     if (!json_is_object(alloc)) return fail(err, errlen, "genesis: alloc is not an object");
@@ -140,7 +161,7 @@ static bool read_alloc(const json_t *alloc, code_store *codes, change_set *cs, c
     json_object_foreach((json_t *)alloc, key, acct) {
         if (!read_account(key, acct, codes, cs, err, errlen)) return false;
     }
-    return true;
+    return check_distinct(cs, err, errlen);
 }
 
 /* ---- the genesis file ---- */
@@ -211,7 +232,8 @@ block_header chain_genesis_header(const chain_genesis *g) {
      * total difficulty is reached by the genesis difficulty itself) */
     bool merged = g->config.has_ttd && !u256_lt(&h.difficulty, &g->config.terminal_total_difficulty);
     fork_id f = chain_fork_at(&g->config, h.number, h.timestamp, merged);
-    if (chain_reached(g->config.london, 0)) {
+    /* geth copies a given base fee into the header whatever the fork */
+    if (g->has_base_fee || chain_reached(g->config.london, 0)) {
         h.has_base_fee = true;
         h.base_fee = g->has_base_fee ? g->base_fee : u256_from_u64(INITIAL_BASE_FEE);
     }

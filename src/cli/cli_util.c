@@ -268,15 +268,68 @@ static void describe(json_t *v, char *out, size_t n) {
                                       : json_is_number(v) ? "number" : json_is_boolean(v) ? "boolean" : "null");
 }
 
+/* text with every integer literal beyond jansson's 64-bit signed range
+ * quoted: geth writes big.Int fields (terminalTotalDifficulty, chainId) as
+ * bare JSON numbers, and accepts them for every HexOrDecimal256 field
+ * (balances, difficulty), while jansson refuses integers past 2^63 - 1.
+ * The readers of such fields take decimal strings. Reals are left alone. */
+static char *quote_big_integers(const char *text, size_t len, size_t *out_len) {
+    char *out = malloc(2 * len + 1), *o = out;
+    if (!out) abort();
+    bool in_string = false;
+    for (size_t i = 0; i < len;) {
+        char c = text[i];
+        if (in_string) {
+            *o++ = c;
+            if (c == '\\' && i + 1 < len) *o++ = text[++i];
+            else if (c == '"') in_string = false;
+            i++;
+        } else if (c == '"') {
+            in_string = true;
+            *o++ = text[i++];
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t start = i, digits = i + (c == '-');
+            for (i = digits; i < len && text[i] >= '0' && text[i] <= '9'; i++) {}
+            size_t n = i - digits;
+            bool is_int = n > 0 && text[digits] != '0' && (i >= len || (text[i] != '.' && text[i] != 'e' && text[i] != 'E'));
+            bool big = n > 19 || (n == 19 && memcmp(text + digits, "9223372036854775807", 19) > 0);
+            if (is_int && big) *o++ = '"';
+            memcpy(o, text + start, i - start);
+            o += i - start;
+            if (is_int && big) *o++ = '"';
+        } else {
+            *o++ = text[i++];
+        }
+    }
+    *out_len = (size_t)(o - out);
+    return out;
+}
+
 json_t *cli_json_load(const char *path, char *err, size_t errlen) {
+    buf_t text = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "unable to open %s: %s", path, strerror(errno)); /* as jansson says it */
+        return NULL;
+    }
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_append(&text, chunk, n);
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        snprintf(err, errlen, "%s: cannot read", path);
+        buf_free(&text);
+        return NULL;
+    }
+    size_t qlen;
+    char *quoted = quote_big_integers((const char *)text.data, text.len, &qlen);
+    buf_free(&text);
     json_error_t jerr;
-    json_t *v = json_load_file(path, 0, &jerr);
-    if (v) return v;
-    /* jansson gives line -1 when the file could not be opened or read (its
-     * text names the file) */
-    if (jerr.line < 0) snprintf(err, errlen, "%s", jerr.text);
-    else snprintf(err, errlen, "%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
-    return NULL;
+    json_t *v = json_loadb(quoted, qlen, 0, &jerr);
+    free(quoted);
+    if (!v) snprintf(err, errlen, "%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
+    return v;
 }
 
 bool json_hex_u256(json_t *obj, const char *field, u256 *out, char *err, size_t errlen) {

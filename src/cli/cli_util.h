@@ -68,7 +68,9 @@ void fixture_run_free(fixture_run *r);
 /* ---- fixture JSON fields ---- */
 
 /* A JSON file's value (json_decref it), or NULL with "PATH: why" in err: it
- * cannot be read, or where its JSON breaks. */
+ * cannot be read, or where its JSON breaks. Integers beyond 2^63 - 1 (geth
+ * writes big numbers such as terminalTotalDifficulty bare) come back as
+ * decimal strings, which the genesis readers take. */
 json_t *cli_json_load(const char *path, char *err, size_t errlen);
 
 /* Each reads obj[field] into out with the rules of geth's JSON types

@@ -8,11 +8,22 @@
 #include "commands.h"
 #include "parevm/chain_import.h"
 #include "parevm/hex.h"
+#include "parevm/state_root.h"
 
 static int usage(void) {
     fprintf(stderr, "usage: parevm init --datadir DIR GENESIS.json\n"
                     "  writes the genesis (geth's genesis JSON: config, alloc, header fields) as block 0\n");
     return 2;
+}
+
+/* The state root of a genesis allocation, built in memory (chain_init
+ * compares a store's block 0 with the header only). */
+static bytes32 alloc_root(const change_set *alloc) {
+    mem_state *s = mem_state_new();
+    mem_state_apply(s, alloc);
+    bytes32 root = mem_state_root(s);
+    mem_state_free(s);
+    return root;
 }
 
 /* A failed init leaves nothing behind: a datadir it created would read as
@@ -57,6 +68,14 @@ int cmd_init(int argc, char **argv) {
     } else {
         block_header h = chain_genesis_header(&gen), out;
         err = chain_init(d, &gen.config, &h, &gen.alloc, &out);
+        /* a store that held block 0 already: the file's allocation must be
+         * its state too, as geth's SetupGenesisBlock compares the whole
+         * genesis hash (GenesisMismatchError) */
+        if (!err && had_store) {
+            bytes32 root = alloc_root(&gen.alloc);
+            if (!bytes32_eq(&root, &out.state_root))
+                err = "the store already holds another chain (the same genesis header, another allocation)";
+        }
         if (err) {
             fprintf(stderr, "parevm init: %s\n", err);
         } else {

@@ -66,12 +66,8 @@ static bool regular_file(const char *path, char *err, size_t errlen) {
 static bool load_config(const options *o, chain_config *cfg, char *err, size_t errlen) {
     if (o->genesis) {
         if (!regular_file(o->genesis, err, errlen)) return false;
-        json_error_t jerr;
-        json_t *g = json_load_file(o->genesis, 0, &jerr);
-        if (!g) {
-            snprintf(err, errlen, "%s: invalid JSON at line %d: %s", o->genesis, jerr.line, jerr.text);
-            return false;
-        }
+        json_t *g = cli_json_load(o->genesis, err, errlen);
+        if (!g) return false;
         const json_t *c = json_object_get(g, "config");
         char why[256] = "";
         bool ok = c && chain_config_from_json(c, cfg, why, sizeof why);

@@ -21,6 +21,28 @@ fi
 if "$parevm" init --datadir "$tmp/mainnet" "$tmp/mainnet.json" >/dev/null; then ok; else bad "re-init with the same genesis"; fi
 sed 's/"nonce":"0x42"/"nonce":"0x43"/' "$tmp/mainnet.json" >"$tmp/other.json"
 expect_fail "another chain" "$parevm" init --datadir "$tmp/mainnet" "$tmp/other.json"
+# the same header with another allocation: refused too (geth compares the
+# whole genesis hash)
+sed 's/"balance":"2/"balance":"3/' "$tmp/mainnet.json" >"$tmp/other-alloc.json"
+expect_fail "another allocation" "$parevm" init --datadir "$tmp/mainnet" "$tmp/other-alloc.json"
+# the terminal total difficulty as geth writes it (a bare JSON number past
+# 2^63), and one account named twice (case apart): refused, not merged
+sed 's/"terminalTotalDifficulty":"\([0-9]*\)"/"terminalTotalDifficulty":\1/' "$tmp/mainnet.json" >"$tmp/bare-ttd.json"
+out=$("$parevm" init --datadir "$tmp/bare-ttd" "$tmp/bare-ttd.json" 2>&1)
+if grep -q "genesis hash 0xd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3" <<<"$out"; then ok
+else bad "mainnet genesis with a bare terminalTotalDifficulty: $out"; fi
+printf '{"config":{"chainId":1},"gasLimit":"0x1","difficulty":"0x1","alloc":{"0x00000000000000000000000000000000000000aa":{"balance":"0x1"},"00000000000000000000000000000000000000AA":{"balance":"0x2"}}}' >"$tmp/dup.json"
+expect_fail "names 0x00000000000000000000000000000000000000aa more than once" "$parevm" init --datadir "$tmp/dup" "$tmp/dup.json"
+# a base fee given before London goes into the header, as geth's ToBlock
+# copies it (hash from geth's rules); a fork after Osaka is refused, not
+# run by Osaka's rules
+printf '{"config":{"chainId":1337,"homesteadBlock":0,"eip150Block":0,"eip155Block":0,"eip158Block":0,"byzantiumBlock":0,"constantinopleBlock":0,"petersburgBlock":0,"istanbulBlock":0,"ethash":{}},"gasLimit":"0x1c9c380","difficulty":"0x1","alloc":{"0x1000000000000000000000000000000000000001":{"balance":"0x1"}},"baseFeePerGas":"0x3b9aca00"}' >"$tmp/prelondon-fee.json"
+out=$("$parevm" init --datadir "$tmp/prelondon-fee" "$tmp/prelondon-fee.json" 2>&1)
+if grep -q "genesis hash 0x7bc72dab39be61d7884cb8dac71690724770acb5756aaffe2435b0d8c333a2bd" <<<"$out"; then ok
+else bad "a base fee before London: $out"; fi
+printf '{"config":{"chainId":1,"homesteadBlock":0,"eip150Block":0,"eip155Block":0,"eip158Block":0,"byzantiumBlock":0,"constantinopleBlock":0,"petersburgBlock":0,"istanbulBlock":0,"berlinBlock":0,"londonBlock":0,"terminalTotalDifficulty":0,"shanghaiTime":0,"cancunTime":0,"pragueTime":0,"osakaTime":0,"amsterdamTime":100},"gasLimit":"0x1c9c380","difficulty":"0x0","alloc":{}}' >"$tmp/amsterdam.json"
+expect_fail "amsterdamTime is set, and parevm does not implement forks after Osaka" "$parevm" init --datadir "$tmp/amsterdam" "$tmp/amsterdam.json"
+if [ ! -e "$tmp/amsterdam" ]; then ok; else bad "a refused genesis left a datadir"; fi
 
 # Mainnet's block 1 on it: its Ethash seal checked (--verify-seals, the
 # genesis names "ethash"), the 5 ether reward in the state root; with its
