@@ -190,10 +190,12 @@ typedef struct {
     void *known_sender_arg;
     /* optional: a named value written with every write transaction (the
        node's forkchoice head), called on the thread that commits, before
-       the write, with the hash of the batch's last block: sets *name (a
-       string that outlives the importer) and appends the value to *value
-       (empty: the value is cleared); false: nothing written */
-    bool (*commit_meta)(void *arg, const bytes32 *last_hash, const char **name, buf_t *value);
+       the write, with the batch's blocks (numbers first .. first + n - 1,
+       their hashes): sets *name (a string that outlives the importer) and
+       appends the value to *value (empty: the value is cleared); false:
+       nothing written */
+    bool (*commit_meta)(void *arg, uint64_t first, const bytes32 *hashes, size_t n, const char **name,
+                        buf_t *value);
     void *commit_meta_arg;
     void (*on_written)(void *arg); /* optional: called on the committer thread
                             when a batch's write has ended (either way),

@@ -262,8 +262,14 @@ db_block *importer_db_blocks(queued_block *q, size_t n, bool check, db_checkpoin
 
 void importer_add_meta(const chain_importer *im, db_block *blocks, queued_block *q, size_t n, db_meta *m,
                        buf_t *value) {
+    if (!n || !im->o.commit_meta) return;
     const char *name = NULL;
-    if (!n || !im->o.commit_meta || !im->o.commit_meta(im->o.commit_meta_arg, &q[n - 1].hash, &name, value)) return;
+    bytes32 *hashes = malloc(n * sizeof *hashes);
+    if (!hashes) abort();
+    for (size_t i = 0; i < n; i++) hashes[i] = q[i].hash;
+    bool some = im->o.commit_meta(im->o.commit_meta_arg, q[0].number, hashes, n, &name, value);
+    free(hashes);
+    if (!some) return;
     *m = (db_meta){name, {value->data, value->len}};
     blocks[n - 1].meta = m;
     blocks[n - 1].n_meta = 1;

@@ -409,26 +409,34 @@ static void mark_move(node *n, const bytes32 *head) {
 #define HEAD_META "engine.head"
 
 /* The value kept under HEAD_META: the head readers see (fc_head) and the
- * store's head it was written with (store_hash); empty when they are the
- * same block. s: a snapshot on which fc_head's block is canonical, if it
- * is below the store's head. */
-static void head_value(node *n, db_snapshot *s, const bytes32 *store_hash, buf_t *value) {
+ * store's head as of the write (the last of the blocks first .. first +
+ * n - 1 it adds, or with n = 0 the store's head, *store_hash); empty when
+ * they are the same block. fc_head's block is one of those, or canonical
+ * in s. False when it is in neither (nothing is kept then). */
+static bool head_value(node *n, db_snapshot *s, uint64_t first, const bytes32 *hashes, size_t nh,
+                       const bytes32 *store_hash, buf_t *value) {
     atomic_store(&n->fc_unsaved, false); /* before the read: a change after it is saved again */
     uint64_t f = atomic_load(&n->fc_head);
+    if (nh) store_hash = &hashes[nh - 1];
     bytes32 named;
-    if (f == UINT64_MAX || db_canonical_hash(s, f, &named) || bytes32_eq(&named, store_hash)) return;
+    if (f == UINT64_MAX || (nh && f >= first + nh - 1)) return true;
+    if (nh && f >= first) named = hashes[f - first];
+    else if (db_canonical_hash(s, f, &named)) return false;
+    if (bytes32_eq(&named, store_hash)) return true;
     buf_append(value, named.b, 32);
     buf_append(value, store_hash->b, 32);
+    return true;
 }
 
-bool node_engine_head_meta(void *arg, const bytes32 *last_hash, const char **name, buf_t *value) {
+bool node_engine_head_meta(void *arg, uint64_t first, const bytes32 *hashes, size_t n_blocks, const char **name,
+                           buf_t *value) {
     node *n = arg;
     db_snapshot *s;
-    if (n->dev || db_snapshot_open(n->db, 1, &s)) return false;
-    head_value(n, s, last_hash, value);
+    if (n->dev || !n_blocks || db_snapshot_open(n->db, 1, &s)) return false;
+    bool some = head_value(n, s, first, hashes, n_blocks, NULL, value);
     db_snapshot_close(s); /* before the write */
     *name = HEAD_META;
-    return true;
+    return some;
 }
 
 void node_engine_save_head(node *n) {
@@ -440,8 +448,7 @@ void node_engine_save_head(node *n) {
         atomic_store(&n->fc_unsaved, false); /* nothing to keep, or no way to: not again */
         return;
     }
-    bool ok = !db_head(s, &head, &hash);
-    if (ok) head_value(n, s, &hash, &v);
+    bool ok = !db_head(s, &head, &hash) && head_value(n, s, 0, NULL, 0, &hash, &v);
     db_snapshot_close(s);
     db_meta m = {.name = HEAD_META, .value = {v.data, v.len}};
     const char *err = ok ? db_put_meta(n->db, &m) : NULL;
@@ -449,16 +456,36 @@ void node_engine_save_head(node *n) {
     buf_free(&v);
 }
 
+void node_engine_keep_head_across_unwind(node *n, uint64_t number) {
+    uint64_t f = atomic_load(&n->fc_head), head;
+    if (n->dev || f == UINT64_MAX || f >= number) return;
+    db_snapshot *s;
+    if (db_snapshot_open(n->db, 1, &s)) return;
+    bytes32 named, from, to;
+    bool ok = !db_head(s, &head, &from) && number < head && !db_canonical_hash(s, f, &named) &&
+              !db_canonical_hash(s, number, &to);
+    db_snapshot_close(s);
+    if (!ok) return;
+    buf_t v = {0};
+    buf_append(&v, named.b, 32);
+    buf_append(&v, from.b, 32);
+    buf_append(&v, to.b, 32);
+    db_meta m = {.name = HEAD_META, .value = {v.data, v.len}};
+    const char *err = db_put_meta(n->db, &m);
+    if (err) fprintf(stderr, "parevm node: keeping the forkchoice head failed: %s\n", err);
+    buf_free(&v);
+}
+
 /* The head a forkchoice update named last, kept with the store's head of
- * the time (HEAD_META): it is the head again if the store's head is still
- * that one (a crash after a newPayload; `parevm import` or `db unwind`
- * since then make it stale). */
+ * the time, or the two around an unwind (HEAD_META): it is the head again
+ * if the store's head is still that one (a crash after a newPayload;
+ * `parevm import` or `db unwind` since then make it stale). */
 static void load_head(node *n, db_snapshot *s) {
     buf_t v = {0};
     uint64_t head, number;
     bytes32 head_hash, named;
-    if (!db_read_meta(s, HEAD_META, &v) && v.len == 64 && !db_head(s, &head, &head_hash) &&
-        !memcmp(v.data + 32, head_hash.b, 32)) {
+    if (!db_read_meta(s, HEAD_META, &v) && (v.len == 64 || v.len == 96) && !db_head(s, &head, &head_hash) &&
+        (!memcmp(v.data + 32, head_hash.b, 32) || (v.len == 96 && !memcmp(v.data + 64, head_hash.b, 32)))) {
         memcpy(named.b, v.data, 32);
         if (stored(s, &named, &number) && number < head && canonical(s, number, &named))
             atomic_store(&n->fc_head, number);
@@ -608,9 +635,10 @@ static const char *execute_and_restore(node *n, const walk *w, engine_payload *p
     move_begin(n);
     const char *err = node_unwind_to(n, w->anc_number);
     if (!err) err = import_branch_payload(n, w, p, false, out);
-    const char *rerr = restore(n, w->anc_number, old, n_old);
-    /* the store's head is the one readers saw */
+    /* the store's head is the one readers saw (before restore: its writes
+     * name it in the store's meta, not the payload's parent) */
     node_set_fc_head(n, UINT64_MAX);
+    const char *rerr = restore(n, w->anc_number, old, n_old);
     move_end(n);
     if (!rerr) mark_move(n, NULL);
     return rerr ? rerr : err;

@@ -135,8 +135,14 @@ void node_engine_load_forkchoice(node *n);
  * names it. node_engine_save_head (writer thread, no write pending) writes
  * it alone, after a forkchoice update moved it without a write. Neither
  * writes anything in dev mode. */
-bool node_engine_head_meta(void *arg, const bytes32 *last_hash, const char **name, buf_t *value);
+bool node_engine_head_meta(void *arg, uint64_t first, const bytes32 *hashes, size_t n_blocks, const char **name,
+                           buf_t *value);
 void node_engine_save_head(node *n);
+/* Before the writer unwinds the store to number while readers keep a head
+ * below it (fc_head < number): the kept head names both the store's head
+ * before and after the unwind, so that a crash on either side of it (or
+ * before the next block write) restarts at the head readers see. */
+void node_engine_keep_head_across_unwind(node *n, uint64_t number);
 
 /* A built payload, as getPayload gives it back. */
 typedef struct {

@@ -306,6 +306,7 @@ const char *node_unwind_to(node *n, uint64_t number) {
         chain_importer_free(n->importer);
         n->importer = NULL;
     }
+    node_engine_keep_head_across_unwind(n, number);
     const char *err = db_unwind(n->db, number, NULL);
     uint64_t f = atomic_load(&n->fc_head);
     if (f != UINT64_MAX && f > number) node_set_fc_head(n, UINT64_MAX);
