@@ -106,11 +106,28 @@ bool db_exists(const char *dir) {
     return !stat(path, &st) && S_ISREG(st.st_mode);
 }
 
+/* mkdir -p, as geth creates a datadir's missing parents. */
+static bool make_dirs(const char *dir) {
+    char path[4096];
+    size_t n = strlen(dir);
+    if (!n || n >= sizeof path) return false;
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != 0) continue;
+        char c = path[i];
+        path[i] = 0;
+        bool ok = !mkdir(path, 0755) || errno == EEXIST;
+        path[i] = c;
+        if (!ok) return false;
+    }
+    return true;
+}
+
 const char *db_open(const char *dir, const db_options *opt, db **out) {
     db_options o = opt ? *opt : (db_options){0};
     *out = NULL;
     if (o.existing && !db_exists(dir)) return DB_NO_STORE;
-    if (mkdir(dir, 0755) && errno != EEXIST) return "cannot create the store directory";
+    if (!make_dirs(dir)) return "cannot create the store directory";
     struct stat st;
     if (stat(dir, &st) || !S_ISDIR(st.st_mode)) return "the datadir is not a directory";
     db *d = calloc(1, sizeof *d);

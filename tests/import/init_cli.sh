@@ -94,6 +94,11 @@ for g in g1 g2 g3 g4 g5 g6; do
 done
 echo "a file" >"$tmp/afile"
 expect_fail "not a directory" "$parevm" init --datadir "$tmp/afile" "$tmp/cancun.json"
+# missing parent folders are created, as geth's datadir; a file in the
+# way is still refused
+if "$parevm" init --datadir "$tmp/deep/er/dd" "$tmp/cancun.json" >/dev/null && [ -f "$tmp/deep/er/dd/data.mdb" ]; then ok
+else bad "init into a datadir whose parents are missing"; fi
+expect_fail "cannot create the store directory" "$parevm" init --datadir "$tmp/afile/dd" "$tmp/cancun.json"
 if [ "$(cat "$tmp/afile")" = "a file" ]; then ok; else bad "init changed a file given as the datadir"; fi
 mkdir "$tmp/g7"
 expect_fail "alloc key" "$parevm" init --datadir "$tmp/g7" "$tmp/g1.json"
