@@ -206,6 +206,41 @@ TEST(config_json_bad_input) {
 
 /* ---- far-future numbers and timestamps ---------------------------------- */
 
+/* geth's CheckCompatible: forks that neither configuration reached at the
+ * head may move (and their blob parameters change); anything reached, or
+ * any other field, may not. */
+TEST(config_compatible_at_head) {
+    chain_config m = chain_config_mainnet(), c;
+    uint64_t head = 20000000, t = 1750000000; /* after Prague, before Osaka */
+    CHECK(chain_config_compatible(&m, &m, head, t));
+    c = m;
+    c.osaka_time += 100;
+    c.bpo_time[0] = CHAIN_NEVER;
+    c.blob_schedule[CHAIN_BLOB_BPO1].max += 1;
+    CHECK(chain_config_compatible(&m, &c, head, t));
+    c = m;
+    c.osaka_time = t; /* moved to a time reached */
+    CHECK(!chain_config_compatible(&m, &c, head, t));
+    c = m;
+    c.prague_time += 1; /* a fork reached, moved */
+    CHECK(!chain_config_compatible(&m, &c, head, t));
+    c = m;
+    c.blob_schedule[CHAIN_BLOB_PRAGUE].max += 1; /* a reached fork's blob parameters */
+    CHECK(!chain_config_compatible(&m, &c, head, t));
+    c = m;
+    c.london = head + 1; /* a block fork reached, put after the head */
+    CHECK(!chain_config_compatible(&m, &c, head, t));
+    c = m;
+    c.chain_id = 2;
+    CHECK(!chain_config_compatible(&m, &c, head, t));
+    /* at genesis every later fork may move */
+    c = m;
+    c.homestead = 2;
+    c.shanghai_time = 5;
+    CHECK(chain_config_compatible(&m, &c, 0, 0));
+    CHECK(!chain_config_compatible(&m, &c, 2, 0));
+}
+
 TEST(unscheduled_forks_are_never_reached) {
     chain_config c;
     static const struct {

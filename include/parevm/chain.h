@@ -132,6 +132,14 @@ const char *chain_network_name(size_t i);
 struct json_t;
 bool chain_config_from_json(const struct json_t *config, chain_config *out, char *err, size_t errlen);
 
+/* Whether a chain at a head (its number and timestamp) may go on under
+ * next instead of stored: they differ only in forks that neither has
+ * reached at the head (activation points, and the blob parameters of such
+ * forks), as geth's CheckCompatible lets `geth init` schedule a fork on an
+ * existing chain. */
+bool chain_config_compatible(const chain_config *stored, const chain_config *next, uint64_t head_number,
+                             uint64_t head_time);
+
 /* Overrides out's blob schedule with the entries of a "blobSchedule" object
  * ({"cancun": {"target", "max", "baseFeeUpdateFraction"}, "prague", "osaka",
  * "bpo1".."bpo5"}; names case-insensitive, other names ignored, numbers as

@@ -129,8 +129,10 @@ block_header chain_genesis_header(const chain_genesis *g);
  * interrupted init left in a store without block 0 is cleared first), the configuration, and
  * header with its state root set to the root of that state. out (may be
  * NULL) gets the header written (with its hash). On a store that already
- * holds block 0: succeeds (writing nothing) if it is the same header with
- * the same configuration, else fails. */
+ * holds block 0: succeeds if it is the same header with the same
+ * configuration (writing nothing), or with one that schedules forks not
+ * reached at the store's head anew (chain_config_compatible: it replaces
+ * the stored one, as geth's init does); else fails. */
 const char *chain_init(db *d, const chain_config *cfg, const block_header *header, const change_set *alloc,
                        block_header *out);
 

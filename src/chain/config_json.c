@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <strings.h>
 #include "chain_internal.h"
+#include "parevm/chain_import.h"
 
 /* ---- numbers ----------------------------------------------------------- */
 
@@ -148,6 +149,38 @@ static const fork_field fork_fields[] = {
 #define N_FORK_FIELDS (sizeof fork_fields / sizeof fork_fields[0])
 
 static uint64_t *field_ptr(chain_config *c, size_t off) { return (uint64_t *)((char *)c + off); }
+
+/* When the fork of blob schedule entry k activates. */
+static uint64_t blob_entry_time(const chain_config *c, int k) {
+    switch (k) {
+    case CHAIN_BLOB_CANCUN: return c->cancun_time;
+    case CHAIN_BLOB_PRAGUE: return c->prague_time;
+    case CHAIN_BLOB_OSAKA: return c->osaka_time;
+    default: return c->bpo_time[k - CHAIN_BLOB_BPO1];
+    }
+}
+
+bool chain_config_compatible(const chain_config *stored, const chain_config *next, uint64_t head_number,
+                             uint64_t head_time) {
+    /* next with what may differ put back as stored has it: then equal */
+    chain_config c = *next;
+    for (size_t i = 0; i < N_FORK_FIELDS; i++) {
+        const fork_field *f = &fork_fields[i];
+        uint64_t head = f->by_time ? head_time : head_number;
+        uint64_t was = *field_ptr((chain_config *)stored, f->field), *now = field_ptr(&c, f->field);
+        if (was > head && *now > head) *now = was;
+    }
+    for (int k = 0; k < CHAIN_BLOB_ENTRIES; k++)
+        if (blob_entry_time(stored, k) > head_time && blob_entry_time(next, k) > head_time)
+            c.blob_schedule[k] = stored->blob_schedule[k];
+    buf_t a = {0}, b = {0};
+    chain_config_encode(stored, &a);
+    chain_config_encode(&c, &b);
+    bool same = a.len == b.len && !memcmp(a.data, b.data, a.len);
+    buf_free(&a);
+    buf_free(&b);
+    return same;
+}
 
 /* Spurious Dragon is one fork here; geth names its two EIPs apart. */
 static bool read_spurious_dragon(const json_t *cfg, chain_config *c, char *err, size_t errlen) {

@@ -297,6 +297,20 @@ static const char *load_alloc(db *d, const change_set *alloc, bytes32 *root) {
 }
 
 /* The store already has block 0: the same genesis is fine. */
+/* Whether the store's chain may go on under cfg instead of stored. */
+static bool head_compatible(db_snapshot *s, const chain_config *stored, const chain_config *cfg) {
+    uint64_t number;
+    bytes32 hash;
+    buf_t rlp = {0};
+    block_header h;
+    char derr[128];
+    bool ok = !db_head(s, &number, &hash) && !db_read_header(s, number, &hash, &rlp) &&
+              header_decode(rlp.data, rlp.len, &h, derr, sizeof derr) &&
+              chain_config_compatible(stored, cfg, h.number, h.timestamp);
+    buf_free(&rlp);
+    return ok;
+}
+
 static const char *check_existing(db *d, const chain_config *cfg, const block_header *header, block_header *out) {
     db_snapshot *s;
     const char *err = db_snapshot_open(d, 1, &s);
@@ -306,6 +320,7 @@ static const char *check_existing(db *d, const chain_config *cfg, const block_he
     chain_config stored;
     block_header g;
     char derr[128];
+    bool rewrite = false;
     err = db_canonical_hash(s, 0, &hash);
     if (!err) err = db_read_header(s, 0, &hash, &rlp);
     if (!err && !header_decode(rlp.data, rlp.len, &g, derr, sizeof derr)) err = "the store's block 0 is corrupt";
@@ -320,15 +335,18 @@ static const char *check_existing(db *d, const chain_config *cfg, const block_he
         chain_config_encode(&stored, &have);
         chain_config_encode(cfg, &want);
         bool same_cfg = have.len == want.len && !memcmp(have.data, want.data, have.len);
-        if (!bytes32_eq(&h.hash, &hash) || !same_cfg)
+        if (!bytes32_eq(&h.hash, &hash) || (!same_cfg && !head_compatible(s, &stored, cfg)))
             err = "the store already holds another chain (a different genesis or configuration)";
         else if (out)
             *out = g;
+        rewrite = !err && !same_cfg;
     }
+    db_snapshot_close(s); /* before any write */
+    /* forks not reached yet were scheduled anew: kept, as geth's init does */
+    if (rewrite) err = db_put_meta(d, &(db_meta){"config", {want.data, want.len}});
     buf_free(&rlp);
     buf_free(&have);
     buf_free(&want);
-    db_snapshot_close(s);
     return err;
 }
 

@@ -60,6 +60,13 @@ else bad "mainnet block 1 with another nonce: $out"; fi
 # without --verify-seals (a test chain's fake seals) the seal is not looked at
 out=$("$parevm" import --datadir "$tmp/mainnet2" "$tmp/bad-seal.rlp" 2>&1)
 if grep -q "^head 1 " <<<"$out"; then ok; else bad "an unchecked seal: $out"; fi
+# init again on that chain (head 1) with forks moved: a fork not reached
+# yet may move (geth's init schedules forks so), one reached may not
+sed 's/"homesteadBlock":1150000/"homesteadBlock":1150001/; s/"pragueTime":1746612311/"pragueTime":1746612312/' "$tmp/mainnet.json" >"$tmp/later-forks.json"
+if "$parevm" init --datadir "$tmp/mainnet" "$tmp/later-forks.json" >/dev/null; then ok; else bad "init scheduling forks anew"; fi
+if "$parevm" init --datadir "$tmp/mainnet" "$tmp/mainnet.json" >/dev/null; then ok; else bad "init scheduling forks back"; fi
+sed 's/"homesteadBlock":1150000/"homesteadBlock":1/' "$tmp/mainnet.json" >"$tmp/homestead-at-1.json"
+expect_fail "another chain" "$parevm" init --datadir "$tmp/mainnet" "$tmp/homestead-at-1.json"
 
 # A Cancun genesis without the optional fields: geth's defaults.
 cat >"$tmp/cancun.json" <<'JSON'
