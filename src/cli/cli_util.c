@@ -291,7 +291,8 @@ static char *quote_big_integers(const char *text, size_t len, size_t *out_len) {
             size_t start = i, digits = i + (c == '-');
             for (i = digits; i < len && text[i] >= '0' && text[i] <= '9'; i++) {}
             size_t n = i - digits;
-            bool is_int = n > 0 && text[digits] != '0' && (i >= len || (text[i] != '.' && text[i] != 'e' && text[i] != 'E'));
+            bool fraction = i < len && (text[i] == '.' || text[i] == 'e' || text[i] == 'E');
+            bool is_int = n > 0 && text[digits] != '0' && !fraction;
             bool big = n > 19 || (n == 19 && memcmp(text + digits, "9223372036854775807", 19) > 0);
             if (is_int && big) *o++ = '"';
             memcpy(o, text + start, i - start);
