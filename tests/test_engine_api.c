@@ -964,3 +964,66 @@ out:
     CHECK(node_open(&longx, &n) != NULL && n == NULL);
     test_remove_tree(c.dir);
 }
+
+/* ---- A transaction that fails in a payload ---------------------------------------------------- */
+
+/* A store on Prague whose blocks reach Osaka (EIP-7825's gas cap) from
+ * T0 + 24. */
+static bool make_store_osaka_at_24(eh_node *e) {
+    snprintf(e->dir, sizeof e->dir, "/tmp/parevm-engapi-XXXXXX");
+    if (!mkdtemp(e->dir)) return false;
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"config\": {\"chainId\": %llu, \"homesteadBlock\": 0, \"eip150Block\": 0, \"eip155Block\": 0,"
+             "\"eip158Block\": 0, \"byzantiumBlock\": 0, \"constantinopleBlock\": 0, \"petersburgBlock\": 0,"
+             "\"istanbulBlock\": 0, \"berlinBlock\": 0, \"londonBlock\": 0, \"terminalTotalDifficulty\": 0,"
+             "\"shanghaiTime\": 0, \"cancunTime\": 0, \"pragueTime\": 0, \"osakaTime\": %llu},"
+             "\"difficulty\": \"0x0\", \"gasLimit\": \"0x1c9c380\", \"alloc\": {}}",
+             (unsigned long long)CHAIN_ID, (unsigned long long)(T0 + 24));
+    json_t *g = json_loads(text, 0, NULL);
+    /* dev mode adds the system contracts and funds the dev accounts; the
+     * cap as a non-dev chain has it */
+    node_config c = {.datadir = e->dir, .dev = true, .dev_genesis = g, .dev_genesis_time = T0, .dev_tx_gas_cap = true};
+    node *n;
+    bool ok = g && !node_open(&c, &n);
+    if (ok) node_close(n);
+    json_decref(g);
+    return ok;
+}
+
+/* geth's commitTransactions pops a sender whose transaction fails: the
+ * sender's later transactions leave the payload with it but stay in the
+ * pool (queued behind the gap), instead of each failing on its nonce and
+ * being dropped in turn. Here the failure is EIP-7825's cap, which the
+ * pool did not apply under Prague. */
+TEST(engine_build_keeps_a_failed_senders_later_transactions) {
+    eh_node b = {0};
+    CHECK(make_store_osaka_at_24(&b) && eh_start(&b, NULL));
+    if (!b.n) goto out;
+    account s = dev_account(1), t = dev_account(2);
+    address to = addr_of(0x36);
+    transaction tx = {.type = TX_DYNAMIC_FEE, .has_chain_id = true, .chain_id = CHAIN_ID, .gas_limit = 20000000,
+                      .has_to = true, .to = to};
+    tx.max_priority_fee = u256_from_u64(1000000000);
+    tx.max_fee = u256_from_u64(200000000000ULL);
+    if (!tx_sign(&tx, s.key)) abort();
+    buf_t raw = {0};
+    tx_encode(&tx, &raw);
+    CHECK(send_tx(&b, rpc_json_data(raw.data, raw.len)));
+    buf_free(&raw);
+    CHECK(send_tx(&b, transfer(&s, 1, &to, 1, 1)) && send_tx(&b, transfer(&s, 2, &to, 2, 1)));
+    CHECK(send_tx(&b, transfer(&t, 0, &to, 3, 1)));
+    CHECK(pool_pending(&b) == 4);
+    bytes32 g = genesis_hash(&b);
+    json_t *env = build(&b, &g, T0 + 24, 9);
+    json_t *txs = json_object_get(json_object_get(env, "executionPayload"), "transactions");
+    CHECK(env && json_array_size(txs) == 1);
+    json_t *st = eh_result(&b, "txpool_status", json_array());
+    u256 pending, queued;
+    CHECK(st && eh_num(json_object_get(st, "pending"), &pending) && eh_num(json_object_get(st, "queued"), &queued));
+    CHECK(pending.w[0] == 1 && queued.w[0] == 2);
+    json_decref(st);
+    json_decref(env);
+out:
+    eh_stop(&b, true);
+}

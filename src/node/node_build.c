@@ -61,6 +61,7 @@ typedef struct {
     uint64_t gas, blob_gas, bytes;
     size_t cap;                 /* of b->txs and src */
     word_map taken;             /* hashes already in the block */
+    word_map popped;            /* senders left out from a failed transaction on */
 } budget;
 
 /* Room for the block's RLP besides the transactions (header, withdrawals). */
@@ -91,8 +92,12 @@ static size_t select_txs(node *n, const node_build_attrs *a, block *b, const txp
             txpool_best_skip_sender(it); /* and its later ones, as geth's pending filter */
             continue;
         }
-        u256 key = u256_from_bytes32(&t->tx.hash);
+        u256 key = u256_from_bytes32(&t->tx.hash), from = u256_from_address(&t->tx.sender);
         if (word_map_get(&bu->taken, &key)) continue; /* an earlier round's */
+        if (word_map_get(&bu->popped, &from)) {
+            txpool_best_skip_sender(it);
+            continue;
+        }
         uint64_t tx_blob_gas = (uint64_t)GAS_PER_BLOB * t->tx.n_blob_hashes;
         bool fits = t->tx.gas_limit <= bu->gas && tx_blob_gas <= bu->blob_gas;
         if (a->engine) fits = fits && t->raw_len <= bu->bytes && sidecar_fits(t, fork);
@@ -130,6 +135,17 @@ static void take_txs(const node_build_attrs *a, block *b, const txpool_tx ***src
     }
 }
 
+/* Takes transaction i out of the block, leaving the pool as it is. */
+static void drop_from_block(block *b, const txpool_tx **src, size_t i) {
+    tx_free(&b->txs[i]);
+    memmove(b->txs + i, b->txs + i + 1, (b->n_txs - i - 1) * sizeof *b->txs);
+    if (src) {
+        if (src[i]) txpool_tx_release(src[i]);
+        memmove(src + i, src + i + 1, (b->n_txs - i - 1) * sizeof *src);
+    }
+    b->n_txs--;
+}
+
 static void remove_tx(node *n, block *b, const txpool_tx **src, size_t i, FILE *log) {
     if (log) {
         char h[67];
@@ -140,13 +156,7 @@ static void remove_tx(node *n, block *b, const txpool_tx **src, size_t i, FILE *
         fprintf(log, "dropped transaction %s: it cannot be included\n", h);
     }
     txpool_remove(n->pool, &b->txs[i].hash);
-    tx_free(&b->txs[i]);
-    memmove(b->txs + i, b->txs + i + 1, (b->n_txs - i - 1) * sizeof *b->txs);
-    if (src) {
-        if (src[i]) txpool_tx_release(src[i]);
-        memmove(src + i, src + i + 1, (b->n_txs - i - 1) * sizeof *src);
-    }
-    b->n_txs--;
+    drop_from_block(b, src, i);
 }
 
 const char *node_build_start_header(node *n, const block_header *parent, const node_build_attrs *a, block *b,
@@ -261,6 +271,7 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
     err = db_snapshot_open(n->db, n->cfg.threads, &snap);
     if (err) {
         word_map_free(&bu.taken);
+        word_map_free(&bu.popped);
         node_read_close(&r);
         node_built_free(out);
         return err;
@@ -284,7 +295,19 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
         bool bad = err && out->result.invalid_tx >= 0 && (size_t)out->result.invalid_tx < out->b.n_txs;
         if (bad && a->has_txs) out->bad_tx = out->result.invalid_tx;
         if (bad && !a->has_txs) {
-            remove_tx(n, &out->b, out->src, (size_t)out->result.invalid_tx, n->cfg.log);
+            /* outside dev mode the sender's later transactions leave the
+             * block with it (they would fail on their nonce) but stay in the
+             * pool, as geth's commitTransactions pops the sender; anvil's
+             * pool drops them as they fail */
+            size_t i = (size_t)out->result.invalid_tx;
+            address from = out->b.txs[i].sender;
+            remove_tx(n, &out->b, out->src, i, n->cfg.log);
+            if (!n->dev) {
+                u256 key = u256_from_address(&from);
+                word_map_put(&bu.popped, &key, &key);
+                for (size_t k = out->b.n_txs; k-- > i;)
+                    if (address_eq(&out->b.txs[k].sender, &from)) drop_from_block(&out->b, out->src, k);
+            }
         } else {
             /* the gas actually used may leave room for more (engine builds) */
             uint64_t used = out->result.gas_used, limit = out->b.header.gas_limit;
@@ -297,6 +320,7 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
         memset(&out->result, 0, sizeof out->result);
     }
     word_map_free(&bu.taken);
+    word_map_free(&bu.popped);
     change_set_free(&mid.so_far);
     db_snapshot_close(snap);
     node_read_close(&r);
