@@ -72,7 +72,8 @@ static void usage(FILE *f) {
             "  --authrpc.jwtsecret FILE  32-byte hex secret (default DATADIR/jwtsecret; created if missing)\n"
             "  --miner.gaslimit GAS the gas limit built payloads move towards (default 60000000)\n"
             "  --miner.extradata S  their extra data (at most 32 bytes; default none)\n"
-            "  --miner.gasprice WEI the lowest tip of a transaction they include (default 0);\n"
+            "  --miner.gasprice WEI the lowest tip of a transaction they include (default 1000000,\n"
+            "                       geth's; 0 in dev mode);\n"
             "                       --http.api miner adds geth's miner_setGasLimit/setExtra/setGasPrice\n"
             "  --dev.load-state FILE  load an anvil state file (anvil --dump-state's JSON, gzip'd or not) at start\n"
             "  --dev.dump-state FILE  write the state there (anvil's format) on SIGINT/SIGTERM\n"
@@ -499,7 +500,7 @@ int cmd_node(int argc, char **argv) {
     char phrase[BIP39_PHRASE_MAX];
     unsigned mnemonics = 0;
     size_t max_request = 0;
-    bool no_block_gas_limit = false, fee_cap_set = false;
+    bool no_block_gas_limit = false, fee_cap_set = false, min_tip_set = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long x = 0;
@@ -597,7 +598,8 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--authrpc.jwtsecret")) jwt_path = v, auth_asked = true;
         else if (!strcmp(a, "--miner.gaslimit")) ok = num(v, UINT64_MAX, &x) && x >= 5000, cfg.builder_gas_limit = x;
         else if (!strcmp(a, "--miner.extradata")) ok = v && strlen(v) <= 32, cfg.builder_extra = v;
-        else if (!strcmp(a, "--miner.gasprice")) ok = num(v, UINT64_MAX, &x), cfg.builder_min_tip = u256_from_u64(x);
+        else if (!strcmp(a, "--miner.gasprice"))
+            ok = num(v, UINT64_MAX, &x), cfg.builder_min_tip = u256_from_u64(x), min_tip_set = true;
         else if (!strcmp(a, "--dev.state") || !strcmp(a, "--state")) load_state = dump_state = v, state_optional = true;
         else if (!strcmp(a, "--dev.load-state") || !strcmp(a, "--load-state")) load_state = v, state_optional = false;
         else if (!strcmp(a, "--dev.dump-state") || !strcmp(a, "--dump-state")) dump_state = v;
@@ -650,6 +652,8 @@ int cmd_node(int argc, char **argv) {
      * --http.corsdomain say otherwise) */
     if (cfg.dev && !cors_set) http.cors = "*";
     if (!fee_cap_set) cfg.tx_fee_cap = 1; /* geth's default (dev mode has none) */
+    /* geth's miner.DefaultConfig.GasPrice (1 mwei) outside dev mode */
+    if (!min_tip_set && !cfg.dev) cfg.builder_min_tip = u256_from_u64(1000000);
     if (!quiet) cfg.log = stderr;
     if (cfg.dev && !quiet && !no_console) cfg.console = stdout;
     if (cfg.dev && !quiet) cfg.report = stdout; /* anvil's report of each mined block */
