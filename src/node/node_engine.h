@@ -132,9 +132,10 @@ void node_engine_load_forkchoice(node *n);
  * head a forkchoice update named (load above), not at a payload above it.
  * node_engine_head_meta is the importer's chain_import_options.commit_meta
  * (arg: the node), called on the committing thread: every block write
- * names it. node_engine_save_head (writer thread, no write pending) writes
- * it alone, after a forkchoice update moved it without a write. Neither
- * writes anything in dev mode. */
+ * names it. node_engine_save_head writes it alone, after a forkchoice
+ * update moved it without a write: on the writer thread when idle with no
+ * write pending, or on the committer thread when the write under that
+ * update ends. Neither writes anything in dev mode. */
 bool node_engine_head_meta(void *arg, uint64_t first, const bytes32 *hashes, size_t n_blocks, const char **name,
                            buf_t *value);
 void node_engine_save_head(node *n);

@@ -154,6 +154,10 @@ static void written(void *arg) {
     n->pw_written++;
     pthread_cond_broadcast(&n->pw_cond);
     pthread_mutex_unlock(&n->pw_mu);
+    /* a forkchoice update that moved the head while the batch was written
+     * (its meta names the head before) is kept now, one small write: the
+     * writer thread is busy with the next payload in a back-to-back sync */
+    if (atomic_load(&n->fc_unsaved)) node_engine_save_head(n);
     pthread_mutex_lock(&n->wmu);
     pthread_cond_signal(&n->wcond);
     pthread_mutex_unlock(&n->wmu);
