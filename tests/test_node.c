@@ -901,6 +901,16 @@ TEST(node_fees_raw_info) {
     r = ok(c.n, "eth_feeHistory", "[2,\"0x2\"]");
     CHECK(r && !strcmp(test_str(r, "oldestBlock"), "0x1") && !json_object_get(r, "reward"));
     json_decref(r);
+    /* geth: a count of 0 is answered before the block or the percentiles
+     * are looked at; more than 100 percentiles is over its query limit */
+    CHECK(result_is(c.n, "eth_feeHistory", "[0,\"0x99\",[50,10]]", "{\"oldestBlock\":\"0x0\",\"gasUsedRatio\":null}"));
+    char many[600] = "[\"0x2\",\"latest\",[";
+    for (int i = 0; i <= 100; i++) snprintf(many + strlen(many), sizeof many - strlen(many), "%s%d", i ? "," : "", i / 2);
+    strcat(many, "]]");
+    CHECK(err_code(c.n, "eth_feeHistory", many, fmsg, sizeof fmsg) == -32000 &&
+          !strcmp(fmsg, "invalid reward percentile: over the query limit 100"));
+    CHECK(err_code(c.n, "eth_feeHistory", "[\"0x1\",\"0x99\"]", fmsg, sizeof fmsg) == -32000 &&
+          !strncmp(fmsg, "request beyond head block: requested 153, head ", 47));
     CHECK(result_is(c.n, "eth_blobBaseFee", "[]", "\"0x1\""));
     r = ok(c.n, "eth_maxPriorityFeePerGas", "[]");
     CHECK(r && test_qty(r, NULL) == 1000000000);

@@ -1,17 +1,21 @@
 /* Method group: fees -- eth_gasPrice (suggested tip + the head's base fee),
- * eth_maxPriorityFeePerGas (the suggested tip: the 60th percentile of the
- * three lowest tips of each of the last 20 blocks, as geth's oracle, 1 gwei
- * when they hold no transactions), eth_feeHistory (base fees, gas used
+ * eth_maxPriorityFeePerGas (the suggested tip: geth's oracle, the 60th
+ * percentile of the three lowest tips of each of the last 20 blocks, at most
+ * 500 gwei; in dev mode anvil's, the head's lowest tip, at least 1 gwei),
+ * eth_feeHistory (base fees, gas used
  * ratios, blob fees and ratios, reward percentiles weighted by gas used, as
  * geth), eth_baseFee (the next block's base fee), eth_blobBaseFee (the
  * head's blob base fee) and eth_txGasLimitCap (EIP-8123). */
+#include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include "node_internal.h"
 #include "node_dev.h"
 #include "parevm/exec.h"
 
 enum { ORACLE_BLOCKS = 20, ORACLE_PER_BLOCK = 3, ORACLE_PERCENTILE = 60, MAX_FEE_HISTORY = 1024 };
 static const uint64_t GWEI = 1000000000ULL;
+static const uint64_t ORACLE_MAX_PRICE = 500 * 1000000000ULL; /* geth's DefaultMaxPrice */
 
 static int cmp_u256(const void *a, const void *b) { return u256_cmp(a, b); }
 
@@ -23,39 +27,90 @@ static u256 tip_of(const transaction *tx, const block_header *h) {
     return tip;
 }
 
-bool node_suggest_tip(node_read *r, u256 *out, rpc_error *err) {
-    u256 samples[ORACLE_BLOCKS * ORACLE_PER_BLOCK];
-    size_t n = 0;
-    for (uint64_t k = 0; k < ORACLE_BLOCKS && k <= r->head; k++) {
-        uint64_t number = r->head - k;
+typedef struct {
+    u256 tip;
+    size_t i;
+} tx_tip;
+
+static int cmp_tx_tip(const void *a, const void *b) {
+    return u256_cmp(&((const tx_tip *)a)->tip, &((const tx_tip *)b)->tip);
+}
+
+/* geth's getBlockValues: the block's lowest three tips of at least 2 wei
+ * (its ignore price), leaving out transactions the coinbase sent. */
+static size_t block_samples(node *n, node_block *nb, u256 out[ORACLE_PER_BLOCK]) {
+    size_t count = nb->b.n_txs, m = 0;
+    if (!count) return 0;
+    tx_tip *v = calloc(count, sizeof *v);
+    if (!v) abort();
+    for (size_t i = 0; i < count; i++) v[i] = (tx_tip){tip_of(&nb->b.txs[i], &nb->b.header), i};
+    qsort(v, count, sizeof *v, cmp_tx_tip);
+    for (size_t k = 0; k < count && m < ORACLE_PER_BLOCK; k++) {
+        if (u256_lt(&v[k].tip, &(u256){{2, 0, 0, 0}})) continue;
+        transaction *tx = &nb->b.txs[v[k].i];
+        if (!node_tx_sender(n, tx, nb->fork) || address_eq(&tx->sender, &nb->b.header.coinbase)) continue;
+        out[m++] = v[k].tip;
+    }
+    free(v);
+    return m;
+}
+
+/* geth's SuggestTipCap: the last 20 blocks above the genesis, newest first;
+ * a block with no sample adds the start price (geth's last price: its
+ * --miner.gasprice on a fresh node), and each block that
+ * adds one sample brings in one more block, up to 40 blocks' worth; the
+ * 60th percentile, at most 500 gwei. */
+/* Dev mode, anvil's lowest_suggestion_tip: the lowest tip in the head, or
+ * when it is empty in the blocks below it (anvil's fee history cache, 2048
+ * blocks), at least 1 gwei (its MIN_SUGGESTED_PRIORITY_FEE). */
+static bool dev_suggest_tip(node_read *r, u256 *out, rpc_error *err) {
+    u256 floor = u256_from_u64(GWEI), low = floor;
+    bool any = false;
+    for (uint64_t k = 0; k < 2048 && k <= r->head && !(any && (k == 1 || !u256_gt(&low, &floor))); k++) {
         bytes32 hash;
         node_block nb;
-        const char *why = db_canonical_hash(r->snap, number, &hash);
-        if (!why) why = node_block_load(r, number, &hash, NODE_LOAD_BODY, &nb);
+        const char *why = db_canonical_hash(r->snap, r->head - k, &hash);
+        if (!why) why = node_block_load(r, r->head - k, &hash, NODE_LOAD_BODY, &nb);
         if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
-        u256 tips[ORACLE_PER_BLOCK];
-        size_t m = 0;
         for (size_t i = 0; i < nb.b.n_txs; i++) {
             u256 t = tip_of(&nb.b.txs[i], &nb.b.header);
-            if (u256_lt(&t, &(u256){{2, 0, 0, 0}})) continue; /* geth ignores tips below 2 wei */
-            /* keep the lowest three */
-            if (m < ORACLE_PER_BLOCK) tips[m++] = t;
-            else {
-                size_t hi = 0;
-                for (size_t j = 1; j < m; j++)
-                    if (u256_gt(&tips[j], &tips[hi])) hi = j;
-                if (u256_lt(&t, &tips[hi])) tips[hi] = t;
-            }
+            if (!any || u256_lt(&t, &low)) low = t;
+            any = true;
         }
-        for (size_t j = 0; j < m; j++) samples[n++] = tips[j];
         node_block_free(&nb);
     }
+    *out = u256_gt(&low, &floor) ? low : floor;
+    return true;
+}
+
+bool node_suggest_tip(node_read *r, u256 *out, rpc_error *err) {
+    if (r->n->dev) return dev_suggest_tip(r, out, err);
+    u256 samples[2 * ORACLE_BLOCKS * ORACLE_PER_BLOCK];
+    u256 start = r->n->cfg.builder_min_tip;
+    size_t n = 0, exp = 0;
+    uint64_t number = r->head, b = r->head;
+    while (exp < ORACLE_BLOCKS && number > 0) exp++, number--;
+    for (; exp > 0; exp--, b--) {
+        bytes32 hash;
+        node_block nb;
+        const char *why = db_canonical_hash(r->snap, b, &hash);
+        if (!why) why = node_block_load(r, b, &hash, NODE_LOAD_BODY, &nb);
+        if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
+        u256 tips[ORACLE_PER_BLOCK];
+        size_t m = block_samples(r->n, &nb, tips);
+        node_block_free(&nb);
+        if (!m) tips[m++] = start;
+        if (m == 1 && n + 1 + (exp - 1) < 2 * ORACLE_BLOCKS && number > 0) exp++, number--;
+        for (size_t j = 0; j < m && n < sizeof samples / sizeof *samples; j++) samples[n++] = tips[j];
+    }
     if (!n) {
-        *out = u256_from_u64(GWEI);
+        *out = start;
         return true;
     }
     qsort(samples, n, sizeof *samples, cmp_u256);
     *out = samples[(n - 1) * ORACLE_PERCENTILE / 100];
+    u256 cap = u256_from_u64(ORACLE_MAX_PRICE);
+    if (u256_gt(out, &cap)) *out = cap;
     return true;
 }
 
@@ -168,10 +223,11 @@ static json_t *rewards(const node_block *nb, const double *pct, size_t n_pct) {
     }
     qsort(v, n, sizeof *v, cmp_tip);
     size_t i = 0;
-    double sum = (double)v[0].gas;
+    uint64_t sum = v[0].gas;
     for (size_t k = 0; k < n_pct; k++) {
-        double threshold = (double)nb->b.header.gas_used * pct[k] / 100.0;
-        while (sum < threshold && i < n - 1) sum += (double)v[++i].gas;
+        /* whole gas, as geth's uint64(float64(gasUsed) * p / 100) */
+        uint64_t threshold = (uint64_t)((double)nb->b.header.gas_used * pct[k] / 100.0);
+        while (sum < threshold && i < n - 1) sum += v[++i].gas;
         json_array_append_new(row, rpc_json_u256(&v[i].tip));
     }
     free(v);
@@ -184,7 +240,7 @@ static bool parse_percentiles(const json_t *v, double **out, size_t *n, rpc_erro
     if (!v) return true;
     if (!json_is_array(v)) return rpc_error_invalid_param(err, 2, "reward percentiles must be a list of numbers");
     *n = json_array_size(v);
-    if (*n > 100) return rpc_error_invalid_param(err, 2, "too many reward percentiles");
+    if (*n > 100) return rpc_error_set(err, RPC_SERVER_ERROR, "invalid reward percentile: over the query limit 100");
     *out = calloc(*n ? *n : 1, sizeof **out);
     if (!*out) abort();
     for (size_t i = 0; i < *n; i++) {
@@ -220,6 +276,13 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
         const char *why = rpc_parse_u64(c, &count);
         if (why) return rpc_error_invalid_param(err, 0, why);
     }
+    if (count == 0) { /* geth answers before it looks at the range or the percentiles */
+        rpc_block_ref ref;
+        const char *why = rpc_parse_block_number(rpc_arg(params, 1), &ref);
+        if (why) return rpc_error_invalid_param(err, 1, why);
+        *result = json_pack("{s:o, s:n}", "oldestBlock", rpc_json_u64(0), "gasUsedRatio");
+        return true;
+    }
     double *pct;
     size_t n_pct;
     if (!parse_percentiles(rpc_arg(params, 2), &pct, &n_pct, err)) {
@@ -234,7 +297,15 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
     uint64_t newest;
     bytes32 hash;
     bool found, ok = node_resolve_arg(&r, params, 1, true, &newest, &hash, &found, err);
-    if (ok && !found) ok = rpc_error_set(err, RPC_SERVER_ERROR, "request beyond head block");
+    uint64_t asked;
+    if (ok && !found)
+        ok = rpc_parse_u64(rpc_arg(params, 1), &asked)
+                 ? rpc_error_set(err, RPC_SERVER_ERROR, "request beyond head block")
+                 : rpc_error_set(err, RPC_SERVER_ERROR, "request beyond head block: requested %" PRIu64 ", head %" PRIu64,
+                                 asked, r.head);
+    /* outside dev mode pending is the head: one block fewer, as geth without a pending block */
+    const char *tag = json_string_value(rpc_arg(params, 1));
+    if (ok && !n->dev && tag && !strcmp(tag, "pending") && count) count--;
     if (count > MAX_FEE_HISTORY) count = MAX_FEE_HISTORY;
     if (ok && count > newest + 1) count = newest + 1;
     json_t *out = json_object(), *base = json_array(), *ratio = json_array(), *blob = json_array(),
@@ -265,12 +336,33 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
         /* the block after the newest */
         u256 next_base, next_blob;
         uint64_t excess;
-        node_next_fees(n, &last, last.timestamp + 12, &next_base, &excess, &next_blob);
+        /* geth: by the newest block's own rules (none before Cancun) */
+        node_next_fees(n, &last, last.timestamp, &next_base, &excess, &next_blob);
+        if (!last.has_blob_gas) next_blob = U256_ZERO;
+        block_header child;
+        if (n->dev && newest < r.head && !db_canonical_hash(r.snap, newest + 1, &hash) &&
+            !node_header(&r, newest + 1, &hash, &child)) {
+            next_base = child.base_fee; /* anvil: the next block's own */
+            next_blob = blob_fee_of(n, &child);
+        } else if (n->dev && last.has_base_fee) {
+            node_dev_next_base_fee(n->dev, &next_base); /* anvil_setNextBlockBaseFeePerGas's */
+        }
         json_array_append_new(base, rpc_json_u256(&next_base));
         json_array_append_new(blob, rpc_json_u256(&next_blob));
     }
     node_read_close(&r);
     free(pct);
+    if (ok && !count) { /* pending with blockCount 1: no block, as geth */
+        json_object_set_new(out, "oldestBlock", rpc_json_u64(0));
+        json_object_set_new(out, "gasUsedRatio", json_null());
+        json_decref(base);
+        json_decref(ratio);
+        json_decref(blob);
+        json_decref(blob_ratio);
+        json_decref(rew);
+        *result = out;
+        return true;
+    }
     if (ok) {
         json_object_set_new(out, "oldestBlock", rpc_json_u64(count ? newest + 1 - count : 0));
         if (n_pct) json_object_set_new(out, "reward", rew);
