@@ -428,6 +428,13 @@ static bool head_value(node *n, db_snapshot *s, uint64_t first, const bytes32 *h
     return true;
 }
 
+/* Writes value under HEAD_META (a failed write costs only that: reported). */
+static void put_head(node *n, const buf_t *value) {
+    db_meta m = {.name = HEAD_META, .value = {value->data, value->len}};
+    const char *err = db_put_meta(n->db, &m);
+    if (err) fprintf(stderr, "parevm node: keeping the forkchoice head failed: %s\n", err);
+}
+
 bool node_engine_head_meta(void *arg, uint64_t first, const bytes32 *hashes, size_t n_blocks, const char **name,
                            buf_t *value) {
     node *n = arg;
@@ -450,9 +457,7 @@ void node_engine_save_head(node *n) {
     }
     bool ok = !db_head(s, &head, &hash) && head_value(n, s, 0, NULL, 0, &hash, &v);
     db_snapshot_close(s);
-    db_meta m = {.name = HEAD_META, .value = {v.data, v.len}};
-    const char *err = ok ? db_put_meta(n->db, &m) : NULL;
-    if (err) fprintf(stderr, "parevm node: keeping the forkchoice head failed: %s\n", err);
+    if (ok) put_head(n, &v);
     buf_free(&v);
 }
 
@@ -470,9 +475,7 @@ void node_engine_keep_head_across_unwind(node *n, uint64_t number) {
     buf_append(&v, named.b, 32);
     buf_append(&v, from.b, 32);
     buf_append(&v, to.b, 32);
-    db_meta m = {.name = HEAD_META, .value = {v.data, v.len}};
-    const char *err = db_put_meta(n->db, &m);
-    if (err) fprintf(stderr, "parevm node: keeping the forkchoice head failed: %s\n", err);
+    put_head(n, &v);
     buf_free(&v);
 }
 

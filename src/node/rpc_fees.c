@@ -27,6 +27,7 @@ static u256 tip_of(const transaction *tx, const block_header *h) {
     return tip;
 }
 
+/* A transaction's tip and its place in the block. */
 typedef struct {
     u256 tip;
     size_t i;
@@ -36,16 +37,24 @@ static int cmp_tx_tip(const void *a, const void *b) {
     return u256_cmp(&((const tx_tip *)a)->tip, &((const tx_tip *)b)->tip);
 }
 
-/* geth's getBlockValues: the block's lowest three tips of at least 2 wei
- * (its ignore price), leaving out transactions the coinbase sent. */
-static size_t block_samples(node *n, node_block *nb, u256 out[ORACLE_PER_BLOCK]) {
-    size_t count = nb->b.n_txs, m = 0;
-    if (!count) return 0;
+/* The block's transactions by tip, lowest first (NULL for an empty block;
+ * the caller frees). */
+static tx_tip *tips_sorted(const node_block *nb) {
+    size_t count = nb->b.n_txs;
+    if (!count) return NULL;
     tx_tip *v = calloc(count, sizeof *v);
     if (!v) abort();
     for (size_t i = 0; i < count; i++) v[i] = (tx_tip){tip_of(&nb->b.txs[i], &nb->b.header), i};
     qsort(v, count, sizeof *v, cmp_tx_tip);
-    for (size_t k = 0; k < count && m < ORACLE_PER_BLOCK; k++) {
+    return v;
+}
+
+/* geth's getBlockValues: the block's lowest three tips of at least 2 wei
+ * (its ignore price), leaving out transactions the coinbase sent. */
+static size_t block_samples(node *n, node_block *nb, u256 out[ORACLE_PER_BLOCK]) {
+    tx_tip *v = tips_sorted(nb);
+    size_t m = 0;
+    for (size_t k = 0; k < nb->b.n_txs && m < ORACLE_PER_BLOCK; k++) {
         if (u256_lt(&v[k].tip, &(u256){{2, 0, 0, 0}})) continue;
         transaction *tx = &nb->b.txs[v[k].i];
         if (!node_tx_sender(n, tx, nb->fork) || address_eq(&tx->sender, &nb->b.header.coinbase)) continue;
@@ -55,18 +64,13 @@ static size_t block_samples(node *n, node_block *nb, u256 out[ORACLE_PER_BLOCK])
     return m;
 }
 
-/* geth's SuggestTipCap: the last 20 blocks above the genesis, newest first;
- * a block with no sample adds the start price (geth's last price: its
- * --miner.gasprice on a fresh node), and each block that
- * adds one sample brings in one more block, up to 40 blocks' worth; the
- * 60th percentile, at most 500 gwei. */
 /* Dev mode, anvil's lowest_suggestion_tip: the lowest tip in the head, or
  * when it is empty in the blocks below it (anvil's fee history cache, 2048
  * blocks), at least 1 gwei (its MIN_SUGGESTED_PRIORITY_FEE). */
 static bool dev_suggest_tip(node_read *r, u256 *out, rpc_error *err) {
     u256 floor = u256_from_u64(GWEI), low = floor;
     bool any = false;
-    for (uint64_t k = 0; k < 2048 && k <= r->head && !(any && (k == 1 || !u256_gt(&low, &floor))); k++) {
+    for (uint64_t k = 0; k < 2048 && k <= r->head; k++) {
         bytes32 hash;
         node_block nb;
         const char *why = db_canonical_hash(r->snap, r->head - k, &hash);
@@ -78,11 +82,19 @@ static bool dev_suggest_tip(node_read *r, u256 *out, rpc_error *err) {
             any = true;
         }
         node_block_free(&nb);
+        /* a head with transactions decides; below an empty one, nothing
+         * lower than the floor can change the answer */
+        if (any && (k == 0 || !u256_gt(&low, &floor))) break;
     }
     *out = u256_gt(&low, &floor) ? low : floor;
     return true;
 }
 
+/* geth's SuggestTipCap: the last 20 blocks above the genesis, newest first;
+ * a block with no sample adds the start price (geth's last price: its
+ * --miner.gasprice on a fresh node), and each block that adds one sample
+ * brings in one more block, up to 40 blocks' worth; the 60th percentile,
+ * at most 500 gwei. */
 bool node_suggest_tip(node_read *r, u256 *out, rpc_error *err) {
     if (r->n->dev) return dev_suggest_tip(r, out, err);
     u256 samples[2 * ORACLE_BLOCKS * ORACLE_PER_BLOCK];
@@ -198,15 +210,6 @@ static bool blob_base_fee_method(void *ctx, const json_t *params, json_t **resul
 
 /* ---- eth_feeHistory ----------------------------------------------------------------------- */
 
-typedef struct {
-    u256 tip;
-    uint64_t gas;
-} tip_gas;
-
-static int cmp_tip(const void *a, const void *b) {
-    return u256_cmp(&((const tip_gas *)a)->tip, &((const tip_gas *)b)->tip);
-}
-
 /* The block's rewards at the percentiles, weighted by gas used (geth). */
 static json_t *rewards(const node_block *nb, const double *pct, size_t n_pct) {
     json_t *row = json_array();
@@ -215,19 +218,13 @@ static json_t *rewards(const node_block *nb, const double *pct, size_t n_pct) {
         for (size_t i = 0; i < n_pct; i++) json_array_append_new(row, rpc_json_u64(0));
         return row;
     }
-    tip_gas *v = calloc(n, sizeof *v);
-    if (!v) abort();
-    for (size_t i = 0; i < n; i++) {
-        v[i].tip = tip_of(&nb->b.txs[i], &nb->b.header);
-        v[i].gas = nb->receipts[i].gas_used;
-    }
-    qsort(v, n, sizeof *v, cmp_tip);
+    tx_tip *v = tips_sorted(nb);
     size_t i = 0;
-    uint64_t sum = v[0].gas;
+    uint64_t sum = nb->receipts[v[0].i].gas_used;
     for (size_t k = 0; k < n_pct; k++) {
         /* whole gas, as geth's uint64(float64(gasUsed) * p / 100) */
         uint64_t threshold = (uint64_t)((double)nb->b.header.gas_used * pct[k] / 100.0);
-        while (sum < threshold && i < n - 1) sum += v[++i].gas;
+        while (sum < threshold && i < n - 1) sum += nb->receipts[v[++i].i].gas_used;
         json_array_append_new(row, rpc_json_u256(&v[i].tip));
     }
     free(v);
