@@ -1116,9 +1116,11 @@ const char *node_engine_improve_build(node *n, const uint8_t id[8]) {
      * its parent and attributes may be read without the lock */
     pthread_mutex_lock(&e->mu);
     engine_build *b = find_build(e, id);
+    bool served = b && b->served;
+    if (b) b->served = true;
     pthread_mutex_unlock(&e->mu);
     uint64_t arrivals = txpool_arrivals(n->pool);
-    if (!b || arrivals == b->pool_arrivals) return NULL;
+    if (!b || served || arrivals == b->pool_arrivals) return NULL;
     db_snapshot *s;
     const char *err = db_snapshot_open(n->db, 1, &s);
     if (err) return err;

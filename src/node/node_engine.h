@@ -157,6 +157,7 @@ typedef struct {
     block_header parent;
     engine_attrs attrs;        /* withdrawals owned */
     uint64_t pool_arrivals;    /* txpool_arrivals when built */
+    bool served;               /* getPayload gave it out: it changes no more */
 } engine_build;
 
 /* Looks up a payload by id and hands fn a pointer to it under the engine's
@@ -171,10 +172,11 @@ const char *node_engine_build_now(node *n, const bytes32 *parent, const engine_a
                                   engine_build *out, int *rpc_code);
 void engine_build_free(engine_build *b);
 
-/* Builds payload id again (writer thread) when transactions arrived in the
- * pool since it was built and its parent is still the head, and keeps the
- * new block if it earns the fee recipient more: the payload improves until
- * getPayload serves it (paris.md: the client SHOULD keep updating it). An
+/* getPayload's last update of payload id (writer thread): builds it again
+ * when transactions arrived in the pool since it was built and its parent
+ * is still the head, and keeps the new block if it earns the fee recipient
+ * more. The payload is then served: later calls change nothing (paris.md:
+ * the client SHOULD stop updating it at getPayload; geth's Resolve). An
  * unknown id, or nothing new, changes nothing. */
 const char *node_engine_improve_build(node *n, const uint8_t id[8]);
 

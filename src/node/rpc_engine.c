@@ -284,6 +284,7 @@ static json_t *payload_response(const engine_build *b, int version) {
 
 typedef struct {
     int version;
+    bool fill;                 /* false: only check the version */
     json_t *result;
     bool wrong_fork;
 } get_payload_ctx;
@@ -298,7 +299,7 @@ static void get_payload_fill(const engine_build *b, void *arg) {
     case 4: c->wrong_fork = f != FORK_PRAGUE; break;
     default: c->wrong_fork = f < FORK_OSAKA; break;
     }
-    if (!c->wrong_fork) c->result = payload_response(b, c->version);
+    if (c->fill && !c->wrong_fork) c->result = payload_response(b, c->version);
 }
 
 static const char *improve_on_writer(node *n, void *arg) { return node_engine_improve_build(n, arg); }
@@ -308,13 +309,18 @@ static bool get_payload(node *n, const json_t *params, int version, json_t **res
     uint8_t id[8];
     const char *why = rpc_parse_fixed(rpc_arg(params, 0), id, 8);
     if (why) return rpc_error_invalid_param(err, 0, why);
-    /* with what the pool got since the build (a failed attempt leaves the
-     * build as it was: it is still served) */
-    node_writer_call(n, improve_on_writer, id);
-    get_payload_ctx c = {version, NULL, false};
+    /* a call of the wrong version leaves the payload as it is */
+    get_payload_ctx c = {version, false, NULL, false};
     if (!node_engine_with_build(n, id, get_payload_fill, &c))
         return rpc_error_set(err, RPC_ENGINE_UNKNOWN_PAYLOAD, "Unknown payload");
     if (c.wrong_fork) return unsupported_fork(err);
+    /* the first call takes in what the pool got since the build, and fixes
+     * the payload (a failed attempt leaves the build as it was: it is
+     * still served) */
+    node_writer_call(n, improve_on_writer, id);
+    c.fill = true;
+    if (!node_engine_with_build(n, id, get_payload_fill, &c))
+        return rpc_error_set(err, RPC_ENGINE_UNKNOWN_PAYLOAD, "Unknown payload");
     *result = c.result;
     return true;
 }
