@@ -969,28 +969,35 @@ out:
 
 /* ---- A transaction that fails in a payload ---------------------------------------------------- */
 
-/* A store on Prague whose blocks reach Osaka (EIP-7825's gas cap) from
- * T0 + 24. */
-static bool make_store_osaka_at_24(eh_node *e) {
+/* A store from a genesis on London with the given later forks (JSON
+ * fields of the config), the dev accounts funded and the system contracts
+ * of those forks in place; EIP-7825's cap as a non-dev chain has it. */
+static bool make_store_forks(eh_node *e, const char *forks) {
     snprintf(e->dir, sizeof e->dir, "/tmp/parevm-engapi-XXXXXX");
     if (!mkdtemp(e->dir)) return false;
     char text[1024];
     snprintf(text, sizeof text,
              "{\"config\": {\"chainId\": %llu, \"homesteadBlock\": 0, \"eip150Block\": 0, \"eip155Block\": 0,"
              "\"eip158Block\": 0, \"byzantiumBlock\": 0, \"constantinopleBlock\": 0, \"petersburgBlock\": 0,"
-             "\"istanbulBlock\": 0, \"berlinBlock\": 0, \"londonBlock\": 0, \"terminalTotalDifficulty\": 0,"
-             "\"shanghaiTime\": 0, \"cancunTime\": 0, \"pragueTime\": 0, \"osakaTime\": %llu},"
+             "\"istanbulBlock\": 0, \"berlinBlock\": 0, \"londonBlock\": 0, \"terminalTotalDifficulty\": 0, %s},"
              "\"difficulty\": \"0x0\", \"gasLimit\": \"0x1c9c380\", \"alloc\": {}}",
-             (unsigned long long)CHAIN_ID, (unsigned long long)(T0 + 24));
+             (unsigned long long)CHAIN_ID, forks);
     json_t *g = json_loads(text, 0, NULL);
-    /* dev mode adds the system contracts and funds the dev accounts; the
-     * cap as a non-dev chain has it */
     node_config c = {.datadir = e->dir, .dev = true, .dev_genesis = g, .dev_genesis_time = T0, .dev_tx_gas_cap = true};
     node *n;
     bool ok = g && !node_open(&c, &n);
     if (ok) node_close(n);
     json_decref(g);
     return ok;
+}
+
+/* A store on Prague whose blocks reach Osaka (EIP-7825's gas cap) from
+ * T0 + 24. */
+static bool make_store_osaka_at_24(eh_node *e) {
+    char forks[160];
+    snprintf(forks, sizeof forks, "\"shanghaiTime\": 0, \"cancunTime\": 0, \"pragueTime\": 0, \"osakaTime\": %llu",
+             (unsigned long long)(T0 + 24));
+    return make_store_forks(e, forks);
 }
 
 /* geth's commitTransactions pops a sender whose transaction fails: the
@@ -1028,4 +1035,66 @@ TEST(engine_build_keeps_a_failed_senders_later_transactions) {
     json_decref(env);
 out:
     eh_stop(&b, true);
+}
+
+/* Outside dev mode "pending" is geth's pending block (miner.Pending): the
+ * head's child with the pool's transactions, at the wall clock's time, fee
+ * recipient and randomness zero, shown with hash, nonce and miner null;
+ * state reads and calls at "pending" see it. Its roots are those of the
+ * payload built from the same attributes (on Shanghai, where neither has a
+ * beacon root). */
+TEST(engine_pending_block_as_geths) {
+    eh_node a = {0};
+    CHECK(make_store_forks(&a, "\"shanghaiTime\": 0") && eh_start(&a, NULL));
+    if (!a.n) goto out;
+    account s1 = dev_account(1);
+    address to = addr_of(0x7a), probe = addr_of(0x7b), zero_addr = {{0}};
+    static const bytes32 zero = {{0}};
+    CHECK(send_tx(&a, transfer(&s1, 0, &to, 1000, 2)));
+    uint64_t before = (uint64_t)time(NULL);
+    json_t *p = eh_result(&a, "eth_getBlockByNumber", json_pack("[s,b]", "pending", 0));
+    u256 v;
+    uint64_t ts = 0;
+    CHECK(p && eh_num(json_object_get(p, "number"), &v) && u256_eq(&v, U(1)));
+    CHECK(p && !rpc_parse_u64(json_object_get(p, "timestamp"), &ts) && ts + 2 >= before && ts <= before + 60);
+    static const char *const UNSET[] = {"hash", "nonce", "miner"};
+    for (size_t i = 0; i < 3; i++) CHECK(p && json_is_null(json_object_get(p, UNSET[i])));
+    CHECK(p && json_array_size(json_object_get(p, "transactions")) == 1);
+    json_t *r = eh_result(&a, "eth_getBalance", json_pack("[o,s]", rpc_json_address(&to), "pending"));
+    CHECK(r && eh_num(r, &v) && u256_eq(&v, U(1000)));
+    json_decref(r);
+    r = eh_result(&a, "eth_getBalance", json_pack("[o,s]", rpc_json_address(&to), "latest"));
+    CHECK(r && eh_num(r, &v) && u256_is_zero(&v));
+    json_decref(r);
+    /* a call at pending runs in the pending block: TIMESTAMP is its time */
+    json_t *over = json_pack("{s:{s:s}}", "0xee0000000000000000000000000000000000007b", "code", "0x4260005260206000f3");
+    r = eh_result(&a, "eth_call", json_pack("[{s:o},s,o]", "to", rpc_json_address(&probe), "pending", over));
+    CHECK(r && eh_num(r, &v) && u256_eq(&v, U(ts)));
+    json_decref(r);
+    /* the fee history's newest block: a 2 gwei tip */
+    r = eh_result(&a, "eth_feeHistory", json_pack("[i,s,[f]]", 1, "pending", 50.0));
+    CHECK(r && eh_num(json_object_get(r, "oldestBlock"), &v) && u256_eq(&v, U(1)));
+    CHECK(r && eh_num(json_array_get(json_array_get(json_object_get(r, "reward"), 0), 0), &v) &&
+          u256_eq(&v, U(2000000000ULL)));
+    json_decref(r);
+    /* the payload of the same attributes has the same roots */
+    bytes32 g = genesis_hash(&a);
+    json_t *at = json_pack("{s:o,s:o,s:o,s:[]}", "timestamp", rpc_json_u64(ts), "prevRandao", eh_hash(&zero),
+                           "suggestedFeeRecipient", rpc_json_address(&zero_addr), "withdrawals");
+    r = eh_result(&a, "engine_forkchoiceUpdatedV2", json_pack("[o,o]", fc_state(&g, NULL, NULL), at));
+    json_t *id = r ? json_object_get(r, "payloadId") : NULL;
+    json_t *env = id && json_is_string(id) ? eh_result(&a, "engine_getPayloadV2", json_pack("[O]", id)) : NULL;
+    json_decref(r);
+    json_t *ep = json_object_get(env, "executionPayload");
+    static const char *const SAME[] = {"stateRoot", "receiptsRoot", "logsBloom", "gasLimit", "gasUsed", "baseFeePerGas"};
+    for (size_t i = 0; i < sizeof SAME / sizeof SAME[0]; i++) {
+        bool same = ep && p && json_equal(json_object_get(ep, SAME[i]), json_object_get(p, SAME[i]));
+        if (!same) fprintf(stderr, "  %s differs\n", SAME[i]);
+        CHECK(same);
+    }
+    CHECK(ep && json_array_size(json_object_get(ep, "transactions")) == 1);
+    json_decref(env);
+    json_decref(p);
+out:
+    eh_stop(&a, true);
 }

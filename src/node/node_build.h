@@ -69,10 +69,12 @@ const char *node_build_start_header(node *n, const block_header *parent, const n
  * state root given), bloom, gas used, blob gas used, requests hash. */
 void node_build_finish_header(block *b, const block_result *r, const bytes32 *state_root);
 
-/* Dev mode's pending block (node_pending.c, anvil's): the pool's
- * transactions the next block would take, run in order on a state's view
- * in the next block's context; the header complete but for its state root
- * (zero). Nothing is written; the pool is not touched. */
+/* The pending block (node_pending.c): the pool's transactions the next
+ * block would take, run in order on a state's view in the next block's
+ * context; the header complete (with its hash). Dev mode's is anvil's
+ * (state root zero), outside dev mode geth's (miner.Pending: wall-clock
+ * time, zero fee recipient, no beacon root, --miner.gasprice's filter, the
+ * state root computed). Nothing is written; the pool is not touched. */
 typedef struct node_pending {
     block b;                    /* header (with its hash) and transactions */
     block_result result;
@@ -80,12 +82,28 @@ typedef struct node_pending {
     code_store *codes;          /* code the block created */
     size_t rlp_size;
 } node_pending;
-/* Whether dev mode has pool transactions for a pending block (else
- * "pending" is the head, with the next block's context for calls). */
-bool node_dev_has_pending(node *n);
+/* Whether "pending" on head is a pending block: in dev mode when the pool
+ * has transactions for one, as anvil; outside dev mode once the chain is
+ * merged, as geth. Otherwise "pending" is the head, with the next block's
+ * context for calls. */
+bool node_has_pending(node *n, const block_header *head);
 /* Builds it on st (the latest state), which must outlive it. */
 bool node_pending_build(node *n, node_state *st, node_pending *p, rpc_error *err);
 void node_pending_free(node_pending *p);
+
+/* The pending block as a loaded block, for the methods that show one. */
+typedef struct {
+    node_state st;              /* the head's state it is built on */
+    node_pending p;
+    node_block nb;              /* borrows p's block; receipts on demand
+                                   (node_block_receipts_of with p.result) */
+} node_pending_view;
+/* Builds "pending"'s block on the head: in dev mode always (an empty one
+ * when the pool has nothing, as anvil's), outside dev mode when
+ * node_has_pending. *built false (nothing open): the head stands for
+ * "pending". On success with *built, close with node_pending_view_close. */
+bool node_pending_view_open(node_read *r, node_pending_view *v, bool *built, rpc_error *err);
+void node_pending_view_close(node_pending_view *v);
 
 /* Builds a block on the head: the pool's best transactions that fit
  * (transactions that turn out invalid are dropped from the block and the

@@ -35,8 +35,9 @@ bool node_precompiles_overridden(const rpc_state_override *so, fork_id fork, add
 /* Opens the state named by params[block_arg] (absent: latest) with the
  * state overrides ov and block overrides bo (both may be NULL). "pending"
  * runs in the next block's context (node_call_next_block), as anvil and
- * reth run it, on the pending block's state in dev mode (node_pending.c). On failure err is filled and nothing is left
- * open. */
+ * reth run it, on the pending block's state when there is one
+ * (node_pending.c; outside dev mode in that block's own context, as geth).
+ * On failure err is filled and nothing is left open. */
 bool node_call_begin(node *n, node_read *r, const json_t *params, size_t block_arg, const rpc_state_override *ov,
                      const rpc_block_override *bo, node_call *c, rpc_error *err);
 void node_call_end(node_call *c);

@@ -277,8 +277,9 @@ typedef struct {
     block_header header;       /* of the block whose state this is */
     bool pending;              /* asked for as "pending": the latest state, which calls
                                   run on in the next block's context (node_call) */
-    struct node_pending *pending_block; /* dev mode with pool transactions: the view
-                                  shows them (node_build.h; owned), or NULL */
+    struct node_pending *pending_block; /* the pending block when there is one
+                                  (node_has_pending): the view shows its state
+                                  (node_build.h; owned), or NULL */
 } node_state;
 
 /* Opens the state after the block ref names (a missing block is -32000

@@ -180,7 +180,7 @@ bool node_state_open(node_read *r, const rpc_block_ref *ref, node_state *st, rpc
     }
     if (!node_state_at(r, number, &hash, st, err)) return false;
     st->pending = ref->kind == RPC_BLOCK_PENDING;
-    if (st->pending && node_dev_has_pending(r->n)) {
+    if (st->pending && node_has_pending(r->n, &st->header)) {
         node_pending *p = malloc(sizeof *p);
         if (!p) abort();
         if (!node_pending_build(r->n, st, p, err)) {

@@ -7,12 +7,11 @@
  * eth_getTransactionBySenderAndNonce (reth's: a bisection over the history),
  * eth_getHeaderByNumber and eth_getHeaderByHash (geth's RPCMarshalHeader:
  * the block's fields without size, transactions, uncles and withdrawals).
- * A block or transaction that does not exist is JSON null. In dev mode
- * "pending" is the pending block (node_pending.c: the pool's transactions
- * in the next block, none if it has none), as anvil's, for every method
- * taking a block number (its transactions by index and its receipts too).
- * Outside dev mode it is the head (geth builds head + 1, with its hash,
- * nonce and miner null). */
+ * A block or transaction that does not exist is JSON null. "pending" is
+ * the pending block (node_pending.c: the pool's transactions in the next
+ * block, none if it has none) for every method taking a block number (its
+ * transactions by index and its receipts too): anvil's in dev mode, geth's
+ * outside it (once the chain is merged; hash, nonce and miner null). */
 #include <stdlib.h>
 #include <string.h>
 #include "node_build.h"
@@ -46,62 +45,31 @@ static bool load_arg(node_read *r, const json_t *params, size_t i, bool by_hash,
     return why ? store_error(err, why) : true;
 }
 
-/* The pending block when params[i] is "pending" in dev mode (an empty
- * one when the pool has nothing, as anvil's and geth's): built on the head's state st, both open on success (the
- * caller closes them) and shown through *nb (borrowing p's block). *built
- * false otherwise: the head stands for "pending". */
-typedef struct {
-    node_state st;
-    node_pending p;
-    node_block nb;
-} pending_view;
-
-static bool pending_arg(node_read *r, const json_t *params, size_t i, pending_view *v, bool *built, rpc_error *err) {
+/* The pending block when params[i] is "pending" (node_pending_view_open);
+ * *built false otherwise: the head stands for "pending". */
+static bool pending_arg(node_read *r, const json_t *params, size_t i, node_pending_view *v, bool *built,
+                        rpc_error *err) {
     *built = false;
     rpc_block_ref ref;
-    if (rpc_parse_block_ref(rpc_arg(params, i), &ref) || ref.kind != RPC_BLOCK_PENDING || !r->n->dev)
-        return true;
-    rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
-    if (!node_state_open(r, &latest, &v->st, err)) return false;
-    if (!node_pending_build(r->n, &v->st, &v->p, err)) {
-        node_state_close(&v->st);
-        return false;
-    }
-    memset(&v->nb, 0, sizeof v->nb);
-    v->nb.number = v->p.b.header.number;
-    v->nb.hash = v->p.b.header.hash;
-    v->nb.b = v->p.b;
-    v->nb.has_body = true;
-    v->nb.rlp_size = v->p.rlp_size;
-    const block_header *h = &v->p.b.header;
-    if (h->has_blob_gas) {
-        blob_params bp = chain_blob_params(&r->n->chain, h->timestamp);
-        if (bp.update_fraction) v->nb.blob_base_fee = blob_base_fee(h->excess_blob_gas, bp.update_fraction);
-    }
-    *built = true;
-    return true;
+    if (rpc_parse_block_ref(rpc_arg(params, i), &ref) || ref.kind != RPC_BLOCK_PENDING) return true;
+    return node_pending_view_open(r, v, built, err);
 }
 
-static void pending_close(pending_view *v) {
-    /* the receipts node_block_receipts_of gave it; its block is p's */
-    buf_free(&v->nb.receipts_rlp);
-    free(v->nb.receipts);
-    free(v->nb.logs);
-    node_pending_free(&v->p);
-    node_state_close(&v->st);
-}
-
-/* Answers params[0] when it is dev mode's pending block, by render (its
+/* Answers params[0] when it is the pending block, by render (its
  * JSON, full or not); false when it is not (the caller answers), true when
  * answered, with *ok false and err set when that failed. */
 static bool answer_pending(node_read *r, const json_t *params, json_t *(*render)(const node_block *, bool), bool full,
                            json_t **result, bool *ok, rpc_error *err) {
-    pending_view pv;
+    node_pending_view pv;
     bool pending;
     *ok = pending_arg(r, params, 0, &pv, &pending, err);
     if (!*ok || !pending) return !*ok;
     *result = render(&pv.nb, full);
-    pending_close(&pv);
+    /* geth's: "pending blocks need to nil out a few fields" */
+    static const char *const UNSET[] = {"hash", "nonce", "miner"};
+    if (!r->n->dev && json_is_object(*result))
+        for (size_t i = 0; i < sizeof UNSET / sizeof UNSET[0]; i++) json_object_set_new(*result, UNSET[i], json_null());
+    node_pending_view_close(&pv);
     return true;
 }
 
@@ -259,12 +227,12 @@ static bool by_block_and_index(node *n, const json_t *params, bool by_hash, unsi
     if (why) return rpc_error_invalid_param(err, 1, why);
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
-    pending_view pv;
+    node_pending_view pv;
     bool pending = false;
     bool ok = by_hash || pending_arg(&r, params, 0, &pv, &pending, err);
     if (ok && pending) {
         *result = pick(&pv.nb, index);
-        pending_close(&pv);
+        node_pending_view_close(&pv);
         node_read_close(&r);
         return true;
     }
@@ -502,7 +470,7 @@ static bool block_receipts(void *ctx, const json_t *params, json_t **result, rpc
     if (!rpc_check_args(params, 1, 1, err)) return false;
     node_read r;
     if (!node_read_open(ctx, &r, err)) return false;
-    pending_view pv;
+    node_pending_view pv;
     bool pending;
     if (!pending_arg(&r, params, 0, &pv, &pending, err)) {
         node_read_close(&r);
@@ -516,7 +484,7 @@ static bool block_receipts(void *ctx, const json_t *params, json_t **result, rpc
             for (size_t i = 0; i < pv.nb.b.n_txs; i++) json_array_append_new(list, node_json_receipt(&pv.nb, i));
             *result = list;
         }
-        pending_close(&pv);
+        node_pending_view_close(&pv);
         node_read_close(&r);
         return ok;
     }

@@ -23,6 +23,7 @@
 #include "node_internal.h"
 #include "parevm/chain_rules.h"
 #include "parevm/exec.h"
+#include "node_build.h"
 #include "node_call.h"
 #include "node_dev.h"
 
@@ -178,7 +179,9 @@ bool node_call_begin(node *n, node_read *r, const json_t *params, size_t block_a
 }
 
 void node_call_next_block(node_call *c) {
-    block_header next = node_next_header(c->n, &c->st.header);
+    /* outside dev mode, geth's pending block's own header */
+    block_header next = !c->n->dev && c->st.pending_block ? c->st.pending_block->b.header
+                                                          : node_next_header(c->n, &c->st.header);
     /* anvil_setNextBlockBaseFeePerGas: the next block's fee, as it will be mined */
     if (c->n->dev && next.has_base_fee) node_dev_next_base_fee(c->n->dev, &next.base_fee);
     block_rules rules = node_rules(c->n, &next);

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "node_build.h"
 #include "node_internal.h"
 #include "node_dev.h"
 #include "parevm/exec.h"
@@ -300,23 +301,33 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
                  ? rpc_error_set(err, RPC_SERVER_ERROR, "request beyond head block")
                  : rpc_error_set(err, RPC_SERVER_ERROR, "request beyond head block: requested %" PRIu64 ", head %" PRIu64,
                                  asked, r.head);
-    /* outside dev mode pending is the head: one block fewer, as geth without a pending block */
+    /* outside dev mode pending is geth's pending block, the newest; without
+     * one (before the Merge) the head: one block fewer, as geth */
     const char *tag = json_string_value(rpc_arg(params, 1));
-    if (ok && !n->dev && tag && !strcmp(tag, "pending") && count) count--;
+    node_pending_view pv;
+    bool with_pending = false;
+    if (ok && !n->dev && tag && !strcmp(tag, "pending")) {
+        ok = node_pending_view_open(&r, &pv, &with_pending, err);
+        if (with_pending) newest = pv.nb.number;
+        else if (count) count--;
+    }
     if (count > MAX_FEE_HISTORY) count = MAX_FEE_HISTORY;
     if (ok && count > newest + 1) count = newest + 1;
     json_t *out = json_object(), *base = json_array(), *ratio = json_array(), *blob = json_array(),
            *blob_ratio = json_array(), *rew = json_array();
     block_header last = {0};
     for (uint64_t b = newest + 1 - count; ok && count && b <= newest; b++) {
-        node_block nb;
-        const char *why = db_canonical_hash(r.snap, b, &hash);
-        if (!why) why = node_block_load(&r, b, &hash, n_pct ? NODE_LOAD_RECEIPTS : 0, &nb);
+        node_block loaded, *nb = &loaded;
+        const char *why = NULL;
+        if (with_pending && b == newest) nb = &pv.nb;
+        else if (!(why = db_canonical_hash(r.snap, b, &hash)))
+            why = node_block_load(&r, b, &hash, n_pct ? NODE_LOAD_RECEIPTS : 0, nb);
+        if (!why && nb == &pv.nb && n_pct) why = node_block_receipts_of(nb, &pv.p.result);
         if (why) {
             ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
             break;
         }
-        const block_header *h = &nb.b.header;
+        const block_header *h = &nb->b.header;
         json_array_append_new(base, rpc_json_u256(&h->base_fee));
         json_array_append_new(ratio, json_real(h->gas_limit ? (double)h->gas_used / (double)h->gas_limit : 0));
         u256 bf = blob_fee_of(n, h);
@@ -325,9 +336,9 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
         uint64_t max_blob = blob_params_max_gas(&p);
         json_array_append_new(blob_ratio,
                               json_real(h->has_blob_gas && max_blob ? (double)h->blob_gas_used / (double)max_blob : 0));
-        if (n_pct) json_array_append_new(rew, rewards(&nb, pct, n_pct));
+        if (n_pct) json_array_append_new(rew, rewards(nb, pct, n_pct));
         last = *h;
-        node_block_free(&nb);
+        if (nb == &loaded) node_block_free(nb);
     }
     if (ok && count) {
         /* the block after the newest */
@@ -347,6 +358,7 @@ static bool fee_history(void *ctx, const json_t *params, json_t **result, rpc_er
         json_array_append_new(base, rpc_json_u256(&next_base));
         json_array_append_new(blob, rpc_json_u256(&next_blob));
     }
+    if (with_pending) node_pending_view_close(&pv);
     node_read_close(&r);
     free(pct);
     if (ok && !count) { /* pending with blockCount 1: no block, as geth */
