@@ -416,6 +416,10 @@ TEST(filters_bad_input) {
           !strcmp(msg, "invalid block range params"));
     CHECK(test_err(&t, "eth_newFilter", "[{\"fromBlock\":\"pending\"}]", msg, sizeof msg) == -32602 &&
           !strcmp(msg, "pending logs are not supported"));
+    /* geth reads earliest as block 0 in fromBlock only */
+    CHECK(test_err(&t, "eth_newFilter", "[{\"fromBlock\":\"0x0\",\"toBlock\":\"earliest\"}]", msg, sizeof msg) ==
+              -32602 &&
+          !strcmp(msg, "invalid block range params"));
     /* a filter on future blocks is fine (it reports them when they come) */
     id_t_ f;
     CHECK(install(&t, "eth_newFilter", "[{\"fromBlock\":\"0x100\",\"toBlock\":\"0x200\"}]", &f));

@@ -223,6 +223,14 @@ TEST(block_tags_numbers_and_eip1898) {
                          "\"0x2222222222222222222222222222222222222222222222222222222222222222\"}", &r),
                "cannot specify both BlockHash and BlockNumber, choose one or the other"));
     CHECK(same(block_ref("{}", &r), "block object needs blockNumber or blockHash"));
+    /* geth: requireCanonical beside a number is ignored; a null member is missing */
+    CHECK(!block_ref("{\"blockNumber\":\"0x10\",\"requireCanonical\":true}", &r) && r.kind == RPC_BLOCK_NUMBER &&
+          r.number == 16 && !r.require_canonical);
+    CHECK(!block_ref("{\"blockNumber\":\"0x10\",\"blockHash\":null}", &r) && r.kind == RPC_BLOCK_NUMBER);
+    CHECK(!block_ref("{\"blockHash\":\"0x2222222222222222222222222222222222222222222222222222222222222222\","
+                     "\"requireCanonical\":null}", &r) &&
+          r.kind == RPC_BLOCK_HASH && !r.require_canonical);
+    CHECK(same(block_ref("{\"blockHash\":null}", &r), "block object needs blockNumber or blockHash"));
     CHECK(block_ref("{\"blockHash\":\"0x22\"}", &r) != NULL);
     CHECK(block_ref("{\"blockNumber\":\"0x1\",\"extra\":1}", &r) != NULL);
     CHECK(block_ref("{\"blockHash\":\"0x2222222222222222222222222222222222222222222222222222222222222222\","

@@ -234,12 +234,13 @@ static bool numbered(rpc_block_ref *ref) {
 }
 
 /* geth's ranges of a live filter: latest to latest (new blocks), number to
- * number, number to latest. */
+ * number, number to latest (SubscribeLogs reads earliest as 0 in fromBlock
+ * only: a toBlock of earliest is refused). */
 static bool check_range(node_log_filter *c, rpc_error *err) {
     if (c->by_hash) return true;
     if (c->from.kind == RPC_BLOCK_PENDING || c->to.kind == RPC_BLOCK_PENDING)
         return rpc_error_set(err, RPC_INVALID_PARAMS, "pending logs are not supported");
-    bool from_n = numbered(&c->from), to_n = numbered(&c->to);
+    bool from_n = numbered(&c->from), to_n = c->to.kind == RPC_BLOCK_NUMBER;
     bool from_latest = c->from.kind == RPC_BLOCK_LATEST, to_latest = c->to.kind == RPC_BLOCK_LATEST;
     if ((from_latest && to_latest) || (from_n && to_latest) || (from_n && to_n && c->to.number >= c->from.number))
         return true;

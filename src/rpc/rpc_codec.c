@@ -239,10 +239,17 @@ static bool looks_like_hash(const json_t *v) {
     return json_is_string(v) && json_string_length(v) == 66 && has_prefix(json_string_value(v));
 }
 
+/* A member, or NULL where it is missing or null (Go's json leaves a
+ * pointer field nil and a bool false for null). */
+static const json_t *member(const json_t *v, const char *key) {
+    const json_t *m = json_object_get(v, key);
+    return json_is_null(m) ? NULL : m;
+}
+
 static const char *parse_block_object(const json_t *v, rpc_block_ref *out) {
-    const json_t *num = json_object_get(v, "blockNumber");
-    const json_t *hash = json_object_get(v, "blockHash");
-    const json_t *canon = json_object_get(v, "requireCanonical");
+    const json_t *num = member(v, "blockNumber");
+    const json_t *hash = member(v, "blockHash");
+    const json_t *canon = member(v, "requireCanonical");
     const char *key;
     const json_t *val;
     json_object_foreach((json_t *)v, key, val) {
@@ -250,8 +257,11 @@ static const char *parse_block_object(const json_t *v, rpc_block_ref *out) {
             return "unknown field in block object (want blockNumber, or blockHash and requireCanonical)";
     }
     if (num && hash) return "cannot specify both BlockHash and BlockNumber, choose one or the other";
+    /* with a number, requireCanonical is read and ignored (geth's and
+     * alloy's BlockNumberOrHash) */
     if (num) {
-        if (canon) return "requireCanonical goes with blockHash only";
+        bool ignored;
+        if (canon && rpc_parse_bool(canon, &ignored)) return "requireCanonical must be a boolean";
         return rpc_parse_block_number(num, out);
     }
     if (!hash) return "block object needs blockNumber or blockHash";
