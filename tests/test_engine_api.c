@@ -639,6 +639,11 @@ TEST(engine_safe_and_finalized_tags) {
     CHECK(tag_number(&a, "finalized", &code) == UINT64_MAX && code == RPC_SERVER_ERROR);
     CHECK(tag_number(&a, "safe", &code) == UINT64_MAX && code == RPC_SERVER_ERROR);
     CHECK(tag_number(&a, "latest", &code) == 2);
+    /* eth_getLogs in its filter's words (resolveSpecial) */
+    json_t *lr = eh_call(&a, "eth_getLogs", json_pack("[{s:s}]", "fromBlock", "safe"));
+    json_t *le = lr ? json_object_get(lr, "error") : NULL;
+    CHECK(le && !strcmp(json_string_value(json_object_get(le, "message")) ?: "", "safe header not found"));
+    json_decref(lr);
     json_t *cv = eh_result(&a, "web3_clientVersion", json_array()); /* not a dev node: itself only */
     CHECK(cv && !strncmp(json_string_value(cv) ?: "", "parevm/v", 8));
     json_decref(cv);

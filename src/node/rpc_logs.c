@@ -113,6 +113,17 @@ static bool bloom_has(const uint8_t bloom[256], const uint8_t *data, size_t len)
     return true;
 }
 
+/* One end of a range; an unknown safe or finalized block is what geth's
+ * filter calls it (resolveSpecial: "safe header not found"). */
+static bool resolve_end(node_read *r, const rpc_block_ref *ref, uint64_t *number, rpc_error *err) {
+    bytes32 hash;
+    bool found;
+    if (node_resolve(r, ref, number, &hash, &found, err)) return true;
+    if (ref->kind == RPC_BLOCK_SAFE || ref->kind == RPC_BLOCK_FINALIZED)
+        rpc_error_set(err, RPC_SERVER_ERROR, "%s header not found", ref->kind == RPC_BLOCK_SAFE ? "safe" : "finalized");
+    return false;
+}
+
 /* Whether a block with this bloom may hold a matching log. */
 static bool bloom_may_match(const log_filter *f, const uint8_t bloom[256]) {
     if (f->n_addrs) {
@@ -192,7 +203,7 @@ bool node_log_query(node_read *r, const log_filter *f, json_t **result, rpc_erro
         /* geth's, as eth_newFilter's; a dev chain reads the head, as anvil */
         ok = rpc_error_set(err, RPC_INVALID_PARAMS, "pending logs are not supported");
     } else {
-        ok = node_resolve(r, &f->from, &from, &hash, &found, err) && node_resolve(r, &f->to, &to, &hash, &found, err);
+        ok = resolve_end(r, &f->from, &from, err) && resolve_end(r, &f->to, &to, err);
         /* numbers as given, past the head too: a reversed range first, then
          * one past the head (an error, not an empty range), as geth checks */
         if (f->from.kind == RPC_BLOCK_NUMBER) from = f->from.number;
