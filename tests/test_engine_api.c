@@ -1076,6 +1076,13 @@ TEST(engine_pending_block_as_geths) {
     r = eh_result(&a, "eth_call", json_pack("[{s:o},s,o]", "to", rpc_json_address(&probe), "pending", over));
     CHECK(r && eh_num(r, &v) && u256_eq(&v, U(ts)));
     json_decref(r);
+    /* geth's TransactionArgs has no "type": the fields given choose it, and
+     * "input" wins over a different "data" */
+    over = json_pack("{s:{s:s}}", "0xee0000000000000000000000000000000000007b", "code", "0x3660005260206000f3");
+    r = eh_result(&a, "eth_call", json_pack("[{s:o,s:s,s:s,s:s},s,o]", "to", rpc_json_address(&probe), "type", "0x7e",
+                                            "input", "0x0102", "data", "0x03", "latest", over));
+    CHECK(r && eh_num(r, &v) && u256_eq(&v, U(2)));
+    json_decref(r);
     /* the fee history's newest block: a 2 gwei tip */
     r = eh_result(&a, "eth_feeHistory", json_pack("[i,s,[f]]", 1, "pending", 50.0));
     CHECK(r && eh_num(json_object_get(r, "oldestBlock"), &v) && u256_eq(&v, U(1)));

@@ -1186,7 +1186,6 @@ TEST(node_bad_input) {
         {"eth_getCode", "[\"0x\"]", -32602},
         {"eth_call", "[{\"to\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\",\"gas\":\"0xzz\"}]", -32602},
         {"eth_call", "[{\"data\":\"0x123\"}]", -32602},
-        {"eth_call", "[{\"data\":\"0x12\",\"input\":\"0x34\"}]", -32602},
         {"eth_estimateGas", "[{\"value\":\"0x00\"}]", -32602},
         {"eth_sendRawTransaction", "[\"0x01\"]", -32000},
         {"eth_sendRawTransaction", "[\"0x\"]", -32000},

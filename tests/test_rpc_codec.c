@@ -279,11 +279,15 @@ TEST(call_objects) {
     CHECK(rpc_parse_call_args(v, &a, err, sizeof err) && !a.has_data && !a.data);
     rpc_call_args_free(&a);
     json_decref(v);
+    /* "input" wins over a different "data", as geth's and anvil's */
+    v = J("{\"input\":\"0x0102\",\"data\":\"0x03\"}");
+    CHECK(rpc_parse_call_args(v, &a, err, sizeof err) && a.has_data && a.data_len == 2 && a.data[1] == 2);
+    rpc_call_args_free(&a);
+    json_decref(v);
 
     static const struct {
         const char *json, *err;
     } bad[] = {
-        {"{\"input\":\"0x01\",\"data\":\"0x02\"}", "both \"data\" and \"input\" are set and not equal"},
         {"{\"gasPrice\":\"0x1\",\"maxFeePerGas\":\"0x2\"}", "both gasPrice and (maxFeePerGas"},
         {"{\"gas\":\"21000\"}", "gas: hex string without 0x prefix"},
         {"{\"to\":\"0x1234\"}", "to: address must be 20 bytes"},

@@ -266,14 +266,16 @@ bool node_call_error(node_call *c, const transaction *tx, const tx_result *res, 
 
 /* Parses a call's arguments: the call object, the block (argument 1), state
  * overrides (argument 2) and, when allowed, block overrides (argument 3). */
-static bool parse_call(const json_t *params, size_t max_args, rpc_call_args *a, rpc_state_override *ov,
-                       rpc_block_override *bo, bool *has_bo, rpc_error *err) {
+static bool parse_call(const node *n, const json_t *params, size_t max_args, rpc_call_args *a,
+                       rpc_state_override *ov, rpc_block_override *bo, bool *has_bo, rpc_error *err) {
     memset(a, 0, sizeof *a);
     memset(ov, 0, sizeof *ov);
     *has_bo = false;
     if (!rpc_check_args(params, 1, max_args, err)) return false;
     char why[200];
     if (!rpc_parse_call_args(rpc_arg(params, 0), a, why, sizeof why)) return rpc_error_invalid_param(err, 0, why);
+    /* geth's TransactionArgs has no "type": the fields given choose it */
+    if (!n->dev) a->has_type = false;
     const json_t *o = rpc_arg(params, 2);
     if (o && !rpc_parse_state_override(o, ov, why, sizeof why)) {
         rpc_call_args_free(a);
@@ -320,7 +322,7 @@ static bool eth_call(void *ctx, const json_t *params, json_t **result, rpc_error
     rpc_state_override ov;
     rpc_block_override bo;
     bool has_bo;
-    if (!parse_call(params, 4, &a, &ov, &bo, &has_bo, err)) return false;
+    if (!parse_call(n, params, 4, &a, &ov, &bo, &has_bo, err)) return false;
     if (!check_chain_id(n, &a, &ov, err)) return false;
     node_read r;
     node_call c;
@@ -459,7 +461,7 @@ static bool estimate_gas(void *ctx, const json_t *params, json_t **result, rpc_e
     rpc_block_override bo;
     bool has_bo;
     /* block overrides too, as geth's (since 1.15) */
-    if (!parse_call(params, 4, &a, &ov, &bo, &has_bo, err)) return false;
+    if (!parse_call(n, params, 4, &a, &ov, &bo, &has_bo, err)) return false;
     if (!check_chain_id(n, &a, &ov, err)) return false;
     node_read r;
     node_call c;
@@ -630,7 +632,7 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
     rpc_state_override ov;
     rpc_block_override bo;
     bool has_bo;
-    if (!parse_call(params, 3, &a, &ov, &bo, &has_bo, err)) return false;
+    if (!parse_call(n, params, 3, &a, &ov, &bo, &has_bo, err)) return false;
     if (!check_chain_id(n, &a, &ov, err)) return false;
     node_read r;
     node_call c;

@@ -128,7 +128,9 @@ static bool parse_blob_hashes(const json_t *f, rpc_call_args *out, char *err, si
     return true;
 }
 
-/* "input" and its legacy name "data": both may be given only if equal. */
+/* "input" and its legacy name "data": "input" wins when both are given, as
+ * geth's TransactionArgs.data() (only its setDefaults, for transactions to
+ * sign, refuses two that differ) and anvil's into_input(). */
 static bool parse_input(const json_t *v, rpc_call_args *out, char *err, size_t errlen) {
     const json_t *input = json_object_get(v, "input"), *data = json_object_get(v, "data");
     if (input && json_is_null(input)) input = NULL;
@@ -140,12 +142,6 @@ static bool parse_input(const json_t *v, rpc_call_args *out, char *err, size_t e
     if (data && (why = rpc_parse_data(data, &b, &blen))) {
         free(a);
         return fail(err, errlen, "data: %s", why);
-    }
-    if (a && b && (alen != blen || memcmp(a, b, alen))) {
-        free(a);
-        free(b);
-        return fail(err, errlen, "both \"data\" and \"input\" are set and not equal. "
-                                 "Please use \"input\" to pass transaction call data");
     }
     if (a) {
         free(b);
