@@ -1083,6 +1083,13 @@ TEST(engine_pending_block_as_geths) {
                                             "input", "0x0102", "data", "0x03", "latest", over));
     CHECK(r && eh_num(r, &v) && u256_eq(&v, U(2)));
     json_decref(r);
+    /* eth_createAccessList's failure gives core's error in geth's words */
+    r = eh_call(&a, "eth_createAccessList", json_pack("[{s:o,s:s,s:s},s]", "to", rpc_json_address(&probe),
+                                                      "maxFeePerGas", "0x1", "maxPriorityFeePerGas", "0x0", "latest"));
+    const char *m = r ? json_string_value(json_object_get(json_object_get(r, "error"), "message")) : NULL;
+    static const char WANT[] = "failed to apply transaction: max fee per gas less than block base fee: address 0x";
+    CHECK(m && !strncmp(m, WANT, sizeof WANT - 1) && strstr(m, "maxFeePerGas: 1, baseFee: "));
+    json_decref(r);
     /* the fee history's newest block: a 2 gwei tip */
     r = eh_result(&a, "eth_feeHistory", json_pack("[i,s,[f]]", 1, "pending", 50.0));
     CHECK(r && eh_num(json_object_get(r, "oldestBlock"), &v) && u256_eq(&v, U(1)));

@@ -703,7 +703,11 @@ static bool create_access_list(void *ctx, const json_t *params, json_t **result,
     }
     executor_set_tracer(c.ex, NULL);
     if (!res.valid) {
-        ok = rpc_error_set(err, RPC_SERVER_ERROR, "failed to apply transaction: %s", res.error ? res.error : "invalid");
+        /* core's error in geth's words (geth puts the unsigned transaction's
+         * hash and "err:" before it) */
+        char why[400];
+        ok = rpc_error_set(err, RPC_SERVER_ERROR, "failed to apply transaction: %s",
+                           estimate_invalid_message(&c, &tx, res.error ? res.error : "invalid", why, sizeof why));
     } else {
         json_t *o = json_object();
         json_object_set_new(o, "accessList", access_list_json(prev, n_prev));
