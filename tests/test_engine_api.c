@@ -1090,6 +1090,16 @@ TEST(engine_pending_block_as_geths) {
     static const char WANT[] = "failed to apply transaction: max fee per gas less than block base fee: address 0x";
     CHECK(m && !strncmp(m, WANT, sizeof WANT - 1) && strstr(m, "maxFeePerGas: 1, baseFee: "));
     json_decref(r);
+    /* eth_simulateV1 at pending follows the pending block, and sees it */
+    static const char BAL[] = "0x73ee0000000000000000000000000000000000007a3160005260206000f3"; /* BALANCE(to) */
+    over = json_pack("{s:{s:s}}", "0xee0000000000000000000000000000000000007b", "code", BAL);
+    r = eh_result(&a, "eth_simulateV1",
+                  json_pack("[{s:[{s:o,s:[{s:o}]}]},s]", "blockStateCalls", "stateOverrides", over, "calls", "to",
+                            rpc_json_address(&probe), "pending"));
+    json_t *sb = json_array_get(r, 0), *call = json_array_get(json_object_get(sb, "calls"), 0);
+    CHECK(sb && eh_num(json_object_get(sb, "number"), &v) && u256_eq(&v, U(2)));
+    CHECK(call && eh_num(json_object_get(call, "returnData"), &v) && u256_eq(&v, U(1000)));
+    json_decref(r);
     /* the fee history's newest block: a 2 gwei tip */
     r = eh_result(&a, "eth_feeHistory", json_pack("[i,s,[f]]", 1, "pending", 50.0));
     CHECK(r && eh_num(json_object_get(r, "oldestBlock"), &v) && u256_eq(&v, U(1)));

@@ -36,6 +36,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "node_build.h"
 #include "node_call.h"
 #include "parevm/block_roots.h"
 #include "parevm/chain_rules.h"
@@ -252,7 +253,9 @@ typedef struct {
     node *n;
     node_read *r;
     node_state st;          /* the base block */
-    block_header base;
+    block_header base;      /* its header, or the pending block's (on_pending) */
+    bool on_pending;        /* outside dev mode "pending": geth's pending block,
+                               its changes under the simulated ones */
     bool merged;
     code_store *codes;      /* override code and created contracts */
     block_state *acc;       /* the base state plus every simulated change so far */
@@ -283,6 +286,7 @@ static const evm_code *v_code(void *c, const address *a) {
 /* BLOCKHASH of a simulated block is its simulated header's hash. */
 static bytes32 v_block_hash(void *c, uint64_t number) {
     sim *s = c;
+    if (s->on_pending && number == s->base.number) return s->base.hash;
     if (number > s->base.number) {
         uint64_t i = number - s->base.number - 1;
         return i < s->n_headers ? s->headers[i].hash : (bytes32){{0}};
@@ -540,13 +544,14 @@ static void set_log_block_hash(json_t *calls, const bytes32 *hash) {
     }
 }
 
-/* The state root after the changes so far, from the store's tries. */
+/* The state root after the changes so far (the pending block's too), from
+ * the store's tries. */
 static const char *state_root(sim *s, bytes32 *root) {
     change_set cs = {0};
     block_state_changes(s->acc, &cs);
     execution_witness w;
     memset(&w, 0, sizeof w);
-    const char *why = db_execution_witness(s->n->db, s->base.number + 1, NULL, &cs, NULL, 0, &w, root);
+    const char *why = db_execution_witness(s->n->db, s->st.number + 1, NULL, &cs, NULL, 0, &w, root);
     execution_witness_free(&w);
     change_set_free(&cs);
     return why;
@@ -698,8 +703,10 @@ static bool run_block(sim *s, const sim_slot *slot, json_t *out, rpc_error *err)
 }
 
 /* Opens the base state: a block_state over the snapshot of the base block
- * (with the dev edits of the head), so that the simulated changes are one
- * change set over the store's state (for the state roots). */
+ * (with the dev edits of the head, or outside dev mode at "pending" the
+ * pending block's changes, as geth simulates on its pending block), so
+ * that the simulated changes are one change set over the store's state
+ * (for the state roots). */
 static bool sim_open(sim *s, node *n, node_read *r, const json_t *params, const sim_request *q, rpc_error *err) {
     memset(s, 0, sizeof *s);
     s->n = n;
@@ -713,6 +720,14 @@ static bool sim_open(sim *s, node *n, node_read *r, const json_t *params, const 
     if (s->st.head_edits && r->patch) {
         const change_set *edits = node_patch_changes(r->patch);
         if (edits) block_state_apply(s->acc, edits);
+    }
+    if (s->st.pending_block && !n->dev) {
+        change_set pc = {0};
+        block_state_changes(s->st.pending_block->state, &pc);
+        block_state_apply(s->acc, &pc);
+        change_set_free(&pc);
+        s->base = s->st.pending_block->b.header;
+        s->on_pending = true;
     }
     s->view = (state_view){&SIM_VIEW, s};
     s->ex = node_executor_get(n);
