@@ -1071,6 +1071,10 @@ TEST(engine_pending_block_as_geths) {
     r = eh_result(&a, "eth_getBalance", json_pack("[o,s]", rpc_json_address(&to), "latest"));
     CHECK(r && eh_num(r, &v) && u256_is_zero(&v));
     json_decref(r);
+    /* the pending nonce is the pool's, as geth's txpool.Nonce */
+    r = eh_result(&a, "eth_getTransactionCount", json_pack("[o,s]", rpc_json_address(&s1.addr), "pending"));
+    CHECK(r && eh_num(r, &v) && u256_eq(&v, U(1)));
+    json_decref(r);
     /* a call at pending runs in the pending block: TIMESTAMP is its time */
     json_t *over = json_pack("{s:{s:s}}", "0xee0000000000000000000000000000000000007b", "code", "0x4260005260206000f3");
     r = eh_result(&a, "eth_call", json_pack("[{s:o},s,o]", "to", rpc_json_address(&probe), "pending", over));

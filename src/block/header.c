@@ -141,7 +141,12 @@ void header_encode(const block_header *h, buf_t *out) {
         rlp_encode_u64(out, h->blob_gas_used);
         rlp_encode_u64(out, h->excess_blob_gas);
     }
-    if (k >= 5) rlp_encode_bytes32(out, &h->parent_beacon_root);
+    /* a later field without a beacon root (geth's pending block): the
+     * empty string, as geth writes a nil optional field */
+    if (k >= 5) {
+        if (h->has_beacon_root) rlp_encode_bytes32(out, &h->parent_beacon_root);
+        else rlp_encode_bytes(out, h->parent_beacon_root.b, 0);
+    }
     if (k >= 6) rlp_encode_bytes32(out, &h->requests_hash);
     rlp_list_end(out, l);
 }

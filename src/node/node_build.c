@@ -64,12 +64,7 @@ typedef struct {
     word_map popped;            /* senders left out from a failed transaction on */
 } budget;
 
-/* Room for the block's RLP besides the transactions (header, withdrawals). */
-enum { BLOCK_SIZE_MARGIN = 256 * 1024 };
-
-/* A blob transaction can go into an Engine API payload only with the
- * sidecar the fork gossips (EIP-7594 cell proofs from Osaka). */
-static bool sidecar_fits(const txpool_tx *t, fork_id fork) {
+bool node_sidecar_fits(const txpool_tx *t, fork_id fork) {
     if (!t->tx.n_blob_hashes) return true;
     return t->network && t->sidecar_version == (fork >= FORK_OSAKA ? 1 : 0);
 }
@@ -100,7 +95,7 @@ static size_t select_txs(node *n, const node_build_attrs *a, block *b, const txp
         }
         uint64_t tx_blob_gas = (uint64_t)GAS_PER_BLOB * t->tx.n_blob_hashes;
         bool fits = t->tx.gas_limit <= bu->gas && tx_blob_gas <= bu->blob_gas;
-        if (a->engine) fits = fits && t->raw_len <= bu->bytes && sidecar_fits(t, fork);
+        if (a->engine) fits = fits && t->raw_len <= bu->bytes && node_sidecar_fits(t, fork);
         transaction tx;
         if (!fits || !node_pool_tx_copy(t, &tx)) {
             txpool_best_skip_sender(it);
@@ -261,7 +256,7 @@ const char *node_build_block(node *n, const node_build_attrs *a, node_built *out
     double t0 = now_s();
     budget bu = {.gas = out->b.header.gas_limit,
                  .blob_gas = fork >= FORK_CANCUN ? blob_params_max_gas(&bp) : 0,
-                 .bytes = CHAIN_MAX_RLP_BLOCK_SIZE - BLOCK_SIZE_MARGIN};
+                 .bytes = NODE_BLOCK_TX_BYTES};
     if (a->has_txs) take_txs(a, &out->b, &out->src, &bu);
     else if (!a->empty) select_txs(n, a, &out->b, &out->src, &bu, fork, &bp);
     double t1 = now_s();

@@ -69,6 +69,13 @@ const char *node_build_start_header(node *n, const block_header *parent, const n
  * state root given), bloom, gas used, blob gas used, requests hash. */
 void node_build_finish_header(block *b, const block_result *r, const bytes32 *state_root);
 
+/* Room for a built block's transactions (EIP-7934's limit less room for
+ * the header and withdrawals). */
+#define NODE_BLOCK_TX_BYTES (CHAIN_MAX_RLP_BLOCK_SIZE - 256 * 1024)
+/* A blob transaction can go into an Engine API payload only with the
+ * sidecar the fork gossips (EIP-7594 cell proofs from Osaka). */
+bool node_sidecar_fits(const txpool_tx *t, fork_id fork);
+
 /* The pending block (node_pending.c): the pool's transactions the next
  * block would take, run in order on a state's view in the next block's
  * context; the header complete (with its hash). Dev mode's is anvil's

@@ -46,12 +46,14 @@ static void add_pool_txs(node *n, executor *ex, const block_rules *rules, block_
     txpool_best *it = txpool_best_new(n->pool, &p->b.header.base_fee, fork >= FORK_CANCUN ? &blob_fee : NULL,
                                       n->cfg.dev_order_fifo ? TXPOOL_BY_ARRIVAL : TXPOOL_BY_TIP);
     size_t cap = 0;
+    uint64_t bytes = NODE_BLOCK_TX_BYTES; /* as a payload's */
     const txpool_tx *t;
     while ((t = txpool_best_next(it))) {
         transaction tx;
         tx_result res;
         u256 tip;
         bool fits = t->tx.gas_limit <= p->b.header.gas_limit - p->result.gas_used;
+        if (!n->dev) fits = fits && t->raw_len <= bytes && node_sidecar_fits(t, fork);
         if (!u256_is_zero(min_tip))
             fits = fits && txpool_effective_tip(&t->tx, &p->b.header.base_fee, &tip) && !u256_lt(&tip, min_tip);
         if (!fits || !node_pool_tx_copy(t, &tx)) {
@@ -64,6 +66,7 @@ static void add_pool_txs(node *n, executor *ex, const block_rules *rules, block_
             continue;
         }
         push(&p->b, &cap, &tx);
+        if (!n->dev) bytes -= t->raw_len;
     }
     txpool_best_free(it);
 }

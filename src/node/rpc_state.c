@@ -101,15 +101,22 @@ static bool get_nonce(void *ctx, const json_t *params, json_t **result, rpc_erro
     node_read r;
     node_state st;
     address a;
-    if (!open_for(n, params, 2, &r, &st, &a, err)) return false;
+    const json_t *tag = rpc_arg(params, 1);
+    bool pending = json_is_string(tag) && !strcmp(json_string_value(tag), "pending");
+    /* outside dev mode geth's pool nonce (txpool.Nonce): over the head's
+     * state, not the pending block's (whose authorizations may have moved
+     * a nonce), and without building that block */
+    json_t *latest = pending && !n->dev && json_array_size(params) == 2
+                         ? json_pack("[Os]", json_array_get(params, 0), "latest") : NULL;
+    bool ok = open_for(n, latest ? latest : params, 2, &r, &st, &a, err);
+    json_decref(latest);
+    if (!ok) return false;
     account_info info;
     st.view.ops->get_account(st.view.ctx, &a, FIELD_NONCE, &info);
-    bool ok = !node_state_failed(&st, err);
+    ok = !node_state_failed(&st, err);
     if (ok) {
-        const json_t *tag = rpc_arg(params, 1);
         uint64_t nonce = info.nonce;
-        if (json_is_string(tag) && !strcmp(json_string_value(tag), "pending"))
-            nonce = txpool_next_nonce(n->pool, &a, nonce);
+        if (pending) nonce = txpool_next_nonce(n->pool, &a, nonce);
         *result = rpc_json_u64(nonce);
     }
     close_all(&r, &st);
