@@ -172,7 +172,6 @@ run(async () => {
     ['eth_call', [{ to: token, data: 'a9059cbb' }, 'latest']], // no 0x
     ['eth_call', [{ to: token, value: '0x0100' }, 'latest']],
     ['eth_call', [{ to: token, gas: 'lots' }, 'latest']],
-    ['eth_call', [{ to: token, input: '0x01', data: '0x02' }, 'latest']],
     ['eth_call', [{ to: '0x1234' }, 'latest']],
     ['eth_estimateGas', [{ from: 'me', to: token }]],
     ['eth_getLogs', [{ fromBlock: 'abc' }]],
