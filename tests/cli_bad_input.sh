@@ -214,6 +214,7 @@ expect "bad or missing value for --ws.port" "$parevm" node --dev --port 0 --ws.p
 # geth's --miner.* settings: extra data over 32 bytes, a price that is no number
 expect "bad or missing value for --miner.extradata" "$parevm" node --dev --port 0 --miner.extradata 0123456789012345678901234567890123
 expect "bad or missing value for --miner.gasprice" "$parevm" node --dev --port 0 --miner.gasprice lots
+expect "bad or missing value for --miner.pending.feeRecipient" "$parevm" node --dev --port 0 --miner.pending.feeRecipient 0x12
 # --derivation-path, --config-out and --print-traces: without --dev, a path that is none,
 # a file that cannot be written
 expect "need --dev" "$parevm" node --derivation-path "m/44'/60'/1'/0"

@@ -1044,16 +1044,19 @@ out:
 
 /* Outside dev mode "pending" is geth's pending block (miner.Pending): the
  * head's child with the pool's transactions, at the wall clock's time, fee
- * recipient and randomness zero, shown with hash, nonce and miner null;
+ * recipient --miner.pending.feeRecipient's (zero by default), randomness
+ * zero, shown with hash, nonce and miner null;
  * state reads and calls at "pending" see it. Its roots are those of the
  * payload built from the same attributes (on Shanghai, where neither has a
  * beacon root). */
 TEST(engine_pending_block_as_geths) {
     eh_node a = {0};
-    CHECK(make_store_forks(&a, "\"shanghaiTime\": 0") && eh_start(&a, NULL));
+    address recipient = addr_of(0x7c); /* --miner.pending.feeRecipient */
+    node_config cfg = {.pending_fee_recipient = recipient};
+    CHECK(make_store_forks(&a, "\"shanghaiTime\": 0") && eh_start(&a, &cfg));
     if (!a.n) goto out;
     account s1 = dev_account(1);
-    address to = addr_of(0x7a), probe = addr_of(0x7b), zero_addr = {{0}};
+    address to = addr_of(0x7a), probe = addr_of(0x7b);
     static const bytes32 zero = {{0}};
     CHECK(send_tx(&a, transfer(&s1, 0, &to, 1000, 2)));
     uint64_t before = (uint64_t)time(NULL);
@@ -1113,7 +1116,7 @@ TEST(engine_pending_block_as_geths) {
     /* the payload of the same attributes has the same roots */
     bytes32 g = genesis_hash(&a);
     json_t *at = json_pack("{s:o,s:o,s:o,s:[]}", "timestamp", rpc_json_u64(ts), "prevRandao", eh_hash(&zero),
-                           "suggestedFeeRecipient", rpc_json_address(&zero_addr), "withdrawals");
+                           "suggestedFeeRecipient", rpc_json_address(&recipient), "withdrawals");
     r = eh_result(&a, "engine_forkchoiceUpdatedV2", json_pack("[o,o]", fc_state(&g, NULL, NULL), at));
     json_t *id = r ? json_object_get(r, "payloadId") : NULL;
     json_t *env = id && json_is_string(id) ? eh_result(&a, "engine_getPayloadV2", json_pack("[O]", id)) : NULL;

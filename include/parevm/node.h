@@ -106,6 +106,9 @@ typedef struct {
      * runs (served on the open port when http_api names miner). */
     const char *builder_extra;
     u256 builder_min_tip;
+    /* Outside dev mode, the fee recipient of the pending block ("pending"),
+     * as geth's --miner.pending.feeRecipient; zero by default, as geth's */
+    address pending_fee_recipient;
     /* The namespaces the open port serves (HTTP and WebSocket), comma
      * separated as geth's --http.api ("eth,net,web3"); rpc_modules is always
      * served. NULL: every namespace the node has. Naming debug also opens

@@ -40,6 +40,7 @@ static void usage(FILE *f) {
             "                   [--dev.tx-gas-limit] [--dev.print-traces]\n"
             "                   [--authrpc.addr ADDR] [--authrpc.port PORT] [--authrpc.jwtsecret FILE]\n"
             "                   [--miner.gaslimit GAS] [--miner.extradata S] [--miner.gasprice WEI]\n"
+            "                   [--miner.pending.feeRecipient ADDR]\n"
             "                   [--dev.state FILE] [--dev.load-state FILE] [--dev.dump-state FILE]\n"
             "  --datadir DIR        the store (created by parevm init; with --dev created if missing);\n"
             "                       without it, --dev uses a temporary one removed at exit\n"
@@ -75,6 +76,8 @@ static void usage(FILE *f) {
             "  --miner.gasprice WEI the lowest tip of a transaction they include (default 1000000,\n"
             "                       geth's; 0 in dev mode);\n"
             "                       --http.api miner adds geth's miner_setGasLimit/setExtra/setGasPrice\n"
+            "  --miner.pending.feeRecipient ADDR  the fee recipient of the \"pending\" block outside dev\n"
+            "                       mode (default the zero address, as geth)\n"
             "  --dev.load-state FILE  load an anvil state file (anvil --dump-state's JSON, gzip'd or not) at start\n"
             "  --dev.dump-state FILE  write the state there (anvil's format) on SIGINT/SIGTERM\n"
             "  --dev.state-interval S  also write the state file every S seconds (anvil's --state-interval, -s)\n"
@@ -206,6 +209,13 @@ static bool num(const char *s, unsigned long long max, unsigned long long *out) 
     if (*end || errno == ERANGE || v > max) return false;
     *out = v;
     return true;
+}
+
+/* An address of 40 hex digits, 0x or not (geth's common.IsHexAddress). */
+static bool fee_recipient(const char *s, address *out) {
+    if (!s) return false;
+    const char *h = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? s + 2 : s;
+    return strlen(h) == 40 && hex_to_fixed(h, out->b, 20);
 }
 
 /* --rpc.txfeecap: ether, a finite number >= 0. */
@@ -598,6 +608,7 @@ int cmd_node(int argc, char **argv) {
         else if (!strcmp(a, "--authrpc.jwtsecret")) jwt_path = v, auth_asked = true;
         else if (!strcmp(a, "--miner.gaslimit")) ok = num(v, UINT64_MAX, &x) && x >= 5000, cfg.builder_gas_limit = x;
         else if (!strcmp(a, "--miner.extradata")) ok = v && strlen(v) <= 32, cfg.builder_extra = v;
+        else if (!strcmp(a, "--miner.pending.feeRecipient")) ok = fee_recipient(v, &cfg.pending_fee_recipient);
         else if (!strcmp(a, "--miner.gasprice"))
             ok = num(v, UINT64_MAX, &x), cfg.builder_min_tip = u256_from_u64(x), min_tip_set = true;
         else if (!strcmp(a, "--dev.state") || !strcmp(a, "--state")) load_state = dump_state = v, state_optional = true;

@@ -8,7 +8,8 @@
  * state with the dev edits, with the dev clock and coinbase, and no state
  * root (zero, as anvil's). Outside dev mode it is geth's miner.Pending:
  * always there once the chain is merged, at the wall clock's time (or the
- * parent's + 1), the pending fee recipient zero, no randomness and no
+ * parent's + 1), the pending fee recipient (zero unless
+ * --miner.pending.feeRecipient names one), no randomness and no
  * beacon root, the gas limit and extra data a payload would get, the pool
  * filtered by --miner.gasprice, and the state root computed from the
  * store's tries. Built for each request (geth keeps one for 2 s). */
@@ -77,6 +78,7 @@ static node_build_attrs geth_attrs(node *n, const block_header *parent, uint8_t 
     node_build_attrs a = {0};
     time_t now = time(NULL);
     a.timestamp = now > 0 && (uint64_t)now > parent->timestamp ? (uint64_t)now : parent->timestamp + 1;
+    a.coinbase = n->cfg.pending_fee_recipient;
     pthread_mutex_lock(&n->miner_mu);
     a.gas_limit = engine_gas_limit(parent->gas_limit, n->miner_gas_limit);
     memcpy(extra, n->miner_extra, n->miner_extra_len);
