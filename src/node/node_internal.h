@@ -361,6 +361,8 @@ const char *node_block_receipts_of(node_block *nb, const block_result *r);
  * frees them. */
 bool node_open_replay(node_read *r, uint64_t number, const bytes32 *hash, node_block *nb, node_state *st,
                       rpc_error *err);
+/* reth's block_id_to_str: "0x1f", a tag, "hash 0x..." or "canonical hash 0x...". */
+void node_reth_ref_text(const rpc_block_ref *ref, char out[100]);
 /* Resolves a block reference to an existing block; geth's "block #N not
  * found" / "block 0x... not found" (-32000) otherwise. */
 bool node_resolve_existing(node_read *r, const rpc_block_ref *ref, uint64_t *number, bytes32 *hash, rpc_error *err);

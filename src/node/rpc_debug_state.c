@@ -664,7 +664,7 @@ static bool account_range(void *ctx, const json_t *params, json_t **result, rpc_
 /* ---- debug_accountAt, debug_accountInfoAt (reth's) ------------------------------------ */
 
 /* reth's block_id_to_str: "0x1f", a tag, "hash 0x..." or "canonical hash 0x...". */
-static void reth_ref_text(const rpc_block_ref *ref, char out[100]) {
+void node_reth_ref_text(const rpc_block_ref *ref, char out[100]) {
     char t[80];
     ref_text(ref, t);
     if (ref->kind == RPC_BLOCK_HASH) snprintf(out, 100, "%shash %s", ref->require_canonical ? "canonical " : "", t);
@@ -690,7 +690,7 @@ static bool tx_state_after(node *n, node_read *r, const json_t *params, tx_state
     if (!node_resolve(r, &ref, &number, &hash, &found, err)) return false;
     if (!found) {
         char t[100];
-        reth_ref_text(&ref, t);
+        node_reth_ref_text(&ref, t);
         return rpc_error_set(err, RPC_RESOURCE_NOT_FOUND, "block not found: %s", t);
     }
     /* (the genesis block has no transactions, and no parent to replay on) */

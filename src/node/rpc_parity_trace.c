@@ -2,17 +2,19 @@
  * OpenEthereum, Erigon and reth clients, block explorers and indexers call):
  *   trace_transaction, trace_get, trace_block, trace_filter   localized
  *       flat traces (each with its block and transaction), null for a
- *       transaction or block that does not exist;
+ *       transaction that does not exist, reth's "block not found: REF"
+ *       (-32001) for a block;
  *   trace_replayTransaction, trace_replayBlockTransactions,
  *   trace_call, trace_callMany, trace_rawTransaction          TraceResults
  *       {output, stateDiff, trace, vmTrace} for the trace types asked
- *       ("trace", "stateDiff"; "vmTrace" is refused);
+ *       ("trace", "stateDiff", "vmTrace");
  *   trace_transactionOpcodeGas, trace_blockOpcodeGas          reth's count
  *       and gas of each opcode run (trace.h's TRACER_OPCODE_GAS).
  * src/trace builds the results (trace_parity.c, its header says how they
  * differ from geth's flatCallTracer). Blocks before the Merge get reth's
  * "reward" traces (the block's author, then each ommer's) after their
- * transactions' in trace_block and trace_filter. trace_filter spans at
+ * transactions' in trace_block and block by block in trace_filter
+ * (its mode union by default, alloy's). trace_filter spans at
  * most 100 blocks, as reth. Everything runs on layers over the request's
  * snapshot: nothing is written. */
 #include <inttypes.h>
@@ -53,14 +55,14 @@ static void localized_config(trace_config *cfg) {
 /* ---- one mined transaction -------------------------------------------------------------- */
 
 /* TraceResults of the mined transaction txh under cfg; *result null when
- * there is no such transaction and missing_is_null (else -32000
+ * there is no such transaction and missing_is_null (else reth's -32001
  * "transaction not found"). */
 static bool replay_one(node *n, const bytes32 *txh, const trace_config *cfg, bool missing_is_null, json_t **result,
                        rpc_error *err) {
     bool found;
     if (!node_trace_mined(n, txh, cfg, &found, result, err)) return false;
     if (found) return true;
-    if (!missing_is_null) return rpc_error_set(err, RPC_SERVER_ERROR, "transaction not found");
+    if (!missing_is_null) return rpc_error_set(err, RPC_RESOURCE_NOT_FOUND, "transaction not found");
     *result = json_null();
     return true;
 }
@@ -191,10 +193,23 @@ bool node_trace_block_replay(node *n, node_read *r, uint64_t number, const bytes
     return ok;
 }
 
-/* Resolves params[0] to a block; *found false for one that does not exist. */
-static bool block_arg(node_read *r, const json_t *params, uint64_t *number, bytes32 *hash, bool *found,
-                      rpc_error *err) {
-    return node_resolve_arg(r, params, 0, false, number, hash, found, err);
+/* reth's HeaderNotFound: "block not found: REF" (-32001). */
+static bool block_not_found(const rpc_block_ref *ref, rpc_error *err) {
+    char t[100];
+    node_reth_ref_text(ref, t);
+    return rpc_error_set(err, RPC_RESOURCE_NOT_FOUND, "block not found: %s", t);
+}
+
+/* Resolves params[0] to a block; *found false for one that does not exist,
+ * or reth's "block not found" error where missing_is_error (trace_block and
+ * trace_blockOpcodeGas fetch the block first). */
+static bool block_arg(node_read *r, const json_t *params, bool missing_is_error, uint64_t *number, bytes32 *hash,
+                      bool *found, rpc_error *err) {
+    rpc_block_ref ref;
+    const char *why = rpc_parse_block_ref(rpc_arg(params, 0), &ref);
+    if (why) return rpc_error_invalid_param(err, 0, why);
+    if (!node_resolve(r, &ref, number, hash, found, err)) return false;
+    return *found || !missing_is_error || block_not_found(&ref, err);
 }
 
 static bool trace_block_method(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
@@ -206,10 +221,8 @@ static bool trace_block_method(void *ctx, const json_t *params, json_t **result,
     if (!node_read_open(n, &r, err)) return false;
     uint64_t number;
     bytes32 hash;
-    bool found, ok = block_arg(&r, params, &number, &hash, &found, err);
-    if (ok && !found) {
-        *result = json_null();
-    } else if (ok) {
+    bool found, ok = block_arg(&r, params, true, &number, &hash, &found, err);
+    if (ok) {
         json_t *rewards = json_array(), *per_tx;
         ok = node_trace_block_replay(n, &r, number, &hash, &cfg, rewards, &per_tx, err);
         if (ok) {
@@ -237,7 +250,7 @@ static bool trace_replay_block_method(void *ctx, const json_t *params, json_t **
     if (!node_read_open(n, &r, err)) return false;
     uint64_t number;
     bytes32 hash;
-    bool found, ok = block_arg(&r, params, &number, &hash, &found, err);
+    bool found, ok = block_arg(&r, params, false, &number, &hash, &found, err);
     if (ok && !found) {
         *result = json_null();
     } else if (ok) {
@@ -334,7 +347,6 @@ static const char *parse_filter(const json_t *v, trace_filter *f) {
         }
         if (why) return why;
     }
-    if (!json_object_get(v, "mode") || json_is_null(json_object_get(v, "mode"))) f->intersection = true;
     if (f->has_hash && (f->has_from || f->has_to)) return "blockHash cannot be combined with fromBlock or toBlock";
     return NULL;
 }
@@ -376,10 +388,10 @@ static bool filter_matches(const trace_filter *f, const json_t *t) {
     return from_ok || to_ok;
 }
 
-/* Appends the matching traces of block (number, hash) to txs and its
- * matching rewards to rewards. */
+/* Appends the matching traces of block (number, hash) to out, then its
+ * matching rewards (reth: block by block). */
 static bool filter_block(node *n, node_read *r, const trace_filter *f, const trace_config *cfg, uint64_t number,
-                         const bytes32 *hash, json_t *txs, json_t *rewards, rpc_error *err) {
+                         const bytes32 *hash, json_t *out, rpc_error *err) {
     json_t *per_tx, *rw = json_array();
     if (!node_trace_block_replay(n, r, number, hash, cfg, rw, &per_tx, err)) {
         json_decref(rw);
@@ -389,11 +401,11 @@ static bool filter_block(node *n, node_read *r, const trace_filter *f, const tra
     json_t *e, *t;
     json_array_foreach(per_tx, i, e) {
         json_array_foreach(json_object_get(json_object_get(e, "result"), "trace"), k, t) {
-            if (filter_matches(f, t)) json_array_append(txs, t);
+            if (filter_matches(f, t)) json_array_append(out, t);
         }
     }
     json_array_foreach(rw, k, t) {
-        if (filter_matches(f, t)) json_array_append(rewards, t);
+        if (filter_matches(f, t)) json_array_append(out, t);
     }
     json_decref(per_tx);
     json_decref(rw);
@@ -414,19 +426,17 @@ static bool filter_range(node_read *r, const trace_filter *f, uint64_t *start, u
     bool found = true;
     bytes32 h;
     *start = 0;
+    /* reth: a block past the head is not found, then the range is checked */
     if (f->has_from && !node_resolve(r, &f->from, start, &h, &found, err)) return false;
-    if (!found) return rpc_error_set(err, RPC_INVALID_PARAMS, "fromBlock is past the head");
+    if (!found) return block_not_found(&f->from, err);
     rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
     if (!node_resolve(r, f->has_to ? &f->to : &latest, end, &h, &found, err)) return false;
-    /* the range as asked is checked (reth); blocks past the head are not there */
-    uint64_t asked = found ? *end : f->to.number;
-    if (*start > asked)
+    if (!found) return block_not_found(&f->to, err);
+    if (*start > *end)
         return rpc_error_set(err, RPC_INVALID_PARAMS, "invalid parameters: fromBlock cannot be greater than toBlock");
-    if (asked - *start > TRACE_FILTER_MAX_BLOCKS)
+    if (*end - *start > TRACE_FILTER_MAX_BLOCKS)
         return rpc_error_set(err, RPC_INVALID_PARAMS, "Block range too large; currently limited to %d blocks",
                              TRACE_FILTER_MAX_BLOCKS);
-    if (!found && !node_resolve(r, &latest, end, &h, &found, err)) return false;
-    if (*start > *end) *any = false;
     return true;
 }
 
@@ -449,7 +459,7 @@ static bool trace_filter_method(void *ctx, const json_t *params, json_t **result
     uint64_t start, end;
     bytes32 hash;
     bool any, ok = filter_range(&r, &f, &start, &end, &any, &hash, err);
-    json_t *txs = json_array(), *rewards = json_array();
+    json_t *txs = json_array();
     for (uint64_t b = start; ok && any && b <= end; b++) {
         bytes32 h = hash;
         if (!f.has_hash) {
@@ -459,20 +469,18 @@ static bool trace_filter_method(void *ctx, const json_t *params, json_t **result
                 break;
             }
         }
-        ok = filter_block(n, &r, &f, &cfg, b, &h, txs, rewards, err);
+        ok = filter_block(n, &r, &f, &cfg, b, &h, txs, err);
     }
     node_read_close(&r);
     if (ok) {
-        /* reth: every block's transaction traces, then the rewards; then after and count */
-        json_array_extend(txs, rewards);
+        /* reth: after and count on the traces in order; nothing when after passes them all */
         json_t *page = json_array();
-        size_t total = json_array_size(txs), from = f.has_after && f.after < total ? (size_t)f.after : 0;
+        size_t total = json_array_size(txs), from = !f.has_after ? 0 : f.after < total ? (size_t)f.after : total;
         for (size_t i = from; i < total && (!f.has_count || i - from < f.count); i++)
             json_array_append(page, json_array_get(txs, i));
         *result = page;
     }
     json_decref(txs);
-    json_decref(rewards);
     filter_free(&f);
     return ok;
 }
@@ -611,11 +619,25 @@ static bool trace_raw_method(void *ctx, const json_t *params, json_t **result, r
     size_t len;
     const char *why = rpc_parse_data(rpc_arg(params, 0), &raw, &len);
     if (why) return rpc_error_invalid_param(err, 0, why);
-    transaction tx;
+    /* reth: the pool's form (a blob transaction with its blobs), its
+     * signature recovered (EIP-2's low s) before anything runs */
+    if (!len) return rpc_error_set(err, RPC_INVALID_PARAMS, "empty transaction data");
+    tx_network net;
     char reason[256] = "";
-    bool decoded = tx_decode(raw, len, &tx, reason, sizeof reason);
+    bool decoded = tx_decode_network(raw, len, &net, reason, sizeof reason);
     free(raw);
-    if (!decoded) return rpc_error_invalid_param(err, 0, reason);
+    if (decoded && net.tx.type == TX_BLOB && !net.has_sidecar) {
+        tx_network_free(&net);
+        decoded = false;
+    }
+    if (!decoded) return rpc_error_set(err, RPC_INVALID_PARAMS, "failed to decode signed transaction");
+    transaction tx = net.tx;
+    memset(&net.tx, 0, sizeof net.tx);
+    tx_network_free(&net);
+    if (!tx_recover_sender(&tx, true)) {
+        tx_free(&tx);
+        return rpc_error_set(err, RPC_INVALID_PARAMS, "invalid transaction signature");
+    }
     trace_config cfg;
     int64_t budget;
     bool ok = parse_types(params, 1, false, &cfg, &budget, err);
@@ -668,15 +690,11 @@ static bool opcode_gas_block_method(void *ctx, const json_t *params, json_t **re
     if (!node_read_open(n, &r, err)) return false;
     uint64_t number;
     bytes32 hash;
-    bool found, ok = block_arg(&r, params, &number, &hash, &found, err);
+    bool found, ok = block_arg(&r, params, true, &number, &hash, &found, err);
     json_t *per_tx = NULL;
-    if (ok && found) ok = node_trace_block_replay(n, &r, number, &hash, &cfg, NULL, &per_tx, err);
+    if (ok) ok = node_trace_block_replay(n, &r, number, &hash, &cfg, NULL, &per_tx, err);
     node_read_close(&r);
     if (!ok) return false;
-    if (!found) {
-        *result = json_null();
-        return true;
-    }
     json_t *txs = json_array();
     size_t i;
     json_t *e;
