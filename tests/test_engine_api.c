@@ -555,8 +555,13 @@ static void bad_block_traces(eh_node *e, const bytes32 *bad) {
     if (f) fclose(f);
     if (path) unlink(path);
     json_decref(files);
+    /* debug_intermediateRoots finds it too, as geth's: one root for its transfer */
+    json_t *roots = eh_result(e, "debug_intermediateRoots", json_pack("[o]", eh_hash(bad)));
+    CHECK(json_array_size(roots) == 1 && json_string_length(json_array_get(roots, 0)) == 66);
+    json_decref(roots);
     bytes32 other = *bad;
     other.b[31] ^= 1;
+    CHECK(eh_error_code(e, "debug_intermediateRoots", json_pack("[o]", eh_hash(&other))) == RPC_SERVER_ERROR);
     CHECK(eh_error_code(e, "debug_traceBadBlock", json_pack("[o]", eh_hash(&other))) == RPC_SERVER_ERROR);
     CHECK(eh_error_code(e, "debug_standardTraceBadBlockToFile", json_pack("[o]", eh_hash(&other))) == RPC_SERVER_ERROR);
     CHECK(eh_error_code(e, "debug_traceBadBlock", json_pack("[s]", "0x12")) == RPC_INVALID_PARAMS);

@@ -11,12 +11,15 @@
  * transaction that cannot be applied ends the list there (the roots so far
  * are the answer), and the genesis is refused ("genesis is not
  * traceable"). A dev block is replayed with the edits it folded in, which
- * count in its roots as they did in its state root. */
+ * count in its roots as they did in its state root. A hash of no stored
+ * block may be one of debug_getBadBlocks' (geth looks there too). */
 #include <stdlib.h>
 #include <string.h>
+#include "node_engine.h"
 #include "node_internal.h"
 #include "parevm/db_proof.h"
 #include "parevm/exec.h"
+#include "parevm/hex.h"
 
 /* The root of the parent's state with cs applied. */
 static const char *root_after(node *n, uint64_t number, const change_set *cs, bytes32 *root) {
@@ -60,6 +63,44 @@ static const char *replay_roots(node *n, node_block *nb, node_state *st, json_t 
     return why;
 }
 
+/* geth's fallback (rawdb.ReadBadBlock): a block the Engine API refused
+ * (debug_getBadBlocks), replayed on its parent's state; *found false when
+ * want is no bad block's. */
+static bool bad_block_roots(node *n, node_read *r, const bytes32 *want, bool *found, json_t **result, rpc_error *err) {
+    buf_t raw = {0};
+    node_block nb;
+    memset(&nb, 0, sizeof nb);
+    char reason[128];
+    *found = node_engine_bad_block(n, want, &raw) && block_decode(raw.data, raw.len, &nb.b, reason, sizeof reason);
+    buf_free(&raw);
+    if (!*found) return false;
+    nb.hash = nb.b.header.hash;
+    nb.number = nb.b.header.number;
+    fork_id fork = node_fork(n, &nb.b.header);
+    size_t senders = 0; /* the transactions whose sender is known: the replay stops at the first other */
+    while (senders < nb.b.n_txs && node_tx_sender(n, &nb.b.txs[senders], fork)) senders++;
+    size_t n_txs = nb.b.n_txs;
+    nb.b.n_txs = senders;
+    rpc_block_ref parent = {.kind = RPC_BLOCK_HASH, .hash = nb.b.header.parent_hash};
+    uint64_t number;
+    bytes32 hash;
+    node_state st;
+    bool ok = false;
+    if (nb.number == 0) {
+        rpc_error_set(err, RPC_SERVER_ERROR, "genesis is not traceable");
+    } else if (node_resolve_existing(r, &parent, &number, &hash, err) && node_state_at(r, number, &hash, &st, err)) {
+        json_t *roots = json_array();
+        const char *why = replay_roots(n, &nb, &st, roots);
+        ok = !node_state_failed(&st, err) && (!why || rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why));
+        if (ok) *result = roots;
+        else json_decref(roots);
+        node_state_close(&st);
+    }
+    nb.b.n_txs = n_txs;
+    block_free(&nb.b);
+    return ok;
+}
+
 static bool intermediate_roots(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 1, 2, err)) return false;
@@ -73,7 +114,17 @@ static bool intermediate_roots(void *ctx, const json_t *params, json_t **result,
     if (!node_read_open(n, &r, err)) return false;
     uint64_t number;
     bytes32 hash;
-    bool ok = node_resolve_existing(&r, &ref, &number, &hash, err);
+    bool found, ok = node_resolve(&r, &ref, &number, &hash, &found, err);
+    if (ok && !found) {
+        ok = bad_block_roots(n, &r, &ref.hash, &found, result, err);
+        if (!found) {
+            char text[67];
+            hex_encode(ref.hash.b, 32, text);
+            ok = rpc_error_set(err, RPC_SERVER_ERROR, "block %s not found", text);
+        }
+        node_read_close(&r);
+        return ok;
+    }
     node_block nb;
     node_state st;
     if (ok) ok = node_open_replay(&r, number, &hash, &nb, &st, err);
