@@ -1079,6 +1079,22 @@ TEST(engine_pending_block_as_geths) {
     r = eh_result(&a, "eth_getBalance", json_pack("[o,s]", rpc_json_address(&to), "latest"));
     CHECK(r && eh_num(r, &v) && u256_is_zero(&v));
     json_decref(r);
+    /* reth's trace_call at pending runs in the pending block's context (and
+     * state: the transfer to `to` is there for trace_callMany's default) */
+    json_t *num = json_pack("{s:{s:s}}", "0xee0000000000000000000000000000000000007b", "code", "0x4360005260206000f3");
+    r = eh_result(&a, "trace_call", json_pack("[{s:o},[s],s,O]", "to", rpc_json_address(&probe), "trace", "pending", num));
+    CHECK(r && eh_num(json_object_get(r, "output"), &v) && u256_eq(&v, U(1)));
+    json_decref(r);
+    r = eh_result(&a, "trace_call", json_pack("[{s:o},[s],s,o]", "to", rpc_json_address(&probe), "trace", "latest", num));
+    CHECK(r && eh_num(json_object_get(r, "output"), &v) && u256_is_zero(&v));
+    json_decref(r);
+    r = eh_result(&a, "trace_callMany", json_pack("[[[{s:o,s:o,s:s},[s]]]]", "from", rpc_json_address(&s1.addr), "to",
+                                                  rpc_json_address(&to), "value", "0x5", "stateDiff"));
+    char to_hex[43];
+    hex_encode(to.b, 20, to_hex);
+    json_t *bal = json_object_get(json_object_get(json_object_get(json_array_get(r, 0), "stateDiff"), to_hex), "balance");
+    CHECK(eh_num(json_object_get(json_object_get(bal, "*"), "from"), &v) && u256_eq(&v, U(1000))); /* the pending transfer's */
+    json_decref(r);
     /* the pending nonce is the pool's, as geth's txpool.Nonce */
     r = eh_result(&a, "eth_getTransactionCount", json_pack("[o,s]", rpc_json_address(&s1.addr), "pending"));
     CHECK(r && eh_num(r, &v) && u256_eq(&v, U(1)));

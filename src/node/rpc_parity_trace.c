@@ -15,12 +15,15 @@
  * "reward" traces (the block's author, then each ommer's) after their
  * transactions' in trace_block and block by block in trace_filter
  * (its mode union by default, alloy's). trace_filter spans at
- * most 100 blocks, as reth. Everything runs on layers over the request's
- * snapshot: nothing is written. */
+ * most 100 blocks, as reth. Calls at "pending" run in reth's pending
+ * environment (trace_callMany's default; the others' is latest).
+ * Everything runs on layers over the request's snapshot: nothing is
+ * written. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "node_build.h"
 #include "node_internal.h"
 #include "parevm/hex.h"
 #include "parevm/trace.h"
@@ -487,12 +490,14 @@ static bool trace_filter_method(void *ctx, const json_t *params, json_t **result
 
 /* ---- calls ------------------------------------------------------------------------------------ */
 
-/* The state after the block named by params[arg] (absent: latest) and the
- * block itself. */
-static bool open_call_state(node *n, node_read *r, const json_t *params, size_t arg, node_block *nb, node_state *st,
-                            rpc_error *err) {
-    (void)n;
-    rpc_block_ref ref = {.kind = RPC_BLOCK_LATEST};
+/* The state after the block named by params[arg] (absent: the tag dflt)
+ * and the block whose context the calls run in: that block, or for
+ * "pending" reth's pending environment -- the pending block's state and
+ * header where there is one (node_state_open builds it), else the head's
+ * state in the next block's context (next_evm_env). */
+static bool open_call_state(node *n, node_read *r, const json_t *params, size_t arg, rpc_block_kind dflt,
+                            node_block *nb, node_state *st, rpc_error *err) {
+    rpc_block_ref ref = {.kind = dflt};
     const json_t *v = rpc_arg(params, arg);
     if (v && !json_is_null(v)) {
         const char *why = rpc_parse_block_ref(v, &ref);
@@ -503,23 +508,27 @@ static bool open_call_state(node *n, node_read *r, const json_t *params, size_t 
     if (!node_resolve_existing(r, &ref, &number, &hash, err)) return false;
     const char *why = node_block_load(r, number, &hash, 0, nb);
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
-    if (!node_state_at(r, number, &hash, st, err)) {
+    bool ok = ref.kind == RPC_BLOCK_PENDING ? node_state_open(r, &ref, st, err) : node_state_at(r, number, &hash, st, err);
+    if (!ok) {
         node_block_free(nb);
         return false;
     }
+    if (ref.kind == RPC_BLOCK_PENDING)
+        nb->b.header = st->pending_block ? st->pending_block->b.header : node_next_header(n, &nb->b.header);
     return true;
 }
 
 /* Traces calls[0..n) (with their tracers) in a row after the block
- * params[block_arg] names; cfg carries the overrides. */
-static bool run_calls(node *n, const json_t *params, size_t block_arg, const trace_call_config *cfg,
-                      const trace_config *tracers, const rpc_call_args *calls, size_t count, json_t **result,
-                      rpc_error *err) {
+ * params[block_arg] names (absent: the tag dflt); cfg carries the
+ * overrides. */
+static bool run_calls(node *n, const json_t *params, size_t block_arg, rpc_block_kind dflt,
+                      const trace_call_config *cfg, const trace_config *tracers, const rpc_call_args *calls,
+                      size_t count, json_t **result, rpc_error *err) {
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
     node_block nb;
     node_state st;
-    bool ok = open_call_state(n, &r, params, block_arg, &nb, &st, err);
+    bool ok = open_call_state(n, &r, params, block_arg, dflt, &nb, &st, err);
     if (ok) {
         block_rules rules = node_rules(n, &nb.b.header);
         char reason[256] = "";
@@ -557,7 +566,7 @@ static bool trace_call_method(void *ctx, const json_t *params, json_t **result, 
     }
     cfg.trace = tracer;
     json_t *all = NULL;
-    ok = run_calls(ctx, params, 2, &cfg, NULL, &args, 1, &all, err);
+    ok = run_calls(ctx, params, 2, RPC_BLOCK_LATEST, &cfg, NULL, &args, 1, &all, err);
     if (ok) {
         *result = json_incref(json_array_get(all, 0));
         json_decref(all);
@@ -603,7 +612,8 @@ static bool trace_call_many_method(void *ctx, const json_t *params, json_t **res
     if (ok) {
         trace_call_config cfg;
         memset(&cfg, 0, sizeof cfg);
-        ok = run_calls(ctx, params, 1, &cfg, tracers, calls, count, result, err);
+        /* reth's default for a list of calls: pending */
+        ok = run_calls(ctx, params, 1, RPC_BLOCK_PENDING, &cfg, tracers, calls, count, result, err);
     }
     for (size_t i = 0; i < parsed; i++) rpc_call_args_free(&calls[i]);
     free(calls);
@@ -646,7 +656,7 @@ static bool trace_raw_method(void *ctx, const json_t *params, json_t **result, r
     if (ok) {
         node_block nb;
         node_state st;
-        ok = open_call_state(n, &r, params, 2, &nb, &st, err);
+        ok = open_call_state(n, &r, params, 2, RPC_BLOCK_LATEST, &nb, &st, err);
         if (ok) {
             block_rules rules = node_rules(n, &nb.b.header);
             json_t *out = trace_signed_transaction(&cfg, st.view, &nb.b, &rules, &tx, reason, sizeof reason);
