@@ -295,6 +295,10 @@ void node_state_close(node_state *st);
  * false when there was none. */
 bool node_state_failed(node_state *st, rpc_error *err);
 
+/* The state root of block number's parent state with cs applied, from the
+ * store's tries (nothing written); NULL, or why it could not be had. */
+const char *node_root_after(node *n, uint64_t number, const change_set *cs, bytes32 *root);
+
 /* ---- Blocks as stored ---------------------------------------------------------------- */
 
 /* How a block is kept in the store (the formats of chain_import.h): its

@@ -20,7 +20,6 @@
 #include "node_dev.h"
 #include "node_engine.h"
 #include "parevm/chain_rules.h"
-#include "parevm/db_proof.h"
 #include "parevm/keccak.h"
 
 bool node_has_pending(node *n, const block_header *head) {
@@ -93,10 +92,7 @@ static node_build_attrs geth_attrs(node *n, const block_header *parent, uint8_t 
 static const char *state_root(node *n, const node_pending *p, bytes32 *root) {
     change_set cs = {0};
     block_state_changes(p->state, &cs);
-    execution_witness w;
-    memset(&w, 0, sizeof w);
-    const char *why = db_execution_witness(n->db, p->b.header.number, NULL, &cs, NULL, 0, &w, root);
-    execution_witness_free(&w);
+    const char *why = node_root_after(n, p->b.header.number, &cs, root);
     change_set_free(&cs);
     return why;
 }

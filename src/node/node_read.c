@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "node_build.h"
 #include "node_internal.h"
+#include "parevm/db_proof.h"
 #include "parevm/hex.h"
 
 /* The Engine API's head, when below the store's, becomes the reader's
@@ -216,4 +217,12 @@ bool node_state_failed(node_state *st, rpc_error *err) {
     const char *why = st->src ? db_snapshot_error(st->src) : NULL;
     if (why) rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     return why != NULL;
+}
+
+const char *node_root_after(node *n, uint64_t number, const change_set *cs, bytes32 *root) {
+    execution_witness w;
+    memset(&w, 0, sizeof w);
+    const char *why = db_execution_witness(n->db, number, NULL, cs, NULL, 0, &w, root);
+    execution_witness_free(&w);
+    return why;
 }

@@ -17,18 +17,8 @@
 #include <string.h>
 #include "node_engine.h"
 #include "node_internal.h"
-#include "parevm/db_proof.h"
 #include "parevm/exec.h"
 #include "parevm/hex.h"
-
-/* The root of the parent's state with cs applied. */
-static const char *root_after(node *n, uint64_t number, const change_set *cs, bytes32 *root) {
-    execution_witness w;
-    memset(&w, 0, sizeof w);
-    const char *why = db_execution_witness(n->db, number, NULL, cs, NULL, 0, &w, root);
-    execution_witness_free(&w);
-    return why;
-}
 
 /* The roots of block nb replayed over st (its parent's state, with the
  * block's dev edits layered when it has some) into out. */
@@ -54,7 +44,7 @@ static const char *replay_roots(node *n, node_block *nb, node_state *st, json_t 
         change_set cs = {0};
         block_state_changes(layer, &cs);
         bytes32 root;
-        why = root_after(n, nb->number, &cs, &root);
+        why = node_root_after(n, nb->number, &cs, &root);
         change_set_free(&cs);
         if (!why) json_array_append_new(out, rpc_json_hash(&root));
     }

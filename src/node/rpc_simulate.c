@@ -40,7 +40,6 @@
 #include "node_call.h"
 #include "parevm/block_roots.h"
 #include "parevm/chain_rules.h"
-#include "parevm/db_proof.h"
 #include "parevm/exec.h"
 #include "parevm/hex.h"
 #include "parevm/keccak.h"
@@ -549,10 +548,7 @@ static void set_log_block_hash(json_t *calls, const bytes32 *hash) {
 static const char *state_root(sim *s, bytes32 *root) {
     change_set cs = {0};
     block_state_changes(s->acc, &cs);
-    execution_witness w;
-    memset(&w, 0, sizeof w);
-    const char *why = db_execution_witness(s->n->db, s->st.number + 1, NULL, &cs, NULL, 0, &w, root);
-    execution_witness_free(&w);
+    const char *why = node_root_after(s->n, s->st.number + 1, &cs, root);
     change_set_free(&cs);
     return why;
 }

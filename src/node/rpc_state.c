@@ -7,18 +7,30 @@
 #include <stdlib.h>
 #include "node_internal.h"
 
-/* Parses the address argument, opens the state named by argument i. */
-static bool open_for(node *n, const json_t *params, size_t max, node_read *r, node_state *st, address *a,
-                     rpc_error *err) {
+/* Parses the address argument and opens the state named by the last one
+ * (argument max - 1); with pending_is_head, "pending" opens the head's
+ * state. *pending (may be NULL) says "pending" was asked. */
+static bool open_at(node *n, const json_t *params, size_t max, bool pending_is_head, bool *pending, node_read *r,
+                    node_state *st, address *a, rpc_error *err) {
     if (!rpc_check_args(params, max - 1, max, err)) return false;
     const char *why = rpc_parse_address(rpc_arg(params, 0), a);
     if (why) return rpc_error_invalid_param(err, 0, why);
+    rpc_block_ref ref;
+    if ((why = rpc_parse_block_ref(rpc_arg(params, max - 1), &ref))) return rpc_error_invalid_param(err, max - 1, why);
+    if (pending) *pending = ref.kind == RPC_BLOCK_PENDING;
+    if (pending_is_head && ref.kind == RPC_BLOCK_PENDING) ref.kind = RPC_BLOCK_LATEST;
     if (!node_read_open(n, r, err)) return false;
-    if (!node_state_arg(r, params, max - 1, st, err)) {
+    if (!node_state_open(r, &ref, st, err)) {
         node_read_close(r);
         return false;
     }
     return true;
+}
+
+/* Parses the address argument, opens the state named by the last one. */
+static bool open_for(node *n, const json_t *params, size_t max, node_read *r, node_state *st, address *a,
+                     rpc_error *err) {
+    return open_at(n, params, max, false, NULL, r, st, a, err);
 }
 
 static void close_all(node_read *r, node_state *st) {
@@ -101,19 +113,14 @@ static bool get_nonce(void *ctx, const json_t *params, json_t **result, rpc_erro
     node_read r;
     node_state st;
     address a;
-    const json_t *tag = rpc_arg(params, 1);
-    bool pending = json_is_string(tag) && !strcmp(json_string_value(tag), "pending");
+    bool pending = false;
     /* outside dev mode geth's pool nonce (txpool.Nonce): over the head's
      * state, not the pending block's (whose authorizations may have moved
      * a nonce), and without building that block */
-    json_t *latest = pending && !n->dev && json_array_size(params) == 2
-                         ? json_pack("[Os]", json_array_get(params, 0), "latest") : NULL;
-    bool ok = open_for(n, latest ? latest : params, 2, &r, &st, &a, err);
-    json_decref(latest);
-    if (!ok) return false;
+    if (!open_at(n, params, 2, !n->dev, &pending, &r, &st, &a, err)) return false;
     account_info info;
     st.view.ops->get_account(st.view.ctx, &a, FIELD_NONCE, &info);
-    ok = !node_state_failed(&st, err);
+    bool ok = !node_state_failed(&st, err);
     if (ok) {
         uint64_t nonce = info.nonce;
         if (pending) nonce = txpool_next_nonce(n->pool, &a, nonce);
