@@ -92,6 +92,9 @@ void trie_overlay_apply_shared(trie_overlay *o, const trie_updates *u);
  * are not copied: src must outlive o and stay unchanged. A src whose store
  * was made (sorted) holds one entry per key, the last write. */
 void trie_overlay_apply_overlay(trie_overlay *o, const trie_overlay *src);
+/* Makes room for applying src[0..n) with trie_overlay_apply_overlay, so
+ * that a chain of overlays grows o's tables once. */
+void trie_overlay_reserve(trie_overlay *o, const trie_overlay *const *src, size_t n);
 /* The store; call after the last modification (further modifications need
  * another call before reading). Readers may then run on several threads. */
 trie_store trie_overlay_store(trie_overlay *o);

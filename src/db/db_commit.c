@@ -590,8 +590,15 @@ trie_overlay *db_ancestors_overlay(const trie_store *base, const work_set *const
 trie_overlay *db_previews_overlay(const trie_store *base, const db_preview *const *pv, size_t n) {
     if (!n) return NULL;
     trie_overlay *ov = trie_overlay_new(base);
+    const trie_overlay **built = calloc(n, sizeof *built);
+    if (!built) abort();
+    size_t nb = 0;
+    for (size_t k = 0; k < n; k++)
+        if (db_preview_overlay(pv[k])) built[nb++] = pv[k]->ov->ov; /* joins its thread: built and sorted */
+    trie_overlay_reserve(ov, built, nb);
+    free(built);
     for (size_t k = n; k-- > 0;) {
-        if (db_preview_overlay(pv[k])) /* joins its thread: built and sorted */
+        if (db_preview_overlay(pv[k]))
             trie_overlay_apply_overlay(ov, pv[k]->ov->ov);
         else
             overlay_parent(ov, &pv[k]->w);

@@ -12,10 +12,11 @@
 #include "parevm/trie_proof.h"
 
 enum { KEY_MAX = 1 + 32 + TRIE_NIBBLES };
+#define KEY_SHARED SIZE_MAX
 
 typedef struct {
-    const uint8_t *key; /* in the table's keys (set when the table is sorted) */
-    size_t koff;
+    const uint8_t *key; /* in the table's keys (set when the table is sorted), or shared */
+    size_t koff;        /* in the table's keys, or KEY_SHARED: key points into another overlay */
     uint8_t klen;
     bool del;
     size_t seq;      /* write order: the last write of a key wins */
@@ -104,7 +105,8 @@ static bool same_key(const ov_entry *a, const ov_entry *b) { return cmp_key(a->k
  * one of its key). */
 static void table_sort(ov_table *t) {
     if (t->sorted) return;
-    for (size_t i = 0; i < t->n; i++) t->e[i].key = t->keys.data + t->e[i].koff; /* keys may have moved */
+    for (size_t i = 0; i < t->n; i++) /* own keys may have moved */
+        if (t->e[i].koff != KEY_SHARED) t->e[i].key = t->keys.data + t->e[i].koff;
     ov_entry *tail = t->e + t->n_sorted;
     size_t nt = t->n - t->n_sorted, w = 0;
     if (nt > 1) qsort(tail, nt, sizeof *tail, cmp_entry);
@@ -186,24 +188,37 @@ void trie_overlay_apply(trie_overlay *o, const trie_updates *u) { apply_updates(
 
 void trie_overlay_apply_shared(trie_overlay *o, const trie_updates *u) { apply_updates(o, u, true); }
 
+static void table_reserve(ov_table *t, size_t n) {
+    if (t->cap >= t->n + n) return;
+    t->cap = t->n + n > 2 * t->cap ? t->n + n : 2 * t->cap;
+    t->e = realloc(t->e, t->cap * sizeof *t->e);
+    if (!t->e) abort();
+}
+
+/* src's keys and values are shared, not copied: src outlives t unchanged. */
 static void append_table(ov_table *t, const ov_table *src, size_t seq0) {
-    if (t->cap < t->n + src->n) {
-        t->cap = t->n + src->n > 2 * t->cap ? t->n + src->n : 2 * t->cap;
-        t->e = realloc(t->e, t->cap * sizeof *t->e);
-        if (!t->e) abort();
-    }
-    buf_reserve(&t->keys, src->keys.len);
+    table_reserve(t, src->n);
     for (size_t i = 0; i < src->n; i++) {
         const ov_entry *e = &src->e[i];
         ov_entry *d = &t->e[t->n++];
         *d = *e;
-        d->koff = t->keys.len;
-        buf_append(&t->keys, src->keys.data + e->koff, e->klen);
+        if (e->koff != KEY_SHARED) d->key = src->keys.data + e->koff;
+        d->koff = KEY_SHARED;
         d->seq = seq0 + e->seq;
         d->ext = e->del ? NULL : entry_value(src, e);
         d->off = 0;
     }
     if (src->n) t->sorted = false;
+}
+
+void trie_overlay_reserve(trie_overlay *o, const trie_overlay *const *src, size_t n) {
+    size_t leaves = 0, records = 0;
+    for (size_t i = 0; i < n; i++) {
+        leaves += src[i]->leaves.n;
+        records += src[i]->records.n;
+    }
+    table_reserve(&o->leaves, leaves);
+    table_reserve(&o->records, records);
 }
 
 void trie_overlay_apply_overlay(trie_overlay *o, const trie_overlay *src) {
