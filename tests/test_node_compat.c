@@ -280,6 +280,12 @@ TEST(node_raw_transactions_and_opcode_gas) {
     char msg[128];
     CHECK(test_err(&t, "trace_blockOpcodeGas", "[\"0x63\"]", msg, sizeof msg) == -32001 &&
           !strcmp(msg, "block not found: 0x63"));
+    /* the calls take their environment there first (evm_env_at) */
+    CHECK(test_err(&t, "trace_call", "[{\"to\":\"0x1111111111111111111111111111111111111111\"},[\"trace\"],\"0x63\"]",
+                   msg, sizeof msg) == -32001 &&
+          !strcmp(msg, "block not found: 0x63"));
+    CHECK(test_err(&t, "trace_callMany", "[[[{\"to\":\"0x1111111111111111111111111111111111111111\"},[\"trace\"]]],\"0x63\"]",
+                   msg, sizeof msg) == -32001);
     CHECK(test_result_is(&t, "trace_transactionOpcodeGas",
                          "[\"0x1111111111111111111111111111111111111111111111111111111111111111\"]", "null"));
     json_t *g = test_ok(&t, "trace_blockOpcodeGas", "[\"0x0\"]");

@@ -505,7 +505,9 @@ static bool open_call_state(node *n, node_read *r, const json_t *params, size_t 
     }
     uint64_t number;
     bytes32 hash;
-    if (!node_resolve_existing(r, &ref, &number, &hash, err)) return false;
+    bool found;
+    if (!node_resolve(r, &ref, &number, &hash, &found, err)) return false;
+    if (!found) return block_not_found(&ref, err); /* reth's evm_env_at */
     const char *why = node_block_load(r, number, &hash, 0, nb);
     if (why) return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
     bool ok = ref.kind == RPC_BLOCK_PENDING ? node_state_open(r, &ref, st, err) : node_state_at(r, number, &hash, st, err);
