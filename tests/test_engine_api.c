@@ -13,9 +13,11 @@
  * contracts), reopened as an ordinary (non-dev) store. */
 #include "test.h"
 #include "engine_api_helpers.h"
+#include "proof_check.h"
 #include "crypto/bls12_381.h"
 #include "parevm/hdkeys.h"
 #include "parevm/keccak.h"
+#include "parevm/state_host.h"
 #include "parevm/tx.h"
 #include <openssl/evp.h>
 #include <time.h>
@@ -1045,6 +1047,163 @@ TEST(engine_build_keeps_a_failed_senders_later_transactions) {
     json_decref(env);
 out:
     eh_stop(&b, true);
+}
+
+/* A signed EIP-1559 transaction from `from` (to NULL: a creation) with
+ * hex input: its raw form as a JSON string. */
+static json_t *input_tx(const account *from, uint64_t nonce, const address *to, const char *input) {
+    transaction tx = {.type = TX_DYNAMIC_FEE, .has_chain_id = true, .chain_id = CHAIN_ID, .nonce = nonce,
+                      .gas_limit = 200000, .has_to = to != NULL};
+    if (to) tx.to = *to;
+    tx.max_priority_fee = u256_from_u64(1000000000);
+    tx.max_fee = u256_from_u64(200000000000ULL);
+    if (!hex_decode_alloc(input, &tx.data, &tx.data_len) || !tx_sign(&tx, from->key)) abort();
+    buf_t raw = {0};
+    tx_encode(&tx, &raw);
+    tx_free(&tx);
+    json_t *s = rpc_json_data(raw.data, raw.len);
+    buf_free(&raw);
+    return s;
+}
+
+/* The proven leaf of key in the trie *root from a JSON proof list: 1 (its
+ * RLP value appended to *leaf), 0 absent, -1 a wrong proof (proof_check.h). */
+static int proven(const bytes32 *root, const uint8_t key[32], const json_t *list, buf_t *leaf) {
+    byte_list proof = {0};
+    bool good = json_is_array(list);
+    for (size_t i = 0; good && i < json_array_size(list); i++) {
+        uint8_t *d;
+        size_t n;
+        good = hex_decode_alloc(json_string_value(json_array_get(list, i)), &d, &n);
+        if (good) byte_list_push(&proof, d, n);
+        if (good) free(d);
+    }
+    int r = good ? proof_check(root, key, &proof, leaf) : -1;
+    byte_list_free(&proof);
+    return r;
+}
+
+/* Checks an eth_getProof result for a against state root *root: the
+ * account's leaf gives its balance (*bal) and storage root, which proves
+ * slot `slot` (its value into *val). */
+static bool proof_against(const json_t *res, const bytes32 *root, const address *a, uint64_t slot, u256 *bal,
+                          u256 *val) {
+    uint8_t key[32], sk[32];
+    keccak256(a->b, 20, key);
+    buf_t leaf = {0}, sv = {0};
+    rlp_item list, f[4], v;
+    bytes32 sroot, jsr;
+    bool good = proven(root, key, json_object_get(res, "accountProof"), &leaf) == 1 &&
+                rlp_decode(leaf.data, leaf.len, &list) == RLP_OK && rlp_list_items(&list, f, 4) == RLP_OK &&
+                f[2].len == 32 && hex_to_fixed(json_string_value(json_object_get(res, "storageHash")), jsr.b, 32);
+    if (good) {
+        *bal = u256_from_be(f[1].data, f[1].len);
+        memcpy(sroot.b, f[2].data, 32);
+        good = bytes32_eq(&sroot, &jsr);
+    }
+    u256 k = u256_from_u64(slot);
+    u256_to_be(&k, sk);
+    keccak256(sk, 32, key);
+    const json_t *sp = json_array_get(json_object_get(res, "storageProof"), 0);
+    int r = good ? proven(&sroot, key, json_object_get(sp, "proof"), &sv) : -1;
+    *val = U256_ZERO;
+    if (r == 1) good = rlp_decode(sv.data, sv.len, &v) == RLP_OK && (*val = u256_from_be(v.data, v.len), true);
+    u256 jv;
+    good = good && r >= 0 && eh_num(json_object_get(sp, "value"), &jv) && u256_eq(&jv, val);
+    buf_free(&leaf);
+    buf_free(&sv);
+    return good;
+}
+
+/* eth_getProof at "pending" proves geth's pending block's state against
+ * its state root (reth proves its pending state so): a slot the pending
+ * block writes into a stored storage trie, and a balance it changes; the
+ * head's proofs stay the head's, and eth_getAccount's storage root is the
+ * pending one. */
+TEST(engine_pending_proof_is_the_pending_blocks) {
+    eh_node a = {0};
+    CHECK(start_node(&a));
+    if (!a.n) goto out;
+    account s1 = dev_account(1), s2 = dev_account(2);
+    address to = addr_of(0x7d), c = create_address(&s1.addr, 0);
+    /* slot 0 = 0x2a, slot 5 = 7; the runtime stores its input at slot 1 */
+    CHECK(send_tx(&a, input_tx(&s1, 0, NULL, "0x602a6000556007600555600760166000396007" "6000f360003560015500")));
+    bytes32 g = genesis_hash(&a), h1;
+    json_decref(extend(&a, &g, T0 + 12, 9, &h1));
+    CHECK(send_tx(&a, input_tx(&s1, 1, &c, "0x0000000000000000000000000000000000000000000000000000000000000063")));
+    CHECK(send_tx(&a, transfer(&s2, 0, &to, 1000, 2)));
+    json_t *p = eh_result(&a, "eth_getBlockByNumber", json_pack("[s,b]", "pending", 0));
+    json_t *l = eh_result(&a, "eth_getBlockByNumber", json_pack("[s,b]", "latest", 0));
+    bytes32 proot = {{0}}, lroot = {{0}};
+    CHECK(p && json_array_size(json_object_get(p, "transactions")) == 2 &&
+          !rpc_parse_hash(json_object_get(p, "stateRoot"), &proot));
+    CHECK(l && !rpc_parse_hash(json_object_get(l, "stateRoot"), &lroot) && !bytes32_eq(&proot, &lroot));
+    u256 bal, val;
+    json_t *r = eh_result(&a, "eth_getProof", json_pack("[o,[s],s]", rpc_json_address(&c), "0x1", "pending"));
+    CHECK(r && proof_against(r, &proot, &c, 1, &bal, &val) && u256_eq(&val, U(0x63)));
+    json_t *acct = eh_result(&a, "eth_getAccount", json_pack("[o,s]", rpc_json_address(&c), "pending"));
+    CHECK(r && acct && json_equal(json_object_get(acct, "storageRoot"), json_object_get(r, "storageHash")));
+    json_decref(acct);
+    json_decref(r);
+    r = eh_result(&a, "eth_getProof", json_pack("[o,[s],s]", rpc_json_address(&c), "0x5", "pending"));
+    CHECK(r && proof_against(r, &proot, &c, 5, &bal, &val) && u256_eq(&val, U(7)));
+    json_decref(r);
+    r = eh_result(&a, "eth_getProof", json_pack("[o,[s],s]", rpc_json_address(&c), "0x1", "latest"));
+    CHECK(r && proof_against(r, &lroot, &c, 1, &bal, &val) && u256_is_zero(&val));
+    json_decref(r);
+    /* the transfer's recipient exists only in the pending state */
+    r = eh_result(&a, "eth_getMultiProof", json_pack("[[[o,[s]]],s]", rpc_json_address(&to), "0x0000000000000000000000000000000000000000000000000000000000000000", "pending"));
+    CHECK(r && proof_against(json_array_get(r, 0), &proot, &to, 0, &bal, &val) && u256_eq(&bal, U(1000)));
+    json_decref(r);
+    json_decref(p);
+    json_decref(l);
+out:
+    eh_stop(&a, true);
+}
+
+/* The same where newPayload stored a block above the forkchoice's head:
+ * the pending block is the head's child, and its proofs are against its
+ * root over the head's (historical) state, with a contract it creates. */
+TEST(engine_pending_proof_below_a_stored_payload) {
+    eh_node a = {0};
+    CHECK(start_node(&a));
+    if (!a.n) goto out;
+    account s1 = dev_account(1), s2 = dev_account(2), s3 = dev_account(3);
+    address to = addr_of(0x7d), c = create_address(&s1.addr, 0), c3 = create_address(&s3.addr, 0);
+    static const char INIT[] = "0x602a6000556007600555600760166000396007" "6000f360003560015500";
+    CHECK(send_tx(&a, input_tx(&s1, 0, NULL, INIT)));
+    bytes32 g = genesis_hash(&a), h1, h2;
+    json_decref(extend(&a, &g, T0 + 12, 9, &h1));
+    /* block 2 writes slot 1 and pays `to`; stored, never made the head */
+    CHECK(send_tx(&a, input_tx(&s1, 1, &c, "0x00000000000000000000000000000000000000000000000000000000000000aa")));
+    CHECK(send_tx(&a, transfer(&s2, 0, &to, 500, 2)));
+    json_t *env = build(&a, &h1, T0 + 24, 9);
+    h2 = payload_hash(env);
+    CHECK(env && new_payload_is(&a, env, "VALID", &h2));
+    json_decref(env);
+    CHECK(send_tx(&a, input_tx(&s3, 0, NULL, INIT)));
+    json_t *p = eh_result(&a, "eth_getBlockByNumber", json_pack("[s,b]", "pending", 0));
+    bytes32 proot = {{0}};
+    u256 v, bal, val, want;
+    CHECK(p && eh_num(json_object_get(p, "number"), &v) && u256_eq(&v, U(2)) &&
+          !rpc_parse_hash(json_object_get(p, "stateRoot"), &proot));
+    json_t *r = eh_result(&a, "eth_getProof", json_pack("[o,[s],s]", rpc_json_address(&c3), "0x0", "pending"));
+    CHECK(r && proof_against(r, &proot, &c3, 0, &bal, &val) && u256_eq(&val, U(0x2a)));
+    json_decref(r);
+    json_t *b = eh_result(&a, "eth_getStorageAt", json_pack("[o,s,s]", rpc_json_address(&c), "0x1", "pending"));
+    r = eh_result(&a, "eth_getProof", json_pack("[o,[s],s]", rpc_json_address(&c), "0x1", "pending"));
+    CHECK(b && r && proof_against(r, &proot, &c, 1, &bal, &val) && eh_num(b, &want) && u256_eq(&val, &want));
+    json_decref(b);
+    json_decref(r);
+    b = eh_result(&a, "eth_getBalance", json_pack("[o,s]", rpc_json_address(&to), "pending"));
+    r = eh_result(&a, "eth_getProof", json_pack("[o,[s],s]", rpc_json_address(&to), "0x0", "pending"));
+    CHECK(b && r && eh_num(b, &want) && eh_num(json_object_get(r, "balance"), &v) && u256_eq(&v, &want));
+    CHECK(r && (u256_is_zero(&want) || (proof_against(r, &proot, &to, 0, &bal, &val) && u256_eq(&bal, &want))));
+    json_decref(b);
+    json_decref(r);
+    json_decref(p);
+out:
+    eh_stop(&a, true);
 }
 
 /* Outside dev mode "pending" is geth's pending block (miner.Pending): the

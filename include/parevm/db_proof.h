@@ -42,6 +42,13 @@ typedef struct {
  * leaves the proofs end in. out is owned by the caller: free it with
  * db_proof_free (also after an error). Returns NULL or a reason. */
 const char *db_get_proof(db_snapshot *s, const address *addr, const u256 *slots, size_t n, db_proof *out);
+/* The same for the state after a child of the snapshot's block that is not
+ * in the store (a pending block): changes is its change set, applied in
+ * order as db_commit_block takes it (NULL: db_get_proof). The proofs are
+ * against the child's state root (out->state_root); out->number is still
+ * the snapshot's block. */
+const char *db_get_proof_after(db_snapshot *s, const change_set *changes, const address *addr, const u256 *slots,
+                               size_t n, db_proof *out);
 void db_proof_free(db_proof *p);
 
 /* The state root after the snapshot's block, from the tries (for a

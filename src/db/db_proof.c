@@ -27,8 +27,8 @@ typedef struct {
 /* a's storage trie changes: its slots' values at the block, keys hashed,
  * sorted (into a->changes, a->change_vals). */
 static void slot_changes(acct_work *a) {
-    a->changes = malloc(a->n_slots * sizeof *a->changes);
-    size_t *off = malloc(a->n_slots * sizeof *off);
+    a->changes = malloc((a->n_slots + 1) * sizeof *a->changes); /* a wipe may come with none */
+    size_t *off = malloc((a->n_slots + 1) * sizeof *off);
     if (!a->changes || !off) abort();
     for (size_t k = 0; k < a->n_slots; k++) {
         a->changes[k] = (trie_change){.key = db_slot_hash(&a->slots[k].key)};
@@ -51,16 +51,17 @@ static const char *storage_tries(work_set *w, tries_at *t, trie_updates *upd) {
     if (!jobs || !which) abort();
     for (size_t i = 0; i < w->n; i++) {
         acct_work *a = &w->a[i];
-        if (!a->n_slots) continue;
+        if (!a->n_slots && !a->wiped) continue;
         slot_changes(a);
         which[n_jobs] = i;
-        jobs[n_jobs++] = (trie_job){.has_owner = true, .owner = a->haddr, .changes = a->changes,
+        jobs[n_jobs++] = (trie_job){.has_owner = true, .owner = a->haddr, .wiped = a->wiped, .changes = a->changes,
                                     .n_changes = a->n_changes};
     }
     const char *err = trie_update_roots(&t->base, NULL, jobs, n_jobs, upd);
     for (size_t j = 0; !err && j < n_jobs; j++) {
         acct_work *a = &w->a[which[j]];
         a->storage_root = jobs[j].root;
+        if (a->wiped) trie_overlay_wipe(t->ov, &a->haddr);
         for (size_t k = 0; k < a->n_changes; k++)
             trie_overlay_set_leaf(t->ov, &a->haddr, &a->changes[k].key, a->changes[k].val, a->changes[k].val_len);
     }
@@ -118,8 +119,12 @@ static void tries_close(tries_at *t) {
 }
 
 /* The tries after block number, read in txn (a snapshot's; head is its
- * head, has_head false before block 0). */
-static const char *tries_open(db *d, MDB_txn *txn, bool has_head, uint64_t head, uint64_t number, tries_at *t) {
+ * head, has_head false before block 0), with changes (NULL: none) applied
+ * on top: a child of that block not in the store. The entries the priors
+ * restore hold the values at number; the keys they lack have the same
+ * values at number as at the head, so the changes apply on either. */
+static const char *tries_open(db *d, MDB_txn *txn, bool has_head, uint64_t head, uint64_t number,
+                              const change_set *changes, tries_at *t) {
     memset(t, 0, sizeof *t);
     t->base_ctx = (db_txn_store){d, txn};
     t->base = db_trie_store_in(&t->base_ctx);
@@ -131,13 +136,15 @@ static const char *tries_open(db *d, MDB_txn *txn, bool has_head, uint64_t head,
     if (!rc) rc = db_get_meta_u64(d, txn, "history", &history);
     if (rc) return db_mdb_error(rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
     if (number > head) return "no such block in the store";
-    if (trie == head && number == head) return NULL;
+    if (trie == head && number == head && !changes) return NULL;
     uint64_t low = trie < number ? trie : number;
     if (low + 1 < history) return "the change sets for that block are missing";
     work_set w;
     work_init(&w, d, txn);
+    w.read_id = 0; /* no read-ahead on the store's pool: it is not ours */
     rc = work_add_history(&w, low + 1, head);
     if (!rc && number < head) rc = work_restore_priors(&w, number + 1, head);
+    if (!rc && changes) rc = work_apply(&w, changes);
     const char *err = rc ? db_mdb_error(rc) : NULL;
     if (!err) {
         t->ov = trie_overlay_new(&t->base);
@@ -192,6 +199,11 @@ static const char *prove(trie_prover *p, const tries_at *t, const address *addr,
 }
 
 const char *db_get_proof(db_snapshot *s, const address *addr, const u256 *slots, size_t n, db_proof *out) {
+    return db_get_proof_after(s, NULL, addr, slots, n, out);
+}
+
+const char *db_get_proof_after(db_snapshot *s, const change_set *changes, const address *addr, const u256 *slots,
+                               size_t n, db_proof *out) {
     memset(out, 0, sizeof *out);
     out->slots = calloc(n ? n : 1, sizeof *out->slots);
     if (!out->slots) abort();
@@ -207,7 +219,7 @@ const char *db_get_proof(db_snapshot *s, const address *addr, const u256 *slots,
     MDB_txn *txn = db_snapshot_take(s, &lane);
     tries_at t;
     trie_prover *p = NULL;
-    const char *err = tries_open(db_snapshot_db(s), txn, has_head, head, at, &t);
+    const char *err = tries_open(db_snapshot_db(s), txn, has_head, head, at, changes, &t);
     if (!err) err = trie_prover_open(&t.store, &p);
     if (!err) err = prove(p, &t, addr, out);
     trie_prover_close(p);
@@ -235,7 +247,7 @@ const char *db_state_root_at(db_snapshot *s, bytes32 *root) {
     void *lane;
     MDB_txn *txn = db_snapshot_take(s, &lane);
     tries_at t;
-    const char *err = tries_open(db_snapshot_db(s), txn, has_head, head, at, &t);
+    const char *err = tries_open(db_snapshot_db(s), txn, has_head, head, at, NULL, &t);
     if (!err) *root = t.root;
     tries_close(&t);
     db_snapshot_give(s, lane);
@@ -410,7 +422,7 @@ const char *db_execution_witness_mode(db *d, uint64_t number, const state_record
     trie_prover *p = NULL;
     trie_nodes *nodes = trie_nodes_new();
     key_list keys = {0};
-    err = tries_open(d, txn, true, head, number - 1, &t);
+    err = tries_open(d, txn, true, head, number - 1, NULL, &t);
     if (!err) err = trie_prover_open(&t.store, &p);
     if (!err) {
         witness_state *ws = witness_state_new(&t.root, nodes, db_codes(d));

@@ -13,31 +13,60 @@
  * Proofs are of the committed state: dev-mode edits not yet mined into a
  * block are in no trie and do not show (eth_getAccount reads balance,
  * nonce and code hash as eth_getBalance does, its storage root from the
- * tries). */
+ * tries). At "pending" outside dev mode they are of geth's pending block's
+ * state (reth's pending state), against its computed state root: the
+ * head's tries with the block's changes on top, nothing written; dev
+ * mode's pending block has no state root, so there they are the head's. */
 #include <inttypes.h>
 #include <stdlib.h>
-#include "node_internal.h"
+#include "node_build.h"
 #include "parevm/db_proof.h"
 #include "parevm/rpc_proof.h"
 #include "parevm/state_recorder.h"
 
-/* The EIP-1186 object of a and keys at st's block into *out. */
-static bool proof_json(node_state *st, const address *a, const rpc_proof_keys *keys, json_t **out, rpc_error *err) {
+/* What a request proves: the state after st's block, or after its pending
+ * block (geth's, outside dev mode: its state root is computed; anvil's
+ * has none) from the block's change set. */
+typedef struct {
+    node_state *st;
+    bool pending;
+    change_set changes;       /* the pending block's */
+    const block_header *head; /* the block whose state root the proofs are against */
+} proof_at;
+
+static void proof_at_open(node *n, node_state *st, proof_at *pa) {
+    memset(pa, 0, sizeof *pa);
+    pa->st = st;
+    pa->head = &st->header;
+    if (n->dev || !st->pending_block) return;
+    pa->pending = true;
+    pa->head = &st->pending_block->b.header;
+    block_state_changes(st->pending_block->state, &pa->changes);
+}
+
+static void proof_at_close(proof_at *pa) { change_set_free(&pa->changes); }
+
+/* Proves a and slots[0..n) at pa into *p (the caller frees it). */
+static bool prove_at(const proof_at *pa, const address *a, const u256 *slots, size_t n, db_proof *p,
+                     rpc_error *err) {
+    const char *why = db_get_proof_after(pa->st->src, pa->pending ? &pa->changes : NULL, a, slots, n, p);
+    if (why)
+        return rpc_error_set(err, RPC_INTERNAL_ERROR, "proof of block %" PRIu64 ": %s", pa->head->number, why);
+    /* a broken invariant of the store, but the client must not get a proof
+     * against another root */
+    if (!bytes32_eq(&p->state_root, &pa->head->state_root))
+        return rpc_error_set(err, RPC_INTERNAL_ERROR, "the tries of block %" PRIu64 " do not give its state root",
+                             pa->head->number);
+    return true;
+}
+
+/* The EIP-1186 object of a and keys at pa into *out. */
+static bool proof_json(const proof_at *pa, const address *a, const rpc_proof_keys *keys, json_t **out,
+                       rpc_error *err) {
     db_proof p;
     memset(&p, 0, sizeof p);
-    bool ok = false;
-    const char *why = db_get_proof(st->src, a, keys->keys, keys->n, &p);
-    if (why) {
-        rpc_error_set(err, RPC_INTERNAL_ERROR, "proof of block %" PRIu64 ": %s", st->number, why);
-    } else if (!bytes32_eq(&p.state_root, &st->header.state_root)) {
-        /* a broken invariant of the store, but the client must not get a
-         * proof against another root */
-        rpc_error_set(err, RPC_INTERNAL_ERROR, "the tries of block %" PRIu64 " do not give its state root",
-                      st->number);
-    } else {
-        *out = rpc_json_proof(a, &p, keys);
-        ok = true;
-    }
+    bool ok = prove_at(pa, a, keys->keys, keys->n, &p, err);
+    if (ok) *out = rpc_json_proof(a, &p, keys);
     db_proof_free(&p);
     return ok;
 }
@@ -55,7 +84,10 @@ static bool get_proof(void *ctx, const json_t *params, json_t **result, rpc_erro
     bool ok = false;
     if (node_read_open(n, &r, err)) {
         if (node_state_arg(&r, params, 2, &st, err)) {
-            ok = proof_json(&st, &a, &keys, result, err);
+            proof_at pa;
+            proof_at_open(n, &st, &pa);
+            ok = proof_json(&pa, &a, &keys, result, err);
+            proof_at_close(&pa);
             node_state_close(&st);
         }
         node_read_close(&r);
@@ -119,13 +151,16 @@ static bool get_multi_proof(void *ctx, const json_t *params, json_t **result, rp
         if (node_state_arg(&r, params, 1, &st, err)) {
             json_t *a = json_array();
             if (!a) abort();
+            proof_at pa;
+            proof_at_open(ctx, &st, &pa);
             ok = true;
             for (size_t i = 0; i < n && ok; i++) {
                 json_t *one;
-                if ((ok = proof_json(&st, &t[i].addr, &t[i].keys, &one, err)) && json_array_append_new(a, one)) abort();
+                if ((ok = proof_json(&pa, &t[i].addr, &t[i].keys, &one, err)) && json_array_append_new(a, one)) abort();
             }
             if (ok) *result = a;
             else json_decref(a);
+            proof_at_close(&pa);
             node_state_close(&st);
         }
         node_read_close(&r);
@@ -153,8 +188,12 @@ static bool get_account(void *ctx, const json_t *params, json_t **result, rpc_er
     bool ok = !node_state_failed(&st, err);
     db_proof p;
     memset(&p, 0, sizeof p);
-    if (ok && exists && (why = db_get_proof(st.src, &a, NULL, 0, &p)))
-        ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "account of block %" PRIu64 ": %s", st.number, why);
+    if (ok && exists) { /* the storage root from the tries */
+        proof_at pa;
+        proof_at_open(ctx, &st, &pa);
+        ok = prove_at(&pa, &a, NULL, 0, &p, err);
+        proof_at_close(&pa);
+    }
     if (ok && exists) {
         bytes32 root = p.exists ? p.storage_root : EMPTY_TRIE_ROOT;
         *result = json_pack("{s:o,s:o,s:o,s:o}", "balance", rpc_json_u256(&info.balance), "nonce",
