@@ -334,6 +334,12 @@ TEST(node_dev_intermediate_roots) {
     CHECK(test_err(&t, "debug_intermediateRoots",
                    "[\"0x1111111111111111111111111111111111111111111111111111111111111111\"]", msg, sizeof msg) == -32000 &&
           strstr(msg, "not found"));
+    /* an empty block: geth's nil slice */
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    json_t *e = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]");
+    snprintf(p, sizeof p, "[\"%s\"]", test_str(e, "hash"));
+    CHECK(test_result_is(&t, "debug_intermediateRoots", p, "null"));
+    json_decref(e);
     CHECK(test_err(&t, "debug_intermediateRoots", "[\"0x1\"]", NULL, 0) == -32602);
     CHECK(test_err(&t, "debug_intermediateRoots", "[]", NULL, 0) == -32602);
     json_decref(b);

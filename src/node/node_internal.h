@@ -463,6 +463,9 @@ json_t *node_json_header(const node_block *b);
 /* Receipt i of a block loaded with NODE_LOAD_RECEIPTS | NODE_LOAD_SENDERS
  * (log indexes are block-wide). */
 json_t *node_json_receipt(const node_block *b, size_t i);
+/* A list as geth's JSON writes a Go slice built by appending: an empty one
+ * is nil, written null. Takes list; returns it or null. */
+json_t *node_json_go_list(json_t *list);
 /* Log k of the block (its transaction i, block-wide index k); a block
  * loaded with NODE_LOAD_LOGS needs node_block_tx_hash called first. */
 json_t *node_json_log(const node_block *b, size_t i, size_t k);

@@ -228,3 +228,9 @@ json_t *node_json_receipt(const node_block *nb, size_t i) {
     put(o, "type", rpc_json_u64(tx->type));
     return o;
 }
+
+json_t *node_json_go_list(json_t *list) {
+    if (json_array_size(list)) return list;
+    json_decref(list);
+    return json_null();
+}

@@ -82,7 +82,7 @@ static bool bad_block_roots(node *n, node_read *r, const bytes32 *want, bool *fo
         json_t *roots = json_array();
         const char *why = replay_roots(n, &nb, &st, roots);
         ok = !node_state_failed(&st, err) && (!why || rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why));
-        if (ok) *result = roots;
+        if (ok) *result = node_json_go_list(roots); /* geth's nil slice */
         else json_decref(roots);
         node_state_close(&st);
     }
@@ -123,7 +123,7 @@ static bool intermediate_roots(void *ctx, const json_t *params, json_t **result,
         why = replay_roots(n, &nb, &st, roots);
         if (!why && node_state_failed(&st, err)) ok = false;
         else if (why) ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
-        if (ok) *result = roots;
+        if (ok) *result = node_json_go_list(roots); /* geth's nil slice */
         else json_decref(roots);
         node_state_close(&st);
         node_block_free(&nb);

@@ -167,7 +167,7 @@ static bool finish(node *n, block *b, node_state *st, const std_trace_config *c,
     bool ok = trace_to_files(n, b, st->view, st->codes, c, names, why, sizeof why);
     if (node_state_failed(st, err)) ok = false;
     else if (!ok) rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
-    if (ok) *result = names;
+    if (ok) *result = node_json_go_list(names); /* geth's nil slice */
     else json_decref(names);
     return ok;
 }
