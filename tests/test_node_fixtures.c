@@ -478,6 +478,14 @@ static void check_otterscan(node *n, const json_t *fb, const json_t *b, const ch
         json_object_set_new(want, "logs", json_null());
         json_object_set_new(want, "logsBloom", json_null());
         json_object_set(want, "timestamp", json_object_get(b, "timestamp"));
+        if (json_object_get(want, "root")) {
+            /* before Byzantium: a status (the replay's) in place of the root */
+            json_t *tr = callf(n, "trace_transaction", "[\"%s\"]", json_string_value(json_object_get(tx, "hash")), NULL);
+            bool failed = json_object_get(json_array_get(tr, 0), "error") != NULL;
+            json_object_del(want, "root");
+            json_object_set_new(want, "status", json_string(failed ? "0x0" : "0x1"));
+            json_decref(tr);
+        }
         if (!json_equal(json_array_get(receipts, i), want)) ots_fail(w, "page receipt", json_array_get(receipts, i));
         json_t *cut = json_deep_copy(tx);
         const char *input = json_string_value(json_object_get(cut, "input"));

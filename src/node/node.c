@@ -59,7 +59,10 @@ static const char *parse_api_list(const char *text, api_list *l) {
 
 static bool keep_listed(const char *method, void *arg) {
     size_t len = rpc_method_namespace_len(method);
-    return (len == 3 && !strncmp(method, "rpc", 3)) || api_listed(arg, method, len);
+    /* erigon_getHeaderByNumber comes with ots too: reth serves it as an
+     * alias of ots_getHeaderByNumber, what Otterscan calls first */
+    return (len == 3 && !strncmp(method, "rpc", 3)) || api_listed(arg, method, len) ||
+           (!strcmp(method, "erigon_getHeaderByNumber") && api_listed(arg, "ots", 3));
 }
 
 /* Every listed namespace must be one the open port has. */

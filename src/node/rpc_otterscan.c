@@ -22,7 +22,8 @@
  *   ots_getTransactionBySenderAndNonce(address, nonce)   the mined
  *       transaction's hash (eth_getTransactionBySenderAndNonce's bisection)
  *   ots_getContractCreator(address)          {hash, creator} below
- * Block arguments are lenient as reth's: a JSON number, a quantity or a tag.
+ * Block arguments are lenient as reth's: a JSON number, a decimal string, a
+ * quantity or a tag.
  *
  * Issuance (Erigon's): before the Merge, blockReward is the author's reward
  * (with 1/32 per ommer), uncleReward the ommers' together, issuance both;
@@ -59,14 +60,33 @@ static bool store_error(rpc_error *err, const char *why) {
     return rpc_error_set(err, RPC_INTERNAL_ERROR, "store: %s", why);
 }
 
-/* params[i] as a block number or tag (a JSON number too); *found false
- * past the head. */
+/* Whether v is a block number as alloy's LenientBlockNumberOrTag also
+ * takes one: a JSON number or a string of decimal digits (within 64 bits). */
+static bool lenient_number(const json_t *v, uint64_t *n) {
+    if (json_is_integer(v)) {
+        *n = (uint64_t)json_integer_value(v);
+        return json_integer_value(v) >= 0;
+    }
+    const char *s = json_string_value(v);
+    if (!s || !*s) return false;
+    uint64_t x = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10) return false;
+        x = x * 10 + (uint64_t)(*s - '0');
+    }
+    *n = x;
+    return true;
+}
+
+/* params[i] as a block number or tag (a JSON number or a decimal string
+ * too); *found false past the head. */
 static bool block_arg(node_read *r, const json_t *params, size_t i, uint64_t *number, bytes32 *hash, bool *found,
                       rpc_error *err) {
     const json_t *v = rpc_arg(params, i);
-    if (!json_is_integer(v)) return node_resolve_arg(r, params, i, true, number, hash, found, err);
-    if (json_integer_value(v) < 0) return rpc_error_invalid_param(err, i, "block number must not be negative");
-    rpc_block_ref ref = {.kind = RPC_BLOCK_NUMBER, .number = (uint64_t)json_integer_value(v)};
+    rpc_block_ref ref = {.kind = RPC_BLOCK_NUMBER};
+    if (json_is_integer(v) && json_integer_value(v) < 0)
+        return rpc_error_invalid_param(err, i, "block number must not be negative");
+    if (!lenient_number(v, &ref.number)) return node_resolve_arg(r, params, i, true, number, hash, found, err);
     return node_resolve(r, &ref, number, hash, found, err);
 }
 
@@ -200,8 +220,10 @@ static bool tx_failed(node *n, const bytes32 *txh, bool *found, bool *failed, rp
     else if (!why && !(why = db_canonical_hash(r.snap, number, &hash)) &&
              !(why = node_block_load(&r, number, &hash, NODE_LOAD_RECEIPTS, &nb))) {
         if (index < nb.n_receipts) {
+            /* a receipt with a state root (before Byzantium) has no status,
+             * and no REVERT could leave data then: "0x" either way */
             *found = true;
-            *failed = !nb.receipts[index].success;
+            *failed = !nb.receipts[index].success && !nb.receipts[index].has_root;
         } else {
             why = "transaction index past the block's receipts";
         }
@@ -322,10 +344,36 @@ static bool details_by_hash(void *ctx, const json_t *params, json_t **result, rp
     return block_details(ctx, params, true, result, err);
 }
 
+/* Sets the success of the receipts that keep a state root instead of a
+ * status (before Byzantium) from the block's Parity traces (per_tx, as
+ * node_trace_block_replay gives them): whether the top frame failed. */
+static void root_receipts_success(node_block *nb, const json_t *per_tx) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(per_tx, i, e) {
+        if (i >= nb->n_receipts || !nb->receipts[i].has_root) continue;
+        const json_t *top = json_array_get(json_object_get(json_object_get(e, "result"), "trace"), 0);
+        nb->receipts[i].success = top && !json_object_get(top, "error");
+    }
+}
+
+/* The config of the Parity traces the searches and the creator look at. */
+static void parity_config(trace_config *cfg) {
+    json_t *types = json_pack("[s]", "trace");
+    char why[128];
+    if (!types || !trace_config_parity(types, false, cfg, why, sizeof why)) abort();
+    json_decref(types);
+}
+
 /* Receipt i as Otterscan lists it: logs and logsBloom null, the block's
- * timestamp added. */
+ * timestamp added; a status also before Byzantium, in place of the state
+ * root (reth's OtsReceipt), from root_receipts_success. */
 static json_t *ots_receipt(const node_block *nb, size_t i, bool slim) {
     json_t *o = node_json_receipt(nb, i);
+    if (nb->receipts[i].has_root) {
+        json_object_del(o, "root");
+        json_object_set_new(o, "status", rpc_json_u64(nb->receipts[i].success ? 1 : 0));
+    }
     if (slim) {
         json_object_set_new(o, "logs", json_null());
         json_object_set_new(o, "logsBloom", json_null());
@@ -344,6 +392,19 @@ static bool block_transactions(void *ctx, const json_t *params, json_t **result,
     if (!node_read_open(ctx, &r, err)) return false;
     node_block nb;
     bool ok = load_block(&r, params, false, &nb, err);
+    if (ok && nb.n_receipts && nb.receipts[0].has_root) {
+        /* before Byzantium: the statuses from a replay */
+        trace_config cfg;
+        parity_config(&cfg);
+        json_t *per_tx;
+        ok = node_trace_block_replay(ctx, &r, nb.number, &nb.hash, &cfg, NULL, &per_tx, err);
+        if (ok) {
+            root_receipts_success(&nb, per_tx);
+            json_decref(per_tx);
+        } else {
+            node_block_free(&nb);
+        }
+    }
     node_read_close(&r);
     if (!ok) return false;
     size_t n = nb.b.n_txs;
@@ -383,14 +444,6 @@ static bool trace_has(const json_t *t, const char *addr) {
            same(json_object_get(json_object_get(t, "result"), "address"), addr);
 }
 
-/* The config of the Parity traces the searches and the creator look at. */
-static void parity_config(trace_config *cfg) {
-    json_t *types = json_pack("[s]", "trace");
-    char why[128];
-    if (!types || !trace_config_parity(types, false, cfg, why, sizeof why)) abort();
-    json_decref(types);
-}
-
 typedef struct {
     node *n;
     node_read *r;
@@ -424,7 +477,6 @@ static bool search_block(ots_search *s, uint64_t number, rpc_error *err) {
         }
         any += hit[i];
     }
-    json_decref(per_tx);
     bool ok = true;
     if (any) {
         node_block nb;
@@ -432,6 +484,7 @@ static bool search_block(ots_search *s, uint64_t number, rpc_error *err) {
         if (why) {
             ok = store_error(err, why);
         } else {
+            root_receipts_success(&nb, per_tx);
             size_t pos = s->oldest_first ? 0 : json_array_size(s->txs);
             for (size_t j = n_tx; j-- > 0;) {
                 if (!hit[j] || j >= nb.b.n_txs) continue;
@@ -443,6 +496,7 @@ static bool search_block(ots_search *s, uint64_t number, rpc_error *err) {
             node_block_free(&nb);
         }
     }
+    json_decref(per_tx);
     free(hit);
     return ok;
 }
@@ -463,7 +517,8 @@ static bool search(node *n, const json_t *params, bool before, json_t **result, 
      * and "pending" for Before, "earliest" for After */
     const json_t *v = rpc_arg(params, 1);
     const char *tag = json_string_value(v);
-    bool from_end = (json_is_integer(v) && json_integer_value(v) == 0) || (tag && !strcmp(tag, "0x0")) ||
+    uint64_t zero;
+    bool from_end = (lenient_number(v, &zero) && zero == 0) || (tag && !strcmp(tag, "0x0")) ||
                     (tag && before && (!strcmp(tag, "latest") || !strcmp(tag, "pending"))) ||
                     (tag && !before && !strcmp(tag, "earliest"));
     if (!from_end) ok = block_arg(&r, params, 1, &at, &h, &found, err);
