@@ -898,6 +898,20 @@ TEST(http_api_limits_the_open_port) {
     CHECK(rpc_methods_has(node_methods(n), "debug_standardTraceBlockToFile"));
     node_close(n);
 
+    /* ots brings erigon_getHeaderByNumber, reth's alias Otterscan calls first */
+    CHECK(open_with_api(dir, false, "eth,ots", &n) == NULL);
+    CHECK(rpc_methods_has(node_methods(n), "ots_getApiLevel") &&
+          rpc_methods_has(node_methods(n), "erigon_getHeaderByNumber"));
+    json_t *p1 = json_pack("[s]", "0"), *h = NULL;
+    CHECK(rpc_call(node_methods(n), "ots_getHeaderByNumber", p1, &h, &err) && json_is_object(h)); /* decimal: alloy's lenient number */
+    json_decref(h);
+    json_decref(p1);
+    rpc_error_clear(&err);
+    node_close(n);
+    CHECK(open_with_api(dir, false, "eth", &n) == NULL);
+    CHECK(!rpc_methods_has(node_methods(n), "erigon_getHeaderByNumber"));
+    node_close(n);
+
     /* dev mode's namespaces only in dev mode */
     CHECK(open_with_api(dir, true, "anvil,evm", &n) == NULL);
     CHECK(rpc_methods_has(node_methods(n), "anvil_mine") && !rpc_methods_has(node_methods(n), "eth_call"));
