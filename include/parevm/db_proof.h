@@ -49,6 +49,16 @@ const char *db_get_proof(db_snapshot *s, const address *addr, const u256 *slots,
  * the snapshot's block. */
 const char *db_get_proof_after(db_snapshot *s, const change_set *changes, const address *addr, const u256 *slots,
                                size_t n, db_proof *out);
+/* Several accounts (and their slots) at once, proven on tries opened once:
+ * out[0..n) as db_get_proof_after's (free each with db_proof_free, also
+ * after an error). */
+typedef struct {
+    address addr;
+    const u256 *slots;
+    size_t n_slots;
+} db_proof_target;
+const char *db_get_proofs_after(db_snapshot *s, const change_set *changes, const db_proof_target *targets, size_t n,
+                                db_proof *out);
 void db_proof_free(db_proof *p);
 
 /* The state root after the snapshot's block, from the tries (for a

@@ -204,30 +204,43 @@ const char *db_get_proof(db_snapshot *s, const address *addr, const u256 *slots,
 
 const char *db_get_proof_after(db_snapshot *s, const change_set *changes, const address *addr, const u256 *slots,
                                size_t n, db_proof *out) {
+    db_proof_target t = {.addr = *addr, .slots = slots, .n_slots = n};
+    return db_get_proofs_after(s, changes, &t, 1, out);
+}
+
+static void proof_init(db_proof *out, const db_proof_target *t, uint64_t at) {
     memset(out, 0, sizeof *out);
-    out->slots = calloc(n ? n : 1, sizeof *out->slots);
+    out->slots = calloc(t->n_slots ? t->n_slots : 1, sizeof *out->slots);
     if (!out->slots) abort();
-    out->n_slots = n;
-    for (size_t i = 0; i < n; i++) out->slots[i].key = slots[i];
+    out->n_slots = t->n_slots;
+    for (size_t i = 0; i < t->n_slots; i++) out->slots[i].key = t->slots[i];
     out->info.code_hash = EMPTY_CODE_HASH;
     out->storage_root = EMPTY_TRIE_ROOT;
+    out->number = at;
+}
+
+const char *db_get_proofs_after(db_snapshot *s, const change_set *changes, const db_proof_target *targets, size_t n,
+                                db_proof *out) {
+    if (!n) return NULL;
     uint64_t head = 0, at = 0;
     bool has_head = db_head(s, &head, NULL) == NULL;
     if (has_head) db_snapshot_block(s, &at);
-    out->number = at;
+    for (size_t i = 0; i < n; i++) proof_init(&out[i], &targets[i], at);
     void *lane;
     MDB_txn *txn = db_snapshot_take(s, &lane);
     tries_at t;
     trie_prover *p = NULL;
+    /* the tries once for all the targets: for an older block or a pending
+     * one, opening them is most of the work */
     const char *err = tries_open(db_snapshot_db(s), txn, has_head, head, at, changes, &t);
     if (!err) err = trie_prover_open(&t.store, &p);
-    if (!err) err = prove(p, &t, addr, out);
+    for (size_t i = 0; !err && i < n; i++) err = prove(p, &t, &targets[i].addr, &out[i]);
     trie_prover_close(p);
     tries_close(&t);
     db_snapshot_give(s, lane);
-    if (err) { /* no half-filled values */
-        out->exists = false;
-        out->info = (account_info){.code_hash = EMPTY_CODE_HASH};
+    for (size_t i = 0; err && i < n; i++) { /* no half-filled values */
+        out[i].exists = false;
+        out[i].info = (account_info){.code_hash = EMPTY_CODE_HASH};
     }
     return err;
 }

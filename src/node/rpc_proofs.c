@@ -46,18 +46,26 @@ static void proof_at_open(node *n, node_state *st, proof_at *pa) {
 
 static void proof_at_close(proof_at *pa) { change_set_free(&pa->changes); }
 
-/* Proves a and slots[0..n) at pa into *p (the caller frees it). */
-static bool prove_at(const proof_at *pa, const address *a, const u256 *slots, size_t n, db_proof *p,
-                     rpc_error *err) {
-    const char *why = db_get_proof_after(pa->st->src, pa->pending ? &pa->changes : NULL, a, slots, n, p);
+/* Proves targets[0..n) at pa into out[0..n) (the caller frees each). */
+static bool prove_many_at(const proof_at *pa, const db_proof_target *targets, size_t n, db_proof *out,
+                          rpc_error *err) {
+    const char *why = db_get_proofs_after(pa->st->src, pa->pending ? &pa->changes : NULL, targets, n, out);
     if (why)
         return rpc_error_set(err, RPC_INTERNAL_ERROR, "proof of block %" PRIu64 ": %s", pa->head->number, why);
     /* a broken invariant of the store, but the client must not get a proof
      * against another root */
-    if (!bytes32_eq(&p->state_root, &pa->head->state_root))
-        return rpc_error_set(err, RPC_INTERNAL_ERROR, "the tries of block %" PRIu64 " do not give its state root",
-                             pa->head->number);
+    for (size_t i = 0; i < n; i++)
+        if (!bytes32_eq(&out[i].state_root, &pa->head->state_root))
+            return rpc_error_set(err, RPC_INTERNAL_ERROR, "the tries of block %" PRIu64 " do not give its state root",
+                                 pa->head->number);
     return true;
+}
+
+/* Proves a and slots[0..n) at pa into *p (the caller frees it). */
+static bool prove_at(const proof_at *pa, const address *a, const u256 *slots, size_t n, db_proof *p,
+                     rpc_error *err) {
+    db_proof_target t = {.addr = *a, .slots = slots, .n_slots = n};
+    return prove_many_at(pa, &t, 1, p, err);
 }
 
 /* The EIP-1186 object of a and keys at pa into *out. */
@@ -153,11 +161,16 @@ static bool get_multi_proof(void *ctx, const json_t *params, json_t **result, rp
             if (!a) abort();
             proof_at pa;
             proof_at_open(ctx, &st, &pa);
-            ok = true;
-            for (size_t i = 0; i < n && ok; i++) {
-                json_t *one;
-                if ((ok = proof_json(&pa, &t[i].addr, &t[i].keys, &one, err)) && json_array_append_new(a, one)) abort();
-            }
+            db_proof_target *dt = calloc(n ? n : 1, sizeof *dt);
+            db_proof *p = calloc(n ? n : 1, sizeof *p);
+            if (!dt || !p) abort();
+            for (size_t i = 0; i < n; i++) dt[i] = (db_proof_target){t[i].addr, t[i].keys.keys, t[i].keys.n};
+            ok = prove_many_at(&pa, dt, n, p, err); /* the tries opened once for all */
+            for (size_t i = 0; i < n && ok; i++)
+                if (json_array_append_new(a, rpc_json_proof(&t[i].addr, &p[i], &t[i].keys))) abort();
+            for (size_t i = 0; i < n; i++) db_proof_free(&p[i]);
+            free(p);
+            free(dt);
             if (ok) *result = a;
             else json_decref(a);
             proof_at_close(&pa);
