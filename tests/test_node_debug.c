@@ -877,8 +877,17 @@ TEST(http_api_limits_the_open_port) {
     const rpc_methods *m = node_methods(n);
     CHECK(code_of(m, "eth_blockNumber") == 0 && code_of(m, "net_version") == 0 && code_of(m, "web3_clientVersion") == 0);
     CHECK(code_of(m, "debug_getBadBlocks") == -32601 && code_of(m, "txpool_status") == -32601);
+    /* no fee recipient of its own outside dev mode: geth has no eth_coinbase */
+    CHECK(code_of(m, "eth_coinbase") == -32601);
+    json_t *empty = json_pack("[s]", ""), *digest = NULL;
+    rpc_error e0 = {0};
+    CHECK(rpc_call(m, "web3_sha3", empty, &digest, &e0) && /* "" is no bytes, as geth's hexutil.Bytes */
+          !strcmp(json_string_value(digest), "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"));
+    json_decref(digest);
+    json_decref(empty);
+    rpc_error_clear(&e0);
     CHECK(!rpc_methods_has(m, "trace_block") && !rpc_methods_has(m, "debug_setHead"));
-    json_t *mods = NULL, *none = json_array(), *want = json_pack("{s:s,s:s,s:s}", "eth", "1.0", "net", "1.0", "web3", "1.0");
+    json_t *mods = NULL, *none = json_array(), *want = json_pack("{s:s,s:s,s:s,s:s}", "eth", "1.0", "net", "1.0", "rpc", "1.0", "web3", "1.0");
     rpc_error err = {0};
     CHECK(rpc_call(m, "rpc_modules", none, &mods, &err) && json_equal(mods, want));
     json_decref(mods);

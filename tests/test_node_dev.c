@@ -235,7 +235,7 @@ TEST(node_dev_block_fields_and_reset) {
     json_decref(b);
     CHECK(test_result_is(&t, "rpc_modules", "[]",
                     "{\"anvil\":\"1.0\",\"debug\":\"1.0\",\"erigon\":\"1.0\",\"eth\":\"1.0\",\"evm\":\"1.0\","
-                    "\"hardhat\":\"1.0\",\"net\":\"1.0\",\"ots\":\"1.0\",\"personal\":\"1.0\",\"reth\":\"1.0\",\"tenderly\":\"1.0\","
+                    "\"hardhat\":\"1.0\",\"net\":\"1.0\",\"ots\":\"1.0\",\"personal\":\"1.0\",\"reth\":\"1.0\",\"rpc\":\"1.0\",\"tenderly\":\"1.0\","
                     "\"trace\":\"1.0\",\"txpool\":\"1.0\",\"web3\":\"1.0\"}"));
 
     /* a timestamp interval: each block that much after its parent, until removed */

@@ -74,6 +74,10 @@ TEST(data_addresses_hashes) {
     CHECK(!rpc_parse_data(v, &d, &n) && d && n == 0);
     free(d);
     json_decref(v);
+    v = J("\"\""); /* no bytes, as geth's hexutil.Bytes */
+    CHECK(!rpc_parse_data(v, &d, &n) && d && n == 0);
+    free(d);
+    json_decref(v);
     v = J("\"0x00aBcD\"");
     CHECK(!rpc_parse_data(v, &d, &n) && n == 3 && d[0] == 0 && d[1] == 0xab && d[2] == 0xcd);
     free(d);

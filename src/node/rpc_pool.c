@@ -413,8 +413,9 @@ static bool content_from(void *ctx, const json_t *params, json_t **result, rpc_e
     return content_common(ctx, &a, false, result);
 }
 
-/* eth_pendingTransactions: the pool's executable transactions (anvil's;
- * geth's lists only those of the node's own accounts). */
+/* eth_pendingTransactions: the pool's executable transactions in dev mode
+ * (anvil's); outside it, as geth's, only those the node's own accounts
+ * sent, and such a node has none. */
 static bool collect_pending(void *arg, const txpool_tx *t, bool pending) {
     if (pending) json_array_append_new(arg, node_json_tx(&t->tx, NULL));
     return true;
@@ -424,7 +425,7 @@ static bool pending_transactions(void *ctx, const json_t *params, json_t **resul
     node *n = ctx;
     if (!rpc_check_args(params, 0, 0, err)) return false;
     json_t *list = json_array();
-    txpool_each(n->pool, NULL, collect_pending, list);
+    if (n->dev) txpool_each(n->pool, NULL, collect_pending, list);
     *result = list;
     return true;
 }

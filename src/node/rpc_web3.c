@@ -82,8 +82,8 @@ static bool block_number(void *ctx, const json_t *params, json_t **result, rpc_e
 static bool coinbase(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     node *n = ctx;
     if (!rpc_check_args(params, 0, 0, err)) return false;
-    /* dev mode: what its blocks pay (zero unless anvil_setCoinbase, as anvil's) */
-    address a = n->dev ? node_dev_coinbase(n->dev) : (address){0};
+    /* what dev blocks pay (zero unless anvil_setCoinbase, as anvil's) */
+    address a = node_dev_coinbase(n->dev);
     *result = rpc_json_address(&a);
     return true;
 }
@@ -108,7 +108,8 @@ static bool accounts(void *ctx, const json_t *params, json_t **result, rpc_error
 }
 
 /* rpc_modules, as geth answers it: the namespaces the port serves (ctx: its
- * method table, after --http.api), each "1.0"; rpc itself is left out. */
+ * method table, after --http.api), each "1.0", rpc itself among them (geth
+ * registers it on every endpoint: rpc/server.go NewServer). */
 static bool modules(void *ctx, const json_t *params, json_t **result, rpc_error *err) {
     const rpc_methods *m = ctx;
     if (!rpc_check_args(params, 0, 0, err)) return false;
@@ -117,7 +118,7 @@ static bool modules(void *ctx, const json_t *params, json_t **result, rpc_error 
         const char *name = rpc_methods_name(m, i);
         size_t len = rpc_method_namespace_len(name);
         char ns[32];
-        if (len >= sizeof ns || (len == 3 && !strncmp(name, "rpc", 3))) continue;
+        if (len >= sizeof ns) continue;
         memcpy(ns, name, len);
         ns[len] = 0;
         json_object_set_new(o, ns, json_string("1.0"));
@@ -136,7 +137,9 @@ void node_register_web3(node *n, rpc_methods *m) {
     rpc_methods_add(m, "eth_chainId", chain_id, n);
     rpc_methods_add(m, "eth_syncing", syncing, n);
     rpc_methods_add(m, "eth_blockNumber", block_number, n);
-    rpc_methods_add(m, "eth_coinbase", coinbase, n);
+    /* dev mode only: geth no longer has it, reth refuses it (a node has no
+     * fee recipient of its own; payloads name theirs) */
+    if (n->dev) rpc_methods_add(m, "eth_coinbase", coinbase, n);
     rpc_methods_add(m, "eth_mining", mining, n);
     rpc_methods_add(m, "eth_hashrate", zero_quantity, n);
     rpc_methods_add(m, "eth_accounts", accounts, n);
