@@ -889,6 +889,11 @@ TEST(node_call_many_bundles_in_a_row) {
     CHECK(!strcmp(entry_error(all, 1, 2), "invalid opcode: INVALID"));
     CHECK(entry_word(all, 1, 3) == 0x99 && entry_word(all, 2, 0) == latest);
     json_decref(all);
+    /* at "pending": the pending block's environment (reth's call_many) */
+    snprintf(p, sizeof p, "[[{\"transactions\":[" N_CALL "]}],{\"blockNumber\":\"pending\"},%s]", ov);
+    all = ok(c, "eth_callMany", p);
+    CHECK(entry_word(all, 0, 0) == latest + 1);
+    json_decref(all);
 
     /* debug_traceCallMany: the same state carried over, each later bundle
      * one block on (an empty one too, with its own [] entry) */

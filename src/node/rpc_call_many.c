@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "node_internal.h"
+#include "node_build.h"
 #include "node_call.h"
 #include "parevm/trace.h"
 
@@ -159,6 +160,27 @@ static bool run_bundles(node *n, const json_t *params, trace_bundle_context *ctx
     if (!parse_context(rpc_arg(params, 1), &ref, &index, err)) return false;
     node_read r;
     if (!node_read_open(n, &r, err)) return false;
+    if (ref.kind == RPC_BLOCK_PENDING) {
+        /* reth: the pending block, its first `index` transactions (all by
+         * default) replayed on the head's state, in its environment */
+        node_pending_view pv;
+        bool built, ok = node_pending_view_open(&r, &pv, &built, err);
+        if (ok && built) {
+            size_t count = pv.p.b.n_txs;
+            ctx->has_tx_index = true;
+            ctx->tx_index = index >= 0 && (uint64_t)index < count ? (uint64_t)index : count;
+            block_rules rules = node_rules(n, &pv.p.b.header);
+            char reason[512] = "";
+            json_t *out = trace_call_bundles(ctx, l->bundles, l->n, fn, arg, pv.st.view, &pv.p.b, &rules,
+                                             n->cfg.gas_cap, reason, sizeof reason);
+            ok = node_trace_finish(out, &pv.st, reason, result, err);
+            node_pending_view_close(&pv);
+        }
+        if (!ok || built) {
+            node_read_close(&r);
+            return ok;
+        }
+    }
     node_block nb;
     node_state st;
     bool ok = open_context(&r, &ref, index, &nb, &st, ctx, err);
