@@ -147,6 +147,13 @@ TEST(node_pool_pending_clear_conditional) {
         o += sprintf(o, "%s\"0x%064x\":\"0x%064x\"", i ? "," : "", i, 0);
     strcpy(o, "}}}]");
     CHECK(test_err(&t, "eth_sendRawTransactionConditional", big, NULL, 0) == -32005);
+    /* 1,000 slots and a block range: op-geth's cost 1001, checked first */
+    o = big + sprintf(big, "[\"%s\",{\"blockNumberMin\":\"0x0\",\"knownAccounts\":{\"0x00000000000000000000000000000000000000dd\":{", raw);
+    for (int i = 0; i < 1000; i++)
+        o += sprintf(o, "%s\"0x%064x\":\"0x%064x\"", i ? "," : "", i, 0);
+    strcpy(o, "}}}]");
+    CHECK(test_err(&t, "eth_sendRawTransactionConditional", big, msg, sizeof msg) == -32005 &&
+          !strcmp(msg, "conditional cost, 1001, exceeded max: 1000"));
     free(big);
     /* the state's own storage root and slot, the head's number and time: sent */
     json_t *acct = test_ok(&t, "eth_getAccount", "[\"0x00000000000000000000000000000000000000dd\",\"latest\"]");

@@ -133,12 +133,30 @@ static bool send_raw(void *ctx, const json_t *params, json_t **result, rpc_error
 
 /* ---- ERC-7796: a send on conditions ------------------------------------------------------------- */
 
-enum { CONDITION_MAX_COST = 1000 }; /* slots plus storage roots, as geth and op-geth */
+enum { CONDITION_MAX_COST = 1000 }; /* as geth and op-geth */
+
+/* op-geth's TransactionConditional.Cost: a slot or a storage root 1 each,
+ * a block number range 1, a timestamp range 1. */
+static size_t condition_cost(const json_t *c) {
+    size_t cost = 0;
+    const char *key;
+    const json_t *want, *known = json_object_get(c, "knownAccounts");
+    json_object_foreach((json_t *)known, key, want) cost += json_is_object(want) ? json_object_size(want) : 1;
+    if (json_object_get(c, "blockNumberMin") || json_object_get(c, "blockNumberMax")) cost++;
+    if (json_object_get(c, "timestampMin") || json_object_get(c, "timestampMax")) cost++;
+    return cost;
+}
 
 /* The conditions {knownAccounts, blockNumberMin/Max, timestampMin/Max}
  * against the head and its state: NULL when they hold, else why not (with
  * *code the error code: -32003, or -32005 past the cost limit). */
 static const char *check_conditions(node_state *st, const json_t *c, int *code, char *why_buf, size_t cap) {
+    size_t cost = condition_cost(c); /* op-geth checks it before the conditions */
+    if (cost > CONDITION_MAX_COST) {
+        *code = RPC_LIMIT_EXCEEDED;
+        snprintf(why_buf, cap, "conditional cost, %zu, exceeded max: %d", cost, CONDITION_MAX_COST);
+        return why_buf;
+    }
     *code = RPC_TRANSACTION_REJECTED;
     static const struct {
         const char *key;
@@ -167,15 +185,8 @@ static const char *check_conditions(node_state *st, const json_t *c, int *code, 
         *code = RPC_INVALID_PARAMS;
         return "knownAccounts must be an object of address: storage root or {slot: value}";
     }
-    size_t cost = 0;
     const char *key;
     const json_t *want;
-    json_object_foreach((json_t *)known, key, want) cost += json_is_object(want) ? json_object_size(want) : 1;
-    if (cost > CONDITION_MAX_COST) {
-        *code = RPC_LIMIT_EXCEEDED;
-        snprintf(why_buf, cap, "conditional cost %zu exceeds %d", cost, CONDITION_MAX_COST);
-        return why_buf;
-    }
     json_object_foreach((json_t *)known, key, want) {
         address a;
         json_t *k = json_string(key);
