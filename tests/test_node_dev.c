@@ -740,6 +740,12 @@ TEST(node_call_bundle) {
     CHECK(res && !strcmp(test_str(json_array_get(json_object_get(res, "results"), 0), "value"),
                          "0x00000000000000000000000000000000000000000000000000000000713fb300"));
     json_decref(res);
+    /* on the pending block's state: it is the state block (reth's evm_env_at) */
+    snprintf(p, sizeof p, "[{\"txs\":[\"%s\"],\"blockNumber\":\"0x%llx\",\"stateBlockNumber\":\"pending\"}]", ts_call,
+             (unsigned long long)number + 2);
+    res = test_ok(&t, "eth_callBundle", p);
+    CHECK(res && (uint64_t)json_integer_value(json_object_get(res, "stateBlockNumber")) == number + 1);
+    json_decref(res);
     /* nothing was written */
     sprintf(p, "[\"%s\",\"latest\"]", CB);
     CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x0\""));

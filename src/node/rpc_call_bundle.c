@@ -4,7 +4,9 @@
  * gasLimit, difficulty, baseFee, timeout}): the signed transactions txs run
  * in a row, each on the state the ones before left, as transactions of a
  * block numbered blockNumber on the state after stateBlockNumber (a number
- * or tag). The block's environment is the state block's, with its number
+ * or tag; at "pending" the state block is the pending block, or the next
+ * block's header over the latest state, as reth's evm_env_at gives it).
+ * The block's environment is the state block's, with its number
  * replaced, its timestamp 12 seconds later (or `timestamp`), and coinbase,
  * gasLimit (at most the node's gas cap, which is also the default),
  * difficulty and baseFee when given. Nothing is written.
@@ -21,6 +23,7 @@
  * blobs themselves are not checked. */
 #include <stdlib.h>
 #include <string.h>
+#include "node_build.h"
 #include "node_call.h"
 #include "parevm/keccak.h"
 #include "parevm/txpool.h"
@@ -143,8 +146,9 @@ static u256 coinbase_balance(state_view view, const address *coinbase) {
 
 static u256 sub_or_zero(const u256 *a, const u256 *b) { return u256_lt(a, b) ? U256_ZERO : u256_sub(a, b); }
 
-/* Runs b's transactions on c's state; the answer or err. */
-static bool run_bundle(node_call *c, const bundle *b, json_t **result, rpc_error *err) {
+/* Runs b's transactions on c's state (the state block's header sh); the
+ * answer or err. */
+static bool run_bundle(node_call *c, const block_header *sh, const bundle *b, json_t **result, rpc_error *err) {
     block_state *bs = block_state_new(c->view, c->codes);
     block_env env = c->env;
     u256 initial = coinbase_balance(c->view, &env.coinbase), before = initial, total_fees = U256_ZERO;
@@ -202,7 +206,7 @@ static bool run_bundle(node_call *c, const bundle *b, json_t **result, rpc_error
         put(o, "ethSentToCoinbase", amount(&sent));
         put(o, "gasFees", amount(&total_fees));
         put(o, "results", json_incref(results));
-        put(o, "stateBlockNumber", json_integer((json_int_t)c->st.number));
+        put(o, "stateBlockNumber", json_integer((json_int_t)sh->number));
         put(o, "totalGasUsed", json_integer((json_int_t)total_gas));
         *result = o;
     }
@@ -224,8 +228,14 @@ static bool call_bundle(void *ctx, const json_t *params, json_t **result, rpc_er
     node_call c;
     if (ok && (ok = node_read_open(n, &r, err))) {
         if ((ok = node_call_begin(n, &r, b.state_ref, 0, NULL, &b.bo, &c, err))) {
-            if (!b.has_time) c.env.timestamp = c.st.header.timestamp + 12;
-            ok = run_bundle(&c, &b, result, err);
+            /* at "pending" the state block is the pending one, or the next
+             * block's header over the latest state (reth's evm_env_at) */
+            block_header next;
+            const block_header *sh = &c.st.header;
+            if (c.st.pending_block) sh = &c.st.pending_block->b.header;
+            else if (c.st.pending) sh = (next = node_next_header(n, &c.st.header), &next);
+            if (!b.has_time) c.env.timestamp = sh->timestamp + 12;
+            ok = run_bundle(&c, sh, &b, result, err);
             if (ok && node_state_failed(&c.st, err)) {
                 json_decref(*result);
                 *result = NULL;
