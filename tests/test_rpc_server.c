@@ -307,6 +307,12 @@ TEST(malformed_requests) {
     post(f.port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_nothing\"}", &r);
     CHECK(r.body && strstr(r.body, "the method eth_nothing does not exist/is not available"));
     resp_free(&r);
+    /* geth's maxMethodNameLength: a longer name is an invalid request */
+    char long_call[2200];
+    snprintf(long_call, sizeof long_call, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%02100d\"}", 0);
+    post(f.port, long_call, &r);
+    CHECK(r.body && strstr(r.body, "{\"code\":-32600,\"message\":\"method name too long: 2100 > 2048\"}"));
+    resp_free(&r);
     post(f.port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test_revert\"}", &r);
     CHECK(r.body && strstr(r.body, "\"message\":\"execution reverted: division or modulo by zero\""));
     CHECK(r.body && strstr(r.body, "\"data\":\"0x4e487b71"));

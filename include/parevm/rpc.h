@@ -26,6 +26,7 @@ enum {
     RPC_RESOURCE_NOT_FOUND = -32001,
     RPC_RESOURCE_UNAVAILABLE = -32002,
     RPC_TRANSACTION_REJECTED = -32003,
+    RPC_RESPONSE_TOO_LARGE = -32003,    /* geth's BatchResponseMaxSize */
     RPC_METHOD_NOT_SUPPORTED = -32004,
     RPC_LIMIT_EXCEEDED = -32005,
     RPC_VERSION_NOT_SUPPORTED = -32006,
@@ -108,6 +109,10 @@ bool rpc_call(const rpc_methods *m, const char *method, const json_t *params, js
 /* ---- Dispatch ------------------------------------------------------------------ */
 
 #define RPC_DEFAULT_MAX_BATCH 1000
+/* geth's limits: the bytes of results and errors in one batch's answer
+ * (BatchResponseMaxSize), the length of a method name (maxMethodNameLength) */
+#define RPC_MAX_BATCH_RESPONSE 25000000
+#define RPC_MAX_METHOD_NAME 2048
 
 /* Processes one HTTP body: a request object or a batch (array) of them.
  * Returns the response text (malloc'd, caller frees; *out_len is its length)

@@ -498,7 +498,10 @@ int cmd_node(int argc, char **argv) {
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     node_config cfg = {0};
     rpc_server_config http = {.addr = "127.0.0.1", .port = 8545, .thread_stack = NODE_THREAD_STACK};
-    rpc_server_config auth = {.addr = "127.0.0.1", .port = 8551, .thread_stack = NODE_THREAD_STACK};
+    /* geth's engineAPIBodyLimit and engineAPIBatchItemLimit: a payload of a
+     * full block of calldata is well over the 5 MiB of the public port */
+    rpc_server_config auth = {.addr = "127.0.0.1", .port = 8551, .thread_stack = NODE_THREAD_STACK,
+                              .max_body = 128u << 20, .max_batch = 2000};
     const char *jwt_path = NULL, *load_state = NULL, *dump_state = NULL, *genesis_file = NULL, *config_out = NULL;
     /* geth's and reth's WebSocket options: the HTTP port serves WebSocket
      * too; --ws.addr / --ws.port add a listener of the same methods */

@@ -275,6 +275,15 @@ static json_t *process_one(const rpc_methods *m, json_t *req) {
         return simple_error(id, RPC_INVALID_PARAMS, "invalid params: expected an array of positional arguments");
     }
     const char *name = json_string_value(method);
+    /* geth's handleCall: a name over maxMethodNameLength is no request */
+    if (json_string_length(method) > RPC_MAX_METHOD_NAME) {
+        if (empty) json_decref(empty);
+        if (notification) return NULL;
+        rpc_error err = {0};
+        rpc_error_set(&err, RPC_INVALID_REQUEST, "method name too long: %zu > %d", json_string_length(method),
+                      RPC_MAX_METHOD_NAME);
+        return error_response(id, &err);
+    }
     const method_entry *me = find_method(m, name);
     json_t *resp = NULL;
     if (!me) {
@@ -331,9 +340,25 @@ static json_t *process_batch(const rpc_methods *m, json_t *batch, size_t max_bat
     if (n == 0) return simple_error(NULL, RPC_INVALID_REQUEST, "empty batch");
     if (n > max_batch) return batch_too_large(batch);
     json_t *out = rpc_json_take(json_array());
+    size_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
         json_t *r = process_one(m, json_array_get(batch, i));
-        if (r && json_array_append_new(out, r)) abort();
+        if (!r) continue;
+        /* geth's BatchResponseMaxSize: once the results and errors passed
+         * the limit, each call not yet run is answered "response too large" */
+        json_t *body = json_object_get(r, "result");
+        if (!body) body = json_object_get(r, "error");
+        bytes += body ? json_dumpb(body, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY) : 0;
+        if (json_array_append_new(out, r)) abort();
+        if (bytes <= RPC_MAX_BATCH_RESPONSE) continue;
+        for (size_t j = i + 1; j < n; j++) {
+            json_t *req = json_array_get(batch, j);
+            json_t *rid = json_is_object(req) ? json_object_get(req, "id") : NULL;
+            if (json_is_object(req) && !rid) continue; /* a notification */
+            json_t *e = simple_error(rid && valid_id(rid) ? rid : NULL, RPC_RESPONSE_TOO_LARGE, "response too large");
+            if (json_array_append_new(out, e)) abort();
+        }
+        break;
     }
     if (json_array_size(out) == 0) {
         json_decref(out);

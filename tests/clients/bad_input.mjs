@@ -126,8 +126,9 @@ run(async () => {
   await expectError('params a string: -32602', '{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":"0x1"}', -32602);
 
   // ---- unknown methods
-  for (const m of ['eth_doesNotExist', 'foo', 'x'.repeat(5000), 'eth_getBalance ', 'ETH_BLOCKNUMBER', 'admin_addPeer', 'debug_setHeads'])
+  for (const m of ['eth_doesNotExist', 'foo', 'x'.repeat(2048), 'eth_getBalance ', 'ETH_BLOCKNUMBER', 'admin_addPeer', 'debug_setHeads'])
     await expectError(`unknown method ${JSON.stringify(m.slice(0, 20))}: -32601`, call(m, []), -32601);
+  await expectError('a method name over 2048 characters: -32600 (geth\'s maxMethodNameLength)', call('x'.repeat(2049), []), -32600);
   await expectError('an empty method name: -32600 (geth\'s isCall)', call('', []), -32600);
   {
     const r = await post(U, call('eth_doesNotExist', [], 'abc'));
