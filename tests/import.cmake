@@ -15,6 +15,7 @@ set_tests_properties(chaintest/BlockchainTests chaintest/root-every-3 chaintest/
 add_test(NAME import/init_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/import/init_cli.sh $<TARGET_FILE:parevm> ${CMAKE_SOURCE_DIR})
 # export: a store's blocks back as the imported file; gzip chain files.
 add_test(NAME import/export_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/import/export_cli.sh $<TARGET_FILE:parevm>)
+add_test(NAME import/node_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/import/node_cli.sh $<TARGET_FILE:parevm>)
 
 # Crash safety: import killed with SIGKILL at 20 random moments, then
 # finished; head and root must equal an uninterrupted import (more kills:

@@ -3,12 +3,15 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "parevm/hex.h"
 #include "parevm/keccak.h"
 #include "parevm/rpc.h"
@@ -29,6 +32,18 @@ static void paths_add(path_list *l, const char *p) {
 bool cli_ends_with(const char *s, const char *suffix) {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && !strcmp(s + n - m, suffix);
+}
+
+const char *cli_lock_store(const char *dir) {
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) >= sizeof path) return "path too long";
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return "cannot open the store";
+    if (flock(fd, LOCK_EX | LOCK_NB)) { /* the descriptor stays open (and locked) until exit */
+        close(fd);
+        return errno == EWOULDBLOCK ? "the store is in use by another import, unwind or node" : "cannot lock the store";
+    }
+    return NULL;
 }
 
 static bool in_pre_alloc_folder(const char *path) {

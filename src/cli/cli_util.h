@@ -124,6 +124,11 @@ bool cli_parse_long(const char *text, long min, long max, long *out);
 bool cli_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 /* Whether s ends with suffix. */
 bool cli_ends_with(const char *s, const char *suffix);
+/* Takes the store's writer lock (flock on DIR/data.mdb) for the life of the
+ * process, as geth's and reth's datadir locks: a second import or unwind
+ * on the same store is refused instead of running beside the first. NULL,
+ * or why not. */
+const char *cli_lock_store(const char *dir);
 
 /* ---- block hashes by convention ---- */
 

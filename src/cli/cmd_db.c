@@ -352,6 +352,7 @@ int cmd_db(int argc, char **argv) {
         return usage();
     if (!strcmp(q, "rawblock") || !strcmp(q, "witness")) return q_node(dir, q, args[1]);
     const char *err = db_open(dir, &(db_options){.existing = true}, &c.d);
+    if (!err && !strcmp(q, "unwind") && (err = cli_lock_store(dir))) db_close(c.d);
     if (err) {
         fprintf(stderr, "parevm db: %s: %s\n", dir, err);
         return 1;

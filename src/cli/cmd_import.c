@@ -272,6 +272,7 @@ static int import_main(void *arg) {
     db_options dopt = {.no_sync = a->no_sync, .threads = a->o.threads, .existing = true};
     db *d;
     const char *err = db_open(a->dir, &dopt, &d);
+    if (!err && (err = cli_lock_store(a->dir))) db_close(d);
     if (err) {
         fprintf(stderr, "parevm import: %s: %s\n", a->dir, err);
         return 1;

@@ -688,6 +688,11 @@ int cmd_node(int argc, char **argv) {
         else fprintf(stderr, "parevm node: %s\n", err);
         return 1;
     }
+    if ((err = cli_lock_store(node_datadir(n)))) {
+        fprintf(stderr, "parevm node: %s: %s\n", node_datadir(n), err);
+        node_close(n);
+        return 1;
+    }
     if (load_state && !load_state_file(n, load_state, state_optional)) {
         node_close(n);
         return 1;
