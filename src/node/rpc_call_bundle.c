@@ -230,10 +230,8 @@ static bool call_bundle(void *ctx, const json_t *params, json_t **result, rpc_er
         if ((ok = node_call_begin(n, &r, b.state_ref, 0, NULL, &b.bo, &c, err))) {
             /* at "pending" the state block is the pending one, or the next
              * block's header over the latest state (reth's evm_env_at) */
-            block_header next;
-            const block_header *sh = &c.st.header;
-            if (c.st.pending_block) sh = &c.st.pending_block->b.header;
-            else if (c.st.pending) sh = (next = node_next_header(n, &c.st.header), &next);
+            block_header next = c.st.pending && !c.st.pending_block ? node_next_header(n, &c.st.header) : c.st.header;
+            const block_header *sh = c.st.pending_block ? &c.st.pending_block->b.header : &next;
             if (!b.has_time) c.env.timestamp = sh->timestamp + 12;
             ok = run_bundle(&c, sh, &b, result, err);
             if (ok && node_state_failed(&c.st, err)) {
