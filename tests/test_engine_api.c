@@ -217,6 +217,16 @@ TEST(engine_methods_and_error_codes) {
     CHECK(cur && json_is_null(json_object_get(r, "next")) && json_is_null(json_object_get(r, "last")));
     CHECK(cur && !strcmp(json_string_value(json_object_get(cur, "chainId")) ?: "", "0x7a69"));
     CHECK(cur && json_object_get(json_object_get(cur, "precompiles"), "P256VERIFY"));
+    /* the EIP's alphabetical order, as geth's (a Go map) and execution-apis' fixture */
+    const char *key, *prev = "";
+    json_t *addr;
+    size_t n_pre = 0;
+    json_object_foreach(cur ? json_object_get(cur, "precompiles") : NULL, key, addr) {
+        CHECK(strcmp(prev, key) < 0);
+        prev = key;
+        n_pre++;
+    }
+    CHECK(n_pre == 18);
     CHECK(cur && json_object_get(json_object_get(cur, "systemContracts"), "HISTORY_STORAGE_ADDRESS"));
     CHECK(cur && json_string_length(json_object_get(cur, "forkId")) == 10);
     json_decref(r);
