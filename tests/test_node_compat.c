@@ -170,6 +170,23 @@ TEST(node_pool_pending_clear_conditional) {
     CHECK(test_result_is(&t, "txpool_status", "[]", "{\"pending\":\"0x1\",\"queued\":\"0x0\"}"));
     CHECK(test_err(&t, "eth_sendRawTransactionConditional", "[\"0x02\"]", NULL, 0) == -32602);
     CHECK(test_err(&t, "eth_sendRawTransactionConditional", "[\"0x02\",[]]", NULL, 0) == -32602);
+    /* checked again at inclusion (as op-geth's miner): block 2 is past
+     * blockNumberMax 1, so the transaction is left out and dropped */
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    json_t *b2 = test_ok(&t, "eth_getBlockByNumber", "[\"0x2\",false]");
+    CHECK(json_array_size(json_object_get(b2, "transactions")) == 0);
+    CHECK(test_result_is(&t, "txpool_status", "[]", "{\"pending\":\"0x0\",\"queued\":\"0x0\"}"));
+    json_decref(b2);
+    /* a range that holds at block 3: included */
+    snprintf(p, sizeof p, "[\"%s\",{\"blockNumberMin\":\"0x3\",\"blockNumberMax\":\"0x3\"}]", raw);
+    CHECK(test_err(&t, "eth_sendRawTransactionConditional", p, NULL, 0) == -32003); /* the head is 2 */
+    snprintf(p, sizeof p, "[\"%s\",{\"blockNumberMin\":\"0x2\",\"blockNumberMax\":\"0x3\"}]", raw);
+    json_decref(test_ok(&t, "eth_sendRawTransactionConditional", p));
+    json_decref(test_ok(&t, "evm_mine", "[]"));
+    json_t *b3 = test_ok(&t, "eth_getBlockByNumber", "[\"0x3\",false]");
+    CHECK(json_array_size(json_object_get(b3, "transactions")) == 1);
+    CHECK(test_result_is(&t, "txpool_status", "[]", "{\"pending\":\"0x0\",\"queued\":\"0x0\"}"));
+    json_decref(b3);
     json_decref(sent);
     json_decref(acct);
     json_decref(head);

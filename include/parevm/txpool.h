@@ -79,6 +79,13 @@ typedef struct {
     bool delegation_limits;  /* geth's EIP-7702 rules (above); off in dev mode, as anvil */
 } txpool_config;
 
+/* The block ranges of an eth_sendRawTransactionConditional send (ERC-7796),
+ * kept with the transaction and checked again against each block built
+ * from the pool (as op-geth's miner): 0 and UINT64_MAX where unbounded. */
+typedef struct {
+    uint64_t number_min, number_max, time_min, time_max;
+} txpool_condition;
+
 /* A pool transaction. Immutable once in the pool and reference counted:
  * what txpool_get and the best iterator hand out stays valid until
  * released, whatever happens to the pool. */
@@ -90,6 +97,8 @@ typedef struct txpool_tx {
                            its network form as received; NULL otherwise */
     size_t network_len;
     uint8_t sidecar_version; /* the network form's wrapper version (0 or 1) */
+    bool has_cond;      /* sent with conditions (cond), by txpool_add_conditional */
+    txpool_condition cond;
     u256 cost;          /* gas * fee cap + value + blob gas * blob fee cap */
     uint64_t seq;       /* arrival order: earlier wins ties */
     atomic_uint refs;   /* internal */
@@ -125,16 +134,24 @@ const char *txpool_add_raw(txpool *p, state_view view, const uint8_t *raw, size_
  * raw is its block form (what the pool validates and hands to builders),
  * network the network form it came in (wrapper version 0 or 1, checked by
  * the caller against the block form), copied and kept with the transaction
- * for the Engine API (getPayload's blobs bundle, getBlobs). */
+ * for the Engine API (getPayload's blobs bundle, getBlobs); cond as
+ * txpool_add_conditional's. */
 const char *txpool_add_blob(txpool *p, state_view view, const uint8_t *raw, size_t len, const uint8_t *network,
-                            size_t network_len, uint8_t wrapper_version, txpool_added *out, char *err,
-                            size_t errlen);
+                            size_t network_len, uint8_t wrapper_version, const txpool_condition *cond,
+                            txpool_added *out, char *err, size_t errlen);
 /* The same for a decoded transaction whose sender the caller vouches for
  * (tx->sender_known: recovered, or an impersonated account in dev mode),
  * under tx->hash (its encoding's hash, or for an impersonated transaction
  * one that covers its sender too). Takes ownership of tx's heap parts
  * whatever the outcome (tx is zeroed). */
 const char *txpool_add_tx(txpool *p, state_view view, transaction *tx, txpool_added *out);
+
+/* txpool_add_raw with the ranges of an eth_sendRawTransactionConditional
+ * send kept with the transaction (cond NULL: none, as txpool_add_raw). */
+const char *txpool_add_conditional(txpool *p, state_view view, const uint8_t *raw, size_t len,
+                                   const txpool_condition *cond, txpool_added *out, char *err, size_t errlen);
+/* Whether a block numbered number with timestamp time may include t. */
+bool txpool_condition_holds(const txpool_tx *t, uint64_t number, uint64_t time);
 
 /* A new head: env describes the next block, view the state after the head.
  * Drops transactions below their sender's nonce and those whose own cost

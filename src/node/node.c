@@ -168,7 +168,7 @@ void node_pool_reinject(node *n, uint64_t first, const bytes32 *hashes, size_t c
                 tx_encode(&b.txs[t], &raw);
                 bytes32 hash;
                 char detail[160];
-                node_pool_add_raw(n, raw.data, raw.len, &hash, detail, sizeof detail); /* refusals: included */
+                node_pool_add_raw(n, raw.data, raw.len, NULL, &hash, detail, sizeof detail); /* refusals: included */
                 buf_free(&raw);
             }
             block_free(&b);

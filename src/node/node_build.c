@@ -89,6 +89,12 @@ static size_t select_txs(node *n, const node_build_attrs *a, block *b, const txp
         }
         u256 key = u256_from_bytes32(&t->tx.hash), from = u256_from_address(&t->tx.sender);
         if (word_map_get(&bu->taken, &key)) continue; /* an earlier round's */
+        if (!txpool_condition_holds(t, h->number, h->timestamp)) {
+            /* ERC-7796's ranges no longer hold: dropped, as op-geth's miner rejects it */
+            txpool_remove(n->pool, &t->tx.hash);
+            txpool_best_skip_sender(it); /* its later ones wait, as op-geth's txs.Pop */
+            continue;
+        }
         if (word_map_get(&bu->popped, &from)) {
             txpool_best_skip_sender(it);
             continue;

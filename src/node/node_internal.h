@@ -473,8 +473,10 @@ json_t *node_json_log(const node_block *b, size_t i, size_t k);
 address node_create_address(const address *sender, uint64_t nonce);
 
 /* Validates a raw transaction against the head's state and adds it to the
- * pool (rpc_pool.c); NULL or the reason, with the decoder's detail. */
-const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *hash, char *detail, size_t dlen);
+ * pool (rpc_pool.c), with cond (eth_sendRawTransactionConditional's ranges)
+ * when not NULL; NULL or the reason, with the decoder's detail. */
+const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, const txpool_condition *cond, bytes32 *hash,
+                              char *detail, size_t dlen);
 
 /* The pool's rules for the block after h, and re-checking the pool after a
  * new head (node.c). */

@@ -26,7 +26,8 @@ static const char *sidecar_kzg(const tx_network *net, fork_id fork) {
     return kzg_verify_cell_proofs(net->blobs, net->commitments, net->proofs, net->n_blobs);
 }
 
-const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *hash, char *detail, size_t dlen) {
+const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, const txpool_condition *cond, bytes32 *hash,
+                              char *detail, size_t dlen) {
     node_read r;
     node_state st;
     rpc_error err = {0};
@@ -63,8 +64,8 @@ const char *node_pool_add_raw(node *n, const uint8_t *raw, size_t len, bytes32 *
     }
     txpool_added added;
     if (!why && network)
-        why = txpool_add_blob(n->pool, st.view, raw, len, network, network_len, version, &added, detail, dlen);
-    else if (!why) why = txpool_add_raw(n->pool, st.view, raw, len, &added, detail, dlen);
+        why = txpool_add_blob(n->pool, st.view, raw, len, network, network_len, version, cond, &added, detail, dlen);
+    else if (!why) why = txpool_add_conditional(n->pool, st.view, raw, len, cond, &added, detail, dlen);
     if (!why) {
         *hash = added.hash;
         node_filters_tx_added(n, hash);
@@ -105,12 +106,14 @@ static bool submit_checks(const node *n, const uint8_t *raw, size_t len, rpc_err
     return ok;
 }
 
-/* Sends raw (params[0]'s bytes) to the pool; the hash as *result. */
-static bool send_bytes(node *n, const uint8_t *raw, size_t len, json_t **result, rpc_error *err) {
+/* Sends raw (params[0]'s bytes) to the pool, with cond (ERC-7796's ranges)
+ * when not NULL; the hash as *result. */
+static bool send_bytes(node *n, const uint8_t *raw, size_t len, const txpool_condition *cond, json_t **result,
+                       rpc_error *err) {
     if (!submit_checks(n, raw, len, err)) return false;
     bytes32 hash;
     char detail[160] = "";
-    const char *why = node_pool_add_raw(n, raw, len, &hash, detail, sizeof detail);
+    const char *why = node_pool_add_raw(n, raw, len, cond, &hash, detail, sizeof detail);
     if (why) {
         if (detail[0]) return rpc_error_set(err, RPC_SERVER_ERROR, "%s: %s", why, detail);
         return rpc_error_set(err, RPC_SERVER_ERROR, "%s", why);
@@ -126,7 +129,7 @@ static bool send_raw(void *ctx, const json_t *params, json_t **result, rpc_error
     size_t len;
     const char *why = rpc_parse_data(rpc_arg(params, 0), &raw, &len);
     if (why) return rpc_error_invalid_param(err, 0, why);
-    bool ok = send_bytes(ctx, raw, len, result, err);
+    bool ok = send_bytes(ctx, raw, len, NULL, result, err);
     free(raw);
     return ok;
 }
@@ -148,9 +151,11 @@ static size_t condition_cost(const json_t *c) {
 }
 
 /* The conditions {knownAccounts, blockNumberMin/Max, timestampMin/Max}
- * against the head and its state: NULL when they hold, else why not (with
+ * against the head and its state, the ranges also into *ranges (kept with
+ * the transaction for the blocks built): NULL when they hold, else why not (with
  * *code the error code: -32003, or -32005 past the cost limit). */
-static const char *check_conditions(node_state *st, const json_t *c, int *code, char *why_buf, size_t cap) {
+static const char *check_conditions(node_state *st, const json_t *c, txpool_condition *ranges, int *code,
+                                    char *why_buf, size_t cap) {
     size_t cost = condition_cost(c); /* op-geth checks it before the conditions */
     if (cost > CONDITION_MAX_COST) {
         *code = RPC_LIMIT_EXCEEDED;
@@ -163,6 +168,7 @@ static const char *check_conditions(node_state *st, const json_t *c, int *code, 
         bool max, time;
     } bounds[] = {{"blockNumberMin", false, false}, {"blockNumberMax", true, false},
                   {"timestampMin", false, true},     {"timestampMax", true, true}};
+    uint64_t *into[] = {&ranges->number_min, &ranges->number_max, &ranges->time_min, &ranges->time_max};
     for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
         const json_t *v = json_object_get(c, bounds[i].key);
         if (!v || json_is_null(v)) continue;
@@ -175,6 +181,7 @@ static const char *check_conditions(node_state *st, const json_t *c, int *code, 
             snprintf(why_buf, cap, "%s: %s", bounds[i].key, bad);
             return why_buf;
         }
+        *into[i] = bound;
         if (bounds[i].max ? at > bound : at < bound) {
             snprintf(why_buf, cap, "%s condition not met", bounds[i].key);
             return why_buf;
@@ -253,6 +260,7 @@ static bool send_raw_conditional(void *ctx, const json_t *params, json_t **resul
     if (why) return rpc_error_invalid_param(err, 0, why);
     node_read r;
     node_state st;
+    txpool_condition ranges = {.number_max = UINT64_MAX, .time_max = UINT64_MAX};
     bool ok = node_read_open(n, &r, err);
     if (ok) {
         rpc_block_ref latest = {.kind = RPC_BLOCK_LATEST};
@@ -260,14 +268,14 @@ static bool send_raw_conditional(void *ctx, const json_t *params, json_t **resul
         if (ok) {
             char buf[160];
             int code;
-            why = check_conditions(&st, c, &code, buf, sizeof buf);
+            why = check_conditions(&st, c, &ranges, &code, buf, sizeof buf);
             if (!why && node_state_failed(&st, err)) ok = false;
             else if (why) ok = rpc_error_set(err, code, "%s", why);
             node_state_close(&st);
         }
         node_read_close(&r);
     }
-    if (ok) ok = send_bytes(n, raw, len, result, err);
+    if (ok) ok = send_bytes(n, raw, len, &ranges, result, err);
     free(raw);
     return ok;
 }

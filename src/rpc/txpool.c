@@ -466,7 +466,8 @@ static txpool_tx *new_entry(void) {
 }
 
 static const char *add_raw(txpool *p, state_view view, const uint8_t *raw, size_t len, const uint8_t *network,
-                           size_t network_len, uint8_t wrapper_version, txpool_added *out, char *err, size_t errlen) {
+                           size_t network_len, uint8_t wrapper_version, const txpool_condition *cond,
+                           txpool_added *out, char *err, size_t errlen) {
     if (len > p->cfg.max_tx_bytes) return "oversized data";
     txpool_tx *t = new_entry();
     if (!tx_decode(raw, len, &t->tx, err, errlen)) {
@@ -483,6 +484,10 @@ static const char *add_raw(txpool *p, state_view view, const uint8_t *raw, size_
         memcpy(t->network, network, network_len);
         t->network_len = network_len;
         t->sidecar_version = wrapper_version;
+    }
+    if (cond) {
+        t->cond = *cond;
+        t->has_cond = true;
     }
     /* Static rules before recovery, so that a bad signature value gets its
      * own message; recovery after, so that the sender is known. */
@@ -507,13 +512,18 @@ static const char *add_raw(txpool *p, state_view view, const uint8_t *raw, size_
 
 const char *txpool_add_raw(txpool *p, state_view view, const uint8_t *raw, size_t len, txpool_added *out,
                            char *err, size_t errlen) {
-    return add_raw(p, view, raw, len, NULL, 0, 0, out, err, errlen);
+    return add_raw(p, view, raw, len, NULL, 0, 0, NULL, out, err, errlen);
+}
+
+const char *txpool_add_conditional(txpool *p, state_view view, const uint8_t *raw, size_t len,
+                                   const txpool_condition *cond, txpool_added *out, char *err, size_t errlen) {
+    return add_raw(p, view, raw, len, NULL, 0, 0, cond, out, err, errlen);
 }
 
 const char *txpool_add_blob(txpool *p, state_view view, const uint8_t *raw, size_t len, const uint8_t *network,
-                            size_t network_len, uint8_t wrapper_version, txpool_added *out, char *err,
-                            size_t errlen) {
-    return add_raw(p, view, raw, len, network, network_len, wrapper_version, out, err, errlen);
+                            size_t network_len, uint8_t wrapper_version, const txpool_condition *cond,
+                            txpool_added *out, char *err, size_t errlen) {
+    return add_raw(p, view, raw, len, network, network_len, wrapper_version, cond, out, err, errlen);
 }
 
 const char *txpool_add_tx(txpool *p, state_view view, transaction *tx, txpool_added *out) {
@@ -593,6 +603,12 @@ bool txpool_remove(txpool *p, const bytes32 *hash) {
     }
     txpool_unlock(p);
     return t != NULL;
+}
+
+bool txpool_condition_holds(const txpool_tx *t, uint64_t number, uint64_t time) {
+    const txpool_condition *c = &t->cond;
+    if (!t->has_cond) return true;
+    return number >= c->number_min && number <= c->number_max && time >= c->time_min && time <= c->time_max;
 }
 
 const txpool_tx *txpool_get(txpool *p, const bytes32 *hash) {
