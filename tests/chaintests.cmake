@@ -35,3 +35,11 @@ add_test(NAME chaintest/project COMMAND parevm chaintest --threads 2 ${CMAKE_SOU
 # missing fixture folder fails the suite.
 add_test(NAME statetest/eest-eip7594_peerdas
          COMMAND parevm statetest ${PAREVM_FIXTURES}/eest/fusaka-devnet-5/state_tests/osaka/eip7594_peerdas)
+
+# execution-spec-tests' config.chainid and config.blobSchedule in a fixture
+# (tests/blocktest_config.sh): blocktest and chaintest run the chain under them.
+parevm_fixture_dir(bcexample ethereum-tests/BlockchainTests/ValidBlocks/bcExample)
+if(IS_DIRECTORY ${bcexample})
+  add_test(NAME blocktest/config COMMAND ${CMAKE_SOURCE_DIR}/tests/blocktest_config.sh $<TARGET_FILE:parevm>
+                                         ${PAREVM_FIXTURES})
+endif()

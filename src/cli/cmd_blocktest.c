@@ -22,6 +22,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "exceptions.h"
+#include "fixture_store.h"
 #include "parevm/block_exec.h"
 #include "parevm/block_roots.h"
 #include "parevm/chain_rules.h"
@@ -333,12 +334,8 @@ static bool run_block(bt_run *r, const char *file, const char *test, const chain
 static void run_test(fixture_run *fr, const char *file, const char *test, json_t *t) {
     bt_run *r = (bt_run *)fr;
     char err[400];
-    const char *network = json_string_value(json_object_get(t, "network"));
     chain_config cfg;
-    if (!network || !chain_config_by_name(network, &cfg)) {
-        snprintf(err, sizeof err, "unknown network \"%s\"", network ? network : "(missing)");
-        return fixture_run_fail(fr, file, test, "%s", err);
-    }
+    if (!fixture_network(fr, file, test, t, &cfg)) return;
     block_tree tree = {0};
     chain_node *g = tree_add(&tree);
     g->state = mem_state_new();

@@ -49,9 +49,24 @@ const char *fixture_init_store(db *d, json_t *t, const chain_config *cfg, block_
 
 bool fixture_network(fixture_run *fr, const char *file, const char *name, json_t *t, chain_config *cfg) {
     const char *network = json_string_value(json_object_get(t, "network"));
-    if (network && chain_config_by_name(network, cfg)) return true;
-    fixture_run_fail(fr, file, name, "unknown network \"%s\"", network ? network : "(missing)");
-    return false;
+    if (!network || !chain_config_by_name(network, cfg)) {
+        fixture_run_fail(fr, file, name, "unknown network \"%s\"", network ? network : "(missing)");
+        return false;
+    }
+    /* execution-spec-tests' fixtures also carry config.chainid and
+     * config.blobSchedule (the filler's); older ones have neither */
+    json_t *c = json_object_get(t, "config");
+    json_t *id = json_object_get(c, "chainid"), *schedule = json_object_get(c, "blobSchedule");
+    char err[200];
+    if (id && !json_hex_u64(c, "chainid", &cfg->chain_id, err, sizeof err)) {
+        fixture_run_fail(fr, file, name, "malformed fixture: config: %s", err);
+        return false;
+    }
+    if (schedule && !chain_blob_schedule_from_json(schedule, cfg, err, sizeof err)) {
+        fixture_run_fail(fr, file, name, "malformed fixture: %s", err);
+        return false;
+    }
+    return true;
 }
 
 void fixture_remove_store(const char *dir) {
