@@ -592,8 +592,9 @@ static void rm_tree(const char *dir) {
 
 /* The fixture block's pre-state rewritten with its fields at the top level
  * and code in form `form` (0: {"Legacy": {...}}, 1: plain hex, 2: only a
- * code_hash, the code in bytecodes.json one folder up), nonces as quantity
- * strings every other account; writes dir/b/{block.json,pre_state.json}. */
+ * code_hash, the code in bytecodes.json one folder up; 3: pevm's older
+ * {info: {balance, nonce, code: {"LegacyRaw": hex}}, storage}), nonces as
+ * quantity strings every other account; writes dir/b/{block.json,pre_state.json}. */
 static void write_variant(const char *src, const char *dir, int form) {
     char path[700];
     snprintf(path, sizeof path, "%s/pre_state.json", src);
@@ -620,6 +621,7 @@ static void write_variant(const char *src, const char *dir, int form) {
             char *exact = strndup(hex, 2 + 2 * len);
             if (form == 0) json_object_set_new(a, "code", json_pack("{s:O}", "Legacy", code));
             else if (form == 1) json_object_set_new(a, "code", json_string(exact));
+            else if (form == 3) json_object_set_new(a, "code", json_pack("{s:s}", "LegacyRaw", exact));
             else {
                 size_t n;
                 uint8_t *raw = unhex(exact, &n);
@@ -632,6 +634,11 @@ static void write_variant(const char *src, const char *dir, int form) {
                 free(raw);
             }
             free(exact);
+        }
+        if (form == 3) { /* all but the storage inside "info" */
+            json_t *storage = json_incref(json_object_get(a, "storage"));
+            json_object_del(a, "storage");
+            a = json_pack("{s:o,s:o}", "info", a, "storage", storage);
         }
         json_object_set_new(out, key, a);
     }
@@ -675,7 +682,7 @@ TEST(replay_loader_reads_every_pre_state_form) {
         return;
     }
     bytes32 want_root = mem_state_root(want.pre);
-    for (int form = 0; form < 3; form++) {
+    for (int form = 0; form < 4; form++) {
         char dir[] = "/tmp/parevm_test_prestate_XXXXXX", sub[600];
         CHECK(mkdtemp(dir) != NULL);
         write_variant(src, dir, form);

@@ -285,10 +285,11 @@ static bool load_nonce(json_t *fields, const char *key, uint64_t *nonce, char *e
 }
 
 /* pre_state.json: {addr: {basic: {balance, nonce}, code, code_hash, storage:
- * {slot: value}}}, or the account's fields at its top level (pevm's later
- * snapshots). An account whose code_hash names code that is not given takes
- * it from bytecodes ({hash: code}, bytecodes.json beside the block or in
- * the folder above), else it is an error. */
+ * {slot: value}}}, the account's fields at its top level (pevm's later
+ * snapshots), or all but the storage inside "info" (its earlier ones). An
+ * account whose code_hash names code that is not given takes it from
+ * bytecodes ({hash: code}, bytecodes.json beside the block or in the folder
+ * above), else it is an error. */
 static bool load_pre(json_t *pre, json_t *bytecodes, mem_state *s, char *err, size_t n) {
     if (!json_is_object(pre)) {
         snprintf(err, n, "the top level is not an object");
@@ -303,19 +304,21 @@ static bool load_pre(json_t *pre, json_t *bytecodes, mem_state *s, char *err, si
             return false;
         }
         json_t *basic = json_is_object(acct) ? json_object_get(acct, "basic") : NULL;
-        json_t *fields = basic ? basic : acct;
+        json_t *info = json_is_object(acct) ? json_object_get(acct, "info") : NULL;
+        json_t *fields = basic ? basic : info ? info : acct;
         json_t *storage = json_is_object(acct) ? json_object_get(acct, "storage") : NULL;
         if (!json_is_object(acct) || !json_is_object(fields) ||
             (storage && !json_is_null(storage) && !json_is_object(storage))) {
-            snprintf(err, n, "pre_state.%s: the account, its \"basic\" or its \"storage\" is not an object", key);
+            snprintf(err, n, "pre_state.%s: the account, its \"basic\", \"info\" or \"storage\" is not an object", key);
             return false;
         }
         u256 balance;
         uint64_t nonce;
         if (!json_hex_u256(fields, "balance", &balance, err, n) || !load_nonce(fields, key, &nonce, err, n))
             return false;
-        json_t *c = json_object_get(acct, "code");
-        json_t *ch = json_object_get(acct, "code_hash");
+        json_t *code_at = info && json_is_object(info) ? info : acct;
+        json_t *c = json_object_get(code_at, "code");
+        json_t *ch = json_object_get(code_at, "code_hash");
         if ((!c || json_is_null(c)) && json_is_string(ch)) {
             bytes32 h;
             if (!hex_parse_fixed(json_string_value(ch), h.b, 32)) {
