@@ -161,10 +161,10 @@ static void bench_file(const char *file, bench_totals *tot) {
 static int usage(void) {
     fprintf(stderr, "usage: parevm bench evm [PATH...]\n"
                     "       parevm bench gigagas --kind transfers|erc20|uniswap [--threads N] [--repeat K]\n"
-                    "                            [--no-fallback] [--json]\n"
+                    "                            [--no-fallback] [--phases] [--json]\n"
                     "       parevm bench precompiles\n"
                     "       parevm bench rpc [--anvil PATH] [--seconds S] [--txs N] [--blocks K] [--conns 1,8,64]\n"
-                    "       parevm bench mainnet [--threads N] [PATH]\n"
+                    "       parevm bench mainnet [--threads N] [replay's options] [PATH]   (replay --mode both --repeat 5)\n"
                     "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n"
                     "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N]\n"
                     "                           [--preroot auto|on|off] [--interval-ms MS] [--gossip] [--json]\n");
@@ -224,6 +224,8 @@ int cmd_bench(int argc, char **argv) {
     if (!strcmp(argv[1], "engine")) return bench_engine(argc - 2, argv + 2);
     if (!strcmp(argv[1], "mainnet")) {
         /* the mainnet set in both modes: replay --mode both --repeat 5 */
+        for (int i = 2; i < argc; i++)
+            if (!strcmp(argv[i], "--help")) return usage();
         const char *fx = getenv("PAREVM_FIXTURES");
         char path[1024];
         snprintf(path, sizeof path, "%s/mainnet", fx && *fx ? fx : PAREVM_FIXTURES_DEFAULT);

@@ -118,6 +118,8 @@ static bool parse_options(int argc, char **argv, run_opts *o) {
             o->statdump = true;
         } else if (!strcmp(argv[i], "--dump")) {
             o->dump = true;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            return false; /* the usage alone */
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             return fail("unknown option %s", argv[i]);
         } else if (!o->code_hex) {

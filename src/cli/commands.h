@@ -16,7 +16,7 @@
     X(stateless, "check a block with nothing but its execution witness")        \
     X(difficultytest, "run DifficultyTests files or folders")                     \
     X(trace, "geth-format traces of calls or transactions in JSON request files") \
-    X(bench, "benchmarks: evm")                                                    \
+    X(bench, "benchmarks: evm, gigagas, mainnet, precompiles, rpc, import, engine") \
     X(init, "write a genesis file's block 0 into a new store")                    \
     X(import, "import RLP chain files into a store, verifying every block")     \
     X(export, "write a store's canonical blocks as an RLP chain file")            \
