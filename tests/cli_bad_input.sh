@@ -181,7 +181,7 @@ expect_help "^usage: parevm bench precompiles" "$parevm" bench precompiles --hel
 expect_help "Cancun, Prague, Osaka" "$parevm" t8n --help
 expect_help "^usage: parevm run" "$parevm" run 0x00 --help
 expect_help "^usage: parevm run" sh -c '"$0" run --help | head -1' "$parevm"
-expect_help "bench mainnet \[--threads N\]" "$parevm" bench mainnet --help
+expect_help "bench mainnet \[replay's options\]" "$parevm" bench mainnet --help
 expect_help "^parevm version [0-9]+\.[0-9]+\.[0-9]+$" "$parevm" --version
 
 # enginetest: a plain BlockchainTests file, an unknown network, a genesis

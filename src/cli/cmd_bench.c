@@ -164,7 +164,7 @@ static int usage(void) {
                     "                            [--no-fallback] [--phases] [--json]\n"
                     "       parevm bench precompiles\n"
                     "       parevm bench rpc [--anvil PATH] [--seconds S] [--txs N] [--blocks K] [--conns 1,8,64]\n"
-                    "       parevm bench mainnet [--threads N] [replay's options] [PATH]   (replay --mode both --repeat 5)\n"
+                    "       parevm bench mainnet [replay's options] [PATH]   (replay --mode both --repeat 5)\n"
                     "       parevm bench import [--accounts N] [--slots M] [--blocks B] [--kind K] [--threads T] ...\n"
                     "       parevm bench engine [--kind erc20|mixed] [--accounts N] [--blocks K] [--gas-limit GAS] [--threads N]\n"
                     "                           [--preroot auto|on|off] [--interval-ms MS] [--gossip] [--json]\n");
@@ -201,6 +201,21 @@ static int bench_evm(int argc, char **argv) {
     return tot.errors ? 1 : 0;
 }
 
+/* Whether bench mainnet's arguments name a PATH: a word that is no
+ * replay option's value. */
+static bool names_path(int argc, char **argv) {
+    static const char *const with_value[] = {"--mode", "--threads", "--repeat", "--record-deps", "--deps"};
+    for (int i = 2; i < argc; i++) {
+        if (argv[i][0] != '-') return true;
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+            if (!strcmp(argv[i], with_value[k])) {
+                i++; /* its value */
+                break;
+            }
+    }
+    return false;
+}
+
 typedef struct {
     int argc;
     char **argv;
@@ -232,8 +247,7 @@ int cmd_bench(int argc, char **argv) {
         char *args[16] = {"replay", "--mode", "both", "--repeat", "5"};
         int n = 5;
         for (int i = 2; i < argc && n < 14; i++) args[n++] = argv[i];
-        bool has_path = argc > 2 && argv[argc - 1][0] != '-' && (argc < 4 || strcmp(argv[argc - 2], "--threads"));
-        if (!has_path) args[n++] = path;
+        if (!names_path(argc, argv)) args[n++] = path;
         return cmd_replay(n, args);
     }
     return usage();
