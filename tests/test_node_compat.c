@@ -170,6 +170,10 @@ TEST(node_pool_pending_clear_conditional) {
     CHECK(test_result_is(&t, "txpool_status", "[]", "{\"pending\":\"0x1\",\"queued\":\"0x0\"}"));
     CHECK(test_err(&t, "eth_sendRawTransactionConditional", "[\"0x02\"]", NULL, 0) == -32602);
     CHECK(test_err(&t, "eth_sendRawTransactionConditional", "[\"0x02\",[]]", NULL, 0) == -32602);
+    /* the pending block (2) is past blockNumberMax 1: left out there */
+    json_t *pb = test_ok(&t, "eth_getBlockByNumber", "[\"pending\",false]");
+    CHECK(json_array_size(json_object_get(pb, "transactions")) == 0);
+    json_decref(pb);
     /* checked again at inclusion (as op-geth's miner): block 2 is past
      * blockNumberMax 1, so the transaction is left out and dropped */
     json_decref(test_ok(&t, "evm_mine", "[]"));

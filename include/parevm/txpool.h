@@ -97,7 +97,7 @@ typedef struct txpool_tx {
                            its network form as received; NULL otherwise */
     size_t network_len;
     uint8_t sidecar_version; /* the network form's wrapper version (0 or 1) */
-    bool has_cond;      /* sent with conditions (cond), by txpool_add_conditional */
+    bool has_cond;      /* sent with conditions (cond): txpool_add_conditional or _blob */
     txpool_condition cond;
     u256 cost;          /* gas * fee cap + value + blob gas * blob fee cap */
     uint64_t seq;       /* arrival order: earlier wins ties */

@@ -52,7 +52,10 @@ static void add_pool_txs(node *n, executor *ex, const block_rules *rules, block_
         transaction tx;
         tx_result res;
         u256 tip;
-        if (!txpool_condition_holds(t, p->b.header.number, p->b.header.timestamp)) continue; /* ERC-7796 */
+        if (!txpool_condition_holds(t, p->b.header.number, p->b.header.timestamp)) {
+            txpool_best_skip_sender(it); /* ERC-7796's ranges: out, with its later ones (as node_build.c) */
+            continue;
+        }
         bool fits = t->tx.gas_limit <= p->b.header.gas_limit - p->result.gas_used;
         if (!n->dev) fits = fits && t->raw_len <= bytes && node_sidecar_fits(t, fork);
         if (!u256_is_zero(min_tip))
