@@ -37,6 +37,7 @@ with_config() {
 with_config chain1 '{"network": "Cancun", "chainid": "0x01", "blobSchedule": {"Cancun": {"target": "0x03", "max": "0x06", "baseFeeUpdateFraction": "0x32f0ed"}}}'
 with_config chain2 '{"network": "Cancun", "chainid": "0x02"}'
 with_config badid '{"chainid": "two"}'
+with_config notobject '"Cancun"'
 with_config badblobs '{"chainid": "0x01", "blobSchedule": {"Cancun": {"target": "0x07", "max": "0x06", "baseFeeUpdateFraction": "0x1"}}}'
 
 for mode in "" "--threads 2"; do
@@ -50,6 +51,7 @@ check 1 "FAIL.*basefeeExample" "$parevm" chaintest "$tmp/chain2.json"
 check 1 "FAIL.*malformed fixture: config: .*chainid" "$parevm" blocktest "$tmp/badid.json"
 check 1 "FAIL.*malformed fixture: .*blobSchedule.cancun.target is above its max" "$parevm" blocktest "$tmp/badblobs.json"
 check 1 "FAIL.*malformed fixture: config: .*chainid" "$parevm" chaintest "$tmp/badid.json"
+check 1 "FAIL.*malformed fixture: config: not an object" "$parevm" blocktest "$tmp/notobject.json"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

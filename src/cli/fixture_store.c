@@ -57,8 +57,8 @@ bool fixture_network(fixture_run *fr, const char *file, const char *name, json_t
      * config.blobSchedule (the filler's); older ones have neither */
     json_t *c = json_object_get(t, "config");
     json_t *id = json_object_get(c, "chainid"), *schedule = json_object_get(c, "blobSchedule");
-    char err[200];
-    if (id && !json_hex_u64(c, "chainid", &cfg->chain_id, err, sizeof err)) {
+    char err[200] = "not an object";
+    if ((c && !json_is_object(c)) || (id && !json_hex_u64(c, "chainid", &cfg->chain_id, err, sizeof err))) {
         fixture_run_fail(fr, file, name, "malformed fixture: config: %s", err);
         return false;
     }

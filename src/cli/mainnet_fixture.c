@@ -316,7 +316,7 @@ static bool load_pre(json_t *pre, json_t *bytecodes, mem_state *s, char *err, si
         uint64_t nonce;
         if (!json_hex_u256(fields, "balance", &balance, err, n) || !load_nonce(fields, key, &nonce, err, n))
             return false;
-        json_t *code_at = info && json_is_object(info) ? info : acct;
+        json_t *code_at = fields == info ? info : acct; /* pevm's early form keeps the code in info */
         json_t *c = json_object_get(code_at, "code");
         json_t *ch = json_object_get(code_at, "code_hash");
         if ((!c || json_is_null(c)) && json_is_string(ch)) {
