@@ -66,6 +66,23 @@ else
     echo "FAIL: statetest of an unfilled test: $out"
     failed=$((failed + 1))
 fi
+# a creation: "to" is "", missing (evmone's exported tests) or null, the same
+# root each way, as geth and evmone read it; any other non-string is refused
+zero=0x0000000000000000000000000000000000000000000000000000000000000000
+create_tx=${tx/\"0x095e7baea6a6c7c4c2dfeb977efac326af552d87\"/\"\"}
+st create_empty "$env" "$pre" "$create_tx" "${post/0x1111111111111111111111111111111111111111111111111111111111111111/$zero}"
+st create_missing "$env" "$pre" "${create_tx/, \"to\": \"\"/}" "${post/0x1111111111111111111111111111111111111111111111111111111111111111/$zero}"
+st create_null "$env" "$pre" "${create_tx/\"to\": \"\"/\"to\": null}" "${post/0x1111111111111111111111111111111111111111111111111111111111111111/$zero}"
+roots=$(for c in empty missing null; do "$parevm" statetest "$tmp/create_$c.json" 2>&1 >/dev/null || echo "$c failed"; done)
+if [ "$(wc -l <<<"$roots")" -eq 3 ] && [ "$(sort -u <<<"$roots" | wc -l)" -eq 1 ] && grep -qE '^\{"stateRoot": "0x[0-9a-f]{64}"\}$' <<<"$roots" &&
+    ! grep -q '"to"' "$tmp/create_missing.json" && grep -q '"to": null' "$tmp/create_null.json"; then
+    passed=$((passed + 1))
+else
+    echo "FAIL: a creation's \"to\" as \"\", missing or null: $roots"
+    failed=$((failed + 1))
+fi
+st create_number "$env" "$pre" "${create_tx/\"to\": \"\"/\"to\": 5}" "$post"
+expect "malformed fixture.*\"to\" is not a string" "$parevm" statetest "$tmp/create_number.json"
 st oddcode "$env" "${pre/0x600160015500/0x60016001550}" "$tx" "$post"
 expect "malformed fixture.*code" "$parevm" statetest "$tmp/oddcode.json"
 st shortaddr "$env" "${pre/0x095e7baea6a6c7c4c2dfeb977efac326af552d87/0x095e}" "$tx" "$post"

@@ -101,11 +101,14 @@ static bool load_hashes(json_t *list, bytes32 **out, size_t *n, const char *what
     return true;
 }
 
-/* The recipient: "" for a creation, else a 0x-prefixed address (geth). */
+/* The recipient: "" for a creation, else a 0x-prefixed address. A missing
+ * or null "to" is a creation too, as geth's and evmone's readers take it
+ * (evmone's exported tests leave it out). */
 static bool load_to(json_t *tx, transaction *b, char *err, size_t errlen) {
-    const char *to = json_string_value(json_object_get(tx, "to"));
+    json_t *j = json_object_get(tx, "to");
+    const char *to = j && !json_is_null(j) ? json_string_value(j) : "";
     if (!to) {
-        snprintf(err, errlen, "field \"to\" is missing or not a string");
+        snprintf(err, errlen, "field \"to\" is not a string");
         return false;
     }
     b->has_to = to[0] != 0;
