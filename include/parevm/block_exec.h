@@ -90,6 +90,9 @@ typedef struct {
     bool requests_unknown;      /* partial_state and a request contract missing: no requests */
 } block_result;
 
+/* A block_result is the caller's: zeroed before its first use, then reused
+ * from block to block (each block resets it, keeping its memory); this frees
+ * it and zeroes it again. */
 void block_result_free(block_result *r);
 
 /* The prevrandao/difficulty, base fee... environment of a block's txs. */

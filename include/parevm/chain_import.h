@@ -111,7 +111,7 @@ typedef struct {
  * extraData (at most HEADER_EXTRA_MAX bytes), gasLimit, gasUsed, number, difficulty,
  * mixHash, coinbase, parentHash, baseFeePerGas, excessBlobGas, blobGasUsed.
  * Code is interned in codes. On error returns false with a message naming
- * the field. Free with chain_genesis_free. */
+ * the field (out then holds nothing to free). Free with chain_genesis_free. */
 bool chain_genesis_from_json(const struct json_t *g, code_store *codes, chain_genesis *out, char *err,
                              size_t errlen);
 void chain_genesis_free(chain_genesis *g);

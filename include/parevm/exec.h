@@ -64,6 +64,7 @@ typedef struct executor executor;
 
 executor *executor_new(void);
 void executor_free(executor *ex);
+/* tracer (NULL: none) is borrowed and must outlive the executions it sees. */
 void executor_set_tracer(executor *ex, evm_tracer *tracer);
 
 /* Executes tx (whose sender must be known) on view. block_gas_used is the gas
@@ -124,6 +125,7 @@ typedef struct {
 bool exec_message(executor *ex, const block_env *env, state_view view, code_store *codes,
                   const exec_message_args *m, evm_result *out);
 
+/* The last execution's change set, valid until the next execution. */
 const change_set *executor_changes(const executor *ex);
 overlay *executor_overlay(executor *ex);
 typedef struct bloom_cache bloom_cache;

@@ -59,12 +59,14 @@ typedef struct {
     size_t cap, n;
 } word_map;
 
+/* A pointer into the table: valid until the next put, del, reserve or clear. */
 const u256 *word_map_get(const word_map *m, const u256 *k);
 void word_map_put(word_map *m, const u256 *k, const u256 *val);
 bool word_map_del(word_map *m, const u256 *k);
 void word_map_clear(word_map *m);
 void word_map_reserve(word_map *m, size_t more); /* room for `more` puts of new keys without growing */
 void word_map_free(word_map *m);
+/* As addr_map_clone; always true (out of memory aborts). */
 bool word_map_clone(word_map *dst, const word_map *src);
 
 #endif

@@ -56,7 +56,7 @@ bool hex_to_u64(const char *text, uint64_t *out);
 /* Writes "0x" + 2*len lowercase digits + NUL into out (size 2*len+3). */
 void hex_encode(const uint8_t *in, size_t len, char *out);
 
-/* Human-readable description of the last hex_decode error code. */
+/* Human-readable description of a hex_decode error code (-1 or -2; static). */
 const char *hex_strerror(long code);
 
 #endif

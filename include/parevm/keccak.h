@@ -14,6 +14,7 @@ typedef struct {
 
 void keccak_init(keccak_ctx *c);
 void keccak_update(keccak_ctx *c, const void *data, size_t len);
+/* Leaves c spent: keccak_init it again before reuse. */
 void keccak_final(keccak_ctx *c, uint8_t out[32]);
 
 /* One-shot hash of len bytes. data may be NULL when len is 0. */

@@ -187,14 +187,15 @@ void node_import_stats(node *n, node_import_times *out);
 /* The dev accounts (dev mode): account i's address and secret key; false
  * past the last. */
 bool node_dev_account(const node *n, unsigned i, address *addr, uint8_t key[32]);
-/* The datadir in use (the temporary one when none was given). */
 /* Dev mode's state file (anvil's --load-state / --dump-state format): loads
  * an anvil state dump (JSON, gzip'd or not: {"accounts": {address: {nonce,
  * balance, code, storage}}...}) as one edit over the head, as
  * anvil_loadState; dumps the head's state (with pending edits) as JSON text
- * (*json malloc'd, the caller frees it). NULL, or why not (into why). */
+ * (*json malloc'd, the caller frees it). NULL, or why not: a static string
+ * or the caller's why, filled here. */
 const char *node_dev_load_state(node *n, const uint8_t *data, size_t len, char *why, size_t cap);
 const char *node_dev_dump_state(node *n, char **json, char *why, size_t cap);
+/* The datadir in use (the temporary one when none was given). */
 const char *node_datadir(const node *n);
 uint64_t node_chain_id(const node *n);
 

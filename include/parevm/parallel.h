@@ -18,7 +18,8 @@ typedef struct par_engine par_engine;
 
 /* Creates the engine and its worker threads (threads >= 1, the calling
  * thread included). Workers are pinned to CPUs and live until freed.
- * Returns NULL if the system cannot start that many threads. */
+ * Returns NULL if the system cannot start that many threads. One block at a
+ * time per engine: callers serialise. */
 par_engine *par_engine_new(int threads);
 void par_engine_free(par_engine *e);
 int par_engine_threads(const par_engine *e);
@@ -53,7 +54,8 @@ typedef struct {
  * the same transaction index and reason. Senders not yet known are
  * recovered on the engine's threads. Blocks with transactions run through
  * Block-STM, except (with sequential_fallback) those predicted to gain
- * nothing from it; stats says which ran and why. Never aborts on input. */
+ * nothing from it; stats (required) says which ran and why. The engine's
+ * threads read state's base view at once. Never aborts on input. */
 const char *par_block_execute(par_engine *e, const block_rules *rules, block *b, block_state *state,
                               block_result *out, par_stats *stats);
 
@@ -74,9 +76,10 @@ typedef struct {
 } par_deps;
 void par_deps_free(par_deps *d);
 /* The graph observed in the last par_block_execute (empty if it ran
- * sequentially or stopped at a signature). */
+ * sequentially or stopped at a signature), in new memory: par_deps_free. */
 void par_engine_observed_deps(const par_engine *e, par_deps *out);
-/* Use deps as pre-waits for the next par_block_execute only (NULL: none). */
+/* Use deps (copied) as pre-waits for the next par_block_execute only (NULL:
+ * none). */
 void par_engine_use_deps(par_engine *e, const par_deps *deps);
 
 #endif

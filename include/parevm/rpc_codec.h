@@ -110,7 +110,7 @@ bool rpc_parse_call_args(const json_t *v, rpc_call_args *out, char *err, size_t 
 void rpc_call_args_free(rpc_call_args *a);
 
 /* An access list: [{"address", "storageKeys": [hash...]}...]. *out owns the
- * entries and their keys: rpc_access_list_free. */
+ * entries and their keys: rpc_access_list_free (on failure *out is NULL). */
 bool rpc_parse_access_list(const json_t *v, access_entry **out, size_t *n, char *err, size_t errlen);
 void rpc_access_list_free(access_entry *list, size_t n);
 
@@ -143,7 +143,8 @@ typedef struct {
 } rpc_state_override;
 
 /* Unknown account fields are errors (a misspelt "stateDif" must not be
- * silently ignored), so are "state" with "stateDiff" and a repeated address. */
+ * silently ignored), so are "state" with "stateDiff" and a repeated address.
+ * On failure out is left empty (nothing to free). */
 bool rpc_parse_state_override(const json_t *v, rpc_state_override *out, char *err, size_t errlen);
 void rpc_state_override_free(rpc_state_override *o);
 
@@ -166,6 +167,7 @@ const char *rpc_block_override_simulate_only(const json_t *v);
 
 /* ---- Encoders --------------------------------------------------------------------- */
 
+/* Each returns a new reference (the caller's to json_decref or hand on). */
 json_t *rpc_json_u64(uint64_t v);              /* "0x1f", "0x0" */
 json_t *rpc_json_u256(const u256 *v);
 json_t *rpc_json_data(const uint8_t *p, size_t len); /* "0x" + lower-case hex */

@@ -27,6 +27,9 @@ typedef struct {
     bytes32 code_hash; /* EMPTY_CODE_HASH when there is no code */
 } account_info;
 
+/* Whether a view may be read from several threads at once is for its
+ * implementation's header to say (db snapshots, block_state, state_recorder,
+ * the witness state; a mem_state while nothing modifies it). */
 typedef struct state_view_ops {
     /* Fills *out (zeroes and EMPTY_CODE_HASH for a missing account) and
      * returns whether the account exists. fields says which parts the caller
@@ -78,6 +81,10 @@ typedef struct {
     size_t n_slots, cap_slots;
 } change_set;
 
+/* A change set starts zeroed and belongs to whoever declared it: clear keeps
+ * the memory, free releases it. Code objects are not owned (their code
+ * store's). The entry add_account returns is valid until the next add; an
+ * account's slots are one range, so add_slot takes the last account added. */
 void change_set_clear(change_set *cs);
 void change_set_free(change_set *cs);
 account_change *change_set_add_account(change_set *cs, const address *addr);
@@ -120,6 +127,8 @@ const char *change_set_decode(const uint8_t *in, size_t len, code_store *codes, 
 
 /* ---- In-memory world state ----------------------------------------------------- */
 
+/* Not thread-safe, but its view may be read from several threads at once
+ * while nothing modifies the state (Block-STM's workers, par_block_execute_mem). */
 typedef struct mem_state mem_state;
 
 mem_state *mem_state_new(void);

@@ -212,6 +212,7 @@ typedef struct {
     uint64_t tx_index;
 } trace_call_config;
 
+/* On failure out holds nothing to free. */
 bool trace_call_config_parse(const json_t *v, trace_call_config *out, char *err, size_t errlen);
 void trace_call_config_free(trace_call_config *c);
 

@@ -109,6 +109,7 @@ void txpool_tx_release(const txpool_tx *t);
 
 typedef struct txpool txpool;
 
+/* cfg and env are copied. */
 txpool *txpool_new(const txpool_config *cfg, const txpool_env *env);
 void txpool_free(txpool *p);
 

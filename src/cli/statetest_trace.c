@@ -45,11 +45,13 @@ bool st_tracing_ready(st_tracing *t) {
 
 /* ---- --check-trace ---- */
 
-static char why[512];
+/* The checks below describe a mismatch into why (WHY_CAP bytes: st_tracing's)
+ * and return it. */
+enum { WHY_CAP = sizeof ((st_tracing *)0)->why };
 
-static const char *mismatch(size_t i, const char *field, const json_t *a, const json_t *b) {
+static const char *mismatch(char *why, size_t i, const char *field, const json_t *a, const json_t *b) {
     char *x = json_dumps(a, JSON_ENCODE_ANY | JSON_COMPACT), *y = json_dumps(b, JSON_ENCODE_ANY | JSON_COMPACT);
-    snprintf(why, sizeof why, "step %zu: %s is %.120s in the EIP-3155 trace, %.120s in structLogs", i, field,
+    snprintf(why, WHY_CAP, "step %zu: %s is %.120s in the EIP-3155 trace, %.120s in structLogs", i, field,
              x ? x : "?", y ? y : "?");
     free(x);
     free(y);
@@ -57,29 +59,29 @@ static const char *mismatch(size_t i, const char *field, const json_t *a, const 
 }
 
 /* One EIP-3155 line against one structLog entry. */
-static const char *compare_step(size_t i, json_t *line, json_t *entry) {
+static const char *compare_step(char *why, size_t i, json_t *line, json_t *entry) {
     char name[32];
     json_t *op = json_object_get(line, "op");
     const char *want_op = json_is_integer(op) ? trace_op_name((uint8_t)json_integer_value(op), name) : "?";
     if (!json_equal(json_object_get(line, "pc"), json_object_get(entry, "pc")))
-        return mismatch(i, "pc", json_object_get(line, "pc"), json_object_get(entry, "pc"));
+        return mismatch(why, i, "pc", json_object_get(line, "pc"), json_object_get(entry, "pc"));
     if (strcmp(want_op, json_string_value(json_object_get(entry, "op")) ? json_string_value(json_object_get(entry, "op")) : ""))
-        return mismatch(i, "op", op, json_object_get(entry, "op"));
+        return mismatch(why, i, "op", op, json_object_get(entry, "op"));
     uint64_t gas = 0;
     const char *g = json_string_value(json_object_get(line, "gas"));
     if (!g || !hex_to_u64(g, &gas) || (json_int_t)gas != json_integer_value(json_object_get(entry, "gas")))
-        return mismatch(i, "gas", json_object_get(line, "gas"), json_object_get(entry, "gas"));
+        return mismatch(why, i, "gas", json_object_get(line, "gas"), json_object_get(entry, "gas"));
     if (!json_equal(json_object_get(line, "depth"), json_object_get(entry, "depth")))
-        return mismatch(i, "depth", json_object_get(line, "depth"), json_object_get(entry, "depth"));
+        return mismatch(why, i, "depth", json_object_get(line, "depth"), json_object_get(entry, "depth"));
     if (!json_equal(json_object_get(line, "stack"), json_object_get(entry, "stack")))
-        return mismatch(i, "stack", json_object_get(line, "stack"), json_object_get(entry, "stack"));
+        return mismatch(why, i, "stack", json_object_get(line, "stack"), json_object_get(entry, "stack"));
     return NULL;
 }
 
 /* gasCost of an instruction is the gas it leaves the next instruction of its
  * frame, except where geth counts otherwise: the CALL family (the callee's
  * gas is in the cost), CREATE (the callee's gas is not), a failed step. */
-static const char *check_costs(json_t *logs) {
+static const char *check_costs(char *why, json_t *logs) {
     size_t n = json_array_size(logs);
     for (size_t i = 0; i + 1 < n; i++) {
         json_t *e = json_array_get(logs, i), *next = json_array_get(logs, i + 1);
@@ -93,7 +95,7 @@ static const char *check_costs(json_t *logs) {
         json_int_t cost = json_integer_value(json_object_get(e, "gasCost"));
         json_int_t used = json_integer_value(json_object_get(e, "gas")) - json_integer_value(json_object_get(next, "gas"));
         if (cost != used) {
-            snprintf(why, sizeof why, "step %zu (%s): gasCost %lld but the next step has %lld less gas", i, op,
+            snprintf(why, WHY_CAP, "step %zu (%s): gasCost %lld but the next step has %lld less gas", i, op,
                      (long long)cost, (long long)used);
             return why;
         }
@@ -101,7 +103,7 @@ static const char *check_costs(json_t *logs) {
     return NULL;
 }
 
-static const char *compare(const char *lines, json_t *trace) {
+static const char *compare(char *why, const char *lines, json_t *trace) {
     json_t *logs = json_object_get(trace, "structLogs");
     size_t n = 0;
     const char *p = lines;
@@ -112,7 +114,7 @@ static const char *compare(const char *lines, json_t *trace) {
         if (!line) return "unreadable EIP-3155 line";
         if (json_object_get(line, "pc")) { /* not the summary line */
             json_t *entry = json_array_get(logs, n);
-            const char *w = entry ? compare_step(n, line, entry) : "structLogs has fewer steps";
+            const char *w = entry ? compare_step(why, n, line, entry) : "structLogs has fewer steps";
             json_decref(line);
             if (w) return w;
             n++;
@@ -122,10 +124,10 @@ static const char *compare(const char *lines, json_t *trace) {
         p += len + (end ? 1 : 0);
     }
     if (n != json_array_size(logs)) {
-        snprintf(why, sizeof why, "%zu steps in the EIP-3155 trace, %zu in structLogs", n, json_array_size(logs));
+        snprintf(why, WHY_CAP, "%zu steps in the EIP-3155 trace, %zu in structLogs", n, json_array_size(logs));
         return why;
     }
-    return check_costs(logs);
+    return check_costs(why, logs);
 }
 
 const char *st_tracing_run(st_tracing *t, executor *ex, const block_env *env, state_view view, code_store *codes,
@@ -145,7 +147,7 @@ const char *st_tracing_run(st_tracing *t, executor *ex, const block_env *env, st
         fclose(mem);
         trace_config plain = {.kind = TRACER_STRUCT_LOG};
         json_t *trace = trace_tx_on(&plain, ex, env, view, codes, tx, 0, 0, false, res, err, sizeof err);
-        if (trace) bad = compare(text, trace);
+        if (trace) bad = compare(t->why, text, trace);
         else if (res->valid) bad = "the opcode logger failed on a valid transaction";
         json_decref(trace);
         free(text);

@@ -14,6 +14,7 @@ typedef struct {
     const char *tracer;     /* NAME of --tracer */
     const char *config;     /* JSON of --tracer-config */
     trace_config cfg;
+    char why[512];          /* the last --check-trace mismatch */
 } st_tracing;
 
 /* Handles argv[*i] if it is one of the options above: 1 (consumed), 0 (not
@@ -26,7 +27,7 @@ static inline bool st_tracing_on(const st_tracing *t) { return t->emit || t->che
 /* Executes tx on view like exec_transaction (the executor's change set and
  * logs are the transaction's afterwards, *res its result), tracing as the
  * options ask. label names the case in the output. Returns NULL, or (for
- * --check-trace) why the two traces disagree, in a static buffer. */
+ * --check-trace) why the two traces disagree, in t->why. */
 const char *st_tracing_run(st_tracing *t, executor *ex, const block_env *env, state_view view, code_store *codes,
                            const transaction *tx, tx_result *res, const char *label);
 
