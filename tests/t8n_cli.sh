@@ -49,6 +49,9 @@ grep -q '"rejected"' "$tmp/result.json" && grep -q '"index": 1' "$tmp/result.jso
     ok || bad "the second transaction (nonce reused) is not rejected: $(cat "$tmp/result.json")"
 grep -q '"nonce": "0xad"' "$tmp/alloc.json" && grep -q '"0x0000000000000000000000000000000000000000000000000000000000000001"' "$tmp/alloc.json" &&
     ok || bad "post-state alloc: $(cat "$tmp/alloc.json")"
+# geth's core text with its values, as geth's t8n writes it (testdata/1)
+grep -q 'nonce too low: address 0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B, tx: 172 state: 173' "$tmp/result.json" &&
+    ok || bad "the nonce error lacks geth's values: $(cat "$tmp/result.json")"
 root=$(grep -o '"stateRoot": "0x[0-9a-f]*"' "$tmp/result.json" | cut -d'"' -f4)
 txroot=$(grep -o '"txRoot": "0x[0-9a-f]*"' "$tmp/result.json" | cut -d'"' -f4)
 [ ${#root} -eq 66 ] && ok || bad "no stateRoot in result.json"
@@ -67,6 +70,22 @@ printf '{"alloc": %s, "env": %s, "txs": [%s]}' "$(cat "$tmp/pre.json")" "$(cat "
 out=$(cd "$tmp" && "$parevm" t8n --input.alloc stdin --input.env stdin --input.txs stdin --output.result stdout \
     --output.alloc stdout --state.fork London <"$tmp/in.json")
 grep -q "\"stateRoot\": \"$root\"" <<<"$out" && grep -q '"alloc": {' <<<"$out" && ok || bad "stdin to stdout: $out"
+# a transaction already signed keeps its signature, even beside a secretKey
+# (execution-spec-tests send both; geth signs only where v, r and s are 0):
+# here an unprotected legacy one, which re-signing with EIP-155 would make
+# invalid before Spurious Dragon, and one whose signature is no valid one
+signed='{"type": "0x0", "nonce": "0x0", "gasPrice": "0xa", "gas": "0x186a0", "to": "0x00000000000000000000000000000000000000aa",
+ "value": "0x1", "input": "0x", "v": "0x1c", "r": "0xfd8787b210529543e0c66704277d61fa0e1f1561f6bee93d8eee707122d759fb",
+ "s": "0x0d2830857fa3ae2b071f83d939c8d8fcb35689bbbd98f9a8cc803ead01e2581b", "secretKey": "'$key'"}'
+alloc0="{\"$sender\": {\"balance\": \"0x3635c9adc5dea00000\", \"nonce\": \"0x0\"}}"
+printf '{"alloc": %s, "env": %s, "txs": [%s]}' "$alloc0" "$(env "")" "$signed" >"$tmp/signed.json"
+expect 0 '"transactionHash": "0x240f46ad' --state.fork Homestead --input.alloc stdin --input.env stdin --input.txs stdin \
+    --output.result stdout <"$tmp/signed.json"
+badsig=${signed/0xfd8787b210529543e0c66704277d61fa0e1f1561f6bee93d8eee707122d759fb/0x1}
+badsig=${badsig/0x0d2830857fa3ae2b071f83d939c8d8fcb35689bbbd98f9a8cc803ead01e2581b/0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1}
+printf '{"alloc": %s, "env": %s, "txs": [%s]}' "$alloc0" "$(env "")" "$badsig" >"$tmp/badsig.json"
+expect 0 '"error": "invalid transaction v, r, s values"' --state.fork Byzantium --input.alloc stdin --input.env stdin --input.txs stdin \
+    --output.result stdout <"$tmp/badsig.json"
 # no transactions (null): an empty block
 printf '{"alloc": %s, "env": %s, "txs": null}' "$(cat "$tmp/pre.json")" "$(cat "$tmp/env.json")" >"$tmp/in-empty.json"
 expect 0 '"gasUsed": "0x0"' --input.alloc stdin --input.env stdin --input.txs stdin --output.result stdout \
@@ -76,6 +95,11 @@ expect 0 '' --state.fork London --input.alloc pre.json --output.alloc post.json 
 trace=$(ls "$tmp"/trace-0-0x*.jsonl 2>/dev/null | head -1)
 [ -n "$trace" ] && grep -q '"opName":"SSTORE"' "$trace" && tail -1 "$trace" | grep -q '"gasUsed"' && ok ||
     bad "no EIP-3155 trace of transaction 0: $(ls "$tmp")"
+# the summary has the gas the top-level frame used, as geth's OnExit at depth
+# 0 and evmone: 3 PUSH1, a cold SSTORE of a new slot, BLOCKHASH, POP (22131),
+# not the transaction's 43131 with its intrinsic gas
+[ -n "$trace" ] && [ "$(tail -1 "$trace")" = '{"output":"","gasUsed":"0x5673"}' ] && ok ||
+    bad "trace summary: $(tail -1 "$trace")"
 # geth numbers the trace files by the transactions included before each: a
 # rejected first one (nonce too high) and the included one after it are
 # both trace-0 (execution-spec-tests' fill reads them back so)

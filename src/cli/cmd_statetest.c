@@ -442,8 +442,8 @@ static void execute_case(st_run *r, const block_env *env, mem_state *pre, const 
     }
     if (r->trace && !reject) {
         tx_result *res = &o->res;
-        json_tracer_summary(&r->tracer, res->output, res->valid ? res->output_size : 0, res->gas_used,
-                            res->valid ? (res->status ? evm_status_name(res->status) : NULL) : res->error);
+        if (res->valid) json_tracer_summary_tx(&r->tracer, r->ex, res);
+        else json_tracer_summary(&r->tracer, NULL, 0, res->gas_used, res->error);
         executor_set_tracer(r->ex, NULL);
     }
     size_t nlogs = 0;

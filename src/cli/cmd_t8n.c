@@ -207,13 +207,15 @@ static bool txs_from_rlp(t8n_run *r, const char *hex) {
     return ok ? true : fail(r, T8N_ERR_RLP, "txs: not an RLP list of transactions");
 }
 
-/* One JSON transaction: signed with its "secretKey" when it has one (a
- * legacy one with EIP-155 unless "protected" is false). */
+/* One JSON transaction: signed with its "secretKey" when it has one and
+ * its v, r and s are zero (a legacy one with EIP-155 unless "protected" is
+ * false); one already signed is taken as it is, as geth's t8n takes it
+ * (execution-spec-tests write both the signature and the key). */
 static bool tx_from_json(t8n_run *r, json_t *t, transaction *tx, size_t i) {
     char why[240];
     json_t *key = json_object_get(t, "secretKey");
     if (!json_load_rpc_tx(t, tx, key != NULL, why, sizeof why)) return fail(r, T8N_ERR_JSON, "txs[%zu]: %s", i, why);
-    if (!key) {
+    if (!key || !u256_is_zero(&tx->v) || !u256_is_zero(&tx->r) || !u256_is_zero(&tx->s)) {
         buf_t enc = {0};
         tx_encode(tx, &enc);
         tx->hash = keccak256_hash(enc.data, enc.len);
@@ -381,12 +383,16 @@ static void run_tx(t8n_run *r, executor *ex, const block_rules *rules, block_env
     const char *why = block_add_transaction(ex, rules, benv, bs, tx, &r->res, &tr);
     if (tf) {
         if (!why)
-            json_tracer_summary(&tracer, tr.output, tr.output_size, tr.gas_used,
-                                tr.status ? evm_status_name(tr.status) : NULL);
+            json_tracer_summary_tx(&tracer, ex, &tr);
         r->tracer.file = NULL;
         fclose(tf);
     }
     if (why) {
+        /* geth's core text, with its values where it has them ("nonce too
+         * low: address 0x.., tx: 0 state: 1", "blob 0 has invalid hash
+         * version"), which the fillers' exception mappers read */
+        char geth[240];
+        if (trace_invalid_reason(block_state_view(bs), benv, tx, why, geth, sizeof geth)) why = geth;
         reject(r, i, why);
         return;
     }

@@ -130,8 +130,7 @@ static bool trace_to_files(node *n, block *b, state_view view, code_store *codes
         bool applied = node_replay_tx(ex, &env, layer, tx, &gas, &res);
         if (traced) {
             if (res.valid)
-                json_tracer_summary(&jt, res.output, res.output_size, res.gas_used,
-                                    res.status ? evm_status_name(res.status) : NULL);
+                json_tracer_summary_tx(&jt, ex, &res);
             executor_set_tracer(ex, NULL);
             if (fclose(f) && res.valid) {
                 snprintf(why, whylen, "cannot write the trace file of transaction %zu", i);

@@ -59,6 +59,13 @@ void json_tracer_summary(json_tracer *t, const uint8_t *output, size_t len, uint
     fprintf(t->out, "}\n");
 }
 
+void json_tracer_summary_tx(json_tracer *t, const executor *ex, const tx_result *res) {
+    int64_t gas, left;
+    executor_top_frame(ex, &gas, &left);
+    uint64_t used = left < 0 ? (uint64_t)gas : (uint64_t)(gas - left);
+    json_tracer_summary(t, res->output, res->output_size, used, res->status ? evm_status_name(res->status) : NULL);
+}
+
 void json_tracer_state_root(json_tracer *t, const bytes32 *root) {
     char hex[67];
     hex_encode(root->b, 32, hex);
