@@ -54,7 +54,7 @@ static void start(void) {
     rpc_methods_add(m, "eth_uninstallFilter", m_filter, NULL);
     rpc_methods_add(m, "eth_getBlockByHash", m_block, NULL);
     rpc_methods_add(m, "eth_getTransactionByHash", m_block, NULL);
-    rpc_server_config cfg = {.max_body = 4096, .max_ws_sessions = 512};
+    rpc_server_config cfg = {.max_ws_message = 4096, .max_ws_sessions = 512};
     char err[200];
     rpc_server *s = rpc_server_start(&cfg, m, err, sizeof err);
     if (!s) abort();

@@ -271,7 +271,6 @@ TEST(malformed_requests) {
     } cases[] = {
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test_add\",", RPC_PARSE_ERROR},
         {"not json", RPC_PARSE_ERROR},
-        {"", RPC_PARSE_ERROR},
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test_add\"} trailing", RPC_PARSE_ERROR},
         {"\"just a string\"", RPC_INVALID_REQUEST},
         {"42", RPC_INVALID_REQUEST},
@@ -299,8 +298,19 @@ TEST(malformed_requests) {
         json_decref(v);
         resp_free(&r);
     }
-    /* the messages say what is wrong */
+    /* no request in the body (geth's io.EOF): 200 and nothing, not a parse error */
     http_resp r;
+    static const char *const blank[] = {"", " \r\n\t "};
+    for (size_t i = 0; i < 2; i++) {
+        post(f.port, blank[i], &r);
+        CHECK(r.status == 200 && r.body_len == 0 && has_header(&r, "content-type: application/json"));
+        resp_free(&r);
+    }
+    /* a NUL byte is no whitespace */
+    http_request(f.port, "POST", "Content-Type: application/json\r\n", "", 1, &r);
+    CHECK(r.status == 200 && r.body && strstr(r.body, "\"code\":-32700"));
+    resp_free(&r);
+    /* the messages say what is wrong */
     post(f.port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test_add\",\"params\":[\"0x1\",\"0x01\"]}", &r);
     CHECK(r.body && strstr(r.body, "invalid argument 1: hex number with leading zero digits"));
     resp_free(&r);

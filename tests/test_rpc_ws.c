@@ -5,12 +5,14 @@
  * (unmasked frames, reserved bits, oversized messages, bad handshakes),
  * JWT on the handshake, the Origin against the CORS list, the session
  * limit, a server stop with sessions open, a message right behind the
- * handshake and 5,000 pipelined ones,
+ * handshake and 5,000 pipelined ones, geth's 32 MiB message limit and
+ * the pool that large messages share, keepalive pings,
  * and subscriptions fed by filter methods that the test provides. */
 #include "test.h"
 #include "loopback.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -103,6 +105,14 @@ static bool ws_send(int fd, int op, bool fin, const void *data, size_t len, bool
 }
 
 static bool ws_text(int fd, const char *text) { return ws_send(fd, 1, true, text, strlen(text), true); }
+
+/* Sends a text frame's header for len bytes (a zero mask) and the first n
+ * of them: the rest may follow with send_all. */
+static bool ws_send_head(int fd, uint64_t len, const char *data, size_t n) {
+    uint8_t h[14] = {0x81, 0x80 | 127};
+    for (int i = 0; i < 8; i++) h[2 + i] = (uint8_t)(len >> (56 - 8 * i));
+    return send_all(fd, h, sizeof h) && send_all(fd, data, n);
+}
 
 /* Receives one frame: its opcode (-1 when the connection ended) and its
  * payload, NUL-terminated (free it). */
@@ -246,6 +256,28 @@ static void stop(fixture *f) {
 static void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
+}
+
+/* A test_echo request of len bytes with id 1. */
+static char *echo_of_size(size_t len) {
+    char *msg = malloc(len + 1);
+    int k = sprintf(msg, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test_echo\",\"params\":[\"");
+    memset(msg + k, 'y', len - (size_t)k - 3);
+    strcpy(msg + len - 3, "\"]}");
+    return msg;
+}
+
+static bool answered(int fd) {
+    json_t *r = ws_json(fd);
+    bool ok = r && json_integer_value(json_object_get(r, "id")) == 1;
+    json_decref(r);
+    return ok;
 }
 
 /* ---- Tests ------------------------------------------------------------------------ */
@@ -400,7 +432,7 @@ TEST(ws_fragments_and_ping) {
 
 TEST(ws_protocol_errors_close_the_session) {
     fixture f;
-    start(&f, (rpc_server_config){.max_body = 1024}, false);
+    start(&f, (rpc_server_config){.max_ws_message = 1024}, false);
     const char *req = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test_echo\"}";
     int fd = ws_open(f.port, NULL);
     CHECK(ws_send(fd, 1, true, req, strlen(req), false)); /* unmasked */
@@ -421,7 +453,7 @@ TEST(ws_protocol_errors_close_the_session) {
     fd = ws_open(f.port, NULL);
     char *big = calloc(1, 2000);
     memset(big, ' ', 1999);
-    CHECK(ws_send(fd, 1, true, big, 1999, true)); /* past max_body */
+    CHECK(ws_send(fd, 1, true, big, 1999, true)); /* past max_ws_message */
     CHECK_EQ_U64(ws_close_code(fd), 1009);
     close(fd);
     fd = ws_open(f.port, NULL);
@@ -439,6 +471,91 @@ TEST(ws_protocol_errors_close_the_session) {
     json_t *r = ws_json(fd);
     CHECK(r && json_integer_value(json_object_get(r, "id")) == 1);
     json_decref(r);
+    close(fd);
+    stop(&f);
+}
+
+TEST(ws_message_limit_is_geths) {
+    fixture f;
+    start(&f, (rpc_server_config){0}, false);
+    /* past the HTTP body limit (5 MiB), within geth's wsDefaultReadLimit */
+    int fd = ws_open(f.port, NULL);
+    char *msg = echo_of_size(6 << 20);
+    CHECK(ws_text(fd, msg));
+    CHECK(answered(fd));
+    free(msg);
+    CHECK(ws_send_head(fd, (32 << 20) + 1, "", 0));
+    CHECK_EQ_U64(ws_close_code(fd), 1009);
+    close(fd);
+    stop(&f);
+}
+
+TEST(ws_large_messages_share_a_pool) {
+    fixture f;
+    /* the pool holds 4 messages of 2 MiB: about 1 MiB each past the
+     * session's own, so 8 sessions in the middle of one fill it */
+    start(&f, (rpc_server_config){.max_ws_message = 2 << 20}, false);
+    size_t len = (2 << 20) - 100;
+    char *msg = echo_of_size(len);
+    int fd[9];
+    struct pollfd pf[9];
+    for (int i = 0; i < 9; i++) {
+        fd[i] = ws_open(f.port, NULL);
+        CHECK(ws_send_head(fd[i], len, msg, 1000));
+        pf[i] = (struct pollfd){.fd = fd[i], .events = POLLIN};
+    }
+    /* the session whose thread came last to the pool (not necessarily the
+     * last socket) is closed with 1013; the other eight wait */
+    int late = -1;
+    if (poll(pf, 9, 10000) > 0)
+        for (int i = 0; i < 9 && late < 0; i++)
+            if (pf[i].revents) late = i;
+    CHECK(late >= 0);
+    if (late < 0) late = 8;
+    CHECK_EQ_U64(ws_close_code(fd[late]), 1013);
+    close(fd[late]);
+    pf[late].fd = -1;
+    CHECK(poll(pf, 9, 300) == 0);
+    /* one finishes: it is answered and gives its share back */
+    int first = late == 0 ? 1 : 0;
+    CHECK(send_all(fd[first], msg + 1000, len - 1000));
+    CHECK(answered(fd[first]));
+    int g = ws_open(f.port, NULL);
+    CHECK(ws_send_head(g, len, msg, len));
+    CHECK(answered(g));
+    close(g);
+    for (int i = 0; i < 9; i++)
+        if (i != late) close(fd[i]);
+    free(msg);
+    stop(&f);
+}
+
+TEST(ws_idle_sessions_are_pinged) {
+    fixture f;
+    start(&f, (rpc_server_config){.ws_ping_ms = 200}, false);
+    int fd = ws_open(f.port, NULL);
+    char *p;
+    size_t n;
+    double t0 = now_ms();
+    for (int i = 0; i < 3; i++) { /* answered pings keep the session */
+        CHECK_EQ_U64(ws_recv(fd, &p, &n), 9);
+        free(p);
+        CHECK(ws_send(fd, 10, true, "", 0, true));
+    }
+    double t = now_ms() - t0;
+    CHECK(t >= 550 && t < 3000);
+    char *msg = echo_of_size(100);
+    CHECK(ws_text(fd, msg));
+    CHECK(answered(fd));
+    free(msg);
+    /* a ping left unanswered for the interval ends the session, as geth's
+     * pong deadline */
+    t0 = now_ms();
+    CHECK_EQ_U64(ws_recv(fd, &p, &n), 9);
+    free(p);
+    CHECK_EQ_U64(ws_close_code(fd), 1000);
+    t = now_ms() - t0;
+    CHECK(t >= 350 && t < 3000);
     close(fd);
     stop(&f);
 }

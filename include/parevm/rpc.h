@@ -143,6 +143,10 @@ typedef struct {
      * read (the Engine API, see jwt.h). Copied by rpc_server_start. */
     const uint8_t *jwt_secret;
     unsigned max_ws_sessions;  /* WebSocket sessions at once (a thread each); 0: 128 */
+    size_t max_ws_message;     /* a WebSocket message's limit in bytes; 0: 32 MiB (geth's
+                                  wsDefaultReadLimit) */
+    unsigned ws_ping_ms;       /* an idle WebSocket session is pinged after, and closed
+                                  when the pong is that late; 0: 30 s (geth's) */
 } rpc_server_config;
 
 typedef struct rpc_server rpc_server;

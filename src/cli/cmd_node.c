@@ -52,8 +52,8 @@ static void usage(FILE *f) {
             "  --http.port PORT     default 8545; 0 picks a free port\n"
             "  --http.corsdomain ORIGINS  CORS origins (\"*\" or a comma-separated list; default none, with\n"
             "                       --dev \"*\" as anvil's); --no-cors (anvil's): none\n"
-            "  --rpc.max-request-size MB  the largest request on HTTP, WebSocket and IPC (default 5 MiB);\n"
-            "                       anvil's --no-request-size-limit: 1 GiB\n"
+            "  --rpc.max-request-size MB  the largest request on HTTP, WebSocket and IPC (default 5 MiB,\n"
+            "                       WebSocket 32 MiB as geth's); anvil's --no-request-size-limit: 1 GiB\n"
             "  --rpc.txfeecap ETHER  refuse a sent transaction whose fee cap times gas is over this (geth's;\n"
             "                       default 1, 0: no cap; none with --dev, as anvil)\n"
             "  --rpc.allow-unprotected-txs  take legacy transactions without EIP-155's chain id over RPC\n"
@@ -634,7 +634,7 @@ int cmd_node(int argc, char **argv) {
         return 2;
     }
     if (no_block_gas_limit) cfg.dev_gas_limit = UINT64_MAX; /* anvil's header: 2^64-1 */
-    http.max_body = max_request;
+    http.max_body = http.max_ws_message = max_request; /* reth's: WebSocket too */
     if ((cfg.dev_derivation_path || config_out || cfg.print_traces) && !cfg.dev) {
         fprintf(stderr, "parevm node: --dev.derivation-path, --dev.config-out and --dev.print-traces need --dev\n");
         return 2;

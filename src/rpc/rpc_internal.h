@@ -26,6 +26,9 @@ typedef struct {
     const rpc_methods *methods;
     size_t max_message, max_batch, thread_stack;
     unsigned max_sessions;
+    unsigned ping_ms;          /* WebSocket keepalive (rpc_ws.c); 0: none */
+    atomic_size_t pool_used;   /* of pool_max: the bytes of large messages held now */
+    size_t pool_max;
     atomic_bool stopping;
     pthread_mutex_t mu;        /* guards sessions; cv signals a session's end */
     pthread_cond_t cv;

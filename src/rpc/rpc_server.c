@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -28,6 +29,9 @@ enum {
     DEFAULT_MAX_CONNECTIONS = 512,
     DEFAULT_IDLE_TIMEOUT_S = 60,
     DEFAULT_MAX_WS_SESSIONS = 128,
+    DEFAULT_MAX_WS_MESSAGE = 32 * 1024 * 1024, /* geth's wsDefaultReadLimit */
+    DEFAULT_WS_PING_MS = 30000,                /* geth's wsPingInterval and wsPongTimeout */
+    WS_POOL_MESSAGES = 4,                      /* largest messages held at once (rpc_ws.c) */
     LISTEN_BACKLOG = 256,
     DISCARD_SLACK = 1 << 20, /* bytes read past the limit before closing */
 };
@@ -233,6 +237,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (st->too_large) return send_text(s, c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
+    /* geth reads no request from a body of only whitespace (io.EOF) and
+     * answers 200 with nothing, not a parse error */
+    size_t i = 0;
+    while (i < st->body.len && memchr(" \t\r\n", st->body.data[i], 4)) i++;
+    if (i == st->body.len) return send_json(s, c, NULL, 0);
     size_t len = 0;
     char *out = rpc_process(s->methods, (const char *)st->body.data, st->body.len, s->max_batch, &len);
     return send_json(s, c, out, len);
@@ -309,8 +318,11 @@ rpc_server *rpc_server_start(const rpc_server_config *cfg, const rpc_methods *me
         memcpy(s->jwt_secret, cfg->jwt_secret, JWT_SECRET_LEN);
     }
     atomic_init(&s->stopping, false);
-    rpc_hub_init(&s->ws, methods, s->max_body, s->max_batch, cfg->thread_stack,
+    size_t max_ws = cfg->max_ws_message ? cfg->max_ws_message : DEFAULT_MAX_WS_MESSAGE;
+    rpc_hub_init(&s->ws, methods, max_ws, s->max_batch, cfg->thread_stack,
                  cfg->max_ws_sessions ? cfg->max_ws_sessions : DEFAULT_MAX_WS_SESSIONS);
+    s->ws.ping_ms = cfg->ws_ping_ms ? cfg->ws_ping_ms : DEFAULT_WS_PING_MS;
+    s->ws.pool_max = WS_POOL_MESSAGES * max_ws;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     int fd = listen_on(cfg->addr ? cfg->addr : "127.0.0.1", cfg->port, &s->port, err, errlen);

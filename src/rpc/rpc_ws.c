@@ -7,7 +7,15 @@
  * of its own: it reads frames, answers every request through rpc_process on
  * its subscriptions' method table (rpc_session.c: the server's methods plus
  * eth_subscribe / eth_unsubscribe) and every tick pushes what its
- * subscriptions gathered. Only the session's thread writes to its socket. */
+ * subscriptions gathered. Only the session's thread writes to its socket.
+ *
+ * A message may be as large as geth's (32 MiB by default). What a session
+ * holds past WS_UNPOOLED bytes is taken from the hub's pool (a few such
+ * messages) before it is read, so slow senders of large messages cannot
+ * make the node hold one per session: when the pool is spent the session
+ * is closed with 1013 (try again later). As geth's pingLoop, a session
+ * that has sent nothing for hub->ping_ms is pinged, and closed when the
+ * pong has not come ping_ms after. */
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -22,6 +30,7 @@
 
 enum {
     WS_SEND_TIMEOUT_MS = 10000, /* a client that stops reading is dropped */
+    WS_UNPOOLED = 1 << 20,      /* bytes a session holds without the hub's pool */
 };
 
 /* Close codes (RFC 6455 7.4.1). */
@@ -45,6 +54,10 @@ typedef struct {
     buf_t msg;                /* the message being assembled from fragments */
     int msg_opcode;           /* its opcode; 0 when none is in progress */
     bool closed;              /* a close frame went out, or the socket failed */
+    size_t frame_need;        /* bytes the incomplete frame at start will take; 0: unknown */
+    size_t pooled;            /* this session's bytes of hub->pool_used */
+    double idle_since;        /* when a message or a ping last went out */
+    double pong_due;          /* when the pong to our ping must have come; 0: none due */
 } ws_session;
 
 /* ---- Handshake ------------------------------------------------------------------------ */
@@ -124,6 +137,7 @@ static bool send_frame(ws_session *s, int op, const void *data, size_t len) {
         s->closed = true;
         return false;
     }
+    if (op == OP_TEXT) s->idle_since = rpc_now_ms();
     return true;
 }
 
@@ -141,13 +155,28 @@ static void send_close(ws_session *s, unsigned code, const char *reason) {
 
 /* ---- Requests ------------------------------------------------------------------------- */
 
-static void handle_message(ws_session *s) {
+static void handle_message(ws_session *s, const uint8_t *msg, size_t n) {
     size_t len = 0;
-    char *out = rpc_process(rpc_subs_methods(s->subs), (const char *)s->msg.data, s->msg.len, s->hub->max_batch, &len);
+    char *out = rpc_process(rpc_subs_methods(s->subs), (const char *)msg, n, s->hub->max_batch, &len);
     if (out) send_frame(s, OP_TEXT, out, len);
     free(out);
-    buf_free(&s->msg);
-    s->msg_opcode = 0;
+}
+
+/* Lets the session hold bytes: past WS_UNPOOLED they are taken from (or
+ * given back to) the hub's pool. False when the pool has too few left. */
+static bool hold(ws_session *s, size_t bytes) {
+    rpc_hub *h = s->hub;
+    size_t want = bytes > WS_UNPOOLED ? bytes - WS_UNPOOLED : 0;
+    if (want <= s->pooled) {
+        atomic_fetch_sub(&h->pool_used, s->pooled - want);
+    } else {
+        size_t used = atomic_load(&h->pool_used), more = want - s->pooled;
+        do {
+            if (more > h->pool_max - used) return false;
+        } while (!atomic_compare_exchange_weak(&h->pool_used, &used, used + more));
+    }
+    s->pooled = want;
+    return true;
 }
 
 /* Parses and handles the frame at s->in's start. Returns 1 when one
@@ -155,6 +184,7 @@ static void handle_message(ws_session *s) {
 static int next_frame(ws_session *s) {
     uint8_t *p = s->in.data + s->start;
     size_t n = s->in.len - s->start;
+    s->frame_need = 0;
     if (n < 2) return 0;
     bool fin = p[0] & 0x80;
     int op = p[0] & 0x0f;
@@ -176,7 +206,10 @@ static int next_frame(ws_session *s) {
         return send_close(s, WS_CLOSE_PROTOCOL_ERROR, "fragmented or long control frame"), -1;
     if (op < OP_CLOSE && len > s->hub->max_message - s->msg.len)
         return send_close(s, WS_CLOSE_TOO_BIG, "message too large"), -1;
-    if (n - hl < 4 || n - hl - 4 < len) return 0;
+    if (n - hl < 4 || n - hl - 4 < len) {
+        s->frame_need = hl + 4 + (size_t)len;
+        return 0;
+    }
     uint8_t *mask = p + hl, *data = p + hl + 4;
     for (uint64_t i = 0; i < len; i++) data[i] ^= mask[i & 3];
     size_t dl = (size_t)len;
@@ -189,9 +222,17 @@ static int next_frame(ws_session *s) {
             send_close(s, WS_CLOSE_PROTOCOL_ERROR, op ? "new message inside a fragmented one" : "continuation of nothing");
             return -1;
         }
+        if (fin && op) {
+            handle_message(s, data, dl); /* a whole message: no copy */
+            break;
+        }
         if (op) s->msg_opcode = op;
         buf_append(&s->msg, data, dl);
-        if (fin) handle_message(s);
+        if (fin) {
+            handle_message(s, s->msg.data, s->msg.len);
+            buf_free(&s->msg);
+            s->msg_opcode = 0;
+        }
         break;
     case OP_CLOSE:
         /* echo the peer's code (RFC 6455 5.5.1) */
@@ -202,6 +243,7 @@ static int next_frame(ws_session *s) {
         send_frame(s, OP_PONG, data, dl);
         break;
     case OP_PONG:
+        s->pong_due = 0;
         break;
     default:
         send_close(s, WS_CLOSE_PROTOCOL_ERROR, "unknown opcode");
@@ -212,8 +254,12 @@ static int next_frame(ws_session *s) {
     return s->closed ? -1 : rc;
 }
 
-/* Reads what the socket has; false when the peer has gone. */
-static bool read_more(ws_session *s) { return rpc_read_available(s->fd, &s->in, s->start, s->hub->max_message); }
+/* Reads what the socket has, no further ahead than the session may hold
+ * beside its message so far; false when the peer has gone. */
+static bool read_more(ws_session *s) {
+    size_t may = WS_UNPOOLED + s->pooled;
+    return rpc_read_available(s->fd, &s->in, s->start, may > s->msg.len ? may - s->msg.len : 0);
+}
 
 /* A notification, as rpc_subs sends it. */
 static bool send_text(void *conn, const char *text, size_t len) { return send_frame(conn, OP_TEXT, text, len); }
@@ -221,6 +267,7 @@ static bool send_text(void *conn, const char *text, size_t len) { return send_fr
 /* ---- Sessions ------------------------------------------------------------------------- */
 
 static void session_free(ws_session *s) {
+    hold(s, 0);
     rpc_subs_free(s->subs);
     buf_free(&s->in);
     buf_free(&s->msg);
@@ -239,13 +286,27 @@ static bool handle_frames(ws_session *s) {
         s->in.len -= s->start;
         s->start = 0;
     }
-    return rc == 0;
+    if (rc) return false;
+    /* what the message and the frame being read will take, before they are read */
+    if (!hold(s, s->msg.len + (s->frame_need > s->in.len ? s->frame_need : s->in.len))) {
+        send_close(s, WS_CLOSE_TRY_LATER, "too many large messages at once");
+        return false;
+    }
+    if (!s->pooled && s->in.cap > 2 * WS_UNPOOLED) {
+        /* nor is a large message's buffer kept once its share is back */
+        buf_t small = {0};
+        buf_append(&small, s->in.data, s->in.len);
+        buf_free(&s->in);
+        s->in = small;
+    }
+    return true;
 }
 
 static void *session_main(void *arg) {
     ws_session *s = arg;
     rpc_hub *h = s->hub;
     double last_tick = rpc_now_ms();
+    s->idle_since = last_tick;
     /* frames that came with the handshake are not waited on */
     if (s->in.len && !handle_frames(s)) s->closed = true;
     while (!s->closed) {
@@ -261,6 +322,16 @@ static void *session_main(void *arg) {
             if (!read_more(s) || !handle_frames(s)) break;
         }
         if (!rpc_subs_tick_due(s->subs, &last_tick)) break;
+        double now = rpc_now_ms();
+        if (s->pong_due && now >= s->pong_due) {
+            send_close(s, WS_CLOSE_NORMAL, "no pong"); /* geth closes with 1000 */
+            break;
+        }
+        if (h->ping_ms && now - s->idle_since >= h->ping_ms) {
+            send_frame(s, OP_PING, NULL, 0);
+            s->idle_since = now;
+            s->pong_due = now + h->ping_ms;
+        }
     }
     session_free(s);
     rpc_hub_leave(h);
