@@ -46,6 +46,11 @@ TEST(exception_aliases_and_prefixes) {
     CHECK(exception_match("TransactionException.RLP_INVALID_VALUE", REASON_TX_VALUE_OVERFLOW, NULL, 0) ==
           EXC_MATCH);
     CHECK(exception_known("TR_TipGtFeeCap", NULL, 0));
+    /* execution-spec-tests v4.x named the deposit log rule a transaction's */
+    CHECK(exception_match("TransactionException.INVALID_DEPOSIT_EVENT_LAYOUT", "deposit log: invalid pubkey size", NULL,
+                          0) == EXC_MATCH);
+    CHECK(exception_match("TransactionException.INVALID_DEPOSIT_EVENT_LAYOUT", "state root mismatch", NULL, 0) ==
+          EXC_MISMATCH);
     /* a prefix row does not make every name known */
     CHECK(!exception_known("BlockException.NO_SUCH_RULE", NULL, 0));
     CHECK(!exception_known("TR_", NULL, 0));

@@ -256,6 +256,8 @@ static const kind_row ALIASES[] = {
     {"ParisBlockImportImpossible", BLOCK "IMPORT_IMPOSSIBLE_PARIS_OVER_SHANGHAI"},
     {"ShanghaiBlockImportImpossible", BLOCK "IMPORT_IMPOSSIBLE_SHANGHAI"},
     {"RLP_*", BLOCK "RLP_STRUCTURES_ENCODING"},
+    /* execution-spec-tests v4.x (v4.5.0); BlockException. since mid-2025 */
+    {TX "INVALID_DEPOSIT_EVENT_LAYOUT", BLOCK "INVALID_DEPOSIT_EVENT_LAYOUT"},
 };
 
 /* geth's error text for the rejections whose wording differs (core/error.go,
