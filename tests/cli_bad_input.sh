@@ -66,6 +66,26 @@ else
     echo "FAIL: statetest of an unfilled test: $out"
     failed=$((failed + 1))
 fi
+# a transaction refused before execution (its nonce too high) writes no
+# summary line under --trace, as geth's and evmone's: only the state root
+st refused "$env" "$pre" "${tx/\"nonce\": \"0x00\"/\"nonce\": \"0x05\"}" "${post/0x1111111111111111111111111111111111111111111111111111111111111111/0x0000000000000000000000000000000000000000000000000000000000000000}"
+"$parevm" statetest --trace "$tmp/refused.json" >/dev/null 2>"$tmp/refused.err"
+if grep -q '"nonce": "0x05"' "$tmp/refused.json" && [ "$(wc -l <"$tmp/refused.err")" -eq 1 ] &&
+    grep -qE '^\{"stateRoot": "0x[0-9a-f]{64}"\}$' "$tmp/refused.err"; then
+    passed=$((passed + 1))
+else
+    echo "FAIL: statetest --trace of a refused transaction: $(cat "$tmp/refused.err")"
+    failed=$((failed + 1))
+fi
+# the summary's error in geth's words (VMErrorFromErr): a REVERT
+st reverted "$env" "${pre/0x600160015500/0x60006000fd}" "$tx" "${post/0x1111111111111111111111111111111111111111111111111111111111111111/0x0000000000000000000000000000000000000000000000000000000000000000}"
+"$parevm" statetest --trace "$tmp/reverted.json" >/dev/null 2>"$tmp/reverted.err"
+if grep -qx '{"output":"","gasUsed":"0x6","error":"execution reverted"}' "$tmp/reverted.err"; then
+    passed=$((passed + 1))
+else
+    echo "FAIL: statetest --trace of a reverted transaction: $(grep -v '"pc"' "$tmp/reverted.err")"
+    failed=$((failed + 1))
+fi
 # a creation: "to" is "", missing (evmone's exported tests) or null, the same
 # root each way, as geth and evmone read it; any other non-string is refused
 zero=0x0000000000000000000000000000000000000000000000000000000000000000

@@ -96,7 +96,7 @@ trace=$(ls "$tmp"/trace-0-0x*.jsonl 2>/dev/null | head -1)
 [ -n "$trace" ] && grep -q '"opName":"SSTORE"' "$trace" && tail -1 "$trace" | grep -q '"gasUsed"' && ok ||
     bad "no EIP-3155 trace of transaction 0: $(ls "$tmp")"
 # the summary has the gas the top-level frame used, as geth's OnExit at depth
-# 0 and evmone: 3 PUSH1, a cold SSTORE of a new slot, BLOCKHASH, POP (22131),
+# 0: 3 PUSH1, a cold SSTORE of a new slot, BLOCKHASH, POP (22131),
 # not the transaction's 43131 with its intrinsic gas
 [ -n "$trace" ] && [ "$(tail -1 "$trace")" = '{"output":"","gasUsed":"0x5673"}' ] && ok ||
     bad "trace summary: $(tail -1 "$trace")"

@@ -497,35 +497,59 @@ TEST(ws_large_messages_share_a_pool) {
     start(&f, (rpc_server_config){.max_ws_message = 2 << 20}, false);
     size_t len = (2 << 20) - 100;
     char *msg = echo_of_size(len);
+    /* a frame's header alone takes nothing from the pool */
+    int hdr[9];
+    for (int i = 0; i < 9; i++) {
+        hdr[i] = ws_open(f.port, NULL);
+        CHECK(ws_send_head(hdr[i], len, msg, 0));
+    }
+    sleep_ms(100);
+    int h = ws_open(f.port, NULL);
+    CHECK(ws_send_head(h, len, msg, len));
+    CHECK(answered(h));
+    close(h);
+    for (int i = 0; i < 9; i++) close(hdr[i]);
     int fd[9];
     struct pollfd pf[9];
     for (int i = 0; i < 9; i++) {
         fd[i] = ws_open(f.port, NULL);
-        CHECK(ws_send_head(fd[i], len, msg, 1000));
+        ws_send_head(fd[i], len, msg, len - 1000); /* the late one may be closed midway */
         pf[i] = (struct pollfd){.fd = fd[i], .events = POLLIN};
     }
-    /* the session whose thread came last to the pool (not necessarily the
-     * last socket) is closed with 1013; the other eight wait */
-    int late = -1;
-    if (poll(pf, 9, 10000) > 0)
-        for (int i = 0; i < 9 && late < 0; i++)
-            if (pf[i].revents) late = i;
-    CHECK(late >= 0);
-    if (late < 0) late = 8;
-    CHECK_EQ_U64(ws_close_code(fd[late]), 1013);
-    close(fd[late]);
-    pf[late].fd = -1;
-    CHECK(poll(pf, 9, 300) == 0);
+    /* the sessions that came last to the pool (one, or more that were
+     * reading at once) are closed with 1013 (or reset, the rest of their
+     * message unread); the others wait */
+    bool gone[9] = {false};
+    int closed = 0;
+    while (poll(pf, 9, closed ? 300 : 10000) > 0)
+        for (int i = 0; i < 9; i++) {
+            if (!pf[i].revents) continue;
+            unsigned code = ws_close_code(fd[i]);
+            CHECK(code == 1013 || code == 0);
+            close(fd[i]);
+            pf[i].fd = -1;
+            gone[i] = true;
+            closed++;
+        }
+    CHECK(closed >= 1 && closed < 9);
     /* one finishes: it is answered and gives its share back */
-    int first = late == 0 ? 1 : 0;
-    CHECK(send_all(fd[first], msg + 1000, len - 1000));
+    int first = 0;
+    while (first < 8 && gone[first]) first++;
+    CHECK(send_all(fd[first], msg + len - 1000, 1000));
     CHECK(answered(fd[first]));
-    int g = ws_open(f.port, NULL);
-    CHECK(ws_send_head(g, len, msg, len));
-    CHECK(answered(g));
-    close(g);
+    /* its share comes back just after its answer went out: a session
+     * quicker than that thread may still find the pool spent */
+    bool taken = false;
+    for (int k = 0; k < 50 && !taken; k++) {
+        int g = ws_open(f.port, NULL);
+        ws_send_head(g, len, msg, len);
+        taken = answered(g);
+        close(g);
+        if (!taken) sleep_ms(20);
+    }
+    CHECK(taken);
     for (int i = 0; i < 9; i++)
-        if (i != late) close(fd[i]);
+        if (!gone[i]) close(fd[i]);
     free(msg);
     stop(&f);
 }
@@ -533,10 +557,12 @@ TEST(ws_large_messages_share_a_pool) {
 TEST(ws_idle_sessions_are_pinged) {
     fixture f;
     start(&f, (rpc_server_config){.ws_ping_ms = 200}, false);
+    /* each time is taken before what starts the server's interval, so that
+     * a client slow to run on a loaded machine cannot shorten it */
+    double t0 = now_ms();
     int fd = ws_open(f.port, NULL);
     char *p;
     size_t n;
-    double t0 = now_ms();
     for (int i = 0; i < 3; i++) { /* answered pings keep the session */
         CHECK_EQ_U64(ws_recv(fd, &p, &n), 9);
         free(p);
@@ -545,12 +571,12 @@ TEST(ws_idle_sessions_are_pinged) {
     double t = now_ms() - t0;
     CHECK(t >= 550 && t < 3000);
     char *msg = echo_of_size(100);
+    t0 = now_ms();
     CHECK(ws_text(fd, msg));
     CHECK(answered(fd));
     free(msg);
     /* a ping left unanswered for the interval ends the session, as geth's
      * pong deadline */
-    t0 = now_ms();
     CHECK_EQ_U64(ws_recv(fd, &p, &n), 9);
     free(p);
     CHECK_EQ_U64(ws_close_code(fd), 1000);

@@ -31,9 +31,9 @@ void json_tracer_init(json_tracer *t, FILE *out);
 void json_tracer_summary(json_tracer *t, const uint8_t *output, size_t len, uint64_t gas_used,
                          const char *error);
 /* The closing line of a transaction that ex executed (res->valid), as geth's
- * and evmone's tracers write it at the top-level frame's exit: its output,
- * the gas that frame used (not the intrinsic gas, before refunds) and how it
- * failed. */
+ * JSON logger writes it at the top-level frame's exit: its output, the gas
+ * that frame used (not the intrinsic gas, before refunds) and how it failed,
+ * in geth's words. */
 void json_tracer_summary_tx(json_tracer *t, const executor *ex, const tx_result *res);
 /* {"stateRoot": "0x.."}: the root after the case (also after a refused
  * transaction, which writes no steps and no summary). */

@@ -441,9 +441,10 @@ static void execute_case(st_run *r, const block_env *env, mem_state *pre, const 
             exec_transaction(r->ex, env, view, mem_state_codes(s), tx, 0, &o->res);
     }
     if (r->trace && !reject) {
-        tx_result *res = &o->res;
-        if (res->valid) json_tracer_summary_tx(&r->tracer, r->ex, res);
-        else json_tracer_summary(&r->tracer, NULL, 0, res->gas_used, res->error);
+        /* a transaction refused before execution has no top-level frame
+         * and no summary (geth's OnExit, evmone's pass/gasUsed): only the
+         * state root follows */
+        if (o->res.valid) json_tracer_summary_tx(&r->tracer, r->ex, &o->res);
         executor_set_tracer(r->ex, NULL);
     }
     size_t nlogs = 0;

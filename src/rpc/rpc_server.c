@@ -32,6 +32,7 @@ enum {
     DEFAULT_MAX_WS_MESSAGE = 32 * 1024 * 1024, /* geth's wsDefaultReadLimit */
     DEFAULT_WS_PING_MS = 30000,                /* geth's wsPingInterval and wsPongTimeout */
     WS_POOL_MESSAGES = 4,                      /* largest messages held at once (rpc_ws.c) */
+    WS_POOL_MAX = 1 << 30,                     /* ...in at most this many bytes */
     LISTEN_BACKLOG = 256,
     DISCARD_SLACK = 1 << 20, /* bytes read past the limit before closing */
 };
@@ -322,7 +323,10 @@ rpc_server *rpc_server_start(const rpc_server_config *cfg, const rpc_methods *me
     rpc_hub_init(&s->ws, methods, max_ws, s->max_batch, cfg->thread_stack,
                  cfg->max_ws_sessions ? cfg->max_ws_sessions : DEFAULT_MAX_WS_SESSIONS);
     s->ws.ping_ms = cfg->ws_ping_ms ? cfg->ws_ping_ms : DEFAULT_WS_PING_MS;
+    /* four messages, but no more than the 1 GiB anvil's unlimited size
+     * allows one of */
     s->ws.pool_max = WS_POOL_MESSAGES * max_ws;
+    if (s->ws.pool_max > WS_POOL_MAX) s->ws.pool_max = max_ws > WS_POOL_MAX ? max_ws : WS_POOL_MAX;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     int fd = listen_on(cfg->addr ? cfg->addr : "127.0.0.1", cfg->port, &s->port, err, errlen);

@@ -34,6 +34,7 @@ void rpc_hub_init(rpc_hub *h, const rpc_methods *m, size_t max_message, size_t m
     h->thread_stack = thread_stack;
     h->max_sessions = max_sessions;
     atomic_init(&h->stopping, false);
+    atomic_init(&h->pool_used, 0);
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
 }

@@ -11,9 +11,10 @@
  *
  * A message may be as large as geth's (32 MiB by default). What a session
  * holds past WS_UNPOOLED bytes is taken from the hub's pool (a few such
- * messages) before it is read, so slow senders of large messages cannot
- * make the node hold one per session: when the pool is spent the session
- * is closed with 1013 (try again later). As geth's pingLoop, a session
+ * messages) before it is read, at most WS_UNPOOLED ahead of what came (a
+ * frame's header alone takes none), so slow senders of large messages
+ * cannot make the node hold one per session: when the pool is spent the
+ * session is closed with 1013 (try again later). As geth's pingLoop, a session
  * that has sent nothing for hub->ping_ms is pinged, and closed when the
  * pong has not come ping_ms after. */
 #include <errno.h>
@@ -287,8 +288,12 @@ static bool handle_frames(ws_session *s) {
         s->start = 0;
     }
     if (rc) return false;
-    /* what the message and the frame being read will take, before they are read */
-    if (!hold(s, s->msg.len + (s->frame_need > s->in.len ? s->frame_need : s->in.len))) {
+    /* what the message and the frame being read will take, before they are
+     * read, but no more than WS_UNPOOLED past what came: a frame's header
+     * alone holds none of the pool (geth's reader holds what it was sent) */
+    size_t ahead = s->frame_need > s->in.len ? s->frame_need : s->in.len;
+    if (ahead - s->in.len > WS_UNPOOLED) ahead = s->in.len + WS_UNPOOLED;
+    if (!hold(s, s->msg.len + ahead)) {
         send_close(s, WS_CLOSE_TRY_LATER, "too many large messages at once");
         return false;
     }

@@ -1,6 +1,7 @@
 /* The EIP-3155 JSON tracer (trace_json.h). */
 #include <string.h>
 #include "parevm/hex.h"
+#include "parevm/trace.h"
 #include "parevm/trace_json.h"
 
 /* n bytes as hex digits (no 0x), a chunk per write: memory can be large */
@@ -63,7 +64,8 @@ void json_tracer_summary_tx(json_tracer *t, const executor *ex, const tx_result 
     int64_t gas, left;
     executor_top_frame(ex, &gas, &left);
     uint64_t used = left < 0 ? (uint64_t)gas : (uint64_t)(gas - left);
-    json_tracer_summary(t, res->output, res->output_size, used, res->status ? evm_status_name(res->status) : NULL);
+    /* geth's words (VMErrorFromErr), not the EVM's status names */
+    json_tracer_summary(t, res->output, res->output_size, used, res->status ? trace_status_error(res->status) : NULL);
 }
 
 void json_tracer_state_root(json_tracer *t, const bytes32 *root) {
