@@ -56,6 +56,9 @@ void rpc_hub_leave(rpc_hub *h);
 
 /* Milliseconds on the monotonic clock. */
 double rpc_now_ms(void);
+/* JSON's whitespace (RFC 8259): what may stand between requests, or make
+ * up a body that holds none. */
+static inline bool rpc_is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 /* Writes all of data to a non-blocking socket; false when the peer has
  * gone or has not read for timeout_ms (a client that stops reading is
  * dropped). */

@@ -80,8 +80,6 @@ static void refuse(ipc_session *s, int code, const char *message) {
     s->closed = true;
 }
 
-static bool is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 /* Moves the start past n bytes (a request answered, or whitespace). */
 static void consume(ipc_session *s, size_t n) {
     s->start += n;
@@ -125,7 +123,7 @@ static size_t request_end(ipc_session *s) {
 static bool handle_input(ipc_session *s) {
     for (;;) {
         size_t skip = 0;
-        while (s->start + skip < s->in.len && is_space(s->in.data[s->start + skip])) skip++;
+        while (s->start + skip < s->in.len && rpc_is_space(s->in.data[s->start + skip])) skip++;
         if (skip) consume(s, skip);
         if (s->start == s->in.len) break;
         uint8_t first = s->in.data[s->start];

@@ -241,7 +241,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     /* geth reads no request from a body of only whitespace (io.EOF) and
      * answers 200 with nothing, not a parse error */
     size_t i = 0;
-    while (i < st->body.len && memchr(" \t\r\n", st->body.data[i], 4)) i++;
+    while (i < st->body.len && rpc_is_space(st->body.data[i])) i++;
     if (i == st->body.len) return send_json(s, c, NULL, 0);
     size_t len = 0;
     char *out = rpc_process(s->methods, (const char *)st->body.data, st->body.len, s->max_batch, &len);

@@ -63,9 +63,9 @@ void json_tracer_summary(json_tracer *t, const uint8_t *output, size_t len, uint
 void json_tracer_summary_tx(json_tracer *t, const executor *ex, const tx_result *res) {
     int64_t gas, left;
     executor_top_frame(ex, &gas, &left);
-    uint64_t used = left < 0 ? (uint64_t)gas : (uint64_t)(gas - left);
     /* geth's words (VMErrorFromErr), not the EVM's status names */
-    json_tracer_summary(t, res->output, res->output_size, used, res->status ? trace_status_error(res->status) : NULL);
+    json_tracer_summary(t, res->output, res->output_size, (uint64_t)(gas - left),
+                        res->status ? trace_status_error(res->status) : NULL);
 }
 
 void json_tracer_state_root(json_tracer *t, const bytes32 *root) {
