@@ -419,6 +419,16 @@ TEST(revert_errors) {
     rpc_error_revert(&e, panic, sizeof panic);
     CHECK(!strcmp(e.message, "execution reverted: unknown panic code: 0x99"));
     rpc_error_clear(&e);
+    /* geth's UnpackRevert reads the first word whatever follows it, and
+     * words an unknown code of any size */
+    uint8_t panic_more[4 + 64] = {0x4e, 0x48, 0x7b, 0x71, [35] = 0x12, [67] = 1};
+    rpc_error_revert(&e, panic_more, sizeof panic_more);
+    CHECK(!strcmp(e.message, "execution reverted: division or modulo by zero"));
+    rpc_error_clear(&e);
+    uint8_t panic_big[36] = {0x4e, 0x48, 0x7b, 0x71, [27] = 1};
+    rpc_error_revert(&e, panic_big, sizeof panic_big);
+    CHECK(!strcmp(e.message, "execution reverted: unknown panic code: 0x10000000000000000"));
+    rpc_error_clear(&e);
     /* a custom error: data only */
     static const uint8_t custom[] = {0xde, 0xad, 0xbe, 0xef, 1};
     rpc_error_revert(&e, custom, sizeof custom);

@@ -2,6 +2,7 @@
  * keccak-256, hex parsing, RLP and the hash maps. */
 #include "test.h"
 #include <gmp.h>
+#include "parevm/abi.h"
 #include "parevm/u256.h"
 #include "parevm/keccak.h"
 #include "parevm/hex.h"
@@ -641,4 +642,40 @@ TEST(hash_maps_match_a_model) {
     }
     addr_map_free(&am);
     word_map_free(&wm);
+}
+
+/* Solidity's revert data: Error(string) bounds as geth's ABI decoder
+ * checks them, Panic(uint256) codes of any size, the two wordings. */
+TEST(abi_revert_data) {
+    uint8_t d[4 + 96] = {0x08, 0xc3, 0x79, 0xa0, [4 + 31] = 0x20, [4 + 63] = 4, [4 + 64] = 'n', 'o', 'p', 'e'};
+    const uint8_t *s;
+    size_t len;
+    u256 code;
+    CHECK(abi_decode_revert(d, sizeof d, &s, &len, &code) == ABI_REVERT_ERROR && len == 4 && !memcmp(s, "nope", 4));
+    CHECK(abi_decode_revert(d, 4 + 68, &s, &len, &code) == ABI_REVERT_ERROR && len == 4);
+    CHECK(abi_decode_revert(d, 4 + 67, &s, &len, &code) == ABI_REVERT_NONE); /* the bytes run past the end */
+    CHECK(abi_decode_revert(d, 4 + 63, &s, &len, &code) == ABI_REVERT_NONE); /* no length word */
+    d[4 + 63] = 0;
+    CHECK(abi_decode_revert(d, 4 + 64, &s, &len, &code) == ABI_REVERT_ERROR && len == 0);
+    d[4 + 31] = 0x41; /* an offset whose length word would end past the data */
+    CHECK(abi_decode_revert(d, 4 + 96, &s, &len, &code) == ABI_REVERT_NONE);
+    d[4 + 31] = 0x20;
+    d[4] = 1; /* an offset of 2^248 + 32 */
+    CHECK(!abi_decode_string(d + 4, 96, &s, &len));
+    d[4] = 0;
+    d[4 + 32] = 1; /* a length of 2^248 + 4 */
+    CHECK(!abi_decode_string(d + 4, 96, &s, &len));
+    uint8_t p[4 + 33] = {0x4e, 0x48, 0x7b, 0x71, [35] = 0x11};
+    CHECK(abi_decode_revert(p, 35, &s, &len, &code) == ABI_REVERT_NONE);
+    CHECK(abi_decode_revert(p, 37, &s, &len, &code) == ABI_REVERT_PANIC && u256_fits_u64(&code) && code.w[0] == 0x11);
+    CHECK(!strcmp(abi_panic_reason_geth(&code), "arithmetic underflow or overflow"));
+    code.w[0] = 0x21;
+    CHECK(!strcmp(abi_panic_reason_geth(&code), "enum overflow") &&
+          !strcmp(abi_panic_reason_alloy(&code), "failed to convert value into enum type"));
+    code.w[2] = 1;
+    CHECK(!abi_panic_reason_geth(&code) && !abi_panic_reason_alloy(&code));
+    code = u256_from_u64(0x02);
+    CHECK(!abi_panic_reason_geth(&code));
+    uint8_t other[40] = {0xde, 0xad, 0xbe, 0xef};
+    CHECK(abi_decode_revert(other, sizeof other, &s, &len, &code) == ABI_REVERT_NONE);
 }

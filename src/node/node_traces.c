@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include "node_internal.h"
+#include "parevm/abi.h"
 #include "parevm/hex.h"
 #include "parevm/rpc_codec.h"
 
@@ -54,18 +55,6 @@ static bool succeeded(const char *status) {
 
 /* ---- Revert reasons: foundry's RevertDecoder without ABIs ---------------------------- */
 
-/* An ABI-encoded string at data (its offset word first), or false. */
-static bool abi_string(const uint8_t *d, size_t n, const uint8_t **s, size_t *len) {
-    if (n < 64) return false;
-    u256 off = u256_load_be32(d);
-    if (!u256_fits_u64(&off) || off.w[0] > n - 32) return false;
-    u256 l = u256_load_be32(d + off.w[0]);
-    if (!u256_fits_u64(&l) || l.w[0] > n - off.w[0] - 32) return false;
-    *s = d + off.w[0] + 32;
-    *len = (size_t)l.w[0];
-    return true;
-}
-
 static bool utf8_valid(const uint8_t *p, size_t n) {
     buf_t b = {0};
     node_put_lossy(&b, p, n);
@@ -78,47 +67,27 @@ static bool utf8_valid(const uint8_t *p, size_t n) {
  * Error(string)'s reason, an ABI string, printable ASCII as it is, a
  * custom error's selector and rest, else revm's status. */
 static void revert_text(buf_t *out, const uint8_t *d, size_t n, const char *status) {
-    static const uint8_t ERROR_SEL[4] = {0x08, 0xc3, 0x79, 0xa0};
     const uint8_t *s;
     size_t len;
-    if (n >= 4 && !memcmp(d, ERROR_SEL, 4) && abi_string(d + 4, n - 4, &s, &len)) {
+    u256 code;
+    abi_revert_kind kind = abi_decode_revert(d, n, &s, &len, &code);
+    if (kind == ABI_REVERT_ERROR) {
         node_put_lossy(out, s, len);
         return;
     }
-    static const uint8_t PANIC_SEL[4] = {0x4e, 0x48, 0x7b, 0x71};
-    if (n >= 36 && !memcmp(d, PANIC_SEL, 4)) { /* alloy's Display of a Panic */
-        static const struct {
-            unsigned code;
-            const char *text;
-        } kinds[] = {{0x00, "generic/unspecified error"},
-                     {0x01, "assertion failed"},
-                     {0x11, "arithmetic underflow or overflow"},
-                     {0x12, "division or modulo by zero"},
-                     {0x21, "failed to convert value into enum type"},
-                     {0x22, "storage byte array incorrectly encoded"},
-                     {0x31, "called `.pop()` on an empty array"},
-                     {0x32, "array out-of-bounds access"},
-                     {0x41, "memory allocation error"},
-                     {0x51, "called an invalid internal function"}};
-        u256 code = u256_load_be32(d + 4);
-        char text[120];
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-            if (u256_fits_u64(&code) && code.w[0] == kinds[i].code) {
-                snprintf(text, sizeof text, "panic: %s (0x%02x)", kinds[i].text, kinds[i].code);
-                put(out, text);
-                return;
-            }
-        char hex[67];
-        uint8_t b[32];
-        u256_store_be32(&code, b);
-        hex_encode(b, 32, hex);
-        const char *digits = hex + 2;
-        while (digits[0] == '0' && digits[1]) digits++;
-        snprintf(text, sizeof text, "panic: unknown code (0x%s)", digits);
+    if (kind == ABI_REVERT_PANIC) { /* alloy's Display of a Panic */
+        const char *w = abi_panic_reason_alloy(&code);
+        char text[120], hex[67];
+        if (w) {
+            snprintf(text, sizeof text, "panic: %s (0x%02x)", w, (unsigned)code.w[0]);
+        } else {
+            u256_to_hex(&code, hex);
+            snprintf(text, sizeof text, "panic: unknown code (%s)", hex);
+        }
         put(out, text);
         return;
     }
-    if (abi_string(d, n, &s, &len) && len) {
+    if (abi_decode_string(d, n, &s, &len) && len) {
         node_put_lossy(out, s, len);
         return;
     }

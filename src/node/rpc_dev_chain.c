@@ -22,6 +22,7 @@
 #include <sys/random.h>
 #include <time.h>
 #include "node_dev.h"
+#include "parevm/abi.h"
 #include "parevm/hex.h"
 #include "parevm/keccak.h"
 #include "parevm/version.h"
@@ -453,42 +454,10 @@ static bool reorg(void *ctx, const json_t *params, json_t **result, rpc_error *e
 
 /* ---- evm_mine_detailed's blocks --------------------------------------------------------- */
 
-static uint64_t word_u64(const uint8_t *w, bool *fits) {
-    uint64_t v = 0;
-    *fits = true;
-    for (int i = 0; i < 24; i++)
-        if (w[i]) *fits = false;
-    for (int i = 24; i < 32; i++) v = v << 8 | w[i];
-    return v;
-}
-
-/* The ABI encoding of one string at d (offset, length, bytes), as a JSON
- * string when it is well formed, non-empty UTF-8; else NULL. */
-static json_t *abi_string(const uint8_t *d, size_t n) {
-    bool fits;
-    if (n < 64) return NULL;
-    uint64_t off = word_u64(d, &fits);
-    if (!fits || off > n - 32) return NULL;
-    uint64_t len = word_u64(d + off, &fits);
-    if (!fits || len == 0 || len > n - 32 - off) return NULL;
-    return json_stringn((const char *)d + off + 32, (size_t)len); /* NULL unless UTF-8 */
-}
-
-/* Solidity's panic codes in alloy's words. */
-static const char *panic_words(uint64_t code) {
-    switch (code) {
-    case 0x00: return "generic/unspecified error";
-    case 0x01: return "assertion failed";
-    case 0x11: return "arithmetic underflow or overflow";
-    case 0x12: return "division or modulo by zero";
-    case 0x21: return "failed to convert value into enum type";
-    case 0x22: return "storage byte array incorrectly encoded";
-    case 0x31: return "called `.pop()` on an empty array";
-    case 0x32: return "array out-of-bounds access";
-    case 0x41: return "memory allocation error";
-    case 0x51: return "called an invalid internal function";
-    }
-    return NULL;
+/* An ABI string as a JSON string when it is well formed, non-empty UTF-8;
+ * else NULL. */
+static json_t *abi_json_string(const uint8_t *s, size_t len) {
+    return len ? json_stringn((const char *)s, len) : NULL; /* NULL unless UTF-8 */
 }
 
 /* The revertReason anvil gives a failed transaction's output (Foundry's
@@ -496,20 +465,20 @@ static const char *panic_words(uint64_t code) {
  * panic's words, an ABI or ASCII string, else "custom error 0x<selector>"
  * and its data; NULL for no output. */
 static json_t *revert_reason(const uint8_t *d, size_t n) {
-    static const uint8_t error_sel[4] = {0x08, 0xc3, 0x79, 0xa0}, panic_sel[4] = {0x4e, 0x48, 0x7b, 0x71};
+    const uint8_t *str;
+    size_t len;
+    u256 code;
     json_t *s;
-    if (n >= 4 && !memcmp(d, error_sel, 4) && (s = abi_string(d + 4, n - 4))) return s;
-    if (n >= 36 && !memcmp(d, panic_sel, 4)) {
-        bool fits;
-        uint64_t code = word_u64(d + 4, &fits);
-        const char *w = fits ? panic_words(code) : NULL;
-        if (w) return json_sprintf("panic: %s (0x%02x)", w, (unsigned)code);
-        u256 c = u256_from_be(d + 4, 32);
+    abi_revert_kind kind = abi_decode_revert(d, n, &str, &len, &code);
+    if (kind == ABI_REVERT_ERROR && (s = abi_json_string(str, len))) return s;
+    if (kind == ABI_REVERT_PANIC) {
+        const char *w = abi_panic_reason_alloy(&code);
+        if (w) return json_sprintf("panic: %s (0x%02x)", w, (unsigned)code.w[0]);
         char hex[67];
-        u256_to_hex(&c, hex);
+        u256_to_hex(&code, hex);
         return json_sprintf("panic: unknown code (%s)", hex);
     }
-    if ((s = abi_string(d, n))) return s;
+    if (abi_decode_string(d, n, &str, &len) && (s = abi_json_string(str, len))) return s;
     bool ascii = n > 0;
     for (size_t i = 0; i < n && ascii; i++) ascii = d[i] < 0x80;
     if (ascii) return json_stringn((const char *)d, n);

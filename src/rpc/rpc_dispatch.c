@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "parevm/abi.h"
 #include "parevm/hex.h"
 #include "rpc_internal.h"
 
@@ -30,63 +31,25 @@ void rpc_error_clear(rpc_error *e) {
     e->message[0] = 0;
 }
 
-static uint64_t be_word_low64(const uint8_t *w) {
-    for (int i = 0; i < 24; i++)
-        if (w[i]) return UINT64_MAX;
-    uint64_t v = 0;
-    for (int i = 24; i < 32; i++) v = v << 8 | w[i];
-    return v;
-}
-
-/* The reason of an ABI Error(string): selector 08c379a0, then offset,
- * length and bytes. Returns false when data is not one. */
-static bool revert_string(const uint8_t *d, size_t len, const uint8_t **s, size_t *slen) {
-    static const uint8_t sel[4] = {0x08, 0xc3, 0x79, 0xa0};
-    if (len < 4 + 64 || memcmp(d, sel, 4)) return false;
-    const uint8_t *body = d + 4;
-    size_t blen = len - 4;
-    uint64_t off = be_word_low64(body);
-    if (off > blen - 32) return false;
-    uint64_t n = be_word_low64(body + off);
-    if (n > blen - 32 - off) return false;
-    *s = body + off + 32;
-    *slen = (size_t)n;
-    return true;
-}
-
-/* Solidity's panic codes (Panic(uint256), selector 4e487b71). */
-static const char *panic_reason(uint64_t code) {
-    switch (code) {
-    case 0x00: return "generic panic";
-    case 0x01: return "assert(false)";
-    case 0x11: return "arithmetic underflow or overflow";
-    case 0x12: return "division or modulo by zero";
-    case 0x21: return "enum overflow";
-    case 0x22: return "invalid encoded storage byte array accessed";
-    case 0x31: return "out-of-bounds array access; popping on an empty array";
-    case 0x32: return "out-of-bounds access of an array or bytesN";
-    case 0x41: return "out of memory";
-    case 0x51: return "uninitialized function";
-    }
-    return NULL;
-}
-
 bool rpc_error_revert(rpc_error *e, const uint8_t *data, size_t len) {
     rpc_error_clear(e);
     const uint8_t *s;
     size_t slen;
-    static const uint8_t panic_sel[4] = {0x4e, 0x48, 0x7b, 0x71};
-    if (revert_string(data, len, &s, &slen) && memchr(s, 0, slen) == NULL && rpc_utf8_valid(s, slen)) {
+    u256 code;
+    abi_revert_kind kind = abi_decode_revert(data, len, &s, &slen, &code);
+    if (kind == ABI_REVERT_ERROR && memchr(s, 0, slen) == NULL && rpc_utf8_valid(s, slen)) {
         int n = slen > 200 ? 200 : (int)slen;
         rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted: %.*s", n, (const char *)s);
-    } else if (len == 36 && !memcmp(data, panic_sel, 4)) {
-        uint64_t code = be_word_low64(data + 4);
-        const char *why = panic_reason(code);
-        if (why) rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted: %s", why);
-        else if (code != UINT64_MAX)
-            rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted: unknown panic code: %#llx",
-                          (unsigned long long)code);
-        else rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted");
+    } else if (kind == ABI_REVERT_PANIC) {
+        /* geth's UnpackRevert: the first word is the code, any size */
+        const char *why = abi_panic_reason_geth(&code);
+        if (why) {
+            rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted: %s", why);
+        } else {
+            char hex[67];
+            u256_to_hex(&code, hex);
+            rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted: unknown panic code: %s", hex);
+        }
     } else {
         rpc_error_set(e, RPC_EXECUTION_REVERTED, "execution reverted");
     }

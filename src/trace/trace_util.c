@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "parevm/abi.h"
 #include "parevm/hex.h"
 #include "trace_internal.h"
 
@@ -135,31 +136,6 @@ json_t *trace_json_lossy(const uint8_t *p, size_t n) {
 
 /* ---- revert reasons ---- */
 
-/* A 32-byte big-endian word as a number below 2^63, or -1. */
-static int64_t word_small(const uint8_t *w) {
-    for (int i = 0; i < 24; i++)
-        if (w[i]) return -1;
-    uint64_t v = 0;
-    for (int i = 24; i < 32; i++) v = v << 8 | w[i];
-    return v >> 63 ? -1 : (int64_t)v;
-}
-
-static const char *panic_reason(uint64_t code) {
-    switch (code) {
-    case 0x00: return "generic panic";
-    case 0x01: return "assert(false)";
-    case 0x11: return "arithmetic underflow or overflow";
-    case 0x12: return "division or modulo by zero";
-    case 0x21: return "enum overflow";
-    case 0x22: return "invalid encoded storage byte array accessed";
-    case 0x31: return "out-of-bounds array access; popping on an empty array";
-    case 0x32: return "out-of-bounds access of an array or bytesN";
-    case 0x41: return "out of memory";
-    case 0x51: return "uninitialized function";
-    }
-    return NULL;
-}
-
 static char *dup_bytes(const void *p, size_t n, size_t *out_len) {
     char *s = malloc(n + 1);
     if (!s) abort();
@@ -170,29 +146,20 @@ static char *dup_bytes(const void *p, size_t n, size_t *out_len) {
 }
 
 char *trace_revert_reason(const uint8_t *data, size_t len, size_t *out_len) {
-    static const uint8_t error_sel[4] = {0x08, 0xc3, 0x79, 0xa0}, panic_sel[4] = {0x4e, 0x48, 0x7b, 0x71};
-    if (len < 4 + 32) return NULL;
-    const uint8_t *out = data + 4;
-    size_t n = len - 4;
-    if (!memcmp(data, error_sel, 4)) {
-        /* ABI string: offset, then length and bytes there, all in bounds */
-        int64_t off = word_small(out);
-        if (off < 0 || (uint64_t)off > n - 32) return NULL;
-        int64_t slen = word_small(out + off);
-        if (slen < 0 || (uint64_t)slen > n - 32 - (uint64_t)off) return NULL;
-        return dup_bytes(out + off + 32, (size_t)slen, out_len);
-    }
-    if (!memcmp(data, panic_sel, 4)) {
-        int64_t code = word_small(out);
-        const char *why = code >= 0 ? panic_reason((uint64_t)code) : NULL;
+    const uint8_t *s;
+    size_t slen;
+    u256 code;
+    switch (abi_decode_revert(data, len, &s, &slen, &code)) {
+    case ABI_REVERT_ERROR: return dup_bytes(s, slen, out_len);
+    case ABI_REVERT_PANIC: {
+        const char *why = abi_panic_reason_geth(&code);
         if (why) return dup_bytes(why, strlen(why), out_len);
-        bytes32 w;
-        memcpy(w.b, out, 32);
-        u256 v = u256_from_bytes32(&w);
         char hex[67], msg[96];
-        u256_to_hex(&v, hex);
+        u256_to_hex(&code, hex);
         int k = snprintf(msg, sizeof msg, "unknown panic code: %s", hex);
         return dup_bytes(msg, (size_t)k, out_len);
+    }
+    case ABI_REVERT_NONE: break;
     }
     return NULL;
 }
