@@ -7,8 +7,10 @@
  * Static dependency hints (same sender, value sent to a later sender, ERC-20
  * transfers touching the same holder) make predicted dependents wait instead
  * of aborting, and blocks that are small or predicted to be one chain run
- * sequentially. A recorded dependency graph can be replayed so that nothing
- * aborts (historical sync). */
+ * sequentially. A block whose transactions keep aborting one another (a
+ * chain the hints missed) is finished sequentially from the commit front.
+ * A recorded dependency graph can be replayed so that nothing aborts
+ * (historical sync). */
 #ifndef PAREVM_PARALLEL_H
 #define PAREVM_PARALLEL_H
 
@@ -26,8 +28,11 @@ int par_engine_threads(const par_engine *e);
 
 typedef struct {
     bool hints;              /* use static-analysis dependency hints (default on) */
-    bool sequential_fallback;/* run small or chained blocks sequentially (default on) */
+    bool sequential_fallback;/* run small or chained blocks sequentially, and finish one that aborts too
+                              * often sequentially (default on) */
     unsigned jitter_us;      /* tests: sleep up to this long before each task */
+    unsigned bail_after;     /* tests: give up on Block-STM once this many transactions are committed, the
+                              * rest run sequentially (0: with the fallback, when they abort too often) */
     bool timings;            /* fill par_stats' phase times (clock reads around each commit) */
 } par_options;
 void par_engine_set_options(par_engine *e, const par_options *o);
@@ -40,6 +45,8 @@ typedef struct {
     uint64_t mv_grows;       /* times the multi-version memory grew during the block */
     bool sequential;         /* Block-STM did not run: the block ran sequentially */
     const char *why_sequential; /* why (static string), when sequential */
+    uint64_t sequential_tail;   /* transactions run sequentially after Block-STM gave up on the block
+                                 * (too many aborts): its last ones, from the commit front */
     /* With par_options.timings, where a Block-STM block's time went (s):
      * the serial part before the workers (dependency prediction, setup),
      * the workers, the rolling commit inside it (one worker at a time: the

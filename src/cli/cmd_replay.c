@@ -281,7 +281,8 @@ static void describe_par(char *out, size_t n, const par_stats *ps, size_t txs) {
     if (ps->sequential)
         snprintf(out, n, "sequential: %s", ps->why_sequential);
     else
-        snprintf(out, n, "Block-STM, %llu re-executions", (unsigned long long)(ps->executions > txs ? ps->executions - txs : 0));
+        snprintf(out, n, "Block-STM, %llu re-executions%s", (unsigned long long)(ps->executions > txs ? ps->executions - txs : 0),
+                 ps->sequential_tail ? ", then sequential (aborts)" : "");
 }
 
 static void print_json_block(const replay_run *r, const mainnet_block *mb, const block_rules *rules, double gas,
@@ -301,6 +302,7 @@ static void print_json_block(const replay_run *r, const mainnet_block *mb, const
         printf(",\"executions\":%llu,\"aborts\":%llu,\"suspensions\":%llu,\"validations\":%llu",
                (unsigned long long)ps->executions, (unsigned long long)ps->aborts,
                (unsigned long long)ps->suspensions, (unsigned long long)ps->validations);
+        if (ps->sequential_tail) printf(",\"sequential_tail\":%llu", (unsigned long long)ps->sequential_tail);
     }
     if (seq && par)
         printf(",\"speedup\":%.3f,\"senders_speedup\":%.3f", ratio(ts->exec, tp->exec), ratio(ts->senders, tp->senders));

@@ -186,6 +186,8 @@ static void setup_job(par_engine *e, const block_rules *rules, block *b, block_s
     atomic_store(&e->job.committed, 0);
     e->job.halt_tx = -1;
     e->job.halt_error = NULL;
+    atomic_store(&e->job.aborts, 0);
+    e->job.bail = false;
     e->job.per_tx_roots = rules->fork < FORK_BYZANTIUM && rules->state_root;
     e->job.defer_receipts = !e->job.per_tx_roots && n >= DEFER_RECEIPTS_MIN;
     atomic_store(&e->job.committing, false);
@@ -332,6 +334,21 @@ static int finish_work(worker *w) {
     }
 }
 
+/* Transactions [from, n) after Block-STM gave up on the block (bail): one
+ * after another on the committed prefix, as block_execute runs them. */
+static const char *sequential_tail(par_engine *e, block *b, block_state *state, block_result *out, uint32_t from) {
+    block_env env = e->job.env;
+    for (uint32_t i = from; i < e->job.n; i++) {
+        tx_result res;
+        const char *why = block_add_transaction(e->workers[0].ex, e->job.rules, &env, state, &b->txs[i], out, &res);
+        if (why) {
+            out->invalid_tx = (long)i;
+            return out->error = why;
+        }
+    }
+    return NULL;
+}
+
 /* After the workers: commits what the rolling commit left (every output is
  * final now), applies the committed change sets to the state in order, and
  * gives the verdict on a transaction that cannot be included: it runs once
@@ -340,7 +357,8 @@ static int finish_work(worker *w) {
 static const char *finish_commit(par_engine *e, block *b, block_state *state, block_result *out) {
     block_job *j = &e->job;
     uint32_t committed = atomic_load(&j->committed);
-    while (j->halt_tx < 0 && committed < j->n && par_commit_tx(e, committed, atomic_load(&j->outputs[committed])))
+    while (j->halt_tx < 0 && !j->bail && committed < j->n &&
+           par_commit_tx(e, committed, atomic_load(&j->outputs[committed])))
         committed++;
     if (j->defer_receipts) {
         plan_receipts(e, committed);
@@ -350,7 +368,7 @@ static const char *finish_commit(par_engine *e, block *b, block_state *state, bl
     } else if (!j->per_tx_roots) {
         apply_outputs(j, state, committed);
     }
-    if (j->halt_tx < 0) return NULL;
+    if (j->halt_tx < 0) return j->bail ? sequential_tail(e, b, state, out, committed) : NULL;
     if (j->halt_error) {
         out->invalid_tx = j->halt_tx;
         return out->error = j->halt_error;
@@ -410,7 +428,8 @@ const char *par_block_execute(par_engine *e, const block_rules *rules, block *b,
         stats->validations += e->workers[i].validations;
         stats->commit_seconds += e->workers[i].commit_seconds;
     }
-    e->observed_valid = bad < 0;
+    e->observed_valid = bad < 0 && !e->job.bail;
+    if (e->job.bail) stats->sequential_tail = e->job.n - atomic_load(&e->job.committed);
     e->observed_n = (uint32_t)n;
     const char *why = finish_commit(e, b, state, out);
     if (!why && bad >= 0) {

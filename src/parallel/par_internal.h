@@ -127,6 +127,9 @@ typedef struct {
     _Atomic uint32_t committed; /* transactions [0, committed) are final; written under committing */
     long halt_tx;            /* -1, or the first transaction that cannot be included */
     const char *halt_error;  /* with halt_tx: the reason, or NULL for the sequential verdict */
+    _Atomic uint32_t aborts; /* incarnations aborted by validation, all workers */
+    bool bail;               /* too many aborts: [committed, n) run sequentially (finish_commit);
+                              * written under committing */
 } block_job;
 
 struct par_engine {
