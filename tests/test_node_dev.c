@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "node_rpc.h"
+#include "parevm/db.h"
 #include "parevm/keccak.h"
 
 TEST(node_dev_methods) {
@@ -974,5 +975,73 @@ TEST(node_dev_clock_and_fees_as_anvil) {
     CHECK(b && !strcmp(test_str(b, "timestamp"), "0x9000000000000000"));
     json_decref(b);
     CHECK(test_result_is(&t, "evm_mine", "[{\"timestamp\":\"0x9000000000000100\",\"blocks\":\"0x2\"}]", "\"0x0\""));
+    test_node_close(&t);
+}
+
+/* Edits repeated on one account before a block: each keeps its effect,
+ * what a later edit sets again is not kept twice (a test loop of
+ * snapshot + setBalance held a copy of every earlier edit per snapshot:
+ * 1 GB after 5,000), and the edits survive a restart. */
+TEST(node_dev_repeated_edits) {
+    test_node t;
+    CHECK(test_node_open(&t));
+    const char *C3 = "0x00000000000000000000000000000000000000c3";
+    char p[512], want[80];
+    for (int i = 1; i <= 50; i++) {
+        sprintf(p, "[\"%s\",\"0x%x\"]", C3, i);
+        CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
+        json_t *id = test_ok(&t, "evm_snapshot", "[]");
+        CHECK(id != NULL);
+        json_decref(id);
+    }
+    sprintf(p, "[\"%s\",\"0x1\",\"0x%064x\"]", C3, 1);
+    CHECK(test_result_is(&t, "anvil_setStorageAt", p, "true"));
+    sprintf(p, "[\"%s\",\"0x40\"]", C3);
+    CHECK(test_result_is(&t, "anvil_setBalance", p, "null"));
+    sprintf(p, "[\"%s\",\"0x5\"]", C3);
+    CHECK(test_result_is(&t, "anvil_addBalance", p, "null"));
+    sprintf(p, "[\"%s\",\"0x2\",\"0x%064x\"]", C3, 2);
+    CHECK(test_result_is(&t, "anvil_setStorageAt", p, "true"));
+    sprintf(p, "[\"%s\",\"0x6001\"]", C3);
+    CHECK(test_result_is(&t, "anvil_setCode", p, "null"));
+    sprintf(p, "[\"%s\",\"0x6002\"]", C3);
+    CHECK(test_result_is(&t, "anvil_setCode", p, "null"));
+    sprintf(p, "[\"%s\",\"0x3\"]", C3);
+    CHECK(test_result_is(&t, "anvil_setNonce", p, "null"));
+    sprintf(p, "[\"%s\",\"0x4\"]", C3);
+    CHECK(test_result_is(&t, "anvil_setNonce", p, "null"));
+    /* in the store: an entry per kind of edit (balance, code, nonce, each
+     * slot), not one per call (56 before) */
+    node_close(t.n);
+    t.n = NULL;
+    db *d;
+    db_options o = {.existing = true};
+    CHECK(db_open(t.path, &o, &d) == NULL);
+    db_snapshot *s;
+    CHECK(db_snapshot_open(d, 1, &s) == NULL);
+    buf_t v = {0};
+    CHECK(db_read_meta(s, "dev.pending", &v) == NULL);
+    change_set cs = {0};
+    CHECK(v.len > 32 && change_set_decode(v.data + 32, v.len - 32, db_codes(d), &cs) == NULL);
+    if (cs.n_accounts > 6) fprintf(stderr, "  %zu edits kept\n", cs.n_accounts);
+    CHECK(cs.n_accounts >= 3 && cs.n_accounts <= 6);
+    change_set_free(&cs);
+    buf_free(&v);
+    db_snapshot_close(s);
+    db_close(d);
+    node_config cfg = test_node_config(&t);
+    CHECK(node_open(&cfg, &t.n) == NULL);
+    for (int mined = 0; mined < 2; mined++) {
+        sprintf(p, "[\"%s\",\"latest\"]", C3);
+        CHECK(test_result_is(&t, "eth_getBalance", p, "\"0x45\""));
+        CHECK(test_result_is(&t, "eth_getCode", p, "\"0x6002\""));
+        CHECK(test_result_is(&t, "eth_getTransactionCount", p, "\"0x4\""));
+        for (int k = 1; k <= 2; k++) {
+            sprintf(p, "[\"%s\",\"0x%x\",\"latest\"]", C3, k);
+            sprintf(want, "\"0x%064x\"", k);
+            CHECK(test_result_is(&t, "eth_getStorageAt", p, want));
+        }
+        CHECK(test_result_is(&t, "evm_mine", "[]", "\"0x0\""));
+    }
     test_node_close(&t);
 }

@@ -93,6 +93,8 @@ void change_set_add_slot(change_set *cs, account_change *ac, const u256 *key, co
  * slots, to dst (entries for an address already in dst are added again, as
  * change sets apply entries in order). dst and src must differ. */
 void change_set_append(change_set *dst, const change_set *src, size_t n_accounts);
+/* Appends src's entry i (i < src->n_accounts), with its slots, to dst. */
+void change_set_append_entry(change_set *dst, const change_set *src, size_t i);
 /* Whether a and b have the same effect, found by a conservative check:
  * true when they hold the same entries in the same order, or an identical
  * first part and then the same entries in another order, where those

@@ -92,6 +92,30 @@ static bool add_to_balance(node_read *r, edit_job *j) {
     return ok;
 }
 
+/* True when an entry of the new edit `by` sets again every flag, field
+ * and slot that a (an earlier edit's entry, in cs) set: a has no effect
+ * left and is dropped, so that the head's edits (and every snapshot's copy
+ * of them) grow with the state they change, not with the calls made
+ * (anvil writes such edits into its state). A balance delta is only
+ * dropped by an absolute balance: deltas add up. */
+static bool superseded(const change_set *cs, const account_change *a, const change_set *by) {
+    for (size_t i = 0; i < by->n_accounts; i++) {
+        const account_change *e = &by->accounts[i];
+        if (!address_eq(&e->addr, &a->addr)) continue;
+        if (a->flags & ~e->flags) continue;
+        if ((a->flags & CHANGE_BALANCE_DELTA) && !(e->flags & CHANGE_BALANCE)) continue;
+        bool all_slots = true;
+        for (uint32_t k = 0; all_slots && k < a->n_slots; k++) {
+            const u256 *key = &cs->slots[a->first_slot + k].key;
+            bool found = false;
+            for (uint32_t m = 0; !found && m < e->n_slots; m++) found = u256_eq(key, &by->slots[e->first_slot + m].key);
+            all_slots = found;
+        }
+        if (all_slots) return true;
+    }
+    return false;
+}
+
 /* Appends an edit to the head's edits and re-checks the pool. */
 static const char *apply_edit(node *n, void *arg) {
     edit_job *j = arg;
@@ -104,10 +128,9 @@ static const char *apply_edit(node *n, void *arg) {
     }
     change_set all = {0};
     const change_set *old = r.patch ? node_patch_changes(r.patch) : NULL;
-    for (int part = 0; part < 2; part++) {
-        const change_set *src = part ? &j->cs : old;
-        if (src) change_set_append(&all, src, src->n_accounts);
-    }
+    for (size_t i = 0; old && i < old->n_accounts; i++)
+        if (!superseded(old, &old->accounts[i], &j->cs)) change_set_append_entry(&all, old, i);
+    change_set_append(&all, &j->cs, j->cs.n_accounts);
     const char *err = node_patch_store(n, &r.head_hash, &all);
     if (!err) node_patch_publish_edit(n, r.head, &r.head_hash, &all, r.patch, &j->cs);
     change_set_free(&all);

@@ -38,18 +38,20 @@ void change_set_add_slot(change_set *cs, account_change *ac, const u256 *key, co
     ac->n_slots++;
 }
 
+void change_set_append_entry(change_set *dst, const change_set *src, size_t i) {
+    const account_change *a = &src->accounts[i];
+    account_change *c = change_set_add_account(dst, &a->addr);
+    uint32_t first = c->first_slot;
+    *c = *a;
+    c->first_slot = first;
+    c->n_slots = 0;
+    for (uint32_t k = 0; k < a->n_slots; k++)
+        change_set_add_slot(dst, c, &src->slots[a->first_slot + k].key, &src->slots[a->first_slot + k].value);
+}
+
 void change_set_append(change_set *dst, const change_set *src, size_t n_accounts) {
     if (n_accounts > src->n_accounts) n_accounts = src->n_accounts;
-    for (size_t i = 0; i < n_accounts; i++) {
-        const account_change *a = &src->accounts[i];
-        account_change *c = change_set_add_account(dst, &a->addr);
-        uint32_t first = c->first_slot;
-        *c = *a;
-        c->first_slot = first;
-        c->n_slots = 0;
-        for (uint32_t k = 0; k < a->n_slots; k++)
-            change_set_add_slot(dst, c, &src->slots[a->first_slot + k].key, &src->slots[a->first_slot + k].value);
-    }
+    for (size_t i = 0; i < n_accounts; i++) change_set_append_entry(dst, src, i);
 }
 
 /* ---- change_set_same ---- */
