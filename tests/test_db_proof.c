@@ -510,6 +510,39 @@ TEST(witness_of_random_blocks) {
     chain_close(&c);
 }
 
+/* The root after changes on a snapshot the caller holds is that of the
+ * snapshot's commit, even after the store unwound the parent it names
+ * (eth_simulateV1 against evm_revert: the calls and the root read one
+ * commit). */
+TEST(root_after_on_a_held_snapshot) {
+    chain c;
+    chain_open(&c);
+    chain_genesis(&c);
+    change_set cs = {0};
+    for (int n = 0; n < 3; n++) {
+        gen_changes(&c, &cs, 3, 4);
+        chain_commit(&c, &cs, true);
+    }
+    uint64_t head = c.n - 1;
+    db_snapshot *s;
+    CHECK(db_snapshot_open(c.d, 1, &s) == NULL);
+    gen_changes(&c, &cs, 5, 6);
+    execution_witness w;
+    bytes32 want = {{0}}, got = {{1}}, after = {{2}}, unwound;
+    CHECK(db_execution_witness(c.d, head + 1, NULL, &cs, NULL, 0, &w, &want) == NULL);
+    execution_witness_free(&w);
+    CHECK(db_state_root_after(s, head + 1, &cs, &got) == NULL && bytes32_eq(&got, &want));
+    CHECK(db_state_root_after(s, head + 2, &cs, &got) != NULL); /* past the snapshot's head */
+    CHECK(db_state_root_after(s, 0, &cs, &got) != NULL);
+    CHECK(db_unwind(c.d, head - 1, &unwound) == NULL);
+    CHECK(db_execution_witness(c.d, head + 1, NULL, &cs, NULL, 0, &w, NULL) != NULL); /* gone from the store */
+    execution_witness_free(&w);
+    CHECK(db_state_root_after(s, head + 1, &cs, &after) == NULL && bytes32_eq(&after, &want));
+    db_snapshot_close(s);
+    change_set_free(&cs);
+    chain_close(&c);
+}
+
 /* ---- Pre-Byzantium receipts' roots ---- */
 
 /* An account made by one transaction and gone by the block's end is in none

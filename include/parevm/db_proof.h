@@ -89,5 +89,11 @@ const char *db_execution_witness(db *d, uint64_t number, const state_recorder *r
 const char *db_execution_witness_mode(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
                                       const change_set *mids, size_t n_mids, bool both_orders, execution_witness *out,
                                       bytes32 *post_root);
+/* The state root after block number - 1's state with changes applied, as
+ * db_execution_witness computes it, read on s's commit: the same commit as
+ * the caller's other reads through s, whatever was written since (s from
+ * db_snapshot_open or db_snapshot_at; block number - 1 at most its head,
+ * with the change sets back to it kept). Nothing is written. */
+const char *db_state_root_after(db_snapshot *s, uint64_t number, const change_set *changes, bytes32 *root);
 
 #endif

@@ -153,6 +153,9 @@ trie_store db_trie_store_in(db_txn_store *t);
  * db_snapshot_give (the thread must not call other snapshot reads between:
  * with one lane they would wait forever). */
 MDB_txn *db_snapshot_take(db_snapshot *s, void **lane_token);
+/* Whether s's commit holds the state after block number (at most its head,
+ * the change sets back to it kept): NULL, or why not. */
+const char *db_snapshot_has_state(db_snapshot *s, uint64_t number);
 void db_snapshot_give(db_snapshot *s, void *lane_token);
 db *db_snapshot_db(db_snapshot *s);
 

@@ -419,14 +419,12 @@ const char *db_execution_witness(db *d, uint64_t number, const state_recorder *r
     return db_execution_witness_mode(d, number, reads, changes, mids, n_mids, false, out, post_root);
 }
 
-const char *db_execution_witness_mode(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
-                                      const change_set *mids, size_t n_mids, bool both_orders, execution_witness *out,
-                                      bytes32 *post_root) {
-    memset(out, 0, sizeof *out);
-    if (number == 0) return "block 0 has no parent state";
-    db_snapshot *s;
-    const char *err = db_snapshot_at(d, number - 1, 1, &s);
-    if (err) return err;
+/* The witness of block number on s's commit, which holds its parent's
+ * state (db_snapshot_has_state). */
+static const char *witness_on(db_snapshot *s, uint64_t number, const state_recorder *reads, const change_set *changes,
+                              const change_set *mids, size_t n_mids, bool both_orders, execution_witness *out,
+                              bytes32 *post_root) {
+    db *d = db_snapshot_db(s);
     uint64_t head = 0;
     db_head(s, &head, NULL);
     void *lane;
@@ -435,7 +433,7 @@ const char *db_execution_witness_mode(db *d, uint64_t number, const state_record
     trie_prover *p = NULL;
     trie_nodes *nodes = trie_nodes_new();
     key_list keys = {0};
-    err = tries_open(d, txn, true, head, number - 1, NULL, &t);
+    const char *err = tries_open(d, txn, true, head, number - 1, NULL, &t);
     if (!err) err = trie_prover_open(&t.store, &p);
     if (!err) {
         witness_state *ws = witness_state_new(&t.root, nodes, db_codes(d));
@@ -457,6 +455,29 @@ const char *db_execution_witness_mode(db *d, uint64_t number, const state_record
     uint64_t oldest = number - 1;
     if (reads && state_recorder_oldest_hash(reads, &oldest) && oldest > number - 1) oldest = number - 1;
     if (!err) err = headers_out(s, oldest, number - 1, &out->headers);
+    return err;
+}
+
+const char *db_execution_witness_mode(db *d, uint64_t number, const state_recorder *reads, const change_set *changes,
+                                      const change_set *mids, size_t n_mids, bool both_orders, execution_witness *out,
+                                      bytes32 *post_root) {
+    memset(out, 0, sizeof *out);
+    if (number == 0) return "block 0 has no parent state";
+    db_snapshot *s;
+    const char *err = db_snapshot_at(d, number - 1, 1, &s);
+    if (err) return err;
+    err = witness_on(s, number, reads, changes, mids, n_mids, both_orders, out, post_root);
     db_snapshot_close(s);
+    return err;
+}
+
+const char *db_state_root_after(db_snapshot *s, uint64_t number, const change_set *changes, bytes32 *root) {
+    if (number == 0) return "block 0 has no parent state";
+    const char *err = db_snapshot_has_state(s, number - 1);
+    if (err) return err;
+    execution_witness w;
+    memset(&w, 0, sizeof w);
+    err = witness_on(s, number, NULL, changes, NULL, 0, false, &w, root);
+    execution_witness_free(&w);
     return err;
 }

@@ -144,18 +144,20 @@ static const char *snapshot_new(db *d, unsigned lanes, db_snapshot **out) {
 
 const char *db_snapshot_open(db *d, unsigned lanes, db_snapshot **out) { return snapshot_new(d, lanes, out); }
 
+const char *db_snapshot_has_state(db_snapshot *s, uint64_t number) {
+    uint64_t history;
+    int rc = s->has_head ? db_get_meta_u64(s->d, s->lanes[0].txn, "history", &history) : MDB_NOTFOUND;
+    if (!s->has_head || number > s->head) return "no such block in the store";
+    if (rc) return db_mdb_error(rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
+    if (number + 1 < history) return "the change sets for that block are missing";
+    return NULL;
+}
+
 const char *db_snapshot_at(db *d, uint64_t number, unsigned lanes, db_snapshot **out) {
     const char *err = snapshot_new(d, lanes, out);
     if (err) return err;
     db_snapshot *s = *out;
-    uint64_t history;
-    int rc = s->has_head ? db_get_meta_u64(d, s->lanes[0].txn, "history", &history) : MDB_NOTFOUND;
-    if (!s->has_head || number > s->head)
-        err = "no such block in the store";
-    else if (rc)
-        err = db_mdb_error(rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
-    else if (number + 1 < history)
-        err = "the change sets for that block are missing";
+    err = db_snapshot_has_state(s, number);
     if (err) {
         db_snapshot_close(s);
         *out = NULL;

@@ -295,9 +295,10 @@ void node_state_close(node_state *st);
  * false when there was none. */
 bool node_state_failed(node_state *st, rpc_error *err);
 
-/* The state root of block number's parent state with cs applied, from the
- * store's tries (nothing written); NULL, or why it could not be had. */
-const char *node_root_after(node *n, uint64_t number, const change_set *cs, bytes32 *root);
+/* The state root of st's block's state with cs applied, from the store's
+ * tries in st's snapshot (the commit st's reads saw, whatever was written
+ * since; nothing written); NULL, or why it could not be had. */
+const char *node_root_after(const node_state *st, const change_set *cs, bytes32 *root);
 
 /* ---- Blocks as stored ---------------------------------------------------------------- */
 

@@ -93,10 +93,10 @@ static node_build_attrs geth_attrs(node *n, const block_header *parent, uint8_t 
 }
 
 /* The state root after the block's changes, from the store's tries. */
-static const char *state_root(node *n, const node_pending *p, bytes32 *root) {
+static const char *state_root(const node_state *st, const node_pending *p, bytes32 *root) {
     change_set cs = {0};
     block_state_changes(p->state, &cs);
-    const char *why = node_root_after(n, p->b.header.number, &cs, root);
+    const char *why = node_root_after(st, &cs, root);
     change_set_free(&cs);
     return why;
 }
@@ -130,7 +130,7 @@ bool node_pending_build(node *n, node_state *st, node_pending *p, rpc_error *err
     why = block_finish(ex, &rules, &p->b, p->state, &p->result);
     node_executor_put(n, ex);
     bytes32 root = {{0}};
-    if (!why && !n->dev) why = state_root(n, p, &root);
+    if (!why && !n->dev) why = state_root(st, p, &root);
     if (why) {
         node_pending_free(p);
         return rpc_error_set(err, RPC_SERVER_ERROR, "pending block: %s", why);

@@ -219,10 +219,6 @@ bool node_state_failed(node_state *st, rpc_error *err) {
     return why != NULL;
 }
 
-const char *node_root_after(node *n, uint64_t number, const change_set *cs, bytes32 *root) {
-    execution_witness w;
-    memset(&w, 0, sizeof w);
-    const char *why = db_execution_witness(n->db, number, NULL, cs, NULL, 0, &w, root);
-    execution_witness_free(&w);
-    return why;
+const char *node_root_after(const node_state *st, const change_set *cs, bytes32 *root) {
+    return db_state_root_after(st->src, st->number + 1, cs, root);
 }

@@ -44,7 +44,7 @@ static const char *replay_roots(node *n, node_block *nb, node_state *st, json_t 
         change_set cs = {0};
         block_state_changes(layer, &cs);
         bytes32 root;
-        why = node_root_after(n, nb->number, &cs, &root);
+        why = node_root_after(st, &cs, &root);
         change_set_free(&cs);
         if (!why) json_array_append_new(out, rpc_json_hash(&root));
     }

@@ -548,7 +548,7 @@ static void set_log_block_hash(json_t *calls, const bytes32 *hash) {
 static const char *state_root(sim *s, bytes32 *root) {
     change_set cs = {0};
     block_state_changes(s->acc, &cs);
-    const char *why = node_root_after(s->n, s->st.number + 1, &cs, root);
+    const char *why = node_root_after(&s->st, &cs, root);
     change_set_free(&cs);
     return why;
 }
