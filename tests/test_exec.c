@@ -386,3 +386,39 @@ TEST(chain_contract_size_limit) {
     CHECK(limit_status(EVM_NO_CODE_SIZE_LIMIT, 10, 100000, false, &valid) == EVM_SUCCESS && valid);
     CHECK(limit_status(EVM_NO_CODE_SIZE_LIMIT, 10, 100000, true, &valid) == EVM_SUCCESS && valid);
 }
+
+/* The jump destinations found 64 bytes at a time are those of a plain
+ * byte-by-byte walk: random code heavy in PUSHes and JUMPDESTs, lengths
+ * around the 64-byte blocks, push data running past a block or the end. */
+TEST(jumpdest_analysis_matches_a_plain_walk) {
+    uint64_t rng = 0x9e3779b97f4a7c15ULL;
+    int bad = 0;
+    for (int round = 0; round < 20000; round++) {
+        size_t len = round < 300 ? (size_t)round : (size_t)(test_xorshift(&rng) % 700);
+        uint8_t code[700];
+        for (size_t i = 0; i < len; i++) {
+            uint64_t r = test_xorshift(&rng);
+            switch (r % 4) {
+            case 0: code[i] = 0x5b; break;
+            case 1: code[i] = (uint8_t)(0x60 + (r >> 8) % 32); break;
+            case 2: code[i] = (uint8_t)(0x5f + (r >> 8) % 34); break; /* PUSH0 and the bytes around the PUSHes */
+            default: code[i] = (uint8_t)(r >> 8); break;
+            }
+        }
+        bytes32 h = keccak256_hash(code, len);
+        evm_code *c = evm_code_new(code, len, &h);
+        const uint64_t *bits = evm_code_jumpdests(c);
+        for (size_t i = 0; i < len; i++) {
+            bool want = code[i] == 0x5b;
+            bool got = bits[i / 64] >> (i % 64) & 1;
+            bad += want != got;
+            if (code[i] >= 0x60 && code[i] <= 0x7f)
+                for (size_t k = i + 1; k <= i + (size_t)(code[i] - 0x5f) && k < len; k++)
+                    bad += (bits[k / 64] >> (k % 64) & 1) != 0;
+            if (code[i] >= 0x60 && code[i] <= 0x7f) i += code[i] - 0x5f;
+        }
+        for (size_t i = len; i < (len / 64 + 1) * 64; i++) bad += (bits[i / 64] >> (i % 64) & 1) != 0;
+        evm_code_free(c);
+    }
+    CHECK(bad == 0);
+}

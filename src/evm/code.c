@@ -3,6 +3,9 @@
  * compare-and-swap, so code shared between threads is analysed once (or, on
  * a race, twice with identical results, one of which is dropped). */
 #include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "parevm/evm.h"
 #include "evm_internal.h"
 #include "parevm/keccak.h"
@@ -37,14 +40,54 @@ void evm_code_free(evm_code *code) {
     free(code);
 }
 
+/* The JUMPDEST and PUSH opcodes among the n bytes at p (n <= 64), as
+ * bitmasks: bit k for byte k. */
+static inline void opcode_masks(const uint8_t *p, size_t n, uint64_t *jd, uint64_t *push) {
+#ifdef __SSE2__
+    if (n == 64) {
+        const __m128i jumpdest = _mm_set1_epi8(0x5b), push1 = _mm_set1_epi8(0x60), last = _mm_set1_epi8(0x1f);
+        uint64_t j = 0, q = 0;
+        for (int k = 0; k < 4; k++) {
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+            __m128i x = _mm_sub_epi8(b, push1); /* PUSH1..PUSH32 -> 0..31 */
+            j |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, jumpdest)) << (16 * k);
+            q |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, last), x)) << (16 * k);
+        }
+        *jd = j;
+        *push = q;
+        return;
+    }
+#endif
+    uint64_t j = 0, q = 0;
+    for (size_t k = 0; k < n; k++) {
+        j |= (uint64_t)(p[k] == 0x5b) << k;
+        q |= (uint64_t)(p[k] >= 0x60 && p[k] <= 0x7f) << k;
+    }
+    *jd = j;
+    *push = q;
+}
+
+/* Walks the code 64 bytes at a time, stopping only at its PUSH opcodes
+ * (every other byte is a one-byte instruction): the JUMPDEST bytes that
+ * no PUSH's data covers are the jump destinations. */
 void evm_code_analyze_into(const uint8_t *code, size_t len, uint64_t *bits) {
     memset(bits, 0, (len / 64 + 1) * sizeof(uint64_t));
-    for (size_t i = 0; i < len; i++) {
-        uint8_t op = code[i];
-        if (op == 0x5b)
-            bits[i / 64] |= 1ULL << (i % 64);
-        else if (op >= 0x60 && op <= 0x7f)
-            i += op - 0x5f; /* skip push data */
+    size_t i = 0; /* the next instruction */
+    for (size_t base = 0; base < len; base += 64) {
+        if (i >= base + 64) continue; /* all push data */
+        uint64_t jd, push, data = 0;
+        opcode_masks(code + base, len - base < 64 ? len - base : 64, &jd, &push);
+        uint64_t live = ~0ULL << (i - base); /* the bytes from the first instruction on */
+        for (uint64_t todo = push & live; todo;) {
+            unsigned p = (unsigned)__builtin_ctzll(todo);
+            size_t end = p + 1 + (size_t)(code[base + p] - 0x5f); /* past its data */
+            uint64_t below_end = end >= 64 ? ~0ULL : ~(~0ULL << end);
+            data |= (~1ULL << p) & below_end;
+            todo = end >= 64 ? 0 : todo & (~0ULL << end);
+            i = base + end;
+        }
+        bits[base / 64] = jd & live & ~data;
+        if (i < base + 64) i = base + 64;
     }
 }
 

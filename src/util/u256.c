@@ -256,10 +256,12 @@ u256 u256_mulmod(const u256 *a, const u256 *b, const u256 *m) {
 
 /* ---- MULMOD by a kept modulus: Barrett reduction ----
  * Menezes et al., Handbook of Applied Cryptography, algorithm 14.42, with
- * base 2^64 and k = 4 limbs: for x < 2^512 and mu = floor(2^512 / m),
- * q3 = floor(floor(x / 2^192) * mu / 2^320) is at most 2 below
- * floor(x / m), so x - q3 * m < 3m < 2^320 is found modulo 2^320 and two
- * conditional subtractions finish it. */
+ * base b = 2^64 and k = 4 limbs: for x < 2^512 and mu = floor(2^512 / m),
+ * q3 = floor(floor(x / b^3) * mu / b^5) is at most 2 below floor(x / m).
+ * Only the products of q1 = floor(x / b^3) and mu at limbs 3 and up are
+ * summed: the six left out (limbs 0..2) add up to less than
+ * b^2 + 2b^3 + 3b^4 < b^5, so the estimate is at most one lower again. x - q3 * m < 4m < 2^320 is
+ * then found modulo 2^320 and three conditional subtractions finish it. */
 
 /* m >= 2^192 (four limbs) and not a power of two: then mu < 2^320 fits in
  * five limbs and floor((2^512 - 1) / m) is mu. */
@@ -283,12 +285,15 @@ static bool ge_m5(const uint64_t r[5], const u256 *m) {
 }
 
 static u256 barrett_rem(const uint64_t x[8], const u256 *m, const uint64_t mu[5]) {
-    /* q2 = (x >> 192) * mu: only its limbs 5..9 (q3) are used */
+    /* q2 = (x >> 192) * mu, its products at limbs 3 and up: only its
+     * limbs 5..9 (q3) are used */
     const uint64_t *q1 = x + 3;
     uint64_t q2[10] = {0};
+#pragma GCC unroll 5
     for (int i = 0; i < 5; i++) {
         uint64_t carry = 0;
-        for (int j = 0; j < 5; j++) {
+#pragma GCC unroll 5
+        for (int j = i < 3 ? 3 - i : 0; j < 5; j++) {
             u128 t = (u128)q1[i] * mu[j] + q2[i + j] + carry;
             q2[i + j] = (uint64_t)t;
             carry = (uint64_t)(t >> 64);
@@ -298,23 +303,26 @@ static u256 barrett_rem(const uint64_t x[8], const u256 *m, const uint64_t mu[5]
     const uint64_t *q3 = q2 + 5;
     /* q3 * m modulo 2^320 */
     uint64_t p[5] = {0};
+#pragma GCC unroll 5
     for (int i = 0; i < 5; i++) {
         uint64_t carry = 0;
-        for (int j = 0; j < 4 && i + j < 5; j++) {
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            if (i + j >= 5) break;
             u128 t = (u128)q3[i] * m->w[j] + p[i + j] + carry;
             p[i + j] = (uint64_t)t;
             carry = (uint64_t)(t >> 64);
         }
         if (i == 0) p[4] = carry;
     }
-    /* r = x - q3 * m modulo 2^320, below 3m */
+    /* r = x - q3 * m modulo 2^320, below 4m */
     uint64_t r[5], borrow = 0;
     for (int i = 0; i < 5; i++) {
         u128 d = (u128)x[i] - p[i] - borrow;
         r[i] = (uint64_t)d;
         borrow = (uint64_t)(d >> 64) & 1;
     }
-    for (int n = 0; n < 2 && ge_m5(r, m); n++) {
+    for (int n = 0; n < 3 && ge_m5(r, m); n++) {
         borrow = 0;
         for (int i = 0; i < 5; i++) {
             u128 d = (u128)r[i] - (i < 4 ? m->w[i] : 0) - borrow;
